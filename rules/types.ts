@@ -1,0 +1,124 @@
+// The one internal event type, the configuration model and the rules' decisions, shared by every module.
+import type { AlertKind, DeviceKind, EventSource, EventType, Role, Severity } from './vocabulary.js';
+import type { RuleOverrides } from './params.js';
+
+/** `accel` value (SPEC 4.1): samples in g, gravity included, first sample at the event's `ts`. */
+export interface AccelValue {
+  rate: number;
+  samples: [number, number, number][];
+}
+
+export type EventValue = boolean | number | AccelValue;
+
+/**
+ * One sensor event after ingest normalised it, whatever its source (native MQTT, Zigbee2MQTT,
+ * serial, HTTP, replay). Nothing downstream knows where it came from except through `source`.
+ */
+export interface SensorEvent {
+  homeId: string;
+  deviceId: string;
+  type: EventType;
+  value: EventValue;
+  /** Event time, epoch milliseconds (the sender's `ts`, or the hub's receive time when absent). */
+  ts: number;
+  source: EventSource;
+  /** Resolved from the configuration (or a replay line); absent for unassigned devices. */
+  room?: string;
+  kind?: DeviceKind;
+  /** False for a device that is not in the configuration: kept, but raises no resident alerts. */
+  assigned: boolean;
+}
+
+export interface DeviceConfig {
+  /** Id on the native topic. */
+  id: string;
+  /** Zigbee2MQTT friendly name (may contain `/`). */
+  zigbee?: string;
+  kind: DeviceKind;
+  room?: string;
+  /** For a `pendant` or `wearable`: which resident wears it. */
+  residentId?: string;
+}
+
+export interface ResidentConfig {
+  id: string;
+}
+
+export interface HomeConfig {
+  id: string;
+  /** IANA zone, e.g. Europe/London. */
+  timezone: string;
+  nightWindow: { start: string; end: string };
+  away: boolean;
+  residents: ResidentConfig[];
+  devices: DeviceConfig[];
+  rules: RuleOverrides;
+  /** Name of the escalation ladder for this home's alerts (default: "default"). */
+  escalation?: string;
+}
+
+export interface ResponderConfig {
+  id: string;
+  /** Responder group this responder belongs to; ladders escalate group by group. */
+  group: string;
+  /** Outgoing webhook for call-centre platforms: JSON POST signed with HMAC-SHA256. */
+  webhook?: { url: string; secret: string };
+}
+
+export interface EscalationLevel {
+  group: string;
+  /** Seconds this level has to acknowledge before the alert goes to the next level. */
+  timeoutSeconds: number;
+}
+
+export interface MqttUserConfig {
+  username: string;
+  /** scrypt hash as written by the hub (never a clear password). */
+  passwordHash: string;
+  role: 'installer' | 'device' | 'responder' | 'bridge';
+}
+
+export interface UserConfig {
+  username: string;
+  passwordHash: string;
+  role: Role;
+}
+
+export interface HubConfig {
+  hub: {
+    /** Hub name used in status topics and reports. */
+    name: string;
+    /** Zigbee2MQTT base topic. */
+    zigbeeBaseTopic: string;
+  };
+  homes: HomeConfig[];
+  responders: ResponderConfig[];
+  /** Escalation ladders by name; "default" is used when a home names none. */
+  escalation: Record<string, EscalationLevel[]>;
+  mqttUsers: MqttUserConfig[];
+}
+
+/** What the rules engine asks the alert service to do. Pure data; the hub carries it out. */
+export type RuleDecision =
+  | {
+      type: 'raise';
+      homeId: string;
+      residentId?: string;
+      kind: AlertKind;
+      severity: Severity;
+      /** Event time at which the condition was found. */
+      at: number;
+      room?: string;
+      deviceId?: string;
+      detail: Record<string, unknown>;
+    }
+  | {
+      /** The condition ended before anyone acknowledged (e.g. the resident moved again): cancel an open, unacknowledged alert. */
+      type: 'clear';
+      homeId: string;
+      kind: AlertKind;
+      at: number;
+      reason: string;
+    }
+  | { type: 'prealert'; homeId: string; kind: AlertKind; raiseAt: number; at: number }
+  | { type: 'prealert-cancel'; homeId: string; kind: AlertKind; at: number };

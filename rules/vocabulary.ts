@@ -1,0 +1,134 @@
+// The SPEC's fixed vocabularies, declared once; every other module imports them from here.
+
+/** Event types on the native topic (SPEC 4.1). */
+export const EVENT_TYPES = [
+  'motion',
+  'contact',
+  'occupancy',
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'water',
+  'temperature',
+  'humidity',
+  'power',
+  'battery',
+  'tamper',
+  'heartbeat',
+  'accel',
+  // Internal only: made by ingest from Zigbee2MQTT `battery_low` and `<name>/availability`.
+  // Never accepted on the native topic.
+  'battery_low',
+  'availability',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Types a device may send on the native topic / HTTP / serial (the public vocabulary of SPEC 4.1). */
+export const NATIVE_EVENT_TYPES = EVENT_TYPES.filter(
+  (t) => t !== 'battery_low' && t !== 'availability',
+) as readonly Exclude<EventType, 'battery_low' | 'availability'>[];
+export type NativeEventType = (typeof NATIVE_EVENT_TYPES)[number];
+
+/** Which JavaScript value each native type carries. */
+export const EVENT_VALUE_KIND: Record<EventType, 'boolean' | 'true' | 'number' | 'accel'> = {
+  motion: 'boolean',
+  contact: 'boolean',
+  occupancy: 'boolean',
+  pendant: 'true',
+  fall: 'true',
+  smoke: 'boolean',
+  co: 'boolean',
+  gas: 'boolean',
+  water: 'boolean',
+  temperature: 'number',
+  humidity: 'number',
+  power: 'number',
+  battery: 'number',
+  tamper: 'boolean',
+  heartbeat: 'true',
+  accel: 'accel',
+  battery_low: 'boolean',
+  availability: 'boolean',
+};
+
+/** Device kinds (SPEC 3); rules key on them. */
+export const DEVICE_KINDS = [
+  'motion',
+  'door',
+  'exit-door',
+  'bed',
+  'chair',
+  'pendant',
+  'wearable',
+  'smoke',
+  'co',
+  'gas',
+  'water',
+  'climate',
+  'appliance',
+  'other',
+] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+/** Room names that carry meaning for the rules (SPEC 3). Rooms are free text otherwise. */
+export const MEANINGFUL_ROOMS = ['bedroom', 'bathroom', 'toilet', 'kitchen', 'living', 'hall', 'entrance'] as const;
+
+export const ALERT_KINDS = [
+  'pendant',
+  'fall',
+  'possible-fall',
+  'inactivity',
+  'no-morning-activity',
+  'night-exit',
+  'bathroom-too-long',
+  'out-of-bed-too-long',
+  'smoke',
+  'co',
+  'gas',
+  'flood',
+  'cold',
+  'heat',
+  'sensor-offline',
+  'low-battery',
+  'tamper',
+  'routine-change',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** The inactivity family: alerts that mean "this person may be lying somewhere unable to call". */
+export const INACTIVITY_FAMILY = [
+  'possible-fall',
+  'inactivity',
+  'no-morning-activity',
+  'bathroom-too-long',
+  'out-of-bed-too-long',
+] as const satisfies readonly AlertKind[];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const ALERT_STATES = ['raised', 'acknowledged', 'resolved', 'cancelled'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export const OUTCOMES = [
+  'false-alarm',
+  'no-action-needed',
+  'assisted-at-home',
+  'carer-visit',
+  'ambulance',
+  'hospital-admission',
+  'other',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const EVENT_SOURCES = ['mqtt', 'zigbee', 'serial', 'http', 'replay', 'hub'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+export function isBathroom(room: string | undefined): boolean {
+  return room === 'bathroom' || room === 'toilet';
+}
