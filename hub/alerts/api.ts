@@ -1,0 +1,49 @@
+// The alert model of SPEC section 5 and what the dashboard, MQTT and CLI may do with alerts.
+import type { AlertKind, AlertState, Outcome, Severity } from '../../rules/vocabulary.js';
+
+export interface Alert {
+  id: string;
+  homeId: string;
+  residentId: string | null;
+  kind: AlertKind;
+  severity: Severity;
+  state: AlertState;
+  raisedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  outcome: Outcome | null;
+  note: string | null;
+  escalationLevel: number;
+  room: string | null;
+  detail: Record<string, unknown>;
+  /** How many times the condition was seen while this alert was open. */
+  count: number;
+  lastSeenAt: string;
+  /** Goes up on every change; receivers deduplicate by (id, version). */
+  version: number;
+}
+
+export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'forbidden';
+
+export type AlertActionResult =
+  | { ok: true; alert: Alert }
+  | { ok: false; code: AlertActionError; message: string };
+
+export interface AlertFilter {
+  /** `open` means raised or acknowledged. */
+  state?: AlertState | 'open';
+  homeId?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+export interface AlertServiceApi {
+  list(filter?: AlertFilter): Alert[];
+  get(id: string): Alert | undefined;
+  acknowledge(id: string, by: string): AlertActionResult;
+  resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult;
+  /** Every new version of every alert, after it is stored. Returns the unsubscribe function. */
+  subscribe(listener: (alert: Alert) => void): () => void;
+}
