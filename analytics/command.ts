@@ -1,12 +1,85 @@
-// `telecare report`: write the council prevention report.
+// `telecare report`: write the council prevention report from the hub's database (JSON or CSV).
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import { configPath, loadHubConfig } from '../hub/config.js';
+import { DateRangeError } from './activity.js';
+import { preventionReport, reportTimezone, toCsv } from './report.js';
+import { pseudonymSecret } from './store.js';
+import { dayToIsoDate, isoDateToDay, zoneOffsets } from './timezone.js';
+
+interface ReportOptions {
+  dataDir?: string;
+  config?: string;
+  from?: string;
+  to?: string;
+  format: string;
+  out?: string;
+}
+
+/** Default period: the 30 local days ending yesterday. */
+const DEFAULT_DAYS = 30;
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('write the council prevention report')
-    .action(() => {
-      process.stderr.write('telecare report: not yet available in this version\n');
-      process.exitCode = 1;
+    .description('write the council prevention report (aggregated; residents only as keyed pseudonyms)')
+    .option('--data-dir <dir>', 'hub data folder holding hub.db (default: $HUB_DATA_DIR or ./data)')
+    .option('--config <file>', 'configuration file (default: $HUB_CONFIG or ./telecare.config.json)')
+    .option('--from <date>', `first local date, YYYY-MM-DD (default: ${DEFAULT_DAYS} days before --to)`)
+    .option('--to <date>', 'last local date, YYYY-MM-DD (default: yesterday)')
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addHelpText(
+      'after',
+      '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5. The hub may be running: the report only reads,\n' +
+        'apart from creating the pseudonymisation key and the daily-features cache on first use.',
+    )
+    .action((options: ReportOptions) => {
+      try {
+        runReport(options);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        process.stderr.write(`telecare report: ${message}\n`);
+        process.exitCode = err instanceof DateRangeError || err instanceof UsageError ? 2 : 1;
+      }
     });
+}
+
+class UsageError extends Error {}
+
+function runReport(options: ReportOptions): void {
+  if (options.format !== 'json' && options.format !== 'csv') {
+    throw new UsageError(`--format: '${options.format}' is not json or csv`);
+  }
+  const dataDir = path.resolve(options.dataDir ?? (process.env.HUB_DATA_DIR || 'data'));
+  const dbFile = path.join(dataDir, 'hub.db');
+  if (!existsSync(dbFile)) {
+    throw new UsageError(`no hub database at ${dbFile} (start the hub once, or give --data-dir)`);
+  }
+  const config = options.config
+    ? loadHubConfig(path.resolve(options.config), { required: true })
+    : loadHubConfig(configPath(), { required: Boolean(process.env.HUB_CONFIG) });
+
+  const now = Date.now();
+  const yesterday = zoneOffsets(reportTimezone(config)).localDay(now) - 1;
+  const toDay = options.to === undefined ? yesterday : isoDateToDay(options.to);
+  if (toDay === undefined) throw new DateRangeError(`--to: '${options.to}' is not a date YYYY-MM-DD`);
+  if (options.from !== undefined && isoDateToDay(options.from) === undefined) {
+    throw new DateRangeError(`--from: '${options.from}' is not a date YYYY-MM-DD`);
+  }
+  const to = dayToIsoDate(toDay);
+  const from = options.from ?? dayToIsoDate(toDay - (DEFAULT_DAYS - 1));
+
+  const db = new Database(dbFile, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const report = preventionReport({ db, config, from, to, secret: pseudonymSecret(db, now), now });
+    const text = options.format === 'csv' ? toCsv(report) : `${JSON.stringify(report, null, 2)}\n`;
+    if (options.out) writeFileSync(path.resolve(options.out), text);
+    else process.stdout.write(text);
+  } finally {
+    db.close();
+  }
 }

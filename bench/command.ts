@@ -1,12 +1,63 @@
-// `telecare bench`: measure latency, ingest, replay and memory against SPEC section 11.
-import type { Command } from 'commander';
+// `telecare bench`: measure latency, ingest, replay and memory against SPEC section 11, in one run, on this machine.
+import { Command, InvalidArgumentError } from 'commander';
+import { createProgress } from '../simulate/progress.js';
+import { installCleanup, killEverything } from './children.js';
+import { renderTable, toJson, verdict } from './figures.js';
+import { PHASES, runBench, type PhaseName } from './run.js';
+
+interface BenchFlags {
+  quick: boolean;
+  json: boolean;
+  only?: PhaseName[];
+}
+
+function parsePhases(v: string): PhaseName[] {
+  const names = v.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(PHASES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown part "${n}" (one of: ${PHASES.join(', ')})`);
+  }
+  return names as PhaseName[];
+}
 
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure latency, ingest, replay and memory against SPEC section 11')
-    .action(() => {
-      process.stderr.write('telecare bench: not yet available in this version\n');
-      process.exitCode = 1;
+    .description('measure latency, ingest, replay and memory against SPEC section 11, in one run, on this machine')
+    .option('--quick', 'fewer presses and shorter runs (under a minute)', false)
+    .option('--json', 'print the figures as JSON instead of a table', false)
+    .option('--only <parts>', `run only these parts, comma-separated: ${PHASES.join(', ')}`, parsePhases)
+    .addHelpText(
+      'after',
+      `
+Spawns real processes (node dist/bin/telecare.js hub, telecare simulate as load, a bare aedes
+broker as the baseline) on free ports with temporary data folders, and kills them all at the end.
+Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it could not be measured.`,
+    )
+    .action(async (flags: BenchFlags) => {
+      installCleanup();
+      const progress = createProgress('bench', 100);
+      try {
+        const result = await runBench({
+          quick: flags.quick,
+          only: flags.only,
+          onProgress: (step, total, note) => progress.update(Math.round((step / total) * 100), note),
+        });
+        progress.stop();
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ ...result, figures: toJson(result.figures) }, null, 2)}\n`);
+        } else {
+          const m = result.machine;
+          process.stdout.write(
+            `telecare bench${result.quick ? ' --quick' : ''}: ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}, ` +
+              `${result.startedAt}, ${result.durationS.toFixed(0)} s\n\n${renderTable(result.figures)}\n`,
+          );
+          const missed = result.figures.filter((f) => verdict(f) === 'MISS').length;
+          const na = result.figures.filter((f) => verdict(f) === 'n/a').length;
+          process.stdout.write(`\n${missed} target(s) missed, ${na} figure(s) not measured\n`);
+        }
+      } finally {
+        progress.stop();
+        killEverything();
+      }
     });
 }

@@ -1,22 +1,106 @@
-// The Fastify app (built apart from listen() so tests use inject()): health and HTTP event intake for now.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// The Fastify app (built apart from listen() so tests use inject()): auth, roles, the API of SPEC 9, SSE, OpenAPI and pages.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { createDashboardAnalytics } from '../analytics/dashboard.js';
+import { systemClock } from '../hub/clock.js';
+import { installAccessControl } from './access.js';
+import { AuthStore } from './auth.js';
+import { dashboardMetrics, type DashboardContext } from './context.js';
 import type { DashboardDeps } from './deps.js';
+import { DashboardError } from './errors.js';
+import { LoginThrottle } from './login-throttle.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerAlertStream } from './routes/alert-stream.js';
+import { registerAlertRoutes } from './routes/alerts.js';
+import { registerHomeRoutes } from './routes/homes.js';
+import { registerIntakeRoutes } from './routes/intake.js';
+import { registerPages } from './routes/pages.js';
+import { registerReportRoutes } from './routes/reports.js';
+import { registerSessionRoutes } from './routes/session.js';
 
 export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ ns: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const clock = deps.clock ?? systemClock;
+  const auth = new AuthStore(deps.db, (deps.sessionHours ?? 12) * 3_600_000);
+  const { generatedPassword } = await auth.ensureAdmin(deps.adminPassword, clock.now());
+  if (generatedPassword) {
+    // Shown once to whoever starts the hub, never through the logger: it must not end up in log files.
+    const line = `Dashboard user "admin" created with password: ${generatedPassword} (shown once; set HUB_ADMIN_PASSWORD to choose it)`;
+    if (deps.announce) deps.announce(line);
+    else process.stderr.write(`${line}\n`);
+  }
+  const ctx: DashboardContext = {
+    deps,
+    auth,
+    throttle: new LoginThrottle(),
+    clock,
+    metrics: dashboardMetrics(deps.metrics),
+    analytics: deps.analytics ?? createDashboardAnalytics(deps.db, deps.config, clock),
+  };
 
-  app.get('/api/health', async () => ({ status: 'ok', ...deps.health() }));
-
-  app.post('/api/events', async (request, reply) => {
-    const result = await deps.ingestHttp(request.body);
-    if (!result.ok) return reply.code(400).send({ error: result.reason, message: result.message });
-    return reply.code(202).send({ accepted: result.accepted });
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ ns: 'http' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    // No line per request: URLs name homes and alerts (nothing personal at info), and a Pi's log would fill.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Union types (`['string', 'null']`) are plain JSON Schema; Ajv's strict mode only warns about them.
+    ajv: { customOptions: { allowUnionTypes: true } },
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.type(deps.metrics.contentType);
-    return deps.metrics.metrics();
+  app.setErrorHandler((error: FastifyError | DashboardError, request, reply) => {
+    const known =
+      error instanceof DashboardError
+        ? error
+        : error.validation
+          ? new DashboardError('BAD_REQUEST', error.message)
+          : // The analytics' own check of a date range (analytics/activity.ts).
+            error.name === 'DateRangeError'
+            ? new DashboardError('BAD_DATE_RANGE', error.message)
+            : undefined;
+    if (known) {
+      if (known.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.retryAfterSeconds));
+      return reply.code(known.statusCode).send({ error: known.code, message: known.message });
+    }
+    // Fastify's own refusals (bad JSON, body too large, wrong content type) keep their FST_ code and message.
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: error.code, message: error.message });
+    request.log.error({ err: error, url: request.routeOptions.url }, 'dashboard request failed');
+    return reply.code(500).send({ error: 'INTERNAL', message: 'Internal error; see the hub log' });
   });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Telecare hub API',
+        version: '1',
+        description: 'Log in with POST /api/login (session cookie) or send `Authorization: Bearer <token>`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'telecare_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  installAccessControl(app, auth, clock);
+  app.setNotFoundHandler(async (request) => {
+    throw new DashboardError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  registerIntakeRoutes(app, ctx);
+  registerSessionRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  registerAlertRoutes(app, ctx);
+  registerAlertStream(app, ctx);
+  registerHomeRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
+  registerPages(app);
+  // Swagger UI's own files come from the package (no CDN); its routes need a login like everything else.
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   return app;
 }

@@ -3,12 +3,36 @@ import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../hub/logger.js';
 import type { AlertServiceApi } from '../hub/alerts/api.js';
+import type { Clock } from '../hub/clock.js';
 import type { HubConfig } from '../rules/types.js';
+import type { DailyFeatures } from '../analytics/types.js';
 
 /** Result of taking one HTTP-posted event (SPEC 4.4) through ingest. */
 export type HttpIngestResult =
   | { ok: true; accepted: number }
   | { ok: false; reason: string; message: string };
+
+/** A device seen by the hub but absent from the configuration (SPEC 3), as shown to installers. */
+export interface UnassignedDevice {
+  homeId: string | null;
+  deviceId: string;
+  /** Epoch ms of first and last sighting, when the hub records them. */
+  firstSeenAt?: number;
+  lastSeenAt?: number;
+  /** Where it was seen: native topic, Zigbee2MQTT friendly name, serial... */
+  source?: string;
+  /** Events received from it. */
+  count?: number;
+  [extra: string]: unknown;
+}
+
+/** The preventive analytics the dashboard serves (SPEC 7); dates are local `YYYY-MM-DD`. */
+export interface DashboardAnalytics {
+  homeActivity(homeId: string, fromDate: string, toDate: string): DailyFeatures[] | Promise<DailyFeatures[]>;
+  /** The council report: aggregated, residents only as keyed pseudonyms. */
+  preventionReport(fromDate: string, toDate: string): unknown;
+  preventionCsv(report: unknown): string;
+}
 
 export interface DashboardDeps {
   /** The hub's SQLite database (the dashboard keeps its users, sessions and tokens there). */
@@ -21,4 +45,23 @@ export interface DashboardDeps {
   /** Extra fields for GET /api/health (broker, store, uptime...). */
   health(): Record<string, unknown>;
   alerts?: AlertServiceApi;
+  /** `HUB_ADMIN_PASSWORD`: the password of user `admin`; when absent a random one is made on first start. */
+  adminPassword?: string;
+  /**
+   * Shows one line to the person starting the hub (the console, never the log): used once, for the
+   * generated admin password. Without it the password is written to stderr.
+   */
+  announce?(line: string): void;
+  /** Session expiry, login slow-down (default: the system clock). */
+  clock?: Clock;
+  /** Analytics for the home view and the council report (default: analytics/ on this hub's database). */
+  analytics?: DashboardAnalytics;
+  /** Devices seen but not configured; without it the table `unassigned_devices` is read when present. */
+  unassignedDevices?(): UnassignedDevice[];
+  /** Seconds between SSE heartbeats (default 15). */
+  sseHeartbeatSeconds?: number;
+  /** Session lifetime in hours (default 12). */
+  sessionHours?: number;
+  /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy). */
+  secureCookies?: boolean;
 }

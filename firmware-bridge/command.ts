@@ -1,12 +1,127 @@
-// `telecare bridge`: bridge a serial radio receiver to the hub MQTT broker.
-import type { Command } from 'commander';
+// `telecare bridge`: bridge a serial radio receiver to the hub MQTT broker (SPEC 4.3, PROTOCOL.md).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { systemClock } from '../hub/clock.js';
+import { createLogger } from '../hub/logger.js';
+import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
+import { FirmwareBridge, statusTopic } from './bridge.js';
+import type { Framing } from './bridge-stats.js';
+import { TOPIC_LEVEL_PATTERN } from './native-event.js';
+
+interface BridgeCliOptions {
+  port: string;
+  baud: number;
+  framing: Framing;
+  mqtt: string;
+  home?: string;
+  name?: string;
+  username?: string;
+  passwordFile?: string;
+  statusIntervalMs: number;
+  maxQueued: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  mqttReconnectMs: number;
+  logLevel?: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function topicLevel(value: string): string {
+  if (!TOPIC_LEVEL_PATTERN.test(value)) throw new InvalidArgumentError('use 1-64 of A-Z a-z 0-9 . _ : @ -');
+  return value;
+}
+
+/** Default bridge name from the port: /dev/ttyUSB0 → serial-ttyUSB0. */
+function defaultName(portPath: string): string {
+  return `serial-${path.basename(portPath).replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64);
+}
 
 export function registerBridgeCommand(program: Command): void {
   program
     .command('bridge')
-    .description('bridge a serial radio receiver to the hub MQTT broker')
-    .action(() => {
-      process.stderr.write('telecare bridge: not yet available in this version\n');
-      process.exitCode = 1;
+    .description('bridge a serial radio receiver to the hub MQTT broker (SPEC 4.3)')
+    .addHelpText(
+      'after',
+      `
+Each frame becomes a native event on telecare/<home>/devices/<device>/events (QoS 1).
+Statistics (frames ok, duplicates, gaps, bad frames by reason, port state) are published
+retained on telecare/bridge/<name>/status, with an MQTT last will saying offline.
+A missing or unplugged port is reopened with capped exponential backoff; while the broker
+is away, events are buffered (bounded) and sent on reconnect. Bad frames are counted by
+reason and dropped: the bridge never exits on a device fault. SIGINT/SIGTERM stop it
+gracefully. The binary framing is documented in firmware-bridge/PROTOCOL.md.
+
+Examples:
+  telecare bridge --port /dev/ttyUSB0 --framing cobs --home h1 --name rx-hall
+  telecare bridge --port /dev/ttyACM0 --framing ndjson --mqtt mqtt://127.0.0.1:1883`,
+    )
+    .requiredOption('--port <path>', 'serial device of the receiver, e.g. /dev/ttyUSB0')
+    .option('--baud <rate>', 'baud rate', positiveInt, 115200)
+    .addOption(
+      new Option(
+        '--framing <framing>',
+        'ndjson: one JSON event per line with "device" (and "home"); cobs: COBS binary frames ended by 0x00',
+      )
+        .choices(['ndjson', 'cobs'])
+        .default('ndjson'),
+    )
+    .option('--mqtt <url>', 'MQTT broker URL', 'mqtt://127.0.0.1:1883')
+    .option('--home <id>', 'home id of the events (required with cobs; for ndjson lines that carry no "home")', topicLevel)
+    .option('--name <name>', "bridge name: status topic, and device id of the receiver's own heartbeats (default serial-<port name>)", topicLevel)
+    .option('--username <user>', 'MQTT username')
+    .option('--password-file <file>', 'file holding the MQTT password (kept off the command line)')
+    .option('--status-interval-ms <ms>', 'republish the status this often', positiveInt, 30_000)
+    .option('--max-queued <n>', 'events kept while the broker is away; past it the oldest are dropped and counted', positiveInt, 10_000)
+    .option('--retry-min-ms <ms>', 'first wait before reopening a missing port', positiveInt, DEFAULT_REOPEN_BACKOFF.initialMs)
+    .option('--retry-max-ms <ms>', 'longest wait between reopen attempts (doubling up to it)', positiveInt, DEFAULT_REOPEN_BACKOFF.maxMs)
+    .option('--mqtt-reconnect-ms <ms>', 'wait between broker reconnect attempts', positiveInt, 1_000)
+    .option('--log-level <level>', 'pino log level (default: HUB_LOG_LEVEL or info)')
+    .action((opts: BridgeCliOptions) => {
+      if (opts.framing === 'cobs' && opts.home === undefined) {
+        throw new InvalidArgumentError('--home <id> is required with --framing cobs (frames carry no home)');
+      }
+      const rootLogger = createLogger({ level: opts.logLevel });
+      const logger = rootLogger.child({ ns: 'bridge' });
+      const password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : undefined;
+      const name = opts.name ?? defaultName(opts.port);
+      const bridge = new FirmwareBridge({
+        portPath: opts.port,
+        baudRate: opts.baud,
+        framing: opts.framing,
+        mqttUrl: opts.mqtt,
+        homeId: opts.home,
+        name,
+        username: opts.username,
+        password,
+        statusIntervalMs: opts.statusIntervalMs,
+        maxQueued: opts.maxQueued,
+        reopenBackoff: { initialMs: opts.retryMinMs, maxMs: Math.max(opts.retryMinMs, opts.retryMaxMs) },
+        mqttReconnectMs: opts.mqttReconnectMs,
+        clock: systemClock,
+        logger: rootLogger,
+      });
+      logger.info({ port: opts.port, framing: opts.framing, mqtt: opts.mqtt, status: statusTopic(name) }, 'bridge starting');
+      bridge.start();
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'stopping bridge');
+        bridge.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'error while stopping bridge');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     });
 }

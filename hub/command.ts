@@ -1,12 +1,63 @@
-// `telecare hub`: run the hub (embedded MQTT broker, rules, alerts, dashboard).
+// `telecare hub`: run the hub (embedded MQTT broker, rules, alerts, dashboard); options mirror the HUB_* variables.
 import type { Command } from 'commander';
+import { hashPassword } from './passwords.js';
+import { ConfigError, loadHubConfig } from './config.js';
+import { resolveSettings, runHubProcess } from './main.js';
+
+interface HubCliOptions {
+  config?: string;
+  dataDir?: string;
+  mqttPort?: string;
+  httpPort?: string;
+  mqttUrl?: string;
+  host?: string;
+  checkConfig?: boolean;
+  hashPassword?: boolean;
+}
 
 export function registerHubCommand(program: Command): void {
   program
     .command('hub')
-    .description('run the hub (embedded MQTT broker, rules, alerts, dashboard)')
-    .action(() => {
-      process.stderr.write('telecare hub: not yet available in this version\n');
-      process.exitCode = 1;
+    .description('run the hub: embedded MQTT broker, sensor ingest, rules, alerts, dashboard and API')
+    .option('-c, --config <file>', 'configuration file (env HUB_CONFIG; default ./telecare.config.json, absent = no homes)')
+    .option('-d, --data-dir <dir>', 'data folder holding hub.db (env HUB_DATA_DIR; default ./data)')
+    .option('--mqtt-port <port>', 'embedded MQTT broker port, 0 = any free port (env HUB_MQTT_PORT; default 1883)')
+    .option('--http-port <port>', 'dashboard and API port, 0 = any free port (env HUB_HTTP_PORT; default 8080)')
+    .option('--mqtt-url <url>', 'use this existing broker instead of the embedded one, e.g. mqtt://127.0.0.1:1884 (env HUB_MQTT_URL)')
+    .option('--host <address>', 'interface to listen on (env HUB_HOST; default all)')
+    .option('--check-config', 'validate the configuration file and exit')
+    .option('--hash-password', 'read a password on stdin, print its scrypt hash for mqttUsers[].passwordHash, and exit')
+    .addHelpText(
+      'after',
+      '\nEnvironment: HUB_MQTT_PORT, HUB_HTTP_PORT, HUB_DATA_DIR, HUB_CONFIG, HUB_MQTT_URL, HUB_ADMIN_PASSWORD, HUB_LOG_LEVEL.\n' +
+        'A first start prints the generated MQTT installer credential and dashboard admin password once.',
+    )
+    .action(async (options: HubCliOptions) => {
+      if (options.hashPassword) {
+        // From stdin, not an argument: arguments end up in shell history and `ps`.
+        const password = (await readStdin()).split(/\r?\n/)[0] ?? '';
+        if (password === '') throw new Error('no password on stdin');
+        process.stdout.write(`${await hashPassword(password)}\n`);
+        return;
+      }
+      const settings = resolveSettings(options);
+      if (options.checkConfig) {
+        try {
+          const config = loadHubConfig(settings.config, { required: settings.configRequired });
+          process.stdout.write(`${settings.config}: valid (${config.homes.length} homes)\n`);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          process.stderr.write(`telecare hub: ${err.message}\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
+      await runHubProcess(settings);
     });
+}
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
 }

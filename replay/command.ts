@@ -1,12 +1,142 @@
-// `telecare replay`: replay recorded events through every rule on a simulated clock.
+// `telecare replay`: replay recorded events through every rule on a simulated clock (SPEC 8).
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { ZoneClock } from '../rules/local-time.js';
+import type { HomeConfig } from '../rules/types.js';
+import { casasLineParser } from './casas.js';
+import { Replayer } from './replay.js';
+import { replayStream } from './stream.js';
+
+interface ReplayCliOptions {
+  input: string;
+  config?: string;
+  format: string;
+  tz: string;
+  drain: string;
+  prealerts?: boolean;
+  features?: string;
+  home: string;
+}
+
+/** Homes from a hub configuration (`{ homes: [...] }`), a list of homes, or one home; gaps take defaults. */
+export function loadReplayHomes(file: string, defaultTimezone: string): HomeConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const list = Array.isArray(parsed)
+    ? parsed
+    : parsed !== null && typeof parsed === 'object' && Array.isArray((parsed as { homes?: unknown }).homes)
+      ? (parsed as { homes: unknown[] }).homes
+      : [parsed];
+  return list.map((raw, i) => {
+    const h = raw as Partial<HomeConfig> | null;
+    if (!h || typeof h !== 'object' || typeof h.id !== 'string') {
+      throw new Error(`--config ${file}: home ${i} has no string "id"`);
+    }
+    const timezone = h.timezone ?? defaultTimezone;
+    new ZoneClock(timezone); // throws a RangeError naming the zone when it is unknown
+    return {
+      id: h.id,
+      timezone,
+      nightWindow: h.nightWindow ?? { start: '23:00', end: '06:00' },
+      away: h.away === true,
+      residents: h.residents ?? [],
+      devices: h.devices ?? [],
+      rules: h.rules ?? {},
+      ...(h.escalation ? { escalation: h.escalation } : {}),
+    };
+  });
+}
+
+async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+async function runReplay(o: ReplayCliOptions): Promise<void> {
+  const drainHours = Number(o.drain);
+  if (!Number.isFinite(drainHours) || drainHours < 0) throw new Error(`--drain must be a number of hours, not "${o.drain}"`);
+  if (o.format !== 'ndjson' && o.format !== 'casas') throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
+  const zone = new ZoneClock(o.tz);
+  const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];
+
+  // Alerts are few: buffer them and write in batches so stdout never slows the replay down.
+  let pending = '';
+  const replayer = new Replayer({
+    homes,
+    defaultTimezone: o.tz,
+    drainHours,
+    features: o.features !== undefined,
+    onAlert: (alert) => {
+      pending += `${JSON.stringify(alert)}\n`;
+    },
+    onPrealert: o.prealerts
+      ? (p) => {
+          pending += `${JSON.stringify(p)}\n`;
+        }
+      : undefined,
+  });
+
+  const input: Readable =
+    o.input === '-' ? process.stdin : fs.createReadStream(o.input, { highWaterMark: 1 << 20 });
+  const totalBytes = o.input === '-' ? 0 : fs.statSync(o.input).size;
+  const bar =
+    process.stderr.isTTY && totalBytes > 0
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'replay [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  bar?.start(totalBytes, 0);
+
+  const skipped = await replayStream(input, replayer, {
+    parseLine: o.format === 'casas' ? casasLineParser(o.home, zone) : undefined,
+    onProgress: (bytes) => {
+      bar?.update(bytes);
+      if (pending.length > 65_536) {
+        process.stdout.write(pending);
+        pending = '';
+      }
+    },
+  });
+  const stats = replayer.finish();
+  bar?.update(totalBytes);
+  bar?.stop();
+  await write(process.stdout, pending);
+
+  if (o.features !== undefined) {
+    const lines = replayer.dailyFeatures().map((f) => JSON.stringify(f)).join('\n');
+    fs.writeFileSync(o.features, lines.length > 0 ? `${lines}\n` : '');
+  }
+  const kinds = Object.entries(stats.alertsByKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  process.stderr.write(
+    `replay: ${stats.events} events (${stats.dropped} dropped${skipped ? `, ${skipped} skipped` : ''}${stats.late ? `, ${stats.late} out of order` : ''}) ` +
+      `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
+      `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
+      `replay: ${(stats.wallMs / 1000).toFixed(2)} s, ${stats.eventsPerSecond.toLocaleString('en-GB')} events/s\n`,
+  );
+}
 
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('replay recorded events through every rule on a simulated clock')
-    .action(() => {
-      process.stderr.write('telecare replay: not yet available in this version\n');
-      process.exitCode = 1;
+    .description('replay recorded events through every rule on a simulated clock; alerts as NDJSON on stdout')
+    .requiredOption('--input <file>', 'events, one JSON per line in time order ("-" for stdin)')
+    .option('--config <file>', 'configuration with the homes (hub configuration, list of homes, or one home)')
+    .option('--format <format>', 'input format: ndjson or casas', 'ndjson')
+    .option('--tz <zone>', 'IANA timezone of homes absent from the configuration', 'UTC')
+    .option('--drain <hours>', 'hours the clock runs on after the last event so due timers fire', '24')
+    .option('--prealerts', 'also write pre-alerts (warnings to the resident) to stdout')
+    .option('--features <file>', 'write every home\'s daily features (one JSON per line) to this file')
+    .option('--home <id>', 'home id for --format casas', 'casas')
+    .action(async (o: ReplayCliOptions) => {
+      await runReplay(o);
     });
 }

@@ -1,70 +1,269 @@
 // The rules engine: pure, clock-injected; the same code runs live, in replay and in tests.
-import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
-import type { AlertKind } from './vocabulary.js';
+import { bathroomRule } from './bathroom-too-long.js';
+import { climateRule } from './climate.js';
+import { RuleContext } from './context.js';
+import { emergencyRule } from './emergency.js';
+import { HomeState, type DeviceState, type HomeSnapshot } from './home-state.js';
+import { inactivityRule } from './inactivity.js';
+import { lowBatteryRule } from './low-battery.js';
+import { nightExitRule } from './night-exit.js';
+import { noMorningActivityRule } from './no-morning-activity.js';
+import { outOfBedRule } from './out-of-bed-too-long.js';
+import { possibleFallRule } from './possible-fall.js';
+import { isActivity, isLocated } from './presence.js';
+import { sensorOfflineRule } from './sensor-offline.js';
+import { tamperRule } from './tamper.js';
+import { TimerQueue } from './timer-queue.js';
+import type { AccelValue, HomeConfig, RuleDecision, SensorEvent } from './types.js';
+import { INACTIVITY_FAMILY } from './vocabulary.js';
+import { wearableFallRule } from './wearable-fall.js';
 
-/** Event types that are an emergency the moment they arrive with value true. */
-const EMERGENCY_KIND: Partial<Record<SensorEvent['type'], AlertKind>> = {
-  pendant: 'pendant',
-  fall: 'fall',
-  smoke: 'smoke',
-  co: 'co',
-  gas: 'gas',
-  water: 'flood',
-};
+const MINUTE_MS = 60_000;
+const STATE_VERSION = 2;
+
+/** The rules that watch silences: re-armed by every activity, suspended while out or away. */
+const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
+
+interface EngineState {
+  version: number;
+  clockMs: number;
+  homes: Record<string, HomeSnapshot>;
+}
+
+/** A home absent from the configuration (replay only: live, its devices are unassigned). */
+export function defaultHomeConfig(id: string, timezone = 'UTC'): HomeConfig {
+  return {
+    id,
+    timezone,
+    nightWindow: { start: '23:00', end: '06:00' },
+    away: false,
+    residents: [],
+    devices: [],
+    rules: {},
+  };
+}
 
 export class RulesEngine {
   private clockMs = 0;
+  private readonly queue = new TimerQueue();
+  private readonly ctx = new RuleContext(this.queue);
+  private readonly homes: HomeState[] = [];
+  private readonly byId = new Map<string, HomeState>();
 
-  constructor(private readonly homes: HomeConfig[]) {}
+  constructor(homes: HomeConfig[]) {
+    for (const config of homes) this.addHome(config);
+  }
 
-  /** Feed one event (its `ts` is its time); returns decisions, timers due before it included. */
+  /** Feed one event (its `ts` is its time); returns decisions, timers due at or before it included. */
   handle(event: SensorEvent): RuleDecision[] {
-    const decisions = this.advanceTo(event.ts);
-    if (!event.assigned) return decisions;
-    const kind = EMERGENCY_KIND[event.type];
-    if (kind && event.value === true) {
-      const home = this.homes.find((h) => h.id === event.homeId);
-      const device = home?.devices.find((d) => d.id === event.deviceId);
-      decisions.push({
-        type: 'raise',
-        homeId: event.homeId,
-        residentId: device?.residentId ?? home?.residents[0]?.id,
-        kind,
-        severity: 'critical',
-        at: Math.max(event.ts, this.clockMs),
-        room: event.room,
-        deviceId: event.deviceId,
-        detail: { eventType: event.type, source: event.source },
-      });
-    }
-    return decisions;
+    this.fireDue(event.ts);
+    if (event.assigned) this.onEvent(event, Math.max(event.ts, this.clockMs));
+    return this.ctx.take();
   }
 
   /** Move the engine's clock to `now`, firing every timer due by then. */
   advanceTo(now: number): RuleDecision[] {
-    if (now > this.clockMs) this.clockMs = now;
-    return [];
+    this.fireDue(now);
+    return this.ctx.take();
   }
 
   /** When the next timer is due (epoch ms), or null when none is armed. */
   nextDueAt(): number | null {
-    return null;
+    return this.queue.nextDueAt();
   }
 
   /** Set or clear a home's away mode at `now`. */
-  setAway(_homeId: string, _away: boolean, now: number): RuleDecision[] {
-    return this.advanceTo(now);
+  setAway(homeId: string, away: boolean, now: number): RuleDecision[] {
+    this.fireDue(now);
+    const h = this.byId.get(homeId);
+    if (h && h.away !== away) {
+      const at = Math.max(now, this.clockMs);
+      h.away = away;
+      if (away) {
+        this.suspend(h, at);
+      } else {
+        // Back from away: the silence starts now, as if the resident had just come in.
+        h.out = false;
+        h.lastActivityAt = at;
+        h.lastActivityLocated = false;
+        for (const rule of SILENCE_RULES) rule.onActivity(h, at, this.ctx);
+      }
+    }
+    return this.ctx.take();
   }
 
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */
   exportState(): unknown {
-    return { version: 1, clockMs: this.clockMs };
+    const homes: Record<string, HomeSnapshot> = {};
+    for (const h of this.homes) homes[h.config.id] = h.snapshot();
+    const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
+    return state;
   }
 
   static fromState(homes: HomeConfig[], state: unknown): RulesEngine {
     const engine = new RulesEngine(homes);
-    const s = state as { clockMs?: number } | null;
-    if (s && typeof s.clockMs === 'number') engine.clockMs = s.clockMs;
+    const s = state as Partial<EngineState> | null;
+    if (!s || typeof s !== 'object') return engine;
+    if (typeof s.clockMs === 'number') engine.clockMs = s.clockMs;
+    if (s.version !== STATE_VERSION || !s.homes) return engine;
+    for (const [id, snapshot] of Object.entries(s.homes)) {
+      const h = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
+      for (const [slot, at] of h.restore(snapshot)) engine.queue.arm(slot, at);
+    }
     return engine;
+  }
+
+  /** Add a home that was not in the constructor's list (replay: a home absent from the configuration). */
+  addHome(config: HomeConfig): HomeState {
+    const existing = this.byId.get(config.id);
+    if (existing) return existing;
+    const h = new HomeState(this.homes.length, config);
+    this.homes.push(h);
+    this.byId.set(config.id, h);
+    return h;
+  }
+
+  hasHome(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  private fireDue(now: number): void {
+    for (;;) {
+      const fired = this.queue.popDue(now);
+      if (!fired) break;
+      if (fired.at > this.clockMs) this.clockMs = fired.at;
+      this.onTimer(this.homes[fired.slot.homeIndex]!, fired.slot.name, fired.slot.deviceId, fired.at);
+    }
+    if (now > this.clockMs) this.clockMs = now;
+  }
+
+  private onTimer(h: HomeState, name: string, deviceId: string | undefined, at: number): void {
+    const c = this.ctx;
+    switch (name) {
+      case 'inactivity':
+        if (!h.suspended()) inactivityRule.onTimer(h, at, c);
+        break;
+      case 'inactivity-pre':
+        if (!h.suspended()) inactivityRule.onPreAlertTimer(h, at, c);
+        break;
+      case 'possible-fall':
+        if (!h.suspended()) possibleFallRule.onTimer(h, at, c);
+        break;
+      case 'bathroom':
+        if (!h.suspended()) bathroomRule.onTimer(h, at, c);
+        break;
+      case 'out-of-bed':
+        if (!h.suspended()) outOfBedRule.onTimer(h, at, c);
+        break;
+      case 'no-morning':
+        noMorningActivityRule.onTimer(h, at, c);
+        break;
+      case 'night-exit':
+        nightExitRule.onTimer(h, at, c);
+        break;
+      case 'out-check':
+        // The exit door closed and nothing happened inside since: the resident is out.
+        h.out = true;
+        this.suspend(h, at);
+        break;
+      case 'offline': {
+        const device = h.devices.get(deviceId ?? '');
+        if (device) sensorOfflineRule.onTimer(h, device, at, c);
+        break;
+      }
+      case 'climate': {
+        const device = h.devices.get(deviceId ?? '');
+        if (device) climateRule.onTimer(h, device, at, c);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private onEvent(event: SensorEvent, at: number): void {
+    const c = this.ctx;
+    const h = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
+    if (Number.isNaN(h.firstSeenAt)) h.firstSeenAt = at;
+    noMorningActivityRule.ensureArmed(h, at, c);
+    const device = h.deviceFor(event);
+    sensorOfflineRule.onSeen(h, device, at, c);
+    switch (event.type) {
+      case 'pendant':
+      case 'fall':
+      case 'smoke':
+      case 'co':
+      case 'gas':
+      case 'water':
+        emergencyRule.onEvent(h, device, event, at, c);
+        break;
+      case 'battery':
+      case 'battery_low':
+        lowBatteryRule.onEvent(h, device, event, at, c);
+        break;
+      case 'tamper':
+        if (typeof event.value === 'boolean') tamperRule.onTamper(h, device, event.value, at, c);
+        break;
+      case 'temperature':
+        if (typeof event.value === 'number') {
+          climateRule.onTemperature(h, device, event.value, at, c);
+          device.lastValue = event.value;
+        }
+        break;
+      case 'availability':
+        if (typeof event.value === 'boolean') sensorOfflineRule.onAvailability(h, device, event.value, at, c);
+        break;
+      case 'accel':
+        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value as AccelValue, at, c);
+        break;
+      default:
+        break;
+    }
+    if (isActivity(h, device, event)) this.onActivity(h, device, event, at);
+  }
+
+  private onActivity(h: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
+    const c = this.ctx;
+    const inside = device.kind !== 'exit-door';
+    // Learn the quiet period that just ended, unless the resident was out or the home away.
+    if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {
+      const how = h.zone.hourOfWeek(h.lastActivityAt);
+      const gap = at - h.lastActivityAt;
+      const day = h.zone.dayNumber(at);
+      h.learned.record('home', how, gap, day);
+      if (h.lastActivityContext !== undefined) h.learned.record(h.lastActivityContext, how, gap, day);
+    }
+    if (inside) {
+      c.disarm(h.timers['out-check']);
+      nightExitRule.onInsideActivity(h, at, c);
+      h.out = false;
+    } else if (event.type === 'contact') {
+      if (event.value === true) {
+        c.arm(h.timers['out-check'], at + h.params.presence.outAfterMinutes * MINUTE_MS);
+      } else {
+        nightExitRule.onExitDoorOpened(h, device, at, c);
+      }
+    }
+    if (event.type === 'occupancy' && typeof event.value === 'boolean') {
+      if (device.kind === 'bed') {
+        h.bedOccupied = event.value;
+        outOfBedRule.onBed(h, event.value, at, c);
+      } else if (device.kind === 'chair') {
+        h.chairOccupied = event.value;
+      }
+    }
+    h.lastActivityAt = at;
+    h.lastActivityRoom = device.room;
+    h.lastActivityContext = device.roomContext;
+    h.lastActivityLocated = isLocated(h, device, event);
+    if (h.suspended()) return;
+    for (const rule of SILENCE_RULES) rule.onActivity(h, at, c);
+    noMorningActivityRule.onActivity(h, at, c);
+  }
+
+  private suspend(h: HomeState, at: number): void {
+    for (const rule of SILENCE_RULES) rule.onSuspend(h, at, this.ctx);
+    outOfBedRule.onSuspend(h, at, this.ctx);
+    for (const kind of INACTIVITY_FAMILY) this.ctx.clear(h, kind, at, h.away ? 'home set to away' : 'resident went out');
   }
 }

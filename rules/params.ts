@@ -3,6 +3,22 @@
 export interface RuleParams {
   /** Days of history before learned normal replaces the cold-start defaults. */
   learningDays: number;
+  /** How learned normal turns a home's own quiet periods into a threshold. */
+  learned: {
+    /** Share of past quiet periods (same context) that must end before the threshold, in percent. */
+    quantilePercent: number;
+    /** The threshold is the quantile times (1 + marginPercent/100) plus marginMinutes. */
+    marginPercent: number;
+    marginMinutes: number;
+    /** Below this many quiet periods at the same weekday and hour, pool the same hour of every weekday. */
+    minSamples: number;
+  };
+  /** An exit door closed and nothing inside for this long: the resident is out. */
+  presence: {
+    outAfterMinutes: number;
+    /** An appliance's power rising by at least this much counts as the resident's activity. */
+    powerRiseW: number;
+  };
   inactivity: {
     floorMinutes: number;
     capMinutes: number;
@@ -34,11 +50,19 @@ export interface RuleParams {
     freeFallG: number;
     /** Seconds after impact over which stillness is judged. */
     stillSeconds: number;
+    /** Largest vector standard deviation, in g, that still counts as lying still. */
+    stillStdG: number;
+    /** Smallest change of the gravity direction, in degrees, between before and after the impact. */
+    postureChangeDeg: number;
+    /** Seconds after stillness during which getting up and moving downgrades the fall (0: never). */
+    recoverSeconds: number;
   };
 }
 
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
+  learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30 },
+  presence: { outAfterMinutes: 10, powerRiseW: 10 },
   inactivity: {
     floorMinutes: 120,
     capMinutes: 720,
@@ -54,7 +78,9 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
   climate: { coldBelowC: 16, heatAboveC: 30, sustainMinutes: 120 },
   sensorOffline: { silentHours: 25 },
   lowBattery: { percent: 15 },
-  fall: { impactG: 2.5, freeFallG: 0.6, stillSeconds: 2 },
+  // Chosen by grid search on MobiFall v2 falls of subjects 1-5 and odd ADL trials (middle of the
+  // plateau where both reach 100 %); held-out figures and curves in docs/fall-detection.md.
+  fall: { impactG: 2.0, freeFallG: 0.9, stillSeconds: 2, stillStdG: 0.2, postureChangeDeg: 45, recoverSeconds: 10 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -1,0 +1,124 @@
+// Daily features of a home from the stored events, for a range of local dates; completed days are cached.
+import type { Database } from 'better-sqlite3';
+import type { HomeConfig, HubConfig } from '../rules/types.js';
+import { queryAlerts } from '../hub/alerts/query.js';
+import { FeatureAccumulator, FEATURE_THRESHOLDS } from './features.js';
+import { homeEvents } from './events.js';
+import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
+import { dayToIsoDate, hhmmToMinutes, isoDateToDay, zoneOffsets, type ZoneOffsets } from './timezone.js';
+import type { DailyFeatures } from './types.js';
+
+const MINUTE_MS = 60_000;
+/** A day is complete (cached, reviewed) this long after its night ends: bedtime needs the quiet to settle. */
+export const DAY_SETTLE_MS = FEATURE_THRESHOLDS.nightQuietMinutes * MINUTE_MS;
+
+export class DateRangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DateRangeError';
+  }
+}
+
+/** Where a home's feature days begin and end, from its configuration (or the defaults for an unknown home). */
+export interface HomeCalendar {
+  zone: ZoneOffsets;
+  nightEndMin: number;
+}
+
+export function homeCalendar(home: HomeConfig | undefined): HomeCalendar {
+  return {
+    zone: zoneOffsets(home?.timezone ?? 'UTC'),
+    nightEndMin: hhmmToMinutes(home?.nightWindow.end ?? '06:00') ?? 360,
+  };
+}
+
+/** Start of feature day `day` (end of the night window on that date). */
+export const featureDayStart = (cal: HomeCalendar, day: number): number => cal.zone.utcOf(day, cal.nightEndMin);
+
+/** The latest local date whose feature day is complete at `now`. */
+export function lastCompleteDay(cal: HomeCalendar, now: number): number {
+  let day = cal.zone.localDay(now);
+  while (featureDayStart(cal, day + 1) + DAY_SETTLE_MS > now) day--;
+  return day;
+}
+
+export function parseDateRange(fromDate: string, toDate: string): { from: number; to: number } {
+  const from = isoDateToDay(fromDate);
+  const to = isoDateToDay(toDate);
+  if (from === undefined) throw new DateRangeError(`from: '${fromDate}' is not a date YYYY-MM-DD`);
+  if (to === undefined) throw new DateRangeError(`to: '${toDate}' is not a date YYYY-MM-DD`);
+  if (from > to) throw new DateRangeError(`from (${fromDate}) is after to (${toDate})`);
+  return { from, to };
+}
+
+/**
+ * Daily features of `homeId` for local dates `fromDate..toDate` (inclusive), as far as `now` has reached
+ * (today's day is partial and not cached). Days with no data at all are left out.
+ */
+export function homeActivity(
+  db: Database,
+  config: HubConfig,
+  homeId: string,
+  fromDate: string,
+  toDate: string,
+  now: number = Date.now(),
+): DailyFeatures[] {
+  const range = parseDateRange(fromDate, toDate);
+  migrateAnalytics(db);
+  const home = config.homes.find((h) => h.id === homeId);
+  const cal = homeCalendar(home);
+  const byDate = new Map(cachedDays(db, homeId, fromDate, toDate).map((d) => [d.date, d]));
+  const completeUntil = lastCompleteDay(cal, now);
+  const lastWanted = Math.min(range.to, cal.zone.localDay(now));
+  let firstMissing: number | undefined;
+  for (let day = range.from; day <= lastWanted; day++) {
+    if (!byDate.has(dayToIsoDate(day)) || day > completeUntil) {
+      firstMissing = day;
+      break;
+    }
+  }
+  if (firstMissing !== undefined) {
+    const computed = computeDays(db, home ? [home] : [], homeId, cal, firstMissing, lastWanted, now);
+    const complete = computed.filter((d) => {
+      const day = isoDateToDay(d.date)!;
+      return day <= completeUntil && day >= range.from && day <= range.to;
+    });
+    cacheDays(db, complete, now);
+    for (const d of computed) {
+      const day = isoDateToDay(d.date)!;
+      if (day >= range.from && day <= range.to) byDate.set(d.date, d);
+    }
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+}
+
+/** Run the accumulator over the stored events and alerts, from the day before `firstDay` (for its morning). */
+function computeDays(
+  db: Database,
+  homes: HomeConfig[],
+  homeId: string,
+  cal: HomeCalendar,
+  firstDay: number,
+  lastDay: number,
+  now: number,
+): DailyFeatures[] {
+  const fromMs = featureDayStart(cal, firstDay - 1);
+  const untilMs = Math.min(now, featureDayStart(cal, lastDay + 1) + 6 * DAY_SETTLE_MS);
+  const acc = new FeatureAccumulator(homes);
+  const alerts = queryAlerts(db, { homeId, from: fromMs, to: untilMs })
+    .map((a) => ({ kind: a.kind, at: Date.parse(a.raisedAt) }))
+    .sort((a, b) => a.at - b.at);
+  let nextAlert = 0;
+  let seen = false;
+  for (const event of homeEvents(db, homeId, fromMs, untilMs)) {
+    while (nextAlert < alerts.length && alerts[nextAlert]!.at <= event.ts) {
+      acc.addAlert(homeId, alerts[nextAlert]!.kind, alerts[nextAlert]!.at);
+      nextAlert++;
+    }
+    acc.add(event);
+    seen = true;
+  }
+  if (!seen) return [];
+  for (; nextAlert < alerts.length; nextAlert++) acc.addAlert(homeId, alerts[nextAlert]!.kind, alerts[nextAlert]!.at);
+  return [...acc.flush(untilMs), ...acc.finish()];
+}

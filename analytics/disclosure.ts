@@ -1,0 +1,28 @@
+// Disclosure control for reports: small-number suppression (NHS England style) and keyed pseudonyms of residents.
+import { createHmac } from 'node:crypto';
+
+/** A published count: `*` for 1 to 7, otherwise rounded to the nearest 5 (0 stays 0). */
+export type PublishedCount = number | '*';
+
+export function suppressCount(n: number): PublishedCount {
+  if (n <= 0) return 0;
+  if (n <= 7) return '*';
+  return Math.round(n / 5) * 5;
+}
+
+/** A share (0..1, three decimals) of a denominator: suppressed with it when it is small, null when it is 0. */
+export function suppressShare(numerator: number, denominator: number): number | '*' | null {
+  if (denominator <= 0) return null;
+  if (denominator <= 7) return '*';
+  return Math.round((numerator / denominator) * 1000) / 1000;
+}
+
+export const PSEUDONYM_HEX_CHARS = 16;
+
+/** HMAC-SHA256 of the resident's identity under the hub's secret, truncated: stable per hub, unlinkable without the secret. */
+export function residentPseudonym(secret: Buffer | string, homeId: string, residentId: string | null): string {
+  return createHmac('sha256', secret)
+    .update(`resident\u0000${homeId}\u0000${residentId ?? '*'}`)
+    .digest('hex')
+    .slice(0, PSEUDONYM_HEX_CHARS);
+}

@@ -1,0 +1,265 @@
+// The council prevention report (SPEC 7): aggregated counts with small-number suppression, residents only as keyed pseudonyms.
+import type { Database } from 'better-sqlite3';
+import type { Alert } from '../hub/alerts/api.js';
+import { queryAlerts } from '../hub/alerts/query.js';
+import type { HubConfig } from '../rules/types.js';
+import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
+import { parseDateRange } from './activity.js';
+import { WATCHED_FEATURES } from './baseline.js';
+import { residentPseudonym, suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
+import { homeHasEvents } from './events.js';
+import { zoneOffsets } from './timezone.js';
+
+const DAY_MS = 86_400_000;
+/** What followed a routine-change flag is looked for this many days after it. */
+export const FOLLOW_UP_DAYS = 14;
+/** Outcomes where someone had to do something for the resident. */
+const INTERVENTIONS: readonly Outcome[] = ['assisted-at-home', 'carer-visit', 'ambulance', 'hospital-admission'];
+const FALL_KINDS: readonly AlertKind[] = ['fall', 'possible-fall'];
+/** Time to acknowledge is measured on the calls that need an answer at once (TSA targets are for alarm calls). */
+const ACK_SEVERITIES = ['critical', 'high'] as const;
+
+export interface PreventionReportInput {
+  db: Database;
+  config: HubConfig;
+  /** Local dates YYYY-MM-DD, inclusive. */
+  from: string;
+  to: string;
+  /** The hub's pseudonymisation key (`pseudonymSecret(db)`). */
+  secret: Buffer | string;
+  now?: number;
+}
+
+type Counts<K extends string> = Record<K, PublishedCount>;
+
+export interface PreventionReport {
+  report: 'prevention';
+  period: { from: string; to: string; timezone: string };
+  generatedAt: string;
+  disclosure: string;
+  homesMonitored: PublishedCount;
+  residentsMonitored: PublishedCount;
+  alerts: { total: PublishedCount; byKind: Counts<AlertKind> };
+  acknowledgement: {
+    severities: string[];
+    alerts: PublishedCount;
+    within60s: PublishedCount;
+    within180s: PublishedCount;
+    shareWithin60s: number | '*' | null;
+    shareWithin180s: number | '*' | null;
+    medianSeconds: number | '*' | null;
+  };
+  outcomes: Counts<Outcome | 'open' | 'cancelled'>;
+  falls: { total: PublishedCount; fall: PublishedCount; possibleFall: PublishedCount; outcomes: Counts<Outcome> };
+  routineChanges: {
+    flags: PublishedCount;
+    byFeature: Record<string, PublishedCount>;
+    followUpDays: number;
+    followedByAlert: PublishedCount;
+    followedByFall: PublishedCount;
+    /** Flags after which the flag itself or an alert in the follow-up days was resolved with an intervention. */
+    followedByIntervention: PublishedCount;
+    outcomes: Counts<Outcome>;
+  };
+  residents: { pseudonym: string; alerts: PublishedCount; falls: PublishedCount; routineChanges: PublishedCount }[];
+}
+
+/** Report dates are local dates of the homes' timezone when they share one, else UTC. */
+export function reportTimezone(config: HubConfig): string {
+  const zones = new Set(config.homes.map((h) => h.timezone));
+  return zones.size === 1 ? [...zones][0]! : 'UTC';
+}
+
+export function preventionReport(input: PreventionReportInput): PreventionReport {
+  const { db, config, secret } = input;
+  const range = parseDateRange(input.from, input.to);
+  const timezone = reportTimezone(config);
+  const zone = zoneOffsets(timezone);
+  const fromMs = zone.utcOf(range.from, 0);
+  const toMs = zone.utcOf(range.to + 1, 0);
+
+  const withFollowUp = queryAlerts(db, { from: fromMs, to: toMs + FOLLOW_UP_DAYS * DAY_MS }).reverse();
+  const alerts = withFollowUp.filter((a) => Date.parse(a.raisedAt) < toMs);
+
+  // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
+  const homes = new Map<string, string[]>();
+  for (const home of config.homes) {
+    if (homeHasEvents(db, home.id, fromMs, toMs)) homes.set(home.id, home.residents.map((r) => r.id));
+  }
+  for (const a of alerts) {
+    if (!homes.has(a.homeId)) homes.set(a.homeId, config.homes.find((h) => h.id === a.homeId)?.residents.map((r) => r.id) ?? []);
+  }
+
+  const perResident = new Map<string, { alerts: number; falls: number; routineChanges: number }>();
+  const residentKey = (homeId: string, residentId: string | null): string => {
+    const residents = homes.get(homeId) ?? [];
+    const who = residentId ?? (residents.length === 1 ? residents[0]! : null);
+    return residentPseudonym(secret, homeId, who);
+  };
+  for (const [homeId, residents] of homes) {
+    for (const r of residents.length ? residents : [null]) {
+      perResident.set(residentKey(homeId, r), { alerts: 0, falls: 0, routineChanges: 0 });
+    }
+  }
+
+  const byKind = countBy(ALERT_KINDS, alerts.map((a) => a.kind));
+  const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
+  const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
+  const flags = alerts.filter((a) => a.kind === 'routine-change');
+  for (const a of alerts) {
+    const key = residentKey(a.homeId, a.residentId);
+    const row = perResident.get(key) ?? { alerts: 0, falls: 0, routineChanges: 0 };
+    row.alerts++;
+    if (FALL_KINDS.includes(a.kind)) row.falls++;
+    if (a.kind === 'routine-change') row.routineChanges++;
+    perResident.set(key, row);
+  }
+
+  const ack = acknowledgement(alerts);
+  const followUps = flags.map((flag) => followUp(flag, withFollowUp));
+  return {
+    report: 'prevention',
+    period: { from: input.from, to: input.to, timezone },
+    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+    disclosure:
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares and medians over 1 to 7 alerts are shown as *. Residents appear only as keyed pseudonyms.',
+    homesMonitored: suppressCount(homes.size),
+    residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
+    alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
+    acknowledgement: ack,
+    outcomes: publish(outcomes),
+    falls: {
+      total: suppressCount(falls.length),
+      fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
+      possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
+      outcomes: publish(countBy(OUTCOMES, falls.map((a) => a.outcome).filter((o): o is Outcome => o !== null))),
+    },
+    routineChanges: {
+      flags: suppressCount(flags.length),
+      byFeature: publish(
+        countBy(
+          WATCHED_FEATURES.map((w) => w.feature as string),
+          flags.map((f) => String(f.detail.feature ?? '')),
+        ),
+      ),
+      followUpDays: FOLLOW_UP_DAYS,
+      followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
+      followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
+      followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
+      outcomes: publish(countBy(OUTCOMES, flags.map((a) => a.outcome).filter((o): o is Outcome => o !== null))),
+    },
+    residents: [...perResident.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([pseudonym, row]) => ({
+        pseudonym,
+        alerts: suppressCount(row.alerts),
+        falls: suppressCount(row.falls),
+        routineChanges: suppressCount(row.routineChanges),
+      })),
+  };
+}
+
+function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
+  if (a.state === 'cancelled') return 'cancelled';
+  return a.outcome ?? 'open';
+}
+
+function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
+  // As hub/alerts/query.ts ackShares: an alert cancelled before anyone acknowledged it needed no answer.
+  const calls = alerts.filter(
+    (a) => (ACK_SEVERITIES as readonly string[]).includes(a.severity) && !(a.state === 'cancelled' && a.acknowledgedAt === null),
+  );
+  const seconds = calls
+    .filter((a) => a.acknowledgedAt !== null)
+    .map((a) => (Date.parse(a.acknowledgedAt!) - Date.parse(a.raisedAt)) / 1000)
+    .sort((x, y) => x - y);
+  const within60 = seconds.filter((s) => s <= 60).length;
+  const within180 = seconds.filter((s) => s <= 180).length;
+  let medianSeconds: number | '*' | null = null;
+  if (seconds.length > 7) {
+    const mid = seconds.length >> 1;
+    medianSeconds = Math.round(seconds.length % 2 ? seconds[mid]! : (seconds[mid - 1]! + seconds[mid]!) / 2);
+  } else if (seconds.length > 0) medianSeconds = '*';
+  return {
+    severities: [...ACK_SEVERITIES],
+    alerts: suppressCount(calls.length),
+    within60s: suppressCount(within60),
+    within180s: suppressCount(within180),
+    shareWithin60s: suppressShare(within60, calls.length),
+    shareWithin180s: suppressShare(within180, calls.length),
+    medianSeconds,
+  };
+}
+
+/** What happened in the home in the follow-up days after a routine-change flag (the flag's own outcome included). */
+function followUp(flag: Alert, alerts: readonly Alert[]): { alert: boolean; fall: boolean; intervention: boolean } {
+  const start = Date.parse(flag.raisedAt);
+  const end = start + FOLLOW_UP_DAYS * DAY_MS;
+  const after = alerts.filter((a) => {
+    const at = Date.parse(a.raisedAt);
+    return a.homeId === flag.homeId && a.id !== flag.id && a.kind !== 'routine-change' && at > start && at <= end;
+  });
+  const intervened = (a: Alert): boolean => a.outcome !== null && INTERVENTIONS.includes(a.outcome);
+  return {
+    alert: after.length > 0,
+    fall: after.some((a) => FALL_KINDS.includes(a.kind)),
+    intervention: intervened(flag) || after.some(intervened),
+  };
+}
+
+function countBy<K extends string>(keys: readonly K[], values: readonly string[]): Record<K, number> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const v of values) if (v in out) out[v as K]++;
+  return out;
+}
+
+function publish<K extends string>(counts: Record<K, number>): Record<K, PublishedCount> {
+  return Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<K, PublishedCount>;
+}
+
+/** The report as CSV: one row per published figure, `section,item,measure,value`. */
+export function toCsv(report: PreventionReport): string {
+  const rows: (string | number | null)[][] = [['section', 'item', 'measure', 'value']];
+  const add = (section: string, item: string, measure: string, value: string | number | null): void => {
+    rows.push([section, item, measure, value]);
+  };
+  add('period', 'from', 'date', report.period.from);
+  add('period', 'to', 'date', report.period.to);
+  add('period', 'timezone', 'name', report.period.timezone);
+  add('summary', 'homes', 'monitored', report.homesMonitored);
+  add('summary', 'residents', 'monitored', report.residentsMonitored);
+  add('alerts', 'all', 'count', report.alerts.total);
+  for (const [kind, n] of Object.entries(report.alerts.byKind)) add('alerts', kind, 'count', n);
+  const ack = report.acknowledgement;
+  const ackItem = ack.severities.join('+');
+  add('acknowledgement', ackItem, 'alerts', ack.alerts);
+  add('acknowledgement', ackItem, 'within60s', ack.within60s);
+  add('acknowledgement', ackItem, 'within180s', ack.within180s);
+  add('acknowledgement', ackItem, 'shareWithin60s', ack.shareWithin60s);
+  add('acknowledgement', ackItem, 'shareWithin180s', ack.shareWithin180s);
+  add('acknowledgement', ackItem, 'medianSeconds', ack.medianSeconds);
+  for (const [outcome, n] of Object.entries(report.outcomes)) add('outcomes', outcome, 'count', n);
+  add('falls', 'all', 'count', report.falls.total);
+  add('falls', 'fall', 'count', report.falls.fall);
+  add('falls', 'possible-fall', 'count', report.falls.possibleFall);
+  for (const [outcome, n] of Object.entries(report.falls.outcomes)) add('falls', outcome, 'outcome', n);
+  const rc = report.routineChanges;
+  add('routine-change', 'all', 'flags', rc.flags);
+  for (const [feature, n] of Object.entries(rc.byFeature)) add('routine-change', feature, 'flags', n);
+  add('routine-change', `within ${rc.followUpDays} days`, 'followedByAlert', rc.followedByAlert);
+  add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
+  add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
+  for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
+  for (const r of report.residents) {
+    add('resident', r.pseudonym, 'alerts', r.alerts);
+    add('resident', r.pseudonym, 'falls', r.falls);
+    add('resident', r.pseudonym, 'routineChanges', r.routineChanges);
+  }
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,67 @@
+// The daily review: the routine-change flags of each home's latest completed day, as rule decisions for the alert service.
+import type { Database } from 'better-sqlite3';
+import type { HubConfig, RuleDecision } from '../rules/types.js';
+import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { DEFAULT_BASELINE_OPTIONS, routineChanges, type BaselineFeature, type BaselineOptions } from './baseline.js';
+import { markReviewed } from './store.js';
+import { dayToIsoDate } from './timezone.js';
+
+const UNITS: Record<BaselineFeature, string> = {
+  risingTime: 'minutes after midnight',
+  bedtime: 'minutes after midnight (after-midnight times count past 24:00)',
+  activeMinutes: 'minutes',
+  roomTransitions: 'count',
+  bathroomVisitsDay: 'count',
+  bathroomVisitsNight: 'count',
+  nightActivityMinutes: 'minutes',
+  minutesOut: 'minutes',
+  kitchenUses: 'count',
+  meanIndoorTempC: '°C',
+};
+
+/**
+ * For every home (or those in `homeIds`): the `routine-change` raises (severity low) for flags ending on its
+ * latest day completed by `now`. Each (home, day) is reviewed once, so calling this more often than daily is harmless.
+ */
+export function dailyReview(
+  db: Database,
+  config: HubConfig,
+  now: number,
+  homeIds?: readonly string[],
+  options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): RuleDecision[] {
+  const decisions: RuleDecision[] = [];
+  for (const home of config.homes) {
+    if (homeIds && !homeIds.includes(home.id)) continue;
+    if (home.away) continue; // a home in away mode has no routine to compare
+    const cal = homeCalendar(home);
+    const day = lastCompleteDay(cal, now);
+    const date = dayToIsoDate(day);
+    const from = dayToIsoDate(day - options.windowDays - options.sustainDays);
+    const days = homeActivity(db, config, home.id, from, date, now);
+    if (!markReviewed(db, home.id, date, now)) continue;
+    const residentId = home.residents.length === 1 ? home.residents[0]!.id : undefined;
+    for (const flag of routineChanges(days, options).filter((f) => f.date === date)) {
+      decisions.push({
+        type: 'raise',
+        homeId: home.id,
+        ...(residentId !== undefined ? { residentId } : {}),
+        kind: 'routine-change',
+        severity: 'low',
+        at: now,
+        detail: {
+          feature: flag.feature,
+          change: flag.change,
+          direction: flag.direction,
+          days: flag.days,
+          fromDate: flag.fromDate,
+          date: flag.date,
+          values: flag.values,
+          baseline: flag.baseline,
+          unit: UNITS[flag.feature],
+        },
+      });
+    }
+  }
+  return decisions;
+}

@@ -1,0 +1,66 @@
+// The analytics module's own tables: cached daily features of completed days and the hub's pseudonymisation secret.
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { migrate, type MigrationStep } from '../hub/migrations.js';
+import type { DailyFeatures } from './types.js';
+
+const STEPS: readonly MigrationStep[] = [
+  `CREATE TABLE daily_features (
+     home_id TEXT NOT NULL,
+     date TEXT NOT NULL,
+     features TEXT NOT NULL,
+     computed_at INTEGER NOT NULL,
+     PRIMARY KEY (home_id, date)
+   );
+   -- One row: the key of the residents' pseudonyms in reports. Made once, at random; never printed.
+   CREATE TABLE analytics_secret (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     secret BLOB NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   -- Days already looked at by the daily review, so a second call the same day raises nothing twice.
+   CREATE TABLE routine_reviews (
+     home_id TEXT NOT NULL,
+     date TEXT NOT NULL,
+     reviewed_at INTEGER NOT NULL,
+     PRIMARY KEY (home_id, date)
+   );`,
+];
+
+export function migrateAnalytics(db: Database): void {
+  migrate(db, 'analytics', STEPS);
+}
+
+/** Cached days of one home with `fromDate <= date <= toDate`, by date. */
+export function cachedDays(db: Database, homeId: string, fromDate: string, toDate: string): DailyFeatures[] {
+  const rows = db
+    .prepare('SELECT features FROM daily_features WHERE home_id = ? AND date >= ? AND date <= ? ORDER BY date')
+    .all(homeId, fromDate, toDate) as { features: string }[];
+  return rows.map((r) => JSON.parse(r.features) as DailyFeatures);
+}
+
+export function cacheDays(db: Database, days: readonly DailyFeatures[], computedAt: number): void {
+  if (days.length === 0) return;
+  const upsert = db.prepare(
+    `INSERT INTO daily_features (home_id, date, features, computed_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (home_id, date) DO UPDATE SET features = excluded.features, computed_at = excluded.computed_at`,
+  );
+  db.transaction(() => {
+    for (const day of days) upsert.run(day.homeId, day.date, JSON.stringify(day), computedAt);
+  })();
+}
+
+/** The hub's pseudonymisation key: made at random the first time, then always the same. */
+export function pseudonymSecret(db: Database, now: number = Date.now()): Buffer {
+  migrateAnalytics(db);
+  db.prepare('INSERT OR IGNORE INTO analytics_secret (id, secret, created_at) VALUES (1, ?, ?)').run(randomBytes(32), now);
+  return (db.prepare('SELECT secret FROM analytics_secret WHERE id = 1').get() as { secret: Buffer }).secret;
+}
+
+/** Mark (home, date) reviewed; false when it already was. */
+export function markReviewed(db: Database, homeId: string, date: string, now: number): boolean {
+  const info = db
+    .prepare('INSERT OR IGNORE INTO routine_reviews (home_id, date, reviewed_at) VALUES (?, ?, ?)')
+    .run(homeId, date, now);
+  return info.changes === 1;
+}

@@ -1,0 +1,121 @@
+// A real hub process for the bench (`node dist/bin/telecare.js hub`): temp data folder, free ports, generated config.
+import type { ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { makeTempDir, removeTempDir, spawnTracked, stopChild } from './children.js';
+import { freePort, waitForHealth } from './net.js';
+
+/** The CLI next to this compiled file (dist/bench → dist/bin). */
+export const TELECARE_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/telecare.js');
+
+export interface HubHandle {
+  pid: number;
+  mqttUrl: string;
+  httpUrl: string;
+  dataDir: string;
+  /** Spawn → `/api/health` answering ok. */
+  startupMs: number;
+  /** Resident set size now, from /proc/<pid>/status. */
+  rssBytes(): number | null;
+  /** Used V8 heap from the hub's own /metrics (admin login), or null when not exposed. */
+  heapUsedBytes(): Promise<number | null>;
+  /** Rows in the events table, read through a read-only connection. */
+  storedEvents(): number | null;
+  stop(): Promise<void>;
+}
+
+/** Reads a `/proc/<pid>/status` field in kB and returns bytes (Linux only; null elsewhere). */
+export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function spawnHub(config: unknown, label: string): Promise<HubHandle> {
+  const dataDir = makeTempDir(`telecare-bench-${label}-`);
+  const configFile = path.join(dataDir, 'telecare.config.json');
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const adminPassword = crypto.randomBytes(18).toString('base64url');
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawnTracked(process.execPath, [TELECARE_CLI, 'hub'], {
+    env: {
+      ...process.env,
+      HUB_MQTT_PORT: String(mqttPort),
+      HUB_HTTP_PORT: String(httpPort),
+      HUB_DATA_DIR: path.join(dataDir, 'data'),
+      HUB_CONFIG: configFile,
+      HUB_ADMIN_PASSWORD: adminPassword,
+      HUB_HOST: '127.0.0.1',
+    },
+  });
+  // Keep only the tail of the hub's output (for error messages); a full pipe would stall the hub.
+  let tail = '';
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  let startupMs: number;
+  try {
+    await waitForHealth(`${httpUrl}/api/health`, 30_000, () => child.exitCode === null);
+    startupMs = performance.now() - spawnedAt;
+  } catch (err) {
+    await stopChild(child);
+    removeTempDir(dataDir);
+    throw new Error(`${(err as Error).message}; hub output: ${tail.slice(-800)}`);
+  }
+
+  let cookie: string | undefined;
+  let reader: Database.Database | undefined;
+  const pid = child.pid!;
+  return {
+    pid,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    httpUrl,
+    dataDir,
+    startupMs,
+    rssBytes: () => procStatusBytes(pid, 'VmRSS'),
+    async heapUsedBytes() {
+      try {
+        if (!cookie) {
+          const res = await fetch(`${httpUrl}/api/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: 'admin', password: adminPassword }),
+          });
+          cookie = res.headers.get('set-cookie')?.split(';')[0];
+          if (!res.ok || !cookie) return null;
+        }
+        const res = await fetch(`${httpUrl}/metrics`, { headers: { cookie } });
+        if (!res.ok) return null;
+        const m = /^\w*nodejs_heap_size_used_bytes\s+([\d.e+]+)/m.exec(await res.text());
+        return m ? Number(m[1]) : null;
+      } catch {
+        return null;
+      }
+    },
+    storedEvents() {
+      try {
+        reader ??= new Database(path.join(dataDir, 'data', 'hub.db'), { readonly: true, fileMustExist: true });
+        const row = reader.prepare('SELECT max(id) AS n FROM events').get() as { n: number | null };
+        return row.n ?? 0;
+      } catch {
+        return null;
+      }
+    },
+    async stop() {
+      reader?.close();
+      await stopChild(child, 10_000);
+      removeTempDir(dataDir);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Least privilege: which role may do what, and the one request hook that identifies the caller and enforces it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../rules/vocabulary.js';
+import type { AuthStore, Principal } from './auth.js';
+import { DashboardError } from './errors.js';
+import type { Clock } from '../hub/clock.js';
+
+/** What each role may do. Analysts see aggregated, pseudonymised reports only: no alert, home or event. */
+export const PERMISSIONS = {
+  'alerts:read': ['admin', 'responder'],
+  'alerts:act': ['admin', 'responder'],
+  'homes:read': ['admin', 'installer'],
+  'devices:read': ['admin', 'installer'],
+  'events:write': ['admin', 'installer'],
+  'reports:read': ['admin', 'analyst'],
+  // Also open to any API token (a Prometheus scraper), see below.
+  'metrics:read': ['admin'],
+  'users:manage': ['admin'],
+  'tokens:manage': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** `public`: no login; `login`: any logged-in role; otherwise a permission. */
+export type Access = 'public' | 'login' | Permission;
+
+export const SESSION_COOKIE = 'telecare_session';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (default `login`). */
+    access?: Access;
+    /** An HTML page: redirect to the login page instead of answering 401/403. */
+    page?: boolean;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+function mayUse(principal: Principal, access: Access): boolean {
+  if (access === 'public' || access === 'login') return true;
+  if (access === 'metrics:read' && principal.kind === 'token') return true;
+  return (PERMISSIONS[access] as readonly Role[]).includes(principal.role);
+}
+
+function identify(request: FastifyRequest, auth: AuthStore, now: number): Principal | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match ? auth.tokenPrincipal(match[1]!, now) : undefined;
+    if (!principal) throw new DashboardError('BAD_TOKEN');
+    return principal;
+  }
+  const sessionId = request.cookies[SESSION_COOKIE];
+  return sessionId ? auth.sessionPrincipal(sessionId, now) : undefined;
+}
+
+function refusePage(request: FastifyRequest, reply: FastifyReply, loggedIn: boolean): FastifyReply {
+  if (!loggedIn) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+  return reply.redirect('/');
+}
+
+/** Every request passes here first; routes declare their `access` in their config. */
+export function installAccessControl(app: FastifyInstance, auth: AuthStore, clock: Clock): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const config = request.routeOptions.config;
+    const access: Access = config.access ?? 'login';
+    if (access === 'public') {
+      // Public routes still learn who is calling (the login page sends a logged-in user on), never refuse.
+      try {
+        request.principal = identify(request, auth, clock.now());
+      } catch {
+        request.principal = undefined;
+      }
+      return;
+    }
+    const principal = identify(request, auth, clock.now());
+    if (!principal) {
+      if (config.page) return refusePage(request, reply, false);
+      throw new DashboardError('AUTH_REQUIRED');
+    }
+    request.principal = principal;
+    if (mayUse(principal, access)) return;
+    if (config.page) return refusePage(request, reply, true);
+    const allowed = PERMISSIONS[access as Permission].join(', ');
+    throw new DashboardError(
+      'FORBIDDEN_ROLE',
+      `The role '${principal.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${allowed})`,
+    );
+  });
+}
+
+/** The caller of a route that is not public (set by the hook). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new DashboardError('AUTH_REQUIRED');
+  return request.principal;
+}
+
+/** What goes into `acknowledgedBy` and audit records. */
+export function actorName(principal: Principal): string {
+  return principal.kind === 'token' ? `token:${principal.name}` : principal.name;
+}

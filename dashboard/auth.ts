@@ -1,0 +1,243 @@
+// Who may use the dashboard: users (hashed passwords), expiring sessions and API tokens, kept in the hub's SQLite.
+import type { Database, Statement } from 'better-sqlite3';
+import { migrate } from '../hub/migrations.js';
+import type { Role } from '../rules/vocabulary.js';
+import { generatePassword, hashPassword, verifyPassword } from '../hub/passwords.js';
+import { hashSecret, randomSecret, sameSecretHash } from './secrets.js';
+
+const AUTH_MIGRATIONS = [
+  `CREATE TABLE dashboard_users (
+     username TEXT PRIMARY KEY,
+     role TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT)`,
+  // Only a hash of the session id is stored: a copy of the database opens no session.
+  `CREATE TABLE dashboard_sessions (
+     id_hash TEXT PRIMARY KEY,
+     username TEXT NOT NULL REFERENCES dashboard_users(username) ON DELETE CASCADE,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL)`,
+  'CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at)',
+  `CREATE TABLE dashboard_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL,
+     last_used_at INTEGER,
+     revoked_at INTEGER)`,
+] as const;
+
+/** Who is making a request: a person logged in, or a program holding a token. */
+export interface Principal {
+  kind: 'user' | 'token';
+  /** Username, or the token's name; recorded as `by` on alert actions (`token:<name>` for tokens). */
+  name: string;
+  role: Role;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  createdBy: string;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+const TOKEN_PREFIX = 'tct_';
+
+export class AuthStore {
+  private readonly tokenTouchedAt = new Map<string, number>();
+  private readonly statements: {
+    userByName: Statement<[string], { username: string; role: Role; password_hash: string }>;
+    userCount: Statement<[], { n: number }>;
+    adminCount: Statement<[], { n: number }>;
+    insertUser: Statement<[string, string, string, number, string | null]>;
+    setPassword: Statement<[string, string]>;
+    deleteUser: Statement<[string]>;
+    deleteSessionsOf: Statement<[string]>;
+    listUsers: Statement<[], { username: string; role: Role; created_at: number }>;
+    insertSession: Statement<[string, string, number, number]>;
+    sessionByHash: Statement<[string], { username: string; role: Role; expires_at: number }>;
+    deleteSession: Statement<[string]>;
+    deleteExpired: Statement<[number]>;
+    insertToken: Statement<[string, string, string, string, number, string]>;
+    tokenById: Statement<[string], { name: string; role: Role; secret_hash: string; revoked_at: number | null }>;
+    tokenByName: Statement<[string], { id: string }>;
+    touchToken: Statement<[number, string]>;
+    listTokens: Statement<[], { id: string; name: string; role: Role; created_at: number; created_by: string; last_used_at: number | null; revoked_at: number | null }>;
+    revokeToken: Statement<[number, string]>;
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly sessionMs: number,
+  ) {
+    migrate(db, 'auth', AUTH_MIGRATIONS);
+    this.statements = {
+      userByName: db.prepare(
+        `SELECT u.username, u.role, u.password_hash FROM dashboard_users u WHERE u.username = ?`,
+      ),
+      userCount: db.prepare('SELECT COUNT(*) AS n FROM dashboard_users'),
+      adminCount: db.prepare("SELECT COUNT(*) AS n FROM dashboard_users WHERE role = 'admin'"),
+      insertUser: db.prepare(
+        'INSERT INTO dashboard_users (username, role, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
+      ),
+      setPassword: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ?'),
+      deleteUser: db.prepare('DELETE FROM dashboard_users WHERE username = ?'),
+      deleteSessionsOf: db.prepare('DELETE FROM dashboard_sessions WHERE username = ?'),
+      listUsers: db.prepare('SELECT username, role, created_at FROM dashboard_users ORDER BY username'),
+      insertSession: db.prepare(
+        'INSERT INTO dashboard_sessions (id_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      ),
+      sessionByHash: db.prepare(
+        `SELECT s.username, u.role, s.expires_at FROM dashboard_sessions s
+         JOIN dashboard_users u ON u.username = s.username WHERE s.id_hash = ?`,
+      ),
+      deleteSession: db.prepare('DELETE FROM dashboard_sessions WHERE id_hash = ?'),
+      deleteExpired: db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?'),
+      insertToken: db.prepare(
+        'INSERT INTO dashboard_tokens (id, name, role, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      tokenById: db.prepare('SELECT name, role, secret_hash, revoked_at FROM dashboard_tokens WHERE id = ?'),
+      tokenByName: db.prepare('SELECT id FROM dashboard_tokens WHERE name = ?'),
+      touchToken: db.prepare('UPDATE dashboard_tokens SET last_used_at = ? WHERE id = ?'),
+      listTokens: db.prepare(
+        'SELECT id, name, role, created_at, created_by, last_used_at, revoked_at FROM dashboard_tokens ORDER BY created_at',
+      ),
+      revokeToken: db.prepare('UPDATE dashboard_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    };
+  }
+
+  /**
+   * First start (no user at all): create `admin` with `adminPassword`, or with a random password returned for
+   * printing once. Later starts: a set `adminPassword` replaces admin's password (or brings back a removed
+   * `admin`): the way back in when every admin password is lost. Otherwise nothing changes.
+   */
+  async ensureAdmin(adminPassword: string | undefined, now: number): Promise<{ generatedPassword?: string }> {
+    const admin = this.statements.userByName.get('admin');
+    if (admin) {
+      if (adminPassword && !(await verifyPassword(adminPassword, admin.password_hash))) {
+        await this.changePassword('admin', adminPassword);
+      }
+      return {};
+    }
+    if (!adminPassword && this.statements.userCount.get()!.n > 0) return {};
+    const password = adminPassword ?? generatePassword();
+    this.statements.insertUser.run('admin', 'admin', await hashPassword(password), now, null);
+    return adminPassword ? {} : { generatedPassword: password };
+  }
+
+  userExists(username: string): boolean {
+    return this.statements.userByName.get(username) !== undefined;
+  }
+
+  async createUser(username: string, role: Role, password: string, createdBy: string, now: number): Promise<void> {
+    this.statements.insertUser.run(username, role, await hashPassword(password), now, createdBy);
+  }
+
+  /** New password; every session of the user ends (a stolen session does not outlive the change). */
+  async changePassword(username: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      this.statements.setPassword.run(hash, username);
+      this.statements.deleteSessionsOf.run(username);
+    })();
+  }
+
+  /** Removes a user and their sessions; never the last admin (`'last-admin'`). */
+  deleteUser(username: string): 'deleted' | 'not-found' | 'last-admin' {
+    return this.db.transaction(() => {
+      const user = this.statements.userByName.get(username);
+      if (!user) return 'not-found';
+      if (user.role === 'admin' && this.statements.adminCount.get()!.n <= 1) return 'last-admin';
+      this.statements.deleteSessionsOf.run(username);
+      this.statements.deleteUser.run(username);
+      return 'deleted';
+    })();
+  }
+
+  listUsers(): { username: string; role: Role; createdAt: number }[] {
+    return this.statements.listUsers.all().map((u) => ({ username: u.username, role: u.role, createdAt: u.created_at }));
+  }
+
+  /** The user's principal when the password is right; always spends one scrypt, known user or not. */
+  async checkPassword(username: string, password: string): Promise<Principal | undefined> {
+    const user = this.statements.userByName.get(username);
+    const ok = await verifyPassword(password, user?.password_hash);
+    return ok && user ? { kind: 'user', name: user.username, role: user.role } : undefined;
+  }
+
+  /** A new session id (for the cookie; only its hash is kept) and its expiry. */
+  openSession(username: string, now: number): { sessionId: string; expiresAt: number } {
+    this.statements.deleteExpired.run(now);
+    const sessionId = randomSecret();
+    const expiresAt = now + this.sessionMs;
+    this.statements.insertSession.run(hashSecret(sessionId), username, now, expiresAt);
+    return { sessionId, expiresAt };
+  }
+
+  sessionPrincipal(sessionId: string, now: number): Principal | undefined {
+    const idHash = hashSecret(sessionId);
+    const row = this.statements.sessionByHash.get(idHash);
+    if (!row) return undefined;
+    if (row.expires_at <= now) {
+      this.statements.deleteSession.run(idHash);
+      return undefined;
+    }
+    return { kind: 'user', name: row.username, role: row.role };
+  }
+
+  closeSession(sessionId: string): void {
+    this.statements.deleteSession.run(hashSecret(sessionId));
+  }
+
+  tokenNameTaken(name: string): boolean {
+    return this.statements.tokenByName.get(name) !== undefined;
+  }
+
+  /** Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. */
+  createToken(name: string, role: Role, createdBy: string, now: number): { id: string; token: string } {
+    const id = randomSecret(9);
+    const secret = randomSecret();
+    this.statements.insertToken.run(id, name, role, hashSecret(secret), now, createdBy);
+    return { id, token: `${TOKEN_PREFIX}${id}.${secret}` };
+  }
+
+  tokenPrincipal(token: string, now: number): Principal | undefined {
+    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+    const dot = token.indexOf('.', TOKEN_PREFIX.length);
+    if (dot < 0) return undefined;
+    const id = token.slice(TOKEN_PREFIX.length, dot);
+    const row = this.statements.tokenById.get(id);
+    if (!row || row.revoked_at !== null || !sameSecretHash(hashSecret(token.slice(dot + 1)), row.secret_hash)) {
+      return undefined;
+    }
+    // One write a minute at most, so a program posting events does not pay a commit per request.
+    if (now - (this.tokenTouchedAt.get(id) ?? -Infinity) >= 60_000) {
+      this.tokenTouchedAt.set(id, now);
+      this.statements.touchToken.run(now, id);
+    }
+    return { kind: 'token', name: row.name, role: row.role };
+  }
+
+  listTokens(): TokenInfo[] {
+    return this.statements.listTokens.all().map((t) => ({
+      id: t.id,
+      name: t.name,
+      role: t.role,
+      createdAt: t.created_at,
+      createdBy: t.created_by,
+      lastUsedAt: t.last_used_at,
+      revokedAt: t.revoked_at,
+    }));
+  }
+
+  revokeToken(id: string, now: number): boolean {
+    return this.statements.revokeToken.run(now, id).changes > 0;
+  }
+}

@@ -1,0 +1,138 @@
+// Small inline-SVG charts (bars and lines), each with a text alternative and its data as a table.
+const NS = 'http://www.w3.org/2000/svg';
+const W = 320;
+const H = 160;
+const PAD = { left: 36, right: 8, top: 10, bottom: 26 };
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function niceMax(max) {
+  if (max <= 0) return 1;
+  const step = 10 ** Math.floor(Math.log10(max));
+  return Math.ceil(max / step) * step;
+}
+
+function frame(title, points, format) {
+  const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
+  const min = Math.min(0, ...values);
+  const max = niceMax(Math.max(0, ...values));
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${summary(points, format)}` });
+  root.append(svg('title', {}, title));
+  const plotH = H - PAD.top - PAD.bottom;
+  const y = (v) => PAD.top + plotH - ((v - min) / (max - min || 1)) * plotH;
+  root.append(svg('line', { class: 'axis', x1: PAD.left, y1: y(min), x2: W - PAD.right, y2: y(min) }));
+  for (const tick of [min, (min + max) / 2, max]) {
+    root.append(svg('text', { x: PAD.left - 4, y: y(tick) + 4, 'text-anchor': 'end' }, format(tick)));
+  }
+  const n = Math.max(points.length, 1);
+  const slot = (W - PAD.left - PAD.right) / n;
+  const labelEvery = Math.ceil(n / 6);
+  points.forEach((p, i) => {
+    if (i % labelEvery === 0) root.append(svg('text', { x: PAD.left + slot * (i + 0.5), y: H - 8, 'text-anchor': 'middle' }, p.label));
+  });
+  return { root, y, slot, min };
+}
+
+function summary(points, format) {
+  const values = points.filter((p) => p.value !== null && p.value !== undefined);
+  if (!values.length) return 'no data';
+  const last = values[values.length - 1];
+  return `${values.length} days, latest ${last.label}: ${format(last.value)}`;
+}
+
+function dataTable(points, format, unit) {
+  const details = document.createElement('details');
+  const sum = document.createElement('summary');
+  sum.textContent = 'Show the numbers';
+  const table = document.createElement('table');
+  const head = table.createTHead().insertRow();
+  for (const h of ['Day', unit]) head.append(Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }));
+  const body = table.createTBody();
+  for (const p of points) {
+    const row = body.insertRow();
+    row.insertCell().textContent = p.fullLabel || p.label;
+    row.insertCell().textContent = p.value === null || p.value === undefined ? '—' : format(p.value);
+  }
+  details.append(sum, table);
+  return details;
+}
+
+function figure(title, root, points, format, unit) {
+  const box = document.createElement('figure');
+  box.className = 'chart card';
+  const caption = document.createElement('h3');
+  caption.textContent = title;
+  box.append(caption, root, dataTable(points, format, unit));
+  return box;
+}
+
+/** points: [{ label, value, fullLabel? }]; null values leave a gap. */
+export function barChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
+  const { root, y, slot, min } = frame(title, points, format);
+  points.forEach((p, i) => {
+    if (p.value === null || p.value === undefined) return;
+    const top = y(Math.max(p.value, min));
+    const rect = svg('rect', { class: 'bar', x: PAD.left + slot * i + slot * 0.15, y: top, width: slot * 0.7, height: Math.max(0, y(min) - top) });
+    rect.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
+    root.append(rect);
+  });
+  return figure(title, root, points, format, unit);
+}
+
+export function lineChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
+  const { root, y, slot } = frame(title, points, format);
+  let d = '';
+  points.forEach((p, i) => {
+    if (p.value === null || p.value === undefined) return;
+    const x = PAD.left + slot * (i + 0.5);
+    d += `${d && points[i - 1] && points[i - 1].value !== null && points[i - 1].value !== undefined ? 'L' : 'M'}${x.toFixed(1)},${y(p.value).toFixed(1)} `;
+    const dot = svg('circle', { class: 'dot', cx: x, cy: y(p.value), r: 3 });
+    dot.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
+    root.append(dot);
+  });
+  root.insertBefore(svg('path', { class: 'line', d: d.trim() }), root.children[1]);
+  return figure(title, root, points, format, unit);
+}
+
+/** "07:45" → minutes after midnight; null stays null. */
+export function clockMinutes(hhmm) {
+  if (!hhmm) return null;
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+}
+
+export function formatClock(minutes) {
+  const m = Math.round(minutes);
+  return `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Counts by category as horizontal bars (long category names stay readable on a phone).
+ * points: [{ label, value, shown }]: `shown` is what to print (a suppressed count is '*', drawn with no bar).
+ */
+export function categoryChart(title, points) {
+  const rowH = 22;
+  const labelW = 150;
+  const valueW = 40;
+  const width = W;
+  const height = Math.max(1, points.length) * rowH + 4;
+  const numbers = points.map((p) => (typeof p.value === 'number' ? p.value : 0));
+  const max = Math.max(1, ...numbers);
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: ${points.map((p) => `${p.label} ${p.shown}`).join(', ')}` });
+  root.append(svg('title', {}, title));
+  points.forEach((p, i) => {
+    const y = i * rowH + 2;
+    const label = p.label.length > 22 ? `${p.label.slice(0, 21)}…` : p.label;
+    root.append(svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, label));
+    const barW = typeof p.value === 'number' ? ((width - labelW - valueW) * p.value) / max : 0;
+    if (barW > 0) root.append(svg('rect', { class: 'bar', x: labelW, y: y + 3, width: barW, height: rowH - 8 }));
+    root.append(svg('text', { x: labelW + barW + 4, y: y + 15 }, String(p.shown)));
+  });
+  const format = (v) => String(v);
+  return figure(title, root, points.map((p) => ({ label: p.label, value: p.shown })), format, 'Count');
+}

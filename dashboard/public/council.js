@@ -1,0 +1,83 @@
+// The council view: the prevention report drawn from its JSON (counts as charts, lists as tables), and its CSV.
+import { api, daysAgo, el, startPage } from '/assets/common.js';
+import { categoryChart } from '/assets/charts.js';
+
+const form = document.getElementById('period');
+const message = document.getElementById('message');
+
+/** `routineChanges followedByAlert` → "Routine changes followed by alert". */
+function title(key) {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[-_]/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const isCount = (v) => typeof v === 'number' || v === '*';
+const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** Shares (0..1) as percentages; everything else as it comes. */
+function shown(key, value) {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' && /share/i.test(key)) return `${Math.round(value * 100)} %`;
+  return String(value);
+}
+
+function countsChart(key, counts) {
+  // Categories with nothing in them are left out of the bars (the table of numbers still lists them).
+  const points = Object.entries(counts).filter(([, v]) => v !== 0).map(([label, value]) => ({ label, value, shown: value }));
+  if (!points.length) return el('section', { class: 'card' }, el('h3', {}, title(key)), el('p', { class: 'muted' }, 'None in this period.'));
+  return categoryChart(title(key), points);
+}
+
+function rowsTable(key, rows) {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const text = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return el('section', { class: 'card' }, el('h3', {}, title(key)), el('div', { class: 'table-wrap' }, el('table', {},
+    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, title(c))))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, columns.map((c) => el('td', {}, text(r[c])))))))));
+}
+
+/** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
+function render(report) {
+  const summary = el('dl', { class: 'card summary' });
+  const charts = [];
+  const tables = [];
+  const walk = (obj, prefix) => {
+    for (const [key, value] of Object.entries(obj)) {
+      const name = prefix ? `${prefix} ${key}` : key;
+      if (isScalar(value)) summary.append(el('dt', {}, title(name)), el('dd', {}, shown(key, value)));
+      else if (Array.isArray(value)) {
+        if (value.length && value.every((v) => v && typeof v === 'object')) tables.push(rowsTable(name, value));
+        else summary.append(el('dt', {}, title(name)), el('dd', {}, value.join(', ') || '—'));
+      } else if (Object.values(value).length && Object.values(value).every(isCount)) charts.push(countsChart(name, value));
+      else walk(value, name);
+    }
+  };
+  walk(report, '');
+  document.getElementById('summary').replaceChildren(summary);
+  document.getElementById('charts').replaceChildren(...charts);
+  document.getElementById('tables').replaceChildren(...tables);
+}
+
+async function show() {
+  const query = `from=${form.from.value}&to=${form.to.value}`;
+  history.replaceState(null, '', `?${query}`);
+  document.getElementById('csv').href = `/api/reports/prevention?${query}&format=csv`;
+  message.textContent = 'Loading…';
+  try {
+    render(await api(`/api/reports/prevention?${query}`));
+    message.textContent = `Report for ${form.from.value} to ${form.to.value}`;
+  } catch (err) {
+    message.textContent = err.message;
+  }
+}
+
+async function start() {
+  await startPage();
+  const params = new URLSearchParams(location.search);
+  form.from.value = params.get('from') || daysAgo(89);
+  form.to.value = params.get('to') || daysAgo(0);
+  form.addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  show();
+}
+
+start();

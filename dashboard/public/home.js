@@ -1,0 +1,53 @@
+// The home view: a home's daily activity features over the last weeks, as small charts.
+import { api, daysAgo, startPage } from '/assets/common.js';
+import { barChart, clockMinutes, formatClock, lineChart } from '/assets/charts.js';
+
+const form = document.getElementById('pick');
+const message = document.getElementById('message');
+const charts = document.getElementById('charts');
+
+function points(days, pick) {
+  return days.map((d) => ({ label: d.date.slice(5), fullLabel: d.date, value: pick(d) }));
+}
+
+async function show() {
+  const homeId = form.home.value;
+  if (!homeId) return;
+  const url = `/api/homes/${encodeURIComponent(homeId)}/activity?from=${form.from.value}&to=${form.to.value}`;
+  history.replaceState(null, '', `?home=${encodeURIComponent(homeId)}&from=${form.from.value}&to=${form.to.value}`);
+  message.textContent = 'Loading…';
+  charts.replaceChildren();
+  try {
+    const days = await api(url);
+    message.textContent = days.length ? `${days.length} days of ${homeId}` : 'No activity recorded in this period.';
+    if (!days.length) return;
+    const clock = { format: formatClock, unit: 'Time' };
+    charts.append(
+      barChart('Active minutes', points(days, (d) => d.activeMinutes), { unit: 'Minutes' }),
+      barChart('Bathroom visits at night', points(days, (d) => d.bathroomVisitsNight), { unit: 'Visits' }),
+      lineChart('Rising time', points(days, (d) => clockMinutes(d.risingTime)), clock),
+      lineChart('Bedtime', points(days, (d) => clockMinutes(d.bedtime)), clock),
+      barChart('Night-time activity (minutes)', points(days, (d) => d.nightActivityMinutes), { unit: 'Minutes' }),
+      barChart('Minutes out of home', points(days, (d) => d.minutesOut), { unit: 'Minutes' }),
+      barChart('Kitchen and appliance uses', points(days, (d) => d.kitchenUses), { unit: 'Uses' }),
+      lineChart('Mean indoor temperature (°C)', points(days, (d) => d.meanIndoorTempC), { format: (v) => v.toFixed(1), unit: '°C' }),
+    );
+  } catch (err) {
+    message.textContent = err.message;
+  }
+}
+
+async function start() {
+  await startPage();
+  const params = new URLSearchParams(location.search);
+  form.from.value = params.get('from') || daysAgo(27);
+  form.to.value = params.get('to') || daysAgo(0);
+  const homes = await api('/api/homes');
+  for (const home of homes) form.home.append(new Option(home.id, home.id));
+  if (params.get('home')) form.home.value = params.get('home');
+  form.addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  if (!homes.length) message.textContent = 'No homes configured.';
+  else show();
+}
+
+start();

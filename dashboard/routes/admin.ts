@@ -1,0 +1,169 @@
+// Admin only: dashboard users and API tokens for programs (a token is shown once, then only its hash is kept).
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../rules/vocabulary.js';
+import { actorName, principalOf } from '../access.js';
+import type { DashboardContext } from '../context.js';
+import { DashboardError } from '../errors.js';
+import { errors, roleSchema } from '../schemas.js';
+
+const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
+
+const tokenInfoSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    role: roleSchema,
+    createdAt: { type: 'string' },
+    createdBy: { type: 'string' },
+    lastUsedAt: { type: ['string', 'null'] },
+    revokedAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  const { auth, clock } = ctx;
+
+  app.get(
+    '/api/users',
+    {
+      config: { access: 'users:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'List dashboard users',
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { username: { type: 'string' }, role: roleSchema, createdAt: { type: 'string' } },
+            },
+          },
+          ...errors(401, 403),
+        },
+      },
+    },
+    async () => auth.listUsers().map((u) => ({ ...u, createdAt: iso(u.createdAt) })),
+  );
+
+  app.post<{ Body: { username: string; password: string; role: Role } }>(
+    '/api/users',
+    {
+      config: { access: 'users:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a dashboard user with a role',
+        body: {
+          type: 'object',
+          properties: {
+            username: nameSchema,
+            password: { type: 'string', minLength: 10, maxLength: 256 },
+            role: roleSchema,
+          },
+          required: ['username', 'password', 'role'],
+          additionalProperties: false,
+        },
+        response: {
+          201: { type: 'object', properties: { username: { type: 'string' }, role: roleSchema } },
+          ...errors(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password, role } = request.body;
+      if (auth.userExists(username)) throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
+      await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
+      return reply.code(201).send({ username, role });
+    },
+  );
+
+  app.delete<{ Params: { username: string } }>(
+    '/api/users/:username',
+    {
+      config: { access: 'users:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Remove a dashboard user and end their sessions (never the last admin)',
+        params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
+        response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { username } = request.params;
+      const result = auth.deleteUser(username);
+      if (result === 'not-found') throw new DashboardError('USER_NOT_FOUND', `No user named '${username}'`);
+      if (result === 'last-admin') throw new DashboardError('LAST_ADMIN', `'${username}' is the last admin: make another admin first`);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/tokens',
+    {
+      config: { access: 'tokens:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'List API tokens (never their secrets)',
+        response: { 200: { type: 'array', items: tokenInfoSchema }, ...errors(401, 403) },
+      },
+    },
+    async () =>
+      auth.listTokens().map((t) => ({
+        ...t,
+        createdAt: iso(t.createdAt),
+        lastUsedAt: iso(t.lastUsedAt),
+        revokedAt: iso(t.revokedAt),
+      })),
+  );
+
+  app.post<{ Body: { name: string; role: Role } }>(
+    '/api/tokens',
+    {
+      config: { access: 'tokens:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Create an API token for a program; the token is in this answer only',
+        body: {
+          type: 'object',
+          properties: { name: nameSchema, role: roleSchema },
+          required: ['name', 'role'],
+          additionalProperties: false,
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: { id: { type: 'string' }, name: { type: 'string' }, role: roleSchema, token: { type: 'string' } },
+          },
+          ...errors(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name, role } = request.body;
+      if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
+      const created = auth.createToken(name, role, actorName(principalOf(request)), clock.now());
+      return reply.code(201).send({ id: created.id, name, role, token: created.token });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/tokens/:id',
+    {
+      config: { access: 'tokens:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke an API token',
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 204: { type: 'null' }, ...errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!auth.revokeToken(request.params.id, clock.now())) {
+        throw new DashboardError('TOKEN_NOT_FOUND', `No active token with id '${request.params.id}'`);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,116 @@
+// Responders' alert routes: list, acknowledge, resolve with an outcome (the alert service decides; we translate its answer).
+import type { FastifyInstance } from 'fastify';
+import type { AlertActionError, AlertActionResult, AlertFilter, AlertServiceApi } from '../../hub/alerts/api.js';
+import { ALERT_STATES, OUTCOMES } from '../../rules/vocabulary.js';
+import { actorName, principalOf } from '../access.js';
+import type { DashboardContext } from '../context.js';
+import { DashboardError, type DashboardErrorCode } from '../errors.js';
+import { alertSchema, errors } from '../schemas.js';
+
+const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
+  'not-found': 'ALERT_NOT_FOUND',
+  'wrong-state': 'ALERT_WRONG_STATE',
+  'bad-outcome': 'BAD_OUTCOME',
+  forbidden: 'ALERT_FORBIDDEN',
+};
+
+export function alertService(ctx: DashboardContext): AlertServiceApi {
+  if (!ctx.deps.alerts) throw new DashboardError('ALERTS_UNAVAILABLE');
+  return ctx.deps.alerts;
+}
+
+function answer(result: AlertActionResult) {
+  if (!result.ok) throw new DashboardError(ACTION_ERRORS[result.code], result.message);
+  return result.alert;
+}
+
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
+
+export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  app.get<{ Querystring: { state?: AlertFilter['state']; homeId?: string; limit?: number } }>(
+    '/api/alerts',
+    {
+      config: { access: 'alerts:read' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'List alerts, newest first (state=open: raised or acknowledged)',
+        querystring: {
+          type: 'object',
+          properties: {
+            state: { type: 'string', enum: ['open', ...ALERT_STATES] },
+            homeId: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'array', items: alertSchema }, ...errors(400, 401, 403, 503) },
+      },
+    },
+    async (request) => {
+      const { state, homeId, limit } = request.query;
+      const filter: AlertFilter = { limit: limit ?? 200 };
+      if (state) filter.state = state;
+      if (homeId) filter.homeId = homeId;
+      return alertService(ctx).list(filter);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/alerts/:id',
+    {
+      config: { access: 'alerts:read' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'One alert',
+        params: idParams,
+        response: { 200: alertSchema, ...errors(401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const alert = alertService(ctx).get(request.params.id);
+      if (!alert) throw new DashboardError('ALERT_NOT_FOUND', `No alert with id '${request.params.id}'`);
+      return alert;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/alerts/:id/ack',
+    {
+      config: { access: 'alerts:act' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Acknowledge a raised alert (stops its escalation)',
+        params: idParams,
+        response: { 200: alertSchema, ...errors(401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => answer(alertService(ctx).acknowledge(request.params.id, actorName(principalOf(request)))),
+  );
+
+  app.post<{ Params: { id: string }; Body: { outcome: string; note?: string | null } }>(
+    '/api/alerts/:id/resolve',
+    {
+      config: { access: 'alerts:act' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Resolve an open alert with an outcome and a note',
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
+            outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
+            note: { type: ['string', 'null'], maxLength: 2000 },
+          },
+          required: ['outcome'],
+          additionalProperties: false,
+        },
+        response: { 200: alertSchema, ...errors(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => {
+      const { outcome, note } = request.body;
+      return answer(alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principalOf(request))));
+    },
+  );
+}

@@ -1,0 +1,56 @@
+// Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { DashboardContext } from '../context.js';
+import { errors } from '../schemas.js';
+
+export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  const { deps } = ctx;
+
+  app.get(
+    '/api/health',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['hub'],
+        summary: 'Is the hub up (no login)',
+        security: [],
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } }, additionalProperties: true } },
+      },
+    },
+    async () => ({ status: 'ok', ...deps.health() }),
+  );
+
+  app.post(
+    '/api/events',
+    {
+      config: { access: 'events:write' },
+      schema: {
+        tags: ['hub'],
+        summary: 'Take in sensor events: `{ homeId, deviceId, type, value, ts? }` or an array of them',
+        body: { type: ['object', 'array'] },
+        response: {
+          202: { type: 'object', properties: { accepted: { type: 'integer' } } },
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await deps.ingestHttp(request.body);
+      // Ingest's own reason (e.g. unknown-type) is the error code: the same words as the MQTT drop counters.
+      if (!result.ok) return (reply as FastifyReply).code(400).send({ error: result.reason, message: result.message });
+      return reply.code(202).send({ accepted: result.accepted });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { access: 'metrics:read' },
+      schema: { tags: ['hub'], summary: 'Prometheus metrics (admin, or any API token)', response: errors(401, 403) },
+    },
+    async (_request, reply) => {
+      reply.type(deps.metrics.contentType);
+      return deps.metrics.metrics();
+    },
+  );
+}

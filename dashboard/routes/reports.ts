@@ -1,0 +1,36 @@
+// Analysts' council report of prevention outcomes (aggregated, pseudonymised), as JSON or CSV.
+import type { FastifyInstance } from 'fastify';
+import type { DashboardContext } from '../context.js';
+import { dateRange } from '../dates.js';
+import { dateSchema, errors } from '../schemas.js';
+
+export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  app.get<{ Querystring: { from?: string; to?: string; format?: 'json' | 'csv' } }>(
+    '/api/reports/prevention',
+    {
+      config: { access: 'reports:read' },
+      schema: {
+        tags: ['reports'],
+        summary: 'Council prevention report (default: the last 90 days); residents only as keyed pseudonyms',
+        querystring: {
+          type: 'object',
+          properties: { from: dateSchema, to: dateSchema, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+          additionalProperties: false,
+        },
+        response: { ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const range = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90);
+      const { analytics } = ctx;
+      const report = await analytics.preventionReport(range.from, range.to);
+      if (request.query.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="prevention-${range.from}-${range.to}.csv"`)
+          .send(analytics.preventionCsv(report));
+      }
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(report));
+    },
+  );
+}

@@ -1,0 +1,142 @@
+// Logging in and out (session cookie) and asking who one is.
+import type { FastifyInstance } from 'fastify';
+import { SESSION_COOKIE, principalOf } from '../access.js';
+import type { DashboardContext } from '../context.js';
+import { DashboardError } from '../errors.js';
+import { errors, roleSchema } from '../schemas.js';
+
+const whoAmISchema = {
+  type: 'object',
+  properties: { username: { type: 'string' }, role: roleSchema, kind: { type: 'string', enum: ['user', 'token'] } },
+  required: ['username', 'role', 'kind'],
+} as const;
+
+interface LoginBody {
+  username: string;
+  password: string;
+}
+
+export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  const { auth, throttle, clock, metrics } = ctx;
+  const sessionSeconds = Math.round((ctx.deps.sessionHours ?? 12) * 3600);
+
+  app.post<{ Body: LoginBody }>(
+    '/api/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with a username and password; sets an httpOnly session cookie',
+        security: [],
+        body: {
+          type: 'object',
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            password: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['username', 'password'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { username: { type: 'string' }, role: roleSchema, expiresAt: { type: 'string' } },
+          },
+          ...errors(400, 401, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body;
+      const waitMs = throttle.waitMs(username, request.ip, clock.now());
+      if (waitMs > 0) {
+        metrics.loginFailures.inc({ reason: 'throttled' });
+        const seconds = Math.ceil(waitMs / 1000);
+        throw new DashboardError(
+          'LOGIN_THROTTLED',
+          `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
+          seconds,
+        );
+      }
+      const principal = await auth.checkPassword(username, password);
+      if (!principal) {
+        throttle.recordFailure(username, request.ip, clock.now());
+        metrics.loginFailures.inc({ reason: 'bad-credentials' });
+        request.log.info({ ip: request.ip }, 'dashboard login refused');
+        throw new DashboardError('BAD_CREDENTIALS');
+      }
+      throttle.recordSuccess(username);
+      const session = auth.openSession(principal.name, clock.now());
+      reply.setCookie(SESSION_COOKIE, session.sessionId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.deps.secureCookies ?? false,
+        maxAge: sessionSeconds,
+      });
+      return { username: principal.name, role: principal.role, expiresAt: new Date(session.expiresAt).toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/logout',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'End the session of this cookie', response: { 204: { type: 'null' } } },
+    },
+    async (request, reply) => {
+      const sessionId = request.cookies[SESSION_COOKIE];
+      if (sessionId) auth.closeSession(sessionId);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/me/password',
+    {
+      config: { access: 'login' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change one\'s own password (ends every session of the user; log in again)',
+        body: {
+          type: 'object',
+          properties: {
+            currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
+            newPassword: { type: 'string', minLength: 10, maxLength: 256 },
+          },
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+        },
+        response: { 204: { type: 'null' }, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new DashboardError('FORBIDDEN_ROLE', 'An API token has no password to change');
+      const { currentPassword, newPassword } = request.body;
+      const waitMs = throttle.waitMs(principal.name, request.ip, clock.now());
+      if (waitMs > 0) throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(waitMs / 1000));
+      if (!(await auth.checkPassword(principal.name, currentPassword))) {
+        throttle.recordFailure(principal.name, request.ip, clock.now());
+        metrics.loginFailures.inc({ reason: 'bad-credentials' });
+        throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
+      }
+      await auth.changePassword(principal.name, newPassword);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/me',
+    {
+      config: { access: 'login' },
+      schema: { tags: ['auth'], summary: 'Who is calling, with which role', response: { 200: whoAmISchema, ...errors(401) } },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return { username: principal.name, role: principal.role, kind: principal.kind };
+    },
+  );
+}

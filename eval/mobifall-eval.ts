@@ -1,0 +1,117 @@
+// Runs the fall detector over MobiFall trials and computes sensitivity, specificity and false alarms per hour.
+import type { RuleParams } from '../rules/params.js';
+import { createInspectableFallDetector, type FallDetection } from '../rules/fall/detector.js';
+import { durationMs, readRecording, toAccelMessages, type AccelMessage, type Trial } from './mobifall-data.js';
+
+/** Subjects whose falls were used to choose the thresholds; the others are held out. */
+export const TUNING_SUBJECTS = [1, 2, 3, 4, 5];
+/** The long standing and walking recordings, used for false alarms per hour (held out, never tuned on). */
+export const LONG_CODES = ['STD', 'WAL'];
+
+export type Split = 'tuning' | 'test';
+
+/**
+ * Falls: subjects 1–5 tune, 6–11 test. ADLs exist only for subject 2, so they are split by trial:
+ * odd-numbered short trials tune, even-numbered ones and the 5-minute standing and walking test.
+ */
+export function splitOf(trial: Trial): Split {
+  if (trial.isFall) return TUNING_SUBJECTS.includes(trial.subject) ? 'tuning' : 'test';
+  if (LONG_CODES.includes(trial.code)) return 'test';
+  return trial.trialNo % 2 === 1 ? 'tuning' : 'test';
+}
+
+export interface PreparedTrial extends Trial {
+  split: Split;
+  durationMs: number;
+  messages: AccelMessage[];
+}
+
+/** Each trial as 1 s `accel` messages at 100 Hz, stamped from a fixed epoch (recordings of 2013). */
+export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
+  const startTs = Date.UTC(2013, 6, 5, 12, 0, 0);
+  return trials.map((trial) => {
+    const rec = readRecording(trial.file);
+    return { ...trial, split: splitOf(trial), durationMs: durationMs(rec), messages: toAccelMessages(rec, startTs, rateHz) };
+  });
+}
+
+/**
+ * Detections of one trial. A recording ends a few seconds after the fall; a fall already confirmed
+ * (impact, posture change, stillness) whose downgrade window was cut by the end of the recording
+ * counts as detected (it is reported whatever follows), and for an ADL trial as a false alarm.
+ */
+export function runTrial(params: RuleParams['fall'], trial: PreparedTrial): FallDetection[] {
+  const detector = createInspectableFallDetector(params);
+  const found: FallDetection[] = [];
+  for (const m of trial.messages) found.push(...detector.push(m.ts, m.value));
+  const pendingAt = detector.pendingFallAt();
+  if (pendingAt !== null) found.push({ at: pendingAt, peakG: NaN, downgraded: false, detail: { cutByEndOfRecording: true } });
+  return found;
+}
+
+export interface Figures {
+  falls: number;
+  fallsCaught: number;
+  /** Falls caught but downgraded (raised as high instead of critical). */
+  fallsDowngraded: number;
+  adlTrials: number;
+  adlTrialsClean: number;
+  sensitivity: number;
+  specificity: number;
+  /** False alarms per hour over each long recording (STD, WAL) and over every ADL trial together. */
+  falseAlarmsPerHour: Record<string, { alarms: number; hours: number; perHour: number }>;
+  missed: string[];
+  falseAlarmTrials: string[];
+}
+
+const label = (t: Trial): string => `${t.code}_${t.subject}_${t.trialNo}`;
+
+export function figuresOf(params: RuleParams['fall'], trials: PreparedTrial[]): Figures {
+  let falls = 0;
+  let fallsCaught = 0;
+  let fallsDowngraded = 0;
+  let adlTrials = 0;
+  let adlTrialsClean = 0;
+  const missed: string[] = [];
+  const falseAlarmTrials: string[] = [];
+  const exposure: Record<string, { alarms: number; ms: number }> = { 'all ADL': { alarms: 0, ms: 0 } };
+  for (const trial of trials) {
+    const found = runTrial(params, trial);
+    if (trial.isFall) {
+      falls++;
+      if (found.length > 0) {
+        fallsCaught++;
+        if (found.every((d) => d.downgraded)) fallsDowngraded++;
+      } else missed.push(label(trial));
+      continue;
+    }
+    adlTrials++;
+    if (found.length === 0) adlTrialsClean++;
+    else falseAlarmTrials.push(`${label(trial)}×${found.length}`);
+    exposure['all ADL'].alarms += found.length;
+    exposure['all ADL'].ms += trial.durationMs;
+    if (LONG_CODES.includes(trial.code)) {
+      const e = (exposure[trial.code] ??= { alarms: 0, ms: 0 });
+      e.alarms += found.length;
+      e.ms += trial.durationMs;
+    }
+  }
+  const falseAlarmsPerHour: Figures['falseAlarmsPerHour'] = {};
+  for (const [name, e] of Object.entries(exposure)) {
+    if (e.ms === 0) continue;
+    const hours = e.ms / 3_600_000;
+    falseAlarmsPerHour[name] = { alarms: e.alarms, hours, perHour: e.alarms / hours };
+  }
+  return {
+    falls,
+    fallsCaught,
+    fallsDowngraded,
+    adlTrials,
+    adlTrialsClean,
+    sensitivity: falls > 0 ? fallsCaught / falls : NaN,
+    specificity: adlTrials > 0 ? adlTrialsClean / adlTrials : NaN,
+    falseAlarmsPerHour,
+    missed,
+    falseAlarmTrials,
+  };
+}

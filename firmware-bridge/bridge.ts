@@ -1,0 +1,182 @@
+// `telecare bridge` at work: serial receiver in, native events out on MQTT, status and counters published.
+import type { Clock } from '../hub/clock.js';
+import type { Logger } from '../hub/logger.js';
+import type { BackoffPolicy } from './backoff.js';
+import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
+import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
+import { MqttOutbox } from './mqtt-outbox.js';
+import { nativeEventPayload, nativeEventTopic } from './native-event.js';
+import { SerialLink } from './serial-link.js';
+
+export interface BridgeOptions {
+  portPath: string;
+  baudRate: number;
+  framing: Framing;
+  mqttUrl: string;
+  /** Home of every event (`cobs`), or of `ndjson` lines without `home`. */
+  homeId: string | undefined;
+  /** Bridge name: status topic level, and device id of the receiver's own heartbeats. */
+  name: string;
+  username?: string;
+  password?: string;
+  statusIntervalMs: number;
+  maxQueued: number;
+  reopenBackoff: BackoffPolicy;
+  mqttReconnectMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+// Counter changes are folded into at most one status publish per this interval; state changes go at once.
+const STATUS_THROTTLE_MS = 1_000;
+// A bad-frame reason is logged at warn level at most once per this interval (debug otherwise).
+const BAD_FRAME_LOG_INTERVAL_MS = 60_000;
+
+export function statusTopic(name: string): string {
+  return `telecare/bridge/${name}/status`;
+}
+
+export class FirmwareBridge {
+  readonly stats = new BridgeStats();
+  private readonly startedAtMs: number;
+  private readonly decoder: FramingDecoder;
+  private readonly serial: SerialLink;
+  private readonly outbox: MqttOutbox;
+  private readonly lastBadLogMs = new Map<string, number>();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private lastLoggedSummary = '';
+  private readonly log: Logger;
+
+  constructor(private readonly options: BridgeOptions) {
+    const { framing, homeId, name, clock, logger } = options;
+    if (framing === 'cobs' && homeId === undefined) throw new Error('--home is required with --framing cobs');
+    this.startedAtMs = clock.now();
+    this.log = logger.child({ ns: 'bridge' });
+    this.decoder = framing === 'cobs' ? cobsDecoder(homeId!, name, clock) : ndjsonDecoder(homeId, clock);
+    this.serial = new SerialLink({
+      path: options.portPath,
+      baudRate: options.baudRate,
+      delimiter: this.decoder.delimiter,
+      maxFrameBytes: this.decoder.maxFrameBytes,
+      backoff: options.reopenBackoff,
+      logger: logger.child({ ns: 'bridge:serial' }),
+    });
+    this.outbox = new MqttOutbox({
+      url: options.mqttUrl,
+      clientId: `telecare-bridge-${name}`,
+      username: options.username,
+      password: options.password,
+      statusTopic: statusTopic(name),
+      lastWill: JSON.stringify({ state: 'offline', name, reason: 'bridge-lost' }),
+      maxQueued: options.maxQueued,
+      reconnectPeriodMs: options.mqttReconnectMs,
+      logger: logger.child({ ns: 'bridge:mqtt' }),
+    });
+  }
+
+  start(): void {
+    this.serial.on('frame', (frame) => this.onFrame(frame));
+    this.serial.on('oversized', () => this.countBad('oversized'));
+    this.serial.on('state', (state, error) => {
+      this.log[state === 'opening' ? 'debug' : 'info']({ port: state, error }, 'serial port state');
+      this.publishStatus();
+    });
+    this.outbox.on('connected', () => this.publishStatus());
+    this.outbox.on('delivered', () => this.statusChanged());
+    this.outbox.on('dropped', () => this.statusChanged());
+    this.outbox.start();
+    this.serial.start();
+    this.statusTimer = setInterval(() => this.periodicStatus(), this.options.statusIntervalMs);
+    this.publishStatus();
+  }
+
+  /** Graceful stop: no more input, queued events get a short grace to reach the broker, retained offline status. */
+  async stop(): Promise<void> {
+    clearInterval(this.statusTimer);
+    clearTimeout(this.throttleTimer);
+    await this.serial.stop();
+    const final = this.status('offline');
+    this.log.info({ status: final }, 'bridge stopped');
+    await this.outbox.stop(JSON.stringify({ ...final, reason: 'stopped' }));
+  }
+
+  status(stateOverride?: BridgeState): BridgeStatus {
+    return bridgeStatus(
+      this.stats,
+      {
+        name: this.options.name,
+        framing: this.options.framing,
+        homeId: this.options.homeId,
+        portPath: this.options.portPath,
+        portState: this.serial.state,
+        portError: this.serial.lastError,
+        eventsPublished: this.outbox.delivered,
+        eventsQueued: this.outbox.queued,
+        eventsDropped: this.outbox.dropped,
+        startedAtMs: this.startedAtMs,
+        nowMs: this.options.clock.now(),
+      },
+      stateOverride,
+    );
+  }
+
+  private onFrame(frame: Buffer): void {
+    const outcome = this.decoder.decode(frame);
+    switch (outcome.kind) {
+      case 'ignored':
+        return;
+      case 'bad':
+        return this.countBad(outcome.reason);
+      case 'duplicate':
+        this.stats.duplicates++;
+        return this.statusChanged();
+      case 'event':
+        this.stats.framesOk++;
+        this.stats.gaps += outcome.missed;
+        if (outcome.restarted) this.stats.sequenceRestarts++;
+        if (this.log.isLevelEnabled('debug')) {
+          this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
+        }
+        this.outbox.publish(nativeEventTopic(outcome.event), nativeEventPayload(outcome.event));
+        return this.statusChanged();
+    }
+  }
+
+  private countBad(reason: string): void {
+    this.stats.countBad(reason);
+    const nowMs = this.options.clock.now();
+    const last = this.lastBadLogMs.get(reason);
+    if (last === undefined || nowMs - last >= BAD_FRAME_LOG_INTERVAL_MS) {
+      this.lastBadLogMs.set(reason, nowMs);
+      this.log.warn({ reason, count: this.stats.badFrames[reason] }, 'bad serial frames dropped');
+    }
+    this.statusChanged();
+  }
+
+  /** Logs the counters when they moved since the last period, then republishes the status. */
+  private periodicStatus(): void {
+    const { framesOk, duplicates, gaps, badFramesTotal } = this.stats;
+    const summary = `${framesOk}/${duplicates}/${gaps}/${badFramesTotal}/${this.outbox.dropped}`;
+    if (summary !== this.lastLoggedSummary) {
+      this.lastLoggedSummary = summary;
+      const status = this.status();
+      this.log.info(
+        { framesOk, duplicates, gaps, badFrames: status.badFrames, events: status.events, port: status.port.state },
+        'bridge statistics',
+      );
+    }
+    this.publishStatus();
+  }
+
+  /** Counters moved: publish soon, folding a burst of frames into one status message. */
+  private statusChanged(): void {
+    this.throttleTimer ??= setTimeout(() => this.publishStatus(), STATUS_THROTTLE_MS);
+  }
+
+  private publishStatus(): void {
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
+    this.outbox.publishStatus(JSON.stringify(this.status()));
+  }
+}

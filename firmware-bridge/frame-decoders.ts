@@ -1,0 +1,75 @@
+// Turns one delimited serial frame into native events, for each framing (counting nothing: the bridge does).
+import type { Clock } from '../hub/clock.js';
+import { cobsMaxEncodedLength } from './cobs.js';
+import { decodeWireFrame, toNativeValue, type Frame } from './frame-codec.js';
+import { MAX_FRAME_BYTES } from './frame-layout.js';
+import type { BridgeEvent } from './native-event.js';
+import { decodeNdjsonLine, MAX_LINE_BYTES } from './ndjson-line.js';
+import { SequenceTracker } from './sequence-tracker.js';
+
+export type FrameOutcome =
+  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean }
+  | { kind: 'duplicate' }
+  | { kind: 'ignored' }
+  | { kind: 'bad'; reason: string };
+
+export interface FramingDecoder {
+  /** Bytes between two delimiters; longer than this is `oversized`. */
+  readonly maxFrameBytes: number;
+  readonly delimiter: number;
+  decode(frame: Buffer): FrameOutcome;
+}
+
+export function ndjsonDecoder(homeId: string | undefined, clock: Clock): FramingDecoder {
+  return {
+    maxFrameBytes: MAX_LINE_BYTES,
+    delimiter: 0x0a,
+    decode(frame) {
+      if (frame.length > MAX_LINE_BYTES) return { kind: 'bad', reason: 'oversized' };
+      const line = frame.toString('utf8').trim();
+      if (line === '') return { kind: 'ignored' };
+      const result = decodeNdjsonLine(line, homeId, clock.now());
+      return result.ok ? { kind: 'event', event: result.event, missed: 0, restarted: false } : { kind: 'bad', reason: result.reason };
+    },
+  };
+}
+
+/** An accel frame is sent after its last sample: its first sample was taken (count-1)/rate earlier. */
+function eventTimeMs(frame: Frame, receivedAtMs: number): number {
+  if (frame.frameType === 'event' && frame.value.encoding === 'accel') {
+    return receivedAtMs - Math.round(((frame.value.samplesMilliG.length - 1) * 1000) / frame.value.rateHz);
+  }
+  return receivedAtMs;
+}
+
+/** `receiverId` is the bridge's `--name`: the receiver's own heartbeats become its heartbeat events. */
+export function cobsDecoder(homeId: string, receiverId: string, clock: Clock): FramingDecoder {
+  const sequences = new SequenceTracker();
+  return {
+    maxFrameBytes: cobsMaxEncodedLength(MAX_FRAME_BYTES),
+    delimiter: 0x00,
+    decode(wire) {
+      // Senders may put an extra 0x00 before a frame to resynchronise: an empty frame is not an error.
+      if (wire.length === 0) return { kind: 'ignored' };
+      if (wire.length > this.maxFrameBytes) return { kind: 'bad', reason: 'oversized' };
+      const result = decodeWireFrame(wire);
+      if (!result.ok) return { kind: 'bad', reason: result.reason };
+      const frame = result.frame;
+      const nowMs = clock.now();
+      const deviceId = frame.frameType === 'event' ? frame.deviceId : receiverId;
+      const verdict = sequences.observe(deviceId, frame.seq, nowMs);
+      if (verdict.kind === 'duplicate') return { kind: 'duplicate' };
+      const ts = new Date(eventTimeMs(frame, nowMs)).toISOString();
+      const event: BridgeEvent =
+        frame.frameType === 'event'
+          ? { homeId, deviceId, type: frame.eventType, value: toNativeValue(frame.value), ts }
+          : { homeId, deviceId, type: 'heartbeat', value: true, ts };
+      return {
+        kind: 'event',
+        event,
+        missed: verdict.kind === 'next' ? verdict.missed : 0,
+        restarted: verdict.kind === 'restart',
+      };
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The MQTT side of the bridge: QoS 1 publishing through a bounded queue that survives the broker going away.
+import { EventEmitter, once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Socket } from 'node:net';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../hub/logger.js';
+
+export interface OutboxOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** Retained status topic; the broker publishes `lastWill` there if the bridge is lost. */
+  statusTopic: string;
+  lastWill: string;
+  /** Messages kept while the broker is away; past it the oldest are dropped and counted. */
+  maxQueued: number;
+  reconnectPeriodMs: number;
+  logger: Logger;
+}
+
+interface QueuedMessage {
+  topic: string;
+  payload: string;
+}
+
+// Messages handed to mqtt.js but not yet acknowledged; mqtt.js resends them itself after a reconnect.
+const MAX_IN_FLIGHT = 64;
+
+export interface OutboxEvents {
+  connected: [];
+  disconnected: [];
+  delivered: [];
+  dropped: [];
+}
+
+export class MqttOutbox extends EventEmitter<OutboxEvents> {
+  private client: MqttClient | undefined;
+  private readonly queue: QueuedMessage[] = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  private pendingStatus: string | undefined;
+  private stopping = false;
+  connected = false;
+  delivered = 0;
+  dropped = 0;
+
+  constructor(private readonly options: OutboxOptions) {
+    super();
+  }
+
+  get queued(): number {
+    return this.queue.length - this.queueHead + this.inFlight;
+  }
+
+  start(): void {
+    const o = this.options;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      reconnectPeriod: o.reconnectPeriodMs,
+      connectTimeout: 10_000,
+      will: { topic: o.statusTopic, payload: Buffer.from(o.lastWill), qos: 1, retain: true },
+    };
+    const client = mqtt.connect(o.url, clientOptions);
+    this.client = client;
+    client.on('connect', () => {
+      // Nagle would hold each small QoS 1 publish for tens of milliseconds (STYLE.md pitfalls).
+      (client.stream as Partial<Socket>).setNoDelay?.(true);
+      this.connected = true;
+      o.logger.info({ url: o.url }, 'connected to MQTT broker');
+      this.emit('connected');
+      this.flushStatus();
+      this.pump();
+    });
+    client.on('close', () => {
+      if (!this.connected) return;
+      this.connected = false;
+      o.logger.warn({ url: o.url }, 'MQTT broker connection lost; buffering events');
+      this.emit('disconnected');
+    });
+    // Reconnect attempts fail every reconnectPeriodMs while the broker is away: warn once per outage.
+    let warnedThisOutage = false;
+    client.on('connect', () => (warnedThisOutage = false));
+    client.on('error', (err) => {
+      o.logger[warnedThisOutage ? 'debug' : 'warn']({ err: err.message }, 'MQTT client error');
+      warnedThisOutage = true;
+    });
+  }
+
+  /** Queues one QoS 1 message; never blocks, never throws. */
+  publish(topic: string, payload: string): void {
+    if (this.queue.length - this.queueHead >= this.options.maxQueued) {
+      this.queueHead++;
+      this.dropped++;
+      this.emit('dropped');
+    }
+    this.queue.push({ topic, payload });
+    this.pump();
+  }
+
+  /** The bridge's retained status: only the latest matters, so it is replaced, never queued. */
+  publishStatus(payload: string): void {
+    this.pendingStatus = payload;
+    this.flushStatus();
+  }
+
+  private flushStatus(): void {
+    const client = this.client;
+    if (!client || !this.connected || this.pendingStatus === undefined) return;
+    const payload = this.pendingStatus;
+    this.pendingStatus = undefined;
+    client.publish(this.options.statusTopic, payload, { qos: 1, retain: true }, (err) => {
+      if (err && this.pendingStatus === undefined) this.pendingStatus = payload;
+    });
+  }
+
+  private pump(): void {
+    const client = this.client;
+    while (client && this.connected && !this.stopping && this.inFlight < MAX_IN_FLIGHT && this.queueHead < this.queue.length) {
+      const message = this.queue[this.queueHead++]!;
+      this.inFlight++;
+      client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
+        this.inFlight--;
+        if (err) {
+          // Only a client shutting down fails a QoS 1 publish (mqtt.js resends the rest itself after a
+          // reconnect): keep the message, and do not retry now, which would fail again at once.
+          this.queue.splice(this.queueHead, 0, message);
+          return;
+        }
+        this.delivered++;
+        this.emit('delivered');
+        this.pump();
+      });
+    }
+    // Compact now and then so the array does not grow with everything ever sent.
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** Gives queued events up to `timeoutMs` to reach the broker, publishes `finalStatus` (retained), disconnects. */
+  async stop(finalStatus: string, timeoutMs = 3_000): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const deadline = Date.now() + timeoutMs;
+    while (this.connected && this.queued > 0 && Date.now() < deadline) {
+      // Each delivery wakes the loop; the signal removes the listener when the grace runs out.
+      await once(this, 'delivered', { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) }).catch(() => undefined);
+    }
+    this.stopping = true;
+    if (this.connected) {
+      // The final status gets a moment of its own even when the queue used up the grace.
+      const statusGraceMs = Math.max(500, deadline - Date.now());
+      await Promise.race([
+        client.publishAsync(this.options.statusTopic, finalStatus, { qos: 1, retain: true }).catch(() => undefined),
+        delay(statusGraceMs),
+      ]);
+    }
+    // A clean DISCONNECT tells the broker not to send the last will; force only if the broker stopped answering.
+    const ended = await Promise.race([client.endAsync(false).then(() => true), delay(1_000).then(() => false)]);
+    if (!ended) await client.endAsync(true);
+  }
+}

@@ -1,0 +1,99 @@
+// The serial side of the bridge: keeps a port open (reopening with backoff) and hands out delimited frames.
+import { EventEmitter } from 'node:events';
+import { SerialPort } from 'serialport';
+import type { Logger } from '../hub/logger.js';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import { BoundedDelimiterParser } from './frame-splitter.js';
+
+export type PortState = 'opening' | 'open' | 'retrying' | 'closed';
+
+export interface SerialLinkOptions {
+  path: string;
+  baudRate: number;
+  delimiter: number;
+  /** Longer frames are dropped as `oversized` without being kept in memory. */
+  maxFrameBytes: number;
+  backoff: BackoffPolicy;
+  logger: Logger;
+}
+
+export interface SerialLinkEvents {
+  /** One frame without its delimiter, possibly longer than maxFrameBytes if it came in one read. */
+  frame: [frame: Buffer];
+  oversized: [];
+  state: [state: PortState, error: string | undefined];
+}
+
+export class SerialLink extends EventEmitter<SerialLinkEvents> {
+  private port: SerialPort | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedAttempts = 0;
+  private stopping = false;
+  state: PortState = 'closed';
+  lastError: string | undefined;
+
+  constructor(private readonly options: SerialLinkOptions) {
+    super();
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.open();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    this.setState('closed', undefined);
+  }
+
+  private setState(state: PortState, error: string | undefined): void {
+    this.lastError = error ?? this.lastError;
+    if (state === this.state) return;
+    this.state = state;
+    this.emit('state', state, error);
+  }
+
+  private open(): void {
+    if (this.stopping) return;
+    // Retries stay `retrying` until one succeeds: a missing port is one outage, not a flapping state.
+    if (this.state !== 'retrying') this.setState('opening', undefined);
+    const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
+    this.port = port;
+    const splitter = new BoundedDelimiterParser(this.options.delimiter, this.options.maxFrameBytes);
+    splitter.on('data', (frame: Buffer) => this.emit('frame', frame));
+    splitter.on('oversized', () => this.emit('oversized'));
+    let down = false;
+    // Open failures, read errors and unplugging can each report the same loss; retry once per port.
+    const lost = (err: Error | null | undefined): void => {
+      if (down || this.stopping || this.port !== port) return;
+      down = true;
+      port.unpipe(splitter);
+      if (port.isOpen) port.close(() => undefined);
+      this.scheduleReopen(err?.message ?? 'port closed');
+    };
+    port.on('error', lost);
+    port.on('close', lost);
+    port.open((err) => {
+      if (err) return lost(err);
+      if (this.stopping || this.port !== port) return void port.close(() => undefined);
+      this.failedAttempts = 0;
+      port.pipe(splitter);
+      this.setState('open', undefined);
+      this.options.logger.info({ path: this.options.path }, 'serial port open');
+    });
+  }
+
+  private scheduleReopen(reason: string): void {
+    const delayMs = backoffDelayMs(this.failedAttempts, this.options.backoff);
+    // Warn once per outage; the retries that follow are routine.
+    const level = this.failedAttempts === 0 ? 'warn' : 'debug';
+    this.failedAttempts++;
+    this.setState('retrying', reason);
+    this.options.logger[level]({ path: this.options.path, reason, retryInMs: delayMs }, 'serial port unavailable; will retry');
+    this.retryTimer = setTimeout(() => this.open(), delayMs);
+  }
+}

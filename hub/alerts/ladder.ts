@@ -1,0 +1,44 @@
+// Which responder groups an alert goes to, level by level, and how long each level has to acknowledge.
+import type { EscalationLevel, HubConfig } from '../../rules/types.js';
+import type { Severity } from '../../rules/vocabulary.js';
+
+/**
+ * Level timeouts used when the configuration names no ladder (SPEC 5: critical 60 s, then 120 s).
+ * An empty list means the alert goes to the first group and never escalates.
+ */
+export const DEFAULT_TIMEOUTS_SECONDS: Record<Severity, readonly number[]> = {
+  critical: [60, 120],
+  high: [120, 300],
+  medium: [900, 1800],
+  low: [3600],
+  info: [],
+};
+
+/** Group used when the configuration has no responders at all: alerts still go to MQTT and the dashboard. */
+export const FALLBACK_GROUP = 'responders';
+
+/**
+ * The ladder for a new alert: `escalation["<name>:<severity>"]`, else `escalation[<name>]`, where the name
+ * is the home's `escalation` or "default"; else the default timeouts over the configured groups in order.
+ */
+export function ladderFor(config: HubConfig, homeId: string, severity: Severity): EscalationLevel[] {
+  const home = config.homes?.find((h) => h.id === homeId);
+  const name = home?.escalation ?? 'default';
+  const ladders = config.escalation ?? {};
+  const configured = ladders[`${name}:${severity}`] ?? ladders[name];
+  if (configured && configured.length > 0) return configured.map((l) => ({ ...l }));
+
+  const groups = [...new Set((config.responders ?? []).map((r) => r.group))];
+  if (groups.length === 0) groups.push(FALLBACK_GROUP);
+  const timeouts = DEFAULT_TIMEOUTS_SECONDS[severity];
+  if (timeouts.length === 0) return [{ group: groups[0]!, timeoutSeconds: 0 }];
+  // With fewer groups than levels, the last group is told again at the next level (a reminder).
+  return timeouts.map((timeoutSeconds, i) => ({ group: groups[Math.min(i, groups.length - 1)]!, timeoutSeconds }));
+}
+
+/** Epoch ms at which the alert leaves `level`, or null when that level never times out. */
+export function levelDueAt(ladder: readonly EscalationLevel[], level: number, fromMs: number): number | null {
+  const step = ladder[level];
+  if (!step || step.timeoutSeconds <= 0) return null;
+  return fromMs + step.timeoutSeconds * 1000;
+}

@@ -1,0 +1,116 @@
+// External broker mode (HUB_MQTT_URL): the hub is an mqtt.js client that acknowledges sensor messages only once stored.
+import type { Socket } from 'node:net';
+import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { HubBroker, MessageHandler, SensorIntake } from './broker.js';
+import type { Logger } from './logger.js';
+import type { PublishOptions } from './publisher.js';
+import { HUB_STATUS_TOPIC, NATIVE_EVENTS_FILTER, topicMatches } from './topics.js';
+
+export interface ExternalBrokerOptions {
+  url: string;
+  /** Stable across restarts so the broker keeps the hub's session (and its unacknowledged QoS 1 messages). */
+  clientId: string;
+  zigbeeBaseTopic: string;
+  intake: SensorIntake;
+  logger: Logger;
+}
+
+// How long the broker keeps the hub's session while it is away (MQTT 5 session expiry), in seconds.
+const SESSION_EXPIRY_S = 7 * 24 * 3600;
+
+export class ExternalBroker implements HubBroker {
+  private client: MqttClient | undefined;
+  private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly options: ExternalBrokerOptions) {
+    this.log = options.logger.child({ ns: 'broker' });
+  }
+
+  async start(): Promise<void> {
+    const { intake } = this.options;
+    const client = await connectAsync(this.options.url, {
+      clientId: this.options.clientId,
+      clean: false,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+      reconnectPeriod: 1_000,
+      will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
+      // Called for QoS 1/2 messages: the PUBACK is sent only when `done` is called, i.e. after storage.
+      customHandleAcks: (topic: string, message: Buffer, _packet: unknown, done: (error: Error | number, code?: number) => void) => {
+        const stored = intake(topic, message);
+        if (!stored) return done(0);
+        stored.then(
+          () => done(0),
+          (err: unknown) => {
+            // No PUBACK: drop the connection so the broker sends the message again on reconnect.
+            this.log.error({ err }, 'storing sensor events failed; reconnecting without acknowledging');
+            client.stream.destroy();
+          },
+        );
+      },
+    });
+    this.client = client;
+    const noDelay = (): void => {
+      (client.stream as Socket).setNoDelay?.(true);
+    };
+    noDelay();
+    client.on('connect', noDelay);
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'external broker error'));
+    client.on('offline', () => this.log.warn('external broker unreachable; reconnecting'));
+    client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
+      if (packet.qos === 0) void intake(topic, payload)?.catch((err: unknown) => this.log.error({ err }, 'storing sensor events failed'));
+      for (const { filter, handler } of this.subscriptions) {
+        if (!topicMatches(filter, topic)) continue;
+        try {
+          handler(topic, payload, { username: undefined, clientId: undefined });
+        } catch (err) {
+          this.log.error({ err, filter }, 'hub subscription handler failed');
+        }
+      }
+    });
+    const filters = [NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`, ...this.subscriptions.map((s) => s.filter)];
+    await client.subscribeAsync(filters, { qos: 1 });
+    await this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true });
+    this.log.info({ url: redactUrl(this.options.url) }, 'connected to external mqtt broker');
+  }
+
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('mqtt client is stopped'));
+    return client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain }).then(() => undefined);
+  }
+
+  /** Register before start() (the filter is subscribed on connect) or after (subscribed at once). */
+  subscribe(filter: string, handler: MessageHandler): void {
+    this.subscriptions.push({ filter, handler });
+    this.client?.subscribe(filter, { qos: 1 });
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await this.publish(HUB_STATUS_TOPIC, 'offline', { qos: 1, retain: true });
+    } catch (err) {
+      this.log.warn({ err }, 'could not publish offline status');
+    }
+    await client.endAsync();
+    this.client = undefined;
+  }
+
+  describe(): Record<string, unknown> {
+    return { mode: 'external', url: redactUrl(this.options.url), connected: this.client?.connected ?? false };
+  }
+}
+
+/** The broker URL without its password, for logs and health. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'invalid url';
+  }
+}

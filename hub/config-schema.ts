@@ -1,0 +1,135 @@
+// The JSON Schema of telecare.config.json (SPEC 3): the one source for validation, defaults and docs/telecare.config.schema.json.
+import { ruleOverridesSchema } from '../rules/params.js';
+import { DEVICE_KINDS } from '../rules/vocabulary.js';
+
+// Ids travel in MQTT topics: no topic separators or wildcards in them.
+const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/+#\\s]+$' } as const;
+const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
+const MQTT_ROLES = ['installer', 'device', 'responder', 'bridge'] as const;
+
+const deviceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind'],
+  properties: {
+    id: { ...topicSafeId, description: 'Id on the native topic telecare/<homeId>/devices/<id>/events' },
+    zigbee: {
+      type: 'string',
+      minLength: 1,
+      pattern: '^[^+#]+$',
+      description: 'Zigbee2MQTT friendly name (may contain /)',
+    },
+    kind: { enum: [...DEVICE_KINDS] },
+    room: { type: 'string', minLength: 1, maxLength: 64 },
+    residentId: { type: 'string', minLength: 1, description: 'For a pendant or wearable: who wears it' },
+  },
+} as const;
+
+const homeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: {
+    id: { ...topicSafeId, not: { const: 'hub' }, description: '"hub" is reserved (telecare/hub/status)' },
+    timezone: { type: 'string', minLength: 1, default: 'UTC', description: 'IANA time zone, e.g. Europe/London' },
+    nightWindow: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['start', 'end'],
+      properties: { start: clockTime, end: clockTime },
+      default: { start: '23:00', end: '06:00' },
+    },
+    away: { type: 'boolean', default: false },
+    residents: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+      },
+    },
+    devices: { type: 'array', default: [], items: deviceSchema },
+    rules: { ...ruleOverridesSchema(), default: {} },
+    escalation: { type: 'string', minLength: 1, description: 'Name of the escalation ladder (default: "default")' },
+  },
+} as const;
+
+export const hubConfigSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://telecare-hub.example/telecare.config.schema.json',
+  title: 'Telecare hub configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    hub: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$', default: 'telecare-hub' },
+        zigbeeBaseTopic: { type: 'string', minLength: 1, pattern: '^[^+#]+[^/+#]$|^[^/+#]$', default: 'zigbee2mqtt' },
+      },
+    },
+    homes: { type: 'array', default: [], items: homeSchema },
+    responders: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'group'],
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          group: { type: 'string', minLength: 1 },
+          webhook: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['url', 'secret'],
+            properties: {
+              url: { type: 'string', pattern: '^https?://' },
+              secret: { type: 'string', minLength: 16 },
+            },
+          },
+        },
+      },
+    },
+    escalation: {
+      type: 'object',
+      default: {},
+      additionalProperties: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['group', 'timeoutSeconds'],
+          properties: {
+            group: { type: 'string', minLength: 1 },
+            timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+          },
+        },
+      },
+    },
+    mqttUsers: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['username', 'passwordHash', 'role'],
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 64 },
+          passwordHash: {
+            type: 'string',
+            pattern: '^scrypt\\$',
+            description: 'scrypt hash as printed by `telecare hub --hash-password` (never a clear password)',
+          },
+          role: { enum: [...MQTT_ROLES] },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,176 @@
+// Loads telecare.config.json: validated by the shipped JSON Schema (errors name the field), defaults filled, frozen, indexed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { DeviceConfig, HomeConfig, HubConfig } from '../rules/types.js';
+import { hubConfigSchema } from './config-schema.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration ${file}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false });
+const validateHubConfig = ajv.compile(hubConfigSchema);
+
+/** `/homes/0/devices/2/kind` → `homes[0].devices[2].kind` */
+function fieldName(instancePath: string, extra?: string): string {
+  const segments = instancePath.split('/').slice(1);
+  if (extra !== undefined) segments.push(extra);
+  let out = '';
+  for (const s of segments) out += /^\d+$/.test(s) ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out === '' ? '(top level)' : out;
+}
+
+function describe(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'enum':
+      return `${fieldName(error.instancePath)}: must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'required':
+      return `${fieldName(error.instancePath, String(p.missingProperty))}: is required`;
+    case 'additionalProperties':
+      return `${fieldName(error.instancePath, String(p.additionalProperty))}: unknown field`;
+    case 'not':
+      return `${fieldName(error.instancePath)}: this value is reserved`;
+    case 'pattern':
+      return String(p.pattern).includes('[0-5][0-9]')
+        ? `${fieldName(error.instancePath)}: must be a time HH:MM`
+        : `${fieldName(error.instancePath)}: must not contain / + # or spaces (pattern ${String(p.pattern)})`;
+    default:
+      return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a schema cannot say: unique ids, known time zones, references that resolve. */
+function crossCheck(config: HubConfig): string[] {
+  const problems: string[] = [];
+  const homeIds = new Set<string>();
+  const zigbeeNames = new Map<string, string>();
+  config.homes.forEach((home, h) => {
+    if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
+    homeIds.add(home.id);
+    if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
+    if (home.escalation !== undefined && !(home.escalation in config.escalation)) {
+      problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
+    }
+    const residentIds = new Set(home.residents.map((r) => r.id));
+    const deviceIds = new Set<string>();
+    home.devices.forEach((device, d) => {
+      const at = `homes[${h}].devices[${d}]`;
+      if (deviceIds.has(device.id)) problems.push(`${at}.id: duplicate device id '${device.id}' in home '${home.id}'`);
+      deviceIds.add(device.id);
+      if (device.residentId !== undefined && !residentIds.has(device.residentId)) {
+        problems.push(`${at}.residentId: no resident '${device.residentId}' in home '${home.id}'`);
+      }
+      if (device.zigbee !== undefined) {
+        const first = zigbeeNames.get(device.zigbee);
+        if (first) problems.push(`${at}.zigbee: friendly name '${device.zigbee}' is already used by ${first}`);
+        else zigbeeNames.set(device.zigbee, at);
+      }
+    });
+  });
+  const users = new Set<string>();
+  config.mqttUsers.forEach((u, i) => {
+    if (users.has(u.username)) problems.push(`mqttUsers[${i}].username: duplicate username '${u.username}'`);
+    users.add(u.username);
+  });
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validate a parsed configuration object, fill defaults and freeze it. `file` only names it in errors. */
+export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig {
+  const candidate = structuredClone(raw);
+  if (!validateHubConfig(candidate)) {
+    throw new ConfigError(file, (validateHubConfig.errors ?? []).map(describe));
+  }
+  const config = candidate as unknown as HubConfig;
+  const problems = crossCheck(config);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return deepFreeze(config);
+}
+
+/** The path the hub reads: HUB_CONFIG, else ./telecare.config.json. */
+export function configPath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return path.resolve(cwd, env.HUB_CONFIG || 'telecare.config.json');
+}
+
+/**
+ * Read and validate the configuration file. An absent file is a valid empty hub (no homes), so that
+ * `npm start` works on a fresh clone; unless `required` (an explicit HUB_CONFIG that is missing is a mistake).
+ */
+export function loadHubConfig(file: string, options: { required?: boolean } = {}): HubConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return parseHubConfig({}, file);
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseHubConfig(raw, file);
+}
+
+export interface DeviceRef {
+  home: HomeConfig;
+  device: DeviceConfig;
+}
+
+/** Lookups the ingest hot path needs: (home, device id) and Zigbee2MQTT friendly name → device and home. */
+export class DeviceIndex {
+  private readonly homes = new Map<string, HomeConfig>();
+  private readonly byId = new Map<string, Map<string, DeviceRef>>();
+  private readonly byZigbee = new Map<string, DeviceRef>();
+
+  constructor(config: HubConfig) {
+    for (const home of config.homes) {
+      this.homes.set(home.id, home);
+      const devices = new Map<string, DeviceRef>();
+      for (const device of home.devices) {
+        const ref = { home, device };
+        devices.set(device.id, ref);
+        if (device.zigbee !== undefined) this.byZigbee.set(device.zigbee, ref);
+      }
+      this.byId.set(home.id, devices);
+    }
+  }
+
+  home(homeId: string): HomeConfig | undefined {
+    return this.homes.get(homeId);
+  }
+
+  device(homeId: string, deviceId: string): DeviceRef | undefined {
+    return this.byId.get(homeId)?.get(deviceId);
+  }
+
+  zigbee(friendlyName: string): DeviceRef | undefined {
+    return this.byZigbee.get(friendlyName);
+  }
+}

@@ -1,0 +1,339 @@
+// Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
+import { Counter, type Registry } from 'prom-client';
+import type { AccelValue, EventValue, HubConfig, SensorEvent } from '../rules/types.js';
+import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type EventSource, type EventType } from '../rules/vocabulary.js';
+import type { Clock } from './clock.js';
+import type { DeviceIndex, DeviceRef } from './config.js';
+import type { Logger } from './logger.js';
+import { parseNativeEventsTopic } from './topics.js';
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+const MAX_FUTURE_MS = 24 * 3600_000;
+const LOG_EVERY_MS = 60_000;
+
+export const REJECT_REASONS = [
+  'too-large',
+  'bad-json',
+  'not-an-event',
+  'unknown-type',
+  'bad-value',
+  'bad-ts',
+  'future-ts',
+  'unknown-home',
+  'missing-ids',
+  'bad-availability',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface Rejection {
+  reason: RejectReason;
+  message: string;
+}
+
+export interface IngestOutcome {
+  events: SensorEvent[];
+  rejections: Rejection[];
+}
+
+/** Which input a topic carries: native events, Zigbee2MQTT device state or availability, or nothing for ingest. */
+export type SensorTopic =
+  | { kind: 'native'; homeId: string; deviceId: string }
+  | { kind: 'zigbee'; friendlyName: string }
+  | { kind: 'zigbee-availability'; friendlyName: string };
+
+const NATIVE_TYPES = new Set<string>(NATIVE_EVENT_TYPES);
+const PENDANT_ACTIONS = new Set(['emergency', 'sos', 'single', 'press', 'on', 'single_click', 'click', 'panic']);
+
+type Checked = { ok: true; type: EventType; value: EventValue; ts: number } | ({ ok: false } & Rejection);
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isAccel(v: unknown): v is AccelValue {
+  if (v === null || typeof v !== 'object') return false;
+  const { rate, samples } = v as { rate?: unknown; samples?: unknown };
+  if (!isFiniteNumber(rate) || rate <= 0 || !Array.isArray(samples) || samples.length === 0) return false;
+  for (const s of samples) {
+    if (!Array.isArray(s) || s.length !== 3 || !isFiniteNumber(s[0]) || !isFiniteNumber(s[1]) || !isFiniteNumber(s[2])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function valueFits(type: EventType, value: unknown): boolean {
+  switch (EVENT_VALUE_KIND[type]) {
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'true':
+      return value === true;
+    case 'number':
+      return isFiniteNumber(value);
+    case 'accel':
+      return isAccel(value);
+  }
+}
+
+function reject(reason: RejectReason, message: string): { ok: false } & Rejection {
+  return { ok: false, reason, message };
+}
+
+export class Ingest {
+  private readonly rejected: Counter<'reason'>;
+  private readonly accepted: Counter<'source'>;
+  private readonly lastLoggedAt = new Map<string, number>();
+  private readonly zigbeePrefix: string;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: { config: HubConfig; index: DeviceIndex; clock: Clock; logger: Logger; metrics: Registry },
+  ) {
+    this.zigbeePrefix = `${deps.config.hub.zigbeeBaseTopic}/`;
+    this.log = deps.logger.child({ ns: 'ingest' });
+    this.rejected = new Counter({
+      name: 'telecare_ingest_rejected_total',
+      help: 'Sensor input rejected by ingest, by reason',
+      labelNames: ['reason'],
+      registers: [deps.metrics],
+    });
+    this.accepted = new Counter({
+      name: 'telecare_ingest_events_total',
+      help: 'Sensor events accepted by ingest, by source',
+      labelNames: ['source'],
+      registers: [deps.metrics],
+    });
+    for (const reason of REJECT_REASONS) this.rejected.inc({ reason }, 0);
+  }
+
+  /** Whether and how a topic is sensor input; `/set`, `/get` and the bridge's own topics are not. */
+  sensorTopic(topic: string): SensorTopic | null {
+    if (topic.startsWith('telecare/')) {
+      const ids = parseNativeEventsTopic(topic);
+      return ids ? { kind: 'native', ...ids } : null;
+    }
+    if (!topic.startsWith(this.zigbeePrefix)) return null;
+    const name = topic.slice(this.zigbeePrefix.length);
+    if (name === '' || name === 'bridge' || name.startsWith('bridge/')) return null;
+    if (name.endsWith('/availability')) return { kind: 'zigbee-availability', friendlyName: name.slice(0, -13) };
+    if (name.endsWith('/set') || name.endsWith('/get') || name.includes('/set/') || name.includes('/get/')) return null;
+    return { kind: 'zigbee', friendlyName: name };
+  }
+
+  /** Normalise one MQTT message on a sensor topic (see sensorTopic). */
+  fromMqtt(topic: string, payload: Buffer): IngestOutcome {
+    const where = this.sensorTopic(topic);
+    if (!where) return { events: [], rejections: [] };
+    const out: IngestOutcome = { events: [], rejections: [] };
+    const logKey = where.kind === 'native' ? `${where.homeId}/${where.deviceId}` : `zigbee:${where.friendlyName}`;
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      this.drop(out, logKey, reject('too-large', `payload of ${payload.length} bytes is over ${MAX_PAYLOAD_BYTES}`));
+      return out;
+    }
+    if (where.kind === 'native') this.native(where.homeId, where.deviceId, payload, out, logKey);
+    else if (where.kind === 'zigbee') this.zigbee(where.friendlyName, payload, out, logKey);
+    else this.zigbeeAvailability(where.friendlyName, payload, out, logKey);
+    return out;
+  }
+
+  /** `POST /api/events`: the native event plus `homeId` and `deviceId`, one or an array (SPEC 4.4). */
+  fromHttp(body: unknown): IngestOutcome {
+    const out: IngestOutcome = { events: [], rejections: [] };
+    const items = Array.isArray(body) ? body : [body];
+    const now = this.deps.clock.now();
+    for (const item of items) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        this.drop(out, 'http', reject('not-an-event', 'each event must be a JSON object'));
+        continue;
+      }
+      const { homeId, deviceId } = item as { homeId?: unknown; deviceId?: unknown };
+      if (typeof homeId !== 'string' || typeof deviceId !== 'string' || homeId === '' || deviceId === '') {
+        this.drop(out, 'http', reject('missing-ids', 'homeId and deviceId must be non-empty strings'));
+        continue;
+      }
+      const home = this.deps.index.home(homeId);
+      if (!home) {
+        this.drop(out, `${homeId}/${deviceId}`, reject('unknown-home', `no home '${homeId}' in the configuration`));
+        continue;
+      }
+      this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);
+    }
+    return out;
+  }
+
+  private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
+    if (!this.deps.index.home(homeId)) {
+      this.drop(out, logKey, reject('unknown-home', `no home '${homeId}' in the configuration`));
+      return;
+    }
+    const parsed = this.parseJson(payload, out, logKey);
+    if (parsed === undefined) return;
+    const ref = this.deps.index.device(homeId, deviceId);
+    const now = this.deps.clock.now();
+    if (Array.isArray(parsed)) {
+      for (const item of parsed) this.nativeItem(homeId, deviceId, ref, item, now, 'mqtt', out);
+    } else {
+      this.nativeItem(homeId, deviceId, ref, parsed, now, 'mqtt', out);
+    }
+  }
+
+  private nativeItem(
+    homeId: string,
+    deviceId: string,
+    ref: DeviceRef | undefined,
+    item: unknown,
+    now: number,
+    source: EventSource,
+    out: IngestOutcome,
+  ): void {
+    const checked = this.checkNative(item, now);
+    if (!checked.ok) {
+      this.drop(out, `${homeId}/${deviceId}`, checked);
+      return;
+    }
+    this.push(out, homeId, deviceId, ref, checked.type, checked.value, checked.ts, source);
+  }
+
+  private checkNative(item: unknown, now: number): Checked {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      return reject('not-an-event', 'an event must be a JSON object');
+    }
+    const { type, value, ts } = item as { type?: unknown; value?: unknown; ts?: unknown };
+    if (typeof type !== 'string' || !NATIVE_TYPES.has(type)) {
+      return reject('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
+    }
+    if (!valueFits(type as EventType, value)) {
+      return reject('bad-value', `value of a '${type}' event must be ${EVENT_VALUE_KIND[type as EventType]}`);
+    }
+    let at = now;
+    if (ts !== undefined) {
+      at = typeof ts === 'number' ? ts : typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
+      if (!Number.isFinite(at) || at < 0) return reject('bad-ts', 'ts must be ISO-8601 or epoch milliseconds');
+      if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
+    }
+    return { ok: true, type: type as EventType, value: value as EventValue, ts: at };
+  }
+
+  /** Zigbee2MQTT state payload: each key that matters becomes one event; other keys are ignored, never rejected. */
+  private zigbee(friendlyName: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
+    const state = this.parseJson(payload, out, logKey);
+    if (state === undefined) return;
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      this.drop(out, logKey, reject('not-an-event', 'a Zigbee2MQTT state payload must be a JSON object'));
+      return;
+    }
+    const ref = this.deps.index.zigbee(friendlyName);
+    const homeId = ref?.home.id ?? '';
+    const deviceId = ref?.device.id ?? friendlyName;
+    const kind = ref?.device.kind;
+    const now = this.deps.clock.now();
+    const emit = (type: EventType, value: unknown, key: string): void => {
+      if (!valueFits(type, value)) {
+        this.drop(out, logKey, reject('bad-value', `Zigbee2MQTT '${key}' must be ${EVENT_VALUE_KIND[type]}`));
+        return;
+      }
+      this.push(out, homeId, deviceId, ref, type, value as EventValue, now, 'zigbee');
+    };
+    for (const [key, value] of Object.entries(state as Record<string, unknown>)) {
+      switch (key) {
+        case 'occupancy':
+        case 'presence':
+          emit(kind === 'motion' || kind === undefined ? 'motion' : 'occupancy', value, key);
+          break;
+        case 'vibration':
+          emit('motion', value, key);
+          break;
+        case 'contact':
+        case 'smoke':
+        case 'gas':
+        case 'tamper':
+        case 'battery':
+        case 'battery_low':
+        case 'temperature':
+        case 'humidity':
+        case 'power':
+          emit(key, value, key);
+          break;
+        case 'water_leak':
+        case 'water':
+          emit('water', value, key);
+          break;
+        case 'carbon_monoxide':
+          emit('co', value, key);
+          break;
+        case 'sos':
+        case 'alarm':
+          if (value === true && kind === 'pendant') emit('pendant', true, key);
+          else if (key === 'alarm' && (kind === 'smoke' || kind === 'co' || kind === 'gas' || kind === 'water')) {
+            emit(kind, value, key);
+          }
+          break;
+        case 'action':
+          if (kind === 'pendant' && typeof value === 'string' && PENDANT_ACTIONS.has(value)) emit('pendant', true, key);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private zigbeeAvailability(friendlyName: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
+    const text = payload.toString('utf8').trim();
+    let state: unknown = text;
+    if (text.startsWith('{')) {
+      try {
+        state = (JSON.parse(text) as { state?: unknown }).state;
+      } catch {
+        state = undefined;
+      }
+    }
+    if (state !== 'online' && state !== 'offline') {
+      this.drop(out, logKey, reject('bad-availability', 'availability must be online or offline'));
+      return;
+    }
+    const ref = this.deps.index.zigbee(friendlyName);
+    const now = this.deps.clock.now();
+    this.push(out, ref?.home.id ?? '', ref?.device.id ?? friendlyName, ref, 'availability', state === 'online', now, 'zigbee');
+  }
+
+  private parseJson(payload: Buffer, out: IngestOutcome, logKey: string): unknown {
+    try {
+      return JSON.parse(payload.toString('utf8')) as unknown;
+    } catch {
+      this.drop(out, logKey, reject('bad-json', 'payload is not valid JSON'));
+      return undefined;
+    }
+  }
+
+  private push(
+    out: IngestOutcome,
+    homeId: string,
+    deviceId: string,
+    ref: DeviceRef | undefined,
+    type: EventType,
+    value: EventValue,
+    ts: number,
+    source: EventSource,
+  ): void {
+    const event: SensorEvent = { homeId, deviceId, type, value, ts, source, assigned: ref !== undefined };
+    if (ref) {
+      if (ref.device.room !== undefined) event.room = ref.device.room;
+      event.kind = ref.device.kind;
+    }
+    out.events.push(event);
+    this.accepted.inc({ source }, 1);
+  }
+
+  /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */
+  private drop(out: IngestOutcome, logKey: string, rejection: Rejection): void {
+    out.rejections.push({ reason: rejection.reason, message: rejection.message });
+    this.rejected.inc({ reason: rejection.reason }, 1);
+    const now = this.deps.clock.now();
+    const last = this.lastLoggedAt.get(logKey);
+    if (last !== undefined && now - last < LOG_EVERY_MS) return;
+    // Bounded: a flood of made-up device ids must not grow memory without limit.
+    if (this.lastLoggedAt.size > 10_000) this.lastLoggedAt.clear();
+    this.lastLoggedAt.set(logKey, now);
+    this.log.warn({ device: logKey, reason: rejection.reason }, `input rejected: ${rejection.message}`);
+  }
+}

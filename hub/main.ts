@@ -1,0 +1,89 @@
+// `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
+import path from 'node:path';
+import { ConfigError, configPath, loadHubConfig } from './config.js';
+import { startHub, type RunningHub } from './hub.js';
+import { createLogger } from './logger.js';
+
+export interface HubSettings {
+  config: string;
+  /** True when the path was given explicitly (then a missing file is an error). */
+  configRequired: boolean;
+  dataDir: string;
+  mqttPort: number;
+  httpPort: number;
+  mqttUrl: string | undefined;
+  adminPassword: string | undefined;
+  host: string | undefined;
+}
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
+  return n;
+}
+
+/** Command-line options win over the environment, which wins over the defaults. */
+export function resolveSettings(
+  cli: { config?: string; dataDir?: string; mqttPort?: string; httpPort?: string; mqttUrl?: string; host?: string },
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): HubSettings {
+  const explicitConfig = cli.config ?? (env.HUB_CONFIG || undefined);
+  return {
+    config: configPath({ HUB_CONFIG: explicitConfig }, cwd),
+    configRequired: explicitConfig !== undefined,
+    dataDir: path.resolve(cwd, cli.dataDir ?? (env.HUB_DATA_DIR || 'data')),
+    mqttPort: port(cli.mqttPort ?? env.HUB_MQTT_PORT, 'HUB_MQTT_PORT', 1883),
+    httpPort: port(cli.httpPort ?? env.HUB_HTTP_PORT, 'HUB_HTTP_PORT', 8080),
+    mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
+    adminPassword: env.HUB_ADMIN_PASSWORD || undefined,
+    host: cli.host ?? (env.HUB_HOST || undefined),
+  };
+}
+
+/** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
+export async function runHubProcess(settings: HubSettings): Promise<void> {
+  let config;
+  try {
+    config = loadHubConfig(settings.config, { required: settings.configRequired });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`telecare hub: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  const logger = createLogger();
+  let hub: RunningHub;
+  try {
+    hub = await startHub({
+      config,
+      dataDir: settings.dataDir,
+      mqttPort: settings.mqttPort,
+      httpPort: settings.httpPort,
+      mqttUrl: settings.mqttUrl,
+      adminPassword: settings.adminPassword,
+      host: settings.host,
+      logger,
+    });
+  } catch (err) {
+    logger.fatal({ err }, 'hub could not start');
+    process.stderr.write(`telecare hub: could not start: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stop requested');
+    hub.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}

@@ -1,0 +1,256 @@
+// The event store: SQLite (WAL, synchronous=FULL) with group commit, so every event is durable before it is acknowledged.
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import type { EventValue, SensorEvent } from '../rules/types.js';
+import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
+import type { Clock } from './clock.js';
+import { migrate, type MigrationStep } from './migrations.js';
+
+const STORE_MIGRATIONS: readonly MigrationStep[] = [
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY,
+     home_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     value TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     received_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     room TEXT,
+     kind TEXT,
+     assigned INTEGER NOT NULL
+   );
+   CREATE INDEX events_home_ts ON events (home_id, ts);
+   CREATE TABLE unassigned_devices (
+     home_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     source TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (home_id, device_id)
+   );
+   CREATE TABLE rule_state (
+     key TEXT PRIMARY KEY,
+     json TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     last_event_id INTEGER NOT NULL
+   );`,
+];
+
+/** A stored event with its row id (ids grow in the order events were stored). */
+export interface StoredEvent extends SensorEvent {
+  id: number;
+  receivedAt: number;
+}
+
+export interface UnassignedDevice {
+  homeId: string;
+  deviceId: string;
+  source: EventSource;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+}
+
+interface EventRow {
+  id: number;
+  home_id: string;
+  device_id: string;
+  type: string;
+  value: string;
+  ts: number;
+  received_at: number;
+  source: string;
+  room: string | null;
+  kind: string | null;
+  assigned: number;
+}
+
+interface Pending {
+  events: readonly SensorEvent[];
+  resolve: (lastId: number) => void;
+  reject: (err: unknown) => void;
+}
+
+function toStored(row: EventRow): StoredEvent {
+  const event: StoredEvent = {
+    id: row.id,
+    homeId: row.home_id,
+    deviceId: row.device_id,
+    type: row.type as EventType,
+    value: JSON.parse(row.value) as EventValue,
+    ts: row.ts,
+    receivedAt: row.received_at,
+    source: row.source as EventSource,
+    assigned: row.assigned === 1,
+  };
+  if (row.room !== null) event.room = row.room;
+  if (row.kind !== null) event.kind = row.kind as DeviceKind;
+  return event;
+}
+
+/** Open the hub database with the settings every module relies on (WAL, full fsync on commit). */
+export function openHubDatabase(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export class EventStore {
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private readonly insertEvent: Statement;
+  private readonly upsertUnassigned: Statement;
+  private readonly writeBatch: (batch: Pending[], receivedAt: number) => number[];
+  private readonly selectHomeRange: Statement;
+  private readonly selectAfter: Statement;
+  private readonly selectState: Statement;
+  private readonly upsertState: Statement;
+
+  /** Flush at once when this many events are waiting (otherwise on the next turn of the event loop). */
+  static readonly MAX_BATCH_EVENTS = 4096;
+
+  constructor(
+    readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    migrate(db, 'store', STORE_MIGRATIONS);
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (home_id, device_id, type, value, ts, received_at, source, room, kind, assigned)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertUnassigned = db.prepare(
+      `INSERT INTO unassigned_devices (home_id, device_id, source, first_seen, last_seen, count)
+       VALUES (?, ?, ?, ?, ?, 1)
+       ON CONFLICT (home_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1, source = excluded.source`,
+    );
+    this.writeBatch = db.transaction((batch: Pending[], receivedAt: number) => {
+      const lastIds: number[] = [];
+      for (const pending of batch) {
+        let lastId = 0;
+        for (const e of pending.events) {
+          const info = this.insertEvent.run(
+            e.homeId,
+            e.deviceId,
+            e.type,
+            JSON.stringify(e.value),
+            e.ts,
+            receivedAt,
+            e.source,
+            e.room ?? null,
+            e.kind ?? null,
+            e.assigned ? 1 : 0,
+          );
+          lastId = Number(info.lastInsertRowid);
+          if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
+        }
+        lastIds.push(lastId);
+      }
+      return lastIds;
+    });
+    this.selectHomeRange = db.prepare(
+      'SELECT * FROM events WHERE home_id = ? AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?',
+    );
+    this.selectAfter = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.selectState = db.prepare('SELECT json, last_event_id FROM rule_state WHERE key = ?');
+    this.upsertState = db.prepare(
+      `INSERT INTO rule_state (key, json, updated_at, last_event_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
+    );
+  }
+
+  /**
+   * Store events; resolves once they are committed to disk (with the row id of the last one, 0 for none).
+   * Calls made in the same turn of the event loop share one transaction (group commit).
+   */
+  append(events: readonly SensorEvent[]): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.resolve(0);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      this.queuedEvents += events.length;
+      if (this.queuedEvents >= EventStore.MAX_BATCH_EVENTS) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Write everything waiting in one transaction (also called by close()). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedEvents = 0;
+    let lastIds: number[];
+    try {
+      lastIds = this.writeBatch(batch, this.clock.now());
+    } catch (err) {
+      for (const pending of batch) pending.reject(err);
+      return;
+    }
+    batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+  }
+
+  /** Events of one home with `fromMs <= ts < toMs`, in time order. */
+  eventsOfHome(homeId: string, fromMs: number, toMs: number, limit = 100_000): StoredEvent[] {
+    return (this.selectHomeRange.all(homeId, fromMs, toMs, limit) as EventRow[]).map(toStored);
+  }
+
+  /** Events stored after row id `afterId`, in storage order. */
+  eventsAfter(afterId: number, limit = 10_000): StoredEvent[] {
+    return (this.selectAfter.all(afterId, limit) as EventRow[]).map(toStored);
+  }
+
+  /** Iterate every event stored after `afterId` without loading them all at once. */
+  *iterateAfter(afterId: number, pageSize = 5_000): Generator<StoredEvent> {
+    let last = afterId;
+    for (;;) {
+      const page = this.eventsAfter(last, pageSize);
+      for (const e of page) yield e;
+      if (page.length < pageSize) return;
+      last = page[page.length - 1]!.id;
+    }
+  }
+
+  lastEventId(): number {
+    const row = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number };
+    return row.id;
+  }
+
+  unassignedDevices(): UnassignedDevice[] {
+    const rows = this.db
+      .prepare('SELECT * FROM unassigned_devices ORDER BY last_seen DESC')
+      .all() as { home_id: string; device_id: string; source: string; first_seen: number; last_seen: number; count: number }[];
+    return rows.map((r) => ({
+      homeId: r.home_id,
+      deviceId: r.device_id,
+      source: r.source as EventSource,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      count: r.count,
+    }));
+  }
+
+  loadRuleState(key: string): { state: unknown; lastEventId: number } | undefined {
+    const row = this.selectState.get(key) as { json: string; last_event_id: number } | undefined;
+    return row ? { state: JSON.parse(row.json) as unknown, lastEventId: row.last_event_id } : undefined;
+  }
+
+  saveRuleState(key: string, state: unknown, lastEventId: number): void {
+    this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId);
+  }
+
+  /** Write what is waiting and refuse further appends; the database itself is closed by its owner. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

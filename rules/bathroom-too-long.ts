@@ -1,0 +1,55 @@
+// bathroom-too-long: last activity in the bathroom, none elsewhere since, for longer than learned normal.
+import type { RuleContext } from './context.js';
+import type { HomeState } from './home-state.js';
+import { isBathroom } from './vocabulary.js';
+
+const MINUTE_MS = 60_000;
+
+function bathroomDeadline(h: HomeState, enteredAt: number): number {
+  const p = h.params.bathroom;
+  if (h.isLearned(enteredAt)) {
+    const learned = h.learned.threshold(
+      'bathroom-stay',
+      h.zone.hourOfWeek(enteredAt),
+      h.zone.dayNumber(enteredAt),
+      h.params.learned,
+    );
+    if (!Number.isNaN(learned)) {
+      return enteredAt + Math.min(h.params.inactivity.capMinutes * MINUTE_MS, learned);
+    }
+  }
+  return enteredAt + (h.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+}
+
+export const bathroomRule = {
+  onActivity(h: HomeState, at: number, c: RuleContext): void {
+    if (isBathroom(h.lastActivityRoom)) {
+      if (Number.isNaN(h.bathroomEnteredAt)) h.bathroomEnteredAt = at;
+      c.arm(h.timers.bathroom, bathroomDeadline(h, h.bathroomEnteredAt));
+      return;
+    }
+    if (!Number.isNaN(h.bathroomEnteredAt)) {
+      const entered = h.bathroomEnteredAt;
+      h.learned.record('bathroom-stay', h.zone.hourOfWeek(entered), at - entered, h.zone.dayNumber(at));
+      h.bathroomEnteredAt = NaN;
+      c.clear(h, 'bathroom-too-long', at, `activity in ${h.lastActivityRoom ?? 'another room'}`);
+    }
+    c.disarm(h.timers.bathroom);
+  },
+
+  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
+    h.bathroomEnteredAt = NaN;
+    c.disarm(h.timers.bathroom);
+  },
+
+  onTimer(h: HomeState, at: number, c: RuleContext): void {
+    c.raise(h, 'bathroom-too-long', 'high', at, {
+      room: h.lastActivityRoom,
+      episodic: true,
+      detail: {
+        minutesInBathroom: Math.round((at - h.bathroomEnteredAt) / MINUTE_MS),
+        enteredAt: new Date(h.bathroomEnteredAt).toISOString(),
+      },
+    });
+  },
+};

@@ -1,0 +1,68 @@
+// What a rule may do: arm and disarm its timers, raise and clear alerts, warn the resident.
+import type { DeviceState, HomeState } from './home-state.js';
+import type { TimerQueue, TimerSlot } from './timer-queue.js';
+import type { RuleDecision } from './types.js';
+import type { AlertKind, Severity } from './vocabulary.js';
+
+export interface RaiseOptions {
+  device?: DeviceState;
+  room?: string;
+  detail: Record<string, unknown>;
+  /** One raise per episode: not again until cleared (timer rules). Emergencies raise every time. */
+  episodic: boolean;
+}
+
+export class RuleContext {
+  decisions: RuleDecision[] = [];
+
+  constructor(private readonly queue: TimerQueue) {}
+
+  arm(slot: TimerSlot, at: number): void {
+    this.queue.arm(slot, at);
+  }
+
+  disarm(slot: TimerSlot): void {
+    this.queue.disarm(slot);
+  }
+
+  raise(home: HomeState, kind: AlertKind, severity: Severity, at: number, o: RaiseOptions): void {
+    if (o.episodic) {
+      if (home.open.has(kind)) return;
+      home.open.add(kind);
+    }
+    const decision: RuleDecision = {
+      type: 'raise',
+      homeId: home.config.id,
+      kind,
+      severity,
+      at,
+      detail: o.detail,
+    };
+    const residentId = home.residentId(o.device);
+    if (residentId !== undefined) decision.residentId = residentId;
+    const room = o.room ?? o.device?.room;
+    if (room !== undefined) decision.room = room;
+    if (o.device) decision.deviceId = o.device.id;
+    this.decisions.push(decision);
+  }
+
+  /** Cancel an open episode of `kind` (the condition ended before anyone acknowledged it). */
+  clear(home: HomeState, kind: AlertKind, at: number, reason: string): void {
+    if (home.open.size === 0 || !home.open.delete(kind)) return;
+    this.decisions.push({ type: 'clear', homeId: home.config.id, kind, at, reason });
+  }
+
+  prealert(home: HomeState, kind: AlertKind, raiseAt: number, at: number): void {
+    this.decisions.push({ type: 'prealert', homeId: home.config.id, kind, raiseAt, at });
+  }
+
+  prealertCancel(home: HomeState, kind: AlertKind, at: number): void {
+    this.decisions.push({ type: 'prealert-cancel', homeId: home.config.id, kind, at });
+  }
+
+  take(): RuleDecision[] {
+    const out = this.decisions;
+    this.decisions = [];
+    return out;
+  }
+}

@@ -1,0 +1,262 @@
+// What the engine knows about one home: its configuration, devices, where the resident is, timers.
+import type { FallDetector } from './fall/detector.js';
+import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
+import { inWindow, parseHhMm, ZoneClock, DAY_MS } from './local-time.js';
+import { resolveRuleParams, type RuleParams } from './params.js';
+import type { TimerSlot } from './timer-queue.js';
+import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
+import type { AlertKind, DeviceKind } from './vocabulary.js';
+
+/** Timers a home has once each; per-device timers live on the device. */
+export const HOME_TIMERS = [
+  'inactivity',
+  'inactivity-pre',
+  'possible-fall',
+  'bathroom',
+  'out-of-bed',
+  'no-morning',
+  'night-exit',
+  'out-check',
+] as const;
+export type HomeTimer = (typeof HOME_TIMERS)[number];
+
+export interface DeviceState {
+  id: string;
+  kind: DeviceKind;
+  room: string | undefined;
+  residentId: string | undefined;
+  lastSeenAt: number;
+  /** Last boolean or number seen, to tell a change (contact, occupancy) or a rise (power). */
+  lastValue: boolean | number | undefined;
+  offline: boolean;
+  batteryLow: boolean;
+  tampered: boolean;
+  hazardOn: boolean;
+  /** Since when the temperature has been out of range (NaN when in range), and which way. */
+  climateSince: number;
+  climateKind: 'cold' | 'heat' | undefined;
+  /** Learned-normal context of its room ("room:<name>"), made once. */
+  roomContext: string | undefined;
+  offlineSlot: TimerSlot;
+  climateSlot: TimerSlot;
+  fallDetector: FallDetector | undefined;
+}
+
+/** The persisted part of a home's state (JSON). */
+export interface HomeSnapshot {
+  firstSeenAt: number;
+  lastActivityAt: number;
+  lastActivityRoom: string | null;
+  lastActivityLocated: boolean;
+  out: boolean;
+  away: boolean;
+  bedOccupied: boolean;
+  chairOccupied: boolean;
+  wentToBed: boolean;
+  gotUpAt: number;
+  bathroomEnteredAt: number;
+  risenDay: number;
+  risingCandidateAt: number;
+  risingLearnedDay: number;
+  prealertOpen: boolean;
+  nightExitDoor: string | null;
+  open: AlertKind[];
+  timers: Record<string, number>;
+  devices: Record<string, Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'>>;
+  learned: LearnedNormalState;
+}
+
+export class HomeState {
+  readonly params: RuleParams;
+  readonly zone: ZoneClock;
+  readonly nightStartMinute: number;
+  readonly nightEndMinute: number;
+  readonly hasBedMat: boolean;
+  readonly devices = new Map<string, DeviceState>();
+  readonly timers: Record<HomeTimer, TimerSlot>;
+  learned = new LearnedNormal();
+
+  firstSeenAt = NaN;
+  /** The last activity of the resident (any room), and where. */
+  lastActivityAt = NaN;
+  lastActivityRoom: string | undefined = undefined;
+  /** Whether that activity places the resident in one room (a PIR, or the bathroom). */
+  lastActivityLocated = false;
+  /** Out: an exit door closed and nothing inside since. */
+  out = false;
+  away: boolean;
+  bedOccupied = false;
+  chairOccupied = false;
+  wentToBed = false;
+  gotUpAt = NaN;
+  bathroomEnteredAt = NaN;
+  risenDay = -1;
+  /** Learning the usual rising time: the morning's first activity outside the bedroom, kept once no return to the bedroom follows. */
+  risingCandidateAt = NaN;
+  risingLearnedDay = -1;
+  /** The exit door that opened in the night (for the night-exit alert). */
+  nightExitDoor: string | undefined = undefined;
+  /** A pre-alert is out to the resident and not yet cancelled. */
+  prealertOpen = false;
+  /** Learned-normal context of the room of the last activity ("room:<name>"). */
+  lastActivityContext: string | undefined = undefined;
+  /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
+  readonly open = new Set<AlertKind>();
+
+  constructor(
+    readonly index: number,
+    readonly config: HomeConfig,
+  ) {
+    this.params = resolveRuleParams(config.rules);
+    this.zone = new ZoneClock(config.timezone || 'UTC');
+    this.nightStartMinute = parseHhMm(config.nightWindow?.start ?? '23:00');
+    this.nightEndMinute = parseHhMm(config.nightWindow?.end ?? '06:00');
+    this.away = config.away === true;
+    this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
+    this.timers = Object.fromEntries(
+      HOME_TIMERS.map((name) => [name, { homeIndex: index, name, dueAt: Infinity, queuedAt: Infinity }]),
+    ) as Record<HomeTimer, TimerSlot>;
+    for (const d of config.devices ?? []) this.addDevice(d.id, d.kind, d.room, d);
+  }
+
+  addDevice(id: string, kind: DeviceKind, room: string | undefined, config?: DeviceConfig): DeviceState {
+    const device: DeviceState = {
+      id,
+      kind,
+      room,
+      residentId: config?.residentId,
+      lastSeenAt: NaN,
+      lastValue: undefined,
+      offline: false,
+      batteryLow: false,
+      tampered: false,
+      hazardOn: false,
+      climateSince: NaN,
+      climateKind: undefined,
+      roomContext: room === undefined ? undefined : `room:${room}`,
+      offlineSlot: { homeIndex: this.index, name: 'offline', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
+      climateSlot: { homeIndex: this.index, name: 'climate', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
+      fallDetector: undefined,
+    };
+    this.devices.set(id, device);
+    return device;
+  }
+
+  /** The device an event came from; a replay line may introduce one with its own room and kind. */
+  deviceFor(event: SensorEvent): DeviceState {
+    return this.devices.get(event.deviceId) ?? this.addDevice(event.deviceId, event.kind ?? 'other', event.room);
+  }
+
+  residentId(device?: DeviceState): string | undefined {
+    return device?.residentId ?? this.config.residents?.[0]?.id;
+  }
+
+  inNight(ts: number): boolean {
+    return inWindow(this.zone.minuteOfDay(ts), this.nightStartMinute, this.nightEndMinute);
+  }
+
+  /** Whether learned normal has enough history to replace the cold-start defaults. */
+  isLearned(ts: number): boolean {
+    return ts - this.firstSeenAt >= this.params.learningDays * DAY_MS;
+  }
+
+  /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
+  suspended(): boolean {
+    return this.out || this.away;
+  }
+
+  snapshot(): HomeSnapshot {
+    const timers: Record<string, number> = {};
+    for (const name of HOME_TIMERS) {
+      if (this.timers[name].dueAt !== Infinity) timers[name] = this.timers[name].dueAt;
+    }
+    const devices: HomeSnapshot['devices'] = {};
+    for (const d of this.devices.values()) {
+      devices[d.id] = {
+        lastSeenAt: d.lastSeenAt,
+        lastValue: d.lastValue,
+        offline: d.offline,
+        batteryLow: d.batteryLow,
+        tampered: d.tampered,
+        hazardOn: d.hazardOn,
+        climateSince: d.climateSince,
+        climateKind: d.climateKind,
+      };
+      if (d.offlineSlot.dueAt !== Infinity) timers[`offline:${d.id}`] = d.offlineSlot.dueAt;
+      if (d.climateSlot.dueAt !== Infinity) timers[`climate:${d.id}`] = d.climateSlot.dueAt;
+    }
+    return {
+      firstSeenAt: this.firstSeenAt,
+      lastActivityAt: this.lastActivityAt,
+      lastActivityRoom: this.lastActivityRoom ?? null,
+      lastActivityLocated: this.lastActivityLocated,
+      out: this.out,
+      away: this.away,
+      bedOccupied: this.bedOccupied,
+      chairOccupied: this.chairOccupied,
+      wentToBed: this.wentToBed,
+      gotUpAt: this.gotUpAt,
+      bathroomEnteredAt: this.bathroomEnteredAt,
+      risenDay: this.risenDay,
+      risingCandidateAt: this.risingCandidateAt,
+      risingLearnedDay: this.risingLearnedDay,
+      prealertOpen: this.prealertOpen,
+      nightExitDoor: this.nightExitDoor ?? null,
+      open: [...this.open],
+      timers,
+      devices,
+      learned: this.learned.exportState(),
+    };
+  }
+
+  /** Restore from a snapshot; returns the timers to re-arm (slot, due time). */
+  restore(s: HomeSnapshot): [TimerSlot, number][] {
+    // JSON turns NaN into null: read numbers back with NaN for null.
+    const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+    this.firstSeenAt = num(s.firstSeenAt);
+    this.lastActivityAt = num(s.lastActivityAt);
+    this.lastActivityRoom = s.lastActivityRoom ?? undefined;
+    this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : `room:${this.lastActivityRoom}`;
+    this.prealertOpen = s.prealertOpen === true;
+    this.nightExitDoor = s.nightExitDoor ?? undefined;
+    this.lastActivityLocated = s.lastActivityLocated === true;
+    this.out = s.out === true;
+    this.away = s.away === true;
+    this.bedOccupied = s.bedOccupied === true;
+    this.chairOccupied = s.chairOccupied === true;
+    this.wentToBed = s.wentToBed === true;
+    this.gotUpAt = num(s.gotUpAt);
+    this.bathroomEnteredAt = num(s.bathroomEnteredAt);
+    this.risenDay = typeof s.risenDay === 'number' ? s.risenDay : -1;
+    this.risingCandidateAt = num(s.risingCandidateAt);
+    this.risingLearnedDay = typeof s.risingLearnedDay === 'number' ? s.risingLearnedDay : -1;
+    for (const k of s.open ?? []) this.open.add(k);
+    this.learned = LearnedNormal.fromState(s.learned);
+    for (const [id, d] of Object.entries(s.devices ?? {})) {
+      const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
+      device.lastSeenAt = num(d.lastSeenAt);
+      device.lastValue = d.lastValue ?? undefined;
+      device.offline = d.offline === true;
+      device.batteryLow = d.batteryLow === true;
+      device.tampered = d.tampered === true;
+      device.hazardOn = d.hazardOn === true;
+      device.climateSince = num(d.climateSince);
+      device.climateKind = d.climateKind ?? undefined;
+    }
+    const rearm: [TimerSlot, number][] = [];
+    for (const [name, at] of Object.entries(s.timers ?? {})) {
+      if (typeof at !== 'number') continue;
+      const colon = name.indexOf(':');
+      if (colon < 0) {
+        const slot = this.timers[name as HomeTimer];
+        if (slot) rearm.push([slot, at]);
+      } else {
+        const device = this.devices.get(name.slice(colon + 1));
+        const which = name.slice(0, colon);
+        if (device && which === 'offline') rearm.push([device.offlineSlot, at]);
+        if (device && which === 'climate') rearm.push([device.climateSlot, at]);
+      }
+    }
+    return rearm;
+  }
+}

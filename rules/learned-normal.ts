@@ -1,0 +1,218 @@
+// A home's learned normal: how long its quiet periods last, by context (room) and hour of the week.
+import type { RuleParams } from './params.js';
+
+const MINUTE_MS = 60_000;
+const HOURS_PER_WEEK = 168;
+/** Log-spaced bins: bin 0 is under a minute, bin i covers [R^(i-1), R^i) minutes, the last is a day or more. */
+const BINS = 40;
+const R = Math.pow(1440, 1 / (BINS - 2));
+const LOG_R = Math.log(R);
+const MAX_COUNT = 65_535;
+const RISING_DAYS = 28;
+/** The same weekday alone is trusted once it holds this many times `minSamples` (months of history). */
+const WEEKDAY_POOL_FACTOR = 4;
+
+function binOf(gapMs: number): number {
+  const minutes = gapMs / MINUTE_MS;
+  if (minutes < 1) return 0;
+  return Math.min(BINS - 1, 1 + Math.floor(Math.log(minutes) / LOG_R));
+}
+
+function upperEdgeMinutes(bin: number): number {
+  return Math.pow(R, bin);
+}
+
+/** Quiet periods of one context: a histogram per hour of the week, and a daily cache of thresholds. */
+class QuietHistogram {
+  readonly counts: Uint16Array;
+  /** The same counts summed over the weekdays (by hour of day) and over everything, to pool cheaply. */
+  private readonly byHour = new Uint32Array(24 * BINS);
+  private readonly total = new Uint32Array(BINS);
+  private readonly cacheDay = new Int32Array(HOURS_PER_WEEK).fill(-1);
+  private readonly cacheMs = new Float64Array(HOURS_PER_WEEK);
+
+  constructor(counts?: Uint16Array) {
+    this.counts = counts ?? new Uint16Array(HOURS_PER_WEEK * BINS);
+    if (counts) this.sum();
+  }
+
+  add(hourOfWeek: number, gapMs: number): void {
+    const bin = binOf(gapMs);
+    const i = hourOfWeek * BINS + bin;
+    if (this.counts[i]! >= MAX_COUNT) {
+      // Age this hour's history rather than saturate: old habits count half.
+      for (let b = hourOfWeek * BINS; b < (hourOfWeek + 1) * BINS; b++) this.counts[b] = this.counts[b]! >> 1;
+      this.sum();
+    }
+    this.counts[i] = this.counts[i]! + 1;
+    this.byHour[(hourOfWeek % 24) * BINS + bin]! += 1;
+    this.total[bin]! += 1;
+  }
+
+  private sum(): void {
+    this.byHour.fill(0);
+    this.total.fill(0);
+    for (let how = 0; how < HOURS_PER_WEEK; how++) {
+      for (let b = 0; b < BINS; b++) {
+        const c = this.counts[how * BINS + b]!;
+        this.byHour[(how % 24) * BINS + b]! += c;
+        this.total[b]! += c;
+      }
+    }
+  }
+
+  /** The threshold for a quiet period starting at `hourOfWeek`, recomputed at most once a local day. */
+  threshold(hourOfWeek: number, day: number, learned: RuleParams['learned']): number {
+    if (this.cacheDay[hourOfWeek] === day) return this.cacheMs[hourOfWeek]!;
+    // Widen the pool until it holds enough quiet periods: the same weekday and neighbouring hours
+    // (a long history), the same hours on every weekday, then every hour.
+    const pooled = new Float64Array(BINS);
+    const hour = hourOfWeek % 24;
+    let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
+    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
+      n = this.pool(pooled.fill(0), this.byHour, 0, hour);
+      if (n < learned.minSamples) {
+        n = 0;
+        for (let b = 0; b < BINS; b++) {
+          pooled[b] = this.total[b]!;
+          if (b > 0) n += this.total[b]!;
+        }
+      }
+    }
+    // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
+    pooled[0] = 0;
+    let value = NaN;
+    if (n > 0) {
+      const rank = Math.max(1, Math.ceil((n * learned.quantilePercent) / 100));
+      let seen = 0;
+      let bin = BINS - 1;
+      for (let b = 1; b < BINS; b++) {
+        seen += pooled[b]!;
+        if (seen >= rank) {
+          bin = b;
+          break;
+        }
+      }
+      value =
+        (upperEdgeMinutes(bin) * (1 + learned.marginPercent / 100) + learned.marginMinutes) * MINUTE_MS;
+    }
+    this.cacheDay[hourOfWeek] = day;
+    this.cacheMs[hourOfWeek] = value;
+    return value;
+  }
+
+  /** Sum rows `hour`-1..`hour`+1 of the day starting at row `dayStart` into `into`; returns the count of a minute or more. */
+  private pool(into: Float64Array, rows: Uint16Array | Uint32Array, dayStart: number, hour: number): number {
+    let n = 0;
+    for (let dh = -1; dh <= 1; dh++) {
+      const base = (dayStart + ((hour + dh + 24) % 24)) * BINS;
+      for (let b = 0; b < BINS; b++) {
+        const c = rows[base + b]!;
+        into[b] = into[b]! + c;
+        if (b > 0) n += c;
+      }
+    }
+    return n;
+  }
+}
+
+export interface LearnedNormalState {
+  contexts: Record<string, string>;
+  rising: number[];
+  /** Local day whose quiet periods are still pending, and those periods: [context, hourOfWeek, gapMs]. */
+  day: number;
+  pending: [string, number, number][];
+}
+
+/**
+ * Contexts: "home" (any quiet period), "room:<name>" (quiet periods that began with activity in that
+ * room), "bathroom-stay" (visits to the bathroom), "out-of-bed" (night absences from bed, hour 0).
+ */
+export class LearnedNormal {
+  private readonly contexts = new Map<string, QuietHistogram>();
+  /** Usual rising time: local minute of the first activity outside the bedroom, last 28 mornings. */
+  private rising: number[] = [];
+  /**
+   * Today's quiet periods join the histograms when the local day turns, so a day's thresholds depend
+   * only on the days before it: the same after a restart mid-day as without one.
+   */
+  private day = -1;
+  private pendingContext: string[] = [];
+  private pendingHour: number[] = [];
+  private pendingGapMs: number[] = [];
+
+  /** A quiet period of `gapMs` that began at `hourOfWeek` in `context`, seen on local day `day`. */
+  record(context: string, hourOfWeek: number, gapMs: number, day: number): void {
+    if (day > this.day) this.turnDay(day);
+    this.pendingContext.push(context);
+    this.pendingHour.push(hourOfWeek);
+    this.pendingGapMs.push(gapMs);
+  }
+
+  /** Learned threshold in ms, or NaN when this context has no history yet. */
+  threshold(context: string, hourOfWeek: number, day: number, learned: RuleParams['learned']): number {
+    if (day > this.day) this.turnDay(day);
+    const h = this.contexts.get(context);
+    return h ? h.threshold(hourOfWeek, day, learned) : NaN;
+  }
+
+  private turnDay(day: number): void {
+    if (day <= this.day) return;
+    this.day = day;
+    for (let i = 0; i < this.pendingContext.length; i++) {
+      const context = this.pendingContext[i]!;
+      let h = this.contexts.get(context);
+      if (!h) {
+        h = new QuietHistogram();
+        this.contexts.set(context, h);
+      }
+      h.add(this.pendingHour[i]!, this.pendingGapMs[i]!);
+    }
+    this.pendingContext.length = 0;
+    this.pendingHour.length = 0;
+    this.pendingGapMs.length = 0;
+  }
+
+  recordRising(minuteOfDay: number): void {
+    this.rising.push(minuteOfDay);
+    if (this.rising.length > RISING_DAYS) this.rising.shift();
+  }
+
+  /** Median rising minute of the recent mornings, or null before any. */
+  usualRisingMinute(): number | null {
+    if (this.rising.length === 0) return null;
+    const sorted = [...this.rising].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  }
+
+  exportState(): LearnedNormalState {
+    const contexts: Record<string, string> = {};
+    for (const [name, h] of this.contexts) {
+      contexts[name] = Buffer.from(h.counts.buffer, h.counts.byteOffset, h.counts.byteLength).toString('base64');
+    }
+    const pending: [string, number, number][] = this.pendingContext.map((c, i) => [c, this.pendingHour[i]!, this.pendingGapMs[i]!]);
+    return { contexts, rising: [...this.rising], day: this.day, pending };
+  }
+
+  static fromState(state: LearnedNormalState | undefined): LearnedNormal {
+    const learned = new LearnedNormal();
+    if (!state) return learned;
+    for (const [name, b64] of Object.entries(state.contexts ?? {})) {
+      const bytes = Buffer.from(b64, 'base64');
+      if (bytes.byteLength !== HOURS_PER_WEEK * BINS * 2) continue;
+      const counts = new Uint16Array(HOURS_PER_WEEK * BINS);
+      new Uint8Array(counts.buffer).set(bytes);
+      learned.contexts.set(name, new QuietHistogram(counts));
+    }
+    learned.day = typeof state.day === 'number' ? state.day : -1;
+    for (const p of Array.isArray(state.pending) ? state.pending : []) {
+      if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number' || typeof p[2] !== 'number') continue;
+      learned.pendingContext.push(p[0]);
+      learned.pendingHour.push(p[1]);
+      learned.pendingGapMs.push(p[2]);
+    }
+    learned.rising = Array.isArray(state.rising) ? state.rising.filter((m) => typeof m === 'number').slice(-RISING_DAYS) : [];
+    return learned;
+  }
+}

@@ -1,0 +1,149 @@
+// A home's local time from its IANA zone, with the UTC offset cached so the hot path never calls Intl.
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+const QUARTER_MS = 15 * MINUTE_MS;
+// Offsets change at most twice a year, on a quarter hour; a span whose first and last quarters have
+// the same offset is taken as one offset throughout (no zone changes twice within 6 h).
+const SPAN_MS = 6 * HOUR_MS;
+
+/** Parse "HH:MM" into minutes after midnight. */
+export function parseHhMm(text: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text);
+  if (!m) throw new Error(`time "${text}" is not HH:MM`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+export function formatHhMm(minuteOfDay: number): string {
+  const m = Math.round(minuteOfDay) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/** Offsets of one zone, shared by every home in it: by 6-hour span, or by quarter hour around a change. */
+interface ZoneOffsets {
+  format: Intl.DateTimeFormat;
+  bySpan: Map<number, number>;
+  byQuarter: Map<number, number>;
+}
+const zones = new Map<string, ZoneOffsets>();
+
+function zoneOffsets(timezone: string): ZoneOffsets {
+  let z = zones.get(timezone);
+  if (!z) {
+    z = {
+      format: new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+        second: 'numeric',
+      }),
+      bySpan: new Map(),
+      byQuarter: new Map(),
+    };
+    zones.set(timezone, z);
+  }
+  return z;
+}
+
+export class ZoneClock {
+  private readonly zone: ZoneOffsets;
+  /** The last span looked up: most calls of a home fall in it. */
+  private validFrom = 1;
+  private validTo = 0;
+  private offsetMs = 0;
+
+  /** Throws a RangeError for an unknown IANA zone. */
+  constructor(readonly timezone: string) {
+    this.zone = zoneOffsets(timezone);
+  }
+
+  /** Local time minus UTC at `ts`, in ms. */
+  offsetAt(ts: number): number {
+    if (ts >= this.validFrom && ts < this.validTo) return this.offsetMs;
+    const span = Math.floor(ts / SPAN_MS);
+    let offset = this.zone.bySpan.get(span);
+    if (offset === undefined) {
+      const start = span * SPAN_MS;
+      const first = this.computeOffset(start);
+      offset = first === this.computeOffset(start + SPAN_MS - QUARTER_MS) ? first : NaN;
+      this.zone.bySpan.set(span, offset);
+    }
+    if (!Number.isNaN(offset)) {
+      this.validFrom = span * SPAN_MS;
+      this.validTo = this.validFrom + SPAN_MS;
+      this.offsetMs = offset;
+      return offset;
+    }
+    // The offset changes within this span: look it up by quarter hour.
+    const quarter = Math.floor(ts / QUARTER_MS);
+    let q = this.zone.byQuarter.get(quarter);
+    if (q === undefined) {
+      q = this.computeOffset(quarter * QUARTER_MS);
+      this.zone.byQuarter.set(quarter, q);
+    }
+    this.validFrom = quarter * QUARTER_MS;
+    this.validTo = this.validFrom + QUARTER_MS;
+    this.offsetMs = q;
+    return q;
+  }
+
+  /** Local wall-clock time as if it were UTC (ms): day number and minute of day come straight from it. */
+  local(ts: number): number {
+    return ts + this.offsetAt(ts);
+  }
+
+  /** Local day number (days since 1970-01-01 local). */
+  dayNumber(ts: number): number {
+    return Math.floor(this.local(ts) / DAY_MS);
+  }
+
+  minuteOfDay(ts: number): number {
+    const local = this.local(ts);
+    return Math.floor((local - Math.floor(local / DAY_MS) * DAY_MS) / MINUTE_MS);
+  }
+
+  /** Hour of the week, 0 = Monday 00:00–01:00 local. */
+  hourOfWeek(ts: number): number {
+    const local = this.local(ts);
+    const day = Math.floor(local / DAY_MS);
+    const hour = Math.floor((local - day * DAY_MS) / HOUR_MS);
+    return (((day + 3) % 7) + 7) % 7 * 24 + hour; // 1970-01-01 was a Thursday
+  }
+
+  /** The UTC instant of local `minuteOfDay` on local day `day`. */
+  instantOf(day: number, minuteOfDay: number): number {
+    const wall = day * DAY_MS + minuteOfDay * MINUTE_MS;
+    const guess = wall - this.offsetAt(wall);
+    return wall - this.offsetAt(guess);
+  }
+
+  private computeOffset(ts: number): number {
+    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    for (const part of this.zone.format.formatToParts(ts)) {
+      const v = Number(part.value);
+      switch (part.type) {
+        case 'year': y = v; break;
+        case 'month': mo = v; break;
+        case 'day': d = v; break;
+        case 'hour': h = v; break;
+        case 'minute': mi = v; break;
+        case 'second': s = v; break;
+        default: break;
+      }
+    }
+    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+    return wall - (ts - (((ts % 1000) + 1000) % 1000));
+  }
+}
+
+/** Whether local `minuteOfDay` lies in a window that may run over midnight. */
+export function inWindow(minuteOfDay: number, startMinute: number, endMinute: number): boolean {
+  return startMinute > endMinute
+    ? minuteOfDay >= startMinute || minuteOfDay < endMinute
+    : minuteOfDay >= startMinute && minuteOfDay < endMinute;
+}

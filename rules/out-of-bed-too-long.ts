@@ -1,0 +1,48 @@
+// out-of-bed-too-long: gone to bed, got up in the night window, not back for longer than learned normal.
+import type { RuleContext } from './context.js';
+import type { HomeState } from './home-state.js';
+
+const MINUTE_MS = 60_000;
+
+export const outOfBedRule = {
+  /** A bed mat changed: `occupied` true = in bed. */
+  onBed(h: HomeState, occupied: boolean, at: number, c: RuleContext): void {
+    if (occupied) {
+      if (!Number.isNaN(h.gotUpAt)) h.learned.record('out-of-bed', 0, at - h.gotUpAt, h.zone.dayNumber(at));
+      h.gotUpAt = NaN;
+      h.wentToBed = true;
+      c.disarm(h.timers['out-of-bed']);
+      c.clear(h, 'out-of-bed-too-long', at, 'back in bed');
+      return;
+    }
+    // A resident who has not gone to bed is not out of bed; getting up in the day ends the night.
+    if (!h.wentToBed || !h.inNight(at)) {
+      h.wentToBed = false;
+      return;
+    }
+    h.gotUpAt = at;
+    let limitMs = h.params.outOfBed.coldStartMinutes * MINUTE_MS;
+    if (h.isLearned(at)) {
+      const learned = h.learned.threshold('out-of-bed', 0, h.zone.dayNumber(at), h.params.learned);
+      if (!Number.isNaN(learned)) limitMs = learned;
+    }
+    // Getting up near the end of the night is getting up for the day.
+    if (h.suspended() || !h.inNight(at + limitMs)) return;
+    c.arm(h.timers['out-of-bed'], at + limitMs);
+  },
+
+  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
+    c.disarm(h.timers['out-of-bed']);
+  },
+
+  onTimer(h: HomeState, at: number, c: RuleContext): void {
+    c.raise(h, 'out-of-bed-too-long', 'medium', at, {
+      room: h.lastActivityRoom,
+      episodic: true,
+      detail: {
+        minutesOutOfBed: Math.round((at - h.gotUpAt) / MINUTE_MS),
+        gotUpAt: new Date(h.gotUpAt).toISOString(),
+      },
+    });
+  },
+};

@@ -1,0 +1,50 @@
+// possible-fall: the resident was placed in one room (a PIR, or the bathroom), then silence everywhere.
+import type { RuleContext } from './context.js';
+import type { HomeState } from './home-state.js';
+
+const MINUTE_MS = 60_000;
+
+/** When the silence after the last activity in one room becomes a possible fall; NaN when not applicable. */
+export function possibleFallDeadline(h: HomeState, start: number): number {
+  // On a bed or chair mat the resident is resting, not lying on the floor.
+  if (!h.lastActivityLocated || h.bedOccupied || h.chairOccupied || h.lastActivityContext === undefined) return NaN;
+  const p = h.params.possibleFall;
+  if (h.isLearned(start)) {
+    const learned = h.learned.threshold(
+      h.lastActivityContext,
+      h.zone.hourOfWeek(start),
+      h.zone.dayNumber(start),
+      h.params.learned,
+    );
+    if (!Number.isNaN(learned)) {
+      const capMs = h.params.inactivity.capMinutes * MINUTE_MS;
+      return start + Math.min(capMs, Math.max(p.floorMinutes * MINUTE_MS, learned));
+    }
+  }
+  return start + (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+}
+
+export const possibleFallRule = {
+  onActivity(h: HomeState, at: number, c: RuleContext): void {
+    c.clear(h, 'possible-fall', at, `activity in ${h.lastActivityRoom ?? 'the home'}`);
+    const deadline = possibleFallDeadline(h, at);
+    if (Number.isNaN(deadline)) c.disarm(h.timers['possible-fall']);
+    else c.arm(h.timers['possible-fall'], deadline);
+  },
+
+  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
+    c.disarm(h.timers['possible-fall']);
+  },
+
+  onTimer(h: HomeState, at: number, c: RuleContext): void {
+    c.raise(h, 'possible-fall', 'high', at, {
+      room: h.lastActivityRoom,
+      episodic: true,
+      detail: {
+        silentMinutes: Math.round((at - h.lastActivityAt) / MINUTE_MS),
+        lastActivityRoom: h.lastActivityRoom ?? null,
+        learned: h.isLearned(h.lastActivityAt),
+      },
+    });
+  },
+};

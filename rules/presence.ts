@@ -1,0 +1,49 @@
+// What counts as the resident's activity, and where it places them (SPEC 6, issue 4).
+import type { DeviceState, HomeState } from './home-state.js';
+import type { SensorEvent } from './types.js';
+import { isBathroom } from './vocabulary.js';
+
+/**
+ * Whether this event is the resident's activity: motion seen, a contact or occupancy change, an
+ * appliance's power rising, a pendant press. Remembers the device's last value to tell changes.
+ */
+export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
+  const value = event.value;
+  switch (event.type) {
+    case 'motion':
+      return value === true;
+    case 'pendant':
+      return value === true;
+    case 'contact': {
+      const changed = device.lastValue !== value;
+      device.lastValue = value as boolean;
+      return changed;
+    }
+    case 'occupancy': {
+      // Room presence sensors repeat `true` while someone is there; mats report changes.
+      const changed = device.lastValue !== value;
+      device.lastValue = value as boolean;
+      return changed || (value === true && device.kind !== 'bed' && device.kind !== 'chair');
+    }
+    case 'power': {
+      if (typeof value !== 'number') return false;
+      const before = typeof device.lastValue === 'number' ? device.lastValue : 0;
+      device.lastValue = value;
+      return value - before >= h.params.presence.powerRiseW;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether an activity places the resident in one room: a PIR or room-presence sensor, or anything in
+ * the bathroom. A PIR in the bedroom of a home without a bed mat cannot tell sleep from collapse.
+ */
+export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
+  if (device.room === undefined) return false;
+  if (isBathroom(device.room)) return true;
+  const pir = event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
+  if (!pir) return false;
+  return device.room !== 'bedroom' || h.hasBedMat;
+}

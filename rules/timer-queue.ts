@@ -1,0 +1,117 @@
+// One binary-heap timer queue for every home's rule timers; re-arming later costs no heap work.
+
+/**
+ * A named timer of one home (e.g. "inactivity" or "offline:<device>"). `dueAt` is when it should
+ * fire (Infinity when disarmed); `queuedAt` is the time of its entry in the heap. Pushing a later
+ * `dueAt` only moves the field: the old heap entry, when it surfaces, is pushed again at the new
+ * time. So a rule re-armed on every event costs a field write, not a heap operation.
+ */
+export interface TimerSlot {
+  readonly homeIndex: number;
+  readonly name: string;
+  /** For per-device timers (sensor-offline, climate). */
+  readonly deviceId?: string;
+  dueAt: number;
+  queuedAt: number;
+}
+
+export interface Entry {
+  at: number;
+  seq: number;
+  slot: TimerSlot;
+}
+
+export class TimerQueue {
+  private heap: Entry[] = [];
+  private seq = 0;
+
+  arm(slot: TimerSlot, at: number): void {
+    slot.dueAt = at;
+    if (at < slot.queuedAt) {
+      slot.queuedAt = at;
+      this.push({ at, seq: this.seq++, slot });
+    }
+  }
+
+  disarm(slot: TimerSlot): void {
+    slot.dueAt = Infinity;
+  }
+
+  /** The next timer really due at or before `now`, taken off the queue (its slot disarmed); undefined when none. */
+  popDue(now: number): Entry | undefined {
+    // Entries are never later than their slot's due time: nothing at or before `now` means nothing due.
+    const head = this.heap[0];
+    if (!head || head.at > now) return undefined;
+    const top = this.settledTop();
+    if (!top || top.at > now) return undefined;
+    this.pop();
+    top.slot.queuedAt = Infinity;
+    top.slot.dueAt = Infinity;
+    return top;
+  }
+
+  /** When the earliest armed timer is due, or null. */
+  nextDueAt(): number | null {
+    const top = this.settledTop();
+    return top ? top.at : null;
+  }
+
+  size(): number {
+    return this.heap.length;
+  }
+
+  /** Drop stale entries and move deferred ones until the top entry is a real, due-as-queued timer. */
+  private settledTop(): Entry | undefined {
+    for (;;) {
+      const top = this.heap[0];
+      if (!top) return undefined;
+      const slot = top.slot;
+      if (top.at !== slot.queuedAt) {
+        this.pop(); // superseded by an earlier entry of the same slot
+      } else if (slot.dueAt === Infinity) {
+        this.pop();
+        slot.queuedAt = Infinity;
+      } else if (slot.dueAt > top.at) {
+        this.pop();
+        slot.queuedAt = slot.dueAt;
+        this.push({ at: slot.dueAt, seq: this.seq++, slot });
+      } else {
+        return top;
+      }
+    }
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+}

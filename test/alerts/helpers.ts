@@ -1,0 +1,189 @@
+// Real parts for the alert tests: an aedes broker on an ephemeral port, mqtt clients, a webhook receiver, a SQLite file.
+import { Aedes } from 'aedes';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Publisher } from '../../hub/publisher.js';
+import type { HubConfig } from '../../rules/types.js';
+
+interface RetainedSource {
+  createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer | string }>;
+}
+
+export interface TestBroker {
+  broker: Aedes;
+  port: number;
+  publisher: Publisher;
+  /** Retained messages the broker holds now, by topic. */
+  retained(pattern: string): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+export async function startBroker(): Promise<TestBroker> {
+  const broker = await Aedes.createBroker();
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const publisher: Publisher = {
+    publish: (topic, payload, { qos, retain }) =>
+      new Promise((resolve, reject) =>
+        broker.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      ),
+  };
+  return {
+    broker,
+    port,
+    publisher,
+    retained: async (pattern) => {
+      const found = new Map<string, string>();
+      // aedes types `persistence` loosely; the memory persistence yields retained packets as an async iterable.
+      const persistence = (broker as unknown as { persistence: RetainedSource }).persistence;
+      for await (const packet of persistence.createRetainedStream(pattern)) {
+        found.set(packet.topic, Buffer.from(packet.payload).toString());
+      }
+      return found;
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface ReceivedMessage {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+export interface TestSubscriber {
+  client: MqttClient;
+  messages: ReceivedMessage[];
+  close(): Promise<void>;
+}
+
+export async function subscriber(port: number, topics: string[], username?: string): Promise<TestSubscriber> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, username });
+  const messages: ReceivedMessage[] = [];
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  for (const topic of topics) await client.subscribeAsync(topic, { qos: 1 });
+  return { client, messages, close: () => client.endAsync() };
+}
+
+export interface WebhookRequest {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  requests: WebhookRequest[];
+  /** Requests answered with a 2xx. */
+  accepted(): WebhookRequest[];
+  close(): Promise<void>;
+}
+
+/** A call-centre platform stand-in that answers 500 to its first `failFirst` requests. */
+export async function webhookReceiver(failFirst = 0): Promise<WebhookReceiver> {
+  const requests: WebhookRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const status = requests.length < failFirst ? 500 : 204;
+      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/telecare`,
+    requests,
+    accepted: () => requests.filter((r) => r.status < 300),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface TempDb {
+  dir: string;
+  file: string;
+  open(): Database.Database;
+  remove(): void;
+}
+
+export function tempDb(): TempDb {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-alerts-'));
+  const file = path.join(dir, 'hub.db');
+  return {
+    dir,
+    file,
+    open: () => {
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      return db;
+    },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function homeConfig(responders: HubConfig['responders'], escalation: HubConfig['escalation'] = {}): HubConfig {
+  return {
+    hub: { name: 'test-hub', zigbeeBaseTopic: 'zigbee2mqtt' },
+    homes: [
+      {
+        id: 'h1',
+        timezone: 'Europe/London',
+        nightWindow: { start: '23:00', end: '06:00' },
+        away: false,
+        residents: [{ id: 'r1' }],
+        devices: [{ id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' }],
+        rules: {},
+      },
+    ],
+    responders,
+    escalation,
+    mqttUsers: [
+      { username: 'responder-ann', passwordHash: 'unused-in-these-tests', role: 'responder' },
+      { username: 'kitchen-pir', passwordHash: 'unused-in-these-tests', role: 'device' },
+    ],
+  };
+}
+
+export function pendantPress(at: number) {
+  return {
+    type: 'raise' as const,
+    homeId: 'h1',
+    residentId: 'r1',
+    kind: 'pendant' as const,
+    severity: 'critical' as const,
+    at,
+    room: 'living',
+    deviceId: 'p1',
+    detail: { eventType: 'pendant', source: 'mqtt' },
+  };
+}

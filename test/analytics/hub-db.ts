@@ -1,0 +1,84 @@
+// A real hub database in a temp folder, written through the hub's own modules (event store, alert service).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { AlertService } from '../../hub/alerts/service.js';
+import { FakeClock } from '../../hub/clock.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { silentLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { HubConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { Alert } from '../../hub/alerts/api.js';
+
+export interface TestHubDb {
+  dir: string;
+  file: string;
+  db: Database;
+  clock: FakeClock;
+  config: HubConfig;
+  store: EventStore;
+  alerts: AlertService;
+  append(events: SensorEvent[]): Promise<void>;
+  /** Raise at `at` (the alert service stamps its own clock), optionally acknowledged after `ackAfterS` and resolved. */
+  raise(decision: Extract<RuleDecision, { type: 'raise' }>, ackAfterS?: number, outcome?: string): Alert;
+  close(): Promise<void>;
+}
+
+export function testConfig(homes: unknown[]): HubConfig {
+  return parseHubConfig({ homes });
+}
+
+export async function openTestHubDb(config: HubConfig): Promise<TestHubDb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-analytics-'));
+  const file = path.join(dir, 'hub.db');
+  const db = openHubDatabase(file);
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const store = new EventStore(db, clock);
+  const alerts = new AlertService({
+    db,
+    config,
+    clock,
+    logger: silentLogger,
+    metrics: createMetricsRegistry(),
+    // Delivery is not under test here: the broker side just takes the messages.
+    publisher: { publish: () => Promise.resolve() },
+  });
+  await alerts.start();
+  return {
+    dir,
+    file,
+    db,
+    clock,
+    config,
+    store,
+    alerts,
+    async append(events) {
+      for (let i = 0; i < events.length; i += 1000) await store.append(events.slice(i, i + 1000));
+    },
+    raise(decision, ackAfterS, outcome) {
+      clock.advanceTo(decision.at);
+      let alert = alerts.apply(decision)!;
+      if (ackAfterS !== undefined) {
+        clock.advanceBy(ackAfterS * 1000);
+        const acked = alerts.acknowledge(alert.id, 'responder-1');
+        if (!acked.ok) throw new Error(acked.message);
+        alert = acked.alert;
+      }
+      if (outcome !== undefined) {
+        clock.advanceBy(60_000);
+        const resolved = alerts.resolve(alert.id, outcome, null, 'responder-1');
+        if (!resolved.ok) throw new Error(resolved.message);
+        alert = resolved.alert;
+      }
+      return alert;
+    },
+    async close() {
+      await alerts.stop();
+      store.close();
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Story: receivers get unplugged and brokers restart; the bridge waits, reconnects and loses nothing it kept.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  cliPath,
+  killProcess,
+  spawnBridge,
+  startBroker,
+  startSerialPair,
+  startSubscriber,
+  waitFor,
+  writeToSerial,
+  type BridgeProcess,
+  type SerialPair,
+  type Subscriber,
+  type TestBroker,
+} from './helpers.js';
+import { motion, pendantPress, wire } from './fixtures.js';
+
+let dir: string;
+let pairs: SerialPair[] = [];
+let brokers: TestBroker[] = [];
+let subscriber: Subscriber | undefined;
+let bridge: BridgeProcess | undefined;
+
+beforeAll(() => {
+  if (!fs.existsSync(cliPath)) throw new Error(`build first (npx tsc -p .): ${cliPath} is missing`);
+});
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-resilience-'));
+});
+
+afterEach(async () => {
+  await killProcess(bridge?.child);
+  await subscriber?.close();
+  for (const broker of brokers) await broker.close();
+  for (const pair of pairs) await killProcess(pair.process);
+  fs.rmSync(dir, { recursive: true, force: true });
+  pairs = [];
+  brokers = [];
+  bridge = subscriber = undefined;
+});
+
+function bridgeArgs(portPath: string, brokerPort: number, extra: string[] = []): string[] {
+  return [
+    '--port', portPath, '--framing', 'cobs', '--home', 'h1', '--mqtt', `mqtt://127.0.0.1:${brokerPort}`, '--name', 'rx-hall',
+    '--retry-min-ms', '100', '--retry-max-ms', '400', '--mqtt-reconnect-ms', '200', '--status-interval-ms', '60000', ...extra,
+  ];
+}
+
+describe('the serial port', () => {
+  it('is waited for when it does not exist yet, and reopened after the receiver is unplugged', async () => {
+    const broker = await startBroker();
+    brokers.push(broker);
+    subscriber = await startSubscriber(broker.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    const portPath = path.join(dir, 'tty-hub');
+    bridge = spawnBridge(bridgeArgs(portPath, broker.port));
+    await waitFor('offline status while the port is missing', () => {
+      const s = subscriber!.lastStatus('rx-hall');
+      return s?.state === 'offline' && s.port.state === 'retrying';
+    });
+
+    pairs.push(await startSerialPair(dir, 'tty'));
+    await waitFor('online once the port appears', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    writeToSerial(pairs[0]!.receiverEnd, wire(pendantPress('p1', 1)));
+    await waitFor('first pendant press', () => subscriber!.on('telecare/h1/devices/p1/events').length === 1);
+
+    // Unplug: the pty pair vanishes; the bridge says so and keeps trying.
+    await killProcess(pairs[0]!.process);
+    await waitFor('offline status after unplugging', () => subscriber!.lastStatus('rx-hall')?.state === 'offline');
+    expect(bridge.child.exitCode).toBeNull();
+
+    // Plug back in under the same name.
+    pairs.push(await startSerialPair(dir, 'tty'));
+    await waitFor('online again', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    writeToSerial(pairs[1]!.receiverEnd, wire(pendantPress('p1', 2)));
+    const presses = await waitFor('pendant press after replugging', () => {
+      const events = subscriber!.on('telecare/h1/devices/p1/events');
+      return events.length === 2 ? events : undefined;
+    });
+    expect(presses.map((e) => (e as { type: string }).type)).toEqual(['pendant', 'pendant']);
+  });
+});
+
+describe('the broker', () => {
+  it('going away is survived: events are buffered, the oldest dropped past the bound, the rest delivered in order', async () => {
+    const pair = await startSerialPair(dir, 'tty');
+    pairs.push(pair);
+    const first = await startBroker();
+    brokers.push(first);
+    subscriber = await startSubscriber(first.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    bridge = spawnBridge(bridgeArgs(pair.hubEnd, first.port, ['--max-queued', '20', '--log-level', 'debug']));
+    await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    await subscriber.close();
+
+    await first.close();
+    brokers = [];
+    await waitFor('bridge noticed the broker is gone', () => bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'));
+    // 25 motion events while the broker is down; only the newest 20 fit the bound.
+    writeToSerial(pair.receiverEnd, Buffer.concat(Array.from({ length: 25 }, (_, i) => wire(motion('hall-pir', i + 1, i % 2 === 0)))));
+    await waitFor('bridge read all 25 frames', () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 25);
+
+    // Same port again; the bridge is kept out until the subscriber listens, so nothing races past it.
+    let subscriberReady = false;
+    const second = await startBroker(first.port, {
+      authenticate: (client, _user, _password, done) => done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
+    });
+    brokers.push(second);
+    subscriber = await startSubscriber(second.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    subscriberReady = true;
+
+    const events = await waitFor('buffered events', () => {
+      const received = subscriber!.on('telecare/h1/devices/hall-pir/events');
+      return received.length === 20 ? received : undefined;
+    });
+    // Frames 6..25 survive: values alternate starting with frame 6 (false).
+    expect(events.map((e) => (e as { value: boolean }).value)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 5) % 2 === 0));
+    const status = await waitFor('status after the flush', () => {
+      const s = subscriber!.lastStatus('rx-hall');
+      return s && s.events.queued === 0 && s.framesOk === 25 ? s : undefined;
+    });
+    expect(status.events.dropped).toBe(5);
+    expect(status.state).toBe('online');
+  });
+});
+
+describe('the bridge process', () => {
+  it('says offline on its status topic when stopped with SIGTERM, and through its last will when killed', async () => {
+    const pair = await startSerialPair(dir, 'tty');
+    pairs.push(pair);
+    const broker = await startBroker();
+    brokers.push(broker);
+    subscriber = await startSubscriber(broker.port, ['telecare/bridge/+/status']);
+
+    bridge = spawnBridge(bridgeArgs(pair.hubEnd, broker.port));
+    await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    const exit = new Promise<number | null>((resolve) => bridge!.child.once('exit', (code) => resolve(code)));
+    bridge.child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const stopped = await waitFor('graceful offline', () => {
+      const s = subscriber!.lastStatus('rx-hall');
+      return s?.state === 'offline' ? s : undefined;
+    });
+    expect(stopped.reason).toBe('stopped');
+
+    bridge = spawnBridge(bridgeArgs(pair.hubEnd, broker.port));
+    await waitFor('bridge online again', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    await killProcess(bridge.child, 'SIGKILL');
+    const lost = await waitFor('last will', () => {
+      const s = subscriber!.lastStatus('rx-hall');
+      return s?.state === 'offline' ? s : undefined;
+    });
+    expect(lost.reason).toBe('bridge-lost');
+  });
+});

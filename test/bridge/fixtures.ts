@@ -1,0 +1,40 @@
+// Small factories for bridge tests: frames, the worked example from PROTOCOL.md, a seeded random source.
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeWireFrame, type Frame } from '../../firmware-bridge/frame-codec.js';
+import { projectRoot } from './helpers.js';
+
+export function pendantPress(deviceId: string, seq: number): Frame {
+  return { frameType: 'event', seq, deviceId, eventType: 'pendant', value: { encoding: 'none' } };
+}
+
+export function motion(deviceId: string, seq: number, seen = true): Frame {
+  return { frameType: 'event', seq, deviceId, eventType: 'motion', value: { encoding: 'bool', value: seen } };
+}
+
+export function wire(...frames: Frame[]): Buffer {
+  return Buffer.concat(frames.map(encodeWireFrame));
+}
+
+/** The hex lines under the worked-example marker of PROTOCOL.md, by name (`temperature`, `pendant`, `heartbeat`). */
+export function documentedWireExamples(): Map<string, Buffer> {
+  const doc = fs.readFileSync(path.join(projectRoot, 'firmware-bridge/PROTOCOL.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('<!-- worked-example'));
+  const examples = new Map<string, Buffer>();
+  for (const match of section.matchAll(/^wire (\w+):\s+([0-9a-f ]+)$/gm)) {
+    examples.set(match[1]!, Buffer.from(match[2]!.replace(/ /g, ''), 'hex'));
+  }
+  return examples;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,170 @@
+// Real parts for the bridge tests: a socat serial pair, an aedes broker, an MQTT subscriber, the CLI process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aedes, type AedesOptions } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
+
+/** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes; generous, never a timing assertion. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A pty pair joined by socat, with stable names `<dir>/<name>-rx` (the receiver's end) and `<dir>/<name>-hub`. */
+export interface SerialPair {
+  receiverEnd: string;
+  hubEnd: string;
+  process: ChildProcess;
+}
+
+export async function startSerialPair(dir: string, name = 'tty'): Promise<SerialPair> {
+  const receiverEnd = path.join(dir, `${name}-rx`);
+  const hubEnd = path.join(dir, `${name}-hub`);
+  // A socat killed with SIGKILL leaves its links behind; a new one must not trip over them.
+  for (const link of [receiverEnd, hubEnd]) fs.rmSync(link, { force: true });
+  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${receiverEnd}`, `pty,raw,echo=0,link=${hubEnd}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor('socat ptys', () => (stderr.match(/PTY is (\S+)/g)?.length ?? 0) >= 2 && /starting data transfer loop/.test(stderr));
+  await waitFor('socat links', () => fs.existsSync(receiverEnd) && fs.existsSync(hubEnd));
+  return { receiverEnd, hubEnd, process: child };
+}
+
+export async function killProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  await exited;
+}
+
+/** Writes bytes to the receiver's end of the pair, as a receiver's UART would. */
+export function writeToSerial(ptyPath: string, bytes: Buffer | string): void {
+  const fd = fs.openSync(ptyPath, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
+  try {
+    let offset = 0;
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    while (offset < data.length) offset += fs.writeSync(fd, data, offset, Math.min(4096, data.length - offset));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface TestBroker {
+  broker: Aedes;
+  server: net.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startBroker(port = 0, options: AedesOptions = {}): Promise<TestBroker> {
+  const broker = await Aedes.createBroker(options);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    broker.handle(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as net.AddressInfo;
+  return {
+    broker,
+    server,
+    port: address.port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
+
+export interface ReceivedMessage {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+export interface Subscriber {
+  client: MqttClient;
+  messages: ReceivedMessage[];
+  /** Parsed JSON payloads on one topic, oldest first. */
+  on(topic: string): unknown[];
+  /** The latest bridge status seen. */
+  lastStatus(name: string): BridgeStatusView | undefined;
+  close(): Promise<void>;
+}
+
+export interface BridgeStatusView {
+  state: string;
+  reason?: string;
+  port: { state: string };
+  framesOk: number;
+  duplicates: number;
+  gaps: number;
+  sequenceRestarts: number;
+  badFrames: Record<string, number>;
+  badFramesTotal: number;
+  events: { published: number; queued: number; dropped: number };
+}
+
+export async function startSubscriber(port: number, topics: string[]): Promise<Subscriber> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 200, clientId: `test-sub-${process.pid}-${Date.now()}` });
+  const messages: ReceivedMessage[] = [];
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  await client.subscribeAsync(topics, { qos: 1 });
+  const on = (topic: string): unknown[] => messages.filter((m) => m.topic === topic && m.payload !== '').map((m) => JSON.parse(m.payload));
+  return {
+    client,
+    messages,
+    on,
+    lastStatus: (name) => on(`telecare/bridge/${name}/status`).at(-1) as BridgeStatusView | undefined,
+    close: () => client.endAsync(true),
+  };
+}
+
+export interface BridgeProcess {
+  child: ChildProcess;
+  /** The bridge's pino log lines, parsed. */
+  logs: { msg?: string; level?: number }[];
+}
+
+export function spawnBridge(args: string[]): BridgeProcess {
+  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: BridgeProcess['logs'] = [];
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => logs.push({ msg: d.toString() }));
+  return { child, logs };
+}

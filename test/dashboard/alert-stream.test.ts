@@ -1,0 +1,148 @@
+// The live alert stream over a real socket: open alerts first, every new version after, heartbeats, cleanup on close.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+
+interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/** A real HTTP client reading text/event-stream; `next(n)` waits for n more events, comments (heartbeats) counted apart. */
+class StreamReader {
+  readonly events: SseEvent[] = [];
+  comments = 0;
+  status = 0;
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+  private request: http.ClientRequest;
+  readonly closed: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string>) {
+    let onClosed!: () => void;
+    this.closed = new Promise((resolve) => (onClosed = resolve));
+    this.request = http.get(url, { headers }, (res) => {
+      this.status = res.statusCode ?? 0;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => this.take(chunk));
+      res.on('close', onClosed);
+      this.wake();
+    });
+    this.request.on('error', onClosed);
+  }
+
+  private take(chunk: string): void {
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      if (block.startsWith(':')) this.comments++;
+      else {
+        const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+        if (fields.event) this.events.push({ event: fields.event, id: fields.id, data: fields.data ?? '' });
+      }
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  alerts(): { id: string; state: string; version: number; kind: string }[] {
+    return this.events.filter((e) => e.event === 'alert').map((e) => JSON.parse(e.data));
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+}
+
+let dashboard: Dashboard;
+let base: string;
+let responder: string;
+const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+
+beforeAll(async () => {
+  dashboard = await startDashboard({ clock, sseHeartbeatSeconds: 0.2 });
+  responder = await userWithRole(dashboard.app, 'responder', 'sam');
+  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
+});
+afterAll(async () => dashboard.close());
+
+const clients = () => dashboard.deps.metrics.getSingleMetric('telecare_dashboard_sse_clients')!.get().then((m) => m.values[0]?.value ?? 0);
+async function waitForClients(count: number): Promise<void> {
+  while ((await clients()) !== count) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('the alert stream', () => {
+  it('sends the open alerts first, then each new version as it happens, and heartbeats', async () => {
+    const earlier = raiseAlert(dashboard.alerts, clock, { kind: 'smoke' });
+    const stream = new StreamReader(`${base}/api/alerts/stream`, { cookie: responder });
+    try {
+      await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+      expect(stream.status).toBe(200);
+      expect(stream.alerts().map((a) => a.id)).toEqual([earlier.id]);
+
+      const pendant = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
+      await stream.until(() => stream.alerts().some((a) => a.id === pendant.id));
+      const ack = await fetch(`${base}/api/alerts/${pendant.id}/ack`, { method: 'POST', headers: { cookie: responder } });
+      expect(ack.status).toBe(200);
+      await stream.until(() => stream.alerts().some((a) => a.id === pendant.id && a.state === 'acknowledged'));
+
+      const seen = stream.alerts().filter((a) => a.id === pendant.id);
+      expect(seen.map((a) => a.state)).toEqual(['raised', 'acknowledged']);
+      expect(seen[1]!.version).toBeGreaterThan(seen[0]!.version);
+      const lastId = stream.events.filter((e) => e.event === 'alert').at(-1)!.id;
+      expect(lastId).toBe(`${pendant.id}:${seen[1]!.version}`);
+
+      await stream.until(() => stream.comments >= 1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('stops listening to the alert service when the client goes away', async () => {
+    await waitForClients(0);
+    const stream = new StreamReader(`${base}/api/alerts/stream`, { cookie: responder });
+    await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+    expect(await clients()).toBe(1);
+    stream.close();
+    await waitForClients(0);
+    // A new alert after the client left is not written anywhere (a write to a closed socket would throw here).
+    raiseAlert(dashboard.alerts, clock, { kind: 'gas' });
+    expect(await clients()).toBe(0);
+  });
+
+  it('refuses an analyst and a visitor with no login', async () => {
+    const analyst = await userWithRole(dashboard.app, 'analyst', 'ana');
+    const refused = await fetch(`${base}/api/alerts/stream`, { headers: { cookie: analyst } });
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toBe('FORBIDDEN_ROLE');
+    expect((await fetch(`${base}/api/alerts/stream`)).status).toBe(401);
+  });
+
+  it('ends open streams when the hub closes the app, so shutdown does not hang', async () => {
+    const other = await startDashboard({ clock, sseHeartbeatSeconds: 60 });
+    try {
+      const cookie = await userWithRole(other.app, 'responder');
+      await other.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (other.app.server.address() as AddressInfo).port;
+      const stream = new StreamReader(`http://127.0.0.1:${port}/api/alerts/stream`, { cookie });
+      await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+      await other.app.close();
+      await stream.closed;
+    } finally {
+      await other.close();
+    }
+  });
+});

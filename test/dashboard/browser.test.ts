@@ -1,0 +1,101 @@
+// In a real browser (Debian chromium): a responder logs in, sees an alert arrive live, acknowledges and resolves it.
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { ADMIN_PASSWORD, USER_PASSWORD, cannedAnalytics, login, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`skipping the browser tests: no ${CHROMIUM}`);
+
+let dashboard: Dashboard;
+let browser: Browser;
+let base: string;
+const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  dashboard = await startDashboard({ clock, analytics: cannedAnalytics() });
+  await userWithRole(dashboard.app, 'responder', 'sam');
+  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+});
+
+/** Page errors and console errors (a CSP violation shows up here) must stay empty. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  return errors;
+}
+
+async function logIn(page: Page, username: string, password: string, path: string): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}${path}`);
+}
+
+describe.skipIf(!haveChromium)('the responder console in a browser', () => {
+  it('shows a new alert live; the responder acknowledges it and resolves it with an outcome and a note', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await logIn(page, 'sam', USER_PASSWORD, '/console');
+    await page.getByText('Live: connected').waitFor();
+    await page.getByText('No open alerts.').waitFor();
+
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', room: 'living' });
+    const card = page.locator(`#alert-${alert.id}`);
+    await card.getByText('Pendant').waitFor();
+    await page.getByText('1 critical alert waiting for acknowledgement').waitFor();
+
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await card.getByText('acknowledged', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Resolve…' }).click();
+    await card.getByLabel('Outcome').selectOption('carer-visit');
+    await card.getByLabel('Note').fill('Daughter went round; resident fine');
+    await card.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await page.locator(`#closed-${alert.id}`).getByText('resolved (carer-visit)').waitFor();
+    await card.waitFor({ state: 'detached' });
+
+    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    const stored = (await dashboard.app.inject({ url: `/api/alerts/${alert.id}`, headers: { cookie } })).json();
+    expect(stored).toMatchObject({ state: 'resolved', outcome: 'carer-visit', note: 'Daughter went round; resident fine', acknowledgedBy: 'sam' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an admin sees activity charts of a home and the council report with its CSV link', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors = watchErrors(page);
+    await logIn(page, 'admin', ADMIN_PASSWORD, '/home?home=h1&from=2026-11-01&to=2026-11-14');
+    await page.getByText('14 days of h1').waitFor();
+    expect(await page.locator('figure.chart svg rect.bar').count()).toBeGreaterThan(14);
+    expect(await page.locator('figure.chart svg path.line').count()).toBeGreaterThan(0);
+
+    await page.goto(`${base}/council?from=2026-08-01&to=2026-10-31`);
+    await page.getByText('Report for 2026-08-01 to 2026-10-31').waitFor();
+    expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe(
+      '/api/reports/prevention?from=2026-08-01&to=2026-10-31&format=csv',
+    );
+    await page.getByRole('heading', { name: 'Alerts by kind' }).waitFor();
+    // A count of 1 to 7 is published as '*': it shows as '*', never as a bar of some height.
+    expect(await page.locator('figure.chart svg text', { hasText: '*' }).count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,202 @@
+// Builds the dashboard around real parts for tests: a temp SQLite file, the real AlertService, a recording publisher.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../dashboard/app.js';
+import type { DashboardAnalytics, DashboardDeps, HttpIngestResult } from '../../dashboard/deps.js';
+import type { DailyFeatures } from '../../analytics/types.js';
+import { AlertService } from '../../hub/alerts/service.js';
+import { FakeClock, type Clock } from '../../hub/clock.js';
+import { silentLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
+import type { Publisher } from '../../hub/publisher.js';
+import type { HubConfig } from '../../rules/types.js';
+import type { AlertKind, Role, Severity } from '../../rules/vocabulary.js';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const USER_PASSWORD = 'a-long-enough-password';
+
+export function testConfig(): HubConfig {
+  return {
+    hub: { name: 'test-hub', zigbeeBaseTopic: 'zigbee2mqtt' },
+    homes: [
+      {
+        id: 'h1',
+        timezone: 'Europe/London',
+        nightWindow: { start: '23:00', end: '06:00' },
+        away: false,
+        residents: [{ id: 'r1' }],
+        devices: [
+          { id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' },
+          { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
+        ],
+        rules: {},
+      },
+      {
+        id: 'h2',
+        timezone: 'Europe/London',
+        nightWindow: { start: '23:00', end: '06:00' },
+        away: false,
+        residents: [{ id: 'r2' }],
+        devices: [{ id: 'p2', kind: 'pendant', room: 'bedroom' }],
+        rules: {},
+      },
+    ],
+    responders: [],
+    escalation: {},
+    mqttUsers: [],
+  };
+}
+
+export interface Dashboard {
+  app: FastifyInstance;
+  deps: DashboardDeps;
+  alerts: AlertService;
+  /** Every line the app asked the hub to show its operator. */
+  announced: string[];
+  /** Every body POST /api/events took in. */
+  ingested: unknown[];
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(overrides: Partial<DashboardDeps> & { clock?: Clock; dir?: string } = {}): Promise<Dashboard> {
+  const dir = overrides.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-dashboard-'));
+  const db = new Database(path.join(dir, 'hub.db'));
+  db.pragma('journal_mode = WAL');
+  const clock = overrides.clock ?? new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+  const metrics = createMetricsRegistry();
+  const config = testConfig();
+  const publisher: Publisher = { publish: async () => {} };
+  const alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics });
+  await alerts.start();
+  const announced: string[] = [];
+  const ingested: unknown[] = [];
+  const deps: DashboardDeps = {
+    db,
+    config,
+    logger: silentLogger,
+    metrics,
+    health: () => ({ store: 'ok' }),
+    ingestHttp: async (body): Promise<HttpIngestResult> => {
+      const events = Array.isArray(body) ? body : [body];
+      if (events.some((e) => typeof e !== 'object' || e === null || !('homeId' in e))) {
+        return { ok: false, reason: 'missing-home', message: 'homeId is required' };
+      }
+      ingested.push(...events);
+      return { ok: true, accepted: events.length };
+    },
+    alerts,
+    adminPassword: ADMIN_PASSWORD,
+    announce: (line) => announced.push(line),
+    clock,
+    ...overrides,
+  };
+  const app = await buildApp(deps);
+  return {
+    app,
+    deps,
+    alerts,
+    announced,
+    ingested,
+    dir,
+    async close() {
+      await app.close();
+      await alerts.stop();
+      db.close();
+      if (!overrides.dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in and returns the Cookie header to send with later requests. */
+export async function login(app: FastifyInstance, username: string, password: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'telecare_session');
+  if (!cookie) throw new Error('no session cookie');
+  return `telecare_session=${cookie.value}`;
+}
+
+/** Admin creates a user with `role` and that user logs in: returns their Cookie header. */
+export async function userWithRole(app: FastifyInstance, role: Role, username: string = role + '1'): Promise<string> {
+  const admin = await login(app, 'admin', ADMIN_PASSWORD);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/users',
+    headers: { cookie: admin },
+    payload: { username, password: USER_PASSWORD, role },
+  });
+  if (res.statusCode !== 201) throw new Error(`creating ${username} failed: ${res.statusCode} ${res.body}`);
+  return login(app, username, USER_PASSWORD);
+}
+
+export function raiseAlert(
+  alerts: AlertService,
+  clock: Clock,
+  options: { kind?: AlertKind; severity?: Severity; homeId?: string; room?: string } = {},
+) {
+  const alert = alerts.apply({
+    type: 'raise',
+    homeId: options.homeId ?? 'h1',
+    residentId: 'r1',
+    kind: options.kind ?? 'pendant',
+    severity: options.severity ?? 'critical',
+    at: clock.now(),
+    room: options.room ?? 'living',
+    detail: { deviceId: 'p1' },
+  });
+  if (!alert) throw new Error('alert service raised nothing');
+  return alert;
+}
+
+/**
+ * A stand-in for the analytics module in tests of the HTTP layer: one day of features per date and a fixed
+ * report, so that routes, roles and charts can be checked; the analytics have their own tests.
+ */
+export function cannedAnalytics(): DashboardAnalytics & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    homeActivity(homeId, fromDate, toDate) {
+      calls.push(`activity ${homeId} ${fromDate} ${toDate}`);
+      const days: DailyFeatures[] = [];
+      for (let ms = Date.parse(fromDate); ms <= Date.parse(toDate); ms += 86_400_000) {
+        const i = days.length;
+        days.push({
+          homeId,
+          date: new Date(ms).toISOString().slice(0, 10),
+          risingTime: `07:${String(10 + (i % 40)).padStart(2, '0')}`,
+          bedtime: i % 5 === 0 ? null : '22:30',
+          activeMinutes: 300 + i * 3,
+          roomTransitions: 40,
+          bathroomVisitsDay: 4,
+          bathroomVisitsNight: i % 3,
+          nightActivityMinutes: 12,
+          minutesOut: 60,
+          kitchenUses: 6,
+          meanIndoorTempC: 19.5,
+          alerts: 0,
+        });
+      }
+      return days;
+    },
+    preventionReport(fromDate, toDate) {
+      calls.push(`report ${fromDate} ${toDate}`);
+      return {
+        from: fromDate,
+        to: toDate,
+        residentsMonitored: 40,
+        alertsByKind: { pendant: 15, fall: '*', inactivity: 10 },
+        outcomes: { 'false-alarm': 20, ambulance: '*' },
+        routineChanges: [{ resident: 'p-3f9a2c', feature: 'bathroomVisitsNight', followedBy: 'carer-visit' }],
+      };
+    },
+    preventionCsv(report) {
+      const r = report as { from: string; to: string };
+      return `section,key,value\nperiod,from,${r.from}\nperiod,to,${r.to}\n`;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// The wearable fall detector on generated signals: falls are caught, everyday movements are not.
+import { describe, expect, it } from 'vitest';
+import { createFallDetector, type FallDetection } from '../../rules/fall/detector.js';
+import { DEFAULT_RULE_PARAMS, resolveRuleParams } from '../../rules/params.js';
+import type { AccelValue } from '../../rules/types.js';
+import {
+  fallSegments,
+  freeFall,
+  impact,
+  LYING,
+  render,
+  still,
+  toMessages,
+  turn,
+  UPRIGHT,
+  walking,
+  type Segment,
+} from './signals.js';
+
+const START = Date.UTC(2026, 0, 1, 8, 0, 0);
+/** Impact of fallSegments(): 3 s standing + 0.4 s free fall. */
+const IMPACT_AT = START + 3400;
+
+function detect(messages: { ts: number; value: AccelValue }[], params = DEFAULT_RULE_PARAMS.fall): FallDetection[] {
+  const detector = createFallDetector(params);
+  return messages.flatMap((m) => detector.push(m.ts, m.value));
+}
+const run = (segments: Segment[], rateHz = 100): FallDetection[] =>
+  detect(toMessages(render(segments, rateHz), rateHz, START));
+
+describe('wearable fall detector', () => {
+  it('reports a clear fall (free fall, hard impact, lying still) once, as critical', () => {
+    const found = run(fallSegments(20));
+    expect(found).toHaveLength(1);
+    expect(found[0].downgraded).toBe(false);
+    expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+    expect(found[0].peakG).toBeGreaterThan(2.5);
+    expect(found[0].detail.postureChangeDeg).toBeGreaterThan(80);
+  });
+
+  it.each([50, 200])('catches the same fall sampled at %i Hz', (rateHz) => {
+    const found = run(fallSegments(20), rateHz);
+    expect(found).toHaveLength(1);
+    expect(found[0].downgraded).toBe(false);
+    expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+  });
+
+  it('catches a fall whose impact is split between two messages, the second one stamped a little late', () => {
+    const samples = render(fallSegments(20), 100);
+    const cut = 345; // in the middle of the 3.40–3.50 s impact
+    const found = detect([
+      { ts: START, value: { rate: 100, samples: samples.slice(0, cut) } },
+      { ts: START + cut * 10 + 7, value: { rate: 100, samples: samples.slice(cut) } },
+    ]);
+    expect(found).toHaveLength(1);
+    expect(found[0].peakG).toBeGreaterThan(2.5);
+  });
+
+  it('lays messages stamped with one and the same time (re-stamped on arrival) end to end', () => {
+    const messages = toMessages(render(fallSegments(20), 200), 200, START).map((m) => ({ ...m, ts: START }));
+    const found = detect(messages);
+    expect(found).toHaveLength(1);
+    expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+  });
+
+  it('reports nothing for sitting down hard on a chair', () => {
+    const seated: [number, number, number] = [0, -0.5, -0.87];
+    const found = run([still(3, UPRIGHT), turn(0.6, UPRIGHT, seated), impact(0.1, seated, 1.7), still(20, seated)]);
+    expect(found).toEqual([]);
+  });
+
+  it('reports nothing for jumping on the spot (free fall and hard landings, but upright)', () => {
+    const jumps: Segment[] = [still(3, UPRIGHT)];
+    for (let i = 0; i < 10; i++) jumps.push(freeFall(0.3, UPRIGHT, 0.05), impact(0.1, UPRIGHT, 2.9), walking(0.6));
+    jumps.push(still(20, UPRIGHT));
+    expect(run(jumps)).toEqual([]);
+  });
+
+  it('reports nothing for ten minutes of walking', () => {
+    expect(run([walking(600)])).toEqual([]);
+  });
+
+  it('downgrades, but still reports, a fall after which the person gets up and walks again', () => {
+    const found = run([...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20)]);
+    expect(found).toHaveLength(1);
+    expect(found[0].downgraded).toBe(true);
+    expect(found[0].detail.recovered).toBe(true);
+  });
+
+  it('reports a confirmed fall even when the wearable falls silent, once the caller advances time', () => {
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    const messages = toMessages(render(fallSegments(4), 100), 100, START);
+    const during = messages.flatMap((m) => detector.push(m.ts, m.value));
+    expect(during).toEqual([]);
+    const later = detector.push(START + 60_000, { rate: 100, samples: [] });
+    expect(later).toHaveLength(1);
+    expect(later[0].downgraded).toBe(false);
+    expect(Math.abs(later[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+  });
+
+  it('follows the home’s thresholds: an impact below a stricter impactG is no fall', () => {
+    const strict = resolveRuleParams({ fall: { impactG: 3.5 } }).fall;
+    expect(detect(toMessages(render(fallSegments(20), 100), 100, START), strict)).toEqual([]);
+  });
+
+  it('survives bad input and keeps working afterwards', () => {
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    const bad = [
+      { ts: NaN, value: { rate: 100, samples: [[0, -1, 0]] } },
+      { ts: START, value: { rate: 0, samples: [[0, -1, 0]] } },
+      { ts: START, value: { rate: 100, samples: [[NaN, 1, 2], [0, 'x', 0], null] } },
+      { ts: START, value: null },
+    ] as unknown as { ts: number; value: AccelValue }[];
+    for (const m of bad) expect(detector.push(m.ts, m.value)).toEqual([]);
+    const found = toMessages(render(fallSegments(20), 100), 100, START + 1000).flatMap((m) => detector.push(m.ts, m.value));
+    expect(found).toHaveLength(1);
+  });
+});

@@ -1,0 +1,66 @@
+// A wearable's accelerometer stream over MQTT into the real hub process: a fall becomes a `fall` alert.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from '../hub/helpers.js';
+import { fallSegments, render, toMessages, walking } from './signals.js';
+
+const CONFIG = {
+  homes: [
+    {
+      id: 'h1',
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [{ id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }],
+    },
+  ],
+};
+
+let dir: string;
+let hub: HubProcess | undefined;
+
+beforeEach(() => {
+  dir = tempDir('fall-live');
+});
+
+afterEach(async () => {
+  await killHub(hub);
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The samples as native `accel` events, one per second, the way a wearable would publish them. */
+function accelPayloads(samples: [number, number, number][], startTs: number): string[] {
+  return toMessages(samples, 100, startTs).map((m) =>
+    JSON.stringify({
+      type: 'accel',
+      ts: m.ts,
+      value: { rate: m.value.rate, samples: m.value.samples.map((s) => s.map((v) => Math.round(v * 1000) / 1000)) },
+    }),
+  );
+}
+
+describe('wearable fall detection, live', () => {
+  it('raises a critical fall alert for the resident when a wearable streams a fall over MQTT', async () => {
+    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
+    const responder = await mqttClient(hub.mqttPort);
+    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const alertArrives = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t), 20_000);
+
+    // Ten seconds of walking, then a fall and lying still: 33 s of samples, sent at once but stamped
+    // as a live wearable would stamp them, from now on.
+    const samples = render([walking(10), ...fallSegments(20)], 100);
+    const startTs = Date.now();
+    const wearable = await mqttClient(hub.mqttPort);
+    for (const payload of accelPayloads(samples, startTs)) {
+      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
+    }
+    await wearable.endAsync();
+
+    const alert = JSON.parse((await alertArrives).payload.toString());
+    expect(alert).toMatchObject({ homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' });
+    expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false });
+    expect(alert.detail.peakG).toBeGreaterThan(2.5);
+    await responder.endAsync();
+  }, 60_000);
+});

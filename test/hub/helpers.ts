@@ -1,0 +1,138 @@
+// Test helpers for the hub: temp folders, free ports, the real hub process, real MQTT clients.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `telecare-${prefix}-`));
+}
+
+/** A home h1 with a pendant p1 and a Zigbee PIR in the hall, as SPEC 3 shows it. */
+export const ONE_HOME_CONFIG = {
+  homes: [
+    {
+      id: 'h1',
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [
+        { id: 'p1', kind: 'pendant', room: 'living' },
+        { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
+        { id: 'kitchen-pir', zigbee: 'kitchen/pir', kind: 'motion', room: 'kitchen' },
+        { id: 'front', kind: 'exit-door', room: 'entrance' },
+      ],
+    },
+  ],
+};
+
+export function writeConfig(dir: string, config: unknown = ONE_HOME_CONFIG): string {
+  const file = path.join(dir, 'telecare.config.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** A port that was free a moment ago (for programs that cannot be told to use port 0). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function mqttClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  (client.stream as net.Socket).setNoDelay?.(true);
+  return client;
+}
+
+/** Resolves with the first message on `filter` that satisfies `accept`. */
+export function nextMessage(
+  client: MqttClient,
+  filter: (topic: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ topic: string; payload: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('message', onMessage);
+      reject(new Error('no matching message in time'));
+    }, timeoutMs);
+    const onMessage = (topic: string, payload: Buffer): void => {
+      if (!filter(topic)) return;
+      clearTimeout(timer);
+      client.off('message', onMessage);
+      resolve({ topic, payload });
+    };
+    client.on('message', onMessage);
+  });
+}
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+/** GET a route that needs a login, as the dashboard user admin. */
+export async function adminGet(httpPort: number, route: string): Promise<Response> {
+  const base = `http://127.0.0.1:${httpPort}`;
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return fetch(`${base}${route}`, { headers: { cookie } });
+}
+
+export interface HubProcess {
+  child: ChildProcess;
+  mqttPort: number;
+  httpPort: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawn `telecare hub` on free ports and wait until it says it started (ports read from its log). */
+export async function spawnHub(env: Record<string, string>, timeoutMs = 20_000): Promise<HubProcess> {
+  const child = spawn(process.execPath, [cliPath, 'hub'], {
+    cwd: projectRoot,
+    env: { ...process.env, HUB_MQTT_PORT: '0', HUB_HTTP_PORT: '0', HUB_HOST: '127.0.0.1', HUB_LOG_LEVEL: 'info', HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub did not start in time:\n${out}\n${err}`)), timeoutMs);
+    const check = (): void => {
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('{') || !line.endsWith('}')) continue;
+        const entry = JSON.parse(line) as { msg?: string; httpPort?: number; mqttPort?: number };
+        if (entry.msg === 'hub started') {
+          clearTimeout(timer);
+          resolve({ mqttPort: entry.mqttPort!, httpPort: entry.httpPort! });
+          return;
+        }
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+  return { child, ...started, stdout: () => out, stderr: () => err, exited };
+}
+
+export function killHub(hub: HubProcess | undefined): Promise<void> {
+  if (!hub || hub.child.exitCode !== null || hub.child.signalCode !== null) return Promise.resolve();
+  hub.child.kill('SIGKILL');
+  return hub.exited.then(() => undefined);
+}

@@ -1,0 +1,168 @@
+// Ingest: native, Zigbee2MQTT and HTTP input become one event type; bad input is counted by reason, logged sparingly.
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
+import { Ingest } from '../../hub/ingest.js';
+import { createLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
+import { ONE_HOME_CONFIG } from './helpers.js';
+
+function setup() {
+  const clock = new FakeClock(Date.UTC(2026, 10, 22, 8, 0, 0));
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  const metrics = createMetricsRegistry();
+  const config = parseHubConfig(ONE_HOME_CONFIG);
+  const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger: createLogger({ level: 'info', destination }), metrics });
+  const rejected = async (reason: string): Promise<number> => {
+    const metric = await metrics.getSingleMetric('telecare_ingest_rejected_total')!.get();
+    return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  };
+  const mqtt = (topic: string, payload: unknown) =>
+    ingest.fromMqtt(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
+  return { clock, ingest, logLines, rejected, mqtt };
+}
+
+describe('native topic', () => {
+  it('a pendant press of a configured device becomes one assigned event with its room and kind', () => {
+    const { mqtt, clock } = setup();
+    const { events, rejections } = mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true });
+    expect(rejections).toEqual([]);
+    expect(events).toEqual([
+      { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts: clock.now(), source: 'mqtt', room: 'living', kind: 'pendant', assigned: true },
+    ]);
+  });
+
+  it('takes an array, ISO and epoch timestamps, and accel samples', () => {
+    const { mqtt } = setup();
+    const { events } = mqtt('telecare/h1/devices/front/events', [
+      { type: 'contact', value: false, ts: '2026-11-22T07:59:00.000Z' },
+      { type: 'temperature', value: 19.5, ts: 1_795_334_000_000 },
+      { type: 'accel', value: { rate: 50, samples: [[0, 0, 1], [0.1, 0, 0.98]] } },
+    ]);
+    expect(events.map((e) => [e.type, e.ts])).toEqual([
+      ['contact', Date.parse('2026-11-22T07:59:00.000Z')],
+      ['temperature', 1_795_334_000_000],
+      ['accel', Date.UTC(2026, 10, 22, 8, 0, 0)],
+    ]);
+  });
+
+  it('keeps the events of a device that is not configured, marked unassigned', () => {
+    const { mqtt } = setup();
+    const { events } = mqtt('telecare/h1/devices/new-sensor/events', { type: 'motion', value: true });
+    expect(events).toMatchObject([{ homeId: 'h1', deviceId: 'new-sensor', assigned: false }]);
+    expect(events[0]!.room).toBeUndefined();
+  });
+
+  it.each([
+    ['bad-json', 'telecare/h1/devices/p1/events', '{"type":'],
+    ['unknown-type', 'telecare/h1/devices/p1/events', { type: 'teleport', value: true }],
+    ['unknown-type', 'telecare/h1/devices/p1/events', { type: 'availability', value: true }],
+    ['bad-value', 'telecare/h1/devices/p1/events', { type: 'motion', value: 'yes' }],
+    ['bad-value', 'telecare/h1/devices/p1/events', { type: 'pendant', value: false }],
+    ['bad-value', 'telecare/h1/devices/p1/events', { type: 'accel', value: { rate: 50, samples: [[0, 0]] } }],
+    ['bad-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: 'yesterday' }],
+    ['future-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: Date.UTC(2026, 10, 23, 8, 0, 1) }],
+    ['not-an-event', 'telecare/h1/devices/p1/events', [42]],
+    ['unknown-home', 'telecare/h9/devices/p1/events', { type: 'motion', value: true }],
+    ['too-large', 'telecare/h1/devices/p1/events', Buffer.alloc(64 * 1024 + 1, 0x20)],
+  ])('rejects and counts %s', async (reason, topic, payload) => {
+    const { mqtt, rejected } = setup();
+    const { events, rejections } = mqtt(topic, payload);
+    expect(events).toEqual([]);
+    expect(rejections.map((r) => r.reason)).toEqual([reason]);
+    expect(await rejected(reason)).toBe(1);
+  });
+
+  it('drops only the bad items of an array', () => {
+    const { mqtt } = setup();
+    const { events, rejections } = mqtt('telecare/h1/devices/p1/events', [{ type: 'motion', value: true }, { type: 'motion' }]);
+    expect(events).toHaveLength(1);
+    expect(rejections).toHaveLength(1);
+  });
+
+  it('logs a misbehaving device at most once a minute, but counts every rejection', async () => {
+    const { mqtt, clock, logLines, rejected } = setup();
+    for (let i = 0; i < 100; i++) mqtt('telecare/h1/devices/p1/events', 'nonsense');
+    expect(logLines).toHaveLength(1);
+    clock.advanceBy(60_000);
+    mqtt('telecare/h1/devices/p1/events', 'nonsense');
+    expect(logLines).toHaveLength(2);
+    expect(await rejected('bad-json')).toBe(101);
+    expect(logLines[0]).not.toContain('nonsense');
+  });
+});
+
+describe('Zigbee2MQTT', () => {
+  it('{"occupancy":true,"battery":87} on a configured PIR becomes motion and battery of its home and room', () => {
+    const { mqtt } = setup();
+    const { events } = mqtt('zigbee2mqtt/hall_pir', { occupancy: true, battery: 87, linkquality: 120, voltage: 3000 });
+    expect(events.map((e) => [e.homeId, e.deviceId, e.room, e.type, e.value, e.source])).toEqual([
+      ['h1', 'hall-pir', 'hall', 'motion', true, 'zigbee'],
+      ['h1', 'hall-pir', 'hall', 'battery', 87, 'zigbee'],
+    ]);
+  });
+
+  it('finds friendly names that contain /', () => {
+    const { mqtt } = setup();
+    expect(mqtt('zigbee2mqtt/kitchen/pir', { occupancy: false }).events).toMatchObject([{ deviceId: 'kitchen-pir', room: 'kitchen', type: 'motion', value: false }]);
+  });
+
+  it('maps the hazard, contact, tamper and battery_low keys', () => {
+    const { mqtt } = setup();
+    const { events } = mqtt('zigbee2mqtt/hall_pir', { water_leak: true, carbon_monoxide: false, smoke: true, contact: true, tamper: true, battery_low: true, vibration: true, temperature: 18.5 });
+    expect(events.map((e) => `${e.type}=${String(e.value)}`)).toEqual([
+      'water=true', 'co=false', 'smoke=true', 'contact=true', 'tamper=true', 'battery_low=true', 'motion=true', 'temperature=18.5',
+    ]);
+  });
+
+  it('a button action is a pendant press only for a device configured as a pendant', () => {
+    const config = parseHubConfig({ homes: [{ id: 'h1', devices: [{ id: 'btn', zigbee: 'sos_button', kind: 'pendant' }, { id: 'sw', zigbee: 'switch', kind: 'other' }] }] });
+    const ingest = new Ingest({ config, index: new DeviceIndex(config), clock: new FakeClock(), logger: createLogger({ level: 'silent' }), metrics: createMetricsRegistry() });
+    expect(ingest.fromMqtt('zigbee2mqtt/sos_button', Buffer.from('{"action":"emergency"}')).events).toMatchObject([{ type: 'pendant', value: true, deviceId: 'btn' }]);
+    expect(ingest.fromMqtt('zigbee2mqtt/sos_button', Buffer.from('{"sos":true}')).events).toMatchObject([{ type: 'pendant' }]);
+    expect(ingest.fromMqtt('zigbee2mqtt/switch', Buffer.from('{"action":"single"}')).events).toEqual([]);
+  });
+
+  it('availability, JSON or legacy string, becomes an internal availability event', () => {
+    const { mqtt } = setup();
+    expect(mqtt('zigbee2mqtt/hall_pir/availability', { state: 'offline' }).events).toMatchObject([{ type: 'availability', value: false, deviceId: 'hall-pir' }]);
+    expect(mqtt('zigbee2mqtt/kitchen/pir/availability', 'online').events).toMatchObject([{ type: 'availability', value: true, deviceId: 'kitchen-pir' }]);
+  });
+
+  it('ignores /set, /get and the bridge topics, which are not sensor data', () => {
+    const { ingest, mqtt } = setup();
+    for (const topic of ['zigbee2mqtt/hall_pir/set', 'zigbee2mqtt/hall_pir/get', 'zigbee2mqtt/bridge/state', 'zigbee2mqtt/bridge/devices', 'other/topic']) {
+      expect(ingest.sensorTopic(topic)).toBeNull();
+      expect(mqtt(topic, { occupancy: true })).toEqual({ events: [], rejections: [] });
+    }
+  });
+
+  it('keeps an unknown friendly name as an unassigned device, and counts a wrong value type', async () => {
+    const { mqtt, rejected } = setup();
+    expect(mqtt('zigbee2mqtt/0x00158d0001', { occupancy: true }).events).toMatchObject([{ homeId: '', deviceId: '0x00158d0001', assigned: false, type: 'motion' }]);
+    expect(mqtt('zigbee2mqtt/hall_pir', { occupancy: 'yes', battery: 50 }).events).toHaveLength(1);
+    expect(await rejected('bad-value')).toBe(1);
+  });
+});
+
+describe('HTTP', () => {
+  it('takes the native event plus homeId and deviceId, one or many', () => {
+    const { ingest } = setup();
+    const { events } = ingest.fromHttp([{ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true }, { homeId: 'h1', deviceId: 'front', type: 'contact', value: true }]);
+    expect(events.map((e) => [e.deviceId, e.type, e.source])).toEqual([['p1', 'pendant', 'http'], ['front', 'contact', 'http']]);
+  });
+
+  it('says why a body is refused', () => {
+    const { ingest } = setup();
+    expect(ingest.fromHttp({ deviceId: 'p1', type: 'pendant', value: true }).rejections[0]?.reason).toBe('missing-ids');
+    expect(ingest.fromHttp({ homeId: 'zz', deviceId: 'p1', type: 'pendant', value: true }).rejections[0]?.reason).toBe('unknown-home');
+    expect(ingest.fromHttp('pendant').rejections[0]?.reason).toBe('not-an-event');
+  });
+});

@@ -1,0 +1,78 @@
+// The hub's rules runner: one timer for the engine, snapshots in the store, and timers that fell due during downtime.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { silentLogger } from '../../hub/logger.js';
+import { RulesRunner } from '../../hub/rules-runner.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+const config = parseHubConfig(ONE_HOME_CONFIG);
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('runner');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function runnerAt(clock: FakeClock, decisions: RuleDecision[]) {
+  const db = openHubDatabase(path.join(dir, 'hub.db'));
+  const store = new EventStore(db, clock);
+  const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide: (d) => decisions.push(...d) });
+  return { db, store, runner };
+}
+
+function event(type: SensorEvent['type'], deviceId: string, room: string, ts: number, value: SensorEvent['value'] = true): SensorEvent {
+  return { homeId: 'h1', deviceId, type, value, ts, source: 'mqtt', room, kind: deviceId === 'p1' ? 'pendant' : 'motion', assigned: true };
+}
+
+describe('rules runner', () => {
+  it('a pendant press fed after storage is decided at once', async () => {
+    const clock = new FakeClock();
+    const decisions: RuleDecision[] = [];
+    const { db, store, runner } = runnerAt(clock, decisions);
+    runner.start();
+    const press = [event('pendant', 'p1', 'living', clock.now())];
+    runner.feed(press, await store.append(press));
+    expect(decisions).toMatchObject([{ type: 'raise', kind: 'pendant', homeId: 'h1' }]);
+    runner.stop();
+    db.close();
+  });
+
+  it('keeps only one rules timer armed however many events arrive', async () => {
+    const clock = new FakeClock();
+    const { db, store, runner } = runnerAt(clock, []);
+    runner.start();
+    const idle = clock.pending();
+    for (let i = 0; i < 20; i++) {
+      const motion = [event('motion', 'hall-pir', 'hall', clock.now())];
+      runner.feed(motion, await store.append(motion));
+      clock.advanceBy(1_000);
+    }
+    expect(clock.pending() - idle).toBeLessThanOrEqual(1);
+    runner.stop();
+    expect(clock.pending()).toBe(0);
+    db.close();
+  });
+
+  it('a silence that began before a restart still raises its alert after it (timers due during downtime fire)', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    const first = runnerAt(clock, []);
+    first.runner.start();
+    const motion = [event('motion', 'hall-pir', 'hall', clock.now())];
+    first.runner.feed(motion, await first.store.append(motion));
+    first.runner.stop();
+    first.db.close();
+
+    // Thirteen hours later, longer than any inactivity limit of SPEC 6, the hub starts again.
+    const later = new FakeClock(clock.now() + 13 * 3_600_000);
+    const decisions: RuleDecision[] = [];
+    const second = runnerAt(later, decisions);
+    second.runner.start();
+    expect(decisions.filter((d) => d.type === 'raise').length).toBeGreaterThan(0);
+    second.runner.stop();
+    second.db.close();
+  });
+});

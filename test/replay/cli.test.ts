@@ -1,0 +1,73 @@
+// `telecare replay` as an installer runs it: NDJSON in, alerts on stdout, summary on stderr, features on request.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticNdjson } from '../../replay/synthetic.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(projectRoot, 'dist/bin/telecare.js');
+let dir: string;
+
+function replay(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'replay', ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-replay-'));
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('telecare replay', () => {
+  it('replays a configured home: alerts as SPEC JSON lines, deterministic ids, pre-alerts when asked', () => {
+    const input = path.join(dir, 'events.ndjson');
+    const t0 = Date.UTC(2026, 0, 5, 9);
+    const lines = [
+      { ts: new Date(t0).toISOString(), homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true },
+      { ts: t0 + 60_000, homeId: 'h1', deviceId: 'living-pir', type: 'motion', value: true },
+      { ts: t0 + 120_000, homeId: 'h1', deviceId: 'stray', type: 'pendant', value: true },
+    ];
+    fs.writeFileSync(input, `${lines.map((l) => JSON.stringify(l)).join('\n')}\nnot json\n{"homeId":"h1"}\n`);
+    const config = path.join(dir, 'home.json');
+    fs.writeFileSync(config, JSON.stringify({
+      homes: [{ id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }],
+        devices: [{ id: 'p1', kind: 'pendant' }, { id: 'living-pir', kind: 'motion', room: 'living' }] }],
+    }));
+    const first = replay(['--input', input, '--config', config, '--prealerts', '--drain', '6']);
+    expect(first.status).toBe(0);
+    const out = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const alerts = out.filter((o) => 'id' in o);
+    expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall', 'inactivity']);
+    expect(alerts[0]).toMatchObject({ homeId: 'h1', residentId: 'r1', severity: 'critical', state: 'raised', raisedAt: '2026-01-05T09:00:00.000Z', acknowledgedAt: null, outcome: null, escalationLevel: 0 });
+    expect(out.filter((o) => o.prealert === 'raised')).toHaveLength(1);
+    expect(first.stderr).toMatch(/3 events \(2 dropped\)/);
+    expect(first.stderr).toMatch(/events\/s/);
+    expect(replay(['--input', input, '--config', config, '--prealerts', '--drain', '6']).stdout).toBe(first.stdout);
+  });
+
+  it('reads stdin with "-", gives absent homes every default, and writes daily features', () => {
+    const features = path.join(dir, 'features.ndjson');
+    const r = replay(['--input', '-', '--tz', 'Europe/Paris', '--features', features], syntheticNdjson(2, 3));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/from 2 home\(s\)/);
+    const days = fs.readFileSync(features, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { homeId: string; date: string });
+    expect(new Set(days.map((d) => d.homeId))).toEqual(new Set(['home-1', 'home-2']));
+    expect(days[0]).toHaveProperty('activeMinutes');
+  });
+
+  it('reads the CASAS format, and says what is wrong with bad options', () => {
+    const casas = path.join(dir, 'casas.txt');
+    fs.writeFileSync(casas, '2010-11-04 08:00:00.000001 M004 ON\n2010-11-04 08:00:05 M004 OFF\n2010-11-04 08:01:00 D001 OPEN\n2010-11-04 08:01:09 LS001 12\n');
+    const r = replay(['--input', casas, '--format', 'casas', '--drain', '0']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/2 events \(0 dropped, 2 skipped\)/);
+    const bad = replay(['--input', casas, '--drain', 'soon']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--drain/);
+  });
+});

@@ -1,0 +1,95 @@
+// Inactivity: no activity anywhere for longer than normal, with a pre-alert; suspended while out or away.
+import { describe, expect, it } from 'vitest';
+import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+
+const NINE = MONDAY + 9 * HOUR;
+
+describe('inactivity rule', () => {
+  it('raises after 4 h of silence by day (cold start), with a pre-alert 10 min before', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'living-pir', 'motion', true);
+    h.at(1000, 'chair', 'occupancy', true); // resting in the chair: no possible-fall
+    h.advanceBy(4 * HOUR + 1000 - 10 * MINUTE);
+    expect(h.of('prealert', 'inactivity')).toEqual([
+      expect.objectContaining({ raiseAt: NINE + 1000 + 4 * HOUR, at: NINE + 1000 + 4 * HOUR - 10 * MINUTE }),
+    ]);
+    expect(h.raised('inactivity')).toHaveLength(0);
+    h.advanceBy(10 * MINUTE);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ severity: 'high', at: NINE + 1000 + 4 * HOUR, room: 'living' })]);
+    h.advanceBy(6 * HOUR);
+    expect(h.raised('inactivity')).toHaveLength(1);
+  });
+
+  it('activity cancels the pre-alert and nothing is raised; moving after an alert clears it', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'chair', 'occupancy', true);
+    h.advanceBy(3 * HOUR + 55 * MINUTE);
+    h.at(0, 'chair', 'occupancy', false);
+    expect(h.of('prealert-cancel', 'inactivity')).toHaveLength(1);
+    expect(h.raised('inactivity')).toHaveLength(0);
+    h.at(0, 'chair', 'occupancy', true);
+    h.advanceBy(5 * HOUR);
+    expect(h.raised('inactivity')).toHaveLength(1);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    expect(h.of('clear', 'inactivity')).toEqual([expect.objectContaining({ reason: 'activity in kitchen' })]);
+  });
+
+  it('a silence that starts in the evening runs into the night: the 10 h night allowance applies', () => {
+    const h = new Harness(undefined, MONDAY + 21 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.advanceBy(9 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(1 * HOUR + 1000);
+    expect(h.raised('inactivity')).toHaveLength(1);
+  });
+
+  it('is suspended while the resident is out (exit door closed, nothing inside) and resumes on motion inside', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'hall-pir', 'motion', true);
+    h.at(MINUTE, 'front', 'contact', false);
+    h.at(20_000, 'front', 'contact', true);
+    h.advanceBy(6 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    h.at(0, 'front', 'contact', false);
+    h.at(10_000, 'front', 'contact', true);
+    h.at(10_000, 'hall-pir', 'motion', true);
+    const back = h.clock.now();
+    h.advanceBy(5 * HOUR);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: back + 4 * HOUR })]);
+  });
+
+  it('a door closed with the resident still inside (motion follows) does not count as out', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'front', 'contact', false);
+    h.at(10_000, 'front', 'contact', true);
+    h.at(MINUTE, 'living-pir', 'motion', true);
+    h.at(1000, 'chair', 'occupancy', true);
+    h.advanceBy(4 * HOUR + MINUTE);
+    expect(h.raised('inactivity')).toHaveLength(1);
+  });
+
+  it('is suspended in away mode, and the silence starts again when away mode ends', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'chair', 'occupancy', true);
+    h.advanceBy(3 * HOUR);
+    h.setAway(true);
+    h.advanceBy(2 * DAY_MS);
+    // Only the chair mat's silence is news (sensor-offline after 25 h); nothing of the inactivity family.
+    expect(h.raised().map((d) => d.kind)).toEqual(['sensor-offline']);
+    h.setAway(false);
+    const back = h.clock.now();
+    h.advanceBy(4 * HOUR + MINUTE);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: back + 4 * HOUR })]);
+  });
+
+  it('carries on after a restart in the middle of the silence: same alert, same time', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(0, 'chair', 'occupancy', true);
+    h.advanceBy(2 * HOUR);
+    h.restart();
+    h.advanceBy(3 * HOUR);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: NINE + 4 * HOUR })]);
+  });
+});
+
+const DAY_MS = 24 * HOUR;

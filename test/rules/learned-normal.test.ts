@@ -1,0 +1,54 @@
+// Learned normal: after 14 days a home's own quiet periods replace the cold-start defaults.
+import { describe, expect, it } from 'vitest';
+import { LearnedNormal } from '../../rules/learned-normal.js';
+import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
+import { DAY, HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+
+/** A resident who moves in the living room every 20 min from 07:00 to 22:00 and sleeps in bed. */
+function routine(h: Harness, days: number): void {
+  for (let d = 0; d < days; d++) {
+    const day = MONDAY + d * DAY;
+    h.send({ ...evAt(h, day + 7 * HOUR, 'bed', 'occupancy', false) });
+    for (let t = day + 7 * HOUR + MINUTE; t < day + 22 * HOUR; t += 20 * MINUTE) h.send(evAt(h, t, 'living-pir', 'motion', true));
+    h.send(evAt(h, day + 22 * HOUR, 'bed', 'occupancy', true));
+  }
+}
+
+function evAt(h: Harness, ts: number, deviceId: string, type: 'motion' | 'occupancy', value: boolean) {
+  const device = h.config.devices.find((d) => d.id === deviceId)!;
+  return { homeId: 'h1', deviceId, type, value, ts, source: 'mqtt' as const, assigned: true, room: device.room, kind: device.kind };
+}
+
+describe('learned normal', () => {
+  it('a resident who never sits still for more than 20 min by day is alerted at the 2 h floor, not after 4 h', () => {
+    const h = new Harness(undefined, MONDAY);
+    routine(h, 15);
+    const start = MONDAY + 15 * DAY;
+    h.send(evAt(h, start + 7 * HOUR, 'bed', 'occupancy', false));
+    h.send(evAt(h, start + 7 * HOUR + MINUTE, 'living-pir', 'motion', true));
+    h.clock.advanceTo(start + 7 * HOUR + 3 * HOUR);
+    const inactivity = h.raised('inactivity');
+    expect(inactivity).toHaveLength(1);
+    expect(inactivity[0]!.at).toBe(start + 7 * HOUR + MINUTE + 2 * HOUR);
+    expect(inactivity[0]!.detail).toMatchObject({ learned: true });
+  });
+
+  it('nights of 9 h in bed are normal: no inactivity alert through the learned nights', () => {
+    const h = new Harness(undefined, MONDAY);
+    routine(h, 21);
+    expect(h.raised('inactivity')).toHaveLength(0);
+  });
+
+  it('the learned state survives export and import, and a day\'s thresholds do not change mid-day', () => {
+    const learned = new LearnedNormal();
+    for (let d = 0; d < 20; d++) learned.record('home', 10, 30 * MINUTE, d);
+    const before = learned.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned);
+    learned.record('home', 10, 5 * HOUR, 20);
+    expect(learned.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned)).toBe(before);
+    const copy = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
+    expect(copy.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned)).toBe(before);
+    expect(copy.threshold('home', 10, 21, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(5 * HOUR);
+    expect(before).toBeGreaterThan(30 * MINUTE);
+    expect(before).toBeLessThan(HOUR);
+  });
+});

@@ -1,0 +1,107 @@
+// Night and morning rules: night-exit, out-of-bed-too-long, no-morning-activity.
+import { describe, expect, it } from 'vitest';
+import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+
+describe('night-exit rule', () => {
+  it('the front door opens at 02:00 and nothing moves inside for 10 min: night exit', () => {
+    const h = new Harness(undefined, MONDAY + 2 * HOUR);
+    h.at(0, 'hall-pir', 'motion', true);
+    h.at(MINUTE, 'front', 'contact', false);
+    h.advanceBy(11 * MINUTE);
+    expect(h.raised('night-exit')).toEqual([expect.objectContaining({ severity: 'high', deviceId: 'front', at: MONDAY + 2 * HOUR + 11 * MINUTE })]);
+    h.at(0, 'hall-pir', 'motion', true);
+    expect(h.of('clear', 'night-exit')).toHaveLength(1);
+  });
+
+  it('motion inside within 10 min (took the bin out), or a door by day, raises nothing', () => {
+    const h = new Harness(undefined, MONDAY + 2 * HOUR);
+    h.at(0, 'front', 'contact', false);
+    h.at(3 * MINUTE, 'front', 'contact', true);
+    h.at(MINUTE, 'hall-pir', 'motion', true);
+    h.advanceBy(30 * MINUTE);
+    h.clock.advanceTo(MONDAY + 14 * HOUR);
+    h.at(0, 'front', 'contact', false);
+    h.advanceBy(30 * MINUTE);
+    expect(h.raised('night-exit')).toHaveLength(0);
+  });
+
+  it('is not raised in away mode, and survives a restart', () => {
+    const away = new Harness(undefined, MONDAY + 2 * HOUR);
+    away.setAway(true);
+    away.at(0, 'front', 'contact', false);
+    away.advanceBy(HOUR);
+    expect(away.raised()).toHaveLength(0);
+
+    const h = new Harness(undefined, MONDAY + 2 * HOUR);
+    h.at(0, 'front', 'contact', false);
+    h.advanceBy(5 * MINUTE);
+    h.restart();
+    h.advanceBy(6 * MINUTE);
+    expect(h.raised('night-exit')).toHaveLength(1);
+  });
+});
+
+describe('out-of-bed-too-long rule', () => {
+  it('in bed at 23:00, up at 02:00 and not back after 45 min: out of bed too long', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(3 * HOUR, 'bed', 'occupancy', false);
+    h.at(MINUTE, 'kitchen-pir', 'motion', true);
+    for (let i = 0; i < 5; i++) h.at(9 * MINUTE, 'kitchen-pir', 'motion', true);
+    expect(h.raised('out-of-bed-too-long')).toEqual([expect.objectContaining({ at: MONDAY + 26 * HOUR + 45 * MINUTE })]);
+    h.at(MINUTE, 'bed', 'occupancy', true);
+    expect(h.of('clear', 'out-of-bed-too-long')).toHaveLength(1);
+  });
+
+  it('back in bed within 45 min, or never gone to bed, raises nothing', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(3 * HOUR, 'bed', 'occupancy', false);
+    h.at(30 * MINUTE, 'bed', 'occupancy', true);
+    h.advanceBy(2 * HOUR);
+    expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
+
+    const up = new Harness(undefined, MONDAY + 23 * HOUR);
+    up.at(0, 'bed', 'occupancy', false);
+    for (let i = 0; i < 8; i++) up.at(10 * MINUTE, 'living-pir', 'motion', true);
+    expect(up.raised('out-of-bed-too-long')).toHaveLength(0);
+  });
+
+  it('getting up at 05:40 is getting up for the day', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(6 * HOUR + 40 * MINUTE, 'bed', 'occupancy', false);
+    for (let i = 0; i < 8; i++) h.at(10 * MINUTE, 'kitchen-pir', 'motion', true);
+    expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
+  });
+});
+
+describe('no-morning-activity rule', () => {
+  it('nobody outside the bedroom by 10:00 (cold start): raised at 10:00', () => {
+    const h = new Harness(undefined, MONDAY + 22 * HOUR);
+    h.at(0, 'bedroom-pir', 'motion', true);
+    h.at(MINUTE, 'bed', 'occupancy', true);
+    h.clock.advanceTo(MONDAY + 24 * HOUR + 8 * HOUR);
+    h.at(0, 'bedroom-pir', 'motion', true); // awake in the bedroom, not up
+    h.advanceBy(2 * HOUR + MINUTE);
+    expect(h.raised('no-morning-activity')).toEqual([expect.objectContaining({ at: MONDAY + 34 * HOUR })]);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    expect(h.of('clear', 'no-morning-activity')).toHaveLength(1);
+  });
+
+  it('up at 08:00 in the kitchen: nothing; out for the night: nothing', () => {
+    const h = new Harness(undefined, MONDAY + 22 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.clock.advanceTo(MONDAY + 32 * HOUR);
+    h.at(0, 'bed', 'occupancy', false);
+    h.at(MINUTE, 'kitchen-pir', 'motion', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised('no-morning-activity')).toHaveLength(0);
+
+    const out = new Harness(undefined, MONDAY + 20 * HOUR);
+    out.at(0, 'front', 'contact', false);
+    out.at(MINUTE, 'front', 'contact', true);
+    out.advanceBy(16 * HOUR);
+    expect(out.raised()).toHaveLength(0);
+  });
+});

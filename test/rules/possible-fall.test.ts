@@ -1,0 +1,87 @@
+// possible-fall and bathroom-too-long: the resident placed in one room, then silence everywhere.
+import { describe, expect, it } from 'vitest';
+import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+
+const TEN = MONDAY + 10 * HOUR;
+
+describe('possible-fall rule', () => {
+  it('last motion in the kitchen, then 45 min of silence by day: possible fall in the kitchen', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.advanceBy(44 * MINUTE);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(2 * MINUTE);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ room: 'kitchen', at: TEN + 45 * MINUTE })]);
+  });
+
+  it('20 min at night (cold start)', () => {
+    const h = new Harness(undefined, MONDAY + 2 * HOUR);
+    h.at(0, 'hall-pir', 'motion', true);
+    h.advanceBy(21 * MINUTE);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ room: 'hall', at: MONDAY + 2 * HOUR + 20 * MINUTE })]);
+  });
+
+  it('sitting down on the chair mat is resting, not a fall', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'living-pir', 'motion', true);
+    h.at(10_000, 'chair', 'occupancy', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+  });
+
+  it('a door contact or appliance does not place the resident in a room (no PIR): no possible fall', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'fridge', 'contact', false);
+    h.at(5000, 'fridge', 'contact', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised('possible-fall')).toHaveLength(0);
+  });
+
+  it('moving again clears an open possible fall', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.advanceBy(50 * MINUTE);
+    h.at(0, 'living-pir', 'motion', true);
+    expect(h.of('clear', 'possible-fall')).toHaveLength(1);
+  });
+
+  it('is suspended in away mode and survives a restart mid-timer', () => {
+    const away = new Harness(undefined, TEN);
+    away.at(0, 'kitchen-pir', 'motion', true);
+    away.setAway(true);
+    away.advanceBy(2 * HOUR);
+    expect(away.raised()).toHaveLength(0);
+
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.advanceBy(30 * MINUTE);
+    h.restart();
+    h.advanceBy(20 * MINUTE);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ at: TEN + 45 * MINUTE })]);
+  });
+});
+
+describe('bathroom-too-long rule', () => {
+  it('in the bathroom for 60 min by day (moving, so no possible fall): bathroom too long', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'bathroom-pir', 'motion', true);
+    for (let i = 0; i < 7; i++) h.at(10 * MINUTE, 'bathroom-pir', 'motion', true);
+    expect(h.raised('bathroom-too-long')).toEqual([expect.objectContaining({ at: TEN + 60 * MINUTE, room: 'bathroom' })]);
+    h.at(MINUTE, 'hall-pir', 'motion', true);
+    expect(h.of('clear', 'bathroom-too-long')).toHaveLength(1);
+  });
+
+  it('30 min at night; leaving the bathroom in time raises nothing', () => {
+    const night = new Harness(undefined, MONDAY + 3 * HOUR);
+    night.at(0, 'bathroom-pir', 'motion', true);
+    for (let i = 0; i < 4; i++) night.at(8 * MINUTE, 'bathroom-pir', 'motion', true);
+    expect(night.raised('bathroom-too-long')).toHaveLength(1);
+
+    const brief = new Harness(undefined, TEN);
+    brief.at(0, 'bathroom-pir', 'motion', true);
+    brief.at(10 * MINUTE, 'hall-pir', 'motion', true);
+    brief.at(1000, 'chair', 'occupancy', true);
+    brief.advanceBy(2 * HOUR);
+    expect(brief.raised('bathroom-too-long')).toHaveLength(0);
+  });
+});
