@@ -1,5 +1,6 @@
 // The bench's measurements against real processes: memory and startup, sustained ingest, press → alert latency.
 import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { benchConfig, PRESS_PENDANT_ID, pressHomeIds } from './configs.js';
 import { spawnTracked, stopChild } from './children.js';
 import type { Figure } from './figures.js';
@@ -7,7 +8,6 @@ import { spawnHub, type HubHandle } from './hubProcess.js';
 import { measurePresses, type PressRun } from './latency.js';
 import { startLoad } from './load.js';
 import { summarise } from './stats.js';
-import { fileURLToPath } from 'node:url';
 
 export interface PhaseContext {
   quick: boolean;

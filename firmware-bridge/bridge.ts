@@ -47,13 +47,19 @@ export class FirmwareBridge {
   private throttleTimer: NodeJS.Timeout | undefined;
   private lastLoggedSummary = '';
   private readonly log: Logger;
+  /** Once stopping, only the final status may go out: nothing may overwrite its `reason`. */
+  private stopping = false;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
-    if (framing === 'cobs' && homeId === undefined) throw new Error('--home is required with --framing cobs');
     this.startedAtMs = clock.now();
     this.log = logger.child({ ns: 'bridge' });
-    this.decoder = framing === 'cobs' ? cobsDecoder(homeId!, name, clock) : ndjsonDecoder(homeId, clock);
+    if (framing === 'cobs') {
+      if (homeId === undefined) throw new Error('--home is required with --framing cobs (frames carry no home)');
+      this.decoder = cobsDecoder(homeId, name, clock);
+    } else {
+      this.decoder = ndjsonDecoder(homeId, clock);
+    }
     this.serial = new SerialLink({
       path: options.portPath,
       baudRate: options.baudRate,
@@ -93,6 +99,7 @@ export class FirmwareBridge {
 
   /** Graceful stop: no more input, queued events get a short grace to reach the broker, retained offline status. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.statusTimer);
     clearTimeout(this.throttleTimer);
     await this.serial.stop();
@@ -171,12 +178,14 @@ export class FirmwareBridge {
 
   /** Counters moved: publish soon, folding a burst of frames into one status message. */
   private statusChanged(): void {
+    if (this.stopping) return;
     this.throttleTimer ??= setTimeout(() => this.publishStatus(), STATUS_THROTTLE_MS);
   }
 
   private publishStatus(): void {
     clearTimeout(this.throttleTimer);
     this.throttleTimer = undefined;
+    if (this.stopping) return;
     this.outbox.publishStatus(JSON.stringify(this.status()));
   }
 }

@@ -6,6 +6,7 @@ import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
 import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
 import { FirmwareBridge, statusTopic } from './bridge.js';
+import { redactedUrl } from './mqtt-outbox.js';
 import type { Framing } from './bridge-stats.js';
 import { TOPIC_LEVEL_PATTERN } from './native-event.js';
 
@@ -35,6 +36,24 @@ function positiveInt(value: string): number {
 function topicLevel(value: string): string {
   if (!TOPIC_LEVEL_PATTERN.test(value)) throw new InvalidArgumentError('use 1-64 of A-Z a-z 0-9 . _ : @ -');
   return value;
+}
+
+function brokerUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'].includes(url.protocol)) return value;
+  } catch {
+    // fall through to the message below
+  }
+  throw new InvalidArgumentError('expected a broker URL such as mqtt://127.0.0.1:1883');
+}
+
+function readPasswordFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 /** Default bridge name from the port: /dev/ttyUSB0 → serial-ttyUSB0. */
@@ -71,7 +90,7 @@ Examples:
         .choices(['ndjson', 'cobs'])
         .default('ndjson'),
     )
-    .option('--mqtt <url>', 'MQTT broker URL', 'mqtt://127.0.0.1:1883')
+    .option('--mqtt <url>', 'MQTT broker URL', brokerUrl, 'mqtt://127.0.0.1:1883')
     .option('--home <id>', 'home id of the events (required with cobs; for ndjson lines that carry no "home")', topicLevel)
     .option('--name <name>', "bridge name: status topic, and device id of the receiver's own heartbeats (default serial-<port name>)", topicLevel)
     .option('--username <user>', 'MQTT username')
@@ -83,12 +102,9 @@ Examples:
     .option('--mqtt-reconnect-ms <ms>', 'wait between broker reconnect attempts', positiveInt, 1_000)
     .option('--log-level <level>', 'pino log level (default: HUB_LOG_LEVEL or info)')
     .action((opts: BridgeCliOptions) => {
-      if (opts.framing === 'cobs' && opts.home === undefined) {
-        throw new InvalidArgumentError('--home <id> is required with --framing cobs (frames carry no home)');
-      }
       const rootLogger = createLogger({ level: opts.logLevel });
       const logger = rootLogger.child({ ns: 'bridge' });
-      const password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : undefined;
+      const password = opts.passwordFile ? readPasswordFile(opts.passwordFile) : undefined;
       const name = opts.name ?? defaultName(opts.port);
       const bridge = new FirmwareBridge({
         portPath: opts.port,
@@ -106,7 +122,7 @@ Examples:
         clock: systemClock,
         logger: rootLogger,
       });
-      logger.info({ port: opts.port, framing: opts.framing, mqtt: opts.mqtt, status: statusTopic(name) }, 'bridge starting');
+      logger.info({ port: opts.port, framing: opts.framing, mqtt: redactedUrl(opts.mqtt), status: statusTopic(name) }, 'bridge starting');
       bridge.start();
       let stopping = false;
       const stop = (signal: string): void => {

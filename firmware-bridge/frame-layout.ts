@@ -4,10 +4,8 @@ import { NATIVE_EVENT_TYPES, type NativeEventType } from '../rules/vocabulary.js
 export const PROTOCOL_VERSION = 1;
 
 export const FRAME_TYPE_CODES = { event: 0x01, 'receiver-heartbeat': 0x02 } as const;
-export type FrameType = keyof typeof FRAME_TYPE_CODES;
 
 export const VALUE_ENCODING_CODES = { none: 0x00, bool: 0x01, int16Scaled: 0x02, float32: 0x03, accel: 0x04 } as const;
-export type ValueEncoding = keyof typeof VALUE_ENCODING_CODES;
 
 /** Event type code = position in NATIVE_EVENT_TYPES, which only ever grows at its end. */
 export function eventTypeCode(type: NativeEventType): number {
@@ -26,6 +24,6 @@ export const MAX_SCALE_DECIMALS = 3;
 /** Device ids become an MQTT topic level: no `/`, `+`, `#` or spaces. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
-/** Byte offsets of the common header. */
-export const HEADER_BYTES = 4; // version, frame type, sequence (uint16 big-endian)
+/** Version, frame type and sequence number (uint16 big-endian) start every frame. */
+export const HEADER_BYTES = 4;
 export const CRC_BYTES = 2;

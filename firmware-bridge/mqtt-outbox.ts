@@ -24,6 +24,18 @@ interface QueuedMessage {
   payload: string;
 }
 
+/** The broker URL without any credentials in it, for logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable broker URL)';
+  }
+}
+
 // Messages handed to mqtt.js but not yet acknowledged; mqtt.js resends them itself after a reconnect.
 const MAX_IN_FLIGHT = 64;
 
@@ -69,7 +81,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       // Nagle would hold each small QoS 1 publish for tens of milliseconds (STYLE.md pitfalls).
       (client.stream as Partial<Socket>).setNoDelay?.(true);
       this.connected = true;
-      o.logger.info({ url: o.url }, 'connected to MQTT broker');
+      o.logger.info({ url: redactedUrl(o.url) }, 'connected to MQTT broker');
       this.emit('connected');
       this.flushStatus();
       this.pump();
@@ -77,7 +89,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     client.on('close', () => {
       if (!this.connected) return;
       this.connected = false;
-      o.logger.warn({ url: o.url }, 'MQTT broker connection lost; buffering events');
+      o.logger.warn({ url: redactedUrl(o.url) }, 'MQTT broker connection lost; buffering events');
       this.emit('disconnected');
     });
     // Reconnect attempts fail every reconnectPeriodMs while the broker is away: warn once per outage.

@@ -1,6 +1,6 @@
 // External broker mode (HUB_MQTT_URL): the hub is an mqtt.js client that acknowledges sensor messages only once stored.
 import type { Socket } from 'node:net';
-import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { HubBroker, MessageHandler, SensorIntake } from './broker.js';
 import type { Logger } from './logger.js';
 import type { PublishOptions } from './publisher.js';
@@ -27,9 +27,13 @@ export class ExternalBroker implements HubBroker {
     this.log = options.logger.child({ ns: 'broker' });
   }
 
-  async start(): Promise<void> {
+  /**
+   * Connect and subscribe. Waits for the first connection at most `firstConnectWaitMs`: a broker that is down when
+   * the hub starts must not keep the dashboard down; the client keeps reconnecting in the background.
+   */
+  async start(firstConnectWaitMs = 5_000): Promise<void> {
     const { intake } = this.options;
-    const client = await connectAsync(this.options.url, {
+    const client = connect(this.options.url, {
       clientId: this.options.clientId,
       clean: false,
       protocolVersion: 5,
@@ -51,12 +55,20 @@ export class ExternalBroker implements HubBroker {
       },
     });
     this.client = client;
-    const noDelay = (): void => {
+    const connected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    client.on('connect', () => {
       (client.stream as Socket).setNoDelay?.(true);
-    };
-    noDelay();
-    client.on('connect', noDelay);
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'external broker error'));
+      const filters = [NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`, ...this.subscriptions.map((s) => s.filter)];
+      client.subscribe(filters, { qos: 1 }, (err) => {
+        if (err) this.log.error({ err: err.message }, 'could not subscribe on the external broker');
+      });
+      this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true }).catch((err: unknown) =>
+        this.log.warn({ err }, 'could not publish online status'),
+      );
+      this.log.info({ url: redactUrl(this.options.url) }, 'connected to external mqtt broker');
+    });
+    // Every failed reconnect attempt is an error: at debug, so that an outage is one warning ('offline'), not a flood.
+    client.on('error', (err) => this.log.debug({ err: err.message }, 'external broker error'));
     client.on('offline', () => this.log.warn('external broker unreachable; reconnecting'));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
       if (packet.qos === 0) void intake(topic, payload)?.catch((err: unknown) => this.log.error({ err }, 'storing sensor events failed'));
@@ -69,10 +81,14 @@ export class ExternalBroker implements HubBroker {
         }
       }
     });
-    const filters = [NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`, ...this.subscriptions.map((s) => s.filter)];
-    await client.subscribeAsync(filters, { qos: 1 });
-    await this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true });
-    this.log.info({ url: redactUrl(this.options.url) }, 'connected to external mqtt broker');
+    let waited: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      waited = setTimeout(() => resolve(true), firstConnectWaitMs);
+    });
+    if (await Promise.race([connected.then(() => false), gaveUp])) {
+      this.log.warn({ url: redactUrl(this.options.url) }, 'external broker not reachable yet; starting anyway and retrying');
+    }
+    clearTimeout(waited);
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
@@ -90,12 +106,15 @@ export class ExternalBroker implements HubBroker {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    try {
-      await this.publish(HUB_STATUS_TOPIC, 'offline', { qos: 1, retain: true });
-    } catch (err) {
-      this.log.warn({ err }, 'could not publish offline status');
+    // While disconnected a QoS 1 publish would wait for a reconnect that stop() must not wait for; the will covers it.
+    if (client.connected) {
+      try {
+        await this.publish(HUB_STATUS_TOPIC, 'offline', { qos: 1, retain: true });
+      } catch (err) {
+        this.log.warn({ err }, 'could not publish offline status');
+      }
     }
-    await client.endAsync();
+    await client.endAsync(!client.connected);
     this.client = undefined;
   }
 

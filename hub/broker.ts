@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from './logger.js';
+import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import type { MqttCredentials, MqttIdentity } from './mqtt-auth.js';
 import { canPublish, canSubscribe } from './mqtt-auth.js';
 import type { PublishOptions, Publisher } from './publisher.js';
@@ -16,8 +17,9 @@ export interface MessageContext {
 export type MessageHandler = (topic: string, payload: Buffer, context: MessageContext) => void;
 
 /**
- * Takes one client publication to ingest. Returns undefined when the topic is not sensor input, else a promise that
- * resolves once its events are durably stored (or counted and dropped); the broker acknowledges only after it.
+ * Takes one client publication to ingest. Returns undefined when there is nothing to store (not sensor input, or
+ * input counted and dropped), else a promise that resolves once its events are durably stored; the broker
+ * acknowledges only after it.
  */
 export type SensorIntake = (topic: string, payload: Buffer) => Promise<void> | undefined;
 
@@ -121,6 +123,10 @@ export class EmbeddedBroker implements HubBroker {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
       aedes.handle(socket);
+      // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
+      guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) =>
+        this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped'),
+      );
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

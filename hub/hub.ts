@@ -64,7 +64,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   mkdirSync(options.dataDir, { recursive: true });
   const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
-  const store = new EventStore(db, clock);
+  const store = new EventStore(db, clock, metrics);
   const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
 
@@ -89,7 +89,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   const intake: SensorIntake = (topic, payload) => {
     const outcome = ingest.fromMqtt(topic, payload);
-    return outcome.events.length > 0 ? storeAndRun(outcome.events) : outcome.rejections.length > 0 ? Promise.resolve() : undefined;
+    // Nothing to store (a rejection, or only keys ingest ignores): acknowledged at once.
+    return outcome.events.length > 0 ? storeAndRun(outcome.events) : undefined;
   };
 
   const broker: HubBroker = options.mqttUrl

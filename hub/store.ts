@@ -1,5 +1,6 @@
 // The event store: SQLite (WAL, synchronous=FULL) with group commit, so every event is durable before it is acknowledged.
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
@@ -115,11 +116,24 @@ export class EventStore {
   /** Flush at once when this many events are waiting (otherwise on the next turn of the event loop). */
   static readonly MAX_BATCH_EVENTS = 4096;
 
+  private readonly storedTotal: Counter | undefined;
+  private readonly commitSeconds: Histogram | undefined;
+
   constructor(
     readonly db: Db,
     private readonly clock: Clock,
+    metrics?: Registry,
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    if (metrics) {
+      this.storedTotal = new Counter({ name: 'telecare_store_events_total', help: 'Sensor events committed to the store', registers: [metrics] });
+      this.commitSeconds = new Histogram({
+        name: 'telecare_store_commit_seconds',
+        help: 'Duration of one group commit (insert and fsync)',
+        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+        registers: [metrics],
+      });
+    }
     this.insertEvent = db.prepare(
       `INSERT INTO events (home_id, device_id, type, value, ts, received_at, source, room, kind, assigned)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -187,15 +201,19 @@ export class EventStore {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
     const batch = this.queue;
+    const queued = this.queuedEvents;
     this.queue = [];
     this.queuedEvents = 0;
     let lastIds: number[];
+    const endTimer = this.commitSeconds?.startTimer();
     try {
       lastIds = this.writeBatch(batch, this.clock.now());
     } catch (err) {
       for (const pending of batch) pending.reject(err);
       return;
     }
+    endTimer?.();
+    this.storedTotal?.inc(queued);
     batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
   }
 

@@ -85,6 +85,8 @@ export class RulesEngine {
         // Back from away: the silence starts now, as if the resident had just come in.
         h.out = false;
         h.lastActivityAt = at;
+        h.lastActivityRoom = undefined;
+        h.lastActivityContext = undefined;
         h.lastActivityLocated = false;
         for (const rule of SILENCE_RULES) rule.onActivity(h, at, this.ctx);
       }

@@ -8,7 +8,12 @@ const MINUTE_MS = 60_000;
 export function inactivityDeadline(h: HomeState, start: number): number {
   const p = h.params.inactivity;
   if (h.isLearned(start)) {
-    const learned = h.learned.threshold('home', h.zone.hourOfWeek(start), h.zone.dayNumber(start), h.params.learned);
+    // Where the resident was last seen says much about the silence to expect (the kitchen before bed
+    // is not the bedroom door at bedtime): the room's own history at that hour, else the whole home's.
+    const how = h.zone.hourOfWeek(start);
+    const day = h.zone.dayNumber(start);
+    const byRoom = h.lastActivityContext === undefined ? NaN : h.learned.threshold(h.lastActivityContext, how, day, h.params.learned);
+    const learned = Number.isNaN(byRoom) ? h.learned.threshold('home', how, day, h.params.learned) : byRoom;
     if (!Number.isNaN(learned)) {
       return start + Math.min(p.capMinutes * MINUTE_MS, Math.max(p.floorMinutes * MINUTE_MS, learned));
     }

@@ -9,6 +9,8 @@ const R = Math.pow(1440, 1 / (BINS - 2));
 const LOG_R = Math.log(R);
 const MAX_COUNT = 65_535;
 const RISING_DAYS = 28;
+/** Scratch for pooling (the engine runs on one thread; a threshold is computed start to end). */
+const POOLED = new Float64Array(BINS);
 /** The same weekday alone is trusted once it holds this many times `minSamples` (months of history). */
 const WEEKDAY_POOL_FACTOR = 4;
 
@@ -66,7 +68,7 @@ class QuietHistogram {
     if (this.cacheDay[hourOfWeek] === day) return this.cacheMs[hourOfWeek]!;
     // Widen the pool until it holds enough quiet periods: the same weekday and neighbouring hours
     // (a long history), the same hours on every weekday, then every hour.
-    const pooled = new Float64Array(BINS);
+    const pooled = POOLED.fill(0);
     const hour = hourOfWeek % 24;
     let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
     if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
@@ -117,7 +119,8 @@ class QuietHistogram {
 }
 
 export interface LearnedNormalState {
-  contexts: Record<string, string>;
+  /** Per context, the non-zero histogram cells as flat [cell, count, cell, count, ...] (small while young). */
+  contexts: Record<string, number[]>;
   rising: number[];
   /** Local day whose quiet periods are still pending, and those periods: [context, hourOfWeek, gapMs]. */
   day: number;
@@ -143,6 +146,8 @@ export class LearnedNormal {
 
   /** A quiet period of `gapMs` that began at `hourOfWeek` in `context`, seen on local day `day`. */
   record(context: string, hourOfWeek: number, gapMs: number, day: number): void {
+    // Pauses under a minute are within one burst of activity, not quiet periods: not kept at all.
+    if (gapMs < MINUTE_MS) return;
     if (day > this.day) this.turnDay(day);
     this.pendingContext.push(context);
     this.pendingHour.push(hourOfWeek);
@@ -187,9 +192,11 @@ export class LearnedNormal {
   }
 
   exportState(): LearnedNormalState {
-    const contexts: Record<string, string> = {};
+    const contexts: Record<string, number[]> = {};
     for (const [name, h] of this.contexts) {
-      contexts[name] = Buffer.from(h.counts.buffer, h.counts.byteOffset, h.counts.byteLength).toString('base64');
+      const cells: number[] = [];
+      for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) cells.push(i, h.counts[i]!);
+      contexts[name] = cells;
     }
     const pending: [string, number, number][] = this.pendingContext.map((c, i) => [c, this.pendingHour[i]!, this.pendingGapMs[i]!]);
     return { contexts, rising: [...this.rising], day: this.day, pending };
@@ -198,11 +205,13 @@ export class LearnedNormal {
   static fromState(state: LearnedNormalState | undefined): LearnedNormal {
     const learned = new LearnedNormal();
     if (!state) return learned;
-    for (const [name, b64] of Object.entries(state.contexts ?? {})) {
-      const bytes = Buffer.from(b64, 'base64');
-      if (bytes.byteLength !== HOURS_PER_WEEK * BINS * 2) continue;
+    for (const [name, cells] of Object.entries(state.contexts ?? {})) {
+      if (!Array.isArray(cells)) continue;
       const counts = new Uint16Array(HOURS_PER_WEEK * BINS);
-      new Uint8Array(counts.buffer).set(bytes);
+      for (let i = 0; i + 1 < cells.length; i += 2) {
+        const cell = cells[i]!;
+        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length) counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]!));
+      }
       learned.contexts.set(name, new QuietHistogram(counts));
     }
     learned.day = typeof state.day === 'number' ? state.day : -1;

@@ -16,7 +16,7 @@ interface SimulateFlags {
   start?: string;
   seed: number;
   tz: string;
-  incident: Incident[];
+  incident?: Incident[];
   accel: boolean;
   noise: boolean;
   out?: string;
@@ -50,7 +50,7 @@ function wholeNumber(name: string, min: number): (v: string) => number {
     return n;
   };
 }
-function collectIncident(v: string, previous: Incident[]): Incident[] {
+function collectIncident(v: string, previous: Incident[] = []): Incident[] {
   try {
     return [...previous, parseIncident(v)];
   } catch (err) {
@@ -74,7 +74,6 @@ export function registerSimulateCommand(program: Command): void {
       '--incident <spec>',
       `stage an incident, repeatable: ${INCIDENT_SYNTAX}; kinds: ${INCIDENT_KINDS.join(', ')}`,
       collectIncident,
-      [] as Incident[],
     )
     .option('--accel', 'the wearable sends accelerometer traces (a fall, sitting down) instead of fall reports', false)
     .option('--no-noise', 'no Zigbee-ish duplicate reports')
@@ -127,7 +126,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
     start,
     seed: flags.seed,
     timeZone: flags.tz,
-    incidents: flags.incident,
+    incidents: flags.incident ?? [],
     accel: flags.accel,
     noise: flags.noise,
   };

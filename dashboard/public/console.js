@@ -147,9 +147,21 @@ function receive(alert) {
 
 function connect() {
   const source = new EventSource('/api/alerts/stream');
-  source.addEventListener('open', () => { connection.textContent = 'Live: connected'; });
-  source.addEventListener('alert', (event) => receive(JSON.parse(event.data)));
-  source.addEventListener('ready', () => { connection.textContent = 'Live: connected'; render(); });
+  // Ids of the open alerts the server lists after each (re)connection: any other alert we still show
+  // was closed while we were away.
+  let snapshot = null;
+  source.addEventListener('open', () => { snapshot = new Set(); connection.textContent = 'Live: connected'; });
+  source.addEventListener('alert', (event) => {
+    const alert = JSON.parse(event.data);
+    if (snapshot) snapshot.add(alert.id);
+    receive(alert);
+  });
+  source.addEventListener('ready', () => {
+    if (snapshot) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
+    snapshot = null;
+    connection.textContent = 'Live: connected';
+    render();
+  });
   source.addEventListener('error', async () => {
     connection.textContent = 'Connection lost: reconnecting…';
     // EventSource retries by itself; a lost session needs a new login instead.

@@ -95,7 +95,7 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** For evaluation: also tells whether a fall is confirmed and only its severity still pending. */
 export interface InspectableFallDetector extends FallDetector {
-  /** Impact time of a confirmed fall still in its recovery window (it will be reported whatever follows), or null. */
+  /** Time of the first impact of a confirmed fall still in its recovery window (it will be reported whatever follows), or null. */
   pendingFallAt(): number | null;
 }
 
@@ -216,7 +216,7 @@ export function createInspectableFallDetector(params: RuleParams['fall']): Inspe
 
   function decide(at: number, recovery: ReturnType<typeof recoveredNow> | null, out: FallDetection[]): void {
     out.push({
-      at: impactAt,
+      at: episodeStart,
       peakG: round2(peakG),
       downgraded: recovery?.recovered ?? false,
       detail: {
@@ -287,7 +287,7 @@ export function createInspectableFallDetector(params: RuleParams['fall']): Inspe
   }
 
   return {
-    pendingFallAt: () => (phase === 'recover' ? impactAt : null),
+    pendingFallAt: () => (phase === 'recover' ? episodeStart : null),
     push(ts: number, value: AccelValue): FallDetection[] {
       const out: FallDetection[] = [];
       const samples = value?.samples;

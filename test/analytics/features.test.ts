@@ -208,7 +208,7 @@ describe('daily features of one home', () => {
     const acc = new FeatureAccumulator([home(H)]);
     acc.add({ ...ev(H, '2026-11-18T12:00', 'hall-pir'), ts: 0 });
     acc.add(ev(H, '2026-11-18T12:00', 'hall-pir'));
-    expect(acc.finish().map((d) => d.date)).toEqual(['1970-01-01', '2026-11-18']);
+    expect(acc.finish().map((d) => d.date)).toEqual(['1969-12-31', '2026-11-18']); // 01:00 on 1 January belongs to the night before
   });
 
   it('an unknown timezone is refused when the accumulator is made', () => {

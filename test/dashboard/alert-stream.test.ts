@@ -127,7 +127,7 @@ describe('the alert stream', () => {
     const analyst = await userWithRole(dashboard.app, 'analyst', 'ana');
     const refused = await fetch(`${base}/api/alerts/stream`, { headers: { cookie: analyst } });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error).toBe('FORBIDDEN_ROLE');
+    expect(((await refused.json()) as { error: string }).error).toBe('FORBIDDEN_ROLE');
     expect((await fetch(`${base}/api/alerts/stream`)).status).toBe(401);
   });
 

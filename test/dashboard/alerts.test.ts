@@ -90,6 +90,21 @@ describe('acknowledging and resolving', () => {
   });
 });
 
+describe('callers who may not act on alerts', () => {
+  it('an analyst, an installer token and a visitor without login are refused and change nothing', async () => {
+    const alert = raiseAlert(dashboard.alerts, clock);
+    const analyst = await userWithRole(dashboard.app, 'analyst');
+    const admin = await userWithRole(dashboard.app, 'admin', 'boss');
+    const installerToken = (await post('/api/tokens', admin, { name: 'fitter', role: 'installer' })).json().token as string;
+
+    expect((await post(`/api/alerts/${alert.id}/ack`, analyst)).statusCode).toBe(403);
+    const byToken = await dashboard.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/resolve`, headers: { authorization: `Bearer ${installerToken}` }, payload: { outcome: 'other' } });
+    expect(byToken.statusCode).toBe(403);
+    expect((await dashboard.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/ack` })).statusCode).toBe(401);
+    expect(dashboard.alerts.get(alert.id)).toMatchObject({ state: 'raised', version: alert.version, acknowledgedBy: null });
+  });
+});
+
 describe('without an alert service', () => {
   it('alert routes answer 503 with a clear message', async () => {
     const bare = await startDashboard({ alerts: undefined });

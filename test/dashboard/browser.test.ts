@@ -79,7 +79,7 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     await page.close();
   });
 
-  it('an admin sees activity charts of a home and the council report with its CSV link', async () => {
+  it('an admin sees activity charts of a home, the council report with its CSV link, and the API docs', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors = watchErrors(page);
     await logIn(page, 'admin', ADMIN_PASSWORD, '/home?home=h1&from=2026-11-01&to=2026-11-14');
@@ -96,6 +96,10 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     // A count of 1 to 7 is published as '*': it shows as '*', never as a bar of some height.
     expect(await page.locator('figure.chart svg text', { hasText: '*' }).count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
+
+    // Swagger UI runs from the hub's own copy of its files (Node 20, no CDN).
+    await page.goto(`${base}/docs`);
+    await page.getByText('Telecare hub API').first().waitFor();
     await page.close();
   });
 });

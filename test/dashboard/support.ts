@@ -94,7 +94,15 @@ export async function startDashboard(overrides: Partial<DashboardDeps> & { clock
     clock,
     ...overrides,
   };
-  const app = await buildApp(deps);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(deps);
+  } catch (err) {
+    await alerts.stop();
+    db.close();
+    if (!overrides.dir) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     app,
     deps,

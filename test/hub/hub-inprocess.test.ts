@@ -135,6 +135,33 @@ describe('hub in-process', () => {
     await responder.endAsync();
   });
 
+  it('drops a client announcing a 1 MB packet before buffering it, and carries on', async () => {
+    const { ports, store } = await start();
+    const greedy = await mqttClient(ports.mqtt!);
+    const closed = new Promise((resolve) => greedy.once('close', resolve));
+    greedy.publish('telecare/h1/devices/p1/events', Buffer.alloc(1024 * 1024, 0x20), { qos: 1 });
+    await closed;
+    greedy.end(true);
+    const polite = await mqttClient(ports.mqtt!);
+    await polite.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
+    expect(store.eventsAfter(0)).toMatchObject([{ type: 'heartbeat' }]);
+    await polite.endAsync();
+  });
+
+  it('POST /api/events stores the event before answering, and a pendant press raises its alert', async () => {
+    const { app, store, alerts } = await start();
+    const login = await app.inject({ method: 'POST', url: '/api/login', payload: { username: 'admin', password: 'admin-password-for-tests' } });
+    const cookie = login.headers['set-cookie'];
+    const cookies = (Array.isArray(cookie) ? cookie : [cookie ?? '']).map((c) => c.split(';')[0]).join('; ');
+    const posted = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: cookies }, payload: { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true } });
+    expect(posted.statusCode).toBe(202);
+    expect(store.eventsAfter(0)).toMatchObject([{ deviceId: 'p1', type: 'pendant', source: 'http' }]);
+    expect(alerts.list({ state: 'open' })).toMatchObject([{ kind: 'pendant', homeId: 'h1' }]);
+    const refused = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: cookies }, payload: { homeId: 'h1', deviceId: 'p1', type: 'teleport', value: 1 } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ error: 'unknown-type' });
+  });
+
   it('snapshots the rules engine with the id of the last event it saw, and restores it on restart', async () => {
     const first = await start();
     const sender = await mqttClient(first.ports.mqtt!);
