@@ -5,6 +5,8 @@ import { connectMqtt } from '../simulate/mqttConnect.js';
 export interface PressRun {
   /** Press → alert times, ms. */
   samplesMs: number[];
+  /** Press → PUBACK times, ms (on the hub: the press is stored before it is acknowledged). */
+  ackMs: number[];
   /** Presses with no alert within the timeout. */
   lost: number;
   /** Mean size of the alert messages received, bytes. */
@@ -38,6 +40,7 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   });
   await client.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
   const samplesMs: number[] = [];
+  const ackMs: number[] = [];
   let lost = 0;
   let bytes = 0;
   try {
@@ -54,7 +57,9 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
       });
       const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
       const startedMs = performance.now();
-      client.publish(`telecare/${homeId}/devices/${plan.pendantId}/events`, payload, { qos: 1 });
+      client.publish(`telecare/${homeId}/devices/${plan.pendantId}/events`, payload, { qos: 1 }, (err) => {
+        if (!err) ackMs.push(performance.now() - startedMs);
+      });
       const n = await received;
       if (n === null) lost += 1;
       else {
@@ -67,5 +72,5 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   } finally {
     await client.endAsync();
   }
-  return { samplesMs, lost, alertBytes: samplesMs.length > 0 ? Math.round(bytes / samplesMs.length) : 0 };
+  return { samplesMs, ackMs, lost, alertBytes: samplesMs.length > 0 ? Math.round(bytes / samplesMs.length) : 0 };
 }

@@ -177,13 +177,14 @@ async function pressPair(ctx: PhaseContext, label: string, mqttUrl: string, home
 
 function latencyFigure(key: string, label: string, run: PressRun, target: boolean): Figure {
   const s = summarise(run.samplesMs);
+  const ack = summarise(run.ackMs);
   return {
     key,
     section: 'latency',
     label,
     value: s.count > 0 ? s.p99 : null,
     unit: 'ms p99',
-    detail: { p50: s.p50, max: s.max, n: s.count, lost: run.lost },
+    detail: { p50: s.p50, max: s.max, n: s.count, lost: run.lost, 'PUBACK p50': ack.p50 },
     ...(target ? { target: { op: '<=' as const, value: 10 } } : {}),
     note: 'no alert received',
   };

@@ -10,7 +10,6 @@ import type { HttpIngestResult } from '../dashboard/deps.js';
 import type { HubConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { AlertService } from './alerts/service.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
-import { ExternalBroker } from './broker-client.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeviceIndex } from './config.js';
 import { Ingest } from './ingest.js';
@@ -93,8 +92,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     return outcome.events.length > 0 ? storeAndRun(outcome.events) : undefined;
   };
 
+  // mqtt.js is loaded only in external broker mode: about 6 MB of resident memory the embedded hub does not need.
   const broker: HubBroker = options.mqttUrl
-    ? new ExternalBroker({
+    ? new (await import('./broker-client.js')).ExternalBroker({
         url: options.mqttUrl,
         clientId: `telecare-hub-${config.hub.name}`,
         zigbeeBaseTopic: config.hub.zigbeeBaseTopic,

@@ -22,6 +22,7 @@ export class RulesRunner {
   private engine: RulesEngine | undefined;
   private timer: TimerHandle | undefined;
   private snapshotTimer: TimerHandle | undefined;
+  private snapshotImmediate: NodeJS.Immediate | undefined;
   private lastEventId = 0;
   private dirty = false;
   private readonly log: Logger;
@@ -81,6 +82,8 @@ export class RulesRunner {
     const { clock } = this.options;
     if (this.timer) clock.clearTimer(this.timer);
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
+    if (this.snapshotImmediate) clearImmediate(this.snapshotImmediate);
+    this.snapshotImmediate = undefined;
     this.timer = undefined;
     this.snapshotTimer = undefined;
     if (this.engine) this.saveSnapshot();
@@ -90,8 +93,13 @@ export class RulesRunner {
   private run(decisions: RuleDecision[]): void {
     if (decisions.length > 0) {
       this.options.decide(decisions);
-      // Snapshot at once after a decision, so a restart does not raise it a second time from re-fed events.
-      this.saveSnapshot();
+      // Snapshot soon after a decision, so a restart does not raise it a second time from re-fed events; on the
+      // next turn of the event loop, so that its fsync never delays the alert's own publication.
+      this.dirty = true;
+      this.snapshotImmediate ??= setImmediate(() => {
+        this.snapshotImmediate = undefined;
+        this.saveSnapshot();
+      });
     }
     this.rearm();
   }

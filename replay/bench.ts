@@ -13,6 +13,8 @@ export interface ReplayBenchResult {
   alerts: number;
   wallMs: number;
   eventsPerSecond: number;
+  /** The first run alone (it also pays for compiling the hot path). */
+  firstRunPerSecond: number;
   /** JSON.parse alone over the same lines, in the same run: the ceiling on this machine at this moment. */
   parseOnlyPerSecond: number;
 }
@@ -27,6 +29,7 @@ export async function measureReplay(homes: number, days: number, runs = 3): Prom
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += 1 << 20) chunks.push(text.slice(i, i + (1 << 20)));
   let wallMs = Infinity;
+  let firstMs = 0;
   let alerts = 0;
   let events = 0;
   for (let run = 0; run < runs; run++) {
@@ -35,7 +38,9 @@ export async function measureReplay(homes: number, days: number, runs = 3): Prom
     const started = performance.now();
     await replayStream(Readable.from(chunks), replayer);
     const stats = replayer.finish();
-    wallMs = Math.min(wallMs, performance.now() - started);
+    const runMs = performance.now() - started;
+    if (run === 0) firstMs = runMs;
+    wallMs = Math.min(wallMs, runMs);
     alerts = runAlerts;
     events = stats.events;
   }
@@ -52,12 +57,13 @@ export async function measureReplay(homes: number, days: number, runs = 3): Prom
     alerts,
     wallMs: Math.round(wallMs),
     eventsPerSecond: Math.round((events / wallMs) * 1000),
+    firstRunPerSecond: Math.round((events / firstMs) * 1000),
     parseOnlyPerSecond: Math.round((parsed / parseMs) * 1000),
   };
 }
 
 export function formatReplayBench(r: ReplayBenchResult): string {
-  return `replay: ${r.homes} home(s) x ${r.days} days = ${r.events.toLocaleString('en-GB')} events, ${r.alerts} alerts, ${(r.wallMs / 1000).toFixed(2)} s, ${r.eventsPerSecond.toLocaleString('en-GB')} events/s (target 300,000; JSON.parse alone on these lines, same run: ${r.parseOnlyPerSecond.toLocaleString('en-GB')}/s)\n`;
+  return `replay: ${r.homes} home(s) x ${r.days} days = ${r.events.toLocaleString('en-GB')} events, ${r.alerts} alerts, ${(r.wallMs / 1000).toFixed(2)} s, ${r.eventsPerSecond.toLocaleString('en-GB')} events/s best of runs, ${r.firstRunPerSecond.toLocaleString('en-GB')} the first (target 300,000; JSON.parse alone on these lines, same run: ${r.parseOnlyPerSecond.toLocaleString('en-GB')}/s)\n`;
 }
 
 async function main(): Promise<void> {

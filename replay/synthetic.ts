@@ -72,7 +72,7 @@ function residentDay(homeId: string, dayStart: number, rnd: () => number): Synth
     motion(minute, 'hall');
     if (room === 'living') {
       ev(minute + 1, 'chair-mat', 'occupancy', true, 'living', 'chair');
-      const stay = 20 + rnd() * 70;
+      const stay = Math.min(20 + rnd() * 70, bed - 10 - minute);
       for (let m = 3; m < stay; m += 8 + rnd() * 10) motion(minute + m, 'living');
       ev(minute + stay, 'chair-mat', 'occupancy', false, 'living', 'chair');
       minute += stay + 1;

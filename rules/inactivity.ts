@@ -12,7 +12,11 @@ export function inactivityDeadline(h: HomeState, start: number): number {
     // is not the bedroom door at bedtime): the room's own history at that hour, else the whole home's.
     const how = h.zone.hourOfWeek(start);
     const day = h.zone.dayNumber(start);
-    const byRoom = h.lastActivityContext === undefined ? NaN : h.learned.threshold(h.lastActivityContext, how, day, h.params.learned);
+    // In bed, the room of the last movement says little: the whole home's night is the measure.
+    const byRoom =
+      h.lastActivityContext === undefined || h.bedOccupied
+        ? NaN
+        : h.learned.threshold(h.lastActivityContext, how, day, h.params.learned);
     const learned = Number.isNaN(byRoom) ? h.learned.threshold('home', how, day, h.params.learned) : byRoom;
     if (!Number.isNaN(learned)) {
       return start + Math.min(p.capMinutes * MINUTE_MS, Math.max(p.floorMinutes * MINUTE_MS, learned));
