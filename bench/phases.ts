@@ -164,12 +164,12 @@ interface LatencyPair {
 async function pressPair(ctx: PhaseContext, label: string, mqttUrl: string, homes: string[], presses: number): Promise<LatencyPair> {
   const gapMs: [number, number] = [1, 5];
   ctx.note(`${label}: ${presses} presses, quiet`);
-  const quiet = await measurePresses({ mqttUrl, homeIds: homes.slice(0, presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 2000 });
+  const quiet = await measurePresses({ mqttUrl, homeIds: homes.slice(0, presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 5000 });
   ctx.note(`${label}: ${presses} presses, 1,000 events/s flowing`);
   const load = startLoad({ mqttUrl, homes: 200, days: 3, rate: 1000, durationS: 600, seed: 21 });
   await sleep(1000);
   const before = { t: performance.now(), n: load.counts().published };
-  const loaded = await measurePresses({ mqttUrl, homeIds: homes.slice(presses, 2 * presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 2000 });
+  const loaded = await measurePresses({ mqttUrl, homeIds: homes.slice(presses, 2 * presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 5000 });
   const after = { t: performance.now(), n: load.counts().published };
   await load.stop();
   return { quiet, loaded, backgroundRate: ((after.n - before.n) / (after.t - before.t)) * 1000 };

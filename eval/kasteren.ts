@@ -17,6 +17,8 @@ const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 const STOPWATCH_MS = 12 * HOUR_MS;
 /** A collapse is followed by this much silence (every later event dropped). */
 const CUT_SILENCE_MS = 24 * HOUR_MS;
+/** Learned days before this (days 15–20) tune hyper-parameters; from it (day 21 on) they are held out. */
+const HELD_OUT_FROM_DAY = 20;
 
 export interface DelayFigures {
   cuts: number;
@@ -36,7 +38,17 @@ export interface KasterenFigures {
   /** False alarms in the first `learningDays` (cold start) and after. */
   falseAlarmsColdStart: number;
   falseAlarmsLearned: { count: number; per30Days: number; days: number };
-  delay: { learned: DelayFigures; coldStart: DelayFigures };
+  delay: {
+    learned: DelayFigures;
+    coldStart: DelayFigures;
+    /** The learned cuts split: days 15–20 (tuning) and day 21 on (held out). */
+    tuning: DelayFigures;
+    heldOut: DelayFigures;
+    /** Learned cuts just after a contact closed or an appliance went on (not after an opening). */
+    learnedNotAfterOpening: DelayFigures;
+  };
+  /** False alarms in the tuning days and in the held-out days. */
+  falseAlarmsSplit: { tuning: number; tuningDays: number; heldOut: number; heldOutDays: number };
   stopwatch: { falseAlarms: number; per30Days: number; medianDelayMinutes: number; missed: number };
 }
 
@@ -92,11 +104,14 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
   const byKind: Record<string, number> = {};
   for (const a of fa) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const faLearned = fa.filter((a) => Date.parse(a.raisedAt) >= learnedFrom).length;
+  const heldOutFrom = rec.firstAt + HELD_OUT_FROM_DAY * DAY_MS;
+  const faHeldOut = fa.filter((a) => Date.parse(a.raisedAt) >= heldOutFrom).length;
   const learnedDays = (rec.lastAt - learnedFrom) / DAY_MS;
 
   const insideIds = new Set(Object.values(KASTEREN_DEVICES).filter((d) => d.kind !== 'exit-door').map((d) => d.id));
   const isOut = (t: number): boolean => rec.leaveHouse.some(([from, to]) => t >= from && t <= to);
   const cuts: number[] = [];
+  const afterOpening = new Set<number>();
   let candidate = 0;
   for (let i = 0; i < rec.events.length; i++) {
     const e = rec.events[i]!;
@@ -104,14 +119,19 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
     const next = rec.events[i + 1];
     // A cut after the last event at one instant, and only where 24 h of recording would follow.
     if (!insideIds.has(e.deviceId) || isOut(t) || (next && next.ts === t) || t + CUT_SILENCE_MS > rec.lastAt) continue;
-    if (candidate++ % stride === 0) cuts.push(t);
+    if (candidate++ % stride === 0) {
+      cuts.push(t);
+      if (e.type === 'contact' && e.value === false) afterOpening.add(t);
+    }
   }
 
   // One pass over the recording; at each cut the engine is copied through exportState/fromState (as
   // after a restart) and the copy's clock runs on 24 h with no events.
-  const delays = { learned: [] as number[], coldStart: [] as number[] };
-  const missed = { learned: 0, coldStart: 0 };
-  const firstKind = { learned: {} as Record<string, number>, coldStart: {} as Record<string, number> };
+  type Group = 'learned' | 'coldStart' | 'tuning' | 'heldOut' | 'learnedNotAfterOpening';
+  const groups: Group[] = ['learned', 'coldStart', 'tuning', 'heldOut', 'learnedNotAfterOpening'];
+  const delays = Object.fromEntries(groups.map((g) => [g, [] as number[]])) as Record<Group, number[]>;
+  const missed = Object.fromEntries(groups.map((g) => [g, 0])) as Record<Group, number>;
+  const firstKind = Object.fromEntries(groups.map((g) => [g, {}])) as Record<Group, Record<string, number>>;
   const replayer = new Replayer({ homes: [home], drainHours: 0 });
   let next = 0;
   for (const e of copyEvents(rec, Infinity) as ReplayLine[]) {
@@ -119,17 +139,21 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
     while (next < cuts.length && cuts[next]! <= (e.ts as number)) {
       const cut = cuts[next++]!;
       if (cut !== e.ts) continue;
-      const which = cut >= learnedFrom ? 'learned' : 'coldStart';
+      const which: Group[] =
+        cut < learnedFrom ? ['coldStart'] : ['learned', cut < heldOutFrom ? 'tuning' : 'heldOut'];
+      if (cut >= learnedFrom && !afterOpening.has(cut)) which.push('learnedNotAfterOpening');
       const copy = RulesEngine.fromState([home], replayer.engine.exportState());
       const first = copy
         .advanceTo(cut + CUT_SILENCE_MS)
         .find((d) => d.type === 'raise' && FAMILY.has(d.kind) && d.at > cut);
-      if (!first || first.type !== 'raise') {
-        missed[which]++;
-        continue;
+      for (const g of which) {
+        if (!first || first.type !== 'raise') {
+          missed[g]++;
+          continue;
+        }
+        delays[g].push(first.at - cut);
+        firstKind[g][first.kind] = (firstKind[g][first.kind] ?? 0) + 1;
       }
-      delays[which].push(first.at - cut);
-      firstKind[which][first.kind] = (firstKind[which][first.kind] ?? 0) + 1;
     }
   }
 
@@ -148,9 +172,12 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
     },
     falseAlarmsColdStart: fa.length - faLearned,
     falseAlarmsLearned: { count: faLearned, per30Days: learnedDays > 0 ? (faLearned / learnedDays) * 30 : 0, days: learnedDays },
-    delay: {
-      learned: delayFigures(delays.learned, missed.learned, firstKind.learned),
-      coldStart: delayFigures(delays.coldStart, missed.coldStart, firstKind.coldStart),
+    delay: Object.fromEntries(groups.map((g) => [g, delayFigures(delays[g], missed[g], firstKind[g])])) as Record<Group, DelayFigures>,
+    falseAlarmsSplit: {
+      tuning: faLearned - faHeldOut,
+      tuningDays: HELD_OUT_FROM_DAY - learningDays,
+      heldOut: faHeldOut,
+      heldOutDays: (rec.lastAt - heldOutFrom) / DAY_MS,
     },
     stopwatch: {
       falseAlarms: stopwatchAlarms,
@@ -178,7 +205,12 @@ export function formatKasterenReport(f: KasterenFigures): string {
     (fa.list.length ? `    ${fa.list.map((a) => `${a.kind} ${a.at}`).join('\n    ')}\n` : '') +
     `(b) delay from a simulated collapse to the first inactivity-family alert:\n` +
     formatDelay('after 14 days of learning', f.delay.learned) +
+    formatDelay('  of which days 15-20 (tuning)', f.delay.tuning) +
+    formatDelay('  of which day 21 on (held out)', f.delay.heldOut) +
+    formatDelay('  of which not just after an opening', f.delay.learnedNotAfterOpening) +
     formatDelay('cold start (first 14 days)', f.delay.coldStart) +
+    `False alarms in the learned days: ${f.falseAlarmsSplit.tuning} in days 15-20 (${f.falseAlarmsSplit.tuningDays.toFixed(1)} days), ` +
+    `${f.falseAlarmsSplit.heldOut} from day 21 (${f.falseAlarmsSplit.heldOutDays.toFixed(1)} days, held out)\n` +
     `Reference, fixed 12-hour stopwatch: ${f.stopwatch.falseAlarms} false alarms = ${f.stopwatch.per30Days.toFixed(2)} per 30 days; ` +
     `delay ${f.stopwatch.medianDelayMinutes} min for every cut, none missed\n` +
     `Goals: <= 1 false alarm per 30 days, median delay <= 60 min, no collapse missed.\n`

@@ -72,15 +72,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let rules: RulesRunner | undefined;
 
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
-    const done = store.append(events).then((lastId) => {
-      // A rules fault must not fail the intake: the events are stored, and failing here would withhold the PUBACK
-      // and make the sender send them again, forever.
-      try {
-        rules?.feed(events, lastId);
-      } catch (err) {
-        log.error({ err }, 'rules engine failed on stored events');
-      }
-    });
+    const done = store.append(events).then(() => undefined);
+    // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
+    // published) without waiting for the disk; the sender's acknowledgement still waits for `done`.
+    // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
+    // events again, forever.
+    try {
+      rules?.feed(events, store.lastReservedId);
+    } catch (err) {
+      log.error({ err }, 'rules engine failed on new events');
+    }
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done)).catch(() => undefined);
     return done;
@@ -113,6 +114,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       }
     }
   };
+
+  // Alert changes commit without waiting for the disk (see openHubDatabase); carry them to it on the next turn,
+  // after their publication, even in a quiet home where no event batch would do it.
+  let syncScheduled = false;
+  alertService.subscribe(() => {
+    if (syncScheduled) return;
+    syncScheduled = true;
+    setImmediate(() => {
+      syncScheduled = false;
+      if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
+    });
+  });
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);

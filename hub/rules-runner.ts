@@ -1,4 +1,4 @@
-// Runs the pure rules engine live: feeds stored events in order, owns its one timer, snapshots its state to the store.
+// Runs the pure rules engine live: feeds events in storage order, owns its one timer, snapshots its state to the store.
 import { RulesEngine } from '../rules/engine.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -59,7 +59,7 @@ export class RulesRunner {
     this.log.info({ restored: saved !== undefined, refedEvents: refed }, 'rules engine started');
   }
 
-  /** Feed events just stored, in storage order; `lastId` is the row id of the last of them. */
+  /** Feed events just handed to the store (their ids reserved), in storage order; `lastId` is the id of the last. */
   feed(events: readonly SensorEvent[], lastId: number): void {
     const engine = this.engine;
     if (!engine) return;

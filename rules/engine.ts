@@ -4,13 +4,13 @@ import { climateRule } from './climate.js';
 import { RuleContext } from './context.js';
 import { emergencyRule } from './emergency.js';
 import { HomeState, type DeviceState, type HomeSnapshot } from './home-state.js';
-import { inactivityRule } from './inactivity.js';
+import { IN_BED, inactivityRule } from './inactivity.js';
 import { lowBatteryRule } from './low-battery.js';
 import { nightExitRule } from './night-exit.js';
 import { noMorningActivityRule } from './no-morning-activity.js';
 import { outOfBedRule } from './out-of-bed-too-long.js';
 import { possibleFallRule } from './possible-fall.js';
-import { isActivity, isLocated } from './presence.js';
+import { activityKey, isActivity, isLocated } from './presence.js';
 import { sensorOfflineRule } from './sensor-offline.js';
 import { tamperRule } from './tamper.js';
 import { TimerQueue } from './timer-queue.js';
@@ -87,6 +87,7 @@ export class RulesEngine {
         h.lastActivityAt = at;
         h.lastActivityRoom = undefined;
         h.lastActivityContext = undefined;
+        h.lastActivityKey = undefined;
         h.lastActivityLocated = false;
         for (const rule of SILENCE_RULES) rule.onActivity(h, at, this.ctx);
       }
@@ -234,6 +235,8 @@ export class RulesEngine {
       const day = h.zone.dayNumber(at);
       h.learned.record('home', how, gap, day);
       if (h.lastActivityContext !== undefined) h.learned.record(h.lastActivityContext, how, gap, day);
+      if (h.bedOccupied) h.learned.record(IN_BED, how, gap, day);
+      if (h.lastActivityKey !== undefined) h.silences.record(h.lastActivityKey, gap, day);
     }
     if (inside) {
       c.disarm(h.timers['out-check']);
@@ -257,6 +260,7 @@ export class RulesEngine {
     h.lastActivityAt = at;
     h.lastActivityRoom = device.room;
     h.lastActivityContext = device.roomContext;
+    h.lastActivityKey = activityKey(device, event);
     h.lastActivityLocated = isLocated(h, device, event);
     if (h.suspended()) return;
     for (const rule of SILENCE_RULES) rule.onActivity(h, at, c);

@@ -1,4 +1,5 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers.
+import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import type { FallDetector } from './fall/detector.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock, DAY_MS } from './local-time.js';
@@ -37,6 +38,8 @@ export interface DeviceState {
   climateKind: 'cold' | 'heat' | undefined;
   /** Learned-normal context of its room ("room:<name>"), made once. */
   roomContext: string | undefined;
+  /** Device-silence keys of its activity (made once): the device alone, or a contact that opened or closed. */
+  activityKeys: { any: string; open: string; closed: string };
   offlineSlot: TimerSlot;
   climateSlot: TimerSlot;
   fallDetector: FallDetector | undefined;
@@ -64,6 +67,9 @@ export interface HomeSnapshot {
   timers: Record<string, number>;
   devices: Record<string, Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'>>;
   learned: LearnedNormalState;
+  /** Absent in snapshots from before it existed. */
+  lastActivityKey?: string | null;
+  silences?: DeviceSilenceState;
 }
 
 export class HomeState {
@@ -75,6 +81,8 @@ export class HomeState {
   readonly devices = new Map<string, DeviceState>();
   readonly timers: Record<HomeTimer, TimerSlot>;
   learned = new LearnedNormal();
+  /** What normally follows each activity (device and way), for possible-fall without a PIR. */
+  silences = new DeviceSilence();
 
   firstSeenAt = NaN;
   /** The last activity of the resident (any room), and where. */
@@ -100,6 +108,8 @@ export class HomeState {
   prealertOpen = false;
   /** Learned-normal context of the room of the last activity ("room:<name>"). */
   lastActivityContext: string | undefined = undefined;
+  /** Activity key of the last activity: the device, and for a contact which way it moved. */
+  lastActivityKey: string | undefined = undefined;
   /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
   readonly open = new Set<AlertKind>();
 
@@ -134,6 +144,7 @@ export class HomeState {
       climateSince: NaN,
       climateKind: undefined,
       roomContext: room === undefined ? undefined : `room:${room}`,
+      activityKeys: { any: id, open: `${id}:open`, closed: `${id}:closed` },
       offlineSlot: { homeIndex: this.index, name: 'offline', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
       climateSlot: { homeIndex: this.index, name: 'climate', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
       fallDetector: undefined,
@@ -206,6 +217,8 @@ export class HomeState {
       timers,
       devices,
       learned: this.learned.exportState(),
+      lastActivityKey: this.lastActivityKey ?? null,
+      silences: this.silences.exportState(),
     };
   }
 
@@ -232,6 +245,8 @@ export class HomeState {
     this.risingLearnedDay = typeof s.risingLearnedDay === 'number' ? s.risingLearnedDay : -1;
     for (const k of s.open ?? []) this.open.add(k);
     this.learned = LearnedNormal.fromState(s.learned);
+    this.lastActivityKey = typeof s.lastActivityKey === 'string' ? s.lastActivityKey : undefined;
+    this.silences = DeviceSilence.fromState(s.silences);
     for (const [id, d] of Object.entries(s.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
       device.lastSeenAt = num(d.lastSeenAt);

@@ -3,6 +3,8 @@ import type { RuleContext } from './context.js';
 import type { HomeState } from './home-state.js';
 
 const MINUTE_MS = 60_000;
+/** Learned-normal context of the quiet periods that began with the resident in bed (a bed mat). */
+export const IN_BED = 'in-bed';
 
 /** When a silence that started at `start` becomes an inactivity alert. */
 export function inactivityDeadline(h: HomeState, start: number): number {
@@ -12,12 +14,11 @@ export function inactivityDeadline(h: HomeState, start: number): number {
     // is not the bedroom door at bedtime): the room's own history at that hour, else the whole home's.
     const how = h.zone.hourOfWeek(start);
     const day = h.zone.dayNumber(start);
-    // In bed, the room of the last movement says little: the whole home's night is the measure.
-    const byRoom =
-      h.lastActivityContext === undefined || h.bedOccupied
-        ? NaN
-        : h.learned.threshold(h.lastActivityContext, how, day, h.params.learned);
-    const learned = Number.isNaN(byRoom) ? h.learned.threshold('home', how, day, h.params.learned) : byRoom;
+    // In bed, the room of the last movement says little: the silences that began in bed are the
+    // measure (going to bed at 21:00 is not judged by the evenings spent up at 21:00).
+    const context = h.bedOccupied ? IN_BED : h.lastActivityContext;
+    const byContext = context === undefined ? NaN : h.learned.threshold(context, how, day, h.params.learned);
+    const learned = Number.isNaN(byContext) ? h.learned.threshold('home', how, day, h.params.learned) : byContext;
     if (!Number.isNaN(learned)) {
       return start + Math.min(p.capMinutes * MINUTE_MS, Math.max(p.floorMinutes * MINUTE_MS, learned));
     }

@@ -4,7 +4,7 @@ import type { RuleParams } from './params.js';
 const MINUTE_MS = 60_000;
 const HOURS_PER_WEEK = 168;
 /** Log-spaced bins: bin 0 is under a minute, bin i covers [R^(i-1), R^i) minutes, the last is a day or more. */
-const BINS = 40;
+export const BINS = 40;
 const R = Math.pow(1440, 1 / (BINS - 2));
 const LOG_R = Math.log(R);
 const MAX_COUNT = 65_535;
@@ -14,13 +14,13 @@ const POOLED = new Float64Array(BINS);
 /** The same weekday alone is trusted once it holds this many times `minSamples` (months of history). */
 const WEEKDAY_POOL_FACTOR = 4;
 
-function binOf(gapMs: number): number {
+export function binOf(gapMs: number): number {
   const minutes = gapMs / MINUTE_MS;
   if (minutes < 1) return 0;
   return Math.min(BINS - 1, 1 + Math.floor(Math.log(minutes) / LOG_R));
 }
 
-function upperEdgeMinutes(bin: number): number {
+export function upperEdgeMinutes(bin: number): number {
   return Math.pow(R, bin);
 }
 
@@ -129,7 +129,8 @@ export interface LearnedNormalState {
 
 /**
  * Contexts: "home" (any quiet period), "room:<name>" (quiet periods that began with activity in that
- * room), "bathroom-stay" (visits to the bathroom), "out-of-bed" (night absences from bed, hour 0).
+ * room), "in-bed" (quiet periods that began with the bed mat occupied), "bathroom-stay" (visits to
+ * the bathroom), "out-of-bed" (night absences from bed, hour 0).
  */
 export class LearnedNormal {
   private readonly contexts = new Map<string, QuietHistogram>();

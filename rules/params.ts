@@ -30,6 +30,12 @@ export interface RuleParams {
     floorMinutes: number;
     coldStartDayMinutes: number;
     coldStartNightMinutes: number;
+    /**
+     * Once learned, a silence after any activity (a cupboard, a door, an appliance) is a possible fall
+     * when a silence that long after that activity has at most this probability (percent) in the
+     * home's own history (0: only after a PIR or the bathroom, as before learning).
+     */
+    afterActivityPercent: number;
   };
   noMorningActivity: {
     /** Minutes after the learned usual rising time. */
@@ -70,7 +76,8 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     coldStartNightMinutes: 600,
     preAlertMinutes: 10,
   },
-  possibleFall: { floorMinutes: 30, coldStartDayMinutes: 45, coldStartNightMinutes: 20 },
+  // afterActivityPercent: tuned on the first learned week of Kasteren house A only (eval/README.md).
+  possibleFall: { floorMinutes: 30, coldStartDayMinutes: 45, coldStartNightMinutes: 20, afterActivityPercent: 0.1 },
   noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00' },
   nightExit: { noMotionMinutes: 10 },
   outOfBed: { coldStartMinutes: 45 },

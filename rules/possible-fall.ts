@@ -1,13 +1,14 @@
-// possible-fall: the resident was placed in one room (a PIR, or the bathroom), then silence everywhere.
+// possible-fall: the resident was placed in one room (a PIR, the bathroom) or, once learned, seen at any device, then silence everywhere.
 import type { RuleContext } from './context.js';
 import type { HomeState } from './home-state.js';
 
 const MINUTE_MS = 60_000;
 
-/** When the silence after the last activity in one room becomes a possible fall; NaN when not applicable. */
+/** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
 export function possibleFallDeadline(h: HomeState, start: number): number {
   // On a bed or chair mat the resident is resting, not lying on the floor.
-  if (!h.lastActivityLocated || h.bedOccupied || h.chairOccupied || h.lastActivityContext === undefined) return NaN;
+  if (h.bedOccupied || h.chairOccupied) return NaN;
+  if (!h.lastActivityLocated || h.lastActivityContext === undefined) return afterActivityDeadline(h, start);
   const p = h.params.possibleFall;
   if (h.isLearned(start)) {
     const learned = h.learned.threshold(
@@ -22,6 +23,20 @@ export function possibleFallDeadline(h: HomeState, start: number): number {
     }
   }
   return start + (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+}
+
+/**
+ * Without a PIR or the bathroom, a door or appliance does not place the resident, but once learned
+ * the home's history says how long the silence after that very activity lasts when all is well (a
+ * cupboard closed at noon is soon followed by more). Only worth it when earlier than inactivity.
+ */
+function afterActivityDeadline(h: HomeState, start: number): number {
+  const p = h.params.possibleFall;
+  if (p.afterActivityPercent <= 0 || h.lastActivityKey === undefined || !h.isLearned(start)) return NaN;
+  const learned = h.silences.threshold(h.lastActivityKey, h.zone.dayNumber(start), p.afterActivityPercent);
+  if (Number.isNaN(learned)) return NaN;
+  const deadline = start + Math.max(p.floorMinutes * MINUTE_MS, learned);
+  return deadline < h.timers.inactivity.dueAt ? deadline : NaN;
 }
 
 export const possibleFallRule = {

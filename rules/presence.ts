@@ -47,3 +47,10 @@ export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent)
   if (!pir) return false;
   return device.room !== 'bedroom' || h.hasBedMat;
 }
+
+/** What a silence after this activity is learned under: the device, and for a contact which way it moved. */
+export function activityKey(device: DeviceState, event: SensorEvent): string {
+  const keys = device.activityKeys;
+  if (event.type === 'contact') return event.value === true ? keys.closed : keys.open;
+  return keys.any;
+}

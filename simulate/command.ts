@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { simulate, toReplayLine, validateSimulation, type SimulationOptions } from './generator.js';
 import { INCIDENT_KINDS, INCIDENT_SYNTAX, parseIncident, type Incident } from './incidents.js';
 import { schemeConfig } from './layout.js';
-import { addDays, localDate, localMidnight } from './localTime.js';
+import { addDays, assertTimeZone, localDate, localMidnight } from './localTime.js';
 import { connectMqtt } from './mqttConnect.js';
 import { publishEvents } from './publish.js';
 import { createProgress } from './progress.js';
@@ -119,6 +119,7 @@ Incidents (times are local to the homes; without a date, the first simulated day
 
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   const publishing = flags.out === undefined && (flags.mqtt !== undefined || flags.writeConfig === undefined);
+  assertTimeZone(flags.tz);
   const start = flags.start ?? localDate(Date.now(), flags.tz);
   const options: SimulationOptions = {
     homes: flags.homes,

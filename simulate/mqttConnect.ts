@@ -42,6 +42,9 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
     client.once('connect', () => {
       client.off('error', onError);
       client.off('close', onClose);
+      // Later errors (a write racing a close, a broker going away) show as failed publishes and
+      // reconnects; unhandled, an 'error' event would end the whole process.
+      client.on('error', () => undefined);
       resolve(client);
     });
   });

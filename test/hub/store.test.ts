@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
+import { EventStore, fullSync, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { tempDir } from './helpers.js';
 
@@ -22,10 +22,26 @@ function open(clock = new FakeClock()): EventStore {
 }
 
 describe('event store', () => {
-  it('uses WAL with a full fsync on every commit', () => {
+  it('uses WAL; event batches commit with a full fsync, other writes without waiting for one', () => {
     const store = open();
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+    const during = fullSync(store.db, () => store.db.pragma('synchronous', { simple: true }));
+    expect(during).toBe(2);
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+    store.db.close();
+  });
+
+  it('reserves ids at append time, in order, before the batch is written', async () => {
+    const store = open();
+    const first = store.append([motion('h1', 1), motion('h1', 2)]);
+    expect(store.lastReservedId).toBe(2);
+    const second = store.append([motion('h1', 3)]);
+    expect(store.lastReservedId).toBe(3);
+    expect(store.eventsAfter(0)).toHaveLength(0);
+    expect(await first).toBe(2);
+    expect(await second).toBe(3);
+    expect(store.eventsAfter(0).map((e) => [e.id, e.ts])).toEqual([[1, 1], [2, 2], [3, 3]]);
     store.db.close();
   });
 
