@@ -16,6 +16,7 @@ import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
 import { MqttCredentials } from './mqtt-auth.js';
+import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
@@ -70,6 +71,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
   let rules: RulesRunner | undefined;
+  let routineReview: RoutineReview | undefined;
 
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
     const done = store.append(events).then(() => undefined);
@@ -171,9 +173,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await alertService.start();
     rules = new RulesRunner({ homes: config.homes, store, clock, logger, decide });
     rules.start();
+    routineReview = new RoutineReview({ db, config, clock, logger, decide });
+    routineReview.start();
     await broker.start();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
   } catch (err) {
+    routineReview?.stop();
     rules?.stop();
     await broker.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -194,6 +199,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await app.close();
       await broker.stop();
       await Promise.allSettled([...inFlight]);
+      routineReview?.stop();
       rules?.stop();
       await alertService.stop();
       store.close();

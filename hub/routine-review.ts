@@ -1,0 +1,61 @@
+// Once an hour, each home's last completed day is compared with its baseline; routine changes become alerts.
+import type { Database } from 'better-sqlite3';
+import { dailyReview } from '../analytics/review.js';
+import type { HubConfig, RuleDecision } from '../rules/types.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { Logger } from './logger.js';
+
+export interface RoutineReviewOptions {
+  db: Database;
+  config: HubConfig;
+  clock: Clock;
+  logger: Logger;
+  decide: (decisions: RuleDecision[]) => void;
+  /** Delay of the first round after start (the hub has other work first). */
+  firstAfterMs?: number;
+  everyMs?: number;
+  /** Pause between two homes, so a scheme's first review (features of weeks of events) never holds up alerts. */
+  perHomePauseMs?: number;
+}
+
+export class RoutineReview {
+  private timer: TimerHandle | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: RoutineReviewOptions) {
+    this.log = options.logger.child({ ns: 'routine-review' });
+  }
+
+  start(): void {
+    const { clock } = this.options;
+    this.schedule(clock.now() + (this.options.firstAfterMs ?? 60_000), () => this.reviewHome(0));
+  }
+
+  stop(): void {
+    if (this.timer) this.options.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private reviewHome(index: number): void {
+    const { config, clock, db, decide } = this.options;
+    const home = config.homes[index];
+    if (!home) {
+      this.schedule(clock.now() + (this.options.everyMs ?? 3_600_000), () => this.reviewHome(0));
+      return;
+    }
+    try {
+      // dailyReview remembers which days it has reviewed: calling it every hour raises a change once.
+      decide(dailyReview(db, config, clock.now(), [home.id]));
+    } catch (err) {
+      this.log.error({ err, homeId: home.id }, 'routine review failed for a home');
+    }
+    this.schedule(clock.now() + (this.options.perHomePauseMs ?? 50), () => this.reviewHome(index + 1));
+  }
+
+  private schedule(at: number, fn: () => void): void {
+    this.timer = this.options.clock.setTimer(at, () => {
+      this.timer = undefined;
+      fn();
+    });
+  }
+}
