@@ -8,16 +8,36 @@ const QUARTER_MS = 15 * MINUTE_MS;
 // the same offset is taken as one offset throughout (no zone changes twice within 6 h).
 const SPAN_MS = 6 * HOUR_MS;
 
-/** Parse "HH:MM" into minutes after midnight. */
+/** Minutes since midnight of "HH:MM" (00:00..23:59); undefined when malformed. */
+export function hhmmToMinutes(hhmm: string): number | undefined {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  if (!match) return undefined;
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** Parse "HH:MM" into minutes after midnight; throws when malformed. */
 export function parseHhMm(text: string): number {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(text);
-  if (!m) throw new Error(`time "${text}" is not HH:MM`);
-  return Number(m[1]) * 60 + Number(m[2]);
+  const minutes = hhmmToMinutes(text);
+  if (minutes === undefined) throw new Error(`time "${text}" is not HH:MM`);
+  return minutes;
 }
 
 export function formatHhMm(minuteOfDay: number): string {
   const m = Math.round(minuteOfDay) % 1440;
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/** "YYYY-MM-DD" of a local epoch day. */
+export function dayToIsoDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Local epoch day of "YYYY-MM-DD"; undefined when not a real calendar date. */
+export function isoDateToDay(date: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(ms) || dayToIsoDate(ms / DAY_MS) !== date) return undefined;
+  return ms / DAY_MS;
 }
 
 /** Offsets of one zone, shared by every home in it: by 6-hour span, or by quarter hour around a change. */
@@ -33,13 +53,13 @@ function zoneOffsets(timezone: string): ZoneOffsets {
   if (!z) {
     z = {
       format: new Intl.DateTimeFormat('en-GB', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
+        timeZone: timezone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
         second: 'numeric',
       }),
       bySpan: new Map(),
@@ -57,12 +77,12 @@ export class ZoneClock {
   private validTo = 0;
   private offsetMs = 0;
 
-  /** Throws a RangeError for an unknown IANA zone. */
+  /** Throws a RangeError naming the zone when `timezone` is not a known IANA zone. */
   constructor(readonly timezone: string) {
     this.zone = zoneOffsets(timezone);
   }
 
-  /** Local time minus UTC at `ts`, in ms. */
+  /** Local time minus UTC at `ts`, in ms (e.g. 3,600,000 for BST). */
   offsetAt(ts: number): number {
     if (ts >= this.validFrom && ts < this.validTo) return this.offsetMs;
     const span = Math.floor(ts / SPAN_MS);
@@ -102,9 +122,15 @@ export class ZoneClock {
     return Math.floor(this.local(ts) / DAY_MS);
   }
 
+  /** Minutes since local midnight (0..1439). */
   minuteOfDay(ts: number): number {
     const local = this.local(ts);
     return Math.floor((local - Math.floor(local / DAY_MS) * DAY_MS) / MINUTE_MS);
+  }
+
+  /** "HH:MM" local time of an instant. */
+  hhmm(ts: number): string {
+    return formatHhMm(this.minuteOfDay(ts));
   }
 
   /** Hour of the week, 0 = Monday 00:00–01:00 local. */
@@ -115,11 +141,18 @@ export class ZoneClock {
     return (((day + 3) % 7) + 7) % 7 * 24 + hour; // 1970-01-01 was a Thursday
   }
 
-  /** The UTC instant of local `minuteOfDay` on local day `day`. */
+  /**
+   * The UTC instant of local `minuteOfDay` on local day `day`. A time skipped by a spring-forward change
+   * resolves to the same wall time in the earlier offset (an hour later in effect); a time repeated in
+   * autumn resolves to its first occurrence.
+   */
   instantOf(day: number, minuteOfDay: number): number {
     const wall = day * DAY_MS + minuteOfDay * MINUTE_MS;
-    const guess = wall - this.offsetAt(wall);
-    return wall - this.offsetAt(guess);
+    const first = wall - this.offsetAt(wall - this.offsetAt(wall));
+    const earlier = wall - this.offsetAt(first - 2 * HOUR_MS);
+    // In the repeated autumn hour both offsets fit: take the earlier instant.
+    if (earlier < first && earlier + this.offsetAt(earlier) === wall) return earlier;
+    return first;
   }
 
   private computeOffset(ts: number): number {
