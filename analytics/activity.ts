@@ -5,7 +5,7 @@ import { queryAlerts } from '../hub/alerts/query.js';
 import { FeatureAccumulator, FEATURE_THRESHOLDS } from './features.js';
 import { homeEvents } from './events.js';
 import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
-import { dayToIsoDate, hhmmToMinutes, isoDateToDay, zoneOffsets, type ZoneOffsets } from './timezone.js';
+import { dayToIsoDate, hhmmToMinutes, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { DailyFeatures } from './types.js';
 
 const MINUTE_MS = 60_000;
@@ -21,23 +21,23 @@ export class DateRangeError extends Error {
 
 /** Where a home's feature days begin and end, from its configuration (or the defaults for an unknown home). */
 export interface HomeCalendar {
-  zone: ZoneOffsets;
+  zone: ZoneClock;
   nightEndMin: number;
 }
 
 export function homeCalendar(home: HomeConfig | undefined): HomeCalendar {
   return {
-    zone: zoneOffsets(home?.timezone ?? 'UTC'),
+    zone: new ZoneClock(home?.timezone ?? 'UTC'),
     nightEndMin: hhmmToMinutes(home?.nightWindow.end ?? '06:00') ?? 360,
   };
 }
 
 /** Start of feature day `day` (end of the night window on that date). */
-export const featureDayStart = (cal: HomeCalendar, day: number): number => cal.zone.utcOf(day, cal.nightEndMin);
+export const featureDayStart = (cal: HomeCalendar, day: number): number => cal.zone.instantOf(day, cal.nightEndMin);
 
 /** The latest local date whose feature day is complete at `now`. */
 export function lastCompleteDay(cal: HomeCalendar, now: number): number {
-  let day = cal.zone.localDay(now);
+  let day = cal.zone.dayNumber(now);
   while (featureDayStart(cal, day + 1) + DAY_SETTLE_MS > now) day--;
   return day;
 }
@@ -69,7 +69,7 @@ export function homeActivity(
   const cal = homeCalendar(home);
   const byDate = new Map(cachedDays(db, homeId, fromDate, toDate).map((d) => [d.date, d]));
   const completeUntil = lastCompleteDay(cal, now);
-  const lastWanted = Math.min(range.to, cal.zone.localDay(now));
+  const lastWanted = Math.min(range.to, cal.zone.dayNumber(now));
   let firstMissing: number | undefined;
   for (let day = range.from; day <= lastWanted; day++) {
     if (!byDate.has(dayToIsoDate(day)) || day > completeUntil) {

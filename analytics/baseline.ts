@@ -1,6 +1,6 @@
 // Per-home rolling baselines (28-day median and MAD) of daily features, and routine-change flags when a feature stays beyond them.
 import type { DailyFeatures } from './types.js';
-import { hhmmToMinutes } from './timezone.js';
+import { hhmmToMinutes } from '../rules/local-time.js';
 
 export type BaselineFeature =
   | 'risingTime'

@@ -7,7 +7,7 @@ import { configPath, loadHubConfig } from '../hub/config.js';
 import { DateRangeError } from './activity.js';
 import { preventionReport, reportTimezone, toCsv } from './report.js';
 import { pseudonymSecret } from './store.js';
-import { dayToIsoDate, isoDateToDay, zoneOffsets } from './timezone.js';
+import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 
 interface ReportOptions {
   dataDir?: string;
@@ -63,7 +63,7 @@ function runReport(options: ReportOptions): void {
     : loadHubConfig(configPath(), { required: Boolean(process.env.HUB_CONFIG) });
 
   const now = Date.now();
-  const yesterday = zoneOffsets(reportTimezone(config)).localDay(now) - 1;
+  const yesterday = new ZoneClock(reportTimezone(config)).dayNumber(now) - 1;
   const toDay = options.to === undefined ? yesterday : isoDateToDay(options.to);
   if (toDay === undefined) throw new DateRangeError(`--to: '${options.to}' is not a date YYYY-MM-DD`);
   if (options.from !== undefined && isoDateToDay(options.from) === undefined) {

@@ -1,20 +1,7 @@
 // Reads a home's stored events (hub/store's `events` table) in time order, page by page, for the analytics.
 import type { Database } from 'better-sqlite3';
-import type { EventValue, SensorEvent } from '../rules/types.js';
-import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
-
-interface EventRow {
-  id: number;
-  home_id: string;
-  device_id: string;
-  type: string;
-  value: string;
-  ts: number;
-  source: string;
-  room: string | null;
-  kind: string | null;
-  assigned: number;
-}
+import type { SensorEvent } from '../rules/types.js';
+import { toStored, type EventRow, type StoredEvent } from '../hub/store.js';
 
 export function hasEventsTable(db: Database): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
@@ -25,7 +12,7 @@ export function* homeEvents(db: Database, homeId: string, fromMs: number, toMs: 
   if (!hasEventsTable(db)) return;
   // Keyset paging on (ts, id): starting at (fromMs, -1) takes every event at fromMs too.
   const page = db.prepare(
-    `SELECT id, home_id, device_id, type, value, ts, source, room, kind, assigned FROM events
+    `SELECT * FROM events
      WHERE home_id = ? AND (ts > ? OR (ts = ? AND id > ?)) AND ts < ? ORDER BY ts, id LIMIT ?`,
   );
   let lastTs = fromMs;
@@ -48,23 +35,11 @@ export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs
   return db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1').get(homeId, fromMs, toMs) !== undefined;
 }
 
-function toEvent(row: EventRow): SensorEvent | undefined {
-  let value: EventValue;
+/** The stored event of a row, or undefined when its value is not JSON (skipped rather than failing a report). */
+function toEvent(row: EventRow): StoredEvent | undefined {
   try {
-    value = JSON.parse(row.value) as EventValue;
+    return toStored(row);
   } catch {
     return undefined;
   }
-  const event: SensorEvent = {
-    homeId: row.home_id,
-    deviceId: row.device_id,
-    type: row.type as EventType,
-    value,
-    ts: row.ts,
-    source: row.source as EventSource,
-    assigned: row.assigned === 1,
-  };
-  if (row.room !== null) event.room = row.room;
-  if (row.kind !== null) event.kind = row.kind as DeviceKind;
-  return event;
 }

@@ -3,7 +3,7 @@ import type { AlertKind } from '../rules/vocabulary.js';
 import { isBathroom } from '../rules/vocabulary.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import type { DailyFeatures } from './types.js';
-import { dayToIsoDate, hhmmToMinutes, zoneOffsets, type ZoneOffsets } from './timezone.js';
+import { dayToIsoDate, hhmmToMinutes, ZoneClock } from '../rules/local-time.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -76,7 +76,7 @@ interface DayRecord {
 
 interface HomeState {
   homeId: string;
-  zone: ZoneOffsets;
+  zone: ZoneClock;
   nightStartMin: number;
   nightEndMin: number;
   /** True when the night window crosses midnight (23:00–06:00), so it starts on the feature day's own date. */
@@ -122,11 +122,11 @@ export class FeatureAccumulator {
   /** Throws a RangeError when a home's timezone (or the default) is not a known IANA zone. */
   constructor(homes: readonly HomeConfig[], options: FeatureAccumulatorOptions = {}) {
     for (const home of homes) {
-      zoneOffsets(home.timezone);
+      new ZoneClock(home.timezone);
       this.configs.set(home.id, home);
     }
     this.defaultTimezone = options.defaultTimezone ?? 'UTC';
-    zoneOffsets(this.defaultTimezone);
+    new ZoneClock(this.defaultTimezone);
   }
 
   /** Take one event. Each home's events must come in time order; an event older than its home's current day is ignored. */
@@ -214,14 +214,14 @@ export class FeatureAccumulator {
 
   private newHome(homeId: string, firstUtc: number): HomeState {
     const config = this.configs.get(homeId);
-    const zone = zoneOffsets(config?.timezone ?? this.defaultTimezone);
+    const zone = new ZoneClock(config?.timezone ?? this.defaultTimezone);
     const window = config?.nightWindow ?? DEFAULT_NIGHT;
     const nightStartMin = hhmmToMinutes(window.start) ?? hhmmToMinutes(DEFAULT_NIGHT.start)!;
     const nightEndMin = hhmmToMinutes(window.end) ?? hhmmToMinutes(DEFAULT_NIGHT.end)!;
     const nightWraps = nightStartMin >= nightEndMin;
     // The feature day holding the first instant: the night's early hours belong to the day before.
-    let day = zone.localDay(firstUtc);
-    if (zone.localMinuteOfDay(firstUtc) < nightEndMin) day--;
+    let day = zone.dayNumber(firstUtc);
+    if (zone.minuteOfDay(firstUtc) < nightEndMin) day--;
     const cur = makeRecord(zone, day, nightStartMin, nightEndMin, nightWraps);
     const risingFromUtc = cur.dayStartUtc - T.risingSearchBeforeNightEndMinutes * MINUTE_MS;
     return {
@@ -282,8 +282,8 @@ export class FeatureAccumulator {
     home.lastRoom = undefined;
     home.next = undefined;
     if (home.risingRecord !== undefined) this.closeRisingSearch(home);
-    let day = home.zone.localDay(ts);
-    if (home.zone.localMinuteOfDay(ts) < home.nightEndMin) day--;
+    let day = home.zone.dayNumber(ts);
+    if (home.zone.minuteOfDay(ts) < home.nightEndMin) day--;
     const rec = makeRecord(home.zone, day, home.nightStartMin, home.nightEndMin, home.nightWraps);
     home.records.push(rec);
     home.cur = rec;
@@ -306,7 +306,7 @@ export class FeatureAccumulator {
     const untilUtc = Math.min(
       target.nightStartUtc,
       target.dayEndUtc - beforeEndMs,
-      home.zone.utcOf(target.day, T.risingSearchEndMinute),
+      home.zone.instantOf(target.day, T.risingSearchEndMinute),
     );
     if (ts >= untilUtc) return;
     home.risingRecord = target;
@@ -504,8 +504,8 @@ export class FeatureAccumulator {
     return {
       homeId: home.homeId,
       date: dayToIsoDate(rec.day),
-      risingTime: rec.risingUtc >= 0 ? home.zone.localHhmm(rec.risingUtc) : null,
-      bedtime: bedtimeUtc >= 0 ? home.zone.localHhmm(bedtimeUtc) : null,
+      risingTime: rec.risingUtc >= 0 ? home.zone.hhmm(rec.risingUtc) : null,
+      bedtime: bedtimeUtc >= 0 ? home.zone.hhmm(bedtimeUtc) : null,
       activeMinutes: rec.activeMinutes,
       roomTransitions: rec.roomTransitions,
       bathroomVisitsDay: rec.bathroomVisitsDay,
@@ -519,15 +519,15 @@ export class FeatureAccumulator {
   }
 }
 
-function makeRecord(zone: ZoneOffsets, day: number, nightStartMin: number, nightEndMin: number, nightWraps: boolean): DayRecord {
-  const dayStartUtc = zone.utcOf(day, nightEndMin);
-  const nightStartUtc = zone.utcOf(nightWraps ? day : day + 1, nightStartMin);
+function makeRecord(zone: ZoneClock, day: number, nightStartMin: number, nightEndMin: number, nightWraps: boolean): DayRecord {
+  const dayStartUtc = zone.instantOf(day, nightEndMin);
+  const nightStartUtc = zone.instantOf(nightWraps ? day : day + 1, nightStartMin);
   return {
     day,
     dayStartUtc,
-    eveningStartUtc: Math.min(zone.utcOf(day, T.eveningStartMinute), nightStartUtc),
+    eveningStartUtc: Math.min(zone.instantOf(day, T.eveningStartMinute), nightStartUtc),
     nightStartUtc,
-    dayEndUtc: zone.utcOf(day + 1, nightEndMin),
+    dayEndUtc: zone.instantOf(day + 1, nightEndMin),
     risingUtc: -1,
     matBedtimeUtc: -1,
     quietBedtimeUtc: -1,

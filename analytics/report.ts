@@ -8,7 +8,7 @@ import { parseDateRange } from './activity.js';
 import { WATCHED_FEATURES } from './baseline.js';
 import { residentPseudonym, suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents } from './events.js';
-import { zoneOffsets } from './timezone.js';
+import { ZoneClock } from '../rules/local-time.js';
 
 const DAY_MS = 86_400_000;
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -74,9 +74,9 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   const { db, config, secret } = input;
   const range = parseDateRange(input.from, input.to);
   const timezone = reportTimezone(config);
-  const zone = zoneOffsets(timezone);
-  const fromMs = zone.utcOf(range.from, 0);
-  const toMs = zone.utcOf(range.to + 1, 0);
+  const zone = new ZoneClock(timezone);
+  const fromMs = zone.instantOf(range.from, 0);
+  const toMs = zone.instantOf(range.to + 1, 0);
 
   const withFollowUp = queryAlerts(db, { from: fromMs, to: toMs + FOLLOW_UP_DAYS * DAY_MS }).reverse();
   const alerts = withFollowUp.filter((a) => Date.parse(a.raisedAt) < toMs);

@@ -4,7 +4,7 @@ import type { HubConfig, RuleDecision } from '../rules/types.js';
 import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
 import { DEFAULT_BASELINE_OPTIONS, routineChanges, type BaselineFeature, type BaselineOptions } from './baseline.js';
 import { markReviewed } from './store.js';
-import { dayToIsoDate } from './timezone.js';
+import { dayToIsoDate } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
   risingTime: 'minutes after midnight',

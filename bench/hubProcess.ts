@@ -22,6 +22,8 @@ export interface HubHandle {
   rssBytes(): number | null;
   /** Used V8 heap from the hub's own /metrics (admin login), or null when not exposed. */
   heapUsedBytes(): Promise<number | null>;
+  /** An API request as the admin (logged in on first use). */
+  api(method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response>;
   /** Rows in the events table, read through a read-only connection. */
   storedEvents(): number | null;
   stop(): Promise<void>;
@@ -77,6 +79,22 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
   let cookie: string | undefined;
   let reader: Database.Database | undefined;
   const pid = child.pid!;
+  const api = async (method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response> => {
+    if (!cookie) {
+      const login = await fetch(`${httpUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: adminPassword }),
+      });
+      cookie = login.headers.get('set-cookie')?.split(';')[0];
+      if (!login.ok || !cookie) throw new Error(`admin login refused (${login.status})`);
+    }
+    return fetch(`${httpUrl}${route}`, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
   return {
     pid,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
@@ -84,18 +102,10 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
     dataDir,
     startupMs,
     rssBytes: () => procStatusBytes(pid, 'VmRSS'),
+    api,
     async heapUsedBytes() {
       try {
-        if (!cookie) {
-          const res = await fetch(`${httpUrl}/api/login`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ username: 'admin', password: adminPassword }),
-          });
-          cookie = res.headers.get('set-cookie')?.split(';')[0];
-          if (!res.ok || !cookie) return null;
-        }
-        const res = await fetch(`${httpUrl}/metrics`, { headers: { cookie } });
+        const res = await api('GET', '/metrics');
         if (!res.ok) return null;
         const m = /^\w*nodejs_heap_size_used_bytes\s+([\d.e+]+)/m.exec(await res.text());
         return m ? Number(m[1]) : null;

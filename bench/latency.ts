@@ -15,8 +15,10 @@ export interface PressRun {
 
 export interface PressPlan {
   mqttUrl: string;
-  /** One press per home: each press must raise a new alert, not join an open one. */
+  /** The home of each press, in order (a home may come again once its alert is closed). */
   homeIds: readonly string[];
+  /** Runs after each alert arrives, outside the timing (the hub: resolve it, so the next press raises a new one). */
+  afterAlert?: (homeId: string, alertId: string) => Promise<void>;
   pendantId: string;
   /** Pause between an alert arriving and the next press (random in this range), ms. */
   gapMs: [number, number];
@@ -29,14 +31,23 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Presses one pendant after another and waits for each alert; the subscriber is on this machine. */
 export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   const client: MqttClient = await connectMqtt(plan.mqttUrl, { clientId: `bench-measure-${process.pid}` });
-  const waiting = new Map<string, (bytes: number) => void>();
+  const waiting = new Map<string, (bytes: number, alertId: string) => void>();
+  const seen = new Set<string>();
   client.on('message', (topic, payload) => {
-    const homeId = topic.split('/')[1] ?? '';
+    const [, homeId = '', , alertId = ''] = topic.split('/');
     const done = waiting.get(homeId);
-    if (done && payload.length > 0) {
-      waiting.delete(homeId);
-      done(payload.length);
+    // Only a newly raised alert answers a press (not its update, nor the empty message clearing it).
+    if (!done || payload.length === 0 || seen.has(alertId)) return;
+    let state: unknown;
+    try {
+      state = (JSON.parse(payload.toString()) as { state?: unknown }).state;
+    } catch {
+      return;
     }
+    if (state !== 'raised') return;
+    seen.add(alertId);
+    waiting.delete(homeId);
+    done(payload.length, alertId);
   });
   await client.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
   const samplesMs: number[] = [];
@@ -45,14 +56,14 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   let bytes = 0;
   try {
     for (const [i, homeId] of plan.homeIds.entries()) {
-      const received = new Promise<number | null>((resolve) => {
+      const received = new Promise<{ bytes: number; alertId: string } | null>((resolve) => {
         const timer = setTimeout(() => {
           waiting.delete(homeId);
           resolve(null);
         }, plan.timeoutMs);
-        waiting.set(homeId, (n) => {
+        waiting.set(homeId, (bytes, alertId) => {
           clearTimeout(timer);
-          resolve(n);
+          resolve({ bytes, alertId });
         });
       });
       const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
@@ -60,14 +71,15 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
       client.publish(`telecare/${homeId}/devices/${plan.pendantId}/events`, payload, { qos: 1 }, (err) => {
         if (!err) ackMs.push(performance.now() - startedMs);
       });
-      const n = await received;
-      if (n === null) {
+      const alert = await received;
+      if (alert === null) {
         // An alert that never came within the timeout still belongs in the tail, at no less than the timeout.
         lost += 1;
         samplesMs.push(plan.timeoutMs);
       } else {
         samplesMs.push(performance.now() - startedMs);
-        bytes += n;
+        bytes += alert.bytes;
+        await plan.afterAlert?.(homeId, alert.alertId);
       }
       if ((i & 31) === 31) plan.onProgress?.(i + 1);
       await sleep(plan.gapMs[0] + Math.random() * (plan.gapMs[1] - plan.gapMs[0]));

@@ -1,7 +1,7 @@
 // The bench's measurements against real processes: memory and startup, sustained ingest, press → alert latency.
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { benchConfig, PRESS_PENDANT_ID, pressHomeIds } from './configs.js';
+import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { spawnTracked, stopChild } from './children.js';
 import type { Figure } from './figures.js';
 import { spawnHub, type HubHandle } from './hubProcess.js';
@@ -15,6 +15,7 @@ export interface PhaseContext {
 }
 
 const MB = 1024 * 1024;
+const SCHEME_FLATS = 200;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Largest RSS seen while `work` runs, sampled every 100 ms. */
@@ -71,7 +72,7 @@ export async function oneHomePhase(ctx: PhaseContext): Promise<Figure[]> {
 
 /** 200 flats: startup, memory idle and at 1,000 events/s, then sustained ingest flat out with the storage lag. */
 export async function schemePhase(ctx: PhaseContext): Promise<Figure[]> {
-  const flats = 200;
+  const flats = SCHEME_FLATS;
   const hub = await spawnHub(benchConfig(flats), 'scheme');
   try {
     const figures: Figure[] = [
@@ -160,19 +161,28 @@ interface LatencyPair {
   backgroundRate: number;
 }
 
-/** Quiet run, then the same number of presses while another process publishes 1,000 events/s. */
-async function pressPair(ctx: PhaseContext, label: string, mqttUrl: string, homes: string[], presses: number): Promise<LatencyPair> {
-  const gapMs: [number, number] = [1, 5];
-  ctx.note(`${label}: ${presses} presses, quiet`);
-  const quiet = await measurePresses({ mqttUrl, homeIds: homes.slice(0, presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 5000 });
-  ctx.note(`${label}: ${presses} presses, 1,000 events/s flowing`);
-  const load = startLoad({ mqttUrl, homes: 200, days: 3, rate: 1000, durationS: 600, seed: 21 });
-  await sleep(1000);
-  const before = { t: performance.now(), n: load.counts().published };
-  const loaded = await measurePresses({ mqttUrl, homeIds: homes.slice(presses, 2 * presses), pendantId: PRESS_PENDANT_ID, gapMs, timeoutMs: 5000 });
-  const after = { t: performance.now(), n: load.counts().published };
-  await load.stop();
-  return { quiet, loaded, backgroundRate: ((after.n - before.n) / (after.t - before.t)) * 1000 };
+/** Quiet run, then the same number of presses while another process publishes 1,000 events/s into the flats. */
+async function pressPair(
+  ctx: PhaseContext,
+  label: string,
+  mqttUrl: string,
+  presses: string[],
+  afterAlert?: (homeId: string, alertId: string) => Promise<void>,
+): Promise<LatencyPair> {
+  const plan = { mqttUrl, homeIds: presses, pendantId: PRESS_PENDANT_ID, gapMs: [1, 5] as [number, number], timeoutMs: 5000, afterAlert };
+  ctx.note(`${label}: ${presses.length} presses, quiet`);
+  const quiet = await measurePresses(plan);
+  ctx.note(`${label}: ${presses.length} presses, 1,000 events/s flowing`);
+  const load = startLoad({ mqttUrl, homes: SCHEME_FLATS, days: 3, rate: 1000, durationS: 600, seed: 21 });
+  try {
+    await sleep(1000);
+    const before = { t: performance.now(), n: load.counts().published };
+    const loaded = await measurePresses(plan);
+    const after = { t: performance.now(), n: load.counts().published };
+    return { quiet, loaded, backgroundRate: ((after.n - before.n) / (after.t - before.t)) * 1000 };
+  } finally {
+    await load.stop();
+  }
 }
 
 function latencyFigure(key: string, label: string, run: PressRun, target: boolean): Figure {
@@ -190,21 +200,28 @@ function latencyFigure(key: string, label: string, run: PressRun, target: boolea
   };
 }
 
-/** Pendant press → alert on the hub, and publish → deliver on a bare aedes broker, in the same run. */
+/**
+ * Pendant press → alert on the hub, and publish → deliver on a bare aedes broker, in the same run.
+ * The presses go round the pendants of the 200 flats; each alert is resolved through the API
+ * (not timed) as soon as it arrives, so the next press in that flat raises a new alert.
+ */
 export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
-  const presses = ctx.quick ? 200 : 2000;
-  const homes = pressHomeIds(2 * presses);
-  const hub = await spawnHub(benchConfig(200, homes), 'latency');
+  const presses = pressSequence(SCHEME_FLATS, ctx.quick ? 200 : 2000);
+  const hub = await spawnHub(benchConfig(SCHEME_FLATS), 'latency');
+  const resolve = async (_homeId: string, alertId: string): Promise<void> => {
+    const res = await hub.api('POST', `/api/alerts/${encodeURIComponent(alertId)}/resolve`, { outcome: 'false-alarm', note: 'bench' });
+    if (!res.ok) throw new Error(`resolving alert ${alertId} failed (${res.status})`);
+  };
   let hubPair: LatencyPair;
   try {
-    hubPair = await pressPair(ctx, 'hub', hub.mqttUrl, homes, presses);
+    hubPair = await pressPair(ctx, 'hub', hub.mqttUrl, presses, resolve);
   } finally {
     await hub.stop();
   }
   const raw = await startRawBroker(hubPair.quiet.alertBytes || 600);
   let rawPair: LatencyPair;
   try {
-    rawPair = await pressPair(ctx, 'raw aedes', raw.mqttUrl, homes, presses);
+    rawPair = await pressPair(ctx, 'raw aedes', raw.mqttUrl, presses);
   } finally {
     await raw.stop();
   }

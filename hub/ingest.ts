@@ -1,6 +1,7 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
-import type { AccelValue, EventValue, HubConfig, SensorEvent } from '../rules/types.js';
+import { valueFits } from '../rules/event-value.js';
+import type { EventValue, HubConfig, SensorEvent } from '../rules/types.js';
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type EventSource, type EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
 import type { DeviceIndex, DeviceRef } from './config.js';
@@ -19,7 +20,6 @@ export const REJECT_REASONS = [
   'bad-value',
   'bad-ts',
   'future-ts',
-  'unknown-home',
   'missing-ids',
   'bad-availability',
 ] as const;
@@ -45,35 +45,6 @@ const NATIVE_TYPES = new Set<string>(NATIVE_EVENT_TYPES);
 const PENDANT_ACTIONS = new Set(['emergency', 'sos', 'single', 'press', 'on', 'single_click', 'click', 'panic']);
 
 type Checked = { ok: true; type: EventType; value: EventValue; ts: number } | ({ ok: false } & Rejection);
-
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-function isAccel(v: unknown): v is AccelValue {
-  if (v === null || typeof v !== 'object') return false;
-  const { rate, samples } = v as { rate?: unknown; samples?: unknown };
-  if (!isFiniteNumber(rate) || rate <= 0 || !Array.isArray(samples) || samples.length === 0) return false;
-  for (const s of samples) {
-    if (!Array.isArray(s) || s.length !== 3 || !isFiniteNumber(s[0]) || !isFiniteNumber(s[1]) || !isFiniteNumber(s[2])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function valueFits(type: EventType, value: unknown): boolean {
-  switch (EVENT_VALUE_KIND[type]) {
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'true':
-      return value === true;
-    case 'number':
-      return isFiniteNumber(value);
-    case 'accel':
-      return isAccel(value);
-  }
-}
 
 function reject(reason: RejectReason, message: string): { ok: false } & Rejection {
   return { ok: false, reason, message };
@@ -151,21 +122,14 @@ export class Ingest {
         this.drop(out, 'http', reject('missing-ids', 'homeId and deviceId must be non-empty strings'));
         continue;
       }
-      const home = this.deps.index.home(homeId);
-      if (!home) {
-        this.drop(out, `${homeId}/${deviceId}`, reject('unknown-home', `no home '${homeId}' in the configuration`));
-        continue;
-      }
       this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);
     }
     return out;
   }
 
   private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
-    if (!this.deps.index.home(homeId)) {
-      this.drop(out, logKey, reject('unknown-home', `no home '${homeId}' in the configuration`));
-      return;
-    }
+    // A home not (yet) in the configuration is kept like an unconfigured device: stored, shown to installers as
+    // unassigned, no resident alerts. An installer's first events before the configuration is written are not lost.
     const parsed = this.parseJson(payload, out, logKey);
     if (parsed === undefined) return;
     const ref = this.deps.index.device(homeId, deviceId);

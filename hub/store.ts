@@ -53,7 +53,8 @@ export interface UnassignedDevice {
   count: number;
 }
 
-interface EventRow {
+/** A row of the `events` table as SQLite returns it. */
+export interface EventRow {
   id: number;
   home_id: string;
   device_id: string;
@@ -75,7 +76,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-function toStored(row: EventRow): StoredEvent {
+/** Decode an `events` row; throws a SyntaxError when its value is not JSON. */
+export function toStored(row: EventRow): StoredEvent {
   const event: StoredEvent = {
     id: row.id,
     homeId: row.home_id,

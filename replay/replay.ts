@@ -4,7 +4,8 @@ import type { DailyFeatures } from '../analytics/types.js';
 import type { Alert } from '../hub/alerts/api.js';
 import { defaultHomeConfig, RulesEngine } from '../rules/engine.js';
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
-import { EVENT_TYPES, EVENT_VALUE_KIND, type DeviceKind, type EventType } from '../rules/vocabulary.js';
+import { valueFits } from '../rules/event-value.js';
+import { EVENT_TYPES, type DeviceKind, type EventType } from '../rules/vocabulary.js';
 
 const HOUR_MS = 3_600_000;
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
@@ -93,21 +94,6 @@ export function parseIsoMs(s: string): number {
     if (Number.isFinite(t)) return t;
   }
   return Date.parse(s);
-}
-
-function valueMatches(type: EventType, value: unknown): boolean {
-  switch (EVENT_VALUE_KIND[type]) {
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'true':
-      return value === true;
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'accel': {
-      const v = value as { rate?: unknown; samples?: unknown } | null;
-      return typeof v === 'object' && v !== null && typeof v.rate === 'number' && Array.isArray(v.samples);
-    }
-  }
 }
 
 /**
@@ -204,7 +190,7 @@ export class Replayer {
     const line = raw as ReplayLine & Partial<SensorEvent>;
     const { homeId, deviceId, type } = line;
     if (typeof homeId !== 'string' || typeof deviceId !== 'string' || typeof type !== 'string') return undefined;
-    if (!EVENT_TYPE_SET.has(type) || !valueMatches(type as EventType, line.value)) return undefined;
+    if (!EVENT_TYPE_SET.has(type) || !valueFits(type as EventType, line.value)) return undefined;
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
     if (!Number.isFinite(ts)) return undefined;
     const event = line as unknown as SensorEvent;

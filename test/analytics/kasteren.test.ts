@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FeatureAccumulator } from '../../analytics/features.js';
-import { hhmmToMinutes, isoDateToDay, zoneOffsets } from '../../analytics/timezone.js';
+import { hhmmToMinutes, isoDateToDay, ZoneClock } from '../../rules/local-time.js';
 import type { DailyFeatures } from '../../analytics/types.js';
 import { kasterenActivities, kasterenEvents, KASTEREN_HOME, KASTEREN_TZ, type Activity } from './kasteren.js';
 import { home } from './factories.js';
@@ -14,7 +14,7 @@ const dataDir = path.join(path.resolve(projectRoot, '../shared/data'), 'kasteren
 const present = fs.existsSync(path.join(dataDir, 'kasterenSenseData.txt'));
 if (!present) console.warn(`skipping the Kasteren evaluation: ${dataDir} is absent`);
 
-const zone = zoneOffsets(KASTEREN_TZ);
+const zone = new ZoneClock(KASTEREN_TZ);
 const MINUTE_MS = 60_000;
 const GO_TO_BED = 10;
 const LEAVE_HOUSE = 1;
@@ -22,17 +22,17 @@ const LEAVE_HOUSE = 1;
 /** What the annotations say of one feature day (06:00 to 06:00 local). */
 function annotated(date: string, acts: Activity[]): { rising: number | null; bedtime: number | null; minutesOut: number } {
   const day = isoDateToDay(date)!;
-  const start = zone.utcOf(day, 6 * 60);
-  const end = zone.utcOf(day + 1, 6 * 60);
+  const start = zone.instantOf(day, 6 * 60);
+  const end = zone.instantOf(day + 1, 6 * 60);
   const sleeps = acts.filter((a) => a.id === GO_TO_BED);
-  const rise = sleeps.filter((a) => a.end >= zone.utcOf(day, 4 * 60) && a.end < zone.utcOf(day, 14 * 60)).at(-1);
-  const bed = sleeps.find((a) => a.start >= zone.utcOf(day, 18 * 60) && a.start < end && a.end - a.start > 60 * MINUTE_MS);
+  const rise = sleeps.filter((a) => a.end >= zone.instantOf(day, 4 * 60) && a.end < zone.instantOf(day, 14 * 60)).at(-1);
+  const bed = sleeps.find((a) => a.start >= zone.instantOf(day, 18 * 60) && a.start < end && a.end - a.start > 60 * MINUTE_MS);
   const outMs = acts
     .filter((a) => a.id === LEAVE_HOUSE)
     .reduce((sum, a) => sum + Math.max(0, Math.min(a.end, end) - Math.max(a.start, start)), 0);
   return {
-    rising: rise ? zone.localMinuteOfDay(rise.end) : null,
-    bedtime: bed ? zone.localMinuteOfDay(bed.start) : null,
+    rising: rise ? zone.minuteOfDay(rise.end) : null,
+    bedtime: bed ? zone.minuteOfDay(bed.start) : null,
     minutesOut: Math.round(outMs / MINUTE_MS),
   };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SensorEvent } from '../../rules/types.js';
 import type { DeviceKind } from '../../rules/vocabulary.js';
-import { zoneOffsets } from '../../analytics/timezone.js';
+import { ZoneClock } from '../../rules/local-time.js';
 
 export const KASTEREN_HOME = 'kasteren-a';
 export const KASTEREN_TZ = 'Europe/Amsterdam';
@@ -32,9 +32,9 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3 };
 function localTime(text: string): number {
   const m = /^(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   if (!m) throw new Error(`not a Kasteren time: ${text}`);
-  const zone = zoneOffsets(KASTEREN_TZ);
+  const zone = new ZoneClock(KASTEREN_TZ);
   const day = Date.UTC(Number(m[3]), MONTHS[m[2]!]!, Number(m[1])) / 86_400_000;
-  const utc = zone.utcOf(day, Number(m[4]) * 60 + Number(m[5]));
+  const utc = zone.instantOf(day, Number(m[4]) * 60 + Number(m[5]));
   return utc + Number(m[6]) * 1000;
 }
 

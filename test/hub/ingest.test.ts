@@ -53,6 +53,18 @@ describe('native topic', () => {
     ]);
   });
 
+  it('keeps the events of a home that is not configured, marked unassigned, over MQTT and HTTP', () => {
+    const { mqtt, ingest } = setup();
+    expect(mqtt('telecare/h9/devices/p1/events', { type: 'pendant', value: true })).toMatchObject({
+      events: [{ homeId: 'h9', deviceId: 'p1', type: 'pendant', assigned: false }],
+      rejections: [],
+    });
+    expect(ingest.fromHttp({ homeId: 'zz', deviceId: 'p1', type: 'pendant', value: true })).toMatchObject({
+      events: [{ homeId: 'zz', deviceId: 'p1', assigned: false, source: 'http' }],
+      rejections: [],
+    });
+  });
+
   it('keeps the events of a device that is not configured, marked unassigned', () => {
     const { mqtt } = setup();
     const { events } = mqtt('telecare/h1/devices/new-sensor/events', { type: 'motion', value: true });
@@ -70,7 +82,6 @@ describe('native topic', () => {
     ['bad-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: 'yesterday' }],
     ['future-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: Date.UTC(2026, 10, 23, 8, 0, 1) }],
     ['not-an-event', 'telecare/h1/devices/p1/events', [42]],
-    ['unknown-home', 'telecare/h9/devices/p1/events', { type: 'motion', value: true }],
     ['too-large', 'telecare/h1/devices/p1/events', Buffer.alloc(64 * 1024 + 1, 0x20)],
   ])('rejects and counts %s', async (reason, topic, payload) => {
     const { mqtt, rejected } = setup();
@@ -162,7 +173,6 @@ describe('HTTP', () => {
   it('says why a body is refused', () => {
     const { ingest } = setup();
     expect(ingest.fromHttp({ deviceId: 'p1', type: 'pendant', value: true }).rejections[0]?.reason).toBe('missing-ids');
-    expect(ingest.fromHttp({ homeId: 'zz', deviceId: 'p1', type: 'pendant', value: true }).rejections[0]?.reason).toBe('unknown-home');
     expect(ingest.fromHttp('pendant').rejections[0]?.reason).toBe('not-an-event');
   });
 });
