@@ -145,13 +145,11 @@ export interface DeviceRef {
 
 /** Lookups the ingest hot path needs: (home, device id) and Zigbee2MQTT friendly name → device and home. */
 export class DeviceIndex {
-  private readonly homes = new Map<string, HomeConfig>();
   private readonly byId = new Map<string, Map<string, DeviceRef>>();
   private readonly byZigbee = new Map<string, DeviceRef>();
 
   constructor(config: HubConfig) {
     for (const home of config.homes) {
-      this.homes.set(home.id, home);
       const devices = new Map<string, DeviceRef>();
       for (const device of home.devices) {
         const ref = { home, device };
@@ -160,10 +158,6 @@ export class DeviceIndex {
       }
       this.byId.set(home.id, devices);
     }
-  }
-
-  home(homeId: string): HomeConfig | undefined {
-    return this.homes.get(homeId);
   }
 
   device(homeId: string, deviceId: string): DeviceRef | undefined {
