@@ -3,16 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Alert } from '../../hub/alerts/api.js';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
-import { homeConfig, pendantPress, startBroker, subscriber, tempDb, waitFor, type TempDb, type TestBroker, type TestSubscriber } from './helpers.js';
+import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type TestSubscriber } from './helpers.js';
 
 describe('bad acknowledgements', () => {
-  let broker: TestBroker;
-  let store: TempDb;
+  let stage: AlertStage;
   let db: Database.Database;
   let metrics: Registry;
   let alerts: AlertService;
@@ -21,24 +19,15 @@ describe('bad acknowledgements', () => {
   const clock = new FakeClock();
 
   beforeEach(async () => {
-    broker = await startBroker();
-    store = tempDb();
-    db = store.open();
+    stage = await startStage();
     metrics = createMetricsRegistry();
-    alerts = new AlertService({ db, publisher: broker.publisher, config: homeConfig([]), clock, logger: silentLogger, metrics });
-    await alerts.start();
+    ({ alerts, db } = await stage.alertService(homeConfig([]), clock, metrics));
     alert = alerts.apply(pendantPress(clock.now()))!;
     await alerts.settled();
-    results = await subscriber(broker.port, ['telecare/+/alerts/+/ack/result']);
+    results = await stage.subscriber(['telecare/+/alerts/+/ack/result']);
   });
 
-  afterEach(async () => {
-    await alerts.stop();
-    await results.close();
-    db.close();
-    await broker.close();
-    store.remove();
-  });
+  afterEach(() => stage.close());
 
   /** Everything a refused action must leave as it was. */
   const snapshot = () => ({ alert: alerts.get(alert.id), audit: queryAlertAudit(db, { alertId: alert.id }).length });

@@ -2,63 +2,35 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Alert } from '../../hub/alerts/api.js';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../hub/alerts/webhook.js';
-import {
-  homeConfig,
-  pendantPress,
-  startBroker,
-  subscriber,
-  tempDb,
-  waitFor,
-  webhookReceiver,
-  type TempDb,
-  type TestBroker,
-  type WebhookReceiver,
-} from './helpers.js';
+import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type WebhookReceiver } from './helpers.js';
 
 describe('alert delivery', () => {
-  let broker: TestBroker;
-  let store: TempDb;
+  let stage: AlertStage;
   let db: Database.Database;
   let callCentre: WebhookReceiver;
   let flakyCallCentre: WebhookReceiver;
   let alerts: AlertService;
   const clock = new FakeClock();
-  const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeEach(async () => {
-    broker = await startBroker();
-    store = tempDb();
-    db = store.open();
-    callCentre = await webhookReceiver();
-    flakyCallCentre = await webhookReceiver(3);
+    stage = await startStage();
+    callCentre = await stage.webhook();
+    flakyCallCentre = await stage.webhook(3);
     const config = homeConfig([
       { id: 'cc-north', group: 'first', webhook: { url: callCentre.url, secret: 'north-secret' } },
       { id: 'cc-flaky', group: 'first', webhook: { url: flakyCallCentre.url, secret: 'flaky-secret' } },
     ]);
-    const metrics = createMetricsRegistry();
-    alerts = new AlertService({ db, publisher: broker.publisher, config, clock, logger: silentLogger, metrics });
-    await alerts.start();
+    ({ alerts, db } = await stage.alertService(config, clock));
   });
 
-  afterEach(async () => {
-    await alerts.stop();
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    db.close();
-    await callCentre.close();
-    await flakyCallCentre.close();
-    await broker.close();
-    store.remove();
-  });
+  afterEach(() => stage.close());
 
   it('a pendant alert is stored and reaches MQTT, the dashboard stream and the call centre', async () => {
-    const console = await subscriber(broker.port, ['telecare/h1/alerts/+']);
-    cleanups.push(console.close);
+    const console = await stage.subscriber(['telecare/h1/alerts/+']);
     const streamed: Alert[] = [];
     alerts.subscribe((a) => streamed.push(a));
 
@@ -81,8 +53,7 @@ describe('alert delivery', () => {
     expect(post.headers['x-telecare-alert-id']).toBe(alert.id);
 
     // A fresh subscriber (a console that connects later) gets the open alert as a retained message.
-    const late = await subscriber(broker.port, ['telecare/h1/alerts/+']);
-    cleanups.push(late.close);
+    const late = await stage.subscriber(['telecare/h1/alerts/+']);
     await waitFor(() => late.messages.length === 1, 'the retained alert');
     expect(late.messages[0]!.retain).toBe(true);
   });

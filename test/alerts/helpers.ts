@@ -7,8 +7,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Registry } from 'prom-client';
+import { AlertService } from '../../hub/alerts/service.js';
+import type { Clock } from '../../hub/clock.js';
+import { silentLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { DeviceConfig, HomeConfig, HubConfig } from '../../rules/types.js';
 
 interface RetainedSource {
   createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer | string }>;
@@ -143,6 +148,50 @@ export function tempDb(): TempDb {
   };
 }
 
+/** The stage of an alert story: a broker and a temp SQLite file; whatever is started on it closes with it, newest first. */
+export interface AlertStage {
+  broker: TestBroker;
+  store: TempDb;
+  webhook(failFirst?: number): Promise<WebhookReceiver>;
+  subscriber(topics: string[]): Promise<TestSubscriber>;
+  /** A started AlertService on its own connection to the store, publishing to the broker. */
+  alertService(config: HubConfig, clock: Clock, metrics?: Registry): Promise<{ alerts: AlertService; db: Database.Database }>;
+  close(): Promise<void>;
+}
+
+export async function startStage(): Promise<AlertStage> {
+  const broker = await startBroker();
+  const store = tempDb();
+  const closers: (() => Promise<void> | void)[] = [() => store.remove(), () => broker.close()];
+  return {
+    broker,
+    store,
+    async webhook(failFirst) {
+      const receiver = await webhookReceiver(failFirst);
+      closers.push(receiver.close);
+      return receiver;
+    },
+    async subscriber(topics) {
+      const s = await subscriber(broker.port, topics);
+      closers.push(s.close);
+      return s;
+    },
+    async alertService(config, clock, metrics = createMetricsRegistry()) {
+      const db = store.open();
+      closers.push(() => {
+        db.close();
+      });
+      const alerts = new AlertService({ db, publisher: broker.publisher, config, clock, logger: silentLogger, metrics });
+      closers.push(() => alerts.stop());
+      await alerts.start();
+      return { alerts, db };
+    },
+    async close() {
+      for (const close of closers.splice(0).reverse()) await close();
+    },
+  };
+}
+
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -151,20 +200,27 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   }
 }
 
+/** A home in London with the default night window and rules: by default h1, where r1 wears pendant p1 in the living room. */
+export function testHome(
+  id = 'h1',
+  residentId = 'r1',
+  devices: DeviceConfig[] = [{ id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' }],
+): HomeConfig {
+  return {
+    id,
+    timezone: 'Europe/London',
+    nightWindow: { start: '23:00', end: '06:00' },
+    away: false,
+    residents: [{ id: residentId }],
+    devices,
+    rules: {},
+  };
+}
+
 export function homeConfig(responders: HubConfig['responders'], escalation: HubConfig['escalation'] = {}): HubConfig {
   return {
     hub: { name: 'test-hub', zigbeeBaseTopic: 'zigbee2mqtt' },
-    homes: [
-      {
-        id: 'h1',
-        timezone: 'Europe/London',
-        nightWindow: { start: '23:00', end: '06:00' },
-        away: false,
-        residents: [{ id: 'r1' }],
-        devices: [{ id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' }],
-        rules: {},
-      },
-    ],
+    homes: [testHome()],
     responders,
     escalation,
     mqttUsers: [
@@ -172,6 +228,17 @@ export function homeConfig(responders: HubConfig['responders'], escalation: HubC
       { username: 'kitchen-pir', passwordHash: 'unused-in-these-tests', role: 'device' },
     ],
   };
+}
+
+/** Home h1 with a two-step ladder: the first line, then after 60 s the supervisors (120 s more before the ladder is exhausted). */
+export function ladderConfig(firstLine: WebhookReceiver, supervisors: WebhookReceiver): HubConfig {
+  return homeConfig(
+    [
+      { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1' } },
+      { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2' } },
+    ],
+    { default: [{ group: 'first', timeoutSeconds: 60 }, { group: 'supervisors', timeoutSeconds: 120 }] },
+  );
 }
 
 export function pendantPress(at: number) {

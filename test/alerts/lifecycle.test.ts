@@ -2,79 +2,31 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
 import { ackShares, queryAlertAudit, queryAlerts, queryEscalationSteps } from '../../hub/alerts/query.js';
-import {
-  homeConfig,
-  pendantPress,
-  startBroker,
-  subscriber,
-  tempDb,
-  waitFor,
-  webhookReceiver,
-  type TempDb,
-  type TestBroker,
-  type TestSubscriber,
-  type WebhookReceiver,
-} from './helpers.js';
+import { ladderConfig, pendantPress, startStage, waitFor, type AlertStage, type TestBroker, type TestSubscriber, type WebhookReceiver } from './helpers.js';
 
 describe('alert lifecycle', () => {
+  let stage: AlertStage;
   let broker: TestBroker;
-  let store: TempDb;
   let db: Database.Database;
   let firstLine: WebhookReceiver;
   let supervisors: WebhookReceiver;
   let alerts: AlertService;
   let clock: FakeClock;
-  const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeEach(async () => {
     clock = new FakeClock();
-    broker = await startBroker();
-    store = tempDb();
-    db = store.open();
-    firstLine = await webhookReceiver();
-    supervisors = await webhookReceiver();
-    const config = homeConfig(
-      [
-        { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1' } },
-        { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2' } },
-      ],
-      {
-        default: [
-          { group: 'first', timeoutSeconds: 60 },
-          { group: 'supervisors', timeoutSeconds: 120 },
-        ],
-      },
-    );
-    alerts = new AlertService({
-      db,
-      publisher: broker.publisher,
-      config,
-      clock,
-      logger: silentLogger,
-      metrics: createMetricsRegistry(),
-    });
-    await alerts.start();
+    stage = await startStage();
+    broker = stage.broker;
+    firstLine = await stage.webhook();
+    supervisors = await stage.webhook();
+    ({ alerts, db } = await stage.alertService(ladderConfig(firstLine, supervisors), clock));
   });
 
-  afterEach(async () => {
-    await alerts.stop();
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    db.close();
-    await firstLine.close();
-    await supervisors.close();
-    await broker.close();
-    store.remove();
-  });
+  afterEach(() => stage.close());
 
-  async function freshSubscriber(topic: string): Promise<TestSubscriber> {
-    const s = await subscriber(broker.port, [topic]);
-    cleanups.push(s.close);
-    return s;
-  }
+  const freshSubscriber = (topic: string): Promise<TestSubscriber> => stage.subscriber([topic]);
 
   /** Retained messages a console connecting now would get, read from the broker itself. */
   const retainedFor = async (alertId: string) => (await broker.retained(`telecare/h1/alerts/${alertId}`)).get(`telecare/h1/alerts/${alertId}`);
@@ -114,8 +66,7 @@ describe('alert lifecycle', () => {
     expect(await retainedFor(alert.id)).toBeUndefined();
     // A console connecting afterwards gets nothing for it: a retained message on a sentinel topic arrives, the alert does not.
     await broker.publisher.publish('telecare/h1/alerts/zz-sentinel', 'marker', { qos: 1, retain: true });
-    const late = await subscriber(broker.port, [`telecare/h1/alerts/${alert.id}`, 'telecare/h1/alerts/zz-sentinel']);
-    cleanups.push(late.close);
+    const late = await stage.subscriber([`telecare/h1/alerts/${alert.id}`, 'telecare/h1/alerts/zz-sentinel']);
     await waitFor(() => late.messages.some((m) => m.payload === 'marker'), 'the sentinel');
     expect(late.messages.filter((m) => m.topic.endsWith(alert.id))).toEqual([]);
 

@@ -14,7 +14,7 @@ import { queryAlertAudit, queryEscalationSteps } from '../../hub/alerts/query.js
 import type { HubConfig } from '../../rules/types.js';
 import type { Publisher } from '../../hub/publisher.js';
 import {
-  homeConfig,
+  ladderConfig,
   pendantPress,
   startBroker,
   subscriber,
@@ -47,13 +47,7 @@ describe('alerts across restarts', () => {
     firstLine = await webhookReceiver();
     supervisors = await webhookReceiver();
     console = await subscriber(broker.port, ['telecare/h1/alerts/+']);
-    config = homeConfig(
-      [
-        { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1' } },
-        { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2' } },
-      ],
-      { default: [{ group: 'first', timeoutSeconds: 60 }, { group: 'supervisors', timeoutSeconds: 120 }] },
-    );
+    config = ladderConfig(firstLine, supervisors);
   });
 
   afterEach(async () => {

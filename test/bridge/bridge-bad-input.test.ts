@@ -1,53 +1,32 @@
 // Story: a noisy serial line (random bytes, truncated, corrupted, oversized frames) never stops the bridge.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cobsEncode } from '../../firmware-bridge/cobs.js';
 import { crc16CcittFalse } from '../../firmware-bridge/crc16.js';
 import { decodeWireFrame, encodeFrame } from '../../firmware-bridge/frame-codec.js';
 import {
-  cliPath,
-  killProcess,
-  spawnBridge,
-  startBroker,
-  startSerialPair,
-  startSubscriber,
+  requireBuiltCli,
+  startRig,
+  stopRig,
   waitFor,
   writeToSerial,
   type BridgeProcess,
+  type BridgeRig,
   type SerialPair,
   type Subscriber,
-  type TestBroker,
 } from './helpers.js';
 import { motion, pendantPress, seededRandom, wire } from './fixtures.js';
 
-let dir: string;
+const rig: BridgeRig = {};
 let pair: SerialPair;
-let broker: TestBroker;
 let subscriber: Subscriber;
 let bridge: BridgeProcess;
 
 beforeAll(async () => {
-  if (!fs.existsSync(cliPath)) throw new Error(`build first (npx tsc -p .): ${cliPath} is missing`);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-bad-input-'));
-  pair = await startSerialPair(dir);
-  broker = await startBroker();
-  subscriber = await startSubscriber(broker.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
-  bridge = spawnBridge([
-    '--port', pair.hubEnd, '--framing', 'cobs', '--home', 'h1', '--mqtt', `mqtt://127.0.0.1:${broker.port}`,
-    '--name', 'noisy', '--status-interval-ms', '60000',
-  ]);
-  await waitFor('bridge online', () => subscriber.lastStatus('noisy')?.state === 'online');
+  requireBuiltCli();
+  ({ pair, subscriber, bridge } = await startRig(rig, 'bridge-bad-input-', 'noisy', ['--framing', 'cobs', '--home', 'h1']));
 });
 
-afterAll(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  await broker?.close();
-  await killProcess(pair?.process);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopRig(rig));
 
 /** A frame with a correct CRC over whatever bytes are given: reaches the checks after the CRC. */
 function withCrc(bytes: number[]): Buffer {

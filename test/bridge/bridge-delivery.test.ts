@@ -1,53 +1,21 @@
 // Story: a receiver on a serial port speaks ndjson or cobs; its frames become native events on the broker.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cliPath,
-  killProcess,
-  spawnBridge,
-  startBroker,
-  startSerialPair,
-  startSubscriber,
-  waitFor,
-  writeToSerial,
-  type BridgeProcess,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
-} from './helpers.js';
+import { requireBuiltCli, startRig, stopRig, waitFor, writeToSerial, type BridgeRig, type SerialPair, type Subscriber } from './helpers.js';
 import { documentedWireExamples, motion, pendantPress, wire } from './fixtures.js';
 
-let dir: string;
+const rig: BridgeRig = {};
 let pair: SerialPair | undefined;
-let broker: TestBroker | undefined;
 let subscriber: Subscriber | undefined;
-let bridge: BridgeProcess | undefined;
 
-beforeAll(() => {
-  if (!fs.existsSync(cliPath)) throw new Error(`build first (npx tsc -p .): ${cliPath} is missing`);
-});
+beforeAll(requireBuiltCli);
 
 afterEach(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  await broker?.close();
-  await killProcess(pair?.process);
-  fs.rmSync(dir, { recursive: true, force: true });
-  bridge = pair = broker = subscriber = undefined;
+  await stopRig(rig);
+  pair = subscriber = undefined;
 });
 
 async function setUp(framing: 'ndjson' | 'cobs', extraArgs: string[] = []): Promise<void> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-delivery-'));
-  pair = await startSerialPair(dir);
-  broker = await startBroker();
-  subscriber = await startSubscriber(broker.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
-  bridge = spawnBridge([
-    '--port', pair.hubEnd, '--framing', framing, '--mqtt', `mqtt://127.0.0.1:${broker.port}`, '--name', 'rx1',
-    '--status-interval-ms', '60000', ...extraArgs,
-  ]);
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx1')?.state === 'online');
+  ({ pair, subscriber } = await startRig(rig, 'bridge-delivery-', 'rx1', ['--framing', framing, ...extraArgs]));
 }
 
 describe('cobs framing', () => {

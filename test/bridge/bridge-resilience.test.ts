@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  cliPath,
+  BRIDGE_TOPICS,
   killProcess,
+  requireBuiltCli,
   spawnBridge,
   startBroker,
   startSerialPair,
@@ -25,9 +26,7 @@ let brokers: TestBroker[] = [];
 let subscriber: Subscriber | undefined;
 let bridge: BridgeProcess | undefined;
 
-beforeAll(() => {
-  if (!fs.existsSync(cliPath)) throw new Error(`build first (npx tsc -p .): ${cliPath} is missing`);
-});
+beforeAll(requireBuiltCli);
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-resilience-'));
@@ -55,7 +54,7 @@ describe('the serial port', () => {
   it('is waited for when it does not exist yet, and reopened after the receiver is unplugged', async () => {
     const broker = await startBroker();
     brokers.push(broker);
-    subscriber = await startSubscriber(broker.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
     const portPath = path.join(dir, 'tty-hub');
     bridge = spawnBridge(bridgeArgs(portPath, broker.port));
     await waitFor('offline status while the port is missing', () => {
@@ -91,7 +90,7 @@ describe('the broker', () => {
     pairs.push(pair);
     const first = await startBroker();
     brokers.push(first);
-    subscriber = await startSubscriber(first.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    subscriber = await startSubscriber(first.port, BRIDGE_TOPICS);
     bridge = spawnBridge(bridgeArgs(pair.hubEnd, first.port, ['--max-queued', '20', '--log-level', 'debug']));
     await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
     await subscriber.close();
@@ -109,7 +108,7 @@ describe('the broker', () => {
       authenticate: (client, _user, _password, done) => done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
     });
     brokers.push(second);
-    subscriber = await startSubscriber(second.port, ['telecare/+/devices/+/events', 'telecare/bridge/+/status']);
+    subscriber = await startSubscriber(second.port, BRIDGE_TOPICS);
     subscriberReady = true;
 
     const events = await waitFor('buffered events', () => {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
@@ -9,6 +10,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
+
+/** What the bridge stories listen to: native events and bridge status. */
+export const BRIDGE_TOPICS = ['telecare/+/devices/+/events', 'telecare/bridge/+/status'];
+
+/** Fails early, saying why, when the CLI the stories spawn has not been built. */
+export function requireBuiltCli(): void {
+  if (!fs.existsSync(cliPath)) throw new Error(`build first (npx tsc -p .): ${cliPath} is missing`);
+}
 
 /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes; generous, never a timing assertion. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -167,4 +176,39 @@ export function spawnBridge(args: string[]): BridgeProcess {
   });
   child.stderr!.on('data', (d: Buffer) => logs.push({ msg: d.toString() }));
   return { child, logs };
+}
+
+/** The usual stage of a bridge story, in a temp folder: a serial pair, a broker, a subscriber and the bridge between them. */
+export interface BridgeRig {
+  dir?: string;
+  pair?: SerialPair;
+  broker?: TestBroker;
+  subscriber?: Subscriber;
+  bridge?: BridgeProcess;
+}
+
+/**
+ * Fills `rig` step by step (so stopRig can clear whatever started) and waits until bridge `name` says it is online;
+ * `args` add to the port, broker, name and a 60 s status interval.
+ */
+export async function startRig(rig: BridgeRig, tmpPrefix: string, name: string, args: string[]): Promise<Required<BridgeRig>> {
+  rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  const pair = (rig.pair = await startSerialPair(rig.dir));
+  const broker = (rig.broker = await startBroker());
+  const subscriber = (rig.subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS));
+  rig.bridge = spawnBridge([
+    '--port', pair.hubEnd, '--mqtt', `mqtt://127.0.0.1:${broker.port}`, '--name', name, '--status-interval-ms', '60000', ...args,
+  ]);
+  await waitFor('bridge online', () => subscriber.lastStatus(name)?.state === 'online');
+  return rig as Required<BridgeRig>;
+}
+
+/** Kills and removes everything `rig` holds, and empties it. */
+export async function stopRig(rig: BridgeRig): Promise<void> {
+  await killProcess(rig.bridge?.child);
+  await rig.subscriber?.close();
+  await rig.broker?.close();
+  await killProcess(rig.pair?.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.dir = rig.pair = rig.broker = rig.subscriber = rig.bridge = undefined;
 }

@@ -14,6 +14,7 @@ import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
 import type { HubConfig } from '../../rules/types.js';
 import type { AlertKind, Role, Severity } from '../../rules/vocabulary.js';
+import { testHome } from '../alerts/helpers.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 export const USER_PASSWORD = 'a-long-enough-password';
@@ -22,27 +23,11 @@ export function testConfig(): HubConfig {
   return {
     hub: { name: 'test-hub', zigbeeBaseTopic: 'zigbee2mqtt' },
     homes: [
-      {
-        id: 'h1',
-        timezone: 'Europe/London',
-        nightWindow: { start: '23:00', end: '06:00' },
-        away: false,
-        residents: [{ id: 'r1' }],
-        devices: [
-          { id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' },
-          { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
-        ],
-        rules: {},
-      },
-      {
-        id: 'h2',
-        timezone: 'Europe/London',
-        nightWindow: { start: '23:00', end: '06:00' },
-        away: false,
-        residents: [{ id: 'r2' }],
-        devices: [{ id: 'p2', kind: 'pendant', room: 'bedroom' }],
-        rules: {},
-      },
+      testHome('h1', 'r1', [
+        { id: 'p1', kind: 'pendant', room: 'living', residentId: 'r1' },
+        { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
+      ]),
+      testHome('h2', 'r2', [{ id: 'p2', kind: 'pendant', room: 'bedroom' }]),
     ],
     responders: [],
     escalation: {},
