@@ -40,6 +40,15 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number |
   }
 }
 
+/** The node flags `npm start` runs the hub with (package.json), so the bench measures the hub as installed. */
+function hubNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(path.dirname(TELECARE_CLI), '../../package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const start = pkg.scripts?.start ?? '';
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export async function spawnHub(config: unknown, label: string): Promise<HubHandle> {
   const dataDir = makeTempDir(`telecare-bench-${label}-`);
   const configFile = path.join(dataDir, 'telecare.config.json');
@@ -47,7 +56,7 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const adminPassword = crypto.randomBytes(18).toString('base64url');
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawnTracked(process.execPath, [TELECARE_CLI, 'hub'], {
+  const child: ChildProcess = spawnTracked(process.execPath, [...hubNodeFlags(), TELECARE_CLI, 'hub'], {
     env: {
       ...process.env,
       HUB_MQTT_PORT: String(mqttPort),

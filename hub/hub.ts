@@ -171,7 +171,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       );
     }
     await alertService.start();
-    rules = new RulesRunner({ homes: config.homes, store, clock, logger, decide });
+    rules = new RulesRunner({
+      homes: config.homes,
+      store,
+      clock,
+      logger,
+      decide,
+      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+    });
     rules.start();
     routineReview = new RoutineReview({ db, config, clock, logger, decide });
     routineReview.start();

@@ -14,7 +14,15 @@ export interface RulesRunnerOptions {
   logger: Logger;
   /** Carries out decisions (the alert service); called synchronously, in order. */
   decide: (decisions: RuleDecision[]) => void;
-  /** How often a changed engine state is written to the store. */
+  /**
+   * Whether an alert for this raise already exists (raised at or after `decision.at`). Asked only for decisions
+   * made again while re-feeding events after a restart, so a condition handled before the crash is not raised twice.
+   */
+  alreadyRaised?: (decision: Extract<RuleDecision, { type: 'raise' }>) => boolean;
+  /**
+   * How often a changed engine state is written to the store. The events stored after a snapshot rebuild the rest
+   * on restart, so this only bounds how many are re-fed; a scheme's snapshot is megabytes, so not too often.
+   */
   snapshotEveryMs?: number;
 }
 
@@ -22,7 +30,6 @@ export class RulesRunner {
   private engine: RulesEngine | undefined;
   private timer: TimerHandle | undefined;
   private snapshotTimer: TimerHandle | undefined;
-  private snapshotImmediate: NodeJS.Immediate | undefined;
   private lastEventId = 0;
   private dirty = false;
   private readonly log: Logger;
@@ -42,11 +49,12 @@ export class RulesRunner {
     this.engine = saved ? RulesEngine.fromState(mutableHomes, saved.state) : new RulesEngine(mutableHomes);
     this.lastEventId = saved?.lastEventId ?? 0;
     let refed = 0;
+    const alreadyRaised = this.options.alreadyRaised;
     for (const event of store.iterateAfter(this.lastEventId)) {
       try {
         const decisions = this.engine.handle(event);
         this.lastEventId = event.id;
-        this.run(decisions);
+        this.run(alreadyRaised ? decisions.filter((d) => d.type !== 'raise' || !alreadyRaised(d)) : decisions);
       } catch (err) {
         this.log.error({ err, eventId: event.id }, 'rules engine failed on a re-fed event; skipped');
         this.lastEventId = event.id;
@@ -82,8 +90,6 @@ export class RulesRunner {
     const { clock } = this.options;
     if (this.timer) clock.clearTimer(this.timer);
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
-    if (this.snapshotImmediate) clearImmediate(this.snapshotImmediate);
-    this.snapshotImmediate = undefined;
     this.timer = undefined;
     this.snapshotTimer = undefined;
     if (this.engine) this.saveSnapshot();
@@ -93,13 +99,7 @@ export class RulesRunner {
   private run(decisions: RuleDecision[]): void {
     if (decisions.length > 0) {
       this.options.decide(decisions);
-      // Snapshot soon after a decision, so a restart does not raise it a second time from re-fed events; on the
-      // next turn of the event loop, so that its fsync never delays the alert's own publication.
       this.dirty = true;
-      this.snapshotImmediate ??= setImmediate(() => {
-        this.snapshotImmediate = undefined;
-        this.saveSnapshot();
-      });
     }
     this.rearm();
   }
@@ -129,7 +129,7 @@ export class RulesRunner {
 
   private scheduleSnapshot(): void {
     const { clock } = this.options;
-    const everyMs = this.options.snapshotEveryMs ?? 5_000;
+    const everyMs = this.options.snapshotEveryMs ?? 60_000;
     this.snapshotTimer = clock.setTimer(clock.now() + everyMs, () => {
       if (this.dirty) this.saveSnapshot();
       this.scheduleSnapshot();

@@ -75,4 +75,35 @@ describe('rules runner', () => {
     second.runner.stop();
     second.db.close();
   });
+
+  it('after a crash, events re-fed from the store do not raise again what was already raised', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    const raised: RuleDecision[] = [];
+    const first = runnerAt(clock, raised);
+    first.runner.start(); // snapshot written at start, before the press
+    const press = [event('pendant', 'p1', 'living', clock.now())];
+    first.runner.feed(press, await first.store.append(press));
+    expect(raised).toHaveLength(1);
+    first.db.close(); // killed: no stop(), no snapshot after the press
+
+    // A copy of the crashed database, for the same restart without the alert store's knowledge.
+    const copy = tempDir('runner-copy');
+    for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
+    const restart = (from: string, alreadyRaised?: (d: Extract<RuleDecision, { type: 'raise' }>) => boolean): RuleDecision[] => {
+      const decisions: RuleDecision[] = [];
+      const db = openHubDatabase(path.join(from, 'hub.db'));
+      const store = new EventStore(db, clock);
+      const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide: (d) => decisions.push(...d), alreadyRaised });
+      runner.start();
+      runner.stop();
+      db.close();
+      return decisions;
+    };
+    // The press is re-fed; the alert store says it was raised already, so nothing is raised twice.
+    const known = raised[0] as Extract<RuleDecision, { type: 'raise' }>;
+    expect(restart(dir, (d) => d.homeId === known.homeId && d.kind === known.kind && d.at <= known.at)).toEqual([]);
+    // Without that knowledge the same press would be raised a second time.
+    expect(restart(copy).filter((d) => d.type === 'raise')).toHaveLength(1);
+    fs.rmSync(copy, { recursive: true, force: true });
+  });
 });
