@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { migrate } from '../hub/migrations.js';
 import type { Role } from '../rules/vocabulary.js';
-import { generatePassword, hashPassword, verifyPassword } from '../hub/passwords.js';
+import { generatePassword, hashGeneratedSecret, hashPassword, verifyPassword } from '../hub/passwords.js';
 import { hashSecret, randomSecret, sameSecretHash } from './secrets.js';
 
 const AUTH_MIGRATIONS = [
@@ -127,9 +127,14 @@ export class AuthStore {
       return {};
     }
     if (!adminPassword && this.statements.userCount.get()!.n > 0) return {};
-    const password = adminPassword ?? generatePassword();
-    this.statements.insertUser.run('admin', 'admin', await hashPassword(password), now, null);
-    return adminPassword ? {} : { generatedPassword: password };
+    if (adminPassword) {
+      this.statements.insertUser.run('admin', 'admin', await hashPassword(adminPassword), now, null);
+      return {};
+    }
+    // Generated (144 random bits): a fast hash is as safe as scrypt; a password admin later chooses gets scrypt.
+    const generatedPassword = generatePassword();
+    this.statements.insertUser.run('admin', 'admin', hashGeneratedSecret(generatedPassword), now, null);
+    return { generatedPassword };
   }
 
   userExists(username: string): boolean {

@@ -2,12 +2,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
-import { Replayer, replayEvents, type ReplayLine } from '../replay/replay.js';
-import { RulesEngine } from '../rules/engine.js';
+import { replayEvents, type ReplayLine } from '../replay/replay.js';
 import type { HomeConfig } from '../rules/types.js';
 import type { RuleOverrides } from '../rules/params.js';
 import { INACTIVITY_FAMILY } from '../rules/vocabulary.js';
+import { delayFigures, emptyOutcome, measureCollapses, stopwatchAlarms, type CollapseCut, type DelayFigures } from './collapse.js';
 import { KASTEREN_DEVICES, loadKasteren, type KasterenRecording } from './kasteren-data.js';
+
+export type { DelayFigures } from './collapse.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -19,18 +21,6 @@ const STOPWATCH_MS = 12 * HOUR_MS;
 const CUT_SILENCE_MS = 24 * HOUR_MS;
 /** Learned days before this (days 15–20) tune hyper-parameters; from it (day 21 on) they are held out. */
 const HELD_OUT_FROM_DAY = 20;
-
-export interface DelayFigures {
-  cuts: number;
-  missed: number;
-  medianMinutes: number | null;
-  p25Minutes: number | null;
-  p75Minutes: number | null;
-  p90Minutes: number | null;
-  maxMinutes: number | null;
-  /** Which alert kind came first, over the detected cuts. */
-  firstKind: Record<string, number>;
-}
 
 export interface KasterenFigures {
   days: number;
@@ -50,26 +40,6 @@ export interface KasterenFigures {
   /** False alarms in the tuning days and in the held-out days. */
   falseAlarmsSplit: { tuning: number; tuningDays: number; heldOut: number; heldOutDays: number };
   stopwatch: { falseAlarms: number; per30Days: number; medianDelayMinutes: number; missed: number };
-}
-
-function quantile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Math.round(sorted[i]! / MINUTE_MS);
-}
-
-function delayFigures(delaysMs: number[], missed: number, firstKind: Record<string, number>): DelayFigures {
-  const sorted = [...delaysMs].sort((a, b) => a - b);
-  return {
-    cuts: delaysMs.length + missed,
-    missed,
-    medianMinutes: quantile(sorted, 0.5),
-    p25Minutes: quantile(sorted, 0.25),
-    p75Minutes: quantile(sorted, 0.75),
-    p90Minutes: quantile(sorted, 0.9),
-    maxMinutes: quantile(sorted, 1),
-    firstKind,
-  };
 }
 
 function withRules(home: HomeConfig, rules: RuleOverrides): HomeConfig {
@@ -125,42 +95,16 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
     }
   }
 
-  // One pass over the recording; at each cut the engine is copied through exportState/fromState (as
-  // after a restart) and the copy's clock runs on 24 h with no events.
+  // Each cut counted in its groups; the engine is copied at the cut and its clock runs on 24 h in silence.
   type Group = 'learned' | 'coldStart' | 'tuning' | 'heldOut' | 'learnedNotAfterOpening';
   const groups: Group[] = ['learned', 'coldStart', 'tuning', 'heldOut', 'learnedNotAfterOpening'];
-  const delays = Object.fromEntries(groups.map((g) => [g, [] as number[]])) as Record<Group, number[]>;
-  const missed = Object.fromEntries(groups.map((g) => [g, 0])) as Record<Group, number>;
-  const firstKind = Object.fromEntries(groups.map((g) => [g, {}])) as Record<Group, Record<string, number>>;
-  const replayer = new Replayer({ homes: [home], drainHours: 0 });
-  let next = 0;
-  for (const e of copyEvents(rec, Infinity) as ReplayLine[]) {
-    replayer.push(e);
-    while (next < cuts.length && cuts[next]! <= (e.ts as number)) {
-      const cut = cuts[next++]!;
-      if (cut !== e.ts) continue;
-      const which: Group[] =
-        cut < learnedFrom ? ['coldStart'] : ['learned', cut < heldOutFrom ? 'tuning' : 'heldOut'];
-      if (cut >= learnedFrom && !afterOpening.has(cut)) which.push('learnedNotAfterOpening');
-      const copy = RulesEngine.fromState([home], replayer.engine.exportState());
-      const first = copy
-        .advanceTo(cut + CUT_SILENCE_MS)
-        .find((d) => d.type === 'raise' && FAMILY.has(d.kind) && d.at > cut);
-      for (const g of which) {
-        if (!first || first.type !== 'raise') {
-          missed[g]++;
-          continue;
-        }
-        delays[g].push(first.at - cut);
-        firstKind[g][first.kind] = (firstKind[g][first.kind] ?? 0) + 1;
-      }
-    }
-  }
-
-  let stopwatchAlarms = 0;
-  for (let i = 1; i < rec.events.length; i++) {
-    if ((rec.events[i]!.ts as number) - (rec.events[i - 1]!.ts as number) > STOPWATCH_MS) stopwatchAlarms++;
-  }
+  const collapseCuts: CollapseCut[] = cuts.map((cut) => {
+    const which: Group[] = cut < learnedFrom ? ['coldStart'] : ['learned', cut < heldOutFrom ? 'tuning' : 'heldOut'];
+    if (cut >= learnedFrom && !afterOpening.has(cut)) which.push('learnedNotAfterOpening');
+    return { at: cut, groups: which };
+  });
+  const outcomes = measureCollapses([home], copyEvents(rec, Infinity) as ReplayLine[], collapseCuts, CUT_SILENCE_MS);
+  const stopwatchFalseAlarms = stopwatchAlarms(rec.events.map((e) => e.ts as number), STOPWATCH_MS);
 
   return {
     days,
@@ -172,7 +116,7 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
     },
     falseAlarmsColdStart: fa.length - faLearned,
     falseAlarmsLearned: { count: faLearned, per30Days: learnedDays > 0 ? (faLearned / learnedDays) * 30 : 0, days: learnedDays },
-    delay: Object.fromEntries(groups.map((g) => [g, delayFigures(delays[g], missed[g], firstKind[g])])) as Record<Group, DelayFigures>,
+    delay: Object.fromEntries(groups.map((g) => [g, delayFigures(outcomes.get(g) ?? emptyOutcome())])) as Record<Group, DelayFigures>,
     falseAlarmsSplit: {
       tuning: faLearned - faHeldOut,
       tuningDays: HELD_OUT_FROM_DAY - learningDays,
@@ -180,8 +124,8 @@ export function evaluateKasteren(dir: string, rules: RuleOverrides = {}, stride 
       heldOutDays: (rec.lastAt - heldOutFrom) / DAY_MS,
     },
     stopwatch: {
-      falseAlarms: stopwatchAlarms,
-      per30Days: (stopwatchAlarms / days) * 30,
+      falseAlarms: stopwatchFalseAlarms,
+      per30Days: (stopwatchFalseAlarms / days) * 30,
       medianDelayMinutes: STOPWATCH_MS / MINUTE_MS,
       missed: 0,
     },

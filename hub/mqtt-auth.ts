@@ -2,7 +2,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import type { HubConfig, MqttUserConfig } from '../rules/types.js';
 import { migrate } from './migrations.js';
-import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { generatePassword, hashGeneratedSecret, verifyPassword } from './passwords.js';
 import { isHubOnlyTopic, parseAlertAckTopic } from './topics.js';
 
 /** `local`: an anonymous client on the loopback interface (Zigbee2MQTT, the bridge, tools on the Pi itself). */
@@ -47,7 +47,8 @@ export class MqttCredentials {
     const exists = this.db.prepare('SELECT 1 FROM mqtt_credentials WHERE username = ?').get(INSTALLER_USERNAME);
     if (exists) return null;
     const password = generatePassword();
-    const hash = await hashPassword(password);
+    // A generated secret: a fast hash is as safe as scrypt here and costs no scrypt memory at start.
+    const hash = hashGeneratedSecret(password);
     this.db
       .prepare('INSERT INTO mqtt_credentials (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)')
       .run(INSTALLER_USERNAME, hash, 'installer', nowMs);
