@@ -11,10 +11,17 @@ const KEY_LENGTH = 32;
 const COST = { N: 32768, r: 8, p: 1 } as const;
 const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
+// One scrypt at a time: a burst of logins then costs 32 MB of transient memory, not 32 MB a threadpool thread.
+let lastScrypt: Promise<unknown> = Promise.resolve();
+
 function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  const run = (): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, (err, key) => (err ? reject(err) : resolve(key)));
+    });
+  const result = lastScrypt.then(run);
+  lastScrypt = result.catch(() => undefined);
+  return result;
 }
 
 function sha256(secret: string, salt: Buffer): Buffer {

@@ -53,6 +53,11 @@ describe('mqtt authentication', () => {
     expect(made?.username).toBe('installer');
     expect(await credentials.ensureInstallerCredential(1)).toBeNull();
     expect((await credentials.authenticate('10.1.1.1', 'installer', Buffer.from(made!.password))).ok).toBe(true);
+    expect(await credentials.authenticate('10.1.1.1', 'installer', Buffer.from('not-the-password'))).toEqual({ ok: false, returnCode: 4 });
+    // A generated secret is stored with the fast hash (no scrypt memory at start), never in clear.
+    const row = db.prepare("SELECT password_hash FROM mqtt_credentials WHERE username = 'installer'").get() as { password_hash: string };
+    expect(row.password_hash).toMatch(/^sha256\$/);
+    expect(row.password_hash).not.toContain(made!.password);
   });
 });
 
