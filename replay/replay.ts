@@ -234,10 +234,12 @@ export class Replayer {
   }
 
   private toAlert(d: Extract<RuleDecision, { type: 'raise' }>): Alert {
-    const base = `replay-${d.homeId}-${d.kind}-${d.at}`;
+    // Learned thresholds give deadlines in fractions of a millisecond; ids and times are whole milliseconds.
+    const atMs = Math.round(d.at);
+    const base = `replay-${d.homeId}-${d.kind}-${atMs}`;
     const n = (this.alertIds.get(base) ?? 0) + 1;
     this.alertIds.set(base, n);
-    const raisedAt = new Date(d.at).toISOString();
+    const raisedAt = new Date(atMs).toISOString();
     return {
       id: n === 1 ? base : `${base}-${n}`,
       homeId: d.homeId,
