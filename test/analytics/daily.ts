@@ -1,7 +1,7 @@
 // Builders of whole days: feature records for baseline tests, and event streams of a routine for live tests.
 import type { DailyFeatures } from '../../analytics/types.js';
 import type { SensorEvent } from '../../rules/types.js';
-import { ev } from './factories.js';
+import { ev, utc } from './factories.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,4 +52,17 @@ export function routineDay(homeId: string, date: string, n: number, nightBathroo
     );
   }
   return out;
+}
+
+/**
+ * November as usual (a night bathroom trip every third night), then from 1 December three trips a night; the
+ * stream ends on 4 December at `endIso` (a UTC ISO time).
+ */
+export function monthThenDrift(homeId: string, endIso: string): SensorEvent[] {
+  const events: SensorEvent[] = [];
+  for (let i = 0; i < 30; i++) events.push(...routineDay(homeId, isoDate('2026-11-01', i), i, i % 3 === 0 ? 1 : 0));
+  for (let i = 30; i < 33; i++) events.push(...routineDay(homeId, isoDate('2026-11-01', i), i, 3));
+  const end = utc(endIso);
+  events.push(...routineDay(homeId, '2026-12-04', 33, 0).filter((e) => e.ts < end));
+  return events;
 }

@@ -4,8 +4,7 @@ import { homeActivity } from '../../analytics/activity.js';
 import { createDashboardAnalytics } from '../../analytics/dashboard.js';
 import { FeatureAccumulator } from '../../analytics/features.js';
 import { dailyReview } from '../../analytics/review.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { isoDate, routineDay } from './daily.js';
+import { monthThenDrift } from './daily.js';
 import { utc } from './factories.js';
 import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
@@ -13,15 +12,6 @@ const HOME = 'flat-7';
 const config = testConfig([
   { id: HOME, timezone: 'Europe/London', nightWindow: { start: '23:00', end: '06:00' }, residents: [{ id: 'mary' }], devices: [] },
 ]);
-
-/** November as usual (a night bathroom trip every third night), then from 1 December three trips a night. */
-function monthThenDrift(): SensorEvent[] {
-  const events: SensorEvent[] = [];
-  for (let i = 0; i < 30; i++) events.push(...routineDay(HOME, isoDate('2026-11-01', i), i, i % 3 === 0 ? 1 : 0));
-  for (let i = 30; i < 33; i++) events.push(...routineDay(HOME, isoDate('2026-11-01', i), i, 3));
-  events.push(...routineDay(HOME, '2026-12-04', 33, 0).filter((e) => e.ts < utc('2026-12-04T12:00')));
-  return events;
-}
 
 let hub: TestHubDb | undefined;
 afterEach(async () => {
@@ -32,7 +22,7 @@ afterEach(async () => {
 describe('daily features from the stored events', () => {
   it('match the accumulator, cache completed days, and survive the events being pruned', async () => {
     hub = await openTestHubDb(config);
-    const events = monthThenDrift();
+    const events = monthThenDrift(HOME, '2026-12-04T12:00');
     await hub.append(events);
     const now = utc('2026-12-04T12:00');
 
@@ -56,7 +46,7 @@ describe('daily features from the stored events', () => {
 
   it('are what the dashboard serves, next to the council report', async () => {
     hub = await openTestHubDb(config);
-    await hub.append(monthThenDrift());
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
     hub.clock.advanceTo(utc('2026-12-04T12:00'));
     const analytics = createDashboardAnalytics(hub.db, config, hub.clock);
     const days = await analytics.homeActivity(HOME, '2026-11-20', '2026-11-22');
@@ -76,7 +66,7 @@ describe('daily features from the stored events', () => {
 describe('the daily review', () => {
   it('raises one low routine-change alert once night bathroom trips have stayed up three days, and only once', async () => {
     hub = await openTestHubDb(config);
-    await hub.append(monthThenDrift());
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
 
     expect(dailyReview(hub.db, config, utc('2026-12-02T08:30'))).toEqual([]); // one odd night
     expect(dailyReview(hub.db, config, utc('2026-12-03T08:30'))).toEqual([]); // two
@@ -100,7 +90,7 @@ describe('the daily review', () => {
 
   it('before the night is over and settled, the day is not reviewed', async () => {
     hub = await openTestHubDb(config);
-    await hub.append(monthThenDrift());
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
     dailyReview(hub.db, config, utc('2026-12-04T07:30')); // reviews the 2nd: the 3rd's bedtime is not settled yet
     expect(dailyReview(hub.db, config, utc('2026-12-04T08:00'))).toHaveLength(1);
   });

@@ -2,8 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoutineReview } from '../../hub/routine-review.js';
 import { silentLogger } from '../../hub/logger.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { isoDate, routineDay } from './daily.js';
+import { monthThenDrift } from './daily.js';
 import { utc } from './factories.js';
 import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
@@ -12,15 +11,6 @@ const config = testConfig([
   { id: HOME, timezone: 'Europe/London', residents: [{ id: 'mary' }], devices: [] },
   { id: 'flat-8', timezone: 'Europe/London', residents: [{ id: 'john' }], devices: [] },
 ]);
-
-/** November as usual, then from 1 December three night-time bathroom trips a night. */
-function monthThenDrift(): SensorEvent[] {
-  const events: SensorEvent[] = [];
-  for (let i = 0; i < 30; i++) events.push(...routineDay(HOME, isoDate('2026-11-01', i), i, i % 3 === 0 ? 1 : 0));
-  for (let i = 30; i < 33; i++) events.push(...routineDay(HOME, isoDate('2026-11-01', i), i, 3));
-  events.push(...routineDay(HOME, '2026-12-04', 33, 0).filter((e) => e.ts < utc('2026-12-04T07:00')));
-  return events;
-}
 
 let hub: TestHubDb | undefined;
 afterEach(async () => {
@@ -31,7 +21,7 @@ afterEach(async () => {
 describe('routine review in the hub', () => {
   it('raises one routine-change alert for the drifting home, however many hourly rounds run', async () => {
     hub = await openTestHubDb(config);
-    await hub.append(monthThenDrift());
+    await hub.append(monthThenDrift(HOME, '2026-12-04T07:00'));
     const alerts = hub.alerts;
     hub.clock.advanceTo(utc('2026-12-04T07:00'));
     const review = new RoutineReview({

@@ -92,7 +92,7 @@ describe('hub in-process', () => {
     const received: string[] = [];
     watcher.on('message', (topic) => received.push(topic));
     const forger = await mqttClient(ports.mqtt!);
-    const closed = new Promise((resolve) => forger.once('close', resolve));
+    const closed = new Promise<void>((resolve) => forger.once('close', () => resolve()));
     forger.publish('telecare/h1/alerts/fake', '{"kind":"pendant"}', { qos: 1, retain: true });
     await closed;
     forger.end(true);
@@ -123,7 +123,7 @@ describe('hub in-process', () => {
     await local.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
     const alert = JSON.parse((await raised).payload.toString()) as { id: string };
 
-    const localClosed = new Promise((resolve) => local.once('close', resolve));
+    const localClosed = new Promise<void>((resolve) => local.once('close', () => resolve()));
     local.publish(`telecare/h1/alerts/${alert.id}/ack`, '{}', { qos: 1 });
     await localClosed;
     local.end(true);
@@ -139,7 +139,7 @@ describe('hub in-process', () => {
   it('drops a client announcing a 1 MB packet before buffering it, and carries on', async () => {
     const { ports, store } = await start();
     const greedy = await mqttClient(ports.mqtt!);
-    const closed = new Promise((resolve) => greedy.once('close', resolve));
+    const closed = new Promise<void>((resolve) => greedy.once('close', () => resolve()));
     greedy.publish('telecare/h1/devices/p1/events', Buffer.alloc(1024 * 1024, 0x20), { qos: 1 });
     await closed;
     greedy.end(true);
