@@ -3,7 +3,7 @@ import os from 'node:os';
 import { measureFallCost } from './fallCost.js';
 import type { Figure } from './figures.js';
 import { latencyPhase, oneHomePhase, schemePhase, type PhaseContext } from './phases.js';
-import { measureReplay } from './replayThroughput.js';
+import { measureNdjsonReplay, measureReplay } from './replayThroughput.js';
 
 export const PHASES = ['fall', 'replay', 'home', 'scheme', 'latency'] as const;
 export type PhaseName = (typeof PHASES)[number];
@@ -33,16 +33,19 @@ const unavailable = (key: string, section: string, label: string, unit: string) 
   { key, section, label, value: null, unit, note: reason },
 ];
 
-function replayFigures(ctx: PhaseContext): Figure[] {
+async function replayFigures(ctx: PhaseContext): Promise<Figure[]> {
   const homeDays = ctx.quick ? 60 : 365;
   const schemeDays = ctx.quick ? 1 : 7;
   ctx.note(`replay: one flat, ${homeDays} days`);
   const home = measureReplay(1, homeDays, 31);
   ctx.note(`replay: 200 flats, ${schemeDays} day(s)`);
   const scheme = measureReplay(200, schemeDays, 32);
+  ctx.note(`replay: one flat, ${homeDays} days, from NDJSON text`);
+  const ndjson = await measureNdjsonReplay(1, homeDays, 33);
   return [
     { key: 'replay.home', section: 'replay', label: `one flat, ${homeDays} days, every rule (in memory, parsing excluded)`, value: home.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: home.events, alerts: home.alerts } },
     { key: 'replay.scheme', section: 'replay', label: `200 flats, ${schemeDays} day(s), every rule (in memory, parsing excluded)`, value: scheme.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: scheme.events, alerts: scheme.alerts } },
+    { key: 'replay.home.ndjson', section: 'replay', label: `one flat, ${homeDays} days, from NDJSON text: split, JSON.parse, validate, every rule`, value: ndjson.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: ndjson.events, alerts: ndjson.alerts, s: ndjson.seconds, 'JSON.parse alone': ndjson.parseOnlyPerS } },
   ];
 }
 

@@ -53,7 +53,7 @@ describe('telecare bench --quick --json', () => {
       'latency.hub.quiet', 'latency.hub.loaded', 'latency.raw.quiet', 'latency.raw.loaded',
       'latency.ratio.quiet', 'latency.ratio.loaded',
       'ingest.rate', 'ingest.lag',
-      'replay.home', 'replay.scheme',
+      'replay.home', 'replay.scheme', 'replay.home.ndjson',
       'memory.home.rss.idle', 'memory.home.rss.load', 'memory.scheme.rss.idle', 'memory.scheme.rss.load',
       'startup.home', 'startup.scheme',
       'fall.cost', 'fall.scheme',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cobsEncode } from '../../firmware-bridge/cobs.js';
 import { crc16CcittFalse } from '../../firmware-bridge/crc16.js';
 import { decodeWireFrame, encodeFrame } from '../../firmware-bridge/frame-codec.js';
+import { createRng } from '../../simulate/random.js';
 import {
   requireBuiltCli,
   startRig,
@@ -14,7 +15,7 @@ import {
   type SerialPair,
   type Subscriber,
 } from './helpers.js';
-import { motion, pendantPress, seededRandom, wire } from './fixtures.js';
+import { motion, pendantPress, wire } from './fixtures.js';
 
 const rig: BridgeRig = {};
 let pair: SerialPair;
@@ -78,7 +79,7 @@ describe('a noisy serial line', () => {
   });
 
   it('survives 100,000 random bytes, counting each garbage frame, and delivers the frames around them', async () => {
-    const random = seededRandom(20261126);
+    const random = createRng(20261126).next;
     const garbage = Buffer.alloc(100_000);
     for (let i = 0; i < garbage.length; i++) garbage[i] = Math.floor(random() * 256);
     // Every non-empty run between zeros is one frame to the bridge; none of them may decode (checked, not assumed).

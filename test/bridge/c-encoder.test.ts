@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWireFrame, encodeWireFrame, type Frame, type FrameValue } from '../../firmware-bridge/frame-codec.js';
 import { eventTypeCode, MAX_ACCEL_SAMPLES, VALUE_ENCODING_CODES } from '../../firmware-bridge/frame-layout.js';
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES } from '../../rules/vocabulary.js';
+import { createRng } from '../../simulate/random.js';
 import { projectRoot } from './helpers.js';
-import { documentedWireExamples, seededRandom } from './fixtures.js';
+import { documentedWireExamples } from './fixtures.js';
 
 const firmwareDir = path.join(projectRoot, 'firmware-bridge/firmware');
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
@@ -60,7 +61,7 @@ function encodeWithC(frames: Frame[]): Buffer {
 
 /** Random but valid frames of every type and encoding, from a fixed seed. */
 function generateFrames(count: number, seed: number): Frame[] {
-  const random = seededRandom(seed);
+  const random = createRng(seed).next;
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const idChars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
   const frames: Frame[] = [];

@@ -7,8 +7,8 @@ import type { NativeEventType } from '../../rules/vocabulary.js';
 import { BoundedDelimiterParser } from '../../firmware-bridge/frame-splitter.js';
 import { decodeNdjsonLine } from '../../firmware-bridge/ndjson-line.js';
 import { SequenceTracker } from '../../firmware-bridge/sequence-tracker.js';
+import { createRng } from '../../simulate/random.js';
 import { backoffDelayMs } from '../../firmware-bridge/backoff.js';
-import { seededRandom } from './fixtures.js';
 
 describe('CRC-16/CCITT-FALSE', () => {
   it('gives the catalogue check value 0x29B1 for "123456789"', () => {
@@ -18,7 +18,7 @@ describe('CRC-16/CCITT-FALSE', () => {
 
 describe('COBS', () => {
   it('round-trips frames with zeros, without zeros and with zero-free runs at the 254-byte block edge', () => {
-    const random = seededRandom(1);
+    const random = createRng(1).next;
     const cases = [
       Buffer.alloc(0),
       Buffer.from([0]),

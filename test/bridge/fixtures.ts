@@ -1,4 +1,4 @@
-// Small factories for bridge tests: frames, the worked example from PROTOCOL.md, a seeded random source.
+// Small factories for bridge tests: frames and the worked example from PROTOCOL.md.
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeWireFrame, type Frame } from '../../firmware-bridge/frame-codec.js';
@@ -25,16 +25,4 @@ export function documentedWireExamples(): Map<string, Buffer> {
     examples.set(match[1]!, Buffer.from(match[2]!.replace(/ /g, ''), 'hex'));
   }
   return examples;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticNdjson } from '../../replay/synthetic.js';
+import { simulate, toReplayLine } from '../../simulate/generator.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(projectRoot, 'dist/bin/telecare.js');
@@ -52,12 +52,15 @@ describe('telecare replay', () => {
 
   it('reads stdin with "-", gives absent homes every default, and writes daily features', () => {
     const features = path.join(dir, 'features.ndjson');
-    const r = replay(['--input', '-', '--tz', 'Europe/Paris', '--features', features], syntheticNdjson(2, 3));
+    // Three days of two simulated flats, as `telecare simulate` writes them (each line carries its room and kind).
+    const days = [...simulate({ homes: 2, days: 3, start: '2026-01-05', seed: 42, timeZone: 'Europe/Paris' })];
+    const r = replay(['--input', '-', '--tz', 'Europe/Paris', '--features', features], `${days.map(toReplayLine).join('\n')}\n`);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/from 2 home\(s\)/);
-    const days = fs.readFileSync(features, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { homeId: string; date: string });
-    expect(new Set(days.map((d) => d.homeId))).toEqual(new Set(['home-1', 'home-2']));
-    expect(days[0]).toHaveProperty('activeMinutes');
+    expect(r.stderr).toContain(`${days.length} events (0 dropped`);
+    const written = fs.readFileSync(features, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { homeId: string; date: string });
+    expect(new Set(written.map((d) => d.homeId))).toEqual(new Set(['h1', 'h2']));
+    expect(written[0]).toHaveProperty('activeMinutes');
   });
 
   it('reads the CASAS format, and says what is wrong with bad options', () => {
