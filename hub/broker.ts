@@ -54,6 +54,7 @@ export class EmbeddedBroker implements HubBroker {
   private server: net.Server | undefined;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
+  private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
 
@@ -122,6 +123,8 @@ export class EmbeddedBroker implements HubBroker {
     const server = net.createServer((socket) => {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
       aedes.handle(socket);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) =>
@@ -172,12 +175,27 @@ export class EmbeddedBroker implements HubBroker {
     if (!aedes) return;
     try {
       await this.publish(HUB_STATUS_TOPIC, 'offline', { qos: 1, retain: true });
+      // aedes delivers asynchronously and destroys every connection on close, dropping unsent bytes:
+      // let the offline status reach the subscribers first.
+      await this.flushClients(1_000);
     } catch (err) {
       this.log.warn({ err }, 'could not publish offline status');
     }
     this.server?.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.aedes = undefined;
+  }
+
+  /** Wait (at most `timeoutMs`) until aedes has written what it queued to every connected client. */
+  private async flushClients(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // A few turns of the event loop let aedes's persistence hand the message to each client; then the sockets drain.
+    for (let turn = 0; Date.now() < deadline; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const pending = [...this.sockets].some((socket) => !socket.destroyed && socket.writableLength > 0);
+      if (!pending && turn >= 3) return;
+      if (pending) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   describe(): Record<string, unknown> {
