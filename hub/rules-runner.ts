@@ -20,8 +20,9 @@ export interface RulesRunnerOptions {
    */
   alreadyRaised?: (decision: Extract<RuleDecision, { type: 'raise' }>) => boolean;
   /**
-   * How often a changed engine state is written to the store. The events stored after a snapshot rebuild the rest
-   * on restart, so this only bounds how many are re-fed; a scheme's snapshot is megabytes, so not too often.
+   * How often a changed engine state is written to the store (default 10 min). The events stored after a snapshot
+   * rebuild the rest on restart, so this only bounds how many are re-fed (a few thousand for a scheme); a scheme's
+   * snapshot is megabytes, and an SD card wears with every one.
    */
   snapshotEveryMs?: number;
 }
@@ -129,7 +130,7 @@ export class RulesRunner {
 
   private scheduleSnapshot(): void {
     const { clock } = this.options;
-    const everyMs = this.options.snapshotEveryMs ?? 60_000;
+    const everyMs = this.options.snapshotEveryMs ?? 600_000;
     this.snapshotTimer = clock.setTimer(clock.now() + everyMs, () => {
       if (this.dirty) this.saveSnapshot();
       this.scheduleSnapshot();
