@@ -82,10 +82,6 @@ export class RulesRunner {
     this.dirty = true;
   }
 
-  setAway(homeId: string, away: boolean): void {
-    if (this.engine) this.run(this.engine.setAway(homeId, away, this.options.clock.now()));
-  }
-
   /** Clear the timers and write a last snapshot. */
   stop(): void {
     const { clock } = this.options;

@@ -269,11 +269,6 @@ export class EventStore {
     }
   }
 
-  lastEventId(): number {
-    const row = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number };
-    return row.id;
-  }
-
   unassignedDevices(): UnassignedDevice[] {
     const rows = this.db
       .prepare('SELECT * FROM unassigned_devices ORDER BY last_seen DESC')
