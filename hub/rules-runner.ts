@@ -1,11 +1,25 @@
 // Runs the pure rules engine live: feeds events in storage order, owns its one timer, snapshots its state to the store.
 import { RulesEngine } from '../rules/engine.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
+import type { AlertKind } from '../rules/vocabulary.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import type { EventStore } from './store.js';
 
 const STATE_KEY = 'rules-engine';
+
+/** A decision about an alert kind of a home, at a time: what `alreadyRaised` is asked about. */
+export interface AlertKindAt {
+  homeId: string;
+  kind: AlertKind;
+  at: number;
+}
+
+/**
+ * A re-fed event's time is its storage time, a moment after the live decision it caused: an alert raised this
+ * much before a re-made decision is taken as that decision's.
+ */
+const REFEED_SLACK_MS = 60_000;
 
 export interface RulesRunnerOptions {
   homes: readonly HomeConfig[];
@@ -15,10 +29,11 @@ export interface RulesRunnerOptions {
   /** Carries out decisions (the alert service); called synchronously, in order. */
   decide: (decisions: RuleDecision[]) => void;
   /**
-   * Whether an alert for this raise already exists (raised at or after `decision.at`). Asked only for decisions
-   * made again while re-feeding events after a restart, so a condition handled before the crash is not raised twice.
+   * Whether an alert of this kind exists that was raised at or after `at`. Asked, at start only, for the decisions
+   * made again while re-feeding events and firing timers due during the downtime: what was raised (or resolved)
+   * before the crash is not raised twice, and a stale clear does not cancel an alert raised after it.
    */
-  alreadyRaised?: (decision: Extract<RuleDecision, { type: 'raise' }>) => boolean;
+  alreadyRaised?: (decision: AlertKindAt) => boolean;
   /**
    * How often a changed engine state is written to the store (default 10 min). The events stored after a snapshot
    * rebuild the rest on restart, so this only bounds how many are re-fed (a few thousand for a scheme); a scheme's
@@ -30,6 +45,8 @@ export interface RulesRunnerOptions {
 export class RulesRunner {
   private engine: RulesEngine | undefined;
   private timer: TimerHandle | undefined;
+  /** The engine time the timer stands for (its handle's `at` is on the hub's clock). */
+  private timerDueAt = NaN;
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
@@ -41,41 +58,60 @@ export class RulesRunner {
 
   /**
    * Restore the last snapshot, re-feed the events stored after it (a crash may have come between), then move to
-   * now so that timers due while the hub was down fire.
+   * now so that timers due while the hub was down fire. A snapshot of another version is not restored: learned
+   * normal is rebuilt from every stored event instead, their decisions discarded (they were carried out then).
    */
   start(): void {
     const { store, clock, homes } = this.options;
     const saved = store.loadRuleState(STATE_KEY);
     const mutableHomes = homes as HomeConfig[];
-    this.engine = saved ? RulesEngine.fromState(mutableHomes, saved.state) : new RulesEngine(mutableHomes);
-    this.lastEventId = saved?.lastEventId ?? 0;
+    const restorable = saved !== undefined && RulesEngine.acceptsState(saved.state);
+    const engine = restorable ? RulesEngine.fromState(mutableHomes, saved.state) : new RulesEngine(mutableHomes);
+    this.engine = engine;
+    const rebuildThroughId = saved !== undefined && !restorable ? saved.lastEventId : 0;
+    this.lastEventId = restorable ? saved.lastEventId : 0;
+    // The configuration's away mode wins over the saved one: a home set away while the hub was down is away now.
+    for (const home of homes) if (home.away) this.run(this.unseen(engine.setAway(home.id, true, engine.now())));
     let refed = 0;
-    const alreadyRaised = this.options.alreadyRaised;
+    let rebuilt = 0;
     for (const event of store.iterateAfter(this.lastEventId)) {
       try {
-        const decisions = this.engine.handle(event);
-        this.lastEventId = event.id;
-        this.run(alreadyRaised ? decisions.filter((d) => d.type !== 'raise' || !alreadyRaised(d)) : decisions);
+        // Live, the rules saw the event on the hub's clock, when it was stored.
+        const decisions = engine.handle(event, event.receivedAt);
+        if (event.id <= rebuildThroughId) rebuilt++;
+        else this.run(this.unseen(decisions));
       } catch (err) {
         this.log.error({ err, eventId: event.id }, 'rules engine failed on a re-fed event; skipped');
-        this.lastEventId = event.id;
       }
+      this.lastEventId = event.id;
       refed++;
     }
-    this.run(this.engine.advanceTo(clock.now()));
+    const now = clock.now();
+    // Set back from away while the hub was down: the silence starts now, as if the resident had just come in.
+    for (const home of homes) if (!home.away) this.run(this.unseen(engine.setAway(home.id, false, now)));
+    this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();
-    this.log.info({ restored: saved !== undefined, refedEvents: refed }, 'rules engine started');
+    if (saved !== undefined && !restorable) {
+      const savedVersion = (saved.state as { version?: unknown } | null)?.version ?? null;
+      this.log.info(
+        { savedVersion, rebuiltEvents: rebuilt, refedEvents: refed - rebuilt },
+        'saved rules state is of another version: learned normal rebuilt from the stored events',
+      );
+    }
+    this.log.info({ restored: restorable, refedEvents: refed }, 'rules engine started');
   }
 
   /** Feed events just handed to the store (their ids reserved), in storage order; `lastId` is the id of the last. */
   feed(events: readonly SensorEvent[], lastId: number): void {
+    const { clock } = this.options;
     const engine = this.engine;
     if (!engine) return;
     // One append's events get consecutive row ids; each is recorded before its decisions are snapshotted.
     let id = lastId - events.length + 1;
     for (const event of events) {
-      const decisions = engine.handle(event);
+      // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
+      const decisions = engine.handle(event, clock.now());
       this.lastEventId = id++;
       this.run(decisions);
     }
@@ -101,22 +137,37 @@ export class RulesRunner {
     this.rearm();
   }
 
-  /** The hub's one rules timer, always set to the engine's next due time. */
+  /** Decisions made again at start, less those already carried out before the restart. */
+  private unseen(decisions: RuleDecision[]): RuleDecision[] {
+    const seen = this.options.alreadyRaised;
+    if (!seen) return decisions;
+    return decisions.filter(
+      (d) => (d.type !== 'raise' && d.type !== 'clear') || !seen({ homeId: d.homeId, kind: d.kind, at: d.at - REFEED_SLACK_MS }),
+    );
+  }
+
+  /**
+   * The hub's one rules timer, always set to the engine's next due time. Its delay runs from the rules' time, which
+   * never goes back: after the wall clock steps back, a silence still lasts its length, not its length plus the step.
+   */
   private rearm(): void {
     const engine = this.engine;
     if (!engine) return;
     const { clock } = this.options;
     const due = engine.nextDueAt();
-    if (this.timer && due !== null && this.timer.at === due) return;
+    if (this.timer && due !== null && this.timerDueAt === due) return;
     if (this.timer) clock.clearTimer(this.timer);
     this.timer = undefined;
     if (due === null) return;
-    this.timer = clock.setTimer(due, () => {
+    const wallNow = clock.now();
+    this.timerDueAt = due;
+    this.timer = clock.setTimer(wallNow + (due - Math.max(wallNow, engine.now())), () => {
       this.timer = undefined;
       if (!this.engine) return;
       this.dirty = true;
       try {
-        this.run(this.engine.advanceTo(clock.now()));
+        // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
+        this.run(this.engine.advanceTo(Math.max(clock.now(), due)));
       } catch (err) {
         // Thrown from a timer it would end the process; the next event or restart tries again.
         this.log.error({ err }, 'rules engine failed on its timer');

@@ -54,10 +54,19 @@ export class RulesEngine {
     for (const config of homes) this.addHome(config);
   }
 
-  /** Feed one event (its `ts` is its time); returns decisions, timers due at or before it included. */
-  handle(event: SensorEvent): RuleDecision[] {
-    this.fireDue(event.ts);
-    if (event.assigned) this.onEvent(event, Math.max(event.ts, this.clockMs));
+  /**
+   * Feed one event at the rules' time `now`; returns decisions, timers due by then included. Live, `now` is the
+   * hub's clock: a sensor's `ts` never moves the rules' time. A `ts` ahead of `now` counts as now; an older one (a
+   * bridge flushing its buffer) counts at its own time, and its silence timers run from it, not from now. Replay
+   * passes nothing and runs on event time.
+   */
+  handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
+    this.fireDue(now);
+    if (event.assigned) {
+      this.onEvent(event, Math.min(event.ts, this.clockMs), this.clockMs);
+      // A late activity may leave a silence already overdue: decided now, not at the next tick.
+      this.fireDue(now);
+    }
     return this.ctx.take();
   }
 
@@ -65,6 +74,11 @@ export class RulesEngine {
   advanceTo(now: number): RuleDecision[] {
     this.fireDue(now);
     return this.ctx.take();
+  }
+
+  /** The rules' time: the latest `now` or timer seen (it never goes back). */
+  now(): number {
+    return this.clockMs;
   }
 
   /** When the next timer is due (epoch ms), or null when none is armed. */
@@ -101,6 +115,11 @@ export class RulesEngine {
     for (const h of this.homes) homes[h.config.id] = h.snapshot();
     const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
     return state;
+  }
+
+  /** Whether `fromState` can restore this saved state (same version); otherwise it must be rebuilt from events. */
+  static acceptsState(state: unknown): boolean {
+    return typeof state === 'object' && state !== null && (state as Partial<EngineState>).version === STATE_VERSION;
   }
 
   static fromState(homes: HomeConfig[], state: unknown): RulesEngine {
@@ -184,13 +203,15 @@ export class RulesEngine {
     }
   }
 
-  private onEvent(event: SensorEvent, at: number): void {
+  /** `at` is the event's time (never after `now`), `now` the rules' time. */
+  private onEvent(event: SensorEvent, at: number, now: number): void {
     const c = this.ctx;
     const h = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
     if (Number.isNaN(h.firstSeenAt)) h.firstSeenAt = at;
-    noMorningActivityRule.ensureArmed(h, at, c);
+    noMorningActivityRule.ensureArmed(h, now, c);
     const device = h.deviceFor(event);
-    sensorOfflineRule.onSeen(h, device, at, c);
+    // An event older than the device's last one says nothing new about whether it is alive.
+    if (!(device.lastSeenAt > at)) sensorOfflineRule.onSeen(h, device, at, c);
     switch (event.type) {
       case 'pendant':
       case 'fall':
@@ -227,6 +248,8 @@ export class RulesEngine {
 
   private onActivity(h: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
     const c = this.ctx;
+    // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
+    if (at < h.lastActivityAt) return;
     const inside = device.kind !== 'exit-door';
     // Learn the quiet period that just ended, unless the resident was out or the home away.
     if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import { silentLogger } from '../../hub/logger.js';
-import { RulesRunner } from '../../hub/rules-runner.js';
+import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
@@ -89,7 +89,7 @@ describe('rules runner', () => {
     // A copy of the crashed database, for the same restart without the alert store's knowledge.
     const copy = tempDir('runner-copy');
     for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
-    const restart = (from: string, alreadyRaised?: (d: Extract<RuleDecision, { type: 'raise' }>) => boolean): RuleDecision[] => {
+    const restart = (from: string, alreadyRaised?: (d: AlertKindAt) => boolean): RuleDecision[] => {
       const decisions: RuleDecision[] = [];
       const db = openHubDatabase(path.join(from, 'hub.db'));
       const store = new EventStore(db, clock);

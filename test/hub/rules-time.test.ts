@@ -1,0 +1,145 @@
+// Live, the rules run on the hub's clock: a sensor's `ts` is kept, but never moves anyone else's time (SPEC 4.1).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { silentLogger } from '../../hub/logger.js';
+import { RulesRunner } from '../../hub/rules-runner.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Monday 5 January 2026, 09:00 in London (GMT): day time, cold start (4 h inactivity, 45 min possible fall). */
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+const config = parseHubConfig(ONE_HOME_CONFIG);
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('rules-time');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface Raised {
+  kind: string;
+  homeId: string;
+  /** The decision's time (the rules' time it was found at). */
+  at: number;
+  /** The hub's clock when it was carried out. */
+  decidedAt: number;
+}
+
+/** A hub's rules: a real store in a temp folder, the real runner, a fake hub clock. */
+function hubRules(clock: FakeClock) {
+  const raised: Raised[] = [];
+  const decisions: RuleDecision[] = [];
+  const db = openHubDatabase(path.join(dir, 'hub.db'));
+  const store = new EventStore(db, clock);
+  const runner = new RulesRunner({
+    homes: config.homes,
+    store,
+    clock,
+    logger: silentLogger,
+    decide: (ds) => {
+      decisions.push(...ds);
+      for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, homeId: d.homeId, at: d.at, decidedAt: clock.now() });
+    },
+  });
+  runner.start();
+  const send = async (...events: SensorEvent[]): Promise<void> => {
+    const appended = store.append(events);
+    runner.feed(events, store.lastReservedId);
+    await appended;
+  };
+  const close = (): void => {
+    runner.stop();
+    store.close();
+    db.close();
+  };
+  return { raised, decisions, send, close };
+}
+
+function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
+  return { homeId: 'h1', deviceId, type: 'motion', value: true, ts, source: 'mqtt', room: deviceId === 'hall-pir' ? 'hall' : 'kitchen', kind: 'motion', assigned: true };
+}
+
+/** A device the configuration does not know, in a home it does not know, with a clock 23 h fast. */
+function strayFromTheFuture(ts: number): SensorEvent {
+  return { homeId: 'nowhere', deviceId: 'bad-clock', type: 'motion', value: true, ts, source: 'mqtt', assigned: false };
+}
+
+const kinds = (raised: Raised[]): string[] => raised.map((r) => `${r.kind} ${new Date(r.at).toISOString()}`);
+
+describe('the rules run on the hub clock, not the sensors', () => {
+  it('an event stamped 23 h ahead from an unconfigured home fires no timer of another home and delays nothing, also after a restart', async () => {
+    const clock = new FakeClock(T0);
+    let hub = hubRules(clock);
+    await hub.send(motion('hall-pir', T0));
+    await hub.send(strayFromTheFuture(T0 + 23 * HOUR));
+    expect(hub.raised).toEqual([]);
+
+    clock.advanceTo(T0 + 30 * MINUTE);
+    await hub.send(motion('hall-pir', T0 + 30 * MINUTE));
+    expect(hub.raised).toEqual([]);
+    // A restart keeps nothing of the stray clock: the snapshot and the re-fed events hold the hub's time.
+    hub.close();
+    clock.advanceBy(MINUTE);
+    hub = hubRules(clock);
+    expect(hub.raised).toEqual([]);
+
+    // Detection on time: possible fall 45 min after the last motion, inactivity 4 h after it.
+    clock.advanceTo(T0 + 30 * MINUTE + 4 * HOUR);
+    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T10:15:00.000Z', 'inactivity 2026-01-05T13:30:00.000Z']);
+    for (const r of hub.raised) expect(r.decidedAt).toBe(r.at);
+    hub.close();
+  });
+
+  it('an event from a configured home stamped in the future counts as now', async () => {
+    const clock = new FakeClock(T0);
+    const hub = hubRules(clock);
+    await hub.send(motion('hall-pir', T0 + 23 * HOUR));
+    expect(hub.raised).toEqual([]);
+    clock.advanceTo(T0 + 5 * HOUR);
+    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T09:45:00.000Z', 'inactivity 2026-01-05T13:00:00.000Z']);
+    hub.close();
+  });
+
+  it('a pendant press stamped by its sender keeps its time as the decision time, and a future stamp is taken as now', async () => {
+    const clock = new FakeClock(T0);
+    const hub = hubRules(clock);
+    const press = (ts: number): SensorEvent => ({ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts, source: 'mqtt', room: 'living', kind: 'pendant', assigned: true });
+    await hub.send(press(T0 - 2_000));
+    await hub.send(press(T0 + 2 * HOUR));
+    expect(hub.raised.map((r) => r.at)).toEqual([T0 - 2_000, T0]);
+    hub.close();
+  });
+
+  it('a late batch from a bridge counts as activity at its own time: silence timers run from it, not from now', async () => {
+    const clock = new FakeClock(T0);
+    const hub = hubRules(clock);
+    await hub.send(motion('hall-pir', T0));
+    // The bridge was out for two hours; it flushes what it buffered. The kitchen at 10:00 is the latest activity.
+    clock.advanceTo(T0 + 2 * HOUR);
+    // The pendant's battery report, on time through its own path, is not activity.
+    await hub.send({ homeId: 'h1', deviceId: 'p1', type: 'battery', value: 90, ts: T0 + 2 * HOUR, source: 'mqtt', room: 'living', kind: 'pendant', assigned: true });
+    hub.raised.length = 0; // the possible fall of 09:45, found while the bridge was out
+    await hub.send(motion('hall-pir', T0 + 30 * MINUTE), motion('kitchen-pir', T0 + HOUR));
+    clock.advanceTo(T0 + 6 * HOUR);
+    const inactivity = hub.raised.filter((r) => r.kind === 'inactivity');
+    expect(kinds(inactivity)).toEqual(['inactivity 2026-01-05T14:00:00.000Z']);
+    hub.close();
+  });
+
+  it('an event older than the last activity moves neither the last activity nor the silence timers', async () => {
+    const clock = new FakeClock(T0);
+    const hub = hubRules(clock);
+    await hub.send(motion('hall-pir', T0));
+    clock.advanceTo(T0 + HOUR);
+    await hub.send(motion('kitchen-pir', T0 - 2 * HOUR));
+    clock.advanceTo(T0 + 6 * HOUR);
+    expect(kinds(hub.raised.filter((r) => r.kind === 'inactivity'))).toEqual(['inactivity 2026-01-05T13:00:00.000Z']);
+    hub.close();
+  });
+});
