@@ -1,0 +1,162 @@
+// What a restart of the rules keeps and what it must not: the configuration's away mode wins, learned normal survives a
+// new state version, and nothing raised (or resolved) before the restart is raised again.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { createLogger, silentLogger, type Logger } from '../../hub/logger.js';
+import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { HubConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Monday 5 January 2026, 09:00 in London (GMT). */
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('rules-restart');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function configWith(away: boolean): HubConfig {
+  return parseHubConfig({ ...ONE_HOME_CONFIG, homes: ONE_HOME_CONFIG.homes.map((h) => ({ ...h, away })) });
+}
+
+/** The rules of one hub run on the database in `dir`: a real store, the real runner, a fake clock. */
+function hubRun(
+  clock: FakeClock,
+  config: HubConfig,
+  options: { logger?: Logger; alreadyRaised?: (d: AlertKindAt) => boolean; snapshotEveryMs?: number } = {},
+) {
+  const decisions: RuleDecision[] = [];
+  const db = openHubDatabase(path.join(dir, 'hub.db'));
+  const store = new EventStore(db, clock);
+  const runner = new RulesRunner({
+    homes: config.homes,
+    store,
+    clock,
+    logger: options.logger ?? silentLogger,
+    decide: (ds) => decisions.push(...ds),
+    ...(options.alreadyRaised ? { alreadyRaised: options.alreadyRaised } : {}),
+    ...(options.snapshotEveryMs ? { snapshotEveryMs: options.snapshotEveryMs } : {}),
+  });
+  runner.start();
+  return {
+    decisions,
+    raises: () => decisions.filter((d): d is Extract<RuleDecision, { type: 'raise' }> => d.type === 'raise'),
+    store,
+    db,
+    async send(...events: SensorEvent[]): Promise<void> {
+      const appended = store.append(events);
+      runner.feed(events, store.lastReservedId);
+      await appended;
+    },
+    stop(): void {
+      runner.stop();
+      store.close();
+      db.close();
+    },
+    /** SIGKILL as far as the rules know: no stop, no last snapshot. */
+    crash(): void {
+      store.close();
+      db.close();
+    },
+  };
+}
+
+function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
+  return { homeId: 'h1', deviceId, type: 'motion', value: true, ts, source: 'mqtt', room: deviceId === 'hall-pir' ? 'hall' : 'kitchen', kind: 'motion', assigned: true };
+}
+
+describe('rules across a restart', () => {
+  it('a home set back from away in the configuration raises inactivity on silence after the restart', async () => {
+    const clock = new FakeClock(T0);
+    const away = hubRun(clock, configWith(true));
+    await away.send(motion('hall-pir', T0));
+    clock.advanceBy(6 * HOUR);
+    expect(away.raises()).toEqual([]);
+    away.stop();
+
+    // The installer sets the home back from away and restarts the hub: the silence is watched from then on.
+    clock.advanceBy(HOUR);
+    const restartedAt = clock.now();
+    const home = hubRun(clock, configWith(false));
+    clock.advanceBy(5 * HOUR);
+    expect(home.raises().map((d) => [d.kind, d.at])).toContainEqual(['inactivity', restartedAt + 4 * HOUR]);
+    home.stop();
+  });
+
+  it('a home set away in the configuration while the hub was down raises nothing after the restart', async () => {
+    const clock = new FakeClock(T0);
+    const first = hubRun(clock, configWith(false));
+    await first.send(motion('hall-pir', T0));
+    first.stop();
+    const second = hubRun(clock, configWith(true));
+    clock.advanceBy(12 * HOUR);
+    expect(second.raises()).toEqual([]);
+    second.stop();
+  });
+
+  it('a saved state of another version is rebuilt from the stored events, logged, and raises nothing again', async () => {
+    const clock = new FakeClock(T0);
+    const config = configWith(false);
+    const first = hubRun(clock, config);
+    // Three days of a resident moving between hall and kitchen every 20 minutes from 07:00 to 22:00.
+    for (let day = 0; day < 3; day++) {
+      for (let minute = 7 * 60; minute < 22 * 60; minute += 20) {
+        const ts = Date.UTC(2026, 0, 5 + day) + minute * MINUTE;
+        clock.advanceTo(ts);
+        await first.send(motion(minute % 40 === 0 ? 'hall-pir' : 'kitchen-pir', ts));
+      }
+    }
+    first.stop();
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const row = db.prepare("SELECT json FROM rule_state WHERE key = 'rules-engine'").get() as { json: string };
+    const before = JSON.parse(row.json) as { version: number; homes: { h1: { firstSeenAt: number; learned: unknown } } };
+    // The state as an older hub version wrote it.
+    db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(JSON.stringify({ ...before, version: before.version - 1 }));
+    db.close();
+
+    let logged = '';
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) }) });
+    const second = hubRun(clock, config, { logger });
+    expect(second.decisions).toEqual([]);
+    const after = second.store.loadRuleState('rules-engine')!.state as typeof before;
+    expect(after.version).toBe(before.version);
+    expect(after.homes.h1.firstSeenAt).toBe(before.homes.h1.firstSeenAt);
+    expect(after.homes.h1.learned).toEqual(before.homes.h1.learned);
+    const entry = logged
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; level: number; rebuiltEvents?: number; savedVersion?: number })
+      .find((e) => e.msg.includes('rebuilt from the stored events'));
+    expect(entry).toMatchObject({ level: 30, rebuiltEvents: 3 * 45, savedVersion: before.version - 1 });
+    second.stop();
+  });
+
+  it('an alert raised by a timer after the last snapshot and resolved before a crash is not raised again by the restart', async () => {
+    const clock = new FakeClock(T0);
+    const config = configWith(false);
+    // The alert store: what was raised, and when (a resolved alert stays in it).
+    const alerts: { homeId: string; kind: string; raisedAt: number }[] = [];
+    const alreadyRaised = (d: AlertKindAt): boolean => alerts.some((a) => a.homeId === d.homeId && a.kind === d.kind && a.raisedAt >= d.at);
+    // The crash comes between two snapshots: the last one is from before the alerts.
+    const first = hubRun(clock, config, { alreadyRaised, snapshotEveryMs: DAY });
+    await first.send(motion('hall-pir', T0));
+    clock.advanceBy(DAY / 4); // possible fall at 09:45, inactivity at 13:00: raised by timers, no event after them
+    for (const d of first.raises()) alerts.push({ homeId: d.homeId, kind: d.kind, raisedAt: clock.now() });
+    expect(first.raises().map((d) => d.kind)).toEqual(['possible-fall', 'inactivity']);
+    first.crash();
+
+    clock.advanceBy(10 * MINUTE);
+    const second = hubRun(clock, config, { alreadyRaised });
+    expect(second.raises()).toEqual([]);
+    second.stop();
+  });
+});
