@@ -6,7 +6,10 @@ export interface TimerHandle {
 
 export interface Clock {
   now(): number;
-  /** Run `fn` once at epoch-ms `at` (at once if `at` is past). */
+  /**
+   * Run `fn` once at epoch-ms `at` (at once if `at` is past). Live, the delay is measured when the timer is set: if
+   * the wall clock steps meanwhile, `fn` may run while `now()` is still before `at`, and must take itself as due.
+   */
   setTimer(at: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
@@ -15,32 +18,56 @@ interface SystemTimer extends TimerHandle {
   timeout: NodeJS.Timeout | undefined;
 }
 
+/** Where the system clock reads time: the wall clock for `now()`, a monotonic clock (ms) for delays. */
+export interface TimeSources {
+  wallNow(): number;
+  monotonicNow(): number;
+}
+
 // setTimeout takes at most 2^31-1 ms; longer waits are re-armed in steps.
 const MAX_TIMEOUT_MS = 2_147_483_000;
+/** Node may wake a timer up to a millisecond before the monotonic clock says it is due. */
+const WAKE_EARLY_TOLERANCE_MS = 1;
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimer(at, fn) {
-    const handle: SystemTimer = { at, timeout: undefined };
-    const arm = (): void => {
-      const delay = at - Date.now();
-      if (delay > MAX_TIMEOUT_MS) {
-        handle.timeout = setTimeout(arm, MAX_TIMEOUT_MS);
-      } else {
-        handle.timeout = setTimeout(fn, Math.max(0, delay));
-      }
-      handle.timeout.unref?.();
-    };
-    arm();
-    return handle;
-  },
-  clearTimer(handle) {
-    const t = (handle as SystemTimer).timeout;
-    if (t) clearTimeout(t);
-  },
-};
+/**
+ * The hub's clock: wall time for `now()`, but every timer's delay (`at` minus now, when armed) measured on a
+ * monotonic clock. A wall clock stepped back an hour (NTP, a wrong RTC corrected) would otherwise hold a due timer
+ * back an hour, and one stepped forward fire it early; a timer woken before its delay is over sleeps again.
+ */
+export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
+  const wallNow = sources.wallNow ?? (() => Date.now());
+  const monotonicNow = sources.monotonicNow ?? (() => performance.now());
+  return {
+    now: wallNow,
+    setTimer(at, fn) {
+      const handle: SystemTimer = { at, timeout: undefined };
+      const dueMono = monotonicNow() + Math.max(0, at - wallNow());
+      const arm = (): void => {
+        const leftMs = dueMono - monotonicNow();
+        handle.timeout = setTimeout(wake, Math.max(0, Math.min(leftMs, MAX_TIMEOUT_MS)));
+        handle.timeout.unref?.();
+      };
+      const wake = (): void => {
+        if (dueMono - monotonicNow() > WAKE_EARLY_TOLERANCE_MS) arm();
+        else {
+          handle.timeout = undefined;
+          fn();
+        }
+      };
+      arm();
+      return handle;
+    },
+    clearTimer(handle) {
+      const t = (handle as SystemTimer).timeout;
+      if (t) clearTimeout(t);
+    },
+  };
+}
+
+export const systemClock: Clock = createSystemClock();
 
 interface FakeTimer extends TimerHandle {
+  at: number;
   seq: number;
   fn: () => void;
   cancelled: boolean;
@@ -93,5 +120,14 @@ export class FakeClock implements Clock {
 
   advanceBy(ms: number): void {
     this.advanceTo(this.current + ms);
+  }
+
+  /**
+   * Step the wall clock by `deltaMs` (either way), as NTP or a corrected RTC does: `now()` jumps, and each waiting
+   * timer keeps the delay it had left, as the system clock's timers (measured on a monotonic clock) do.
+   */
+  stepWall(deltaMs: number): void {
+    this.current += deltaMs;
+    for (const t of this.timers) t.at += deltaMs;
   }
 }

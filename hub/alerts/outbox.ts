@@ -248,10 +248,11 @@ export class Outbox {
     );
   }
 
-  private drain(): void {
+  /** Deliver every row due by `dueBy` (default now; a retry timer's own due time if the wall clock stepped back). */
+  private drain(dueBy = this.d.clock.now()): void {
     this.immediate = undefined;
     if (this.stopped || !this.d.db.open) return;
-    const rows = this.sql.due.all(this.d.clock.now()) as OutboxRow[];
+    const rows = this.sql.due.all(dueBy) as OutboxRow[];
     for (const row of rows) {
       if (this.inflight.has(row.id)) continue;
       // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
@@ -277,9 +278,10 @@ export class Outbox {
     if (next.next_attempt_at <= this.d.clock.now()) {
       this.immediate ??= setImmediate(() => this.drain());
     } else {
-      this.timer = this.d.clock.setTimer(next.next_attempt_at, () => {
+      const dueAt = next.next_attempt_at;
+      this.timer = this.d.clock.setTimer(dueAt, () => {
         this.timer = undefined;
-        this.drain();
+        this.drain(Math.max(this.d.clock.now(), dueAt));
       });
     }
   }

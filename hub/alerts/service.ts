@@ -352,22 +352,27 @@ export class AlertService implements AlertServiceApi {
     if (existing) this.deps.clock.clearTimer(existing);
     this.escalationTimers.delete(row.id);
     if (row.state !== 'raised' || row.escalation_due_at === null) return;
+    const dueAt = row.escalation_due_at;
     this.escalationTimers.set(
       row.id,
-      this.deps.clock.setTimer(row.escalation_due_at, () => {
+      this.deps.clock.setTimer(dueAt, () => {
         this.escalationTimers.delete(row.id);
-        if (this.started) this.escalate(row.id);
+        if (this.started) this.escalate(row.id, dueAt);
       }),
     );
   }
 
-  /** The current level timed out: go to the next group on the ladder, or record that the ladder is exhausted. */
-  private escalate(id: string): void {
+  /**
+   * The current level timed out: go to the next group on the ladder, or record that the ladder is exhausted.
+   * `timerDueAt`: the due time of the timer that fired; the timer measured the delay, so it holds even if the wall
+   * clock was stepped back meanwhile (the level is still the one it was armed for when the due time is unchanged).
+   */
+  private escalate(id: string, timerDueAt?: number): void {
     const now = this.deps.clock.now();
     const change = this.deps.db.transaction((): Change | undefined => {
       const current = this.sql!.byId!.get(id) as AlertRow | undefined;
       if (!current || current.state !== 'raised' || current.escalation_due_at === null) return undefined;
-      if (current.escalation_due_at > now) return undefined;
+      if (timerDueAt === undefined ? current.escalation_due_at > now : current.escalation_due_at !== timerDueAt) return undefined;
       const ladder = rowLadder(current);
       const level = current.escalation_level + 1;
       if (level >= ladder.length) {
