@@ -1,6 +1,6 @@
 // Runs the fall detector over MobiFall trials and computes sensitivity, specificity and false alarms per hour.
 import type { RuleParams } from '../rules/params.js';
-import { createInspectableFallDetector, type FallDetection } from '../rules/fall/detector.js';
+import { createFallDetector, type FallDetection } from '../rules/fall/detector.js';
 import { durationMs, readRecording, toAccelMessages, type AccelMessage, type Trial } from './mobifall-data.js';
 
 /** Subjects whose falls were used to choose the thresholds; the others are held out. */
@@ -36,16 +36,15 @@ export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
 }
 
 /**
- * Detections of one trial. A recording ends a few seconds after the fall; a fall already confirmed
- * (impact, posture change, stillness) whose downgrade window was cut by the end of the recording
- * counts as detected (it is reported whatever follows), and for an ADL trial as a false alarm.
+ * Detections of one trial, as the hub would raise them: the messages in order, then the wearable falls
+ * silent at the end of the recording and the detector is woken as the engine's timer would wake it
+ * (a candidate is judged with the samples it has; a confirmed fall is reported at the end of its window).
  */
-export function runTrial(params: RuleParams['fall'], trial: PreparedTrial): FallDetection[] {
-  const detector = createInspectableFallDetector(params);
+export function runTrial(params: RuleParams['fall'], trial: { messages: AccelMessage[] }): FallDetection[] {
+  const detector = createFallDetector(params);
   const found: FallDetection[] = [];
   for (const m of trial.messages) found.push(...detector.push(m.ts, m.value));
-  const pendingAt = detector.pendingFallAt();
-  if (pendingAt !== null) found.push({ at: pendingAt, peakG: NaN, downgraded: false, detail: { cutByEndOfRecording: true } });
+  for (let wakeAt = detector.wakeAt(); wakeAt !== null; wakeAt = detector.wakeAt()) found.push(...detector.wake(wakeAt));
   return found;
 }
 

@@ -198,6 +198,11 @@ export class RulesEngine {
         if (device) climateRule.onTimer(h, device, at, c);
         break;
       }
+      case 'fall': {
+        const device = h.devices.get(deviceId ?? '');
+        if (device) wearableFallRule.onTimer(h, device, at, c);
+        break;
+      }
       default:
         break;
     }
@@ -238,7 +243,7 @@ export class RulesEngine {
         if (typeof event.value === 'boolean') sensorOfflineRule.onAvailability(h, device, event.value, at, c);
         break;
       case 'accel':
-        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value as AccelValue, at, c);
+        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value as AccelValue, event.ts, at, c);
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers.
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
-import type { FallDetector } from './fall/detector.js';
+import { createFallDetector, type FallDetector, type FallDetectorState } from './fall/detector.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock, DAY_MS } from './local-time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
@@ -43,6 +43,10 @@ export interface DeviceState {
   offlineSlot: TimerSlot;
   climateSlot: TimerSlot;
   fallDetector: FallDetector | undefined;
+  /** Wakes the fall detector of a wearable gone silent with a decision pending. */
+  fallSlot: TimerSlot;
+  /** Rules' time minus the wearable's samples' time, as of its last `accel` message. */
+  fallOffsetMs: number;
 }
 
 /** The persisted part of a home's state (JSON). */
@@ -65,7 +69,13 @@ export interface HomeSnapshot {
   nightExitDoor: string | null;
   open: AlertKind[];
   timers: Record<string, number>;
-  devices: Record<string, Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'>>;
+  devices: Record<
+    string,
+    Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'> & {
+      /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
+      fall?: { offsetMs: number; detector: FallDetectorState };
+    }
+  >;
   learned: LearnedNormalState;
   /** Absent in snapshots from before it existed. */
   lastActivityKey?: string | null;
@@ -148,6 +158,8 @@ export class HomeState {
       offlineSlot: { homeIndex: this.index, name: 'offline', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
       climateSlot: { homeIndex: this.index, name: 'climate', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
       fallDetector: undefined,
+      fallSlot: { homeIndex: this.index, name: 'fall', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
+      fallOffsetMs: 0,
     };
     this.devices.set(id, device);
     return device;
@@ -193,6 +205,9 @@ export class HomeState {
         climateSince: d.climateSince,
         climateKind: d.climateKind,
       };
+      const fallState = d.fallDetector?.exportState();
+      if (fallState) devices[d.id].fall = { offsetMs: d.fallOffsetMs, detector: fallState };
+      if (d.fallSlot.dueAt !== Infinity) timers[`fall:${d.id}`] = d.fallSlot.dueAt;
       if (d.offlineSlot.dueAt !== Infinity) timers[`offline:${d.id}`] = d.offlineSlot.dueAt;
       if (d.climateSlot.dueAt !== Infinity) timers[`climate:${d.id}`] = d.climateSlot.dueAt;
     }
@@ -257,6 +272,10 @@ export class HomeState {
       device.hazardOn = d.hazardOn === true;
       device.climateSince = num(d.climateSince);
       device.climateKind = d.climateKind ?? undefined;
+      if (d.fall && typeof d.fall.offsetMs === 'number') {
+        device.fallDetector = createFallDetector(this.params.fall, d.fall.detector);
+        device.fallOffsetMs = d.fall.offsetMs;
+      }
     }
     const rearm: [TimerSlot, number][] = [];
     for (const [name, at] of Object.entries(s.timers ?? {})) {
@@ -270,6 +289,7 @@ export class HomeState {
         const which = name.slice(0, colon);
         if (device && which === 'offline') rearm.push([device.offlineSlot, at]);
         if (device && which === 'climate') rearm.push([device.climateSlot, at]);
+        if (device && which === 'fall') rearm.push([device.fallSlot, at]);
       }
     }
     return rearm;

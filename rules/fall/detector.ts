@@ -8,20 +8,35 @@
 // posture >= postureChangeDeg away from the one before the impact. Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
 // walking over the last 2 s of that window is still reported, but downgraded; otherwise critical.
-// Defaults were chosen on MobiFall v2 subjects 1-5 and held-out trials: docs/fall-detection.md.
-// `push(ts, { rate, samples: [] })` only advances time, so a silent wearable cannot hold back a fall.
+// Defaults and the data they were chosen on: docs/fall-detection.md.
+//
+// A wearable may stop sending at any moment (battery, range, a burst around the impact only). The
+// detector's time is its samples' time, so it cannot see silence by itself: `wakeAt()` says when it
+// must be woken if no further sample arrives, and `wake(now)` then decides with the samples it has
+// (the engine arms that wake-up in its timer queue). Its state survives a restart (`exportState`).
 import type { AccelValue } from '../types.js';
 import type { RuleParams } from '../params.js';
 
 export interface FallDetection {
+  /** Time of the (first) impact, in the samples' time. */
   at: number;
   peakG: number;
   downgraded: boolean;
   detail: Record<string, unknown>;
 }
 export interface FallDetector {
-  /** Feed one `accel` event; `samples: []` only advances time (see below). */
+  /** Feed one `accel` event; `samples: []` only advances time, like `wake(ts)`. */
   push(ts: number, value: AccelValue): FallDetection[];
+  /** Samples' time at which to call `wake` if nothing more arrives, or null when nothing is pending. */
+  wakeAt(): number | null;
+  /** Samples' time of the first sample of the last message taken in (NaN before any). */
+  lastMessageAt(): number;
+  /** No sample arrived up to `now` (samples' time): decide what is pending with the samples there are. */
+  wake(now: number): FallDetection[];
+  /** Time of the first impact of a confirmed fall still in its recovery window, or null. */
+  pendingFallAt(): number | null;
+  /** JSON-serialisable state, or null when there is nothing worth keeping (no candidate fall). */
+  exportState(): FallDetectorState | null;
 }
 
 const CELL_MS = 20;
@@ -34,6 +49,7 @@ const PRE_TO_CELLS = 40;
 const FREE_FALL_CELLS = 50;
 /** The impact's peak is the largest magnitude within 0.5 s of its first crossing (rebounds included). */
 const PEAK_SEARCH_MS = 500;
+const PEAK_SEARCH_CELLS = PEAK_SEARCH_MS / CELL_MS;
 /** Impacts this close to the first one belong to one fall (knees, then hip, then shoulder). */
 const EPISODE_MS = 2000;
 /** Settling after the impact (rebounds, rolling) before stillness is judged. */
@@ -48,17 +64,52 @@ const MAX_GAP_MS = 1500;
  * 0.02 g (95th percentile), walking 0.17 g (1st percentile); walking drifts < 8° in posture (99th).
  */
 const MOVING_STD_G = 0.1;
+/**
+ * Silence is established when nothing arrived for 1.5 times the last message's span, at least 2 s
+ * (a wearable sending 1 s messages) and at most 10 s (the largest payload holds ~13 s at 200 Hz).
+ * Judging sooner would cut a stillness window that the next message completes.
+ */
+const MIN_SILENCE_MS = 2000;
+const MAX_SILENCE_MS = 10_000;
+/** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
+const MIN_STILL_CELLS = 25;
+/** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
+const MIN_CUT_CELLS = 5;
 
 type Phase = 'idle' | 'impact' | 'recover';
 
+/** Running sums of cells: mean vector and the magnitude's standard deviation. */
 interface Stats {
   n: number;
   sx: number;
   sy: number;
   sz: number;
-  /** Sum and sum of squares of the magnitude, for its standard deviation. */
   sg: number;
   sgg: number;
+}
+
+/** The detector's state as JSON (ring buffers as plain arrays; infinities and NaN as null). */
+export interface FallDetectorState {
+  v: 1;
+  cells: number;
+  ring: [number[], number[], number[], number[]];
+  open: [number | null, number, number, number, number, number, number | null];
+  lastSampleAt: number | null;
+  lastMessageAt: number | null;
+  lastMessageMs: number;
+  rateHz: number;
+  phase: Phase;
+  impactAt: number;
+  impactCell: number;
+  episodeStart: number;
+  peakG: number;
+  freeFallG: number;
+  pre: [number, number, number];
+  postureDeg: number;
+  stillStdG: number;
+  stillMs: number;
+  post: Stats;
+  recoverStart: number;
 }
 
 function emptyStats(): Stats {
@@ -92,264 +143,424 @@ function angleDeg(ax: number, ay: number, az: number, bx: number, by: number, bz
   return (Math.acos(Math.min(1, Math.max(-1, c))) * 180) / Math.PI;
 }
 const round2 = (v: number): number => Math.round(v * 100) / 100;
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
-/** For evaluation: also tells whether a fall is confirmed and only its severity still pending. */
-export interface InspectableFallDetector extends FallDetector {
-  /** Time of the first impact of a confirmed fall still in its recovery window (it will be reported whatever follows), or null. */
-  pendingFallAt(): number | null;
+/** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
+export function createFallDetector(params: RuleParams['fall'], state?: unknown): FallDetector {
+  const detector = new StreamingFallDetector(params);
+  if (state) detector.restore(state);
+  return detector;
 }
 
-export function createFallDetector(params: RuleParams['fall']): FallDetector {
-  return createInspectableFallDetector(params);
-}
-
-export function createInspectableFallDetector(params: RuleParams['fall']): InspectableFallDetector {
-  const stillMs = params.stillSeconds * 1000;
-  const recoverMs = params.recoverSeconds * 1000;
+class StreamingFallDetector implements FallDetector {
+  private readonly stillMs: number;
+  private readonly recoverMs: number;
 
   // Ring of closed cells: mean x, y, z and minimum magnitude.
-  const hx = new Float64Array(HISTORY_CELLS);
-  const hy = new Float64Array(HISTORY_CELLS);
-  const hz = new Float64Array(HISTORY_CELLS);
-  const hMin = new Float64Array(HISTORY_CELLS);
-  let cells = 0; // cells closed since the last (re)start
+  private hx = new Float64Array(HISTORY_CELLS);
+  private hy = new Float64Array(HISTORY_CELLS);
+  private hz = new Float64Array(HISTORY_CELLS);
+  private hMin = new Float64Array(HISTORY_CELLS);
+  /** Cells closed since the last (re)start. */
+  private cells = 0;
 
   // The open cell.
-  let cellStart = NaN;
-  let cn = 0;
-  let cx = 0;
-  let cy = 0;
-  let cz = 0;
-  let cMax = 0;
-  let cMin = Infinity;
+  private cellStart = NaN;
+  private cn = 0;
+  private cx = 0;
+  private cy = 0;
+  private cz = 0;
+  private cMax = 0;
+  private cMin = Infinity;
   /** Time of the last sample taken in; a message starting before it continues after it. */
-  let lastSampleAt = -Infinity;
+  private lastSampleAt = -Infinity;
+  private lastMsgAt = NaN;
+  private lastMessageMs = 0;
+  private rateHz = 0;
 
   // The candidate fall.
-  let phase: Phase = 'idle';
-  let impactAt = 0;
-  let episodeStart = 0;
-  let peakG = 0;
-  let freeFallG = 0;
-  let preX = 0;
-  let preY = 0;
-  let preZ = 0;
-  let postureDeg = 0;
-  let stillStdG = 0;
-  const post = emptyStats();
-  let recoverStart = 0;
+  private phase: Phase = 'idle';
+  private impactAt = 0;
+  /** `cells` when the (last) impact's cell was closed. */
+  private impactCell = 0;
+  private episodeStart = 0;
+  private peakG = 0;
+  private freeFallG = 0;
+  private preX = 0;
+  private preY = 0;
+  private preZ = 0;
+  private postureDeg = 0;
+  private stillStdG = 0;
+  /** Length of the stillness actually judged (shorter when the wearable fell silent). */
+  private judgedStillMs = 0;
+  private post = emptyStats();
+  private recoverStart = 0;
 
-  /** Restart after a long gap; a confirmed fall is reported (not dropped) even if its recovery window was cut. */
-  function restart(at: number, out: FallDetection[]): void {
-    if (phase === 'recover') decide(at, null, out);
-    cells = 0;
-    phase = 'idle';
-    cellStart = NaN;
-    cn = 0;
+  constructor(private readonly params: RuleParams['fall']) {
+    this.stillMs = params.stillSeconds * 1000;
+    this.recoverMs = params.recoverSeconds * 1000;
   }
 
-  /** Mean of history cells `from` to `to` cells back (inclusive of `from`, exclusive of `to`), clipped. */
-  function historyMean(fromBack: number, toBack: number): [number, number, number] {
-    const from = Math.min(fromBack, cells - 1);
+  pendingFallAt(): number | null {
+    return this.phase === 'recover' ? this.episodeStart : null;
+  }
+
+  lastMessageAt(): number {
+    return this.lastMsgAt;
+  }
+
+  wakeAt(): number | null {
+    if (this.phase === 'idle') return null;
+    if (this.phase === 'recover') return this.recoverStart + this.recoverMs;
+    return this.lastSampleAt + this.silenceMs();
+  }
+
+  wake(now: number): FallDetection[] {
+    const out: FallDetection[] = [];
+    if (!Number.isFinite(now)) return out;
+    if (this.phase === 'impact' && now >= this.lastSampleAt + this.silenceMs()) {
+      this.judge(this.lastSampleAt, true, out);
+    }
+    if (this.phase === 'recover' && now >= this.recoverStart + this.recoverMs) {
+      this.decide(now, null, out);
+    }
+    return out;
+  }
+
+  push(ts: number, value: AccelValue): FallDetection[] {
+    const out: FallDetection[] = [];
+    const samples = value?.samples;
+    if (!Number.isFinite(ts)) return out;
+    if (Array.isArray(samples) && samples.length === 0) return this.wake(ts);
+    if (!(value?.rate > 0) || !Array.isArray(samples)) return out;
+    const stepMs = 1000 / value.rate;
+    // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
+    // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
+    // samples into the past would erase the signal; the time line stays monotonic.
+    const startAt = ts > this.lastSampleAt ? ts : this.lastSampleAt + stepMs;
+    let taken = 0;
+    for (let k = 0; k < samples.length; k++) {
+      const s = samples[k];
+      if (!Array.isArray(s)) continue;
+      const x = s[0];
+      const y = s[1];
+      const z = s[2];
+      if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) continue;
+      this.take(startAt + k * stepMs, x, y, z, out);
+      taken++;
+    }
+    if (taken > 0) {
+      this.lastMsgAt = startAt;
+      this.lastMessageMs = samples.length * stepMs;
+      this.rateHz = value.rate;
+    }
+    return out;
+  }
+
+  exportState(): FallDetectorState | null {
+    if (this.phase === 'idle') return null;
+    const nullIfNot = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    return {
+      v: 1,
+      cells: this.cells,
+      ring: [Array.from(this.hx), Array.from(this.hy), Array.from(this.hz), Array.from(this.hMin)],
+      open: [nullIfNot(this.cellStart), this.cn, this.cx, this.cy, this.cz, this.cMax, nullIfNot(this.cMin)],
+      lastSampleAt: nullIfNot(this.lastSampleAt),
+      lastMessageAt: nullIfNot(this.lastMsgAt),
+      lastMessageMs: this.lastMessageMs,
+      rateHz: this.rateHz,
+      phase: this.phase,
+      impactAt: this.impactAt,
+      impactCell: this.impactCell,
+      episodeStart: this.episodeStart,
+      peakG: this.peakG,
+      freeFallG: this.freeFallG,
+      pre: [this.preX, this.preY, this.preZ],
+      postureDeg: this.postureDeg,
+      stillStdG: this.stillStdG,
+      stillMs: this.judgedStillMs,
+      post: { ...this.post },
+      recoverStart: this.recoverStart,
+    };
+  }
+
+  /** Take a state from `exportState()`; anything malformed leaves the detector fresh. */
+  restore(raw: unknown): void {
+    const s = raw as Partial<FallDetectorState>;
+    if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover')) return;
+    const ring = s.ring;
+    if (!Array.isArray(ring) || ring.length !== 4 || !ring.every((r) => Array.isArray(r) && r.length === HISTORY_CELLS)) return;
+    if (!Array.isArray(s.open) || s.open.length !== 7 || !Array.isArray(s.pre) || s.pre.length !== 3 || !s.post) return;
+    this.hx = Float64Array.from(ring[0], (v) => finiteOr(v, 0));
+    this.hy = Float64Array.from(ring[1], (v) => finiteOr(v, 0));
+    this.hz = Float64Array.from(ring[2], (v) => finiteOr(v, 0));
+    this.hMin = Float64Array.from(ring[3], (v) => finiteOr(v, 0));
+    this.cells = finiteOr(s.cells, 0);
+    const [cellStart, cn, cx, cy, cz, cMax, cMin] = s.open;
+    this.cellStart = finiteOr(cellStart, NaN);
+    this.cn = finiteOr(cn, 0);
+    this.cx = finiteOr(cx, 0);
+    this.cy = finiteOr(cy, 0);
+    this.cz = finiteOr(cz, 0);
+    this.cMax = finiteOr(cMax, 0);
+    this.cMin = finiteOr(cMin, Infinity);
+    this.lastSampleAt = finiteOr(s.lastSampleAt, -Infinity);
+    this.lastMsgAt = finiteOr(s.lastMessageAt, NaN);
+    this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
+    this.rateHz = finiteOr(s.rateHz, 0);
+    this.impactAt = finiteOr(s.impactAt, 0);
+    this.impactCell = finiteOr(s.impactCell, 0);
+    this.episodeStart = finiteOr(s.episodeStart, 0);
+    this.peakG = finiteOr(s.peakG, 0);
+    this.freeFallG = finiteOr(s.freeFallG, 0);
+    [this.preX, this.preY, this.preZ] = s.pre.map((v) => finiteOr(v, 0));
+    this.postureDeg = finiteOr(s.postureDeg, 0);
+    this.stillStdG = finiteOr(s.stillStdG, 0);
+    this.judgedStillMs = finiteOr(s.stillMs, 0);
+    const p = s.post;
+    this.post = { n: finiteOr(p.n, 0), sx: finiteOr(p.sx, 0), sy: finiteOr(p.sy, 0), sz: finiteOr(p.sz, 0), sg: finiteOr(p.sg, 0), sgg: finiteOr(p.sgg, 0) };
+    this.recoverStart = finiteOr(s.recoverStart, 0);
+    this.phase = s.phase;
+  }
+
+  private silenceMs(): number {
+    return Math.min(MAX_SILENCE_MS, Math.max(MIN_SILENCE_MS, 1.5 * this.lastMessageMs));
+  }
+
+  /** One valid sample at time `t`: fold it into the open cell, closing cells as time passes. */
+  private take(t: number, x: number, y: number, z: number, out: FallDetection[]): void {
+    this.lastSampleAt = t;
+    if (Number.isNaN(this.cellStart)) {
+      this.cellStart = t;
+    } else if (t >= this.cellStart + CELL_MS) {
+      if (t - this.cellStart > MAX_GAP_MS) {
+        // Too long a silence to judge posture or stillness across it: decide, then start afresh.
+        if (this.cn > 0) this.closeCell(out);
+        this.restart(this.cellStart, out);
+        this.cellStart = t;
+      } else {
+        this.closeCell(out);
+        const lx = this.cx / this.cn;
+        const ly = this.cy / this.cn;
+        const lz = this.cz / this.cn;
+        const lg = Math.hypot(lx, ly, lz);
+        this.cellStart += CELL_MS;
+        // Bridge a short gap by holding the last mean (no invented peaks or dips).
+        while (t >= this.cellStart + CELL_MS) {
+          this.onCell(this.cellStart, lx, ly, lz, lg, lg, out);
+          this.cellStart += CELL_MS;
+        }
+      }
+      this.cn = 0;
+    }
+    const g = Math.hypot(x, y, z);
+    if (this.cn === 0) {
+      this.cx = this.cy = this.cz = 0;
+      this.cMax = g;
+      this.cMin = g;
+    }
+    this.cn++;
+    this.cx += x;
+    this.cy += y;
+    this.cz += z;
+    if (g > this.cMax) this.cMax = g;
+    if (g < this.cMin) this.cMin = g;
+  }
+
+  /** Restart after a long gap: a candidate is judged with what it has, a confirmed fall reported. */
+  private restart(at: number, out: FallDetection[]): void {
+    if (this.phase === 'impact') this.judge(at, true, out);
+    if (this.phase === 'recover') this.decide(at, null, out);
+    this.cells = 0;
+    this.phase = 'idle';
+    this.cellStart = NaN;
+    this.cn = 0;
+  }
+
+  /** Mean of history cells `fromBack` to `toBack` cells back (both inclusive), clipped to what exists. */
+  private historyMean(fromBack: number, toBack: number): [number, number, number] {
+    const from = Math.min(fromBack, this.cells - 1, HISTORY_CELLS - 1);
     const to = Math.min(toBack, from);
     let sx = 0;
     let sy = 0;
     let sz = 0;
     let n = 0;
     for (let back = from; back >= to && back >= 0; back--) {
-      const i = (cells - 1 - back) % HISTORY_CELLS;
-      sx += hx[i];
-      sy += hy[i];
-      sz += hz[i];
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      sx += this.hx[i];
+      sy += this.hy[i];
+      sz += this.hz[i];
       n++;
     }
     return n === 0 ? [0, 0, 0] : [sx / n, sy / n, sz / n];
   }
 
-  function historyMin(backCells: number): number {
+  private historyMin(backCells: number): number {
     let m = Infinity;
-    for (let back = Math.min(backCells, cells) - 1; back >= 0; back--) {
-      m = Math.min(m, hMin[(cells - 1 - back) % HISTORY_CELLS]);
+    for (let back = Math.min(backCells, this.cells) - 1; back >= 0; back--) {
+      m = Math.min(m, this.hMin[(this.cells - 1 - back) % HISTORY_CELLS]);
     }
     return m;
   }
 
-  function startCandidate(at: number, maxG: number): void {
-    phase = 'impact';
-    impactAt = at;
-    episodeStart = at;
-    peakG = maxG;
-    freeFallG = historyMin(FREE_FALL_CELLS);
-    [preX, preY, preZ] = historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
-    resetStats(post);
+  private startCandidate(at: number, maxG: number): void {
+    this.phase = 'impact';
+    this.impactAt = at;
+    this.impactCell = this.cells;
+    this.episodeStart = at;
+    this.peakG = maxG;
+    this.freeFallG = this.historyMin(FREE_FALL_CELLS);
+    [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
+    resetStats(this.post);
   }
 
   /** A further impact of the same fall: stillness is judged after it, posture against before the first. */
-  function continueEpisode(at: number, maxG: number): void {
-    impactAt = at;
-    if (maxG > peakG) peakG = maxG;
-    freeFallG = Math.min(freeFallG, historyMin(FREE_FALL_CELLS));
-    resetStats(post);
+  private continueEpisode(at: number, maxG: number): void {
+    this.impactAt = at;
+    this.impactCell = this.cells;
+    if (maxG > this.peakG) this.peakG = maxG;
+    this.freeFallG = Math.min(this.freeFallG, this.historyMin(FREE_FALL_CELLS));
+    resetStats(this.post);
+  }
+
+  /**
+   * Judge the candidate: posture change and stillness after the impact. `cut`: the wearable fell silent
+   * before the stillness window was complete; judge on what arrived (at least 0.5 s of it, else on the
+   * cells after the peak search, for posture only). A confirmed fall enters its recovery window, which
+   * starts when it would have with a full signal, so a silent wearable is not reported later.
+   */
+  private judge(at: number, cut: boolean, out: FallDetection[]): void {
+    let mx: number;
+    let my: number;
+    let mz: number;
+    let still: boolean;
+    if (this.post.n >= (cut ? MIN_STILL_CELLS : 1)) {
+      mx = this.post.sx / this.post.n;
+      my = this.post.sy / this.post.n;
+      mz = this.post.sz / this.post.n;
+      this.stillStdG = magnitudeStd(this.post);
+      still = this.stillStdG <= this.params.stillStdG;
+      this.judgedStillMs = this.post.n * CELL_MS;
+    } else {
+      // Silent within the settling second: judge on the cells after the peak search (rebounds raise
+      // their spread, so this errs towards no alarm; the possible-fall silence rule remains).
+      const after = Math.min(this.cells - this.impactCell - PEAK_SEARCH_CELLS, HISTORY_CELLS);
+      if (after < MIN_CUT_CELLS) {
+        this.phase = 'idle';
+        return;
+      }
+      const s = emptyStats();
+      for (let back = after - 1; back >= 0; back--) {
+        const i = (this.cells - 1 - back) % HISTORY_CELLS;
+        addStats(s, this.hx[i], this.hy[i], this.hz[i]);
+      }
+      mx = s.sx / s.n;
+      my = s.sy / s.n;
+      mz = s.sz / s.n;
+      this.stillStdG = magnitudeStd(s);
+      still = this.stillStdG <= this.params.stillStdG;
+      this.judgedStillMs = 0;
+    }
+    this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
+    const isFall = this.freeFallG <= this.params.freeFallG && this.postureDeg >= this.params.postureChangeDeg && still;
+    if (!isFall) {
+      this.phase = 'idle';
+      return;
+    }
+    this.phase = 'recover';
+    this.recoverStart = this.impactAt + SETTLE_MS + this.stillMs;
+    if (!cut) this.recoverStart = Math.max(this.recoverStart, at + CELL_MS);
+    if (this.recoverMs <= 0) this.decide(at, null, out);
   }
 
   /** Over the last 2 s: back near the posture held before the fall, and moving like walking. */
-  function recoveredNow(): { recovered: boolean; fromUprightDeg: number; movingStdG: number } {
-    const n = Math.min(RECOVERY_CELLS, cells);
+  private recoveredNow(): { recovered: boolean; fromUprightDeg: number; movingStdG: number } {
+    const n = Math.min(RECOVERY_CELLS, this.cells);
     let sx = 0;
     let sy = 0;
     let sz = 0;
     let sg = 0;
     let sgg = 0;
     for (let back = n - 1; back >= 0; back--) {
-      const i = (cells - 1 - back) % HISTORY_CELLS;
-      const g = Math.hypot(hx[i], hy[i], hz[i]);
-      sx += hx[i];
-      sy += hy[i];
-      sz += hz[i];
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      const g = Math.hypot(this.hx[i], this.hy[i], this.hz[i]);
+      sx += this.hx[i];
+      sy += this.hy[i];
+      sz += this.hz[i];
       sg += g;
       sgg += g * g;
     }
-    const fromUprightDeg = angleDeg(preX, preY, preZ, sx / n, sy / n, sz / n);
+    const fromUprightDeg = angleDeg(this.preX, this.preY, this.preZ, sx / n, sy / n, sz / n);
     const movingStdG = Math.sqrt(Math.max(0, sgg / n - (sg / n) ** 2));
     return { recovered: fromUprightDeg <= UPRIGHT_DEG && movingStdG >= MOVING_STD_G, fromUprightDeg, movingStdG };
   }
 
-  function decide(at: number, recovery: ReturnType<typeof recoveredNow> | null, out: FallDetection[]): void {
+  private decide(at: number, recovery: ReturnType<StreamingFallDetector['recoveredNow']> | null, out: FallDetection[]): void {
+    const recovered = recovery?.recovered ?? false;
+    // Silent since its last sample: the wearer was last seen lying still, and nothing says otherwise.
+    const silentSeconds = at > this.lastSampleAt ? round1((at - this.lastSampleAt) / 1000) : 0;
     out.push({
-      at: episodeStart,
-      peakG: round2(peakG),
-      downgraded: recovery?.recovered ?? false,
+      at: this.episodeStart,
+      peakG: round2(this.peakG),
+      downgraded: recovered,
       detail: {
-        freeFallG: round2(freeFallG),
-        postureChangeDeg: Math.round(postureDeg),
-        stillStdG: round2(stillStdG),
+        impactAt: this.episodeStart,
+        peakG: round2(this.peakG),
+        freeFallG: round2(this.freeFallG),
+        postureChangeDeg: Math.round(this.postureDeg),
+        stillSeconds: round1(this.judgedStillMs / 1000),
+        stillStdG: round2(this.stillStdG),
+        sampleRateHz: this.rateHz,
         decidedAt: at,
-        recovered: recovery?.recovered ?? false,
-        ...(recovery
-          ? { fromUprightDeg: Math.round(recovery.fromUprightDeg), movingStdG: round2(recovery.movingStdG) }
-          : {}),
+        recovered,
+        ...(silentSeconds > 0 ? { wearableSilentSeconds: silentSeconds } : {}),
+        ...(recovery ? { fromUprightDeg: Math.round(recovery.fromUprightDeg), movingStdG: round2(recovery.movingStdG) } : {}),
       },
     });
-    phase = 'idle';
+    this.phase = 'idle';
   }
 
   /** One 20 ms cell closed at time `at` (its start): run the state machine. */
-  function onCell(at: number, x: number, y: number, z: number, maxG: number, minG: number, out: FallDetection[]): void {
-    const i = cells % HISTORY_CELLS;
-    hx[i] = x;
-    hy[i] = y;
-    hz[i] = z;
-    hMin[i] = minG;
-    cells++;
+  private onCell(at: number, x: number, y: number, z: number, maxG: number, minG: number, out: FallDetection[]): void {
+    const i = this.cells % HISTORY_CELLS;
+    this.hx[i] = x;
+    this.hy[i] = y;
+    this.hz[i] = z;
+    this.hMin[i] = minG;
+    this.cells++;
 
-    if (phase === 'idle') {
-      if (maxG >= params.impactG) startCandidate(at, maxG);
+    if (this.phase === 'idle') {
+      if (maxG >= this.params.impactG) this.startCandidate(at, maxG);
       return;
     }
-    if (phase === 'impact') {
-      const elapsed = at - impactAt;
+    if (this.phase === 'impact') {
+      const elapsed = at - this.impactAt;
       if (elapsed < PEAK_SEARCH_MS) {
-        if (maxG > peakG) peakG = maxG;
+        if (maxG > this.peakG) this.peakG = maxG;
         return;
       }
       // A new impact before stillness was judged: part of the same fall if soon after the first,
       // otherwise the earlier one was not the fall's (a hard step, a stumble) and this one starts afresh.
-      if (maxG >= params.impactG) {
-        if (at - episodeStart <= EPISODE_MS) continueEpisode(at, maxG);
-        else startCandidate(at, maxG);
+      if (maxG >= this.params.impactG) {
+        if (at - this.episodeStart <= EPISODE_MS) this.continueEpisode(at, maxG);
+        else this.startCandidate(at, maxG);
         return;
       }
       if (elapsed < SETTLE_MS) return;
-      addStats(post, x, y, z);
-      if (elapsed + CELL_MS < SETTLE_MS + stillMs) return;
-      postureDeg = angleDeg(preX, preY, preZ, post.sx / post.n, post.sy / post.n, post.sz / post.n);
-      stillStdG = magnitudeStd(post);
-      const isFall =
-        freeFallG <= params.freeFallG && postureDeg >= params.postureChangeDeg && stillStdG <= params.stillStdG;
-      if (!isFall) {
-        phase = 'idle';
-        return;
-      }
-      phase = 'recover';
-      recoverStart = at + CELL_MS;
-      if (recoverMs <= 0) decide(at, null, out);
+      addStats(this.post, x, y, z);
+      if (elapsed + CELL_MS < SETTLE_MS + this.stillMs) return;
+      this.judge(at, false, out);
       return;
     }
     // phase === 'recover': downgrade as soon as the person is up and moving, else critical at the end.
-    const elapsed = at + CELL_MS - recoverStart;
-    if (elapsed < RECOVERY_CELLS * CELL_MS && elapsed < recoverMs) return;
-    const recovery = recoveredNow();
-    if (recovery.recovered || elapsed >= recoverMs) decide(at, recovery, out);
+    const elapsed = at + CELL_MS - this.recoverStart;
+    if (elapsed < RECOVERY_CELLS * CELL_MS && elapsed < this.recoverMs) return;
+    const recovery = this.recoveredNow();
+    if (recovery.recovered || elapsed >= this.recoverMs) this.decide(at, recovery, out);
   }
 
-  function closeCell(out: FallDetection[]): void {
-    onCell(cellStart, cx / cn, cy / cn, cz / cn, cMax, cMin, out);
+  private closeCell(out: FallDetection[]): void {
+    this.onCell(this.cellStart, this.cx / this.cn, this.cy / this.cn, this.cz / this.cn, this.cMax, this.cMin, out);
   }
-
-  return {
-    pendingFallAt: () => (phase === 'recover' ? episodeStart : null),
-    push(ts: number, value: AccelValue): FallDetection[] {
-      const out: FallDetection[] = [];
-      const samples = value?.samples;
-      if (!Number.isFinite(ts)) return out;
-      // No samples: the caller only advances time (a silent wearable). A confirmed fall whose
-      // recovery window has passed is reported now rather than waiting for samples that may never come.
-      if (Array.isArray(samples) && samples.length === 0) {
-        if (phase === 'recover' && ts >= recoverStart + recoverMs) decide(ts, null, out);
-        return out;
-      }
-      if (!(value?.rate > 0) || !Array.isArray(samples)) return out;
-      const stepMs = 1000 / value.rate;
-      // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
-      // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
-      // samples into the past would erase the signal; the time line stays monotonic.
-      const startAt = ts > lastSampleAt ? ts : lastSampleAt + stepMs;
-      for (let k = 0; k < samples.length; k++) {
-        const s = samples[k];
-        if (!Array.isArray(s)) continue;
-        const x = s[0];
-        const y = s[1];
-        const z = s[2];
-        if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) continue;
-        const t = startAt + k * stepMs;
-        lastSampleAt = t;
-        if (Number.isNaN(cellStart)) {
-          cellStart = t;
-        } else if (t >= cellStart + CELL_MS) {
-          if (t - cellStart > MAX_GAP_MS) {
-            // Too long a silence to judge posture or stillness across it: start afresh.
-            if (cn > 0) closeCell(out);
-            restart(cellStart, out);
-            cellStart = t;
-          } else {
-            closeCell(out);
-            const lx = cx / cn;
-            const ly = cy / cn;
-            const lz = cz / cn;
-            const lg = Math.hypot(lx, ly, lz);
-            cellStart += CELL_MS;
-            // Bridge a short gap by holding the last mean (no invented peaks or dips).
-            while (t >= cellStart + CELL_MS) {
-              onCell(cellStart, lx, ly, lz, lg, lg, out);
-              cellStart += CELL_MS;
-            }
-          }
-          cn = 0;
-        }
-        const g = Math.hypot(x, y, z);
-        if (cn === 0) {
-          cx = cy = cz = 0;
-          cMax = g;
-          cMin = g;
-        }
-        cn++;
-        cx += x;
-        cy += y;
-        cz += z;
-        if (g > cMax) cMax = g;
-        if (g < cMin) cMin = g;
-      }
-      return out;
-    },
-  };
 }

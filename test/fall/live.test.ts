@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from '../hub/helpers.js';
+import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { fallSegments, render, toMessages, walking } from './signals.js';
 
 const CONFIG = {
@@ -61,6 +62,31 @@ describe('wearable fall detection, live', () => {
     expect(alert).toMatchObject({ homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' });
     expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false });
     expect(alert.detail.peakG).toBeGreaterThan(2.5);
+    await responder.endAsync();
+  }, 60_000);
+
+  it('raises the fall when the wearable falls silent 3 s after the impact (nothing more is ever sent)', async () => {
+    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
+    const responder = await mqttClient(hub.mqttPort);
+    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const alertArrives = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t), 40_000);
+
+    // Two seconds of walking, the fall, and 2.9 s lying: the last sample is 3 s after the impact.
+    const samples = render([walking(2), ...fallSegments(2.9)], 100);
+    const wearable = await mqttClient(hub.mqttPort);
+    for (const payload of accelPayloads(samples, Date.now())) {
+      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
+    }
+    await wearable.endAsync();
+
+    const alert = JSON.parse((await alertArrives).payload.toString());
+    expect(alert).toMatchObject({ homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' });
+    expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false, recovered: false, sampleRateHz: 100 });
+    const { stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
+    // Decided on the wearable's own time line, no later than the bound after the impact.
+    expect(alert.detail.decidedAt - alert.detail.impactAt).toBeLessThanOrEqual((1 + stillSeconds + recoverSeconds) * 1000);
+    expect(alert.detail.postureChangeDeg).toBeGreaterThan(45);
+    expect(alert.detail.stillSeconds).toBeGreaterThan(0);
     await responder.endAsync();
   }, 60_000);
 });

@@ -1,0 +1,90 @@
+// A wearable that falls silent after a fall: the engine's timer wakes the detector, in the pure engine and across a restart.
+import { describe, expect, it } from 'vitest';
+import type { AccelValue } from '../../rules/types.js';
+import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
+import { ev, Harness, MONDAY } from '../rules/factories.js';
+import { fallSegments, render, toMessages, turn, LYING, UPRIGHT, walking, type Segment } from './signals.js';
+
+const START = MONDAY + 9 * 3_600_000;
+const { impactG, stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
+/** The impact: the first sample (100 Hz) of fallSegments() whose magnitude reaches impactG. */
+const IMPACT_AT = START + 10 * render(fallSegments(1), 100).findIndex((s) => Math.hypot(...s) >= impactG);
+/** The bound: a fall alert within 1 + stillSeconds + recoverSeconds seconds of the impact. */
+const ALERT_BY = IMPACT_AT + (1 + stillSeconds + recoverSeconds) * 1000;
+
+function messages(segments: Segment[], rateHz = 100): { ts: number; value: AccelValue }[] {
+  return toMessages(render(segments, rateHz), rateHz, START);
+}
+
+/** Samples that end 3 s after the impact (0.1 s impact + 2.9 s lying): then the wearable says nothing more. */
+const ENDS_3S_AFTER_IMPACT = fallSegments(2.9);
+
+function send(h: Harness, ms: { ts: number; value: AccelValue }[]): void {
+  for (const m of ms) h.send(ev(m.ts, 'watch', 'accel', m.value, h.config));
+}
+
+describe('wearable falls in the rules engine (fake clock)', () => {
+  it('raises a fall whose samples end 3 s after the impact, within 1 + stillSeconds + recoverSeconds s', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(ENDS_3S_AFTER_IMPACT));
+    expect(h.raised('fall')).toEqual([]);
+    h.advanceBy(ALERT_BY - h.clock.now());
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0]).toMatchObject({ kind: 'fall', severity: 'critical', residentId: 'r1', deviceId: 'watch' });
+    expect(Math.abs(falls[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+    // What a responder reads on the card.
+    expect(falls[0].detail).toMatchObject({ source: 'wearable', recovered: false, downgraded: false, sampleRateHz: 100 });
+    expect(falls[0].detail.peakG).toBeGreaterThan(2.5);
+    expect(falls[0].detail.postureChangeDeg).toBeGreaterThan(80);
+    expect(falls[0].detail.stillSeconds).toBeGreaterThanOrEqual(1.5);
+    expect(falls[0].detail.impactAt).toBe(falls[0].at);
+    h.advanceBy(3_600_000);
+    expect(h.raised('fall')).toHaveLength(1);
+  });
+
+  it('raises a fall when samples stop within the settling second after the impact', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(fallSegments(0.8)));
+    h.advanceBy(ALERT_BY - h.clock.now());
+    expect(h.raised('fall')).toHaveLength(1);
+  });
+
+  it('raises nothing for a wearer who got up and walked before the wearable fell silent', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages([...fallSegments(0.3), turn(0.7, LYING, UPRIGHT), walking(2)]));
+    h.advanceBy(3_600_000);
+    expect(h.raised('fall')).toEqual([]);
+  });
+
+  it('still raises at the end of the window, not earlier, while the wearer lies still and the wearable keeps sending', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(fallSegments(20)));
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0].detail.decidedAt).toBeLessThanOrEqual(ALERT_BY);
+    expect(falls[0].detail).not.toHaveProperty('wearableSilentSeconds');
+  });
+
+  it('keeps the pending decision across a restart mid-stream: samples after it, then silence, still raise', () => {
+    const h = new Harness(undefined, START);
+    const ms = messages(ENDS_3S_AFTER_IMPACT);
+    // 4 of 7 one-second messages: the impact is in, the stillness window is not complete.
+    send(h, ms.slice(0, 5));
+    h.restart();
+    send(h, ms.slice(5));
+    h.advanceBy(ALERT_BY - h.clock.now());
+    expect(h.raised('fall')).toHaveLength(1);
+  });
+
+  it('fires the wake-up armed before a restart when nothing arrives after it', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(ENDS_3S_AFTER_IMPACT));
+    h.advanceBy(500);
+    h.restart();
+    h.advanceBy(ALERT_BY - h.clock.now());
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0].severity).toBe('critical');
+  });
+});

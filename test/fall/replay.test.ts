@@ -1,0 +1,46 @@
+// `telecare replay` of a wearable that falls silent 3 s after a fall: the fall alert is in the output.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
+import { cliPath, tempDir } from '../hub/helpers.js';
+import { fallSegments, render, toMessages } from './signals.js';
+
+const START = Date.UTC(2026, 0, 5, 9);
+const { impactG, stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
+let dir: string;
+
+beforeAll(() => {
+  dir = tempDir('fall-replay');
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('telecare replay of a wearable fall', () => {
+  it('reports a fall whose samples end 3 s after the impact, with a drain of only 1 + stillSeconds + recoverSeconds s after the impact', () => {
+    const samples = render(fallSegments(2.9), 100);
+    const impactAt = START + 10 * samples.findIndex((s) => Math.hypot(...s) >= impactG);
+    const messages = toMessages(samples, 100, START);
+    const lines = messages.map((m) => JSON.stringify({ ts: m.ts, homeId: 'h1', deviceId: 'w1', type: 'accel', value: m.value }));
+    const input = path.join(dir, 'events.ndjson');
+    fs.writeFileSync(input, `${lines.join('\n')}\n`);
+    const config = path.join(dir, 'home.json');
+    fs.writeFileSync(config, JSON.stringify({
+      homes: [{ id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }], devices: [{ id: 'w1', kind: 'wearable', residentId: 'r1' }] }],
+    }));
+    const lastTs = messages[messages.length - 1].ts;
+    const drainHours = (impactAt + (1 + stillSeconds + recoverSeconds) * 1000 - lastTs) / 3_600_000;
+    const r = spawnSync(process.execPath, [cliPath, 'replay', '--input', input, '--config', config, '--drain', String(drainHours)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    const alerts = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const falls = alerts.filter((a) => a.kind === 'fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0]).toMatchObject({ homeId: 'h1', residentId: 'r1', severity: 'critical', raisedAt: new Date(impactAt).toISOString() });
+    expect(falls[0].detail).toMatchObject({ source: 'wearable', recovered: false, sampleRateHz: 100, impactAt });
+  });
+});
