@@ -1,24 +1,19 @@
 // bathroom-too-long: last activity in the bathroom, none elsewhere since, for longer than learned normal.
 import type { RuleContext } from './context.js';
+import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
+import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 
 const MINUTE_MS = 60_000;
 
 function bathroomDeadline(h: HomeState, enteredAt: number): number {
   const p = h.params.bathroom;
-  if (h.isLearned(enteredAt)) {
-    const learned = h.learned.threshold(
-      'bathroom-stay',
-      h.zone.hourOfWeek(enteredAt),
-      h.zone.dayNumber(enteredAt),
-      h.params.learned,
-    );
-    if (!Number.isNaN(learned)) {
-      return enteredAt + Math.min(h.params.inactivity.capMinutes * MINUTE_MS, learned);
-    }
-  }
-  return enteredAt + (h.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  const prior = (h.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  const t = learnedOrPrior(h, 'bathroom-stay', enteredAt, prior, 'cold-start');
+  const ms = Math.min(h.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  h.armed.bathroom = { ms, source: t.source };
+  return enteredAt + ms;
 }
 
 export const bathroomRule = {
@@ -47,6 +42,7 @@ export const bathroomRule = {
       room: h.lastActivityRoom,
       episodic: true,
       detail: {
+        ...silenceDetail(h, 'bathroom', at, h.bathroomEnteredAt),
         minutesInBathroom: Math.round((at - h.bathroomEnteredAt) / MINUTE_MS),
         enteredAt: new Date(h.bathroomEnteredAt).toISOString(),
       },

@@ -4,7 +4,7 @@ import { climateRule } from './climate.js';
 import { RuleContext } from './context.js';
 import { emergencyRule } from './emergency.js';
 import { HomeState, type DeviceState, type HomeSnapshot } from './home-state.js';
-import { IN_BED, inactivityRule } from './inactivity.js';
+import { IN_BED, IN_CHAIR, inactivityRule } from './inactivity.js';
 import { lowBatteryRule } from './low-battery.js';
 import { nightExitRule } from './night-exit.js';
 import { noMorningActivityRule } from './no-morning-activity.js';
@@ -19,7 +19,7 @@ import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
 const MINUTE_MS = 60_000;
-const STATE_VERSION = 2;
+const STATE_VERSION = 3;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
 const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
@@ -255,7 +255,9 @@ export class RulesEngine {
     const c = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < h.lastActivityAt) return;
-    const inside = device.kind !== 'exit-door';
+    // A PIR clearing ends a movement that began earlier: no new sign that anyone is inside after a door closed.
+    const heldEnd = event.value === false && (event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair'));
+    const inside = device.kind !== 'exit-door' && !heldEnd;
     // Learn the quiet period that just ended, unless the resident was out or the home away.
     if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {
       const how = h.zone.hourOfWeek(h.lastActivityAt);
@@ -264,13 +266,14 @@ export class RulesEngine {
       h.learned.record('home', how, gap, day);
       if (h.lastActivityContext !== undefined) h.learned.record(h.lastActivityContext, how, gap, day);
       if (h.bedOccupied) h.learned.record(IN_BED, how, gap, day);
+      else if (h.chairOccupied) h.learned.record(IN_CHAIR, how, gap, day);
       if (h.lastActivityKey !== undefined) h.silences.record(h.lastActivityKey, gap, day);
     }
     if (inside) {
       c.disarm(h.timers['out-check']);
       nightExitRule.onInsideActivity(h, at, c);
       h.out = false;
-    } else if (event.type === 'contact') {
+    } else if (event.type === 'contact' && device.kind === 'exit-door') {
       if (event.value === true) {
         c.arm(h.timers['out-check'], at + h.params.presence.outAfterMinutes * MINUTE_MS);
       } else {
@@ -278,17 +281,22 @@ export class RulesEngine {
       }
     }
     if (event.type === 'occupancy' && typeof event.value === 'boolean') {
+      // A bed or sofa may carry two mats: occupied while either is.
       if (device.kind === 'bed') {
-        h.bedOccupied = event.value;
-        outOfBedRule.onBed(h, event.value, at, c);
+        const occupied = h.matOccupied('bed');
+        if (occupied !== h.bedOccupied) {
+          h.bedOccupied = occupied;
+          outOfBedRule.onBed(h, occupied, at, c);
+        }
       } else if (device.kind === 'chair') {
-        h.chairOccupied = event.value;
+        h.chairOccupied = h.matOccupied('chair');
       }
     }
     h.lastActivityAt = at;
     h.lastActivityRoom = device.room;
     h.lastActivityContext = device.roomContext;
     h.lastActivityKey = activityKey(device, event);
+    h.lastActivityDeviceId = device.id;
     h.lastActivityLocated = isLocated(h, device, event);
     if (h.suspended()) return;
     for (const rule of SILENCE_RULES) rule.onActivity(h, at, c);

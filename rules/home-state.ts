@@ -4,6 +4,7 @@ import { createFallDetector, type FallDetector, type FallDetectorState } from '.
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock, DAY_MS } from './local-time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
+import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';
 import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
 import type { AlertKind, DeviceKind } from './vocabulary.js';
@@ -27,8 +28,12 @@ export interface DeviceState {
   room: string | undefined;
   residentId: string | undefined;
   lastSeenAt: number;
-  /** Last boolean or number seen, to tell a change (contact, occupancy) or a rise (power). */
+  /** Last boolean or number seen, to tell a change (contact, occupancy, held motion) or a rise (power). */
   lastValue: boolean | number | undefined;
+  /** Since when a held presence state (motion or room occupancy `true`) has been on; NaN when off. */
+  heldSince: number;
+  /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
+  reportsHeld: boolean;
   offline: boolean;
   batteryLow: boolean;
   tampered: boolean;
@@ -71,7 +76,7 @@ export interface HomeSnapshot {
   timers: Record<string, number>;
   devices: Record<
     string,
-    Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'> & {
+    Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'heldSince' | 'reportsHeld' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'> & {
       /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
       fall?: { offsetMs: number; detector: FallDetectorState };
     }
@@ -80,6 +85,10 @@ export interface HomeSnapshot {
   /** Absent in snapshots from before it existed. */
   lastActivityKey?: string | null;
   silences?: DeviceSilenceState;
+  lastActivityDeviceId?: string | null;
+  /** The threshold behind each armed silence timer (shown in the alert's detail). */
+  armed?: Record<string, Threshold>;
+  morningGraceDay?: number;
 }
 
 export class HomeState {
@@ -88,6 +97,10 @@ export class HomeState {
   readonly nightStartMinute: number;
   readonly nightEndMinute: number;
   readonly hasBedMat: boolean;
+  /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
+  readonly matRooms: ReadonlySet<string>;
+  /** Care plan's usual rising time (local minute of the day), or NaN. */
+  readonly routineRisingMinute: number;
   readonly devices = new Map<string, DeviceState>();
   readonly timers: Record<HomeTimer, TimerSlot>;
   learned = new LearnedNormal();
@@ -120,6 +133,11 @@ export class HomeState {
   lastActivityContext: string | undefined = undefined;
   /** Activity key of the last activity: the device, and for a contact which way it moved. */
   lastActivityKey: string | undefined = undefined;
+  lastActivityDeviceId: string | undefined = undefined;
+  /** The threshold behind each armed silence timer, by timer name. */
+  readonly armed: Partial<Record<HomeTimer, Threshold>> = {};
+  /** Local day on which the morning check was put off because the resident was still in bed. */
+  morningGraceDay = -1;
   /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
   readonly open = new Set<AlertKind>();
 
@@ -133,6 +151,11 @@ export class HomeState {
     this.nightEndMinute = parseHhMm(config.nightWindow?.end ?? '06:00');
     this.away = config.away === true;
     this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
+    this.matRooms = new Set(
+      (config.devices ?? []).filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined).map((d) => d.room!),
+    );
+    const rising = config.routine?.usualRisingTime;
+    this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
     this.timers = Object.fromEntries(
       HOME_TIMERS.map((name) => [name, { homeIndex: index, name, dueAt: Infinity, queuedAt: Infinity }]),
     ) as Record<HomeTimer, TimerSlot>;
@@ -147,6 +170,8 @@ export class HomeState {
       residentId: config?.residentId,
       lastSeenAt: NaN,
       lastValue: undefined,
+      heldSince: NaN,
+      reportsHeld: false,
       offline: false,
       batteryLow: false,
       tampered: false,
@@ -183,6 +208,24 @@ export class HomeState {
     return ts - this.firstSeenAt >= this.params.learningDays * DAY_MS;
   }
 
+  /** Whether any mat of this kind is occupied (a bed may have two mats, one per side). */
+  matOccupied(kind: 'bed' | 'chair'): boolean {
+    for (const d of this.devices.values()) if (d.kind === kind && d.lastValue === true) return true;
+    return false;
+  }
+
+  /**
+   * Whether a sensor that reports a held state (a PIR or room presence still on) says someone is
+   * there now. A state held longer than the inactivity cap is taken for a stuck sensor, not presence.
+   */
+  presenceHeld(at: number): boolean {
+    const staleMs = this.params.inactivity.capMinutes * 60_000;
+    for (const d of this.devices.values()) {
+      if (d.reportsHeld && at - d.heldSince < staleMs) return true;
+    }
+    return false;
+  }
+
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
   suspended(): boolean {
     return this.out || this.away;
@@ -198,6 +241,8 @@ export class HomeState {
       devices[d.id] = {
         lastSeenAt: d.lastSeenAt,
         lastValue: d.lastValue,
+        heldSince: d.heldSince,
+        reportsHeld: d.reportsHeld,
         offline: d.offline,
         batteryLow: d.batteryLow,
         tampered: d.tampered,
@@ -234,6 +279,9 @@ export class HomeState {
       learned: this.learned.exportState(),
       lastActivityKey: this.lastActivityKey ?? null,
       silences: this.silences.exportState(),
+      lastActivityDeviceId: this.lastActivityDeviceId ?? null,
+      armed: { ...this.armed },
+      morningGraceDay: this.morningGraceDay,
     };
   }
 
@@ -262,10 +310,17 @@ export class HomeState {
     this.learned = LearnedNormal.fromState(s.learned);
     this.lastActivityKey = typeof s.lastActivityKey === 'string' ? s.lastActivityKey : undefined;
     this.silences = DeviceSilence.fromState(s.silences);
+    this.lastActivityDeviceId = typeof s.lastActivityDeviceId === 'string' ? s.lastActivityDeviceId : undefined;
+    for (const [name, t] of Object.entries(s.armed ?? {})) {
+      if ((HOME_TIMERS as readonly string[]).includes(name) && t && typeof t.ms === 'number') this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
+    }
+    this.morningGraceDay = typeof s.morningGraceDay === 'number' ? s.morningGraceDay : -1;
     for (const [id, d] of Object.entries(s.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
       device.lastSeenAt = num(d.lastSeenAt);
       device.lastValue = d.lastValue ?? undefined;
+      device.heldSince = num(d.heldSince);
+      device.reportsHeld = d.reportsHeld === true;
       device.offline = d.offline === true;
       device.batteryLow = d.batteryLow === true;
       device.tampered = d.tampered === true;

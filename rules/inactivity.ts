@@ -1,29 +1,21 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
 import type { RuleContext } from './context.js';
+import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
+import { learnedOrPrior, type Threshold } from './threshold.js';
 
 const MINUTE_MS = 60_000;
-/** Learned-normal context of the quiet periods that began with the resident in bed (a bed mat). */
+/** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
 export const IN_BED = 'in-bed';
+export const IN_CHAIR = 'in-chair';
 
-/** When a silence that started at `start` becomes an inactivity alert. */
-export function inactivityDeadline(h: HomeState, start: number): number {
+/**
+ * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
+ * night, in bed, or runs into the night, the night value; in bed, at least until the morning check
+ * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
+ */
+function coldStartMs(h: HomeState, start: number): number {
   const p = h.params.inactivity;
-  if (h.isLearned(start)) {
-    // Where the resident was last seen says much about the silence to expect (the kitchen before bed
-    // is not the bedroom door at bedtime): the room's own history at that hour, else the whole home's.
-    const how = h.zone.hourOfWeek(start);
-    const day = h.zone.dayNumber(start);
-    // In bed, the room of the last movement says little: the silences that began in bed are the
-    // measure (going to bed at 21:00 is not judged by the evenings spent up at 21:00).
-    const context = h.bedOccupied ? IN_BED : h.lastActivityContext;
-    const byContext = context === undefined ? NaN : h.learned.threshold(context, how, day, h.params.learned);
-    const learned = Number.isNaN(byContext) ? h.learned.threshold('home', how, day, h.params.learned) : byContext;
-    if (!Number.isNaN(learned)) {
-      return start + Math.min(p.capMinutes * MINUTE_MS, Math.max(p.floorMinutes * MINUTE_MS, learned));
-    }
-  }
-  // Cold start: the night allowance if the silence starts at night, in bed, or runs into the night.
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   let night = h.bedOccupied || h.inNight(start);
   if (!night) {
@@ -32,7 +24,35 @@ export function inactivityDeadline(h: HomeState, start: number): number {
     if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.nightStartMinute);
     night = nightStart <= start + dayMs;
   }
-  return start + (night ? p.coldStartNightMinutes * MINUTE_MS : dayMs);
+  if (!night) return dayMs;
+  // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
+  const inBed = h.bedOccupied || (!h.hasBedMat && h.lastActivityRoom === 'bedroom');
+  if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
+  const morningCheck = h.timers['no-morning'].dueAt;
+  const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck - start : 0;
+  return Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
+}
+
+/** The threshold of a silence that started at `start`, and where it came from. */
+export function inactivityThreshold(h: HomeState, start: number): Threshold {
+  const p = h.params.inactivity;
+  // Where the resident was last seen says much about the silence to expect: on a mat, the silences
+  // that began on that mat; else the room of the last activity at that hour; else the whole home.
+  // On a mat, the home's other quiet periods at that hour say nothing (evenings up are not nights in
+  // bed): without the mat's own history the prior stands.
+  const onMat = h.bedOccupied || h.chairOccupied;
+  const context = h.bedOccupied ? IN_BED : h.chairOccupied ? IN_CHAIR : h.lastActivityContext;
+  const prior = coldStartMs(h, start);
+  const floorMs = p.floorMinutes * MINUTE_MS;
+  let t = context === undefined ? undefined : learnedOrPrior(h, context, start, prior, 'cold-start', floorMs);
+  if (!onMat && (t === undefined || t.ms === prior)) t = learnedOrPrior(h, 'home', start, prior, 'cold-start', floorMs);
+  t ??= { ms: prior, source: 'cold-start' };
+  return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
+}
+
+/** When a silence that started at `start` becomes an inactivity alert. */
+export function inactivityDeadline(h: HomeState, start: number): number {
+  return start + inactivityThreshold(h, start).ms;
 }
 
 export const inactivityRule = {
@@ -42,7 +62,9 @@ export const inactivityRule = {
       c.prealertCancel(h, 'inactivity', at);
     }
     c.clear(h, 'inactivity', at, `activity in ${h.lastActivityRoom ?? 'the home'}`);
-    const deadline = inactivityDeadline(h, at);
+    const threshold = inactivityThreshold(h, at);
+    h.armed.inactivity = threshold;
+    const deadline = at + threshold.ms;
     c.arm(h.timers.inactivity, deadline);
     const preAt = deadline - h.params.inactivity.preAlertMinutes * MINUTE_MS;
     if (preAt > at) c.arm(h.timers['inactivity-pre'], preAt);
@@ -60,22 +82,22 @@ export const inactivityRule = {
 
   onPreAlertTimer(h: HomeState, at: number, c: RuleContext): void {
     const raiseAt = h.timers.inactivity.dueAt;
-    if (raiseAt === Infinity) return;
+    if (raiseAt === Infinity || h.presenceHeld(at)) return;
     h.prealertOpen = true;
     c.prealert(h, 'inactivity', raiseAt, at);
   },
 
   onTimer(h: HomeState, at: number, c: RuleContext): void {
+    // A PIR or presence sensor still on: the resident is there, the silence has not begun.
+    if (h.presenceHeld(at)) {
+      c.arm(h.timers.inactivity, at + (h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS));
+      return;
+    }
     h.prealertOpen = false;
     c.raise(h, 'inactivity', 'high', at, {
       room: h.lastActivityRoom,
       episodic: true,
-      detail: {
-        silentMinutes: Math.round((at - h.lastActivityAt) / MINUTE_MS),
-        lastActivityAt: new Date(h.lastActivityAt).toISOString(),
-        lastActivityRoom: h.lastActivityRoom ?? null,
-        learned: h.isLearned(h.lastActivityAt),
-      },
+      detail: silenceDetail(h, 'inactivity', at, h.lastActivityAt),
     });
   },
 };

@@ -27,11 +27,11 @@ export function upperEdgeMinutes(bin: number): number {
 /** Quiet periods of one context: a histogram per hour of the week, and a daily cache of thresholds. */
 class QuietHistogram {
   readonly counts: Uint16Array;
-  /** The same counts summed over the weekdays (by hour of day) and over everything, to pool cheaply. */
+  /** The same counts summed over the weekdays (by hour of day), to pool cheaply. */
   private readonly byHour = new Uint32Array(24 * BINS);
-  private readonly total = new Uint32Array(BINS);
   private readonly cacheDay = new Int32Array(HOURS_PER_WEEK).fill(-1);
   private readonly cacheMs = new Float64Array(HOURS_PER_WEEK);
+  private readonly cacheN = new Uint32Array(HOURS_PER_WEEK);
 
   constructor(counts?: Uint16Array) {
     this.counts = counts ?? new Uint16Array(HOURS_PER_WEEK * BINS);
@@ -48,39 +48,34 @@ class QuietHistogram {
     }
     this.counts[i] = this.counts[i]! + 1;
     this.byHour[(hourOfWeek % 24) * BINS + bin]! += 1;
-    this.total[bin]! += 1;
   }
 
   private sum(): void {
     this.byHour.fill(0);
-    this.total.fill(0);
     for (let how = 0; how < HOURS_PER_WEEK; how++) {
       for (let b = 0; b < BINS; b++) {
         const c = this.counts[how * BINS + b]!;
         this.byHour[(how % 24) * BINS + b]! += c;
-        this.total[b]! += c;
       }
     }
   }
 
-  /** The threshold for a quiet period starting at `hourOfWeek`, recomputed at most once a local day. */
-  threshold(hourOfWeek: number, day: number, learned: RuleParams['learned']): number {
-    if (this.cacheDay[hourOfWeek] === day) return this.cacheMs[hourOfWeek]!;
-    // Widen the pool until it holds enough quiet periods: the same weekday and neighbouring hours
-    // (a long history), the same hours on every weekday, then every hour.
+  /**
+   * The threshold for a quiet period starting at `hourOfWeek`, recomputed at most once a local day,
+   * and into `out.samples` how many quiet periods it rests on (the weight it earns against a prior).
+   */
+  threshold(hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
+    if (this.cacheDay[hourOfWeek] === day) {
+      if (out) out.samples = this.cacheN[hourOfWeek]!;
+      return this.cacheMs[hourOfWeek]!;
+    }
+    // The same weekday and neighbouring hours once the history is long; before that the same hours
+    // of every weekday. A thin pool is not widened to other hours of the day (a night's silence says
+    // nothing of the afternoon): it simply earns little weight against the prior.
     const pooled = POOLED.fill(0);
     const hour = hourOfWeek % 24;
     let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
-    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
-      n = this.pool(pooled.fill(0), this.byHour, 0, hour);
-      if (n < learned.minSamples) {
-        n = 0;
-        for (let b = 0; b < BINS; b++) {
-          pooled[b] = this.total[b]!;
-          if (b > 0) n += this.total[b]!;
-        }
-      }
-    }
+    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) n = this.pool(pooled.fill(0), this.byHour, 0, hour);
     // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
     pooled[0] = 0;
     let value = NaN;
@@ -100,6 +95,8 @@ class QuietHistogram {
     }
     this.cacheDay[hourOfWeek] = day;
     this.cacheMs[hourOfWeek] = value;
+    this.cacheN[hourOfWeek] = n;
+    if (out) out.samples = n;
     return value;
   }
 
@@ -156,10 +153,17 @@ export class LearnedNormal {
   }
 
   /** Learned threshold in ms, or NaN when this context has no history yet. */
-  threshold(context: string, hourOfWeek: number, day: number, learned: RuleParams['learned']): number {
+  threshold(context: string, hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
     if (day > this.day) this.turnDay(day);
     const h = this.contexts.get(context);
-    return h ? h.threshold(hourOfWeek, day, learned) : NaN;
+    if (h) return h.threshold(hourOfWeek, day, learned, out);
+    if (out) out.samples = 0;
+    return NaN;
+  }
+
+  /** How many mornings the usual rising time rests on. */
+  risingMornings(): number {
+    return this.rising.length;
   }
 
   private turnDay(day: number): void {

@@ -1,7 +1,11 @@
 // no-morning-activity: nothing outside the bedroom by the usual rising time plus a margin.
 import type { RuleContext } from './context.js';
 import type { HomeState } from './home-state.js';
+import { silenceDetail } from './explain.js';
 import { parseHhMm } from './local-time.js';
+import { shrink, type ThresholdSource } from './threshold.js';
+
+const MINUTE_MS = 60_000;
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;
@@ -22,11 +26,25 @@ function learnRising(h: HomeState, at: number): void {
   }
 }
 
-function deadlineMinute(h: HomeState, at: number): number {
-  const usual = h.isLearned(at) ? h.learned.usualRisingMinute() : null;
-  return usual === null
-    ? parseHhMm(h.params.noMorningActivity.coldStartTime)
-    : usual + h.params.noMorningActivity.marginMinutes;
+/**
+ * The morning check's local minute and where it came from. The prior is the care plan's usual rising
+ * time plus the margin, else the cold-start time. The learned usual rising time (median of recent
+ * mornings) plus the margin takes over: at once when later than the prior (a late riser is never
+ * called about for sleeping in), gradually when earlier, as mornings accumulate.
+ */
+export function morningCheck(h: HomeState): { minute: number; source: ThresholdSource } {
+  const p = h.params.noMorningActivity;
+  const fromPlan = !Number.isNaN(h.routineRisingMinute);
+  const prior = fromPlan ? h.routineRisingMinute + p.marginMinutes : parseHhMm(p.coldStartTime);
+  const usual = h.learned.usualRisingMinute();
+  const t = shrink(prior, usual === null ? NaN : usual + p.marginMinutes, h.learned.risingMornings(), p.priorMornings, fromPlan ? 'care-plan' : 'cold-start');
+  return { minute: Math.min(RISING_LATEST_MIN + p.marginMinutes, Math.round(t.ms)), source: t.source };
+}
+
+function deadlineMinute(h: HomeState): number {
+  const check = morningCheck(h);
+  h.armed['no-morning'] = { ms: NaN, source: check.source };
+  return check.minute;
 }
 
 export const noMorningActivityRule = {
@@ -34,8 +52,9 @@ export const noMorningActivityRule = {
   ensureArmed(h: HomeState, at: number, c: RuleContext): void {
     if (h.timers['no-morning'].dueAt !== Infinity) return;
     const day = h.zone.dayNumber(at);
-    let due = h.zone.instantOf(day, deadlineMinute(h, at));
-    if (due <= at) due = h.zone.instantOf(day + 1, deadlineMinute(h, at));
+    const minute = deadlineMinute(h);
+    let due = h.zone.instantOf(day, minute);
+    if (due <= at) due = h.zone.instantOf(day + 1, minute);
     c.arm(h.timers['no-morning'], due);
   },
 
@@ -52,11 +71,23 @@ export const noMorningActivityRule = {
   },
 
   onTimer(h: HomeState, at: number, c: RuleContext): void {
-    if (h.risenDay !== h.zone.dayNumber(at) && !h.suspended() && !Number.isNaN(h.lastActivityAt)) {
+    const day = h.zone.dayNumber(at);
+    if (h.risenDay !== day && !h.suspended() && !Number.isNaN(h.lastActivityAt)) {
+      // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later.
+      if (h.bedOccupied && h.morningGraceDay !== day) {
+        h.morningGraceDay = day;
+        c.arm(h.timers['no-morning'], at + h.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS);
+        return;
+      }
+      const checkMinutes = h.zone.minuteOfDay(at);
+      const since = h.lastActivityAt;
       c.raise(h, 'no-morning-activity', 'medium', at, {
         room: h.lastActivityRoom,
         episodic: true,
-        detail: { lastActivityAt: new Date(h.lastActivityAt).toISOString(), learned: h.isLearned(at) },
+        detail: {
+          ...silenceDetail(h, 'no-morning', at, since),
+          checkTime: `${String(Math.floor(checkMinutes / 60)).padStart(2, '0')}:${String(checkMinutes % 60).padStart(2, '0')}`,
+        },
       });
     }
     this.ensureArmed(h, at, c);

@@ -1,8 +1,11 @@
 // out-of-bed-too-long: gone to bed, got up in the night window, not back for longer than learned normal.
 import type { RuleContext } from './context.js';
+import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
+import { shrink } from './threshold.js';
 
 const MINUTE_MS = 60_000;
+const SAMPLES = { samples: 0 };
 
 export const outOfBedRule = {
   /** A bed mat changed: `occupied` true = in bed. */
@@ -21,11 +24,12 @@ export const outOfBedRule = {
       return;
     }
     h.gotUpAt = at;
-    let limitMs = h.params.outOfBed.coldStartMinutes * MINUTE_MS;
-    if (h.isLearned(at)) {
-      const learned = h.learned.threshold('out-of-bed', 0, h.zone.dayNumber(at), h.params.learned);
-      if (!Number.isNaN(learned)) limitMs = learned;
-    }
+    // Night absences from bed are learned at hour 0 (one pool for the whole night).
+    const prior = h.params.outOfBed.coldStartMinutes * MINUTE_MS;
+    const learnedMs = h.learned.threshold('out-of-bed', 0, h.zone.dayNumber(at), h.params.learned, SAMPLES);
+    const t = shrink(prior, learnedMs, SAMPLES.samples, h.params.learned.priorWeight, 'cold-start');
+    const limitMs = t.ms;
+    h.armed['out-of-bed'] = t;
     // Getting up near the end of the night is getting up for the day.
     if (h.suspended() || !h.inNight(at + limitMs)) return;
     c.arm(h.timers['out-of-bed'], at + limitMs);
@@ -40,6 +44,7 @@ export const outOfBedRule = {
       room: h.lastActivityRoom,
       episodic: true,
       detail: {
+        ...silenceDetail(h, 'out-of-bed', at, h.gotUpAt),
         minutesOutOfBed: Math.round((at - h.gotUpAt) / MINUTE_MS),
         gotUpAt: new Date(h.gotUpAt).toISOString(),
       },

@@ -12,6 +12,13 @@ export interface RuleParams {
     marginMinutes: number;
     /** Below this many quiet periods at the same weekday and hour, pool the same hour of every weekday. */
     minSamples: number;
+    /**
+     * Weight of the cold-start value (or the care plan's), in quiet periods, against the home's own
+     * history: a learned threshold shorter than the prior takes over as n / (n + priorWeight), so the
+     * model takes over day by day; one longer than the prior is believed at once (it can only spare
+     * a false alarm).
+     */
+    priorWeight: number;
   };
   /** An exit door closed and nothing inside for this long: the resident is out. */
   presence: {
@@ -40,8 +47,12 @@ export interface RuleParams {
   noMorningActivity: {
     /** Minutes after the learned usual rising time. */
     marginMinutes: number;
-    /** Local time used until learned (HH:MM). */
+    /** Local time used until learned (HH:MM), unless the care plan gives the usual rising time. */
     coldStartTime: string;
+    /** Weight of the cold-start (or care-plan) rising time, in mornings, against the learned one. */
+    priorMornings: number;
+    /** A resident still in bed (bed mat) at the check is looked at again this much later, once. */
+    inBedGraceMinutes: number;
   };
   nightExit: { noMotionMinutes: number };
   outOfBed: { coldStartMinutes: number };
@@ -67,7 +78,7 @@ export interface RuleParams {
 
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
-  learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30 },
+  learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30, priorWeight: 30 },
   presence: { outAfterMinutes: 10, powerRiseW: 10 },
   inactivity: {
     floorMinutes: 120,
@@ -78,7 +89,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
   },
   // afterActivityPercent: tuned on the first learned week of Kasteren house A only (eval/README.md).
   possibleFall: { floorMinutes: 30, coldStartDayMinutes: 45, coldStartNightMinutes: 20, afterActivityPercent: 0.1 },
-  noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00' },
+  noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
   nightExit: { noMotionMinutes: 10 },
   outOfBed: { coldStartMinutes: 45 },
   bathroom: { coldStartDayMinutes: 60, coldStartNightMinutes: 30 },

@@ -1,28 +1,40 @@
 // possible-fall: the resident was placed in one room (a PIR, the bathroom) or, once learned, seen at any device, then silence everywhere.
 import type { RuleContext } from './context.js';
+import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
+import { learnedOrPrior } from './threshold.js';
 
 const MINUTE_MS = 60_000;
 
+/** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
+const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance', 'landing', 'stairs', 'utility']);
+
+/**
+ * Cold-start allowance after activity in `room`. In a room one passes through, the SPEC's short
+ * values; in a room with a bed or chair mat that is empty, too (the mat, not the silence, tells
+ * resting). In any other room (a living room or study without a mat) sitting still for hours is
+ * normal, so until the home's own history says otherwise the allowance is inactivity's day value.
+ */
+function coldStartMs(h: HomeState, room: string, start: number): number {
+  const p = h.params.possibleFall;
+  if (ACTIVE_ROOMS.has(room) || h.matRooms.has(room)) {
+    return (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  }
+  return h.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+}
+
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
 export function possibleFallDeadline(h: HomeState, start: number): number {
+  delete h.armed['possible-fall'];
   // On a bed or chair mat the resident is resting, not lying on the floor.
   if (h.bedOccupied || h.chairOccupied) return NaN;
   if (!h.lastActivityLocated || h.lastActivityContext === undefined) return afterActivityDeadline(h, start);
   const p = h.params.possibleFall;
-  if (h.isLearned(start)) {
-    const learned = h.learned.threshold(
-      h.lastActivityContext,
-      h.zone.hourOfWeek(start),
-      h.zone.dayNumber(start),
-      h.params.learned,
-    );
-    if (!Number.isNaN(learned)) {
-      const capMs = h.params.inactivity.capMinutes * MINUTE_MS;
-      return start + Math.min(capMs, Math.max(p.floorMinutes * MINUTE_MS, learned));
-    }
-  }
-  return start + (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  const prior = coldStartMs(h, h.lastActivityRoom ?? '', start);
+  const t = learnedOrPrior(h, h.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  const ms = Math.min(h.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  h.armed['possible-fall'] = { ms, source: t.source };
+  return start + ms;
 }
 
 /**
@@ -33,10 +45,14 @@ export function possibleFallDeadline(h: HomeState, start: number): number {
 function afterActivityDeadline(h: HomeState, start: number): number {
   const p = h.params.possibleFall;
   if (p.afterActivityPercent <= 0 || h.lastActivityKey === undefined || !h.isLearned(start)) return NaN;
+  // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
+  if (!ACTIVE_ROOMS.has(h.lastActivityRoom ?? '')) return NaN;
   const learned = h.silences.threshold(h.lastActivityKey, h.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
-  const deadline = start + Math.max(p.floorMinutes * MINUTE_MS, learned);
-  return deadline < h.timers.inactivity.dueAt ? deadline : NaN;
+  const ms = Math.max(p.floorMinutes * MINUTE_MS, learned);
+  if (start + ms >= h.timers.inactivity.dueAt) return NaN;
+  h.armed['possible-fall'] = { ms, source: 'learned' };
+  return start + ms;
 }
 
 export const possibleFallRule = {
@@ -52,14 +68,15 @@ export const possibleFallRule = {
   },
 
   onTimer(h: HomeState, at: number, c: RuleContext): void {
+    // A PIR or presence sensor still on: the resident is moving there, not lying still.
+    if (h.presenceHeld(at)) {
+      c.arm(h.timers['possible-fall'], at + (h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS));
+      return;
+    }
     c.raise(h, 'possible-fall', 'high', at, {
       room: h.lastActivityRoom,
       episodic: true,
-      detail: {
-        silentMinutes: Math.round((at - h.lastActivityAt) / MINUTE_MS),
-        lastActivityRoom: h.lastActivityRoom ?? null,
-        learned: h.isLearned(h.lastActivityAt),
-      },
+      detail: silenceDetail(h, 'possible-fall', at, h.lastActivityAt),
     });
   },
 };

@@ -10,8 +10,14 @@ import { isBathroom } from './vocabulary.js';
 export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
   const value = event.value;
   switch (event.type) {
-    case 'motion':
-      return value === true;
+    case 'motion': {
+      // A PIR that reports a held state sends `false` when movement stops: the resident was there
+      // until then, so the end of a held state is activity too (a pulse PIR never sends it).
+      const wasHeld = !Number.isNaN(device.heldSince);
+      if (wasHeld && value === false) device.reportsHeld = true;
+      device.heldSince = value === true ? (wasHeld ? device.heldSince : event.ts) : NaN;
+      return value === true || wasHeld;
+    }
     case 'pendant':
       return value === true;
     case 'contact': {
@@ -23,7 +29,10 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
       // Room presence sensors repeat `true` while someone is there; mats report changes.
       const changed = device.lastValue !== value;
       device.lastValue = value as boolean;
-      return changed || (value === true && device.kind !== 'bed' && device.kind !== 'chair');
+      const mat = device.kind === 'bed' || device.kind === 'chair';
+      if (!mat && value === false && !Number.isNaN(device.heldSince)) device.reportsHeld = true;
+      if (!mat) device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
+      return changed || (value === true && !mat);
     }
     case 'power': {
       if (typeof value !== 'number') return false;

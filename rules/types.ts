@@ -53,6 +53,8 @@ export interface HomeConfig {
   residents: ResidentConfig[];
   devices: DeviceConfig[];
   rules: RuleOverrides;
+  /** From the care plan, for the first weeks before the hub has learned (SPEC 3); local HH:MM. */
+  routine?: { usualRisingTime?: string; usualBedtime?: string };
   /** Name of the escalation ladder for this home's alerts (default: "default"). */
   escalation?: string;
 }

@@ -35,12 +35,26 @@ describe('inactivity rule', () => {
   });
 
   it('a silence that starts in the evening runs into the night: the 10 h night allowance applies', () => {
-    const h = new Harness(undefined, MONDAY + 21 * HOUR);
-    h.at(0, 'bed', 'occupancy', true);
+    const h = new Harness(undefined, MONDAY + 19 * HOUR);
+    h.at(0, 'living-pir', 'motion', true);
+    h.at(1000, 'chair', 'occupancy', true);
     h.advanceBy(9 * HOUR);
     expect(h.raised()).toHaveLength(0);
     h.advanceBy(1 * HOUR + 1000);
-    expect(h.raised('inactivity')).toHaveLength(1);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: MONDAY + 19 * HOUR + 1000 + 10 * HOUR })]);
+  });
+
+  it('a night in bed that starts early is judged by the morning check, not by a 10 h stopwatch started at bedtime', () => {
+    const h = new Harness(undefined, MONDAY + 21 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    // Asleep past 07:00: 10 h 30 min, a long but ordinary night (cold start, no care plan).
+    h.advanceBy(10 * HOUR + 30 * MINUTE);
+    expect(h.raised()).toHaveLength(0);
+    // Still nothing at 09:00, the 12 h cap: raised then, with the bed mat in the detail.
+    h.advanceBy(1 * HOUR + 31 * MINUTE);
+    expect(h.raised('inactivity')).toEqual([
+      expect.objectContaining({ at: MONDAY + 33 * HOUR, detail: expect.objectContaining({ matOccupied: 'bed', thresholdMinutes: 720, thresholdSource: 'cold-start' }) }),
+    ]);
   });
 
   it('is suspended while the resident is out (exit door closed, nothing inside) and resumes on motion inside', () => {

@@ -20,7 +20,7 @@ function evAt(h: Harness, ts: number, deviceId: string, type: 'motion' | 'occupa
 }
 
 describe('learned normal', () => {
-  it('a resident who never sits still for more than 20 min by day is alerted at the 2 h floor, not after 4 h', () => {
+  it('a resident who never sits still for more than 20 min by day is alerted near the 2 h floor, not after 4 h', () => {
     const h = new Harness(undefined, MONDAY);
     routine(h, 15);
     const start = MONDAY + 15 * DAY;
@@ -29,8 +29,11 @@ describe('learned normal', () => {
     h.clock.advanceTo(start + 7 * HOUR + 3 * HOUR);
     const inactivity = h.raised('inactivity');
     expect(inactivity).toHaveLength(1);
-    expect(inactivity[0]!.at).toBe(start + 7 * HOUR + MINUTE + 2 * HOUR);
-    expect(inactivity[0]!.detail).toMatchObject({ learned: true });
+    // The learned 2 h floor has taken over most of the way from the 4 h cold start (gradual, not a switch at day 14).
+    const silence = inactivity[0]!.at - (start + 7 * HOUR + MINUTE);
+    expect(silence).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(silence).toBeLessThan(2.5 * HOUR);
+    expect(inactivity[0]!.detail).toMatchObject({ thresholdSource: 'learned', lastRoom: 'living', lastDeviceId: 'living-pir', matOccupied: null });
   });
 
   it('nights of 9 h in bed are normal: no inactivity alert through the learned nights', () => {

@@ -82,9 +82,12 @@ describe('no-morning-activity rule', () => {
     h.at(0, 'bedroom-pir', 'motion', true);
     h.at(MINUTE, 'bed', 'occupancy', true);
     h.clock.advanceTo(MONDAY + 24 * HOUR + 8 * HOUR);
+    h.at(0, 'bed', 'occupancy', false);
     h.at(0, 'bedroom-pir', 'motion', true); // awake in the bedroom, not up
     h.advanceBy(2 * HOUR + MINUTE);
-    expect(h.raised('no-morning-activity')).toEqual([expect.objectContaining({ at: MONDAY + 34 * HOUR })]);
+    expect(h.raised('no-morning-activity')).toEqual([
+      expect.objectContaining({ at: MONDAY + 34 * HOUR, detail: expect.objectContaining({ thresholdSource: 'cold-start', checkTime: '10:00', matOccupied: null }) }),
+    ]);
     h.at(0, 'kitchen-pir', 'motion', true);
     expect(h.of('clear', 'no-morning-activity')).toHaveLength(1);
   });

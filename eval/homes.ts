@@ -1,0 +1,236 @@
+// The inactivity family on every real home: false alarms (cold start and after) and delay after simulated collapses, by place.
+import { Replayer } from '../replay/replay.js';
+import { RulesEngine } from '../rules/engine.js';
+import type { RuleOverrides } from '../rules/params.js';
+import type { HomeConfig, SensorEvent } from '../rules/types.js';
+import { INACTIVITY_FAMILY, isBathroom } from '../rules/vocabulary.js';
+import { delayFigures, emptyOutcome, stopwatchAlarms, type CollapseOutcome, type DelayFigures } from './collapse.js';
+import { loadHomes, type HomeRecording } from './homes-data.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const FAMILY = new Set<string>(INACTIVITY_FAMILY);
+/** The commercial reference: a fixed stopwatch on any sensor. */
+const STOPWATCH_MS = 12 * HOUR_MS;
+/** A motion sensor that holds its state reports `off` this long after the last movement it saw (a collapse ends movement). */
+const PIR_HOLD_MS = MINUTE_MS;
+
+/** Homes the rules' numbers were tuned on; every other home is held out (eval/README.md). */
+export const TUNING_HOMES: readonly string[] = ['kasteren-a', 'kasteren-b'];
+
+export const PLACES = ['bathroom', 'kitchen', 'chair', 'bed', 'elsewhere'] as const;
+export type Place = (typeof PLACES)[number];
+
+export interface HomesOptions {
+  /** Cuts per home at most: every n-th candidate moment, n fixed per home (deterministic). */
+  maxCutsPerHome: number;
+  /** Silence after a collapse (every later event dropped). */
+  silenceHours: number;
+  /** Days counted as the cold start from the first event. */
+  coldStartDays: number;
+  /** Overrides applied to every home's rules (experiments). */
+  rules: RuleOverrides;
+  /** Only these home ids (all present by default). */
+  only?: readonly string[];
+  onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_HOMES_OPTIONS: HomesOptions = { maxCutsPerHome: 600, silenceHours: 24, coldStartDays: 14, rules: {} };
+
+export interface AlarmRate {
+  count: number;
+  days: number;
+  per30Days: number;
+}
+
+export interface HomeResult {
+  id: string;
+  title: string;
+  heldOut: boolean;
+  days: number;
+  falseAlarms: { coldStart: AlarmRate; after: AlarmRate; byKind: Record<string, number>; list: { kind: string; at: string; detail: unknown }[] };
+  /** Every cut, and the cuts split by where the resident was. */
+  delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
+  /** Candidate moments and the stride taken through them. */
+  sampling: { candidates: number; stride: number };
+  stopwatch: { falseAlarms: AlarmRate; medianMinutes: number; missed: number };
+}
+
+export interface HomesResults {
+  options: Omit<HomesOptions, 'onProgress'>;
+  tuningHomes: readonly string[];
+  homes: HomeResult[];
+}
+
+function rate(count: number, days: number): AlarmRate {
+  return { count, days, per30Days: days > 0 ? (count / days) * 30 : 0 };
+}
+
+function within(intervals: readonly [number, number][], t: number): boolean {
+  return intervals.some(([from, to]) => t >= from && t <= to);
+}
+
+/** The resident's own doing (a cut candidate): movement seen, a mat or contact changing, an appliance switched on. */
+function isOwnDoing(e: { type: string; value: unknown }): boolean {
+  if (e.type === 'motion') return e.value === true;
+  if (e.type === 'power') return typeof e.value === 'number' && e.value > 0;
+  return e.type === 'occupancy' || e.type === 'contact';
+}
+
+function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
+  const home: HomeConfig = { ...rec.home, rules: { ...rec.home.rules, ...o.rules } };
+  const devices = new Map(home.devices.map((d) => [d.id, d]));
+  const hasBedMat = home.devices.some((d) => d.kind === 'bed');
+  const silenceMs = o.silenceHours * HOUR_MS;
+  const coldEnd = rec.firstAt + o.coldStartDays * DAY_MS;
+
+  // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it.
+  const candidates: number[] = [];
+  for (let i = 0; i < rec.events.length; i++) {
+    const e = rec.events[i]!;
+    const next = rec.events[i + 1];
+    const d = devices.get(e.deviceId);
+    if (!d || d.kind === 'exit-door' || !isOwnDoing(e)) continue;
+    if ((next && next.ts === e.ts) || e.ts + silenceMs > rec.lastAt || within(rec.out, e.ts)) continue;
+    candidates.push(i);
+  }
+  const stride = Math.max(1, Math.ceil(candidates.length / o.maxCutsPerHome));
+  const cutIndexes = new Set(candidates.filter((_, k) => k % stride === 0));
+
+  const alerts: { kind: string; at: number; detail: unknown }[] = [];
+  const replayer = new Replayer({
+    homes: [home],
+    drainHours: 0,
+    onAlert: (a) => {
+      if (FAMILY.has(a.kind)) alerts.push({ kind: a.kind, at: Date.parse(a.raisedAt), detail: a.detail });
+    },
+  });
+  const byPlace = new Map<Place, CollapseOutcome>(PLACES.map((p) => [p, emptyOutcome()]));
+  const all = emptyOutcome();
+  const cold = emptyOutcome();
+  const after = emptyOutcome();
+  const held = new Map<string, boolean>();
+  const matOn = { bed: new Set<string>(), chair: new Set<string>() };
+  let done = 0;
+  for (let i = 0; i < rec.events.length; i++) {
+    const line = rec.events[i]!;
+    const d = devices.get(line.deviceId);
+    if (d && line.type === 'motion') held.set(d.id, line.value === true);
+    if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
+      if (line.value === true) matOn[d.kind].add(d.id);
+      else matOn[d.kind].delete(d.id);
+    }
+    replayer.push({ ...line });
+    if (!cutIndexes.has(i)) continue;
+    const at = line.ts;
+    const place: Place =
+      matOn.bed.size > 0 || (!hasBedMat && within(rec.asleep, at))
+        ? 'bed'
+        : matOn.chair.size > 0
+          ? 'chair'
+          : isBathroom(d?.room)
+            ? 'bathroom'
+            : d?.room === 'kitchen'
+              ? 'kitchen'
+              : 'elsewhere';
+    const copy = RulesEngine.fromState([home], replayer.engine.exportState());
+    // A PIR still showing motion clears within its hold time once the resident lies still.
+    const decisions = [];
+    for (const [id, on] of held) {
+      if (!on) continue;
+      const dev = devices.get(id)!;
+      const off: SensorEvent = { homeId: home.id, deviceId: id, type: 'motion', value: false, ts: at + PIR_HOLD_MS, source: 'replay', room: dev.room, kind: dev.kind, assigned: true };
+      decisions.push(...copy.handle(off));
+    }
+    decisions.push(...copy.advanceTo(at + silenceMs));
+    const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > at);
+    for (const outcome of [all, byPlace.get(place)!, at < coldEnd ? cold : after]) {
+      if (!first || first.type !== 'raise') {
+        outcome.missed++;
+        continue;
+      }
+      outcome.delaysMs.push(first.at - at);
+      outcome.firstKind[first.kind] = (outcome.firstKind[first.kind] ?? 0) + 1;
+    }
+    if (++done % 50 === 0) o.onProgress?.(`${rec.title}: ${done}/${cutIndexes.size} collapses`);
+  }
+  replayer.finish();
+
+  const days = (rec.lastAt - rec.firstAt) / DAY_MS;
+  const coldDays = Math.min(days, o.coldStartDays);
+  const byKind: Record<string, number> = {};
+  for (const a of alerts) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
+  const coldCount = alerts.filter((a) => a.at < coldEnd).length;
+  const stopwatch = stopwatchAlarms(rec.events.map((e) => e.ts), STOPWATCH_MS);
+  return {
+    id: rec.id,
+    title: rec.title,
+    heldOut: !TUNING_HOMES.includes(rec.id),
+    days,
+    falseAlarms: {
+      coldStart: rate(coldCount, coldDays),
+      after: rate(alerts.length - coldCount, days - coldDays),
+      byKind,
+      list: alerts.map((a) => ({ kind: a.kind, at: new Date(a.at).toISOString(), detail: a.detail })),
+    },
+    delay: {
+      all: delayFigures(all),
+      byPlace: Object.fromEntries(PLACES.map((p) => [p, delayFigures(byPlace.get(p)!)])) as Record<Place, DelayFigures>,
+      coldStart: delayFigures(cold),
+      after: delayFigures(after),
+    },
+    sampling: { candidates: candidates.length, stride },
+    stopwatch: { falseAlarms: rate(stopwatch, days), medianMinutes: STOPWATCH_MS / MINUTE_MS, missed: 0 },
+  };
+}
+
+/** Evaluate every home present under `dataDir` (Kasteren A, B, C, CASAS); homes absent are left out. */
+export function evaluateHomes(dataDir: string, options: Partial<HomesOptions> = {}): HomesResults {
+  const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...options };
+  const results: HomeResult[] = [];
+  for (const rec of loadHomes(dataDir)) {
+    if (o.only && !o.only.includes(rec.id)) continue;
+    o.onProgress?.(`${rec.title}: ${rec.events.length} events`);
+    results.push(evaluateHome(rec, o));
+  }
+  const { onProgress: _progress, ...plain } = o;
+  return { options: plain, tuningHomes: TUNING_HOMES, homes: results };
+}
+
+const dash = (v: number | null): string => (v === null ? '-' : String(v));
+
+/** One table: per home, false alarms per 30 days (cold start, after) and delays by place, with the 12-hour stopwatch as reference. */
+export function formatHomesTable(r: HomesResults): string {
+  const head = ['home', 'set', 'days', 'FA/30d cold', 'FA/30d after', 'collapse at', 'cuts', 'median min', 'p90 min', 'missed', 'first alert'];
+  const rows: string[][] = [];
+  for (const h of r.homes) {
+    const set = h.heldOut ? 'held out' : 'tuning';
+    const fa = (a: AlarmRate): string => `${a.per30Days.toFixed(1)} (${a.count})`;
+    const delayRow = (where: string, d: DelayFigures): string[] => [
+      where,
+      String(d.cuts),
+      dash(d.medianMinutes),
+      dash(d.p90Minutes),
+      String(d.missed),
+      Object.entries(d.firstKind)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', '),
+    ];
+    rows.push([h.title, set, h.days.toFixed(1), fa(h.falseAlarms.coldStart), fa(h.falseAlarms.after), ...delayRow('anywhere', h.delay.all)]);
+    for (const p of PLACES) if (h.delay.byPlace[p].cuts > 0) rows.push(['', '', '', '', '', ...delayRow(`  ${p}`, h.delay.byPlace[p])]);
+    rows.push(['', '', '', '', '', ...delayRow('  cold start', h.delay.coldStart)]);
+    rows.push(['', '', '', '', '', ...delayRow('  after', h.delay.after)]);
+    const sw = h.stopwatch.falseAlarms;
+    rows.push(['  12 h stopwatch', '', '', `${sw.per30Days.toFixed(1)} (${sw.count}) whole`, '', 'anywhere', 'all', String(h.stopwatch.medianMinutes), String(h.stopwatch.medianMinutes), '0', '']);
+  }
+  const widths = head.map((t, c) => Math.max(t.length, ...rows.map((row) => (row[c] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  return (
+    [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') +
+    `\nTuned on: ${r.tuningHomes.join(', ')}; every other home is held out. Cuts: at most ${r.options.maxCutsPerHome} per home ` +
+    `(every n-th moment after the resident's own doing), ${r.options.silenceHours} h of silence after each.\n` +
+    'Goals (every home): <= 1 false alarm per 30 days, cold start included; median <= 60 min, p90 <= 240 min, none missed.\n'
+  );
+}

@@ -1,0 +1,22 @@
+// What a responder needs to understand an inactivity-family alert: how long, against which threshold, where, on a mat or not.
+import type { HomeState, HomeTimer } from './home-state.js';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The detail of an inactivity-family alert (issue 11 section 5): `silenceMinutes` since `since`,
+ * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device, and which
+ * mat was occupied (`"bed"`, `"chair"` or null).
+ */
+export function silenceDetail(h: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
+  const threshold = h.armed[timer];
+  return {
+    silenceMinutes: Math.round((at - since) / MINUTE_MS),
+    thresholdMinutes: threshold && Number.isFinite(threshold.ms) ? Math.round(threshold.ms / MINUTE_MS) : null,
+    thresholdSource: threshold?.source ?? 'cold-start',
+    lastRoom: h.lastActivityRoom ?? null,
+    lastDeviceId: h.lastActivityDeviceId ?? null,
+    matOccupied: h.bedOccupied ? 'bed' : h.chairOccupied ? 'chair' : null,
+    lastActivityAt: Number.isNaN(h.lastActivityAt) ? null : new Date(h.lastActivityAt).toISOString(),
+  };
+}

@@ -1,0 +1,34 @@
+// How a silence threshold is chosen: a conservative prior (cold start or care plan) that the home's own history takes over gradually.
+import type { HomeState } from './home-state.js';
+
+/** Where a threshold came from, shown to responders in the alert's detail. */
+export type ThresholdSource = 'learned' | 'cold-start' | 'care-plan';
+
+export interface Threshold {
+  ms: number;
+  source: ThresholdSource;
+}
+
+const SAMPLES = { samples: 0 };
+
+/**
+ * Shrink the home's learned threshold toward a prior. A learned value longer than the prior is taken
+ * at once: it is the home's own evidence of quiet periods that long, and believing it can only spare
+ * a false alarm. A shorter one is what speeds detection up, and is trusted as the evidence grows:
+ * exp((1 - w) ln prior + w ln learned) with w = n / (n + priorWeight), n the quiet periods it rests on.
+ */
+export function shrink(priorMs: number, learnedMs: number, samples: number, priorWeight: number, priorSource: ThresholdSource): Threshold {
+  if (Number.isNaN(learnedMs) || samples <= 0) return { ms: priorMs, source: priorSource };
+  if (learnedMs >= priorMs) return { ms: learnedMs, source: 'learned' };
+  const w = samples / (samples + priorWeight);
+  return { ms: Math.exp((1 - w) * Math.log(priorMs) + w * Math.log(learnedMs)), source: w >= 0.5 ? 'learned' : priorSource };
+}
+
+/**
+ * The threshold of a quiet period starting at `start` in learned-normal `context`, shrunk toward
+ * `priorMs`; `floorMs` bounds the learned value (the prior stands as configured).
+ */
+export function learnedOrPrior(h: HomeState, context: string, start: number, priorMs: number, priorSource: ThresholdSource, floorMs = 0): Threshold {
+  const learnedMs = h.learned.threshold(context, h.zone.hourOfWeek(start), h.zone.dayNumber(start), h.params.learned, SAMPLES);
+  return shrink(priorMs, Math.max(floorMs, learnedMs), SAMPLES.samples, h.params.learned.priorWeight, priorSource);
+}
