@@ -1,23 +1,27 @@
 // Least privilege: which role may do what, and the one request hook that identifies the caller and enforces it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../rules/vocabulary.js';
+import { ROLES } from '../rules/vocabulary.js';
+import { allows, type Action } from '../hub/permissions.js';
 import type { AuthStore, Principal } from './auth.js';
 import { DashboardError } from './errors.js';
 import type { Clock } from '../hub/clock.js';
 
-/** What each role may do. Analysts see aggregated, pseudonymised reports only: no alert, home or event. */
+/**
+ * The routes' permissions, each the actions of the hub's one permission table (hub/permissions.ts) it needs, so that
+ * MQTT and HTTP grant the same rights. Analysts see aggregated, pseudonymised reports only: no alert, home or event.
+ */
 export const PERMISSIONS = {
-  'alerts:read': ['admin', 'responder'],
-  'alerts:act': ['admin', 'responder'],
-  'homes:read': ['admin', 'installer'],
-  'devices:read': ['admin', 'installer'],
-  'events:write': ['admin', 'installer'],
-  'reports:read': ['admin', 'analyst'],
+  'alerts:read': ['alerts.read'],
+  'alerts:act': ['alert.acknowledge', 'alert.resolve'],
+  'homes:read': ['homes.read'],
+  'devices:read': ['devices.read'],
+  'events:write': ['sensor.publish'],
+  'reports:read': ['reports.read'],
   // Also open to any API token (a Prometheus scraper), see below.
-  'metrics:read': ['admin'],
-  'users:manage': ['admin'],
-  'tokens:manage': ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
+  'metrics:read': ['metrics.read'],
+  'users:manage': ['users.manage'],
+  'tokens:manage': ['tokens.manage'],
+} as const satisfies Record<string, readonly Action[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -41,7 +45,7 @@ declare module 'fastify' {
 function mayUse(principal: Principal, access: Access): boolean {
   if (access === 'public' || access === 'login') return true;
   if (access === 'metrics:read' && principal.kind === 'token') return true;
-  return (PERMISSIONS[access] as readonly Role[]).includes(principal.role);
+  return PERMISSIONS[access].every((action) => allows(principal.role, action));
 }
 
 function identify(request: FastifyRequest, auth: AuthStore, now: number): Principal | undefined {
@@ -83,7 +87,7 @@ export function installAccessControl(app: FastifyInstance, auth: AuthStore, cloc
     request.principal = principal;
     if (mayUse(principal, access)) return;
     if (config.page) return refusePage(request, reply, true);
-    const allowed = PERMISSIONS[access as Permission].join(', ');
+    const allowed = ROLES.filter((role) => PERMISSIONS[access as Permission].every((action) => allows(role, action))).join(', ');
     throw new DashboardError(
       'FORBIDDEN_ROLE',
       `The role '${principal.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${allowed})`,

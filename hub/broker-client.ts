@@ -13,6 +13,8 @@ export interface ExternalBrokerOptions {
   zigbeeBaseTopic: string;
   intake: SensorIntake;
   logger: Logger;
+  /** Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input). */
+  onRetainedSensorMessage?: () => void;
 }
 
 // How long the broker keeps the hub's session while it is away (MQTT 5 session expiry), in seconds.
@@ -32,7 +34,19 @@ export class ExternalBroker implements HubBroker {
    * the hub starts must not keep the dashboard down; the client keeps reconnecting in the background.
    */
   async start(firstConnectWaitMs = 5_000): Promise<void> {
-    const { intake } = this.options;
+    const zigbeePrefix = `${this.options.zigbeeBaseTopic}/`;
+    /**
+     * A retained message on a sensor topic is an old event the broker hands every new subscription: on each
+     * (re)connect it would be stored and acted on again (one retained pendant press, a new alert per restart).
+     * Live messages reach the hub with retain 0 (MQTT 3.3.1.3), so a retained sensor delivery is never new input.
+     */
+    const intake = (topic: string, payload: Buffer, retained: boolean): Promise<void> | undefined => {
+      if (retained && (topicMatches(NATIVE_EVENTS_FILTER, topic) || topic.startsWith(zigbeePrefix))) {
+        this.options.onRetainedSensorMessage?.();
+        return undefined;
+      }
+      return this.options.intake(topic, payload);
+    };
     const client = connect(this.options.url, {
       clientId: this.options.clientId,
       clean: false,
@@ -41,8 +55,8 @@ export class ExternalBroker implements HubBroker {
       reconnectPeriod: 1_000,
       will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
       // Called for QoS 1/2 messages: the PUBACK is sent only when `done` is called, i.e. after storage.
-      customHandleAcks: (topic: string, message: Buffer, _packet: unknown, done: (error: Error | number, code?: number) => void) => {
-        const stored = intake(topic, message);
+      customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
+        const stored = intake(topic, message, packet.retain);
         if (!stored) return done(0);
         stored.then(
           () => done(0),
@@ -58,10 +72,13 @@ export class ExternalBroker implements HubBroker {
     const connected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
     client.on('connect', () => {
       (client.stream as Socket).setNoDelay?.(true);
-      const filters = [NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`, ...this.subscriptions.map((s) => s.filter)];
-      client.subscribe(filters, { qos: 1 }, (err) => {
+      // Retain handling 2: the broker sends no retained sensor message at subscription (the check above stays for
+      // brokers that ignore it).
+      const onError = (err: Error | null): void => {
         if (err) this.log.error({ err: err.message }, 'could not subscribe on the external broker');
-      });
+      };
+      client.subscribe([NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`], { qos: 1, rh: 2 }, onError);
+      if (this.subscriptions.length > 0) client.subscribe(this.subscriptions.map((s) => s.filter), { qos: 1 }, onError);
       this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true }).catch((err: unknown) =>
         this.log.warn({ err }, 'could not publish online status'),
       );
@@ -71,7 +88,7 @@ export class ExternalBroker implements HubBroker {
     client.on('error', (err) => this.log.debug({ err: err.message }, 'external broker error'));
     client.on('offline', () => this.log.warn('external broker unreachable; reconnecting'));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      if (packet.qos === 0) void intake(topic, payload)?.catch((err: unknown) => this.log.error({ err }, 'storing sensor events failed'));
+      if (packet.qos === 0) void intake(topic, payload, packet.retain)?.catch((err: unknown) => this.log.error({ err }, 'storing sensor events failed'));
       for (const { filter, handler } of this.subscriptions) {
         if (!topicMatches(filter, topic)) continue;
         try {

@@ -1,10 +1,11 @@
-// The embedded MQTT broker (aedes): authentication, least-privilege ACLs, and PUBACK only once a sensor event is stored.
+// The embedded MQTT broker (aedes): authentication, least-privilege ACLs, retained quotas, optional TLS, and PUBACK only once a sensor event is stored.
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
-import type { MqttCredentials, MqttIdentity } from './mqtt-auth.js';
-import { canPublish, canSubscribe } from './mqtt-auth.js';
+import { ClientIdRegistry, clientIdOwner, type MqttAccess, type MqttCredentials, type MqttIdentity, type RefusalCode } from './mqtt-auth.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { HUB_STATUS_TOPIC, topicMatches } from './topics.js';
 
@@ -37,33 +38,128 @@ export interface EmbeddedBrokerOptions {
   port: number;
   host?: string;
   credentials: MqttCredentials;
+  /** The ACLs (one permission table, credentials scoped to homes). */
+  access: MqttAccess;
   intake: SensorIntake;
   logger: Logger;
+  metrics?: Registry;
+  /** Counts a packet the broker refused for its size as rejected sensor input (`telecare_ingest_rejected_total`). */
+  onOversizedPacket?: () => void;
   /** How long a subscriber that stops reading may hold up deliveries before it is disconnected. */
   drainTimeoutMs?: number;
+  /** MQTT over TLS (PEM certificate chain and key); the plain port then takes passwords from loopback only. */
+  tls?: { port: number; cert: Buffer | string; key: Buffer | string };
+  /** Retained messages clients may leave on non-sensor topics (the hub's own alerts and status are not counted). */
+  retainedQuota?: { maxMessages: number; maxBytes: number; maxPerClient: number };
 }
 
-function authError(returnCode: 4 | 5): AuthenticateError {
-  const err = new Error(returnCode === 4 ? 'bad username or password' : 'not authorized') as AuthenticateError;
+/** Why the broker refused something (`telecare_mqtt_refused_total`). */
+export const MQTT_REFUSAL_REASONS = [
+  'auth-bad-credentials',
+  'auth-unknown-user',
+  'auth-anonymous-remote',
+  'auth-rate-limited',
+  'auth-clear-text-remote',
+  'client-id-taken',
+  'publish-denied',
+  'subscribe-denied',
+  'retain-sensor-topic',
+  'retain-quota',
+] as const;
+type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
+
+export const DEFAULT_RETAINED_QUOTA = { maxMessages: 1_000, maxBytes: 4 * 1024 * 1024, maxPerClient: 100 } as const;
+
+const RETURN_CODE_TEXT: Record<RefusalCode, string> = {
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad username or password',
+  5: 'not authorized',
+};
+
+function authError(returnCode: RefusalCode): AuthenticateError {
+  const err = new Error(RETURN_CODE_TEXT[returnCode]) as AuthenticateError;
   err.returnCode = returnCode;
   return err;
+}
+
+/** Retained messages left by clients, by topic: size and owner, to keep them within the quota. */
+class RetainedLedger {
+  private readonly byTopic = new Map<string, { bytes: number; owner: string }>();
+  private readonly perOwner = new Map<string, number>();
+  private totalBytes = 0;
+
+  constructor(private readonly quota: { maxMessages: number; maxBytes: number; maxPerClient: number }) {}
+
+  /** Records a retained publish; false (nothing recorded) when it would go over the quota. */
+  admit(topic: string, bytes: number, owner: string): boolean {
+    const previous = this.byTopic.get(topic);
+    if (bytes === 0) {
+      // An empty retained message clears the topic: always allowed.
+      if (previous) this.remove(topic, previous);
+      return true;
+    }
+    const count = this.byTopic.size - (previous ? 1 : 0);
+    const total = this.totalBytes - (previous?.bytes ?? 0);
+    const ownerCount = (this.perOwner.get(owner) ?? 0) - (previous?.owner === owner ? 1 : 0);
+    if (count + 1 > this.quota.maxMessages || total + bytes > this.quota.maxBytes || ownerCount + 1 > this.quota.maxPerClient) return false;
+    if (previous) this.remove(topic, previous);
+    this.byTopic.set(topic, { bytes, owner });
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
+    this.totalBytes += bytes;
+    return true;
+  }
+
+  private remove(topic: string, entry: { bytes: number; owner: string }): void {
+    this.byTopic.delete(topic);
+    this.totalBytes -= entry.bytes;
+    const left = (this.perOwner.get(entry.owner) ?? 1) - 1;
+    if (left > 0) this.perOwner.set(entry.owner, left);
+    else this.perOwner.delete(entry.owner);
+  }
+
+  describe(): { messages: number; bytes: number } {
+    return { messages: this.byTopic.size, bytes: this.totalBytes };
+  }
 }
 
 export class EmbeddedBroker implements HubBroker {
   private aedes: Aedes | undefined;
   private server: net.Server | undefined;
+  private tlsServer: tls.Server | undefined;
+  private readonly clientIds = new ClientIdRegistry();
+  private readonly retained: RetainedLedger;
+  private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
+  private tlsListeningPort = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
+    this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
+    this.refused = new Counter({
+      name: 'telecare_mqtt_refused_total',
+      help: 'MQTT connections, publications, subscriptions and retained messages the embedded broker refused, by reason',
+      labelNames: ['reason'],
+      registers: options.metrics ? [options.metrics] : [],
+    });
+    for (const reason of MQTT_REFUSAL_REASONS) this.refused.inc({ reason }, 0);
   }
 
   get port(): number {
     return this.listeningPort;
+  }
+
+  /** The MQTT over TLS port (0 when TLS is off). */
+  get tlsPort(): number {
+    return this.tlsListeningPort;
+  }
+
+  private refuse(reason: MqttRefusal): void {
+    this.refused.inc({ reason }, 1);
   }
 
   async start(): Promise<void> {
@@ -71,11 +167,20 @@ export class EmbeddedBroker implements HubBroker {
       drainTimeout: this.options.drainTimeoutMs ?? 5_000,
       authenticate: (client, username, password, done) => {
         const remote = (client.conn as net.Socket).remoteAddress;
-        this.options.credentials.authenticate(remote, username, password).then(
+        const clearTextRefused = this.options.tls !== undefined && !(client.conn instanceof tls.TLSSocket);
+        this.options.credentials.authenticate(remote, username, password, { clearTextRefused }).then(
           (result) => {
             if (!result.ok) {
-              this.log.warn({ remote, returnCode: result.returnCode }, 'mqtt connection refused');
+              this.refuse(`auth-${result.reason}`);
+              this.log.warn({ remote, returnCode: result.returnCode, reason: result.reason }, 'mqtt connection refused');
               done(authError(result.returnCode), false);
+              return;
+            }
+            // A client id belongs to the identity that first used it: no one else can disconnect it or take its session.
+            if (!this.clientIds.claim(client.id, clientIdOwner(result.identity))) {
+              this.refuse('client-id-taken');
+              this.log.warn({ remote, clientId: client.id }, 'mqtt connection refused: client id owned by another user');
+              done(authError(2), false);
               return;
             }
             this.identities.set(client, result.identity);
@@ -91,11 +196,13 @@ export class EmbeddedBroker implements HubBroker {
         // A null client is an obsolete will being published by aedes itself.
         if (client === null) return callback(null);
         const identity = this.identities.get(client);
-        if (!identity || !canPublish(identity, packet.topic)) {
+        if (!identity || !this.options.access.canPublish(identity, packet.topic)) {
+          this.refuse('publish-denied');
           this.log.warn({ clientId: client.id, role: identity?.role, topic: packet.topic }, 'mqtt publish refused');
           return callback(new Error('not authorised to publish on this topic'));
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        if (packet.retain) this.checkRetain(packet, payload.length, identity);
         const after = (): void => {
           callback(null);
           this.dispatch(packet.topic, payload, { username: identity.username, clientId: client.id });
@@ -111,37 +218,67 @@ export class EmbeddedBroker implements HubBroker {
       },
       authorizeSubscribe: (client, subscription, callback) => {
         const identity = this.identities.get(client);
-        if (!identity || !canSubscribe(identity, subscription.topic)) {
+        if (!identity || !this.options.access.canSubscribe(identity, subscription.topic)) {
+          this.refuse('subscribe-denied');
           this.log.warn({ clientId: client.id, role: identity?.role, filter: subscription.topic }, 'mqtt subscribe refused');
           return callback(null, null);
         }
         callback(null, subscription);
       },
+      // Every delivery, retained ones included: a wildcard subscription sees only what the client may read.
+      authorizeForward: (client, packet) => {
+        const identity = this.identities.get(client);
+        return identity && this.options.access.canRead(identity, packet.topic) ? packet : null;
+      },
     });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+    aedes.on('clientDisconnect', (client) => {
+      const identity = this.identities.get(client);
+      if (identity && client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
+    });
     this.aedes = aedes;
-    const server = net.createServer((socket) => {
+    const onConnection = (socket: net.Socket): void => {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       aedes.handle(socket);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
-      guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) =>
-        this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped'),
-      );
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
+      guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
+        this.options.onOversizedPacket?.();
+        this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped');
       });
-    });
-    this.listeningPort = (server.address() as net.AddressInfo).port;
+    };
+    const server = net.createServer(onConnection);
+    this.server = server;
+    this.listeningPort = await listen(server, this.options.port, this.options.host);
+    if (this.options.tls) {
+      const tlsServer = tls.createServer({ cert: this.options.tls.cert, key: this.options.tls.key, minVersion: 'TLSv1.2' }, onConnection);
+      // A failed handshake (a scanner, a wrong certificate) is that client's problem, not the hub's.
+      tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'mqtt tls handshake failed'));
+      this.tlsServer = tlsServer;
+      this.tlsListeningPort = await listen(tlsServer, this.options.tls.port, this.options.host);
+    }
     await this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true });
-    this.log.info({ port: this.listeningPort }, 'mqtt broker listening');
+    this.log.info({ port: this.listeningPort, tlsPort: this.tlsListeningPort || undefined }, 'mqtt broker listening');
+  }
+
+  /**
+   * Retained messages: never on sensor topics (a retained pendant press would be delivered again to every new
+   * subscriber), and within the quota elsewhere. Over either, the message still goes out live, just not retained.
+   */
+  private checkRetain(packet: { topic: string; retain: boolean }, bytes: number, identity: MqttIdentity): void {
+    const topicClass = this.options.access.classify(packet.topic).class;
+    if (topicClass === 'sensor' || topicClass === 'zigbee-sensor') {
+      packet.retain = false;
+      this.refuse('retain-sensor-topic');
+      return;
+    }
+    if (!this.retained.admit(packet.topic, bytes, clientIdOwner(identity))) {
+      packet.retain = false;
+      this.refuse('retain-quota');
+      this.log.warn({ role: identity.role, bytes }, 'retained message over the quota: delivered but not retained');
+    }
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
@@ -182,6 +319,7 @@ export class EmbeddedBroker implements HubBroker {
       this.log.warn({ err }, 'could not publish offline status');
     }
     this.server?.close();
+    this.tlsServer?.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.aedes = undefined;
   }
@@ -199,6 +337,22 @@ export class EmbeddedBroker implements HubBroker {
   }
 
   describe(): Record<string, unknown> {
-    return { mode: 'embedded', port: this.listeningPort, clients: this.aedes?.connectedClients ?? 0 };
+    return {
+      mode: 'embedded',
+      port: this.listeningPort,
+      ...(this.tlsListeningPort ? { tlsPort: this.tlsListeningPort } : {}),
+      clients: this.aedes?.connectedClients ?? 0,
+      retained: this.retained.describe(),
+    };
   }
+}
+
+function listen(server: net.Server, port: number, host: string | undefined): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
 }

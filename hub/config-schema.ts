@@ -128,6 +128,13 @@ export const hubConfigSchema = {
             description: 'scrypt hash as printed by `telecare hub --hash-password` (never a clear password)',
           },
           role: { enum: [...MQTT_ROLES] },
+          homes: {
+            type: 'array',
+            items: { type: 'string', minLength: 1, maxLength: 64 },
+            uniqueItems: true,
+            description:
+              'Homes this credential may publish sensor data for and read (a home id, or "*" for all). Absent: every home for installer and responder, none for device and bridge.',
+          },
         },
       },
     },

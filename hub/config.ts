@@ -88,6 +88,9 @@ function crossCheck(config: HubConfig): string[] {
   config.mqttUsers.forEach((u, i) => {
     if (users.has(u.username)) problems.push(`mqttUsers[${i}].username: duplicate username '${u.username}'`);
     users.add(u.username);
+    u.homes?.forEach((id, j) => {
+      if (id !== '*' && !homeIds.has(id)) problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'`);
+    });
   });
   return problems;
 }

@@ -15,7 +15,7 @@ import { DeviceIndex } from './config.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
-import { MqttCredentials } from './mqtt-auth.js';
+import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { EventStore, openHubDatabase } from './store.js';
@@ -32,6 +32,8 @@ export interface HubOptions {
   host?: string;
   /** Use this existing broker instead of the embedded one (HUB_MQTT_URL). */
   mqttUrl?: string;
+  /** MQTT over TLS on the embedded broker (HUB_MQTT_TLS_CERT, HUB_MQTT_TLS_KEY, HUB_MQTT_TLS_PORT). */
+  mqttTls?: { port: number; cert: Buffer | string; key: Buffer | string };
   /** HUB_ADMIN_PASSWORD. */
   adminPassword?: string;
   clock?: Clock;
@@ -65,8 +67,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   mkdirSync(options.dataDir, { recursive: true });
   const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
   const store = new EventStore(db, clock, metrics);
-  const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
+  const index = new DeviceIndex(config);
+  const ingest = new Ingest({ config, index, clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
+  for (const user of config.mqttUsers) {
+    if ((user.role === 'device' || user.role === 'bridge') && user.homes === undefined) {
+      log.warn({ username: user.username }, 'MQTT credential without "homes": it may publish no sensor data (give its homes, or "*")');
+    }
+  }
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -103,8 +111,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         zigbeeBaseTopic: config.hub.zigbeeBaseTopic,
         intake,
         logger,
+        onRetainedSensorMessage: () => ingest.countRejected('retained'),
       })
-    : new EmbeddedBroker({ port: options.mqttPort ?? 1883, host: options.host, credentials, intake, logger });
+    : new EmbeddedBroker({
+        port: options.mqttPort ?? 1883,
+        host: options.host,
+        credentials,
+        access: new MqttAccess(index, config.hub.zigbeeBaseTopic),
+        intake,
+        logger,
+        metrics,
+        onOversizedPacket: () => ingest.countRejected('too-large'),
+        ...(options.mqttTls ? { tls: options.mqttTls } : {}),
+      });
 
   const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics });
   const decide = (decisions: RuleDecision[]): void => {

@@ -2,7 +2,16 @@
 import { Counter, type Registry } from 'prom-client';
 import { valueFits } from '../rules/event-value.js';
 import type { EventValue, HubConfig, SensorEvent } from '../rules/types.js';
-import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type EventSource, type EventType } from '../rules/vocabulary.js';
+import {
+  EVENT_VALUE_KIND,
+  kindCanReport,
+  MAX_FRIENDLY_NAME_LENGTH,
+  MAX_ID_LENGTH,
+  NATIVE_EVENT_TYPES,
+  VALUE_RANGES,
+  type EventSource,
+  type EventType,
+} from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
 import type { DeviceIndex, DeviceRef } from './config.js';
 import type { Logger } from './logger.js';
@@ -22,6 +31,11 @@ export const REJECT_REASONS = [
   'future-ts',
   'missing-ids',
   'bad-availability',
+  'bad-id',
+  'out-of-range',
+  'kind-mismatch',
+  // A retained sensor message an external broker hands over on (re)connect: an old event, never new input.
+  'retained',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -48,6 +62,38 @@ type Checked = { ok: true; type: EventType; value: EventValue; ts: number } | ({
 
 function reject(reason: RejectReason, message: string): { ok: false } & Rejection {
   return { ok: false, reason, message };
+}
+
+// Control, format (bidi overrides), private-use, surrogate and unassigned code points: never in an id a person reads.
+const NOT_PRINTABLE = /\p{C}/u;
+
+/** An id that is safe to store, log and show: non-empty, bounded, printable. */
+export function isPrintableId(id: string, maxLength: number): boolean {
+  return id.length > 0 && id.length <= maxLength && !NOT_PRINTABLE.test(id);
+}
+
+const inRange = (v: number, range: { min: number; max: number }): boolean => v >= range.min && v <= range.max;
+
+/** A reason to refuse a well-typed value that no sensor can report (battery 1e6 %, 1e308 °C), or undefined. */
+export function outOfRange(type: EventType, value: unknown): string | undefined {
+  switch (type) {
+    case 'battery':
+    case 'temperature':
+    case 'humidity':
+    case 'power': {
+      const range = VALUE_RANGES[type];
+      return inRange(value as number, range) ? undefined : `a '${type}' value must be within ${range.min}..${range.max}`;
+    }
+    case 'accel': {
+      const { rate, samples } = value as { rate: number; samples: number[][] };
+      if (!inRange(rate, VALUE_RANGES.accelRate)) return `accel rate must be within ${VALUE_RANGES.accelRate.min}..${VALUE_RANGES.accelRate.max} Hz`;
+      if (!inRange(samples.length, VALUE_RANGES.accelSamples)) return `an accel message carries at most ${VALUE_RANGES.accelSamples.max} samples`;
+      if (!samples.every((s) => s.every((g) => inRange(g, VALUE_RANGES.accelG)))) return `accel samples must be within ±${VALUE_RANGES.accelG.max} g`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 export class Ingest {
@@ -77,6 +123,11 @@ export class Ingest {
     for (const reason of REJECT_REASONS) this.rejected.inc({ reason }, 0);
   }
 
+  /** Counts input refused before it reached ingest (a packet the broker dropped for its size). */
+  countRejected(reason: RejectReason): void {
+    this.rejected.inc({ reason }, 1);
+  }
+
   /** Whether and how a topic is sensor input; `/set`, `/get` and the bridge's own topics are not. */
   sensorTopic(topic: string): SensorTopic | null {
     if (topic.startsWith('telecare/')) {
@@ -96,6 +147,15 @@ export class Ingest {
     const where = this.sensorTopic(topic);
     if (!where) return { events: [], rejections: [] };
     const out: IngestOutcome = { events: [], rejections: [] };
+    const idsOk =
+      where.kind === 'native'
+        ? isPrintableId(where.homeId, MAX_ID_LENGTH) && isPrintableId(where.deviceId, MAX_ID_LENGTH)
+        : isPrintableId(where.friendlyName, MAX_FRIENDLY_NAME_LENGTH);
+    if (!idsOk) {
+      // Logged under one key: the id itself may carry terminal escape codes.
+      this.drop(out, 'bad-id', reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)'));
+      return out;
+    }
     const logKey = where.kind === 'native' ? `${where.homeId}/${where.deviceId}` : `zigbee:${where.friendlyName}`;
     if (payload.length > MAX_PAYLOAD_BYTES) {
       this.drop(out, logKey, reject('too-large', `payload of ${payload.length} bytes is over ${MAX_PAYLOAD_BYTES}`));
@@ -120,6 +180,10 @@ export class Ingest {
       const { homeId, deviceId } = item as { homeId?: unknown; deviceId?: unknown };
       if (typeof homeId !== 'string' || typeof deviceId !== 'string' || homeId === '' || deviceId === '') {
         this.drop(out, 'http', reject('missing-ids', 'homeId and deviceId must be non-empty strings'));
+        continue;
+      }
+      if (!isPrintableId(homeId, MAX_ID_LENGTH) || !isPrintableId(deviceId, MAX_ID_LENGTH)) {
+        this.drop(out, 'bad-id', reject('bad-id', 'homeId and deviceId must be printable and at most 64 characters'));
         continue;
       }
       this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);
@@ -155,7 +219,7 @@ export class Ingest {
       this.drop(out, `${homeId}/${deviceId}`, checked);
       return;
     }
-    this.push(out, homeId, deviceId, ref, checked.type, checked.value, checked.ts, source);
+    this.push(out, `${homeId}/${deviceId}`, homeId, deviceId, ref, checked.type, checked.value, checked.ts, source);
   }
 
   private checkNative(item: unknown, now: number): Checked {
@@ -169,6 +233,8 @@ export class Ingest {
     if (!valueFits(type as EventType, value)) {
       return reject('bad-value', `value of a '${type}' event must be ${EVENT_VALUE_KIND[type as EventType]}`);
     }
+    const range = outOfRange(type as EventType, value);
+    if (range) return reject('out-of-range', range);
     let at = now;
     if (ts !== undefined) {
       at = typeof ts === 'number' ? ts : typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
@@ -196,7 +262,12 @@ export class Ingest {
         this.drop(out, logKey, reject('bad-value', `Zigbee2MQTT '${key}' must be ${EVENT_VALUE_KIND[type]}`));
         return;
       }
-      this.push(out, homeId, deviceId, ref, type, value as EventValue, now, 'zigbee');
+      const range = outOfRange(type, value);
+      if (range) {
+        this.drop(out, logKey, reject('out-of-range', `Zigbee2MQTT '${key}': ${range}`));
+        return;
+      }
+      this.push(out, logKey, homeId, deviceId, ref, type, value as EventValue, now, 'zigbee');
     };
     for (const [key, value] of Object.entries(state as Record<string, unknown>)) {
       switch (key) {
@@ -257,7 +328,7 @@ export class Ingest {
     }
     const ref = this.deps.index.zigbee(friendlyName);
     const now = this.deps.clock.now();
-    this.push(out, ref?.home.id ?? '', ref?.device.id ?? friendlyName, ref, 'availability', state === 'online', now, 'zigbee');
+    this.push(out, logKey, ref?.home.id ?? '', ref?.device.id ?? friendlyName, ref, 'availability', state === 'online', now, 'zigbee');
   }
 
   private parseJson(payload: Buffer, out: IngestOutcome, logKey: string): unknown {
@@ -271,6 +342,7 @@ export class Ingest {
 
   private push(
     out: IngestOutcome,
+    logKey: string,
     homeId: string,
     deviceId: string,
     ref: DeviceRef | undefined,
@@ -279,6 +351,11 @@ export class Ingest {
     ts: number,
     source: EventSource,
   ): void {
+    // A device raises only what its kind can report: a PIR's 'smoke' is a fault or a forgery, never a fire.
+    if (ref && !kindCanReport(ref.device.kind, type)) {
+      this.drop(out, logKey, reject('kind-mismatch', `a '${ref.device.kind}' device cannot report '${type}'`));
+      return;
+    }
     const event: SensorEvent = { homeId, deviceId, type, value, ts, source, assigned: ref !== undefined };
     if (ref) {
       if (ref.device.room !== undefined) event.room = ref.device.room;

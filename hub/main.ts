@@ -1,4 +1,5 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { startHub, type RunningHub } from './hub.js';
@@ -14,6 +15,8 @@ export interface HubSettings {
   mqttUrl: string | undefined;
   adminPassword: string | undefined;
   host: string | undefined;
+  /** MQTT over TLS: PEM files given by HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY, port HUB_MQTT_TLS_PORT (8883). */
+  mqttTls: { port: number; certFile: string; keyFile: string } | undefined;
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -30,6 +33,11 @@ export function resolveSettings(
   cwd = process.cwd(),
 ): HubSettings {
   const explicitConfig = cli.config ?? (env.HUB_CONFIG || undefined);
+  const certFile = env.HUB_MQTT_TLS_CERT || undefined;
+  const keyFile = env.HUB_MQTT_TLS_KEY || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new Error('HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY must be set together (PEM certificate chain and its private key)');
+  }
   return {
     config: configPath({ HUB_CONFIG: explicitConfig }, cwd),
     configRequired: explicitConfig !== undefined,
@@ -39,6 +47,10 @@ export function resolveSettings(
     mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
     adminPassword: env.HUB_ADMIN_PASSWORD || undefined,
     host: cli.host ?? (env.HUB_HOST || undefined),
+    mqttTls:
+      certFile && keyFile
+        ? { port: port(env.HUB_MQTT_TLS_PORT, 'HUB_MQTT_TLS_PORT', 8883), certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) }
+        : undefined,
   };
 }
 
@@ -58,7 +70,9 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   const logger = createLogger();
   let hub: RunningHub;
   try {
+    const tls = settings.mqttTls;
     hub = await startHub({
+      ...(tls ? { mqttTls: { port: tls.port, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
       config,
       dataDir: settings.dataDir,
       mqttPort: settings.mqttPort,

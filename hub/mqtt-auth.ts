@@ -1,23 +1,33 @@
 // Who may connect to the embedded broker and what each may publish or subscribe (least privilege, like Mosquitto 2).
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database as Db } from 'better-sqlite3';
 import type { HubConfig, MqttUserConfig } from '../rules/types.js';
+import type { DeviceIndex } from './config.js';
 import { migrate } from './migrations.js';
-import { generatePassword, hashGeneratedSecret, verifyPassword } from './passwords.js';
-import { isHubOnlyTopic, parseAlertAckTopic } from './topics.js';
+import { generatePassword, hashGeneratedSecret, HashQueueFull, verifyPassword } from './passwords.js';
+import { allows, type Action, type MqttRole } from './permissions.js';
+import { HUB_STATUS_TOPIC, parseAlertAckTopic, parseNativeEventsTopic } from './topics.js';
 
-/** `local`: an anonymous client on the loopback interface (Zigbee2MQTT, the bridge, tools on the Pi itself). */
-export type MqttRole = MqttUserConfig['role'] | 'local';
+export type { MqttRole } from './permissions.js';
+
+/** The homes a credential may touch: `all` for the hub's own installer credential, local clients and `"*"`. */
+export type HomeScope = 'all' | ReadonlySet<string>;
 
 export interface MqttIdentity {
   username: string | undefined;
   role: MqttRole;
+  homes: HomeScope;
 }
 
 /** CONNACK return codes of MQTT 3.1.1 used on refusal. */
+export const IDENTIFIER_REJECTED = 2;
+export const SERVER_UNAVAILABLE = 3;
 export const BAD_USERNAME_OR_PASSWORD = 4;
 export const NOT_AUTHORIZED = 5;
 
-export type AuthResult = { ok: true; identity: MqttIdentity } | { ok: false; returnCode: 4 | 5 };
+export type RefusalCode = 2 | 3 | 4 | 5;
+export type AuthRefusalReason = 'bad-credentials' | 'unknown-user' | 'anonymous-remote' | 'rate-limited' | 'clear-text-remote';
+export type AuthResult = { ok: true; identity: MqttIdentity } | { ok: false; returnCode: RefusalCode; reason: AuthRefusalReason };
 
 export const INSTALLER_USERNAME = 'installer';
 
@@ -26,11 +36,35 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
+/** Failed password checks a source address may make per window before its scrypt checks are refused unhashed. */
+export const MAX_FAILURES_PER_WINDOW = 10;
+export const FAILURE_WINDOW_MS = 60_000;
+/** How long a verified scrypt password is remembered, so that a device's reconnect costs no scrypt. */
+export const VERIFIED_CACHE_MS = 15 * 60_000;
+// Bounds the failure table against a flood of spoofed-looking addresses (IPv6 gives every client many).
+const MAX_TRACKED_SOURCES = 10_000;
+
+function scopeOf(user: Pick<MqttUserConfig, 'role' | 'homes'>): HomeScope {
+  if (user.homes === undefined) {
+    // People's credentials default to every home; a device or bridge without `homes` may touch none (least privilege).
+    return user.role === 'installer' || user.role === 'responder' ? 'all' : new Set();
+  }
+  return user.homes.includes('*') ? 'all' : new Set(user.homes);
+}
+
 /** MQTT credentials: those of the configuration file plus those the hub made itself (table mqtt_credentials). */
 export class MqttCredentials {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+  /** username → HMAC of (stored hash, password) under a per-process key: a verified scrypt password, briefly. */
+  private readonly verified = new Map<string, { tag: Buffer; until: number }>();
+  private readonly cacheKey = randomBytes(32);
+  // A fixed digest compared against when the username is unknown: a refusal that costs no scrypt.
+  private readonly dummyDigest = createHash('sha256').update(randomBytes(32)).digest();
+
   constructor(
     private readonly db: Db,
     private readonly config: HubConfig,
+    private readonly nowMs: () => number = Date.now,
   ) {
     migrate(db, 'mqtt-auth', [
       `CREATE TABLE mqtt_credentials (
@@ -55,34 +89,197 @@ export class MqttCredentials {
     return { username: INSTALLER_USERNAME, password };
   }
 
-  private lookup(username: string): { hash: string; role: MqttUserConfig['role'] } | undefined {
+  private lookup(username: string): { hash: string; role: MqttUserConfig['role']; homes: HomeScope } | undefined {
     const fromConfig = this.config.mqttUsers.find((u) => u.username === username);
-    if (fromConfig) return { hash: fromConfig.passwordHash, role: fromConfig.role };
+    if (fromConfig) return { hash: fromConfig.passwordHash, role: fromConfig.role, homes: scopeOf(fromConfig) };
     const row = this.db.prepare('SELECT password_hash, role FROM mqtt_credentials WHERE username = ?').get(username) as
       | { password_hash: string; role: MqttUserConfig['role'] }
       | undefined;
-    return row ? { hash: row.password_hash, role: row.role } : undefined;
+    return row ? { hash: row.password_hash, role: row.role, homes: 'all' } : undefined;
   }
 
-  /** Anonymous only from loopback; otherwise username and password checked against a stored scrypt hash. */
-  async authenticate(remoteAddress: string | undefined, username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
+  /**
+   * Anonymous only from loopback; otherwise username and password checked against the stored hash. Cheap checks
+   * (unknown user, generated secrets, a password verified in the last minutes) never wait; scrypt checks wait in
+   * their source's bounded queue, and a source with too many recent failures gets no more of them for a while.
+   */
+  async authenticate(
+    remoteAddress: string | undefined,
+    username: string | undefined,
+    password: Buffer | undefined,
+    options: { clearTextRefused?: boolean } = {},
+  ): Promise<AuthResult> {
     if (username === undefined || username === '') {
-      return isLoopback(remoteAddress) && !password ? { ok: true, identity: { username: undefined, role: 'local' } } : { ok: false, returnCode: NOT_AUTHORIZED };
+      return isLoopback(remoteAddress) && !password
+        ? { ok: true, identity: { username: undefined, role: 'local', homes: 'all' } }
+        : { ok: false, returnCode: NOT_AUTHORIZED, reason: 'anonymous-remote' };
     }
+    // With TLS on, a password from another machine must not cross the network in clear.
+    if (options.clearTextRefused && !isLoopback(remoteAddress)) return { ok: false, returnCode: NOT_AUTHORIZED, reason: 'clear-text-remote' };
+    const secret = password?.toString('utf8') ?? '';
     const entry = this.lookup(username);
-    // Verified even for an unknown user (against a dummy hash) so timing does not reveal which usernames exist.
-    const ok = await verifyPassword(password?.toString('utf8') ?? '', entry?.hash);
-    return ok && entry ? { ok: true, identity: { username, role: entry.role } } : { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD };
+    if (!entry) {
+      // Usernames are not secrets; what matters is that an unknown one costs no scrypt.
+      timingSafeEqual(createHash('sha256').update(secret).digest(), this.dummyDigest);
+      this.recordFailure(remoteAddress);
+      return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'unknown-user' };
+    }
+    const identity: MqttIdentity = { username, role: entry.role, homes: entry.homes };
+    const isScrypt = entry.hash.startsWith('scrypt$');
+    const tag = createHmac('sha256', this.cacheKey).update(entry.hash).update('\0').update(secret).digest();
+    const cached = this.verified.get(username);
+    if (isScrypt && cached && cached.until > this.nowMs() && timingSafeEqual(cached.tag, tag)) return { ok: true, identity };
+    if (isScrypt && this.throttled(remoteAddress)) return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(secret, entry.hash, { source: remoteAddress ?? 'unknown' });
+    } catch (err) {
+      if (err instanceof HashQueueFull) return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
+      throw err;
+    }
+    if (!ok) {
+      this.recordFailure(remoteAddress);
+      return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };
+    }
+    if (isScrypt) this.verified.set(username, { tag, until: this.nowMs() + VERIFIED_CACHE_MS });
+    return { ok: true, identity };
+  }
+
+  private throttled(source: string | undefined): boolean {
+    const entry = this.failures.get(source ?? 'unknown');
+    if (!entry) return false;
+    if (this.nowMs() - entry.since >= FAILURE_WINDOW_MS) {
+      this.failures.delete(source ?? 'unknown');
+      return false;
+    }
+    return entry.count >= MAX_FAILURES_PER_WINDOW;
+  }
+
+  private recordFailure(source: string | undefined): void {
+    const key = source ?? 'unknown';
+    const now = this.nowMs();
+    const entry = this.failures.get(key);
+    if (entry && now - entry.since < FAILURE_WINDOW_MS) {
+      entry.count++;
+      return;
+    }
+    if (this.failures.size >= MAX_TRACKED_SOURCES) this.failures.clear();
+    this.failures.set(key, { count: 1, since: now });
   }
 }
 
-/** Whether a client may publish on `topic`. Alerts, pre-alerts and hub status are the hub's alone. */
-export function canPublish(identity: MqttIdentity, topic: string): boolean {
-  if (topic.startsWith('$SYS')) return false;
-  if (isHubOnlyTopic(topic)) return false;
-  if (topic.startsWith('telecare/') && parseAlertAckTopic(topic)) return identity.role === 'responder' || identity.role === 'installer';
-  // A responder's credential is for acknowledging alerts, not for injecting sensor data.
-  return identity.role !== 'responder';
+/** What a topic is, for the ACLs: its class and, where it belongs to one, its home. */
+export type TopicClass =
+  | { class: 'sys' }
+  | { class: 'status' }
+  | { class: 'alert'; homeId: string }
+  | { class: 'alert-ack'; homeId: string }
+  | { class: 'prealert'; homeId: string }
+  | { class: 'sensor'; homeId: string }
+  /** Zigbee2MQTT device state or availability; `homeId` undefined for a friendly name no home maps. */
+  | { class: 'zigbee-sensor'; homeId: string | undefined }
+  /** A request to Zigbee2MQTT (`bridge/request/...`, `<name>/set`, `<name>/get`): the hub's alone. */
+  | { class: 'zigbee-command'; homeId: string | undefined }
+  /** Zigbee2MQTT's own reports (`bridge/state`, `bridge/devices`, `bridge/response/...`). */
+  | { class: 'zigbee-bridge' }
+  /** Any other topic under `telecare/`: reserved for the hub. */
+  | { class: 'reserved' }
+  | { class: 'other' };
+
+/** The MQTT ACLs: every decision reads the permission table (hub/permissions.ts) and then the credential's homes. */
+export class MqttAccess {
+  private readonly zigbeePrefix: string;
+
+  constructor(
+    private readonly index: DeviceIndex,
+    zigbeeBaseTopic: string,
+  ) {
+    this.zigbeePrefix = `${zigbeeBaseTopic}/`;
+  }
+
+  classify(topic: string): TopicClass {
+    if (topic.startsWith('$')) return { class: 'sys' };
+    if (topic.startsWith('telecare/')) {
+      if (topic === HUB_STATUS_TOPIC) return { class: 'status' };
+      const native = parseNativeEventsTopic(topic);
+      if (native) return { class: 'sensor', homeId: native.homeId };
+      const parts = topic.split('/');
+      const homeId = parts[1]!;
+      if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
+      if (parts[2] === 'alerts' && parts.length >= 4) return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
+      return { class: 'reserved' };
+    }
+    if (!topic.startsWith(this.zigbeePrefix)) return { class: 'other' };
+    const name = topic.slice(this.zigbeePrefix.length);
+    if (name === 'bridge/request' || name.startsWith('bridge/request/')) return { class: 'zigbee-command', homeId: undefined };
+    if (name === 'bridge' || name.startsWith('bridge/')) return { class: 'zigbee-bridge' };
+    const command = /\/(set|get)(\/.*)?$/.exec(name);
+    if (command) return { class: 'zigbee-command', homeId: this.index.zigbee(name.slice(0, command.index))?.home.id };
+    const device = name.endsWith('/availability') ? name.slice(0, -'/availability'.length) : name;
+    return { class: 'zigbee-sensor', homeId: this.index.zigbee(device)?.home.id };
+  }
+
+  /** Whether a client may publish on `topic`. Alerts, pre-alerts, hub status and Zigbee2MQTT commands are the hub's alone. */
+  canPublish(identity: MqttIdentity, topic: string): boolean {
+    const c = this.classify(topic);
+    switch (c.class) {
+      case 'alert-ack':
+        return allows(identity.role, 'alert.acknowledge') && inScope(identity, c.homeId);
+      case 'sensor':
+      case 'zigbee-sensor':
+        return allows(identity.role, 'sensor.publish') && inScope(identity, c.homeId);
+      case 'zigbee-bridge':
+        return allows(identity.role, 'zigbee.bridge.publish');
+      case 'other':
+        return allows(identity.role, 'other.publish');
+      default:
+        return false;
+    }
+  }
+
+  /** Whether a message on `topic` may be delivered to this client (checked on every delivery, retained ones too). */
+  canRead(identity: MqttIdentity, topic: string): boolean {
+    const c = this.classify(topic);
+    const scoped = (action: Action, homeId: string | undefined): boolean => allows(identity.role, action) && inScope(identity, homeId);
+    switch (c.class) {
+      case 'status':
+        return allows(identity.role, 'status.read');
+      case 'alert':
+      case 'alert-ack':
+        return scoped('alerts.read', c.homeId);
+      case 'prealert':
+        return scoped('prealert.read', c.homeId);
+      case 'sensor':
+      case 'zigbee-sensor':
+        return scoped('sensor.read', c.homeId);
+      case 'zigbee-command':
+        // Requests to the Zigbee2MQTT bridge itself belong to no home; a device's /set belongs to its home.
+        return allows(identity.role, 'zigbee.command.read') && (c.homeId === undefined || inScope(identity, c.homeId));
+      case 'zigbee-bridge':
+        return allows(identity.role, 'zigbee.bridge.read');
+      case 'other':
+        return allows(identity.role, 'other.read');
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Whether a client may subscribe to `filter`. `$` topics are the hub's; a concrete topic must be readable; a
+   * wildcard filter is refused when it could match alerts the client may not read, else accepted and each delivery
+   * is checked with `canRead`.
+   */
+  canSubscribe(identity: MqttIdentity, filter: string): boolean {
+    if (filter.startsWith('$')) return false;
+    if (!filter.includes('+') && !filter.includes('#')) return this.canRead(identity, filter);
+    if (!allows(identity.role, 'alerts.read') && couldMatchAlerts(filter)) return false;
+    return true;
+  }
+}
+
+function inScope(identity: MqttIdentity, homeId: string | undefined): boolean {
+  if (identity.homes === 'all') return true;
+  return homeId !== undefined && identity.homes.has(homeId);
 }
 
 /** Whether a subscription filter could receive alert messages (`telecare/<home>/alerts/...`). */
@@ -94,8 +291,32 @@ function couldMatchAlerts(filter: string): boolean {
   return f.length >= 3 && (f[2] === 'alerts' || f[2] === '+' || f[2] === '#');
 }
 
-/** Devices and serial bridges see no alerts (they carry personal data); people and local tools do. */
-export function canSubscribe(identity: MqttIdentity, filter: string): boolean {
-  if (identity.role === 'device' || identity.role === 'bridge') return !couldMatchAlerts(filter);
-  return true;
+/** Owner key of a client id: one per username, one for all anonymous local clients. */
+export function clientIdOwner(identity: MqttIdentity): string {
+  return identity.username === undefined ? 'local' : `user:${identity.username}`;
+}
+
+/**
+ * Who owns which client id (item 11): the first identity to connect with an id owns it while the hub runs; another
+ * username presenting it is refused (CONNACK 2), so it cannot disconnect the owner or take over its session.
+ */
+export class ClientIdRegistry {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** Claims `clientId` for `owner`; false when another owner holds it. */
+  claim(clientId: string, owner: string): boolean {
+    const current = this.owners.get(clientId);
+    if (current !== undefined) return current === owner;
+    // Bounded: past the cap the oldest claims go (their sessions are long gone on a hub this size).
+    if (this.owners.size >= this.maxEntries) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(clientId, owner);
+    return true;
+  }
+
+  /** A clean-session client left: its id is free again. A persistent session keeps its owner. */
+  release(clientId: string, owner: string): void {
+    if (this.owners.get(clientId) === owner) this.owners.delete(clientId);
+  }
 }

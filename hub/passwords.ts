@@ -11,17 +11,68 @@ const KEY_LENGTH = 32;
 const COST = { N: 32768, r: 8, p: 1 } as const;
 const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
-// One scrypt at a time: a burst of logins then costs 32 MB of transient memory, not 32 MB a threadpool thread.
-let lastScrypt: Promise<unknown> = Promise.resolve();
+/** Pending scrypt runs one source (a remote address) may have; more are refused at once (`HashQueueFull`). */
+export const MAX_PENDING_PER_SOURCE = 4;
 
-function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  const run = (): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, (err, key) => (err ? reject(err) : resolve(key)));
+/** A source already has `MAX_PENDING_PER_SOURCE` hashes waiting: refused without hashing. */
+export class HashQueueFull extends Error {
+  constructor() {
+    super('too many password checks pending from this source');
+    this.name = 'HashQueueFull';
+  }
+}
+
+/**
+ * One scrypt at a time (a burst of logins then costs 32 MB of transient memory, not 32 MB a threadpool thread),
+ * taken in turn from each source's queue: a flood of junk logins from one address delays another address's
+ * check by at most one hash per flooding source, never by the whole flood.
+ */
+const queues = new Map<string, (() => void)[]>();
+let scryptRunning = false;
+let scryptRuns = 0;
+
+/** How many scrypt derivations have started since the process began (tests count them under a flood). */
+export function scryptRunCount(): number {
+  return scryptRuns;
+}
+
+function pump(): void {
+  if (scryptRunning) return;
+  const next = queues.entries().next();
+  if (next.done) return;
+  const [source, queue] = next.value;
+  const job = queue.shift()!;
+  // Round robin: the source goes to the back of the line (Map keeps insertion order).
+  queues.delete(source);
+  if (queue.length > 0) queues.set(source, queue);
+  scryptRunning = true;
+  scryptRuns++;
+  job();
+}
+
+function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number, source?: string): Promise<Buffer> {
+  const key = source ?? '';
+  const queue = queues.get(key) ?? [];
+  // Without a source (dashboard, tools) the queue is unbounded, as callers expect every check to be answered.
+  if (source !== undefined && queue.length >= MAX_PENDING_PER_SOURCE) return Promise.reject(new HashQueueFull());
+  return new Promise<Buffer>((resolve, reject) => {
+    const done = (err: Error | null, derived?: Buffer): void => {
+      scryptRunning = false;
+      pump();
+      if (err) reject(err);
+      else resolve(derived!);
+    };
+    queue.push(() => {
+      // Node throws at once on a cost it refuses (not a power of two, over the memory cap): the queue must go on.
+      try {
+        scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, done);
+      } catch (err) {
+        done(err as Error);
+      }
     });
-  const result = lastScrypt.then(run);
-  lastScrypt = result.catch(() => undefined);
-  return result;
+    if (!queues.has(key)) queues.set(key, queue);
+    pump();
+  });
 }
 
 function sha256(secret: string, salt: Buffer): Buffer {
@@ -47,22 +98,28 @@ export function hashGeneratedSecret(secret: string): string {
 // Checked against when the user is unknown, so that a wrong username costs as much time as a wrong password.
 const DUMMY_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
 
-/** Checks either stored form (scrypt with its own cost, or sha256 for generated secrets). */
-export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
+/**
+ * Checks either stored form (scrypt with its own cost, or sha256 for generated secrets, never queued). With a
+ * `source`, the check waits in that source's bounded queue and rejects with `HashQueueFull` when it is full.
+ */
+export async function verifyPassword(password: string, hash: string | undefined, options: { source?: string } = {}): Promise<boolean> {
   const parts = (hash ?? DUMMY_HASH).split('$');
-  const key = await derive(password, parts);
+  const key = await derive(password, parts, options.source);
   if (!key) return false;
   const expected = Buffer.from(parts[parts.length - 1]!, 'base64');
   return expected.length === KEY_LENGTH && timingSafeEqual(key, expected) && hash !== undefined;
 }
 
-async function derive(password: string, parts: string[]): Promise<Buffer | undefined> {
+async function derive(password: string, parts: string[], source: string | undefined): Promise<Buffer | undefined> {
   if (parts.length === 3 && parts[0] === 'sha256') return sha256(password, Buffer.from(parts[1]!, 'base64'));
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return undefined;
   // A cost scrypt refuses (not a power of two, over the memory cap) is a wrong hash, not a crash.
-  return scryptAsync(password, Buffer.from(parts[4]!, 'base64'), N, r, p).catch(() => undefined);
+  return scryptAsync(password, Buffer.from(parts[4]!, 'base64'), N, r, p, source).catch((err: unknown) => {
+    if (err instanceof HashQueueFull) throw err;
+    return undefined;
+  });
 }
 
 /** A random password for a generated credential (24 url-safe characters, 144 bits). */

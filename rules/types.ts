@@ -78,6 +78,8 @@ export interface MqttUserConfig {
   /** scrypt hash as written by the hub (never a clear password). */
   passwordHash: string;
   role: 'installer' | 'device' | 'responder' | 'bridge';
+  /** Homes the credential may touch (`"*"`: all). Absent: all for installer and responder, none for device and bridge. */
+  homes?: string[];
 }
 
 export interface UserConfig {

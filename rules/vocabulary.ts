@@ -72,6 +72,56 @@ export const DEVICE_KINDS = [
 ] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
+/** What every kind of device may report about itself: supervision, battery, tampering. */
+const HOUSEKEEPING = ['battery', 'battery_low', 'tamper', 'heartbeat', 'availability'] as const satisfies readonly EventType[];
+
+/**
+ * The event types each device kind can report (plus HOUSEKEEPING): a PIR cannot raise smoke, CO, a fall or a
+ * pendant press. Multi-sensors are allowed what such devices commonly add (a PIR with a thermometer, a combined
+ * smoke and CO alarm, a pendant with fall detection, a watch with an SOS button).
+ */
+export const KIND_EVENT_TYPES: Record<DeviceKind, readonly EventType[]> = {
+  motion: ['motion', 'occupancy', 'temperature', 'humidity', ...HOUSEKEEPING],
+  door: ['contact', 'motion', ...HOUSEKEEPING],
+  'exit-door': ['contact', ...HOUSEKEEPING],
+  bed: ['occupancy', 'motion', ...HOUSEKEEPING],
+  chair: ['occupancy', 'motion', ...HOUSEKEEPING],
+  pendant: ['pendant', 'fall', ...HOUSEKEEPING],
+  wearable: ['fall', 'accel', 'pendant', 'motion', ...HOUSEKEEPING],
+  smoke: ['smoke', 'co', 'temperature', ...HOUSEKEEPING],
+  co: ['co', 'temperature', ...HOUSEKEEPING],
+  gas: ['gas', ...HOUSEKEEPING],
+  water: ['water', 'temperature', ...HOUSEKEEPING],
+  climate: ['temperature', 'humidity', ...HOUSEKEEPING],
+  appliance: ['power', 'contact', 'motion', 'occupancy', ...HOUSEKEEPING],
+  other: ['motion', 'contact', 'occupancy', 'temperature', 'humidity', 'power', ...HOUSEKEEPING],
+};
+
+/** Whether a device of `kind` can report an event of `type` (KIND_EVENT_TYPES). */
+export function kindCanReport(kind: DeviceKind, type: EventType): boolean {
+  return KIND_EVENT_TYPES[kind].includes(type);
+}
+
+/** Plausible ranges of numeric values (SPEC 4.1 units); outside them a value is a fault or an attack, not a reading. */
+export const VALUE_RANGES = {
+  battery: { min: 0, max: 100 },
+  temperature: { min: -50, max: 100 },
+  humidity: { min: 0, max: 100 },
+  /** Watts: a domestic supply tops out near 23 kW. */
+  power: { min: 0, max: 50_000 },
+  /** Hz of an accel message. */
+  accelRate: { min: 1, max: 1_000 },
+  /** Samples in one accel message (10 s at 1,000 Hz). */
+  accelSamples: { min: 1, max: 10_000 },
+  /** g per axis: far beyond any human impact, within any accelerometer's range. */
+  accelG: { min: -64, max: 64 },
+} as const;
+
+/** Longest home or device id on the native topic and HTTP (the configuration's own limit). */
+export const MAX_ID_LENGTH = 64;
+/** Longest Zigbee2MQTT friendly name taken in. */
+export const MAX_FRIENDLY_NAME_LENGTH = 256;
+
 /** Room names that carry meaning for the rules (SPEC 3). Rooms are free text otherwise. */
 export const MEANINGFUL_ROOMS = ['bedroom', 'bathroom', 'toilet', 'kitchen', 'living', 'hall', 'entrance'] as const;
 

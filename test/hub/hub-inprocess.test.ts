@@ -21,7 +21,7 @@ async function start(): Promise<RunningHub> {
     ...ONE_HOME_CONFIG,
     mqttUsers: [
       { username: 'resp1', passwordHash: await hashPassword(RESPONDER_PASSWORD), role: 'responder' },
-      { username: 'sensor1', passwordHash: await hashPassword('sensor-secret'), role: 'device' },
+      { username: 'sensor1', passwordHash: await hashPassword('sensor-secret'), role: 'device', homes: ['h1'] },
     ],
   });
   hub = await startHub({

@@ -41,7 +41,7 @@ describe('native topic', () => {
 
   it('takes an array, ISO and epoch timestamps, and accel samples', () => {
     const { mqtt } = setup();
-    const { events } = mqtt('telecare/h1/devices/front/events', [
+    const { events } = mqtt('telecare/h1/devices/new-sensor/events', [
       { type: 'contact', value: false, ts: '2026-11-22T07:59:00.000Z' },
       { type: 'temperature', value: 19.5, ts: 1_795_334_000_000 },
       { type: 'accel', value: { rate: 50, samples: [[0, 0, 1], [0.1, 0, 0.98]] } },
@@ -93,7 +93,7 @@ describe('native topic', () => {
 
   it('drops only the bad items of an array', () => {
     const { mqtt } = setup();
-    const { events, rejections } = mqtt('telecare/h1/devices/p1/events', [{ type: 'motion', value: true }, { type: 'motion' }]);
+    const { events, rejections } = mqtt('telecare/h1/devices/p1/events', [{ type: 'heartbeat', value: true }, { type: 'heartbeat' }]);
     expect(events).toHaveLength(1);
     expect(rejections).toHaveLength(1);
   });
@@ -127,7 +127,7 @@ describe('Zigbee2MQTT', () => {
 
   it('maps the hazard, contact, tamper and battery_low keys', () => {
     const { mqtt } = setup();
-    const { events } = mqtt('zigbee2mqtt/hall_pir', { water_leak: true, carbon_monoxide: false, smoke: true, contact: true, tamper: true, battery_low: true, vibration: true, temperature: 18.5 });
+    const { events } = mqtt('zigbee2mqtt/new_multi_sensor', { water_leak: true, carbon_monoxide: false, smoke: true, contact: true, tamper: true, battery_low: true, vibration: true, temperature: 18.5 });
     expect(events.map((e) => `${e.type}=${String(e.value)}`)).toEqual([
       'water=true', 'co=false', 'smoke=true', 'contact=true', 'tamper=true', 'battery_low=true', 'motion=true', 'temperature=18.5',
     ]);
@@ -174,5 +174,77 @@ describe('HTTP', () => {
     const { ingest } = setup();
     expect(ingest.fromHttp({ deviceId: 'p1', type: 'pendant', value: true }).rejections[0]?.reason).toBe('missing-ids');
     expect(ingest.fromHttp('pendant').rejections[0]?.reason).toBe('not-an-event');
+  });
+});
+
+describe('device kinds, value ranges and ids (issue 12 item 10)', () => {
+  it('a device raises only what its kind can report: a PIR cannot raise smoke, CO, a fall, a flood or a pendant press', async () => {
+    const { mqtt, rejected } = setup();
+    for (const type of ['smoke', 'co', 'water', 'gas']) {
+      expect(mqtt('zigbee2mqtt/hall_pir', { [type === 'water' ? 'water_leak' : type === 'co' ? 'carbon_monoxide' : type]: true }).events).toEqual([]);
+    }
+    // The native topic of the same kind of device (the exit door is a contact).
+    for (const event of [{ type: 'pendant', value: true }, { type: 'fall', value: true }, { type: 'smoke', value: true }]) {
+      expect(mqtt('telecare/h1/devices/front/events', event).rejections.map((r) => r.reason)).toEqual(['kind-mismatch']);
+    }
+    expect(await rejected('kind-mismatch')).toBe(7);
+    // What a PIR does report still goes through, with its battery and tamper.
+    expect(mqtt('zigbee2mqtt/hall_pir', { occupancy: true, battery: 80, tamper: false }).events.map((e) => e.type)).toEqual(['motion', 'battery', 'tamper']);
+    expect(mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true }).events).toHaveLength(1);
+  });
+
+  it.each([
+    [{ type: 'battery', value: -5 }],
+    [{ type: 'battery', value: 1e6 }],
+    [{ type: 'temperature', value: 1e308 }],
+    [{ type: 'temperature', value: -273 }],
+    [{ type: 'humidity', value: 101 }],
+    [{ type: 'power', value: -1 }],
+    [{ type: 'power', value: 1e9 }],
+    [{ type: 'accel', value: { rate: 0.5, samples: [[0, 0, 1]] } }],
+    [{ type: 'accel', value: { rate: 1e6, samples: [[0, 0, 1]] } }],
+    [{ type: 'accel', value: { rate: 50, samples: [[0, 0, 1e300]] } }],
+  ])('refuses the out-of-range value %o and counts it', async (event) => {
+    const { mqtt, rejected } = setup();
+    // An unassigned device: no kind check, so only the range can refuse it.
+    expect(mqtt('telecare/h1/devices/new-sensor/events', event).rejections.map((r) => r.reason)).toEqual(['out-of-range']);
+    expect(await rejected('out-of-range')).toBe(1);
+  });
+
+  it('refuses an accel message of more than 10,000 samples (through HTTP, which has no 64 KiB cap of its own)', async () => {
+    const { ingest, rejected } = setup();
+    const samples = Array.from({ length: 10_001 }, () => [0, 0, 1]);
+    const outcome = ingest.fromHttp({ homeId: 'h1', deviceId: 'new-watch', type: 'accel', value: { rate: 50, samples } });
+    expect(outcome.rejections.map((r) => r.reason)).toEqual(['out-of-range']);
+    expect(await rejected('out-of-range')).toBe(1);
+  });
+
+  it('keeps values at the edges of their ranges, and refuses them from Zigbee2MQTT too', async () => {
+    const { mqtt, rejected } = setup();
+    const edges = [
+      { type: 'battery', value: 0 },
+      { type: 'battery', value: 100 },
+      { type: 'temperature', value: -50 },
+      { type: 'humidity', value: 100 },
+      { type: 'power', value: 0 },
+      { type: 'accel', value: { rate: 1000, samples: [[0, 0, 1]] } },
+    ];
+    expect(mqtt('telecare/h1/devices/new-sensor/events', edges).events).toHaveLength(edges.length);
+    expect(mqtt('zigbee2mqtt/hall_pir', { battery: 250, temperature: 1e308, occupancy: true }).events.map((e) => e.type)).toEqual(['motion']);
+    expect(await rejected('out-of-range')).toBe(2);
+  });
+
+  it('refuses ids with control characters, terminal escapes or over 64 characters, without logging them', async () => {
+    const { mqtt, ingest, rejected, logLines } = setup();
+    const ok = { type: 'motion', value: true };
+    expect(mqtt('telecare/h1/devices/p\u0000x/events', ok).rejections.map((r) => r.reason)).toEqual(['bad-id']);
+    expect(mqtt('telecare/h1/devices/\u001b[2J\u001b[31mpwned/events', ok).rejections.map((r) => r.reason)).toEqual(['bad-id']);
+    expect(mqtt(`telecare/h1/devices/${'d'.repeat(65)}/events`, ok).rejections.map((r) => r.reason)).toEqual(['bad-id']);
+    expect(mqtt('zigbee2mqtt/evil\u202ename', { occupancy: true }).rejections.map((r) => r.reason)).toEqual(['bad-id']);
+    expect(ingest.fromHttp({ homeId: 'h1\u0007', deviceId: 'p1', ...ok }).rejections.map((r) => r.reason)).toEqual(['bad-id']);
+    expect(await rejected('bad-id')).toBe(5);
+    expect(logLines.join('')).not.toMatch(/\u001b|pwned/);
+    // Printable non-ASCII ids are fine.
+    expect(mqtt(`telecare/h1/devices/capteur-séjour/events`, ok).events).toHaveLength(1);
   });
 });
