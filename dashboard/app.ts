@@ -8,6 +8,7 @@ import { systemClock } from '../hub/clock.js';
 import { installAccessControl } from './access.js';
 import { AuthStore } from './auth.js';
 import { dashboardMetrics, type DashboardContext } from './context.js';
+import { installCsrfProtection } from './csrf.js';
 import type { DashboardDeps } from './deps.js';
 import { DashboardError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -86,6 +87,7 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
       security: [{ session: [] }, { token: [] }],
     },
   });
+  installCsrfProtection(app, deps.trustedOrigins);
   installAccessControl(app, auth, clock);
   app.setNotFoundHandler(async (request) => {
     throw new DashboardError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);

@@ -62,6 +62,11 @@ export interface DashboardDeps {
   sseHeartbeatSeconds?: number;
   /** Session lifetime in hours (default 12). */
   sessionHours?: number;
+  /**
+   * Origins (`https://care.example.org`) whose pages may change state besides the hub's own host, e.g. when a
+   * reverse proxy rewrites the Host header. Default none.
+   */
+  trustedOrigins?: readonly string[];
   /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy). */
   secureCookies?: boolean;
 }

@@ -1,55 +1,105 @@
-// Slows down password guessing: after a few wrong passwords for a username or from an address, each try must wait longer.
+// Slows down password guessing: each try is reserved per username and per address before any hash is spent.
+import { isIPv6 } from 'node:net';
 
-/** Wrong passwords allowed before any wait. */
-const FREE_FAILURES = 3;
+/** Tries allowed before any wait. */
+const FREE_TRIES = 3;
 const FIRST_WAIT_MS = 1_000;
 const MAX_WAIT_MS = 60_000;
-/** A key with no failure for this long is forgotten. */
+/** A key with no try for this long is forgotten. */
 const FORGET_AFTER_MS = 15 * 60_000;
+/** Keys kept at most (the oldest goes first): junk from many addresses cannot grow the hub's memory. */
+const DEFAULT_MAX_KEYS = 10_000;
 
-interface FailureRecord {
-  failures: number;
-  lastFailureAt: number;
+interface TryRecord {
+  /** Tries not yet excused by a right password. */
+  tries: number;
+  lastTryAt: number;
   nextAllowedAt: number;
 }
 
+/** A try that may go on to the password check; a wrong password leaves it counted, a right one calls `succeeded`. */
+export interface LoginTry {
+  readonly username: string;
+  readonly ip: string;
+}
+
+function waitAfter(tries: number): number {
+  const extra = tries - FREE_TRIES;
+  return extra > 0 ? Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (extra - 1)) : 0;
+}
+
+/** One IPv6 user usually holds a whole /64: count the prefix, or rotating addresses would escape the limit. */
+export function addressKey(ip: string): string {
+  if (!isIPv6(ip) || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const full = expandIPv6(ip);
+  return `${full.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIPv6(ip: string): string[] {
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
 export class LoginThrottle {
-  private readonly records = new Map<string, FailureRecord>();
+  // Insertion order is kept oldest-first (a record is re-inserted on each try), so forgetting stops at the first fresh one.
+  private readonly records = new Map<string, TryRecord>();
 
-  private static keys(username: string, ip: string): string[] {
-    return [`user:${username}`, `ip:${ip}`];
+  constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
+
+  private static keys(username: string, ip: string): [string, string] {
+    return [`user:${username}`, `ip:${addressKey(ip)}`];
   }
 
-  /** Milliseconds to wait before this username may be tried from this address (0: go ahead). */
-  waitMs(username: string, ip: string, now: number): number {
-    let wait = 0;
-    for (const key of LoginThrottle.keys(username, ip)) {
-      const record = this.records.get(key);
-      if (record) wait = Math.max(wait, record.nextAllowedAt - now);
-    }
-    return Math.max(0, wait);
-  }
-
-  recordFailure(username: string, ip: string, now: number): void {
+  /**
+   * Reserves a try before the password is checked: a wait (ms) when this username or this address must wait,
+   * otherwise the try, already counted. Synchronous, so parallel requests cannot all pass one check.
+   */
+  reserve(username: string, ip: string, now: number): { waitMs: number } | { attempt: LoginTry } {
     this.forgetOld(now);
-    for (const key of LoginThrottle.keys(username, ip)) {
-      const record = this.records.get(key) ?? { failures: 0, lastFailureAt: now, nextAllowedAt: now };
-      record.failures += 1;
-      record.lastFailureAt = now;
-      const extra = record.failures - FREE_FAILURES;
-      record.nextAllowedAt = extra > 0 ? now + Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (extra - 1)) : now;
+    const keys = LoginThrottle.keys(username, ip);
+    let waitMs = 0;
+    for (const key of keys) {
+      const record = this.records.get(key);
+      if (record) waitMs = Math.max(waitMs, record.nextAllowedAt - now);
+    }
+    if (waitMs > 0) return { waitMs };
+    for (const key of keys) {
+      const record = this.records.get(key) ?? { tries: 0, lastTryAt: now, nextAllowedAt: now };
+      record.tries += 1;
+      record.lastTryAt = now;
+      record.nextAllowedAt = now + waitAfter(record.tries);
+      this.records.delete(key);
       this.records.set(key, record);
     }
+    while (this.records.size > this.maxKeys) this.records.delete(this.records.keys().next().value!);
+    return { attempt: { username, ip } };
   }
 
-  /** A right password clears the username's record (not the address's: one good login does not excuse guessing others). */
-  recordSuccess(username: string): void {
-    this.records.delete(`user:${username}`);
+  /**
+   * A right password clears the username's record, and excuses this try at the address (not the address's
+   * earlier tries: one good login does not excuse guessing others).
+   */
+  succeeded(attempt: LoginTry): void {
+    const [userKey, ipKey] = LoginThrottle.keys(attempt.username, attempt.ip);
+    this.records.delete(userKey);
+    const record = this.records.get(ipKey);
+    if (!record) return;
+    record.tries = Math.max(0, record.tries - 1);
+    record.nextAllowedAt = record.lastTryAt + waitAfter(record.tries);
+  }
+
+  /** Keys held now (for tests of the memory bound). */
+  get size(): number {
+    return this.records.size;
   }
 
   private forgetOld(now: number): void {
     for (const [key, record] of this.records) {
-      if (now - record.lastFailureAt > FORGET_AFTER_MS) this.records.delete(key);
+      if (now - record.lastTryAt <= FORGET_AFTER_MS) break;
+      this.records.delete(key);
     }
   }
 }

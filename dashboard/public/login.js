@@ -4,6 +4,22 @@ import { api } from '/assets/common.js';
 const form = document.getElementById('login');
 const error = document.getElementById('login-error');
 
+/**
+ * Where to go after logging in: `next` only when the browser's own URL parser puts it on this origin (it reads
+ * `/\evil`, `/\t/evil` and `https:evil` as other hosts, which a check on the text misses); otherwise `/`.
+ */
+function sameOriginTarget(next) {
+  if (!next) return '/';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return '/';
+  }
+  // The absolute URL, not its path: a path like `//evil` (from `/x/..//evil`) would be read as another host again.
+  return url.origin === location.origin ? url.href : '/';
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   error.textContent = '';
@@ -14,9 +30,7 @@ form.addEventListener('submit', async (event) => {
       method: 'POST',
       body: { username: form.username.value.trim(), password: form.password.value },
     });
-    const next = new URLSearchParams(location.search).get('next');
-    // Only a path on this site: never an open redirect.
-    location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    location.assign(sameOriginTarget(new URLSearchParams(location.search).get('next')));
   } catch (err) {
     error.textContent = err.message;
     form.password.value = '';

@@ -48,10 +48,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const waitMs = throttle.waitMs(username, request.ip, clock.now());
-      if (waitMs > 0) {
+      // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
+      const reserved = throttle.reserve(username, request.ip, clock.now());
+      if ('waitMs' in reserved) {
         metrics.loginFailures.inc({ reason: 'throttled' });
-        const seconds = Math.ceil(waitMs / 1000);
+        const seconds = Math.ceil(reserved.waitMs / 1000);
         throw new DashboardError(
           'LOGIN_THROTTLED',
           `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
@@ -60,12 +61,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       }
       const principal = await auth.checkPassword(username, password);
       if (!principal) {
-        throttle.recordFailure(username, request.ip, clock.now());
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         request.log.info({ ip: request.ip }, 'dashboard login refused');
         throw new DashboardError('BAD_CREDENTIALS');
       }
-      throttle.recordSuccess(username);
+      throttle.succeeded(reserved.attempt);
       const session = auth.openSession(principal.name, clock.now());
       reply.setCookie(SESSION_COOKIE, session.sessionId, {
         path: '/',
@@ -115,13 +115,13 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       const principal = principalOf(request);
       if (principal.kind !== 'user') throw new DashboardError('FORBIDDEN_ROLE', 'An API token has no password to change');
       const { currentPassword, newPassword } = request.body;
-      const waitMs = throttle.waitMs(principal.name, request.ip, clock.now());
-      if (waitMs > 0) throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(waitMs / 1000));
+      const reserved = throttle.reserve(principal.name, request.ip, clock.now());
+      if ('waitMs' in reserved) throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(reserved.waitMs / 1000));
       if (!(await auth.checkPassword(principal.name, currentPassword))) {
-        throttle.recordFailure(principal.name, request.ip, clock.now());
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
       }
+      throttle.succeeded(reserved.attempt);
       await auth.changePassword(principal.name, newPassword);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
