@@ -64,7 +64,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   mkdirSync(options.dataDir, { recursive: true });
   const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
-  const store = new EventStore(db, clock, metrics);
+  const store = new EventStore(db, clock, metrics, { logger });
   const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
 
@@ -117,17 +117,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
   };
 
-  // Alert changes commit without waiting for the disk (see openHubDatabase); carry them to it on the next turn,
-  // after their publication, even in a quiet home where no event batch would do it.
-  let syncScheduled = false;
-  alertService.subscribe(() => {
-    if (syncScheduled) return;
-    syncScheduled = true;
-    setImmediate(() => {
-      syncScheduled = false;
-      if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
-    });
-  });
+  // Alert changes commit without waiting for the disk (see openHubDatabase); the store's disk worker carries them
+  // to it right after their publication, even in a quiet home where no event batch would do it.
+  alertService.subscribe(() => store.syncSoon());
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
@@ -184,6 +176,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview.start();
     await broker.start();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
+    // From now on a write lock held by another process fails a write at once instead of freezing the loop for up
+    // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
+    db.pragma('busy_timeout = 0');
   } catch (err) {
     routineReview?.stop();
     rules?.stop();
