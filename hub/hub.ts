@@ -5,6 +5,7 @@ import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
+import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
 import type { HubConfig, RuleDecision, SensorEvent } from '../rules/types.js';
@@ -67,6 +68,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const store = new EventStore(db, clock, metrics, { logger });
   const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
+  // Features of weeks of events take a good part of a second per home: computed in a worker thread, off this loop.
+  const activityWorker = new ActivityWorker(db, config);
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -135,7 +138,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     adminPassword: options.adminPassword,
     announce,
     alerts: alertService,
-    analytics: createDashboardAnalytics(db, config, clock),
+    analytics: createDashboardAnalytics(db, config, clock, activityWorker),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {
       const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];
@@ -172,7 +175,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
     });
     rules.start();
-    routineReview = new RoutineReview({ db, config, clock, logger, decide });
+    routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
     await broker.start();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
@@ -181,6 +184,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     db.pragma('busy_timeout = 0');
   } catch (err) {
     routineReview?.stop();
+    activityWorker.stop();
     rules?.stop();
     await broker.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -202,6 +206,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await broker.stop();
       await Promise.allSettled([...inFlight]);
       routineReview?.stop();
+      activityWorker.stop();
       rules?.stop();
       await alertService.stop();
       store.close();
