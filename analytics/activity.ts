@@ -51,6 +51,12 @@ export function parseDateRange(fromDate: string, toDate: string): { from: number
   return { from, to };
 }
 
+/** The days `homeActivity` answers, and those of them newly computed and complete (to cache). */
+export interface ActivityPlan {
+  days: DailyFeatures[];
+  fresh: DailyFeatures[];
+}
+
 /**
  * Daily features of `homeId` for local dates `fromDate..toDate` (inclusive), as far as `now` has reached
  * (today's day is partial and not cached). Days with no data at all are left out.
@@ -63,8 +69,25 @@ export function homeActivity(
   toDate: string,
   now: number = Date.now(),
 ): DailyFeatures[] {
-  const range = parseDateRange(fromDate, toDate);
   migrateAnalytics(db);
+  const plan = planHomeActivity(db, config, homeId, fromDate, toDate, now);
+  cacheDays(db, plan.fresh, now);
+  return plan.days;
+}
+
+/**
+ * `homeActivity` without writing: reads cached days and computes the others from the stored events. Works on a
+ * read-only connection (the analytics worker thread's); the caller caches `fresh`. The tables must exist.
+ */
+export function planHomeActivity(
+  db: Database,
+  config: HubConfig,
+  homeId: string,
+  fromDate: string,
+  toDate: string,
+  now: number,
+): ActivityPlan {
+  const range = parseDateRange(fromDate, toDate);
   const home = config.homes.find((h) => h.id === homeId);
   const cal = homeCalendar(home);
   const byDate = new Map(cachedDays(db, homeId, fromDate, toDate).map((d) => [d.date, d]));
@@ -77,19 +100,19 @@ export function homeActivity(
       break;
     }
   }
+  let fresh: DailyFeatures[] = [];
   if (firstMissing !== undefined) {
     const computed = computeDays(db, home ? [home] : [], homeId, cal, firstMissing, lastWanted, now);
-    const complete = computed.filter((d) => {
+    fresh = computed.filter((d) => {
       const day = isoDateToDay(d.date)!;
       return day <= completeUntil && day >= range.from && day <= range.to;
     });
-    cacheDays(db, complete, now);
     for (const d of computed) {
       const day = isoDateToDay(d.date)!;
       if (day >= range.from && day <= range.to) byDate.set(d.date, d);
     }
   }
-  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+  return { days: [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)), fresh };
 }
 
 /** Run the accumulator over the stored events and alerts, from the day before `firstDay` (for its morning). */

@@ -5,6 +5,7 @@ import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
+import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
 import type { HubConfig, RuleDecision, SensorEvent } from '../rules/types.js';
@@ -66,7 +67,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   mkdirSync(options.dataDir, { recursive: true });
   const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
-  const store = new EventStore(db, clock, metrics);
+  const store = new EventStore(db, clock, metrics, { logger });
   const index = new DeviceIndex(config);
   const ingest = new Ingest({ config, index, clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
@@ -75,6 +76,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       log.warn({ username: user.username }, 'MQTT credential without "homes": it may publish no sensor data (give its homes, or "*")');
     }
   }
+  // Features of weeks of events take a good part of a second per home: computed in a worker thread, off this loop.
+  const activityWorker = new ActivityWorker(db, config);
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -136,17 +139,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
   };
 
-  // Alert changes commit without waiting for the disk (see openHubDatabase); carry them to it on the next turn,
-  // after their publication, even in a quiet home where no event batch would do it.
-  let syncScheduled = false;
-  alertService.subscribe(() => {
-    if (syncScheduled) return;
-    syncScheduled = true;
-    setImmediate(() => {
-      syncScheduled = false;
-      if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
-    });
-  });
+  // Alert changes commit without waiting for the disk (see openHubDatabase); the store's disk worker carries them
+  // to it right after their publication, even in a quiet home where no event batch would do it.
+  alertService.subscribe(() => store.syncSoon());
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
@@ -162,7 +157,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     adminPassword: options.adminPassword,
     announce,
     alerts: alertService,
-    analytics: createDashboardAnalytics(db, config, clock),
+    analytics: createDashboardAnalytics(db, config, clock, activityWorker),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {
       const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];
@@ -199,12 +194,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
     });
     rules.start();
-    routineReview = new RoutineReview({ db, config, clock, logger, decide });
+    routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
     await broker.start();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
+    // From now on a write lock held by another process fails a write at once instead of freezing the loop for up
+    // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
+    db.pragma('busy_timeout = 0');
   } catch (err) {
     routineReview?.stop();
+    activityWorker.stop();
     rules?.stop();
     await broker.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -226,6 +225,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await broker.stop();
       await Promise.allSettled([...inFlight]);
       routineReview?.stop();
+      activityWorker.stop();
       rules?.stop();
       await alertService.stop();
       store.close();

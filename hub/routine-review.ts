@@ -1,6 +1,8 @@
 // Once an hour, each home's last completed day is compared with its baseline; routine changes become alerts.
 import type { Database } from 'better-sqlite3';
-import { dailyReview } from '../analytics/review.js';
+import type { ActivityWorker } from '../analytics/offloop.js';
+import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
+import { markReviewed } from '../analytics/store.js';
 import type { HubConfig, RuleDecision } from '../rules/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
@@ -16,10 +18,16 @@ export interface RoutineReviewOptions {
   everyMs?: number;
   /** Pause between two homes, so a scheme's first review (features of weeks of events) never holds up alerts. */
   perHomePauseMs?: number;
+  /**
+   * Compute the features in the analytics worker thread (the hub does): the loop then only caches the new days,
+   * marks the day reviewed and compares with the baseline, a few milliseconds at most.
+   */
+  worker?: ActivityWorker;
 }
 
 export class RoutineReview {
   private timer: TimerHandle | undefined;
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly options: RoutineReviewOptions) {
@@ -32,21 +40,44 @@ export class RoutineReview {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
   private reviewHome(index: number): void {
-    const { config, clock, db, decide } = this.options;
+    const { config, clock, db, decide, worker } = this.options;
     const home = config.homes[index];
     if (!home) {
       this.schedule(clock.now() + (this.options.everyMs ?? 3_600_000), () => this.reviewHome(0));
+      return;
+    }
+    if (worker) {
+      void this.reviewInWorker(worker, index);
       return;
     }
     try {
       // dailyReview remembers which days it has reviewed: calling it every hour raises a change once.
       decide(dailyReview(db, config, clock.now(), [home.id]));
     } catch (err) {
+      this.log.error({ err, homeId: home.id }, 'routine review failed for a home');
+    }
+    this.schedule(clock.now() + (this.options.perHomePauseMs ?? 50), () => this.reviewHome(index + 1));
+  }
+
+  private async reviewInWorker(worker: ActivityWorker, index: number): Promise<void> {
+    const { config, clock, db, decide } = this.options;
+    const home = config.homes[index]!;
+    try {
+      if (!home.away) {
+        const now = clock.now();
+        const { date, from } = reviewWindow(home, now);
+        const days = await worker.homeActivity(home.id, from, date, now);
+        if (this.stopped) return;
+        if (markReviewed(db, home.id, date, now)) decide(reviewDecisions(home, days, date, now));
+      }
+    } catch (err) {
+      if (this.stopped) return;
       this.log.error({ err, homeId: home.id }, 'routine review failed for a home');
     }
     this.schedule(clock.now() + (this.options.perHomePauseMs ?? 50), () => this.reviewHome(index + 1));

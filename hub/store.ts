@@ -1,10 +1,15 @@
-// The event store: SQLite (WAL) with group commit and a full fsync per batch, so every event is durable before it is acknowledged.
+// The event store: SQLite (WAL) with group commit; each batch is fsynced off the event loop before it is acknowledged.
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
 import { migrate, type MigrationStep } from './migrations.js';
+import type { SyncReply, SyncRequest, SyncWorkerData } from './store-sync-worker.js';
+import { workerScript } from './worker-url.js';
 
 const STORE_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE events (
@@ -76,6 +81,40 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** A committed batch waiting for the disk worker's fsync (request `seq`). */
+interface Unsynced {
+  seq: number;
+  batch: Pending[];
+  lastIds: number[];
+}
+
+export interface EventStoreOptions {
+  /**
+   * fsync in a worker thread (default: for a database file in WAL mode). The batch commits on the loop without
+   * waiting for the disk; its appends resolve (and their PUBACKs go) once the worker's fsync has carried it to disk.
+   */
+  syncOffLoop?: boolean;
+  /** The disk worker checkpoints once the WAL is this big (default 4 MiB, SQLite's own 1,000 pages). */
+  checkpointBytes?: number;
+  logger?: Logger;
+}
+
+/** fsync a file on the loop (only when stopping). */
+function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** SQLite's error codes for a database another connection holds locked. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+}
+
 /** Decode an `events` row; throws a SyntaxError when its value is not JSON. */
 export function toStored(row: EventRow): StoredEvent {
   const event: StoredEvent = {
@@ -136,16 +175,50 @@ export class EventStore {
   /** Flush at once when this many events are waiting (otherwise on the next turn of the event loop). */
   static readonly MAX_BATCH_EVENTS = 4096;
 
+  /** Retry delays while another process holds the write lock (the last one repeats). */
+  static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
+
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
+  private readonly busyTotal: Counter | undefined;
+  private worker: Worker | undefined;
+  private readonly log: Logger | undefined;
+  private readonly unsynced: Unsynced[] = [];
+  private syncSeq = 0;
+  private busyRetries = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private syncRequested = false;
 
   constructor(
     readonly db: Db,
     private readonly clock: Clock,
     metrics?: Registry,
+    options: EventStoreOptions = {},
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    this.log = options.logger?.child({ ns: 'store' });
+    const walFile = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
+    if ((options.syncOffLoop ?? true) && walFile) {
+      // This connection no longer checkpoints (a checkpoint fsyncs): the disk worker does, from its own connection.
+      db.pragma('wal_autocheckpoint = 0');
+      const data: SyncWorkerData = { dbFile: db.name, checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024 };
+      this.worker = new Worker(workerScript(import.meta.url, 'store-sync-worker'), { workerData: data });
+      this.worker.unref();
+      this.worker.on('message', (reply: SyncReply) => this.onSyncReply(reply));
+      this.worker.on('error', (err) => {
+        // Without its disk worker the store goes on with the fsync in the commit, on the loop.
+        this.log?.error({ err }, 'event store disk worker failed; fsync now in each commit');
+        this.worker = undefined;
+        db.pragma('wal_autocheckpoint = 1000');
+        this.failUnsynced(err);
+      });
+    }
     if (metrics) {
+      this.busyTotal = new Counter({
+        name: 'telecare_store_busy_total',
+        help: 'Event batches put back because another process held the database write lock',
+        registers: [metrics],
+      });
       this.storedTotal = new Counter({ name: 'telecare_store_events_total', help: 'Sensor events committed to the store', registers: [metrics] });
       this.commitSeconds = new Histogram({
         name: 'telecare_store_commit_seconds',
@@ -227,25 +300,95 @@ export class EventStore {
     return this.nextId - 1;
   }
 
-  /** Write everything waiting in one transaction (also called by close()). */
+  /**
+   * Write everything waiting in one transaction (also called by close()). With the disk worker the commit does not
+   * wait for the disk (microseconds: the WAL pages go to the page cache, safe from a killed process) and the appends
+   * resolve after the worker's fsync; without it, the commit itself fsyncs. A write lock held by another process
+   * puts the batch back for a retry a little later, with the same ids, instead of waiting on the loop.
+   */
   flush(): void {
     this.flushScheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.retryTimer) return;
     const batch = this.queue;
     const queued = this.queuedEvents;
-    this.queue = [];
-    this.queuedEvents = 0;
     let lastIds: number[];
     const endTimer = this.commitSeconds?.startTimer();
     try {
-      lastIds = fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
+      lastIds = this.worker ? this.writeBatch(batch, this.clock.now()) : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
     } catch (err) {
+      if (isBusy(err) && !this.closed) {
+        this.retryLater();
+        return;
+      }
+      this.queue = [];
+      this.queuedEvents = 0;
       for (const pending of batch) pending.reject(err);
       return;
     }
+    this.queue = [];
+    this.queuedEvents = 0;
+    this.busyRetries = 0;
     endTimer?.();
     this.storedTotal?.inc(queued);
-    batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+    if (this.worker) {
+      this.unsynced.push({ seq: ++this.syncSeq, batch, lastIds });
+      this.requestSync();
+    } else {
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+    }
+  }
+
+  /**
+   * Carry every commit made so far on this connection (alert changes too, which commit without an fsync) to the
+   * disk, off the loop; a no-op without the disk worker (there each batch commit fsyncs).
+   */
+  syncSoon(): void {
+    if (!this.worker) return;
+    if (this.unsynced.length === 0) this.unsynced.push({ seq: ++this.syncSeq, batch: [], lastIds: [] });
+    this.requestSync();
+  }
+
+  /** One request per turn of the loop, for everything committed in it. */
+  private requestSync(): void {
+    if (this.syncRequested) return;
+    this.syncRequested = true;
+    queueMicrotask(() => {
+      this.syncRequested = false;
+      this.worker?.postMessage({ op: 'sync', seq: this.syncSeq } satisfies SyncRequest);
+    });
+  }
+
+  private onSyncReply(reply: SyncReply): void {
+    if (reply.op === 'checkpoint-failed') {
+      // The WAL only grows meanwhile; the next fsync tries again.
+      this.log?.warn({ err: reply.message }, 'event store checkpoint failed; the next fsync tries again');
+      return;
+    }
+    if (reply.op === 'failed') {
+      this.failUnsynced(new Error(`fsync of the event store failed: ${reply.message}`));
+      return;
+    }
+    while (this.unsynced.length > 0 && this.unsynced[0]!.seq <= reply.seq) {
+      const { batch, lastIds } = this.unsynced.shift()!;
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+    }
+  }
+
+  /** The disk did not take the commits: none of them may be acknowledged (their senders send them again). */
+  private failUnsynced(err: unknown): void {
+    for (const { batch } of this.unsynced.splice(0)) for (const pending of batch) pending.reject(err);
+  }
+
+  private retryLater(): void {
+    const delays = EventStore.BUSY_RETRY_MS;
+    const delayMs = delays[Math.min(this.busyRetries, delays.length - 1)]!;
+    this.busyRetries++;
+    this.busyTotal?.inc();
+    if (this.busyRetries === 1) this.log?.warn('database write lock held by another process: events wait in memory, unacknowledged');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, delayMs);
   }
 
   /** Events of one home with `fromMs <= ts < toMs`, in time order. */
@@ -288,13 +431,43 @@ export class EventStore {
     return row ? { state: JSON.parse(row.json) as unknown, lastEventId: row.last_event_id } : undefined;
   }
 
+  /** With the disk worker: committed now, on disk after the worker's next fsync (it follows at once). */
   saveRuleState(key: string, state: unknown, lastEventId: number): void {
-    fullSync(this.db, () => this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId));
+    if (!this.worker) {
+      fullSync(this.db, () => this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId));
+      return;
+    }
+    this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId);
+    this.syncSoon();
   }
 
-  /** Write what is waiting and refuse further appends; the database itself is closed by its owner. */
+  /**
+   * Write what is waiting with a full fsync on the loop (the hub is stopping), which also carries every earlier
+   * commit to disk, so every append resolves; then refuse further appends. The database is closed by its owner.
+   */
   close(): void {
-    this.flush();
+    if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const worker = this.worker;
+    if (!worker) {
+      this.flush();
+      return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedEvents = 0;
+    try {
+      const lastIds = batch.length > 0 ? this.writeBatch(batch, this.clock.now()) : [];
+      if (this.db.open) fsyncFile(`${this.db.name}-wal`);
+      this.storedTotal?.inc(batch.reduce((n, p) => n + p.events.length, 0));
+      this.onSyncReply({ op: 'synced', seq: this.syncSeq });
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+    } catch (err) {
+      this.failUnsynced(err);
+      for (const pending of batch) pending.reject(err);
+    }
+    worker.postMessage({ op: 'stop' } satisfies SyncRequest);
   }
 }

@@ -1,0 +1,27 @@
+// The analytics worker thread: daily features computed from its own read-only connection, off the loop that alerts.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { HubConfig } from '../rules/types.js';
+import { planHomeActivity } from './activity.js';
+import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
+
+const { dbFile, config } = workerData as ActivityWorkerData;
+const port = parentPort!;
+// Read-only: it never takes the write lock the hub's alert writes need; WAL readers do not block the writer.
+const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+
+port.on('message', (req: ActivityRequest) => {
+  if (req.op === 'stop') {
+    db.close();
+    port.close();
+    return;
+  }
+  let reply: ActivityReply;
+  try {
+    const plan = planHomeActivity(db, config as HubConfig, req.homeId, req.fromDate, req.toDate, req.now);
+    reply = { id: req.id, ok: true, ...plan };
+  } catch (err) {
+    reply = { id: req.id, ok: false, name: (err as Error).name, message: (err as Error).message };
+  }
+  port.postMessage(reply);
+});
