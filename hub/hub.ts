@@ -18,6 +18,7 @@ import { createMetricsRegistry } from './metrics.js';
 import { MqttCredentials } from './mqtt-auth.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
+import { StorageHealth } from './storage-health.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
 
@@ -67,6 +68,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const store = new EventStore(db, clock, metrics);
   const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
+  const storage = new StorageHealth(metrics, logger, () => clock.now());
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -103,10 +105,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         zigbeeBaseTopic: config.hub.zigbeeBaseTopic,
         intake,
         logger,
+        // Every (re)connection: a broker that restarted without persistence has lost the open alerts' retained copies.
+        onConnect: () => alertService.restateOpen(),
       })
     : new EmbeddedBroker({ port: options.mqttPort ?? 1883, host: options.host, credentials, intake, logger });
 
-  const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics });
+  const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics, storage });
   const decide = (decisions: RuleDecision[]): void => {
     for (const decision of decisions) {
       try {
@@ -125,7 +129,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     syncScheduled = true;
     setImmediate(() => {
       syncScheduled = false;
-      if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
+      // A full or damaged disk fails here too: counted and logged, never thrown out of the callback.
+      storage.guard('wal-checkpoint', () => {
+        if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
+      });
     });
   });
 
@@ -151,7 +158,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await storeAndRun(outcome.events);
       return { ok: true, accepted: outcome.events.length };
     },
-    health: () => ({ uptimeS: Math.round((clock.now() - startedAt) / 1000), homes: config.homes.length, mqtt: broker.describe() }),
+    health: () => {
+      const storageStatus = storage.status();
+      return {
+        ...(storageStatus.state === 'degraded' ? { status: 'degraded' } : {}),
+        uptimeS: Math.round((clock.now() - startedAt) / 1000),
+        homes: config.homes.length,
+        mqtt: broker.describe(),
+        storage: storageStatus,
+      };
+    },
     unassignedDevices: () =>
       store.unassignedDevices().map((d) => ({
         homeId: d.homeId === '' ? null : d.homeId,
@@ -170,7 +186,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
       );
     }
-    await alertService.start();
+    // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
+    await alertService.start({ restate: false });
     rules = new RulesRunner({
       homes: config.homes,
       store,
@@ -183,6 +200,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview = new RoutineReview({ db, config, clock, logger, decide });
     routineReview.start();
     await broker.start();
+    if (broker instanceof EmbeddedBroker) alertService.restateOpen();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
   } catch (err) {
     routineReview?.stop();
