@@ -716,6 +716,10 @@ export class AlertService implements AlertServiceApi {
           for (const d of h.deliveries) {
             const stored = this.outbox!.record(d.row, d.delivered);
             if (stored && !d.delivered) rows.push(stored);
+            if (d.delivered) {
+              const detail = { channel: d.row.channel, ...(d.row.responderId ? { responderId: d.row.responderId } : {}), fromMemory: true };
+              this.audit(h.row.id, d.row.version!, HUB_ACTOR, 'delivered', detail);
+            }
           }
         }
         return rows;

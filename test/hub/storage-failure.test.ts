@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { ADMIN_PASSWORD, killHub, ONE_HOME_CONFIG, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -110,6 +110,41 @@ describe('a storage failure never silences an emergency', () => {
     expect(storedAlerts()).toEqual([{ kind: 'pendant', state: 'acknowledged', version: 2 }]);
     await waitFor(() => auditActions().includes('acknowledge'), 'the audit trail');
     expect(auditActions()).toEqual(expect.arrayContaining(['raise', 'acknowledge']));
+    await responder.endAsync();
+  }, 60_000);
+});
+
+describe('no storage error ends the process or stops its timers', () => {
+  it('with the disk full, the escalation timer still fires (from memory), the hub stays up, and the escalation is stored once space returns', async () => {
+    const config = {
+      ...ONE_HOME_CONFIG,
+      responders: [{ id: 'ann', group: 'first' }, { id: 'bob', group: 'second' }],
+      escalation: { default: [{ group: 'first', timeoutSeconds: 1 }, { group: 'second', timeoutSeconds: 600 }] },
+    };
+    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) });
+    const responder = await mqttClient(hub.mqttPort);
+    await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=1:unlimited']);
+
+    const versions: { version: number; escalationLevel: number }[] = [];
+    responder.on('message', (_t, payload) => {
+      if (payload.length > 0) versions.push(JSON.parse(payload.toString()) as { version: number; escalationLevel: number });
+    });
+    await pressPendant(hub.mqttPort);
+    await waitFor(() => versions.some((v) => v.escalationLevel === 1), 'the escalation', 20_000);
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(hub.child.exitCode).toBeNull();
+
+    execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=unlimited:unlimited']);
+    await pollHealth(hub.httpPort, 'ok');
+    const db = new Database(dbFile(), { readonly: true });
+    try {
+      expect(db.prepare('SELECT escalation_level, version FROM alerts').all()).toEqual([{ escalation_level: 1, version: 2 }]);
+    } finally {
+      db.close();
+    }
+    // Both versions went out from memory; the audit trail says so once stored.
+    expect(auditActions()).toEqual(['raise', 'escalate', 'delivered', 'delivered']);
     await responder.endAsync();
   }, 60_000);
 });
