@@ -15,6 +15,8 @@ export interface ExternalBrokerOptions {
   logger: Logger;
   /** Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input). */
   onRetainedSensorMessage?: () => void;
+  /** Called on every connection, the first and each reconnection (after the hub's subscriptions are requested). */
+  onConnect?: () => void;
 }
 
 // How long the broker keeps the hub's session while it is away (MQTT 5 session expiry), in seconds.
@@ -70,7 +72,8 @@ export class ExternalBroker implements HubBroker {
     });
     this.client = client;
     const connected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    client.on('connect', () => {
+    let connectedBefore = false;
+    client.on('connect', (connack) => {
       (client.stream as Socket).setNoDelay?.(true);
       // Retain handling 2: the broker sends no retained sensor message at subscription (the check above stays for
       // brokers that ignore it).
@@ -82,7 +85,21 @@ export class ExternalBroker implements HubBroker {
       this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true }).catch((err: unknown) =>
         this.log.warn({ err }, 'could not publish online status'),
       );
-      this.log.info({ url: redactUrl(this.options.url) }, 'connected to external mqtt broker');
+      this.log.info({ url: redactUrl(this.options.url), sessionPresent: connack.sessionPresent }, 'connected to external mqtt broker');
+      // With clean=false the broker should still hold the hub's session: without it, QoS 1 sensor messages queued
+      // while the hub was away are gone (a broker restarted without persistence).
+      if (connectedBefore && !connack.sessionPresent) {
+        this.log.warn(
+          { url: redactUrl(this.options.url) },
+          'external broker lost the hub session: messages sent while the hub was away may be lost; enable broker persistence',
+        );
+      }
+      connectedBefore = true;
+      try {
+        this.options.onConnect?.();
+      } catch (err) {
+        this.log.error({ err }, 'reconnection handler failed');
+      }
     });
     // Every failed reconnect attempt is an error: at debug, so that an outage is one warning ('offline'), not a flood.
     client.on('error', (err) => this.log.debug({ err: err.message }, 'external broker error'));

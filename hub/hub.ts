@@ -19,6 +19,7 @@ import { createMetricsRegistry } from './metrics.js';
 import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
+import { StorageHealth } from './storage-health.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
 
@@ -78,6 +79,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
   // Features of weeks of events take a good part of a second per home: computed in a worker thread, off this loop.
   const activityWorker = new ActivityWorker(db, config);
+  const storage = new StorageHealth(metrics, logger, () => clock.now());
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -115,6 +117,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         intake,
         logger,
         onRetainedSensorMessage: () => ingest.countRejected('retained'),
+        // Every (re)connection: a broker that restarted without persistence has lost the open alerts' retained copies.
+        onConnect: () => alertService.restateOpen(),
       })
     : new EmbeddedBroker({
         port: options.mqttPort ?? 1883,
@@ -128,7 +132,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
       });
 
-  const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics });
+  const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics, storage });
   const decide = (decisions: RuleDecision[]): void => {
     for (const decision of decisions) {
       try {
@@ -141,7 +145,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   // Alert changes commit without waiting for the disk (see openHubDatabase); the store's disk worker carries them
   // to it right after their publication, even in a quiet home where no event batch would do it.
-  alertService.subscribe(() => store.syncSoon());
+  alertService.subscribe(() => storage.guard('wal-sync', () => store.syncSoon()));
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
@@ -165,7 +169,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await storeAndRun(outcome.events);
       return { ok: true, accepted: outcome.events.length };
     },
-    health: () => ({ uptimeS: Math.round((clock.now() - startedAt) / 1000), homes: config.homes.length, mqtt: broker.describe() }),
+    health: () => {
+      const storageStatus = storage.status();
+      return {
+        ...(storageStatus.state === 'degraded' ? { status: 'degraded' } : {}),
+        uptimeS: Math.round((clock.now() - startedAt) / 1000),
+        homes: config.homes.length,
+        mqtt: broker.describe(),
+        storage: storageStatus,
+      };
+    },
     unassignedDevices: () =>
       store.unassignedDevices().map((d) => ({
         homeId: d.homeId === '' ? null : d.homeId,
@@ -184,7 +197,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
       );
     }
-    await alertService.start();
+    // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
+    await alertService.start({ restate: false });
     rules = new RulesRunner({
       homes: config.homes,
       store,
@@ -197,6 +211,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
     await broker.start();
+    if (broker instanceof EmbeddedBroker) alertService.restateOpen();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
     // From now on a write lock held by another process fails a write at once instead of freezing the loop for up
     // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).

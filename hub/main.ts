@@ -68,6 +68,9 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
+  // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
+  process.on('SIGXFSZ', () => undefined);
   let hub: RunningHub;
   try {
     const tls = settings.mqttTls;

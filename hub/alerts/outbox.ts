@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
+import type { StorageHealth } from '../storage-health.js';
 import type { HubConfig } from '../../rules/types.js';
 import type { AlertMetrics } from './metrics.js';
 import { postWebhook } from './webhook.js';
@@ -59,10 +60,23 @@ interface Deps {
   options: OutboxOptions;
   /** Called inside the transaction that marks a row delivered or abandoned. */
   audit(alertId: string, version: number, action: 'delivered' | 'delivery-abandoned', detail: object): void;
+  /** Where bookkeeping failures are counted; the outbox then pauses instead of failing. */
+  storage: StorageHealth;
+}
+
+/** Deliveries to one webhook receiver of one alert go one version at a time, in order. */
+function webhookKey(alertId: string | null, responderId: string | null | undefined): string {
+  return `${alertId}\u0000${responderId}`;
 }
 
 export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
+  /** Webhook deliveries in flight per alert and receiver (webhookKey). */
+  private readonly inflightWebhooks = new Set<string>();
+  /** Delivered rows whose mark could not be stored yet: never sent again meanwhile. */
+  private readonly unmarked = new Map<number, OutboxRow>();
+  /** While storage fails, background work waits until then instead of spinning. */
+  private pausedUntil = 0;
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
@@ -77,6 +91,9 @@ export class Outbox {
     delivered: Statement;
     failed: Statement;
     finish: Statement;
+    supersedeWebhooks: Statement;
+    newerWebhook: Statement;
+    retryMqttNow: Statement;
   };
 
   constructor(private readonly d: Deps) {
@@ -89,9 +106,8 @@ export class Outbox {
       due: db.prepare(
         "SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
       ),
-      nextDue: db.prepare(
-        "SELECT id, next_attempt_at FROM alert_outbox WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?",
-      ),
+      nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
+        WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?`),
       newerMqtt: db.prepare(
         "SELECT 1 FROM alert_outbox WHERE channel = 'mqtt' AND topic = ? AND id > ? AND status IN ('pending', 'delivered') LIMIT 1",
       ),
@@ -105,12 +121,55 @@ export class Outbox {
         'UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
       finish: db.prepare('UPDATE alert_outbox SET status = ?, delivered_at = ?, last_error = ? WHERE id = ?'),
+      supersedeWebhooks: db.prepare(`UPDATE alert_outbox SET status = 'superseded', delivered_at = ?
+        WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ? AND status = 'pending' AND id < ?`),
+      newerWebhook: db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
+        AND status = 'pending' AND id > ? LIMIT 1`),
+      retryMqttNow: db.prepare(
+        "UPDATE alert_outbox SET next_attempt_at = ? WHERE channel = 'mqtt' AND status = 'pending' AND next_attempt_at > ?",
+      ),
     };
+  }
+
+  setConfig(config: HubConfig): void {
+    this.d.config = config;
   }
 
   /** Record a notification; call inside the transaction of the alert change. Undefined if already recorded. */
   enqueue(row: NewOutboxRow): OutboxRow | undefined {
-    return this.sql.insert.get({
+    return this.sql.insert.get(this.params(row)) as OutboxRow | undefined;
+  }
+
+  /**
+   * Record a notification that was (or was not) already delivered from memory while storage failed. Still owed
+   * ones come back pending. In a transaction.
+   */
+  record(row: NewOutboxRow, delivered: boolean): OutboxRow | undefined {
+    const stored = this.enqueue(row);
+    if (stored && delivered) this.sql.finish.run('delivered', this.d.clock.now(), null, stored.id);
+    return delivered ? undefined : stored;
+  }
+
+  /** Publish a message now, without storage (alerts told from memory). */
+  publishMessage(row: NewOutboxRow): Promise<void> {
+    return this.publishMqtt({ topic: row.topic ?? null, payload: row.payload, retain: row.retain ? 1 : 0, clear_retained: row.clearRetained ? 1 : 0 });
+  }
+
+  /** POST a webhook now, without storage (alerts told from memory); delivery id 0 says it was not stored yet. */
+  postMessage(row: NewOutboxRow): Promise<void> {
+    return this.postWebhook({ responder_id: row.responderId ?? null, payload: row.payload, alert_id: row.alertId, version: row.version, id: 0 });
+  }
+
+  /** The broker is back: MQTT messages waiting for a retry go now. */
+  retryMqttNow(): void {
+    const now = this.d.clock.now();
+    this.sql.retryMqttNow.run(now, now);
+    this.pausedUntil = 0;
+    this.schedule();
+  }
+
+  private params(row: NewOutboxRow): Record<string, unknown> {
+    return {
       channel: row.channel,
       alertId: row.alertId,
       version: row.version,
@@ -120,18 +179,28 @@ export class Outbox {
       retain: row.retain ? 1 : 0,
       clearRetained: row.clearRetained ? 1 : 0,
       now: this.d.clock.now(),
-    }) as OutboxRow | undefined;
+    };
   }
 
   hasPendingMqtt(alertId: string): boolean {
     return this.sql.pendingMqttFor.get(alertId) !== undefined;
   }
 
-  /** Start delivering `row` now; the MQTT publish call itself happens before this returns. */
+  /**
+   * Start delivering `row` now; the MQTT publish call itself happens before this returns. A webhook waits while an
+   * earlier version to the same receiver is in flight, and supersedes earlier versions still waiting.
+   */
   deliver(row: OutboxRow): void {
-    if (this.stopped || this.inflight.has(row.id)) return;
+    if (this.stopped || this.inflight.has(row.id) || this.unmarked.has(row.id)) return;
+    const key = row.channel === 'webhook' ? webhookKey(row.alert_id, row.responder_id) : undefined;
+    if (key !== undefined) {
+      if (this.inflightWebhooks.has(key)) return;
+      this.sql.supersedeWebhooks.run(this.d.clock.now(), row.alert_id, row.responder_id, row.id);
+      this.inflightWebhooks.add(key);
+    }
     const attempt = this.attempt(row).finally(() => {
       this.inflight.delete(row.id);
+      if (key !== undefined) this.inflightWebhooks.delete(key);
       this.schedule();
     });
     this.inflight.set(row.id, attempt);
@@ -162,7 +231,7 @@ export class Outbox {
       if (row.channel === 'mqtt') await this.publishMqtt(row);
       else await this.postWebhook(row);
     } catch (err) {
-      if (this.d.db.open) this.recordFailure(row, err);
+      if (this.d.db.open) this.guard('outbox-failure', () => this.recordFailure(row, err));
       return;
     }
     this.d.metrics.deliveries.inc({ channel: row.channel });
@@ -178,28 +247,62 @@ export class Outbox {
     this.deliveredFlush ??= new Promise((resolve) =>
       setImmediate(() => {
         this.deliveredFlush = undefined;
-        const rows = this.deliveredBatch.splice(0);
-        if (this.d.db.open) {
-          const now = this.d.clock.now();
-          this.d.db.transaction(() => {
-            for (const r of rows) {
-              this.sql.delivered.run(now, r.id);
-              if (r.alert_id === null) continue;
-              this.d.audit(r.alert_id, r.version!, 'delivered', {
-                channel: r.channel,
-                ...(r.responder_id ? { responderId: r.responder_id } : {}),
-                attempt: r.attempts + 1,
-              });
-            }
-          })();
-        }
+        this.storeDeliveredMarks();
         resolve();
       }),
     );
     return this.deliveredFlush;
   }
 
-  private publishMqtt(row: OutboxRow): Promise<void> {
+  /** Mark delivered rows (and those whose mark failed before); kept in memory, never re-sent, while storage fails. */
+  private storeDeliveredMarks(): void {
+    const rows = [...this.unmarked.values(), ...this.deliveredBatch.splice(0)];
+    if (rows.length === 0 || !this.d.db.open) return;
+    const now = this.d.clock.now();
+    const stored = this.guard('outbox-delivered', () =>
+      this.d.db.transaction(() => {
+        for (const r of rows) {
+          this.sql.delivered.run(now, r.id);
+          if (r.alert_id === null) continue;
+          this.d.audit(r.alert_id, r.version!, 'delivered', {
+            channel: r.channel,
+            ...(r.responder_id ? { responderId: r.responder_id } : {}),
+            attempt: r.attempts + 1,
+          });
+        }
+      })(),
+    );
+    if (stored) this.unmarked.clear();
+    else for (const r of rows) this.unmarked.set(r.id, r);
+  }
+
+  /**
+   * Run bookkeeping that touches the database from a deferred callback: a failure (disk full, locked, damaged) is
+   * counted and pauses background work for a retry period instead of ending the process. True when it ran.
+   */
+  private guard(where: string, fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      this.d.storage.failed(where, err);
+      this.pausedUntil = this.d.clock.now() + this.d.options.retryBaseMs;
+      this.armPauseTimer();
+      return false;
+    }
+  }
+
+  private armPauseTimer(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = this.d.clock.setTimer(this.pausedUntil, () => {
+      this.timer = undefined;
+      this.pausedUntil = 0;
+      this.storeDeliveredMarks();
+      this.drain();
+    });
+  }
+
+  private publishMqtt(row: Pick<OutboxRow, 'topic' | 'payload' | 'retain' | 'clear_retained'>): Promise<void> {
     const publisher = this.d.publisher;
     const first = publisher.publish(row.topic!, row.payload, { qos: 1, retain: row.retain === 1 });
     if (row.clear_retained !== 1) return first;
@@ -208,7 +311,7 @@ export class Outbox {
     return Promise.all([first, clear]).then(() => undefined);
   }
 
-  private async postWebhook(row: OutboxRow): Promise<void> {
+  private async postWebhook(row: Pick<OutboxRow, 'responder_id' | 'payload' | 'alert_id' | 'version' | 'id'>): Promise<void> {
     const responder = (this.d.config.responders ?? []).find((r) => r.id === row.responder_id);
     if (!responder?.webhook) throw new AbandonDelivery(`responder ${row.responder_id} has no webhook any more`);
     await postWebhook(
@@ -251,25 +354,55 @@ export class Outbox {
   /** Deliver every row due by `dueBy` (default now; a retry timer's own due time if the wall clock stepped back). */
   private drain(dueBy = this.d.clock.now()): void {
     this.immediate = undefined;
-    if (this.stopped || !this.d.db.open) return;
-    const rows = this.sql.due.all(dueBy) as OutboxRow[];
-    for (const row of rows) {
-      if (this.inflight.has(row.id)) continue;
-      // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
-      if (row.channel === 'mqtt' && this.sql.newerMqtt.get(row.topic, row.id) !== undefined) {
-        this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
-        continue;
+    if (this.stopped || !this.d.db.open || this.paused()) return;
+    this.guard('outbox-drain', () => {
+      const rows = this.sql.due.all(dueBy) as OutboxRow[];
+      for (const row of rows) {
+        if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
+        // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
+        if (row.channel === 'mqtt' && this.sql.newerMqtt.get(row.topic, row.id) !== undefined) {
+          this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
+          continue;
+        }
+        // A newer version waits for the same receiver: it carries this one's news and goes in its place.
+        if (row.channel === 'webhook' && !this.inflightWebhooks.has(webhookKey(row.alert_id, row.responder_id))) {
+          if (this.sql.newerWebhook.get(row.alert_id, row.responder_id, row.id) !== undefined) {
+            this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
+            continue;
+          }
+        }
+        this.deliver(row);
       }
-      this.deliver(row);
-    }
+    });
     this.schedule();
+  }
+
+  private paused(): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (this.d.clock.now() >= this.pausedUntil) {
+      this.pausedUntil = 0;
+      return false;
+    }
+    this.armPauseTimer();
+    return true;
   }
 
   /** One timer (or immediate) for the earliest pending row that is not in flight. */
   private schedule(): void {
-    if (this.stopped || !this.d.db.open) return;
-    const candidates = this.sql.nextDue.all(this.inflight.size + 1) as { id: number; next_attempt_at: number }[];
-    const next = candidates.find((c) => !this.inflight.has(c.id));
+    if (this.stopped || !this.d.db.open || this.paused()) return;
+    this.guard('outbox-schedule', () => this.scheduleNext());
+  }
+
+  private scheduleNext(): void {
+    // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
+    const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
+    const candidates = this.sql.nextDue.all(busy + 16) as Pick<OutboxRow, 'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'>[];
+    const next = candidates.find(
+      (c) =>
+        !this.inflight.has(c.id) &&
+        !this.unmarked.has(c.id) &&
+        !(c.channel === 'webhook' && this.inflightWebhooks.has(webhookKey(c.alert_id, c.responder_id))),
+    );
     if (this.timer && (!next || this.timer.at !== next.next_attempt_at)) {
       this.d.clock.clearTimer(this.timer);
       this.timer = undefined;
