@@ -18,7 +18,8 @@ export class RuleContext {
   constructor(private readonly queue: TimerQueue) {}
 
   arm(slot: TimerSlot, at: number): void {
-    this.queue.arm(slot, at);
+    // Whole milliseconds: live timers fire on a millisecond clock, so replay must use the same instants.
+    this.queue.arm(slot, Math.ceil(at));
   }
 
   disarm(slot: TimerSlot): void {
