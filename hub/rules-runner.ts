@@ -76,8 +76,9 @@ export class RulesRunner {
     let rebuilt = 0;
     for (const event of store.iterateAfter(this.lastEventId)) {
       try {
-        // Live, the rules saw the event on the hub's clock, when it was stored.
-        const decisions = engine.handle(event, event.receivedAt);
+        // Live, the rules saw the event on the hub's clock between its own time and its storage (a batch commits a
+        // moment after the rules saw it): its own time, unless stamped ahead of the hub.
+        const decisions = engine.handle(event, Math.min(event.ts, event.receivedAt));
         if (event.id <= rebuildThroughId) rebuilt++;
         else this.run(this.unseen(decisions));
       } catch (err) {

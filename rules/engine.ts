@@ -43,6 +43,20 @@ export function defaultHomeConfig(id: string, timezone = 'UTC'): HomeConfig {
   };
 }
 
+/** Drop each `clear` followed by a `raise` of the same home and kind: the alert stays open as it was. */
+function withoutReopened(decisions: RuleDecision[]): RuleDecision[] {
+  const dropped = new Set<RuleDecision>();
+  decisions.forEach((d, i) => {
+    if (d.type !== 'clear') return;
+    const again = decisions.find((r, j) => j > i && r.type === 'raise' && r.homeId === d.homeId && r.kind === d.kind && !dropped.has(r));
+    if (again) {
+      dropped.add(d);
+      dropped.add(again);
+    }
+  });
+  return dropped.size === 0 ? decisions : decisions.filter((d) => !dropped.has(d));
+}
+
 export class RulesEngine {
   private clockMs = 0;
   private readonly queue = new TimerQueue();
@@ -63,9 +77,14 @@ export class RulesEngine {
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.fireDue(now);
     if (event.assigned) {
-      this.onEvent(event, Math.min(event.ts, this.clockMs), this.clockMs);
-      // A late activity may leave a silence already overdue: decided now, not at the next tick.
-      this.fireDue(now);
+      const at = Math.min(event.ts, this.clockMs);
+      this.onEvent(event, at, this.clockMs);
+      if (at < this.clockMs) {
+        // A late activity may leave a silence already overdue: decided now, not at the next tick; an alert it
+        // would clear and raise again at once stays open instead.
+        this.fireDue(now);
+        return withoutReopened(this.ctx.take());
+      }
     }
     return this.ctx.take();
   }

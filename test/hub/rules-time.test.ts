@@ -143,3 +143,21 @@ describe('the rules run on the hub clock, not the sensors', () => {
     hub.close();
   });
 });
+
+describe('a late batch after an alert', () => {
+  it('leaves open, neither cancelled nor raised again, an alert whose silence its activity does not end', async () => {
+    const clock = new FakeClock(T0);
+    const hub = hubRules(clock);
+    await hub.send(motion('hall-pir', T0));
+    clock.advanceTo(T0 + 5 * HOUR);
+    expect(hub.raised.map((r) => r.kind)).toEqual(['possible-fall', 'inactivity']);
+    // The bridge comes back at 14:00 with a kitchen motion of 09:30: the silence since is still 4.5 h.
+    hub.decisions.length = 0;
+    await hub.send(motion('kitchen-pir', T0 + 30 * MINUTE));
+    expect(hub.decisions.filter((d) => d.type === 'raise' || d.type === 'clear')).toEqual([]);
+    // Its own time counts: the next silence alert after new activity is judged from there as usual.
+    await hub.send(motion('hall-pir', T0 + 5 * HOUR));
+    expect(hub.decisions.filter((d) => d.type === 'clear').map((d) => d.kind).sort()).toEqual(['inactivity', 'possible-fall']);
+    hub.close();
+  });
+});

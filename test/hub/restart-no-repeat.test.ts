@@ -1,0 +1,94 @@
+// A real hub killed with SIGKILL between two rules snapshots: what its timers raised, and a responder resolved, stays
+// resolved; the restart raises nothing again. Needs the compiled hub (npm run build).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, killHub, mqttClient, nextMessage, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+
+const MINUTE = 60_000;
+
+let dir: string;
+let hub: HubProcess | undefined;
+beforeEach(() => {
+  dir = tempDir('no-repeat');
+});
+afterEach(async () => {
+  await killHub(hub);
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Silences of an hour by day and night (possible fall after 30 min), so that an hour-old motion runs out in seconds. */
+const CONFIG = {
+  ...ONE_HOME_CONFIG,
+  homes: ONE_HOME_CONFIG.homes.map((h) => ({
+    ...h,
+    rules: {
+      inactivity: { coldStartDayMinutes: 60, coldStartNightMinutes: 60 },
+      possibleFall: { coldStartDayMinutes: 30, coldStartNightMinutes: 30 },
+    },
+  })),
+};
+
+async function resolveAsAdmin(httpPort: number, alertId: string): Promise<void> {
+  const base = `http://127.0.0.1:${httpPort}`;
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const res = await fetch(`${base}/api/alerts/${alertId}/resolve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ outcome: 'no-action-needed', note: null }),
+  });
+  if (!res.ok) throw new Error(`resolve failed: ${res.status} ${await res.text()}`);
+}
+
+function alertRows(): { kind: string; state: string }[] {
+  const db = new Database(path.join(dir, 'data', 'hub.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT kind, state FROM alerts ORDER BY raised_at').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+describe('a hub killed with SIGKILL', () => {
+  it('does not raise again, on restart, the alerts its timers raised and a responder resolved before the kill', async () => {
+    const env = { HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) };
+    hub = await spawnHub(env);
+    const client = await mqttClient(hub.mqttPort);
+    await client.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
+    const inactivityArrives = nextMessage(client, (t) => t.startsWith('telecare/h1/alerts/'), 20_000).then(async function next(m): Promise<{ topic: string; payload: Buffer }> {
+      return (JSON.parse(m.payload.toString()) as { kind: string }).kind === 'inactivity'
+        ? m
+        : next(await nextMessage(client, (t) => t.startsWith('telecare/h1/alerts/'), 20_000));
+    });
+    // A motion buffered by a bridge for almost an hour: the silence after it runs out a few seconds from now.
+    const ts = new Date(Date.now() - 60 * MINUTE + 3_000).toISOString();
+    await client.publishAsync('telecare/h1/devices/hall-pir/events', JSON.stringify({ type: 'motion', value: true, ts }), { qos: 1 });
+    await inactivityArrives;
+    await client.endAsync();
+
+    const db = new Database(path.join(dir, 'data', 'hub.db'), { readonly: true });
+    const ids = db.prepare("SELECT id FROM alerts WHERE state = 'raised'").all() as { id: string }[];
+    db.close();
+    expect(ids.length).toBe(2);
+    for (const { id } of ids) await resolveAsAdmin(hub.httpPort, id);
+    expect(alertRows()).toEqual([
+      { kind: 'possible-fall', state: 'resolved' },
+      { kind: 'inactivity', state: 'resolved' },
+    ]);
+
+    // Killed long before the next rules snapshot (every 10 min): the last one is from before the motion.
+    await killHub(hub);
+    hub = await spawnHub(env);
+    expect(alertRows()).toEqual([
+      { kind: 'possible-fall', state: 'resolved' },
+      { kind: 'inactivity', state: 'resolved' },
+    ]);
+  });
+});
