@@ -1,6 +1,6 @@
 // The wearable fall detector on generated signals: falls are caught, everyday movements are not.
 import { describe, expect, it } from 'vitest';
-import { createFallDetector, type FallDetection } from '../../rules/fall/detector.js';
+import { createFallDetector, impactThresholdG, type FallDetection } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS, resolveRuleParams } from '../../rules/params.js';
 import type { AccelValue } from '../../rules/types.js';
 import {
@@ -101,6 +101,16 @@ describe('wearable fall detector', () => {
   it('follows the home’s thresholds: an impact below a stricter impactG is no fall', () => {
     const strict = resolveRuleParams({ fall: { impactG: 3.5 } }).fall;
     expect(detect(toMessages(render(fallSegments(20), 100), 100, START), strict)).toEqual([]);
+  });
+
+  it('scales the impact threshold down at rates below 50 Hz, where samples flatten a short impact', () => {
+    expect(impactThresholdG(2, 100)).toBe(2);
+    expect(impactThresholdG(2, 50)).toBe(2);
+    expect(impactThresholdG(2, 20)).toBeCloseTo(1.8, 10);
+    expect(impactThresholdG(2, 35)).toBeCloseTo(1.9, 10);
+    const softFall = [still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.1, LYING, 1.9), still(20, LYING)];
+    expect(run(softFall, 100)).toEqual([]);
+    expect(run(softFall, 20)).toHaveLength(1);
   });
 
   it('survives bad input and keeps working afterwards', () => {

@@ -38,7 +38,7 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
     const older20 = row(results.rows, /^older/, 20, true).figures;
     const older200 = row(results.rows, /^older/, 200, false).figures;
     expect(young20.falls).toBe(598);
-    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.95);
+    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.965);
     expect(specificity(young20)).toBeGreaterThanOrEqual(0.965);
     expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(young200)).toBeGreaterThanOrEqual(0.96);
@@ -60,7 +60,7 @@ describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-o
     expect(at100.falls).toBe(72);
     expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.8);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.9);
     expect(at100.walkingAlarms).toBe(0);
   }, 120_000);
 });
