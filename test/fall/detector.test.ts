@@ -113,6 +113,24 @@ describe('wearable fall detector', () => {
     expect(run(softFall, 20)).toHaveLength(1);
   });
 
+  it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
+    const messages = toMessages(render(fallSegments(4), 100), 100, START);
+    const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const m of messages.slice(0, 5)) expect(before.push(m.ts, m.value)).toEqual([]);
+    const saved = JSON.parse(JSON.stringify(before.exportState())) as unknown;
+    const after = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+    const found = messages.slice(5).flatMap((m) => after.push(m.ts, m.value));
+    found.push(...after.wake(after.wakeAt()!));
+    expect(found).toHaveLength(1);
+    expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+    expect(createFallDetector(DEFAULT_RULE_PARAMS.fall).exportState()).toBeNull();
+    for (const bad of [{ v: 1, phase: 'impact', ring: 'x' }, { v: 1, phase: 'recover', ring: [[], [], [], []] }, 'junk', 42]) {
+      const fresh = createFallDetector(DEFAULT_RULE_PARAMS.fall, bad);
+      expect(fresh.wakeAt()).toBeNull();
+      expect(toMessages(render(fallSegments(20), 100), 100, START).flatMap((m) => fresh.push(m.ts, m.value))).toHaveLength(1);
+    }
+  });
+
   it('survives bad input and keeps working afterwards', () => {
     const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
     const bad = [
