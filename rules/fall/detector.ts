@@ -71,6 +71,15 @@ const MOVING_STD_G = 0.1;
  */
 const MIN_SILENCE_MS = 2000;
 const MAX_SILENCE_MS = 10_000;
+/**
+ * Below the cells' 50 Hz a sample spans more than one cell: the sensor's own low-pass (or a sample
+ * falling beside the peak) flattens a 20–50 ms impact, so the excess over 1 g that counts as an
+ * impact shrinks linearly to LOW_RATE_IMPACT_SCALE at 20 Hz. 0.8 (impactG 2.0 → 1.8 g at 20 Hz) was
+ * chosen at 20 Hz on the tuning subjects only (SisFall SA01–SA07, MobiFall 1–5): docs/fall-detection.md.
+ */
+const FULL_RATE_HZ = 50;
+const LOW_RATE_HZ = 20;
+const LOW_RATE_IMPACT_SCALE = 0.8;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -144,6 +153,12 @@ function angleDeg(ax: number, ay: number, az: number, bx: number, by: number, bz
 }
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const round1 = (v: number): number => Math.round(v * 10) / 10;
+/** The impact threshold for samples arriving at `rateHz` (see LOW_RATE_IMPACT_SCALE). */
+export function impactThresholdG(impactG: number, rateHz: number): number {
+  if (!(rateHz < FULL_RATE_HZ)) return impactG;
+  const f = Math.min(1, Math.max(0, (rateHz - LOW_RATE_HZ) / (FULL_RATE_HZ - LOW_RATE_HZ)));
+  return 1 + (impactG - 1) * (LOW_RATE_IMPACT_SCALE + (1 - LOW_RATE_IMPACT_SCALE) * f);
+}
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -178,6 +193,8 @@ class StreamingFallDetector implements FallDetector {
   private lastMsgAt = NaN;
   private lastMessageMs = 0;
   private rateHz = 0;
+  /** Impact threshold for the current message's rate. */
+  private impactG: number;
 
   // The candidate fall.
   private phase: Phase = 'idle';
@@ -200,6 +217,7 @@ class StreamingFallDetector implements FallDetector {
   constructor(private readonly params: RuleParams['fall']) {
     this.stillMs = params.stillSeconds * 1000;
     this.recoverMs = params.recoverSeconds * 1000;
+    this.impactG = params.impactG;
   }
 
   pendingFallAt(): number | null {
@@ -239,6 +257,7 @@ class StreamingFallDetector implements FallDetector {
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
     const startAt = ts > this.lastSampleAt ? ts : this.lastSampleAt + stepMs;
+    this.impactG = impactThresholdG(this.params.impactG, value.rate);
     let taken = 0;
     for (let k = 0; k < samples.length; k++) {
       const s = samples[k];
@@ -309,6 +328,7 @@ class StreamingFallDetector implements FallDetector {
     this.lastMsgAt = finiteOr(s.lastMessageAt, NaN);
     this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
     this.rateHz = finiteOr(s.rateHz, 0);
+    this.impactG = impactThresholdG(this.params.impactG, this.rateHz);
     this.impactAt = finiteOr(s.impactAt, 0);
     this.impactCell = finiteOr(s.impactCell, 0);
     this.episodeStart = finiteOr(s.episodeStart, 0);
@@ -531,7 +551,7 @@ class StreamingFallDetector implements FallDetector {
     this.cells++;
 
     if (this.phase === 'idle') {
-      if (maxG >= this.params.impactG) this.startCandidate(at, maxG);
+      if (maxG >= this.impactG) this.startCandidate(at, maxG);
       return;
     }
     if (this.phase === 'impact') {
@@ -542,7 +562,7 @@ class StreamingFallDetector implements FallDetector {
       }
       // A new impact before stillness was judged: part of the same fall if soon after the first,
       // otherwise the earlier one was not the fall's (a hard step, a stumble) and this one starts afresh.
-      if (maxG >= this.params.impactG) {
+      if (maxG >= this.impactG) {
         if (at - this.episodeStart <= EPISODE_MS) this.continueEpisode(at, maxG);
         else this.startCandidate(at, maxG);
         return;

@@ -1,6 +1,6 @@
 // The wearable fall detector on generated signals: falls are caught, everyday movements are not.
 import { describe, expect, it } from 'vitest';
-import { createFallDetector, type FallDetection } from '../../rules/fall/detector.js';
+import { createFallDetector, impactThresholdG, type FallDetection } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS, resolveRuleParams } from '../../rules/params.js';
 import type { AccelValue } from '../../rules/types.js';
 import {
@@ -101,6 +101,34 @@ describe('wearable fall detector', () => {
   it('follows the home’s thresholds: an impact below a stricter impactG is no fall', () => {
     const strict = resolveRuleParams({ fall: { impactG: 3.5 } }).fall;
     expect(detect(toMessages(render(fallSegments(20), 100), 100, START), strict)).toEqual([]);
+  });
+
+  it('scales the impact threshold down at rates below 50 Hz, where samples flatten a short impact', () => {
+    expect(impactThresholdG(2, 100)).toBe(2);
+    expect(impactThresholdG(2, 50)).toBe(2);
+    expect(impactThresholdG(2, 20)).toBeCloseTo(1.8, 10);
+    expect(impactThresholdG(2, 35)).toBeCloseTo(1.9, 10);
+    const softFall = [still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.1, LYING, 1.9), still(20, LYING)];
+    expect(run(softFall, 100)).toEqual([]);
+    expect(run(softFall, 20)).toHaveLength(1);
+  });
+
+  it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
+    const messages = toMessages(render(fallSegments(4), 100), 100, START);
+    const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const m of messages.slice(0, 5)) expect(before.push(m.ts, m.value)).toEqual([]);
+    const saved = JSON.parse(JSON.stringify(before.exportState())) as unknown;
+    const after = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+    const found = messages.slice(5).flatMap((m) => after.push(m.ts, m.value));
+    found.push(...after.wake(after.wakeAt()!));
+    expect(found).toHaveLength(1);
+    expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+    expect(createFallDetector(DEFAULT_RULE_PARAMS.fall).exportState()).toBeNull();
+    for (const bad of [{ v: 1, phase: 'impact', ring: 'x' }, { v: 1, phase: 'recover', ring: [[], [], [], []] }, 'junk', 42]) {
+      const fresh = createFallDetector(DEFAULT_RULE_PARAMS.fall, bad);
+      expect(fresh.wakeAt()).toBeNull();
+      expect(toMessages(render(fallSegments(20), 100), 100, START).flatMap((m) => fresh.push(m.ts, m.value))).toHaveLength(1);
+    }
   });
 
   it('survives bad input and keeps working afterwards', () => {

@@ -1,0 +1,57 @@
+// SisFall evaluation: the fall detector per trial, grouped by subject split (tuning, held out, older adults).
+import type { RuleParams } from '../rules/params.js';
+import { makeIrregular, seedOf } from './irregular.js';
+import { runTrial } from './mobifall-eval.js';
+import { listSisfallTrials, readSisfallRecording, recordingMs, toSisfallMessages, type SisfallTrial } from './sisfall-data.js';
+import { emptyFigures, record, type StreamCondition, type TrialOutcome, type WearableFigures } from './wearable-figures.js';
+
+/**
+ * Young adults whose trials were used to choose thresholds and features (SA01–SA07). Every other young
+ * adult (SA08–SA23) and every older adult (SE01–SE15, daily activities only) is held out.
+ */
+export const SISFALL_TUNING_SUBJECTS = ['SA01', 'SA02', 'SA03', 'SA04', 'SA05', 'SA06', 'SA07'];
+/** Walking and jogging, 100 s each: the exposure for false alarms per hour of walking. */
+export const SISFALL_WALKING_CODES = ['D01', 'D02', 'D03', 'D04'];
+
+export type SisfallGroup = 'young-tuning' | 'young-held-out' | 'older-held-out';
+
+export function sisfallGroupOf(trial: SisfallTrial): SisfallGroup {
+  if (trial.older) return 'older-held-out';
+  return SISFALL_TUNING_SUBJECTS.includes(trial.subject) ? 'young-tuning' : 'young-held-out';
+}
+
+export interface SisfallOptions {
+  params: RuleParams['fall'];
+  conditions: StreamCondition[];
+  /** Which trials to run (default all): the bounded test runs a subset. */
+  filter?: (trial: SisfallTrial) => boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Figures per group and condition, keyed `${group}|${condition index}`. */
+export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, WearableFigures> {
+  const trials = listSisfallTrials(root).filter(o.filter ?? (() => true));
+  const figures = new Map<string, WearableFigures>();
+  const startTs = Date.UTC(2016, 1, 1, 12);
+  trials.forEach((trial, i) => {
+    const rec = readSisfallRecording(trial.file);
+    const group = sisfallGroupOf(trial);
+    o.conditions.forEach((condition, c) => {
+      const label = `${trial.code}_${trial.subject}_R${String(trial.trialNo).padStart(2, '0')}`;
+      const regular = toSisfallMessages(rec, startTs, condition.rateHz);
+      const messages = condition.irregular ? makeIrregular(regular, seedOf(label, condition.rateHz)) : regular;
+      const outcome: TrialOutcome = {
+        label,
+        isFall: trial.isFall,
+        walking: SISFALL_WALKING_CODES.includes(trial.code),
+        durationMs: recordingMs(rec),
+        detections: runTrial(o.params, { messages }).length,
+      };
+      const key = `${group}|${c}`;
+      if (!figures.has(key)) figures.set(key, emptyFigures());
+      record(figures.get(key)!, outcome);
+    });
+    o.onProgress?.(i + 1, trials.length);
+  });
+  return figures;
+}

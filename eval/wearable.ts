@@ -1,0 +1,185 @@
+// `npm run eval:fall`: the wearable fall detector on SisFall and MobiFall, split by subject, at 20–200 Hz and irregular timing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
+import { makeIrregular, seedOf } from './irregular.js';
+import { durationMs, listTrials, readRecording, toAccelMessages } from './mobifall-data.js';
+import { runTrial, splitOf } from './mobifall-eval.js';
+import { measureFallDetectorCost } from './mobifall-cost.js';
+import { evaluateSisfall, SISFALL_TUNING_SUBJECTS, type SisfallGroup } from './sisfall.js';
+import type { SisfallTrial } from './sisfall-data.js';
+import {
+  emptyFigures,
+  perHour,
+  record,
+  sensitivity,
+  specificity,
+  type StreamCondition,
+  type WearableFigures,
+} from './wearable-figures.js';
+
+export type { StreamCondition, WearableFigures } from './wearable-figures.js';
+
+/** 20, 50, 100 and 200 Hz as sent, and 20 and 100 Hz with irregular timing. */
+export const DEFAULT_CONDITIONS: StreamCondition[] = [
+  { rateHz: 20, irregular: false },
+  { rateHz: 50, irregular: false },
+  { rateHz: 100, irregular: false },
+  { rateHz: 200, irregular: false },
+  { rateHz: 20, irregular: true },
+  { rateHz: 100, irregular: true },
+];
+
+/** MobiFall activities counted as walking (the 5-minute walk, jogging). */
+const MOBIFALL_WALKING_CODES = ['WAL', 'JOG'];
+
+export interface WearableRow {
+  dataset: 'SisFall' | 'MobiFall';
+  /** Who: e.g. "young SA08–SA23". */
+  group: string;
+  /** Figures on subjects (or trials) never used to choose anything: the results. */
+  heldOut: boolean;
+  condition: StreamCondition;
+  figures: WearableFigures;
+}
+
+export interface WearableResults {
+  params: RuleParams['fall'];
+  rows: WearableRow[];
+  /** Datasets not found under the data folder. */
+  absent: string[];
+}
+
+export interface WearableOptions {
+  params?: RuleParams['fall'];
+  conditions?: StreamCondition[];
+  datasets?: ('sisfall' | 'mobifall')[];
+  /** SisFall trials to run (default all); the bounded test runs a subset. */
+  sisfallFilter?: (trial: SisfallTrial) => boolean;
+  onProgress?: (what: string, done: number, total: number) => void;
+}
+
+const SISFALL_GROUPS: { group: SisfallGroup; label: string; heldOut: boolean }[] = [
+  { group: 'young-tuning', label: `young ${SISFALL_TUNING_SUBJECTS[0]}–${SISFALL_TUNING_SUBJECTS.at(-1)} (tuning)`, heldOut: false },
+  { group: 'young-held-out', label: 'young SA08–SA23', heldOut: true },
+  { group: 'older-held-out', label: 'older SE01–SE15 (daily activities)', heldOut: true },
+];
+
+/** Run every wearable dataset present under `dataDir` (the shared data folder). */
+export function evaluateWearables(dataDir: string, options: WearableOptions = {}): WearableResults {
+  const params = options.params ?? DEFAULT_RULE_PARAMS.fall;
+  const conditions = options.conditions ?? DEFAULT_CONDITIONS;
+  const datasets = options.datasets ?? ['sisfall', 'mobifall'];
+  const rows: WearableRow[] = [];
+  const absent: string[] = [];
+
+  const sisfallDir = path.join(dataDir, 'sisfall');
+  if (datasets.includes('sisfall')) {
+    if (!fs.existsSync(sisfallDir)) absent.push(sisfallDir);
+    else {
+      const figures = evaluateSisfall(sisfallDir, {
+        params,
+        conditions,
+        filter: options.sisfallFilter,
+        onProgress: (done, total) => options.onProgress?.('SisFall', done, total),
+      });
+      for (const g of SISFALL_GROUPS) {
+        conditions.forEach((condition, c) => {
+          const f = figures.get(`${g.group}|${c}`);
+          if (f) rows.push({ dataset: 'SisFall', group: g.label, heldOut: g.heldOut, condition, figures: f });
+        });
+      }
+    }
+  }
+
+  const mobifallDir = path.join(dataDir, 'mobifall-v2');
+  if (datasets.includes('mobifall')) {
+    if (!fs.existsSync(mobifallDir)) absent.push(mobifallDir);
+    else {
+      const trials = listTrials(mobifallDir);
+      const byKey = new Map<string, WearableFigures>();
+      const startTs = Date.UTC(2013, 6, 5, 12);
+      trials.forEach((trial, i) => {
+        const rec = readRecording(trial.file);
+        conditions.forEach((condition, c) => {
+          const label = `${trial.code}_${trial.subject}_${trial.trialNo}`;
+          const regular = toAccelMessages(rec, startTs, condition.rateHz);
+          const messages = condition.irregular ? makeIrregular(regular, seedOf(label, condition.rateHz)) : regular;
+          const key = `${splitOf(trial)}|${c}`;
+          if (!byKey.has(key)) byKey.set(key, emptyFigures());
+          record(byKey.get(key)!, {
+            label,
+            isFall: trial.isFall,
+            walking: MOBIFALL_WALKING_CODES.includes(trial.code),
+            durationMs: durationMs(rec),
+            detections: runTrial(params, { messages }).length,
+          });
+        });
+        options.onProgress?.('MobiFall', i + 1, trials.length);
+      });
+      const groups = [
+        { split: 'tuning', label: 'falls subj. 1–5, odd ADL trials (tuning)', heldOut: false },
+        { split: 'test', label: 'falls subj. 6–11, even ADL trials, STD, WAL', heldOut: true },
+      ];
+      for (const g of groups) {
+        conditions.forEach((condition, c) => {
+          const f = byKey.get(`${g.split}|${c}`);
+          if (f) rows.push({ dataset: 'MobiFall', group: g.label, heldOut: g.heldOut, condition, figures: f });
+        });
+      }
+    }
+  }
+  return { params, rows, absent };
+}
+
+const pct = (v: number): string => (Number.isNaN(v) ? 'n/a' : `${(100 * v).toFixed(1)} %`);
+const rate = (alarms: number, ms: number): string =>
+  ms > 0 ? `${perHour(alarms, ms).toFixed(2)} (${alarms} in ${(ms / 3_600_000).toFixed(2)} h)` : 'n/a';
+
+/** One Markdown table: a row per dataset, subject group and stream condition; held-out rows are the results. */
+export function formatWearableTable(results: WearableResults, options: { details?: boolean } = {}): string {
+  const lines = [
+    '| dataset | subjects | rate | timing | sensitivity | specificity | false alarms / h walking | false alarms / h all daily activity |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results.rows) {
+    const f = r.figures;
+    const name = r.heldOut ? `**${r.group}**` : r.group;
+    lines.push(
+      `| ${r.dataset} | ${name} | ${r.condition.rateHz} Hz | ${r.condition.irregular ? 'irregular' : 'regular'} | ` +
+        `${pct(sensitivity(f))} (${f.fallsCaught}/${f.falls}) | ${pct(specificity(f))} (${f.adlTrialsClean}/${f.adlTrials}) | ` +
+        `${rate(f.walkingAlarms, f.walkingMs)} | ${rate(f.adlAlarms, f.adlMs)} |`,
+    );
+  }
+  if (options.details) {
+    for (const r of results.rows.filter((row) => row.heldOut)) {
+      const f = r.figures;
+      const at = `${r.dataset} ${r.group} ${r.condition.rateHz} Hz${r.condition.irregular ? ' irregular' : ''}`;
+      if (f.missed.length > 0) lines.push(`- missed, ${at}: ${f.missed.join(' ')}`);
+      if (f.falseAlarmTrials.length > 0) lines.push(`- false alarms, ${at}: ${f.falseAlarmTrials.join(' ')}`);
+    }
+  }
+  for (const dir of results.absent) lines.push(`(data absent: ${dir})`);
+  return lines.join('\n');
+}
+
+function main(): void {
+  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const dataDir = path.resolve(projectRoot, '../shared/data');
+  const tty = process.stderr.isTTY;
+  const results = evaluateWearables(dataDir, {
+    onProgress: tty ? (what, done, total) => process.stderr.write(`\r${what}: ${done}/${total} trials`) : undefined,
+  });
+  if (tty) process.stderr.write('\n');
+  console.log('Wearable fall detection (held-out rows in bold are the results; goals: sensitivity and specificity ≥ 95 %, < 0.1 false alarm per hour of walking)');
+  console.log(`params.fall: ${JSON.stringify(results.params)}\n`);
+  console.log(formatWearableTable(results, { details: process.argv.includes('--details') }));
+  const cost = measureFallDetectorCost();
+  console.log(
+    `\ncost: ${cost.usPerSecondOfSamples.toFixed(1)} µs of CPU per second of ${cost.rateHz} Hz samples ` +
+      `(200 wearables ≈ ${((cost.usPerSecondOfSamples * 200) / 10_000).toFixed(2)} % of one core)`,
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();

@@ -1,0 +1,66 @@
+// The wearable evaluation on real recordings (SisFall, MobiFall): held-out figures must not fall below floors set from them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateWearables, formatWearableTable, type WearableRow } from '../../eval/wearable.js';
+import { perHour, sensitivity, specificity } from '../../eval/wearable-figures.js';
+import { projectRoot } from '../hub/helpers.js';
+
+const dataDir = path.resolve(projectRoot, '../shared/data');
+const sisfallPresent = fs.existsSync(path.join(dataDir, 'sisfall'));
+const mobifallPresent = fs.existsSync(path.join(dataDir, 'mobifall-v2'));
+if (!sisfallPresent) console.log(`SisFall absent at ${dataDir}/sisfall: its evaluation test is skipped (see ../shared/data/README.md).`);
+if (!mobifallPresent) console.log(`MobiFall absent at ${dataDir}/mobifall-v2: its evaluation test is skipped (see ../shared/data/README.md).`);
+
+/** A deterministic half of the held-out subjects (every other one), to stay within a minute on a shared machine. */
+const SUBSET = new Set(['SA08', 'SA10', 'SA12', 'SA14', 'SA16', 'SA18', 'SA20', 'SA22', 'SE01', 'SE03', 'SE05', 'SE08', 'SE10', 'SE12', 'SE14']);
+const LOW_IRREGULAR = { rateHz: 20, irregular: true };
+const HIGH_REGULAR = { rateHz: 200, irregular: false };
+
+function row(rows: WearableRow[], group: RegExp, rateHz: number, irregular: boolean): WearableRow {
+  const found = rows.find((r) => r.heldOut && group.test(r.group) && r.condition.rateHz === rateHz && r.condition.irregular === irregular);
+  if (!found) throw new Error(`no held-out row ${group} at ${rateHz} Hz`);
+  return found;
+}
+
+describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out subjects', () => {
+  // Floors: the held-out figures of this subset when they were set (docs/fall-detection.md), less a margin
+  // of about one to two trials, so a real regression fails and noise of one trial does not.
+  it('keeps sensitivity, specificity and walking false alarms at 20 Hz irregular and 200 Hz', () => {
+    const results = evaluateWearables(dataDir, {
+      datasets: ['sisfall'],
+      conditions: [LOW_IRREGULAR, HIGH_REGULAR],
+      sisfallFilter: (t) => SUBSET.has(t.subject),
+    });
+    console.log(formatWearableTable(results));
+    const young20 = row(results.rows, /^young SA08/, 20, true).figures;
+    const young200 = row(results.rows, /^young SA08/, 200, false).figures;
+    const older20 = row(results.rows, /^older/, 20, true).figures;
+    const older200 = row(results.rows, /^older/, 200, false).figures;
+    expect(young20.falls).toBe(598);
+    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.965);
+    expect(specificity(young20)).toBeGreaterThanOrEqual(0.965);
+    expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.97);
+    expect(specificity(young200)).toBeGreaterThanOrEqual(0.96);
+    expect(specificity(older20)).toBeGreaterThanOrEqual(0.955);
+    expect(specificity(older200)).toBeGreaterThanOrEqual(0.93);
+    // Walking and jogging: at most one alarm at 20 Hz irregular, none at 200 Hz (0.9 h of each group).
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(1);
+    expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
+    expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
+  }, 120_000);
+});
+
+describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-out falls and trials', () => {
+  it('keeps sensitivity and specificity at 100 Hz and 20 Hz', () => {
+    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [{ rateHz: 100, irregular: false }, { rateHz: 20, irregular: false }] });
+    console.log(formatWearableTable(results));
+    const at100 = row(results.rows, /subj\. 6/, 100, false).figures;
+    const at20 = row(results.rows, /subj\. 6/, 20, false).figures;
+    expect(at100.falls).toBe(72);
+    expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
+    expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.9);
+    expect(at100.walkingAlarms).toBe(0);
+  }, 120_000);
+});
