@@ -1,7 +1,7 @@
 // Rule parameters with the SPEC section 6 defaults; every number can be overridden per home.
 
 export interface RuleParams {
-  /** Days of history before learned normal replaces the cold-start defaults. */
+  /** Days of history before the after-any-activity possible-fall applies (other thresholds take over gradually: `learned.priorWeight`). */
   learningDays: number;
   /** How learned normal turns a home's own quiet periods into a threshold. */
   learned: {
