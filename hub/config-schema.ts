@@ -52,6 +52,12 @@ const homeSchema = {
     },
     devices: { type: 'array', default: [], items: deviceSchema },
     rules: { ...ruleOverridesSchema(), default: {} },
+    routine: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { usualRisingTime: clockTime, usualBedtime: clockTime },
+      description: "From the care plan, for the first weeks before the hub has learned: the resident's usual rising time and bedtime (local HH:MM)",
+    },
     escalation: { type: 'string', minLength: 1, description: 'Name of the escalation ladder (default: "default")' },
   },
 } as const;

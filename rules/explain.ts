@@ -5,7 +5,7 @@ const MINUTE_MS = 60_000;
 
 /**
  * The detail of an inactivity-family alert (issue 11 section 5): `silenceMinutes` since `since`,
- * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device, and which
+ * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device (id and kind), and which
  * mat was occupied (`"bed"`, `"chair"` or null).
  */
 export function silenceDetail(h: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
@@ -16,6 +16,7 @@ export function silenceDetail(h: HomeState, timer: HomeTimer, at: number, since:
     thresholdSource: threshold?.source ?? 'cold-start',
     lastRoom: h.lastActivityRoom ?? null,
     lastDeviceId: h.lastActivityDeviceId ?? null,
+    lastDeviceKind: h.devices.get(h.lastActivityDeviceId ?? '')?.kind ?? null,
     matOccupied: h.bedOccupied ? 'bed' : h.chairOccupied ? 'chair' : null,
     lastActivityAt: Number.isNaN(h.lastActivityAt) ? null : new Date(h.lastActivityAt).toISOString(),
   };

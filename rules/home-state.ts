@@ -216,10 +216,11 @@ export class HomeState {
 
   /**
    * Whether a sensor that reports a held state (a PIR or room presence still on) says someone is
-   * there now. A state held longer than the inactivity cap is taken for a stuck sensor, not presence.
+   * there now. A state held longer than `presence.heldMaxMinutes` is taken for a stuck sensor or a
+   * lost `off`, not presence.
    */
   presenceHeld(at: number): boolean {
-    const staleMs = this.params.inactivity.capMinutes * 60_000;
+    const staleMs = this.params.presence.heldMaxMinutes * 60_000;
     for (const d of this.devices.values()) {
       if (d.reportsHeld && at - d.heldSince < staleMs) return true;
     }

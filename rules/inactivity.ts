@@ -90,7 +90,7 @@ export const inactivityRule = {
   onTimer(h: HomeState, at: number, c: RuleContext): void {
     // A PIR or presence sensor still on: the resident is there, the silence has not begun.
     if (h.presenceHeld(at)) {
-      c.arm(h.timers.inactivity, at + (h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS));
+      c.arm(h.timers.inactivity, at + Math.min(h.params.presence.heldMaxMinutes * MINUTE_MS, h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS));
       return;
     }
     h.prealertOpen = false;

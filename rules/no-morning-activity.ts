@@ -13,17 +13,19 @@ const RISING_LATEST_MIN = 16 * 60;
 /** Back in the bedroom within this time after the first activity outside it: that was not getting up. */
 const BACK_TO_BED_MS = 60 * 60_000;
 
-/** Learn the rising time with hindsight: a candidate counts once an hour passed without the bedroom. */
-function learnRising(h: HomeState, at: number): void {
+/** Learn the rising time with hindsight: a candidate counts once an hour passed without the bedroom. Returns whether a morning was learned. */
+function learnRising(h: HomeState, at: number): boolean {
   const candidate = h.risingCandidateAt;
-  if (Number.isNaN(candidate)) return;
+  if (Number.isNaN(candidate)) return false;
   if (h.lastActivityRoom === 'bedroom' && at - candidate < BACK_TO_BED_MS) {
     h.risingCandidateAt = NaN;
   } else if (at - candidate >= BACK_TO_BED_MS) {
     h.learned.recordRising(h.zone.minuteOfDay(candidate));
     h.risingLearnedDay = h.zone.dayNumber(candidate);
     h.risingCandidateAt = NaN;
+    return true;
   }
+  return false;
 }
 
 /**
@@ -59,7 +61,11 @@ export const noMorningActivityRule = {
   },
 
   onActivity(h: HomeState, at: number, c: RuleContext): void {
-    learnRising(h, at);
+    if (learnRising(h, at)) {
+      // The next check was armed before this morning was known: a later riser must not be called about tomorrow.
+      c.disarm(h.timers['no-morning']);
+      this.ensureArmed(h, at, c);
+    }
     if (h.lastActivityRoom === 'bedroom') return;
     const day = h.zone.dayNumber(at);
     const minute = h.zone.minuteOfDay(at);

@@ -1,7 +1,7 @@
 // Rule parameters with the SPEC section 6 defaults; every number can be overridden per home.
 
 export interface RuleParams {
-  /** Days of history before learned normal replaces the cold-start defaults. */
+  /** Days of history before the after-any-activity possible-fall applies (other thresholds take over gradually: `learned.priorWeight`). */
   learningDays: number;
   /** How learned normal turns a home's own quiet periods into a threshold. */
   learned: {
@@ -25,6 +25,12 @@ export interface RuleParams {
     outAfterMinutes: number;
     /** An appliance's power rising by at least this much counts as the resident's activity. */
     powerRiseW: number;
+    /**
+     * A PIR or presence sensor that reports a held state and is still on counts as someone there for
+     * at most this long: longer holds are mostly stuck sensors or a lost `off` (Kasteren B: 99 % of
+     * PIR holds end within 3 min), and must not keep alerts back.
+     */
+    heldMaxMinutes: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -79,7 +85,7 @@ export interface RuleParams {
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
   learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30, priorWeight: 30 },
-  presence: { outAfterMinutes: 10, powerRiseW: 10 },
+  presence: { outAfterMinutes: 10, powerRiseW: 10, heldMaxMinutes: 30 },
   inactivity: {
     floorMinutes: 120,
     capMinutes: 720,

@@ -70,7 +70,7 @@ export const possibleFallRule = {
   onTimer(h: HomeState, at: number, c: RuleContext): void {
     // A PIR or presence sensor still on: the resident is moving there, not lying still.
     if (h.presenceHeld(at)) {
-      c.arm(h.timers['possible-fall'], at + (h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS));
+      c.arm(h.timers['possible-fall'], at + Math.min(h.params.presence.heldMaxMinutes * MINUTE_MS, h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS));
       return;
     }
     c.raise(h, 'possible-fall', 'high', at, {

@@ -18,10 +18,11 @@ const SAMPLES = { samples: 0 };
  * exp((1 - w) ln prior + w ln learned) with w = n / (n + priorWeight), n the quiet periods it rests on.
  */
 export function shrink(priorMs: number, learnedMs: number, samples: number, priorWeight: number, priorSource: ThresholdSource): Threshold {
-  if (Number.isNaN(learnedMs) || samples <= 0) return { ms: priorMs, source: priorSource };
-  if (learnedMs >= priorMs) return { ms: learnedMs, source: 'learned' };
+  // Whole milliseconds: a timer due at a fraction of one would fire at different instants live and in replay.
+  if (Number.isNaN(learnedMs) || samples <= 0) return { ms: Math.round(priorMs), source: priorSource };
+  if (learnedMs >= priorMs) return { ms: Math.round(learnedMs), source: 'learned' };
   const w = samples / (samples + priorWeight);
-  return { ms: Math.exp((1 - w) * Math.log(priorMs) + w * Math.log(learnedMs)), source: w >= 0.5 ? 'learned' : priorSource };
+  return { ms: Math.round(Math.exp((1 - w) * Math.log(priorMs) + w * Math.log(learnedMs))), source: w >= 0.5 ? 'learned' : priorSource };
 }
 
 /**

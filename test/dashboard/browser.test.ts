@@ -79,6 +79,39 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     await page.close();
   });
 
+  it('an inactivity-family card says why: how long, against which threshold, where last seen, which mat; a fall card gives the impact', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await logIn(page, 'sam', USER_PASSWORD, '/console');
+    await page.getByText('Live: connected').waitFor();
+    const silence = raiseAlert(dashboard.alerts, clock, {
+      kind: 'possible-fall',
+      severity: 'high',
+      homeId: 'h2',
+      room: 'bathroom',
+      detail: { silenceMinutes: 65, thresholdMinutes: 52, thresholdSource: 'learned', lastRoom: 'bathroom', lastDeviceId: 'bath-pir', lastDeviceKind: 'motion', matOccupied: null },
+    });
+    await page
+      .locator(`#alert-${silence.id} .why`)
+      .getByText('Silent for 1 h 05 min (learned normal for this hour: 52 min) · last seen: bathroom, motion sensor · no mat occupied', { exact: true })
+      .waitFor();
+    const morning = raiseAlert(dashboard.alerts, clock, {
+      kind: 'no-morning-activity',
+      severity: 'medium',
+      homeId: 'h3',
+      room: 'bedroom',
+      detail: { silenceMinutes: 600, thresholdMinutes: null, thresholdSource: 'care-plan', checkTime: '12:30', lastRoom: 'bedroom', lastDeviceId: 'bed-1', lastDeviceKind: 'bed', matOccupied: 'bed' },
+    });
+    await page
+      .locator(`#alert-${morning.id} .why`)
+      .getByText('Silent for 10 h 00 min (morning check at 12:30, from the care plan) · last seen: bedroom, bed mat · in bed (bed mat occupied)', { exact: true })
+      .waitFor();
+    const fall = raiseAlert(dashboard.alerts, clock, { kind: 'fall', homeId: 'h4', detail: { peakG: 3.42, postureChangeDeg: 81.6, stillSeconds: 12 } });
+    await page.locator(`#alert-${fall.id} .why`).getByText('impact 3.4 g · posture changed 82° · still for 12 s', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('an admin sees activity charts of a home, the council report with its CSV link, and the API docs', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors = watchErrors(page);

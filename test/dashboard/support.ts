@@ -129,7 +129,7 @@ export async function userWithRole(app: FastifyInstance, role: Role, username: s
 export function raiseAlert(
   alerts: AlertService,
   clock: Clock,
-  options: { kind?: AlertKind; severity?: Severity; homeId?: string; room?: string } = {},
+  options: { kind?: AlertKind; severity?: Severity; homeId?: string; room?: string; detail?: Record<string, unknown> } = {},
 ) {
   const alert = alerts.apply({
     type: 'raise',
@@ -139,7 +139,7 @@ export function raiseAlert(
     severity: options.severity ?? 'critical',
     at: clock.now(),
     room: options.room ?? 'living',
-    detail: { deviceId: 'p1' },
+    detail: options.detail ?? { deviceId: 'p1' },
   });
   if (!alert) throw new Error('alert service raised nothing');
   return alert;

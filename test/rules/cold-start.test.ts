@@ -1,0 +1,179 @@
+// The first weeks in a new home: care-plan routine, bed mat at the morning check, held sensor states, learned model taking over gradually.
+import { describe, expect, it } from 'vitest';
+import { RulesEngine } from '../../rules/engine.js';
+import type { HomeConfig, SensorEvent } from '../../rules/types.js';
+import { DAY, DEVICES, HOUR, Harness, MINUTE, MONDAY, ev, home } from './factories.js';
+
+describe('morning check in the first weeks', () => {
+  it("uses the care plan's usual rising time: a resident who rises at 11:00 is not called about at 10:00", () => {
+    const h = new Harness(home({ routine: { usualRisingTime: '11:00', usualBedtime: '23:30' } }), MONDAY + 23 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.clock.advanceTo(MONDAY + DAY + 10 * HOUR + 30 * MINUTE);
+    h.at(0, 'bed', 'occupancy', false);
+    h.at(0, 'bedroom-pir', 'motion', true); // up, but still in the bedroom
+    h.advanceBy(1 * HOUR + 59 * MINUTE);
+    expect(h.raised('no-morning-activity')).toHaveLength(0);
+    h.advanceBy(2 * MINUTE);
+    expect(h.raised('no-morning-activity')).toEqual([
+      expect.objectContaining({ at: MONDAY + DAY + 12 * HOUR + 30 * MINUTE, detail: expect.objectContaining({ thresholdSource: 'care-plan', checkTime: '12:30' }) }),
+    ]);
+  });
+
+  it('a resident still in bed by the bed mat at the check is looked at again later, an empty bed and silence is not', () => {
+    const inBed = new Harness(undefined, MONDAY + 23 * HOUR);
+    inBed.at(0, 'bed', 'occupancy', true);
+    inBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + MINUTE);
+    expect(inBed.raised('no-morning-activity')).toHaveLength(0);
+    inBed.clock.advanceTo(MONDAY + DAY + 12 * HOUR + MINUTE);
+    expect(inBed.raised('no-morning-activity')).toEqual([
+      expect.objectContaining({ at: MONDAY + DAY + 12 * HOUR, detail: expect.objectContaining({ matOccupied: 'bed' }) }),
+    ]);
+
+    const emptyBed = new Harness(undefined, MONDAY + 23 * HOUR);
+    emptyBed.at(0, 'bed', 'occupancy', true);
+    emptyBed.clock.advanceTo(MONDAY + DAY + 5 * HOUR);
+    emptyBed.at(0, 'bed', 'occupancy', false);
+    emptyBed.at(0, 'bedroom-pir', 'motion', true);
+    emptyBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + MINUTE);
+    expect(emptyBed.raised('no-morning-activity')).toEqual([
+      expect.objectContaining({ at: MONDAY + DAY + 10 * HOUR, detail: expect.objectContaining({ matOccupied: null }) }),
+    ]);
+  });
+
+  it('one late morning moves the check later at once; early mornings move it earlier only day by day', () => {
+    // Late riser: up at 11:30 on day 1 (after the 10:00 check), so day 2's check is 13:00.
+    const late = new Harness(undefined, MONDAY + 23 * HOUR);
+    late.at(0, 'bed', 'occupancy', true);
+    late.clock.advanceTo(MONDAY + DAY + 11 * HOUR + 30 * MINUTE);
+    late.at(0, 'bed', 'occupancy', false);
+    late.at(MINUTE, 'kitchen-pir', 'motion', true);
+    for (let t = 0; t < 12; t++) late.at(10 * MINUTE, 'living-pir', 'motion', true);
+    late.at(0, 'bed', 'occupancy', true);
+    const before = late.raised('no-morning-activity').length;
+    late.clock.advanceTo(MONDAY + 2 * DAY + 12 * HOUR + 59 * MINUTE);
+    expect(late.raised('no-morning-activity')).toHaveLength(before);
+
+    // Early riser: up at 07:00 every day. The check (10:00 at first) comes earlier as mornings accumulate.
+    const early = new Harness(undefined, MONDAY + 22 * HOUR);
+    const checkTimes: number[] = [];
+    for (let d = 1; d <= 21; d++) {
+      const day = MONDAY + d * DAY;
+      early.clock.advanceTo(day + 7 * HOUR);
+      early.at(0, 'kitchen-pir', 'motion', true);
+      for (let t = 0; t < 8; t++) early.at(15 * MINUTE, 'living-pir', 'motion', true);
+      // A copy of the engine tells when the next morning's check is due if nobody gets up.
+      const copy = RulesEngine.fromState([early.config], early.engine.exportState());
+      copy.handle(ev(day + 23 * HOUR, 'bedroom-pir', 'motion', true, early.config));
+      const raise = copy.advanceTo(day + 2 * DAY).find((x) => x.type === 'raise' && x.kind === 'no-morning-activity');
+      checkTimes.push(raise ? raise.at - (day + DAY) : NaN);
+    }
+    expect(checkTimes[0]).toBeLessThan(10 * HOUR);
+    expect(checkTimes[0]).toBeGreaterThan(9 * HOUR);
+    for (let i = 1; i < checkTimes.length; i++) expect(checkTimes[i]).toBeLessThanOrEqual(checkTimes[i - 1]!);
+    expect(checkTimes[20]).toBeLessThan(9 * HOUR);
+    expect(checkTimes[20]).toBeGreaterThanOrEqual(8 * HOUR + 30 * MINUTE);
+  });
+});
+
+describe('held sensor states', () => {
+  it('a PIR that reports on and off: still on is someone there; the silence starts when it goes off', () => {
+    const h = new Harness(home({}, { presence: { heldMaxMinutes: 6 * 60 } }), MONDAY + 9 * HOUR);
+    // Seen once to report the end of a held state: this PIR holds `true` while it sees movement.
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE, 'kitchen-pir', 'motion', false);
+    h.at(MINUTE, 'kitchen-pir', 'motion', true);
+    h.advanceBy(5 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    h.at(0, 'kitchen-pir', 'motion', false);
+    const off = h.clock.now();
+    h.advanceBy(46 * MINUTE);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ at: off + 45 * MINUTE, room: 'kitchen' })]);
+  });
+
+  it('a PIR that only ever sends `true` (a pulse) is not held: silence after it is watched as before', () => {
+    const h = new Harness(undefined, MONDAY + 9 * HOUR);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.advanceBy(46 * MINUTE);
+    expect(h.raised('possible-fall')).toHaveLength(1);
+  });
+
+  it('a held state longer than 30 min (default) is a stuck sensor or a lost off, not presence: alerts are not kept back', () => {
+    const h = new Harness(undefined, MONDAY + 9 * HOUR);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE, 'kitchen-pir', 'motion', false);
+    h.at(MINUTE, 'kitchen-pir', 'motion', true);
+    const on = h.clock.now();
+    h.advanceBy(2 * HOUR);
+    // Due at 45 min, the PIR then held for 45 min: past 30 min it no longer counts.
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ at: on + 45 * MINUTE })]);
+  });
+});
+
+describe('mats', () => {
+  it('a bed with two mats: one side going off while the other is pressed is not getting out of bed', () => {
+    const config = home({ devices: [...DEVICES, { id: 'bed-left', kind: 'bed', room: 'bedroom' }] });
+    const h = new Harness(config, MONDAY + 23 * HOUR);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(MINUTE, 'bed-left', 'occupancy', true);
+    h.at(HOUR, 'bed-left', 'occupancy', false); // turned over
+    h.advanceBy(2 * HOUR);
+    expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
+    h.at(0, 'bed', 'occupancy', false); // now really up
+    h.advanceBy(46 * MINUTE);
+    expect(h.raised('out-of-bed-too-long')).toHaveLength(1);
+  });
+
+  it('in a living room without a chair mat, sitting still is normal: no 45-min possible fall in the cold start', () => {
+    const noChair: HomeConfig = home({ devices: DEVICES.filter((d) => d.id !== 'chair') });
+    const h = new Harness(noChair, MONDAY + 14 * HOUR);
+    h.at(0, 'living-pir', 'motion', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    // With a chair mat there and empty, the same silence is where a collapse hides.
+    const withChair = new Harness(undefined, MONDAY + 14 * HOUR);
+    withChair.at(0, 'living-pir', 'motion', true);
+    withChair.advanceBy(46 * MINUTE);
+    expect(withChair.raised('possible-fall')).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({ silenceMinutes: 45, thresholdMinutes: 45, thresholdSource: 'cold-start', lastRoom: 'living', lastDeviceId: 'living-pir', matOccupied: null }),
+      }),
+    ]);
+  });
+});
+
+describe('learned model taking over', () => {
+  /** A day of kitchen work: motion every 10 min from 08:00 to 20:00, then bed. */
+  function kitchenDay(engine: RulesEngine, config: HomeConfig, day: number): void {
+    engine.handle(ev(day + 7 * HOUR + 59 * MINUTE, 'bed', 'occupancy', false, config));
+    for (let t = day + 8 * HOUR; t < day + 20 * HOUR; t += 10 * MINUTE) engine.handle(ev(t, 'kitchen-pir', 'motion', true, config));
+    engine.handle(ev(day + 20 * HOUR + MINUTE, 'bed', 'occupancy', true, config));
+  }
+
+  /** When a collapse after kitchen motion at 12:00 on `day` would be raised, on a copy of the engine. */
+  function possibleFallAfterMs(engine: RulesEngine, config: HomeConfig, day: number): number {
+    const copy = RulesEngine.fromState([config], engine.exportState());
+    const at = day + 12 * HOUR + 5 * MINUTE;
+    copy.handle(ev(at - MINUTE, 'bed', 'occupancy', false, config));
+    copy.handle(ev(at, 'kitchen-pir', 'motion', true, config));
+    const raise = copy.advanceTo(at + 4 * HOUR).find((d) => d.type === 'raise' && d.kind === 'possible-fall');
+    return raise ? raise.at - at : NaN;
+  }
+
+  it('day by day from the 45-min cold start toward the 30-min floor, with no jump at day 14', () => {
+    const config = home();
+    const engine = new RulesEngine([config]);
+    engine.handle(ev(MONDAY, 'bed', 'occupancy', true, config) as SensorEvent);
+    const delays: number[] = [];
+    for (let d = 0; d < 21; d++) {
+      delays.push(possibleFallAfterMs(engine, config, MONDAY + d * DAY));
+      kitchenDay(engine, config, MONDAY + d * DAY);
+    }
+    expect(delays[0]).toBe(45 * MINUTE);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeLessThanOrEqual(delays[i - 1]!);
+    // Already shorter after a few days, not only from day 14 ...
+    expect(delays[4]).toBeLessThan(40 * MINUTE);
+    // ... and no switch at day 14.
+    expect(delays[13]! - delays[15]!).toBeLessThan(2 * MINUTE);
+    expect(delays[20]).toBeGreaterThanOrEqual(30 * MINUTE);
+  });
+});
