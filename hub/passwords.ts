@@ -36,15 +36,24 @@ export function scryptRunCount(): number {
   return scryptRuns;
 }
 
+let lastServed: string | undefined;
+
 function pump(): void {
-  if (scryptRunning) return;
-  const next = queues.entries().next();
-  if (next.done) return;
-  const [source, queue] = next.value;
+  if (scryptRunning || queues.size === 0) return;
+  // Round robin: the oldest waiting source that was not served last (Map keeps insertion order), so a source
+  // that arrives behind a flood waits for at most the hash already running.
+  let source = queues.keys().next().value!;
+  for (const key of queues.keys()) {
+    if (key !== lastServed) {
+      source = key;
+      break;
+    }
+  }
+  const queue = queues.get(source)!;
   const job = queue.shift()!;
-  // Round robin: the source goes to the back of the line (Map keeps insertion order).
   queues.delete(source);
   if (queue.length > 0) queues.set(source, queue);
+  lastServed = source;
   scryptRunning = true;
   scryptRuns++;
   job();

@@ -87,6 +87,13 @@ describe('hub configuration', () => {
     ]);
   });
 
+  it('scopes MQTT users to homes that exist ("*" for all)', () => {
+    const user = { username: 'b1', passwordHash: 'scrypt$x', role: 'bridge' };
+    expect(parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0]!.homes).toEqual(['h1']);
+    expect(parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['*'] }] }).mqttUsers[0]!.homes).toEqual(['*']);
+    expect(() => parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h2'] }] })).toThrow(/mqttUsers\[0\]\.homes\[0\]: no home 'h2'/);
+  });
+
   it('refuses ids that would break MQTT topics', () => {
     expect(problemsOf({ homes: [{ id: 'a/b' }] })[0]).toMatch(/^homes\[0\]\.id: must not contain/);
     expect(problemsOf({ homes: [{ id: 'hub' }] })).toEqual(['homes[0].id: this value is reserved']);

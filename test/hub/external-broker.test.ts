@@ -95,4 +95,32 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
     for (let attempt = 0; attempt < 100 && store.eventsAfter(0).length < 20; attempt++) await new Promise((r) => setTimeout(r, 50));
     expect(store.eventsAfter(0)).toHaveLength(20);
   });
+
+  it('takes a retained pendant press once: restarts do not store it again or raise a new alert (issue 12 item 4)', async () => {
+    const first = await start();
+    const sensor = await mqttClient(brokerPort);
+    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1, retain: true });
+    await sensor.endAsync();
+    expect(first.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
+    const alertId = first.alerts.list({ state: 'open' })[0]!.id;
+    expect(first.alerts.resolve(alertId, 'false-alarm', null, 'test').ok).toBe(true);
+    await first.stop();
+    hub = undefined;
+
+    for (let restart = 0; restart < 2; restart++) {
+      const again = await start();
+      // A marker sent after the hub subscribed: once it is stored, any retained delivery came before it.
+      const marker = await mqttClient(brokerPort);
+      await marker.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
+      await marker.endAsync();
+      for (let attempt = 0; attempt < 100 && again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat').length <= restart; attempt++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat')).toHaveLength(restart + 1);
+      expect(again.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
+      expect(again.alerts.list({}).filter((a) => a.kind === 'pendant')).toHaveLength(1);
+      await again.stop();
+      hub = undefined;
+    }
+  });
 });

@@ -147,6 +147,9 @@ describe('hub in-process', () => {
     await polite.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
     expect(store.eventsAfter(0)).toMatchObject([{ type: 'heartbeat' }]);
     await polite.endAsync();
+    // The refused packet is counted as rejected input, like any other.
+    const rejected = await hub!.metrics.getSingleMetric('telecare_ingest_rejected_total')!.get();
+    expect(rejected.values.find((v) => v.labels.reason === 'too-large')?.value).toBe(1);
   });
 
   it('POST /api/events stores the event before answering, and a pendant press raises its alert', async () => {

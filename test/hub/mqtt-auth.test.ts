@@ -184,6 +184,26 @@ describe('mqtt connection floods', () => {
   });
 });
 
+describe('generated secrets and TLS', () => {
+  it('checks the generated installer secret without scrypt, even for a throttled address', async () => {
+    const credentials = new MqttCredentials(db, parseHubConfig({}));
+    const made = (await credentials.ensureInstallerCredential(0))!;
+    const before = scryptRunCount();
+    for (let i = 0; i < MAX_FAILURES_PER_WINDOW + 2; i++) await credentials.authenticate('10.0.0.9', 'installer', Buffer.from(`guess${i}`));
+    expect((await credentials.authenticate('10.0.0.9', 'installer', Buffer.from(made.password))).ok).toBe(true);
+    expect(scryptRunCount()).toBe(before);
+  });
+
+  it('with TLS on, refuses a password sent in clear from another machine, not from the Pi itself', async () => {
+    const credentials = new MqttCredentials(db, parseHubConfig({}));
+    const made = (await credentials.ensureInstallerCredential(0))!;
+    const password = Buffer.from(made.password);
+    expect(await credentials.authenticate('192.168.1.20', 'installer', password, { clearTextRefused: true })).toMatchObject({ ok: false, returnCode: 5, reason: 'clear-text-remote' });
+    expect((await credentials.authenticate('127.0.0.1', 'installer', password, { clearTextRefused: true })).ok).toBe(true);
+    expect((await credentials.authenticate('192.168.1.20', 'installer', password)).ok).toBe(true);
+  });
+});
+
 describe('client ids', () => {
   it('binds a client id to the first user that takes it, until a clean session ends', () => {
     const ids = new ClientIdRegistry();

@@ -1,0 +1,276 @@
+// The access-control matrix (issue 12): every credential kind × every topic class and route, expected allow/deny in one table, checked through a real broker and real HTTP requests.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import { startHub, type RunningHub } from '../../hub/hub.js';
+import { silentLogger } from '../../hub/logger.js';
+import { hashPassword } from '../../hub/passwords.js';
+import { mqttClient, tempDir } from './helpers.js';
+
+const Y = true;
+const N = false;
+
+/** MQTT credentials: anonymous on the Pi, the generated installer credential, and configured ones scoped to h1. */
+const MQTT_CREDENTIALS = ['local', 'installer', 'device-h1', 'bridge-h1', 'responder-h1', 'responder-all'] as const;
+type MqttCredential = (typeof MQTT_CREDENTIALS)[number];
+/** Dashboard roles, each through an API token. */
+const HTTP_ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
+type HttpRole = (typeof HTTP_ROLES)[number];
+
+type Row =
+  | { transport: 'mqtt-publish' | 'mqtt-subscribe'; topic: string; allow: Record<MqttCredential, boolean> }
+  | { transport: 'http'; method: 'GET' | 'POST'; url: string; body?: unknown; allow: Record<HttpRole, boolean> };
+
+const mqtt = (l: boolean, i: boolean, d: boolean, b: boolean, rh1: boolean, rall: boolean): Record<MqttCredential, boolean> => ({
+  local: l,
+  installer: i,
+  'device-h1': d,
+  'bridge-h1': b,
+  'responder-h1': rh1,
+  'responder-all': rall,
+});
+const http = (admin: boolean, installer: boolean, responder: boolean, analyst: boolean): Record<HttpRole, boolean> => ({ admin, installer, responder, analyst });
+
+/** THE table. Columns: local, installer, device-h1, bridge-h1, responder-h1, responder-all | admin, installer, responder, analyst. */
+const MATRIX: Row[] = [
+  // Sensor data: only for one's own homes; Zigbee2MQTT names only as mapped to them; nothing invented.
+  { transport: 'mqtt-publish', topic: 'telecare/h1/devices/p1/events', allow: mqtt(Y, Y, Y, Y, N, N) },
+  { transport: 'mqtt-publish', topic: 'telecare/h2/devices/p2/events', allow: mqtt(Y, Y, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/hall_pir', allow: mqtt(Y, Y, Y, Y, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/hall_pir/availability', allow: mqtt(Y, Y, Y, Y, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/h2_pir', allow: mqtt(Y, Y, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/made_up_device', allow: mqtt(Y, Y, N, N, N, N) },
+  // Zigbee2MQTT commands, alerts, pre-alerts, status, $SYS: the hub's alone.
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/bridge/request/permit_join', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/hall_pir/set', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'zigbee2mqtt/bridge/state', allow: mqtt(Y, N, N, Y, N, N) },
+  { transport: 'mqtt-publish', topic: 'telecare/h1/alerts/forged', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'telecare/h1/prealert', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: 'telecare/hub/status', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-publish', topic: '$SYS/forged', allow: mqtt(N, N, N, N, N, N) },
+  // Acting on alerts: responders, in their homes; never the installer credential handed to remote sensors.
+  { transport: 'mqtt-publish', topic: 'telecare/h1/alerts/a1/ack', allow: mqtt(N, N, N, N, Y, Y) },
+  { transport: 'mqtt-publish', topic: 'telecare/h2/alerts/a1/ack', allow: mqtt(N, N, N, N, N, Y) },
+  { transport: 'mqtt-publish', topic: 'tools/anything', allow: mqtt(Y, Y, N, N, N, N) },
+
+  { transport: 'mqtt-subscribe', topic: 'telecare/h1/alerts/a1', allow: mqtt(Y, N, N, N, Y, Y) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/h2/alerts/a1', allow: mqtt(Y, N, N, N, N, Y) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/+/alerts/#', allow: mqtt(Y, N, N, N, Y, Y) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/h1/prealert', allow: mqtt(Y, N, Y, Y, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/h2/prealert', allow: mqtt(Y, N, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/h1/devices/p1/events', allow: mqtt(Y, Y, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'zigbee2mqtt/hall_pir', allow: mqtt(Y, Y, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'zigbee2mqtt/bridge/request/permit_join', allow: mqtt(Y, N, N, Y, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'zigbee2mqtt/hall_pir/set', allow: mqtt(Y, N, N, Y, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'zigbee2mqtt/h2_pir/set', allow: mqtt(Y, N, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/hub/status', allow: mqtt(Y, Y, Y, Y, Y, Y) },
+  { transport: 'mqtt-subscribe', topic: '$SYS/#', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: '#', allow: mqtt(Y, N, N, N, Y, Y) },
+
+  // The same rights over HTTP (admin, installer, responder, analyst).
+  { transport: 'http', method: 'GET', url: '/api/alerts', allow: http(Y, N, Y, N) },
+  { transport: 'http', method: 'POST', url: '/api/alerts/{id}/ack', body: {}, allow: http(Y, N, Y, N) },
+  { transport: 'http', method: 'POST', url: '/api/alerts/{id}/resolve', body: { outcome: 'false-alarm' }, allow: http(Y, N, Y, N) },
+  { transport: 'http', method: 'POST', url: '/api/events', body: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true }, allow: http(Y, Y, N, N) },
+  { transport: 'http', method: 'GET', url: '/api/homes', allow: http(Y, Y, N, N) },
+  { transport: 'http', method: 'GET', url: '/api/devices/unassigned', allow: http(Y, Y, N, N) },
+  { transport: 'http', method: 'GET', url: '/api/reports/prevention?from=2026-01-01&to=2026-02-01', allow: http(Y, N, N, Y) },
+  { transport: 'http', method: 'GET', url: '/api/users', allow: http(Y, N, N, N) },
+];
+
+let dir: string;
+let hub: RunningHub;
+let installerPassword: string;
+const tokens = {} as Record<HttpRole, string>;
+
+const MQTT_LOGINS: Record<Exclude<MqttCredential, 'local' | 'installer'>, { username: string; password: string }> = {
+  'device-h1': { username: 'dev-h1', password: 'device-h1-secret' },
+  'bridge-h1': { username: 'z2m-h1', password: 'bridge-h1-secret' },
+  'responder-h1': { username: 'resp-h1', password: 'responder-h1-secret' },
+  'responder-all': { username: 'resp-all', password: 'responder-all-secret' },
+};
+
+beforeAll(async () => {
+  dir = tempDir('matrix');
+  const hashed = async (credential: keyof typeof MQTT_LOGINS) => ({
+    username: MQTT_LOGINS[credential].username,
+    passwordHash: await hashPassword(MQTT_LOGINS[credential].password),
+  });
+  const withHashes = parseHubConfig({
+    homes: [
+      {
+        id: 'h1',
+        residents: [{ id: 'r1' }],
+        devices: [
+          { id: 'p1', kind: 'pendant', room: 'living' },
+          { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
+        ],
+      },
+      { id: 'h2', residents: [{ id: 'r2' }], devices: [{ id: 'p2', kind: 'pendant' }, { id: 'h2-pir', zigbee: 'h2_pir', kind: 'motion' }] },
+    ],
+    mqttUsers: [
+      { ...(await hashed('device-h1')), role: 'device', homes: ['h1'] },
+      { ...(await hashed('bridge-h1')), role: 'bridge', homes: ['h1'] },
+      { ...(await hashed('responder-h1')), role: 'responder', homes: ['h1'] },
+      { ...(await hashed('responder-all')), role: 'responder' },
+    ],
+  });
+  const announced: string[] = [];
+  hub = await startHub({
+    config: withHashes,
+    dataDir: path.join(dir, 'data'),
+    mqttPort: 0,
+    httpPort: 0,
+    host: '127.0.0.1',
+    adminPassword: 'admin-password-for-tests',
+    logger: silentLogger,
+    announce: (line) => announced.push(line),
+  });
+  installerPassword = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer'))!)![1]!;
+
+  const base = `http://127.0.0.1:${hub.ports.http}`;
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  for (const role of HTTP_ROLES) {
+    const made = await fetch(`${base}/api/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base, cookie },
+      body: JSON.stringify({ name: `matrix-${role}`, role }),
+    });
+    tokens[role] = ((await made.json()) as { token: string }).token;
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function connect(credential: MqttCredential): Promise<MqttClient> {
+  if (credential === 'local') return mqttClient(hub.ports.mqtt!);
+  if (credential === 'installer') return mqttClient(hub.ports.mqtt!, { username: 'installer', password: installerPassword });
+  return mqttClient(hub.ports.mqtt!, MQTT_LOGINS[credential]);
+}
+
+/** A QoS 1 publish is allowed when its PUBACK comes; refused, the broker drops the connection instead. */
+async function mayPublish(credential: MqttCredential, topic: string): Promise<boolean> {
+  const client = await connect(credential);
+  const closed = new Promise<false>((resolve) => client.once('close', () => resolve(false)));
+  const payload = topic.endsWith('/ack') ? '{}' : topic.includes('zigbee2mqtt') ? '{"battery":90}' : '{"type":"heartbeat","value":true}';
+  const acked = client.publishAsync(topic, payload, { qos: 1 }).then(
+    () => true,
+    () => false,
+  );
+  const allowed = await Promise.race([acked, closed]);
+  client.end(true);
+  return allowed;
+}
+
+async function maySubscribe(client: MqttClient, filter: string): Promise<boolean> {
+  try {
+    const granted = await client.subscribeAsync(filter, { qos: 1 });
+    return granted.every((g) => g.qos !== 128);
+  } catch {
+    return false;
+  }
+}
+
+async function httpAllowed(role: HttpRole, method: string, url: string, body: unknown): Promise<boolean> {
+  const base = `http://127.0.0.1:${hub.ports.http}`;
+  // A fresh open alert for each acting request, so that a refusal is about the role, not the alert's state.
+  let target = url;
+  if (url.includes('{id}')) {
+    const raised = hub.alerts.list({ state: 'open' })[0] ?? (await raisePendant());
+    target = url.replace('{id}', raised.id);
+  }
+  const response = await fetch(`${base}${target}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens[role]}`, origin: base, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  await response.arrayBuffer();
+  return response.status !== 401 && response.status !== 403;
+}
+
+async function raisePendant(): Promise<{ id: string }> {
+  const local = await mqttClient(hub.ports.mqtt!);
+  await local.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+  await local.endAsync();
+  return hub.alerts.list({ state: 'open' })[0]!;
+}
+
+describe('access-control matrix', () => {
+  it('MQTT publish: every credential kind × every topic class', async () => {
+    const got: Record<string, Record<string, boolean>> = {};
+    const want: Record<string, Record<string, boolean>> = {};
+    for (const row of MATRIX) {
+      if (row.transport !== 'mqtt-publish') continue;
+      got[row.topic] = {};
+      want[row.topic] = row.allow;
+      for (const credential of MQTT_CREDENTIALS) got[row.topic]![credential] = await mayPublish(credential, row.topic);
+    }
+    expect(got).toEqual(want);
+  }, 300_000);
+
+  it('MQTT subscribe: every credential kind × every topic class', async () => {
+    const got: Record<string, Record<string, boolean>> = {};
+    const want: Record<string, Record<string, boolean>> = {};
+    const clients = Object.fromEntries(await Promise.all(MQTT_CREDENTIALS.map(async (c) => [c, await connect(c)] as const))) as Record<MqttCredential, MqttClient>;
+    for (const row of MATRIX) {
+      if (row.transport !== 'mqtt-subscribe') continue;
+      got[row.topic] = {};
+      want[row.topic] = row.allow;
+      for (const credential of MQTT_CREDENTIALS) got[row.topic]![credential] = await maySubscribe(clients[credential], row.topic);
+    }
+    await Promise.all(Object.values(clients).map((c) => c.endAsync()));
+    expect(got).toEqual(want);
+  }, 300_000);
+
+  it('MQTT delivery: a wildcard subscription sees only what the credential may read', async () => {
+    const bridge = await connect('bridge-h1');
+    const responder = await connect('responder-h1');
+    const seen = { bridge: [] as string[], responder: [] as string[] };
+    bridge.on('message', (t) => seen.bridge.push(t));
+    responder.on('message', (t) => seen.responder.push(t));
+    await bridge.subscribeAsync(['zigbee2mqtt/#', 'telecare/+/prealert'], { qos: 1 });
+    await responder.subscribeAsync(['telecare/#'], { qos: 1 });
+    const sent = [
+      'zigbee2mqtt/hall_pir/set',
+      'zigbee2mqtt/h2_pir/set',
+      'zigbee2mqtt/bridge/request/permit_join',
+      'zigbee2mqtt/h2_pir',
+      'telecare/h1/prealert',
+      'telecare/h2/prealert',
+      'telecare/h1/alerts/x1',
+      'telecare/h2/alerts/x2',
+      'telecare/h2/devices/p2/events',
+    ];
+    for (const topic of sent) await hub.broker.publish(topic, '{}', { qos: 1, retain: false });
+    // A last message both may read, published after the others: once it is in, the rest would have been too.
+    await hub.broker.publish('telecare/h1/prealert', 'end', { qos: 1, retain: false });
+    const end = (list: string[]): boolean => list.filter((t) => t === 'telecare/h1/prealert').length >= 2;
+    for (let i = 0; i < 100 && !(end(seen.bridge) && seen.responder.includes('telecare/h1/alerts/x1')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.bridge).toEqual(['zigbee2mqtt/hall_pir/set', 'zigbee2mqtt/bridge/request/permit_join', 'telecare/h1/prealert', 'telecare/h1/prealert']);
+    expect(seen.responder.filter((t) => t !== 'telecare/hub/status')).toEqual(['telecare/h1/alerts/x1']);
+    await Promise.all([bridge.endAsync(), responder.endAsync()]);
+  });
+
+  it('HTTP: every role × every route class, by the same permission table', async () => {
+    const got: Record<string, Record<string, boolean>> = {};
+    const want: Record<string, Record<string, boolean>> = {};
+    for (const row of MATRIX) {
+      if (row.transport !== 'http') continue;
+      const key = `${row.method} ${row.url}`;
+      got[key] = {};
+      want[key] = row.allow;
+      for (const role of HTTP_ROLES) got[key]![role] = await httpAllowed(role, row.method, row.url, row.body);
+    }
+    expect(got).toEqual(want);
+  }, 120_000);
+});
