@@ -219,6 +219,7 @@ export class Outbox {
         alertId: row.alert_id!,
         version: row.version!,
         deliveryId: row.id,
+        allowPrivateNetwork: responder.webhook.allowPrivateNetwork,
       },
       this.d.options.webhookTimeoutMs,
     );
