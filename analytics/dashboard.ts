@@ -5,16 +5,11 @@ import type { HubConfig } from '../rules/types.js';
 import type { DashboardAnalytics } from '../dashboard/deps.js';
 import { homeActivity } from './activity.js';
 import { preventionReport, toCsv, type PreventionReport } from './report.js';
-import { pseudonymSecret } from './store.js';
 
 export function createDashboardAnalytics(db: Database, config: HubConfig, clock: Clock): DashboardAnalytics {
-  let secret: Buffer | undefined;
   return {
     homeActivity: (homeId, fromDate, toDate) => homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
-    preventionReport: (fromDate, toDate) => {
-      secret ??= pseudonymSecret(db, clock.now());
-      return preventionReport({ db, config, from: fromDate, to: toDate, secret, now: clock.now() });
-    },
+    preventionReport: (fromDate, toDate) => preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now() }),
     preventionCsv: (report) => toCsv(report as PreventionReport),
   };
 }
