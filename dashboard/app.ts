@@ -63,7 +63,9 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     analytics: deps.analytics ?? createDashboardAnalytics(deps.db, deps.config, clock),
   };
 
+  // Typed as the plain HTTP instance: routes and hooks are the same over HTTPS.
   const app = Fastify({
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key } } : {}),
     loggerInstance: deps.logger.child({ ns: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     // No line per request: URLs name homes and alerts (nothing personal at info), and a Pi's log would fill.

@@ -14,6 +14,16 @@ export interface HubSettings {
   mqttUrl: string | undefined;
   adminPassword: string | undefined;
   host: string | undefined;
+  /** HUB_HTTPS_CERT and HUB_HTTPS_KEY: PEM files; the dashboard is served over HTTPS when both are set. */
+  https: { certFile: string; keyFile: string } | undefined;
+}
+
+function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
+  const cert = env.HUB_HTTPS_CERT || undefined;
+  const key = env.HUB_HTTPS_KEY || undefined;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error('HUB_HTTPS_CERT and HUB_HTTPS_KEY go together: set both (PEM files) or neither');
+  return { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) };
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -39,6 +49,7 @@ export function resolveSettings(
     mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
     adminPassword: env.HUB_ADMIN_PASSWORD || undefined,
     host: cli.host ?? (env.HUB_HOST || undefined),
+    https: httpsFiles(env, cwd),
   };
 }
 
@@ -66,6 +77,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       mqttUrl: settings.mqttUrl,
       adminPassword: settings.adminPassword,
       host: settings.host,
+      https: settings.https,
       logger,
     });
   } catch (err) {
