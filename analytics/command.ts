@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { configPath, loadHubConfig } from '../hub/config.js';
 import { DateRangeError } from './activity.js';
 import { preventionReport, reportTimezone, toCsv } from './report.js';
-import { pseudonymSecret } from './store.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 
 interface ReportOptions {
@@ -24,7 +23,7 @@ const DEFAULT_DAYS = 30;
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('write the council prevention report (aggregated; residents only as keyed pseudonyms)')
+    .description('write the council prevention report (aggregated counts only; nobody named or pseudonymised)')
     .option('--data-dir <dir>', 'hub data folder holding hub.db (default: $HUB_DATA_DIR or ./data)')
     .option('--config <file>', 'configuration file (default: $HUB_CONFIG or ./telecare.config.json)')
     .option('--from <date>', `first local date, YYYY-MM-DD (default: ${DEFAULT_DAYS} days before --to)`)
@@ -34,7 +33,7 @@ export function registerReportCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5. The hub may be running: the report only reads,\n' +
-        'apart from creating the pseudonymisation key and the daily-features cache on first use.',
+        'apart from creating the daily-features cache on first use.',
     )
     .action((options: ReportOptions) => {
       try {
@@ -75,7 +74,7 @@ function runReport(options: ReportOptions): void {
   const db = new Database(dbFile, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const report = preventionReport({ db, config, from, to, secret: pseudonymSecret(db, now), now });
+    const report = preventionReport({ db, config, from, to, now });
     const text = options.format === 'csv' ? toCsv(report) : `${JSON.stringify(report, null, 2)}\n`;
     if (options.out) writeFileSync(path.resolve(options.out), text);
     else process.stdout.write(text);

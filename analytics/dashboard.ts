@@ -6,18 +6,13 @@ import type { DashboardAnalytics } from '../dashboard/deps.js';
 import { homeActivity } from './activity.js';
 import type { ActivityWorker } from './offloop.js';
 import { preventionReport, toCsv, type PreventionReport } from './report.js';
-import { pseudonymSecret } from './store.js';
 
 /** With `worker`, home activity is computed in the analytics worker thread, off the loop that alerts. */
 export function createDashboardAnalytics(db: Database, config: HubConfig, clock: Clock, worker?: ActivityWorker): DashboardAnalytics {
-  let secret: Buffer | undefined;
   return {
     homeActivity: (homeId, fromDate, toDate) =>
       worker ? worker.homeActivity(homeId, fromDate, toDate, clock.now()) : homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
-    preventionReport: (fromDate, toDate) => {
-      secret ??= pseudonymSecret(db, clock.now());
-      return preventionReport({ db, config, from: fromDate, to: toDate, secret, now: clock.now() });
-    },
+    preventionReport: (fromDate, toDate) => preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now() }),
     preventionCsv: (report) => toCsv(report as PreventionReport),
   };
 }

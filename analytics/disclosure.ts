@@ -10,11 +10,16 @@ export function suppressCount(n: number): PublishedCount {
   return Math.round(n / 5) * 5;
 }
 
-/** A share (0..1, three decimals) of a denominator: suppressed with it when it is small, null when it is 0. */
+/**
+ * A share (0..1, three decimals) of a denominator, worked out from the two published counts: a share of the exact
+ * counts (9 of 21 = 0.429) would give back both counts that rounding hides. `*` when either count is `*`, null when
+ * the denominator is 0.
+ */
 export function suppressShare(numerator: number, denominator: number): number | '*' | null {
   if (denominator <= 0) return null;
-  if (denominator <= 7) return '*';
-  return Math.round((numerator / denominator) * 1000) / 1000;
+  const published = [suppressCount(numerator), suppressCount(denominator)] as const;
+  if (published[0] === '*' || published[1] === '*') return '*';
+  return Math.round((published[0] / published[1]) * 1000) / 1000;
 }
 
 export const PSEUDONYM_HEX_CHARS = 16;

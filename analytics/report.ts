@@ -1,4 +1,4 @@
-// The council prevention report (SPEC 7): aggregated counts with small-number suppression, residents only as keyed pseudonyms.
+// The council prevention report (SPEC 7): aggregated counts only, each with small-number suppression; no row per person.
 import type { Database } from 'better-sqlite3';
 import type { Alert } from '../hub/alerts/api.js';
 import { queryAlerts } from '../hub/alerts/query.js';
@@ -6,7 +6,7 @@ import type { HubConfig } from '../rules/types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { parseDateRange } from './activity.js';
 import { WATCHED_FEATURES } from './baseline.js';
-import { residentPseudonym, suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
+import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents } from './events.js';
 import { ZoneClock } from '../rules/local-time.js';
 
@@ -25,8 +25,6 @@ export interface PreventionReportInput {
   /** Local dates YYYY-MM-DD, inclusive. */
   from: string;
   to: string;
-  /** The hub's pseudonymisation key (`pseudonymSecret(db)`). */
-  secret: Buffer | string;
   now?: number;
 }
 
@@ -61,7 +59,11 @@ export interface PreventionReport {
     followedByIntervention: PublishedCount;
     outcomes: Counts<Outcome>;
   };
-  residents: { pseudonym: string; alerts: PublishedCount; falls: PublishedCount; routineChanges: PublishedCount }[];
+  /**
+   * Residents with at least one alert, fall or routine-change flag. Counts, never one row per resident: rows would
+   * give away the exact number of residents that `residentsMonitored` suppresses or rounds.
+   */
+  residentsWith: { alerts: PublishedCount; falls: PublishedCount; routineChanges: PublishedCount };
 }
 
 /** Report dates are local dates of the homes' timezone when they share one, else UTC. */
@@ -71,7 +73,7 @@ export function reportTimezone(config: HubConfig): string {
 }
 
 export function preventionReport(input: PreventionReportInput): PreventionReport {
-  const { db, config, secret } = input;
+  const { db, config } = input;
   const range = parseDateRange(input.from, input.to);
   const timezone = reportTimezone(config);
   const zone = new ZoneClock(timezone);
@@ -93,11 +95,12 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   const perResident = new Map<string, { alerts: number; falls: number; routineChanges: number }>();
   const residentKey = (homeId: string, residentId: string | null): string => {
     const residents = homes.get(homeId) ?? [];
-    const who = residentId ?? (residents.length === 1 ? residents[0]! : null);
-    return residentPseudonym(secret, homeId, who);
+    // An alert with no resident belongs to the home's only resident, or to the home as one unit when it has several.
+    const who = residentId ?? (residents.length === 1 ? residents[0]! : '*');
+    return `${homeId}\u0000${who}`;
   };
   for (const [homeId, residents] of homes) {
-    for (const r of residents.length ? residents : [null]) {
+    for (const r of residents.length ? residents : ['*']) {
       perResident.set(residentKey(homeId, r), { alerts: 0, falls: 0, routineChanges: 0 });
     }
   }
@@ -122,7 +125,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
     disclosure:
-      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares and medians over 1 to 7 alerts are shown as *. Residents appear only as keyed pseudonyms.',
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
@@ -148,14 +151,11 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
       outcomes: publish(countBy(OUTCOMES, flags.map((a) => a.outcome).filter((o): o is Outcome => o !== null))),
     },
-    residents: [...perResident.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([pseudonym, row]) => ({
-        pseudonym,
-        alerts: suppressCount(row.alerts),
-        falls: suppressCount(row.falls),
-        routineChanges: suppressCount(row.routineChanges),
-      })),
+    residentsWith: {
+      alerts: suppressCount([...perResident.values()].filter((r) => r.alerts > 0).length),
+      falls: suppressCount([...perResident.values()].filter((r) => r.falls > 0).length),
+      routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
+    },
   };
 }
 
@@ -250,11 +250,9 @@ export function toCsv(report: PreventionReport): string {
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
   for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
-  for (const r of report.residents) {
-    add('resident', r.pseudonym, 'alerts', r.alerts);
-    add('resident', r.pseudonym, 'falls', r.falls);
-    add('resident', r.pseudonym, 'routineChanges', r.routineChanges);
-  }
+  add('residents', 'with alerts', 'count', report.residentsWith.alerts);
+  add('residents', 'with falls', 'count', report.residentsWith.falls);
+  add('residents', 'with routine-change flags', 'count', report.residentsWith.routineChanges);
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 

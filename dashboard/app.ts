@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { Counter } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { systemClock } from '../hub/clock.js';
 import { installAccessControl } from './access.js';
@@ -20,6 +21,28 @@ import { registerIntakeRoutes } from './routes/intake.js';
 import { registerPages } from './routes/pages.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerSessionRoutes } from './routes/session.js';
+
+/** Reasons of telecare_ingest_rejected_total (hub/ingest.ts) for the event intake requests Fastify refuses itself. */
+const INTAKE_REFUSALS: Record<string, 'too-large' | 'bad-json'> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'too-large',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad-json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'bad-json',
+  JSON_REQUIRED: 'bad-json',
+};
+
+/**
+ * POST /api/events bodies refused before ingest sees them are counted with ingest's own rejections, so the
+ * counter adds up whichever way bad input came. Ingest owns the counter; without it (the dashboard alone) nothing is counted.
+ */
+function intakeRefusalCounter(deps: DashboardDeps): (error: FastifyError | DashboardError) => void {
+  return (error) => {
+    const reason = INTAKE_REFUSALS[error.code];
+    const counter = deps.metrics.getSingleMetric('telecare_ingest_rejected_total') as Counter<'reason'> | undefined;
+    if (reason && counter) counter.inc({ reason });
+  };
+}
 
 export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
@@ -40,7 +63,9 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     analytics: deps.analytics ?? createDashboardAnalytics(deps.db, deps.config, clock),
   };
 
+  // Typed as the plain HTTP instance: routes and hooks are the same over HTTPS.
   const app = Fastify({
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key } } : {}),
     loggerInstance: deps.logger.child({ ns: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     // No line per request: URLs name homes and alerts (nothing personal at info), and a Pi's log would fill.
@@ -49,7 +74,9 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allowUnionTypes: true } },
   });
 
+  const countIntakeRefusal = intakeRefusalCounter(deps);
   app.setErrorHandler((error: FastifyError | DashboardError, request, reply) => {
+    if (request.routeOptions.url === '/api/events') countIntakeRefusal(error);
     const known =
       error instanceof DashboardError
         ? error
@@ -102,7 +129,21 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   registerReportRoutes(app, ctx);
   registerPages(app);
   // Swagger UI's own files come from the package (no CDN); its routes need a login like everything else.
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    // The package's policy (hashes of its inline scripts), narrowed to the hub itself: no https: or validator
+    // sources, no framing, and no upgrade-insecure-requests (a hub on a LAN address may be served over plain HTTP).
+    // Swagger UI sets style attributes from its script, so styles (never scripts) may be inline on these pages.
+    staticCSP: true,
+    transformStaticCSP: (header: string) =>
+      header
+        .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
+        .replace(/ https:/g, '')
+        .replace(' validator.swagger.io', '')
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace(/\s*upgrade-insecure-requests;/, '') + " connect-src 'self';",
+  });
 
   return app;
 }

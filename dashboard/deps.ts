@@ -67,6 +67,8 @@ export interface DashboardDeps {
    * reverse proxy rewrites the Host header. Default none.
    */
   trustedOrigins?: readonly string[];
-  /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy). */
+  /** Serve over HTTPS with this certificate and key (PEM); the session cookie is then `Secure`. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy; default: with `https`). */
   secureCookies?: boolean;
 }

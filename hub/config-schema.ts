@@ -97,6 +97,11 @@ export const hubConfigSchema = {
             properties: {
               url: { type: 'string', pattern: '^https?://' },
               secret: { type: 'string', minLength: 16 },
+              allowPrivateNetwork: {
+                type: 'boolean',
+                default: false,
+                description: 'Deliver to loopback, link-local or private addresses (refused by default)',
+              },
             },
           },
         },

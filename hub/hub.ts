@@ -1,6 +1,5 @@
 // The hub process composed: config → store → broker → ingest → rules → alerts → dashboard; in-process for tests and bench.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -17,6 +16,7 @@ import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
 import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
+import { preparePrivateDataDir } from './private-files.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { StorageHealth } from './storage-health.js';
@@ -41,8 +41,10 @@ export interface HubOptions {
   clock?: Clock;
   logger?: Logger;
   metrics?: Registry;
-  /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stdout. */
+  /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
+  /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
+  https?: { certFile: string; keyFile: string };
 }
 
 export interface RunningHub {
@@ -63,11 +65,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const logger = options.logger ?? createLogger();
   const log = logger.child({ ns: 'hub' });
   const metrics = options.metrics ?? createMetricsRegistry({ processMetrics: true });
-  const announce = options.announce ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  // stderr, not stdout: the log stream (pino) is stdout and may be collected; a secret must not end up there.
+  const announce = options.announce ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const { config } = options;
 
-  mkdirSync(options.dataDir, { recursive: true });
-  const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
+  const db = openHubDatabase(preparePrivateDataDir(options.dataDir));
   const store = new EventStore(db, clock, metrics, { logger });
   const index = new DeviceIndex(config);
   const ingest = new Ingest({ config, index, clock, logger, metrics });
@@ -160,6 +162,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     clock,
     adminPassword: options.adminPassword,
     announce,
+    https: options.https && { cert: readFileSync(options.https.certFile), key: readFileSync(options.https.keyFile) },
     alerts: alertService,
     analytics: createDashboardAnalytics(db, config, clock, activityWorker),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {

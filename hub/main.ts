@@ -17,6 +17,16 @@ export interface HubSettings {
   host: string | undefined;
   /** MQTT over TLS: PEM files given by HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY, port HUB_MQTT_TLS_PORT (8883). */
   mqttTls: { port: number; certFile: string; keyFile: string } | undefined;
+  /** HUB_HTTPS_CERT and HUB_HTTPS_KEY: PEM files; the dashboard is served over HTTPS when both are set. */
+  https: { certFile: string; keyFile: string } | undefined;
+}
+
+function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
+  const cert = env.HUB_HTTPS_CERT || undefined;
+  const key = env.HUB_HTTPS_KEY || undefined;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error('HUB_HTTPS_CERT and HUB_HTTPS_KEY go together: set both (PEM files) or neither');
+  return { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) };
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -51,6 +61,7 @@ export function resolveSettings(
       certFile && keyFile
         ? { port: port(env.HUB_MQTT_TLS_PORT, 'HUB_MQTT_TLS_PORT', 8883), certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) }
         : undefined,
+    https: httpsFiles(env, cwd),
   };
 }
 
@@ -83,6 +94,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       mqttUrl: settings.mqttUrl,
       adminPassword: settings.adminPassword,
       host: settings.host,
+      https: settings.https,
       logger,
     });
   } catch (err) {

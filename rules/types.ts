@@ -63,8 +63,8 @@ export interface ResponderConfig {
   id: string;
   /** Responder group this responder belongs to; ladders escalate group by group. */
   group: string;
-  /** Outgoing webhook for call-centre platforms: JSON POST signed with HMAC-SHA256. */
-  webhook?: { url: string; secret: string };
+  /** Outgoing webhook for call-centre platforms: JSON POST signed with HMAC-SHA256 (timestamp and body). */
+  webhook?: { url: string; secret: string; allowPrivateNetwork?: boolean };
 }
 
 export interface EscalationLevel {

@@ -12,12 +12,22 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       config: { access: 'public' },
       schema: {
         tags: ['hub'],
-        summary: 'Is the hub up (no login)',
+        summary: 'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only when logged in',
         security: [],
-        response: { 200: { type: 'object', properties: { status: { type: 'string' } }, additionalProperties: true } },
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
+          503: { type: 'object', properties: { status: { type: 'string', enum: ['not ok'] } }, additionalProperties: true },
+        },
       },
     },
-    async () => ({ status: 'ok', ...deps.health() }),
+    async (request, reply) => {
+      // The database is what every answer needs; a hub that lost it is not ok.
+      const ok = deps.db.open;
+      const status = ok ? 'ok' : 'not ok';
+      // Without a login: nothing that tells a stranger about the installation (homes, clients, versions).
+      const body = request.principal ? { status, ...deps.health() } : { status };
+      return reply.code(ok ? 200 : 503).send(body);
+    },
   );
 
   app.post(

@@ -71,7 +71,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
-        secure: ctx.deps.secureCookies ?? false,
+        secure: ctx.deps.secureCookies ?? ctx.deps.https !== undefined,
         maxAge: sessionSeconds,
       });
       return { username: principal.name, role: principal.role, expiresAt: new Date(session.expiresAt).toISOString() };

@@ -322,6 +322,7 @@ export class Outbox {
         alertId: row.alert_id!,
         version: row.version!,
         deliveryId: row.id,
+        allowPrivateNetwork: responder.webhook.allowPrivateNetwork,
       },
       this.d.options.webhookTimeoutMs,
     );

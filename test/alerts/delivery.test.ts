@@ -5,8 +5,14 @@ import { FakeClock } from '../../hub/clock.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
-import { SIGNATURE_HEADER, verifySignature } from '../../hub/alerts/webhook.js';
-import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type WebhookReceiver } from './helpers.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../../hub/alerts/webhook.js';
+import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type WebhookReceiver, type WebhookRequest } from './helpers.js';
+
+/** As a receiver checks a request: signature over timestamp and body, timestamp against its own clock. */
+function verifySigned(post: WebhookRequest, secret: string): boolean {
+  const header = (name: string) => post.headers[name] as string | undefined;
+  return verifyWebhook({ body: post.body, signature: header(SIGNATURE_HEADER), timestamp: header(TIMESTAMP_HEADER), secret, nowMs: Date.now() }).ok;
+}
 
 describe('alert delivery', () => {
   let stage: AlertStage;
@@ -21,8 +27,8 @@ describe('alert delivery', () => {
     callCentre = await stage.webhook();
     flakyCallCentre = await stage.webhook(3);
     const config = homeConfig([
-      { id: 'cc-north', group: 'first', webhook: { url: callCentre.url, secret: 'north-secret' } },
-      { id: 'cc-flaky', group: 'first', webhook: { url: flakyCallCentre.url, secret: 'flaky-secret' } },
+      { id: 'cc-north', group: 'first', webhook: { url: callCentre.url, secret: 'north-secret', allowPrivateNetwork: true } },
+      { id: 'cc-flaky', group: 'first', webhook: { url: flakyCallCentre.url, secret: 'flaky-secret', allowPrivateNetwork: true } },
     ]);
     ({ alerts, db } = await stage.alertService(config, clock));
   });
@@ -47,8 +53,8 @@ describe('alert delivery', () => {
 
     await waitFor(() => callCentre.requests.length === 1, 'the call-centre webhook');
     const post = callCentre.requests[0]!;
-    expect(verifySignature(post.body, post.headers[SIGNATURE_HEADER] as string, 'north-secret')).toBe(true);
-    expect(verifySignature(post.body, post.headers[SIGNATURE_HEADER] as string, 'flaky-secret')).toBe(false);
+    expect(verifySigned(post, 'north-secret')).toBe(true);
+    expect(verifySigned(post, 'flaky-secret')).toBe(false);
     expect(JSON.parse(post.body)).toMatchObject({ alert: { id: alert.id, version: 1 }, group: 'first' });
     expect(post.headers['x-telecare-alert-id']).toBe(alert.id);
 
@@ -82,7 +88,7 @@ describe('alert delivery', () => {
     expect(flakyCallCentre.requests.map((r) => r.status)).toEqual([500, 500, 500, 204]);
     const accepted = flakyCallCentre.accepted();
     expect(accepted).toHaveLength(1);
-    expect(verifySignature(accepted[0]!.body, accepted[0]!.headers[SIGNATURE_HEADER] as string, 'flaky-secret')).toBe(true);
+    expect(verifySigned(accepted[0]!, 'flaky-secret')).toBe(true);
     expect(JSON.parse(accepted[0]!.body).alert).toMatchObject({ id: alert.id, version: 1 });
     // The healthy receiver was not bothered by the other's retries.
     expect(callCentre.requests).toHaveLength(1);

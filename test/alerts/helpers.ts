@@ -234,8 +234,8 @@ export function homeConfig(responders: HubConfig['responders'], escalation: HubC
 export function ladderConfig(firstLine: WebhookReceiver, supervisors: WebhookReceiver): HubConfig {
   return homeConfig(
     [
-      { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1' } },
-      { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2' } },
+      { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1', allowPrivateNetwork: true } },
+      { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2', allowPrivateNetwork: true } },
     ],
     { default: [{ group: 'first', timeoutSeconds: 60 }, { group: 'supervisors', timeoutSeconds: 120 }] },
   );

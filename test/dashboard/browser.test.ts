@@ -133,6 +133,8 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     // Swagger UI runs from the hub's own copy of its files (Node 20, no CDN).
     await page.goto(`${base}/docs`);
     await page.getByText('Telecare hub API').first().waitFor();
+    // Under its content security policy: nothing refused, nothing failing.
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -50,7 +50,7 @@ describe('telecare hub, as a process', () => {
     await responder.endAsync();
 
     expect(eventRows("type = 'pendant'")).toEqual([{ home_id: 'h1', device_id: 'p1', type: 'pendant', value: 'true' }]);
-    expect(hub.stdout()).toMatch(/MQTT installer credential created .*password "[A-Za-z0-9_-]{24}"/);
+    expect(hub.stderr()).toMatch(/MQTT installer credential created .*password "[A-Za-z0-9_-]{24}"/);
   });
 
   it('survives 10,000 malformed or oversized payloads, counts them by reason, and still raises a pendant alert', async () => {

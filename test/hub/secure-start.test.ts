@@ -1,0 +1,107 @@
+// A first start as an installer does it: HTTPS from a given certificate, private data files, secrets on stderr only.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../hub/main.js';
+import { killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+
+const run = promisify(execFile);
+
+let dir: string;
+let hub: HubProcess | undefined;
+beforeEach(() => {
+  dir = tempDir('secure');
+});
+afterEach(async () => {
+  await killHub(hub);
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A self-signed certificate for 127.0.0.1, made with openssl in the temp folder. */
+async function selfSignedPair(): Promise<{ certFile: string; keyFile: string; cert: Buffer }> {
+  const certFile = path.join(dir, 'hub.crt');
+  const keyFile = path.join(dir, 'hub.key');
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=telecare-hub', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile]);
+  return { certFile, keyFile, cert: fs.readFileSync(certFile) };
+}
+
+function httpsRequest(port: number, ca: Buffer, route: string, body?: unknown) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
+    const request = https.request(
+      { host: '127.0.0.1', port, path: route, method: body ? 'POST' : 'GET', ca, headers: body ? { 'content-type': 'application/json' } : {} },
+      (response) => {
+        let text = '';
+        response.on('data', (d: Buffer) => (text += d.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+const mode = (file: string): number => fs.statSync(file).mode & 0o777;
+
+describe('a first start with a certificate and key', () => {
+  it('serves HTTPS with Secure cookies, keeps the data folder private, and prints secrets on stderr, never in the log', async () => {
+    const pair = await selfSignedPair();
+    const dataDir = path.join(dir, 'data');
+    hub = await spawnHub({
+      HUB_DATA_DIR: dataDir,
+      HUB_CONFIG: writeConfig(dir),
+      HUB_ADMIN_PASSWORD: '',
+      HUB_HTTPS_CERT: pair.certFile,
+      HUB_HTTPS_KEY: pair.keyFile,
+    });
+
+    const adminPassword = /Dashboard user "admin" created with password: (\S+)/.exec(hub.stderr())?.[1];
+    const installerPassword = /MQTT installer credential created .*password "([^"]+)"/.exec(hub.stderr())?.[1];
+    expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(installerPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // The log stream (stdout, JSON lines) carries neither.
+    expect(hub.stdout()).toContain('hub started');
+    expect(hub.stdout()).not.toContain(adminPassword);
+    expect(hub.stdout()).not.toContain(installerPassword);
+
+    expect(mode(dataDir)).toBe(0o700);
+    for (const file of ['hub.db', 'hub.db-wal', 'hub.db-shm']) {
+      const full = path.join(dataDir, file);
+      if (fs.existsSync(full)) expect(mode(full), file).toBe(0o600);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'hub.db-wal'))).toBe(true);
+
+    const health = await httpsRequest(hub.httpPort, pair.cert, '/api/health');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
+    const login = await httpsRequest(hub.httpPort, pair.cert, '/api/login', { username: 'admin', password: adminPassword });
+    expect(login.status).toBe(200);
+    expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
+    // Plain HTTP on the same port gets no answer from the API.
+    await expect(fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).rejects.toThrow();
+  });
+
+  it('an existing data folder made with loose modes is narrowed on start', async () => {
+    const dataDir = path.join(dir, 'data');
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    fs.chmodSync(dataDir, 0o755);
+    hub = await spawnHub({ HUB_DATA_DIR: dataDir, HUB_CONFIG: writeConfig(dir) });
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(path.join(dataDir, 'hub.db'))).toBe(0o600);
+  });
+});
+
+describe('HTTPS settings', () => {
+  it('HUB_HTTPS_CERT and HUB_HTTPS_KEY are taken together, relative to the working folder, or not at all', () => {
+    expect(resolveSettings({}, { HUB_HTTPS_CERT: 'tls/hub.crt', HUB_HTTPS_KEY: 'tls/hub.key' }, '/srv/hub').https).toEqual({
+      certFile: '/srv/hub/tls/hub.crt',
+      keyFile: '/srv/hub/tls/hub.key',
+    });
+    expect(resolveSettings({}, {}, '/srv/hub').https).toBeUndefined();
+    expect(() => resolveSettings({}, { HUB_HTTPS_CERT: 'tls/hub.crt' }, '/srv/hub')).toThrow(/HUB_HTTPS_KEY/);
+  });
+});
