@@ -79,7 +79,7 @@ export async function spawnHub(config: unknown, label: string, env: Record<strin
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   let startupMs: number;
   try {
-    await waitForHealth(`${httpUrl}/api/health`, 30_000, () => child.exitCode === null);
+    await waitForHealth(`${httpUrl}/api/health`, 120_000, () => child.exitCode === null);
     startupMs = performance.now() - spawnedAt;
   } catch (err) {
     await stopChild(child);
