@@ -20,25 +20,42 @@ export type ActivityReply =
   | ({ id: number; ok: true } & ActivityPlan)
   | { id: number; ok: false; name: string; message: string };
 
+/** An idle worker thread is ended after this long (its memory returns); the next request starts another. */
+const IDLE_END_MS = 60_000;
+
 /**
  * Daily features off the loop: the worker reads (its own read-only connection) and computes; the days it computed
- * afresh are cached here, on the hub's connection, a few rows in one short transaction.
+ * afresh are cached here, on the hub's connection, a few rows in one short transaction. The thread runs only while
+ * there is work (the hourly review, a dashboard request): an idle hub does not carry its memory.
  */
 export class ActivityWorker {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly waiting = new Map<number, { resolve: (plan: ActivityPlan) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private stopped = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Database, config: HubConfig) {
+  constructor(
+    private readonly db: Database,
+    private readonly config: HubConfig,
+  ) {
     // The worker's connection is read-only: the tables it reads must exist before it starts.
     migrateAnalytics(db);
-    const data: ActivityWorkerData = { dbFile: db.name, config };
-    this.worker = new Worker(workerScript(import.meta.url, 'activity-worker'), { workerData: data });
-    this.worker.unref();
-    this.worker.on('message', (reply: ActivityReply) => this.settle(reply));
-    this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', () => this.failAll(new Error('analytics worker stopped')));
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const data: ActivityWorkerData = { dbFile: this.db.name, config: this.config };
+    const worker = new Worker(workerScript(import.meta.url, 'activity-worker'), { workerData: data });
+    worker.unref();
+    worker.on('message', (reply: ActivityReply) => this.settle(reply));
+    worker.on('error', (err) => this.failAll(err));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(new Error('analytics worker stopped'));
+    });
+    this.worker = worker;
+    return worker;
   }
 
   /** What `homeActivity` answers, computed in the worker; complete days it computed are cached before this resolves. */
@@ -52,29 +69,42 @@ export class ActivityWorker {
   plan(homeId: string, fromDate: string, toDate: string, now: number): Promise<ActivityPlan> {
     if (this.stopped) return Promise.reject(new Error('analytics worker stopped'));
     const id = this.nextId++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     return new Promise<ActivityPlan>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ op: 'activity', id, homeId, fromDate, toDate, now } satisfies ActivityRequest);
+      this.thread().postMessage({ op: 'activity', id, homeId, fromDate, toDate, now } satisfies ActivityRequest);
     });
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.worker.postMessage({ op: 'stop' } satisfies ActivityRequest);
+    this.endThread();
     this.failAll(new Error('analytics worker stopped'));
+  }
+
+  private endThread(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.worker?.postMessage({ op: 'stop' } satisfies ActivityRequest);
+    this.worker = undefined;
   }
 
   private settle(reply: ActivityReply): void {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
+    if (this.waiting.size === 0 && !this.stopped) {
+      this.idleTimer = setTimeout(() => this.endThread(), IDLE_END_MS);
+      this.idleTimer.unref();
+    }
     if (reply.ok) waiter.resolve({ days: reply.days, fresh: reply.fresh });
     else waiter.reject(reply.name === 'DateRangeError' ? new DateRangeError(reply.message) : new Error(reply.message));
   }
 
+  /** The thread failed or ended: what waits for it fails (a review logs it and goes on; the next request starts a new one). */
   private failAll(err: Error): void {
-    this.stopped = true;
     for (const waiter of this.waiting.values()) waiter.reject(err);
     this.waiting.clear();
   }

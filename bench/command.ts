@@ -2,13 +2,20 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createProgress } from '../simulate/progress.js';
 import { installCleanup, killEverything } from './children.js';
-import { renderTable, toJson, verdict } from './figures.js';
+import { exitCodeFor, renderTable, toJson, verdict } from './figures.js';
 import { PHASES, runBench, type PhaseName } from './run.js';
 
 interface BenchFlags {
   quick: boolean;
   json: boolean;
   only?: PhaseName[];
+  soakMinutes?: number;
+}
+
+function parseMinutes(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${v}" is not a positive number of minutes`);
+  return n;
 }
 
 function parsePhases(v: string): PhaseName[] {
@@ -26,12 +33,14 @@ export function registerBenchCommand(program: Command): void {
     .option('--quick', 'fewer presses and shorter runs (under a minute)', false)
     .option('--json', 'print the figures as JSON instead of a table', false)
     .option('--only <parts>', `run only these parts, comma-separated: ${PHASES.join(', ')}`, parsePhases)
+    .option('--soak-minutes <n>', 'length of the soak phase at 200 events/s (default 2, quick 1/3; 120 for the two-hour figure)', parseMinutes)
     .addHelpText(
       'after',
       `
 Spawns real processes (node dist/bin/telecare.js hub, telecare simulate as load, a bare aedes
 broker as the baseline) on free ports with temporary data folders, and kills them all at the end.
-Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it could not be measured.`,
+Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it could not be measured.
+Exit code 1 when a target is missed (figures not measured do not count), 0 otherwise.`,
     )
     .action(async (flags: BenchFlags) => {
       installCleanup();
@@ -40,6 +49,7 @@ Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it co
         const result = await runBench({
           quick: flags.quick,
           only: flags.only,
+          soakMinutes: flags.soakMinutes,
           onProgress: (step, total, note) => progress.update(Math.round((step / total) * 100), note),
         });
         progress.stop();
@@ -55,6 +65,7 @@ Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it co
           const na = result.figures.filter((f) => verdict(f) === 'n/a').length;
           process.stdout.write(`\n${missed} target(s) missed, ${na} figure(s) not measured\n`);
         }
+        process.exitCode = exitCodeFor(result.figures);
       } finally {
         progress.stop();
         killEverything();

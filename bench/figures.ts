@@ -27,6 +27,11 @@ export function verdict(f: Figure): Verdict {
   return (f.target.op === '<=' ? f.value <= f.target.value : f.value >= f.target.value) ? 'PASS' : 'MISS';
 }
 
+/** `telecare bench`'s exit code: 1 when any figure misses its target, else 0 (figures not measured do not count). */
+export function exitCodeFor(figures: readonly Figure[]): 0 | 1 {
+  return figures.some((f) => verdict(f) === 'MISS') ? 1 : 0;
+}
+
 function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const abs = Math.abs(v);

@@ -49,7 +49,8 @@ function hubNodeFlags(): string[] {
   return start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-export async function spawnHub(config: unknown, label: string): Promise<HubHandle> {
+/** `env` adds to the hub's environment (e.g. HUB_MQTT_URL: the hub then uses that broker, and `mqttUrl` is it). */
+export async function spawnHub(config: unknown, label: string, env: Record<string, string> = {}): Promise<HubHandle> {
   const dataDir = makeTempDir(`telecare-bench-${label}-`);
   const configFile = path.join(dataDir, 'telecare.config.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
@@ -65,6 +66,7 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
       HUB_CONFIG: configFile,
       HUB_ADMIN_PASSWORD: adminPassword,
       HUB_HOST: '127.0.0.1',
+      ...env,
     },
   });
   // Keep only the tail of the hub's output (for error messages); a full pipe would stall the hub.
@@ -77,7 +79,7 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   let startupMs: number;
   try {
-    await waitForHealth(`${httpUrl}/api/health`, 30_000, () => child.exitCode === null);
+    await waitForHealth(`${httpUrl}/api/health`, 120_000, () => child.exitCode === null);
     startupMs = performance.now() - spawnedAt;
   } catch (err) {
     await stopChild(child);
@@ -106,7 +108,7 @@ export async function spawnHub(config: unknown, label: string): Promise<HubHandl
   };
   return {
     pid,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttUrl: env.HUB_MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`,
     httpUrl,
     dataDir,
     startupMs,

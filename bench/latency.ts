@@ -24,7 +24,15 @@ export interface PressPlan {
   gapMs: [number, number];
   timeoutMs: number;
   onProgress?: (done: number) => void;
+  /**
+   * The bare broker's own publish → deliver: instead of a press, the measuring client publishes an alert-shaped
+   * message of this many bytes (QoS 1, retained, as the hub publishes alerts) and times its delivery back to itself.
+   */
+  directAlertBytes?: number;
 }
+
+/** After this many presses without their alert the run stops. */
+const MAX_LOST = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -66,9 +74,11 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
           resolve({ bytes, alertId });
         });
       });
-      const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
+      const direct = plan.directAlertBytes !== undefined ? directAlert(homeId, i, plan.directAlertBytes) : undefined;
+      const payload = direct?.payload ?? JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
+      const topic = direct?.topic ?? `telecare/${homeId}/devices/${plan.pendantId}/events`;
       const startedMs = performance.now();
-      client.publish(`telecare/${homeId}/devices/${plan.pendantId}/events`, payload, { qos: 1 }, (err) => {
+      client.publish(topic, payload, { qos: 1, retain: direct !== undefined }, (err) => {
         if (!err) ackMs.push(performance.now() - startedMs);
       });
       const alert = await received;
@@ -76,10 +86,19 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
         // An alert that never came within the timeout still belongs in the tail, at no less than the timeout.
         lost += 1;
         samplesMs.push(plan.timeoutMs);
+        // A path this far behind will not catch up: the presses left count as lost without waiting for each.
+        if (lost >= MAX_LOST) {
+          const left = plan.homeIds.length - i - 1;
+          lost += left;
+          for (let k = 0; k < left; k++) samplesMs.push(plan.timeoutMs);
+          break;
+        }
       } else {
         samplesMs.push(performance.now() - startedMs);
         bytes += alert.bytes;
         await plan.afterAlert?.(homeId, alert.alertId);
+        // Like the hub resolving its alert: the retained copy is cleared, outside the timing.
+        if (direct) await client.publishAsync(direct.topic, '', { qos: 1, retain: true });
       }
       if ((i & 31) === 31) plan.onProgress?.(i + 1);
       await sleep(plan.gapMs[0] + Math.random() * (plan.gapMs[1] - plan.gapMs[0]));
@@ -91,4 +110,12 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   }
   const received = samplesMs.length - lost;
   return { samplesMs, ackMs, lost, alertBytes: received > 0 ? Math.round(bytes / received) : 0 };
+}
+
+/** An alert-shaped message of about `bytes` bytes on the alert topic, for the bare broker's publish → deliver. */
+function directAlert(homeId: string, i: number, bytes: number): { topic: string; payload: string } {
+  const id = `raw-${process.pid}-${i}`;
+  const body = JSON.stringify({ id, homeId, kind: 'pendant', severity: 'critical', state: 'raised', raisedAt: new Date().toISOString() });
+  const pad = Math.max(0, bytes - body.length - 9);
+  return { topic: `telecare/${homeId}/alerts/${id}`, payload: `${body.slice(0, -1)},"pad":"${'x'.repeat(pad)}"}` };
 }

@@ -2,15 +2,17 @@
 import os from 'node:os';
 import { measureFallCost } from './fallCost.js';
 import type { Figure } from './figures.js';
-import { latencyPhase, oneHomePhase, schemePhase, type PhaseContext } from './phases.js';
+import { latencyPhase, oneHomePhase, schemePhase, soakPhase, type PhaseContext } from './phases.js';
 import { measureNdjsonReplay, measureReplay } from './replayThroughput.js';
 
-export const PHASES = ['fall', 'replay', 'home', 'scheme', 'latency'] as const;
+export const PHASES = ['fall', 'replay', 'home', 'scheme', 'latency', 'soak'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchOptions {
   quick: boolean;
   only?: readonly PhaseName[];
+  /** Length of the soak phase (default 2 min, quick 20 s). */
+  soakMinutes?: number;
   onProgress?: (step: number, total: number, note: string) => void;
 }
 
@@ -24,7 +26,7 @@ export interface BenchResult {
 
 interface Phase {
   name: PhaseName;
-  run: (ctx: PhaseContext) => Promise<Figure[]> | Figure[];
+  run: (ctx: PhaseContext, options: BenchOptions) => Promise<Figure[]> | Figure[];
   /** Figures to show when the phase fails before measuring anything. */
   onError: (reason: string) => Figure[];
 }
@@ -63,6 +65,11 @@ const PHASE_TABLE: readonly Phase[] = [
   { name: 'home', run: oneHomePhase, onError: unavailable('memory.home', 'memory', 'one flat: RSS', 'MB') },
   { name: 'scheme', run: schemePhase, onError: unavailable('memory.scheme', 'memory', '200 flats: RSS, and sustained ingest', 'MB') },
   { name: 'latency', run: latencyPhase, onError: unavailable('latency', 'latency', 'pendant → alert p99', 'ms') },
+  {
+    name: 'soak',
+    run: (ctx, options) => soakPhase(ctx, options.soakMinutes ?? (ctx.quick ? 1 / 3 : 2)),
+    onError: unavailable('soak.change', 'memory', 'soak: RSS change after warm-up', '%'),
+  },
 ];
 
 const SECTION_ORDER = ['latency', 'ingest', 'replay', 'memory', 'startup', 'fall detector'];
@@ -75,7 +82,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ctx: PhaseContext = { quick: options.quick, note: (text) => options.onProgress?.(i, phases.length, text) };
     ctx.note(phase.name);
     try {
-      figures.push(...(await phase.run(ctx)));
+      figures.push(...(await phase.run(ctx, options)));
     } catch (err) {
       figures.push(...phase.onError((err as Error).message.split('\n')[0]!.slice(0, 200)));
     }

@@ -47,13 +47,21 @@ function describe(error: ErrorObject): string {
   }
 }
 
+// A scheme's homes share a few zones: one Intl formatter (ICU, native memory) per zone, not one per home.
+const knownZones = new Map<string, boolean>();
+
 function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    knownZones.set(zone, known);
   }
+  return known;
 }
 
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */

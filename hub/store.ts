@@ -8,7 +8,7 @@ import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js'
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { migrate, type MigrationStep } from './migrations.js';
-import type { SyncReply, SyncRequest, SyncWorkerData } from './store-sync-worker.js';
+import type { CheckpointReply, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
 const STORE_MIGRATIONS: readonly MigrationStep[] = [
@@ -81,7 +81,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** A committed batch waiting for the disk worker's fsync (request `seq`). */
+/** A committed batch waiting for the fsync of request `seq`. */
 interface Unsynced {
   seq: number;
   batch: Pending[];
@@ -90,23 +90,14 @@ interface Unsynced {
 
 export interface EventStoreOptions {
   /**
-   * fsync in a worker thread (default: for a database file in WAL mode). The batch commits on the loop without
-   * waiting for the disk; its appends resolve (and their PUBACKs go) once the worker's fsync has carried it to disk.
+   * fsync and checkpoints off the loop (default: for a database file in WAL mode). The batch commits on the loop
+   * without waiting for the disk; its appends resolve (and their PUBACKs go) once an fsync of the WAL in libuv's
+   * thread pool has carried it to disk. Checkpoints run in a short-lived worker thread with its own connection.
    */
   syncOffLoop?: boolean;
-  /** The disk worker checkpoints once the WAL is this big (default 4 MiB, SQLite's own 1,000 pages). */
+  /** Checkpoint once the WAL is this big (default 4 MiB, SQLite's own 1,000 pages). */
   checkpointBytes?: number;
   logger?: Logger;
-}
-
-/** fsync a file on the loop (only when stopping). */
-function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** SQLite's error codes for a database another connection holds locked. */
@@ -181,7 +172,14 @@ export class EventStore {
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
-  private worker: Worker | undefined;
+  private readonly checkpointsTotal: Counter<'result'> | undefined;
+  /** The WAL file, open for fsync; undefined when the store fsyncs in each commit instead. */
+  private walFd: number | undefined;
+  private readonly walFile: string;
+  private readonly checkpointBytes: number;
+  private syncing = false;
+  private fdToClose: number | undefined;
+  private checkpointer: Worker | undefined;
   private readonly log: Logger | undefined;
   private readonly unsynced: Unsynced[] = [];
   private syncSeq = 0;
@@ -197,23 +195,22 @@ export class EventStore {
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
-    const walFile = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
-    if ((options.syncOffLoop ?? true) && walFile) {
-      // This connection no longer checkpoints (a checkpoint fsyncs): the disk worker does, from its own connection.
+    this.walFile = `${db.name}-wal`;
+    this.checkpointBytes = options.checkpointBytes ?? 4 * 1024 * 1024;
+    const walMode = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
+    if ((options.syncOffLoop ?? true) && walMode) {
+      // The WAL exists once the migrations have written; it lives as long as this connection is open.
+      this.walFd = fs.openSync(this.walFile, 'r+');
+      // This connection no longer checkpoints (a checkpoint fsyncs the database): a worker thread does.
       db.pragma('wal_autocheckpoint = 0');
-      const data: SyncWorkerData = { dbFile: db.name, checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024 };
-      this.worker = new Worker(workerScript(import.meta.url, 'store-sync-worker'), { workerData: data });
-      this.worker.unref();
-      this.worker.on('message', (reply: SyncReply) => this.onSyncReply(reply));
-      this.worker.on('error', (err) => {
-        // Without its disk worker the store goes on with the fsync in the commit, on the loop.
-        this.log?.error({ err }, 'event store disk worker failed; fsync now in each commit');
-        this.worker = undefined;
-        db.pragma('wal_autocheckpoint = 1000');
-        this.failUnsynced(err);
-      });
     }
     if (metrics) {
+      this.checkpointsTotal = new Counter({
+        name: 'telecare_store_checkpoints_total',
+        help: 'WAL checkpoints run off the loop, by result',
+        labelNames: ['result'],
+        registers: [metrics],
+      });
       this.busyTotal = new Counter({
         name: 'telecare_store_busy_total',
         help: 'Event batches put back because another process held the database write lock',
@@ -314,7 +311,7 @@ export class EventStore {
     let lastIds: number[];
     const endTimer = this.commitSeconds?.startTimer();
     try {
-      lastIds = this.worker ? this.writeBatch(batch, this.clock.now()) : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
+      lastIds = this.walFd !== undefined ? this.writeBatch(batch, this.clock.now()) : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
     } catch (err) {
       if (isBusy(err) && !this.closed) {
         this.retryLater();
@@ -330,7 +327,7 @@ export class EventStore {
     this.busyRetries = 0;
     endTimer?.();
     this.storedTotal?.inc(queued);
-    if (this.worker) {
+    if (this.walFd !== undefined) {
       this.unsynced.push({ seq: ++this.syncSeq, batch, lastIds });
       this.requestSync();
     } else {
@@ -340,35 +337,43 @@ export class EventStore {
 
   /**
    * Carry every commit made so far on this connection (alert changes too, which commit without an fsync) to the
-   * disk, off the loop; a no-op without the disk worker (there each batch commit fsyncs).
+   * disk, off the loop; a no-op when each batch commit fsyncs itself.
    */
   syncSoon(): void {
-    if (!this.worker) return;
-    if (this.unsynced.length === 0) this.unsynced.push({ seq: ++this.syncSeq, batch: [], lastIds: [] });
+    if (this.walFd === undefined) return;
+    // Its own entry: an fsync already running may have started before these commits.
+    this.unsynced.push({ seq: ++this.syncSeq, batch: [], lastIds: [] });
     this.requestSync();
   }
 
-  /** One request per turn of the loop, for everything committed in it. */
+  /**
+   * One fsync at a time, in libuv's thread pool; commits made while one runs wait for the next, which covers them
+   * all (group commit of the fsyncs). fsync applies to the file, whichever descriptor it is called on: the pages
+   * this connection wrote into the page cache reach the disk as synchronous=FULL would have done in the commit.
+   */
   private requestSync(): void {
-    if (this.syncRequested) return;
-    this.syncRequested = true;
-    queueMicrotask(() => {
-      this.syncRequested = false;
-      this.worker?.postMessage({ op: 'sync', seq: this.syncSeq } satisfies SyncRequest);
+    if (this.syncing || this.walFd === undefined || this.unsynced.length === 0) return;
+    this.syncing = true;
+    const seq = this.syncSeq;
+    fs.fsync(this.walFd, (err) => {
+      this.syncing = false;
+      if (this.fdToClose !== undefined) {
+        fs.close(this.fdToClose, () => undefined);
+        this.fdToClose = undefined;
+      }
+      if (err) {
+        this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
+        this.failUnsynced(err);
+      } else {
+        this.resolveSynced(seq);
+        this.maybeCheckpoint();
+      }
+      this.requestSync();
     });
   }
 
-  private onSyncReply(reply: SyncReply): void {
-    if (reply.op === 'checkpoint-failed') {
-      // The WAL only grows meanwhile; the next fsync tries again.
-      this.log?.warn({ err: reply.message }, 'event store checkpoint failed; the next fsync tries again');
-      return;
-    }
-    if (reply.op === 'failed') {
-      this.failUnsynced(new Error(`fsync of the event store failed: ${reply.message}`));
-      return;
-    }
-    while (this.unsynced.length > 0 && this.unsynced[0]!.seq <= reply.seq) {
+  private resolveSynced(seq: number): void {
+    while (this.unsynced.length > 0 && this.unsynced[0]!.seq <= seq) {
       const { batch, lastIds } = this.unsynced.shift()!;
       batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
     }
@@ -377,6 +382,27 @@ export class EventStore {
   /** The disk did not take the commits: none of them may be acknowledged (their senders send them again). */
   private failUnsynced(err: unknown): void {
     for (const { batch } of this.unsynced.splice(0)) for (const pending of batch) pending.reject(err);
+  }
+
+  /** A worker thread for one PASSIVE checkpoint once the WAL has grown past the threshold; it ends after it. */
+  private maybeCheckpoint(): void {
+    if (this.checkpointer || this.closed || this.walFd === undefined) return;
+    fs.fstat(this.walFd, (err, stat) => {
+      if (err || stat.size < this.checkpointBytes || this.checkpointer || this.closed) return;
+      const data: CheckpointWorkerData = { dbFile: this.db.name };
+      const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
+      this.checkpointer = worker;
+      worker.unref();
+      worker.once('message', (reply: CheckpointReply) => {
+        this.checkpointsTotal?.inc({ result: reply.ok ? 'done' : 'failed' });
+        // The WAL only grows meanwhile; the next fsync tries again.
+        if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
+      });
+      worker.once('error', (e) => this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'));
+      worker.once('exit', () => {
+        this.checkpointer = undefined;
+      });
+    });
   }
 
   private retryLater(): void {
@@ -433,7 +459,7 @@ export class EventStore {
 
   /** With the disk worker: committed now, on disk after the worker's next fsync (it follows at once). */
   saveRuleState(key: string, state: unknown, lastEventId: number): void {
-    if (!this.worker) {
+    if (this.walFd === undefined) {
       fullSync(this.db, () => this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId));
       return;
     }
@@ -450,8 +476,8 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const worker = this.worker;
-    if (!worker) {
+    const walFd = this.walFd;
+    if (walFd === undefined) {
       this.flush();
       return;
     }
@@ -460,14 +486,17 @@ export class EventStore {
     this.queuedEvents = 0;
     try {
       const lastIds = batch.length > 0 ? this.writeBatch(batch, this.clock.now()) : [];
-      if (this.db.open) fsyncFile(`${this.db.name}-wal`);
+      fs.fsyncSync(walFd);
       this.storedTotal?.inc(batch.reduce((n, p) => n + p.events.length, 0));
-      this.onSyncReply({ op: 'synced', seq: this.syncSeq });
+      this.resolveSynced(this.syncSeq);
       batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
     } catch (err) {
       this.failUnsynced(err);
       for (const pending of batch) pending.reject(err);
     }
-    worker.postMessage({ op: 'stop' } satisfies SyncRequest);
+    // An fsync still running in the pool has nothing left to resolve; it closes the descriptor when it ends.
+    this.walFd = undefined;
+    if (this.syncing) this.fdToClose = walFd;
+    else fs.closeSync(walFd);
   }
 }
