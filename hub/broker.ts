@@ -41,7 +41,15 @@ export interface EmbeddedBrokerOptions {
   logger: Logger;
   /** How long a subscriber that stops reading may hold up deliveries before it is disconnected. */
   drainTimeoutMs?: number;
+  /** Bytes queued for one client beyond what the kernel holds; over this it is disconnected at once. */
+  clientQueueBytes?: number;
 }
+
+/**
+ * A client's own queue: about a thousand alert messages, far above any burst a reading client sees (a dashboard
+ * subscribing to a scheme's retained alerts), small enough that a stalled one costs only this much memory.
+ */
+export const DEFAULT_CLIENT_QUEUE_BYTES = 1024 * 1024;
 
 function authError(returnCode: 4 | 5): AuthenticateError {
   const err = new Error(returnCode === 4 ? 'bad username or password' : 'not authorized') as AuthenticateError;
@@ -57,6 +65,7 @@ export class EmbeddedBroker implements HubBroker {
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
+  private stalledDrops = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
@@ -120,12 +129,15 @@ export class EmbeddedBroker implements HubBroker {
     });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
     this.aedes = aedes;
-    const server = net.createServer((socket) => {
+    const queueBytes = this.options.clientQueueBytes ?? DEFAULT_CLIENT_QUEUE_BYTES;
+    // The high-water mark is each client's queue bound: a write past it means the client stopped reading.
+    const server = net.createServer({ highWaterMark: queueBytes }, (socket) => {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+      const client = aedes.handle(socket);
+      this.dropWhenStalled(socket, () => client.id);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) =>
         this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped'),
@@ -198,7 +210,27 @@ export class EmbeddedBroker implements HubBroker {
     }
   }
 
+  /**
+   * aedes waits for a full socket to drain before it delivers the publisher's next message, so one subscriber that
+   * stops reading would hold up everyone's alerts for the drain timeout. A write past the client's queue bound drops
+   * that client at once instead, and lets aedes carry on with the others.
+   */
+  private dropWhenStalled(socket: net.Socket, clientId: () => string | undefined): void {
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    // Patched on this socket only: net.Socket offers no hook between aedes's write and its wait for 'drain'.
+    (socket as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]): boolean => {
+      if (write(...args) || socket.destroyed) return true;
+      this.log.warn(
+        { clientId: clientId(), remote: socket.remoteAddress, queuedBytes: socket.writableLength },
+        'mqtt client stopped reading: its queue is full, disconnected so it cannot delay others',
+      );
+      this.stalledDrops += 1;
+      socket.destroy();
+      return true;
+    };
+  }
+
   describe(): Record<string, unknown> {
-    return { mode: 'embedded', port: this.listeningPort, clients: this.aedes?.connectedClients ?? 0 };
+    return { mode: 'embedded', stalledClientsDropped: this.stalledDrops, port: this.listeningPort, clients: this.aedes?.connectedClients ?? 0 };
   }
 }
