@@ -18,6 +18,8 @@ import { createMetricsRegistry } from './metrics.js';
 import { MqttCredentials } from './mqtt-auth.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
+import { AckWatermark, type LostEvents } from './ack-watermark.js';
+import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS } from './startup-checks.js';
 import { StorageHealth } from './storage-health.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
@@ -38,6 +40,8 @@ export interface HubOptions {
   clock?: Clock;
   logger?: Logger;
   metrics?: Registry;
+  /** Bound of the database integrity check at start. */
+  integrityCheckMs?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stdout. */
   announce?: (line: string) => void;
 }
@@ -64,11 +68,28 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const { config } = options;
 
   mkdirSync(options.dataDir, { recursive: true });
-  const db = openHubDatabase(path.join(options.dataDir, 'hub.db'));
-  const store = new EventStore(db, clock, metrics);
+  const dbFile = path.join(options.dataDir, 'hub.db');
+  await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
+  const db = openHubDatabase(dbFile);
+  let store: EventStore;
+  try {
+    checkFormat(db, dbFile);
+    store = new EventStore(db, clock, metrics);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const storage = new StorageHealth(metrics, logger, () => clock.now());
+  const watermark = new AckWatermark(`${dbFile}.acked`, (err) => storage.failed('ack-watermark', err));
+  const lostEvents: LostEvents | undefined = watermark.check(store.lastReservedId);
+  if (lostEvents) {
+    log.error(
+      { ...lostEvents, lost: lostEvents.acknowledgedUpTo - lostEvents.storedUpTo },
+      'the database lost events it had acknowledged (a truncated or deleted WAL, or an older copy restored)',
+    );
+  }
   const ingest = new Ingest({ config, index: new DeviceIndex(config), clock, logger, metrics });
   const credentials = new MqttCredentials(db, config);
-  const storage = new StorageHealth(metrics, logger, () => clock.now());
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -76,7 +97,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let routineReview: RoutineReview | undefined;
 
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
-    const done = store.append(events).then(() => undefined);
+    const done = store.append(events).then((lastId) => watermark.advance(lastId));
     // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
     // published) without waiting for the disk; the sender's acknowledgement still waits for `done`.
     // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
@@ -165,7 +186,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
         homes: config.homes.length,
         mqtt: broker.describe(),
-        storage: storageStatus,
+        storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
       };
     },
     unassignedDevices: () =>
@@ -209,6 +230,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await app.close().catch(() => undefined);
     await alertService.stop().catch(() => undefined);
     store.close();
+    await watermark.close();
     db.close();
     throw err;
   }
@@ -228,6 +250,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       rules?.stop();
       await alertService.stop();
       store.close();
+      await watermark.close();
       db.close();
       log.info('hub stopped');
     })();

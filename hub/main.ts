@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
+import { DatabaseCheckError } from './migrations.js';
 
 export interface HubSettings {
   config: string;
@@ -72,6 +73,12 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       logger,
     });
   } catch (err) {
+    if (err instanceof DatabaseCheckError) {
+      logger.fatal({ exitCode: err.exitCode }, err.message);
+      process.stderr.write(`telecare hub: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
     logger.fatal({ err }, 'hub could not start');
     process.stderr.write(`telecare hub: could not start: ${(err as Error).message}\n`);
     process.exitCode = 1;
