@@ -57,6 +57,11 @@ export interface RunningHub {
   app: FastifyInstance;
   /** Graceful stop: stop input, finish writes, publish offline, close the database. */
   stop(): Promise<void>;
+  /**
+   * Apply a validated configuration without stopping (SIGHUP): homes, devices, rule parameters, responders,
+   * ladders and MQTT users. Ports, data folder and the hub section take effect at the next start.
+   */
+  reload(config: HubConfig): void;
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
@@ -66,6 +71,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const metrics = options.metrics ?? createMetricsRegistry({ processMetrics: true });
   const announce = options.announce ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const { config } = options;
+  // The configuration in force; replaced as a whole by reload().
+  let current = config;
 
   mkdirSync(options.dataDir, { recursive: true });
   const dbFile = path.join(options.dataDir, 'hub.db');
@@ -161,8 +168,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
   });
 
+  const startRules = (forConfig: HubConfig): RulesRunner => {
+    const runner = new RulesRunner({
+      homes: forConfig.homes,
+      store,
+      clock,
+      logger,
+      decide,
+      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+    });
+    runner.start();
+    return runner;
+  };
+
   const startedAt = clock.now();
-  const app = await buildApp({
+  const appDeps: Parameters<typeof buildApp>[0] = {
     db,
     config,
     logger,
@@ -184,7 +204,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       return {
         ...(storageStatus.state === 'degraded' ? { status: 'degraded' } : {}),
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
-        homes: config.homes.length,
+        homes: current.homes.length,
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
       };
@@ -198,7 +218,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         source: d.source,
         count: d.count,
       })),
-  });
+  };
+  const app = await buildApp(appDeps);
 
   try {
     const installer = await credentials.ensureInstallerCredential(clock.now());
@@ -209,15 +230,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
     // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
     await alertService.start({ restate: false });
-    rules = new RulesRunner({
-      homes: config.homes,
-      store,
-      clock,
-      logger,
-      decide,
-      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
-    });
-    rules.start();
+    rules = startRules(config);
     routineReview = new RoutineReview({ db, config, clock, logger, decide });
     routineReview.start();
     await broker.start();
@@ -257,5 +270,34 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     return stopping;
   };
 
-  return { ports: { mqtt: mqttPort, http: httpPort }, config, db, store, broker, alerts: alertService, metrics, app, stop };
+  const reload = (next: HubConfig): void => {
+    if (stopping) return;
+    ingest.setConfig(next, new DeviceIndex(next));
+    credentials.setConfig(next);
+    alertService.setConfig(next);
+    appDeps.config = next;
+    // The rules restart as after a restart: from their snapshot (saved by stop), with the new homes and parameters.
+    routineReview?.stop();
+    rules?.stop();
+    rules = startRules(next);
+    routineReview = new RoutineReview({ db, config: next, clock, logger, decide });
+    routineReview.start();
+    current = next;
+    log.info({ homes: next.homes.length, responders: next.responders.length }, 'configuration reloaded');
+  };
+
+  return {
+    ports: { mqtt: mqttPort, http: httpPort },
+    get config() {
+      return current;
+    },
+    db,
+    store,
+    broker,
+    alerts: alertService,
+    metrics,
+    app,
+    stop,
+    reload,
+  };
 }

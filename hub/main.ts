@@ -96,4 +96,20 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing.
+  process.on('SIGHUP', () => {
+    let next;
+    try {
+      next = loadHubConfig(settings.config, { required: settings.configRequired });
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      logger.error({ file: settings.config, problems }, 'configuration reload refused; the configuration in force is kept');
+      return;
+    }
+    try {
+      hub.reload(next);
+    } catch (err) {
+      logger.error({ err }, 'configuration reload failed');
+    }
+  });
 }

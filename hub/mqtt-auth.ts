@@ -28,9 +28,14 @@ export function isLoopback(address: string | undefined): boolean {
 
 /** MQTT credentials: those of the configuration file plus those the hub made itself (table mqtt_credentials). */
 export class MqttCredentials {
+  /** MQTT users of a reloaded configuration (SIGHUP), for connections from now on. */
+  setConfig(config: HubConfig): void {
+    this.config = config;
+  }
+
   constructor(
     private readonly db: Db,
-    private readonly config: HubConfig,
+    private config: HubConfig,
   ) {
     migrate(db, 'mqtt-auth', [
       `CREATE TABLE mqtt_credentials (
