@@ -51,7 +51,15 @@ export interface EmbeddedBrokerOptions {
   tls?: { port: number; cert: Buffer | string; key: Buffer | string };
   /** Retained messages clients may leave on non-sensor topics (the hub's own alerts and status are not counted). */
   retainedQuota?: { maxMessages: number; maxBytes: number; maxPerClient: number };
+  /** Bytes queued for one client beyond what the kernel holds; over this it is disconnected at once. */
+  clientQueueBytes?: number;
 }
+
+/**
+ * A client's own queue: about a thousand alert messages, far above any burst a reading client sees (a dashboard
+ * subscribing to a scheme's retained alerts), small enough that a stalled one costs only this much memory.
+ */
+export const DEFAULT_CLIENT_QUEUE_BYTES = 1024 * 1024;
 
 /** Why the broker refused something (`telecare_mqtt_refused_total`). */
 export const MQTT_REFUSAL_REASONS = [
@@ -136,6 +144,7 @@ export class EmbeddedBroker implements HubBroker {
   private readonly log: Logger;
   private listeningPort = 0;
   private tlsListeningPort = 0;
+  private stalledDrops = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
@@ -237,23 +246,29 @@ export class EmbeddedBroker implements HubBroker {
       if (identity && client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
     });
     this.aedes = aedes;
+    const queueBytes = this.options.clientQueueBytes ?? DEFAULT_CLIENT_QUEUE_BYTES;
     const onConnection = (socket: net.Socket): void => {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+      const client = aedes.handle(socket);
+      this.dropWhenStalled(socket, () => client.id);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
         this.options.onOversizedPacket?.();
         this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped');
       });
     };
-    const server = net.createServer(onConnection);
+    // The high-water mark is each client's queue bound: a write past it means the client stopped reading.
+    const server = net.createServer({ highWaterMark: queueBytes }, onConnection);
     this.server = server;
     this.listeningPort = await listen(server, this.options.port, this.options.host);
     if (this.options.tls) {
-      const tlsServer = tls.createServer({ cert: this.options.tls.cert, key: this.options.tls.key, minVersion: 'TLSv1.2' }, onConnection);
+      const tlsServer = tls.createServer(
+        { cert: this.options.tls.cert, key: this.options.tls.key, minVersion: 'TLSv1.2', highWaterMark: queueBytes },
+        onConnection,
+      );
       // A failed handshake (a scanner, a wrong certificate) is that client's problem, not the hub's.
       tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'mqtt tls handshake failed'));
       this.tlsServer = tlsServer;
@@ -336,12 +351,33 @@ export class EmbeddedBroker implements HubBroker {
     }
   }
 
+  /**
+   * aedes waits for a full socket to drain before it delivers the publisher's next message, so one subscriber that
+   * stops reading would hold up everyone's alerts for the drain timeout. A write past the client's queue bound drops
+   * that client at once instead, and lets aedes carry on with the others.
+   */
+  private dropWhenStalled(socket: net.Socket, clientId: () => string | undefined): void {
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    // Patched on this socket only: net.Socket offers no hook between aedes's write and its wait for 'drain'.
+    (socket as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]): boolean => {
+      if (write(...args) || socket.destroyed) return true;
+      this.log.warn(
+        { clientId: clientId(), remote: socket.remoteAddress, queuedBytes: socket.writableLength },
+        'mqtt client stopped reading: its queue is full, disconnected so it cannot delay others',
+      );
+      this.stalledDrops += 1;
+      socket.destroy();
+      return true;
+    };
+  }
+
   describe(): Record<string, unknown> {
     return {
       mode: 'embedded',
       port: this.listeningPort,
       ...(this.tlsListeningPort ? { tlsPort: this.tlsListeningPort } : {}),
       clients: this.aedes?.connectedClients ?? 0,
+      stalledClientsDropped: this.stalledDrops,
       retained: this.retained.describe(),
     };
   }

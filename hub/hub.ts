@@ -19,6 +19,8 @@ import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { preparePrivateDataDir } from './private-files.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
+import { AckWatermark, type LostEvents } from './ack-watermark.js';
+import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS } from './startup-checks.js';
 import { StorageHealth } from './storage-health.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
@@ -41,6 +43,8 @@ export interface HubOptions {
   clock?: Clock;
   logger?: Logger;
   metrics?: Registry;
+  /** Bound of the database integrity check at start. */
+  integrityCheckMs?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
   /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
@@ -58,6 +62,11 @@ export interface RunningHub {
   app: FastifyInstance;
   /** Graceful stop: stop input, finish writes, publish offline, close the database. */
   stop(): Promise<void>;
+  /**
+   * Apply a validated configuration without stopping (SIGHUP): homes, devices, rule parameters, responders,
+   * ladders and MQTT users. Ports, data folder and the hub section take effect at the next start.
+   */
+  reload(config: HubConfig): void;
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
@@ -68,11 +77,32 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // stderr, not stdout: the log stream (pino) is stdout and may be collected; a secret must not end up there.
   const announce = options.announce ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const { config } = options;
+  // The configuration in force; replaced as a whole by reload().
+  let current = config;
 
-  const db = openHubDatabase(preparePrivateDataDir(options.dataDir));
-  const store = new EventStore(db, clock, metrics, { logger });
+  const dbFile = preparePrivateDataDir(options.dataDir);
+  await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
+  const db = openHubDatabase(dbFile);
+  let store: EventStore;
+  try {
+    checkFormat(db, dbFile);
+    store = new EventStore(db, clock, metrics, { logger });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const storage = new StorageHealth(metrics, logger, () => clock.now());
+  const watermark = new AckWatermark(`${dbFile}.acked`, (err) => storage.failed('ack-watermark', err));
+  const lostEvents: LostEvents | undefined = watermark.check(store.lastReservedId);
+  if (lostEvents) {
+    log.error(
+      { ...lostEvents, lost: lostEvents.acknowledgedUpTo - lostEvents.storedUpTo },
+      'the database lost events it had acknowledged (a truncated or deleted WAL, or an older copy restored)',
+    );
+  }
   const index = new DeviceIndex(config);
   const ingest = new Ingest({ config, index, clock, logger, metrics });
+  const mqttAccess = new MqttAccess(index, config.hub.zigbeeBaseTopic);
   const credentials = new MqttCredentials(db, config);
   for (const user of config.mqttUsers) {
     if ((user.role === 'device' || user.role === 'bridge') && user.homes === undefined) {
@@ -81,7 +111,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
   // Features of weeks of events take a good part of a second per home: computed in a worker thread, off this loop.
   const activityWorker = new ActivityWorker(db, config);
-  const storage = new StorageHealth(metrics, logger, () => clock.now());
 
   // Events waiting for storage or rules; a graceful stop waits for them.
   const inFlight = new Set<Promise<void>>();
@@ -89,7 +118,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let routineReview: RoutineReview | undefined;
 
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
-    const done = store.append(events).then(() => undefined);
+    const done = store.append(events).then((lastId) => watermark.advance(lastId));
     // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
     // published) without waiting for the disk; the sender's acknowledgement still waits for `done`.
     // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
@@ -126,7 +155,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         port: options.mqttPort ?? 1883,
         host: options.host,
         credentials,
-        access: new MqttAccess(index, config.hub.zigbeeBaseTopic),
+        access: mqttAccess,
         intake,
         logger,
         metrics,
@@ -153,8 +182,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
   });
 
+  const startRules = (forConfig: HubConfig): RulesRunner => {
+    const runner = new RulesRunner({
+      homes: forConfig.homes,
+      store,
+      clock,
+      logger,
+      decide,
+      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+    });
+    runner.start();
+    return runner;
+  };
+
   const startedAt = clock.now();
-  const app = await buildApp({
+  const appDeps: Parameters<typeof buildApp>[0] = {
     db,
     config,
     logger,
@@ -177,9 +219,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       return {
         ...(storageStatus.state === 'degraded' ? { status: 'degraded' } : {}),
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
-        homes: config.homes.length,
+        homes: current.homes.length,
         mqtt: broker.describe(),
-        storage: storageStatus,
+        storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
       };
     },
     unassignedDevices: () =>
@@ -191,7 +233,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         source: d.source,
         count: d.count,
       })),
-  });
+  };
+  const app = await buildApp(appDeps);
 
   try {
     const installer = await credentials.ensureInstallerCredential(clock.now());
@@ -202,15 +245,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
     // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
     await alertService.start({ restate: false });
-    rules = new RulesRunner({
-      homes: config.homes,
-      store,
-      clock,
-      logger,
-      decide,
-      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
-    });
-    rules.start();
+    rules = startRules(config);
     routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
     await broker.start();
@@ -227,6 +262,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await app.close().catch(() => undefined);
     await alertService.stop().catch(() => undefined);
     store.close();
+    await watermark.close();
     db.close();
     throw err;
   }
@@ -247,11 +283,43 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       rules?.stop();
       await alertService.stop();
       store.close();
+      await watermark.close();
       db.close();
       log.info('hub stopped');
     })();
     return stopping;
   };
 
-  return { ports: { mqtt: mqttPort, http: httpPort }, config, db, store, broker, alerts: alertService, metrics, app, stop };
+  const reload = (next: HubConfig): void => {
+    if (stopping) return;
+    const nextIndex = new DeviceIndex(next);
+    ingest.setConfig(next, nextIndex);
+    mqttAccess.setIndex(nextIndex);
+    credentials.setConfig(next);
+    alertService.setConfig(next);
+    appDeps.config = next;
+    // The rules restart as after a restart: from their snapshot (saved by stop), with the new homes and parameters.
+    routineReview?.stop();
+    rules?.stop();
+    rules = startRules(next);
+    routineReview = new RoutineReview({ db, config: next, clock, logger, decide, worker: activityWorker });
+    routineReview.start();
+    current = next;
+    log.info({ homes: next.homes.length, responders: next.responders.length }, 'configuration reloaded');
+  };
+
+  return {
+    ports: { mqtt: mqttPort, http: httpPort },
+    get config() {
+      return current;
+    },
+    db,
+    store,
+    broker,
+    alerts: alertService,
+    metrics,
+    app,
+    stop,
+    reload,
+  };
 }

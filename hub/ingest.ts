@@ -103,6 +103,12 @@ export class Ingest {
   private readonly zigbeePrefix: string;
   private readonly log: Logger;
 
+  /** Homes and devices of a reloaded configuration (SIGHUP); the Zigbee2MQTT base topic stays as started. */
+  setConfig(config: HubConfig, index: DeviceIndex): void {
+    this.deps.config = config;
+    this.deps.index = index;
+  }
+
   constructor(
     private readonly deps: { config: HubConfig; index: DeviceIndex; clock: Clock; logger: Logger; metrics: Registry },
   ) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
+import { DatabaseCheckError } from './migrations.js';
 
 export interface HubSettings {
   config: string;
@@ -98,6 +99,12 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       logger,
     });
   } catch (err) {
+    if (err instanceof DatabaseCheckError) {
+      logger.fatal({ exitCode: err.exitCode }, err.message);
+      process.stderr.write(`telecare hub: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
     logger.fatal({ err }, 'hub could not start');
     process.stderr.write(`telecare hub: could not start: ${(err as Error).message}\n`);
     process.exitCode = 1;
@@ -115,4 +122,20 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing.
+  process.on('SIGHUP', () => {
+    let next;
+    try {
+      next = loadHubConfig(settings.config, { required: settings.configRequired });
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      logger.error({ file: settings.config, problems }, 'configuration reload refused; the configuration in force is kept');
+      return;
+    }
+    try {
+      hub.reload(next);
+    } catch (err) {
+      logger.error({ err }, 'configuration reload failed');
+    }
+  });
 }

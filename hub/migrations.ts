@@ -3,6 +3,21 @@ import type { Database } from 'better-sqlite3';
 
 export type MigrationStep = string | ((db: Database) => void);
 
+/** Exit codes of `telecare hub` for a database it must not use. */
+export const EXIT_DAMAGED_DATABASE = 3;
+export const EXIT_NEWER_DATABASE = 4;
+
+/** The database cannot be used as it is; the message says why and what to do. */
+export class DatabaseCheckError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'DatabaseCheckError';
+  }
+}
+
 /**
  * Apply the steps of `module` not yet applied, each in its own transaction, in order.
  * Step N (1-based) is recorded as version N; steps are never edited once released, only appended.
@@ -14,6 +29,13 @@ export function migrate(db: Database, module: string, steps: readonly MigrationS
   const row = db
     .prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE module = ?')
     .get(module) as { v: number };
+  if (row.v > steps.length) {
+    throw new DatabaseCheckError(
+      `database ${db.name} has ${module} schema version ${row.v}, but this hub knows only ${steps.length}: ` +
+        'it was written by a newer version of the hub. Run the newer hub, or restore a backup made by this version.',
+      EXIT_NEWER_DATABASE,
+    );
+  }
   const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
   for (let version = row.v + 1; version <= steps.length; version++) {
     const step = steps[version - 1]!;

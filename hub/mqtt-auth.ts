@@ -61,9 +61,15 @@ export class MqttCredentials {
   // A fixed digest compared against when the username is unknown: a refusal that costs no scrypt.
   private readonly dummyDigest = createHash('sha256').update(randomBytes(32)).digest();
 
+  /** MQTT users of a reloaded configuration (SIGHUP), for connections from now on. */
+  setConfig(config: HubConfig): void {
+    this.config = config;
+    this.verified.clear();
+  }
+
   constructor(
     private readonly db: Db,
-    private readonly config: HubConfig,
+    private config: HubConfig,
     private readonly nowMs: () => number = Date.now,
   ) {
     migrate(db, 'mqtt-auth', [
@@ -191,10 +197,15 @@ export class MqttAccess {
   private readonly zigbeePrefix: string;
 
   constructor(
-    private readonly index: DeviceIndex,
+    private index: DeviceIndex,
     zigbeeBaseTopic: string,
   ) {
     this.zigbeePrefix = `${zigbeeBaseTopic}/`;
+  }
+
+  /** The devices of a reloaded configuration (SIGHUP). */
+  setIndex(index: DeviceIndex): void {
+    this.index = index;
   }
 
   classify(topic: string): TopicClass {

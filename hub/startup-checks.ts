@@ -1,0 +1,75 @@
+// Checks before the hub trusts its database: damage (bounded quick_check), a newer format, acknowledged events lost.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from './logger.js';
+import { DatabaseCheckError, EXIT_DAMAGED_DATABASE, EXIT_NEWER_DATABASE } from './migrations.js';
+
+/** Bumped when a release writes something older hubs would misread; older hubs then refuse the file. */
+export const HUB_DATABASE_FORMAT = 1;
+
+/** Default bound of the integrity check at start: a Pi's SD card reads a large database slowly. */
+export const DEFAULT_INTEGRITY_CHECK_MS = 10_000;
+
+// Run in a worker thread so that a slow check can be abandoned; CommonJS, as eval workers are.
+const QUICK_CHECK_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+try {
+  const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  const rows = db.pragma('quick_check(20)', { simple: false }).map((r) => r.quick_check);
+  db.close();
+  parentPort.postMessage({ rows });
+} catch (err) {
+  parentPort.postMessage({ error: String(err && err.message), code: err && err.code });
+}
+`;
+
+const damaged = (file: string, what: string): DatabaseCheckError =>
+  new DatabaseCheckError(
+    `database ${file} is damaged (${what}). Restore it from a backup, or move it (and its -wal file) away to start with an empty one.`,
+    EXIT_DAMAGED_DATABASE,
+  );
+
+/**
+ * PRAGMA quick_check on the database file, abandoned (with a warning) after `timeoutMs`: better to start
+ * unchecked than to leave a home unwatched. Throws DatabaseCheckError when the file is damaged.
+ */
+export async function checkIntegrity(file: string, timeoutMs: number, logger: Logger): Promise<void> {
+  if (!existsSync(file)) return;
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(QUICK_CHECK_WORKER, { eval: true, workerData: { file, driver } });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await new Promise<{ rows?: string[]; error?: string; code?: string } | 'timeout'>((resolve, reject) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }).finally(() => {
+    clearTimeout(timer);
+    void worker.terminate();
+  });
+  if (outcome === 'timeout') {
+    logger.warn({ timeoutMs }, 'database integrity check not finished in time: skipped');
+    return;
+  }
+  if (outcome.error !== undefined) {
+    if (outcome.code === 'SQLITE_CORRUPT' || outcome.code === 'SQLITE_NOTADB') throw damaged(file, outcome.error);
+    throw new Error(`could not check database ${file}: ${outcome.error}`);
+  }
+  const rows = outcome.rows ?? [];
+  if (rows.length !== 1 || rows[0] !== 'ok') throw damaged(file, `PRAGMA quick_check: ${rows.slice(0, 3).join('; ')}`);
+}
+
+/** Refuse a database written by a newer hub; mark an older or new one with this hub's format. */
+export function checkFormat(db: Database, file: string): void {
+  const format = db.pragma('user_version', { simple: true }) as number;
+  if (format > HUB_DATABASE_FORMAT) {
+    throw new DatabaseCheckError(
+      `database ${file} was written by a newer version of the hub (format ${format}; this hub knows up to ${HUB_DATABASE_FORMAT}). ` +
+        'Run the newer hub, or restore a backup made by this version.',
+      EXIT_NEWER_DATABASE,
+    );
+  }
+  if (format < HUB_DATABASE_FORMAT) db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
+}

@@ -1,0 +1,92 @@
+// An external mosquitto restarted without persistence: the hub restates open alerts and warns that its session is gone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import { startHub, type RunningHub } from '../../hub/hub.js';
+import { createLogger } from '../../hub/logger.js';
+import { waitFor } from '../alerts/helpers.js';
+import { ONE_HOME_CONFIG, freePort, mqttClient, nextMessage, tempDir } from './helpers.js';
+
+let dir: string;
+let mosquitto: ChildProcess | undefined;
+let brokerPort: number;
+let hub: RunningHub | undefined;
+
+async function startMosquitto(): Promise<void> {
+  const conf = path.join(dir, 'mosquitto.conf');
+  // Mosquitto's default: no persistence, so a restart loses retained messages and sessions.
+  fs.writeFileSync(conf, `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const probe = await mqttClient(brokerPort);
+      await probe.endAsync();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error('mosquitto did not start');
+}
+
+async function killMosquitto(): Promise<void> {
+  if (!mosquitto || mosquitto.exitCode !== null || mosquitto.signalCode !== null) return;
+  const exited = new Promise((resolve) => mosquitto!.once('exit', resolve));
+  mosquitto.kill('SIGKILL');
+  await exited;
+}
+
+beforeEach(async () => {
+  dir = tempDir('brokerrestart');
+  brokerPort = await freePort();
+  await startMosquitto();
+});
+
+afterEach(async () => {
+  await hub?.stop();
+  hub = undefined;
+  await killMosquitto();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('an external broker that restarts', () => {
+  it('gets the open alert retained again after each restart, and the hub warns that its session was lost', async () => {
+    const logLines = new PassThrough();
+    let log = '';
+    logLines.on('data', (d: Buffer) => (log += d.toString()));
+    hub = await startHub({
+      config: parseHubConfig(ONE_HOME_CONFIG),
+      dataDir: path.join(dir, 'data'),
+      httpPort: 0,
+      host: '127.0.0.1',
+      mqttUrl: `mqtt://127.0.0.1:${brokerPort}`,
+      adminPassword: 'admin-password-for-tests',
+      logger: createLogger({ level: 'info', destination: logLines }),
+      announce: () => undefined,
+    });
+    const sensor = await mqttClient(brokerPort);
+    const responder = await mqttClient(brokerPort);
+    const raised = nextMessage(responder, (t) => t.startsWith('telecare/h1/alerts/'));
+    await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+    const alertTopic = (await raised).topic;
+    await Promise.all([sensor.endAsync(), responder.endAsync()]);
+
+    for (let restart = 1; restart <= 2; restart++) {
+      await killMosquitto();
+      await startMosquitto();
+      // A console connecting after the restart finds the open alert retained.
+      await waitFor(() => (log.match(/connected to external mqtt broker/g) ?? []).length > restart, 'the hub to reconnect', 20_000);
+      const console = await mqttClient(brokerPort);
+      const retained = nextMessage(console, (t) => t === alertTopic, 10_000);
+      await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+      const { payload } = await retained;
+      expect(JSON.parse(payload.toString())).toMatchObject({ kind: 'pendant', state: 'raised' });
+      await console.endAsync();
+    }
+    expect(log.match(/external broker lost the hub session/g)).toHaveLength(2);
+  }, 90_000);
+});

@@ -1,0 +1,102 @@
+// Damage noticed at start, on real files: a corrupted database, one from a newer hub, a WAL that lost acknowledged events.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+
+let dir: string;
+let hub: HubProcess | undefined;
+
+beforeEach(() => {
+  dir = tempDir('startcheck');
+});
+
+afterEach(async () => {
+  await killHub(hub);
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const env = (): Record<string, string> => ({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir) });
+const dbFile = (): string => path.join(dir, 'data', 'hub.db');
+
+/** Start the hub once, store `events` acknowledged motion events, and stop it (gracefully or with SIGKILL). */
+async function runOnce(events: number, stop: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  hub = await spawnHub(env());
+  const sensor = await mqttClient(hub.mqttPort);
+  for (let i = 0; i < events; i++) await sensor.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, { qos: 1 });
+  await sensor.endAsync();
+  hub.child.kill(stop);
+  await hub.exited;
+  hub = undefined;
+}
+
+/** Start the hub and expect it to refuse: its exit code and what it said. */
+async function refusedStart(): Promise<{ code: number | null; message: string }> {
+  try {
+    hub = await spawnHub(env());
+  } catch (err) {
+    const message = (err as Error).message;
+    return { code: Number(/hub exited with (\d+)/.exec(message)?.[1]), message };
+  }
+  throw new Error('the hub started on a database it should have refused');
+}
+
+describe('damage noticed at start', () => {
+  it('a damaged database file: a clear message and exit code 3', async () => {
+    await runOnce(20, 'SIGTERM');
+    const fd = fs.openSync(dbFile(), 'r+');
+    const pageBytes = 4096;
+    const size = fs.fstatSync(fd).size;
+    expect(size).toBeGreaterThan(3 * pageBytes);
+    // Garbage over every page after the first (the header stays valid, so only a check can tell).
+    for (let offset = pageBytes; offset < size; offset += pageBytes) fs.writeSync(fd, Buffer.alloc(pageBytes, 0xa5), 0, pageBytes, offset);
+    fs.closeSync(fd);
+
+    const { code, message } = await refusedStart();
+    expect(code).toBe(3);
+    expect(message).toMatch(/database .*hub\.db is damaged/);
+    expect(message).toContain('Restore it from a backup');
+  }, 60_000);
+
+  it('a database written by a newer hub (format or a module schema beyond this one): refused with exit code 4', async () => {
+    await runOnce(1, 'SIGTERM');
+    const db = new Database(dbFile());
+    db.pragma('user_version = 99');
+    db.close();
+    let refused = await refusedStart();
+    expect(refused.code).toBe(4);
+    expect(refused.message).toContain('written by a newer version of the hub (format 99; this hub knows up to 1)');
+
+    const again = new Database(dbFile());
+    again.pragma('user_version = 1');
+    again.prepare("INSERT INTO schema_migrations (module, version, applied_at) VALUES ('store', 99, 0)").run();
+    again.close();
+    refused = await refusedStart();
+    expect(refused.code).toBe(4);
+    expect(refused.message).toContain('store schema version 99, but this hub knows only 1');
+  }, 60_000);
+
+  it('a truncated WAL that lost acknowledged events is reported at start (log and health), and the hub carries on', async () => {
+    await runOnce(30, 'SIGKILL');
+    const wal = `${dbFile()}-wal`;
+    expect(fs.statSync(wal).size).toBeGreaterThan(0);
+    fs.truncateSync(wal, 0);
+
+    hub = await spawnHub(env());
+    expect(hub.stdout()).toContain('the database lost events it had acknowledged');
+    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as {
+      storage: { lostAcknowledgedEvents?: { acknowledgedUpTo: number; storedUpTo: number } };
+    };
+    expect(health.storage.lostAcknowledgedEvents).toEqual({ acknowledgedUpTo: 30, storedUpTo: 0 });
+  }, 60_000);
+
+  it('a clean restart after kill -9 reports nothing lost', async () => {
+    await runOnce(30, 'SIGKILL');
+    hub = await spawnHub(env());
+    expect(hub.stdout()).not.toContain('lost events');
+    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as { storage: Record<string, unknown> };
+    expect(health.storage.lostAcknowledgedEvents).toBeUndefined();
+  }, 60_000);
+});
