@@ -5,7 +5,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
-import { ClientIdRegistry, clientIdOwner, type MqttAccess, type MqttCredentials, type MqttIdentity, type RefusalCode } from './mqtt-auth.js';
+import { ClientIdRegistry, clientIdOwner, IDENTIFIER_REJECTED, type MqttAccess, type MqttCredentials, type MqttIdentity, type RefusalCode } from './mqtt-auth.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { HUB_STATUS_TOPIC, topicMatches } from './topics.js';
 
@@ -189,7 +189,7 @@ export class EmbeddedBroker implements HubBroker {
             if (!this.clientIds.claim(client.id, clientIdOwner(result.identity))) {
               this.refuse('client-id-taken');
               this.log.warn({ remote, clientId: client.id }, 'mqtt connection refused: client id owned by another user');
-              done(authError(2), false);
+              done(authError(IDENTIFIER_REJECTED), false);
               return;
             }
             this.identities.set(client, result.identity);
@@ -241,9 +241,20 @@ export class EmbeddedBroker implements HubBroker {
       },
     });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+    // The connection that holds each client id now: when the owner reconnects, the old connection's disconnect
+    // (which may come before or after the new one is ready) must not free the id of the new one.
+    const live = new Map<string, Client>();
+    aedes.on('clientReady', (client) => {
+      const identity = this.identities.get(client);
+      if (!identity) return;
+      live.set(client.id, client);
+      this.clientIds.claim(client.id, clientIdOwner(identity));
+    });
     aedes.on('clientDisconnect', (client) => {
       const identity = this.identities.get(client);
-      if (identity && client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
+      if (!identity || live.get(client.id) !== client) return;
+      live.delete(client.id);
+      if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
     });
     this.aedes = aedes;
     const queueBytes = this.options.clientQueueBytes ?? DEFAULT_CLIENT_QUEUE_BYTES;

@@ -164,6 +164,9 @@ describe('client ids (issue 12 item 11)', () => {
     // Its own reconnection (a half-open old socket) takes over as MQTT says.
     const again = await mqttClient(ports.mqtt!, { username: 'dev1', password: 'dev1-secret', clientId: 'front-door' });
     expect(await ownerClosed).toBe(true);
+    // The old connection's end did not free the id: the new one still owns it.
+    await expect(mqttClient(ports.mqtt!, { username: 'dev2', password: 'dev2-secret', clientId: 'front-door' })).rejects.toThrow(/[Ii]dentifier rejected/);
+    expect(again.connected).toBe(true);
     await again.endAsync();
     owner.end(true);
   });
