@@ -30,7 +30,7 @@ export function registerHubCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: HUB_MQTT_PORT, HUB_HTTP_PORT, HUB_DATA_DIR, HUB_CONFIG, HUB_MQTT_URL, HUB_ADMIN_PASSWORD, HUB_LOG_LEVEL,\n' +
-        'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS).\n' +
+        'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS), HUB_TRUSTED_ORIGINS, HUB_SECURE_COOKIES.\n' +
         'A first start prints the generated MQTT installer credential and dashboard admin password once, on stderr (never in the log).',
     )
     .action(async (options: HubCliOptions) => {

@@ -49,6 +49,10 @@ export interface HubOptions {
   announce?: (line: string) => void;
   /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
   https?: { certFile: string; keyFile: string };
+  /** Origins besides the hub's own whose pages may change state (HUB_TRUSTED_ORIGINS). */
+  trustedOrigins?: string[];
+  /** `Secure` session cookies behind a TLS proxy (HUB_SECURE_COOKIES=1); default: when serving HTTPS. */
+  secureCookies?: boolean;
 }
 
 export interface RunningHub {
@@ -205,6 +209,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     adminPassword: options.adminPassword,
     announce,
     https: options.https && { cert: readFileSync(options.https.certFile), key: readFileSync(options.https.keyFile) },
+    trustedOrigins: options.trustedOrigins,
+    secureCookies: options.secureCookies,
     alerts: alertService,
     analytics: createDashboardAnalytics(db, config, clock, activityWorker),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {

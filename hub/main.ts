@@ -20,6 +20,10 @@ export interface HubSettings {
   mqttTls: { port: number; certFile: string; keyFile: string } | undefined;
   /** HUB_HTTPS_CERT and HUB_HTTPS_KEY: PEM files; the dashboard is served over HTTPS when both are set. */
   https: { certFile: string; keyFile: string } | undefined;
+  /** HUB_TRUSTED_ORIGINS (comma-separated): other origins whose pages may change state, e.g. a TLS proxy's. */
+  trustedOrigins: string[];
+  /** HUB_SECURE_COOKIES=1: `Secure` session cookies although the hub itself serves HTTP (behind a TLS proxy). */
+  secureCookies: boolean | undefined;
 }
 
 function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
@@ -63,6 +67,8 @@ export function resolveSettings(
         ? { port: port(env.HUB_MQTT_TLS_PORT, 'HUB_MQTT_TLS_PORT', 8883), certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) }
         : undefined,
     https: httpsFiles(env, cwd),
+    trustedOrigins: (env.HUB_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    secureCookies: env.HUB_SECURE_COOKIES ? env.HUB_SECURE_COOKIES === '1' : undefined,
   };
 }
 
@@ -96,6 +102,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       adminPassword: settings.adminPassword,
       host: settings.host,
       https: settings.https,
+      trustedOrigins: settings.trustedOrigins,
+      secureCookies: settings.secureCookies,
       logger,
     });
   } catch (err) {

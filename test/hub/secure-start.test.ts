@@ -104,4 +104,11 @@ describe('HTTPS settings', () => {
     expect(resolveSettings({}, {}, '/srv/hub').https).toBeUndefined();
     expect(() => resolveSettings({}, { HUB_HTTPS_CERT: 'tls/hub.crt' }, '/srv/hub')).toThrow(/HUB_HTTPS_KEY/);
   });
+
+  it('behind a TLS proxy: HUB_TRUSTED_ORIGINS lists the proxy origins, HUB_SECURE_COOKIES=1 marks cookies Secure', () => {
+    const settings = resolveSettings({}, { HUB_TRUSTED_ORIGINS: 'https://care.example.org, https://hub.example.org', HUB_SECURE_COOKIES: '1' });
+    expect(settings.trustedOrigins).toEqual(['https://care.example.org', 'https://hub.example.org']);
+    expect(settings.secureCookies).toBe(true);
+    expect(resolveSettings({}, {}).secureCookies).toBeUndefined();
+  });
 });
