@@ -1,10 +1,12 @@
-// `npm run eval`: the inactivity family on every real home present in ../shared/data, one table on stdout (or --json).
+// `npm run eval`: the inactivity family on every real home and the wearable fall detector on every fall dataset
+// present in ../shared/data; tables on stdout (or --json), progress on stderr.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RuleOverrides } from '../rules/params.js';
-import { DEFAULT_HOMES_OPTIONS, evaluateHomes, formatHomesTable } from './homes.js';
+import { DEFAULT_HOMES_OPTIONS, evaluateHomes, formatHomesTable, type HomesResults } from './homes.js';
+import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 function main(): void {
   const { values } = parseArgs({
@@ -14,8 +16,31 @@ function main(): void {
       'max-cuts': { type: 'string' },
       home: { type: 'string', multiple: true },
       rules: { type: 'string' },
+      only: { type: 'string' },
+      details: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details]',
+        '',
+        'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
+        '  homes     the inactivity family on Kasteren A, B, C and CASAS: false alarms, collapse delay by place',
+        '  wearable  the wearable fall detector on SisFall and MobiFall, split by subject, at 20-200 Hz',
+        'Held-out rows are the results; see eval/README.md and docs/fall-detection.md for the splits.',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
+  const only = values.only;
+  if (only !== undefined && only !== 'homes' && only !== 'wearable') {
+    process.stderr.write(`eval: --only must be homes or wearable, not '${only}'\n`);
+    process.exitCode = 2;
+    return;
+  }
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const dataDir = values.data ?? path.resolve(projectRoot, '../shared/data');
   if (!fs.existsSync(dataDir)) {
@@ -24,19 +49,39 @@ function main(): void {
     return;
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
-  const results = evaluateHomes(dataDir, {
-    maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : DEFAULT_HOMES_OPTIONS.maxCutsPerHome,
-    rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
-    only: values.home,
-    onProgress: progress,
-  });
-  if (progress) process.stderr.write('\r\x1b[K');
-  if (results.homes.length === 0) {
-    process.stderr.write(`eval: no home recording found under ${dataDir}\n`);
+  let homes: HomesResults | undefined;
+  if (only !== 'wearable') {
+    homes = evaluateHomes(dataDir, {
+      maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : DEFAULT_HOMES_OPTIONS.maxCutsPerHome,
+      rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
+      only: values.home,
+      onProgress: progress,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+  }
+  let wearables: WearableResults | undefined;
+  if (only !== 'homes') {
+    wearables = evaluateWearables(dataDir, {
+      onProgress: progress ? (what, done, total) => progress(`${what}: ${done}/${total} trials`) : undefined,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+  }
+  if ((homes?.homes.length ?? 0) === 0 && (wearables?.rows.length ?? 0) === 0) {
+    process.stderr.write(`eval: no home recording or fall dataset found under ${dataDir}\n`);
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : formatHomesTable(results));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ homes, wearables }, null, 2)}\n`);
+    return;
+  }
+  if (homes && homes.homes.length > 0) process.stdout.write(formatHomesTable(homes));
+  if (wearables && wearables.rows.length > 0) {
+    process.stdout.write(
+      '\nWearable fall detection (held-out rows are the results; goals: sensitivity and specificity ≥ 95 %, < 0.1 false alarm per hour of walking)\n',
+    );
+    process.stdout.write(`${formatWearableTable(wearables, { details: values.details })}\n`);
+  }
 }
 
 main();
