@@ -16,8 +16,8 @@ export interface AlertKindAt {
 }
 
 /**
- * A re-fed event's time is its storage time, a moment after the live decision it caused: an alert raised this
- * much before a re-made decision is taken as that decision's.
+ * A re-fed event stamped ahead of the hub is decided at its storage time, a moment after the live decision it
+ * caused: an alert raised this much before a re-made decision is taken as that decision's.
  */
 const REFEED_SLACK_MS = 60_000;
 

@@ -151,12 +151,12 @@ export class Replayer {
       return;
     }
     // A line parsed here belongs to nobody else: it becomes the engine's event, no copy on the hot path.
-    this.replay(this.toEvent(parsed, parsed));
+    this.replay(this.toEvent(parsed, true));
   }
 
   /** Replay one parsed line; the caller's object is left as it was. */
   push(line: unknown): void {
-    this.replay(this.toEvent(line, typeof line === 'object' && line !== null ? { ...line } : line));
+    this.replay(this.toEvent(line, false));
   }
 
   private replay(event: SensorEvent | undefined): void {
@@ -189,8 +189,8 @@ export class Replayer {
     return this.features ? this.features.finish() : [];
   }
 
-  /** Check `raw` and make the event out of `target` (`raw` itself, or a copy of it). */
-  private toEvent(raw: unknown, target: unknown): SensorEvent | undefined {
+  /** Check `raw` and make the event: `raw` itself when `inPlace`, else a new object of one fixed shape. */
+  private toEvent(raw: unknown, inPlace: boolean): SensorEvent | undefined {
     if (typeof raw !== 'object' || raw === null) return undefined;
     const line = raw as ReplayLine & Partial<SensorEvent>;
     const { homeId, deviceId, type } = line;
@@ -198,7 +198,9 @@ export class Replayer {
     if (!EVENT_TYPE_SET.has(type) || !valueFits(type as EventType, line.value)) return undefined;
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
     if (!Number.isFinite(ts)) return undefined;
-    const event = target as SensorEvent;
+    const event: SensorEvent = inPlace
+      ? (line as unknown as SensorEvent)
+      : { homeId, deviceId, type: type as EventType, value: line.value as SensorEvent['value'], ts, source: 'replay', room: typeof line.room === 'string' ? line.room : undefined, kind: undefined, assigned: false };
     event.ts = ts;
     event.source = 'replay';
     const devices = this.configDevices.get(homeId);
