@@ -39,7 +39,7 @@ describe('webhook order after an outage', () => {
   beforeEach(async () => {
     stage = await startStage();
     receiver = await receiverThatIsDown();
-    const config = homeConfig([{ id: 'cc', group: 'first', webhook: { url: receiver.url, secret: 'call-centre-secret' } }], {
+    const config = homeConfig([{ id: 'cc', group: 'first', webhook: { url: receiver.url, secret: 'call-centre-secret', allowPrivateNetwork: true } }], {
       default: [{ group: 'first', timeoutSeconds: 600 }],
     });
     ({ alerts } = await stage.alertService(config, clock));

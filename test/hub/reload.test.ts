@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { killHub, mqttClient, nextMessage, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { adminGet, killHub, mqttClient, nextMessage, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -37,7 +37,7 @@ describe('SIGHUP', () => {
     await waitFor(() => hub!.stdout().includes('configuration reload refused'), 'the refusal');
     expect(hub.stdout()).toContain("unknown time zone 'Mars/Olympus'");
     expect(hub.child.exitCode).toBeNull();
-    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as { homes: number };
+    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { homes: number };
     expect(health.homes).toBe(1);
 
     fs.writeFileSync(configFile, JSON.stringify({ homes: [...ONE_HOME_CONFIG.homes, SECOND_HOME] }));
@@ -47,7 +47,7 @@ describe('SIGHUP', () => {
     const pendant = await mqttClient(hub.mqttPort);
     await pendant.publishAsync('telecare/h2/devices/p9/events', '{"type":"pendant","value":true}', { qos: 1 });
     expect(JSON.parse((await alert).payload.toString())).toMatchObject({ homeId: 'h2', kind: 'pendant', room: 'bedroom' });
-    const after = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as { homes: number };
+    const after = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { homes: number };
     expect(after.homes).toBe(2);
     await Promise.all([pendant.endAsync(), responder.endAsync()]);
   }, 60_000);

@@ -26,7 +26,7 @@ const CONFIG = {
   homes: ONE_HOME_CONFIG.homes.map((h) => ({
     ...h,
     rules: {
-      inactivity: { coldStartDayMinutes: 60, coldStartNightMinutes: 60 },
+      inactivity: { coldStartDayMinutes: 60, coldStartNightMinutes: 60, floorMinutes: 60 },
       possibleFall: { coldStartDayMinutes: 30, coldStartNightMinutes: 30 },
     },
   })),

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { adminGet, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -83,7 +83,7 @@ describe('a stalled subscriber', () => {
     expect(seen.filter((s) => s.startsWith('busy:'))).toEqual(Array.from({ length: busyMessages }, (_, i) => `busy:${i}`));
     expect(hub.stdout()).toContain('mqtt client stopped reading');
     expect(hub.stdout()).toContain('stalled-dashboard');
-    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as { mqtt: { stalledClientsDropped: number } };
+    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { mqtt: { stalledClientsDropped: number } };
     expect(health.mqtt.stalledClientsDropped).toBe(1);
     await gateway.endAsync();
     await reader.endAsync();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { adminGet, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -86,7 +86,7 @@ describe('damage noticed at start', () => {
 
     hub = await spawnHub(env());
     expect(hub.stdout()).toContain('the database lost events it had acknowledged');
-    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as {
+    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as {
       storage: { lostAcknowledgedEvents?: { acknowledgedUpTo: number; storedUpTo: number } };
     };
     expect(health.storage.lostAcknowledgedEvents).toEqual({ acknowledgedUpTo: 30, storedUpTo: 0 });
@@ -96,7 +96,7 @@ describe('damage noticed at start', () => {
     await runOnce(30, 'SIGKILL');
     hub = await spawnHub(env());
     expect(hub.stdout()).not.toContain('lost events');
-    const health = (await (await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).json()) as { storage: Record<string, unknown> };
+    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { storage: Record<string, unknown> };
     expect(health.storage.lostAcknowledgedEvents).toBeUndefined();
   }, 60_000);
 });

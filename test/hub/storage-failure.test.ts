@@ -31,8 +31,9 @@ function storedAlerts(): { kind: string; state: string; version: number }[] {
   }
 }
 
-async function health(port: number): Promise<{ status: string; storage: { state: string; alertsHeldInMemory: number; lastError: string | null } }> {
-  return (await fetch(`http://127.0.0.1:${port}/api/health`)).json() as never;
+/** Health with its details: those need a login (taken before the failure: a login stores its session). */
+async function health(port: number, cookie: string): Promise<{ status: string; storage: { state: string; alertsHeldInMemory: number; lastError: string | null } }> {
+  return (await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { cookie } })).json() as never;
 }
 
 /** A pendant press over MQTT (QoS 0: the hub cannot acknowledge a QoS 1 event it cannot store). */
@@ -42,9 +43,9 @@ async function pressPendant(mqttPort: number): Promise<void> {
   await pendant.endAsync();
 }
 
-async function pollHealth(port: number, state: string): Promise<void> {
+async function pollHealth(port: number, cookie: string, state: string): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while ((await health(port)).storage.state !== state) {
+  while ((await health(port, cookie)).storage.state !== state) {
     if (Date.now() > deadline) throw new Error(`storage never became ${state}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -64,7 +65,7 @@ describe('a storage failure never silences an emergency', () => {
     const alert = JSON.parse((await arrives).payload.toString()) as { kind: string; state: string };
     expect(alert).toMatchObject({ kind: 'pendant', state: 'raised' });
 
-    const degraded = await health(hub.httpPort);
+    const degraded = await health(hub.httpPort, cookie);
     expect(degraded.status).toBe('degraded');
     expect(degraded.storage).toMatchObject({ state: 'degraded', alertsHeldInMemory: 1 });
     expect(storedAlerts()).toEqual([]);
@@ -73,7 +74,7 @@ describe('a storage failure never silences an emergency', () => {
     expect(metrics).toMatch(/telecare_alerts_held_in_memory 1/);
 
     execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=unlimited:unlimited']);
-    await pollHealth(hub.httpPort, 'ok');
+    await pollHealth(hub.httpPort, cookie, 'ok');
     expect(storedAlerts()).toEqual([{ kind: 'pendant', state: 'raised', version: 1 }]);
     expect(hub.stdout()).toContain('alert told from memory: storage failed');
     expect(hub.stdout()).toContain('alerts told from memory are stored');
@@ -95,7 +96,7 @@ describe('a storage failure never silences an emergency', () => {
       await pressPendant(hub.mqttPort);
       const { topic, payload } = await arrives;
       expect(JSON.parse(payload.toString())).toMatchObject({ kind: 'pendant', state: 'raised', version: 1 });
-      expect((await health(hub.httpPort)).storage).toMatchObject({ state: 'degraded', lastError: 'SQLITE_BUSY' });
+      expect((await health(hub.httpPort, cookie)).storage).toMatchObject({ state: 'degraded', lastError: 'SQLITE_BUSY' });
 
       // A responder acknowledges while the lock is still held: answered, and published as version 2.
       const acked = nextMessage(responder, (t) => t === topic, 20_000);
@@ -106,7 +107,7 @@ describe('a storage failure never silences an emergency', () => {
     } finally {
       locker.close();
     }
-    await pollHealth(hub.httpPort, 'ok');
+    await pollHealth(hub.httpPort, cookie, 'ok');
     expect(storedAlerts()).toEqual([{ kind: 'pendant', state: 'acknowledged', version: 2 }]);
     await waitFor(() => auditActions().includes('acknowledge'), 'the audit trail');
     expect(auditActions()).toEqual(expect.arrayContaining(['raise', 'acknowledge']));
@@ -124,6 +125,7 @@ describe('no storage error ends the process or stops its timers', () => {
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) });
     const responder = await mqttClient(hub.mqttPort);
     await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    const cookie = await login(hub.httpPort);
     execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=1:unlimited']);
 
     const versions: { version: number; escalationLevel: number }[] = [];
@@ -136,7 +138,7 @@ describe('no storage error ends the process or stops its timers', () => {
     expect(hub.child.exitCode).toBeNull();
 
     execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=unlimited:unlimited']);
-    await pollHealth(hub.httpPort, 'ok');
+    await pollHealth(hub.httpPort, cookie, 'ok');
     const db = new Database(dbFile(), { readonly: true });
     try {
       expect(db.prepare('SELECT escalation_level, version FROM alerts').all()).toEqual([{ escalation_level: 1, version: 2 }]);
