@@ -15,12 +15,20 @@ export interface HubSettings {
   mqttUrl: string | undefined;
   adminPassword: string | undefined;
   host: string | undefined;
+  retentionDays: number | undefined;
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
+  return n;
+}
+
+function days(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of days, at least 1, not '${value}'`);
   return n;
 }
 
@@ -40,6 +48,7 @@ export function resolveSettings(
     mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
     adminPassword: env.HUB_ADMIN_PASSWORD || undefined,
     host: cli.host ?? (env.HUB_HOST || undefined),
+    retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
   };
 }
 
@@ -70,6 +79,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       mqttUrl: settings.mqttUrl,
       adminPassword: settings.adminPassword,
       host: settings.host,
+      retentionDays: settings.retentionDays,
       logger,
     });
   } catch (err) {
