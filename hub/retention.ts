@@ -35,19 +35,24 @@ export class Retention {
   private running: Promise<PruneResult> | undefined;
   private stopped = false;
   private readonly log: Logger;
-  private readonly sql: { oldestEvents: Statement; deleteEvents: Statement; deleteOutbox: Statement };
+  private sql: { oldestEvents: Statement; deleteEvents: Statement; deleteOutbox: Statement } | undefined;
 
   constructor(private readonly options: RetentionOptions) {
     this.log = options.logger.child({ ns: 'retention' });
-    const { db } = options;
+  }
+
+  /** Prepared at the first run: the tables are made by their modules' migrations during start. */
+  private statements(): NonNullable<Retention['sql']> {
+    const { db } = this.options;
     // Ids grow in storage order, so the oldest events come first: each batch looks at the next few rows only.
-    this.sql = {
+    this.sql ??= {
       oldestEvents: db.prepare('SELECT id, received_at FROM events ORDER BY id LIMIT ?'),
       // The newest event always stays: it carries the id sequence (and the mark of acknowledged events) over restarts.
       deleteEvents: db.prepare('DELETE FROM events WHERE id <= ? AND id < (SELECT MAX(id) FROM events)'),
       deleteOutbox: db.prepare(`DELETE FROM alert_outbox WHERE id IN (SELECT id FROM alert_outbox
         WHERE status IN ('delivered', 'superseded', 'abandoned') AND created_at < ? ORDER BY id LIMIT ?)`),
     };
+    return this.sql;
   }
 
   /** First run a minute after start (the start's own work done), then every interval. */
@@ -84,21 +89,22 @@ export class Retention {
     const cutoff = clock.now() - this.options.retentionDays * DAY_MS;
     const result: PruneResult = { events: 0, outbox: 0 };
     try {
+      const sql = this.statements();
       for (;;) {
         if (this.stopped || !db.open) break;
-        const rows = this.sql.oldestEvents.all(batch) as { id: number; received_at: number }[];
+        const rows = sql.oldestEvents.all(batch) as { id: number; received_at: number }[];
         let upTo = 0;
         for (const r of rows) {
           if (r.received_at >= cutoff) break;
           upTo = r.id;
         }
-        if (upTo > 0) result.events += this.sql.deleteEvents.run(upTo).changes;
+        if (upTo > 0) result.events += sql.deleteEvents.run(upTo).changes;
         if (upTo === 0 || rows.length < batch || rows.at(-1)!.id !== upTo) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
       for (;;) {
         if (this.stopped || !db.open) break;
-        const deleted = this.sql.deleteOutbox.run(cutoff, batch).changes;
+        const deleted = sql.deleteOutbox.run(cutoff, batch).changes;
         result.outbox += deleted;
         if (deleted < batch) break;
         await new Promise((resolve) => setImmediate(resolve));
