@@ -71,5 +71,10 @@ export function checkFormat(db: Database, file: string): void {
       EXIT_NEWER_DATABASE,
     );
   }
-  if (format < HUB_DATABASE_FORMAT) db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
+  if (format >= HUB_DATABASE_FORMAT) return;
+  try {
+    db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
+  } catch {
+    // A full disk: marked at a later start; this hub reads the file as it is.
+  }
 }
