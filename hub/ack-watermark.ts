@@ -1,5 +1,5 @@
 // A durable high-water mark of acknowledged events beside the database, to notice at start a WAL that lost some.
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export interface LostEvents {
@@ -36,13 +36,17 @@ export class AckWatermark {
       // No mark yet: a new database, or one from before marks were kept.
     }
     this.written = this.wanted = Math.max(storedUpTo, 0);
-    // Restart the mark from what is stored, so a loss is reported once.
-    const fd = openSync(this.file, 'w');
+    // Restart the mark from what is stored, so a loss is reported once. A full disk must not stop the start.
     try {
-      writeSync(fd, String(this.written).padEnd(20));
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(this.file, 'w');
+      try {
+        writeSync(fd, String(this.written).padEnd(20));
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      this.onError(err);
     }
     return acknowledgedUpTo > storedUpTo ? { acknowledgedUpTo, storedUpTo } : undefined;
   }
@@ -88,7 +92,8 @@ export class AckWatermark {
   private async writeLoop(): Promise<void> {
     while (this.written < this.wanted) {
       const value = this.wanted;
-      this.handle ??= await open(this.file, 'r+');
+      // Created if missing: the start may have failed to write it (a full disk).
+      this.handle ??= await open(this.file, constants.O_RDWR | constants.O_CREAT);
       // Fixed width, written in place: the mark is never half old, half new.
       await this.handle.write(String(value).padEnd(20), 0);
       await this.handle.datasync();

@@ -21,6 +21,7 @@ import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { AckWatermark, type LostEvents } from './ack-watermark.js';
 import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS } from './startup-checks.js';
+import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
 import { EventStore, openHubDatabase } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
@@ -43,6 +44,8 @@ export interface HubOptions {
   clock?: Clock;
   logger?: Logger;
   metrics?: Registry;
+  /** Raw events and delivered notifications older than this are pruned (HUB_RETENTION_DAYS, default 400). */
+  retentionDays?: number;
   /** Bound of the database integrity check at start. */
   integrityCheckMs?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
@@ -186,6 +189,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
   });
 
+  const retention = new Retention({ db, clock, logger, storage, retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS });
+
   const startRules = (forConfig: HubConfig): RulesRunner => {
     const runner = new RulesRunner({
       homes: forConfig.homes,
@@ -260,7 +265,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // From now on a write lock held by another process fails a write at once instead of freezing the loop for up
     // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
     db.pragma('busy_timeout = 0');
+    retention.start();
   } catch (err) {
+    await retention.stop();
     routineReview?.stop();
     activityWorker.stop();
     rules?.stop();
@@ -281,6 +288,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('hub stopping');
+      await retention.stop();
       await app.close();
       await broker.stop();
       await Promise.allSettled([...inFlight]);

@@ -24,6 +24,7 @@ export interface HubSettings {
   trustedOrigins: string[];
   /** HUB_SECURE_COOKIES=1: `Secure` session cookies although the hub itself serves HTTP (behind a TLS proxy). */
   secureCookies: boolean | undefined;
+  retentionDays: number | undefined;
 }
 
 function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
@@ -38,6 +39,13 @@ function port(value: string | undefined, name: string, fallback: number): number
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
+  return n;
+}
+
+function days(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of days, at least 1, not '${value}'`);
   return n;
 }
 
@@ -69,6 +77,7 @@ export function resolveSettings(
     https: httpsFiles(env, cwd),
     trustedOrigins: (env.HUB_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     secureCookies: env.HUB_SECURE_COOKIES ? env.HUB_SECURE_COOKIES === '1' : undefined,
+    retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
   };
 }
 
@@ -104,6 +113,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       https: settings.https,
       trustedOrigins: settings.trustedOrigins,
       secureCookies: settings.secureCookies,
+      retentionDays: settings.retentionDays,
       logger,
     });
   } catch (err) {

@@ -55,7 +55,9 @@ export async function checkIntegrity(file: string, timeoutMs: number, logger: Lo
   }
   if (outcome.error !== undefined) {
     if (outcome.code === 'SQLITE_CORRUPT' || outcome.code === 'SQLITE_NOTADB') throw damaged(file, outcome.error);
-    throw new Error(`could not check database ${file}: ${outcome.error}`);
+    // Not damage (a full disk, a lock): opening the database proper will say whether the hub can run.
+    logger.warn({ code: outcome.code, err: outcome.error }, 'database integrity check could not run: skipped');
+    return;
   }
   const rows = outcome.rows ?? [];
   if (rows.length !== 1 || rows[0] !== 'ok') throw damaged(file, `PRAGMA quick_check: ${rows.slice(0, 3).join('; ')}`);
@@ -71,5 +73,10 @@ export function checkFormat(db: Database, file: string): void {
       EXIT_NEWER_DATABASE,
     );
   }
-  if (format < HUB_DATABASE_FORMAT) db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
+  if (format >= HUB_DATABASE_FORMAT) return;
+  try {
+    db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
+  } catch {
+    // A full disk: marked at a later start; this hub reads the file as it is.
+  }
 }

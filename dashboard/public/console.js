@@ -216,4 +216,17 @@ document.getElementById('sound').addEventListener('click', (event) => {
   if (soundOn) { audio = audio || new AudioContext(); audio.resume(); }
 });
 
-startPage().then(connect);
+// While the hub cannot store (disk full, database locked), alerts still arrive but live only in the hub's memory.
+const storageBanner = document.getElementById('storage-banner');
+async function checkStorage() {
+  const health = await fetch('/api/health').then((r) => r.json()).catch(() => undefined);
+  const storage = health && health.storage;
+  const degraded = Boolean(storage && storage.state === 'degraded');
+  storageBanner.classList.toggle('on', degraded);
+  storageBanner.textContent = degraded
+    ? `Storage problem on the hub (${storage.lastError || 'unknown'}): ${storage.alertsHeldInMemory} alert(s) held in memory until storage returns. Alerts still arrive; call the installer.`
+    : '';
+}
+setInterval(checkStorage, 10_000);
+
+startPage().then(connect).then(checkStorage);

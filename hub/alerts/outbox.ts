@@ -93,6 +93,7 @@ export class Outbox {
     finish: Statement;
     supersedeWebhooks: Statement;
     newerWebhook: Statement;
+    olderWebhook: Statement;
     retryMqttNow: Statement;
   };
 
@@ -125,6 +126,8 @@ export class Outbox {
         WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ? AND status = 'pending' AND id < ?`),
       newerWebhook: db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
         AND status = 'pending' AND id > ? LIMIT 1`),
+      olderWebhook: db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
+        AND status = 'pending' AND id < ? LIMIT 1`),
       retryMqttNow: db.prepare(
         "UPDATE alert_outbox SET next_attempt_at = ? WHERE channel = 'mqtt' AND status = 'pending' AND next_attempt_at > ?",
       ),
@@ -195,7 +198,11 @@ export class Outbox {
     const key = row.channel === 'webhook' ? webhookKey(row.alert_id, row.responder_id) : undefined;
     if (key !== undefined) {
       if (this.inflightWebhooks.has(key)) return;
-      this.sql.supersedeWebhooks.run(this.d.clock.now(), row.alert_id, row.responder_id, row.id);
+      // Only a read on the alert path; the write (and a storage failure) only when older versions are waiting.
+      this.guard('outbox-supersede', () => {
+        if (this.sql.olderWebhook.get(row.alert_id, row.responder_id, row.id) === undefined) return;
+        this.sql.supersedeWebhooks.run(this.d.clock.now(), row.alert_id, row.responder_id, row.id);
+      });
       this.inflightWebhooks.add(key);
     }
     const attempt = this.attempt(row).finally(() => {

@@ -100,3 +100,22 @@ describe('damage noticed at start', () => {
     expect(health.storage.lostAcknowledgedEvents).toBeUndefined();
   }, 60_000);
 });
+
+describe('restating open alerts at start', () => {
+  it('waits for the broker: after kill -9 the open alert is republished retained with no failed delivery attempt', async () => {
+    hub = await spawnHub(env());
+    const sensor = await mqttClient(hub.mqttPort);
+    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+    await sensor.endAsync();
+    hub.child.kill('SIGKILL');
+    await hub.exited;
+
+    hub = await spawnHub(env());
+    const console = await mqttClient(hub.mqttPort);
+    const retained = new Promise<string>((resolve) => console.on('message', (topic, payload) => topic.startsWith('telecare/h1/alerts/') && resolve(payload.toString())));
+    await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    expect(JSON.parse(await retained)).toMatchObject({ kind: 'pendant', state: 'raised' });
+    expect(hub.stdout()).not.toContain('alert delivery failed');
+    await console.endAsync();
+  }, 60_000);
+});
