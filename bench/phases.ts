@@ -190,6 +190,8 @@ async function pressRuns(
   ctx.note(`${label}: ${presses.length} presses, 1,000 events/s flowing`);
   const load = startLoad({ mqttUrl, homes: SCHEME_FLATS, days: 3, rate: 1000, durationS: 600, seed: 21 });
   try {
+    // The generator makes its days in memory first: measure only once it is publishing (at most a minute's wait).
+    for (let waitedMs = 0; load.counts().published === 0 && waitedMs < 60_000; waitedMs += 100) await sleep(100);
     await sleep(1000);
     const before = { t: performance.now(), n: load.counts().published };
     result.runs.loaded = await measurePresses(plan);
@@ -343,6 +345,8 @@ export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Fig
     const started = performance.now();
     let finished = false;
     const done = load.done.finally(() => (finished = true));
+    // Awaited below; a failed generator must not count as unhandled while the samples are taken.
+    done.catch(() => undefined);
     while (!finished) {
       await sleep(1000);
       const rss = hub.rssBytes();

@@ -181,8 +181,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
   };
 
-  // Alert changes commit without waiting for the disk (see openHubDatabase); the store's disk worker carries them
-  // to it right after their publication, even in a quiet home where no event batch would do it.
+  // Alert changes commit without waiting for the disk (see openHubDatabase); the store's next fsync, off the loop,
+  // carries them to it right after their publication, even in a quiet home where no event batch would do it.
   alertService.subscribe(() => storage.guard('wal-sync', () => store.syncSoon()));
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {

@@ -127,8 +127,8 @@ export function toStored(row: EventRow): StoredEvent {
 /**
  * Open the hub database with the settings every module relies on. WAL with synchronous=NORMAL: a commit is in the
  * WAL file (safe from a killed process) without waiting for an fsync, so an alert is stored and published within
- * a millisecond. Event batches and rule snapshots commit with a full fsync (`fullSync`), which also carries every
- * earlier commit to the disk; the alert path always causes one within the same turn of the event loop.
+ * a millisecond. The event store then carries commits to the disk with an fsync of the WAL off the loop (or, for a
+ * store without it, with a full fsync in the commit, `fullSync`), before any sender is acknowledged.
  */
 export function openHubDatabase(file: string): Db {
   const db = new Database(file);
@@ -298,9 +298,9 @@ export class EventStore {
   }
 
   /**
-   * Write everything waiting in one transaction (also called by close()). With the disk worker the commit does not
-   * wait for the disk (microseconds: the WAL pages go to the page cache, safe from a killed process) and the appends
-   * resolve after the worker's fsync; without it, the commit itself fsyncs. A write lock held by another process
+   * Write everything waiting in one transaction (also called by close()). Off the loop (`syncOffLoop`) the commit
+   * does not wait for the disk (microseconds: the WAL pages go to the page cache, safe from a killed process) and
+   * the appends resolve after the fsync in the thread pool; otherwise the commit itself fsyncs. A write lock held by another process
    * puts the batch back for a retry a little later, with the same ids, instead of waiting on the loop.
    */
   flush(): void {
@@ -457,7 +457,7 @@ export class EventStore {
     return row ? { state: JSON.parse(row.json) as unknown, lastEventId: row.last_event_id } : undefined;
   }
 
-  /** With the disk worker: committed now, on disk after the worker's next fsync (it follows at once). */
+  /** Off the loop: committed now, on disk after the next fsync (requested at once). */
   saveRuleState(key: string, state: unknown, lastEventId: number): void {
     if (this.walFd === undefined) {
       fullSync(this.db, () => this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId));
