@@ -1,7 +1,6 @@
 // The analytics worker thread: daily features computed from its own read-only connection, off the loop that alerts.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { HubConfig } from '../rules/types.js';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
 
@@ -18,7 +17,7 @@ port.on('message', (req: ActivityRequest) => {
   }
   let reply: ActivityReply;
   try {
-    const plan = planHomeActivity(db, config as HubConfig, req.homeId, req.fromDate, req.toDate, req.now);
+    const plan = planHomeActivity(db, config, req.homeId, req.fromDate, req.toDate, req.now);
     reply = { id: req.id, ok: true, ...plan };
   } catch (err) {
     reply = { id: req.id, ok: false, name: (err as Error).name, message: (err as Error).message };

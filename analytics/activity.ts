@@ -134,14 +134,14 @@ function computeDays(
   let nextAlert = 0;
   let seen = false;
   for (const event of homeEvents(db, homeId, fromMs, untilMs)) {
-    while (nextAlert < alerts.length && alerts[nextAlert]!.at <= event.ts) {
-      acc.addAlert(homeId, alerts[nextAlert]!.kind, alerts[nextAlert]!.at);
+    while (nextAlert < alerts.length && alerts[nextAlert].at <= event.ts) {
+      acc.addAlert(homeId, alerts[nextAlert].kind, alerts[nextAlert].at);
       nextAlert++;
     }
     acc.add(event);
     seen = true;
   }
   if (!seen) return [];
-  for (; nextAlert < alerts.length; nextAlert++) acc.addAlert(homeId, alerts[nextAlert]!.kind, alerts[nextAlert]!.at);
+  for (; nextAlert < alerts.length; nextAlert++) acc.addAlert(homeId, alerts[nextAlert].kind, alerts[nextAlert].at);
   return [...acc.flush(untilMs), ...acc.finish()];
 }

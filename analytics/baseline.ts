@@ -63,7 +63,7 @@ export interface RobustStats {
 
 export function median(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Median and median absolute deviation; undefined for no values. */
@@ -80,7 +80,7 @@ export function robustStats(values: readonly number[]): RobustStats | undefined 
  * later than one before (00:30 is 24:30), so evenings compare on one line.
  */
 export function featureValue(day: DailyFeatures, feature: BaselineFeature): number | null {
-  if (feature === 'risingTime') return day.risingTime === null ? null : hhmmToMinutes(day.risingTime) ?? null;
+  if (feature === 'risingTime') return day.risingTime === null ? null : (hhmmToMinutes(day.risingTime) ?? null);
   if (feature === 'bedtime') {
     const minutes = day.bedtime === null ? undefined : hhmmToMinutes(day.bedtime);
     if (minutes === undefined) return null;
@@ -125,13 +125,13 @@ export function routineChanges(
     let run: { direction: Direction; start: number; values: number[] } | undefined;
     let windowStart = 0;
     for (let i = 0; i < sorted.length; i++) {
-      while (numbers[windowStart]! < numbers[i]! - options.windowDays) windowStart++;
+      while (numbers[windowStart] < numbers[i] - options.windowDays) windowStart++;
       const history: number[] = [];
       for (let j = windowStart; j < i; j++) if (values[j] !== null) history.push(values[j]!);
       const x = values[i];
       const stats = history.length >= options.minDays ? robustStats(history) : undefined;
       const direction = x === null || x === undefined || !stats ? undefined : beyond(x, stats, watch, options.k);
-      const continues = run !== undefined && direction === run.direction && numbers[i]! - numbers[i - 1]! === 1;
+      const continues = run !== undefined && direction === run.direction && numbers[i] - numbers[i - 1] === 1;
       if (direction === undefined) {
         run = undefined;
         continue;
@@ -140,12 +140,12 @@ export function routineChanges(
       run.values.push(x!);
       if (run.values.length === options.sustainDays) {
         flags.push({
-          homeId: sorted[i]!.homeId,
+          homeId: sorted[i].homeId,
           feature: watch.feature,
           direction,
           change: changeWords(watch.feature, direction),
-          fromDate: sorted[run.start]!.date,
-          date: sorted[i]!.date,
+          fromDate: sorted[run.start].date,
+          date: sorted[i].date,
           days: run.values.length,
           values: [...run.values],
           baseline: stats!,

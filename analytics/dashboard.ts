@@ -8,11 +8,19 @@ import type { ActivityWorker } from './offloop.js';
 import { preventionReport, toCsv, type PreventionReport } from './report.js';
 
 /** With `worker`, home activity is computed in the analytics worker thread, off the loop that alerts. */
-export function createDashboardAnalytics(db: Database, config: HubConfig, clock: Clock, worker?: ActivityWorker): DashboardAnalytics {
+export function createDashboardAnalytics(
+  db: Database,
+  config: HubConfig,
+  clock: Clock,
+  worker?: ActivityWorker,
+): DashboardAnalytics {
   return {
     homeActivity: (homeId, fromDate, toDate) =>
-      worker ? worker.homeActivity(homeId, fromDate, toDate, clock.now()) : homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
-    preventionReport: (fromDate, toDate) => preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now() }),
+      worker
+        ? worker.homeActivity(homeId, fromDate, toDate, clock.now())
+        : homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
+    preventionReport: (fromDate, toDate) =>
+      preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now() }),
     preventionCsv: (report) => toCsv(report as PreventionReport),
   };
 }

@@ -8,7 +8,13 @@ export function hasEventsTable(db: Database): boolean {
 }
 
 /** Events of `homeId` with `fromMs <= ts < toMs`, oldest first; rows whose value is not JSON are skipped. */
-export function* homeEvents(db: Database, homeId: string, fromMs: number, toMs: number, pageSize = 5_000): Generator<SensorEvent> {
+export function* homeEvents(
+  db: Database,
+  homeId: string,
+  fromMs: number,
+  toMs: number,
+  pageSize = 5_000,
+): Generator<SensorEvent> {
   if (!hasEventsTable(db)) return;
   // Keyset paging on (ts, id): starting at (fromMs, -1) takes every event at fromMs too.
   const page = db.prepare(
@@ -24,15 +30,18 @@ export function* homeEvents(db: Database, homeId: string, fromMs: number, toMs: 
       if (event) yield event;
     }
     if (rows.length < pageSize) return;
-    lastTs = rows[rows.length - 1]!.ts;
-    lastId = rows[rows.length - 1]!.id;
+    lastTs = rows[rows.length - 1].ts;
+    lastId = rows[rows.length - 1].id;
   }
 }
 
 /** Whether `homeId` has any stored event with `fromMs <= ts < toMs`. */
 export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs: number): boolean {
   if (!hasEventsTable(db)) return false;
-  return db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1').get(homeId, fromMs, toMs) !== undefined;
+  return (
+    db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1').get(homeId, fromMs, toMs) !==
+    undefined
+  );
 }
 
 /** The stored event of a row, or undefined when its value is not JSON (skipped rather than failing a report). */

@@ -133,7 +133,7 @@ export class FeatureAccumulator {
   add(event: SensorEvent): void {
     const ts = event.ts;
     if (!Number.isFinite(ts)) return;
-    if (event.assigned === false && event.kind === undefined) return; // not known to be the resident's
+    if (!event.assigned && event.kind === undefined) return; // not known to be the resident's
     const home = this.homeOf(event.homeId, ts);
     this.advance(home, ts);
     const rec = home.cur;
@@ -162,7 +162,7 @@ export class FeatureAccumulator {
     const home = this.homeOf(homeId, at);
     if (at >= home.cur.dayEndUtc) this.advance(home, at);
     for (let i = home.records.length - 1; i >= 0; i--) {
-      const rec = home.records[i]!;
+      const rec = home.records[i];
       if (at >= rec.dayStartUtc && at < rec.dayEndUtc) {
         rec.alerts++;
         return;
@@ -181,7 +181,7 @@ export class FeatureAccumulator {
       this.settle(home, upToUtc, true);
       const settledUntil = upToUtc - T.nightQuietMinutes * MINUTE_MS;
       let done = 0;
-      while (done < home.records.length - 1 && home.records[done]!.dayEndUtc <= settledUntil) done++;
+      while (done < home.records.length - 1 && home.records[done].dayEndUtc <= settledUntil) done++;
       for (const rec of home.records.splice(0, done)) out.push(this.toFeatures(home, rec));
     }
     return out;
@@ -480,7 +480,8 @@ export class FeatureAccumulator {
     const rec = home.lastActivityRecord;
     if (rec === undefined || home.outSinceUtc >= 0) return;
     const last = home.lastActivityUtc;
-    if (nowUtc - last < T.nightQuietMinutes * MINUTE_MS || last < rec.eveningStartUtc || nowUtc <= rec.nightStartUtc) return;
+    if (nowUtc - last < T.nightQuietMinutes * MINUTE_MS || last < rec.eveningStartUtc || nowUtc <= rec.nightStartUtc)
+      return;
     if (rec.quietBedtimeUtc < 0) rec.quietBedtimeUtc = last;
     if (rec.quietBedroomBedtimeUtc < 0 && home.lastRoom === 'bedroom') rec.quietBedroomBedtimeUtc = last;
   }
@@ -500,7 +501,11 @@ export class FeatureAccumulator {
 
   private toFeatures(home: HomeState, rec: DayRecord): DailyFeatures {
     const bedtimeUtc =
-      rec.matBedtimeUtc >= 0 ? rec.matBedtimeUtc : rec.quietBedroomBedtimeUtc >= 0 ? rec.quietBedroomBedtimeUtc : rec.quietBedtimeUtc;
+      rec.matBedtimeUtc >= 0
+        ? rec.matBedtimeUtc
+        : rec.quietBedroomBedtimeUtc >= 0
+          ? rec.quietBedroomBedtimeUtc
+          : rec.quietBedtimeUtc;
     return {
       homeId: home.homeId,
       date: dayToIsoDate(rec.day),
@@ -519,7 +524,13 @@ export class FeatureAccumulator {
   }
 }
 
-function makeRecord(zone: ZoneClock, day: number, nightStartMin: number, nightEndMin: number, nightWraps: boolean): DayRecord {
+function makeRecord(
+  zone: ZoneClock,
+  day: number,
+  nightStartMin: number,
+  nightEndMin: number,
+  nightWraps: boolean,
+): DayRecord {
   const dayStartUtc = zone.instantOf(day, nightEndMin);
   const nightStartUtc = zone.instantOf(nightWraps ? day : day + 1, nightStartMin);
   return {

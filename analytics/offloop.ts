@@ -13,12 +13,10 @@ export interface ActivityWorkerData {
 }
 
 export type ActivityRequest =
-  | { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
-  | { op: 'stop' };
+  { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number } | { op: 'stop' };
 
 export type ActivityReply =
-  | ({ id: number; ok: true } & ActivityPlan)
-  | { id: number; ok: false; name: string; message: string };
+  ({ id: number; ok: true } & ActivityPlan) | { id: number; ok: false; name: string; message: string };
 
 /** An idle worker thread is ended after this long (its memory returns); the next request starts another. */
 const IDLE_END_MS = 60_000;

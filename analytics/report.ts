@@ -69,7 +69,7 @@ export interface PreventionReport {
 /** Report dates are local dates of the homes' timezone when they share one, else UTC. */
 export function reportTimezone(config: HubConfig): string {
   const zones = new Set(config.homes.map((h) => h.timezone));
-  return zones.size === 1 ? [...zones][0]! : 'UTC';
+  return zones.size === 1 ? [...zones][0] : 'UTC';
 }
 
 export function preventionReport(input: PreventionReportInput): PreventionReport {
@@ -86,17 +86,22 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
   const homes = new Map<string, string[]>();
   for (const home of config.homes) {
-    if (homeHasEvents(db, home.id, fromMs, toMs)) homes.set(home.id, home.residents.map((r) => r.id));
+    if (homeHasEvents(db, home.id, fromMs, toMs))
+      homes.set(
+        home.id,
+        home.residents.map((r) => r.id),
+      );
   }
   for (const a of alerts) {
-    if (!homes.has(a.homeId)) homes.set(a.homeId, config.homes.find((h) => h.id === a.homeId)?.residents.map((r) => r.id) ?? []);
+    if (!homes.has(a.homeId))
+      homes.set(a.homeId, config.homes.find((h) => h.id === a.homeId)?.residents.map((r) => r.id) ?? []);
   }
 
   const perResident = new Map<string, { alerts: number; falls: number; routineChanges: number }>();
   const residentKey = (homeId: string, residentId: string | null): string => {
     const residents = homes.get(homeId) ?? [];
     // An alert with no resident belongs to the home's only resident, or to the home as one unit when it has several.
-    const who = residentId ?? (residents.length === 1 ? residents[0]! : '*');
+    const who = residentId ?? (residents.length === 1 ? residents[0] : '*');
     return `${homeId}\u0000${who}`;
   };
   for (const [homeId, residents] of homes) {
@@ -105,7 +110,10 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     }
   }
 
-  const byKind = countBy(ALERT_KINDS, alerts.map((a) => a.kind));
+  const byKind = countBy(
+    ALERT_KINDS,
+    alerts.map((a) => a.kind),
+  );
   const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
   const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
   const flags = alerts.filter((a) => a.kind === 'routine-change');
@@ -135,21 +143,31 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       total: suppressCount(falls.length),
       fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
       possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
-      outcomes: publish(countBy(OUTCOMES, falls.map((a) => a.outcome).filter((o): o is Outcome => o !== null))),
+      outcomes: publish(
+        countBy(
+          OUTCOMES,
+          falls.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
+        ),
+      ),
     },
     routineChanges: {
       flags: suppressCount(flags.length),
       byFeature: publish(
         countBy(
           WATCHED_FEATURES.map((w) => w.feature as string),
-          flags.map((f) => String(f.detail.feature ?? '')),
+          flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
         ),
       ),
       followUpDays: FOLLOW_UP_DAYS,
       followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
       followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
       followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
-      outcomes: publish(countBy(OUTCOMES, flags.map((a) => a.outcome).filter((o): o is Outcome => o !== null))),
+      outcomes: publish(
+        countBy(
+          OUTCOMES,
+          flags.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
+        ),
+      ),
     },
     residentsWith: {
       alerts: suppressCount([...perResident.values()].filter((r) => r.alerts > 0).length),
@@ -167,7 +185,9 @@ function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
 function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
   // As hub/alerts/query.ts ackShares: an alert cancelled before anyone acknowledged it needed no answer.
   const calls = alerts.filter(
-    (a) => (ACK_SEVERITIES as readonly string[]).includes(a.severity) && !(a.state === 'cancelled' && a.acknowledgedAt === null),
+    (a) =>
+      (ACK_SEVERITIES as readonly string[]).includes(a.severity) &&
+      !(a.state === 'cancelled' && a.acknowledgedAt === null),
   );
   const seconds = calls
     .filter((a) => a.acknowledgedAt !== null)
@@ -178,7 +198,7 @@ function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledg
   let medianSeconds: number | '*' | null = null;
   if (seconds.length > 7) {
     const mid = seconds.length >> 1;
-    medianSeconds = Math.round(seconds.length % 2 ? seconds[mid]! : (seconds[mid - 1]! + seconds[mid]!) / 2);
+    medianSeconds = Math.round(seconds.length % 2 ? seconds[mid] : (seconds[mid - 1] + seconds[mid]) / 2);
   } else if (seconds.length > 0) medianSeconds = '*';
   return {
     severities: [...ACK_SEVERITIES],
@@ -214,7 +234,10 @@ function countBy<K extends string>(keys: readonly K[], values: readonly string[]
 }
 
 function publish<K extends string>(counts: Record<K, number>): Record<K, PublishedCount> {
-  return Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<K, PublishedCount>;
+  return Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<
+    K,
+    PublishedCount
+  >;
 }
 
 /** The report as CSV: one row per published figure, `section,item,measure,value`. */

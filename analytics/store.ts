@@ -53,7 +53,10 @@ export function cacheDays(db: Database, days: readonly DailyFeatures[], computed
 /** The hub's pseudonymisation key: made at random the first time, then always the same. */
 export function pseudonymSecret(db: Database, now: number = Date.now()): Buffer {
   migrateAnalytics(db);
-  db.prepare('INSERT OR IGNORE INTO analytics_secret (id, secret, created_at) VALUES (1, ?, ?)').run(randomBytes(32), now);
+  db.prepare('INSERT OR IGNORE INTO analytics_secret (id, secret, created_at) VALUES (1, ?, ?)').run(
+    randomBytes(32),
+    now,
+  );
   return (db.prepare('SELECT secret FROM analytics_secret WHERE id = 1').get() as { secret: Buffer }).secret;
 }
 

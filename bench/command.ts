@@ -21,7 +21,8 @@ function parseMinutes(v: string): number {
 function parsePhases(v: string): PhaseName[] {
   const names = v.split(',').map((s) => s.trim());
   for (const n of names) {
-    if (!(PHASES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown part "${n}" (one of: ${PHASES.join(', ')})`);
+    if (!(PHASES as readonly string[]).includes(n))
+      throw new InvalidArgumentError(`unknown part "${n}" (one of: ${PHASES.join(', ')})`);
   }
   return names as PhaseName[];
 }
@@ -33,7 +34,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--quick', 'fewer presses and shorter runs (under a minute)', false)
     .option('--json', 'print the figures as JSON instead of a table', false)
     .option('--only <parts>', `run only these parts, comma-separated: ${PHASES.join(', ')}`, parsePhases)
-    .option('--soak-minutes <n>', 'length of the soak phase at 200 events/s (default 2, quick 1/3; 120 for the two-hour figure)', parseMinutes)
+    .option(
+      '--soak-minutes <n>',
+      'length of the soak phase at 200 events/s (default 2, quick 1/3; 120 for the two-hour figure)',
+      parseMinutes,
+    )
     .addHelpText(
       'after',
       `

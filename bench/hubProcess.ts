@@ -84,7 +84,7 @@ export async function spawnHub(config: unknown, label: string, env: Record<strin
   } catch (err) {
     await stopChild(child);
     removeTempDir(dataDir);
-    throw new Error(`${(err as Error).message}; hub output: ${tail.slice(-800)}`);
+    throw new Error(`${(err as Error).message}; hub output: ${tail.slice(-800)}`, { cause: err });
   }
 
   let cookie: string | undefined;

@@ -115,7 +115,14 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
 /** An alert-shaped message of about `bytes` bytes on the alert topic, for the bare broker's publish → deliver. */
 function directAlert(homeId: string, i: number, bytes: number): { topic: string; payload: string } {
   const id = `raw-${process.pid}-${i}`;
-  const body = JSON.stringify({ id, homeId, kind: 'pendant', severity: 'critical', state: 'raised', raisedAt: new Date().toISOString() });
+  const body = JSON.stringify({
+    id,
+    homeId,
+    kind: 'pendant',
+    severity: 'critical',
+    state: 'raised',
+    raisedAt: new Date().toISOString(),
+  });
   const pad = Math.max(0, bytes - body.length - 9);
   return { topic: `telecare/${homeId}/alerts/${id}`, payload: `${body.slice(0, -1)},"pad":"${'x'.repeat(pad)}"}` };
 }

@@ -65,7 +65,8 @@ export function startLoad(plan: LoadPlan): LoadHandle {
   });
   const done = new Promise<PublishSummary | null>((resolve, reject) => {
     child.once('exit', (code, signal) => {
-      if (code !== 0 && signal === null && summary === null) reject(new Error(`load generator failed (${code}): ${errors.slice(-400)}`));
+      if (code !== 0 && signal === null && summary === null)
+        reject(new Error(`load generator failed (${code}): ${errors.slice(-400)}`));
       else resolve(summary);
     });
   });

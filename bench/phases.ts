@@ -39,13 +39,52 @@ async function peakRssDuring<T>(hub: HubHandle, work: Promise<T>): Promise<{ res
   }
 }
 
-function memoryFigures(key: string, label: string, limitMb: number, idle: number | null, loaded: number | null, heapIdle: number | null, heapLoaded: number | null, loadNote: string): Figure[] {
+function memoryFigures(
+  key: string,
+  label: string,
+  limitMb: number,
+  idle: number | null,
+  loaded: number | null,
+  heapIdle: number | null,
+  heapLoaded: number | null,
+  loadNote: string,
+): Figure[] {
   const heapNote = 'heap not exposed by /metrics';
   return [
-    { key: `${key}.rss.idle`, section: 'memory', label: `${label}, idle: RSS`, value: idle === null ? null : idle / MB, unit: 'MB', target: { op: '<=', value: limitMb }, note: 'no /proc' },
-    { key: `${key}.rss.load`, section: 'memory', label: `${label}, ${loadNote}: peak RSS`, value: loaded === null ? null : loaded / MB, unit: 'MB', target: { op: '<=', value: limitMb }, note: 'no /proc' },
-    { key: `${key}.heap.idle`, section: 'memory', label: `${label}, idle: V8 heap used`, value: heapIdle === null ? null : heapIdle / MB, unit: 'MB', note: heapNote },
-    { key: `${key}.heap.load`, section: 'memory', label: `${label}, after load: V8 heap used`, value: heapLoaded === null ? null : heapLoaded / MB, unit: 'MB', note: heapNote },
+    {
+      key: `${key}.rss.idle`,
+      section: 'memory',
+      label: `${label}, idle: RSS`,
+      value: idle === null ? null : idle / MB,
+      unit: 'MB',
+      target: { op: '<=', value: limitMb },
+      note: 'no /proc',
+    },
+    {
+      key: `${key}.rss.load`,
+      section: 'memory',
+      label: `${label}, ${loadNote}: peak RSS`,
+      value: loaded === null ? null : loaded / MB,
+      unit: 'MB',
+      target: { op: '<=', value: limitMb },
+      note: 'no /proc',
+    },
+    {
+      key: `${key}.heap.idle`,
+      section: 'memory',
+      label: `${label}, idle: V8 heap used`,
+      value: heapIdle === null ? null : heapIdle / MB,
+      unit: 'MB',
+      note: heapNote,
+    },
+    {
+      key: `${key}.heap.load`,
+      section: 'memory',
+      label: `${label}, after load: V8 heap used`,
+      value: heapLoaded === null ? null : heapLoaded / MB,
+      unit: 'MB',
+      note: heapNote,
+    },
   ];
 }
 
@@ -54,7 +93,13 @@ export async function oneHomePhase(ctx: PhaseContext): Promise<Figure[]> {
   const hub = await spawnHub(benchConfig(1), 'home');
   try {
     const figures: Figure[] = [
-      { key: 'startup.home', section: 'startup', label: 'spawn → /api/health ok, one flat, first start', value: hub.startupMs, unit: 'ms' },
+      {
+        key: 'startup.home',
+        section: 'startup',
+        label: 'spawn → /api/health ok, one flat, first start',
+        value: hub.startupMs,
+        unit: 'ms',
+      },
     ];
     ctx.note('one flat: idle');
     await sleep(ctx.quick ? 500 : 3000);
@@ -65,7 +110,9 @@ export async function oneHomePhase(ctx: PhaseContext): Promise<Figure[]> {
     const load = startLoad({ mqttUrl: hub.mqttUrl, homes: 1, days: 60, rate, durationS: ctx.quick ? 2 : 10, seed: 11 });
     const { peakBytes } = await peakRssDuring(hub, load.done);
     const heapLoaded = await hub.heapUsedBytes();
-    figures.push(...memoryFigures('memory.home', 'one flat', 60, idle, peakBytes, heapIdle, heapLoaded, `${rate} events/s`));
+    figures.push(
+      ...memoryFigures('memory.home', 'one flat', 60, idle, peakBytes, heapIdle, heapLoaded, `${rate} events/s`),
+    );
     return figures;
   } finally {
     await hub.stop();
@@ -78,17 +125,32 @@ export async function schemePhase(ctx: PhaseContext): Promise<Figure[]> {
   const hub = await spawnHub(benchConfig(flats), 'scheme');
   try {
     const figures: Figure[] = [
-      { key: 'startup.scheme', section: 'startup', label: `spawn → /api/health ok, ${flats} flats, first start`, value: hub.startupMs, unit: 'ms' },
+      {
+        key: 'startup.scheme',
+        section: 'startup',
+        label: `spawn → /api/health ok, ${flats} flats, first start`,
+        value: hub.startupMs,
+        unit: 'ms',
+      },
     ];
     ctx.note(`${flats} flats: idle`);
     await sleep(ctx.quick ? 500 : 3000);
     const idle = hub.rssBytes();
     const heapIdle = await hub.heapUsedBytes();
     ctx.note(`${flats} flats: 1,000 events/s`);
-    const load = startLoad({ mqttUrl: hub.mqttUrl, homes: flats, days: 2, rate: 1000, durationS: ctx.quick ? 2 : 10, seed: 12 });
+    const load = startLoad({
+      mqttUrl: hub.mqttUrl,
+      homes: flats,
+      days: 2,
+      rate: 1000,
+      durationS: ctx.quick ? 2 : 10,
+      seed: 12,
+    });
     const { peakBytes } = await peakRssDuring(hub, load.done);
     const heapLoaded = await hub.heapUsedBytes();
-    figures.push(...memoryFigures('memory.scheme', `${flats} flats`, 150, idle, peakBytes, heapIdle, heapLoaded, '1,000 events/s'));
+    figures.push(
+      ...memoryFigures('memory.scheme', `${flats} flats`, 150, idle, peakBytes, heapIdle, heapLoaded, '1,000 events/s'),
+    );
     figures.push(...(await ingest(ctx, hub, flats)));
     return figures;
   } finally {
@@ -103,7 +165,16 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
   ctx.note(`ingest: ${publishers} publishers for ${durationS} s`);
   const rowsBefore = hub.storedEvents();
   if (rowsBefore === null) {
-    return [{ key: 'ingest.rate', section: 'ingest', label: 'events stored per second', value: null, unit: 'events/s', note: 'hub.db events table not readable' }];
+    return [
+      {
+        key: 'ingest.rate',
+        section: 'ingest',
+        label: 'events stored per second',
+        value: null,
+        unit: 'events/s',
+        note: 'hub.db events table not readable',
+      },
+    ];
   }
   const loads = Array.from({ length: publishers }, (_, i) =>
     startLoad({ mqttUrl: hub.mqttUrl, homes: flats, days: 3, rate: 'max', durationS, seed: 100 + i, maxInFlight: 500 }),
@@ -139,9 +210,31 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
       : storedEnd / ((stopMs - startedMs) / 1000);
   const maxLag = Math.max(0, ...samples.map((s) => s.published - s.stored));
   return [
-    { key: 'ingest.rate', section: 'ingest', label: `events stored per second (${publishers} QoS 1 publishers, ${durationS} s, one event per message)`, value: rate, unit: 'events/s', target: { op: '>=', value: 50_000 } },
-    { key: 'ingest.lag', section: 'ingest', label: 'storage lag: published − rows, worst sample', value: maxLag, unit: 'events', detail: { 'catch-up ms': catchUpMs } },
-    { key: 'ingest.lost', section: 'ingest', label: 'acknowledged but not stored at the end', value: Math.max(0, acknowledged - storedEnd), unit: 'events', target: { op: '<=', value: 0 }, detail: { published, acknowledged, stored: storedEnd } },
+    {
+      key: 'ingest.rate',
+      section: 'ingest',
+      label: `events stored per second (${publishers} QoS 1 publishers, ${durationS} s, one event per message)`,
+      value: rate,
+      unit: 'events/s',
+      target: { op: '>=', value: 50_000 },
+    },
+    {
+      key: 'ingest.lag',
+      section: 'ingest',
+      label: 'storage lag: published − rows, worst sample',
+      value: maxLag,
+      unit: 'events',
+      detail: { 'catch-up ms': catchUpMs },
+    },
+    {
+      key: 'ingest.lost',
+      section: 'ingest',
+      label: 'acknowledged but not stored at the end',
+      value: Math.max(0, acknowledged - storedEnd),
+      unit: 'events',
+      target: { op: '<=', value: 0 },
+      detail: { published, acknowledged, stored: storedEnd },
+    },
   ];
 }
 
@@ -181,9 +274,20 @@ async function pressRuns(
   label: string,
   mqttUrl: string,
   presses: string[],
-  extra: { afterAlert?: (homeId: string, alertId: string) => Promise<void>; directAlertBytes?: number; badLogins?: boolean },
+  extra: {
+    afterAlert?: (homeId: string, alertId: string) => Promise<void>;
+    directAlertBytes?: number;
+    badLogins?: boolean;
+  },
 ): Promise<PressRuns> {
-  const plan = { mqttUrl, homeIds: presses, pendantId: PRESS_PENDANT_ID, gapMs: [1, 5] as [number, number], timeoutMs: 5000, ...extra };
+  const plan = {
+    mqttUrl,
+    homeIds: presses,
+    pendantId: PRESS_PENDANT_ID,
+    gapMs: [1, 5] as [number, number],
+    timeoutMs: 5000,
+    ...extra,
+  };
   const result: PressRuns = { runs: {}, backgroundRate: NaN };
   ctx.note(`${label}: ${presses.length} presses, quiet`);
   result.runs.quiet = await measurePresses(plan);
@@ -237,14 +341,33 @@ function latencyFigures(key: string, label: string, run: PressRun | undefined, t
     note: 'no alert received',
   };
   if (!target) return [p99];
-  return [p99, { key: `${key}.p50`, section: 'latency', label: `${label}: p50`, value: s.count > 0 ? s.p50 : null, unit: 'ms p50', target: { op: '<=', value: P50_TARGET_MS }, note: 'no alert received' }];
+  return [
+    p99,
+    {
+      key: `${key}.p50`,
+      section: 'latency',
+      label: `${label}: p50`,
+      value: s.count > 0 ? s.p50 : null,
+      unit: 'ms p50',
+      target: { op: '<=', value: P50_TARGET_MS },
+      note: 'no alert received',
+    },
+  ];
 }
 
 function ratioFigure(key: string, label: string, hub: PressRun | undefined, broker: PressRun | undefined): Figure {
   const x = p99Of(hub);
   const y = p99Of(broker);
   const value = x !== null && y !== null && y > 0 ? x / y : null;
-  return { key, section: 'latency', label, value, unit: '×', target: { op: '<=', value: RATIO_TARGET }, note: 'a run had no samples' };
+  return {
+    key,
+    section: 'latency',
+    label,
+    value,
+    unit: '×',
+    target: { op: '<=', value: RATIO_TARGET },
+    note: 'a run had no samples',
+  };
 }
 
 /**
@@ -256,20 +379,41 @@ function ratioFigure(key: string, label: string, hub: PressRun | undefined, brok
 export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
   const presses = pressSequence(SCHEME_FLATS, ctx.quick ? 150 : 2000);
   const figures: Figure[] = [];
-  const resolverFor = (hub: HubHandle) => async (_homeId: string, alertId: string): Promise<void> => {
-    const res = await hub.api('POST', `/api/alerts/${encodeURIComponent(alertId)}/resolve`, { outcome: 'false-alarm', note: 'bench' });
-    if (!res.ok) throw new Error(`resolving alert ${alertId} failed (${res.status})`);
-  };
+  const resolverFor =
+    (hub: HubHandle) =>
+    async (_homeId: string, alertId: string): Promise<void> => {
+      const res = await hub.api('POST', `/api/alerts/${encodeURIComponent(alertId)}/resolve`, {
+        outcome: 'false-alarm',
+        note: 'bench',
+      });
+      if (!res.ok) throw new Error(`resolving alert ${alertId} failed (${res.status})`);
+    };
 
   const hub = await spawnHub(benchConfig(LATENCY_HOMES), 'latency');
   let hubRuns: PressRuns;
   try {
     await sleep(ctx.quick ? 500 : 3000);
     const idle = hub.rssBytes();
-    figures.push({ key: 'memory.homes1000.rss.idle', section: 'memory', label: `${LATENCY_HOMES} homes, idle: RSS`, value: idle === null ? null : idle / MB, unit: 'MB', target: { op: '<=', value: 120 }, note: 'no /proc' });
+    figures.push({
+      key: 'memory.homes1000.rss.idle',
+      section: 'memory',
+      label: `${LATENCY_HOMES} homes, idle: RSS`,
+      value: idle === null ? null : idle / MB,
+      unit: 'MB',
+      target: { op: '<=', value: 120 },
+      note: 'no /proc',
+    });
     hubRuns = await pressRuns(ctx, 'hub', hub.mqttUrl, presses, { afterAlert: resolverFor(hub), badLogins: true });
     const peak = procStatusBytes(hub.pid, 'VmHWM');
-    figures.push({ key: 'memory.homes1000.rss.peak', section: 'memory', label: `${LATENCY_HOMES} homes, after the latency runs: peak RSS`, value: peak === null ? null : peak / MB, unit: 'MB', target: { op: '<=', value: 120 }, note: 'no /proc' });
+    figures.push({
+      key: 'memory.homes1000.rss.peak',
+      section: 'memory',
+      label: `${LATENCY_HOMES} homes, after the latency runs: peak RSS`,
+      value: peak === null ? null : peak / MB,
+      unit: 'MB',
+      target: { op: '<=', value: 120 },
+      note: 'no /proc',
+    });
   } finally {
     await hub.stop();
   }
@@ -282,15 +426,66 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
     await raw.stop();
   }
   figures.push(
-    ...latencyFigures('latency.hub.quiet', `pendant → alert, hub (embedded broker, ${LATENCY_HOMES} homes), no other traffic`, hubRuns.runs.quiet, true),
-    ...latencyFigures('latency.hub.loaded', 'pendant → alert, hub (embedded), 1,000 events/s flowing', hubRuns.runs.loaded, true),
-    ...latencyFigures('latency.hub.logins', `pendant → alert, hub (embedded), ${BAD_LOGINS_PER_S} bad logins/s`, hubRuns.runs.logins, true),
-    ...latencyFigures('latency.raw.quiet', 'publish → deliver, bare aedes, no other traffic', rawRuns.runs.quiet, false),
-    ...latencyFigures('latency.raw.loaded', 'publish → deliver, bare aedes, 1,000 events/s', rawRuns.runs.loaded, false),
-    ratioFigure('latency.ratio.quiet', 'hub p99 / bare aedes p99, no other traffic', hubRuns.runs.quiet, rawRuns.runs.quiet),
-    ratioFigure('latency.ratio.loaded', 'hub p99 / bare aedes p99, 1,000 events/s', hubRuns.runs.loaded, rawRuns.runs.loaded),
-    ratioFigure('latency.ratio.logins', 'hub p99 with bad logins / bare aedes p99, no other traffic', hubRuns.runs.logins, rawRuns.runs.quiet),
-    { key: 'latency.background', section: 'latency', label: 'background traffic achieved (hub run)', value: hubRuns.backgroundRate, unit: 'events/s', detail: { 'bare aedes run': rawRuns.backgroundRate, 'bad logins/s': hubRuns.badLoginRate ?? NaN, 'alert bytes': alertBytes } },
+    ...latencyFigures(
+      'latency.hub.quiet',
+      `pendant → alert, hub (embedded broker, ${LATENCY_HOMES} homes), no other traffic`,
+      hubRuns.runs.quiet,
+      true,
+    ),
+    ...latencyFigures(
+      'latency.hub.loaded',
+      'pendant → alert, hub (embedded), 1,000 events/s flowing',
+      hubRuns.runs.loaded,
+      true,
+    ),
+    ...latencyFigures(
+      'latency.hub.logins',
+      `pendant → alert, hub (embedded), ${BAD_LOGINS_PER_S} bad logins/s`,
+      hubRuns.runs.logins,
+      true,
+    ),
+    ...latencyFigures(
+      'latency.raw.quiet',
+      'publish → deliver, bare aedes, no other traffic',
+      rawRuns.runs.quiet,
+      false,
+    ),
+    ...latencyFigures(
+      'latency.raw.loaded',
+      'publish → deliver, bare aedes, 1,000 events/s',
+      rawRuns.runs.loaded,
+      false,
+    ),
+    ratioFigure(
+      'latency.ratio.quiet',
+      'hub p99 / bare aedes p99, no other traffic',
+      hubRuns.runs.quiet,
+      rawRuns.runs.quiet,
+    ),
+    ratioFigure(
+      'latency.ratio.loaded',
+      'hub p99 / bare aedes p99, 1,000 events/s',
+      hubRuns.runs.loaded,
+      rawRuns.runs.loaded,
+    ),
+    ratioFigure(
+      'latency.ratio.logins',
+      'hub p99 with bad logins / bare aedes p99, no other traffic',
+      hubRuns.runs.logins,
+      rawRuns.runs.quiet,
+    ),
+    {
+      key: 'latency.background',
+      section: 'latency',
+      label: 'background traffic achieved (hub run)',
+      value: hubRuns.backgroundRate,
+      unit: 'events/s',
+      detail: {
+        'bare aedes run': rawRuns.backgroundRate,
+        'bad logins/s': hubRuns.badLoginRate ?? NaN,
+        'alert bytes': alertBytes,
+      },
+    },
   );
   figures.push(...(await externalBrokerLatency(ctx, presses, alertBytes, resolverFor)));
   return figures;
@@ -304,11 +499,22 @@ async function externalBrokerLatency(
   resolverFor: (hub: HubHandle) => (homeId: string, alertId: string) => Promise<void>,
 ): Promise<Figure[]> {
   if (!mosquittoAvailable()) {
-    return [{ key: 'latency.ext.quiet', section: 'latency', label: 'pendant → alert, hub on Mosquitto', value: null, unit: 'ms p99', note: `${MOSQUITTO_BIN} not installed` }];
+    return [
+      {
+        key: 'latency.ext.quiet',
+        section: 'latency',
+        label: 'pendant → alert, hub on Mosquitto',
+        value: null,
+        unit: 'ms p99',
+        note: `${MOSQUITTO_BIN} not installed`,
+      },
+    ];
   }
   const mosquitto = await startMosquitto();
   try {
-    const brokerRuns = await pressRuns(ctx, 'bare Mosquitto', mosquitto.mqttUrl, presses, { directAlertBytes: alertBytes });
+    const brokerRuns = await pressRuns(ctx, 'bare Mosquitto', mosquitto.mqttUrl, presses, {
+      directAlertBytes: alertBytes,
+    });
     const hub = await spawnHub(benchConfig(LATENCY_HOMES), 'latency-ext', { HUB_MQTT_URL: mosquitto.mqttUrl });
     let hubRuns: PressRuns;
     try {
@@ -317,12 +523,42 @@ async function externalBrokerLatency(
       await hub.stop();
     }
     return [
-      ...latencyFigures('latency.ext.quiet', `pendant → alert, hub on Mosquitto (HUB_MQTT_URL, ${LATENCY_HOMES} homes), no other traffic`, hubRuns.runs.quiet, true),
-      ...latencyFigures('latency.ext.loaded', 'pendant → alert, hub on Mosquitto, 1,000 events/s flowing', hubRuns.runs.loaded, true),
-      ...latencyFigures('latency.mosquitto.quiet', 'publish → deliver, bare Mosquitto (set_tcp_nodelay true), no other traffic', brokerRuns.runs.quiet, false),
-      ...latencyFigures('latency.mosquitto.loaded', 'publish → deliver, bare Mosquitto, 1,000 events/s', brokerRuns.runs.loaded, false),
-      ratioFigure('latency.ratio.ext.quiet', 'hub on Mosquitto p99 / bare Mosquitto p99, no other traffic', hubRuns.runs.quiet, brokerRuns.runs.quiet),
-      ratioFigure('latency.ratio.ext.loaded', 'hub on Mosquitto p99 / bare Mosquitto p99, 1,000 events/s', hubRuns.runs.loaded, brokerRuns.runs.loaded),
+      ...latencyFigures(
+        'latency.ext.quiet',
+        `pendant → alert, hub on Mosquitto (HUB_MQTT_URL, ${LATENCY_HOMES} homes), no other traffic`,
+        hubRuns.runs.quiet,
+        true,
+      ),
+      ...latencyFigures(
+        'latency.ext.loaded',
+        'pendant → alert, hub on Mosquitto, 1,000 events/s flowing',
+        hubRuns.runs.loaded,
+        true,
+      ),
+      ...latencyFigures(
+        'latency.mosquitto.quiet',
+        'publish → deliver, bare Mosquitto (set_tcp_nodelay true), no other traffic',
+        brokerRuns.runs.quiet,
+        false,
+      ),
+      ...latencyFigures(
+        'latency.mosquitto.loaded',
+        'publish → deliver, bare Mosquitto, 1,000 events/s',
+        brokerRuns.runs.loaded,
+        false,
+      ),
+      ratioFigure(
+        'latency.ratio.ext.quiet',
+        'hub on Mosquitto p99 / bare Mosquitto p99, no other traffic',
+        hubRuns.runs.quiet,
+        brokerRuns.runs.quiet,
+      ),
+      ratioFigure(
+        'latency.ratio.ext.loaded',
+        'hub on Mosquitto p99 / bare Mosquitto p99, 1,000 events/s',
+        hubRuns.runs.loaded,
+        brokerRuns.runs.loaded,
+      ),
     ];
   } finally {
     await mosquitto.stop();
@@ -339,7 +575,14 @@ export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Fig
   const hub = await spawnHub(benchConfig(SCHEME_FLATS), 'soak');
   try {
     ctx.note(`soak: 200 events/s for ${durationS} s`);
-    const load = startLoad({ mqttUrl: hub.mqttUrl, homes: SCHEME_FLATS, days: Math.max(3, Math.ceil((durationS * 200) / (SCHEME_FLATS * 1500)) + 1), rate: 200, durationS, seed: 51 });
+    const load = startLoad({
+      mqttUrl: hub.mqttUrl,
+      homes: SCHEME_FLATS,
+      days: Math.max(3, Math.ceil((durationS * 200) / (SCHEME_FLATS * 1500)) + 1),
+      rate: 200,
+      durationS,
+      seed: 51,
+    });
     const warmUpS = Math.max(10, durationS / 5);
     const samples: { tS: number; rss: number }[] = [];
     const started = performance.now();
@@ -355,14 +598,37 @@ export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Fig
     await done;
     const after = samples.filter((s) => s.tS >= warmUpS);
     if (after.length < 2) {
-      return [{ key: 'soak.change', section: 'memory', label: 'soak: RSS change after warm-up', value: null, unit: '%', note: 'no /proc or too short' }];
+      return [
+        {
+          key: 'soak.change',
+          section: 'memory',
+          label: 'soak: RSS change after warm-up',
+          value: null,
+          unit: '%',
+          note: 'no /proc or too short',
+        },
+      ];
     }
-    const first = after[0]!;
-    const last = after[after.length - 1]!;
+    const first = after[0];
+    const last = after[after.length - 1];
     const perMin = ((last.rss - first.rss) / MB / (last.tS - first.tS)) * 60;
     return [
-      { key: 'soak.rss', section: 'memory', label: `soak, ${SCHEME_FLATS} flats at 200 events/s for ${(durationS / 60).toFixed(1)} min: RSS at the end`, value: last.rss / MB, unit: 'MB', detail: { 'after warm-up': first.rss / MB, 'MB/min': perMin } },
-      { key: 'soak.change', section: 'memory', label: 'soak: RSS change from after warm-up to the end', value: ((last.rss - first.rss) / first.rss) * 100, unit: '%', target: { op: '<=', value: 10 } },
+      {
+        key: 'soak.rss',
+        section: 'memory',
+        label: `soak, ${SCHEME_FLATS} flats at 200 events/s for ${(durationS / 60).toFixed(1)} min: RSS at the end`,
+        value: last.rss / MB,
+        unit: 'MB',
+        detail: { 'after warm-up': first.rss / MB, 'MB/min': perMin },
+      },
+      {
+        key: 'soak.change',
+        section: 'memory',
+        label: 'soak: RSS change from after warm-up to the end',
+        value: ((last.rss - first.rss) / first.rss) * 100,
+        unit: '%',
+        target: { op: '<=', value: 10 },
+      },
     ];
   } finally {
     await hub.stop();

@@ -31,9 +31,9 @@ interface Phase {
   onError: (reason: string) => Figure[];
 }
 
-const unavailable = (key: string, section: string, label: string, unit: string) => (reason: string): Figure[] => [
-  { key, section, label, value: null, unit, note: reason },
-];
+const unavailable =
+  (key: string, section: string, label: string, unit: string) =>
+  (reason: string): Figure[] => [{ key, section, label, value: null, unit, note: reason }];
 
 async function replayFigures(ctx: PhaseContext): Promise<Figure[]> {
   const homeDays = ctx.quick ? 60 : 365;
@@ -45,25 +45,79 @@ async function replayFigures(ctx: PhaseContext): Promise<Figure[]> {
   ctx.note(`replay: one flat, ${homeDays} days, from NDJSON text`);
   const ndjson = await measureNdjsonReplay(1, homeDays, 33);
   return [
-    { key: 'replay.home', section: 'replay', label: `one flat, ${homeDays} days, every rule (in memory, parsing excluded)`, value: home.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: home.events, alerts: home.alerts } },
-    { key: 'replay.scheme', section: 'replay', label: `200 flats, ${schemeDays} day(s), every rule (in memory, parsing excluded)`, value: scheme.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: scheme.events, alerts: scheme.alerts } },
-    { key: 'replay.home.ndjson', section: 'replay', label: `one flat, ${homeDays} days, from NDJSON text: split, JSON.parse, validate, every rule`, value: ndjson.eventsPerS, unit: 'events/s', target: { op: '>=', value: 300_000 }, detail: { events: ndjson.events, alerts: ndjson.alerts, s: ndjson.seconds, 'JSON.parse alone': ndjson.parseOnlyPerS } },
+    {
+      key: 'replay.home',
+      section: 'replay',
+      label: `one flat, ${homeDays} days, every rule (in memory, parsing excluded)`,
+      value: home.eventsPerS,
+      unit: 'events/s',
+      target: { op: '>=', value: 300_000 },
+      detail: { events: home.events, alerts: home.alerts },
+    },
+    {
+      key: 'replay.scheme',
+      section: 'replay',
+      label: `200 flats, ${schemeDays} day(s), every rule (in memory, parsing excluded)`,
+      value: scheme.eventsPerS,
+      unit: 'events/s',
+      target: { op: '>=', value: 300_000 },
+      detail: { events: scheme.events, alerts: scheme.alerts },
+    },
+    {
+      key: 'replay.home.ndjson',
+      section: 'replay',
+      label: `one flat, ${homeDays} days, from NDJSON text: split, JSON.parse, validate, every rule`,
+      value: ndjson.eventsPerS,
+      unit: 'events/s',
+      target: { op: '>=', value: 300_000 },
+      detail: {
+        events: ndjson.events,
+        alerts: ndjson.alerts,
+        s: ndjson.seconds,
+        'JSON.parse alone': ndjson.parseOnlyPerS,
+      },
+    },
   ];
 }
 
 function fallFigures(ctx: PhaseContext): Figure[] {
   const cost = measureFallCost(ctx.quick ? 300 : 1800, 41);
   return [
-    { key: 'fall.cost', section: 'fall detector', label: 'CPU per second of 100 Hz samples, one wearable', value: cost.microsPerSampleSecond, unit: 'µs', detail: { 'seconds of samples': cost.secondsOfSamples } },
-    { key: 'fall.scheme', section: 'fall detector', label: '200 wearables streaming: share of one core', value: (cost.microsPerSampleSecond * 200) / 1e6 * 100, unit: '%' },
+    {
+      key: 'fall.cost',
+      section: 'fall detector',
+      label: 'CPU per second of 100 Hz samples, one wearable',
+      value: cost.microsPerSampleSecond,
+      unit: 'µs',
+      detail: { 'seconds of samples': cost.secondsOfSamples },
+    },
+    {
+      key: 'fall.scheme',
+      section: 'fall detector',
+      label: '200 wearables streaming: share of one core',
+      value: ((cost.microsPerSampleSecond * 200) / 1e6) * 100,
+      unit: '%',
+    },
   ];
 }
 
 const PHASE_TABLE: readonly Phase[] = [
-  { name: 'fall', run: fallFigures, onError: unavailable('fall.cost', 'fall detector', 'CPU per second of 100 Hz samples', 'µs') },
-  { name: 'replay', run: replayFigures, onError: unavailable('replay', 'replay', 'events/s through every rule', 'events/s') },
+  {
+    name: 'fall',
+    run: fallFigures,
+    onError: unavailable('fall.cost', 'fall detector', 'CPU per second of 100 Hz samples', 'µs'),
+  },
+  {
+    name: 'replay',
+    run: replayFigures,
+    onError: unavailable('replay', 'replay', 'events/s through every rule', 'events/s'),
+  },
   { name: 'home', run: oneHomePhase, onError: unavailable('memory.home', 'memory', 'one flat: RSS', 'MB') },
-  { name: 'scheme', run: schemePhase, onError: unavailable('memory.scheme', 'memory', '200 flats: RSS, and sustained ingest', 'MB') },
+  {
+    name: 'scheme',
+    run: schemePhase,
+    onError: unavailable('memory.scheme', 'memory', '200 flats: RSS, and sustained ingest', 'MB'),
+  },
   { name: 'latency', run: latencyPhase, onError: unavailable('latency', 'latency', 'pendant → alert p99', 'ms') },
   {
     name: 'soak',
@@ -84,7 +138,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
       figures.push(...(await phase.run(ctx, options)));
     } catch (err) {
-      figures.push(...phase.onError((err as Error).message.split('\n')[0]!.slice(0, 200)));
+      figures.push(...phase.onError((err as Error).message.split('\n')[0].slice(0, 200)));
     }
     options.onProgress?.(i + 1, phases.length, `${phase.name} done`);
   }

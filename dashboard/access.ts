@@ -52,7 +52,7 @@ function identify(request: FastifyRequest, auth: AuthStore, now: number): Princi
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match ? auth.tokenPrincipal(match[1]!, now) : undefined;
+    const principal = match ? auth.tokenPrincipal(match[1], now) : undefined;
     if (!principal) throw new DashboardError('BAD_TOKEN');
     return principal;
   }
@@ -87,7 +87,9 @@ export function installAccessControl(app: FastifyInstance, auth: AuthStore, cloc
     request.principal = principal;
     if (mayUse(principal, access)) return;
     if (config.page) return refusePage(request, reply, true);
-    const allowed = ROLES.filter((role) => PERMISSIONS[access as Permission].every((action) => allows(role, action))).join(', ');
+    const allowed = ROLES.filter((role) =>
+      PERMISSIONS[access as Permission].every((action) => allows(role, action)),
+    ).join(', ');
     throw new DashboardError(
       'FORBIDDEN_ROLE',
       `The role '${principal.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${allowed})`,

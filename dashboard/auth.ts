@@ -69,7 +69,18 @@ export class AuthStore {
     tokenById: Statement<[string], { name: string; role: Role; secret_hash: string; revoked_at: number | null }>;
     tokenByName: Statement<[string], { id: string }>;
     touchToken: Statement<[number, string]>;
-    listTokens: Statement<[], { id: string; name: string; role: Role; created_at: number; created_by: string; last_used_at: number | null; revoked_at: number | null }>;
+    listTokens: Statement<
+      [],
+      {
+        id: string;
+        name: string;
+        role: Role;
+        created_at: number;
+        created_by: string;
+        last_used_at: number | null;
+        revoked_at: number | null;
+      }
+    >;
     revokeToken: Statement<[number, string]>;
   };
 
@@ -79,9 +90,7 @@ export class AuthStore {
   ) {
     migrate(db, 'auth', AUTH_MIGRATIONS);
     this.statements = {
-      userByName: db.prepare(
-        `SELECT u.username, u.role, u.password_hash FROM dashboard_users u WHERE u.username = ?`,
-      ),
+      userByName: db.prepare(`SELECT u.username, u.role, u.password_hash FROM dashboard_users u WHERE u.username = ?`),
       userCount: db.prepare('SELECT COUNT(*) AS n FROM dashboard_users'),
       adminCount: db.prepare("SELECT COUNT(*) AS n FROM dashboard_users WHERE role = 'admin'"),
       insertUser: db.prepare(
@@ -167,7 +176,9 @@ export class AuthStore {
   }
 
   listUsers(): { username: string; role: Role; createdAt: number }[] {
-    return this.statements.listUsers.all().map((u) => ({ username: u.username, role: u.role, createdAt: u.created_at }));
+    return this.statements.listUsers
+      .all()
+      .map((u) => ({ username: u.username, role: u.role, createdAt: u.created_at }));
   }
 
   /** The user's principal when the password is right; always spends one scrypt, known user or not. */

@@ -21,6 +21,7 @@ export interface DashboardContext {
 
 // The hub builds one app per registry, tests may build several on one: reuse a series already there.
 export function dashboardMetrics(registry: Registry): DashboardMetrics {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- prom-client returns a bare Metric; T names the series' real class
   const existing = <T>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
   return {
     loginFailures:

@@ -30,10 +30,11 @@ function crossSiteReason(request: FastifyRequest, trustedOrigins: ReadonlySet<st
 function bodyTypeReason(request: FastifyRequest): string | undefined {
   const type = request.headers['content-type'];
   if (type === undefined) {
-    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     return hasBody ? 'a body without Content-Type' : undefined;
   }
-  const mediaType = type.split(';')[0]!.trim().toLowerCase();
+  const mediaType = type.split(';')[0].trim().toLowerCase();
   return mediaType === 'application/json' ? undefined : `Content-Type ${mediaType}`;
 }
 
@@ -46,7 +47,10 @@ export function installCsrfProtection(app: FastifyInstance, trustedOrigins: read
     const byToken = request.headers.authorization !== undefined;
     const crossSite = byToken ? undefined : crossSiteReason(request, trusted);
     if (crossSite) {
-      throw new DashboardError('CROSS_SITE_REQUEST', `Refused a state-changing request from another site (${crossSite})`);
+      throw new DashboardError(
+        'CROSS_SITE_REQUEST',
+        `Refused a state-changing request from another site (${crossSite})`,
+      );
     }
     const badType = bodyTypeReason(request);
     if (badType) throw new DashboardError('JSON_REQUIRED', `Send application/json (got ${badType})`);

@@ -8,9 +8,7 @@ import type { HubConfig } from '../rules/types.js';
 import type { DailyFeatures } from '../analytics/types.js';
 
 /** Result of taking one HTTP-posted event (SPEC 4.4) through ingest. */
-export type HttpIngestResult =
-  | { ok: true; accepted: number }
-  | { ok: false; reason: string; message: string };
+export type HttpIngestResult = { ok: true; accepted: number } | { ok: false; reason: string; message: string };
 
 /** A device seen by the hub but absent from the configuration (SPEC 3), as shown to installers. */
 export interface UnassignedDevice {

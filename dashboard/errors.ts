@@ -2,7 +2,10 @@
 
 export const DASHBOARD_ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The request is not valid' },
-  AUTH_REQUIRED: { status: 401, message: 'Log in first (session cookie) or send an API token (Authorization: Bearer ...)' },
+  AUTH_REQUIRED: {
+    status: 401,
+    message: 'Log in first (session cookie) or send an API token (Authorization: Bearer ...)',
+  },
   BAD_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   BAD_TOKEN: { status: 401, message: 'The API token is unknown or revoked' },
   FORBIDDEN_ROLE: { status: 403, message: 'Your role may not do this' },

@@ -88,7 +88,7 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it.
   const candidates: number[] = [];
   for (let i = 0; i < rec.events.length; i++) {
-    const e = rec.events[i]!;
+    const e = rec.events[i];
     const next = rec.events[i + 1];
     const d = devices.get(e.deviceId);
     if (!d || d.kind === 'exit-door' || !isOwnDoing(e)) continue;
@@ -114,7 +114,7 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const matOn = { bed: new Set<string>(), chair: new Set<string>() };
   let done = 0;
   for (let i = 0; i < rec.events.length; i++) {
-    const line = rec.events[i]!;
+    const line = rec.events[i];
     const d = devices.get(line.deviceId);
     if (d && line.type === 'motion') held.set(d.id, line.value === true);
     if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
@@ -226,7 +226,7 @@ export function formatHomesTable(r: HomesResults): string {
     rows.push(['  12 h stopwatch', '', '', `${sw.per30Days.toFixed(1)} (${sw.count}) whole`, '', 'anywhere', 'all', String(h.stopwatch.medianMinutes), String(h.stopwatch.medianMinutes), '0', '']);
   }
   const widths = head.map((t, c) => Math.max(t.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   return (
     [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') +
     `\nTuned on: ${r.tuningHomes.join(', ')}; every other home is held out. Cuts: at most ${r.options.maxCutsPerHome} per home ` +

@@ -82,19 +82,16 @@ function collapseCuts(events: ReplayLine[], endMs: number, learnedFrom: number, 
   let inBed = false;
   let inChair = false;
   let room = 'living';
-  let out = false;
   let candidate = 0;
   for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
+    const e = events[i];
     const t = e.ts as number;
-    if (e.deviceId === DEVICE.frontDoor && e.type === 'contact') out = true;
     if (!isInsideActivity(e)) continue;
-    out = false;
     if (e.deviceId === DEVICE.bed) inBed = e.value === true;
     else if (e.deviceId === DEVICE.chair) inChair = e.value === true;
     room = deviceById(e.deviceId)?.room ?? room;
     const next = events[i + 1];
-    if (out || (next && next.ts === t) || t + CUT_SILENCE_MS > endMs) continue;
+    if ((next && next.ts === t) || t + CUT_SILENCE_MS > endMs) continue;
     if (candidate++ % stride !== 0) continue;
     const place = inBed ? 'bed' : inChair ? 'chair' : room;
     cuts.push({ at: t, groups: t < learnedFrom ? ['coldStart'] : ['learned', `learned:${place}`] });

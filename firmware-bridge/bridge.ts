@@ -133,11 +133,16 @@ export class FirmwareBridge {
     switch (outcome.kind) {
       case 'ignored':
         return;
-      case 'bad':
-        return this.countBad(outcome.reason);
+      case 'bad': {
+        this.countBad(outcome.reason);
+        return;
+      }
       case 'duplicate':
         this.stats.duplicates++;
-        return this.statusChanged();
+        {
+          this.statusChanged();
+          return;
+        }
       case 'event':
         this.stats.framesOk++;
         this.stats.gaps += outcome.missed;
@@ -146,7 +151,10 @@ export class FirmwareBridge {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
         this.outbox.publish(nativeEventTopic(outcome.event), nativeEventPayload(outcome.event));
-        return this.statusChanged();
+        {
+          this.statusChanged();
+          return;
+        }
     }
   }
 

@@ -31,12 +31,12 @@ export function cobsDecode(encoded: Uint8Array): Buffer | undefined {
   let read = 0;
   let write = 0;
   while (read < encoded.length) {
-    const code = encoded[read]!;
+    const code = encoded[read];
     // A zero inside a frame, or a block running past the end, means the frame was damaged.
     if (code === 0 || read + code > encoded.length) return undefined;
     read++;
     for (let i = 1; i < code; i++) {
-      const byte = encoded[read++]!;
+      const byte = encoded[read++];
       if (byte === 0) return undefined;
       out[write++] = byte;
     }

@@ -52,7 +52,7 @@ function readPasswordFile(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new Error(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new Error(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
 }
 
@@ -91,14 +91,37 @@ Examples:
         .default('ndjson'),
     )
     .option('--mqtt <url>', 'MQTT broker URL', brokerUrl, 'mqtt://127.0.0.1:1883')
-    .option('--home <id>', 'home id of the events (required with cobs; for ndjson lines that carry no "home")', topicLevel)
-    .option('--name <name>', "bridge name: status topic, and device id of the receiver's own heartbeats (default serial-<port name>)", topicLevel)
+    .option(
+      '--home <id>',
+      'home id of the events (required with cobs; for ndjson lines that carry no "home")',
+      topicLevel,
+    )
+    .option(
+      '--name <name>',
+      "bridge name: status topic, and device id of the receiver's own heartbeats (default serial-<port name>)",
+      topicLevel,
+    )
     .option('--username <user>', 'MQTT username')
     .option('--password-file <file>', 'file holding the MQTT password (kept off the command line)')
     .option('--status-interval-ms <ms>', 'republish the status this often', positiveInt, 30_000)
-    .option('--max-queued <n>', 'events kept while the broker is away; past it the oldest are dropped and counted', positiveInt, 10_000)
-    .option('--retry-min-ms <ms>', 'first wait before reopening a missing port', positiveInt, DEFAULT_REOPEN_BACKOFF.initialMs)
-    .option('--retry-max-ms <ms>', 'longest wait between reopen attempts (doubling up to it)', positiveInt, DEFAULT_REOPEN_BACKOFF.maxMs)
+    .option(
+      '--max-queued <n>',
+      'events kept while the broker is away; past it the oldest are dropped and counted',
+      positiveInt,
+      10_000,
+    )
+    .option(
+      '--retry-min-ms <ms>',
+      'first wait before reopening a missing port',
+      positiveInt,
+      DEFAULT_REOPEN_BACKOFF.initialMs,
+    )
+    .option(
+      '--retry-max-ms <ms>',
+      'longest wait between reopen attempts (doubling up to it)',
+      positiveInt,
+      DEFAULT_REOPEN_BACKOFF.maxMs,
+    )
     .option('--mqtt-reconnect-ms <ms>', 'wait between broker reconnect attempts', positiveInt, 1_000)
     .option('--log-level <level>', 'pino log level (default: HUB_LOG_LEVEL or info)')
     .action((opts: BridgeCliOptions) => {
@@ -122,7 +145,10 @@ Examples:
         clock: systemClock,
         logger: rootLogger,
       });
-      logger.info({ port: opts.port, framing: opts.framing, mqtt: redactedUrl(opts.mqtt), status: statusTopic(name) }, 'bridge starting');
+      logger.info(
+        { port: opts.port, framing: opts.framing, mqtt: redactedUrl(opts.mqtt), status: statusTopic(name) },
+        'bridge starting',
+      );
       bridge.start();
       let stopping = false;
       const stop = (signal: string): void => {

@@ -33,15 +33,7 @@ export type Frame =
 
 /** Why a frame was dropped; the bridge counts each reason apart. */
 export type BadFrameReason =
-  | 'oversized'
-  | 'cobs'
-  | 'length'
-  | 'crc'
-  | 'version'
-  | 'frame-type'
-  | 'device-id'
-  | 'event-type'
-  | 'value';
+  'oversized' | 'cobs' | 'length' | 'crc' | 'version' | 'frame-type' | 'device-id' | 'event-type' | 'value';
 
 export type FrameDecodeResult = { ok: true; frame: Frame } | { ok: false; reason: BadFrameReason };
 
@@ -66,7 +58,9 @@ function valueBytes(value: FrameValue): Buffer {
       const out = Buffer.alloc(3 + value.samplesMilliG.length * 6);
       out.writeUInt16BE(value.rateHz, 0);
       out.writeUInt8(value.samplesMilliG.length, 2);
-      value.samplesMilliG.forEach((sample, i) => sample.forEach((mg, axis) => out.writeInt16BE(mg, 3 + i * 6 + axis * 2)));
+      value.samplesMilliG.forEach((sample, i) =>
+        sample.forEach((mg, axis) => out.writeInt16BE(mg, 3 + i * 6 + axis * 2)),
+      );
       return out;
     }
   }
@@ -79,7 +73,9 @@ export function encodeFrame(frame: Frame): Buffer {
   if (frame.frameType === 'event') {
     const id = Buffer.from(frame.deviceId, 'ascii');
     if (id.length === 0 || id.length > MAX_DEVICE_ID_BYTES || !DEVICE_ID_PATTERN.test(frame.deviceId)) {
-      throw new RangeError(`device id ${JSON.stringify(frame.deviceId)}: 1-${MAX_DEVICE_ID_BYTES} of A-Z a-z 0-9 . _ -`);
+      throw new RangeError(
+        `device id ${JSON.stringify(frame.deviceId)}: 1-${MAX_DEVICE_ID_BYTES} of A-Z a-z 0-9 . _ -`,
+      );
     }
     body = Buffer.concat([
       Buffer.from([id.length]),
@@ -91,7 +87,8 @@ export function encodeFrame(frame: Frame): Buffer {
   const unsigned = Buffer.concat([header, body]);
   const crc = crc16CcittFalse(unsigned);
   const frameBytes = Buffer.concat([unsigned, Buffer.from([crc >> 8, crc & 0xff])]);
-  if (frameBytes.length > MAX_FRAME_BYTES) throw new RangeError(`frame of ${frameBytes.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  if (frameBytes.length > MAX_FRAME_BYTES)
+    throw new RangeError(`frame of ${frameBytes.length} bytes exceeds ${MAX_FRAME_BYTES}`);
   return frameBytes;
 }
 
@@ -113,14 +110,19 @@ const ENCODINGS_FOR_KIND: Record<(typeof EVENT_VALUE_KIND)[NativeEventType], rea
 };
 
 /** Reads the value at `offset`, or names why it is bad (wrong size for its encoding, or out of range). */
-function readValue(encoding: FrameValue['encoding'], bytes: Buffer, offset: number, end: number): FrameValue | 'length' | 'value' {
+function readValue(
+  encoding: FrameValue['encoding'],
+  bytes: Buffer,
+  offset: number,
+  end: number,
+): FrameValue | 'length' | 'value' {
   const size = end - offset;
   switch (encoding) {
     case 'none':
       return size === 0 ? { encoding } : 'length';
     case 'bool': {
       if (size !== 1) return 'length';
-      const byte = bytes[offset]!;
+      const byte = bytes[offset];
       return byte <= 1 ? { encoding, value: byte === 1 } : 'value';
     }
     case 'int16Scaled': {
@@ -157,26 +159,29 @@ export function decodeFrame(bytes: Buffer): FrameDecodeResult {
   if (bytes[0] !== PROTOCOL_VERSION) return { ok: false, reason: 'version' };
   const seq = bytes.readUInt16BE(2);
   if (bytes[1] === FRAME_TYPE_CODES['receiver-heartbeat']) {
-    return end === HEADER_BYTES ? { ok: true, frame: { frameType: 'receiver-heartbeat', seq } } : { ok: false, reason: 'length' };
+    return end === HEADER_BYTES
+      ? { ok: true, frame: { frameType: 'receiver-heartbeat', seq } }
+      : { ok: false, reason: 'length' };
   }
   if (bytes[1] !== FRAME_TYPE_CODES.event) return { ok: false, reason: 'frame-type' };
 
-  const idLength = bytes[HEADER_BYTES]!;
+  const idLength = bytes[HEADER_BYTES];
   const typeAt = HEADER_BYTES + 1 + idLength;
   if (end === HEADER_BYTES || typeAt + 2 > end) return { ok: false, reason: 'length' };
   const deviceId = bytes.toString('latin1', HEADER_BYTES + 1, typeAt);
   if (idLength === 0 || idLength > MAX_DEVICE_ID_BYTES || !DEVICE_ID_PATTERN.test(deviceId)) {
     return { ok: false, reason: 'device-id' };
   }
-  const eventType = eventTypeOfCode(bytes[typeAt]!);
+  const eventType = eventTypeOfCode(bytes[typeAt]);
   if (eventType === undefined) return { ok: false, reason: 'event-type' };
-  const encoding = ENCODING_OF_CODE.get(bytes[typeAt + 1]!);
+  const encoding = ENCODING_OF_CODE.get(bytes[typeAt + 1]);
   if (encoding === undefined || !ENCODINGS_FOR_KIND[EVENT_VALUE_KIND[eventType]].includes(encoding)) {
     return { ok: false, reason: 'value' };
   }
   const value = readValue(encoding, bytes, typeAt + 2, end);
   if (typeof value === 'string') return { ok: false, reason: value };
-  if (EVENT_VALUE_KIND[eventType] === 'true' && value.encoding === 'bool' && !value.value) return { ok: false, reason: 'value' };
+  if (EVENT_VALUE_KIND[eventType] === 'true' && value.encoding === 'bool' && !value.value)
+    return { ok: false, reason: 'value' };
   return { ok: true, frame: { frameType: 'event', seq, deviceId, eventType, value } };
 }
 

@@ -29,7 +29,9 @@ export function ndjsonDecoder(homeId: string | undefined, clock: Clock): Framing
       const line = frame.toString('utf8').trim();
       if (line === '') return { kind: 'ignored' };
       const result = decodeNdjsonLine(line, homeId, clock.now());
-      return result.ok ? { kind: 'event', event: result.event, missed: 0, restarted: false } : { kind: 'bad', reason: result.reason };
+      return result.ok
+        ? { kind: 'event', event: result.event, missed: 0, restarted: false }
+        : { kind: 'bad', reason: result.reason };
     },
   };
 }

@@ -21,7 +21,10 @@ export class BoundedDelimiterParser extends DelimiterParser {
     let rest = chunk;
     if (this.discarding) {
       const end = rest.indexOf(this.delimiter);
-      if (end === -1) return cb();
+      if (end === -1) {
+        cb();
+        return;
+      }
       this.discarding = false;
       rest = rest.subarray(end + this.delimiter.length);
     }

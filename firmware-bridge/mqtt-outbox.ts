@@ -130,8 +130,14 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
 
   private pump(): void {
     const client = this.client;
-    while (client && this.connected && !this.stopping && this.inFlight < MAX_IN_FLIGHT && this.queueHead < this.queue.length) {
-      const message = this.queue[this.queueHead++]!;
+    while (
+      client &&
+      this.connected &&
+      !this.stopping &&
+      this.inFlight < MAX_IN_FLIGHT &&
+      this.queueHead < this.queue.length
+    ) {
+      const message = this.queue[this.queueHead++];
       this.inFlight++;
       client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
         this.inFlight--;
@@ -160,7 +166,9 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     const deadline = Date.now() + timeoutMs;
     while (this.connected && this.queued > 0 && Date.now() < deadline) {
       // Each delivery wakes the loop; the signal removes the listener when the grace runs out.
-      await once(this, 'delivered', { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) }).catch(() => undefined);
+      await once(this, 'delivered', { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) }).catch(
+        () => undefined,
+      );
     }
     this.stopping = true;
     if (this.connected) {

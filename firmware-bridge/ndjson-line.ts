@@ -20,7 +20,9 @@ function isAccel(value: unknown): value is EventValue {
     Number.isFinite(rate) &&
     Array.isArray(samples) &&
     samples.length > 0 &&
-    samples.every((s) => Array.isArray(s) && s.length === 3 && s.every((g) => typeof g === 'number' && Number.isFinite(g)))
+    samples.every(
+      (s) => Array.isArray(s) && s.length === 3 && s.every((g) => typeof g === 'number' && Number.isFinite(g)),
+    )
   );
 }
 
@@ -46,7 +48,11 @@ function isTimestamp(ts: unknown): ts is string | number {
  * Decodes one line (without its newline). `defaultHomeId` is `--home`; a line's own `home` wins.
  * Events without `ts` are stamped with `receivedAtMs`, so events buffered while the broker is away keep their time.
  */
-export function decodeNdjsonLine(line: string, defaultHomeId: string | undefined, receivedAtMs: number): LineDecodeResult {
+export function decodeNdjsonLine(
+  line: string,
+  defaultHomeId: string | undefined,
+  receivedAtMs: number,
+): LineDecodeResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);

@@ -78,8 +78,14 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     port.on('error', lost);
     port.on('close', lost);
     port.open((err) => {
-      if (err) return lost(err);
-      if (this.stopping || this.port !== port) return void port.close(() => undefined);
+      if (err) {
+        lost(err);
+        return;
+      }
+      if (this.stopping || this.port !== port) {
+        port.close(() => undefined);
+        return;
+      }
       this.failedAttempts = 0;
       port.pipe(splitter);
       this.setState('open', undefined);
@@ -93,7 +99,10 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     const level = this.failedAttempts === 0 ? 'warn' : 'debug';
     this.failedAttempts++;
     this.setState('retrying', reason);
-    this.options.logger[level]({ path: this.options.path, reason, retryInMs: delayMs }, 'serial port unavailable; will retry');
+    this.options.logger[level](
+      { path: this.options.path, reason, retryInMs: delayMs },
+      'serial port unavailable; will retry',
+    );
     this.retryTimer = setTimeout(() => this.open(), delayMs);
   }
 }

@@ -79,7 +79,10 @@ export class AckWatermark {
 
   private release(upTo: number): void {
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.lastId <= upTo ? w.resolve() : still.push(w));
+    for (const w of this.waiters) {
+      if (w.lastId <= upTo) w.resolve();
+      else still.push(w);
+    }
     this.waiters = still;
   }
 

@@ -57,9 +57,17 @@ export class ExternalBroker implements HubBroker {
       reconnectPeriod: 1_000,
       will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
       // Called for QoS 1/2 messages: the PUBACK is sent only when `done` is called, i.e. after storage.
-      customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
+      customHandleAcks: (
+        topic: string,
+        message: Buffer,
+        packet: IPublishPacket,
+        done: (error: Error | number, code?: number) => void,
+      ) => {
         const stored = intake(topic, message, packet.retain);
-        if (!stored) return done(0);
+        if (!stored) {
+          done(0);
+          return;
+        }
         stored.then(
           () => done(0),
           (err: unknown) => {
@@ -81,11 +89,19 @@ export class ExternalBroker implements HubBroker {
         if (err) this.log.error({ err: err.message }, 'could not subscribe on the external broker');
       };
       client.subscribe([NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`], { qos: 1, rh: 2 }, onError);
-      if (this.subscriptions.length > 0) client.subscribe(this.subscriptions.map((s) => s.filter), { qos: 1 }, onError);
+      if (this.subscriptions.length > 0)
+        client.subscribe(
+          this.subscriptions.map((s) => s.filter),
+          { qos: 1 },
+          onError,
+        );
       this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true }).catch((err: unknown) =>
         this.log.warn({ err }, 'could not publish online status'),
       );
-      this.log.info({ url: redactUrl(this.options.url), sessionPresent: connack.sessionPresent }, 'connected to external mqtt broker');
+      this.log.info(
+        { url: redactUrl(this.options.url), sessionPresent: connack.sessionPresent },
+        'connected to external mqtt broker',
+      );
       // With clean=false the broker should still hold the hub's session: without it, QoS 1 sensor messages queued
       // while the hub was away are gone (a broker restarted without persistence).
       if (connectedBefore && !connack.sessionPresent) {
@@ -105,7 +121,10 @@ export class ExternalBroker implements HubBroker {
     client.on('error', (err) => this.log.debug({ err: err.message }, 'external broker error'));
     client.on('offline', () => this.log.warn('external broker unreachable; reconnecting'));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      if (packet.qos === 0) void intake(topic, payload, packet.retain)?.catch((err: unknown) => this.log.error({ err }, 'storing sensor events failed'));
+      if (packet.qos === 0)
+        void intake(topic, payload, packet.retain)?.catch((err: unknown) =>
+          this.log.error({ err }, 'storing sensor events failed'),
+        );
       for (const { filter, handler } of this.subscriptions) {
         if (!topicMatches(filter, topic)) continue;
         try {
@@ -120,7 +139,10 @@ export class ExternalBroker implements HubBroker {
       waited = setTimeout(() => resolve(true), firstConnectWaitMs);
     });
     if (await Promise.race([connected.then(() => false), gaveUp])) {
-      this.log.warn({ url: redactUrl(this.options.url) }, 'external broker not reachable yet; starting anyway and retrying');
+      this.log.warn(
+        { url: redactUrl(this.options.url) },
+        'external broker not reachable yet; starting anyway and retrying',
+      );
     }
     clearTimeout(waited);
   }

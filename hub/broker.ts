@@ -5,7 +5,15 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
-import { ClientIdRegistry, clientIdOwner, IDENTIFIER_REJECTED, type MqttAccess, type MqttCredentials, type MqttIdentity, type RefusalCode } from './mqtt-auth.js';
+import {
+  ClientIdRegistry,
+  clientIdOwner,
+  IDENTIFIER_REJECTED,
+  type MqttAccess,
+  type MqttCredentials,
+  type MqttIdentity,
+  type RefusalCode,
+} from './mqtt-auth.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { HUB_STATUS_TOPIC, topicMatches } from './topics.js';
 
@@ -87,6 +95,8 @@ const RETURN_CODE_TEXT: Record<RefusalCode, string> = {
 
 function authError(returnCode: RefusalCode): AuthenticateError {
   const err = new Error(RETURN_CODE_TEXT[returnCode]) as AuthenticateError;
+  // aedes types the CONNACK code as its AuthErrorCode enum; the numbers are MQTT 3.1.1's (2-5), the same values.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
   err.returnCode = returnCode;
   return err;
 }
@@ -110,7 +120,12 @@ class RetainedLedger {
     const count = this.byTopic.size - (previous ? 1 : 0);
     const total = this.totalBytes - (previous?.bytes ?? 0);
     const ownerCount = (this.perOwner.get(owner) ?? 0) - (previous?.owner === owner ? 1 : 0);
-    if (count + 1 > this.quota.maxMessages || total + bytes > this.quota.maxBytes || ownerCount + 1 > this.quota.maxPerClient) return false;
+    if (
+      count + 1 > this.quota.maxMessages ||
+      total + bytes > this.quota.maxBytes ||
+      ownerCount + 1 > this.quota.maxPerClient
+    )
+      return false;
     if (previous) this.remove(topic, previous);
     this.byTopic.set(topic, { bytes, owner });
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
@@ -181,14 +196,20 @@ export class EmbeddedBroker implements HubBroker {
           (result) => {
             if (!result.ok) {
               this.refuse(`auth-${result.reason}`);
-              this.log.warn({ remote, returnCode: result.returnCode, reason: result.reason }, 'mqtt connection refused');
+              this.log.warn(
+                { remote, returnCode: result.returnCode, reason: result.reason },
+                'mqtt connection refused',
+              );
               done(authError(result.returnCode), false);
               return;
             }
             // A client id belongs to the identity that first used it: no one else can disconnect it or take its session.
             if (!this.clientIds.claim(client.id, clientIdOwner(result.identity))) {
               this.refuse('client-id-taken');
-              this.log.warn({ remote, clientId: client.id }, 'mqtt connection refused: client id owned by another user');
+              this.log.warn(
+                { remote, clientId: client.id },
+                'mqtt connection refused: client id owned by another user',
+              );
               done(authError(IDENTIFIER_REJECTED), false);
               return;
             }
@@ -203,12 +224,16 @@ export class EmbeddedBroker implements HubBroker {
       },
       authorizePublish: (client, packet, callback) => {
         // A null client is an obsolete will being published by aedes itself.
-        if (client === null) return callback(null);
+        if (client === null) {
+          callback(null);
+          return;
+        }
         const identity = this.identities.get(client);
         if (!identity || !this.options.access.canPublish(identity, packet.topic)) {
           this.refuse('publish-denied');
           this.log.warn({ clientId: client.id, role: identity?.role, topic: packet.topic }, 'mqtt publish refused');
-          return callback(new Error('not authorised to publish on this topic'));
+          callback(new Error('not authorised to publish on this topic'));
+          return;
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
@@ -217,7 +242,10 @@ export class EmbeddedBroker implements HubBroker {
           this.dispatch(packet.topic, payload, { username: identity.username, clientId: client.id });
         };
         const stored = this.options.intake(packet.topic, payload);
-        if (!stored) return after();
+        if (!stored) {
+          after();
+          return;
+        }
         // The PUBACK goes out only once the events are durable; a storage failure drops the connection
         // without PUBACK, so the sender will send again.
         stored.then(after, (err: unknown) => {
@@ -229,8 +257,12 @@ export class EmbeddedBroker implements HubBroker {
         const identity = this.identities.get(client);
         if (!identity || !this.options.access.canSubscribe(identity, subscription.topic)) {
           this.refuse('subscribe-denied');
-          this.log.warn({ clientId: client.id, role: identity?.role, filter: subscription.topic }, 'mqtt subscribe refused');
-          return callback(null, null);
+          this.log.warn(
+            { clientId: client.id, role: identity?.role, filter: subscription.topic },
+            'mqtt subscribe refused',
+          );
+          callback(null, null);
+          return;
         }
         callback(null, subscription);
       },
@@ -240,7 +272,9 @@ export class EmbeddedBroker implements HubBroker {
         return identity && this.options.access.canRead(identity, packet.topic) ? packet : null;
       },
     });
-    aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+    aedes.on('clientError', (client, err) =>
+      this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
+    );
     // The connection that holds each client id now: when the owner reconnects, the old connection's disconnect
     // (which may come before or after the new one is ready) must not free the id of the new one.
     const live = new Map<string, Client>();
@@ -312,7 +346,14 @@ export class EmbeddedBroker implements HubBroker {
     if (!aedes || aedes.closed) return Promise.reject(new Error('mqtt broker is stopped'));
     return new Promise((resolve, reject) => {
       aedes.publish(
-        { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: options.qos, retain: options.retain, dup: false },
+        {
+          cmd: 'publish',
+          topic,
+          payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+          qos: options.qos,
+          retain: options.retain,
+          dup: false,
+        },
         (err) => (err ? reject(err) : resolve()),
       );
     });

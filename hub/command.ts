@@ -19,11 +19,17 @@ export function registerHubCommand(program: Command): void {
   program
     .command('hub')
     .description('run the hub: embedded MQTT broker, sensor ingest, rules, alerts, dashboard and API')
-    .option('-c, --config <file>', 'configuration file (env HUB_CONFIG; default ./telecare.config.json, absent = no homes)')
+    .option(
+      '-c, --config <file>',
+      'configuration file (env HUB_CONFIG; default ./telecare.config.json, absent = no homes)',
+    )
     .option('-d, --data-dir <dir>', 'data folder holding hub.db (env HUB_DATA_DIR; default ./data)')
     .option('--mqtt-port <port>', 'embedded MQTT broker port, 0 = any free port (env HUB_MQTT_PORT; default 1883)')
     .option('--http-port <port>', 'dashboard and API port, 0 = any free port (env HUB_HTTP_PORT; default 8080)')
-    .option('--mqtt-url <url>', 'use this existing broker instead of the embedded one, e.g. mqtt://127.0.0.1:1884 (env HUB_MQTT_URL)')
+    .option(
+      '--mqtt-url <url>',
+      'use this existing broker instead of the embedded one, e.g. mqtt://127.0.0.1:1884 (env HUB_MQTT_URL)',
+    )
     .option('--host <address>', 'interface to listen on (env HUB_HOST; default all)')
     .option('--check-config', 'validate the configuration file and exit')
     .option('--hash-password', 'read a password on stdin, print its scrypt hash for mqttUsers[].passwordHash, and exit')

@@ -56,7 +56,8 @@ const homeSchema = {
       type: 'object',
       additionalProperties: false,
       properties: { usualRisingTime: clockTime, usualBedtime: clockTime },
-      description: "From the care plan, for the first weeks before the hub has learned: the resident's usual rising time and bedtime (local HH:MM)",
+      description:
+        "From the care plan, for the first weeks before the hub has learned: the resident's usual rising time and bedtime (local HH:MM)",
     },
     escalation: { type: 'string', minLength: 1, description: 'Name of the escalation ladder (default: "default")' },
   },

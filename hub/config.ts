@@ -117,7 +117,7 @@ export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig 
   if (!validateHubConfig(candidate)) {
     throw new ConfigError(file, (validateHubConfig.errors ?? []).map(describe));
   }
-  const config = candidate as unknown as HubConfig;
+  const config = candidate as HubConfig;
   const problems = crossCheck(config);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return deepFreeze(config);

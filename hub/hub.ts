@@ -113,7 +113,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const credentials = new MqttCredentials(db, config);
   for (const user of config.mqttUsers) {
     if ((user.role === 'device' || user.role === 'bridge') && user.homes === undefined) {
-      log.warn({ username: user.username }, 'MQTT credential without "homes": it may publish no sensor data (give its homes, or "*")');
+      log.warn(
+        { username: user.username },
+        'MQTT credential without "homes": it may publish no sensor data (give its homes, or "*")',
+      );
     }
   }
   // Features of weeks of events take a good part of a second per home: computed in a worker thread, off this loop.
@@ -189,7 +192,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
   });
 
-  const retention = new Retention({ db, clock, logger, storage, retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS });
+  const retention = new Retention({
+    db,
+    clock,
+    logger,
+    storage,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+  });
 
   const startRules = (forConfig: HubConfig): RulesRunner => {
     const runner = new RulesRunner({

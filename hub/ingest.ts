@@ -82,13 +82,18 @@ export function outOfRange(type: EventType, value: unknown): string | undefined 
     case 'humidity':
     case 'power': {
       const range = VALUE_RANGES[type];
-      return inRange(value as number, range) ? undefined : `a '${type}' value must be within ${range.min}..${range.max}`;
+      return inRange(value as number, range)
+        ? undefined
+        : `a '${type}' value must be within ${range.min}..${range.max}`;
     }
     case 'accel': {
       const { rate, samples } = value as { rate: number; samples: number[][] };
-      if (!inRange(rate, VALUE_RANGES.accelRate)) return `accel rate must be within ${VALUE_RANGES.accelRate.min}..${VALUE_RANGES.accelRate.max} Hz`;
-      if (!inRange(samples.length, VALUE_RANGES.accelSamples)) return `an accel message carries at most ${VALUE_RANGES.accelSamples.max} samples`;
-      if (!samples.every((s) => s.every((g) => inRange(g, VALUE_RANGES.accelG)))) return `accel samples must be within ±${VALUE_RANGES.accelG.max} g`;
+      if (!inRange(rate, VALUE_RANGES.accelRate))
+        return `accel rate must be within ${VALUE_RANGES.accelRate.min}..${VALUE_RANGES.accelRate.max} Hz`;
+      if (!inRange(samples.length, VALUE_RANGES.accelSamples))
+        return `an accel message carries at most ${VALUE_RANGES.accelSamples.max} samples`;
+      if (!samples.every((s) => s.every((g) => inRange(g, VALUE_RANGES.accelG))))
+        return `accel samples must be within ±${VALUE_RANGES.accelG.max} g`;
       return undefined;
     }
     default:
@@ -159,7 +164,11 @@ export class Ingest {
         : isPrintableId(where.friendlyName, MAX_FRIENDLY_NAME_LENGTH);
     if (!idsOk) {
       // Logged under one key: the id itself may carry terminal escape codes.
-      this.drop(out, 'bad-id', reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)'));
+      this.drop(
+        out,
+        'bad-id',
+        reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)'),
+      );
       return out;
     }
     const logKey = where.kind === 'native' ? `${where.homeId}/${where.deviceId}` : `zigbee:${where.friendlyName}`;
@@ -334,7 +343,17 @@ export class Ingest {
     }
     const ref = this.deps.index.zigbee(friendlyName);
     const now = this.deps.clock.now();
-    this.push(out, logKey, ref?.home.id ?? '', ref?.device.id ?? friendlyName, ref, 'availability', state === 'online', now, 'zigbee');
+    this.push(
+      out,
+      logKey,
+      ref?.home.id ?? '',
+      ref?.device.id ?? friendlyName,
+      ref,
+      'availability',
+      state === 'online',
+      now,
+      'zigbee',
+    );
   }
 
   private parseJson(payload: Buffer, out: IngestOutcome, logKey: string): unknown {

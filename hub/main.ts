@@ -38,14 +38,16 @@ function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
   return n;
 }
 
 function days(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of days, at least 1, not '${value}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a whole number of days, at least 1, not '${value}'`);
   return n;
 }
 
@@ -59,7 +61,9 @@ export function resolveSettings(
   const certFile = env.HUB_MQTT_TLS_CERT || undefined;
   const keyFile = env.HUB_MQTT_TLS_KEY || undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new Error('HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY must be set together (PEM certificate chain and its private key)');
+    throw new Error(
+      'HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY must be set together (PEM certificate chain and its private key)',
+    );
   }
   return {
     config: configPath({ HUB_CONFIG: explicitConfig }, cwd),
@@ -72,10 +76,17 @@ export function resolveSettings(
     host: cli.host ?? (env.HUB_HOST || undefined),
     mqttTls:
       certFile && keyFile
-        ? { port: port(env.HUB_MQTT_TLS_PORT, 'HUB_MQTT_TLS_PORT', 8883), certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) }
+        ? {
+            port: port(env.HUB_MQTT_TLS_PORT, 'HUB_MQTT_TLS_PORT', 8883),
+            certFile: path.resolve(cwd, certFile),
+            keyFile: path.resolve(cwd, keyFile),
+          }
         : undefined,
     https: httpsFiles(env, cwd),
-    trustedOrigins: (env.HUB_TRUSTED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    trustedOrigins: (env.HUB_TRUSTED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     secureCookies: env.HUB_SECURE_COOKIES ? env.HUB_SECURE_COOKIES === '1' : undefined,
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
   };
@@ -147,7 +158,10 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       next = loadHubConfig(settings.config, { required: settings.configRequired });
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
-      logger.error({ file: settings.config, problems }, 'configuration reload refused; the configuration in force is kept');
+      logger.error(
+        { file: settings.config, problems },
+        'configuration reload refused; the configuration in force is kept',
+      );
       return;
     }
     try {

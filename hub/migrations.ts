@@ -38,7 +38,7 @@ export function migrate(db: Database, module: string, steps: readonly MigrationS
   }
   const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
   for (let version = row.v + 1; version <= steps.length; version++) {
-    const step = steps[version - 1]!;
+    const step = steps[version - 1];
     db.transaction(() => {
       if (typeof step === 'string') db.exec(step);
       else step(db);

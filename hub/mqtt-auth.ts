@@ -26,8 +26,10 @@ export const BAD_USERNAME_OR_PASSWORD = 4;
 export const NOT_AUTHORIZED = 5;
 
 export type RefusalCode = 2 | 3 | 4 | 5;
-export type AuthRefusalReason = 'bad-credentials' | 'unknown-user' | 'anonymous-remote' | 'rate-limited' | 'clear-text-remote';
-export type AuthResult = { ok: true; identity: MqttIdentity } | { ok: false; returnCode: RefusalCode; reason: AuthRefusalReason };
+export type AuthRefusalReason =
+  'bad-credentials' | 'unknown-user' | 'anonymous-remote' | 'rate-limited' | 'clear-text-remote';
+export type AuthResult =
+  { ok: true; identity: MqttIdentity } | { ok: false; returnCode: RefusalCode; reason: AuthRefusalReason };
 
 export const INSTALLER_USERNAME = 'installer';
 
@@ -99,8 +101,7 @@ export class MqttCredentials {
     const fromConfig = this.config.mqttUsers.find((u) => u.username === username);
     if (fromConfig) return { hash: fromConfig.passwordHash, role: fromConfig.role, homes: scopeOf(fromConfig) };
     const row = this.db.prepare('SELECT password_hash, role FROM mqtt_credentials WHERE username = ?').get(username) as
-      | { password_hash: string; role: MqttUserConfig['role'] }
-      | undefined;
+      { password_hash: string; role: MqttUserConfig['role'] } | undefined;
     return row ? { hash: row.password_hash, role: row.role, homes: 'all' } : undefined;
   }
 
@@ -121,7 +122,8 @@ export class MqttCredentials {
         : { ok: false, returnCode: NOT_AUTHORIZED, reason: 'anonymous-remote' };
     }
     // With TLS on, a password from another machine must not cross the network in clear.
-    if (options.clearTextRefused && !isLoopback(remoteAddress)) return { ok: false, returnCode: NOT_AUTHORIZED, reason: 'clear-text-remote' };
+    if (options.clearTextRefused && !isLoopback(remoteAddress))
+      return { ok: false, returnCode: NOT_AUTHORIZED, reason: 'clear-text-remote' };
     const secret = password?.toString('utf8') ?? '';
     const entry = this.lookup(username);
     if (!entry) {
@@ -134,8 +136,10 @@ export class MqttCredentials {
     const isScrypt = entry.hash.startsWith('scrypt$');
     const tag = createHmac('sha256', this.cacheKey).update(entry.hash).update('\0').update(secret).digest();
     const cached = this.verified.get(username);
-    if (isScrypt && cached && cached.until > this.nowMs() && timingSafeEqual(cached.tag, tag)) return { ok: true, identity };
-    if (isScrypt && this.throttled(remoteAddress)) return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
+    if (isScrypt && cached && cached.until > this.nowMs() && timingSafeEqual(cached.tag, tag))
+      return { ok: true, identity };
+    if (isScrypt && this.throttled(remoteAddress))
+      return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
     let ok: boolean;
     try {
       ok = await verifyPassword(secret, entry.hash, { source: remoteAddress ?? 'unknown' });
@@ -215,14 +219,16 @@ export class MqttAccess {
       const native = parseNativeEventsTopic(topic);
       if (native) return { class: 'sensor', homeId: native.homeId };
       const parts = topic.split('/');
-      const homeId = parts[1]!;
+      const homeId = parts[1];
       if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
-      if (parts[2] === 'alerts' && parts.length >= 4) return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
+      if (parts[2] === 'alerts' && parts.length >= 4)
+        return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
       return { class: 'reserved' };
     }
     if (!topic.startsWith(this.zigbeePrefix)) return { class: 'other' };
     const name = topic.slice(this.zigbeePrefix.length);
-    if (name === 'bridge/request' || name.startsWith('bridge/request/')) return { class: 'zigbee-command', homeId: undefined };
+    if (name === 'bridge/request' || name.startsWith('bridge/request/'))
+      return { class: 'zigbee-command', homeId: undefined };
     if (name === 'bridge' || name.startsWith('bridge/')) return { class: 'zigbee-bridge' };
     const command = /\/(set|get)(\/.*)?$/.exec(name);
     if (command) return { class: 'zigbee-command', homeId: this.index.zigbee(name.slice(0, command.index))?.home.id };
@@ -251,7 +257,8 @@ export class MqttAccess {
   /** Whether a message on `topic` may be delivered to this client (checked on every delivery, retained ones too). */
   canRead(identity: MqttIdentity, topic: string): boolean {
     const c = this.classify(topic);
-    const scoped = (action: Action, homeId: string | undefined): boolean => allows(identity.role, action) && inScope(identity, homeId);
+    const scoped = (action: Action, homeId: string | undefined): boolean =>
+      allows(identity.role, action) && inScope(identity, homeId);
     switch (c.class) {
       case 'status':
         return allows(identity.role, 'status.read');

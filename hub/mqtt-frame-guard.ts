@@ -31,7 +31,7 @@ export class MqttFrameGuard {
         this.multiplier = 1;
         this.lengthBytes = 0;
       } else if (this.state === 'length') {
-        const byte = chunk[i++]!;
+        const byte = chunk[i++];
         this.remaining += (byte & 0x7f) * this.multiplier;
         this.multiplier *= 128;
         this.lengthBytes++;
@@ -52,7 +52,11 @@ export class MqttFrameGuard {
 }
 
 /** Destroy `socket` when a client announces an oversized packet. */
-export function guardPacketSize(socket: Socket, maxBytes = MAX_MQTT_PACKET_BYTES, onTooLarge?: (bytes: number) => void): void {
+export function guardPacketSize(
+  socket: Socket,
+  maxBytes = MAX_MQTT_PACKET_BYTES,
+  onTooLarge?: (bytes: number) => void,
+): void {
   const guard = new MqttFrameGuard(maxBytes, (bytes) => {
     onTooLarge?.(bytes);
     socket.destroy();

@@ -59,7 +59,14 @@ function pump(): void {
   job();
 }
 
-function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number, source?: string): Promise<Buffer> {
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+  source?: string,
+): Promise<Buffer> {
   const key = source ?? '';
   const queue = queues.get(key) ?? [];
   // Without a source (dashboard, tools) the queue is unbounded, as callers expect every check to be answered.
@@ -111,21 +118,25 @@ const DUMMY_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toSt
  * Checks either stored form (scrypt with its own cost, or sha256 for generated secrets, never queued). With a
  * `source`, the check waits in that source's bounded queue and rejects with `HashQueueFull` when it is full.
  */
-export async function verifyPassword(password: string, hash: string | undefined, options: { source?: string } = {}): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  hash: string | undefined,
+  options: { source?: string } = {},
+): Promise<boolean> {
   const parts = (hash ?? DUMMY_HASH).split('$');
   const key = await derive(password, parts, options.source);
   if (!key) return false;
-  const expected = Buffer.from(parts[parts.length - 1]!, 'base64');
+  const expected = Buffer.from(parts[parts.length - 1], 'base64');
   return expected.length === KEY_LENGTH && timingSafeEqual(key, expected) && hash !== undefined;
 }
 
 async function derive(password: string, parts: string[], source: string | undefined): Promise<Buffer | undefined> {
-  if (parts.length === 3 && parts[0] === 'sha256') return sha256(password, Buffer.from(parts[1]!, 'base64'));
+  if (parts.length === 3 && parts[0] === 'sha256') return sha256(password, Buffer.from(parts[1], 'base64'));
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return undefined;
   // A cost scrypt refuses (not a power of two, over the memory cap) is a wrong hash, not a crash.
-  return scryptAsync(password, Buffer.from(parts[4]!, 'base64'), N, r, p, source).catch((err: unknown) => {
+  return scryptAsync(password, Buffer.from(parts[4], 'base64'), N, r, p, source).catch((err: unknown) => {
     if (err instanceof HashQueueFull) throw err;
     return undefined;
   });

@@ -112,7 +112,8 @@ export class Retention {
     } catch (err) {
       storage.failed('retention', err);
     }
-    if (result.events + result.outbox > 0) this.log.info({ ...result, retentionDays: this.options.retentionDays }, 'old data pruned');
+    if (result.events + result.outbox > 0)
+      this.log.info({ ...result, retentionDays: this.options.retentionDays }, 'old data pruned');
     return result;
   }
 }

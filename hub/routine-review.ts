@@ -67,7 +67,7 @@ export class RoutineReview {
 
   private async reviewInWorker(worker: ActivityWorker, index: number): Promise<void> {
     const { config, clock, db, decide } = this.options;
-    const home = config.homes[index]!;
+    const home = config.homes[index];
     try {
       if (!home.away) {
         const now = clock.now();

@@ -143,7 +143,9 @@ export class RulesRunner {
     const seen = this.options.alreadyRaised;
     if (!seen) return decisions;
     return decisions.filter(
-      (d) => (d.type !== 'raise' && d.type !== 'clear') || !seen({ homeId: d.homeId, kind: d.kind, at: d.at - REFEED_SLACK_MS }),
+      (d) =>
+        (d.type !== 'raise' && d.type !== 'clear') ||
+        !seen({ homeId: d.homeId, kind: d.kind, at: d.at - REFEED_SLACK_MS }),
     );
   }
 

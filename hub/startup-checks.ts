@@ -41,11 +41,13 @@ export async function checkIntegrity(file: string, timeoutMs: number, logger: Lo
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(QUICK_CHECK_WORKER, { eval: true, workerData: { file, driver } });
   let timer: NodeJS.Timeout | undefined;
-  const outcome = await new Promise<{ rows?: string[]; error?: string; code?: string } | 'timeout'>((resolve, reject) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  }).finally(() => {
+  const outcome = await new Promise<{ rows?: string[]; error?: string; code?: string } | 'timeout'>(
+    (resolve, reject) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    },
+  ).finally(() => {
     clearTimeout(timer);
     void worker.terminate();
   });

@@ -37,14 +37,36 @@ export class StorageHealth {
     private readonly now: () => number,
   ) {
     this.log = logger.child({ ns: 'storage' });
-    this.errors = metric(registry, 'telecare_storage_errors_total', () =>
-      new Counter({ name: 'telecare_storage_errors_total', help: 'Database operations that failed, by SQLite code and place', labelNames: ['code', 'where'], registers: [registry] }),
+    this.errors = metric(
+      registry,
+      'telecare_storage_errors_total',
+      () =>
+        new Counter({
+          name: 'telecare_storage_errors_total',
+          help: 'Database operations that failed, by SQLite code and place',
+          labelNames: ['code', 'where'],
+          registers: [registry],
+        }),
     );
-    this.degradedGauge = metric(registry, 'telecare_storage_degraded', () =>
-      new Gauge({ name: 'telecare_storage_degraded', help: '1 while alert changes cannot be stored and are held in memory', registers: [registry] }),
+    this.degradedGauge = metric(
+      registry,
+      'telecare_storage_degraded',
+      () =>
+        new Gauge({
+          name: 'telecare_storage_degraded',
+          help: '1 while alert changes cannot be stored and are held in memory',
+          registers: [registry],
+        }),
     );
-    this.heldGauge = metric(registry, 'telecare_alerts_held_in_memory', () =>
-      new Gauge({ name: 'telecare_alerts_held_in_memory', help: 'Alerts delivered from memory, waiting for storage', registers: [registry] }),
+    this.heldGauge = metric(
+      registry,
+      'telecare_alerts_held_in_memory',
+      () =>
+        new Gauge({
+          name: 'telecare_alerts_held_in_memory',
+          help: 'Alerts delivered from memory, waiting for storage',
+          registers: [registry],
+        }),
     );
   }
 
@@ -60,7 +82,10 @@ export class StorageHealth {
   holding(count: number): void {
     if (this.since === null && count > 0) {
       this.since = this.now();
-      this.log.error({ code: this.lastError }, 'storage degraded: alerts are delivered from memory and stored when storage returns');
+      this.log.error(
+        { code: this.lastError },
+        'storage degraded: alerts are delivered from memory and stored when storage returns',
+      );
     }
     this.heldInMemory = count;
     this.heldGauge.set(count);

@@ -7,7 +7,8 @@ export interface CheckpointWorkerData {
 }
 
 /** What the checkpoint did (SQLite's wal_checkpoint row), or why it failed. */
-export type CheckpointReply = { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; message: string };
+export type CheckpointReply =
+  { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; message: string };
 
 const { dbFile } = workerData as CheckpointWorkerData;
 let reply: CheckpointReply;
@@ -16,8 +17,12 @@ try {
   // database happen here; once everything is copied the next commit starts the WAL again from its beginning.
   const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
   try {
-    const row = db.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as { busy: number; log: number; checkpointed: number }[];
-    reply = { ok: true, ...row[0]! };
+    const row = db.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    reply = { ok: true, ...row[0] };
   } finally {
     db.close();
   }

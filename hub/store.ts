@@ -103,7 +103,9 @@ export interface EventStoreOptions {
 /** SQLite's error codes for a database another connection holds locked. */
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+  return (
+    code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'))
+  );
 }
 
 /** Decode an `events` row; throws a SyntaxError when its value is not JSON. */
@@ -216,7 +218,11 @@ export class EventStore {
         help: 'Event batches put back because another process held the database write lock',
         registers: [metrics],
       });
-      this.storedTotal = new Counter({ name: 'telecare_store_events_total', help: 'Sensor events committed to the store', registers: [metrics] });
+      this.storedTotal = new Counter({
+        name: 'telecare_store_events_total',
+        help: 'Sensor events committed to the store',
+        registers: [metrics],
+      });
       this.commitSeconds = new Histogram({
         name: 'telecare_store_commit_seconds',
         help: 'Duration of one group commit (insert and fsync)',
@@ -311,7 +317,10 @@ export class EventStore {
     let lastIds: number[];
     const endTimer = this.commitSeconds?.startTimer();
     try {
-      lastIds = this.walFd !== undefined ? this.writeBatch(batch, this.clock.now()) : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
+      lastIds =
+        this.walFd !== undefined
+          ? this.writeBatch(batch, this.clock.now())
+          : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
     } catch (err) {
       if (isBusy(err) && !this.closed) {
         this.retryLater();
@@ -331,7 +340,7 @@ export class EventStore {
       this.unsynced.push({ seq: ++this.syncSeq, batch, lastIds });
       this.requestSync();
     } else {
-      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]));
     }
   }
 
@@ -373,9 +382,9 @@ export class EventStore {
   }
 
   private resolveSynced(seq: number): void {
-    while (this.unsynced.length > 0 && this.unsynced[0]!.seq <= seq) {
+    while (this.unsynced.length > 0 && this.unsynced[0].seq <= seq) {
       const { batch, lastIds } = this.unsynced.shift()!;
-      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]));
     }
   }
 
@@ -398,7 +407,9 @@ export class EventStore {
         // The WAL only grows meanwhile; the next fsync tries again.
         if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
       });
-      worker.once('error', (e) => this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'));
+      worker.once('error', (e) =>
+        this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
+      );
       worker.once('exit', () => {
         this.checkpointer = undefined;
       });
@@ -407,10 +418,11 @@ export class EventStore {
 
   private retryLater(): void {
     const delays = EventStore.BUSY_RETRY_MS;
-    const delayMs = delays[Math.min(this.busyRetries, delays.length - 1)]!;
+    const delayMs = delays[Math.min(this.busyRetries, delays.length - 1)];
     this.busyRetries++;
     this.busyTotal?.inc();
-    if (this.busyRetries === 1) this.log?.warn('database write lock held by another process: events wait in memory, unacknowledged');
+    if (this.busyRetries === 1)
+      this.log?.warn('database write lock held by another process: events wait in memory, unacknowledged');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flush();
@@ -434,14 +446,19 @@ export class EventStore {
       const page = this.eventsAfter(last, pageSize);
       for (const e of page) yield e;
       if (page.length < pageSize) return;
-      last = page[page.length - 1]!.id;
+      last = page[page.length - 1].id;
     }
   }
 
   unassignedDevices(): UnassignedDevice[] {
-    const rows = this.db
-      .prepare('SELECT * FROM unassigned_devices ORDER BY last_seen DESC')
-      .all() as { home_id: string; device_id: string; source: string; first_seen: number; last_seen: number; count: number }[];
+    const rows = this.db.prepare('SELECT * FROM unassigned_devices ORDER BY last_seen DESC').all() as {
+      home_id: string;
+      device_id: string;
+      source: string;
+      first_seen: number;
+      last_seen: number;
+      count: number;
+    }[];
     return rows.map((r) => ({
       homeId: r.home_id,
       deviceId: r.device_id,
@@ -489,7 +506,7 @@ export class EventStore {
       fs.fsyncSync(walFd);
       this.storedTotal?.inc(batch.reduce((n, p) => n + p.events.length, 0));
       this.resolveSynced(this.syncSeq);
-      batch.forEach((pending, i) => pending.resolve(lastIds[i]!));
+      batch.forEach((pending, i) => pending.resolve(lastIds[i]));
     } catch (err) {
       this.failUnsynced(err);
       for (const pending of batch) pending.reject(err);

@@ -20,14 +20,14 @@ export function parseNativeEventsTopic(topic: string): { homeId: string; deviceI
   if (!topic.startsWith('telecare/') || !topic.endsWith('/events')) return null;
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[2] !== 'devices' || parts[1] === '' || parts[3] === '') return null;
-  return { homeId: parts[1]!, deviceId: parts[3]! };
+  return { homeId: parts[1], deviceId: parts[3] };
 }
 
 /** `telecare/<homeId>/alerts/<alertId>/ack` → its ids, or null. */
 export function parseAlertAckTopic(topic: string): { homeId: string; alertId: string } | null {
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[0] !== 'telecare' || parts[2] !== 'alerts' || parts[4] !== 'ack') return null;
-  return { homeId: parts[1]!, alertId: parts[3]! };
+  return { homeId: parts[1], alertId: parts[3] };
 }
 
 /** Topics only the hub itself may publish on: alerts (but their ack topic), hub status, pre-alerts. */

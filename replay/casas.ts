@@ -13,10 +13,18 @@ export function casasLineParser(homeId: string, zone: ZoneClock): (text: string)
   return (text) => {
     const m = LINE.exec(text);
     if (!m) return undefined;
-    const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0);
+    const wall = Date.UTC(
+      +m[1],
+      +m[2] - 1,
+      +m[3],
+      +m[4],
+      +m[5],
+      +m[6],
+      m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0,
+    );
     const ts = wall - zone.offsetAt(wall - zone.offsetAt(wall));
-    const deviceId = m[8]!;
-    const raw = m[9]!.toUpperCase();
+    const deviceId = m[8];
+    const raw = m[9].toUpperCase();
     if (/^MA?\d/.test(deviceId)) {
       return raw === 'ON' ? { ts, homeId, deviceId, type: 'motion', value: true, kind: 'motion' } : undefined;
     }
@@ -26,7 +34,9 @@ export function casasLineParser(homeId: string, zone: ZoneClock): (text: string)
     }
     if (/^T\d/.test(deviceId)) {
       const tempC = Number(m[9]);
-      return Number.isFinite(tempC) ? { ts, homeId, deviceId, type: 'temperature', value: tempC, kind: 'climate' } : undefined;
+      return Number.isFinite(tempC)
+        ? { ts, homeId, deviceId, type: 'temperature', value: tempC, kind: 'climate' }
+        : undefined;
     }
     return undefined;
   };

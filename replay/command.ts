@@ -27,7 +27,7 @@ export function loadReplayHomes(file: string, defaultTimezone: string): HomeConf
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const list = Array.isArray(parsed)
     ? parsed
@@ -60,8 +60,10 @@ async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
 
 async function runReplay(o: ReplayCliOptions): Promise<void> {
   const drainHours = Number(o.drain);
-  if (!Number.isFinite(drainHours) || drainHours < 0) throw new Error(`--drain must be a number of hours, not "${o.drain}"`);
-  if (o.format !== 'ndjson' && o.format !== 'casas') throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
+  if (!Number.isFinite(drainHours) || drainHours < 0)
+    throw new Error(`--drain must be a number of hours, not "${o.drain}"`);
+  if (o.format !== 'ndjson' && o.format !== 'casas')
+    throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
   const zone = new ZoneClock(o.tz);
   const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];
 
@@ -82,8 +84,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       : undefined,
   });
 
-  const input: Readable =
-    o.input === '-' ? process.stdin : fs.createReadStream(o.input, { highWaterMark: 1 << 20 });
+  const input: Readable = o.input === '-' ? process.stdin : fs.createReadStream(o.input, { highWaterMark: 1 << 20 });
   const totalBytes = o.input === '-' ? 0 : fs.statSync(o.input).size;
   const bar =
     process.stderr.isTTY && totalBytes > 0
@@ -110,7 +111,10 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
   await write(process.stdout, pending);
 
   if (o.features !== undefined) {
-    const lines = replayer.dailyFeatures().map((f) => JSON.stringify(f)).join('\n');
+    const lines = replayer
+      .dailyFeatures()
+      .map((f) => JSON.stringify(f))
+      .join('\n');
     fs.writeFileSync(o.features, lines.length > 0 ? `${lines}\n` : '');
   }
   const kinds = Object.entries(stats.alertsByKind)
@@ -134,7 +138,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--tz <zone>', 'IANA timezone of homes absent from the configuration', 'UTC')
     .option('--drain <hours>', 'hours the clock runs on after the last event so due timers fire', '24')
     .option('--prealerts', 'also write pre-alerts (warnings to the resident) to stdout')
-    .option('--features <file>', 'write every home\'s daily features (one JSON per line) to this file')
+    .option('--features <file>', "write every home's daily features (one JSON per line) to this file")
     .option('--home <id>', 'home id for --format casas', 'casas')
     .action(async (o: ReplayCliOptions) => {
       await runReplay(o);

@@ -90,7 +90,15 @@ export function parseIsoMs(s: string): number {
   const len = s.length;
   if ((len === 24 || len === 20) && s.charCodeAt(len - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */) {
     const ms = len === 24 ? digits(s, 20, 3) : 0;
-    const t = Date.UTC(digits(s, 0, 4), digits(s, 5, 2) - 1, digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2), ms);
+    const t = Date.UTC(
+      digits(s, 0, 4),
+      digits(s, 5, 2) - 1,
+      digits(s, 8, 2),
+      digits(s, 11, 2),
+      digits(s, 14, 2),
+      digits(s, 17, 2),
+      ms,
+    );
     if (Number.isFinite(t)) return t;
   }
   return Date.parse(s);
@@ -195,12 +203,22 @@ export class Replayer {
     const line = raw as ReplayLine & Partial<SensorEvent>;
     const { homeId, deviceId, type } = line;
     if (typeof homeId !== 'string' || typeof deviceId !== 'string' || typeof type !== 'string') return undefined;
-    if (!EVENT_TYPE_SET.has(type) || !valueFits(type as EventType, line.value)) return undefined;
+    if (!EVENT_TYPE_SET.has(type) || !valueFits(type, line.value)) return undefined;
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
     if (!Number.isFinite(ts)) return undefined;
     const event: SensorEvent = inPlace
       ? (line as unknown as SensorEvent)
-      : { homeId, deviceId, type: type as EventType, value: line.value as SensorEvent['value'], ts, source: 'replay', room: typeof line.room === 'string' ? line.room : undefined, kind: undefined, assigned: false };
+      : {
+          homeId,
+          deviceId,
+          type: type,
+          value: line.value as SensorEvent['value'],
+          ts,
+          source: 'replay',
+          room: typeof line.room === 'string' ? line.room : undefined,
+          kind: undefined,
+          assigned: false,
+        };
     event.ts = ts;
     event.source = 'replay';
     const devices = this.configDevices.get(homeId);
@@ -216,7 +234,7 @@ export class Replayer {
       }
       // A home absent from the configuration takes the line's word; a configured home only a line with its kind.
       event.assigned = !devices || typeof line.kind === 'string';
-      event.kind = (typeof line.kind === 'string' ? line.kind : KIND_OF_TYPE[type as EventType] ?? 'other') as DeviceKind;
+      event.kind = typeof line.kind === 'string' ? line.kind : (KIND_OF_TYPE[type] ?? 'other');
     }
     return event;
   }

@@ -28,7 +28,7 @@ export async function replayStream(input: Readable, replayer: Replayer, options:
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
     bytes += Buffer.byteLength(chunk);
-    let text = rest + chunk;
+    const text = rest + chunk;
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -36,7 +36,6 @@ export async function replayStream(input: Readable, replayer: Replayer, options:
       start = nl + 1;
     }
     rest = text.slice(start);
-    text = '';
     onProgress?.(bytes);
   }
   if (rest.length > 0) take(rest.endsWith('\r') ? rest.slice(0, -1) : rest);

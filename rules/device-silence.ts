@@ -53,18 +53,18 @@ export class DeviceSilence {
   private compute(own: Uint16Array | undefined, alarm: number): number {
     const total = this.total;
     const homeAll = total.reduce((s, c) => s + c, 0);
-    const homePauses = homeAll - total[0]!;
+    const homePauses = homeAll - total[0];
     if (!own || homePauses === 0) return NaN;
     let ownAll = 0;
-    for (let b = 0; b < BINS; b++) ownAll += own[b]!;
-    const ownPauses = ownAll - own[0]!;
+    for (let b = 0; b < BINS; b++) ownAll += own[b];
+    const ownPauses = ownAll - own[0];
     const pause = (ownPauses + PAUSE_PRIOR * (homePauses / homeAll)) / (ownAll + PAUSE_PRIOR);
     // Walk up the bins; `ownAbove`/`homeAbove` count the pauses in bins above b.
     let ownAbove = ownPauses;
     let homeAbove = homePauses;
     for (let b = 1; b < BINS; b++) {
-      ownAbove -= own[b]!;
-      homeAbove -= total[b]!;
+      ownAbove -= own[b];
+      homeAbove -= total[b];
       const tail = (ownAbove + TAIL_PRIOR * (homeAbove / homePauses)) / (ownPauses + TAIL_PRIOR);
       if (pause * tail <= alarm) return upperEdgeMinutes(b) * MINUTE_MS;
     }
@@ -75,16 +75,16 @@ export class DeviceSilence {
     if (day <= this.day) return;
     this.day = day;
     for (let i = 0; i < this.pendingKey.length; i++) {
-      const key = this.pendingKey[i]!;
+      const key = this.pendingKey[i];
       let h = this.counts.get(key);
       if (!h) {
         h = new Uint16Array(BINS);
         this.counts.set(key, h);
       }
-      const bin = binOf(this.pendingGapMs[i]!);
-      if (h[bin]! >= MAX_COUNT) this.age(h);
-      h[bin] = h[bin]! + 1;
-      this.total[bin]! += 1;
+      const bin = binOf(this.pendingGapMs[i]);
+      if (h[bin] >= MAX_COUNT) this.age(h);
+      h[bin] = h[bin] + 1;
+      this.total[bin] += 1;
     }
     this.pendingKey.length = 0;
     this.pendingGapMs.length = 0;
@@ -93,8 +93,8 @@ export class DeviceSilence {
   /** Halve one key's history rather than saturate: old habits count half. */
   private age(h: Uint16Array): void {
     for (let b = 0; b < BINS; b++) {
-      const half = h[b]! >> 1;
-      this.total[b]! -= h[b]! - half;
+      const half = h[b] >> 1;
+      this.total[b] -= h[b] - half;
       h[b] = half;
     }
   }
@@ -103,10 +103,10 @@ export class DeviceSilence {
     const keys: Record<string, number[]> = {};
     for (const [key, h] of this.counts) {
       const cells: number[] = [];
-      for (let b = 0; b < BINS; b++) if (h[b] !== 0) cells.push(b, h[b]!);
+      for (let b = 0; b < BINS; b++) if (h[b] !== 0) cells.push(b, h[b]);
       keys[key] = cells;
     }
-    return { keys, day: this.day, pending: this.pendingKey.map((k, i) => [k, this.pendingGapMs[i]!]) };
+    return { keys, day: this.day, pending: this.pendingKey.map((k, i) => [k, this.pendingGapMs[i]]) };
   }
 
   static fromState(state: DeviceSilenceState | undefined): DeviceSilence {
@@ -116,11 +116,11 @@ export class DeviceSilence {
       if (!Array.isArray(cells)) continue;
       const h = new Uint16Array(BINS);
       for (let i = 0; i + 1 < cells.length; i += 2) {
-        const bin = cells[i]!;
-        if (Number.isInteger(bin) && bin >= 0 && bin < BINS) h[bin] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]!));
+        const bin = cells[i];
+        if (Number.isInteger(bin) && bin >= 0 && bin < BINS) h[bin] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
       }
       model.counts.set(key, h);
-      for (let b = 0; b < BINS; b++) model.total[b]! += h[b]!;
+      for (let b = 0; b < BINS; b++) model.total[b] += h[b];
     }
     model.day = typeof state.day === 'number' ? state.day : -1;
     for (const p of Array.isArray(state.pending) ? state.pending : []) {

@@ -14,7 +14,7 @@ import { activityKey, isActivity, isLocated } from './presence.js';
 import { sensorOfflineRule } from './sensor-offline.js';
 import { tamperRule } from './tamper.js';
 import { TimerQueue } from './timer-queue.js';
-import type { AccelValue, HomeConfig, RuleDecision, SensorEvent } from './types.js';
+import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
@@ -173,7 +173,7 @@ export class RulesEngine {
       const fired = this.queue.popDue(now);
       if (!fired) break;
       if (fired.at > this.clockMs) this.clockMs = fired.at;
-      this.onTimer(this.homes[fired.slot.homeIndex]!, fired.slot.name, fired.slot.deviceId, fired.at);
+      this.onTimer(this.homes[fired.slot.homeIndex], fired.slot.name, fired.slot.deviceId, fired.at);
     }
     if (now > this.clockMs) this.clockMs = now;
   }
@@ -262,7 +262,7 @@ export class RulesEngine {
         if (typeof event.value === 'boolean') sensorOfflineRule.onAvailability(h, device, event.value, at, c);
         break;
       case 'accel':
-        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value as AccelValue, event.ts, at, c);
+        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value, event.ts, at, c);
         break;
       default:
         break;

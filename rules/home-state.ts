@@ -149,7 +149,7 @@ export class HomeState {
     this.zone = new ZoneClock(config.timezone || 'UTC');
     this.nightStartMinute = parseHhMm(config.nightWindow?.start ?? '23:00');
     this.nightEndMinute = parseHhMm(config.nightWindow?.end ?? '06:00');
-    this.away = config.away === true;
+    this.away = config.away;
     this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
     this.matRooms = new Set(
       (config.devices ?? []).filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined).map((d) => d.room!),
@@ -294,14 +294,14 @@ export class HomeState {
     this.lastActivityAt = num(s.lastActivityAt);
     this.lastActivityRoom = s.lastActivityRoom ?? undefined;
     this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : `room:${this.lastActivityRoom}`;
-    this.prealertOpen = s.prealertOpen === true;
+    this.prealertOpen = s.prealertOpen;
     this.nightExitDoor = s.nightExitDoor ?? undefined;
-    this.lastActivityLocated = s.lastActivityLocated === true;
-    this.out = s.out === true;
-    this.away = s.away === true;
-    this.bedOccupied = s.bedOccupied === true;
-    this.chairOccupied = s.chairOccupied === true;
-    this.wentToBed = s.wentToBed === true;
+    this.lastActivityLocated = s.lastActivityLocated;
+    this.out = s.out;
+    this.away = s.away;
+    this.bedOccupied = s.bedOccupied;
+    this.chairOccupied = s.chairOccupied;
+    this.wentToBed = s.wentToBed;
     this.gotUpAt = num(s.gotUpAt);
     this.bathroomEnteredAt = num(s.bathroomEnteredAt);
     this.risenDay = typeof s.risenDay === 'number' ? s.risenDay : -1;
@@ -321,11 +321,11 @@ export class HomeState {
       device.lastSeenAt = num(d.lastSeenAt);
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
-      device.reportsHeld = d.reportsHeld === true;
-      device.offline = d.offline === true;
-      device.batteryLow = d.batteryLow === true;
-      device.tampered = d.tampered === true;
-      device.hazardOn = d.hazardOn === true;
+      device.reportsHeld = d.reportsHeld;
+      device.offline = d.offline;
+      device.batteryLow = d.batteryLow;
+      device.tampered = d.tampered;
+      device.hazardOn = d.hazardOn;
       device.climateSince = num(d.climateSince);
       device.climateKind = d.climateKind ?? undefined;
       if (d.fall && typeof d.fall.offsetMs === 'number') {

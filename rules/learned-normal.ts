@@ -41,21 +41,21 @@ class QuietHistogram {
   add(hourOfWeek: number, gapMs: number): void {
     const bin = binOf(gapMs);
     const i = hourOfWeek * BINS + bin;
-    if (this.counts[i]! >= MAX_COUNT) {
+    if (this.counts[i] >= MAX_COUNT) {
       // Age this hour's history rather than saturate: old habits count half.
-      for (let b = hourOfWeek * BINS; b < (hourOfWeek + 1) * BINS; b++) this.counts[b] = this.counts[b]! >> 1;
+      for (let b = hourOfWeek * BINS; b < (hourOfWeek + 1) * BINS; b++) this.counts[b] = this.counts[b] >> 1;
       this.sum();
     }
-    this.counts[i] = this.counts[i]! + 1;
-    this.byHour[(hourOfWeek % 24) * BINS + bin]! += 1;
+    this.counts[i] = this.counts[i] + 1;
+    this.byHour[(hourOfWeek % 24) * BINS + bin] += 1;
   }
 
   private sum(): void {
     this.byHour.fill(0);
     for (let how = 0; how < HOURS_PER_WEEK; how++) {
       for (let b = 0; b < BINS; b++) {
-        const c = this.counts[how * BINS + b]!;
-        this.byHour[(how % 24) * BINS + b]! += c;
+        const c = this.counts[how * BINS + b];
+        this.byHour[(how % 24) * BINS + b] += c;
       }
     }
   }
@@ -67,7 +67,7 @@ class QuietHistogram {
   threshold(hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
     if (this.cacheDay[hourOfWeek] === day) {
       if (out) out.samples = this.cacheN[hourOfWeek]!;
-      return this.cacheMs[hourOfWeek]!;
+      return this.cacheMs[hourOfWeek];
     }
     // The same weekday and neighbouring hours once the history is long; before that the same hours
     // of every weekday. A thin pool is not widened to other hours of the day (a night's silence says
@@ -84,7 +84,7 @@ class QuietHistogram {
       let seen = 0;
       let bin = BINS - 1;
       for (let b = 1; b < BINS; b++) {
-        seen += pooled[b]!;
+        seen += pooled[b];
         if (seen >= rank) {
           bin = b;
           break;
@@ -106,8 +106,8 @@ class QuietHistogram {
     for (let dh = -1; dh <= 1; dh++) {
       const base = (dayStart + ((hour + dh + 24) % 24)) * BINS;
       for (let b = 0; b < BINS; b++) {
-        const c = rows[base + b]!;
-        into[b] = into[b]! + c;
+        const c = rows[base + b];
+        into[b] = into[b] + c;
         if (b > 0) n += c;
       }
     }
@@ -170,13 +170,13 @@ export class LearnedNormal {
     if (day <= this.day) return;
     this.day = day;
     for (let i = 0; i < this.pendingContext.length; i++) {
-      const context = this.pendingContext[i]!;
+      const context = this.pendingContext[i];
       let h = this.contexts.get(context);
       if (!h) {
         h = new QuietHistogram();
         this.contexts.set(context, h);
       }
-      h.add(this.pendingHour[i]!, this.pendingGapMs[i]!);
+      h.add(this.pendingHour[i], this.pendingGapMs[i]);
     }
     this.pendingContext.length = 0;
     this.pendingHour.length = 0;
@@ -193,17 +193,17 @@ export class LearnedNormal {
     if (this.rising.length === 0) return null;
     const sorted = [...this.rising].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
   exportState(): LearnedNormalState {
     const contexts: Record<string, number[]> = {};
     for (const [name, h] of this.contexts) {
       const cells: number[] = [];
-      for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) cells.push(i, h.counts[i]!);
+      for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) cells.push(i, h.counts[i]);
       contexts[name] = cells;
     }
-    const pending: [string, number, number][] = this.pendingContext.map((c, i) => [c, this.pendingHour[i]!, this.pendingGapMs[i]!]);
+    const pending: [string, number, number][] = this.pendingContext.map((c, i) => [c, this.pendingHour[i], this.pendingGapMs[i]]);
     return { contexts, rising: [...this.rising], day: this.day, pending };
   }
 
@@ -214,8 +214,8 @@ export class LearnedNormal {
       if (!Array.isArray(cells)) continue;
       const counts = new Uint16Array(HOURS_PER_WEEK * BINS);
       for (let i = 0; i + 1 < cells.length; i += 2) {
-        const cell = cells[i]!;
-        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length) counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]!));
+        const cell = cells[i];
+        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length) counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
       }
       learned.contexts.set(name, new QuietHistogram(counts));
     }

@@ -91,8 +91,8 @@ export class TimerQueue {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      if (!this.less(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
       i = parent;
     }
   }
@@ -107,10 +107,10 @@ export class TimerQueue {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
+      if (l < heap.length && this.less(heap[l], heap[m])) m = l;
+      if (r < heap.length && this.less(heap[r], heap[m])) m = r;
       if (m === i) break;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      [heap[i], heap[m]] = [heap[m], heap[i]];
       i = m;
     }
   }

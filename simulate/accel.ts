@@ -69,7 +69,11 @@ export function fallTrace(rng: Rng, beforeS = 4, afterS = 10): Sample[] {
 export function sitDownTrace(rng: Rng): Sample[] {
   const walk = walking(rng, 2 * ACCEL_RATE_HZ, 0);
   const dip = Array.from({ length: 30 }, (): Sample => [0, round3(rng.normal(0, 0.05)), round3(rng.uniform(0.6, 0.8))]);
-  const bump: Sample[] = [[0.2, 0.1, 1.6], [0.1, 0, 1.4], [0, 0, 1.1]];
+  const bump: Sample[] = [
+    [0.2, 0.1, 1.6],
+    [0.1, 0, 1.4],
+    [0, 0, 1.1],
+  ];
   return [...walk, ...dip, ...bump, ...still(rng, 2 * ACCEL_RATE_HZ - 33, [0.3, 0, 0.95])];
 }
 

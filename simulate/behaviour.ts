@@ -127,7 +127,9 @@ export function planDay(
   // The night: asleep in bed, with bathroom visits spread over it.
   const sleepStart = t;
   const visits = rng.poisson(persona.nightVisits + extraNightVisits);
-  const visitTimes = Array.from({ length: visits }, () => rng.uniform(sleepStart + 60, Math.min(nextWakeMin, lastVisitMin) - 30))
+  const visitTimes = Array.from({ length: visits }, () =>
+    rng.uniform(sleepStart + 60, Math.min(nextWakeMin, lastVisitMin) - 30),
+  )
     .filter((v) => v > sleepStart + 30)
     .sort((a, b) => a - b);
   for (const visitAt of visitTimes) {
@@ -139,7 +141,7 @@ export function planDay(
   }
   if (t < nextWakeMin - 1) stay('bedroom', 'asleep', nextWakeMin - t);
   // The last stay ends exactly at the next rising, whatever rounding did.
-  const last = stays[stays.length - 1]!;
+  const last = stays[stays.length - 1];
   last.endMs = Math.max(last.startMs + 1, toMs(nextWakeMin));
   return mergeRepeats(stays);
 }

@@ -77,26 +77,40 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--accel', 'the wearable sends accelerometer traces (a fall, sitting down) instead of fall reports', false)
     .option('--no-noise', 'no Zigbee-ish duplicate reports')
-    .option('--out <file>', 'write replay NDJSON (one event per line, as fast as possible; "-" for stdout) instead of publishing')
+    .option(
+      '--out <file>',
+      'write replay NDJSON (one event per line, as fast as possible; "-" for stdout) instead of publishing',
+    )
     .option('--write-config <file>', 'write the configuration of the simulated homes (alone: write it and exit)')
     .option('--mqtt <url>', `broker to publish to (default ${DEFAULT_MQTT_URL})`)
     .option('--username <name>', 'MQTT username (anonymous is allowed from loopback only)')
     .option('--password <secret>', 'MQTT password')
-    .addOption(new Option('--qos <n>', 'MQTT QoS of each event').choices(['0', '1']).default(1).argParser((v) => Number(v) as 0 | 1))
+    .addOption(
+      new Option('--qos <n>', 'MQTT QoS of each event')
+        .choices(['0', '1'])
+        .default(1)
+        .argParser((v) => Number(v) as 0 | 1),
+    )
     .option('--speed <n>', 'simulated seconds per real second when publishing', positiveNumber('--speed'), 1)
-    .option('--rate <n>', 'publish at a fixed number of events per second regardless of simulated time ("max": as fast as acks allow)', (v) =>
-      v === 'max' ? Infinity : positiveNumber('--rate')(v),
+    .option(
+      '--rate <n>',
+      'publish at a fixed number of events per second regardless of simulated time ("max": as fast as acks allow)',
+      (v) => (v === 'max' ? Infinity : positiveNumber('--rate')(v)),
     )
     .addOption(
-      new Option('--timestamps <which>', 'event ts: simulated time, or the moment of publishing (default: sim; wall with --rate)').choices([
-        'sim',
-        'wall',
-      ]),
+      new Option(
+        '--timestamps <which>',
+        'event ts: simulated time, or the moment of publishing (default: sim; wall with --rate)',
+      ).choices(['sim', 'wall']),
     )
     .option('--duration <seconds>', 'stop publishing after this many seconds', positiveNumber('--duration'))
     .option('--max-in-flight <n>', 'QoS 1 messages awaiting PUBACK at most', wholeNumber('--max-in-flight', 1), 1000)
     .option('--summary-json', 'print a JSON summary on stdout at the end', false)
-    .option('--progress-json', 'print published/acknowledged counts as JSON on stdout every second (for the bench)', false)
+    .option(
+      '--progress-json',
+      'print published/acknowledged counts as JSON on stdout every second (for the bench)',
+      false,
+    )
     .addHelpText(
       'after',
       `

@@ -31,7 +31,12 @@ export function pirReports(deviceId: string, detections: number[], rng: Rng): De
   let lastSeenMs = -Infinity;
   for (const t of detections) {
     if (on && t - lastSeenMs > PIR_CLEAR_MS) {
-      out.push({ ts: Math.round(lastSeenMs + PIR_CLEAR_MS + rng.uniform(0, 5 * S)), deviceId, type: 'motion', value: false });
+      out.push({
+        ts: Math.round(lastSeenMs + PIR_CLEAR_MS + rng.uniform(0, 5 * S)),
+        deviceId,
+        type: 'motion',
+        value: false,
+      });
       on = false;
     }
     if (!on || t - lastReportMs >= PIR_RETRIGGER_MS) {
@@ -42,7 +47,12 @@ export function pirReports(deviceId: string, detections: number[], rng: Rng): De
     lastSeenMs = t;
   }
   if (on) {
-    out.push({ ts: Math.round(lastSeenMs + PIR_CLEAR_MS + rng.uniform(0, 5 * S)), deviceId, type: 'motion', value: false });
+    out.push({
+      ts: Math.round(lastSeenMs + PIR_CLEAR_MS + rng.uniform(0, 5 * S)),
+      deviceId,
+      type: 'motion',
+      value: false,
+    });
   }
   return out;
 }
@@ -67,7 +77,8 @@ export function emitStays(stays: readonly Stay[], rng: Rng, accel: boolean): Dev
     switch (s.mode) {
       case 'active': {
         const [minGap, maxGap] = s.sparse ? [3 * MIN, 8 * MIN] : [30 * S, 150 * S];
-        for (let t = startMs + rng.uniform(1 * S, 6 * S); t < endMs; t += rng.uniform(minGap, maxGap)) detect(s.room, t);
+        for (let t = startMs + rng.uniform(1 * S, 6 * S); t < endMs; t += rng.uniform(minGap, maxGap))
+          detect(s.room, t);
         break;
       }
       case 'resting':
@@ -87,7 +98,8 @@ export function emitStays(stays: readonly Stay[], rng: Rng, accel: boolean): Dev
         }
         detect(s.room, endMs - rng.uniform(0.5 * S, 2 * S));
         if (accel && s.mode === 'resting') {
-          for (const e of toAccelEvents(Math.round(startMs), sitDownTrace(rng))) push(e.ts, DEVICE.wearable, 'accel', e.value);
+          for (const e of toAccelEvents(Math.round(startMs), sitDownTrace(rng)))
+            push(e.ts, DEVICE.wearable, 'accel', e.value);
         }
         break;
       }

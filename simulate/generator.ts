@@ -32,15 +32,19 @@ export interface SimulationOptions {
 }
 
 export function validateSimulation(options: SimulationOptions): void {
-  if (!Number.isInteger(options.homes) || options.homes < 1) throw new Error(`--homes must be a whole number ≥ 1 (got ${options.homes})`);
-  if (!Number.isInteger(options.days) || options.days < 1) throw new Error(`--days must be a whole number ≥ 1 (got ${options.days})`);
+  if (!Number.isInteger(options.homes) || options.homes < 1)
+    throw new Error(`--homes must be a whole number ≥ 1 (got ${options.homes})`);
+  if (!Number.isInteger(options.days) || options.days < 1)
+    throw new Error(`--days must be a whole number ≥ 1 (got ${options.days})`);
   if (!Number.isInteger(options.seed)) throw new Error(`--seed must be a whole number (got ${options.seed})`);
   assertTimeZone(options.timeZone);
   localMidnight(options.start, options.timeZone);
   const ids = new Set(homeIds(options.homes));
   for (const inc of options.incidents ?? []) {
-    if (inc.homeId && !ids.has(inc.homeId)) throw new Error(`incident ${inc.kind}: no home "${inc.homeId}" (homes are h1 … h${options.homes})`);
-    if (inc.deviceId && !deviceById(inc.deviceId)) throw new Error(`incident ${inc.kind}: no device "${inc.deviceId}" in a simulated flat`);
+    if (inc.homeId && !ids.has(inc.homeId))
+      throw new Error(`incident ${inc.kind}: no home "${inc.homeId}" (homes are h1 … h${options.homes})`);
+    if (inc.deviceId && !deviceById(inc.deviceId))
+      throw new Error(`incident ${inc.kind}: no device "${inc.deviceId}" in a simulated flat`);
   }
 }
 
@@ -87,8 +91,8 @@ export function* simulate(options: SimulationOptions): Generator<SimEvent> {
     if (advance(c)) heapPush(heap, c);
   }
   while (heap.length > 0) {
-    const c = heap[0]!;
-    const e = c.chunk[c.index]!;
+    const c = heap[0];
+    const e = c.chunk[c.index];
     yield { ts: e.ts, homeId: c.homeId, deviceId: e.deviceId, type: e.type, value: e.value };
     if (advance(c)) siftDown(heap, 0);
     else {
@@ -116,16 +120,17 @@ export function toReplayLine(e: SimEvent): string {
   return JSON.stringify(line);
 }
 
-const headTs = (c: Cursor): number => c.chunk[c.index]!.ts;
-const before = (a: Cursor, b: Cursor): boolean => headTs(a) < headTs(b) || (headTs(a) === headTs(b) && a.homeId < b.homeId);
+const headTs = (c: Cursor): number => c.chunk[c.index].ts;
+const before = (a: Cursor, b: Cursor): boolean =>
+  headTs(a) < headTs(b) || (headTs(a) === headTs(b) && a.homeId < b.homeId);
 
 function heapPush(heap: Cursor[], c: Cursor): void {
   heap.push(c);
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (!before(heap[i]!, heap[parent]!)) break;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    if (!before(heap[i], heap[parent])) break;
+    [heap[i], heap[parent]] = [heap[parent], heap[i]];
     i = parent;
   }
 }
@@ -135,10 +140,10 @@ function siftDown(heap: Cursor[], i: number): void {
     const l = 2 * i + 1;
     const r = l + 1;
     let m = i;
-    if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-    if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+    if (l < heap.length && before(heap[l], heap[m])) m = l;
+    if (r < heap.length && before(heap[r], heap[m])) m = r;
     if (m === i) return;
-    [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+    [heap[i], heap[m]] = [heap[m], heap[i]];
     i = m;
   }
 }

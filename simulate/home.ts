@@ -69,17 +69,59 @@ function stageBehaviour(stays: Stay[], inc: TimedIncident, segEndMs: number): St
   switch (inc.kind) {
     case 'collapse':
       // Falls where they are (the fall itself is seen), then nothing until the next morning.
-      return overlay(stays, at, segEndMs, sequence(at, [[room, 'active', 0.1], [room, 'still', (segEndMs - at) / MIN]]));
+      return overlay(
+        stays,
+        at,
+        segEndMs,
+        sequence(at, [
+          [room, 'active', 0.1],
+          [room, 'still', (segEndMs - at) / MIN],
+        ]),
+      );
     case 'fall':
-      return overlay(stays, at, end(15), sequence(at, [[room, 'active', 0.05], [room, 'still', 15]]));
+      return overlay(
+        stays,
+        at,
+        end(15),
+        sequence(at, [
+          [room, 'active', 0.05],
+          [room, 'still', 15],
+        ]),
+      );
     case 'night-exit':
-      return overlay(stays, at, end(55), sequence(at, [
-        ['bedroom', 'active', 1], ['hall', 'active', 1], ['out', 'out', 50], ['hall', 'active', 1], ['bedroom', 'active', 2],
-      ]));
+      return overlay(
+        stays,
+        at,
+        end(55),
+        sequence(at, [
+          ['bedroom', 'active', 1],
+          ['hall', 'active', 1],
+          ['out', 'out', 50],
+          ['hall', 'active', 1],
+          ['bedroom', 'active', 2],
+        ]),
+      );
     case 'out-of-bed-too-long':
-      return overlay(stays, at, end(90), sequence(at, [['bedroom', 'active', 1], ['hall', 'active', 0.5], ['living', 'resting', 88.5]]));
+      return overlay(
+        stays,
+        at,
+        end(90),
+        sequence(at, [
+          ['bedroom', 'active', 1],
+          ['hall', 'active', 0.5],
+          ['living', 'resting', 88.5],
+        ]),
+      );
     case 'bathroom-too-long':
-      return overlay(stays, at, end(100), sequence(at, [['hall', 'active', 0.5], ['bathroom', 'active', 99.5, true]]));
+      return overlay(
+        stays,
+        at,
+        end(100),
+        sequence(at, [
+          ['hall', 'active', 0.5],
+          ['bathroom', 'active', 99.5, true],
+        ]),
+      );
     default:
       return stays;
   }
@@ -88,7 +130,12 @@ function stageBehaviour(stays: Stay[], inc: TimedIncident, segEndMs: number): St
 /** Events an incident sends directly (alarms, buttons, a fall report, a tamper switch). */
 function incidentEvents(inc: TimedIncident, accel: boolean, rng: Rng): DeviceEvent[] {
   const at = inc.atMs;
-  const ev = (ts: number, deviceId: string, type: NativeEventType, value: EventValue): DeviceEvent => ({ ts: Math.round(ts), deviceId, type, value });
+  const ev = (ts: number, deviceId: string, type: NativeEventType, value: EventValue): DeviceEvent => ({
+    ts: Math.round(ts),
+    deviceId,
+    type,
+    value,
+  });
   switch (inc.kind) {
     case 'pendant':
       return [ev(at, DEVICE.pendant, 'pendant', true)];
@@ -97,7 +144,9 @@ function incidentEvents(inc: TimedIncident, accel: boolean, rng: Rng): DeviceEve
       if (inc.kind === 'collapse') return [];
       if (accel) {
         const beforeS = 4;
-        return toAccelEvents(at - beforeS * S, fallTrace(rng, beforeS, 10)).map((e) => ev(e.ts, DEVICE.wearable, 'accel', e.value));
+        return toAccelEvents(at - beforeS * S, fallTrace(rng, beforeS, 10)).map((e) =>
+          ev(e.ts, DEVICE.wearable, 'accel', e.value),
+        );
       }
       return [ev(at + 800, DEVICE.wearable, 'fall', true)];
     case 'smoke':
@@ -121,9 +170,17 @@ function periodicOverrides(incidents: TimedIncident[]): PeriodicOverrides {
   const overrides: PeriodicOverrides = { climate: [], batteryCap: [] };
   for (const inc of incidents) {
     if (inc.kind === 'cold' || inc.kind === 'heat') {
-      overrides.climate.push({ fromMs: inc.atMs, toMs: inc.atMs + 3 * 60 * MIN, tempC: inc.kind === 'cold' ? 14.5 : 31.5 });
+      overrides.climate.push({
+        fromMs: inc.atMs,
+        toMs: inc.atMs + 3 * 60 * MIN,
+        tempC: inc.kind === 'cold' ? 14.5 : 31.5,
+      });
     } else if (inc.kind === 'low-battery') {
-      overrides.batteryCap.push({ deviceId: inc.deviceId ?? DEFAULT_INCIDENT_DEVICE['low-battery']!, fromMs: inc.atMs, percent: 12 });
+      overrides.batteryCap.push({
+        deviceId: inc.deviceId ?? DEFAULT_INCIDENT_DEVICE['low-battery']!,
+        fromMs: inc.atMs,
+        percent: 12,
+      });
     }
   }
   return overrides;
@@ -154,7 +211,8 @@ export function* homeEvents(run: HomeRun): Generator<DeviceEvent[]> {
     .map((i) => ({ deviceId: i.deviceId ?? DEFAULT_INCIDENT_DEVICE['sensor-offline']!, fromMs: i.atMs }));
   const overrides = periodicOverrides(incidents);
 
-  const usualWakeMinutes = (date: string): number => drawWakeMinutes(persona, createRng(hashSeed(seed, homeId, 'wake', date)));
+  const usualWakeMinutes = (date: string): number =>
+    drawWakeMinutes(persona, createRng(hashSeed(seed, homeId, 'wake', date)));
   const wakeMinutes = (date: string): number => wakeOverride.get(date) ?? usualWakeMinutes(date);
 
   let carry: DeviceEvent[] = [];
@@ -180,11 +238,14 @@ export function* homeEvents(run: HomeRun): Generator<DeviceEvent[]> {
     if (segStart < windowStart) events.push(...stateAtStart(stays, windowStart));
     for (const inc of here) events.push(...incidentEvents(inc, run.accel, rng));
     if (run.noise) {
-      const dupes = events.filter(() => rng.chance(DUPLICATE_CHANCE)).map((e) => ({ ...e, ts: e.ts + Math.round(rng.uniform(20, 300)) }));
+      const dupes = events
+        .filter(() => rng.chance(DUPLICATE_CHANCE))
+        .map((e) => ({ ...e, ts: e.ts + Math.round(rng.uniform(20, 300)) }));
       events.push(...dupes);
     }
     events.push(...periodicReports(habits, segStart, segEnd, d, overrides, rng));
-    if (offline.length > 0) events = events.filter((e) => !offline.some((o) => o.deviceId === e.deviceId && e.ts >= o.fromMs));
+    if (offline.length > 0)
+      events = events.filter((e) => !offline.some((o) => o.deviceId === e.deviceId && e.ts >= o.fromMs));
 
     events.push(...carry);
     events.sort((a, b) => a.ts - b.ts);
@@ -215,7 +276,7 @@ function lowerBound(events: DeviceEvent[], ts: number): number {
   let hi = events.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (events[mid]!.ts < ts) lo = mid + 1;
+    if (events[mid].ts < ts) lo = mid + 1;
     else hi = mid;
   }
   return lo;

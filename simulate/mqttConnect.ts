@@ -51,7 +51,13 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
 }
 
 /** Publishes and resolves when the broker has it (PUBACK for QoS 1). */
-export function publishAsync(client: MqttClient, topic: string, payload: string | Buffer, qos: 0 | 1, retain = false): Promise<void> {
+export function publishAsync(
+  client: MqttClient,
+  topic: string,
+  payload: string | Buffer,
+  qos: 0 | 1,
+  retain = false,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     client.publish(topic, payload, { qos, retain }, (err) => (err ? reject(err) : resolve()));
   });

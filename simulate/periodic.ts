@@ -78,7 +78,9 @@ export function periodicReports(
     const phase = (habits.phaseMs.get(deviceId) ?? 0) % CLIMATE_MS;
     for (const t of ticks(fromMs, toMs, CLIMATE_MS, phase)) {
       const forced = overrides.climate.find((c) => t >= c.fromMs && t < c.toMs);
-      const tempC = forced ? Math.round((forced.tempC + rng.normal(0, 0.1)) * 10) / 10 : indoorTempC(habits, deviceId, t, rng);
+      const tempC = forced
+        ? Math.round((forced.tempC + rng.normal(0, 0.1)) * 10) / 10
+        : indoorTempC(habits, deviceId, t, rng);
       out.push({ ts: t, deviceId, type: 'temperature', value: tempC });
       out.push({ ts: t, deviceId, type: 'humidity', value: Math.round(rng.normal(48, 3)) });
     }

@@ -34,7 +34,11 @@ export function nativeTopic(e: Pick<SimEvent, 'homeId' | 'deviceId'>): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function publishEvents(client: MqttClient, events: Iterable<SimEvent>, plan: PublishPlan): Promise<PublishSummary> {
+export async function publishEvents(
+  client: MqttClient,
+  events: Iterable<SimEvent>,
+  plan: PublishPlan,
+): Promise<PublishSummary> {
   const startedMs = performance.now();
   const elapsedMs = (): number => performance.now() - startedMs;
   let published = 0;

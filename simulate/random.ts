@@ -52,6 +52,6 @@ export function createRng(seed: number): Rng {
       return k;
     },
     chance: (probability) => next() < probability,
-    pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
+    pick: (items) => items[Math.floor(next() * items.length)],
   };
 }

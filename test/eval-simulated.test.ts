@@ -26,15 +26,24 @@ describe('evaluation on simulated flats', () => {
 
   it('catches a resident who collapses in the kitchen after two weeks of learned routine', () => {
     const timeZone = 'Europe/Amsterdam';
-    const home = schemeConfig(1, timeZone).homes[0]!;
-    const events: ReplayLine[] = [...simulate({ homes: 1, days: 16, start: '2026-03-02', seed: 5, timeZone })].map((e) => ({ ...e }));
+    const home = schemeConfig(1, timeZone).homes[0];
+    const events: ReplayLine[] = [...simulate({ homes: 1, days: 16, start: '2026-03-02', seed: 5, timeZone })].map(
+      (e) => ({ ...e }),
+    );
     // The last kettle switched on with a day of simulation after it: she falls right there.
     const lastDayFrom = (events.at(-1)!.ts as number) - 24 * HOUR_MS;
-    const kettle = events.filter((e) => e.deviceId === 'kettle' && (e.value as number) > 0 && (e.ts as number) < lastDayFrom).at(-1)!;
-    const outcome = measureCollapses([home], events, [{ at: kettle.ts as number, groups: ['kitchen'] }], 24 * HOUR_MS).get('kitchen')!;
+    const kettle = events
+      .filter((e) => e.deviceId === 'kettle' && (e.value as number) > 0 && (e.ts as number) < lastDayFrom)
+      .at(-1)!;
+    const outcome = measureCollapses(
+      [home],
+      events,
+      [{ at: kettle.ts as number, groups: ['kitchen'] }],
+      24 * HOUR_MS,
+    ).get('kitchen')!;
     expect(outcome.missed).toBe(0);
     expect(outcome.delaysMs).toHaveLength(1);
-    expect(outcome.delaysMs[0]!).toBeGreaterThan(0);
-    expect(outcome.delaysMs[0]!).toBeLessThan(12 * HOUR_MS);
+    expect(outcome.delaysMs[0]).toBeGreaterThan(0);
+    expect(outcome.delaysMs[0]).toBeLessThan(12 * HOUR_MS);
   });
 });

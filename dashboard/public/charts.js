@@ -21,7 +21,11 @@ function frame(title, points, format) {
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
   const min = Math.min(0, ...values);
   const max = niceMax(Math.max(0, ...values));
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${summary(points, format)}` });
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    role: 'img',
+    'aria-label': `${title}: ${summary(points, format)}`,
+  });
   root.append(svg('title', {}, title));
   const plotH = H - PAD.top - PAD.bottom;
   const y = (v) => PAD.top + plotH - ((v - min) / (max - min || 1)) * plotH;
@@ -33,7 +37,8 @@ function frame(title, points, format) {
   const slot = (W - PAD.left - PAD.right) / n;
   const labelEvery = Math.ceil(n / 6);
   points.forEach((p, i) => {
-    if (i % labelEvery === 0) root.append(svg('text', { x: PAD.left + slot * (i + 0.5), y: H - 8, 'text-anchor': 'middle' }, p.label));
+    if (i % labelEvery === 0)
+      root.append(svg('text', { x: PAD.left + slot * (i + 0.5), y: H - 8, 'text-anchor': 'middle' }, p.label));
   });
   return { root, y, slot, min };
 }
@@ -51,7 +56,8 @@ function dataTable(points, format, unit) {
   sum.textContent = 'Show the numbers';
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  for (const h of ['Day', unit]) head.append(Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }));
+  for (const h of ['Day', unit])
+    head.append(Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }));
   const body = table.createTBody();
   for (const p of points) {
     const row = body.insertRow();
@@ -77,7 +83,13 @@ export function barChart(title, points, { format = (v) => String(Math.round(v)),
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
     const top = y(Math.max(p.value, min));
-    const rect = svg('rect', { class: 'bar', x: PAD.left + slot * i + slot * 0.15, y: top, width: slot * 0.7, height: Math.max(0, y(min) - top) });
+    const rect = svg('rect', {
+      class: 'bar',
+      x: PAD.left + slot * i + slot * 0.15,
+      y: top,
+      width: slot * 0.7,
+      height: Math.max(0, y(min) - top),
+    });
     rect.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
     root.append(rect);
   });
@@ -123,7 +135,11 @@ export function categoryChart(title, points) {
   const height = Math.max(1, points.length) * rowH + 4;
   const numbers = points.map((p) => (typeof p.value === 'number' ? p.value : 0));
   const max = Math.max(1, ...numbers);
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: ${points.map((p) => `${p.label} ${p.shown}`).join(', ')}` });
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': `${title}: ${points.map((p) => `${p.label} ${p.shown}`).join(', ')}`,
+  });
   root.append(svg('title', {}, title));
   points.forEach((p, i) => {
     const y = i * rowH + 2;
@@ -134,5 +150,11 @@ export function categoryChart(title, points) {
     root.append(svg('text', { x: labelW + barW + 4, y: y + 15 }, String(p.shown)));
   });
   const format = (v) => String(v);
-  return figure(title, root, points.map((p) => ({ label: p.label, value: p.shown })), format, 'Count');
+  return figure(
+    title,
+    root,
+    points.map((p) => ({ label: p.label, value: p.shown })),
+    format,
+    'Count',
+  );
 }

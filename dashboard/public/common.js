@@ -53,10 +53,18 @@ export async function startPage() {
   const items = PAGES.filter((p) => p.roles.includes(me.role)).map((p) =>
     el('li', {}, el('a', { href: p.href, 'aria-current': location.pathname === p.href ? 'page' : undefined }, p.label)),
   );
-  const logout = el('button', { class: 'link', type: 'button', onclick: async () => {
-    await api('/api/logout', { method: 'POST' });
-    location.assign('/login');
-  } }, 'Log out');
+  const logout = el(
+    'button',
+    {
+      class: 'link',
+      type: 'button',
+      onclick: async () => {
+        await api('/api/logout', { method: 'POST' });
+        location.assign('/login');
+      },
+    },
+    'Log out',
+  );
   header.append(
     el('nav', { 'aria-label': 'Main' }, el('ul', {}, items)),
     el('span', { class: 'status' }, `${me.username} (${me.role})`),

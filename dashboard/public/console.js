@@ -31,7 +31,7 @@ function label(kind) {
 }
 
 function byUrgency(a, b) {
-  return (SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]) || b.raisedAt.localeCompare(a.raisedAt);
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.raisedAt.localeCompare(a.raisedAt);
 }
 
 function beep() {
@@ -65,28 +65,61 @@ async function act(alert, action, body) {
 function resolveForm(alert) {
   const id = 'outcome-' + alert.id;
   const noteId = 'note-' + alert.id;
-  const form = el('form', { class: 'resolve-form', onsubmit: (e) => {
-    e.preventDefault();
-    act(alert, 'resolve', { outcome: form.outcome.value, note: form.note.value.trim() || null });
-  } },
+  const form = el(
+    'form',
+    {
+      class: 'resolve-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        act(alert, 'resolve', { outcome: form.outcome.value, note: form.note.value.trim() || null });
+      },
+    },
     el('label', { for: id }, 'Outcome'),
-    el('select', { id, name: 'outcome', required: true },
+    el(
+      'select',
+      { id, name: 'outcome', required: true },
       el('option', { value: '' }, 'Choose…'),
-      OUTCOMES.map(([value, text]) => el('option', { value }, text))),
+      OUTCOMES.map(([value, text]) => el('option', { value }, text)),
+    ),
     el('label', { for: noteId }, 'Note'),
     el('textarea', { id: noteId, name: 'note', rows: 2, maxlength: 2000 }),
-    el('div', { class: 'row' },
+    el(
+      'div',
+      { class: 'row' },
       el('button', { type: 'submit' }, 'Resolve'),
-      el('button', { type: 'button', class: 'secondary', onclick: () => { resolving.delete(alert.id); render(); } }, 'Cancel')),
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            resolving.delete(alert.id);
+            render();
+          },
+        },
+        'Cancel',
+      ),
+    ),
   );
   return form;
 }
 
 const DEVICE_KINDS = {
-  motion: 'motion sensor', door: 'door contact', 'exit-door': 'front door', bed: 'bed mat', chair: 'chair mat',
-  appliance: 'appliance', pendant: 'pendant', wearable: 'wearable', other: 'sensor',
+  motion: 'motion sensor',
+  door: 'door contact',
+  'exit-door': 'front door',
+  bed: 'bed mat',
+  chair: 'chair mat',
+  appliance: 'appliance',
+  pendant: 'pendant',
+  wearable: 'wearable',
+  other: 'sensor',
 };
-const THRESHOLD_SOURCES = { learned: 'learned normal for this hour', 'cold-start': 'first-weeks limit', 'care-plan': 'from the care plan' };
+const THRESHOLD_SOURCES = {
+  learned: 'learned normal for this hour',
+  'cold-start': 'first-weeks limit',
+  'care-plan': 'from the care plan',
+};
 
 /** Minutes as "52 min" or "1 h 05 min". */
 function duration(minutes) {
@@ -100,9 +133,12 @@ function why(alert) {
   const parts = [];
   if (typeof d.silenceMinutes === 'number') {
     const source = THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
-    const limit = typeof d.thresholdMinutes === 'number'
-      ? ` (${source}: ${duration(d.thresholdMinutes)})`
-      : d.checkTime ? ` (morning check at ${d.checkTime}, ${source})` : '';
+    const limit =
+      typeof d.thresholdMinutes === 'number'
+        ? ` (${source}: ${duration(d.thresholdMinutes)})`
+        : d.checkTime
+          ? ` (morning check at ${d.checkTime}, ${source})`
+          : '';
     parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
   }
   if ('lastRoom' in d || 'lastDeviceId' in d) {
@@ -110,7 +146,13 @@ function why(alert) {
     parts.push(`last seen: ${[d.lastRoom || 'unknown room', device].filter(Boolean).join(', ')}`);
   }
   if ('matOccupied' in d) {
-    parts.push(d.matOccupied === 'bed' ? 'in bed (bed mat occupied)' : d.matOccupied === 'chair' ? 'in the chair (chair mat occupied)' : 'no mat occupied');
+    parts.push(
+      d.matOccupied === 'bed'
+        ? 'in bed (bed mat occupied)'
+        : d.matOccupied === 'chair'
+          ? 'in the chair (chair mat occupied)'
+          : 'no mat occupied',
+    );
   }
   if (typeof d.peakG === 'number') parts.push(`impact ${d.peakG.toFixed(1)} g`);
   if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
@@ -121,27 +163,61 @@ function why(alert) {
 function card(alert) {
   const existing = document.getElementById('alert-' + alert.id);
   // Keep a half-filled resolve form as it is.
-  if (existing && resolving.has(alert.id) && existing.querySelector('.resolve-form') && existing.dataset.version === String(alert.version)) {
+  if (
+    existing &&
+    resolving.has(alert.id) &&
+    existing.querySelector('.resolve-form') &&
+    existing.dataset.version === String(alert.version)
+  ) {
     return existing;
   }
   const where = [alert.homeId, alert.room].filter(Boolean).join(' · ');
-  const actions = el('div', { class: 'row' },
-    alert.state === 'raised'
-      ? el('button', { type: 'button', onclick: () => act(alert, 'ack') }, 'Acknowledge')
-      : null,
+  const actions = el(
+    'div',
+    { class: 'row' },
+    alert.state === 'raised' ? el('button', { type: 'button', onclick: () => act(alert, 'ack') }, 'Acknowledge') : null,
     !resolving.has(alert.id)
-      ? el('button', { type: 'button', class: 'secondary', onclick: () => { resolving.add(alert.id); render(); document.getElementById('outcome-' + alert.id)?.focus(); } }, 'Resolve…')
+      ? el(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () => {
+              resolving.add(alert.id);
+              render();
+              document.getElementById('outcome-' + alert.id)?.focus();
+            },
+          },
+          'Resolve…',
+        )
       : null,
   );
-  return el('li', { id: 'alert-' + alert.id, class: `card alert sev-${alert.severity}`, 'data-state': alert.state, 'data-version': alert.version },
-    el('h3', {}, label(alert.kind), ' ', el('span', { class: `badge sev-${alert.severity}` }, alert.severity), ' ',
-      el('span', { class: 'badge state' }, alert.state)),
-    el('p', { class: 'meta' },
+  return el(
+    'li',
+    {
+      id: 'alert-' + alert.id,
+      class: `card alert sev-${alert.severity}`,
+      'data-state': alert.state,
+      'data-version': alert.version,
+    },
+    el(
+      'h3',
+      {},
+      label(alert.kind),
+      ' ',
+      el('span', { class: `badge sev-${alert.severity}` }, alert.severity),
+      ' ',
+      el('span', { class: 'badge state' }, alert.state),
+    ),
+    el(
+      'p',
+      { class: 'meta' },
       el('span', {}, where),
       el('span', {}, 'Raised ', el('time', { datetime: alert.raisedAt }, formatTime(alert.raisedAt))),
       alert.count > 1 ? el('span', {}, `Seen ${alert.count} times, last ${formatTime(alert.lastSeenAt)}`) : null,
       alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
-      alert.escalationLevel > 0 ? el('span', {}, `Escalated to level ${alert.escalationLevel}`) : null),
+      alert.escalationLevel > 0 ? el('span', {}, `Escalated to level ${alert.escalationLevel}`) : null,
+    ),
     why(alert) ? el('p', { class: 'why' }, why(alert)) : null,
     actions,
     resolving.has(alert.id) ? resolveForm(alert) : null,
@@ -152,17 +228,28 @@ function card(alert) {
 function render() {
   // Re-rendering replaces the cards: keep keyboard and screen-reader users where they were.
   const focusedCard = document.activeElement && document.activeElement.closest('li.alert');
-  const focusedId = focusedCard && !focusedCard.contains(document.activeElement.closest('.resolve-form')) ? focusedCard.id : null;
+  const focusedId =
+    focusedCard && !focusedCard.contains(document.activeElement.closest('.resolve-form')) ? focusedCard.id : null;
   const open = [...alerts.values()].filter((a) => OPEN.has(a.state)).sort(byUrgency);
   list.replaceChildren(...open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0;
-  closedList.replaceChildren(...closed.slice(0, 10).map((a) =>
-    el('li', { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-      `${label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`)));
+  closedList.replaceChildren(
+    ...closed
+      .slice(0, 10)
+      .map((a) =>
+        el(
+          'li',
+          { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
+          `${label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
+        ),
+      ),
+  );
   const critical = open.filter((a) => a.severity === 'critical' && a.state === 'raised');
   banner.classList.toggle('on', critical.length > 0);
-  banner.textContent = critical.length ? `${critical.length} critical alert${critical.length > 1 ? 's' : ''} waiting for acknowledgement` : '';
+  banner.textContent = critical.length
+    ? `${critical.length} critical alert${critical.length > 1 ? 's' : ''} waiting for acknowledgement`
+    : '';
   const refocus = focusedId && document.getElementById(focusedId);
   if (refocus && !refocus.contains(document.activeElement)) refocus.querySelector('button')?.focus();
 }
@@ -187,7 +274,10 @@ function connect() {
   // Ids of the open alerts the server lists after each (re)connection: any other alert we still show
   // was closed while we were away.
   let snapshot = null;
-  source.addEventListener('open', () => { snapshot = new Set(); connection.textContent = 'Live: connected'; });
+  source.addEventListener('open', () => {
+    snapshot = new Set();
+    connection.textContent = 'Live: connected';
+  });
   source.addEventListener('alert', (event) => {
     const alert = JSON.parse(event.data);
     if (snapshot) snapshot.add(alert.id);
@@ -213,13 +303,18 @@ document.getElementById('sound').addEventListener('click', (event) => {
   soundOn = !soundOn;
   event.currentTarget.setAttribute('aria-pressed', String(soundOn));
   event.currentTarget.textContent = `Sound for critical alerts: ${soundOn ? 'on' : 'off'}`;
-  if (soundOn) { audio = audio || new AudioContext(); audio.resume(); }
+  if (soundOn) {
+    audio = audio || new AudioContext();
+    audio.resume();
+  }
 });
 
 // While the hub cannot store (disk full, database locked), alerts still arrive but live only in the hub's memory.
 const storageBanner = document.getElementById('storage-banner');
 async function checkStorage() {
-  const health = await fetch('/api/health').then((r) => r.json()).catch(() => undefined);
+  const health = await fetch('/api/health')
+    .then((r) => r.json())
+    .catch(() => undefined);
   const storage = health && health.storage;
   const degraded = Boolean(storage && storage.state === 'degraded');
   storageBanner.classList.toggle('on', degraded);

@@ -27,17 +27,55 @@ function shown(key, value) {
 
 function countsChart(key, counts) {
   // Categories with nothing in them are left out of the bars (the table of numbers still lists them).
-  const points = Object.entries(counts).filter(([, v]) => v !== 0).map(([label, value]) => ({ label, value, shown: value }));
-  if (!points.length) return el('section', { class: 'card' }, el('h3', {}, title(key)), el('p', { class: 'muted' }, 'None in this period.'));
+  const points = Object.entries(counts)
+    .filter(([, v]) => v !== 0)
+    .map(([label, value]) => ({ label, value, shown: value }));
+  if (!points.length)
+    return el(
+      'section',
+      { class: 'card' },
+      el('h3', {}, title(key)),
+      el('p', { class: 'muted' }, 'None in this period.'),
+    );
   return categoryChart(title(key), points);
 }
 
 function rowsTable(key, rows) {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const text = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  return el('section', { class: 'card' }, el('h3', {}, title(key)), el('div', { class: 'table-wrap' }, el('table', {},
-    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, title(c))))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, columns.map((c) => el('td', {}, text(r[c])))))))));
+  return el(
+    'section',
+    { class: 'card' },
+    el('h3', {}, title(key)),
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        {},
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            columns.map((c) => el('th', { scope: 'col' }, title(c))),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          rows.map((r) =>
+            el(
+              'tr',
+              {},
+              columns.map((c) => el('td', {}, text(r[c]))),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
@@ -52,7 +90,8 @@ function render(report) {
       else if (Array.isArray(value)) {
         if (value.length && value.every((v) => v && typeof v === 'object')) tables.push(rowsTable(name, value));
         else summary.append(el('dt', {}, title(name)), el('dd', {}, value.join(', ') || '—'));
-      } else if (Object.values(value).length && Object.values(value).every(isCount)) charts.push(countsChart(name, value));
+      } else if (Object.values(value).length && Object.values(value).every(isCount))
+        charts.push(countsChart(name, value));
       else walk(value, name);
     }
   };
@@ -80,7 +119,10 @@ async function start() {
   const params = new URLSearchParams(location.search);
   form.from.value = params.get('from') || daysAgo(89);
   form.to.value = params.get('to') || daysAgo(0);
-  form.addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    show();
+  });
   show();
 }
 

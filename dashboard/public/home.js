@@ -23,14 +23,46 @@ async function show() {
     if (!days.length) return;
     const clock = { format: formatClock, unit: 'Time' };
     charts.append(
-      barChart('Active minutes', points(days, (d) => d.activeMinutes), { unit: 'Minutes' }),
-      barChart('Bathroom visits at night', points(days, (d) => d.bathroomVisitsNight), { unit: 'Visits' }),
-      lineChart('Rising time', points(days, (d) => clockMinutes(d.risingTime)), clock),
-      lineChart('Bedtime', points(days, (d) => clockMinutes(d.bedtime)), clock),
-      barChart('Night-time activity (minutes)', points(days, (d) => d.nightActivityMinutes), { unit: 'Minutes' }),
-      barChart('Minutes out of home', points(days, (d) => d.minutesOut), { unit: 'Minutes' }),
-      barChart('Kitchen and appliance uses', points(days, (d) => d.kitchenUses), { unit: 'Uses' }),
-      lineChart('Mean indoor temperature (°C)', points(days, (d) => d.meanIndoorTempC), { format: (v) => v.toFixed(1), unit: '°C' }),
+      barChart(
+        'Active minutes',
+        points(days, (d) => d.activeMinutes),
+        { unit: 'Minutes' },
+      ),
+      barChart(
+        'Bathroom visits at night',
+        points(days, (d) => d.bathroomVisitsNight),
+        { unit: 'Visits' },
+      ),
+      lineChart(
+        'Rising time',
+        points(days, (d) => clockMinutes(d.risingTime)),
+        clock,
+      ),
+      lineChart(
+        'Bedtime',
+        points(days, (d) => clockMinutes(d.bedtime)),
+        clock,
+      ),
+      barChart(
+        'Night-time activity (minutes)',
+        points(days, (d) => d.nightActivityMinutes),
+        { unit: 'Minutes' },
+      ),
+      barChart(
+        'Minutes out of home',
+        points(days, (d) => d.minutesOut),
+        { unit: 'Minutes' },
+      ),
+      barChart(
+        'Kitchen and appliance uses',
+        points(days, (d) => d.kitchenUses),
+        { unit: 'Uses' },
+      ),
+      lineChart(
+        'Mean indoor temperature (°C)',
+        points(days, (d) => d.meanIndoorTempC),
+        { format: (v) => v.toFixed(1), unit: '°C' },
+      ),
     );
   } catch (err) {
     message.textContent = err.message;
@@ -45,7 +77,10 @@ async function start() {
   const homes = await api('/api/homes');
   for (const home of homes) form.home.append(new Option(home.id, home.id));
   if (params.get('home')) form.home.value = params.get('home');
-  form.addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    show();
+  });
   if (!homes.length) message.textContent = 'No homes configured.';
   else show();
 }

@@ -73,7 +73,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request, reply) => {
       const { username, password, role } = request.body;
-      if (auth.userExists(username)) throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
+      if (auth.userExists(username))
+        throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
       await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
       return reply.code(201).send({ username, role });
     },
@@ -94,7 +95,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       const { username } = request.params;
       const result = auth.deleteUser(username);
       if (result === 'not-found') throw new DashboardError('USER_NOT_FOUND', `No user named '${username}'`);
-      if (result === 'last-admin') throw new DashboardError('LAST_ADMIN', `'${username}' is the last admin: make another admin first`);
+      if (result === 'last-admin')
+        throw new DashboardError('LAST_ADMIN', `'${username}' is the last admin: make another admin first`);
       return reply.code(204).send();
     },
   );
@@ -134,7 +136,12 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         response: {
           201: {
             type: 'object',
-            properties: { id: { type: 'string' }, name: { type: 'string' }, role: roleSchema, token: { type: 'string' } },
+            properties: {
+              id: { type: 'string' },
+              name: { type: 'string' },
+              role: roleSchema,
+              token: { type: 'string' },
+            },
           },
           ...errors(400, 401, 403, 409),
         },

@@ -110,7 +110,9 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request) => {
       const { outcome, note } = request.body;
-      return answer(alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principalOf(request))));
+      return answer(
+        alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principalOf(request))),
+      );
     },
   );
 }

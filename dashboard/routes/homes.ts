@@ -39,9 +39,10 @@ function readUnassignedTable(ctx: DashboardContext): UnassignedDevice[] {
   return rows.map((row) => {
     const pick = (...names: string[]): unknown => names.map((n) => row[n]).find((v) => v !== undefined && v !== null);
     const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+    const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
     const device: UnassignedDevice = {
       homeId: (pick('home_id', 'homeId') as string | undefined) ?? null,
-      deviceId: String(pick('device_id', 'deviceId', 'id', 'friendly_name') ?? ''),
+      deviceId: text(pick('device_id', 'deviceId', 'id', 'friendly_name')),
     };
     const firstSeenAt = num(pick('first_seen_at', 'first_seen', 'firstSeenAt'));
     const lastSeenAt = num(pick('last_seen_at', 'last_seen', 'lastSeenAt'));

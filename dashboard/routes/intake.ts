@@ -16,7 +16,11 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
         security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
-          503: { type: 'object', properties: { status: { type: 'string', enum: ['not ok'] } }, additionalProperties: true },
+          503: {
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['not ok'] } },
+            additionalProperties: true,
+          },
         },
       },
     },

@@ -8,7 +8,9 @@ import { DashboardError } from '../errors.js';
 
 // Beside this file when run from source; `dist/dashboard/routes` → `dashboard/public` when run built.
 function publicDir(): string {
-  const candidates = ['../public/', '../../../dashboard/public/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const candidates = ['../public/', '../../../dashboard/public/'].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
   const found = candidates.find((dir) => existsSync(`${dir}login.html`));
   if (!found) throw new Error(`dashboard pages not found in ${candidates.join(' or ')}`);
   return found;
@@ -30,7 +32,12 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
-const LANDING: Record<Role, string> = { admin: '/console', responder: '/console', installer: '/devices', analyst: '/council' };
+const LANDING: Record<Role, string> = {
+  admin: '/console',
+  responder: '/console',
+  installer: '/devices',
+  analyst: '/council',
+};
 
 const PAGES: { url: string; file: string; access: Access }[] = [
   { url: '/login', file: 'login.html', access: 'public' },
@@ -54,14 +61,21 @@ export function registerPages(app: FastifyInstance): void {
   };
   const send = (reply: FastifyReply, name: string): FastifyReply => {
     const ext = name.slice(name.lastIndexOf('.') + 1);
-    return reply.headers(PAGE_HEADERS).type(CONTENT_TYPES[ext] ?? 'application/octet-stream').send(load(name));
+    return reply
+      .headers(PAGE_HEADERS)
+      .type(CONTENT_TYPES[ext] ?? 'application/octet-stream')
+      .send(load(name));
   };
 
   for (const page of PAGES) {
-    app.get(page.url, { config: { access: page.access, page: true }, schema: { hide: true } }, async (request, reply) => {
-      if (page.url === '/login' && request.principal) return reply.redirect(LANDING[request.principal.role]);
-      return send(reply, page.file);
-    });
+    app.get(
+      page.url,
+      { config: { access: page.access, page: true }, schema: { hide: true } },
+      async (request, reply) => {
+        if (page.url === '/login' && request.principal) return reply.redirect(LANDING[request.principal.role]);
+        return send(reply, page.file);
+      },
+    );
   }
 
   app.get('/', { config: { access: 'login', page: true }, schema: { hide: true } }, async (request, reply) =>

@@ -14,7 +14,11 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
         summary: 'Council prevention report (default: the last 90 days); residents only as keyed pseudonyms',
         querystring: {
           type: 'object',
-          properties: { from: dateSchema, to: dateSchema, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+          properties: {
+            from: dateSchema,
+            to: dateSchema,
+            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+          },
           additionalProperties: false,
         },
         response: { ...errors(400, 401, 403) },

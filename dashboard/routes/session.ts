@@ -98,7 +98,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       config: { access: 'login' },
       schema: {
         tags: ['auth'],
-        summary: 'Change one\'s own password (ends every session of the user; log in again)',
+        summary: "Change one's own password (ends every session of the user; log in again)",
         body: {
           type: 'object',
           properties: {
@@ -113,10 +113,12 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new DashboardError('FORBIDDEN_ROLE', 'An API token has no password to change');
+      if (principal.kind !== 'user')
+        throw new DashboardError('FORBIDDEN_ROLE', 'An API token has no password to change');
       const { currentPassword, newPassword } = request.body;
       const reserved = throttle.reserve(principal.name, request.ip, clock.now());
-      if ('waitMs' in reserved) throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(reserved.waitMs / 1000));
+      if ('waitMs' in reserved)
+        throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(reserved.waitMs / 1000));
       if (!(await auth.checkPassword(principal.name, currentPassword))) {
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
@@ -132,7 +134,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     '/api/me',
     {
       config: { access: 'login' },
-      schema: { tags: ['auth'], summary: 'Who is calling, with which role', response: { 200: whoAmISchema, ...errors(401) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Who is calling, with which role',
+        response: { 200: whoAmISchema, ...errors(401) },
+      },
     },
     async (request) => {
       const principal = principalOf(request);

@@ -3,8 +3,7 @@ import type { AlertActionError } from './api.js';
 import { alertAckTopic } from '../topics.js';
 
 export type AckCommand =
-  | { action: 'acknowledge'; note: null }
-  | { action: 'resolve'; outcome: string; note: string | null };
+  { action: 'acknowledge'; note: null } | { action: 'resolve'; outcome: string; note: string | null };
 
 export interface AckTopic {
   homeId: string;
@@ -46,5 +45,9 @@ export function parseAckPayload(
     if (typeof outcome !== 'string') return { ok: false, code: 'bad-outcome', message: 'resolve needs an outcome' };
     return { ok: true, command: { action: 'resolve', outcome, note: (note as string | undefined) ?? null } };
   }
-  return { ok: false, code: 'bad-request', message: `unknown action ${JSON.stringify(action)}: use "ack" or "resolve"` };
+  return {
+    ok: false,
+    code: 'bad-request',
+    message: `unknown action ${JSON.stringify(action)}: use "ack" or "resolve"`,
+  };
 }

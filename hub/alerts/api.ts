@@ -26,9 +26,7 @@ export interface Alert {
 
 export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'forbidden';
 
-export type AlertActionResult =
-  | { ok: true; alert: Alert }
-  | { ok: false; code: AlertActionError; message: string };
+export type AlertActionResult = { ok: true; alert: Alert } | { ok: false; code: AlertActionError; message: string };
 
 export interface AlertFilter {
   /** `open` means raised or acknowledged. */

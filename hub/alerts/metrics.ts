@@ -14,6 +14,8 @@ export interface AlertMetrics {
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
   const existing = registry.getSingleMetric(name);
+  // prom-client's registry returns a bare Metric: this name is only ever registered as this counter.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames, registers: [registry] });
 }

@@ -124,9 +124,11 @@ export class Outbox {
       finish: db.prepare('UPDATE alert_outbox SET status = ?, delivered_at = ?, last_error = ? WHERE id = ?'),
       supersedeWebhooks: db.prepare(`UPDATE alert_outbox SET status = 'superseded', delivered_at = ?
         WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ? AND status = 'pending' AND id < ?`),
-      newerWebhook: db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
+      newerWebhook:
+        db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
         AND status = 'pending' AND id > ? LIMIT 1`),
-      olderWebhook: db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
+      olderWebhook:
+        db.prepare(`SELECT 1 FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ? AND responder_id = ?
         AND status = 'pending' AND id < ? LIMIT 1`),
       retryMqttNow: db.prepare(
         "UPDATE alert_outbox SET next_attempt_at = ? WHERE channel = 'mqtt' AND status = 'pending' AND next_attempt_at > ?",
@@ -155,12 +157,23 @@ export class Outbox {
 
   /** Publish a message now, without storage (alerts told from memory). */
   publishMessage(row: NewOutboxRow): Promise<void> {
-    return this.publishMqtt({ topic: row.topic ?? null, payload: row.payload, retain: row.retain ? 1 : 0, clear_retained: row.clearRetained ? 1 : 0 });
+    return this.publishMqtt({
+      topic: row.topic ?? null,
+      payload: row.payload,
+      retain: row.retain ? 1 : 0,
+      clear_retained: row.clearRetained ? 1 : 0,
+    });
   }
 
   /** POST a webhook now, without storage (alerts told from memory); delivery id 0 says it was not stored yet. */
   postMessage(row: NewOutboxRow): Promise<void> {
-    return this.postWebhook({ responder_id: row.responderId ?? null, payload: row.payload, alert_id: row.alertId, version: row.version, id: 0 });
+    return this.postWebhook({
+      responder_id: row.responderId ?? null,
+      payload: row.payload,
+      alert_id: row.alertId,
+      version: row.version,
+      id: 0,
+    });
   }
 
   /** The broker is back: MQTT messages waiting for a retry go now. */
@@ -318,7 +331,9 @@ export class Outbox {
     return Promise.all([first, clear]).then(() => undefined);
   }
 
-  private async postWebhook(row: Pick<OutboxRow, 'responder_id' | 'payload' | 'alert_id' | 'version' | 'id'>): Promise<void> {
+  private async postWebhook(
+    row: Pick<OutboxRow, 'responder_id' | 'payload' | 'alert_id' | 'version' | 'id'>,
+  ): Promise<void> {
     const responder = (this.d.config.responders ?? []).find((r) => r.id === row.responder_id);
     if (!responder?.webhook) throw new AbandonDelivery(`responder ${row.responder_id} has no webhook any more`);
     await postWebhook(
@@ -404,7 +419,10 @@ export class Outbox {
   private scheduleNext(): void {
     // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
     const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
-    const candidates = this.sql.nextDue.all(busy + 16) as Pick<OutboxRow, 'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'>[];
+    const candidates = this.sql.nextDue.all(busy + 16) as Pick<
+      OutboxRow,
+      'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'
+    >[];
     const next = candidates.find(
       (c) =>
         !this.inflight.has(c.id) &&

@@ -17,7 +17,6 @@ import { DEFAULT_OUTBOX_OPTIONS, Outbox, type NewOutboxRow, type OutboxOptions, 
 import { queryAlerts, type AuditAction } from './query.js';
 import { isOpenState, rowLadder, rowToAlert, type AlertRow } from './rows.js';
 import { migrateAlerts } from './schema.js';
-import { postWebhook } from './webhook.js';
 
 export interface AlertServiceDeps {
   db: Database;
@@ -115,9 +114,12 @@ export class AlertService implements AlertServiceApi {
     migrateAlerts(db);
     this.sql = {
       byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
-      openByKind: db.prepare("SELECT * FROM alerts WHERE home_id = ? AND kind = ? AND state IN ('raised', 'acknowledged')"),
+      openByKind: db.prepare(
+        "SELECT * FROM alerts WHERE home_id = ? AND kind = ? AND state IN ('raised', 'acknowledged')",
+      ),
       open: db.prepare("SELECT * FROM alerts WHERE state IN ('raised', 'acknowledged') ORDER BY raised_at"),
-      insert: db.prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, escalation_level,
+      insert:
+        db.prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, escalation_level,
           room, detail, count, last_seen_at, version, ladder, escalation_due_at)
         VALUES (@id, @home_id, @resident_id, @kind, @severity, 'raised', @raised_at, 0, @room, @detail, 1, @last_seen_at, 1,
           @ladder, @escalation_due_at) RETURNING *`),
@@ -136,7 +138,8 @@ export class AlertService implements AlertServiceApi {
         'UPDATE alerts SET escalation_level = ?, escalation_due_at = ?, version = version + 1 WHERE id = ? RETURNING *',
       ),
       // A version delivered from memory, stored when storage returns; an older version never overwrites a newer one.
-      upsertHeld: db.prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, acknowledged_at,
+      upsertHeld:
+        db.prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, acknowledged_at,
           acknowledged_by, resolved_at, outcome, note, escalation_level, room, detail, count, last_seen_at, version, ladder,
           escalation_due_at)
         VALUES (@id, @home_id, @resident_id, @kind, @severity, @state, @raised_at, @acknowledged_at, @acknowledged_by,
@@ -171,11 +174,12 @@ export class AlertService implements AlertServiceApi {
     this.started = true;
 
     const now = this.deps.clock.now();
-    const open = this.sql.open!.all() as AlertRow[];
+    const open = this.sql.open.all() as AlertRow[];
     for (const row of open) {
-      if (row.state === 'raised' && row.escalation_due_at !== null && row.escalation_due_at <= now) this.escalate(row.id);
+      if (row.state === 'raised' && row.escalation_due_at !== null && row.escalation_due_at <= now)
+        this.escalate(row.id);
     }
-    for (const row of this.sql.open!.all() as AlertRow[]) this.armEscalation(row);
+    for (const row of this.sql.open.all() as AlertRow[]) this.armEscalation(row);
     if (options.restate !== false) this.restateOpen();
     this.outbox.resume();
     this.log.info({ open: open.length }, 'alert service started');
@@ -190,15 +194,15 @@ export class AlertService implements AlertServiceApi {
     if (!this.started) return;
     try {
       this.deps.db.transaction(() => {
-        for (const row of this.sql!.open!.all() as AlertRow[]) {
+        for (const row of this.sql!.open.all() as AlertRow[]) {
           // Held versions are newer than the stored row: they are published below.
           if (this.held.has(row.id)) continue;
           // A pending message (an escalation just fired, or one the crash left undelivered) carries the newest version.
           if (this.outbox!.hasPendingMqtt(row.id)) continue;
           this.restate(alertTopic(row.home_id, row.id), JSON.stringify(rowToAlert(row)));
         }
-        for (const { home_id } of this.sql!.prealertHomes!.all() as { home_id: string }[]) {
-          const latest = this.sql!.prealertLatest!.get(home_id) as { kind: string; raise_at: number };
+        for (const { home_id } of this.sql!.prealertHomes.all() as { home_id: string }[]) {
+          const latest = this.sql!.prealertLatest.get(home_id) as { kind: string; raise_at: number };
           this.restate(prealertTopic(home_id), prealertPayload(latest.kind, latest.raise_at));
         }
       })();
@@ -207,11 +211,11 @@ export class AlertService implements AlertServiceApi {
       if (sqliteCode(err) === undefined) throw err;
       this.storage.failed('alert-restate', err);
       for (const row of this.readOpen()) {
-        if (!this.held.has(row.id)) void this.sendFromMemory(this.notifications(row, [])[0]!);
+        if (!this.held.has(row.id)) void this.sendFromMemory(this.notifications(row, [])[0]);
       }
     }
     for (const { row } of this.held.values()) {
-      if (isOpenState(row.state)) void this.sendFromMemory(this.notifications(row, [])[0]!);
+      if (isOpenState(row.state)) void this.sendFromMemory(this.notifications(row, [])[0]);
     }
   }
 
@@ -299,7 +303,10 @@ export class AlertService implements AlertServiceApi {
     }
     const answer = (body: Record<string, unknown>): void => {
       this.deps.publisher
-        .publish(ackResultTopic(target), JSON.stringify({ alertId: target.alertId, ...body }), { qos: 1, retain: false })
+        .publish(ackResultTopic(target), JSON.stringify({ alertId: target.alertId, ...body }), {
+          qos: 1,
+          retain: false,
+        })
         .catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not publish ack result'));
     };
     const parsed = parseAckPayload(payload);
@@ -338,14 +345,14 @@ export class AlertService implements AlertServiceApi {
     const now = this.deps.clock.now();
     let merged = false;
     const change = this.storeOrHold('alert-raise', (): Change => {
-      const open = this.sql!.openByKind!.get(d.homeId, d.kind) as AlertRow | undefined;
+      const open = this.sql!.openByKind.get(d.homeId, d.kind) as AlertRow | undefined;
       if (open) {
         merged = true;
-        const row = this.sql!.merge!.get(now, open.id) as AlertRow;
+        const row = this.sql!.merge.get(now, open.id) as AlertRow;
         this.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
         return { row, outbox: this.enqueue(row, [rowLadder(row)[row.escalation_level]?.group]) };
       }
-      const row = this.sql!.insert!.get(this.newAlertRow(d, now)) as AlertRow;
+      const row = this.sql!.insert.get(this.newAlertRow(d, now)) as AlertRow;
       const ladder = rowLadder(row);
       this.audit(row.id, row.version, HUB_ACTOR, 'raise', { group: ladder[0]?.group });
       return { row, outbox: this.enqueue(row, [ladder[0]?.group]) };
@@ -353,7 +360,10 @@ export class AlertService implements AlertServiceApi {
     if (change === HELD) return this.raiseFromMemory(d, now);
     if (merged) this.metrics.merged.inc({ kind: d.kind });
     else this.metrics.raised.inc({ kind: d.kind, severity: d.severity });
-    this.log.info({ alertId: change.row.id, homeId: d.homeId, kind: d.kind, merged }, merged ? 'alert repeated' : 'alert raised');
+    this.log.info(
+      { alertId: change.row.id, homeId: d.homeId, kind: d.kind, merged },
+      merged ? 'alert repeated' : 'alert raised',
+    );
     return this.publishChange(change);
   }
 
@@ -362,7 +372,9 @@ export class AlertService implements AlertServiceApi {
     if (open) {
       const row: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       this.metrics.merged.inc({ kind: d.kind });
-      return this.holdChange(row, HUB_ACTOR, 'merge', { count: row.count }, [rowLadder(row)[row.escalation_level]?.group]);
+      return this.holdChange(row, HUB_ACTOR, 'merge', { count: row.count }, [
+        rowLadder(row)[row.escalation_level]?.group,
+      ]);
     }
     const fresh = this.newAlertRow(d, now);
     const row: AlertRow = {
@@ -385,7 +397,11 @@ export class AlertService implements AlertServiceApi {
   /** The columns of a new alert that depend on the decision. */
   private newAlertRow(d: Extract<RuleDecision, { type: 'raise' }>, now: number) {
     const ladder = ladderFor(this.deps.config, d.homeId, d.severity);
-    const detail = { ...d.detail, ...(d.deviceId ? { deviceId: d.deviceId } : {}), eventAt: new Date(d.at).toISOString() };
+    const detail = {
+      ...d.detail,
+      ...(d.deviceId ? { deviceId: d.deviceId } : {}),
+      eventAt: new Date(d.at).toISOString(),
+    };
     return {
       id: newAlertId(now),
       home_id: d.homeId,
@@ -404,19 +420,26 @@ export class AlertService implements AlertServiceApi {
   private cancel(d: Extract<RuleDecision, { type: 'clear' }>): Alert | undefined {
     const now = this.deps.clock.now();
     const change = this.storeOrHold('alert-cancel', (): Change | undefined => {
-      const open = this.sql!.openByKind!.get(d.homeId, d.kind) as AlertRow | undefined;
+      const open = this.sql!.openByKind.get(d.homeId, d.kind) as AlertRow | undefined;
       // Once someone has acknowledged, the responder decides how it ends.
       if (!open || open.state !== 'raised') return undefined;
-      const detail = { ...JSON.parse(open.detail), cancelReason: d.reason };
-      const row = this.sql!.cancel!.get(now, JSON.stringify(detail), open.id) as AlertRow;
+      const detail = { ...(JSON.parse(open.detail) as Record<string, unknown>), cancelReason: d.reason };
+      const row = this.sql!.cancel.get(now, JSON.stringify(detail), open.id) as AlertRow;
       this.audit(row.id, row.version, HUB_ACTOR, 'cancel', { reason: d.reason });
       return { row, outbox: this.enqueue(row, this.groupsToldSoFar(row)) };
     });
     if (change === HELD) {
       const open = this.openByKind(d.homeId, d.kind);
       if (!open || open.state !== 'raised') return undefined;
-      const detail = { ...JSON.parse(open.detail), cancelReason: d.reason };
-      const row: AlertRow = { ...open, state: 'cancelled', resolved_at: now, detail: JSON.stringify(detail), escalation_due_at: null, version: open.version + 1 };
+      const detail = { ...(JSON.parse(open.detail) as Record<string, unknown>), cancelReason: d.reason };
+      const row: AlertRow = {
+        ...open,
+        state: 'cancelled',
+        resolved_at: now,
+        detail: JSON.stringify(detail),
+        escalation_due_at: null,
+        version: open.version + 1,
+      };
       this.metrics.closed.inc({ state: 'cancelled' });
       return this.holdChange(row, HUB_ACTOR, 'cancel', { reason: d.reason }, this.groupsToldSoFar(row));
     }
@@ -429,10 +452,10 @@ export class AlertService implements AlertServiceApi {
   private doAcknowledge(id: string, by: string): AlertActionResult {
     const now = this.deps.clock.now();
     const change = this.storeOrHold('alert-acknowledge', (): Change | AlertActionResult => {
-      const current = this.sql!.byId!.get(id) as AlertRow | undefined;
+      const current = this.sql!.byId.get(id) as AlertRow | undefined;
       if (!current) return refuse('not-found', `no alert ${id}`);
       if (current.state !== 'raised') return refuse('wrong-state', describeState(current, 'acknowledge'));
-      const row = this.sql!.acknowledge!.get(now, by, id) as AlertRow;
+      const row = this.sql!.acknowledge.get(now, by, id) as AlertRow;
       this.audit(id, row.version, by, 'acknowledge', {});
       return { row, outbox: this.enqueue(row, this.groupsToldSoFar(row)) };
     });
@@ -440,7 +463,14 @@ export class AlertService implements AlertServiceApi {
       const current = this.current(id);
       if (!current) return refuse('not-found', `no alert ${id}`);
       if (current.state !== 'raised') return refuse('wrong-state', describeState(current, 'acknowledge'));
-      const row: AlertRow = { ...current, state: 'acknowledged', acknowledged_at: now, acknowledged_by: by, escalation_due_at: null, version: current.version + 1 };
+      const row: AlertRow = {
+        ...current,
+        state: 'acknowledged',
+        acknowledged_at: now,
+        acknowledged_by: by,
+        escalation_due_at: null,
+        version: current.version + 1,
+      };
       this.observeTimeToAck(row);
       return { ok: true, alert: this.holdChange(row, by, 'acknowledge', {}, this.groupsToldSoFar(row)) };
     }
@@ -461,10 +491,10 @@ export class AlertService implements AlertServiceApi {
     };
     const keptNote = note === null ? null : note.slice(0, MAX_NOTE_CHARS);
     const change = this.storeOrHold('alert-resolve', (): (Change & { firstResponse?: true }) | AlertActionResult => {
-      const current = this.sql!.byId!.get(id) as AlertRow | undefined;
+      const current = this.sql!.byId.get(id) as AlertRow | undefined;
       const refused = refusal(current);
       if (refused) return refused;
-      const row = this.sql!.resolve!.get({ id, now, by, outcome: outcome as Outcome, note: keptNote }) as AlertRow;
+      const row = this.sql!.resolve.get({ id, now, by, outcome: outcome as Outcome, note: keptNote }) as AlertRow;
       this.audit(id, row.version, by, 'resolve', { outcome, fromState: current!.state });
       const firstResponse = current!.state === 'raised';
       return { row, outbox: this.enqueue(row, this.groupsToldSoFar(row)), ...(firstResponse ? { firstResponse } : {}) };
@@ -486,7 +516,13 @@ export class AlertService implements AlertServiceApi {
       };
       if (current!.state === 'raised') this.observeTimeToAck(row);
       this.metrics.closed.inc({ state: 'resolved' });
-      const alert = this.holdChange(row, by, 'resolve', { outcome, fromState: current!.state }, this.groupsToldSoFar(row));
+      const alert = this.holdChange(
+        row,
+        by,
+        'resolve',
+        { outcome, fromState: current!.state },
+        this.groupsToldSoFar(row),
+      );
       return { ok: true, alert };
     }
     if ('ok' in change) return change;
@@ -505,9 +541,7 @@ export class AlertService implements AlertServiceApi {
   ): AlertActionResult {
     this.requireStarted();
     const result =
-      typeof by !== 'string' || by.trim() === ''
-        ? refuse('forbidden', `${action} needs an authenticated user`)
-        : run();
+      typeof by !== 'string' || by.trim() === '' ? refuse('forbidden', `${action} needs an authenticated user`) : run();
     if (!result.ok) {
       this.metrics.rejectedActions.inc({ code: result.code, via });
       this.log.info({ alertId: id, action, via, code: result.code }, 'alert action refused');
@@ -544,19 +578,20 @@ export class AlertService implements AlertServiceApi {
   private escalate(id: string, timerDueAt?: number): void {
     const now = this.deps.clock.now();
     const change = this.storeOrHold('alert-escalate', (): Change | undefined => {
-      const current = this.sql!.byId!.get(id) as AlertRow | undefined;
+      const current = this.sql!.byId.get(id) as AlertRow | undefined;
       if (!current || current.state !== 'raised' || current.escalation_due_at === null) return undefined;
-      if (timerDueAt === undefined ? current.escalation_due_at > now : current.escalation_due_at !== timerDueAt) return undefined;
+      if (timerDueAt === undefined ? current.escalation_due_at > now : current.escalation_due_at !== timerDueAt)
+        return undefined;
       const ladder = rowLadder(current);
       const level = current.escalation_level + 1;
       if (level >= ladder.length) {
-        this.sql!.exhaust!.run(id);
+        this.sql!.exhaust.run(id);
         this.audit(id, current.version, HUB_ACTOR, 'ladder-exhausted', { level: current.escalation_level });
         this.log.warn({ alertId: id, level: current.escalation_level }, 'alert still unacknowledged at the last level');
         return undefined;
       }
-      const group = ladder[level]!.group;
-      const row = this.sql!.escalate!.get(level, levelDueAt(ladder, level, now), id) as AlertRow;
+      const group = ladder[level].group;
+      const row = this.sql!.escalate.get(level, levelDueAt(ladder, level, now), id) as AlertRow;
       this.audit(id, row.version, HUB_ACTOR, 'escalate', { level, group });
       return { row, outbox: this.enqueue(row, [group]) };
     });
@@ -578,11 +613,23 @@ export class AlertService implements AlertServiceApi {
     const level = current.escalation_level + 1;
     if (level >= ladder.length) {
       this.log.warn({ alertId: id, level: current.escalation_level }, 'alert still unacknowledged at the last level');
-      this.holdChange({ ...current, escalation_due_at: null }, HUB_ACTOR, 'ladder-exhausted', { level: current.escalation_level }, [], false);
+      this.holdChange(
+        { ...current, escalation_due_at: null },
+        HUB_ACTOR,
+        'ladder-exhausted',
+        { level: current.escalation_level },
+        [],
+        false,
+      );
       return;
     }
-    const group = ladder[level]!.group;
-    const row: AlertRow = { ...current, escalation_level: level, escalation_due_at: levelDueAt(ladder, level, now), version: current.version + 1 };
+    const group = ladder[level].group;
+    const row: AlertRow = {
+      ...current,
+      escalation_level: level,
+      escalation_due_at: levelDueAt(ladder, level, now),
+      version: current.version + 1,
+    };
     this.metrics.escalations.inc({ level: String(level) });
     this.holdChange(row, HUB_ACTOR, 'escalate', { level, group }, [group]);
   }
@@ -599,7 +646,7 @@ export class AlertService implements AlertServiceApi {
       retain: true,
     };
     const row = this.storeOrHold('prealert', () => {
-      this.sql!.prealertUpsert!.run(homeId, kind, raiseAt, at);
+      this.sql!.prealertUpsert.run(homeId, kind, raiseAt, at);
       return this.outbox!.enqueue(message);
     });
     // A pre-alert is for the resident, not an alert to keep: told from memory, not held.
@@ -609,9 +656,9 @@ export class AlertService implements AlertServiceApi {
 
   private prealertCancel(homeId: string, kind: string): void {
     const row = this.storeOrHold('prealert-cancel', () => {
-      if (this.sql!.prealertDelete!.run(homeId, kind).changes === 0) return undefined;
+      if (this.sql!.prealertDelete.run(homeId, kind).changes === 0) return undefined;
       // Another kind's pre-alert may still be running for this home: it becomes the retained one again.
-      const other = this.sql!.prealertLatest!.get(homeId) as { kind: string; raise_at: number } | undefined;
+      const other = this.sql!.prealertLatest.get(homeId) as { kind: string; raise_at: number } | undefined;
       return this.outbox!.enqueue({
         channel: 'mqtt',
         alertId: null,
@@ -622,7 +669,14 @@ export class AlertService implements AlertServiceApi {
       });
     });
     if (row === HELD) {
-      void this.sendFromMemory({ channel: 'mqtt', alertId: null, version: null, topic: prealertTopic(homeId), payload: '', retain: true });
+      void this.sendFromMemory({
+        channel: 'mqtt',
+        alertId: null,
+        version: null,
+        topic: prealertTopic(homeId),
+        payload: '',
+        retain: true,
+      });
     } else if (row) this.outbox!.deliver(row);
   }
 
@@ -655,7 +709,14 @@ export class AlertService implements AlertServiceApi {
   }
 
   /** Tell a change from memory on every channel at once, and keep it until storage takes it. */
-  private holdChange(row: AlertRow, actor: string, action: AuditAction, detail: object, groups: (string | undefined)[], notify = true): Alert {
+  private holdChange(
+    row: AlertRow,
+    actor: string,
+    action: AuditAction,
+    detail: object,
+    groups: (string | undefined)[],
+    notify = true,
+  ): Alert {
     const held = this.held.get(row.id) ?? { row, audits: [], deliveries: [] };
     held.row = row;
     held.audits.push({ at: this.deps.clock.now(), actor, action, version: row.version, detail });
@@ -664,7 +725,10 @@ export class AlertService implements AlertServiceApi {
     this.scheduleStoreRetry();
     const alert = rowToAlert(row);
     if (!notify) return alert;
-    this.log.warn({ alertId: row.id, homeId: row.home_id, kind: row.kind, action, version: row.version }, 'alert told from memory: storage failed');
+    this.log.warn(
+      { alertId: row.id, homeId: row.home_id, kind: row.kind, action, version: row.version },
+      'alert told from memory: storage failed',
+    );
     const deliveries = this.notifications(row, groups).map((message) => ({ row: message, delivered: false }));
     held.deliveries.push(...deliveries);
     for (const delivery of deliveries) if (delivery.row.channel === 'mqtt') this.deliverHeld(delivery);
@@ -702,7 +766,10 @@ export class AlertService implements AlertServiceApi {
       return true;
     } catch (err) {
       this.metrics.deliveryFailures.inc({ channel: message.channel });
-      this.log.warn({ alertId: message.alertId, channel: message.channel, err: String(err) }, 'delivery from memory failed; retried once stored');
+      this.log.warn(
+        { alertId: message.alertId, channel: message.channel, err: String(err) },
+        'delivery from memory failed; retried once stored',
+      );
       return false;
     }
   }
@@ -716,13 +783,18 @@ export class AlertService implements AlertServiceApi {
       owed = this.write(() => {
         const rows: OutboxRow[] = [];
         for (const h of held) {
-          this.sql!.upsertHeld!.run(h.row);
-          for (const a of h.audits) this.sql!.audit!.run(h.row.id, a.at, a.actor, a.action, a.version, JSON.stringify(a.detail));
+          this.sql!.upsertHeld.run(h.row);
+          for (const a of h.audits)
+            this.sql!.audit.run(h.row.id, a.at, a.actor, a.action, a.version, JSON.stringify(a.detail));
           for (const d of h.deliveries) {
             const stored = this.outbox!.record(d.row, d.delivered);
             if (stored && !d.delivered) rows.push(stored);
             if (d.delivered) {
-              const detail = { channel: d.row.channel, ...(d.row.responderId ? { responderId: d.row.responderId } : {}), fromMemory: true };
+              const detail = {
+                channel: d.row.channel,
+                ...(d.row.responderId ? { responderId: d.row.responderId } : {}),
+                fromMemory: true,
+              };
               this.audit(h.row.id, d.row.version!, HUB_ACTOR, 'delivered', detail);
             }
           }
@@ -756,7 +828,7 @@ export class AlertService implements AlertServiceApi {
     const held = this.held.get(id);
     if (held) return held.row;
     try {
-      return this.sql!.byId!.get(id) as AlertRow | undefined;
+      return this.sql!.byId.get(id) as AlertRow | undefined;
     } catch (err) {
       this.storage.failed('alert-read', err);
       return undefined;
@@ -768,7 +840,7 @@ export class AlertService implements AlertServiceApi {
       if (row.home_id === homeId && row.kind === kind && isOpenState(row.state)) return row;
     }
     try {
-      const stored = this.sql!.openByKind!.get(homeId, kind) as AlertRow | undefined;
+      const stored = this.sql!.openByKind.get(homeId, kind) as AlertRow | undefined;
       // A held newer version of it may have closed it.
       return stored && !this.held.has(stored.id) ? stored : undefined;
     } catch (err) {
@@ -779,7 +851,7 @@ export class AlertService implements AlertServiceApi {
 
   private readOpen(): AlertRow[] {
     try {
-      return this.sql!.open!.all() as AlertRow[];
+      return this.sql!.open.all() as AlertRow[];
     } catch (err) {
       this.storage.failed('alert-read', err);
       return [];
@@ -862,7 +934,7 @@ export class AlertService implements AlertServiceApi {
   }
 
   private audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object): void {
-    this.sql!.audit!.run(alertId, this.deps.clock.now(), actor, action, version, JSON.stringify(detail));
+    this.sql!.audit.run(alertId, this.deps.clock.now(), actor, action, version, JSON.stringify(detail));
   }
 
   private requireStarted(): void {

@@ -18,8 +18,7 @@ export function signWebhook(body: string, secret: string, timestampS: number): s
 }
 
 export type WebhookCheck =
-  | { ok: true }
-  | { ok: false; reason: 'missing-header' | 'bad-timestamp' | 'stale' | 'bad-signature' };
+  { ok: true } | { ok: false; reason: 'missing-header' | 'bad-timestamp' | 'stale' | 'bad-signature' };
 
 /**
  * For receivers (and tests): is this request from the hub, and fresh? Checks the signature in constant time over
@@ -38,10 +37,13 @@ export function verifyWebhook(request: {
   if (!signature || !timestamp) return { ok: false, reason: 'missing-header' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'bad-timestamp' };
   const timestampS = Number(timestamp);
-  if (Math.abs(nowMs - timestampS * 1000) > (request.windowMs ?? REPLAY_WINDOW_MS)) return { ok: false, reason: 'stale' };
+  if (Math.abs(nowMs - timestampS * 1000) > (request.windowMs ?? REPLAY_WINDOW_MS))
+    return { ok: false, reason: 'stale' };
   const expected = Buffer.from(signWebhook(body, secret, timestampS));
   const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? { ok: true } : { ok: false, reason: 'bad-signature' };
+  return expected.length === given.length && timingSafeEqual(expected, given)
+    ? { ok: true }
+    : { ok: false, reason: 'bad-signature' };
 }
 
 export interface WebhookDelivery {
@@ -85,7 +87,11 @@ export function isPublicAddress(address: string): boolean {
  * The addresses the hub may connect to for this URL: every address of the host name is checked (one private
  * address among public ones refuses the host), unless the configuration allows private networks.
  */
-async function checkedAddresses(url: URL, allowPrivateNetwork: boolean, resolve: PostWebhookOptions['resolve']): Promise<ResolvedAddress[]> {
+async function checkedAddresses(
+  url: URL,
+  allowPrivateNetwork: boolean,
+  resolve: PostWebhookOptions['resolve'],
+): Promise<ResolvedAddress[]> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const family = isIP(host);
   const addresses = family ? [{ address: host, family }] : await (resolve ?? systemResolve)(host);
@@ -103,14 +109,20 @@ async function checkedAddresses(url: URL, allowPrivateNetwork: boolean, resolve:
 }
 
 /** POST once; resolves on a 2xx answer, throws otherwise (the outbox retries). A redirect is a failure, never followed. */
-export async function postWebhook(d: WebhookDelivery, timeoutMs: number, options: PostWebhookOptions = {}): Promise<void> {
+export async function postWebhook(
+  d: WebhookDelivery,
+  timeoutMs: number,
+  options: PostWebhookOptions = {},
+): Promise<void> {
   const url = new URL(d.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookAddressRefused(`webhook URL must be http(s), not ${url.protocol}`);
-  const [target] = await checkedAddresses(url, d.allowPrivateNetwork === true, options.resolve);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WebhookAddressRefused(`webhook URL must be http(s), not ${url.protocol}`);
+  const resolve = options.resolve?.bind(options);
+  const [target] = await checkedAddresses(url, d.allowPrivateNetwork === true, resolve);
   // Connect to the address just checked, never to a second answer of the resolver (DNS rebinding).
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [{ address: target!.address, family: target!.family }]);
-    else callback(null, target!.address, target!.family);
+    if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
   };
   const timestampS = Math.floor((options.nowMs ?? Date.now)() / 1000);
   const headers = {
@@ -137,6 +149,7 @@ export async function postWebhook(d: WebhookDelivery, timeoutMs: number, options
     request.on('error', reject);
     request.end(d.body);
   });
-  if (status >= 300 && status < 400) throw new Error(`webhook answered a redirect (HTTP ${status}); redirects are not followed`);
+  if (status >= 300 && status < 400)
+    throw new Error(`webhook answered a redirect (HTTP ${status}); redirects are not followed`);
   if (status < 200 || status >= 300) throw new Error(`webhook answered HTTP ${status}`);
 }

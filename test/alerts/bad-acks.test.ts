@@ -41,7 +41,7 @@ describe('bad acknowledgements', () => {
     const before = results.messages.length;
     alerts.handleAckMessage(`telecare/h1/alerts/${alertId}/ack`, Buffer.from(payload), username);
     await waitFor(() => results.messages.length === before + 1, 'the ack result');
-    const answer = results.messages[before]!;
+    const answer = results.messages[before];
     expect(answer.topic).toBe(`telecare/h1/alerts/${alertId}/ack/result`);
     return JSON.parse(answer.payload) as Record<string, unknown>;
   }
@@ -49,14 +49,22 @@ describe('bad acknowledgements', () => {
   it('through the API: unknown alert, wrong state, unknown outcome, no user', async () => {
     const before = snapshot();
     expect(alerts.acknowledge('no-such-alert', 'ann')).toMatchObject({ ok: false, code: 'not-found' });
-    expect(alerts.resolve(alert.id, 'sorted', null, 'ann')).toMatchObject({ ok: false, code: 'bad-outcome', message: expect.stringContaining('false-alarm') });
+    expect(alerts.resolve(alert.id, 'sorted', null, 'ann')).toMatchObject({
+      ok: false,
+      code: 'bad-outcome',
+      message: expect.stringContaining('false-alarm'),
+    });
     expect(alerts.acknowledge(alert.id, '')).toMatchObject({ ok: false, code: 'forbidden' });
     expect(snapshot()).toEqual(before);
     expect(await rejectedCount()).toBe(3);
 
     alerts.resolve(alert.id, 'false-alarm', null, 'ann');
     const closed = snapshot();
-    expect(alerts.acknowledge(alert.id, 'ann')).toMatchObject({ ok: false, code: 'wrong-state', message: expect.stringContaining('resolved') });
+    expect(alerts.acknowledge(alert.id, 'ann')).toMatchObject({
+      ok: false,
+      code: 'wrong-state',
+      message: expect.stringContaining('resolved'),
+    });
     expect(alerts.resolve(alert.id, 'ambulance', null, 'bob')).toMatchObject({ ok: false, code: 'wrong-state' });
     expect(snapshot()).toEqual(closed);
     expect(await rejectedCount()).toBe(5);
@@ -67,18 +75,31 @@ describe('bad acknowledgements', () => {
     expect(await ackOverMqtt('no-such-alert', '', 'responder-ann')).toMatchObject({ ok: false, code: 'not-found' });
     expect(await ackOverMqtt(alert.id, '', undefined)).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await ackOverMqtt(alert.id, '', 'kitchen-pir')).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(await ackOverMqtt(alert.id, '{"action":"resolve","outcome":"fixed"}', 'responder-ann')).toMatchObject({ ok: false, code: 'bad-outcome' });
+    expect(await ackOverMqtt(alert.id, '{"action":"resolve","outcome":"fixed"}', 'responder-ann')).toMatchObject({
+      ok: false,
+      code: 'bad-outcome',
+    });
     expect(await ackOverMqtt(alert.id, 'not json', 'responder-ann')).toMatchObject({ ok: false, code: 'bad-request' });
     expect(snapshot()).toEqual(before);
     expect(await rejectedCount()).toBe(5);
 
-    expect(await ackOverMqtt(alert.id, '{"action":"ack"}', 'responder-ann')).toMatchObject({ ok: true, state: 'acknowledged', version: 2 });
+    expect(await ackOverMqtt(alert.id, '{"action":"ack"}', 'responder-ann')).toMatchObject({
+      ok: true,
+      state: 'acknowledged',
+      version: 2,
+    });
     expect(alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'responder-ann' });
     const acked = snapshot();
     expect(await ackOverMqtt(alert.id, '', 'responder-bob')).toMatchObject({ ok: false, code: 'wrong-state' });
     expect(snapshot()).toEqual(acked);
 
-    expect(await ackOverMqtt(alert.id, '{"action":"resolve","outcome":"carer-visit","note":"daughter went round"}', 'responder-ann')).toMatchObject({ ok: true, state: 'resolved' });
+    expect(
+      await ackOverMqtt(
+        alert.id,
+        '{"action":"resolve","outcome":"carer-visit","note":"daughter went round"}',
+        'responder-ann',
+      ),
+    ).toMatchObject({ ok: true, state: 'resolved' });
     expect(alerts.get(alert.id)).toMatchObject({ outcome: 'carer-visit', note: 'daughter went round' });
   });
 
@@ -86,8 +107,8 @@ describe('bad acknowledgements', () => {
     const before = results.messages.length;
     alerts.handleAckMessage(`telecare/h2/alerts/${alert.id}/ack`, Buffer.alloc(0), 'responder-ann');
     await waitFor(() => results.messages.length === before + 1, 'the ack result');
-    expect(results.messages[before]!.topic).toBe(`telecare/h2/alerts/${alert.id}/ack/result`);
-    expect(JSON.parse(results.messages[before]!.payload)).toMatchObject({ ok: false, code: 'not-found' });
+    expect(results.messages[before].topic).toBe(`telecare/h2/alerts/${alert.id}/ack/result`);
+    expect(JSON.parse(results.messages[before].payload)).toMatchObject({ ok: false, code: 'not-found' });
     expect(alerts.get(alert.id)!.state).toBe('raised');
   });
 });

@@ -6,12 +6,26 @@ import type { Alert } from '../../hub/alerts/api.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../../hub/alerts/webhook.js';
-import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type WebhookReceiver, type WebhookRequest } from './helpers.js';
+import {
+  homeConfig,
+  pendantPress,
+  startStage,
+  waitFor,
+  type AlertStage,
+  type WebhookReceiver,
+  type WebhookRequest,
+} from './helpers.js';
 
 /** As a receiver checks a request: signature over timestamp and body, timestamp against its own clock. */
 function verifySigned(post: WebhookRequest, secret: string): boolean {
   const header = (name: string) => post.headers[name] as string | undefined;
-  return verifyWebhook({ body: post.body, signature: header(SIGNATURE_HEADER), timestamp: header(TIMESTAMP_HEADER), secret, nowMs: Date.now() }).ok;
+  return verifyWebhook({
+    body: post.body,
+    signature: header(SIGNATURE_HEADER),
+    timestamp: header(TIMESTAMP_HEADER),
+    secret,
+    nowMs: Date.now(),
+  }).ok;
 }
 
 describe('alert delivery', () => {
@@ -27,8 +41,16 @@ describe('alert delivery', () => {
     callCentre = await stage.webhook();
     flakyCallCentre = await stage.webhook(3);
     const config = homeConfig([
-      { id: 'cc-north', group: 'first', webhook: { url: callCentre.url, secret: 'north-secret', allowPrivateNetwork: true } },
-      { id: 'cc-flaky', group: 'first', webhook: { url: flakyCallCentre.url, secret: 'flaky-secret', allowPrivateNetwork: true } },
+      {
+        id: 'cc-north',
+        group: 'first',
+        webhook: { url: callCentre.url, secret: 'north-secret', allowPrivateNetwork: true },
+      },
+      {
+        id: 'cc-flaky',
+        group: 'first',
+        webhook: { url: flakyCallCentre.url, secret: 'flaky-secret', allowPrivateNetwork: true },
+      },
     ]);
     ({ alerts, db } = await stage.alertService(config, clock));
   });
@@ -47,12 +69,17 @@ describe('alert delivery', () => {
     expect(streamed.map((a) => [a.id, a.version])).toEqual([[alert.id, 1]]);
 
     await waitFor(() => console.messages.length === 1, 'the MQTT subscriber');
-    const onMqtt = console.messages[0]!;
+    const onMqtt = console.messages[0];
     expect(onMqtt.topic).toBe(`telecare/h1/alerts/${alert.id}`);
-    expect(JSON.parse(onMqtt.payload)).toMatchObject({ id: alert.id, version: 1, severity: 'critical', residentId: 'r1' });
+    expect(JSON.parse(onMqtt.payload)).toMatchObject({
+      id: alert.id,
+      version: 1,
+      severity: 'critical',
+      residentId: 'r1',
+    });
 
     await waitFor(() => callCentre.requests.length === 1, 'the call-centre webhook');
-    const post = callCentre.requests[0]!;
+    const post = callCentre.requests[0];
     expect(verifySigned(post, 'north-secret')).toBe(true);
     expect(verifySigned(post, 'flaky-secret')).toBe(false);
     expect(JSON.parse(post.body)).toMatchObject({ alert: { id: alert.id, version: 1 }, group: 'first' });
@@ -61,7 +88,7 @@ describe('alert delivery', () => {
     // A fresh subscriber (a console that connects later) gets the open alert as a retained message.
     const late = await stage.subscriber(['telecare/h1/alerts/+']);
     await waitFor(() => late.messages.length === 1, 'the retained alert');
-    expect(late.messages[0]!.retain).toBe(true);
+    expect(late.messages[0].retain).toBe(true);
   });
 
   it('a webhook receiver that fails three times gets the alert on the fourth try, once, signed', async () => {
@@ -88,8 +115,8 @@ describe('alert delivery', () => {
     expect(flakyCallCentre.requests.map((r) => r.status)).toEqual([500, 500, 500, 204]);
     const accepted = flakyCallCentre.accepted();
     expect(accepted).toHaveLength(1);
-    expect(verifySigned(accepted[0]!, 'flaky-secret')).toBe(true);
-    expect(JSON.parse(accepted[0]!.body).alert).toMatchObject({ id: alert.id, version: 1 });
+    expect(verifySigned(accepted[0], 'flaky-secret')).toBe(true);
+    expect(JSON.parse(accepted[0].body).alert).toMatchObject({ id: alert.id, version: 1 });
     // The healthy receiver was not bothered by the other's retries.
     expect(callCentre.requests).toHaveLength(1);
 

@@ -39,9 +39,8 @@ export async function startBroker(): Promise<TestBroker> {
   const publisher: Publisher = {
     publish: (topic, payload, { qos, retain }) =>
       new Promise((resolve, reject) =>
-        broker.publish(
-          { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false },
-          (err) => (err ? reject(err) : resolve()),
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (err) =>
+          err ? reject(err) : resolve(),
         ),
       ),
   };
@@ -80,7 +79,9 @@ export interface TestSubscriber {
 export async function subscriber(port: number, topics: string[], username?: string): Promise<TestSubscriber> {
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, username });
   const messages: ReceivedMessage[] = [];
-  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  client.on('message', (topic, payload, packet) =>
+    messages.push({ topic, payload: payload.toString(), retain: packet.retain }),
+  );
   for (const topic of topics) await client.subscribeAsync(topic, { qos: 1 });
   return { client, messages, close: () => client.endAsync() };
 }
@@ -155,7 +156,11 @@ export interface AlertStage {
   webhook(failFirst?: number): Promise<WebhookReceiver>;
   subscriber(topics: string[]): Promise<TestSubscriber>;
   /** A started AlertService on its own connection to the store, publishing to the broker. */
-  alertService(config: HubConfig, clock: Clock, metrics?: Registry): Promise<{ alerts: AlertService; db: Database.Database }>;
+  alertService(
+    config: HubConfig,
+    clock: Clock,
+    metrics?: Registry,
+  ): Promise<{ alerts: AlertService; db: Database.Database }>;
   close(): Promise<void>;
 }
 
@@ -181,7 +186,14 @@ export async function startStage(): Promise<AlertStage> {
       closers.push(() => {
         db.close();
       });
-      const alerts = new AlertService({ db, publisher: broker.publisher, config, clock, logger: silentLogger, metrics });
+      const alerts = new AlertService({
+        db,
+        publisher: broker.publisher,
+        config,
+        clock,
+        logger: silentLogger,
+        metrics,
+      });
       closers.push(() => alerts.stop());
       await alerts.start();
       return { alerts, db };
@@ -235,9 +247,18 @@ export function ladderConfig(firstLine: WebhookReceiver, supervisors: WebhookRec
   return homeConfig(
     [
       { id: 'cc-first', group: 'first', webhook: { url: firstLine.url, secret: 's1', allowPrivateNetwork: true } },
-      { id: 'cc-super', group: 'supervisors', webhook: { url: supervisors.url, secret: 's2', allowPrivateNetwork: true } },
+      {
+        id: 'cc-super',
+        group: 'supervisors',
+        webhook: { url: supervisors.url, secret: 's2', allowPrivateNetwork: true },
+      },
     ],
-    { default: [{ group: 'first', timeoutSeconds: 60 }, { group: 'supervisors', timeoutSeconds: 120 }] },
+    {
+      default: [
+        { group: 'first', timeoutSeconds: 60 },
+        { group: 'supervisors', timeoutSeconds: 120 },
+      ],
+    },
   );
 }
 

@@ -4,7 +4,16 @@ import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { ackShares, queryAlertAudit, queryAlerts, queryEscalationSteps } from '../../hub/alerts/query.js';
-import { ladderConfig, pendantPress, startStage, waitFor, type AlertStage, type TestBroker, type TestSubscriber, type WebhookReceiver } from './helpers.js';
+import {
+  ladderConfig,
+  pendantPress,
+  startStage,
+  waitFor,
+  type AlertStage,
+  type TestBroker,
+  type TestSubscriber,
+  type WebhookReceiver,
+} from './helpers.js';
 
 describe('alert lifecycle', () => {
   let stage: AlertStage;
@@ -29,7 +38,8 @@ describe('alert lifecycle', () => {
   const freshSubscriber = (topic: string): Promise<TestSubscriber> => stage.subscriber([topic]);
 
   /** Retained messages a console connecting now would get, read from the broker itself. */
-  const retainedFor = async (alertId: string) => (await broker.retained(`telecare/h1/alerts/${alertId}`)).get(`telecare/h1/alerts/${alertId}`);
+  const retainedFor = async (alertId: string) =>
+    (await broker.retained(`telecare/h1/alerts/${alertId}`)).get(`telecare/h1/alerts/${alertId}`);
 
   it('unacknowledged for 60 s goes to the second group; acknowledged stops the ladder; false-alarm clears the retained alert', async () => {
     const alert = alerts.apply(pendantPress(clock.now()))!;
@@ -40,7 +50,10 @@ describe('alert lifecycle', () => {
     clock.advanceBy(1_000);
     expect(alerts.get(alert.id)).toMatchObject({ escalationLevel: 1, version: 2, state: 'raised' });
     await waitFor(() => supervisors.requests.length === 1, 'supervisors told');
-    expect(JSON.parse(supervisors.requests[0]!.body)).toMatchObject({ alert: { id: alert.id, version: 2, escalationLevel: 1 }, group: 'supervisors' });
+    expect(JSON.parse(supervisors.requests[0].body)).toMatchObject({
+      alert: { id: alert.id, version: 2, escalationLevel: 1 },
+      group: 'supervisors',
+    });
     expect(queryEscalationSteps(db, { alertId: alert.id })).toEqual([
       { alertId: alert.id, level: 1, group: 'supervisors', at: new Date(clock.now()).toISOString() },
     ]);
@@ -56,13 +69,16 @@ describe('alert lifecycle', () => {
     const watching = await freshSubscriber(`telecare/h1/alerts/${alert.id}`);
     await waitFor(() => watching.messages.length === 1, 'retained acknowledged alert');
     const resolved = alerts.resolve(alert.id, 'false-alarm', 'pressed by mistake', 'ann');
-    expect(resolved).toMatchObject({ ok: true, alert: { state: 'resolved', outcome: 'false-alarm', note: 'pressed by mistake' } });
+    expect(resolved).toMatchObject({
+      ok: true,
+      alert: { state: 'resolved', outcome: 'false-alarm', note: 'pressed by mistake' },
+    });
     await alerts.settled();
 
     // Those watching see the resolution, then the empty retained message that clears it.
     await waitFor(() => watching.messages.length === 3, 'resolution and clearing');
-    expect(JSON.parse(watching.messages[1]!.payload)).toMatchObject({ state: 'resolved', version: 4 });
-    expect(watching.messages[2]!.payload).toBe('');
+    expect(JSON.parse(watching.messages[1].payload)).toMatchObject({ state: 'resolved', version: 4 });
+    expect(watching.messages[2].payload).toBe('');
     expect(await retainedFor(alert.id)).toBeUndefined();
     // A console connecting afterwards gets nothing for it: a retained message on a sentinel topic arrives, the alert does not.
     await broker.publisher.publish('telecare/h1/alerts/zz-sentinel', 'marker', { qos: 1, retain: true });
@@ -73,7 +89,11 @@ describe('alert lifecycle', () => {
     // Both groups told of every step after they joined; the audit trail tells the story.
     await waitFor(() => supervisors.requests.length === 3, 'supervisors told of ack and resolution');
     expect(firstLine.requests.map((r) => JSON.parse(r.body).alert.version)).toEqual([1, 3, 4]);
-    expect(queryAlertAudit(db, { alertId: alert.id }).filter((e) => e.action !== 'delivered').map((e) => [e.action, e.actor])).toEqual([
+    expect(
+      queryAlertAudit(db, { alertId: alert.id })
+        .filter((e) => e.action !== 'delivered')
+        .map((e) => [e.action, e.actor]),
+    ).toEqual([
       ['raise', 'hub'],
       ['escalate', 'hub'],
       ['acknowledge', 'ann'],
@@ -86,7 +106,12 @@ describe('alert lifecycle', () => {
     const first = alerts.apply(pendantPress(clock.now()))!;
     clock.advanceBy(10_000);
     const again = alerts.apply(pendantPress(clock.now()))!;
-    expect(again).toMatchObject({ id: first.id, count: 2, version: 2, lastSeenAt: new Date(clock.now()).toISOString() });
+    expect(again).toMatchObject({
+      id: first.id,
+      count: 2,
+      version: 2,
+      lastSeenAt: new Date(clock.now()).toISOString(),
+    });
     expect(queryAlerts(db, { state: 'open' })).toHaveLength(1);
     await alerts.settled();
     expect(JSON.parse((await retainedFor(first.id))!)).toMatchObject({ count: 2, version: 2 });
@@ -101,8 +126,18 @@ describe('alert lifecycle', () => {
     const raise = { ...pendantPress(clock.now()), kind: 'inactivity' as const, severity: 'high' as const, detail: {} };
     const alert = alerts.apply(raise)!;
     await alerts.settled();
-    const cancelled = alerts.apply({ type: 'clear', homeId: 'h1', kind: 'inactivity', at: clock.now(), reason: 'resident moved again' });
-    expect(cancelled).toMatchObject({ id: alert.id, state: 'cancelled', detail: { cancelReason: 'resident moved again' } });
+    const cancelled = alerts.apply({
+      type: 'clear',
+      homeId: 'h1',
+      kind: 'inactivity',
+      at: clock.now(),
+      reason: 'resident moved again',
+    });
+    expect(cancelled).toMatchObject({
+      id: alert.id,
+      state: 'cancelled',
+      detail: { cancelReason: 'resident moved again' },
+    });
     await alerts.settled();
     expect(await retainedFor(alert.id)).toBeUndefined();
     // No escalation for a cancelled alert.
@@ -114,7 +149,15 @@ describe('alert lifecycle', () => {
     const raise = { ...pendantPress(clock.now()), kind: 'inactivity' as const, severity: 'high' as const, detail: {} };
     const alert = alerts.apply(raise)!;
     alerts.acknowledge(alert.id, 'ann');
-    expect(alerts.apply({ type: 'clear', homeId: 'h1', kind: 'inactivity', at: clock.now(), reason: 'resident moved again' })).toBeUndefined();
+    expect(
+      alerts.apply({
+        type: 'clear',
+        homeId: 'h1',
+        kind: 'inactivity',
+        at: clock.now(),
+        reason: 'resident moved again',
+      }),
+    ).toBeUndefined();
     expect(alerts.get(alert.id)!.state).toBe('acknowledged');
   });
 
@@ -124,11 +167,14 @@ describe('alert lifecycle', () => {
     await alerts.settled();
     const home = await freshSubscriber('telecare/h1/prealert');
     await waitFor(() => home.messages.length === 1, 'the retained pre-alert');
-    expect(JSON.parse(home.messages[0]!.payload)).toEqual({ kind: 'inactivity', raiseAt: new Date(raiseAt).toISOString() });
+    expect(JSON.parse(home.messages[0].payload)).toEqual({
+      kind: 'inactivity',
+      raiseAt: new Date(raiseAt).toISOString(),
+    });
 
     alerts.apply({ type: 'prealert-cancel', homeId: 'h1', kind: 'inactivity', at: clock.now() });
     await waitFor(() => home.messages.length === 2, 'the clearing message');
-    expect(home.messages[1]!.payload).toBe('');
+    expect(home.messages[1].payload).toBe('');
     expect((await broker.retained('telecare/h1/prealert')).size).toBe(0);
     expect(firstLine.requests).toEqual([]);
     expect(queryAlerts(db)).toEqual([]);

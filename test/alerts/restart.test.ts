@@ -70,14 +70,24 @@ describe('alerts across restarts', () => {
   ): Promise<{ alerts: AlertService; db: Database.Database; clock: FakeClock }> {
     const db = store.open();
     const clock = new FakeClock(nowMs);
-    const alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
+    const alerts = new AlertService({
+      db,
+      publisher,
+      config,
+      clock,
+      logger: silentLogger,
+      metrics: createMetricsRegistry(),
+    });
     await alerts.start();
     running.push({ alerts, db });
     return { alerts, db, clock };
   }
 
   async function stopHub(hub: { alerts: AlertService; db: Database.Database }): Promise<void> {
-    running.splice(running.findIndex((r) => r.alerts === hub.alerts), 1);
+    running.splice(
+      running.findIndex((r) => r.alerts === hub.alerts),
+      1,
+    );
     await hub.alerts.stop();
     hub.db.close();
   }
@@ -88,16 +98,22 @@ describe('alerts across restarts', () => {
     for (const v of versions) counts[`${v.id}@${v.version}`] = (counts[`${v.id}@${v.version}`] ?? 0) + 1;
     return counts;
   }
-  const mqttVersions = () => console.messages.filter((m) => m.payload !== '').map((m) => JSON.parse(m.payload) as Alert);
+  const mqttVersions = () =>
+    console.messages.filter((m) => m.payload !== '').map((m) => JSON.parse(m.payload) as Alert);
   const webhookVersions = (r: WebhookReceiver) => r.requests.map((q) => (JSON.parse(q.body) as { alert: Alert }).alert);
 
   /** After a restart at T0 + 90 s: the escalation due at T0 + 60 s fired once, and each version went out once per channel. */
   async function expectEscalatedOnceAfterRestart(alertId: string): Promise<void> {
     const hub = await startHub(T0 + 90_000);
     expect(hub.alerts.get(alertId)).toMatchObject({ state: 'raised', escalationLevel: 1, version: 2 });
-    await waitFor(() => supervisors.requests.length === 1 && mqttVersions().length === 2, 'the escalation after restart');
+    await waitFor(
+      () => supervisors.requests.length === 1 && mqttVersions().length === 2,
+      'the escalation after restart',
+    );
     await hub.alerts.settled();
-    expect(queryEscalationSteps(hub.db, { alertId })).toMatchObject([{ level: 1, group: 'supervisors', at: new Date(T0 + 90_000).toISOString() }]);
+    expect(queryEscalationSteps(hub.db, { alertId })).toMatchObject([
+      { level: 1, group: 'supervisors', at: new Date(T0 + 90_000).toISOString() },
+    ]);
     expect(timesDelivered(mqttVersions())).toEqual({ [`${alertId}@1`]: 1, [`${alertId}@2`]: 1 });
     expect(timesDelivered(webhookVersions(firstLine))).toEqual({ [`${alertId}@1`]: 1 });
     expect(timesDelivered(webhookVersions(supervisors))).toEqual({ [`${alertId}@2`]: 1 });
@@ -123,9 +139,13 @@ describe('alerts across restarts', () => {
     if (!fs.existsSync(path.join(projectRoot, 'dist/hub/alerts/service.js'))) {
       throw new Error('this test runs the compiled hub in a child process: run `npx tsc -p .` (npm test does) first');
     }
-    child = spawn(process.execPath, [harness, JSON.stringify({ dbFile: store.file, mqttPort: broker.port, startMs: T0, config })], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    child = spawn(
+      process.execPath,
+      [harness, JSON.stringify({ dbFile: store.file, mqttPort: broker.port, startMs: T0, config })],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
     const replies: { ready?: boolean; reply?: number; alert?: Alert }[] = [];
     child.on('message', (m) => replies.push(m as (typeof replies)[number]));
     await waitFor(() => replies.some((r) => r.ready), 'the harness to start', 15_000);
@@ -157,7 +177,9 @@ describe('alerts across restarts', () => {
     let brokerUp = false;
     const notYetListening: Publisher = {
       publish: (topic, payload, options) =>
-        brokerUp ? broker.publisher.publish(topic, payload, options) : Promise.reject(new Error('mqtt broker is stopped')),
+        brokerUp
+          ? broker.publisher.publish(topic, payload, options)
+          : Promise.reject(new Error('mqtt broker is stopped')),
     };
 
     const hub = await startHub(T0 + 10_000, notYetListening);
@@ -168,7 +190,7 @@ describe('alerts across restarts', () => {
     const late = await subscriber(broker.port, ['telecare/h1/alerts/+']);
     await waitFor(() => late.messages.length === 1, 'the republished alert');
     expect(late.messages[0]).toMatchObject({ topic: `telecare/h1/alerts/${alert.id}`, retain: true });
-    expect(JSON.parse(late.messages[0]!.payload)).toMatchObject({ id: alert.id, state: 'raised', version: 1 });
+    expect(JSON.parse(late.messages[0].payload)).toMatchObject({ id: alert.id, state: 'raised', version: 1 });
     await late.close();
   });
 });

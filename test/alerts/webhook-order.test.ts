@@ -7,7 +7,12 @@ import { freePort } from '../hub/helpers.js';
 import { homeConfig, pendantPress, startStage, type AlertStage } from './helpers.js';
 
 /** A receiver on a fixed port that is down (connection refused) until `up()`. */
-async function receiverThatIsDown(): Promise<{ url: string; versions: number[]; up(): Promise<void>; close(): Promise<void> }> {
+async function receiverThatIsDown(): Promise<{
+  url: string;
+  versions: number[];
+  up(): Promise<void>;
+  close(): Promise<void>;
+}> {
   const port = await freePort();
   const versions: number[] = [];
   const server = http.createServer((req, res) => {
@@ -39,9 +44,18 @@ describe('webhook order after an outage', () => {
   beforeEach(async () => {
     stage = await startStage();
     receiver = await receiverThatIsDown();
-    const config = homeConfig([{ id: 'cc', group: 'first', webhook: { url: receiver.url, secret: 'call-centre-secret', allowPrivateNetwork: true } }], {
-      default: [{ group: 'first', timeoutSeconds: 600 }],
-    });
+    const config = homeConfig(
+      [
+        {
+          id: 'cc',
+          group: 'first',
+          webhook: { url: receiver.url, secret: 'call-centre-secret', allowPrivateNetwork: true },
+        },
+      ],
+      {
+        default: [{ group: 'first', timeoutSeconds: 600 }],
+      },
+    );
     ({ alerts } = await stage.alertService(config, clock));
   });
 

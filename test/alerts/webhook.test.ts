@@ -15,7 +15,14 @@ import {
   verifyWebhook,
   type WebhookDelivery,
 } from '../../hub/alerts/webhook.js';
-import { homeConfig, pendantPress, startStage, webhookReceiver, type AlertStage, type WebhookReceiver } from './helpers.js';
+import {
+  homeConfig,
+  pendantPress,
+  startStage,
+  webhookReceiver,
+  type AlertStage,
+  type WebhookReceiver,
+} from './helpers.js';
 
 const SECRET = 'call-centre-secret-0123';
 const NOW_MS = Date.UTC(2026, 10, 22, 9, 0, 0);
@@ -60,11 +67,11 @@ describe('the signature', () => {
     const r = await receiver();
     await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), 5000, { nowMs: () => NOW_MS });
     const [post] = r.requests;
-    expect(post!.headers[TIMESTAMP_HEADER]).toBe(String(NOW_MS / 1000));
+    expect(post.headers[TIMESTAMP_HEADER]).toBe(String(NOW_MS / 1000));
     const verdict = verifyWebhook({
-      body: post!.body,
-      signature: post!.headers[SIGNATURE_HEADER] as string,
-      timestamp: post!.headers[TIMESTAMP_HEADER] as string,
+      body: post.body,
+      signature: post.headers[SIGNATURE_HEADER] as string,
+      timestamp: post.headers[TIMESTAMP_HEADER] as string,
       secret: SECRET,
       nowMs: NOW_MS + 2000,
     });
@@ -74,16 +81,36 @@ describe('the signature', () => {
 
 describe('where a webhook may go', () => {
   it('knows public addresses from loopback, private, link-local, CGNAT, multicast and mapped ones', () => {
-    const refused = ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.10', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1',
-      '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'not-an-ip'];
+    const refused = [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.10',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+      'not-an-ip',
+    ];
     for (const address of refused) expect(isPublicAddress(address), address).toBe(false);
-    for (const address of ['93.184.216.34', '2606:4700:4700::1111', '::ffff:93.184.216.34']) expect(isPublicAddress(address), address).toBe(true);
+    for (const address of ['93.184.216.34', '2606:4700:4700::1111', '::ffff:93.184.216.34'])
+      expect(isPublicAddress(address), address).toBe(true);
   });
 
   it('a receiver on loopback gets nothing unless the configuration allows private networks', async () => {
     const r = await receiver();
     await expect(postWebhook(delivery(r.url), 5000)).rejects.toThrow(WebhookAddressRefused);
-    await expect(postWebhook(delivery(r.url.replace('127.0.0.1', 'localhost')), 5000)).rejects.toThrow(/allowPrivateNetwork/);
+    await expect(postWebhook(delivery(r.url.replace('127.0.0.1', 'localhost')), 5000)).rejects.toThrow(
+      /allowPrivateNetwork/,
+    );
     expect(r.requests).toHaveLength(0);
     await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), 5000);
     expect(r.requests).toHaveLength(1);
@@ -94,7 +121,9 @@ describe('where a webhook may go', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.5', family: 4 },
     ];
-    await expect(postWebhook(delivery('https://call-centre.example/hook'), 5000, { resolve })).rejects.toThrow(/10\.0\.0\.5/);
+    await expect(postWebhook(delivery('https://call-centre.example/hook'), 5000, { resolve })).rejects.toThrow(
+      /10\.0\.0\.5/,
+    );
   });
 
   it('connects to the address it checked, resolving the name once (no second answer for DNS rebinding)', async () => {
@@ -106,10 +135,12 @@ describe('where a webhook may go', () => {
       return [{ address: '127.0.0.1', family: 4 }];
     };
     // The name exists nowhere but in this resolver: the request can only arrive through the pinned address.
-    await postWebhook(delivery(`http://call-centre.invalid:${port}/telecare`, { allowPrivateNetwork: true }), 5000, { resolve });
+    await postWebhook(delivery(`http://call-centre.invalid:${port}/telecare`, { allowPrivateNetwork: true }), 5000, {
+      resolve,
+    });
     expect(lookups).toBe(1);
     expect(r.requests).toHaveLength(1);
-    expect(r.requests[0]!.headers.host).toBe(`call-centre.invalid:${port}`);
+    expect(r.requests[0].headers.host).toBe(`call-centre.invalid:${port}`);
   });
 
   it('a redirect is a failed delivery and is not followed', async () => {
@@ -118,7 +149,9 @@ describe('where a webhook may go', () => {
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     toClose.push({ close: () => new Promise<void>((resolve) => redirecting.close(() => resolve())) });
     const url = `http://127.0.0.1:${(redirecting.address() as net.AddressInfo).port}/hook`;
-    await expect(postWebhook(delivery(url, { allowPrivateNetwork: true }), 5000)).rejects.toThrow(/redirect \(HTTP 307\)/);
+    await expect(postWebhook(delivery(url, { allowPrivateNetwork: true }), 5000)).rejects.toThrow(
+      /redirect \(HTTP 307\)/,
+    );
     expect(target.requests).toHaveLength(0);
   });
 });

@@ -39,7 +39,14 @@ describe('routine-change flags', () => {
   });
 
   it('three nights running with more bathroom trips raise one flag on the third day, with the baseline', () => {
-    const flags = routineChanges(history([{ bathroomVisitsNight: 3 }, { bathroomVisitsNight: 4 }, { bathroomVisitsNight: 3 }, { bathroomVisitsNight: 4 }]));
+    const flags = routineChanges(
+      history([
+        { bathroomVisitsNight: 3 },
+        { bathroomVisitsNight: 4 },
+        { bathroomVisitsNight: 3 },
+        { bathroomVisitsNight: 4 },
+      ]),
+    );
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({
       homeId: H,

@@ -35,17 +35,45 @@ describe('telecare report', () => {
   });
 
   it('writes the JSON report of a period to stdout, naming nobody', () => {
-    const run = telecare(['report', '--data-dir', hub.dir, '--config', configFile, '--from', '2026-11-01', '--to', '2026-11-30']);
+    const run = telecare([
+      'report',
+      '--data-dir',
+      hub.dir,
+      '--config',
+      configFile,
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-30',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ report: 'prevention', period: { from: '2026-11-01', to: '2026-11-30' }, alerts: { total: 35 } });
+    expect(report).toMatchObject({
+      report: 'prevention',
+      period: { from: '2026-11-01', to: '2026-11-30' },
+      alerts: { total: 35 },
+    });
     for (const word of PERSONAL) expect(run.stdout.toLowerCase()).not.toContain(word);
   });
 
   it('writes CSV to a file with --format csv --out', () => {
     const out = path.join(hub.dir, 'november.csv');
-    const run = telecare(['report', '--data-dir', hub.dir, '--config', configFile, '--from', '2026-11-01', '--to', '2026-11-30', '--format', 'csv', '--out', out]);
+    const run = telecare([
+      'report',
+      '--data-dir',
+      hub.dir,
+      '--config',
+      configFile,
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-30',
+      '--format',
+      'csv',
+      '--out',
+      out,
+    ]);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('');
     const csv = fs.readFileSync(out, 'utf8');
@@ -63,9 +91,18 @@ describe('telecare report', () => {
 
   it('refuses bad dates and formats, naming the option', () => {
     const base = ['report', '--data-dir', hub.dir, '--config', configFile];
-    expect(telecare([...base, '--from', '2026-13-01'])).toMatchObject({ status: 2, stderr: expect.stringContaining("--from: '2026-13-01' is not a date") });
-    expect(telecare([...base, '--from', '2026-11-30', '--to', '2026-11-01'])).toMatchObject({ status: 2, stderr: expect.stringContaining('after') });
-    expect(telecare([...base, '--format', 'xml'])).toMatchObject({ status: 2, stderr: expect.stringContaining("--format: 'xml'") });
+    expect(telecare([...base, '--from', '2026-13-01'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining("--from: '2026-13-01' is not a date"),
+    });
+    expect(telecare([...base, '--from', '2026-11-30', '--to', '2026-11-01'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('after'),
+    });
+    expect(telecare([...base, '--format', 'xml'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining("--format: 'xml'"),
+    });
   });
 
   it('explains itself with --help', () => {

@@ -6,7 +6,12 @@ import { ev, utc } from './factories.js';
 const DAY_MS = 86_400_000;
 
 /** An ordinary day's features, with a little day-to-day wobble picked by `n`. */
-export function ordinaryFeatures(homeId: string, date: string, n: number, overrides: Partial<DailyFeatures> = {}): DailyFeatures {
+export function ordinaryFeatures(
+  homeId: string,
+  date: string,
+  n: number,
+  overrides: Partial<DailyFeatures> = {},
+): DailyFeatures {
   return {
     homeId,
     date,
@@ -39,7 +44,7 @@ export function routineDay(homeId: string, date: string, n: number, nightBathroo
   const rooms = ['hall-pir', 'bath-pir', 'kitchen-pir', 'living-pir', 'living-pir', 'kitchen-pir', 'living-pir'];
   for (let minute = 7 * 60 + 20; minute < 22 * 60 + 30; minute += 10) {
     const hhmm = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-    out.push(e(at(hhmm), rooms[(minute / 10 + n) % rooms.length]!));
+    out.push(e(at(hhmm), rooms[(minute / 10 + n) % rooms.length]));
   }
   out.push(e(at('22:40'), 'bedroom-pir'), e(at(`22:4${n % 5}`), 'bed-mat', true));
   for (let v = 0; v < nightBathroomVisits; v++) {

@@ -113,7 +113,12 @@ describe('daily features of one home', () => {
     ]) {
       acc.add(event);
     }
-    expect(acc.finish()[0]).toMatchObject({ date: '2026-11-18', bedtime: '22:50', risingTime: null, bathroomVisitsNight: 1 });
+    expect(acc.finish()[0]).toMatchObject({
+      date: '2026-11-18',
+      bedtime: '22:50',
+      risingTime: null,
+      bathroomVisitsNight: 1,
+    });
   });
 
   it('an evening nap on the bed is not bedtime; the occupancy that lasts into the night is', () => {
@@ -201,7 +206,9 @@ describe('daily features of one home', () => {
     acc.add({ ...ev(H, '2026-11-18T12:00', 'living-climate', 19), value: true });
     acc.add({ ...ev(H, '2026-11-18T12:01', 'living-climate', 900) });
     acc.addAlert(H, 'pendant', Number.POSITIVE_INFINITY);
-    expect(acc.finish()).toEqual([expect.objectContaining({ date: '2026-11-18', meanIndoorTempC: null, activeMinutes: 0 })]);
+    expect(acc.finish()).toEqual([
+      expect.objectContaining({ date: '2026-11-18', meanIndoorTempC: null, activeMinutes: 0 }),
+    ]);
   });
 
   it('a device clock stuck in 1970 does not fill half a century with empty days', () => {

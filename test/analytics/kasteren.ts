@@ -33,7 +33,7 @@ function localTime(text: string): number {
   const m = /^(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   if (!m) throw new Error(`not a Kasteren time: ${text}`);
   const zone = new ZoneClock(KASTEREN_TZ);
-  const day = Date.UTC(Number(m[3]), MONTHS[m[2]!]!, Number(m[1])) / 86_400_000;
+  const day = Date.UTC(Number(m[3]), MONTHS[m[2]], Number(m[1])) / 86_400_000;
   const utc = zone.instantOf(day, Number(m[4]) * 60 + Number(m[5]));
   return utc + Number(m[6]) * 1000;
 }
@@ -52,16 +52,26 @@ export function kasterenEvents(dataDir: string): SensorEvent[] {
   for (const [start, end, id] of rows(path.join(dataDir, 'kasterenSenseData.txt'))) {
     const sensor = SENSORS[Number(id)];
     if (!sensor) continue;
-    const base = { homeId: KASTEREN_HOME, deviceId: `s${Number(id)}`, source: 'replay' as const, room: sensor.room, kind: sensor.kind, assigned: true };
-    const on = localTime(start!);
-    const off = localTime(end!);
+    const base = {
+      homeId: KASTEREN_HOME,
+      deviceId: `s${Number(id)}`,
+      source: 'replay' as const,
+      room: sensor.room,
+      kind: sensor.kind,
+      assigned: true,
+    };
+    const on = localTime(start);
+    const off = localTime(end);
     if (sensor.kind === 'appliance') {
       events.push({ ...base, type: 'power', value: 800, ts: on }, { ...base, type: 'power', value: 0, ts: off });
     } else if (sensor.kind === 'other') {
       events.push({ ...base, type: 'motion', value: true, ts: on });
     } else {
       // A reed switch fires while the door is open: contact false (open), then true (closed).
-      events.push({ ...base, type: 'contact', value: false, ts: on }, { ...base, type: 'contact', value: true, ts: off });
+      events.push(
+        { ...base, type: 'contact', value: false, ts: on },
+        { ...base, type: 'contact', value: true, ts: off },
+      );
     }
   }
   return events.sort((a, b) => a.ts - b.ts);
@@ -76,6 +86,6 @@ export interface Activity {
 /** Annotated activities: 1 leave house, 4 use toilet, 5 take shower, 10 go to bed, 13/15 breakfast/dinner, 17 drink. */
 export function kasterenActivities(dataDir: string): Activity[] {
   return rows(path.join(dataDir, 'kasterenActData.txt'))
-    .map(([start, end, id]) => ({ id: Number(id), start: localTime(start!), end: localTime(end!) }))
+    .map(([start, end, id]) => ({ id: Number(id), start: localTime(start), end: localTime(end) }))
     .sort((a, b) => a.start - b.start);
 }

@@ -10,7 +10,13 @@ import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 const HOME = 'flat-7';
 const config = testConfig([
-  { id: HOME, timezone: 'Europe/London', nightWindow: { start: '23:00', end: '06:00' }, residents: [{ id: 'mary' }], devices: [] },
+  {
+    id: HOME,
+    timezone: 'Europe/London',
+    nightWindow: { start: '23:00', end: '06:00' },
+    residents: [{ id: 'mary' }],
+    devices: [],
+  },
 ]);
 
 let hub: TestHubDb | undefined;
@@ -27,7 +33,7 @@ describe('daily features from the stored events', () => {
     const now = utc('2026-12-04T12:00');
 
     const days = homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-10', now);
-    expect(days[0]!.date).toBe('2026-11-01');
+    expect(days[0].date).toBe('2026-11-01');
     expect(days.at(-1)!.date).toBe('2026-12-04'); // today, partial; nothing beyond now
     expect(days).toHaveLength(34);
     expect(days.find((d) => d.date === '2026-12-02')).toMatchObject({ bathroomVisitsNight: 3, bedtime: '22:41' });
@@ -37,7 +43,9 @@ describe('daily features from the stored events', () => {
     for (const e of events) direct.add(e);
     expect(days.slice(0, 33)).toEqual(direct.finish().slice(0, 33));
 
-    const cached = hub.db.prepare('SELECT COUNT(*) AS n FROM daily_features WHERE home_id = ?').get(HOME) as { n: number };
+    const cached = hub.db.prepare('SELECT COUNT(*) AS n FROM daily_features WHERE home_id = ?').get(HOME) as {
+      n: number;
+    };
     expect(cached.n).toBe(33); // 1 November to 3 December; the 4th is not over
 
     hub.db.prepare('DELETE FROM events WHERE ts < ?').run(utc('2026-12-01T00:00'));
@@ -58,7 +66,9 @@ describe('daily features from the stored events', () => {
 
   it('refuses a malformed or reversed date range', async () => {
     hub = await openTestHubDb(config);
-    expect(() => homeActivity(hub!.db, config, HOME, '2026-11-31', '2026-12-01')).toThrow(/from: '2026-11-31' is not a date/);
+    expect(() => homeActivity(hub!.db, config, HOME, '2026-11-31', '2026-12-01')).toThrow(
+      /from: '2026-11-31' is not a date/,
+    );
     expect(() => homeActivity(hub!.db, config, HOME, '2026-12-02', '2026-12-01')).toThrow(/after/);
   });
 });
@@ -78,13 +88,19 @@ describe('the daily review', () => {
         residentId: 'mary',
         kind: 'routine-change',
         severity: 'low',
-        detail: expect.objectContaining({ feature: 'bathroomVisitsNight', change: 'up', days: 3, date: '2026-12-03', values: [3, 3, 3] }),
+        detail: expect.objectContaining({
+          feature: 'bathroomVisitsNight',
+          change: 'up',
+          days: 3,
+          date: '2026-12-03',
+          values: [3, 3, 3],
+        }),
       }),
     ]);
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]); // the same day is not reviewed twice
 
     hub.clock.advanceTo(utc('2026-12-04T08:30'));
-    const alert = hub.alerts.apply(decisions[0]!);
+    const alert = hub.alerts.apply(decisions[0]);
     expect(alert).toMatchObject({ kind: 'routine-change', severity: 'low', state: 'raised' });
   });
 

@@ -12,7 +12,13 @@ import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 const HOME = 'flat-7';
 const config = testConfig([
-  { id: HOME, timezone: 'Europe/London', nightWindow: { start: '23:00', end: '06:00' }, residents: [{ id: 'mary' }], devices: [] },
+  {
+    id: HOME,
+    timezone: 'Europe/London',
+    nightWindow: { start: '23:00', end: '06:00' },
+    residents: [{ id: 'mary' }],
+    devices: [],
+  },
 ]);
 
 let hub: TestHubDb | undefined;
@@ -32,11 +38,15 @@ describe('analytics worker', () => {
     worker = new ActivityWorker(hub.db, config);
     const days = await worker.homeActivity(HOME, '2026-11-01', '2026-12-10', now);
     expect(days).toHaveLength(34);
-    const cached = hub.db.prepare('SELECT COUNT(*) AS n FROM daily_features WHERE home_id = ?').get(HOME) as { n: number };
+    const cached = hub.db.prepare('SELECT COUNT(*) AS n FROM daily_features WHERE home_id = ?').get(HOME) as {
+      n: number;
+    };
     expect(cached.n).toBe(33);
     hub.db.prepare('DELETE FROM daily_features').run();
     expect(homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-10', now)).toEqual(days);
-    await expect(worker.homeActivity(HOME, '2026-12-02', '2026-12-01', now)).rejects.toThrow(expect.objectContaining({ name: 'DateRangeError' }));
+    await expect(worker.homeActivity(HOME, '2026-12-02', '2026-12-01', now)).rejects.toThrow(
+      expect.objectContaining({ name: 'DateRangeError' }),
+    );
   });
 
   it('computes while the event loop goes on turning', async () => {
@@ -85,7 +95,16 @@ describe('analytics worker', () => {
     await round;
     clearInterval(poll);
     review.stop();
-    expect(decided).toEqual([[expect.objectContaining({ homeId: HOME, kind: 'routine-change', severity: 'low', detail: expect.objectContaining({ feature: 'bathroomVisitsNight', date: '2026-12-03' }) })]]);
+    expect(decided).toEqual([
+      [
+        expect.objectContaining({
+          homeId: HOME,
+          kind: 'routine-change',
+          severity: 'low',
+          detail: expect.objectContaining({ feature: 'bathroomVisitsNight', date: '2026-12-03' }),
+        }),
+      ],
+    ]);
     // Reviewed: the same day is not raised again.
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]);
   });

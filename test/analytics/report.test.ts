@@ -29,7 +29,13 @@ describe('the prevention report of a November', () => {
   });
 
   it('counts alerts, acknowledgement times, outcomes, falls and what followed routine changes, all suppressed', async () => {
-    const report = preventionReport({ db: hub.db, config, from: '2026-11-01', to: '2026-11-30', now: utc('2026-12-01T09:00') });
+    const report = preventionReport({
+      db: hub.db,
+      config,
+      from: '2026-11-01',
+      to: '2026-11-30',
+      now: utc('2026-12-01T09:00'),
+    });
 
     expect(report.period).toEqual({ from: '2026-11-01', to: '2026-11-30', timezone: 'Europe/London' });
     expect(report.homesMonitored).toBe('*'); // 2: the empty flat sent nothing
@@ -45,8 +51,20 @@ describe('the prevention report of a November', () => {
       shareWithin180s: 1,
       medianSeconds: 90,
     });
-    expect(report.outcomes).toMatchObject({ 'false-alarm': 10, ambulance: '*', 'assisted-at-home': 0, 'no-action-needed': 20, cancelled: '*', open: 0 });
-    expect(report.falls).toMatchObject({ total: 10, fall: 10, possibleFall: 0, outcomes: { ambulance: '*', 'no-action-needed': 10 } });
+    expect(report.outcomes).toMatchObject({
+      'false-alarm': 10,
+      ambulance: '*',
+      'assisted-at-home': 0,
+      'no-action-needed': 20,
+      cancelled: '*',
+      open: 0,
+    });
+    expect(report.falls).toMatchObject({
+      total: 10,
+      fall: 10,
+      possibleFall: 0,
+      outcomes: { ambulance: '*', 'no-action-needed': 10 },
+    });
     expect(report.routineChanges).toMatchObject({
       flags: 15, // 13
       byFeature: { bathroomVisitsNight: 15, activeMinutes: 0 },
@@ -106,7 +124,6 @@ describe('the prevention report of a November', () => {
     expect(lines).toContain('acknowledgement,critical+high,shareWithin60s,0.5');
     expect(lines).toContain('residents,with alerts,count,*');
   });
-
 });
 
 describe('the prevention report of a new hub', () => {
@@ -114,7 +131,12 @@ describe('the prevention report of a new hub', () => {
     const hub = await openTestHubDb(config);
     onTestFinished(() => hub.close());
     const report = preventionReport({ db: hub.db, config, from: '2026-11-01', to: '2026-11-30' });
-    expect(report).toMatchObject({ homesMonitored: 0, residentsMonitored: 0, alerts: { total: 0 }, residentsWith: { alerts: 0, falls: 0, routineChanges: 0 } });
+    expect(report).toMatchObject({
+      homesMonitored: 0,
+      residentsMonitored: 0,
+      alerts: { total: 0 },
+      residentsWith: { alerts: 0, falls: 0, routineChanges: 0 },
+    });
     expect(report.acknowledgement.shareWithin60s).toBeNull();
   });
 });

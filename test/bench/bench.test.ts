@@ -38,9 +38,18 @@ function processesWithMarker(marker: string): number[] {
 }
 
 describe('the bench exit code', () => {
-  const figure = (value: number | null, target?: Figure['target']): Figure => ({ key: 'k', section: 's', label: 'l', value, unit: 'ms', ...(target ? { target } : {}) });
+  const figure = (value: number | null, target?: Figure['target']): Figure => ({
+    key: 'k',
+    section: 's',
+    label: 'l',
+    value,
+    unit: 'ms',
+    ...(target ? { target } : {}),
+  });
   it('is 1 when any figure misses its target, 0 when all pass; information and unmeasured figures do not count', () => {
-    expect(exitCodeFor([figure(2.5, { op: '<=', value: 3 }), figure(60_000, { op: '>=', value: 50_000 }), figure(99)])).toBe(0);
+    expect(
+      exitCodeFor([figure(2.5, { op: '<=', value: 3 }), figure(60_000, { op: '>=', value: 50_000 }), figure(99)]),
+    ).toBe(0);
     expect(exitCodeFor([figure(2.5, { op: '<=', value: 3 }), figure(3.01, { op: '<=', value: 3 })])).toBe(1);
     expect(exitCodeFor([figure(49_999, { op: '>=', value: 50_000 })])).toBe(1);
     expect(exitCodeFor([figure(null, { op: '<=', value: 3 }), figure(Number.NaN, { op: '<=', value: 3 })])).toBe(0);
@@ -49,64 +58,91 @@ describe('the bench exit code', () => {
 });
 
 describe('telecare bench --quick --json', () => {
-  it('measures every figure of SPEC 11 with its target, and leaves no process or temp folder behind', { timeout: 420_000 }, async () => {
-    const marker = `TELECARE_BENCH_TEST=${crypto.randomUUID()}`;
-    const [key, value] = marker.split('=') as [string, string];
-    const tmpBefore = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('telecare-bench-')));
-    // The bench exits 1 when a target is missed; whether this shared machine meets them is not under test here,
-    // only that the exit code follows the figures.
-    let stdout: string;
-    let exitCode = 0;
-    try {
-      ({ stdout } = await run(process.execPath, [cli, 'bench', '--quick', '--json'], {
-        env: { ...process.env, [key]: value },
-        maxBuffer: 10 * 1024 * 1024,
-      }));
-    } catch (err) {
-      const failed = err as { code?: unknown; stdout?: string };
-      if (failed.code !== 1 || !failed.stdout) throw err;
-      stdout = failed.stdout;
-      exitCode = 1;
-    }
-    const result = JSON.parse(stdout) as { quick: boolean; figures: JsonFigure[]; machine: { cpus: number } };
-    expect(result.quick).toBe(true);
-    const byKey = new Map(result.figures.map((f) => [f.key, f]));
+  it(
+    'measures every figure of SPEC 11 with its target, and leaves no process or temp folder behind',
+    { timeout: 420_000 },
+    async () => {
+      const marker = `TELECARE_BENCH_TEST=${crypto.randomUUID()}`;
+      const [key, value] = marker.split('=') as [string, string];
+      const tmpBefore = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('telecare-bench-')));
+      // The bench exits 1 when a target is missed; whether this shared machine meets them is not under test here,
+      // only that the exit code follows the figures.
+      let stdout: string;
+      let exitCode = 0;
+      try {
+        ({ stdout } = await run(process.execPath, [cli, 'bench', '--quick', '--json'], {
+          env: { ...process.env, [key]: value },
+          maxBuffer: 10 * 1024 * 1024,
+        }));
+      } catch (err) {
+        const failed = err as { code?: unknown; stdout?: string };
+        if (failed.code !== 1 || !failed.stdout) throw err;
+        stdout = failed.stdout;
+        exitCode = 1;
+      }
+      const result = JSON.parse(stdout) as { quick: boolean; figures: JsonFigure[]; machine: { cpus: number } };
+      expect(result.quick).toBe(true);
+      const byKey = new Map(result.figures.map((f) => [f.key, f]));
 
-    const measured = [
-      'latency.hub.quiet', 'latency.hub.loaded', 'latency.hub.logins', 'latency.raw.quiet', 'latency.raw.loaded',
-      'latency.hub.quiet.p50', 'latency.hub.loaded.p50', 'latency.hub.logins.p50',
-      'latency.ratio.quiet', 'latency.ratio.loaded', 'latency.ratio.logins',
-      'latency.ext.quiet', 'latency.ext.loaded', 'latency.mosquitto.quiet', 'latency.mosquitto.loaded',
-      'latency.ratio.ext.quiet', 'latency.ratio.ext.loaded',
-      'memory.homes1000.rss.idle', 'memory.homes1000.rss.peak', 'soak.rss', 'soak.change',
-      'ingest.rate', 'ingest.lag',
-      'replay.home', 'replay.scheme', 'replay.home.ndjson',
-      'memory.home.rss.idle', 'memory.home.rss.load', 'memory.scheme.rss.idle', 'memory.scheme.rss.load',
-      'startup.home', 'startup.scheme',
-      'fall.cost', 'fall.scheme',
-    ];
-    for (const k of measured) {
-      const f = byKey.get(k);
-      expect(f, k).toBeDefined();
-      // Every part exists now: a figure that could not be measured ("n/a") is a failure here.
-      expect(f!.note, k).toBeUndefined();
-      expect(typeof f!.value, k).toBe('number');
-    }
-    // Every figure with a SPEC 11 target carries a verdict that matches its value.
-    for (const f of result.figures.filter((x) => x.target && x.value !== null)) {
-      const pass = f.target!.op === '<=' ? f.value! <= f.target!.value : f.value! >= f.target!.value;
-      expect(f.result, f.key).toBe(pass ? 'PASS' : 'MISS');
-    }
-    expect(byKey.get('latency.hub.quiet')!.target).toEqual({ op: '<=', value: 3 });
-    expect(byKey.get('latency.hub.quiet.p50')!.target).toEqual({ op: '<=', value: 1 });
-    expect(byKey.get('latency.ratio.logins')!.target).toEqual({ op: '<=', value: 2 });
-    expect(byKey.get('ingest.rate')!.target).toEqual({ op: '>=', value: 50_000 });
-    expect(byKey.get('memory.homes1000.rss.idle')!.target).toEqual({ op: '<=', value: 120 });
-    expect(byKey.get('memory.scheme.rss.idle')!.target).toEqual({ op: '<=', value: 150 });
-    expect(exitCode).toBe(result.figures.some((f) => f.result === 'MISS') ? 1 : 0);
+      const measured = [
+        'latency.hub.quiet',
+        'latency.hub.loaded',
+        'latency.hub.logins',
+        'latency.raw.quiet',
+        'latency.raw.loaded',
+        'latency.hub.quiet.p50',
+        'latency.hub.loaded.p50',
+        'latency.hub.logins.p50',
+        'latency.ratio.quiet',
+        'latency.ratio.loaded',
+        'latency.ratio.logins',
+        'latency.ext.quiet',
+        'latency.ext.loaded',
+        'latency.mosquitto.quiet',
+        'latency.mosquitto.loaded',
+        'latency.ratio.ext.quiet',
+        'latency.ratio.ext.loaded',
+        'memory.homes1000.rss.idle',
+        'memory.homes1000.rss.peak',
+        'soak.rss',
+        'soak.change',
+        'ingest.rate',
+        'ingest.lag',
+        'replay.home',
+        'replay.scheme',
+        'replay.home.ndjson',
+        'memory.home.rss.idle',
+        'memory.home.rss.load',
+        'memory.scheme.rss.idle',
+        'memory.scheme.rss.load',
+        'startup.home',
+        'startup.scheme',
+        'fall.cost',
+        'fall.scheme',
+      ];
+      for (const k of measured) {
+        const f = byKey.get(k);
+        expect(f, k).toBeDefined();
+        // Every part exists now: a figure that could not be measured ("n/a") is a failure here.
+        expect(f!.note, k).toBeUndefined();
+        expect(typeof f!.value, k).toBe('number');
+      }
+      // Every figure with a SPEC 11 target carries a verdict that matches its value.
+      for (const f of result.figures.filter((x) => x.target && x.value !== null)) {
+        const pass = f.target!.op === '<=' ? f.value! <= f.target!.value : f.value! >= f.target!.value;
+        expect(f.result, f.key).toBe(pass ? 'PASS' : 'MISS');
+      }
+      expect(byKey.get('latency.hub.quiet')!.target).toEqual({ op: '<=', value: 3 });
+      expect(byKey.get('latency.hub.quiet.p50')!.target).toEqual({ op: '<=', value: 1 });
+      expect(byKey.get('latency.ratio.logins')!.target).toEqual({ op: '<=', value: 2 });
+      expect(byKey.get('ingest.rate')!.target).toEqual({ op: '>=', value: 50_000 });
+      expect(byKey.get('memory.homes1000.rss.idle')!.target).toEqual({ op: '<=', value: 120 });
+      expect(byKey.get('memory.scheme.rss.idle')!.target).toEqual({ op: '<=', value: 150 });
+      expect(exitCode).toBe(result.figures.some((f) => f.result === 'MISS') ? 1 : 0);
 
-    expect(processesWithMarker(marker)).toEqual([]);
-    const tmpAfter = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('telecare-bench-') && !tmpBefore.has(n));
-    expect(tmpAfter).toEqual([]);
-  });
+      expect(processesWithMarker(marker)).toEqual([]);
+      const tmpAfter = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('telecare-bench-') && !tmpBefore.has(n));
+      expect(tmpAfter).toEqual([]);
+    },
+  );
 });

@@ -24,7 +24,12 @@ let bridge: BridgeProcess;
 
 beforeAll(async () => {
   requireBuiltCli();
-  ({ pair, subscriber, bridge } = await startRig(rig, 'bridge-bad-input-', 'noisy', ['--framing', 'cobs', '--home', 'h1']));
+  ({ pair, subscriber, bridge } = await startRig(rig, 'bridge-bad-input-', 'noisy', [
+    '--framing',
+    'cobs',
+    '--home',
+    'h1',
+  ]));
 });
 
 afterAll(() => stopRig(rig));
@@ -49,7 +54,7 @@ describe('a noisy serial line', () => {
     const good = encodeFrame(pendantPress('p1', 1));
     const goodWire = cobsEncode(good);
     const corrupted = Buffer.from(good);
-    corrupted[6]! ^= 0x40;
+    corrupted[6] ^= 0x40;
     const lines: [Buffer, string][] = [
       [Buffer.concat([goodWire.subarray(0, goodWire.length - 2), Buffer.from([0])]), 'cobs'], // truncated: last block cut short
       [Buffer.concat([cobsEncode(good.subarray(0, good.length - 1)), Buffer.from([0])]), 'crc'], // truncated at a block edge
@@ -68,14 +73,24 @@ describe('a noisy serial line', () => {
     for (const [, reason] of lines) expected[reason] = (expected[reason] ?? 0) + 1;
 
     // Each bad frame sits between two valid pendant presses from different devices.
-    const stream = Buffer.concat(lines.flatMap(([bad], i) => [wire(pendantPress(`before${i}`, 1)), bad, wire(pendantPress(`after${i}`, 1))]));
+    const stream = Buffer.concat(
+      lines.flatMap(([bad], i) => [wire(pendantPress(`before${i}`, 1)), bad, wire(pendantPress(`after${i}`, 1))]),
+    );
     writeToSerial(pair.receiverEnd, stream);
 
-    const status = await statusWhere((s) => s.framesOk - before.framesOk === 2 * lines.length && s.badFramesTotal - before.badFramesTotal === lines.length);
+    const status = await statusWhere(
+      (s) =>
+        s.framesOk - before.framesOk === 2 * lines.length && s.badFramesTotal - before.badFramesTotal === lines.length,
+    );
     for (const [reason, count] of Object.entries(expected)) {
-      expect({ reason, count: status.badFrames[reason]! - (before.badFrames[reason] ?? 0) }).toEqual({ reason, count });
+      expect({ reason, count: status.badFrames[reason] - (before.badFrames[reason] ?? 0) }).toEqual({ reason, count });
     }
-    await waitFor('every valid event', () => subscriber.messages.filter((m) => /devices\/(before|after)\d+\/events$/.test(m.topic)).length === 2 * lines.length);
+    await waitFor(
+      'every valid event',
+      () =>
+        subscriber.messages.filter((m) => /devices\/(before|after)\d+\/events$/.test(m.topic)).length ===
+        2 * lines.length,
+    );
   });
 
   it('survives 100,000 random bytes, counting each garbage frame, and delivers the frames around them', async () => {
@@ -83,14 +98,24 @@ describe('a noisy serial line', () => {
     const garbage = Buffer.alloc(100_000);
     for (let i = 0; i < garbage.length; i++) garbage[i] = Math.floor(random() * 256);
     // Every non-empty run between zeros is one frame to the bridge; none of them may decode (checked, not assumed).
-    const runs = [...garbage.toString('latin1').split('\0')].filter((run) => run.length > 0).map((run) => Buffer.from(run, 'latin1'));
+    const runs = [...garbage.toString('latin1').split('\0')]
+      .filter((run) => run.length > 0)
+      .map((run) => Buffer.from(run, 'latin1'));
     expect(runs.filter((run) => decodeWireFrame(run).ok)).toEqual([]);
 
     const before = subscriber.lastStatus('noisy')!;
-    const stream = Buffer.concat([wire(motion('kitchen-pir', 1)), Buffer.from([0]), garbage, Buffer.from([0]), wire(motion('kitchen-pir', 2))]);
+    const stream = Buffer.concat([
+      wire(motion('kitchen-pir', 1)),
+      Buffer.from([0]),
+      garbage,
+      Buffer.from([0]),
+      wire(motion('kitchen-pir', 2)),
+    ]);
     writeToSerial(pair.receiverEnd, stream);
 
-    const status = await statusWhere((s) => s.framesOk - before.framesOk === 2 && s.badFramesTotal - before.badFramesTotal === runs.length);
+    const status = await statusWhere(
+      (s) => s.framesOk - before.framesOk === 2 && s.badFramesTotal - before.badFramesTotal === runs.length,
+    );
     expect(status.state).toBe('online');
     expect(bridge.child.exitCode).toBeNull();
     await waitFor('both motion events', () => subscriber.on('telecare/h1/devices/kitchen-pir/events').length === 2);

@@ -1,6 +1,15 @@
 // Story: a receiver on a serial port speaks ndjson or cobs; its frames become native events on the broker.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuiltCli, startRig, stopRig, waitFor, writeToSerial, type BridgeRig, type SerialPair, type Subscriber } from './helpers.js';
+import {
+  requireBuiltCli,
+  startRig,
+  stopRig,
+  waitFor,
+  writeToSerial,
+  type BridgeRig,
+  type SerialPair,
+  type Subscriber,
+} from './helpers.js';
 import { documentedWireExamples, motion, pendantPress, wire } from './fixtures.js';
 
 const rig: BridgeRig = {};
@@ -38,7 +47,10 @@ describe('cobs framing', () => {
   it('drops radio retransmits and counts lost frames from sequence numbers', async () => {
     await setUp('cobs', ['--home', 'h1']);
     // Seq 1 sent three times (a 433 MHz sensor repeating itself), then seq 5: frames 2-4 were lost.
-    writeToSerial(pair!.receiverEnd, wire(motion('hall-pir', 1), motion('hall-pir', 1), motion('hall-pir', 1), motion('hall-pir', 5, false)));
+    writeToSerial(
+      pair!.receiverEnd,
+      wire(motion('hall-pir', 1), motion('hall-pir', 1), motion('hall-pir', 1), motion('hall-pir', 5, false)),
+    );
 
     const status = await waitFor('counters', () => {
       const s = subscriber!.lastStatus('rx1');
@@ -76,7 +88,17 @@ describe('ndjson framing', () => {
     const temp = await waitFor('temperature', () => subscriber!.on('telecare/flat-12/devices/kitchen/events')[0]);
     expect(temp).toEqual({ type: 'temperature', value: 19.25, ts: '2026-11-22T08:01:02.345Z' });
     const accel = await waitFor('accel', () => subscriber!.on('telecare/h1/devices/w1/events')[0]);
-    expect(accel).toEqual({ type: 'accel', value: { rate: 50, samples: [[0, 0, 1], [0.1, 0, 0.98]] }, ts: 1795334400000 });
+    expect(accel).toEqual({
+      type: 'accel',
+      value: {
+        rate: 50,
+        samples: [
+          [0, 0, 1],
+          [0.1, 0, 0.98],
+        ],
+      },
+      ts: 1795334400000,
+    });
   });
 
   it('counts lines that are not native events by reason, and carries on', async () => {

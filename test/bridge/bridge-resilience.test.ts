@@ -45,8 +45,25 @@ afterEach(async () => {
 
 function bridgeArgs(portPath: string, brokerPort: number, extra: string[] = []): string[] {
   return [
-    '--port', portPath, '--framing', 'cobs', '--home', 'h1', '--mqtt', `mqtt://127.0.0.1:${brokerPort}`, '--name', 'rx-hall',
-    '--retry-min-ms', '100', '--retry-max-ms', '400', '--mqtt-reconnect-ms', '200', '--status-interval-ms', '60000', ...extra,
+    '--port',
+    portPath,
+    '--framing',
+    'cobs',
+    '--home',
+    'h1',
+    '--mqtt',
+    `mqtt://127.0.0.1:${brokerPort}`,
+    '--name',
+    'rx-hall',
+    '--retry-min-ms',
+    '100',
+    '--retry-max-ms',
+    '400',
+    '--mqtt-reconnect-ms',
+    '200',
+    '--status-interval-ms',
+    '60000',
+    ...extra,
   ];
 }
 
@@ -64,18 +81,18 @@ describe('the serial port', () => {
 
     pairs.push(await startSerialPair(dir, 'tty'));
     await waitFor('online once the port appears', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
-    writeToSerial(pairs[0]!.receiverEnd, wire(pendantPress('p1', 1)));
+    writeToSerial(pairs[0].receiverEnd, wire(pendantPress('p1', 1)));
     await waitFor('first pendant press', () => subscriber!.on('telecare/h1/devices/p1/events').length === 1);
 
     // Unplug: the pty pair vanishes; the bridge says so and keeps trying.
-    await killProcess(pairs[0]!.process);
+    await killProcess(pairs[0].process);
     await waitFor('offline status after unplugging', () => subscriber!.lastStatus('rx-hall')?.state === 'offline');
     expect(bridge.child.exitCode).toBeNull();
 
     // Plug back in under the same name.
     pairs.push(await startSerialPair(dir, 'tty'));
     await waitFor('online again', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
-    writeToSerial(pairs[1]!.receiverEnd, wire(pendantPress('p1', 2)));
+    writeToSerial(pairs[1].receiverEnd, wire(pendantPress('p1', 2)));
     const presses = await waitFor('pendant press after replugging', () => {
       const events = subscriber!.on('telecare/h1/devices/p1/events');
       return events.length === 2 ? events : undefined;
@@ -97,15 +114,24 @@ describe('the broker', () => {
 
     await first.close();
     brokers = [];
-    await waitFor('bridge noticed the broker is gone', () => bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'));
+    await waitFor('bridge noticed the broker is gone', () =>
+      bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'),
+    );
     // 25 motion events while the broker is down; only the newest 20 fit the bound.
-    writeToSerial(pair.receiverEnd, Buffer.concat(Array.from({ length: 25 }, (_, i) => wire(motion('hall-pir', i + 1, i % 2 === 0)))));
-    await waitFor('bridge read all 25 frames', () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 25);
+    writeToSerial(
+      pair.receiverEnd,
+      Buffer.concat(Array.from({ length: 25 }, (_, i) => wire(motion('hall-pir', i + 1, i % 2 === 0)))),
+    );
+    await waitFor(
+      'bridge read all 25 frames',
+      () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 25,
+    );
 
     // Same port again; the bridge is kept out until the subscriber listens, so nothing races past it.
     let subscriberReady = false;
     const second = await startBroker(first.port, {
-      authenticate: (client, _user, _password, done) => done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
+      authenticate: (client, _user, _password, done) =>
+        done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
     });
     brokers.push(second);
     subscriber = await startSubscriber(second.port, BRIDGE_TOPICS);
@@ -116,7 +142,9 @@ describe('the broker', () => {
       return received.length === 20 ? received : undefined;
     });
     // Frames 6..25 survive: values alternate starting with frame 6 (false).
-    expect(events.map((e) => (e as { value: boolean }).value)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 5) % 2 === 0));
+    expect(events.map((e) => (e as { value: boolean }).value)).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i + 5) % 2 === 0),
+    );
     const status = await waitFor('status after the flush', () => {
       const s = subscriber!.lastStatus('rx-hall');
       return s && s.events.queued === 0 && s.framesOk === 25 ? s : undefined;

@@ -21,11 +21,17 @@ beforeAll(() => {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'frame-tool-'));
   frameTool = path.join(buildDir, 'frame_tool');
   execFileSync('gcc', [
-    '-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-O2',
+    '-std=c99',
+    '-Wall',
+    '-Wextra',
+    '-pedantic',
+    '-Werror',
+    '-O2',
     `-I${path.join(firmwareDir, 'lib/telecare_frame')}`,
     path.join(firmwareDir, 'lib/telecare_frame/frame.c'),
     path.join(firmwareDir, 'test/frame_tool.c'),
-    '-o', frameTool,
+    '-o',
+    frameTool,
   ]);
 });
 
@@ -72,7 +78,7 @@ function generateFrames(count: number, seed: number): Frame[] {
       continue;
     }
     const deviceId = Array.from({ length: int(1, 32) }, () => idChars[int(0, idChars.length - 1)]).join('');
-    const eventType = NATIVE_EVENT_TYPES[int(0, NATIVE_EVENT_TYPES.length - 1)]!;
+    const eventType = NATIVE_EVENT_TYPES[int(0, NATIVE_EVENT_TYPES.length - 1)];
     let value: FrameValue;
     switch (EVENT_VALUE_KIND[eventType]) {
       case 'true':
@@ -92,7 +98,10 @@ function generateFrames(count: number, seed: number): Frame[] {
         }
         break;
       case 'accel': {
-        const samples = Array.from({ length: int(1, MAX_ACCEL_SAMPLES) }, () => [int(-32768, 32767), int(-32768, 32767), int(-32768, 32767)] as [number, number, number]);
+        const samples = Array.from(
+          { length: int(1, MAX_ACCEL_SAMPLES) },
+          () => [int(-32768, 32767), int(-32768, 32767), int(-32768, 32767)] as [number, number, number],
+        );
         value = { encoding: 'accel', rateHz: int(1, 0xffff), samplesMilliG: samples };
         break;
       }
@@ -106,12 +115,20 @@ describe.skipIf(!hasGcc)('the C frame encoder (compiled with host gcc)', () => {
   it('produces the worked example of PROTOCOL.md byte for byte', () => {
     const examples = documentedWireExamples();
     const frames: Frame[] = [
-      { frameType: 'event', seq: 258, deviceId: 'kitchen', eventType: 'temperature', value: { encoding: 'int16Scaled', raw: 215, decimals: 1 } },
+      {
+        frameType: 'event',
+        seq: 258,
+        deviceId: 'kitchen',
+        eventType: 'temperature',
+        value: { encoding: 'int16Scaled', raw: 215, decimals: 1 },
+      },
       { frameType: 'event', seq: 42, deviceId: 'p1', eventType: 'pendant', value: { encoding: 'none' } },
       { frameType: 'receiver-heartbeat', seq: 7 },
     ];
     expect(encodeWithC(frames).toString('hex')).toBe(Buffer.concat([...examples.values()]).toString('hex'));
-    expect(Buffer.concat(frames.map(encodeWireFrame)).toString('hex')).toBe(Buffer.concat([...examples.values()]).toString('hex'));
+    expect(Buffer.concat(frames.map(encodeWireFrame)).toString('hex')).toBe(
+      Buffer.concat([...examples.values()]).toString('hex'),
+    );
   });
 
   it('agrees with the TypeScript codec on 4,000 generated frames, both ways', () => {
@@ -121,14 +138,23 @@ describe.skipIf(!hasGcc)('the C frame encoder (compiled with host gcc)', () => {
     // Compare frame by frame so a failure names the first frame that differs.
     let offset = 0;
     frames.forEach((frame, i) => {
-      const expected = fromTs[i]!;
+      const expected = fromTs[i];
       const actual = fromC.subarray(offset, offset + expected.length);
-      if (!actual.equals(expected)) expect({ i, spec: specLine(frame), c: actual.toString('hex') }).toEqual({ i, spec: specLine(frame), c: expected.toString('hex') });
+      if (!actual.equals(expected))
+        expect({ i, spec: specLine(frame), c: actual.toString('hex') }).toEqual({
+          i,
+          spec: specLine(frame),
+          c: expected.toString('hex'),
+        });
       offset += expected.length;
     });
     expect(offset).toBe(fromC.length);
 
-    const decoded = fromC.toString('latin1').split('\0').slice(0, -1).map((w) => decodeWireFrame(Buffer.from(w, 'latin1')));
+    const decoded = fromC
+      .toString('latin1')
+      .split('\0')
+      .slice(0, -1)
+      .map((w) => decodeWireFrame(Buffer.from(w, 'latin1')));
     expect(decoded.filter((d) => !d.ok)).toEqual([]);
     expect(decoded.map((d) => (d.ok ? d.frame : undefined))).toEqual(frames);
   });
@@ -143,13 +169,29 @@ describe.skipIf(!hasGcc)('the C frame encoder (compiled with host gcc)', () => {
 describe('the event type code table', () => {
   it('is the same in frame.h, PROTOCOL.md and the vocabulary, and never reordered', () => {
     const header = fs.readFileSync(path.join(firmwareDir, 'lib/telecare_frame/frame.h'), 'utf8');
-    const fromHeader = [...header.matchAll(/TC_EVENT_(\w+) = (\d+)/g)].map((m) => [Number(m[2]), m[1]!.toLowerCase()]);
+    const fromHeader = [...header.matchAll(/TC_EVENT_(\w+) = (\d+)/g)].map((m) => [Number(m[2]), m[1].toLowerCase()]);
     const doc = fs.readFileSync(path.join(projectRoot, 'firmware-bridge/PROTOCOL.md'), 'utf8');
     const table = doc.slice(doc.indexOf('### Event type codes'), doc.indexOf('### Value encodings'));
     const fromDoc = [...table.matchAll(/^\| (\d+) \| (\w+) \|/gm)].map((m) => [Number(m[1]), m[2]]);
     // Pinned: changing any of these codes would misread every deployed receiver.
-    const pinned = ['motion', 'contact', 'occupancy', 'pendant', 'fall', 'smoke', 'co', 'gas', 'water', 'temperature',
-      'humidity', 'power', 'battery', 'tamper', 'heartbeat', 'accel'];
+    const pinned = [
+      'motion',
+      'contact',
+      'occupancy',
+      'pendant',
+      'fall',
+      'smoke',
+      'co',
+      'gas',
+      'water',
+      'temperature',
+      'humidity',
+      'power',
+      'battery',
+      'tamper',
+      'heartbeat',
+      'accel',
+    ];
     const expected = pinned.map((type, code) => [code, type]);
     expect(fromHeader).toEqual(expected);
     expect(fromDoc).toEqual(expected);

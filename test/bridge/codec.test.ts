@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from '../../firmware-bridge/cobs.js';
 import { crc16CcittFalse } from '../../firmware-bridge/crc16.js';
-import { decodeFrame, encodeFrame, toNativeValue, type Frame, type FrameValue } from '../../firmware-bridge/frame-codec.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  toNativeValue,
+  type Frame,
+  type FrameValue,
+} from '../../firmware-bridge/frame-codec.js';
 import type { NativeEventType } from '../../rules/vocabulary.js';
 import { BoundedDelimiterParser } from '../../firmware-bridge/frame-splitter.js';
 import { decodeNdjsonLine } from '../../firmware-bridge/ndjson-line.js';
@@ -43,20 +49,41 @@ describe('COBS', () => {
 });
 
 describe('frame values', () => {
-  const event = (eventType: NativeEventType, value: FrameValue): Frame => ({ frameType: 'event', seq: 1, deviceId: 'd1', eventType, value });
+  const event = (eventType: NativeEventType, value: FrameValue): Frame => ({
+    frameType: 'event',
+    seq: 1,
+    deviceId: 'd1',
+    eventType,
+    value,
+  });
 
   it('become the native JSON values of SPEC 4.1', () => {
     expect(toNativeValue({ encoding: 'int16Scaled', raw: -123, decimals: 1 })).toBe(-12.3);
     expect(toNativeValue({ encoding: 'float32', value: Math.fround(21.3) })).toBe(21.3);
-    expect(toNativeValue({ encoding: 'accel', rateHz: 50, samplesMilliG: [[0, -1000, 250]] })).toEqual({ rate: 50, samples: [[0, -1, 0.25]] });
+    expect(toNativeValue({ encoding: 'accel', rateHz: 50, samplesMilliG: [[0, -1000, 250]] })).toEqual({
+      rate: 50,
+      samples: [[0, -1, 0.25]],
+    });
     expect(toNativeValue({ encoding: 'none' })).toBe(true);
   });
 
   it('must suit their event type: a pendant cannot be released, a temperature is a number', () => {
-    expect(decodeFrame(encodeFrame(event('pendant', { encoding: 'bool', value: false })))).toEqual({ ok: false, reason: 'value' });
-    expect(decodeFrame(encodeFrame(event('temperature', { encoding: 'bool', value: true })))).toEqual({ ok: false, reason: 'value' });
-    expect(decodeFrame(encodeFrame(event('temperature', { encoding: 'int16Scaled', raw: 5, decimals: 4 })))).toEqual({ ok: false, reason: 'value' });
-    expect(decodeFrame(encodeFrame(event('power', { encoding: 'float32', value: Infinity })))).toEqual({ ok: false, reason: 'value' });
+    expect(decodeFrame(encodeFrame(event('pendant', { encoding: 'bool', value: false })))).toEqual({
+      ok: false,
+      reason: 'value',
+    });
+    expect(decodeFrame(encodeFrame(event('temperature', { encoding: 'bool', value: true })))).toEqual({
+      ok: false,
+      reason: 'value',
+    });
+    expect(decodeFrame(encodeFrame(event('temperature', { encoding: 'int16Scaled', raw: 5, decimals: 4 })))).toEqual({
+      ok: false,
+      reason: 'value',
+    });
+    expect(decodeFrame(encodeFrame(event('power', { encoding: 'float32', value: Infinity })))).toEqual({
+      ok: false,
+      reason: 'value',
+    });
   });
 });
 
@@ -99,13 +126,18 @@ describe('ndjson lines', () => {
       event: { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts: '2026-11-26T10:00:00.000Z' },
     });
     expect(decodeNdjsonLine('[1,2]', 'h1', arrival)).toEqual({ ok: false, reason: 'json' });
-    expect(decodeNdjsonLine('{"device":"p1","type":"battery_low","value":true}', 'h1', arrival)).toEqual({ ok: false, reason: 'event-type' });
+    expect(decodeNdjsonLine('{"device":"p1","type":"battery_low","value":true}', 'h1', arrival)).toEqual({
+      ok: false,
+      reason: 'event-type',
+    });
   });
 });
 
 describe('reopen backoff', () => {
   it('doubles from the first wait and stops at the cap', () => {
     const policy = { initialMs: 250, maxMs: 10_000 };
-    expect([0, 1, 2, 3, 4, 5, 6, 100].map((n) => backoffDelayMs(n, policy))).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 100].map((n) => backoffDelayMs(n, policy))).toEqual([
+      250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000,
+    ]);
   });
 });

@@ -22,7 +22,7 @@ export function documentedWireExamples(): Map<string, Buffer> {
   const section = doc.slice(doc.indexOf('<!-- worked-example'));
   const examples = new Map<string, Buffer>();
   for (const match of section.matchAll(/^wire (\w+):\s+([0-9a-f ]+)$/gm)) {
-    examples.set(match[1]!, Buffer.from(match[2]!.replace(/ /g, ''), 'hex'));
+    examples.set(match[1], Buffer.from(match[2].replace(/ /g, ''), 'hex'));
   }
   return examples;
 }

@@ -46,8 +46,11 @@ export async function startSerialPair(dir: string, name = 'tty'): Promise<Serial
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor('socat ptys', () => (stderr.match(/PTY is (\S+)/g)?.length ?? 0) >= 2 && /starting data transfer loop/.test(stderr));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(
+    'socat ptys',
+    () => (stderr.match(/PTY is (\S+)/g)?.length ?? 0) >= 2 && /starting data transfer loop/.test(stderr),
+  );
   await waitFor('socat links', () => fs.existsSync(receiverEnd) && fs.existsSync(hubEnd));
   return { receiverEnd, hubEnd, process: child };
 }
@@ -134,15 +137,21 @@ export interface BridgeStatusView {
 }
 
 export async function startSubscriber(port: number, topics: string[]): Promise<Subscriber> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 200, clientId: `test-sub-${process.pid}-${Date.now()}` });
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 200,
+    clientId: `test-sub-${process.pid}-${Date.now()}`,
+  });
   const messages: ReceivedMessage[] = [];
-  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  client.on('message', (topic, payload, packet) =>
+    messages.push({ topic, payload: payload.toString(), retain: packet.retain }),
+  );
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
   });
   await client.subscribeAsync(topics, { qos: 1 });
-  const on = (topic: string): unknown[] => messages.filter((m) => m.topic === topic && m.payload !== '').map((m) => JSON.parse(m.payload));
+  const on = (topic: string): unknown[] =>
+    messages.filter((m) => m.topic === topic && m.payload !== '').map((m) => JSON.parse(m.payload));
   return {
     client,
     messages,
@@ -162,7 +171,7 @@ export function spawnBridge(args: string[]): BridgeProcess {
   const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: BridgeProcess['logs'] = [];
   let pending = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     pending += d.toString();
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -174,7 +183,7 @@ export function spawnBridge(args: string[]): BridgeProcess {
       }
     }
   });
-  child.stderr!.on('data', (d: Buffer) => logs.push({ msg: d.toString() }));
+  child.stderr.on('data', (d: Buffer) => logs.push({ msg: d.toString() }));
   return { child, logs };
 }
 
@@ -191,13 +200,26 @@ export interface BridgeRig {
  * Fills `rig` step by step (so stopRig can clear whatever started) and waits until bridge `name` says it is online;
  * `args` add to the port, broker, name and a 60 s status interval.
  */
-export async function startRig(rig: BridgeRig, tmpPrefix: string, name: string, args: string[]): Promise<Required<BridgeRig>> {
+export async function startRig(
+  rig: BridgeRig,
+  tmpPrefix: string,
+  name: string,
+  args: string[],
+): Promise<Required<BridgeRig>> {
   rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const pair = (rig.pair = await startSerialPair(rig.dir));
   const broker = (rig.broker = await startBroker());
   const subscriber = (rig.subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS));
   rig.bridge = spawnBridge([
-    '--port', pair.hubEnd, '--mqtt', `mqtt://127.0.0.1:${broker.port}`, '--name', name, '--status-interval-ms', '60000', ...args,
+    '--port',
+    pair.hubEnd,
+    '--mqtt',
+    `mqtt://127.0.0.1:${broker.port}`,
+    '--name',
+    name,
+    '--status-interval-ms',
+    '60000',
+    ...args,
   ]);
   await waitFor('bridge online', () => subscriber.lastStatus(name)?.state === 'online');
   return rig as Required<BridgeRig>;

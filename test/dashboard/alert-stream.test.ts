@@ -42,7 +42,9 @@ class StreamReader {
       this.buffer = this.buffer.slice(end + 2);
       if (block.startsWith(':')) this.comments++;
       else {
-        const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+        const fields = Object.fromEntries(
+          block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+        );
         if (fields.event) this.events.push({ event: fields.event, id: fields.id, data: fields.data ?? '' });
       }
     }
@@ -79,7 +81,11 @@ beforeAll(async () => {
 });
 afterAll(async () => dashboard.close());
 
-const clients = () => dashboard.deps.metrics.getSingleMetric('telecare_dashboard_sse_clients')!.get().then((m) => m.values[0]?.value ?? 0);
+const clients = () =>
+  dashboard.deps.metrics
+    .getSingleMetric('telecare_dashboard_sse_clients')!
+    .get()
+    .then((m) => m.values[0]?.value ?? 0);
 async function waitForClients(count: number): Promise<void> {
   while ((await clients()) !== count) await new Promise((r) => setTimeout(r, 20));
 }
@@ -95,15 +101,18 @@ describe('the alert stream', () => {
 
       const pendant = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
       await stream.until(() => stream.alerts().some((a) => a.id === pendant.id));
-      const ack = await fetch(`${base}/api/alerts/${pendant.id}/ack`, { method: 'POST', headers: { cookie: responder } });
+      const ack = await fetch(`${base}/api/alerts/${pendant.id}/ack`, {
+        method: 'POST',
+        headers: { cookie: responder },
+      });
       expect(ack.status).toBe(200);
       await stream.until(() => stream.alerts().some((a) => a.id === pendant.id && a.state === 'acknowledged'));
 
       const seen = stream.alerts().filter((a) => a.id === pendant.id);
       expect(seen.map((a) => a.state)).toEqual(['raised', 'acknowledged']);
-      expect(seen[1]!.version).toBeGreaterThan(seen[0]!.version);
+      expect(seen[1].version).toBeGreaterThan(seen[0].version);
       const lastId = stream.events.filter((e) => e.event === 'alert').at(-1)!.id;
-      expect(lastId).toBe(`${pendant.id}:${seen[1]!.version}`);
+      expect(lastId).toBe(`${pendant.id}:${seen[1].version}`);
 
       await stream.until(() => stream.comments >= 1);
     } finally {

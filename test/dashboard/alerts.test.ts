@@ -28,7 +28,11 @@ describe('the alert list', () => {
     expect(open.json().map((a: { id: string }) => a.id)).toEqual([pendant.id]);
     const all = await dashboard.app.inject({ url: '/api/alerts', headers: { cookie: responder } });
     expect(all.json()).toHaveLength(2);
-    expect(all.json()[0]).toMatchObject({ homeId: expect.any(String), kind: expect.any(String), detail: expect.any(Object) });
+    expect(all.json()[0]).toMatchObject({
+      homeId: expect.any(String),
+      kind: expect.any(String),
+      detail: expect.any(Object),
+    });
 
     const bad = await dashboard.app.inject({ url: '/api/alerts?state=sleeping', headers: { cookie: responder } });
     expect(bad.statusCode).toBe(400);
@@ -44,17 +48,29 @@ describe('acknowledging and resolving', () => {
     expect(ack.statusCode).toBe(200);
     expect(ack.json()).toMatchObject({ id: alert.id, state: 'acknowledged', acknowledgedBy: 'sam' });
 
-    const resolved = await post(`/api/alerts/${alert.id}/resolve`, responder, { outcome: 'assisted-at-home', note: 'helped up from chair' });
+    const resolved = await post(`/api/alerts/${alert.id}/resolve`, responder, {
+      outcome: 'assisted-at-home',
+      note: 'helped up from chair',
+    });
     expect(resolved.statusCode).toBe(200);
-    expect(resolved.json()).toMatchObject({ state: 'resolved', outcome: 'assisted-at-home', note: 'helped up from chair' });
+    expect(resolved.json()).toMatchObject({
+      state: 'resolved',
+      outcome: 'assisted-at-home',
+      note: 'helped up from chair',
+    });
     expect(dashboard.alerts.get(alert.id)?.state).toBe('resolved');
   });
 
   it('an API token acts under its own name', async () => {
     const alert = raiseAlert(dashboard.alerts, clock);
     const admin = await userWithRole(dashboard.app, 'admin', 'boss');
-    const token = (await post('/api/tokens', admin, { name: 'arc-platform', role: 'responder' })).json().token as string;
-    const ack = await dashboard.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/ack`, headers: { authorization: `Bearer ${token}` } });
+    const token = (await post('/api/tokens', admin, { name: 'arc-platform', role: 'responder' })).json()
+      .token as string;
+    const ack = await dashboard.app.inject({
+      method: 'POST',
+      url: `/api/alerts/${alert.id}/ack`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(ack.json().acknowledgedBy).toBe('token:arc-platform');
   });
 
@@ -95,13 +111,23 @@ describe('callers who may not act on alerts', () => {
     const alert = raiseAlert(dashboard.alerts, clock);
     const analyst = await userWithRole(dashboard.app, 'analyst');
     const admin = await userWithRole(dashboard.app, 'admin', 'boss');
-    const installerToken = (await post('/api/tokens', admin, { name: 'fitter', role: 'installer' })).json().token as string;
+    const installerToken = (await post('/api/tokens', admin, { name: 'fitter', role: 'installer' })).json()
+      .token as string;
 
     expect((await post(`/api/alerts/${alert.id}/ack`, analyst)).statusCode).toBe(403);
-    const byToken = await dashboard.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/resolve`, headers: { authorization: `Bearer ${installerToken}` }, payload: { outcome: 'other' } });
+    const byToken = await dashboard.app.inject({
+      method: 'POST',
+      url: `/api/alerts/${alert.id}/resolve`,
+      headers: { authorization: `Bearer ${installerToken}` },
+      payload: { outcome: 'other' },
+    });
     expect(byToken.statusCode).toBe(403);
     expect((await dashboard.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/ack` })).statusCode).toBe(401);
-    expect(dashboard.alerts.get(alert.id)).toMatchObject({ state: 'raised', version: alert.version, acknowledgedBy: null });
+    expect(dashboard.alerts.get(alert.id)).toMatchObject({
+      state: 'raised',
+      version: alert.version,
+      acknowledgedBy: null,
+    });
   });
 });
 
@@ -109,7 +135,10 @@ describe('without an alert service', () => {
   it('alert routes answer 503 with a clear message', async () => {
     const bare = await startDashboard({ alerts: undefined });
     try {
-      const res = await bare.app.inject({ url: '/api/alerts', headers: { cookie: await userWithRole(bare.app, 'responder') } });
+      const res = await bare.app.inject({
+        url: '/api/alerts',
+        headers: { cookie: await userWithRole(bare.app, 'responder') },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().error).toBe('ALERTS_UNAVAILABLE');
     } finally {

@@ -13,7 +13,7 @@ describe('first start', () => {
   it('creates admin with a random password, announced once to the operator and stored only as a hash', async () => {
     dashboard = await startDashboard({ adminPassword: undefined });
     expect(dashboard.announced).toHaveLength(1);
-    const password = /password: (\S+)/.exec(dashboard.announced[0]!)?.[1];
+    const password = /password: (\S+)/.exec(dashboard.announced[0])?.[1];
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     await login(dashboard.app, 'admin', password!);
 
@@ -21,7 +21,7 @@ describe('first start', () => {
     const dump = JSON.stringify(rows);
     expect(dump).not.toContain(password);
     // 144 random bits cannot be guessed, so a fast salted hash is enough for the generated password.
-    expect(rows[0]!.password_hash).toMatch(/^sha256\$/);
+    expect(rows[0].password_hash).toMatch(/^sha256\$/);
 
     // A second start on the same database keeps the password and announces nothing.
     const dir = dashboard.dir;
@@ -40,7 +40,9 @@ describe('first start', () => {
     expect(dashboard.announced).toEqual([]);
     await login(dashboard.app, 'admin', ADMIN_PASSWORD);
     // A password a person chose keeps the slow hash.
-    const row = dashboard.deps.db.prepare("SELECT password_hash FROM dashboard_users WHERE username = 'admin'").get() as { password_hash: string };
+    const row = dashboard.deps.db
+      .prepare("SELECT password_hash FROM dashboard_users WHERE username = 'admin'")
+      .get() as { password_hash: string };
     expect(row.password_hash).toMatch(/^scrypt\$\d+\$8\$1\$/);
   });
 });
@@ -48,21 +50,27 @@ describe('first start', () => {
 describe('login and sessions', () => {
   it('sets an httpOnly, SameSite=Strict session cookie; logout ends the session', async () => {
     dashboard = await startDashboard();
-    const res = await dashboard.app.inject({ method: 'POST', url: '/api/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    const res = await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: 'admin', password: ADMIN_PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ username: 'admin', role: 'admin' });
     const setCookie = String(res.headers['set-cookie']);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    const cookie = `telecare_session=${res.cookies[0]!.value}`;
+    const cookie = `telecare_session=${res.cookies[0].value}`;
 
     const me = await dashboard.app.inject({ url: '/api/me', headers: { cookie } });
     expect(me.json()).toEqual({ username: 'admin', role: 'admin', kind: 'user' });
     // The database keeps only a hash of the session id.
     const stored = JSON.stringify(dashboard.deps.db.prepare('SELECT * FROM dashboard_sessions').all());
-    expect(stored).not.toContain(res.cookies[0]!.value);
+    expect(stored).not.toContain(res.cookies[0].value);
 
-    expect((await dashboard.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie } })).statusCode).toBe(204);
+    expect((await dashboard.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie } })).statusCode).toBe(
+      204,
+    );
     const after = await dashboard.app.inject({ url: '/api/me', headers: { cookie } });
     expect(after.statusCode).toBe(401);
     expect(after.json().error).toBe('AUTH_REQUIRED');
@@ -86,7 +94,14 @@ describe('login and sessions', () => {
     expect(health.json()).toEqual({ status: 'ok' });
     expect((await dashboard.app.inject('/login')).statusCode).toBe(200);
     expect((await dashboard.app.inject('/assets/style.css')).statusCode).toBe(200);
-    for (const url of ['/api/alerts', '/api/homes', '/api/reports/prevention', '/metrics', '/docs/json', '/api/nowhere']) {
+    for (const url of [
+      '/api/alerts',
+      '/api/homes',
+      '/api/reports/prevention',
+      '/metrics',
+      '/docs/json',
+      '/api/nowhere',
+    ]) {
       const res = await dashboard.app.inject(url);
       expect(res.statusCode, url).toBe(401);
       expect(res.json().error, url).toBe('AUTH_REQUIRED');
@@ -125,7 +140,11 @@ describe('wrong passwords', () => {
 
   it('an unknown user gets the same answer as a wrong password', async () => {
     dashboard = await startDashboard();
-    const res = await dashboard.app.inject({ method: 'POST', url: '/api/login', payload: { username: 'nobody', password: 'x' } });
+    const res = await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: 'nobody', password: 'x' },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json().error).toBe('BAD_CREDENTIALS');
   });
@@ -173,9 +192,11 @@ describe('users and API tokens', () => {
       payload: { name: 'call-centre', role: 'responder' },
     });
     expect(created.statusCode).toBe(201);
-    const { id, token } = created.json() as { id: string; token: string };
+    const { id, token } = created.json<{ id: string; token: string }>();
     expect(token).toMatch(/^tct_/);
-    expect(JSON.stringify(dashboard.deps.db.prepare('SELECT * FROM dashboard_tokens').all())).not.toContain(token.split('.')[1]);
+    expect(JSON.stringify(dashboard.deps.db.prepare('SELECT * FROM dashboard_tokens').all())).not.toContain(
+      token.split('.')[1],
+    );
     const list = await dashboard.app.inject({ url: '/api/tokens', headers: { cookie: admin } });
     expect(list.body).not.toContain(token);
 
@@ -188,7 +209,10 @@ describe('users and API tokens', () => {
     expect((await dashboard.app.inject({ url: '/api/alerts', headers: auth })).statusCode).toBe(200);
     expect((await dashboard.app.inject({ url: '/api/homes', headers: auth })).statusCode).toBe(403);
 
-    expect((await dashboard.app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: { cookie: admin } })).statusCode).toBe(204);
+    expect(
+      (await dashboard.app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: { cookie: admin } }))
+        .statusCode,
+    ).toBe(204);
     const revoked = await dashboard.app.inject({ url: '/api/alerts', headers: auth });
     expect(revoked.statusCode).toBe(401);
     expect(revoked.json().error).toBe('BAD_TOKEN');
@@ -201,18 +225,29 @@ describe('changing and removing accounts', () => {
   it('a user changes their own password: every session of theirs ends and only the new password works', async () => {
     dashboard = await startDashboard();
     const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({ method: 'POST', url: '/api/users', headers: { cookie: admin }, payload: { username: 'sam', password: USER_PASSWORD, role: 'responder' } });
+    await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: { cookie: admin },
+      payload: { username: 'sam', password: USER_PASSWORD, role: 'responder' },
+    });
     const phone = await login(dashboard.app, 'sam', USER_PASSWORD);
     const desk = await login(dashboard.app, 'sam', USER_PASSWORD);
     const change = (currentPassword: string) =>
-      dashboard!.app.inject({ method: 'POST', url: '/api/me/password', headers: { cookie: desk }, payload: { currentPassword, newPassword: 'another-long-password' } });
+      dashboard!.app.inject({
+        method: 'POST',
+        url: '/api/me/password',
+        headers: { cookie: desk },
+        payload: { currentPassword, newPassword: 'another-long-password' },
+      });
 
     const wrong = await change('not-my-password');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().message).toBe('The current password is wrong');
     expect((await change(USER_PASSWORD)).statusCode).toBe(204);
 
-    for (const cookie of [phone, desk]) expect((await dashboard.app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
+    for (const cookie of [phone, desk])
+      expect((await dashboard.app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
     await expect(login(dashboard.app, 'sam', USER_PASSWORD)).rejects.toThrow(/401/);
     await login(dashboard.app, 'sam', 'another-long-password');
   });
@@ -220,9 +255,15 @@ describe('changing and removing accounts', () => {
   it('admin removes a user, whose session ends at once; the last admin cannot be removed', async () => {
     dashboard = await startDashboard();
     const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({ method: 'POST', url: '/api/users', headers: { cookie: admin }, payload: { username: 'leaver', password: USER_PASSWORD, role: 'installer' } });
+    await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: { cookie: admin },
+      payload: { username: 'leaver', password: USER_PASSWORD, role: 'installer' },
+    });
     const leaver = await login(dashboard.app, 'leaver', USER_PASSWORD);
-    const remove = (username: string) => dashboard!.app.inject({ method: 'DELETE', url: `/api/users/${username}`, headers: { cookie: admin } });
+    const remove = (username: string) =>
+      dashboard!.app.inject({ method: 'DELETE', url: `/api/users/${username}`, headers: { cookie: admin } });
 
     expect((await remove('leaver')).statusCode).toBe(204);
     expect((await dashboard.app.inject({ url: '/api/homes', headers: { cookie: leaver } })).statusCode).toBe(401);

@@ -4,7 +4,16 @@ import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, USER_PASSWORD, cannedAnalytics, login, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  USER_PASSWORD,
+  cannedAnalytics,
+  login,
+  raiseAlert,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -23,7 +32,15 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 afterAll(async () => {
@@ -74,7 +91,12 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
 
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
     const stored = (await dashboard.app.inject({ url: `/api/alerts/${alert.id}`, headers: { cookie } })).json();
-    expect(stored).toMatchObject({ state: 'resolved', outcome: 'carer-visit', note: 'Daughter went round; resident fine', acknowledgedBy: 'sam' });
+    expect(stored).toMatchObject({
+      state: 'resolved',
+      outcome: 'carer-visit',
+      note: 'Daughter went round; resident fine',
+      acknowledgedBy: 'sam',
+    });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -89,25 +111,55 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
       severity: 'high',
       homeId: 'h2',
       room: 'bathroom',
-      detail: { silenceMinutes: 65, thresholdMinutes: 52, thresholdSource: 'learned', lastRoom: 'bathroom', lastDeviceId: 'bath-pir', lastDeviceKind: 'motion', matOccupied: null },
+      detail: {
+        silenceMinutes: 65,
+        thresholdMinutes: 52,
+        thresholdSource: 'learned',
+        lastRoom: 'bathroom',
+        lastDeviceId: 'bath-pir',
+        lastDeviceKind: 'motion',
+        matOccupied: null,
+      },
     });
     await page
       .locator(`#alert-${silence.id} .why`)
-      .getByText('Silent for 1 h 05 min (learned normal for this hour: 52 min) · last seen: bathroom, motion sensor · no mat occupied', { exact: true })
+      .getByText(
+        'Silent for 1 h 05 min (learned normal for this hour: 52 min) · last seen: bathroom, motion sensor · no mat occupied',
+        { exact: true },
+      )
       .waitFor();
     const morning = raiseAlert(dashboard.alerts, clock, {
       kind: 'no-morning-activity',
       severity: 'medium',
       homeId: 'h3',
       room: 'bedroom',
-      detail: { silenceMinutes: 600, thresholdMinutes: null, thresholdSource: 'care-plan', checkTime: '12:30', lastRoom: 'bedroom', lastDeviceId: 'bed-1', lastDeviceKind: 'bed', matOccupied: 'bed' },
+      detail: {
+        silenceMinutes: 600,
+        thresholdMinutes: null,
+        thresholdSource: 'care-plan',
+        checkTime: '12:30',
+        lastRoom: 'bedroom',
+        lastDeviceId: 'bed-1',
+        lastDeviceKind: 'bed',
+        matOccupied: 'bed',
+      },
     });
     await page
       .locator(`#alert-${morning.id} .why`)
-      .getByText('Silent for 10 h 00 min (morning check at 12:30, from the care plan) · last seen: bedroom, bed mat · in bed (bed mat occupied)', { exact: true })
+      .getByText(
+        'Silent for 10 h 00 min (morning check at 12:30, from the care plan) · last seen: bedroom, bed mat · in bed (bed mat occupied)',
+        { exact: true },
+      )
       .waitFor();
-    const fall = raiseAlert(dashboard.alerts, clock, { kind: 'fall', homeId: 'h4', detail: { peakG: 3.42, postureChangeDeg: 81.6, stillSeconds: 12 } });
-    await page.locator(`#alert-${fall.id} .why`).getByText('impact 3.4 g · posture changed 82° · still for 12 s', { exact: true }).waitFor();
+    const fall = raiseAlert(dashboard.alerts, clock, {
+      kind: 'fall',
+      homeId: 'h4',
+      detail: { peakG: 3.42, postureChangeDeg: 81.6, stillSeconds: 12 },
+    });
+    await page
+      .locator(`#alert-${fall.id} .why`)
+      .getByText('impact 3.4 g · posture changed 82° · still for 12 s', { exact: true })
+      .waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });

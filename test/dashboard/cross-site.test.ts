@@ -5,7 +5,15 @@ import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, USER_PASSWORD, login, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  USER_PASSWORD,
+  login,
+  raiseAlert,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -40,7 +48,15 @@ beforeAll(async () => {
   otherBase = `http://127.0.0.1:${(otherSite.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 afterAll(async () => {
@@ -71,7 +87,9 @@ describe.skipIf(!haveChromium)('a page on another port of the same host', () => 
 
     // A form post (text/plain, no preflight): the browser follows it to the hub's answer.
     for (const action of ['ack', 'resolve']) {
-      await page.goto(`${otherBase}/?target=${encodeURIComponent(`${base}/api/alerts/${alert.id}/${action}`)}`, { waitUntil: 'commit' });
+      await page.goto(`${otherBase}/?target=${encodeURIComponent(`${base}/api/alerts/${alert.id}/${action}`)}`, {
+        waitUntil: 'commit',
+      });
       await page.waitForURL(`${base}/api/alerts/${alert.id}/${action}`);
       expect(await page.textContent('body')).toContain('CROSS_SITE_REQUEST');
     }
@@ -96,7 +114,15 @@ describe.skipIf(!haveChromium)('a page on another port of the same host', () => 
 });
 
 describe.skipIf(!haveChromium)('after logging in', () => {
-  const escapes = ['/\\evil.invalid/x', '/\t/evil.invalid/x', '//evil.invalid/x', 'https:evil.invalid/x', 'https://evil.invalid/', '/x/..//evil.invalid/', 'javascript:alert(1)'];
+  const escapes = [
+    '/\\evil.invalid/x',
+    '/\t/evil.invalid/x',
+    '//evil.invalid/x',
+    'https:evil.invalid/x',
+    'https://evil.invalid/',
+    '/x/..//evil.invalid/',
+    'javascript:alert(1)',
+  ];
   for (const next of escapes) {
     it(`next=${JSON.stringify(next)} stays on the hub`, async () => {
       const context = await browser.newContext();

@@ -15,8 +15,13 @@ let raised = 0;
 
 /** Raises a fresh alert (another kind each time: one kind per home stays one open alert) and acknowledges it. */
 async function ack(d: Dashboard, headers: Record<string, string>, payload?: string) {
-  const alert = raiseAlert(d.alerts, d.deps.clock!, { kind: KINDS[raised++ % KINDS.length]! });
-  const res = await d.app.inject({ method: 'POST', url: `/api/alerts/${alert.id}/ack`, headers: { host: HOST, ...headers }, payload });
+  const alert = raiseAlert(d.alerts, d.deps.clock!, { kind: KINDS[raised++ % KINDS.length] });
+  const res = await d.app.inject({
+    method: 'POST',
+    url: `/api/alerts/${alert.id}/ack`,
+    headers: { host: HOST, ...headers },
+    payload,
+  });
   return { res, state: d.alerts.get(alert.id)!.state };
 }
 
@@ -43,7 +48,11 @@ describe('a cookie-authenticated state change', () => {
   it('from the hub page itself, or from a program sending neither header, goes through', async () => {
     dashboard = await startDashboard();
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    const attempts: Record<string, string>[] = [{ origin: `http://${HOST}` }, { 'sec-fetch-site': 'same-origin', origin: `http://${HOST}` }, {}];
+    const attempts: Record<string, string>[] = [
+      { origin: `http://${HOST}` },
+      { 'sec-fetch-site': 'same-origin', origin: `http://${HOST}` },
+      {},
+    ];
     for (const headers of attempts) {
       const { res, state } = await ack(dashboard, { cookie, ...headers });
       expect(res.statusCode, JSON.stringify(headers)).toBe(200);
@@ -55,7 +64,11 @@ describe('a cookie-authenticated state change', () => {
     dashboard = await startDashboard();
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const { res, state } = await ack(dashboard, { cookie, origin: `http://${HOST}`, 'content-type': type }, '{"a":1}');
+      const { res, state } = await ack(
+        dashboard,
+        { cookie, origin: `http://${HOST}`, 'content-type': type },
+        '{"a":1}',
+      );
       expect(res.statusCode, type).toBe(415);
       expect(res.json().error).toBe('JSON_REQUIRED');
       expect(state).toBe('raised');
@@ -85,7 +98,12 @@ describe('a program with an API token', () => {
   it('keeps working whatever Origin it sends, since a browser never adds the token by itself', async () => {
     dashboard = await startDashboard();
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    const created = await dashboard.app.inject({ method: 'POST', url: '/api/tokens', headers: { cookie }, payload: { name: 'arc', role: 'responder' } });
+    const created = await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: { cookie },
+      payload: { name: 'arc', role: 'responder' },
+    });
     const authorization = `Bearer ${created.json().token}`;
     const { res, state } = await ack(dashboard, { authorization, origin: 'https://arc.example.net' });
     expect(res.statusCode).toBe(200);

@@ -31,7 +31,7 @@ describe('the API docs', () => {
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
     for (const url of ['/docs/', '/docs/static/index.html', '/docs/json']) {
       const res = await dashboard.app.inject({ url, headers: { cookie } });
-      const csp = String(res.headers['content-security-policy'] ?? '');
+      const csp = res.headers['content-security-policy'] ?? '';
       expect(csp, url).toContain("default-src 'self'");
       expect(csp, url).toContain("frame-ancestors 'none'");
       expect(csp, url).not.toMatch(/https:|upgrade-insecure-requests|validator/);
@@ -56,7 +56,8 @@ describe('POST /api/events refused before ingest', () => {
     expect((await post('{"homeId":"h1","deviceId":"p1","type":"pendant","value":true}')).statusCode).toBe(202);
 
     const text = await metrics.metrics();
-    const count = (reason: string) => Number(new RegExp(`telecare_ingest_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1]);
+    const count = (reason: string) =>
+      Number(new RegExp(`telecare_ingest_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1]);
     expect(count('too-large')).toBe(1);
     expect(count('bad-json')).toBe(2);
   });

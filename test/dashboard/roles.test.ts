@@ -1,7 +1,15 @@
 // Least privilege: each role reaches its own routes and is refused the others with a clear 403.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../rules/vocabulary.js';
-import { ADMIN_PASSWORD, cannedAnalytics, login, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  cannedAnalytics,
+  login,
+  raiseAlert,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 
 interface RouteCase {
   method: 'GET' | 'POST' | 'DELETE';
@@ -21,7 +29,8 @@ let alertId: string;
 beforeAll(async () => {
   dashboard = await startDashboard({ analytics: cannedAnalytics() });
   cookies.admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-  for (const role of ['installer', 'responder', 'analyst'] as const) cookies[role] = await userWithRole(dashboard.app, role);
+  for (const role of ['installer', 'responder', 'analyst'] as const)
+    cookies[role] = await userWithRole(dashboard.app, role);
   alertId = raiseAlert(dashboard.alerts, dashboard.deps.clock!).id;
 });
 afterAll(async () => dashboard.close());
@@ -32,16 +41,31 @@ function routes(): RouteCase[] {
     { method: 'GET', url: `/api/alerts/${alertId}`, allowed: ['admin', 'responder'] },
     { method: 'GET', url: '/api/alerts/stream', allowed: ['admin', 'responder'], streams: true },
     { method: 'POST', url: `/api/alerts/${alertId}/ack`, allowed: ['admin', 'responder'] },
-    { method: 'POST', url: `/api/alerts/${alertId}/resolve`, payload: { outcome: 'false-alarm', note: null }, allowed: ['admin', 'responder'] },
+    {
+      method: 'POST',
+      url: `/api/alerts/${alertId}/resolve`,
+      payload: { outcome: 'false-alarm', note: null },
+      allowed: ['admin', 'responder'],
+    },
     { method: 'GET', url: '/api/homes', allowed: ['admin', 'installer'] },
     { method: 'GET', url: '/api/homes/h1/activity?from=2026-11-01&to=2026-11-07', allowed: ['admin', 'installer'] },
     { method: 'GET', url: '/api/devices/unassigned', allowed: ['admin', 'installer'] },
-    { method: 'POST', url: '/api/events', payload: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true }, allowed: ['admin', 'installer'] },
+    {
+      method: 'POST',
+      url: '/api/events',
+      payload: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true },
+      allowed: ['admin', 'installer'],
+    },
     { method: 'GET', url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31', allowed: ['admin', 'analyst'] },
     { method: 'GET', url: '/api/reports/prevention?format=csv', allowed: ['admin', 'analyst'] },
     { method: 'GET', url: '/metrics', allowed: ['admin'] },
     { method: 'GET', url: '/api/users', allowed: ['admin'] },
-    { method: 'POST', url: '/api/users', payload: { username: 'x', password: 'short', role: 'analyst' }, allowed: ['admin'] },
+    {
+      method: 'POST',
+      url: '/api/users',
+      payload: { username: 'x', password: 'short', role: 'analyst' },
+      allowed: ['admin'],
+    },
     { method: 'DELETE', url: '/api/users/nobody', allowed: ['admin'] },
     { method: 'GET', url: '/api/tokens', allowed: ['admin'] },
     { method: 'DELETE', url: '/api/tokens/none', allowed: ['admin'] },
@@ -54,7 +78,12 @@ describe.each(ROLES)('the %s role', (role) => {
   it('reaches its routes and is refused every other one with FORBIDDEN_ROLE', async () => {
     for (const route of routes()) {
       if (route.streams && route.allowed.includes(role)) continue;
-      const res = await dashboard.app.inject({ method: route.method, url: route.url, payload: route.payload as object, headers: { cookie: cookies[role] } });
+      const res = await dashboard.app.inject({
+        method: route.method,
+        url: route.url,
+        payload: route.payload as object,
+        headers: { cookie: cookies[role] },
+      });
       const label = `${role} ${route.method} ${route.url} → ${res.statusCode} ${res.body.slice(0, 120)}`;
       if (route.allowed.includes(role)) {
         expect([401, 403], label).not.toContain(res.statusCode);
@@ -73,7 +102,13 @@ describe('what an analyst sees', () => {
     const report = await dashboard.app.inject({ url: '/api/reports/prevention', headers: { cookie: cookies.analyst } });
     expect(report.statusCode).toBe(200);
     expect(report.json().residentsMonitored).toBe(40);
-    for (const url of ['/api/alerts', `/api/alerts/${alertId}`, '/api/alerts/stream', '/api/homes', '/api/homes/h1/activity']) {
+    for (const url of [
+      '/api/alerts',
+      `/api/alerts/${alertId}`,
+      '/api/alerts/stream',
+      '/api/homes',
+      '/api/homes/h1/activity',
+    ]) {
       expect((await dashboard.app.inject({ url, headers: { cookie: cookies.analyst } })).statusCode, url).toBe(403);
     }
   });
@@ -81,7 +116,8 @@ describe('what an analyst sees', () => {
 
 describe('pages by role', () => {
   it('each role lands on its own page and is sent home from pages it may not use', async () => {
-    const landing = async (role: Role) => (await dashboard.app.inject({ url: '/', headers: { cookie: cookies[role] } })).headers.location;
+    const landing = async (role: Role) =>
+      (await dashboard.app.inject({ url: '/', headers: { cookie: cookies[role] } })).headers.location;
     expect(await landing('responder')).toBe('/console');
     expect(await landing('analyst')).toBe('/council');
     expect(await landing('installer')).toBe('/devices');
@@ -103,7 +139,10 @@ describe('metrics', () => {
       headers: { cookie: cookies.admin },
       payload: { name: 'prometheus', role: 'analyst' },
     });
-    const res = await dashboard.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${created.json().token}` } });
+    const res = await dashboard.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${created.json().token}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('telecare_dashboard_sse_clients');

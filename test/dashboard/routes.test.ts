@@ -45,7 +45,8 @@ describe('homes', () => {
     const installer = await userWithRole(dashboard.app, 'installer');
     const get = () => dashboard.app.inject({ url: '/api/devices/unassigned', headers: { cookie: installer } });
     expect((await get()).json()).toEqual([]);
-    dashboard.deps.db.exec(`CREATE TABLE unassigned_devices (home_id TEXT, device_id TEXT, source TEXT, first_seen_at INTEGER, last_seen_at INTEGER);
+    dashboard.deps.db
+      .exec(`CREATE TABLE unassigned_devices (home_id TEXT, device_id TEXT, source TEXT, first_seen_at INTEGER, last_seen_at INTEGER);
       INSERT INTO unassigned_devices VALUES ('h1', 'kitchen_pir', 'zigbee', 1000, 2000);`);
     expect((await get()).json()).toEqual([
       { homeId: 'h1', deviceId: 'kitchen_pir', source: 'zigbee', firstSeenAt: 1000, lastSeenAt: 2000 },
@@ -57,7 +58,12 @@ describe('HTTP events', () => {
   it('an installer posts events; ingest refusals come back as 400 with their reason', async () => {
     const installer = await userWithRole(dashboard.app, 'installer');
     const post = (payload: unknown) =>
-      dashboard.app.inject({ method: 'POST', url: '/api/events', headers: { cookie: installer }, payload: payload as object });
+      dashboard.app.inject({
+        method: 'POST',
+        url: '/api/events',
+        headers: { cookie: installer },
+        payload: payload as object,
+      });
     const ok = await post([{ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true }]);
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ accepted: 1 });
@@ -65,7 +71,12 @@ describe('HTTP events', () => {
     const refused = await post({ deviceId: 'p1', type: 'pendant', value: true });
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toEqual({ error: 'missing-home', message: 'homeId is required' });
-    const notJson = await dashboard.app.inject({ method: 'POST', url: '/api/events', headers: { cookie: installer, 'content-type': 'application/json' }, payload: '{"homeId": ' });
+    const notJson = await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: installer, 'content-type': 'application/json' },
+      payload: '{"homeId": ',
+    });
     expect(notJson.statusCode).toBe(400);
   });
 });
@@ -82,10 +93,18 @@ describe('failures', () => {
     expect(big.statusCode).toBe(413);
 
     const broken = await startDashboard({
-      analytics: { ...cannedAnalytics(), homeActivity: () => { throw new Error('disk I/O error at /var/lib/secret.db'); } },
+      analytics: {
+        ...cannedAnalytics(),
+        homeActivity: () => {
+          throw new Error('disk I/O error at /var/lib/secret.db');
+        },
+      },
     });
     try {
-      const res = await broken.app.inject({ url: '/api/homes/h1/activity', headers: { cookie: await userWithRole(broken.app, 'installer') } });
+      const res = await broken.app.inject({
+        url: '/api/homes/h1/activity',
+        headers: { cookie: await userWithRole(broken.app, 'installer') },
+      });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: 'INTERNAL', message: 'Internal error; see the hub log' });
     } finally {
@@ -97,10 +116,16 @@ describe('failures', () => {
 describe('the council report', () => {
   it('comes as JSON or as a CSV download', async () => {
     const analyst = await userWithRole(dashboard.app, 'analyst');
-    const json = await dashboard.app.inject({ url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31', headers: { cookie: analyst } });
+    const json = await dashboard.app.inject({
+      url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31',
+      headers: { cookie: analyst },
+    });
     expect(json.statusCode).toBe(200);
     expect(json.json()).toMatchObject({ from: '2026-08-01', to: '2026-10-31', residentsMonitored: 40 });
-    const csv = await dashboard.app.inject({ url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31&format=csv', headers: { cookie: analyst } });
+    const csv = await dashboard.app.inject({
+      url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31&format=csv',
+      headers: { cookie: analyst },
+    });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="prevention-2026-08-01-2026-10-31.csv"');
     expect(csv.body).toContain('period,from,2026-08-01');
@@ -112,18 +137,27 @@ describe('the council report', () => {
       const alert = raiseAlert(hub.alerts, hub.deps.clock!, { kind: 'pendant' });
       hub.alerts.resolve(alert.id, 'ambulance', 'taken to A&E', 'sam');
       const analyst = await userWithRole(hub.app, 'analyst');
-      const res = await hub.app.inject({ url: '/api/reports/prevention?from=2026-11-01&to=2026-11-22', headers: { cookie: analyst } });
+      const res = await hub.app.inject({
+        url: '/api/reports/prevention?from=2026-11-01&to=2026-11-22',
+        headers: { cookie: analyst },
+      });
       expect(res.statusCode).toBe(200);
       const report = res.json();
       expect(report).toMatchObject({ report: 'prevention', period: { from: '2026-11-01', to: '2026-11-22' } });
       expect(report.alerts.total).toBe('*');
       expect(res.body).not.toMatch(/"(h1|h2|r1|r2|sam)"/);
-      const csv = await hub.app.inject({ url: '/api/reports/prevention?from=2026-11-01&to=2026-11-22&format=csv', headers: { cookie: analyst } });
+      const csv = await hub.app.inject({
+        url: '/api/reports/prevention?from=2026-11-01&to=2026-11-22&format=csv',
+        headers: { cookie: analyst },
+      });
       expect(csv.statusCode).toBe(200);
       expect(csv.body).not.toMatch(/\b(h1|r1)\b/);
 
       const installer = await userWithRole(hub.app, 'installer');
-      const activity = await hub.app.inject({ url: '/api/homes/h1/activity?from=2026-11-01&to=2026-11-07', headers: { cookie: installer } });
+      const activity = await hub.app.inject({
+        url: '/api/homes/h1/activity?from=2026-11-01&to=2026-11-07',
+        headers: { cookie: installer },
+      });
       expect(activity.statusCode).toBe(200);
       expect(Array.isArray(activity.json())).toBe(true);
     } finally {
@@ -138,8 +172,21 @@ describe('OpenAPI', () => {
     const spec = await dashboard.app.inject({ url: '/docs/json', headers: { cookie: analyst } });
     expect(spec.statusCode).toBe(200);
     const paths = Object.keys(spec.json().paths);
-    for (const p of ['/api/health', '/api/login', '/api/alerts', '/api/alerts/{id}/ack', '/api/alerts/{id}/resolve', '/api/alerts/stream',
-      '/api/homes', '/api/homes/{id}/activity', '/api/reports/prevention', '/api/events', '/metrics', '/api/tokens', '/api/users']) {
+    for (const p of [
+      '/api/health',
+      '/api/login',
+      '/api/alerts',
+      '/api/alerts/{id}/ack',
+      '/api/alerts/{id}/resolve',
+      '/api/alerts/stream',
+      '/api/homes',
+      '/api/homes/{id}/activity',
+      '/api/reports/prevention',
+      '/api/events',
+      '/metrics',
+      '/api/tokens',
+      '/api/users',
+    ]) {
       expect(paths, p).toContain(p);
     }
     expect(paths).not.toContain('/console');

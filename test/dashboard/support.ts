@@ -47,7 +47,9 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(overrides: Partial<DashboardDeps> & { clock?: Clock; dir?: string } = {}): Promise<Dashboard> {
+export async function startDashboard(
+  overrides: Partial<DashboardDeps> & { clock?: Clock; dir?: string } = {},
+): Promise<Dashboard> {
   const dir = overrides.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-dashboard-'));
   const db = new Database(path.join(dir, 'hub.db'));
   db.pragma('journal_mode = WAL');
@@ -129,7 +131,13 @@ export async function userWithRole(app: FastifyInstance, role: Role, username: s
 export function raiseAlert(
   alerts: AlertService,
   clock: Clock,
-  options: { kind?: AlertKind; severity?: Severity; homeId?: string; room?: string; detail?: Record<string, unknown> } = {},
+  options: {
+    kind?: AlertKind;
+    severity?: Severity;
+    homeId?: string;
+    room?: string;
+    detail?: Record<string, unknown>;
+  } = {},
 ) {
   const alert = alerts.apply({
     type: 'raise',

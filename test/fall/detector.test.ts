@@ -124,10 +124,17 @@ describe('wearable fall detector', () => {
     expect(found).toHaveLength(1);
     expect(Math.abs(found[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
     expect(createFallDetector(DEFAULT_RULE_PARAMS.fall).exportState()).toBeNull();
-    for (const bad of [{ v: 1, phase: 'impact', ring: 'x' }, { v: 1, phase: 'recover', ring: [[], [], [], []] }, 'junk', 42]) {
+    for (const bad of [
+      { v: 1, phase: 'impact', ring: 'x' },
+      { v: 1, phase: 'recover', ring: [[], [], [], []] },
+      'junk',
+      42,
+    ]) {
       const fresh = createFallDetector(DEFAULT_RULE_PARAMS.fall, bad);
       expect(fresh.wakeAt()).toBeNull();
-      expect(toMessages(render(fallSegments(20), 100), 100, START).flatMap((m) => fresh.push(m.ts, m.value))).toHaveLength(1);
+      expect(
+        toMessages(render(fallSegments(20), 100), 100, START).flatMap((m) => fresh.push(m.ts, m.value)),
+      ).toHaveLength(1);
     }
   });
 
@@ -140,7 +147,9 @@ describe('wearable fall detector', () => {
       { ts: START, value: null },
     ] as unknown as { ts: number; value: AccelValue }[];
     for (const m of bad) expect(detector.push(m.ts, m.value)).toEqual([]);
-    const found = toMessages(render(fallSegments(20), 100), 100, START + 1000).flatMap((m) => detector.push(m.ts, m.value));
+    const found = toMessages(render(fallSegments(20), 100), 100, START + 1000).flatMap((m) =>
+      detector.push(m.ts, m.value),
+    );
     expect(found).toHaveLength(1);
   });
 });

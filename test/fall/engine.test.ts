@@ -34,7 +34,12 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     expect(falls[0]).toMatchObject({ kind: 'fall', severity: 'critical', residentId: 'r1', deviceId: 'watch' });
     expect(Math.abs(falls[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
     // What a responder reads on the card.
-    expect(falls[0].detail).toMatchObject({ source: 'wearable', recovered: false, downgraded: false, sampleRateHz: 100 });
+    expect(falls[0].detail).toMatchObject({
+      source: 'wearable',
+      recovered: false,
+      downgraded: false,
+      sampleRateHz: 100,
+    });
     expect(falls[0].detail.peakG).toBeGreaterThan(2.5);
     expect(falls[0].detail.postureChangeDeg).toBeGreaterThan(80);
     expect(falls[0].detail.stillSeconds).toBeGreaterThanOrEqual(1.5);

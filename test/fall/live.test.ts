@@ -59,7 +59,13 @@ describe('wearable fall detection, live', () => {
     await wearable.endAsync();
 
     const alert = JSON.parse((await alertArrives).payload.toString());
-    expect(alert).toMatchObject({ homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' });
+    expect(alert).toMatchObject({
+      homeId: 'h1',
+      residentId: 'r1',
+      kind: 'fall',
+      severity: 'critical',
+      state: 'raised',
+    });
     expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false });
     expect(alert.detail.peakG).toBeGreaterThan(2.5);
     await responder.endAsync();
@@ -80,11 +86,19 @@ describe('wearable fall detection, live', () => {
     await wearable.endAsync();
 
     const alert = JSON.parse((await alertArrives).payload.toString());
-    expect(alert).toMatchObject({ homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' });
+    expect(alert).toMatchObject({
+      homeId: 'h1',
+      residentId: 'r1',
+      kind: 'fall',
+      severity: 'critical',
+      state: 'raised',
+    });
     expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false, recovered: false, sampleRateHz: 100 });
     const { stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
     // Decided on the wearable's own time line, no later than the bound after the impact.
-    expect(alert.detail.decidedAt - alert.detail.impactAt).toBeLessThanOrEqual((1 + stillSeconds + recoverSeconds) * 1000);
+    expect(alert.detail.decidedAt - alert.detail.impactAt).toBeLessThanOrEqual(
+      (1 + stillSeconds + recoverSeconds) * 1000,
+    );
     expect(alert.detail.postureChangeDeg).toBeGreaterThan(45);
     expect(alert.detail.stillSeconds).toBeGreaterThan(0);
     await responder.endAsync();

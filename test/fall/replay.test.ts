@@ -23,24 +23,49 @@ describe('telecare replay of a wearable fall', () => {
     const samples = render(fallSegments(2.9), 100);
     const impactAt = START + 10 * samples.findIndex((s) => Math.hypot(...s) >= impactG);
     const messages = toMessages(samples, 100, START);
-    const lines = messages.map((m) => JSON.stringify({ ts: m.ts, homeId: 'h1', deviceId: 'w1', type: 'accel', value: m.value }));
+    const lines = messages.map((m) =>
+      JSON.stringify({ ts: m.ts, homeId: 'h1', deviceId: 'w1', type: 'accel', value: m.value }),
+    );
     const input = path.join(dir, 'events.ndjson');
     fs.writeFileSync(input, `${lines.join('\n')}\n`);
     const config = path.join(dir, 'home.json');
-    fs.writeFileSync(config, JSON.stringify({
-      homes: [{ id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }], devices: [{ id: 'w1', kind: 'wearable', residentId: 'r1' }] }],
-    }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        homes: [
+          {
+            id: 'h1',
+            timezone: 'Europe/London',
+            residents: [{ id: 'r1' }],
+            devices: [{ id: 'w1', kind: 'wearable', residentId: 'r1' }],
+          },
+        ],
+      }),
+    );
     const lastTs = messages[messages.length - 1].ts;
     const drainHours = (impactAt + (1 + stillSeconds + recoverSeconds) * 1000 - lastTs) / 3_600_000;
-    const r = spawnSync(process.execPath, [cliPath, 'replay', '--input', input, '--config', config, '--drain', String(drainHours)], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [cliPath, 'replay', '--input', input, '--config', config, '--drain', String(drainHours)],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.status).toBe(0);
-    const alerts = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const alerts = r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const falls = alerts.filter((a) => a.kind === 'fall');
     expect(falls).toHaveLength(1);
-    expect(falls[0]).toMatchObject({ homeId: 'h1', residentId: 'r1', severity: 'critical', raisedAt: new Date(impactAt).toISOString() });
+    expect(falls[0]).toMatchObject({
+      homeId: 'h1',
+      residentId: 'r1',
+      severity: 'critical',
+      raisedAt: new Date(impactAt).toISOString(),
+    });
     expect(falls[0].detail).toMatchObject({ source: 'wearable', recovered: false, sampleRateHz: 100, impactAt });
   });
 });

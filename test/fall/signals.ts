@@ -19,7 +19,11 @@ function jitter(k: number): number {
 export const still = (seconds: number, g: Vec): Segment => ({ seconds, at: () => g });
 export const walking = (seconds: number): Segment => ({
   seconds,
-  at: (t) => [0.1 * Math.sin(2 * Math.PI * 0.9 * t), -1 - 0.35 * Math.sin(2 * Math.PI * 1.8 * t), 0.1 * Math.cos(2 * Math.PI * 1.8 * t)],
+  at: (t) => [
+    0.1 * Math.sin(2 * Math.PI * 0.9 * t),
+    -1 - 0.35 * Math.sin(2 * Math.PI * 1.8 * t),
+    0.1 * Math.cos(2 * Math.PI * 1.8 * t),
+  ],
 });
 /** A body dropping: the sensor sees much less than 1 g. */
 export const freeFall = (seconds: number, g: Vec, level = 0.2): Segment => ({
@@ -60,10 +64,18 @@ export function render(segments: Segment[], rateHz: number): Vec[] {
 }
 
 /** Samples cut into `accel` messages of `perMessage` samples, each stamped with its first sample's time. */
-export function toMessages(samples: Vec[], rateHz: number, startTs: number, perMessage = rateHz): { ts: number; value: AccelValue }[] {
+export function toMessages(
+  samples: Vec[],
+  rateHz: number,
+  startTs: number,
+  perMessage = rateHz,
+): { ts: number; value: AccelValue }[] {
   const messages: { ts: number; value: AccelValue }[] = [];
   for (let i = 0; i < samples.length; i += perMessage) {
-    messages.push({ ts: startTs + Math.round((i * 1000) / rateHz), value: { rate: rateHz, samples: samples.slice(i, i + perMessage) } });
+    messages.push({
+      ts: startTs + Math.round((i * 1000) / rateHz),
+      value: { rate: rateHz, samples: samples.slice(i, i + perMessage) },
+    });
   }
   return messages;
 }

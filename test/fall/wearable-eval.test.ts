@@ -9,16 +9,38 @@ import { projectRoot } from '../hub/helpers.js';
 const dataDir = path.resolve(projectRoot, '../shared/data');
 const sisfallPresent = fs.existsSync(path.join(dataDir, 'sisfall'));
 const mobifallPresent = fs.existsSync(path.join(dataDir, 'mobifall-v2'));
-if (!sisfallPresent) console.log(`SisFall absent at ${dataDir}/sisfall: its evaluation test is skipped (see ../shared/data/README.md).`);
-if (!mobifallPresent) console.log(`MobiFall absent at ${dataDir}/mobifall-v2: its evaluation test is skipped (see ../shared/data/README.md).`);
+if (!sisfallPresent)
+  console.log(`SisFall absent at ${dataDir}/sisfall: its evaluation test is skipped (see ../shared/data/README.md).`);
+if (!mobifallPresent)
+  console.log(
+    `MobiFall absent at ${dataDir}/mobifall-v2: its evaluation test is skipped (see ../shared/data/README.md).`,
+  );
 
 /** A deterministic half of the held-out subjects (every other one), to stay within a minute on a shared machine. */
-const SUBSET = new Set(['SA08', 'SA10', 'SA12', 'SA14', 'SA16', 'SA18', 'SA20', 'SA22', 'SE01', 'SE03', 'SE05', 'SE08', 'SE10', 'SE12', 'SE14']);
+const SUBSET = new Set([
+  'SA08',
+  'SA10',
+  'SA12',
+  'SA14',
+  'SA16',
+  'SA18',
+  'SA20',
+  'SA22',
+  'SE01',
+  'SE03',
+  'SE05',
+  'SE08',
+  'SE10',
+  'SE12',
+  'SE14',
+]);
 const LOW_IRREGULAR = { rateHz: 20, irregular: true };
 const HIGH_REGULAR = { rateHz: 200, irregular: false };
 
 function row(rows: WearableRow[], group: RegExp, rateHz: number, irregular: boolean): WearableRow {
-  const found = rows.find((r) => r.heldOut && group.test(r.group) && r.condition.rateHz === rateHz && r.condition.irregular === irregular);
+  const found = rows.find(
+    (r) => r.heldOut && group.test(r.group) && r.condition.rateHz === rateHz && r.condition.irregular === irregular,
+  );
   if (!found) throw new Error(`no held-out row ${group} at ${rateHz} Hz`);
   return found;
 }
@@ -53,7 +75,13 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
 
 describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-out falls and trials', () => {
   it('keeps sensitivity and specificity at 100 Hz and 20 Hz', () => {
-    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [{ rateHz: 100, irregular: false }, { rateHz: 20, irregular: false }] });
+    const results = evaluateWearables(dataDir, {
+      datasets: ['mobifall'],
+      conditions: [
+        { rateHz: 100, irregular: false },
+        { rateHz: 20, irregular: false },
+      ],
+    });
     console.log(formatWearableTable(results));
     const at100 = row(results.rows, /subj\. 6/, 100, false).figures;
     const at20 = row(results.rows, /subj\. 6/, 20, false).figures;

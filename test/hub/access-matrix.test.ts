@@ -23,7 +23,14 @@ type Row =
   | { transport: 'mqtt-publish' | 'mqtt-subscribe'; topic: string; allow: Record<MqttCredential, boolean> }
   | { transport: 'http'; method: 'GET' | 'POST'; url: string; body?: unknown; allow: Record<HttpRole, boolean> };
 
-const mqtt = (l: boolean, i: boolean, d: boolean, b: boolean, rh1: boolean, rall: boolean): Record<MqttCredential, boolean> => ({
+const mqtt = (
+  l: boolean,
+  i: boolean,
+  d: boolean,
+  b: boolean,
+  rh1: boolean,
+  rall: boolean,
+): Record<MqttCredential, boolean> => ({
   local: l,
   installer: i,
   'device-h1': d,
@@ -31,7 +38,12 @@ const mqtt = (l: boolean, i: boolean, d: boolean, b: boolean, rh1: boolean, rall
   'responder-h1': rh1,
   'responder-all': rall,
 });
-const http = (admin: boolean, installer: boolean, responder: boolean, analyst: boolean): Record<HttpRole, boolean> => ({ admin, installer, responder, analyst });
+const http = (admin: boolean, installer: boolean, responder: boolean, analyst: boolean): Record<HttpRole, boolean> => ({
+  admin,
+  installer,
+  responder,
+  analyst,
+});
 
 /** THE table. Columns: local, installer, device-h1, bridge-h1, responder-h1, responder-all | admin, installer, responder, analyst. */
 const MATRIX: Row[] = [
@@ -72,11 +84,28 @@ const MATRIX: Row[] = [
   // The same rights over HTTP (admin, installer, responder, analyst).
   { transport: 'http', method: 'GET', url: '/api/alerts', allow: http(Y, N, Y, N) },
   { transport: 'http', method: 'POST', url: '/api/alerts/{id}/ack', body: {}, allow: http(Y, N, Y, N) },
-  { transport: 'http', method: 'POST', url: '/api/alerts/{id}/resolve', body: { outcome: 'false-alarm' }, allow: http(Y, N, Y, N) },
-  { transport: 'http', method: 'POST', url: '/api/events', body: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true }, allow: http(Y, Y, N, N) },
+  {
+    transport: 'http',
+    method: 'POST',
+    url: '/api/alerts/{id}/resolve',
+    body: { outcome: 'false-alarm' },
+    allow: http(Y, N, Y, N),
+  },
+  {
+    transport: 'http',
+    method: 'POST',
+    url: '/api/events',
+    body: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true },
+    allow: http(Y, Y, N, N),
+  },
   { transport: 'http', method: 'GET', url: '/api/homes', allow: http(Y, Y, N, N) },
   { transport: 'http', method: 'GET', url: '/api/devices/unassigned', allow: http(Y, Y, N, N) },
-  { transport: 'http', method: 'GET', url: '/api/reports/prevention?from=2026-01-01&to=2026-02-01', allow: http(Y, N, N, Y) },
+  {
+    transport: 'http',
+    method: 'GET',
+    url: '/api/reports/prevention?from=2026-01-01&to=2026-02-01',
+    allow: http(Y, N, N, Y),
+  },
   { transport: 'http', method: 'GET', url: '/api/users', allow: http(Y, N, N, N) },
 ];
 
@@ -108,7 +137,14 @@ beforeAll(async () => {
           { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion', room: 'hall' },
         ],
       },
-      { id: 'h2', residents: [{ id: 'r2' }], devices: [{ id: 'p2', kind: 'pendant' }, { id: 'h2-pir', zigbee: 'h2_pir', kind: 'motion' }] },
+      {
+        id: 'h2',
+        residents: [{ id: 'r2' }],
+        devices: [
+          { id: 'p2', kind: 'pendant' },
+          { id: 'h2-pir', zigbee: 'h2_pir', kind: 'motion' },
+        ],
+      },
     ],
     mqttUsers: [
       { ...(await hashed('device-h1')), role: 'device', homes: ['h1'] },
@@ -136,7 +172,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', origin: base },
     body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
   });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
   for (const role of HTTP_ROLES) {
     const made = await fetch(`${base}/api/tokens`, {
       method: 'POST',
@@ -154,7 +190,8 @@ afterAll(async () => {
 
 function connect(credential: MqttCredential): Promise<MqttClient> {
   if (credential === 'local') return mqttClient(hub.ports.mqtt!);
-  if (credential === 'installer') return mqttClient(hub.ports.mqtt!, { username: 'installer', password: installerPassword });
+  if (credential === 'installer')
+    return mqttClient(hub.ports.mqtt!, { username: 'installer', password: installerPassword });
   return mqttClient(hub.ports.mqtt!, MQTT_LOGINS[credential]);
 }
 
@@ -162,7 +199,11 @@ function connect(credential: MqttCredential): Promise<MqttClient> {
 async function mayPublish(credential: MqttCredential, topic: string): Promise<boolean> {
   const client = await connect(credential);
   const closed = new Promise<false>((resolve) => client.once('close', () => resolve(false)));
-  const payload = topic.endsWith('/ack') ? '{}' : topic.includes('zigbee2mqtt') ? '{"battery":90}' : '{"type":"heartbeat","value":true}';
+  const payload = topic.endsWith('/ack')
+    ? '{}'
+    : topic.includes('zigbee2mqtt')
+      ? '{"battery":90}'
+      : '{"type":"heartbeat","value":true}';
   const acked = client.publishAsync(topic, payload, { qos: 1 }).then(
     () => true,
     () => false,
@@ -191,7 +232,11 @@ async function httpAllowed(role: HttpRole, method: string, url: string, body: un
   }
   const response = await fetch(`${base}${target}`, {
     method,
-    headers: { authorization: `Bearer ${tokens[role]}`, origin: base, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${tokens[role]}`,
+      origin: base,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   await response.arrayBuffer();
@@ -202,7 +247,7 @@ async function raisePendant(): Promise<{ id: string }> {
   const local = await mqttClient(hub.ports.mqtt!);
   await local.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
   await local.endAsync();
-  return hub.alerts.list({ state: 'open' })[0]!;
+  return hub.alerts.list({ state: 'open' })[0];
 }
 
 describe('access-control matrix', () => {
@@ -213,7 +258,7 @@ describe('access-control matrix', () => {
       if (row.transport !== 'mqtt-publish') continue;
       got[row.topic] = {};
       want[row.topic] = row.allow;
-      for (const credential of MQTT_CREDENTIALS) got[row.topic]![credential] = await mayPublish(credential, row.topic);
+      for (const credential of MQTT_CREDENTIALS) got[row.topic][credential] = await mayPublish(credential, row.topic);
     }
     expect(got).toEqual(want);
   }, 300_000);
@@ -221,12 +266,15 @@ describe('access-control matrix', () => {
   it('MQTT subscribe: every credential kind × every topic class', async () => {
     const got: Record<string, Record<string, boolean>> = {};
     const want: Record<string, Record<string, boolean>> = {};
-    const clients = Object.fromEntries(await Promise.all(MQTT_CREDENTIALS.map(async (c) => [c, await connect(c)] as const))) as Record<MqttCredential, MqttClient>;
+    const clients = Object.fromEntries(
+      await Promise.all(MQTT_CREDENTIALS.map(async (c) => [c, await connect(c)] as const)),
+    ) as Record<MqttCredential, MqttClient>;
     for (const row of MATRIX) {
       if (row.transport !== 'mqtt-subscribe') continue;
       got[row.topic] = {};
       want[row.topic] = row.allow;
-      for (const credential of MQTT_CREDENTIALS) got[row.topic]![credential] = await maySubscribe(clients[credential], row.topic);
+      for (const credential of MQTT_CREDENTIALS)
+        got[row.topic][credential] = await maySubscribe(clients[credential], row.topic);
     }
     await Promise.all(Object.values(clients).map((c) => c.endAsync()));
     expect(got).toEqual(want);
@@ -255,8 +303,14 @@ describe('access-control matrix', () => {
     // A last message both may read, published after the others: once it is in, the rest would have been too.
     await hub.broker.publish('telecare/h1/prealert', 'end', { qos: 1, retain: false });
     const end = (list: string[]): boolean => list.filter((t) => t === 'telecare/h1/prealert').length >= 2;
-    for (let i = 0; i < 100 && !(end(seen.bridge) && seen.responder.includes('telecare/h1/alerts/x1')); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(seen.bridge).toEqual(['zigbee2mqtt/hall_pir/set', 'zigbee2mqtt/bridge/request/permit_join', 'telecare/h1/prealert', 'telecare/h1/prealert']);
+    for (let i = 0; i < 100 && !(end(seen.bridge) && seen.responder.includes('telecare/h1/alerts/x1')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(seen.bridge).toEqual([
+      'zigbee2mqtt/hall_pir/set',
+      'zigbee2mqtt/bridge/request/permit_join',
+      'telecare/h1/prealert',
+      'telecare/h1/prealert',
+    ]);
     expect(seen.responder.filter((t) => t !== 'telecare/hub/status')).toEqual(['telecare/h1/alerts/x1']);
     await Promise.all([bridge.endAsync(), responder.endAsync()]);
   });
@@ -269,7 +323,7 @@ describe('access-control matrix', () => {
       const key = `${row.method} ${row.url}`;
       got[key] = {};
       want[key] = row.allow;
-      for (const role of HTTP_ROLES) got[key]![role] = await httpAllowed(role, row.method, row.url, row.body);
+      for (const role of HTTP_ROLES) got[key][role] = await httpAllowed(role, row.method, row.url, row.body);
     }
     expect(got).toEqual(want);
   }, 120_000);

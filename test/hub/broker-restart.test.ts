@@ -18,7 +18,10 @@ let hub: RunningHub | undefined;
 async function startMosquitto(): Promise<void> {
   const conf = path.join(dir, 'mosquitto.conf');
   // Mosquitto's default: no persistence, so a restart loses retained messages and sessions.
-  fs.writeFileSync(conf, `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  fs.writeFileSync(
+    conf,
+    `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`,
+  );
   mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
@@ -79,7 +82,11 @@ describe('an external broker that restarts', () => {
       await killMosquitto();
       await startMosquitto();
       // A console connecting after the restart finds the open alert retained.
-      await waitFor(() => (log.match(/connected to external mqtt broker/g) ?? []).length > restart, 'the hub to reconnect', 20_000);
+      await waitFor(
+        () => (log.match(/connected to external mqtt broker/g) ?? []).length > restart,
+        'the hub to reconnect',
+        20_000,
+      );
       const console = await mqttClient(brokerPort);
       const retained = nextMessage(console, (t) => t === alertTopic, 10_000);
       await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });

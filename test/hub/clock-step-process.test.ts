@@ -4,7 +4,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killHub, mqttClient, nextMessage, ONE_HOME_CONFIG, projectRoot, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  killHub,
+  mqttClient,
+  nextMessage,
+  ONE_HOME_CONFIG,
+  projectRoot,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 const stepper = pathToFileURL(path.join(projectRoot, 'test/hub/fixtures/step-wall-clock.mjs')).href;
 
@@ -21,7 +31,15 @@ afterEach(async () => {
 
 describe('a hub whose wall clock steps back an hour', () => {
   it('escalates an unacknowledged pendant alert when its level times out', async () => {
-    const config = { ...ONE_HOME_CONFIG, escalation: { default: [{ group: 'first', timeoutSeconds: 3 }, { group: 'supervisors', timeoutSeconds: 600 }] } };
+    const config = {
+      ...ONE_HOME_CONFIG,
+      escalation: {
+        default: [
+          { group: 'first', timeoutSeconds: 3 },
+          { group: 'supervisors', timeoutSeconds: 600 },
+        ],
+      },
+    };
     hub = await spawnHub({
       HUB_DATA_DIR: path.join(dir, 'data'),
       HUB_CONFIG: writeConfig(dir, config),
@@ -32,12 +50,18 @@ describe('a hub whose wall clock steps back an hour', () => {
     await responder.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
     const isAlert = (t: string): boolean => /^telecare\/h1\/alerts\/[^/]+$/.test(t);
     const raised = nextMessage(responder, isAlert);
-    await responder.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), { qos: 1 });
+    await responder.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
+      qos: 1,
+    });
     expect(JSON.parse((await raised).payload.toString())).toMatchObject({ kind: 'pendant', escalationLevel: 0 });
 
     const escalated = nextMessage(responder, isAlert, 20_000);
     hub.child.kill('SIGUSR2');
-    expect(JSON.parse((await escalated).payload.toString())).toMatchObject({ kind: 'pendant', escalationLevel: 1, state: 'raised' });
+    expect(JSON.parse((await escalated).payload.toString())).toMatchObject({
+      kind: 'pendant',
+      escalationLevel: 1,
+      state: 'raised',
+    });
     expect(hub.stderr()).toContain('wall clock stepped by -3600000 ms');
     await responder.endAsync();
   });

@@ -60,7 +60,12 @@ describe('alert timers across a clock step', () => {
     const { clock, step } = steppableClock();
     const sent: string[] = [];
     const publisher: Publisher = { publish: async (topic) => void sent.push(topic) };
-    const config = homeConfig([], { default: [{ group: 'first', timeoutSeconds: 0.3 }, { group: 'supervisors', timeoutSeconds: 60 }] });
+    const config = homeConfig([], {
+      default: [
+        { group: 'first', timeoutSeconds: 0.3 },
+        { group: 'supervisors', timeoutSeconds: 60 },
+      ],
+    });
     alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
     await alerts.start();
     const alert = alerts.apply(pendantPress(clock.now()))!;
@@ -85,7 +90,15 @@ describe('alert timers across a clock step', () => {
       },
     };
     const config = homeConfig([], { default: [{ group: 'first', timeoutSeconds: 600 }] });
-    alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry(), outbox: { retryBaseMs: 2_000 } });
+    alerts = new AlertService({
+      db,
+      publisher,
+      config,
+      clock,
+      logger: silentLogger,
+      metrics: createMetricsRegistry(),
+      outbox: { retryBaseMs: 2_000 },
+    });
     await alerts.start();
     const alert = alerts.apply(pendantPress(clock.now()))!;
     await waitFor(() => delivered.length > 0, 'the retried delivery', 10_000);
@@ -112,7 +125,19 @@ describe('rule timers across a clock step', () => {
     };
     const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide });
     runner.start();
-    const motion: SensorEvent[] = [{ homeId: 'h1', deviceId: 'hall-pir', type: 'motion', value: true, ts: t0, source: 'mqtt', room: 'hall', kind: 'motion', assigned: true }];
+    const motion: SensorEvent[] = [
+      {
+        homeId: 'h1',
+        deviceId: 'hall-pir',
+        type: 'motion',
+        value: true,
+        ts: t0,
+        source: 'mqtt',
+        room: 'hall',
+        kind: 'motion',
+        assigned: true,
+      },
+    ];
     const appended = store.append(motion);
     runner.feed(motion, store.lastReservedId);
     await appended;

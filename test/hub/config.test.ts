@@ -47,7 +47,7 @@ describe('hub configuration', () => {
       rules: {},
     });
     expect(config).toMatchObject({ responders: [], escalation: {}, mqttUsers: [] });
-    expect(Object.isFrozen(config.homes[0]!.devices[0])).toBe(true);
+    expect(Object.isFrozen(config.homes[0].devices[0])).toBe(true);
   });
 
   it('names the field and the reason for every mistake at once', () => {
@@ -56,7 +56,11 @@ describe('hub configuration', () => {
         {
           id: 'h1',
           nightWindow: { start: '25:00', end: '06:00' },
-          devices: [{ id: 'a', kind: 'motion' }, { id: 'b', kind: 'door' }, { id: 'c', kind: 'lamp' }],
+          devices: [
+            { id: 'a', kind: 'motion' },
+            { id: 'b', kind: 'door' },
+            { id: 'c', kind: 'lamp' },
+          ],
           rules: { inactivity: { floorMinutes: 'two hours' } },
         },
       ],
@@ -75,7 +79,14 @@ describe('hub configuration', () => {
   it('rejects what a schema cannot see: duplicate ids, unknown time zones, shared Zigbee names', () => {
     const problems = problemsOf({
       homes: [
-        { id: 'h1', timezone: 'Mars/Olympus', devices: [{ id: 'a', kind: 'motion', zigbee: 'pir' }, { id: 'a', kind: 'door' }] },
+        {
+          id: 'h1',
+          timezone: 'Mars/Olympus',
+          devices: [
+            { id: 'a', kind: 'motion', zigbee: 'pir' },
+            { id: 'a', kind: 'door' },
+          ],
+        },
         { id: 'h1', devices: [{ id: 'x', kind: 'motion', zigbee: 'pir' }] },
       ],
     });
@@ -89,9 +100,15 @@ describe('hub configuration', () => {
 
   it('scopes MQTT users to homes that exist ("*" for all)', () => {
     const user = { username: 'b1', passwordHash: 'scrypt$x', role: 'bridge' };
-    expect(parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0]!.homes).toEqual(['h1']);
-    expect(parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['*'] }] }).mqttUsers[0]!.homes).toEqual(['*']);
-    expect(() => parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h2'] }] })).toThrow(/mqttUsers\[0\]\.homes\[0\]: no home 'h2'/);
+    expect(
+      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0].homes,
+    ).toEqual(['h1']);
+    expect(
+      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['*'] }] }).mqttUsers[0].homes,
+    ).toEqual(['*']);
+    expect(() => parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h2'] }] })).toThrow(
+      /mqttUsers\[0\]\.homes\[0\]: no home 'h2'/,
+    );
   });
 
   it('refuses ids that would break MQTT topics', () => {
@@ -110,7 +127,9 @@ describe('hub configuration', () => {
   });
 
   it('ships docs/telecare.config.schema.json generated from the code (npm run schema:config)', () => {
-    const shipped = JSON.parse(fs.readFileSync(path.join(projectRoot, 'docs/telecare.config.schema.json'), 'utf8')) as unknown;
+    const shipped = JSON.parse(
+      fs.readFileSync(path.join(projectRoot, 'docs/telecare.config.schema.json'), 'utf8'),
+    ) as unknown;
     expect(shipped).toEqual(JSON.parse(JSON.stringify(hubConfigSchema)));
   });
 });

@@ -70,7 +70,8 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
 
     const sensor = await mqttClient(brokerPort);
     const acks = [];
-    for (let i = 0; i < 50; i++) acks.push(sensor.publishAsync('zigbee2mqtt/hall_pir', `{"occupancy":${i % 2 === 0}}`, { qos: 1 }));
+    for (let i = 0; i < 50; i++)
+      acks.push(sensor.publishAsync('zigbee2mqtt/hall_pir', `{"occupancy":${i % 2 === 0}}`, { qos: 1 }));
     await Promise.all(acks);
     const alert = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
     await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
@@ -88,21 +89,28 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
     await (await start()).stop();
     hub = undefined;
     const sensor = await mqttClient(brokerPort);
-    for (let i = 0; i < 20; i++) await sensor.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, { qos: 1 });
+    for (let i = 0; i < 20; i++)
+      await sensor.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, {
+        qos: 1,
+      });
     await sensor.endAsync();
 
     const { store } = await start();
-    for (let attempt = 0; attempt < 100 && store.eventsAfter(0).length < 20; attempt++) await new Promise((r) => setTimeout(r, 50));
+    for (let attempt = 0; attempt < 100 && store.eventsAfter(0).length < 20; attempt++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(store.eventsAfter(0)).toHaveLength(20);
   });
 
   it('takes a retained pendant press once: restarts do not store it again or raise a new alert (issue 12 item 4)', async () => {
     const first = await start();
     const sensor = await mqttClient(brokerPort);
-    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1, retain: true });
+    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', {
+      qos: 1,
+      retain: true,
+    });
     await sensor.endAsync();
     expect(first.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
-    const alertId = first.alerts.list({ state: 'open' })[0]!.id;
+    const alertId = first.alerts.list({ state: 'open' })[0].id;
     expect(first.alerts.resolve(alertId, 'false-alarm', null, 'test').ok).toBe(true);
     await first.stop();
     hub = undefined;
@@ -113,7 +121,11 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
       const marker = await mqttClient(brokerPort);
       await marker.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
       await marker.endAsync();
-      for (let attempt = 0; attempt < 100 && again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat').length <= restart; attempt++) {
+      for (
+        let attempt = 0;
+        attempt < 100 && again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat').length <= restart;
+        attempt++
+      ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat')).toHaveLength(restart + 1);

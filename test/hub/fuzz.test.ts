@@ -48,16 +48,69 @@ const CONFIG = parseHubConfig({
 
 function generator(seed: number) {
   const r = random(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)];
   const now = Date.now();
   const values: unknown[] = [
-    true, false, 0, 1, -5, 101, 1e6, 1e308, -1e308, 19.5, 55, 'yes', '', null, [], {}, '\u0000\u001b[2J',
-    { rate: 50, samples: [[0, 0, 1], [0.1, 0, 0.98]] }, { rate: 0, samples: [] }, { rate: 1e9, samples: [[0, 0, 1]] }, { rate: 50, samples: [[0, 0]] },
+    true,
+    false,
+    0,
+    1,
+    -5,
+    101,
+    1e6,
+    1e308,
+    -1e308,
+    19.5,
+    55,
+    'yes',
+    '',
+    null,
+    [],
+    {},
+    '\u0000\u001b[2J',
+    {
+      rate: 50,
+      samples: [
+        [0, 0, 1],
+        [0.1, 0, 0.98],
+      ],
+    },
+    { rate: 0, samples: [] },
+    { rate: 1e9, samples: [[0, 0, 1]] },
+    { rate: 50, samples: [[0, 0]] },
   ];
   const types: unknown[] = [...NATIVE_EVENT_TYPES, 'teleport', 'availability', 'battery_low', '', 42, null];
   // Far from the 24 h future limit, so the hub and the reference ingest agree whatever a few ms apart.
-  const stamps: unknown[] = [undefined, now - 60_000, new Date(now - 3_600_000).toISOString(), 'yesterday', -1, now + 72 * 3_600_000, 1e20];
-  const zigbeeKeys = ['occupancy', 'presence', 'contact', 'smoke', 'water_leak', 'carbon_monoxide', 'gas', 'battery', 'battery_low', 'temperature', 'humidity', 'power', 'action', 'sos', 'alarm', 'tamper', 'vibration', 'linkquality', 'voltage'];
+  const stamps: unknown[] = [
+    undefined,
+    now - 60_000,
+    new Date(now - 3_600_000).toISOString(),
+    'yesterday',
+    -1,
+    now + 72 * 3_600_000,
+    1e20,
+  ];
+  const zigbeeKeys = [
+    'occupancy',
+    'presence',
+    'contact',
+    'smoke',
+    'water_leak',
+    'carbon_monoxide',
+    'gas',
+    'battery',
+    'battery_low',
+    'temperature',
+    'humidity',
+    'power',
+    'action',
+    'sos',
+    'alarm',
+    'tamper',
+    'vibration',
+    'linkquality',
+    'voltage',
+  ];
   const homes = ['h1', 'h1', 'h1', 'h9', 'h\u0007', 'x'.repeat(70)];
   const devices = ['p1', 'hall-pir', 'front', 'watch', 'smoke1', 'new-sensor', 'evil\u001b[31m', 'd'.repeat(65)];
   const names = ['hall_pir', 'kitchen/pir', 'smoke_alarm', 'unknown_thing', 'bell\u0007', 'bridge/state'];
@@ -70,7 +123,7 @@ function generator(seed: number) {
     return e;
   };
   const mutateText = (text: string): string => {
-    const chars = [...text];
+    const chars = Array.from(text);
     const edits = 1 + Math.floor(r() * 4);
     for (let i = 0; i < edits && chars.length > 0; i++) {
       const at = Math.floor(r() * chars.length);
@@ -92,19 +145,25 @@ function generator(seed: number) {
   };
   const zigbeeState = (): Record<string, unknown> => {
     const state: Record<string, unknown> = {};
-    for (const key of zigbeeKeys) if (r() < 0.25) state[key] = key === 'action' ? pick(['emergency', 'single', 'toggle', 5]) : pick(values);
+    for (const key of zigbeeKeys)
+      if (r() < 0.25) state[key] = key === 'action' ? pick(['emergency', 'single', 'toggle', 5]) : pick(values);
     return state;
   };
 
   return {
     mqtt(): { topic: string; payload: Buffer } {
       const kind = r();
-      if (kind < 0.55) return { topic: `telecare/${pick(homes)}/devices/${pick(devices)}/events`, payload: body(event) };
+      if (kind < 0.55)
+        return { topic: `telecare/${pick(homes)}/devices/${pick(devices)}/events`, payload: body(event) };
       if (kind < 0.9) return { topic: `zigbee2mqtt/${pick(names)}`, payload: body(zigbeeState) };
-      return { topic: `zigbee2mqtt/${pick(names)}/availability`, payload: Buffer.from(pick(['online', 'offline', '{"state":"online"}', '{"state":7}', '', 'ONLINE'])) };
+      return {
+        topic: `zigbee2mqtt/${pick(names)}/availability`,
+        payload: Buffer.from(pick(['online', 'offline', '{"state":"online"}', '{"state":7}', '', 'ONLINE'])),
+      };
     },
     http(): unknown {
-      const one = (): unknown => (r() < 0.9 ? { homeId: pick(homes), deviceId: pick(devices), ...event() } : pick(values));
+      const one = (): unknown =>
+        r() < 0.9 ? { homeId: pick(homes), deviceId: pick(devices), ...event() } : pick(values);
       return r() < 0.7 ? one() : Array.from({ length: 1 + Math.floor(r() * 4) }, one);
     },
   };
@@ -132,8 +191,12 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json', origin: base },
     body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
   });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const made = await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, cookie }, body: JSON.stringify({ name: 'fuzz', role: 'installer' }) });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  const made = await fetch(`${base}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base, cookie },
+    body: JSON.stringify({ name: 'fuzz', role: 'installer' }),
+  });
   token = ((await made.json()) as { token: string }).token;
 }, 60_000);
 
@@ -152,7 +215,13 @@ describe('bounded fuzz of the intake', () => {
     const gen = generator(SEED);
     // The reference: the same inputs through a separate Ingest with the same configuration. The hub must store
     // exactly what it accepts and count exactly what it rejects, whatever the broker and HTTP layers do.
-    const reference = new Ingest({ config: CONFIG, index: new DeviceIndex(CONFIG), clock: systemClock, logger: silentLogger, metrics: createMetricsRegistry() });
+    const reference = new Ingest({
+      config: CONFIG,
+      index: new DeviceIndex(CONFIG),
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: createMetricsRegistry(),
+    });
     const expectedRejected: Record<string, number> = {};
     let expectedStored = 0;
     const count = (reasons: string[]): void => {
@@ -161,7 +230,7 @@ describe('bounded fuzz of the intake', () => {
     const rssBefore = process.memoryUsage().rss;
 
     let client = await mqttClient(hub.ports.mqtt!);
-    for (let sent = 0; sent < MQTT_INPUTS; ) {
+    for (let sent = 0; sent < MQTT_INPUTS;) {
       const batch = Array.from({ length: Math.min(100, MQTT_INPUTS - sent) }, () => gen.mqtt());
       sent += batch.length;
       for (const { topic, payload } of batch) {
@@ -195,7 +264,17 @@ describe('bounded fuzz of the intake', () => {
     // Every input accounted for: stored rows are exactly the accepted events, rejections counted by reason.
     expect(hub.store.eventsAfter(0)).toHaveLength(expectedStored);
     expect(await rejectedByReason()).toEqual(expectedRejected);
-    expect(Object.keys(expectedRejected)).toEqual(expect.arrayContaining(['bad-json', 'unknown-type', 'bad-value', 'out-of-range', 'kind-mismatch', 'bad-id', 'too-large']));
+    expect(Object.keys(expectedRejected)).toEqual(
+      expect.arrayContaining([
+        'bad-json',
+        'unknown-type',
+        'bad-value',
+        'out-of-range',
+        'kind-mismatch',
+        'bad-id',
+        'too-large',
+      ]),
+    );
 
     // Still alive and still alerting: a pendant press in a home the fuzz never touched raises its alert.
     const health = await fetch(`${base}/api/health`);
@@ -204,7 +283,9 @@ describe('bounded fuzz of the intake', () => {
     await watcher.subscribeAsync('telecare/probe/alerts/+', { qos: 1 });
     const alert = nextMessage(watcher, (t) => t.startsWith('telecare/probe/alerts/'));
     client = await mqttClient(hub.ports.mqtt!);
-    await client.publishAsync('telecare/probe/devices/probe-pendant/events', '{"type":"pendant","value":true}', { qos: 1 });
+    await client.publishAsync('telecare/probe/devices/probe-pendant/events', '{"type":"pendant","value":true}', {
+      qos: 1,
+    });
     expect(JSON.parse((await alert).payload.toString())).toMatchObject({ kind: 'pendant', homeId: 'probe' });
     await Promise.all([client.endAsync(), watcher.endAsync()]);
 

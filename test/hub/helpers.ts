@@ -47,7 +47,11 @@ export async function freePort(): Promise<number> {
 }
 
 export async function mqttClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
   (client.stream as net.Socket).setNoDelay?.(true);
   return client;
 }
@@ -84,7 +88,10 @@ export async function adminGet(httpPort: number, route: string): Promise<Respons
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
   if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return fetch(`${base}${route}`, { headers: { cookie } });
 }
 
@@ -101,13 +108,21 @@ export interface HubProcess {
 export async function spawnHub(env: Record<string, string>, timeoutMs = 20_000): Promise<HubProcess> {
   const child = spawn(process.execPath, [cliPath, 'hub'], {
     cwd: projectRoot,
-    env: { ...process.env, HUB_MQTT_PORT: '0', HUB_HTTP_PORT: '0', HUB_HOST: '127.0.0.1', HUB_LOG_LEVEL: 'info', HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
+    env: {
+      ...process.env,
+      HUB_MQTT_PORT: '0',
+      HUB_HTTP_PORT: '0',
+      HUB_HOST: '127.0.0.1',
+      HUB_LOG_LEVEL: 'info',
+      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hub did not start in time:\n${out}\n${err}`)), timeoutMs);
@@ -122,7 +137,7 @@ export async function spawnHub(env: Record<string, string>, timeoutMs = 20_000):
         }
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`hub exited with ${code}:\n${out}\n${err}`));

@@ -63,8 +63,10 @@ describe('hub in-process', () => {
   it('creates the installer MQTT credential once, shows it once, stores only its hash', async () => {
     const first = await start();
     expect(announced.filter((l) => l.includes('MQTT installer credential'))).toHaveLength(1);
-    const password = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer'))!)![1]!;
-    const row = first.db.prepare("SELECT password_hash FROM mqtt_credentials WHERE username = 'installer'").get() as { password_hash: string };
+    const password = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer'))!)![1];
+    const row = first.db.prepare("SELECT password_hash FROM mqtt_credentials WHERE username = 'installer'").get() as {
+      password_hash: string;
+    };
     // A generated secret (144 random bits): a fast salted hash, never the clear password.
     expect(row.password_hash).toMatch(/^sha256\$/);
     expect(row.password_hash).not.toContain(password);
@@ -81,8 +83,12 @@ describe('hub in-process', () => {
 
   it('refuses a client with a wrong password, even on loopback', async () => {
     const { ports } = await start();
-    await expect(mqttClient(ports.mqtt!, { username: 'resp1', password: 'guess' })).rejects.toThrow(/[Bb]ad username or password/);
-    await expect(mqttClient(ports.mqtt!, { username: 'nobody', password: 'guess' })).rejects.toThrow(/[Bb]ad username or password/);
+    await expect(mqttClient(ports.mqtt!, { username: 'resp1', password: 'guess' })).rejects.toThrow(
+      /[Bb]ad username or password/,
+    );
+    await expect(mqttClient(ports.mqtt!, { username: 'nobody', password: 'guess' })).rejects.toThrow(
+      /[Bb]ad username or password/,
+    );
   });
 
   it('lets nobody but the hub publish alerts: a forged alert is refused and its sender disconnected', async () => {
@@ -154,14 +160,28 @@ describe('hub in-process', () => {
 
   it('POST /api/events stores the event before answering, and a pendant press raises its alert', async () => {
     const { app, store, alerts } = await start();
-    const login = await app.inject({ method: 'POST', url: '/api/login', payload: { username: 'admin', password: 'admin-password-for-tests' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: 'admin', password: 'admin-password-for-tests' },
+    });
     const cookie = login.headers['set-cookie'];
     const cookies = (Array.isArray(cookie) ? cookie : [cookie ?? '']).map((c) => c.split(';')[0]).join('; ');
-    const posted = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: cookies }, payload: { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true } });
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: cookies },
+      payload: { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true },
+    });
     expect(posted.statusCode).toBe(202);
     expect(store.eventsAfter(0)).toMatchObject([{ deviceId: 'p1', type: 'pendant', source: 'http' }]);
     expect(alerts.list({ state: 'open' })).toMatchObject([{ kind: 'pendant', homeId: 'h1' }]);
-    const refused = await app.inject({ method: 'POST', url: '/api/events', headers: { cookie: cookies }, payload: { homeId: 'h1', deviceId: 'p1', type: 'teleport', value: 1 } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { cookie: cookies },
+      payload: { homeId: 'h1', deviceId: 'p1', type: 'teleport', value: 1 },
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toMatchObject({ error: 'unknown-type' });
   });
@@ -169,7 +189,10 @@ describe('hub in-process', () => {
   it('snapshots the rules engine with the id of the last event it saw, and restores it on restart', async () => {
     const first = await start();
     const sender = await mqttClient(first.ports.mqtt!);
-    for (let i = 0; i < 5; i++) await sender.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, { qos: 1 });
+    for (let i = 0; i < 5; i++)
+      await sender.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, {
+        qos: 1,
+      });
     await sender.endAsync();
     await first.stop();
     const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
@@ -182,7 +205,17 @@ describe('hub in-process', () => {
     // What a kill -9 between the commit and the rules leaves behind: a stored event after the snapshot.
     const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
     await new EventStore(db, new FakeClock()).append([
-      { homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts: Date.now(), source: 'mqtt', room: 'living', kind: 'pendant', assigned: true },
+      {
+        homeId: 'h1',
+        deviceId: 'p1',
+        type: 'pendant',
+        value: true,
+        ts: Date.now(),
+        source: 'mqtt',
+        room: 'living',
+        kind: 'pendant',
+        assigned: true,
+      },
     ]);
     db.close();
     const again = await start();

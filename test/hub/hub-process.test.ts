@@ -5,7 +5,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminGet, cliPath, killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  adminGet,
+  cliPath,
+  killHub,
+  mqttClient,
+  nextMessage,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -44,9 +54,24 @@ describe('telecare hub, as a process', () => {
     const responder = await mqttClient(hub.mqttPort);
     await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
     const alertArrives = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
-    await run('mosquitto_pub', ['-p', String(hub.mqttPort), '-q', '1', '-t', 'telecare/h1/devices/p1/events', '-m', '{"type":"pendant","value":true}']);
+    await run('mosquitto_pub', [
+      '-p',
+      String(hub.mqttPort),
+      '-q',
+      '1',
+      '-t',
+      'telecare/h1/devices/p1/events',
+      '-m',
+      '{"type":"pendant","value":true}',
+    ]);
     const { payload } = await alertArrives;
-    expect(JSON.parse(payload.toString())).toMatchObject({ homeId: 'h1', kind: 'pendant', severity: 'critical', state: 'raised', room: 'living' });
+    expect(JSON.parse(payload.toString())).toMatchObject({
+      homeId: 'h1',
+      kind: 'pendant',
+      severity: 'critical',
+      state: 'raised',
+      room: 'living',
+    });
     await responder.endAsync();
 
     expect(eventRows("type = 'pendant'")).toEqual([{ home_id: 'h1', device_id: 'p1', type: 'pendant', value: 'true' }]);
@@ -64,7 +89,7 @@ describe('telecare hub, as a process', () => {
       '{"type":"motion","value":true,"ts":"2099-01-01T00:00:00Z"}',
       Buffer.alloc(65 * 1024, 0x20),
     ];
-    for (let i = 0; i < 10_000; i++) sender.publish(topic, bad[i % bad.length]!, { qos: 0 });
+    for (let i = 0; i < 10_000; i++) sender.publish(topic, bad[i % bad.length], { qos: 0 });
     await sender.publishAsync(topic, 'still bad', { qos: 1 });
 
     const health = await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`);
@@ -85,7 +110,12 @@ describe('telecare hub, as a process', () => {
     expect(JSON.parse((await alertArrives).payload.toString())).toMatchObject({ kind: 'pendant' });
     await Promise.all([sender.endAsync(), watcher.endAsync()]);
     // Logged at most once per device per minute, not 10,000 times.
-    expect(hub.stdout().split('\n').filter((l) => l.includes('input rejected')).length).toBe(1);
+    expect(
+      hub
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('input rejected')).length,
+    ).toBe(1);
   });
 
   it('loses none of 1,000 QoS 1 events when killed with SIGKILL the moment the last PUBACK arrives', async () => {
@@ -93,7 +123,13 @@ describe('telecare hub, as a process', () => {
     const sender = await mqttClient(hub.mqttPort);
     const acks: Promise<unknown>[] = [];
     for (let i = 0; i < 1_000; i++) {
-      acks.push(sender.publishAsync('telecare/h1/devices/front/events', JSON.stringify({ type: 'contact', value: i % 2 === 0, ts: 1_790_000_000_000 + i }), { qos: 1 }));
+      acks.push(
+        sender.publishAsync(
+          'telecare/h1/devices/front/events',
+          JSON.stringify({ type: 'contact', value: i % 2 === 0, ts: 1_790_000_000_000 + i }),
+          { qos: 1 },
+        ),
+      );
     }
     await Promise.all(acks);
     hub.child.kill('SIGKILL');
@@ -105,12 +141,29 @@ describe('telecare hub, as a process', () => {
   });
 
   it('refuses to start on an invalid configuration, naming the field and the reason', async () => {
-    const config = writeConfig(dir, { homes: [{ id: 'h1', devices: [{ id: 'a', kind: 'motion' }, { id: 'b', kind: 'door' }, { id: 'c', kind: 'lamp' }] }] });
+    const config = writeConfig(dir, {
+      homes: [
+        {
+          id: 'h1',
+          devices: [
+            { id: 'a', kind: 'motion' },
+            { id: 'b', kind: 'door' },
+            { id: 'c', kind: 'lamp' },
+          ],
+        },
+      ],
+    });
     const result = await run(process.execPath, [cliPath, 'hub'], {
-      env: { ...process.env, HUB_CONFIG: config, HUB_DATA_DIR: path.join(dir, 'data'), HUB_MQTT_PORT: '0', HUB_HTTP_PORT: '0' },
+      env: {
+        ...process.env,
+        HUB_CONFIG: config,
+        HUB_DATA_DIR: path.join(dir, 'data'),
+        HUB_MQTT_PORT: '0',
+        HUB_HTTP_PORT: '0',
+      },
     }).then(
       () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => err,
+      (err: unknown) => err as { code: number; stderr: string },
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('homes[0].devices[2].kind: must be one of motion, door, exit-door');

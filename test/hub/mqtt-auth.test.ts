@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { ClientIdRegistry, MAX_FAILURES_PER_WINDOW, MqttAccess, MqttCredentials, type MqttIdentity } from '../../hub/mqtt-auth.js';
+import {
+  ClientIdRegistry,
+  MAX_FAILURES_PER_WINDOW,
+  MqttAccess,
+  MqttCredentials,
+  type MqttIdentity,
+} from '../../hub/mqtt-auth.js';
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { openHubDatabase } from '../../hub/store.js';
 import { tempDir } from './helpers.js';
@@ -29,8 +35,20 @@ const installer: MqttIdentity = { username: 'i', role: 'installer', homes: 'all'
 // Two flats: h1 with a Zigbee PIR hall_pir, h2 with a Zigbee pendant h2_button.
 const twoHomes = parseHubConfig({
   homes: [
-    { id: 'h1', devices: [{ id: 'p1', kind: 'pendant' }, { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion' }] },
-    { id: 'h2', devices: [{ id: 'p2', kind: 'pendant' }, { id: 'h2-button', zigbee: 'h2_button', kind: 'pendant' }] },
+    {
+      id: 'h1',
+      devices: [
+        { id: 'p1', kind: 'pendant' },
+        { id: 'hall-pir', zigbee: 'hall_pir', kind: 'motion' },
+      ],
+    },
+    {
+      id: 'h2',
+      devices: [
+        { id: 'p2', kind: 'pendant' },
+        { id: 'h2-button', zigbee: 'h2_button', kind: 'pendant' },
+      ],
+    },
   ],
 });
 const access = new MqttAccess(new DeviceIndex(twoHomes), 'zigbee2mqtt');
@@ -50,14 +68,22 @@ describe('mqtt authentication', () => {
   });
 
   it('checks a username and password against the stored scrypt hash, from anywhere', async () => {
-    const config = parseHubConfig({ mqttUsers: [{ username: 'resp1', passwordHash: await hashPassword('s3cret-pass'), role: 'responder' }] });
+    const config = parseHubConfig({
+      mqttUsers: [{ username: 'resp1', passwordHash: await hashPassword('s3cret-pass'), role: 'responder' }],
+    });
     const credentials = new MqttCredentials(db, config);
     expect(await credentials.authenticate('192.168.1.20', 'resp1', Buffer.from('s3cret-pass'))).toEqual({
       ok: true,
       identity: { username: 'resp1', role: 'responder', homes: 'all' },
     });
-    expect(await credentials.authenticate('127.0.0.1', 'resp1', Buffer.from('wrong'))).toMatchObject({ ok: false, returnCode: 4 });
-    expect(await credentials.authenticate('127.0.0.1', 'ghost', Buffer.from('s3cret-pass'))).toMatchObject({ ok: false, returnCode: 4 });
+    expect(await credentials.authenticate('127.0.0.1', 'resp1', Buffer.from('wrong'))).toMatchObject({
+      ok: false,
+      returnCode: 4,
+    });
+    expect(await credentials.authenticate('127.0.0.1', 'ghost', Buffer.from('s3cret-pass'))).toMatchObject({
+      ok: false,
+      returnCode: 4,
+    });
   });
 
   it('makes the installer credential on the first start only', async () => {
@@ -66,9 +92,14 @@ describe('mqtt authentication', () => {
     expect(made?.username).toBe('installer');
     expect(await credentials.ensureInstallerCredential(1)).toBeNull();
     expect((await credentials.authenticate('10.1.1.1', 'installer', Buffer.from(made!.password))).ok).toBe(true);
-    expect(await credentials.authenticate('10.1.1.1', 'installer', Buffer.from('not-the-password'))).toMatchObject({ ok: false, returnCode: 4 });
+    expect(await credentials.authenticate('10.1.1.1', 'installer', Buffer.from('not-the-password'))).toMatchObject({
+      ok: false,
+      returnCode: 4,
+    });
     // A generated secret is stored with the fast hash (no scrypt memory at start), never in clear.
-    const row = db.prepare("SELECT password_hash FROM mqtt_credentials WHERE username = 'installer'").get() as { password_hash: string };
+    const row = db.prepare("SELECT password_hash FROM mqtt_credentials WHERE username = 'installer'").get() as {
+      password_hash: string;
+    };
     expect(row.password_hash).toMatch(/^sha256\$/);
     expect(row.password_hash).not.toContain(made!.password);
   });
@@ -145,36 +176,59 @@ describe('mqtt authorisation', () => {
 
 describe('mqtt connection floods', () => {
   it('refuses an unknown username without running scrypt', async () => {
-    const credentials = new MqttCredentials(db, parseHubConfig({ mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }] }));
+    const credentials = new MqttCredentials(
+      db,
+      parseHubConfig({
+        mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }],
+      }),
+    );
     const before = scryptRunCount();
     for (let i = 0; i < 50; i++) {
-      expect(await credentials.authenticate('10.0.0.9', `ghost${i}`, Buffer.from('x'))).toMatchObject({ ok: false, returnCode: 4 });
+      expect(await credentials.authenticate('10.0.0.9', `ghost${i}`, Buffer.from('x'))).toMatchObject({
+        ok: false,
+        returnCode: 4,
+      });
     }
     expect(scryptRunCount()).toBe(before);
   });
 
   it('remembers a verified password: a reconnect costs no scrypt', async () => {
-    const credentials = new MqttCredentials(db, parseHubConfig({ mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }] }));
+    const credentials = new MqttCredentials(
+      db,
+      parseHubConfig({
+        mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }],
+      }),
+    );
     const first = scryptRunCount();
     expect((await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-1'))).ok).toBe(true);
     expect(scryptRunCount()).toBe(first + 1);
     expect((await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-1'))).ok).toBe(true);
     expect(scryptRunCount()).toBe(first + 1);
     // The cache holds only the right password: a wrong one is still checked (and fails).
-    expect(await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-2'))).toMatchObject({ ok: false, returnCode: 4 });
+    expect(await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-2'))).toMatchObject({
+      ok: false,
+      returnCode: 4,
+    });
   });
 
   it('stops hashing for a source after too many failures, without refusing a cached device at that address', async () => {
     let now = 1_000_000;
     const credentials = new MqttCredentials(
       db,
-      parseHubConfig({ mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }] }),
+      parseHubConfig({
+        mqttUsers: [{ username: 'dev1', passwordHash: await hashPassword('pw-1'), role: 'device', homes: ['*'] }],
+      }),
       () => now,
     );
     expect((await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-1'))).ok).toBe(true);
-    for (let i = 0; i < MAX_FAILURES_PER_WINDOW; i++) await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from(`guess${i}`));
+    for (let i = 0; i < MAX_FAILURES_PER_WINDOW; i++)
+      await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from(`guess${i}`));
     const before = scryptRunCount();
-    expect(await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('guess-more'))).toMatchObject({ ok: false, returnCode: 3, reason: 'rate-limited' });
+    expect(await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('guess-more'))).toMatchObject({
+      ok: false,
+      returnCode: 3,
+      reason: 'rate-limited',
+    });
     expect(scryptRunCount()).toBe(before);
     expect((await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('pw-1'))).ok).toBe(true);
     // Another address is not throttled, and the window ends.
@@ -189,7 +243,8 @@ describe('generated secrets and TLS', () => {
     const credentials = new MqttCredentials(db, parseHubConfig({}));
     const made = (await credentials.ensureInstallerCredential(0))!;
     const before = scryptRunCount();
-    for (let i = 0; i < MAX_FAILURES_PER_WINDOW + 2; i++) await credentials.authenticate('10.0.0.9', 'installer', Buffer.from(`guess${i}`));
+    for (let i = 0; i < MAX_FAILURES_PER_WINDOW + 2; i++)
+      await credentials.authenticate('10.0.0.9', 'installer', Buffer.from(`guess${i}`));
     expect((await credentials.authenticate('10.0.0.9', 'installer', Buffer.from(made.password))).ok).toBe(true);
     expect(scryptRunCount()).toBe(before);
   });
@@ -198,8 +253,12 @@ describe('generated secrets and TLS', () => {
     const credentials = new MqttCredentials(db, parseHubConfig({}));
     const made = (await credentials.ensureInstallerCredential(0))!;
     const password = Buffer.from(made.password);
-    expect(await credentials.authenticate('192.168.1.20', 'installer', password, { clearTextRefused: true })).toMatchObject({ ok: false, returnCode: 5, reason: 'clear-text-remote' });
-    expect((await credentials.authenticate('127.0.0.1', 'installer', password, { clearTextRefused: true })).ok).toBe(true);
+    expect(
+      await credentials.authenticate('192.168.1.20', 'installer', password, { clearTextRefused: true }),
+    ).toMatchObject({ ok: false, returnCode: 5, reason: 'clear-text-remote' });
+    expect((await credentials.authenticate('127.0.0.1', 'installer', password, { clearTextRefused: true })).ok).toBe(
+      true,
+    );
     expect((await credentials.authenticate('192.168.1.20', 'installer', password)).ok).toBe(true);
   });
 });

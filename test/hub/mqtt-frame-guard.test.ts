@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { MqttFrameGuard } from '../../hub/mqtt-frame-guard.js';
 
 function publishBytes(payloadBytes: number): Buffer {
-  return mqttPacket.generate({ cmd: 'publish', topic: 'telecare/h1/devices/p1/events', payload: Buffer.alloc(payloadBytes), qos: 1, messageId: 1, dup: false, retain: false });
+  return mqttPacket.generate({
+    cmd: 'publish',
+    topic: 'telecare/h1/devices/p1/events',
+    payload: Buffer.alloc(payloadBytes),
+    qos: 1,
+    messageId: 1,
+    dup: false,
+    retain: false,
+  });
 }
 
 function feedInChunks(guard: MqttFrameGuard, bytes: Buffer, chunkSize: number): boolean {
@@ -14,7 +22,12 @@ function feedInChunks(guard: MqttFrameGuard, bytes: Buffer, chunkSize: number): 
 
 describe('mqtt frame guard', () => {
   it('lets a stream of normal packets through, whatever the chunk boundaries', () => {
-    const stream = Buffer.concat([publishBytes(10), publishBytes(60 * 1024), mqttPacket.generate({ cmd: 'pingreq' }), publishBytes(200)]);
+    const stream = Buffer.concat([
+      publishBytes(10),
+      publishBytes(60 * 1024),
+      mqttPacket.generate({ cmd: 'pingreq' }),
+      publishBytes(200),
+    ]);
     for (const size of [1, 3, 7, 1500, stream.length]) {
       const tooLarge: number[] = [];
       expect(feedInChunks(new MqttFrameGuard(70 * 1024, (b) => tooLarge.push(b)), stream, size)).toBe(true);

@@ -65,7 +65,16 @@ function junkConnect(port: number, clientId: string, username: string, password:
     socket.on('error', () => resolve(null));
     socket.on('close', () => resolve(null));
     socket.write(
-      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, username, password: Buffer.from(password) }),
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        clientId,
+        keepalive: 0,
+        username,
+        password: Buffer.from(password),
+      }),
     );
   });
 }
@@ -95,7 +104,12 @@ describe('CONNECT flood (issue 12 item 2, issue 13 item 3)', () => {
     // junk queue (counted: that hash, its own, and the next junk one starting as it finishes). The timeout is
     // generous because one scrypt takes seconds on this shared machine; the assertion is the count.
     before = scryptRunCount();
-    const dev2 = await mqttClient(port, { username: 'dev2', password: 'dev2-secret', clientId: 'dev2-a', connectTimeout: 60_000 });
+    const dev2 = await mqttClient(port, {
+      username: 'dev2',
+      password: 'dev2-secret',
+      clientId: 'dev2-a',
+      connectTimeout: 60_000,
+    });
     expect(scryptRunCount() - before).toBeLessThanOrEqual(3);
     // dev1 reconnects during the flood: no scrypt of its own, so at most one junk hash starts meanwhile.
     before = scryptRunCount();
@@ -119,7 +133,10 @@ describe('retained messages (issue 12 item 5)', () => {
     const { ports, store } = await start();
     const flooder = await mqttClient(ports.mqtt!);
     // A retained pendant press: stored as an event once, never kept to be handed to later subscribers.
-    await flooder.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1, retain: true });
+    await flooder.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', {
+      qos: 1,
+      retain: true,
+    });
     const payload = Buffer.alloc(4096, 0x61);
     for (let i = 0; i < 1500; i++) await flooder.publishAsync(`tools/junk/${i}`, payload, { qos: 1, retain: true });
     await flooder.endAsync();
@@ -156,7 +173,9 @@ describe('client ids (issue 12 item 11)', () => {
     const { ports } = await start();
     const owner = await mqttClient(ports.mqtt!, { username: 'dev1', password: 'dev1-secret', clientId: 'front-door' });
     const ownerClosed = new Promise<boolean>((resolve) => owner.once('close', () => resolve(true)));
-    await expect(mqttClient(ports.mqtt!, { username: 'dev2', password: 'dev2-secret', clientId: 'front-door' })).rejects.toThrow(/[Ii]dentifier rejected/);
+    await expect(
+      mqttClient(ports.mqtt!, { username: 'dev2', password: 'dev2-secret', clientId: 'front-door' }),
+    ).rejects.toThrow(/[Ii]dentifier rejected/);
     await expect(mqttClient(ports.mqtt!, { clientId: 'front-door' })).rejects.toThrow(/[Ii]dentifier rejected/);
     expect(owner.connected).toBe(true);
     await owner.publishAsync('telecare/h1/devices/front/events', '{"type":"contact","value":true}', { qos: 1 });
@@ -165,7 +184,9 @@ describe('client ids (issue 12 item 11)', () => {
     const again = await mqttClient(ports.mqtt!, { username: 'dev1', password: 'dev1-secret', clientId: 'front-door' });
     expect(await ownerClosed).toBe(true);
     // The old connection's end did not free the id: the new one still owns it.
-    await expect(mqttClient(ports.mqtt!, { username: 'dev2', password: 'dev2-secret', clientId: 'front-door' })).rejects.toThrow(/[Ii]dentifier rejected/);
+    await expect(
+      mqttClient(ports.mqtt!, { username: 'dev2', password: 'dev2-secret', clientId: 'front-door' }),
+    ).rejects.toThrow(/[Ii]dentifier rejected/);
     expect(again.connected).toBe(true);
     await again.endAsync();
     owner.end(true);
@@ -178,7 +199,25 @@ describe('MQTT over TLS (issue 12 item 12)', () => {
     const key = path.join(dir, 'key.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=telecare-hub', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=telecare-hub',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     const { store } = await start({ mqttTls: { port: 0, cert: fs.readFileSync(cert), key: fs.readFileSync(key) } });
@@ -198,7 +237,12 @@ describe('MQTT over TLS (issue 12 item 12)', () => {
     await device.endAsync();
     // A client that does not trust the certificate gets no connection.
     await expect(
-      connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { username: 'dev1', password: 'dev1-secret', reconnectPeriod: 0, connectTimeout: 5_000 }),
+      connectAsync(`mqtts://127.0.0.1:${tlsPort}`, {
+        username: 'dev1',
+        password: 'dev1-secret',
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+      }),
     ).rejects.toThrow();
   });
 });

@@ -33,7 +33,15 @@ describe('password hashes', () => {
 
   it('refuses unknown users and malformed hashes without throwing', async () => {
     expect(await verifyPassword('anything', undefined)).toBe(false);
-    for (const bad of ['', 'plain', 'md5$x$y', 'sha256$only', 'scrypt$3$8$1$AAAA$AAAA', 'scrypt$16384$8$1$AAAA$c2hvcnQ=', 'sha256$AAAA$c2hvcnQ=']) {
+    for (const bad of [
+      '',
+      'plain',
+      'md5$x$y',
+      'sha256$only',
+      'scrypt$3$8$1$AAAA$AAAA',
+      'scrypt$16384$8$1$AAAA$c2hvcnQ=',
+      'sha256$AAAA$c2hvcnQ=',
+    ]) {
       expect(await verifyPassword('anything', bad)).toBe(false);
     }
   });

@@ -3,7 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { adminGet, killHub, mqttClient, nextMessage, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  adminGet,
+  killHub,
+  mqttClient,
+  nextMessage,
+  ONE_HOME_CONFIG,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -46,7 +56,11 @@ describe('SIGHUP', () => {
     const alert = nextMessage(responder, (t) => t.startsWith('telecare/h2/alerts/'));
     const pendant = await mqttClient(hub.mqttPort);
     await pendant.publishAsync('telecare/h2/devices/p9/events', '{"type":"pendant","value":true}', { qos: 1 });
-    expect(JSON.parse((await alert).payload.toString())).toMatchObject({ homeId: 'h2', kind: 'pendant', room: 'bedroom' });
+    expect(JSON.parse((await alert).payload.toString())).toMatchObject({
+      homeId: 'h2',
+      kind: 'pendant',
+      room: 'bedroom',
+    });
     const after = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { homes: number };
     expect(after.homes).toBe(2);
     await Promise.all([pendant.endAsync(), responder.endAsync()]);

@@ -5,7 +5,16 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, killHub, mqttClient, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  killHub,
+  mqttClient,
+  ONE_HOME_CONFIG,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 const MINUTE = 60_000;
 
@@ -39,7 +48,10 @@ async function resolveAsAdmin(httpPort: number, alertId: string): Promise<void> 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const res = await fetch(`${base}/api/alerts/${alertId}/resolve`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
@@ -69,7 +81,11 @@ describe('a hub killed with SIGKILL', () => {
     });
     // A motion buffered by a bridge for almost an hour: the silence after it runs out a few seconds from now.
     const ts = new Date(Date.now() - 60 * MINUTE + 3_000).toISOString();
-    await client.publishAsync('telecare/h1/devices/hall-pir/events', JSON.stringify({ type: 'motion', value: true, ts }), { qos: 1 });
+    await client.publishAsync(
+      'telecare/h1/devices/hall-pir/events',
+      JSON.stringify({ type: 'motion', value: true, ts }),
+      { qos: 1 },
+    );
     await waitFor(() => kinds.includes('inactivity'), 'the inactivity alert', 30_000);
     await client.endAsync();
 

@@ -44,7 +44,14 @@ const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).
 
 function retention(): Retention {
   const metrics = createMetricsRegistry();
-  return new Retention({ db, clock, logger: silentLogger, storage: new StorageHealth(metrics, silentLogger, () => clock.now()), retentionDays: 400, batchRows: 100 });
+  return new Retention({
+    db,
+    clock,
+    logger: silentLogger,
+    storage: new StorageHealth(metrics, silentLogger, () => clock.now()),
+    retentionDays: 400,
+    batchRows: 100,
+  });
 }
 
 beforeEach(() => {
@@ -70,7 +77,9 @@ describe('retention', () => {
     db.prepare(
       `INSERT INTO alerts (id, home_id, kind, severity, state, raised_at, last_seen_at, ladder) VALUES ('a1', 'h1', 'pendant', 'critical', 'resolved', ?, ?, '[]')`,
     ).run(oldAt, oldAt);
-    db.prepare(`INSERT INTO alert_audit (alert_id, at, actor, action, version) VALUES ('a1', ?, 'hub', 'raise', 1)`).run(oldAt);
+    db.prepare(
+      `INSERT INTO alert_audit (alert_id, at, actor, action, version) VALUES ('a1', ?, 'hub', 'raise', 1)`,
+    ).run(oldAt);
 
     clock.advanceBy(401 * DAY_MS);
     await store.append(motion(7));

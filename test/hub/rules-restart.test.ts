@@ -71,7 +71,17 @@ function hubRun(
 }
 
 function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return { homeId: 'h1', deviceId, type: 'motion', value: true, ts, source: 'mqtt', room: deviceId === 'hall-pir' ? 'hall' : 'kitchen', kind: 'motion', assigned: true };
+  return {
+    homeId: 'h1',
+    deviceId,
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
+    kind: 'motion',
+    assigned: true,
+  };
 }
 
 describe('rules across a restart', () => {
@@ -118,13 +128,26 @@ describe('rules across a restart', () => {
     first.stop();
     const db = openHubDatabase(path.join(dir, 'hub.db'));
     const row = db.prepare("SELECT json FROM rule_state WHERE key = 'rules-engine'").get() as { json: string };
-    const before = JSON.parse(row.json) as { version: number; homes: { h1: { firstSeenAt: number; learned: unknown } } };
+    const before = JSON.parse(row.json) as {
+      version: number;
+      homes: { h1: { firstSeenAt: number; learned: unknown } };
+    };
     // The state as an older hub version wrote it.
-    db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(JSON.stringify({ ...before, version: before.version - 1 }));
+    db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(
+      JSON.stringify({ ...before, version: before.version - 1 }),
+    );
     db.close();
 
     let logged = '';
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) }) });
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write: (chunk, _enc, done) => {
+          logged += String(chunk);
+          done();
+        },
+      }),
+    });
     const second = hubRun(clock, config, { logger });
     expect(second.decisions).toEqual([]);
     const after = second.store.loadRuleState('rules-engine')!.state as typeof before;
@@ -145,7 +168,8 @@ describe('rules across a restart', () => {
     const config = configWith(false);
     // The alert store: what was raised, and when (a resolved alert stays in it).
     const alerts: { homeId: string; kind: string; raisedAt: number }[] = [];
-    const alreadyRaised = (d: AlertKindAt): boolean => alerts.some((a) => a.homeId === d.homeId && a.kind === d.kind && a.raisedAt >= d.at);
+    const alreadyRaised = (d: AlertKindAt): boolean =>
+      alerts.some((a) => a.homeId === d.homeId && a.kind === d.kind && a.raisedAt >= d.at);
     // The crash comes between two snapshots: the last one is from before the alerts.
     const first = hubRun(clock, config, { alreadyRaised, snapshotEveryMs: DAY });
     await first.send(motion('hall-pir', T0));

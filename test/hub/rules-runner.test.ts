@@ -20,12 +20,34 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 function runnerAt(clock: FakeClock, decisions: RuleDecision[]) {
   const db = openHubDatabase(path.join(dir, 'hub.db'));
   const store = new EventStore(db, clock);
-  const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide: (d) => decisions.push(...d) });
+  const runner = new RulesRunner({
+    homes: config.homes,
+    store,
+    clock,
+    logger: silentLogger,
+    decide: (d) => decisions.push(...d),
+  });
   return { db, store, runner };
 }
 
-function event(type: SensorEvent['type'], deviceId: string, room: string, ts: number, value: SensorEvent['value'] = true): SensorEvent {
-  return { homeId: 'h1', deviceId, type, value, ts, source: 'mqtt', room, kind: deviceId === 'p1' ? 'pendant' : 'motion', assigned: true };
+function event(
+  type: SensorEvent['type'],
+  deviceId: string,
+  room: string,
+  ts: number,
+  value: SensorEvent['value'] = true,
+): SensorEvent {
+  return {
+    homeId: 'h1',
+    deviceId,
+    type,
+    value,
+    ts,
+    source: 'mqtt',
+    room,
+    kind: deviceId === 'p1' ? 'pendant' : 'motion',
+    assigned: true,
+  };
 }
 
 describe('rules runner', () => {
@@ -93,7 +115,14 @@ describe('rules runner', () => {
       const decisions: RuleDecision[] = [];
       const db = openHubDatabase(path.join(from, 'hub.db'));
       const store = new EventStore(db, clock);
-      const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide: (d) => decisions.push(...d), alreadyRaised });
+      const runner = new RulesRunner({
+        homes: config.homes,
+        store,
+        clock,
+        logger: silentLogger,
+        decide: (d) => decisions.push(...d),
+        alreadyRaised,
+      });
       runner.start();
       runner.stop();
       db.close();

@@ -44,7 +44,8 @@ function hubRules(clock: FakeClock) {
     logger: silentLogger,
     decide: (ds) => {
       decisions.push(...ds);
-      for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, homeId: d.homeId, at: d.at, decidedAt: clock.now() });
+      for (const d of ds)
+        if (d.type === 'raise') raised.push({ kind: d.kind, homeId: d.homeId, at: d.at, decidedAt: clock.now() });
     },
   });
   runner.start();
@@ -62,7 +63,17 @@ function hubRules(clock: FakeClock) {
 }
 
 function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return { homeId: 'h1', deviceId, type: 'motion', value: true, ts, source: 'mqtt', room: deviceId === 'hall-pir' ? 'hall' : 'kitchen', kind: 'motion', assigned: true };
+  return {
+    homeId: 'h1',
+    deviceId,
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
+    kind: 'motion',
+    assigned: true,
+  };
 }
 
 /** A device the configuration does not know, in a home it does not know, with a clock 23 h fast. */
@@ -91,7 +102,10 @@ describe('the rules run on the hub clock, not the sensors', () => {
 
     // Detection on time: possible fall 45 min after the last motion, inactivity 4 h after it.
     clock.advanceTo(T0 + 30 * MINUTE + 4 * HOUR);
-    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T10:15:00.000Z', 'inactivity 2026-01-05T13:30:00.000Z']);
+    expect(kinds(hub.raised)).toEqual([
+      'possible-fall 2026-01-05T10:15:00.000Z',
+      'inactivity 2026-01-05T13:30:00.000Z',
+    ]);
     for (const r of hub.raised) expect(r.decidedAt).toBe(r.at);
     hub.close();
   });
@@ -102,14 +116,27 @@ describe('the rules run on the hub clock, not the sensors', () => {
     await hub.send(motion('hall-pir', T0 + 23 * HOUR));
     expect(hub.raised).toEqual([]);
     clock.advanceTo(T0 + 5 * HOUR);
-    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T09:45:00.000Z', 'inactivity 2026-01-05T13:00:00.000Z']);
+    expect(kinds(hub.raised)).toEqual([
+      'possible-fall 2026-01-05T09:45:00.000Z',
+      'inactivity 2026-01-05T13:00:00.000Z',
+    ]);
     hub.close();
   });
 
   it('a pendant press stamped by its sender keeps its time as the decision time, and a future stamp is taken as now', async () => {
     const clock = new FakeClock(T0);
     const hub = hubRules(clock);
-    const press = (ts: number): SensorEvent => ({ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts, source: 'mqtt', room: 'living', kind: 'pendant', assigned: true });
+    const press = (ts: number): SensorEvent => ({
+      homeId: 'h1',
+      deviceId: 'p1',
+      type: 'pendant',
+      value: true,
+      ts,
+      source: 'mqtt',
+      room: 'living',
+      kind: 'pendant',
+      assigned: true,
+    });
     await hub.send(press(T0 - 2_000));
     await hub.send(press(T0 + 2 * HOUR));
     expect(hub.raised.map((r) => r.at)).toEqual([T0 - 2_000, T0]);
@@ -123,7 +150,17 @@ describe('the rules run on the hub clock, not the sensors', () => {
     // The bridge was out for two hours; it flushes what it buffered. The kitchen at 10:00 is the latest activity.
     clock.advanceTo(T0 + 2 * HOUR);
     // The pendant's battery report, on time through its own path, is not activity.
-    await hub.send({ homeId: 'h1', deviceId: 'p1', type: 'battery', value: 90, ts: T0 + 2 * HOUR, source: 'mqtt', room: 'living', kind: 'pendant', assigned: true });
+    await hub.send({
+      homeId: 'h1',
+      deviceId: 'p1',
+      type: 'battery',
+      value: 90,
+      ts: T0 + 2 * HOUR,
+      source: 'mqtt',
+      room: 'living',
+      kind: 'pendant',
+      assigned: true,
+    });
     hub.raised.length = 0; // the possible fall of 09:45, found while the bridge was out
     await hub.send(motion('hall-pir', T0 + 30 * MINUTE), motion('kitchen-pir', T0 + HOUR));
     clock.advanceTo(T0 + 6 * HOUR);
@@ -157,7 +194,12 @@ describe('a late batch after an alert', () => {
     expect(hub.decisions.filter((d) => d.type === 'raise' || d.type === 'clear')).toEqual([]);
     // Its own time counts: the next silence alert after new activity is judged from there as usual.
     await hub.send(motion('hall-pir', T0 + 5 * HOUR));
-    expect(hub.decisions.filter((d) => d.type === 'clear').map((d) => d.kind).sort()).toEqual(['inactivity', 'possible-fall']);
+    expect(
+      hub.decisions
+        .filter((d) => d.type === 'clear')
+        .map((d) => d.kind)
+        .sort(),
+    ).toEqual(['inactivity', 'possible-fall']);
     hub.close();
   });
 });

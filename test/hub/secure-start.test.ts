@@ -25,24 +25,50 @@ afterEach(async () => {
 async function selfSignedPair(): Promise<{ certFile: string; keyFile: string; cert: Buffer }> {
   const certFile = path.join(dir, 'hub.crt');
   const keyFile = path.join(dir, 'hub.key');
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=telecare-hub', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=telecare-hub',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
   return { certFile, keyFile, cert: fs.readFileSync(certFile) };
 }
 
 function httpsRequest(port: number, ca: Buffer, route: string, body?: unknown) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
-    const request = https.request(
-      { host: '127.0.0.1', port, path: route, method: body ? 'POST' : 'GET', ca, headers: body ? { 'content-type': 'application/json' } : {} },
-      (response) => {
-        let text = '';
-        response.on('data', (d: Buffer) => (text += d.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
-      },
-    );
-    request.on('error', reject);
-    request.end(body ? JSON.stringify(body) : undefined);
-  });
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
+    (resolve, reject) => {
+      const request = https.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: route,
+          method: body ? 'POST' : 'GET',
+          ca,
+          headers: body ? { 'content-type': 'application/json' } : {},
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (d: Buffer) => (text += d.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+        },
+      );
+      request.on('error', reject);
+      request.end(body ? JSON.stringify(body) : undefined);
+    },
+  );
 }
 
 const mode = (file: string): number => fs.statSync(file).mode & 0o777;
@@ -78,7 +104,10 @@ describe('a first start with a certificate and key', () => {
     const health = await httpsRequest(hub.httpPort, pair.cert, '/api/health');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
-    const login = await httpsRequest(hub.httpPort, pair.cert, '/api/login', { username: 'admin', password: adminPassword });
+    const login = await httpsRequest(hub.httpPort, pair.cert, '/api/login', {
+      username: 'admin',
+      password: adminPassword,
+    });
     expect(login.status).toBe(200);
     expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
     // Plain HTTP on the same port gets no answer from the API.
@@ -97,7 +126,9 @@ describe('a first start with a certificate and key', () => {
 
 describe('HTTPS settings', () => {
   it('HUB_HTTPS_CERT and HUB_HTTPS_KEY are taken together, relative to the working folder, or not at all', () => {
-    expect(resolveSettings({}, { HUB_HTTPS_CERT: 'tls/hub.crt', HUB_HTTPS_KEY: 'tls/hub.key' }, '/srv/hub').https).toEqual({
+    expect(
+      resolveSettings({}, { HUB_HTTPS_CERT: 'tls/hub.crt', HUB_HTTPS_KEY: 'tls/hub.key' }, '/srv/hub').https,
+    ).toEqual({
       certFile: '/srv/hub/tls/hub.crt',
       keyFile: '/srv/hub/tls/hub.key',
     });
@@ -106,7 +137,10 @@ describe('HTTPS settings', () => {
   });
 
   it('behind a TLS proxy: HUB_TRUSTED_ORIGINS lists the proxy origins, HUB_SECURE_COOKIES=1 marks cookies Secure', () => {
-    const settings = resolveSettings({}, { HUB_TRUSTED_ORIGINS: 'https://care.example.org, https://hub.example.org', HUB_SECURE_COOKIES: '1' });
+    const settings = resolveSettings(
+      {},
+      { HUB_TRUSTED_ORIGINS: 'https://care.example.org, https://hub.example.org', HUB_SECURE_COOKIES: '1' },
+    );
     expect(settings.trustedOrigins).toEqual(['https://care.example.org', 'https://hub.example.org']);
     expect(settings.secureCookies).toBe(true);
     expect(resolveSettings({}, {}).secureCookies).toBeUndefined();

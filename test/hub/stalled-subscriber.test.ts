@@ -47,7 +47,7 @@ time.sleep(600)
 async function stalledSubscriber(port: number): Promise<ChildProcess> {
   const child = spawn('python3', ['-c', STALLED_CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('subscribed') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('subscribed') && resolve());
     child.once('exit', (code) => reject(new Error(`stalled client exited with ${code}`)));
   });
   return child;
@@ -61,7 +61,8 @@ describe('a stalled subscriber', () => {
     const reader = await mqttClient(hub.mqttPort);
     const seen: string[] = [];
     reader.on('message', (topic, payload) => {
-      if (topic.startsWith('telecare/h1/alerts/')) seen.push(`alert:${(JSON.parse(payload.toString()) as { kind: string }).kind}`);
+      if (topic.startsWith('telecare/h1/alerts/'))
+        seen.push(`alert:${(JSON.parse(payload.toString()) as { kind: string }).kind}`);
       else if (topic === 'telecare/h1/devices/busy/events') seen.push(`busy:${payload.readUInt32BE(0)}`);
     });
     await reader.subscribeAsync('telecare/#', { qos: 1 });
@@ -78,12 +79,20 @@ describe('a stalled subscriber', () => {
     await gateway.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
 
     await waitFor(() => seen.includes('alert:pendant'), 'the pendant alert', 30_000);
-    await waitFor(() => hub!.stdout().includes('mqtt client stopped reading'), 'the stalled client to be dropped', 30_000);
+    await waitFor(
+      () => hub!.stdout().includes('mqtt client stopped reading'),
+      'the stalled client to be dropped',
+      30_000,
+    );
     await waitFor(() => seen.length >= busyMessages + 1, 'every busy message', 30_000);
-    expect(seen.filter((s) => s.startsWith('busy:'))).toEqual(Array.from({ length: busyMessages }, (_, i) => `busy:${i}`));
+    expect(seen.filter((s) => s.startsWith('busy:'))).toEqual(
+      Array.from({ length: busyMessages }, (_, i) => `busy:${i}`),
+    );
     expect(hub.stdout()).toContain('mqtt client stopped reading');
     expect(hub.stdout()).toContain('stalled-dashboard');
-    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { mqtt: { stalledClientsDropped: number } };
+    const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as {
+      mqtt: { stalledClientsDropped: number };
+    };
     expect(health.mqtt.stalledClientsDropped).toBe(1);
     await gateway.endAsync();
     await reader.endAsync();

@@ -25,7 +25,10 @@ const dbFile = (): string => path.join(dir, 'data', 'hub.db');
 async function runOnce(events: number, stop: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   hub = await spawnHub(env());
   const sensor = await mqttClient(hub.mqttPort);
-  for (let i = 0; i < events; i++) await sensor.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, { qos: 1 });
+  for (let i = 0; i < events; i++)
+    await sensor.publishAsync('telecare/h1/devices/front/events', `{"type":"contact","value":${i % 2 === 0}}`, {
+      qos: 1,
+    });
   await sensor.endAsync();
   hub.child.kill(stop);
   await hub.exited;
@@ -51,7 +54,8 @@ describe('damage noticed at start', () => {
     const size = fs.fstatSync(fd).size;
     expect(size).toBeGreaterThan(3 * pageBytes);
     // Garbage over every page after the first (the header stays valid, so only a check can tell).
-    for (let offset = pageBytes; offset < size; offset += pageBytes) fs.writeSync(fd, Buffer.alloc(pageBytes, 0xa5), 0, pageBytes, offset);
+    for (let offset = pageBytes; offset < size; offset += pageBytes)
+      fs.writeSync(fd, Buffer.alloc(pageBytes, 0xa5), 0, pageBytes, offset);
     fs.closeSync(fd);
 
     const { code, message } = await refusedStart();
@@ -112,7 +116,9 @@ describe('restating open alerts at start', () => {
 
     hub = await spawnHub(env());
     const console = await mqttClient(hub.mqttPort);
-    const retained = new Promise<string>((resolve) => console.on('message', (topic, payload) => topic.startsWith('telecare/h1/alerts/') && resolve(payload.toString())));
+    const retained = new Promise<string>((resolve) =>
+      console.on('message', (topic, payload) => topic.startsWith('telecare/h1/alerts/') && resolve(payload.toString())),
+    );
     await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
     expect(JSON.parse(await retained)).toMatchObject({ kind: 'pendant', state: 'raised' });
     expect(hub.stdout()).not.toContain('alert delivery failed');

@@ -5,7 +5,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, killHub, ONE_HOME_CONFIG, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  killHub,
+  ONE_HOME_CONFIG,
+  mqttClient,
+  nextMessage,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -32,7 +42,10 @@ function storedAlerts(): { kind: string; state: string; version: number }[] {
 }
 
 /** Health with its details: those need a login (taken before the failure: a login stores its session). */
-async function health(port: number, cookie: string): Promise<{ status: string; storage: { state: string; alertsHeldInMemory: number; lastError: string | null } }> {
+async function health(
+  port: number,
+  cookie: string,
+): Promise<{ status: string; storage: { state: string; alertsHeldInMemory: number; lastError: string | null } }> {
   return (await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { cookie } })).json() as never;
 }
 
@@ -96,7 +109,10 @@ describe('a storage failure never silences an emergency', () => {
       await pressPendant(hub.mqttPort);
       const { topic, payload } = await arrives;
       expect(JSON.parse(payload.toString())).toMatchObject({ kind: 'pendant', state: 'raised', version: 1 });
-      expect((await health(hub.httpPort, cookie)).storage).toMatchObject({ state: 'degraded', lastError: 'SQLITE_BUSY' });
+      expect((await health(hub.httpPort, cookie)).storage).toMatchObject({
+        state: 'degraded',
+        lastError: 'SQLITE_BUSY',
+      });
 
       // A responder acknowledges while the lock is still held: answered, and published as version 2.
       const acked = nextMessage(responder, (t) => t === topic, 20_000);
@@ -119,8 +135,16 @@ describe('no storage error ends the process or stops its timers', () => {
   it('with the disk full, the escalation timer still fires (from memory), the hub stays up, and the escalation is stored once space returns', async () => {
     const config = {
       ...ONE_HOME_CONFIG,
-      responders: [{ id: 'ann', group: 'first' }, { id: 'bob', group: 'second' }],
-      escalation: { default: [{ group: 'first', timeoutSeconds: 1 }, { group: 'second', timeoutSeconds: 600 }] },
+      responders: [
+        { id: 'ann', group: 'first' },
+        { id: 'bob', group: 'second' },
+      ],
+      escalation: {
+        default: [
+          { group: 'first', timeoutSeconds: 1 },
+          { group: 'second', timeoutSeconds: 600 },
+        ],
+      },
     };
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) });
     const responder = await mqttClient(hub.mqttPort);
@@ -130,7 +154,8 @@ describe('no storage error ends the process or stops its timers', () => {
 
     const versions: { version: number; escalationLevel: number }[] = [];
     responder.on('message', (_t, payload) => {
-      if (payload.length > 0) versions.push(JSON.parse(payload.toString()) as { version: number; escalationLevel: number });
+      if (payload.length > 0)
+        versions.push(JSON.parse(payload.toString()) as { version: number; escalationLevel: number });
     });
     await pressPendant(hub.mqttPort);
     await waitFor(() => versions.some((v) => v.escalationLevel === 1), 'the escalation', 20_000);
@@ -141,7 +166,9 @@ describe('no storage error ends the process or stops its timers', () => {
     await pollHealth(hub.httpPort, cookie, 'ok');
     const db = new Database(dbFile(), { readonly: true });
     try {
-      expect(db.prepare('SELECT escalation_level, version FROM alerts').all()).toEqual([{ escalation_level: 1, version: 2 }]);
+      expect(db.prepare('SELECT escalation_level, version FROM alerts').all()).toEqual([
+        { escalation_level: 1, version: 2 },
+      ]);
     } finally {
       db.close();
     }
@@ -154,7 +181,9 @@ describe('no storage error ends the process or stops its timers', () => {
 function auditActions(): string[] {
   const db = new Database(dbFile(), { readonly: true });
   try {
-    return (db.prepare('SELECT action FROM alert_audit ORDER BY id').all() as { action: string }[]).map((r) => r.action);
+    return (db.prepare('SELECT action FROM alert_audit ORDER BY id').all() as { action: string }[]).map(
+      (r) => r.action,
+    );
   } finally {
     db.close();
   }
@@ -167,7 +196,10 @@ async function login(httpPort: number): Promise<string> {
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
   expect(res.ok).toBe(true);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 async function acknowledge(httpPort: number, cookie: string, alertId: string): Promise<unknown> {

@@ -41,23 +41,36 @@ async function holdWriteLock(dbFile: string): Promise<{ release: () => Promise<v
     db.prepare("INSERT INTO rule_state (key, json, updated_at, last_event_id) VALUES ('other-process', '{}', 0, 0)").run();
     process.stdout.write('locked\\n');
     process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script, dbFile], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, dbFile], {
+    cwd: projectRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   holder = child;
   await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', () => resolve());
+    readline.createInterface({ input: child.stdout }).once('line', () => resolve());
     child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     release: async () => {
-      child.stdin!.write('release\n');
+      child.stdin.write('release\n');
       await exited;
     },
   };
 }
 
 function motion(ts: number): SensorEvent {
-  return { homeId: 'h1', deviceId: 'pir', type: 'motion', value: true, ts, source: 'mqtt', room: 'hall', kind: 'motion', assigned: true };
+  return {
+    homeId: 'h1',
+    deviceId: 'pir',
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: 'hall',
+    kind: 'motion',
+    assigned: true,
+  };
 }
 
 describe('event store off the loop', () => {
@@ -77,9 +90,11 @@ describe('event store off the loop', () => {
     let closes = 0;
     sensor.on('close', () => closes++);
     let acked = false;
-    const puback = sensor.publishAsync('telecare/h1/devices/hall-pir/events', '{"type":"motion","value":true}', { qos: 1 }).then(() => {
-      acked = true;
-    });
+    const puback = sensor
+      .publishAsync('telecare/h1/devices/hall-pir/events', '{"type":"motion","value":true}', { qos: 1 })
+      .then(() => {
+        acked = true;
+      });
     // The loop turns: timers fire and the HTTP server answers while the batch waits for the lock.
     await sleep(300);
     const health = await fetch(`http://127.0.0.1:${hub.ports.http}/api/health`);
@@ -116,7 +131,9 @@ describe('event store off the loop', () => {
     expect(order).toEqual(['alert raised', 'puback']);
     // Read back through another connection: what was acknowledged is in the file.
     const reader = new Database(path.join(dir, 'data', 'hub.db'), { readonly: true });
-    expect((reader.prepare("SELECT count(*) AS n FROM events WHERE type = 'pendant'").get() as { n: number }).n).toBe(1);
+    expect((reader.prepare("SELECT count(*) AS n FROM events WHERE type = 'pendant'").get() as { n: number }).n).toBe(
+      1,
+    );
     reader.close();
     await sensor.endAsync();
   });

@@ -41,7 +41,11 @@ describe('event store', () => {
     expect(store.eventsAfter(0)).toHaveLength(0);
     expect(await first).toBe(2);
     expect(await second).toBe(3);
-    expect(store.eventsAfter(0).map((e) => [e.id, e.ts])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(store.eventsAfter(0).map((e) => [e.id, e.ts])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     store.db.close();
   });
 
@@ -53,7 +57,11 @@ describe('event store', () => {
       store.append([]),
     ]);
     expect(results).toEqual([2, 3, 0]);
-    expect(store.eventsAfter(0).map((e) => [e.id, e.homeId, e.ts])).toEqual([[1, 'h1', 1], [2, 'h1', 2], [3, 'h2', 3]]);
+    expect(store.eventsAfter(0).map((e) => [e.id, e.homeId, e.ts])).toEqual([
+      [1, 'h1', 1],
+      [2, 'h1', 2],
+      [3, 'h2', 3],
+    ]);
     store.close();
     store.db.close();
   });
@@ -72,7 +80,9 @@ describe('event store', () => {
     const store = open();
     await store.append([motion('h1', 300), motion('h2', 150), motion('h1', 100), motion('h1', 200)]);
     expect(store.eventsOfHome('h1', 100, 300).map((e) => e.ts)).toEqual([100, 200]);
-    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT * FROM events WHERE home_id = 'h1' AND ts >= 0 AND ts < 9").all();
+    const plan = store.db
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM events WHERE home_id = 'h1' AND ts >= 0 AND ts < 9")
+      .all();
     expect(JSON.stringify(plan)).toContain('events_home_ts');
     store.db.close();
   });
@@ -83,7 +93,9 @@ describe('event store', () => {
     await store.append([motion('h1', 1, 'stranger', false)]);
     clock.advanceBy(5_000);
     await store.append([motion('h1', 2, 'stranger', false), motion('h1', 3, 'pir', true)]);
-    expect(store.unassignedDevices()).toEqual([{ homeId: 'h1', deviceId: 'stranger', source: 'mqtt', firstSeen: 1_000, lastSeen: 6_000, count: 2 }]);
+    expect(store.unassignedDevices()).toEqual([
+      { homeId: 'h1', deviceId: 'stranger', source: 'mqtt', firstSeen: 1_000, lastSeen: 6_000, count: 2 },
+    ]);
     store.db.close();
   });
 

@@ -34,16 +34,40 @@ describe('telecare replay', () => {
     ];
     fs.writeFileSync(input, `${lines.map((l) => JSON.stringify(l)).join('\n')}\nnot json\n{"homeId":"h1"}\n`);
     const config = path.join(dir, 'home.json');
-    fs.writeFileSync(config, JSON.stringify({
-      homes: [{ id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }],
-        devices: [{ id: 'p1', kind: 'pendant' }, { id: 'living-pir', kind: 'motion', room: 'living' }] }],
-    }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        homes: [
+          {
+            id: 'h1',
+            timezone: 'Europe/London',
+            residents: [{ id: 'r1' }],
+            devices: [
+              { id: 'p1', kind: 'pendant' },
+              { id: 'living-pir', kind: 'motion', room: 'living' },
+            ],
+          },
+        ],
+      }),
+    );
     const first = replay(['--input', input, '--config', config, '--prealerts', '--drain', '6']);
     expect(first.status).toBe(0);
-    const out = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = first.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const alerts = out.filter((o) => 'id' in o);
     expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall', 'inactivity']);
-    expect(alerts[0]).toMatchObject({ homeId: 'h1', residentId: 'r1', severity: 'critical', state: 'raised', raisedAt: '2026-01-05T09:00:00.000Z', acknowledgedAt: null, outcome: null, escalationLevel: 0 });
+    expect(alerts[0]).toMatchObject({
+      homeId: 'h1',
+      residentId: 'r1',
+      severity: 'critical',
+      state: 'raised',
+      raisedAt: '2026-01-05T09:00:00.000Z',
+      acknowledgedAt: null,
+      outcome: null,
+      escalationLevel: 0,
+    });
     expect(out.filter((o) => o.prealert === 'raised')).toHaveLength(1);
     expect(first.stderr).toMatch(/3 events \(2 dropped\)/);
     expect(first.stderr).toMatch(/events\/s/);
@@ -54,18 +78,28 @@ describe('telecare replay', () => {
     const features = path.join(dir, 'features.ndjson');
     // Three days of two simulated flats, as `telecare simulate` writes them (each line carries its room and kind).
     const days = [...simulate({ homes: 2, days: 3, start: '2026-01-05', seed: 42, timeZone: 'Europe/Paris' })];
-    const r = replay(['--input', '-', '--tz', 'Europe/Paris', '--features', features], `${days.map(toReplayLine).join('\n')}\n`);
+    const r = replay(
+      ['--input', '-', '--tz', 'Europe/Paris', '--features', features],
+      `${days.map(toReplayLine).join('\n')}\n`,
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/from 2 home\(s\)/);
     expect(r.stderr).toContain(`${days.length} events (0 dropped`);
-    const written = fs.readFileSync(features, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { homeId: string; date: string });
+    const written = fs
+      .readFileSync(features, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { homeId: string; date: string });
     expect(new Set(written.map((d) => d.homeId))).toEqual(new Set(['h1', 'h2']));
     expect(written[0]).toHaveProperty('activeMinutes');
   });
 
   it('reads the CASAS format, and says what is wrong with bad options', () => {
     const casas = path.join(dir, 'casas.txt');
-    fs.writeFileSync(casas, '2010-11-04 08:00:00.000001 M004 ON\n2010-11-04 08:00:05 M004 OFF\n2010-11-04 08:01:00 D001 OPEN\n2010-11-04 08:01:09 LS001 12\n');
+    fs.writeFileSync(
+      casas,
+      '2010-11-04 08:00:00.000001 M004 ON\n2010-11-04 08:00:05 M004 OFF\n2010-11-04 08:01:00 D001 OPEN\n2010-11-04 08:01:09 LS001 12\n',
+    );
     const r = replay(['--input', casas, '--format', 'casas', '--drain', '0']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/2 events \(0 dropped, 2 skipped\)/);

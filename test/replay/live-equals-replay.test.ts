@@ -30,13 +30,19 @@ const config: HubConfig = {
 
 /** Three recorded days of two flats, across the UK clocks going forward: h1's resident presses the pendant on the second morning, h2's collapses on the last afternoon. */
 function recording(): SimEvent[] {
-  return [...simulate({
-    homes: 2, days: 3, start: '2026-03-27', seed: 7, timeZone: TIME_ZONE,
-    incidents: [
-      { kind: 'pendant', date: '2026-03-28', minutes: 10 * 60, homeId: 'h1', deviceId: null },
-      { kind: 'collapse', date: '2026-03-29', minutes: 15 * 60, homeId: 'h2', deviceId: null },
-    ],
-  })];
+  return [
+    ...simulate({
+      homes: 2,
+      days: 3,
+      start: '2026-03-27',
+      seed: 7,
+      timeZone: TIME_ZONE,
+      incidents: [
+        { kind: 'pendant', date: '2026-03-28', minutes: 10 * 60, homeId: 'h1', deviceId: null },
+        { kind: 'collapse', date: '2026-03-29', minutes: 15 * 60, homeId: 'h2', deviceId: null },
+      ],
+    }),
+  ];
 }
 
 /** One run of the hub's rules and alerts on the database in `dir`, its clock starting at `startMs`. */
@@ -45,7 +51,14 @@ async function boot(dir: string, startMs: number) {
   const db = openHubDatabase(path.join(dir, 'hub.db'));
   const store = new EventStore(db, clock);
   const publisher: Publisher = { publish: async () => undefined };
-  const alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
+  const alerts = new AlertService({
+    db,
+    publisher,
+    config,
+    clock,
+    logger: silentLogger,
+    metrics: createMetricsRegistry(),
+  });
   await alerts.start();
   const runner = new RulesRunner({
     homes: config.homes,
@@ -71,9 +84,9 @@ async function boot(dir: string, startMs: number) {
  */
 async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promise<string[]> {
   let random = seed;
-  const rnd = (): number => ((random = (random * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (random = (random * 1103515245 + 12345) % 2147483648) / 2147483648;
   const dir = tempDir('live-replay');
-  let hub = await boot(dir, events[0]!.ts - 1000);
+  let hub = await boot(dir, events[0].ts - 1000);
   let stored: Promise<number>[] = [];
   for (const [i, e] of events.entries()) {
     if (i === crashAtEvent) {
@@ -92,7 +105,7 @@ async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promis
     hub.runner.feed([event], hub.store.lastReservedId);
   }
   const { clock, db, store, alerts, runner } = hub;
-  clock.advanceTo(events[events.length - 1]!.ts + DAY);
+  clock.advanceTo(events[events.length - 1].ts + DAY);
   await Promise.all(stored);
   runner.stop();
   const raised = queryAlertAudit(db)

@@ -38,7 +38,10 @@ describe('timer queue', () => {
     expect(q.nextDueAt()).toBe(20);
     const fired: [string, number][] = [];
     for (let e = q.popDue(1000); e; e = q.popDue(1000)) fired.push([e.slot.name, e.at]);
-    expect(fired).toEqual([['b', 20], ['a', 300]]);
+    expect(fired).toEqual([
+      ['b', 20],
+      ['a', 300],
+    ]);
     expect(q.nextDueAt()).toBeNull();
   });
 

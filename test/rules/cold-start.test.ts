@@ -1,7 +1,7 @@
 // The first weeks in a new home: care-plan routine, bed mat at the morning check, held sensor states, learned model taking over gradually.
 import { describe, expect, it } from 'vitest';
 import { RulesEngine } from '../../rules/engine.js';
-import type { HomeConfig, SensorEvent } from '../../rules/types.js';
+import type { HomeConfig } from '../../rules/types.js';
 import { DAY, DEVICES, HOUR, Harness, MINUTE, MONDAY, ev, home } from './factories.js';
 
 describe('morning check in the first weeks', () => {
@@ -15,7 +15,10 @@ describe('morning check in the first weeks', () => {
     expect(h.raised('no-morning-activity')).toHaveLength(0);
     h.advanceBy(2 * MINUTE);
     expect(h.raised('no-morning-activity')).toEqual([
-      expect.objectContaining({ at: MONDAY + DAY + 12 * HOUR + 30 * MINUTE, detail: expect.objectContaining({ thresholdSource: 'care-plan', checkTime: '12:30' }) }),
+      expect.objectContaining({
+        at: MONDAY + DAY + 12 * HOUR + 30 * MINUTE,
+        detail: expect.objectContaining({ thresholdSource: 'care-plan', checkTime: '12:30' }),
+      }),
     ]);
   });
 
@@ -26,7 +29,10 @@ describe('morning check in the first weeks', () => {
     expect(inBed.raised('no-morning-activity')).toHaveLength(0);
     inBed.clock.advanceTo(MONDAY + DAY + 12 * HOUR + MINUTE);
     expect(inBed.raised('no-morning-activity')).toEqual([
-      expect.objectContaining({ at: MONDAY + DAY + 12 * HOUR, detail: expect.objectContaining({ matOccupied: 'bed' }) }),
+      expect.objectContaining({
+        at: MONDAY + DAY + 12 * HOUR,
+        detail: expect.objectContaining({ matOccupied: 'bed' }),
+      }),
     ]);
 
     const emptyBed = new Harness(undefined, MONDAY + 23 * HOUR);
@@ -69,7 +75,7 @@ describe('morning check in the first weeks', () => {
     }
     expect(checkTimes[0]).toBeLessThan(10 * HOUR);
     expect(checkTimes[0]).toBeGreaterThan(9 * HOUR);
-    for (let i = 1; i < checkTimes.length; i++) expect(checkTimes[i]).toBeLessThanOrEqual(checkTimes[i - 1]!);
+    for (let i = 1; i < checkTimes.length; i++) expect(checkTimes[i]).toBeLessThanOrEqual(checkTimes[i - 1]);
     expect(checkTimes[20]).toBeLessThan(9 * HOUR);
     expect(checkTimes[20]).toBeGreaterThanOrEqual(8 * HOUR + 30 * MINUTE);
   });
@@ -135,7 +141,14 @@ describe('mats', () => {
     withChair.advanceBy(46 * MINUTE);
     expect(withChair.raised('possible-fall')).toEqual([
       expect.objectContaining({
-        detail: expect.objectContaining({ silenceMinutes: 45, thresholdMinutes: 45, thresholdSource: 'cold-start', lastRoom: 'living', lastDeviceId: 'living-pir', matOccupied: null }),
+        detail: expect.objectContaining({
+          silenceMinutes: 45,
+          thresholdMinutes: 45,
+          thresholdSource: 'cold-start',
+          lastRoom: 'living',
+          lastDeviceId: 'living-pir',
+          matOccupied: null,
+        }),
       }),
     ]);
   });
@@ -145,7 +158,8 @@ describe('learned model taking over', () => {
   /** A day of kitchen work: motion every 10 min from 08:00 to 20:00, then bed. */
   function kitchenDay(engine: RulesEngine, config: HomeConfig, day: number): void {
     engine.handle(ev(day + 7 * HOUR + 59 * MINUTE, 'bed', 'occupancy', false, config));
-    for (let t = day + 8 * HOUR; t < day + 20 * HOUR; t += 10 * MINUTE) engine.handle(ev(t, 'kitchen-pir', 'motion', true, config));
+    for (let t = day + 8 * HOUR; t < day + 20 * HOUR; t += 10 * MINUTE)
+      engine.handle(ev(t, 'kitchen-pir', 'motion', true, config));
     engine.handle(ev(day + 20 * HOUR + MINUTE, 'bed', 'occupancy', true, config));
   }
 
@@ -162,18 +176,18 @@ describe('learned model taking over', () => {
   it('day by day from the 45-min cold start toward the 30-min floor, with no jump at day 14', () => {
     const config = home();
     const engine = new RulesEngine([config]);
-    engine.handle(ev(MONDAY, 'bed', 'occupancy', true, config) as SensorEvent);
+    engine.handle(ev(MONDAY, 'bed', 'occupancy', true, config));
     const delays: number[] = [];
     for (let d = 0; d < 21; d++) {
       delays.push(possibleFallAfterMs(engine, config, MONDAY + d * DAY));
       kitchenDay(engine, config, MONDAY + d * DAY);
     }
     expect(delays[0]).toBe(45 * MINUTE);
-    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeLessThanOrEqual(delays[i - 1]!);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeLessThanOrEqual(delays[i - 1]);
     // Already shorter after a few days, not only from day 14 ...
     expect(delays[4]).toBeLessThan(40 * MINUTE);
     // ... and no switch at day 14.
-    expect(delays[13]! - delays[15]!).toBeLessThan(2 * MINUTE);
+    expect(delays[13] - delays[15]).toBeLessThan(2 * MINUTE);
     expect(delays[20]).toBeGreaterThanOrEqual(30 * MINUTE);
   });
 });

@@ -10,7 +10,9 @@ describe('cold and heat', () => {
     h.at(0, 'thermo', 'temperature', 15.5);
     h.at(HOUR, 'thermo', 'temperature', 15);
     h.advanceBy(HOUR + MINUTE);
-    expect(h.raised('cold')).toEqual([expect.objectContaining({ severity: 'medium', at: NOON + 2 * HOUR, room: 'living' })]);
+    expect(h.raised('cold')).toEqual([
+      expect.objectContaining({ severity: 'medium', at: NOON + 2 * HOUR, room: 'living' }),
+    ]);
     h.at(0, 'thermo', 'temperature', 19);
     expect(h.of('clear', 'cold')).toHaveLength(1);
   });
@@ -90,9 +92,16 @@ describe('wearable falls', () => {
     for (let i = 0; i < 3; i++) samples.push([3, 0, 3]); // impact
     for (let i = 0; i < 1500; i++) samples.push([1, 0, 0]); // 30 s lying on the side
     h.at(0, 'watch', 'accel', { rate: 50, samples });
-    h.at(31_000, 'watch', 'accel', { rate: 50, samples: Array.from({ length: 50 }, () => [1, 0, 0] as [number, number, number]) });
+    h.at(31_000, 'watch', 'accel', {
+      rate: 50,
+      samples: Array.from({ length: 50 }, () => [1, 0, 0] as [number, number, number]),
+    });
     const falls = h.raised('fall');
     expect(falls.length).toBeGreaterThanOrEqual(1);
-    expect(falls[0]).toMatchObject({ residentId: 'r1', deviceId: 'watch', detail: expect.objectContaining({ source: 'wearable' }) });
+    expect(falls[0]).toMatchObject({
+      residentId: 'r1',
+      deviceId: 'watch',
+      detail: expect.objectContaining({ source: 'wearable' }),
+    });
   });
 });

@@ -8,7 +8,14 @@ describe('emergency rules', () => {
     const h = new Harness();
     const out = h.send(ev(MONDAY + 1000, 'pendant', 'pendant', true));
     expect(out).toEqual([
-      expect.objectContaining({ type: 'raise', kind: 'pendant', severity: 'critical', residentId: 'r1', at: MONDAY + 1000, deviceId: 'pendant' }),
+      expect.objectContaining({
+        type: 'raise',
+        kind: 'pendant',
+        severity: 'critical',
+        residentId: 'r1',
+        at: MONDAY + 1000,
+        deviceId: 'pendant',
+      }),
     ]);
   });
 
@@ -26,12 +33,23 @@ describe('emergency rules', () => {
     const config = home({ devices: [{ id: 'leak', kind: 'water', room: 'bathroom' }] });
     const engine = new RulesEngine([config]);
     expect(engine.handle(ev(MONDAY, 'leak', 'water', false, config))).toEqual([]);
-    expect(engine.handle(ev(MONDAY + 1, 'leak', 'water', true, config))[0]).toMatchObject({ kind: 'flood', severity: 'critical' });
+    expect(engine.handle(ev(MONDAY + 1, 'leak', 'water', true, config))[0]).toMatchObject({
+      kind: 'flood',
+      severity: 'critical',
+    });
   });
 
   it('an unassigned device raises nothing, not even a pendant press', () => {
     const engine = new RulesEngine([home()]);
-    const stray = { homeId: 'h1', deviceId: 'unknown', type: 'pendant' as const, value: true, ts: MONDAY, source: 'mqtt' as const, assigned: false };
+    const stray = {
+      homeId: 'h1',
+      deviceId: 'unknown',
+      type: 'pendant' as const,
+      value: true,
+      ts: MONDAY,
+      source: 'mqtt' as const,
+      assigned: false,
+    };
     expect(engine.handle(stray)).toEqual([]);
     expect(engine.advanceTo(MONDAY + 3 * 86_400_000)).toEqual([]);
   });

@@ -42,9 +42,23 @@ export function home(overrides: Partial<HomeConfig> = {}, rules: RuleOverrides =
 }
 
 /** An event from a configured device of home `h1` (room and kind as ingest would resolve them). */
-export function ev(ts: number, deviceId: string, type: EventType, value: EventValue, config: HomeConfig = home()): SensorEvent {
+export function ev(
+  ts: number,
+  deviceId: string,
+  type: EventType,
+  value: EventValue,
+  config: HomeConfig = home(),
+): SensorEvent {
   const device = config.devices.find((d) => d.id === deviceId);
-  const event: SensorEvent = { homeId: config.id, deviceId, type, value, ts, source: 'mqtt', assigned: device !== undefined };
+  const event: SensorEvent = {
+    homeId: config.id,
+    deviceId,
+    type,
+    value,
+    ts,
+    source: 'mqtt',
+    assigned: device !== undefined,
+  };
   if (device?.room !== undefined) event.room = device.room;
   if (device) event.kind = device.kind;
   return event;
@@ -96,7 +110,8 @@ export class Harness {
 
   raised(kind?: string): Extract<RuleDecision, { type: 'raise' }>[] {
     return this.decisions.filter(
-      (d): d is Extract<RuleDecision, { type: 'raise' }> => d.type === 'raise' && (kind === undefined || d.kind === kind),
+      (d): d is Extract<RuleDecision, { type: 'raise' }> =>
+        d.type === 'raise' && (kind === undefined || d.kind === kind),
     );
   }
 
@@ -112,6 +127,7 @@ export class Harness {
   private rearm(): void {
     if (this.timer) this.clock.clearTimer(this.timer);
     const due = this.engine.nextDueAt();
-    this.timer = due === null ? undefined : this.clock.setTimer(due, () => this.take(this.engine.advanceTo(this.clock.now())));
+    this.timer =
+      due === null ? undefined : this.clock.setTimer(due, () => this.take(this.engine.advanceTo(this.clock.now())));
   }
 }

@@ -15,7 +15,9 @@ describe('inactivity rule', () => {
     ]);
     expect(h.raised('inactivity')).toHaveLength(0);
     h.advanceBy(10 * MINUTE);
-    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ severity: 'high', at: NINE + 1000 + 4 * HOUR, room: 'living' })]);
+    expect(h.raised('inactivity')).toEqual([
+      expect.objectContaining({ severity: 'high', at: NINE + 1000 + 4 * HOUR, room: 'living' }),
+    ]);
     h.advanceBy(6 * HOUR);
     expect(h.raised('inactivity')).toHaveLength(1);
   });
@@ -53,7 +55,10 @@ describe('inactivity rule', () => {
     // Still nothing at 09:00, the 12 h cap: raised then, with the bed mat in the detail.
     h.advanceBy(1 * HOUR + 31 * MINUTE);
     expect(h.raised('inactivity')).toEqual([
-      expect.objectContaining({ at: MONDAY + 33 * HOUR, detail: expect.objectContaining({ matOccupied: 'bed', thresholdMinutes: 720, thresholdSource: 'cold-start' }) }),
+      expect.objectContaining({
+        at: MONDAY + 33 * HOUR,
+        detail: expect.objectContaining({ matOccupied: 'bed', thresholdMinutes: 720, thresholdSource: 'cold-start' }),
+      }),
     ]);
   });
 

@@ -9,14 +9,25 @@ function routine(h: Harness, days: number): void {
   for (let d = 0; d < days; d++) {
     const day = MONDAY + d * DAY;
     h.send({ ...evAt(h, day + 7 * HOUR, 'bed', 'occupancy', false) });
-    for (let t = day + 7 * HOUR + MINUTE; t < day + 22 * HOUR; t += 20 * MINUTE) h.send(evAt(h, t, 'living-pir', 'motion', true));
+    for (let t = day + 7 * HOUR + MINUTE; t < day + 22 * HOUR; t += 20 * MINUTE)
+      h.send(evAt(h, t, 'living-pir', 'motion', true));
     h.send(evAt(h, day + 22 * HOUR, 'bed', 'occupancy', true));
   }
 }
 
 function evAt(h: Harness, ts: number, deviceId: string, type: 'motion' | 'occupancy', value: boolean) {
   const device = h.config.devices.find((d) => d.id === deviceId)!;
-  return { homeId: 'h1', deviceId, type, value, ts, source: 'mqtt' as const, assigned: true, room: device.room, kind: device.kind };
+  return {
+    homeId: 'h1',
+    deviceId,
+    type,
+    value,
+    ts,
+    source: 'mqtt' as const,
+    assigned: true,
+    room: device.room,
+    kind: device.kind,
+  };
 }
 
 describe('learned normal', () => {
@@ -30,10 +41,15 @@ describe('learned normal', () => {
     const inactivity = h.raised('inactivity');
     expect(inactivity).toHaveLength(1);
     // The learned 2 h floor has taken over most of the way from the 4 h cold start (gradual, not a switch at day 14).
-    const silence = inactivity[0]!.at - (start + 7 * HOUR + MINUTE);
+    const silence = inactivity[0].at - (start + 7 * HOUR + MINUTE);
     expect(silence).toBeGreaterThanOrEqual(2 * HOUR);
     expect(silence).toBeLessThan(2.5 * HOUR);
-    expect(inactivity[0]!.detail).toMatchObject({ thresholdSource: 'learned', lastRoom: 'living', lastDeviceId: 'living-pir', matOccupied: null });
+    expect(inactivity[0].detail).toMatchObject({
+      thresholdSource: 'learned',
+      lastRoom: 'living',
+      lastDeviceId: 'living-pir',
+      matOccupied: null,
+    });
   });
 
   it('nights of 9 h in bed are normal: no inactivity alert through the learned nights', () => {
@@ -42,7 +58,7 @@ describe('learned normal', () => {
     expect(h.raised('inactivity')).toHaveLength(0);
   });
 
-  it('the learned state survives export and import, and a day\'s thresholds do not change mid-day', () => {
+  it("the learned state survives export and import, and a day's thresholds do not change mid-day", () => {
     const learned = new LearnedNormal();
     for (let d = 0; d < 20; d++) learned.record('home', 10, 30 * MINUTE, d);
     const before = learned.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned);

@@ -8,7 +8,9 @@ describe('night-exit rule', () => {
     h.at(0, 'hall-pir', 'motion', true);
     h.at(MINUTE, 'front', 'contact', false);
     h.advanceBy(11 * MINUTE);
-    expect(h.raised('night-exit')).toEqual([expect.objectContaining({ severity: 'high', deviceId: 'front', at: MONDAY + 2 * HOUR + 11 * MINUTE })]);
+    expect(h.raised('night-exit')).toEqual([
+      expect.objectContaining({ severity: 'high', deviceId: 'front', at: MONDAY + 2 * HOUR + 11 * MINUTE }),
+    ]);
     h.at(0, 'hall-pir', 'motion', true);
     expect(h.of('clear', 'night-exit')).toHaveLength(1);
   });
@@ -48,7 +50,9 @@ describe('out-of-bed-too-long rule', () => {
     h.at(3 * HOUR, 'bed', 'occupancy', false);
     h.at(MINUTE, 'kitchen-pir', 'motion', true);
     for (let i = 0; i < 5; i++) h.at(9 * MINUTE, 'kitchen-pir', 'motion', true);
-    expect(h.raised('out-of-bed-too-long')).toEqual([expect.objectContaining({ at: MONDAY + 26 * HOUR + 45 * MINUTE })]);
+    expect(h.raised('out-of-bed-too-long')).toEqual([
+      expect.objectContaining({ at: MONDAY + 26 * HOUR + 45 * MINUTE }),
+    ]);
     h.at(MINUTE, 'bed', 'occupancy', true);
     expect(h.of('clear', 'out-of-bed-too-long')).toHaveLength(1);
   });
@@ -86,7 +90,10 @@ describe('no-morning-activity rule', () => {
     h.at(0, 'bedroom-pir', 'motion', true); // awake in the bedroom, not up
     h.advanceBy(2 * HOUR + MINUTE);
     expect(h.raised('no-morning-activity')).toEqual([
-      expect.objectContaining({ at: MONDAY + 34 * HOUR, detail: expect.objectContaining({ thresholdSource: 'cold-start', checkTime: '10:00', matOccupied: null }) }),
+      expect.objectContaining({
+        at: MONDAY + 34 * HOUR,
+        detail: expect.objectContaining({ thresholdSource: 'cold-start', checkTime: '10:00', matOccupied: null }),
+      }),
     ]);
     h.at(0, 'kitchen-pir', 'motion', true);
     expect(h.of('clear', 'no-morning-activity')).toHaveLength(1);

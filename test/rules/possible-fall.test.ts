@@ -18,7 +18,9 @@ describe('possible-fall rule', () => {
     const h = new Harness(undefined, MONDAY + 2 * HOUR);
     h.at(0, 'hall-pir', 'motion', true);
     h.advanceBy(21 * MINUTE);
-    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ room: 'hall', at: MONDAY + 2 * HOUR + 20 * MINUTE })]);
+    expect(h.raised('possible-fall')).toEqual([
+      expect.objectContaining({ room: 'hall', at: MONDAY + 2 * HOUR + 20 * MINUTE }),
+    ]);
   });
 
   it('sitting down on the chair mat is resting, not a fall', () => {
@@ -66,7 +68,9 @@ describe('bathroom-too-long rule', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'bathroom-pir', 'motion', true);
     for (let i = 0; i < 7; i++) h.at(10 * MINUTE, 'bathroom-pir', 'motion', true);
-    expect(h.raised('bathroom-too-long')).toEqual([expect.objectContaining({ at: TEN + 60 * MINUTE, room: 'bathroom' })]);
+    expect(h.raised('bathroom-too-long')).toEqual([
+      expect.objectContaining({ at: TEN + 60 * MINUTE, room: 'bathroom' }),
+    ]);
     h.at(MINUTE, 'hall-pir', 'motion', true);
     expect(h.of('clear', 'bathroom-too-long')).toHaveLength(1);
   });

@@ -28,7 +28,7 @@ describe('telecare simulate', () => {
     await run(process.execPath, [cli, 'simulate', '--homes', '3', '--write-config', file]);
     const config = parseHubConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
     expect(config.homes.map((h) => h.id)).toEqual(['h1', 'h2', 'h3']);
-    expect(config.homes[0]!.devices.map((d) => d.kind)).toEqual(
+    expect(config.homes[0].devices.map((d) => d.kind)).toEqual(
       expect.arrayContaining(['bed', 'chair', 'motion', 'exit-door', 'pendant', 'appliance', 'climate']),
     );
   });
@@ -38,16 +38,32 @@ describe('telecare simulate', () => {
     const collapse = path.join(dir, 'collapse.ndjson');
     const normal = path.join(dir, 'normal.ndjson');
     const common = ['--start', '2026-01-12', '--seed', '3', '--tz', 'Europe/London'];
-    await run(process.execPath, [cli, 'simulate', ...common, '--incident', 'collapse@14:05', '--out', collapse, '--write-config', config]);
+    await run(process.execPath, [
+      cli,
+      'simulate',
+      ...common,
+      '--incident',
+      'collapse@14:05',
+      '--out',
+      collapse,
+      '--write-config',
+      config,
+    ]);
     await run(process.execPath, [cli, 'simulate', ...common, '--out', normal]);
 
     const alertsOf = async (input: string): Promise<{ kind: string; raisedAt: string }[]> => {
       const { stdout } = await run(process.execPath, [cli, 'replay', '--input', input, '--config', config]);
-      return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; raisedAt: string });
+      return stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { kind: string; raisedAt: string });
     };
     const afternoon = (a: { raisedAt: string }): boolean =>
-      Date.parse(a.raisedAt) > Date.parse('2026-01-12T14:05:00Z') && Date.parse(a.raisedAt) <= Date.parse('2026-01-12T15:35:00Z');
-    const inactivityFamily = (a: { kind: string }): boolean => (INACTIVITY_FAMILY as readonly string[]).includes(a.kind);
+      Date.parse(a.raisedAt) > Date.parse('2026-01-12T14:05:00Z') &&
+      Date.parse(a.raisedAt) <= Date.parse('2026-01-12T15:35:00Z');
+    const inactivityFamily = (a: { kind: string }): boolean =>
+      (INACTIVITY_FAMILY as readonly string[]).includes(a.kind);
 
     const collapseAlerts = (await alertsOf(collapse)).filter(inactivityFamily).filter(afternoon);
     expect(collapseAlerts.length).toBeGreaterThan(0);
@@ -65,17 +81,28 @@ describe('telecare simulate', () => {
     await subscriber.subscribeAsync('telecare/+/devices/+/events', { qos: 1 });
     try {
       const { stdout } = await run(process.execPath, [
-        cli, 'simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--homes', '2', '--start', '2026-01-12',
-        '--rate', '2000', '--duration', '1', '--summary-json',
+        cli,
+        'simulate',
+        '--mqtt',
+        `mqtt://127.0.0.1:${port}`,
+        '--homes',
+        '2',
+        '--start',
+        '2026-01-12',
+        '--rate',
+        '2000',
+        '--duration',
+        '1',
+        '--summary-json',
       ]);
       const summary = JSON.parse(stdout.trim().split('\n').pop()!) as { published: number; acknowledged: number };
       expect(summary.published).toBeGreaterThan(100);
       expect(summary.acknowledged).toBe(summary.published);
       await new Promise((r) => setTimeout(r, 200));
       expect(received).toHaveLength(summary.published);
-      expect(received[0]!.topic).toMatch(/^telecare\/h[12]\/devices\/[a-z-]+\/events$/);
+      expect(received[0].topic).toMatch(/^telecare\/h[12]\/devices\/[a-z-]+\/events$/);
       // With --rate the events are stamped when sent (load for a live hub), not in January.
-      expect(Math.abs(Date.parse(received[0]!.body.ts) - Date.now())).toBeLessThan(60_000);
+      expect(Math.abs(Date.parse(received[0].body.ts) - Date.now())).toBeLessThan(60_000);
     } finally {
       await subscriber.endAsync();
       await new Promise<void>((r) => server.close(() => r()));
@@ -84,7 +111,9 @@ describe('telecare simulate', () => {
   });
 
   it('refuses a bad incident with the reason and a non-zero exit', async () => {
-    await expect(run(process.execPath, [cli, 'simulate', '--incident', 'meteor@10:00', '--out', '-'])).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [cli, 'simulate', '--incident', 'meteor@10:00', '--out', '-']),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining('unknown incident kind "meteor"'),
     });

@@ -29,8 +29,8 @@ describe('simulated days', () => {
       else if (kind === 'true') expect(e.value).toBe(true);
       else if (kind === 'boolean') expect(typeof e.value).toBe('boolean');
     }
-    expect(week[0]!.ts).toBeGreaterThanOrEqual(at('2026-01-12', '00:00'));
-    expect(week[week.length - 1]!.ts).toBeLessThan(at('2026-01-19', '00:00'));
+    expect(week[0].ts).toBeGreaterThanOrEqual(at('2026-01-12', '00:00'));
+    expect(week[week.length - 1].ts).toBeLessThan(at('2026-01-19', '00:00'));
   });
 
   it('has the resident in bed at 3 in the morning every night', () => {
@@ -42,10 +42,16 @@ describe('simulated days', () => {
 
   it('boils the kettle in the morning and visits the bathroom through the day', () => {
     for (const date of WEEK) {
-      const kettle = week.filter((e) => e.deviceId === 'kettle' && e.ts >= at(date, '05:00') && e.ts < at(date, '11:00'));
-      expect(kettle.some((e) => (e.value as number) > 1500), date).toBe(true);
+      const kettle = week.filter(
+        (e) => e.deviceId === 'kettle' && e.ts >= at(date, '05:00') && e.ts < at(date, '11:00'),
+      );
+      expect(
+        kettle.some((e) => (e.value as number) > 1500),
+        date,
+      ).toBe(true);
       const bathroomStarts = week.filter(
-        (e) => e.deviceId === 'bathroom-pir' && e.value === true && e.ts >= at(date, '06:00') && e.ts < at(date, '23:59'),
+        (e) =>
+          e.deviceId === 'bathroom-pir' && e.value === true && e.ts >= at(date, '06:00') && e.ts < at(date, '23:59'),
       );
       expect(bathroomStarts.length, date).toBeGreaterThanOrEqual(3);
     }
@@ -62,9 +68,11 @@ describe('simulated days', () => {
   it('goes out through the front door, and nothing moves inside while out', () => {
     const door = week.filter((e) => e.deviceId === 'front-door' && e.value === false);
     expect(door.length).toBeGreaterThanOrEqual(2);
-    const leave = door[0]!.ts;
-    const back = door[1]!.ts;
-    const inside = week.filter((e) => e.ts > leave + 120_000 && e.ts < back - 5_000 && e.type === 'motion' && e.value === true);
+    const leave = door[0].ts;
+    const back = door[1].ts;
+    const inside = week.filter(
+      (e) => e.ts > leave + 120_000 && e.ts < back - 5_000 && e.type === 'motion' && e.value === true,
+    );
     expect(inside).toEqual([]);
   });
 
@@ -81,8 +89,9 @@ describe('simulated days', () => {
   it('merges a scheme of flats into one stream in time order, each flat its own life', () => {
     const scheme = [...simulate({ homes: 3, days: 1, start: '2026-01-12', seed: 5, timeZone: TZ })];
     expect(new Set(scheme.map((e) => e.homeId))).toEqual(new Set(['h1', 'h2', 'h3']));
-    expect(scheme.every((e, i) => i === 0 || e.ts >= scheme[i - 1]!.ts)).toBe(true);
-    const wake = (home: string): number => scheme.find((e) => e.homeId === home && e.deviceId === 'bed-mat' && e.value === false)!.ts;
+    expect(scheme.every((e, i) => i === 0 || e.ts >= scheme[i - 1].ts)).toBe(true);
+    const wake = (home: string): number =>
+      scheme.find((e) => e.homeId === home && e.deviceId === 'bed-mat' && e.value === false)!.ts;
     expect(new Set([wake('h1'), wake('h2'), wake('h3')]).size).toBe(3);
     // A flat lives the same life whether simulated alone or in a scheme.
     expect(scheme.filter((e) => e.homeId === 'h1')).toEqual(oneHome());

@@ -4,7 +4,9 @@ import { parseIncident } from '../../simulate/incidents.js';
 
 export const TZ = 'Europe/London';
 
-export function oneHome(overrides: Partial<Omit<SimulationOptions, 'incidents'>> & { incidents?: string[] } = {}): SimEvent[] {
+export function oneHome(
+  overrides: Partial<Omit<SimulationOptions, 'incidents'>> & { incidents?: string[] } = {},
+): SimEvent[] {
   const { incidents, ...rest } = overrides;
   return [
     ...simulate({

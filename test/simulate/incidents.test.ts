@@ -22,7 +22,11 @@ describe('incidents', () => {
 
   it('pendant, smoke and flood: the device sends its alarm at the time asked', () => {
     const events = oneHome({ incidents: ['pendant@11:00', 'smoke@12:00', 'flood@12:30'] });
-    expect(events.find((e) => e.type === 'pendant')).toMatchObject({ deviceId: 'pendant', value: true, ts: at(DAY, '11:00') });
+    expect(events.find((e) => e.type === 'pendant')).toMatchObject({
+      deviceId: 'pendant',
+      value: true,
+      ts: at(DAY, '11:00'),
+    });
     expect(events.find((e) => e.type === 'smoke' && e.value === true)?.ts).toBe(at(DAY, '12:00'));
     expect(events.find((e) => e.type === 'water' && e.value === true)?.ts).toBe(at(DAY, '12:30'));
   });
@@ -44,7 +48,9 @@ describe('incidents', () => {
     const events = oneHome({ incidents: ['night-exit@02:30'] });
     const door = events.find((e) => e.deviceId === 'front-door' && e.value === false && e.ts >= at(DAY, '02:30'))!;
     expect(door.ts).toBeLessThan(at(DAY, '02:35'));
-    const inside = events.filter((e) => e.type === 'motion' && e.value === true && e.ts > door.ts + 60_000 && e.ts < door.ts + 10 * 60_000);
+    const inside = events.filter(
+      (e) => e.type === 'motion' && e.value === true && e.ts > door.ts + 60_000 && e.ts < door.ts + 10 * 60_000,
+    );
     expect(inside).toEqual([]);
   });
 
@@ -59,7 +65,12 @@ describe('incidents', () => {
     const up = events.find((e) => e.deviceId === 'bed-mat' && e.value === false && e.ts > at(DAY, '06:00'))!;
     expect(up.ts).toBeGreaterThanOrEqual(at(DAY, '11:29'));
     const outsideBedroom = events.filter(
-      (e) => e.type === 'motion' && e.value === true && e.deviceId !== 'bedroom-pir' && e.ts > at(DAY, '06:00') && e.ts < up.ts,
+      (e) =>
+        e.type === 'motion' &&
+        e.value === true &&
+        e.deviceId !== 'bedroom-pir' &&
+        e.ts > at(DAY, '06:00') &&
+        e.ts < up.ts,
     );
     expect(outsideBedroom).toEqual([]);
   });
@@ -73,7 +84,11 @@ describe('incidents', () => {
 
   it('parses the incident syntax and refuses nonsense with the reason', () => {
     expect(parseIncident('night-exit@2026-11-23T02:30/h3')).toEqual({
-      kind: 'night-exit', date: '2026-11-23', minutes: 150, homeId: 'h3', deviceId: null,
+      kind: 'night-exit',
+      date: '2026-11-23',
+      minutes: 150,
+      homeId: 'h3',
+      deviceId: null,
     });
     expect(() => parseIncident('meteor@10:00')).toThrow(/unknown incident kind/);
     expect(() => parseIncident('collapse@25:00')).toThrow(/HH:MM/);
