@@ -19,7 +19,7 @@ import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
 const MINUTE_MS = 60_000;
-const STATE_VERSION = 3;
+const STATE_VERSION = 4;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
 const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];

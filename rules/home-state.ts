@@ -7,7 +7,9 @@ import { resolveRuleParams, type RuleParams } from './params.js';
 import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';
 import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
-import type { AlertKind, DeviceKind } from './vocabulary.js';
+import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary.js';
+
+const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 
 /** Timers a home has once each; per-device timers live on the device. */
 export const HOME_TIMERS = [
@@ -89,6 +91,8 @@ export interface HomeSnapshot {
   /** The threshold behind each armed silence timer (shown in the alert's detail). */
   armed?: Record<string, Threshold>;
   morningGraceDay?: number;
+  /** The silence (its last activity's time) of the latest inactivity-family alert raised; null when none. */
+  familySilenceAt?: number | null;
 }
 
 export class HomeState {
@@ -138,8 +142,20 @@ export class HomeState {
   readonly armed: Partial<Record<HomeTimer, Threshold>> = {};
   /** Local day on which the morning check was put off because the resident was still in bed. */
   morningGraceDay = -1;
+  /** `lastActivityAt` when the latest inactivity-family alert was raised: one call-out per silence. */
+  familySilenceAt = NaN;
   /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
   readonly open = new Set<AlertKind>();
+
+  /**
+   * Whether an inactivity-family alert other than `kind` is open and was raised in the current silence
+   * (no activity since): another kind crossing now is the same worry, not a new call-out.
+   */
+  familyOpenThisSilence(kind: AlertKind): boolean {
+    if (Number.isNaN(this.familySilenceAt) || this.familySilenceAt !== this.lastActivityAt) return false;
+    for (const k of this.open) if (k !== kind && FAMILY.has(k)) return true;
+    return false;
+  }
 
   constructor(
     readonly index: number,
@@ -283,6 +299,7 @@ export class HomeState {
       lastActivityDeviceId: this.lastActivityDeviceId ?? null,
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
+      familySilenceAt: Number.isNaN(this.familySilenceAt) ? null : this.familySilenceAt,
     };
   }
 
@@ -316,6 +333,7 @@ export class HomeState {
       if ((HOME_TIMERS as readonly string[]).includes(name) && t && typeof t.ms === 'number') this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
     }
     this.morningGraceDay = typeof s.morningGraceDay === 'number' ? s.morningGraceDay : -1;
+    this.familySilenceAt = num(s.familySilenceAt);
     for (const [id, d] of Object.entries(s.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
       device.lastSeenAt = num(d.lastSeenAt);

@@ -82,7 +82,8 @@ export const inactivityRule = {
 
   onPreAlertTimer(h: HomeState, at: number, c: RuleContext): void {
     const raiseAt = h.timers.inactivity.dueAt;
-    if (raiseAt === Infinity || h.presenceHeld(at)) return;
+    // Another alert of the family already open for this silence: no warning of a call-out that will not come.
+    if (raiseAt === Infinity || h.presenceHeld(at) || h.familyOpenThisSilence('inactivity')) return;
     h.prealertOpen = true;
     c.prealert(h, 'inactivity', raiseAt, at);
   },

@@ -42,7 +42,8 @@ describe('telecare replay', () => {
     expect(first.status).toBe(0);
     const out = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const alerts = out.filter((o) => 'id' in o);
-    expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall', 'inactivity']);
+    // The living room's silence: possible-fall and inactivity both at 4 h, one call-out (possible-fall).
+    expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall']);
     expect(alerts[0]).toMatchObject({ homeId: 'h1', residentId: 'r1', severity: 'critical', state: 'raised', raisedAt: '2026-01-05T09:00:00.000Z', acknowledgedAt: null, outcome: null, escalationLevel: 0 });
     expect(out.filter((o) => o.prealert === 'raised')).toHaveLength(1);
     expect(first.stderr).toMatch(/3 events \(2 dropped\)/);
