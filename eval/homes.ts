@@ -234,3 +234,20 @@ export function formatHomesTable(r: HomesResults): string {
     'Goals (every home): <= 1 false alarm per 30 days, cold start included; median <= 60 min, p90 <= 240 min, none missed.\n'
   );
 }
+
+/** Every false alarm of every home, one line each: what a reader needs to judge its cause (`--details`). */
+export function formatFalseAlarms(r: HomesResults): string {
+  const lines: string[] = [];
+  for (const h of r.homes) {
+    lines.push(`${h.title} (${h.heldOut ? 'held out' : 'tuning'}): ${h.falseAlarms.list.length} false alarm(s)`);
+    for (const a of h.falseAlarms.list) {
+      const d = (a.detail ?? {}) as Record<string, unknown>;
+      const cell = (k: string): string => (d[k] === null || d[k] === undefined ? '-' : String(d[k]));
+      lines.push(
+        `  ${a.at.slice(0, 16)}Z  ${a.kind.padEnd(19)}  silence ${cell('silenceMinutes')} min, threshold ${cell('thresholdMinutes')} min ` +
+          `(${cell('thresholdSource')}), last ${cell('lastRoom')} / ${cell('lastDeviceId')} (${cell('lastDeviceKind')}), mat ${cell('matOccupied')}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

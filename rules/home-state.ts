@@ -103,6 +103,8 @@ export class HomeState {
   readonly hasBedMat: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
   readonly matRooms: ReadonlySet<string>;
+  /** Rooms with an exit door: a silence after activity there may be an outing the door contact did not report. */
+  readonly exitRooms: ReadonlySet<string>;
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
   readonly devices = new Map<string, DeviceState>();
@@ -170,6 +172,7 @@ export class HomeState {
     this.matRooms = new Set(
       (config.devices ?? []).filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined).map((d) => d.room!),
     );
+    this.exitRooms = new Set((config.devices ?? []).filter((d) => d.kind === 'exit-door' && d.room !== undefined).map((d) => d.room!));
     const rising = config.routine?.usualRisingTime;
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
     this.timers = Object.fromEntries(

@@ -1,6 +1,6 @@
 // possible-fall and bathroom-too-long: the resident placed in one room, then silence everywhere.
 import { describe, expect, it } from 'vitest';
-import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { DEVICES, HOUR, Harness, MINUTE, MONDAY, home } from './factories.js';
 
 const TEN = MONDAY + 10 * HOUR;
 
@@ -35,6 +35,17 @@ describe('possible-fall rule', () => {
     h.at(5000, 'fridge', 'contact', true);
     h.advanceBy(3 * HOUR);
     expect(h.raised('possible-fall')).toHaveLength(0);
+  });
+
+  it('by the exit door a silence may be an outing the door did not report: inactivity\'s day value, not 45 min (cold start)', () => {
+    const config = home({ devices: [...DEVICES, { id: 'entrance-pir', kind: 'motion', room: 'entrance' }] });
+    const h = new Harness(config, TEN);
+    h.at(0, 'entrance-pir', 'motion', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(HOUR + MINUTE);
+    // Both come due at 4 h: one call-out (inactivity's timer is first in the queue).
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR]]);
   });
 
   it('moving again clears an open possible fall', () => {
