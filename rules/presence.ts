@@ -47,11 +47,13 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
 
 /**
  * Whether an activity places the resident in one room: a PIR or room-presence sensor, or anything in
- * the bathroom. A PIR in the bedroom of a home without a bed mat cannot tell sleep from collapse.
+ * the bathroom but an appliance (a toilet flush is how a visit ends, not a sign of staying: the
+ * bathroom-too-long rule still watches the visit). A PIR in the bedroom of a home without a bed mat
+ * cannot tell sleep from collapse.
  */
 export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
   if (device.room === undefined) return false;
-  if (isBathroom(device.room)) return true;
+  if (isBathroom(device.room)) return event.type !== 'power';
   const pir = event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
   if (!pir) return false;
   return device.room !== 'bedroom' || h.hasBedMat;

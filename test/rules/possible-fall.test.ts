@@ -48,6 +48,16 @@ describe('possible-fall rule', () => {
     expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR]]);
   });
 
+  it('a toilet flush ends a visit, it does not place the resident: no possible fall at 45 min, bathroom-too-long at 60', () => {
+    const config = home({ devices: [...DEVICES.filter((d) => d.id !== 'bathroom-pir'), { id: 'flush', kind: 'appliance', room: 'toilet' }] });
+    const h = new Harness(config, TEN);
+    h.at(0, 'flush', 'power', 100);
+    h.advanceBy(59 * MINUTE);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(2 * MINUTE);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['bathroom-too-long', TEN + 60 * MINUTE]]);
+  });
+
   it('moving again clears an open possible fall', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'kitchen-pir', 'motion', true);
