@@ -100,7 +100,16 @@ export function loadKasterenBC(dir: string, id: string, title: string): HomeReco
     devices: [...devices.values()],
     rules: {},
   };
-  return { id, title, home, events: sorted, out, asleep, firstAt: sorted[0]?.ts ?? NaN, lastAt: sorted[sorted.length - 1]?.ts ?? NaN };
+  return {
+    id,
+    title,
+    home,
+    events: sorted,
+    out,
+    asleep,
+    firstAt: sorted[0]?.ts ?? NaN,
+    lastAt: sorted[sorted.length - 1]?.ts ?? NaN,
+  };
 }
 
 /** Kasteren house A through the existing loader, with its sleep annotation (activity 10). */
@@ -110,7 +119,8 @@ export function loadKasterenA(dir: string): HomeRecording {
   const asleep: [number, number][] = [];
   const months: Record<string, string> = { Feb: '02', Mar: '03' };
   for (const line of fs.readFileSync(path.join(dir, 'kasterenActData.txt'), 'utf8').split(/\r?\n/)) {
-    const m = /^(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+10\s*$/.exec(line);
+    const m =
+      /^(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+10\s*$/.exec(line);
     if (!m || !months[m[2]] || !months[m[6]]) continue;
     asleep.push([
       localIsoToUtc(zone, `${m[3]}-${months[m[2]]}-${m[1]}T${m[4]}`),
@@ -178,7 +188,13 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL'): HomeR
     let d = devices.get(deviceId);
     if (!d) {
       const kind: DeviceKind =
-        location === 'FrontDoor' ? 'exit-door' : /Light$/.test(location) ? 'appliance' : location === 'Closet' ? 'door' : 'motion';
+        location === 'FrontDoor'
+          ? 'exit-door'
+          : /Light$/.test(location)
+            ? 'appliance'
+            : location === 'Closet'
+              ? 'door'
+              : 'motion';
       const room = CASAS_ROOMS[location] ?? CASAS_ROOMS[sensor] ?? sensor.toLowerCase();
       d = { id: deviceId, kind, room: sensor === 'LoungeChair' ? 'living' : room };
       devices.set(deviceId, d);
@@ -199,7 +215,16 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL'): HomeR
     devices: [...devices.values()],
     rules: {},
   };
-  return { id, title, home, events: sorted, out, asleep, firstAt: sorted[0]?.ts ?? NaN, lastAt: sorted[sorted.length - 1]?.ts ?? NaN };
+  return {
+    id,
+    title,
+    home,
+    events: sorted,
+    out,
+    asleep,
+    firstAt: sorted[0]?.ts ?? NaN,
+    lastAt: sorted[sorted.length - 1]?.ts ?? NaN,
+  };
 }
 
 /** Every home whose files are present under `dataDir`, in a fixed order. */
@@ -207,7 +232,10 @@ export function loadHomes(dataDir: string): HomeRecording[] {
   const homes: HomeRecording[] = [];
   const a = path.join(dataDir, 'kasteren-houseA');
   if (fs.existsSync(path.join(a, 'kasterenSenseData.txt'))) homes.push(loadKasterenA(a));
-  for (const [letter, name] of [['B', 'kasteren-b'], ['C', 'kasteren-c']] as const) {
+  for (const [letter, name] of [
+    ['B', 'kasteren-b'],
+    ['C', 'kasteren-c'],
+  ] as const) {
     const dir = path.join(dataDir, `kasteren-house${letter}`);
     if (fs.existsSync(path.join(dir, 'events.tsv'))) homes.push(loadKasterenBC(dir, name, `Kasteren ${letter}`));
   }

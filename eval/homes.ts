@@ -36,7 +36,12 @@ export interface HomesOptions {
   onProgress?: (message: string) => void;
 }
 
-export const DEFAULT_HOMES_OPTIONS: HomesOptions = { maxCutsPerHome: 600, silenceHours: 24, coldStartDays: 14, rules: {} };
+export const DEFAULT_HOMES_OPTIONS: HomesOptions = {
+  maxCutsPerHome: 600,
+  silenceHours: 24,
+  coldStartDays: 14,
+  rules: {},
+};
 
 export interface AlarmRate {
   count: number;
@@ -49,7 +54,12 @@ export interface HomeResult {
   title: string;
   heldOut: boolean;
   days: number;
-  falseAlarms: { coldStart: AlarmRate; after: AlarmRate; byKind: Record<string, number>; list: { kind: string; at: string; detail: unknown }[] };
+  falseAlarms: {
+    coldStart: AlarmRate;
+    after: AlarmRate;
+    byKind: Record<string, number>;
+    list: { kind: string; at: string; detail: unknown }[];
+  };
   /** Every cut, and the cuts split by where the resident was. */
   delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
   /** Candidate moments and the stride taken through them. */
@@ -140,7 +150,17 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
     for (const [id, on] of held) {
       if (!on) continue;
       const dev = devices.get(id)!;
-      const off: SensorEvent = { homeId: home.id, deviceId: id, type: 'motion', value: false, ts: at + PIR_HOLD_MS, source: 'replay', room: dev.room, kind: dev.kind, assigned: true };
+      const off: SensorEvent = {
+        homeId: home.id,
+        deviceId: id,
+        type: 'motion',
+        value: false,
+        ts: at + PIR_HOLD_MS,
+        source: 'replay',
+        room: dev.room,
+        kind: dev.kind,
+        assigned: true,
+      };
       decisions.push(...copy.handle(off));
     }
     decisions.push(...copy.advanceTo(at + silenceMs));
@@ -162,7 +182,10 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const byKind: Record<string, number> = {};
   for (const a of alerts) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const coldCount = alerts.filter((a) => a.at < coldEnd).length;
-  const stopwatch = stopwatchAlarms(rec.events.map((e) => e.ts), STOPWATCH_MS);
+  const stopwatch = stopwatchAlarms(
+    rec.events.map((e) => e.ts),
+    STOPWATCH_MS,
+  );
   return {
     id: rec.id,
     title: rec.title,
@@ -202,7 +225,19 @@ const dash = (v: number | null): string => (v === null ? '-' : String(v));
 
 /** One table: per home, false alarms per 30 days (cold start, after) and delays by place, with the 12-hour stopwatch as reference. */
 export function formatHomesTable(r: HomesResults): string {
-  const head = ['home', 'set', 'days', 'FA/30d cold', 'FA/30d after', 'collapse at', 'cuts', 'median min', 'p90 min', 'missed', 'first alert'];
+  const head = [
+    'home',
+    'set',
+    'days',
+    'FA/30d cold',
+    'FA/30d after',
+    'collapse at',
+    'cuts',
+    'median min',
+    'p90 min',
+    'missed',
+    'first alert',
+  ];
   const rows: string[][] = [];
   for (const h of r.homes) {
     const set = h.heldOut ? 'held out' : 'tuning';
@@ -218,19 +253,67 @@ export function formatHomesTable(r: HomesResults): string {
         .map(([k, n]) => `${k} ${n}`)
         .join(', '),
     ];
-    rows.push([h.title, set, h.days.toFixed(1), fa(h.falseAlarms.coldStart), fa(h.falseAlarms.after), ...delayRow('anywhere', h.delay.all)]);
-    for (const p of PLACES) if (h.delay.byPlace[p].cuts > 0) rows.push(['', '', '', '', '', ...delayRow(`  ${p}`, h.delay.byPlace[p])]);
+    rows.push([
+      h.title,
+      set,
+      h.days.toFixed(1),
+      fa(h.falseAlarms.coldStart),
+      fa(h.falseAlarms.after),
+      ...delayRow('anywhere', h.delay.all),
+    ]);
+    for (const p of PLACES)
+      if (h.delay.byPlace[p].cuts > 0) rows.push(['', '', '', '', '', ...delayRow(`  ${p}`, h.delay.byPlace[p])]);
     rows.push(['', '', '', '', '', ...delayRow('  cold start', h.delay.coldStart)]);
     rows.push(['', '', '', '', '', ...delayRow('  after', h.delay.after)]);
     const sw = h.stopwatch.falseAlarms;
-    rows.push(['  12 h stopwatch', '', '', `${sw.per30Days.toFixed(1)} (${sw.count}) whole`, '', 'anywhere', 'all', String(h.stopwatch.medianMinutes), String(h.stopwatch.medianMinutes), '0', '']);
+    rows.push([
+      '  12 h stopwatch',
+      '',
+      '',
+      `${sw.per30Days.toFixed(1)} (${sw.count}) whole`,
+      '',
+      'anywhere',
+      'all',
+      String(h.stopwatch.medianMinutes),
+      String(h.stopwatch.medianMinutes),
+      '0',
+      '',
+    ]);
   }
   const widths = head.map((t, c) => Math.max(t.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   return (
     [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') +
     `\nTuned on: ${r.tuningHomes.join(', ')}; every other home is held out. Cuts: at most ${r.options.maxCutsPerHome} per home ` +
     `(every n-th moment after the resident's own doing), ${r.options.silenceHours} h of silence after each.\n` +
     'Goals (every home): <= 1 false alarm per 30 days, cold start included; median <= 60 min, p90 <= 240 min, none missed.\n'
   );
+}
+
+/** Every false alarm of every home, one line each: what a reader needs to judge its cause (`--details`). */
+export function formatFalseAlarms(r: HomesResults): string {
+  const lines: string[] = [];
+  for (const h of r.homes) {
+    lines.push(`${h.title} (${h.heldOut ? 'held out' : 'tuning'}): ${h.falseAlarms.list.length} false alarm(s)`);
+    for (const a of h.falseAlarms.list) {
+      const d = (a.detail ?? {}) as Record<string, unknown>;
+      const cell = (k: string): string => {
+        const v = d[k];
+        return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+          ? String(v)
+          : v == null
+            ? '-'
+            : JSON.stringify(v);
+      };
+      lines.push(
+        `  ${a.at.slice(0, 16)}Z  ${a.kind.padEnd(19)}  silence ${cell('silenceMinutes')} min, threshold ${cell('thresholdMinutes')} min ` +
+          `(${cell('thresholdSource')}), last ${cell('lastRoom')} / ${cell('lastDeviceId')} (${cell('lastDeviceKind')}), mat ${cell('matOccupied')}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -34,9 +34,21 @@ export const KASTEREN_DEVICES: Record<number, DeviceConfig & { label: string }> 
 };
 
 const MONTHS: Record<string, number> = {
-  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
 };
-const ROW = /^(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})\s+(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})\s+(\d+)/;
+const ROW =
+  /^(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})\s+(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})\s+(\d+)/;
 
 export interface KasterenRecording {
   home: HomeConfig;

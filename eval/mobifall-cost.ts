@@ -19,7 +19,11 @@ function walkingMessages(seconds: number, rateHz: number): { ts: number; value: 
       const t = s + k / rateHz;
       const step = Math.sin(2 * Math.PI * 1.8 * t);
       const hardStep = s % 7 === 0 && k === 10 ? 1.5 : 0;
-      samples.push([0.1 * Math.sin(2 * Math.PI * 0.9 * t), -1 - 0.35 * step - hardStep, 0.15 * Math.cos(2 * Math.PI * 1.8 * t)]);
+      samples.push([
+        0.1 * Math.sin(2 * Math.PI * 0.9 * t),
+        -1 - 0.35 * step - hardStep,
+        0.15 * Math.cos(2 * Math.PI * 1.8 * t),
+      ]);
     }
     messages.push({ ts: 1_700_000_000_000 + s * 1000, value: { rate: rateHz, samples } });
   }

@@ -31,7 +31,12 @@ export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
   const startTs = Date.UTC(2013, 6, 5, 12, 0, 0);
   return trials.map((trial) => {
     const rec = readRecording(trial.file);
-    return { ...trial, split: splitOf(trial), durationMs: durationMs(rec), messages: toAccelMessages(rec, startTs, rateHz) };
+    return {
+      ...trial,
+      split: splitOf(trial),
+      durationMs: durationMs(rec),
+      messages: toAccelMessages(rec, startTs, rateHz),
+    };
   });
 }
 
@@ -44,7 +49,8 @@ export function runTrial(params: RuleParams['fall'], trial: { messages: AccelMes
   const detector = createFallDetector(params);
   const found: FallDetection[] = [];
   for (const m of trial.messages) found.push(...detector.push(m.ts, m.value));
-  for (let wakeAt = detector.wakeAt(); wakeAt !== null; wakeAt = detector.wakeAt()) found.push(...detector.wake(wakeAt));
+  for (let wakeAt = detector.wakeAt(); wakeAt !== null; wakeAt = detector.wakeAt())
+    found.push(...detector.wake(wakeAt));
   return found;
 }
 

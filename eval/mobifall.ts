@@ -25,8 +25,14 @@ export function evaluateMobifall(
   return {
     params,
     rateHz,
-    tuning: figuresOf(params, prepared.filter((t) => t.split === 'tuning')),
-    test: figuresOf(params, prepared.filter((t) => t.split === 'test')),
+    tuning: figuresOf(
+      params,
+      prepared.filter((t) => t.split === 'tuning'),
+    ),
+    test: figuresOf(
+      params,
+      prepared.filter((t) => t.split === 'test'),
+    ),
   };
 }
 
@@ -66,7 +72,9 @@ function tune(prepared: PreparedTrial[]): void {
             rows.push({ p, f: figuresOf(p, tuning) });
           }
   rows.sort((a, b) => b.f.sensitivity + b.f.specificity - (a.f.sensitivity + a.f.specificity));
-  console.log(`tuning split: falls of subjects ${TUNING_SUBJECTS.join(',')}, odd-numbered short ADL trials of subject 2`);
+  console.log(
+    `tuning split: falls of subjects ${TUNING_SUBJECTS.join(',')}, odd-numbered short ADL trials of subject 2`,
+  );
   console.log('best 15 of', rows.length, 'settings (sensitivity + specificity on the tuning split):');
   for (const { p, f } of rows.slice(0, 15)) {
     console.log(
@@ -101,7 +109,9 @@ function main(): void {
     const report = evaluateMobifall(root, { rateHz });
     console.log(`\n== resampled to ${rateHz} Hz ==`);
     console.log(formatFigures(`tuning (falls of subjects 1-5, odd short ADL trials)`, report.tuning));
-    console.log(formatFigures(`test   (falls of subjects 6-11, even short ADL trials, 5-min STD and WAL)`, report.test));
+    console.log(
+      formatFigures(`test   (falls of subjects 6-11, even short ADL trials, 5-min STD and WAL)`, report.test),
+    );
   }
   const cost = measureFallDetectorCost();
   console.log(

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RuleOverrides } from '../rules/params.js';
-import { DEFAULT_HOMES_OPTIONS, evaluateHomes, formatHomesTable, type HomesResults } from './homes.js';
+import {
+  DEFAULT_HOMES_OPTIONS,
+  evaluateHomes,
+  formatFalseAlarms,
+  formatHomesTable,
+  type HomesResults,
+} from './homes.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 function main(): void {
@@ -30,6 +36,7 @@ function main(): void {
         '  homes     the inactivity family on Kasteren A, B, C and CASAS: false alarms, collapse delay by place',
         '  wearable  the wearable fall detector on SisFall and MobiFall, split by subject, at 20-200 Hz',
         'Held-out rows are the results; see eval/README.md and docs/fall-detection.md for the splits.',
+        '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
         '',
       ].join('\n'),
     );
@@ -76,6 +83,7 @@ function main(): void {
     return;
   }
   if (homes && homes.homes.length > 0) process.stdout.write(formatHomesTable(homes));
+  if (homes && values.details) process.stdout.write(`\n${formatFalseAlarms(homes)}`);
   if (wearables && wearables.rows.length > 0) {
     process.stdout.write(
       '\nWearable fall detection (held-out rows are the results; goals: sensitivity and specificity ≥ 95 %, < 0.1 false alarm per hour of walking)\n',

@@ -61,7 +61,11 @@ export interface SimulatedFigures {
   stopwatch: { falseAlarms: AlarmCount; delayMinutes: number; missed: number };
 }
 
-const rate = (count: number, homeDays: number): AlarmCount => ({ count, homeDays, per30HomeDays: homeDays > 0 ? (count / homeDays) * 30 : 0 });
+const rate = (count: number, homeDays: number): AlarmCount => ({
+  count,
+  homeDays,
+  per30HomeDays: homeDays > 0 ? (count / homeDays) * 30 : 0,
+});
 
 /** A resident's own doing inside the flat (not a PIR clearing, not an appliance switching itself off). */
 function isInsideActivity(e: ReplayLine): boolean {
@@ -150,29 +154,42 @@ export function evaluateSimulated(options: SimulatedOptions = DEFAULT_SIMULATED)
   }
   return {
     options,
-    falseAlarms: { coldStart: rate(faCold, homeRuns * coldDays), learned: rate(faLearned, homeRuns * learnedDays), byKind },
+    falseAlarms: {
+      coldStart: rate(faCold, homeRuns * coldDays),
+      learned: rate(faLearned, homeRuns * learnedDays),
+      byKind,
+    },
     delay: {
       coldStart: delayFigures(outcomes.get('coldStart') ?? emptyOutcome()),
       learned: delayFigures(outcomes.get('learned') ?? emptyOutcome()),
       learnedByPlace,
     },
-    stopwatch: { falseAlarms: rate(stopwatch, homeRuns * (endMs - startMs) / DAY_MS), delayMinutes: STOPWATCH_MS / 60_000, missed: 0 },
+    stopwatch: {
+      falseAlarms: rate(stopwatch, (homeRuns * (endMs - startMs)) / DAY_MS),
+      delayMinutes: STOPWATCH_MS / 60_000,
+      missed: 0,
+    },
   };
 }
 
 function formatDelay(name: string, d: DelayFigures): string {
-  const kinds = Object.entries(d.firstKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(d.firstKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return (
     `  ${name}: ${d.cuts} cuts, ${d.missed} missed; delay median ${d.medianMinutes ?? '-'} min ` +
     `(p25 ${d.p25Minutes ?? '-'}, p75 ${d.p75Minutes ?? '-'}, p90 ${d.p90Minutes ?? '-'}, max ${d.maxMinutes ?? '-'}); first alert: ${kinds || '-'}\n`
   );
 }
 
-const formatRate = (a: AlarmCount): string => `${a.count} in ${a.homeDays.toFixed(0)} home-days = ${a.per30HomeDays.toFixed(2)} per 30 home-days`;
+const formatRate = (a: AlarmCount): string =>
+  `${a.count} in ${a.homeDays.toFixed(0)} home-days = ${a.per30HomeDays.toFixed(2)} per 30 home-days`;
 
 export function formatSimulatedReport(f: SimulatedFigures): string {
   const o = f.options;
-  const kinds = Object.entries(f.falseAlarms.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(f.falseAlarms.byKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return (
     `Simulated flats (our simulator; PIRs, bed and chair mats, exit door): ${o.homes} homes x ${o.days} days x seeds ${o.seeds.join(',')}, ` +
     `from ${o.start} (${o.timeZone}), every ${o.stride}th cut\n` +
@@ -182,7 +199,9 @@ export function formatSimulatedReport(f: SimulatedFigures): string {
     `  by kind: ${kinds || '-'}\n` +
     `(b) delay from a simulated collapse to the first inactivity-family alert:\n` +
     formatDelay('learned', f.delay.learned) +
-    Object.entries(f.delay.learnedByPlace).map(([place, d]) => formatDelay(`  learned, at ${place}`, d)).join('') +
+    Object.entries(f.delay.learnedByPlace)
+      .map(([place, d]) => formatDelay(`  learned, at ${place}`, d))
+      .join('') +
     formatDelay(`cold start (first ${o.learningDays} days)`, f.delay.coldStart) +
     `(c) fixed 12-hour stopwatch on activity sensors: ${formatRate(f.stopwatch.falseAlarms)}; delay ${f.stopwatch.delayMinutes} min for every cut, none missed\n`
   );

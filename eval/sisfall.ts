@@ -2,8 +2,20 @@
 import type { RuleParams } from '../rules/params.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { runTrial } from './mobifall-eval.js';
-import { listSisfallTrials, readSisfallRecording, recordingMs, toSisfallMessages, type SisfallTrial } from './sisfall-data.js';
-import { emptyFigures, record, type StreamCondition, type TrialOutcome, type WearableFigures } from './wearable-figures.js';
+import {
+  listSisfallTrials,
+  readSisfallRecording,
+  recordingMs,
+  toSisfallMessages,
+  type SisfallTrial,
+} from './sisfall-data.js';
+import {
+  emptyFigures,
+  record,
+  type StreamCondition,
+  type TrialOutcome,
+  type WearableFigures,
+} from './wearable-figures.js';
 
 /**
  * Young adults whose trials were used to choose thresholds and features (SA01–SA07). Every other young

@@ -29,7 +29,18 @@ export interface WearableFigures {
 }
 
 export function emptyFigures(): WearableFigures {
-  return { falls: 0, fallsCaught: 0, adlTrials: 0, adlTrialsClean: 0, walkingAlarms: 0, walkingMs: 0, adlAlarms: 0, adlMs: 0, missed: [], falseAlarmTrials: [] };
+  return {
+    falls: 0,
+    fallsCaught: 0,
+    adlTrials: 0,
+    adlTrialsClean: 0,
+    walkingAlarms: 0,
+    walkingMs: 0,
+    adlAlarms: 0,
+    adlMs: 0,
+    missed: [],
+    falseAlarmTrials: [],
+  };
 }
 
 export function record(f: WearableFigures, t: TrialOutcome): void {

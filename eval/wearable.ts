@@ -61,7 +61,11 @@ export interface WearableOptions {
 }
 
 const SISFALL_GROUPS: { group: SisfallGroup; label: string; heldOut: boolean }[] = [
-  { group: 'young-tuning', label: `young ${SISFALL_TUNING_SUBJECTS[0]}–${SISFALL_TUNING_SUBJECTS.at(-1)} (tuning)`, heldOut: false },
+  {
+    group: 'young-tuning',
+    label: `young ${SISFALL_TUNING_SUBJECTS[0]}–${SISFALL_TUNING_SUBJECTS.at(-1)} (tuning)`,
+    heldOut: false,
+  },
   { group: 'young-held-out', label: 'young SA08–SA23', heldOut: true },
   { group: 'older-held-out', label: 'older SE01–SE15 (daily activities)', heldOut: true },
 ];
@@ -172,7 +176,9 @@ function main(): void {
     onProgress: tty ? (what, done, total) => process.stderr.write(`\r${what}: ${done}/${total} trials`) : undefined,
   });
   if (tty) process.stderr.write('\n');
-  console.log('Wearable fall detection (held-out rows in bold are the results; goals: sensitivity and specificity ≥ 95 %, < 0.1 false alarm per hour of walking)');
+  console.log(
+    'Wearable fall detection (held-out rows in bold are the results; goals: sensitivity and specificity ≥ 95 %, < 0.1 false alarm per hour of walking)',
+  );
   console.log(`params.fall: ${JSON.stringify(results.params)}\n`);
   console.log(formatWearableTable(results, { details: process.argv.includes('--details') }));
   const cost = measureFallDetectorCost();

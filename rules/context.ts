@@ -2,7 +2,9 @@
 import type { DeviceState, HomeState } from './home-state.js';
 import type { TimerQueue, TimerSlot } from './timer-queue.js';
 import type { RuleDecision } from './types.js';
-import type { AlertKind, Severity } from './vocabulary.js';
+import { INACTIVITY_FAMILY, type AlertKind, type Severity } from './vocabulary.js';
+
+const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 
 export interface RaiseOptions {
   device?: DeviceState;
@@ -27,6 +29,11 @@ export class RuleContext {
   }
 
   raise(home: HomeState, kind: AlertKind, severity: Severity, at: number, o: RaiseOptions): void {
+    if (FAMILY.has(kind)) {
+      // One call-out per silence: a second kind of the family crossing before any activity is the same worry.
+      if (home.familyOpenThisSilence(kind)) return;
+      if (!home.open.has(kind)) home.familySilenceAt = home.lastActivityAt;
+    }
     if (o.episodic) {
       if (home.open.has(kind)) return;
       home.open.add(kind);

@@ -19,7 +19,7 @@ import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
 const MINUTE_MS = 60_000;
-const STATE_VERSION = 3;
+const STATE_VERSION = 4;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
 const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
@@ -48,7 +48,9 @@ function withoutReopened(decisions: RuleDecision[]): RuleDecision[] {
   const dropped = new Set<RuleDecision>();
   decisions.forEach((d, i) => {
     if (d.type !== 'clear') return;
-    const again = decisions.find((r, j) => j > i && r.type === 'raise' && r.homeId === d.homeId && r.kind === d.kind && !dropped.has(r));
+    const again = decisions.find(
+      (r, j) => j > i && r.type === 'raise' && r.homeId === d.homeId && r.kind === d.kind && !dropped.has(r),
+    );
     if (again) {
       dropped.add(d);
       dropped.add(again);
@@ -275,7 +277,9 @@ export class RulesEngine {
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < h.lastActivityAt) return;
     // A PIR clearing ends a movement that began earlier: no new sign that anyone is inside after a door closed.
-    const heldEnd = event.value === false && (event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair'));
+    const heldEnd =
+      event.value === false &&
+      (event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair'));
     const inside = device.kind !== 'exit-door' && !heldEnd;
     // Learn the quiet period that just ended, unless the resident was out or the home away.
     if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {
@@ -325,6 +329,7 @@ export class RulesEngine {
   private suspend(h: HomeState, at: number): void {
     for (const rule of SILENCE_RULES) rule.onSuspend(h, at, this.ctx);
     outOfBedRule.onSuspend(h, at, this.ctx);
-    for (const kind of INACTIVITY_FAMILY) this.ctx.clear(h, kind, at, h.away ? 'home set to away' : 'resident went out');
+    for (const kind of INACTIVITY_FAMILY)
+      this.ctx.clear(h, kind, at, h.away ? 'home set to away' : 'resident went out');
   }
 }

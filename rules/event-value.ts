@@ -12,7 +12,13 @@ export function isAccelValue(v: unknown): v is AccelValue {
   const { rate, samples } = v as { rate?: unknown; samples?: unknown };
   if (!isFiniteNumber(rate) || rate <= 0 || !Array.isArray(samples) || samples.length === 0) return false;
   for (const s of samples) {
-    if (!Array.isArray(s) || s.length !== 3 || !isFiniteNumber(s[0]) || !isFiniteNumber(s[1]) || !isFiniteNumber(s[2])) {
+    if (
+      !Array.isArray(s) ||
+      s.length !== 3 ||
+      !isFiniteNumber(s[0]) ||
+      !isFiniteNumber(s[1]) ||
+      !isFiniteNumber(s[2])
+    ) {
       return false;
     }
   }

@@ -7,7 +7,9 @@ import { resolveRuleParams, type RuleParams } from './params.js';
 import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';
 import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
-import type { AlertKind, DeviceKind } from './vocabulary.js';
+import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary.js';
+
+const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 
 /** Timers a home has once each; per-device timers live on the device. */
 export const HOME_TIMERS = [
@@ -76,7 +78,19 @@ export interface HomeSnapshot {
   timers: Record<string, number>;
   devices: Record<
     string,
-    Pick<DeviceState, 'lastSeenAt' | 'lastValue' | 'heldSince' | 'reportsHeld' | 'offline' | 'batteryLow' | 'tampered' | 'hazardOn' | 'climateSince' | 'climateKind'> & {
+    Pick<
+      DeviceState,
+      | 'lastSeenAt'
+      | 'lastValue'
+      | 'heldSince'
+      | 'reportsHeld'
+      | 'offline'
+      | 'batteryLow'
+      | 'tampered'
+      | 'hazardOn'
+      | 'climateSince'
+      | 'climateKind'
+    > & {
       /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
       fall?: { offsetMs: number; detector: FallDetectorState };
     }
@@ -89,6 +103,8 @@ export interface HomeSnapshot {
   /** The threshold behind each armed silence timer (shown in the alert's detail). */
   armed?: Record<string, Threshold>;
   morningGraceDay?: number;
+  /** The silence (its last activity's time) of the latest inactivity-family alert raised; null when none. */
+  familySilenceAt?: number | null;
 }
 
 export class HomeState {
@@ -99,6 +115,8 @@ export class HomeState {
   readonly hasBedMat: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
   readonly matRooms: ReadonlySet<string>;
+  /** Rooms with an exit door: a silence after activity there may be an outing the door contact did not report. */
+  readonly exitRooms: ReadonlySet<string>;
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
   readonly devices = new Map<string, DeviceState>();
@@ -138,8 +156,20 @@ export class HomeState {
   readonly armed: Partial<Record<HomeTimer, Threshold>> = {};
   /** Local day on which the morning check was put off because the resident was still in bed. */
   morningGraceDay = -1;
+  /** `lastActivityAt` when the latest inactivity-family alert was raised: one call-out per silence. */
+  familySilenceAt = NaN;
   /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
   readonly open = new Set<AlertKind>();
+
+  /**
+   * Whether an inactivity-family alert other than `kind` is open and was raised in the current silence
+   * (no activity since): another kind crossing now is the same worry, not a new call-out.
+   */
+  familyOpenThisSilence(kind: AlertKind): boolean {
+    if (Number.isNaN(this.familySilenceAt) || this.familySilenceAt !== this.lastActivityAt) return false;
+    for (const k of this.open) if (k !== kind && FAMILY.has(k)) return true;
+    return false;
+  }
 
   constructor(
     readonly index: number,
@@ -152,7 +182,12 @@ export class HomeState {
     this.away = config.away;
     this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
     this.matRooms = new Set(
-      (config.devices ?? []).filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined).map((d) => d.room!),
+      (config.devices ?? [])
+        .filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined)
+        .map((d) => d.room!),
+    );
+    this.exitRooms = new Set(
+      (config.devices ?? []).filter((d) => d.kind === 'exit-door' && d.room !== undefined).map((d) => d.room!),
     );
     const rising = config.routine?.usualRisingTime;
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
@@ -283,6 +318,7 @@ export class HomeState {
       lastActivityDeviceId: this.lastActivityDeviceId ?? null,
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
+      familySilenceAt: Number.isNaN(this.familySilenceAt) ? null : this.familySilenceAt,
     };
   }
 
@@ -313,9 +349,11 @@ export class HomeState {
     this.silences = DeviceSilence.fromState(s.silences);
     this.lastActivityDeviceId = typeof s.lastActivityDeviceId === 'string' ? s.lastActivityDeviceId : undefined;
     for (const [name, t] of Object.entries(s.armed ?? {})) {
-      if ((HOME_TIMERS as readonly string[]).includes(name) && t && typeof t.ms === 'number') this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
+      if ((HOME_TIMERS as readonly string[]).includes(name) && t && typeof t.ms === 'number')
+        this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
     }
     this.morningGraceDay = typeof s.morningGraceDay === 'number' ? s.morningGraceDay : -1;
+    this.familySilenceAt = num(s.familySilenceAt);
     for (const [id, d] of Object.entries(s.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
       device.lastSeenAt = num(d.lastSeenAt);

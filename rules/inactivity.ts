@@ -82,7 +82,8 @@ export const inactivityRule = {
 
   onPreAlertTimer(h: HomeState, at: number, c: RuleContext): void {
     const raiseAt = h.timers.inactivity.dueAt;
-    if (raiseAt === Infinity || h.presenceHeld(at)) return;
+    // Another alert of the family already open for this silence: no warning of a call-out that will not come.
+    if (raiseAt === Infinity || h.presenceHeld(at) || h.familyOpenThisSilence('inactivity')) return;
     h.prealertOpen = true;
     c.prealert(h, 'inactivity', raiseAt, at);
   },
@@ -90,7 +91,14 @@ export const inactivityRule = {
   onTimer(h: HomeState, at: number, c: RuleContext): void {
     // A PIR or presence sensor still on: the resident is there, the silence has not begun.
     if (h.presenceHeld(at)) {
-      c.arm(h.timers.inactivity, at + Math.min(h.params.presence.heldMaxMinutes * MINUTE_MS, h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS));
+      c.arm(
+        h.timers.inactivity,
+        at +
+          Math.min(
+            h.params.presence.heldMaxMinutes * MINUTE_MS,
+            h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS,
+          ),
+      );
       return;
     }
     h.prealertOpen = false;

@@ -90,8 +90,7 @@ class QuietHistogram {
           break;
         }
       }
-      value =
-        (upperEdgeMinutes(bin) * (1 + learned.marginPercent / 100) + learned.marginMinutes) * MINUTE_MS;
+      value = (upperEdgeMinutes(bin) * (1 + learned.marginPercent / 100) + learned.marginMinutes) * MINUTE_MS;
     }
     this.cacheDay[hourOfWeek] = day;
     this.cacheMs[hourOfWeek] = value;
@@ -153,7 +152,13 @@ export class LearnedNormal {
   }
 
   /** Learned threshold in ms, or NaN when this context has no history yet. */
-  threshold(context: string, hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
+  threshold(
+    context: string,
+    hourOfWeek: number,
+    day: number,
+    learned: RuleParams['learned'],
+    out?: { samples: number },
+  ): number {
     if (day > this.day) this.turnDay(day);
     const h = this.contexts.get(context);
     if (h) return h.threshold(hourOfWeek, day, learned, out);
@@ -203,7 +208,11 @@ export class LearnedNormal {
       for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) cells.push(i, h.counts[i]);
       contexts[name] = cells;
     }
-    const pending: [string, number, number][] = this.pendingContext.map((c, i) => [c, this.pendingHour[i], this.pendingGapMs[i]]);
+    const pending: [string, number, number][] = this.pendingContext.map((c, i) => [
+      c,
+      this.pendingHour[i],
+      this.pendingGapMs[i],
+    ]);
     return { contexts, rising: [...this.rising], day: this.day, pending };
   }
 
@@ -215,18 +224,22 @@ export class LearnedNormal {
       const counts = new Uint16Array(HOURS_PER_WEEK * BINS);
       for (let i = 0; i + 1 < cells.length; i += 2) {
         const cell = cells[i];
-        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length) counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
+        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length)
+          counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
       }
       learned.contexts.set(name, new QuietHistogram(counts));
     }
     learned.day = typeof state.day === 'number' ? state.day : -1;
     for (const p of Array.isArray(state.pending) ? state.pending : []) {
-      if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number' || typeof p[2] !== 'number') continue;
+      if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number' || typeof p[2] !== 'number')
+        continue;
       learned.pendingContext.push(p[0]);
       learned.pendingHour.push(p[1]);
       learned.pendingGapMs.push(p[2]);
     }
-    learned.rising = Array.isArray(state.rising) ? state.rising.filter((m) => typeof m === 'number').slice(-RISING_DAYS) : [];
+    learned.rising = Array.isArray(state.rising)
+      ? state.rising.filter((m) => typeof m === 'number').slice(-RISING_DAYS)
+      : [];
     return learned;
   }
 }

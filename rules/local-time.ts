@@ -138,7 +138,7 @@ export class ZoneClock {
     const local = this.local(ts);
     const day = Math.floor(local / DAY_MS);
     const hour = Math.floor((local - day * DAY_MS) / HOUR_MS);
-    return (((day + 3) % 7) + 7) % 7 * 24 + hour; // 1970-01-01 was a Thursday
+    return ((((day + 3) % 7) + 7) % 7) * 24 + hour; // 1970-01-01 was a Thursday
   }
 
   /**
@@ -156,17 +156,35 @@ export class ZoneClock {
   }
 
   private computeOffset(ts: number): number {
-    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    let y = 0,
+      mo = 0,
+      d = 0,
+      h = 0,
+      mi = 0,
+      s = 0;
     for (const part of this.zone.format.formatToParts(ts)) {
       const v = Number(part.value);
       switch (part.type) {
-        case 'year': y = v; break;
-        case 'month': mo = v; break;
-        case 'day': d = v; break;
-        case 'hour': h = v; break;
-        case 'minute': mi = v; break;
-        case 'second': s = v; break;
-        default: break;
+        case 'year':
+          y = v;
+          break;
+        case 'month':
+          mo = v;
+          break;
+        case 'day':
+          d = v;
+          break;
+        case 'hour':
+          h = v;
+          break;
+        case 'minute':
+          mi = v;
+          break;
+        case 'second':
+          s = v;
+          break;
+        default:
+          break;
       }
     }
     const wall = Date.UTC(y, mo - 1, d, h, mi, s);

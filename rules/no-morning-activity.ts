@@ -39,7 +39,13 @@ export function morningCheck(h: HomeState): { minute: number; source: ThresholdS
   const fromPlan = !Number.isNaN(h.routineRisingMinute);
   const prior = fromPlan ? h.routineRisingMinute + p.marginMinutes : parseHhMm(p.coldStartTime);
   const usual = h.learned.usualRisingMinute();
-  const t = shrink(prior, usual === null ? NaN : usual + p.marginMinutes, h.learned.risingMornings(), p.priorMornings, fromPlan ? 'care-plan' : 'cold-start');
+  const t = shrink(
+    prior,
+    usual === null ? NaN : usual + p.marginMinutes,
+    h.learned.risingMornings(),
+    p.priorMornings,
+    fromPlan ? 'care-plan' : 'cold-start',
+  );
   return { minute: Math.min(RISING_LATEST_MIN + p.marginMinutes, Math.round(t.ms)), source: t.source };
 }
 

@@ -13,10 +13,14 @@ const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance
  * Cold-start allowance after activity in `room`. In a room one passes through, the SPEC's short
  * values; in a room with a bed or chair mat that is empty, too (the mat, not the silence, tells
  * resting). In any other room (a living room or study without a mat) sitting still for hours is
- * normal, so until the home's own history says otherwise the allowance is inactivity's day value.
+ * normal, so until the home's own history says otherwise the allowance is inactivity's day value; so too
+ * in the room of the exit door.
  */
 function coldStartMs(h: HomeState, room: string, start: number): number {
   const p = h.params.possibleFall;
+  // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
+  // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
+  if (h.exitRooms.has(room)) return h.params.inactivity.coldStartDayMinutes * MINUTE_MS;
   if (ACTIVE_ROOMS.has(room) || h.matRooms.has(room)) {
     return (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
@@ -70,7 +74,14 @@ export const possibleFallRule = {
   onTimer(h: HomeState, at: number, c: RuleContext): void {
     // A PIR or presence sensor still on: the resident is moving there, not lying still.
     if (h.presenceHeld(at)) {
-      c.arm(h.timers['possible-fall'], at + Math.min(h.params.presence.heldMaxMinutes * MINUTE_MS, h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS));
+      c.arm(
+        h.timers['possible-fall'],
+        at +
+          Math.min(
+            h.params.presence.heldMaxMinutes * MINUTE_MS,
+            h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS,
+          ),
+      );
       return;
     }
     c.raise(h, 'possible-fall', 'high', at, {

@@ -31,7 +31,8 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
       device.lastValue = value as boolean;
       const mat = device.kind === 'bed' || device.kind === 'chair';
       if (!mat && value === false && !Number.isNaN(device.heldSince)) device.reportsHeld = true;
-      if (!mat) device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
+      if (!mat)
+        device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
       return changed || (value === true && !mat);
     }
     case 'power': {
@@ -47,12 +48,15 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
 
 /**
  * Whether an activity places the resident in one room: a PIR or room-presence sensor, or anything in
- * the bathroom. A PIR in the bedroom of a home without a bed mat cannot tell sleep from collapse.
+ * the bathroom but an appliance (a toilet flush is how a visit ends, not a sign of staying: the
+ * bathroom-too-long rule still watches the visit). A PIR in the bedroom of a home without a bed mat
+ * cannot tell sleep from collapse.
  */
 export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
   if (device.room === undefined) return false;
-  if (isBathroom(device.room)) return true;
-  const pir = event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
+  if (isBathroom(device.room)) return event.type !== 'power';
+  const pir =
+    event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
   if (!pir) return false;
   return device.room !== 'bedroom' || h.hasBedMat;
 }

@@ -17,19 +17,41 @@ const SAMPLES = { samples: 0 };
  * a false alarm. A shorter one is what speeds detection up, and is trusted as the evidence grows:
  * exp((1 - w) ln prior + w ln learned) with w = n / (n + priorWeight), n the quiet periods it rests on.
  */
-export function shrink(priorMs: number, learnedMs: number, samples: number, priorWeight: number, priorSource: ThresholdSource): Threshold {
+export function shrink(
+  priorMs: number,
+  learnedMs: number,
+  samples: number,
+  priorWeight: number,
+  priorSource: ThresholdSource,
+): Threshold {
   // Whole milliseconds: a timer due at a fraction of one would fire at different instants live and in replay.
   if (Number.isNaN(learnedMs) || samples <= 0) return { ms: Math.round(priorMs), source: priorSource };
   if (learnedMs >= priorMs) return { ms: Math.round(learnedMs), source: 'learned' };
   const w = samples / (samples + priorWeight);
-  return { ms: Math.round(Math.exp((1 - w) * Math.log(priorMs) + w * Math.log(learnedMs))), source: w >= 0.5 ? 'learned' : priorSource };
+  return {
+    ms: Math.round(Math.exp((1 - w) * Math.log(priorMs) + w * Math.log(learnedMs))),
+    source: w >= 0.5 ? 'learned' : priorSource,
+  };
 }
 
 /**
  * The threshold of a quiet period starting at `start` in learned-normal `context`, shrunk toward
  * `priorMs`; `floorMs` bounds the learned value (the prior stands as configured).
  */
-export function learnedOrPrior(h: HomeState, context: string, start: number, priorMs: number, priorSource: ThresholdSource, floorMs = 0): Threshold {
-  const learnedMs = h.learned.threshold(context, h.zone.hourOfWeek(start), h.zone.dayNumber(start), h.params.learned, SAMPLES);
+export function learnedOrPrior(
+  h: HomeState,
+  context: string,
+  start: number,
+  priorMs: number,
+  priorSource: ThresholdSource,
+  floorMs = 0,
+): Threshold {
+  const learnedMs = h.learned.threshold(
+    context,
+    h.zone.hourOfWeek(start),
+    h.zone.dayNumber(start),
+    h.params.learned,
+    SAMPLES,
+  );
   return shrink(priorMs, Math.max(floorMs, learnedMs), SAMPLES.samples, h.params.learned.priorWeight, priorSource);
 }

@@ -73,7 +73,13 @@ export const DEVICE_KINDS = [
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** What every kind of device may report about itself: supervision, battery, tampering. */
-const HOUSEKEEPING = ['battery', 'battery_low', 'tamper', 'heartbeat', 'availability'] as const satisfies readonly EventType[];
+const HOUSEKEEPING = [
+  'battery',
+  'battery_low',
+  'tamper',
+  'heartbeat',
+  'availability',
+] as const satisfies readonly EventType[];
 
 /**
  * The event types each device kind can report (plus HOUSEKEEPING): a PIR cannot raise smoke, CO, a fall or a

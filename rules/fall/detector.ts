@@ -309,7 +309,8 @@ class StreamingFallDetector implements FallDetector {
     const s = raw as Partial<FallDetectorState>;
     if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover')) return;
     const ring = s.ring;
-    if (!Array.isArray(ring) || ring.length !== 4 || !ring.every((r) => Array.isArray(r) && r.length === HISTORY_CELLS)) return;
+    if (!Array.isArray(ring) || ring.length !== 4 || !ring.every((r) => Array.isArray(r) && r.length === HISTORY_CELLS))
+      return;
     if (!Array.isArray(s.open) || s.open.length !== 7 || !Array.isArray(s.pre) || s.pre.length !== 3 || !s.post) return;
     this.hx = Float64Array.from(ring[0], (v) => finiteOr(v, 0));
     this.hy = Float64Array.from(ring[1], (v) => finiteOr(v, 0));
@@ -339,7 +340,14 @@ class StreamingFallDetector implements FallDetector {
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
     const p = s.post;
-    this.post = { n: finiteOr(p.n, 0), sx: finiteOr(p.sx, 0), sy: finiteOr(p.sy, 0), sz: finiteOr(p.sz, 0), sg: finiteOr(p.sg, 0), sgg: finiteOr(p.sgg, 0) };
+    this.post = {
+      n: finiteOr(p.n, 0),
+      sx: finiteOr(p.sx, 0),
+      sy: finiteOr(p.sy, 0),
+      sz: finiteOr(p.sz, 0),
+      sg: finiteOr(p.sg, 0),
+      sgg: finiteOr(p.sgg, 0),
+    };
     this.recoverStart = finiteOr(s.recoverStart, 0);
     this.phase = s.phase;
   }
@@ -516,7 +524,11 @@ class StreamingFallDetector implements FallDetector {
     return { recovered: fromUprightDeg <= UPRIGHT_DEG && movingStdG >= MOVING_STD_G, fromUprightDeg, movingStdG };
   }
 
-  private decide(at: number, recovery: ReturnType<StreamingFallDetector['recoveredNow']> | null, out: FallDetection[]): void {
+  private decide(
+    at: number,
+    recovery: ReturnType<StreamingFallDetector['recoveredNow']> | null,
+    out: FallDetection[],
+  ): void {
     const recovered = recovery?.recovered ?? false;
     // Silent since its last sample: the wearer was last seen lying still, and nothing says otherwise.
     const silentSeconds = at > this.lastSampleAt ? round1((at - this.lastSampleAt) / 1000) : 0;
@@ -535,7 +547,9 @@ class StreamingFallDetector implements FallDetector {
         decidedAt: at,
         recovered,
         ...(silentSeconds > 0 ? { wearableSilentSeconds: silentSeconds } : {}),
-        ...(recovery ? { fromUprightDeg: Math.round(recovery.fromUprightDeg), movingStdG: round2(recovery.movingStdG) } : {}),
+        ...(recovery
+          ? { fromUprightDeg: Math.round(recovery.fromUprightDeg), movingStdG: round2(recovery.movingStdG) }
+          : {}),
       },
     });
     this.phase = 'idle';

@@ -15,6 +15,22 @@ const HOUR = 60 * MINUTE;
 /** Monday 5 January 2026, 09:00 in London (GMT): day time, cold start (4 h inactivity, 45 min possible fall). */
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const config = parseHubConfig(ONE_HOME_CONFIG);
+/** The same home with possible-fall pushed past the 12 h cap, to time inactivity on its own (one call-out per silence). */
+const inactivityOnly = parseHubConfig({
+  homes: [
+    {
+      ...ONE_HOME_CONFIG.homes[0],
+      rules: {
+        possibleFall: {
+          floorMinutes: 720,
+          coldStartDayMinutes: 720,
+          coldStartNightMinutes: 720,
+          afterActivityPercent: 0,
+        },
+      },
+    },
+  ],
+});
 
 let dir: string;
 beforeEach(() => {
@@ -32,13 +48,13 @@ interface Raised {
 }
 
 /** A hub's rules: a real store in a temp folder, the real runner, a fake hub clock. */
-function hubRules(clock: FakeClock) {
+function hubRules(clock: FakeClock, homes = config.homes) {
   const raised: Raised[] = [];
   const decisions: RuleDecision[] = [];
   const db = openHubDatabase(path.join(dir, 'hub.db'));
   const store = new EventStore(db, clock);
   const runner = new RulesRunner({
-    homes: config.homes,
+    homes,
     store,
     clock,
     logger: silentLogger,
@@ -100,12 +116,10 @@ describe('the rules run on the hub clock, not the sensors', () => {
     hub = hubRules(clock);
     expect(hub.raised).toEqual([]);
 
-    // Detection on time: possible fall 45 min after the last motion, inactivity 4 h after it.
+    // Detection on time: possible fall 45 min after the last motion (the one call-out of this silence: no
+    // inactivity 4 h after it).
     clock.advanceTo(T0 + 30 * MINUTE + 4 * HOUR);
-    expect(kinds(hub.raised)).toEqual([
-      'possible-fall 2026-01-05T10:15:00.000Z',
-      'inactivity 2026-01-05T13:30:00.000Z',
-    ]);
+    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T10:15:00.000Z']);
     for (const r of hub.raised) expect(r.decidedAt).toBe(r.at);
     hub.close();
   });
@@ -116,10 +130,7 @@ describe('the rules run on the hub clock, not the sensors', () => {
     await hub.send(motion('hall-pir', T0 + 23 * HOUR));
     expect(hub.raised).toEqual([]);
     clock.advanceTo(T0 + 5 * HOUR);
-    expect(kinds(hub.raised)).toEqual([
-      'possible-fall 2026-01-05T09:45:00.000Z',
-      'inactivity 2026-01-05T13:00:00.000Z',
-    ]);
+    expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T09:45:00.000Z']);
     hub.close();
   });
 
@@ -145,7 +156,7 @@ describe('the rules run on the hub clock, not the sensors', () => {
 
   it('a late batch from a bridge counts as activity at its own time: silence timers run from it, not from now', async () => {
     const clock = new FakeClock(T0);
-    const hub = hubRules(clock);
+    const hub = hubRules(clock, inactivityOnly.homes);
     await hub.send(motion('hall-pir', T0));
     // The bridge was out for two hours; it flushes what it buffered. The kitchen at 10:00 is the latest activity.
     clock.advanceTo(T0 + 2 * HOUR);
@@ -161,7 +172,6 @@ describe('the rules run on the hub clock, not the sensors', () => {
       kind: 'pendant',
       assigned: true,
     });
-    hub.raised.length = 0; // the possible fall of 09:45, found while the bridge was out
     await hub.send(motion('hall-pir', T0 + 30 * MINUTE), motion('kitchen-pir', T0 + HOUR));
     clock.advanceTo(T0 + 6 * HOUR);
     const inactivity = hub.raised.filter((r) => r.kind === 'inactivity');
@@ -171,7 +181,7 @@ describe('the rules run on the hub clock, not the sensors', () => {
 
   it('an event older than the last activity moves neither the last activity nor the silence timers', async () => {
     const clock = new FakeClock(T0);
-    const hub = hubRules(clock);
+    const hub = hubRules(clock, inactivityOnly.homes);
     await hub.send(motion('hall-pir', T0));
     clock.advanceTo(T0 + HOUR);
     await hub.send(motion('kitchen-pir', T0 - 2 * HOUR));
@@ -187,19 +197,15 @@ describe('a late batch after an alert', () => {
     const hub = hubRules(clock);
     await hub.send(motion('hall-pir', T0));
     clock.advanceTo(T0 + 5 * HOUR);
-    expect(hub.raised.map((r) => r.kind)).toEqual(['possible-fall', 'inactivity']);
+    // One call-out for the silence: the possible fall of 09:45 (inactivity at 13:00 is not a second one).
+    expect(hub.raised.map((r) => r.kind)).toEqual(['possible-fall']);
     // The bridge comes back at 14:00 with a kitchen motion of 09:30: the silence since is still 4.5 h.
     hub.decisions.length = 0;
     await hub.send(motion('kitchen-pir', T0 + 30 * MINUTE));
     expect(hub.decisions.filter((d) => d.type === 'raise' || d.type === 'clear')).toEqual([]);
     // Its own time counts: the next silence alert after new activity is judged from there as usual.
     await hub.send(motion('hall-pir', T0 + 5 * HOUR));
-    expect(
-      hub.decisions
-        .filter((d) => d.type === 'clear')
-        .map((d) => d.kind)
-        .sort(),
-    ).toEqual(['inactivity', 'possible-fall']);
+    expect(hub.decisions.filter((d) => d.type === 'clear').map((d) => d.kind)).toEqual(['possible-fall']);
     hub.close();
   });
 });

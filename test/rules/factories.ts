@@ -131,3 +131,11 @@ export class Harness {
       due === null ? undefined : this.clock.setTimer(due, () => this.take(this.engine.advanceTo(this.clock.now())));
   }
 }
+
+/**
+ * Rule overrides that push possible-fall past the 12 h cap: a test of another rule of the inactivity family
+ * watches it on its own (one call-out per silence: a possible-fall raised first would hold it back).
+ */
+export const WITHOUT_POSSIBLE_FALL: RuleOverrides = {
+  possibleFall: { floorMinutes: 720, coldStartDayMinutes: 720, coldStartNightMinutes: 720, afterActivityPercent: 0 },
+};

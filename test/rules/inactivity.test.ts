@@ -1,6 +1,6 @@
 // Inactivity: no activity anywhere for longer than normal, with a pre-alert; suspended while out or away.
 import { describe, expect, it } from 'vitest';
-import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { HOUR, Harness, MINUTE, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 
 const NINE = MONDAY + 9 * HOUR;
 
@@ -63,7 +63,7 @@ describe('inactivity rule', () => {
   });
 
   it('is suspended while the resident is out (exit door closed, nothing inside) and resumes on motion inside', () => {
-    const h = new Harness(undefined, NINE);
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), NINE);
     h.at(0, 'hall-pir', 'motion', true);
     h.at(MINUTE, 'front', 'contact', false);
     h.at(20_000, 'front', 'contact', true);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LearnedNormal } from '../../rules/learned-normal.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { DAY, HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { DAY, HOUR, Harness, MINUTE, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 
 /** A resident who moves in the living room every 20 min from 07:00 to 22:00 and sleeps in bed. */
 function routine(h: Harness, days: number): void {
@@ -32,7 +32,7 @@ function evAt(h: Harness, ts: number, deviceId: string, type: 'motion' | 'occupa
 
 describe('learned normal', () => {
   it('a resident who never sits still for more than 20 min by day is alerted near the 2 h floor, not after 4 h', () => {
-    const h = new Harness(undefined, MONDAY);
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY);
     routine(h, 15);
     const start = MONDAY + 15 * DAY;
     h.send(evAt(h, start + 7 * HOUR, 'bed', 'occupancy', false));

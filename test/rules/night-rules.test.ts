@@ -1,6 +1,6 @@
 // Night and morning rules: night-exit, out-of-bed-too-long, no-morning-activity.
 import { describe, expect, it } from 'vitest';
-import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { HOUR, Harness, MINUTE, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 
 describe('night-exit rule', () => {
   it('the front door opens at 02:00 and nothing moves inside for 10 min: night exit', () => {
@@ -82,7 +82,7 @@ describe('out-of-bed-too-long rule', () => {
 
 describe('no-morning-activity rule', () => {
   it('nobody outside the bedroom by 10:00 (cold start): raised at 10:00', () => {
-    const h = new Harness(undefined, MONDAY + 22 * HOUR);
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 22 * HOUR);
     h.at(0, 'bedroom-pir', 'motion', true);
     h.at(MINUTE, 'bed', 'occupancy', true);
     h.clock.advanceTo(MONDAY + 24 * HOUR + 8 * HOUR);

@@ -1,6 +1,6 @@
 // possible-fall and bathroom-too-long: the resident placed in one room, then silence everywhere.
 import { describe, expect, it } from 'vitest';
-import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { DEVICES, HOUR, Harness, MINUTE, MONDAY, home } from './factories.js';
 
 const TEN = MONDAY + 10 * HOUR;
 
@@ -37,6 +37,29 @@ describe('possible-fall rule', () => {
     h.at(5000, 'fridge', 'contact', true);
     h.advanceBy(3 * HOUR);
     expect(h.raised('possible-fall')).toHaveLength(0);
+  });
+
+  it("by the exit door a silence may be an outing the door did not report: inactivity's day value, not 45 min (cold start)", () => {
+    const config = home({ devices: [...DEVICES, { id: 'entrance-pir', kind: 'motion', room: 'entrance' }] });
+    const h = new Harness(config, TEN);
+    h.at(0, 'entrance-pir', 'motion', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(HOUR + MINUTE);
+    // Both come due at 4 h: one call-out (inactivity's timer is first in the queue).
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR]]);
+  });
+
+  it('a toilet flush ends a visit, it does not place the resident: no possible fall at 45 min, bathroom-too-long at 60', () => {
+    const config = home({
+      devices: [...DEVICES.filter((d) => d.id !== 'bathroom-pir'), { id: 'flush', kind: 'appliance', room: 'toilet' }],
+    });
+    const h = new Harness(config, TEN);
+    h.at(0, 'flush', 'power', 100);
+    h.advanceBy(59 * MINUTE);
+    expect(h.raised()).toHaveLength(0);
+    h.advanceBy(2 * MINUTE);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['bathroom-too-long', TEN + 60 * MINUTE]]);
   });
 
   it('moving again clears an open possible fall', () => {
