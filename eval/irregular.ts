@@ -1,5 +1,6 @@
 // Irregular wearable timing for the evaluations: dropped samples, jittered stamps, lost messages (seeded, deterministic).
 import type { AccelValue } from '../rules/types.js';
+import { createRng } from '../simulate/random.js';
 
 export interface TimedMessage {
   ts: number;
@@ -13,18 +14,6 @@ export const STAMP_JITTER_MS = 40;
 /** Share of whole messages lost in transit. */
 export const LOSE_MESSAGE_SHARE = 0.01;
 
-/** Small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seed from a trial's name, so a trial's irregular stream does not depend on which others are run. */
 export function seedOf(label: string, salt: number): number {
   let h = 2166136261 ^ salt;
@@ -34,7 +23,7 @@ export function seedOf(label: string, salt: number): number {
 
 /** The same stream as a careless wearable sends it: samples dropped, stamps jittered, messages lost. */
 export function makeIrregular(messages: TimedMessage[], seed: number): TimedMessage[] {
-  const rand = random(seed);
+  const rand = createRng(seed).next;
   const out: TimedMessage[] = [];
   for (const m of messages) {
     const samples = m.value.samples.filter(() => rand() >= DROP_SAMPLE_SHARE);

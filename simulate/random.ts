@@ -2,7 +2,7 @@
 
 /** A deterministic source of numbers in [0, 1) with the draws a simulated life needs. */
 export interface Rng {
-  next(): number;
+  next: () => number;
   /** Uniform in [min, max). */
   uniform(min: number, max: number): number;
   /** Normal with mean and standard deviation (Box–Muller). */

@@ -10,22 +10,11 @@ import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { NATIVE_EVENT_TYPES } from '../../rules/vocabulary.js';
 import { mqttClient, nextMessage, tempDir } from './helpers.js';
+import { createRng } from '../../simulate/random.js';
 
 const SEED = 20261129;
 const MQTT_INPUTS = 2_400;
 const HTTP_INPUTS = 600;
-
-/** mulberry32: a small seeded generator, so a failure can be replayed exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CONFIG = parseHubConfig({
   homes: [
@@ -47,7 +36,7 @@ const CONFIG = parseHubConfig({
 });
 
 function generator(seed: number) {
-  const r = random(seed);
+  const r = createRng(seed).next;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)];
   const now = Date.now();
   const values: unknown[] = [
