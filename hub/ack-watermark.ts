@@ -38,7 +38,7 @@ export class AckWatermark {
     this.written = this.wanted = Math.max(storedUpTo, 0);
     // Restart the mark from what is stored, so a loss is reported once. A full disk must not stop the start.
     try {
-      const fd = openSync(this.file, 'w');
+      const fd = openSync(this.file, 'w', 0o600);
       try {
         writeSync(fd, String(this.written).padEnd(20));
         fdatasyncSync(fd);

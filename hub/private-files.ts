@@ -15,7 +15,7 @@ export function preparePrivateDataDir(dataDir: string): string {
   chmodSync(dataDir, FOLDER_MODE);
   const dbFile = path.join(dataDir, 'hub.db');
   if (!existsSync(dbFile)) closeSync(openSync(dbFile, 'a', FILE_MODE));
-  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}.acked`]) {
     if (existsSync(file)) chmodSync(file, FILE_MODE);
   }
   return dbFile;

@@ -95,11 +95,12 @@ describe('a first start with a certificate and key', () => {
     expect(hub.stdout()).not.toContain(installerPassword);
 
     expect(mode(dataDir)).toBe(0o700);
-    for (const file of ['hub.db', 'hub.db-wal', 'hub.db-shm']) {
+    for (const file of ['hub.db', 'hub.db-wal', 'hub.db-shm', 'hub.db.acked']) {
       const full = path.join(dataDir, file);
       if (fs.existsSync(full)) expect(mode(full), file).toBe(0o600);
     }
     expect(fs.existsSync(path.join(dataDir, 'hub.db-wal'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'hub.db.acked'))).toBe(true);
 
     const health = await httpsRequest(hub.httpPort, pair.cert, '/api/health');
     expect(health.status).toBe(200);
