@@ -587,7 +587,7 @@ export class AlertService implements AlertServiceApi {
       if (level >= ladder.length) {
         this.sql!.exhaust.run(id);
         this.audit(id, current.version, HUB_ACTOR, 'ladder-exhausted', { level: current.escalation_level });
-        this.log.warn({ alertId: id, level: current.escalation_level }, 'alert still unacknowledged at the last level');
+        this.log.warn({ alertId: id, escalationLevel: current.escalation_level }, 'alert still unacknowledged at the last level');
         return undefined;
       }
       const group = ladder[level].group;
@@ -601,7 +601,7 @@ export class AlertService implements AlertServiceApi {
     }
     if (!change) return;
     this.metrics.escalations.inc({ level: String(change.row.escalation_level) });
-    this.log.info({ alertId: id, level: change.row.escalation_level }, 'alert escalated');
+    this.log.info({ alertId: id, escalationLevel: change.row.escalation_level }, 'alert escalated');
     this.publishChange(change);
   }
 
@@ -612,7 +612,7 @@ export class AlertService implements AlertServiceApi {
     const ladder = rowLadder(current);
     const level = current.escalation_level + 1;
     if (level >= ladder.length) {
-      this.log.warn({ alertId: id, level: current.escalation_level }, 'alert still unacknowledged at the last level');
+      this.log.warn({ alertId: id, escalationLevel: current.escalation_level }, 'alert still unacknowledged at the last level');
       this.holdChange(
         { ...current, escalation_due_at: null },
         HUB_ACTOR,

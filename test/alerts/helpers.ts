@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import { AlertService } from '../../hub/alerts/service.js';
 import type { Clock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
+import { silentLogger, type Logger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
 import type { DeviceConfig, HomeConfig, HubConfig } from '../../rules/types.js';
@@ -160,6 +160,7 @@ export interface AlertStage {
     config: HubConfig,
     clock: Clock,
     metrics?: Registry,
+    logger?: Logger,
   ): Promise<{ alerts: AlertService; db: Database.Database }>;
   close(): Promise<void>;
 }
@@ -181,7 +182,7 @@ export async function startStage(): Promise<AlertStage> {
       closers.push(s.close);
       return s;
     },
-    async alertService(config, clock, metrics = createMetricsRegistry()) {
+    async alertService(config, clock, metrics = createMetricsRegistry(), logger = silentLogger) {
       const db = store.open();
       closers.push(() => {
         db.close();
@@ -191,7 +192,7 @@ export async function startStage(): Promise<AlertStage> {
         publisher: broker.publisher,
         config,
         clock,
-        logger: silentLogger,
+        logger,
         metrics,
       });
       closers.push(() => alerts.stop());

@@ -1,7 +1,9 @@
 // The life of an alert: escalation up the ladder, acknowledgement, resolution, merging repeats, cancelling, pre-alerts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
+import { Writable } from 'node:stream';
 import { FakeClock } from '../../hub/clock.js';
+import { createLogger } from '../../hub/logger.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { ackShares, queryAlertAudit, queryAlerts, queryEscalationSteps } from '../../hub/alerts/query.js';
 import {
@@ -178,5 +180,35 @@ describe('alert lifecycle', () => {
     expect((await broker.retained('telecare/h1/prealert')).size).toBe(0);
     expect(firstLine.requests).toEqual([]);
     expect(queryAlerts(db)).toEqual([]);
+  });
+});
+
+describe('escalation log lines', () => {
+  it('keep the log level as the severity and give the escalation level its own field', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write: (chunk, _enc, done) => {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          done();
+        },
+      }),
+    });
+    const clock = new FakeClock();
+    const stage = await startStage();
+    try {
+      const firstLine = await stage.webhook();
+      const supervisors = await stage.webhook();
+      const { alerts } = await stage.alertService(ladderConfig(firstLine, supervisors), clock, undefined, logger);
+      const alert = alerts.apply(pendantPress(clock.now()))!;
+      clock.advanceBy(60_000);
+      await waitFor(() => lines.some((l) => l.includes('alert escalated')), 'the escalation log line');
+      const escalated = JSON.parse(lines.find((l) => l.includes('alert escalated'))!) as Record<string, unknown>;
+      // pino's numeric level (30 = info): a log tool reading `level` must not see the ladder's level 1.
+      expect(escalated).toMatchObject({ level: 30, alertId: alert.id, escalationLevel: 1 });
+    } finally {
+      await stage.close();
+    }
   });
 });
