@@ -587,7 +587,10 @@ export class AlertService implements AlertServiceApi {
       if (level >= ladder.length) {
         this.sql!.exhaust.run(id);
         this.audit(id, current.version, HUB_ACTOR, 'ladder-exhausted', { level: current.escalation_level });
-        this.log.warn({ alertId: id, escalationLevel: current.escalation_level }, 'alert still unacknowledged at the last level');
+        this.log.warn(
+          { alertId: id, escalationLevel: current.escalation_level },
+          'alert still unacknowledged at the last level',
+        );
         return undefined;
       }
       const group = ladder[level].group;
@@ -612,7 +615,10 @@ export class AlertService implements AlertServiceApi {
     const ladder = rowLadder(current);
     const level = current.escalation_level + 1;
     if (level >= ladder.length) {
-      this.log.warn({ alertId: id, escalationLevel: current.escalation_level }, 'alert still unacknowledged at the last level');
+      this.log.warn(
+        { alertId: id, escalationLevel: current.escalation_level },
+        'alert still unacknowledged at the last level',
+      );
       this.holdChange(
         { ...current, escalation_due_at: null },
         HUB_ACTOR,
