@@ -47,6 +47,31 @@ function sortEvents<T extends { ts: number; order: number }>(events: T[]): Omit<
   return events.map(({ order: _order, ...e }) => e);
 }
 
+/** A home of SPEC's defaults with the recording's devices, its events in time order (ties in file order). */
+function recording(
+  id: string,
+  title: string,
+  timezone: string,
+  devices: HomeConfig['devices'],
+  events: (ReplayLine & { ts: number; order: number })[],
+  out: [number, number][],
+  asleep: [number, number][],
+): HomeRecording {
+  const sorted = sortEvents(events);
+  const home: HomeConfig = {
+    id,
+    timezone,
+    nightWindow: { start: '23:00', end: '06:00' },
+    away: false,
+    residents: [{ id: `${id}-resident` }],
+    devices,
+    rules: {},
+  };
+  const firstAt = sorted[0]?.ts ?? NaN;
+  const lastAt = sorted[sorted.length - 1]?.ts ?? NaN;
+  return { id, title, home, events: sorted, out, asleep, firstAt, lastAt };
+}
+
 /**
  * Kasteren B and C (`sensors.tsv`, `events.tsv`, `activities.tsv`). The suggested kinds and rooms are
  * kept, with two corrections: a door between a room and the hall (toilet, bathroom swing doors) does
@@ -83,7 +108,6 @@ export function loadKasterenBC(dir: string, id: string, title: string): HomeReco
     events.push({ ...common, ts: from, type, value: on, order: order++ });
     events.push({ ...common, ts: Math.max(from, to), type, value: off, order: order++ });
   }
-  const sorted = sortEvents(events);
   const out: [number, number][] = [];
   const asleep: [number, number][] = [];
   for (const [start, end, , activity] of tsv(path.join(dir, 'activities.tsv'))) {
@@ -91,25 +115,7 @@ export function loadKasterenBC(dir: string, id: string, title: string): HomeReco
     if (/leav/i.test(activity ?? '')) out.push(interval);
     if (/go to bed/i.test(activity ?? '')) asleep.push(interval);
   }
-  const home: HomeConfig = {
-    id,
-    timezone: KASTEREN_BC_TIMEZONE,
-    nightWindow: { start: '23:00', end: '06:00' },
-    away: false,
-    residents: [{ id: `${id}-resident` }],
-    devices: [...devices.values()],
-    rules: {},
-  };
-  return {
-    id,
-    title,
-    home,
-    events: sorted,
-    out,
-    asleep,
-    firstAt: sorted[0]?.ts ?? NaN,
-    lastAt: sorted[sorted.length - 1]?.ts ?? NaN,
-  };
+  return recording(id, title, KASTEREN_BC_TIMEZONE, [...devices.values()], events, out, asleep);
 }
 
 /** Kasteren house A through the existing loader, with its sleep annotation (activity 10). */
@@ -205,26 +211,7 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL'): HomeR
     else if (d.kind === 'appliance') events.push({ ...common, type: 'power', value: on ? 100 : 0 });
     else events.push({ ...common, type: 'contact', value: !on });
   }
-  const sorted = sortEvents(events);
-  const home: HomeConfig = {
-    id,
-    timezone: CASAS_TIMEZONE,
-    nightWindow: { start: '23:00', end: '06:00' },
-    away: false,
-    residents: [{ id: `${id}-resident` }],
-    devices: [...devices.values()],
-    rules: {},
-  };
-  return {
-    id,
-    title,
-    home,
-    events: sorted,
-    out,
-    asleep,
-    firstAt: sorted[0]?.ts ?? NaN,
-    lastAt: sorted[sorted.length - 1]?.ts ?? NaN,
-  };
+  return recording(id, title, CASAS_TIMEZONE, [...devices.values()], events, out, asleep);
 }
 
 /** Every home whose files are present under `dataDir`, in a fixed order. */
