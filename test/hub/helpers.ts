@@ -79,20 +79,24 @@ export function nextMessage(
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
-/** GET a route that needs a login, as the dashboard user admin. */
-export async function adminGet(httpPort: number, route: string): Promise<Response> {
-  const base = `http://127.0.0.1:${httpPort}`;
-  const login = await fetch(`${base}/api/login`, {
+/** Log in as the dashboard user admin; returns the session cookie to send with later requests. */
+export async function adminCookie(httpPort: number): Promise<string> {
+  const login = await fetch(`http://127.0.0.1:${httpPort}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
   if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-  const cookie = login.headers
+  return login.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
-  return fetch(`${base}${route}`, { headers: { cookie } });
+}
+
+/** GET a route that needs a login, as the dashboard user admin. */
+export async function adminGet(httpPort: number, route: string): Promise<Response> {
+  const cookie = await adminCookie(httpPort);
+  return fetch(`http://127.0.0.1:${httpPort}${route}`, { headers: { cookie } });
 }
 
 export interface HubProcess {

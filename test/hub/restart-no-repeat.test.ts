@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
 import {
-  ADMIN_PASSWORD,
+  adminCookie,
   killHub,
   mqttClient,
   ONE_HOME_CONFIG,
@@ -42,17 +42,8 @@ const CONFIG = {
 };
 
 async function resolveAsAdmin(httpPort: number, alertId: string): Promise<void> {
-  const base = `http://127.0.0.1:${httpPort}`;
-  const login = await fetch(`${base}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  const cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const res = await fetch(`${base}/api/alerts/${alertId}/resolve`, {
+  const cookie = await adminCookie(httpPort);
+  const res = await fetch(`http://127.0.0.1:${httpPort}/api/alerts/${alertId}/resolve`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ outcome: 'no-action-needed', note: null }),

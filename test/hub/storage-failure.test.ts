@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
 import {
-  ADMIN_PASSWORD,
+  adminCookie,
   killHub,
   ONE_HOME_CONFIG,
   mqttClient,
@@ -70,7 +70,7 @@ describe('a storage failure never silences an emergency', () => {
     const responder = await mqttClient(hub.mqttPort);
     await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
 
-    const cookie = await login(hub.httpPort);
+    const cookie = await adminCookie(hub.httpPort);
     // From now on every write to a regular file fails with EFBIG, as on a full disk.
     execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=1:unlimited']);
     const arrives = nextMessage(responder, (t) => t.startsWith('telecare/h1/alerts/'), 20_000);
@@ -101,7 +101,7 @@ describe('a storage failure never silences an emergency', () => {
     await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
 
     // Logged in before the lock: a login stores its session.
-    const cookie = await login(hub.httpPort);
+    const cookie = await adminCookie(hub.httpPort);
     const locker = new Database(dbFile());
     try {
       locker.exec('BEGIN IMMEDIATE');
@@ -149,7 +149,7 @@ describe('no storage error ends the process or stops its timers', () => {
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) });
     const responder = await mqttClient(hub.mqttPort);
     await responder.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
-    const cookie = await login(hub.httpPort);
+    const cookie = await adminCookie(hub.httpPort);
     execFileSync('prlimit', ['--pid', String(hub.child.pid), '--fsize=1:unlimited']);
 
     const versions: { version: number; escalationLevel: number }[] = [];
@@ -187,19 +187,6 @@ function auditActions(): string[] {
   } finally {
     db.close();
   }
-}
-
-async function login(httpPort: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${httpPort}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  expect(res.ok).toBe(true);
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
 }
 
 async function acknowledge(httpPort: number, cookie: string, alertId: string): Promise<unknown> {
