@@ -105,12 +105,14 @@ export class StorageHealth {
     };
   }
 
-  /** Run a deferred or timer callback that touches the database: a failure is counted and logged, never thrown. */
-  guard(where: string, fn: () => void): void {
+  /** Run a deferred or timer callback that touches the database: a failure is counted and logged, never thrown. True when it ran. */
+  guard(where: string, fn: () => void): boolean {
     try {
       fn();
+      return true;
     } catch (err) {
       this.failed(where, err);
+      return false;
     }
   }
 }

@@ -301,15 +301,10 @@ export class Outbox {
    * counted and pauses background work for a retry period instead of ending the process. True when it ran.
    */
   private guard(where: string, fn: () => void): boolean {
-    try {
-      fn();
-      return true;
-    } catch (err) {
-      this.d.storage.failed(where, err);
-      this.pausedUntil = this.d.clock.now() + this.d.options.retryBaseMs;
-      this.armPauseTimer();
-      return false;
-    }
+    if (this.d.storage.guard(where, fn)) return true;
+    this.pausedUntil = this.d.clock.now() + this.d.options.retryBaseMs;
+    this.armPauseTimer();
+    return false;
   }
 
   private armPauseTimer(): void {
