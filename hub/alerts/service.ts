@@ -599,7 +599,7 @@ export class AlertService implements AlertServiceApi {
       return { row, outbox: this.enqueue(row, [group]) };
     });
     if (change === HELD) {
-      this.escalateFromMemory(id, now);
+      this.escalateFromMemory(id, now, timerDueAt);
       return;
     }
     if (!change) return;
@@ -608,10 +608,11 @@ export class AlertService implements AlertServiceApi {
     this.publishChange(change);
   }
 
-  private escalateFromMemory(id: string, now: number): void {
+  private escalateFromMemory(id: string, now: number, timerDueAt?: number): void {
     const current = this.current(id);
     if (!current || current.state !== 'raised' || current.escalation_due_at === null) return;
-    if (current.escalation_due_at > now) return;
+    // As in escalate(): a timer that fired is due even when now() still reads a little before its due time.
+    if (timerDueAt === undefined ? current.escalation_due_at > now : current.escalation_due_at !== timerDueAt) return;
     const ladder = rowLadder(current);
     const level = current.escalation_level + 1;
     if (level >= ladder.length) {

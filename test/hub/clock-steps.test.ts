@@ -74,6 +74,34 @@ describe('alert timers across a clock step', () => {
     expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
   });
 
+  it('a due escalation fires from memory (storage locked) with the wall clock stepped back an hour', async () => {
+    const clock = new FakeClock();
+    const publisher: Publisher = { publish: async () => undefined };
+    const config = homeConfig([], {
+      default: [
+        { group: 'first', timeoutSeconds: 60 },
+        { group: 'supervisors', timeoutSeconds: 600 },
+      ],
+    });
+    alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
+    await alerts.start();
+    db.pragma('busy_timeout = 0');
+    // Another process holds the write lock: every change is told from memory and held.
+    const locker = store.open();
+    try {
+      locker.exec('BEGIN IMMEDIATE');
+      const alert = alerts.apply(pendantPress(clock.now()))!;
+      expect(alert).toMatchObject({ state: 'raised', version: 1 });
+      // The timer keeps its delay; when it fires, now() still reads an hour before the stored due time.
+      clock.stepWall(-HOUR);
+      clock.advanceBy(MINUTE);
+      expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1, version: 2 });
+      locker.exec('COMMIT');
+    } finally {
+      locker.close();
+    }
+  });
+
   it('a failed delivery is retried with the wall clock stepped back an hour', async () => {
     const { clock, step } = steppableClock();
     let attempts = 0;
