@@ -1,6 +1,7 @@
 // Who may use the dashboard: users (hashed passwords), expiring sessions and API tokens, kept in the hub's SQLite.
 import type { Database, Statement } from 'better-sqlite3';
 import { migrate } from '../hub/migrations.js';
+import { sqliteCode } from '../hub/storage-health.js';
 import type { Role } from '../rules/vocabulary.js';
 import { generatePassword, hashGeneratedSecret, hashPassword, verifyPassword } from '../hub/passwords.js';
 import { hashSecret, randomSecret, sameSecretHash } from './secrets.js';
@@ -52,6 +53,11 @@ const TOKEN_PREFIX = 'tct_';
 
 export class AuthStore {
   private readonly tokenTouchedAt = new Map<string, number>();
+  /**
+   * Sessions opened while the database took no writes (a full disk), by id hash: valid in this process until they
+   * expire, so that a responder can still log in to answer alerts. A restart ends them (they log in again).
+   */
+  private readonly memorySessions = new Map<string, { username: string; expiresAt: number }>();
   private readonly statements: {
     userByName: Statement<[string], { username: string; role: Role; password_hash: string }>;
     userCount: Statement<[], { n: number }>;
@@ -161,6 +167,13 @@ export class AuthStore {
       this.statements.setPassword.run(hash, username);
       this.statements.deleteSessionsOf.run(username);
     })();
+    this.forgetMemorySessionsOf(username);
+  }
+
+  private forgetMemorySessionsOf(username: string): void {
+    for (const [idHash, session] of this.memorySessions) {
+      if (session.username === username) this.memorySessions.delete(idHash);
+    }
   }
 
   /** Removes a user and their sessions; never the last admin (`'last-admin'`). */
@@ -171,6 +184,7 @@ export class AuthStore {
       if (user.role === 'admin' && this.statements.adminCount.get()!.n <= 1) return 'last-admin';
       this.statements.deleteSessionsOf.run(username);
       this.statements.deleteUser.run(username);
+      this.forgetMemorySessionsOf(username);
       return 'deleted';
     })();
   }
@@ -190,26 +204,54 @@ export class AuthStore {
 
   /** A new session id (for the cookie; only its hash is kept) and its expiry. */
   openSession(username: string, now: number): { sessionId: string; expiresAt: number } {
-    this.statements.deleteExpired.run(now);
     const sessionId = randomSecret();
     const expiresAt = now + this.sessionMs;
-    this.statements.insertSession.run(hashSecret(sessionId), username, now, expiresAt);
+    const idHash = hashSecret(sessionId);
+    try {
+      this.db.transaction(() => {
+        this.statements.deleteExpired.run(now);
+        this.statements.insertSession.run(idHash, username, now, expiresAt);
+      })();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      this.memorySessions.set(idHash, { username, expiresAt });
+    }
     return { sessionId, expiresAt };
   }
 
   sessionPrincipal(sessionId: string, now: number): Principal | undefined {
     const idHash = hashSecret(sessionId);
+    const held = this.memorySessions.get(idHash);
+    if (held) {
+      // The user as stored now: removed users and changed roles count at once, as for stored sessions.
+      const user = held.expiresAt > now ? this.statements.userByName.get(held.username) : undefined;
+      if (user) return { kind: 'user', name: user.username, role: user.role };
+      this.memorySessions.delete(idHash);
+      return undefined;
+    }
     const row = this.statements.sessionByHash.get(idHash);
     if (!row) return undefined;
     if (row.expires_at <= now) {
-      this.statements.deleteSession.run(idHash);
+      // Tidying only: an expired session is refused whether or not its row can be deleted now (a full disk).
+      this.bestEffort(() => this.statements.deleteSession.run(idHash));
       return undefined;
     }
     return { kind: 'user', name: row.username, role: row.role };
   }
 
   closeSession(sessionId: string): void {
-    this.statements.deleteSession.run(hashSecret(sessionId));
+    const idHash = hashSecret(sessionId);
+    this.memorySessions.delete(idHash);
+    this.statements.deleteSession.run(idHash);
+  }
+
+  /** A bookkeeping write that may fail on a full disk without failing the request it belongs to. */
+  private bestEffort(write: () => unknown): void {
+    try {
+      write();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+    }
   }
 
   tokenNameTaken(name: string): boolean {
@@ -236,7 +278,7 @@ export class AuthStore {
     // One write a minute at most, so a program posting events does not pay a commit per request.
     if (now - (this.tokenTouchedAt.get(id) ?? -Infinity) >= 60_000) {
       this.tokenTouchedAt.set(id, now);
-      this.statements.touchToken.run(now, id);
+      this.bestEffort(() => this.statements.touchToken.run(now, id));
     }
     return { kind: 'token', name: row.name, role: row.role };
   }

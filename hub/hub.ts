@@ -10,7 +10,7 @@ import type { HttpIngestResult } from '../dashboard/deps.js';
 import type { HubConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { AlertService } from './alerts/service.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
@@ -20,10 +20,10 @@ import { preparePrivateDataDir } from './private-files.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { AckWatermark, type LostEvents } from './ack-watermark.js';
-import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS } from './startup-checks.js';
+import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS, markFormat, openForStart } from './startup-checks.js';
 import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
-import { EventStore, openHubDatabase } from './store.js';
+import { EventStore } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
 
 export interface HubOptions {
@@ -76,6 +76,9 @@ export interface RunningHub {
   reload(config: HubConfig): void;
 }
 
+/** How often start-up writes refused by a full disk are tried again. */
+const STARTUP_WRITES_RETRY_MS = 2_000;
+
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
@@ -89,16 +92,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   const dbFile = preparePrivateDataDir(options.dataDir);
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
-  const db = openHubDatabase(dbFile);
+  const { db, exclusive } = openForStart(dbFile, log);
+  const storage = new StorageHealth(metrics, logger, () => clock.now());
   let store: EventStore;
   try {
     checkFormat(db, dbFile);
-    store = new EventStore(db, clock, metrics, { logger });
+    // Opened exclusive (a full disk at start): no worker's connection can checkpoint the WAL; this one does.
+    store = new EventStore(db, clock, metrics, { logger, ...(exclusive ? { syncOffLoop: false } : {}) });
   } catch (err) {
     db.close();
     throw err;
   }
-  const storage = new StorageHealth(metrics, logger, () => clock.now());
+  await storage.deferUntilWritable('format-mark', () => markFormat(db));
   const watermark = new AckWatermark(`${dbFile}.acked`, (err) => storage.failed('ack-watermark', err));
   const lostEvents: LostEvents | undefined = watermark.check(store.lastReservedId);
   if (lostEvents) {
@@ -257,12 +262,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const app = await buildApp(appDeps);
 
   try {
-    const installer = await credentials.ensureInstallerCredential(clock.now());
-    if (installer) {
-      announce(
-        `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
-      );
-    }
+    // On a full disk the credential is created (and shown) once the disk takes writes again.
+    await storage.deferUntilWritable('installer-credential', async () => {
+      const installer = await credentials.ensureInstallerCredential(clock.now());
+      if (installer) {
+        announce(
+          `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
+        );
+      }
+    });
     // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
     await alertService.start({ restate: false });
     rules = startRules(config);
@@ -297,6 +305,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('hub stopping');
+      if (startupWritesRetry) clock.clearTimer(startupWritesRetry);
       await retention.stop();
       await app.close();
       await broker.stop();
@@ -312,6 +321,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     })();
     return stopping;
   };
+
+  // Start-up writes a full disk refused are made once it takes writes again; storage is degraded until then.
+  let startupWritesRetry: TimerHandle | undefined;
+  const retryStartupWrites = (): void => {
+    startupWritesRetry = undefined;
+    if (stopping || storage.status().pendingStartupWrites.length === 0) return;
+    startupWritesRetry = clock.setTimer(clock.now() + STARTUP_WRITES_RETRY_MS, () => {
+      void storage.retryDeferred().then(() => retryStartupWrites());
+    });
+  };
+  retryStartupWrites();
 
   const reload = (next: HubConfig): void => {
     if (stopping) return;

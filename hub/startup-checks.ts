@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from './logger.js';
-import { DatabaseCheckError, EXIT_DAMAGED_DATABASE, EXIT_NEWER_DATABASE } from './migrations.js';
+import { DatabaseCheckError, diskFullError, EXIT_DAMAGED_DATABASE, EXIT_NEWER_DATABASE } from './migrations.js';
+import { openHubDatabase } from './store.js';
 
 /** Bumped when a release writes something older hubs would misread; older hubs then refuse the file. */
 export const HUB_DATABASE_FORMAT = 1;
@@ -65,7 +66,36 @@ export async function checkIntegrity(file: string, timeoutMs: number, logger: Lo
   if (rows.length !== 1 || rows[0] !== 'ok') throw damaged(file, `PRAGMA quick_check: ${rows.slice(0, 3).join('; ')}`);
 }
 
-/** Refuse a database written by a newer hub; mark an older or new one with this hub's format. */
+/**
+ * Open the hub database for the hub process. On a full disk a WAL database opened normally needs room for its
+ * shared-memory index (the `-shm` file, 32 KiB), which a clean stop removed: SQLite answers SQLITE_IOERR_SHMSIZE
+ * and the hub could not start at all. Then it is opened in exclusive locking mode, where that index lives in
+ * this process's memory: the hub runs (alerts from memory, storage degraded) and writes again once there is room.
+ * The price until the next start: no other connection (the analytics worker, `telecare report`) can open the file.
+ * A file that cannot be opened even so ends the start with a clear message (`DatabaseCheckError`, exit code 5).
+ */
+export function openForStart(file: string, logger: Logger): { db: Database; exclusive: boolean } {
+  let firstError: unknown;
+  try {
+    return { db: openHubDatabase(file), exclusive: false };
+  } catch (err) {
+    if (diskFullError(file, 'open', err) === undefined) throw err;
+    firstError = err;
+  }
+  try {
+    const db = openHubDatabase(file, { exclusive: true });
+    logger.warn(
+      { code: (firstError as { code?: string }).code },
+      'disk full: no room for the database shared-memory file; opened for this process only. Alerts go out, ' +
+        'storage is degraded; once there is room again restart the hub so that analytics and reports can read it',
+    );
+    return { db, exclusive: true };
+  } catch (err) {
+    throw diskFullError(file, 'open', err) ?? err;
+  }
+}
+
+/** Refuse a database written by a newer hub (before anything is written to it). */
 export function checkFormat(db: Database, file: string): void {
   const format = db.pragma('user_version', { simple: true }) as number;
   if (format > HUB_DATABASE_FORMAT) {
@@ -75,10 +105,12 @@ export function checkFormat(db: Database, file: string): void {
       EXIT_NEWER_DATABASE,
     );
   }
-  if (format >= HUB_DATABASE_FORMAT) return;
-  try {
-    db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
-  } catch {
-    // A full disk: marked at a later start; this hub reads the file as it is.
-  }
+}
+
+/**
+ * Mark the database with this hub's format, so that older hubs refuse it. Written at every start: it is also the
+ * hub's first write, which tells at once whether storage takes writes (a full disk makes it fail and be retried).
+ */
+export function markFormat(db: Database): void {
+  db.pragma(`user_version = ${HUB_DATABASE_FORMAT}`);
 }

@@ -10,6 +10,8 @@ export interface StorageStatus {
   lastError: string | null;
   /** Alert changes delivered from memory and still waiting to be stored. */
   alertsHeldInMemory: number;
+  /** Start-up writes that failed (a hub started on a full disk), retried until they succeed. */
+  pendingStartupWrites: string[];
 }
 
 /** The SQLite error code of `err` (`SQLITE_FULL`...), or undefined when it is not a database error. */
@@ -26,6 +28,8 @@ export class StorageHealth {
   private since: number | null = null;
   private lastError: string | null = null;
   private heldInMemory = 0;
+  /** Start-up writes that failed, by place, retried by `retryDeferred`. */
+  private readonly deferred = new Map<string, () => unknown>();
   private readonly errors: Counter<'code' | 'where'>;
   private readonly degradedGauge: Gauge;
   private readonly heldGauge: Gauge;
@@ -80,17 +84,51 @@ export class StorageHealth {
 
   /** Alert changes are being held in memory (`count` of them) because storage fails. */
   holding(count: number): void {
-    if (this.since === null && count > 0) {
-      this.since = this.now();
-      this.log.error(
-        { code: this.lastError },
-        'storage degraded: alerts are delivered from memory and stored when storage returns',
-      );
-    }
     this.heldInMemory = count;
     this.heldGauge.set(count);
-    this.degradedGauge.set(count > 0 ? 1 : 0);
-    if (count === 0 && this.since !== null) {
+    this.update();
+  }
+
+  /**
+   * A write the hub makes at start (its format mark, the installer credential...): made now when storage takes it,
+   * otherwise counted, kept, and made by a later `retryDeferred`. Until then storage is degraded: a hub started on
+   * a full disk says so from its first moment, not only once an alert has to be held.
+   */
+  async deferUntilWritable(where: string, write: () => unknown): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.failed(where, err);
+      this.deferred.set(where, write);
+      this.update();
+    }
+  }
+
+  /** Try the start-up writes that failed again, in order (a timer calls this while any wait); true when none waits. */
+  async retryDeferred(): Promise<boolean> {
+    for (const [where, write] of this.deferred) {
+      try {
+        await write();
+      } catch (err) {
+        this.failed(where, err);
+        break;
+      }
+      this.deferred.delete(where);
+    }
+    this.update();
+    return this.deferred.size === 0;
+  }
+
+  private update(): void {
+    const degraded = this.heldInMemory > 0 || this.deferred.size > 0;
+    this.degradedGauge.set(degraded ? 1 : 0);
+    if (degraded && this.since === null) {
+      this.since = this.now();
+      this.log.error(
+        { code: this.lastError, pendingStartupWrites: [...this.deferred.keys()] },
+        'storage degraded: alerts are delivered from memory and stored when storage returns',
+      );
+    } else if (!degraded && this.since !== null) {
       this.log.warn({ degradedMs: this.now() - this.since }, 'storage back: alerts held in memory are stored');
       this.since = null;
     }
@@ -98,10 +136,11 @@ export class StorageHealth {
 
   status(): StorageStatus {
     return {
-      state: this.heldInMemory > 0 ? 'degraded' : 'ok',
+      state: this.since !== null ? 'degraded' : 'ok',
       since: this.since,
       lastError: this.lastError,
       alertsHeldInMemory: this.heldInMemory,
+      pendingStartupWrites: [...this.deferred.keys()],
     };
   }
 

@@ -131,13 +131,22 @@ export function toStored(row: EventRow): StoredEvent {
  * WAL file (safe from a killed process) without waiting for an fsync, so an alert is stored and published within
  * a millisecond. The event store then carries commits to the disk with an fsync of the WAL off the loop (or, for a
  * store without it, with a full fsync in the commit, `fullSync`), before any sender is acknowledged.
+ * `exclusive`: no other connection (process or worker thread) can open the file while this one is open.
  */
-export function openHubDatabase(file: string): Db {
+export function openHubDatabase(file: string, options: { exclusive?: boolean } = {}): Db {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  try {
+    // Exclusive: the WAL index lives in this process's memory instead of the -shm file (see openForStart).
+    if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    // Closed, so that its locks do not stand in the way of a second attempt (see openForStart).
+    db.close();
+    throw err;
+  }
   return db;
 }
 

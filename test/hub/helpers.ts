@@ -108,21 +108,33 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawn `telecare hub` on free ports and wait until it says it started (ports read from its log). */
-export async function spawnHub(env: Record<string, string>, timeoutMs = 20_000): Promise<HubProcess> {
-  const child = spawn(process.execPath, [cliPath, 'hub'], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      HUB_MQTT_PORT: '0',
-      HUB_HTTP_PORT: '0',
-      HUB_HOST: '127.0.0.1',
-      HUB_LOG_LEVEL: 'info',
-      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      ...env,
+/**
+ * Spawn `telecare hub` on free ports and wait until it says it started (ports read from its log). `launcher` runs
+ * it through a program that execs it (e.g. `nsenter ...`), so the child's pid is still the hub's.
+ */
+export async function spawnHub(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  launcher?: { program: string; args: readonly string[] },
+): Promise<HubProcess> {
+  const args = [cliPath, 'hub'];
+  const child = spawn(
+    launcher?.program ?? process.execPath,
+    launcher ? [...launcher.args, process.execPath, ...args] : args,
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        HUB_MQTT_PORT: '0',
+        HUB_HTTP_PORT: '0',
+        HUB_HOST: '127.0.0.1',
+        HUB_LOG_LEVEL: 'info',
+        HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
