@@ -8,7 +8,16 @@ import type { HubConfig } from '../rules/types.js';
 import type { DailyFeatures } from '../analytics/types.js';
 
 /** Result of taking one HTTP-posted event (SPEC 4.4) through ingest. */
-export type HttpIngestResult = { ok: true; accepted: number } | { ok: false; reason: string; message: string };
+/** A refused event of a `POST /api/events` body: its position in the array, ingest's reason and message. */
+export interface HttpRejection {
+  index: number;
+  reason: string;
+  message: string;
+}
+
+/** All or nothing: every event stored, or none (a refusal names the bad events, the first ten of them). */
+export type HttpIngestResult =
+  { ok: true; accepted: number } | { ok: false; reason: string; message: string; rejected?: HttpRejection[] };
 
 /** A device seen by the hub but absent from the configuration (SPEC 3), as shown to installers. */
 export interface UnassignedDevice {

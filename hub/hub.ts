@@ -235,7 +235,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {
       const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];
-      if (first) return { ok: false, reason: first.reason, message: first.message };
+      if (first) {
+        const rejected = outcome.rejections
+          .slice(0, 10)
+          .map((r) => ({ index: r.index ?? 0, reason: r.reason, message: r.message }));
+        const message =
+          `event ${first.index ?? 0}: ${first.message}` +
+          (outcome.rejections.length > 1 ? ` (and ${outcome.rejections.length - 1} more refused)` : '') +
+          '; nothing stored: send the body again without the refused events';
+        return { ok: false, reason: first.reason, message, rejected };
+      }
       await storeAndRun(outcome.events);
       return { ok: true, accepted: outcome.events.length };
     },

@@ -42,6 +42,8 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export interface Rejection {
   reason: RejectReason;
   message: string;
+  /** Position of the refused event in a `POST /api/events` array (0 for a single event). */
+  index?: number;
 }
 
 export interface IngestOutcome {
@@ -179,31 +181,48 @@ export class Ingest {
     if (where.kind === 'native') this.native(where.homeId, where.deviceId, payload, out, logKey);
     else if (where.kind === 'zigbee') this.zigbee(where.friendlyName, payload, out, logKey);
     else this.zigbeeAvailability(where.friendlyName, payload, out, logKey);
+    this.countAccepted(out.events);
     return out;
   }
 
-  /** `POST /api/events`: the native event plus `homeId` and `deviceId`, one or an array (SPEC 4.4). */
+  /**
+   * `POST /api/events`: the native event plus `homeId` and `deviceId`, one or an array (SPEC 4.4). All or nothing:
+   * a body with a bad event is refused as a whole (its good events are neither stored nor counted as accepted) and
+   * each rejection names its position, so the sender fixes it and sends the body again without duplicating any.
+   */
   fromHttp(body: unknown): IngestOutcome {
     const out: IngestOutcome = { events: [], rejections: [] };
-    const items = Array.isArray(body) ? body : [body];
+    const items: unknown[] = Array.isArray(body) ? body : [body];
     const now = this.deps.clock.now();
-    for (const item of items) {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-        this.drop(out, 'http', reject('not-an-event', 'each event must be a JSON object'));
-        continue;
-      }
-      const { homeId, deviceId } = item as { homeId?: unknown; deviceId?: unknown };
-      if (typeof homeId !== 'string' || typeof deviceId !== 'string' || homeId === '' || deviceId === '') {
-        this.drop(out, 'http', reject('missing-ids', 'homeId and deviceId must be non-empty strings'));
-        continue;
-      }
-      if (!isPrintableId(homeId, MAX_ID_LENGTH) || !isPrintableId(deviceId, MAX_ID_LENGTH)) {
-        this.drop(out, 'bad-id', reject('bad-id', 'homeId and deviceId must be printable and at most 64 characters'));
-        continue;
-      }
-      this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);
-    }
+    items.forEach((item, index) => {
+      const before = out.rejections.length;
+      this.httpItem(item, now, out);
+      for (const rejection of out.rejections.slice(before)) rejection.index = index;
+    });
+    if (out.rejections.length > 0) out.events = [];
+    this.countAccepted(out.events);
     return out;
+  }
+
+  private httpItem(item: unknown, now: number, out: IngestOutcome): void {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      this.drop(out, 'http', reject('not-an-event', 'each event must be a JSON object'));
+      return;
+    }
+    const { homeId, deviceId } = item as { homeId?: unknown; deviceId?: unknown };
+    if (typeof homeId !== 'string' || typeof deviceId !== 'string' || homeId === '' || deviceId === '') {
+      this.drop(out, 'http', reject('missing-ids', 'homeId and deviceId must be non-empty strings'));
+      return;
+    }
+    if (!isPrintableId(homeId, MAX_ID_LENGTH) || !isPrintableId(deviceId, MAX_ID_LENGTH)) {
+      this.drop(out, 'bad-id', reject('bad-id', 'homeId and deviceId must be printable and at most 64 characters'));
+      return;
+    }
+    this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);
+  }
+
+  private countAccepted(events: readonly SensorEvent[]): void {
+    for (const event of events) this.accepted.inc({ source: event.source }, 1);
   }
 
   private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
@@ -387,7 +406,6 @@ export class Ingest {
       event.kind = ref.device.kind;
     }
     out.events.push(event);
-    this.accepted.inc({ source }, 1);
   }
 
   /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */

@@ -41,17 +41,47 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       schema: {
         tags: ['hub'],
         summary: 'Take in sensor events: `{ homeId, deviceId, type, value, ts? }` or an array of them',
+        description:
+          'All or nothing: 202 once every event is stored; 400 when any is refused, and then none is stored. ' +
+          "The 400 names the first refused event's reason (`error`) and position (`index`), and lists up to ten " +
+          'refused events in `rejected`.',
         body: { type: ['object', 'array'] },
         response: {
           202: { type: 'object', properties: { accepted: { type: 'integer' } } },
-          ...errors(400, 401, 403),
+          ...errors(401, 403),
+          400: {
+            type: 'object',
+            properties: {
+              error: { type: 'string' },
+              message: { type: 'string' },
+              index: { type: 'integer' },
+              rejected: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    index: { type: 'integer' },
+                    reason: { type: 'string' },
+                    message: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
         },
       },
     },
     async (request, reply) => {
       const result = await deps.ingestHttp(request.body);
       // Ingest's own reason (e.g. unknown-type) is the error code: the same words as the MQTT drop counters.
-      if (!result.ok) return (reply as FastifyReply).code(400).send({ error: result.reason, message: result.message });
+      if (!result.ok) {
+        return (reply as FastifyReply).code(400).send({
+          error: result.reason,
+          message: result.message,
+          index: result.rejected?.[0]?.index,
+          rejected: result.rejected,
+        });
+      }
       return reply.code(202).send({ accepted: result.accepted });
     },
   );
