@@ -120,10 +120,24 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
   const kinds = Object.entries(stats.alertsByKind)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
+  const reasons = Object.entries(stats.droppedByReason)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  // Lines a live hub's ingest would refuse, named so the file can be fixed (the values themselves are not shown).
+  const drops =
+    (reasons ? `replay: dropped, as a live hub would refuse them: ${reasons}\n` : '') +
+    stats.firstDropped.map((d) => `replay: dropped line ${d.line}: ${d.reason}: ${d.message}\n`).join('');
+  const drained =
+    stats.drainedAlerts > 0
+      ? `replay: ${stats.drainedAlerts} of them raised during the ${drainHours} h drain after the last event ` +
+        '(marked "drained": true; a live hub raises them only if nothing happens meanwhile)\n'
+      : '';
   process.stderr.write(
     `replay: ${stats.events} events (${stats.dropped} dropped${skipped ? `, ${skipped} skipped` : ''}${stats.late ? `, ${stats.late} out of order` : ''}) ` +
       `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
+      drops +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
+      drained +
       `replay: ${(stats.wallMs / 1000).toFixed(2)} s, ${stats.eventsPerSecond.toLocaleString('en-GB')} events/s\n`,
   );
 }
@@ -136,7 +150,11 @@ export function registerReplayCommand(program: Command): void {
     .option('--config <file>', 'configuration with the homes (hub configuration, list of homes, or one home)')
     .option('--format <format>', 'input format: ndjson or casas', 'ndjson')
     .option('--tz <zone>', 'IANA timezone of homes absent from the configuration', 'UTC')
-    .option('--drain <hours>', 'hours the clock runs on after the last event so due timers fire', '24')
+    .option(
+      '--drain <hours>',
+      'hours the clock runs on after the last event so due timers fire (alerts then are marked "drained": true)',
+      '24',
+    )
     .option('--prealerts', 'also write pre-alerts (warnings to the resident) to stdout')
     .option('--features <file>', "write every home's daily features (one JSON per line) to this file")
     .option('--home <id>', 'home id for --format casas', 'casas')

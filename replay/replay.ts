@@ -2,13 +2,37 @@
 import { FeatureAccumulator } from '../analytics/features.js';
 import type { DailyFeatures } from '../analytics/types.js';
 import type { Alert } from '../hub/alerts/api.js';
+import { isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
 import { defaultHomeConfig, RulesEngine } from '../rules/engine.js';
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { valueFits } from '../rules/event-value.js';
-import { EVENT_TYPES, type DeviceKind, type EventType } from '../rules/vocabulary.js';
+import {
+  DEVICE_KINDS,
+  EVENT_TYPES,
+  kindCanReport,
+  MAX_ID_LENGTH,
+  type DeviceKind,
+  type EventType,
+} from '../rules/vocabulary.js';
 
 const HOUR_MS = 3_600_000;
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
+const DEVICE_KIND_SET = new Set<string>(DEVICE_KINDS);
+/** Dropped lines named in the figures (and the summary): the first few tell what is wrong with a file. */
+const DROPS_NAMED = 5;
+
+/** A line replay dropped: its number (1-based) and the reason a live hub's ingest gives for such an event. */
+export interface ReplayDrop {
+  line: number;
+  reason: RejectReason;
+  message: string;
+}
+
+/**
+ * An alert as replay writes it: SPEC 5's fields, plus `drained: true` when it was raised while the clock ran on
+ * after the last event (`--drain`): a live hub raises it only if nothing at all happens in the home meanwhile.
+ */
+export type ReplayAlert = Alert & { drained?: true };
 
 /** A line of replay input: a native event with its home and device, optionally its room and kind. */
 export interface ReplayLine {
@@ -37,7 +61,7 @@ export interface ReplayOptions {
   defaultTimezone?: string;
   /** Hours the clock runs on after the last event so due timers fire (`--drain`), default 24. */
   drainHours?: number;
-  onAlert?: (alert: Alert) => void;
+  onAlert?: (alert: ReplayAlert) => void;
   onPrealert?: (prealert: ReplayPrealert) => void;
   /** Collect daily features (SPEC 7) while replaying. */
   features?: boolean;
@@ -45,12 +69,18 @@ export interface ReplayOptions {
 
 export interface ReplayStats {
   events: number;
+  /** Lines refused with the checks of the hub's ingest (and lines that are not JSON): counted, never replayed. */
   dropped: number;
+  droppedByReason: Partial<Record<RejectReason, number>>;
+  /** The first few dropped lines, with their reason. */
+  firstDropped: ReplayDrop[];
   /** Lines older than the one before them (activity at their own time, as late events live). */
   late: number;
   homes: number;
   alerts: number;
   alertsByKind: Record<string, number>;
+  /** Of `alerts`, those raised during the drain (after the last event). */
+  drainedAlerts: number;
   firstEventAt: string | null;
   lastEventAt: string | null;
   /** Simulated time at the end, drain included. */
@@ -119,13 +149,21 @@ export class Replayer {
   private readonly started = performance.now();
   private lastTs = -Infinity;
   private firstTs = NaN;
+  /** Number of the line being replayed (1-based), for naming dropped lines. */
+  private lineNo = 0;
+  private draining = false;
+  /** Ids already found printable: they repeat on every line. */
+  private readonly goodIds = new Set<string>();
   readonly stats: ReplayStats = {
     events: 0,
     dropped: 0,
+    droppedByReason: {},
+    firstDropped: [],
     late: 0,
     homes: 0,
     alerts: 0,
     alertsByKind: {},
+    drainedAlerts: 0,
     firstEventAt: null,
     lastEventAt: null,
     endedAt: null,
@@ -150,12 +188,13 @@ export class Replayer {
 
   /** Parse and replay one NDJSON line; blank lines are skipped, bad ones counted as dropped. */
   pushLine(line: string): void {
+    this.lineNo++;
     if (line.length === 0 || line === '\r') return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      this.stats.dropped++;
+      this.drop('bad-json', 'not JSON');
       return;
     }
     // A line parsed here belongs to nobody else: it becomes the engine's event, no copy on the hot path.
@@ -164,14 +203,26 @@ export class Replayer {
 
   /** Replay one parsed line; the caller's object is left as it was. */
   push(line: unknown): void {
+    this.lineNo++;
     this.replay(this.toEvent(line, false));
   }
 
-  private replay(event: SensorEvent | undefined): void {
-    if (!event) {
-      this.stats.dropped++;
-      return;
-    }
+  /** A line of the input that is not an event (blank, or skipped by a format's parser): counted for line numbers. */
+  skipLine(): void {
+    this.lineNo++;
+  }
+
+  /** Count a dropped line; null, for `return this.drop(...)` in toEvent. */
+  private drop(reason: RejectReason, message: string): null {
+    const s = this.stats;
+    s.dropped++;
+    s.droppedByReason[reason] = (s.droppedByReason[reason] ?? 0) + 1;
+    if (s.firstDropped.length < DROPS_NAMED) s.firstDropped.push({ line: this.lineNo, reason, message });
+    return null;
+  }
+
+  private replay(event: SensorEvent | null): void {
+    if (!event) return;
     this.stats.events++;
     if (event.ts < this.lastTs) this.stats.late++;
     else this.lastTs = event.ts;
@@ -182,6 +233,7 @@ export class Replayer {
 
   /** Run the clock on by the drain so due timers fire; returns the final figures. */
   finish(): ReplayStats {
+    this.draining = true;
     if (this.lastTs > -Infinity) this.deliver(this.engine.advanceTo(this.lastTs + this.drainMs));
     const s = this.stats;
     s.wallMs = performance.now() - this.started;
@@ -197,15 +249,47 @@ export class Replayer {
     return this.features ? this.features.finish() : [];
   }
 
-  /** Check `raw` and make the event: `raw` itself when `inPlace`, else a new object of one fixed shape. */
-  private toEvent(raw: unknown, inPlace: boolean): SensorEvent | undefined {
-    if (typeof raw !== 'object' || raw === null) return undefined;
+  private printable(id: string): boolean {
+    if (this.goodIds.has(id)) return true;
+    if (!isPrintableId(id, MAX_ID_LENGTH)) return false;
+    // Bounded: a file of made-up ids must not grow memory without limit.
+    if (this.goodIds.size >= 10_000) this.goodIds.clear();
+    this.goodIds.add(id);
+    return true;
+  }
+
+  /**
+   * Check `raw` as the hub's ingest checks a live event (ids, type, value and its range, the device's kind) and
+   * make the event: `raw` itself when `inPlace`, else a new object of one fixed shape. A line a live hub would
+   * refuse is dropped (counted by reason), so replay sees what the hub would have seen.
+   */
+  private toEvent(raw: unknown, inPlace: boolean): SensorEvent | null {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return this.drop('not-an-event', 'an event must be a JSON object');
+    }
     const line = raw as ReplayLine & Partial<SensorEvent>;
     const { homeId, deviceId, type } = line;
-    if (typeof homeId !== 'string' || typeof deviceId !== 'string' || typeof type !== 'string') return undefined;
-    if (!EVENT_TYPE_SET.has(type) || !valueFits(type, line.value)) return undefined;
+    if (typeof homeId !== 'string' || typeof deviceId !== 'string' || homeId === '' || deviceId === '') {
+      return this.drop('missing-ids', 'homeId and deviceId must be non-empty strings');
+    }
+    if (!this.printable(homeId) || !this.printable(deviceId)) {
+      return this.drop('bad-id', `homeId and deviceId must be printable and at most ${MAX_ID_LENGTH} characters`);
+    }
+    if (typeof type !== 'string' || !EVENT_TYPE_SET.has(type)) {
+      return this.drop('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
+    }
+    if (!valueFits(type, line.value)) return this.drop('bad-value', `the value does not fit a '${type}' event`);
+    const range = outOfRange(type, line.value);
+    if (range) return this.drop('out-of-range', range);
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
-    if (!Number.isFinite(ts)) return undefined;
+    if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', 'ts must be ISO-8601 or epoch milliseconds');
+    const devices = this.configDevices.get(homeId);
+    const configured = devices?.get(deviceId);
+    // A device raises only what its kind can report, as live: the configured kind, else a kind the line gives.
+    const statedKind = configured?.kind ?? (DEVICE_KIND_SET.has(line.kind ?? '') ? line.kind : undefined);
+    if (statedKind !== undefined && !kindCanReport(statedKind, type)) {
+      return this.drop('kind-mismatch', `a '${statedKind}' device cannot report '${type}'`);
+    }
     const event: SensorEvent = inPlace
       ? (line as unknown as SensorEvent)
       : {
@@ -221,8 +305,6 @@ export class Replayer {
         };
     event.ts = ts;
     event.source = 'replay';
-    const devices = this.configDevices.get(homeId);
-    const configured = devices?.get(deviceId);
     if (configured) {
       event.kind = configured.kind;
       if (configured.room !== undefined) event.room = configured.room;
@@ -245,7 +327,12 @@ export class Replayer {
         this.stats.alerts++;
         this.stats.alertsByKind[d.kind] = (this.stats.alertsByKind[d.kind] ?? 0) + 1;
         this.features?.addAlert(d.homeId, d.kind, d.at);
-        this.options.onAlert?.(this.toAlert(d));
+        const alert: ReplayAlert = this.toAlert(d);
+        if (this.draining) {
+          this.stats.drainedAlerts++;
+          alert.drained = true;
+        }
+        this.options.onAlert?.(alert);
       } else if (d.type === 'prealert' || d.type === 'prealert-cancel') {
         this.options.onPrealert?.({
           prealert: d.type === 'prealert' ? 'raised' : 'cancelled',
@@ -292,8 +379,8 @@ export class Replayer {
 export function replayEvents(
   lines: Iterable<unknown>,
   options: Omit<ReplayOptions, 'onAlert'> = {},
-): { alerts: Alert[]; stats: ReplayStats; features: DailyFeatures[] } {
-  const alerts: Alert[] = [];
+): { alerts: ReplayAlert[]; stats: ReplayStats; features: DailyFeatures[] } {
+  const alerts: ReplayAlert[] = [];
   const replayer = new Replayer({ ...options, onAlert: (a) => alerts.push(a) });
   for (const line of lines) replayer.push(line);
   const stats = replayer.finish();

@@ -20,10 +20,13 @@ export async function replayStream(input: Readable, replayer: Replayer, options:
       replayer.pushLine(line);
       return;
     }
-    if (line.length === 0) return;
-    const parsed = parseLine(line);
+    const parsed = line.length === 0 ? undefined : parseLine(line);
     if (parsed) replayer.push(parsed);
-    else skipped++;
+    else {
+      // Counted for the numbers of later lines; a blank line is not a skipped one.
+      replayer.skipLine();
+      if (line.length > 0) skipped++;
+    }
   };
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
