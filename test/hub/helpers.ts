@@ -141,7 +141,11 @@ export async function spawnHub(
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in time:\n${out}\n${err}`)), timeoutMs);
+    // A hub that did not start in time is stopped too: the caller has no handle to stop it by.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hub did not start in time:\n${out}\n${err}`));
+    }, timeoutMs);
     const check = (): void => {
       for (const line of out.split('\n')) {
         if (!line.startsWith('{') || !line.endsWith('}')) continue;
