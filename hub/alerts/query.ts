@@ -139,9 +139,14 @@ export function queryEscalationSteps(db: Database, filter: Omit<AuditFilter, 'ac
   }));
 }
 
+/** Whether an alert called for a response: all but those cancelled before anyone acknowledged them. */
+export function neededAnswer(alert: Alert): boolean {
+  return !(alert.state === 'cancelled' && alert.acknowledgedAt === null);
+}
+
 /** Share of alerts raised in the period acknowledged within 60 s and 180 s (Telecare Services Association targets). */
 export function ackShares(db: Database, filter: Omit<AlertFilter, 'state' | 'limit'> = {}): AckShares {
-  const alerts = queryAlerts(db, filter).filter((a) => !(a.state === 'cancelled' && a.acknowledgedAt === null));
+  const alerts = queryAlerts(db, filter).filter(neededAnswer);
   const secondsToAck = alerts
     .filter((a) => a.acknowledgedAt !== null)
     .map((a) => (Date.parse(a.acknowledgedAt!) - Date.parse(a.raisedAt)) / 1000);
