@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Alert, AlertFilter } from './api.js';
 import { hasAlertTables } from './schema.js';
-import { rowToAlert, type AlertRow } from './rows.js';
+import { isOpenState, rowToAlert, type AlertRow } from './rows.js';
 
 export interface AuditEntry {
   alertId: string;
@@ -81,6 +81,17 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
     args.push(Math.max(0, Math.floor(filter.limit)));
   }
   return (db.prepare(sql).all(...args) as AlertRow[]).map(rowToAlert);
+}
+
+/** Whether `alert` is one `queryAlerts(db, filter)` returns (for versions not stored yet); `limit` aside. */
+export function matchesFilter(alert: Alert, filter: AlertFilter): boolean {
+  const raisedAt = Date.parse(alert.raisedAt);
+  if (filter.homeId !== undefined && alert.homeId !== filter.homeId) return false;
+  if (filter.state === 'open' && !isOpenState(alert.state)) return false;
+  if (filter.state !== undefined && filter.state !== 'open' && alert.state !== filter.state) return false;
+  if (filter.from !== undefined && raisedAt < filter.from) return false;
+  if (filter.to !== undefined && raisedAt >= filter.to) return false;
+  return true;
 }
 
 /** The audit trail in the order it happened. `from`/`to` bound the time of the entry. */
