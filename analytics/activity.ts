@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { HomeConfig, HubConfig } from '../rules/types.js';
 import { queryAlerts } from '../hub/alerts/query.js';
 import { FeatureAccumulator, FEATURE_THRESHOLDS } from './features.js';
-import { homeEvents } from './events.js';
+import { homeEvents } from '../hub/event-reads.js';
 import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
 import { dayToIsoDate, hhmmToMinutes, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { DailyFeatures } from './types.js';

@@ -1,13 +1,13 @@
 // The council prevention report (SPEC 7): aggregated counts only, each with small-number suppression; no row per person.
 import type { Database } from 'better-sqlite3';
 import type { Alert } from '../hub/alerts/api.js';
-import { queryAlerts } from '../hub/alerts/query.js';
+import { neededAnswer, queryAlerts } from '../hub/alerts/query.js';
 import type { HubConfig } from '../rules/types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { parseDateRange } from './activity.js';
 import { WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
-import { homeHasEvents } from './events.js';
+import { homeHasEvents } from '../hub/event-reads.js';
 import { ZoneClock } from '../rules/local-time.js';
 
 const DAY_MS = 86_400_000;
@@ -183,12 +183,7 @@ function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
 }
 
 function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
-  // As hub/alerts/query.ts ackShares: an alert cancelled before anyone acknowledged it needed no answer.
-  const calls = alerts.filter(
-    (a) =>
-      (ACK_SEVERITIES as readonly string[]).includes(a.severity) &&
-      !(a.state === 'cancelled' && a.acknowledgedAt === null),
-  );
+  const calls = alerts.filter((a) => (ACK_SEVERITIES as readonly string[]).includes(a.severity) && neededAnswer(a));
   const seconds = calls
     .filter((a) => a.acknowledgedAt !== null)
     .map((a) => (Date.parse(a.acknowledgedAt!) - Date.parse(a.raisedAt)) / 1000)

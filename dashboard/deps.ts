@@ -23,14 +23,13 @@ export type HttpIngestResult =
 export interface UnassignedDevice {
   homeId: string | null;
   deviceId: string;
-  /** Epoch ms of first and last sighting, when the hub records them. */
-  firstSeenAt?: number;
-  lastSeenAt?: number;
+  /** Epoch ms of first and last sighting. */
+  firstSeenAt: number;
+  lastSeenAt: number;
   /** Where it was seen: native topic, Zigbee2MQTT friendly name, serial... */
-  source?: string;
+  source: string;
   /** Events received from it. */
-  count?: number;
-  [extra: string]: unknown;
+  count: number;
 }
 
 /** The preventive analytics the dashboard serves (SPEC 7); dates are local `YYYY-MM-DD`. */
@@ -63,8 +62,6 @@ export interface DashboardDeps {
   clock?: Clock;
   /** Analytics for the home view and the council report (default: analytics/ on this hub's database). */
   analytics?: DashboardAnalytics;
-  /** Devices seen but not configured; without it the table `unassigned_devices` is read when present. */
-  unassignedDevices?(): UnassignedDevice[];
   /** Seconds between SSE heartbeats (default 15). */
   sseHeartbeatSeconds?: number;
   /** Session lifetime in hours (default 12). */

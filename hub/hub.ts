@@ -258,15 +258,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
       };
     },
-    unassignedDevices: () =>
-      store.unassignedDevices().map((d) => ({
-        homeId: d.homeId === '' ? null : d.homeId,
-        deviceId: d.deviceId,
-        firstSeenAt: d.firstSeen,
-        lastSeenAt: d.lastSeen,
-        source: d.source,
-        count: d.count,
-      })),
   };
   const app = await buildApp(appDeps);
 

@@ -7,6 +7,7 @@ import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
 import type { CheckpointReply, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
@@ -460,22 +461,7 @@ export class EventStore {
   }
 
   unassignedDevices(): UnassignedDevice[] {
-    const rows = this.db.prepare('SELECT * FROM unassigned_devices ORDER BY last_seen DESC').all() as {
-      home_id: string;
-      device_id: string;
-      source: string;
-      first_seen: number;
-      last_seen: number;
-      count: number;
-    }[];
-    return rows.map((r) => ({
-      homeId: r.home_id,
-      deviceId: r.device_id,
-      source: r.source as EventSource,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-      count: r.count,
-    }));
+    return unassignedDevices(this.db);
   }
 
   loadRuleState(key: string): { state: unknown; lastEventId: number } | undefined {

@@ -1,5 +1,6 @@
 // Installers' view of the homes: configuration, daily activity features, and devices the hub saw but nobody configured.
 import type { FastifyInstance } from 'fastify';
+import { unassignedDevices } from '../../hub/event-reads.js';
 import type { DashboardContext } from '../context.js';
 import type { UnassignedDevice } from '../deps.js';
 import { dateRange } from '../dates.js';
@@ -30,28 +31,16 @@ const homeSchema = {
   },
 } as const;
 
-/** Reads the table the hub keeps of unconfigured devices, whatever its exact columns. */
-function readUnassignedTable(ctx: DashboardContext): UnassignedDevice[] {
-  const { db } = ctx.deps;
-  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'unassigned_devices'").get();
-  if (!table) return [];
-  const rows = db.prepare('SELECT * FROM unassigned_devices LIMIT 1000').all() as Record<string, unknown>[];
-  return rows.map((row) => {
-    const pick = (...names: string[]): unknown => names.map((n) => row[n]).find((v) => v !== undefined && v !== null);
-    const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-    const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-    const device: UnassignedDevice = {
-      homeId: (pick('home_id', 'homeId') as string | undefined) ?? null,
-      deviceId: text(pick('device_id', 'deviceId', 'id', 'friendly_name')),
-    };
-    const firstSeenAt = num(pick('first_seen_at', 'first_seen', 'firstSeenAt'));
-    const lastSeenAt = num(pick('last_seen_at', 'last_seen', 'lastSeenAt'));
-    const source = pick('source');
-    if (firstSeenAt !== undefined) device.firstSeenAt = firstSeenAt;
-    if (lastSeenAt !== undefined) device.lastSeenAt = lastSeenAt;
-    if (typeof source === 'string') device.source = source;
-    return device;
-  });
+/** The event store's record of unconfigured devices, as the dashboard shows them. */
+function storedUnassignedDevices(ctx: DashboardContext): UnassignedDevice[] {
+  return unassignedDevices(ctx.deps.db).map((d) => ({
+    homeId: d.homeId === '' ? null : d.homeId,
+    deviceId: d.deviceId,
+    firstSeenAt: d.firstSeen,
+    lastSeenAt: d.lastSeen,
+    source: d.source,
+    count: d.count,
+  }));
 }
 
 export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -128,6 +117,6 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
         },
       },
     },
-    async () => (ctx.deps.unassignedDevices ? ctx.deps.unassignedDevices() : readUnassignedTable(ctx)),
+    async () => storedUnassignedDevices(ctx),
   );
 }

@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Alert, AlertFilter } from './api.js';
 import { hasAlertTables } from './schema.js';
-import { rowToAlert, type AlertRow } from './rows.js';
+import { isOpenState, rowToAlert, type AlertRow } from './rows.js';
 
 export interface AuditEntry {
   alertId: string;
@@ -83,6 +83,17 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
   return (db.prepare(sql).all(...args) as AlertRow[]).map(rowToAlert);
 }
 
+/** Whether `alert` is one `queryAlerts(db, filter)` returns (for versions not stored yet); `limit` aside. */
+export function matchesFilter(alert: Alert, filter: AlertFilter): boolean {
+  const raisedAt = Date.parse(alert.raisedAt);
+  if (filter.homeId !== undefined && alert.homeId !== filter.homeId) return false;
+  if (filter.state === 'open' && !isOpenState(alert.state)) return false;
+  if (filter.state !== undefined && filter.state !== 'open' && alert.state !== filter.state) return false;
+  if (filter.from !== undefined && raisedAt < filter.from) return false;
+  if (filter.to !== undefined && raisedAt >= filter.to) return false;
+  return true;
+}
+
 /** The audit trail in the order it happened. `from`/`to` bound the time of the entry. */
 export function queryAlertAudit(db: Database, filter: AuditFilter = {}): AuditEntry[] {
   if (!hasAlertTables(db)) return [];
@@ -139,9 +150,14 @@ export function queryEscalationSteps(db: Database, filter: Omit<AuditFilter, 'ac
   }));
 }
 
+/** Whether an alert called for a response: all but those cancelled before anyone acknowledged them. */
+export function neededAnswer(alert: Alert): boolean {
+  return !(alert.state === 'cancelled' && alert.acknowledgedAt === null);
+}
+
 /** Share of alerts raised in the period acknowledged within 60 s and 180 s (Telecare Services Association targets). */
 export function ackShares(db: Database, filter: Omit<AlertFilter, 'state' | 'limit'> = {}): AckShares {
-  const alerts = queryAlerts(db, filter).filter((a) => !(a.state === 'cancelled' && a.acknowledgedAt === null));
+  const alerts = queryAlerts(db, filter).filter(neededAnswer);
   const secondsToAck = alerts
     .filter((a) => a.acknowledgedAt !== null)
     .map((a) => (Date.parse(a.acknowledgedAt!) - Date.parse(a.raisedAt)) / 1000);

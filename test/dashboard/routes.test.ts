@@ -1,5 +1,7 @@
 // Installers and analysts: homes, daily activity, unassigned devices, HTTP events, the council report, OpenAPI at /docs.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { EventStore } from '../../hub/store.js';
 import { cannedAnalytics, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 
 let dashboard: Dashboard;
@@ -41,15 +43,19 @@ describe('homes', () => {
     expect((await get('/api/homes/h1/activity?from=yesterday')).statusCode).toBe(400);
   });
 
-  it('lists unassigned devices from the hub table when it exists', async () => {
+  it("lists the devices the event store recorded as unassigned, with the store's own fields", async () => {
     const installer = await userWithRole(dashboard.app, 'installer');
     const get = () => dashboard.app.inject({ url: '/api/devices/unassigned', headers: { cookie: installer } });
+    // A database the event store never opened: nothing to list, no error.
     expect((await get()).json()).toEqual([]);
-    dashboard.deps.db
-      .exec(`CREATE TABLE unassigned_devices (home_id TEXT, device_id TEXT, source TEXT, first_seen_at INTEGER, last_seen_at INTEGER);
-      INSERT INTO unassigned_devices VALUES ('h1', 'kitchen_pir', 'zigbee', 1000, 2000);`);
+    const clock = new FakeClock(1_000);
+    const store = new EventStore(dashboard.deps.db, clock, undefined, { syncOffLoop: false });
+    const stranger = { homeId: 'h1', deviceId: 'kitchen_pir', type: 'motion', value: true, source: 'zigbee' } as const;
+    await store.append([{ ...stranger, ts: 900, assigned: false }]);
+    clock.advanceBy(1_000);
+    await store.append([{ ...stranger, ts: 1_900, assigned: false }]);
     expect((await get()).json()).toEqual([
-      { homeId: 'h1', deviceId: 'kitchen_pir', source: 'zigbee', firstSeenAt: 1000, lastSeenAt: 2000 },
+      { homeId: 'h1', deviceId: 'kitchen_pir', source: 'zigbee', firstSeenAt: 1_000, lastSeenAt: 2_000, count: 2 },
     ]);
   });
 });

@@ -1,0 +1,175 @@
+// The steps every alert change shares: recorded with its audit entry and notifications, then told (MQTT, the
+// dashboard, webhooks); or, while storage fails, told from memory and held. Also the newest version of an alert.
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { StorageHealth } from '../storage-health.js';
+import { alertTopic } from '../topics.js';
+import type { HubConfig } from '../../rules/types.js';
+import type { Alert } from './api.js';
+import type { AlertStore, HeldAlerts } from './held.js';
+import type { AlertMetrics } from './metrics.js';
+import type { NewOutboxRow, OutboxRow } from './outbox.js';
+import type { AuditAction } from './query.js';
+import { isOpenState, rowLadder, rowToAlert, type AlertRow } from './rows.js';
+import { writeAudit } from './statements.js';
+
+/** A change stored in one transaction: the new row and the notifications recorded with it. */
+export interface Change {
+  row: AlertRow;
+  outbox: OutboxRow[];
+}
+
+export interface AlertChangesDeps {
+  clock: Clock;
+  log: Logger;
+  metrics: AlertMetrics;
+  storage: StorageHealth;
+  config(): HubConfig;
+  stored(): AlertStore;
+  held: HeldAlerts;
+  listeners: ReadonlySet<(alert: Alert) => void>;
+  /** After every change told: (re)arm or clear the alert's escalation timer. */
+  rearm(row: AlertRow): void;
+}
+
+export class AlertChanges {
+  constructor(private readonly d: AlertChangesDeps) {}
+
+  audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object): void {
+    writeAudit(this.d.stored().sql, this.d.clock.now(), { alertId, version, actor, action, detail });
+  }
+
+  /** Record the notifications of a change. In the transaction. */
+  enqueue(row: AlertRow, groups: (string | undefined)[]): OutboxRow[] {
+    const { outbox } = this.d.stored();
+    return this.notifications(row, groups)
+      .map((message) => outbox.enqueue(message))
+      .filter((r): r is OutboxRow => r !== undefined);
+  }
+
+  /** A retained MQTT message with no alert id (no audit entry): a restated alert or pre-alert. In the transaction. */
+  restate(topic: string, payload: string): void {
+    this.d.stored().outbox.enqueue({ channel: 'mqtt', alertId: null, version: null, topic, payload, retain: true });
+  }
+
+  /** After the commit: MQTT first (the latency that matters), then the dashboard, then webhooks; re-arm the timer. */
+  publish(change: Change): Alert {
+    const { outbox } = this.d.stored();
+    const alert = rowToAlert(change.row);
+    for (const row of change.outbox) if (row.channel === 'mqtt') outbox.deliver(row);
+    this.tellListeners(alert);
+    for (const row of change.outbox) if (row.channel !== 'mqtt') outbox.deliver(row);
+    this.d.rearm(change.row);
+    return alert;
+  }
+
+  /** Tell a change from memory on every channel at once, and keep it until storage takes it. */
+  hold(
+    row: AlertRow,
+    actor: string,
+    action: AuditAction,
+    detail: object,
+    groups: (string | undefined)[],
+    notify = true,
+  ): Alert {
+    const { held } = this.d;
+    held.keep(row, actor, action, detail);
+    const alert = rowToAlert(row);
+    if (!notify) return alert;
+    this.d.log.warn(
+      { alertId: row.id, homeId: row.home_id, kind: row.kind, action, version: row.version },
+      'alert told from memory: storage failed',
+    );
+    const deliveries = held.owe(row, this.notifications(row, groups));
+    for (const delivery of deliveries) if (delivery.row.channel === 'mqtt') held.deliver(delivery);
+    this.tellListeners(alert);
+    for (const delivery of deliveries) if (delivery.row.channel !== 'mqtt') held.deliver(delivery);
+    this.d.rearm(row);
+    return alert;
+  }
+
+  /** The MQTT message and the webhooks to every responder (with a webhook) of `groups`. */
+  notifications(row: AlertRow, groups: (string | undefined)[]): NewOutboxRow[] {
+    const alert = rowToAlert(row);
+    const open = isOpenState(row.state);
+    const messages: NewOutboxRow[] = [
+      {
+        channel: 'mqtt',
+        alertId: row.id,
+        version: row.version,
+        topic: alertTopic(row.home_id, row.id),
+        payload: JSON.stringify(alert),
+        retain: open,
+        clearRetained: !open,
+      },
+    ];
+    const wanted = new Set(groups.filter((g): g is string => g !== undefined));
+    for (const responder of this.d.config().responders ?? []) {
+      if (!responder.webhook || !wanted.has(responder.group)) continue;
+      messages.push({
+        channel: 'webhook',
+        alertId: row.id,
+        version: row.version,
+        responderId: responder.id,
+        payload: JSON.stringify({ alert, responderId: responder.id, group: responder.group }),
+      });
+    }
+    return messages;
+  }
+
+  tellListeners(alert: Alert): void {
+    for (const listener of this.d.listeners) {
+      try {
+        listener(alert);
+        this.d.metrics.deliveries.inc({ channel: 'sse' });
+      } catch (err) {
+        this.d.metrics.deliveryFailures.inc({ channel: 'sse' });
+        this.d.log.warn({ err: String(err) }, 'alert listener failed');
+      }
+    }
+  }
+
+  /** The newest version of an alert: held in memory, else stored (undefined when storage cannot even be read). */
+  current(id: string): AlertRow | undefined {
+    const held = this.d.held.row(id);
+    if (held) return held;
+    try {
+      return this.d.stored().sql.byId.get(id);
+    } catch (err) {
+      this.d.storage.failed('alert-read', err);
+      return undefined;
+    }
+  }
+
+  /** The open alert of a kind in a home, newest version (held or stored). */
+  openByKind(homeId: string, kind: string): AlertRow | undefined {
+    for (const row of this.d.held.rows()) {
+      if (row.home_id === homeId && row.kind === kind && isOpenState(row.state)) return row;
+    }
+    try {
+      const stored = this.d.stored().sql.openByKind.get(homeId, kind);
+      // A held newer version of it may have closed it.
+      return stored && !this.d.held.has(stored.id) ? stored : undefined;
+    } catch (err) {
+      this.d.storage.failed('alert-read', err);
+      return undefined;
+    }
+  }
+
+  /** Stored open alerts, oldest first (none when storage cannot be read). */
+  readOpen(): AlertRow[] {
+    try {
+      return this.d.stored().sql.open.all();
+    } catch (err) {
+      this.d.storage.failed('alert-read', err);
+      return [];
+    }
+  }
+}
+
+/** The groups an alert has been sent to so far: its ladder up to its level. */
+export function groupsToldSoFar(row: AlertRow): string[] {
+  return rowLadder(row)
+    .slice(0, row.escalation_level + 1)
+    .map((l) => l.group);
+}

@@ -1,0 +1,270 @@
+// The alert state machine (SPEC 5): raised (repeats merged), acknowledged, resolved with an outcome, or cancelled.
+// Each change is stored first and then told. When storage fails the change is told from memory all the same, held,
+// and stored once storage is back: "stored before told" must never become "not told".
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { HubConfig, RuleDecision } from '../../rules/types.js';
+import { OUTCOMES } from '../../rules/vocabulary.js';
+import type { Alert, AlertActionError, AlertActionResult } from './api.js';
+import { groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
+import { HELD, type AlertStore, type HeldAlerts } from './held.js';
+import { newAlertId } from './ids.js';
+import { ladderFor, levelDueAt } from './ladder.js';
+import type { AlertMetrics } from './metrics.js';
+import { isOpenState, rowLadder, type AlertRow } from './rows.js';
+import { HUB_ACTOR, returned, type NewAlertRow } from './statements.js';
+
+/** Longest note kept on a resolution; longer notes are cut. */
+export const MAX_NOTE_CHARS = 2000;
+
+export type Via = 'api' | 'mqtt';
+
+type Raise = Extract<RuleDecision, { type: 'raise' }>;
+type Clear = Extract<RuleDecision, { type: 'clear' }>;
+
+export interface LifecycleDeps {
+  clock: Clock;
+  log: Logger;
+  metrics: AlertMetrics;
+  config(): HubConfig;
+  stored(): AlertStore;
+  held: HeldAlerts;
+  changes: AlertChanges;
+}
+
+export class AlertLifecycle {
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. */
+  raise(decision: Raise): Alert {
+    const { changes, metrics } = this.d;
+    const now = this.d.clock.now();
+    let merged = false;
+    const change = this.d.held.storeOrHold('alert-raise', (): Change => {
+      const { sql } = this.d.stored();
+      const open = sql.openByKind.get(decision.homeId, decision.kind);
+      if (open) {
+        merged = true;
+        const row = returned(sql.merge.get(now, open.id), 'merge');
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
+        return { row, outbox: changes.enqueue(row, [rowLadder(row)[row.escalation_level]?.group]) };
+      }
+      const row = returned(sql.insert.get(this.newAlertRow(decision, now)), 'raise');
+      const ladder = rowLadder(row);
+      changes.audit(row.id, row.version, HUB_ACTOR, 'raise', { group: ladder[0]?.group });
+      return { row, outbox: changes.enqueue(row, [ladder[0]?.group]) };
+    });
+    if (change === HELD) return this.raiseFromMemory(decision, now);
+    if (merged) metrics.merged.inc({ kind: decision.kind });
+    else metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
+    this.d.log.info(
+      { alertId: change.row.id, homeId: decision.homeId, kind: decision.kind, merged },
+      merged ? 'alert repeated' : 'alert raised',
+    );
+    return changes.publish(change);
+  }
+
+  /** The condition ended before anyone acknowledged: the alert is cancelled. Undefined when there was none to cancel. */
+  cancel(decision: Clear): Alert | undefined {
+    const { changes, metrics } = this.d;
+    const now = this.d.clock.now();
+    const change = this.d.held.storeOrHold('alert-cancel', (): Change | undefined => {
+      const { sql } = this.d.stored();
+      const open = sql.openByKind.get(decision.homeId, decision.kind);
+      // Once someone has acknowledged, the responder decides how it ends.
+      if (!open || open.state !== 'raised') return undefined;
+      const row = returned(sql.cancel.get(now, cancelledDetail(open, decision), open.id), 'cancel');
+      changes.audit(row.id, row.version, HUB_ACTOR, 'cancel', { reason: decision.reason });
+      return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)) };
+    });
+    if (change === HELD) {
+      const open = changes.openByKind(decision.homeId, decision.kind);
+      if (!open || open.state !== 'raised') return undefined;
+      const row: AlertRow = {
+        ...open,
+        state: 'cancelled',
+        resolved_at: now,
+        detail: cancelledDetail(open, decision),
+        escalation_due_at: null,
+        version: open.version + 1,
+      };
+      metrics.closed.inc({ state: 'cancelled' });
+      return changes.hold(row, HUB_ACTOR, 'cancel', { reason: decision.reason }, groupsToldSoFar(row));
+    }
+    if (!change) return undefined;
+    metrics.closed.inc({ state: 'cancelled' });
+    this.d.log.info({ alertId: change.row.id, kind: decision.kind }, 'alert cancelled');
+    return changes.publish(change);
+  }
+
+  acknowledge(id: string, by: string): AlertActionResult {
+    const { changes } = this.d;
+    const now = this.d.clock.now();
+    const change = this.d.held.storeOrHold('alert-acknowledge', (): Change | AlertActionResult => {
+      const { sql } = this.d.stored();
+      const current = sql.byId.get(id);
+      if (!current) return refuse('not-found', `no alert ${id}`);
+      if (current.state !== 'raised') return refuse('wrong-state', describeState(current, 'acknowledge'));
+      const row = returned(sql.acknowledge.get(now, by, id), 'acknowledgement');
+      changes.audit(id, row.version, by, 'acknowledge', {});
+      return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)) };
+    });
+    if (change === HELD) {
+      const current = changes.current(id);
+      if (!current) return refuse('not-found', `no alert ${id}`);
+      if (current.state !== 'raised') return refuse('wrong-state', describeState(current, 'acknowledge'));
+      const row: AlertRow = {
+        ...current,
+        state: 'acknowledged',
+        acknowledged_at: now,
+        acknowledged_by: by,
+        escalation_due_at: null,
+        version: current.version + 1,
+      };
+      this.observeTimeToAck(row);
+      return { ok: true, alert: changes.hold(row, by, 'acknowledge', {}, groupsToldSoFar(row)) };
+    }
+    if ('ok' in change) return change;
+    this.observeTimeToAck(change.row);
+    return { ok: true, alert: changes.publish(change) };
+  }
+
+  resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {
+    const { changes, metrics } = this.d;
+    const now = this.d.clock.now();
+    const keptNote = note === null ? null : note.slice(0, MAX_NOTE_CHARS);
+    const change = this.d.held.storeOrHold(
+      'alert-resolve',
+      (): (Change & { firstResponse?: true }) | AlertActionResult => {
+        const { sql } = this.d.stored();
+        const current = resolvable(id, sql.byId.get(id), outcome);
+        if ('ok' in current) return current;
+        const row = returned(sql.resolve.get({ id, now, by, outcome, note: keptNote }), 'resolution');
+        changes.audit(id, row.version, by, 'resolve', { outcome, fromState: current.state });
+        const firstResponse = current.state === 'raised';
+        return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)), ...(firstResponse ? { firstResponse } : {}) };
+      },
+    );
+    if (change === HELD) {
+      const current = resolvable(id, changes.current(id), outcome);
+      if ('ok' in current) return current;
+      const row: AlertRow = {
+        ...current,
+        state: 'resolved',
+        resolved_at: now,
+        outcome,
+        note: keptNote,
+        acknowledged_at: current.acknowledged_at ?? now,
+        acknowledged_by: current.acknowledged_by ?? by,
+        escalation_due_at: null,
+        version: current.version + 1,
+      };
+      if (current.state === 'raised') this.observeTimeToAck(row);
+      metrics.closed.inc({ state: 'resolved' });
+      const alert = changes.hold(row, by, 'resolve', { outcome, fromState: current.state }, groupsToldSoFar(row));
+      return { ok: true, alert };
+    }
+    if ('ok' in change) return change;
+    if ('firstResponse' in change) this.observeTimeToAck(change.row);
+    metrics.closed.inc({ state: 'resolved' });
+    return { ok: true, alert: changes.publish(change) };
+  }
+
+  /** Runs a responder action; refusals change nothing and are counted and logged. */
+  act(
+    action: 'acknowledge' | 'resolve',
+    id: string,
+    by: string | undefined,
+    via: Via,
+    run: (by: string) => AlertActionResult,
+  ): AlertActionResult {
+    const result =
+      typeof by !== 'string' || by.trim() === ''
+        ? refuse('forbidden', `${action} needs an authenticated user`)
+        : run(by);
+    if (!result.ok) {
+      this.d.metrics.rejectedActions.inc({ code: result.code, via });
+      this.d.log.info({ alertId: id, action, via, code: result.code }, 'alert action refused');
+      this.d.log.debug({ alertId: id, by, message: result.message }, 'alert action refused (detail)');
+    } else {
+      this.d.log.info({ alertId: id, action, via, version: result.alert.version }, `alert ${action}d`);
+    }
+    return result;
+  }
+
+  /** The columns of a new alert that depend on the decision. */
+  private newAlertRow(decision: Raise, now: number): NewAlertRow {
+    const ladder = ladderFor(this.d.config(), decision.homeId, decision.severity);
+    const detail = {
+      ...decision.detail,
+      ...(decision.deviceId ? { deviceId: decision.deviceId } : {}),
+      eventAt: new Date(decision.at).toISOString(),
+    };
+    return {
+      id: newAlertId(now),
+      home_id: decision.homeId,
+      resident_id: decision.residentId ?? null,
+      kind: decision.kind,
+      severity: decision.severity,
+      raised_at: now,
+      room: decision.room ?? null,
+      detail: JSON.stringify(detail),
+      last_seen_at: now,
+      ladder: JSON.stringify(ladder),
+      escalation_due_at: levelDueAt(ladder, 0, now),
+    };
+  }
+
+  private raiseFromMemory(decision: Raise, now: number): Alert {
+    const { changes, metrics } = this.d;
+    const open = changes.openByKind(decision.homeId, decision.kind);
+    if (open) {
+      const row: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
+      metrics.merged.inc({ kind: decision.kind });
+      return changes.hold(row, HUB_ACTOR, 'merge', { count: row.count }, [rowLadder(row)[row.escalation_level]?.group]);
+    }
+    const row: AlertRow = {
+      ...this.newAlertRow(decision, now),
+      state: 'raised',
+      acknowledged_at: null,
+      acknowledged_by: null,
+      resolved_at: null,
+      outcome: null,
+      note: null,
+      escalation_level: 0,
+      count: 1,
+      version: 1,
+    };
+    const group = rowLadder(row)[0]?.group;
+    metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
+    return changes.hold(row, HUB_ACTOR, 'raise', { group }, [group]);
+  }
+
+  private observeTimeToAck(row: AlertRow): void {
+    if (row.acknowledged_at === null) return;
+    this.d.metrics.timeToAckSeconds.observe({ severity: row.severity }, (row.acknowledged_at - row.raised_at) / 1000);
+  }
+}
+
+export function refuse(code: AlertActionError, message: string): AlertActionResult {
+  return { ok: false, code, message };
+}
+
+/** The alert to resolve, or why not: no such alert, an unknown outcome, or an alert already closed. */
+function resolvable(id: string, current: AlertRow | undefined, outcome: string): AlertRow | AlertActionResult {
+  if (!current) return refuse('not-found', `no alert ${id}`);
+  if (!(OUTCOMES as readonly string[]).includes(outcome)) {
+    return refuse('bad-outcome', `unknown outcome ${JSON.stringify(outcome)}: use one of ${OUTCOMES.join(', ')}`);
+  }
+  if (!isOpenState(current.state)) return refuse('wrong-state', describeState(current, 'resolve'));
+  return current;
+}
+
+function describeState(row: AlertRow, action: string): string {
+  const by = row.acknowledged_by ? ` by ${row.acknowledged_by}` : '';
+  return `cannot ${action} alert ${row.id}: it is ${row.state}${row.state === 'acknowledged' ? by : ''}`;
+}
+
+function cancelledDetail(open: AlertRow, decision: Clear): string {
+  return JSON.stringify({ ...(JSON.parse(open.detail) as Record<string, unknown>), cancelReason: decision.reason });
+}

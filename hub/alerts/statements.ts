@@ -1,0 +1,124 @@
+// The alert service's prepared statements over its tables, typed: what each takes and the rows it returns.
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditAction } from './query.js';
+import type { AlertRow } from './rows.js';
+
+/** The columns of a new alert that depend on the rule decision; the others start at their defaults. */
+export interface NewAlertRow {
+  id: string;
+  home_id: string;
+  resident_id: string | null;
+  kind: string;
+  severity: string;
+  raised_at: number;
+  room: string | null;
+  detail: string;
+  last_seen_at: number;
+  ladder: string;
+  escalation_due_at: number | null;
+}
+
+export interface ResolveParams {
+  id: string;
+  now: number;
+  by: string;
+  outcome: string;
+  note: string | null;
+}
+
+/** A pre-alert running for a home (table `alert_prealerts`). */
+export interface PrealertRow {
+  home_id: string;
+  kind: string;
+  raise_at: number;
+  at: number;
+}
+
+export interface AlertStatements {
+  byId: Statement<[id: string], AlertRow>;
+  openByKind: Statement<[homeId: string, kind: string], AlertRow>;
+  open: Statement<[], AlertRow>;
+  insert: Statement<[row: NewAlertRow], AlertRow>;
+  merge: Statement<[lastSeenAt: number, id: string], AlertRow>;
+  acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
+  resolve: Statement<[params: ResolveParams], AlertRow>;
+  cancel: Statement<[at: number, detail: string, id: string], AlertRow>;
+  escalate: Statement<[level: number, dueAt: number | null, id: string], AlertRow>;
+  upsertHeld: Statement<[row: AlertRow]>;
+  exhaust: Statement<[id: string]>;
+  audit: Statement<[alertId: string, at: number, actor: string, action: AuditAction, version: number, detail: string]>;
+  prealertUpsert: Statement<[homeId: string, kind: string, raiseAt: number, at: number]>;
+  prealertDelete: Statement<[homeId: string, kind: string]>;
+  prealertLatest: Statement<[homeId: string], PrealertRow>;
+  prealertHomes: Statement<[], Pick<PrealertRow, 'home_id'>>;
+}
+
+/** Prepare the statements; the alert tables must exist (migrateAlerts). */
+export function prepareAlertStatements(db: Database): AlertStatements {
+  // Parameter and row types come from AlertStatements above: one place to read them, checked where they are used.
+  const prepare = <P extends unknown[], R>(sql: string): Statement<P, R> => db.prepare<P, R>(sql);
+  return {
+    byId: prepare('SELECT * FROM alerts WHERE id = ?'),
+    openByKind: prepare("SELECT * FROM alerts WHERE home_id = ? AND kind = ? AND state IN ('raised', 'acknowledged')"),
+    open: prepare("SELECT * FROM alerts WHERE state IN ('raised', 'acknowledged') ORDER BY raised_at"),
+    insert: prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, escalation_level,
+          room, detail, count, last_seen_at, version, ladder, escalation_due_at)
+        VALUES (@id, @home_id, @resident_id, @kind, @severity, 'raised', @raised_at, 0, @room, @detail, 1, @last_seen_at, 1,
+          @ladder, @escalation_due_at) RETURNING *`),
+    merge: prepare(
+      'UPDATE alerts SET count = count + 1, last_seen_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+    ),
+    acknowledge: prepare(`UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
+          escalation_due_at = NULL, version = version + 1 WHERE id = ? AND state = 'raised' RETURNING *`),
+    resolve: prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @now, outcome = @outcome, note = @note,
+          acknowledged_at = COALESCE(acknowledged_at, @now), acknowledged_by = COALESCE(acknowledged_by, @by),
+          escalation_due_at = NULL, version = version + 1
+        WHERE id = @id AND state IN ('raised', 'acknowledged') RETURNING *`),
+    cancel: prepare(`UPDATE alerts SET state = 'cancelled', resolved_at = ?, detail = ?, escalation_due_at = NULL,
+          version = version + 1 WHERE id = ? AND state = 'raised' RETURNING *`),
+    escalate: prepare(
+      'UPDATE alerts SET escalation_level = ?, escalation_due_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+    ),
+    // A version delivered from memory, stored when storage returns; an older version never overwrites a newer one.
+    upsertHeld:
+      prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, acknowledged_at,
+          acknowledged_by, resolved_at, outcome, note, escalation_level, room, detail, count, last_seen_at, version, ladder,
+          escalation_due_at)
+        VALUES (@id, @home_id, @resident_id, @kind, @severity, @state, @raised_at, @acknowledged_at, @acknowledged_by,
+          @resolved_at, @outcome, @note, @escalation_level, @room, @detail, @count, @last_seen_at, @version, @ladder,
+          @escalation_due_at)
+        ON CONFLICT (id) DO UPDATE SET state = excluded.state, acknowledged_at = excluded.acknowledged_at,
+          acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, outcome = excluded.outcome,
+          note = excluded.note, escalation_level = excluded.escalation_level, detail = excluded.detail, count = excluded.count,
+          last_seen_at = excluded.last_seen_at, version = excluded.version, escalation_due_at = excluded.escalation_due_at
+        WHERE excluded.version > alerts.version`),
+    exhaust: prepare('UPDATE alerts SET escalation_due_at = NULL WHERE id = ?'),
+    audit: prepare('INSERT INTO alert_audit (alert_id, at, actor, action, version, detail) VALUES (?, ?, ?, ?, ?, ?)'),
+    prealertUpsert: prepare(`INSERT INTO alert_prealerts (home_id, kind, raise_at, at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (home_id, kind) DO UPDATE SET raise_at = excluded.raise_at, at = excluded.at`),
+    prealertDelete: prepare('DELETE FROM alert_prealerts WHERE home_id = ? AND kind = ?'),
+    prealertLatest: prepare('SELECT * FROM alert_prealerts WHERE home_id = ? ORDER BY at DESC LIMIT 1'),
+    prealertHomes: prepare('SELECT DISTINCT home_id FROM alert_prealerts'),
+  };
+}
+
+/** The actor of the hub's own steps in the audit trail (raise, escalate, deliver...). */
+export const HUB_ACTOR = 'hub';
+
+/** One entry of an alert's audit trail, at `atMs`. In the transaction of the change it records. */
+export function writeAudit(
+  sql: AlertStatements,
+  atMs: number,
+  entry: { alertId: string; version: number; actor: string; action: AuditAction; detail: object },
+): void {
+  sql.audit.run(entry.alertId, atMs, entry.actor, entry.action, entry.version, JSON.stringify(entry.detail));
+}
+
+/**
+ * The row an UPDATE or INSERT ... RETURNING gave back. Each caller has just read the row in the same transaction, so
+ * none is a broken invariant: thrown (the transaction rolls back) rather than told as an alert with no row.
+ */
+export function returned(row: AlertRow | undefined, what: string): AlertRow {
+  if (row === undefined) throw new Error(`alert ${what} changed no row`);
+  return row;
+}

@@ -1,0 +1,83 @@
+// Read-only queries over the event store's tables (events, unassigned devices) for analytics and the dashboard.
+// They take any connection (a worker's read-only one too) and answer "nothing" on a database the hub never started on.
+import type { Database } from 'better-sqlite3';
+import type { EventSource } from '../rules/vocabulary.js';
+import { toStored, type EventRow, type StoredEvent, type UnassignedDevice } from './store.js';
+
+const DEFAULT_PAGE_SIZE = 5_000;
+
+function hasTable(db: Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** True when the event store's tables exist. */
+export function hasEventsTable(db: Database): boolean {
+  return hasTable(db, 'events');
+}
+
+/** Events of `homeId` with `fromMs <= ts < toMs`, oldest first, page by page; rows whose value is not JSON are skipped. */
+export function* homeEvents(
+  db: Database,
+  homeId: string,
+  fromMs: number,
+  toMs: number,
+  pageSize = DEFAULT_PAGE_SIZE,
+): Generator<StoredEvent> {
+  if (!hasEventsTable(db)) return;
+  // Keyset paging on (ts, id): starting at (fromMs, -1) takes every event at fromMs too.
+  const page = db.prepare<[string, number, number, number, number, number], EventRow>(
+    `SELECT * FROM events
+     WHERE home_id = ? AND (ts > ? OR (ts = ? AND id > ?)) AND ts < ? ORDER BY ts, id LIMIT ?`,
+  );
+  let lastTs = fromMs;
+  let lastId = -1;
+  for (;;) {
+    const rows = page.all(homeId, lastTs, lastTs, lastId, toMs, pageSize);
+    for (const row of rows) {
+      const event = decode(row);
+      if (event) yield event;
+    }
+    const last = rows.at(-1);
+    if (rows.length < pageSize || last === undefined) return;
+    lastTs = last.ts;
+    lastId = last.id;
+  }
+}
+
+/** Whether `homeId` has any stored event with `fromMs <= ts < toMs`. */
+export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs: number): boolean {
+  if (!hasEventsTable(db)) return false;
+  return (
+    db
+      .prepare<[string, number, number], 1>('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1')
+      .get(homeId, fromMs, toMs) !== undefined
+  );
+}
+
+/** Devices the hub saw but nobody configured, most recently seen first. */
+export function unassignedDevices(db: Database): UnassignedDevice[] {
+  if (!hasTable(db, 'unassigned_devices')) return [];
+  const rows = db
+    .prepare<
+      [],
+      { home_id: string; device_id: string; source: string; first_seen: number; last_seen: number; count: number }
+    >('SELECT * FROM unassigned_devices ORDER BY last_seen DESC')
+    .all();
+  return rows.map((r) => ({
+    homeId: r.home_id,
+    deviceId: r.device_id,
+    source: r.source as EventSource,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    count: r.count,
+  }));
+}
+
+/** The stored event of a row, or undefined when its value is not JSON (skipped rather than failing a report). */
+function decode(row: EventRow): StoredEvent | undefined {
+  try {
+    return toStored(row);
+  } catch {
+    return undefined;
+  }
+}
