@@ -28,8 +28,10 @@ function coldStartMs(h: HomeState, start: number): number {
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = h.bedOccupied || (!h.hasBedMat && h.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
+  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this.
+  const grace = h.bedOccupied ? h.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const morningCheck = h.timers['no-morning'].dueAt;
-  const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck - start : 0;
+  const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   return Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
 }
 

@@ -28,18 +28,27 @@ describe('morning check in the first weeks', () => {
   it('a resident still in bed by the bed mat at the check is looked at again later, an empty bed and silence is not', () => {
     const inBed = new Harness(undefined, MONDAY + 23 * HOUR);
     inBed.at(0, 'bed', 'occupancy', true);
-    inBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + MINUTE);
-    expect(inBed.raised('no-morning-activity')).toHaveLength(0);
-    // The 11 h in bed since 23:00 reach inactivity's in-bed limit (the morning check) at 10:00: that is the one
-    // call-out of this silence, so the check looked at again at 12:00 raises nothing more.
+    inBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + 40 * MINUTE);
+    // Inactivity in bed waits with the morning check (it used to call at 10:00, the check's first look).
+    expect(inBed.raised()).toHaveLength(0);
+    // Still in bed and silent: inactivity's 12 h cap since 23:00 calls at 11:00; that is the one call-out of this
+    // silence, so the check looked at again at 12:00 raises nothing more.
     inBed.clock.advanceTo(MONDAY + DAY + 12 * HOUR + MINUTE);
     expect(inBed.raised()).toEqual([
       expect.objectContaining({
         kind: 'inactivity',
-        at: MONDAY + DAY + 10 * HOUR,
+        at: MONDAY + DAY + 11 * HOUR,
         detail: expect.objectContaining({ matOccupied: 'bed' }),
       }),
     ]);
+    // A late riser up at 10:30 is called about by nothing.
+    const lateRiser = new Harness(undefined, MONDAY + 23 * HOUR);
+    lateRiser.at(0, 'bed', 'occupancy', true);
+    lateRiser.clock.advanceTo(MONDAY + DAY + 10 * HOUR + 30 * MINUTE);
+    lateRiser.at(0, 'bed', 'occupancy', false);
+    lateRiser.at(MINUTE, 'kitchen-pir', 'motion', true);
+    lateRiser.at(10 * MINUTE, 'kitchen-pir', 'motion', true);
+    expect(lateRiser.raised()).toHaveLength(0);
 
     const emptyBed = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR);
     emptyBed.at(0, 'bed', 'occupancy', true);
