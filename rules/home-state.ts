@@ -132,6 +132,8 @@ export class HomeState {
   readonly exitRooms: ReadonlySet<string>;
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
+  /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
+  readonly restNightStartMinute: number;
   readonly devices = new Map<string, DeviceState>();
   readonly timers: Record<HomeTimer, TimerSlot>;
   learned = new LearnedNormal();
@@ -205,6 +207,8 @@ export class HomeState {
     );
     const rising = config.routine?.usualRisingTime;
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
+    const bedtime = config.routine?.usualBedtime;
+    this.restNightStartMinute = bedtime === undefined ? this.nightStartMinute : parseHhMm(bedtime);
     this.timers = Object.fromEntries(
       HOME_TIMERS.map((name) => [name, { homeIndex: index, name, dueAt: Infinity, queuedAt: Infinity }]),
     ) as Record<HomeTimer, TimerSlot>;
@@ -254,6 +258,11 @@ export class HomeState {
 
   inNight(ts: number): boolean {
     return inWindow(this.zone.minuteOfDay(ts), this.nightStartMinute, this.nightEndMinute);
+  }
+
+  /** Whether `ts` falls in the resident's night: from the usual bedtime (else the night window's start) to the window's end. */
+  inRestNight(ts: number): boolean {
+    return inWindow(this.zone.minuteOfDay(ts), this.restNightStartMinute, this.nightEndMinute);
   }
 
   /** Whether learned normal has enough history to replace the cold-start defaults. */

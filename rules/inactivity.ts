@@ -11,17 +11,19 @@ export const IN_CHAIR = 'in-chair';
 
 /**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
- * night, in bed, or runs into the night, the night value; in bed, at least until the morning check
+ * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
  */
 function coldStartMs(h: HomeState, start: number): number {
   const p = h.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
-  let night = h.bedOccupied || h.inNight(start);
+  // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
+  // day; an early sleeper's is night), else the night window.
+  let night = h.bedOccupied || h.inRestNight(start);
   if (!night) {
     const day = h.zone.dayNumber(start);
-    let nightStart = h.zone.instantOf(day, h.nightStartMinute);
-    if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.nightStartMinute);
+    let nightStart = h.zone.instantOf(day, h.restNightStartMinute);
+    if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.restNightStartMinute);
     night = nightStart <= start + dayMs;
   }
   if (!night) return dayMs;

@@ -100,6 +100,28 @@ describe('morning check in the first weeks', () => {
   });
 });
 
+describe("the care plan's usual bedtime", () => {
+  it("moves the cold-start night: a late sleeper's silent evening is called about, an early sleeper's is not", () => {
+    const late = new Harness(home({ routine: { usualBedtime: '01:30' } }, WITHOUT_POSSIBLE_FALL), MONDAY + 21 * HOUR);
+    late.at(0, 'living-pir', 'motion', true);
+    late.clock.advanceTo(MONDAY + 25 * HOUR + MINUTE);
+    expect(late.raised('inactivity')).toEqual([
+      expect.objectContaining({ at: MONDAY + 25 * HOUR, detail: expect.objectContaining({ thresholdMinutes: 240 }) }),
+    ]);
+    // Without the care plan, the night window (23:00) starts within those 4 h: the night allowance applies.
+    const noPlan = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 21 * HOUR);
+    noPlan.at(0, 'living-pir', 'motion', true);
+    noPlan.clock.advanceTo(MONDAY + 25 * HOUR + MINUTE);
+    expect(noPlan.raised()).toHaveLength(0);
+
+    // Silent from 17:00 in the living room: an early sleeper (20:30) is about to go to bed, not at 21:00 in danger.
+    const early = new Harness(home({ routine: { usualBedtime: '20:30' } }, WITHOUT_POSSIBLE_FALL), MONDAY + 17 * HOUR);
+    early.at(0, 'living-pir', 'motion', true);
+    early.clock.advanceTo(MONDAY + 21 * HOUR + MINUTE);
+    expect(early.raised()).toHaveLength(0);
+  });
+});
+
 describe('held sensor states', () => {
   it('a PIR that reports on and off: still on is someone there; the silence starts when it goes off', () => {
     const h = new Harness(home({}, { presence: { heldMaxMinutes: 6 * 60 } }), MONDAY + 9 * HOUR);
