@@ -91,7 +91,6 @@ function isOwnDoing(e: { type: string; value: unknown }): boolean {
 function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const home: HomeConfig = { ...rec.home, rules: { ...rec.home.rules, ...o.rules } };
   const devices = new Map(home.devices.map((d) => [d.id, d]));
-  const hasBedMat = home.devices.some((d) => d.kind === 'bed');
   const silenceMs = o.silenceHours * HOUR_MS;
   const coldEnd = rec.firstAt + o.coldStartDays * DAY_MS;
 
@@ -121,7 +120,11 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const cold = emptyOutcome();
   const after = emptyOutcome();
   const held = new Map<string, boolean>();
+  // Rooms of the mats pressed now: a mat says where the resident is only when they were just seen in its room
+  // (Kasteren B and C have mats stuck on for days while the resident is about the house).
   const matOn = { bed: new Set<string>(), chair: new Set<string>() };
+  const onIn = (kind: 'bed' | 'chair', room: string | undefined): boolean =>
+    [...matOn[kind]].some((id) => devices.get(id)?.room === room);
   let done = 0;
   for (let i = 0; i < rec.events.length; i++) {
     const line = rec.events[i];
@@ -135,9 +138,9 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
     if (!cutIndexes.has(i)) continue;
     const at = line.ts;
     const place: Place =
-      matOn.bed.size > 0 || (!hasBedMat && within(rec.asleep, at))
+      onIn('bed', d?.room) || within(rec.asleep, at)
         ? 'bed'
-        : matOn.chair.size > 0
+        : onIn('chair', d?.room)
           ? 'chair'
           : isBathroom(d?.room)
             ? 'bathroom'

@@ -19,7 +19,7 @@ import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
 const MINUTE_MS = 60_000;
-const STATE_VERSION = 4;
+const STATE_VERSION = 5;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
 const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
@@ -303,18 +303,15 @@ export class RulesEngine {
         nightExitRule.onExitDoorOpened(h, device, at, c);
       }
     }
-    if (event.type === 'occupancy' && typeof event.value === 'boolean') {
-      // A bed or sofa may carry two mats: occupied while either is.
-      if (device.kind === 'bed') {
-        const occupied = h.matOccupied('bed');
-        if (occupied !== h.bedOccupied) {
-          h.bedOccupied = occupied;
-          outOfBedRule.onBed(h, occupied, at, c);
-        }
-      } else if (device.kind === 'chair') {
-        h.chairOccupied = h.matOccupied('chair');
-      }
+    // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.
+    if (device.room !== undefined && !heldEnd) h.seenIn(device.room);
+    // A bed or sofa may carry two mats: occupied while either is (stuck or contradicted mats do not count).
+    const inBed = h.matOccupied('bed', at);
+    if (inBed !== h.bedOccupied) {
+      h.bedOccupied = inBed;
+      outOfBedRule.onBed(h, inBed, at, c);
     }
+    h.chairOccupied = h.matOccupied('chair', at);
     h.lastActivityAt = at;
     h.lastActivityRoom = device.room;
     h.lastActivityContext = device.roomContext;

@@ -10,6 +10,8 @@ import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary.js';
 
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
+/** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
+const MAT_MIN_HOLDS = 10;
 
 /** Timers a home has once each; per-device timers live on the device. */
 export const HOME_TIMERS = [
@@ -36,6 +38,13 @@ export interface DeviceState {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /** A mat's on→off holds seen, and how many were shorter than `presence.matPulseSeconds`. */
+  matHolds: number;
+  matBriefHolds: number;
+  /** Since when a mat says someone rests on it (renewed by each report of a mat that pulses); NaN when not. */
+  restSince: number;
+  /** The resident was seen in another room since the mat's last report: its state is not them (single resident). */
+  restVoid: boolean;
   offline: boolean;
   batteryLow: boolean;
   tampered: boolean;
@@ -91,6 +100,8 @@ export interface HomeSnapshot {
       | 'climateSince'
       | 'climateKind'
     > & {
+      /** A mat's holds and resting evidence (absent for other devices and in older snapshots). */
+      mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
       /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
       fall?: { offsetMs: number; detector: FallDetectorState };
     }
@@ -113,12 +124,16 @@ export class HomeState {
   readonly nightStartMinute: number;
   readonly nightEndMinute: number;
   readonly hasBedMat: boolean;
+  /** One resident (or none configured): activity in another room says a mat's state is not them. */
+  readonly singleResident: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
   readonly matRooms: ReadonlySet<string>;
   /** Rooms with an exit door: a silence after activity there may be an outing the door contact did not report. */
   readonly exitRooms: ReadonlySet<string>;
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
+  /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
+  readonly restNightStartMinute: number;
   readonly devices = new Map<string, DeviceState>();
   readonly timers: Record<HomeTimer, TimerSlot>;
   learned = new LearnedNormal();
@@ -181,6 +196,7 @@ export class HomeState {
     this.nightEndMinute = parseHhMm(config.nightWindow?.end ?? '06:00');
     this.away = config.away;
     this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
+    this.singleResident = (config.residents ?? []).length <= 1;
     this.matRooms = new Set(
       (config.devices ?? [])
         .filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined)
@@ -191,6 +207,8 @@ export class HomeState {
     );
     const rising = config.routine?.usualRisingTime;
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
+    const bedtime = config.routine?.usualBedtime;
+    this.restNightStartMinute = bedtime === undefined ? this.nightStartMinute : parseHhMm(bedtime);
     this.timers = Object.fromEntries(
       HOME_TIMERS.map((name) => [name, { homeIndex: index, name, dueAt: Infinity, queuedAt: Infinity }]),
     ) as Record<HomeTimer, TimerSlot>;
@@ -207,6 +225,10 @@ export class HomeState {
       lastValue: undefined,
       heldSince: NaN,
       reportsHeld: false,
+      matHolds: 0,
+      matBriefHolds: 0,
+      restSince: NaN,
+      restVoid: false,
       offline: false,
       batteryLow: false,
       tampered: false,
@@ -238,15 +260,40 @@ export class HomeState {
     return inWindow(this.zone.minuteOfDay(ts), this.nightStartMinute, this.nightEndMinute);
   }
 
+  /** Whether `ts` falls in the resident's night: from the usual bedtime (else the night window's start) to the window's end. */
+  inRestNight(ts: number): boolean {
+    return inWindow(this.zone.minuteOfDay(ts), this.restNightStartMinute, this.nightEndMinute);
+  }
+
   /** Whether learned normal has enough history to replace the cold-start defaults. */
   isLearned(ts: number): boolean {
     return ts - this.firstSeenAt >= this.params.learningDays * DAY_MS;
   }
 
-  /** Whether any mat of this kind is occupied (a bed may have two mats, one per side). */
-  matOccupied(kind: 'bed' | 'chair'): boolean {
-    for (const d of this.devices.values()) if (d.kind === kind && d.lastValue === true) return true;
+  /**
+   * Whether the resident rests on a mat of this kind at `at` (a bed may have two mats, one per side): a mat that
+   * says so (occupied, or a mat that pulses just after a short press), not since seen in another room, for at most
+   * `presence.matHeldMaxHours` since that evidence.
+   */
+  matOccupied(kind: 'bed' | 'chair', at: number): boolean {
+    const maxMs = this.params.presence.matHeldMaxHours * 3_600_000;
+    for (const d of this.devices.values()) {
+      if (d.kind === kind && !d.restVoid && at - d.restSince < maxMs) return true;
+    }
     return false;
+  }
+
+  /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
+  matPulses(d: DeviceState): boolean {
+    return d.matHolds >= MAT_MIN_HOLDS && 2 * d.matBriefHolds > d.matHolds;
+  }
+
+  /** The resident was seen in `room`: with one resident, mats elsewhere no longer say anyone rests on them. */
+  seenIn(room: string): void {
+    if (!this.singleResident) return;
+    for (const d of this.devices.values()) {
+      if ((d.kind === 'bed' || d.kind === 'chair') && d.room !== room) d.restVoid = true;
+    }
   }
 
   /**
@@ -286,6 +333,13 @@ export class HomeState {
         climateSince: d.climateSince,
         climateKind: d.climateKind,
       };
+      if (d.kind === 'bed' || d.kind === 'chair')
+        devices[d.id].mat = {
+          matHolds: d.matHolds,
+          matBriefHolds: d.matBriefHolds,
+          restSince: d.restSince,
+          restVoid: d.restVoid,
+        };
       const fallState = d.fallDetector?.exportState();
       if (fallState) devices[d.id].fall = { offsetMs: d.fallOffsetMs, detector: fallState };
       if (d.fallSlot.dueAt !== Infinity) timers[`fall:${d.id}`] = d.fallSlot.dueAt;
@@ -366,6 +420,12 @@ export class HomeState {
       device.hazardOn = d.hazardOn;
       device.climateSince = num(d.climateSince);
       device.climateKind = d.climateKind ?? undefined;
+      if (d.mat) {
+        device.matHolds = num(d.mat.matHolds) || 0;
+        device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
+        device.restSince = num(d.mat.restSince);
+        device.restVoid = (d.mat.restVoid as unknown) === true; // saved JSON: anything but true is false
+      }
       if (d.fall && typeof d.fall.offsetMs === 'number') {
         device.fallDetector = createFallDetector(this.params.fall, d.fall.detector);
         device.fallOffsetMs = d.fall.offsetMs;

@@ -11,25 +11,29 @@ export const IN_CHAIR = 'in-chair';
 
 /**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
- * night, in bed, or runs into the night, the night value; in bed, at least until the morning check
+ * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
  */
 function coldStartMs(h: HomeState, start: number): number {
   const p = h.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
-  let night = h.bedOccupied || h.inNight(start);
+  // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
+  // day; an early sleeper's is night), else the night window.
+  let night = h.bedOccupied || h.inRestNight(start);
   if (!night) {
     const day = h.zone.dayNumber(start);
-    let nightStart = h.zone.instantOf(day, h.nightStartMinute);
-    if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.nightStartMinute);
+    let nightStart = h.zone.instantOf(day, h.restNightStartMinute);
+    if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.restNightStartMinute);
     night = nightStart <= start + dayMs;
   }
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = h.bedOccupied || (!h.hasBedMat && h.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
+  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this.
+  const grace = h.bedOccupied ? h.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const morningCheck = h.timers['no-morning'].dueAt;
-  const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck - start : 0;
+  const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   return Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
 }
 

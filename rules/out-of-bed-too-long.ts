@@ -40,6 +40,8 @@ export const outOfBedRule = {
   },
 
   onTimer(h: HomeState, at: number, c: RuleContext): void {
+    // Up from bed and resting on a chair mat: not lying on the floor (inactivity still watches the chair).
+    if (h.chairOccupied) return;
     c.raise(h, 'out-of-bed-too-long', 'medium', at, {
       room: h.lastActivityRoom,
       episodic: true,

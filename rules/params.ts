@@ -31,6 +31,16 @@ export interface RuleParams {
      * PIR holds end within 3 min), and must not keep alerts back.
      */
     heldMaxMinutes: number;
+    /**
+     * A bed or chair mat whose on-states mostly end within this many seconds reports pressure changes (each
+     * movement on it), not a held occupancy: its `off` after such a short hold is the resident still on it.
+     */
+    matPulseSeconds: number;
+    /**
+     * A mat's evidence of someone resting lasts at most this long without a new report: a mat held longer than
+     * anyone sleeps is stuck (Kasteren B and C: mats left on for 1 to 10 days).
+     */
+    matHeldMaxHours: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -85,7 +95,7 @@ export interface RuleParams {
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
   learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30, priorWeight: 30 },
-  presence: { outAfterMinutes: 10, powerRiseW: 10, heldMaxMinutes: 30 },
+  presence: { outAfterMinutes: 10, powerRiseW: 10, heldMaxMinutes: 30, matPulseSeconds: 60, matHeldMaxHours: 16 },
   inactivity: {
     floorMinutes: 120,
     capMinutes: 720,

@@ -30,6 +30,7 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
       const changed = device.lastValue !== value;
       device.lastValue = value as boolean;
       const mat = device.kind === 'bed' || device.kind === 'chair';
+      if (mat) onMatReport(h, device, value === true, event.ts);
       if (!mat && value === false && !Number.isNaN(device.heldSince)) device.reportsHeld = true;
       if (!mat)
         device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
@@ -44,6 +45,34 @@ export function isActivity(h: HomeState, device: DeviceState, event: SensorEvent
     default:
       return false;
   }
+}
+
+/** Holds counted per mat before they are halved (old habits count half; the counters stay small). */
+const MAT_HOLDS_KEPT = 1000;
+
+/**
+ * A mat's report: count its holds (short ones tell a mat that reports each movement on it), and whether it
+ * says someone rests on it now: while on, and, for a mat that pulses, after the end of a short press.
+ */
+function onMatReport(h: HomeState, device: DeviceState, on: boolean, ts: number): void {
+  device.restVoid = false;
+  if (on) {
+    if (Number.isNaN(device.heldSince)) device.heldSince = device.restSince = ts;
+    return;
+  }
+  if (Number.isNaN(device.heldSince)) {
+    device.restSince = NaN;
+    return;
+  }
+  const brief = ts - device.heldSince < h.params.presence.matPulseSeconds * 1000;
+  if (device.matHolds >= MAT_HOLDS_KEPT) {
+    device.matHolds >>= 1;
+    device.matBriefHolds >>= 1;
+  }
+  device.matHolds++;
+  if (brief) device.matBriefHolds++;
+  device.heldSince = NaN;
+  device.restSince = brief && h.matPulses(device) ? ts : NaN;
 }
 
 /**

@@ -28,18 +28,27 @@ describe('morning check in the first weeks', () => {
   it('a resident still in bed by the bed mat at the check is looked at again later, an empty bed and silence is not', () => {
     const inBed = new Harness(undefined, MONDAY + 23 * HOUR);
     inBed.at(0, 'bed', 'occupancy', true);
-    inBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + MINUTE);
-    expect(inBed.raised('no-morning-activity')).toHaveLength(0);
-    // The 11 h in bed since 23:00 reach inactivity's in-bed limit (the morning check) at 10:00: that is the one
-    // call-out of this silence, so the check looked at again at 12:00 raises nothing more.
+    inBed.clock.advanceTo(MONDAY + DAY + 10 * HOUR + 40 * MINUTE);
+    // Inactivity in bed waits with the morning check (it used to call at 10:00, the check's first look).
+    expect(inBed.raised()).toHaveLength(0);
+    // Still in bed and silent: inactivity's 12 h cap since 23:00 calls at 11:00; that is the one call-out of this
+    // silence, so the check looked at again at 12:00 raises nothing more.
     inBed.clock.advanceTo(MONDAY + DAY + 12 * HOUR + MINUTE);
     expect(inBed.raised()).toEqual([
       expect.objectContaining({
         kind: 'inactivity',
-        at: MONDAY + DAY + 10 * HOUR,
+        at: MONDAY + DAY + 11 * HOUR,
         detail: expect.objectContaining({ matOccupied: 'bed' }),
       }),
     ]);
+    // A late riser up at 10:30 is called about by nothing.
+    const lateRiser = new Harness(undefined, MONDAY + 23 * HOUR);
+    lateRiser.at(0, 'bed', 'occupancy', true);
+    lateRiser.clock.advanceTo(MONDAY + DAY + 10 * HOUR + 30 * MINUTE);
+    lateRiser.at(0, 'bed', 'occupancy', false);
+    lateRiser.at(MINUTE, 'kitchen-pir', 'motion', true);
+    lateRiser.at(10 * MINUTE, 'kitchen-pir', 'motion', true);
+    expect(lateRiser.raised()).toHaveLength(0);
 
     const emptyBed = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR);
     emptyBed.at(0, 'bed', 'occupancy', true);
@@ -88,6 +97,28 @@ describe('morning check in the first weeks', () => {
     for (let i = 1; i < checkTimes.length; i++) expect(checkTimes[i]).toBeLessThanOrEqual(checkTimes[i - 1]);
     expect(checkTimes[20]).toBeLessThan(9 * HOUR);
     expect(checkTimes[20]).toBeGreaterThanOrEqual(8 * HOUR + 30 * MINUTE);
+  });
+});
+
+describe("the care plan's usual bedtime", () => {
+  it("moves the cold-start night: a late sleeper's silent evening is called about, an early sleeper's is not", () => {
+    const late = new Harness(home({ routine: { usualBedtime: '01:30' } }, WITHOUT_POSSIBLE_FALL), MONDAY + 21 * HOUR);
+    late.at(0, 'living-pir', 'motion', true);
+    late.clock.advanceTo(MONDAY + 25 * HOUR + MINUTE);
+    expect(late.raised('inactivity')).toEqual([
+      expect.objectContaining({ at: MONDAY + 25 * HOUR, detail: expect.objectContaining({ thresholdMinutes: 240 }) }),
+    ]);
+    // Without the care plan, the night window (23:00) starts within those 4 h: the night allowance applies.
+    const noPlan = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 21 * HOUR);
+    noPlan.at(0, 'living-pir', 'motion', true);
+    noPlan.clock.advanceTo(MONDAY + 25 * HOUR + MINUTE);
+    expect(noPlan.raised()).toHaveLength(0);
+
+    // Silent from 17:00 in the living room: an early sleeper (20:30) is about to go to bed, not at 21:00 in danger.
+    const early = new Harness(home({ routine: { usualBedtime: '20:30' } }, WITHOUT_POSSIBLE_FALL), MONDAY + 17 * HOUR);
+    early.at(0, 'living-pir', 'motion', true);
+    early.clock.advanceTo(MONDAY + 21 * HOUR + MINUTE);
+    expect(early.raised()).toHaveLength(0);
   });
 });
 
