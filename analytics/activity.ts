@@ -1,6 +1,7 @@
 // Daily features of a home from the stored events, for a range of local dates; completed days are cached.
 import type { Database } from 'better-sqlite3';
-import type { HomeConfig, HubConfig } from '../rules/types.js';
+import type { HomeConfig } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import { queryAlerts } from '../hub/alerts/query.js';
 import { FeatureAccumulator, FEATURE_THRESHOLDS } from './features.js';
 import { homeEvents } from '../hub/event-reads.js';

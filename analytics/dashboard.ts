@@ -1,7 +1,7 @@
 // The analytics the dashboard serves (home activity, council report), bound to the hub's database, config and clock.
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../hub/clock.js';
-import type { HubConfig } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import type { DashboardAnalytics } from '../dashboard/deps.js';
 import { homeActivity } from './activity.js';
 import type { ActivityWorker } from './offloop.js';

@@ -2,6 +2,16 @@
 import type { AlertKind } from '../rules/vocabulary.js';
 import { isBathroom } from '../rules/vocabulary.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
+import {
+  blankActivity,
+  newDeviceMemory,
+  observeActivity,
+  OutOfHome,
+  type Activity,
+  type DeviceMemory,
+  type PresenceParams,
+} from '../rules/activity.js';
+import { resolveRuleParams } from '../rules/params.js';
 import type { DailyFeatures } from './types.js';
 import { dayToIsoDate, hhmmToMinutes, ZoneClock } from '../rules/local-time.js';
 
@@ -30,10 +40,6 @@ export const FEATURE_THRESHOLDS = {
   bedOccupancyMinutes: 60,
   /** A new bathroom visit when the last bathroom activity is this old, even with no other room between. */
   bathroomVisitGapMinutes: 15,
-  /** Exit door closed, then no activity inside for this long: the resident was out. */
-  outConfirmMinutes: 10,
-  /** Appliance power above this is "in use". */
-  applianceOnWatts: 10,
   /** Kitchen/appliance uses closer than this count as one use. */
   kitchenUseGapMinutes: 5,
   /** Temperature readings outside this range are faults, not weather. */
@@ -86,8 +92,10 @@ interface HomeState {
   cur: DayRecord;
   /** The next day's record, made early because its morning (rising-time search) starts in this day's night. */
   next: DayRecord | undefined;
-  /** Per device: last boolean state (contact, occupancy) or appliance on/off, to see changes. */
-  deviceState: Map<string, boolean>;
+  /** The home's presence parameters: what counts as activity and as being out is the rules' (`rules/activity.ts`). */
+  presence: PresenceParams;
+  /** Per device: what telling its activity needs to remember. */
+  devices: Map<string, DeviceMemory>;
   lastSeenUtc: number;
   lastActiveMinute: number;
   lastActivityUtc: number;
@@ -95,9 +103,9 @@ interface HomeState {
   lastRoom: string | undefined;
   lastBathroomUtc: number;
   lastKitchenUseUtc: number;
-  /** Exit door closed at this time and no activity inside since; -1 when not. */
-  outSinceUtc: number;
-  /** The part of the current absence before this instant was already added to earlier days. */
+  /** Whether the resident is out, as the rules see it. */
+  out: OutOfHome;
+  /** The part of an absence before this instant was already added to earlier days. */
   outCountedUntilUtc: number;
   /** Bed mat occupied since; -1 when empty. */
   bedSinceUtc: number;
@@ -118,6 +126,8 @@ export class FeatureAccumulator {
   private readonly homes = new Map<string, HomeState>();
   private readonly defaultTimezone: string;
   private lastHome: HomeState | undefined;
+  /** The activity of the event being added (one reused: `add` makes nothing per ordinary event). */
+  private readonly activity = blankActivity();
 
   /** Throws a RangeError when a home's timezone (or the default) is not a known IANA zone. */
   constructor(homes: readonly HomeConfig[], options: FeatureAccumulatorOptions = {}) {
@@ -153,7 +163,8 @@ export class FeatureAccumulator {
       }
       return;
     }
-    if (this.isActivity(home, event)) this.onActivity(home, rec, event, ts);
+    const activity = this.activityOf(home, event);
+    if (activity) this.onActivity(home, rec, event, activity, ts);
   }
 
   /** Count an alert raised for `homeId` at event time `at` in the feature day that holds it. */
@@ -192,6 +203,7 @@ export class FeatureAccumulator {
     const out: DailyFeatures[] = [];
     for (const home of this.homes.values()) {
       this.settle(home, home.lastSeenUtc, false);
+      this.endAbsenceAtDoor(home);
       if (home.risingRecord !== undefined && home.risingRecord !== home.next) this.closeRisingSearch(home);
       for (const rec of home.records) out.push(this.toFeatures(home, rec));
       home.records = [];
@@ -219,6 +231,7 @@ export class FeatureAccumulator {
     const nightStartMin = hhmmToMinutes(window.start) ?? hhmmToMinutes(DEFAULT_NIGHT.start)!;
     const nightEndMin = hhmmToMinutes(window.end) ?? hhmmToMinutes(DEFAULT_NIGHT.end)!;
     const nightWraps = nightStartMin >= nightEndMin;
+    const presence = resolveRuleParams(config?.rules).presence;
     // The feature day holding the first instant: the night's early hours belong to the day before.
     let day = zone.dayNumber(firstUtc);
     if (zone.minuteOfDay(firstUtc) < nightEndMin) day--;
@@ -233,7 +246,8 @@ export class FeatureAccumulator {
       records: [cur],
       cur,
       next: undefined,
-      deviceState: new Map(),
+      presence,
+      devices: new Map(),
       lastSeenUtc: firstUtc,
       lastActiveMinute: -1,
       lastActivityUtc: -Infinity,
@@ -241,8 +255,8 @@ export class FeatureAccumulator {
       lastRoom: undefined,
       lastBathroomUtc: -Infinity,
       lastKitchenUseUtc: -Infinity,
-      outSinceUtc: -1,
-      outCountedUntilUtc: -1,
+      out: new OutOfHome(presence),
+      outCountedUntilUtc: -Infinity,
       bedSinceUtc: -1,
       bedSinceRecord: undefined,
       risingRecord: undefined,
@@ -275,7 +289,7 @@ export class FeatureAccumulator {
 
   /** A gap of months (a hub switched off, a device clock set to 1970): start again at `ts`'s day, with no empty days between. */
   private jumpTo(home: HomeState, ts: number): void {
-    home.outSinceUtc = -1;
+    home.out.reset();
     home.bedSinceUtc = -1;
     home.bedSinceRecord = undefined;
     home.lastActivityRecord = undefined;
@@ -324,39 +338,17 @@ export class FeatureAccumulator {
     home.risingUntilUtc = Infinity;
   }
 
-  private isActivity(home: HomeState, event: SensorEvent): boolean {
-    switch (event.type) {
-      case 'motion':
-        return event.value === true;
-      case 'contact': {
-        const closed = event.value === true;
-        const before = home.deviceState.get(event.deviceId);
-        home.deviceState.set(event.deviceId, closed);
-        return before !== closed;
-      }
-      case 'occupancy': {
-        const occupied = event.value === true;
-        const before = home.deviceState.get(event.deviceId);
-        home.deviceState.set(event.deviceId, occupied);
-        if (before === occupied) return false;
-        // Leaving a bed or chair is movement; a room presence sensor going clear is not.
-        return occupied || event.kind === 'bed' || event.kind === 'chair';
-      }
-      case 'pendant':
-      case 'fall':
-        return true;
-      case 'power': {
-        const on = typeof event.value === 'number' && event.value >= T.applianceOnWatts;
-        const before = home.deviceState.get(event.deviceId);
-        home.deviceState.set(event.deviceId, on);
-        return on && before !== true;
-      }
-      default:
-        return false;
+  /** The activity this event is, by the rules' definition (`rules/activity.ts`), or undefined. */
+  private activityOf(home: HomeState, event: SensorEvent): Activity | undefined {
+    let device = home.devices.get(event.deviceId);
+    if (device === undefined) {
+      device = newDeviceMemory(event.kind ?? 'other', event.room);
+      home.devices.set(event.deviceId, device);
     }
+    return observeActivity(device, event, home.presence, this.activity);
   }
 
-  private onActivity(home: HomeState, rec: DayRecord, event: SensorEvent, ts: number): void {
+  private onActivity(home: HomeState, rec: DayRecord, event: SensorEvent, activity: Activity, ts: number): void {
     const atNight = ts >= rec.nightStartUtc;
     const minute = Math.floor(ts / MINUTE_MS);
     if (minute !== home.lastActiveMinute) {
@@ -369,23 +361,20 @@ export class FeatureAccumulator {
     home.lastActivityUtc = ts;
     home.lastActivityRecord = rec;
 
-    if (home.outSinceUtc >= 0) {
-      if (ts - home.outSinceUtc >= T.outConfirmMinutes * MINUTE_MS) {
-        rec.outMs += ts - home.outCountedUntilUtc;
-        if (home.risingRecord !== undefined) this.onReturnHome(home);
-      }
-      home.outSinceUtc = -1;
+    const absence = home.out.onActivity(activity, ts);
+    if (absence !== undefined) {
+      rec.outMs += Math.max(0, absence.backMs - Math.max(absence.fromMs, home.outCountedUntilUtc));
+      if (home.risingRecord !== undefined) this.onReturnHome(home);
     }
+    // Still out (the exit door opening or closing again, a sensor clearing): nothing says where the resident is.
+    if (!Number.isNaN(home.out.outSinceAt(ts))) return;
+
+    if (activity.mat === 'bed') this.onBedMat(home, rec, activity.matOccupied, ts);
+
+    // Worn devices say nothing about where; a sensor clearing says where the resident was, not where they went.
+    const room = activity.room;
+    if (room === undefined || activity.worn || activity.heldEnd) return;
     const kind = event.kind;
-    if (kind === 'exit-door' && event.type === 'contact' && event.value === true) {
-      home.outSinceUtc = ts;
-      home.outCountedUntilUtc = ts;
-    }
-
-    if (kind === 'bed' && event.type === 'occupancy') this.onBedMat(home, rec, event.value === true, ts);
-
-    const room = event.room;
-    if (room === undefined || kind === 'pendant' || kind === 'wearable') return; // worn devices say nothing about where
 
     if (event.type === 'power' ? !isBathroom(room) : room === 'kitchen' && kind === 'door' && event.value === false) {
       if (ts - home.lastKitchenUseUtc >= T.kitchenUseGapMinutes * MINUTE_MS) rec.kitchenUses++;
@@ -402,7 +391,8 @@ export class FeatureAccumulator {
     if (home.lastRoom !== undefined && home.lastRoom !== room) rec.roomTransitions++;
     home.lastRoom = room;
 
-    if (home.risingRecord !== undefined) this.onRisingActivity(home, room, kind === 'bed' && event.value === true, ts);
+    if (home.risingRecord !== undefined)
+      this.onRisingActivity(home, room, activity.mat === 'bed' && activity.matOccupied, ts);
   }
 
   /**
@@ -478,7 +468,7 @@ export class FeatureAccumulator {
    */
   private checkQuiet(home: HomeState, nowUtc: number): void {
     const rec = home.lastActivityRecord;
-    if (rec === undefined || home.outSinceUtc >= 0) return;
+    if (rec === undefined || home.out.maybeOut()) return;
     const last = home.lastActivityUtc;
     if (nowUtc - last < T.nightQuietMinutes * MINUTE_MS || last < rec.eveningStartUtc || nowUtc <= rec.nightStartUtc)
       return;
@@ -492,11 +482,26 @@ export class FeatureAccumulator {
     if (quietKnown) this.checkQuiet(home, nowUtc);
   }
 
+  /**
+   * The record ends during an absence after the exit door opened: the resident came in then, though nothing
+   * inside showed it before the end. An absence with no opening is still going on and not counted.
+   */
+  private endAbsenceAtDoor(home: HomeState): void {
+    const openedUtc = home.out.lastOpenedWhileOut();
+    const outSinceUtc = home.out.outSinceAt(home.lastSeenUtc);
+    if (Number.isNaN(openedUtc) || Number.isNaN(outSinceUtc)) return;
+    home.cur.outMs += Math.max(0, openedUtc - Math.max(outSinceUtc, home.outCountedUntilUtc));
+  }
+
   /** An absence going on over a day boundary: the confirmed part before it belongs to the day that ends. */
   private carryAbsence(home: HomeState, boundaryUtc: number): void {
-    if (home.outSinceUtc < 0 || boundaryUtc - home.outSinceUtc < T.outConfirmMinutes * MINUTE_MS) return;
-    home.cur.outMs += boundaryUtc - home.outCountedUntilUtc;
-    home.outCountedUntilUtc = boundaryUtc;
+    const outSinceUtc = home.out.outSinceAt(boundaryUtc);
+    if (Number.isNaN(outSinceUtc)) return;
+    // Up to the exit door opening when it did: the resident was probably back by then.
+    const openedUtc = home.out.lastOpenedWhileOut();
+    const untilUtc = Number.isNaN(openedUtc) ? boundaryUtc : Math.min(boundaryUtc, openedUtc);
+    home.cur.outMs += Math.max(0, untilUtc - Math.max(outSinceUtc, home.outCountedUntilUtc));
+    home.outCountedUntilUtc = Math.max(home.outCountedUntilUtc, untilUtc);
   }
 
   private toFeatures(home: HomeState, rec: DayRecord): DailyFeatures {

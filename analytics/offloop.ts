@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { workerScript } from '../hub/worker-url.js';
-import type { HubConfig } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import { DateRangeError, parseDateRange, type ActivityPlan } from './activity.js';
 import { cacheDays, migrateAnalytics } from './store.js';
 import type { DailyFeatures } from './types.js';

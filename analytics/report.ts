@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Alert } from '../hub/alerts/api.js';
 import { neededAnswer, queryAlerts } from '../hub/alerts/query.js';
-import type { HubConfig } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { parseDateRange } from './activity.js';
 import { WATCHED_FEATURES } from './baseline.js';

@@ -1,6 +1,7 @@
 // The daily review: the routine-change flags of each home's latest completed day, as rule decisions for the alert service.
 import type { Database } from 'better-sqlite3';
-import type { HomeConfig, HubConfig, RuleDecision } from '../rules/types.js';
+import type { HomeConfig, RuleDecision } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
 import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
 import { DEFAULT_BASELINE_OPTIONS, routineChanges, type BaselineFeature, type BaselineOptions } from './baseline.js';

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../hub/logger.js';
 import type { AlertServiceApi } from '../hub/alerts/api.js';
 import type { Clock } from '../hub/clock.js';
-import type { HubConfig } from '../rules/types.js';
+import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from '../analytics/types.js';
 
 /** Result of taking one HTTP-posted event (SPEC 4.4) through ingest. */

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import type { DeviceConfig, HomeConfig, HubConfig } from '../rules/types.js';
+import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import type { HubConfig } from './config-types.js';
 import { hubConfigSchema } from './config-schema.js';
 
 export class ConfigError extends Error {

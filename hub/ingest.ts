@@ -1,7 +1,8 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
 import { valueFits } from '../rules/event-value.js';
-import type { EventValue, HubConfig, SensorEvent } from '../rules/types.js';
+import type { EventValue, SensorEvent } from '../rules/types.js';
+import type { HubConfig } from './config-types.js';
 import {
   EVENT_VALUE_KIND,
   kindCanReport,

@@ -1,7 +1,7 @@
 // Who may connect to the embedded broker and what each may publish or subscribe (least privilege, like Mosquitto 2).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database as Db } from 'better-sqlite3';
-import type { HubConfig, MqttUserConfig } from '../rules/types.js';
+import type { HubConfig, MqttUserConfig } from './config-types.js';
 import type { DeviceIndex } from './config.js';
 import { migrate } from './migrations.js';
 import { generatePassword, hashGeneratedSecret, HashQueueFull, verifyPassword } from './passwords.js';

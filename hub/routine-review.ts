@@ -3,7 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { ActivityWorker } from '../analytics/offloop.js';
 import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
 import { markReviewed } from '../analytics/store.js';
-import type { HubConfig, RuleDecision } from '../rules/types.js';
+import type { RuleDecision } from '../rules/types.js';
+import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 

@@ -1,4 +1,5 @@
 // The rules engine: pure, clock-injected; the same code runs live, in replay and in tests.
+import { blankActivity, observeActivity, outConfirmedAt, type Activity } from './activity.js';
 import { bathroomRule } from './bathroom-too-long.js';
 import { climateRule } from './climate.js';
 import { RuleContext } from './context.js';
@@ -10,7 +11,7 @@ import { nightExitRule } from './night-exit.js';
 import { noMorningActivityRule } from './no-morning-activity.js';
 import { outOfBedRule } from './out-of-bed-too-long.js';
 import { possibleFallRule } from './possible-fall.js';
-import { activityKey, isActivity, isLocated } from './presence.js';
+import { activityKey, isLocated, onMatReport } from './presence.js';
 import { sensorOfflineRule } from './sensor-offline.js';
 import { tamperRule } from './tamper.js';
 import { TimerQueue } from './timer-queue.js';
@@ -65,6 +66,8 @@ export class RulesEngine {
   private readonly ctx = new RuleContext(this.queue);
   private readonly homes: HomeState[] = [];
   private readonly byId = new Map<string, HomeState>();
+  /** The activity of the event being handled (one reused: nothing is made per event). */
+  private readonly activity = blankActivity();
 
   constructor(homes: HomeConfig[]) {
     for (const config of homes) this.addHome(config);
@@ -269,18 +272,17 @@ export class RulesEngine {
       default:
         break;
     }
-    if (isActivity(h, device, event)) this.onActivity(h, device, event, at);
+    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts).
+    if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
+      onMatReport(h, device, event.value === true, event.ts);
+    const activity = observeActivity(device, event, h.params.presence, this.activity);
+    if (activity) this.onActivity(h, device, event, activity, at);
   }
 
-  private onActivity(h: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
+  private onActivity(h: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {
     const c = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < h.lastActivityAt) return;
-    // A PIR clearing ends a movement that began earlier: no new sign that anyone is inside after a door closed.
-    const heldEnd =
-      event.value === false &&
-      (event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair'));
-    const inside = device.kind !== 'exit-door' && !heldEnd;
     // Learn the quiet period that just ended, unless the resident was out or the home away.
     if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {
       const how = h.zone.hourOfWeek(h.lastActivityAt);
@@ -292,19 +294,19 @@ export class RulesEngine {
       else if (h.chairOccupied) h.learned.record(IN_CHAIR, how, gap, day);
       if (h.lastActivityKey !== undefined) h.silences.record(h.lastActivityKey, gap, day);
     }
-    if (inside) {
+    if (activity.inside) {
       c.disarm(h.timers['out-check']);
       nightExitRule.onInsideActivity(h, at, c);
       h.out = false;
-    } else if (event.type === 'contact' && device.kind === 'exit-door') {
-      if (event.value === true) {
-        c.arm(h.timers['out-check'], at + h.params.presence.outAfterMinutes * MINUTE_MS);
+    } else if (activity.exit !== undefined) {
+      if (activity.exit === 'closed') {
+        c.arm(h.timers['out-check'], outConfirmedAt(at, h.params.presence));
       } else {
         nightExitRule.onExitDoorOpened(h, device, at, c);
       }
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.
-    if (device.room !== undefined && !heldEnd) h.seenIn(device.room);
+    if (device.room !== undefined && !activity.heldEnd) h.seenIn(device.room);
     // A bed or sofa may carry two mats: occupied while either is (stuck or contradicted mats do not count).
     const inBed = h.matOccupied('bed', at);
     if (inBed !== h.bedOccupied) {

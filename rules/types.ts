@@ -1,5 +1,5 @@
-// The one internal event type, the configuration model and the rules' decisions, shared by every module.
-import type { AlertKind, DeviceKind, EventSource, EventType, Role, Severity } from './vocabulary.js';
+// The one internal event type, the homes' configuration (what the rules need of it) and the rules' decisions, shared by every module.
+import type { AlertKind, DeviceKind, EventSource, EventType, Severity } from './vocabulary.js';
 import type { RuleOverrides } from './params.js';
 
 /** `accel` value (SPEC 4.1): samples in g, gravity included, first sample at the event's `ts`. */
@@ -57,49 +57,6 @@ export interface HomeConfig {
   routine?: { usualRisingTime?: string; usualBedtime?: string };
   /** Name of the escalation ladder for this home's alerts (default: "default"). */
   escalation?: string;
-}
-
-export interface ResponderConfig {
-  id: string;
-  /** Responder group this responder belongs to; ladders escalate group by group. */
-  group: string;
-  /** Outgoing webhook for call-centre platforms: JSON POST signed with HMAC-SHA256 (timestamp and body). */
-  webhook?: { url: string; secret: string; allowPrivateNetwork?: boolean };
-}
-
-export interface EscalationLevel {
-  group: string;
-  /** Seconds this level has to acknowledge before the alert goes to the next level. */
-  timeoutSeconds: number;
-}
-
-export interface MqttUserConfig {
-  username: string;
-  /** scrypt hash as written by the hub (never a clear password). */
-  passwordHash: string;
-  role: 'installer' | 'device' | 'responder' | 'bridge';
-  /** Homes the credential may touch (`"*"`: all). Absent: all for installer and responder, none for device and bridge. */
-  homes?: string[];
-}
-
-export interface UserConfig {
-  username: string;
-  passwordHash: string;
-  role: Role;
-}
-
-export interface HubConfig {
-  hub: {
-    /** Hub name used in status topics and reports. */
-    name: string;
-    /** Zigbee2MQTT base topic. */
-    zigbeeBaseTopic: string;
-  };
-  homes: HomeConfig[];
-  responders: ResponderConfig[];
-  /** Escalation ladders by name; "default" is used when a home names none. */
-  escalation: Record<string, EscalationLevel[]>;
-  mqttUsers: MqttUserConfig[];
 }
 
 /** What the rules engine asks the alert service to do. Pure data; the hub carries it out. */

@@ -3,7 +3,7 @@
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
 import { parseAlertAckTopic } from '../topics.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { HubConfig } from '../config-types.js';
 import { ackResultTopic, parseAckPayload } from './ack-topic.js';
 import type { AlertChanges } from './changes.js';
 import { refuse, type AlertLifecycle } from './lifecycle.js';

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { StorageHealth } from '../storage-health.js';
 import { alertTopic } from '../topics.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { HubConfig } from '../config-types.js';
 import type { Alert } from './api.js';
 import type { AlertStore, HeldAlerts } from './held.js';
 import type { AlertMetrics } from './metrics.js';

@@ -1,5 +1,5 @@
 // Which responder groups an alert goes to, level by level, and how long each level has to acknowledge.
-import type { EscalationLevel, HubConfig } from '../../rules/types.js';
+import type { EscalationLevel, HubConfig } from '../config-types.js';
 import type { Severity } from '../../rules/vocabulary.js';
 
 /**

@@ -3,7 +3,8 @@
 // and stored once storage is back: "stored before told" must never become "not told".
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { HubConfig, RuleDecision } from '../../rules/types.js';
+import type { RuleDecision } from '../../rules/types.js';
+import type { HubConfig } from '../config-types.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
 import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { groupsToldSoFar, type AlertChanges, type Change } from './changes.js';

@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
 import type { StorageHealth } from '../storage-health.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { HubConfig } from '../config-types.js';
 import type { AlertMetrics } from './metrics.js';
 import { postWebhook } from './webhook.js';
 

@@ -1,7 +1,7 @@
 // Mapping between alert rows in SQLite (epoch ms, JSON text) and the Alert model (ISO times, objects).
 import type { Alert } from './api.js';
 import type { AlertKind, AlertState, Outcome, Severity } from '../../rules/vocabulary.js';
-import type { EscalationLevel } from '../../rules/types.js';
+import type { EscalationLevel } from '../config-types.js';
 
 export interface AlertRow {
   id: string;

@@ -13,7 +13,8 @@ import type { Clock } from '../../hub/clock.js';
 import { silentLogger, type Logger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
-import type { DeviceConfig, HomeConfig, HubConfig } from '../../rules/types.js';
+import type { DeviceConfig, HomeConfig } from '../../rules/types.js';
+import type { HubConfig } from '../../hub/config-types.js';
 
 interface RetainedSource {
   createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer | string }>;

@@ -11,7 +11,7 @@ import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit, queryEscalationSteps } from '../../hub/alerts/query.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { HubConfig } from '../../hub/config-types.js';
 import type { Publisher } from '../../hub/publisher.js';
 import {
   ladderConfig,

@@ -192,6 +192,26 @@ describe('daily features of one home', () => {
     ]);
   });
 
+  it('the door opening back from an absence counts as coming in even when the record ends before anything inside', () => {
+    const acc = new FeatureAccumulator([home(H)]);
+    acc.add(ev(H, '2026-11-18T07:00', 'hall-pir'));
+    acc.add(ev(H, '2026-11-18T10:00', 'front', true));
+    acc.add(ev(H, '2026-11-18T12:00', 'front', false));
+    expect(acc.finish()[0]).toMatchObject({ minutesOut: 120 });
+  });
+
+  it("a home's own presence.outAfterMinutes says how long a shut door must be followed by nothing inside", () => {
+    const acc = new FeatureAccumulator([home(H, { rules: { presence: { outAfterMinutes: 30 } } })]);
+    acc.add(ev(H, '2026-11-18T07:00', 'hall-pir'));
+    acc.add(ev(H, '2026-11-18T10:00', 'front', true));
+    acc.add(ev(H, '2026-11-18T10:20', 'front', false)); // 20 min: not out for this home
+    acc.add(ev(H, '2026-11-18T10:21', 'hall-pir'));
+    acc.add(ev(H, '2026-11-18T11:00', 'front', true));
+    acc.add(ev(H, '2026-11-18T12:00', 'front', false));
+    acc.add(ev(H, '2026-11-18T12:01', 'hall-pir'));
+    expect(acc.finish()[0]).toMatchObject({ minutesOut: 60 });
+  });
+
   it('a home missing from the configuration uses the default timezone and night window', () => {
     const acc = new FeatureAccumulator([], { defaultTimezone: 'America/New_York' });
     acc.add({ ...ev('other', '2026-11-18T12:00', 'hall-pir'), homeId: 'other' }); // 07:00 in New York

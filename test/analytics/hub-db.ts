@@ -9,7 +9,8 @@ import { parseHubConfig } from '../../hub/config.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { HubConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { HubConfig } from '../../hub/config-types.js';
 import type { Alert } from '../../hub/alerts/api.js';
 
 export interface TestHubDb {

@@ -12,7 +12,7 @@ import { FakeClock, type Clock } from '../../hub/clock.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
-import type { HubConfig } from '../../rules/types.js';
+import type { HubConfig } from '../../hub/config-types.js';
 import type { AlertKind, Role, Severity } from '../../rules/vocabulary.js';
 import { testHome } from '../alerts/helpers.js';
 

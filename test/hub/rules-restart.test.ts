@@ -9,7 +9,8 @@ import { parseHubConfig } from '../../hub/config.js';
 import { createLogger, silentLogger, type Logger } from '../../hub/logger.js';
 import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { HubConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { HubConfig } from '../../hub/config-types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 const MINUTE = 60_000;

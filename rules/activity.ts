@@ -1,0 +1,227 @@
+// What one sensor event says about the resident (activity or not, where, an exit) and when they are out: the one definition the rules and the daily features share.
+import type { RuleParams } from './params.js';
+import type { SensorEvent } from './types.js';
+import type { DeviceKind } from './vocabulary.js';
+
+const MINUTE_MS = 60_000;
+
+/** The presence parameters of a home (`rules.presence` in its configuration). */
+export type PresenceParams = RuleParams['presence'];
+
+/** What the definition remembers of one device between its events (the rules' `DeviceState` is one). */
+export interface DeviceMemory {
+  readonly kind: DeviceKind;
+  readonly room: string | undefined;
+  /** Last boolean or number seen, to tell a change (contact, occupancy) or a rise (power). */
+  lastValue: boolean | number | undefined;
+  /** Since when a held presence state (motion or room occupancy `true`) has been on; NaN when off. */
+  heldSince: number;
+  /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
+  reportsHeld: boolean;
+}
+
+export function newDeviceMemory(kind: DeviceKind, room: string | undefined): DeviceMemory {
+  return { kind, room, lastValue: undefined, heldSince: NaN, reportsHeld: false };
+}
+
+/** What one activity of the resident says. */
+export interface Activity {
+  /** The room of the device that saw it; undefined when it has none. */
+  room: string | undefined;
+  /** From a worn device (pendant, wearable): the resident, wherever they are; it says nothing of the room. */
+  worn: boolean;
+  /** A PIR or presence sensor clearing: the resident was there until now and may have moved on since. */
+  heldEnd: boolean;
+  /** A sign that someone is inside now: it ends an absence. Not the exit door (leaving or coming in), not a held end. */
+  inside: boolean;
+  /** The exit door moved: `closed` may begin an absence; `opened` is someone leaving or coming in. */
+  exit: 'opened' | 'closed' | undefined;
+  /** A bed or chair mat changed: which (else undefined)... */
+  mat: 'bed' | 'chair' | undefined;
+  /** ...and whether it is now occupied. */
+  matOccupied: boolean;
+}
+
+/** An activity to fill in (`describeActivity`'s `into`): hot loops reuse one instead of making one per event. */
+export function blankActivity(): Activity {
+  return {
+    room: undefined,
+    worn: false,
+    heldEnd: false,
+    inside: false,
+    exit: undefined,
+    mat: undefined,
+    matOccupied: false,
+  };
+}
+
+export function isMat(kind: DeviceKind | undefined): kind is 'bed' | 'chair' {
+  return kind === 'bed' || kind === 'chair';
+}
+
+export function isWorn(kind: DeviceKind | undefined): boolean {
+  return kind === 'pendant' || kind === 'wearable';
+}
+
+/**
+ * Whether this event is the resident's activity: motion seen (or a held motion ending), a contact or
+ * mat changing, a room presence sensor reporting someone (or clearing), an appliance's power rising by
+ * `powerRiseW`, a pendant press. Not a `fall` report (an emergency, not a sign of someone moving about),
+ * temperature, battery or any other housekeeping. Remembers the device's last value to tell changes.
+ */
+export function isActivity(device: DeviceMemory, event: SensorEvent, presence: PresenceParams): boolean {
+  const value = event.value;
+  switch (event.type) {
+    case 'motion': {
+      // A PIR that reports a held state sends `false` when movement stops: the resident was there
+      // until then, so the end of a held state is activity too (a pulse PIR never sends it).
+      const wasHeld = !Number.isNaN(device.heldSince);
+      if (wasHeld && value === false) device.reportsHeld = true;
+      device.heldSince = value === true ? (wasHeld ? device.heldSince : event.ts) : NaN;
+      return value === true || wasHeld;
+    }
+    case 'pendant':
+      return value === true;
+    case 'contact': {
+      const changed = device.lastValue !== value;
+      device.lastValue = value as boolean;
+      return changed;
+    }
+    case 'occupancy': {
+      // Room presence sensors repeat `true` while someone is there; mats report changes.
+      const changed = device.lastValue !== value;
+      device.lastValue = value as boolean;
+      const mat = isMat(device.kind);
+      if (!mat && value === false && !Number.isNaN(device.heldSince)) device.reportsHeld = true;
+      if (!mat)
+        device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
+      return changed || (value === true && !mat);
+    }
+    case 'power': {
+      if (typeof value !== 'number') return false;
+      const before = typeof device.lastValue === 'number' ? device.lastValue : 0;
+      device.lastValue = value;
+      return value - before >= presence.powerRiseW;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * What an event already found to be activity (`isActivity`) says of where the resident is and whether they
+ * are in; written into `into` when given.
+ */
+export function describeActivity(device: DeviceMemory, event: SensorEvent, into: Activity = blankActivity()): Activity {
+  const kind = device.kind;
+  const mat = isMat(kind);
+  // A PIR clearing ends a movement that began earlier: no new sign that anyone is inside after a door closed.
+  const heldEnd = event.value === false && (event.type === 'motion' || (event.type === 'occupancy' && !mat));
+  const exitDoor = kind === 'exit-door';
+  const matChanged = mat && event.type === 'occupancy' && typeof event.value === 'boolean';
+  into.room = device.room;
+  into.worn = isWorn(kind);
+  into.heldEnd = heldEnd;
+  into.inside = !exitDoor && !heldEnd;
+  into.exit = exitDoor && event.type === 'contact' ? (event.value === true ? 'closed' : 'opened') : undefined;
+  into.mat = matChanged ? kind : undefined;
+  into.matOccupied = matChanged && event.value === true;
+  return into;
+}
+
+/**
+ * The activity an event is, or undefined when it is none; updates the device's memory either way. The
+ * answer is written into `into` when given (valid until the next call with it).
+ */
+export function observeActivity(
+  device: DeviceMemory,
+  event: SensorEvent,
+  presence: PresenceParams,
+  into?: Activity,
+): Activity | undefined {
+  return isActivity(device, event, presence) ? describeActivity(device, event, into) : undefined;
+}
+
+/** When an exit door closed at `closedAt`, followed by nothing inside, means the resident is out. */
+export function outConfirmedAt(closedAt: number, presence: PresenceParams): number {
+  return closedAt + presence.outAfterMinutes * MINUTE_MS;
+}
+
+/** One absence from home, ended by activity inside. */
+export interface Absence {
+  /** The exit door's closing that began it. */
+  fromMs: number;
+  /** The activity inside that ended it (the rules' resident is out until then). */
+  endMs: number;
+  /** When the resident came back: the last opening of the exit door during the absence, else `endMs`. */
+  backMs: number;
+}
+
+/**
+ * Whether the resident is out, activity by activity: the exit door closed, then nothing inside until
+ * `outConfirmedAt`, means out since that closing, until the next activity inside. The exit door opening
+ * again does not end it (someone may have looked in, or gone out again): activity inside does, and the
+ * resident is taken to have come back by the last opening of the door before it. The rules keep the
+ * same state with their `out-check` timer; the daily features keep it with this.
+ */
+export class OutOfHome {
+  /** The exit door closed then, with nothing inside since, and the absence is not confirmed yet; NaN otherwise. */
+  private closedAt = NaN;
+  /** Out since this closing; NaN when not known to be out. */
+  private outSince = NaN;
+  /** The last opening of the exit door while out; NaN when none. */
+  private openedAt = NaN;
+
+  constructor(private readonly presence: PresenceParams) {}
+
+  /** Since when the resident is out at `at` (the closing of the exit door), or NaN when not out. */
+  outSinceAt(at: number): number {
+    this.confirm(at);
+    return this.outSince;
+  }
+
+  /** The last opening of the exit door during the current absence (someone coming in), or NaN. */
+  lastOpenedWhileOut(): number {
+    return this.openedAt;
+  }
+
+  /** Whether the exit door closed with nothing inside since: the resident is out, or may be. */
+  maybeOut(): boolean {
+    return !Number.isNaN(this.closedAt) || !Number.isNaN(this.outSince);
+  }
+
+  /** Take one activity at `at` (in time order); returns the absence it ended, if any. */
+  onActivity(activity: Activity, at: number): Absence | undefined {
+    this.confirm(at);
+    if (activity.inside) {
+      this.closedAt = NaN;
+      if (Number.isNaN(this.outSince)) return undefined;
+      const backMs = Number.isNaN(this.openedAt) ? at : this.openedAt;
+      const ended = { fromMs: this.outSince, endMs: at, backMs };
+      this.outSince = NaN;
+      this.openedAt = NaN;
+      return ended;
+    }
+    if (Number.isNaN(this.outSince)) {
+      if (activity.exit === 'closed') this.closedAt = at;
+    } else if (activity.exit === 'opened') {
+      // A closing while out changes nothing: the absence goes on from its first closing.
+      this.openedAt = at;
+    }
+    return undefined;
+  }
+
+  /** Forget any absence (a gap in the record: what happened meanwhile is unknown). */
+  reset(): void {
+    this.closedAt = NaN;
+    this.outSince = NaN;
+    this.openedAt = NaN;
+  }
+
+  private confirm(at: number): void {
+    if (!Number.isNaN(this.closedAt) && at >= outConfirmedAt(this.closedAt, this.presence)) {
+      this.outSince = this.closedAt;
+      this.closedAt = NaN;
+    }
+  }
+}
