@@ -41,12 +41,12 @@ export async function startIngestLoad(plan: {
     });
     const ready = new Promise<void>((resolve, reject) => {
       readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-        const parsed = JSON.parse(line) as {
-          ready?: boolean;
-          published?: number;
-          acknowledged?: number;
-          elapsedS?: number;
-        };
+        let parsed: { ready?: boolean; published?: number; acknowledged?: number; elapsedS?: number };
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          return; // Not a line of ours.
+        }
         if (parsed.ready) resolve();
         else if (parsed.published !== undefined && parsed.acknowledged !== undefined) {
           counts = { published: parsed.published, acknowledged: parsed.acknowledged };
