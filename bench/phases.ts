@@ -8,6 +8,7 @@ import { startBadLogins } from './badLogins.js';
 import { procStatusBytes, spawnHub, type HubHandle } from './hubProcess.js';
 import { MOSQUITTO_BIN, mosquittoAvailable, startMosquitto } from './mosquitto.js';
 import { measurePresses, type PressRun } from './latency.js';
+import { startIngestLoad } from './ingestLoad.js';
 import { startLoad } from './load.js';
 import { summarise } from './stats.js';
 
@@ -176,9 +177,8 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
       },
     ];
   }
-  const loads = Array.from({ length: publishers }, (_, i) =>
-    startLoad({ mqttUrl: hub.mqttUrl, homes: flats, days: 3, rate: 'max', durationS, seed: 100 + i, maxInFlight: 500 }),
-  );
+  // Packets made before the window, written by raw QoS 1 publishers: the hub's rate, not the generator's.
+  const loads = await startIngestLoad({ mqttUrl: hub.mqttUrl, homes: flats, publishers, durationS, maxInFlight: 500 });
   const startedMs = performance.now();
   const samples: { tMs: number; stored: number; published: number }[] = [];
   let finished = false;

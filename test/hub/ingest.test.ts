@@ -35,10 +35,29 @@ function setup() {
       topic,
       Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
     );
-  return { clock, ingest, logLines, rejected, mqtt };
+  const accepted = async (source: string): Promise<number> => {
+    const metric = await metrics.getSingleMetric('telecare_ingest_events_total')!.get();
+    return metric.values.find((v) => v.labels.source === source)?.value ?? 0;
+  };
+  return { clock, ingest, logLines, rejected, accepted, mqtt };
 }
 
 describe('native topic', () => {
+  it('counts accepted events by source in telecare_ingest_events_total, each read showing every event so far', async () => {
+    const { mqtt, ingest, accepted } = setup();
+    mqtt('telecare/h1/devices/p1/events', [
+      { type: 'pendant', value: true },
+      { type: 'pendant', value: true },
+    ]);
+    mqtt('telecare/h1/devices/p1/events', { type: 'nonsense', value: true });
+    expect(await accepted('mqtt')).toBe(2);
+    expect(await accepted('mqtt')).toBe(2);
+    mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true });
+    ingest.fromHttp({ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true });
+    expect(await accepted('mqtt')).toBe(3);
+    expect(await accepted('http')).toBe(1);
+  });
+
   it('a pendant press of a configured device becomes one assigned event with its room and kind', () => {
     const { mqtt, clock } = setup();
     const { events, rejections } = mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true });

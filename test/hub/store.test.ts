@@ -66,6 +66,48 @@ describe('event store', () => {
     store.db.close();
   });
 
+  it("appendToBatch: the appends of one turn share one promise, resolved with the batch's last id once stored", async () => {
+    const store = open();
+    const first = store.appendToBatch([motion('h1', 1), motion('h1', 2)]);
+    const own = store.append([motion('h1', 3)]);
+    const second = store.appendToBatch([motion('h2', 4)]);
+    expect(second).toBe(first);
+    expect(store.lastReservedId).toBe(4);
+    expect(store.eventsAfter(0)).toHaveLength(0);
+    expect(await first).toBe(4);
+    expect(await own).toBe(3);
+    const next = store.appendToBatch([motion('h1', 5)]);
+    expect(next).not.toBe(first);
+    expect(await next).toBe(5);
+    expect(store.eventsAfter(0).map((e) => [e.id, e.homeId, e.ts])).toEqual([
+      [1, 'h1', 1],
+      [2, 'h1', 2],
+      [3, 'h1', 3],
+      [4, 'h2', 4],
+      [5, 'h1', 5],
+    ]);
+    store.close();
+    store.db.close();
+  });
+
+  it('appendToBatch: a batch that cannot be written rejects the shared promise and stores none of it', async () => {
+    const store = open();
+    // A row already holding the id the second append will get: the batch's commit fails as a whole.
+    store.db
+      .prepare(
+        `INSERT INTO events (id, home_id, device_id, type, value, ts, received_at, source, assigned)
+         VALUES (?, 'x', 'x', 'motion', 'true', 0, 0, 'mqtt', 1)`,
+      )
+      .run(store.lastReservedId + 2);
+    const first = store.appendToBatch([motion('h1', 1)]);
+    const second = store.appendToBatch([motion('h1', 2)]);
+    await expect(first).rejects.toThrow(/UNIQUE|constraint/i);
+    await expect(second).rejects.toThrow(/UNIQUE|constraint/i);
+    expect(store.eventsAfter(0).map((e) => e.homeId)).toEqual(['x']);
+    store.close();
+    store.db.close();
+  });
+
   it('keeps the value types: booleans, numbers, accel samples', async () => {
     const store = open();
     await store.append([
