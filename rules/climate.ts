@@ -31,7 +31,7 @@ export const climateRule = {
       detail: {
         sinceAt: new Date(device.climateSince).toISOString(),
         limitC: device.climateKind === 'cold' ? p.coldBelowC : p.heatAboveC,
-        lastTempC: device.lastValue,
+        lastTempC: Number.isNaN(device.lastTempC) ? null : device.lastTempC,
       },
     });
   },

@@ -260,7 +260,7 @@ export class RulesEngine {
       case 'temperature':
         if (typeof event.value === 'number') {
           climateRule.onTemperature(h, device, event.value, at, c);
-          device.lastValue = event.value;
+          device.lastTempC = event.value;
         }
         break;
       case 'availability':

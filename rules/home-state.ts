@@ -51,6 +51,9 @@ export interface DeviceState {
   hazardOn: boolean;
   /** Since when the temperature has been out of range (NaN when in range), and which way. */
   climateSince: number;
+  /** The last temperature the device reported (°C; NaN before any): apart from `lastValue`, which tells changes of
+   * its contact, occupancy or power — a temperature report between two equal contact reports is no change. */
+  lastTempC: number;
   climateKind: 'cold' | 'heat' | undefined;
   /** Learned-normal context of its room ("room:<name>"), made once. */
   roomContext: string | undefined;
@@ -98,6 +101,7 @@ export interface HomeSnapshot {
       | 'tampered'
       | 'hazardOn'
       | 'climateSince'
+      | 'lastTempC'
       | 'climateKind'
     > & {
       /** A mat's holds and resting evidence (absent for other devices and in older snapshots). */
@@ -234,6 +238,7 @@ export class HomeState {
       tampered: false,
       hazardOn: false,
       climateSince: NaN,
+      lastTempC: NaN,
       climateKind: undefined,
       roomContext: room === undefined ? undefined : `room:${room}`,
       activityKeys: { any: id, open: `${id}:open`, closed: `${id}:closed` },
@@ -331,6 +336,7 @@ export class HomeState {
         tampered: d.tampered,
         hazardOn: d.hazardOn,
         climateSince: d.climateSince,
+        lastTempC: d.lastTempC,
         climateKind: d.climateKind,
       };
       if (d.kind === 'bed' || d.kind === 'chair')
@@ -419,6 +425,7 @@ export class HomeState {
       device.tampered = d.tampered;
       device.hazardOn = d.hazardOn;
       device.climateSince = num(d.climateSince);
+      device.lastTempC = num(d.lastTempC);
       device.climateKind = d.climateKind ?? undefined;
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;

@@ -112,3 +112,22 @@ describe('inactivity rule', () => {
 });
 
 const DAY_MS = 24 * HOUR;
+
+describe('a device that reports temperature beside its contact', () => {
+  it('is not seen as moving when it repeats an unchanged contact after a temperature report', () => {
+    const config = home(
+      { devices: [...home().devices, { id: 'multi', kind: 'other', room: 'kitchen' }] },
+      WITHOUT_POSSIBLE_FALL,
+    );
+    const h = new Harness(config, NINE);
+    h.at(0, 'multi', 'contact', true);
+    h.at(1000, 'chair', 'occupancy', true);
+    const lastActivityAt = h.clock.now();
+    // An hour later the sensor reports its temperature, then repeats the contact it already had: no movement.
+    h.advanceBy(HOUR);
+    h.at(0, 'multi', 'temperature', 21.5);
+    h.at(1000, 'multi', 'contact', true);
+    h.advanceBy(3 * HOUR);
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: lastActivityAt + 4 * HOUR })]);
+  });
+});
