@@ -113,6 +113,23 @@ describe('wearable fall detector', () => {
     expect(run(softFall, 20)).toHaveLength(1);
   });
 
+  it.each([20, 100])(
+    'catches at %i Hz a fall whose impact is broad and soft (peak under impactG, impulse over 0.1 g·s)',
+    (rateHz) => {
+      // 0.3 s at up to 1.75 g: about 0.12 g·s of excess over 1 g in its middle 200 ms.
+      const broad = [still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.3, LYING, 1.75), still(20, LYING)];
+      const found = run(broad, rateHz);
+      expect(found).toHaveLength(1);
+      expect(found.at(0)?.peakG).toBeLessThan(impactThresholdG(DEFAULT_RULE_PARAMS.fall.impactG, rateHz));
+    },
+  );
+
+  it('reports nothing for lying down quickly onto a bed (posture, stillness, a dip, but a small impulse)', () => {
+    const ontoBed = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.6), impact(0.3, LYING, 1.3), still(20, LYING)];
+    expect(run(ontoBed, 100)).toEqual([]);
+    expect(run(ontoBed, 20)).toEqual([]);
+  });
+
   it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
     const messages = toMessages(render(fallSegments(4), 100), 100, START);
     const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);

@@ -92,4 +92,14 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     expect(falls).toHaveLength(1);
     expect(falls[0].severity).toBe('critical');
   });
+
+  it('records an impact the wearer got up from as info (no call-out), with what the detector saw', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages([...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20)]));
+    h.advanceBy(3_600_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0]).toMatchObject({ severity: 'info', deviceId: 'watch' });
+    expect(falls.at(0)?.detail).toMatchObject({ source: 'wearable', downgraded: true, recovered: true });
+  });
 });
