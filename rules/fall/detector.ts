@@ -3,11 +3,13 @@
 // Samples (any rate, any message boundaries, overlapping messages laid end to end) are folded into fixed
 // 20 ms cells (50 Hz), keeping per cell the mean vector (direction of gravity), the largest magnitude
 // (impact) and the smallest (free fall), so short peaks survive the resampling.
-// A fall is: an impact peak >= impactG with a dip <= freeFallG in the second before it; then, after
+// A fall is: an impact (a peak >= impactG, or an impulse over 200 ms of impactG's excess held for 100 ms,
+// which a low rate does not flatten) with a dip <= freeFallG in the second before it; then, after
 // 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG) in a
 // posture >= postureChangeDeg away from the one before the impact. Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
-// walking over the last 2 s of that window is still reported, but downgraded; otherwise critical.
+// walking over the last 2 s of that window is still reported, but downgraded (the engine records it as
+// info); otherwise critical.
 // Defaults and the data they were chosen on: docs/fall-detection.md.
 //
 // A wearable may stop sending at any moment (battery, range, a burst around the impact only). The
@@ -172,6 +174,8 @@ export function impactThresholdG(impactG: number, rateHz: number): number {
   const f = Math.min(1, Math.max(0, (rateHz - LOW_RATE_HZ) / (FULL_RATE_HZ - LOW_RATE_HZ)));
   return 1 + (impactG - 1) * (LOW_RATE_IMPACT_SCALE + (1 - LOW_RATE_IMPACT_SCALE) * f);
 }
+/** A ring buffer's value; every index used is taken modulo HISTORY_CELLS, so the fallback never applies. */
+const ringAt = (ring: Float64Array, i: number): number => ring.at(i) ?? 0;
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -359,7 +363,9 @@ class StreamingFallDetector implements FallDetector {
     this.episodeStart = finiteOr(s.episodeStart, 0);
     this.peakG = finiteOr(s.peakG, 0);
     this.freeFallG = finiteOr(s.freeFallG, 0);
-    [this.preX, this.preY, this.preZ] = s.pre.map((v) => finiteOr(v, 0));
+    this.preX = finiteOr(s.pre[0], 0);
+    this.preY = finiteOr(s.pre[1], 0);
+    this.preZ = finiteOr(s.pre[2], 0);
     this.postureDeg = finiteOr(s.postureDeg, 0);
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
@@ -442,9 +448,9 @@ class StreamingFallDetector implements FallDetector {
     let n = 0;
     for (let back = from; back >= to && back >= 0; back--) {
       const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      sx += this.hx[i];
-      sy += this.hy[i];
-      sz += this.hz[i];
+      sx += ringAt(this.hx, i);
+      sy += ringAt(this.hy, i);
+      sz += ringAt(this.hz, i);
       n++;
     }
     return n === 0 ? [0, 0, 0] : [sx / n, sy / n, sz / n];
@@ -454,7 +460,7 @@ class StreamingFallDetector implements FallDetector {
   private recentImpulse(): number {
     let sum = 0;
     for (let back = Math.min(IMPULSE_CELLS, this.cells) - 1; back >= 0; back--) {
-      sum += this.hImp[(this.cells - 1 - back) % HISTORY_CELLS];
+      sum += ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS);
     }
     return sum;
   }
@@ -462,7 +468,7 @@ class StreamingFallDetector implements FallDetector {
   private historyMin(backCells: number): number {
     let m = Infinity;
     for (let back = Math.min(backCells, this.cells) - 1; back >= 0; back--) {
-      m = Math.min(m, this.hMin[(this.cells - 1 - back) % HISTORY_CELLS]);
+      m = Math.min(m, ringAt(this.hMin, (this.cells - 1 - back) % HISTORY_CELLS));
     }
     return m;
   }
@@ -516,7 +522,7 @@ class StreamingFallDetector implements FallDetector {
       const s = emptyStats();
       for (let back = after - 1; back >= 0; back--) {
         const i = (this.cells - 1 - back) % HISTORY_CELLS;
-        addStats(s, this.hx[i], this.hy[i], this.hz[i]);
+        addStats(s, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
       }
       mx = s.sx / s.n;
       my = s.sy / s.n;
@@ -547,10 +553,13 @@ class StreamingFallDetector implements FallDetector {
     let sgg = 0;
     for (let back = n - 1; back >= 0; back--) {
       const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      const g = Math.hypot(this.hx[i], this.hy[i], this.hz[i]);
-      sx += this.hx[i];
-      sy += this.hy[i];
-      sz += this.hz[i];
+      const x = ringAt(this.hx, i);
+      const y = ringAt(this.hy, i);
+      const z = ringAt(this.hz, i);
+      const g = Math.hypot(x, y, z);
+      sx += x;
+      sy += y;
+      sz += z;
       sg += g;
       sgg += g * g;
     }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from '../hub/helpers.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { fallSegments, LYING, render, still, toMessages, turn, UPRIGHT, walking } from './signals.js';
+import { fallSegments, first, LYING, render, still, toMessages, turn, UPRIGHT, walking } from './signals.js';
 
 const CONFIG = {
   homes: [
@@ -143,7 +143,7 @@ describe('wearable fall detection, live', () => {
     // The record never became the critical alert (SPEC 5 merges a raise into the open alert of its kind):
     // the real fall is an alert of its own, raised afresh, and the record was closed.
     expect(calls.at(0)?.id).not.toBe(info.at(0)?.id);
-    expect(calls[0]).toMatchObject({ state: 'raised', count: 1 });
+    expect(first(calls)).toMatchObject({ state: 'raised', count: 1 });
     expect(info.at(-1)).toMatchObject({ state: 'resolved', outcome: 'no-action-needed' });
   }, 60_000);
 });
