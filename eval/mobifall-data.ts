@@ -46,11 +46,12 @@ export function listTrials(root: string): Trial[] {
         if (!fs.statSync(codeDir).isDirectory()) continue;
         for (const name of fs.readdirSync(codeDir).sort()) {
           const m = FILE_NAME.exec(name);
-          if (!m) continue;
+          const activity = m?.[1];
+          if (!m || activity === undefined) continue;
           trials.push({
             file: path.join(codeDir, name),
             subject: Number(m[2]),
-            code: m[1],
+            code: activity,
             trialNo: Number(m[3]),
             isFall: group === 'FALLS',
           });
@@ -71,24 +72,24 @@ export function readRecording(file: string): Recording {
   const z: number[] = [];
   let t0 = NaN;
   let lastNs = -Infinity;
-  for (let i = start; i < lines.length; i++) {
-    const parts = lines[i].split(',');
+  for (const line of lines.slice(start)) {
+    const parts = line.split(',');
     if (parts.length < 4) continue;
-    const ns = Number(parts[0]);
-    const v = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-    if (!Number.isFinite(ns) || ns <= lastNs || !v.every(Number.isFinite)) continue;
+    const [ns, vx, vy, vz] = parts.slice(0, 4).map(Number);
+    if (ns === undefined || vx === undefined || vy === undefined || vz === undefined) continue;
+    if (!Number.isFinite(ns) || ns <= lastNs || ![vx, vy, vz].every(Number.isFinite)) continue;
     lastNs = ns;
     if (Number.isNaN(t0)) t0 = ns;
     t.push((ns - t0) / 1e6);
-    x.push(v[0] / STANDARD_GRAVITY);
-    y.push(v[1] / STANDARD_GRAVITY);
-    z.push(v[2] / STANDARD_GRAVITY);
+    x.push(vx / STANDARD_GRAVITY);
+    y.push(vy / STANDARD_GRAVITY);
+    z.push(vz / STANDARD_GRAVITY);
   }
   return { tMs: Float64Array.from(t), x: Float64Array.from(x), y: Float64Array.from(y), z: Float64Array.from(z) };
 }
 
 export function durationMs(rec: Recording): number {
-  return rec.tMs.length > 0 ? rec.tMs[rec.tMs.length - 1] : 0;
+  return rec.tMs.at(-1) ?? 0;
 }
 
 /**
@@ -105,17 +106,16 @@ export function toAccelMessages(rec: Recording, startTs: number, rateHz = 100, m
   let j = 0;
   let current: [number, number, number][] = [];
   let currentTs = startTs;
+  // Every index read is j or j + 1 with j <= n - 2: in range, so the fallbacks never apply.
+  const at = (a: Float64Array, i: number): number => a.at(i) ?? NaN;
+  const lerp = (a: Float64Array, i: number, f: number): number => at(a, i) + f * (at(a, i + 1) - at(a, i));
   for (let k = 0; k < total; k++) {
     const t = k * stepMs;
-    while (j < n - 2 && rec.tMs[j + 1] <= t) j++;
-    const span = rec.tMs[j + 1] - rec.tMs[j];
-    const f = span > 0 ? Math.min(1, Math.max(0, (t - rec.tMs[j]) / span)) : 0;
+    while (j < n - 2 && at(rec.tMs, j + 1) <= t) j++;
+    const span = at(rec.tMs, j + 1) - at(rec.tMs, j);
+    const f = span > 0 ? Math.min(1, Math.max(0, (t - at(rec.tMs, j)) / span)) : 0;
     if (current.length === 0) currentTs = startTs + t;
-    current.push([
-      rec.x[j] + f * (rec.x[j + 1] - rec.x[j]),
-      rec.y[j] + f * (rec.y[j + 1] - rec.y[j]),
-      rec.z[j] + f * (rec.z[j + 1] - rec.z[j]),
-    ]);
+    current.push([lerp(rec.x, j, f), lerp(rec.y, j, f), lerp(rec.z, j, f)]);
     if (current.length === perMessage) {
       messages.push({ ts: Math.round(currentTs), value: { rate: rateHz, samples: current } });
       current = [];

@@ -54,10 +54,16 @@ export function runTrial(params: RuleParams['fall'], trial: { messages: AccelMes
   return found;
 }
 
+/** A trial's detections as the hub raises them: critical call-outs and info records (the wearer got up). */
+export function outcomeOf(found: FallDetection[]): { callOuts: number; records: number } {
+  const records = found.filter((d) => d.downgraded).length;
+  return { callOuts: found.length - records, records };
+}
+
 export interface Figures {
   falls: number;
   fallsCaught: number;
-  /** Falls caught but downgraded (raised as high instead of critical). */
+  /** Falls only recorded as info (the detector judged the wearer up): counted as missed. */
   fallsDowngraded: number;
   adlTrials: number;
   adlTrialsClean: number;
@@ -79,25 +85,27 @@ export function figuresOf(params: RuleParams['fall'], trials: PreparedTrial[]): 
   let adlTrialsClean = 0;
   const missed: string[] = [];
   const falseAlarmTrials: string[] = [];
-  const exposure: Record<string, { alarms: number; ms: number }> = { 'all ADL': { alarms: 0, ms: 0 } };
+  const allAdl = { alarms: 0, ms: 0 };
+  const exposure: Record<string, { alarms: number; ms: number }> = { 'all ADL': allAdl };
   for (const trial of trials) {
-    const found = runTrial(params, trial);
+    const { callOuts, records } = outcomeOf(runTrial(params, trial));
     if (trial.isFall) {
       falls++;
-      if (found.length > 0) {
-        fallsCaught++;
-        if (found.every((d) => d.downgraded)) fallsDowngraded++;
-      } else missed.push(label(trial));
+      if (callOuts > 0) fallsCaught++;
+      else {
+        missed.push(label(trial));
+        if (records > 0) fallsDowngraded++;
+      }
       continue;
     }
     adlTrials++;
-    if (found.length === 0) adlTrialsClean++;
-    else falseAlarmTrials.push(`${label(trial)}×${found.length}`);
-    exposure['all ADL'].alarms += found.length;
-    exposure['all ADL'].ms += trial.durationMs;
+    if (callOuts === 0) adlTrialsClean++;
+    else falseAlarmTrials.push(`${label(trial)}×${callOuts}`);
+    allAdl.alarms += callOuts;
+    allAdl.ms += trial.durationMs;
     if (LONG_CODES.includes(trial.code)) {
       const e = (exposure[trial.code] ??= { alarms: 0, ms: 0 });
-      e.alarms += found.length;
+      e.alarms += callOuts;
       e.ms += trial.durationMs;
     }
   }

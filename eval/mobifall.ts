@@ -40,7 +40,7 @@ const pct = (v: number): string => (Number.isNaN(v) ? '  n/a' : `${(100 * v).toF
 
 export function formatFigures(name: string, f: Figures): string {
   const lines = [
-    `${name}: sensitivity ${pct(f.sensitivity)} (${f.fallsCaught}/${f.falls} falls, ${f.fallsDowngraded} downgraded), ` +
+    `${name}: sensitivity ${pct(f.sensitivity)} (${f.fallsCaught}/${f.falls} falls, ${f.fallsDowngraded} only recorded as info), ` +
       `specificity ${pct(f.specificity)} (${f.adlTrialsClean}/${f.adlTrials} ADL trials without alarm)`,
   ];
   for (const [what, e] of Object.entries(f.falseAlarmsPerHour)) {

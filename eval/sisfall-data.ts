@@ -46,14 +46,15 @@ export function listSisfallTrials(root: string): SisfallTrial[] {
     if (!/^S[AE]\d\d$/.test(subject) || !fs.statSync(dir).isDirectory()) continue;
     for (const name of fs.readdirSync(dir).sort()) {
       const m = FILE_NAME.exec(name);
-      if (!m || m[2] !== subject) continue;
+      const code = m?.[1];
+      if (!m || code === undefined || m[2] !== subject) continue;
       trials.push({
         file: path.join(dir, name),
         subject,
         older: subject.startsWith('SE'),
-        code: m[1],
+        code,
         trialNo: Number(m[3]),
-        isFall: m[1].startsWith('F'),
+        isFall: code.startsWith('F'),
       });
     }
   }
@@ -70,11 +71,11 @@ export function readSisfallRecording(file: string): SisfallRecording {
   const z = new Float32Array(lines.length);
   let n = 0;
   for (const line of lines) {
-    const parts = line.split(',');
-    if (parts.length < 3) continue;
-    const a = Number.parseInt(parts[0], 10);
-    const b = Number.parseInt(parts[1], 10);
-    const c = Number.parseInt(parts[2], 10);
+    const [pa, pb, pc] = line.split(',');
+    if (pa === undefined || pb === undefined || pc === undefined) continue;
+    const a = Number.parseInt(pa, 10);
+    const b = Number.parseInt(pb, 10);
+    const c = Number.parseInt(pc, 10);
     if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) continue;
     x[n] = a * G_PER_COUNT;
     y[n] = b * G_PER_COUNT;
@@ -107,10 +108,11 @@ export function toSisfallMessages(rec: SisfallRecording, startTs: number, rateHz
       let sx = 0;
       let sy = 0;
       let sz = 0;
+      // j < to <= n: always in range.
       for (let j = from; j < to; j++) {
-        sx += rec.x[j];
-        sy += rec.y[j];
-        sz += rec.z[j];
+        sx += rec.x.at(j) ?? 0;
+        sy += rec.y.at(j) ?? 0;
+        sz += rec.z.at(j) ?? 0;
       }
       const m = to - from;
       samples.push([sx / m, sy / m, sz / m]);

@@ -1,7 +1,7 @@
 // SisFall evaluation: the fall detector per trial, grouped by subject split (tuning, held out, older adults).
 import type { RuleParams } from '../rules/params.js';
 import { makeIrregular, seedOf } from './irregular.js';
-import { runTrial } from './mobifall-eval.js';
+import { outcomeOf, runTrial } from './mobifall-eval.js';
 import {
   listSisfallTrials,
   readSisfallRecording,
@@ -57,7 +57,7 @@ export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, We
         isFall: trial.isFall,
         walking: SISFALL_WALKING_CODES.includes(trial.code),
         durationMs: recordingMs(rec),
-        detections: runTrial(o.params, { messages }).length,
+        ...outcomeOf(runTrial(o.params, { messages })),
       };
       const key = `${group}|${c}`;
       if (!figures.has(key)) figures.set(key, emptyFigures());

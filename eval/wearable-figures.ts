@@ -1,4 +1,6 @@
 // Figures of a wearable fall evaluation: sensitivity, specificity, false alarms per hour of walking and of all daily activity.
+// Only a call-out (a `critical` fall) counts as catching a fall or as a false alarm; an `info` record (an impact
+// the wearer got up from: nobody is called) is counted in columns of its own so nothing hides.
 export interface StreamCondition {
   rateHz: number;
   /** Dropped samples, jittered stamps, lost messages (eval/irregular.ts). */
@@ -11,8 +13,10 @@ export interface TrialOutcome {
   /** Counts towards the hours of walking (walking, jogging, long walks). */
   walking: boolean;
   durationMs: number;
-  /** Fall detections the hub would raise for the trial (the recording's end is a silent wearable). */
-  detections: number;
+  /** Critical fall alerts the hub would raise for the trial (the recording's end is a silent wearable). */
+  callOuts: number;
+  /** Info records the hub would raise (the detector saw the wearer get up and walk): nobody is called. */
+  records: number;
 }
 
 export interface WearableFigures {
@@ -24,6 +28,12 @@ export interface WearableFigures {
   walkingMs: number;
   adlAlarms: number;
   adlMs: number;
+  /** Falls with an info record but no call-out (counted as missed). */
+  fallsOnlyRecorded: number;
+  /** Daily-activity trials with an info record and no call-out (counted as clean). */
+  adlTrialsOnlyRecorded: number;
+  /** Info records over all daily-activity trials. */
+  adlRecords: number;
   missed: string[];
   falseAlarmTrials: string[];
 }
@@ -38,6 +48,9 @@ export function emptyFigures(): WearableFigures {
     walkingMs: 0,
     adlAlarms: 0,
     adlMs: 0,
+    fallsOnlyRecorded: 0,
+    adlTrialsOnlyRecorded: 0,
+    adlRecords: 0,
     missed: [],
     falseAlarmTrials: [],
   };
@@ -46,17 +59,23 @@ export function emptyFigures(): WearableFigures {
 export function record(f: WearableFigures, t: TrialOutcome): void {
   if (t.isFall) {
     f.falls++;
-    if (t.detections > 0) f.fallsCaught++;
-    else f.missed.push(t.label);
+    if (t.callOuts > 0) f.fallsCaught++;
+    else {
+      f.missed.push(t.label);
+      if (t.records > 0) f.fallsOnlyRecorded++;
+    }
     return;
   }
   f.adlTrials++;
-  if (t.detections === 0) f.adlTrialsClean++;
-  else f.falseAlarmTrials.push(t.label);
-  f.adlAlarms += t.detections;
+  if (t.callOuts === 0) {
+    f.adlTrialsClean++;
+    if (t.records > 0) f.adlTrialsOnlyRecorded++;
+  } else f.falseAlarmTrials.push(t.label);
+  f.adlAlarms += t.callOuts;
+  f.adlRecords += t.records;
   f.adlMs += t.durationMs;
   if (t.walking) {
-    f.walkingAlarms += t.detections;
+    f.walkingAlarms += t.callOuts;
     f.walkingMs += t.durationMs;
   }
 }

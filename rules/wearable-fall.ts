@@ -1,6 +1,7 @@
 // fall (wearable): accel samples of a wearable through the hub's fall detector; one detector per device.
 // The detector runs on its samples' time; the engine wakes it through the device's `fall` timer, armed
 // on the rules' time, when the wearable falls silent with a decision pending (a fall is never held back).
+// A confirmed fall is critical; an impact the wearer got up from is an `info` record (docs/fall-detection.md).
 import type { RuleContext } from './context.js';
 import { createFallDetector, type FallDetection } from './fall/detector.js';
 import type { DeviceState, HomeState } from './home-state.js';
@@ -8,8 +9,9 @@ import type { AccelValue } from './types.js';
 
 function raiseAll(h: HomeState, device: DeviceState, found: FallDetection[], c: RuleContext): void {
   for (const fall of found) {
-    // A downgraded detection (e.g. the wearer got up) still goes to a responder, one step lower.
-    c.raise(h, 'fall', fall.downgraded ? 'high' : 'critical', fall.at, {
+    // The wearer got up and walked within the recovery window: not a silent emergency. It is kept in the
+    // record (care staff see the impact) without calling anyone out: `info` never escalates.
+    c.raise(h, 'fall', fall.downgraded ? 'info' : 'critical', fall.at, {
       device,
       episodic: false,
       detail: { source: 'wearable', peakG: fall.peakG, downgraded: fall.downgraded, ...fall.detail },

@@ -3,11 +3,13 @@
 // Samples (any rate, any message boundaries, overlapping messages laid end to end) are folded into fixed
 // 20 ms cells (50 Hz), keeping per cell the mean vector (direction of gravity), the largest magnitude
 // (impact) and the smallest (free fall), so short peaks survive the resampling.
-// A fall is: an impact peak >= impactG with a dip <= freeFallG in the second before it; then, after
+// A fall is: an impact (a peak >= impactG, or an impulse over 200 ms of impactG's excess held for 100 ms,
+// which a low rate does not flatten) with a dip <= freeFallG in the second before it; then, after
 // 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG) in a
 // posture >= postureChangeDeg away from the one before the impact. Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
-// walking over the last 2 s of that window is still reported, but downgraded; otherwise critical.
+// walking over the last 2 s of that window is still reported, but downgraded (the engine records it as
+// info); otherwise critical.
 // Defaults and the data they were chosen on: docs/fall-detection.md.
 //
 // A wearable may stop sending at any moment (battery, range, a burst around the impact only). The
@@ -80,6 +82,16 @@ const MAX_SILENCE_MS = 10_000;
 const FULL_RATE_HZ = 50;
 const LOW_RATE_HZ = 20;
 const LOW_RATE_IMPACT_SCALE = 0.8;
+/**
+ * An impact is also the impulse of the magnitude's excess over 1 g within 200 ms reaching that of
+ * `impactG` held for 100 ms: 0.1 g·s at the default 2 g (a change of speed of about 1 m/s, a body stopped
+ * by the floor, not a step or sitting down). Unlike one sample's peak, an integral survives a low rate:
+ * a sensor's own low-pass keeps the area under the curve, and a 20 Hz grid that lands beside a 50 ms
+ * peak still sums the samples around it. The 100 ms was chosen on the tuning subjects only (SisFall
+ * SA01–SA07, MobiFall 1–5): docs/fall-detection.md.
+ */
+const IMPULSE_CELLS = 10;
+const IMPULSE_HOLD_MS = 100;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -103,6 +115,9 @@ export interface FallDetectorState {
   cells: number;
   ring: [number[], number[], number[], number[]];
   open: [number | null, number, number, number, number, number, number | null];
+  /** Impulse per history cell and of the open cell (absent in states saved before it was measured). */
+  impulse?: number[];
+  openImpulse?: number;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -159,6 +174,8 @@ export function impactThresholdG(impactG: number, rateHz: number): number {
   const f = Math.min(1, Math.max(0, (rateHz - LOW_RATE_HZ) / (FULL_RATE_HZ - LOW_RATE_HZ)));
   return 1 + (impactG - 1) * (LOW_RATE_IMPACT_SCALE + (1 - LOW_RATE_IMPACT_SCALE) * f);
 }
+/** A ring buffer's value; every index used is taken modulo HISTORY_CELLS, so the fallback never applies. */
+const ringAt = (ring: Float64Array, i: number): number => ring.at(i) ?? 0;
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -171,12 +188,16 @@ export function createFallDetector(params: RuleParams['fall'], state?: unknown):
 class StreamingFallDetector implements FallDetector {
   private readonly stillMs: number;
   private readonly recoverMs: number;
+  /** Impulse that counts as an impact, in g·s (see IMPULSE_HOLD_MS). */
+  private readonly impulseGs: number;
 
   // Ring of closed cells: mean x, y, z and minimum magnitude.
   private hx = new Float64Array(HISTORY_CELLS);
   private hy = new Float64Array(HISTORY_CELLS);
   private hz = new Float64Array(HISTORY_CELLS);
   private hMin = new Float64Array(HISTORY_CELLS);
+  /** Impulse of each cell: the integral of the magnitude's excess over 1 g, in g·s. */
+  private hImp = new Float64Array(HISTORY_CELLS);
   /** Cells closed since the last (re)start. */
   private cells = 0;
 
@@ -188,6 +209,7 @@ class StreamingFallDetector implements FallDetector {
   private cz = 0;
   private cMax = 0;
   private cMin = Infinity;
+  private cImp = 0;
   /** Time of the last sample taken in; a message starting before it continues after it. */
   private lastSampleAt = -Infinity;
   private lastMsgAt = NaN;
@@ -217,6 +239,7 @@ class StreamingFallDetector implements FallDetector {
   constructor(private readonly params: RuleParams['fall']) {
     this.stillMs = params.stillSeconds * 1000;
     this.recoverMs = params.recoverSeconds * 1000;
+    this.impulseGs = ((params.impactG - 1) * IMPULSE_HOLD_MS) / 1000;
     this.impactG = params.impactG;
   }
 
@@ -266,7 +289,7 @@ class StreamingFallDetector implements FallDetector {
       const y = s[1];
       const z = s[2];
       if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) continue;
-      this.take(startAt + k * stepMs, x, y, z, out);
+      this.take(startAt + k * stepMs, stepMs, x, y, z, out);
       taken++;
     }
     if (taken > 0) {
@@ -285,6 +308,8 @@ class StreamingFallDetector implements FallDetector {
       cells: this.cells,
       ring: [Array.from(this.hx), Array.from(this.hy), Array.from(this.hz), Array.from(this.hMin)],
       open: [nullIfNot(this.cellStart), this.cn, this.cx, this.cy, this.cz, this.cMax, nullIfNot(this.cMin)],
+      impulse: Array.from(this.hImp),
+      openImpulse: this.cImp,
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -316,6 +341,9 @@ class StreamingFallDetector implements FallDetector {
     this.hy = Float64Array.from(ring[1], (v) => finiteOr(v, 0));
     this.hz = Float64Array.from(ring[2], (v) => finiteOr(v, 0));
     this.hMin = Float64Array.from(ring[3], (v) => finiteOr(v, 0));
+    if (Array.isArray(s.impulse) && s.impulse.length === HISTORY_CELLS)
+      this.hImp = Float64Array.from(s.impulse, (v) => finiteOr(v, 0));
+    this.cImp = finiteOr(s.openImpulse, 0);
     this.cells = finiteOr(s.cells, 0);
     const [cellStart, cn, cx, cy, cz, cMax, cMin] = s.open;
     this.cellStart = finiteOr(cellStart, NaN);
@@ -335,7 +363,9 @@ class StreamingFallDetector implements FallDetector {
     this.episodeStart = finiteOr(s.episodeStart, 0);
     this.peakG = finiteOr(s.peakG, 0);
     this.freeFallG = finiteOr(s.freeFallG, 0);
-    [this.preX, this.preY, this.preZ] = s.pre.map((v) => finiteOr(v, 0));
+    this.preX = finiteOr(s.pre[0], 0);
+    this.preY = finiteOr(s.pre[1], 0);
+    this.preZ = finiteOr(s.pre[2], 0);
     this.postureDeg = finiteOr(s.postureDeg, 0);
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
@@ -357,7 +387,7 @@ class StreamingFallDetector implements FallDetector {
   }
 
   /** One valid sample at time `t`: fold it into the open cell, closing cells as time passes. */
-  private take(t: number, x: number, y: number, z: number, out: FallDetection[]): void {
+  private take(t: number, stepMs: number, x: number, y: number, z: number, out: FallDetection[]): void {
     this.lastSampleAt = t;
     if (Number.isNaN(this.cellStart)) {
       this.cellStart = t;
@@ -376,7 +406,7 @@ class StreamingFallDetector implements FallDetector {
         this.cellStart += CELL_MS;
         // Bridge a short gap by holding the last mean (no invented peaks or dips).
         while (t >= this.cellStart + CELL_MS) {
-          this.onCell(this.cellStart, lx, ly, lz, lg, lg, out);
+          this.onCell(this.cellStart, lx, ly, lz, lg, lg, 0, out);
           this.cellStart += CELL_MS;
         }
       }
@@ -384,10 +414,12 @@ class StreamingFallDetector implements FallDetector {
     }
     const g = Math.hypot(x, y, z);
     if (this.cn === 0) {
-      this.cx = this.cy = this.cz = 0;
+      this.cx = this.cy = this.cz = this.cImp = 0;
       this.cMax = g;
       this.cMin = g;
     }
+    // Each sample stands for its own period (at most a gap's bridge), so the sum is the same at any rate.
+    this.cImp += (Math.max(0, g - 1) * Math.min(stepMs, MAX_GAP_MS)) / 1000;
     this.cn++;
     this.cx += x;
     this.cy += y;
@@ -416,18 +448,27 @@ class StreamingFallDetector implements FallDetector {
     let n = 0;
     for (let back = from; back >= to && back >= 0; back--) {
       const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      sx += this.hx[i];
-      sy += this.hy[i];
-      sz += this.hz[i];
+      sx += ringAt(this.hx, i);
+      sy += ringAt(this.hy, i);
+      sz += ringAt(this.hz, i);
       n++;
     }
     return n === 0 ? [0, 0, 0] : [sx / n, sy / n, sz / n];
   }
 
+  /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
+  private recentImpulse(): number {
+    let sum = 0;
+    for (let back = Math.min(IMPULSE_CELLS, this.cells) - 1; back >= 0; back--) {
+      sum += ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS);
+    }
+    return sum;
+  }
+
   private historyMin(backCells: number): number {
     let m = Infinity;
     for (let back = Math.min(backCells, this.cells) - 1; back >= 0; back--) {
-      m = Math.min(m, this.hMin[(this.cells - 1 - back) % HISTORY_CELLS]);
+      m = Math.min(m, ringAt(this.hMin, (this.cells - 1 - back) % HISTORY_CELLS));
     }
     return m;
   }
@@ -481,7 +522,7 @@ class StreamingFallDetector implements FallDetector {
       const s = emptyStats();
       for (let back = after - 1; back >= 0; back--) {
         const i = (this.cells - 1 - back) % HISTORY_CELLS;
-        addStats(s, this.hx[i], this.hy[i], this.hz[i]);
+        addStats(s, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
       }
       mx = s.sx / s.n;
       my = s.sy / s.n;
@@ -512,10 +553,13 @@ class StreamingFallDetector implements FallDetector {
     let sgg = 0;
     for (let back = n - 1; back >= 0; back--) {
       const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      const g = Math.hypot(this.hx[i], this.hy[i], this.hz[i]);
-      sx += this.hx[i];
-      sy += this.hy[i];
-      sz += this.hz[i];
+      const x = ringAt(this.hx, i);
+      const y = ringAt(this.hy, i);
+      const z = ringAt(this.hz, i);
+      const g = Math.hypot(x, y, z);
+      sx += x;
+      sy += y;
+      sz += z;
       sg += g;
       sgg += g * g;
     }
@@ -556,16 +600,27 @@ class StreamingFallDetector implements FallDetector {
   }
 
   /** One 20 ms cell closed at time `at` (its start): run the state machine. */
-  private onCell(at: number, x: number, y: number, z: number, maxG: number, minG: number, out: FallDetection[]): void {
+  private onCell(
+    at: number,
+    x: number,
+    y: number,
+    z: number,
+    maxG: number,
+    minG: number,
+    impulse: number,
+    out: FallDetection[],
+  ): void {
     const i = this.cells % HISTORY_CELLS;
     this.hx[i] = x;
     this.hy[i] = y;
     this.hz[i] = z;
     this.hMin[i] = minG;
+    this.hImp[i] = impulse;
     this.cells++;
+    const hit = maxG >= this.impactG || this.recentImpulse() >= this.impulseGs;
 
     if (this.phase === 'idle') {
-      if (maxG >= this.impactG) this.startCandidate(at, maxG);
+      if (hit) this.startCandidate(at, maxG);
       return;
     }
     if (this.phase === 'impact') {
@@ -576,7 +631,7 @@ class StreamingFallDetector implements FallDetector {
       }
       // A new impact before stillness was judged: part of the same fall if soon after the first,
       // otherwise the earlier one was not the fall's (a hard step, a stumble) and this one starts afresh.
-      if (maxG >= this.impactG) {
+      if (hit) {
         if (at - this.episodeStart <= EPISODE_MS) this.continueEpisode(at, maxG);
         else this.startCandidate(at, maxG);
         return;
@@ -595,6 +650,15 @@ class StreamingFallDetector implements FallDetector {
   }
 
   private closeCell(out: FallDetection[]): void {
-    this.onCell(this.cellStart, this.cx / this.cn, this.cy / this.cn, this.cz / this.cn, this.cMax, this.cMin, out);
+    this.onCell(
+      this.cellStart,
+      this.cx / this.cn,
+      this.cy / this.cn,
+      this.cz / this.cn,
+      this.cMax,
+      this.cMin,
+      this.cImp,
+      out,
+    );
   }
 }

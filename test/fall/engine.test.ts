@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccelValue } from '../../rules/types.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { ev, Harness, MONDAY } from '../rules/factories.js';
-import { fallSegments, render, toMessages, turn, LYING, UPRIGHT, walking, type Segment } from './signals.js';
+import { fallSegments, first, render, toMessages, turn, LYING, UPRIGHT, walking, type Segment } from './signals.js';
 
 const START = MONDAY + 9 * 3_600_000;
 const { impactG, stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
@@ -31,19 +31,19 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     h.advanceBy(ALERT_BY - h.clock.now());
     const falls = h.raised('fall');
     expect(falls).toHaveLength(1);
-    expect(falls[0]).toMatchObject({ kind: 'fall', severity: 'critical', residentId: 'r1', deviceId: 'watch' });
-    expect(Math.abs(falls[0].at - IMPACT_AT)).toBeLessThanOrEqual(60);
+    expect(first(falls)).toMatchObject({ kind: 'fall', severity: 'critical', residentId: 'r1', deviceId: 'watch' });
+    expect(Math.abs(first(falls).at - IMPACT_AT)).toBeLessThanOrEqual(60);
     // What a responder reads on the card.
-    expect(falls[0].detail).toMatchObject({
+    expect(first(falls).detail).toMatchObject({
       source: 'wearable',
       recovered: false,
       downgraded: false,
       sampleRateHz: 100,
     });
-    expect(falls[0].detail.peakG).toBeGreaterThan(2.5);
-    expect(falls[0].detail.postureChangeDeg).toBeGreaterThan(80);
-    expect(falls[0].detail.stillSeconds).toBeGreaterThanOrEqual(1.5);
-    expect(falls[0].detail.impactAt).toBe(falls[0].at);
+    expect(first(falls).detail.peakG).toBeGreaterThan(2.5);
+    expect(first(falls).detail.postureChangeDeg).toBeGreaterThan(80);
+    expect(first(falls).detail.stillSeconds).toBeGreaterThanOrEqual(1.5);
+    expect(first(falls).detail.impactAt).toBe(first(falls).at);
     h.advanceBy(3_600_000);
     expect(h.raised('fall')).toHaveLength(1);
   });
@@ -67,8 +67,8 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     send(h, messages(fallSegments(20)));
     const falls = h.raised('fall');
     expect(falls).toHaveLength(1);
-    expect(falls[0].detail.decidedAt).toBeLessThanOrEqual(ALERT_BY);
-    expect(falls[0].detail).not.toHaveProperty('wearableSilentSeconds');
+    expect(first(falls).detail.decidedAt).toBeLessThanOrEqual(ALERT_BY);
+    expect(first(falls).detail).not.toHaveProperty('wearableSilentSeconds');
   });
 
   it('keeps the pending decision across a restart mid-stream: samples after it, then silence, still raise', () => {
@@ -90,6 +90,16 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     h.advanceBy(ALERT_BY - h.clock.now());
     const falls = h.raised('fall');
     expect(falls).toHaveLength(1);
-    expect(falls[0].severity).toBe('critical');
+    expect(first(falls).severity).toBe('critical');
+  });
+
+  it('records an impact the wearer got up from as info (no call-out), with what the detector saw', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages([...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20)]));
+    h.advanceBy(3_600_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls)).toMatchObject({ severity: 'info', deviceId: 'watch' });
+    expect(falls.at(0)?.detail).toMatchObject({ source: 'wearable', downgraded: true, recovered: true });
   });
 });

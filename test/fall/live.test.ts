@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from '../hub/helpers.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { fallSegments, render, toMessages, walking } from './signals.js';
+import { fallSegments, first, LYING, render, still, toMessages, turn, UPRIGHT, walking } from './signals.js';
 
 const CONFIG = {
   homes: [
@@ -102,5 +102,48 @@ describe('wearable fall detection, live', () => {
     expect(alert.detail.postureChangeDeg).toBeGreaterThan(45);
     expect(alert.detail.stillSeconds).toBeGreaterThan(0);
     await responder.endAsync();
+  }, 60_000);
+
+  it('records an impact the wearer got up from as info, and a real fall after it still calls out as critical', async () => {
+    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
+    const responder = await mqttClient(hub.mqttPort);
+    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const alerts: { id: string; severity: string; state: string; outcome: string | null; count: number }[] = [];
+    responder.on('message', (topic, payload) => {
+      if (/^telecare\/h1\/alerts\/[^/]+$/.test(topic) && payload.length > 0)
+        alerts.push(JSON.parse(payload.toString()));
+    });
+    const critical = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no critical fall alert in time')), 30_000);
+      responder.on('message', () => {
+        if (alerts.some((a) => a.severity === 'critical')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+
+    // A fall the wearer gets up from and walks away, then, 20 s later, a fall they stay down after.
+    const samples = render(
+      [walking(2), ...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20), still(3, UPRIGHT), ...fallSegments(20)],
+      100,
+    );
+    const wearable = await mqttClient(hub.mqttPort);
+    for (const payload of accelPayloads(samples, Date.now())) {
+      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
+    }
+    await wearable.endAsync();
+    await critical;
+    await responder.endAsync();
+
+    const info = alerts.filter((a) => a.severity === 'info');
+    const calls = alerts.filter((a) => a.severity === 'critical');
+    expect(info.length).toBeGreaterThan(0);
+    expect(calls.length).toBeGreaterThan(0);
+    // The record never became the critical alert (SPEC 5 merges a raise into the open alert of its kind):
+    // the real fall is an alert of its own, raised afresh, and the record was closed.
+    expect(calls.at(0)?.id).not.toBe(info.at(0)?.id);
+    expect(first(calls)).toMatchObject({ state: 'raised', count: 1 });
+    expect(info.at(-1)).toMatchObject({ state: 'resolved', outcome: 'no-action-needed' });
   }, 60_000);
 });

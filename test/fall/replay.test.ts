@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { cliPath, tempDir } from '../hub/helpers.js';
-import { fallSegments, render, toMessages } from './signals.js';
+import { fallSegments, first, render, toMessages } from './signals.js';
 
 const START = Date.UTC(2026, 0, 5, 9);
 const { impactG, stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
@@ -42,7 +42,7 @@ describe('telecare replay of a wearable fall', () => {
         ],
       }),
     );
-    const lastTs = messages[messages.length - 1].ts;
+    const lastTs = messages.at(-1)?.ts ?? NaN;
     const drainHours = (impactAt + (1 + stillSeconds + recoverSeconds) * 1000 - lastTs) / 3_600_000;
     const r = spawnSync(
       process.execPath,
@@ -60,12 +60,12 @@ describe('telecare replay of a wearable fall', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const falls = alerts.filter((a) => a.kind === 'fall');
     expect(falls).toHaveLength(1);
-    expect(falls[0]).toMatchObject({
+    expect(first(falls)).toMatchObject({
       homeId: 'h1',
       residentId: 'r1',
       severity: 'critical',
       raisedAt: new Date(impactAt).toISOString(),
     });
-    expect(falls[0].detail).toMatchObject({ source: 'wearable', recovered: false, sampleRateHz: 100, impactAt });
+    expect(first(falls).detail).toMatchObject({ source: 'wearable', recovered: false, sampleRateHz: 100, impactAt });
   });
 });

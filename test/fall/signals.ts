@@ -84,3 +84,10 @@ export function toMessages(
 export function fallSegments(lyingSeconds: number): Segment[] {
   return [still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.1, LYING, 3), still(lyingSeconds, LYING)];
 }
+
+/** The first of a list the test has just checked is not empty (fails clearly if it is). */
+export function first<T>(list: readonly T[]): T {
+  const item = list.at(0);
+  if (item === undefined) throw new Error('expected at least one item');
+  return item;
+}

@@ -60,14 +60,18 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
     const older20 = row(results.rows, /^older/, 20, true).figures;
     const older200 = row(results.rows, /^older/, 200, false).figures;
     expect(young20.falls).toBe(598);
-    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.965);
-    expect(specificity(young20)).toBeGreaterThanOrEqual(0.965);
-    expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.97);
-    expect(specificity(young200)).toBeGreaterThanOrEqual(0.96);
-    expect(specificity(older20)).toBeGreaterThanOrEqual(0.955);
-    expect(specificity(older200)).toBeGreaterThanOrEqual(0.93);
-    // Walking and jogging: at most one alarm at 20 Hz irregular, none at 200 Hz (0.9 h of each group).
-    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(1);
+    // Set from this subset in issue 11's second round (impulse impact test, info records): 586/598 and
+    // 625/630 at 20 Hz irregular, 593/598 and 621/630 at 200 Hz, older 412/413 and 411/413.
+    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.976);
+    expect(specificity(young20)).toBeGreaterThanOrEqual(0.988);
+    expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.988);
+    expect(specificity(young200)).toBeGreaterThanOrEqual(0.982);
+    expect(specificity(older20)).toBeGreaterThanOrEqual(0.992);
+    expect(specificity(older200)).toBeGreaterThanOrEqual(0.99);
+    // A fall recorded as info (the wearer judged up) calls nobody: it must never be the only trace of a fall.
+    expect(young20.fallsOnlyRecorded + young200.fallsOnlyRecorded).toBe(0);
+    // Walking and jogging: no call-out at either condition (0.9 h of each group).
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBe(0);
     expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
     expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
   }, 120_000);
@@ -88,7 +92,9 @@ describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-o
     expect(at100.falls).toBe(72);
     expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.9);
-    expect(at100.walkingAlarms).toBe(0);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.91);
+    // 17/19 at 20 Hz (below the goal, docs/fall-detection.md): one trial of margin.
+    expect(specificity(at20)).toBeGreaterThanOrEqual(0.84);
+    expect(at100.walkingAlarms + at20.walkingAlarms).toBe(0);
   }, 120_000);
 });
