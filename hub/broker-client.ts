@@ -21,8 +21,10 @@ export interface ExternalBrokerOptions {
 
 // How long the broker keeps the hub's session while it is away (MQTT 5 session expiry), in seconds.
 const SESSION_EXPIRY_S = 7 * 24 * 3600;
-// QoS 1 messages the broker may send the hub before their PUBACKs (a few fsyncs' worth of 1,000 events/s).
-export const RECEIVE_MAXIMUM = 1_000;
+// QoS 1 messages the broker may send the hub before their PUBACKs: 10 s of 1,000 events/s, so that a slow fsync
+// (a busy SD card: seconds) never makes the broker hold back a pendant press. Each costs the hub a few dozen bytes
+// beyond its events, which wait for that fsync anyway.
+export const RECEIVE_MAXIMUM = 10_000;
 // How long a graceful stop waits for the PUBACKs of messages already taken (their fsync) before it disconnects.
 const STOP_ACK_WAIT_MS = 5_000;
 // Given to mqtt.js's handleMessage callback: it reads the next packet and sends no PUBACK (the queue sends it).
@@ -92,6 +94,7 @@ export class PubackQueue {
   }
 
   private flush(): void {
+    // mqtt.js corks the socket until the next tick: the PUBACKs one fsync releases go out in one write.
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head];
       if (!entry) break;
@@ -168,9 +171,8 @@ export class ExternalBroker implements HubBroker {
       clientId: this.options.clientId,
       clean: false,
       protocolVersion: 5,
-      // Receive Maximum: how many QoS 1 messages the broker may have in flight to the hub, unacknowledged. It is
-      // the pipeline's depth: one fsync acknowledges them all (Mosquitto's own max_inflight_messages, 20 by
-      // default, is replaced by it for an MQTT 5 client).
+      // Receive Maximum: how many QoS 1 messages the broker may have in flight to the hub, unacknowledged: the
+      // pipeline's depth (Mosquitto's own max_inflight_messages, 20 by default, is replaced by it for MQTT 5).
       properties: { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: RECEIVE_MAXIMUM },
       reconnectPeriod: 1_000,
       will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
