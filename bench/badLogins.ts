@@ -48,3 +48,39 @@ export function startBadLogins(mqttUrl: string, ratePerS: number): BadLoginHandl
     },
   };
 }
+
+/**
+ * `ratePerS` dashboard logins a second (`POST /api/login`) as `admin` with a random wrong password, each its own
+ * request, as a password-guessing script sends them; the hub refuses them.
+ */
+export function startBadDashboardLogins(httpUrl: string, ratePerS: number): BadLoginHandle {
+  let attempts = 0;
+  let refused = 0;
+  const open = new Set<AbortController>();
+  const timer = setInterval(() => {
+    attempts++;
+    const abort = new AbortController();
+    open.add(abort);
+    fetch(`${httpUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: Math.random().toString(36).slice(2) }),
+      signal: abort.signal,
+    })
+      .then(async (res) => {
+        if (!res.ok) refused++;
+        await res.body?.cancel();
+      })
+      .catch(() => undefined)
+      .finally(() => open.delete(abort));
+  }, 1000 / ratePerS);
+  return {
+    attempts: () => attempts,
+    refused: () => refused,
+    async stop() {
+      clearInterval(timer);
+      for (const abort of open) abort.abort();
+      open.clear();
+    },
+  };
+}

@@ -50,8 +50,20 @@ function hubNodeFlags(): string[] {
 }
 
 /** `env` adds to the hub's environment (e.g. HUB_MQTT_URL: the hub then uses that broker, and `mqttUrl` is it). */
-export async function spawnHub(config: unknown, label: string, env: Record<string, string> = {}): Promise<HubHandle> {
+/** `prepare` runs on the new data folder before the hub starts (e.g. writes a history into its hub.db). */
+export async function spawnHub(
+  config: unknown,
+  label: string,
+  env: Record<string, string> = {},
+  prepare?: (hubDataDir: string) => Promise<void>,
+): Promise<HubHandle> {
   const dataDir = makeTempDir(`telecare-bench-${label}-`);
+  try {
+    await prepare?.(path.join(dataDir, 'data'));
+  } catch (err) {
+    removeTempDir(dataDir);
+    throw err;
+  }
   const configFile = path.join(dataDir, 'telecare.config.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
   const [mqttPort, httpPort] = [await freePort(), await freePort()];

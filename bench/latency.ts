@@ -46,13 +46,14 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
     const done = waiting.get(homeId);
     // Only a newly raised alert answers a press (not its update, nor the empty message clearing it).
     if (!done || payload.length === 0 || seen.has(alertId)) return;
-    let state: unknown;
+    let alert: { state?: unknown; kind?: unknown };
     try {
-      state = (JSON.parse(payload.toString()) as { state?: unknown }).state;
+      alert = JSON.parse(payload.toString()) as { state?: unknown; kind?: unknown };
     } catch {
       return;
     }
-    if (state !== 'raised') return;
+    // Another alert of that home (a routine change the review raised meanwhile) is not the press's.
+    if (alert.state !== 'raised' || alert.kind !== 'pendant') return;
     seen.add(alertId);
     waiting.delete(homeId);
     done(payload.length, alertId);

@@ -326,7 +326,7 @@ function p99Of(run: PressRun | undefined): number | null {
 }
 
 /** The p99 figure (target ≤ 3 ms when `target`) and, for the hub, its p50 figure (≤ 1 ms). */
-function latencyFigures(key: string, label: string, run: PressRun | undefined, target: boolean): Figure[] {
+export function latencyFigures(key: string, label: string, run: PressRun | undefined, target: boolean): Figure[] {
   if (!run) return [{ key, section: 'latency', label, value: null, unit: 'ms p99', note: 'not run' }];
   const s = summarise(run.samplesMs);
   const ack = summarise(run.ackMs);
@@ -355,7 +355,12 @@ function latencyFigures(key: string, label: string, run: PressRun | undefined, t
   ];
 }
 
-function ratioFigure(key: string, label: string, hub: PressRun | undefined, broker: PressRun | undefined): Figure {
+export function ratioFigure(
+  key: string,
+  label: string,
+  hub: PressRun | undefined,
+  broker: PressRun | undefined,
+): Figure {
   const x = p99Of(hub);
   const y = p99Of(broker);
   const value = x !== null && y !== null && y > 0 ? x / y : null;

@@ -3,9 +3,10 @@ import os from 'node:os';
 import { measureFallCost } from './fallCost.js';
 import type { Figure } from './figures.js';
 import { latencyPhase, oneHomePhase, schemePhase, soakPhase, type PhaseContext } from './phases.js';
+import { reviewPhase } from './reviewPhase.js';
 import { measureNdjsonReplay, measureReplay } from './replayThroughput.js';
 
-export const PHASES = ['fall', 'replay', 'home', 'scheme', 'latency', 'soak'] as const;
+export const PHASES = ['fall', 'replay', 'home', 'scheme', 'latency', 'review', 'soak'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -119,6 +120,11 @@ const PHASE_TABLE: readonly Phase[] = [
     onError: unavailable('memory.scheme', 'memory', '200 flats: RSS, and sustained ingest', 'MB'),
   },
   { name: 'latency', run: latencyPhase, onError: unavailable('latency', 'latency', 'pendant → alert p99', 'ms') },
+  {
+    name: 'review',
+    run: reviewPhase,
+    onError: unavailable('latency.review', 'latency', 'pendant → alert while the routine review runs', 'ms'),
+  },
   {
     name: 'soak',
     run: (ctx, options) => soakPhase(ctx, options.soakMinutes ?? (ctx.quick ? 1 / 3 : 2)),

@@ -21,14 +21,132 @@ export interface ExternalBrokerOptions {
 
 // How long the broker keeps the hub's session while it is away (MQTT 5 session expiry), in seconds.
 const SESSION_EXPIRY_S = 7 * 24 * 3600;
+// QoS 1 messages the broker may send the hub before their PUBACKs: 10 s of 1,000 events/s, so that a slow fsync
+// (a busy SD card: seconds) never makes the broker hold back a pendant press. Each costs the hub a few dozen bytes
+// beyond its events, which wait for that fsync anyway.
+export const RECEIVE_MAXIMUM = 10_000;
+// How long a graceful stop waits for the PUBACKs of messages already taken (their fsync) before it disconnects.
+const STOP_ACK_WAIT_MS = 5_000;
+// Given to mqtt.js's handleMessage callback: it reads the next packet and sends no PUBACK (the queue sends it).
+const DEFER_ACK = new Error('PUBACK deferred until the message is stored');
+
+interface PendingAck {
+  messageId: number;
+  /** The connection the message came on (mqtt.js's stream): its PUBACK goes back on it or not at all. */
+  connection: object;
+  state: 'waiting' | 'stored' | 'failed';
+}
+
+/**
+ * PUBACKs of QoS 1 messages, each sent once the message is stored durably, in the order the messages came (MQTT
+ * 4.6.0): many messages in flight, acknowledged together as each group commit lands. A PUBACK goes back only on the
+ * connection its message came on; one lost with its connection is not sent (the broker sends the message again).
+ */
+export class PubackQueue {
+  private readonly queue: PendingAck[] = [];
+  private head = 0;
+  private readonly failedConnections = new WeakSet<object>();
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: {
+      /** Whether a PUBACK can still go back on this connection (the client's current one, connected). */
+      isCurrent: (connection: object) => boolean;
+      sendPuback: (messageId: number) => void;
+      /** Storage failed: nothing more is acknowledged on this connection, which should be dropped. */
+      onStoreFailed: (err: unknown, connection: object) => void;
+    },
+  ) {}
+
+  /** A message taken by intake: `stored` settles once its events are durable (undefined: nothing to store). */
+  enqueue(messageId: number, connection: object, stored: Promise<void> | undefined): void {
+    const entry: PendingAck = { messageId, connection, state: stored ? 'waiting' : 'stored' };
+    this.queue.push(entry);
+    if (!stored) {
+      this.flush();
+      return;
+    }
+    stored.then(
+      () => {
+        entry.state = 'stored';
+        this.flush();
+      },
+      (err: unknown) => {
+        entry.state = 'failed';
+        if (!this.failedConnections.has(connection)) {
+          this.failedConnections.add(connection);
+          this.deps.onStoreFailed(err, connection);
+        }
+        this.flush();
+      },
+    );
+  }
+
+  /** Messages taken and not yet acknowledged (or dropped with their connection). */
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Resolves once every message taken so far is acknowledged or dropped. */
+  drained(): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private flush(): void {
+    // mqtt.js corks the socket until the next tick: the PUBACKs one fsync releases go out in one write.
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head];
+      if (!entry) break;
+      const current = !this.failedConnections.has(entry.connection) && this.deps.isCurrent(entry.connection);
+      // A later message's PUBACK never overtakes an earlier one's on the same connection.
+      if (current && entry.state === 'waiting') break;
+      if (current && entry.state === 'stored') this.deps.sendPuback(entry.messageId);
+      this.head += 1;
+    }
+    // Drop the acknowledged prefix now and then, not on every PUBACK.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.size === 0 && this.idle.length > 0) {
+      const idle = this.idle;
+      this.idle = [];
+      for (const resolve of idle) resolve();
+    }
+  }
+}
+
+/** The one mqtt.js method used beyond its typed interface (mqtt 5.x). */
+interface MqttClientInternals {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode: number }): void;
+}
 
 export class ExternalBroker implements HubBroker {
   private client: MqttClient | undefined;
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   private readonly log: Logger;
+  private readonly acks: PubackQueue;
+  private stopping = false;
 
   constructor(private readonly options: ExternalBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
+    this.acks = new PubackQueue({
+      isCurrent: (connection) => this.client?.stream === connection && this.client.connected,
+      sendPuback: (messageId) => {
+        // mqtt.js's own way to send a packet (private in its types; the deferred PUBACK has no public one).
+        (this.client as unknown as MqttClientInternals | undefined)?._sendPacket({
+          cmd: 'puback',
+          messageId,
+          reasonCode: 0,
+        });
+      },
+      onStoreFailed: (err, connection) => {
+        // No PUBACK: drop the connection so the broker sends the message (and those after it) again on reconnect.
+        this.log.error({ err }, 'storing sensor events failed; reconnecting without acknowledging');
+        if (this.client?.stream === connection) this.client.stream.destroy();
+      },
+    });
   }
 
   /**
@@ -53,31 +171,45 @@ export class ExternalBroker implements HubBroker {
       clientId: this.options.clientId,
       clean: false,
       protocolVersion: 5,
-      properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+      // Receive Maximum: how many QoS 1 messages the broker may have in flight to the hub, unacknowledged: the
+      // pipeline's depth (Mosquitto's own max_inflight_messages, 20 by default, is replaced by it for MQTT 5).
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: RECEIVE_MAXIMUM },
       reconnectPeriod: 1_000,
       will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
-      // Called for QoS 1/2 messages: the PUBACK is sent only when `done` is called, i.e. after storage.
-      customHandleAcks: (
-        topic: string,
-        message: Buffer,
-        packet: IPublishPacket,
-        done: (error: Error | number, code?: number) => void,
-      ) => {
-        const stored = intake(topic, message, packet.retain);
-        if (!stored) {
-          done(0);
-          return;
-        }
-        stored.then(
-          () => done(0),
-          (err: unknown) => {
-            // No PUBACK: drop the connection so the broker sends the message again on reconnect.
-            this.log.error({ err }, 'storing sensor events failed; reconnecting without acknowledging');
-            client.stream.destroy();
-          },
-        );
-      },
     });
+    /**
+     * mqtt.js handles incoming packets one at a time: the next is read only once this callback has been called,
+     * and calling it normally sends the PUBACK at once. Waiting for storage here would take one message per fsync
+     * (a pendant press queued behind every sensor event before it). So each QoS 1 message is handed to intake now
+     * (the rules see it on arrival), its PUBACK is queued, and the callback is called with DEFER_ACK: mqtt.js then
+     * reads the next packet and sends no PUBACK; the queue sends it once the message's events are stored durably.
+     */
+    client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
+      if (packet.qos === 0) {
+        callback();
+        return;
+      }
+      if (packet.qos === 2) {
+        // Not expected (the hub subscribes at QoS 1, so the broker downgrades): stored before PUBCOMP, one at a time.
+        const stored = intake(packet.topic, packet.payload as Buffer, packet.retain);
+        if (stored) stored.then(() => callback(), callback);
+        else callback();
+        return;
+      }
+      if (this.stopping) {
+        // Not taken and not acknowledged: the broker keeps it for the hub's next start.
+        callback(DEFER_ACK);
+        return;
+      }
+      let stored: Promise<void> | undefined;
+      try {
+        stored = intake(packet.topic, packet.payload as Buffer, packet.retain);
+      } catch (err) {
+        stored = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      this.acks.enqueue(packet.messageId ?? 0, client.stream, stored);
+      callback(DEFER_ACK);
+    };
     this.client = client;
     const connected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
     let connectedBefore = false;
@@ -162,6 +294,14 @@ export class ExternalBroker implements HubBroker {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    // Messages already taken get their PUBACK once stored: otherwise the broker sends them again at the next start.
+    this.stopping = true;
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.acks.drained(),
+      new Promise((resolve) => (waited = setTimeout(resolve, STOP_ACK_WAIT_MS))),
+    ]);
+    clearTimeout(waited);
     // While disconnected a QoS 1 publish would wait for a reconnect that stop() must not wait for; the will covers it.
     if (client.connected) {
       try {
@@ -175,7 +315,12 @@ export class ExternalBroker implements HubBroker {
   }
 
   describe(): Record<string, unknown> {
-    return { mode: 'external', url: redactUrl(this.options.url), connected: this.client?.connected ?? false };
+    return {
+      mode: 'external',
+      url: redactUrl(this.options.url),
+      connected: this.client?.connected ?? false,
+      unacknowledged: this.acks.size,
+    };
   }
 }
 
