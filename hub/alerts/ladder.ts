@@ -18,14 +18,16 @@ export const DEFAULT_TIMEOUTS_SECONDS: Record<Severity, readonly number[]> = {
 export const FALLBACK_GROUP = 'responders';
 
 /**
- * The ladder for a new alert: `escalation["<name>:<severity>"]`, else `escalation[<name>]`, where the name
- * is the home's `escalation` or "default"; else the default timeouts over the configured groups in order.
+ * The ladder for a new alert: `escalation["<name>:<severity>"]`, else `escalation[<name>]` (not for `info`), where
+ * the name is the home's `escalation` or "default"; else the default timeouts over the configured groups in order.
  */
 export function ladderFor(config: HubConfig, homeId: string, severity: Severity): EscalationLevel[] {
   const home = config.homes?.find((h) => h.id === homeId);
   const name = home?.escalation ?? 'default';
   const ladders = config.escalation ?? {};
-  const configured = ladders[`${name}:${severity}`] ?? ladders[name];
+  // An info record (e.g. a wearable impact the wearer got up from) calls nobody out: a ladder named for every
+  // severity does not make it escalate; only one named for it (`<name>:info`) does.
+  const configured = ladders[`${name}:${severity}`] ?? (severity === 'info' ? undefined : ladders[name]);
   if (configured && configured.length > 0) return configured.map((l) => ({ ...l }));
 
   const groups = [...new Set((config.responders ?? []).map((r) => r.group))];
