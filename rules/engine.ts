@@ -19,7 +19,6 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
-const MINUTE_MS = 60_000;
 const STATE_VERSION = 5;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
