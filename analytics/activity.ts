@@ -8,8 +8,8 @@ import { homeEvents } from '../hub/event-reads.js';
 import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
 import { dayToIsoDate, hhmmToMinutes, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { DailyFeatures } from './types.js';
+import { MINUTE_MS } from '../rules/time.js';
 
-const MINUTE_MS = 60_000;
 /** A day is complete (cached, reviewed) this long after its night ends: bedtime needs the quiet to settle. */
 export const DAY_SETTLE_MS = FEATURE_THRESHOLDS.nightQuietMinutes * MINUTE_MS;
 

@@ -14,9 +14,8 @@ import {
 import { resolveRuleParams } from '../rules/params.js';
 import type { DailyFeatures } from './types.js';
 import { dayToIsoDate, hhmmToMinutes, ZoneClock } from '../rules/local-time.js';
+import { DAY_MS, MINUTE_MS } from '../rules/time.js';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 /** Longer silences than this are not filled with empty days (see jumpTo). */
 const MAX_EMPTY_DAYS = 62;
 

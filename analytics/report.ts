@@ -9,8 +9,8 @@ import { WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents } from '../hub/event-reads.js';
 import { ZoneClock } from '../rules/local-time.js';
+import { DAY_MS } from '../rules/time.js';
 
-const DAY_MS = 86_400_000;
 /** What followed a routine-change flag is looked for this many days after it. */
 export const FOLLOW_UP_DAYS = 14;
 /** Outcomes where someone had to do something for the resident. */

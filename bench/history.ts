@@ -7,8 +7,8 @@ import { RulesEngine } from '../rules/engine.js';
 import type { SensorEvent } from '../rules/types.js';
 import { simulate } from '../simulate/generator.js';
 import { BENCH_TZ, benchConfig } from './configs.js';
+import { DAY_MS } from '../rules/time.js';
 
-const DAY_MS = 24 * 3600_000;
 // Events handed to the store at once: it commits them in groups of its own batch size.
 const CHUNK_EVENTS = 50_000;
 

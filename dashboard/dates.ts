@@ -1,7 +1,7 @@
 // Date ranges of the activity and report routes: local dates YYYY-MM-DD, checked, with a default window.
 import { DashboardError } from './errors.js';
+import { DAY_MS } from '../rules/time.js';
 
-const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 732;
 
 function parseDate(text: string, field: string): number {

@@ -3,8 +3,8 @@ import { Replayer, type ReplayLine } from '../replay/replay.js';
 import { RulesEngine } from '../rules/engine.js';
 import type { HomeConfig } from '../rules/types.js';
 import { INACTIVITY_FAMILY } from '../rules/vocabulary.js';
+import { MINUTE_MS } from '../rules/time.js';
 
-const MINUTE_MS = 60_000;
 const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 
 export interface DelayFigures {

@@ -6,10 +6,8 @@ import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import { INACTIVITY_FAMILY, isBathroom } from '../rules/vocabulary.js';
 import { delayFigures, emptyOutcome, stopwatchAlarms, type CollapseOutcome, type DelayFigures } from './collapse.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 /** The commercial reference: a fixed stopwatch on any sensor. */
 const STOPWATCH_MS = 12 * HOUR_MS;

@@ -18,9 +18,8 @@ import {
   type CollapseOutcome,
   type DelayFigures,
 } from './collapse.js';
+import { DAY_MS, HOUR_MS } from '../rules/time.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 const STOPWATCH_MS = 12 * HOUR_MS;
 const CUT_SILENCE_MS = 24 * HOUR_MS;

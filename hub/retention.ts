@@ -3,11 +3,10 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import type { StorageHealth } from './storage-health.js';
+import { DAY_MS } from '../rules/time.js';
 
 /** Default retention of raw events (HUB_RETENTION_DAYS): over a year, so a year-on-year comparison still has its data. */
 export const DEFAULT_RETENTION_DAYS = 400;
-
-const DAY_MS = 24 * 3600 * 1000;
 
 export interface RetentionOptions {
   db: Database;

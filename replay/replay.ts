@@ -14,8 +14,8 @@ import {
   type DeviceKind,
   type EventType,
 } from '../rules/vocabulary.js';
+import { HOUR_MS } from '../rules/time.js';
 
-const HOUR_MS = 3_600_000;
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
 const DEVICE_KIND_SET = new Set<string>(DEVICE_KINDS);
 /** Dropped lines named in the figures (and the summary): the first few tell what is wrong with a file. */

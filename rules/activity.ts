@@ -2,8 +2,7 @@
 import type { RuleParams } from './params.js';
 import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 /** The presence parameters of a home (`rules.presence` in its configuration). */
 export type PresenceParams = RuleParams['presence'];

@@ -4,8 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 function bathroomDeadline(h: HomeState, enteredAt: number): number {
   const p = h.params.bathroom;

@@ -1,8 +1,7 @@
 // cold / heat: a room below 16 °C or above 30 °C for 2 hours.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 export const climateRule = {
   onTemperature(h: HomeState, device: DeviceState, tempC: number, at: number, c: RuleContext): void {

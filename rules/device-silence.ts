@@ -1,7 +1,7 @@
 // What normally follows each device's activity: how long the silence after it lasts, as a survival model with back-off to the home.
 import { binOf, BINS, upperEdgeMinutes } from './learned-normal.js';
+import { MINUTE_MS } from './time.js';
 
-const MINUTE_MS = 60_000;
 const MAX_COUNT = 65_535;
 /**
  * Prior weights (in observations) of the home-wide figures in a device's estimates: a device seen a

@@ -1,7 +1,6 @@
 // What a responder needs to understand an inactivity-family alert: how long, against which threshold, where, on a mat or not.
 import type { HomeState, HomeTimer } from './home-state.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 /**
  * The detail of an inactivity-family alert (issue 11 section 5): `silenceMinutes` since `since`,

@@ -2,7 +2,8 @@
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { createFallDetector, type FallDetector, type FallDetectorState } from './fall/detector.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
-import { inWindow, parseHhMm, ZoneClock, DAY_MS } from './local-time.js';
+import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
+import { DAY_MS } from './time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
 import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';

@@ -3,8 +3,8 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
+import { MINUTE_MS } from './time.js';
 
-const MINUTE_MS = 60_000;
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
 export const IN_BED = 'in-bed';
 export const IN_CHAIR = 'in-chair';

@@ -1,7 +1,7 @@
 // A home's learned normal: how long its quiet periods last, by context (room) and hour of the week.
 import type { RuleParams } from './params.js';
+import { MINUTE_MS } from './time.js';
 
-const MINUTE_MS = 60_000;
 const HOURS_PER_WEEK = 168;
 /** Log-spaced bins: bin 0 is under a minute, bin i covers [R^(i-1), R^i) minutes, the last is a day or more. */
 export const BINS = 40;

@@ -1,8 +1,6 @@
 // A home's local time from its IANA zone, with the UTC offset cached so the hot path never calls Intl.
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 const QUARTER_MS = 15 * MINUTE_MS;
 // Offsets change at most twice a year, on a quarter hour; a span whose first and last quarters have
 // the same offset is taken as one offset throughout (no zone changes twice within 6 h).

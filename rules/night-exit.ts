@@ -1,8 +1,7 @@
 // night-exit: an exit door opened in the night window and no activity inside within 10 minutes.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 export const nightExitRule = {
   onExitDoorOpened(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {

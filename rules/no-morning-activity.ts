@@ -4,8 +4,7 @@ import type { HomeState } from './home-state.js';
 import { silenceDetail } from './explain.js';
 import { parseHhMm } from './local-time.js';
 import { shrink, type ThresholdSource } from './threshold.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from './time.js';
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;

@@ -3,8 +3,8 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { shrink } from './threshold.js';
+import { MINUTE_MS } from './time.js';
 
-const MINUTE_MS = 60_000;
 const SAMPLES = { samples: 0 };
 
 export const outOfBedRule = {

@@ -1,8 +1,7 @@
 // sensor-offline: nothing from a device for 25 h, or Zigbee2MQTT says it is unavailable.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from './time.js';
 
 function raiseOffline(h: HomeState, device: DeviceState, at: number, reason: string, c: RuleContext): void {
   if (device.offline) return;

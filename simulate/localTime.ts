@@ -1,5 +1,6 @@
 // Local wall-clock time of a simulated home's timezone, on the rules' cached zone offsets (rules/local-time.ts).
-import { DAY_MS, ZoneClock, dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
+import { ZoneClock, dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
+import { DAY_MS } from '../rules/time.js';
 
 const clocks = new Map<string, ZoneClock>();
 

@@ -5,8 +5,7 @@ import { measureCollapses } from '../eval/collapse.js';
 import type { ReplayLine } from '../replay/replay.js';
 import { simulate } from '../simulate/generator.js';
 import { schemeConfig } from '../simulate/layout.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../rules/time.js';
 
 describe('evaluation on simulated flats', () => {
   it('reports false alarms per 30 home-days, collapse delays by place, and the 12-hour stopwatch', () => {

@@ -2,8 +2,7 @@
 import type { DailyFeatures } from '../../analytics/types.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { ev, utc } from './factories.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../rules/time.js';
 
 /** An ordinary day's features, with a little day-to-day wobble picked by `n`. */
 export function ordinaryFeatures(

@@ -8,6 +8,7 @@ import { hhmmToMinutes, isoDateToDay, ZoneClock } from '../../rules/local-time.j
 import type { DailyFeatures } from '../../analytics/types.js';
 import { kasterenActivities, kasterenEvents, KASTEREN_HOME, KASTEREN_TZ, type Activity } from './kasteren.js';
 import { home } from './factories.js';
+import { MINUTE_MS } from '../../rules/time.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = path.join(path.resolve(projectRoot, '../shared/data'), 'kasteren-houseA');
@@ -15,7 +16,6 @@ const present = fs.existsSync(path.join(dataDir, 'kasterenSenseData.txt'));
 if (!present) console.warn(`skipping the Kasteren evaluation: ${dataDir} is absent`);
 
 const zone = new ZoneClock(KASTEREN_TZ);
-const MINUTE_MS = 60_000;
 const GO_TO_BED = 10;
 const LEAVE_HOUSE = 1;
 

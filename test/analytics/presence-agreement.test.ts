@@ -9,8 +9,7 @@ import type { EventType } from '../../rules/vocabulary.js';
 import { simulate } from '../../simulate/generator.js';
 import { parseIncident } from '../../simulate/incidents.js';
 import { deviceById, flatConfig } from '../../simulate/layout.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from '../../rules/time.js';
 
 /** What the rules concluded, read from the engine's own state after every timer and event. */
 interface RulesView {

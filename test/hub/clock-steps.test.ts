@@ -14,9 +14,7 @@ import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { homeConfig, pendantPress, tempDb, waitFor, type TempDb } from '../alerts/helpers.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** A wall clock the test steps, over the real monotonic clock and real timers. */
 function steppableClock() {
@@ -30,11 +28,11 @@ describe('the system clock', () => {
     const { clock, step } = steppableClock();
     const fired: string[] = [];
     clock.setTimer(clock.now() + 300, () => fired.push('back'));
-    step(-HOUR);
+    step(-HOUR_MS);
     await waitFor(() => fired.length === 1, 'the timer armed before a step back', 10_000);
     // Stepped forward an hour: a timer of a minute does not fire before one of 100 ms set after the step.
-    clock.setTimer(clock.now() + MINUTE, () => fired.push('minute'));
-    step(HOUR);
+    clock.setTimer(clock.now() + MINUTE_MS, () => fired.push('minute'));
+    step(HOUR_MS);
     clock.setTimer(clock.now() + 100, () => fired.push('100 ms'));
     await waitFor(() => fired.length === 2, 'the short timer', 10_000);
     expect(fired).toEqual(['back', '100 ms']);
@@ -69,7 +67,7 @@ describe('alert timers across a clock step', () => {
     alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
     await alerts.start();
     const alert = alerts.apply(pendantPress(clock.now()))!;
-    step(-HOUR);
+    step(-HOUR_MS);
     await waitFor(() => alerts!.get(alert.id)!.escalationLevel === 1, 'the escalation to the supervisors', 10_000);
     expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
   });
@@ -93,8 +91,8 @@ describe('alert timers across a clock step', () => {
       const alert = alerts.apply(pendantPress(clock.now()))!;
       expect(alert).toMatchObject({ state: 'raised', version: 1 });
       // The timer keeps its delay; when it fires, now() still reads an hour before the stored due time.
-      clock.stepWall(-HOUR);
-      clock.advanceBy(MINUTE);
+      clock.stepWall(-HOUR_MS);
+      clock.advanceBy(MINUTE_MS);
       expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1, version: 2 });
       locker.exec('COMMIT');
     } finally {
@@ -111,7 +109,7 @@ describe('alert timers across a clock step', () => {
         attempts++;
         if (attempts === 1) {
           // The broker refuses the first publish; the wall clock steps back once the retry is scheduled (in 2 s).
-          setTimeout(() => step(-HOUR), 100);
+          setTimeout(() => step(-HOUR_MS), 100);
           throw new Error('broker unavailable');
         }
         delivered.push(topic);
@@ -184,9 +182,9 @@ describe('rule timers across a clock step', () => {
     const appended = store.append(motion);
     runner.feed(motion, store.lastReservedId);
     await appended;
-    clock.advanceBy(HOUR);
-    clock.stepWall(-HOUR);
-    clock.advanceBy(3 * HOUR - 1); // 4 h after the motion, less a millisecond
+    clock.advanceBy(HOUR_MS);
+    clock.stepWall(-HOUR_MS);
+    clock.advanceBy(3 * HOUR_MS - 1); // 4 h after the motion, less a millisecond
     expect(raised.map((r) => r.kind)).toEqual([]);
     clock.advanceBy(1);
     expect(raised.map((r) => r.kind)).toEqual(['inactivity']);

@@ -15,8 +15,7 @@ import {
   writeConfig,
   type HubProcess,
 } from './helpers.js';
-
-const MINUTE = 60_000;
+import { MINUTE_MS } from '../../rules/time.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -71,7 +70,7 @@ describe('a hub killed with SIGKILL', () => {
       if (payload.length > 0) kinds.push((JSON.parse(payload.toString()) as { kind: string }).kind);
     });
     // A motion buffered by a bridge for almost an hour: the silence after it runs out a few seconds from now.
-    const ts = new Date(Date.now() - 60 * MINUTE + 3_000).toISOString();
+    const ts = new Date(Date.now() - 60 * MINUTE_MS + 3_000).toISOString();
     await client.publishAsync(
       'telecare/h1/devices/hall-pir/events',
       JSON.stringify({ type: 'motion', value: true, ts }),

@@ -12,8 +12,8 @@ import { StorageHealth } from '../../hub/storage-health.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { tempDir } from './helpers.js';
+import { DAY_MS } from '../../rules/time.js';
 
-const DAY_MS = 24 * 3600 * 1000;
 let dir: string;
 let db: Database;
 let store: EventStore;

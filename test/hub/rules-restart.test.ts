@@ -12,10 +12,8 @@ import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 /** Monday 5 January 2026, 09:00 in London (GMT). */
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -90,16 +88,16 @@ describe('rules across a restart', () => {
     const clock = new FakeClock(T0);
     const away = hubRun(clock, configWith(true));
     await away.send(motion('hall-pir', T0));
-    clock.advanceBy(6 * HOUR);
+    clock.advanceBy(6 * HOUR_MS);
     expect(away.raises()).toEqual([]);
     away.stop();
 
     // The installer sets the home back from away and restarts the hub: the silence is watched from then on.
-    clock.advanceBy(HOUR);
+    clock.advanceBy(HOUR_MS);
     const restartedAt = clock.now();
     const home = hubRun(clock, configWith(false));
-    clock.advanceBy(5 * HOUR);
-    expect(home.raises().map((d) => [d.kind, d.at])).toContainEqual(['inactivity', restartedAt + 4 * HOUR]);
+    clock.advanceBy(5 * HOUR_MS);
+    expect(home.raises().map((d) => [d.kind, d.at])).toContainEqual(['inactivity', restartedAt + 4 * HOUR_MS]);
     home.stop();
   });
 
@@ -109,7 +107,7 @@ describe('rules across a restart', () => {
     await first.send(motion('hall-pir', T0));
     first.stop();
     const second = hubRun(clock, configWith(true));
-    clock.advanceBy(12 * HOUR);
+    clock.advanceBy(12 * HOUR_MS);
     expect(second.raises()).toEqual([]);
     second.stop();
   });
@@ -121,7 +119,7 @@ describe('rules across a restart', () => {
     // Three days of a resident moving between hall and kitchen every 20 minutes from 07:00 to 22:00.
     for (let day = 0; day < 3; day++) {
       for (let minute = 7 * 60; minute < 22 * 60; minute += 20) {
-        const ts = Date.UTC(2026, 0, 5 + day) + minute * MINUTE;
+        const ts = Date.UTC(2026, 0, 5 + day) + minute * MINUTE_MS;
         clock.advanceTo(ts);
         await first.send(motion(minute % 40 === 0 ? 'hall-pir' : 'kitchen-pir', ts));
       }
@@ -172,14 +170,14 @@ describe('rules across a restart', () => {
     const alreadyRaised = (d: AlertKindAt): boolean =>
       alerts.some((a) => a.homeId === d.homeId && a.kind === d.kind && a.raisedAt >= d.at);
     // The crash comes between two snapshots: the last one is from before the alerts.
-    const first = hubRun(clock, config, { alreadyRaised, snapshotEveryMs: DAY });
+    const first = hubRun(clock, config, { alreadyRaised, snapshotEveryMs: DAY_MS });
     await first.send(motion('hall-pir', T0));
-    clock.advanceBy(DAY / 4); // possible fall at 09:45 raised by a timer, no event after it (the silence's one call-out)
+    clock.advanceBy(DAY_MS / 4); // possible fall at 09:45 raised by a timer, no event after it (the silence's one call-out)
     for (const d of first.raises()) alerts.push({ homeId: d.homeId, kind: d.kind, raisedAt: clock.now() });
     expect(first.raises().map((d) => d.kind)).toEqual(['possible-fall']);
     first.crash();
 
-    clock.advanceBy(10 * MINUTE);
+    clock.advanceBy(10 * MINUTE_MS);
     const second = hubRun(clock, config, { alreadyRaised });
     expect(second.raises()).toEqual([]);
     second.stop();

@@ -9,9 +9,8 @@ import { RulesRunner } from '../../hub/rules-runner.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 /** Monday 5 January 2026, 09:00 in London (GMT): day time, cold start (4 h inactivity, 45 min possible fall). */
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const config = parseHubConfig(ONE_HOME_CONFIG);
@@ -104,21 +103,21 @@ describe('the rules run on the hub clock, not the sensors', () => {
     const clock = new FakeClock(T0);
     let hub = hubRules(clock);
     await hub.send(motion('hall-pir', T0));
-    await hub.send(strayFromTheFuture(T0 + 23 * HOUR));
+    await hub.send(strayFromTheFuture(T0 + 23 * HOUR_MS));
     expect(hub.raised).toEqual([]);
 
-    clock.advanceTo(T0 + 30 * MINUTE);
-    await hub.send(motion('hall-pir', T0 + 30 * MINUTE));
+    clock.advanceTo(T0 + 30 * MINUTE_MS);
+    await hub.send(motion('hall-pir', T0 + 30 * MINUTE_MS));
     expect(hub.raised).toEqual([]);
     // A restart keeps nothing of the stray clock: the snapshot and the re-fed events hold the hub's time.
     hub.close();
-    clock.advanceBy(MINUTE);
+    clock.advanceBy(MINUTE_MS);
     hub = hubRules(clock);
     expect(hub.raised).toEqual([]);
 
     // Detection on time: possible fall 45 min after the last motion (the one call-out of this silence: no
     // inactivity 4 h after it).
-    clock.advanceTo(T0 + 30 * MINUTE + 4 * HOUR);
+    clock.advanceTo(T0 + 30 * MINUTE_MS + 4 * HOUR_MS);
     expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T10:15:00.000Z']);
     for (const r of hub.raised) expect(r.decidedAt).toBe(r.at);
     hub.close();
@@ -127,9 +126,9 @@ describe('the rules run on the hub clock, not the sensors', () => {
   it('an event from a configured home stamped in the future counts as now', async () => {
     const clock = new FakeClock(T0);
     const hub = hubRules(clock);
-    await hub.send(motion('hall-pir', T0 + 23 * HOUR));
+    await hub.send(motion('hall-pir', T0 + 23 * HOUR_MS));
     expect(hub.raised).toEqual([]);
-    clock.advanceTo(T0 + 5 * HOUR);
+    clock.advanceTo(T0 + 5 * HOUR_MS);
     expect(kinds(hub.raised)).toEqual(['possible-fall 2026-01-05T09:45:00.000Z']);
     hub.close();
   });
@@ -149,7 +148,7 @@ describe('the rules run on the hub clock, not the sensors', () => {
       assigned: true,
     });
     await hub.send(press(T0 - 2_000));
-    await hub.send(press(T0 + 2 * HOUR));
+    await hub.send(press(T0 + 2 * HOUR_MS));
     expect(hub.raised.map((r) => r.at)).toEqual([T0 - 2_000, T0]);
     hub.close();
   });
@@ -159,21 +158,21 @@ describe('the rules run on the hub clock, not the sensors', () => {
     const hub = hubRules(clock, inactivityOnly.homes);
     await hub.send(motion('hall-pir', T0));
     // The bridge was out for two hours; it flushes what it buffered. The kitchen at 10:00 is the latest activity.
-    clock.advanceTo(T0 + 2 * HOUR);
+    clock.advanceTo(T0 + 2 * HOUR_MS);
     // The pendant's battery report, on time through its own path, is not activity.
     await hub.send({
       homeId: 'h1',
       deviceId: 'p1',
       type: 'battery',
       value: 90,
-      ts: T0 + 2 * HOUR,
+      ts: T0 + 2 * HOUR_MS,
       source: 'mqtt',
       room: 'living',
       kind: 'pendant',
       assigned: true,
     });
-    await hub.send(motion('hall-pir', T0 + 30 * MINUTE), motion('kitchen-pir', T0 + HOUR));
-    clock.advanceTo(T0 + 6 * HOUR);
+    await hub.send(motion('hall-pir', T0 + 30 * MINUTE_MS), motion('kitchen-pir', T0 + HOUR_MS));
+    clock.advanceTo(T0 + 6 * HOUR_MS);
     const inactivity = hub.raised.filter((r) => r.kind === 'inactivity');
     expect(kinds(inactivity)).toEqual(['inactivity 2026-01-05T14:00:00.000Z']);
     hub.close();
@@ -183,9 +182,9 @@ describe('the rules run on the hub clock, not the sensors', () => {
     const clock = new FakeClock(T0);
     const hub = hubRules(clock, inactivityOnly.homes);
     await hub.send(motion('hall-pir', T0));
-    clock.advanceTo(T0 + HOUR);
-    await hub.send(motion('kitchen-pir', T0 - 2 * HOUR));
-    clock.advanceTo(T0 + 6 * HOUR);
+    clock.advanceTo(T0 + HOUR_MS);
+    await hub.send(motion('kitchen-pir', T0 - 2 * HOUR_MS));
+    clock.advanceTo(T0 + 6 * HOUR_MS);
     expect(kinds(hub.raised.filter((r) => r.kind === 'inactivity'))).toEqual(['inactivity 2026-01-05T13:00:00.000Z']);
     hub.close();
   });
@@ -196,15 +195,15 @@ describe('a late batch after an alert', () => {
     const clock = new FakeClock(T0);
     const hub = hubRules(clock);
     await hub.send(motion('hall-pir', T0));
-    clock.advanceTo(T0 + 5 * HOUR);
+    clock.advanceTo(T0 + 5 * HOUR_MS);
     // One call-out for the silence: the possible fall of 09:45 (inactivity at 13:00 is not a second one).
     expect(hub.raised.map((r) => r.kind)).toEqual(['possible-fall']);
     // The bridge comes back at 14:00 with a kitchen motion of 09:30: the silence since is still 4.5 h.
     hub.decisions.length = 0;
-    await hub.send(motion('kitchen-pir', T0 + 30 * MINUTE));
+    await hub.send(motion('kitchen-pir', T0 + 30 * MINUTE_MS));
     expect(hub.decisions.filter((d) => d.type === 'raise' || d.type === 'clear')).toEqual([]);
     // Its own time counts: the next silence alert after new activity is judged from there as usual.
-    await hub.send(motion('hall-pir', T0 + 5 * HOUR));
+    await hub.send(motion('hall-pir', T0 + 5 * HOUR_MS));
     expect(hub.decisions.filter((d) => d.type === 'clear').map((d) => d.kind)).toEqual(['possible-fall']);
     hub.close();
   });

@@ -17,9 +17,8 @@ import type { HubConfig } from '../../hub/config-types.js';
 import { simulate, toReplayLine, type SimEvent } from '../../simulate/generator.js';
 import { deviceById, schemeConfig } from '../../simulate/layout.js';
 import { tempDir } from '../hub/helpers.js';
+import { DAY_MS, HOUR_MS } from '../../rules/time.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const TIME_ZONE = 'Europe/London';
 const config: HubConfig = {
   hub: { name: 'live-equals-replay', zigbeeBaseTopic: 'zigbee2mqtt' },
@@ -71,7 +70,7 @@ async function boot(dir: string, startMs: number) {
     },
     // As the hub asks it (hub/hub.ts).
     alreadyRaised: (d) => alerts.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
-    snapshotEveryMs: 6 * HOUR,
+    snapshotEveryMs: 6 * HOUR_MS,
   });
   runner.start();
   return { clock, db, store, alerts, runner };
@@ -106,7 +105,7 @@ async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promis
     hub.runner.feed([event], hub.store.lastReservedId);
   }
   const { clock, db, store, alerts, runner } = hub;
-  clock.advanceTo(events[events.length - 1].ts + DAY);
+  clock.advanceTo(events[events.length - 1].ts + DAY_MS);
   await Promise.all(stored);
   runner.stop();
   const raised = queryAlertAudit(db)

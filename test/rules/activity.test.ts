@@ -12,8 +12,8 @@ import {
 import { DEFAULT_RULE_PARAMS, resolveRuleParams } from '../../rules/params.js';
 import type { EventValue, SensorEvent } from '../../rules/types.js';
 import type { DeviceKind, EventType } from '../../rules/vocabulary.js';
+import { MINUTE_MS } from '../../rules/time.js';
 
-const MINUTE = 60_000;
 const PRESENCE = DEFAULT_RULE_PARAMS.presence;
 
 function event(kind: DeviceKind, type: EventType, value: EventValue, ts = 0): SensorEvent {
@@ -23,7 +23,7 @@ function event(kind: DeviceKind, type: EventType, value: EventValue, ts = 0): Se
 /** Which of a device's events, in turn, are activity. */
 function activityOf(kind: DeviceKind, type: EventType, values: EventValue[], room = 'living'): boolean[] {
   const device = newDeviceMemory(kind, room);
-  return values.map((v, i) => isActivity(device, event(kind, type, v, i * MINUTE), PRESENCE));
+  return values.map((v, i) => isActivity(device, event(kind, type, v, i * MINUTE_MS), PRESENCE));
 }
 
 describe('what counts as activity', () => {
@@ -112,48 +112,56 @@ describe('being out', () => {
     const out = new OutOfHome(PRESENCE);
     expect(out.onActivity(closed, 0)).toBeUndefined();
     expect(out.maybeOut()).toBe(true);
-    expect(out.outSinceAt(10 * MINUTE - 1)).toBeNaN();
-    expect(out.outSinceAt(10 * MINUTE)).toBe(0);
-    expect(out.onActivity(cleared, 11 * MINUTE)).toBeUndefined(); // a PIR clearing is no one inside
-    expect(out.onActivity(inside, 60 * MINUTE)).toEqual({ fromMs: 0, endMs: 60 * MINUTE, backMs: 60 * MINUTE });
+    expect(out.outSinceAt(10 * MINUTE_MS - 1)).toBeNaN();
+    expect(out.outSinceAt(10 * MINUTE_MS)).toBe(0);
+    expect(out.onActivity(cleared, 11 * MINUTE_MS)).toBeUndefined(); // a PIR clearing is no one inside
+    expect(out.onActivity(inside, 60 * MINUTE_MS)).toEqual({
+      fromMs: 0,
+      endMs: 60 * MINUTE_MS,
+      backMs: 60 * MINUTE_MS,
+    });
     expect(out.maybeOut()).toBe(false);
   });
 
   it('activity inside within 10 min: never out', () => {
     const out = new OutOfHome(PRESENCE);
     out.onActivity(closed, 0);
-    expect(out.onActivity(inside, 9 * MINUTE)).toBeUndefined();
-    expect(out.outSinceAt(60 * MINUTE)).toBeNaN();
+    expect(out.onActivity(inside, 9 * MINUTE_MS)).toBeUndefined();
+    expect(out.outSinceAt(60 * MINUTE_MS)).toBeNaN();
     expect(out.maybeOut()).toBe(false);
   });
 
   it('a second closing before the absence is confirmed starts the wait again, as the rules re-arm their check', () => {
     const out = new OutOfHome(PRESENCE);
     out.onActivity(closed, 0);
-    out.onActivity(opened, 2 * MINUTE);
-    out.onActivity(closed, 3 * MINUTE);
-    expect(out.outSinceAt(12 * MINUTE)).toBeNaN();
-    expect(out.outSinceAt(13 * MINUTE)).toBe(3 * MINUTE);
+    out.onActivity(opened, 2 * MINUTE_MS);
+    out.onActivity(closed, 3 * MINUTE_MS);
+    expect(out.outSinceAt(12 * MINUTE_MS)).toBeNaN();
+    expect(out.outSinceAt(13 * MINUTE_MS)).toBe(3 * MINUTE_MS);
   });
 
   it('once out, the door opening does not end the absence; the resident is back by the last opening before activity inside', () => {
     const out = new OutOfHome(PRESENCE);
     out.onActivity(closed, 0);
-    expect(out.onActivity(opened, 30 * MINUTE)).toBeUndefined(); // a visitor looks in
-    out.onActivity(closed, 31 * MINUTE);
-    out.onActivity(opened, 90 * MINUTE); // the resident comes in
-    expect(out.outSinceAt(90 * MINUTE)).toBe(0);
-    expect(out.lastOpenedWhileOut()).toBe(90 * MINUTE);
-    expect(out.onActivity(inside, 95 * MINUTE)).toEqual({ fromMs: 0, endMs: 95 * MINUTE, backMs: 90 * MINUTE });
+    expect(out.onActivity(opened, 30 * MINUTE_MS)).toBeUndefined(); // a visitor looks in
+    out.onActivity(closed, 31 * MINUTE_MS);
+    out.onActivity(opened, 90 * MINUTE_MS); // the resident comes in
+    expect(out.outSinceAt(90 * MINUTE_MS)).toBe(0);
+    expect(out.lastOpenedWhileOut()).toBe(90 * MINUTE_MS);
+    expect(out.onActivity(inside, 95 * MINUTE_MS)).toEqual({
+      fromMs: 0,
+      endMs: 95 * MINUTE_MS,
+      backMs: 90 * MINUTE_MS,
+    });
     expect(out.lastOpenedWhileOut()).toBeNaN();
   });
 
   it("a home's own outAfterMinutes applies", () => {
     const out = new OutOfHome(resolveRuleParams({ presence: { outAfterMinutes: 20 } }).presence);
     out.onActivity(closed, 0);
-    expect(out.outSinceAt(19 * MINUTE)).toBeNaN();
-    expect(out.outSinceAt(20 * MINUTE)).toBe(0);
+    expect(out.outSinceAt(19 * MINUTE_MS)).toBeNaN();
+    expect(out.outSinceAt(20 * MINUTE_MS)).toBe(0);
     out.reset();
-    expect(out.outSinceAt(30 * MINUTE)).toBeNaN();
+    expect(out.outSinceAt(30 * MINUTE_MS)).toBeNaN();
   });
 });

@@ -1,17 +1,18 @@
 // Device rules: cold and heat, sensor-offline, low-battery, tamper, wearable falls.
 import { describe, expect, it } from 'vitest';
-import { HOUR, Harness, MINUTE, MONDAY } from './factories.js';
+import { Harness, MONDAY } from './factories.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-const NOON = MONDAY + 12 * HOUR;
+const NOON = MONDAY + 12 * HOUR_MS;
 
 describe('cold and heat', () => {
   it('below 16 °C for 2 h raises cold; warm again clears it', () => {
     const h = new Harness(undefined, NOON);
     h.at(0, 'thermo', 'temperature', 15.5);
-    h.at(HOUR, 'thermo', 'temperature', 15);
-    h.advanceBy(HOUR + MINUTE);
+    h.at(HOUR_MS, 'thermo', 'temperature', 15);
+    h.advanceBy(HOUR_MS + MINUTE_MS);
     expect(h.raised('cold')).toEqual([
-      expect.objectContaining({ severity: 'medium', at: NOON + 2 * HOUR, room: 'living' }),
+      expect.objectContaining({ severity: 'medium', at: NOON + 2 * HOUR_MS, room: 'living' }),
     ]);
     h.at(0, 'thermo', 'temperature', 19);
     expect(h.of('clear', 'cold')).toHaveLength(1);
@@ -20,13 +21,13 @@ describe('cold and heat', () => {
   it('a cold spell shorter than 2 h, or 31 °C for 2 h after a restart', () => {
     const h = new Harness(undefined, NOON);
     h.at(0, 'thermo', 'temperature', 15);
-    h.at(90 * MINUTE, 'thermo', 'temperature', 17);
-    h.advanceBy(2 * HOUR);
+    h.at(90 * MINUTE_MS, 'thermo', 'temperature', 17);
+    h.advanceBy(2 * HOUR_MS);
     expect(h.raised('cold')).toHaveLength(0);
     h.at(0, 'thermo', 'temperature', 31);
-    h.advanceBy(HOUR);
+    h.advanceBy(HOUR_MS);
     h.restart();
-    h.advanceBy(HOUR + MINUTE);
+    h.advanceBy(HOUR_MS + MINUTE_MS);
     expect(h.raised('heat')).toHaveLength(1);
   });
 });
@@ -35,9 +36,9 @@ describe('sensor-offline', () => {
   it('nothing from a device for 25 h raises sensor-offline; hearing it again clears it', () => {
     const h = new Harness(undefined, NOON);
     h.at(0, 'thermo', 'heartbeat', true);
-    h.advanceBy(25 * HOUR - MINUTE);
+    h.advanceBy(25 * HOUR_MS - MINUTE_MS);
     expect(h.raised('sensor-offline')).toHaveLength(0);
-    h.advanceBy(2 * MINUTE);
+    h.advanceBy(2 * MINUTE_MS);
     expect(h.raised('sensor-offline')).toEqual([expect.objectContaining({ deviceId: 'thermo', severity: 'low' })]);
     h.at(0, 'thermo', 'heartbeat', true);
     expect(h.of('clear', 'sensor-offline')).toHaveLength(1);
@@ -48,7 +49,7 @@ describe('sensor-offline', () => {
     h.at(0, 'hall-pir', 'availability', false);
     expect(h.raised('sensor-offline')).toEqual([expect.objectContaining({ deviceId: 'hall-pir' })]);
     const alive = new Harness(undefined, NOON);
-    for (let i = 0; i < 4; i++) alive.at(20 * HOUR, 'thermo', 'heartbeat', true);
+    for (let i = 0; i < 4; i++) alive.at(20 * HOUR_MS, 'thermo', 'heartbeat', true);
     expect(alive.raised('sensor-offline')).toHaveLength(0);
   });
 });
@@ -57,10 +58,10 @@ describe('low-battery and tamper', () => {
   it('15 % raises low-battery once; 14 % again does not; battery_low from Zigbee2MQTT does', () => {
     const h = new Harness(undefined, NOON);
     h.at(0, 'thermo', 'battery', 40);
-    h.at(MINUTE, 'thermo', 'battery', 15);
-    h.at(MINUTE, 'thermo', 'battery', 14);
+    h.at(MINUTE_MS, 'thermo', 'battery', 15);
+    h.at(MINUTE_MS, 'thermo', 'battery', 14);
     expect(h.raised('low-battery')).toEqual([expect.objectContaining({ deviceId: 'thermo', severity: 'low' })]);
-    h.at(MINUTE, 'hall-pir', 'battery_low', true);
+    h.at(MINUTE_MS, 'hall-pir', 'battery_low', true);
     expect(h.raised('low-battery')).toHaveLength(2);
   });
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceSilence } from '../../rules/device-silence.js';
 import type { DeviceConfig } from '../../rules/types.js';
-import { DAY, HOUR, Harness, MINUTE, MONDAY, home } from './factories.js';
+import { Harness, MONDAY, home } from './factories.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** A flat with reed switches only (as Kasteren house A): no PIR, no mat. */
 const REED_ONLY: DeviceConfig[] = [
@@ -18,18 +19,18 @@ const REED_ONLY: DeviceConfig[] = [
  */
 function reedDays(h: Harness, fromDay: number, days: number, lastHour = 21): void {
   for (let d = fromDay; d < fromDay + days; d++) {
-    const day = MONDAY + d * DAY;
+    const day = MONDAY + d * DAY_MS;
     const untilHour = d === fromDay + days - 1 ? lastHour : 21;
-    h.at(day + 7 * HOUR - h.clock.now(), 'bedroom-door', 'contact', false);
+    h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
     h.at(20_000, 'bedroom-door', 'contact', true);
     for (let hour = 7; hour <= untilHour; hour++) {
-      h.at(day + hour * HOUR + 10 * MINUTE - h.clock.now(), 'fridge', 'contact', false);
+      h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);
       h.at(20_000, 'fridge', 'contact', true);
-      h.at(5 * MINUTE, 'cupboard', 'contact', false);
+      h.at(5 * MINUTE_MS, 'cupboard', 'contact', false);
       h.at(10_000, 'cupboard', 'contact', true);
     }
     if (untilHour < 21) return;
-    h.at(day + 21 * HOUR + 30 * MINUTE - h.clock.now(), 'bedroom-door', 'contact', false);
+    h.at(day + 21 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', false);
     h.at(20_000, 'bedroom-door', 'contact', true);
   }
 }
@@ -41,17 +42,17 @@ describe('possible-fall after any activity, once learned', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
     reedDays(h, 0, 16, 11);
     expect(h.raised().filter((d) => FAMILY.includes(d.kind))).toHaveLength(0);
-    const noon = MONDAY + 15 * DAY + 12 * HOUR + 10 * MINUTE;
+    const noon = MONDAY + 15 * DAY_MS + 12 * HOUR_MS + 10 * MINUTE_MS;
     h.at(noon - h.clock.now(), 'fridge', 'contact', false);
     h.at(20_000, 'fridge', 'contact', true);
     const closedAt = h.clock.now();
-    h.advanceBy(30 * MINUTE);
+    h.advanceBy(30 * MINUTE_MS);
     expect(h.raised('possible-fall')).toHaveLength(0);
-    h.advanceBy(80 * MINUTE);
+    h.advanceBy(80 * MINUTE_MS);
     const falls = h.raised('possible-fall');
     expect(falls).toEqual([expect.objectContaining({ room: 'kitchen' })]);
-    expect(falls[0].at - closedAt).toBeGreaterThanOrEqual(30 * MINUTE);
-    expect(falls[0].at - closedAt).toBeLessThan(2 * HOUR);
+    expect(falls[0].at - closedAt).toBeGreaterThanOrEqual(30 * MINUTE_MS);
+    expect(falls[0].at - closedAt).toBeLessThan(2 * HOUR_MS);
     expect(h.raised('inactivity')).toHaveLength(0);
   });
 
@@ -64,21 +65,21 @@ describe('possible-fall after any activity, once learned', () => {
   it('does not apply in the cold start, and carries on through a restart mid-silence', () => {
     const cold = new Harness(home({ devices: REED_ONLY }), MONDAY);
     reedDays(cold, 0, 3, 11);
-    cold.at(55 * MINUTE, 'fridge', 'contact', true);
-    cold.advanceBy(3 * HOUR);
+    cold.at(55 * MINUTE_MS, 'fridge', 'contact', true);
+    cold.advanceBy(3 * HOUR_MS);
     expect(cold.raised('possible-fall')).toHaveLength(0);
 
     const straight = new Harness(home({ devices: REED_ONLY }), MONDAY);
     const restarted = new Harness(home({ devices: REED_ONLY }), MONDAY);
     for (const h of [straight, restarted]) {
       reedDays(h, 0, 16, 11);
-      h.at(55 * MINUTE, 'fridge', 'contact', false);
+      h.at(55 * MINUTE_MS, 'fridge', 'contact', false);
       h.at(20_000, 'fridge', 'contact', true);
-      h.advanceBy(20 * MINUTE);
+      h.advanceBy(20 * MINUTE_MS);
     }
     restarted.restart();
-    straight.advanceBy(2 * HOUR);
-    restarted.advanceBy(2 * HOUR);
+    straight.advanceBy(2 * HOUR_MS);
+    restarted.advanceBy(2 * HOUR_MS);
     expect(straight.raised('possible-fall')).toHaveLength(1);
     expect(restarted.raised('possible-fall')).toEqual(straight.raised('possible-fall'));
   });
@@ -86,8 +87,8 @@ describe('possible-fall after any activity, once learned', () => {
   it('a setting of 0 keeps possible-fall to a PIR or the bathroom', () => {
     const h = new Harness(home({ devices: REED_ONLY }, { possibleFall: { afterActivityPercent: 0 } }), MONDAY);
     reedDays(h, 0, 16, 11);
-    h.at(55 * MINUTE, 'fridge', 'contact', true);
-    h.advanceBy(110 * MINUTE);
+    h.at(55 * MINUTE_MS, 'fridge', 'contact', true);
+    h.advanceBy(110 * MINUTE_MS);
     expect(h.raised('possible-fall')).toHaveLength(0);
   });
 });
@@ -96,15 +97,15 @@ describe('device silence model', () => {
   it('a day joins at the turn of the day, and the model survives export and import', () => {
     const model = new DeviceSilence();
     for (let d = 0; d < 20; d++) {
-      for (let i = 0; i < 10; i++) model.record('fridge:closed', 5 * MINUTE, d);
-      model.record('bedroom-door:closed', 9 * HOUR, d);
+      for (let i = 0; i < 10; i++) model.record('fridge:closed', 5 * MINUTE_MS, d);
+      model.record('bedroom-door:closed', 9 * HOUR_MS, d);
     }
     const fridge = model.threshold('fridge:closed', 20, 0.1);
     const door = model.threshold('bedroom-door:closed', 20, 0.1);
-    expect(fridge).toBeGreaterThan(5 * MINUTE);
-    expect(fridge).toBeLessThan(2 * HOUR);
-    expect(Number.isNaN(door) || door > 9 * HOUR).toBe(true);
-    model.record('fridge:closed', 3 * HOUR, 20);
+    expect(fridge).toBeGreaterThan(5 * MINUTE_MS);
+    expect(fridge).toBeLessThan(2 * HOUR_MS);
+    expect(Number.isNaN(door) || door > 9 * HOUR_MS).toBe(true);
+    model.record('fridge:closed', 3 * HOUR_MS, 20);
     expect(model.threshold('fridge:closed', 20, 0.1)).toBe(fridge);
     const copy = DeviceSilence.fromState(JSON.parse(JSON.stringify(model.exportState())));
     expect(copy.threshold('fridge:closed', 20, 0.1)).toBe(fridge);
@@ -117,20 +118,20 @@ describe('inactivity in bed', () => {
   it('in bed by 22:00 for 9 h every night, then in bed at 20:00 one evening: judged by the nights in bed, not by 20:00 evenings up', () => {
     const h = new Harness(undefined, MONDAY);
     for (let d = 0; d < 16; d++) {
-      const day = MONDAY + d * DAY;
-      h.at(day + 7 * HOUR - h.clock.now(), 'bed', 'occupancy', false);
-      for (let t = day + 7 * HOUR + MINUTE; t < day + 22 * HOUR; t += 20 * MINUTE)
+      const day = MONDAY + d * DAY_MS;
+      h.at(day + 7 * HOUR_MS - h.clock.now(), 'bed', 'occupancy', false);
+      for (let t = day + 7 * HOUR_MS + MINUTE_MS; t < day + 22 * HOUR_MS; t += 20 * MINUTE_MS)
         h.at(t - h.clock.now(), 'living-pir', 'motion', true);
-      h.at(day + 22 * HOUR - h.clock.now(), 'bed', 'occupancy', true);
+      h.at(day + 22 * HOUR_MS - h.clock.now(), 'bed', 'occupancy', true);
     }
-    const early = MONDAY + 16 * DAY + 20 * HOUR;
-    h.at(MONDAY + 16 * DAY + 7 * HOUR - h.clock.now(), 'bed', 'occupancy', false);
-    for (let t = MONDAY + 16 * DAY + 7 * HOUR + MINUTE; t < early; t += 20 * MINUTE)
+    const early = MONDAY + 16 * DAY_MS + 20 * HOUR_MS;
+    h.at(MONDAY + 16 * DAY_MS + 7 * HOUR_MS - h.clock.now(), 'bed', 'occupancy', false);
+    for (let t = MONDAY + 16 * DAY_MS + 7 * HOUR_MS + MINUTE_MS; t < early; t += 20 * MINUTE_MS)
       h.at(t - h.clock.now(), 'living-pir', 'motion', true);
     h.at(early - h.clock.now(), 'bed', 'occupancy', true);
-    h.advanceBy(9 * HOUR);
+    h.advanceBy(9 * HOUR_MS);
     expect(h.raised('inactivity')).toHaveLength(0);
-    h.advanceBy(4 * HOUR);
+    h.advanceBy(4 * HOUR_MS);
     expect(h.raised('inactivity')).toHaveLength(1);
   });
 });

@@ -5,9 +5,6 @@ import type { RuleOverrides } from '../../rules/params.js';
 import type { DeviceConfig, EventValue, HomeConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { EventType } from '../../rules/vocabulary.js';
 
-export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
 /** Monday 5 January 2026, 00:00 UTC. */
 export const MONDAY = Date.UTC(2026, 0, 5);
 

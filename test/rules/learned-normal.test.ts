@@ -2,16 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { LearnedNormal } from '../../rules/learned-normal.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { DAY, HOUR, Harness, MINUTE, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
+import { Harness, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** A resident who moves in the living room every 20 min from 07:00 to 22:00 and sleeps in bed. */
 function routine(h: Harness, days: number): void {
   for (let d = 0; d < days; d++) {
-    const day = MONDAY + d * DAY;
-    h.send({ ...evAt(h, day + 7 * HOUR, 'bed', 'occupancy', false) });
-    for (let t = day + 7 * HOUR + MINUTE; t < day + 22 * HOUR; t += 20 * MINUTE)
+    const day = MONDAY + d * DAY_MS;
+    h.send({ ...evAt(h, day + 7 * HOUR_MS, 'bed', 'occupancy', false) });
+    for (let t = day + 7 * HOUR_MS + MINUTE_MS; t < day + 22 * HOUR_MS; t += 20 * MINUTE_MS)
       h.send(evAt(h, t, 'living-pir', 'motion', true));
-    h.send(evAt(h, day + 22 * HOUR, 'bed', 'occupancy', true));
+    h.send(evAt(h, day + 22 * HOUR_MS, 'bed', 'occupancy', true));
   }
 }
 
@@ -34,16 +35,16 @@ describe('learned normal', () => {
   it('a resident who never sits still for more than 20 min by day is alerted near the 2 h floor, not after 4 h', () => {
     const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY);
     routine(h, 15);
-    const start = MONDAY + 15 * DAY;
-    h.send(evAt(h, start + 7 * HOUR, 'bed', 'occupancy', false));
-    h.send(evAt(h, start + 7 * HOUR + MINUTE, 'living-pir', 'motion', true));
-    h.clock.advanceTo(start + 7 * HOUR + 3 * HOUR);
+    const start = MONDAY + 15 * DAY_MS;
+    h.send(evAt(h, start + 7 * HOUR_MS, 'bed', 'occupancy', false));
+    h.send(evAt(h, start + 7 * HOUR_MS + MINUTE_MS, 'living-pir', 'motion', true));
+    h.clock.advanceTo(start + 7 * HOUR_MS + 3 * HOUR_MS);
     const inactivity = h.raised('inactivity');
     expect(inactivity).toHaveLength(1);
     // The learned 2 h floor has taken over most of the way from the 4 h cold start (gradual, not a switch at day 14).
-    const silence = inactivity[0].at - (start + 7 * HOUR + MINUTE);
-    expect(silence).toBeGreaterThanOrEqual(2 * HOUR);
-    expect(silence).toBeLessThan(2.5 * HOUR);
+    const silence = inactivity[0].at - (start + 7 * HOUR_MS + MINUTE_MS);
+    expect(silence).toBeGreaterThanOrEqual(2 * HOUR_MS);
+    expect(silence).toBeLessThan(2.5 * HOUR_MS);
     expect(inactivity[0].detail).toMatchObject({
       thresholdSource: 'learned',
       lastRoom: 'living',
@@ -60,14 +61,14 @@ describe('learned normal', () => {
 
   it("the learned state survives export and import, and a day's thresholds do not change mid-day", () => {
     const learned = new LearnedNormal();
-    for (let d = 0; d < 20; d++) learned.record('home', 10, 30 * MINUTE, d);
+    for (let d = 0; d < 20; d++) learned.record('home', 10, 30 * MINUTE_MS, d);
     const before = learned.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned);
-    learned.record('home', 10, 5 * HOUR, 20);
+    learned.record('home', 10, 5 * HOUR_MS, 20);
     expect(learned.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned)).toBe(before);
     const copy = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
     expect(copy.threshold('home', 10, 20, DEFAULT_RULE_PARAMS.learned)).toBe(before);
-    expect(copy.threshold('home', 10, 21, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(5 * HOUR);
-    expect(before).toBeGreaterThan(30 * MINUTE);
-    expect(before).toBeLessThan(HOUR);
+    expect(copy.threshold('home', 10, 21, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(5 * HOUR_MS);
+    expect(before).toBeGreaterThan(30 * MINUTE_MS);
+    expect(before).toBeLessThan(HOUR_MS);
   });
 });

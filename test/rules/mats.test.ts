@@ -1,48 +1,49 @@
 // Mats as evidence: a stuck mat, a mat contradicted by activity elsewhere, a mat that reports each movement, a chair after bed.
 import { describe, expect, it } from 'vitest';
-import { DEVICES, HOUR, Harness, MINUTE, MONDAY, home } from './factories.js';
+import { DEVICES, Harness, MONDAY, home } from './factories.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 const SECOND = 1000;
 
 /** Twelve short presses a few minutes apart, as a mat that reports pressure changes sends them while someone sleeps. */
 function restlessNight(h: Harness): void {
   for (let i = 0; i < 12; i++) {
-    h.at(i === 0 ? 0 : 4 * MINUTE, 'bed', 'occupancy', true);
+    h.at(i === 0 ? 0 : 4 * MINUTE_MS, 'bed', 'occupancy', true);
     h.at(2 * SECOND, 'bed', 'occupancy', false);
   }
 }
 
 describe('a mat held far longer than anyone sleeps, or contradicted, is not evidence of rest', () => {
   it('a bed mat stuck on while the resident is seen in the kitchen: a silence there is a possible fall', () => {
-    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 33 * HOUR); // 09:00, the mat still says occupied (it never reports off)
+    h.clock.advanceTo(MONDAY + 33 * HOUR_MS); // 09:00, the mat still says occupied (it never reports off)
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(46 * MINUTE);
+    h.advanceBy(46 * MINUTE_MS);
     expect(h.raised('possible-fall')).toEqual([
       expect.objectContaining({
-        at: MONDAY + 33 * HOUR + 45 * MINUTE,
+        at: MONDAY + 33 * HOUR_MS + 45 * MINUTE_MS,
         detail: expect.objectContaining({ lastRoom: 'kitchen', matOccupied: null }),
       }),
     ]);
   });
 
   it('in a home of two residents, a mat occupied while someone is in the kitchen is the other resident', () => {
-    const h = new Harness(home({ residents: [{ id: 'r1' }, { id: 'r2' }] }), MONDAY + 23 * HOUR);
+    const h = new Harness(home({ residents: [{ id: 'r1' }, { id: 'r2' }] }), MONDAY + 23 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 33 * HOUR);
+    h.clock.advanceTo(MONDAY + 33 * HOUR_MS);
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(46 * MINUTE);
+    h.advanceBy(46 * MINUTE_MS);
     expect(h.raised('possible-fall')).toHaveLength(0);
   });
 
   it('a bed mat held over 16 h (default) no longer counts: silence after the bedroom PIR is watched as beside the bed', () => {
-    const h = new Harness(undefined, MONDAY + 22 * HOUR);
+    const h = new Harness(undefined, MONDAY + 22 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 38 * HOUR + MINUTE); // 14:01 next day: on for 16 h 1 min, nothing else reported
+    h.clock.advanceTo(MONDAY + 38 * HOUR_MS + MINUTE_MS); // 14:01 next day: on for 16 h 1 min, nothing else reported
     expect(h.raised()).toHaveLength(1); // the night in bed itself reached inactivity's 12 h cap at 10:00
     h.at(0, 'bedroom-pir', 'motion', true);
-    h.advanceBy(46 * MINUTE);
+    h.advanceBy(46 * MINUTE_MS);
     expect(h.raised('possible-fall')).toEqual([
       expect.objectContaining({ detail: expect.objectContaining({ lastRoom: 'bedroom', matOccupied: null }) }),
     ]);
@@ -51,43 +52,43 @@ describe('a mat held far longer than anyone sleeps, or contradicted, is not evid
 
 describe('a mat that reports each movement on it (short presses), not a held occupancy', () => {
   it('its off after a short press is the resident still in bed: no out-of-bed alert in a still stretch of the night', () => {
-    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     restlessNight(h); // until about 23:45
     h.restart(); // what was learned of the mat survives a restart
-    h.clock.advanceTo(MONDAY + 26 * HOUR); // 02:00: over two hours without a press
+    h.clock.advanceTo(MONDAY + 26 * HOUR_MS); // 02:00: over two hours without a press
     expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
     expect(h.raised('possible-fall')).toHaveLength(0);
     // Seen in the bathroom: now up, and away from bed for longer than 45 min is worth a call.
     h.at(0, 'bathroom-pir', 'motion', true);
-    h.at(MINUTE, 'hall-pir', 'motion', true);
-    h.advanceBy(46 * MINUTE);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    h.advanceBy(46 * MINUTE_MS);
     expect(h.raised()).toEqual([
       expect.objectContaining({ kind: 'possible-fall', detail: expect.objectContaining({ matOccupied: null }) }),
     ]);
   });
 
   it('a held mat (long presses) still says out of bed when it goes off', () => {
-    const h = new Harness(undefined, MONDAY + 23 * HOUR);
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     for (let i = 0; i < 12; i++) {
-      h.at(i === 0 ? 0 : MINUTE, 'bed', 'occupancy', true);
-      h.at(10 * MINUTE, 'bed', 'occupancy', false);
+      h.at(i === 0 ? 0 : MINUTE_MS, 'bed', 'occupancy', true);
+      h.at(10 * MINUTE_MS, 'bed', 'occupancy', false);
     }
-    h.at(MINUTE, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 26 * HOUR);
+    h.at(MINUTE_MS, 'bed', 'occupancy', true);
+    h.clock.advanceTo(MONDAY + 26 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', false);
-    h.advanceBy(46 * MINUTE);
+    h.advanceBy(46 * MINUTE_MS);
     expect(h.raised('out-of-bed-too-long')).toHaveLength(1);
   });
 });
 
 describe('out of bed onto a chair', () => {
   it('up in the night and resting on the chair mat is not out-of-bed-too-long', () => {
-    const h = new Harness(home({ devices: DEVICES.filter((d) => d.id !== 'living-pir') }), MONDAY + 23 * HOUR);
+    const h = new Harness(home({ devices: DEVICES.filter((d) => d.id !== 'living-pir') }), MONDAY + 23 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 26 * HOUR);
+    h.clock.advanceTo(MONDAY + 26 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', false);
-    h.at(MINUTE, 'chair', 'occupancy', true);
-    h.advanceBy(60 * MINUTE);
+    h.at(MINUTE_MS, 'chair', 'occupancy', true);
+    h.advanceBy(60 * MINUTE_MS);
     expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
   });
 });

@@ -1,25 +1,26 @@
 // possible-fall and bathroom-too-long: the resident placed in one room, then silence everywhere.
 import { describe, expect, it } from 'vitest';
-import { DEVICES, HOUR, Harness, MINUTE, MONDAY, home } from './factories.js';
+import { DEVICES, Harness, MONDAY, home } from './factories.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-const TEN = MONDAY + 10 * HOUR;
+const TEN = MONDAY + 10 * HOUR_MS;
 
 describe('possible-fall rule', () => {
   it('last motion in the kitchen, then 45 min of silence by day: possible fall in the kitchen', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(44 * MINUTE);
+    h.advanceBy(44 * MINUTE_MS);
     expect(h.raised()).toHaveLength(0);
-    h.advanceBy(2 * MINUTE);
-    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ room: 'kitchen', at: TEN + 45 * MINUTE })]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ room: 'kitchen', at: TEN + 45 * MINUTE_MS })]);
   });
 
   it('20 min at night (cold start)', () => {
-    const h = new Harness(undefined, MONDAY + 2 * HOUR);
+    const h = new Harness(undefined, MONDAY + 2 * HOUR_MS);
     h.at(0, 'hall-pir', 'motion', true);
-    h.advanceBy(21 * MINUTE);
+    h.advanceBy(21 * MINUTE_MS);
     expect(h.raised('possible-fall')).toEqual([
-      expect.objectContaining({ room: 'hall', at: MONDAY + 2 * HOUR + 20 * MINUTE }),
+      expect.objectContaining({ room: 'hall', at: MONDAY + 2 * HOUR_MS + 20 * MINUTE_MS }),
     ]);
   });
 
@@ -27,7 +28,7 @@ describe('possible-fall rule', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'living-pir', 'motion', true);
     h.at(10_000, 'chair', 'occupancy', true);
-    h.advanceBy(3 * HOUR);
+    h.advanceBy(3 * HOUR_MS);
     expect(h.raised()).toHaveLength(0);
   });
 
@@ -35,7 +36,7 @@ describe('possible-fall rule', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'fridge', 'contact', false);
     h.at(5000, 'fridge', 'contact', true);
-    h.advanceBy(3 * HOUR);
+    h.advanceBy(3 * HOUR_MS);
     expect(h.raised('possible-fall')).toHaveLength(0);
   });
 
@@ -43,11 +44,11 @@ describe('possible-fall rule', () => {
     const config = home({ devices: [...DEVICES, { id: 'entrance-pir', kind: 'motion', room: 'entrance' }] });
     const h = new Harness(config, TEN);
     h.at(0, 'entrance-pir', 'motion', true);
-    h.advanceBy(3 * HOUR);
+    h.advanceBy(3 * HOUR_MS);
     expect(h.raised()).toHaveLength(0);
-    h.advanceBy(HOUR + MINUTE);
+    h.advanceBy(HOUR_MS + MINUTE_MS);
     // Both come due at 4 h: one call-out (inactivity's timer is first in the queue).
-    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR]]);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR_MS]]);
   });
 
   it('a toilet flush ends a visit, it does not place the resident: no possible fall at 45 min, bathroom-too-long at 60', () => {
@@ -56,16 +57,16 @@ describe('possible-fall rule', () => {
     });
     const h = new Harness(config, TEN);
     h.at(0, 'flush', 'power', 100);
-    h.advanceBy(59 * MINUTE);
+    h.advanceBy(59 * MINUTE_MS);
     expect(h.raised()).toHaveLength(0);
-    h.advanceBy(2 * MINUTE);
-    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['bathroom-too-long', TEN + 60 * MINUTE]]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['bathroom-too-long', TEN + 60 * MINUTE_MS]]);
   });
 
   it('moving again clears an open possible fall', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(50 * MINUTE);
+    h.advanceBy(50 * MINUTE_MS);
     h.at(0, 'living-pir', 'motion', true);
     expect(h.of('clear', 'possible-fall')).toHaveLength(1);
   });
@@ -74,15 +75,15 @@ describe('possible-fall rule', () => {
     const away = new Harness(undefined, TEN);
     away.at(0, 'kitchen-pir', 'motion', true);
     away.setAway(true);
-    away.advanceBy(2 * HOUR);
+    away.advanceBy(2 * HOUR_MS);
     expect(away.raised()).toHaveLength(0);
 
     const h = new Harness(undefined, TEN);
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(30 * MINUTE);
+    h.advanceBy(30 * MINUTE_MS);
     h.restart();
-    h.advanceBy(20 * MINUTE);
-    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ at: TEN + 45 * MINUTE })]);
+    h.advanceBy(20 * MINUTE_MS);
+    expect(h.raised('possible-fall')).toEqual([expect.objectContaining({ at: TEN + 45 * MINUTE_MS })]);
   });
 });
 
@@ -90,25 +91,25 @@ describe('bathroom-too-long rule', () => {
   it('in the bathroom for 60 min by day (moving, so no possible fall): bathroom too long', () => {
     const h = new Harness(undefined, TEN);
     h.at(0, 'bathroom-pir', 'motion', true);
-    for (let i = 0; i < 7; i++) h.at(10 * MINUTE, 'bathroom-pir', 'motion', true);
+    for (let i = 0; i < 7; i++) h.at(10 * MINUTE_MS, 'bathroom-pir', 'motion', true);
     expect(h.raised('bathroom-too-long')).toEqual([
-      expect.objectContaining({ at: TEN + 60 * MINUTE, room: 'bathroom' }),
+      expect.objectContaining({ at: TEN + 60 * MINUTE_MS, room: 'bathroom' }),
     ]);
-    h.at(MINUTE, 'hall-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
     expect(h.of('clear', 'bathroom-too-long')).toHaveLength(1);
   });
 
   it('30 min at night; leaving the bathroom in time raises nothing', () => {
-    const night = new Harness(undefined, MONDAY + 3 * HOUR);
+    const night = new Harness(undefined, MONDAY + 3 * HOUR_MS);
     night.at(0, 'bathroom-pir', 'motion', true);
-    for (let i = 0; i < 4; i++) night.at(8 * MINUTE, 'bathroom-pir', 'motion', true);
+    for (let i = 0; i < 4; i++) night.at(8 * MINUTE_MS, 'bathroom-pir', 'motion', true);
     expect(night.raised('bathroom-too-long')).toHaveLength(1);
 
     const brief = new Harness(undefined, TEN);
     brief.at(0, 'bathroom-pir', 'motion', true);
-    brief.at(10 * MINUTE, 'hall-pir', 'motion', true);
+    brief.at(10 * MINUTE_MS, 'hall-pir', 'motion', true);
     brief.at(1000, 'chair', 'occupancy', true);
-    brief.advanceBy(2 * HOUR);
+    brief.advanceBy(2 * HOUR_MS);
     expect(brief.raised('bathroom-too-long')).toHaveLength(0);
   });
 });
