@@ -27,19 +27,6 @@ import { StorageHealth } from './storage-health.js';
 import { EventStore } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
 
-/**
- * A raise is merged into the open alert of its home and kind (SPEC 5), and an `info` alert never escalates:
- * an open info record (a wearable impact the wearer got up from) would swallow a real fall raised after it.
- * It is resolved first, so the more serious raise gets its own alert and ladder.
- */
-function closeInfoRecordBefore(alerts: AlertService, d: RuleDecision): void {
-  if (d.type !== 'raise' || d.severity === 'info') return;
-  for (const open of alerts.list({ homeId: d.homeId, state: 'open' })) {
-    if (open.kind === d.kind && open.severity === 'info')
-      alerts.resolve(open.id, 'no-action-needed', `superseded by a ${d.severity} ${d.kind} alert`, 'hub');
-  }
-}
-
 export interface HubOptions {
   config: HubConfig;
   /** Folder of hub.db (created when missing). */
@@ -205,7 +192,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const decide = (decisions: RuleDecision[]): void => {
     for (const decision of decisions) {
       try {
-        closeInfoRecordBefore(alertService, decision);
         alertService.apply(decision);
       } catch (err) {
         log.error({ err, kind: decision.kind, homeId: decision.homeId }, 'could not carry out a rule decision');

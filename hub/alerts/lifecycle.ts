@@ -38,6 +38,7 @@ export class AlertLifecycle {
 
   /** A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. */
   raise(decision: Raise): Alert {
+    this.closeInfoRecordBefore(decision);
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
     let merged = false;
@@ -63,6 +64,19 @@ export class AlertLifecycle {
       merged ? 'alert repeated' : 'alert raised',
     );
     return changes.publish(change);
+  }
+
+  /**
+   * A raise is merged into the open alert of its home and kind (SPEC 5), and an `info` alert never escalates:
+   * an open info record (a wearable impact the wearer got up from) would swallow a real fall raised after it.
+   * It is resolved first, so the more serious raise gets its own alert and ladder.
+   */
+  private closeInfoRecordBefore(decision: Raise): void {
+    if (decision.severity === 'info') return;
+    const open = this.d.changes.openByKind(decision.homeId, decision.kind);
+    if (open?.severity !== 'info') return;
+    const note = `superseded by a ${decision.severity} ${decision.kind} alert`;
+    this.act('resolve', open.id, HUB_ACTOR, 'api', (who) => this.resolve(open.id, 'no-action-needed', note, who));
   }
 
   /** The condition ended before anyone acknowledged: the alert is cancelled. Undefined when there was none to cancel. */
