@@ -41,6 +41,15 @@ function accelPayloads(samples: [number, number, number][], startTs: number): st
   );
 }
 
+/** Stream the samples from wearable w1 of home h1 over MQTT (QoS 1), stamped from `startTs`, then disconnect. */
+async function streamWearable(mqttPort: number, samples: [number, number, number][], startTs: number): Promise<void> {
+  const wearable = await mqttClient(mqttPort);
+  for (const payload of accelPayloads(samples, startTs)) {
+    await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
+  }
+  await wearable.endAsync();
+}
+
 describe('wearable fall detection, live', () => {
   it('raises a critical fall alert for the resident when a wearable streams a fall over MQTT', async () => {
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
@@ -52,11 +61,7 @@ describe('wearable fall detection, live', () => {
     // as a live wearable would stamp them, from now on.
     const samples = render([walking(10), ...fallSegments(20)], 100);
     const startTs = Date.now();
-    const wearable = await mqttClient(hub.mqttPort);
-    for (const payload of accelPayloads(samples, startTs)) {
-      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
-    }
-    await wearable.endAsync();
+    await streamWearable(hub.mqttPort, samples, startTs);
 
     const alert = JSON.parse((await alertArrives).payload.toString());
     expect(alert).toMatchObject({
@@ -79,11 +84,7 @@ describe('wearable fall detection, live', () => {
 
     // Two seconds of walking, the fall, and 2.9 s lying: the last sample is 3 s after the impact.
     const samples = render([walking(2), ...fallSegments(2.9)], 100);
-    const wearable = await mqttClient(hub.mqttPort);
-    for (const payload of accelPayloads(samples, Date.now())) {
-      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
-    }
-    await wearable.endAsync();
+    await streamWearable(hub.mqttPort, samples, Date.now());
 
     const alert = JSON.parse((await alertArrives).payload.toString());
     expect(alert).toMatchObject({
@@ -128,11 +129,7 @@ describe('wearable fall detection, live', () => {
       [walking(2), ...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20), still(3, UPRIGHT), ...fallSegments(20)],
       100,
     );
-    const wearable = await mqttClient(hub.mqttPort);
-    for (const payload of accelPayloads(samples, Date.now())) {
-      await wearable.publishAsync('telecare/h1/devices/w1/events', payload, { qos: 1 });
-    }
-    await wearable.endAsync();
+    await streamWearable(hub.mqttPort, samples, Date.now());
     await critical;
     await responder.endAsync();
 
