@@ -1,5 +1,5 @@
 // Runs the pure rules engine live: feeds events in storage order, owns its one timer, snapshots its state to the store.
-import { RulesEngine } from '../rules/engine.js';
+import { RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import type { AlertKind } from '../rules/vocabulary.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -40,6 +40,8 @@ export interface RulesRunnerOptions {
    * snapshot is megabytes, and an SD card wears with every one.
    */
   snapshotEveryMs?: number;
+  /** The rules engine's rules (default: the built-in ones); replay takes the same option. */
+  rules?: RulesEngineOptions['rules'];
 }
 
 export class RulesRunner {
@@ -66,7 +68,10 @@ export class RulesRunner {
     const saved = store.loadRuleState(STATE_KEY);
     const mutableHomes = homes as HomeConfig[];
     const restorable = saved !== undefined && RulesEngine.acceptsState(saved.state);
-    const engine = restorable ? RulesEngine.fromState(mutableHomes, saved.state) : new RulesEngine(mutableHomes);
+    const rules = { rules: this.options.rules };
+    const engine = restorable
+      ? RulesEngine.fromState(mutableHomes, saved.state, rules)
+      : new RulesEngine(mutableHomes, rules);
     this.engine = engine;
     const rebuildThroughId = saved !== undefined && !restorable ? saved.lastEventId : 0;
     this.lastEventId = restorable ? saved.lastEventId : 0;

@@ -3,7 +3,7 @@ import { FeatureAccumulator } from '../analytics/features.js';
 import type { DailyFeatures } from '../analytics/types.js';
 import type { Alert } from '../hub/alerts/api.js';
 import { isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
-import { defaultHomeConfig, RulesEngine } from '../rules/engine.js';
+import { defaultHomeConfig, RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { valueFits } from '../rules/event-value.js';
 import {
@@ -65,6 +65,8 @@ export interface ReplayOptions {
   onPrealert?: (prealert: ReplayPrealert) => void;
   /** Collect daily features (SPEC 7) while replaying. */
   features?: boolean;
+  /** The rules engine's rules (default: the built-in ones), as the hub's `RulesRunnerOptions.rules`. */
+  rules?: RulesEngineOptions['rules'];
 }
 
 export interface ReplayStats {
@@ -179,7 +181,7 @@ export class Replayer {
     }
     this.defaultTimezone = options.defaultTimezone ?? 'UTC';
     this.drainMs = (options.drainHours ?? 24) * HOUR_MS;
-    this.engine = new RulesEngine(homes);
+    this.engine = new RulesEngine(homes, { rules: options.rules });
     this.stats.homes = homes.length;
     this.features = options.features
       ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })

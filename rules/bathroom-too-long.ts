@@ -4,6 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
+import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 function bathroomDeadline(h: HomeState, enteredAt: number): number {
@@ -48,3 +49,13 @@ export const bathroomRule = {
     });
   },
 };
+
+/** Its registration (rules/built-in.ts). */
+export const bathroomDefinition = {
+  name: 'bathroom-too-long',
+  homeTimers: ['bathroom'] as const,
+  silence: true,
+  onActivity: (home: HomeState, at: number, ctx: RuleContext) => bathroomRule.onActivity(home, at, ctx),
+  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => bathroomRule.onSuspend(home, at, ctx),
+  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) => bathroomRule.onTimer(home, at, ctx),
+} satisfies RuleDefinition;

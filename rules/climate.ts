@@ -1,37 +1,101 @@
 // cold / heat: a room below 16 °C or above 30 °C for 2 hours.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
+import { newTimerSlot, type RuleDefinition } from './registry.js';
+import type { TimerSlot } from './timer-queue.js';
 import { MINUTE_MS } from './time.js';
+import type { SensorEvent } from './types.js';
+
+/** Per device that reported a temperature. */
+export interface ClimateSlice {
+  /** Which way the temperature is out of range, and since when (undefined while in range). */
+  kind: 'cold' | 'heat' | undefined;
+  sinceAt: number | undefined;
+  /** The last temperature reported (°C). */
+  lastTempC: number | undefined;
+  /** Due when the temperature has been out of range for `climate.sustainMinutes`. */
+  readonly timer: TimerSlot;
+}
+
+interface SavedClimate {
+  kind?: unknown;
+  sinceAt?: unknown;
+  lastTempC?: unknown;
+}
+
+const numberOr = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+function newSlice(device: DeviceState, home: HomeState): ClimateSlice {
+  return {
+    kind: undefined,
+    sinceAt: undefined,
+    lastTempC: undefined,
+    timer: newTimerSlot(home.index, 'climate', device.id),
+  };
+}
+
+function onTemperature(home: HomeState, state: ClimateSlice, tempC: number, at: number, ctx: RuleContext): void {
+  const p = home.params.climate;
+  const kind = tempC < p.coldBelowC ? 'cold' : tempC > p.heatAboveC ? 'heat' : undefined;
+  if (kind === state.kind) return;
+  if (state.kind !== undefined) ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
+  state.kind = kind;
+  if (kind === undefined) {
+    state.sinceAt = undefined;
+    ctx.disarm(state.timer);
+  } else {
+    state.sinceAt = at;
+    ctx.arm(state.timer, at + p.sustainMinutes * MINUTE_MS);
+  }
+}
 
 export const climateRule = {
-  onTemperature(h: HomeState, device: DeviceState, tempC: number, at: number, c: RuleContext): void {
-    const p = h.params.climate;
-    const kind = tempC < p.coldBelowC ? 'cold' : tempC > p.heatAboveC ? 'heat' : undefined;
-    if (kind === device.climateKind) return;
-    if (device.climateKind !== undefined) {
-      c.clear(h, device.climateKind, at, `temperature back to ${tempC} °C`);
-    }
-    device.climateKind = kind;
-    if (kind === undefined) {
-      device.climateSince = NaN;
-      c.disarm(device.climateSlot);
-    } else {
-      device.climateSince = at;
-      c.arm(device.climateSlot, at + p.sustainMinutes * MINUTE_MS);
-    }
+  name: 'climate',
+  events: ['temperature'],
+  deviceState: {
+    version: 1,
+    create: newSlice,
+    save: (slice) => ({ kind: slice.kind ?? null, sinceAt: slice.sinceAt ?? null, lastTempC: slice.lastTempC ?? null }),
+    load: (saved, version, device, home) => {
+      const s = saved as SavedClimate;
+      // Version 0: the flat device record of state version 5.
+      const v0 = saved as { climateKind?: unknown; climateSince?: unknown; lastTempC?: unknown };
+      const kind = version === 0 ? v0.climateKind : s.kind;
+      const slice = newSlice(device, home);
+      slice.kind = kind === 'cold' || kind === 'heat' ? kind : undefined;
+      slice.sinceAt = numberOr(version === 0 ? v0.climateSince : s.sinceAt);
+      slice.lastTempC = numberOr(s.lastTempC);
+      // A state-5 device that never reported a temperature: nothing to keep.
+      return slice.kind === undefined && slice.lastTempC === undefined ? undefined : slice;
+    },
+    timer: { name: 'climate', slot: (slice) => slice.timer },
   },
 
-  onTimer(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {
-    if (device.climateKind === undefined) return;
-    const p = h.params.climate;
-    c.raise(h, device.climateKind, 'medium', at, {
+  onEvent(
+    home: HomeState,
+    _device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    ctx: RuleContext,
+    _now: number,
+    state: ClimateSlice,
+  ): void {
+    if (typeof event.value !== 'number') return;
+    onTemperature(home, state, event.value, at, ctx);
+    state.lastTempC = event.value;
+  },
+
+  onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: ClimateSlice): void {
+    if (state.kind === undefined) return;
+    const p = home.params.climate;
+    ctx.raise(home, state.kind, 'medium', at, {
       device,
       episodic: true,
       detail: {
-        sinceAt: new Date(device.climateSince).toISOString(),
-        limitC: device.climateKind === 'cold' ? p.coldBelowC : p.heatAboveC,
-        lastTempC: Number.isNaN(device.lastTempC) ? null : device.lastTempC,
+        sinceAt: state.sinceAt === undefined ? null : new Date(state.sinceAt).toISOString(),
+        limitC: state.kind === 'cold' ? p.coldBelowC : p.heatAboveC,
+        lastTempC: state.lastTempC ?? null,
       },
     });
   },
-};
+} satisfies RuleDefinition<undefined, ClimateSlice>;

@@ -1,6 +1,7 @@
 // pendant, fall, smoke, co, gas, flood: raised at once, critical.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
+import type { RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { AlertKind } from './vocabulary.js';
 
@@ -13,25 +14,51 @@ const EMERGENCY_KIND: Partial<Record<SensorEvent['type'], AlertKind>> = {
   water: 'flood',
 };
 
+/** A hazard detector's alarm, per device that reported one: whether it is on (one raise per alarm). */
+export interface HazardSlice {
+  on: boolean;
+}
+
 export const emergencyRule = {
-  onEvent(h: HomeState, device: DeviceState, event: SensorEvent, at: number, c: RuleContext): void {
+  name: 'emergency',
+  events: ['pendant', 'fall', 'smoke', 'co', 'gas', 'water'],
+  deviceState: {
+    version: 1,
+    create: () => ({ on: false }),
+    save: (slice) => (slice.on ? { on: true } : undefined),
+    load: (saved, version) => {
+      // Version 0: the flat device record of state version 5 (`hazardOn`).
+      const on = version === 0 ? (saved as { hazardOn?: unknown }).hazardOn : (saved as { on?: unknown }).on;
+      return on === true ? { on: true } : undefined;
+    },
+  },
+
+  onEvent(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    ctx: RuleContext,
+    _now: number,
+    hazard: HazardSlice,
+  ): void {
     const kind = EMERGENCY_KIND[event.type];
     if (!kind) return;
-    const hazard = kind !== 'pendant' && kind !== 'fall';
+    const isHazard = kind !== 'pendant' && kind !== 'fall';
     if (event.value !== true) {
-      if (hazard) device.hazardOn = false;
+      if (isHazard) hazard.on = false;
       return;
     }
     // A hazard detector repeats its state while the alarm lasts: one raise per alarm.
-    if (hazard) {
-      if (device.hazardOn) return;
-      device.hazardOn = true;
+    if (isHazard) {
+      if (hazard.on) return;
+      hazard.on = true;
     }
-    c.raise(h, kind, 'critical', at, {
+    ctx.raise(home, kind, 'critical', at, {
       device,
       room: event.room ?? device.room,
       episodic: false,
       detail: { eventType: event.type, source: event.source },
     });
   },
-};
+} satisfies RuleDefinition<undefined, HazardSlice>;

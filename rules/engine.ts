@@ -1,28 +1,22 @@
 // The rules engine: pure, clock-injected; the same code runs live, in replay and in tests.
 import { blankActivity, observeActivity, outConfirmedAt, type Activity } from './activity.js';
-import { bathroomRule } from './bathroom-too-long.js';
-import { climateRule } from './climate.js';
+import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
-import { emergencyRule } from './emergency.js';
-import { HomeState, type DeviceState, type HomeSnapshot } from './home-state.js';
-import { IN_BED, IN_CHAIR, inactivityRule } from './inactivity.js';
-import { lowBatteryRule } from './low-battery.js';
-import { nightExitRule } from './night-exit.js';
-import { noMorningActivityRule } from './no-morning-activity.js';
-import { outOfBedRule } from './out-of-bed-too-long.js';
-import { possibleFallRule } from './possible-fall.js';
+import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
+import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, onMatReport } from './presence.js';
-import { sensorOfflineRule } from './sensor-offline.js';
-import { tamperRule } from './tamper.js';
-import { TimerQueue } from './timer-queue.js';
+import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
+import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
-import { wearableFallRule } from './wearable-fall.js';
 
-const STATE_VERSION = 5;
+/** 6: each rule's slices under its name (the rule registry); 5, from before, is still read (`LEGACY_STATE_VERSION`). */
+const STATE_VERSION = 6;
 
-/** The rules that watch silences: re-armed by every activity, suspended while out or away. */
-const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
+export interface RulesEngineOptions {
+  /** The rules, in calling order (default: `BUILT_IN_RULES`); a test or a deployment may add its own. */
+  rules?: readonly AnyRule[];
+}
 
 interface EngineState {
   version: number;
@@ -65,10 +59,15 @@ export class RulesEngine {
   private readonly ctx = new RuleContext(this.queue);
   private readonly homes: HomeState[] = [];
   private readonly byId = new Map<string, HomeState>();
+  private readonly registry: RuleRegistry;
   /** The activity of the event being handled (one reused: nothing is made per event). */
   private readonly activity = blankActivity();
+  private readonly seen: ActivitySeen;
 
-  constructor(homes: HomeConfig[]) {
+  constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
+    this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
+    // Filled in before each use (no activity is heard before its device is known): one object, none made per event.
+    this.seen = { device: undefined as unknown as DeviceState, activity: this.activity, bedChanged: false };
     for (const config of homes) this.addHome(config);
   }
 
@@ -112,21 +111,22 @@ export class RulesEngine {
   /** Set or clear a home's away mode at `now`. */
   setAway(homeId: string, away: boolean, now: number): RuleDecision[] {
     this.fireDue(now);
-    const h = this.byId.get(homeId);
-    if (h && h.away !== away) {
+    const home = this.byId.get(homeId);
+    if (home && home.away !== away) {
       const at = Math.max(now, this.clockMs);
-      h.away = away;
+      home.away = away;
       if (away) {
-        this.suspend(h, at);
+        this.suspend(home, at);
       } else {
-        // Back from away: the silence starts now, as if the resident had just come in.
-        h.out = false;
-        h.lastActivityAt = at;
-        h.lastActivityRoom = undefined;
-        h.lastActivityContext = undefined;
-        h.lastActivityKey = undefined;
-        h.lastActivityLocated = false;
-        for (const rule of SILENCE_RULES) rule.onActivity(h, at, this.ctx);
+        // Back from away: the silence starts now, as if the resident had just come in (the silence rules re-arm).
+        home.out = false;
+        home.lastActivityAt = at;
+        home.lastActivityRoom = undefined;
+        home.lastActivityContext = undefined;
+        home.lastActivityKey = undefined;
+        home.lastActivityLocated = false;
+        for (const entry of this.registry.entries)
+          if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
       }
     }
     return this.ctx.take();
@@ -140,20 +140,25 @@ export class RulesEngine {
     return state;
   }
 
-  /** Whether `fromState` can restore this saved state (same version); otherwise it must be rebuilt from events. */
+  /**
+   * Whether `fromState` can restore this saved state (this version, or 5 from before the registry); otherwise it
+   * must be rebuilt from events.
+   */
   static acceptsState(state: unknown): boolean {
-    return typeof state === 'object' && state !== null && (state as Partial<EngineState>).version === STATE_VERSION;
+    if (typeof state !== 'object' || state === null) return false;
+    const version = (state as Partial<EngineState>).version;
+    return version === STATE_VERSION || version === LEGACY_STATE_VERSION;
   }
 
-  static fromState(homes: HomeConfig[], state: unknown): RulesEngine {
-    const engine = new RulesEngine(homes);
+  static fromState(homes: HomeConfig[], state: unknown, options: RulesEngineOptions = {}): RulesEngine {
+    const engine = new RulesEngine(homes, options);
     const s = state as Partial<EngineState> | null;
     if (!s || typeof s !== 'object') return engine;
     if (typeof s.clockMs === 'number') engine.clockMs = s.clockMs;
-    if (s.version !== STATE_VERSION || !s.homes) return engine;
+    if (!RulesEngine.acceptsState(s) || !s.homes || s.version === undefined) return engine;
     for (const [id, snapshot] of Object.entries(s.homes)) {
-      const h = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
-      for (const [slot, at] of h.restore(snapshot)) engine.queue.arm(slot, at);
+      const home = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
+      for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
     }
     return engine;
   }
@@ -162,10 +167,10 @@ export class RulesEngine {
   addHome(config: HomeConfig): HomeState {
     const existing = this.byId.get(config.id);
     if (existing) return existing;
-    const h = new HomeState(this.homes.length, config);
-    this.homes.push(h);
-    this.byId.set(config.id, h);
-    return h;
+    const home = new HomeState(this.homes.length, config, this.registry);
+    this.homes.push(home);
+    this.byId.set(config.id, home);
+    return home;
   }
 
   hasHome(id: string): boolean {
@@ -177,157 +182,104 @@ export class RulesEngine {
       const fired = this.queue.popDue(now);
       if (!fired) break;
       if (fired.at > this.clockMs) this.clockMs = fired.at;
-      this.onTimer(this.homes[fired.slot.homeIndex], fired.slot.name, fired.slot.deviceId, fired.at);
+      const home = this.homes[fired.slot.homeIndex];
+      if (home) this.onTimer(home, fired.slot, fired.at);
     }
     if (now > this.clockMs) this.clockMs = now;
   }
 
-  private onTimer(h: HomeState, name: string, deviceId: string | undefined, at: number): void {
-    const c = this.ctx;
-    switch (name) {
-      case 'inactivity':
-        if (!h.suspended()) inactivityRule.onTimer(h, at, c);
-        break;
-      case 'inactivity-pre':
-        if (!h.suspended()) inactivityRule.onPreAlertTimer(h, at, c);
-        break;
-      case 'possible-fall':
-        if (!h.suspended()) possibleFallRule.onTimer(h, at, c);
-        break;
-      case 'bathroom':
-        if (!h.suspended()) bathroomRule.onTimer(h, at, c);
-        break;
-      case 'out-of-bed':
-        if (!h.suspended()) outOfBedRule.onTimer(h, at, c);
-        break;
-      case 'no-morning':
-        noMorningActivityRule.onTimer(h, at, c);
-        break;
-      case 'night-exit':
-        nightExitRule.onTimer(h, at, c);
-        break;
-      case 'out-check':
-        // The exit door closed and nothing happened inside since: the resident is out.
-        h.out = true;
-        this.suspend(h, at);
-        break;
-      case 'offline': {
-        const device = h.devices.get(deviceId ?? '');
-        if (device) sensorOfflineRule.onTimer(h, device, at, c);
-        break;
-      }
-      case 'climate': {
-        const device = h.devices.get(deviceId ?? '');
-        if (device) climateRule.onTimer(h, device, at, c);
-        break;
-      }
-      case 'fall': {
-        const device = h.devices.get(deviceId ?? '');
-        if (device) wearableFallRule.onTimer(h, device, at, c);
-        break;
-      }
-      default:
-        break;
+  private onTimer(home: HomeState, slot: TimerSlot, at: number): void {
+    const ctx = this.ctx;
+    const registry = this.registry;
+    if (slot.deviceId !== undefined) {
+      const rule = registry.deviceTimerRule(slot.name);
+      const device = home.devices.get(slot.deviceId);
+      if (!rule || !device) return;
+      const slice = device.slices?.[registry.slotOf(rule)];
+      rule.onDeviceTimer?.(home, device, at, ctx, slice, home.slices[registry.homeSlotOf(rule)]);
+      return;
     }
+    if (slot.name === OUT_CHECK_TIMER) {
+      // The exit door closed and nothing happened inside since: the resident is out.
+      home.out = true;
+      this.suspend(home, at);
+      return;
+    }
+    const rule = registry.homeTimerOwner(slot.name);
+    // An inactivity-family timer does not fire while the resident is out or the home away.
+    if (!rule || (rule.silence === true && home.suspended())) return;
+    rule.onTimer?.(home, slot.name, at, ctx, home.slices[registry.homeSlotOf(rule)]);
   }
 
   /** `at` is the event's time (never after `now`), `now` the rules' time. */
   private onEvent(event: SensorEvent, at: number, now: number): void {
-    const c = this.ctx;
-    const h = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
-    if (Number.isNaN(h.firstSeenAt)) h.firstSeenAt = at;
-    noMorningActivityRule.ensureArmed(h, now, c);
-    const device = h.deviceFor(event);
-    // An event older than the device's last one says nothing new about whether it is alive.
-    if (!(device.lastSeenAt > at)) sensorOfflineRule.onSeen(h, device, at, c);
-    switch (event.type) {
-      case 'pendant':
-      case 'fall':
-      case 'smoke':
-      case 'co':
-      case 'gas':
-      case 'water':
-        emergencyRule.onEvent(h, device, event, at, c);
-        break;
-      case 'battery':
-      case 'battery_low':
-        lowBatteryRule.onEvent(h, device, event, at, c);
-        break;
-      case 'tamper':
-        if (typeof event.value === 'boolean') tamperRule.onTamper(h, device, event.value, at, c);
-        break;
-      case 'temperature':
-        if (typeof event.value === 'number') {
-          climateRule.onTemperature(h, device, event.value, at, c);
-          device.lastTempC = event.value;
-        }
-        break;
-      case 'availability':
-        if (typeof event.value === 'boolean') sensorOfflineRule.onAvailability(h, device, event.value, at, c);
-        break;
-      case 'accel':
-        if (typeof event.value === 'object') wearableFallRule.onAccel(h, device, event.value, event.ts, at, c);
-        break;
-      default:
-        break;
+    const ctx = this.ctx;
+    const home = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
+    if (Number.isNaN(home.firstSeenAt)) home.firstSeenAt = at;
+    const device = home.deviceFor(event);
+    for (const entry of this.registry.forEvent(event.type)) {
+      const rule = entry.rule;
+      if (rule.deviceKinds !== undefined && !rule.deviceKinds.includes(device.kind)) continue;
+      const deviceSlice = entry.devicePosition < 0 ? undefined : home.deviceSlice(device, rule, entry.devicePosition);
+      rule.onEvent?.(home, device, event, at, ctx, now, deviceSlice, homeSlice(home, entry));
     }
     // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
-      onMatReport(h, device, event.value === true, event.ts);
-    const activity = observeActivity(device, event, h.params.presence, this.activity);
-    if (activity) this.onActivity(h, device, event, activity, at);
+      onMatReport(home, device, event.value === true, event.ts);
+    const activity = observeActivity(device, event, home.params.presence, this.activity);
+    if (activity) this.onActivity(home, device, event, activity, at);
   }
 
-  private onActivity(h: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {
-    const c = this.ctx;
+  private onActivity(home: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {
+    const ctx = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
-    if (at < h.lastActivityAt) return;
+    if (at < home.lastActivityAt) return;
     // Learn the quiet period that just ended, unless the resident was out or the home away.
-    if (!h.suspended() && !Number.isNaN(h.lastActivityAt) && at >= h.lastActivityAt) {
-      const how = h.zone.hourOfWeek(h.lastActivityAt);
-      const gap = at - h.lastActivityAt;
-      const day = h.zone.dayNumber(at);
-      h.learned.record('home', how, gap, day);
-      if (h.lastActivityContext !== undefined) h.learned.record(h.lastActivityContext, how, gap, day);
-      if (h.bedOccupied) h.learned.record(IN_BED, how, gap, day);
-      else if (h.chairOccupied) h.learned.record(IN_CHAIR, how, gap, day);
-      if (h.lastActivityKey !== undefined) h.silences.record(h.lastActivityKey, gap, day);
+    if (!home.suspended() && !Number.isNaN(home.lastActivityAt) && at >= home.lastActivityAt) {
+      const hourOfWeek = home.zone.hourOfWeek(home.lastActivityAt);
+      const gap = at - home.lastActivityAt;
+      const day = home.zone.dayNumber(at);
+      home.learned.record('home', hourOfWeek, gap, day);
+      if (home.lastActivityContext !== undefined) home.learned.record(home.lastActivityContext, hourOfWeek, gap, day);
+      if (home.bedOccupied) home.learned.record(IN_BED, hourOfWeek, gap, day);
+      else if (home.chairOccupied) home.learned.record(IN_CHAIR, hourOfWeek, gap, day);
+      if (home.lastActivityKey !== undefined) home.silences.record(home.lastActivityKey, gap, day);
     }
     if (activity.inside) {
-      c.disarm(h.timers['out-check']);
-      nightExitRule.onInsideActivity(h, at, c);
-      h.out = false;
-    } else if (activity.exit !== undefined) {
-      if (activity.exit === 'closed') {
-        c.arm(h.timers['out-check'], outConfirmedAt(at, h.params.presence));
-      } else {
-        nightExitRule.onExitDoorOpened(h, device, at, c);
-      }
+      ctx.disarm(home.timers[OUT_CHECK_TIMER]);
+      home.out = false;
+    } else if (activity.exit === 'closed') {
+      ctx.arm(home.timers[OUT_CHECK_TIMER], outConfirmedAt(at, home.params.presence));
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.
-    if (device.room !== undefined && !activity.heldEnd) h.seenIn(device.room);
+    if (device.room !== undefined && !activity.heldEnd) home.seenIn(device.room);
     // A bed or sofa may carry two mats: occupied while either is (stuck or contradicted mats do not count).
-    const inBed = h.matOccupied('bed', at);
-    if (inBed !== h.bedOccupied) {
-      h.bedOccupied = inBed;
-      outOfBedRule.onBed(h, inBed, at, c);
-    }
-    h.chairOccupied = h.matOccupied('chair', at);
-    h.lastActivityAt = at;
-    h.lastActivityRoom = device.room;
-    h.lastActivityContext = device.roomContext;
-    h.lastActivityKey = activityKey(device, event);
-    h.lastActivityDeviceId = device.id;
-    h.lastActivityLocated = isLocated(h, device, event);
-    if (h.suspended()) return;
-    for (const rule of SILENCE_RULES) rule.onActivity(h, at, c);
-    noMorningActivityRule.onActivity(h, at, c);
+    const inBed = home.matOccupied('bed', at);
+    const seen = this.seen;
+    seen.device = device;
+    seen.bedChanged = inBed !== home.bedOccupied;
+    home.bedOccupied = inBed;
+    const entries = this.registry.entries;
+    for (const entry of entries) entry.rule.onActivitySeen?.(home, seen, at, ctx, homeSlice(home, entry));
+    home.chairOccupied = home.matOccupied('chair', at);
+    home.lastActivityAt = at;
+    home.lastActivityRoom = device.room;
+    home.lastActivityContext = device.roomContext;
+    home.lastActivityKey = activityKey(device, event);
+    home.lastActivityDeviceId = device.id;
+    home.lastActivityLocated = isLocated(home, device, event);
+    if (home.suspended()) return;
+    for (const entry of entries) entry.rule.onActivity?.(home, at, ctx, homeSlice(home, entry));
   }
 
-  private suspend(h: HomeState, at: number): void {
-    for (const rule of SILENCE_RULES) rule.onSuspend(h, at, this.ctx);
-    outOfBedRule.onSuspend(h, at, this.ctx);
+  private suspend(home: HomeState, at: number): void {
+    for (const entry of this.registry.entries) entry.rule.onSuspend?.(home, at, this.ctx, homeSlice(home, entry));
     for (const kind of INACTIVITY_FAMILY)
-      this.ctx.clear(h, kind, at, h.away ? 'home set to away' : 'resident went out');
+      this.ctx.clear(home, kind, at, home.away ? 'home set to away' : 'resident went out');
   }
+}
+
+/** A rule's home slice (undefined when it keeps none). */
+function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
+  return entry.homePosition < 0 ? undefined : home.slices[entry.homePosition];
 }

@@ -1,10 +1,11 @@
-// What the engine knows about one home: its configuration, devices, where the resident is, timers.
+// What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
+import type { BuiltInHomeTimer } from './built-in.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
-import { createFallDetector, type FallDetector, type FallDetectorState } from './fall/detector.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
 import { DAY_MS } from './time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
+import { newTimerSlot, type AnyRule, type RuleDefinition, type RuleRegistry } from './registry.js';
 import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';
 import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
@@ -13,26 +14,22 @@ import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 /** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
 const MAT_MIN_HOLDS = 10;
+/** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
+export const LEGACY_STATE_VERSION = 5;
 
-/** Timers a home has once each; per-device timers live on the device. */
-export const HOME_TIMERS = [
-  'inactivity',
-  'inactivity-pre',
-  'possible-fall',
-  'bathroom',
-  'out-of-bed',
-  'no-morning',
-  'night-exit',
-  'out-check',
-] as const;
-export type HomeTimer = (typeof HOME_TIMERS)[number];
+/** A home timer of the built-in rules (a rule added to the registry reaches its own through `home.timer(name)`). */
+export type HomeTimer = BuiltInHomeTimer;
 
+/**
+ * What the engine knows of one device: what activity and presence need (its room, held states, a mat's evidence),
+ * and the slices of the rules that heard from it (`slices[registry.slotOf(rule)]`, made at the rule's first event
+ * from the device: a thermometer carries climate's, a wearable the fall detector's, a PIR neither).
+ */
 export interface DeviceState {
   id: string;
   kind: DeviceKind;
   room: string | undefined;
   residentId: string | undefined;
-  lastSeenAt: number;
   /** Last boolean or number seen, to tell a change (contact, occupancy, held motion) or a rise (power). */
   lastValue: boolean | number | undefined;
   /** Since when a held presence state (motion or room occupancy `true`) has been on; NaN when off. */
@@ -46,30 +43,32 @@ export interface DeviceState {
   restSince: number;
   /** The resident was seen in another room since the mat's last report: its state is not them (single resident). */
   restVoid: boolean;
-  offline: boolean;
-  batteryLow: boolean;
-  tampered: boolean;
-  hazardOn: boolean;
-  /** Since when the temperature has been out of range (NaN when in range), and which way. */
-  climateSince: number;
-  /** The last temperature the device reported (°C; NaN before any): apart from `lastValue`, which tells changes of
-   * its contact, occupancy or power — a temperature report between two equal contact reports is no change. */
-  lastTempC: number;
-  climateKind: 'cold' | 'heat' | undefined;
   /** Learned-normal context of its room ("room:<name>"), made once. */
   roomContext: string | undefined;
-  /** Device-silence keys of its activity (made once): the device alone, or a contact that opened or closed. */
-  activityKeys: { any: string; open: string; closed: string };
-  offlineSlot: TimerSlot;
-  climateSlot: TimerSlot;
-  fallDetector: FallDetector | undefined;
-  /** Wakes the fall detector of a wearable gone silent with a decision pending. */
-  fallSlot: TimerSlot;
-  /** Rules' time minus the wearable's samples' time, as of its last `accel` message. */
-  fallOffsetMs: number;
+  /** Device-silence keys of a contact that opened or closed (made at its first contact report; others use the id). */
+  contactKeys: { open: string; closed: string } | undefined;
+  /** The rules' slices for this device, by registry position; undefined until a rule with device state heard it. */
+  slices: unknown[] | undefined;
 }
 
-/** The persisted part of a home's state (JSON). */
+/** A rule's saved slice: the version of its codec and what `save` gave. */
+export interface SavedSlice {
+  v: number;
+  s: unknown;
+}
+
+/** A device's part of the saved state (JSON). */
+export interface DeviceSnapshot {
+  lastValue: boolean | number | undefined;
+  heldSince: number;
+  reportsHeld: boolean;
+  /** A mat's holds and resting evidence (absent for other devices). */
+  mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
+  /** The slices of the rules that heard from it, by rule name. */
+  rules?: Record<string, SavedSlice>;
+}
+
+/** The persisted part of a home's state (JSON); state version 5 (before the registry) is read by `restore` too. */
 export interface HomeSnapshot {
   firstSeenAt: number;
   lastActivityAt: number;
@@ -86,41 +85,20 @@ export interface HomeSnapshot {
   risingCandidateAt: number;
   risingLearnedDay: number;
   prealertOpen: boolean;
-  nightExitDoor: string | null;
   open: AlertKind[];
+  /** Armed timers: `<name>` of the home, `<name>:<deviceId>` of a device. */
   timers: Record<string, number>;
-  devices: Record<
-    string,
-    Pick<
-      DeviceState,
-      | 'lastSeenAt'
-      | 'lastValue'
-      | 'heldSince'
-      | 'reportsHeld'
-      | 'offline'
-      | 'batteryLow'
-      | 'tampered'
-      | 'hazardOn'
-      | 'climateSince'
-      | 'lastTempC'
-      | 'climateKind'
-    > & {
-      /** A mat's holds and resting evidence (absent for other devices and in older snapshots). */
-      mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
-      /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
-      fall?: { offsetMs: number; detector: FallDetectorState };
-    }
-  >;
+  devices: Record<string, DeviceSnapshot>;
   learned: LearnedNormalState;
-  /** Absent in snapshots from before it existed. */
   lastActivityKey?: string | null;
   silences?: DeviceSilenceState;
   lastActivityDeviceId?: string | null;
   /** The threshold behind each armed silence timer (shown in the alert's detail). */
   armed?: Record<string, Threshold>;
   morningGraceDay?: number;
-  /** The silence (its last activity's time) of the latest inactivity-family alert raised; null when none. */
   familySilenceAt?: number | null;
+  /** The home slices of the rules that keep one, by rule name. */
+  rules?: Record<string, SavedSlice>;
 }
 
 export class HomeState {
@@ -140,7 +118,10 @@ export class HomeState {
   /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
   readonly restNightStartMinute: number;
   readonly devices = new Map<string, DeviceState>();
+  /** One slot per home timer the registry declares (typed for the built-in rules'; see `timer`). */
   readonly timers: Record<HomeTimer, TimerSlot>;
+  /** The home slices of the rules that keep one, by registry position (`registry.homeSlotOf(rule)`). */
+  readonly slices: unknown[];
   learned = new LearnedNormal();
   /** What normally follows each activity (device and way), for possible-fall without a PIR. */
   silences = new DeviceSilence();
@@ -163,8 +144,6 @@ export class HomeState {
   /** Learning the usual rising time: the morning's first activity outside the bedroom, kept once no return to the bedroom follows. */
   risingCandidateAt = NaN;
   risingLearnedDay = -1;
-  /** The exit door that opened in the night (for the night-exit alert). */
-  nightExitDoor: string | undefined = undefined;
   /** A pre-alert is out to the resident and not yet cancelled. */
   prealertOpen = false;
   /** Learned-normal context of the room of the last activity ("room:<name>"). */
@@ -194,6 +173,7 @@ export class HomeState {
   constructor(
     readonly index: number,
     readonly config: HomeConfig,
+    readonly registry: RuleRegistry,
   ) {
     this.params = resolveRuleParams(config.rules);
     this.zone = new ZoneClock(config.timezone || 'UTC');
@@ -214,9 +194,12 @@ export class HomeState {
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
     const bedtime = config.routine?.usualBedtime;
     this.restNightStartMinute = bedtime === undefined ? this.nightStartMinute : parseHhMm(bedtime);
-    this.timers = Object.fromEntries(
-      HOME_TIMERS.map((name) => [name, { homeIndex: index, name, dueAt: Infinity, queuedAt: Infinity }]),
-    ) as Record<HomeTimer, TimerSlot>;
+    // Every built-in timer is declared by its rule in BUILT_IN_RULES; an engine built on another list has its own.
+    this.timers = Object.fromEntries(registry.homeTimers.map((name) => [name, newTimerSlot(index, name)])) as Record<
+      HomeTimer,
+      TimerSlot
+    >;
+    this.slices = registry.homeStateRules.map((rule): unknown => rule.homeState?.create(this, this));
     for (const d of config.devices ?? []) this.addDevice(d.id, d.kind, d.room, d);
   }
 
@@ -226,7 +209,6 @@ export class HomeState {
       kind,
       room,
       residentId: config?.residentId,
-      lastSeenAt: NaN,
       lastValue: undefined,
       heldSince: NaN,
       reportsHeld: false,
@@ -234,23 +216,41 @@ export class HomeState {
       matBriefHolds: 0,
       restSince: NaN,
       restVoid: false,
-      offline: false,
-      batteryLow: false,
-      tampered: false,
-      hazardOn: false,
-      climateSince: NaN,
-      lastTempC: NaN,
-      climateKind: undefined,
       roomContext: room === undefined ? undefined : `room:${room}`,
-      activityKeys: { any: id, open: `${id}:open`, closed: `${id}:closed` },
-      offlineSlot: { homeIndex: this.index, name: 'offline', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
-      climateSlot: { homeIndex: this.index, name: 'climate', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
-      fallDetector: undefined,
-      fallSlot: { homeIndex: this.index, name: 'fall', deviceId: id, dueAt: Infinity, queuedAt: Infinity },
-      fallOffsetMs: 0,
+      contactKeys: undefined,
+      slices: undefined,
     };
     this.devices.set(id, device);
     return device;
+  }
+
+  /** A home timer by name: the built-in rules' are typed on `timers`; a rule added to the registry asks here. */
+  timer(name: string): TimerSlot {
+    const slot = (this.timers as Record<string, TimerSlot | undefined>)[name];
+    if (!slot) throw new Error(`no home timer ${name}: declare it in the rule's homeTimers`);
+    return slot;
+  }
+
+  /** `rule`'s slice for `device`, or undefined when the rule has not heard from it (or keeps none). */
+  sliceOf<HomeSlice, Slice>(device: DeviceState, rule: RuleDefinition<HomeSlice, Slice>): Slice | undefined {
+    const position = this.registry.slotOf(rule as AnyRule);
+    return position < 0 ? undefined : (device.slices?.[position] as Slice | undefined);
+  }
+
+  /** `rule`'s slice for `device`, made now if the rule had not heard from it yet. */
+  deviceSlice(device: DeviceState, rule: AnyRule, position: number): unknown {
+    const slices = (device.slices ??= new Array<unknown>(this.registry.deviceStateRules.length).fill(undefined));
+    let slice = slices[position];
+    if (slice === undefined && rule.deviceState) {
+      slice = rule.deviceState.create(device, this);
+      slices[position] = slice;
+    }
+    return slice;
+  }
+
+  /** `rule`'s home slice (undefined when it keeps none). */
+  homeSliceOf<Slice, DeviceSlice>(rule: RuleDefinition<Slice, DeviceSlice>): Slice {
+    return this.slices[this.registry.homeSlotOf(rule as AnyRule)] as Slice;
   }
 
   /** The device an event came from; a replay line may introduce one with its own room and kind. */
@@ -322,37 +322,37 @@ export class HomeState {
 
   snapshot(): HomeSnapshot {
     const timers: Record<string, number> = {};
-    for (const name of HOME_TIMERS) {
-      if (this.timers[name].dueAt !== Infinity) timers[name] = this.timers[name].dueAt;
+    for (const [name, slot] of Object.entries<TimerSlot>(this.timers)) {
+      if (slot.dueAt !== Infinity) timers[name] = slot.dueAt;
     }
     const devices: HomeSnapshot['devices'] = {};
+    const deviceRules = this.registry.deviceStateRules;
     for (const d of this.devices.values()) {
-      devices[d.id] = {
-        lastSeenAt: d.lastSeenAt,
-        lastValue: d.lastValue,
-        heldSince: d.heldSince,
-        reportsHeld: d.reportsHeld,
-        offline: d.offline,
-        batteryLow: d.batteryLow,
-        tampered: d.tampered,
-        hazardOn: d.hazardOn,
-        climateSince: d.climateSince,
-        lastTempC: d.lastTempC,
-        climateKind: d.climateKind,
-      };
+      const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (d.kind === 'bed' || d.kind === 'chair')
-        devices[d.id].mat = {
+        saved.mat = {
           matHolds: d.matHolds,
           matBriefHolds: d.matBriefHolds,
           restSince: d.restSince,
           restVoid: d.restVoid,
         };
-      const fallState = d.fallDetector?.exportState();
-      if (fallState) devices[d.id].fall = { offsetMs: d.fallOffsetMs, detector: fallState };
-      if (d.fallSlot.dueAt !== Infinity) timers[`fall:${d.id}`] = d.fallSlot.dueAt;
-      if (d.offlineSlot.dueAt !== Infinity) timers[`offline:${d.id}`] = d.offlineSlot.dueAt;
-      if (d.climateSlot.dueAt !== Infinity) timers[`climate:${d.id}`] = d.climateSlot.dueAt;
+      deviceRules.forEach((rule, position) => {
+        const slice = d.slices?.[position];
+        const codec = rule.deviceState;
+        if (slice === undefined || !codec) return;
+        const state = codec.save(slice);
+        if (state !== undefined) (saved.rules ??= {})[rule.name] = { v: codec.version, s: state };
+        const slot = codec.timer?.slot(slice);
+        if (slot && slot.dueAt !== Infinity) timers[`${slot.name}:${d.id}`] = slot.dueAt;
+      });
+      devices[d.id] = saved;
     }
+    const rules: Record<string, SavedSlice> = {};
+    this.registry.homeStateRules.forEach((rule, position) => {
+      const codec = rule.homeState;
+      const state = codec?.save(this.slices[position]);
+      if (codec && state !== undefined) rules[rule.name] = { v: codec.version, s: state };
+    });
     return {
       firstSeenAt: this.firstSeenAt,
       lastActivityAt: this.lastActivityAt,
@@ -369,7 +369,6 @@ export class HomeState {
       risingCandidateAt: this.risingCandidateAt,
       risingLearnedDay: this.risingLearnedDay,
       prealertOpen: this.prealertOpen,
-      nightExitDoor: this.nightExitDoor ?? null,
       open: [...this.open],
       timers,
       devices,
@@ -380,11 +379,15 @@ export class HomeState {
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
       familySilenceAt: Number.isNaN(this.familySilenceAt) ? null : this.familySilenceAt,
+      rules,
     };
   }
 
-  /** Restore from a snapshot; returns the timers to re-arm (slot, due time). */
-  restore(s: HomeSnapshot): [TimerSlot, number][] {
+  /**
+   * Restore from a snapshot of state `version` (5: before the registry, each rule's slice read from the flat records
+   * as its version 0); returns the timers to re-arm (slot, due time).
+   */
+  restore(s: HomeSnapshot, version: number): [TimerSlot, number][] {
     // JSON turns NaN into null: read numbers back with NaN for null.
     const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
     this.firstSeenAt = num(s.firstSeenAt);
@@ -392,7 +395,6 @@ export class HomeState {
     this.lastActivityRoom = s.lastActivityRoom ?? undefined;
     this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : `room:${this.lastActivityRoom}`;
     this.prealertOpen = s.prealertOpen;
-    this.nightExitDoor = s.nightExitDoor ?? undefined;
     this.lastActivityLocated = s.lastActivityLocated;
     this.out = s.out;
     this.away = s.away;
@@ -410,49 +412,50 @@ export class HomeState {
     this.silences = DeviceSilence.fromState(s.silences);
     this.lastActivityDeviceId = typeof s.lastActivityDeviceId === 'string' ? s.lastActivityDeviceId : undefined;
     for (const [name, t] of Object.entries(s.armed ?? {})) {
-      if ((HOME_TIMERS as readonly string[]).includes(name) && t && typeof t.ms === 'number')
+      if (this.registry.homeTimers.includes(name) && typeof t.ms === 'number')
         this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
     }
     this.morningGraceDay = typeof s.morningGraceDay === 'number' ? s.morningGraceDay : -1;
     this.familySilenceAt = num(s.familySilenceAt);
+    this.registry.homeStateRules.forEach((rule, position) => {
+      const saved = version === LEGACY_STATE_VERSION ? { v: 0, s } : s.rules?.[rule.name];
+      const slice: unknown = saved === undefined ? undefined : rule.homeState?.load(saved.s, saved.v, this, this);
+      if (slice !== undefined) this.slices[position] = slice;
+    });
+    const deviceRules = this.registry.deviceStateRules;
     for (const [id, d] of Object.entries(s.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
-      device.lastSeenAt = num(d.lastSeenAt);
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
-      device.offline = d.offline;
-      device.batteryLow = d.batteryLow;
-      device.tampered = d.tampered;
-      device.hazardOn = d.hazardOn;
-      device.climateSince = num(d.climateSince);
-      device.lastTempC = num(d.lastTempC);
-      device.climateKind = d.climateKind ?? undefined;
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
         device.restSince = num(d.mat.restSince);
         device.restVoid = (d.mat.restVoid as unknown) === true; // saved JSON: anything but true is false
       }
-      if (d.fall && typeof d.fall.offsetMs === 'number') {
-        device.fallDetector = createFallDetector(this.params.fall, d.fall.detector);
-        device.fallOffsetMs = d.fall.offsetMs;
-      }
+      deviceRules.forEach((rule, position) => {
+        const saved = version === LEGACY_STATE_VERSION ? { v: 0, s: d } : d.rules?.[rule.name];
+        const slice: unknown = saved === undefined ? undefined : rule.deviceState?.load(saved.s, saved.v, device, this);
+        if (slice !== undefined)
+          (device.slices ??= new Array<unknown>(deviceRules.length).fill(undefined))[position] = slice;
+      });
     }
     const rearm: [TimerSlot, number][] = [];
     for (const [name, at] of Object.entries(s.timers ?? {})) {
       if (typeof at !== 'number') continue;
       const colon = name.indexOf(':');
       if (colon < 0) {
-        const slot = this.timers[name as HomeTimer];
+        const slot = (this.timers as Record<string, TimerSlot | undefined>)[name];
         if (slot) rearm.push([slot, at]);
-      } else {
-        const device = this.devices.get(name.slice(colon + 1));
-        const which = name.slice(0, colon);
-        if (device && which === 'offline') rearm.push([device.offlineSlot, at]);
-        if (device && which === 'climate') rearm.push([device.climateSlot, at]);
-        if (device && which === 'fall') rearm.push([device.fallSlot, at]);
+        continue;
       }
+      const device = this.devices.get(name.slice(colon + 1));
+      const rule = this.registry.deviceTimerRule(name.slice(0, colon));
+      if (!device || !rule) continue;
+      const slice = this.deviceSlice(device, rule, this.registry.slotOf(rule));
+      const slot = rule.deviceState?.timer?.slot(slice);
+      if (slot) rearm.push([slot, at]);
     }
     return rearm;
   }

@@ -3,6 +3,7 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
+import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -113,3 +114,14 @@ export const inactivityRule = {
     });
   },
 };
+
+/** Its registration (rules/built-in.ts). */
+export const inactivityDefinition = {
+  name: 'inactivity',
+  homeTimers: ['inactivity', 'inactivity-pre'] as const,
+  silence: true,
+  onActivity: (home: HomeState, at: number, ctx: RuleContext) => inactivityRule.onActivity(home, at, ctx),
+  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => inactivityRule.onSuspend(home, at, ctx),
+  onTimer: (home: HomeState, timer: string, at: number, ctx: RuleContext) =>
+    timer === 'inactivity-pre' ? inactivityRule.onPreAlertTimer(home, at, ctx) : inactivityRule.onTimer(home, at, ctx),
+} satisfies RuleDefinition;

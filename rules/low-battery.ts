@@ -1,14 +1,41 @@
 // low-battery: battery at or below 15 %, or the device's own battery_low flag.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
+import type { RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 
 /** Hysteresis, so a reading wobbling around the limit does not raise again and again. */
 const RECOVER_ABOVE_PERCENT = 5;
 
+/** Per device that reported its battery: whether it is low now (one raise until it recovers). */
+export interface BatterySlice {
+  low: boolean;
+}
+
 export const lowBatteryRule = {
-  onEvent(h: HomeState, device: DeviceState, event: SensorEvent, at: number, c: RuleContext): void {
-    const limit = h.params.lowBattery.percent;
+  name: 'low-battery',
+  events: ['battery', 'battery_low'],
+  deviceState: {
+    version: 1,
+    create: () => ({ low: false }),
+    save: (slice) => (slice.low ? { low: true } : undefined),
+    load: (saved, version) => {
+      // Version 0: the flat device record of state version 5 (`batteryLow`).
+      const low = version === 0 ? (saved as { batteryLow?: unknown }).batteryLow : (saved as { low?: unknown }).low;
+      return low === true ? { low: true } : undefined;
+    },
+  },
+
+  onEvent(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    ctx: RuleContext,
+    _now: number,
+    battery: BatterySlice,
+  ): void {
+    const limit = home.params.lowBattery.percent;
     let low: boolean | undefined;
     if (event.type === 'battery' && typeof event.value === 'number') {
       if (event.value <= limit) low = true;
@@ -16,13 +43,13 @@ export const lowBatteryRule = {
     } else if (event.type === 'battery_low' && typeof event.value === 'boolean') {
       low = event.value;
     }
-    if (low === undefined || low === device.batteryLow) return;
-    device.batteryLow = low;
+    if (low === undefined || low === battery.low) return;
+    battery.low = low;
     if (!low) return;
-    c.raise(h, 'low-battery', 'low', at, {
+    ctx.raise(home, 'low-battery', 'low', at, {
       device,
       episodic: false,
       detail: { eventType: event.type, value: event.value },
     });
   },
-};
+} satisfies RuleDefinition<undefined, BatterySlice>;

@@ -1,27 +1,48 @@
 // night-exit: an exit door opened in the night window and no activity inside within 10 minutes.
 import type { RuleContext } from './context.js';
-import type { DeviceState, HomeState } from './home-state.js';
+import type { HomeState } from './home-state.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
+/** Per home: the exit door that opened in the night (for the alert), until activity inside. */
+export interface NightExitSlice {
+  door: string | undefined;
+}
+
 export const nightExitRule = {
-  onExitDoorOpened(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {
-    if (h.away || !h.inNight(at)) return;
-    c.arm(h.timers['night-exit'], at + h.params.nightExit.noMotionMinutes * MINUTE_MS);
-    h.nightExitDoor = device.id;
+  name: 'night-exit',
+  homeTimers: ['night-exit'] as const,
+  homeState: {
+    version: 1,
+    create: (): NightExitSlice => ({ door: undefined }),
+    save: (slice) => (slice.door === undefined ? undefined : { door: slice.door }),
+    load: (saved, version) => {
+      // Version 0: the home record of state version 5 (`nightExitDoor`).
+      const door =
+        version === 0 ? (saved as { nightExitDoor?: unknown }).nightExitDoor : (saved as { door?: unknown }).door;
+      return { door: typeof door === 'string' ? door : undefined };
+    },
   },
 
-  onInsideActivity(h: HomeState, at: number, c: RuleContext): void {
-    c.disarm(h.timers['night-exit']);
-    c.clear(h, 'night-exit', at, 'activity inside again');
+  onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, ctx: RuleContext, state: NightExitSlice): void {
+    if (seen.activity.inside) {
+      ctx.disarm(home.timers['night-exit']);
+      ctx.clear(home, 'night-exit', at, 'activity inside again');
+    } else if (seen.activity.exit === 'opened') {
+      if (home.away || !home.inNight(at)) return;
+      ctx.arm(home.timers['night-exit'], at + home.params.nightExit.noMotionMinutes * MINUTE_MS);
+      state.door = seen.device.id;
+    }
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
-    if (h.away) return;
-    c.raise(h, 'night-exit', 'high', at, {
-      room: h.devices.get(h.nightExitDoor ?? '')?.room,
-      device: h.devices.get(h.nightExitDoor ?? ''),
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext, state: NightExitSlice): void {
+    if (home.away) return;
+    const door = home.devices.get(state.door ?? '');
+    ctx.raise(home, 'night-exit', 'high', at, {
+      room: door?.room,
+      device: door,
       episodic: true,
-      detail: { minutesSinceDoor: h.params.nightExit.noMotionMinutes },
+      detail: { minutesSinceDoor: home.params.nightExit.noMotionMinutes },
     });
   },
-};
+} satisfies RuleDefinition<NightExitSlice>;

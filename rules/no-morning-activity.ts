@@ -4,6 +4,7 @@ import type { HomeState } from './home-state.js';
 import { silenceDetail } from './explain.js';
 import { parseHhMm } from './local-time.js';
 import { shrink, type ThresholdSource } from './threshold.js';
+import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
@@ -104,3 +105,15 @@ export const noMorningActivityRule = {
     this.ensureArmed(h, at, c);
   },
 };
+
+/** Its registration (rules/built-in.ts): every event keeps the next check armed. */
+export const noMorningActivityDefinition = {
+  name: 'no-morning-activity',
+  homeTimers: ['no-morning'] as const,
+  events: 'all',
+  onEvent: (home: HomeState, _device: unknown, _event: unknown, _at: number, ctx: RuleContext, now: number) =>
+    noMorningActivityRule.ensureArmed(home, now, ctx),
+  onActivity: (home: HomeState, at: number, ctx: RuleContext) => noMorningActivityRule.onActivity(home, at, ctx),
+  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) =>
+    noMorningActivityRule.onTimer(home, at, ctx),
+} satisfies RuleDefinition;

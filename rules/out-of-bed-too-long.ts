@@ -3,6 +3,7 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { shrink } from './threshold.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 const SAMPLES = { samples: 0 };
@@ -53,3 +54,15 @@ export const outOfBedRule = {
     });
   },
 };
+
+/** Its registration (rules/built-in.ts): it hears the bed turning occupied or empty. */
+export const outOfBedDefinition = {
+  name: 'out-of-bed-too-long',
+  homeTimers: ['out-of-bed'] as const,
+  silence: true,
+  onActivitySeen: (home: HomeState, seen: ActivitySeen, at: number, ctx: RuleContext) => {
+    if (seen.bedChanged) outOfBedRule.onBed(home, home.bedOccupied, at, ctx);
+  },
+  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => outOfBedRule.onSuspend(home, at, ctx),
+  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) => outOfBedRule.onTimer(home, at, ctx),
+} satisfies RuleDefinition;

@@ -3,6 +3,7 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior } from './threshold.js';
+import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
@@ -90,3 +91,13 @@ export const possibleFallRule = {
     });
   },
 };
+
+/** Its registration (rules/built-in.ts). */
+export const possibleFallDefinition = {
+  name: 'possible-fall',
+  homeTimers: ['possible-fall'] as const,
+  silence: true,
+  onActivity: (home: HomeState, at: number, ctx: RuleContext) => possibleFallRule.onActivity(home, at, ctx),
+  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => possibleFallRule.onSuspend(home, at, ctx),
+  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) => possibleFallRule.onTimer(home, at, ctx),
+} satisfies RuleDefinition;

@@ -48,7 +48,7 @@ export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent)
 
 /** What a silence after this activity is learned under: the device, and for a contact which way it moved. */
 export function activityKey(device: DeviceState, event: SensorEvent): string {
-  const keys = device.activityKeys;
-  if (event.type === 'contact') return event.value === true ? keys.closed : keys.open;
-  return keys.any;
+  if (event.type !== 'contact') return device.id;
+  const keys = (device.contactKeys ??= { open: `${device.id}:open`, closed: `${device.id}:closed` });
+  return event.value === true ? keys.closed : keys.open;
 }

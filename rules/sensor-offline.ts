@@ -1,38 +1,89 @@
 // sensor-offline: nothing from a device for 25 h, or Zigbee2MQTT says it is unavailable.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
+import { newTimerSlot, type RuleDefinition } from './registry.js';
+import type { TimerSlot } from './timer-queue.js';
 import { HOUR_MS } from './time.js';
+import type { SensorEvent } from './types.js';
 
-function raiseOffline(h: HomeState, device: DeviceState, at: number, reason: string, c: RuleContext): void {
-  if (device.offline) return;
-  device.offline = true;
+/** Per device heard from (every device: any event says it is alive). */
+export interface OfflineSlice {
+  /** The latest event time seen from it. */
+  lastSeenAt: number | undefined;
+  offline: boolean;
+  /** Due when the device has been silent for `sensorOffline.silentHours`. */
+  readonly timer: TimerSlot;
+}
+
+function newSlice(device: DeviceState, home: HomeState): OfflineSlice {
+  return { lastSeenAt: undefined, offline: false, timer: newTimerSlot(home.index, 'offline', device.id) };
+}
+
+function raiseOffline(
+  home: HomeState,
+  device: DeviceState,
+  state: OfflineSlice,
+  at: number,
+  reason: string,
+  ctx: RuleContext,
+): void {
+  if (state.offline) return;
+  state.offline = true;
   // One open alert per home and kind: a second silent device is added to it by the alert service.
-  h.open.delete('sensor-offline');
-  c.raise(h, 'sensor-offline', 'low', at, {
+  home.open.delete('sensor-offline');
+  ctx.raise(home, 'sensor-offline', 'low', at, {
     device,
     episodic: true,
-    detail: { reason, lastSeenAt: Number.isNaN(device.lastSeenAt) ? null : new Date(device.lastSeenAt).toISOString() },
+    detail: { reason, lastSeenAt: state.lastSeenAt === undefined ? null : new Date(state.lastSeenAt).toISOString() },
   });
 }
 
-export const sensorOfflineRule = {
-  /** Any event from the device: it is alive. */
-  onSeen(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {
-    device.lastSeenAt = at;
-    c.arm(device.offlineSlot, at + h.params.sensorOffline.silentHours * HOUR_MS);
-    if (device.offline) {
-      device.offline = false;
-      let anyOffline = false;
-      for (const d of h.devices.values()) anyOffline ||= d.offline;
-      if (!anyOffline) c.clear(h, 'sensor-offline', at, `device ${device.id} heard again`);
-    }
+/** Any event from the device: it is alive. */
+function onSeen(home: HomeState, device: DeviceState, state: OfflineSlice, at: number, ctx: RuleContext): void {
+  state.lastSeenAt = at;
+  ctx.arm(state.timer, at + home.params.sensorOffline.silentHours * HOUR_MS);
+  if (state.offline) {
+    state.offline = false;
+    let anyOffline = false;
+    for (const d of home.devices.values()) anyOffline ||= home.sliceOf(d, sensorOfflineRule)?.offline === true;
+    if (!anyOffline) ctx.clear(home, 'sensor-offline', at, `device ${device.id} heard again`);
+  }
+}
+
+export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
+  name: 'sensor-offline',
+  events: 'all',
+  deviceState: {
+    version: 1,
+    create: newSlice,
+    save: (slice) => ({ lastSeenAt: slice.lastSeenAt ?? null, offline: slice.offline }),
+    // Version 0 (the flat device record of state version 5) used the same field names.
+    load: (saved, _version, device, home) => {
+      const s = saved as { lastSeenAt?: unknown; offline?: unknown };
+      const slice = newSlice(device, home);
+      slice.lastSeenAt = typeof s.lastSeenAt === 'number' ? s.lastSeenAt : undefined;
+      slice.offline = s.offline === true;
+      return slice.lastSeenAt === undefined && !slice.offline ? undefined : slice;
+    },
+    timer: { name: 'offline', slot: (slice) => slice.timer },
   },
 
-  onAvailability(h: HomeState, device: DeviceState, online: boolean, at: number, c: RuleContext): void {
-    if (!online) raiseOffline(h, device, at, 'reported unavailable', c);
+  onEvent(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    ctx: RuleContext,
+    _now: number,
+    state: OfflineSlice,
+  ): void {
+    // An event older than the device's last one says nothing new about whether it is alive.
+    if (!(state.lastSeenAt !== undefined && state.lastSeenAt > at)) onSeen(home, device, state, at, ctx);
+    if (event.type === 'availability' && event.value === false)
+      raiseOffline(home, device, state, at, 'reported unavailable', ctx);
   },
 
-  onTimer(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {
-    raiseOffline(h, device, at, `silent for ${h.params.sensorOffline.silentHours} h`, c);
+  onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {
+    raiseOffline(home, device, state, at, `silent for ${home.params.sensorOffline.silentHours} h`, ctx);
   },
 };

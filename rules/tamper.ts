@@ -1,12 +1,38 @@
 // tamper: a device reports its casing opened or that it was moved; medium, at once.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
+import type { RuleDefinition } from './registry.js';
+import type { SensorEvent } from './types.js';
+
+/** Per device that reported tampering: whether it is tampered now (one raise per tampering). */
+export interface TamperSlice {
+  tampered: boolean;
+}
 
 export const tamperRule = {
-  onTamper(h: HomeState, device: DeviceState, tampered: boolean, at: number, c: RuleContext): void {
-    if (tampered === device.tampered) return;
-    device.tampered = tampered;
-    if (!tampered) return;
-    c.raise(h, 'tamper', 'medium', at, { device, episodic: false, detail: { deviceKind: device.kind } });
+  name: 'tamper',
+  events: ['tamper'],
+  deviceState: {
+    version: 1,
+    create: () => ({ tampered: false }),
+    save: (slice) => (slice.tampered ? { tampered: true } : undefined),
+    // Version 0 (the flat device record of state version 5) used the same field name.
+    load: (saved) => ((saved as { tampered?: unknown }).tampered === true ? { tampered: true } : undefined),
   },
-};
+
+  onEvent(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    ctx: RuleContext,
+    _now: number,
+    state: TamperSlice,
+  ): void {
+    const tampered = event.value;
+    if (typeof tampered !== 'boolean' || tampered === state.tampered) return;
+    state.tampered = tampered;
+    if (!tampered) return;
+    ctx.raise(home, 'tamper', 'medium', at, { device, episodic: false, detail: { deviceKind: device.kind } });
+  },
+} satisfies RuleDefinition<undefined, TamperSlice>;

@@ -3,9 +3,19 @@
 // on the rules' time, when the wearable falls silent with a decision pending (a fall is never held back).
 // A confirmed fall is critical; an impact the wearer got up from is an `info` record (docs/fall-detection.md).
 import type { RuleContext } from './context.js';
-import { createFallDetector, type FallDetection } from './fall/detector.js';
+import { createFallDetector, type FallDetection, type FallDetector, type FallDetectorState } from './fall/detector.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import type { AccelValue } from './types.js';
+import { newTimerSlot, type RuleDefinition } from './registry.js';
+import type { TimerSlot } from './timer-queue.js';
+import type { AccelValue, SensorEvent } from './types.js';
+
+/** Per wearable that sent samples: its detector, and the timer that wakes it when the wearable falls silent. */
+export interface WearableSlice {
+  detector: FallDetector | undefined;
+  /** Rules' time minus the wearable's samples' time, as of its last `accel` message. */
+  offsetMs: number;
+  readonly timer: TimerSlot;
+}
 
 function raiseAll(h: HomeState, device: DeviceState, found: FallDetection[], c: RuleContext): void {
   for (const fall of found) {
@@ -20,31 +30,76 @@ function raiseAll(h: HomeState, device: DeviceState, found: FallDetection[], c: 
 }
 
 /** Arm the wake-up: when the detector wants it (samples' time) moved onto the rules' time. */
-function rearm(device: DeviceState, c: RuleContext): void {
-  const wakeAt = device.fallDetector?.wakeAt() ?? null;
-  if (wakeAt === null) c.disarm(device.fallSlot);
-  else c.arm(device.fallSlot, wakeAt + device.fallOffsetMs);
+function rearm(device: WearableSlice, c: RuleContext): void {
+  const wakeAt = device.detector?.wakeAt() ?? null;
+  if (wakeAt === null) c.disarm(device.timer);
+  else c.arm(device.timer, wakeAt + device.offsetMs);
 }
 
 export const wearableFallRule = {
   /** One `accel` event: `ts` is the sensor's time of its first sample, `at` the rules' time it is handled at. */
-  onAccel(h: HomeState, device: DeviceState, value: AccelValue, ts: number, at: number, c: RuleContext): void {
+  onAccel(
+    h: HomeState,
+    device: DeviceState,
+    wearable: WearableSlice,
+    value: AccelValue,
+    ts: number,
+    at: number,
+    c: RuleContext,
+  ): void {
     if (device.kind !== 'wearable') return;
-    const detector = (device.fallDetector ??= createFallDetector(h.params.fall));
+    const detector = (wearable.detector ??= createFallDetector(h.params.fall));
     const before = detector.lastMessageAt();
     raiseAll(h, device, detector.push(ts, value), c);
     const lastMessageAt = detector.lastMessageAt();
     // Rules' time minus samples' time, as of the last message taken in: 0 in replay, the sensor's clock
     // and the transport's delay live.
-    if (lastMessageAt !== before && Number.isFinite(lastMessageAt)) device.fallOffsetMs = at - lastMessageAt;
-    rearm(device, c);
+    if (lastMessageAt !== before && Number.isFinite(lastMessageAt)) wearable.offsetMs = at - lastMessageAt;
+    rearm(wearable, c);
   },
 
   /** The wearable has been silent since its last message: the detector decides with what it has. */
-  onTimer(h: HomeState, device: DeviceState, at: number, c: RuleContext): void {
-    const detector = device.fallDetector;
+  onTimer(h: HomeState, device: DeviceState, wearable: WearableSlice, at: number, c: RuleContext): void {
+    const detector = wearable.detector;
     if (!detector) return;
-    raiseAll(h, device, detector.wake(at - device.fallOffsetMs), c);
-    rearm(device, c);
+    raiseAll(h, device, detector.wake(at - wearable.offsetMs), c);
+    rearm(wearable, c);
+  },
+};
+
+function newSlice(device: DeviceState, home: HomeState): WearableSlice {
+  return { detector: undefined, offsetMs: 0, timer: newTimerSlot(home.index, 'fall', device.id) };
+}
+
+/** Its registration (rules/built-in.ts): `accel` of wearables; the detector saved while a decision is pending. */
+export const wearableFallDefinition: RuleDefinition<undefined, WearableSlice> = {
+  name: 'wearable-fall',
+  events: ['accel'],
+  deviceKinds: ['wearable'],
+  deviceState: {
+    version: 1,
+    create: newSlice,
+    save: (slice) => {
+      const detector = slice.detector?.exportState();
+      return detector ? { offsetMs: slice.offsetMs, detector } : undefined;
+    },
+    load: (saved, version, device, home) => {
+      // Version 0: the flat device record of state version 5, whose `fall` held what version 1 saves.
+      const s = (version === 0 ? (saved as { fall?: unknown }).fall : saved) as
+        { offsetMs?: unknown; detector?: FallDetectorState } | undefined;
+      if (!s || typeof s.offsetMs !== 'number') return undefined;
+      const slice = newSlice(device, home);
+      slice.detector = createFallDetector(home.params.fall, s.detector);
+      slice.offsetMs = s.offsetMs;
+      return slice;
+    },
+    timer: { name: 'fall', slot: (slice) => slice.timer },
+  },
+  onEvent(home, device, event: SensorEvent, at, ctx, _now, wearable) {
+    if (typeof event.value === 'object')
+      wearableFallRule.onAccel(home, device, wearable, event.value, event.ts, at, ctx);
+  },
+  onDeviceTimer(home, device, at, ctx, wearable) {
+    wearableFallRule.onTimer(home, device, wearable, at, ctx);
   },
 };

@@ -1,0 +1,44 @@
+// The hub's rules, in the order the engine calls them: the one list a new rule joins.
+import { bathroomDefinition } from './bathroom-too-long.js';
+import { climateRule } from './climate.js';
+import { emergencyRule } from './emergency.js';
+import { inactivityDefinition } from './inactivity.js';
+import { lowBatteryRule } from './low-battery.js';
+import { nightExitRule } from './night-exit.js';
+import { noMorningActivityDefinition } from './no-morning-activity.js';
+import { outOfBedDefinition } from './out-of-bed-too-long.js';
+import { possibleFallDefinition } from './possible-fall.js';
+import type { AnyRule, OUT_CHECK_TIMER } from './registry.js';
+import { sensorOfflineRule } from './sensor-offline.js';
+import { tamperRule } from './tamper.js';
+import { wearableFallDefinition } from './wearable-fall.js';
+
+/**
+ * Order matters where one rule reads what another just set, or where the order of timers armed at the same instant
+ * decides which fires first (kept as before the registry, so alerts come out in the same order):
+ * - night-exit before out-of-bed: both hear each activity before the home records it (door, then bed);
+ * - inactivity before possible-fall: possible-fall after any activity arms only when earlier than inactivity's
+ *   deadline, which inactivity has just re-armed; bathroom-too-long after both;
+ * - no-morning-activity after the silence rules hear an activity, and first to hear each event (it keeps the next
+ *   morning's check armed before any other timer is armed by the event);
+ * - sensor-offline before the device rules: an event says the device is alive before what it reports is judged.
+ */
+export const BUILT_IN_RULES = [
+  nightExitRule,
+  inactivityDefinition,
+  possibleFallDefinition,
+  bathroomDefinition,
+  outOfBedDefinition,
+  noMorningActivityDefinition,
+  sensorOfflineRule,
+  emergencyRule,
+  lowBatteryRule,
+  tamperRule,
+  climateRule,
+  wearableFallDefinition,
+] as const satisfies readonly AnyRule[];
+
+type TimersOf<Rule> = Rule extends { readonly homeTimers: readonly (infer Name)[] } ? Name : never;
+
+/** The home timers of the built-in rules, and the engine's own: `home.timers[name]` is typed for these. */
+export type BuiltInHomeTimer = TimersOf<(typeof BUILT_IN_RULES)[number]> | typeof OUT_CHECK_TIMER;
