@@ -53,18 +53,19 @@ export class DeviceSilence {
   private compute(own: Uint16Array | undefined, alarm: number): number {
     const total = this.total;
     const homeAll = total.reduce((s, c) => s + c, 0);
-    const homePauses = homeAll - total[0];
+    // Typed-array reads below are within 0..BINS-1; `?? 0` only satisfies the index check.
+    const homePauses = homeAll - (total[0] ?? 0);
     if (!own || homePauses === 0) return NaN;
     let ownAll = 0;
-    for (let b = 0; b < BINS; b++) ownAll += own[b];
-    const ownPauses = ownAll - own[0];
+    for (let b = 0; b < BINS; b++) ownAll += own[b] ?? 0;
+    const ownPauses = ownAll - (own[0] ?? 0);
     const pause = (ownPauses + PAUSE_PRIOR * (homePauses / homeAll)) / (ownAll + PAUSE_PRIOR);
     // Walk up the bins; `ownAbove`/`homeAbove` count the pauses in bins above b.
     let ownAbove = ownPauses;
     let homeAbove = homePauses;
     for (let b = 1; b < BINS; b++) {
-      ownAbove -= own[b];
-      homeAbove -= total[b];
+      ownAbove -= own[b] ?? 0;
+      homeAbove -= total[b] ?? 0;
       const tail = (ownAbove + TAIL_PRIOR * (homeAbove / homePauses)) / (ownPauses + TAIL_PRIOR);
       if (pause * tail <= alarm) return upperEdgeMinutes(b) * MINUTE_MS;
     }
@@ -76,37 +77,44 @@ export class DeviceSilence {
     this.day = day;
     for (let i = 0; i < this.pendingKey.length; i++) {
       const key = this.pendingKey[i];
-      let h = this.counts.get(key);
-      if (!h) {
-        h = new Uint16Array(BINS);
-        this.counts.set(key, h);
+      const gapMs = this.pendingGapMs[i];
+      if (key === undefined || gapMs === undefined) continue;
+      let counts = this.counts.get(key);
+      if (!counts) {
+        counts = new Uint16Array(BINS);
+        this.counts.set(key, counts);
       }
-      const bin = binOf(this.pendingGapMs[i]);
-      if (h[bin] >= MAX_COUNT) this.age(h);
-      h[bin] = h[bin] + 1;
-      this.total[bin] += 1;
+      const bin = binOf(gapMs);
+      if ((counts[bin] ?? 0) >= MAX_COUNT) this.age(counts);
+      counts[bin] = (counts[bin] ?? 0) + 1;
+      this.total[bin] = (this.total[bin] ?? 0) + 1;
     }
     this.pendingKey.length = 0;
     this.pendingGapMs.length = 0;
   }
 
   /** Halve one key's history rather than saturate: old habits count half. */
-  private age(h: Uint16Array): void {
+  private age(counts: Uint16Array): void {
     for (let b = 0; b < BINS; b++) {
-      const half = h[b] >> 1;
-      this.total[b] -= h[b] - half;
-      h[b] = half;
+      const count = counts[b] ?? 0;
+      const half = count >> 1;
+      this.total[b] = (this.total[b] ?? 0) - (count - half);
+      counts[b] = half;
     }
   }
 
   exportState(): DeviceSilenceState {
     const keys: Record<string, number[]> = {};
-    for (const [key, h] of this.counts) {
+    for (const [key, counts] of this.counts) {
       const cells: number[] = [];
-      for (let b = 0; b < BINS; b++) if (h[b] !== 0) cells.push(b, h[b]);
+      counts.forEach((count, bin) => {
+        if (count !== 0) cells.push(bin, count);
+      });
       keys[key] = cells;
     }
-    return { keys, day: this.day, pending: this.pendingKey.map((k, i) => [k, this.pendingGapMs[i]]) };
+    const pending: [string, number][] = [];
+    this.pendingKey.forEach((key, i) => pending.push([key, this.pendingGapMs[i] ?? NaN]));
+    return { keys, day: this.day, pending };
   }
 
   static fromState(state: DeviceSilenceState | undefined): DeviceSilence {
@@ -114,13 +122,15 @@ export class DeviceSilence {
     if (!state || typeof state !== 'object') return model;
     for (const [key, cells] of Object.entries(state.keys ?? {})) {
       if (!Array.isArray(cells)) continue;
-      const h = new Uint16Array(BINS);
+      const counts = new Uint16Array(BINS);
       for (let i = 0; i + 1 < cells.length; i += 2) {
         const bin = cells[i];
-        if (Number.isInteger(bin) && bin >= 0 && bin < BINS) h[bin] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
+        const count = cells[i + 1];
+        if (bin !== undefined && count !== undefined && Number.isInteger(bin) && bin >= 0 && bin < BINS)
+          counts[bin] = Math.min(MAX_COUNT, Math.max(0, count));
       }
-      model.counts.set(key, h);
-      for (let b = 0; b < BINS; b++) model.total[b] += h[b];
+      model.counts.set(key, counts);
+      counts.forEach((count, bin) => (model.total[bin] = (model.total[bin] ?? 0) + count));
     }
     model.day = typeof state.day === 'number' ? state.day : -1;
     for (const p of Array.isArray(state.pending) ? state.pending : []) {

@@ -88,30 +88,42 @@ export class TimerQueue {
   private push(entry: Entry): void {
     const heap = this.heap;
     heap.push(entry);
+    // Sift up: the entry moves while it is earlier than its parent (every parent index is in range).
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const above = heap[parent];
+      if (!above || !this.less(entry, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   private pop(): void {
     const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    // Sift the last entry down from the top: it moves while a child is earlier.
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      const r = l + 1;
       let m = i;
-      if (l < heap.length && this.less(heap[l], heap[m])) m = l;
-      if (r < heap.length && this.less(heap[r], heap[m])) m = r;
+      let least = last;
+      const left = heap[l];
+      if (left && this.less(left, least)) {
+        m = l;
+        least = left;
+      }
+      const right = heap[l + 1];
+      if (right && this.less(right, least)) {
+        m = l + 1;
+        least = right;
+      }
       if (m === i) break;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
+      heap[i] = least;
       i = m;
     }
+    heap[i] = last;
   }
 }
