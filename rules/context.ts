@@ -28,13 +28,13 @@ export class RuleContext {
     this.queue.disarm(slot);
   }
 
-  raise(home: HomeState, kind: AlertKind, severity: Severity, at: number, o: RaiseOptions): void {
+  raise(home: HomeState, kind: AlertKind, severity: Severity, at: number, options: RaiseOptions): void {
     if (FAMILY.has(kind)) {
       // One call-out per silence: a second kind of the family crossing before any activity is the same worry.
       if (home.familyOpenThisSilence(kind)) return;
       if (!home.open.has(kind)) home.familySilenceAt = home.lastActivityAt;
     }
-    if (o.episodic) {
+    if (options.episodic) {
       if (home.open.has(kind)) return;
       home.open.add(kind);
     }
@@ -44,13 +44,13 @@ export class RuleContext {
       kind,
       severity,
       at,
-      detail: o.detail,
+      detail: options.detail,
     };
-    const residentId = home.residentId(o.device);
+    const residentId = home.residentId(options.device);
     if (residentId !== undefined) decision.residentId = residentId;
-    const room = o.room ?? o.device?.room;
+    const room = options.room ?? options.device?.room;
     if (room !== undefined) decision.room = room;
-    if (o.device) decision.deviceId = o.device.id;
+    if (options.device) decision.deviceId = options.device.id;
     this.decisions.push(decision);
   }
 

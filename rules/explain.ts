@@ -7,16 +7,16 @@ import { MINUTE_MS } from './time.js';
  * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device (id and kind), and which
  * mat was occupied (`"bed"`, `"chair"` or null).
  */
-export function silenceDetail(h: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
-  const threshold = h.armed[timer];
+export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
+  const threshold = home.armed[timer];
   return {
     silenceMinutes: Math.round((at - since) / MINUTE_MS),
     thresholdMinutes: threshold && Number.isFinite(threshold.ms) ? Math.round(threshold.ms / MINUTE_MS) : null,
     thresholdSource: threshold?.source ?? 'cold-start',
-    lastRoom: h.lastActivityRoom ?? null,
-    lastDeviceId: h.lastActivityDeviceId ?? null,
-    lastDeviceKind: h.devices.get(h.lastActivityDeviceId ?? '')?.kind ?? null,
-    matOccupied: h.bedOccupied ? 'bed' : h.chairOccupied ? 'chair' : null,
-    lastActivityAt: Number.isNaN(h.lastActivityAt) ? null : new Date(h.lastActivityAt).toISOString(),
+    lastRoom: home.lastActivityRoom ?? null,
+    lastDeviceId: home.lastActivityDeviceId ?? null,
+    lastDeviceKind: home.devices.get(home.lastActivityDeviceId ?? '')?.kind ?? null,
+    matOccupied: home.bedOccupied ? 'bed' : home.chairOccupied ? 'chair' : null,
+    lastActivityAt: Number.isNaN(home.lastActivityAt) ? null : new Date(home.lastActivityAt).toISOString(),
   };
 }

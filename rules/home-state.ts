@@ -290,8 +290,8 @@ export class HomeState {
   }
 
   /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
-  matPulses(d: DeviceState): boolean {
-    return d.matHolds >= MAT_MIN_HOLDS && 2 * d.matBriefHolds > d.matHolds;
+  matPulses(device: DeviceState): boolean {
+    return device.matHolds >= MAT_MIN_HOLDS && 2 * device.matBriefHolds > device.matHolds;
   }
 
   /** The resident was seen in `room`: with one resident, mats elsewhere no longer say anyone rests on them. */
@@ -387,43 +387,43 @@ export class HomeState {
    * Restore from a snapshot of state `version` (5: before the registry, each rule's slice read from the flat records
    * as its version 0); returns the timers to re-arm (slot, due time).
    */
-  restore(s: HomeSnapshot, version: number): [TimerSlot, number][] {
+  restore(saved: HomeSnapshot, version: number): [TimerSlot, number][] {
     // JSON turns NaN into null: read numbers back with NaN for null.
     const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
-    this.firstSeenAt = num(s.firstSeenAt);
-    this.lastActivityAt = num(s.lastActivityAt);
-    this.lastActivityRoom = s.lastActivityRoom ?? undefined;
+    this.firstSeenAt = num(saved.firstSeenAt);
+    this.lastActivityAt = num(saved.lastActivityAt);
+    this.lastActivityRoom = saved.lastActivityRoom ?? undefined;
     this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : `room:${this.lastActivityRoom}`;
-    this.prealertOpen = s.prealertOpen;
-    this.lastActivityLocated = s.lastActivityLocated;
-    this.out = s.out;
-    this.away = s.away;
-    this.bedOccupied = s.bedOccupied;
-    this.chairOccupied = s.chairOccupied;
-    this.wentToBed = s.wentToBed;
-    this.gotUpAt = num(s.gotUpAt);
-    this.bathroomEnteredAt = num(s.bathroomEnteredAt);
-    this.risenDay = typeof s.risenDay === 'number' ? s.risenDay : -1;
-    this.risingCandidateAt = num(s.risingCandidateAt);
-    this.risingLearnedDay = typeof s.risingLearnedDay === 'number' ? s.risingLearnedDay : -1;
-    for (const k of s.open ?? []) this.open.add(k);
-    this.learned = LearnedNormal.fromState(s.learned);
-    this.lastActivityKey = typeof s.lastActivityKey === 'string' ? s.lastActivityKey : undefined;
-    this.silences = DeviceSilence.fromState(s.silences);
-    this.lastActivityDeviceId = typeof s.lastActivityDeviceId === 'string' ? s.lastActivityDeviceId : undefined;
-    for (const [name, t] of Object.entries(s.armed ?? {})) {
+    this.prealertOpen = saved.prealertOpen;
+    this.lastActivityLocated = saved.lastActivityLocated;
+    this.out = saved.out;
+    this.away = saved.away;
+    this.bedOccupied = saved.bedOccupied;
+    this.chairOccupied = saved.chairOccupied;
+    this.wentToBed = saved.wentToBed;
+    this.gotUpAt = num(saved.gotUpAt);
+    this.bathroomEnteredAt = num(saved.bathroomEnteredAt);
+    this.risenDay = typeof saved.risenDay === 'number' ? saved.risenDay : -1;
+    this.risingCandidateAt = num(saved.risingCandidateAt);
+    this.risingLearnedDay = typeof saved.risingLearnedDay === 'number' ? saved.risingLearnedDay : -1;
+    for (const k of saved.open ?? []) this.open.add(k);
+    this.learned = LearnedNormal.fromState(saved.learned);
+    this.lastActivityKey = typeof saved.lastActivityKey === 'string' ? saved.lastActivityKey : undefined;
+    this.silences = DeviceSilence.fromState(saved.silences);
+    this.lastActivityDeviceId = typeof saved.lastActivityDeviceId === 'string' ? saved.lastActivityDeviceId : undefined;
+    for (const [name, t] of Object.entries(saved.armed ?? {})) {
       if (this.registry.homeTimers.includes(name) && typeof t.ms === 'number')
         this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
     }
-    this.morningGraceDay = typeof s.morningGraceDay === 'number' ? s.morningGraceDay : -1;
-    this.familySilenceAt = num(s.familySilenceAt);
+    this.morningGraceDay = typeof saved.morningGraceDay === 'number' ? saved.morningGraceDay : -1;
+    this.familySilenceAt = num(saved.familySilenceAt);
     this.registry.homeStateRules.forEach((rule, position) => {
-      const saved = version === LEGACY_STATE_VERSION ? { v: 0, s } : s.rules?.[rule.name];
-      const slice: unknown = saved === undefined ? undefined : rule.homeState?.load(saved.s, saved.v, this, this);
+      const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: saved } : saved.rules?.[rule.name];
+      const slice: unknown = stored === undefined ? undefined : rule.homeState?.load(stored.s, stored.v, this, this);
       if (slice !== undefined) this.slices[position] = slice;
     });
     const deviceRules = this.registry.deviceStateRules;
-    for (const [id, d] of Object.entries(s.devices ?? {})) {
+    for (const [id, d] of Object.entries(saved.devices ?? {})) {
       const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
@@ -435,14 +435,15 @@ export class HomeState {
         device.restVoid = (d.mat.restVoid as unknown) === true; // saved JSON: anything but true is false
       }
       deviceRules.forEach((rule, position) => {
-        const saved = version === LEGACY_STATE_VERSION ? { v: 0, s: d } : d.rules?.[rule.name];
-        const slice: unknown = saved === undefined ? undefined : rule.deviceState?.load(saved.s, saved.v, device, this);
+        const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: d } : d.rules?.[rule.name];
+        const slice: unknown =
+          stored === undefined ? undefined : rule.deviceState?.load(stored.s, stored.v, device, this);
         if (slice !== undefined)
           (device.slices ??= new Array<unknown>(deviceRules.length).fill(undefined))[position] = slice;
       });
     }
     const rearm: [TimerSlot, number][] = [];
-    for (const [name, at] of Object.entries(s.timers ?? {})) {
+    for (const [name, at] of Object.entries(saved.timers ?? {})) {
       if (typeof at !== 'number') continue;
       const colon = name.indexOf(':');
       if (colon < 0) {
