@@ -1,5 +1,7 @@
-// The rules package: the engine the hub and replay drive, its configuration defaults, and the rule parameters.
-export { RulesEngine, defaultHomeConfig } from './engine.js';
+// The rules package: the engine the hub and replay drive, its rules (the registry), configuration defaults and parameters.
+export { RulesEngine, defaultHomeConfig, type RulesEngineOptions } from './engine.js';
+export { BUILT_IN_RULES } from './built-in.js';
+export { newTimerSlot, type AnyRule, type RuleDefinition } from './registry.js';
 export {
   DEFAULT_RULE_PARAMS,
   resolveRuleParams,
