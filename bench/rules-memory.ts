@@ -47,6 +47,8 @@ function main(): void {
     eventsPerHome: events.length,
     freshMB: Number((fresh / MB).toFixed(2)),
     loadedMB: Number((loaded / MB).toFixed(2)),
+    // Read after the measurement, so the engine is alive while it is measured (else it may be collected first).
+    nextDueAt: engine.nextDueAt(),
   };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
