@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { AccelValue } from '../rules/types.js';
 
 export interface SisfallTrial {
   file: string;
@@ -22,11 +21,6 @@ export interface SisfallRecording {
   x: Float32Array;
   y: Float32Array;
   z: Float32Array;
-}
-
-export interface AccelMessage {
-  ts: number;
-  value: AccelValue;
 }
 
 const SOURCE_RATE_HZ = 200;
@@ -87,37 +81,4 @@ export function readSisfallRecording(file: string): SisfallRecording {
 
 export function recordingMs(rec: SisfallRecording): number {
   return (rec.x.length / rec.rateHz) * 1000;
-}
-
-/**
- * What a wearable sampling at `rateHz` would send: each output sample is the mean of the 200 Hz samples
- * in its period (the accelerometer's own low-pass at a lower output rate), cut into 1 s messages
- * stamped with their first sample's time.
- */
-export function toSisfallMessages(rec: SisfallRecording, startTs: number, rateHz: number): AccelMessage[] {
-  const n = rec.x.length;
-  const srcPerOut = rec.rateHz / rateHz;
-  const total = Math.floor(n / srcPerOut);
-  const stepMs = 1000 / rateHz;
-  const messages: AccelMessage[] = [];
-  for (let first = 0; first < total; first += rateHz) {
-    const samples: [number, number, number][] = [];
-    for (let k = first; k < Math.min(total, first + rateHz); k++) {
-      const from = Math.floor(k * srcPerOut);
-      const to = Math.min(n, Math.max(from + 1, Math.floor((k + 1) * srcPerOut)));
-      let sx = 0;
-      let sy = 0;
-      let sz = 0;
-      // j < to <= n: always in range.
-      for (let j = from; j < to; j++) {
-        sx += rec.x.at(j) ?? 0;
-        sy += rec.y.at(j) ?? 0;
-        sz += rec.z.at(j) ?? 0;
-      }
-      const m = to - from;
-      samples.push([sx / m, sy / m, sz / m]);
-    }
-    messages.push({ ts: startTs + Math.round(first * stepMs), value: { rate: rateHz, samples } });
-  }
-  return messages;
 }

@@ -2,13 +2,8 @@
 import type { RuleParams } from '../rules/params.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { outcomeOf, runTrial } from './mobifall-eval.js';
-import {
-  listSisfallTrials,
-  readSisfallRecording,
-  recordingMs,
-  toSisfallMessages,
-  type SisfallTrial,
-} from './sisfall-data.js';
+import { listSisfallTrials, readSisfallRecording, recordingMs, type SisfallTrial } from './sisfall-data.js';
+import { sensorMessages } from './wearable-sensor.js';
 import {
   emptyFigures,
   record,
@@ -50,8 +45,14 @@ export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, We
     const group = sisfallGroupOf(trial);
     o.conditions.forEach((condition, c) => {
       const label = `${trial.code}_${trial.subject}_R${String(trial.trialNo).padStart(2, '0')}`;
-      const regular = toSisfallMessages(rec, startTs, condition.rateHz);
-      const messages = condition.irregular ? makeIrregular(regular, seedOf(label, condition.rateHz)) : regular;
+      const seed = seedOf(label, condition.rateHz);
+      const sent = sensorMessages(rec, startTs, {
+        rateHz: condition.rateHz,
+        rangeG: condition.rangeG,
+        harsh: condition.harsh,
+        seed,
+      });
+      const messages = condition.irregular ? makeIrregular(sent, seed) : sent;
       const outcome: TrialOutcome = {
         label,
         isFall: trial.isFall,

@@ -5,7 +5,20 @@ export interface StreamCondition {
   rateHz: number;
   /** Dropped samples, jittered stamps, lost messages (eval/irregular.ts). */
   irregular: boolean;
+  /** Sample instants jittered ±30 % of the period, 5 % dropped, bursts (eval/wearable-sensor.ts). */
+  harsh?: boolean;
+  /** Each axis clipped at ±rangeG (a wearable's range setting); absent: the recording's own. */
+  rangeG?: number;
+  /** MobiFall only: linear interpolation at the rate, as before issue 11's third round (no anti-alias filter). */
+  interpolate?: boolean;
 }
+
+/** How a condition is printed: timing, then range and resampling where they differ from the recording's. */
+export function timingLabel(c: StreamCondition): string {
+  const timing = c.harsh ? 'harsh (±30 % jitter, 5 % dropped, bursts)' : c.irregular ? 'irregular' : 'regular';
+  return timing + (c.interpolate ? ', interpolated' : '');
+}
+export const rangeLabel = (c: StreamCondition): string => (c.rangeG === undefined ? 'as recorded' : `±${c.rangeG} g`);
 
 export interface TrialOutcome {
   label: string;

@@ -7,6 +7,7 @@ import { makeIrregular, seedOf } from './irregular.js';
 import { durationMs, listTrials, readRecording, toAccelMessages } from './mobifall-data.js';
 import { outcomeOf, runTrial, splitOf } from './mobifall-eval.js';
 import { measureFallDetectorCost } from './mobifall-cost.js';
+import { sensorMessages, toUniform } from './wearable-sensor.js';
 import { evaluateSisfall, SISFALL_TUNING_SUBJECTS, type SisfallGroup } from './sisfall.js';
 import type { SisfallTrial } from './sisfall-data.js';
 import {
@@ -15,20 +16,39 @@ import {
   record,
   sensitivity,
   specificity,
+  rangeLabel,
+  timingLabel,
   type StreamCondition,
   type WearableFigures,
 } from './wearable-figures.js';
 
 export type { StreamCondition, WearableFigures } from './wearable-figures.js';
 
-/** 20, 50, 100 and 200 Hz as sent, and 20 and 100 Hz with irregular timing. */
+/**
+ * 20–200 Hz as sent, irregular and harsh timing, and the ranges of common wearables (±2, ±4, ±8 g), alone
+ * and together with the lowest rate and harsh timing: where an unseen device would break the detector.
+ */
 export const DEFAULT_CONDITIONS: StreamCondition[] = [
   { rateHz: 20, irregular: false },
+  { rateHz: 25, irregular: false },
   { rateHz: 50, irregular: false },
   { rateHz: 100, irregular: false },
   { rateHz: 200, irregular: false },
   { rateHz: 20, irregular: true },
   { rateHz: 100, irregular: true },
+  { rateHz: 20, irregular: false, harsh: true },
+  { rateHz: 25, irregular: false, harsh: true },
+  { rateHz: 50, irregular: false, harsh: true },
+  { rateHz: 100, irregular: false, rangeG: 8 },
+  { rateHz: 100, irregular: false, rangeG: 4 },
+  { rateHz: 100, irregular: false, rangeG: 2 },
+  { rateHz: 20, irregular: false, rangeG: 2 },
+  { rateHz: 20, irregular: false, rangeG: 2, harsh: true },
+];
+/** MobiFall: its phone already clips at ±2 g, so no range rows; 20 Hz interpolated as before (rate or clipping?). */
+export const MOBIFALL_CONDITIONS: StreamCondition[] = [
+  ...DEFAULT_CONDITIONS.filter((c) => c.rangeG === undefined),
+  { rateHz: 20, irregular: false, interpolate: true },
 ];
 
 /** MobiFall activities counted as walking (the 5-minute walk, jogging). */
@@ -74,6 +94,7 @@ const SISFALL_GROUPS: { group: SisfallGroup; label: string; heldOut: boolean }[]
 export function evaluateWearables(dataDir: string, options: WearableOptions = {}): WearableResults {
   const params = options.params ?? DEFAULT_RULE_PARAMS.fall;
   const conditions = options.conditions ?? DEFAULT_CONDITIONS;
+  const mobifallConditions = options.conditions ?? MOBIFALL_CONDITIONS;
   const datasets = options.datasets ?? ['sisfall', 'mobifall'];
   const rows: WearableRow[] = [];
   const absent: string[] = [];
@@ -106,10 +127,15 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
       const startTs = Date.UTC(2013, 6, 5, 12);
       trials.forEach((trial, i) => {
         const rec = readRecording(trial.file);
-        conditions.forEach((condition, c) => {
+        // Its ~100 Hz irregular samples on a 200 Hz grid, then the same sensor model as SisFall's.
+        const uniform = toUniform(rec.tMs, rec.x, rec.y, rec.z, 200);
+        mobifallConditions.forEach((condition, c) => {
           const label = `${trial.code}_${trial.subject}_${trial.trialNo}`;
-          const regular = toAccelMessages(rec, startTs, condition.rateHz);
-          const messages = condition.irregular ? makeIrregular(regular, seedOf(label, condition.rateHz)) : regular;
+          const seed = seedOf(label, condition.rateHz);
+          const sent = condition.interpolate
+            ? toAccelMessages(rec, startTs, condition.rateHz)
+            : sensorMessages(uniform, startTs, { ...condition, seed });
+          const messages = condition.irregular ? makeIrregular(sent, seed) : sent;
           const key = `${splitOf(trial)}|${c}`;
           if (!byKey.has(key)) byKey.set(key, emptyFigures());
           record(byKey.get(key)!, {
@@ -127,7 +153,7 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
         { split: 'test', label: 'falls subj. 6–11, even ADL trials, STD, WAL', heldOut: true },
       ];
       for (const g of groups) {
-        conditions.forEach((condition, c) => {
+        mobifallConditions.forEach((condition, c) => {
           const f = byKey.get(`${g.split}|${c}`);
           if (f) rows.push({ dataset: 'MobiFall', group: g.label, heldOut: g.heldOut, condition, figures: f });
         });
@@ -144,14 +170,14 @@ const rate = (alarms: number, ms: number): string =>
 /** One Markdown table: a row per dataset, subject group and stream condition; held-out rows are the results. */
 export function formatWearableTable(results: WearableResults, options: { details?: boolean } = {}): string {
   const lines = [
-    '| dataset | subjects | rate | timing | sensitivity | specificity | false alarms / h walking | false alarms / h all daily activity | info records, no call-out (falls / daily trials) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| dataset | subjects | rate | timing | range | sensitivity | specificity | false alarms / h walking | false alarms / h all daily activity | info records, no call-out (falls / daily trials) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results.rows) {
     const f = r.figures;
     const name = r.heldOut ? `**${r.group}**` : r.group;
     lines.push(
-      `| ${r.dataset} | ${name} | ${r.condition.rateHz} Hz | ${r.condition.irregular ? 'irregular' : 'regular'} | ` +
+      `| ${r.dataset} | ${name} | ${r.condition.rateHz} Hz | ${timingLabel(r.condition)} | ${rangeLabel(r.condition)} | ` +
         `${pct(sensitivity(f))} (${f.fallsCaught}/${f.falls}) | ${pct(specificity(f))} (${f.adlTrialsClean}/${f.adlTrials}) | ` +
         `${rate(f.walkingAlarms, f.walkingMs)} | ${rate(f.adlAlarms, f.adlMs)} | ` +
         `${f.fallsOnlyRecorded} / ${f.adlTrialsOnlyRecorded} |`,
@@ -160,7 +186,7 @@ export function formatWearableTable(results: WearableResults, options: { details
   if (options.details) {
     for (const r of results.rows.filter((row) => row.heldOut)) {
       const f = r.figures;
-      const at = `${r.dataset} ${r.group} ${r.condition.rateHz} Hz${r.condition.irregular ? ' irregular' : ''}`;
+      const at = `${r.dataset} ${r.group} ${r.condition.rateHz} Hz ${timingLabel(r.condition)} ${rangeLabel(r.condition)}`;
       if (f.missed.length > 0) lines.push(`- missed, ${at}: ${f.missed.join(' ')}`);
       if (f.falseAlarmTrials.length > 0) lines.push(`- false alarms, ${at}: ${f.falseAlarmTrials.join(' ')}`);
     }

@@ -92,6 +92,22 @@ const LOW_RATE_IMPACT_SCALE = 0.8;
  */
 const IMPULSE_CELLS = 10;
 const IMPULSE_HOLD_MS = 100;
+/**
+ * An impact is also a softer peak after a fast descent: the evidence of the peak (its excess over 1 g as
+ * a share of the threshold's) and of the descent (the speed gained falling, the largest integral of
+ * (1 g − magnitude) over any stretch of the second before the impact, as a share of DESCENT_FULL_GS)
+ * add up to 1. A 3 m/s drop (0.3 g·s) then needs only a quarter of the excess (1.25 g at the default 2 g),
+ * a 1 m/s sit-down three quarters (1.75 g), and a peak needs at least MIN_PEAK_SHARE of it. The descent is
+ * below 1 g, where no range clips, and an integral survives any rate and filter, so a fall is still seen
+ * when a ±2 g range clipped the impact or a low rate and its filter flattened it. It counts fully at 20 Hz
+ * and fades out at 50 Hz (`descentWeight`), like the peak's scaling: from 50 Hz a sample resolves the
+ * impact (a ±2 g sensor still shows ~2 g), and on the tuning subjects the descent added false alarms
+ * there (sitting into a seat, lying down quickly) and no fall. Chosen on the tuning subjects only
+ * (SisFall SA01–SA07, MobiFall 1–5): docs/fall-detection.md.
+ */
+const DESCENT_FULL_GS = 0.4;
+const MIN_PEAK_SHARE = 0.2;
+const DESCENT_CELLS = 50;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -118,6 +134,10 @@ export interface FallDetectorState {
   /** Impulse per history cell and of the open cell (absent in states saved before it was measured). */
   impulse?: number[];
   openImpulse?: number;
+  /** Descent (∫ 1 g − magnitude) per history cell and of the open cell (absent in older states). */
+  descent?: number[];
+  openDescent?: number;
+  descentGs?: number;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -166,6 +186,7 @@ function angleDeg(ax: number, ay: number, az: number, bx: number, by: number, bz
   const c = (ax * bx + ay * by + az * bz) / (na * nb);
   return (Math.acos(Math.min(1, Math.max(-1, c))) * 180) / Math.PI;
 }
+const STANDARD_GRAVITY_MPS2 = 9.81;
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 /** The impact threshold for samples arriving at `rateHz` (see LOW_RATE_IMPACT_SCALE). */
@@ -173,6 +194,10 @@ export function impactThresholdG(impactG: number, rateHz: number): number {
   if (!(rateHz < FULL_RATE_HZ)) return impactG;
   const f = Math.min(1, Math.max(0, (rateHz - LOW_RATE_HZ) / (FULL_RATE_HZ - LOW_RATE_HZ)));
   return 1 + (impactG - 1) * (LOW_RATE_IMPACT_SCALE + (1 - LOW_RATE_IMPACT_SCALE) * f);
+}
+/** How much the descent counts towards an impact at `rateHz`: 1 at 20 Hz and below, 0 from 50 Hz. */
+export function descentWeight(rateHz: number): number {
+  return Math.min(1, Math.max(0, (FULL_RATE_HZ - rateHz) / (FULL_RATE_HZ - LOW_RATE_HZ)));
 }
 /** A ring buffer's value; every index used is taken modulo HISTORY_CELLS, so the fallback never applies. */
 const ringAt = (ring: Float64Array, i: number): number => ring.at(i) ?? 0;
@@ -198,6 +223,10 @@ class StreamingFallDetector implements FallDetector {
   private hMin = new Float64Array(HISTORY_CELLS);
   /** Impulse of each cell: the integral of the magnitude's excess over 1 g, in g·s. */
   private hImp = new Float64Array(HISTORY_CELLS);
+  /** Descent of each cell: the integral of (1 g − magnitude), in g·s (positive while dropping). */
+  private hDesc = new Float64Array(HISTORY_CELLS);
+  /** Sum of the positive descents of the current cell and the DESCENT_CELLS before it: a cheap upper bound. */
+  private descentBound = 0;
   /** Cells closed since the last (re)start. */
   private cells = 0;
 
@@ -210,6 +239,7 @@ class StreamingFallDetector implements FallDetector {
   private cMax = 0;
   private cMin = Infinity;
   private cImp = 0;
+  private cDesc = 0;
   /** Time of the last sample taken in; a message starting before it continues after it. */
   private lastSampleAt = -Infinity;
   private lastMsgAt = NaN;
@@ -217,6 +247,8 @@ class StreamingFallDetector implements FallDetector {
   private rateHz = 0;
   /** Impact threshold for the current message's rate. */
   private impactG: number;
+  /** Weight of the descent in the impact test at the current message's rate. */
+  private descentWeight = 0;
 
   // The candidate fall.
   private phase: Phase = 'idle';
@@ -226,6 +258,8 @@ class StreamingFallDetector implements FallDetector {
   private episodeStart = 0;
   private peakG = 0;
   private freeFallG = 0;
+  /** Speed gained in the descent before the impact, in g·s. */
+  private descentGs = 0;
   private preX = 0;
   private preY = 0;
   private preZ = 0;
@@ -281,6 +315,7 @@ class StreamingFallDetector implements FallDetector {
     // samples into the past would erase the signal; the time line stays monotonic.
     const startAt = ts > this.lastSampleAt ? ts : this.lastSampleAt + stepMs;
     this.impactG = impactThresholdG(this.params.impactG, value.rate);
+    this.descentWeight = descentWeight(value.rate);
     let taken = 0;
     for (let k = 0; k < samples.length; k++) {
       const s = samples[k];
@@ -310,6 +345,9 @@ class StreamingFallDetector implements FallDetector {
       open: [nullIfNot(this.cellStart), this.cn, this.cx, this.cy, this.cz, this.cMax, nullIfNot(this.cMin)],
       impulse: Array.from(this.hImp),
       openImpulse: this.cImp,
+      descent: Array.from(this.hDesc),
+      openDescent: this.cDesc,
+      descentGs: this.descentGs,
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -344,7 +382,14 @@ class StreamingFallDetector implements FallDetector {
     if (Array.isArray(s.impulse) && s.impulse.length === HISTORY_CELLS)
       this.hImp = Float64Array.from(s.impulse, (v) => finiteOr(v, 0));
     this.cImp = finiteOr(s.openImpulse, 0);
+    if (Array.isArray(s.descent) && s.descent.length === HISTORY_CELLS)
+      this.hDesc = Float64Array.from(s.descent, (v) => finiteOr(v, 0));
+    this.cDesc = finiteOr(s.openDescent, 0);
+    this.descentGs = finiteOr(s.descentGs, 0);
     this.cells = finiteOr(s.cells, 0);
+    this.descentBound = 0;
+    for (let back = Math.min(DESCENT_CELLS + 1, this.cells) - 1; back >= 0; back--)
+      this.descentBound += Math.max(0, ringAt(this.hDesc, (this.cells - 1 - back) % HISTORY_CELLS));
     const [cellStart, cn, cx, cy, cz, cMax, cMin] = s.open;
     this.cellStart = finiteOr(cellStart, NaN);
     this.cn = finiteOr(cn, 0);
@@ -358,6 +403,7 @@ class StreamingFallDetector implements FallDetector {
     this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
     this.rateHz = finiteOr(s.rateHz, 0);
     this.impactG = impactThresholdG(this.params.impactG, this.rateHz);
+    this.descentWeight = descentWeight(this.rateHz);
     this.impactAt = finiteOr(s.impactAt, 0);
     this.impactCell = finiteOr(s.impactCell, 0);
     this.episodeStart = finiteOr(s.episodeStart, 0);
@@ -406,7 +452,7 @@ class StreamingFallDetector implements FallDetector {
         this.cellStart += CELL_MS;
         // Bridge a short gap by holding the last mean (no invented peaks or dips).
         while (t >= this.cellStart + CELL_MS) {
-          this.onCell(this.cellStart, lx, ly, lz, lg, lg, 0, out);
+          this.onCell(this.cellStart, lx, ly, lz, lg, lg, 0, 0, out);
           this.cellStart += CELL_MS;
         }
       }
@@ -414,12 +460,14 @@ class StreamingFallDetector implements FallDetector {
     }
     const g = Math.hypot(x, y, z);
     if (this.cn === 0) {
-      this.cx = this.cy = this.cz = this.cImp = 0;
+      this.cx = this.cy = this.cz = this.cImp = this.cDesc = 0;
       this.cMax = g;
       this.cMin = g;
     }
     // Each sample stands for its own period (at most a gap's bridge), so the sum is the same at any rate.
-    this.cImp += (Math.max(0, g - 1) * Math.min(stepMs, MAX_GAP_MS)) / 1000;
+    const periodS = Math.min(stepMs, MAX_GAP_MS) / 1000;
+    this.cImp += Math.max(0, g - 1) * periodS;
+    this.cDesc += (1 - g) * periodS;
     this.cn++;
     this.cx += x;
     this.cy += y;
@@ -433,6 +481,7 @@ class StreamingFallDetector implements FallDetector {
     if (this.phase === 'impact') this.judge(at, true, out);
     if (this.phase === 'recover') this.decide(at, null, out);
     this.cells = 0;
+    this.descentBound = 0;
     this.phase = 'idle';
     this.cellStart = NaN;
     this.cn = 0;
@@ -465,6 +514,30 @@ class StreamingFallDetector implements FallDetector {
     return sum;
   }
 
+  /**
+   * Speed gained falling before the current cell: the largest sum of consecutive cells' descent within
+   * the DESCENT_CELLS before it (Kadane), in g·s. Standing still gives 0, a step's dip about 0.06.
+   */
+  private descentBefore(): number {
+    let best = 0;
+    let run = 0;
+    for (let back = Math.min(DESCENT_CELLS, this.cells - 1); back >= 1; back--) {
+      run = Math.max(0, run + ringAt(this.hDesc, (this.cells - 1 - back) % HISTORY_CELLS));
+      if (run > best) best = run;
+    }
+    return best;
+  }
+
+  /** Peak and descent together (DESCENT_FULL_GS); the descent is only summed for a peak that could count. */
+  private descentEvidence(maxG: number): boolean {
+    if (this.descentWeight === 0) return false;
+    const peakShare = (maxG - 1) / (this.impactG - 1);
+    const share = this.descentWeight / DESCENT_FULL_GS;
+    // Most cells (steps) fail even with the bound; only the rest pay for the exact search.
+    if (peakShare < MIN_PEAK_SHARE || peakShare + share * this.descentBound < 1) return false;
+    return peakShare + share * this.descentBefore() >= 1;
+  }
+
   private historyMin(backCells: number): number {
     let m = Infinity;
     for (let back = Math.min(backCells, this.cells) - 1; back >= 0; back--) {
@@ -480,6 +553,7 @@ class StreamingFallDetector implements FallDetector {
     this.episodeStart = at;
     this.peakG = maxG;
     this.freeFallG = this.historyMin(FREE_FALL_CELLS);
+    this.descentGs = this.descentBefore();
     [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
     resetStats(this.post);
   }
@@ -490,6 +564,7 @@ class StreamingFallDetector implements FallDetector {
     this.impactCell = this.cells;
     if (maxG > this.peakG) this.peakG = maxG;
     this.freeFallG = Math.min(this.freeFallG, this.historyMin(FREE_FALL_CELLS));
+    this.descentGs = Math.max(this.descentGs, this.descentBefore());
     resetStats(this.post);
   }
 
@@ -584,6 +659,7 @@ class StreamingFallDetector implements FallDetector {
         impactAt: this.episodeStart,
         peakG: round2(this.peakG),
         freeFallG: round2(this.freeFallG),
+        descentMps: round1(this.descentGs * STANDARD_GRAVITY_MPS2),
         postureChangeDeg: Math.round(this.postureDeg),
         stillSeconds: round1(this.judgedStillMs / 1000),
         stillStdG: round2(this.stillStdG),
@@ -608,6 +684,7 @@ class StreamingFallDetector implements FallDetector {
     maxG: number,
     minG: number,
     impulse: number,
+    descent: number,
     out: FallDetection[],
   ): void {
     const i = this.cells % HISTORY_CELLS;
@@ -616,8 +693,13 @@ class StreamingFallDetector implements FallDetector {
     this.hz[i] = z;
     this.hMin[i] = minG;
     this.hImp[i] = impulse;
+    this.hDesc[i] = descent;
+    this.descentBound += Math.max(0, descent);
+    // The cell leaving the window is DESCENT_CELLS + 1 back; HISTORY_CELLS is larger, so it is still in the ring.
+    if (this.cells > DESCENT_CELLS)
+      this.descentBound -= Math.max(0, ringAt(this.hDesc, (this.cells - DESCENT_CELLS - 1) % HISTORY_CELLS));
     this.cells++;
-    const hit = maxG >= this.impactG || this.recentImpulse() >= this.impulseGs;
+    const hit = maxG >= this.impactG || this.recentImpulse() >= this.impulseGs || this.descentEvidence(maxG);
 
     if (this.phase === 'idle') {
       if (hit) this.startCandidate(at, maxG);
@@ -658,6 +740,7 @@ class StreamingFallDetector implements FallDetector {
       this.cMax,
       this.cMin,
       this.cImp,
+      this.cDesc,
       out,
     );
   }

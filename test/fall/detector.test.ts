@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFallDetector, impactThresholdG, type FallDetection } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS, resolveRuleParams } from '../../rules/params.js';
 import type { AccelValue } from '../../rules/types.js';
+import { sensorMessages } from '../../eval/wearable-sensor.js';
 import {
   fallSegments,
   first,
@@ -130,6 +131,51 @@ describe('wearable fall detector', () => {
     expect(run(ontoBed, 100)).toEqual([]);
     expect(run(ontoBed, 20)).toEqual([]);
   });
+
+  /**
+   * A cheap wearable: ±2 g range, 20 Hz behind its anti-alias filter, samples ±30 % off their instants,
+   * 5 % dropped, bursts. The 3 g impact is clipped and smeared to a broad hump well under 2 g.
+   */
+  const cheapWearable = (segments: Segment[], seed: number): FallDetection[] => {
+    const hiRes = render(segments, 200);
+    const rec = { rateHz: 200, x: hiRes.map((v) => v[0]), y: hiRes.map((v) => v[1]), z: hiRes.map((v) => v[2]) };
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    const found: FallDetection[] = [];
+    for (const m of sensorMessages(rec, START, { rateHz: 20, rangeG: 2, harsh: true, seed }))
+      found.push(...detector.push(m.ts, m.value));
+    for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+    return found;
+  };
+
+  it.each([1, 2, 3])(
+    'catches a fall clipped at ±2 g, sampled at 20 Hz with jitter, drops and bursts (seed %i): the descent speaks',
+    (seed) => {
+      // A 60 ms impact of 3 g: clipped and filtered, the wearable sees 1.5–1.7 g (the 20 Hz threshold is 1.8 g).
+      const fall = [still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.06, LYING, 3), still(20, LYING)];
+      const found = cheapWearable(fall, seed);
+      expect(found).toHaveLength(1);
+      expect(first(found).downgraded).toBe(false);
+      expect(first(found).peakG).toBeLessThan(2);
+      // 0.4 s at 0.2 g: about 0.32 g·s, 3.1 m/s, gained before the impact.
+      expect(first(found).detail.descentMps).toBeGreaterThan(2);
+    },
+  );
+
+  it.each([1, 2, 3])(
+    'reports nothing for sitting down hard onto a chair on the same cheap wearable (seed %i)',
+    (seed) => {
+      const seated: [number, number, number] = [0, -0.5, -0.87];
+      // Lowered at 0.65 g for 0.25 s (about 0.9 m/s, a hard sit-down), a 1.7 g thump, seated still, 60° turned.
+      const sitDown = [
+        still(3, UPRIGHT),
+        freeFall(0.25, UPRIGHT, 0.65),
+        turn(0.3, UPRIGHT, seated),
+        impact(0.1, seated, 1.7),
+        still(20, seated),
+      ];
+      expect(cheapWearable(sitDown, seed)).toEqual([]);
+    },
+  );
 
   it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
     const messages = toMessages(render(fallSegments(4), 100), 100, START);

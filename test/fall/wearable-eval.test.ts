@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateWearables, formatWearableTable, type WearableRow } from '../../eval/wearable.js';
+import { evaluateWearables, formatWearableTable, type StreamCondition, type WearableRow } from '../../eval/wearable.js';
 import { perHour, sensitivity, specificity } from '../../eval/wearable-figures.js';
 import { projectRoot } from '../hub/helpers.js';
 
@@ -34,67 +34,65 @@ const SUBSET = new Set([
   'SE12',
   'SE14',
 ]);
-const LOW_IRREGULAR = { rateHz: 20, irregular: true };
-const HIGH_REGULAR = { rateHz: 200, irregular: false };
+/** The worst wearable of the evaluation: 20 Hz, ±2 g, ±30 % sample jitter, 5 % dropped, bursts. */
+const CHEAP: StreamCondition = { rateHz: 20, irregular: false, harsh: true, rangeG: 2 };
+const HIGH_REGULAR: StreamCondition = { rateHz: 200, irregular: false };
 
-function row(rows: WearableRow[], group: RegExp, rateHz: number, irregular: boolean): WearableRow {
-  const found = rows.find(
-    (r) => r.heldOut && group.test(r.group) && r.condition.rateHz === rateHz && r.condition.irregular === irregular,
-  );
-  if (!found) throw new Error(`no held-out row ${group} at ${rateHz} Hz`);
+function row(rows: WearableRow[], group: RegExp, condition: StreamCondition): WearableRow {
+  const found = rows.find((r) => r.heldOut && group.test(r.group) && r.condition === condition);
+  if (!found) throw new Error(`no held-out row ${group} at ${JSON.stringify(condition)}`);
   return found;
 }
 
 describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out subjects', () => {
   // Floors: the held-out figures of this subset when they were set (docs/fall-detection.md), less a margin
   // of about one to two trials, so a real regression fails and noise of one trial does not.
-  it('keeps sensitivity, specificity and walking false alarms at 20 Hz irregular and 200 Hz', () => {
+  it('keeps sensitivity, specificity and walking false alarms on a cheap 20 Hz ±2 g wearable and at 200 Hz', () => {
     const results = evaluateWearables(dataDir, {
       datasets: ['sisfall'],
-      conditions: [LOW_IRREGULAR, HIGH_REGULAR],
+      conditions: [CHEAP, HIGH_REGULAR],
       sisfallFilter: (t) => SUBSET.has(t.subject),
     });
     console.log(formatWearableTable(results));
-    const young20 = row(results.rows, /^young SA08/, 20, true).figures;
-    const young200 = row(results.rows, /^young SA08/, 200, false).figures;
-    const older20 = row(results.rows, /^older/, 20, true).figures;
-    const older200 = row(results.rows, /^older/, 200, false).figures;
+    const young20 = row(results.rows, /^young SA08/, CHEAP).figures;
+    const young200 = row(results.rows, /^young SA08/, HIGH_REGULAR).figures;
+    const older20 = row(results.rows, /^older/, CHEAP).figures;
+    const older200 = row(results.rows, /^older/, HIGH_REGULAR).figures;
     expect(young20.falls).toBe(598);
-    // Set from this subset in issue 11's second round (impulse impact test, info records): 586/598 and
-    // 625/630 at 20 Hz irregular, 593/598 and 621/630 at 200 Hz, older 412/413 and 411/413.
-    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.976);
-    expect(specificity(young20)).toBeGreaterThanOrEqual(0.988);
+    // Set from this subset in issue 11's third round (sensor model with anti-alias filter, descent evidence
+    // below 50 Hz): 584/598 and 621/630 on the cheap wearable, 593/598 and 621/630 at 200 Hz, older
+    // 410/413 and 411/413.
+    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.973);
+    expect(specificity(young20)).toBeGreaterThanOrEqual(0.982);
     expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.988);
     expect(specificity(young200)).toBeGreaterThanOrEqual(0.982);
-    expect(specificity(older20)).toBeGreaterThanOrEqual(0.992);
+    expect(specificity(older20)).toBeGreaterThanOrEqual(0.988);
     expect(specificity(older200)).toBeGreaterThanOrEqual(0.99);
     // A fall recorded as info (the wearer judged up) calls nobody: it must never be the only trace of a fall.
     expect(young20.fallsOnlyRecorded + young200.fallsOnlyRecorded).toBe(0);
-    // Walking and jogging: no call-out at either condition (0.9 h of each group).
-    expect(young20.walkingAlarms + older20.walkingAlarms).toBe(0);
+    // Walking and jogging (0.9 h of each group): none at 200 Hz; on the cheap wearable one young adult's
+    // quick jog (before this round too), none of the older adults'.
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(1);
     expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
     expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
   }, 120_000);
 });
 
 describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-out falls and trials', () => {
-  it('keeps sensitivity and specificity at 100 Hz and 20 Hz', () => {
-    const results = evaluateWearables(dataDir, {
-      datasets: ['mobifall'],
-      conditions: [
-        { rateHz: 100, irregular: false },
-        { rateHz: 20, irregular: false },
-      ],
-    });
+  it('keeps sensitivity and specificity at 100 Hz and at 20 Hz behind an anti-alias filter', () => {
+    const at100Hz: StreamCondition = { rateHz: 100, irregular: false };
+    const at20Hz: StreamCondition = { rateHz: 20, irregular: false };
+    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [at100Hz, at20Hz] });
     console.log(formatWearableTable(results));
-    const at100 = row(results.rows, /subj\. 6/, 100, false).figures;
-    const at20 = row(results.rows, /subj\. 6/, 20, false).figures;
+    const at100 = row(results.rows, /subj\. 6/, at100Hz).figures;
+    const at20 = row(results.rows, /subj\. 6/, at20Hz).figures;
     expect(at100.falls).toBe(72);
+    // 71/72 and 18/19 at 100 Hz; 63/72 and 18/19 at 20 Hz (below the goal, docs/fall-detection.md: a
+    // pocketed phone clipped at ±2 g behind a real 20 Hz filter; 55/72 before this round's descent evidence).
     expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.91);
-    // 17/19 at 20 Hz (below the goal, docs/fall-detection.md): one trial of margin.
-    expect(specificity(at20)).toBeGreaterThanOrEqual(0.84);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.86);
+    expect(specificity(at20)).toBeGreaterThanOrEqual(0.94);
     expect(at100.walkingAlarms + at20.walkingAlarms).toBe(0);
   }, 120_000);
 });
