@@ -31,6 +31,8 @@ export interface HomesOptions {
   rules: RuleOverrides;
   /** Only these home ids (all present by default). */
   only?: readonly string[];
+  /** How long after the last movement a held-state PIR reports `off` (the off sent after a cut). */
+  pirHoldMs?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -86,7 +88,7 @@ function isOwnDoing(e: { type: string; value: unknown }): boolean {
   return e.type === 'occupancy' || e.type === 'contact';
 }
 
-function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
+export function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const home: HomeConfig = { ...rec.home, rules: { ...rec.home.rules, ...o.rules } };
   const devices = new Map(home.devices.map((d) => [d.id, d]));
   const silenceMs = o.silenceHours * HOUR_MS;
@@ -118,6 +120,8 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const cold = emptyOutcome();
   const after = emptyOutcome();
   const held = new Map<string, boolean>();
+  // PIRs seen to report `off` hold their state; a motion-only PIR (never an `off`) has nothing to clear after a cut.
+  const reportsOff = new Set<string>();
   // Rooms of the mats pressed now: a mat says where the resident is only when they were just seen in its room
   // (Kasteren B and C have mats stuck on for days while the resident is about the house).
   const matOn = { bed: new Set<string>(), chair: new Set<string>() };
@@ -127,7 +131,10 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   for (let i = 0; i < rec.events.length; i++) {
     const line = rec.events[i];
     const d = devices.get(line.deviceId);
-    if (d && line.type === 'motion') held.set(d.id, line.value === true);
+    if (d && line.type === 'motion') {
+      held.set(d.id, line.value === true);
+      if (line.value === false) reportsOff.add(d.id);
+    }
     if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
       if (line.value === true) matOn[d.kind].add(d.id);
       else matOn[d.kind].delete(d.id);
@@ -149,14 +156,14 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
     // A PIR still showing motion clears within its hold time once the resident lies still.
     const decisions = [];
     for (const [id, on] of held) {
-      if (!on) continue;
-      const dev = devices.get(id)!;
+      const dev = devices.get(id);
+      if (!on || !dev || !reportsOff.has(id)) continue;
       const off: SensorEvent = {
         homeId: home.id,
         deviceId: id,
         type: 'motion',
         value: false,
-        ts: at + PIR_HOLD_MS,
+        ts: at + (o.pirHoldMs ?? PIR_HOLD_MS),
         source: 'replay',
         room: dev.room,
         kind: dev.kind,
