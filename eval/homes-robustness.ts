@@ -3,13 +3,21 @@ import { ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
-import { DEFAULT_HOMES_OPTIONS, evaluateHome, type HomeResult, type HomesOptions } from './homes.js';
+import {
+  DEFAULT_HOMES_OPTIONS,
+  evaluateHome,
+  type HomeResult,
+  type HomesOptions,
+  type ReplayedEvent,
+} from './homes.js';
 
-type Events = HomeRecording['events'];
+type Events = ReplayedEvent[];
+type IndexedRecording = Omit<HomeRecording, 'events'> & { events: Events };
 
 /** A recording as an unseen home would send it; `pirHoldMs` when its PIRs clear later than the default. */
 export interface Perturbed {
-  rec: HomeRecording;
+  /** Its events keep `origin` (their index in the untouched recording), so the cuts stay at the same moments. */
+  rec: IndexedRecording;
   pirHoldMs?: number;
   /** Why nothing changed (a home without the sensor the fault needs). */
   notApplicable?: string;
@@ -18,7 +26,7 @@ export interface Perturbed {
 export interface Perturbation {
   id: string;
   description: string;
-  apply: (rec: HomeRecording, seed: number) => Perturbed;
+  apply: (rec: IndexedRecording, seed: number) => Perturbed;
 }
 
 /** Small seeded generator (mulberry32): the same seed gives the same perturbed recording on every machine. */
@@ -33,20 +41,20 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function withEvents(rec: HomeRecording, events: Events, home: HomeConfig = rec.home): HomeRecording {
+function withEvents(rec: IndexedRecording, events: Events, home: HomeConfig = rec.home): IndexedRecording {
   const first = events[0];
   const last = events[events.length - 1];
   return { ...rec, home, events, firstAt: first?.ts ?? rec.firstAt, lastAt: last?.ts ?? rec.lastAt };
 }
 
-function kindsOf(rec: HomeRecording): Map<string, string> {
+function kindsOf(rec: IndexedRecording): Map<string, string> {
   return new Map(rec.home.devices.map((d) => [d.id, d.kind]));
 }
 
 const byTime = (a: { ts: number }, b: { ts: number }): number => a.ts - b.ts;
 
 /** 5 % of events lost at random (radio, a bridge restarting). */
-function dropEvents(rec: HomeRecording, seed: number): Perturbed {
+function dropEvents(rec: IndexedRecording, seed: number): Perturbed {
   const random = seededRandom(seed);
   return {
     rec: withEvents(
@@ -57,7 +65,7 @@ function dropEvents(rec: HomeRecording, seed: number): Perturbed {
 }
 
 /** Every PIR is motion-only: its `off` is never sent, so no held state. */
-function motionOnly(rec: HomeRecording): Perturbed {
+function motionOnly(rec: IndexedRecording): Perturbed {
   const kinds = kindsOf(rec);
   const events = rec.events.filter((e) => !(kinds.get(e.deviceId) === 'motion' && e.value === false));
   if (events.length === rec.events.length) return { rec, notApplicable: 'no PIR' };
@@ -66,7 +74,7 @@ function motionOnly(rec: HomeRecording): Perturbed {
 
 /** Every PIR holds `on` for 4 minutes after the last movement it saw (retriggered holds merge). */
 const LONG_HOLD_MS = 4 * MINUTE_MS;
-function longHold(rec: HomeRecording): Perturbed {
+function longHold(rec: IndexedRecording): Perturbed {
   const kinds = kindsOf(rec);
   const others: Events = [];
   const heldOn = new Map<string, Events[number]>();
@@ -93,14 +101,14 @@ function longHold(rec: HomeRecording): Perturbed {
   if (spans.size === 0) return { rec, notApplicable: 'no PIR' };
   const pir: Events = [];
   for (const list of spans.values())
-    for (const s of list) pir.push({ ...s.on }, { ...s.on, value: false, ts: s.until });
+    for (const s of list) pir.push({ ...s.on }, { ...s.on, value: false, ts: s.until, origin: undefined });
   // Ties keep sensors' order: the other events first, as the original file had them before a later off.
   const events = [...others, ...pir].sort(byTime).filter((e) => e.ts <= rec.lastAt);
   return { rec: withEvents(rec, events), pirHoldMs: LONG_HOLD_MS };
 }
 
 /** A mat (a bed mat where there is one) sticks on for a whole day, once a week from day 2. */
-function stuckMat(rec: HomeRecording): Perturbed {
+function stuckMat(rec: IndexedRecording): Perturbed {
   const mat = rec.home.devices.find((d) => d.kind === 'bed') ?? rec.home.devices.find((d) => d.kind === 'chair');
   if (!mat) return { rec, notApplicable: 'no mat' };
   const events: Events = [];
@@ -115,7 +123,7 @@ function stuckMat(rec: HomeRecording): Perturbed {
     if (e.value === false && e.ts >= nextStuckAt && e.ts + DAY_MS <= rec.lastAt) {
       stuckUntil = e.ts + DAY_MS;
       nextStuckAt += 7 * DAY_MS;
-      events.push({ ...e, ts: stuckUntil });
+      events.push({ ...e, ts: stuckUntil, origin: undefined });
       continue;
     }
     events.push(e);
@@ -124,7 +132,7 @@ function stuckMat(rec: HomeRecording): Perturbed {
 }
 
 /** Timestamps jittered by up to ±2 s (sensors' clocks), arrival order kept, and 1 in 200 events arriving after the next. */
-function jitter(rec: HomeRecording, seed: number): Perturbed {
+function jitter(rec: IndexedRecording, seed: number): Perturbed {
   const random = seededRandom(seed);
   const events: Events = rec.events.map((e) => ({ ...e, ts: e.ts + Math.round((random() * 2 - 1) * 2000) }));
   for (let i = 0; i + 1 < events.length; i++) {
@@ -141,7 +149,7 @@ function jitter(rec: HomeRecording, seed: number): Perturbed {
 }
 
 /** The configured timezone an hour ahead of the home's (summer time missed): a fixed-offset zone. */
-function wrongZone(rec: HomeRecording): Perturbed {
+function wrongZone(rec: IndexedRecording): Perturbed {
   const offsetHours = Math.round(new ZoneClock(rec.home.timezone).offsetAt(rec.firstAt) / HOUR_MS) + 1;
   // IANA's Etc zones count the other way: UTC+2 is Etc/GMT-2.
   const timezone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
@@ -183,13 +191,17 @@ export function evaluateRobustness(dataDir: string, options: RobustnessOptions =
     if (o.only && !o.only.includes(rec.id)) continue;
     for (const p of chosen) {
       o.onProgress?.(`${rec.title}: ${p.id}`);
-      const perturbed = p.apply(rec, seed);
+      const perturbed = p.apply({ ...rec, events: rec.events.map((e, i) => ({ ...e, origin: i })) }, seed);
       const row: RobustnessRow = { perturbation: p.id, home: rec.id, title: rec.title, heldOut: false };
       if (perturbed.notApplicable !== undefined) {
         rows.push({ ...row, notApplicable: perturbed.notApplicable });
         continue;
       }
-      const result = evaluateHome(perturbed.rec, { ...o, pirHoldMs: perturbed.pirHoldMs ?? o.pirHoldMs });
+      const result = evaluateHome(rec, o, {
+        events: perturbed.rec.events,
+        home: perturbed.rec.home,
+        pirHoldMs: perturbed.pirHoldMs,
+      });
       rows.push({ ...row, heldOut: result.heldOut, result });
     }
   }
