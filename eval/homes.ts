@@ -64,6 +64,8 @@ export interface HomeResult {
   delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
   /** Candidate moments and the stride taken through them. */
   sampling: { candidates: number; stride: number };
+  /** The collapses missed within the silence: when (UTC) and where. */
+  missed: { at: string; place: Place }[];
   stopwatch: { falseAlarms: AlarmRate; medianMinutes: number; missed: number };
 }
 
@@ -187,6 +189,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const held = new Map<string, number>();
   // PIRs seen to report `off` hold their state; a motion-only PIR (never an `off`) has nothing to clear after a cut.
   const reportsOff = new Set<string>();
+  const missed: HomeResult['missed'] = [];
   let done = 0;
   const collapse = (cut: Cut): void => {
     const at = cut.at;
@@ -211,19 +214,22 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       decisions.push(...copy.handle(off));
     }
     decisions.push(...copy.advanceTo(at + silenceMs));
-    const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > at);
+    // A cut whose own event was lost (a perturbed replay) may fall in a silence already being called about: delay 0.
+    const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > Math.min(at, lastPushedAt));
     const placed = byPlace.get(cut.place) ?? emptyOutcome();
+    if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place });
     for (const outcome of [all, placed, at < coldEnd ? cold : after]) {
       if (!first || first.type !== 'raise') {
         outcome.missed++;
         continue;
       }
-      outcome.delaysMs.push(first.at - at);
+      outcome.delaysMs.push(Math.max(0, first.at - at));
       outcome.firstKind[first.kind] = (outcome.firstKind[first.kind] ?? 0) + 1;
     }
     if (++done % 50 === 0) o.onProgress?.(`${rec.title}: ${done}/${cuts.length} collapses`);
   };
   let next = 0;
+  let lastPushedAt = -Infinity;
   for (const line of events) {
     for (let cut = cuts[next]; cut && cut.at + CUT_LATE_MS < line.ts; cut = cuts[++next]) collapse(cut);
     const d = devices.get(line.deviceId);
@@ -234,6 +240,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     }
     const { origin, ...event } = line;
     replayer.push(event);
+    lastPushedAt = Math.max(lastPushedAt, line.ts);
     const cut = cuts[next];
     if (cut && origin === cut.index) {
       collapse(cut);
@@ -269,6 +276,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       after: delayFigures(after),
     },
     sampling: { candidates, stride },
+    missed,
     stopwatch: { falseAlarms: rate(stopwatch, days), medianMinutes: STOPWATCH_MS / MINUTE_MS, missed: 0 },
   };
 }
@@ -364,6 +372,7 @@ export function formatFalseAlarms(r: HomesResults): string {
   const lines: string[] = [];
   for (const h of r.homes) {
     lines.push(`${h.title} (${h.heldOut ? 'held out' : 'tuning'}): ${h.falseAlarms.list.length} false alarm(s)`);
+    for (const m of h.missed) lines.push(`  ${m.at.slice(0, 16)}Z  collapse missed within the silence (${m.place})`);
     for (const a of h.falseAlarms.list) {
       const d = (a.detail ?? {}) as Record<string, unknown>;
       const cell = (k: string): string => {

@@ -11,7 +11,7 @@ import { nightExitRule } from './night-exit.js';
 import { noMorningActivityRule } from './no-morning-activity.js';
 import { outOfBedRule } from './out-of-bed-too-long.js';
 import { possibleFallRule } from './possible-fall.js';
-import { activityKey, isLocated, onMatReport } from './presence.js';
+import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { sensorOfflineRule } from './sensor-offline.js';
 import { tamperRule } from './tamper.js';
 import { TimerQueue } from './timer-queue.js';
@@ -19,7 +19,7 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 import { wearableFallRule } from './wearable-fall.js';
 
-const STATE_VERSION = 5;
+const STATE_VERSION = 6;
 
 /** The rules that watch silences: re-armed by every activity, suspended while out or away. */
 const SILENCE_RULES = [inactivityRule, possibleFallRule, bathroomRule];
@@ -293,7 +293,7 @@ export class RulesEngine {
       else if (h.chairOccupied) h.learned.record(IN_CHAIR, how, gap, day);
       if (h.lastActivityKey !== undefined) h.silences.record(h.lastActivityKey, gap, day);
     }
-    if (activity.inside) {
+    if (activity.inside || movedAfterExitClosed(h, device, activity, at)) {
       c.disarm(h.timers['out-check']);
       nightExitRule.onInsideActivity(h, at, c);
       h.out = false;

@@ -39,6 +39,8 @@ export interface DeviceState {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /** The shortest held state it reported (about its hold time, ms); NaN before one. */
+  holdMinMs: number;
   /** A mat's on→off holds seen, and how many were shorter than `presence.matPulseSeconds`. */
   matHolds: number;
   matBriefHolds: number;
@@ -105,6 +107,8 @@ export interface HomeSnapshot {
       | 'lastTempC'
       | 'climateKind'
     > & {
+      /** The shortest held state it reported (absent before one). */
+      holdMinMs?: number;
       /** A mat's holds and resting evidence (absent for other devices and in older snapshots). */
       mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
       /** A wearable's fall detector with a decision pending (absent otherwise, and in older snapshots). */
@@ -230,6 +234,7 @@ export class HomeState {
       lastValue: undefined,
       heldSince: NaN,
       reportsHeld: false,
+      holdMinMs: NaN,
       matHolds: 0,
       matBriefHolds: 0,
       restSince: NaN,
@@ -332,6 +337,7 @@ export class HomeState {
         lastValue: d.lastValue,
         heldSince: d.heldSince,
         reportsHeld: d.reportsHeld,
+        ...(Number.isNaN(d.holdMinMs) ? {} : { holdMinMs: d.holdMinMs }),
         offline: d.offline,
         batteryLow: d.batteryLow,
         tampered: d.tampered,
@@ -421,6 +427,7 @@ export class HomeState {
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
+      device.holdMinMs = num(d.holdMinMs);
       device.offline = d.offline;
       device.batteryLow = d.batteryLow;
       device.tampered = d.tampered;
