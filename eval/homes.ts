@@ -120,8 +120,7 @@ function collapseCuts(rec: HomeRecording, o: HomesOptions): { cuts: Cut[]; candi
   const silenceMs = o.silenceHours * HOUR_MS;
   // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it.
   const candidates: number[] = [];
-  for (let i = 0; i < rec.events.length; i++) {
-    const e = rec.events[i];
+  for (const [i, e] of rec.events.entries()) {
     const next = rec.events[i + 1];
     const d = devices.get(e.deviceId);
     if (!d || d.kind === 'exit-door' || !isOwnDoing(e)) continue;
@@ -136,8 +135,7 @@ function collapseCuts(rec: HomeRecording, o: HomesOptions): { cuts: Cut[]; candi
   const onIn = (kind: 'bed' | 'chair', room: string | undefined): boolean =>
     [...matOn[kind]].some((id) => devices.get(id)?.room === room);
   const cuts: Cut[] = [];
-  for (let i = 0; i < rec.events.length; i++) {
-    const line = rec.events[i];
+  for (const [i, line] of rec.events.entries()) {
     const d = devices.get(line.deviceId);
     if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
       if (line.value === true) matOn[d.kind].add(d.id);
@@ -356,7 +354,7 @@ export function formatHomesTable(r: HomesResults): string {
   const widths = head.map((t, c) => Math.max(t.length, ...rows.map((row) => (row[c] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
-      .map((cell, c) => cell.padEnd(widths[c]))
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
       .join('  ')
       .trimEnd();
   return (
