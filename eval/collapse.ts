@@ -45,7 +45,7 @@ export function mergeOutcome(into: CollapseOutcome, from: CollapseOutcome): void
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Math.round(sorted[i] / MINUTE_MS);
+  return Math.round((sorted[i] ?? NaN) / MINUTE_MS);
 }
 
 export function delayFigures(o: CollapseOutcome): DelayFigures {
@@ -87,20 +87,19 @@ export function measureCollapses(
     const ts = e.ts as number;
     // Taken as soon as the first event at the cut's instant is in (so the Kasteren figures stay as
     // first measured): another event at the very same millisecond falls after the cut.
-    while (next < cuts.length && cuts[next].at <= ts) {
-      const cut = cuts[next++];
+    for (let cut = cuts[next]; cut && cut.at <= ts; cut = cuts[next]) {
+      next++;
       if (cut.at !== ts) continue;
+      const at = cut.at;
       const copy = RulesEngine.fromState(homes, replayer.engine.exportState());
-      const first = copy
-        .advanceTo(cut.at + silenceMs)
-        .find((d) => d.type === 'raise' && FAMILY.has(d.kind) && d.at > cut.at);
+      const first = copy.advanceTo(at + silenceMs).find((d) => d.type === 'raise' && FAMILY.has(d.kind) && d.at > at);
       for (const g of cut.groups) {
         const o = outcome(g);
         if (!first || first.type !== 'raise') {
           o.missed++;
           continue;
         }
-        o.delaysMs.push(first.at - cut.at);
+        o.delaysMs.push(first.at - at);
         o.firstKind[first.kind] = (o.firstKind[first.kind] ?? 0) + 1;
       }
     }
@@ -111,6 +110,10 @@ export function measureCollapses(
 /** The commercial reference: alarms of a fixed stopwatch (a gap longer than `stopwatchMs` between watched events). */
 export function stopwatchAlarms(timestamps: readonly number[], stopwatchMs: number): number {
   let alarms = 0;
-  for (let i = 1; i < timestamps.length; i++) if (timestamps[i] - timestamps[i - 1] > stopwatchMs) alarms++;
+  let previous: number | undefined;
+  for (const ts of timestamps) {
+    if (previous !== undefined && ts - previous > stopwatchMs) alarms++;
+    previous = ts;
+  }
   return alarms;
 }

@@ -28,8 +28,9 @@ export const CASAS_TIMEZONE = 'America/Los_Angeles';
 function localIsoToUtc(zone: ZoneClock, iso: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/.exec(iso);
   if (!m) return NaN;
+  const [year = NaN, month = NaN, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   return wall - zone.offsetAt(wall - zone.offsetAt(wall));
 }
 
@@ -127,10 +128,13 @@ export function loadKasterenA(dir: string): HomeRecording {
   for (const line of fs.readFileSync(path.join(dir, 'kasterenActData.txt'), 'utf8').split(/\r?\n/)) {
     const m =
       /^(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+(\d{2})-(\w{3})-(\d{4}) (\d{2}:\d{2}:\d{2})\s+10\s*$/.exec(line);
-    if (!m || !months[m[2]] || !months[m[6]]) continue;
+    const [, fromDay, fromMonth, fromYear, fromTime, toDay, toMonth, toYear, toTime] = m ?? [];
+    const from = months[fromMonth ?? ''];
+    const to = months[toMonth ?? ''];
+    if (!from || !to) continue;
     asleep.push([
-      localIsoToUtc(zone, `${m[3]}-${months[m[2]]}-${m[1]}T${m[4]}`),
-      localIsoToUtc(zone, `${m[7]}-${months[m[6]]}-${m[5]}T${m[8]}`),
+      localIsoToUtc(zone, `${fromYear}-${from}-${fromDay}T${fromTime}`),
+      localIsoToUtc(zone, `${toYear}-${to}-${toDay}T${toTime}`),
     ]);
   }
   return {

@@ -31,6 +31,8 @@ export interface HomesOptions {
   rules: RuleOverrides;
   /** Only these home ids (all present by default). */
   only?: readonly string[];
+  /** How long after the last movement a held-state PIR reports `off` (the off sent after a cut). */
+  pirHoldMs?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -62,6 +64,8 @@ export interface HomeResult {
   delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
   /** Candidate moments and the stride taken through them. */
   sampling: { candidates: number; stride: number };
+  /** The collapses missed within the silence: when (UTC) and where. */
+  missed: { at: string; place: Place }[];
   stopwatch: { falseAlarms: AlarmRate; medianMinutes: number; missed: number };
 }
 
@@ -86,16 +90,37 @@ function isOwnDoing(e: { type: string; value: unknown }): boolean {
   return e.type === 'occupancy' || e.type === 'contact';
 }
 
-function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
-  const home: HomeConfig = { ...rec.home, rules: { ...rec.home.rules, ...o.rules } };
-  const devices = new Map(home.devices.map((d) => [d.id, d]));
-  const silenceMs = o.silenceHours * HOUR_MS;
-  const coldEnd = rec.firstAt + o.coldStartDays * DAY_MS;
+/** An event as replayed: `origin` is its index in the untouched recording (absent for events a perturbation made up). */
+export type ReplayedEvent = HomeRecording['events'][number] & { origin?: number };
 
+/** What is replayed instead of the untouched recording (a perturbed one, `homes-robustness.ts`); the cuts stay the recording's. */
+export interface Replayed {
+  events: readonly ReplayedEvent[];
+  home: HomeConfig;
+  /** How long after the last movement its PIRs report `off`. */
+  pirHoldMs?: number;
+}
+
+interface Cut {
+  /** Index of the cut's event in the untouched recording. */
+  index: number;
+  at: number;
+  place: Place;
+}
+
+/** A cut whose own event never arrives (dropped, merged into a held state) is taken at its instant, once later events come. */
+const CUT_LATE_MS = 2_000;
+
+/**
+ * The simulated collapses of a recording: every n-th moment just after the resident's own doing, with where
+ * they were. Always taken on the untouched recording, so a perturbed replay is cut at the same moments.
+ */
+function collapseCuts(rec: HomeRecording, o: HomesOptions): { cuts: Cut[]; candidates: number; stride: number } {
+  const devices = new Map(rec.home.devices.map((d) => [d.id, d]));
+  const silenceMs = o.silenceHours * HOUR_MS;
   // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it.
   const candidates: number[] = [];
-  for (let i = 0; i < rec.events.length; i++) {
-    const e = rec.events[i];
+  for (const [i, e] of rec.events.entries()) {
     const next = rec.events[i + 1];
     const d = devices.get(e.deviceId);
     if (!d || d.kind === 'exit-door' || !isOwnDoing(e)) continue;
@@ -104,6 +129,47 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   }
   const stride = Math.max(1, Math.ceil(candidates.length / o.maxCutsPerHome));
   const cutIndexes = new Set(candidates.filter((_, k) => k % stride === 0));
+  // Rooms of the mats pressed now: a mat says where the resident is only when they were just seen in its room
+  // (Kasteren B and C have mats stuck on for days while the resident is about the house).
+  const matOn = { bed: new Set<string>(), chair: new Set<string>() };
+  const onIn = (kind: 'bed' | 'chair', room: string | undefined): boolean =>
+    [...matOn[kind]].some((id) => devices.get(id)?.room === room);
+  const cuts: Cut[] = [];
+  for (const [i, line] of rec.events.entries()) {
+    const d = devices.get(line.deviceId);
+    if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
+      if (line.value === true) matOn[d.kind].add(d.id);
+      else matOn[d.kind].delete(d.id);
+    }
+    if (!cutIndexes.has(i)) continue;
+    const at = line.ts;
+    const place: Place =
+      onIn('bed', d?.room) || within(rec.asleep, at)
+        ? 'bed'
+        : onIn('chair', d?.room)
+          ? 'chair'
+          : isBathroom(d?.room)
+            ? 'bathroom'
+            : d?.room === 'kitchen'
+              ? 'kitchen'
+              : 'elsewhere';
+    cuts.push({ index: i, at, place });
+  }
+  return { cuts, candidates: candidates.length, stride };
+}
+
+/**
+ * One home: false alarms on the whole replay, and the delay after each simulated collapse. `replayed` (a
+ * perturbed recording) is replayed instead of `rec`, cut at the moments of `rec`.
+ */
+export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Replayed): HomeResult {
+  const home: HomeConfig = { ...(replayed?.home ?? rec.home), rules: { ...rec.home.rules, ...o.rules } };
+  const devices = new Map(home.devices.map((d) => [d.id, d]));
+  const events: readonly ReplayedEvent[] = replayed?.events ?? rec.events.map((e, i) => ({ ...e, origin: i }));
+  const pirHoldMs = replayed?.pirHoldMs ?? o.pirHoldMs ?? PIR_HOLD_MS;
+  const silenceMs = o.silenceHours * HOUR_MS;
+  const coldEnd = rec.firstAt + o.coldStartDays * DAY_MS;
+  const { cuts, candidates, stride } = collapseCuts(rec, o);
 
   const alerts: { kind: string; at: number; detail: unknown }[] = [];
   const replayer = new Replayer({
@@ -117,46 +183,27 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   const all = emptyOutcome();
   const cold = emptyOutcome();
   const after = emptyOutcome();
-  const held = new Map<string, boolean>();
-  // Rooms of the mats pressed now: a mat says where the resident is only when they were just seen in its room
-  // (Kasteren B and C have mats stuck on for days while the resident is about the house).
-  const matOn = { bed: new Set<string>(), chair: new Set<string>() };
-  const onIn = (kind: 'bed' | 'chair', room: string | undefined): boolean =>
-    [...matOn[kind]].some((id) => devices.get(id)?.room === room);
+  /** PIRs holding `on` now, with the time they went on. */
+  const held = new Map<string, number>();
+  // PIRs seen to report `off` hold their state; a motion-only PIR (never an `off`) has nothing to clear after a cut.
+  const reportsOff = new Set<string>();
+  const missed: HomeResult['missed'] = [];
   let done = 0;
-  for (let i = 0; i < rec.events.length; i++) {
-    const line = rec.events[i];
-    const d = devices.get(line.deviceId);
-    if (d && line.type === 'motion') held.set(d.id, line.value === true);
-    if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
-      if (line.value === true) matOn[d.kind].add(d.id);
-      else matOn[d.kind].delete(d.id);
-    }
-    replayer.push({ ...line });
-    if (!cutIndexes.has(i)) continue;
-    const at = line.ts;
-    const place: Place =
-      onIn('bed', d?.room) || within(rec.asleep, at)
-        ? 'bed'
-        : onIn('chair', d?.room)
-          ? 'chair'
-          : isBathroom(d?.room)
-            ? 'bathroom'
-            : d?.room === 'kitchen'
-              ? 'kitchen'
-              : 'elsewhere';
+  const collapse = (cut: Cut): void => {
+    const at = cut.at;
     const copy = RulesEngine.fromState([home], replayer.engine.exportState());
     // A PIR still showing motion clears within its hold time once the resident lies still.
     const decisions = [];
-    for (const [id, on] of held) {
-      if (!on) continue;
-      const dev = devices.get(id)!;
+    // In the order they went on: the one triggered last saw the last movement, so it clears last.
+    for (const [id] of [...held].sort((a, b) => a[1] - b[1])) {
+      const dev = devices.get(id);
+      if (!dev || !reportsOff.has(id)) continue;
       const off: SensorEvent = {
         homeId: home.id,
         deviceId: id,
         type: 'motion',
         value: false,
-        ts: at + PIR_HOLD_MS,
+        ts: at + pirHoldMs,
         source: 'replay',
         room: dev.room,
         kind: dev.kind,
@@ -165,16 +212,38 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
       decisions.push(...copy.handle(off));
     }
     decisions.push(...copy.advanceTo(at + silenceMs));
-    const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > at);
-    for (const outcome of [all, byPlace.get(place)!, at < coldEnd ? cold : after]) {
+    // A cut whose own event was lost (a perturbed replay) may fall in a silence already being called about: delay 0.
+    const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > Math.min(at, lastPushedAt));
+    const placed = byPlace.get(cut.place) ?? emptyOutcome();
+    if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place });
+    for (const outcome of [all, placed, at < coldEnd ? cold : after]) {
       if (!first || first.type !== 'raise') {
         outcome.missed++;
         continue;
       }
-      outcome.delaysMs.push(first.at - at);
+      outcome.delaysMs.push(Math.max(0, first.at - at));
       outcome.firstKind[first.kind] = (outcome.firstKind[first.kind] ?? 0) + 1;
     }
-    if (++done % 50 === 0) o.onProgress?.(`${rec.title}: ${done}/${cutIndexes.size} collapses`);
+    if (++done % 50 === 0) o.onProgress?.(`${rec.title}: ${done}/${cuts.length} collapses`);
+  };
+  let next = 0;
+  let lastPushedAt = -Infinity;
+  for (const line of events) {
+    for (let cut = cuts[next]; cut && cut.at + CUT_LATE_MS < line.ts; cut = cuts[++next]) collapse(cut);
+    const d = devices.get(line.deviceId);
+    if (d && line.type === 'motion') {
+      if (line.value !== true) held.delete(d.id);
+      else if (!held.has(d.id)) held.set(d.id, line.ts);
+      if (line.value === false) reportsOff.add(d.id);
+    }
+    const { origin, ...event } = line;
+    replayer.push(event);
+    lastPushedAt = Math.max(lastPushedAt, line.ts);
+    const cut = cuts[next];
+    if (cut && origin === cut.index) {
+      collapse(cut);
+      next++;
+    }
   }
   replayer.finish();
 
@@ -184,7 +253,7 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
   for (const a of alerts) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const coldCount = alerts.filter((a) => a.at < coldEnd).length;
   const stopwatch = stopwatchAlarms(
-    rec.events.map((e) => e.ts),
+    events.map((e) => e.ts),
     STOPWATCH_MS,
   );
   return {
@@ -204,7 +273,8 @@ function evaluateHome(rec: HomeRecording, o: HomesOptions): HomeResult {
       coldStart: delayFigures(cold),
       after: delayFigures(after),
     },
-    sampling: { candidates: candidates.length, stride },
+    sampling: { candidates, stride },
+    missed,
     stopwatch: { falseAlarms: rate(stopwatch, days), medianMinutes: STOPWATCH_MS / MINUTE_MS, missed: 0 },
   };
 }
@@ -284,7 +354,7 @@ export function formatHomesTable(r: HomesResults): string {
   const widths = head.map((t, c) => Math.max(t.length, ...rows.map((row) => (row[c] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
-      .map((cell, c) => cell.padEnd(widths[c]))
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
       .join('  ')
       .trimEnd();
   return (
@@ -300,6 +370,7 @@ export function formatFalseAlarms(r: HomesResults): string {
   const lines: string[] = [];
   for (const h of r.homes) {
     lines.push(`${h.title} (${h.heldOut ? 'held out' : 'tuning'}): ${h.falseAlarms.list.length} false alarm(s)`);
+    for (const m of h.missed) lines.push(`  ${m.at.slice(0, 16)}Z  collapse missed within the silence (${m.place})`);
     for (const a of h.falseAlarms.list) {
       const d = (a.detail ?? {}) as Record<string, unknown>;
       const cell = (k: string): string => {

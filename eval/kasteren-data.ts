@@ -61,9 +61,10 @@ export interface KasterenRecording {
 }
 
 function localToUtc(zone: ZoneClock, m: RegExpExecArray, o: number): number {
-  const month = MONTHS[m[o + 1]];
+  const field = (k: number): number => Number(m[o + k]);
+  const month = MONTHS[m[o + 1] ?? ''];
   if (month === undefined) throw new Error(`unknown month "${m[o + 1]}"`);
-  const wall = Date.UTC(+m[o + 2], month, +m[o], +m[o + 3], +m[o + 4], +m[o + 5]);
+  const wall = Date.UTC(field(2), month, field(0), field(3), field(4), field(5));
   return wall - zone.offsetAt(wall - zone.offsetAt(wall));
 }
 

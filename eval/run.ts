@@ -12,6 +12,7 @@ import {
   formatHomesTable,
   type HomesResults,
 } from './homes.js';
+import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS } from './homes-robustness.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 function main(): void {
@@ -24,6 +25,8 @@ function main(): void {
       rules: { type: 'string' },
       only: { type: 'string' },
       details: { type: 'boolean', default: false },
+      robustness: { type: 'boolean', default: false },
+      perturbation: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -31,12 +34,14 @@ function main(): void {
     process.stdout.write(
       [
         'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details]',
+        '       npm run eval -- --robustness [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
         '',
         'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
         '  homes     the inactivity family on Kasteren A, B, C and CASAS: false alarms, collapse delay by place',
         '  wearable  the wearable fall detector on SisFall and MobiFall, split by subject, at 20-200 Hz',
         'Held-out rows are the results; see eval/README.md and docs/fall-detection.md for the splits.',
         '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
+        `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
         '',
       ].join('\n'),
     );
@@ -56,6 +61,32 @@ function main(): void {
     return;
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
+  if (values.robustness) {
+    const rows = evaluateRobustness(dataDir, {
+      maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : 150,
+      rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
+      only: values.home,
+      perturbations: values.perturbation,
+      onProgress: progress,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    if (rows.length === 0) {
+      process.stderr.write(`eval: no home recording found under ${dataDir}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else process.stdout.write(formatRobustnessTable(rows));
+    if (values.details && !values.json)
+      for (const r of rows)
+        if (r.result) {
+          process.stdout.write(`\n[${r.perturbation}] `);
+          process.stdout.write(
+            formatFalseAlarms({ options: { ...DEFAULT_HOMES_OPTIONS }, tuningHomes: [], homes: [r.result] }),
+          );
+        }
+    return;
+  }
   let homes: HomesResults | undefined;
   if (only !== 'wearable') {
     homes = evaluateHomes(dataDir, {

@@ -17,10 +17,21 @@ export interface DeviceMemory {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /**
+   * The shortest held state it has reported (ms; NaN before one): about its hold time, since a held state lasts
+   * at least that long after the last movement it saw. Its `off` says the last movement was about this long ago.
+   */
+  holdMinMs: number;
 }
 
 export function newDeviceMemory(kind: DeviceKind, room: string | undefined): DeviceMemory {
-  return { kind, room, lastValue: undefined, heldSince: NaN, reportsHeld: false };
+  return { kind, room, lastValue: undefined, heldSince: NaN, reportsHeld: false, holdMinMs: NaN };
+}
+
+/** Remember the length of a held state that just ended (its shortest is about the sensor's hold time). */
+function noteHold(device: DeviceMemory, ts: number): void {
+  const heldMs = ts - device.heldSince;
+  if (heldMs >= 0 && !(device.holdMinMs <= heldMs)) device.holdMinMs = heldMs;
 }
 
 /** What one activity of the resident says. */
@@ -75,7 +86,10 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
       // A PIR that reports a held state sends `false` when movement stops: the resident was there
       // until then, so the end of a held state is activity too (a pulse PIR never sends it).
       const wasHeld = !Number.isNaN(device.heldSince);
-      if (wasHeld && value === false) device.reportsHeld = true;
+      if (wasHeld && value === false) {
+        device.reportsHeld = true;
+        noteHold(device, event.ts);
+      }
       device.heldSince = value === true ? (wasHeld ? device.heldSince : event.ts) : NaN;
       return value === true || wasHeld;
     }
@@ -91,7 +105,10 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
       const changed = device.lastValue !== value;
       device.lastValue = value as boolean;
       const mat = isMat(device.kind);
-      if (!mat && value === false && !Number.isNaN(device.heldSince)) device.reportsHeld = true;
+      if (!mat && value === false && !Number.isNaN(device.heldSince)) {
+        device.reportsHeld = true;
+        noteHold(device, event.ts);
+      }
       if (!mat)
         device.heldSince = value === true ? (Number.isNaN(device.heldSince) ? event.ts : device.heldSince) : NaN;
       return changed || (value === true && !mat);

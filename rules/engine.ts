@@ -4,7 +4,7 @@ import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
 import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
 import { IN_BED, IN_CHAIR } from './inactivity.js';
-import { activityKey, isLocated, onMatReport } from './presence.js';
+import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -67,7 +67,12 @@ export class RulesEngine {
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
     // Filled in before each use (no activity is heard before its device is known): one object, none made per event.
-    this.seen = { device: undefined as unknown as DeviceState, activity: this.activity, bedChanged: false };
+    this.seen = {
+      device: undefined as unknown as DeviceState,
+      activity: this.activity,
+      inside: false,
+      bedChanged: false,
+    };
     for (const config of homes) this.addHome(config);
   }
 
@@ -245,7 +250,9 @@ export class RulesEngine {
       else if (home.chairOccupied) home.learned.record(IN_CHAIR, hourOfWeek, gap, day);
       if (home.lastActivityKey !== undefined) home.silences.record(home.lastActivityKey, gap, day);
     }
-    if (activity.inside) {
+    // Inside: activity there, or a held PIR clearing later than its hold after the exit door closed (presence.ts).
+    const inside = activity.inside || movedAfterExitClosed(home, device, activity, at);
+    if (inside) {
       ctx.disarm(home.timers[OUT_CHECK_TIMER]);
       home.out = false;
     } else if (activity.exit === 'closed') {
@@ -257,6 +264,7 @@ export class RulesEngine {
     const inBed = home.matOccupied('bed', at);
     const seen = this.seen;
     seen.device = device;
+    seen.inside = inside;
     seen.bedChanged = inBed !== home.bedOccupied;
     home.bedOccupied = inBed;
     const entries = this.registry.entries;

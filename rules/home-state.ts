@@ -36,6 +36,8 @@ export interface DeviceState {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /** The shortest held state it reported (about its hold time, ms); NaN before one. */
+  holdMinMs: number;
   /** A mat's on→off holds seen, and how many were shorter than `presence.matPulseSeconds`. */
   matHolds: number;
   matBriefHolds: number;
@@ -62,6 +64,8 @@ export interface DeviceSnapshot {
   lastValue: boolean | number | undefined;
   heldSince: number;
   reportsHeld: boolean;
+  /** The shortest held state it reported (absent before one, and in older snapshots). */
+  holdMinMs?: number;
   /** A mat's holds and resting evidence (absent for other devices). */
   mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
   /** The slices of the rules that heard from it, by rule name. */
@@ -212,6 +216,7 @@ export class HomeState {
       lastValue: undefined,
       heldSince: NaN,
       reportsHeld: false,
+      holdMinMs: NaN,
       matHolds: 0,
       matBriefHolds: 0,
       restSince: NaN,
@@ -329,6 +334,7 @@ export class HomeState {
     const deviceRules = this.registry.deviceStateRules;
     for (const d of this.devices.values()) {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
+      if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
       if (d.kind === 'bed' || d.kind === 'chair')
         saved.mat = {
           matHolds: d.matHolds,
@@ -428,6 +434,7 @@ export class HomeState {
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
+      device.holdMinMs = num(d.holdMinMs);
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;

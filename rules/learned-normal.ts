@@ -41,21 +41,22 @@ class QuietHistogram {
   add(hourOfWeek: number, gapMs: number): void {
     const bin = binOf(gapMs);
     const i = hourOfWeek * BINS + bin;
-    if (this.counts[i] >= MAX_COUNT) {
+    if ((this.counts[i] ?? 0) >= MAX_COUNT) {
       // Age this hour's history rather than saturate: old habits count half.
-      for (let b = hourOfWeek * BINS; b < (hourOfWeek + 1) * BINS; b++) this.counts[b] = this.counts[b] >> 1;
+      for (let b = hourOfWeek * BINS; b < (hourOfWeek + 1) * BINS; b++) this.counts[b] = (this.counts[b] ?? 0) >> 1;
       this.sum();
     }
-    this.counts[i] = this.counts[i] + 1;
-    this.byHour[(hourOfWeek % 24) * BINS + bin] += 1;
+    this.counts[i] = (this.counts[i] ?? 0) + 1;
+    const h = (hourOfWeek % 24) * BINS + bin;
+    this.byHour[h] = (this.byHour[h] ?? 0) + 1;
   }
 
   private sum(): void {
     this.byHour.fill(0);
     for (let how = 0; how < HOURS_PER_WEEK; how++) {
       for (let b = 0; b < BINS; b++) {
-        const c = this.counts[how * BINS + b];
-        this.byHour[(how % 24) * BINS + b] += c;
+        const h = (how % 24) * BINS + b;
+        this.byHour[h] = (this.byHour[h] ?? 0) + (this.counts[how * BINS + b] ?? 0);
       }
     }
   }
@@ -66,8 +67,8 @@ class QuietHistogram {
    */
   threshold(hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
     if (this.cacheDay[hourOfWeek] === day) {
-      if (out) out.samples = this.cacheN[hourOfWeek]!;
-      return this.cacheMs[hourOfWeek];
+      if (out) out.samples = this.cacheN[hourOfWeek] ?? 0;
+      return this.cacheMs[hourOfWeek] ?? NaN;
     }
     // The same weekday and neighbouring hours once the history is long; before that the same hours
     // of every weekday. A thin pool is not widened to other hours of the day (a night's silence says
@@ -84,7 +85,7 @@ class QuietHistogram {
       let seen = 0;
       let bin = BINS - 1;
       for (let b = 1; b < BINS; b++) {
-        seen += pooled[b];
+        seen += pooled[b] ?? 0;
         if (seen >= rank) {
           bin = b;
           break;
@@ -105,8 +106,8 @@ class QuietHistogram {
     for (let dh = -1; dh <= 1; dh++) {
       const base = (dayStart + ((hour + dh + 24) % 24)) * BINS;
       for (let b = 0; b < BINS; b++) {
-        const c = rows[base + b];
-        into[b] = into[b] + c;
+        const c = rows[base + b] ?? 0;
+        into[b] = (into[b] ?? 0) + c;
         if (b > 0) n += c;
       }
     }
@@ -176,12 +177,16 @@ export class LearnedNormal {
     this.day = day;
     for (let i = 0; i < this.pendingContext.length; i++) {
       const context = this.pendingContext[i];
+      const hour = this.pendingHour[i];
+      const gapMs = this.pendingGapMs[i];
+      // The three pending arrays are pushed together, so each index is in all three.
+      if (context === undefined || hour === undefined || gapMs === undefined) continue;
       let h = this.contexts.get(context);
       if (!h) {
         h = new QuietHistogram();
         this.contexts.set(context, h);
       }
-      h.add(this.pendingHour[i], this.pendingGapMs[i]);
+      h.add(hour, gapMs);
     }
     this.pendingContext.length = 0;
     this.pendingHour.length = 0;
@@ -198,20 +203,23 @@ export class LearnedNormal {
     if (this.rising.length === 0) return null;
     const sorted = [...this.rising].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const upper = sorted[mid] ?? 0;
+    return sorted.length % 2 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
   }
 
   exportState(): LearnedNormalState {
     const contexts: Record<string, number[]> = {};
     for (const [name, h] of this.contexts) {
       const cells: number[] = [];
-      for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) cells.push(i, h.counts[i]);
+      h.counts.forEach((count, i) => {
+        if (count !== 0) cells.push(i, count);
+      });
       contexts[name] = cells;
     }
     const pending: [string, number, number][] = this.pendingContext.map((c, i) => [
       c,
-      this.pendingHour[i],
-      this.pendingGapMs[i],
+      this.pendingHour[i] ?? 0,
+      this.pendingGapMs[i] ?? 0,
     ]);
     return { contexts, rising: [...this.rising], day: this.day, pending };
   }
@@ -224,8 +232,9 @@ export class LearnedNormal {
       const counts = new Uint16Array(HOURS_PER_WEEK * BINS);
       for (let i = 0; i + 1 < cells.length; i += 2) {
         const cell = cells[i];
-        if (Number.isInteger(cell) && cell >= 0 && cell < counts.length)
-          counts[cell] = Math.min(MAX_COUNT, Math.max(0, cells[i + 1]));
+        const count = cells[i + 1];
+        if (cell !== undefined && count !== undefined && Number.isInteger(cell) && cell >= 0 && cell < counts.length)
+          counts[cell] = Math.min(MAX_COUNT, Math.max(0, count));
       }
       learned.contexts.set(name, new QuietHistogram(counts));
     }

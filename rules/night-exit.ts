@@ -25,7 +25,7 @@ export const nightExitRule = {
   },
 
   onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, ctx: RuleContext, state: NightExitSlice): void {
-    if (seen.activity.inside) {
+    if (seen.inside) {
       ctx.disarm(home.timers['night-exit']);
       ctx.clear(home, 'night-exit', at, 'activity inside again');
     } else if (seen.activity.exit === 'opened') {

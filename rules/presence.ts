@@ -1,6 +1,8 @@
 // Where the rules place the resident after an activity (SPEC 6, issue 4); what counts as activity is `activity.ts`.
+import type { Activity } from './activity.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
+import { MINUTE_MS } from './time.js';
 import { isBathroom } from './vocabulary.js';
 
 /** Holds counted per mat before they are halved (old habits count half; the counters stay small). */
@@ -44,6 +46,28 @@ export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent)
     event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
   if (!pir) return false;
   return device.room !== 'bedroom' || h.hasBedMat;
+}
+
+/**
+ * Movement after the exit door closed counts only when seen after it by more than this: sensors' clocks and radio
+ * paths differ by seconds, and a PIR's hold varies a little from one trigger to the next.
+ */
+const AFTER_EXIT_MARGIN_MS = MINUTE_MS;
+
+/**
+ * Whether a PIR (or room presence) clearing while the exit door's closing waits to be confirmed as an outing
+ * says someone moved inside after the door closed: a held state ends about one hold time after the last
+ * movement, so an `off` later than the closing by more than the sensor's hold (its shortest held state seen)
+ * saw someone inside. A PIR with a hold of minutes does not report movement again while it holds, so its
+ * `off` is the only sign that the resident came back from the door. Not the exit door's own room (it sees
+ * whoever leaves), nor a sensor whose hold is not known yet.
+ */
+export function movedAfterExitClosed(h: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
+  if (!activity.heldEnd || device.room === undefined || h.exitRooms.has(device.room)) return false;
+  const checkAt = h.timers['out-check'].dueAt;
+  if (!Number.isFinite(checkAt) || Number.isNaN(device.holdMinMs)) return false;
+  const closedAt = checkAt - h.params.presence.outAfterMinutes * MINUTE_MS;
+  return at - device.holdMinMs > closedAt + AFTER_EXIT_MARGIN_MS;
 }
 
 /** What a silence after this activity is learned under: the device, and for a contact which way it moved. */

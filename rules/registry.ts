@@ -29,6 +29,9 @@ export interface DeviceSlices<Slice> extends SliceCodec<Slice, DeviceState> {
 export interface ActivitySeen {
   device: DeviceState;
   activity: Activity;
+  /** The resident is inside: `activity.inside`, or a held state cleared after the exit door closed, later than its
+   *  hold (`presence.movedAfterExitClosed`). */
+  inside: boolean;
   /** Whether the bed turned occupied or empty with this activity (`home.bedOccupied` is the new state). */
   bedChanged: boolean;
 }

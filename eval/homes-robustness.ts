@@ -1,0 +1,238 @@
+// Robustness of the inactivity family: every home re-run under the sensor faults an unseen home will have (dropped events, motion-only PIRs, long holds, a stuck mat, jitter, a wrong timezone).
+import { ZoneClock } from '../rules/local-time.js';
+import type { HomeConfig } from '../rules/types.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
+import { loadHomes, type HomeRecording } from './homes-data.js';
+import {
+  DEFAULT_HOMES_OPTIONS,
+  evaluateHome,
+  type HomeResult,
+  type HomesOptions,
+  type ReplayedEvent,
+} from './homes.js';
+
+type Events = ReplayedEvent[];
+type IndexedRecording = Omit<HomeRecording, 'events'> & { events: Events };
+
+/** A recording as an unseen home would send it; `pirHoldMs` when its PIRs clear later than the default. */
+export interface Perturbed {
+  /** Its events keep `origin` (their index in the untouched recording), so the cuts stay at the same moments. */
+  rec: IndexedRecording;
+  pirHoldMs?: number;
+  /** Why nothing changed (a home without the sensor the fault needs). */
+  notApplicable?: string;
+}
+
+export interface Perturbation {
+  id: string;
+  description: string;
+  apply: (rec: IndexedRecording, seed: number) => Perturbed;
+}
+
+/** Small seeded generator (mulberry32): the same seed gives the same perturbed recording on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function withEvents(rec: IndexedRecording, events: Events, home: HomeConfig = rec.home): IndexedRecording {
+  const first = events[0];
+  const last = events[events.length - 1];
+  return { ...rec, home, events, firstAt: first?.ts ?? rec.firstAt, lastAt: last?.ts ?? rec.lastAt };
+}
+
+function kindsOf(rec: IndexedRecording): Map<string, string> {
+  return new Map(rec.home.devices.map((d) => [d.id, d.kind]));
+}
+
+const byTime = (a: { ts: number }, b: { ts: number }): number => a.ts - b.ts;
+
+/** 5 % of events lost at random (radio, a bridge restarting). */
+function dropEvents(rec: IndexedRecording, seed: number): Perturbed {
+  const random = seededRandom(seed);
+  return {
+    rec: withEvents(
+      rec,
+      rec.events.filter(() => random() >= 0.05),
+    ),
+  };
+}
+
+/** Every PIR is motion-only: its `off` is never sent, so no held state. */
+function motionOnly(rec: IndexedRecording): Perturbed {
+  const kinds = kindsOf(rec);
+  const events = rec.events.filter((e) => !(kinds.get(e.deviceId) === 'motion' && e.value === false));
+  if (events.length === rec.events.length) return { rec, notApplicable: 'no PIR' };
+  return { rec: withEvents(rec, events) };
+}
+
+/** Every PIR holds `on` for 4 minutes after the last movement it saw (retriggered holds merge). */
+const LONG_HOLD_MS = 4 * MINUTE_MS;
+function longHold(rec: IndexedRecording): Perturbed {
+  const kinds = kindsOf(rec);
+  const others: Events = [];
+  const heldOn = new Map<string, Events[number]>();
+  const spans = new Map<string, { on: Events[number]; until: number }[]>();
+  for (const e of rec.events) {
+    if (kinds.get(e.deviceId) !== 'motion' || typeof e.value !== 'boolean') {
+      others.push(e);
+      continue;
+    }
+    if (e.value) {
+      if (!heldOn.has(e.deviceId)) heldOn.set(e.deviceId, e);
+      continue;
+    }
+    const on = heldOn.get(e.deviceId);
+    heldOn.delete(e.deviceId);
+    if (!on) continue;
+    const list = spans.get(e.deviceId) ?? [];
+    const until = e.ts + LONG_HOLD_MS;
+    const prev = list[list.length - 1];
+    if (prev && on.ts <= prev.until) prev.until = Math.max(prev.until, until);
+    else list.push({ on, until });
+    spans.set(e.deviceId, list);
+  }
+  if (spans.size === 0) return { rec, notApplicable: 'no PIR' };
+  const pir: Events = [];
+  for (const list of spans.values())
+    for (const s of list) pir.push({ ...s.on }, { ...s.on, value: false, ts: s.until, origin: undefined });
+  // Ties keep sensors' order: the other events first, as the original file had them before a later off.
+  const events = [...others, ...pir].sort(byTime).filter((e) => e.ts <= rec.lastAt);
+  return { rec: withEvents(rec, events), pirHoldMs: LONG_HOLD_MS };
+}
+
+/** A mat (a bed mat where there is one) sticks on for a whole day, once a week from day 2. */
+function stuckMat(rec: IndexedRecording): Perturbed {
+  const mat = rec.home.devices.find((d) => d.kind === 'bed') ?? rec.home.devices.find((d) => d.kind === 'chair');
+  if (!mat) return { rec, notApplicable: 'no mat' };
+  const events: Events = [];
+  let nextStuckAt = rec.firstAt + 2 * DAY_MS;
+  let stuckUntil = -Infinity;
+  for (const e of rec.events) {
+    if (e.deviceId !== mat.id) {
+      events.push(e);
+      continue;
+    }
+    if (e.ts < stuckUntil) continue;
+    if (e.value === false && e.ts >= nextStuckAt && e.ts + DAY_MS <= rec.lastAt) {
+      stuckUntil = e.ts + DAY_MS;
+      nextStuckAt += 7 * DAY_MS;
+      events.push({ ...e, ts: stuckUntil, origin: undefined });
+      continue;
+    }
+    events.push(e);
+  }
+  return { rec: withEvents(rec, events.sort(byTime)) };
+}
+
+/** Timestamps jittered by up to ±2 s (sensors' clocks), arrival order kept, and 1 in 200 events arriving after the next. */
+function jitter(rec: IndexedRecording, seed: number): Perturbed {
+  const random = seededRandom(seed);
+  const events: Events = rec.events.map((e) => ({ ...e, ts: e.ts + Math.round((random() * 2 - 1) * 2000) }));
+  for (let i = 0; i + 1 < events.length; i++) {
+    const a = events[i];
+    const b = events[i + 1];
+    // Different sensors only: one sensor's own reports stay in order, two bridges' may not.
+    if (a && b && a.deviceId !== b.deviceId && random() < 0.005) {
+      events[i] = b;
+      events[i + 1] = a;
+      i++;
+    }
+  }
+  return { rec: withEvents(rec, events) };
+}
+
+/** The configured timezone an hour ahead of the home's (summer time missed): a fixed-offset zone. */
+function wrongZone(rec: IndexedRecording): Perturbed {
+  const offsetHours = Math.round(new ZoneClock(rec.home.timezone).offsetAt(rec.firstAt) / HOUR_MS) + 1;
+  // IANA's Etc zones count the other way: UTC+2 is Etc/GMT-2.
+  const timezone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+  return { rec: withEvents(rec, rec.events, { ...rec.home, timezone }) };
+}
+
+export const PERTURBATIONS: readonly Perturbation[] = [
+  { id: 'none', description: 'the recording as it is', apply: (rec) => ({ rec }) },
+  { id: 'drop5', description: '5 % of events dropped at random (seeded)', apply: dropEvents },
+  { id: 'motion-only', description: "every PIR motion-only: its 'off' never sent", apply: motionOnly },
+  { id: 'hold4m', description: 'every PIR holds on 4 min after the last movement', apply: longHold },
+  { id: 'stuck-mat', description: 'a mat stuck on for a day, once a week', apply: stuckMat },
+  { id: 'jitter', description: 'timestamps ±2 s, 1 in 200 events after the next', apply: jitter },
+  { id: 'tz+1h', description: 'timezone configured 1 h ahead (fixed offset)', apply: wrongZone },
+];
+
+export interface RobustnessRow {
+  perturbation: string;
+  home: string;
+  title: string;
+  heldOut: boolean;
+  notApplicable?: string;
+  result?: HomeResult;
+}
+
+export interface RobustnessOptions extends Partial<HomesOptions> {
+  /** Perturbation ids to run (all by default). */
+  perturbations?: readonly string[];
+  seed?: number;
+}
+
+/** Each home under each perturbation, with the same cut sampling as `evaluateHomes`. */
+export function evaluateRobustness(dataDir: string, options: RobustnessOptions = {}): RobustnessRow[] {
+  const { perturbations, seed = 11, ...homeOptions } = options;
+  const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...homeOptions };
+  const chosen = PERTURBATIONS.filter((p) => !perturbations || perturbations.includes(p.id));
+  const rows: RobustnessRow[] = [];
+  for (const rec of loadHomes(dataDir)) {
+    if (o.only && !o.only.includes(rec.id)) continue;
+    for (const p of chosen) {
+      o.onProgress?.(`${rec.title}: ${p.id}`);
+      const perturbed = p.apply({ ...rec, events: rec.events.map((e, i) => ({ ...e, origin: i })) }, seed);
+      const row: RobustnessRow = { perturbation: p.id, home: rec.id, title: rec.title, heldOut: false };
+      if (perturbed.notApplicable !== undefined) {
+        rows.push({ ...row, notApplicable: perturbed.notApplicable });
+        continue;
+      }
+      const result = evaluateHome(rec, o, {
+        events: perturbed.rec.events,
+        home: perturbed.rec.home,
+        pirHoldMs: perturbed.pirHoldMs,
+      });
+      rows.push({ ...row, heldOut: result.heldOut, result });
+    }
+  }
+  return rows;
+}
+
+/** One line per home and perturbation: false alarms (cold start, after; counts) and collapse delays. */
+export function formatRobustnessTable(rows: readonly RobustnessRow[]): string {
+  const head = ['home', 'set', 'perturbation', 'FA cold (n)', 'FA after (n)', 'cuts', 'median', 'p90', 'missed'];
+  const cells = rows.map((r) => {
+    const h = r.result;
+    if (!h) return [r.title, '', r.perturbation, `n/a (${r.notApplicable ?? ''})`, '', '', '', '', ''];
+    const d = h.delay.all;
+    return [
+      r.title,
+      r.heldOut ? 'held out' : 'tuning',
+      r.perturbation,
+      `${h.falseAlarms.coldStart.per30Days.toFixed(1)} (${h.falseAlarms.coldStart.count})`,
+      `${h.falseAlarms.after.per30Days.toFixed(1)} (${h.falseAlarms.after.count})`,
+      String(d.cuts),
+      d.medianMinutes === null ? '-' : String(d.medianMinutes),
+      d.p90Minutes === null ? '-' : String(d.p90Minutes),
+      String(d.missed),
+    ];
+  });
+  const widths = head.map((t, c) => Math.max(t.length, ...cells.map((row) => (row[c] ?? '').length)));
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const legend = PERTURBATIONS.map((p) => `  ${p.id}: ${p.description}`).join('\n');
+  return `${[line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')}\nFalse alarms per 30 days (count); delays in minutes.\n${legend}\n`;
+}
