@@ -137,12 +137,14 @@ class FrozenParts {
 
   share<T>(value: T): T {
     if (value === null || typeof value !== 'object') return value;
-    const node = value as Record<string, unknown> | unknown[];
+    const node = value as Record<string, unknown>;
+    // Length-prefixed parts: no key or string can make two different parts' shapes equal.
     let shape = Array.isArray(node) ? '[' : '{';
-    for (const [key, inner] of Object.entries(node)) {
+    for (const key of Object.keys(node)) {
+      const inner = node[key];
       const shared = this.share(inner);
-      if (shared !== inner) (node as Record<string, unknown>)[key] = shared;
-      shape += `${JSON.stringify(key)}:${this.token(shared)},`;
+      if (shared !== inner) node[key] = shared;
+      shape += `${String(key.length)}:${key}=${this.token(shared)};`;
     }
     const known = this.byShape.get(shape);
     if (known !== undefined) return known as T;
@@ -157,7 +159,7 @@ class FrozenParts {
       case 'object':
         return value === null ? 'null' : `#${String(this.ids.get(value))}`;
       case 'string':
-        return JSON.stringify(value);
+        return `s${String(value.length)}:${value}`;
       case 'number':
         return Object.is(value, -0) ? 'n-0' : `n${String(value)}`;
       case 'boolean':
