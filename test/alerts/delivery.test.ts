@@ -96,16 +96,16 @@ describe('alert delivery', () => {
     await waitFor(() => flakyCallCentre.requests.length === 1, 'the first attempt');
     await alerts.settled();
 
-    // Capped exponential backoff on the hub's clock: 1 s, 2 s, 4 s.
+    // Capped exponential backoff on the hub's clock, 1 s, 2 s, 4 s, with jitter: each retry between half and all of it.
     for (const [delayMs, attempts] of [
       [1000, 2],
       [2000, 3],
       [4000, 4],
     ] as const) {
-      clock.advanceBy(delayMs - 1);
+      clock.advanceBy(delayMs / 2 - 1);
       await alerts.settled();
       expect(flakyCallCentre.requests).toHaveLength(attempts - 1);
-      clock.advanceBy(1);
+      clock.advanceBy(delayMs / 2 + 1);
       await waitFor(() => flakyCallCentre.requests.length === attempts, `attempt ${attempts}`);
       await alerts.settled();
     }

@@ -10,7 +10,9 @@ import { startHub, type RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
-import type { AlertService } from '../../hub/alerts/service.js';
+import { AlertService } from '../../hub/alerts/service.js';
+import { retryDelayMs } from '../../hub/alerts/outbox.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
 import { moreSerious } from '../../hub/alerts/lifecycle.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from '../hub/helpers.js';
@@ -281,5 +283,68 @@ describe('severity of a merged raise, and what responders are told', () => {
     expect(moreSerious('high', 'critical')).toBe(false);
     expect(moreSerious('high', 'high')).toBe(false);
     expect(moreSerious('low', 'info')).toBe(true);
+  });
+});
+
+describe('webhook retries with jitter', () => {
+  it('each retry waits between half and all of its exponential delay; MQTT retries to the own broker do not', () => {
+    const draws = (channel: 'mqtt' | 'webhook', attempts: number) =>
+      Array.from({ length: 500 }, () =>
+        retryDelayMs(channel, attempts, { retryBaseMs: 1000, random: Math.random }, 300_000),
+      );
+    for (const [attempts, fullMs] of [
+      [1, 1000],
+      [3, 4000],
+      [20, 300_000],
+    ] as const) {
+      const delays = draws('webhook', attempts);
+      expect(Math.min(...delays)).toBeGreaterThanOrEqual(fullMs / 2);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(fullMs);
+      // Spread over the range, not bunched: hubs retrying one alarm centre come back at different times.
+      expect(Math.min(...delays)).toBeLessThan(fullMs * 0.6);
+      expect(Math.max(...delays)).toBeGreaterThan(fullMs * 0.9);
+      expect(new Set(delays).size).toBeGreaterThan(100);
+      expect(new Set(draws('mqtt', attempts))).toEqual(new Set([fullMs]));
+    }
+  });
+
+  it('the outbox schedules the next attempt with the service random draw', async () => {
+    const stage = await startStage();
+    try {
+      const failing = await stage.webhook(10);
+      const clock = new FakeClock(T0);
+      const db = stage.store.open();
+      const draws = [0, 0.5];
+      const alerts = new AlertService({
+        db,
+        publisher: stage.broker.publisher,
+        config: homeConfig([
+          { id: 'cc', group: 'first', webhook: { url: failing.url, secret: 'cc-secret', allowPrivateNetwork: true } },
+        ]),
+        clock,
+        logger: silentLogger,
+        metrics: createMetricsRegistry(),
+        outbox: { random: () => draws.shift() ?? 1 },
+      });
+      await alerts.start();
+      try {
+        const alert = alerts.apply(pendantPress(clock.now()))!;
+        const row = db.prepare(
+          "SELECT attempts, next_attempt_at FROM alert_outbox WHERE channel = 'webhook' AND alert_id = ?",
+        );
+        const state = () => row.get(alert.id) as { attempts: number; next_attempt_at: number };
+        await waitFor(() => state().attempts === 1, 'the first failure');
+        expect(state().next_attempt_at - T0).toBe(500);
+        clock.advanceBy(500);
+        await waitFor(() => state().attempts === 2, 'the second failure');
+        // Second retry: 2 s exponential, half fixed and half of the rest drawn (0.5): 1.5 s.
+        expect(state().next_attempt_at - (T0 + 500)).toBe(1500);
+      } finally {
+        await alerts.stop();
+        db.close();
+      }
+    } finally {
+      await stage.close();
+    }
   });
 });
