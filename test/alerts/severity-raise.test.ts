@@ -278,6 +278,32 @@ describe('severity of a merged raise, and what responders are told', () => {
     expect(alerts.get(other.id)).toMatchObject({ escalationLevel: 1, severity: 'critical' });
   });
 
+  it('while storage refuses writes, the raise is told from memory and stored with its severity and ladder later', async () => {
+    const alert = alerts.apply({ ...highFall(clock.now()), detail: {} })!;
+    await waitFor(() => firstLine.requests.length === 1, 'first line told');
+    db.pragma('query_only = ON');
+    clock.advanceBy(10 * SECOND);
+    const raised = alerts.apply({ ...highFall(clock.now()), severity: 'critical' })!;
+    expect(raised).toMatchObject({ id: alert.id, severity: 'critical', count: 2, version: 2 });
+    await waitFor(() => firstLine.requests.length === 2, 'first line told from memory');
+    expect(bodies(firstLine)[1]?.alert).toMatchObject({ version: 2, severity: 'critical' });
+
+    db.pragma('query_only = OFF');
+    clock.advanceBy(2 * SECOND);
+    const stored = db.prepare('SELECT severity, version, ladder, escalation_due_at FROM alerts WHERE id = ?');
+    await waitFor(() => (stored.get(alert.id) as { version: number }).version === 2, 'the held version stored');
+    expect(stored.get(alert.id)).toEqual({
+      severity: 'critical',
+      version: 2,
+      ladder: JSON.stringify([
+        { group: 'first', timeoutSeconds: 60 },
+        { group: 'supervisors', timeoutSeconds: 120 },
+      ]),
+      escalation_due_at: T0 + 70 * SECOND,
+    });
+    expect(queryAlertAudit(db, { alertId: alert.id, actions: ['severity-raised'] })).toHaveLength(1);
+  });
+
   it('ranks severities: critical above high above medium above low above info', () => {
     expect(moreSerious('critical', 'high')).toBe(true);
     expect(moreSerious('high', 'critical')).toBe(false);
