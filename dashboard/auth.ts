@@ -58,6 +58,14 @@ export class AuthStore {
    * expire, so that a responder can still log in to answer alerts. A restart ends them (they log in again).
    */
   private readonly memorySessions = new Map<string, { username: string; expiresAt: number }>();
+  /**
+   * What a full disk kept from being stored, made by the next login or session check that finds storage writable:
+   * a password set by HUB_ADMIN_PASSWORD (by username; the hash), sessions logged out (id hashes), and the time
+   * before which a user's stored sessions no longer count (their password changed).
+   */
+  private readonly pendingPasswords = new Map<string, string>();
+  private readonly endedSessions = new Set<string>();
+  private readonly sessionsEndedBefore = new Map<string, number>();
   private readonly statements: {
     userByName: Statement<[string], { username: string; role: Role; password_hash: string }>;
     userCount: Statement<[], { n: number }>;
@@ -68,7 +76,7 @@ export class AuthStore {
     deleteSessionsOf: Statement<[string]>;
     listUsers: Statement<[], { username: string; role: Role; created_at: number }>;
     insertSession: Statement<[string, string, number, number]>;
-    sessionByHash: Statement<[string], { username: string; role: Role; expires_at: number }>;
+    sessionByHash: Statement<[string], { username: string; role: Role; created_at: number; expires_at: number }>;
     deleteSession: Statement<[string]>;
     deleteExpired: Statement<[number]>;
     insertToken: Statement<[string, string, string, string, number, string]>;
@@ -110,7 +118,7 @@ export class AuthStore {
         'INSERT INTO dashboard_sessions (id_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)',
       ),
       sessionByHash: db.prepare(
-        `SELECT s.username, u.role, s.expires_at FROM dashboard_sessions s
+        `SELECT s.username, u.role, s.created_at, s.expires_at FROM dashboard_sessions s
          JOIN dashboard_users u ON u.username = s.username WHERE s.id_hash = ?`,
       ),
       deleteSession: db.prepare('DELETE FROM dashboard_sessions WHERE id_hash = ?'),
@@ -137,7 +145,7 @@ export class AuthStore {
     const admin = this.statements.userByName.get('admin');
     if (admin) {
       if (adminPassword && !(await verifyPassword(adminPassword, admin.password_hash))) {
-        await this.changePassword('admin', adminPassword);
+        await this.changeAdminPassword(adminPassword, now);
       }
       return {};
     }
@@ -150,6 +158,47 @@ export class AuthStore {
     const generatedPassword = generatePassword();
     this.statements.insertUser.run('admin', 'admin', hashGeneratedSecret(generatedPassword), now, null);
     return { generatedPassword };
+  }
+
+  /**
+   * HUB_ADMIN_PASSWORD changed. On a full disk the hub still starts: the new password counts in this process at
+   * once (the old one no more, nor sessions opened with it), and is stored once storage takes writes; a restart
+   * before that applies HUB_ADMIN_PASSWORD again.
+   */
+  private async changeAdminPassword(password: string, now: number): Promise<void> {
+    const hash = await hashPassword(password);
+    try {
+      this.db.transaction(() => {
+        this.statements.setPassword.run(hash, 'admin');
+        this.statements.deleteSessionsOf.run('admin');
+      })();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      this.pendingPasswords.set('admin', hash);
+      this.sessionsEndedBefore.set('admin', now);
+    }
+    this.forgetMemorySessionsOf('admin');
+  }
+
+  /** Store what a full disk refused before; true when nothing waits any more. */
+  private storePending(): boolean {
+    if (this.pendingPasswords.size === 0 && this.endedSessions.size === 0) return true;
+    try {
+      this.db.transaction(() => {
+        for (const [username, hash] of this.pendingPasswords) {
+          this.statements.setPassword.run(hash, username);
+          this.statements.deleteSessionsOf.run(username);
+        }
+        for (const idHash of this.endedSessions) this.statements.deleteSession.run(idHash);
+      })();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      return false;
+    }
+    this.pendingPasswords.clear();
+    this.endedSessions.clear();
+    this.sessionsEndedBefore.clear();
+    return true;
   }
 
   userExists(username: string): boolean {
@@ -167,6 +216,7 @@ export class AuthStore {
       this.statements.setPassword.run(hash, username);
       this.statements.deleteSessionsOf.run(username);
     })();
+    this.pendingPasswords.delete(username);
     this.forgetMemorySessionsOf(username);
   }
 
@@ -197,8 +247,9 @@ export class AuthStore {
 
   /** The user's principal when the password is right; always spends one scrypt, known user or not. */
   async checkPassword(username: string, password: string): Promise<Principal | undefined> {
+    this.storePending();
     const user = this.statements.userByName.get(username);
-    const ok = await verifyPassword(password, user?.password_hash);
+    const ok = await verifyPassword(password, this.pendingPasswords.get(username) ?? user?.password_hash);
     return ok && user ? { kind: 'user', name: user.username, role: user.role } : undefined;
   }
 
@@ -229,8 +280,14 @@ export class AuthStore {
       this.memorySessions.delete(idHash);
       return undefined;
     }
+    if (this.endedSessions.has(idHash)) {
+      this.storePending();
+      return undefined;
+    }
     const row = this.statements.sessionByHash.get(idHash);
     if (!row) return undefined;
+    // Opened before the user's password changed while the disk was full: ended, though still stored.
+    if (row.created_at <= (this.sessionsEndedBefore.get(row.username) ?? -Infinity)) return undefined;
     if (row.expires_at <= now) {
       // Tidying only: an expired session is refused whether or not its row can be deleted now (a full disk).
       this.bestEffort(() => this.statements.deleteSession.run(idHash));
@@ -242,7 +299,13 @@ export class AuthStore {
   closeSession(sessionId: string): void {
     const idHash = hashSecret(sessionId);
     this.memorySessions.delete(idHash);
-    this.statements.deleteSession.run(idHash);
+    try {
+      this.statements.deleteSession.run(idHash);
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      // A full disk: the session ends in this process now, and in the database once it takes writes.
+      this.endedSessions.add(idHash);
+    }
   }
 
   /** A bookkeeping write that may fail on a full disk without failing the request it belongs to. */

@@ -271,8 +271,8 @@ function receive(alert) {
 
 function connect() {
   const source = new EventSource('/api/alerts/stream');
-  // Ids of the open alerts the server lists after each (re)connection: any other alert we still show
-  // was closed while we were away.
+  // Ids of the open alerts the server lists after a (re)connection it cannot resume from the last event id
+  // (EventSource sends it): any other alert we still show was closed while we were away.
   let snapshot = null;
   source.addEventListener('open', () => {
     snapshot = new Set();
@@ -283,8 +283,10 @@ function connect() {
     if (snapshot) snapshot.add(alert.id);
     receive(alert);
   });
-  source.addEventListener('ready', () => {
-    if (snapshot) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
+  source.addEventListener('ready', (event) => {
+    // Resumed from the last event id: only what changed was sent, every other alert shown is still as it was.
+    const resumed = JSON.parse(event.data).resumed === true;
+    if (snapshot && !resumed) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
     snapshot = null;
     connection.textContent = 'Live: connected';
     render();

@@ -1,6 +1,8 @@
-// GET /api/alerts/stream: Server-Sent Events for the responder console (open alerts first, then every new version).
+// GET /api/alerts/stream: Server-Sent Events for the responder console (open alerts first, then every new version);
+// a console that reconnects with Last-Event-ID gets only what changed while it was away.
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Alert } from '../../hub/alerts/api.js';
+import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -8,14 +10,84 @@ import { alertService } from './alerts.js';
 /** A client that cannot keep up is dropped rather than letting its backlog grow without bound; it reconnects. */
 const MAX_BACKLOG_BYTES = 1024 * 1024;
 const RECONNECT_MS = 3000;
+/** Alert versions a reconnecting console can catch up on; one further behind gets the open alerts afresh. */
+export const JOURNAL_SIZE = 2000;
+
+type JournalListener = (seq: number, alert: Alert) => void;
+
+/**
+ * Every alert version told to the dashboard since the first stream opened, numbered. Event ids are
+ * `<boot>-<seq>`: `boot` is new with each process, so an id from before a restart is never mistaken for a position.
+ */
+export class AlertJournal {
+  readonly boot = randomBytes(6).toString('hex');
+  private seq = 0;
+  private readonly entries: { seq: number; alert: Alert }[] = [];
+  private readonly listeners = new Set<JournalListener>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly size = JOURNAL_SIZE) {}
+
+  /** Starts listening to the alert service (once). */
+  attach(service: Pick<AlertServiceApi, 'subscribe'>): void {
+    this.unsubscribe ??= service.subscribe((alert) => this.add(alert));
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  get head(): number {
+    return this.seq;
+  }
+
+  id(seq: number): string {
+    return `${this.boot}-${seq}`;
+  }
+
+  listen(listener: JournalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The versions after a client's Last-Event-ID, newest per alert, in the order they happened; undefined when the
+   * id is not one of this process's positions still held (absent, malformed, another boot, too old, ahead).
+   */
+  since(lastEventId: string | undefined): { seq: number; alert: Alert }[] | undefined {
+    const match = /^([0-9a-f]+)-(\d{1,15})$/.exec(lastEventId ?? '');
+    if (match?.[1] !== this.boot || match[2] === undefined) return undefined;
+    const from = Number(match[2]);
+    const oldest = this.entries[0]?.seq ?? this.seq + 1;
+    if (from > this.seq || from < oldest - 1) return undefined;
+    const newest = new Map<string, { seq: number; alert: Alert }>();
+    for (const entry of this.entries) {
+      if (entry.seq <= from) continue;
+      // Delete first: a later version of an alert moves it to its latest place in the order.
+      newest.delete(entry.alert.id);
+      newest.set(entry.alert.id, entry);
+    }
+    return [...newest.values()];
+  }
+
+  private add(alert: Alert): void {
+    const seq = ++this.seq;
+    this.entries.push({ seq, alert });
+    if (this.entries.length > this.size) this.entries.shift();
+    for (const listener of this.listeners) listener(seq, alert);
+  }
+}
 
 export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext): void {
   const heartbeatMs = (ctx.deps.sseHeartbeatSeconds ?? 15) * 1000;
   const openStreams = new Set<() => void>();
+  const journal = new AlertJournal();
 
   // Streams never end by themselves: close them so that app.close() (hub shutdown) does not wait on them.
   app.addHook('preClose', async () => {
     for (const close of [...openStreams]) close();
+    journal.detach();
   });
 
   app.get(
@@ -26,14 +98,18 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         tags: ['alerts'],
         summary: 'Live alerts as Server-Sent Events',
         description:
-          'text/event-stream. Each `alert` event carries one alert (id `<alertId>:<version>`): first every open alert, ' +
-          'then every new version of any alert as it is stored; a `ready` event marks the end of the open alerts; ' +
-          'comment lines are heartbeats. Deduplicate by (id, version).',
+          'text/event-stream. Each `alert` event carries one alert version: first every open alert, then every new ' +
+          'version of any alert as it is stored; a `ready` event (`{ open, resumed }`) marks the end of the open ' +
+          'alerts; comment lines are heartbeats. Live events and `ready` have ids: a client that reconnects with ' +
+          '`Last-Event-ID` (EventSource does) gets only the versions it missed, newest per alert, then `ready` with ' +
+          '`resumed: true`; when that id is unknown (another hub process, or too far behind) it gets the open alerts ' +
+          'afresh and `resumed: false` (drop any alert not listed). Deduplicate by (id, version).',
         response: { 200: { description: 'An endless event stream', type: 'string' }, ...errors(401, 403, 503) },
       },
     },
     (request, reply) => {
       const service = alertService(ctx);
+      journal.attach(service);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -56,15 +132,17 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         }
         raw.write(chunk);
       };
-      const send = (alert: Alert): void => {
+      /** One alert version; `seq` gives it an id (the open alerts listed on connection have none: not a position). */
+      const send = (alert: Alert, seq?: number): void => {
         if ((sentVersion.get(alert.id) ?? -1) >= alert.version) return;
         if (alert.state === 'resolved' || alert.state === 'cancelled') sentVersion.delete(alert.id);
         else sentVersion.set(alert.id, alert.version);
-        write(`id: ${alert.id}:${alert.version}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+        const id = seq === undefined ? '' : `id: ${journal.id(seq)}\n`;
+        write(`${id}event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
       };
 
-      // Subscribe before listing, in the same tick: no version can fall between the two.
-      const unsubscribe = service.subscribe(send);
+      // Listen before listing, in the same tick: no version can fall between the two.
+      const unsubscribe = journal.listen((seq, alert) => send(alert, seq));
       const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();
       const close = (): void => {
@@ -82,9 +160,18 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       raw.on('error', close);
 
       write(`retry: ${RECONNECT_MS}\n\n`);
-      const open = service.list({ state: 'open', limit: 1000 });
-      for (const alert of open.sort((a, b) => a.raisedAt.localeCompare(b.raisedAt))) send(alert);
-      write(`event: ready\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
+      const lastEventId = request.headers['last-event-id'];
+      const missed = journal.since(typeof lastEventId === 'string' ? lastEventId : undefined);
+      let ready: { open?: number; resumed: boolean; changes?: number };
+      if (missed) {
+        for (const { seq, alert } of missed) send(alert, seq);
+        ready = { resumed: true, changes: missed.length };
+      } else {
+        const open = service.list({ state: 'open', limit: 1000 });
+        for (const alert of open.sort((a, b) => a.raisedAt.localeCompare(b.raisedAt))) send(alert);
+        ready = { open: open.length, resumed: false };
+      }
+      write(`id: ${journal.id(journal.head)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     },
   );
 }

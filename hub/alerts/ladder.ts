@@ -31,11 +31,11 @@ export function ladderFor(config: HubConfig, homeId: string, severity: Severity)
   if (configured && configured.length > 0) return configured.map((l) => ({ ...l }));
 
   const groups = [...new Set((config.responders ?? []).map((r) => r.group))];
-  if (groups.length === 0) groups.push(FALLBACK_GROUP);
+  const groupAt = (level: number): string => groups[Math.min(level, groups.length - 1)] ?? FALLBACK_GROUP;
   const timeouts = DEFAULT_TIMEOUTS_SECONDS[severity];
-  if (timeouts.length === 0) return [{ group: groups[0], timeoutSeconds: 0 }];
+  if (timeouts.length === 0) return [{ group: groupAt(0), timeoutSeconds: 0 }];
   // With fewer groups than levels, the last group is told again at the next level (a reminder).
-  return timeouts.map((timeoutSeconds, i) => ({ group: groups[Math.min(i, groups.length - 1)], timeoutSeconds }));
+  return timeouts.map((timeoutSeconds, i) => ({ group: groupAt(i), timeoutSeconds }));
 }
 
 /** Epoch ms at which the alert leaves `level`, or null when that level never times out. */

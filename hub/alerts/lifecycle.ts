@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { RuleDecision } from '../../rules/types.js';
 import type { HubConfig } from '../config-types.js';
-import { OUTCOMES } from '../../rules/vocabulary.js';
+import { OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
 import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
@@ -42,14 +42,23 @@ export class AlertLifecycle {
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
     let merged = false;
+    let severityFrom: string | undefined;
     const change = this.d.held.storeOrHold('alert-raise', (): Change => {
       const { sql } = this.d.stored();
       const open = sql.openByKind.get(decision.homeId, decision.kind);
       if (open) {
         merged = true;
+        const upgrade = this.severityUpgrade(open, decision.severity, now);
+        if (upgrade) {
+          severityFrom = open.severity;
+          const row = returned(sql.raiseSeverity.get({ ...upgrade, now, id: open.id }), 'severity raise');
+          changes.audit(row.id, row.version, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row));
+          return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
+        }
         const row = returned(sql.merge.get(now, open.id), 'merge');
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
-        return { row, outbox: changes.enqueue(row, [rowLadder(row)[row.escalation_level]?.group]) };
+        // A repeat is not news to a responder: MQTT and the dashboard show the count, no webhook is sent.
+        return { row, outbox: changes.enqueue(row, []) };
       }
       const row = returned(sql.insert.get(this.newAlertRow(decision, now)), 'raise');
       const ladder = rowLadder(row);
@@ -60,8 +69,8 @@ export class AlertLifecycle {
     if (merged) metrics.merged.inc({ kind: decision.kind });
     else metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
     this.d.log.info(
-      { alertId: change.row.id, homeId: decision.homeId, kind: decision.kind, merged },
-      merged ? 'alert repeated' : 'alert raised',
+      { alertId: change.row.id, homeId: decision.homeId, kind: decision.kind, merged, severity: change.row.severity },
+      severityFrom ? `alert severity raised from ${severityFrom}` : merged ? 'alert repeated' : 'alert raised',
     );
     return changes.publish(change);
   }
@@ -77,6 +86,25 @@ export class AlertLifecycle {
     if (open?.severity !== 'info') return;
     const note = `superseded by a ${decision.severity} ${decision.kind} alert`;
     this.act('resolve', open.id, HUB_ACTOR, 'api', (who) => this.resolve(open.id, 'no-action-needed', note, who));
+  }
+
+  /**
+   * A repeat more serious than the open alert raises its severity (never lowers it): the ladder of the new severity
+   * from now on, at the same level (the groups already told stay told), due no later than the old ladder had it.
+   * An acknowledged alert stays acknowledged and does not escalate. Undefined when the severity does not go up.
+   */
+  private severityUpgrade(open: AlertRow, severity: Severity, now: number): SeverityUpgrade | undefined {
+    if (!moreSerious(severity, open.severity)) return undefined;
+    const ladder = ladderFor(this.d.config(), open.home_id, severity);
+    const level = Math.min(open.escalation_level, ladder.length - 1);
+    const dueNew = levelDueAt(ladder, level, now);
+    const due =
+      open.state !== 'raised'
+        ? null
+        : dueNew === null || open.escalation_due_at === null
+          ? (dueNew ?? open.escalation_due_at)
+          : Math.min(dueNew, open.escalation_due_at);
+    return { severity, ladder: JSON.stringify(ladder), escalation_level: level, escalation_due_at: due };
   }
 
   /** The condition ended before anyone acknowledged: the alert is cancelled. Undefined when there was none to cancel. */
@@ -234,9 +262,12 @@ export class AlertLifecycle {
     const { changes, metrics } = this.d;
     const open = changes.openByKind(decision.homeId, decision.kind);
     if (open) {
-      const row: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
+      const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       metrics.merged.inc({ kind: decision.kind });
-      return changes.hold(row, HUB_ACTOR, 'merge', { count: row.count }, [rowLadder(row)[row.escalation_level]?.group]);
+      const upgrade = this.severityUpgrade(open, decision.severity, now);
+      if (!upgrade) return changes.hold(repeat, HUB_ACTOR, 'merge', { count: repeat.count }, []);
+      const row: AlertRow = { ...repeat, ...upgrade };
+      return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
     }
     const row: AlertRow = {
       ...this.newAlertRow(decision, now),
@@ -259,6 +290,39 @@ export class AlertLifecycle {
     if (row.acknowledged_at === null) return;
     this.d.metrics.timeToAckSeconds.observe({ severity: row.severity }, (row.acknowledged_at - row.raised_at) / 1000);
   }
+}
+
+/** The columns a more serious repeat changes (besides count, last seen and version). */
+interface SeverityUpgrade {
+  severity: Severity;
+  ladder: string;
+  escalation_level: number;
+  escalation_due_at: number | null;
+}
+
+/** True when `severity` is more serious than `than` (critical is the most serious; an unknown one the least). */
+export function moreSerious(severity: string, than: string): boolean {
+  const rank = (s: string): number => {
+    const i = (SEVERITIES as readonly string[]).indexOf(s);
+    return i < 0 ? SEVERITIES.length : i;
+  };
+  return rank(severity) < rank(than);
+}
+
+/** Everyone told of the alert so far, and the group of its level on the new ladder: each hears of it once. */
+function upgradeGroups(before: AlertRow, after: AlertRow): string[] {
+  return [...new Set([...groupsToldSoFar(before), ...groupsToldSoFar(after)])];
+}
+
+function upgradeAudit(before: AlertRow, after: AlertRow): object {
+  return {
+    from: before.severity,
+    to: after.severity,
+    count: after.count,
+    level: after.escalation_level,
+    group: rowLadder(after)[after.escalation_level]?.group,
+    escalationDueAt: after.escalation_due_at === null ? null : new Date(after.escalation_due_at).toISOString(),
+  };
 }
 
 export function refuse(code: AlertActionError, message: string): AlertActionResult {

@@ -39,6 +39,11 @@ export interface OutboxOptions {
   retryBaseMs: number;
   mqttRetryCapMs: number;
   webhookRetryCapMs: number;
+  /**
+   * A number in [0, 1) that spreads webhook retries (many hubs retrying one alarm centre after its outage must not
+   * all come back in the same second): each retry waits between half and all of its exponential delay.
+   */
+  random(): number;
 }
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
@@ -46,6 +51,7 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   retryBaseMs: 1000,
   mqttRetryCapMs: 30_000,
   webhookRetryCapMs: 300_000,
+  random: Math.random,
 };
 
 class AbandonDelivery extends Error {}
@@ -62,6 +68,23 @@ interface Deps {
   audit(alertId: string, version: number, action: 'delivered' | 'delivery-abandoned', detail: object): void;
   /** Where bookkeeping failures are counted; the outbox then pauses instead of failing. */
   storage: StorageHealth;
+}
+
+/**
+ * How long to wait before retry `attempts` + 1: exponential from `retryBaseMs`, capped; for a webhook, "equal
+ * jitter" (half the delay fixed, half random) so that hubs retrying one receiver spread out. MQTT goes to the hub's
+ * own broker: no jitter needed.
+ */
+export function retryDelayMs(
+  channel: 'mqtt' | 'webhook',
+  attempts: number,
+  options: Pick<OutboxOptions, 'retryBaseMs' | 'random'>,
+  capMs: number,
+): number {
+  const exponentialMs = Math.min(capMs, options.retryBaseMs * 2 ** (attempts - 1));
+  if (channel === 'mqtt') return exponentialMs;
+  const share = Math.min(Math.max(options.random(), 0), 1);
+  return Math.round(exponentialMs / 2 + (exponentialMs / 2) * share);
 }
 
 /** Deliveries to one webhook receiver of one alert go one version at a time, in order. */
@@ -360,7 +383,7 @@ export class Outbox {
     }
     const attempts = row.attempts + 1;
     const cap = row.channel === 'mqtt' ? this.d.options.mqttRetryCapMs : this.d.options.webhookRetryCapMs;
-    const delayMs = Math.min(cap, this.d.options.retryBaseMs * 2 ** (attempts - 1));
+    const delayMs = retryDelayMs(row.channel, attempts, this.d.options, cap);
     this.sql.failed.run(now + delayMs, message, row.id);
     this.d.metrics.deliveryFailures.inc({ channel: row.channel });
     this.d.logger.warn(

@@ -17,6 +17,7 @@ export interface AuditEntry {
 export type AuditAction =
   | 'raise'
   | 'merge'
+  | 'severity-raised'
   | 'acknowledge'
   | 'resolve'
   | 'cancel'

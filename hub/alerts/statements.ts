@@ -26,6 +26,16 @@ export interface ResolveParams {
   note: string | null;
 }
 
+/** A repeat more serious than the open alert: its new severity, ladder and escalation. */
+export interface RaiseSeverityParams {
+  id: string;
+  now: number;
+  severity: string;
+  ladder: string;
+  escalation_level: number;
+  escalation_due_at: number | null;
+}
+
 /** A pre-alert running for a home (table `alert_prealerts`). */
 export interface PrealertRow {
   home_id: string;
@@ -40,6 +50,7 @@ export interface AlertStatements {
   open: Statement<[], AlertRow>;
   insert: Statement<[row: NewAlertRow], AlertRow>;
   merge: Statement<[lastSeenAt: number, id: string], AlertRow>;
+  raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
   acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
   cancel: Statement<[at: number, detail: string, id: string], AlertRow>;
@@ -68,6 +79,9 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     merge: prepare(
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
+    raiseSeverity: prepare(`UPDATE alerts SET count = count + 1, last_seen_at = @now, severity = @severity,
+          ladder = @ladder, escalation_level = @escalation_level, escalation_due_at = @escalation_due_at,
+          version = version + 1 WHERE id = @id RETURNING *`),
     acknowledge: prepare(`UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
           escalation_due_at = NULL, version = version + 1 WHERE id = ? AND state = 'raised' RETURNING *`),
     resolve: prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @now, outcome = @outcome, note = @note,
@@ -87,7 +101,8 @@ export function prepareAlertStatements(db: Database): AlertStatements {
         VALUES (@id, @home_id, @resident_id, @kind, @severity, @state, @raised_at, @acknowledged_at, @acknowledged_by,
           @resolved_at, @outcome, @note, @escalation_level, @room, @detail, @count, @last_seen_at, @version, @ladder,
           @escalation_due_at)
-        ON CONFLICT (id) DO UPDATE SET state = excluded.state, acknowledged_at = excluded.acknowledged_at,
+        ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, ladder = excluded.ladder, state = excluded.state,
+          acknowledged_at = excluded.acknowledged_at,
           acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, outcome = excluded.outcome,
           note = excluded.note, escalation_level = excluded.escalation_level, detail = excluded.detail, count = excluded.count,
           last_seen_at = excluded.last_seen_at, version = excluded.version, escalation_due_at = excluded.escalation_due_at

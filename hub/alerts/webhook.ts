@@ -119,6 +119,8 @@ export async function postWebhook(
     throw new WebhookAddressRefused(`webhook URL must be http(s), not ${url.protocol}`);
   const resolve = options.resolve?.bind(options);
   const [target] = await checkedAddresses(url, d.allowPrivateNetwork === true, resolve);
+  // checkedAddresses throws rather than return no address; the guard keeps the type honest.
+  if (target === undefined) throw new Error(`webhook host ${url.hostname} has no address`);
   // Connect to the address just checked, never to a second answer of the resolver (DNS rebinding).
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
     if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);

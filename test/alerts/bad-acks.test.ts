@@ -7,7 +7,7 @@ import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
-import { homeConfig, pendantPress, startStage, waitFor, type AlertStage, type TestSubscriber } from './helpers.js';
+import { homeConfig, nth, pendantPress, startStage, waitFor, type AlertStage, type TestSubscriber } from './helpers.js';
 
 describe('bad acknowledgements', () => {
   let stage: AlertStage;
@@ -41,7 +41,7 @@ describe('bad acknowledgements', () => {
     const before = results.messages.length;
     alerts.handleAckMessage(`telecare/h1/alerts/${alertId}/ack`, Buffer.from(payload), username);
     await waitFor(() => results.messages.length === before + 1, 'the ack result');
-    const answer = results.messages[before];
+    const answer = nth(results.messages, before);
     expect(answer.topic).toBe(`telecare/h1/alerts/${alertId}/ack/result`);
     return JSON.parse(answer.payload) as Record<string, unknown>;
   }
@@ -107,8 +107,8 @@ describe('bad acknowledgements', () => {
     const before = results.messages.length;
     alerts.handleAckMessage(`telecare/h2/alerts/${alert.id}/ack`, Buffer.alloc(0), 'responder-ann');
     await waitFor(() => results.messages.length === before + 1, 'the ack result');
-    expect(results.messages[before].topic).toBe(`telecare/h2/alerts/${alert.id}/ack/result`);
-    expect(JSON.parse(results.messages[before].payload)).toMatchObject({ ok: false, code: 'not-found' });
+    expect(nth(results.messages, before).topic).toBe(`telecare/h2/alerts/${alert.id}/ack/result`);
+    expect(JSON.parse(nth(results.messages, before).payload)).toMatchObject({ ok: false, code: 'not-found' });
     expect(alerts.get(alert.id)!.state).toBe('raised');
   });
 });

@@ -7,6 +7,7 @@ import type { AlertService } from '../../hub/alerts/service.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../../hub/alerts/webhook.js';
 import {
+  nth,
   homeConfig,
   pendantPress,
   startStage,
@@ -69,7 +70,7 @@ describe('alert delivery', () => {
     expect(streamed.map((a) => [a.id, a.version])).toEqual([[alert.id, 1]]);
 
     await waitFor(() => console.messages.length === 1, 'the MQTT subscriber');
-    const onMqtt = console.messages[0];
+    const onMqtt = nth(console.messages, 0);
     expect(onMqtt.topic).toBe(`telecare/h1/alerts/${alert.id}`);
     expect(JSON.parse(onMqtt.payload)).toMatchObject({
       id: alert.id,
@@ -79,7 +80,7 @@ describe('alert delivery', () => {
     });
 
     await waitFor(() => callCentre.requests.length === 1, 'the call-centre webhook');
-    const post = callCentre.requests[0];
+    const post = nth(callCentre.requests, 0);
     expect(verifySigned(post, 'north-secret')).toBe(true);
     expect(verifySigned(post, 'flaky-secret')).toBe(false);
     expect(JSON.parse(post.body)).toMatchObject({ alert: { id: alert.id, version: 1 }, group: 'first' });
@@ -88,7 +89,7 @@ describe('alert delivery', () => {
     // A fresh subscriber (a console that connects later) gets the open alert as a retained message.
     const late = await stage.subscriber(['telecare/h1/alerts/+']);
     await waitFor(() => late.messages.length === 1, 'the retained alert');
-    expect(late.messages[0].retain).toBe(true);
+    expect(nth(late.messages, 0).retain).toBe(true);
   });
 
   it('a webhook receiver that fails three times gets the alert on the fourth try, once, signed', async () => {
@@ -96,16 +97,16 @@ describe('alert delivery', () => {
     await waitFor(() => flakyCallCentre.requests.length === 1, 'the first attempt');
     await alerts.settled();
 
-    // Capped exponential backoff on the hub's clock: 1 s, 2 s, 4 s.
+    // Capped exponential backoff on the hub's clock, 1 s, 2 s, 4 s, with jitter: each retry between half and all of it.
     for (const [delayMs, attempts] of [
       [1000, 2],
       [2000, 3],
       [4000, 4],
     ] as const) {
-      clock.advanceBy(delayMs - 1);
+      clock.advanceBy(delayMs / 2 - 1);
       await alerts.settled();
       expect(flakyCallCentre.requests).toHaveLength(attempts - 1);
-      clock.advanceBy(1);
+      clock.advanceBy(delayMs / 2 + 1);
       await waitFor(() => flakyCallCentre.requests.length === attempts, `attempt ${attempts}`);
       await alerts.settled();
     }
@@ -115,8 +116,8 @@ describe('alert delivery', () => {
     expect(flakyCallCentre.requests.map((r) => r.status)).toEqual([500, 500, 500, 204]);
     const accepted = flakyCallCentre.accepted();
     expect(accepted).toHaveLength(1);
-    expect(verifySigned(accepted[0], 'flaky-secret')).toBe(true);
-    expect(JSON.parse(accepted[0].body).alert).toMatchObject({ id: alert.id, version: 1 });
+    expect(verifySigned(nth(accepted, 0), 'flaky-secret')).toBe(true);
+    expect(JSON.parse(nth(accepted, 0).body).alert).toMatchObject({ id: alert.id, version: 1 });
     // The healthy receiver was not bothered by the other's retries.
     expect(callCentre.requests).toHaveLength(1);
 

@@ -206,6 +206,13 @@ export async function startStage(): Promise<AlertStage> {
   };
 }
 
+/** The item at `index`, or a clear failure when the list is shorter (safe indexing in assertions). */
+export function nth<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`expected an item at ${index}, the list has ${list.length}`);
+  return item;
+}
+
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -7,6 +7,7 @@ import { createLogger } from '../../hub/logger.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { ackShares, queryAlertAudit, queryAlerts, queryEscalationSteps } from '../../hub/alerts/query.js';
 import {
+  nth,
   ladderConfig,
   pendantPress,
   startStage,
@@ -52,7 +53,7 @@ describe('alert lifecycle', () => {
     clock.advanceBy(1_000);
     expect(alerts.get(alert.id)).toMatchObject({ escalationLevel: 1, version: 2, state: 'raised' });
     await waitFor(() => supervisors.requests.length === 1, 'supervisors told');
-    expect(JSON.parse(supervisors.requests[0].body)).toMatchObject({
+    expect(JSON.parse(nth(supervisors.requests, 0).body)).toMatchObject({
       alert: { id: alert.id, version: 2, escalationLevel: 1 },
       group: 'supervisors',
     });
@@ -79,8 +80,8 @@ describe('alert lifecycle', () => {
 
     // Those watching see the resolution, then the empty retained message that clears it.
     await waitFor(() => watching.messages.length === 3, 'resolution and clearing');
-    expect(JSON.parse(watching.messages[1].payload)).toMatchObject({ state: 'resolved', version: 4 });
-    expect(watching.messages[2].payload).toBe('');
+    expect(JSON.parse(nth(watching.messages, 1).payload)).toMatchObject({ state: 'resolved', version: 4 });
+    expect(nth(watching.messages, 2).payload).toBe('');
     expect(await retainedFor(alert.id)).toBeUndefined();
     // A console connecting afterwards gets nothing for it: a retained message on a sentinel topic arrives, the alert does not.
     await broker.publisher.publish('telecare/h1/alerts/zz-sentinel', 'marker', { qos: 1, retain: true });
@@ -169,14 +170,14 @@ describe('alert lifecycle', () => {
     await alerts.settled();
     const home = await freshSubscriber('telecare/h1/prealert');
     await waitFor(() => home.messages.length === 1, 'the retained pre-alert');
-    expect(JSON.parse(home.messages[0].payload)).toEqual({
+    expect(JSON.parse(nth(home.messages, 0).payload)).toEqual({
       kind: 'inactivity',
       raiseAt: new Date(raiseAt).toISOString(),
     });
 
     alerts.apply({ type: 'prealert-cancel', homeId: 'h1', kind: 'inactivity', at: clock.now() });
     await waitFor(() => home.messages.length === 2, 'the clearing message');
-    expect(home.messages[1].payload).toBe('');
+    expect(nth(home.messages, 1).payload).toBe('');
     expect((await broker.retained('telecare/h1/prealert')).size).toBe(0);
     expect(firstLine.requests).toEqual([]);
     expect(queryAlerts(db)).toEqual([]);

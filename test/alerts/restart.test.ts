@@ -14,6 +14,7 @@ import { queryAlertAudit, queryEscalationSteps } from '../../hub/alerts/query.js
 import type { HubConfig } from '../../hub/config-types.js';
 import type { Publisher } from '../../hub/publisher.js';
 import {
+  nth,
   ladderConfig,
   pendantPress,
   startBroker,
@@ -190,7 +191,7 @@ describe('alerts across restarts', () => {
     const late = await subscriber(broker.port, ['telecare/h1/alerts/+']);
     await waitFor(() => late.messages.length === 1, 'the republished alert');
     expect(late.messages[0]).toMatchObject({ topic: `telecare/h1/alerts/${alert.id}`, retain: true });
-    expect(JSON.parse(late.messages[0].payload)).toMatchObject({ id: alert.id, state: 'raised', version: 1 });
+    expect(JSON.parse(nth(late.messages, 0).payload)).toMatchObject({ id: alert.id, state: 'raised', version: 1 });
     await late.close();
   });
 });

@@ -16,6 +16,7 @@ import {
   type WebhookDelivery,
 } from '../../hub/alerts/webhook.js';
 import {
+  nth,
   homeConfig,
   pendantPress,
   startStage,
@@ -66,7 +67,7 @@ describe('the signature', () => {
   it('is sent with the timestamp of the send, checkable by the receiver', async () => {
     const r = await receiver();
     await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), 5000, { nowMs: () => NOW_MS });
-    const [post] = r.requests;
+    const post = nth(r.requests, 0);
     expect(post.headers[TIMESTAMP_HEADER]).toBe(String(NOW_MS / 1000));
     const verdict = verifyWebhook({
       body: post.body,
@@ -140,7 +141,7 @@ describe('where a webhook may go', () => {
     });
     expect(lookups).toBe(1);
     expect(r.requests).toHaveLength(1);
-    expect(r.requests[0].headers.host).toBe(`call-centre.invalid:${port}`);
+    expect(nth(r.requests, 0).headers.host).toBe(`call-centre.invalid:${port}`);
   });
 
   it('a redirect is a failed delivery and is not followed', async () => {

@@ -1,0 +1,116 @@
+// In a real browser (Debian chromium): the console's live stream drops and EventSource reconnects with
+// Last-Event-ID; it gets only what changed meanwhile and keeps every alert that did not change.
+import fs from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`skipping the console reconnect test: no ${CHROMIUM}`);
+
+/** A TCP proxy in front of the dashboard that can cut every connection, and keeps what clients sent. */
+interface CuttingProxy {
+  port: number;
+  sent: string[];
+  cut(): void;
+  close(): Promise<void>;
+}
+
+async function cuttingProxy(targetPort: number): Promise<CuttingProxy> {
+  const sockets = new Set<net.Socket>();
+  const sent: string[] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (d: Buffer) => sent.push(d.toString('latin1')));
+    client.pipe(upstream).pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    sent,
+    cut: () => {
+      for (const socket of [...sockets]) socket.destroy();
+    },
+    close: async () => {
+      for (const socket of [...sockets]) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+let dashboard: Dashboard;
+let browser: Browser;
+let proxy: CuttingProxy;
+let cookie: string;
+const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  dashboard = await startDashboard({ clock });
+  cookie = await userWithRole(dashboard.app, 'responder', 'sam');
+  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
+  proxy = await cuttingProxy((dashboard.app.server.address() as AddressInfo).port);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await proxy?.close();
+  await dashboard?.close();
+});
+
+describe.skipIf(!haveChromium)('the responder console after its stream drops', () => {
+  it('resumes from the last event: changes made meanwhile appear, alerts that did not change stay', async () => {
+    const base = `http://127.0.0.1:${proxy.port}`;
+    const context = await browser.newContext();
+    const equals = cookie.indexOf('=');
+    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const page = await context.newPage();
+    try {
+      const steady = raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium' });
+      const toAck = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
+      const toResolve = raiseAlert(dashboard.alerts, clock, { kind: 'smoke' });
+      await page.goto(`${base}/console`);
+      await page.locator(`#alert-${toResolve.id}`).waitFor();
+      // A live version after the list, so the page holds an event id to resume from.
+      const live = raiseAlert(dashboard.alerts, clock, { kind: 'gas' });
+      await page.locator(`#alert-${live.id}`).waitFor();
+
+      proxy.cut();
+      await page.getByText('Connection lost: reconnecting…').waitFor();
+      expect(dashboard.alerts.acknowledge(toAck.id, 'sam').ok).toBe(true);
+      expect(dashboard.alerts.resolve(toResolve.id, 'false-alarm', null, 'sam').ok).toBe(true);
+      const meanwhile = raiseAlert(dashboard.alerts, clock, { kind: 'co' });
+
+      // EventSource reconnects by itself (retry: 3 s) and says where it was.
+      await page.locator(`#alert-${meanwhile.id}`).waitFor({ timeout: 20_000 });
+      await page.locator(`#alert-${toAck.id}[data-state="acknowledged"]`).waitFor();
+      await page.locator(`#closed-${toResolve.id}`).waitFor();
+      await page.getByText('Live: connected').waitFor();
+      expect(await page.locator(`#alert-${toResolve.id}`).count()).toBe(0);
+      // Not sent again, and not dropped either: still shown, once.
+      expect(await page.locator(`#alert-${steady.id}`).count()).toBe(1);
+      expect(await page.locator(`#alert-${live.id}`).count()).toBe(1);
+      const streamRequests = proxy.sent.filter((chunk) => chunk.startsWith('GET /api/alerts/stream'));
+      expect(streamRequests).toHaveLength(2);
+      expect(streamRequests[1]).toMatch(/\r\nlast-event-id: [0-9a-f]+-\d+\r\n/i);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
