@@ -1,5 +1,4 @@
-// A small tmpfs in a user + mount namespace of its own, for hubs started on a full disk (copied from
-// full-disk-restart.test.ts, which keeps its own copy).
+// A small tmpfs in a user + mount namespace of its own, for hubs started on a full disk (full-disk tests).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
