@@ -7,44 +7,44 @@ import { isBathroom } from './vocabulary.js';
 import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
-function bathroomDeadline(h: HomeState, enteredAt: number): number {
-  const p = h.params.bathroom;
-  const prior = (h.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
-  const t = learnedOrPrior(h, 'bathroom-stay', enteredAt, prior, 'cold-start');
-  const ms = Math.min(h.params.inactivity.capMinutes * MINUTE_MS, t.ms);
-  h.armed.bathroom = { ms, source: t.source };
+function bathroomDeadline(home: HomeState, enteredAt: number): number {
+  const p = home.params.bathroom;
+  const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
+  const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  home.armed.bathroom = { ms, source: t.source };
   return enteredAt + ms;
 }
 
 export const bathroomRule = {
-  onActivity(h: HomeState, at: number, c: RuleContext): void {
-    if (isBathroom(h.lastActivityRoom)) {
-      if (Number.isNaN(h.bathroomEnteredAt)) h.bathroomEnteredAt = at;
-      c.arm(h.timers.bathroom, bathroomDeadline(h, h.bathroomEnteredAt));
+  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+    if (isBathroom(home.lastActivityRoom)) {
+      if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
+      ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;
     }
-    if (!Number.isNaN(h.bathroomEnteredAt)) {
-      const entered = h.bathroomEnteredAt;
-      h.learned.record('bathroom-stay', h.zone.hourOfWeek(entered), at - entered, h.zone.dayNumber(at));
-      h.bathroomEnteredAt = NaN;
-      c.clear(h, 'bathroom-too-long', at, `activity in ${h.lastActivityRoom ?? 'another room'}`);
+    if (!Number.isNaN(home.bathroomEnteredAt)) {
+      const entered = home.bathroomEnteredAt;
+      home.learned.record('bathroom-stay', home.zone.hourOfWeek(entered), at - entered, home.zone.dayNumber(at));
+      home.bathroomEnteredAt = NaN;
+      ctx.clear(home, 'bathroom-too-long', at, `activity in ${home.lastActivityRoom ?? 'another room'}`);
     }
-    c.disarm(h.timers.bathroom);
+    ctx.disarm(home.timers.bathroom);
   },
 
-  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
-    h.bathroomEnteredAt = NaN;
-    c.disarm(h.timers.bathroom);
+  onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {
+    home.bathroomEnteredAt = NaN;
+    ctx.disarm(home.timers.bathroom);
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
-    c.raise(h, 'bathroom-too-long', 'high', at, {
-      room: h.lastActivityRoom,
+  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+    ctx.raise(home, 'bathroom-too-long', 'high', at, {
+      room: home.lastActivityRoom,
       episodic: true,
       detail: {
-        ...silenceDetail(h, 'bathroom', at, h.bathroomEnteredAt),
-        minutesInBathroom: Math.round((at - h.bathroomEnteredAt) / MINUTE_MS),
-        enteredAt: new Date(h.bathroomEnteredAt).toISOString(),
+        ...silenceDetail(home, 'bathroom', at, home.bathroomEnteredAt),
+        minutesInBathroom: Math.round((at - home.bathroomEnteredAt) / MINUTE_MS),
+        enteredAt: new Date(home.bathroomEnteredAt).toISOString(),
       },
     });
   },

@@ -15,102 +15,103 @@ export const IN_CHAIR = 'in-chair';
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
  */
-function coldStartMs(h: HomeState, start: number): number {
-  const p = h.params.inactivity;
+function coldStartMs(home: HomeState, start: number): number {
+  const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
-  let night = h.bedOccupied || h.inRestNight(start);
+  let night = home.bedOccupied || home.inRestNight(start);
   if (!night) {
-    const day = h.zone.dayNumber(start);
-    let nightStart = h.zone.instantOf(day, h.restNightStartMinute);
-    if (nightStart <= start) nightStart = h.zone.instantOf(day + 1, h.restNightStartMinute);
+    const day = home.zone.dayNumber(start);
+    let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
+    if (nightStart <= start) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
     night = nightStart <= start + dayMs;
   }
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
-  const inBed = h.bedOccupied || (!h.hasBedMat && h.lastActivityRoom === 'bedroom');
+  const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this.
-  const grace = h.bedOccupied ? h.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
-  const morningCheck = h.timers['no-morning'].dueAt;
+  const grace = home.bedOccupied ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
+  const morningCheck = home.timers['no-morning'].dueAt;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   return Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
 }
 
 /** The threshold of a silence that started at `start`, and where it came from. */
-export function inactivityThreshold(h: HomeState, start: number): Threshold {
-  const p = h.params.inactivity;
+export function inactivityThreshold(home: HomeState, start: number): Threshold {
+  const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
   // On a mat, the home's other quiet periods at that hour say nothing (evenings up are not nights in
   // bed): without the mat's own history the prior stands.
-  const onMat = h.bedOccupied || h.chairOccupied;
-  const context = h.bedOccupied ? IN_BED : h.chairOccupied ? IN_CHAIR : h.lastActivityContext;
-  const prior = coldStartMs(h, start);
+  const onMat = home.bedOccupied || home.chairOccupied;
+  const context = home.bedOccupied ? IN_BED : home.chairOccupied ? IN_CHAIR : home.lastActivityContext;
+  const prior = coldStartMs(home, start);
   const floorMs = p.floorMinutes * MINUTE_MS;
-  let t = context === undefined ? undefined : learnedOrPrior(h, context, start, prior, 'cold-start', floorMs);
-  if (!onMat && (t === undefined || t.ms === prior)) t = learnedOrPrior(h, 'home', start, prior, 'cold-start', floorMs);
+  let t = context === undefined ? undefined : learnedOrPrior(home, context, start, prior, 'cold-start', floorMs);
+  if (!onMat && (t === undefined || t.ms === prior))
+    t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
   return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 
 /** When a silence that started at `start` becomes an inactivity alert. */
-export function inactivityDeadline(h: HomeState, start: number): number {
-  return start + inactivityThreshold(h, start).ms;
+export function inactivityDeadline(home: HomeState, start: number): number {
+  return start + inactivityThreshold(home, start).ms;
 }
 
 export const inactivityRule = {
-  onActivity(h: HomeState, at: number, c: RuleContext): void {
-    if (h.prealertOpen) {
-      h.prealertOpen = false;
-      c.prealertCancel(h, 'inactivity', at);
+  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+    if (home.prealertOpen) {
+      home.prealertOpen = false;
+      ctx.prealertCancel(home, 'inactivity', at);
     }
-    c.clear(h, 'inactivity', at, `activity in ${h.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(h, at);
-    h.armed.inactivity = threshold;
+    ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    const threshold = inactivityThreshold(home, at);
+    home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
-    c.arm(h.timers.inactivity, deadline);
-    const preAt = deadline - h.params.inactivity.preAlertMinutes * MINUTE_MS;
-    if (preAt > at) c.arm(h.timers['inactivity-pre'], preAt);
-    else c.disarm(h.timers['inactivity-pre']);
+    ctx.arm(home.timers.inactivity, deadline);
+    const preAt = deadline - home.params.inactivity.preAlertMinutes * MINUTE_MS;
+    if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
+    else ctx.disarm(home.timers['inactivity-pre']);
   },
 
-  onSuspend(h: HomeState, at: number, c: RuleContext): void {
-    c.disarm(h.timers.inactivity);
-    c.disarm(h.timers['inactivity-pre']);
-    if (h.prealertOpen) {
-      h.prealertOpen = false;
-      c.prealertCancel(h, 'inactivity', at);
+  onSuspend(home: HomeState, at: number, ctx: RuleContext): void {
+    ctx.disarm(home.timers.inactivity);
+    ctx.disarm(home.timers['inactivity-pre']);
+    if (home.prealertOpen) {
+      home.prealertOpen = false;
+      ctx.prealertCancel(home, 'inactivity', at);
     }
   },
 
-  onPreAlertTimer(h: HomeState, at: number, c: RuleContext): void {
-    const raiseAt = h.timers.inactivity.dueAt;
+  onPreAlertTimer(home: HomeState, at: number, ctx: RuleContext): void {
+    const raiseAt = home.timers.inactivity.dueAt;
     // Another alert of the family already open for this silence: no warning of a call-out that will not come.
-    if (raiseAt === Infinity || h.presenceHeld(at) || h.familyOpenThisSilence('inactivity')) return;
-    h.prealertOpen = true;
-    c.prealert(h, 'inactivity', raiseAt, at);
+    if (raiseAt === Infinity || home.presenceHeld(at) || home.familyOpenThisSilence('inactivity')) return;
+    home.prealertOpen = true;
+    ctx.prealert(home, 'inactivity', raiseAt, at);
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
+  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
     // A PIR or presence sensor still on: the resident is there, the silence has not begun.
-    if (h.presenceHeld(at)) {
-      c.arm(
-        h.timers.inactivity,
+    if (home.presenceHeld(at)) {
+      ctx.arm(
+        home.timers.inactivity,
         at +
           Math.min(
-            h.params.presence.heldMaxMinutes * MINUTE_MS,
-            h.armed.inactivity?.ms ?? h.params.inactivity.floorMinutes * MINUTE_MS,
+            home.params.presence.heldMaxMinutes * MINUTE_MS,
+            home.armed.inactivity?.ms ?? home.params.inactivity.floorMinutes * MINUTE_MS,
           ),
       );
       return;
     }
-    h.prealertOpen = false;
-    c.raise(h, 'inactivity', 'high', at, {
-      room: h.lastActivityRoom,
+    home.prealertOpen = false;
+    ctx.raise(home, 'inactivity', 'high', at, {
+      room: home.lastActivityRoom,
       episodic: true,
-      detail: silenceDetail(h, 'inactivity', at, h.lastActivityAt),
+      detail: silenceDetail(home, 'inactivity', at, home.lastActivityAt),
     });
   },
 };

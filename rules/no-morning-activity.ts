@@ -14,15 +14,15 @@ const RISING_LATEST_MIN = 16 * 60;
 const BACK_TO_BED_MS = 60 * 60_000;
 
 /** Learn the rising time with hindsight: a candidate counts once an hour passed without the bedroom. Returns whether a morning was learned. */
-function learnRising(h: HomeState, at: number): boolean {
-  const candidate = h.risingCandidateAt;
+function learnRising(home: HomeState, at: number): boolean {
+  const candidate = home.risingCandidateAt;
   if (Number.isNaN(candidate)) return false;
-  if (h.lastActivityRoom === 'bedroom' && at - candidate < BACK_TO_BED_MS) {
-    h.risingCandidateAt = NaN;
+  if (home.lastActivityRoom === 'bedroom' && at - candidate < BACK_TO_BED_MS) {
+    home.risingCandidateAt = NaN;
   } else if (at - candidate >= BACK_TO_BED_MS) {
-    h.learned.recordRising(h.zone.minuteOfDay(candidate));
-    h.risingLearnedDay = h.zone.dayNumber(candidate);
-    h.risingCandidateAt = NaN;
+    home.learned.recordRising(home.zone.minuteOfDay(candidate));
+    home.risingLearnedDay = home.zone.dayNumber(candidate);
+    home.risingCandidateAt = NaN;
     return true;
   }
   return false;
@@ -34,75 +34,75 @@ function learnRising(h: HomeState, at: number): boolean {
  * mornings) plus the margin takes over: at once when later than the prior (a late riser is never
  * called about for sleeping in), gradually when earlier, as mornings accumulate.
  */
-export function morningCheck(h: HomeState): { minute: number; source: ThresholdSource } {
-  const p = h.params.noMorningActivity;
-  const fromPlan = !Number.isNaN(h.routineRisingMinute);
-  const prior = fromPlan ? h.routineRisingMinute + p.marginMinutes : parseHhMm(p.coldStartTime);
-  const usual = h.learned.usualRisingMinute();
+export function morningCheck(home: HomeState): { minute: number; source: ThresholdSource } {
+  const p = home.params.noMorningActivity;
+  const fromPlan = !Number.isNaN(home.routineRisingMinute);
+  const prior = fromPlan ? home.routineRisingMinute + p.marginMinutes : parseHhMm(p.coldStartTime);
+  const usual = home.learned.usualRisingMinute();
   const t = shrink(
     prior,
     usual === null ? NaN : usual + p.marginMinutes,
-    h.learned.risingMornings(),
+    home.learned.risingMornings(),
     p.priorMornings,
     fromPlan ? 'care-plan' : 'cold-start',
   );
   return { minute: Math.min(RISING_LATEST_MIN + p.marginMinutes, Math.round(t.ms)), source: t.source };
 }
 
-function deadlineMinute(h: HomeState): number {
-  const check = morningCheck(h);
-  h.armed['no-morning'] = { ms: NaN, source: check.source };
+function deadlineMinute(home: HomeState): number {
+  const check = morningCheck(home);
+  home.armed['no-morning'] = { ms: NaN, source: check.source };
   return check.minute;
 }
 
 export const noMorningActivityRule = {
   /** Keep the next morning's check armed. */
-  ensureArmed(h: HomeState, at: number, c: RuleContext): void {
-    if (h.timers['no-morning'].dueAt !== Infinity) return;
-    const day = h.zone.dayNumber(at);
-    const minute = deadlineMinute(h);
-    let due = h.zone.instantOf(day, minute);
-    if (due <= at) due = h.zone.instantOf(day + 1, minute);
-    c.arm(h.timers['no-morning'], due);
+  ensureArmed(home: HomeState, at: number, ctx: RuleContext): void {
+    if (home.timers['no-morning'].dueAt !== Infinity) return;
+    const day = home.zone.dayNumber(at);
+    const minute = deadlineMinute(home);
+    let due = home.zone.instantOf(day, minute);
+    if (due <= at) due = home.zone.instantOf(day + 1, minute);
+    ctx.arm(home.timers['no-morning'], due);
   },
 
-  onActivity(h: HomeState, at: number, c: RuleContext): void {
-    if (learnRising(h, at)) {
+  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+    if (learnRising(home, at)) {
       // The next check was armed before this morning was known: a later riser must not be called about tomorrow.
-      c.disarm(h.timers['no-morning']);
-      this.ensureArmed(h, at, c);
+      ctx.disarm(home.timers['no-morning']);
+      this.ensureArmed(home, at, ctx);
     }
-    if (h.lastActivityRoom === 'bedroom') return;
-    const day = h.zone.dayNumber(at);
-    const minute = h.zone.minuteOfDay(at);
-    if (minute < h.nightEndMinute - RISING_EARLIEST_BEFORE_NIGHT_END_MIN || minute >= RISING_LATEST_MIN) return;
-    if (h.risingLearnedDay !== day && Number.isNaN(h.risingCandidateAt)) h.risingCandidateAt = at;
-    if (h.risenDay === day) return;
-    h.risenDay = day;
-    c.clear(h, 'no-morning-activity', at, 'activity outside the bedroom');
+    if (home.lastActivityRoom === 'bedroom') return;
+    const day = home.zone.dayNumber(at);
+    const minute = home.zone.minuteOfDay(at);
+    if (minute < home.nightEndMinute - RISING_EARLIEST_BEFORE_NIGHT_END_MIN || minute >= RISING_LATEST_MIN) return;
+    if (home.risingLearnedDay !== day && Number.isNaN(home.risingCandidateAt)) home.risingCandidateAt = at;
+    if (home.risenDay === day) return;
+    home.risenDay = day;
+    ctx.clear(home, 'no-morning-activity', at, 'activity outside the bedroom');
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
-    const day = h.zone.dayNumber(at);
-    if (h.risenDay !== day && !h.suspended() && !Number.isNaN(h.lastActivityAt)) {
+  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+    const day = home.zone.dayNumber(at);
+    if (home.risenDay !== day && !home.suspended() && !Number.isNaN(home.lastActivityAt)) {
       // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later.
-      if (h.bedOccupied && h.morningGraceDay !== day) {
-        h.morningGraceDay = day;
-        c.arm(h.timers['no-morning'], at + h.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS);
+      if (home.bedOccupied && home.morningGraceDay !== day) {
+        home.morningGraceDay = day;
+        ctx.arm(home.timers['no-morning'], at + home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS);
         return;
       }
-      const checkMinutes = h.zone.minuteOfDay(at);
-      const since = h.lastActivityAt;
-      c.raise(h, 'no-morning-activity', 'medium', at, {
-        room: h.lastActivityRoom,
+      const checkMinutes = home.zone.minuteOfDay(at);
+      const since = home.lastActivityAt;
+      ctx.raise(home, 'no-morning-activity', 'medium', at, {
+        room: home.lastActivityRoom,
         episodic: true,
         detail: {
-          ...silenceDetail(h, 'no-morning', at, since),
+          ...silenceDetail(home, 'no-morning', at, since),
           checkTime: `${String(Math.floor(checkMinutes / 60)).padStart(2, '0')}:${String(checkMinutes % 60).padStart(2, '0')}`,
         },
       });
     }
-    this.ensureArmed(h, at, c);
+    this.ensureArmed(home, at, ctx);
   },
 };
 

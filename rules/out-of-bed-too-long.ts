@@ -10,46 +10,46 @@ const SAMPLES = { samples: 0 };
 
 export const outOfBedRule = {
   /** A bed mat changed: `occupied` true = in bed. */
-  onBed(h: HomeState, occupied: boolean, at: number, c: RuleContext): void {
+  onBed(home: HomeState, occupied: boolean, at: number, ctx: RuleContext): void {
     if (occupied) {
-      if (!Number.isNaN(h.gotUpAt)) h.learned.record('out-of-bed', 0, at - h.gotUpAt, h.zone.dayNumber(at));
-      h.gotUpAt = NaN;
-      h.wentToBed = true;
-      c.disarm(h.timers['out-of-bed']);
-      c.clear(h, 'out-of-bed-too-long', at, 'back in bed');
+      if (!Number.isNaN(home.gotUpAt)) home.learned.record('out-of-bed', 0, at - home.gotUpAt, home.zone.dayNumber(at));
+      home.gotUpAt = NaN;
+      home.wentToBed = true;
+      ctx.disarm(home.timers['out-of-bed']);
+      ctx.clear(home, 'out-of-bed-too-long', at, 'back in bed');
       return;
     }
     // A resident who has not gone to bed is not out of bed; getting up in the day ends the night.
-    if (!h.wentToBed || !h.inNight(at)) {
-      h.wentToBed = false;
+    if (!home.wentToBed || !home.inNight(at)) {
+      home.wentToBed = false;
       return;
     }
-    h.gotUpAt = at;
+    home.gotUpAt = at;
     // Night absences from bed are learned at hour 0 (one pool for the whole night).
-    const prior = h.params.outOfBed.coldStartMinutes * MINUTE_MS;
-    const learnedMs = h.learned.threshold('out-of-bed', 0, h.zone.dayNumber(at), h.params.learned, SAMPLES);
-    const t = shrink(prior, learnedMs, SAMPLES.samples, h.params.learned.priorWeight, 'cold-start');
+    const prior = home.params.outOfBed.coldStartMinutes * MINUTE_MS;
+    const learnedMs = home.learned.threshold('out-of-bed', 0, home.zone.dayNumber(at), home.params.learned, SAMPLES);
+    const t = shrink(prior, learnedMs, SAMPLES.samples, home.params.learned.priorWeight, 'cold-start');
     const limitMs = t.ms;
-    h.armed['out-of-bed'] = t;
+    home.armed['out-of-bed'] = t;
     // Getting up near the end of the night is getting up for the day.
-    if (h.suspended() || !h.inNight(at + limitMs)) return;
-    c.arm(h.timers['out-of-bed'], at + limitMs);
+    if (home.suspended() || !home.inNight(at + limitMs)) return;
+    ctx.arm(home.timers['out-of-bed'], at + limitMs);
   },
 
-  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
-    c.disarm(h.timers['out-of-bed']);
+  onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {
+    ctx.disarm(home.timers['out-of-bed']);
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
+  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
     // Up from bed and resting on a chair mat: not lying on the floor (inactivity still watches the chair).
-    if (h.chairOccupied) return;
-    c.raise(h, 'out-of-bed-too-long', 'medium', at, {
-      room: h.lastActivityRoom,
+    if (home.chairOccupied) return;
+    ctx.raise(home, 'out-of-bed-too-long', 'medium', at, {
+      room: home.lastActivityRoom,
       episodic: true,
       detail: {
-        ...silenceDetail(h, 'out-of-bed', at, h.gotUpAt),
-        minutesOutOfBed: Math.round((at - h.gotUpAt) / MINUTE_MS),
-        gotUpAt: new Date(h.gotUpAt).toISOString(),
+        ...silenceDetail(home, 'out-of-bed', at, home.gotUpAt),
+        minutesOutOfBed: Math.round((at - home.gotUpAt) / MINUTE_MS),
+        gotUpAt: new Date(home.gotUpAt).toISOString(),
       },
     });
   },

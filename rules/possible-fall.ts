@@ -16,28 +16,28 @@ const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance
  * normal, so until the home's own history says otherwise the allowance is inactivity's day value; so too
  * in the room of the exit door.
  */
-function coldStartMs(h: HomeState, room: string, start: number): number {
-  const p = h.params.possibleFall;
+function coldStartMs(home: HomeState, room: string, start: number): number {
+  const p = home.params.possibleFall;
   // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
   // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
-  if (h.exitRooms.has(room)) return h.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  if (ACTIVE_ROOMS.has(room) || h.matRooms.has(room)) {
-    return (h.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  if (ACTIVE_ROOMS.has(room) || home.matRooms.has(room)) {
+    return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
-  return h.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }
 
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
-export function possibleFallDeadline(h: HomeState, start: number): number {
-  delete h.armed['possible-fall'];
+export function possibleFallDeadline(home: HomeState, start: number): number {
+  delete home.armed['possible-fall'];
   // On a bed or chair mat the resident is resting, not lying on the floor.
-  if (h.bedOccupied || h.chairOccupied) return NaN;
-  if (!h.lastActivityLocated || h.lastActivityContext === undefined) return afterActivityDeadline(h, start);
-  const p = h.params.possibleFall;
-  const prior = coldStartMs(h, h.lastActivityRoom ?? '', start);
-  const t = learnedOrPrior(h, h.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
-  const ms = Math.min(h.params.inactivity.capMinutes * MINUTE_MS, t.ms);
-  h.armed['possible-fall'] = { ms, source: t.source };
+  if (home.bedOccupied || home.chairOccupied) return NaN;
+  if (!home.lastActivityLocated || home.lastActivityContext === undefined) return afterActivityDeadline(home, start);
+  const p = home.params.possibleFall;
+  const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
+  const t = learnedOrPrior(home, home.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  home.armed['possible-fall'] = { ms, source: t.source };
   return start + ms;
 }
 
@@ -46,48 +46,48 @@ export function possibleFallDeadline(h: HomeState, start: number): number {
  * the home's history says how long the silence after that very activity lasts when all is well (a
  * cupboard closed at noon is soon followed by more). Only worth it when earlier than inactivity.
  */
-function afterActivityDeadline(h: HomeState, start: number): number {
-  const p = h.params.possibleFall;
-  if (p.afterActivityPercent <= 0 || h.lastActivityKey === undefined || !h.isLearned(start)) return NaN;
+function afterActivityDeadline(home: HomeState, start: number): number {
+  const p = home.params.possibleFall;
+  if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined || !home.isLearned(start)) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
-  if (!ACTIVE_ROOMS.has(h.lastActivityRoom ?? '')) return NaN;
-  const learned = h.silences.threshold(h.lastActivityKey, h.zone.dayNumber(start), p.afterActivityPercent);
+  if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
+  const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
   const ms = Math.max(p.floorMinutes * MINUTE_MS, learned);
-  if (start + ms >= h.timers.inactivity.dueAt) return NaN;
-  h.armed['possible-fall'] = { ms, source: 'learned' };
+  if (start + ms >= home.timers.inactivity.dueAt) return NaN;
+  home.armed['possible-fall'] = { ms, source: 'learned' };
   return start + ms;
 }
 
 export const possibleFallRule = {
-  onActivity(h: HomeState, at: number, c: RuleContext): void {
-    c.clear(h, 'possible-fall', at, `activity in ${h.lastActivityRoom ?? 'the home'}`);
-    const deadline = possibleFallDeadline(h, at);
-    if (Number.isNaN(deadline)) c.disarm(h.timers['possible-fall']);
-    else c.arm(h.timers['possible-fall'], deadline);
+  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+    ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    const deadline = possibleFallDeadline(home, at);
+    if (Number.isNaN(deadline)) ctx.disarm(home.timers['possible-fall']);
+    else ctx.arm(home.timers['possible-fall'], deadline);
   },
 
-  onSuspend(h: HomeState, _at: number, c: RuleContext): void {
-    c.disarm(h.timers['possible-fall']);
+  onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {
+    ctx.disarm(home.timers['possible-fall']);
   },
 
-  onTimer(h: HomeState, at: number, c: RuleContext): void {
+  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
     // A PIR or presence sensor still on: the resident is moving there, not lying still.
-    if (h.presenceHeld(at)) {
-      c.arm(
-        h.timers['possible-fall'],
+    if (home.presenceHeld(at)) {
+      ctx.arm(
+        home.timers['possible-fall'],
         at +
           Math.min(
-            h.params.presence.heldMaxMinutes * MINUTE_MS,
-            h.armed['possible-fall']?.ms ?? h.params.possibleFall.floorMinutes * MINUTE_MS,
+            home.params.presence.heldMaxMinutes * MINUTE_MS,
+            home.armed['possible-fall']?.ms ?? home.params.possibleFall.floorMinutes * MINUTE_MS,
           ),
       );
       return;
     }
-    c.raise(h, 'possible-fall', 'high', at, {
-      room: h.lastActivityRoom,
+    ctx.raise(home, 'possible-fall', 'high', at, {
+      room: home.lastActivityRoom,
       episodic: true,
-      detail: silenceDetail(h, 'possible-fall', at, h.lastActivityAt),
+      detail: silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
     });
   },
 };

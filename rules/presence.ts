@@ -12,7 +12,7 @@ const MAT_HOLDS_KEPT = 1000;
  * A mat's report: count its holds (short ones tell a mat that reports each movement on it), and whether it
  * says someone rests on it now: while on, and, for a mat that pulses, after the end of a short press.
  */
-export function onMatReport(h: HomeState, device: DeviceState, on: boolean, ts: number): void {
+export function onMatReport(home: HomeState, device: DeviceState, on: boolean, ts: number): void {
   device.restVoid = false;
   if (on) {
     if (Number.isNaN(device.heldSince)) device.heldSince = device.restSince = ts;
@@ -22,7 +22,7 @@ export function onMatReport(h: HomeState, device: DeviceState, on: boolean, ts: 
     device.restSince = NaN;
     return;
   }
-  const brief = ts - device.heldSince < h.params.presence.matPulseSeconds * 1000;
+  const brief = ts - device.heldSince < home.params.presence.matPulseSeconds * 1000;
   if (device.matHolds >= MAT_HOLDS_KEPT) {
     device.matHolds >>= 1;
     device.matBriefHolds >>= 1;
@@ -30,7 +30,7 @@ export function onMatReport(h: HomeState, device: DeviceState, on: boolean, ts: 
   device.matHolds++;
   if (brief) device.matBriefHolds++;
   device.heldSince = NaN;
-  device.restSince = brief && h.matPulses(device) ? ts : NaN;
+  device.restSince = brief && home.matPulses(device) ? ts : NaN;
 }
 
 /**
@@ -39,13 +39,13 @@ export function onMatReport(h: HomeState, device: DeviceState, on: boolean, ts: 
  * bathroom-too-long rule still watches the visit). A PIR in the bedroom of a home without a bed mat
  * cannot tell sleep from collapse.
  */
-export function isLocated(h: HomeState, device: DeviceState, event: SensorEvent): boolean {
+export function isLocated(home: HomeState, device: DeviceState, event: SensorEvent): boolean {
   if (device.room === undefined) return false;
   if (isBathroom(device.room)) return event.type !== 'power';
   const pir =
     event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
   if (!pir) return false;
-  return device.room !== 'bedroom' || h.hasBedMat;
+  return device.room !== 'bedroom' || home.hasBedMat;
 }
 
 /**
@@ -62,11 +62,11 @@ const AFTER_EXIT_MARGIN_MS = MINUTE_MS;
  * `off` is the only sign that the resident came back from the door. Not the exit door's own room (it sees
  * whoever leaves), nor a sensor whose hold is not known yet.
  */
-export function movedAfterExitClosed(h: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
-  if (!activity.heldEnd || device.room === undefined || h.exitRooms.has(device.room)) return false;
-  const checkAt = h.timers['out-check'].dueAt;
+export function movedAfterExitClosed(home: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
+  if (!activity.heldEnd || device.room === undefined || home.exitRooms.has(device.room)) return false;
+  const checkAt = home.timers['out-check'].dueAt;
   if (!Number.isFinite(checkAt) || Number.isNaN(device.holdMinMs)) return false;
-  const closedAt = checkAt - h.params.presence.outAfterMinutes * MINUTE_MS;
+  const closedAt = checkAt - home.params.presence.outAfterMinutes * MINUTE_MS;
   return at - device.holdMinMs > closedAt + AFTER_EXIT_MARGIN_MS;
 }
 

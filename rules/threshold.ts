@@ -39,19 +39,19 @@ export function shrink(
  * `priorMs`; `floorMs` bounds the learned value (the prior stands as configured).
  */
 export function learnedOrPrior(
-  h: HomeState,
+  home: HomeState,
   context: string,
   start: number,
   priorMs: number,
   priorSource: ThresholdSource,
   floorMs = 0,
 ): Threshold {
-  const learnedMs = h.learned.threshold(
+  const learnedMs = home.learned.threshold(
     context,
-    h.zone.hourOfWeek(start),
-    h.zone.dayNumber(start),
-    h.params.learned,
+    home.zone.hourOfWeek(start),
+    home.zone.dayNumber(start),
+    home.params.learned,
     SAMPLES,
   );
-  return shrink(priorMs, Math.max(floorMs, learnedMs), SAMPLES.samples, h.params.learned.priorWeight, priorSource);
+  return shrink(priorMs, Math.max(floorMs, learnedMs), SAMPLES.samples, home.params.learned.priorWeight, priorSource);
 }
