@@ -13,5 +13,5 @@ export function benchConfig(flats: number): { homes: HomeConfig[] } {
 /** The home of each of `presses` presses, round the flats of the scheme: h1, h2, …, hN, h1, … */
 export function pressSequence(flats: number, presses: number): string[] {
   const ids = homeIds(flats);
-  return Array.from({ length: presses }, (_, i) => ids[i % flats]);
+  return Array.from({ length: presses }, (_, i) => ids[i % flats] ?? '');
 }

@@ -56,17 +56,18 @@ export function formatTarget(f: Figure): string {
 export function renderTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [f.section, f.label, formatValue(f), formatTarget(f), verdict(f)]);
   const header = ['', 'figure', 'measured', 'target', 'result'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Array.from(r[i]).length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Array.from(r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => c + ' '.repeat(widths[i] - Array.from(c).length))
+      .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - Array.from(c).length))
       .join('  ')
       .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   let lastSection = '';
   for (const r of rows) {
-    out.push(line([r[0] === lastSection ? '' : r[0], ...r.slice(1)]));
-    lastSection = r[0]!;
+    const section = r[0] ?? '';
+    out.push(line([section === lastSection ? '' : section, ...r.slice(1)]));
+    lastSection = section;
   }
   return out.join('\n');
 }

@@ -616,6 +616,7 @@ export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Fig
     }
     const first = after[0];
     const last = after[after.length - 1];
+    if (first === undefined || last === undefined) return [];
     const perMin = ((last.rss - first.rss) / MB / (last.tS - first.tS)) * 60;
     return [
       {

@@ -144,7 +144,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
       figures.push(...(await phase.run(ctx, options)));
     } catch (err) {
-      figures.push(...phase.onError((err as Error).message.split('\n')[0].slice(0, 200)));
+      figures.push(...phase.onError(((err as Error).message.split('\n')[0] ?? '').slice(0, 200)));
     }
     options.onProgress?.(i + 1, phases.length, `${phase.name} done`);
   }

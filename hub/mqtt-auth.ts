@@ -219,7 +219,7 @@ export class MqttAccess {
       const native = parseNativeEventsTopic(topic);
       if (native) return { class: 'sensor', homeId: native.homeId };
       const parts = topic.split('/');
-      const homeId = parts[1];
+      const homeId = parts[1] ?? '';
       if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
       if (parts[2] === 'alerts' && parts.length >= 4)
         return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };

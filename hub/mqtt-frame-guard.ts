@@ -31,7 +31,7 @@ export class MqttFrameGuard {
         this.multiplier = 1;
         this.lengthBytes = 0;
       } else if (this.state === 'length') {
-        const byte = chunk[i++];
+        const byte = chunk[i++] ?? 0;
         this.remaining += (byte & 0x7f) * this.multiplier;
         this.multiplier *= 128;
         this.lengthBytes++;

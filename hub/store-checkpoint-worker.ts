@@ -22,7 +22,7 @@ try {
       log: number;
       checkpointed: number;
     }[];
-    reply = { ok: true, ...row[0] };
+    reply = { ok: true, busy: row[0]?.busy ?? 0, log: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0 };
   } finally {
     db.close();
   }

@@ -250,6 +250,7 @@ export class EventStore {
   private busyRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncRequested = false;
+  private syncSoonScheduled = false;
 
   constructor(
     readonly db: Db,
@@ -341,7 +342,7 @@ export class EventStore {
 
   /**
    * Store events; resolves once they are committed to disk (with the row id of the last one, 0 for none).
-   * Calls made in the same turn of the event loop share one transaction (group commit).
+   * Calls made before the next turn of the event loop share one transaction (group commit).
    * Their ids are reserved at once: `lastReservedId` is the last event's id as soon as this returns.
    */
   append(events: readonly SensorEvent[]): Promise<number> {
@@ -374,7 +375,11 @@ export class EventStore {
     if (this.queuedEvents >= EventStore.MAX_BATCH_EVENTS) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      // The next turn of the event loop, not this one's check phase: aedes hands every message to its subscribers
+      // from a setImmediate queued after this append (an alert the rules raised from these events included), and the
+      // group commit (0.1 ms and more under load) must not run in front of it. Nothing waits for the commit but the
+      // sender's acknowledgement, which waits for the fsync anyway; batches only grow by the turn.
+      setImmediate(() => setImmediate(() => this.flush()));
     }
   }
 
@@ -435,7 +440,18 @@ export class EventStore {
     if (this.walFd === undefined) return;
     // Its own entry: an fsync already running may have started before these commits.
     this.unsynced.push({ seq: ++this.syncSeq, batch: [], shared: undefined, lastIds: [] });
-    this.requestSync();
+    if (this.syncSoonScheduled) return;
+    this.syncSoonScheduled = true;
+    // Asked for while an alert is being published: handing an fsync to the thread pool wakes a thread, which on a
+    // busy two-core machine takes the core from this loop before aedes has written the alert (it writes from a
+    // setImmediate queued after this call). The commits are safe from a killed process already; the next turn is
+    // soon enough for the disk.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.syncSoonScheduled = false;
+        this.requestSync();
+      }),
+    );
   }
 
   /**
@@ -465,9 +481,9 @@ export class EventStore {
   }
 
   private resolveSynced(seq: number): void {
-    while (this.unsynced.length > 0 && this.unsynced[0].seq <= seq) {
-      const { batch, shared, lastIds } = this.unsynced.shift()!;
-      settle(batch, shared, lastIds);
+    for (let next = this.unsynced[0]; next !== undefined && next.seq <= seq; next = this.unsynced[0]) {
+      this.unsynced.shift();
+      settle(next.batch, next.shared, next.lastIds);
     }
   }
 
@@ -528,8 +544,9 @@ export class EventStore {
     for (;;) {
       const page = this.eventsAfter(last, pageSize);
       for (const e of page) yield e;
-      if (page.length < pageSize) return;
-      last = page[page.length - 1].id;
+      const end = page[page.length - 1];
+      if (page.length < pageSize || end === undefined) return;
+      last = end.id;
     }
   }
 

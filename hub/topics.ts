@@ -15,19 +15,27 @@ export function prealertTopic(homeId: string): string {
   return `telecare/${homeId}/prealert`;
 }
 
-/** `telecare/<homeId>/devices/<deviceId>/events` → its ids, or null for any other topic. */
+/**
+ * `telecare/<homeId>/devices/<deviceId>/events` → its ids, or null for any other topic. Read in place, without
+ * `split`: it runs for every message (the ACL check and ingest), tens of thousands a second.
+ */
 export function parseNativeEventsTopic(topic: string): { homeId: string; deviceId: string } | null {
   if (!topic.startsWith('telecare/') || !topic.endsWith('/events')) return null;
-  const parts = topic.split('/');
-  if (parts.length !== 5 || parts[2] !== 'devices' || parts[1] === '' || parts[3] === '') return null;
-  return { homeId: parts[1], deviceId: parts[3] };
+  const homeEnd = topic.indexOf('/', 9);
+  if (homeEnd <= 9 || !topic.startsWith('/devices/', homeEnd)) return null;
+  const deviceStart = homeEnd + 9;
+  const deviceEnd = topic.length - 7;
+  // The device id is one non-empty level: no '/' between it and '/events'.
+  if (deviceEnd <= deviceStart || topic.indexOf('/', deviceStart) !== deviceEnd) return null;
+  return { homeId: topic.slice(9, homeEnd), deviceId: topic.slice(deviceStart, deviceEnd) };
 }
 
 /** `telecare/<homeId>/alerts/<alertId>/ack` → its ids, or null. */
 export function parseAlertAckTopic(topic: string): { homeId: string; alertId: string } | null {
   const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== 'telecare' || parts[2] !== 'alerts' || parts[4] !== 'ack') return null;
-  return { homeId: parts[1], alertId: parts[3] };
+  const [root, homeId, alerts, alertId, ack] = parts;
+  if (parts.length !== 5 || root !== 'telecare' || alerts !== 'alerts' || ack !== 'ack') return null;
+  return { homeId: homeId ?? '', alertId: alertId ?? '' };
 }
 
 /** Topics only the hub itself may publish on: alerts (but their ack topic), hub status, pre-alerts. */
@@ -40,14 +48,32 @@ export function isHubOnlyTopic(topic: string): boolean {
   return false;
 }
 
-/** Whether `topic` matches the MQTT subscription `filter` (with `+` and `#` wildcards). */
+/**
+ * Whether `topic` matches the MQTT subscription `filter` (with `+` and `#` wildcards). Compared level by level in
+ * place, without `split`: the hub's own subscriptions are matched against every message it takes.
+ */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  let f = 0;
+  let t = 0;
+  for (;;) {
+    const fEnd = endOfLevel(filter, f);
+    const tEnd = endOfLevel(topic, t);
+    const level = filter.slice(f, fEnd);
+    if (level === '#') return true;
+    if (level !== '+' && (fEnd - f !== tEnd - t || !topic.startsWith(level, t))) return false;
+    const filterDone = fEnd === filter.length;
+    const topicDone = tEnd === topic.length;
+    if (filterDone || topicDone) {
+      if (filterDone && topicDone) return true;
+      // `a/#` matches `a`: the filter's next level is `#`.
+      return topicDone && filter.slice(fEnd + 1, endOfLevel(filter, fEnd + 1)) === '#';
+    }
+    f = fEnd + 1;
+    t = tEnd + 1;
   }
-  return f.length === t.length;
+}
+
+function endOfLevel(s: string, from: number): number {
+  const slash = s.indexOf('/', from);
+  return slash < 0 ? s.length : slash;
 }

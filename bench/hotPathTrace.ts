@@ -1,0 +1,314 @@
+// Where one pendant press's time goes inside the hub: marks along its path and what runs on the loop per press.
+// `node dist/bench/hotPathTrace.js [--presses N] [--homes N] [--cpu-prof-dir D]`: the hub in this process (1,000
+// homes, embedded broker, temp folder), a subscriber and a pendant in a child process; prints JSON. Counts are
+// exact (they do not depend on the machine's load); the times are this run's.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createHook } from 'node:async_hooks';
+import { Session } from 'node:inspector/promises';
+import { parseHubConfig } from '../hub/config.js';
+import { startHub, type RunningHub } from '../hub/hub.js';
+import { createLogger } from '../hub/logger.js';
+import { Ingest } from '../hub/ingest.js';
+import { RulesRunner } from '../hub/rules-runner.js';
+import { EmbeddedBroker } from '../hub/broker.js';
+import { MqttAccess } from '../hub/mqtt-auth.js';
+import { EventStore } from '../hub/store.js';
+import { AlertChanges } from '../hub/alerts/changes.js';
+import { AlertService } from '../hub/alerts/service.js';
+import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
+import { makeTempDir, removeTempDir } from './children.js';
+import { summarise } from './stats.js';
+
+const MARKS = [
+  'read',
+  'authorize',
+  'ingest',
+  'rules',
+  'apply',
+  'stored',
+  'publish',
+  'written',
+  'puback',
+  'idle',
+] as const;
+type Mark = (typeof MARKS)[number];
+
+const COUNTS = [
+  'sqlRun',
+  'sqlGet',
+  'sqlAll',
+  'stringify',
+  'parse',
+  'logLines',
+  'promises',
+  'setImmediate',
+  'nextTick',
+  'timers',
+  'socketWrites',
+] as const;
+type CountName = (typeof COUNTS)[number];
+
+interface PressTrace {
+  at: Partial<Record<Mark, number>>;
+  /** The event batch's group commit (`EventStore.flush`): when it began and how long it took, µs. */
+  flushAt?: number;
+  flushUs?: number;
+  /** Up to the alert written to the subscriber's socket. */
+  toAlert: Record<CountName, number>;
+  /** Up to the loop being idle after the press (PUBACK, fsync, delivery marks). */
+  total: Record<CountName, number>;
+}
+
+const zero = (): Record<CountName, number> =>
+  Object.fromEntries(COUNTS.map((c) => [c, 0])) as Record<CountName, number>;
+
+function args(): { presses: number; homes: number; cpuProfDir: string | undefined; child: boolean } {
+  const argv = process.argv.slice(2);
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    presses: Number(value('--presses') ?? 200),
+    homes: Number(value('--homes') ?? 1000),
+    cpuProfDir: value('--cpu-prof-dir'),
+    child: argv.includes('--client'),
+  };
+}
+
+/** The measuring side, in its own process: press, wait for the alert, tell the parent, repeat on its word. */
+async function clientMain(): Promise<void> {
+  const { connectMqtt } = await import('../simulate/mqttConnect.js');
+  const url = process.env.TRACE_MQTT_URL ?? '';
+  const client = await connectMqtt(url, { clientId: `trace-${process.pid}` });
+  await client.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+  client.on('message', (topic, payload) => {
+    if (payload.length === 0) return;
+    const alert = JSON.parse(payload.toString()) as { id: string; state: string };
+    if (alert.state === 'raised') process.send?.({ alert: alert.id });
+  });
+  process.on('message', (msg: { press?: string; end?: boolean }) => {
+    if (msg.end) {
+      void client.endAsync().then(() => process.exit(0));
+      return;
+    }
+    if (msg.press === undefined) return;
+    const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
+    client.publish(`telecare/${msg.press}/devices/${PRESS_PENDANT_ID}/events`, payload, { qos: 1 });
+  });
+  process.send?.({ ready: true });
+}
+
+async function main(): Promise<void> {
+  const opts = args();
+  if (opts.child) return clientMain();
+  const dir = makeTempDir('telecare-trace-');
+  let logLines = 0;
+  // A log line costs its serialisation here; the write itself goes nowhere (the bench's hub writes to a pipe).
+  const sink = new Writable({
+    write(_chunk, _enc, cb) {
+      logLines++;
+      cb();
+    },
+  });
+  const hub: RunningHub = await startHub({
+    config: parseHubConfig(benchConfig(opts.homes)),
+    dataDir: path.join(dir, 'data'),
+    mqttPort: 0,
+    httpPort: 0,
+    host: '127.0.0.1',
+    adminPassword: 'trace-admin-password-not-used',
+    logger: createLogger({ destination: sink }),
+    announce: () => undefined,
+  });
+
+  let current: PressTrace | undefined;
+  let counting = false;
+  const counts = zero();
+  const bump = (name: CountName): void => {
+    if (counting) counts[name]++;
+  };
+  const mark = (name: Mark): void => {
+    if (current && current.at[name] === undefined) current.at[name] = performance.now();
+  };
+  const wrap = <T extends object>(proto: T, method: keyof T & string, before: () => void, after?: () => void): void => {
+    const original = proto[method] as unknown as (...a: unknown[]) => unknown;
+    (proto as Record<string, unknown>)[method] = function (this: unknown, ...a: unknown[]): unknown {
+      before();
+      const result = original.apply(this, a);
+      after?.();
+      return result;
+    };
+  };
+
+  // The path's marks.
+  wrap(MqttAccess.prototype, 'canPublish', () => mark('authorize'));
+  wrap(
+    Ingest.prototype,
+    'fromMqtt',
+    () => undefined,
+    () => mark('ingest'),
+  );
+  wrap(RulesRunner.prototype, 'feed', () => mark('rules'));
+  wrap(AlertService.prototype, 'apply', () => mark('apply'));
+  wrap(AlertChanges.prototype, 'publish', () => mark('stored'));
+  wrap(EmbeddedBroker.prototype, 'publish', () => mark('publish'));
+  const storeProto = EventStore.prototype as unknown as { flush: (this: EventStore) => void };
+  const flush = storeProto.flush;
+  storeProto.flush = function (this: EventStore): void {
+    const startedAt = performance.now();
+    flush.call(this);
+    if (current && current.flushAt === undefined) {
+      current.flushAt = startedAt;
+      current.flushUs = (performance.now() - startedAt) * 1000;
+    }
+  };
+  const statement = hub.db.prepare('SELECT 1') as unknown as object;
+  const statementProto = Object.getPrototypeOf(statement) as Record<string, unknown>;
+  wrap(statementProto, 'run', () => bump('sqlRun'));
+  wrap(statementProto, 'get', () => bump('sqlGet'));
+  wrap(statementProto, 'all', () => bump('sqlAll'));
+  wrap(JSON, 'stringify', () => bump('stringify'));
+  wrap(JSON, 'parse', () => bump('parse'));
+  wrap(globalThis, 'setImmediate', () => bump('setImmediate'));
+  wrap(globalThis, 'setTimeout', () => bump('timers'));
+  wrap(process, 'nextTick', () => bump('nextTick'));
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') bump('promises');
+    },
+  });
+  hook.enable();
+
+  const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
+  const originalWrite = socketProto.write as (this: net.Socket, ...a: unknown[]) => boolean;
+  const originalRead = socketProto.read as (this: net.Socket, ...a: unknown[]) => unknown;
+  socketProto.write = function (this: net.Socket, ...a: unknown[]): boolean {
+    if (counting) counts.socketWrites++;
+    const chunk = a[0];
+    if (current && Buffer.isBuffer(chunk) && this.localPort === hub.ports.mqtt) {
+      const first = chunk[0] ?? 0;
+      // 0x3x: PUBLISH (the alert to the subscriber); 0x40: PUBACK (to the pendant).
+      if (first >> 4 === 3 && current.at.publish !== undefined && current.at.written === undefined) {
+        mark('written');
+        current.toAlert = { ...counts };
+      }
+      if (first === 0x40) mark('puback');
+    }
+    return originalWrite.apply(this, a);
+  };
+  socketProto.read = function (this: net.Socket, ...a: unknown[]): unknown {
+    const data = originalRead.apply(this, a);
+    if (current && data !== null && this.localPort === hub.ports.mqtt) mark('read');
+    return data;
+  };
+
+  const child = fork(fileURLToPath(import.meta.url), ['--client'], {
+    env: { ...process.env, TRACE_MQTT_URL: `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}` },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const fromChild = (): Promise<{ alert?: string; ready?: boolean }> =>
+    new Promise((resolve) => child.once('message', (m) => resolve(m as { alert?: string; ready?: boolean })));
+  await fromChild();
+
+  const session = new Session();
+  if (opts.cpuProfDir) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024 });
+  }
+
+  const traces: PressTrace[] = [];
+  const presses = pressSequence(opts.homes, opts.presses);
+  for (const homeId of presses) {
+    const alerted = fromChild();
+    for (const c of COUNTS) counts[c] = 0;
+    const logsBefore = logLines;
+    current = { at: {}, toAlert: zero(), total: zero() };
+    counting = true;
+    child.send({ press: homeId });
+    const { alert } = await alerted;
+    // Everything the press set off: PUBACK after the fsync, delivery marks, the next fsync.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    counting = false;
+    current.at.idle = performance.now();
+    current.total = { ...counts, logLines: logLines - logsBefore };
+    current.toAlert.logLines = current.total.logLines;
+    traces.push(current);
+    current = undefined;
+    if (alert) hub.alerts.resolve(alert, 'false-alarm', null, 'trace');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  if (opts.cpuProfDir) {
+    fs.mkdirSync(opts.cpuProfDir, { recursive: true });
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(path.join(opts.cpuProfDir, 'hotpath.cpuprofile'), JSON.stringify(profile));
+    const heap = await session.post('HeapProfiler.stopSampling');
+    fs.writeFileSync(path.join(opts.cpuProfDir, 'hotpath.heapprofile'), JSON.stringify(heap.profile));
+    session.disconnect();
+  }
+  hook.disable();
+  child.send({ end: true });
+  await hub.stop();
+  removeTempDir(dir);
+
+  // The first presses warm up V8 and SQLite's caches: left out.
+  const kept = traces.slice(Math.min(20, Math.floor(traces.length / 5)));
+  const steps: Record<string, unknown> = {};
+  let previous: Mark = 'read';
+  for (const m of MARKS.slice(1)) {
+    const gaps = kept
+      .map((t) => {
+        const a = t.at[previous];
+        const b = t.at[m];
+        return a !== undefined && b !== undefined ? b - a : undefined;
+      })
+      .filter((g): g is number => g !== undefined);
+    const s = summarise(gaps);
+    steps[`${previous}→${m}`] = { p50Us: Math.round(s.p50 * 1000), p99Us: Math.round(s.p99 * 1000), n: s.count };
+    previous = m;
+  }
+  const readToWritten = summarise(
+    kept.map((t) => (t.at.written ?? NaN) - (t.at.read ?? NaN)).filter((g) => Number.isFinite(g)),
+  );
+  const median = (pick: (t: PressTrace) => number): number => {
+    const sorted = kept.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  const perPress = (key: 'toAlert' | 'total'): Record<string, number> =>
+    Object.fromEntries(COUNTS.map((c) => [c, median((t) => t[key][c])]));
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        presses: kept.length,
+        homes: opts.homes,
+        readToAlertWritten: {
+          p50Us: Math.round(readToWritten.p50 * 1000),
+          p99Us: Math.round(readToWritten.p99 * 1000),
+        },
+        steps,
+        /** Presses whose alert went to the subscriber's socket only after the event batch's group commit. */
+        alertAfterGroupCommit: kept.filter(
+          (t) => t.flushAt !== undefined && t.at.written !== undefined && t.flushAt < t.at.written,
+        ).length,
+        groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
+        perPressToAlert: perPress('toAlert'),
+        perPressTotal: perPress('total'),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`hot path trace: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
