@@ -1,5 +1,5 @@
 // Alert changes told from memory while storage fails (disk full, locked, damaged), stored once storage returns.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { sqliteCode, type StorageHealth } from '../storage-health.js';
@@ -65,6 +65,7 @@ export class HeldAlerts {
   /** Webhook deliveries from memory, chained per alert and receiver so that versions never overtake each other. */
   private readonly webhookChains = new Map<string, Promise<void>>();
   private retry: TimerHandle | undefined;
+  private writer: AlertWriter | undefined;
 
   constructor(private readonly d: HeldAlertsDeps) {}
 
@@ -210,13 +211,17 @@ export class HeldAlerts {
 
   /** Run `change` as an immediate transaction with the short busy timeout of alert changes. */
   private write<T>(change: () => T): T {
+    // Prepared once per connection: this runs for every alert change, on the alert path (a pragma call prepares
+    // a new statement each time, and so does a new transaction wrapper).
     const { db } = this.d;
-    const busyMs = db.pragma('busy_timeout', { simple: true }) as number;
-    db.pragma(`busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`);
+    if (this.writer?.db !== db) this.writer = alertWriter(db);
+    const w = this.writer;
+    const busyMs = w.readBusy.get() as number;
+    w.setShortBusy.run();
     try {
-      return db.transaction(change).immediate();
+      return w.transaction.immediate(change) as T;
     } finally {
-      db.pragma(`busy_timeout = ${busyMs}`);
+      w.setBusy(busyMs);
     }
   }
 
@@ -227,4 +232,32 @@ export class HeldAlerts {
       if (this.d.running()) this.d.storage.guard('alert-store-held', () => this.store());
     });
   }
+}
+
+/** The statements and transaction wrapper of alert writes, made once per database connection. */
+interface AlertWriter {
+  db: Database;
+  readBusy: Statement;
+  setShortBusy: Statement;
+  /** Puts the connection's own busy timeout back (a statement per value seen: 0 once started, 5000 before). */
+  setBusy(ms: number): void;
+  transaction: Transaction<(change: () => unknown) => unknown>;
+}
+
+function alertWriter(db: Database): AlertWriter {
+  const setters = new Map<number, Statement>();
+  return {
+    db,
+    readBusy: db.prepare('PRAGMA busy_timeout').pluck(),
+    setShortBusy: db.prepare(`PRAGMA busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`),
+    setBusy(ms: number): void {
+      let set = setters.get(ms);
+      if (!set) {
+        set = db.prepare(`PRAGMA busy_timeout = ${Math.trunc(ms)}`);
+        setters.set(ms, set);
+      }
+      set.run();
+    },
+    transaction: db.transaction((change: () => unknown) => change()),
+  };
 }
