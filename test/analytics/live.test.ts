@@ -1,5 +1,5 @@
 // Live analytics on a real hub database: features from stored events (cached once complete) and the daily review.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { homeActivity } from '../../analytics/activity.js';
 import { createDashboardAnalytics } from '../../analytics/dashboard.js';
 import { FeatureAccumulator } from '../../analytics/features.js';
@@ -33,7 +33,7 @@ describe('daily features from the stored events', () => {
     const now = utc('2026-12-04T12:00');
 
     const days = homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-10', now);
-    expect(days[0].date).toBe('2026-11-01');
+    expect(days[0]?.date).toBe('2026-11-01');
     expect(days.at(-1)!.date).toBe('2026-12-04'); // today, partial; nothing beyond now
     expect(days).toHaveLength(34);
     expect(days.find((d) => d.date === '2026-12-02')).toMatchObject({ bathroomVisitsNight: 3, bedtime: '22:41' });
@@ -100,6 +100,7 @@ describe('the daily review', () => {
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]); // the same day is not reviewed twice
 
     hub.clock.advanceTo(utc('2026-12-04T08:30'));
+    assert.isDefined(decisions[0]);
     const alert = hub.alerts.apply(decisions[0]);
     expect(alert).toMatchObject({ kind: 'routine-change', severity: 'low', state: 'raised' });
   });
