@@ -52,6 +52,10 @@ export function createRng(seed: number): Rng {
       return k;
     },
     chance: (probability) => next() < probability,
-    pick: (items) => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]): T => {
+      if (items.length === 0) throw new RangeError('pick from an empty list');
+      // A floor of [0, 1) × length is an index of the list; `T` itself may include undefined.
+      return items.at(Math.floor(next() * items.length)) as T;
+    },
   };
 }
