@@ -86,8 +86,7 @@ function collapseCuts(events: ReplayLine[], endMs: number, learnedFrom: number, 
   let inChair = false;
   let room = 'living';
   let candidate = 0;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
+  for (const [i, e] of events.entries()) {
     const t = e.ts as number;
     if (!isInsideActivity(e)) continue;
     if (e.deviceId === DEVICE.bed) inBed = e.value === true;
