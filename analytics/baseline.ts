@@ -43,13 +43,16 @@ export interface BaselineOptions {
   windowDays: number;
   /** Fewer usable days than this: no baseline yet, no flag. */
   minDays: number;
-  /** Flag when |x - median| >= k × 1.4826 × MAD (a robust z-score of k) and >= the feature's minimum change. */
-  k: number;
+  /**
+   * Flag when |x - median| >= robustZ × 1.4826 × MAD (a robust z-score of `robustZ`) and >= the feature's minimum
+   * change.
+   */
+  robustZ: number;
   /** Consecutive days beyond the baseline, in the same direction, before a flag. */
   sustainDays: number;
 }
 
-export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = { windowDays: 28, minDays: 14, k: 3, sustainDays: 3 };
+export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = { windowDays: 28, minDays: 14, robustZ: 3, sustainDays: 3 };
 
 /** 1.4826 × MAD estimates the standard deviation of normally distributed data. */
 const MAD_TO_SIGMA = 1.4826;
@@ -138,7 +141,7 @@ export function routineChanges(
       window.push(point);
       const x = point.value;
       const stats = history.length >= options.minDays ? robustStats(history) : undefined;
-      const direction = x === null || stats === undefined ? undefined : beyond(x, stats, watch, options.k);
+      const direction = x === null || stats === undefined ? undefined : beyond(x, stats, watch, options.robustZ);
       if (x === null || stats === undefined || direction === undefined) {
         run = undefined;
         continue;
@@ -165,9 +168,9 @@ export function routineChanges(
   return flags.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
-function beyond(x: number, stats: RobustStats, watch: FeatureWatch, k: number): Direction | undefined {
+function beyond(x: number, stats: RobustStats, watch: FeatureWatch, robustZ: number): Direction | undefined {
   const deviation = x - stats.median;
-  const threshold = Math.max(k * MAD_TO_SIGMA * stats.mad, watch.minAbsChange);
+  const threshold = Math.max(robustZ * MAD_TO_SIGMA * stats.mad, watch.minAbsChange);
   if (Math.abs(deviation) < threshold) return undefined;
   const direction: Direction = deviation > 0 ? 'up' : 'down';
   return watch.directions.includes(direction) ? direction : undefined;

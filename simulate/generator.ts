@@ -113,14 +113,14 @@ export function* simulate(options: SimulationOptions): Generator<SimEvent> {
 }
 
 /** A replay NDJSON line (SPEC 8): the event with its room and kind, so it replays without a configuration too. */
-export function toReplayLine(e: SimEvent): string {
-  const device = deviceById(e.deviceId);
+export function toReplayLine(event: SimEvent): string {
+  const device = deviceById(event.deviceId);
   const line: Record<string, unknown> = {
-    ts: new Date(e.ts).toISOString(),
-    homeId: e.homeId,
-    deviceId: e.deviceId,
-    type: e.type,
-    value: e.value,
+    ts: new Date(event.ts).toISOString(),
+    homeId: event.homeId,
+    deviceId: event.deviceId,
+    type: event.type,
+    value: event.value,
   };
   if (device?.room) line.room = device.room;
   if (device) line.kind = device.kind satisfies DeviceKind;
