@@ -1,7 +1,7 @@
 // Logging in: the first admin, passwords kept only as hashes, sessions, API tokens, wrong passwords slowed down.
 import { afterEach, assert, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, USER_PASSWORD, login, startDashboard, type Dashboard } from './support.js';
+import { ADMIN_PASSWORD, USER_PASSWORD, login, startDashboard, userWithRole, type Dashboard } from './support.js';
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -226,14 +226,7 @@ describe('users and API tokens', () => {
 describe('changing and removing accounts', () => {
   it('a user changes their own password: every session of theirs ends and only the new password works', async () => {
     dashboard = await startDashboard();
-    const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({
-      method: 'POST',
-      url: '/api/users',
-      headers: { cookie: admin },
-      payload: { username: 'sam', password: USER_PASSWORD, role: 'responder' },
-    });
-    const phone = await login(dashboard.app, 'sam', USER_PASSWORD);
+    const phone = await userWithRole(dashboard.app, 'responder', 'sam');
     const desk = await login(dashboard.app, 'sam', USER_PASSWORD);
     const change = (currentPassword: string) =>
       dashboard!.app.inject({
@@ -256,14 +249,8 @@ describe('changing and removing accounts', () => {
 
   it('admin removes a user, whose session ends at once; the last admin cannot be removed', async () => {
     dashboard = await startDashboard();
+    const leaver = await userWithRole(dashboard.app, 'installer', 'leaver');
     const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({
-      method: 'POST',
-      url: '/api/users',
-      headers: { cookie: admin },
-      payload: { username: 'leaver', password: USER_PASSWORD, role: 'installer' },
-    });
-    const leaver = await login(dashboard.app, 'leaver', USER_PASSWORD);
     const remove = (username: string) =>
       dashboard!.app.inject({ method: 'DELETE', url: `/api/users/${username}`, headers: { cookie: admin } });
 
