@@ -133,16 +133,19 @@ function computeDays(
     .map((a) => ({ kind: a.kind, at: Date.parse(a.raisedAt) }))
     .sort((a, b) => a.at - b.at);
   let nextAlert = 0;
+  /** Feeds the alerts raised up to `ts` in time order with the events (alerts are sorted). */
+  const addAlertsUntil = (ts: number): void => {
+    for (let alert = alerts[nextAlert]; alert !== undefined && alert.at <= ts; alert = alerts[++nextAlert]) {
+      acc.addAlert(homeId, alert.kind, alert.at);
+    }
+  };
   let seen = false;
   for (const event of homeEvents(db, homeId, fromMs, untilMs)) {
-    while (nextAlert < alerts.length && alerts[nextAlert].at <= event.ts) {
-      acc.addAlert(homeId, alerts[nextAlert].kind, alerts[nextAlert].at);
-      nextAlert++;
-    }
+    addAlertsUntil(event.ts);
     acc.add(event);
     seen = true;
   }
   if (!seen) return [];
-  for (; nextAlert < alerts.length; nextAlert++) acc.addAlert(homeId, alerts[nextAlert].kind, alerts[nextAlert].at);
+  addAlertsUntil(Number.POSITIVE_INFINITY);
   return [...acc.flush(untilMs), ...acc.finish()];
 }

@@ -43,13 +43,16 @@ export interface BaselineOptions {
   windowDays: number;
   /** Fewer usable days than this: no baseline yet, no flag. */
   minDays: number;
-  /** Flag when |x - median| >= k × 1.4826 × MAD (a robust z-score of k) and >= the feature's minimum change. */
-  k: number;
+  /**
+   * Flag when |x - median| >= robustZ × 1.4826 × MAD (a robust z-score of `robustZ`) and >= the feature's minimum
+   * change.
+   */
+  robustZ: number;
   /** Consecutive days beyond the baseline, in the same direction, before a flag. */
   sustainDays: number;
 }
 
-export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = { windowDays: 28, minDays: 14, k: 3, sustainDays: 3 };
+export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = { windowDays: 28, minDays: 14, robustZ: 3, sustainDays: 3 };
 
 /** 1.4826 × MAD estimates the standard deviation of normally distributed data. */
 const MAD_TO_SIGMA = 1.4826;
@@ -61,9 +64,11 @@ export interface RobustStats {
   days: number;
 }
 
+/** The median of ascending values; NaN for none. */
 export function median(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const middle = sorted.length % 2 ? sorted.slice(mid, mid + 1) : sorted.slice(mid - 1, mid + 1);
+  return middle.reduce((sum, v) => sum + v, 0) / middle.length;
 }
 
 /** Median and median absolute deviation; undefined for no values. */
@@ -118,37 +123,44 @@ export function routineChanges(
   watched: readonly FeatureWatch[] = WATCHED_FEATURES,
 ): RoutineChange[] {
   const sorted = [...days].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  const numbers = sorted.map((d) => dayNumber(d.date));
   const flags: RoutineChange[] = [];
   for (const watch of watched) {
-    const values = sorted.map((d) => featureValue(d, watch.feature));
-    let run: { direction: Direction; start: number; values: number[] } | undefined;
-    let windowStart = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      while (numbers[windowStart] < numbers[i] - options.windowDays) windowStart++;
-      const history: number[] = [];
-      for (let j = windowStart; j < i; j++) if (values[j] !== null) history.push(values[j]!);
-      const x = values[i];
+    const points = sorted.map((day) => ({
+      day,
+      dayNumber: dayNumber(day.date),
+      value: featureValue(day, watch.feature),
+    }));
+    type Point = (typeof points)[number];
+    /** The days before the current one within `windowDays`, oldest first. */
+    const window: Point[] = [];
+    let run: { direction: Direction; start: Point; last: Point; values: number[] } | undefined;
+    for (const point of points) {
+      const windowFrom = point.dayNumber - options.windowDays;
+      while (window[0] !== undefined && window[0].dayNumber < windowFrom) window.shift();
+      const history = window.flatMap((p) => (p.value === null ? [] : [p.value]));
+      window.push(point);
+      const x = point.value;
       const stats = history.length >= options.minDays ? robustStats(history) : undefined;
-      const direction = x === null || x === undefined || !stats ? undefined : beyond(x, stats, watch, options.k);
-      const continues = run !== undefined && direction === run.direction && numbers[i] - numbers[i - 1] === 1;
-      if (direction === undefined) {
+      const direction = x === null || stats === undefined ? undefined : beyond(x, stats, watch, options.robustZ);
+      if (x === null || stats === undefined || direction === undefined) {
         run = undefined;
         continue;
       }
-      run = continues ? run! : { direction, start: i, values: [] };
-      run.values.push(x!);
+      const continues = run?.direction === direction && point.dayNumber - run.last.dayNumber === 1;
+      if (!continues || run === undefined) run = { direction, start: point, last: point, values: [] };
+      run.last = point;
+      run.values.push(x);
       if (run.values.length === options.sustainDays) {
         flags.push({
-          homeId: sorted[i].homeId,
+          homeId: point.day.homeId,
           feature: watch.feature,
           direction,
           change: changeWords(watch.feature, direction),
-          fromDate: sorted[run.start].date,
-          date: sorted[i].date,
+          fromDate: run.start.day.date,
+          date: point.day.date,
           days: run.values.length,
           values: [...run.values],
-          baseline: stats!,
+          baseline: stats,
         });
       }
     }
@@ -156,9 +168,9 @@ export function routineChanges(
   return flags.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
-function beyond(x: number, stats: RobustStats, watch: FeatureWatch, k: number): Direction | undefined {
+function beyond(x: number, stats: RobustStats, watch: FeatureWatch, robustZ: number): Direction | undefined {
   const deviation = x - stats.median;
-  const threshold = Math.max(k * MAD_TO_SIGMA * stats.mad, watch.minAbsChange);
+  const threshold = Math.max(robustZ * MAD_TO_SIGMA * stats.mad, watch.minAbsChange);
   if (Math.abs(deviation) < threshold) return undefined;
   const direction: Direction = deviation > 0 ? 'up' : 'down';
   return watch.directions.includes(direction) ? direction : undefined;

@@ -4,10 +4,10 @@ import { createHmac } from 'node:crypto';
 /** A published count: `*` for 1 to 7, otherwise rounded to the nearest 5 (0 stays 0). */
 export type PublishedCount = number | '*';
 
-export function suppressCount(n: number): PublishedCount {
-  if (n <= 0) return 0;
-  if (n <= 7) return '*';
-  return Math.round(n / 5) * 5;
+export function suppressCount(count: number): PublishedCount {
+  if (count <= 0) return 0;
+  if (count <= 7) return '*';
+  return Math.round(count / 5) * 5;
 }
 
 /**

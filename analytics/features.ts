@@ -171,13 +171,8 @@ export class FeatureAccumulator {
     if (!Number.isFinite(at)) return;
     const home = this.homeOf(homeId, at);
     if (at >= home.cur.dayEndUtc) this.advance(home, at);
-    for (let i = home.records.length - 1; i >= 0; i--) {
-      const rec = home.records[i];
-      if (at >= rec.dayStartUtc && at < rec.dayEndUtc) {
-        rec.alerts++;
-        return;
-      }
-    }
+    const rec = home.records.findLast((r) => at >= r.dayStartUtc && at < r.dayEndUtc);
+    if (rec) rec.alerts++;
   }
 
   /**
@@ -190,8 +185,12 @@ export class FeatureAccumulator {
       this.advance(home, upToUtc);
       this.settle(home, upToUtc, true);
       const settledUntil = upToUtc - T.nightQuietMinutes * MINUTE_MS;
+      // The last record is the day in progress: it always stays.
       let done = 0;
-      while (done < home.records.length - 1 && home.records[done].dayEndUtc <= settledUntil) done++;
+      for (const rec of home.records.slice(0, -1)) {
+        if (rec.dayEndUtc > settledUntil) break;
+        done++;
+      }
       for (const rec of home.records.splice(0, done)) out.push(this.toFeatures(home, rec));
     }
     return out;

@@ -5,7 +5,7 @@ import { neededAnswer, queryAlerts } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { parseDateRange } from './activity.js';
-import { WATCHED_FEATURES } from './baseline.js';
+import { median, WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents } from '../hub/event-reads.js';
 import { ZoneClock } from '../rules/local-time.js';
@@ -68,8 +68,8 @@ export interface PreventionReport {
 
 /** Report dates are local dates of the homes' timezone when they share one, else UTC. */
 export function reportTimezone(config: HubConfig): string {
-  const zones = new Set(config.homes.map((h) => h.timezone));
-  return zones.size === 1 ? [...zones][0] : 'UTC';
+  const [zone, ...otherZones] = new Set(config.homes.map((h) => h.timezone));
+  return zone !== undefined && otherZones.length === 0 ? zone : 'UTC';
 }
 
 export function preventionReport(input: PreventionReportInput): PreventionReport {
@@ -191,10 +191,8 @@ function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledg
   const within60 = seconds.filter((s) => s <= 60).length;
   const within180 = seconds.filter((s) => s <= 180).length;
   let medianSeconds: number | '*' | null = null;
-  if (seconds.length > 7) {
-    const mid = seconds.length >> 1;
-    medianSeconds = Math.round(seconds.length % 2 ? seconds[mid] : (seconds[mid - 1] + seconds[mid]) / 2);
-  } else if (seconds.length > 0) medianSeconds = '*';
+  if (seconds.length > 7) medianSeconds = Math.round(median(seconds));
+  else if (seconds.length > 0) medianSeconds = '*';
   return {
     severities: [...ACK_SEVERITIES],
     alerts: suppressCount(calls.length),

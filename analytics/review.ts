@@ -39,7 +39,7 @@ export function reviewDecisions(
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
 ): RuleDecision[] {
-  const residentId = home.residents.length === 1 ? home.residents[0].id : undefined;
+  const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
   return routineChanges(days, options)
     .filter((f) => f.date === date)
     .map((flag) => ({

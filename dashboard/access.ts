@@ -51,8 +51,8 @@ function mayUse(principal: Principal, access: Access): boolean {
 function identify(request: FastifyRequest, auth: AuthStore, now: number): Principal | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match ? auth.tokenPrincipal(match[1], now) : undefined;
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const principal = token === undefined ? undefined : auth.tokenPrincipal(token, now);
     if (!principal) throw new DashboardError('BAD_TOKEN');
     return principal;
   }

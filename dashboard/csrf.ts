@@ -34,7 +34,7 @@ function bodyTypeReason(request: FastifyRequest): string | undefined {
       request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     return hasBody ? 'a body without Content-Type' : undefined;
   }
-  const mediaType = type.split(';')[0].trim().toLowerCase();
+  const mediaType = (type.split(';', 1)[0] ?? '').trim().toLowerCase();
   return mediaType === 'application/json' ? undefined : `Content-Type ${mediaType}`;
 }
 

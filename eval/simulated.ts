@@ -86,8 +86,7 @@ function collapseCuts(events: ReplayLine[], endMs: number, learnedFrom: number, 
   let inChair = false;
   let room = 'living';
   let candidate = 0;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
+  for (const [i, e] of events.entries()) {
     const t = e.ts as number;
     if (!isInsideActivity(e)) continue;
     if (e.deviceId === DEVICE.bed) inBed = e.value === true;
@@ -184,25 +183,25 @@ function formatDelay(name: string, d: DelayFigures): string {
 const formatRate = (a: AlarmCount): string =>
   `${a.count} in ${a.homeDays.toFixed(0)} home-days = ${a.per30HomeDays.toFixed(2)} per 30 home-days`;
 
-export function formatSimulatedReport(f: SimulatedFigures): string {
-  const o = f.options;
-  const kinds = Object.entries(f.falseAlarms.byKind)
+export function formatSimulatedReport(figures: SimulatedFigures): string {
+  const o = figures.options;
+  const kinds = Object.entries(figures.falseAlarms.byKind)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   return (
     `Simulated flats (our simulator; PIRs, bed and chair mats, exit door): ${o.homes} homes x ${o.days} days x seeds ${o.seeds.join(',')}, ` +
     `from ${o.start} (${o.timeZone}), every ${o.stride}th cut\n` +
     `(a) inactivity-family alerts on the untouched simulation (false alarms; none counted after the end of input):\n` +
-    `  cold start (days 1-${o.learningDays}): ${formatRate(f.falseAlarms.coldStart)}\n` +
-    `  learned (day ${o.learningDays + 1} on): ${formatRate(f.falseAlarms.learned)}\n` +
+    `  cold start (days 1-${o.learningDays}): ${formatRate(figures.falseAlarms.coldStart)}\n` +
+    `  learned (day ${o.learningDays + 1} on): ${formatRate(figures.falseAlarms.learned)}\n` +
     `  by kind: ${kinds || '-'}\n` +
     `(b) delay from a simulated collapse to the first inactivity-family alert:\n` +
-    formatDelay('learned', f.delay.learned) +
-    Object.entries(f.delay.learnedByPlace)
+    formatDelay('learned', figures.delay.learned) +
+    Object.entries(figures.delay.learnedByPlace)
       .map(([place, d]) => formatDelay(`  learned, at ${place}`, d))
       .join('') +
-    formatDelay(`cold start (first ${o.learningDays} days)`, f.delay.coldStart) +
-    `(c) fixed 12-hour stopwatch on activity sensors: ${formatRate(f.stopwatch.falseAlarms)}; delay ${f.stopwatch.delayMinutes} min for every cut, none missed\n`
+    formatDelay(`cold start (first ${o.learningDays} days)`, figures.delay.coldStart) +
+    `(c) fixed 12-hour stopwatch on activity sensors: ${formatRate(figures.stopwatch.falseAlarms)}; delay ${figures.stopwatch.delayMinutes} min for every cut, none missed\n`
   );
 }
 

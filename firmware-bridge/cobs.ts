@@ -30,16 +30,15 @@ export function cobsDecode(encoded: Uint8Array): Buffer | undefined {
   const out = Buffer.alloc(encoded.length);
   let read = 0;
   let write = 0;
-  while (read < encoded.length) {
-    const code = encoded[read];
+  // Each block: a code byte, then code - 1 data bytes; past the last block the code is undefined.
+  for (let code = encoded[read]; code !== undefined; code = encoded[read]) {
     // A zero inside a frame, or a block running past the end, means the frame was damaged.
     if (code === 0 || read + code > encoded.length) return undefined;
-    read++;
-    for (let i = 1; i < code; i++) {
-      const byte = encoded[read++];
-      if (byte === 0) return undefined;
-      out[write++] = byte;
-    }
+    const block = encoded.subarray(read + 1, read + code);
+    if (block.includes(0)) return undefined;
+    out.set(block, write);
+    write += block.length;
+    read += code;
     if (code < 0xff && read < encoded.length) out[write++] = 0;
   }
   return out.subarray(0, write);

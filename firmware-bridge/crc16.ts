@@ -17,8 +17,9 @@ const TABLE = (() => {
 
 export function crc16CcittFalse(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffff;
-  for (let i = start; i < end; i++) {
-    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ bytes[i]) & 0xff];
+  for (const byte of bytes.subarray(start, end)) {
+    // Masked to 0..255, the index is always one of the table's 256 entries.
+    crc = ((crc << 8) & 0xffff) ^ TABLE.at(((crc >> 8) ^ byte) & 0xff)!;
   }
   return crc;
 }

@@ -122,7 +122,7 @@ function readValue(
       return size === 0 ? { encoding } : 'length';
     case 'bool': {
       if (size !== 1) return 'length';
-      const byte = bytes[offset];
+      const byte = bytes.readUInt8(offset);
       return byte <= 1 ? { encoding, value: byte === 1 } : 'value';
     }
     case 'int16Scaled': {
@@ -165,16 +165,16 @@ export function decodeFrame(bytes: Buffer): FrameDecodeResult {
   }
   if (bytes[1] !== FRAME_TYPE_CODES.event) return { ok: false, reason: 'frame-type' };
 
-  const idLength = bytes[HEADER_BYTES];
+  const idLength = bytes.readUInt8(HEADER_BYTES);
   const typeAt = HEADER_BYTES + 1 + idLength;
   if (end === HEADER_BYTES || typeAt + 2 > end) return { ok: false, reason: 'length' };
   const deviceId = bytes.toString('latin1', HEADER_BYTES + 1, typeAt);
   if (idLength === 0 || idLength > MAX_DEVICE_ID_BYTES || !DEVICE_ID_PATTERN.test(deviceId)) {
     return { ok: false, reason: 'device-id' };
   }
-  const eventType = eventTypeOfCode(bytes[typeAt]);
+  const eventType = eventTypeOfCode(bytes.readUInt8(typeAt));
   if (eventType === undefined) return { ok: false, reason: 'event-type' };
-  const encoding = ENCODING_OF_CODE.get(bytes[typeAt + 1]);
+  const encoding = ENCODING_OF_CODE.get(bytes.readUInt8(typeAt + 1));
   if (encoding === undefined || !ENCODINGS_FOR_KIND[EVENT_VALUE_KIND[eventType]].includes(encoding)) {
     return { ok: false, reason: 'value' };
   }

@@ -17,12 +17,12 @@ export class BoundedDelimiterParser extends DelimiterParser {
     super({ delimiter: [delimiter] });
   }
 
-  override _transform(chunk: Buffer, encoding: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
     let rest = chunk;
     if (this.discarding) {
       const end = rest.indexOf(this.delimiter);
       if (end === -1) {
-        cb();
+        callback();
         return;
       }
       this.discarding = false;
@@ -34,13 +34,13 @@ export class BoundedDelimiterParser extends DelimiterParser {
         this.discarding = true;
         this.emit('oversized');
       }
-      cb(err);
+      callback(err);
     });
   }
 
   /** At end of stream a partial frame is no frame: dropped, not emitted. */
-  override _flush(cb: TransformCallback): void {
+  override _flush(callback: TransformCallback): void {
     this.buffer = Buffer.alloc(0);
-    cb();
+    callback();
   }
 }

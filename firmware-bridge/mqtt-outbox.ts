@@ -130,14 +130,10 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
 
   private pump(): void {
     const client = this.client;
-    while (
-      client &&
-      this.connected &&
-      !this.stopping &&
-      this.inFlight < MAX_IN_FLIGHT &&
-      this.queueHead < this.queue.length
-    ) {
-      const message = this.queue[this.queueHead++];
+    while (client && this.connected && !this.stopping && this.inFlight < MAX_IN_FLIGHT) {
+      const message = this.queue[this.queueHead];
+      if (message === undefined) break; // all sent
+      this.queueHead++;
       this.inFlight++;
       client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
         this.inFlight--;

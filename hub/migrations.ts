@@ -62,8 +62,8 @@ function applySteps(db: Database, module: string, steps: readonly MigrationStep[
     );
   }
   const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
-  for (let version = row.v + 1; version <= steps.length; version++) {
-    const step = steps[version - 1];
+  for (const [offset, step] of steps.slice(row.v).entries()) {
+    const version = row.v + offset + 1;
     db.transaction(() => {
       if (typeof step === 'string') db.exec(step);
       else step(db);

@@ -123,20 +123,37 @@ export async function verifyPassword(
   hash: string | undefined,
   options: { source?: string } = {},
 ): Promise<boolean> {
-  const parts = (hash ?? DUMMY_HASH).split('$');
-  const key = await derive(password, parts, options.source);
-  if (!key) return false;
-  const expected = Buffer.from(parts[parts.length - 1], 'base64');
-  return expected.length === KEY_LENGTH && timingSafeEqual(key, expected) && hash !== undefined;
+  const stored = parseHash(hash ?? DUMMY_HASH);
+  const key = stored && (await derive(password, stored, options.source));
+  if (!stored || !key) return false;
+  return stored.key.length === KEY_LENGTH && timingSafeEqual(key, stored.key) && hash !== undefined;
 }
 
-async function derive(password: string, parts: string[], source: string | undefined): Promise<Buffer | undefined> {
-  if (parts.length === 3 && parts[0] === 'sha256') return sha256(password, Buffer.from(parts[1], 'base64'));
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
-  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return undefined;
+/** A stored hash in either form, its fields decoded; undefined when it is in neither. */
+type StoredHash =
+  | { scheme: 'sha256'; salt: Buffer; key: Buffer }
+  | { scheme: 'scrypt'; N: number; r: number; p: number; salt: Buffer; key: Buffer };
+
+function parseHash(hash: string): StoredHash | undefined {
+  const [scheme, ...fields] = hash.split('$');
+  if (scheme === 'sha256') {
+    const [salt, key, ...extra] = fields;
+    if (salt === undefined || key === undefined || extra.length > 0) return undefined;
+    return { scheme, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+  }
+  if (scheme !== 'scrypt') return undefined;
+  const [N, r, p, salt, key, ...extra] = fields;
+  if (salt === undefined || key === undefined || extra.length > 0) return undefined;
+  // A missing cost field is NaN here, which the check below refuses.
+  const cost = { N: Number(N), r: Number(r), p: Number(p) };
+  if (!Object.values(cost).every((n) => Number.isInteger(n) && n > 0)) return undefined;
+  return { scheme, ...cost, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+}
+
+async function derive(password: string, stored: StoredHash, source: string | undefined): Promise<Buffer | undefined> {
+  if (stored.scheme === 'sha256') return sha256(password, stored.salt);
   // A cost scrypt refuses (not a power of two, over the memory cap) is a wrong hash, not a crash.
-  return scryptAsync(password, Buffer.from(parts[4], 'base64'), N, r, p, source).catch((err: unknown) => {
+  return scryptAsync(password, stored.salt, stored.N, stored.r, stored.p, source).catch((err: unknown) => {
     if (err instanceof HashQueueFull) throw err;
     return undefined;
   });

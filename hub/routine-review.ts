@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { ActivityWorker } from '../analytics/offloop.js';
 import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
 import { markReviewed } from '../analytics/store.js';
-import type { RuleDecision } from '../rules/types.js';
+import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
@@ -54,7 +54,7 @@ export class RoutineReview {
       return;
     }
     if (worker) {
-      void this.reviewInWorker(worker, index);
+      void this.reviewInWorker(worker, home, index);
       return;
     }
     try {
@@ -66,9 +66,8 @@ export class RoutineReview {
     this.schedule(clock.now() + (this.options.perHomePauseMs ?? 50), () => this.reviewHome(index + 1));
   }
 
-  private async reviewInWorker(worker: ActivityWorker, index: number): Promise<void> {
-    const { config, clock, db, decide } = this.options;
-    const home = config.homes[index];
+  private async reviewInWorker(worker: ActivityWorker, home: HomeConfig, index: number): Promise<void> {
+    const { clock, db, decide } = this.options;
     try {
       if (!home.away) {
         const now = clock.now();

@@ -11,20 +11,19 @@ const LINE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+
  */
 export function casasLineParser(homeId: string, zone: ZoneClock): (text: string) => ReplayLine | undefined {
   return (text) => {
-    const m = LINE.exec(text);
-    if (!m) return undefined;
+    const [, year, month, day, hour, minute, second, fraction, deviceId, reading] = LINE.exec(text) ?? [];
+    if (deviceId === undefined || reading === undefined) return undefined;
     const wall = Date.UTC(
-      +m[1],
-      +m[2] - 1,
-      +m[3],
-      +m[4],
-      +m[5],
-      +m[6],
-      m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0,
+      Number(year),
+      Number(month) - 1,
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
+      fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0,
     );
     const ts = wall - zone.offsetAt(wall - zone.offsetAt(wall));
-    const deviceId = m[8];
-    const raw = m[9].toUpperCase();
+    const raw = reading.toUpperCase();
     if (/^MA?\d/.test(deviceId)) {
       return raw === 'ON' ? { ts, homeId, deviceId, type: 'motion', value: true, kind: 'motion' } : undefined;
     }
@@ -33,7 +32,7 @@ export function casasLineParser(homeId: string, zone: ZoneClock): (text: string)
       return { ts, homeId, deviceId, type: 'contact', value: raw === 'CLOSE', kind: 'door' };
     }
     if (/^T\d/.test(deviceId)) {
-      const tempC = Number(m[9]);
+      const tempC = Number(reading);
       return Number.isFinite(tempC)
         ? { ts, homeId, deviceId, type: 'temperature', value: tempC, kind: 'climate' }
         : undefined;

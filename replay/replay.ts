@@ -118,22 +118,22 @@ function digits(s: string, from: number, n: number): number {
 }
 
 /** Epoch ms of an ISO-8601 time; the common `YYYY-MM-DDTHH:MM:SS(.mmm)Z` without Date.parse. */
-export function parseIsoMs(s: string): number {
-  const len = s.length;
-  if ((len === 24 || len === 20) && s.charCodeAt(len - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */) {
-    const ms = len === 24 ? digits(s, 20, 3) : 0;
+export function parseIsoMs(text: string): number {
+  const len = text.length;
+  if ((len === 24 || len === 20) && text.charCodeAt(len - 1) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */) {
+    const ms = len === 24 ? digits(text, 20, 3) : 0;
     const t = Date.UTC(
-      digits(s, 0, 4),
-      digits(s, 5, 2) - 1,
-      digits(s, 8, 2),
-      digits(s, 11, 2),
-      digits(s, 14, 2),
-      digits(s, 17, 2),
+      digits(text, 0, 4),
+      digits(text, 5, 2) - 1,
+      digits(text, 8, 2),
+      digits(text, 11, 2),
+      digits(text, 14, 2),
+      digits(text, 17, 2),
       ms,
     );
     if (Number.isFinite(t)) return t;
   }
-  return Date.parse(s);
+  return Date.parse(text);
 }
 
 /**

@@ -141,7 +141,7 @@ export function planDay(
   }
   if (t < nextWakeMin - 1) stay('bedroom', 'asleep', nextWakeMin - t);
   // The last stay ends exactly at the next rising, whatever rounding did.
-  const last = stays[stays.length - 1];
+  const last = stays.at(-1)!; // the day began with a stay
   last.endMs = Math.max(last.startMs + 1, toMs(nextWakeMin));
   return mergeRepeats(stays);
 }

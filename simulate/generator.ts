@@ -48,22 +48,27 @@ export function validateSimulation(options: SimulationOptions): void {
   }
 }
 
+/** One home's events as the merge reads them: the chunk being read, the position in it, and the event there. */
 interface Cursor {
   homeId: string;
   chunks: Generator<DeviceEvent[]>;
   chunk: DeviceEvent[];
   index: number;
+  head: DeviceEvent;
 }
 
-function advance(c: Cursor): boolean {
+/** Moves to the next event, reading further chunks as needed; undefined (and the cursor spent) at the end. */
+function nextEvent(c: Omit<Cursor, 'homeId' | 'head'>): DeviceEvent | undefined {
   c.index += 1;
-  while (c.index >= c.chunk.length) {
+  let event = c.chunk[c.index];
+  while (event === undefined) {
     const next = c.chunks.next();
-    if (next.done) return false;
+    if (next.done) return undefined;
     c.chunk = next.value;
     c.index = 0;
+    event = c.chunk[0];
   }
-  return true;
+  return event;
 }
 
 /** Every event of every simulated flat, merged in time order (ties: lower home first). */
@@ -73,8 +78,7 @@ export function* simulate(options: SimulationOptions): Generator<SimEvent> {
   const heap: Cursor[] = [];
   for (const homeId of ids) {
     const incidents = (options.incidents ?? []).filter((i) => (i.homeId ?? ids[0]) === homeId);
-    const c: Cursor = {
-      homeId,
+    const position = {
       chunks: homeEvents({
         homeId,
         seed: options.seed,
@@ -85,19 +89,22 @@ export function* simulate(options: SimulationOptions): Generator<SimEvent> {
         noise: options.noise ?? true,
         incidents,
       }),
-      chunk: [],
+      chunk: [] as DeviceEvent[],
       index: -1,
     };
-    if (advance(c)) heapPush(heap, c);
+    const head = nextEvent(position);
+    if (head) heapPush(heap, { homeId, ...position, head });
   }
-  while (heap.length > 0) {
-    const c = heap[0];
-    const e = c.chunk[c.index];
-    yield { ts: e.ts, homeId: c.homeId, deviceId: e.deviceId, type: e.type, value: e.value };
-    if (advance(c)) siftDown(heap, 0);
-    else {
-      const last = heap.pop()!;
-      if (heap.length > 0) {
+  for (let first = heap[0]; first !== undefined; first = heap[0]) {
+    const e = first.head;
+    yield { ts: e.ts, homeId: first.homeId, deviceId: e.deviceId, type: e.type, value: e.value };
+    const next = nextEvent(first);
+    if (next) {
+      first.head = next;
+      siftDown(heap, 0);
+    } else {
+      const last = heap.pop();
+      if (last !== undefined && heap.length > 0) {
         heap[0] = last;
         siftDown(heap, 0);
       }
@@ -106,44 +113,52 @@ export function* simulate(options: SimulationOptions): Generator<SimEvent> {
 }
 
 /** A replay NDJSON line (SPEC 8): the event with its room and kind, so it replays without a configuration too. */
-export function toReplayLine(e: SimEvent): string {
-  const device = deviceById(e.deviceId);
+export function toReplayLine(event: SimEvent): string {
+  const device = deviceById(event.deviceId);
   const line: Record<string, unknown> = {
-    ts: new Date(e.ts).toISOString(),
-    homeId: e.homeId,
-    deviceId: e.deviceId,
-    type: e.type,
-    value: e.value,
+    ts: new Date(event.ts).toISOString(),
+    homeId: event.homeId,
+    deviceId: event.deviceId,
+    type: event.type,
+    value: event.value,
   };
   if (device?.room) line.room = device.room;
   if (device) line.kind = device.kind satisfies DeviceKind;
   return JSON.stringify(line);
 }
 
-const headTs = (c: Cursor): number => c.chunk[c.index].ts;
 const before = (a: Cursor, b: Cursor): boolean =>
-  headTs(a) < headTs(b) || (headTs(a) === headTs(b) && a.homeId < b.homeId);
+  a.head.ts < b.head.ts || (a.head.ts === b.head.ts && a.homeId < b.homeId);
 
+/** Adds `c` to the binary min-heap, moving it up past every parent it comes before. */
 function heapPush(heap: Cursor[], c: Cursor): void {
-  heap.push(c);
-  let i = heap.length - 1;
+  let i = heap.push(c) - 1;
   while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i], heap[parent])) break;
-    [heap[i], heap[parent]] = [heap[parent], heap[i]];
-    i = parent;
+    const parentIndex = (i - 1) >> 1;
+    const parent = heap[parentIndex];
+    if (parent === undefined || !before(c, parent)) break;
+    heap[i] = parent;
+    heap[parentIndex] = c;
+    i = parentIndex;
   }
 }
 
+/** Moves the cursor at `i` down the heap until no child comes before it. */
 function siftDown(heap: Cursor[], i: number): void {
+  const c = heap[i];
+  if (c === undefined) return;
   for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < heap.length && before(heap[l], heap[m])) m = l;
-    if (r < heap.length && before(heap[r], heap[m])) m = r;
-    if (m === i) return;
-    [heap[i], heap[m]] = [heap[m], heap[i]];
-    i = m;
+    const leftIndex = 2 * i + 1;
+    const rightIndex = leftIndex + 1;
+    const left = heap[leftIndex];
+    const right = heap[rightIndex];
+    let firstIndex = i;
+    let first = c;
+    if (left !== undefined && before(left, first)) [firstIndex, first] = [leftIndex, left];
+    if (right !== undefined && before(right, first)) [firstIndex, first] = [rightIndex, right];
+    if (firstIndex === i) return;
+    heap[i] = first;
+    heap[firstIndex] = c;
+    i = firstIndex;
   }
 }

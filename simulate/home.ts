@@ -272,12 +272,6 @@ function stateAtStart(stays: Stay[], windowStart: number): DeviceEvent[] {
 
 /** Index of the first event at or after `ts` in a sorted array. */
 function lowerBound(events: DeviceEvent[], ts: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid].ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  const index = events.findIndex((e) => e.ts >= ts);
+  return index === -1 ? events.length : index;
 }

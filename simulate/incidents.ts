@@ -56,7 +56,7 @@ export function parseIncident(text: string): Incident {
   return {
     kind,
     date: m[2] ?? null,
-    minutes: parseClock(m[3]),
+    minutes: parseClock(m[3] ?? ''),
     homeId: m[4] ?? null,
     deviceId: m[5] ?? null,
   };

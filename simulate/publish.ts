@@ -28,8 +28,8 @@ export interface PublishSummary {
   ratePerS: number;
 }
 
-export function nativeTopic(e: Pick<SimEvent, 'homeId' | 'deviceId'>): string {
-  return `telecare/${e.homeId}/devices/${e.deviceId}/events`;
+export function nativeTopic(event: Pick<SimEvent, 'homeId' | 'deviceId'>): string {
+  return `telecare/${event.homeId}/devices/${event.deviceId}/events`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

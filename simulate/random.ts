@@ -6,7 +6,7 @@ export interface Rng {
   /** Uniform in [min, max). */
   uniform(min: number, max: number): number;
   /** Normal with mean and standard deviation (Box–Muller). */
-  normal(mean: number, sd: number): number;
+  normal(mean: number, standardDeviation: number): number;
   /** Poisson count with mean `lambda` (Knuth; lambdas here are small). */
   poisson(lambda: number): number;
   chance(probability: number): boolean;
@@ -36,10 +36,10 @@ export function createRng(seed: number): Rng {
   return {
     next,
     uniform: (min, max) => min + (max - min) * next(),
-    normal(mean, sd) {
+    normal(mean, standardDeviation) {
       const u = 1 - next();
       const v = next();
-      return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+      return mean + standardDeviation * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     },
     poisson(lambda) {
       const limit = Math.exp(-lambda);
@@ -52,6 +52,10 @@ export function createRng(seed: number): Rng {
       return k;
     },
     chance: (probability) => next() < probability,
-    pick: (items) => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]): T => {
+      if (items.length === 0) throw new RangeError('pick from an empty list');
+      // A floor of [0, 1) × length is an index of the list; `T` itself may include undefined.
+      return items.at(Math.floor(next() * items.length)) as T;
+    },
   };
 }

@@ -1,5 +1,5 @@
 // The evaluation on simulated flats (PIRs, mats, exit door) gives its figures, and a collapse there is caught.
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { evaluateSimulated, formatSimulatedReport, DEFAULT_SIMULATED } from '../eval/simulated.js';
 import { measureCollapses } from '../eval/collapse.js';
 import type { ReplayLine } from '../replay/replay.js';
@@ -25,7 +25,8 @@ describe('evaluation on simulated flats', () => {
 
   it('catches a resident who collapses in the kitchen after two weeks of learned routine', () => {
     const timeZone = 'Europe/Amsterdam';
-    const home = schemeConfig(1, timeZone).homes[0];
+    const [home] = schemeConfig(1, timeZone).homes;
+    assert.isDefined(home);
     const events: ReplayLine[] = [...simulate({ homes: 1, days: 16, start: '2026-03-02', seed: 5, timeZone })].map(
       (e) => ({ ...e }),
     );

@@ -34,18 +34,11 @@ describe('telecare report', () => {
     await hub.close();
   });
 
+  /** `telecare report` on the test hub's data and configuration. */
+  const reportOn = (): string[] => ['report', '--data-dir', hub.dir, '--config', configFile];
+
   it('writes the JSON report of a period to stdout, naming nobody', () => {
-    const run = telecare([
-      'report',
-      '--data-dir',
-      hub.dir,
-      '--config',
-      configFile,
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-11-30',
-    ]);
+    const run = telecare([...reportOn(), '--from', '2026-11-01', '--to', '2026-11-30']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -60,11 +53,7 @@ describe('telecare report', () => {
   it('writes CSV to a file with --format csv --out', () => {
     const out = path.join(hub.dir, 'november.csv');
     const run = telecare([
-      'report',
-      '--data-dir',
-      hub.dir,
-      '--config',
-      configFile,
+      ...reportOn(),
       '--from',
       '2026-11-01',
       '--to',
@@ -90,7 +79,7 @@ describe('telecare report', () => {
   });
 
   it('refuses bad dates and formats, naming the option', () => {
-    const base = ['report', '--data-dir', hub.dir, '--config', configFile];
+    const base = reportOn();
     expect(telecare([...base, '--from', '2026-13-01'])).toMatchObject({
       status: 2,
       stderr: expect.stringContaining("--from: '2026-13-01' is not a date"),

@@ -43,7 +43,8 @@ export function routineDay(homeId: string, date: string, n: number, nightBathroo
   const rooms = ['hall-pir', 'bath-pir', 'kitchen-pir', 'living-pir', 'living-pir', 'kitchen-pir', 'living-pir'];
   for (let minute = 7 * 60 + 20; minute < 22 * 60 + 30; minute += 10) {
     const hhmm = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-    out.push(e(at(hhmm), rooms[(minute / 10 + n) % rooms.length]));
+    // A remainder of the length is an index of the list.
+    out.push(e(at(hhmm), rooms.at((minute / 10 + n) % rooms.length)!));
   }
   out.push(e(at('22:40'), 'bedroom-pir'), e(at(`22:4${n % 5}`), 'bed-mat', true));
   for (let v = 0; v < nightBathroomVisits; v++) {

@@ -31,6 +31,18 @@ export function testConfig(homes: unknown[]): HubConfig {
   return parseHubConfig({ homes });
 }
 
+/** One flat in London with a night window and one resident, for the live analytics tests' stored days. */
+export const FLAT_7 = 'flat-7';
+export const FLAT_7_CONFIG = testConfig([
+  {
+    id: FLAT_7,
+    timezone: 'Europe/London',
+    nightWindow: { start: '23:00', end: '06:00' },
+    residents: [{ id: 'mary' }],
+    devices: [],
+  },
+]);
+
 export async function openTestHubDb(config: HubConfig): Promise<TestHubDb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-analytics-'));
   const file = path.join(dir, 'hub.db');

@@ -33,17 +33,25 @@ function localTime(text: string): number {
   const m = /^(\d{2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   if (!m) throw new Error(`not a Kasteren time: ${text}`);
   const zone = new ZoneClock(KASTEREN_TZ);
-  const day = Date.UTC(Number(m[3]), MONTHS[m[2]], Number(m[1])) / 86_400_000;
+  const month = MONTHS[m[2] ?? ''];
+  if (month === undefined) throw new Error(`not a Kasteren month: ${text}`);
+  const day = Date.UTC(Number(m[3]), month, Number(m[1])) / 86_400_000;
   const utc = zone.instantOf(day, Number(m[4]) * 60 + Number(m[5]));
   return utc + Number(m[6]) * 1000;
 }
 
-function rows(file: string): string[][] {
+/** The rows of a Kasteren file: start time, end time, sensor or activity id. */
+function rows(file: string): [start: string, end: string, id: string][] {
   return fs
     .readFileSync(file, 'utf8')
     .split(/\r?\n/)
     .filter((line) => /^\d{2}-\w{3}-\d{4}/.test(line))
-    .map((line) => line.split('\t'));
+    .map((line) => {
+      const [start, end, id] = line.split('\t');
+      if (start === undefined || end === undefined || id === undefined)
+        throw new Error(`short row in ${file}: ${line}`);
+      return [start, end, id];
+    });
 }
 
 /** Each firing (a state on, then off) becomes two events, in time order. */

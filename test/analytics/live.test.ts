@@ -1,23 +1,15 @@
 // Live analytics on a real hub database: features from stored events (cached once complete) and the daily review.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { homeActivity } from '../../analytics/activity.js';
 import { createDashboardAnalytics } from '../../analytics/dashboard.js';
 import { FeatureAccumulator } from '../../analytics/features.js';
 import { dailyReview } from '../../analytics/review.js';
 import { monthThenDrift } from './daily.js';
 import { utc } from './factories.js';
-import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
 
-const HOME = 'flat-7';
-const config = testConfig([
-  {
-    id: HOME,
-    timezone: 'Europe/London',
-    nightWindow: { start: '23:00', end: '06:00' },
-    residents: [{ id: 'mary' }],
-    devices: [],
-  },
-]);
+const HOME = FLAT_7;
+const config = FLAT_7_CONFIG;
 
 let hub: TestHubDb | undefined;
 afterEach(async () => {
@@ -33,7 +25,7 @@ describe('daily features from the stored events', () => {
     const now = utc('2026-12-04T12:00');
 
     const days = homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-10', now);
-    expect(days[0].date).toBe('2026-11-01');
+    expect(days[0]?.date).toBe('2026-11-01');
     expect(days.at(-1)!.date).toBe('2026-12-04'); // today, partial; nothing beyond now
     expect(days).toHaveLength(34);
     expect(days.find((d) => d.date === '2026-12-02')).toMatchObject({ bathroomVisitsNight: 3, bedtime: '22:41' });
@@ -100,6 +92,7 @@ describe('the daily review', () => {
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]); // the same day is not reviewed twice
 
     hub.clock.advanceTo(utc('2026-12-04T08:30'));
+    assert.isDefined(decisions[0]);
     const alert = hub.alerts.apply(decisions[0]);
     expect(alert).toMatchObject({ kind: 'routine-change', severity: 'low', state: 'raised' });
   });

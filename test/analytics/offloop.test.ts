@@ -8,18 +8,10 @@ import { RoutineReview } from '../../hub/routine-review.js';
 import type { RuleDecision } from '../../rules/types.js';
 import { monthThenDrift } from './daily.js';
 import { utc } from './factories.js';
-import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
 
-const HOME = 'flat-7';
-const config = testConfig([
-  {
-    id: HOME,
-    timezone: 'Europe/London',
-    nightWindow: { start: '23:00', end: '06:00' },
-    residents: [{ id: 'mary' }],
-    devices: [],
-  },
-]);
+const HOME = FLAT_7;
+const config = FLAT_7_CONFIG;
 
 let hub: TestHubDb | undefined;
 let worker: ActivityWorker | undefined;

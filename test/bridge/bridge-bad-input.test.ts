@@ -54,7 +54,7 @@ describe('a noisy serial line', () => {
     const good = encodeFrame(pendantPress('p1', 1));
     const goodWire = cobsEncode(good);
     const corrupted = Buffer.from(good);
-    corrupted[6] ^= 0x40;
+    corrupted.writeUInt8(corrupted.readUInt8(6) ^ 0x40, 6);
     const lines: [Buffer, string][] = [
       [Buffer.concat([goodWire.subarray(0, goodWire.length - 2), Buffer.from([0])]), 'cobs'], // truncated: last block cut short
       [Buffer.concat([cobsEncode(good.subarray(0, good.length - 1)), Buffer.from([0])]), 'crc'], // truncated at a block edge
@@ -83,7 +83,10 @@ describe('a noisy serial line', () => {
         s.framesOk - before.framesOk === 2 * lines.length && s.badFramesTotal - before.badFramesTotal === lines.length,
     );
     for (const [reason, count] of Object.entries(expected)) {
-      expect({ reason, count: status.badFrames[reason] - (before.badFrames[reason] ?? 0) }).toEqual({ reason, count });
+      expect({ reason, count: (status.badFrames[reason] ?? 0) - (before.badFrames[reason] ?? 0) }).toEqual({
+        reason,
+        count,
+      });
     }
     await waitFor(
       'every valid event',

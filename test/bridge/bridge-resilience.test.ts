@@ -79,20 +79,22 @@ describe('the serial port', () => {
       return s?.state === 'offline' && s.port.state === 'retrying';
     });
 
-    pairs.push(await startSerialPair(dir, 'tty'));
+    const firstPair = await startSerialPair(dir, 'tty');
+    pairs.push(firstPair);
     await waitFor('online once the port appears', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
-    writeToSerial(pairs[0].receiverEnd, wire(pendantPress('p1', 1)));
+    writeToSerial(firstPair.receiverEnd, wire(pendantPress('p1', 1)));
     await waitFor('first pendant press', () => subscriber!.on('telecare/h1/devices/p1/events').length === 1);
 
     // Unplug: the pty pair vanishes; the bridge says so and keeps trying.
-    await killProcess(pairs[0].process);
+    await killProcess(firstPair.process);
     await waitFor('offline status after unplugging', () => subscriber!.lastStatus('rx-hall')?.state === 'offline');
     expect(bridge.child.exitCode).toBeNull();
 
     // Plug back in under the same name.
-    pairs.push(await startSerialPair(dir, 'tty'));
+    const secondPair = await startSerialPair(dir, 'tty');
+    pairs.push(secondPair);
     await waitFor('online again', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
-    writeToSerial(pairs[1].receiverEnd, wire(pendantPress('p1', 2)));
+    writeToSerial(secondPair.receiverEnd, wire(pendantPress('p1', 2)));
     const presses = await waitFor('pendant press after replugging', () => {
       const events = subscriber!.on('telecare/h1/devices/p1/events');
       return events.length === 2 ? events : undefined;

@@ -67,9 +67,9 @@ function encodeWithC(frames: Frame[]): Buffer {
 
 /** Random but valid frames of every type and encoding, from a fixed seed. */
 function generateFrames(count: number, seed: number): Frame[] {
-  const random = createRng(seed).next;
+  const { next: random, pick } = createRng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
-  const idChars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
+  const idChars = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-');
   const frames: Frame[] = [];
   while (frames.length < count) {
     const seq = int(0, 0xffff);
@@ -77,8 +77,8 @@ function generateFrames(count: number, seed: number): Frame[] {
       frames.push({ frameType: 'receiver-heartbeat', seq });
       continue;
     }
-    const deviceId = Array.from({ length: int(1, 32) }, () => idChars[int(0, idChars.length - 1)]).join('');
-    const eventType = NATIVE_EVENT_TYPES[int(0, NATIVE_EVENT_TYPES.length - 1)];
+    const deviceId = Array.from({ length: int(1, 32) }, () => pick(idChars)).join('');
+    const eventType = pick(NATIVE_EVENT_TYPES);
     let value: FrameValue;
     switch (EVENT_VALUE_KIND[eventType]) {
       case 'true':
@@ -134,11 +134,10 @@ describe.skipIf(!hasGcc)('the C frame encoder (compiled with host gcc)', () => {
   it('agrees with the TypeScript codec on 4,000 generated frames, both ways', () => {
     const frames = generateFrames(4_000, 6);
     const fromC = encodeWithC(frames);
-    const fromTs = frames.map(encodeWireFrame);
     // Compare frame by frame so a failure names the first frame that differs.
     let offset = 0;
     frames.forEach((frame, i) => {
-      const expected = fromTs[i];
+      const expected = encodeWireFrame(frame);
       const actual = fromC.subarray(offset, offset + expected.length);
       if (!actual.equals(expected))
         expect({ i, spec: specLine(frame), c: actual.toString('hex') }).toEqual({
@@ -169,7 +168,7 @@ describe.skipIf(!hasGcc)('the C frame encoder (compiled with host gcc)', () => {
 describe('the event type code table', () => {
   it('is the same in frame.h, PROTOCOL.md and the vocabulary, and never reordered', () => {
     const header = fs.readFileSync(path.join(firmwareDir, 'lib/telecare_frame/frame.h'), 'utf8');
-    const fromHeader = [...header.matchAll(/TC_EVENT_(\w+) = (\d+)/g)].map((m) => [Number(m[2]), m[1].toLowerCase()]);
+    const fromHeader = [...header.matchAll(/TC_EVENT_(\w+) = (\d+)/g)].map((m) => [Number(m[2]), m[1]?.toLowerCase()]);
     const doc = fs.readFileSync(path.join(projectRoot, 'firmware-bridge/PROTOCOL.md'), 'utf8');
     const table = doc.slice(doc.indexOf('### Event type codes'), doc.indexOf('### Value encodings'));
     const fromDoc = [...table.matchAll(/^\| (\d+) \| (\w+) \|/gm)].map((m) => [Number(m[1]), m[2]]);

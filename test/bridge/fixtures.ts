@@ -21,8 +21,9 @@ export function documentedWireExamples(): Map<string, Buffer> {
   const doc = fs.readFileSync(path.join(projectRoot, 'firmware-bridge/PROTOCOL.md'), 'utf8');
   const section = doc.slice(doc.indexOf('<!-- worked-example'));
   const examples = new Map<string, Buffer>();
-  for (const match of section.matchAll(/^wire (\w+):\s+([0-9a-f ]+)$/gm)) {
-    examples.set(match[1], Buffer.from(match[2].replace(/ /g, ''), 'hex'));
+  for (const [line, name, hex] of section.matchAll(/^wire (\w+):\s+([0-9a-f ]+)$/gm)) {
+    if (name === undefined || hex === undefined) throw new Error(`not a worked-example line: ${line}`);
+    examples.set(name, Buffer.from(hex.replace(/ /g, ''), 'hex'));
   }
   return examples;
 }

@@ -1,7 +1,7 @@
 // Logging in: the first admin, passwords kept only as hashes, sessions, API tokens, wrong passwords slowed down.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, USER_PASSWORD, login, startDashboard, type Dashboard } from './support.js';
+import { ADMIN_PASSWORD, USER_PASSWORD, login, startDashboard, userWithRole, type Dashboard } from './support.js';
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -13,7 +13,7 @@ describe('first start', () => {
   it('creates admin with a random password, announced once to the operator and stored only as a hash', async () => {
     dashboard = await startDashboard({ adminPassword: undefined });
     expect(dashboard.announced).toHaveLength(1);
-    const password = /password: (\S+)/.exec(dashboard.announced[0])?.[1];
+    const password = /password: (\S+)/.exec(dashboard.announced.join('\n'))?.[1];
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     await login(dashboard.app, 'admin', password!);
 
@@ -21,7 +21,7 @@ describe('first start', () => {
     const dump = JSON.stringify(rows);
     expect(dump).not.toContain(password);
     // 144 random bits cannot be guessed, so a fast salted hash is enough for the generated password.
-    expect(rows[0].password_hash).toMatch(/^sha256\$/);
+    expect(rows[0]?.password_hash).toMatch(/^sha256\$/);
 
     // A second start on the same database keeps the password and announces nothing.
     const dir = dashboard.dir;
@@ -60,13 +60,15 @@ describe('login and sessions', () => {
     const setCookie = String(res.headers['set-cookie']);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    const cookie = `telecare_session=${res.cookies[0].value}`;
+    const [session] = res.cookies;
+    assert.isDefined(session);
+    const cookie = `telecare_session=${session.value}`;
 
     const me = await dashboard.app.inject({ url: '/api/me', headers: { cookie } });
     expect(me.json()).toEqual({ username: 'admin', role: 'admin', kind: 'user' });
     // The database keeps only a hash of the session id.
     const stored = JSON.stringify(dashboard.deps.db.prepare('SELECT * FROM dashboard_sessions').all());
-    expect(stored).not.toContain(res.cookies[0].value);
+    expect(stored).not.toContain(session.value);
 
     expect((await dashboard.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie } })).statusCode).toBe(
       204,
@@ -224,14 +226,7 @@ describe('users and API tokens', () => {
 describe('changing and removing accounts', () => {
   it('a user changes their own password: every session of theirs ends and only the new password works', async () => {
     dashboard = await startDashboard();
-    const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({
-      method: 'POST',
-      url: '/api/users',
-      headers: { cookie: admin },
-      payload: { username: 'sam', password: USER_PASSWORD, role: 'responder' },
-    });
-    const phone = await login(dashboard.app, 'sam', USER_PASSWORD);
+    const phone = await userWithRole(dashboard.app, 'responder', 'sam');
     const desk = await login(dashboard.app, 'sam', USER_PASSWORD);
     const change = (currentPassword: string) =>
       dashboard!.app.inject({
@@ -254,14 +249,8 @@ describe('changing and removing accounts', () => {
 
   it('admin removes a user, whose session ends at once; the last admin cannot be removed', async () => {
     dashboard = await startDashboard();
+    const leaver = await userWithRole(dashboard.app, 'installer', 'leaver');
     const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
-    await dashboard.app.inject({
-      method: 'POST',
-      url: '/api/users',
-      headers: { cookie: admin },
-      payload: { username: 'leaver', password: USER_PASSWORD, role: 'installer' },
-    });
-    const leaver = await login(dashboard.app, 'leaver', USER_PASSWORD);
     const remove = (username: string) =>
       dashboard!.app.inject({ method: 'DELETE', url: `/api/users/${username}`, headers: { cookie: admin } });
 

@@ -1,12 +1,11 @@
 // The access-control matrix (issue 12): every credential kind × every topic class and route, expected allow/deny in one table, checked through a real broker and real HTTP requests.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
 import { hashPassword } from '../../hub/passwords.js';
+import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from './helpers.js';
 
 const Y = true;
@@ -154,33 +153,11 @@ beforeAll(async () => {
     ],
   });
   const announced: string[] = [];
-  hub = await startHub({
-    config: withHashes,
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: (line) => announced.push(line),
-  });
+  hub = await startTestHub(withHashes, dir, { announce: (line) => announced.push(line) });
   installerPassword = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer'))!)![1]!;
 
-  const base = `http://127.0.0.1:${hub.ports.http}`;
-  const login = await fetch(`${base}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-  for (const role of HTTP_ROLES) {
-    const made = await fetch(`${base}/api/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: base, cookie },
-      body: JSON.stringify({ name: `matrix-${role}`, role }),
-    });
-    tokens[role] = ((await made.json()) as { token: string }).token;
-  }
+  const cookie = await adminSession(hub);
+  for (const role of HTTP_ROLES) tokens[role] = await createApiToken(hub, cookie, `matrix-${role}`, role);
 }, 120_000);
 
 afterAll(async () => {
@@ -223,7 +200,7 @@ async function maySubscribe(client: MqttClient, filter: string): Promise<boolean
 }
 
 async function httpAllowed(role: HttpRole, method: string, url: string, body: unknown): Promise<boolean> {
-  const base = `http://127.0.0.1:${hub.ports.http}`;
+  const base = dashboardUrl(hub);
   // A fresh open alert for each acting request, so that a refusal is about the role, not the alert's state.
   let target = url;
   if (url.includes('{id}')) {
@@ -247,7 +224,9 @@ async function raisePendant(): Promise<{ id: string }> {
   const local = await mqttClient(hub.ports.mqtt!);
   await local.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
   await local.endAsync();
-  return hub.alerts.list({ state: 'open' })[0];
+  const [alert] = hub.alerts.list({ state: 'open' });
+  if (!alert) throw new Error('the pendant raised no alert');
+  return alert;
 }
 
 describe('access-control matrix', () => {
@@ -256,9 +235,10 @@ describe('access-control matrix', () => {
     const want: Record<string, Record<string, boolean>> = {};
     for (const row of MATRIX) {
       if (row.transport !== 'mqtt-publish') continue;
-      got[row.topic] = {};
+      const allowed: Record<string, boolean> = {};
+      for (const credential of MQTT_CREDENTIALS) allowed[credential] = await mayPublish(credential, row.topic);
+      got[row.topic] = allowed;
       want[row.topic] = row.allow;
-      for (const credential of MQTT_CREDENTIALS) got[row.topic][credential] = await mayPublish(credential, row.topic);
     }
     expect(got).toEqual(want);
   }, 300_000);
@@ -271,10 +251,11 @@ describe('access-control matrix', () => {
     ) as Record<MqttCredential, MqttClient>;
     for (const row of MATRIX) {
       if (row.transport !== 'mqtt-subscribe') continue;
-      got[row.topic] = {};
-      want[row.topic] = row.allow;
+      const allowed: Record<string, boolean> = {};
       for (const credential of MQTT_CREDENTIALS)
-        got[row.topic][credential] = await maySubscribe(clients[credential], row.topic);
+        allowed[credential] = await maySubscribe(clients[credential], row.topic);
+      got[row.topic] = allowed;
+      want[row.topic] = row.allow;
     }
     await Promise.all(Object.values(clients).map((c) => c.endAsync()));
     expect(got).toEqual(want);

@@ -47,7 +47,8 @@ describe('hub configuration', () => {
       rules: {},
     });
     expect(config).toMatchObject({ responders: [], escalation: {}, mqttUsers: [] });
-    expect(Object.isFrozen(config.homes[0].devices[0])).toBe(true);
+    expect(config.homes[0]?.devices[0]).toBeDefined();
+    expect(Object.isFrozen(config.homes[0]?.devices[0])).toBe(true);
   });
 
   it('names the field and the reason for every mistake at once', () => {
@@ -101,10 +102,10 @@ describe('hub configuration', () => {
   it('scopes MQTT users to homes that exist ("*" for all)', () => {
     const user = { username: 'b1', passwordHash: 'scrypt$x', role: 'bridge' };
     expect(
-      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0].homes,
+      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0]?.homes,
     ).toEqual(['h1']);
     expect(
-      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['*'] }] }).mqttUsers[0].homes,
+      parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['*'] }] }).mqttUsers[0]?.homes,
     ).toEqual(['*']);
     expect(() => parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h2'] }] })).toThrow(
       /mqttUsers\[0\]\.homes\[0\]: no home 'h2'/,

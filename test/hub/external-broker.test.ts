@@ -1,61 +1,33 @@
 // HUB_MQTT_URL: the hub as a client of a real mosquitto started by the test, acknowledging only what it has stored.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
-import { ONE_HOME_CONFIG, freePort, mqttClient, nextMessage, tempDir } from './helpers.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
 
 let dir: string;
-let mosquitto: ChildProcess | undefined;
+let mosquitto: Mosquitto | undefined;
 let brokerPort: number;
 let hub: RunningHub | undefined;
 
-async function startMosquitto(): Promise<void> {
-  brokerPort = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const probe = await mqttClient(brokerPort);
-      await probe.endAsync();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error('mosquitto did not start');
-}
-
 async function start(): Promise<RunningHub> {
-  hub = await startHub({
-    config: parseHubConfig(ONE_HOME_CONFIG),
-    dataDir: path.join(dir, 'data'),
-    httpPort: 0,
-    host: '127.0.0.1',
-    mqttUrl: `mqtt://127.0.0.1:${brokerPort}`,
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-  });
+  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { mqttUrl: `mqtt://127.0.0.1:${brokerPort}` });
   return hub;
 }
 
 beforeEach(async () => {
   dir = tempDir('extbroker');
-  await startMosquitto();
+  mosquitto = await startMosquitto(dir);
+  brokerPort = mosquitto.port;
 });
 
 afterEach(async () => {
   await hub?.stop();
   hub = undefined;
-  if (mosquitto?.pid) {
-    mosquitto.kill('SIGKILL');
-    await new Promise((resolve) => mosquitto!.once('exit', resolve));
-  }
+  await mosquitto?.kill();
+  mosquitto = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -110,8 +82,9 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
     });
     await sensor.endAsync();
     expect(first.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
-    const alertId = first.alerts.list({ state: 'open' })[0].id;
-    expect(first.alerts.resolve(alertId, 'false-alarm', null, 'test').ok).toBe(true);
+    const [alert] = first.alerts.list({ state: 'open' });
+    assert.isDefined(alert);
+    expect(first.alerts.resolve(alert.id, 'false-alarm', null, 'test').ok).toBe(true);
     await first.stop();
     hub = undefined;
 

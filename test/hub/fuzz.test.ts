@@ -1,14 +1,14 @@
 // Bounded, seeded fuzz of the hub's intake (MQTT native, Zigbee2MQTT, HTTP POST /api/events): it stays up, still alerts, stays bounded, and every input is accounted for.
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../hub/clock.js';
 import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import type { RunningHub } from '../../hub/hub.js';
 import { Ingest } from '../../hub/ingest.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { NATIVE_EVENT_TYPES } from '../../rules/vocabulary.js';
+import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, nextMessage, tempDir } from './helpers.js';
 import { createRng } from '../../simulate/random.js';
 
@@ -36,8 +36,7 @@ const CONFIG = parseHubConfig({
 });
 
 function generator(seed: number) {
-  const r = createRng(seed).next;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)];
+  const { next: r, pick } = createRng(seed);
   const now = Date.now();
   const values: unknown[] = [
     true,
@@ -164,29 +163,8 @@ let token: string;
 
 beforeAll(async () => {
   dir = tempDir('fuzz');
-  hub = await startHub({
-    config: CONFIG,
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-  });
-  const base = `http://127.0.0.1:${hub.ports.http}`;
-  const login = await fetch(`${base}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-  const made = await fetch(`${base}/api/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base, cookie },
-    body: JSON.stringify({ name: 'fuzz', role: 'installer' }),
-  });
-  token = ((await made.json()) as { token: string }).token;
+  hub = await startTestHub(CONFIG, dir);
+  token = await createApiToken(hub, await adminSession(hub), 'fuzz', 'installer');
 }, 60_000);
 
 afterAll(async () => {
@@ -231,7 +209,7 @@ describe('bounded fuzz of the intake', () => {
     }
     await client.endAsync();
 
-    const base = `http://127.0.0.1:${hub.ports.http}`;
+    const base = dashboardUrl(hub);
     const statuses = new Map<number, number>();
     for (let i = 0; i < HTTP_INPUTS; i++) {
       const input = gen.http();

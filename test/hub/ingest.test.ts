@@ -116,7 +116,7 @@ describe('native topic', () => {
     const { mqtt } = setup();
     const { events } = mqtt('telecare/h1/devices/new-sensor/events', { type: 'motion', value: true });
     expect(events).toMatchObject([{ homeId: 'h1', deviceId: 'new-sensor', assigned: false }]);
-    expect(events[0].room).toBeUndefined();
+    expect(events[0]?.room).toBeUndefined();
   });
 
   it.each([

@@ -85,8 +85,11 @@ async function boot(dir: string, startMs: number) {
 async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promise<string[]> {
   let random = seed;
   const rnd = (): number => (random = (random * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const first = events[0];
+  const last = events.at(-1);
+  if (first === undefined || last === undefined) throw new Error('a live run needs events');
   const dir = tempDir('live-replay');
-  let hub = await boot(dir, events[0].ts - 1000);
+  let hub = await boot(dir, first.ts - 1000);
   let stored: Promise<number>[] = [];
   for (const [i, e] of events.entries()) {
     if (i === crashAtEvent) {
@@ -105,7 +108,7 @@ async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promis
     hub.runner.feed([event], hub.store.lastReservedId);
   }
   const { clock, db, store, alerts, runner } = hub;
-  clock.advanceTo(events[events.length - 1].ts + DAY_MS);
+  clock.advanceTo(last.ts + DAY_MS);
   await Promise.all(stored);
   runner.stop();
   const raised = queryAlertAudit(db)

@@ -1,0 +1,58 @@
+// In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
+import path from 'node:path';
+import type { HubConfig } from '../../hub/config-types.js';
+import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
+import { silentLogger } from '../../hub/logger.js';
+
+/** The dashboard admin's password in hubs these tests start (never a default of the product). */
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
+/**
+ * `startHub` with its database under `dir/data`, the embedded broker and the dashboard on free ports of 127.0.0.1,
+ * no log output, the admin password `TEST_ADMIN_PASSWORD` and announcements dropped; `options` override any of these.
+ */
+export function startTestHub(config: HubConfig, dir: string, options: Partial<HubOptions> = {}): Promise<RunningHub> {
+  return startHub({
+    config,
+    dataDir: path.join(dir, 'data'),
+    mqttPort: 0,
+    httpPort: 0,
+    host: '127.0.0.1',
+    adminPassword: TEST_ADMIN_PASSWORD,
+    logger: silentLogger,
+    announce: () => undefined,
+    ...options,
+  });
+}
+
+/** The address of a running hub's dashboard. */
+export function dashboardUrl(hub: RunningHub): string {
+  return `http://127.0.0.1:${hub.ports.http}`;
+}
+
+/** Logs in over real HTTP as the dashboard user admin; returns the session cookie for later requests. */
+export async function adminSession(hub: RunningHub, password = TEST_ADMIN_PASSWORD): Promise<string> {
+  const base = dashboardUrl(hub);
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  return login.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';', 1).join(''))
+    .join('; ');
+}
+
+/** Makes an API token with `role` through the dashboard, as the admin session `cookie`. */
+export async function createApiToken(hub: RunningHub, cookie: string, name: string, role: string): Promise<string> {
+  const base = dashboardUrl(hub);
+  const made = await fetch(`${base}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base, cookie },
+    body: JSON.stringify({ name, role }),
+  });
+  if (!made.ok) throw new Error(`token for ${role} refused: ${made.status} ${await made.text()}`);
+  return ((await made.json()) as { token: string }).token;
+}
