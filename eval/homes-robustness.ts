@@ -1,5 +1,6 @@
 // Robustness of the inactivity family: every home re-run under the sensor faults an unseen home will have (dropped events, motion-only PIRs, long holds, a stuck mat, jitter, a wrong timezone).
 import { ZoneClock } from '../rules/local-time.js';
+import { createRng } from '../simulate/random.js';
 import type { HomeConfig } from '../rules/types.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
@@ -29,18 +30,6 @@ export interface Perturbation {
   apply: (rec: IndexedRecording, seed: number) => Perturbed;
 }
 
-/** Small seeded generator (mulberry32): the same seed gives the same perturbed recording on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function withEvents(rec: IndexedRecording, events: Events, home: HomeConfig = rec.home): IndexedRecording {
   const first = events[0];
   const last = events[events.length - 1];
@@ -55,7 +44,7 @@ const byTime = (a: { ts: number }, b: { ts: number }): number => a.ts - b.ts;
 
 /** 5 % of events lost at random (radio, a bridge restarting). */
 function dropEvents(rec: IndexedRecording, seed: number): Perturbed {
-  const random = seededRandom(seed);
+  const random = createRng(seed).next;
   return {
     rec: withEvents(
       rec,
@@ -133,7 +122,7 @@ function stuckMat(rec: IndexedRecording): Perturbed {
 
 /** Timestamps jittered by up to ±2 s (sensors' clocks), arrival order kept, and 1 in 200 events arriving after the next. */
 function jitter(rec: IndexedRecording, seed: number): Perturbed {
-  const random = seededRandom(seed);
+  const random = createRng(seed).next;
   const events: Events = rec.events.map((e) => ({ ...e, ts: e.ts + Math.round((random() * 2 - 1) * 2000) }));
   for (let i = 0; i + 1 < events.length; i++) {
     const a = events[i];

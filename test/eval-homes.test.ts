@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluateHomes, formatHomesTable, TUNING_HOMES } from '../eval/homes.js';
 import { loadHomes } from '../eval/homes-data.js';
-import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, seededRandom } from '../eval/homes-robustness.js';
+import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS } from '../eval/homes-robustness.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(projectRoot, '../shared/data');
@@ -120,15 +120,6 @@ describe('the robustness perturbations', () => {
     if (!p || !indexed) throw new Error(`no perturbation ${id} or no recording`);
     return p.apply(indexed, 11);
   };
-
-  it('a seeded generator gives the same numbers on every run', () => {
-    const a = seededRandom(11);
-    const b = seededRandom(11);
-    const first = [a(), a(), a()];
-    expect([b(), b(), b()]).toEqual(first);
-    expect(first.every((x) => x >= 0 && x < 1)).toBe(true);
-    expect(seededRandom(12)()).not.toBe(first[0]);
-  });
 
   it.skipIf(!indexed)('drop5 drops about 5 % of events, the same ones each time', () => {
     const n = indexed?.events.length ?? 0;
