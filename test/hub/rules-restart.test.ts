@@ -9,6 +9,7 @@ import { parseHubConfig } from '../../hub/config.js';
 import { createLogger, silentLogger, type Logger } from '../../hub/logger.js';
 import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
+import { LEGACY_STATE_VERSION } from '../../rules/home-state.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
@@ -131,9 +132,10 @@ describe('rules across a restart', () => {
       version: number;
       homes: { h1: { firstSeenAt: number; learned: unknown } };
     };
-    // The state as an older hub version wrote it.
+    // The state as an older hub version wrote it (older than the one version before this that is still read).
+    const oldVersion = LEGACY_STATE_VERSION - 1;
     db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(
-      JSON.stringify({ ...before, version: before.version - 1 }),
+      JSON.stringify({ ...before, version: oldVersion }),
     );
     db.close();
 
@@ -158,7 +160,7 @@ describe('rules across a restart', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { msg: string; level: number; rebuiltEvents?: number; savedVersion?: number })
       .find((e) => e.msg.includes('rebuilt from the stored events'));
-    expect(entry).toMatchObject({ level: 30, rebuiltEvents: 3 * 45, savedVersion: before.version - 1 });
+    expect(entry).toMatchObject({ level: 30, rebuiltEvents: 3 * 45, savedVersion: oldVersion });
     second.stop();
   });
 
