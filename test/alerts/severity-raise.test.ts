@@ -1,12 +1,12 @@
 // A more serious raise of an open alert's kind raises its severity (SPEC 5 merge), through the real hub and a restart;
 // a repeat (count + 1) is not news to responders; webhook retries are spread with jitter.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { silentLogger } from '../../hub/logger.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
@@ -89,17 +89,7 @@ describe('a more serious raise of an open alert, through the real hub', () => {
         },
       ],
     });
-    hub = await startHub({
-      config,
-      dataDir: path.join(dir, 'data'),
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      adminPassword: 'admin-password-for-tests',
-      logger: silentLogger,
-      announce: () => undefined,
-      clock,
-    });
+    hub = await startTestHub(config, dir, { clock });
     return hub;
   }
 

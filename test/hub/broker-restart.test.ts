@@ -5,7 +5,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { createLogger } from '../../hub/logger.js';
 import { waitFor } from '../alerts/helpers.js';
 import { ONE_HOME_CONFIG, freePort, mqttClient, nextMessage, tempDir } from './helpers.js';
@@ -60,15 +61,9 @@ describe('an external broker that restarts', () => {
     const logLines = new PassThrough();
     let log = '';
     logLines.on('data', (d: Buffer) => (log += d.toString()));
-    hub = await startHub({
-      config: parseHubConfig(ONE_HOME_CONFIG),
-      dataDir: path.join(dir, 'data'),
-      httpPort: 0,
-      host: '127.0.0.1',
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
       mqttUrl: `mqtt://127.0.0.1:${brokerPort}`,
-      adminPassword: 'admin-password-for-tests',
       logger: createLogger({ level: 'info', destination: logLines }),
-      announce: () => undefined,
     });
     const sensor = await mqttClient(brokerPort);
     const responder = await mqttClient(brokerPort);

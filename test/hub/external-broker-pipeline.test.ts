@@ -7,8 +7,8 @@ import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import {
   ONE_HOME_CONFIG,
   freePort,
@@ -167,16 +167,7 @@ beforeEach(async () => {
 });
 
 async function startInProcess(): Promise<RunningHub> {
-  hub = await startHub({
-    config: parseHubConfig(ONE_HOME_CONFIG),
-    dataDir: path.join(dir, 'data'),
-    httpPort: 0,
-    host: '127.0.0.1',
-    mqttUrl: `mqtt://127.0.0.1:${proxy!.port}`,
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-  });
+  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { mqttUrl: `mqtt://127.0.0.1:${proxy!.port}` });
   return hub;
 }
 

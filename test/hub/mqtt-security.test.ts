@@ -6,8 +6,8 @@ import path from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
 
@@ -21,17 +21,7 @@ const users = async () => [
 ];
 
 async function start(extra: { mqttTls?: { port: number; cert: Buffer; key: Buffer } } = {}): Promise<RunningHub> {
-  hub = await startHub({
-    config: parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers: await users() }),
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-    ...extra,
-  });
+  hub = await startTestHub(parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers: await users() }), dir, extra);
   return hub;
 }
 
