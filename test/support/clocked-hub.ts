@@ -38,17 +38,17 @@ export interface ClockedRules {
 }
 
 /**
- * A RulesRunner on the database `dbFile` (opened as the hub does) with a store on `clock`, logging nothing;
+ * A RulesRunner on the database `db` (a file name is opened as the hub does) with a store on `clock`, logging nothing;
  * `options` add to or override the runner's options. The runner is not started.
  */
 export function clockedRules(
-  dbFile: string,
+  dbOrFile: Database | string,
   clock: FakeClock,
   homes: RulesRunnerOptions['homes'],
   decide: (decisions: RuleDecision[]) => void,
   options: Partial<RulesRunnerOptions> = {},
 ): ClockedRules {
-  const db = openHubDatabase(dbFile);
+  const db = typeof dbOrFile === 'string' ? openHubDatabase(dbOrFile) : dbOrFile;
   const store = new EventStore(db, clock);
   const runner = new RulesRunner({ homes, store, clock, logger: silentLogger, decide, ...options });
   return {
