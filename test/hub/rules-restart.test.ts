@@ -9,10 +9,10 @@ import { parseHubConfig } from '../../hub/config.js';
 import { createLogger } from '../../hub/logger.js';
 import type { AlertKindAt, RulesRunnerOptions } from '../../hub/rules-runner.js';
 import { openHubDatabase } from '../../hub/store.js';
-import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { RuleDecision } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
-import { clockedRules } from '../support/clocked-hub.js';
+import { clockedRules, motion } from '../support/clocked-hub.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** Monday 5 January 2026, 09:00 in London (GMT). */
@@ -55,20 +55,6 @@ function hubRun(
       store.close();
       db.close();
     },
-  };
-}
-
-function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId,
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
-    kind: 'motion',
-    assigned: true,
   };
 }
 

@@ -6,7 +6,7 @@ import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
-import { clockedRules, inactivityOnlyHome } from '../support/clocked-hub.js';
+import { clockedRules, motion, inactivityOnlyHome } from '../support/clocked-hub.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** Monday 5 January 2026, 09:00 in London (GMT): day time, cold start (4 h inactivity, 45 min possible fall). */
@@ -41,20 +41,6 @@ function hubRules(clock: FakeClock, homes = config.homes) {
   });
   runner.start();
   return { raised, decisions, send, close };
-}
-
-function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId,
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
-    kind: 'motion',
-    assigned: true,
-  };
 }
 
 /** A device the configuration does not know, in a home it does not know, with a clock 23 h fast. */

@@ -79,3 +79,18 @@ export async function startAlertService(
   await alerts.start();
   return alerts;
 }
+
+/** Motion seen at `ts` by ONE_HOME_CONFIG's hall or kitchen sensor, as the hub stores it. */
+export function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
+  return {
+    homeId: 'h1',
+    deviceId,
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
+    kind: 'motion',
+    assigned: true,
+  };
+}
