@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Alert } from '../../hub/alerts/api.js';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
+import { startAlertService } from '../support/clocked-hub.js';
 import { queryAlertAudit, queryEscalationSteps } from '../../hub/alerts/query.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import type { Publisher } from '../../hub/publisher.js';
@@ -71,15 +70,7 @@ describe('alerts across restarts', () => {
   ): Promise<{ alerts: AlertService; db: Database.Database; clock: FakeClock }> {
     const db = store.open();
     const clock = new FakeClock(nowMs);
-    const alerts = new AlertService({
-      db,
-      publisher,
-      config,
-      clock,
-      logger: silentLogger,
-      metrics: createMetricsRegistry(),
-    });
-    await alerts.start();
+    const alerts = await startAlertService({ db, publisher, config, clock });
     running.push({ alerts, db });
     return { alerts, db, clock };
   }

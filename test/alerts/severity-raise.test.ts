@@ -1,18 +1,17 @@
 // A more serious raise of an open alert's kind raises its severity (SPEC 5 merge), through the real hub and a restart;
 // a repeat (count + 1) is not news to responders; webhook retries are spread with jitter.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { startAlertService } from '../support/clocked-hub.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
 import { retryDelayMs } from '../../hub/alerts/outbox.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
 import { moreSerious } from '../../hub/alerts/lifecycle.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from '../hub/helpers.js';
@@ -89,17 +88,7 @@ describe('a more serious raise of an open alert, through the real hub', () => {
         },
       ],
     });
-    hub = await startHub({
-      config,
-      dataDir: path.join(dir, 'data'),
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      adminPassword: 'admin-password-for-tests',
-      logger: silentLogger,
-      announce: () => undefined,
-      clock,
-    });
+    hub = await startTestHub(config, dir, { clock });
     return hub;
   }
 
@@ -341,18 +330,15 @@ describe('webhook retries with jitter', () => {
       const clock = new FakeClock(T0);
       const db = stage.store.open();
       const draws = [0, 0.5];
-      const alerts = new AlertService({
+      const alerts = await startAlertService({
         db,
         publisher: stage.broker.publisher,
         config: homeConfig([
           { id: 'cc', group: 'first', webhook: { url: failing.url, secret: 'cc-secret', allowPrivateNetwork: true } },
         ]),
         clock,
-        logger: silentLogger,
-        metrics: createMetricsRegistry(),
         outbox: { random: () => draws.shift() ?? 1 },
       });
-      await alerts.start();
       try {
         const alert = alerts.apply(pendantPress(clock.now()))!;
         const row = db.prepare(

@@ -3,11 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
+import { startAlertService } from '../support/clocked-hub.js';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
@@ -49,16 +48,13 @@ export async function openTestHubDb(config: HubConfig): Promise<TestHubDb> {
   const db = openHubDatabase(file);
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const store = new EventStore(db, clock);
-  const alerts = new AlertService({
+  const alerts = await startAlertService({
     db,
     config,
     clock,
-    logger: silentLogger,
-    metrics: createMetricsRegistry(),
     // Delivery is not under test here: the broker side just takes the messages.
     publisher: { publish: () => Promise.resolve() },
   });
-  await alerts.start();
   return {
     dir,
     file,

@@ -1,12 +1,11 @@
 // The live alert stream over a real socket: open alerts first, every new version after, resuming from Last-Event-ID,
 // heartbeats, cleanup on close.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import { AlertJournal } from '../../dashboard/routes/alert-stream.js';
-import { raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 
 interface SseEvent {
   event: string;
@@ -79,8 +78,7 @@ const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
 beforeAll(async () => {
   dashboard = await startDashboard({ clock, sseHeartbeatSeconds: 0.2 });
   responder = await userWithRole(dashboard.app, 'responder', 'sam');
-  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
 });
 afterAll(async () => dashboard.close());
 
@@ -234,8 +232,7 @@ describe('the alert stream', () => {
     const other = await startDashboard({ clock, sseHeartbeatSeconds: 60 });
     try {
       const cookie = await userWithRole(other.app, 'responder');
-      await other.app.listen({ port: 0, host: '127.0.0.1' });
-      const port = (other.app.server.address() as AddressInfo).port;
+      const port = await listenLocally(other.app);
       const stream = new StreamReader(`http://127.0.0.1:${port}/api/alerts/stream`, { cookie });
       await stream.until(() => stream.events.some((e) => e.event === 'ready'));
       await other.app.close();

@@ -1,7 +1,5 @@
 // In a real browser (Debian chromium): a responder logs in, sees an alert arrive live, acknowledges and resolves it.
-import type { AddressInfo } from 'node:net';
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
@@ -10,14 +8,14 @@ import {
   cannedAnalytics,
   login,
   raiseAlert,
+  listenLocally,
   startDashboard,
   userWithRole,
   type Dashboard,
 } from './support.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the browser tests: no ${CHROMIUM}`);
+const haveChromium = chromiumAvailable('the browser tests');
 
 let dashboard: Dashboard;
 let browser: Browser;
@@ -28,20 +26,8 @@ beforeAll(async () => {
   if (!haveChromium) return;
   dashboard = await startDashboard({ clock, analytics: cannedAnalytics() });
   await userWithRole(dashboard.app, 'responder', 'sam');
-  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,16 +1,14 @@
 // In a real browser (Debian chromium): the console's live stream drops and EventSource reconnects with
 // Last-Event-ID; it gets only what changed meanwhile and keeps every alert that did not change.
-import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the console reconnect test: no ${CHROMIUM}`);
+const haveChromium = chromiumAvailable('the console reconnect test');
 
 /** A TCP proxy in front of the dashboard that can cut every connection, and keeps what clients sent. */
 interface CuttingProxy {
@@ -61,12 +59,8 @@ beforeAll(async () => {
   if (!haveChromium) return;
   dashboard = await startDashboard({ clock });
   cookie = await userWithRole(dashboard.app, 'responder', 'sam');
-  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
-  proxy = await cuttingProxy((dashboard.app.server.address() as AddressInfo).port);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  proxy = await cuttingProxy(await listenLocally(dashboard.app));
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,8 +1,7 @@
 // In a real browser: a page on another port of the same host cannot act with the responder's cookie, and `next` never leaves the hub.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
@@ -10,14 +9,14 @@ import {
   USER_PASSWORD,
   login,
   raiseAlert,
+  listenLocally,
   startDashboard,
   userWithRole,
   type Dashboard,
 } from './support.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the cross-site browser tests: no ${CHROMIUM}`);
+const haveChromium = chromiumAvailable('the cross-site browser tests');
 
 let dashboard: Dashboard;
 let browser: Browser;
@@ -31,8 +30,7 @@ beforeAll(async () => {
   if (!haveChromium) return;
   dashboard = await startDashboard({ clock });
   await userWithRole(dashboard.app, 'responder', 'sam');
-  await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(dashboard.app.server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
   // The attacker's page: a form that posts a text/plain body shaped like JSON to the hub, sent on load.
   otherSite = http.createServer((request, response) => {
     const target = new URL(request.url ?? '/', 'http://x').searchParams.get('target') ?? '';
@@ -46,18 +44,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => otherSite.listen(0, '127.0.0.1', resolve));
   otherBase = `http://127.0.0.1:${(otherSite.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../dashboard/app.js';
@@ -200,4 +201,10 @@ export function cannedAnalytics(): DashboardAnalytics & { calls: string[] } {
       return `section,key,value\nperiod,from,${r.from}\nperiod,to,${r.to}\n`;
     },
   };
+}
+
+/** Starts `app` listening on a free port of 127.0.0.1; returns the port. */
+export async function listenLocally(app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as AddressInfo).port;
 }

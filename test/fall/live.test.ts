@@ -1,6 +1,7 @@
 // A wearable's accelerometer stream over MQTT into the real hub process: a fall becomes a `fall` alert.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from '../hub/helpers.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
@@ -50,50 +51,45 @@ async function streamWearable(mqttPort: number, samples: [number, number, number
   await wearable.endAsync();
 }
 
+/** A fall alert for the resident as responders must get it. */
+const CRITICAL_FALL = { homeId: 'h1', residentId: 'r1', kind: 'fall', severity: 'critical', state: 'raised' };
+
+/** Spawns the hub on CONFIG and connects a responder subscribed to every alert. */
+async function startHubWithResponder(): Promise<{ responder: MqttClient; mqttPort: number }> {
+  hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
+  const responder = await mqttClient(hub.mqttPort);
+  await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+  return { responder, mqttPort: hub.mqttPort };
+}
+
 describe('wearable fall detection, live', () => {
   it('raises a critical fall alert for the resident when a wearable streams a fall over MQTT', async () => {
-    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
-    const responder = await mqttClient(hub.mqttPort);
-    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const { responder, mqttPort } = await startHubWithResponder();
     const alertArrives = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t), 20_000);
 
     // Ten seconds of walking, then a fall and lying still: 33 s of samples, sent at once but stamped
     // as a live wearable would stamp them, from now on.
     const samples = render([walking(10), ...fallSegments(20)], 100);
     const startTs = Date.now();
-    await streamWearable(hub.mqttPort, samples, startTs);
+    await streamWearable(mqttPort, samples, startTs);
 
     const alert = JSON.parse((await alertArrives).payload.toString());
-    expect(alert).toMatchObject({
-      homeId: 'h1',
-      residentId: 'r1',
-      kind: 'fall',
-      severity: 'critical',
-      state: 'raised',
-    });
+    expect(alert).toMatchObject(CRITICAL_FALL);
     expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false });
     expect(alert.detail.peakG).toBeGreaterThan(2.5);
     await responder.endAsync();
   }, 60_000);
 
   it('raises the fall when the wearable falls silent 3 s after the impact (nothing more is ever sent)', async () => {
-    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
-    const responder = await mqttClient(hub.mqttPort);
-    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const { responder, mqttPort } = await startHubWithResponder();
     const alertArrives = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t), 40_000);
 
     // Two seconds of walking, the fall, and 2.9 s lying: the last sample is 3 s after the impact.
     const samples = render([walking(2), ...fallSegments(2.9)], 100);
-    await streamWearable(hub.mqttPort, samples, Date.now());
+    await streamWearable(mqttPort, samples, Date.now());
 
     const alert = JSON.parse((await alertArrives).payload.toString());
-    expect(alert).toMatchObject({
-      homeId: 'h1',
-      residentId: 'r1',
-      kind: 'fall',
-      severity: 'critical',
-      state: 'raised',
-    });
+    expect(alert).toMatchObject(CRITICAL_FALL);
     expect(alert.detail).toMatchObject({ source: 'wearable', downgraded: false, recovered: false, sampleRateHz: 100 });
     const { stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
     // Decided on the wearable's own time line, no later than the issue's bound after the impact.
@@ -106,9 +102,7 @@ describe('wearable fall detection, live', () => {
   }, 60_000);
 
   it('records an impact the wearer got up from as info, and a real fall after it still calls out as critical', async () => {
-    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, CONFIG) });
-    const responder = await mqttClient(hub.mqttPort);
-    await responder.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const { responder, mqttPort } = await startHubWithResponder();
     const alerts: { id: string; severity: string; state: string; outcome: string | null; count: number }[] = [];
     responder.on('message', (topic, payload) => {
       if (/^telecare\/h1\/alerts\/[^/]+$/.test(topic) && payload.length > 0)
@@ -129,7 +123,7 @@ describe('wearable fall detection, live', () => {
       [walking(2), ...fallSegments(3), turn(1, LYING, UPRIGHT), walking(20), still(3, UPRIGHT), ...fallSegments(20)],
       100,
     );
-    await streamWearable(hub.mqttPort, samples, Date.now());
+    await streamWearable(mqttPort, samples, Date.now());
     await critical;
     await responder.endAsync();
 

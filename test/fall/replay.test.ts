@@ -1,10 +1,10 @@
 // `telecare replay` of a wearable that falls silent 3 s after a fall: the fall alert is in the output.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { cliPath, tempDir } from '../hub/helpers.js';
+import { tempDir } from '../hub/helpers.js';
+import { jsonLines, runReplay, writeOneHomeConfig } from '../support/replay-cli.js';
 import { fallSegments, first, render, toMessages } from './signals.js';
 
 const START = Date.UTC(2026, 0, 5, 9);
@@ -29,35 +29,12 @@ describe('telecare replay of a wearable fall', () => {
     const input = path.join(dir, 'events.ndjson');
     fs.writeFileSync(input, `${lines.join('\n')}\n`);
     const config = path.join(dir, 'home.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        homes: [
-          {
-            id: 'h1',
-            timezone: 'Europe/London',
-            residents: [{ id: 'r1' }],
-            devices: [{ id: 'w1', kind: 'wearable', residentId: 'r1' }],
-          },
-        ],
-      }),
-    );
+    writeOneHomeConfig(config, [{ id: 'w1', kind: 'wearable', residentId: 'r1' }]);
     const lastTs = messages.at(-1)?.ts ?? NaN;
     const drainHours = (impactAt + (1 + stillSeconds + recoverSeconds) * 1000 - lastTs) / 3_600_000;
-    const r = spawnSync(
-      process.execPath,
-      [cliPath, 'replay', '--input', input, '--config', config, '--drain', String(drainHours)],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    const r = runReplay(['--input', input, '--config', config, '--drain', String(drainHours)]);
     expect(r.status).toBe(0);
-    const alerts = r.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const alerts = jsonLines(r.stdout);
     const falls = alerts.filter((a) => a.kind === 'fall');
     expect(falls).toHaveLength(1);
     // The impact is where its cell starts: the peak's, or the rise's after a fast descent (within 60 ms).

@@ -2,11 +2,10 @@
 // batch's group commit runs and before the store hands an fsync to the thread pool (the hub in-process, real aedes).
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
 
 let dir: string;
@@ -55,16 +54,7 @@ function recorder(mqttPort: () => number): { steps: string[]; start(): void } {
 
 describe('alert path order', () => {
   it("a pendant press's alert is written to the subscriber before the event's group commit and before any fsync", async () => {
-    hub = await startHub({
-      config: parseHubConfig(ONE_HOME_CONFIG),
-      dataDir: path.join(dir, 'data'),
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      adminPassword: 'admin-password-for-tests',
-      logger: silentLogger,
-      announce: () => undefined,
-    });
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const running = hub;
     const record = recorder(() => running.ports.mqtt ?? 0);
     const store = running.store as unknown as { flush: () => void };

@@ -6,14 +6,11 @@ import type Database from 'better-sqlite3';
 import { AlertService } from '../../hub/alerts/service.js';
 import { createSystemClock, FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
-import { RulesRunner } from '../../hub/rules-runner.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { SensorEvent } from '../../rules/types.js';
 import { homeConfig, pendantPress, tempDb, waitFor, type TempDb } from '../alerts/helpers.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { clockedRules, inactivityOnlyHome, startAlertService } from '../support/clocked-hub.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** A wall clock the test steps, over the real monotonic clock and real timers. */
@@ -64,8 +61,7 @@ describe('alert timers across a clock step', () => {
         { group: 'supervisors', timeoutSeconds: 60 },
       ],
     });
-    alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
-    await alerts.start();
+    alerts = await startAlertService({ db, publisher, config, clock });
     const alert = alerts.apply(pendantPress(clock.now()))!;
     step(-HOUR_MS);
     await waitFor(() => alerts!.get(alert.id)!.escalationLevel === 1, 'the escalation to the supervisors', 10_000);
@@ -81,8 +77,7 @@ describe('alert timers across a clock step', () => {
         { group: 'supervisors', timeoutSeconds: 600 },
       ],
     });
-    alerts = new AlertService({ db, publisher, config, clock, logger: silentLogger, metrics: createMetricsRegistry() });
-    await alerts.start();
+    alerts = await startAlertService({ db, publisher, config, clock });
     db.pragma('busy_timeout = 0');
     // Another process holds the write lock: every change is told from memory and held.
     const locker = store.open();
@@ -116,16 +111,7 @@ describe('alert timers across a clock step', () => {
       },
     };
     const config = homeConfig([], { default: [{ group: 'first', timeoutSeconds: 600 }] });
-    alerts = new AlertService({
-      db,
-      publisher,
-      config,
-      clock,
-      logger: silentLogger,
-      metrics: createMetricsRegistry(),
-      outbox: { retryBaseMs: 2_000 },
-    });
-    await alerts.start();
+    alerts = await startAlertService({ db, publisher, config, clock, outbox: { retryBaseMs: 2_000 } });
     const alert = alerts.apply(pendantPress(clock.now()))!;
     await waitFor(() => delivered.length > 0, 'the retried delivery', 10_000);
     expect(delivered).toEqual([`telecare/h1/alerts/${alert.id}`]);
@@ -141,31 +127,14 @@ describe('rule timers across a clock step', () => {
 
   it('an inactivity alert comes after 4 h of real silence although the wall clock stepped back an hour meanwhile', async () => {
     // possible-fall pushed past the 12 h cap: inactivity is then this silence's one call-out.
-    const config = parseHubConfig({
-      homes: [
-        {
-          ...ONE_HOME_CONFIG.homes[0],
-          rules: {
-            possibleFall: {
-              floorMinutes: 720,
-              coldStartDayMinutes: 720,
-              coldStartNightMinutes: 720,
-              afterActivityPercent: 0,
-            },
-          },
-        },
-      ],
-    });
+    const config = parseHubConfig(inactivityOnlyHome(ONE_HOME_CONFIG.homes[0]));
     const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
     const clock = new FakeClock(t0);
-    const db = openHubDatabase(path.join(dir, 'hub.db'));
-    const store = new EventStore(db, clock);
     const raised: { kind: string; wallAt: number }[] = [];
-    const decide = (ds: RuleDecision[]): void => {
+    const rules = clockedRules(path.join(dir, 'hub.db'), clock, config.homes, (ds) => {
       for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
-    };
-    const runner = new RulesRunner({ homes: config.homes, store, clock, logger: silentLogger, decide });
-    runner.start();
+    });
+    rules.runner.start();
     const motion: SensorEvent[] = [
       {
         homeId: 'h1',
@@ -179,17 +148,13 @@ describe('rule timers across a clock step', () => {
         assigned: true,
       },
     ];
-    const appended = store.append(motion);
-    runner.feed(motion, store.lastReservedId);
-    await appended;
+    await rules.send(...motion);
     clock.advanceBy(HOUR_MS);
     clock.stepWall(-HOUR_MS);
     clock.advanceBy(3 * HOUR_MS - 1); // 4 h after the motion, less a millisecond
     expect(raised.map((r) => r.kind)).toEqual([]);
     clock.advanceBy(1);
     expect(raised.map((r) => r.kind)).toEqual(['inactivity']);
-    runner.stop();
-    store.close();
-    db.close();
+    rules.close();
   });
 });

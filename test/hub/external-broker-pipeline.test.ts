@@ -1,5 +1,5 @@
 // HUB_MQTT_URL under load (issue 13): a pendant press is alerted on arrival while earlier events still wait for their fsync.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -7,11 +7,11 @@ import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import {
   ONE_HOME_CONFIG,
-  freePort,
   killHub,
   mqttClient,
   nextMessage,
@@ -22,7 +22,7 @@ import {
 } from './helpers.js';
 
 let dir: string;
-let mosquitto: ChildProcess | undefined;
+let mosquitto: Mosquitto | undefined;
 let brokerPort: number;
 let hub: RunningHub | undefined;
 let clients: MqttClient[] = [];
@@ -130,29 +130,10 @@ function stallDisk(): StalledDisk {
   };
 }
 
-async function startMosquitto(): Promise<void> {
-  brokerPort = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  // As docs/performance.md tells installers: a queue large enough for what arrives while the hub restarts (Mosquitto's
-  // default of 1,000 drops the rest, and the kill test would lose events the broker never kept). Otherwise Mosquitto's
-  // defaults, max_inflight_messages 20 included.
-  fs.writeFileSync(
-    conf,
-    `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n` +
-      'max_queued_messages 100000\n',
-  );
-  mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const probe = await mqttClient(brokerPort);
-      await probe.endAsync();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error('mosquitto did not start');
-}
+// As docs/performance.md tells installers: a queue large enough for what arrives while the hub restarts (Mosquitto's
+// default of 1,000 drops the rest, and the kill test would lose events the broker never kept). Otherwise Mosquitto's
+// defaults, max_inflight_messages 20 included.
+const MOSQUITTO_CONFIG = ['set_tcp_nodelay true', 'max_queued_messages 100000'];
 
 async function client(): Promise<MqttClient> {
   const c = await mqttClient(brokerPort);
@@ -162,21 +143,13 @@ async function client(): Promise<MqttClient> {
 
 beforeEach(async () => {
   dir = tempDir('extbroker-pipeline');
-  await startMosquitto();
+  mosquitto = await startMosquitto(dir, { extraConfig: MOSQUITTO_CONFIG });
+  brokerPort = mosquitto.port;
   proxy = await countPubacks(brokerPort);
 });
 
 async function startInProcess(): Promise<RunningHub> {
-  hub = await startHub({
-    config: parseHubConfig(ONE_HOME_CONFIG),
-    dataDir: path.join(dir, 'data'),
-    httpPort: 0,
-    host: '127.0.0.1',
-    mqttUrl: `mqtt://127.0.0.1:${proxy!.port}`,
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-  });
+  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { mqttUrl: `mqtt://127.0.0.1:${proxy!.port}` });
   return hub;
 }
 
@@ -192,10 +165,7 @@ afterEach(async () => {
   hub = undefined;
   await proxy?.close();
   proxy = undefined;
-  if (mosquitto?.pid) {
-    mosquitto.kill('SIGKILL');
-    await new Promise((resolve) => mosquitto!.once('exit', resolve));
-  }
+  await mosquitto?.kill();
   mosquitto = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });

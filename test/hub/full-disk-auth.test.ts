@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../hub/passwords.js';
-import { adminCookie, killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { adminCookie, killHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 import { namespacesRefused, TmpfsHolder } from './tmpfs.js';
 
 const refused = namespacesRefused();
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 const startHub = (h: TmpfsHolder, env: Record<string, string> = {}): Promise<HubProcess> =>
-  spawnHub({ HUB_DATA_DIR: path.join(h.mountDir, 'data'), HUB_CONFIG: writeConfig(dir), ...env }, 60_000, h.launcher);
+  h.spawnHub(writeConfig(dir), env);
 
 async function stopHub(h: HubProcess): Promise<number | null> {
   h.child.kill('SIGTERM');

@@ -3,16 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  adminCookie,
-  killHub,
-  mqttClient,
-  nextMessage,
-  spawnHub,
-  tempDir,
-  writeConfig,
-  type HubProcess,
-} from './helpers.js';
+import { adminCookie, killHub, mqttClient, nextMessage, tempDir, writeConfig, type HubProcess } from './helpers.js';
 import { namespacesRefused, TmpfsHolder } from './tmpfs.js';
 
 const refused = namespacesRefused();
@@ -35,8 +26,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const startHub = (h: TmpfsHolder): Promise<HubProcess> =>
-  spawnHub({ HUB_DATA_DIR: path.join(h.mountDir, 'data'), HUB_CONFIG: writeConfig(dir) }, 60_000, h.launcher);
+const startHub = (h: TmpfsHolder): Promise<HubProcess> => h.spawnHub(writeConfig(dir));
 
 /** Graceful stop (SIGTERM) of the hub by its pid; resolves with its exit code. */
 async function stopHub(h: HubProcess): Promise<number | null> {

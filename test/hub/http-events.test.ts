@@ -1,10 +1,9 @@
 // POST /api/events on a hub started in-process (real SQLite in a temp folder): all or nothing, and a truthful answer.
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { TEST_ADMIN_PASSWORD, startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 let dir: string;
@@ -21,20 +20,11 @@ afterEach(async () => {
 });
 
 async function start(): Promise<{ hub: RunningHub; cookie: string }> {
-  hub = await startHub({
-    config: parseHubConfig(ONE_HOME_CONFIG),
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-  });
+  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
   const login = await hub.app.inject({
     method: 'POST',
     url: '/api/login',
-    payload: { username: 'admin', password: 'admin-password-for-tests' },
+    payload: { username: 'admin', password: TEST_ADMIN_PASSWORD },
   });
   const setCookie = login.headers['set-cookie'];
   const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? '']).map((c) => c.split(';')[0]).join('; ');

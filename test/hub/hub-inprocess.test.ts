@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { TEST_ADMIN_PASSWORD, startTestHub } from '../support/in-process-hub.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
@@ -24,16 +24,7 @@ async function start(): Promise<RunningHub> {
       { username: 'sensor1', passwordHash: await hashPassword('sensor-secret'), role: 'device', homes: ['h1'] },
     ],
   });
-  hub = await startHub({
-    config,
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: (line) => announced.push(line),
-  });
+  hub = await startTestHub(config, dir, { announce: (line) => announced.push(line) });
   return hub;
 }
 
@@ -163,7 +154,7 @@ describe('hub in-process', () => {
     const login = await app.inject({
       method: 'POST',
       url: '/api/login',
-      payload: { username: 'admin', password: 'admin-password-for-tests' },
+      payload: { username: 'admin', password: TEST_ADMIN_PASSWORD },
     });
     const cookie = login.headers['set-cookie'];
     const cookies = (Array.isArray(cookie) ? cookie : [cookie ?? '']).map((c) => c.split(';')[0]).join('; ');

@@ -1,13 +1,12 @@
 // The embedded broker under attack, through real sockets: CONNECT floods, retained floods, client-id takeover, and MQTT over TLS.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { selfSignedPair } from '../support/tls.js';
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
 
@@ -21,17 +20,7 @@ const users = async () => [
 ];
 
 async function start(extra: { mqttTls?: { port: number; cert: Buffer; key: Buffer } } = {}): Promise<RunningHub> {
-  hub = await startHub({
-    config: parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers: await users() }),
-    dataDir: path.join(dir, 'data'),
-    mqttPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    adminPassword: 'admin-password-for-tests',
-    logger: silentLogger,
-    announce: () => undefined,
-    ...extra,
-  });
+  hub = await startTestHub(parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers: await users() }), dir, extra);
   return hub;
 }
 
@@ -195,32 +184,8 @@ describe('client ids (issue 12 item 11)', () => {
 
 describe('MQTT over TLS (issue 12 item 12)', () => {
   it('serves MQTT over TLS with the installer’s certificate and key', async () => {
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=telecare-hub',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const { store } = await start({ mqttTls: { port: 0, cert: fs.readFileSync(cert), key: fs.readFileSync(key) } });
+    const { cert, key } = selfSignedPair(dir);
+    const { store } = await start({ mqttTls: { port: 0, cert, key } });
     const tlsPort = hub!.broker.describe().tlsPort as number;
     expect(tlsPort).toBeGreaterThan(0);
 
@@ -228,7 +193,7 @@ describe('MQTT over TLS (issue 12 item 12)', () => {
     const device = await connectAsync(`mqtts://127.0.0.1:${tlsPort}`, {
       username: 'dev1',
       password: 'dev1-secret',
-      ca: fs.readFileSync(cert),
+      ca: cert,
       reconnectPeriod: 0,
       connectTimeout: 5_000,
     });

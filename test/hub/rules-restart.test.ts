@@ -6,13 +6,14 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { createLogger, silentLogger, type Logger } from '../../hub/logger.js';
-import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
+import { createLogger } from '../../hub/logger.js';
+import type { AlertKindAt, RulesRunnerOptions } from '../../hub/rules-runner.js';
+import { openHubDatabase } from '../../hub/store.js';
 import { LEGACY_STATE_VERSION } from '../../rules/home-state.js';
-import type { RuleDecision, SensorEvent } from '../../rules/types.js';
+import type { RuleDecision } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { clockedRules, motion } from '../support/clocked-hub.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** Monday 5 January 2026, 09:00 in London (GMT). */
@@ -32,55 +33,29 @@ function configWith(away: boolean): HubConfig {
 function hubRun(
   clock: FakeClock,
   config: HubConfig,
-  options: { logger?: Logger; alreadyRaised?: (d: AlertKindAt) => boolean; snapshotEveryMs?: number } = {},
+  options: Pick<Partial<RulesRunnerOptions>, 'logger' | 'alreadyRaised' | 'snapshotEveryMs'> = {},
 ) {
   const decisions: RuleDecision[] = [];
-  const db = openHubDatabase(path.join(dir, 'hub.db'));
-  const store = new EventStore(db, clock);
-  const runner = new RulesRunner({
-    homes: config.homes,
-    store,
+  const { db, store, runner, send, close } = clockedRules(
+    path.join(dir, 'hub.db'),
     clock,
-    logger: options.logger ?? silentLogger,
-    decide: (ds) => decisions.push(...ds),
-    ...(options.alreadyRaised ? { alreadyRaised: options.alreadyRaised } : {}),
-    ...(options.snapshotEveryMs ? { snapshotEveryMs: options.snapshotEveryMs } : {}),
-  });
+    config.homes,
+    (ds) => decisions.push(...ds),
+    options,
+  );
   runner.start();
   return {
     decisions,
     raises: () => decisions.filter((d): d is Extract<RuleDecision, { type: 'raise' }> => d.type === 'raise'),
     store,
     db,
-    async send(...events: SensorEvent[]): Promise<void> {
-      const appended = store.append(events);
-      runner.feed(events, store.lastReservedId);
-      await appended;
-    },
-    stop(): void {
-      runner.stop();
-      store.close();
-      db.close();
-    },
+    send,
+    stop: close,
     /** SIGKILL as far as the rules know: no stop, no last snapshot. */
     crash(): void {
       store.close();
       db.close();
     },
-  };
-}
-
-function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId,
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
-    kind: 'motion',
-    assigned: true,
   };
 }
 

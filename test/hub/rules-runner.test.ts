@@ -4,11 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { silentLogger } from '../../hub/logger.js';
-import { RulesRunner, type AlertKindAt } from '../../hub/rules-runner.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { AlertKindAt } from '../../hub/rules-runner.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { clockedRules } from '../support/clocked-hub.js';
 
 const config = parseHubConfig(ONE_HOME_CONFIG);
 let dir: string;
@@ -18,16 +17,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function runnerAt(clock: FakeClock, decisions: RuleDecision[]) {
-  const db = openHubDatabase(path.join(dir, 'hub.db'));
-  const store = new EventStore(db, clock);
-  const runner = new RulesRunner({
-    homes: config.homes,
-    store,
-    clock,
-    logger: silentLogger,
-    decide: (d) => decisions.push(...d),
-  });
-  return { db, store, runner };
+  return clockedRules(path.join(dir, 'hub.db'), clock, config.homes, (d) => decisions.push(...d));
 }
 
 function event(
@@ -113,19 +103,11 @@ describe('rules runner', () => {
     for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
     const restart = (from: string, alreadyRaised?: (d: AlertKindAt) => boolean): RuleDecision[] => {
       const decisions: RuleDecision[] = [];
-      const db = openHubDatabase(path.join(from, 'hub.db'));
-      const store = new EventStore(db, clock);
-      const runner = new RulesRunner({
-        homes: config.homes,
-        store,
-        clock,
-        logger: silentLogger,
-        decide: (d) => decisions.push(...d),
+      const rules = clockedRules(path.join(from, 'hub.db'), clock, config.homes, (d) => decisions.push(...d), {
         alreadyRaised,
       });
-      runner.start();
-      runner.stop();
-      db.close();
+      rules.runner.start();
+      rules.close();
       return decisions;
     };
     // The press is re-fed; the alert store says it was raised already, so nothing is raised twice.

@@ -4,32 +4,16 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { silentLogger } from '../../hub/logger.js';
-import { RulesRunner } from '../../hub/rules-runner.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { clockedRules, motion, inactivityOnlyHome } from '../support/clocked-hub.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** Monday 5 January 2026, 09:00 in London (GMT): day time, cold start (4 h inactivity, 45 min possible fall). */
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const config = parseHubConfig(ONE_HOME_CONFIG);
 /** The same home with possible-fall pushed past the 12 h cap, to time inactivity on its own (one call-out per silence). */
-const inactivityOnly = parseHubConfig({
-  homes: [
-    {
-      ...ONE_HOME_CONFIG.homes[0],
-      rules: {
-        possibleFall: {
-          floorMinutes: 720,
-          coldStartDayMinutes: 720,
-          coldStartNightMinutes: 720,
-          afterActivityPercent: 0,
-        },
-      },
-    },
-  ],
-});
+const inactivityOnly = parseHubConfig(inactivityOnlyHome(ONE_HOME_CONFIG.homes[0]));
 
 let dir: string;
 beforeEach(() => {
@@ -50,45 +34,13 @@ interface Raised {
 function hubRules(clock: FakeClock, homes = config.homes) {
   const raised: Raised[] = [];
   const decisions: RuleDecision[] = [];
-  const db = openHubDatabase(path.join(dir, 'hub.db'));
-  const store = new EventStore(db, clock);
-  const runner = new RulesRunner({
-    homes,
-    store,
-    clock,
-    logger: silentLogger,
-    decide: (ds) => {
-      decisions.push(...ds);
-      for (const d of ds)
-        if (d.type === 'raise') raised.push({ kind: d.kind, homeId: d.homeId, at: d.at, decidedAt: clock.now() });
-    },
+  const { runner, send, close } = clockedRules(path.join(dir, 'hub.db'), clock, homes, (ds) => {
+    decisions.push(...ds);
+    for (const d of ds)
+      if (d.type === 'raise') raised.push({ kind: d.kind, homeId: d.homeId, at: d.at, decidedAt: clock.now() });
   });
   runner.start();
-  const send = async (...events: SensorEvent[]): Promise<void> => {
-    const appended = store.append(events);
-    runner.feed(events, store.lastReservedId);
-    await appended;
-  };
-  const close = (): void => {
-    runner.stop();
-    store.close();
-    db.close();
-  };
   return { raised, decisions, send, close };
-}
-
-function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId,
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: deviceId === 'hall-pir' ? 'hall' : 'kitchen',
-    kind: 'motion',
-    assigned: true,
-  };
 }
 
 /** A device the configuration does not know, in a home it does not know, with a clock 23 h fast. */

@@ -1,14 +1,11 @@
 // A first start as an installer does it: HTTPS from a given certificate, private data files, secrets on stderr only.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../hub/main.js';
 import { killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
-
-const run = promisify(execFile);
+import { selfSignedPair } from '../support/tls.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -20,32 +17,6 @@ afterEach(async () => {
   hub = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** A self-signed certificate for 127.0.0.1, made with openssl in the temp folder. */
-async function selfSignedPair(): Promise<{ certFile: string; keyFile: string; cert: Buffer }> {
-  const certFile = path.join(dir, 'hub.crt');
-  const keyFile = path.join(dir, 'hub.key');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=telecare-hub',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  return { certFile, keyFile, cert: fs.readFileSync(certFile) };
-}
 
 function httpsRequest(port: number, ca: Buffer, route: string, body?: unknown) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
@@ -75,7 +46,7 @@ const mode = (file: string): number => fs.statSync(file).mode & 0o777;
 
 describe('a first start with a certificate and key', () => {
   it('serves HTTPS with Secure cookies, keeps the data folder private, and prints secrets on stderr, never in the log', async () => {
-    const pair = await selfSignedPair();
+    const pair = selfSignedPair(dir);
     const dataDir = path.join(dir, 'data');
     hub = await spawnHub({
       HUB_DATA_DIR: dataDir,

@@ -7,8 +7,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
@@ -75,16 +75,7 @@ function motion(ts: number): SensorEvent {
 
 describe('event store off the loop', () => {
   it('while another process holds the write lock the hub keeps answering; the PUBACK waits and the event is stored once the lock goes', async () => {
-    hub = await startHub({
-      config: parseHubConfig(ONE_HOME_CONFIG),
-      dataDir: path.join(dir, 'data'),
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      adminPassword: 'admin-password-for-tests',
-      logger: silentLogger,
-      announce: () => undefined,
-    });
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
     const sensor = await mqttClient(hub.ports.mqtt!);
     let closes = 0;
@@ -113,16 +104,7 @@ describe('event store off the loop', () => {
   });
 
   it('an alert is published before its press is acknowledged, and the press is durable once it is', async () => {
-    hub = await startHub({
-      config: parseHubConfig(ONE_HOME_CONFIG),
-      dataDir: path.join(dir, 'data'),
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      adminPassword: 'admin-password-for-tests',
-      logger: silentLogger,
-      announce: () => undefined,
-    });
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const sensor = await mqttClient(hub.ports.mqtt!);
     const order: string[] = [];
     hub.alerts.subscribe((a) => order.push(`alert ${a.state}`));

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot, tempDir } from './helpers.js';
+import { projectRoot, spawnHub, tempDir, type HubProcess } from './helpers.js';
 
 /** Why these tests cannot run here (no unshare, or user namespaces not allowed), or undefined when they can. */
 export function namespacesRefused(): string | undefined {
@@ -66,6 +66,15 @@ export class TmpfsHolder {
       program: 'nsenter',
       args: ['-t', String(this.child.pid), '-U', '-m', '--preserve-credentials', `--wd=${projectRoot}`],
     };
+  }
+
+  /** The hub in the namespace, its data on the tmpfs, with the configuration `configFile` (60 s to start). */
+  spawnHub(configFile: string, env: Record<string, string> = {}): Promise<HubProcess> {
+    return spawnHub(
+      { HUB_DATA_DIR: path.join(this.mountDir, 'data'), HUB_CONFIG: configFile, ...env },
+      60_000,
+      this.launcher,
+    );
   }
 
   /** Fill the tmpfs with a file until the kernel says ENOSPC. */

@@ -1,20 +1,12 @@
 // `telecare replay` as an installer runs it: NDJSON in, alerts on stdout, summary on stderr, features on request.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate, toReplayLine } from '../../simulate/generator.js';
+import { jsonLines, runReplay, writeOneHomeConfig } from '../support/replay-cli.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(projectRoot, 'dist/bin/telecare.js');
 let dir: string;
-
-function replay(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'replay', ...args], { input, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-replay-'));
@@ -34,28 +26,13 @@ describe('telecare replay', () => {
     ];
     fs.writeFileSync(input, `${lines.map((l) => JSON.stringify(l)).join('\n')}\nnot json\n{"homeId":"h1"}\n`);
     const config = path.join(dir, 'home.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        homes: [
-          {
-            id: 'h1',
-            timezone: 'Europe/London',
-            residents: [{ id: 'r1' }],
-            devices: [
-              { id: 'p1', kind: 'pendant' },
-              { id: 'living-pir', kind: 'motion', room: 'living' },
-            ],
-          },
-        ],
-      }),
-    );
-    const first = replay(['--input', input, '--config', config, '--prealerts', '--drain', '6']);
+    writeOneHomeConfig(config, [
+      { id: 'p1', kind: 'pendant' },
+      { id: 'living-pir', kind: 'motion', room: 'living' },
+    ]);
+    const first = runReplay(['--input', input, '--config', config, '--prealerts', '--drain', '6']);
     expect(first.status).toBe(0);
-    const out = first.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = jsonLines(first.stdout);
     const alerts = out.filter((o) => 'id' in o);
     // The living room's silence: possible-fall and inactivity both at 4 h, one call-out (possible-fall).
     expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall']);
@@ -72,14 +49,14 @@ describe('telecare replay', () => {
     expect(out.filter((o) => o.prealert === 'raised')).toHaveLength(1);
     expect(first.stderr).toMatch(/3 events \(2 dropped\)/);
     expect(first.stderr).toMatch(/events\/s/);
-    expect(replay(['--input', input, '--config', config, '--prealerts', '--drain', '6']).stdout).toBe(first.stdout);
+    expect(runReplay(['--input', input, '--config', config, '--prealerts', '--drain', '6']).stdout).toBe(first.stdout);
   });
 
   it('reads stdin with "-", gives absent homes every default, and writes daily features', () => {
     const features = path.join(dir, 'features.ndjson');
     // Three days of two simulated flats, as `telecare simulate` writes them (each line carries its room and kind).
     const days = [...simulate({ homes: 2, days: 3, start: '2026-01-05', seed: 42, timeZone: 'Europe/Paris' })];
-    const r = replay(
+    const r = runReplay(
       ['--input', '-', '--tz', 'Europe/Paris', '--features', features],
       `${days.map(toReplayLine).join('\n')}\n`,
     );
@@ -101,10 +78,10 @@ describe('telecare replay', () => {
       casas,
       '2010-11-04 08:00:00.000001 M004 ON\n2010-11-04 08:00:05 M004 OFF\n2010-11-04 08:01:00 D001 OPEN\n2010-11-04 08:01:09 LS001 12\n',
     );
-    const r = replay(['--input', casas, '--format', 'casas', '--drain', '0']);
+    const r = runReplay(['--input', casas, '--format', 'casas', '--drain', '0']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/2 events \(0 dropped, 2 skipped\)/);
-    const bad = replay(['--input', casas, '--drain', 'soon']);
+    const bad = runReplay(['--input', casas, '--drain', 'soon']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--drain/);
   });

@@ -4,19 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queryAlertAudit } from '../../hub/alerts/query.js';
-import { AlertService } from '../../hub/alerts/service.js';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
-import { RulesRunner } from '../../hub/rules-runner.js';
-import { EventStore, openHubDatabase } from '../../hub/store.js';
+import { openHubDatabase } from '../../hub/store.js';
 import { replayEvents } from '../../replay/replay.js';
 import type { SensorEvent } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { simulate, toReplayLine, type SimEvent } from '../../simulate/generator.js';
 import { deviceById, schemeConfig } from '../../simulate/layout.js';
 import { tempDir } from '../hub/helpers.js';
+import { clockedRules, startAlertService } from '../support/clocked-hub.js';
 import { DAY_MS, HOUR_MS } from '../../rules/time.js';
 
 const TIME_ZONE = 'Europe/London';
@@ -49,29 +46,21 @@ function recording(): SimEvent[] {
 async function boot(dir: string, startMs: number) {
   const clock = new FakeClock(startMs);
   const db = openHubDatabase(path.join(dir, 'hub.db'));
-  const store = new EventStore(db, clock);
   const publisher: Publisher = { publish: async () => undefined };
-  const alerts = new AlertService({
+  const alerts = await startAlertService({ db, publisher, config, clock });
+  const { store, runner } = clockedRules(
     db,
-    publisher,
-    config,
     clock,
-    logger: silentLogger,
-    metrics: createMetricsRegistry(),
-  });
-  await alerts.start();
-  const runner = new RulesRunner({
-    homes: config.homes,
-    store,
-    clock,
-    logger: silentLogger,
-    decide: (decisions) => {
+    config.homes,
+    (decisions) => {
       for (const d of decisions) alerts.apply(d);
     },
-    // As the hub asks it (hub/hub.ts).
-    alreadyRaised: (d) => alerts.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
-    snapshotEveryMs: 6 * HOUR_MS,
-  });
+    {
+      // As the hub asks it (hub/hub.ts).
+      alreadyRaised: (d) => alerts.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+      snapshotEveryMs: 6 * HOUR_MS,
+    },
+  );
   runner.start();
   return { clock, db, store, alerts, runner };
 }
