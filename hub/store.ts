@@ -249,7 +249,6 @@ export class EventStore {
   private syncSeq = 0;
   private busyRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private syncRequested = false;
   private syncSoonScheduled = false;
 
   constructor(

@@ -16,7 +16,12 @@ function bathroomDeadline(home: HomeState, enteredAt: number): number {
   return enteredAt + ms;
 }
 
-export const bathroomRule = {
+/** Registered in rules/built-in.ts. */
+export const bathroomDefinition = {
+  name: 'bathroom-too-long',
+  homeTimers: ['bathroom'] as const,
+  silence: true,
+
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     if (isBathroom(home.lastActivityRoom)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
@@ -37,7 +42,7 @@ export const bathroomRule = {
     ctx.disarm(home.timers.bathroom);
   },
 
-  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     ctx.raise(home, 'bathroom-too-long', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
@@ -48,14 +53,4 @@ export const bathroomRule = {
       },
     });
   },
-};
-
-/** Its registration (rules/built-in.ts). */
-export const bathroomDefinition = {
-  name: 'bathroom-too-long',
-  homeTimers: ['bathroom'] as const,
-  silence: true,
-  onActivity: (home: HomeState, at: number, ctx: RuleContext) => bathroomRule.onActivity(home, at, ctx),
-  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => bathroomRule.onSuspend(home, at, ctx),
-  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) => bathroomRule.onTimer(home, at, ctx),
 } satisfies RuleDefinition;

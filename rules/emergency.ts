@@ -1,7 +1,7 @@
 // pendant, fall, smoke, co, gas, flood: raised at once, critical.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import type { RuleDefinition } from './registry.js';
+import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { AlertKind } from './vocabulary.js';
 
@@ -22,16 +22,7 @@ export interface HazardSlice {
 export const emergencyRule = {
   name: 'emergency',
   events: ['pendant', 'fall', 'smoke', 'co', 'gas', 'water'],
-  deviceState: {
-    version: 1,
-    create: () => ({ on: false }),
-    save: (slice) => (slice.on ? { on: true } : undefined),
-    load: (saved, version) => {
-      // Version 0: the flat device record of state version 5 (`hazardOn`).
-      const on = version === 0 ? (saved as { hazardOn?: unknown }).hazardOn : (saved as { on?: unknown }).on;
-      return on === true ? { on: true } : undefined;
-    },
-  },
+  deviceState: flagSlices('on', 'hazardOn'),
 
   onEvent(
     home: HomeState,

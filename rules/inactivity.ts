@@ -61,7 +61,21 @@ export function inactivityDeadline(home: HomeState, start: number): number {
   return start + inactivityThreshold(home, start).ms;
 }
 
-export const inactivityRule = {
+/** The warning before an inactivity alert (for the resident, never responders). */
+function onPreAlertTimer(home: HomeState, at: number, ctx: RuleContext): void {
+  const raiseAt = home.timers.inactivity.dueAt;
+  // Another alert of the family already open for this silence: no warning of a call-out that will not come.
+  if (raiseAt === Infinity || home.presenceHeld(at) || home.familyOpenThisSilence('inactivity')) return;
+  home.prealertOpen = true;
+  ctx.prealert(home, 'inactivity', raiseAt, at);
+}
+
+/** Registered in rules/built-in.ts. */
+export const inactivityDefinition = {
+  name: 'inactivity',
+  homeTimers: ['inactivity', 'inactivity-pre'] as const,
+  silence: true,
+
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     if (home.prealertOpen) {
       home.prealertOpen = false;
@@ -86,15 +100,11 @@ export const inactivityRule = {
     }
   },
 
-  onPreAlertTimer(home: HomeState, at: number, ctx: RuleContext): void {
-    const raiseAt = home.timers.inactivity.dueAt;
-    // Another alert of the family already open for this silence: no warning of a call-out that will not come.
-    if (raiseAt === Infinity || home.presenceHeld(at) || home.familyOpenThisSilence('inactivity')) return;
-    home.prealertOpen = true;
-    ctx.prealert(home, 'inactivity', raiseAt, at);
-  },
-
-  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, timer: string, at: number, ctx: RuleContext): void {
+    if (timer === 'inactivity-pre') {
+      onPreAlertTimer(home, at, ctx);
+      return;
+    }
     // A PIR or presence sensor still on: the resident is there, the silence has not begun.
     if (home.presenceHeld(at)) {
       ctx.arm(
@@ -114,15 +124,4 @@ export const inactivityRule = {
       detail: silenceDetail(home, 'inactivity', at, home.lastActivityAt),
     });
   },
-};
-
-/** Its registration (rules/built-in.ts). */
-export const inactivityDefinition = {
-  name: 'inactivity',
-  homeTimers: ['inactivity', 'inactivity-pre'] as const,
-  silence: true,
-  onActivity: (home: HomeState, at: number, ctx: RuleContext) => inactivityRule.onActivity(home, at, ctx),
-  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => inactivityRule.onSuspend(home, at, ctx),
-  onTimer: (home: HomeState, timer: string, at: number, ctx: RuleContext) =>
-    timer === 'inactivity-pre' ? inactivityRule.onPreAlertTimer(home, at, ctx) : inactivityRule.onTimer(home, at, ctx),
 } satisfies RuleDefinition;

@@ -1,7 +1,7 @@
 // low-battery: battery at or below 15 %, or the device's own battery_low flag.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import type { RuleDefinition } from './registry.js';
+import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 
 /** Hysteresis, so a reading wobbling around the limit does not raise again and again. */
@@ -15,16 +15,7 @@ export interface BatterySlice {
 export const lowBatteryRule = {
   name: 'low-battery',
   events: ['battery', 'battery_low'],
-  deviceState: {
-    version: 1,
-    create: () => ({ low: false }),
-    save: (slice) => (slice.low ? { low: true } : undefined),
-    load: (saved, version) => {
-      // Version 0: the flat device record of state version 5 (`batteryLow`).
-      const low = version === 0 ? (saved as { batteryLow?: unknown }).batteryLow : (saved as { low?: unknown }).low;
-      return low === true ? { low: true } : undefined;
-    },
-  },
+  deviceState: flagSlices('low', 'batteryLow'),
 
   onEvent(
     home: HomeState,

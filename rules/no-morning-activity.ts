@@ -55,22 +55,31 @@ function deadlineMinute(home: HomeState): number {
   return check.minute;
 }
 
-export const noMorningActivityRule = {
-  /** Keep the next morning's check armed. */
-  ensureArmed(home: HomeState, at: number, ctx: RuleContext): void {
-    if (home.timers['no-morning'].dueAt !== Infinity) return;
-    const day = home.zone.dayNumber(at);
-    const minute = deadlineMinute(home);
-    let due = home.zone.instantOf(day, minute);
-    if (due <= at) due = home.zone.instantOf(day + 1, minute);
-    ctx.arm(home.timers['no-morning'], due);
+/** Keep the next morning's check armed. */
+function ensureArmed(home: HomeState, at: number, ctx: RuleContext): void {
+  if (home.timers['no-morning'].dueAt !== Infinity) return;
+  const day = home.zone.dayNumber(at);
+  const minute = deadlineMinute(home);
+  let due = home.zone.instantOf(day, minute);
+  if (due <= at) due = home.zone.instantOf(day + 1, minute);
+  ctx.arm(home.timers['no-morning'], due);
+}
+
+/** Registered in rules/built-in.ts: every event keeps the next check armed. */
+export const noMorningActivityDefinition = {
+  name: 'no-morning-activity',
+  homeTimers: ['no-morning'] as const,
+  events: 'all',
+
+  onEvent(home: HomeState, _device: unknown, _event: unknown, _at: number, ctx: RuleContext, now: number): void {
+    ensureArmed(home, now, ctx);
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     if (learnRising(home, at)) {
       // The next check was armed before this morning was known: a later riser must not be called about tomorrow.
       ctx.disarm(home.timers['no-morning']);
-      this.ensureArmed(home, at, ctx);
+      ensureArmed(home, at, ctx);
     }
     if (home.lastActivityRoom === 'bedroom') return;
     const day = home.zone.dayNumber(at);
@@ -82,7 +91,7 @@ export const noMorningActivityRule = {
     ctx.clear(home, 'no-morning-activity', at, 'activity outside the bedroom');
   },
 
-  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     const day = home.zone.dayNumber(at);
     if (home.risenDay !== day && !home.suspended() && !Number.isNaN(home.lastActivityAt)) {
       // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later.
@@ -102,18 +111,6 @@ export const noMorningActivityRule = {
         },
       });
     }
-    this.ensureArmed(home, at, ctx);
+    ensureArmed(home, at, ctx);
   },
-};
-
-/** Its registration (rules/built-in.ts): every event keeps the next check armed. */
-export const noMorningActivityDefinition = {
-  name: 'no-morning-activity',
-  homeTimers: ['no-morning'] as const,
-  events: 'all',
-  onEvent: (home: HomeState, _device: unknown, _event: unknown, _at: number, ctx: RuleContext, now: number) =>
-    noMorningActivityRule.ensureArmed(home, now, ctx),
-  onActivity: (home: HomeState, at: number, ctx: RuleContext) => noMorningActivityRule.onActivity(home, at, ctx),
-  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) =>
-    noMorningActivityRule.onTimer(home, at, ctx),
 } satisfies RuleDefinition;

@@ -59,7 +59,12 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   return start + ms;
 }
 
-export const possibleFallRule = {
+/** Registered in rules/built-in.ts. */
+export const possibleFallDefinition = {
+  name: 'possible-fall',
+  homeTimers: ['possible-fall'] as const,
+  silence: true,
+
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
     const deadline = possibleFallDeadline(home, at);
@@ -71,7 +76,7 @@ export const possibleFallRule = {
     ctx.disarm(home.timers['possible-fall']);
   },
 
-  onTimer(home: HomeState, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     // A PIR or presence sensor still on: the resident is moving there, not lying still.
     if (home.presenceHeld(at)) {
       ctx.arm(
@@ -90,14 +95,4 @@ export const possibleFallRule = {
       detail: silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
     });
   },
-};
-
-/** Its registration (rules/built-in.ts). */
-export const possibleFallDefinition = {
-  name: 'possible-fall',
-  homeTimers: ['possible-fall'] as const,
-  silence: true,
-  onActivity: (home: HomeState, at: number, ctx: RuleContext) => possibleFallRule.onActivity(home, at, ctx),
-  onSuspend: (home: HomeState, at: number, ctx: RuleContext) => possibleFallRule.onSuspend(home, at, ctx),
-  onTimer: (home: HomeState, _timer: string, at: number, ctx: RuleContext) => possibleFallRule.onTimer(home, at, ctx),
 } satisfies RuleDefinition;

@@ -25,6 +25,24 @@ export interface DeviceSlices<Slice> extends SliceCodec<Slice, DeviceState> {
   readonly timer?: { readonly name: string; slot(slice: Slice): TimerSlot };
 }
 
+/**
+ * A device slice that is one flag (`{ [field]: boolean }`), saved only while set. Version 0 is the flat device record
+ * of state version 5, where the flag was `legacyField`.
+ */
+export function flagSlices<Field extends string>(
+  field: Field,
+  legacyField: string,
+): DeviceSlices<Record<Field, boolean>> {
+  const flag = (value: boolean) => ({ [field]: value }) as Record<Field, boolean>;
+  return {
+    version: 1,
+    create: () => flag(false),
+    save: (slice) => (slice[field] ? flag(true) : undefined),
+    load: (saved, version) =>
+      (saved as Record<string, unknown>)[version === 0 ? legacyField : field] === true ? flag(true) : undefined,
+  };
+}
+
 /** What the engine saw of one activity before the rules hear of it (one reused object: nothing made per event). */
 export interface ActivitySeen {
   device: DeviceState;

@@ -1,7 +1,7 @@
 // tamper: a device reports its casing opened or that it was moved; medium, at once.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import type { RuleDefinition } from './registry.js';
+import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 
 /** Per device that reported tampering: whether it is tampered now (one raise per tampering). */
@@ -12,13 +12,7 @@ export interface TamperSlice {
 export const tamperRule = {
   name: 'tamper',
   events: ['tamper'],
-  deviceState: {
-    version: 1,
-    create: () => ({ tampered: false }),
-    save: (slice) => (slice.tampered ? { tampered: true } : undefined),
-    // Version 0 (the flat device record of state version 5) used the same field name.
-    load: (saved) => ((saved as { tampered?: unknown }).tampered === true ? { tampered: true } : undefined),
-  },
+  deviceState: flagSlices('tampered', 'tampered'),
 
   onEvent(
     home: HomeState,
