@@ -1,6 +1,6 @@
 // HUB_MQTT_URL: the hub as a client of a real mosquitto started by the test, acknowledging only what it has stored.
 import fs from 'node:fs';
-import { afterEach, assert, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
@@ -11,6 +11,9 @@ let dir: string;
 let mosquitto: Mosquitto | undefined;
 let brokerPort: number;
 let hub: RunningHub | undefined;
+
+/** The broker acknowledges the sender, and the hub raises alerts, before the hub's group commit: wait for it. */
+const stored = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 15_000, interval: 20 });
 
 async function start(): Promise<RunningHub> {
   hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { mqttUrl: `mqtt://127.0.0.1:${brokerPort}` });
@@ -48,7 +51,7 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
     const alert = nextMessage(responder, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
     await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
     expect(JSON.parse((await alert).payload.toString())).toMatchObject({ kind: 'pendant', homeId: 'h1' });
-    expect(store.eventsAfter(0).filter((e) => e.deviceId === 'hall-pir')).toHaveLength(50);
+    await stored(() => expect(store.eventsAfter(0).filter((e) => e.deviceId === 'hall-pir')).toHaveLength(50));
 
     const offline = nextMessage(responder, (t) => t === 'telecare/hub/status');
     await hub!.stop();
@@ -68,9 +71,7 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
     await sensor.endAsync();
 
     const { store } = await start();
-    for (let attempt = 0; attempt < 100 && store.eventsAfter(0).length < 20; attempt++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(store.eventsAfter(0)).toHaveLength(20);
+    await stored(() => expect(store.eventsAfter(0)).toHaveLength(20));
   });
 
   it('takes a retained pendant press once: restarts do not store it again or raise a new alert (issue 12 item 4)', async () => {
@@ -81,7 +82,8 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
       retain: true,
     });
     await sensor.endAsync();
-    expect(first.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
+    await stored(() => expect(first.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1));
+    await stored(() => expect(first.alerts.list({ state: 'open' })).toHaveLength(1));
     const [alert] = first.alerts.list({ state: 'open' });
     assert.isDefined(alert);
     expect(first.alerts.resolve(alert.id, 'false-alarm', null, 'test').ok).toBe(true);
@@ -94,14 +96,9 @@ describe('hub with an existing broker (HUB_MQTT_URL)', () => {
       const marker = await mqttClient(brokerPort);
       await marker.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
       await marker.endAsync();
-      for (
-        let attempt = 0;
-        attempt < 100 && again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat').length <= restart;
-        attempt++
-      ) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat')).toHaveLength(restart + 1);
+      await stored(() =>
+        expect(again.store.eventsAfter(0).filter((e) => e.type === 'heartbeat')).toHaveLength(restart + 1),
+      );
       expect(again.store.eventsAfter(0).filter((e) => e.type === 'pendant')).toHaveLength(1);
       expect(again.alerts.list({}).filter((a) => a.kind === 'pendant')).toHaveLength(1);
       await again.stop();
