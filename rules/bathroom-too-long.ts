@@ -2,6 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
+import { returnInDoubt } from './possible-fall.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { RuleDefinition } from './registry.js';
@@ -23,7 +24,8 @@ export const bathroomDefinition = {
   silence: true,
 
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
-    if (isBathroom(home.lastActivityRoom)) {
+    // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
+    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;

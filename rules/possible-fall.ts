@@ -3,8 +3,65 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior } from './threshold.js';
-import type { RuleDefinition } from './registry.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
+
+/**
+ * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
+ * through a door: activity inside while out, with the exit door not opened since, is as likely a sensor firing on
+ * its own (sun or heating on a PIR, a pet, a stuck mat or mercury switch) as a resident who never left. Until a
+ * second device inside reports within `presence.outAfterMinutes` of it (or the exit door opens), the silence rules
+ * that place the resident (possible-fall, bathroom-too-long) wait; inactivity still watches the silence, so a
+ * resident who did not leave is still called about.
+ */
+export interface ReturnWatch {
+  /** Out (a confirmed outing) since the last suspension, and whether the exit door opened since. */
+  out: boolean;
+  doorOpened: boolean;
+  /** Seen inside after an outing with the door shut, by this device only (undefined: a return is not in doubt)... */
+  loneDeviceId: string | undefined;
+  /** ...last at this time (epoch ms). */
+  loneAt: number;
+}
+
+function newReturnWatch(): ReturnWatch {
+  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN };
+}
+
+/** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
+export function returnInDoubt(home: HomeState): boolean {
+  // Undefined in an engine built on a list of rules without possible-fall.
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  return watch?.loneDeviceId !== undefined;
+}
+
+/** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
+function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
+  const activity = seen.activity;
+  if (activity.exit === 'opened') {
+    // Someone at the exit door: coming in (the activity inside that follows is them), or leaving.
+    watch.doorOpened = true;
+    watch.loneDeviceId = undefined;
+    return;
+  }
+  if (!seen.inside) return;
+  if (watch.out) {
+    watch.out = false;
+    if (watch.doorOpened || activity.worn) return;
+    watch.loneDeviceId = seen.device.id;
+    watch.loneAt = at;
+    return;
+  }
+  if (watch.loneDeviceId === undefined) return;
+  const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
+  if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
+    watch.loneDeviceId = undefined;
+    return;
+  }
+  // The same device again, or another one after a quiet spell as long as confirms an outing: still one report alone.
+  watch.loneDeviceId = seen.device.id;
+  watch.loneAt = at;
+}
 
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
 const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance', 'landing', 'stairs', 'utility']);
@@ -32,6 +89,8 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
   delete home.armed['possible-fall'];
   // On a bed or chair mat the resident is resting, not lying on the floor.
   if (home.bedOccupied || home.chairOccupied) return NaN;
+  // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
+  if (returnInDoubt(home)) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) return afterActivityDeadline(home, start);
   const p = home.params.possibleFall;
   const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
@@ -64,16 +123,41 @@ export const possibleFallDefinition = {
   name: 'possible-fall',
   homeTimers: ['possible-fall'] as const,
   silence: true,
+  homeState: {
+    version: 1,
+    create: newReturnWatch,
+    save: (watch: ReturnWatch) => (watch.out || watch.loneDeviceId !== undefined ? { ...watch } : undefined),
+    load: (saved: unknown): ReturnWatch | undefined => {
+      const s = saved as Partial<ReturnWatch> | null;
+      if (typeof s !== 'object' || s === null) return undefined;
+      return {
+        out: s.out === true,
+        doorOpened: s.doorOpened === true,
+        loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
+        // JSON turns NaN into null.
+        loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
+      };
+    },
+  },
 
-  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+  onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: ReturnWatch): void {
+    watchReturn(home, watch, seen, at);
+  },
+
+  onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
+    // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
+    if (watch.out) Object.assign(watch, newReturnWatch());
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
     const deadline = possibleFallDeadline(home, at);
     if (Number.isNaN(deadline)) ctx.disarm(home.timers['possible-fall']);
     else ctx.arm(home.timers['possible-fall'], deadline);
   },
 
-  onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {
+  onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
+    Object.assign(watch, newReturnWatch());
+    // An outing (not away mode, which the configuration or the API ends): a return is looked for.
+    watch.out = home.out && !home.away;
   },
 
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
@@ -95,4 +179,4 @@ export const possibleFallDefinition = {
       detail: silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
     });
   },
-} satisfies RuleDefinition;
+} satisfies RuleDefinition<ReturnWatch>;

@@ -1,0 +1,95 @@
+// After a confirmed outing, one sensor firing with the exit door shut is not the resident back: possible-fall and bathroom-too-long wait for a second sign.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { Harness, MONDAY } from './factories.js';
+
+const TEN = MONDAY + 10 * HOUR_MS;
+
+/** The resident moves in the kitchen at 10:00, leaves by the front door a minute later; out is confirmed 10 min on. */
+function afterOuting(): Harness {
+  const h = new Harness(undefined, TEN);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(MINUTE_MS, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(30 * MINUTE_MS);
+  return h;
+}
+
+const kinds = (h: Harness): [string, number][] => h.raised().map((d) => [d.kind, d.at]);
+
+describe('a return after an outing is in doubt while one device alone reports, with the exit door shut', () => {
+  it('the kitchen PIR firing once while out (sun on a PIR, a pet): no possible fall; inactivity still calls after 4 h', () => {
+    const h = afterOuting();
+    const blipAt = h.clock.now();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    // A resident who never left and moved once is still called about: inactivity's cold-start day value.
+    h.advanceBy(HOUR_MS + MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', blipAt + 2 * SECOND_MS + 4 * HOUR_MS]]);
+  });
+
+  it('the same PIR firing again stays one device alone: still no possible fall', () => {
+    const h = afterOuting();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(5 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('a second device inside within 10 min: the resident is back, a silence after the hall PIR is a possible fall', () => {
+    const h = afterOuting();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(2 * MINUTE_MS, 'hall-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
+
+  it('a second device only after a quiet spell of more than 10 min is one device alone again', () => {
+    const h = afterOuting();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(20 * MINUTE_MS, 'hall-pir', 'motion', true);
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('the front door opening, then a PIR: the resident came in, possible fall as usual', () => {
+    const h = afterOuting();
+    h.at(0, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    h.at(5 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
+
+  it('the bathroom PIR firing once while out is not a bathroom visit: no bathroom-too-long at 60 min', () => {
+    const h = afterOuting();
+    h.at(0, 'bathroom-pir', 'motion', true);
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+  });
+
+  it('the doubt survives a restart', () => {
+    const h = afterOuting();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.restart();
+    h.at(5 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('back from away mode is not in doubt: possible fall as usual', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.setAway(true);
+    h.advanceBy(HOUR_MS);
+    h.setAway(false);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
+});
