@@ -34,10 +34,27 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
 }
 
 /**
+ * Whether a mat is stuck at `at`: held on, and either contradicted (the resident seen in another room since, with
+ * no report from it) or held longer than anyone rests (`presence.matHeldMaxHours`). A stuck mat cannot report the
+ * resident getting on it.
+ */
+export function matStuck(home: HomeState, device: DeviceState, at: number): boolean {
+  if (Number.isNaN(device.heldSince)) return false;
+  return device.restVoid || at - device.heldSince >= home.params.presence.matHeldMaxHours * 3_600_000;
+}
+
+/** Whether the home has a bed mat and none is stuck: then an empty bed and a quiet bedroom mean nobody in bed. */
+export function bedMatsWork(home: HomeState, at: number): boolean {
+  if (!home.hasBedMat) return false;
+  for (const d of home.devices.values()) if (d.kind === 'bed' && matStuck(home, d, at)) return false;
+  return true;
+}
+
+/**
  * Whether an activity places the resident in one room: a PIR or room-presence sensor, or anything in
  * the bathroom but an appliance (a toilet flush is how a visit ends, not a sign of staying: the
- * bathroom-too-long rule still watches the visit). A PIR in the bedroom of a home without a bed mat
- * cannot tell sleep from collapse.
+ * bathroom-too-long rule still watches the visit). A PIR in the bedroom cannot tell sleep from collapse
+ * without a bed mat that works: none in the home, or one stuck on (Kasteren B: on for a day, then ten).
  */
 export function isLocated(home: HomeState, device: DeviceState, event: SensorEvent): boolean {
   if (device.room === undefined) return false;
@@ -45,7 +62,7 @@ export function isLocated(home: HomeState, device: DeviceState, event: SensorEve
   const pir =
     event.type === 'motion' || (event.type === 'occupancy' && device.kind !== 'bed' && device.kind !== 'chair');
   if (!pir) return false;
-  return device.room !== 'bedroom' || home.hasBedMat;
+  return device.room !== 'bedroom' || bedMatsWork(home, event.ts);
 }
 
 /**

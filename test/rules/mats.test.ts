@@ -37,16 +37,39 @@ describe('a mat held far longer than anyone sleeps, or contradicted, is not evid
     expect(h.raised('possible-fall')).toHaveLength(0);
   });
 
-  it('a bed mat held over 16 h (default) no longer counts: silence after the bedroom PIR is watched as beside the bed', () => {
+  it('a bed mat held over 16 h (default) is stuck: the bedroom PIR cannot tell sleep from a fall, inactivity watches', () => {
     const h = new Harness(undefined, MONDAY + 22 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
     h.clock.advanceTo(MONDAY + 38 * HOUR_MS + MINUTE_MS); // 14:01 next day: on for 16 h 1 min, nothing else reported
     expect(h.raised()).toHaveLength(1); // the night in bed itself reached inactivity's 12 h cap at 10:00
     h.at(0, 'bedroom-pir', 'motion', true);
-    h.advanceBy(46 * MINUTE_MS);
-    expect(h.raised('possible-fall')).toEqual([
+    h.advanceBy(3 * HOUR_MS);
+    // As in a home without a bed mat: the resident may be lying on the bed, which the stuck mat cannot show.
+    expect(h.raised('possible-fall')).toEqual([]);
+    h.advanceBy(HOUR_MS);
+    expect(h.raised('inactivity').at(-1)).toEqual(
       expect.objectContaining({ detail: expect.objectContaining({ lastRoom: 'bedroom', matOccupied: null }) }),
-    ]);
+    );
+    expect(h.raised()).toHaveLength(2);
+  });
+
+  it('a bed mat still on after the resident was seen in the kitchen is stuck: back in the bedroom at night, no 20-min possible fall', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(2 * HOUR_MS, 'kitchen-pir', 'motion', true); // 01:00, the mat never went off: it cannot see the bed now
+    h.at(10 * MINUTE_MS, 'bedroom-pir', 'motion', true); // 01:10, back to bed (or lying beside it: no sensor says)
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('a working bed mat left empty: silence after the bedroom PIR at night is a possible fall beside the bed', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(2 * HOUR_MS, 'bed', 'occupancy', false);
+    h.at(10 * SECOND, 'bedroom-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(21 * MINUTE_MS);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['possible-fall', lastAt + 20 * MINUTE_MS]]);
   });
 });
 
