@@ -4,6 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
+import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -22,10 +23,12 @@ export interface ReturnWatch {
   loneDeviceId: string | undefined;
   /** ...last at this time (epoch ms). */
   loneAt: number;
+  /** When the exit door last closed with nothing inside since (NaN: not waiting for the first activity after it). */
+  closedAt: number;
 }
 
 function newReturnWatch(): ReturnWatch {
-  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN };
+  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN, closedAt: NaN };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -44,7 +47,16 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.loneDeviceId = undefined;
     return;
   }
+  if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
+  const sinceClosedMs = at - watch.closedAt;
+  watch.closedAt = NaN;
+  // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
+  if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && !activity.worn) {
+    watch.loneDeviceId = seen.device.id;
+    watch.loneAt = at;
+    return;
+  }
   if (watch.out) {
     watch.out = false;
     if (watch.doorOpened || activity.worn) return;
@@ -126,7 +138,8 @@ export const possibleFallDefinition = {
   homeState: {
     version: 1,
     create: newReturnWatch,
-    save: (watch: ReturnWatch) => (watch.out || watch.loneDeviceId !== undefined ? { ...watch } : undefined),
+    save: (watch: ReturnWatch) =>
+      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) ? { ...watch } : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
       const s = saved as Partial<ReturnWatch> | null;
       if (typeof s !== 'object' || s === null) return undefined;
@@ -136,6 +149,7 @@ export const possibleFallDefinition = {
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
         // JSON turns NaN into null.
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
+        closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
       };
     },
   },

@@ -69,7 +69,7 @@ export function isLocated(home: HomeState, device: DeviceState, event: SensorEve
  * Movement after the exit door closed counts only when seen after it by more than this: sensors' clocks and radio
  * paths differ by seconds, and a PIR's hold varies a little from one trigger to the next.
  */
-const AFTER_EXIT_MARGIN_MS = MINUTE_MS;
+export const AFTER_EXIT_MARGIN_MS = MINUTE_MS;
 
 /**
  * Whether a PIR (or room presence) clearing while the exit door's closing waits to be confirmed as an outing

@@ -92,4 +92,28 @@ describe('a return after an outing is in doubt while one device alone reports, w
     h.advanceBy(46 * MINUTE_MS);
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
+
+  it('a PIR that covers the front door firing seconds after it closed: the one who closed it may be outside, no possible fall', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(4 * SECOND_MS, 'front', 'contact', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', true); // the closing seen through the kitchen doorway
+    const lastAt = h.clock.now();
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    h.advanceBy(HOUR_MS + MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', lastAt + 4 * HOUR_MS]]);
+  });
+
+  it('seconds after the front door closed, then a second device: the resident stayed in, possible fall as usual', () => {
+    const h = new Harness(undefined, TEN);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(4 * SECOND_MS, 'front', 'contact', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
 });
