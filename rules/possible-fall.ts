@@ -51,15 +51,16 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   if (!seen.inside) return;
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
-  // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
-  if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && !activity.worn) {
+  if (watch.out) {
+    // Back from an outing: through the exit door (the closing behind them is theirs), else in doubt.
+    watch.out = false;
+    if (watch.doorOpened || activity.worn) return;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;
   }
-  if (watch.out) {
-    watch.out = false;
-    if (watch.doorOpened || activity.worn) return;
+  // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
+  if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && !activity.worn) {
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;

@@ -116,4 +116,14 @@ describe('a return after an outing is in doubt while one device alone reports, w
     h.advanceBy(46 * MINUTE_MS);
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
+
+  it('coming home: the front door opens and closes behind the resident, a PIR a second later is them, possible fall as usual', () => {
+    const h = afterOuting();
+    h.at(0, 'front', 'contact', false);
+    h.at(3 * SECOND_MS, 'front', 'contact', true);
+    h.at(SECOND_MS, 'hall-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
 });
