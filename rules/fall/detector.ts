@@ -5,8 +5,9 @@
 // (impact) and the smallest (free fall), so short peaks survive the resampling.
 // A fall is: an impact (a peak >= impactG, or an impulse over 200 ms of impactG's excess held for 100 ms,
 // which a low rate does not flatten) with a dip <= freeFallG in the second before it; then, after
-// 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG) in a
-// posture >= postureChangeDeg away from the one before the impact. Impacts within 2 s of the first
+// 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG, mean magnitude
+// gravity's) in a posture >= postureChangeDeg away from the one before the impact (1.6–0.8 s or 2.4–1.6 s
+// before it, whichever differs more). Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
 // walking over the last 2 s of that window is still reported, but downgraded (the engine records it as
 // info); otherwise critical.
