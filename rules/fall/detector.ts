@@ -5,8 +5,9 @@
 // (impact) and the smallest (free fall), so short peaks survive the resampling.
 // A fall is: an impact (a peak >= impactG, or an impulse over 200 ms of impactG's excess held for 100 ms,
 // which a low rate does not flatten) with a dip <= freeFallG in the second before it; then, after
-// 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG) in a
-// posture >= postureChangeDeg away from the one before the impact. Impacts within 2 s of the first
+// 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG, mean magnitude
+// gravity's) in a posture >= postureChangeDeg away from the one before the impact (1.6–0.8 s or 2.4–1.6 s
+// before it, whichever differs more). Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
 // walking over the last 2 s of that window is still reported, but downgraded (the engine records it as
 // info); otherwise critical.
@@ -47,6 +48,14 @@ const HISTORY_CELLS = 128;
 /** Posture before the impact: mean over 1.6 s to 0.8 s before it (the body is still upright then). */
 const PRE_FROM_CELLS = 80;
 const PRE_TO_CELLS = 40;
+/**
+ * An earlier posture, 2.4–1.6 s before the impact: a fall that starts turning more than 0.8 s before
+ * its hardest impact (backwards onto a chair, then the floor; a collapse) is already leaning in the
+ * window above, and at a low rate its first, softer impact may go unseen. The posture change is the
+ * larger of the two (the body was upright in one of them). As long as the first window, so that it
+ * too averages over a step (a thigh lifted on a stair, a swinging arm).
+ */
+const EARLIER_PRE_WINDOWS: readonly (readonly [number, number])[] = [[120, 81]];
 /** Free fall is searched in the second before the impact. */
 const FREE_FALL_CELLS = 50;
 /** The impact's peak is the largest magnitude within 0.5 s of its first crossing (rebounds included). */
@@ -108,6 +117,13 @@ const IMPULSE_HOLD_MS = 100;
 const DESCENT_FULL_GS = 0.4;
 const MIN_PEAK_SHARE = 0.2;
 const DESCENT_CELLS = 50;
+/**
+ * Lying still, the sensor measures gravity alone: the window's mean magnitude must lie within this of
+ * 1 g (a cheap MEMS part's offset is about ±0.1 g per axis). A window in mid-air, such as a jogging
+ * stride's flight phase cut short by silence (0.5 g, and its direction says nothing about posture),
+ * is not stillness however smooth it is.
+ */
+const STILL_GRAVITY_TOLERANCE_G = 0.25;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -149,6 +165,8 @@ export interface FallDetectorState {
   peakG: number;
   freeFallG: number;
   pre: [number, number, number];
+  /** Mean vectors of EARLIER_PRE_WINDOWS, flattened (absent in states saved before they were kept). */
+  preEarlier?: number[];
   postureDeg: number;
   stillStdG: number;
   stillMs: number;
@@ -178,6 +196,10 @@ function addStats(s: Stats, x: number, y: number, z: number): void {
 function magnitudeStd(s: Stats): number {
   if (s.n === 0) return 0;
   return Math.sqrt(Math.max(0, s.sgg / s.n - (s.sg / s.n) ** 2));
+}
+/** The window's mean magnitude is gravity's (STILL_GRAVITY_TOLERANCE_G): not in mid-air, not pushed. */
+function measuresGravity(s: Stats): boolean {
+  return s.n > 0 && Math.abs(s.sg / s.n - 1) <= STILL_GRAVITY_TOLERANCE_G;
 }
 function angleDeg(ax: number, ay: number, az: number, bx: number, by: number, bz: number): number {
   const na = Math.hypot(ax, ay, az);
@@ -263,6 +285,8 @@ class StreamingFallDetector implements FallDetector {
   private preX = 0;
   private preY = 0;
   private preZ = 0;
+  /** Mean vectors of EARLIER_PRE_WINDOWS that the history held whole at the impact, flattened (x, y, z, …). */
+  private preEarlier: number[] = [];
   private postureDeg = 0;
   private stillStdG = 0;
   /** Length of the stillness actually judged (shorter when the wearable fell silent). */
@@ -359,6 +383,7 @@ class StreamingFallDetector implements FallDetector {
       peakG: this.peakG,
       freeFallG: this.freeFallG,
       pre: [this.preX, this.preY, this.preZ],
+      preEarlier: [...this.preEarlier],
       postureDeg: this.postureDeg,
       stillStdG: this.stillStdG,
       stillMs: this.judgedStillMs,
@@ -412,6 +437,8 @@ class StreamingFallDetector implements FallDetector {
     this.preX = finiteOr(s.pre[0], 0);
     this.preY = finiteOr(s.pre[1], 0);
     this.preZ = finiteOr(s.pre[2], 0);
+    this.preEarlier =
+      Array.isArray(s.preEarlier) && s.preEarlier.length % 3 === 0 ? s.preEarlier.map((v) => finiteOr(v, 0)) : [];
     this.postureDeg = finiteOr(s.postureDeg, 0);
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
@@ -555,6 +582,9 @@ class StreamingFallDetector implements FallDetector {
     this.freeFallG = this.historyMin(FREE_FALL_CELLS);
     this.descentGs = this.descentBefore();
     [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
+    this.preEarlier = [];
+    for (const [fromBack, toBack] of EARLIER_PRE_WINDOWS)
+      if (this.cells > fromBack) this.preEarlier.push(...this.historyMean(fromBack, toBack));
     resetStats(this.post);
   }
 
@@ -584,7 +614,7 @@ class StreamingFallDetector implements FallDetector {
       my = this.post.sy / this.post.n;
       mz = this.post.sz / this.post.n;
       this.stillStdG = magnitudeStd(this.post);
-      still = this.stillStdG <= this.params.stillStdG;
+      still = this.stillStdG <= this.params.stillStdG && measuresGravity(this.post);
       this.judgedStillMs = this.post.n * CELL_MS;
     } else {
       // Silent within the settling second: judge on the cells after the peak search (rebounds raise
@@ -603,10 +633,19 @@ class StreamingFallDetector implements FallDetector {
       my = s.sy / s.n;
       mz = s.sz / s.n;
       this.stillStdG = magnitudeStd(s);
-      still = this.stillStdG <= this.params.stillStdG;
+      still = this.stillStdG <= this.params.stillStdG && measuresGravity(s);
       this.judgedStillMs = 0;
     }
     this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
+    // The largest change from an earlier window; that window is then the posture to get back to.
+    for (let i = 0; i + 2 < this.preEarlier.length; i += 3) {
+      const [ex, ey, ez] = this.preEarlier.slice(i, i + 3) as [number, number, number];
+      const deg = angleDeg(ex, ey, ez, mx, my, mz);
+      if (deg > this.postureDeg) {
+        this.postureDeg = deg;
+        [this.preX, this.preY, this.preZ] = [ex, ey, ez];
+      }
+    }
     const isFall = this.freeFallG <= this.params.freeFallG && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall) {
       this.phase = 'idle';

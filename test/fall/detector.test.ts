@@ -177,6 +177,48 @@ describe('wearable fall detector', () => {
     },
   );
 
+  it.each([20, 100])(
+    'reports nothing for a jogger whose wearable falls silent in mid-air, just after a hard landing (%i Hz)',
+    (rateHz) => {
+      // The flight phase of a stride: about 0.5 g, leaning 60° forward, smooth. Cut by silence 0.8 s after
+      // the landing, it looks rotated and steady, but the sensor does not measure gravity: nobody lies there.
+      const inFlight: [number, number, number] = [0, -0.25, -0.43];
+      const stride = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT), impact(0.1, UPRIGHT, 2.6), still(0.7, inFlight)];
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const found = toMessages(render(stride, rateHz), rateHz, START).flatMap((m) => detector.push(m.ts, m.value));
+      for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+      expect(found).toEqual([]);
+      // The control: the same stream ending lying on the floor (1 g, turned) is a fall.
+      const lying = [...stride.slice(0, 3), still(0.7, LYING)];
+      const control = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const fell = toMessages(render(lying, rateHz), rateHz, START).flatMap((m) => control.push(m.ts, m.value));
+      for (let at = control.wakeAt(); at !== null; at = control.wakeAt()) fell.push(...control.wake(at));
+      expect(fell).toHaveLength(1);
+    },
+  );
+
+  it.each([20, 100])(
+    'catches a fall that began turning more than 0.8 s before its impact (half-seated, then toppling back) at %i Hz',
+    (rateHz) => {
+      // Lowered towards a chair and leaning back 60° for 1.2 s, then toppling to the floor: the posture
+      // 1.6–0.8 s before the impact is already leaning (about 35° from lying); 2.4–1.6 s before, upright.
+      const leaning: [number, number, number] = [0, -0.5, -0.87];
+      const found = run(
+        [
+          still(3, UPRIGHT),
+          turn(0.6, UPRIGHT, leaning),
+          still(1.2, leaning),
+          freeFall(0.3, leaning),
+          impact(0.1, LYING, 3),
+          still(20, LYING),
+        ],
+        rateHz,
+      );
+      expect(found).toHaveLength(1);
+      expect(first(found).detail.postureChangeDeg).toBeGreaterThan(60);
+    },
+  );
+
   it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
     const messages = toMessages(render(fallSegments(4), 100), 100, START);
     const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
@@ -200,6 +242,35 @@ describe('wearable fall detector', () => {
         toMessages(render(fallSegments(20), 100), 100, START).flatMap((m) => fresh.push(m.ts, m.value)),
       ).toHaveLength(1);
     }
+  });
+
+  it('keeps the earlier posture across a restart, and restores a state saved before it was kept', () => {
+    const leaning: [number, number, number] = [0, -0.5, -0.87];
+    const segments = [
+      still(3, UPRIGHT),
+      turn(0.6, UPRIGHT, leaning),
+      still(1.2, leaning),
+      freeFall(0.3, leaning),
+      impact(0.1, LYING, 3),
+      still(20, LYING),
+    ];
+    const messages = toMessages(render(segments, 100), 100, START);
+    const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    // Six 1 s messages: the impact (5.1 s) is in, the stillness not yet judged.
+    for (const m of messages.slice(0, 6)) expect(before.push(m.ts, m.value)).toEqual([]);
+    const saved = JSON.parse(JSON.stringify(before.exportState())) as Record<string, unknown>;
+    expect(saved.preEarlier).toHaveLength(3);
+    const after = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+    expect(messages.slice(6).flatMap((m) => after.push(m.ts, m.value))).toHaveLength(1);
+    // A state saved by the previous version (no earlier posture) still restores and decides.
+    const clear = toMessages(render(fallSegments(4), 100), 100, START);
+    const old = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const m of clear.slice(0, 5)) old.push(m.ts, m.value);
+    const { preEarlier: _dropped, ...oldState } = old.exportState() as unknown as Record<string, unknown>;
+    const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, oldState);
+    const found = clear.slice(5).flatMap((m) => restored.push(m.ts, m.value));
+    found.push(...restored.wake(restored.wakeAt() ?? Infinity));
+    expect(found).toHaveLength(1);
   });
 
   it('survives bad input and keeps working afterwards', () => {

@@ -59,40 +59,47 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
     const older20 = row(results.rows, /^older/, CHEAP).figures;
     const older200 = row(results.rows, /^older/, HIGH_REGULAR).figures;
     expect(young20.falls).toBe(598);
-    // Set from this subset in issue 11's third round (sensor model with anti-alias filter, descent evidence
-    // below 50 Hz): 584/598 and 621/630 on the cheap wearable, 593/598 and 621/630 at 200 Hz, older
-    // 410/413 and 411/413.
-    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.973);
-    expect(specificity(young20)).toBeGreaterThanOrEqual(0.982);
-    expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.988);
+    // Set from this subset in issue 11's fourth round (stillness measures gravity, posture also from
+    // 2.4–1.6 s before the impact): 586/598 and 622/630 on the cheap wearable, 595/598 and 621/630 at
+    // 200 Hz, older 410/413 and 411/413 (third round: 584, 621, 593, 621, 410, 411).
+    expect(sensitivity(young20)).toBeGreaterThanOrEqual(0.976);
+    expect(specificity(young20)).toBeGreaterThanOrEqual(0.984);
+    expect(sensitivity(young200)).toBeGreaterThanOrEqual(0.991);
     expect(specificity(young200)).toBeGreaterThanOrEqual(0.982);
-    expect(specificity(older20)).toBeGreaterThanOrEqual(0.988);
-    expect(specificity(older200)).toBeGreaterThanOrEqual(0.99);
+    expect(specificity(older20)).toBeGreaterThanOrEqual(0.99);
+    expect(specificity(older200)).toBeGreaterThanOrEqual(0.992);
     // A fall recorded as info (the wearer judged up) calls nobody: it must never be the only trace of a fall.
     expect(young20.fallsOnlyRecorded + young200.fallsOnlyRecorded).toBe(0);
-    // Walking and jogging (0.9 h of each group): none at 200 Hz; on the cheap wearable one young adult's
-    // quick jog (before this round too), none of the older adults'.
-    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(1);
+    // Walking and jogging (0.9 h of each group): none. Before the fourth round the cheap wearable raised one
+    // (D04_SA20_R01: the recording ends in a jogging stride's flight phase, judged as lying still).
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBe(0);
     expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
     expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
-  }, 120_000);
+    // About 20 s of CPU; a time-out only for a hung run: beside another test file on a loaded shared
+    // 2-core machine it took 163 s of wall time.
+  }, 400_000);
 });
 
 describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-out falls and trials', () => {
-  it('keeps sensitivity and specificity at 100 Hz and at 20 Hz behind an anti-alias filter', () => {
+  it('keeps sensitivity and specificity at 100 Hz, and at 25 and 20 Hz behind an anti-alias filter', () => {
     const at100Hz: StreamCondition = { rateHz: 100, irregular: false };
+    const at25Hz: StreamCondition = { rateHz: 25, irregular: false };
     const at20Hz: StreamCondition = { rateHz: 20, irregular: false };
-    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [at100Hz, at20Hz] });
+    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [at100Hz, at25Hz, at20Hz] });
     console.log(formatWearableTable(results));
     const at100 = row(results.rows, /subj\. 6/, at100Hz).figures;
+    const at25 = row(results.rows, /subj\. 6/, at25Hz).figures;
     const at20 = row(results.rows, /subj\. 6/, at20Hz).figures;
     expect(at100.falls).toBe(72);
-    // 71/72 and 18/19 at 100 Hz; 63/72 and 18/19 at 20 Hz (below the goal, docs/fall-detection.md: a
-    // pocketed phone clipped at ±2 g behind a real 20 Hz filter; 55/72 before this round's descent evidence).
+    // 71/72 and 18/19 at 100 Hz; 69/72 and 18/19 at 25 Hz; 64/72 and 18/19 at 20 Hz (below the goal,
+    // docs/fall-detection.md: a pocketed phone clipped at ±2 g behind a real 20 Hz filter). Third round:
+    // 68/72 at 25 Hz and 63/72 at 20 Hz.
     expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.86);
+    expect(sensitivity(at25)).toBeGreaterThanOrEqual(0.944);
+    expect(specificity(at25)).toBeGreaterThanOrEqual(0.94);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.875);
     expect(specificity(at20)).toBeGreaterThanOrEqual(0.94);
-    expect(at100.walkingAlarms + at20.walkingAlarms).toBe(0);
+    expect(at100.walkingAlarms + at25.walkingAlarms + at20.walkingAlarms).toBe(0);
   }, 120_000);
 });
