@@ -49,7 +49,8 @@ export async function freePort(): Promise<number> {
 export async function mqttClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
   const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
     reconnectPeriod: 0,
-    connectTimeout: 5_000,
+    // The broker checks a password hash before its CONNACK: seconds on a loaded machine, never a timing assertion.
+    connectTimeout: 15_000,
     ...options,
   });
   (client.stream as net.Socket).setNoDelay?.(true);
@@ -114,7 +115,7 @@ export interface HubProcess {
  */
 export async function spawnHub(
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
   launcher?: { program: string; args: readonly string[] },
 ): Promise<HubProcess> {
   const args = [cliPath, 'hub'];
@@ -139,7 +140,8 @@ export async function spawnHub(
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of stdout and stderr has been read (a refusal's message).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     // A hub that did not start in time is stopped too: the caller has no handle to stop it by.
     const timer = setTimeout(() => {
