@@ -143,10 +143,12 @@ export async function spawnHub(
   // 'close', not 'exit': 'exit' can come before the last of stdout and stderr has been read (a refusal's message).
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
-    // A hub that did not start in time is stopped too: the caller has no handle to stop it by.
+    // A hub that did not start in time is stopped too (the caller has no handle to stop it by), and gone before this
+    // rejects.
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       child.kill('SIGKILL');
-      reject(new Error(`hub did not start in time:\n${out}\n${err}`));
     }, timeoutMs);
     const check = (): void => {
       for (const line of out.split('\n')) {
@@ -162,7 +164,9 @@ export async function spawnHub(
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`hub exited with ${code}:\n${out}\n${err}`));
+      reject(
+        new Error(timedOut ? `hub did not start in time:\n${out}\n${err}` : `hub exited with ${code}:\n${out}\n${err}`),
+      );
     });
   });
   return { child, ...started, stdout: () => out, stderr: () => err, exited };

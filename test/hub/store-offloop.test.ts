@@ -1,5 +1,6 @@
 // Disk off the alert path: the event store's fsync and checkpoints run in a worker thread; a lock held elsewhere never freezes the loop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -23,7 +24,12 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (holder && holder.exitCode === null) holder.kill('SIGKILL');
+  if (holder && holder.exitCode === null) {
+    // Gone (and its lock with it) before the hub stops and the folder is removed.
+    const exited = once(holder, 'exit');
+    holder.kill('SIGKILL');
+    await exited;
+  }
   holder = undefined;
   await hub?.stop();
   hub = undefined;
