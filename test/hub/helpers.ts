@@ -57,11 +57,11 @@ export async function mqttClient(port: number, options: IClientOptions = {}): Pr
   return client;
 }
 
-/** Resolves with the first message on `filter` that satisfies `accept`. */
+/** Resolves with the first message whose topic satisfies `filter`; 15 s by default, generous for a loaded machine. */
 export function nextMessage(
   client: MqttClient,
   filter: (topic: string) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 15_000,
 ): Promise<{ topic: string; payload: Buffer }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
