@@ -195,6 +195,9 @@ export async function startStage(): Promise<AlertStage> {
         clock,
         logger,
         metrics,
+        // A loopback receiver answers in milliseconds; a timed-out attempt on a loaded machine would be retried, and
+        // the stories count attempts.
+        outbox: { webhookTimeoutMs: 15_000 },
       });
       closers.push(() => alerts.stop());
       await alerts.start();
@@ -213,11 +216,12 @@ export function nth<T>(list: readonly T[], index: number): T {
   return item;
 }
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/** Polls `condition` until it holds; 15 s by default, generous for a loaded 2-core CI machine (never a timing assertion). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

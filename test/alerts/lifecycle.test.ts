@@ -67,6 +67,8 @@ describe('alert lifecycle', () => {
     clock.advanceBy(3_600_000);
     expect(alerts.get(alert.id)).toMatchObject({ escalationLevel: 1, state: 'acknowledged' });
     expect(queryEscalationSteps(db, { alertId: alert.id })).toHaveLength(1);
+    // Published through the outbox: in the broker's retained store once the delivery has settled.
+    await alerts.settled();
     expect(await retainedFor(alert.id)).toContain('"state":"acknowledged"');
 
     const watching = await freshSubscriber(`telecare/h1/alerts/${alert.id}`);

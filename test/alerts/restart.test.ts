@@ -1,5 +1,6 @@
 // The store is the truth: open alerts and their escalations carry on after a restart or a SIGKILL, and nothing goes out twice.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,12 @@ describe('alerts across restarts', () => {
   });
 
   afterEach(async () => {
-    if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      // Gone before its database is removed below.
+      const exited = once(child, 'exit');
+      process.kill(child.pid, 'SIGKILL');
+      await exited;
+    }
     child = undefined;
     for (const { alerts, db } of running.splice(0)) {
       await alerts.stop();

@@ -150,7 +150,8 @@ describe('a more serious raise of an open alert, through the real hub', () => {
     expect(second.alerts.get(high.id)).toMatchObject({ escalationLevel: 1, version: 3, severity: 'critical' });
     await waitFor(() => supervisors.requests.length === 1, 'supervisors told');
     expect(bodies(supervisors)[0]?.alert).toMatchObject({ version: 3, severity: 'critical' });
-  });
+    // Two hub starts, scrypt-hashed MQTT logins and webhooks: over a minute on a loaded machine.
+  }, 120_000);
 });
 
 describe('severity of a merged raise, and what responders are told', () => {

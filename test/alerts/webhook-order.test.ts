@@ -1,19 +1,22 @@
 // After a call centre's outage its webhook gets each alert's versions in order: a later one may replace, never overtake.
 import http from 'node:http';
+import type net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import type { AlertService } from '../../hub/alerts/service.js';
-import { freePort } from '../hub/helpers.js';
 import { homeConfig, pendantPress, startStage, type AlertStage } from './helpers.js';
 
-/** A receiver on a fixed port that is down (connection refused) until `up()`. */
+/**
+ * A receiver that is down until `up()`: it holds its port from the start (a port given back and bound again later
+ * could be taken meanwhile by another test) and, while down, drops each connection unanswered as a dead host would.
+ */
 async function receiverThatIsDown(): Promise<{
   url: string;
   versions: number[];
-  up(): Promise<void>;
+  up(): void;
   close(): Promise<void>;
 }> {
-  const port = await freePort();
+  let isUp = false;
   const versions: number[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -23,10 +26,18 @@ async function receiverThatIsDown(): Promise<{
       res.writeHead(204).end();
     });
   });
+  // Ahead of the HTTP server's own listener: a connection while down is closed before anything is read from it.
+  server.prependListener('connection', (socket: net.Socket) => {
+    if (!isUp) socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/telecare`,
     versions,
-    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    up: () => {
+      isUp = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -81,7 +92,7 @@ describe('webhook order after an outage', () => {
     await alerts.settled();
     expect(receiver.versions).toEqual([]);
 
-    await receiver.up();
+    receiver.up();
     for (let i = 0; i < 10; i++) await advance(1_000);
 
     expect(receiver.versions.length).toBeGreaterThan(0);

@@ -26,6 +26,8 @@ import {
 } from './helpers.js';
 
 const SECRET = 'call-centre-secret-0123';
+/** A local receiver answers in milliseconds; generous for a loaded CI machine (a refusal does not wait for it). */
+const TIMEOUT_MS = 15_000;
 const NOW_MS = Date.UTC(2026, 10, 22, 9, 0, 0);
 const toClose: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -66,7 +68,7 @@ describe('the signature', () => {
 
   it('is sent with the timestamp of the send, checkable by the receiver', async () => {
     const r = await receiver();
-    await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), 5000, { nowMs: () => NOW_MS });
+    await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), TIMEOUT_MS, { nowMs: () => NOW_MS });
     const post = nth(r.requests, 0);
     expect(post.headers[TIMESTAMP_HEADER]).toBe(String(NOW_MS / 1000));
     const verdict = verifyWebhook({
@@ -108,12 +110,12 @@ describe('where a webhook may go', () => {
 
   it('a receiver on loopback gets nothing unless the configuration allows private networks', async () => {
     const r = await receiver();
-    await expect(postWebhook(delivery(r.url), 5000)).rejects.toThrow(WebhookAddressRefused);
-    await expect(postWebhook(delivery(r.url.replace('127.0.0.1', 'localhost')), 5000)).rejects.toThrow(
+    await expect(postWebhook(delivery(r.url), TIMEOUT_MS)).rejects.toThrow(WebhookAddressRefused);
+    await expect(postWebhook(delivery(r.url.replace('127.0.0.1', 'localhost')), TIMEOUT_MS)).rejects.toThrow(
       /allowPrivateNetwork/,
     );
     expect(r.requests).toHaveLength(0);
-    await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), 5000);
+    await postWebhook(delivery(r.url, { allowPrivateNetwork: true }), TIMEOUT_MS);
     expect(r.requests).toHaveLength(1);
   });
 
@@ -122,7 +124,7 @@ describe('where a webhook may go', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.5', family: 4 },
     ];
-    await expect(postWebhook(delivery('https://call-centre.example/hook'), 5000, { resolve })).rejects.toThrow(
+    await expect(postWebhook(delivery('https://call-centre.example/hook'), TIMEOUT_MS, { resolve })).rejects.toThrow(
       /10\.0\.0\.5/,
     );
   });
@@ -136,9 +138,13 @@ describe('where a webhook may go', () => {
       return [{ address: '127.0.0.1', family: 4 }];
     };
     // The name exists nowhere but in this resolver: the request can only arrive through the pinned address.
-    await postWebhook(delivery(`http://call-centre.invalid:${port}/telecare`, { allowPrivateNetwork: true }), 5000, {
-      resolve,
-    });
+    await postWebhook(
+      delivery(`http://call-centre.invalid:${port}/telecare`, { allowPrivateNetwork: true }),
+      TIMEOUT_MS,
+      {
+        resolve,
+      },
+    );
     expect(lookups).toBe(1);
     expect(r.requests).toHaveLength(1);
     expect(nth(r.requests, 0).headers.host).toBe(`call-centre.invalid:${port}`);
@@ -150,7 +156,7 @@ describe('where a webhook may go', () => {
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     toClose.push({ close: () => new Promise<void>((resolve) => redirecting.close(() => resolve())) });
     const url = `http://127.0.0.1:${(redirecting.address() as net.AddressInfo).port}/hook`;
-    await expect(postWebhook(delivery(url, { allowPrivateNetwork: true }), 5000)).rejects.toThrow(
+    await expect(postWebhook(delivery(url, { allowPrivateNetwork: true }), TIMEOUT_MS)).rejects.toThrow(
       /redirect \(HTTP 307\)/,
     );
     expect(target.requests).toHaveLength(0);

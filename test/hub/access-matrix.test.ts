@@ -1,7 +1,7 @@
 // The access-control matrix (issue 12): every credential kind × every topic class and route, expected allow/deny in one table, checked through a real broker and real HTTP requests.
 import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { hashPassword } from '../../hub/passwords.js';
@@ -284,8 +284,13 @@ describe('access-control matrix', () => {
     // A last message both may read, published after the others: once it is in, the rest would have been too.
     await hub.broker.publish('telecare/h1/prealert', 'end', { qos: 1, retain: false });
     const end = (list: string[]): boolean => list.filter((t) => t === 'telecare/h1/prealert').length >= 2;
-    for (let i = 0; i < 100 && !(end(seen.bridge) && seen.responder.includes('telecare/h1/alerts/x1')); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(
+      () => {
+        expect(end(seen.bridge)).toBe(true);
+        expect(seen.responder).toContain('telecare/h1/alerts/x1');
+      },
+      { timeout: 15_000, interval: 20 },
+    );
     expect(seen.bridge).toEqual([
       'zigbee2mqtt/hall_pir/set',
       'zigbee2mqtt/bridge/request/permit_join',

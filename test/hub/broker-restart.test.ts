@@ -60,7 +60,7 @@ describe('an external broker that restarts', () => {
         20_000,
       );
       const console = await mqttClient(brokerPort);
-      const retained = nextMessage(console, (t) => t === alertTopic, 10_000);
+      const retained = nextMessage(console, (t) => t === alertTopic);
       await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
       const { payload } = await retained;
       expect(JSON.parse(payload.toString())).toMatchObject({ kind: 'pendant', state: 'raised' });

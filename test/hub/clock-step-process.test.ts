@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   killHub,
   mqttClient,
@@ -62,7 +62,12 @@ describe('a hub whose wall clock steps back an hour', () => {
       escalationLevel: 1,
       state: 'raised',
     });
-    expect(hub.stderr()).toContain('wall clock stepped by -3600000 ms');
+    // stderr is a pipe of its own: the MQTT message does not promise the line has been read yet.
+    const running = hub;
+    await vi.waitFor(() => expect(running.stderr()).toContain('wall clock stepped by -3600000 ms'), {
+      timeout: 15_000,
+      interval: 20,
+    });
     await responder.endAsync();
   });
 });

@@ -26,12 +26,12 @@ describe('the system clock', () => {
     const fired: string[] = [];
     clock.setTimer(clock.now() + 300, () => fired.push('back'));
     step(-HOUR_MS);
-    await waitFor(() => fired.length === 1, 'the timer armed before a step back', 10_000);
+    await waitFor(() => fired.length === 1, 'the timer armed before a step back');
     // Stepped forward an hour: a timer of a minute does not fire before one of 100 ms set after the step.
     clock.setTimer(clock.now() + MINUTE_MS, () => fired.push('minute'));
     step(HOUR_MS);
     clock.setTimer(clock.now() + 100, () => fired.push('100 ms'));
-    await waitFor(() => fired.length === 2, 'the short timer', 10_000);
+    await waitFor(() => fired.length === 2, 'the short timer');
     expect(fired).toEqual(['back', '100 ms']);
   });
 });
@@ -64,7 +64,7 @@ describe('alert timers across a clock step', () => {
     alerts = await startAlertService({ db, publisher, config, clock });
     const alert = alerts.apply(pendantPress(clock.now()))!;
     step(-HOUR_MS);
-    await waitFor(() => alerts!.get(alert.id)!.escalationLevel === 1, 'the escalation to the supervisors', 10_000);
+    await waitFor(() => alerts!.get(alert.id)!.escalationLevel === 1, 'the escalation to the supervisors');
     expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
   });
 
@@ -113,7 +113,7 @@ describe('alert timers across a clock step', () => {
     const config = homeConfig([], { default: [{ group: 'first', timeoutSeconds: 600 }] });
     alerts = await startAlertService({ db, publisher, config, clock, outbox: { retryBaseMs: 2_000 } });
     const alert = alerts.apply(pendantPress(clock.now()))!;
-    await waitFor(() => delivered.length > 0, 'the retried delivery', 10_000);
+    await waitFor(() => delivered.length > 0, 'the retried delivery');
     expect(delivered).toEqual([`telecare/h1/alerts/${alert.id}`]);
   });
 });

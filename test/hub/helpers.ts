@@ -49,18 +49,19 @@ export async function freePort(): Promise<number> {
 export async function mqttClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
   const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
     reconnectPeriod: 0,
-    connectTimeout: 5_000,
+    // The broker checks a password hash before its CONNACK: seconds on a loaded machine, never a timing assertion.
+    connectTimeout: 15_000,
     ...options,
   });
   (client.stream as net.Socket).setNoDelay?.(true);
   return client;
 }
 
-/** Resolves with the first message on `filter` that satisfies `accept`. */
+/** Resolves with the first message whose topic satisfies `filter`; 15 s by default, generous for a loaded machine. */
 export function nextMessage(
   client: MqttClient,
   filter: (topic: string) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 15_000,
 ): Promise<{ topic: string; payload: Buffer }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -114,7 +115,7 @@ export interface HubProcess {
  */
 export async function spawnHub(
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
   launcher?: { program: string; args: readonly string[] },
 ): Promise<HubProcess> {
   const args = [cliPath, 'hub'];
@@ -139,12 +140,15 @@ export async function spawnHub(
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of stdout and stderr has been read (a refusal's message).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const started = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
-    // A hub that did not start in time is stopped too: the caller has no handle to stop it by.
+    // A hub that did not start in time is stopped too (the caller has no handle to stop it by), and gone before this
+    // rejects.
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       child.kill('SIGKILL');
-      reject(new Error(`hub did not start in time:\n${out}\n${err}`));
     }, timeoutMs);
     const check = (): void => {
       for (const line of out.split('\n')) {
@@ -160,7 +164,9 @@ export async function spawnHub(
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`hub exited with ${code}:\n${out}\n${err}`));
+      reject(
+        new Error(timedOut ? `hub did not start in time:\n${out}\n${err}` : `hub exited with ${code}:\n${out}\n${err}`),
+      );
     });
   });
   return { child, ...started, stdout: () => out, stderr: () => err, exited };

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveSettings } from '../../hub/main.js';
 import { killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 import { selfSignedPair } from '../support/tls.js';
@@ -56,6 +56,15 @@ describe('a first start with a certificate and key', () => {
       HUB_HTTPS_KEY: pair.keyFile,
     });
 
+    // stderr is a pipe of its own: "hub started" on stdout does not promise what stderr says has been read yet.
+    const running = hub;
+    await vi.waitFor(
+      () => {
+        expect(running.stderr()).toMatch(/Dashboard user "admin" created with password: \S+/);
+        expect(running.stderr()).toMatch(/MQTT installer credential created .*password "[^"]+"/);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
     const adminPassword = /Dashboard user "admin" created with password: (\S+)/.exec(hub.stderr())?.[1];
     const installerPassword = /MQTT installer credential created .*password "([^"]+)"/.exec(hub.stderr())?.[1];
     expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);

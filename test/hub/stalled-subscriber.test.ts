@@ -1,6 +1,7 @@
 // A subscriber that stops reading costs only itself: dropped and logged, while everyone else gets every message in order.
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
@@ -15,7 +16,11 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (stalled?.exitCode === null) stalled.kill('SIGKILL');
+  if (stalled?.exitCode === null) {
+    const exited = once(stalled, 'exit');
+    stalled.kill('SIGKILL');
+    await exited;
+  }
   stalled = undefined;
   await killHub(hub);
   hub = undefined;

@@ -1,10 +1,11 @@
 // Disk off the alert path: the event store's fsync and checkpoints run in a worker thread; a lock held elsewhere never freezes the loop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
@@ -23,14 +24,17 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (holder && holder.exitCode === null) holder.kill('SIGKILL');
+  if (holder && holder.exitCode === null) {
+    // Gone (and its lock with it) before the hub stops and the folder is removed.
+    const exited = once(holder, 'exit');
+    holder.kill('SIGKILL');
+    await exited;
+  }
   holder = undefined;
   await hub?.stop();
   hub = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Another process that takes the database's write lock and keeps it until told 'release' on stdin. */
 async function holdWriteLock(dbFile: string): Promise<{ release: () => Promise<void> }> {
@@ -76,6 +80,7 @@ function motion(ts: number): SensorEvent {
 describe('event store off the loop', () => {
   it('while another process holds the write lock the hub keeps answering; the PUBACK waits and the event is stored once the lock goes', async () => {
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
+    const running = hub;
     const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
     const sensor = await mqttClient(hub.ports.mqtt!);
     let closes = 0;
@@ -86,8 +91,12 @@ describe('event store off the loop', () => {
       .then(() => {
         acked = true;
       });
-    // The loop turns: timers fire and the HTTP server answers while the batch waits for the lock.
-    await sleep(300);
+    // The batch met the lock (and waits on a timer for its next try): the loop turns meanwhile, the HTTP server answers.
+    const busyRetries = async (): Promise<number> => {
+      const text = await running.metrics.getSingleMetricAsString('telecare_store_busy_total');
+      return Number(/telecare_store_busy_total (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    await vi.waitFor(async () => expect(await busyRetries()).toBeGreaterThan(0), { timeout: 15_000, interval: 20 });
     const health = await fetch(`http://127.0.0.1:${hub.ports.http}/api/health`);
     expect(health.status).toBe(200);
     expect(acked).toBe(false);
@@ -98,8 +107,6 @@ describe('event store off the loop', () => {
     await puback;
     expect(closes).toBe(0);
     expect(hub.store.eventsAfter(0).map((e) => [e.deviceId, e.type])).toEqual([['hall-pir', 'motion']]);
-    const metrics = await hub.metrics.getSingleMetricAsString('telecare_store_busy_total');
-    expect(Number(/telecare_store_busy_total (\d+)/.exec(metrics)![1])).toBeGreaterThan(0);
     await sensor.endAsync();
   });
 
@@ -134,7 +141,7 @@ describe('event store off the loop', () => {
       const text = await metrics.getSingleMetricAsString('telecare_store_checkpoints_total');
       return Number(/result="done"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
-    while ((await checkpoints()) === 0) await sleep(20);
+    await vi.waitFor(async () => expect(await checkpoints()).toBeGreaterThan(0), { timeout: 15_000, interval: 20 });
     // The checkpoint copied the WAL's pages into the database file: 8,000 rows are about 1 MB.
     expect(fs.statSync(path.join(dir, 'hub.db')).size).toBeGreaterThan(dbSizeBefore + 200 * 1024);
     expect(store.eventsAfter(0, 10_000)).toHaveLength(8_000);
