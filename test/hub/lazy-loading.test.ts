@@ -1,7 +1,10 @@
-// What a hub loads only on first use (issue 13, memory): the API docs, through the real `telecare hub` process.
+// What a hub loads only on first use, and lets go of after (issue 13, memory): the API docs, the analytics thread.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ActivityWorker } from '../../analytics/offloop.js';
+import { utc } from '../analytics/factories.js';
+import { FLAT_7, FLAT_7_CONFIG, openTestHubDb } from '../analytics/hub-db.js';
 import { adminCookie, killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
@@ -63,4 +66,28 @@ describe('the API docs, loaded on first use', () => {
     // The API itself is unchanged by the docs app beside it.
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
   });
+});
+
+describe('the analytics worker thread', () => {
+  /** Threads of this process, as the kernel lists them. */
+  const threads = (): number => fs.readdirSync('/proc/self/task').length;
+
+  it('ends about ten seconds after its last job (it used to stay a minute), and a new job starts it again', async () => {
+    const hubDb = await openTestHubDb(FLAT_7_CONFIG);
+    const worker = new ActivityWorker(hubDb.db, FLAT_7_CONFIG);
+    try {
+      // libuv's pool threads start on first use: started here, so they are in the count before the worker.
+      await fs.promises.readFile(path.join(dir, '..'), 'utf8').catch(() => undefined);
+      const before = threads();
+      const now = utc('2026-12-04T12:00');
+      expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-03', now)).toEqual(expect.any(Array));
+      expect(threads()).toBeGreaterThan(before);
+      // Well under the old minute, with room for a loaded machine.
+      await vi.waitFor(() => expect(threads()).toBeLessThanOrEqual(before), { timeout: 40_000, interval: 100 });
+      expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-03', now)).toEqual(expect.any(Array));
+    } finally {
+      worker.stop();
+      await hubDb.close();
+    }
+  }, 90_000);
 });
