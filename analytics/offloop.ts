@@ -18,8 +18,12 @@ export type ActivityRequest =
 export type ActivityReply =
   ({ id: number; ok: true } & ActivityPlan) | { id: number; ok: false; name: string; message: string };
 
-/** An idle worker thread is ended after this long (its memory returns); the next request starts another. */
-const IDLE_END_MS = 60_000;
+/**
+ * An idle worker thread is ended after this long (its memory, 10–15 MB resident, returns); the next request starts
+ * another. Long enough to bridge the routine review's pause between homes and a dashboard user's next page; short
+ * enough that a small hub carries the thread for seconds an hour, not two minutes (issue 13, memory).
+ */
+const IDLE_END_MS = 10_000;
 
 /**
  * Daily features off the loop: the worker reads (its own read-only connection) and computes; the days it computed

@@ -40,13 +40,38 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number |
   }
 }
 
-/** The node flags `npm start` runs the hub with (package.json), so the bench measures the hub as installed. */
-function hubNodeFlags(): string[] {
+/**
+ * The node flags and environment `npm start` runs the hub with (package.json: `NAME=value … node --flag … `), so the
+ * bench measures the hub as installed. TELECARE_BENCH_NODE_FLAGS, when set, replaces the flags (space-separated), to
+ * measure a flag's memory and latency in one bench run before it goes into `npm start`.
+ */
+export function hubLaunch(
+  start: string,
+  override: string | undefined = process.env.TELECARE_BENCH_NODE_FLAGS,
+): { flags: string[]; env: Record<string, string> } {
+  const words = start.split(/\s+/).filter(Boolean);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length; i++) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(words[i] ?? '');
+    if (!m) break;
+    env[m[1] ?? ''] = m[2] ?? '';
+  }
+  // The node flags: the words after `node` up to the script (the hub's own options after it are not node's).
+  const nodeFlags: string[] = [];
+  for (const word of words.slice(i + 1)) {
+    if (!word.startsWith('--')) break;
+    nodeFlags.push(word);
+  }
+  const flags = override === undefined ? nodeFlags : override.split(/\s+/).filter((word) => word.startsWith('--'));
+  return { flags, env };
+}
+
+function installedLaunch(): { flags: string[]; env: Record<string, string> } {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(path.dirname(TELECARE_CLI), '../../package.json'), 'utf8')) as {
     scripts?: { start?: string };
   };
-  const start = pkg.scripts?.start ?? '';
-  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+  return hubLaunch(pkg.scripts?.start ?? '');
 }
 
 /** `env` adds to the hub's environment (e.g. HUB_MQTT_URL: the hub then uses that broker, and `mqttUrl` is it). */
@@ -69,9 +94,11 @@ export async function spawnHub(
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const adminPassword = crypto.randomBytes(18).toString('base64url');
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawnTracked(process.execPath, [...hubNodeFlags(), TELECARE_CLI, 'hub'], {
+  const launch = installedLaunch();
+  const child: ChildProcess = spawnTracked(process.execPath, [...launch.flags, TELECARE_CLI, 'hub'], {
     env: {
       ...process.env,
+      ...launch.env,
       HUB_MQTT_PORT: String(mqttPort),
       HUB_HTTP_PORT: String(httpPort),
       HUB_DATA_DIR: path.join(dataDir, 'data'),

@@ -1,8 +1,6 @@
 // The Fastify app (built apart from listen() so tests use inject()): auth, roles, the API of SPEC 9, SSE, OpenAPI and pages.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Counter } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { systemClock } from '../hub/clock.js';
@@ -16,6 +14,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAlertStream } from './routes/alert-stream.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { collectDocumentedRoutes, registerDocs } from './routes/docs.js';
 import { registerHomeRoutes } from './routes/homes.js';
 import { registerIntakeRoutes } from './routes/intake.js';
 import { registerPages } from './routes/pages.js';
@@ -100,22 +99,8 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   });
 
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Telecare hub API',
-        version: '1',
-        description: 'Log in with POST /api/login (session cookie) or send `Authorization: Bearer <token>`.',
-      },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'telecare_session' },
-          token: { type: 'http', scheme: 'bearer' },
-        },
-      },
-      security: [{ session: [] }, { token: [] }],
-    },
-  });
+  // The OpenAPI document is made, and Swagger UI loaded, on the first request to /docs (dashboard/routes/docs.ts).
+  const documented = collectDocumentedRoutes(app);
   installCsrfProtection(app, deps.trustedOrigins);
   installAccessControl(app, auth, clock);
   app.setNotFoundHandler(async (request) => {
@@ -130,22 +115,7 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   registerHomeRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerPages(app);
-  // Swagger UI's own files come from the package (no CDN); its routes need a login like everything else.
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    uiConfig: { validatorUrl: null },
-    // The package's policy (hashes of its inline scripts), narrowed to the hub itself: no https: or validator
-    // sources, no framing, and no upgrade-insecure-requests (a hub on a LAN address may be served over plain HTTP).
-    // Swagger UI sets style attributes from its script, so styles (never scripts) may be inline on these pages.
-    staticCSP: true,
-    transformStaticCSP: (header: string) =>
-      header
-        .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
-        .replace(/ https:/g, '')
-        .replace(' validator.swagger.io', '')
-        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
-        .replace(/\s*upgrade-insecure-requests;/, '') + " connect-src 'self';",
-  });
+  registerDocs(app, documented);
 
   return app;
 }

@@ -1,0 +1,93 @@
+// What a hub loads only on first use, and lets go of after (issue 13, memory): the API docs, the analytics thread.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ActivityWorker } from '../../analytics/offloop.js';
+import { utc } from '../analytics/factories.js';
+import { FLAT_7, FLAT_7_CONFIG, openTestHubDb } from '../analytics/hub-db.js';
+import { adminCookie, killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+
+let dir: string;
+let hub: HubProcess | undefined;
+
+beforeEach(() => {
+  dir = tempDir('lazy');
+});
+
+afterEach(async () => {
+  await killHub(hub);
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** CommonJS modules the process has loaded so far, as Node's own module debug log names them on stderr. */
+function loadedPackage(stderr: string, name: string): boolean {
+  return stderr.split('\n').some((line) => line.startsWith('MODULE') && line.includes(`node_modules/${name}/`));
+}
+
+describe('the API docs, loaded on first use', () => {
+  it('are not loaded at start, and the first request to /docs loads and serves them', async () => {
+    // NODE_DEBUG=module: Node itself logs each CommonJS module it loads (Fastify's plugins are CommonJS).
+    hub = await spawnHub({
+      HUB_DATA_DIR: path.join(dir, 'data'),
+      HUB_CONFIG: writeConfig(dir),
+      NODE_DEBUG: 'module',
+    });
+    const base = `http://127.0.0.1:${hub.httpPort}`;
+    expect(loadedPackage(hub.stderr(), 'fastify')).toBe(true);
+    expect(loadedPackage(hub.stderr(), '@fastify/swagger')).toBe(false);
+    expect(loadedPackage(hub.stderr(), '@fastify/swagger-ui')).toBe(false);
+
+    // Still behind the login, before and after the docs are loaded.
+    expect((await fetch(`${base}/docs/json`)).status).toBe(401);
+    expect(loadedPackage(hub.stderr(), '@fastify/swagger')).toBe(false);
+
+    const cookie = await adminCookie(hub.httpPort);
+    const spec = await fetch(`${base}/docs/json`, { headers: { cookie } });
+    expect(spec.status).toBe(200);
+    const doc = (await spec.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/alerts/{id}/resolve']));
+    expect(Object.keys(doc.paths['/api/alerts/{id}/resolve'] ?? {})).toEqual(['post']);
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/docs'))).toBe(false);
+    expect(loadedPackage(hub.stderr(), '@fastify/swagger')).toBe(true);
+
+    const ui = await fetch(`${base}/docs/`, { headers: { cookie } });
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    expect(ui.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const script = await fetch(`${base}/docs/static/swagger-ui-bundle.js`, { headers: { cookie } });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    expect((await fetch(`${base}/docs/static/swagger-ui-bundle.js`)).status).toBe(401);
+    expect((await fetch(`${base}/docs/no-such-file`, { headers: { cookie } })).status).toBe(404);
+
+    // The API itself is unchanged by the docs app beside it.
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+  });
+});
+
+describe('the analytics worker thread', () => {
+  /** Threads of this process, as the kernel lists them. */
+  const threads = (): number => fs.readdirSync('/proc/self/task').length;
+
+  it('ends about ten seconds after its last job (it used to stay a minute), and a new job starts it again', async () => {
+    const hubDb = await openTestHubDb(FLAT_7_CONFIG);
+    const worker = new ActivityWorker(hubDb.db, FLAT_7_CONFIG);
+    try {
+      // libuv's pool threads start on first use: started here, so they are in the count before the worker.
+      await fs.promises.readFile(path.join(dir, '..'), 'utf8').catch(() => undefined);
+      const before = threads();
+      const now = utc('2026-12-04T12:00');
+      expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-03', now)).toEqual(expect.any(Array));
+      expect(threads()).toBeGreaterThan(before);
+      // Well under the old minute, with room for a loaded machine.
+      await vi.waitFor(() => expect(threads()).toBeLessThanOrEqual(before), { timeout: 40_000, interval: 100 });
+      expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-03', now)).toEqual(expect.any(Array));
+    } finally {
+      worker.stop();
+      await hubDb.close();
+    }
+  }, 90_000);
+});
