@@ -174,7 +174,8 @@ export const inactivityDefinition = {
     ctx.raise(home, 'inactivity', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
-      detail: silenceDetail(home, 'inactivity', at, home.lastActivityAt),
+      // For the responder: a bed mat that reports each movement has reported none (not a mat held on, saying nothing).
+      detail: { ...silenceDetail(home, 'inactivity', at, home.lastActivityAt), stillInBed: stillInBed(home, at) },
     });
   },
 } satisfies RuleDefinition<InactivitySlice>;

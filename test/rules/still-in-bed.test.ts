@@ -29,7 +29,12 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
       expect.objectContaining({
         kind: 'inactivity',
         at: lastMs + 300 * MINUTE_MS,
-        detail: expect.objectContaining({ thresholdMinutes: 300, thresholdSource: 'cold-start', matOccupied: 'bed' }),
+        detail: expect.objectContaining({
+          thresholdMinutes: 300,
+          thresholdSource: 'cold-start',
+          matOccupied: 'bed',
+          stillInBed: true,
+        }),
       }),
     ]);
   });
