@@ -205,11 +205,14 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     const copy = RulesEngine.fromState([home], replayer.engine.exportState());
     // A PIR still showing motion clears within its hold time once the resident lies still.
     const decisions = [];
-    // A mat that pulses is released within seconds of the last movement, like a PIR clearing (before any PIR).
+    // A mat that pulses is released within seconds of the last movement, like a PIR clearing (before any PIR); only
+    // in the room of the cut: a mat pressed elsewhere is not the resident's last movement (stale, or someone else).
+    const cutRoom = devices.get(rec.events[cut.index]?.deviceId ?? '')?.room;
     for (const [id] of matOnSince) {
       const dev = devices.get(id);
       const presses = matPresses.get(id);
-      if (!dev || !presses || presses.all < MAT_PULSE_MIN_HOLDS || 2 * presses.brief <= presses.all) continue;
+      if (!dev || dev.room !== cutRoom || !presses) continue;
+      if (presses.all < MAT_PULSE_MIN_HOLDS || 2 * presses.brief <= presses.all) continue;
       decisions.push(
         ...copy.handle({
           homeId: home.id,
