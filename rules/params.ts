@@ -49,7 +49,9 @@ export interface RuleParams {
     coldStartNightMinutes: number;
     /**
      * Cold-start allowance of a silence on a bed mat that reports each movement (it pulses) and is not held on:
-     * no movement in bed at all for this long. Shorter than a night: a sleeper turns over within hours.
+     * no movement in bed at all for this long, from the resident's bedtime to the end of the night window. Shorter
+     * than a night: a sleeper turns over within hours. Chosen on Kasteren B (tuning): its mat was once silent for
+     * 246 min of sleep (eval/README.md, fourth round).
      */
     coldStartStillInBedMinutes: number;
     preAlertMinutes: number;
