@@ -174,8 +174,12 @@ export const inactivityDefinition = {
     ctx.raise(home, 'inactivity', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
-      // For the responder: a bed mat that reports each movement has reported none (not a mat held on, saying nothing).
-      detail: { ...silenceDetail(home, 'inactivity', at, home.lastActivityAt), stillInBed: stillInBed(home, at) },
+      // For the responder, when it applies: a bed mat that reports each movement has reported none (not a mat held
+      // on, saying nothing). Absent otherwise, so every other alert's detail is as before.
+      detail: {
+        ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
+        ...(stillInBed(home, at) ? { stillInBed: true } : {}),
+      },
     });
   },
 } satisfies RuleDefinition<InactivitySlice>;
