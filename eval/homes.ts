@@ -13,6 +13,14 @@ const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 const STOPWATCH_MS = 12 * HOUR_MS;
 /** A motion sensor that holds its state reports `off` this long after the last movement it saw (a collapse ends movement). */
 const PIR_HOLD_MS = MINUTE_MS;
+/**
+ * A mat that reports each movement as a press of a second or two (most of its presses under `MAT_PULSE_MS`, of at
+ * least `MAT_PULSE_MIN_HOLDS`: the rules' own test, `presence.matPulseSeconds`) releases its last press this long
+ * after the cut: the movement ends, the resident lies still on it.
+ */
+const MAT_RELEASE_MS = 2_000;
+const MAT_PULSE_MS = MINUTE_MS;
+const MAT_PULSE_MIN_HOLDS = 10;
 
 /** Homes the rules' numbers were tuned on; every other home is held out (eval/README.md). */
 export const TUNING_HOMES: readonly string[] = ['kasteren-a', 'kasteren-b'];
@@ -187,6 +195,9 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const held = new Map<string, number>();
   // PIRs seen to report `off` hold their state; a motion-only PIR (never an `off`) has nothing to clear after a cut.
   const reportsOff = new Set<string>();
+  /** Mats pressed now (since when), and their presses so far: how many, how many short (a mat that pulses). */
+  const matOnSince = new Map<string, number>();
+  const matPresses = new Map<string, { all: number; brief: number }>();
   const missed: HomeResult['missed'] = [];
   let done = 0;
   const collapse = (cut: Cut): void => {
@@ -194,6 +205,28 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     const copy = RulesEngine.fromState([home], replayer.engine.exportState());
     // A PIR still showing motion clears within its hold time once the resident lies still.
     const decisions = [];
+    // A mat that pulses is released within seconds of the last movement, like a PIR clearing (before any PIR); only
+    // in the room of the cut: a mat pressed elsewhere is not the resident's last movement (stale, or someone else).
+    const cutRoom = devices.get(rec.events[cut.index]?.deviceId ?? '')?.room;
+    for (const [id] of matOnSince) {
+      const dev = devices.get(id);
+      const presses = matPresses.get(id);
+      if (!dev || dev.room !== cutRoom || !presses) continue;
+      if (presses.all < MAT_PULSE_MIN_HOLDS || 2 * presses.brief <= presses.all) continue;
+      decisions.push(
+        ...copy.handle({
+          homeId: home.id,
+          deviceId: id,
+          type: 'occupancy',
+          value: false,
+          ts: at + MAT_RELEASE_MS,
+          source: 'replay',
+          room: dev.room,
+          kind: dev.kind,
+          assigned: true,
+        }),
+      );
+    }
     // In the order they went on: the one triggered last saw the last movement, so it clears last.
     for (const [id] of [...held].sort((a, b) => a[1] - b[1])) {
       const dev = devices.get(id);
@@ -235,6 +268,18 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       if (line.value !== true) held.delete(d.id);
       else if (!held.has(d.id)) held.set(d.id, line.ts);
       if (line.value === false) reportsOff.add(d.id);
+    }
+    if (d && line.type === 'occupancy' && (d.kind === 'bed' || d.kind === 'chair')) {
+      const since = matOnSince.get(d.id);
+      if (line.value === true) {
+        if (since === undefined) matOnSince.set(d.id, line.ts);
+      } else if (since !== undefined) {
+        matOnSince.delete(d.id);
+        const presses = matPresses.get(d.id) ?? { all: 0, brief: 0 };
+        presses.all++;
+        if (line.ts - since < MAT_PULSE_MS) presses.brief++;
+        matPresses.set(d.id, presses);
+      }
     }
     const { origin, ...event } = line;
     replayer.push(event);

@@ -4,11 +4,18 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { RuleDefinition } from './registry.js';
-import { MINUTE_MS } from './time.js';
+import { HOUR_MS, MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
 export const IN_BED = 'in-bed';
 export const IN_CHAIR = 'in-chair';
+/** Quiet periods that began with the resident still in bed on a mat that reports each movement (`stillInBed`). */
+export const IN_BED_STILL = 'in-bed-still';
+
+/** Per home: when the current silence began with the resident still in bed (`stillInBed`); NaN when it did not. */
+export interface InactivitySlice {
+  stillSince: number;
+}
 
 /**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
@@ -35,7 +42,29 @@ function coldStartMs(home: HomeState, start: number): number {
   const grace = home.bedOccupied ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const morningCheck = home.timers['no-morning'].dueAt;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
-  return Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
+  const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
+  // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
+  // within hours. Not in the morning: lying awake and quiet in bed is normal then, and the morning check looks.
+  return stillInBed(home, start) && home.inRestNight(start)
+    ? Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS)
+    : nightMs;
+}
+
+/**
+ * Whether the resident rests on a bed mat that reports each movement on it (it pulses) and no bed mat is held on:
+ * the next movement in bed will be reported, so the silence is stillness, not a mat that says nothing while pressed.
+ */
+export function stillInBed(home: HomeState, at: number): boolean {
+  if (!home.bedOccupied) return false;
+  const maxMs = home.params.presence.matHeldMaxHours * HOUR_MS;
+  let pulsing = false;
+  for (const d of home.devices.values()) {
+    if (d.kind !== 'bed' || d.restVoid || !(at - d.restSince < maxMs)) continue;
+    // Held on: a mat pressed for long reports nothing more until it is released (Kasteren C: a 4-hour lie-in).
+    if (!Number.isNaN(d.heldSince)) return false;
+    if (home.matPulses(d)) pulsing = true;
+  }
+  return pulsing;
 }
 
 /** The threshold of a silence that started at `start`, and where it came from. */
@@ -44,12 +73,18 @@ export function inactivityThreshold(home: HomeState, start: number): Threshold {
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
   // On a mat, the home's other quiet periods at that hour say nothing (evenings up are not nights in
-  // bed): without the mat's own history the prior stands.
+  // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
+  // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const context = home.bedOccupied ? IN_BED : home.chairOccupied ? IN_CHAIR : home.lastActivityContext;
   const prior = coldStartMs(home, start);
   const floorMs = p.floorMinutes * MINUTE_MS;
-  let t = context === undefined ? undefined : learnedOrPrior(home, context, start, prior, 'cold-start', floorMs);
+  let t: Threshold | undefined;
+  if (stillInBed(home, start)) {
+    t = learnedOrPrior(home, IN_BED_STILL, start, prior, 'cold-start', floorMs);
+    if (t.ms === prior) t = undefined;
+  }
+  const context = home.bedOccupied ? IN_BED : home.chairOccupied ? IN_CHAIR : home.lastActivityContext;
+  if (t === undefined && context !== undefined) t = learnedOrPrior(home, context, start, prior, 'cold-start', floorMs);
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
@@ -75,8 +110,24 @@ export const inactivityDefinition = {
   name: 'inactivity',
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
+  homeState: {
+    version: 1,
+    create: (): InactivitySlice => ({ stillSince: NaN }),
+    save: (slice) => (Number.isNaN(slice.stillSince) ? undefined : { stillSince: slice.stillSince }),
+    // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one.
+    load: (saved, version) => {
+      const since = version === 0 ? undefined : (saved as { stillSince?: unknown }).stillSince;
+      return { stillSince: typeof since === 'number' ? since : NaN };
+    },
+  },
 
-  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+  onActivity(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
+    // The still period in bed that just ended joins learned normal (the engine learns the other contexts).
+    if (at > state.stillSince) {
+      const zone = home.zone;
+      home.learned.record(IN_BED_STILL, zone.hourOfWeek(state.stillSince), at - state.stillSince, zone.dayNumber(at));
+    }
+    state.stillSince = stillInBed(home, at) ? at : NaN;
     if (home.prealertOpen) {
       home.prealertOpen = false;
       ctx.prealertCancel(home, 'inactivity', at);
@@ -91,7 +142,9 @@ export const inactivityDefinition = {
     else ctx.disarm(home.timers['inactivity-pre']);
   },
 
-  onSuspend(home: HomeState, at: number, ctx: RuleContext): void {
+  onSuspend(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
+    // Out or away: the time until the next activity is no still period in bed.
+    state.stillSince = NaN;
     ctx.disarm(home.timers.inactivity);
     ctx.disarm(home.timers['inactivity-pre']);
     if (home.prealertOpen) {
@@ -121,7 +174,12 @@ export const inactivityDefinition = {
     ctx.raise(home, 'inactivity', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
-      detail: silenceDetail(home, 'inactivity', at, home.lastActivityAt),
+      // For the responder, when it applies: a bed mat that reports each movement has reported none (not a mat held
+      // on, saying nothing). Absent otherwise, so every other alert's detail is as before.
+      detail: {
+        ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
+        ...(stillInBed(home, at) ? { stillInBed: true } : {}),
+      },
     });
   },
-} satisfies RuleDefinition;
+} satisfies RuleDefinition<InactivitySlice>;

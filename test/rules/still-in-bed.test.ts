@@ -1,0 +1,105 @@
+// Still in bed: a silence on a bed mat that reports each movement is stillness, judged by its own allowance and history.
+import { describe, expect, it } from 'vitest';
+import { Harness, MONDAY } from './factories.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+
+const SECOND = 1000;
+
+/** The parts of a home's saved state these tests read. */
+interface SavedHome {
+  rules: Partial<Record<string, { s: unknown }>>;
+  learned: { pending: [string, number, number][] };
+}
+
+/** Short presses `everyMs` apart from the clock's time until `untilMs`, as a mat that pulses sends them while someone sleeps. */
+function pulses(h: Harness, everyMs: number, untilMs: number): void {
+  while (h.clock.now() + everyMs <= untilMs) {
+    h.at(everyMs, 'bed', 'occupancy', true);
+    h.at(2 * SECOND, 'bed', 'occupancy', false);
+  }
+}
+
+describe('a silence on a bed mat that reports each movement (cold start)', () => {
+  it('at night: no movement in bed for 5 h (inactivity.coldStartStillInBedMinutes) is called, not left until noon', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS); // 23:04 to 00:00: the mat is seen to pulse
+    const lastMs = h.clock.now();
+    h.clock.advanceTo(MONDAY + 36 * HOUR_MS); // noon
+    expect(h.raised()).toEqual([
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: lastMs + 300 * MINUTE_MS,
+        detail: expect.objectContaining({
+          thresholdMinutes: 300,
+          thresholdSource: 'cold-start',
+          matOccupied: 'bed',
+          stillInBed: true,
+        }),
+      }),
+    ]);
+  });
+
+  it('a mat held on says nothing of movement: the night in bed is still judged by the morning', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed and held from about midnight
+    h.clock.advanceTo(MONDAY + 34 * HOUR_MS); // 10:00: ten hours later, nothing called (the morning check looks at noon)
+    expect(h.raised()).toEqual([]);
+  });
+
+  it('in the morning, lying quiet in bed is left to the morning check (not called at 5 h)', () => {
+    const h = new Harness(undefined, MONDAY + 30 * HOUR_MS); // Tuesday 06:00, after the night window
+    pulses(h, 4 * MINUTE_MS, MONDAY + 31 * HOUR_MS); // until 07:00
+    h.clock.advanceTo(MONDAY + 35 * HOUR_MS + 59 * MINUTE_MS); // 11:59: over 5 h without a press
+    expect(h.raised()).toEqual([]);
+  });
+});
+
+describe('still periods in bed are learned apart from a mat held on', () => {
+  it('a week of restless nights and long held lie-ins: a still night is called at the learned stillness, not the lie-ins', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    for (let day = 0; day < 7; day++) {
+      const night = MONDAY + day * DAY_MS + 23 * HOUR_MS;
+      pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS); // 23:20 to 06:00, a press every 20 min
+      h.at(MINUTE_MS, 'bed', 'occupancy', true); // 06:01: held for five hours, a lie-in
+      h.clock.advanceTo(night + 12 * HOUR_MS);
+      h.at(0, 'bed', 'occupancy', false);
+      h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+      while (h.clock.now() + 30 * MINUTE_MS < night + DAY_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.clock.advanceTo(night + DAY_MS - MINUTE_MS); // 22:59: to bed
+      h.at(0, 'bed', 'occupancy', true);
+      h.at(2 * SECOND, 'bed', 'occupancy', false);
+    }
+    // Ordinary nights and lie-ins were never called about.
+    expect(h.raised()).toEqual([]);
+    const night = MONDAY + 7 * DAY_MS + 23 * HOUR_MS;
+    pulses(h, 20 * MINUTE_MS, night + 6 * HOUR_MS); // until 05:00, then no movement at all
+    const lastMs = h.clock.now();
+    h.clock.advanceTo(lastMs + 12 * HOUR_MS);
+    const first = h.raised().at(0);
+    expect(first).toEqual(
+      expect.objectContaining({
+        kind: 'inactivity',
+        detail: expect.objectContaining({ thresholdSource: 'learned', matOccupied: 'bed' }),
+      }),
+    );
+    // The home's still periods in bed are 20 min: learned takes the allowance well under the 5 h prior (the lie-ins
+    // held on at these hours would have kept it over 5 h).
+    expect((first?.at ?? Infinity) - lastMs).toBeLessThan(240 * MINUTE_MS);
+  });
+
+  it('a still period under way survives a restart and is learned when it ends', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
+    const saved = (): SavedHome | undefined =>
+      (h.engine.exportState() as { homes: Record<string, SavedHome> }).homes.h1;
+    expect(saved()?.rules.inactivity?.s).toEqual({ stillSince: h.clock.now() });
+    h.restart();
+    h.advanceBy(90 * MINUTE_MS);
+    h.at(0, 'bed', 'occupancy', true); // 01:30: moved again
+    const pending = saved()?.learned.pending;
+    expect(pending?.filter(([context]) => context === 'in-bed-still').map(([, , gapMs]) => gapMs)).toEqual([
+      90 * MINUTE_MS,
+    ]);
+  });
+});
