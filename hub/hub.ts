@@ -191,9 +191,24 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
       });
 
-  const uplink = options.uplink && new Uplink({ db, clock, logger, metrics, options: options.uplink });
+  const uplink =
+    options.uplink &&
+    new Uplink({
+      db,
+      clock,
+      logger,
+      metrics,
+      options: options.uplink,
+      features: { worker: activityWorker, homes: () => current.homes },
+    });
   const alertService = new AlertService({
-    ...{ db, publisher: broker, config, clock, logger, metrics, storage },
+    db,
+    publisher: broker,
+    config,
+    clock,
+    logger,
+    metrics,
+    storage,
     onAlertVersion: uplink && ((message) => uplink.queueAlertVersion(message)),
   });
   const decide = (decisions: RuleDecision[]): void => {

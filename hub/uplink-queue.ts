@@ -18,7 +18,7 @@ const STEPS: readonly MigrationStep[] = [
    CREATE UNIQUE INDEX uplink_queue_alert_version ON uplink_queue (alert_id, version) WHERE alert_id IS NOT NULL;
    CREATE INDEX uplink_queue_kind ON uplink_queue (kind);
 
-   -- The completed days whose features were queued (or found empty), so each day goes once.
+   -- The completed days whose features were queued, so each day goes once.
    CREATE TABLE uplink_feature_days (
      home_id TEXT NOT NULL,
      date TEXT NOT NULL,
@@ -103,10 +103,11 @@ export class UplinkQueue {
   }
 
   /** Queue one home's completed day of features and remember the day, in one transaction. */
-  addFeatureDay(homeId: string, date: string, topic: string, body: object | undefined, now: number): void {
+  addFeatureDay(homeId: string, date: string, topic: string, body: object, now: number): void {
     this.db.transaction(() => {
-      if (body !== undefined) this.sql.insertFeatures.run({ topic, body: JSON.stringify(body), now });
-      this.sql.markFeatureDay.run(homeId, date, now);
+      if (this.sql.markFeatureDay.run(homeId, date, now).changes === 1) {
+        this.sql.insertFeatures.run({ topic, body: JSON.stringify(body), now });
+      }
     })();
   }
 

@@ -2,12 +2,15 @@
 // SQLite over MQTT (QoS 1, persistent session), a heartbeat with a last will, and the centre's commands applied.
 import type { Socket } from 'node:net';
 import type { Database } from 'better-sqlite3';
+import type { ActivityWorker } from '../analytics/offloop.js';
+import type { HomeConfig } from '../rules/types.js';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AlertServiceApi } from './alerts/api.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { centreActor, downFilter, parseDownMessage, type DownRejection } from './uplink-down.js';
+import { UplinkFeatures } from './uplink-features.js';
 import { UplinkQueue, type QueuedItem } from './uplink-queue.js';
 import { redactUplinkUrl, type UplinkSettings } from './uplink-settings.js';
 
@@ -24,8 +27,10 @@ const RETRY_AFTER_ERROR_MS = 5_000;
 export interface UplinkOptions extends UplinkSettings {
   /** The centre's CA certificate(s), PEM, for mqtts (HUB_UPLINK_CA, read by the caller). */
   ca?: Buffer;
-  /** Tests only: heartbeat period, MQTT keepalive and reconnect delay. */
+  /** Tests only: heartbeat period, MQTT keepalive, reconnect delay, delay of the first daily-features round. */
   heartbeatMs?: number;
+  featuresFirstRunMs?: number;
+  featuresEveryMs?: number;
   keepaliveS?: number;
   reconnectMs?: number;
 }
@@ -36,6 +41,8 @@ export interface UplinkDeps {
   logger: Logger;
   metrics: Registry;
   options: UplinkOptions;
+  /** Where daily features come from (with HUB_COUNCIL_KEY): the analytics worker and the homes in force. */
+  features?: { worker: ActivityWorker; homes(): readonly HomeConfig[] };
 }
 
 interface UplinkMetrics {
@@ -80,6 +87,7 @@ export class Uplink {
   private rewind = false;
   private retryTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
+  private features: UplinkFeatures | undefined;
   private stopped = false;
   private warnedAt = 0;
   private startedAt = 0;
@@ -106,6 +114,11 @@ export class Uplink {
     if (message.alertId === null || message.version === null) return;
     const now = this.deps.clock.now();
     this.queue.addAlertVersion({ alertId: message.alertId, version: message.version, alertJson: message.payload }, now);
+    this.pumpLater();
+  }
+
+  /** Send what was queued once the current work (the alert's own publication) is done. */
+  private pumpLater(): void {
     this.pumpSoon ??= setImmediate(() => {
       this.pumpSoon = undefined;
       this.pump();
@@ -179,6 +192,28 @@ export class Uplink {
     });
     client.on('message', (topic: string, payload: Buffer) => this.applyCommand(topic, payload));
     this.scheduleHeartbeat();
+    this.startFeatures();
+  }
+
+  private startFeatures(): void {
+    const { councilKey, featuresFirstRunMs, featuresEveryMs } = this.deps.options;
+    const source = this.deps.features;
+    if (councilKey === undefined || source === undefined) {
+      this.log.info('HUB_COUNCIL_KEY not set: daily features are not sent to the centre');
+      return;
+    }
+    this.features = new UplinkFeatures({
+      queue: this.queue,
+      councilKey,
+      worker: source.worker,
+      homes: () => source.homes(),
+      clock: this.deps.clock,
+      logger: this.log,
+      queued: () => this.pumpLater(),
+      ...(featuresFirstRunMs !== undefined ? { firstRunAfterMs: featuresFirstRunMs } : {}),
+      ...(featuresEveryMs !== undefined ? { everyMs: featuresEveryMs } : {}),
+    });
+    this.features.start();
   }
 
   /** Graceful stop: wait briefly for acknowledgements, say offline, disconnect. What is queued stays queued. */
@@ -186,6 +221,7 @@ export class Uplink {
     if (this.stopped) return;
     this.stopped = true;
     if (this.heartbeatTimer) this.deps.clock.clearTimer(this.heartbeatTimer);
+    this.features?.stop();
     if (this.retryTimer) this.deps.clock.clearTimer(this.retryTimer);
     if (this.pumpSoon) clearImmediate(this.pumpSoon);
     const client = this.client;

@@ -1,4 +1,5 @@
 // The uplink to an alarm receiving centre (SPEC 10), in-process hub against a real mosquitto as the centre's broker.
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { MqttClient } from 'mqtt';
@@ -276,4 +277,41 @@ describe('the uplink to an alarm receiving centre', () => {
     await eventually(() => expect(versionsOf(received, id)).toEqual([1]));
     expect((await uplinkHealth(running)).url).toBe(`mqtts://127.0.0.1:${centre.tlsPort}`);
   });
+
+  it("sends each completed day's features under the council key's pseudonym, with nothing that names the home", async () => {
+    centre = await startCentre(dir);
+    const received = await console_(centre.port);
+    const councilKey = 'council-key-for-tests-0123456789abcdef';
+    const running = await start(
+      uplinkOptions(centre.port, { councilKey, featuresFirstRunMs: 200, featuresEveryMs: 200 }),
+    );
+    // A day two days back (noon UTC: the same date in London), as a bridge flushing its buffer would send it.
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const sensor = await mqttClient(running.ports.mqtt!);
+    clients.push(sensor);
+    for (const [deviceId, time] of [
+      ['hall-pir', '09:10'],
+      ['kitchen-pir', '09:20'],
+      ['hall-pir', '12:00'],
+      ['kitchen-pir', '18:30'],
+    ] as const) {
+      const event = { type: 'motion', value: true, ts: `${day}T${time}:00.000Z` };
+      await sensor.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify(event), { qos: 1 });
+    }
+    const pseudonym = createHmac('sha256', councilKey).update('home\u0000h1').digest('hex').slice(0, 16);
+    const topic = `telecare-up/${HUB_ID}/features/${pseudonym}/${day}`;
+    await eventually(() => expect(received.map((m) => m.topic)).toContain(topic), 30_000);
+    const message = received.find((m) => m.topic === topic)!;
+    const body = JSON.parse(message.payload) as { home: string; date: string; features: Record<string, unknown> };
+    expect(body).toMatchObject({ hubId: HUB_ID, home: pseudonym, date: day });
+    expect(body.features.roomTransitions).toBeGreaterThan(0);
+    for (const personal of ['h1', 'r1', 'hall-pir', 'kitchen-pir', 'Europe/London', 'homeId']) {
+      expect(message.payload).not.toContain(personal);
+    }
+    // Each day goes once: the queue is empty and the day remembered.
+    await eventually(async () => expect((await uplinkHealth(running)).queue).toBe(0));
+    expect(running.db.prepare('SELECT COUNT(*) AS n FROM uplink_feature_days WHERE date = ?').get(day)).toEqual({
+      n: 1,
+    });
+  }, 60_000);
 });
