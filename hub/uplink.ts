@@ -63,7 +63,7 @@ export interface UplinkHealth {
   queue: number;
   lastConnectedAt: string | null;
   lastSentAt: string | null;
-  lastRefusal: string | null;
+  lastError: string | null;
 }
 
 export function uplinkTopic(hubId: string, suffix: string): string {
@@ -93,7 +93,8 @@ export class Uplink {
   private startedAt = 0;
   private lastConnectedAt: number | null = null;
   private lastSentAt: number | null = null;
-  private lastRefusal: string | null = null;
+  /** Why the last connection attempt failed (a refusal reason or a network/TLS error); null once connected. */
+  private lastError: string | null = null;
 
   constructor(private readonly deps: UplinkDeps) {
     this.log = deps.logger.child({ ns: 'uplink' });
@@ -132,11 +133,16 @@ export class Uplink {
     const { options } = this.deps;
     // Open alerts are restated at start, as on the local broker: a centre that lost its copy gets it back (it
     // stores by hub, alert and version, so a copy it has changes nothing).
-    for (const alert of alerts.list({ state: 'open' })) {
-      this.queue.addAlertVersion(
-        { alertId: alert.id, version: alert.version, alertJson: JSON.stringify(alert) },
-        this.startedAt,
-      );
+    try {
+      for (const alert of alerts.list({ state: 'open' })) {
+        this.queue.addAlertVersion(
+          { alertId: alert.id, version: alert.version, alertJson: JSON.stringify(alert) },
+          this.startedAt,
+        );
+      }
+    } catch (err) {
+      // A full disk at start must not stop the hub: the next change of each alert is queued as usual.
+      this.log.warn({ err: String(err) }, 'could not restate open alerts to the centre');
     }
     const statusTopic = uplinkTopic(options.hubId, 'status');
     const clientOptions: IClientOptions = {
@@ -162,7 +168,7 @@ export class Uplink {
       (client.stream as Socket).setNoDelay?.(true);
       this.metrics.connected.set(1);
       this.lastConnectedAt = this.deps.clock.now();
-      this.lastRefusal = null;
+      this.lastError = null;
       this.log.info(
         { url: redactUplinkUrl(options.url), hubId: options.hubId, sessionPresent: connack.sessionPresent },
         'uplink connected',
@@ -176,19 +182,20 @@ export class Uplink {
       this.pump();
     });
     client.on('close', () => this.metrics.connected.set(0));
-    client.on('offline', () => this.log.warn({ queue: this.queue.size() }, 'uplink unreachable; queueing'));
+    client.on('offline', () => this.log.warn({ queue: this.depth() }, 'uplink unreachable; queueing'));
     client.on('error', (err: Error & { code?: number | string }) => {
       const reason = refusalReason(err);
-      if (reason !== undefined) {
-        this.metrics.refused.inc({ reason });
-        if (this.lastRefusal !== reason) {
-          // The reason only: neither the user's password nor the URL's secrets are logged.
-          this.log.error({ reason, url: redactUplinkUrl(options.url) }, 'uplink connection refused by the centre');
-        }
-        this.lastRefusal = reason;
-        return;
+      if (reason !== undefined) this.metrics.refused.inc({ reason });
+      // Once per outage and cause, not once per attempt; a TLS failure (a wrong HUB_UPLINK_CA) shows here too.
+      const cause = reason ?? err.message;
+      if (this.lastError !== cause) {
+        // The cause only: neither the user's password nor the URL's secrets are logged.
+        this.log.error(
+          { cause, url: redactUplinkUrl(options.url) },
+          reason ? 'uplink connection refused by the centre' : 'uplink connection failed',
+        );
       }
-      this.log.debug({ err: err.message }, 'uplink error');
+      this.lastError = cause;
     });
     client.on('message', (topic: string, payload: Buffer) => this.applyCommand(topic, payload));
     this.scheduleHeartbeat();
@@ -248,7 +255,7 @@ export class Uplink {
       queue: this.depth(),
       lastConnectedAt: iso(this.lastConnectedAt),
       lastSentAt: iso(this.lastSentAt),
-      lastRefusal: this.lastRefusal,
+      lastError: this.lastError,
     };
   }
 

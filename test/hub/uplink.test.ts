@@ -248,7 +248,7 @@ describe('the uplink to an alarm receiving centre', () => {
     expect(JSON.parse(await localAlert)).toMatchObject({ kind: 'pendant', state: 'raised' });
 
     await eventually(async () => {
-      expect(await uplinkHealth(running)).toMatchObject({ connected: false, queue: 1, lastRefusal: 'not-authorised' });
+      expect(await uplinkHealth(running)).toMatchObject({ connected: false, queue: 1, lastError: 'not-authorised' });
       expect(await metricValue(running, 'telecare_uplink_refused_total', { reason: 'not-authorised' })).toBeGreaterThan(
         0,
       );
@@ -276,6 +276,18 @@ describe('the uplink to an alarm receiving centre', () => {
     const id = await openAlert(running, 'pendant');
     await eventually(() => expect(versionsOf(received, id)).toEqual([1]));
     expect((await uplinkHealth(running)).url).toBe(`mqtts://127.0.0.1:${centre.tlsPort}`);
+  });
+
+  it('refuses a centre whose certificate the CA does not vouch for, and says why in /api/health', async () => {
+    const pair = selfSignedPair(dir);
+    centre = await startCentre(dir, { tls: pair });
+    const running = await start(uplinkOptions(centre.tlsPort!, { url: `mqtts://127.0.0.1:${centre.tlsPort}` }));
+    await eventually(async () =>
+      expect(await uplinkHealth(running)).toMatchObject({
+        connected: false,
+        lastError: expect.stringMatching(/certificate/),
+      }),
+    );
   });
 
   it("sends each completed day's features under the council key's pseudonym, with nothing that names the home", async () => {
