@@ -9,6 +9,7 @@ import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
 import type { UplinkHealth, UplinkOptions } from '../../hub/uplink.js';
+import { startBroker } from '../alerts/helpers.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { selfSignedPair } from '../support/tls.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
@@ -160,6 +161,34 @@ describe('the uplink to an alarm receiving centre', () => {
     }, 30_000);
     await eventually(async () => expect((await uplinkHealth(running)).queue).toBe(0));
   }, 90_000);
+
+  it("keeps an item until the centre's broker has acknowledged it (PUBACK), even across a restart", async () => {
+    // A broker that takes the hub's alert items and never acknowledges them.
+    const silent = await startBroker();
+    const held: string[] = [];
+    silent.broker.authorizePublish = (_client, packet, callback) => {
+      if (packet.topic.startsWith(`telecare-up/${HUB_ID}/alerts/`)) held.push(packet.topic);
+      else callback(null);
+    };
+    let running: RunningHub;
+    try {
+      running = await start(uplinkOptions(silent.port, { username: undefined, password: undefined }));
+      await sensorEvent(running, 'p1', { type: 'pendant', value: true });
+      const id = await openAlert(running, 'pendant');
+      await eventually(() => expect(held).toEqual([`telecare-up/${HUB_ID}/alerts/${id}`]));
+      expect((await uplinkHealth(running)).queue).toBe(1);
+      await hub!.stop();
+      hub = undefined;
+    } finally {
+      await silent.close();
+    }
+
+    centre = await startCentre(dir);
+    const received = await console_(centre.port);
+    running = await start(uplinkOptions(centre.port));
+    const id = running.alerts.list({ state: 'open' })[0]!.id;
+    await eventually(() => expect(versionsOf(received, id)).toEqual([1]));
+  });
 
   it('applies a resolution from the centre through the alert service, audited with the centre as actor, once', async () => {
     centre = await startCentre(dir);
