@@ -11,7 +11,10 @@ let centre: Centre | undefined;
 let hub: HubProcess | undefined;
 const clients: MqttClient[] = [];
 
-const eventually = (check: () => void | Promise<void>, timeout = 20_000): Promise<void> =>
+/** A loaded shared machine can take longer than spawnHub's default 20 s to start a hub. */
+const START_TIMEOUT_MS = 60_000;
+
+const eventually = (check: () => void | Promise<void>, timeout = 30_000): Promise<void> =>
   vi.waitFor(check, { timeout, interval: 50 });
 
 function hubEnv(port: number): Record<string, string> {
@@ -72,7 +75,7 @@ describe('the uplink of a hub process', () => {
     const port = centre.port;
     // The centre is down while the alert is raised and acknowledged.
     await centre.kill();
-    hub = await spawnHub(hubEnv(port));
+    hub = await spawnHub(hubEnv(port), START_TIMEOUT_MS);
     await pressPendant(hub);
     const id = await openPendantId(hub);
     const cookie = await adminCookie(hub.httpPort);
@@ -87,10 +90,10 @@ describe('the uplink of a hub process', () => {
     await centre.restart();
     const { client, received } = await centreConsole(port);
     clients.push(client);
-    hub = await spawnHub(hubEnv(port));
+    hub = await spawnHub(hubEnv(port), START_TIMEOUT_MS);
     await eventually(() => expect(versionsOf(received, id)).toEqual([1, 2]));
     await eventually(async () => expect((await health(hub!)).uplink).toMatchObject({ connected: true, queue: 0 }));
-  }, 90_000);
+  }, 180_000);
 
   it("publishes the hub's last will: offline (retained) once the hub is killed", async () => {
     centre = await startCentre(dir);
@@ -98,7 +101,7 @@ describe('the uplink of a hub process', () => {
     clients.push(client);
     const statuses = (): string[] =>
       received.filter((m) => m.topic === `telecare-up/${HUB_ID}/status`).map((m) => m.payload);
-    hub = await spawnHub(hubEnv(centre.port));
+    hub = await spawnHub(hubEnv(centre.port), START_TIMEOUT_MS);
     await eventually(() => expect(statuses()).toEqual(['online']));
     await killHub(hub);
     await eventually(() => expect(statuses()).toEqual(['online', 'offline']));
@@ -111,5 +114,5 @@ describe('the uplink of a hub process', () => {
         'offline',
       ]),
     );
-  }, 60_000);
+  }, 120_000);
 });
