@@ -26,6 +26,7 @@ import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
 import { EventStore } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
+import { Uplink, type UplinkOptions } from './uplink.js';
 
 export interface HubOptions {
   config: HubConfig;
@@ -57,6 +58,8 @@ export interface HubOptions {
   trustedOrigins?: string[];
   /** `Secure` session cookies behind a TLS proxy (HUB_SECURE_COOKIES=1); default: when serving HTTPS. */
   secureCookies?: boolean;
+  /** Forward alerts and daily features to an alarm receiving centre (HUB_UPLINK_URL, HUB_ID...; SPEC 10). */
+  uplink?: UplinkOptions;
 }
 
 export interface RunningHub {
@@ -188,7 +191,26 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
       });
 
-  const alertService = new AlertService({ db, publisher: broker, config, clock, logger, metrics, storage });
+  const uplink =
+    options.uplink &&
+    new Uplink({
+      db,
+      clock,
+      logger,
+      metrics,
+      options: options.uplink,
+      features: { worker: activityWorker, homes: () => current.homes },
+    });
+  const alertService = new AlertService({
+    db,
+    publisher: broker,
+    config,
+    clock,
+    logger,
+    metrics,
+    storage,
+    onAlertVersion: uplink && ((message) => uplink.queueAlertVersion(message)),
+  });
   const decide = (decisions: RuleDecision[]): void => {
     for (const decision of decisions) {
       try {
@@ -266,6 +288,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         homes: current.homes.length,
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
+        ...(uplink ? { uplink: uplink.describe() } : {}),
       };
     },
   };
@@ -283,6 +306,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     });
     // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
     await alertService.start({ restate: false });
+    uplink?.start(alertService);
     rules = startRules(config);
     routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
@@ -298,6 +322,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview?.stop();
     activityWorker.stop();
     rules?.stop();
+    await uplink?.stop().catch(() => undefined);
     await broker.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     await alertService.stop().catch(() => undefined);
@@ -319,6 +344,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await retention.stop();
       await app.close();
       await broker.stop();
+      await uplink?.stop();
       await Promise.allSettled([...inFlight]);
       routineReview?.stop();
       activityWorker.stop();

@@ -5,6 +5,7 @@ import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { DatabaseCheckError } from './migrations.js';
+import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
 
 export interface HubSettings {
   config: string;
@@ -25,6 +26,8 @@ export interface HubSettings {
   /** HUB_SECURE_COOKIES=1: `Secure` session cookies although the hub itself serves HTTP (behind a TLS proxy). */
   secureCookies: boolean | undefined;
   retentionDays: number | undefined;
+  /** HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY (SPEC 10). */
+  uplink: UplinkSettings | undefined;
 }
 
 function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
@@ -89,6 +92,7 @@ export function resolveSettings(
       .filter(Boolean),
     secureCookies: env.HUB_SECURE_COOKIES ? env.HUB_SECURE_COOKIES === '1' : undefined,
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
+    uplink: uplinkSettingsFromEnv(env, cwd),
   };
 }
 
@@ -112,7 +116,9 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   let hub: RunningHub;
   try {
     const tls = settings.mqttTls;
+    const uplink = settings.uplink;
     hub = await startHub({
+      ...(uplink ? { uplink: { ...uplink, ...(uplink.caFile ? { ca: readFileSync(uplink.caFile) } : {}) } } : {}),
       ...(tls ? { mqttTls: { port: tls.port, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
       config,
       dataDir: settings.dataDir,

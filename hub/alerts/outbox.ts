@@ -68,6 +68,8 @@ interface Deps {
   audit(alertId: string, version: number, action: 'delivered' | 'delivery-abandoned', detail: object): void;
   /** Where bookkeeping failures are counted; the outbox then pauses instead of failing. */
   storage: StorageHealth;
+  /** Each alert version's MQTT message as it is recorded, in the same transaction (the uplink's queue). */
+  onAlertVersion?: ((message: NewOutboxRow) => void) | undefined;
 }
 
 /**
@@ -165,7 +167,9 @@ export class Outbox {
 
   /** Record a notification; call inside the transaction of the alert change. Undefined if already recorded. */
   enqueue(row: NewOutboxRow): OutboxRow | undefined {
-    return this.sql.insert.get(this.params(row)) as OutboxRow | undefined;
+    const stored = this.sql.insert.get(this.params(row)) as OutboxRow | undefined;
+    if (stored && row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
+    return stored;
   }
 
   /**

@@ -17,7 +17,7 @@ import { Escalation } from './escalation.js';
 import { DEFAULT_STORAGE_RETRY_MS, HeldAlerts, type AlertStore } from './held.js';
 import { AlertLifecycle } from './lifecycle.js';
 import { alertMetrics, type AlertMetrics } from './metrics.js';
-import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './outbox.js';
+import { DEFAULT_OUTBOX_OPTIONS, Outbox, type NewOutboxRow, type OutboxOptions } from './outbox.js';
 import { Prealerts } from './prealerts.js';
 import { matchesFilter, queryAlerts } from './query.js';
 import { isOpenState, rowToAlert, type AlertRow } from './rows.js';
@@ -40,6 +40,8 @@ export interface AlertServiceDeps {
   storage?: StorageHealth;
   /** How often alert changes held in memory are offered to storage again. */
   storageRetryMs?: number;
+  /** Called with each alert version's MQTT message inside the transaction that stores it (the uplink). */
+  onAlertVersion?: (message: NewOutboxRow) => void;
 }
 
 export class AlertService implements AlertServiceApi {
@@ -112,6 +114,7 @@ export class AlertService implements AlertServiceApi {
       options: { ...DEFAULT_OUTBOX_OPTIONS, ...this.deps.outbox },
       audit: (alertId, version, action, detail) => this.changes.audit(alertId, version, HUB_ACTOR, action, detail),
       storage: this.storage,
+      onAlertVersion: this.deps.onAlertVersion,
     });
     this.store = { sql, outbox };
     this.started = true;

@@ -1,0 +1,82 @@
+// Commands from the alarm receiving centre on `telecare-down/<hubId>/alerts/<alertId>/ack`: parsed and checked here.
+import { OUTCOMES, type Outcome } from '../rules/vocabulary.js';
+import { MAX_NOTE_CHARS } from './alerts/lifecycle.js';
+
+const MAX_COMMAND_BYTES = 4096;
+const MAX_OPERATOR_CHARS = 64;
+
+export type CentreCommand =
+  | { action: 'acknowledge'; operator: string | null; commandId: string | null }
+  | { action: 'resolve'; outcome: Outcome; note: string | null; operator: string | null; commandId: string | null };
+
+/** Why a command was dropped; the label of `telecare_uplink_down_rejected_total`. */
+export type DownRejection = 'bad-topic' | 'too-large' | 'bad-json' | 'bad-command';
+
+export type ParsedDown =
+  { ok: true; alertId: string; command: CentreCommand } | { ok: false; reason: DownRejection; message: string };
+
+export function downFilter(hubId: string): string {
+  return `telecare-down/${hubId}/#`;
+}
+
+/** The audit actor of a centre's command: the centre, and its operator when the command names one. */
+export function centreActor(command: CentreCommand): string {
+  return command.operator === null ? 'centre' : `centre:${command.operator}`;
+}
+
+/**
+ * `telecare-down/<hubId>/alerts/<alertId>/ack` with `{"action":"acknowledge"}` or
+ * `{"action":"resolve","outcome":"...","note":"..."}`, optionally `"operator"` (who at the centre) and `"commandId"`.
+ */
+export function parseDownMessage(hubId: string, topic: string, payload: Buffer): ParsedDown {
+  const parts = topic.split('/');
+  const [root, hub, alerts, alertId, ack] = parts;
+  if (parts.length !== 5 || root !== 'telecare-down' || hub !== hubId || alerts !== 'alerts' || ack !== 'ack') {
+    return { ok: false, reason: 'bad-topic', message: 'not telecare-down/<hubId>/alerts/<alertId>/ack' };
+  }
+  if (!alertId) return { ok: false, reason: 'bad-topic', message: 'no alert id in the topic' };
+  if (payload.length > MAX_COMMAND_BYTES) return { ok: false, reason: 'too-large', message: 'payload over 4 KiB' };
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'bad-json', message: 'payload is not JSON' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, reason: 'bad-command', message: 'payload must be a JSON object' };
+  }
+  const fields = body as Record<string, unknown>;
+  const operator = optionalText(fields.operator, MAX_OPERATOR_CHARS);
+  if (operator === false) return badCommand(`operator must be text of 1 to ${MAX_OPERATOR_CHARS} characters`);
+  const commandId = optionalText(fields.commandId, MAX_OPERATOR_CHARS);
+  if (commandId === false) return badCommand(`commandId must be text of 1 to ${MAX_OPERATOR_CHARS} characters`);
+  if (fields.action === 'acknowledge' || fields.action === 'ack') {
+    return { ok: true, alertId, command: { action: 'acknowledge', operator, commandId } };
+  }
+  if (fields.action !== 'resolve') return badCommand('action must be "acknowledge" or "resolve"');
+  const outcome = fields.outcome;
+  if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) {
+    return badCommand(`resolve needs an outcome, one of ${OUTCOMES.join(', ')}`);
+  }
+  const note = fields.note ?? null;
+  if (note !== null && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS)) {
+    return badCommand(`note must be text of at most ${MAX_NOTE_CHARS} characters`);
+  }
+  return {
+    ok: true,
+    alertId,
+    command: { action: 'resolve', outcome: outcome as Outcome, note, operator, commandId },
+  };
+}
+
+function badCommand(message: string): ParsedDown {
+  return { ok: false, reason: 'bad-command', message };
+}
+
+/** Undefined/null → null; printable text of 1..max characters → itself; anything else → false. */
+function optionalText(value: unknown, max: number): string | null | false {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
+  // Control characters would forge lines in logs and the audit view.
+  return /^[^\p{Cc}]+$/u.test(value) ? value : false;
+}

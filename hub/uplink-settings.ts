@@ -1,0 +1,113 @@
+// The uplink's settings (SPEC 10) read from the environment and checked up front, with errors naming the variable.
+import path from 'node:path';
+
+/** Every item the queue may hold before the oldest superseded ones are dropped (HUB_UPLINK_MAX_QUEUE). */
+export const DEFAULT_UPLINK_MAX_QUEUE = 100_000;
+/** The shortest council key taken: 32 characters (e.g. `openssl rand -hex 16` gives 32 hex digits). */
+export const MIN_COUNCIL_KEY_CHARS = 32;
+/** A hub id is one MQTT topic level the centre's NATS gateway can carry: no '/', '+', '#', '.', spaces. */
+const HUB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface UplinkSettings {
+  /** mqtt://host:port or mqtts://host:port of the alarm receiving centre's broker (HUB_UPLINK_URL). */
+  url: string;
+  /** HUB_ID: the hub's name at the centre, in every topic and payload. */
+  hubId: string;
+  username: string | undefined;
+  password: string | undefined;
+  /** HUB_UPLINK_CA: PEM file of the centre's certificate authority (mqtts only; default: the system's CAs). */
+  caFile: string | undefined;
+  /** HUB_COUNCIL_KEY: the key of the home pseudonyms in daily features; no features are sent without it. */
+  councilKey: string | undefined;
+  maxQueue: number;
+}
+
+export class UplinkSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UplinkSettingsError';
+  }
+}
+
+/** The uplink's settings, or undefined when HUB_UPLINK_URL is not set; throws UplinkSettingsError on a bad value. */
+export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): UplinkSettings | undefined {
+  const url = env.HUB_UPLINK_URL || undefined;
+  if (url === undefined) {
+    for (const name of ['HUB_UPLINK_USER', 'HUB_UPLINK_PASSWORD', 'HUB_UPLINK_CA'] as const) {
+      if (env[name]) throw new UplinkSettingsError(`${name} is set but HUB_UPLINK_URL is not: set both or neither`);
+    }
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UplinkSettingsError(`HUB_UPLINK_URL is not a URL: use mqtts://host:port (or mqtt:// on a trusted link)`);
+  }
+  if (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'mqtts:') {
+    throw new UplinkSettingsError(
+      `HUB_UPLINK_URL must start with mqtts:// (or mqtt://), not '${parsed.protocol}//': the uplink speaks MQTT`,
+    );
+  }
+  if (parsed.username || parsed.password) {
+    // A password in a URL ends up in logs and process listings.
+    throw new UplinkSettingsError(
+      'HUB_UPLINK_URL must not carry a user or password: set HUB_UPLINK_USER and HUB_UPLINK_PASSWORD instead',
+    );
+  }
+  if (parsed.hostname === '') throw new UplinkSettingsError('HUB_UPLINK_URL has no host name');
+  const hubId = env.HUB_ID || undefined;
+  if (hubId === undefined) {
+    throw new UplinkSettingsError('HUB_ID must be set with HUB_UPLINK_URL: the name of this hub at the centre');
+  }
+  if (!HUB_ID_PATTERN.test(hubId)) {
+    throw new UplinkSettingsError(
+      `HUB_ID '${hubId}' is not allowed: 1 to 64 letters, digits, '-' or '_' (it is one MQTT topic level)`,
+    );
+  }
+  const username = env.HUB_UPLINK_USER || undefined;
+  const password = env.HUB_UPLINK_PASSWORD || undefined;
+  if (password !== undefined && username === undefined) {
+    throw new UplinkSettingsError('HUB_UPLINK_PASSWORD is set without HUB_UPLINK_USER: set both');
+  }
+  const ca = env.HUB_UPLINK_CA || undefined;
+  if (ca !== undefined && parsed.protocol !== 'mqtts:') {
+    throw new UplinkSettingsError('HUB_UPLINK_CA is set but HUB_UPLINK_URL is not mqtts://: the CA is for TLS');
+  }
+  const councilKey = env.HUB_COUNCIL_KEY || undefined;
+  if (councilKey !== undefined && councilKey.length < MIN_COUNCIL_KEY_CHARS) {
+    throw new UplinkSettingsError(
+      `HUB_COUNCIL_KEY is too short: at least ${MIN_COUNCIL_KEY_CHARS} characters (a key a guess cannot find)`,
+    );
+  }
+  return {
+    url,
+    hubId,
+    username,
+    password,
+    caFile: ca === undefined ? undefined : path.resolve(cwd, ca),
+    councilKey,
+    maxQueue: positiveInteger(env.HUB_UPLINK_MAX_QUEUE, 'HUB_UPLINK_MAX_QUEUE', DEFAULT_UPLINK_MAX_QUEUE),
+  };
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100) {
+    throw new UplinkSettingsError(`${name} must be a whole number, at least 100, not '${value}'`);
+  }
+  return n;
+}
+
+/** The URL without any user or password, for logs and /api/health. */
+export function redactUplinkUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'invalid url';
+  }
+}
