@@ -41,7 +41,7 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number |
 }
 
 /** The node flags `npm start` runs the hub with (package.json), so the bench measures the hub as installed. */
-function hubNodeFlags(): string[] {
+export function hubNodeFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(path.dirname(TELECARE_CLI), '../../package.json'), 'utf8')) as {
     scripts?: { start?: string };
   };
