@@ -74,6 +74,11 @@ function installedLaunch(): { flags: string[]; env: Record<string, string> } {
   return hubLaunch(pkg.scripts?.start ?? '');
 }
 
+/** The node flags of `installedLaunch` alone (a hub started by hand with the installed flags). */
+export function hubNodeFlags(): string[] {
+  return installedLaunch().flags;
+}
+
 /** `env` adds to the hub's environment (e.g. HUB_MQTT_URL: the hub then uses that broker, and `mqttUrl` is it). */
 /** `prepare` runs on the new data folder before the hub starts (e.g. writes a history into its hub.db). */
 export async function spawnHub(

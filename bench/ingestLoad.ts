@@ -6,6 +6,18 @@ import { spawnTracked, stopChild } from './children.js';
 import type { IngestPublisherArgs } from './ingestPublisher.js';
 import type { LoadHandle } from './load.js';
 
+/** A publisher's summary: its counts, and the CPU it used (whole life, and within the timed window), µs. */
+export interface IngestPublisherSummary extends PublishSummary {
+  cpuUs: number;
+  cpuWindowUs: number;
+}
+
+export interface IngestLoadHandle extends LoadHandle {
+  done: Promise<IngestPublisherSummary | null>;
+  /** The publisher's process id. */
+  pid: number | undefined;
+}
+
 /**
  * Starts `publishers` processes, each serving `homes / publishers` of the flats with its own packets; resolves once
  * every one is connected with its packets made, after telling them all to start at the same moment.
@@ -16,7 +28,7 @@ export async function startIngestLoad(plan: {
   publishers: number;
   durationS: number;
   maxInFlight: number;
-}): Promise<LoadHandle[]> {
+}): Promise<IngestLoadHandle[]> {
   const url = new URL(plan.mqttUrl);
   const script = fileURLToPath(new URL('./ingestPublisher.js', import.meta.url));
   const perPublisher = Math.max(1, Math.floor(plan.homes / plan.publishers));
@@ -34,7 +46,7 @@ export async function startIngestLoad(plan: {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let counts = { published: 0, acknowledged: 0 };
-    let summary: PublishSummary | null = null;
+    let summary: IngestPublisherSummary | null = null;
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       errors = (errors + chunk.toString()).slice(-2000);
@@ -50,12 +62,12 @@ export async function startIngestLoad(plan: {
         if (parsed.ready) resolve();
         else if (parsed.published !== undefined && parsed.acknowledged !== undefined) {
           counts = { published: parsed.published, acknowledged: parsed.acknowledged };
-          if (parsed.elapsedS !== undefined) summary = parsed as PublishSummary;
+          if (parsed.elapsedS !== undefined) summary = parsed as IngestPublisherSummary;
         }
       });
       child.once('exit', (code) => reject(new Error(`ingest publisher exited (${code}): ${errors.slice(-400)}`)));
     });
-    const done = new Promise<PublishSummary | null>((resolve, reject) => {
+    const done = new Promise<IngestPublisherSummary | null>((resolve, reject) => {
       child.once('exit', (code, signal) => {
         if (code !== 0 && signal === null && summary === null)
           reject(new Error(`ingest publisher failed (${code}): ${errors.slice(-400)}`));
@@ -63,7 +75,7 @@ export async function startIngestLoad(plan: {
       });
     });
     done.catch(() => undefined);
-    const handle: LoadHandle = { counts: () => counts, done, stop: () => stopChild(child) };
+    const handle: IngestLoadHandle = { counts: () => counts, done, stop: () => stopChild(child), pid: child.pid };
     return { child, ready, handle };
   });
   try {

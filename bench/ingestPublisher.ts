@@ -99,6 +99,12 @@ function packetReader(onPacket: (type: number) => void): (chunk: Buffer) => void
   };
 }
 
+/** CPU (user + system, µs) this process used since `since`. */
+function cpuWindowUs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as IngestPublisherArgs;
   const packets = buildPackets(args);
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
     readline.createInterface({ input: process.stdin }).once('line', () => resolve()),
   );
 
+  const cpuAtStart = process.cpuUsage();
   const startedMs = performance.now();
   const endMs = startedMs + args.durationS * 1000;
   let next = 0;
@@ -177,12 +184,17 @@ async function main(): Promise<void> {
   while (acknowledged < published && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   clearInterval(progress);
   const elapsedS = (performance.now() - startedMs) / 1000;
+  // This process's own CPU over its whole life (packets made included): whether the load generator, on the same
+  // cores as the hub, is what limits the figure.
+  const cpu = process.cpuUsage();
   const summary = {
     published,
     acknowledged,
     failed: published - acknowledged,
     elapsedS,
     ratePerS: published / elapsedS,
+    cpuUs: cpu.user + cpu.system,
+    cpuWindowUs: cpuWindowUs(cpuAtStart),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   socket.end(Buffer.from([0xe0, 0]));

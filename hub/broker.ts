@@ -146,6 +146,16 @@ class RetainedLedger {
   }
 }
 
+/** A client's QoS 1 publication taken by intake, waiting for its events to be durable before aedes goes on. */
+interface AwaitingStore {
+  /** aedes's authorizePublish callback: on success it writes the PUBACK and delivers the message. */
+  callback: (err: Error | null) => void;
+  topic: string;
+  payload: Buffer;
+  username: string | undefined;
+  clientId: string;
+}
+
 export class EmbeddedBroker implements HubBroker {
   private aedes: Aedes | undefined;
   private server: net.Server | undefined;
@@ -155,6 +165,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
+  /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
+  private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
@@ -237,20 +249,20 @@ export class EmbeddedBroker implements HubBroker {
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
-        const after = (): void => {
-          callback(null);
-          this.dispatch(packet.topic, payload, { username: identity.username, clientId: client.id });
-        };
         const stored = this.options.intake(packet.topic, payload);
         if (!stored) {
-          after();
+          callback(null);
+          this.dispatch(packet.topic, payload, identity.username, client.id);
           return;
         }
         // The PUBACK goes out only once the events are durable; a storage failure drops the connection
         // without PUBACK, so the sender will send again.
-        stored.then(after, (err: unknown) => {
-          this.log.error({ err }, 'storing sensor events failed');
-          callback(new Error('storage failed'));
+        this.awaitStored(stored, {
+          callback,
+          topic: packet.topic,
+          payload,
+          username: identity.username,
+          clientId: client.id,
         });
       },
       authorizeSubscribe: (client, subscription, callback) => {
@@ -363,9 +375,48 @@ export class EmbeddedBroker implements HubBroker {
     this.subscriptions.push({ filter, handler });
   }
 
-  private dispatch(topic: string, payload: Buffer, context: MessageContext): void {
+  /**
+   * Holds a message until the batch its events went into is durable. Every message of a batch gets the same promise
+   * from intake, so the batch gets one reaction and one array instead of a closure and a reaction per message (tens
+   * of thousands a second); the messages are released in the order they came, their PUBACKs written together.
+   */
+  private awaitStored(stored: Promise<void>, message: AwaitingStore): void {
+    const waiting = this.awaitingStore.get(stored);
+    if (waiting) {
+      waiting.push(message);
+      return;
+    }
+    this.awaitingStore.set(stored, [message]);
+    stored.then(
+      () => this.releaseStored(stored, undefined),
+      (err: unknown) => this.releaseStored(stored, err),
+    );
+  }
+
+  private releaseStored(stored: Promise<void>, err: unknown): void {
+    const messages = this.awaitingStore.get(stored) ?? [];
+    this.awaitingStore.delete(stored);
+    if (err !== undefined) this.log.error({ err, messages: messages.length }, 'storing sensor events failed');
+    for (const message of messages) {
+      try {
+        if (err !== undefined) {
+          message.callback(new Error('storage failed'));
+          continue;
+        }
+        message.callback(null);
+        this.dispatch(message.topic, message.payload, message.username, message.clientId);
+      } catch (e) {
+        // One message's fault must not hold back the acknowledgements of the others in its batch.
+        this.log.error({ err: e }, 'releasing a stored message failed');
+      }
+    }
+  }
+
+  private dispatch(topic: string, payload: Buffer, username: string | undefined, clientId: string | undefined): void {
+    let context: MessageContext | undefined;
     for (const { filter, handler } of this.subscriptions) {
       if (!topicMatches(filter, topic)) continue;
+      context ??= { username, clientId };
       try {
         handler(topic, payload, context);
       } catch (err) {

@@ -61,10 +61,17 @@ export type SensorTopic =
 const NATIVE_TYPES = new Set<string>(NATIVE_EVENT_TYPES);
 const PENDANT_ACTIONS = new Set(['emergency', 'sos', 'single', 'press', 'on', 'single_click', 'click', 'panic']);
 
-type Checked = { ok: true; type: EventType; value: EventValue; ts: number } | ({ ok: false } & Rejection);
+type Refusal = { ok: false } & Rejection;
 
-function reject(reason: RejectReason, message: string): { ok: false } & Rejection {
+function reject(reason: RejectReason, message: string): Refusal {
   return { ok: false, reason, message };
+}
+
+const BAD_JSON = reject('bad-json', 'payload is not valid JSON');
+const BAD_MQTT_ID = reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)');
+
+function tooLarge(bytes: number): Refusal {
+  return reject('too-large', `payload of ${bytes} bytes is over ${MAX_PAYLOAD_BYTES}`);
 }
 
 // Control, format (bidi overrides), private-use, surrogate and unassigned code points: never in an id a person reads.
@@ -168,28 +175,38 @@ export class Ingest {
 
   /** Normalise one MQTT message on a sensor topic (see sensorTopic). */
   fromMqtt(topic: string, payload: Buffer): IngestOutcome {
-    const where = this.sensorTopic(topic);
-    if (!where) return { events: [], rejections: [] };
     const out: IngestOutcome = { events: [], rejections: [] };
+    // Native events, the bulk of the input, without the SensorTopic object or a log key unless something is dropped.
+    const native = parseNativeEventsTopic(topic);
+    if (native) {
+      const { homeId, deviceId } = native;
+      if (!isPrintableId(homeId, MAX_ID_LENGTH) || !isPrintableId(deviceId, MAX_ID_LENGTH)) {
+        this.drop(out, 'bad-id', BAD_MQTT_ID);
+      } else if (payload.length > MAX_PAYLOAD_BYTES) {
+        this.drop(out, `${homeId}/${deviceId}`, tooLarge(payload.length));
+      } else {
+        this.native(homeId, deviceId, payload, out);
+      }
+      this.countAccepted(out.events);
+      return out;
+    }
+    const where = this.sensorTopic(topic);
+    if (!where) return out;
     const idsOk =
       where.kind === 'native'
         ? isPrintableId(where.homeId, MAX_ID_LENGTH) && isPrintableId(where.deviceId, MAX_ID_LENGTH)
         : isPrintableId(where.friendlyName, MAX_FRIENDLY_NAME_LENGTH);
     if (!idsOk) {
       // Logged under one key: the id itself may carry terminal escape codes.
-      this.drop(
-        out,
-        'bad-id',
-        reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)'),
-      );
+      this.drop(out, 'bad-id', BAD_MQTT_ID);
       return out;
     }
     const logKey = where.kind === 'native' ? `${where.homeId}/${where.deviceId}` : `zigbee:${where.friendlyName}`;
     if (payload.length > MAX_PAYLOAD_BYTES) {
-      this.drop(out, logKey, reject('too-large', `payload of ${payload.length} bytes is over ${MAX_PAYLOAD_BYTES}`));
+      this.drop(out, logKey, tooLarge(payload.length));
       return out;
     }
-    if (where.kind === 'native') this.native(where.homeId, where.deviceId, payload, out, logKey);
+    if (where.kind === 'native') this.native(where.homeId, where.deviceId, payload, out);
     else if (where.kind === 'zigbee') this.zigbee(where.friendlyName, payload, out, logKey);
     else this.zigbeeAvailability(where.friendlyName, payload, out, logKey);
     this.countAccepted(out.events);
@@ -238,10 +255,10 @@ export class Ingest {
       this.acceptedSinceRead.set(event.source, (this.acceptedSinceRead.get(event.source) ?? 0) + 1);
   }
 
-  private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
+  private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome): void {
     // A home not (yet) in the configuration is kept like an unconfigured device: stored, shown to installers as
     // unassigned, no resident alerts. An installer's first events before the configuration is written are not lost.
-    const parsed = this.parseJson(payload, out, logKey);
+    const parsed = this.parseJson(payload, out, homeId, deviceId);
     if (parsed === undefined) return;
     const ref = this.deps.index.device(homeId, deviceId);
     const now = this.deps.clock.now();
@@ -262,14 +279,17 @@ export class Ingest {
     out: IngestOutcome,
   ): void {
     const checked = this.checkNative(item, now);
-    if (!checked.ok) {
+    if (typeof checked !== 'number') {
       this.drop(out, `${homeId}/${deviceId}`, checked);
       return;
     }
-    this.push(out, `${homeId}/${deviceId}`, homeId, deviceId, ref, checked.type, checked.value, checked.ts, source);
+    // Checked above: a known type and a value that fits it.
+    const { type, value } = item as { type: EventType; value: EventValue };
+    this.push(out, undefined, homeId, deviceId, ref, type, value, checked, source);
   }
 
-  private checkNative(item: unknown, now: number): Checked {
+  /** The event's time when `item` is a valid native event (its type and value checked), else why not. */
+  private checkNative(item: unknown, now: number): number | Refusal {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       return reject('not-an-event', 'an event must be a JSON object');
     }
@@ -288,7 +308,7 @@ export class Ingest {
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', 'ts must be ISO-8601 or epoch milliseconds');
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }
-    return { ok: true, type: type as EventType, value: value as EventValue, ts: at };
+    return at;
   }
 
   /** Zigbee2MQTT state payload: each key that matters becomes one event; other keys are ignored, never rejected. */
@@ -388,18 +408,20 @@ export class Ingest {
     );
   }
 
-  private parseJson(payload: Buffer, out: IngestOutcome, logKey: string): unknown {
+  /** The payload's JSON, or undefined (counted and dropped); logged under `logKey`, or `homeId/deviceId`. */
+  private parseJson(payload: Buffer, out: IngestOutcome, logKey: string, deviceId?: string): unknown {
     try {
       return JSON.parse(payload.toString('utf8')) as unknown;
     } catch {
-      this.drop(out, logKey, reject('bad-json', 'payload is not valid JSON'));
+      this.drop(out, deviceId === undefined ? logKey : `${logKey}/${deviceId}`, BAD_JSON);
       return undefined;
     }
   }
 
+  /** `logKey` undefined: a native event's, `homeId/deviceId`, made only if it is needed. */
   private push(
     out: IngestOutcome,
-    logKey: string,
+    logKey: string | undefined,
     homeId: string,
     deviceId: string,
     ref: DeviceRef | undefined,
@@ -410,15 +432,22 @@ export class Ingest {
   ): void {
     // A device raises only what its kind can report: a PIR's 'smoke' is a fault or a forgery, never a fire.
     if (ref && !kindCanReport(ref.device.kind, type)) {
-      this.drop(out, logKey, reject('kind-mismatch', `a '${ref.device.kind}' device cannot report '${type}'`));
+      this.drop(
+        out,
+        logKey ?? `${homeId}/${deviceId}`,
+        reject('kind-mismatch', `a '${ref.device.kind}' device cannot report '${type}'`),
+      );
       return;
     }
-    const event: SensorEvent = { homeId, deviceId, type, value, ts, source, assigned: ref !== undefined };
-    if (ref) {
-      if (ref.device.room !== undefined) event.room = ref.device.room;
-      event.kind = ref.device.kind;
-    }
-    out.events.push(event);
+    // Made whole at once rather than grown field by field: one object shape, no property store reallocated.
+    const { room, kind } = ref?.device ?? {};
+    out.events.push(
+      ref === undefined
+        ? { homeId, deviceId, type, value, ts, source, assigned: false }
+        : room === undefined
+          ? { homeId, deviceId, type, value, ts, source, assigned: true, kind }
+          : { homeId, deviceId, type, value, ts, source, assigned: true, room, kind },
+    );
   }
 
   /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */

@@ -159,6 +159,13 @@ function isBusy(err: unknown): boolean {
   );
 }
 
+/** An event's value as the JSON text stored: the two booleans (most sensor events) without serialising them. */
+function valueText(value: EventValue): string {
+  if (value === true) return 'true';
+  if (value === false) return 'false';
+  return JSON.stringify(value);
+}
+
 /** Decode an `events` row; throws a SyntaxError when its value is not JSON. */
 export function toStored(row: EventRow): StoredEvent {
   const event: StoredEvent = {
@@ -311,7 +318,7 @@ export class EventStore {
             e.homeId,
             e.deviceId,
             e.type,
-            JSON.stringify(e.value),
+            valueText(e.value),
             e.ts,
             receivedAt,
             e.source,

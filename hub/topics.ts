@@ -15,11 +15,27 @@ export function prealertTopic(homeId: string): string {
   return `telecare/${homeId}/prealert`;
 }
 
+/** The ids of a native events topic (shared between callers: never changed). */
+export type NativeTopicIds = Readonly<{ homeId: string; deviceId: string }>;
+
+// The last topic parsed and its ids: the broker's ACL check and ingest parse the same message's topic (the same
+// string) one after the other, so the second is a comparison of two references instead of two slices and an object.
+let lastTopic: string | undefined;
+let lastIds: NativeTopicIds | null = null;
+
 /**
  * `telecare/<homeId>/devices/<deviceId>/events` → its ids, or null for any other topic. Read in place, without
  * `split`: it runs for every message (the ACL check and ingest), tens of thousands a second.
  */
-export function parseNativeEventsTopic(topic: string): { homeId: string; deviceId: string } | null {
+export function parseNativeEventsTopic(topic: string): NativeTopicIds | null {
+  if (topic === lastTopic) return lastIds;
+  const ids = parseNativeIds(topic);
+  lastTopic = topic;
+  lastIds = ids;
+  return ids;
+}
+
+function parseNativeIds(topic: string): NativeTopicIds | null {
   if (!topic.startsWith('telecare/') || !topic.endsWith('/events')) return null;
   const homeEnd = topic.indexOf('/', 9);
   if (homeEnd <= 9 || !topic.startsWith('/devices/', homeEnd)) return null;
@@ -50,7 +66,7 @@ export function isHubOnlyTopic(topic: string): boolean {
 
 /**
  * Whether `topic` matches the MQTT subscription `filter` (with `+` and `#` wildcards). Compared level by level in
- * place, without `split`: the hub's own subscriptions are matched against every message it takes.
+ * place, without `split` or slices: the hub's own subscriptions are matched against every message it takes.
  */
 export function topicMatches(filter: string, topic: string): boolean {
   let f = 0;
@@ -58,19 +74,32 @@ export function topicMatches(filter: string, topic: string): boolean {
   for (;;) {
     const fEnd = endOfLevel(filter, f);
     const tEnd = endOfLevel(topic, t);
-    const level = filter.slice(f, fEnd);
-    if (level === '#') return true;
-    if (level !== '+' && (fEnd - f !== tEnd - t || !topic.startsWith(level, t))) return false;
+    if (isWildcardLevel(filter, f, fEnd, HASH)) return true;
+    if (!isWildcardLevel(filter, f, fEnd, PLUS) && !sameLevel(filter, f, fEnd, topic, t, tEnd)) return false;
     const filterDone = fEnd === filter.length;
     const topicDone = tEnd === topic.length;
     if (filterDone || topicDone) {
       if (filterDone && topicDone) return true;
       // `a/#` matches `a`: the filter's next level is `#`.
-      return topicDone && filter.slice(fEnd + 1, endOfLevel(filter, fEnd + 1)) === '#';
+      return topicDone && isWildcardLevel(filter, fEnd + 1, endOfLevel(filter, fEnd + 1), HASH);
     }
     f = fEnd + 1;
     t = tEnd + 1;
   }
+}
+
+const PLUS = 43;
+const HASH = 35;
+
+/** Whether the level `s[from, end)` is exactly the one wildcard character `code`. */
+function isWildcardLevel(s: string, from: number, end: number, code: number): boolean {
+  return end - from === 1 && s.charCodeAt(from) === code;
+}
+
+function sameLevel(a: string, aFrom: number, aEnd: number, b: string, bFrom: number, bEnd: number): boolean {
+  if (aEnd - aFrom !== bEnd - bFrom) return false;
+  for (let i = 0; i < aEnd - aFrom; i++) if (a.charCodeAt(aFrom + i) !== b.charCodeAt(bFrom + i)) return false;
+  return true;
 }
 
 function endOfLevel(s: string, from: number): number {

@@ -20,6 +20,18 @@ describe('parseNativeEventsTopic', () => {
   });
 });
 
+describe('parseNativeEventsTopic, called twice per message (the ACL check, then ingest)', () => {
+  it('answers each topic for itself however the calls interleave, the same topic again with the same ids', () => {
+    const topics = ['telecare/h1/devices/p1/events', 'telecare/h2/devices/pir/events', 'telecare/h1/alerts/a1/ack'];
+    const expected = [{ homeId: 'h1', deviceId: 'p1' }, { homeId: 'h2', deviceId: 'pir' }, null];
+    for (const i of [0, 0, 1, 1, 0, 2, 2, 1, 0, 2, 0]) {
+      // A copy made at run time: equal text in another string, as each MQTT packet's topic is.
+      const topic = `${topics[i] ?? ''}${String(i).slice(1)}`;
+      expect(parseNativeEventsTopic(topic), topic).toEqual(expected[i]);
+    }
+  });
+});
+
 describe('topicMatches', () => {
   it.each([
     ['telecare/+/alerts/+/ack', 'telecare/h1/alerts/a1/ack', true],
