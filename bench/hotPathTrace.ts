@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createHook } from 'node:async_hooks';
 import { Session } from 'node:inspector/promises';
 import { promisify } from 'node:util';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseHubConfig } from '../hub/config.js';
 import { startHub, type RunningHub } from '../hub/hub.js';
@@ -231,6 +232,19 @@ async function main(): Promise<void> {
   }
 
   const traces: PressTrace[] = [];
+  // Every garbage collection of the run, on the marks' timeline: which presses had one between read and written.
+  const collections: { start: number; end: number; minor: boolean }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      collections.push({
+        start: entry.startTime,
+        end: entry.startTime + entry.duration,
+        minor: kind === constants.NODE_PERFORMANCE_GC_MINOR,
+      });
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const presses = pressSequence(opts.homes, opts.presses);
   for (const homeId of presses) {
     const alerted = fromChild();
@@ -260,6 +274,7 @@ async function main(): Promise<void> {
     session.disconnect();
   }
   hook.disable();
+  gcObserver.disconnect();
   child.send({ end: true });
   await hub.stop();
   removeTempDir(dir);
@@ -304,6 +319,7 @@ async function main(): Promise<void> {
           (t) => t.flushAt !== undefined && t.at.written !== undefined && t.flushAt < t.at.written,
         ).length,
         groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
+        gcInPath: gcInPath(kept, collections),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
       },
@@ -336,6 +352,36 @@ async function traceClient(url: string): Promise<MqttClient> {
     client.once('error', reject);
   });
   return client;
+}
+
+/**
+ * Presses with a garbage collection between the PUBLISH read and the alert written (any overlap), how many of those
+ * were minor (scavenges of the young generation), and their pause inside the path, µs.
+ */
+function gcInPath(
+  traces: readonly PressTrace[],
+  collections: readonly { start: number; end: number; minor: boolean }[],
+): { presses: number; withGc: number; withMinorGc: number; pauseInPathP50Us: number; pauseInPathMaxUs: number } {
+  let withGc = 0;
+  let withMinorGc = 0;
+  const pauses: number[] = [];
+  for (const t of traces) {
+    const { read, written } = t.at;
+    if (read === undefined || written === undefined) continue;
+    const inPath = collections.filter((c) => c.end > read && c.start < written);
+    if (inPath.length === 0) continue;
+    withGc++;
+    if (inPath.some((c) => c.minor)) withMinorGc++;
+    pauses.push(inPath.reduce((sum, c) => sum + Math.min(c.end, written) - Math.max(c.start, read), 0));
+  }
+  const s = summarise(pauses);
+  return {
+    presses: traces.length,
+    withGc,
+    withMinorGc,
+    pauseInPathP50Us: Math.round(s.p50 * 1000) || 0,
+    pauseInPathMaxUs: Math.round(s.max * 1000) || 0,
+  };
 }
 
 /** The pendant and subscriber in a child process, ready to press. */
