@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   }
   hook.disable();
   gcObserver.disconnect();
-  child.send({ end: true });
+  await endClient(child);
   await hub.stop();
   removeTempDir(dir);
 
@@ -384,6 +384,16 @@ function gcInPath(
   };
 }
 
+/** Tells the client to disconnect and waits for it to exit (killed after 5 s). */
+async function endClient(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ end: true });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** The pendant and subscriber in a child process, ready to press. */
 async function startClient(
   hub: RunningHub,
@@ -420,7 +430,7 @@ async function barePresses(hub: RunningHub, homes: number, presses: number): Pro
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   if (callgrind) await control('-d');
-  child.send({ end: true });
+  await endClient(child);
 }
 
 main().catch((err: unknown) => {
