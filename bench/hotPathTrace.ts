@@ -1,8 +1,9 @@
 // Where one pendant press's time goes inside the hub: marks along its path and what runs on the loop per press.
-// `node dist/bench/hotPathTrace.js [--presses N] [--homes N] [--cpu-prof-dir D]`: the hub in this process (1,000
-// homes, embedded broker, temp folder), a subscriber and a pendant in a child process; prints JSON. Counts are
-// exact (they do not depend on the machine's load); the times are this run's.
-import { fork } from 'node:child_process';
+// `node dist/bench/hotPathTrace.js [--presses N] [--homes N] [--cpu-prof-dir D] [--bare]`: the hub in this process
+// (1,000 homes, embedded broker, temp folder), a subscriber and a pendant in a child process; prints JSON. Counts are
+// exact (they do not depend on the machine's load); the times are this run's. `--bare` presses without any
+// instrumentation (no marks, no counts): for instruction counts under callgrind, where only the hub's work should run.
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,6 +11,9 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createHook } from 'node:async_hooks';
 import { Session } from 'node:inspector/promises';
+import { promisify } from 'node:util';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import mqtt, { type MqttClient } from 'mqtt';
 import { parseHubConfig } from '../hub/config.js';
 import { startHub, type RunningHub } from '../hub/hub.js';
 import { createLogger } from '../hub/logger.js';
@@ -67,7 +71,7 @@ interface PressTrace {
 const zero = (): Record<CountName, number> =>
   Object.fromEntries(COUNTS.map((c) => [c, 0])) as Record<CountName, number>;
 
-function args(): { presses: number; homes: number; cpuProfDir: string | undefined; child: boolean } {
+function args(): { presses: number; homes: number; cpuProfDir: string | undefined; child: boolean; bare: boolean } {
   const argv = process.argv.slice(2);
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
@@ -78,14 +82,14 @@ function args(): { presses: number; homes: number; cpuProfDir: string | undefine
     homes: Number(value('--homes') ?? 1000),
     cpuProfDir: value('--cpu-prof-dir'),
     child: argv.includes('--client'),
+    bare: argv.includes('--bare'),
   };
 }
 
 /** The measuring side, in its own process: press, wait for the alert, tell the parent, repeat on its word. */
 async function clientMain(): Promise<void> {
-  const { connectMqtt } = await import('../simulate/mqttConnect.js');
   const url = process.env.TRACE_MQTT_URL ?? '';
-  const client = await connectMqtt(url, { clientId: `trace-${process.pid}` });
+  const client = await traceClient(url);
   await client.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
   client.on('message', (topic, payload) => {
     if (payload.length === 0) return;
@@ -126,6 +130,14 @@ async function main(): Promise<void> {
     logger: createLogger({ destination: sink }),
     announce: () => undefined,
   });
+
+  if (opts.bare) {
+    await barePresses(hub, opts.homes, opts.presses);
+    await hub.stop();
+    removeTempDir(dir);
+    process.stdout.write(`${JSON.stringify({ presses: opts.presses, homes: opts.homes, logLines })}\n`);
+    return;
+  }
 
   let current: PressTrace | undefined;
   let counting = false;
@@ -208,13 +220,7 @@ async function main(): Promise<void> {
     return data;
   };
 
-  const child = fork(fileURLToPath(import.meta.url), ['--client'], {
-    env: { ...process.env, TRACE_MQTT_URL: `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}` },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const fromChild = (): Promise<{ alert?: string; ready?: boolean }> =>
-    new Promise((resolve) => child.once('message', (m) => resolve(m as { alert?: string; ready?: boolean })));
-  await fromChild();
+  const { child, fromChild } = await startClient(hub);
 
   const session = new Session();
   if (opts.cpuProfDir) {
@@ -226,6 +232,19 @@ async function main(): Promise<void> {
   }
 
   const traces: PressTrace[] = [];
+  // Every garbage collection of the run, on the marks' timeline: which presses had one between read and written.
+  const collections: { start: number; end: number; minor: boolean }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      collections.push({
+        start: entry.startTime,
+        end: entry.startTime + entry.duration,
+        minor: kind === constants.NODE_PERFORMANCE_GC_MINOR,
+      });
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const presses = pressSequence(opts.homes, opts.presses);
   for (const homeId of presses) {
     const alerted = fromChild();
@@ -255,7 +274,8 @@ async function main(): Promise<void> {
     session.disconnect();
   }
   hook.disable();
-  child.send({ end: true });
+  gcObserver.disconnect();
+  await endClient(child);
   await hub.stop();
   removeTempDir(dir);
 
@@ -299,6 +319,7 @@ async function main(): Promise<void> {
           (t) => t.flushAt !== undefined && t.at.written !== undefined && t.flushAt < t.at.written,
         ).length,
         groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
+        gcInPath: gcInPath(kept, collections),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
       },
@@ -306,6 +327,110 @@ async function main(): Promise<void> {
       2,
     )}\n`,
   );
+}
+
+/**
+ * The measuring client: as `telecare bench`'s (Nagle off), but under callgrind the hub answers its CONNECT only
+ * after minutes (every instruction is simulated), so it waits for as long as it takes there.
+ */
+async function traceClient(url: string): Promise<MqttClient> {
+  if (process.env.TRACE_CALLGRIND !== '1') {
+    const { connectMqtt } = await import('../simulate/mqttConnect.js');
+    return connectMqtt(url, { clientId: `trace-${process.pid}` });
+  }
+  const { port } = new URL(url);
+  const client = new mqtt.MqttClient(
+    () => net.createConnection({ host: '127.0.0.1', port: Number(port), noDelay: true }),
+    {
+      clientId: `trace-${process.pid}`,
+      connectTimeout: 3_600_000,
+      reconnectPeriod: 0,
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  return client;
+}
+
+/**
+ * Presses with a garbage collection between the PUBLISH read and the alert written (any overlap), how many of those
+ * were minor (scavenges of the young generation), and their pause inside the path, µs.
+ */
+function gcInPath(
+  traces: readonly PressTrace[],
+  collections: readonly { start: number; end: number; minor: boolean }[],
+): { presses: number; withGc: number; withMinorGc: number; pauseInPathP50Us: number; pauseInPathMaxUs: number } {
+  let withGc = 0;
+  let withMinorGc = 0;
+  const pauses: number[] = [];
+  for (const t of traces) {
+    const { read, written } = t.at;
+    if (read === undefined || written === undefined) continue;
+    const inPath = collections.filter((c) => c.end > read && c.start < written);
+    if (inPath.length === 0) continue;
+    withGc++;
+    if (inPath.some((c) => c.minor)) withMinorGc++;
+    pauses.push(inPath.reduce((sum, c) => sum + Math.min(c.end, written) - Math.max(c.start, read), 0));
+  }
+  const s = summarise(pauses);
+  return {
+    presses: traces.length,
+    withGc,
+    withMinorGc,
+    pauseInPathP50Us: Math.round(s.p50 * 1000) || 0,
+    pauseInPathMaxUs: Math.round(s.max * 1000) || 0,
+  };
+}
+
+/** Tells the client to disconnect and waits for it to exit (killed after 5 s). */
+async function endClient(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ end: true });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The pendant and subscriber in a child process, ready to press. */
+async function startClient(
+  hub: RunningHub,
+): Promise<{ child: ChildProcess; fromChild: () => Promise<{ alert?: string; ready?: boolean }> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--client'], {
+    env: { ...process.env, TRACE_MQTT_URL: `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}` },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const fromChild = (): Promise<{ alert?: string; ready?: boolean }> =>
+    new Promise((resolve) => child.once('message', (m) => resolve(m as { alert?: string; ready?: boolean })));
+  await fromChild();
+  return { child, fromChild };
+}
+
+/**
+ * The same presses as the trace, with nothing measured in this process: its instruction count is the hub's work.
+ * Under `valgrind --tool=callgrind`, with TRACE_CALLGRIND=1, the counters are zeroed once the first fifth of the presses
+ * (warm-up) is done and dumped at the end (`callgrind_control`), so the dump holds the presses alone.
+ */
+async function barePresses(hub: RunningHub, homes: number, presses: number): Promise<void> {
+  const { child, fromChild } = await startClient(hub);
+  const callgrind = process.env.TRACE_CALLGRIND === '1';
+  const control = async (flag: string): Promise<void> => {
+    await promisify(execFile)('callgrind_control', [flag, String(process.pid)]);
+  };
+  const warmUp = Math.floor(presses / 5);
+  for (const [i, homeId] of pressSequence(homes, presses).entries()) {
+    if (callgrind && i === warmUp) await control('-z');
+    const alerted = fromChild();
+    child.send({ press: homeId });
+    const { alert } = await alerted;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    if (alert) hub.alerts.resolve(alert, 'false-alarm', null, 'trace');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  if (callgrind) await control('-d');
+  await endClient(child);
 }
 
 main().catch((err: unknown) => {

@@ -33,7 +33,19 @@ export interface AlertChangesDeps {
 }
 
 export class AlertChanges {
+  /**
+   * The Alert last made from a row: a change builds it for its notifications inside the transaction and tells it
+   * after the commit; made once (it parses the row's JSON and formats its times), not once per step.
+   */
+  private made: { row: AlertRow; alert: Alert } | undefined;
+
   constructor(private readonly d: AlertChangesDeps) {}
+
+  /** The Alert of `row` (the same object for the same row object). */
+  private alertOf(row: AlertRow): Alert {
+    if (this.made?.row !== row) this.made = { row, alert: rowToAlert(row) };
+    return this.made.alert;
+  }
 
   audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object): void {
     writeAudit(this.d.stored().sql, this.d.clock.now(), { alertId, version, actor, action, detail });
@@ -55,7 +67,7 @@ export class AlertChanges {
   /** After the commit: MQTT first (the latency that matters), then the dashboard, then webhooks; re-arm the timer. */
   publish(change: Change): Alert {
     const { outbox } = this.d.stored();
-    const alert = rowToAlert(change.row);
+    const alert = this.alertOf(change.row);
     for (const row of change.outbox) if (row.channel === 'mqtt') outbox.deliver(row);
     this.tellListeners(alert);
     for (const row of change.outbox) if (row.channel !== 'mqtt') outbox.deliver(row);
@@ -74,7 +86,7 @@ export class AlertChanges {
   ): Alert {
     const { held } = this.d;
     held.keep(row, actor, action, detail);
-    const alert = rowToAlert(row);
+    const alert = this.alertOf(row);
     if (!notify) return alert;
     this.d.log.warn(
       { alertId: row.id, homeId: row.home_id, kind: row.kind, action, version: row.version },
@@ -90,7 +102,7 @@ export class AlertChanges {
 
   /** The MQTT message and the webhooks to every responder (with a webhook) of `groups`. */
   notifications(row: AlertRow, groups: (string | undefined)[]): NewOutboxRow[] {
-    const alert = rowToAlert(row);
+    const alert = this.alertOf(row);
     const open = isOpenState(row.state);
     const messages: NewOutboxRow[] = [
       {

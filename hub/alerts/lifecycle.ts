@@ -38,14 +38,20 @@ export class AlertLifecycle {
 
   /** A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. */
   raise(decision: Raise): Alert {
-    this.closeInfoRecordBefore(decision);
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
     let merged = false;
     let severityFrom: string | undefined;
-    const change = this.d.held.storeOrHold('alert-raise', (): Change => {
+    let infoRecord: AlertRow | undefined;
+    const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
       const { sql } = this.d.stored();
       const open = sql.openByKind.get(decision.homeId, decision.kind);
+      // The open alert is read once, here, on the path of every press: an info record it finds is resolved first
+      // (below, its own change), and the raise made again.
+      if (open && supersedesInfo(decision, open)) {
+        infoRecord = open;
+        return undefined;
+      }
       if (open) {
         merged = true;
         const upgrade = this.severityUpgrade(open, decision.severity, now);
@@ -65,7 +71,16 @@ export class AlertLifecycle {
       changes.audit(row.id, row.version, HUB_ACTOR, 'raise', { group: ladder[0]?.group });
       return { row, outbox: changes.enqueue(row, [ladder[0]?.group]) };
     });
-    if (change === HELD) return this.raiseFromMemory(decision, now);
+    if (infoRecord) {
+      this.closeInfoRecord(infoRecord, decision);
+      return this.raise(decision);
+    }
+    if (change === HELD) {
+      const open = changes.openByKind(decision.homeId, decision.kind);
+      if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
+      return this.raiseFromMemory(decision, now);
+    }
+    if (change === undefined) throw new Error('alert raise changed nothing');
     if (merged) metrics.merged.inc({ kind: decision.kind });
     else metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
     this.d.log.info(
@@ -80,10 +95,7 @@ export class AlertLifecycle {
    * an open info record (a wearable impact the wearer got up from) would swallow a real fall raised after it.
    * It is resolved first, so the more serious raise gets its own alert and ladder.
    */
-  private closeInfoRecordBefore(decision: Raise): void {
-    if (decision.severity === 'info') return;
-    const open = this.d.changes.openByKind(decision.homeId, decision.kind);
-    if (open?.severity !== 'info') return;
+  private closeInfoRecord(open: AlertRow, decision: Raise): void {
     const note = `superseded by a ${decision.severity} ${decision.kind} alert`;
     this.act('resolve', open.id, HUB_ACTOR, 'api', (who) => this.resolve(open.id, 'no-action-needed', note, who));
   }
@@ -307,6 +319,11 @@ export function moreSerious(severity: string, than: string): boolean {
     return i < 0 ? SEVERITIES.length : i;
   };
   return rank(severity) < rank(than);
+}
+
+/** True when `decision` is more serious than an open info record, which it must not merge into (see closeInfoRecord). */
+function supersedesInfo(decision: Raise, open: AlertRow): boolean {
+  return decision.severity !== 'info' && open.severity === 'info';
 }
 
 /** Everyone told of the alert so far, and the group of its level on the new ladder: each hears of it once. */

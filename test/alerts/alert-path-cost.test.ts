@@ -1,0 +1,103 @@
+// What the alert service does on the path of a press: the open alert read once per raise, no outbox scan after each
+// delivery once nothing waits, ids from a pooled random source; counted on a real store and broker, not timed.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { FakeClock } from '../../hub/clock.js';
+import { newAlertId } from '../../hub/alerts/ids.js';
+import type { AlertService } from '../../hub/alerts/service.js';
+import { homeConfig, pendantPress, startStage, waitFor, type AlertStage } from './helpers.js';
+
+/** Counts the calls of better-sqlite3 statements whose SQL contains `fragment`, until `restore()`. */
+function countStatements(
+  db: Database.Database,
+  method: 'get' | 'all' | 'run',
+  fragment: string,
+): { calls: () => number; restore: () => void } {
+  const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, unknown>;
+  const original = proto[method] as (this: Database.Statement, ...a: unknown[]) => unknown;
+  let calls = 0;
+  proto[method] = function (this: Database.Statement, ...a: unknown[]): unknown {
+    if (this.source.includes(fragment)) calls++;
+    return original.apply(this, a);
+  };
+  return {
+    calls: () => calls,
+    restore: () => {
+      proto[method] = original;
+    },
+  };
+}
+
+const OPEN_BY_KIND = 'home_id = ? AND kind = ?';
+const OUTBOX_SCAN = 'ORDER BY next_attempt_at, id';
+
+describe('the alert path', () => {
+  let stage: AlertStage;
+  let db: Database.Database;
+  let alerts: AlertService;
+  const clock = new FakeClock();
+  const restores: (() => void)[] = [];
+
+  beforeEach(async () => {
+    stage = await startStage();
+    ({ alerts, db } = await stage.alertService(homeConfig([]), clock));
+  });
+
+  afterEach(async () => {
+    for (const restore of restores.splice(0)) restore();
+    await stage.close();
+  });
+
+  it('reads the open alert of the kind once per raise, and still closes an info record a real raise finds', async () => {
+    const reads = countStatements(db, 'get', OPEN_BY_KIND);
+    restores.push(reads.restore);
+    const first = alerts.apply(pendantPress(clock.now()))!;
+    expect(reads.calls()).toBe(1);
+    alerts.resolve(first.id, 'false-alarm', null, 'ann');
+
+    // An impact the wearer got up from: an info record. A real fall after it gets an alert of its own.
+    const fall = { ...pendantPress(clock.now()), kind: 'fall' as const };
+    const record = alerts.apply({ ...fall, severity: 'info' as const })!;
+    const before = reads.calls();
+    const real = alerts.apply(fall)!;
+    expect(real.id).not.toBe(record.id);
+    expect(real).toMatchObject({ state: 'raised', severity: 'critical', count: 1 });
+    expect(alerts.get(record.id)).toMatchObject({ state: 'resolved', outcome: 'no-action-needed' });
+    // Read, found the record (resolved), read again: the raise proper.
+    expect(reads.calls() - before).toBe(2);
+    // A repeat merges into the real alert; the record stays closed.
+    expect(alerts.apply(fall)).toMatchObject({ id: real.id, count: 2 });
+    expect(alerts.apply({ ...fall, severity: 'info' as const })).toMatchObject({ id: real.id, count: 3 });
+  });
+
+  it('does not scan the outbox after each delivery once nothing waits', async () => {
+    const console = await stage.subscriber(['telecare/h1/alerts/+']);
+    const scans = countStatements(db, 'all', OUTBOX_SCAN);
+    restores.push(scans.restore);
+    for (let i = 0; i < 10; i++) {
+      const alert = alerts.apply(pendantPress(clock.now()))!;
+      alerts.resolve(alert.id, 'false-alarm', null, 'ann');
+      await alerts.settled();
+    }
+    // The broker hands the subscriber the raised alert and the empty message clearing it (the resolved version in
+    // between is replaced by the clear before delivery).
+    await waitFor(() => console.messages.length >= 20, 'raised and cleared, ten times');
+    const statuses = db.prepare('SELECT status, count(*) AS n FROM alert_outbox GROUP BY status').all();
+    expect(statuses).toEqual([{ status: 'delivered', n: 20 }]);
+    // One look (after start) finds nothing waiting; from then on a delivered row leaves nothing to look for.
+    expect(scans.calls()).toBeLessThanOrEqual(2);
+    // A failed delivery still makes the outbox look again (test/alerts/delivery.test.ts: retried until it goes).
+  });
+
+  it('makes unique ids, in time order, across many refills of the random pool', () => {
+    const ids = new Set<string>();
+    const at = Date.UTC(2026, 10, 30, 7, 0, 0);
+    for (let i = 0; i < 10_000; i++) {
+      const id = newAlertId(at);
+      expect(id).toMatch(/^[0-9a-z]{9}-[0-9a-f]{10}$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(10_000);
+    expect(newAlertId(at) < newAlertId(at + 1)).toBe(true);
+  });
+});
