@@ -154,6 +154,8 @@ interface AwaitingStore {
   payload: Buffer;
   username: string | undefined;
   clientId: string;
+  /** Already handed to the hub's own subscriptions (a message with nothing to store, waiting only for its turn). */
+  dispatched?: true;
 }
 
 export class EmbeddedBroker implements HubBroker {
@@ -167,6 +169,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
+  /** Each connection's latest batch promise with messages waiting on it (MQTT 4.6: PUBACKs in the order received). */
+  private readonly lastStoredOf = new WeakMap<Client, Promise<void>>();
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
@@ -251,10 +255,26 @@ export class EmbeddedBroker implements HubBroker {
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
         const stored = this.options.intake(packet.topic, payload);
         if (!stored) {
+          const earlier = this.lastStoredOf.get(client);
+          if (earlier && this.awaitingStore.has(earlier)) {
+            // Nothing to store, but this connection's earlier messages still wait for the disk: the hub acts on it
+            // now, its PUBACK waits for theirs (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
+            this.dispatch(packet.topic, payload, identity.username, client.id);
+            this.awaitStored(earlier, {
+              callback,
+              topic: packet.topic,
+              payload,
+              username: identity.username,
+              clientId: client.id,
+              dispatched: true,
+            });
+            return;
+          }
           callback(null);
           this.dispatch(packet.topic, payload, identity.username, client.id);
           return;
         }
+        this.lastStoredOf.set(client, stored);
         // The PUBACK goes out only once the events are durable; a storage failure drops the connection
         // without PUBACK, so the sender will send again.
         this.awaitStored(stored, {
@@ -404,7 +424,7 @@ export class EmbeddedBroker implements HubBroker {
           continue;
         }
         message.callback(null);
-        this.dispatch(message.topic, message.payload, message.username, message.clientId);
+        if (!message.dispatched) this.dispatch(message.topic, message.payload, message.username, message.clientId);
       } catch (e) {
         // One message's fault must not hold back the acknowledgements of the others in its batch.
         this.log.error({ err: e }, 'releasing a stored message failed');

@@ -64,7 +64,12 @@ function packet(first: number, body: Buffer): Buffer {
  * A raw MQTT 3.1.1 client (anonymous, from loopback) that sends `count` QoS 1 motion events with packet ids 1..count
  * in one write, and records the packet id of every PUBACK in the order they arrive.
  */
-async function rawSensor(port: number, clientId: string, count: number): Promise<{ pubackIds: number[] }> {
+async function rawSensor(
+  port: number,
+  clientId: string,
+  count: number,
+  malformedIds: ReadonlySet<number> = new Set(),
+): Promise<{ pubackIds: number[] }> {
   const socket = net.connect(port, '127.0.0.1');
   sockets.push(socket);
   const pubackIds: number[] = [];
@@ -87,7 +92,10 @@ async function rawSensor(port: number, clientId: string, count: number): Promise
   });
   const publishes = Array.from({ length: count }, (_, i) => {
     const id = Buffer.from([(i + 1) >> 8, (i + 1) & 0xff]);
-    const payload = Buffer.from(JSON.stringify({ type: 'motion', value: i % 2 === 0 }));
+    // A malformed one is dropped and counted by ingest: nothing to store.
+    const payload = Buffer.from(
+      malformedIds.has(i + 1) ? '{"type":' : JSON.stringify({ type: 'motion', value: i % 2 === 0 }),
+    );
     return packet(0x32, Buffer.concat([utf8Field('telecare/h1/devices/hall-pir/events'), id, payload]));
   });
   socket.write(Buffer.concat(publishes));
@@ -127,5 +135,22 @@ describe('embedded broker: PUBACKs of a group commit', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it("a message with nothing to store waits for the PUBACKs of the same connection's earlier messages (MQTT 4.6)", async () => {
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
+    const firstId = hub.store.lastReservedId + 1;
+    const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
+    // Message 11 of 21 is malformed: nothing to store, so nothing of its own to wait for.
+    const sensor = await rawSensor(hub.ports.mqtt!, 'bridge-a', 21, new Set([11]));
+    // The twenty events after and around it taken by intake (so message 11 was too), none committed.
+    await vi.waitFor(() => expect(hub!.store.lastReservedId).toBe(firstId + 19), { timeout: 15_000, interval: 20 });
+    expect(sensor.pubackIds).toEqual([]);
+
+    lock.release();
+    await vi.waitFor(() => expect(sensor.pubackIds).toEqual(Array.from({ length: 21 }, (_, i) => i + 1)), {
+      timeout: 15_000,
+      interval: 20,
+    });
   });
 });
