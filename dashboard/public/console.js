@@ -148,13 +148,16 @@ function why(alert) {
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'
-        ? 'in bed (bed mat occupied)'
+        ? d.stillInBed
+          ? 'in bed, no movement on the bed mat'
+          : 'in bed (bed mat occupied)'
         : d.matOccupied === 'chair'
           ? 'in the chair (chair mat occupied)'
           : 'no mat occupied',
     );
   }
   if (typeof d.peakG === 'number') parts.push(`impact ${d.peakG.toFixed(1)} g`);
+  if (typeof d.descentMps === 'number') parts.push(`falling at ${d.descentMps.toFixed(1)} m/s`);
   if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
   if (typeof d.stillSeconds === 'number') parts.push(`still for ${Math.round(d.stillSeconds)} s`);
   return parts.length ? parts.join(' · ') : null;

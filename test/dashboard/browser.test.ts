@@ -137,14 +137,37 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    const still = raiseAlert(dashboard.alerts, clock, {
+      kind: 'inactivity',
+      severity: 'high',
+      homeId: 'h5',
+      room: 'bedroom',
+      detail: {
+        silenceMinutes: 300,
+        thresholdMinutes: 300,
+        thresholdSource: 'cold-start',
+        lastRoom: 'bedroom',
+        lastDeviceId: 'bed-1',
+        lastDeviceKind: 'bed',
+        matOccupied: 'bed',
+        stillInBed: true,
+      },
+    });
+    await page
+      .locator(`#alert-${still.id} .why`)
+      .getByText(
+        'Silent for 5 h 00 min (first-weeks limit: 5 h 00 min) · last seen: bedroom, bed mat · in bed, no movement on the bed mat',
+        { exact: true },
+      )
+      .waitFor();
     const fall = raiseAlert(dashboard.alerts, clock, {
       kind: 'fall',
       homeId: 'h4',
-      detail: { peakG: 3.42, postureChangeDeg: 81.6, stillSeconds: 12 },
+      detail: { peakG: 3.42, descentMps: 1.37, postureChangeDeg: 81.6, stillSeconds: 12 },
     });
     await page
       .locator(`#alert-${fall.id} .why`)
-      .getByText('impact 3.4 g · posture changed 82° · still for 12 s', { exact: true })
+      .getByText('impact 3.4 g · falling at 1.4 m/s · posture changed 82° · still for 12 s', { exact: true })
       .waitFor();
     expect(errors).toEqual([]);
     await page.close();
