@@ -1,19 +1,18 @@
 // Embedded broker: the QoS 1 messages of a group commit are acknowledged together once durable, each connection's in order.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG, projectRoot, tempDir } from './helpers.js';
+import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 let dir: string;
 let hub: RunningHub | undefined;
-let holder: ChildProcess | undefined;
+let holder: WriteLock | undefined;
 const sockets: net.Socket[] = [];
 
 beforeEach(() => {
@@ -22,32 +21,12 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  if (holder && holder.exitCode === null) holder.kill('SIGKILL');
+  await holder?.kill();
   holder = undefined;
   await hub?.stop();
   hub = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Another process that takes the database's write lock until told to let go on stdin: no batch can commit. */
-async function holdWriteLock(dbFile: string): Promise<{ release: () => void }> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script, dbFile], {
-    cwd: projectRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  holder = child;
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).once('line', () => resolve());
-    child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
-  });
-  return { release: () => void child.stdin.write('release\n') };
-}
 
 function utf8Field(text: string): Buffer {
   const body = Buffer.from(text, 'utf8');
@@ -106,7 +85,7 @@ describe('embedded broker: PUBACKs of a group commit', () => {
   it('no PUBACK before the batch is durable; then all of them, each connection in the order of its messages', async () => {
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const firstId = hub.store.lastReservedId + 1;
-    const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
+    const lock = (holder = await holdWriteLock(path.join(dir, 'data', 'hub.db')));
     const perClient = 60;
     const sensors = await Promise.all([
       rawSensor(hub.ports.mqtt!, 'bridge-a', perClient),
@@ -119,7 +98,7 @@ describe('embedded broker: PUBACKs of a group commit', () => {
     });
     expect(sensors.map((s) => s.pubackIds.length)).toEqual([0, 0]);
 
-    lock.release();
+    await lock.release();
     const inOrder = Array.from({ length: perClient }, (_, i) => i + 1);
     await vi.waitFor(
       () => {
@@ -140,14 +119,14 @@ describe('embedded broker: PUBACKs of a group commit', () => {
   it("a message with nothing to store waits for the PUBACKs of the same connection's earlier messages (MQTT 4.6)", async () => {
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const firstId = hub.store.lastReservedId + 1;
-    const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
+    const lock = (holder = await holdWriteLock(path.join(dir, 'data', 'hub.db')));
     // Message 11 of 21 is malformed: nothing to store, so nothing of its own to wait for.
     const sensor = await rawSensor(hub.ports.mqtt!, 'bridge-a', 21, new Set([11]));
     // The twenty events after and around it taken by intake (so message 11 was too), none committed.
     await vi.waitFor(() => expect(hub!.store.lastReservedId).toBe(firstId + 19), { timeout: 15_000, interval: 20 });
     expect(sensor.pubackIds).toEqual([]);
 
-    lock.release();
+    await lock.release();
     await vi.waitFor(() => expect(sensor.pubackIds).toEqual(Array.from({ length: 21 }, (_, i) => i + 1)), {
       timeout: 15_000,
       interval: 20,

@@ -1,67 +1,34 @@
 // Disk off the alert path: the event store's fsync and checkpoints run in a worker thread; a lock held elsewhere never freezes the loop.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
+import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
-import { ONE_HOME_CONFIG, mqttClient, projectRoot, tempDir } from './helpers.js';
+import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
 
 let dir: string;
 let hub: RunningHub | undefined;
-let holder: ChildProcess | undefined;
+let holder: WriteLock | undefined;
 
 beforeEach(() => {
   dir = tempDir('offloop');
 });
 
 afterEach(async () => {
-  if (holder && holder.exitCode === null) {
-    // Gone (and its lock with it) before the hub stops and the folder is removed.
-    const exited = once(holder, 'exit');
-    holder.kill('SIGKILL');
-    await exited;
-  }
+  // Gone (and its lock with it) before the hub stops and the folder is removed.
+  await holder?.kill();
   holder = undefined;
   await hub?.stop();
   hub = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Another process that takes the database's write lock and keeps it until told 'release' on stdin. */
-async function holdWriteLock(dbFile: string): Promise<{ release: () => Promise<void> }> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    db.prepare("INSERT INTO rule_state (key, json, updated_at, last_event_id) VALUES ('other-process', '{}', 0, 0)").run();
-    process.stdout.write('locked\\n');
-    process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script, dbFile], {
-    cwd: projectRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  holder = child;
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).once('line', () => resolve());
-    child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    release: async () => {
-      child.stdin.write('release\n');
-      await exited;
-    },
-  };
-}
 
 function motion(ts: number): SensorEvent {
   return {
@@ -81,7 +48,7 @@ describe('event store off the loop', () => {
   it('while another process holds the write lock the hub keeps answering; the PUBACK waits and the event is stored once the lock goes', async () => {
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
     const running = hub;
-    const lock = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
+    const lock = (holder = await holdWriteLock(path.join(dir, 'data', 'hub.db'), { writeRow: true }));
     const sensor = await mqttClient(hub.ports.mqtt!);
     let closes = 0;
     sensor.on('close', () => closes++);
