@@ -253,37 +253,31 @@ export class EmbeddedBroker implements HubBroker {
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
-        const stored = this.options.intake(packet.topic, payload);
-        if (!stored) {
-          const earlier = this.lastStoredOf.get(client);
-          if (earlier && this.awaitingStore.has(earlier)) {
-            // Nothing to store, but this connection's earlier messages still wait for the disk: the hub acts on it
-            // now, its PUBACK waits for theirs (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
-            this.dispatch(packet.topic, payload, identity.username, client.id);
-            this.awaitStored(earlier, {
-              callback,
-              topic: packet.topic,
-              payload,
-              username: identity.username,
-              clientId: client.id,
-              dispatched: true,
-            });
-            return;
-          }
-          callback(null);
-          this.dispatch(packet.topic, payload, identity.username, client.id);
-          return;
-        }
-        this.lastStoredOf.set(client, stored);
-        // The PUBACK goes out only once the events are durable; a storage failure drops the connection
-        // without PUBACK, so the sender will send again.
-        this.awaitStored(stored, {
+        const message: AwaitingStore = {
           callback,
           topic: packet.topic,
           payload,
           username: identity.username,
           clientId: client.id,
-        });
+        };
+        const stored = this.options.intake(packet.topic, payload);
+        if (stored) {
+          this.lastStoredOf.set(client, stored);
+          // The PUBACK goes out only once the events are durable; a storage failure drops the connection
+          // without PUBACK, so the sender will send again.
+          this.awaitStored(stored, message);
+          return;
+        }
+        // Nothing to store: the hub acts on it now. Its PUBACK waits for this connection's earlier messages still
+        // waiting for the disk, if any (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
+        const earlier = this.lastStoredOf.get(client);
+        if (earlier && this.awaitingStore.has(earlier)) {
+          message.dispatched = true;
+          this.awaitStored(earlier, message);
+        } else {
+          callback(null);
+        }
+        this.dispatch(packet.topic, payload, identity.username, client.id);
       },
       authorizeSubscribe: (client, subscription, callback) => {
         const identity = this.identities.get(client);

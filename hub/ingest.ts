@@ -70,6 +70,17 @@ function reject(reason: RejectReason, message: string): Refusal {
 const BAD_JSON = reject('bad-json', 'payload is not valid JSON');
 const BAD_MQTT_ID = reject('bad-id', 'ids must be printable and at most 64 characters (friendly names 256)');
 
+const NOT_JSON = Symbol('not JSON');
+
+/** The payload's JSON, or NOT_JSON (the caller drops it under its own log key). */
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 function tooLarge(bytes: number): Refusal {
   return reject('too-large', `payload of ${bytes} bytes is over ${MAX_PAYLOAD_BYTES}`);
 }
@@ -190,24 +201,20 @@ export class Ingest {
       this.countAccepted(out.events);
       return out;
     }
+    // Zigbee2MQTT (a native topic was taken above).
     const where = this.sensorTopic(topic);
-    if (!where) return out;
-    const idsOk =
-      where.kind === 'native'
-        ? isPrintableId(where.homeId, MAX_ID_LENGTH) && isPrintableId(where.deviceId, MAX_ID_LENGTH)
-        : isPrintableId(where.friendlyName, MAX_FRIENDLY_NAME_LENGTH);
-    if (!idsOk) {
+    if (!where || where.kind === 'native') return out;
+    if (!isPrintableId(where.friendlyName, MAX_FRIENDLY_NAME_LENGTH)) {
       // Logged under one key: the id itself may carry terminal escape codes.
       this.drop(out, 'bad-id', BAD_MQTT_ID);
       return out;
     }
-    const logKey = where.kind === 'native' ? `${where.homeId}/${where.deviceId}` : `zigbee:${where.friendlyName}`;
+    const logKey = `zigbee:${where.friendlyName}`;
     if (payload.length > MAX_PAYLOAD_BYTES) {
       this.drop(out, logKey, tooLarge(payload.length));
       return out;
     }
-    if (where.kind === 'native') this.native(where.homeId, where.deviceId, payload, out);
-    else if (where.kind === 'zigbee') this.zigbee(where.friendlyName, payload, out, logKey);
+    if (where.kind === 'zigbee') this.zigbee(where.friendlyName, payload, out, logKey);
     else this.zigbeeAvailability(where.friendlyName, payload, out, logKey);
     this.countAccepted(out.events);
     return out;
@@ -258,8 +265,11 @@ export class Ingest {
   private native(homeId: string, deviceId: string, payload: Buffer, out: IngestOutcome): void {
     // A home not (yet) in the configuration is kept like an unconfigured device: stored, shown to installers as
     // unassigned, no resident alerts. An installer's first events before the configuration is written are not lost.
-    const parsed = this.parseJson(payload, out, homeId, deviceId);
-    if (parsed === undefined) return;
+    const parsed = parseJson(payload);
+    if (parsed === NOT_JSON) {
+      this.drop(out, `${homeId}/${deviceId}`, BAD_JSON);
+      return;
+    }
     const ref = this.deps.index.device(homeId, deviceId);
     const now = this.deps.clock.now();
     if (Array.isArray(parsed)) {
@@ -313,8 +323,11 @@ export class Ingest {
 
   /** Zigbee2MQTT state payload: each key that matters becomes one event; other keys are ignored, never rejected. */
   private zigbee(friendlyName: string, payload: Buffer, out: IngestOutcome, logKey: string): void {
-    const state = this.parseJson(payload, out, logKey);
-    if (state === undefined) return;
+    const state = parseJson(payload);
+    if (state === NOT_JSON) {
+      this.drop(out, logKey, BAD_JSON);
+      return;
+    }
     if (state === null || typeof state !== 'object' || Array.isArray(state)) {
       this.drop(out, logKey, reject('not-an-event', 'a Zigbee2MQTT state payload must be a JSON object'));
       return;
@@ -406,16 +419,6 @@ export class Ingest {
       now,
       'zigbee',
     );
-  }
-
-  /** The payload's JSON, or undefined (counted and dropped); logged under `logKey`, or `homeId/deviceId`. */
-  private parseJson(payload: Buffer, out: IngestOutcome, logKey: string, deviceId?: string): unknown {
-    try {
-      return JSON.parse(payload.toString('utf8')) as unknown;
-    } catch {
-      this.drop(out, deviceId === undefined ? logKey : `${logKey}/${deviceId}`, BAD_JSON);
-      return undefined;
-    }
   }
 
   /** `logKey` undefined: a native event's, `homeId/deviceId`, made only if it is needed. */

@@ -3,7 +3,7 @@ import type { BuiltInHomeTimer } from './built-in.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
-import { DAY_MS } from './time.js';
+import { DAY_MS, HOUR_MS } from './time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition, type RuleRegistry } from './registry.js';
 import type { Threshold } from './threshold.js';
@@ -287,11 +287,13 @@ export class HomeState {
    * `presence.matHeldMaxHours` since that evidence.
    */
   matOccupied(kind: 'bed' | 'chair', at: number): boolean {
-    const maxMs = this.params.presence.matHeldMaxHours * 3_600_000;
-    for (const d of this.devices.values()) {
-      if (d.kind === kind && !d.restVoid && at - d.restSince < maxMs) return true;
-    }
+    for (const d of this.devices.values()) if (d.kind === kind && this.restsOn(d, at)) return true;
     return false;
+  }
+
+  /** Whether this mat says the resident rests on it at `at`: its evidence not voided, nor older than the limit. */
+  restsOn(device: DeviceState, at: number): boolean {
+    return !device.restVoid && at - device.restSince < this.params.presence.matHeldMaxHours * HOUR_MS;
   }
 
   /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */

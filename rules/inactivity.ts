@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { RuleDefinition } from './registry.js';
-import { HOUR_MS, MINUTE_MS } from './time.js';
+import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
 export const IN_BED = 'in-bed';
@@ -56,10 +56,9 @@ function coldStartMs(home: HomeState, start: number): number {
  */
 export function stillInBed(home: HomeState, at: number): boolean {
   if (!home.bedOccupied) return false;
-  const maxMs = home.params.presence.matHeldMaxHours * HOUR_MS;
   let pulsing = false;
   for (const d of home.devices.values()) {
-    if (d.kind !== 'bed' || d.restVoid || !(at - d.restSince < maxMs)) continue;
+    if (d.kind !== 'bed' || !home.restsOn(d, at)) continue;
     // Held on: a mat pressed for long reports nothing more until it is released (Kasteren C: a 4-hour lie-in).
     if (!Number.isNaN(d.heldSince)) return false;
     if (home.matPulses(d)) pulsing = true;

@@ -2,7 +2,7 @@
 import type { Activity } from './activity.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
-import { MINUTE_MS } from './time.js';
+import { HOUR_MS, MINUTE_MS } from './time.js';
 import { isBathroom } from './vocabulary.js';
 
 /** Holds counted per mat before they are halved (old habits count half; the counters stay small). */
@@ -40,7 +40,7 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
  */
 export function matStuck(home: HomeState, device: DeviceState, at: number): boolean {
   if (Number.isNaN(device.heldSince)) return false;
-  return device.restVoid || at - device.heldSince >= home.params.presence.matHeldMaxHours * 3_600_000;
+  return device.restVoid || at - device.heldSince >= home.params.presence.matHeldMaxHours * HOUR_MS;
 }
 
 /** Whether the home has a bed mat and none is stuck: then an empty bed and a quiet bedroom mean nobody in bed. */

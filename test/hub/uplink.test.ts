@@ -82,6 +82,27 @@ function statusMessages(received: readonly Received[]): string[] {
   return received.filter((m) => m.topic === `telecare-up/${HUB_ID}/status`).map((m) => m.payload);
 }
 
+/**
+ * A centre's broker with a console listening, the hub online on it, a pendant alert open, and a centre operator's
+ * client connected to send commands down.
+ */
+async function pendantWithCentreConsole(): Promise<{
+  running: RunningHub;
+  received: Received[];
+  id: string;
+  client: MqttClient;
+}> {
+  centre = await startCentre(dir);
+  const received = await console_(centre.port);
+  const running = await start(uplinkOptions(centre.port));
+  await eventually(() => expect(statusMessages(received)).toContain('online'));
+  await sensorEvent(running, 'p1', { type: 'pendant', value: true });
+  const id = await openAlert(running, 'pendant');
+  const { client } = await centreConsole(centre.port);
+  clients.push(client);
+  return { running, received, id, client };
+}
+
 async function console_(port: number): Promise<Received[]> {
   const { client, received } = await centreConsole(port);
   clients.push(client);
@@ -191,14 +212,7 @@ describe('the uplink to an alarm receiving centre', () => {
   });
 
   it('applies a resolution from the centre through the alert service, audited with the centre as actor, once', async () => {
-    centre = await startCentre(dir);
-    const received = await console_(centre.port);
-    const running = await start(uplinkOptions(centre.port));
-    await eventually(() => expect(statusMessages(received)).toContain('online'));
-    await sensorEvent(running, 'p1', { type: 'pendant', value: true });
-    const id = await openAlert(running, 'pendant');
-    const { client } = await centreConsole(centre.port);
-    clients.push(client);
+    const { running, received, id, client } = await pendantWithCentreConsole();
     const command = JSON.stringify({
       action: 'resolve',
       outcome: 'carer-visit',
@@ -227,14 +241,7 @@ describe('the uplink to an alarm receiving centre', () => {
   });
 
   it('counts and drops bad commands from the centre, and never reads another hub’s commands', async () => {
-    centre = await startCentre(dir);
-    const received = await console_(centre.port);
-    const running = await start(uplinkOptions(centre.port));
-    await eventually(() => expect(statusMessages(received)).toContain('online'));
-    await sensorEvent(running, 'p1', { type: 'pendant', value: true });
-    const id = await openAlert(running, 'pendant');
-    const { client } = await centreConsole(centre.port);
-    clients.push(client);
+    const { running, id, client } = await pendantWithCentreConsole();
     const down = `telecare-down/${HUB_ID}/alerts/${id}/ack`;
     // Another hub's command for the same alert id: hub1 may not read it (ACL) and does not subscribe to it.
     await client.publishAsync(`telecare-down/hub2/alerts/${id}/ack`, '{"action":"acknowledge"}', { qos: 1 });
