@@ -1,0 +1,63 @@
+// The centre's PostgreSQL tables for what hubs send up (SPEC 10): every alert version, each alert's newest
+// version, the hubs and their heartbeats, and the pseudonymised daily features. Idempotent: run at every start.
+import type pg from 'pg';
+
+/** Channels the workers NOTIFY after a commit, so consoles update live: payload `{"hubId","alertId","version"}`. */
+export const ALERT_CHANNEL = 'central_alert';
+/** Payload `{"hubId","status"}` when a hub goes online or offline. */
+export const HUB_CHANNEL = 'central_hub';
+
+const STATEMENTS: readonly string[] = [
+  // Every version of every alert, as received: the key is SPEC 10's idempotency key.
+  `CREATE TABLE IF NOT EXISTS central_alert_versions (
+     hub_id      text        NOT NULL,
+     alert_id    text        NOT NULL,
+     version     integer     NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT now(),
+     payload     jsonb       NOT NULL,
+     PRIMARY KEY (hub_id, alert_id, version)
+   )`,
+  // Each alert's newest version (an older or repeated version never overwrites a newer one).
+  `CREATE TABLE IF NOT EXISTS central_alerts (
+     hub_id     text        NOT NULL,
+     alert_id   text        NOT NULL,
+     version    integer     NOT NULL,
+     type       text        NOT NULL,
+     severity   text        NOT NULL,
+     state      text        NOT NULL,
+     home_id    text,
+     raised_at  timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     alert      jsonb       NOT NULL,
+     PRIMARY KEY (hub_id, alert_id)
+   )`,
+  `CREATE INDEX IF NOT EXISTS central_alerts_open ON central_alerts (raised_at) WHERE state <> 'resolved'`,
+  // One row per hub: last contact (any message), last heartbeat, online/offline as the centre judges it.
+  `CREATE TABLE IF NOT EXISTS central_hubs (
+     hub_id         text        PRIMARY KEY,
+     first_seen_at  timestamptz NOT NULL DEFAULT now(),
+     last_seen_at   timestamptz NOT NULL DEFAULT now(),
+     last_heartbeat jsonb,
+     status         text        NOT NULL DEFAULT 'online',
+     offline_since  timestamptz
+   )`,
+  // Completed days' features under the council pseudonym (no home id ever reaches the centre).
+  `CREATE TABLE IF NOT EXISTS central_features (
+     hub_id      text        NOT NULL,
+     home        text        NOT NULL,
+     day         date        NOT NULL,
+     features    jsonb       NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (hub_id, home, day)
+   )`,
+];
+
+/** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */
+export async function migrateCentral(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_lock(7426001)');
+  try {
+    for (const sql of STATEMENTS) await client.query(sql);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7426001)');
+  }
+}
