@@ -6,6 +6,8 @@ import type pg from 'pg';
 export const ALERT_CHANNEL = 'central_alert';
 /** Payload `{"hubId","status"}` when a hub goes online or offline. */
 export const HUB_CHANNEL = 'central_hub';
+/** Payload `{"hubId","alertId","commandId"}` when a hub answers a centre's command. */
+export const COMMAND_RESULT_CHANNEL = 'central_command_result';
 
 const STATEMENTS: readonly string[] = [
   // Every version of every alert, as received: the key is SPEC 10's idempotency key.
@@ -17,10 +19,13 @@ const STATEMENTS: readonly string[] = [
      payload     jsonb       NOT NULL,
      PRIMARY KEY (hub_id, alert_id, version)
    )`,
-  // Each alert's newest version (an older or repeated version never overwrites a newer one).
+  // Each alert's newest version (an older or repeated version never overwrites a newer one). origin 'hub' is a
+  // hub's alert (acknowledged and resolved through a command down to the hub); 'centre' is the centre's own
+  // (hub-offline), acknowledged and resolved here.
   `CREATE TABLE IF NOT EXISTS central_alerts (
      hub_id     text        NOT NULL,
      alert_id   text        NOT NULL,
+     origin     text        NOT NULL DEFAULT 'hub',
      version    integer     NOT NULL,
      type       text        NOT NULL,
      severity   text        NOT NULL,
@@ -40,6 +45,15 @@ const STATEMENTS: readonly string[] = [
      last_heartbeat jsonb,
      status         text        NOT NULL DEFAULT 'online',
      offline_since  timestamptz
+   )`,
+  // Hubs' answers to the centre's commands (telecare-up/<hubId>/alerts/<alertId>/ack/result).
+  `CREATE TABLE IF NOT EXISTS central_command_results (
+     hub_id      text        NOT NULL,
+     alert_id    text        NOT NULL,
+     command_id  text        NOT NULL,
+     payload     jsonb       NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (hub_id, alert_id, command_id)
    )`,
   // Completed days' features under the council pseudonym (no home id ever reaches the centre).
   `CREATE TABLE IF NOT EXISTS central_features (
