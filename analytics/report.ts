@@ -15,7 +15,7 @@ import { DAY_MS } from '../rules/time.js';
 export const FOLLOW_UP_DAYS = 14;
 /** Outcomes where someone had to do something for the resident. */
 const INTERVENTIONS: readonly Outcome[] = ['assisted-at-home', 'carer-visit', 'ambulance', 'hospital-admission'];
-const FALL_KINDS: readonly AlertKind[] = ['fall', 'possible-fall'];
+export const FALL_KINDS: readonly AlertKind[] = ['fall', 'possible-fall'];
 /** Time to acknowledge is measured on the calls that need an answer at once (TSA targets are for alarm calls). */
 const ACK_SEVERITIES = ['critical', 'high'] as const;
 
@@ -177,12 +177,12 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   };
 }
 
-function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
+export function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
   if (a.state === 'cancelled') return 'cancelled';
   return a.outcome ?? 'open';
 }
 
-function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
+export function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
   const calls = alerts.filter((a) => (ACK_SEVERITIES as readonly string[]).includes(a.severity) && neededAnswer(a));
   const seconds = calls
     .filter((a) => a.acknowledgedAt !== null)
@@ -205,7 +205,10 @@ function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledg
 }
 
 /** What happened in the home in the follow-up days after a routine-change flag (the flag's own outcome included). */
-function followUp(flag: Alert, alerts: readonly Alert[]): { alert: boolean; fall: boolean; intervention: boolean } {
+export function followUp(
+  flag: Alert,
+  alerts: readonly Alert[],
+): { alert: boolean; fall: boolean; intervention: boolean } {
   const start = Date.parse(flag.raisedAt);
   const end = start + FOLLOW_UP_DAYS * DAY_MS;
   const after = alerts.filter((a) => {
@@ -220,13 +223,13 @@ function followUp(flag: Alert, alerts: readonly Alert[]): { alert: boolean; fall
   };
 }
 
-function countBy<K extends string>(keys: readonly K[], values: readonly string[]): Record<K, number> {
+export function countBy<K extends string>(keys: readonly K[], values: readonly string[]): Record<K, number> {
   const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
   for (const v of values) if (v in out) out[v as K]++;
   return out;
 }
 
-function publish<K extends string>(counts: Record<K, number>): Record<K, PublishedCount> {
+export function publish<K extends string>(counts: Record<K, number>): Record<K, PublishedCount> {
   return Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<
     K,
     PublishedCount
@@ -272,7 +275,7 @@ export function toCsv(report: PreventionReport): string {
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-function csvField(value: string | number | null): string {
+export function csvField(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

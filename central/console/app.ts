@@ -1,0 +1,607 @@
+// The centre's console (SPEC 10): a Fastify app for an alarm receiving centre's operators; routes, roles, SSE, pages.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type pg from 'pg';
+import { installCsrfProtection } from '../../dashboard/csrf.js';
+import { DashboardError } from '../../dashboard/errors.js';
+import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
+import { HashQueueFull } from '../../hub/passwords.js';
+import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
+import { OUTCOMES } from '../../rules/vocabulary.js';
+import { actOnCentreAlert, audit, findAlert, OPEN_STATES, openAlerts, type ConsoleAlert } from './alerts.js';
+import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
+import type { LiveEvent, LiveFeed } from './live.js';
+import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
+import { councilCsv, councilReport } from './report.js';
+import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
+
+export const SESSION_COOKIE = 'central_session';
+
+/** Who may call a route: `public`, any logged-in operator (`login`), or at least this role. */
+type Access = 'public' | 'login' | OperatorRole;
+
+const RANK: Record<OperatorRole, number> = { operator: 0, supervisor: 1, admin: 2 };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The console's routes: who may call them (default `login`). */
+    consoleAccess?: Access;
+  }
+  interface FastifyRequest {
+    operator?: Operator;
+  }
+}
+
+export class ConsoleError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ConsoleError';
+  }
+}
+
+export interface ConsoleAppDeps {
+  pool: pg.Pool;
+  operators: OperatorStore;
+  live: LiveFeed;
+  commands: CommandSender;
+  log: FastifyBaseLogger;
+  sessionHours: number;
+  secureCookies: boolean;
+  sseHeartbeatSeconds: number;
+  trustedOrigins?: readonly string[];
+}
+
+/** This folder's pages and scripts, then the hub dashboard's shared assets (style, helpers, charts), from source or dist. */
+function assetDirs(): { own: string; dashboard: string } {
+  const find = (candidates: string[], probe: string): string => {
+    const dirs = candidates.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+    const found = dirs.find((dir) => existsSync(`${dir}${probe}`));
+    if (!found) throw new Error(`console pages not found in ${dirs.join(' or ')}`);
+    return found;
+  };
+  return {
+    own: find(['./public/', '../../../central/console/public/'], 'login.html'),
+    dashboard: find(['../../dashboard/public/', '../../../dashboard/public/'], 'style.css'),
+  };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+
+// Everything comes from the console itself; no inline script, so an injected string cannot run.
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const PAGES: { url: string; file: string; access: Access }[] = [
+  { url: '/login', file: 'login.html', access: 'public' },
+  { url: '/alerts', file: 'alerts.html', access: 'operator' },
+  { url: '/hubs', file: 'hubs.html', access: 'supervisor' },
+  { url: '/council', file: 'council.html', access: 'supervisor' },
+  { url: '/operators', file: 'operators.html', access: 'admin' },
+];
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+function mayUse(operator: Operator, access: Access): boolean {
+  if (access === 'public' || access === 'login') return true;
+  return RANK[operator.role] >= RANK[access];
+}
+
+function operatorOf(request: FastifyRequest): Operator {
+  if (!request.operator) throw new ConsoleError(401, 'AUTH_REQUIRED', 'Log in first');
+  return request.operator;
+}
+
+const MAX_BACKLOG_BYTES = 1024 * 1024;
+
+export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInstance> {
+  const { pool, operators, live, commands } = deps;
+  const throttle = new LoginThrottle();
+  const dirs = assetDirs();
+  const app = Fastify({
+    // The cast keeps Fastify's instance type the plain one (pino's own Logger type would leak into every route).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.log.child({ ns: 'console' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    // No line per request: URLs name hubs and alerts.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { allowUnionTypes: true } },
+  });
+
+  app.setErrorHandler((error: FastifyError | ConsoleError | DashboardError, request, reply) => {
+    if (error instanceof ConsoleError || error instanceof DashboardError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (error.validation) return reply.code(400).send({ error: 'BAD_REQUEST', message: error.message });
+    if (error.name === 'DateRangeError')
+      return reply.code(400).send({ error: 'BAD_DATE_RANGE', message: error.message });
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: error.code, message: error.message });
+    request.log.error({ err: error, url: request.routeOptions.url }, 'console request failed');
+    return reply.code(500).send({ error: 'INTERNAL', message: 'Internal error; see the console log' });
+  });
+
+  await app.register(cookie);
+  installCsrfProtection(app, deps.trustedOrigins);
+  app.addHook('onRequest', async (request, reply) => {
+    const access: Access = request.routeOptions.config.consoleAccess ?? 'login';
+    const sessionId = request.cookies[SESSION_COOKIE];
+    request.operator = sessionId ? await operators.sessionOperator(sessionId) : undefined;
+    if (access === 'public') return;
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api/');
+    if (!request.operator) {
+      if (isPage) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+      throw new ConsoleError(401, 'AUTH_REQUIRED', 'Log in first');
+    }
+    if (mayUse(request.operator, access)) return;
+    if (isPage) return reply.redirect('/');
+    throw new ConsoleError(
+      403,
+      'FORBIDDEN_ROLE',
+      `The role '${request.operator.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (needs ${access} or above)`,
+    );
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw new ConsoleError(404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  app.get('/api/health', { config: { consoleAccess: 'public' } }, async () => ({
+    status: 'ok',
+    live: live.listening,
+  }));
+
+  // --- Sessions -------------------------------------------------------------------------------------------------
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/login',
+    {
+      config: { consoleAccess: 'public' },
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            password: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['username', 'password'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body;
+      // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
+      const reserved = throttle.reserve(username, request.ip, Date.now());
+      if ('waitMs' in reserved) {
+        const seconds = Math.ceil(reserved.waitMs / 1000);
+        throw new ConsoleError(
+          429,
+          'LOGIN_THROTTLED',
+          `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
+          seconds,
+        );
+      }
+      let operator: Operator | undefined;
+      try {
+        operator = await operators.checkPassword(username, password, addressKey(request.ip));
+      } catch (err) {
+        if (err instanceof HashQueueFull) throw new ConsoleError(429, 'LOGIN_THROTTLED', err.message, 1);
+        throw err;
+      }
+      if (!operator) {
+        // The address only: a username field sometimes holds a password typed in the wrong box.
+        request.log.info({ ip: request.ip }, 'console login refused');
+        throw new ConsoleError(401, 'BAD_CREDENTIALS', 'Wrong username or password');
+      }
+      throttle.succeeded(reserved.attempt);
+      const session = await operators.openSession(operator.username);
+      reply.setCookie(SESSION_COOKIE, session.sessionId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: deps.secureCookies,
+        maxAge: Math.round(deps.sessionHours * 3600),
+      });
+      await audit(pool, { operator: operator.username, action: 'login' });
+      return { username: operator.username, role: operator.role, expiresAt: session.expiresAt.toISOString() };
+    },
+  );
+
+  app.post('/api/logout', { config: { consoleAccess: 'public' } }, async (request, reply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (sessionId) await operators.closeSession(sessionId);
+    if (request.operator) await audit(pool, { operator: request.operator.username, action: 'logout' });
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', async (request) => {
+    const operator = operatorOf(request);
+    return { username: operator.username, role: operator.role };
+  });
+
+  // --- Alerts -------------------------------------------------------------------------------------------------
+  app.get('/api/alerts', { config: { consoleAccess: 'operator' } }, async () => openAlerts(pool));
+
+  app.get<{ Params: { hubId: string; alertId: string } }>(
+    '/api/alerts/:hubId/:alertId',
+    { config: { consoleAccess: 'operator' } },
+    async (request) => {
+      const found = await findAlert(pool, request.params.hubId, request.params.alertId);
+      if (!found) throw new ConsoleError(404, 'ALERT_NOT_FOUND', 'No alert with this hub and id');
+      return found;
+    },
+  );
+
+  const act = async (
+    request: FastifyRequest<{ Params: { hubId: string; alertId: string } }>,
+    body: CommandBody,
+  ): Promise<Record<string, unknown>> => {
+    const operator = operatorOf(request);
+    const { hubId, alertId } = request.params;
+    const found = await findAlert(pool, hubId, alertId);
+    if (!found) throw new ConsoleError(404, 'ALERT_NOT_FOUND', 'No alert with this hub and id');
+    if (found.origin === 'centre') {
+      const result = await actOnCentreAlert(
+        pool,
+        hubId,
+        alertId,
+        body.action === 'acknowledge'
+          ? { action: 'acknowledge', operator: operator.username }
+          : { action: 'resolve', operator: operator.username, outcome: body.outcome, note: body.note },
+        new Date(),
+      );
+      if (!result.ok) throw new ConsoleError(409, 'ALERT_WRONG_STATE', result.message);
+      await audit(pool, {
+        operator: operator.username,
+        action: body.action,
+        hubId,
+        alertId,
+        detail: {
+          origin: 'centre',
+          alreadyDone: result.alreadyDone,
+          ...(body.action === 'resolve' ? { outcome: body.outcome } : {}),
+        },
+      });
+      return { origin: 'centre', ...result };
+    }
+    if (!(OPEN_STATES as readonly string[]).includes(found.state)) {
+      throw new ConsoleError(409, 'ALERT_WRONG_STATE', `The alert is ${found.state} already`);
+    }
+    // Ids travel as one NATS subject token and one MQTT topic level.
+    if (!SUBJECT_TOKEN.test(hubId) || !SUBJECT_TOKEN.test(alertId)) {
+      throw new ConsoleError(400, 'BAD_ID', 'This hub or alert id cannot be carried in a command subject');
+    }
+    const size = Buffer.byteLength(JSON.stringify({ ...body, operator: operator.username, commandId: '-'.repeat(36) }));
+    if (size > MAX_COMMAND_BYTES) throw new ConsoleError(400, 'NOTE_TOO_LONG', 'The note is too long for a command');
+    const command = await commands.send(hubId, alertId, body, operator.username);
+    await audit(pool, {
+      operator: operator.username,
+      action: body.action,
+      hubId,
+      alertId,
+      commandId: command.commandId,
+      detail: { origin: 'hub', ...(body.action === 'resolve' ? { outcome: body.outcome } : {}) },
+    });
+    return { origin: 'hub', command };
+  };
+
+  const params = {
+    type: 'object',
+    properties: { hubId: { type: 'string', maxLength: 128 }, alertId: { type: 'string', maxLength: 128 } },
+    required: ['hubId', 'alertId'],
+  } as const;
+
+  app.post<{ Params: { hubId: string; alertId: string } }>(
+    '/api/alerts/:hubId/:alertId/ack',
+    { config: { consoleAccess: 'operator' }, schema: { params } },
+    async (request, reply) => {
+      const result = await act(request, { action: 'acknowledge' });
+      return reply.code(result.origin === 'hub' ? 202 : 200).send(result);
+    },
+  );
+
+  app.post<{ Params: { hubId: string; alertId: string }; Body: { outcome: string; note?: string | null } }>(
+    '/api/alerts/:hubId/:alertId/resolve',
+    {
+      config: { consoleAccess: 'operator' },
+      schema: {
+        params,
+        body: {
+          type: 'object',
+          properties: {
+            outcome: { type: 'string', enum: [...OUTCOMES] },
+            note: { type: ['string', 'null'], maxLength: MAX_NOTE_CHARS },
+          },
+          required: ['outcome'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const note = request.body.note?.trim() || null;
+      const result = await act(request, { action: 'resolve', outcome: request.body.outcome, note });
+      return reply.code(result.origin === 'hub' ? 202 : 200).send(result);
+    },
+  );
+
+  // --- Live stream --------------------------------------------------------------------------------------------
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...openStreams]) close();
+  });
+
+  app.get('/api/alerts/stream', { config: { consoleAccess: 'operator' } }, (request, reply) => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.socket?.setNoDelay(true);
+    let closed = false;
+    const write = (chunk: string): void => {
+      if (closed) return;
+      if (raw.writableLength > MAX_BACKLOG_BYTES) {
+        request.log.warn('console alert stream client too slow: dropped');
+        close();
+        return;
+      }
+      raw.write(chunk);
+    };
+    const sentVersion = new Map<string, number>();
+    const sendAlert = (alert: ConsoleAlert): void => {
+      const key = `${alert.hubId}\u0000${alert.alertId}`;
+      // The same version again is sent: its hub status or command may have changed.
+      if ((sentVersion.get(key) ?? -1) > alert.version) return;
+      sentVersion.set(key, alert.version);
+      write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+    };
+    /** Events that arrive while the open alerts are being listed wait here, then follow the list. */
+    let waiting: LiveEvent[] | null = [];
+    const handle = (event: LiveEvent): void => {
+      if (event.type === 'alert') sendAlert(event.alert);
+      else if (event.type === 'command') write(`event: command\ndata: ${JSON.stringify(event.command)}\n\n`);
+      else void snapshot();
+    };
+    const onEvent = (event: LiveEvent): void => {
+      if (waiting) waiting.push(event);
+      else handle(event);
+    };
+    /** Every open alert, then `ready`: the browser drops any card not listed (closed while it was away). */
+    const snapshot = async (): Promise<void> => {
+      waiting ??= [];
+      try {
+        const open = await openAlerts(pool);
+        sentVersion.clear();
+        write(`event: snapshot\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
+        for (const alert of open) sendAlert(alert);
+        write(`event: ready\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
+      } catch (err) {
+        request.log.error({ err: (err as Error).message }, 'console: listing open alerts failed');
+        write(`event: unavailable\ndata: {}\n\n`);
+      }
+      const queued = waiting;
+      waiting = null;
+      for (const event of queued) handle(event);
+    };
+    // Subscribe before listing: nothing can fall between the list and the live events.
+    const unsubscribe = live.subscribe(onEvent);
+    const heartbeat = setInterval(() => write(': heartbeat\n\n'), deps.sseHeartbeatSeconds * 1000);
+    heartbeat.unref();
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      openStreams.delete(close);
+      raw.end();
+    };
+    openStreams.add(close);
+    raw.on('close', close);
+    raw.on('error', close);
+    write('retry: 2000\n\n');
+    void snapshot();
+  });
+
+  // --- Hubs (supervisor) --------------------------------------------------------------------------------------
+  app.get('/api/hubs', { config: { consoleAccess: 'supervisor' } }, async () => {
+    const rows = await pool.query<{
+      hub_id: string;
+      status: string;
+      offline_since: Date | null;
+      first_seen_at: Date;
+      last_seen_at: Date;
+      last_heartbeat: Record<string, unknown> | null;
+      open_alerts: string;
+    }>(
+      `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat,
+              (SELECT count(*) FROM central_alerts a
+               WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts
+       FROM central_hubs h
+       ORDER BY (h.status = 'offline') DESC, h.offline_since ASC NULLS LAST, h.hub_id`,
+    );
+    return rows.rows.map((r) => ({
+      hubId: r.hub_id,
+      status: r.status,
+      offlineSince: r.offline_since?.toISOString() ?? null,
+      firstSeenAt: r.first_seen_at.toISOString(),
+      lastSeenAt: r.last_seen_at.toISOString(),
+      lastHeartbeat: r.last_heartbeat,
+      openAlerts: Number(r.open_alerts),
+    }));
+  });
+
+  // --- Council report (supervisor) ----------------------------------------------------------------------------
+  app.get<{ Querystring: { from: string; to: string; format?: 'json' | 'csv' } }>(
+    '/api/reports/council',
+    {
+      config: { consoleAccess: 'supervisor' },
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            from: { type: 'string' },
+            to: { type: 'string' },
+            format: { type: 'string', enum: ['json', 'csv'] },
+          },
+          required: ['from', 'to'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const report = await councilReport(pool, { from: request.query.from, to: request.query.to });
+      if (request.query.format !== 'csv') return report;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="council-${report.period.from}-${report.period.to}.csv"`)
+        .send(councilCsv(report));
+    },
+  );
+
+  // --- Operators (admin) --------------------------------------------------------------------------------------
+  app.get('/api/operators', { config: { consoleAccess: 'admin' } }, async () => operators.list());
+
+  app.post<{ Body: { username: string; role: string; password: string } }>(
+    '/api/operators',
+    {
+      config: { consoleAccess: 'admin' },
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            role: { type: 'string', enum: [...OPERATOR_ROLES] },
+            password: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['username', 'role', 'password'],
+          additionalProperties: false,
+        },
+        response: { 400: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const admin = operatorOf(request);
+      try {
+        const created = await createOperator(pool, { ...request.body, createdBy: admin.username });
+        await audit(pool, {
+          operator: admin.username,
+          action: 'operator-create',
+          detail: { username: created.username, role: created.role },
+        });
+        return await reply.code(201).send(created);
+      } catch (err) {
+        if (err instanceof OperatorError) {
+          throw new ConsoleError(err.code === 'OPERATOR_EXISTS' ? 409 : 400, err.code, err.message);
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.delete<{ Params: { username: string } }>(
+    '/api/operators/:username',
+    { config: { consoleAccess: 'admin' } },
+    async (request, reply) => {
+      const admin = operatorOf(request);
+      const result = await operators.remove(request.params.username);
+      if (result === 'not-found') throw new ConsoleError(404, 'OPERATOR_NOT_FOUND', 'No operator with this name');
+      if (result === 'last-admin') throw new ConsoleError(409, 'LAST_ADMIN', 'The last admin cannot be removed');
+      await audit(pool, {
+        operator: admin.username,
+        action: 'operator-delete',
+        detail: { username: request.params.username },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { limit?: number } }>('/api/audit', { config: { consoleAccess: 'admin' } }, async () => {
+    const rows = await pool.query<{
+      at: Date;
+      operator: string;
+      action: string;
+      hub_id: string | null;
+      alert_id: string | null;
+      command_id: string | null;
+      detail: Record<string, unknown> | null;
+    }>(
+      'SELECT at, operator, action, hub_id, alert_id, command_id, detail FROM console_audit ORDER BY id DESC LIMIT 500',
+    );
+    return rows.rows.map((r) => ({
+      at: r.at.toISOString(),
+      operator: r.operator,
+      action: r.action,
+      hubId: r.hub_id,
+      alertId: r.alert_id,
+      commandId: r.command_id,
+      detail: r.detail,
+    }));
+  });
+
+  // --- Pages --------------------------------------------------------------------------------------------------
+  const files = new Map<string, string>();
+  const send = (reply: FastifyReply, dir: string, name: string): FastifyReply => {
+    let body = files.get(`${dir}${name}`);
+    if (body === undefined) {
+      body = readFileSync(`${dir}${name}`, 'utf8');
+      files.set(`${dir}${name}`, body);
+    }
+    const ext = name.slice(name.lastIndexOf('.') + 1);
+    return reply
+      .headers(PAGE_HEADERS)
+      .type(CONTENT_TYPES[ext] ?? 'application/octet-stream')
+      .send(body);
+  };
+  for (const page of PAGES) {
+    app.get(page.url, { config: { consoleAccess: page.access } }, async (request, reply) => {
+      if (page.url === '/login' && request.operator) return reply.redirect('/');
+      return send(reply, dirs.own, page.file);
+    });
+  }
+  app.get('/', async (request, reply) => {
+    operatorOf(request);
+    return reply.redirect('/alerts');
+  });
+  app.get<{ Params: { file: string } }>(
+    '/assets/:file',
+    { config: { consoleAccess: 'public' } },
+    async (request, reply) => {
+      const { file } = request.params;
+      if (!/^[a-z0-9-]+\.(js|css|svg)$/.test(file)) throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+      if (existsSync(`${dirs.own}${file}`)) return send(reply, dirs.own, file);
+      if (existsSync(`${dirs.dashboard}${file}`)) return send(reply, dirs.dashboard, file);
+      throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+    },
+  );
+
+  return app;
+}

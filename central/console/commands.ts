@@ -1,0 +1,153 @@
+// Commands down to hubs over NATS, made reliable: a commandId, resent until the hub's result is stored or a timeout.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { NatsConnection } from 'nats';
+import type pg from 'pg';
+import { commandView, type CommandView } from './alerts.js';
+import type { LiveFeed } from './live.js';
+
+/**
+ * The NATS subject the MQTT gateway turns into `telecare-down/<hubId>/alerts/<alertId>/ack`. A plain NATS publish
+ * reaches an MQTT QoS 1 subscriber at QoS 0 (the gateway delivers messages from NATS publishers through the
+ * subscription's plain subject, never through its JetStream consumer): lost if the hub is not connected at that
+ * moment, so the console resends until the hub's answer is stored.
+ */
+export function commandSubject(hubId: string, alertId: string): string {
+  return `telecare-down.${hubId}.alerts.${alertId}.ack`;
+}
+
+/** One NATS subject token and one MQTT topic level: no `.`, `*`, `>`, `/`, `+`, `#` or white space. */
+export const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+/** The hub drops commands over 4 KiB (hub/uplink-down.ts). */
+export const MAX_COMMAND_BYTES = 4096;
+
+export interface CommandSettings {
+  /** Resend an unanswered command this often. */
+  resendMs: number;
+  /** Give up (state `timeout`, shown to the operator) this long after the first send. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_COMMAND_SETTINGS: CommandSettings = { resendMs: 3_000, timeoutMs: 60_000 };
+
+export type CommandBody = { action: 'acknowledge' } | { action: 'resolve'; outcome: string; note: string | null };
+
+interface PendingRow {
+  command_id: string;
+  hub_id: string;
+  alert_id: string;
+  body: Record<string, unknown>;
+  created_at: Date;
+  last_sent_at: Date | null;
+  result: Record<string, unknown> | null;
+}
+
+export class CommandSender {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly nc: NatsConnection,
+    private readonly live: LiveFeed,
+    private readonly settings: CommandSettings,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => number = Date.now,
+  ) {
+    live.onCommandResult = () => this.kick();
+  }
+
+  start(): void {
+    // Checked at least twice per resend period; a hub's answer (NOTIFY) is checked at once.
+    this.timer = setInterval(() => this.kick(), Math.max(50, Math.floor(this.settings.resendMs / 2)));
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /**
+   * Stores the command, then publishes it; the hub's answer (or `alreadyDone` for a repeat) comes back through the
+   * workers into `central_command_results`.
+   */
+  async send(hubId: string, alertId: string, body: CommandBody, operator: string): Promise<CommandView> {
+    const commandId = randomUUID();
+    const payload = { ...body, operator, commandId };
+    const row = (
+      await this.pool.query<Parameters<typeof commandView>[0]>(
+        `INSERT INTO console_commands (command_id, hub_id, alert_id, action, body, operator, sends, last_sent_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING *`,
+        [commandId, hubId, alertId, body.action, payload, operator, new Date(this.now())],
+      )
+    ).rows[0]!;
+    this.publish(hubId, alertId, payload);
+    const command = commandView(row);
+    this.live.publish({ type: 'command', command });
+    return command;
+  }
+
+  private publish(hubId: string, alertId: string, payload: Record<string, unknown>): void {
+    this.nc.publish(commandSubject(hubId, alertId), JSON.stringify(payload));
+  }
+
+  /** Runs one check now, or once more after the one under way (never two at once). */
+  private kick(): void {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'console: command check failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.again && this.timer) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    const pending = await this.pool.query<PendingRow>(
+      `SELECT c.command_id, c.hub_id, c.alert_id, c.body, c.created_at, c.last_sent_at, r.payload AS result
+       FROM console_commands c
+       LEFT JOIN central_command_results r
+         ON r.hub_id = c.hub_id AND r.alert_id = c.alert_id AND r.command_id = c.command_id
+       WHERE c.state = 'sent'`,
+    );
+    const now = this.now();
+    for (const row of pending.rows) {
+      if (row.result) {
+        await this.finish(row.command_id, row.result.ok === true ? 'done' : 'failed', row.result);
+      } else if (now - row.created_at.getTime() >= this.settings.timeoutMs) {
+        this.log.warn({ commandId: row.command_id }, 'console: no answer from the hub to a command in time');
+        await this.finish(row.command_id, 'timeout', null);
+      } else if (now - (row.last_sent_at?.getTime() ?? 0) >= this.settings.resendMs) {
+        await this.pool.query(
+          `UPDATE console_commands SET sends = sends + 1, last_sent_at = $2 WHERE command_id = $1 AND state = 'sent'`,
+          [row.command_id, new Date(now)],
+        );
+        this.publish(row.hub_id, row.alert_id, row.body);
+      }
+    }
+  }
+
+  private async finish(
+    commandId: string,
+    state: 'done' | 'failed' | 'timeout',
+    result: Record<string, unknown> | null,
+  ): Promise<void> {
+    const updated = await this.pool.query<Parameters<typeof commandView>[0]>(
+      `UPDATE console_commands SET state = $2, result = $3, finished_at = $4 WHERE command_id = $1 AND state = 'sent'
+       RETURNING *`,
+      [commandId, state, result, new Date(this.now())],
+    );
+    const row = updated.rows[0];
+    if (row) this.live.publish({ type: 'command', command: commandView(row) });
+  }
+}

@@ -1,0 +1,99 @@
+// startConsole(): the centre's console on a PostgreSQL pool and a NATS connection (wired into `telecare central`).
+import type { FastifyBaseLogger } from 'fastify';
+import type { NatsConnection } from 'nats';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { migrateCentral } from '../schema.js';
+import { buildConsoleApp } from './app.js';
+import { CommandSender, DEFAULT_COMMAND_SETTINGS, type CommandSettings } from './commands.js';
+import { LiveFeed } from './live.js';
+import { ensureAdmin, OperatorStore } from './operators.js';
+import { migrateConsole } from './schema.js';
+
+export { createOperator } from './operators.js';
+export { migrateConsole } from './schema.js';
+
+export interface ConsoleOptions {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  host: string;
+  /** 0 for any free port (tests). */
+  port: number;
+  log?: FastifyBaseLogger;
+  /** The first admin's password; default `CENTRAL_ADMIN_PASSWORD`. Without either, one is generated and shown once. */
+  adminPassword?: string;
+  /** Where a generated admin password is shown (never through the logger); default stderr. */
+  announce?: (line: string) => void;
+  commands?: Partial<CommandSettings>;
+  sessionHours?: number;
+  /** `Secure` session cookies: set when the console is served over HTTPS (behind a TLS proxy). */
+  secureCookies?: boolean;
+  sseHeartbeatSeconds?: number;
+  /** Origins besides the console's own allowed to send state-changing requests (a TLS proxy's public name). */
+  trustedOrigins?: readonly string[];
+}
+
+export interface RunningConsole {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  const log = options.log ?? pino({ level: 'info' });
+  const client = await options.pool.connect();
+  try {
+    // The workers' tables too: the console may start before any worker has.
+    await migrateCentral(client);
+    await migrateConsole(client);
+  } finally {
+    client.release();
+  }
+  const { generatedPassword } = await ensureAdmin(
+    options.pool,
+    options.adminPassword ?? process.env.CENTRAL_ADMIN_PASSWORD ?? undefined,
+  );
+  if (generatedPassword) {
+    // Shown once to whoever starts the centre, never through the logger: it must not end up in log files.
+    const line = `Console operator "admin" created with password: ${generatedPassword} (shown once; set CENTRAL_ADMIN_PASSWORD to choose it)`;
+    if (options.announce) options.announce(line);
+    else process.stderr.write(`${line}\n`);
+  }
+  const live = new LiveFeed(options.pool, log);
+  await live.start();
+  const commands = new CommandSender(
+    options.pool,
+    options.nc,
+    live,
+    { ...DEFAULT_COMMAND_SETTINGS, ...options.commands },
+    log,
+  );
+  commands.start();
+  const sessionHours = options.sessionHours ?? 12;
+  const app = await buildConsoleApp({
+    pool: options.pool,
+    operators: new OperatorStore(options.pool, sessionHours * 3_600_000),
+    live,
+    commands,
+    log,
+    sessionHours,
+    secureCookies: options.secureCookies ?? false,
+    sseHeartbeatSeconds: options.sseHeartbeatSeconds ?? 15,
+    ...(options.trustedOrigins ? { trustedOrigins: options.trustedOrigins } : {}),
+  });
+  let url: string;
+  try {
+    url = await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await commands.stop();
+    await live.stop();
+    throw err;
+  }
+  return {
+    url,
+    async close() {
+      await app.close();
+      await commands.stop();
+      await live.stop();
+    },
+  };
+}

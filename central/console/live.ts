@@ -1,0 +1,140 @@
+// Live updates for every browser from one PostgreSQL LISTEN connection: the workers' NOTIFYs become console events.
+import pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL } from '../schema.js';
+import { alertsByKey, openAlertsOfHub, type CommandView, type ConsoleAlert } from './alerts.js';
+
+export type LiveEvent =
+  | { type: 'alert'; alert: ConsoleAlert }
+  | { type: 'command'; command: CommandView }
+  /** Notifications may have been missed (the LISTEN connection was lost): every stream sends its list afresh. */
+  | { type: 'resync' };
+
+const RECONNECT_MS = 1_000;
+
+/**
+ * One LISTEN connection for the whole console, not one per browser: notifications are batched (one query per
+ * batch, not per alert) and fanned out to every open stream.
+ */
+export class LiveFeed {
+  private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private client: pg.Client | undefined;
+  private stopped = false;
+  private pendingAlerts = new Map<string, { hubId: string; alertId: string }>();
+  private pendingHubs = new Set<string>();
+  private flushing = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Told when a hub's answer to a command arrives (the command sender checks it at once). */
+  onCommandResult: (commandId: string) => void = () => undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  subscribe(listener: (event: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(event: LiveEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    // The pool's own settings (host, port, user, password, ssl), on a connection of its own that is never returned.
+    const client = new pg.Client(this.pool.options);
+    client.on('notification', (message) => this.notified(message.channel, message.payload));
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'console LISTEN connection lost: reconnecting');
+      this.lost(client);
+    });
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    await client.query(`LISTEN ${ALERT_CHANNEL}; LISTEN ${HUB_CHANNEL}; LISTEN ${COMMAND_RESULT_CHANNEL}`);
+    this.client = client;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopped) return;
+      this.connect().then(
+        // Whatever was notified while we were away is lost: every stream lists the open alerts afresh.
+        () => this.publish({ type: 'resync' }),
+        (err: unknown) => {
+          this.log.warn({ err: (err as Error).message }, 'console LISTEN reconnect failed');
+          this.scheduleReconnect();
+        },
+      );
+    }, RECONNECT_MS);
+  }
+
+  private notified(channel: string, payload: string | undefined): void {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(payload ?? '') as Record<string, unknown>;
+    } catch {
+      this.log.warn({ channel }, 'console: a notification that is not JSON, ignored');
+      return;
+    }
+    const hubId = typeof body.hubId === 'string' ? body.hubId : undefined;
+    if (hubId === undefined) return;
+    if (channel === ALERT_CHANNEL && typeof body.alertId === 'string') {
+      this.pendingAlerts.set(`${hubId}\u0000${body.alertId}`, { hubId, alertId: body.alertId });
+    } else if (channel === HUB_CHANNEL) {
+      this.pendingHubs.add(hubId);
+    } else if (channel === COMMAND_RESULT_CHANNEL && typeof body.commandId === 'string') {
+      this.onCommandResult(body.commandId);
+      return;
+    } else return;
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** Everything notified since the last flush, in one query per kind; notifications during the query wait for the next. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.pendingAlerts.size > 0 || this.pendingHubs.size > 0) {
+        const keys = [...this.pendingAlerts.values()];
+        const hubs = [...this.pendingHubs];
+        this.pendingAlerts = new Map();
+        this.pendingHubs = new Set();
+        const cards = await alertsByKey(this.pool, keys);
+        for (const hubId of hubs) cards.push(...(await openAlertsOfHub(this.pool, hubId)));
+        for (const alert of cards) this.publish({ type: 'alert', alert });
+      }
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'console: reading notified alerts failed');
+      this.publish({ type: 'resync' });
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

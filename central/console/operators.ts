@@ -1,0 +1,189 @@
+// The centre's operators: scrypt-hashed passwords (hub/passwords.ts), expiring sessions stored as hashes, the first admin.
+import type pg from 'pg';
+import { generatePassword, hashGeneratedSecret, hashPassword, verifyPassword } from '../../hub/passwords.js';
+import { hashSecret, randomSecret } from '../../dashboard/secrets.js';
+import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
+
+/** Operator names go into commands sent to hubs (`operator`, 1–64 printable characters) and into the audit trail. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+export const MIN_PASSWORD_LENGTH = 10;
+
+export interface Operator {
+  username: string;
+  role: OperatorRole;
+}
+
+export class OperatorError extends Error {
+  constructor(
+    readonly code: 'BAD_USERNAME' | 'BAD_ROLE' | 'WEAK_PASSWORD' | 'OPERATOR_EXISTS',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OperatorError';
+  }
+}
+
+function isRole(role: string): role is OperatorRole {
+  return (OPERATOR_ROLES as readonly string[]).includes(role);
+}
+
+/**
+ * Adds an operator (for the CLI and the admin page). The password is kept only as a scrypt hash; a name taken
+ * already is refused (`OPERATOR_EXISTS`), never overwritten.
+ */
+export async function createOperator(
+  pool: pg.Pool,
+  input: { username: string; role: string; password: string; createdBy?: string },
+): Promise<Operator> {
+  if (!USERNAME_PATTERN.test(input.username)) {
+    throw new OperatorError('BAD_USERNAME', 'A username is 1 to 64 letters, digits, ".", "_", "@" or "-"');
+  }
+  if (!isRole(input.role)) throw new OperatorError('BAD_ROLE', `The role must be one of ${OPERATOR_ROLES.join(', ')}`);
+  if (input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new OperatorError('WEAK_PASSWORD', `A password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const hash = await hashPassword(input.password);
+  const inserted = await pool.query(
+    `INSERT INTO console_operators (username, role, password_hash, created_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (username) DO NOTHING`,
+    [input.username, input.role, hash, input.createdBy ?? null],
+  );
+  if (inserted.rowCount === 0) throw new OperatorError('OPERATOR_EXISTS', 'An operator with this name exists already');
+  return { username: input.username, role: input.role };
+}
+
+/**
+ * No operator at all: creates `admin` with `adminPassword` (CENTRAL_ADMIN_PASSWORD), or with a random password
+ * returned to be printed once. A set `adminPassword` later resets `admin`'s password (the way back in when every
+ * admin password is lost) and ends admin's sessions.
+ */
+export async function ensureAdmin(
+  pool: pg.Pool,
+  adminPassword: string | undefined,
+): Promise<{ generatedPassword?: string }> {
+  const admin = await pool.query<{ password_hash: string }>(
+    `SELECT password_hash FROM console_operators WHERE username = 'admin'`,
+  );
+  const stored = admin.rows[0];
+  if (stored) {
+    if (adminPassword && !(await verifyPassword(adminPassword, stored.password_hash))) {
+      const hash = await hashPassword(adminPassword);
+      await pool.query(
+        `WITH s AS (DELETE FROM console_sessions WHERE username = 'admin')
+         UPDATE console_operators SET password_hash = $1, role = 'admin' WHERE username = 'admin'`,
+        [hash],
+      );
+    }
+    return {};
+  }
+  if (adminPassword) {
+    await pool.query(
+      `INSERT INTO console_operators (username, role, password_hash) VALUES ('admin', 'admin', $1)
+       ON CONFLICT (username) DO NOTHING`,
+      [await hashPassword(adminPassword)],
+    );
+    return {};
+  }
+  const count = await pool.query<{ n: string }>('SELECT count(*) AS n FROM console_operators');
+  if (Number(count.rows[0]?.n ?? 0) > 0) return {};
+  // 144 random bits: a fast hash is as safe as scrypt here; a password admin later chooses gets scrypt.
+  const generatedPassword = generatePassword();
+  const inserted = await pool.query(
+    `INSERT INTO console_operators (username, role, password_hash) VALUES ('admin', 'admin', $1)
+     ON CONFLICT (username) DO NOTHING`,
+    [hashGeneratedSecret(generatedPassword)],
+  );
+  // Another console created it at the same moment: that one prints its password.
+  return inserted.rowCount === 1 ? { generatedPassword } : {};
+}
+
+export class OperatorStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sessionMs: number,
+  ) {}
+
+  /** The operator when the password is right; always spends one hash, known name or not. */
+  async checkPassword(username: string, password: string, source: string): Promise<Operator | undefined> {
+    const row = (
+      await this.pool.query<{ username: string; role: OperatorRole; password_hash: string }>(
+        'SELECT username, role, password_hash FROM console_operators WHERE username = $1',
+        [username],
+      )
+    ).rows[0];
+    const ok = await verifyPassword(password, row?.password_hash, { source });
+    return ok && row ? { username: row.username, role: row.role } : undefined;
+  }
+
+  async openSession(username: string): Promise<{ sessionId: string; expiresAt: Date }> {
+    const sessionId = randomSecret();
+    const expiresAt = new Date(Date.now() + this.sessionMs);
+    await this.pool.query('DELETE FROM console_sessions WHERE expires_at <= now()');
+    await this.pool.query('INSERT INTO console_sessions (id_hash, username, expires_at) VALUES ($1, $2, $3)', [
+      hashSecret(sessionId),
+      username,
+      expiresAt,
+    ]);
+    return { sessionId, expiresAt };
+  }
+
+  /** The operator as stored now (a removed operator or a changed role counts at once). */
+  async sessionOperator(sessionId: string): Promise<Operator | undefined> {
+    const row = (
+      await this.pool.query<Operator>(
+        `SELECT o.username, o.role FROM console_sessions s JOIN console_operators o ON o.username = s.username
+         WHERE s.id_hash = $1 AND s.expires_at > now()`,
+        [hashSecret(sessionId)],
+      )
+    ).rows[0];
+    return row;
+  }
+
+  async closeSession(sessionId: string): Promise<void> {
+    await this.pool.query('DELETE FROM console_sessions WHERE id_hash = $1', [hashSecret(sessionId)]);
+  }
+
+  async list(): Promise<{ username: string; role: OperatorRole; createdAt: string; createdBy: string | null }[]> {
+    const rows = await this.pool.query<{
+      username: string;
+      role: OperatorRole;
+      created_at: Date;
+      created_by: string | null;
+    }>('SELECT username, role, created_at, created_by FROM console_operators ORDER BY username');
+    return rows.rows.map((r) => ({
+      username: r.username,
+      role: r.role,
+      createdAt: r.created_at.toISOString(),
+      createdBy: r.created_by,
+    }));
+  }
+
+  /** Removes an operator and their sessions; never the last admin. */
+  async remove(username: string): Promise<'deleted' | 'not-found' | 'last-admin'> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Serialises removals: two admins removing each other at once cannot leave none.
+      await client.query('SELECT pg_advisory_xact_lock(7426003)');
+      const row = (
+        await client.query<{ role: string }>('SELECT role FROM console_operators WHERE username = $1', [username])
+      ).rows[0];
+      let result: 'deleted' | 'not-found' | 'last-admin' = 'deleted';
+      if (!row) result = 'not-found';
+      else if (row.role === 'admin') {
+        const admins = await client.query<{ n: string }>(
+          `SELECT count(*) AS n FROM console_operators WHERE role = 'admin'`,
+        );
+        if (Number(admins.rows[0]?.n ?? 0) <= 1) result = 'last-admin';
+      }
+      if (result === 'deleted') await client.query('DELETE FROM console_operators WHERE username = $1', [username]);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

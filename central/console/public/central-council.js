@@ -1,0 +1,113 @@
+// The council report over every hub, week by week: charts, the table of published figures, and its CSV.
+import { api, daysAgo, el, isoDate } from '/assets/common.js';
+import { barChart, lineChart } from '/assets/charts.js';
+import { startPage } from '/assets/central-nav.js';
+
+const form = document.getElementById('period');
+const message = document.getElementById('message');
+const charts = document.getElementById('charts');
+const table = document.getElementById('table');
+
+/** A published count as a bar: `*` (1 to 7) draws no bar, the table still shows it. */
+const bar = (v) => (typeof v === 'number' ? v : null);
+const shown = (v) => (v === null || v === undefined ? '—' : String(v));
+const percent = (v) => (typeof v === 'number' ? `${Math.round(v * 100)} %` : shown(v));
+
+const ROWS = [
+  ['Homes monitored', (f) => shown(f.homesMonitored)],
+  ['Home-days of data', (f) => shown(f.homeDays)],
+  ['Alerts', (f) => shown(f.alerts.total)],
+  ['Urgent alerts (critical, high)', (f) => shown(f.acknowledgement.alerts)],
+  ['Acknowledged within 60 s', (f) => percent(f.acknowledgement.shareWithin60s)],
+  ['Acknowledged within 180 s', (f) => percent(f.acknowledgement.shareWithin180s)],
+  ['Median seconds to acknowledge', (f) => shown(f.acknowledgement.medianSeconds)],
+  ['Falls and possible falls', (f) => shown(f.falls.total)],
+  ['Routine-change flags', (f) => shown(f.routineChanges.flags)],
+  ['… followed by an alert within 14 days', (f) => shown(f.routineChanges.followedByAlert)],
+  ['… followed by an intervention', (f) => shown(f.routineChanges.followedByIntervention)],
+  ['Resolved: ambulance', (f) => shown(f.outcomes.ambulance)],
+  ['Resolved: hospital admission', (f) => shown(f.outcomes['hospital-admission'])],
+  ['Resolved: false alarm', (f) => shown(f.outcomes['false-alarm'])],
+];
+
+function draw(report) {
+  const weeks = report.weeks;
+  const points = (pick) =>
+    weeks.map((w) => ({ label: w.from.slice(5), fullLabel: `week from ${w.from}`, value: pick(w) }));
+  charts.replaceChildren(
+    barChart(
+      'Alerts per week',
+      points((w) => bar(w.alerts.total)),
+      { unit: 'Alerts' },
+    ),
+    barChart(
+      'Homes monitored per week',
+      points((w) => bar(w.homesMonitored)),
+      { unit: 'Homes' },
+    ),
+    lineChart(
+      'Share acknowledged within 60 s',
+      points((w) => bar(w.acknowledgement.shareWithin60s)),
+      {
+        format: (v) => `${Math.round(v * 100)} %`,
+        unit: 'Share',
+      },
+    ),
+  );
+  const columns = [...weeks.map((w) => `Week from ${w.from}`), 'Whole period'];
+  const all = [...weeks, report.total];
+  table.replaceChildren(
+    el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        { id: 'council-table' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', { scope: 'col' }, 'Figure'),
+            columns.map((c) => el('th', { scope: 'col' }, c)),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          ROWS.map(([name, pick]) =>
+            el(
+              'tr',
+              {},
+              el('th', { scope: 'row' }, name),
+              all.map((f) => el('td', {}, pick(f))),
+            ),
+          ),
+        ),
+      ),
+    ),
+    el('p', { class: 'muted' }, report.disclosure),
+  );
+}
+
+async function load() {
+  const query = `from=${form.from.value}&to=${form.to.value}`;
+  document.getElementById('csv').href = `/api/reports/council?${query}&format=csv`;
+  message.textContent = 'Loading…';
+  try {
+    draw(await api(`/api/reports/council?${query}`));
+    message.textContent = '';
+  } catch (err) {
+    message.textContent = err.message;
+  }
+}
+
+form.from.value = daysAgo(56);
+form.to.value = isoDate(new Date());
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  load();
+});
+startPage().then(load);

@@ -1,0 +1,49 @@
+// The hub list (supervisors): offline hubs first, last heartbeat, open alerts; refreshed every few seconds.
+import { api, el, formatTime } from '/assets/common.js';
+import { age, startPage } from '/assets/central-nav.js';
+
+const body = document.querySelector('#hubs tbody');
+const message = document.getElementById('message');
+
+function uptime(seconds) {
+  if (typeof seconds !== 'number') return '—';
+  return age(new Date(Date.now() - seconds * 1000).toISOString());
+}
+
+async function refresh() {
+  try {
+    const hubs = await api('/api/hubs');
+    message.textContent = `${hubs.length} hub${hubs.length === 1 ? '' : 's'}, ${hubs.filter((h) => h.status === 'offline').length} offline. Updated ${formatTime(new Date().toISOString())}.`;
+    body.replaceChildren(
+      ...hubs.map((h) => {
+        const beat = h.lastHeartbeat || {};
+        return el(
+          'tr',
+          { 'data-hub': h.hubId, 'data-status': h.status },
+          el('th', { scope: 'row' }, h.hubId),
+          el(
+            'td',
+            {},
+            h.status === 'offline'
+              ? el(
+                  'span',
+                  { class: 'badge sev-critical' },
+                  `offline since ${formatTime(h.offlineSince || h.lastSeenAt)}`,
+                )
+              : el('span', { class: 'badge sev-low' }, h.status),
+          ),
+          el('td', {}, `${formatTime(h.lastSeenAt)} (${age(h.lastSeenAt)} ago)`),
+          el('td', {}, beat.at ? formatTime(beat.at) : '—'),
+          el('td', {}, typeof beat.queue === 'number' ? String(beat.queue) : '—'),
+          el('td', {}, `${typeof beat.openAlerts === 'number' ? beat.openAlerts : '—'} / ${h.openAlerts}`),
+          el('td', {}, uptime(beat.uptimeS)),
+        );
+      }),
+    );
+  } catch (err) {
+    message.textContent = `Could not load the hubs: ${err.message}`;
+  }
+}
+
+startPage().then(refresh);
+setInterval(refresh, 10_000);

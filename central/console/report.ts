@@ -1,0 +1,232 @@
+// The council report over every hub (SPEC 7 and 10): the hub report's definitions and suppression, week by week.
+import type pg from 'pg';
+import type { Alert } from '../../hub/alerts/api.js';
+import { parseDateRange } from '../../analytics/activity.js';
+import { WATCHED_FEATURES } from '../../analytics/baseline.js';
+import { suppressCount, type PublishedCount } from '../../analytics/disclosure.js';
+import {
+  acknowledgement,
+  countBy,
+  csvField,
+  FALL_KINDS,
+  FOLLOW_UP_DAYS,
+  followUp,
+  outcomeOf,
+  publish,
+  type PreventionReport,
+} from '../../analytics/report.js';
+import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
+import { DAY_MS } from '../../rules/time.js';
+
+/** A report spans at most this many days (a year and a bit: 54 weekly columns). */
+export const MAX_REPORT_DAYS = 371;
+
+/** The figures of one week (or of the whole period): each a published count, as the hub's report. */
+export interface PeriodFigures {
+  from: string;
+  to: string;
+  /** Homes (council pseudonyms) with at least one day of features in the period. */
+  homesMonitored: PublishedCount;
+  /** Days of features received (one per home and day). */
+  homeDays: PublishedCount;
+  alerts: PreventionReport['alerts'];
+  acknowledgement: PreventionReport['acknowledgement'];
+  outcomes: PreventionReport['outcomes'];
+  falls: PreventionReport['falls'];
+  routineChanges: PreventionReport['routineChanges'];
+}
+
+export interface CouncilReport {
+  report: 'council';
+  period: { from: string; to: string; timezone: 'UTC' };
+  generatedAt: string;
+  disclosure: string;
+  hubs: PublishedCount;
+  weeks: PeriodFigures[];
+  total: PeriodFigures;
+}
+
+const DISCLOSURE =
+  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
+  'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
+  'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
+  'alerts count in the week (UTC) they were raised, features in the home’s local date.';
+
+function isoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Day number (days since 1970-01-01, a Thursday) of the Monday that starts `day`'s week. */
+function mondayOf(day: number): number {
+  return day - ((((day + 3) % 7) + 7) % 7);
+}
+
+interface FeatureDay {
+  home: string;
+  day: number;
+}
+
+/** The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub). */
+function asReportAlert(hubId: string, raw: Record<string, unknown>, type: string, raisedAt: Date): Alert {
+  const text = (key: string): string | null => (typeof raw[key] === 'string' ? raw[key] : null);
+  return {
+    ...(raw as unknown as Alert),
+    id: `${hubId}\u0000${text('id') ?? ''}`,
+    homeId: `${hubId}\u0000${text('homeId') ?? ''}`,
+    kind: (text('kind') ?? type) as Alert['kind'],
+    raisedAt: raisedAt.toISOString(),
+    acknowledgedAt: text('acknowledgedAt'),
+    outcome: text('outcome') as Outcome | null,
+    state: (text('state') ?? 'raised') as Alert['state'],
+    detail: typeof raw.detail === 'object' && raw.detail !== null ? (raw.detail as Record<string, unknown>) : {},
+  };
+}
+
+function figures(
+  fromDay: number,
+  toDay: number,
+  features: readonly FeatureDay[],
+  withFollowUp: readonly Alert[],
+): PeriodFigures {
+  const fromMs = fromDay * DAY_MS;
+  const toMs = (toDay + 1) * DAY_MS;
+  const days = features.filter((f) => f.day >= fromDay && f.day <= toDay);
+  const alerts = withFollowUp.filter((a) => {
+    const at = Date.parse(a.raisedAt);
+    return at >= fromMs && at < toMs;
+  });
+  const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
+  const flags = alerts.filter((a) => a.kind === 'routine-change');
+  const followUps = flags.map((flag) => followUp(flag, withFollowUp));
+  const outcomesOf = (list: readonly Alert[]): Record<Outcome, PublishedCount> =>
+    publish(
+      countBy(
+        OUTCOMES,
+        list.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
+      ),
+    );
+  return {
+    from: isoDay(fromDay),
+    to: isoDay(toDay),
+    homesMonitored: suppressCount(new Set(days.map((d) => d.home)).size),
+    homeDays: suppressCount(days.length),
+    alerts: {
+      total: suppressCount(alerts.length),
+      byKind: publish(
+        countBy(
+          ALERT_KINDS,
+          alerts.map((a) => a.kind),
+        ),
+      ),
+    },
+    acknowledgement: acknowledgement(alerts),
+    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
+    falls: {
+      total: suppressCount(falls.length),
+      fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
+      possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
+      outcomes: outcomesOf(falls),
+    },
+    routineChanges: {
+      flags: suppressCount(flags.length),
+      byFeature: publish(
+        countBy(
+          WATCHED_FEATURES.map((w) => w.feature as string),
+          flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
+        ),
+      ),
+      followUpDays: FOLLOW_UP_DAYS,
+      followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
+      followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
+      followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
+      outcomes: outcomesOf(flags),
+    },
+  };
+}
+
+/**
+ * Dates `from..to` (YYYY-MM-DD, inclusive): hubs' alerts (origin `hub`; the centre's `hub-offline` is about hubs,
+ * not people) and the pseudonymised daily features. Throws `DateRangeError` on a bad or too long range.
+ */
+export async function councilReport(
+  pool: pg.Pool,
+  input: { from: string; to: string; now?: number },
+): Promise<CouncilReport> {
+  const range = parseDateRange(input.from, input.to);
+  if (range.to - range.from + 1 > MAX_REPORT_DAYS) {
+    const error = new Error(`A report spans at most ${MAX_REPORT_DAYS} days`);
+    error.name = 'DateRangeError';
+    throw error;
+  }
+  const fromMs = range.from * DAY_MS;
+  const toMs = (range.to + 1) * DAY_MS;
+  const featureRows = await pool.query<{ hub_id: string; home: string; day: string }>(
+    `SELECT hub_id, home, day::text AS day FROM central_features WHERE day BETWEEN $1::date AND $2::date`,
+    [input.from, input.to],
+  );
+  const features = featureRows.rows.map((r) => ({
+    home: `${r.hub_id}\u0000${r.home}`,
+    day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS),
+  }));
+  const alertRows = await pool.query<{ hub_id: string; type: string; raised_at: Date; alert: Record<string, unknown> }>(
+    `SELECT hub_id, type, raised_at, alert FROM central_alerts
+     WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
+    [new Date(fromMs), new Date(toMs + FOLLOW_UP_DAYS * DAY_MS)],
+  );
+  const withFollowUp = alertRows.rows.map((r) => asReportAlert(r.hub_id, r.alert, r.type, r.raised_at));
+  const hubs = new Set([
+    ...featureRows.rows.map((r) => r.hub_id),
+    ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
+  ]);
+
+  const weeks: PeriodFigures[] = [];
+  for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
+    weeks.push(figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp));
+  }
+  return {
+    report: 'council',
+    period: { from: input.from, to: input.to, timezone: 'UTC' },
+    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+    disclosure: DISCLOSURE,
+    hubs: suppressCount(hubs.size),
+    weeks,
+    total: figures(range.from, range.to, features, withFollowUp),
+  };
+}
+
+/** One row per published figure and week (`all` for the whole period): `week,section,item,measure,value`. */
+export function councilCsv(report: CouncilReport): string {
+  const rows: (string | number | null)[][] = [['week', 'section', 'item', 'measure', 'value']];
+  for (const [week, f] of [...report.weeks.map((w) => [w.from, w] as const), ['all', report.total] as const]) {
+    const add = (section: string, item: string, measure: string, value: string | number | null): void => {
+      rows.push([week, section, item, measure, value]);
+    };
+    add('period', 'from', 'date', f.from);
+    add('period', 'to', 'date', f.to);
+    add('summary', 'homes', 'monitored', f.homesMonitored);
+    add('summary', 'home-days', 'count', f.homeDays);
+    add('alerts', 'all', 'count', f.alerts.total);
+    for (const [kind, n] of Object.entries(f.alerts.byKind)) add('alerts', kind, 'count', n);
+    const ack = f.acknowledgement;
+    const ackItem = ack.severities.join('+');
+    add('acknowledgement', ackItem, 'alerts', ack.alerts);
+    add('acknowledgement', ackItem, 'within60s', ack.within60s);
+    add('acknowledgement', ackItem, 'within180s', ack.within180s);
+    add('acknowledgement', ackItem, 'shareWithin60s', ack.shareWithin60s);
+    add('acknowledgement', ackItem, 'shareWithin180s', ack.shareWithin180s);
+    add('acknowledgement', ackItem, 'medianSeconds', ack.medianSeconds);
+    for (const [outcome, n] of Object.entries(f.outcomes)) add('outcomes', outcome, 'count', n);
+    add('falls', 'all', 'count', f.falls.total);
+    add('falls', 'fall', 'count', f.falls.fall);
+    add('falls', 'possible-fall', 'count', f.falls.possibleFall);
+    for (const [outcome, n] of Object.entries(f.falls.outcomes)) add('falls', outcome, 'outcome', n);
+    const rc = f.routineChanges;
+    add('routine-change', 'all', 'flags', rc.flags);
+    for (const [feature, n] of Object.entries(rc.byFeature)) add('routine-change', feature, 'flags', n);
+    add('routine-change', `within ${rc.followUpDays} days`, 'followedByAlert', rc.followedByAlert);
+    add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
+    add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
+    for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
+  }
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,63 @@
+// The console's own PostgreSQL tables (operators, sessions, audit, commands sent down to hubs). Idempotent: run at every start.
+import type pg from 'pg';
+
+/** Who may do what at the centre: each role has every right of the one before it. */
+export const OPERATOR_ROLES = ['operator', 'supervisor', 'admin'] as const;
+export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+const STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS console_operators (
+     username      text        PRIMARY KEY,
+     role          text        NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+     password_hash text        NOT NULL,
+     created_at    timestamptz NOT NULL DEFAULT now(),
+     created_by    text
+   )`,
+  // Only a hash of the session id is stored: a copy of the database opens no session.
+  `CREATE TABLE IF NOT EXISTS console_sessions (
+     id_hash    text        PRIMARY KEY,
+     username   text        NOT NULL REFERENCES console_operators(username) ON DELETE CASCADE,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     expires_at timestamptz NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions (expires_at)`,
+  // Who did what, when: alert ids and hub ids only, never a resident's data (the note stays with the alert).
+  `CREATE TABLE IF NOT EXISTS console_audit (
+     id         bigserial   PRIMARY KEY,
+     at         timestamptz NOT NULL DEFAULT now(),
+     operator   text        NOT NULL,
+     action     text        NOT NULL,
+     hub_id     text,
+     alert_id   text,
+     command_id text,
+     detail     jsonb
+   )`,
+  `CREATE INDEX IF NOT EXISTS console_audit_at ON console_audit (at)`,
+  // Commands sent down to hubs, resent until the hub's result arrives (central_command_results) or they time out.
+  `CREATE TABLE IF NOT EXISTS console_commands (
+     command_id   text        PRIMARY KEY,
+     hub_id       text        NOT NULL,
+     alert_id     text        NOT NULL,
+     action       text        NOT NULL,
+     body         jsonb       NOT NULL,
+     operator     text        NOT NULL,
+     created_at   timestamptz NOT NULL DEFAULT now(),
+     sends        integer     NOT NULL DEFAULT 0,
+     last_sent_at timestamptz,
+     state        text        NOT NULL DEFAULT 'sent',
+     result       jsonb,
+     finished_at  timestamptz
+   )`,
+  `CREATE INDEX IF NOT EXISTS console_commands_pending ON console_commands (created_at) WHERE state = 'sent'`,
+  `CREATE INDEX IF NOT EXISTS console_commands_alert ON console_commands (hub_id, alert_id)`,
+];
+
+/** Creates the console's tables when missing; safe from several consoles at once (an advisory lock serialises it). */
+export async function migrateConsole(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_lock(7426002)');
+  try {
+    for (const sql of STATEMENTS) await client.query(sql);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7426002)');
+  }
+}

@@ -1,0 +1,59 @@
+// Why an alert was raised, in one line a responder can read at 3 a.m.: shared by the hub's console and the centre's.
+const DEVICE_KINDS = {
+  motion: 'motion sensor',
+  door: 'door contact',
+  'exit-door': 'front door',
+  bed: 'bed mat',
+  chair: 'chair mat',
+  appliance: 'appliance',
+  pendant: 'pendant',
+  wearable: 'wearable',
+  other: 'sensor',
+};
+const THRESHOLD_SOURCES = {
+  learned: 'learned normal for this hour',
+  'cold-start': 'first-weeks limit',
+  'care-plan': 'from the care plan',
+};
+
+/** Minutes as "52 min" or "1 h 05 min". */
+function duration(minutes) {
+  const m = Math.round(minutes);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** Why the alert was raised, in one line a responder can read at 3 a.m. (issue 11 section 5); null when the detail says nothing. */
+export function why(alert) {
+  const d = alert.detail || {};
+  const parts = [];
+  if (typeof d.silenceMinutes === 'number') {
+    const source = THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
+    const limit =
+      typeof d.thresholdMinutes === 'number'
+        ? ` (${source}: ${duration(d.thresholdMinutes)})`
+        : d.checkTime
+          ? ` (morning check at ${d.checkTime}, ${source})`
+          : '';
+    parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
+  }
+  if ('lastRoom' in d || 'lastDeviceId' in d) {
+    const device = d.lastDeviceKind ? DEVICE_KINDS[d.lastDeviceKind] || d.lastDeviceKind : d.lastDeviceId;
+    parts.push(`last seen: ${[d.lastRoom || 'unknown room', device].filter(Boolean).join(', ')}`);
+  }
+  if ('matOccupied' in d) {
+    parts.push(
+      d.matOccupied === 'bed'
+        ? d.stillInBed
+          ? 'in bed, no movement on the bed mat'
+          : 'in bed (bed mat occupied)'
+        : d.matOccupied === 'chair'
+          ? 'in the chair (chair mat occupied)'
+          : 'no mat occupied',
+    );
+  }
+  if (typeof d.peakG === 'number') parts.push(`impact ${d.peakG.toFixed(1)} g`);
+  if (typeof d.descentMps === 'number') parts.push(`falling at ${d.descentMps.toFixed(1)} m/s`);
+  if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
+  if (typeof d.stillSeconds === 'number') parts.push(`still for ${Math.round(d.stillSeconds)} s`);
+  return parts.length ? parts.join(' · ') : null;
+}

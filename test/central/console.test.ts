@@ -1,0 +1,335 @@
+// The centre's console over HTTP with a real PostgreSQL, a real nats-server and a stand-in hub on NATS.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOperator } from '../../central/console/index.js';
+import {
+  ADMIN_PASSWORD,
+  ConsoleClient,
+  hubAlert,
+  missingForConsole,
+  startConsoleEnv,
+  storeAlert,
+  storeHub,
+  type ConsoleEnv,
+  type Json,
+} from './console-env.js';
+
+const missing = missingForConsole();
+if (missing) console.warn(`skipping the console tests: ${missing}`);
+
+const WAIT = { timeout: 15_000, interval: 20 };
+const PASSWORD = 'a-long-password-1';
+
+describe.skipIf(missing !== undefined)('central console', () => {
+  let env: ConsoleEnv;
+  let admin: ConsoleClient;
+  let operator: ConsoleClient;
+  let supervisor: ConsoleClient;
+
+  beforeAll(async () => {
+    env = await startConsoleEnv();
+    admin = new ConsoleClient(env.url);
+    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
+    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
+    expect(
+      (await admin.json('POST', '/api/operators', { username: 'sam', role: 'supervisor', password: PASSWORD })).status,
+    ).toBe(201);
+    operator = new ConsoleClient(env.url);
+    expect((await operator.login('olive', PASSWORD)).status).toBe(200);
+    supervisor = new ConsoleClient(env.url);
+    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('creates the first admin from the given password and stores only scrypt hashes', async () => {
+    const rows = await env.pool.query<{ username: string; password_hash: string }>(
+      'SELECT username, password_hash FROM console_operators ORDER BY username',
+    );
+    expect(rows.rows.map((r) => r.username)).toEqual(['admin', 'olive', 'sam']);
+    for (const row of rows.rows) {
+      expect(row.password_hash).toMatch(/^scrypt\$/);
+      expect(row.password_hash).not.toContain(PASSWORD);
+    }
+    expect((await new ConsoleClient(env.url).login('admin', 'wrong-password-x')).status).toBe(401);
+  });
+
+  it('gives each role only its pages: an operator cannot read the council report, the hubs or the operators', async () => {
+    const report = '/api/reports/council?from=2026-11-01&to=2026-11-30';
+    expect((await operator.json('GET', report)).status).toBe(403);
+    expect((await operator.json('GET', '/api/hubs')).status).toBe(403);
+    expect((await operator.json('GET', '/api/operators')).status).toBe(403);
+    expect((await operator.json('GET', '/api/alerts')).status).toBe(200);
+    expect((await supervisor.json('GET', report)).status).toBe(200);
+    expect((await supervisor.json('GET', '/api/hubs')).status).toBe(200);
+    expect((await supervisor.json('GET', '/api/operators')).status).toBe(403);
+    expect((await admin.json('GET', '/api/operators')).status).toBe(200);
+    expect((await new ConsoleClient(env.url).json('GET', '/api/alerts')).status).toBe(401);
+    // Pages: a page the role may not see sends it home, not an error page.
+    const page = await operator.request('GET', '/council');
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/');
+    const anonymous = await new ConsoleClient(env.url).request('GET', '/alerts');
+    expect(anonymous.headers.get('location')).toBe('/login?next=%2Falerts');
+  });
+
+  it('throttles password guessing and refuses cross-site requests', async () => {
+    const guesser = new ConsoleClient(env.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await guesser.login('olive', `wrong-${i}-password`)).status);
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    const throttled = await guesser.login('olive', PASSWORD);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    const crossSite = await operator.request('POST', '/api/alerts/hub1/x/ack', {}, { origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect(((await crossSite.json()) as { error: string }).error).toBe('CROSS_SITE_REQUEST');
+  });
+
+  it("lists every hub's open alerts, most severe first then newest, with the hub's detail", async () => {
+    await storeAlert(env.pool, 'list-a', hubAlert('l1', { severity: 'medium', raisedAt: '2026-11-30T05:00:00Z' }));
+    await storeAlert(
+      env.pool,
+      'list-b',
+      hubAlert('l2', { severity: 'critical', kind: 'pendant', raisedAt: '2026-11-30T01:00:00Z' }),
+    );
+    await storeAlert(
+      env.pool,
+      'list-b',
+      hubAlert('l3', { severity: 'critical', kind: 'fall', raisedAt: '2026-11-30T02:00:00Z' }),
+    );
+    await storeAlert(env.pool, 'list-a', hubAlert('l4', { state: 'resolved', outcome: 'false-alarm' }));
+    const { body } = await operator.json('GET', '/api/alerts');
+    const mine = (body as { hubId: string; alertId: string }[]).filter((a) => a.hubId.startsWith('list-'));
+    expect(mine.map((a) => a.alertId)).toEqual(['l3', 'l2', 'l1']);
+    const first = (body as Record<string, Json>[]).find((a) => a.alertId === 'l1')!;
+    expect(first).toMatchObject({
+      hubId: 'list-a',
+      type: 'inactivity',
+      severity: 'medium',
+      state: 'raised',
+      origin: 'hub',
+    });
+    expect(first.alert.detail).toEqual({
+      silenceMinutes: 190,
+      thresholdMinutes: 180,
+      thresholdSource: 'learned',
+      lastRoom: 'bedroom',
+    });
+  });
+
+  it('streams the current list, then alerts as they are NOTIFYed, to many browsers over one LISTEN connection', async () => {
+    await storeAlert(env.pool, 'live-hub', hubAlert('s1'));
+    const streams = await Promise.all([operator.stream(), operator.stream(), supervisor.stream()]);
+    try {
+      for (const s of streams) {
+        await vi.waitFor(() => expect(s.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
+        expect(s.events.some((e) => e.event === 'alert' && e.data.alertId === 's1')).toBe(true);
+      }
+      await storeAlert(env.pool, 'live-hub', hubAlert('s2', { kind: 'pendant', severity: 'critical' }));
+      for (const s of streams) {
+        await vi.waitFor(
+          () => expect(s.events.some((e) => e.event === 'alert' && e.data.alertId === 's2')).toBe(true),
+          WAIT,
+        );
+      }
+      const listeners = await env.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`,
+      );
+      expect(Number(listeners.rows[0]!.n)).toBe(1);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+
+  it('lists afresh to every stream when its LISTEN connection is lost, and goes on live', async () => {
+    const stream = await operator.stream();
+    try {
+      await vi.waitFor(() => expect(stream.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
+      await env.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`);
+      // Stored while nobody listens: the fresh list after the reconnection carries it.
+      await storeAlert(env.pool, 'lost-hub', hubAlert('r1'));
+      await vi.waitFor(
+        () => expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'r1')).toBe(true),
+        WAIT,
+      );
+      await vi.waitFor(
+        async () =>
+          expect((await env.pool.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`)).rowCount).toBe(1),
+        WAIT,
+      );
+      await storeAlert(env.pool, 'lost-hub', hubAlert('r2'));
+      await vi.waitFor(
+        () => expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'r2')).toBe(true),
+        WAIT,
+      );
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("acknowledges a hub's alert: the command on NATS, resent until the hub answers, then the hub's new version", async () => {
+    await storeAlert(env.pool, 'hub-ack', hubAlert('a1'));
+    // The hub misses the first two sends (at QoS 0 from NATS, a disconnected hub never gets them).
+    env.hub.ignore.set('a1', 2);
+    const stream = await operator.stream();
+    try {
+      await vi.waitFor(() => expect(stream.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
+      const answer = await operator.json('POST', '/api/alerts/hub-ack/a1/ack', {});
+      expect(answer.status).toBe(202);
+      expect(answer.body.command).toMatchObject({ state: 'sent', action: 'acknowledge', operator: 'olive' });
+      const commandId = answer.body.command.commandId as string;
+      await vi.waitFor(
+        () =>
+          expect(
+            stream.events.some(
+              (e) => e.event === 'command' && e.data.commandId === commandId && e.data.state === 'done',
+            ),
+          ).toBe(true),
+        WAIT,
+      );
+      const sent = env.hub.received.filter((r) => r.alertId === 'a1');
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      for (const r of sent) {
+        expect(r.subject).toBe('telecare-down.hub-ack.alerts.a1.ack');
+        expect(r.body).toEqual({ action: 'acknowledge', operator: 'olive', commandId });
+      }
+      await vi.waitFor(
+        () =>
+          expect(
+            stream.events.some(
+              (e) => e.event === 'alert' && e.data.alertId === 'a1' && e.data.state === 'acknowledged',
+            ),
+          ).toBe(true),
+        WAIT,
+      );
+      const card = await operator.json('GET', '/api/alerts/hub-ack/a1');
+      expect(card.body.alert.acknowledgedBy).toBe('centre:olive');
+      expect(card.body.command).toMatchObject({
+        commandId,
+        state: 'done',
+        result: { ok: true, state: 'acknowledged' },
+      });
+      // The hub answers a repeat `alreadyDone`; the console shows it as done.
+      const again = await operator.json('POST', '/api/alerts/hub-ack/a1/ack', {});
+      await vi.waitFor(async () => {
+        const view = await operator.json('GET', '/api/alerts/hub-ack/a1');
+        expect(view.body.command).toMatchObject({
+          commandId: again.body.command.commandId,
+          state: 'done',
+          result: { alreadyDone: true },
+        });
+      }, WAIT);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('resolves with an outcome and a note, and refuses an unknown outcome', async () => {
+    await storeAlert(env.pool, 'hub-res', hubAlert('v1'));
+    expect((await operator.json('POST', '/api/alerts/hub-res/v1/resolve', { outcome: 'teleported' })).status).toBe(400);
+    const answer = await operator.json('POST', '/api/alerts/hub-res/v1/resolve', {
+      outcome: 'carer-visit',
+      note: 'Daughter visited',
+    });
+    expect(answer.status).toBe(202);
+    await vi.waitFor(() => {
+      const sent = env.hub.received.find((r) => r.alertId === 'v1');
+      expect(sent?.body).toMatchObject({
+        action: 'resolve',
+        outcome: 'carer-visit',
+        note: 'Daughter visited',
+        operator: 'olive',
+      });
+    }, WAIT);
+    await vi.waitFor(
+      async () => expect((await operator.json('GET', '/api/alerts/hub-res/v1')).body.state).toBe('resolved'),
+      WAIT,
+    );
+    expect((await operator.json('POST', '/api/alerts/hub-res/v1/ack', {})).status).toBe(409);
+    expect((await operator.json('POST', '/api/alerts/nohub/none/ack', {})).status).toBe(404);
+  });
+
+  it('tells the operator when a hub never answers a command', async () => {
+    await storeAlert(env.pool, 'hub-mute', hubAlert('m1'));
+    env.hub.ignore.set('m1', Infinity);
+    const answer = await operator.json('POST', '/api/alerts/hub-mute/m1/ack', {});
+    expect(answer.status).toBe(202);
+    await vi.waitFor(
+      async () => {
+        const view = await operator.json('GET', '/api/alerts/hub-mute/m1');
+        expect(view.body.command.state).toBe('timeout');
+        expect(view.body.command.sends).toBeGreaterThan(1);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect((await operator.json('GET', '/api/alerts/hub-mute/m1')).body.state).toBe('raised');
+  });
+
+  it("acknowledges and resolves the centre's own hub-offline alert in PostgreSQL, with new versions", async () => {
+    await storeHub(env.pool, 'hub-down', { status: 'offline', lastSeenAt: new Date('2026-11-30T02:00:00Z') });
+    await storeAlert(
+      env.pool,
+      'hub-down',
+      hubAlert('off1', { kind: 'hub-offline', severity: 'high', homeId: undefined, room: undefined, detail: {} }),
+      'centre',
+    );
+    const before = env.hub.received.length;
+    const ack = await operator.json('POST', '/api/alerts/hub-down/off1/ack', {});
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({
+      origin: 'centre',
+      ok: true,
+      alreadyDone: false,
+      version: 2,
+      state: 'acknowledged',
+    });
+    expect((await operator.json('POST', '/api/alerts/hub-down/off1/ack', {})).body).toMatchObject({
+      alreadyDone: true,
+      version: 2,
+    });
+    const resolved = await operator.json('POST', '/api/alerts/hub-down/off1/resolve', { outcome: 'no-action-needed' });
+    expect(resolved.body).toMatchObject({ ok: true, version: 3, state: 'resolved' });
+    const versions = await env.pool.query<{ version: number }>(
+      `SELECT version FROM central_alert_versions WHERE hub_id = 'hub-down' AND alert_id = 'off1' ORDER BY version`,
+    );
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    const card = await operator.json('GET', '/api/alerts/hub-down/off1');
+    expect(card.body.alert).toMatchObject({
+      state: 'resolved',
+      acknowledgedBy: 'centre:olive',
+      outcome: 'no-action-needed',
+    });
+    // Nothing went to NATS for the centre's own alert.
+    expect(env.hub.received.slice(before).some((r) => r.hubId === 'hub-down')).toBe(false);
+  });
+
+  it('audits every action: who, when, what, and never the note', async () => {
+    const { body } = await admin.json('GET', '/api/audit');
+    const actions = (body as { operator: string; action: string; hubId: string | null }[]).map(
+      (a) => `${a.operator} ${a.action} ${a.hubId ?? ''}`,
+    );
+    expect(actions).toContain('olive acknowledge hub-ack');
+    expect(actions).toContain('olive resolve hub-res');
+    expect(actions).toContain('olive resolve hub-down');
+    expect(actions).toContain('admin operator-create ');
+    expect(JSON.stringify(body)).not.toContain('Daughter visited');
+  });
+
+  it('lists the hubs, offline first, with the last heartbeat and open alerts', async () => {
+    await storeHub(env.pool, 'aaa-online', {
+      status: 'online',
+      lastSeenAt: new Date(),
+      heartbeat: { hubId: 'aaa-online', at: new Date().toISOString(), uptimeS: 3600, queue: 4, openAlerts: 1 },
+    });
+    const { status, body } = await supervisor.json('GET', '/api/hubs');
+    expect(status).toBe(200);
+    const hubs = body as { hubId: string; status: string; lastHeartbeat: Json; openAlerts: number }[];
+    const firstOnline = hubs.findIndex((h) => h.status !== 'offline');
+    expect(hubs.slice(0, firstOnline).every((h) => h.status === 'offline')).toBe(true);
+    expect(hubs.slice(firstOnline).every((h) => h.status !== 'offline')).toBe(true);
+    expect(hubs.find((h) => h.hubId === 'aaa-online')).toMatchObject({ lastHeartbeat: { queue: 4, uptimeS: 3600 } });
+    expect(hubs.find((h) => h.hubId === 'list-b')?.openAlerts).toBe(2);
+  });
+});
