@@ -332,4 +332,98 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(hubs.find((h) => h.hubId === 'aaa-online')).toMatchObject({ lastHeartbeat: { queue: 4, uptimeS: 3600 } });
     expect(hubs.find((h) => h.hubId === 'list-b')?.openAlerts).toBe(2);
   });
+  it("makes the council report over every hub by week, with the hub report's suppression, as JSON and CSV", async () => {
+    const homes = (hub: string, names: string[], from: string, days: number): Promise<unknown>[] =>
+      names.flatMap((home) =>
+        Array.from({ length: days }, (_, i) => {
+          const day = new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+          return env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
+            hub,
+            home,
+            day,
+            { date: day, activeMinutes: 300, alerts: 0 },
+          ]);
+        }),
+      );
+    // Week from Monday 2 November: 9 homes on two hubs (the same pseudonym on two hubs is two homes); the next: 3.
+    await Promise.all([
+      ...homes('rep-1', ['a1', 'a2', 'a3', 'a4', 'a5'], '2026-11-02', 7),
+      ...homes('rep-2', ['a1', 'a2', 'a3', 'a4'], '2026-11-02', 7),
+      ...homes('rep-2', ['b1', 'b2', 'b3'], '2026-11-09', 7),
+    ]);
+    // Ten pendant calls acknowledged within 30 s in the first week; one routine-change flag followed by a fall.
+    for (let i = 0; i < 10; i++) {
+      const raisedAt = `2026-11-0${3 + (i % 5)}T10:00:00.000Z`;
+      await storeAlert(
+        env.pool,
+        'rep-1',
+        hubAlert(`p${i}`, {
+          kind: 'pendant',
+          severity: 'critical',
+          homeId: `h${i}`,
+          raisedAt,
+          state: 'resolved',
+          acknowledgedAt: new Date(Date.parse(raisedAt) + 30_000).toISOString(),
+          outcome: i < 8 ? 'false-alarm' : 'ambulance',
+        }),
+      );
+    }
+    await storeAlert(
+      env.pool,
+      'rep-2',
+      hubAlert('rc', {
+        kind: 'routine-change',
+        severity: 'low',
+        homeId: 'h1',
+        raisedAt: '2026-11-10T08:00:00Z',
+        detail: { feature: 'bathroomVisitsNight' },
+      }),
+    );
+    await storeAlert(
+      env.pool,
+      'rep-2',
+      hubAlert('fa', { kind: 'fall', severity: 'critical', homeId: 'h1', raisedAt: '2026-11-12T08:00:00Z' }),
+    );
+    // The centre's own alerts are about hubs, not people: never in the report.
+    await storeAlert(
+      env.pool,
+      'rep-2',
+      hubAlert('off', { kind: 'hub-offline', raisedAt: '2026-11-04T08:00:00Z' }),
+      'centre',
+    );
+
+    const { status, body } = await supervisor.json('GET', '/api/reports/council?from=2026-11-04&to=2026-11-15');
+    expect(status).toBe(200);
+    expect(body.weeks.map((w: Json) => [w.from, w.to])).toEqual([
+      ['2026-11-04', '2026-11-08'],
+      ['2026-11-09', '2026-11-15'],
+    ]);
+    const [first, second] = body.weeks;
+    expect(first.homesMonitored).toBe(10); // 9, rounded to 5
+    expect(first.homeDays).toBe(45); // 9 homes × 5 days
+    expect(first.alerts.total).toBe(10);
+    expect(first.alerts.byKind).toMatchObject({ pendant: 10, fall: 0 });
+    expect(first.acknowledgement).toMatchObject({ alerts: 10, within60s: 10, shareWithin60s: 1, medianSeconds: 30 });
+    expect(first.outcomes).toMatchObject({ 'false-alarm': '*', ambulance: '*' });
+    expect(second.homesMonitored).toBe('*'); // 3
+    expect(second.falls).toMatchObject({ total: '*', fall: '*' });
+    expect(second.routineChanges).toMatchObject({
+      flags: '*',
+      followedByFall: '*',
+      byFeature: { bathroomVisitsNight: '*' },
+    });
+    expect(body.total.homesMonitored).toBe(10); // 12 homes
+    expect(body.total.alerts.total).toBe(10); // 12 alerts
+    expect(body.hubs).toBe('*');
+    expect(JSON.stringify(body)).not.toMatch(/rep-1|rep-2|"a1"|"h1"/);
+
+    const csv = await supervisor.request('GET', '/api/reports/council?from=2026-11-04&to=2026-11-15&format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).split('\r\n');
+    expect(lines[0]).toBe('week,section,item,measure,value');
+    expect(lines).toContain('2026-11-04,summary,homes,monitored,10');
+    expect(lines).toContain('2026-11-09,summary,homes,monitored,*');
+    expect(lines).toContain('all,alerts,all,count,10');
+    expect((await supervisor.json('GET', '/api/reports/council?from=2026-11-15&to=2026-11-01')).status).toBe(400);
+  });
 });
