@@ -1,0 +1,99 @@
+// The centre's console in Debian's chromium: log in, an alert appears live when stored and NOTIFYed, acknowledge it.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOperator } from '../../central/console/index.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
+
+const missing = missingForConsole();
+if (missing) console.warn(`skipping the console browser test: ${missing}`);
+const runnable = missing === undefined && chromiumAvailable('the console browser test');
+
+const WAIT = { timeout: 15_000, interval: 20 };
+const PASSWORD = 'a-long-password-1';
+
+describe.skipIf(!runnable)('central console in a browser', () => {
+  let env: ConsoleEnv;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
+    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
+    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.stop();
+  });
+
+  async function logIn(path: string, username: string): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${env.url}${path}`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${env.url}${path}`);
+    return page;
+  }
+
+  it('shows an alert live when it is stored and NOTIFYed; acknowledging sends the command on NATS', async () => {
+    const page = await logIn('/alerts', 'olive');
+    await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
+    expect(await page.locator('nav').innerText()).not.toContain('Council report');
+
+    await storeAlert(env.pool, 'hub-b', hubAlert('b1'));
+    const card = page.locator('li[data-hub="hub-b"][data-alert="b1"]');
+    await card.waitFor({ timeout: 15_000 });
+    // A responder at 3 a.m. understands it on the card: which hub and home, how long silent, against what, where.
+    const text = await card.innerText();
+    expect(text).toContain('Inactivity');
+    expect(text).toContain('Hub hub-b');
+    expect(text).toContain('home-7 · bedroom');
+    expect(text).toContain('Silent for 3 h 10 min (learned normal for this hour: 3 h 00 min)');
+    expect(text).toContain('last seen: bedroom');
+
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await vi.waitFor(() => {
+      const sent = env.hub.received.find((r) => r.alertId === 'b1');
+      expect(sent?.subject).toBe('telecare-down.hub-b.alerts.b1.ack');
+      expect(sent?.body).toMatchObject({ action: 'acknowledge', operator: 'olive' });
+    }, WAIT);
+    // The hub's new version arrives through PostgreSQL: the card shows its state and the command's answer.
+    await page.locator('li[data-hub="hub-b"][data-alert="b1"][data-state="acknowledged"]').waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => card.locator('.command').innerText(), WAIT)
+      .toContain('Acknowledgement applied by the hub (acknowledged)');
+    await expect.poll(() => card.innerText(), WAIT).toContain('Acknowledged by centre:olive');
+
+    // The centre's own alert for a silent hub says since when, without another page.
+    await storeHub(env.pool, 'hub-q', { status: 'offline', lastSeenAt: new Date(Date.now() - 5 * 60_000) });
+    await storeAlert(
+      env.pool,
+      'hub-q',
+      hubAlert('q1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
+      'centre',
+    );
+    const offline = page.locator('li[data-hub="hub-q"][data-alert="q1"]');
+    await offline.waitFor({ timeout: 15_000 });
+    await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min\)/);
+    await page.close();
+  });
+
+  it('shows a supervisor the hub list, offline first, and the council report with its chart and CSV link', async () => {
+    await storeHub(env.pool, 'hub-z', {
+      status: 'online',
+      lastSeenAt: new Date(),
+      heartbeat: { queue: 3, openAlerts: 0, uptimeS: 60 },
+    });
+    const page = await logIn('/hubs', 'sam');
+    await page.locator('#hubs tbody tr').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('#hubs tbody tr').first().getAttribute('data-status')).toBe('offline');
+    await page.getByRole('link', { name: 'Council report' }).click();
+    await page.locator('#council-table').waitFor({ timeout: 15_000 });
+    expect(await page.locator('figure.chart').count()).toBe(3);
+    expect(await page.locator('#csv').getAttribute('href')).toMatch(/^\/api\/reports\/council\?from=.*&format=csv$/);
+    await page.close();
+  });
+});
