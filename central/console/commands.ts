@@ -91,8 +91,13 @@ export class CommandSender {
     return command;
   }
 
+  /** A send that fails (the NATS connection closed) is one more try missed: the command stays due for resending. */
   private publish(hubId: string, alertId: string, payload: Record<string, unknown>): void {
-    this.nc.publish(commandSubject(hubId, alertId), JSON.stringify(payload));
+    try {
+      this.nc.publish(commandSubject(hubId, alertId), JSON.stringify(payload));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'console: publishing a command on NATS failed; it will be resent');
+    }
   }
 
   /** Runs one check now, or once more after the one under way (never two at once). */
