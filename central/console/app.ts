@@ -241,6 +241,44 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     return reply.code(204).send();
   });
 
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/me/password',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
+            newPassword: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const operator = operatorOf(request);
+      const reserved = throttle.reserve(operator.username, request.ip, Date.now());
+      if ('waitMs' in reserved) {
+        const seconds = Math.ceil(reserved.waitMs / 1000);
+        throw new ConsoleError(429, 'LOGIN_THROTTLED', `Too many wrong passwords: try again in ${seconds} s`, seconds);
+      }
+      if (!(await operators.checkPassword(operator.username, request.body.currentPassword, addressKey(request.ip)))) {
+        throw new ConsoleError(401, 'BAD_CREDENTIALS', 'The current password is wrong');
+      }
+      throttle.succeeded(reserved.attempt);
+      try {
+        await operators.changePassword(operator.username, request.body.newPassword);
+      } catch (err) {
+        if (err instanceof OperatorError) throw new ConsoleError(400, err.code, err.message);
+        throw err;
+      }
+      await audit(pool, { operator: operator.username, action: 'password-change' });
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
   app.get('/api/me', async (request) => {
     const operator = operatorOf(request);
     return { username: operator.username, role: operator.role };

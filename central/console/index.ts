@@ -40,6 +40,11 @@ export interface RunningConsole {
 
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const log = options.log ?? pino({ level: 'info' });
+  // An idle pooled connection that PostgreSQL ends (a restart, an administrator) emits 'error' on the pool: without a
+  // listener that would end the process; the pool replaces the connection on the next query.
+  const onPoolError = (err: Error): void =>
+    log.warn({ err: err.message }, 'console: an idle PostgreSQL connection failed');
+  options.pool.on('error', onPoolError);
   const client = await options.pool.connect();
   try {
     // The workers' tables too: the console may start before any worker has.
@@ -94,6 +99,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       await app.close();
       await commands.stop();
       await live.stop();
+      options.pool.off('error', onPoolError);
     },
   };
 }

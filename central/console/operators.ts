@@ -143,6 +143,19 @@ export class OperatorStore {
     await this.pool.query('DELETE FROM console_sessions WHERE id_hash = $1', [hashSecret(sessionId)]);
   }
 
+  /** A new password (scrypt); every session of the operator ends, so a stolen session does not outlive the change. */
+  async changePassword(username: string, password: string): Promise<void> {
+    if (password.length < MIN_PASSWORD_LENGTH) {
+      throw new OperatorError('WEAK_PASSWORD', `A password has at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
+    const hash = await hashPassword(password);
+    await this.pool.query(
+      `WITH s AS (DELETE FROM console_sessions WHERE username = $2)
+       UPDATE console_operators SET password_hash = $1 WHERE username = $2`,
+      [hash, username],
+    );
+  }
+
   async list(): Promise<{ username: string; role: OperatorRole; createdAt: string; createdBy: string | null }[]> {
     const rows = await this.pool.query<{
       username: string;
