@@ -58,8 +58,9 @@ export class LiveFeed {
   }
 
   private async connect(): Promise<void> {
-    // The pool's own settings (host, port, user, password, ssl), on a connection of its own that is never returned.
-    const client = new pg.Client(this.pool.options);
+    // The pool's own settings (host, port, user, password, ssl), on a connection of its own that is never returned;
+    // TCP keepalive, so that a connection cut without a word is noticed and replaced.
+    const client = new pg.Client({ ...this.pool.options, keepAlive: true });
     client.on('notification', (message) => this.notified(message.channel, message.payload));
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'console LISTEN connection lost: reconnecting');
