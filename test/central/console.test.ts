@@ -1,6 +1,8 @@
 // The centre's console over HTTP with a real PostgreSQL, a real nats-server and a stand-in hub on NATS.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createOperator } from '../../central/console/index.js';
+import pg from 'pg';
+import { createOperator, startConsole } from '../../central/console/index.js';
+import { silentLogger } from '../../hub/logger.js';
 import {
   ADMIN_PASSWORD,
   ConsoleClient,
@@ -442,5 +444,68 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(lines).toContain('2026-11-09,summary,homes,monitored,*');
     expect(lines).toContain('all,alerts,all,count,10');
     expect((await supervisor.json('GET', '/api/reports/council?from=2026-11-15&to=2026-11-01')).status).toBe(400);
+  });
+  it('creates the first admin with a password shown once when none is given, and from CENTRAL_ADMIN_PASSWORD', async () => {
+    await env.pool.query('CREATE DATABASE fresh_console');
+    await env.pool.query('CREATE DATABASE env_console');
+    const base = new URL(env.postgres.url);
+    const poolOf = (db: string): pg.Pool => {
+      const url = new URL(base);
+      url.pathname = `/${db}`;
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+      pool.on('error', () => undefined);
+      return pool;
+    };
+    const fresh = poolOf('fresh_console');
+    const shown: string[] = [];
+    const options = {
+      nc: env.nc,
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLogger,
+      announce: (l: string) => shown.push(l),
+    };
+    let running = await startConsole({ ...options, pool: fresh });
+    expect(shown).toHaveLength(1);
+    const password = /password: (\S+) /.exec(shown[0]!)?.[1] ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect((await new ConsoleClient(running.url).login('admin', password)).status).toBe(200);
+    await running.close();
+    // A restart shows nothing and keeps the password.
+    running = await startConsole({ ...options, pool: fresh });
+    expect(shown).toHaveLength(1);
+    expect((await new ConsoleClient(running.url).login('admin', password)).status).toBe(200);
+    await running.close();
+    await fresh.end();
+
+    const fromEnv = poolOf('env_console');
+    process.env.CENTRAL_ADMIN_PASSWORD = 'from-the-environment';
+    try {
+      running = await startConsole({ ...options, pool: fromEnv });
+    } finally {
+      delete process.env.CENTRAL_ADMIN_PASSWORD;
+    }
+    expect(shown).toHaveLength(1);
+    expect((await new ConsoleClient(running.url).login('admin', 'from-the-environment')).status).toBe(200);
+    await running.close();
+    await fromEnv.end();
+  });
+
+  it('ignores a notification that is not JSON or names no stored alert, and goes on live', async () => {
+    const stream = await operator.stream();
+    try {
+      await vi.waitFor(() => expect(stream.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
+      await env.pool.query(
+        `SELECT pg_notify('central_alert', 'not json'), pg_notify('central_alert', '{"hubId":"x","alertId":"nope","version":1}')`,
+      );
+      await storeAlert(env.pool, 'after-junk', hubAlert('j1'));
+      await vi.waitFor(
+        () => expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'j1')).toBe(true),
+        WAIT,
+      );
+      expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'nope')).toBe(false);
+    } finally {
+      stream.close();
+    }
   });
 });
