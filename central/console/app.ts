@@ -119,6 +119,7 @@ function operatorOf(request: FastifyRequest): Operator {
 }
 
 const MAX_BACKLOG_BYTES = 1024 * 1024;
+const IDENTIFYING_PUBLIC_ROUTES = new Set(['/login', '/api/logout']);
 
 export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInstance> {
   const { pool, operators, live, commands } = deps;
@@ -153,7 +154,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   app.addHook('onRequest', async (request, reply) => {
     const access: Access = request.routeOptions.config.consoleAccess ?? 'login';
     const sessionId = request.cookies[SESSION_COOKIE];
-    request.operator = sessionId ? await operators.sessionOperator(sessionId) : undefined;
+    // Public routes need to know the caller only to send a logged-in operator on, or to audit a logout.
+    const identify = access !== 'public' || IDENTIFYING_PUBLIC_ROUTES.has(request.routeOptions.url ?? '');
+    request.operator = sessionId && identify ? await operators.sessionOperator(sessionId) : undefined;
     if (access === 'public') return;
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/');
     if (!request.operator) {
@@ -453,7 +456,17 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     };
     // Subscribe before listing: nothing can fall between the list and the live events.
     const unsubscribe = live.subscribe(onEvent);
-    const heartbeat = setInterval(() => write(': heartbeat\n\n'), deps.sseHeartbeatSeconds * 1000);
+    const sessionId = request.cookies[SESSION_COOKIE] ?? '';
+    const heartbeat = setInterval(() => {
+      write(': heartbeat\n\n');
+      // A stream outlives no session: an operator logged out, removed or with a changed password stops seeing alerts.
+      operators.sessionOperator(sessionId).then(
+        (still) => {
+          if (!still) close();
+        },
+        () => undefined,
+      );
+    }, deps.sseHeartbeatSeconds * 1000);
     heartbeat.unref();
     const close = (): void => {
       if (closed) return;

@@ -76,6 +76,7 @@ export async function startConsoleEnv(options: Partial<ConsoleOptions> = {}): Pr
     log: silentLogger,
     adminPassword: ADMIN_PASSWORD,
     commands: { resendMs: 150, timeoutMs: 5_000 },
+    sseHeartbeatSeconds: 1,
     ...options,
   });
   return {
@@ -315,7 +316,7 @@ export class ConsoleClient {
   }
 
   /** Opens the SSE stream and collects its events (`event` and parsed `data`) as they come. */
-  async stream(): Promise<{ events: { event: string; data: Json }[]; close(): void }> {
+  async stream(): Promise<{ events: { event: string; data: Json }[]; ended: () => boolean; close(): void }> {
     const controller = new AbortController();
     const res = await fetch(`${this.base}/api/alerts/stream`, {
       headers: { cookie: this.cookie },
@@ -323,6 +324,7 @@ export class ConsoleClient {
     });
     if (res.status !== 200 || !res.body) throw new Error(`stream: ${res.status}`);
     const events: { event: string; data: Json }[] = [];
+    let ended = false;
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     void (async () => {
@@ -330,7 +332,10 @@ export class ConsoleClient {
       try {
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) {
+            ended = true;
+            return;
+          }
           buffer += decoder.decode(value, { stream: true });
           let end: number;
           while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -345,6 +350,6 @@ export class ConsoleClient {
         // Aborted by close().
       }
     })();
-    return { events, close: () => controller.abort() };
+    return { events, ended: () => ended, close: () => controller.abort() };
   }
 }

@@ -508,4 +508,20 @@ describe.skipIf(missing !== undefined)('central console', () => {
       stream.close();
     }
   });
+  it('ends the live stream of an operator who is removed', async () => {
+    await createOperator(env.pool, { username: 'leaver', role: 'operator', password: PASSWORD });
+    const leaver = new ConsoleClient(env.url);
+    expect((await leaver.login('leaver', PASSWORD)).status).toBe(200);
+    const stream = await leaver.stream();
+    try {
+      await vi.waitFor(() => expect(stream.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
+      expect(stream.ended()).toBe(false);
+      expect((await admin.request('DELETE', '/api/operators/leaver')).status).toBe(204);
+      await vi.waitFor(() => expect(stream.ended()).toBe(true), WAIT);
+      expect((await leaver.json('GET', '/api/alerts')).status).toBe(401);
+      expect((await admin.request('DELETE', '/api/operators/admin')).status).toBe(409);
+    } finally {
+      stream.close();
+    }
+  });
 });
