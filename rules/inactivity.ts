@@ -3,7 +3,8 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
-import type { RuleDefinition } from './registry.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
+import type { DeviceKind } from './vocabulary.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -12,9 +13,19 @@ export const IN_CHAIR = 'in-chair';
 /** Quiet periods that began with the resident still in bed on a mat that reports each movement (`stillInBed`). */
 export const IN_BED_STILL = 'in-bed-still';
 
-/** Per home: when the current silence began with the resident still in bed (`stillInBed`); NaN when it did not. */
+/** Sensors that report without anyone's hand: a PIR sees sun, heating or a pet; a mat a pet, a bag, or sticks on. */
+const MAT_KINDS: ReadonlySet<DeviceKind> = new Set(['bed', 'chair']);
+
+/** Per home: the still period in bed under way, and who has been seen inside since the exit door last moved. */
 export interface InactivitySlice {
+  /** When the current silence began with the resident still in bed (`stillInBed`); NaN when it did not. */
   stillSince: number;
+  /**
+   * The one device seen inside since the exit door last opened or closed: undefined when none yet, or when the exit
+   * door has not moved since two devices (or a worn one) showed someone inside (`exitMoved` false).
+   */
+  loneDeviceId: string | undefined;
+  exitMoved: boolean;
 }
 
 /**
@@ -66,8 +77,22 @@ export function stillInBed(home: HomeState, at: number): boolean {
   return pulsing;
 }
 
+/**
+ * Whether the resident's presence rests on one sensor that can fire on its own: since the exit door last moved, only
+ * that PIR or mat has reported inside, and it was the last activity. The resident may have left (a door reed reading
+ * open for hours says nothing more) and a pet, a visitor or a stuck mat pressed it (Kasteren C: the couch mat pressed
+ * 25 min and again 95 min after the resident left, the front door held open). A door, cupboard or appliance needs a
+ * hand, and two devices mean someone moving about: neither leaves the presence in doubt.
+ */
+export function presenceInDoubt(home: HomeState, state: InactivitySlice): boolean {
+  const id = home.lastActivityDeviceId;
+  if (!state.exitMoved || id === undefined || state.loneDeviceId !== id) return false;
+  const kind = home.devices.get(id)?.kind;
+  return kind !== undefined && MAT_KINDS.has(kind);
+}
+
 /** The threshold of a silence that started at `start`, and where it came from. */
-export function inactivityThreshold(home: HomeState, start: number): Threshold {
+export function inactivityThreshold(home: HomeState, start: number, inDoubt = false): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
@@ -87,6 +112,9 @@ export function inactivityThreshold(home: HomeState, start: number): Threshold {
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
+  // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
+  // the silence is given the night's allowance (a resident who did sit down is still called about, later).
+  if (inDoubt) t = { ms: Math.max(t.ms, p.coldStartNightMinutes * MINUTE_MS), source: t.source };
   return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 
@@ -110,14 +138,39 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 1,
-    create: (): InactivitySlice => ({ stillSince: NaN }),
-    save: (slice) => (Number.isNaN(slice.stillSince) ? undefined : { stillSince: slice.stillSince }),
-    // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one.
+    version: 2,
+    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false }),
+    save: (slice) =>
+      Number.isNaN(slice.stillSince) && !slice.exitMoved
+        ? undefined
+        : {
+            stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
+            ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
+          },
+    // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
+    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves.
     load: (saved, version) => {
-      const since = version === 0 ? undefined : (saved as { stillSince?: unknown }).stillSince;
-      return { stillSince: typeof since === 'number' ? since : NaN };
+      const s = version === 0 ? {} : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown });
+      return {
+        stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
+        exitMoved: s.exitMoved === true,
+        loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
+      };
     },
+  },
+
+  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved.
+  onActivitySeen(home: HomeState, seen: ActivitySeen, _at: number, _ctx: RuleContext, state: InactivitySlice): void {
+    if (seen.activity.exit !== undefined) {
+      state.exitMoved = true;
+      state.loneDeviceId = undefined;
+      return;
+    }
+    if (!state.exitMoved || !seen.inside) return;
+    if (seen.activity.worn || (state.loneDeviceId !== undefined && state.loneDeviceId !== seen.device.id)) {
+      state.exitMoved = false;
+      state.loneDeviceId = undefined;
+    } else state.loneDeviceId = seen.device.id;
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
@@ -132,7 +185,7 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(home, at);
+    const threshold = inactivityThreshold(home, at, presenceInDoubt(home, state));
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);
@@ -152,7 +205,7 @@ export const inactivityDefinition = {
     }
   },
 
-  onTimer(home: HomeState, timer: string, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, timer: string, at: number, ctx: RuleContext, state: InactivitySlice): void {
     if (timer === 'inactivity-pre') {
       onPreAlertTimer(home, at, ctx);
       return;
@@ -178,6 +231,8 @@ export const inactivityDefinition = {
       detail: {
         ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
         ...(stillInBed(home, at) ? { stillInBed: true } : {}),
+        // Only one PIR or mat seen since the exit door moved: the responder should know the home may be empty.
+        ...(presenceInDoubt(home, state) ? { presenceInDoubt: true } : {}),
       },
     });
   },
