@@ -5,6 +5,7 @@ import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
+import { stillSinceRising } from './no-morning-activity.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -49,9 +50,12 @@ function coldStartMs(home: HomeState, start: number): number {
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
-  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this.
-  const grace = home.bedOccupied ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
+  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
+  // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;
+  const stillThroughRising = morningCheck !== Infinity && stillSinceRising(home, morningCheck, start);
+  const grace =
+    home.bedOccupied && !stillThroughRising ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
   // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
