@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { inactivityDefinition } from '../../rules/inactivity.js';
 
 const SECOND_MS = 1000;
 
@@ -74,5 +75,24 @@ describe('presence in doubt: since the exit door moved, only a mat has reported'
     const seenAt = h.clock.now();
     h.clock.advanceTo(seenAt + 12 * HOUR_MS);
     expect(h.raised('inactivity').map((d) => d.at)).toEqual([seenAt + 240 * MINUTE_MS]);
+  });
+});
+
+describe("inactivity's saved slice", () => {
+  const codec = inactivityDefinition.homeState;
+
+  it('version 2 keeps the exit-door watch; nothing to save when neither a still period nor a watch is under way', () => {
+    const slice = { stillSince: NaN, exitMoved: true, loneDeviceId: 'chair' };
+    const saved = JSON.parse(JSON.stringify(codec.save(slice))) as unknown;
+    expect(codec.load(saved, 2)).toEqual(slice);
+    expect(codec.save({ stillSince: NaN, exitMoved: false, loneDeviceId: undefined })).toBeUndefined();
+  });
+
+  it('version 1 (a still period only) loads as not in doubt', () => {
+    expect(codec.load({ stillSince: 1234 }, 1)).toEqual({
+      stillSince: 1234,
+      exitMoved: false,
+      loneDeviceId: undefined,
+    });
   });
 });
