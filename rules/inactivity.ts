@@ -14,7 +14,7 @@ export const IN_CHAIR = 'in-chair';
 /** Quiet periods that began with the resident still in bed on a mat that reports each movement (`stillInBed`). */
 export const IN_BED_STILL = 'in-bed-still';
 
-/** Sensors that report without anyone's hand: a PIR sees sun, heating or a pet; a mat a pet, a bag, or sticks on. */
+/** Mats: pressed by a pet, a bag or a visitor, or stuck on, they report without the resident. */
 const MAT_KINDS: ReadonlySet<DeviceKind> = new Set(['bed', 'chair']);
 
 /** Per home: the still period in bed under way, and who has been seen inside since the exit door last moved. */
@@ -82,11 +82,11 @@ export function stillInBed(home: HomeState, at: number): boolean {
 }
 
 /**
- * Whether the resident's presence rests on one sensor that can fire on its own: since the exit door last moved, only
- * that PIR or mat has reported inside, and it was the last activity. The resident may have left (a door reed reading
+ * Whether the resident's presence rests on one mat: since the exit door last moved, only that bed or chair mat has
+ * reported inside, and it was the last activity. The resident may have left (a door reed reading
  * open for hours says nothing more) and a pet, a visitor or a stuck mat pressed it (Kasteren C: the couch mat pressed
- * 25 min and again 95 min after the resident left, the front door held open). A door, cupboard or appliance needs a
- * hand, and two devices mean someone moving about: neither leaves the presence in doubt.
+ * 25 min and again 95 min after the resident left, the front door held open). Two devices, or a worn one, mean someone
+ * there. A PIR alone is not counted: possible-fall places the resident where it sees them (eval/README.md, round 5).
  */
 export function presenceInDoubt(home: HomeState, state: InactivitySlice): boolean {
   const id = home.lastActivityDeviceId;
@@ -235,7 +235,7 @@ export const inactivityDefinition = {
       detail: {
         ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
         ...(stillInBed(home, at) ? { stillInBed: true } : {}),
-        // Only one PIR or mat seen since the exit door moved: the responder should know the home may be empty.
+        // Only one mat seen since the exit door moved: the responder should know the home may be empty.
         ...(presenceInDoubt(home, state) ? { presenceInDoubt: true } : {}),
       },
     });
