@@ -3,7 +3,9 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, type Threshold } from './threshold.js';
-import type { RuleDefinition } from './registry.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
+import type { DeviceKind } from './vocabulary.js';
+import { stillSinceRising } from './no-morning-activity.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -12,9 +14,19 @@ export const IN_CHAIR = 'in-chair';
 /** Quiet periods that began with the resident still in bed on a mat that reports each movement (`stillInBed`). */
 export const IN_BED_STILL = 'in-bed-still';
 
-/** Per home: when the current silence began with the resident still in bed (`stillInBed`); NaN when it did not. */
+/** Mats: pressed by a pet, a bag or a visitor, or stuck on, they report without the resident. */
+const MAT_KINDS: ReadonlySet<DeviceKind> = new Set(['bed', 'chair']);
+
+/** Per home: the still period in bed under way, and who has been seen inside since the exit door last moved. */
 export interface InactivitySlice {
+  /** When the current silence began with the resident still in bed (`stillInBed`); NaN when it did not. */
   stillSince: number;
+  /**
+   * The one device seen inside since the exit door last opened or closed: undefined when none yet, or when the exit
+   * door has not moved since two devices (or a worn one) showed someone inside (`exitMoved` false).
+   */
+  loneDeviceId: string | undefined;
+  exitMoved: boolean;
 }
 
 /**
@@ -38,9 +50,12 @@ function coldStartMs(home: HomeState, start: number): number {
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
-  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this.
-  const grace = home.bedOccupied ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
+  // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
+  // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;
+  const stillThroughRising = morningCheck !== Infinity && stillSinceRising(home, morningCheck, start);
+  const grace =
+    home.bedOccupied && !stillThroughRising ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
   // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
@@ -66,8 +81,22 @@ export function stillInBed(home: HomeState, at: number): boolean {
   return pulsing;
 }
 
+/**
+ * Whether the resident's presence rests on one mat: since the exit door last moved, only that bed or chair mat has
+ * reported inside, and it was the last activity. The resident may have left (a door reed reading
+ * open for hours says nothing more) and a pet, a visitor or a stuck mat pressed it (Kasteren C: the couch mat pressed
+ * 25 min and again 95 min after the resident left, the front door held open). Two devices, or a worn one, mean someone
+ * there. A PIR alone is not counted: possible-fall places the resident where it sees them (eval/README.md, round 5).
+ */
+export function presenceInDoubt(home: HomeState, state: InactivitySlice): boolean {
+  const id = home.lastActivityDeviceId;
+  if (!state.exitMoved || id === undefined || state.loneDeviceId !== id) return false;
+  const kind = home.devices.get(id)?.kind;
+  return kind !== undefined && MAT_KINDS.has(kind);
+}
+
 /** The threshold of a silence that started at `start`, and where it came from. */
-export function inactivityThreshold(home: HomeState, start: number): Threshold {
+export function inactivityThreshold(home: HomeState, start: number, inDoubt = false): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
@@ -87,6 +116,9 @@ export function inactivityThreshold(home: HomeState, start: number): Threshold {
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
+  // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
+  // the silence is given the night's allowance (a resident who did sit down is still called about, later).
+  if (inDoubt) t = { ms: Math.max(t.ms, p.coldStartNightMinutes * MINUTE_MS), source: t.source };
   return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 
@@ -110,14 +142,39 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 1,
-    create: (): InactivitySlice => ({ stillSince: NaN }),
-    save: (slice) => (Number.isNaN(slice.stillSince) ? undefined : { stillSince: slice.stillSince }),
-    // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one.
+    version: 2,
+    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false }),
+    save: (slice) =>
+      Number.isNaN(slice.stillSince) && !slice.exitMoved
+        ? undefined
+        : {
+            stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
+            ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
+          },
+    // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
+    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves.
     load: (saved, version) => {
-      const since = version === 0 ? undefined : (saved as { stillSince?: unknown }).stillSince;
-      return { stillSince: typeof since === 'number' ? since : NaN };
+      const s = version === 0 ? {} : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown });
+      return {
+        stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
+        exitMoved: s.exitMoved === true,
+        loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
+      };
     },
+  },
+
+  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved.
+  onActivitySeen(home: HomeState, seen: ActivitySeen, _at: number, _ctx: RuleContext, state: InactivitySlice): void {
+    if (seen.activity.exit !== undefined) {
+      state.exitMoved = true;
+      state.loneDeviceId = undefined;
+      return;
+    }
+    if (!state.exitMoved || !seen.inside) return;
+    if (seen.activity.worn || (state.loneDeviceId !== undefined && state.loneDeviceId !== seen.device.id)) {
+      state.exitMoved = false;
+      state.loneDeviceId = undefined;
+    } else state.loneDeviceId = seen.device.id;
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
@@ -132,7 +189,7 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(home, at);
+    const threshold = inactivityThreshold(home, at, presenceInDoubt(home, state));
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);
@@ -152,7 +209,7 @@ export const inactivityDefinition = {
     }
   },
 
-  onTimer(home: HomeState, timer: string, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, timer: string, at: number, ctx: RuleContext, state: InactivitySlice): void {
     if (timer === 'inactivity-pre') {
       onPreAlertTimer(home, at, ctx);
       return;
@@ -178,6 +235,8 @@ export const inactivityDefinition = {
       detail: {
         ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
         ...(stillInBed(home, at) ? { stillInBed: true } : {}),
+        // Only one mat seen since the exit door moved: the responder should know the home may be empty.
+        ...(presenceInDoubt(home, state) ? { presenceInDoubt: true } : {}),
       },
     });
   },

@@ -6,6 +6,7 @@ import { parseHhMm } from './local-time.js';
 import { shrink, type ThresholdSource } from './threshold.js';
 import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
+import { stillInBed } from './inactivity.js';
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;
@@ -55,6 +56,17 @@ function deadlineMinute(home: HomeState): number {
   return check.minute;
 }
 
+/**
+ * Whether a resident in bed at the check `at` has not moved in bed since before their usual rising time: a bed mat that
+ * reports each movement (`stillInBed`) has reported none for the check's margin or longer, and that rising time is
+ * theirs (the care plan's, or learned), not the cold-start guess. A late riser lying in turns over now and then; one who
+ * has not moved at all since they would normally be up is not given the in-bed grace.
+ */
+export function stillSinceRising(home: HomeState, at: number, since = home.lastActivityAt): boolean {
+  const marginMs = home.params.noMorningActivity.marginMinutes * MINUTE_MS;
+  return stillInBed(home, at) && at - since >= marginMs && morningCheck(home).source !== 'cold-start';
+}
+
 /** Keep the next morning's check armed. */
 function ensureArmed(home: HomeState, at: number, ctx: RuleContext): void {
   if (home.timers['no-morning'].dueAt !== Infinity) return;
@@ -94,8 +106,9 @@ export const noMorningActivityDefinition = {
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     const day = home.zone.dayNumber(at);
     if (home.risenDay !== day && !home.suspended() && !Number.isNaN(home.lastActivityAt)) {
-      // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later.
-      if (home.bedOccupied && home.morningGraceDay !== day) {
+      // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later;
+      // not when the mat that reports each movement has reported none since before the usual rising time.
+      if (home.bedOccupied && home.morningGraceDay !== day && !stillSinceRising(home, at)) {
         home.morningGraceDay = day;
         ctx.arm(home.timers['no-morning'], at + home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS);
         return;

@@ -1,6 +1,6 @@
 // Still in bed: a silence on a bed mat that reports each movement is stillness, judged by its own allowance and history.
 import { describe, expect, it } from 'vitest';
-import { Harness, MONDAY } from './factories.js';
+import { Harness, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 const SECOND = 1000;
@@ -101,5 +101,39 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     expect(pending?.filter(([context]) => context === 'in-bed-still').map(([, , gapMs]) => gapMs)).toEqual([
       90 * MINUTE_MS,
     ]);
+  });
+});
+
+describe('the morning check and a mat that reports each movement (care plan: usual rising 07:30, check 09:00)', () => {
+  /** Monday 23:00 to about 06:40 Tuesday: a press every 20 min, as a sleeper turning over. */
+  function night(): Harness {
+    const h = new Harness(
+      home({ routine: { usualRisingTime: '07:30' } }, WITHOUT_POSSIBLE_FALL),
+      MONDAY + 23 * HOUR_MS,
+    );
+    pulses(h, 20 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 40 * MINUTE_MS);
+    return h;
+  }
+  const CHECK = MONDAY + 33 * HOUR_MS; // Tuesday 09:00
+
+  it('no movement in bed since before the usual rising time: called at the check, not 2 h later', () => {
+    const h = night();
+    h.clock.advanceTo(CHECK + 3 * HOUR_MS);
+    expect(h.raised()).toEqual([
+      expect.objectContaining({
+        kind: 'no-morning-activity',
+        at: CHECK,
+        detail: expect.objectContaining({ matOccupied: 'bed', checkTime: '09:00' }),
+      }),
+    ]);
+  });
+
+  it('moving in bed after the usual rising time (lying in): the check looks again 2 h later', () => {
+    const h = night();
+    h.clock.advanceTo(MONDAY + 32 * HOUR_MS); // 08:00: turns over
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(2 * SECOND, 'bed', 'occupancy', false);
+    h.clock.advanceTo(CHECK + 3 * HOUR_MS);
+    expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['no-morning-activity', CHECK + 2 * HOUR_MS]]);
   });
 });

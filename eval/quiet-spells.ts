@@ -1,0 +1,206 @@
+// How long a resident normally lies or sits without any sensor noticing: the floor under any honest silence threshold.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ZoneClock } from '../rules/local-time.js';
+import { HOUR_MS, MINUTE_MS } from '../rules/time.js';
+import { loadHomes, type HomeRecording } from './homes-data.js';
+
+/** A press of a bed mat held longer than this is a held state, not a movement (as `presence.matPulseSeconds`). */
+const PULSE_MS = 60_000;
+/** Sleep intervals shorter than this (a nap, a fragment) are not a night. */
+const NIGHT_MIN_MS = 3 * HOUR_MS;
+
+/** The longest spell in [from, to) between consecutive instants of `marks` (the interval's ends count as marks). */
+export function longestSpellMs(marks: readonly number[], from: number, to: number): { ms: number; at: number } {
+  let previous = from;
+  let best = { ms: 0, at: from };
+  for (const t of marks) {
+    if (t < from) continue;
+    if (t >= to) break;
+    if (t - previous > best.ms) best = { ms: t - previous, at: previous };
+    previous = t;
+  }
+  if (to - previous > best.ms) best = { ms: to - previous, at: previous };
+  return best;
+}
+
+/** Whether one of `holds` (on at [0], off at [1]) lasted the whole of [from, from + ms): the mat said nothing then. */
+function withinHeld(holds: readonly [number, number][], from: number, ms: number): boolean {
+  return holds.some(([on, off]) => on <= from && off >= from + ms);
+}
+
+export interface NightSpells {
+  /** Local date the night began (YYYY-MM-DD). */
+  night: string;
+  sleepMinutes: number;
+  /** Longest spell without a bed-mat report (null: no bed mat); `held` when one press held on through all of it. */
+  bedMat: { minutes: number; held: boolean } | null;
+  /** Longest spell without a bedroom PIR seeing motion (null: no bedroom PIR). */
+  bedroomPir: number | null;
+  /** Longest spell without any event of any sensor. */
+  anySensor: number;
+}
+
+export interface RoomDaySpells {
+  room: string;
+  /** Per day at home and awake: the longest silence that began with activity in this room, in minutes. */
+  dailyLongest: number[];
+}
+
+export interface HomeSpells {
+  id: string;
+  title: string;
+  nights: NightSpells[];
+  rooms: RoomDaySpells[];
+}
+
+function sortedNumbers(values: Iterable<number>): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** The annotated nights of a recording (sleep intervals of 3 h or more, fragments of one night merged) and their spells. */
+function nightSpells(rec: HomeRecording, zone: ZoneClock): NightSpells[] {
+  const kinds = new Map(rec.home.devices.map((d) => [d.id, d]));
+  const bedIds = new Set(rec.home.devices.filter((d) => d.kind === 'bed').map((d) => d.id));
+  const pirIds = new Set(rec.home.devices.filter((d) => d.kind === 'motion' && d.room === 'bedroom').map((d) => d.id));
+  const matReports: number[] = [];
+  const matHolds: [number, number][] = [];
+  const pending = new Map<string, number>();
+  const pir: number[] = [];
+  const all: number[] = [];
+  for (const e of rec.events) {
+    all.push(e.ts);
+    if (bedIds.has(e.deviceId) && e.type === 'occupancy') {
+      matReports.push(e.ts);
+      if (e.value === true) {
+        pending.set(e.deviceId, e.ts);
+      } else {
+        const on = pending.get(e.deviceId);
+        pending.delete(e.deviceId);
+        if (on !== undefined && e.ts - on > PULSE_MS) matHolds.push([on, e.ts]);
+      }
+    }
+    if (pirIds.has(e.deviceId) && e.value === true && kinds.get(e.deviceId)?.kind === 'motion') pir.push(e.ts);
+  }
+  // Fragments of one night (CASAS annotates each stretch between two toilet visits) share the local date at noon before.
+  const byNight = new Map<string, [number, number][]>();
+  for (const [from, to] of rec.asleep) {
+    const key = new Date(from + zone.offsetAt(from) - 12 * HOUR_MS).toISOString().slice(0, 10);
+    byNight.set(key, [...(byNight.get(key) ?? []), [from, to]]);
+  }
+  const nights: NightSpells[] = [];
+  for (const [night, parts] of byNight) {
+    const sleepMs = parts.reduce((sum, [from, to]) => sum + to - from, 0);
+    if (sleepMs < NIGHT_MIN_MS) continue;
+    let mat: { minutes: number; held: boolean } | null = null;
+    let pirMax: number | null = null;
+    let anyMax = 0;
+    for (const [from, to] of parts) {
+      if (bedIds.size > 0) {
+        const s = longestSpellMs(matReports, from, to);
+        const minutes = Math.round(s.ms / MINUTE_MS);
+        if (!mat || minutes > mat.minutes) mat = { minutes, held: withinHeld(matHolds, s.at, s.ms) };
+      }
+      if (pirIds.size > 0) pirMax = Math.max(pirMax ?? 0, Math.round(longestSpellMs(pir, from, to).ms / MINUTE_MS));
+      anyMax = Math.max(anyMax, Math.round(longestSpellMs(all, from, to).ms / MINUTE_MS));
+    }
+    nights.push({
+      night,
+      sleepMinutes: Math.round(sleepMs / MINUTE_MS),
+      bedMat: mat,
+      bedroomPir: pirMax,
+      anySensor: anyMax,
+    });
+  }
+  return nights.sort((a, b) => a.night.localeCompare(b.night));
+}
+
+function inside(intervals: readonly [number, number][], from: number, to: number): boolean {
+  return intervals.some(([a, b]) => a < to && from < b);
+}
+
+/**
+ * By day, at home and awake (no annotated sleep or absence overlapping): the silence after an activity in each room
+ * until the next event anywhere, longest per local day. A PIR's or mat's `off` and an appliance switching off count
+ * as events (the rules take a held state's end as the resident there until then).
+ */
+function roomSpells(rec: HomeRecording, zone: ZoneClock): RoomDaySpells[] {
+  const room = new Map(rec.home.devices.map((d) => [d.id, d.room ?? 'unknown']));
+  const byRoom = new Map<string, Map<string, number>>();
+  const events = rec.events;
+  for (let i = 0; i + 1 < events.length; i++) {
+    const e = events[i];
+    const next = events[i + 1];
+    if (!e || !next || next.ts - e.ts < MINUTE_MS) continue;
+    if (inside(rec.asleep, e.ts, next.ts) || inside(rec.out, e.ts, next.ts)) continue;
+    const r = room.get(e.deviceId) ?? 'unknown';
+    const day = new Date(e.ts + zone.offsetAt(e.ts)).toISOString().slice(0, 10);
+    const days = byRoom.get(r) ?? new Map<string, number>();
+    days.set(day, Math.max(days.get(day) ?? 0, Math.round((next.ts - e.ts) / MINUTE_MS)));
+    byRoom.set(r, days);
+  }
+  return [...byRoom]
+    .map(([r, days]) => ({ room: r, dailyLongest: sortedNumbers(days.values()) }))
+    .sort((a, b) => a.room.localeCompare(b.room));
+}
+
+export function quietSpells(dataDir: string): HomeSpells[] {
+  return loadHomes(dataDir).map((rec) => {
+    const zone = new ZoneClock(rec.home.timezone);
+    return { id: rec.id, title: rec.title, nights: nightSpells(rec, zone), rooms: roomSpells(rec, zone) };
+  });
+}
+
+function summary(values: readonly number[]): string {
+  const s = sortedNumbers(values);
+  if (s.length === 0) return '-';
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  return `median ${String(at(0.5))}, p90 ${String(at(0.9))}, max ${String(at(1))} min (n ${String(s.length)})`;
+}
+
+export function formatQuietSpells(homes: readonly HomeSpells[]): string {
+  const lines: string[] = [];
+  for (const h of homes) {
+    lines.push(`${h.title} (${h.id}): ${String(h.nights.length)} annotated nights of 3 h or more`);
+    const pulsing = h.nights.flatMap((n) => (n.bedMat && !n.bedMat.held ? [n.bedMat.minutes] : []));
+    const held = h.nights.flatMap((n) => (n.bedMat?.held ? [n.bedMat.minutes] : []));
+    if (h.nights.some((n) => n.bedMat)) {
+      lines.push(`  longest spell per night without a bed-mat report (press or release): ${summary(pulsing)}`);
+      if (held.length > 0)
+        lines.push(`    nights whose longest spell was one press held on (not counted): ${held.join(', ')} min`);
+    } else lines.push('  no bed mat');
+    const pir = h.nights.flatMap((n) => (n.bedroomPir === null ? [] : [n.bedroomPir]));
+    lines.push(pir.length > 0 ? `  without the bedroom PIR seeing motion: ${summary(pir)}` : '  no bedroom PIR');
+    lines.push(`  without any sensor event: ${summary(h.nights.map((n) => n.anySensor))}`);
+    lines.push(
+      `  per night (bed mat / bedroom PIR / any): ${h.nights
+        .map(
+          (n) =>
+            `${n.night.slice(5)} ${n.bedMat ? `${String(n.bedMat.minutes)}${n.bedMat.held ? 'h' : ''}` : '-'}/${String(n.bedroomPir ?? '-')}/${String(n.anySensor)}`,
+        )
+        .join(', ')}`,
+    );
+    lines.push('  by day (at home, awake), the longest silence after activity in each room, per day:');
+    for (const r of h.rooms) lines.push(`    ${r.room.padEnd(10)} ${summary(r.dailyLongest)}`);
+  }
+  return lines.join('\n');
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { data: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const dataDir = values.data ?? path.resolve(projectRoot, '../shared/data');
+  if (!fs.existsSync(dataDir)) {
+    process.stderr.write(
+      `quiet-spells: no data folder at ${dataDir} (see ../shared/data/README.md); nothing to measure\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const homes = quietSpells(dataDir);
+  process.stdout.write(values.json ? `${JSON.stringify(homes, null, 2)}\n` : `${formatQuietSpells(homes)}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,41 @@
+// The quiet-spell measurement behind the in-bed thresholds: the spell arithmetic, and the figures eval/README.md quotes (skipped without the data).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { longestSpellMs, quietSpells } from '../eval/quiet-spells.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = path.resolve(projectRoot, '../shared/data');
+const present = fs.existsSync(dataDir);
+if (!present) console.warn(`eval-quiet-spells: data tests skipped, no ${dataDir} (see ../shared/data/README.md)`);
+
+describe('longestSpellMs', () => {
+  it('takes the interval ends as marks and ignores marks outside it', () => {
+    expect(longestSpellMs([5, 12, 40, 95, 130], 10, 100)).toEqual({ ms: 55, at: 40 });
+    expect(longestSpellMs([], 10, 100)).toEqual({ ms: 90, at: 10 });
+    expect(longestSpellMs([15, 20], 10, 100)).toEqual({ ms: 80, at: 20 });
+    expect(longestSpellMs([60], 10, 100)).toEqual({ ms: 50, at: 10 });
+  });
+});
+
+describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eval/README.md)', () => {
+  const homes = present ? quietSpells(dataDir) : [];
+  const byId = new Map(homes.map((h) => [h.id, h]));
+  const longest = (id: string, pick: (n: (typeof homes)[number]['nights'][number]) => number | null): number =>
+    Math.max(...(byId.get(id)?.nights ?? []).map((n) => pick(n) ?? 0));
+
+  it('a pulsing bed mat: Kasteren C lies still at most 91 min a night, B (tuning) 246 min', () => {
+    const pulsing = (n: (typeof homes)[number]['nights'][number]): number | null =>
+      n.bedMat && !n.bedMat.held ? n.bedMat.minutes : null;
+    if (byId.has('kasteren-c')) expect(longest('kasteren-c', pulsing)).toBe(91);
+    if (byId.has('kasteren-b')) expect(longest('kasteren-b', pulsing)).toBe(246);
+  });
+
+  it('a PIR-only bedroom (CASAS): the sleeper unseen for up to 270 min a night', () => {
+    if (byId.has('casas')) {
+      expect(longest('casas', (n) => n.bedroomPir)).toBe(270);
+      expect(byId.get('casas')?.nights.length).toBe(30);
+    }
+  });
+});
