@@ -5,7 +5,7 @@
 // the machine's load); the times are this run's. `--timeline` lists the loop's callbacks (timers, immediates, ticks,
 // I/O) that ran between the press read and its alert leaving, with their offsets: the turns the press waited.
 // `--bench-gaps` presses as `telecare bench` does (resolved at once, next press 1-5 ms later) instead of letting
-// each press's aftermath (fsync, PUBACK, deliveries) finish first.
+// each press's aftermath (fsync, PUBACK, deliveries) finish first. `--load N`: N background events/s meanwhile.
 // `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +32,7 @@ import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { makeTempDir, removeTempDir } from './children.js';
 import { summarise } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
+import { startLoad } from './load.js';
 
 const MARKS = [
   'pressed',
@@ -98,6 +99,8 @@ interface TraceArgs {
   external: boolean;
   timeline: boolean;
   benchGaps: boolean;
+  /** Background events per second while pressing (0: none), from `telecare simulate` as the bench runs it. */
+  load: number;
 }
 
 function args(): TraceArgs {
@@ -115,6 +118,7 @@ function args(): TraceArgs {
     external: argv.includes('--external'),
     timeline: argv.includes('--timeline'),
     benchGaps: argv.includes('--bench-gaps'),
+    load: Number(value('--load') ?? 0),
   };
 }
 
@@ -326,6 +330,15 @@ async function main(): Promise<void> {
   };
 
   const { child, fromChild } = await startClient(mqttUrl);
+  const load =
+    opts.load > 0 ? startLoad({ mqttUrl, homes: 200, days: 3, rate: opts.load, durationS: 600, seed: 21 }) : undefined;
+  if (load) {
+    // The generator makes its days in memory first: press only once it is publishing.
+    for (let waitedMs = 0; load.counts().published === 0 && waitedMs < 60_000; waitedMs += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const loadFrom = { t: performance.now(), n: load?.counts().published ?? 0 };
 
   const session = new Session();
   if (opts.cpuProfDir) {
@@ -406,6 +419,8 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(opts.cpuProfDir, 'hotpath.heapprofile'), JSON.stringify(heap.profile));
     session.disconnect();
   }
+  const loadRate = load ? ((load.counts().published - loadFrom.n) / (performance.now() - loadFrom.t)) * 1000 : 0;
+  await load?.stop();
   hook.disable();
   gcObserver.disconnect();
   await endClient(child);
@@ -453,6 +468,7 @@ async function main(): Promise<void> {
         presses: kept.length,
         homes: opts.homes,
         external: opts.external,
+        backgroundEventsPerS: Math.round(loadRate),
         readToAlertWritten: between('read', 'written'),
         readToAlertSent: between('read', 'sent'),
         /** The hub's read of the press to the subscriber's read of the alert (both on the monotonic clock). */
@@ -519,7 +535,11 @@ function timelineSummary(traces: readonly PressTrace[]): Record<string, unknown>
   const marks = mid
     ? Object.fromEntries(MARKS.map((m) => [m, Math.round(((mid.at[m] ?? NaN) - (mid.at.read ?? 0)) * 1000)]))
     : {};
-  return { presses: withTurns.length, kinds, medianPress: { marksUs: marks, callbacks: mid?.turns ?? [] } };
+  const slowest = bySent.slice(-3).map((t) => ({
+    marksUs: Object.fromEntries(MARKS.map((m) => [m, Math.round(((t.at[m] ?? NaN) - (t.at.read ?? 0)) * 1000)])),
+    callbacks: (t.turns ?? []).filter((c) => c.tookUs >= 20 || c.what.startsWith('read:')),
+  }));
+  return { presses: withTurns.length, kinds, medianPress: { marksUs: marks, callbacks: mid?.turns ?? [] }, slowest };
 }
 
 /**

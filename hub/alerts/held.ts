@@ -1,5 +1,5 @@
 // Alert changes told from memory while storage fails (disk full, locked, damaged), stored once storage returns.
-import type { Database, Transaction } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { sqliteCode, type StorageHealth } from '../storage-health.js';
@@ -65,8 +65,7 @@ export class HeldAlerts {
   /** Webhook deliveries from memory, chained per alert and receiver so that versions never overtake each other. */
   private readonly webhookChains = new Map<string, Promise<void>>();
   private retry: TimerHandle | undefined;
-  /** The transaction wrapper of alert writes, made once per connection (a new wrapper per change costs a prepare). */
-  private transaction: { db: Database; run: Transaction<(fn: () => unknown) => unknown> } | undefined;
+  private writer: AlertWriter | undefined;
 
   constructor(private readonly d: HeldAlertsDeps) {}
 
@@ -210,35 +209,19 @@ export class HeldAlerts {
     await Promise.allSettled([...this.webhookChains.values()]);
   }
 
-  /**
-   * Run `change` as an immediate transaction that waits at most ALERT_BUSY_TIMEOUT_MS for another writer's lock.
-   * SQLite applies `PRAGMA busy_timeout = N` when the statement is prepared, not when a prepared one runs (and a
-   * prepared read of it can return the value of its own preparation), so the pragma is prepared anew each time
-   * (`db.pragma`): a statement prepared once and run per change set nothing, and alert changes never waited.
-   */
+  /** Run `change` as an immediate transaction with the short busy timeout of alert changes. */
   private write<T>(change: () => T): T {
+    // Prepared once per connection: this runs for every alert change, on the alert path (a pragma call prepares
+    // a new statement each time, and so does a new transaction wrapper).
     const { db } = this.d;
-    if (this.transaction?.db !== db) this.transaction = { db, run: db.transaction((fn: () => unknown) => fn()) };
-    const tx = this.transaction.run;
-    const busyMs = db.pragma('busy_timeout', { simple: true }) as number;
-    if (busyMs === 0) {
-      // The running hub's connection: first without waiting, so the usual case (no other writer) sets no timeout and
-      // puts none back; a lock met at BEGIN, before the change ran, is then waited for up to ALERT_BUSY_TIMEOUT_MS.
-      let began = false;
-      try {
-        return tx.immediate(() => {
-          began = true;
-          return change();
-        }) as T;
-      } catch (err) {
-        if (began || !isBusy(err)) throw err;
-      }
-    }
-    db.pragma(`busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`);
+    if (this.writer?.db !== db) this.writer = alertWriter(db);
+    const w = this.writer;
+    const busyMs = w.readBusy.get() as number;
+    w.setShortBusy.run();
     try {
-      return tx.immediate(change) as T;
+      return w.transaction.immediate(change) as T;
     } finally {
-      db.pragma(`busy_timeout = ${Math.trunc(busyMs)}`);
+      w.setBusy(busyMs);
     }
   }
 
@@ -251,7 +234,30 @@ export class HeldAlerts {
   }
 }
 
-/** Another connection holds the write lock (SQLITE_BUSY and its extended codes). */
-function isBusy(err: unknown): boolean {
-  return sqliteCode(err)?.startsWith('SQLITE_BUSY') ?? false;
+/** The statements and transaction wrapper of alert writes, made once per database connection. */
+interface AlertWriter {
+  db: Database;
+  readBusy: Statement;
+  setShortBusy: Statement;
+  /** Puts the connection's own busy timeout back (a statement per value seen: 0 once started, 5000 before). */
+  setBusy(ms: number): void;
+  transaction: Transaction<(change: () => unknown) => unknown>;
+}
+
+function alertWriter(db: Database): AlertWriter {
+  const setters = new Map<number, Statement>();
+  return {
+    db,
+    readBusy: db.prepare('PRAGMA busy_timeout').pluck(),
+    setShortBusy: db.prepare(`PRAGMA busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`),
+    setBusy(ms: number): void {
+      let set = setters.get(ms);
+      if (!set) {
+        set = db.prepare(`PRAGMA busy_timeout = ${Math.trunc(ms)}`);
+        setters.set(ms, set);
+      }
+      set.run();
+    },
+    transaction: db.transaction((change: () => unknown) => change()),
+  };
 }

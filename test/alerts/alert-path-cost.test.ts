@@ -1,14 +1,13 @@
 // What the alert service does on the path of a press: the open alert read once per raise, no outbox scan after each
-// delivery once nothing waits, ids from a pooled random source, no busy-timeout swap when no other writer holds the
-// lock, the home's ladder without a search of every home; counted on a real store and broker, not timed.
+// delivery once nothing waits, ids from a pooled random source, the home's ladder without a search of every home;
+// counted on a real store and broker, not timed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import { newAlertId } from '../../hub/alerts/ids.js';
 import { ladderFor } from '../../hub/alerts/ladder.js';
 import type { HomeConfig } from '../../rules/types.js';
-import { holdWriteLock } from '../support/write-lock.js';
-import { ALERT_BUSY_TIMEOUT_MS, type AlertService } from '../../hub/alerts/service.js';
+import type { AlertService } from '../../hub/alerts/service.js';
 import { homeConfig, pendantPress, startStage, testHome, waitFor, type AlertStage } from './helpers.js';
 
 /** Counts the calls of better-sqlite3 statements whose SQL contains `fragment`, until `restore()`. */
@@ -103,37 +102,6 @@ describe('the alert path', () => {
     }
     expect(ids.size).toBe(10_000);
     expect(newAlertId(at) < newAlertId(at + 1)).toBe(true);
-  });
-
-  it("waits for another process's write lock only when there is one, up to the alert busy timeout", async () => {
-    // As the running hub has its connection: a write fails at once on another writer's lock.
-    db.pragma('busy_timeout = 0');
-    const swaps = countStatements(db, 'all', 'busy_timeout =');
-    restores.push(swaps.restore);
-    const first = alerts.apply(pendantPress(clock.now()))!;
-    alerts.resolve(first.id, 'false-alarm', null, 'ann');
-    expect(alerts.get(first.id)).toMatchObject({ state: 'resolved', version: 2 });
-    // The connection is left as it was: other writes on it (event batches) must not sleep on the loop.
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
-    expect(swaps.calls()).toBe(0);
-
-    // Another process holds the lock: the change waits for it (at least the alert busy timeout: a lower bound, which
-    // a slow machine only lengthens), then is told from memory and held; the connection's timeout is put back.
-    const lock = await holdWriteLock(db.name);
-    try {
-      const startedMs = performance.now();
-      const held = alerts.apply(pendantPress(clock.now()))!;
-      expect(performance.now() - startedMs).toBeGreaterThanOrEqual(ALERT_BUSY_TIMEOUT_MS * 0.9);
-      expect(swaps.calls()).toBe(2);
-      expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
-      expect(alerts.get(held.id)).toMatchObject({ state: 'raised' });
-      expect(db.prepare('SELECT count(*) AS n FROM alerts WHERE id = ?').get(held.id)).toEqual({ n: 0 });
-    } finally {
-      await lock.release();
-    }
-    // Storage is back: the held alert is stored with the next change.
-    alerts.apply(pendantPress(clock.now()));
-    await waitFor(() => (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n === 2, 'stored');
   });
 
   it("finds a home's ladder among a thousand homes without looking at each of them", () => {
