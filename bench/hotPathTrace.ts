@@ -1,8 +1,12 @@
 // Where one pendant press's time goes inside the hub: marks along its path and what runs on the loop per press.
-// `node dist/bench/hotPathTrace.js [--presses N] [--homes N] [--cpu-prof-dir D] [--bare]`: the hub in this process
-// (1,000 homes, embedded broker, temp folder), a subscriber and a pendant in a child process; prints JSON. Counts are
-// exact (they do not depend on the machine's load); the times are this run's. `--bare` presses without any
-// instrumentation (no marks, no counts): for instruction counts under callgrind, where only the hub's work should run.
+// `node dist/bench/hotPathTrace.js [--presses N] [--homes N] [--cpu-prof-dir D] [--bare] [--external] [--timeline]`:
+// the hub in this process (1,000 homes, embedded broker or, with `--external`, a client of a Mosquitto started here;
+// temp folder), a subscriber and a pendant in a child process; prints JSON. Counts are exact (they do not depend on
+// the machine's load); the times are this run's. `--timeline` lists the loop's callbacks (timers, immediates, ticks,
+// I/O) that ran between the press read and its alert leaving, with their offsets: the turns the press waited.
+// `--bench-gaps` presses as `telecare bench` does (resolved at once, next press 1-5 ms later) instead of letting
+// each press's aftermath (fsync, PUBACK, deliveries) finish first. `--load N`: N background events/s meanwhile.
+// `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -27,8 +31,11 @@ import { AlertService } from '../hub/alerts/service.js';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { makeTempDir, removeTempDir } from './children.js';
 import { summarise } from './stats.js';
+import { startMosquitto } from './mosquitto.js';
+import { startLoad } from './load.js';
 
 const MARKS = [
+  'pressed',
   'read',
   'authorize',
   'ingest',
@@ -37,6 +44,9 @@ const MARKS = [
   'stored',
   'publish',
   'written',
+  'sent',
+  'subscriberRead',
+  'subscriberMessage',
   'puback',
   'idle',
 ] as const;
@@ -66,12 +76,34 @@ interface PressTrace {
   toAlert: Record<CountName, number>;
   /** Up to the loop being idle after the press (PUBACK, fsync, delivery marks). */
   total: Record<CountName, number>;
+  /** With `--timeline`: the loop's callbacks that ran from the press read to the alert sent, µs from the read. */
+  turns?: LoopCallback[];
+}
+
+interface LoopCallback {
+  /** async_hooks resource type (Immediate, TickObject, Timeout, TCPWRAP, FSREQCALLBACK, ...) and callback name. */
+  what: string;
+  atUs: number;
+  tookUs: number;
 }
 
 const zero = (): Record<CountName, number> =>
   Object.fromEntries(COUNTS.map((c) => [c, 0])) as Record<CountName, number>;
 
-function args(): { presses: number; homes: number; cpuProfDir: string | undefined; child: boolean; bare: boolean } {
+interface TraceArgs {
+  presses: number;
+  homes: number;
+  cpuProfDir: string | undefined;
+  child: boolean;
+  bare: boolean;
+  external: boolean;
+  timeline: boolean;
+  benchGaps: boolean;
+  /** Background events per second while pressing (0: none), from `telecare simulate` as the bench runs it. */
+  load: number;
+}
+
+function args(): TraceArgs {
   const argv = process.argv.slice(2);
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
@@ -83,6 +115,10 @@ function args(): { presses: number; homes: number; cpuProfDir: string | undefine
     cpuProfDir: value('--cpu-prof-dir'),
     child: argv.includes('--client'),
     bare: argv.includes('--bare'),
+    external: argv.includes('--external'),
+    timeline: argv.includes('--timeline'),
+    benchGaps: argv.includes('--bench-gaps'),
+    load: Number(value('--load') ?? 0),
   };
 }
 
@@ -91,10 +127,24 @@ async function clientMain(): Promise<void> {
   const url = process.env.TRACE_MQTT_URL ?? '';
   const client = await traceClient(url);
   await client.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+  // When the alert's bytes reached this process (the last chunk read before the message), on the system's monotonic
+  // clock, which the parent shares.
+  let lastReadNs = 0n;
+  let pressedNs = 0n;
+  const stream = client.stream as net.Socket;
+  // Before mqtt.js's own listener (the pipe), which parses and emits the message within the same 'data' event.
+  stream.prependListener('data', () => (lastReadNs = process.hrtime.bigint()));
   client.on('message', (topic, payload) => {
     if (payload.length === 0) return;
+    const messageNs = process.hrtime.bigint();
     const alert = JSON.parse(payload.toString()) as { id: string; state: string };
-    if (alert.state === 'raised') process.send?.({ alert: alert.id });
+    if (alert.state === 'raised')
+      process.send?.({
+        alert: alert.id,
+        pressedNs: String(pressedNs),
+        readNs: String(lastReadNs),
+        messageNs: String(messageNs),
+      });
   });
   process.on('message', (msg: { press?: string; end?: boolean }) => {
     if (msg.end) {
@@ -103,6 +153,7 @@ async function clientMain(): Promise<void> {
     }
     if (msg.press === undefined) return;
     const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
+    pressedNs = process.hrtime.bigint();
     client.publish(`telecare/${msg.press}/devices/${PRESS_PENDANT_ID}/events`, payload, { qos: 1 });
   });
   process.send?.({ ready: true });
@@ -120,6 +171,7 @@ async function main(): Promise<void> {
       cb();
     },
   });
+  const mosquitto = opts.external ? await startMosquitto() : undefined;
   const hub: RunningHub = await startHub({
     config: parseHubConfig(benchConfig(opts.homes)),
     dataDir: path.join(dir, 'data'),
@@ -129,11 +181,18 @@ async function main(): Promise<void> {
     adminPassword: 'trace-admin-password-not-used',
     logger: createLogger({ destination: sink }),
     announce: () => undefined,
+    ...(mosquitto ? { mqttUrl: mosquitto.mqttUrl } : {}),
   });
+  const mqttUrl = mosquitto?.mqttUrl ?? `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}`;
+  // The hub's side of the MQTT path: the embedded broker's accepted sockets, or the hub's own client socket.
+  const brokerPort = Number(new URL(mqttUrl).port);
+  const hubSide = (socket: net.Socket): boolean =>
+    mosquitto ? socket.remotePort === brokerPort : socket.localPort === brokerPort;
 
   if (opts.bare) {
-    await barePresses(hub, opts.homes, opts.presses);
+    await barePresses(mqttUrl, hub, opts.homes, opts.presses);
     await hub.stop();
+    await mosquitto?.stop();
     removeTempDir(dir);
     process.stdout.write(`${JSON.stringify({ presses: opts.presses, homes: opts.homes, logLines })}\n`);
     return;
@@ -170,6 +229,10 @@ async function main(): Promise<void> {
   wrap(AlertService.prototype, 'apply', () => mark('apply'));
   wrap(AlertChanges.prototype, 'publish', () => mark('stored'));
   wrap(EmbeddedBroker.prototype, 'publish', () => mark('publish'));
+  if (opts.external) {
+    const { ExternalBroker } = await import('../hub/broker-client.js');
+    wrap(ExternalBroker.prototype, 'publish', () => mark('publish'));
+  }
   const storeProto = EventStore.prototype as unknown as { flush: (this: EventStore) => void };
   const flush = storeProto.flush;
   storeProto.flush = function (this: EventStore): void {
@@ -190,20 +253,48 @@ async function main(): Promise<void> {
   wrap(globalThis, 'setImmediate', () => bump('setImmediate'));
   wrap(globalThis, 'setTimeout', () => bump('timers'));
   wrap(process, 'nextTick', () => bump('nextTick'));
+  // With --timeline: every callback the loop runs (not promise reactions), by its resource's type and function name.
+  const names = new Map<number, string>();
+  let turns: LoopCallback[] | undefined;
+  const began = new Map<number, number>();
   const hook = createHook({
-    init(_id, type) {
+    init(id, type, _trigger, resource) {
       if (type === 'PROMISE') bump('promises');
+      else if (opts.timeline) names.set(id, `${type}:${callbackName(resource)}`);
     },
+    ...(opts.timeline
+      ? {
+          before(id: number) {
+            if (turns && names.has(id)) began.set(id, performance.now());
+          },
+          after(id: number) {
+            const start = began.get(id);
+            if (start === undefined || !turns) return;
+            began.delete(id);
+            // Absolute for now (ms); made relative to the press read once the press is done.
+            turns.push({
+              what: names.get(id) ?? '?',
+              atUs: start,
+              tookUs: Math.round((performance.now() - start) * 1000),
+            });
+          },
+          destroy(id: number) {
+            names.delete(id);
+          },
+        }
+      : {}),
   });
   hook.enable();
 
   const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
   const originalWrite = socketProto.write as (this: net.Socket, ...a: unknown[]) => boolean;
-  const originalRead = socketProto.read as (this: net.Socket, ...a: unknown[]) => unknown;
+  const originalPush = socketProto.push as (this: net.Socket, ...a: unknown[]) => boolean;
+  const originalWriteGeneric = socketProto._writeGeneric as
+    ((this: net.Socket, ...a: unknown[]) => unknown) | undefined;
   socketProto.write = function (this: net.Socket, ...a: unknown[]): boolean {
     if (counting) counts.socketWrites++;
     const chunk = a[0];
-    if (current && Buffer.isBuffer(chunk) && this.localPort === hub.ports.mqtt) {
+    if (current && Buffer.isBuffer(chunk) && hubSide(this)) {
       const first = chunk[0] ?? 0;
       // 0x3x: PUBLISH (the alert to the subscriber); 0x40: PUBACK (to the pendant).
       if (first >> 4 === 3 && current.at.publish !== undefined && current.at.written === undefined) {
@@ -214,13 +305,40 @@ async function main(): Promise<void> {
     }
     return originalWrite.apply(this, a);
   };
-  socketProto.read = function (this: net.Socket, ...a: unknown[]): unknown {
-    const data = originalRead.apply(this, a);
-    if (current && data !== null && this.localPort === hub.ports.mqtt) mark('read');
-    return data;
+  // The bytes handed to the kernel: a corked socket (mqtt-packet corks until the next tick) writes after `write`.
+  if (originalWriteGeneric) {
+    socketProto._writeGeneric = function (this: net.Socket, ...a: unknown[]): unknown {
+      if (current?.at.written !== undefined && hubSide(this)) mark('sent');
+      return originalWriteGeneric.apply(this, a);
+    };
+  }
+  // Every chunk read from a socket goes through push(), whether the stream is read paused (aedes) or flowing (mqtt.js).
+  socketProto.push = function (this: net.Socket, ...a: unknown[]): boolean {
+    if (current && a[0] !== null && hubSide(this)) {
+      mark('read');
+      if (opts.timeline && turns) {
+        // What was read (first byte: the MQTT packet type) and how much, on the timeline.
+        const chunk = a[0] as Buffer;
+        turns.push({
+          what: `read:0x${(chunk[0] ?? 0).toString(16)}:${chunk.length}B`,
+          atUs: performance.now(),
+          tookUs: 0,
+        });
+      }
+    }
+    return originalPush.apply(this, a);
   };
 
-  const { child, fromChild } = await startClient(hub);
+  const { child, fromChild } = await startClient(mqttUrl);
+  const load =
+    opts.load > 0 ? startLoad({ mqttUrl, homes: 200, days: 3, rate: opts.load, durationS: 600, seed: 21 }) : undefined;
+  if (load) {
+    // The generator makes its days in memory first: press only once it is publishing.
+    for (let waitedMs = 0; load.counts().published === 0 && waitedMs < 60_000; waitedMs += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const loadFrom = { t: performance.now(), n: load?.counts().published ?? 0 };
 
   const session = new Session();
   if (opts.cpuProfDir) {
@@ -232,6 +350,8 @@ async function main(): Promise<void> {
   }
 
   const traces: PressTrace[] = [];
+  // The system's monotonic clock at performance.now() = 0: the child's hrtime marks go on this process's timeline.
+  const originNs = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
   // Every garbage collection of the run, on the marks' timeline: which presses had one between read and written.
   const collections: { start: number; end: number; minor: boolean }[] = [];
   const gcObserver = new PerformanceObserver((list) => {
@@ -252,8 +372,34 @@ async function main(): Promise<void> {
     const logsBefore = logLines;
     current = { at: {}, toAlert: zero(), total: zero() };
     counting = true;
+    if (opts.timeline) turns = [];
     child.send({ press: homeId });
-    const { alert } = await alerted;
+    const { alert, pressedNs, readNs, messageNs } = await alerted;
+    if (pressedNs !== undefined) current.at.pressed = Number(BigInt(pressedNs) - originNs) / 1e6;
+    if (readNs !== undefined) current.at.subscriberRead = Number(BigInt(readNs) - originNs) / 1e6;
+    if (messageNs !== undefined) current.at.subscriberMessage = Number(BigInt(messageNs) - originNs) / 1e6;
+    // The callbacks up to the alert sent; those after it are not the press's wait.
+    if (turns) {
+      // From the pendant's publish to the alert sent: what the loop ran meanwhile, µs from the hub's read of the press.
+      const { pressed, read, sent, written } = current.at;
+      const from = pressed ?? read ?? 0;
+      const to = sent ?? written ?? Infinity;
+      current.turns = turns
+        .filter((t) => t.atUs + t.tookUs / 1000 >= from && t.atUs <= to)
+        .map((t) => ({ ...t, atUs: Math.round((t.atUs - (read ?? 0)) * 1000) }));
+      turns = undefined;
+    }
+    if (opts.benchGaps) {
+      // As `telecare bench` presses: the alert resolved at once, the next press 1-5 ms later, whatever the press
+      // set off (its fsync and PUBACK, the resolution's deliveries) still under way.
+      current.total = { ...counts, logLines: logLines - logsBefore };
+      traces.push(current);
+      current = undefined;
+      counting = false;
+      if (alert) hub.alerts.resolve(alert, 'false-alarm', null, 'trace');
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
+      continue;
+    }
     // Everything the press set off: PUBACK after the fsync, delivery marks, the next fsync.
     await new Promise((resolve) => setTimeout(resolve, 30));
     counting = false;
@@ -273,31 +419,43 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(opts.cpuProfDir, 'hotpath.heapprofile'), JSON.stringify(heap.profile));
     session.disconnect();
   }
+  const loadRate = load ? ((load.counts().published - loadFrom.n) / (performance.now() - loadFrom.t)) * 1000 : 0;
+  await load?.stop();
   hook.disable();
   gcObserver.disconnect();
   await endClient(child);
   await hub.stop();
+  await mosquitto?.stop();
   removeTempDir(dir);
 
   // The first presses warm up V8 and SQLite's caches: left out.
   const kept = traces.slice(Math.min(20, Math.floor(traces.length / 5)));
-  const steps: Record<string, unknown> = {};
-  let previous: Mark = 'read';
-  for (const m of MARKS.slice(1)) {
-    const gaps = kept
-      .map((t) => {
-        const a = t.at[previous];
-        const b = t.at[m];
-        return a !== undefined && b !== undefined ? b - a : undefined;
-      })
-      .filter((g): g is number => g !== undefined);
-    const s = summarise(gaps);
-    steps[`${previous}→${m}`] = { p50Us: Math.round(s.p50 * 1000), p99Us: Math.round(s.p99 * 1000), n: s.count };
-    previous = m;
+  // Each step from the mark before it that the press has (external mode has no authorizePublish, for one).
+  const gapsByStep = new Map<string, number[]>();
+  for (const t of kept) {
+    let previous: Mark | undefined;
+    for (const m of MARKS) {
+      const at = t.at[m];
+      if (at === undefined) continue;
+      const from = previous === undefined ? undefined : t.at[previous];
+      if (previous !== undefined && from !== undefined) {
+        const key = `${previous}→${m}`;
+        const gaps = gapsByStep.get(key) ?? [];
+        gaps.push(at - from);
+        gapsByStep.set(key, gaps);
+      }
+      previous = m;
+    }
   }
-  const readToWritten = summarise(
-    kept.map((t) => (t.at.written ?? NaN) - (t.at.read ?? NaN)).filter((g) => Number.isFinite(g)),
-  );
+  const steps: Record<string, unknown> = {};
+  for (const [key, gaps] of gapsByStep) {
+    const s = summarise(gaps);
+    steps[key] = { p50Us: Math.round(s.p50 * 1000), p99Us: Math.round(s.p99 * 1000), n: s.count };
+  }
+  const between = (a: Mark, b: Mark): { p50Us: number; p99Us: number } => {
+    const s = summarise(kept.map((t) => (t.at[b] ?? NaN) - (t.at[a] ?? NaN)).filter((g) => Number.isFinite(g)));
+    return { p50Us: Math.round(s.p50 * 1000), p99Us: Math.round(s.p99 * 1000) };
+  };
   const median = (pick: (t: PressTrace) => number): number => {
     const sorted = kept.map(pick).sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -309,10 +467,14 @@ async function main(): Promise<void> {
       {
         presses: kept.length,
         homes: opts.homes,
-        readToAlertWritten: {
-          p50Us: Math.round(readToWritten.p50 * 1000),
-          p99Us: Math.round(readToWritten.p99 * 1000),
-        },
+        external: opts.external,
+        backgroundEventsPerS: Math.round(loadRate),
+        readToAlertWritten: between('read', 'written'),
+        readToAlertSent: between('read', 'sent'),
+        /** The hub's read of the press to the subscriber's read of the alert (both on the monotonic clock). */
+        readToSubscriberRead: between('read', 'subscriberRead'),
+        /** The pendant's publish call to its alert parsed by the subscriber: what `telecare bench` times. */
+        pressedToSubscriberMessage: between('pressed', 'subscriberMessage'),
         steps,
         /** Presses whose alert went to the subscriber's socket only after the event batch's group commit. */
         alertAfterGroupCommit: kept.filter(
@@ -322,11 +484,62 @@ async function main(): Promise<void> {
         gcInPath: gcInPath(kept, collections),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
+        ...(opts.timeline ? { timeline: timelineSummary(kept) } : {}),
       },
       null,
       2,
     )}\n`,
   );
+}
+
+/** The name of the function an async resource will call back (for the timeline). */
+function callbackName(resource: unknown): string {
+  const r = resource as { _onImmediate?: unknown; _onTimeout?: unknown; callback?: unknown; oncomplete?: unknown };
+  const fn = r._onImmediate ?? r._onTimeout ?? r.callback ?? r.oncomplete;
+  return typeof fn === 'function' ? fn.name || 'anonymous' : '';
+}
+
+/**
+ * The loop's callbacks between a press read and its alert sent: per kind, in how many presses it ran and the median
+ * count and time; and the full list of the median press (by read → sent).
+ */
+function timelineSummary(traces: readonly PressTrace[]): Record<string, unknown> {
+  const withTurns = traces.filter((t) => t.turns !== undefined);
+  const byWhat = new Map<string, { presses: number; counts: number[]; tookUs: number[] }>();
+  for (const t of withTurns) {
+    const seen = new Map<string, number>();
+    for (const c of t.turns ?? []) {
+      seen.set(c.what, (seen.get(c.what) ?? 0) + 1);
+      const entry = byWhat.get(c.what) ?? { presses: 0, counts: [], tookUs: [] };
+      entry.tookUs.push(c.tookUs);
+      byWhat.set(c.what, entry);
+    }
+    for (const [what, n] of seen) {
+      const entry = byWhat.get(what);
+      if (!entry) continue;
+      entry.presses++;
+      entry.counts.push(n);
+    }
+  }
+  const kinds = Object.fromEntries(
+    [...byWhat].map(([what, e]) => [
+      what,
+      { presses: e.presses, countP50: summarise(e.counts).p50, tookP50Us: summarise(e.tookUs).p50 },
+    ]),
+  );
+  const bySent = [...withTurns].sort(
+    (a, b) =>
+      (a.at.sent ?? a.at.written ?? 0) - (a.at.read ?? 0) - ((b.at.sent ?? b.at.written ?? 0) - (b.at.read ?? 0)),
+  );
+  const mid = bySent[Math.floor(bySent.length / 2)];
+  const marks = mid
+    ? Object.fromEntries(MARKS.map((m) => [m, Math.round(((mid.at[m] ?? NaN) - (mid.at.read ?? 0)) * 1000)]))
+    : {};
+  const slowest = bySent.slice(-3).map((t) => ({
+    marksUs: Object.fromEntries(MARKS.map((m) => [m, Math.round(((t.at[m] ?? NaN) - (t.at.read ?? 0)) * 1000)])),
+    callbacks: (t.turns ?? []).filter((c) => c.tookUs >= 20 || c.what.startsWith('read:')),
+  }));
+  return { presses: withTurns.length, kinds, medianPress: { marksUs: marks, callbacks: mid?.turns ?? [] }, slowest };
 }
 
 /**
@@ -394,16 +607,23 @@ async function endClient(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** What the client process tells: ready, or an alert received (when its bytes were read and parsed, hrtime ns). */
+interface FromChild {
+  ready?: boolean;
+  alert?: string;
+  pressedNs?: string;
+  readNs?: string;
+  messageNs?: string;
+}
+
 /** The pendant and subscriber in a child process, ready to press. */
-async function startClient(
-  hub: RunningHub,
-): Promise<{ child: ChildProcess; fromChild: () => Promise<{ alert?: string; ready?: boolean }> }> {
+async function startClient(mqttUrl: string): Promise<{ child: ChildProcess; fromChild: () => Promise<FromChild> }> {
   const child = fork(fileURLToPath(import.meta.url), ['--client'], {
-    env: { ...process.env, TRACE_MQTT_URL: `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}` },
+    env: { ...process.env, TRACE_MQTT_URL: mqttUrl },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const fromChild = (): Promise<{ alert?: string; ready?: boolean }> =>
-    new Promise((resolve) => child.once('message', (m) => resolve(m as { alert?: string; ready?: boolean })));
+  const fromChild = (): Promise<FromChild> =>
+    new Promise((resolve) => child.once('message', (m) => resolve(m as FromChild)));
   await fromChild();
   return { child, fromChild };
 }
@@ -413,8 +633,8 @@ async function startClient(
  * Under `valgrind --tool=callgrind`, with TRACE_CALLGRIND=1, the counters are zeroed once the first fifth of the presses
  * (warm-up) is done and dumped at the end (`callgrind_control`), so the dump holds the presses alone.
  */
-async function barePresses(hub: RunningHub, homes: number, presses: number): Promise<void> {
-  const { child, fromChild } = await startClient(hub);
+async function barePresses(mqttUrl: string, hub: RunningHub, homes: number, presses: number): Promise<void> {
+  const { child, fromChild } = await startClient(mqttUrl);
   const callgrind = process.env.TRACE_CALLGRIND === '1';
   const control = async (flag: string): Promise<void> => {
     await promisify(execFile)('callgrind_control', [flag, String(process.pid)]);

@@ -179,6 +179,15 @@ export class AlertChanges {
   }
 }
 
+/**
+ * Runs `work` once an alert published in this turn is on the wire. The embedded broker writes it from a setImmediate
+ * queued at the end of this turn (aedes's delivery), the external client on the next tick (mqtt-packet's uncork):
+ * the first immediate here runs before aedes's, the second after it.
+ */
+export function afterDelivery(work: () => void): void {
+  setImmediate(() => setImmediate(work));
+}
+
 /** The groups an alert has been sent to so far: its ladder up to its level. */
 export function groupsToldSoFar(row: AlertRow): string[] {
   return rowLadder(row)

@@ -1,5 +1,6 @@
 // Which responder groups an alert goes to, level by level, and how long each level has to acknowledge.
 import type { EscalationLevel, HubConfig } from '../config-types.js';
+import type { HomeConfig } from '../../rules/types.js';
 import type { Severity } from '../../rules/vocabulary.js';
 
 /**
@@ -22,7 +23,7 @@ export const FALLBACK_GROUP = 'responders';
  * the name is the home's `escalation` or "default"; else the default timeouts over the configured groups in order.
  */
 export function ladderFor(config: HubConfig, homeId: string, severity: Severity): EscalationLevel[] {
-  const home = config.homes?.find((h) => h.id === homeId);
+  const home = homeById(config.homes, homeId);
   const name = home?.escalation ?? 'default';
   const ladders = config.escalation ?? {};
   // An info record (e.g. a wearable impact the wearer got up from) calls nobody out: a ladder named for every
@@ -43,4 +44,23 @@ export function levelDueAt(ladder: readonly EscalationLevel[], level: number, fr
   const step = ladder[level];
   if (!step || step.timeoutSeconds <= 0) return null;
   return fromMs + step.timeoutSeconds * 1000;
+}
+
+/**
+ * Each configuration's homes by id: a raise looks its home up on the alert path, and a scheme has a thousand homes
+ * (the linear search was about 1 % of a press's CPU). Made again when the array changes length (homes added in place).
+ */
+const homeIndexes = new WeakMap<readonly HomeConfig[], { size: number; byId: Map<string, HomeConfig> }>();
+
+function homeById(homes: readonly HomeConfig[] | undefined, homeId: string): HomeConfig | undefined {
+  if (!homes) return undefined;
+  let index = homeIndexes.get(homes);
+  if (index?.size !== homes.length) {
+    // The first home of an id wins, as `find` had it.
+    const byId = new Map<string, HomeConfig>();
+    for (const home of homes) if (!byId.has(home.id)) byId.set(home.id, home);
+    index = { size: homes.length, byId };
+    homeIndexes.set(homes, index);
+  }
+  return index.byId.get(homeId);
 }

@@ -1,11 +1,14 @@
 // What the alert service does on the path of a press: the open alert read once per raise, no outbox scan after each
-// delivery once nothing waits, ids from a pooled random source; counted on a real store and broker, not timed.
+// delivery once nothing waits, ids from a pooled random source, the home's ladder without a search of every home;
+// counted on a real store and broker, not timed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import { newAlertId } from '../../hub/alerts/ids.js';
+import { ladderFor } from '../../hub/alerts/ladder.js';
+import type { HomeConfig } from '../../rules/types.js';
 import type { AlertService } from '../../hub/alerts/service.js';
-import { homeConfig, pendantPress, startStage, waitFor, type AlertStage } from './helpers.js';
+import { homeConfig, pendantPress, startStage, testHome, waitFor, type AlertStage } from './helpers.js';
 
 /** Counts the calls of better-sqlite3 statements whose SQL contains `fragment`, until `restore()`. */
 function countStatements(
@@ -99,5 +102,37 @@ describe('the alert path', () => {
     }
     expect(ids.size).toBe(10_000);
     expect(newAlertId(at) < newAlertId(at + 1)).toBe(true);
+  });
+
+  it("finds a home's ladder among a thousand homes without looking at each of them", () => {
+    const homes: HomeConfig[] = Array.from({ length: 1000 }, (_, i) => ({
+      ...testHome(),
+      id: `h${i + 1}`,
+      ...(i === 999 ? { escalation: 'night' } : {}),
+    }));
+    let reads = 0;
+    // Counts the reads of the homes' elements (a search reads one per home it passes).
+    const counted = new Proxy(homes, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const config = {
+      ...homeConfig([]),
+      homes: counted,
+      escalation: { night: [{ group: 'night', timeoutSeconds: 5 }] },
+    };
+    expect(ladderFor(config, 'h1000', 'critical')).toEqual([{ group: 'night', timeoutSeconds: 5 }]);
+    const afterFirst = reads;
+    for (let i = 0; i < 100; i++) ladderFor(config, 'h1000', 'critical');
+    expect(ladderFor(config, 'h2', 'high')).toEqual([
+      { group: 'responders', timeoutSeconds: 120 },
+      { group: 'responders', timeoutSeconds: 300 },
+    ]);
+    expect(reads - afterFirst).toBe(0);
+    // A home added in place is found too.
+    homes.push({ ...testHome(), id: 'h1001', escalation: 'night' });
+    expect(ladderFor(config, 'h1001', 'critical')).toEqual([{ group: 'night', timeoutSeconds: 5 }]);
   });
 });

@@ -2,8 +2,10 @@
 // batch's group commit runs and before the store hands an fsync to the thread pool (the hub in-process, real aedes).
 import fs from 'node:fs';
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
+import { createLogger } from '../../hub/logger.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
@@ -77,5 +79,35 @@ describe('alert path order', () => {
     expect(record.steps).toContain('group commit');
     expect(record.steps).toContain('fsync');
     expect(running.store.eventsAfter(0).map((e) => e.type)).toEqual(['pendant']);
+  });
+
+  it("the alert's log line is made only once the alert is written to the subscriber", async () => {
+    let port = 0;
+    const record = recorder(() => port);
+    // pino serialises a line when it is logged and hands it to the destination at once (sync: false only defers
+    // the file write): the destination's write is the moment the line was made.
+    const lines = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        const { msg } = JSON.parse(chunk.toString()) as { msg?: string };
+        if (msg === 'alert raised') record.steps.push('logged');
+        cb();
+      },
+    });
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { logger: createLogger({ destination: lines }) });
+    port = hub.ports.mqtt ?? 0;
+    const subscriber = await mqttClient(port);
+    const pendant = await mqttClient(port);
+    await subscriber.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    const alert = nextMessage(subscriber, (topic) => topic.startsWith('telecare/h1/alerts/'));
+    record.start();
+    await pendant.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+    await alert;
+    await vi.waitFor(() => expect(record.steps).toContain('logged'), { timeout: 15_000, interval: 20 });
+    await Promise.all([subscriber.endAsync(), pendant.endAsync()]);
+
+    expect(record.steps.filter((step) => step === 'alert written' || step === 'logged')).toEqual([
+      'alert written',
+      'logged',
+    ]);
   });
 });
