@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { learnedOrPrior } from './threshold.js';
+import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
@@ -114,20 +114,34 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
 }
 
 /**
- * Without a PIR or the bathroom, a door or appliance does not place the resident, but once learned
- * the home's history says how long the silence after that very activity lasts when all is well (a
- * cupboard closed at noon is soon followed by more). Only worth it when earlier than inactivity.
+ * Without a PIR or the bathroom, a door or appliance does not place the resident, but the home's
+ * history says how long the silence after that very activity lasts when all is well (a cupboard
+ * closed at noon is soon followed by more). Only worth it when earlier than inactivity.
  */
 function afterActivityDeadline(home: HomeState, start: number): number {
   const p = home.params.possibleFall;
-  if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined || !home.isLearned(start)) return NaN;
+  if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
   if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
   const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
-  const ms = Math.max(p.floorMinutes * MINUTE_MS, learned);
+  // Takes over day by day, as every learned threshold does: from inactivity's day value (the prior of a room where
+  // the resident is not placed) with the weight of the silences of a minute or more that followed this very activity;
+  // after `learningDays` the model stands alone. Without this, it waited for day 14 (Kasteren A: a kitchen collapse in
+  // the first fortnight was called by inactivity after 4 h).
+  const learnedMs = Math.max(p.floorMinutes * MINUTE_MS, learned);
+  const t: Threshold = home.isLearned(start)
+    ? { ms: learnedMs, source: 'learned' }
+    : shrink(
+        home.params.inactivity.coldStartDayMinutes * MINUTE_MS,
+        learnedMs,
+        home.silences.pauses(home.lastActivityKey),
+        home.params.learned.priorWeight,
+        'cold-start',
+      );
+  const ms = t.ms;
   if (start + ms >= home.timers.inactivity.dueAt) return NaN;
-  home.armed['possible-fall'] = { ms, source: 'learned' };
+  home.armed['possible-fall'] = t;
   return start + ms;
 }
 
