@@ -104,13 +104,37 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   if (returnInDoubt(home)) return NaN;
-  if (!home.lastActivityLocated || home.lastActivityContext === undefined) return afterActivityDeadline(home, start);
+  if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
+    const inBedroom = bedroomByDayDeadline(home, start);
+    return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
+  }
   const p = home.params.possibleFall;
   const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
   const t = learnedOrPrior(home, home.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed['possible-fall'] = { ms, source: t.source };
   return start + ms;
+}
+
+/**
+ * A bedroom PIR where no bed mat works (none, or one stuck) does not place the resident, since sleep looks like a
+ * collapse. Outside the resident's night, though, the home's own history says how long the bedroom stays quiet at
+ * that hour (CASAS: 13-19 min by day, against 5-6 h at night): from inactivity's day value as the prior, the learned
+ * value takes over as every threshold does, and the timer is armed only when earlier than inactivity's and ending
+ * before the night (a nap or an early night is inactivity's to judge, with its night allowance). Without this a
+ * collapse in such a bedroom by day was called by inactivity after 3-4 h.
+ */
+function bedroomByDayDeadline(home: HomeState, start: number): number {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device?.room !== 'bedroom' || device.kind !== 'motion' || device.roomContext === undefined) return NaN;
+  if (home.inRestNight(start)) return NaN;
+  const p = home.params.possibleFall;
+  const prior = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  const t = learnedOrPrior(home, device.roomContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  const deadline = start + Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  if (deadline >= home.timers.inactivity.dueAt || home.inRestNight(deadline)) return NaN;
+  home.armed['possible-fall'] = { ms: deadline - start, source: t.source };
+  return deadline;
 }
 
 /**
