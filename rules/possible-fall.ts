@@ -149,15 +149,18 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
   const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
-  // Takes over day by day, as every learned threshold does: from inactivity's day value (the prior of a room where
-  // the resident is not placed) with the weight of the silences of a minute or more that followed this very activity;
-  // after `learningDays` the model stands alone. Without this, it waited for day 14 (Kasteren A: a kitchen collapse in
-  // the first fortnight was called by inactivity after 4 h).
+  // Takes over day by day, as every learned threshold does: from what inactivity allows this silence (its day value,
+  // its night allowance at night: where the resident is not placed, inactivity is the prior) with the weight of the
+  // silences of a minute or more that followed this very activity; after `learningDays` the model stands alone.
+  // Without this it waited for day 14 (Kasteren A: a kitchen collapse in the first fortnight called after 4 h).
   const learnedMs = Math.max(p.floorMinutes * MINUTE_MS, learned);
   const t: Threshold = home.isLearned(start)
     ? { ms: learnedMs, source: 'learned' }
     : shrink(
-        home.params.inactivity.coldStartDayMinutes * MINUTE_MS,
+        // Inactivity's allowance for this silence (its night allowance at night), else its day value.
+        Number.isFinite(home.timers.inactivity.dueAt)
+          ? home.timers.inactivity.dueAt - start
+          : home.params.inactivity.coldStartDayMinutes * MINUTE_MS,
         learnedMs,
         home.silences.pauses(home.lastActivityKey),
         home.params.learned.priorWeight,

@@ -88,6 +88,21 @@ describe('possible-fall after any activity, learned', () => {
     expect(day4).toBeLessThan(4 * HOUR_MS);
   });
 
+  it("in the cold start its prior is inactivity's own allowance: the same silence after the fridge waits longer late in the evening than at noon", () => {
+    const delayAt = (hour: number): number => {
+      const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
+      reedDays(h, 0, 4, hour - 1);
+      h.at(MONDAY + 3 * DAY_MS + hour * HOUR_MS - h.clock.now(), 'fridge', 'contact', false);
+      h.at(20_000, 'fridge', 'contact', true);
+      const closedAt = h.clock.now();
+      h.advanceBy(14 * HOUR_MS);
+      return (h.raised('possible-fall').find((d) => d.at > closedAt)?.at ?? Infinity) - closedAt;
+    };
+    const noon = delayAt(12);
+    expect(noon).toBeLessThan(4 * HOUR_MS);
+    expect(delayAt(22)).toBeGreaterThan(noon);
+  });
+
   it('carries on through a restart mid-silence', () => {
     const straight = new Harness(home({ devices: REED_ONLY }), MONDAY);
     const restarted = new Harness(home({ devices: REED_ONLY }), MONDAY);

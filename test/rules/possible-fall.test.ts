@@ -99,6 +99,35 @@ describe('bathroom-too-long rule', () => {
     expect(h.of('clear', 'bathroom-too-long')).toHaveLength(1);
   });
 
+  it('the flush reporting again seconds after the resident left the toilet is the same flush, not a new visit', () => {
+    const config = home({
+      devices: [...DEVICES.filter((d) => d.id !== 'bathroom-pir'), { id: 'flush', kind: 'appliance', room: 'toilet' }],
+    });
+    const flush = (h: Harness, afterMs: number): void => {
+      h.at(afterMs, 'flush', 'power', 100);
+      h.at(1000, 'flush', 'power', 0);
+    };
+    const repeat = new Harness(config, MONDAY + 22 * HOUR_MS + 30 * MINUTE_MS);
+    flush(repeat, 0);
+    repeat.at(8_000, 'living-pir', 'motion', true);
+    flush(repeat, 15_000);
+    repeat.advanceBy(2 * HOUR_MS);
+    expect(repeat.raised('bathroom-too-long')).toHaveLength(0);
+
+    // A second flush a minute and a half later, or one with nobody seen elsewhere between, is still a visit.
+    for (const [elsewhere, gapMs] of [
+      [true, 90_000],
+      [false, 15_000],
+    ] as const) {
+      const h = new Harness(config, TEN);
+      flush(h, 0);
+      if (elsewhere) h.at(8_000, 'living-pir', 'motion', true);
+      flush(h, gapMs);
+      h.advanceBy(2 * HOUR_MS);
+      expect(h.raised('bathroom-too-long')).toHaveLength(1);
+    }
+  });
+
   it('30 min at night; leaving the bathroom in time raises nothing', () => {
     const night = new Harness(undefined, MONDAY + 3 * HOUR_MS);
     night.at(0, 'bathroom-pir', 'motion', true);
