@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { loneTrigger, returnInDoubt } from './possible-fall.js';
+import { returnInDoubt } from './possible-fall.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
@@ -84,9 +84,8 @@ export const bathroomDefinition = {
       ctx.disarm(home.timers.bathroom);
       return;
     }
-    // Back from an outing with the door shut, by one bathroom sensor's word alone, or one PIR trigger nobody was seen
-    // arriving for or staying after: not a visit (possible-fall.ts).
-    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home) && !loneTrigger(home)) {
+    // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
+    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;

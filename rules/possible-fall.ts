@@ -6,7 +6,6 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
-import { isBathroom } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -26,58 +25,10 @@ export interface ReturnWatch {
   loneAt: number;
   /** When the exit door last closed with nothing inside since (NaN: not waiting for the first activity after it). */
   closedAt: number;
-  /** The device of the current burst of activity (reports a minute apart at most), its last report, its PIR triggers... */
-  burstDeviceId: string | undefined;
-  burstAt: number;
-  burstTriggers: number;
-  /** ...and whether the resident was seen elsewhere within a minute before it began (arriving). */
-  burstArrived: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
-  return {
-    out: false,
-    doorOpened: false,
-    loneDeviceId: undefined,
-    loneAt: NaN,
-    closedAt: NaN,
-    burstDeviceId: undefined,
-    burstAt: NaN,
-    burstTriggers: 0,
-    burstArrived: true,
-  };
-}
-
-/**
- * Follow the bursts of activity, before the home records this one (`home.lastActivityAt` is the one before). A burst
- * is one device's reports a minute apart at most.
- */
-function watchBurst(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
-  const id = seen.device.id;
-  if (id === watch.burstDeviceId && at - watch.burstAt <= AFTER_EXIT_MARGIN_MS) {
-    if (!seen.activity.heldEnd) watch.burstTriggers++;
-  } else {
-    watch.burstDeviceId = id;
-    watch.burstTriggers = seen.activity.heldEnd ? 0 : 1;
-    // Arrived: seen elsewhere within the minute before (on the way), or already in this room (staying: a bath).
-    watch.burstArrived =
-      !(at - home.lastActivityAt > AFTER_EXIT_MARGIN_MS) || home.lastActivityRoom === seen.device.room;
-  }
-  watch.burstAt = at;
-}
-
-/**
- * Whether the last activity is a lone trigger of a bathroom PIR: one trigger, the resident not seen arriving (nothing
- * anywhere in the minute before, and not in the bathroom already) nor staying (no second trigger): not a visit.
- * CASAS, 00:53 local: the bedroom PIR, which saw the resident turning in bed 9 min before, saw nobody get up, then
- * the bathroom PIR fired once for a second. Only the bathroom: elsewhere one trigger after a quiet spell is how a
- * resident coming from a room without a sensor is seen (Kasteren B's kitchen), and possible-fall must place them.
- */
-export function loneTrigger(home: HomeState): boolean {
-  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
-  if (!watch || watch.burstArrived || watch.burstTriggers > 1) return false;
-  const device = home.devices.get(watch.burstDeviceId ?? '');
-  return device?.kind === 'motion' && isBathroom(device.room);
+  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN, closedAt: NaN };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -153,8 +104,6 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   if (returnInDoubt(home)) return NaN;
-  // One bathroom PIR trigger that nobody was seen arriving for or staying after: not a visit (inactivity watches).
-  if (loneTrigger(home)) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
@@ -231,11 +180,8 @@ export const possibleFallDefinition = {
   homeState: {
     version: 1,
     create: newReturnWatch,
-    // A burst the resident was seen arriving for is never a lone trigger: only one that was not needs keeping.
     save: (watch: ReturnWatch) =>
-      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) || !watch.burstArrived
-        ? { ...watch }
-        : undefined,
+      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) ? { ...watch } : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
       const s = saved as Partial<ReturnWatch> | null;
       if (typeof s !== 'object' || s === null) return undefined;
@@ -246,18 +192,12 @@ export const possibleFallDefinition = {
         // JSON turns NaN into null.
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
         closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
-        burstDeviceId: typeof s.burstDeviceId === 'string' ? s.burstDeviceId : undefined,
-        burstAt: typeof s.burstAt === 'number' ? s.burstAt : NaN,
-        burstTriggers: typeof s.burstTriggers === 'number' ? s.burstTriggers : 0,
-        // Saved before this field existed: as if the resident was seen arriving (never a lone trigger).
-        burstArrived: s.burstArrived !== false,
       };
     },
   },
 
   onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: ReturnWatch): void {
     watchReturn(home, watch, seen, at);
-    watchBurst(home, watch, seen, at);
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
