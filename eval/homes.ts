@@ -42,6 +42,19 @@ export interface HomesOptions {
   /** How long after the last movement a held-state PIR reports `off` (the off sent after a cut). */
   pirHoldMs?: number;
   onProgress?: (message: string) => void;
+  /** Each collapse as measured (diagnosis: which cuts are slow, and why). */
+  onCut?: (cut: CutReport) => void;
+}
+
+/** One simulated collapse: where and when, the event it followed, and the first alert (undefined: missed). */
+export interface CutReport {
+  at: number;
+  place: Place;
+  deviceId: string | undefined;
+  delayMinutes: number | undefined;
+  firstKind: string | undefined;
+  /** The thresholds armed just after the cut (rule timer name to minutes and source), before the silence runs. */
+  armed: Record<string, { minutes: number; source: string }>;
 }
 
 export const DEFAULT_HOMES_OPTIONS: HomesOptions = {
@@ -244,9 +257,29 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       };
       decisions.push(...copy.handle(off));
     }
+    const armed: CutReport['armed'] = {};
+    if (o.onCut) {
+      const state = copy.exportState() as {
+        homes: Record<
+          string,
+          { armed?: Record<string, { ms: number; source: string }>; timers: Record<string, number> }
+        >;
+      };
+      const snap = state.homes[home.id];
+      for (const [name, t] of Object.entries(snap?.armed ?? {}))
+        if (snap?.timers[name] !== undefined) armed[name] = { minutes: Math.round(t.ms / MINUTE_MS), source: t.source };
+    }
     decisions.push(...copy.advanceTo(at + silenceMs));
     // A cut whose own event was lost (a perturbed replay) may fall in a silence already being called about: delay 0.
     const first = decisions.find((x) => x.type === 'raise' && FAMILY.has(x.kind) && x.at > Math.min(at, lastPushedAt));
+    o.onCut?.({
+      at,
+      place: cut.place,
+      deviceId: rec.events[cut.index]?.deviceId,
+      delayMinutes: first ? Math.round(Math.max(0, first.at - at) / MINUTE_MS) : undefined,
+      firstKind: first?.kind,
+      armed,
+    });
     const placed = byPlace.get(cut.place) ?? emptyOutcome();
     if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place });
     for (const outcome of [all, placed, at < coldEnd ? cold : after]) {

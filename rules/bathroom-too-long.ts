@@ -5,8 +5,42 @@ import type { HomeState } from './home-state.js';
 import { returnInDoubt } from './possible-fall.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
-import type { RuleDefinition } from './registry.js';
+import type { ActivitySeen, RuleDefinition } from './registry.js';
+import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
+
+/**
+ * The bathroom's appliance (a toilet flush) last seen, to tell its own repeat. A flush reporting again within a minute
+ * of its last report, with the resident seen in another room in between, is the same flush (a cistern refilling, a
+ * sensor bouncing), not a new visit: nobody walks back and uses the toilet in seconds. Kasteren A: the flush at
+ * 22:33:34, the bedroom door at 22:33:42, the flush again at 22:33:58, then the night: a bathroom-too-long at 23:03.
+ */
+export interface FlushWatch {
+  deviceId: string | undefined;
+  /** Its last report (epoch ms). */
+  at: number;
+  /** The resident was seen in another room since. */
+  seenElsewhere: boolean;
+  /** The activity being handled is such a repeat. */
+  repeat: boolean;
+}
+
+function newFlushWatch(): FlushWatch {
+  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false };
+}
+
+function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
+  const device = seen.device;
+  watch.repeat = false;
+  if (device.kind === 'appliance' && isBathroom(device.room)) {
+    watch.repeat = watch.deviceId === device.id && watch.seenElsewhere && at - watch.at <= AFTER_EXIT_MARGIN_MS;
+    watch.deviceId = device.id;
+    watch.at = at;
+    watch.seenElsewhere = false;
+  } else if (!isBathroom(device.room) && !seen.activity.worn) {
+    watch.seenElsewhere = true;
+  }
+}
 
 function bathroomDeadline(home: HomeState, enteredAt: number): number {
   const p = home.params.bathroom;
@@ -23,7 +57,33 @@ export const bathroomDefinition = {
   homeTimers: ['bathroom'] as const,
   silence: true,
 
-  onActivity(home: HomeState, at: number, ctx: RuleContext): void {
+  homeState: {
+    version: 1,
+    create: newFlushWatch,
+    save: (watch: FlushWatch) => (watch.deviceId === undefined ? undefined : { ...watch, repeat: false }),
+    load: (saved: unknown): FlushWatch | undefined => {
+      const s = saved as Partial<FlushWatch> | null;
+      if (typeof s !== 'object' || s === null || typeof s.deviceId !== 'string') return undefined;
+      // JSON turns NaN into null.
+      return {
+        deviceId: s.deviceId,
+        at: typeof s.at === 'number' ? s.at : NaN,
+        seenElsewhere: s.seenElsewhere === true,
+        repeat: false,
+      };
+    },
+  },
+
+  onActivitySeen(_home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: FlushWatch): void {
+    watchFlush(watch, seen, at);
+  },
+
+  onActivity(home: HomeState, at: number, ctx: RuleContext, watch: FlushWatch): void {
+    // A flush repeating after the resident left the bathroom: the visit is over, not begun again.
+    if (watch.repeat) {
+      ctx.disarm(home.timers.bathroom);
+      return;
+    }
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
     if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
@@ -55,4 +115,4 @@ export const bathroomDefinition = {
       },
     });
   },
-} satisfies RuleDefinition;
+} satisfies RuleDefinition<FlushWatch>;

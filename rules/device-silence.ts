@@ -40,6 +40,15 @@ export class DeviceSilence {
     this.pendingGapMs.push(gapMs);
   }
 
+  /** How many silences of a minute or more followed activity `key` (the evidence its own estimate rests on). */
+  pauses(key: string): number {
+    const own = this.counts.get(key);
+    if (!own) return 0;
+    let n = 0;
+    for (let b = 1; b < BINS; b++) n += own[b] ?? 0;
+    return n;
+  }
+
   /** The silence (ms) after activity `key` that is unusual at `alarmPercent`; NaN without history. */
   threshold(key: string, day: number, alarmPercent: number): number {
     if (day > this.day) this.turnDay(day);

@@ -35,6 +35,28 @@ function onBed(home: HomeState, occupied: boolean, at: number, ctx: RuleContext)
   ctx.arm(home.timers['out-of-bed'], at + limitMs);
 }
 
+/** Whether `room` holds a bed mat: the room the resident returns to from a night-time trip. */
+function isBedRoom(home: HomeState, room: string | undefined): boolean {
+  if (room === undefined) return false;
+  for (const d of home.devices.values()) if (d.kind === 'bed' && d.room === room) return true;
+  return false;
+}
+
+/**
+ * Up in the night and seen moving in the room of the bed (its PIR, a dresser, a door; not a mat): back from the
+ * trip, or never gone from the bedroom. The resident is not lost on a night-time trip; a fall beside the bed is for
+ * possible-fall and inactivity, which watch the silence after this. The absence is timed again from now, so a trip
+ * out of the bedroom that follows is still watched. Kasteren B: bed mats that fell silent or were voided by a
+ * kitchen switch firing on its own, while the bedroom PIR saw the resident turning in bed every few minutes.
+ */
+function seenInBedroom(home: HomeState, at: number, ctx: RuleContext): void {
+  const limitMs = home.armed['out-of-bed']?.ms;
+  if (limitMs === undefined || !Number.isFinite(home.timers['out-of-bed'].dueAt)) return;
+  // Near the end of the night this is getting up for the day, as when the resident first got up.
+  if (home.inNight(at + limitMs)) ctx.arm(home.timers['out-of-bed'], at + limitMs);
+  else ctx.disarm(home.timers['out-of-bed']);
+}
+
 /** Registered in rules/built-in.ts: it hears the bed turning occupied or empty. */
 export const outOfBedDefinition = {
   name: 'out-of-bed-too-long',
@@ -43,6 +65,8 @@ export const outOfBedDefinition = {
 
   onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, ctx: RuleContext): void {
     if (seen.bedChanged) onBed(home, home.bedOccupied, at, ctx);
+    else if (seen.activity.mat === undefined && !seen.activity.worn && isBedRoom(home, seen.device.room))
+      seenInBedroom(home, at, ctx);
   },
 
   onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {

@@ -1,7 +1,10 @@
 // Rule parameters with the SPEC section 6 defaults; every number can be overridden per home.
 
 export interface RuleParams {
-  /** Days of history before the after-any-activity possible-fall applies (other thresholds take over gradually: `learned.priorWeight`). */
+  /**
+   * Days of history after which the after-any-activity possible-fall stands on the home's model alone; before, it takes
+   * over gradually from inactivity's day value, as every other threshold does (`learned.priorWeight`).
+   */
   learningDays: number;
   /** How learned normal turns a home's own quiet periods into a threshold. */
   learned: {

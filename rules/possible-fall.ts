@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { learnedOrPrior } from './threshold.js';
+import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
@@ -104,7 +104,10 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   if (returnInDoubt(home)) return NaN;
-  if (!home.lastActivityLocated || home.lastActivityContext === undefined) return afterActivityDeadline(home, start);
+  if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
+    const inBedroom = bedroomByDayDeadline(home, start);
+    return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
+  }
   const p = home.params.possibleFall;
   const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
   const t = learnedOrPrior(home, home.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
@@ -114,20 +117,58 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
 }
 
 /**
- * Without a PIR or the bathroom, a door or appliance does not place the resident, but once learned
- * the home's history says how long the silence after that very activity lasts when all is well (a
- * cupboard closed at noon is soon followed by more). Only worth it when earlier than inactivity.
+ * A bedroom PIR where no bed mat works (none, or one stuck) does not place the resident, since sleep looks like a
+ * collapse. Outside the resident's night, though, the home's own history says how long the bedroom stays quiet at
+ * that hour (CASAS: 13-19 min by day, against 5-6 h at night): from inactivity's day value as the prior, the learned
+ * value takes over as every threshold does, and the timer is armed only when earlier than inactivity's and ending
+ * before the night (a nap or an early night is inactivity's to judge, with its night allowance). Without this a
+ * collapse in such a bedroom by day was called by inactivity after 3-4 h.
+ */
+function bedroomByDayDeadline(home: HomeState, start: number): number {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device?.room !== 'bedroom' || device.kind !== 'motion' || device.roomContext === undefined) return NaN;
+  if (home.inRestNight(start)) return NaN;
+  const p = home.params.possibleFall;
+  const prior = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  const t = learnedOrPrior(home, device.roomContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  const deadline = start + Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  if (deadline >= home.timers.inactivity.dueAt || home.inRestNight(deadline)) return NaN;
+  home.armed['possible-fall'] = { ms: deadline - start, source: t.source };
+  return deadline;
+}
+
+/**
+ * Without a PIR or the bathroom, a door or appliance does not place the resident, but the home's
+ * history says how long the silence after that very activity lasts when all is well (a cupboard
+ * closed at noon is soon followed by more). Only worth it when earlier than inactivity.
  */
 function afterActivityDeadline(home: HomeState, start: number): number {
   const p = home.params.possibleFall;
-  if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined || !home.isLearned(start)) return NaN;
+  if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
   if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
   const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
-  const ms = Math.max(p.floorMinutes * MINUTE_MS, learned);
+  // Takes over day by day, as every learned threshold does: from what inactivity allows this silence (its day value,
+  // its night allowance at night: where the resident is not placed, inactivity is the prior) with the weight of the
+  // silences of a minute or more that followed this very activity; after `learningDays` the model stands alone.
+  // Without this it waited for day 14 (Kasteren A: a kitchen collapse in the first fortnight called after 4 h).
+  const learnedMs = Math.max(p.floorMinutes * MINUTE_MS, learned);
+  const t: Threshold = home.isLearned(start)
+    ? { ms: learnedMs, source: 'learned' }
+    : shrink(
+        // Inactivity's allowance for this silence (its night allowance at night), else its day value.
+        Number.isFinite(home.timers.inactivity.dueAt)
+          ? home.timers.inactivity.dueAt - start
+          : home.params.inactivity.coldStartDayMinutes * MINUTE_MS,
+        learnedMs,
+        home.silences.pauses(home.lastActivityKey),
+        home.params.learned.priorWeight,
+        'cold-start',
+      );
+  const ms = t.ms;
   if (start + ms >= home.timers.inactivity.dueAt) return NaN;
-  home.armed['possible-fall'] = { ms, source: 'learned' };
+  home.armed['possible-fall'] = t;
   return start + ms;
 }
 

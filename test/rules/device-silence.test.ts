@@ -37,7 +37,7 @@ function reedDays(h: Harness, fromDay: number, days: number, lastHour = 21): voi
 
 const FAMILY = ['possible-fall', 'inactivity', 'bathroom-too-long', 'out-of-bed-too-long', 'no-morning-activity'];
 
-describe('possible-fall after any activity, once learned', () => {
+describe('possible-fall after any activity, learned', () => {
   it('the fridge is always followed by the cupboard within minutes: a silence after it is a possible fall well before 2 h', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
     reedDays(h, 0, 16, 11);
@@ -63,13 +63,47 @@ describe('possible-fall after any activity, once learned', () => {
     expect(h.raised().filter((d) => FAMILY.includes(d.kind))).toHaveLength(0);
   });
 
-  it('does not apply in the cold start, and carries on through a restart mid-silence', () => {
-    const cold = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    reedDays(cold, 0, 3, 11);
-    cold.at(55 * MINUTE_MS, 'fridge', 'contact', true);
-    cold.advanceBy(3 * HOUR_MS);
-    expect(cold.raised('possible-fall')).toHaveLength(0);
+  it('takes over day by day in the cold start: nothing before its first day, then between the learned value and 4 h', () => {
+    const firstDay = new Harness(home({ devices: REED_ONLY }), MONDAY);
+    reedDays(firstDay, 0, 1, 11);
+    firstDay.at(55 * MINUTE_MS, 'fridge', 'contact', true);
+    firstDay.advanceBy(3 * HOUR_MS);
+    expect(firstDay.raised('possible-fall')).toHaveLength(0);
 
+    // The delay after the fridge once learned (16 days), and on day 4 (3 days of its silences, weighed against 4 h).
+    const delayAfter = (days: number): number => {
+      const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
+      reedDays(h, 0, days, 11);
+      h.at(55 * MINUTE_MS, 'fridge', 'contact', false);
+      h.at(20_000, 'fridge', 'contact', true);
+      const closedAt = h.clock.now();
+      h.advanceBy(5 * HOUR_MS);
+      const fall = h.raised().find((d) => FAMILY.includes(d.kind));
+      expect(fall?.kind).toBe('possible-fall');
+      return (fall?.at ?? NaN) - closedAt;
+    };
+    const learned = delayAfter(16);
+    const day4 = delayAfter(4);
+    expect(day4).toBeGreaterThan(learned);
+    expect(day4).toBeLessThan(4 * HOUR_MS);
+  });
+
+  it("in the cold start its prior is inactivity's own allowance: the same silence after the fridge waits longer late in the evening than at noon", () => {
+    const delayAt = (hour: number): number => {
+      const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
+      reedDays(h, 0, 4, hour - 1);
+      h.at(MONDAY + 3 * DAY_MS + hour * HOUR_MS - h.clock.now(), 'fridge', 'contact', false);
+      h.at(20_000, 'fridge', 'contact', true);
+      const closedAt = h.clock.now();
+      h.advanceBy(14 * HOUR_MS);
+      return (h.raised('possible-fall').find((d) => d.at > closedAt)?.at ?? Infinity) - closedAt;
+    };
+    const noon = delayAt(12);
+    expect(noon).toBeLessThan(4 * HOUR_MS);
+    expect(delayAt(22)).toBeGreaterThan(noon);
+  });
+
+  it('carries on through a restart mid-silence', () => {
     const straight = new Harness(home({ devices: REED_ONLY }), MONDAY);
     const restarted = new Harness(home({ devices: REED_ONLY }), MONDAY);
     for (const h of [straight, restarted]) {

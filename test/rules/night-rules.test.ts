@@ -81,6 +81,32 @@ describe('out-of-bed-too-long rule', () => {
   });
 });
 
+describe('out-of-bed-too-long: seen in the bedroom after getting up', () => {
+  it('the bed mat falls silent but the bedroom PIR sees the resident every 10 min: not out of bed too long', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(3 * HOUR_MS, 'bed', 'occupancy', false);
+    // A switch elsewhere firing on its own, then the resident moving in the bedroom for an hour.
+    h.at(30_000, 'fridge', 'contact', false);
+    for (let i = 0; i < 7; i++) h.at(10 * MINUTE_MS, 'bedroom-pir', 'motion', true);
+    h.at(5 * MINUTE_MS, 'bed', 'occupancy', true);
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('out-of-bed-too-long')).toHaveLength(0);
+  });
+
+  it('up, seen by the bedroom PIR on the way out, then gone: timed from the bedroom PIR', () => {
+    const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(3 * HOUR_MS, 'bed', 'occupancy', false);
+    h.at(20_000, 'bedroom-pir', 'motion', true);
+    h.at(MINUTE_MS, 'living-pir', 'motion', true);
+    for (let i = 0; i < 5; i++) h.at(9 * MINUTE_MS, 'living-pir', 'motion', true);
+    expect(h.raised('out-of-bed-too-long')).toEqual([
+      expect.objectContaining({ at: MONDAY + 26 * HOUR_MS + 20_000 + 45 * MINUTE_MS }),
+    ]);
+  });
+});
+
 describe('no-morning-activity rule', () => {
   it('nobody outside the bedroom by 10:00 (cold start): raised at 10:00', () => {
     const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 22 * HOUR_MS);

@@ -1,7 +1,7 @@
 // possible-fall and bathroom-too-long: the resident placed in one room, then silence everywhere.
 import { describe, expect, it } from 'vitest';
 import { DEVICES, Harness, MONDAY, home } from './factories.js';
-import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 const TEN = MONDAY + 10 * HOUR_MS;
 
@@ -99,6 +99,35 @@ describe('bathroom-too-long rule', () => {
     expect(h.of('clear', 'bathroom-too-long')).toHaveLength(1);
   });
 
+  it('the flush reporting again seconds after the resident left the toilet is the same flush, not a new visit', () => {
+    const config = home({
+      devices: [...DEVICES.filter((d) => d.id !== 'bathroom-pir'), { id: 'flush', kind: 'appliance', room: 'toilet' }],
+    });
+    const flush = (h: Harness, afterMs: number): void => {
+      h.at(afterMs, 'flush', 'power', 100);
+      h.at(1000, 'flush', 'power', 0);
+    };
+    const repeat = new Harness(config, MONDAY + 22 * HOUR_MS + 30 * MINUTE_MS);
+    flush(repeat, 0);
+    repeat.at(8_000, 'living-pir', 'motion', true);
+    flush(repeat, 15_000);
+    repeat.advanceBy(2 * HOUR_MS);
+    expect(repeat.raised('bathroom-too-long')).toHaveLength(0);
+
+    // A second flush a minute and a half later, or one with nobody seen elsewhere between, is still a visit.
+    for (const [elsewhere, gapMs] of [
+      [true, 90_000],
+      [false, 15_000],
+    ] as const) {
+      const h = new Harness(config, TEN);
+      flush(h, 0);
+      if (elsewhere) h.at(8_000, 'living-pir', 'motion', true);
+      flush(h, gapMs);
+      h.advanceBy(2 * HOUR_MS);
+      expect(h.raised('bathroom-too-long')).toHaveLength(1);
+    }
+  });
+
   it('30 min at night; leaving the bathroom in time raises nothing', () => {
     const night = new Harness(undefined, MONDAY + 3 * HOUR_MS);
     night.at(0, 'bathroom-pir', 'motion', true);
@@ -111,5 +140,55 @@ describe('bathroom-too-long rule', () => {
     brief.at(1000, 'chair', 'occupancy', true);
     brief.advanceBy(2 * HOUR_MS);
     expect(brief.raised('bathroom-too-long')).toHaveLength(0);
+  });
+});
+
+describe('possible-fall in a bedroom without a bed mat', () => {
+  const NO_BED_MAT = home({ devices: DEVICES.filter((d) => d.kind !== 'bed') });
+
+  /**
+   * `count` ordinary days: up at 07:00 in the living room, every hour from 09:00 to 17:00 the bedroom, then the
+   * kitchen 10 min later and the living room 10 min after that; the living room every 20 min in the evening; bed at 22:00.
+   */
+  function days(h: Harness, count: number): void {
+    for (let d = 0; d < count; d++) {
+      const day = MONDAY + d * DAY_MS;
+      for (let m = 7 * 60; m < 9 * 60; m += 20) h.at(day + m * MINUTE_MS - h.clock.now(), 'living-pir', 'motion', true);
+      for (let hour = 9; hour <= 17; hour++) {
+        h.at(day + hour * HOUR_MS - h.clock.now(), 'bedroom-pir', 'motion', true);
+        h.at(10 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+        for (let m = 20; m < 60; m += 20)
+          h.at(day + hour * HOUR_MS + m * MINUTE_MS - h.clock.now(), 'living-pir', 'motion', true);
+      }
+      for (let m = 18 * 60; m < 22 * 60; m += 20)
+        h.at(day + m * MINUTE_MS - h.clock.now(), 'living-pir', 'motion', true);
+      h.at(day + 22 * HOUR_MS - h.clock.now(), 'bedroom-pir', 'motion', true);
+    }
+  }
+
+  it('by day, once the home shows the bedroom is left within minutes: a silence there is a possible fall before inactivity', () => {
+    const h = new Harness(NO_BED_MAT, MONDAY);
+    days(h, 12);
+    expect(h.raised()).toHaveLength(0);
+    const at = MONDAY + 12 * DAY_MS + 10 * HOUR_MS;
+    for (let m = 0; m < 180; m += 20)
+      h.at(at - 3 * HOUR_MS + m * MINUTE_MS - h.clock.now(), 'living-pir', 'motion', true);
+    h.at(at - h.clock.now(), 'bedroom-pir', 'motion', true);
+    h.advanceBy(5 * HOUR_MS);
+    const first = h.raised()[0];
+    expect(first).toEqual(expect.objectContaining({ kind: 'possible-fall', room: 'bedroom' }));
+    expect((first?.at ?? NaN) - at).toBeLessThan(2 * HOUR_MS);
+  });
+
+  it('not in the cold start (sleep looks like a collapse), nor in the night once learned', () => {
+    const cold = new Harness(NO_BED_MAT, MONDAY + 10 * HOUR_MS);
+    cold.at(0, 'bedroom-pir', 'motion', true);
+    cold.advanceBy(5 * HOUR_MS);
+    expect(cold.raised('possible-fall')).toHaveLength(0);
+
+    const night = new Harness(NO_BED_MAT, MONDAY);
+    days(night, 12);
+    night.advanceBy(9 * HOUR_MS);
+    expect(night.raised('possible-fall')).toHaveLength(0);
   });
 });
