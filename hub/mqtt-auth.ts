@@ -192,6 +192,8 @@ export type TopicClass =
   | { class: 'zigbee-command'; homeId: string | undefined }
   /** Zigbee2MQTT's own reports (`bridge/state`, `bridge/devices`, `bridge/response/...`). */
   | { class: 'zigbee-bridge' }
+  /** A serial bridge's status, `telecare/bridge/<name>/status` (firmware-bridge/bridge.ts). */
+  | { class: 'bridge-status' }
   /** Any other topic under `telecare/`: reserved for the hub. */
   | { class: 'reserved' }
   | { class: 'other' };
@@ -223,6 +225,9 @@ export class MqttAccess {
       if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
       if (parts[2] === 'alerts' && parts.length >= 4)
         return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
+      // After the alert topics: a home called 'bridge' keeps its alerts whatever a bridge is named.
+      if (homeId === 'bridge' && parts.length === 4 && parts[3] === 'status' && parts[2] !== '')
+        return { class: 'bridge-status' };
       return { class: 'reserved' };
     }
     if (!topic.startsWith(this.zigbeePrefix)) return { class: 'other' };
@@ -251,6 +256,8 @@ export class MqttAccess {
         return allows(identity.role, 'sensor.publish') && inScope(identity, c.homeId);
       case 'zigbee-bridge':
         return allows(identity.role, 'zigbee.bridge.publish');
+      case 'bridge-status':
+        return allows(identity.role, 'bridge.status.publish');
       case 'other':
         return allows(identity.role, 'other.publish');
       default:
@@ -279,6 +286,8 @@ export class MqttAccess {
         return allows(identity.role, 'zigbee.command.read') && (c.homeId === undefined || inScope(identity, c.homeId));
       case 'zigbee-bridge':
         return allows(identity.role, 'zigbee.bridge.read');
+      case 'bridge-status':
+        return allows(identity.role, 'bridge.status.read');
       case 'other':
         return allows(identity.role, 'other.read');
       default:

@@ -1,0 +1,80 @@
+// The serial bridge against the real hub's embedded broker (its ACLs), not a bare aedes: a press on the radio becomes an alert.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { ONE_HOME_CONFIG } from '../hub/helpers.js';
+import {
+  killProcess,
+  requireBuiltCli,
+  spawnBridge,
+  startSerialPair,
+  startSubscriber,
+  writeToSerial,
+  type BridgeProcess,
+  type SerialPair,
+  type Subscriber,
+} from './helpers.js';
+
+describe('telecare bridge on the hub itself (anonymous loopback client of the embedded broker)', () => {
+  let dir: string;
+  let hub: RunningHub;
+  let pair: SerialPair;
+  let bridge: BridgeProcess | undefined;
+  let watcher: Subscriber | undefined;
+
+  beforeAll(async () => {
+    requireBuiltCli();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-bridge-hub-'));
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
+    pair = await startSerialPair(dir);
+  });
+
+  afterAll(async () => {
+    await killProcess(bridge?.child);
+    await watcher?.close();
+    await hub.stop();
+    await killProcess(pair.process);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a pendant press on the serial line raises a critical alert, and the bridge stays connected to say so', async () => {
+    const port = hub.ports.mqtt ?? 0;
+    watcher = await startSubscriber(port, ['telecare/bridge/+/status']);
+    bridge = spawnBridge([
+      '--port',
+      pair.hubEnd,
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+      '--home',
+      'h1',
+      '--name',
+      'rx-flat',
+      '--status-interval-ms',
+      '60000',
+    ]);
+    const opened = bridge;
+    await vi.waitFor(() => expect(opened.logs.some((l) => l.msg === 'serial port open')).toBe(true), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    writeToSerial(pair.receiverEnd, '{"device":"p1","type":"pendant","value":true}\n');
+    await vi.waitFor(
+      () =>
+        expect(hub.alerts.list({ state: 'open' }).map((a) => [a.kind, a.severity])).toEqual([['pendant', 'critical']]),
+      { timeout: 20_000, interval: 20 },
+    );
+    // The bridge's retained status reaches the hub's subscribers: the broker did not refuse (and drop) the bridge.
+    await vi.waitFor(
+      () =>
+        expect(watcher?.lastStatus('rx-flat')).toMatchObject({ state: 'online', events: { published: 1, queued: 0 } }),
+      {
+        timeout: 20_000,
+        interval: 20,
+      },
+    );
+  });
+});
