@@ -43,6 +43,14 @@ function expandIPv6(ip: string): string[] {
   return [...left, ...zeros, ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
 }
 
+/**
+ * How long a key must still wait. Never longer than the wait it was given: a wall clock stepped back (NTP correcting
+ * a Pi without a real-time clock) would otherwise lock a key, even one with no wait at all, out for the hours stepped.
+ */
+function remainingWaitMs(record: TryRecord, now: number): number {
+  return Math.min(record.nextAllowedAt - now, record.nextAllowedAt - record.lastTryAt);
+}
+
 export class LoginThrottle {
   // Insertion order is kept oldest-first (a record is re-inserted on each try), so forgetting stops at the first fresh one.
   private readonly records = new Map<string, TryRecord>();
@@ -63,7 +71,7 @@ export class LoginThrottle {
     let waitMs = 0;
     for (const key of keys) {
       const record = this.records.get(key);
-      if (record) waitMs = Math.max(waitMs, record.nextAllowedAt - now);
+      if (record) waitMs = Math.max(waitMs, remainingWaitMs(record, now));
     }
     if (waitMs > 0) return { waitMs };
     for (const key of keys) {

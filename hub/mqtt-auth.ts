@@ -46,6 +46,11 @@ export const VERIFIED_CACHE_MS = 15 * 60_000;
 // Bounds the failure table against a flood of spoofed-looking addresses (IPv6 gives every client many).
 const MAX_TRACKED_SOURCES = 10_000;
 
+/** A failure window is over after its minute, or at once when the wall clock stepped back past its start (NTP). */
+function windowOver(sinceMs: number, nowMs: number): boolean {
+  return nowMs - sinceMs >= FAILURE_WINDOW_MS || nowMs < sinceMs;
+}
+
 function scopeOf(user: Pick<MqttUserConfig, 'role' | 'homes'>): HomeScope {
   if (user.homes === undefined) {
     // People's credentials default to every home; a device or bridge without `homes` may touch none (least privilege).
@@ -158,7 +163,7 @@ export class MqttCredentials {
   private throttled(source: string | undefined): boolean {
     const entry = this.failures.get(source ?? 'unknown');
     if (!entry) return false;
-    if (this.nowMs() - entry.since >= FAILURE_WINDOW_MS) {
+    if (windowOver(entry.since, this.nowMs())) {
       this.failures.delete(source ?? 'unknown');
       return false;
     }
@@ -169,7 +174,7 @@ export class MqttCredentials {
     const key = source ?? 'unknown';
     const now = this.nowMs();
     const entry = this.failures.get(key);
-    if (entry && now - entry.since < FAILURE_WINDOW_MS) {
+    if (entry && !windowOver(entry.since, now)) {
       entry.count++;
       return;
     }
