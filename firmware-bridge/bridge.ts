@@ -5,7 +5,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
-import { nativeEventPayload, nativeEventTopic } from './native-event.js';
+import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
 import { SerialLink } from './serial-link.js';
 
 export interface BridgeOptions {
@@ -150,7 +150,11 @@ export class FirmwareBridge {
         if (this.log.isLevelEnabled('debug')) {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
-        this.outbox.publish(nativeEventTopic(outcome.event), nativeEventPayload(outcome.event));
+        this.outbox.publish(
+          nativeEventTopic(outcome.event),
+          nativeEventPayload(outcome.event),
+          isEmergency(outcome.event),
+        );
         {
           this.statusChanged();
           return;

@@ -13,7 +13,7 @@ export interface OutboxOptions {
   /** Retained status topic; the broker publishes `lastWill` there if the bridge is lost. */
   statusTopic: string;
   lastWill: string;
-  /** Messages kept while the broker is away; past it the oldest are dropped and counted. */
+  /** Messages kept while the broker is away; past it the oldest routine ones are dropped and counted. */
   maxQueued: number;
   reconnectPeriodMs: number;
   logger: Logger;
@@ -22,6 +22,8 @@ export interface OutboxOptions {
 interface QueuedMessage {
   topic: string;
   payload: string;
+  /** An emergency (a pendant press, a fall, an alarm): the last to be dropped when the queue is full. */
+  urgent: boolean;
 }
 
 /** The broker URL without any credentials in it, for logs. */
@@ -101,15 +103,29 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     });
   }
 
-  /** Queues one QoS 1 message; never blocks, never throws. */
-  publish(topic: string, payload: string): void {
+  /**
+   * Queues one QoS 1 message; never blocks, never throws. When the queue is full the oldest routine message makes
+   * room: a sensor chattering while the broker is away must not push out a pendant press (`urgent`).
+   */
+  publish(topic: string, payload: string, urgent = false): void {
     if (this.queue.length - this.queueHead >= this.options.maxQueued) {
-      this.queueHead++;
+      this.dropOldest();
       this.dropped++;
       this.emit('dropped');
     }
-    this.queue.push({ topic, payload });
+    this.queue.push({ topic, payload, urgent });
     this.pump();
+  }
+
+  /** The oldest routine message waiting goes; only a queue of emergencies alone loses its oldest emergency. */
+  private dropOldest(): void {
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      if (!this.queue[i]?.urgent) {
+        this.queue.splice(i, 1);
+        return;
+      }
+    }
+    this.queueHead++;
   }
 
   /** The bridge's retained status: only the latest matters, so it is replaced, never queued. */
