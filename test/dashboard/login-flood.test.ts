@@ -48,6 +48,32 @@ describe('parallel password guesses', () => {
   });
 });
 
+describe("someone guessing a responder's password from elsewhere", () => {
+  it('does not lock the responder out of the address they logged in from before; a new address still waits', async () => {
+    dashboard = await startDashboard();
+    const { app } = dashboard;
+    const admin = await loginFrom(dashboard, '192.0.2.1', 'admin', ADMIN_PASSWORD);
+    const cookie = `telecare_session=${admin.cookies.find((c) => c.name === 'telecare_session')?.value ?? ''}`;
+    const made = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: { cookie },
+      payload: { username: 'sam', password: 'sams-long-password', role: 'responder' },
+    });
+    expect(made.statusCode).toBe(201);
+    // Sam's console, the day before.
+    expect((await loginFrom(dashboard, '192.0.2.50', 'sam', 'sams-long-password')).statusCode).toBe(200);
+    // Someone else on the network keeps guessing Sam's password: Sam's name now has to wait.
+    const guesses = [];
+    for (let i = 0; i < 6; i++)
+      guesses.push((await loginFrom(dashboard, '198.51.100.7', 'sam', `guess-${i}`)).statusCode);
+    expect(guesses.at(-1)).toBe(429);
+    // A machine Sam never used still waits (guesses spread over many addresses); Sam's own console does not.
+    expect((await loginFrom(dashboard, '203.0.113.9', 'sam', 'sams-long-password')).statusCode).toBe(429);
+    expect((await loginFrom(dashboard, '192.0.2.50', 'sam', 'sams-long-password')).statusCode).toBe(200);
+  });
+});
+
 describe('the wall clock stepping back (NTP correcting a Pi that ran ahead)', () => {
   it('locks nobody out for the hours it stepped: a responder who logged in before logs in again at once', async () => {
     let wallMs = Date.UTC(2026, 10, 22, 9, 0, 0);
