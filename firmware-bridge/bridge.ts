@@ -1,4 +1,5 @@
 // `telecare bridge` at work: serial receiver in, native events out on MQTT, status and counters published.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -70,7 +71,9 @@ export class FirmwareBridge {
     });
     this.outbox = new MqttOutbox({
       url: options.mqttUrl,
-      clientId: `telecare-bridge-${name}`,
+      // A fresh suffix each run: the hub's broker gives a client id to whoever holds it first, so a fixed, guessable
+      // id could be taken by another credential and keep the bridge (and every press it carries) out.
+      clientId: `telecare-bridge-${name}-${randomBytes(4).toString('hex')}`,
       username: options.username,
       password: options.password,
       statusTopic: statusTopic(name),

@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
+import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG } from '../hub/helpers.js';
+import { mqttClient, ONE_HOME_CONFIG } from '../hub/helpers.js';
 import {
   killProcess,
   requireBuiltCli,
@@ -19,22 +21,29 @@ import {
   type Subscriber,
 } from './helpers.js';
 
+const SENSOR_PASSWORD = 'sensor-h1-password';
+
 describe('telecare bridge on the hub itself (anonymous loopback client of the embedded broker)', () => {
   let dir: string;
   let hub: RunningHub;
   let pair: SerialPair;
   let bridge: BridgeProcess | undefined;
   let watcher: Subscriber | undefined;
+  let squatter: MqttClient | undefined;
 
   beforeAll(async () => {
     requireBuiltCli();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-bridge-hub-'));
-    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
+    const mqttUsers = [
+      { username: 'sensor-h1', passwordHash: await hashPassword(SENSOR_PASSWORD), role: 'device', homes: ['h1'] },
+    ];
+    hub = await startTestHub(parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers }), dir);
     pair = await startSerialPair(dir);
   });
 
   afterAll(async () => {
     await killProcess(bridge?.child);
+    await squatter?.endAsync(true);
     await watcher?.close();
     await hub.stop();
     await killProcess(pair.process);
@@ -76,5 +85,40 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
         interval: 20,
       },
     );
+  });
+  it('a sensor credential holding the client id a bridge would use does not keep the bridge out', async () => {
+    const port = hub.ports.mqtt ?? 0;
+    await killProcess(bridge?.child);
+    // Another credential connects first with the id `telecare bridge --name rx-hall` once chose: the broker refuses
+    // that id to anyone else (CONNACK 2), so a bridge with a fixed id would never get in.
+    squatter = await mqttClient(port, {
+      clientId: 'telecare-bridge-rx-hall',
+      username: 'sensor-h1',
+      password: SENSOR_PASSWORD,
+    });
+    hub.alerts.list({ state: 'open' }).forEach((a) => hub.alerts.resolve(a.id, 'false-alarm', null, 'test'));
+    bridge = spawnBridge([
+      '--port',
+      pair.hubEnd,
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+      '--home',
+      'h1',
+      '--name',
+      'rx-hall',
+      '--status-interval-ms',
+      '60000',
+    ]);
+    const opened = bridge;
+    await vi.waitFor(() => expect(opened.logs.some((l) => l.msg === 'serial port open')).toBe(true), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    writeToSerial(pair.receiverEnd, '{"device":"p1","type":"pendant","value":true}\n');
+    await vi.waitFor(() => expect(hub.alerts.list({ state: 'open' }).map((a) => a.kind)).toEqual(['pendant']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    expect(squatter.connected).toBe(true);
   });
 });
