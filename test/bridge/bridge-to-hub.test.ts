@@ -22,6 +22,7 @@ import {
 } from './helpers.js';
 
 const SENSOR_PASSWORD = 'sensor-h1-password';
+const BRIDGE_PASSWORD = 'bridge-h1-password';
 
 describe('telecare bridge on the hub itself (anonymous loopback client of the embedded broker)', () => {
   let dir: string;
@@ -36,6 +37,7 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-bridge-hub-'));
     const mqttUsers = [
       { username: 'sensor-h1', passwordHash: await hashPassword(SENSOR_PASSWORD), role: 'device', homes: ['h1'] },
+      { username: 'bridge-h1', passwordHash: await hashPassword(BRIDGE_PASSWORD), role: 'bridge', homes: ['h1'] },
     ];
     hub = await startTestHub(parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers }), dir);
     pair = await startSerialPair(dir);
@@ -120,5 +122,56 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
       interval: 20,
     });
     expect(squatter.connected).toBe(true);
+  });
+  it('one line the broker refuses (another home) is dropped after a few tries, not resent forever ahead of a press', async () => {
+    const port = hub.ports.mqtt ?? 0;
+    await killProcess(bridge?.child);
+    hub.alerts.list({ state: 'open' }).forEach((a) => hub.alerts.resolve(a.id, 'false-alarm', null, 'test'));
+    const passwordFile = path.join(dir, 'bridge-password');
+    fs.writeFileSync(passwordFile, BRIDGE_PASSWORD, { mode: 0o600 });
+    watcher ??= await startSubscriber(port, ['telecare/bridge/+/status']);
+    bridge = spawnBridge([
+      '--port',
+      pair.hubEnd,
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+      '--username',
+      'bridge-h1',
+      '--password-file',
+      passwordFile,
+      '--home',
+      'h1',
+      '--name',
+      'rx-scoped',
+      '--mqtt-reconnect-ms',
+      '200',
+      '--status-interval-ms',
+      '60000',
+    ]);
+    const started = bridge;
+    await vi.waitFor(() => expect(watcher?.lastStatus('rx-scoped')?.state).toBe('online'), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    await vi.waitFor(() => expect(started.logs.some((l) => l.msg === 'serial port open')).toBe(true), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    // The receiver also hears a flat this bridge's credential does not cover: the broker refuses that event.
+    writeToSerial(
+      pair.receiverEnd,
+      '{"device":"p2","home":"h2","type":"pendant","value":true}\n{"device":"p1","type":"pendant","value":true}\n',
+    );
+    await vi.waitFor(
+      () => expect(hub.alerts.list({ state: 'open' }).map((a) => [a.homeId, a.kind])).toEqual([['h1', 'pendant']]),
+      {
+        timeout: 30_000,
+        interval: 20,
+      },
+    );
+    await vi.waitFor(
+      () => expect(watcher?.lastStatus('rx-scoped')?.events).toMatchObject({ published: 1, queued: 0, dropped: 1 }),
+      { timeout: 20_000, interval: 20 },
+    );
   });
 });
