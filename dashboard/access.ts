@@ -97,6 +97,20 @@ export function installAccessControl(app: FastifyInstance, auth: AuthStore, cloc
   });
 }
 
+/**
+ * Whether the caller of a request still may `access` now: a long-lived response (the alert stream) asks again after
+ * a logout, a removed user or a revoked token, and as a session expires, instead of trusting its first check.
+ */
+export function stillAllowed(request: FastifyRequest, auth: AuthStore, now: number, access: Permission): boolean {
+  let principal: Principal | undefined;
+  try {
+    principal = identify(request, auth, now);
+  } catch {
+    return false;
+  }
+  return principal !== undefined && mayUse(principal, access);
+}
+
 /** The caller of a route that is not public (set by the hook). */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DashboardError('AUTH_REQUIRED');

@@ -98,6 +98,13 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'INTERNAL', message: 'Internal error; see the hub log' });
   });
 
+  // Alerts, activity and reports are personal or health data: no browser or proxy keeps a copy (a shared care-home
+  // PC's disk cache, the back button after logout), and no answer is sniffed as another type. Pages set their own.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+  });
+
   await app.register(cookie);
   // The OpenAPI document is made, and Swagger UI loaded, on the first request to /docs (dashboard/routes/docs.ts).
   const documented = collectDocumentedRoutes(app);

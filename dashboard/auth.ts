@@ -54,6 +54,11 @@ const TOKEN_PREFIX = 'tct_';
 export class AuthStore {
   private readonly tokenTouchedAt = new Map<string, number>();
   /**
+   * Grows whenever a credential stops counting (a logout, a password change, a removed user, a revoked token):
+   * long-lived requests (the alert stream) check their caller again only when it moved.
+   */
+  private revocations = 0;
+  /**
    * Sessions opened while the database took no writes (a full disk), by id hash: valid in this process until they
    * expire, so that a responder can still log in to answer alerts. A restart ends them (they log in again).
    */
@@ -178,6 +183,7 @@ export class AuthStore {
       this.sessionsEndedBefore.set('admin', now);
     }
     this.forgetMemorySessionsOf('admin');
+    this.revocations++;
   }
 
   /** Store what a full disk refused before; true when nothing waits any more. */
@@ -201,6 +207,11 @@ export class AuthStore {
     return true;
   }
 
+  /** See `revocations`. */
+  get revision(): number {
+    return this.revocations;
+  }
+
   userExists(username: string): boolean {
     return this.statements.userByName.get(username) !== undefined;
   }
@@ -218,6 +229,7 @@ export class AuthStore {
     })();
     this.pendingPasswords.delete(username);
     this.forgetMemorySessionsOf(username);
+    this.revocations++;
   }
 
   private forgetMemorySessionsOf(username: string): void {
@@ -235,6 +247,7 @@ export class AuthStore {
       this.statements.deleteSessionsOf.run(username);
       this.statements.deleteUser.run(username);
       this.forgetMemorySessionsOf(username);
+      this.revocations++;
       return 'deleted';
     })();
   }
@@ -299,6 +312,7 @@ export class AuthStore {
   closeSession(sessionId: string): void {
     const idHash = hashSecret(sessionId);
     this.memorySessions.delete(idHash);
+    this.revocations++;
     try {
       this.statements.deleteSession.run(idHash);
     } catch (err) {
@@ -359,6 +373,7 @@ export class AuthStore {
   }
 
   revokeToken(id: string, now: number): boolean {
+    this.revocations++;
     return this.statements.revokeToken.run(now, id).changes > 0;
   }
 }

@@ -9,6 +9,8 @@ const MAX_WAIT_MS = 60_000;
 const FORGET_AFTER_MS = 15 * 60_000;
 /** Keys kept at most (the oldest goes first): junk from many addresses cannot grow the hub's memory. */
 const DEFAULT_MAX_KEYS = 10_000;
+/** How long an address a user logged in from stays theirs for the throttle (a console used every shift). */
+const KNOWN_ADDRESS_MS = 30 * 24 * 3_600_000;
 
 interface TryRecord {
   /** Tries not yet excused by a right password. */
@@ -21,6 +23,7 @@ interface TryRecord {
 export interface LoginTry {
   readonly username: string;
   readonly ip: string;
+  readonly at: number;
 }
 
 function waitAfter(tries: number): number {
@@ -43,14 +46,32 @@ function expandIPv6(ip: string): string[] {
   return [...left, ...zeros, ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
 }
 
+/**
+ * How long a key must still wait. Never longer than the wait it was given: a wall clock stepped back (NTP correcting
+ * a Pi without a real-time clock) would otherwise lock a key, even one with no wait at all, out for the hours stepped.
+ */
+function remainingWaitMs(record: TryRecord, now: number): number {
+  return Math.min(record.nextAllowedAt - now, record.nextAllowedAt - record.lastTryAt);
+}
+
 export class LoginThrottle {
   // Insertion order is kept oldest-first (a record is re-inserted on each try), so forgetting stops at the first fresh one.
   private readonly records = new Map<string, TryRecord>();
+  /**
+   * `username` + address key → when that user last logged in from there. Guesses at a username from elsewhere
+   * make it wait, but not at an address it logged in from before: otherwise one guess a minute from anywhere on the
+   * network would keep a responder out of the console (OWASP's lockout denial of service). Oldest-first, bounded.
+   */
+  private readonly knownAddresses = new Map<string, number>();
 
   constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
 
   private static keys(username: string, ip: string): [string, string] {
     return [`user:${username}`, `ip:${addressKey(ip)}`];
+  }
+
+  private static pairKey(username: string, ip: string): string {
+    return `${username}\u0000${addressKey(ip)}`;
   }
 
   /**
@@ -60,10 +81,14 @@ export class LoginThrottle {
   reserve(username: string, ip: string, now: number): { waitMs: number } | { attempt: LoginTry } {
     this.forgetOld(now);
     const keys = LoginThrottle.keys(username, ip);
+    const knownSince = this.knownAddresses.get(LoginThrottle.pairKey(username, ip));
+    const known = knownSince !== undefined && now - knownSince < KNOWN_ADDRESS_MS;
     let waitMs = 0;
     for (const key of keys) {
+      // The address's own tries always count; the username's from elsewhere not at an address of this user.
+      if (known && key === keys[0]) continue;
       const record = this.records.get(key);
-      if (record) waitMs = Math.max(waitMs, record.nextAllowedAt - now);
+      if (record) waitMs = Math.max(waitMs, remainingWaitMs(record, now));
     }
     if (waitMs > 0) return { waitMs };
     for (const key of keys) {
@@ -75,7 +100,7 @@ export class LoginThrottle {
       this.records.set(key, record);
     }
     while (this.records.size > this.maxKeys) this.records.delete(this.records.keys().next().value!);
-    return { attempt: { username, ip } };
+    return { attempt: { username, ip, at: now } };
   }
 
   /**
@@ -85,6 +110,11 @@ export class LoginThrottle {
   succeeded(attempt: LoginTry): void {
     const [userKey, ipKey] = LoginThrottle.keys(attempt.username, attempt.ip);
     this.records.delete(userKey);
+    const pair = LoginThrottle.pairKey(attempt.username, attempt.ip);
+    this.knownAddresses.delete(pair);
+    this.knownAddresses.set(pair, attempt.at);
+    while (this.knownAddresses.size > this.maxKeys)
+      this.knownAddresses.delete(this.knownAddresses.keys().next().value!);
     const record = this.records.get(ipKey);
     if (!record) return;
     record.tries = Math.max(0, record.tries - 1);

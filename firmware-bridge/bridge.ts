@@ -1,11 +1,12 @@
 // `telecare bridge` at work: serial receiver in, native events out on MQTT, status and counters published.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
-import { nativeEventPayload, nativeEventTopic } from './native-event.js';
+import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
 import { SerialLink } from './serial-link.js';
 
 export interface BridgeOptions {
@@ -70,7 +71,9 @@ export class FirmwareBridge {
     });
     this.outbox = new MqttOutbox({
       url: options.mqttUrl,
-      clientId: `telecare-bridge-${name}`,
+      // A fresh suffix each run: the hub's broker gives a client id to whoever holds it first, so a fixed, guessable
+      // id could be taken by another credential and keep the bridge (and every press it carries) out.
+      clientId: `telecare-bridge-${name}-${randomBytes(4).toString('hex')}`,
       username: options.username,
       password: options.password,
       statusTopic: statusTopic(name),
@@ -150,7 +153,11 @@ export class FirmwareBridge {
         if (this.log.isLevelEnabled('debug')) {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
-        this.outbox.publish(nativeEventTopic(outcome.event), nativeEventPayload(outcome.event));
+        this.outbox.publish(
+          nativeEventTopic(outcome.event),
+          nativeEventPayload(outcome.event),
+          isEmergency(outcome.event),
+        );
         {
           this.statusChanged();
           return;

@@ -106,7 +106,7 @@ Examples:
     .option('--status-interval-ms <ms>', 'republish the status this often', positiveInt, 30_000)
     .option(
       '--max-queued <n>',
-      'events kept while the broker is away; past it the oldest are dropped and counted',
+      'events kept while the broker is away; past it the oldest routine ones are dropped and counted (pendant presses, falls and alarms last)',
       positiveInt,
       10_000,
     )

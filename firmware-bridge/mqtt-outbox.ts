@@ -13,7 +13,7 @@ export interface OutboxOptions {
   /** Retained status topic; the broker publishes `lastWill` there if the bridge is lost. */
   statusTopic: string;
   lastWill: string;
-  /** Messages kept while the broker is away; past it the oldest are dropped and counted. */
+  /** Messages kept while the broker is away; past it the oldest routine ones are dropped and counted. */
   maxQueued: number;
   reconnectPeriodMs: number;
   logger: Logger;
@@ -22,6 +22,8 @@ export interface OutboxOptions {
 interface QueuedMessage {
   topic: string;
   payload: string;
+  /** An emergency (a pendant press, a fall, an alarm): the last to be dropped when the queue is full. */
+  urgent: boolean;
 }
 
 /** The broker URL without any credentials in it, for logs. */
@@ -38,6 +40,15 @@ export function redactedUrl(url: string): string {
 
 // Messages handed to mqtt.js but not yet acknowledged; mqtt.js resends them itself after a reconnect.
 const MAX_IN_FLIGHT = 64;
+/**
+ * A broker that refuses a publication (the hub's ACL: a home the credential does not cover) drops the connection,
+ * and mqtt.js resends that message first on every reconnect, ahead of everything else. A message resent this many
+ * times in a row with the connection dropped before its PUBACK is taken as refused and given up.
+ */
+const DROPS_BEFORE_REFUSED = 3;
+
+/** The broker would not take a message (see DROPS_BEFORE_REFUSED). */
+class RefusedByBroker extends Error {}
 
 export interface OutboxEvents {
   connected: [];
@@ -56,6 +67,11 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
   connected = false;
   delivered = 0;
   dropped = 0;
+  /** The message mqtt.js is resending from its store after a reconnect, until the broker acknowledges it. */
+  private resent: { messageId: number; topic: string } | undefined;
+  /** True between the broker's CONNACK and mqtt.js's 'connect', while it resends its stored messages one by one. */
+  private resending = false;
+  private suspect: { messageId: number; drops: number } | undefined;
 
   constructor(private readonly options: OutboxOptions) {
     super();
@@ -77,6 +93,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     };
     const client = mqtt.connect(o.url, clientOptions);
     this.client = client;
+    this.watchForRefusals(client);
     client.on('connect', () => {
       // Nagle would hold each small QoS 1 publish for tens of milliseconds (STYLE.md pitfalls).
       (client.stream as Partial<Socket>).setNoDelay?.(true);
@@ -101,15 +118,69 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     });
   }
 
-  /** Queues one QoS 1 message; never blocks, never throws. */
-  publish(topic: string, payload: string): void {
+  /**
+   * Notes which stored message mqtt.js resends after a reconnect; when the broker drops the connection before
+   * acknowledging the same one DROPS_BEFORE_REFUSED times in a row, that message is refused: it leaves mqtt.js's
+   * store and is counted as dropped, so the messages behind it (a pendant press) get through.
+   */
+  private watchForRefusals(client: MqttClient): void {
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack' && packet.returnCode === 0) this.resending = true;
+      else if (packet.cmd === 'puback' && packet.messageId === this.resent?.messageId) {
+        this.resent = undefined;
+        this.suspect = undefined;
+      }
+    });
+    client.on('packetsend', (packet) => {
+      if (this.resending && packet.cmd === 'publish' && packet.messageId !== undefined)
+        this.resent = { messageId: packet.messageId, topic: packet.topic };
+    });
+    client.on('connect', () => (this.resending = false));
+    client.on('close', () => {
+      this.resending = false;
+      const resent = this.resent;
+      this.resent = undefined;
+      if (resent === undefined) return;
+      const drops = this.suspect?.messageId === resent.messageId ? this.suspect.drops + 1 : 1;
+      this.suspect = { messageId: resent.messageId, drops };
+      if (drops < DROPS_BEFORE_REFUSED) return;
+      this.suspect = undefined;
+      this.options.logger.error(
+        { topic: resent.topic, drops },
+        'the broker keeps dropping the connection at this event (not allowed for this credential?): event dropped',
+      );
+      client.outgoingStore.del({ messageId: resent.messageId }, () => undefined);
+      const pending = client.outgoing[resent.messageId];
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- mqtt.js keeps its in-flight callbacks by id
+      delete client.outgoing[resent.messageId];
+      client.messageIdProvider.deallocate(resent.messageId);
+      pending?.cb(new RefusedByBroker('refused by the broker'));
+    });
+  }
+
+  /**
+   * Queues one QoS 1 message; never blocks, never throws. When the queue is full the oldest routine message makes
+   * room: a sensor chattering while the broker is away must not push out a pendant press (`urgent`).
+   */
+  publish(topic: string, payload: string, urgent = false): void {
     if (this.queue.length - this.queueHead >= this.options.maxQueued) {
-      this.queueHead++;
+      this.dropOldest();
       this.dropped++;
       this.emit('dropped');
     }
-    this.queue.push({ topic, payload });
+    this.queue.push({ topic, payload, urgent });
     this.pump();
+  }
+
+  /** The oldest routine message waiting goes; only a queue of emergencies alone loses its oldest emergency. */
+  private dropOldest(): void {
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      if (!this.queue[i]?.urgent) {
+        this.queue.splice(i, 1);
+        return;
+      }
+    }
+    this.queueHead++;
   }
 
   /** The bridge's retained status: only the latest matters, so it is replaced, never queued. */
@@ -137,6 +208,11 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       this.inFlight++;
       client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
         this.inFlight--;
+        if (err instanceof RefusedByBroker) {
+          this.dropped++;
+          this.emit('dropped');
+          return;
+        }
         if (err) {
           // Only a client shutting down fails a QoS 1 publish (mqtt.js resends the rest itself after a
           // reconnect): keep the message, and do not retry now, which would fail again at once.

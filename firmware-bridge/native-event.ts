@@ -21,3 +21,11 @@ export function nativeEventTopic(event: BridgeEvent): string {
 export function nativeEventPayload(event: BridgeEvent): string {
   return JSON.stringify({ type: event.type, value: event.value, ts: event.ts });
 }
+
+// What the hub raises at once as a critical alert (SPEC 6): kept when a full queue must drop something.
+const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set(['pendant', 'fall', 'smoke', 'co', 'gas', 'water']);
+
+/** A pendant press, a fall or a hazard alarm going on (not its all-clear). */
+export function isEmergency(event: BridgeEvent): boolean {
+  return EMERGENCY_TYPES.has(event.type) && event.value === true;
+}

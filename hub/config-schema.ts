@@ -16,7 +16,11 @@ const deviceSchema = {
     zigbee: {
       type: 'string',
       minLength: 1,
+      // Ingest's own limit (MAX_FRIENDLY_NAME_LENGTH): a longer name would be dropped as a bad id, a deaf device.
+      maxLength: 256,
       pattern: '^[^+#]+$',
+      // Topics that are never sensor data (hub/ingest.ts sensorTopic): a device so named would never be heard.
+      not: { pattern: '^bridge(/|$)|/(set|get)(/|$)|/availability$' },
       description: 'Zigbee2MQTT friendly name (may contain /)',
     },
     kind: { enum: [...DEVICE_KINDS] },

@@ -46,6 +46,11 @@ export const VERIFIED_CACHE_MS = 15 * 60_000;
 // Bounds the failure table against a flood of spoofed-looking addresses (IPv6 gives every client many).
 const MAX_TRACKED_SOURCES = 10_000;
 
+/** A failure window is over after its minute, or at once when the wall clock stepped back past its start (NTP). */
+function windowOver(sinceMs: number, nowMs: number): boolean {
+  return nowMs - sinceMs >= FAILURE_WINDOW_MS || nowMs < sinceMs;
+}
+
 function scopeOf(user: Pick<MqttUserConfig, 'role' | 'homes'>): HomeScope {
   if (user.homes === undefined) {
     // People's credentials default to every home; a device or bridge without `homes` may touch none (least privilege).
@@ -158,7 +163,7 @@ export class MqttCredentials {
   private throttled(source: string | undefined): boolean {
     const entry = this.failures.get(source ?? 'unknown');
     if (!entry) return false;
-    if (this.nowMs() - entry.since >= FAILURE_WINDOW_MS) {
+    if (windowOver(entry.since, this.nowMs())) {
       this.failures.delete(source ?? 'unknown');
       return false;
     }
@@ -169,7 +174,7 @@ export class MqttCredentials {
     const key = source ?? 'unknown';
     const now = this.nowMs();
     const entry = this.failures.get(key);
-    if (entry && now - entry.since < FAILURE_WINDOW_MS) {
+    if (entry && !windowOver(entry.since, now)) {
       entry.count++;
       return;
     }
@@ -192,6 +197,8 @@ export type TopicClass =
   | { class: 'zigbee-command'; homeId: string | undefined }
   /** Zigbee2MQTT's own reports (`bridge/state`, `bridge/devices`, `bridge/response/...`). */
   | { class: 'zigbee-bridge' }
+  /** A serial bridge's status, `telecare/bridge/<name>/status` (firmware-bridge/bridge.ts). */
+  | { class: 'bridge-status' }
   /** Any other topic under `telecare/`: reserved for the hub. */
   | { class: 'reserved' }
   | { class: 'other' };
@@ -223,6 +230,9 @@ export class MqttAccess {
       if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
       if (parts[2] === 'alerts' && parts.length >= 4)
         return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
+      // After the alert topics: a home called 'bridge' keeps its alerts whatever a bridge is named.
+      if (homeId === 'bridge' && parts.length === 4 && parts[3] === 'status' && parts[2] !== '')
+        return { class: 'bridge-status' };
       return { class: 'reserved' };
     }
     if (!topic.startsWith(this.zigbeePrefix)) return { class: 'other' };
@@ -251,6 +261,8 @@ export class MqttAccess {
         return allows(identity.role, 'sensor.publish') && inScope(identity, c.homeId);
       case 'zigbee-bridge':
         return allows(identity.role, 'zigbee.bridge.publish');
+      case 'bridge-status':
+        return allows(identity.role, 'bridge.status.publish');
       case 'other':
         return allows(identity.role, 'other.publish');
       default:
@@ -279,6 +291,8 @@ export class MqttAccess {
         return allows(identity.role, 'zigbee.command.read') && (c.homeId === undefined || inScope(identity, c.homeId));
       case 'zigbee-bridge':
         return allows(identity.role, 'zigbee.bridge.read');
+      case 'bridge-status':
+        return allows(identity.role, 'bridge.status.read');
       case 'other':
         return allows(identity.role, 'other.read');
       default:

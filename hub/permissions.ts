@@ -33,6 +33,14 @@ export const PERMISSION_TABLE = {
   'zigbee.command.read': ['bridge', 'local'],
   /** Read Zigbee2MQTT's own reports (device list, bridge state). */
   'zigbee.bridge.read': ['installer', 'local'],
+  /**
+   * A serial bridge's retained status and last will (`telecare/bridge/<name>/status`, `telecare bridge`): the
+   * bridge on the Pi, or a remote one with its bridge or installer credential. Refusing it would drop the bridge's
+   * connection before its events got through.
+   */
+  'bridge.status.publish': ['installer', 'bridge', 'local'],
+  /** Read serial bridges' status (installers checking a receiver, tools on the Pi). */
+  'bridge.status.read': ['installer', 'local'],
   /** Topics outside `telecare/` and the Zigbee2MQTT base topic. */
   'other.publish': ['installer', 'local'],
   'other.read': ['installer', 'local'],

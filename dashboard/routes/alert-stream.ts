@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
+import { stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -123,6 +124,14 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
 
       const sentVersion = new Map<string, number>();
       let closed = false;
+      // The caller was checked once, when the stream opened; a logout, a removed user or a revoked token since
+      // must end it (residents' alerts to nobody who may no longer see them), and so must the session's expiry.
+      let checkedRevision = ctx.auth.revision;
+      const callerStillAllowed = (always: boolean): boolean => {
+        if (!always && ctx.auth.revision === checkedRevision) return true;
+        checkedRevision = ctx.auth.revision;
+        return stillAllowed(request, ctx.auth, ctx.clock.now(), 'alerts:read');
+      };
       const write = (chunk: string): void => {
         if (closed) return;
         if (raw.writableLength > MAX_BACKLOG_BYTES) {
@@ -134,6 +143,10 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       };
       /** One alert version; `seq` gives it an id (the open alerts listed on connection have none: not a position). */
       const send = (alert: Alert, seq?: number): void => {
+        if (!callerStillAllowed(false)) {
+          close();
+          return;
+        }
         if ((sentVersion.get(alert.id) ?? -1) >= alert.version) return;
         if (alert.state === 'resolved' || alert.state === 'cancelled') sentVersion.delete(alert.id);
         else sentVersion.set(alert.id, alert.version);
@@ -143,7 +156,10 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
 
       // Listen before listing, in the same tick: no version can fall between the two.
       const unsubscribe = journal.listen((seq, alert) => send(alert, seq));
-      const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
+      const heartbeat = setInterval(() => {
+        if (callerStillAllowed(true)) write(': heartbeat\n\n');
+        else close();
+      }, heartbeatMs);
       heartbeat.unref();
       const close = (): void => {
         if (closed) return;

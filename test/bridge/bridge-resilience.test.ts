@@ -156,6 +156,54 @@ describe('the broker', () => {
   });
 });
 
+describe('the bound on buffered events', () => {
+  it('drops routine events before an emergency: a pendant press outlives a flapping sensor while the broker is away', async () => {
+    const pair = await startSerialPair(dir, 'tty');
+    pairs.push(pair);
+    const first = await startBroker();
+    brokers.push(first);
+    subscriber = await startSubscriber(first.port, BRIDGE_TOPICS);
+    bridge = spawnBridge(
+      bridgeArgs(pair.hubEnd, first.port, ['--framing', 'ndjson', '--max-queued', '20', '--log-level', 'debug']),
+    );
+    await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    await subscriber.close();
+    await first.close();
+    brokers = [];
+    await waitFor('bridge noticed the broker is gone', () =>
+      bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'),
+    );
+    // The press first, then a PIR chattering 25 times: 26 events for 20 places.
+    const lines = [
+      '{"device":"p1","type":"pendant","value":true}',
+      ...Array.from({ length: 25 }, (_, i) =>
+        JSON.stringify({ device: 'hall-pir', type: 'motion', value: i % 2 === 0 }),
+      ),
+    ];
+    writeToSerial(pair.receiverEnd, lines.map((l) => `${l}\n`).join(''));
+    await waitFor('bridge read all 26 lines', () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 26);
+
+    let subscriberReady = false;
+    const second = await startBroker(first.port, {
+      authenticate: (client, _user, _password, done) =>
+        done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
+    });
+    brokers.push(second);
+    subscriber = await startSubscriber(second.port, BRIDGE_TOPICS);
+    subscriberReady = true;
+    const status = await waitFor('status after the flush', () => {
+      const s = subscriber!.lastStatus('rx-hall');
+      return s && s.events.queued === 0 && s.framesOk === 26 ? s : undefined;
+    });
+    expect(subscriber.on('telecare/h1/devices/p1/events')).toEqual([expect.objectContaining({ type: 'pendant' })]);
+    // The six oldest motion events made room; the newest 19 arrive, in order.
+    expect(subscriber.on('telecare/h1/devices/hall-pir/events').map((e) => (e as { value: boolean }).value)).toEqual(
+      Array.from({ length: 19 }, (_, i) => (i + 6) % 2 === 0),
+    );
+    expect(status.events.dropped).toBe(6);
+  });
+});
+
 describe('the bridge process', () => {
   it('says offline on its status topic when stopped with SIGTERM, and through its last will when killed', async () => {
     const pair = await startSerialPair(dir, 'tty');

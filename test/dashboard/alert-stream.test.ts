@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import { AlertJournal } from '../../dashboard/routes/alert-stream.js';
-import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  listenLocally,
+  login,
+  raiseAlert,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 
 interface SseEvent {
   event: string;
@@ -18,14 +26,21 @@ class StreamReader {
   readonly events: SseEvent[] = [];
   comments = 0;
   status = 0;
+  /** The server ended the response (or the connection failed). */
+  ended = false;
   private buffer = '';
   private waiters: (() => void)[] = [];
   private request: http.ClientRequest;
   readonly closed: Promise<void>;
 
   constructor(url: string, headers: Record<string, string>) {
-    let onClosed!: () => void;
-    this.closed = new Promise((resolve) => (onClosed = resolve));
+    let resolveClosed!: () => void;
+    this.closed = new Promise((resolve) => (resolveClosed = resolve));
+    const onClosed = (): void => {
+      this.ended = true;
+      resolveClosed();
+      this.wake();
+    };
     this.request = http.get(url, { headers }, (res) => {
       this.status = res.statusCode ?? 0;
       res.setEncoding('utf8');
@@ -226,6 +241,77 @@ describe('the alert stream', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toBe('FORBIDDEN_ROLE');
     expect((await fetch(`${base}/api/alerts/stream`)).status).toBe(401);
+  });
+
+  it('a responder removed by the admin stops receiving alerts at once on the stream they had open', async () => {
+    const rita = await userWithRole(dashboard.app, 'responder', 'rita');
+    const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    const stream = new StreamReader(`${base}/api/alerts/stream`, { cookie: rita });
+    try {
+      await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+      const before = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', homeId: 'h2' });
+      await stream.until(() => stream.alerts().some((a) => a.id === before.id));
+      const removed = await dashboard.app.inject({
+        method: 'DELETE',
+        url: '/api/users/rita',
+        headers: { cookie: admin },
+      });
+      expect(removed.statusCode).toBe(204);
+      const after = raiseAlert(dashboard.alerts, clock, { kind: 'fall', homeId: 'h2' });
+      await stream.until(() => stream.ended || stream.alerts().some((a) => a.id === after.id));
+      expect({ ended: stream.ended, sawAfter: stream.alerts().some((a) => a.id === after.id) }).toEqual({
+        ended: true,
+        sawAfter: false,
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("a program's stream ends when its API token is revoked", async () => {
+    const admin = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    const made = await dashboard.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: { cookie: admin },
+      payload: { name: 'arc-feed', role: 'responder' },
+    });
+    const { id, token } = made.json<{ id: string; token: string }>();
+    const stream = new StreamReader(`${base}/api/alerts/stream`, { authorization: `Bearer ${token}` });
+    try {
+      await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+      const revoked = await dashboard.app.inject({
+        method: 'DELETE',
+        url: `/api/tokens/${id}`,
+        headers: { cookie: admin },
+      });
+      expect(revoked.statusCode).toBe(204);
+      const after = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', homeId: 'h2' });
+      await stream.until(() => stream.ended || stream.alerts().some((a) => a.id === after.id));
+      expect({ ended: stream.ended, sawAfter: stream.alerts().some((a) => a.id === after.id) }).toEqual({
+        ended: true,
+        sawAfter: false,
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a session that expires while its stream is open ends the stream at the next heartbeat', async () => {
+    const ownClock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+    const other = await startDashboard({ clock: ownClock, sseHeartbeatSeconds: 0.1 });
+    try {
+      const cookie = await userWithRole(other.app, 'responder');
+      const port = await listenLocally(other.app);
+      const stream = new StreamReader(`http://127.0.0.1:${port}/api/alerts/stream`, { cookie });
+      await stream.until(() => stream.events.some((e) => e.event === 'ready'));
+      await stream.until(() => stream.comments >= 1);
+      ownClock.advanceBy(13 * 3_600_000);
+      await stream.closed;
+      expect(stream.ended).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('ends open streams when the hub closes the app, so shutdown does not hang', async () => {

@@ -25,6 +25,27 @@ describe('GET /api/health', () => {
   });
 });
 
+describe('answers that carry personal data', () => {
+  it('are never kept in a browser or proxy cache and never sniffed as another type', async () => {
+    dashboard = await startDashboard();
+    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    for (const url of [
+      '/api/alerts?state=open',
+      '/api/homes',
+      '/api/me',
+      '/api/reports/prevention?from=2026-11-01&to=2026-11-21&format=csv',
+      '/api/alerts/no-such-alert',
+    ]) {
+      const res = await dashboard.app.inject({ url, headers: { cookie } });
+      expect({ url, cache: res.headers['cache-control'], sniff: res.headers['x-content-type-options'] }).toEqual({
+        url,
+        cache: 'no-store',
+        sniff: 'nosniff',
+      });
+    }
+  });
+});
+
 describe('the API docs', () => {
   it('are served with a content security policy that allows only the hub itself and no framing', async () => {
     dashboard = await startDashboard();

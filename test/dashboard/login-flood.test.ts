@@ -1,6 +1,7 @@
 // Login floods: parallel guesses are throttled before any hash is spent, junk from one address cannot slow another's login.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoginThrottle, addressKey } from '../../dashboard/login-throttle.js';
+import { createSystemClock } from '../../hub/clock.js';
 import { ADMIN_PASSWORD, startDashboard, type Dashboard } from './support.js';
 
 let dashboard: Dashboard | undefined;
@@ -44,6 +45,60 @@ describe('parallel password guesses', () => {
     // Hashes are spent one at a time in arrival order: the real login waited for at most 4 junk hashes.
     const hashesBefore = order.slice(0, order.indexOf('real')).filter((o) => o === 'junk-401').length;
     expect(hashesBefore).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("someone guessing a responder's password from elsewhere", () => {
+  it('does not lock the responder out of the address they logged in from before; a new address still waits', async () => {
+    dashboard = await startDashboard();
+    const { app } = dashboard;
+    const admin = await loginFrom(dashboard, '192.0.2.1', 'admin', ADMIN_PASSWORD);
+    const cookie = `telecare_session=${admin.cookies.find((c) => c.name === 'telecare_session')?.value ?? ''}`;
+    const made = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: { cookie },
+      payload: { username: 'sam', password: 'sams-long-password', role: 'responder' },
+    });
+    expect(made.statusCode).toBe(201);
+    // Sam's console, the day before.
+    expect((await loginFrom(dashboard, '192.0.2.50', 'sam', 'sams-long-password')).statusCode).toBe(200);
+    // Someone else on the network keeps guessing Sam's password: Sam's name now has to wait.
+    const guesses = [];
+    for (let i = 0; i < 6; i++)
+      guesses.push((await loginFrom(dashboard, '198.51.100.7', 'sam', `guess-${i}`)).statusCode);
+    expect(guesses.at(-1)).toBe(429);
+    // A machine Sam never used still waits (guesses spread over many addresses); Sam's own console does not.
+    expect((await loginFrom(dashboard, '203.0.113.9', 'sam', 'sams-long-password')).statusCode).toBe(429);
+    expect((await loginFrom(dashboard, '192.0.2.50', 'sam', 'sams-long-password')).statusCode).toBe(200);
+  });
+});
+
+describe('the wall clock stepping back (NTP correcting a Pi that ran ahead)', () => {
+  it('locks nobody out for the hours it stepped: a responder who logged in before logs in again at once', async () => {
+    let wallMs = Date.UTC(2026, 10, 22, 9, 0, 0);
+    dashboard = await startDashboard({ clock: createSystemClock({ wallNow: () => wallMs }) });
+    expect((await loginFrom(dashboard, '192.0.2.20', 'admin', ADMIN_PASSWORD)).statusCode).toBe(200);
+    expect((await loginFrom(dashboard, '192.0.2.21', 'admin', 'one-typo')).statusCode).toBe(401);
+    wallMs -= 3 * 3_600_000;
+    // Each address and the username made fewer tries than the free ones: nothing to wait for, before or after.
+    const again = await loginFrom(dashboard, '192.0.2.20', 'admin', ADMIN_PASSWORD);
+    expect({ status: again.statusCode, retryAfter: again.headers['retry-after'] }).toEqual({
+      status: 200,
+      retryAfter: undefined,
+    });
+    expect((await loginFrom(dashboard, '192.0.2.21', 'admin', ADMIN_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('a wait already imposed is never longer than it was when imposed', () => {
+    const throttle = new LoginThrottle();
+    const at = Date.UTC(2026, 10, 22, 9, 0, 0);
+    // The fourth try earns a 1 s wait.
+    for (let i = 0; i < 4; i++) throttle.reserve('admin', '192.0.2.30', at);
+    const before = throttle.reserve('admin', '192.0.2.30', at);
+    const after = throttle.reserve('admin', '192.0.2.30', at - 2 * 3_600_000);
+    expect(before).toEqual({ waitMs: 1_000 });
+    expect(after).toEqual({ waitMs: 1_000 });
   });
 });
 

@@ -65,6 +65,9 @@ const MATRIX: Row[] = [
   { transport: 'mqtt-publish', topic: 'telecare/h1/alerts/a1/ack', allow: mqtt(N, N, N, N, Y, Y) },
   { transport: 'mqtt-publish', topic: 'telecare/h2/alerts/a1/ack', allow: mqtt(N, N, N, N, N, Y) },
   { transport: 'mqtt-publish', topic: 'tools/anything', allow: mqtt(Y, Y, N, N, N, N) },
+  // A serial bridge's status and last will (telecare bridge): the bridge on the Pi, or a remote bridge or installer.
+  { transport: 'mqtt-publish', topic: 'telecare/bridge/rx1/status', allow: mqtt(Y, Y, N, Y, N, N) },
+  { transport: 'mqtt-publish', topic: 'telecare/bridge/rx1/other', allow: mqtt(N, N, N, N, N, N) },
 
   { transport: 'mqtt-subscribe', topic: 'telecare/h1/alerts/a1', allow: mqtt(Y, N, N, N, Y, Y) },
   { transport: 'mqtt-subscribe', topic: 'telecare/h2/alerts/a1', allow: mqtt(Y, N, N, N, N, Y) },
@@ -78,6 +81,7 @@ const MATRIX: Row[] = [
   { transport: 'mqtt-subscribe', topic: 'zigbee2mqtt/h2_pir/set', allow: mqtt(Y, N, N, N, N, N) },
   { transport: 'mqtt-subscribe', topic: 'telecare/hub/status', allow: mqtt(Y, Y, Y, Y, Y, Y) },
   { transport: 'mqtt-subscribe', topic: '$SYS/#', allow: mqtt(N, N, N, N, N, N) },
+  { transport: 'mqtt-subscribe', topic: 'telecare/bridge/rx1/status', allow: mqtt(Y, Y, N, N, N, N) },
   { transport: 'mqtt-subscribe', topic: '#', allow: mqtt(Y, N, N, N, Y, Y) },
 
   // The same rights over HTTP (admin, installer, responder, analyst).

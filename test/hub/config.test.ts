@@ -117,6 +117,22 @@ describe('hub configuration', () => {
     expect(problemsOf({ homes: [{ id: 'hub' }] })).toEqual(['homes[0].id: this value is reserved']);
   });
 
+  it('refuses a Zigbee2MQTT friendly name whose topic the hub never takes as sensor data (a deaf device)', () => {
+    const named = (zigbee: string) =>
+      problemsOf({ homes: [{ id: 'h1', devices: [{ id: 'd', zigbee, kind: 'smoke' }] }] });
+    for (const zigbee of [
+      'bridge',
+      'bridge/kitchen',
+      'kitchen/set',
+      'kitchen/get',
+      'kitchen/set/x',
+      'smoke/availability',
+    ])
+      expect(named(zigbee), zigbee).toEqual(['homes[0].devices[0].zigbee: this value is reserved']);
+    expect(named('k'.repeat(257))[0]).toMatch(/^homes\[0\]\.devices\[0\]\.zigbee: must NOT have more than 256/);
+    expect(named('kitchen/settings')).toEqual([]);
+  });
+
   it('indexes devices by native id and by Zigbee2MQTT friendly name (which may contain /)', () => {
     const config = parseHubConfig({
       homes: [{ id: 'h1', devices: [{ id: 'kitchen-pir', zigbee: 'kitchen/pir', kind: 'motion', room: 'kitchen' }] }],

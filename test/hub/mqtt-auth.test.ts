@@ -236,6 +236,23 @@ describe('mqtt connection floods', () => {
     now += 61_000;
     expect(await credentials.authenticate('10.0.0.9', 'dev1', Buffer.from('guess'))).toMatchObject({ returnCode: 4 });
   });
+
+  it('a wall clock stepped back (NTP) does not keep an address throttled for the hours it stepped', async () => {
+    let now = Date.UTC(2026, 10, 22, 9, 0, 0);
+    const credentials = new MqttCredentials(
+      db,
+      parseHubConfig({
+        mqttUsers: [{ username: 'dev2', passwordHash: await hashPassword('pw-2'), role: 'device', homes: ['*'] }],
+      }),
+      () => now,
+    );
+    for (let i = 0; i < MAX_FAILURES_PER_WINDOW; i++)
+      await credentials.authenticate('10.0.0.11', 'dev2', Buffer.from(`guess${i}`));
+    now -= 2 * 3_600_000;
+    now += 61_000;
+    // A minute has passed on every clock but the wall clock: the device's first login is checked, not refused.
+    expect((await credentials.authenticate('10.0.0.11', 'dev2', Buffer.from('pw-2'))).ok).toBe(true);
+  });
 });
 
 describe('generated secrets and TLS', () => {
