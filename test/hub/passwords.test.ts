@@ -62,7 +62,7 @@ describe('password hashes', () => {
     expect(pendingHashes('broker')).toBe(0);
     expect(await dashboard).toBe(true);
     expect(await more).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('keeps a generated secret as a salted SHA-256 hash', async () => {
     const secret = generatePassword();
@@ -102,7 +102,7 @@ describe('password hashes', () => {
 });
 
 describe('the memory of a hash', () => {
-  /** RSS growth (MB) of a fresh node process after 12 password hashes, with `env` added to its environment. */
+  /** RSS growth (MB) of a fresh node process over 4 password hashes (after one to warm up), with `env` added. */
   function rssGrowthMb(env: Record<string, string>): number {
     const script = `
       import fs from 'node:fs';
@@ -110,7 +110,7 @@ describe('the memory of a hash', () => {
       const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
       await hashPassword('warm-up');
       const before = rss();
-      for (let i = 0; i < 12; i++) await hashPassword('pass-' + i);
+      for (let i = 0; i < 4; i++) await hashPassword('pass-' + i);
       process.stdout.write(String(rss() - before));`;
     const childEnv: Record<string, string | undefined> = { ...process.env };
     delete childEnv.MALLOC_MMAP_THRESHOLD_;
@@ -133,6 +133,7 @@ describe('the memory of a hash', () => {
       // Without it glibc keeps the freed blocks in the threads' arenas: what the setting is for.
       expect(rssGrowthMb({})).toBeGreaterThanOrEqual(8);
     },
-    60_000,
+    // Two node processes and ten hashes: minutes on a loaded shared machine.
+    240_000,
   );
 });
