@@ -408,7 +408,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
       target: { op: '<=', value: 120 },
       note: 'no /proc',
     });
-    // VmHWM at start: the start-up's own peak (with HUB_ADMIN_PASSWORD set, one password hash: scrypt's 32 MB).
+    // VmHWM at start: the start-up's own peak (with HUB_ADMIN_PASSWORD set, one password hash: scrypt's 8 MB block).
     const startPeak = procStatusBytes(hub.pid, 'VmHWM');
     const sampled = await peakRssDuring(
       hub,

@@ -3,7 +3,14 @@ import type { Database, Statement } from 'better-sqlite3';
 import { migrate } from '../hub/migrations.js';
 import { sqliteCode } from '../hub/storage-health.js';
 import type { Role } from '../rules/vocabulary.js';
-import { generatePassword, hashGeneratedSecret, hashPassword, verifyPassword } from '../hub/passwords.js';
+import {
+  generatePassword,
+  hashGeneratedSecret,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  type HashOptions,
+} from '../hub/passwords.js';
 import { hashSecret, randomSecret, sameSecretHash } from './secrets.js';
 
 const AUTH_MIGRATIONS = [
@@ -50,6 +57,8 @@ export interface TokenInfo {
 }
 
 const TOKEN_PREFIX = 'tct_';
+/** The dashboard's hashes wait in their own queue: a flood of logins never delays a device's reconnect. */
+const DASHBOARD_HASHING: HashOptions = { queue: 'dashboard' };
 
 export class AuthStore {
   private readonly tokenTouchedAt = new Map<string, number>();
@@ -77,6 +86,7 @@ export class AuthStore {
     adminCount: Statement<[], { n: number }>;
     insertUser: Statement<[string, string, string, number, string | null]>;
     setPassword: Statement<[string, string]>;
+    upgradeHash: Statement<[string, string, string]>;
     deleteUser: Statement<[string]>;
     deleteSessionsOf: Statement<[string]>;
     listUsers: Statement<[], { username: string; role: Role; created_at: number }>;
@@ -116,6 +126,7 @@ export class AuthStore {
         'INSERT INTO dashboard_users (username, role, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
       ),
       setPassword: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ?'),
+      upgradeHash: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
       deleteUser: db.prepare('DELETE FROM dashboard_users WHERE username = ?'),
       deleteSessionsOf: db.prepare('DELETE FROM dashboard_sessions WHERE username = ?'),
       listUsers: db.prepare('SELECT username, role, created_at FROM dashboard_users ORDER BY username'),
@@ -149,14 +160,14 @@ export class AuthStore {
   async ensureAdmin(adminPassword: string | undefined, now: number): Promise<{ generatedPassword?: string }> {
     const admin = this.statements.userByName.get('admin');
     if (admin) {
-      if (adminPassword && !(await verifyPassword(adminPassword, admin.password_hash))) {
+      if (adminPassword && !(await verifyPassword(adminPassword, admin.password_hash, DASHBOARD_HASHING))) {
         await this.changeAdminPassword(adminPassword, now);
       }
       return {};
     }
     if (!adminPassword && this.statements.userCount.get()!.n > 0) return {};
     if (adminPassword) {
-      this.statements.insertUser.run('admin', 'admin', await hashPassword(adminPassword), now, null);
+      this.statements.insertUser.run('admin', 'admin', await hashPassword(adminPassword, DASHBOARD_HASHING), now, null);
       return {};
     }
     // Generated (144 random bits): a fast hash is as safe as scrypt; a password admin later chooses gets scrypt.
@@ -171,7 +182,7 @@ export class AuthStore {
    * before that applies HUB_ADMIN_PASSWORD again.
    */
   private async changeAdminPassword(password: string, now: number): Promise<void> {
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, DASHBOARD_HASHING);
     try {
       this.db.transaction(() => {
         this.statements.setPassword.run(hash, 'admin');
@@ -217,12 +228,12 @@ export class AuthStore {
   }
 
   async createUser(username: string, role: Role, password: string, createdBy: string, now: number): Promise<void> {
-    this.statements.insertUser.run(username, role, await hashPassword(password), now, createdBy);
+    this.statements.insertUser.run(username, role, await hashPassword(password, DASHBOARD_HASHING), now, createdBy);
   }
 
   /** New password; every session of the user ends (a stolen session does not outlive the change). */
   async changePassword(username: string, password: string): Promise<void> {
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, DASHBOARD_HASHING);
     this.db.transaction(() => {
       this.statements.setPassword.run(hash, username);
       this.statements.deleteSessionsOf.run(username);
@@ -258,12 +269,29 @@ export class AuthStore {
       .map((u) => ({ username: u.username, role: u.role, createdAt: u.created_at }));
   }
 
-  /** The user's principal when the password is right; always spends one scrypt, known user or not. */
-  async checkPassword(username: string, password: string): Promise<Principal | undefined> {
+  /**
+   * The user's principal when the password is right; always spends one scrypt, known user or not. `source` (the
+   * caller's address) gives each address its fair, bounded share of the dashboard's hash queue (`HashQueueFull`
+   * past it). A right password stored with an older scrypt cost is stored again with today's (sessions stay).
+   */
+  async checkPassword(username: string, password: string, source?: string): Promise<Principal | undefined> {
     this.storePending();
     const user = this.statements.userByName.get(username);
-    const ok = await verifyPassword(password, this.pendingPasswords.get(username) ?? user?.password_hash);
-    return ok && user ? { kind: 'user', name: user.username, role: user.role } : undefined;
+    const stored = this.pendingPasswords.get(username) ?? user?.password_hash;
+    const ok = await verifyPassword(password, stored, { ...DASHBOARD_HASHING, source });
+    if (!ok || !user || stored === undefined) return undefined;
+    if (needsRehash(stored)) await this.upgradeHash(username, password, stored);
+    return { kind: 'user', name: user.username, role: user.role };
+  }
+
+  /**
+   * Replaces a hash of an older cost, unless the password changed meanwhile (the row no longer holds it). A full
+   * disk leaves the old hash, which still verifies: the next login tries again.
+   */
+  private async upgradeHash(username: string, password: string, old: string): Promise<void> {
+    const hash = await hashPassword(password, DASHBOARD_HASHING);
+    if (this.pendingPasswords.get(username) === old) this.pendingPasswords.set(username, hash);
+    else this.bestEffort(() => this.statements.upgradeHash.run(hash, username, old));
   }
 
   /** A new session id (for the cookie; only its hash is kept) and its expiry. */

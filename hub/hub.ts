@@ -26,7 +26,7 @@ import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
 import { EventStore } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
-import { Uplink, type UplinkOptions } from './uplink.js';
+import type { UplinkOptions } from './uplink.js';
 
 export interface HubOptions {
   config: HubConfig;
@@ -191,9 +191,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
       });
 
+  // The uplink (and mqtt.js with it) is loaded only when one is configured (HUB_UPLINK_URL): a hub without a centre
+  // does not carry it.
   const uplink =
     options.uplink &&
-    new Uplink({
+    new (await import('./uplink.js')).Uplink({
       db,
       clock,
       logger,

@@ -96,6 +96,21 @@ export function resolveSettings(
   };
 }
 
+/**
+ * On glibc without `MALLOC_MMAP_THRESHOLD_`, each password hash's 8 MB block may stay resident in a threadpool
+ * thread's arena after the first (up to 32 MB for four threads; `hub/passwords.ts`): `npm start` sets it, a hub
+ * started another way (a service unit) should too. The advice to log, or undefined when there is nothing to say.
+ */
+export function glibcMallocAdvice(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform !== 'linux' || env.MALLOC_MMAP_THRESHOLD_ !== undefined) return undefined;
+  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+  if (header?.glibcVersionRuntime === undefined) return undefined;
+  return (
+    'MALLOC_MMAP_THRESHOLD_ is not set: each password hash may leave 8 MB resident per libuv thread; ' +
+    'start the hub with MALLOC_MMAP_THRESHOLD_=131072 in its environment (as npm start does)'
+  );
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -110,6 +125,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  const mallocAdvice = glibcMallocAdvice(process.env);
+  if (mallocAdvice) logger.warn(mallocAdvice);
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
   process.on('SIGXFSZ', () => undefined);

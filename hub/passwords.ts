@@ -3,12 +3,15 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const KEY_LENGTH = 32;
 /**
- * N=2^15, r=8: 32 MB per hash (twice OWASP's 2^14 example). The size matters for memory too: glibc hands a
- * freed mmap()ed block of up to 32 MB back to the kernel but then raises its mmap threshold to that size, so
- * later hashes of the same size land in the threadpool threads' arenas and stay resident (16 MB a thread at
- * N=2^14). A block just over 32 MB is always mmap()ed and always returned.
+ * N=2^13, r=8, p=10: one of OWASP's equivalent scrypt settings (its minimum is N=2^17, p=1, or the same work spread
+ * over more lanes), an 8 MB block per hash where N=2^17 takes 128 MB. OpenSSL runs the p lanes one after the other
+ * in that one block, so the memory stays 8 MB whatever p is, and on this CPU the hash costs less time than the
+ * former N=2^15, p=1 (32 MB, below OWASP's minimum), the block fitting better in the caches. Freed, an 8 MB block
+ * is given back to the kernel only when glibc always mmap()s blocks this size: glibc otherwise raises its mmap
+ * threshold to the first freed block and keeps the later ones in the threadpool threads' arenas (8 MB resident per
+ * thread). `npm start` sets `MALLOC_MMAP_THRESHOLD_` for this; `hub/main.ts` warns when it is missing.
  */
-const COST = { N: 32768, r: 8, p: 1 } as const;
+const COST = { N: 8192, r: 8, p: 10 } as const;
 const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /** Pending scrypt runs one source (a remote address) may have; more are refused at once (`HashQueueFull`). */
@@ -23,12 +26,76 @@ export class HashQueueFull extends Error {
 }
 
 /**
- * One scrypt at a time (a burst of logins then costs 32 MB of transient memory, not 32 MB a threadpool thread),
- * taken in turn from each source's queue: a flood of junk logins from one address delays another address's
- * check by at most one hash per flooding source, never by the whole flood.
+ * Who a hash is for. The broker's device credentials and the dashboard's people each have their own queue, so a
+ * flood of wrong dashboard logins never delays a device's reconnect (and the reverse); at most one hash per queue
+ * runs at a time (two 8 MB blocks at most, two of libuv's four threads, the others left to the store's fsync).
  */
-const queues = new Map<string, (() => void)[]>();
-let scryptRunning = false;
+export type HashQueue = 'broker' | 'dashboard';
+
+/**
+ * One queue: one scrypt at a time, taken in turn from each source's pending checks, so a flood of junk from one
+ * address delays another address's check by at most one hash per flooding source, never by the whole flood.
+ */
+class ScryptQueue {
+  private readonly sources = new Map<string, (() => void)[]>();
+  private running = false;
+  private lastServed: string | undefined;
+
+  /** Checks waiting (not running) in this queue. */
+  get pending(): number {
+    let n = 0;
+    for (const jobs of this.sources.values()) n += jobs.length;
+    return n;
+  }
+
+  run(password: string, salt: Buffer, N: number, r: number, p: number, source?: string): Promise<Buffer> {
+    const key = source ?? '';
+    const jobs = this.sources.get(key) ?? [];
+    // Without a source (tools, start-up) the queue is unbounded, as callers expect every check to be answered.
+    if (source !== undefined && jobs.length >= MAX_PENDING_PER_SOURCE) return Promise.reject(new HashQueueFull());
+    return new Promise<Buffer>((resolve, reject) => {
+      const done = (err: Error | null, derived?: Buffer): void => {
+        this.running = false;
+        this.pump();
+        if (err) reject(err);
+        else resolve(derived!);
+      };
+      jobs.push(() => {
+        // Node throws at once on a cost it refuses (not a power of two, over the memory cap): the queue must go on.
+        try {
+          scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, done);
+        } catch (err) {
+          done(err as Error);
+        }
+      });
+      if (!this.sources.has(key)) this.sources.set(key, jobs);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.sources.size === 0) return;
+    // Round robin: the oldest waiting source that was not served last (Map keeps insertion order), so a source
+    // that arrives behind a flood waits for at most the hash already running.
+    let source = this.sources.keys().next().value!;
+    for (const key of this.sources.keys()) {
+      if (key !== this.lastServed) {
+        source = key;
+        break;
+      }
+    }
+    const jobs = this.sources.get(source)!;
+    const job = jobs.shift()!;
+    this.sources.delete(source);
+    if (jobs.length > 0) this.sources.set(source, jobs);
+    this.lastServed = source;
+    this.running = true;
+    scryptRuns++;
+    job();
+  }
+}
+
+const queues: Record<HashQueue, ScryptQueue> = { broker: new ScryptQueue(), dashboard: new ScryptQueue() };
 let scryptRuns = 0;
 
 /** How many scrypt derivations have started since the process began (tests count them under a flood). */
@@ -36,59 +103,15 @@ export function scryptRunCount(): number {
   return scryptRuns;
 }
 
-let lastServed: string | undefined;
-
-function pump(): void {
-  if (scryptRunning || queues.size === 0) return;
-  // Round robin: the oldest waiting source that was not served last (Map keeps insertion order), so a source
-  // that arrives behind a flood waits for at most the hash already running.
-  let source = queues.keys().next().value!;
-  for (const key of queues.keys()) {
-    if (key !== lastServed) {
-      source = key;
-      break;
-    }
-  }
-  const queue = queues.get(source)!;
-  const job = queue.shift()!;
-  queues.delete(source);
-  if (queue.length > 0) queues.set(source, queue);
-  lastServed = source;
-  scryptRunning = true;
-  scryptRuns++;
-  job();
+/** Checks waiting in a queue behind the one running (tests and the bench watch a flood with it). */
+export function pendingHashes(queue: HashQueue): number {
+  return queues[queue].pending;
 }
 
-function scryptAsync(
-  password: string,
-  salt: Buffer,
-  N: number,
-  r: number,
-  p: number,
-  source?: string,
-): Promise<Buffer> {
-  const key = source ?? '';
-  const queue = queues.get(key) ?? [];
-  // Without a source (dashboard, tools) the queue is unbounded, as callers expect every check to be answered.
-  if (source !== undefined && queue.length >= MAX_PENDING_PER_SOURCE) return Promise.reject(new HashQueueFull());
-  return new Promise<Buffer>((resolve, reject) => {
-    const done = (err: Error | null, derived?: Buffer): void => {
-      scryptRunning = false;
-      pump();
-      if (err) reject(err);
-      else resolve(derived!);
-    };
-    queue.push(() => {
-      // Node throws at once on a cost it refuses (not a power of two, over the memory cap): the queue must go on.
-      try {
-        scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, done);
-      } catch (err) {
-        done(err as Error);
-      }
-    });
-    if (!queues.has(key)) queues.set(key, queue);
-    pump();
-  });
+/** Where a hash runs: `queue` (default `broker`), and `source` (a remote address) for its bounded, fair share. */
+export interface HashOptions {
+  source?: string;
+  queue?: HashQueue;
 }
 
 function sha256(secret: string, salt: Buffer): Buffer {
@@ -96,9 +119,9 @@ function sha256(secret: string, salt: Buffer): Buffer {
 }
 
 /** For anything a person chose or may choose: `scrypt$N$r$p$<salt base64>$<key base64>`. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, options: HashOptions = {}): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, COST.N, COST.r, COST.p);
+  const key = await queues[options.queue ?? 'broker'].run(password, salt, COST.N, COST.r, COST.p, options.source);
   return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -121,10 +144,10 @@ const DUMMY_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toSt
 export async function verifyPassword(
   password: string,
   hash: string | undefined,
-  options: { source?: string } = {},
+  options: HashOptions = {},
 ): Promise<boolean> {
   const stored = parseHash(hash ?? DUMMY_HASH);
-  const key = stored && (await derive(password, stored, options.source));
+  const key = stored && (await derive(password, stored, options));
   if (!stored || !key) return false;
   return stored.key.length === KEY_LENGTH && timingSafeEqual(key, stored.key) && hash !== undefined;
 }
@@ -150,13 +173,23 @@ function parseHash(hash: string): StoredHash | undefined {
   return { scheme, ...cost, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
-async function derive(password: string, stored: StoredHash, source: string | undefined): Promise<Buffer | undefined> {
+async function derive(password: string, stored: StoredHash, options: HashOptions): Promise<Buffer | undefined> {
   if (stored.scheme === 'sha256') return sha256(password, stored.salt);
+  const queue = queues[options.queue ?? 'broker'];
   // A cost scrypt refuses (not a power of two, over the memory cap) is a wrong hash, not a crash.
-  return scryptAsync(password, stored.salt, stored.N, stored.r, stored.p, source).catch((err: unknown) => {
+  return queue.run(password, stored.salt, stored.N, stored.r, stored.p, options.source).catch((err: unknown) => {
     if (err instanceof HashQueueFull) throw err;
     return undefined;
   });
+}
+
+/**
+ * A scrypt hash made with another cost than today's (an older, weaker setting): to be made again from the password
+ * at its next successful check. Generated secrets' SHA-256 hashes and unreadable hashes are left as they are.
+ */
+export function needsRehash(hash: string): boolean {
+  const stored = parseHash(hash);
+  return stored?.scheme === 'scrypt' && (stored.N !== COST.N || stored.r !== COST.r || stored.p !== COST.p);
 }
 
 /** A random password for a generated credential (24 url-safe characters, 144 bits). */

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { SESSION_COOKIE, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
+import { addressKey } from '../login-throttle.js';
+import { HashQueueFull } from '../../hub/passwords.js';
 import { errors, roleSchema } from '../schemas.js';
 
 const whoAmISchema = {
@@ -19,6 +21,16 @@ interface LoginBody {
 export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { auth, throttle, clock, metrics } = ctx;
   const sessionSeconds = Math.round((ctx.deps.sessionHours ?? 12) * 3600);
+  /** The password check, in the address's fair share of the dashboard's hash queue; a full share is a 429. */
+  const checkPassword = async (username: string, password: string, ip: string) => {
+    try {
+      return await auth.checkPassword(username, password, addressKey(ip));
+    } catch (err) {
+      if (!(err instanceof HashQueueFull)) throw err;
+      metrics.loginFailures.inc({ reason: 'throttled' });
+      throw new DashboardError('LOGIN_THROTTLED', 'Too many password checks pending from this address: try again', 1);
+    }
+  };
 
   app.post<{ Body: LoginBody }>(
     '/api/login',
@@ -59,7 +71,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
           seconds,
         );
       }
-      const principal = await auth.checkPassword(username, password);
+      const principal = await checkPassword(username, password, request.ip);
       if (!principal) {
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         request.log.info({ ip: request.ip }, 'dashboard login refused');
@@ -119,7 +131,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       const reserved = throttle.reserve(principal.name, request.ip, clock.now());
       if ('waitMs' in reserved)
         throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(reserved.waitMs / 1000));
-      if (!(await auth.checkPassword(principal.name, currentPassword))) {
+      if (!(await checkPassword(principal.name, currentPassword, request.ip))) {
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
       }

@@ -37,6 +37,8 @@ describe('the API docs, loaded on first use', () => {
     expect(loadedPackage(hub.stderr(), 'fastify')).toBe(true);
     expect(loadedPackage(hub.stderr(), '@fastify/swagger')).toBe(false);
     expect(loadedPackage(hub.stderr(), '@fastify/swagger-ui')).toBe(false);
+    // mqtt.js comes only with an external broker (HUB_MQTT_URL) or an uplink to a centre (HUB_UPLINK_URL).
+    expect(loadedPackage(hub.stderr(), 'mqtt')).toBe(false);
 
     // Still behind the login, before and after the docs are loaded.
     expect((await fetch(`${base}/docs/json`)).status).toBe(401);
