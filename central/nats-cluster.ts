@@ -102,7 +102,8 @@ export interface NatsNode {
   stop(): Promise<void>;
 }
 
-/** Waits until node `index` answers `/healthz` with JetStream current (the cluster formed, meta leader known). */
+/** Waits until node `index` answers `/healthz` for the server and JetStream (cluster formed, meta leader known); its
+ * streams may still be catching up. */
 export async function waitHealthy(layout: ClusterLayout, index: number, timeoutMs = 60_000): Promise<void> {
   const node = layout.nodes[index];
   if (!node) throw new Error(`no node ${String(index)}`);
@@ -110,7 +111,7 @@ export async function waitHealthy(layout: ClusterLayout, index: number, timeoutM
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`http://${layout.host}:${String(node.monitor)}/healthz`);
+      const response = await fetch(`http://${layout.host}:${String(node.monitor)}/healthz?js-server-only=true`);
       last = await response.text();
       if (response.ok) return;
     } catch (err) {

@@ -24,10 +24,10 @@ async function main(): Promise<void> {
   });
   const worker = await startWorker({
     natsUrls: required('CENTRAL_NATS_URLS').split(','),
+    mqttUrls: required('CENTRAL_MQTT_URLS').split(','),
     natsUser: required('CENTRAL_NATS_USER'),
     natsPassword: required('CENTRAL_NATS_PASSWORD'),
     databaseUrl: required('CENTRAL_DATABASE_URL'),
-    replicas: Number(process.env.CENTRAL_REPLICAS ?? '3'),
     silenceMs: optionalMs('CENTRAL_SILENCE_MS'),
     sweepEveryMs: optionalMs('CENTRAL_SWEEP_MS'),
     log,
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   log.info('worker consuming');
   process.send?.({ type: 'ready', pid: process.pid });
   const stop = (): void => {
+    // What is not acknowledged by then is delivered again: a stop never waits on an unreachable server for long.
+    setTimeout(() => process.exit(0), 5_000).unref();
     void worker.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);

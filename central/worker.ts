@@ -6,15 +6,15 @@ import type { Logger } from '../hub/logger.js';
 import { ingest, type DropReason } from './ingest.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS, sweepSilentHubs } from './offline.js';
 import { migrateCentral } from './schema.js';
-import { DURABLE, STREAM, ensureStream } from './stream.js';
+import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams, hubSubject } from './stream.js';
 
 export interface WorkerOptions {
   natsUrls: readonly string[];
+  /** The MQTT gateways (the first that answers is used once at start, see `ensureGatewayStreams`). */
+  mqttUrls: readonly string[];
   natsUser: string;
   natsPassword: string;
   databaseUrl: string;
-  /** Replicas of the stream when this worker creates it. */
-  replicas: number;
   silenceMs?: number;
   sweepEveryMs?: number;
   /** The sweep is skipped while more messages than this wait (hubs' last contact is still being caught up). */
@@ -45,11 +45,24 @@ const RETRY_DELAY_MS = 1_000;
 
 function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
   return {
-    subject: m.subject,
+    subject: hubSubject(m.subject),
     data: m.data,
     receivedAt: new Date(Math.floor(m.info.timestampNanos / 1_000_000)),
     streamSeq: m.info.streamSequence,
   };
+}
+
+async function gatewayStreams(options: WorkerOptions): Promise<void> {
+  let last: unknown;
+  for (const url of options.mqttUrls) {
+    try {
+      await ensureGatewayStreams(url, options.natsUser, options.natsPassword);
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last instanceof Error ? last : new Error('no MQTT gateway answered');
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -73,7 +86,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     reconnectTimeWait: 250,
   });
   const jsm = await nc.jetstreamManager();
-  await ensureStream(jsm, options.replicas);
+  await gatewayStreams(options);
+  await ensureConsumer(jsm);
   const consumer = await nc.jetstream().consumers.get(STREAM, DURABLE);
   const stats: WorkerStats = { stored: 0, repeated: 0, dropped: {}, failed: 0, flaggedOffline: 0 };
   let stopping = false;

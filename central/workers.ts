@@ -15,10 +15,10 @@ export const WORKER_MAIN = ((): string => {
 
 export interface WorkerSettings {
   natsUrls: readonly string[];
+  mqttUrls: readonly string[];
   natsUser: string;
   natsPassword: string;
   databaseUrl: string;
-  replicas: number;
   silenceMs?: number;
   sweepEveryMs?: number;
   logLevel?: string;
@@ -37,6 +37,8 @@ export interface WorkerPool {
 
 /** Before starting a dead worker again, wait this long (a crash loop does not spin the CPU). */
 const RESTART_DELAY_MS = 500;
+/** How long a worker may take to stop after SIGTERM. */
+const STOP_TIMEOUT_MS = 8_000;
 
 export function startWorkerPool(count: number, settings: WorkerSettings, log: Logger): WorkerPool {
   const slots: (ChildProcess | undefined)[] = new Array<ChildProcess | undefined>(count).fill(undefined);
@@ -50,7 +52,7 @@ export function startWorkerPool(count: number, settings: WorkerSettings, log: Lo
     CENTRAL_NATS_USER: settings.natsUser,
     CENTRAL_NATS_PASSWORD: settings.natsPassword,
     CENTRAL_DATABASE_URL: settings.databaseUrl,
-    CENTRAL_REPLICAS: String(settings.replicas),
+    CENTRAL_MQTT_URLS: settings.mqttUrls.join(','),
     ...(settings.silenceMs !== undefined ? { CENTRAL_SILENCE_MS: String(settings.silenceMs) } : {}),
     ...(settings.sweepEveryMs !== undefined ? { CENTRAL_SWEEP_MS: String(settings.sweepEveryMs) } : {}),
     ...(settings.logLevel !== undefined ? { CENTRAL_LOG_LEVEL: settings.logLevel } : {}),
@@ -98,7 +100,11 @@ export function startWorkerPool(count: number, settings: WorkerSettings, log: Lo
           if (!child || child.exitCode !== null || child.signalCode !== null) return;
           const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
           child.kill('SIGTERM');
+          // A worker stuck in its shutdown (NATS or PostgreSQL unreachable) is killed: its unacknowledged messages
+          // are delivered again to the next worker.
+          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
           await exited;
+          clearTimeout(timer);
         }),
       );
     },

@@ -63,7 +63,7 @@ export async function startTestCentre(
       natsUser: layout.centreUser,
       natsPassword: centrePassword,
       databaseUrl: postgres.url,
-      replicas: 3,
+      mqttUrls: cluster.mqttUrls,
       silenceMs: options.silenceMs,
       sweepEveryMs: options.sweepEveryMs,
       logLevel: 'error',
