@@ -108,6 +108,7 @@ export function nodeConfig(layout: ClusterLayout, index: number): string {
     );
   return `# ${name} of the telecare centre's NATS cluster: written by telecare central, edits are overwritten.
 server_name: ${q(name)}
+pid_file: ${q(path.join(layout.dir, name, 'nats.pid'))}
 listen: ${q(`${layout.host}:${String(me.client)}`)}
 http: ${q(`${layout.host}:${String(me.monitor)}`)}
 max_payload: 1MB
@@ -137,6 +138,11 @@ ${[centreUserBlock(layout), ...layout.hubs.map(hubUserBlock)].join('\n')}
 /** Path of node `index`'s configuration file. */
 export function nodeConfigPath(layout: ClusterLayout, index: number): string {
   return path.join(layout.dir, nodeName(index), 'nats.conf');
+}
+
+/** Path of node `index`'s pid file (for reloads by `telecare central hub add`). */
+export function nodePidPath(layout: ClusterLayout, index: number): string {
+  return path.join(layout.dir, nodeName(index), 'nats.pid');
 }
 
 /** Writes every node's configuration (mode 0600: it holds the route password and the hashes). */
