@@ -19,6 +19,11 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   /** The sweep is skipped while more messages than this wait (hubs' last contact is still being caught up). */
   sweepMaxBacklog?: number;
+  /**
+   * Messages stored at once, each in its own transaction (commits wait on the disk; they overlap). Order between them
+   * does not matter: versions and NATS timestamps decide what is newest.
+   */
+  concurrency?: number;
   /** The clock the silence check judges by (tests drive it). */
   now?: () => Date;
   log: Logger;
@@ -39,6 +44,8 @@ export interface RunningWorker {
   /** Settles when the worker has stopped (after `stop`, or on a fatal error). */
   done: Promise<void>;
 }
+
+const DEFAULT_CONCURRENCY = 8;
 
 /** How long a message that failed to store (PostgreSQL unreachable) waits before it is delivered again. */
 const RETRY_DELAY_MS = 1_000;
@@ -68,7 +75,8 @@ async function gatewayStreams(options: WorkerOptions): Promise<void> {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const log = options.log;
   const now = options.now ?? ((): Date => new Date());
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 1 });
   // A pool's idle client that loses its server emits 'error'; the next query reconnects.
   pool.on('error', (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost'));
   const setup = await pool.connect();
@@ -116,11 +124,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const consuming = (async (): Promise<void> => {
     while (!stopping) {
       try {
-        messages = await consumer.consume({ max_messages: 64 });
+        messages = await consumer.consume({ max_messages: 2 * concurrency });
+        const inFlight = new Set<Promise<void>>();
         for await (const m of messages) {
-          await handle(m);
+          const job = handle(m).finally(() => inFlight.delete(job));
+          inFlight.add(job);
+          if (inFlight.size >= concurrency) await Promise.race(inFlight);
           if (stopping) break;
         }
+        await Promise.all(inFlight);
       } catch (err) {
         if (stopping) break;
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'consumer interrupted; resuming');
