@@ -17,7 +17,10 @@ export interface WorkerOptions {
   databaseUrl: string;
   silenceMs?: number;
   sweepEveryMs?: number;
-  /** The sweep is skipped while more messages than this wait (hubs' last contact is still being caught up). */
+  /**
+   * The sweep is skipped while more messages than this wait undelivered: a hub's newer contact may be among them, and
+   * judging on what is stored so far would flag it falsely. Default 0: only when the workers are caught up.
+   */
   sweepMaxBacklog?: number;
   /**
    * Messages stored at once, each in its own transaction (commits wait on the disk; they overlap). Order between them
@@ -142,7 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   })();
 
   const silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
-  const maxBacklog = options.sweepMaxBacklog ?? 1_000;
+  const maxBacklog = options.sweepMaxBacklog ?? 0;
   let sweeping = false;
   const sweepTimer = setInterval(() => {
     if (sweeping || stopping) return;
@@ -151,7 +154,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       try {
         const info = await jsm.consumers.info(STREAM, DURABLE);
         if (info.num_pending > maxBacklog) {
-          log.info({ pending: info.num_pending }, 'silence check skipped while the backlog is caught up');
+          log.debug({ pending: info.num_pending }, 'silence check skipped while the backlog is caught up');
           return;
         }
         const client = await pool.connect();
