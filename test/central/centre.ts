@@ -87,6 +87,7 @@ export async function startTestCentre(
         await pool.end().catch(() => undefined);
         await runningCluster.stop();
         await postgres.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
       },
     };
     return centre;

@@ -1,5 +1,6 @@
 // The centre's ingest (SPEC 10): a real hub's uplink through the NATS MQTT gateway, JetStream, worker processes and
 // PostgreSQL; least privilege of hub users; no version lost or duplicated while a NATS node and a worker are killed.
+import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { connect } from 'nats';
 import pg from 'pg';
@@ -21,6 +22,7 @@ const eventually = (check: () => void | Promise<void>, timeout = 30_000): Promis
 
 let centre: TestCentre;
 let hub: RunningHub | undefined;
+const hubDir = tempDir('central-hub');
 const clients: MqttClient[] = [];
 
 describe.skipIf(missing !== undefined)('centre ingest', () => {
@@ -33,6 +35,7 @@ describe.skipIf(missing !== undefined)('centre ingest', () => {
     for (const c of clients) await c.endAsync(true).catch(() => undefined);
     await hub?.stop();
     await centre.stop();
+    fs.rmSync(hubDir, { recursive: true, force: true });
   }, 60_000);
 
   const gatewayPort = (index: number): number => centre.cluster.layout.nodes[index]?.mqtt ?? 0;
@@ -103,7 +106,7 @@ describe.skipIf(missing !== undefined)('centre ingest', () => {
     expect(leader).toBeGreaterThanOrEqual(0);
     const gateway = (leader + 1) % 3;
 
-    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), tempDir('central-hub'), {
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), hubDir, {
       uplink: {
         url: `mqtt://127.0.0.1:${String(gatewayPort(gateway))}`,
         hubId: 'hub1',

@@ -1,5 +1,6 @@
 // The hub list (SPEC 10): last contact, hub-offline after a silence (clock injected), flagged at once by the hub's
 // last will, one open alert per hub with several workers, resolved with a new version when the hub speaks again.
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +23,7 @@ const T0 = Date.parse('2026-11-30T10:00:00Z');
 const at = (ms: number): Date => new Date(T0 + ms);
 
 let postgres: LocalPostgres;
+let dir: string;
 let pool: pg.Pool;
 let seq = 0;
 
@@ -87,7 +89,7 @@ async function hubRow(hubId: string): Promise<{ status: string; reported_status:
 
 describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
   beforeAll(async () => {
-    const dir = tempDir('central-offline');
+    dir = tempDir('central-offline');
     postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
     pool = new pg.Pool({ connectionString: postgres.url, max: 6 });
     const client = await pool.connect();
@@ -98,6 +100,7 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
   afterAll(async () => {
     await pool.end();
     await postgres.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
