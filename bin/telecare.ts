@@ -16,6 +16,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   replay: async () => (await import('../replay/command.js')).registerReplayCommand,
   report: async () => (await import('../analytics/command.js')).registerReportCommand,
   bench: async () => (await import('../bench/command.js')).registerBenchCommand,
+  central: async () => (await import('../central/command.js')).registerCentralCommand,
 };
 
 /** The subcommands to register for these arguments: the one named first, or all of them. */

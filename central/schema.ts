@@ -64,6 +64,16 @@ const STATEMENTS: readonly string[] = [
      received_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (hub_id, home, day)
    )`,
+  // Added by the workers (SPEC 10 hub list): the hub's own retained status (`online`, or `offline` as its last will)
+  // and the NATS time of the newest status and message applied, so a late or redelivered message never undoes a newer
+  // one when several workers run.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS reported_status text`,
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS reported_status_at timestamptz`,
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS last_heartbeat_at timestamptz`,
+  // One open hub-offline alert per hub, whichever worker raises it.
+  `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_offline ON central_alerts (hub_id)
+     WHERE origin = 'centre' AND type = 'hub-offline' AND state NOT IN ('resolved', 'cancelled')`,
+  `CREATE INDEX IF NOT EXISTS central_hubs_online_seen ON central_hubs (last_seen_at) WHERE status = 'online'`,
 ];
 
 /** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */

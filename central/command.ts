@@ -1,0 +1,280 @@
+// `telecare central` (SPEC 10): runs the centre's workers (child processes, restarted when one dies) and the console,
+// and `telecare central hub add` gives a hub its credential at the centre's NATS cluster.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { connect, type NatsConnection } from 'nats';
+import pg from 'pg';
+import { createLogger, type Logger } from '../hub/logger.js';
+import { loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
+import { assertHubId, hashPassword, newPassword, nodePidPath } from './nats-config.js';
+import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
+import { migrateCentral } from './schema.js';
+import { startWorkerPool } from './workers.js';
+
+/** What the console module (central/console/, written separately) exports; wired in by the lead when merging. */
+export type StartConsole = (deps: {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  host: string;
+  port: number;
+  log: Logger;
+}) => Promise<{ url: string; close(): Promise<void> }>;
+
+export interface CentralOptions {
+  nats: string;
+  mqtt: string;
+  database: string;
+  workers: string;
+  user: string;
+  silenceS: string;
+  host: string;
+  port: string;
+}
+
+class UsageError extends Error {}
+
+function urls(flag: string, value: string, schemes: readonly string[]): string[] {
+  const list = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError(`${flag}: give at least one URL`);
+  for (const u of list) {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new UsageError(`${flag}: '${u}' is not a URL`);
+    }
+    if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
+      throw new UsageError(`${flag}: '${u}' must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+    }
+    if (parsed.username || parsed.password) {
+      throw new UsageError(`${flag}: no credentials in URLs (they end up in logs); use CENTRAL_NATS_PASSWORD`);
+    }
+  }
+  return list;
+}
+
+function positiveInt(flag: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(`${flag}: '${value}' is not a whole number 1-${String(max)}`);
+  return n;
+}
+
+interface Settings {
+  natsUrls: string[];
+  mqttUrls: string[];
+  databaseUrl: string;
+  workers: number;
+  user: string;
+  password: string;
+  silenceMs: number;
+  host: string;
+  port: number;
+}
+
+export function parseCentralOptions(options: CentralOptions, env: NodeJS.ProcessEnv): Settings {
+  const password = env.CENTRAL_NATS_PASSWORD;
+  if (password === undefined || password === '') {
+    throw new UsageError("CENTRAL_NATS_PASSWORD must be set: the password of the centre's NATS user");
+  }
+  const database = options.database;
+  if (!/^postgres(ql)?:\/\//.test(database)) throw new UsageError(`--database: '${database}' is not a postgres:// URL`);
+  return {
+    natsUrls: urls('--nats', options.nats, ['nats', 'tls']),
+    mqttUrls: urls('--mqtt', options.mqtt, ['mqtt', 'mqtts']),
+    databaseUrl: database,
+    workers: positiveInt('--workers', options.workers, 64),
+    user: options.user,
+    password,
+    silenceMs: positiveInt('--silence-s', options.silenceS, 86_400) * 1_000,
+    host: options.host,
+    port: Number.isInteger(Number(options.port)) ? Number(options.port) : -1,
+  };
+}
+
+/** The console, once the lead wires central/console's `startConsole` in here when merging. */
+const startConsole: StartConsole | undefined = undefined;
+
+/** Runs until SIGTERM or SIGINT; rejects with a clear message when PostgreSQL or NATS cannot be reached. */
+export async function runCentral(settings: Settings, log: Logger): Promise<void> {
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 8 });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost'));
+  try {
+    const client = await pool.connect();
+    try {
+      await migrateCentral(client);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(
+      `PostgreSQL at ${redact(settings.databaseUrl)}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: settings.natsUrls,
+      user: settings.user,
+      pass: settings.password,
+      name: 'central',
+      maxReconnectAttempts: -1,
+    });
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`NATS at ${settings.natsUrls.join(',')}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  const workers = startWorkerPool(
+    settings.workers,
+    {
+      natsUrls: settings.natsUrls,
+      mqttUrls: settings.mqttUrls,
+      natsUser: settings.user,
+      natsPassword: settings.password,
+      databaseUrl: settings.databaseUrl,
+      silenceMs: settings.silenceMs,
+      sweepEveryMs: Math.min(DEFAULT_SWEEP_MS, settings.silenceMs),
+    },
+    log,
+  );
+  await workers.ready();
+  log.info({ workers: settings.workers }, 'centre workers consuming');
+  const consoleServer = startConsole
+    ? await startConsole({ pool, nc, host: settings.host, port: settings.port, log: log.child({ ns: 'console' }) })
+    : undefined;
+  if (consoleServer) log.info({ url: consoleServer.url }, 'centre console listening');
+  process.stdout.write(
+    `telecare central: ${String(settings.workers)} workers running${consoleServer ? `, console at ${consoleServer.url}` : ''}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('stopping');
+  await consoleServer?.close();
+  await workers.stop();
+  await nc.drain().catch(() => undefined);
+  await pool.end();
+}
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export interface HubAddResult {
+  hubId: string;
+  password: string;
+  mqttUrls: string[];
+  reloaded: number;
+}
+
+/** Adds (or with `replace`, renews) a hub's credential in the cluster at `clusterDir` and reloads its running nodes. */
+export function addHub(clusterDir: string, hubId: string, replace: boolean): HubAddResult {
+  try {
+    assertHubId(hubId);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const layout = loadLayout(clusterDir);
+  if (!replace && layout.hubs.some((h) => h.hubId === hubId)) {
+    throw new UsageError(`hub ${hubId} exists already (--replace gives it a new password)`);
+  }
+  const password = newPassword();
+  const next = withHubs(layout, [{ hubId, passwordHash: hashPassword(password) }]);
+  saveLayout(next);
+  let reloaded = 0;
+  next.nodes.forEach((_, index) => {
+    const pidFile = nodePidPath(next, index);
+    if (!fs.existsSync(pidFile)) return;
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    try {
+      // SIGHUP is nats-server's reload (what `nats-server --signal reload` sends).
+      process.kill(pid, 'SIGHUP');
+      reloaded += 1;
+    } catch {
+      // A node not running reads the new config when it starts.
+    }
+  });
+  return { hubId, password, mqttUrls: mqttUrls(next), reloaded };
+}
+
+export const DEFAULT_CLUSTER_DIR = path.join('.central-dev', 'nats');
+
+export function registerCentralCommand(program: Command): void {
+  const central = program
+    .command('central')
+    .description("run the alarm receiving centre's workers and console over a NATS cluster and PostgreSQL (SPEC 10)")
+    .option(
+      '--nats <urls>',
+      'NATS servers of the cluster, comma-separated (nats://host:4222,...)',
+      process.env.CENTRAL_NATS_URLS ?? '',
+    )
+    .option(
+      '--mqtt <urls>',
+      "the cluster's MQTT gateways hubs use, comma-separated",
+      process.env.CENTRAL_MQTT_URLS ?? '',
+    )
+    .option('--database <url>', 'PostgreSQL URL (postgres://user@host:5432/db)', process.env.CENTRAL_DATABASE_URL ?? '')
+    .option('--workers <n>', 'worker processes (each restarted when it dies)', '2')
+    .option('--user <name>', "the centre's NATS user", process.env.CENTRAL_NATS_USER ?? 'centre')
+    .option(
+      '--silence-s <s>',
+      'seconds without any message before a hub is flagged offline',
+      String(DEFAULT_SILENCE_MS / 1_000),
+    )
+    .option('--host <host>', 'address of the console', '127.0.0.1')
+    .option('--port <port>', 'port of the console', '8090')
+    .addHelpText(
+      'after',
+      '\nThe NATS password comes from CENTRAL_NATS_PASSWORD (never a flag: the process list shows flags).\n' +
+        'Stops on SIGTERM or Ctrl-C: workers finish the message in hand; what is not acknowledged is delivered again.\n' +
+        'npm run central:dev starts a local cluster and PostgreSQL and runs this against them.',
+    )
+    .action(async (options: CentralOptions) => {
+      const log = createLogger().child({ ns: 'central' });
+      try {
+        await runCentral(parseCentralOptions(options, process.env), log);
+      } catch (err) {
+        process.stderr.write(`telecare central: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+      }
+    });
+  central
+    .command('hub')
+    .description("manage hubs' credentials at the centre")
+    .command('add <hubId>')
+    .description('give a hub a new random password (printed once; only its bcrypt hash is kept) and reload NATS')
+    .option(
+      '--cluster-dir <dir>',
+      'folder of the cluster layout (cluster.json)',
+      process.env.CENTRAL_CLUSTER_DIR ?? DEFAULT_CLUSTER_DIR,
+    )
+    .option('--replace', "renew an existing hub's password")
+    .action((hubId: string, options: { clusterDir: string; replace?: boolean }) => {
+      try {
+        const added = addHub(options.clusterDir, hubId, options.replace === true);
+        process.stdout.write(
+          `Hub ${added.hubId} added (${String(added.reloaded)} NATS nodes reloaded). Its settings; the password is not shown again:\n` +
+            `HUB_UPLINK_URL=${added.mqttUrls[0] ?? ''} HUB_ID=${added.hubId} HUB_UPLINK_USER=${added.hubId} HUB_UPLINK_PASSWORD=${added.password}\n`,
+        );
+      } catch (err) {
+        process.stderr.write(`telecare central hub add: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+      }
+    });
+}

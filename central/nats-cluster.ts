@@ -1,0 +1,210 @@
+// Runs the centre's NATS nodes as child processes (for `central:dev`, `central:scale` and the tests): the cluster's
+// layout (ports, users as bcrypt hashes) kept in `<dir>/cluster.json`, each node started, killed or reloaded by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  DEFAULT_BCRYPT_COST,
+  assertHubId,
+  hashPassword,
+  newPassword,
+  nodeConfigPath,
+  nodeName,
+  writeClusterConfig,
+  type ClusterLayout,
+  type NodePorts,
+} from './nats-config.js';
+
+export const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+
+/** A free TCP port on `host` (the OS picks it; another program may take it before it is bound). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function layoutPath(dir: string): string {
+  return path.join(dir, 'cluster.json');
+}
+
+export function loadLayout(dir: string): ClusterLayout {
+  const file = layoutPath(dir);
+  if (!fs.existsSync(file)) throw new Error(`no NATS cluster layout at ${file}`);
+  return { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as ClusterLayout), dir: path.resolve(dir) };
+}
+
+export function saveLayout(layout: ClusterLayout): void {
+  fs.mkdirSync(layout.dir, { recursive: true });
+  const tmp = `${layoutPath(layout.dir)}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(layout, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, layoutPath(layout.dir));
+  writeClusterConfig(layout);
+}
+
+/** A new layout of `nodes` nodes on free ports, with the centre's user; returns the centre's password once. */
+export async function createLayout(options: {
+  dir: string;
+  nodes?: number;
+  host?: string;
+  centreUser?: string;
+  bcryptCost?: number;
+}): Promise<{ layout: ClusterLayout; centrePassword: string }> {
+  const host = options.host ?? '127.0.0.1';
+  const nodes: NodePorts[] = [];
+  for (let i = 0; i < (options.nodes ?? 3); i++) {
+    nodes.push({
+      client: await freePort(host),
+      cluster: await freePort(host),
+      mqtt: await freePort(host),
+      monitor: await freePort(host),
+    });
+  }
+  const centrePassword = newPassword();
+  const layout: ClusterLayout = {
+    dir: path.resolve(options.dir),
+    host,
+    nodes,
+    centreUser: options.centreUser ?? 'centre',
+    centrePasswordHash: hashPassword(centrePassword, options.bcryptCost ?? DEFAULT_BCRYPT_COST),
+    routePassword: newPassword(),
+    hubs: [],
+    mqttReplicas: Math.min(3, nodes.length),
+  };
+  saveLayout(layout);
+  return { layout, centrePassword };
+}
+
+/** Adds (or replaces) hubs' credentials in the layout and rewrites the configs; returns the new layout. */
+export function withHubs(
+  layout: ClusterLayout,
+  hubs: readonly { hubId: string; passwordHash: string }[],
+): ClusterLayout {
+  for (const hub of hubs) assertHubId(hub.hubId);
+  const ids = new Set(hubs.map((h) => h.hubId));
+  return { ...layout, hubs: [...layout.hubs.filter((h) => !ids.has(h.hubId)), ...hubs] };
+}
+
+export interface NatsNode {
+  index: number;
+  name: string;
+  process: ChildProcess;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (lame duck is not needed for tests), waiting for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Waits until node `index` answers `/healthz` for the server and JetStream (cluster formed, meta leader known); its
+ * streams may still be catching up. */
+export async function waitHealthy(layout: ClusterLayout, index: number, timeoutMs = 60_000): Promise<void> {
+  const node = layout.nodes[index];
+  if (!node) throw new Error(`no node ${String(index)}`);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://${layout.host}:${String(node.monitor)}/healthz?js-server-only=true`);
+      last = await response.text();
+      if (response.ok) return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`NATS node ${nodeName(index)} not healthy within ${String(timeoutMs)} ms: ${last}`);
+}
+
+/** Starts node `index` from its config file; resolves once the process runs (use `waitHealthy` for JetStream). */
+export function startNode(layout: ClusterLayout, index: number): NatsNode {
+  const name = nodeName(index);
+  const logFile = path.join(layout.dir, name, 'nats.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(NATS_SERVER, ['-c', nodeConfigPath(layout, index)], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.once('error', () => undefined);
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    index,
+    name,
+    process: child,
+    async kill() {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (alive()) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface NatsCluster {
+  layout: ClusterLayout;
+  nodes: NatsNode[];
+  /** `nats://host:port` of every node, for the centre's clients. */
+  natsUrls: string[];
+  /** `mqtt://host:port` of every node's gateway, for hubs. */
+  mqttUrls: string[];
+  /** Starts node `index` again (after a kill) and waits until it is healthy. */
+  restart(index: number): Promise<NatsNode>;
+  /** Rewrites the configs from `layout` and reloads every running node (SIGHUP). */
+  reload(layout: ClusterLayout): void;
+  stop(): Promise<void>;
+}
+
+export function natsUrls(layout: ClusterLayout): string[] {
+  return layout.nodes.map((n) => `nats://${layout.host}:${String(n.client)}`);
+}
+
+export function mqttUrls(layout: ClusterLayout): string[] {
+  return layout.nodes.map((n) => `mqtt://${layout.host}:${String(n.mqtt)}`);
+}
+
+/** Starts every node of `layout` and waits until each is healthy. */
+export async function startCluster(initial: ClusterLayout): Promise<NatsCluster> {
+  if (!fs.existsSync(NATS_SERVER)) {
+    throw new Error(`nats-server is not installed at ${NATS_SERVER}: apt-get install nats-server`);
+  }
+  let layout = initial;
+  saveLayout(layout);
+  const nodes = layout.nodes.map((_, i) => startNode(layout, i));
+  const cluster: NatsCluster = {
+    layout,
+    nodes,
+    natsUrls: natsUrls(layout),
+    mqttUrls: mqttUrls(layout),
+    async restart(index) {
+      const node = startNode(layout, index);
+      nodes[index] = node;
+      await waitHealthy(layout, index);
+      return node;
+    },
+    reload(next) {
+      layout = next;
+      cluster.layout = next;
+      saveLayout(next);
+      for (const node of nodes) {
+        if (node.process.exitCode === null && node.process.signalCode === null) node.process.kill('SIGHUP');
+      }
+    },
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+  try {
+    await Promise.all(layout.nodes.map((_, i) => waitHealthy(layout, i)));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    throw err;
+  }
+  return cluster;
+}

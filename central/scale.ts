@@ -1,0 +1,375 @@
+// `npm run central:scale -- --hubs N [--json]` (SPEC 11, Central): N simulated hubs through the MQTT gateways of a
+// local 3-node cluster into the workers and PostgreSQL; measures hub -> stored and NOTIFYed latency, kills a NATS node
+// and a worker mid-run and checks nothing is lost or duplicated, and times a silenced hub until it is flagged.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { createLogger } from '../hub/logger.js';
+import { createLayout, startCluster, withHubs, type NatsCluster } from './nats-cluster.js';
+import { hashPassword } from './nats-config.js';
+import { startLocalPostgres, type LocalPostgres } from './postgres.js';
+import { ALERT_CHANNEL } from './schema.js';
+import { startWorkerPool, type WorkerPool } from './workers.js';
+import { freePort } from './nats-cluster.js';
+
+interface ScaleOptions {
+  hubs: number;
+  durationS: number;
+  alertsPerS: number;
+  workers: number;
+  silenceS: number;
+  json: boolean;
+}
+
+function parseArgs(argv: readonly string[]): ScaleOptions {
+  const options: ScaleOptions = { hubs: 100, durationS: 60, alertsPerS: 20, workers: 2, silenceS: 180, json: false };
+  const numeric: Record<string, keyof ScaleOptions> = {
+    '--hubs': 'hubs',
+    '--duration-s': 'durationS',
+    '--alerts-per-s': 'alertsPerS',
+    '--workers': 'workers',
+    '--silence-s': 'silenceS',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--json') options.json = true;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        'npm run central:scale -- [--hubs 100] [--duration-s 60] [--alerts-per-s 20] [--workers 2] [--silence-s 180] [--json]\n',
+      );
+      process.exit(0);
+    } else if (Object.hasOwn(numeric, arg)) {
+      const value = Number(argv[++i]);
+      if (!Number.isFinite(value) || value <= 0) throw new Error(`${arg} needs a positive number`);
+      (options as unknown as Record<string, number>)[numeric[arg] as string] = value;
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  return options;
+}
+
+/** SPEC 11's targets for the centre. */
+const TARGET_P99_MS = 250;
+/** A hub silent for the threshold is flagged within threshold + 30 s (3.5 min for the 3 min default). */
+const FLAG_MARGIN_S = 30;
+const HEARTBEAT_MS = 30_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+interface SimHub {
+  id: string;
+  client: MqttClient;
+  silent: boolean;
+  /** When this hub last published anything (the centre's last contact, near enough). */
+  lastSentMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+async function connectHub(id: string, cluster: NatsCluster, index: number, password: string): Promise<SimHub> {
+  const nodes = cluster.layout.nodes;
+  // Spread over the gateways; on a lost node the client goes to the next (a real site puts DNS or a balancer there).
+  const servers = nodes.map((_, i) => {
+    const node = nodes[(index + i) % nodes.length];
+    return { host: cluster.layout.host, port: node?.mqtt ?? 0 };
+  });
+  const client = await mqtt.connectAsync({
+    servers,
+    username: id,
+    password,
+    clientId: `telecare-uplink-${id}`,
+    clean: false,
+    protocolVersion: 4,
+    keepalive: 30,
+    reconnectPeriod: 500,
+    connectTimeout: 60_000,
+    will: { topic: `telecare-up/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
+  await client.publishAsync(`telecare-up/${id}/status`, 'online', { qos: 1, retain: true });
+  return { id, client, silent: false, lastSentMs: Date.now() };
+}
+
+interface Result {
+  hubs: number;
+  workers: number;
+  durationS: number;
+  versionsSent: number;
+  versionsStored: number;
+  lost: number;
+  lostSentAtS: number[];
+  duplicateNotifies: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  toStreamMs: { p50: number; p99: number };
+  silentHubFlaggedAfterS: number | null;
+  silenceS: number;
+  killed: { natsNode: string; workerPid: number | undefined };
+  loadAverage: number[];
+  date: string;
+  pass: { latency: boolean; noLoss: boolean; noDuplicate: boolean; silentFlagged: boolean };
+}
+
+async function run(options: ScaleOptions): Promise<Result> {
+  const log = createLogger({ level: 'error' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-central-scale-'));
+  let postgres: LocalPostgres | undefined;
+  let cluster: NatsCluster | undefined;
+  let workers: WorkerPool | undefined;
+  const hubs: SimHub[] = [];
+  const listener = { client: undefined as pg.Client | undefined };
+  try {
+    postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
+    const { layout, centrePassword } = await createLayout({ dir: path.join(dir, 'nats'), bcryptCost: 4 });
+    const hubIds = Array.from({ length: options.hubs }, (_, i) => `sim-${String(i).padStart(5, '0')}`);
+    const password = 'simulated-hub-password';
+    const hash = hashPassword(password, 4);
+    cluster = await startCluster(
+      withHubs(
+        layout,
+        hubIds.map((hubId) => ({ hubId, passwordHash: hash })),
+      ),
+    );
+    workers = startWorkerPool(
+      options.workers,
+      {
+        natsUrls: cluster.natsUrls,
+        mqttUrls: cluster.mqttUrls,
+        natsUser: layout.centreUser,
+        natsPassword: centrePassword,
+        databaseUrl: postgres.url,
+        silenceMs: options.silenceS * 1_000,
+        sweepEveryMs: 5_000,
+        logLevel: 'error',
+      },
+      log,
+    );
+    await workers.ready();
+
+    const sentAt = new Map<string, number>();
+    const notifies = new Map<string, number>();
+    const latencies: number[] = [];
+    let silentFlaggedAt: number | undefined;
+    const silentHub = hubIds[0] ?? '';
+    listener.client = new pg.Client({ connectionString: postgres.url });
+    await listener.client.connect();
+    listener.client.on('notification', (n) => {
+      const { hubId, alertId, version } = JSON.parse(n.payload ?? '{}') as {
+        hubId: string;
+        alertId: string;
+        version: number;
+      };
+      if (alertId.startsWith('centre-')) {
+        if (hubId === silentHub && version === 1) silentFlaggedAt ??= Date.now();
+        return;
+      }
+      const key = `${hubId}/${alertId}/${String(version)}`;
+      notifies.set(key, (notifies.get(key) ?? 0) + 1);
+      const sent = sentAt.get(key);
+      if (sent !== undefined && notifies.get(key) === 1) latencies.push(Date.now() - sent);
+    });
+    await listener.client.query(`LISTEN ${ALERT_CHANNEL}`);
+
+    // Connect in batches: a hub's login checks a bcrypt hash.
+    for (let i = 0; i < hubIds.length; i += 50) {
+      const batch = hubIds.slice(i, i + 50);
+      hubs.push(...(await Promise.all(batch.map((id, j) => connectHub(id, cluster!, i + j, password)))));
+    }
+    for (const hub of hubs) {
+      const beat = (): void => {
+        if (hub.silent) return;
+        hub.lastSentMs = Date.now();
+        hub.client.publish(
+          `telecare-up/${hub.id}/heartbeat`,
+          JSON.stringify({ hubId: hub.id, at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),
+          { qos: 1 },
+        );
+      };
+      // Hubs started at different times: their heartbeats are spread over the period.
+      setTimeout(() => {
+        beat();
+        hub.timer = setInterval(beat, HEARTBEAT_MS);
+      }, Math.random() * HEARTBEAT_MS).unref();
+    }
+
+    let alertSeq = 0;
+    const sendVersion = (hub: SimHub, alertId: string, version: number): void => {
+      const now = new Date();
+      const state = version === 1 ? 'raised' : version === 2 ? 'acknowledged' : 'resolved';
+      const alert = {
+        id: alertId,
+        homeId: 'h1',
+        residentId: 'r1',
+        kind: 'pendant',
+        severity: 'critical',
+        state,
+        raisedAt: now.toISOString(),
+        version,
+        count: 1,
+        lastSeenAt: now.toISOString(),
+      };
+      sentAt.set(`${hub.id}/${alertId}/${String(version)}`, Date.now());
+      hub.lastSentMs = Date.now();
+      hub.client.publish(
+        `telecare-up/${hub.id}/alerts/${alertId}`,
+        JSON.stringify({ hubId: hub.id, queuedAt: now.toISOString(), alertId, version, alert }),
+        { qos: 1 },
+      );
+    };
+    const flowStart = Date.now();
+    const flowEnd = flowStart + options.durationS * 1_000;
+    const killAt = Date.now() + options.durationS * 400;
+    const restartAt = Date.now() + options.durationS * 600;
+    const silenceAt = Date.now() + options.durationS * 300;
+    const killed: Result['killed'] = { natsNode: '', workerPid: undefined };
+    let silencedAt: number | undefined;
+    let killedNode: number | undefined;
+    const intervalMs = 1_000 / options.alertsPerS;
+    const flowing = (async () => {
+      let next = Date.now();
+      while (Date.now() < flowEnd) {
+        const hub = hubs[Math.floor(Math.random() * hubs.length)];
+        // The hub to be silenced sends no alerts (its alerts' later versions would break its silence).
+        if (hub && hub !== hubs[0]) {
+          alertSeq += 1;
+          const alertId = `a${String(alertSeq)}`;
+          sendVersion(hub, alertId, 1);
+          // Acknowledged and resolved a little later, as a responder would (shortened).
+          setTimeout(() => sendVersion(hub, alertId, 2), 1_000 + Math.random() * 2_000).unref();
+          setTimeout(() => sendVersion(hub, alertId, 3), 3_000 + Math.random() * 3_000).unref();
+        }
+        if (silencedAt === undefined && Date.now() >= silenceAt) {
+          const target = hubs[0];
+          if (target) {
+            target.silent = true;
+            silencedAt = Date.now();
+          }
+        }
+        if (killedNode === undefined && Date.now() >= killAt) {
+          killedNode = 1;
+          killed.natsNode = cluster.nodes[1]?.name ?? '';
+          const victim = workers.processes()[0];
+          killed.workerPid = victim?.pid;
+          victim?.kill('SIGKILL');
+          void cluster.nodes[1]?.kill();
+        }
+        if (killedNode !== undefined && restartAt <= Date.now() && killedNode >= 0) {
+          const index = killedNode;
+          killedNode = -1;
+          void cluster.restart(index);
+        }
+        next += intervalMs;
+        await sleep(Math.max(0, next - Date.now()));
+      }
+    })();
+    await flowing;
+    await sleep(7_000);
+    // Every version sent is in PostgreSQL (or the wait ends and the missing ones are counted).
+    const expected = new Set(sentAt.keys());
+    const deadline = Date.now() + 120_000;
+    let stored = 0;
+    while (Date.now() < deadline) {
+      const count = await listener.client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM central_alert_versions WHERE alert_id NOT LIKE 'centre-%'`,
+      );
+      stored = Number(count.rows[0]?.n ?? 0);
+      if (stored >= expected.size) break;
+      await sleep(500);
+    }
+    const rows = await listener.client.query<{ key: string; received_ms: string }>(
+      `SELECT hub_id || '/' || alert_id || '/' || version AS key, (extract(epoch FROM received_at) * 1000)::bigint AS received_ms
+       FROM central_alert_versions WHERE alert_id NOT LIKE 'centre-%'`,
+    );
+    // The first leg alone: hub publish -> in the gateway's stream (JetStream's timestamp).
+    const streamLatencies = rows.rows
+      .map((r) => Number(r.received_ms) - (sentAt.get(r.key) ?? Number.NaN))
+      .filter((ms) => Number.isFinite(ms))
+      .sort((a, b) => a - b);
+    const storedKeys = new Set(rows.rows.map((r) => r.key));
+    const lostKeys = [...expected].filter((k) => !storedKeys.has(k));
+    const lost = lostKeys.length;
+    // When the lost ones were sent, in seconds from the start of the flow (the kill is at 40 %, the restart at 60 %).
+    const lostSentAtS = lostKeys.slice(0, 50).map((k) => Math.round(((sentAt.get(k) ?? 0) - flowStart) / 100) / 10);
+    const duplicateNotifies = [...notifies.values()].filter((n) => n > 1).length;
+    // The silenced hub: wait until flagged (threshold + sweep), at most threshold + 2 margins.
+    const flagDeadline = (silencedAt ?? Date.now()) + (options.silenceS + 2 * FLAG_MARGIN_S) * 1_000;
+    while (silentFlaggedAt === undefined && Date.now() < flagDeadline) await sleep(500);
+    const lastContact = hubs[0]?.lastSentMs;
+    const flaggedAfterS =
+      silentFlaggedAt !== undefined && lastContact !== undefined ? (silentFlaggedAt - lastContact) / 1_000 : null;
+    latencies.sort((a, b) => a - b);
+    const p99 = percentile(latencies, 99);
+    return {
+      hubs: options.hubs,
+      workers: options.workers,
+      durationS: options.durationS,
+      versionsSent: expected.size,
+      versionsStored: storedKeys.size,
+      lost,
+      lostSentAtS,
+      duplicateNotifies,
+      latencyMs: { p50: percentile(latencies, 50), p99, max: latencies.at(-1) ?? Number.NaN },
+      toStreamMs: { p50: percentile(streamLatencies, 50), p99: percentile(streamLatencies, 99) },
+      silentHubFlaggedAfterS: flaggedAfterS,
+      silenceS: options.silenceS,
+      killed,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      date: new Date().toISOString(),
+      pass: {
+        latency: p99 <= TARGET_P99_MS,
+        noLoss: lost === 0,
+        noDuplicate: duplicateNotifies === 0,
+        silentFlagged: flaggedAfterS !== null && flaggedAfterS <= options.silenceS + FLAG_MARGIN_S,
+      },
+    };
+  } finally {
+    for (const hub of hubs) {
+      clearInterval(hub.timer);
+      hub.client.end(true);
+    }
+    await listener.client?.end().catch(() => undefined);
+    await workers?.stop();
+    await cluster?.stop();
+    await postgres?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const result = await run(options);
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const rows: [string, string, string][] = [
+      ['hubs / workers', `${String(result.hubs)} / ${String(result.workers)}`, ''],
+      ['alert versions sent / stored', `${String(result.versionsSent)} / ${String(result.versionsStored)}`, ''],
+      ['lost', String(result.lost), result.pass.noLoss ? 'ok' : `MISSED (sent at s: ${result.lostSentAtS.join(' ')})`],
+      ['duplicate NOTIFYs', String(result.duplicateNotifies), result.pass.noDuplicate ? 'ok' : 'MISSED'],
+      ['hub -> in the stream p50/p99 ms', `${String(result.toStreamMs.p50)} / ${String(result.toStreamMs.p99)}`, ''],
+      ['hub -> stored+NOTIFY p50 ms', String(result.latencyMs.p50), ''],
+      [
+        'hub -> stored+NOTIFY p99 ms',
+        String(result.latencyMs.p99),
+        result.pass.latency ? `ok (<= ${String(TARGET_P99_MS)})` : 'MISSED',
+      ],
+      [
+        'silent hub flagged after s',
+        String(result.silentHubFlaggedAfterS),
+        result.pass.silentFlagged ? 'ok' : 'MISSED',
+      ],
+      ['killed', `${result.killed.natsNode} and worker ${String(result.killed.workerPid)}`, ''],
+      ['load average', result.loadAverage.join(' '), ''],
+    ];
+    for (const [name, value, verdict] of rows)
+      process.stdout.write(`${name.padEnd(32)} ${value.padEnd(24)} ${verdict}\n`);
+  }
+  if (!Object.values(result.pass).every(Boolean)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`central:scale: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,99 @@
+// Test set-up of a real centre: PostgreSQL (unsafeFast) and a 3-node NATS cluster with the MQTT gateway on free
+// ports in a temp folder, hub users, worker processes; every process stopped by pid. Skips when either is missing.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { silentLogger } from '../../hub/logger.js';
+import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
+import { hashPassword } from '../../central/nats-config.js';
+import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { migrateCentral } from '../../central/schema.js';
+import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
+import { freePort } from '../hub/helpers.js';
+
+/** Why the centre's tests cannot run here, or undefined. CI installs both (`.ci/run`). */
+export function centreMissing(): string | undefined {
+  if (!fs.existsSync(NATS_SERVER))
+    return `nats-server is not installed at ${NATS_SERVER} (apt-get install nats-server)`;
+  try {
+    postgresBinDir();
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return undefined;
+}
+
+/** Test hubs' passwords (bcrypt cost 4 in tests: the lowest, so connects stay cheap). */
+export const hubPassword = (hubId: string): string => `password-of-${hubId}-for-tests`;
+
+export interface TestCentre {
+  dir: string;
+  postgres: LocalPostgres;
+  cluster: NatsCluster;
+  centrePassword: string;
+  pool: pg.Pool;
+  workerSettings: WorkerSettings;
+  workers?: WorkerPool;
+  startWorkers(count: number): Promise<WorkerPool>;
+  stop(): Promise<void>;
+}
+
+export async function startTestCentre(
+  dir: string,
+  hubIds: readonly string[],
+  options: { silenceMs?: number; sweepEveryMs?: number } = {},
+): Promise<TestCentre> {
+  const postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
+  let cluster: NatsCluster | undefined;
+  try {
+    const { layout, centrePassword } = await createLayout({ dir: path.join(dir, 'nats'), bcryptCost: 4 });
+    cluster = await startCluster(
+      withHubs(
+        layout,
+        hubIds.map((hubId) => ({ hubId, passwordHash: hashPassword(hubPassword(hubId), 4) })),
+      ),
+    );
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+    pool.on('error', () => undefined);
+    const client = await pool.connect();
+    await migrateCentral(client);
+    client.release();
+    const workerSettings: WorkerSettings = {
+      natsUrls: cluster.natsUrls,
+      natsUser: layout.centreUser,
+      natsPassword: centrePassword,
+      databaseUrl: postgres.url,
+      mqttUrls: cluster.mqttUrls,
+      silenceMs: options.silenceMs,
+      sweepEveryMs: options.sweepEveryMs,
+      logLevel: 'error',
+    };
+    const runningCluster = cluster;
+    const centre: TestCentre = {
+      dir,
+      postgres,
+      cluster: runningCluster,
+      centrePassword,
+      pool,
+      workerSettings,
+      async startWorkers(count) {
+        const workers = startWorkerPool(count, workerSettings, silentLogger);
+        centre.workers = workers;
+        await workers.ready();
+        return workers;
+      },
+      async stop() {
+        await centre.workers?.stop();
+        await pool.end().catch(() => undefined);
+        await runningCluster.stop();
+        await postgres.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return centre;
+  } catch (err) {
+    await cluster?.stop();
+    await postgres.kill();
+    throw err;
+  }
+}

@@ -1,0 +1,177 @@
+// `telecare central` as a user runs it: settings checked with clear errors, `hub add` (password printed once, only a
+// bcrypt hash kept, NATS reloaded), the workers running as child processes and a graceful SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { layoutPath } from '../../central/nats-cluster.js';
+import { cliPath, mqttClient, tempDir } from '../hub/helpers.js';
+import { centreMissing, startTestCentre, type TestCentre } from './centre.js';
+
+const missing = centreMissing();
+if (missing) console.warn(`skipping the telecare central tests: ${missing}`);
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('telecare central settings', () => {
+  it('explains itself and refuses bad settings with a message naming the setting', () => {
+    const help = cli(['central', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/--nats <urls>/);
+    expect(help.stdout).toMatch(/CENTRAL_NATS_PASSWORD/);
+    const noPassword = cli(
+      ['central', '--nats', 'nats://127.0.0.1:4', '--mqtt', 'mqtt://127.0.0.1:5', '--database', 'postgres://a@b/c'],
+      {
+        CENTRAL_NATS_PASSWORD: '',
+      },
+    );
+    expect(noPassword.status).toBe(2);
+    expect(noPassword.stderr).toMatch(/CENTRAL_NATS_PASSWORD must be set/);
+    const env = { CENTRAL_NATS_PASSWORD: 'x' };
+    const cases: [string[], RegExp][] = [
+      [['--nats', 'http://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'], /--nats: .*nats:\/\//],
+      [
+        ['--nats', 'nats://u:p@h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'],
+        /no credentials in URLs/,
+      ],
+      [['--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'mysql://h/d'], /--database/],
+      [
+        ['--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d', '--workers', '0'],
+        /--workers/,
+      ],
+      [['--nats', 'nats://h:1', '--database', 'postgres://a@h/d'], /--mqtt: give at least one URL/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(['central', ...args], env);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+let centre: TestCentre;
+
+describe.skipIf(missing !== undefined)('telecare central against a real cluster', () => {
+  beforeAll(async () => {
+    centre = await startTestCentre(tempDir('central-command'), []);
+  }, 120_000);
+
+  afterAll(async () => {
+    await centre.stop();
+  }, 60_000);
+
+  it('adds a hub: prints its password once, keeps only a bcrypt hash, reloads NATS so the hub can connect', async () => {
+    const clusterDir = centre.cluster.layout.dir;
+    const added = cli(['central', 'hub', 'add', 'hub-new', '--cluster-dir', clusterDir]);
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    const password = /HUB_UPLINK_PASSWORD=(\S+)/.exec(added.stdout)?.[1];
+    expect(password).toBeDefined();
+    expect(added.stdout).toMatch(/HUB_ID=hub-new HUB_UPLINK_USER=hub-new/);
+    for (const file of [layoutPath(clusterDir), path.join(clusterDir, 'n1', 'nats.conf')]) {
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).not.toContain(password);
+      expect(text).toMatch(/\$2[aby]\$\d\d\$/);
+      expect(fs.statSync(file).mode & 0o077).toBe(0);
+    }
+    // The running nodes reloaded: the new hub logs in (any node) without a restart.
+    await vi.waitFor(
+      async () => {
+        const hub = await mqttClient(centre.cluster.layout.nodes[2]!.mqtt, {
+          username: 'hub-new',
+          password,
+          clientId: 'hub-new-probe',
+          protocolVersion: 4,
+        });
+        await hub.endAsync();
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const again = cli(['central', 'hub', 'add', 'hub-new', '--cluster-dir', clusterDir]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/exists already/);
+    const bad = cli(['central', 'hub', 'add', 'bad.hub', '--cluster-dir', clusterDir]);
+    expect(bad.status).toBe(2);
+  });
+
+  it('runs its workers as child processes, stores what a hub sends, and stops them all on SIGTERM', async () => {
+    const clusterDir = centre.cluster.layout.dir;
+    const added = cli(['central', 'hub', 'add', 'hub-run', '--cluster-dir', clusterDir]);
+    const password = /HUB_UPLINK_PASSWORD=(\S+)/.exec(added.stdout)?.[1] ?? '';
+    const central = spawn(
+      process.execPath,
+      [
+        cliPath,
+        'central',
+        '--nats',
+        centre.cluster.natsUrls.join(','),
+        '--mqtt',
+        centre.cluster.mqttUrls.join(','),
+        '--database',
+        centre.postgres.url,
+        '--workers',
+        '2',
+      ],
+      { env: { ...process.env, CENTRAL_NATS_PASSWORD: centre.centrePassword, HUB_LOG_LEVEL: 'warn' }, stdio: 'pipe' },
+    );
+    let out = '';
+    central.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => central.once('exit', (code) => resolve(code)));
+    try {
+      await vi.waitFor(() => expect(out).toMatch(/2 workers running/), { timeout: 60_000, interval: 50 });
+      const hub = await mqttClient(centre.cluster.layout.nodes[1]!.mqtt, {
+        username: 'hub-run',
+        password,
+        clientId: 'hub-run',
+        protocolVersion: 4,
+      });
+      await hub.publishAsync('telecare-up/hub-run/heartbeat', JSON.stringify({ hubId: 'hub-run', openAlerts: 0 }), {
+        qos: 1,
+      });
+      await hub.endAsync();
+      await vi.waitFor(
+        async () => {
+          const rows = await centre.pool.query<{ last_heartbeat: unknown }>(
+            `SELECT last_heartbeat FROM central_hubs WHERE hub_id = 'hub-run'`,
+          );
+          expect(rows.rows[0]?.last_heartbeat).toMatchObject({ hubId: 'hub-run' });
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+      const workerPids = childPids(central.pid!);
+      expect(workerPids).toHaveLength(2);
+      central.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      for (const pid of workerPids) expect(alive(pid)).toBe(false);
+    } finally {
+      if (central.exitCode === null) central.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
+function childPids(parent: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
