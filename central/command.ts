@@ -12,15 +12,6 @@ import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
 import { migrateCentral } from './schema.js';
 import { startWorkerPool } from './workers.js';
 
-/** What the console module (central/console/, written separately) exports; wired in by the lead when merging. */
-export type StartConsole = (deps: {
-  pool: pg.Pool;
-  nc: NatsConnection;
-  host: string;
-  port: number;
-  log: Logger;
-}) => Promise<{ url: string; close(): Promise<void> }>;
-
 export interface CentralOptions {
   nats: string;
   mqtt: string;
@@ -96,9 +87,6 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
   };
 }
 
-/** The console, once the lead wires central/console's `startConsole` in here when merging. */
-const startConsole: StartConsole | undefined = undefined;
-
 /** Runs until SIGTERM or SIGINT; rejects with a clear message when PostgreSQL or NATS cannot be reached. */
 export async function runCentral(settings: Settings, log: Logger): Promise<void> {
   const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 8 });
@@ -147,22 +135,50 @@ export async function runCentral(settings: Settings, log: Logger): Promise<void>
   );
   await workers.ready();
   log.info({ workers: settings.workers }, 'centre workers consuming');
-  const consoleServer = startConsole
-    ? await startConsole({ pool, nc, host: settings.host, port: settings.port, log: log.child({ ns: 'console' }) })
-    : undefined;
-  if (consoleServer) log.info({ url: consoleServer.url }, 'centre console listening');
+  // The console (and its Fastify, pages and report code) loads only here: a worker process never carries it.
+  const { startConsole } = await import('./console/index.js');
+  const consoleServer = await startConsole({
+    pool,
+    nc,
+    host: settings.host,
+    port: settings.port,
+    log: log.child({ ns: 'console' }),
+  });
+  log.info({ url: consoleServer.url }, 'centre console listening');
   process.stdout.write(
-    `telecare central: ${String(settings.workers)} workers running${consoleServer ? `, console at ${consoleServer.url}` : ''}\n`,
+    `telecare central: ${String(settings.workers)} workers running, console at ${consoleServer.url}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   log.info('stopping');
-  await consoleServer?.close();
+  // Ctrl-C in a terminal signals every process of the group at once: NATS and PostgreSQL may already be going, so
+  // no step of the shutdown may wait for them for ever.
+  await boundedStep(consoleServer.close(), 'closing the console', log);
   await workers.stop();
-  await nc.drain().catch(() => undefined);
-  await pool.end();
+  await boundedStep(nc.drain(), 'draining the NATS connection', log);
+  if (!nc.isClosed()) await nc.close();
+  await boundedStep(pool.end(), 'closing the PostgreSQL pool', log);
+}
+
+/** How long one shutdown step may take before the next one goes ahead. */
+const SHUTDOWN_STEP_MS = 5_000;
+
+async function boundedStep(step: Promise<unknown>, what: string, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), SHUTDOWN_STEP_MS);
+  });
+  const outcome = await Promise.race([
+    step.then(
+      () => 'done' as const,
+      () => 'failed' as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn({ step: what, afterMs: SHUTDOWN_STEP_MS }, 'shutdown step did not finish; going on');
 }
 
 /** A URL without its password, for messages. */
