@@ -49,10 +49,11 @@ describe.skipIf(missing !== undefined)("the MQTT gateway's PUBACK", () => {
     await hub.endAsync();
     // The workers' consumer has it: the gateway stored it before the PUBACK.
     const nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
-    const consumer = await nc.jetstream().consumers.get(STREAM, DURABLE);
     const subjects: string[] = [];
     await vi.waitFor(
       async () => {
+        // JetStream answers 503 (no responders) for a moment while the restarted nodes elect leaders: retried.
+        const consumer = await nc.jetstream().consumers.get(STREAM, DURABLE);
         const batch = await consumer.fetch({ max_messages: 10, expires: 1_000 });
         for await (const m of batch) {
           subjects.push(m.subject);
