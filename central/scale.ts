@@ -5,12 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { connect as natsConnect, type JetStreamManager } from 'nats';
 import pg from 'pg';
 import { createLogger } from '../hub/logger.js';
 import { createLayout, startCluster, withHubs, type NatsCluster } from './nats-cluster.js';
 import { hashPassword } from './nats-config.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { ALERT_CHANNEL } from './schema.js';
+import { DURABLE, STREAM } from './stream.js';
 import { startWorkerPool, type WorkerPool } from './workers.js';
 import { freePort } from './nats-cluster.js';
 
@@ -68,7 +70,66 @@ interface SimHub {
   silent: boolean;
   /** When this hub last published anything (the centre's last contact, near enough). */
   lastSentMs: number;
+  /** CONNACKs received (1 = never reconnected). */
+  connects: number;
   timer?: NodeJS.Timeout;
+}
+
+/** What the simulator knows of one alert version it sent: when publish was called and when its PUBACK came. */
+interface SentVersion {
+  sentMs: number;
+  /** The gateway port the client was using (or trying) when publish was called. */
+  portAtSend: number;
+  connectedAtSend: boolean;
+  pubackMs?: number;
+  portAtPuback?: number;
+  error?: string;
+}
+
+/** The stream's and the consumer's state at one moment of the run (why: to see where a lost version went). */
+interface JetStreamSnapshot {
+  at: string;
+  atS: number;
+  stream?: { messages: number; firstSeq: number; lastSeq: number; deleted: number; leader?: string; replicas: string };
+  consumer?: {
+    numPending: number;
+    ackPending: number;
+    redelivered: number;
+    delivered: number;
+    ackFloor: number;
+    leader?: string;
+    replicas: string;
+  };
+  error?: string;
+}
+
+async function snapshotJetStream(jsm: JetStreamManager, at: string, startMs: number): Promise<JetStreamSnapshot> {
+  const snap: JetStreamSnapshot = { at, atS: Math.round((Date.now() - startMs) / 100) / 10 };
+  try {
+    const s = await jsm.streams.info(STREAM);
+    const replicas = (s.cluster?.replicas ?? []).map((r) => `${r.name}:${r.current ? 'current' : 'behind'}`).join(',');
+    snap.stream = {
+      messages: s.state.messages,
+      firstSeq: s.state.first_seq,
+      lastSeq: s.state.last_seq,
+      deleted: s.state.num_deleted,
+      leader: s.cluster?.leader,
+      replicas,
+    };
+    const c = await jsm.consumers.info(STREAM, DURABLE);
+    snap.consumer = {
+      numPending: c.num_pending,
+      ackPending: c.num_ack_pending,
+      redelivered: c.num_redelivered,
+      delivered: c.delivered.stream_seq,
+      ackFloor: c.ack_floor.stream_seq,
+      leader: c.cluster?.leader,
+      replicas: (c.cluster?.replicas ?? []).map((r) => `${r.name}:${r.current ? 'current' : 'behind'}`).join(','),
+    };
+  } catch (err) {
+    snap.error = err instanceof Error ? err.message : String(err);
+  }
+  return snap;
 }
 
 async function connectHub(id: string, cluster: NatsCluster, index: number, password: string): Promise<SimHub> {
@@ -91,7 +152,11 @@ async function connectHub(id: string, cluster: NatsCluster, index: number, passw
     will: { topic: `telecare-up/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
   await client.publishAsync(`telecare-up/${id}/status`, 'online', { qos: 1, retain: true });
-  return { id, client, silent: false, lastSentMs: Date.now() };
+  const hub: SimHub = { id, client, silent: false, lastSentMs: Date.now(), connects: 1 };
+  client.on('connect', () => {
+    hub.connects += 1;
+  });
+  return hub;
 }
 
 interface Result {
@@ -102,6 +167,24 @@ interface Result {
   versionsStored: number;
   lost: number;
   lostSentAtS: number[];
+  /** Each lost version: its hub, gateway and PUBACK (seconds from the start of the flow). */
+  lostDetail: {
+    key: string;
+    sentAtS: number;
+    portAtSend: number;
+    connectedAtSend: boolean;
+    pubackAtS: number | null;
+    portAtPuback: number | null;
+    error: string | null;
+    hubConnects: number;
+  }[];
+  /** Versions whose PUBACK never came (the simulator counted them as sent). */
+  neverPubacked: number;
+  killAtS: number;
+  restartAtS: number;
+  /** The gateway ports of the nodes, and which was killed. */
+  gateways: { name: string; mqttPort: number }[];
+  jetstream: JetStreamSnapshot[];
   duplicateNotifies: number;
   latencyMs: { p50: number; p99: number; max: number };
   toStreamMs: { p50: number; p99: number };
@@ -121,6 +204,7 @@ async function run(options: ScaleOptions): Promise<Result> {
   let workers: WorkerPool | undefined;
   const hubs: SimHub[] = [];
   const listener = { client: undefined as pg.Client | undefined };
+  let nc: Awaited<ReturnType<typeof natsConnect>> | undefined;
   try {
     postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
     const { layout, centrePassword } = await createLayout({ dir: path.join(dir, 'nats'), bcryptCost: 4 });
@@ -148,8 +232,18 @@ async function run(options: ScaleOptions): Promise<Result> {
       log,
     );
     await workers.ready();
+    nc = await natsConnect({
+      servers: cluster.natsUrls,
+      user: layout.centreUser,
+      pass: centrePassword,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    const jsm = await nc.jetstreamManager();
+    const snapshots: Promise<JetStreamSnapshot>[] = [];
 
     const sentAt = new Map<string, number>();
+    const sentInfo = new Map<string, SentVersion>();
     const notifies = new Map<string, number>();
     const latencies: number[] = [];
     let silentFlaggedAt: number | undefined;
@@ -211,15 +305,31 @@ async function run(options: ScaleOptions): Promise<Result> {
         count: 1,
         lastSeenAt: now.toISOString(),
       };
-      sentAt.set(`${hub.id}/${alertId}/${String(version)}`, Date.now());
+      const key = `${hub.id}/${alertId}/${String(version)}`;
+      sentAt.set(key, Date.now());
+      const info: SentVersion = {
+        sentMs: Date.now(),
+        portAtSend: hub.client.options.port ?? 0,
+        connectedAtSend: hub.client.connected,
+      };
+      sentInfo.set(key, info);
       hub.lastSentMs = Date.now();
       hub.client.publish(
         `telecare-up/${hub.id}/alerts/${alertId}`,
         JSON.stringify({ hubId: hub.id, queuedAt: now.toISOString(), alertId, version, alert }),
         { qos: 1 },
+        (err) => {
+          // mqtt.js calls back on the PUBACK (or with an error when it gives the message up).
+          if (err) info.error = err.message;
+          else {
+            info.pubackMs = Date.now();
+            info.portAtPuback = hub.client.options.port ?? 0;
+          }
+        },
       );
     };
     const flowStart = Date.now();
+    snapshots.push(snapshotJetStream(jsm, 'start', flowStart));
     const flowEnd = flowStart + options.durationS * 1_000;
     const killAt = Date.now() + options.durationS * 400;
     const restartAt = Date.now() + options.durationS * 600;
@@ -250,16 +360,19 @@ async function run(options: ScaleOptions): Promise<Result> {
         }
         if (killedNode === undefined && Date.now() >= killAt) {
           killedNode = 1;
+          snapshots.push(snapshotJetStream(jsm, 'before-kill', flowStart));
           killed.natsNode = cluster.nodes[1]?.name ?? '';
           const victim = workers.processes()[0];
           killed.workerPid = victim?.pid;
           victim?.kill('SIGKILL');
           void cluster.nodes[1]?.kill();
+          setTimeout(() => snapshots.push(snapshotJetStream(jsm, 'kill+2s', flowStart)), 2_000).unref();
         }
         if (killedNode !== undefined && restartAt <= Date.now() && killedNode >= 0) {
           const index = killedNode;
           killedNode = -1;
-          void cluster.restart(index);
+          snapshots.push(snapshotJetStream(jsm, 'before-restart', flowStart));
+          void cluster.restart(index).then(() => snapshots.push(snapshotJetStream(jsm, 'restarted', flowStart)));
         }
         next += intervalMs;
         await sleep(Math.max(0, next - Date.now()));
@@ -293,6 +406,24 @@ async function run(options: ScaleOptions): Promise<Result> {
     const lost = lostKeys.length;
     // When the lost ones were sent, in seconds from the start of the flow (the kill is at 40 %, the restart at 60 %).
     const lostSentAtS = lostKeys.slice(0, 50).map((k) => Math.round(((sentAt.get(k) ?? 0) - flowStart) / 100) / 10);
+    snapshots.push(snapshotJetStream(jsm, 'end', flowStart));
+    const relS = (ms: number | undefined): number | null =>
+      ms === undefined ? null : Math.round((ms - flowStart) / 100) / 10;
+    const hubsById = new Map(hubs.map((h) => [h.id, h]));
+    const lostDetail = lostKeys.slice(0, 50).map((key) => {
+      const info = sentInfo.get(key);
+      return {
+        key,
+        sentAtS: relS(info?.sentMs) ?? 0,
+        portAtSend: info?.portAtSend ?? 0,
+        connectedAtSend: info?.connectedAtSend ?? false,
+        pubackAtS: relS(info?.pubackMs),
+        portAtPuback: info?.portAtPuback ?? null,
+        error: info?.error ?? null,
+        hubConnects: hubsById.get(key.split('/')[0] ?? '')?.connects ?? 0,
+      };
+    });
+    const neverPubacked = [...sentInfo.values()].filter((i) => i.pubackMs === undefined).length;
     const duplicateNotifies = [...notifies.values()].filter((n) => n > 1).length;
     // The silenced hub: wait until flagged (threshold + sweep), at most threshold + 2 margins.
     const flagDeadline = (silencedAt ?? Date.now()) + (options.silenceS + 2 * FLAG_MARGIN_S) * 1_000;
@@ -310,6 +441,12 @@ async function run(options: ScaleOptions): Promise<Result> {
       versionsStored: storedKeys.size,
       lost,
       lostSentAtS,
+      lostDetail,
+      neverPubacked,
+      killAtS: relS(killAt) ?? 0,
+      restartAtS: relS(restartAt) ?? 0,
+      gateways: cluster.nodes.map((n, i) => ({ name: n.name, mqttPort: layout.nodes[i]?.mqtt ?? 0 })),
+      jetstream: await Promise.all(snapshots),
       duplicateNotifies,
       latencyMs: { p50: percentile(latencies, 50), p99, max: latencies.at(-1) ?? Number.NaN },
       toStreamMs: { p50: percentile(streamLatencies, 50), p99: percentile(streamLatencies, 99) },
@@ -331,6 +468,7 @@ async function run(options: ScaleOptions): Promise<Result> {
       hub.client.end(true);
     }
     await listener.client?.end().catch(() => undefined);
+    await nc?.close().catch(() => undefined);
     await workers?.stop();
     await cluster?.stop();
     await postgres?.stop();
@@ -365,6 +503,11 @@ async function main(): Promise<void> {
     ];
     for (const [name, value, verdict] of rows)
       process.stdout.write(`${name.padEnd(32)} ${value.padEnd(24)} ${verdict}\n`);
+    process.stdout.write(
+      `never PUBACKed: ${String(result.neverPubacked)}; kill at ${String(result.killAtS)} s, restart at ${String(result.restartAtS)} s; gateways ${result.gateways.map((g) => `${g.name}:${String(g.mqttPort)}`).join(' ')}\n`,
+    );
+    for (const l of result.lostDetail) process.stdout.write(`lost ${JSON.stringify(l)}\n`);
+    if (result.lost > 0) for (const j of result.jetstream) process.stdout.write(`jetstream ${JSON.stringify(j)}\n`);
   }
   if (!Object.values(result.pass).every(Boolean)) process.exitCode = 1;
 }
