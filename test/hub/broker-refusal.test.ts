@@ -93,8 +93,14 @@ describe('embedded broker: a refused publication', () => {
     let closes = 0;
     sender.on('close', () => closes++);
     const acked: string[] = [];
-    void sender.publishAsync('telecare/h2/devices/p2/events', PRESS, { qos: 1 }).then(() => acked.push('refused'));
-    void sender.publishAsync('telecare/h1/devices/p1/events', PRESS, { qos: 1 }).then(() => acked.push('press'));
+    void sender.publishAsync('telecare/h2/devices/p2/events', PRESS, { qos: 1 }).then(
+      () => acked.push('refused'),
+      () => acked.push('refused failed'),
+    );
+    void sender.publishAsync('telecare/h1/devices/p1/events', PRESS, { qos: 1 }).then(
+      () => acked.push('press'),
+      () => acked.push('press failed'),
+    );
 
     await vi.waitFor(
       () => expect(hub!.alerts.list({ state: 'open' }).map((a) => [a.homeId, a.kind])).toEqual([['h1', 'pendant']]),
@@ -150,13 +156,17 @@ describe('embedded broker: a refused publication', () => {
     const firstId = hub!.store.lastReservedId + 1;
     holder = await holdWriteLock(path.join(dir, 'data', 'hub.db'));
     const acked: string[] = [];
-    void sender
-      .publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 })
-      .then(() => acked.push('stored'));
+    void sender.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 }).then(
+      () => acked.push('stored'),
+      () => acked.push('stored failed'),
+    );
     // Taken by intake, not yet durable: the refused message sent next must not be acknowledged before it.
     await vi.waitFor(() => expect(hub!.store.lastReservedId).toBe(firstId), WAIT);
     const before = await refusedCount();
-    void sender.publishAsync('telecare/h2/devices/p2/events', PRESS, { qos: 1 }).then(() => acked.push('refused'));
+    void sender.publishAsync('telecare/h2/devices/p2/events', PRESS, { qos: 1 }).then(
+      () => acked.push('refused'),
+      () => acked.push('refused failed'),
+    );
     await vi.waitFor(async () => expect(await refusedCount()).toBe(before + 1), WAIT);
     expect(acked).toEqual([]);
     await holder.release();
