@@ -84,6 +84,10 @@ export const MQTT_REFUSAL_REASONS = [
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
+/** Where a refused publication is sent to vanish: a `$` topic no wildcard matches and no client may read. */
+const REFUSED_TOPIC = '$telecare/refused';
+const EMPTY = Buffer.alloc(0);
+
 export const DEFAULT_RETAINED_QUOTA = { maxMessages: 1_000, maxBytes: 4 * 1024 * 1024, maxPerClient: 100 } as const;
 
 const RETURN_CODE_TEXT: Record<RefusalCode, string> = {
@@ -171,6 +175,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
   /** Each connection's latest batch promise with messages waiting on it (MQTT 4.6: PUBACKs in the order received). */
   private readonly lastStoredOf = new WeakMap<Client, Promise<void>>();
+  /** Connections whose refused publication was logged already (the rest are only counted). */
+  private readonly refusalLogged = new WeakSet<Client>();
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
   private listeningPort = 0;
@@ -246,9 +252,15 @@ export class EmbeddedBroker implements HubBroker {
         }
         const identity = this.identities.get(client);
         if (!identity || !this.options.access.canPublish(identity, packet.topic)) {
-          this.refuse('publish-denied');
-          this.log.warn({ clientId: client.id, role: identity?.role, topic: packet.topic }, 'mqtt publish refused');
-          callback(new Error('not authorised to publish on this topic'));
+          this.discardRefused(client, packet, identity);
+          // Acknowledged, never delivered nor taken in; its PUBACK keeps its turn like any other.
+          this.ackInTurn(client, {
+            callback,
+            topic: packet.topic,
+            payload: EMPTY,
+            username: undefined,
+            clientId: client.id,
+          });
           return;
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -268,15 +280,8 @@ export class EmbeddedBroker implements HubBroker {
           this.awaitStored(stored, message);
           return;
         }
-        // Nothing to store: the hub acts on it now. Its PUBACK waits for this connection's earlier messages still
-        // waiting for the disk, if any (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
-        const earlier = this.lastStoredOf.get(client);
-        if (earlier && this.awaitingStore.has(earlier)) {
-          message.dispatched = true;
-          this.awaitStored(earlier, message);
-        } else {
-          callback(null);
-        }
+        // Nothing to store: the hub acts on it now.
+        this.ackInTurn(client, message);
         this.dispatch(packet.topic, payload, identity.username, client.id);
       },
       authorizeSubscribe: (client, subscription, callback) => {
@@ -347,6 +352,46 @@ export class EmbeddedBroker implements HubBroker {
     }
     await this.publish(HUB_STATUS_TOPIC, 'online', { qos: 1, retain: true });
     this.log.info({ port: this.listeningPort, tlsPort: this.tlsListeningPort || undefined }, 'mqtt broker listening');
+  }
+
+  /**
+   * A publication the credential may not make is acknowledged and discarded, not answered by closing the connection:
+   * a client resends unacknowledged messages first after a reconnect, so a refusal that closes would hold back
+   * everything queued behind it for ever (MQTT-3.3.5-2 allows either; Mosquitto does this). The packet aedes goes on
+   * to publish is rewritten so that nobody receives it: a `$` topic, which no wildcard matches, no client may
+   * subscribe to (canSubscribe) and no delivery passes (canRead); empty; never retained. Counted every time, logged
+   * once per connection so that a client that keeps trying cannot flood the log.
+   */
+  private discardRefused(
+    client: Client,
+    packet: { topic: string; payload: Buffer | string; retain: boolean },
+    identity: MqttIdentity | undefined,
+  ): void {
+    this.refuse('publish-denied');
+    if (!this.refusalLogged.has(client)) {
+      this.refusalLogged.add(client);
+      this.log.warn(
+        { clientId: client.id, role: identity?.role, topic: packet.topic },
+        'mqtt publish refused: acknowledged and discarded (further refusals on this connection are only counted)',
+      );
+    }
+    packet.topic = REFUSED_TOPIC;
+    packet.payload = EMPTY;
+    packet.retain = false;
+  }
+
+  /**
+   * Lets aedes acknowledge a message with nothing to store. Its PUBACK waits for this connection's earlier messages
+   * still waiting for the disk, if any (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
+   */
+  private ackInTurn(client: Client, message: AwaitingStore): void {
+    const earlier = this.lastStoredOf.get(client);
+    if (earlier && this.awaitingStore.has(earlier)) {
+      message.dispatched = true;
+      this.awaitStored(earlier, message);
+    } else {
+      message.callback(null);
+    }
   }
 
   /**

@@ -123,7 +123,7 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
     });
     expect(squatter.connected).toBe(true);
   });
-  it('one line the broker refuses (another home) is dropped after a few tries, not resent forever ahead of a press', async () => {
+  it('one line the broker refuses (another home) is acknowledged and discarded, never resent ahead of a press', async () => {
     const port = hub.ports.mqtt ?? 0;
     await killProcess(bridge?.child);
     hub.alerts.list({ state: 'open' }).forEach((a) => hub.alerts.resolve(a.id, 'false-alarm', null, 'test'));
@@ -157,6 +157,7 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
       timeout: 20_000,
       interval: 20,
     });
+    const refusedBefore = await publishRefusals();
     // The receiver also hears a flat this bridge's credential does not cover: the broker refuses that event.
     writeToSerial(
       pair.receiverEnd,
@@ -169,9 +170,18 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
         interval: 20,
       },
     );
+    // The bridge got a PUBACK for both lines (the refused one too): nothing left to resend, nothing given up.
     await vi.waitFor(
-      () => expect(watcher?.lastStatus('rx-scoped')?.events).toMatchObject({ published: 1, queued: 0, dropped: 1 }),
+      () => expect(watcher?.lastStatus('rx-scoped')?.events).toMatchObject({ published: 2, queued: 0, dropped: 0 }),
       { timeout: 20_000, interval: 20 },
     );
+    expect(await publishRefusals()).toBe(refusedBefore + 1);
+    expect(hub.store.eventsAfter(0).filter((e) => e.homeId === 'h2')).toEqual([]);
+    expect(hub.alerts.list({}).filter((a) => a.homeId === 'h2')).toEqual([]);
   });
+
+  async function publishRefusals(): Promise<number> {
+    const metric = await hub.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+    return metric.values.find((v) => v.labels.reason === 'publish-denied')?.value ?? 0;
+  }
 });

@@ -176,22 +176,34 @@ function connect(credential: MqttCredential): Promise<MqttClient> {
   return mqttClient(hub.ports.mqtt!, MQTT_LOGINS[credential]);
 }
 
-/** A QoS 1 publish is allowed when its PUBACK comes; refused, the broker drops the connection instead. */
+/**
+ * A QoS 1 publish is acknowledged either way (a refused one is discarded, never closing the connection): it is
+ * allowed when the broker did not count it as refused, refused when it counted exactly this one and took nothing in.
+ */
 async function mayPublish(credential: MqttCredential, topic: string): Promise<boolean> {
   const client = await connect(credential);
-  const closed = new Promise<false>((resolve) => client.once('close', () => resolve(false)));
+  let closed = false;
+  client.once('close', () => (closed = true));
   const payload = topic.endsWith('/ack')
     ? '{}'
     : topic.includes('zigbee2mqtt')
       ? '{"battery":90}'
       : '{"type":"heartbeat","value":true}';
-  const acked = client.publishAsync(topic, payload, { qos: 1 }).then(
-    () => true,
-    () => false,
-  );
-  const allowed = await Promise.race([acked, closed]);
+  const before = await publishRefusals();
+  const reservedBefore = hub.store.lastReservedId;
+  await client.publishAsync(topic, payload, { qos: 1 });
+  const refused = (await publishRefusals()) - before;
   client.end(true);
-  return allowed;
+  // A refused message is never taken in: no event id reserved for it.
+  const takenIn = hub.store.lastReservedId !== reservedBefore;
+  if (closed || refused > 1 || (refused === 1 && takenIn))
+    throw new Error(`${credential} on ${topic}: closed ${closed}, counted ${refused}, taken in ${takenIn}`);
+  return refused === 0;
+}
+
+async function publishRefusals(): Promise<number> {
+  const metric = await hub.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+  return metric.values.find((v) => v.labels.reason === 'publish-denied')?.value ?? 0;
 }
 
 async function maySubscribe(client: MqttClient, filter: string): Promise<boolean> {

@@ -39,6 +39,12 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Publications the embedded broker refused so far (each acknowledged and discarded). */
+async function publishRefusals(): Promise<number> {
+  const metric = await hub!.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+  return metric.values.find((v) => v.labels.reason === 'publish-denied')?.value ?? 0;
+}
+
 describe('hub in-process', () => {
   it('a Zigbee2MQTT {"occupancy":true,"battery":87} on zigbee2mqtt/hall_pir is stored as motion and battery of home h1, hall', async () => {
     const { ports, store } = await start();
@@ -82,24 +88,24 @@ describe('hub in-process', () => {
     );
   });
 
-  it('lets nobody but the hub publish alerts: a forged alert is refused and its sender disconnected', async () => {
-    const { ports } = await start();
+  it('lets nobody but the hub publish alerts: a forged alert is acknowledged, counted as refused and discarded', async () => {
+    const { ports, alerts } = await start();
     const watcher = await mqttClient(ports.mqtt!);
-    await watcher.subscribeAsync('telecare/#', { qos: 1 });
+    await watcher.subscribeAsync('#', { qos: 1 });
     const received: string[] = [];
     watcher.on('message', (topic) => received.push(topic));
+    const before = await publishRefusals();
     const forger = await mqttClient(ports.mqtt!);
-    const closed = new Promise<void>((resolve) => forger.once('close', () => resolve()));
-    forger.publish('telecare/h1/alerts/fake', '{"kind":"pendant"}', { qos: 1, retain: true });
-    await closed;
-    forger.end(true);
-    // A legitimate message afterwards arrives, the forged one never did.
+    await forger.publishAsync('telecare/h1/alerts/fake', '{"kind":"pendant"}', { qos: 1, retain: true });
+    expect(await publishRefusals()).toBe(before + 1);
+    expect(forger.connected).toBe(true);
+    // A legitimate message afterwards on the same connection arrives, the forged one never did.
     const marker = nextMessage(watcher, (t) => t === 'telecare/h1/devices/p1/events');
-    const sender = await mqttClient(ports.mqtt!);
-    await sender.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
+    await forger.publishAsync('telecare/h1/devices/p1/events', '{"type":"heartbeat","value":true}', { qos: 1 });
     await marker;
-    expect(received).not.toContain('telecare/h1/alerts/fake');
-    await Promise.all([watcher.endAsync(), sender.endAsync()]);
+    expect(received.filter((t) => t.includes('alerts') || t.startsWith('$'))).toEqual([]);
+    expect(alerts.list({ state: 'open' })).toEqual([]);
+    await Promise.all([watcher.endAsync(), forger.endAsync()]);
   });
 
   it('a device credential may publish events but not subscribe to alerts', async () => {
@@ -120,10 +126,10 @@ describe('hub in-process', () => {
     await local.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
     const alert = JSON.parse((await raised).payload.toString()) as { id: string };
 
-    const localClosed = new Promise<void>((resolve) => local.once('close', () => resolve()));
-    local.publish(`telecare/h1/alerts/${alert.id}/ack`, '{}', { qos: 1 });
-    await localClosed;
-    local.end(true);
+    const before = await publishRefusals();
+    await local.publishAsync(`telecare/h1/alerts/${alert.id}/ack`, '{}', { qos: 1 });
+    expect(await publishRefusals()).toBe(before + 1);
+    await local.endAsync();
     expect(alerts.get(alert.id)?.state).toBe('raised');
 
     const answered = nextMessage(responder, (t) => t.endsWith('/ack/result'));
