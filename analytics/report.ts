@@ -236,17 +236,17 @@ export function publish<K extends string>(counts: Record<K, number>): Record<K, 
   >;
 }
 
-/** The report as CSV: one row per published figure, `section,item,measure,value`. */
-export function toCsv(report: PreventionReport): string {
-  const rows: (string | number | null)[][] = [['section', 'item', 'measure', 'value']];
-  const add = (section: string, item: string, measure: string, value: string | number | null): void => {
-    rows.push([section, item, measure, value]);
-  };
-  add('period', 'from', 'date', report.period.from);
-  add('period', 'to', 'date', report.period.to);
-  add('period', 'timezone', 'name', report.period.timezone);
-  add('summary', 'homes', 'monitored', report.homesMonitored);
-  add('summary', 'residents', 'monitored', report.residentsMonitored);
+/** The figures a council report shares with the centre's weekly report, in the report's CSV order. */
+export type AlertFigures = Pick<
+  PreventionReport,
+  'alerts' | 'acknowledgement' | 'outcomes' | 'falls' | 'routineChanges'
+>;
+
+/** Adds the alert, acknowledgement, outcome, fall and routine-change rows of `report` through `add`. */
+export function addAlertFigureRows(
+  report: AlertFigures,
+  add: (section: string, item: string, measure: string, value: string | number | null) => void,
+): void {
   add('alerts', 'all', 'count', report.alerts.total);
   for (const [kind, n] of Object.entries(report.alerts.byKind)) add('alerts', kind, 'count', n);
   const ack = report.acknowledgement;
@@ -269,6 +269,20 @@ export function toCsv(report: PreventionReport): string {
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
   for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
+}
+
+/** The report as CSV: one row per published figure, `section,item,measure,value`. */
+export function toCsv(report: PreventionReport): string {
+  const rows: (string | number | null)[][] = [['section', 'item', 'measure', 'value']];
+  const add = (section: string, item: string, measure: string, value: string | number | null): void => {
+    rows.push([section, item, measure, value]);
+  };
+  add('period', 'from', 'date', report.period.from);
+  add('period', 'to', 'date', report.period.to);
+  add('period', 'timezone', 'name', report.period.timezone);
+  add('summary', 'homes', 'monitored', report.homesMonitored);
+  add('summary', 'residents', 'monitored', report.residentsMonitored);
+  addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);
   add('residents', 'with routine-change flags', 'count', report.residentsWith.routineChanges);

@@ -6,6 +6,7 @@ import { WATCHED_FEATURES } from '../../analytics/baseline.js';
 import { suppressCount, type PublishedCount } from '../../analytics/disclosure.js';
 import {
   acknowledgement,
+  addAlertFigureRows,
   countBy,
   csvField,
   FALL_KINDS,
@@ -205,28 +206,7 @@ export function councilCsv(report: CouncilReport): string {
     add('period', 'to', 'date', f.to);
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);
-    add('alerts', 'all', 'count', f.alerts.total);
-    for (const [kind, n] of Object.entries(f.alerts.byKind)) add('alerts', kind, 'count', n);
-    const ack = f.acknowledgement;
-    const ackItem = ack.severities.join('+');
-    add('acknowledgement', ackItem, 'alerts', ack.alerts);
-    add('acknowledgement', ackItem, 'within60s', ack.within60s);
-    add('acknowledgement', ackItem, 'within180s', ack.within180s);
-    add('acknowledgement', ackItem, 'shareWithin60s', ack.shareWithin60s);
-    add('acknowledgement', ackItem, 'shareWithin180s', ack.shareWithin180s);
-    add('acknowledgement', ackItem, 'medianSeconds', ack.medianSeconds);
-    for (const [outcome, n] of Object.entries(f.outcomes)) add('outcomes', outcome, 'count', n);
-    add('falls', 'all', 'count', f.falls.total);
-    add('falls', 'fall', 'count', f.falls.fall);
-    add('falls', 'possible-fall', 'count', f.falls.possibleFall);
-    for (const [outcome, n] of Object.entries(f.falls.outcomes)) add('falls', outcome, 'outcome', n);
-    const rc = f.routineChanges;
-    add('routine-change', 'all', 'flags', rc.flags);
-    for (const [feature, n] of Object.entries(rc.byFeature)) add('routine-change', feature, 'flags', n);
-    add('routine-change', `within ${rc.followUpDays} days`, 'followedByAlert', rc.followedByAlert);
-    add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
-    add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
-    for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
+    addAlertFigureRows(f, add);
   }
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
