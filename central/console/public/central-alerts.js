@@ -73,7 +73,7 @@ async function act(card, action, body) {
     const answer = await api(path, { method: 'POST', body });
     resolving.delete(keyOf(card));
     const known = alerts.get(keyOf(card));
-    if (known && answer.command) known.command = answer.command;
+    if (known && answer.command) known.command = laterCommand(known.command, answer.command);
     render();
   } catch (err) {
     if (error) error.textContent = err.message;
@@ -226,10 +226,24 @@ function render() {
     : '';
 }
 
+/**
+ * Which of two views of an alert's last command is the newer: a command's answer (done, failed, timeout) is never
+ * replaced by its own earlier `sent` (the POST's reply can arrive after the hub's answer came on the stream), and an
+ * older command never replaces a newer one.
+ */
+function laterCommand(current, incoming) {
+  if (!incoming) return current || null;
+  if (!current) return incoming;
+  if (current.commandId === incoming.commandId)
+    return current.state !== 'sent' && incoming.state === 'sent' ? current : incoming;
+  return current.createdAt > incoming.createdAt ? current : incoming;
+}
+
 function receive(card) {
   const key = keyOf(card);
   const known = alerts.get(key);
   if (known && known.version > card.version) return;
+  if (known) card.command = laterCommand(known.command, card.command);
   if (!OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
@@ -244,9 +258,7 @@ function receive(card) {
 function receiveCommand(command) {
   const card = alerts.get(`${command.hubId} ${command.alertId}`);
   if (!card) return;
-  if (card.command && card.command.commandId !== command.commandId && card.command.createdAt > command.createdAt)
-    return;
-  card.command = command;
+  card.command = laterCommand(card.command, command);
   render();
 }
 
