@@ -1,5 +1,6 @@
-// How a worker stores one message a hub sent up (SPEC 10): in one PostgreSQL transaction, idempotently, with the
-// NOTIFYs that PostgreSQL delivers only once it has committed; and the hub list's online/offline transitions.
+// How a worker stores what hubs send up (SPEC 10): a batch of messages in one PostgreSQL transaction (multi-row
+// statements; one message alone when the batch fails), idempotently, with the NOTIFYs that PostgreSQL delivers only
+// once it has committed; and the hub list's online/offline transitions.
 import type pg from 'pg';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL } from './schema.js';
 import { UP_PREFIX } from './nats-config.js';
@@ -14,7 +15,14 @@ export interface Incoming {
 }
 
 export type MessageKind = 'alert' | 'heartbeat' | 'status' | 'features' | 'command-result';
-export type DropReason = 'bad-subject' | 'bad-json' | 'bad-payload' | 'wrong-hub' | 'too-large';
+export type DropReason =
+  | 'bad-subject'
+  | 'bad-json'
+  | 'bad-payload'
+  | 'wrong-hub'
+  | 'too-large'
+  /** PostgreSQL refused the message's own data (e.g. a `\u0000` in a JSON string, a date it cannot read). */
+  | 'refused-by-database';
 
 export type IngestResult =
   | { kind: MessageKind; hubId: string; stored: boolean }
@@ -178,21 +186,74 @@ async function markHubOnline(client: pg.ClientBase, hubId: string, at: Date): Pr
   }
 }
 
+/** A message's content once checked (no database needed), or why it is dropped. */
+type Decoded =
+  | { kind: 'heartbeat'; body: Record<string, unknown> }
+  | {
+      kind: 'alert';
+      alertId: string;
+      version: number;
+      body: Record<string, unknown>;
+      alert: Record<string, unknown>;
+      type: string;
+      severity: string;
+      state: string;
+      raisedAt: string;
+      homeId: string | null;
+    }
+  | { kind: 'command-result'; alertId: string; commandId: string; body: Record<string, unknown> }
+  | { kind: 'features'; home: string; day: string; features: Record<string, unknown> }
+  | { kind: 'dropped'; reason: DropReason };
+
+/** Checks the payload of every kind but `status` (whose text is read where it is applied). */
+function decode(hubId: string, parsed: Exclude<Parsed, { kind: 'status' }>, msg: Incoming): Decoded {
+  const body = parseJson(msg.data);
+  if (!isObject(body)) return { kind: 'dropped', reason: 'bad-json' };
+  // The subject is what NATS authorised for this hub's user; a payload naming another hub is refused.
+  if (body.hubId !== hubId) return { kind: 'dropped', reason: 'wrong-hub' };
+  if (parsed.kind === 'heartbeat') return { kind: 'heartbeat', body };
+  if (parsed.kind === 'alert') {
+    const { version, alert } = body;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || body.alertId !== parsed.alertId) {
+      return { kind: 'dropped', reason: 'bad-payload' };
+    }
+    if (!isObject(alert)) return { kind: 'dropped', reason: 'bad-payload' };
+    const { kind, severity, state, raisedAt } = alert;
+    if (typeof kind !== 'string' || typeof severity !== 'string' || typeof state !== 'string' || !validDate(raisedAt)) {
+      return { kind: 'dropped', reason: 'bad-payload' };
+    }
+    const homeId = typeof alert.homeId === 'string' ? alert.homeId : null;
+    return {
+      kind: 'alert',
+      alertId: parsed.alertId,
+      version,
+      body,
+      alert,
+      type: kind,
+      severity,
+      state,
+      raisedAt,
+      homeId,
+    };
+  }
+  if (parsed.kind === 'command-result') {
+    const commandId = typeof body.commandId === 'string' ? body.commandId : `stream-${String(msg.streamSeq)}`;
+    return { kind: 'command-result', alertId: parsed.alertId, commandId, body };
+  }
+  if (!isObject(body.features) || body.home !== parsed.home || body.date !== parsed.day) {
+    return { kind: 'dropped', reason: 'bad-payload' };
+  }
+  return { kind: 'features', home: parsed.home, day: parsed.day, features: body.features };
+}
+
 /** Stores a hub's alert version; `true` when this version was new. */
 async function storeAlert(
   client: pg.ClientBase,
   hubId: string,
-  alertId: string,
-  body: Record<string, unknown>,
+  decoded: Extract<Decoded, { kind: 'alert' }>,
   msg: Incoming,
-): Promise<boolean | DropReason> {
-  const { version, alert } = body;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || body.alertId !== alertId) {
-    return 'bad-payload';
-  }
-  if (!isObject(alert) || typeof alert.kind !== 'string' || typeof alert.severity !== 'string') return 'bad-payload';
-  if (typeof alert.state !== 'string' || !validDate(alert.raisedAt)) return 'bad-payload';
-  const homeId = typeof alert.homeId === 'string' ? alert.homeId : null;
+): Promise<boolean> {
+  const { alertId, version, alert, body, homeId } = decoded;
   const inserted = await client.query(
     `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING`,
@@ -212,11 +273,11 @@ async function storeAlert(
       hubId,
       alertId,
       version,
-      alert.kind,
-      alert.severity,
-      alert.state,
+      decoded.type,
+      decoded.severity,
+      decoded.state,
       homeId,
-      alert.raisedAt,
+      decoded.raisedAt,
       msg.receivedAt,
       JSON.stringify(alert),
     ],
@@ -225,6 +286,7 @@ async function storeAlert(
   return true;
 }
 
+/** One message, statement by statement, inside the caller's transaction (status messages and offline hubs). */
 async function storeInTransaction(
   client: pg.ClientBase,
   hubId: string,
@@ -250,44 +312,34 @@ async function storeInTransaction(
     return { kind: 'status', hubId, stored: applied.rowCount === 1 };
   }
   if (comesBack) await markHubOnline(client, hubId, msg.receivedAt);
-  if (parsed.kind === 'heartbeat') {
-    const body = parseJson(msg.data);
-    if (!isObject(body)) return { kind: 'dropped', reason: 'bad-json', hubId };
-    if (body.hubId !== hubId) return { kind: 'dropped', reason: 'wrong-hub', hubId };
+  const decoded = decode(hubId, parsed, msg);
+  if (decoded.kind === 'dropped') return { kind: 'dropped', reason: decoded.reason, hubId };
+  if (decoded.kind === 'heartbeat') {
     const applied = await client.query(
       `UPDATE central_hubs SET last_heartbeat = $2, last_heartbeat_at = $3
        WHERE hub_id = $1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < $3)`,
-      [hubId, JSON.stringify(body), msg.receivedAt],
+      [hubId, JSON.stringify(decoded.body), msg.receivedAt],
     );
     return { kind: 'heartbeat', hubId, stored: applied.rowCount === 1 };
   }
-  const body = parseJson(msg.data);
-  if (!isObject(body)) return { kind: 'dropped', reason: 'bad-json', hubId };
-  // The subject is what NATS authorised for this hub's user; a payload naming another hub is refused.
-  if (body.hubId !== hubId) return { kind: 'dropped', reason: 'wrong-hub', hubId };
-  if (parsed.kind === 'alert') {
-    const stored = await storeAlert(client, hubId, parsed.alertId, body, msg);
-    return typeof stored === 'string' ? { kind: 'dropped', reason: stored, hubId } : { kind: 'alert', hubId, stored };
+  if (decoded.kind === 'alert') {
+    return { kind: 'alert', hubId, stored: await storeAlert(client, hubId, decoded, msg) };
   }
-  if (parsed.kind === 'command-result') {
-    const commandId = typeof body.commandId === 'string' ? body.commandId : `stream-${String(msg.streamSeq)}`;
+  if (decoded.kind === 'command-result') {
     const inserted = await client.query(
       `INSERT INTO central_command_results (hub_id, alert_id, command_id, payload, received_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING`,
-      [hubId, parsed.alertId, commandId, JSON.stringify(body), msg.receivedAt],
+      [hubId, decoded.alertId, decoded.commandId, JSON.stringify(decoded.body), msg.receivedAt],
     );
     if (inserted.rowCount === 1) {
-      await notify(client, COMMAND_RESULT_CHANNEL, { hubId, alertId: parsed.alertId, commandId });
+      await notify(client, COMMAND_RESULT_CHANNEL, { hubId, alertId: decoded.alertId, commandId: decoded.commandId });
     }
     return { kind: 'command-result', hubId, stored: inserted.rowCount === 1 };
-  }
-  if (!isObject(body.features) || body.home !== parsed.home || body.date !== parsed.day) {
-    return { kind: 'dropped', reason: 'bad-payload', hubId };
   }
   const inserted = await client.query(
     `INSERT INTO central_features (hub_id, home, day, features, received_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING`,
-    [hubId, parsed.home, parsed.day, JSON.stringify(body.features), msg.receivedAt],
+    [hubId, decoded.home, decoded.day, JSON.stringify(decoded.features), msg.receivedAt],
   );
   return { kind: 'features', hubId, stored: inserted.rowCount === 1 };
 }
@@ -310,4 +362,248 @@ export async function ingest(client: pg.ClientBase, msg: Incoming): Promise<Inge
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * `true` when PostgreSQL refused the data of the statement itself (SQLSTATE class 22, data exception: a `\u0000` in a
+ * JSON string, a date it cannot read): sending the same message again can never succeed.
+ */
+export function isRefusedData(err: unknown): boolean {
+  const code = isObject(err) ? err.code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/** Every message of a batch is given its result; this is the type's guard. */
+function complete(results: readonly (IngestResult | undefined)[]): IngestResult[] {
+  return results.map((r) => {
+    if (!r) throw new Error('a message of the batch was left without a result');
+    return r;
+  });
+}
+
+const bySeq = <T extends { index: number }>(a: T, b: T): number => a.index - b.index;
+
+/** Keys in one order for every worker, so that two batches lock the same rows in the same order (no deadlock). */
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+async function notifyMany(client: pg.ClientBase, channel: string, payloads: readonly object[]): Promise<void> {
+  if (payloads.length === 0) return;
+  // Inside the transaction, one NOTIFY per payload, delivered when (and only if) it commits.
+  await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n', [
+    channel,
+    payloads.map((p) => JSON.stringify(p)),
+  ]);
+}
+
+/**
+ * Stores a batch of messages in ONE transaction (one commit, one disk flush, for all of them) with multi-row
+ * statements; the results are in the order of `msgs`. Same outcome as `ingest` on each in turn: the same keys
+ * (hub, alert, version) make it idempotent, an alert's row only moves to a higher version, one NOTIFY per new version.
+ * Messages of a hub that is offline, or that sends its status in this batch, take the statement-by-statement path (in
+ * stream order) because they change the hub's state. Throws on any database failure, having rolled everything back:
+ * the caller then stores the messages one by one (`ingest`), so that one bad message cannot hold the others.
+ */
+export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming[]): Promise<IngestResult[]> {
+  const results: (IngestResult | undefined)[] = new Array<IngestResult | undefined>(msgs.length).fill(undefined);
+  const targets: { index: number; hubId: string; parsed: Parsed; msg: Incoming }[] = [];
+  msgs.forEach((msg, index) => {
+    const target = parseSubject(msg.subject);
+    if (!target) results[index] = { kind: 'dropped', reason: 'bad-subject', hubId: undefined };
+    else if (msg.data.byteLength > MAX_PAYLOAD_BYTES) {
+      results[index] = { kind: 'dropped', reason: 'too-large', hubId: target.hubId };
+    } else targets.push({ index, hubId: target.hubId, parsed: target.parsed, msg });
+  });
+  if (targets.length === 0) return complete(results);
+
+  // Each hub's first and last contact in this batch.
+  const contact = new Map<string, { first: Date; last: Date; status: boolean }>();
+  for (const t of targets) {
+    const seen = contact.get(t.hubId);
+    const at = t.msg.receivedAt;
+    if (!seen) contact.set(t.hubId, { first: at, last: at, status: t.parsed.kind === 'status' });
+    else {
+      if (at < seen.first) seen.first = at;
+      if (at > seen.last) seen.last = at;
+      if (t.parsed.kind === 'status') seen.status = true;
+    }
+  }
+  const hubIds = [...contact.keys()].sort(compareKeys);
+
+  await client.query('BEGIN');
+  try {
+    const touched = await client.query<{ hub_id: string; status: string; inserted: boolean }>(
+      `INSERT INTO central_hubs AS h (hub_id, first_seen_at, last_seen_at, status)
+       SELECT id, first_at, last_at, 'online' FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+         AS t(id, first_at, last_at) ORDER BY id
+       ON CONFLICT (hub_id) DO UPDATE SET last_seen_at = GREATEST(h.last_seen_at, EXCLUDED.last_seen_at)
+       RETURNING h.hub_id, h.status, (xmax = 0) AS inserted`,
+      [hubIds, hubIds.map((id) => contact.get(id)?.first), hubIds.map((id) => contact.get(id)?.last)],
+    );
+    const hubStatus = new Map(touched.rows.map((r) => [r.hub_id, r.status]));
+    await notifyMany(
+      client,
+      HUB_CHANNEL,
+      touched.rows.filter((r) => r.inserted).map((r) => ({ hubId: r.hub_id, status: 'online' })),
+    );
+
+    // A hub whose state may change (offline now, or its status in this batch): message by message, in stream order.
+    const stateful = (hubId: string): boolean =>
+      hubStatus.get(hubId) !== 'online' || contact.get(hubId)?.status === true;
+    for (const t of targets.filter((x) => stateful(x.hubId)).sort(bySeq)) {
+      results[t.index] = await storeInTransaction(client, t.hubId, t.parsed, t.msg);
+    }
+
+    const heartbeats = new Map<string, { index: number; body: Record<string, unknown>; at: Date }[]>();
+    const alerts: { index: number; hubId: string; msg: Incoming; d: Extract<Decoded, { kind: 'alert' }> }[] = [];
+    const commands: { index: number; hubId: string; msg: Incoming; d: Extract<Decoded, { kind: 'command-result' }> }[] =
+      [];
+    const features: { index: number; hubId: string; msg: Incoming; d: Extract<Decoded, { kind: 'features' }> }[] = [];
+    for (const t of targets) {
+      if (stateful(t.hubId) || t.parsed.kind === 'status') continue;
+      const d = decode(t.hubId, t.parsed, t.msg);
+      if (d.kind === 'dropped') results[t.index] = { kind: 'dropped', reason: d.reason, hubId: t.hubId };
+      else if (d.kind === 'heartbeat') {
+        const list = heartbeats.get(t.hubId) ?? [];
+        list.push({ index: t.index, body: d.body, at: t.msg.receivedAt });
+        heartbeats.set(t.hubId, list);
+      } else if (d.kind === 'alert') alerts.push({ index: t.index, hubId: t.hubId, msg: t.msg, d });
+      else if (d.kind === 'command-result') commands.push({ index: t.index, hubId: t.hubId, msg: t.msg, d });
+      else features.push({ index: t.index, hubId: t.hubId, msg: t.msg, d });
+    }
+
+    if (heartbeats.size > 0) {
+      // Each hub's newest heartbeat of the batch; the older ones of the batch count as stored (superseded, not lost).
+      const newest = [...heartbeats.entries()]
+        .map(([hubId, list]) => ({ hubId, beat: list.reduce((a, b) => (b.at > a.at ? b : a)) }))
+        .sort((a, b) => compareKeys(a.hubId, b.hubId));
+      const applied = await client.query<{ hub_id: string }>(
+        `UPDATE central_hubs AS h SET last_heartbeat = t.body::jsonb, last_heartbeat_at = t.at
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(id, body, at)
+         WHERE h.hub_id = t.id AND (h.last_heartbeat_at IS NULL OR h.last_heartbeat_at < t.at) RETURNING h.hub_id`,
+        [newest.map((n) => n.hubId), newest.map((n) => JSON.stringify(n.beat.body)), newest.map((n) => n.beat.at)],
+      );
+      const appliedHubs = new Set(applied.rows.map((r) => r.hub_id));
+      for (const [hubId, list] of heartbeats) {
+        for (const beat of list) results[beat.index] = { kind: 'heartbeat', hubId, stored: appliedHubs.has(hubId) };
+      }
+    }
+
+    if (alerts.length > 0) {
+      const versionKey = (hubId: string, alertId: string, version: number): string =>
+        JSON.stringify([hubId, alertId, version]);
+      const inserted = await client.query<{ hub_id: string; alert_id: string; version: number }>(
+        `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+         SELECT h, a, v, r, p::jsonb FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
+           AS t(h, a, v, r, p) ORDER BY h, a, v
+         ON CONFLICT DO NOTHING RETURNING hub_id, alert_id, version`,
+        [
+          alerts.map((x) => x.hubId),
+          alerts.map((x) => x.d.alertId),
+          alerts.map((x) => x.d.version),
+          alerts.map((x) => x.msg.receivedAt),
+          alerts.map((x) => JSON.stringify(x.d.body)),
+        ],
+      );
+      const fresh = new Set(inserted.rows.map((r) => versionKey(r.hub_id, r.alert_id, r.version)));
+      const stored: typeof alerts = [];
+      for (const x of alerts.sort(bySeq)) {
+        // A key twice in one batch (a hub's resend): the first is the new one, the next a repeat.
+        const key = versionKey(x.hubId, x.d.alertId, x.d.version);
+        const isNew = fresh.delete(key);
+        if (isNew) stored.push(x);
+        results[x.index] = { kind: 'alert', hubId: x.hubId, stored: isNew };
+      }
+      // Each alert's highest new version; the row moves only to a higher version than it has.
+      const newest = new Map<string, (typeof alerts)[number]>();
+      for (const x of stored) {
+        const key = JSON.stringify([x.hubId, x.d.alertId]);
+        const had = newest.get(key);
+        if (!had || had.d.version < x.d.version) newest.set(key, x);
+      }
+      const rows = [...newest.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, x]) => x);
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
+           SELECT h, id, 'hub', v, ty, sev, st, home, raised::timestamptz, upd, body::jsonb
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::timestamptz[], $10::text[]) AS t(h, id, v, ty, sev, st, home, raised, upd, body)
+           ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
+             severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
+             raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert
+           WHERE a.version < EXCLUDED.version`,
+          [
+            rows.map((x) => x.hubId),
+            rows.map((x) => x.d.alertId),
+            rows.map((x) => x.d.version),
+            rows.map((x) => x.d.type),
+            rows.map((x) => x.d.severity),
+            rows.map((x) => x.d.state),
+            rows.map((x) => x.d.homeId),
+            rows.map((x) => x.d.raisedAt),
+            rows.map((x) => x.msg.receivedAt),
+            rows.map((x) => JSON.stringify(x.d.alert)),
+          ],
+        );
+      }
+      await notifyMany(
+        client,
+        ALERT_CHANNEL,
+        stored.map((x) => ({ hubId: x.hubId, alertId: x.d.alertId, version: x.d.version })),
+      );
+    }
+
+    if (commands.length > 0) {
+      const inserted = await client.query<{ hub_id: string; alert_id: string; command_id: string }>(
+        `INSERT INTO central_command_results (hub_id, alert_id, command_id, payload, received_at)
+         SELECT h, a, c, p::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+           AS t(h, a, c, p, r) ORDER BY h, a, c
+         ON CONFLICT DO NOTHING RETURNING hub_id, alert_id, command_id`,
+        [
+          commands.map((x) => x.hubId),
+          commands.map((x) => x.d.alertId),
+          commands.map((x) => x.d.commandId),
+          commands.map((x) => JSON.stringify(x.d.body)),
+          commands.map((x) => x.msg.receivedAt),
+        ],
+      );
+      const fresh = new Set(inserted.rows.map((r) => JSON.stringify([r.hub_id, r.alert_id, r.command_id])));
+      const stored: typeof commands = [];
+      for (const x of commands.sort(bySeq)) {
+        const isNew = fresh.delete(JSON.stringify([x.hubId, x.d.alertId, x.d.commandId]));
+        if (isNew) stored.push(x);
+        results[x.index] = { kind: 'command-result', hubId: x.hubId, stored: isNew };
+      }
+      await notifyMany(
+        client,
+        COMMAND_RESULT_CHANNEL,
+        stored.map((x) => ({ hubId: x.hubId, alertId: x.d.alertId, commandId: x.d.commandId })),
+      );
+    }
+
+    if (features.length > 0) {
+      const inserted = await client.query<{ hub_id: string; home: string; day: string }>(
+        `INSERT INTO central_features (hub_id, home, day, features, received_at)
+         SELECT h, home, d::date, f::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+           AS t(h, home, d, f, r) ORDER BY h, home, d
+         ON CONFLICT DO NOTHING RETURNING hub_id, home, to_char(day, 'YYYY-MM-DD') AS day`,
+        [
+          features.map((x) => x.hubId),
+          features.map((x) => x.d.home),
+          features.map((x) => x.d.day),
+          features.map((x) => JSON.stringify(x.d.features)),
+          features.map((x) => x.msg.receivedAt),
+        ],
+      );
+      const fresh = new Set(inserted.rows.map((r) => JSON.stringify([r.hub_id, r.home, r.day])));
+      for (const x of features.sort(bySeq)) {
+        const isNew = fresh.delete(JSON.stringify([x.hubId, x.d.home, x.d.day]));
+        results[x.index] = { kind: 'features', hubId: x.hubId, stored: isNew };
+      }
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  return complete(results);
 }

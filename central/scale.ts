@@ -23,10 +23,20 @@ interface ScaleOptions {
   workers: number;
   silenceS: number;
   json: boolean;
+  /** Leave the NATS node and the worker alone (to compare the latency with and without the kills). */
+  noKill: boolean;
 }
 
 function parseArgs(argv: readonly string[]): ScaleOptions {
-  const options: ScaleOptions = { hubs: 100, durationS: 60, alertsPerS: 20, workers: 2, silenceS: 180, json: false };
+  const options: ScaleOptions = {
+    hubs: 100,
+    durationS: 60,
+    alertsPerS: 20,
+    workers: 2,
+    silenceS: 180,
+    json: false,
+    noKill: false,
+  };
   const numeric: Record<string, keyof ScaleOptions> = {
     '--hubs': 'hubs',
     '--duration-s': 'durationS',
@@ -37,9 +47,10 @@ function parseArgs(argv: readonly string[]): ScaleOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--json') options.json = true;
+    else if (arg === '--no-kill') options.noKill = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run central:scale -- [--hubs 100] [--duration-s 60] [--alerts-per-s 20] [--workers 2] [--silence-s 180] [--json]\n',
+        'npm run central:scale -- [--hubs 100] [--duration-s 60] [--alerts-per-s 20] [--workers 2] [--silence-s 180] [--no-kill] [--json]\n',
       );
       process.exit(0);
     } else if (Object.hasOwn(numeric, arg)) {
@@ -186,6 +197,13 @@ interface Result {
   gateways: { name: string; mqttPort: number }[];
   jetstream: JetStreamSnapshot[];
   duplicateNotifies: number;
+  /**
+   * Alert versions stored (first NOTIFY) per second, from the first to the last: the offered rate while the workers
+   * keep up, their capacity when they do not (a backlog builds).
+   */
+  storedPerS: number;
+  /** Messages JetStream delivered again to the workers (its `num_redelivered` at the end). */
+  redelivered: number | null;
   latencyMs: { p50: number; p99: number; max: number };
   toStreamMs: { p50: number; p99: number };
   silentHubFlaggedAfterS: number | null;
@@ -246,6 +264,7 @@ async function run(options: ScaleOptions): Promise<Result> {
     const sentInfo = new Map<string, SentVersion>();
     const notifies = new Map<string, number>();
     const latencies: number[] = [];
+    const notifyTimes: number[] = [];
     let silentFlaggedAt: number | undefined;
     const silentHub = hubIds[0] ?? '';
     listener.client = new pg.Client({ connectionString: postgres.url });
@@ -263,7 +282,10 @@ async function run(options: ScaleOptions): Promise<Result> {
       const key = `${hubId}/${alertId}/${String(version)}`;
       notifies.set(key, (notifies.get(key) ?? 0) + 1);
       const sent = sentAt.get(key);
-      if (sent !== undefined && notifies.get(key) === 1) latencies.push(Date.now() - sent);
+      if (sent !== undefined && notifies.get(key) === 1) {
+        latencies.push(Date.now() - sent);
+        notifyTimes.push(Date.now());
+      }
     });
     await listener.client.query(`LISTEN ${ALERT_CHANNEL}`);
 
@@ -358,7 +380,7 @@ async function run(options: ScaleOptions): Promise<Result> {
             silencedAt = Date.now();
           }
         }
-        if (killedNode === undefined && Date.now() >= killAt) {
+        if (!options.noKill && killedNode === undefined && Date.now() >= killAt) {
           killedNode = 1;
           snapshots.push(snapshotJetStream(jsm, 'before-kill', flowStart));
           killed.natsNode = cluster.nodes[1]?.name ?? '';
@@ -433,6 +455,8 @@ async function run(options: ScaleOptions): Promise<Result> {
       silentFlaggedAt !== undefined && lastContact !== undefined ? (silentFlaggedAt - lastContact) / 1_000 : null;
     latencies.sort((a, b) => a - b);
     const p99 = percentile(latencies, 99);
+    const spanS = ((notifyTimes.at(-1) ?? 0) - (notifyTimes[0] ?? 0)) / 1_000;
+    const jetstream = await Promise.all(snapshots);
     return {
       hubs: options.hubs,
       workers: options.workers,
@@ -446,8 +470,10 @@ async function run(options: ScaleOptions): Promise<Result> {
       killAtS: relS(killAt) ?? 0,
       restartAtS: relS(restartAt) ?? 0,
       gateways: cluster.nodes.map((n, i) => ({ name: n.name, mqttPort: layout.nodes[i]?.mqtt ?? 0 })),
-      jetstream: await Promise.all(snapshots),
+      jetstream,
       duplicateNotifies,
+      storedPerS: spanS > 0 ? Math.round((notifyTimes.length - 1) / spanS) : Number.NaN,
+      redelivered: jetstream.at(-1)?.consumer?.redelivered ?? null,
       latencyMs: { p50: percentile(latencies, 50), p99, max: latencies.at(-1) ?? Number.NaN },
       toStreamMs: { p50: percentile(streamLatencies, 50), p99: percentile(streamLatencies, 99) },
       silentHubFlaggedAfterS: flaggedAfterS,
@@ -486,6 +512,8 @@ async function main(): Promise<void> {
       ['alert versions sent / stored', `${String(result.versionsSent)} / ${String(result.versionsStored)}`, ''],
       ['lost', String(result.lost), result.pass.noLoss ? 'ok' : `MISSED (sent at s: ${result.lostSentAtS.join(' ')})`],
       ['duplicate NOTIFYs', String(result.duplicateNotifies), result.pass.noDuplicate ? 'ok' : 'MISSED'],
+      ['versions stored per s', String(result.storedPerS), ''],
+      ['redelivered to the workers', String(result.redelivered), ''],
       ['hub -> in the stream p50/p99 ms', `${String(result.toStreamMs.p50)} / ${String(result.toStreamMs.p99)}`, ''],
       ['hub -> stored+NOTIFY p50 ms', String(result.latencyMs.p50), ''],
       [
@@ -498,7 +526,13 @@ async function main(): Promise<void> {
         String(result.silentHubFlaggedAfterS),
         result.pass.silentFlagged ? 'ok' : 'MISSED',
       ],
-      ['killed', `${result.killed.natsNode} and worker ${String(result.killed.workerPid)}`, ''],
+      [
+        'killed',
+        options.noKill
+          ? 'nothing (--no-kill)'
+          : `${result.killed.natsNode} and worker ${String(result.killed.workerPid)}`,
+        '',
+      ],
       ['load average', result.loadAverage.join(' '), ''],
     ];
     for (const [name, value, verdict] of rows)

@@ -2,17 +2,30 @@
 // pull consumer all workers share. Why that stream and not one of our own over `telecare-up.>`: docs/central.md
 // ("What a PUBACK means"). In short, the gateway PUBACKs a QoS 1 message only once `$MQTT_msgs` has stored it on a
 // quorum, while a stream of ours captures it asynchronously and misses it during its own leader election.
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from 'nats';
+// The centre creates that stream itself, before the gateway does, with `limits` retention (docs/central.md, session 21).
+import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamManager } from 'nats';
 import mqtt from 'mqtt';
+import type { Logger } from '../hub/logger.js';
 import { UP_PREFIX } from './nats-config.js';
 
-/** The gateway's stream of QoS 1 messages (interest retention: kept while a consumer has not acknowledged them). */
+/** The gateway's stream of QoS 1 messages. */
 export const STREAM = '$MQTT_msgs';
+/** The subjects the gateway stores QoS 1 messages under (nats-server's `mqttStreamSubjectPrefix`). */
+const STREAM_SUBJECTS = '$MQTT.msgs.>';
+/**
+ * How long `STREAM` keeps a message whatever the workers did with it (limits retention). The workers' consumer
+ * remembers what they stored; this only bounds the disk, and must exceed the longest time all workers can be down.
+ */
+export const MESSAGE_MAX_AGE_MS = 3 * 24 * 3_600_000;
 /** The subject a hub's `telecare-up/<hubId>/...` QoS 1 message is stored under in `STREAM`. */
 export const STORED_PREFIX = `$MQTT.msgs.${UP_PREFIX}`;
 export const DURABLE = 'central-workers';
-/** A message not acknowledged within this time (a worker killed mid-way) goes to another worker. */
-export const ACK_WAIT_MS = 10_000;
+/**
+ * A message not acknowledged within this time goes to another worker: the delay a killed worker's messages wait.
+ * A live worker says it is still working on its messages every quarter of it (`msg.working()`), so a slow commit is
+ * not delivered twice.
+ */
+export const ACK_WAIT_MS = 2_000;
 
 const nanos = (ms: number): number => ms * 1_000_000;
 
@@ -33,10 +46,59 @@ export async function ensureGatewayStreams(mqttUrl: string, user: string, passwo
   await client.endAsync();
 }
 
-/** Creates the workers' durable consumer when missing (several workers may race: the loser looks it up). */
+/**
+ * Creates `STREAM` with limits retention before the gateway creates it with interest retention (it does so at the
+ * account's first MQTT connection, and accepts a stream that is there already). Why: with interest retention,
+ * nats-server before 2.9.16 lets a replica that restarts skip messages it judges nobody wants, and a consumer leader
+ * on that replica never delivers them (docs/central.md). With limits retention no message is removed for want of
+ * interest, only after `MESSAGE_MAX_AGE_MS`. A stream the gateway already made keeps its retention (NATS cannot change
+ * it): logged, and the workers consume it as before.
+ */
+export async function ensureMessageStream(jsm: JetStreamManager, log: Logger, replicas = 3): Promise<void> {
+  const existing = async (): Promise<RetentionPolicy | undefined> => {
+    try {
+      return (await jsm.streams.info(STREAM)).config.retention;
+    } catch (err) {
+      if (/not found/i.test(err instanceof Error ? err.message : String(err))) return undefined;
+      throw err;
+    }
+  };
+  let retention = await existing();
+  if (retention === undefined) {
+    try {
+      await jsm.streams.add({
+        name: STREAM,
+        subjects: [STREAM_SUBJECTS],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        num_replicas: replicas,
+        max_age: nanos(MESSAGE_MAX_AGE_MS),
+      });
+      return;
+    } catch (err) {
+      // Another worker, or the gateway, made it meanwhile.
+      retention = await existing();
+      if (retention === undefined) throw err;
+    }
+  }
+  if (retention !== RetentionPolicy.Limits) {
+    log.warn(
+      { stream: STREAM, retention },
+      'the MQTT gateway created its message stream with interest retention: see docs/central.md (session 21)',
+    );
+  }
+}
+
+/**
+ * Creates the workers' durable consumer when missing (several workers may race: the loser looks it up), and brings
+ * an older one's `ack_wait` to this version's.
+ */
 export async function ensureConsumer(jsm: JetStreamManager): Promise<void> {
   try {
-    await jsm.consumers.info(STREAM, DURABLE);
+    const info = await jsm.consumers.info(STREAM, DURABLE);
+    if (info.config.ack_wait !== nanos(ACK_WAIT_MS)) {
+      await jsm.consumers.update(STREAM, DURABLE, { ack_wait: nanos(ACK_WAIT_MS) });
+    }
     return;
   } catch (err) {
     if (!/not found/i.test(err instanceof Error ? err.message : String(err))) throw err;

@@ -1,12 +1,21 @@
-// A centre worker (SPEC 10): takes messages from the durable consumer all workers share, stores each in PostgreSQL
-// and only then acknowledges it; checks the hub list for silent hubs on a timer. Any number run side by side.
+// A centre worker (SPEC 10): takes messages from the durable consumer all workers share, stores what has arrived in
+// batches (one PostgreSQL transaction each) and only then acknowledges them; checks the hub list for silent hubs on a
+// timer. Any number run side by side.
 import { connect, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
-import { ingest, type DropReason } from './ingest.js';
+import { ingest, ingestBatch, isRefusedData, type DropReason, type IngestResult } from './ingest.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS, sweepSilentHubs } from './offline.js';
 import { migrateCentral } from './schema.js';
-import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams, hubSubject } from './stream.js';
+import {
+  ACK_WAIT_MS,
+  DURABLE,
+  STREAM,
+  ensureConsumer,
+  ensureGatewayStreams,
+  ensureMessageStream,
+  hubSubject,
+} from './stream.js';
 
 export interface WorkerOptions {
   natsUrls: readonly string[];
@@ -23,10 +32,15 @@ export interface WorkerOptions {
    */
   sweepMaxBacklog?: number;
   /**
-   * Messages stored at once, each in its own transaction (commits wait on the disk; they overlap). Order between them
-   * does not matter: versions and NATS timestamps decide what is newest.
+   * Transactions under way at once (commits wait on the disk; they overlap). Order between them does not matter:
+   * versions and NATS timestamps decide what is newest.
    */
   concurrency?: number;
+  /**
+   * At most this many messages in one transaction. A transaction takes every message that has arrived (up to this),
+   * so a quiet centre stores each message at once, and a busy one shares one commit among many.
+   */
+  maxBatch?: number;
   /** The clock the silence check judges by (tests drive it). */
   now?: () => Date;
   log: Logger;
@@ -38,20 +52,36 @@ export interface WorkerStats {
   dropped: Partial<Record<DropReason, number>>;
   failed: number;
   flaggedOffline: number;
+  /** Transactions that stored a batch, and those that failed and were stored again message by message. */
+  batches: number;
+  batchesSplit: number;
+  /** Messages JetStream delivered again (a worker killed, or one too slow to say it was still working on them). */
+  redelivered: number;
 }
 
 export interface RunningWorker {
   stats: WorkerStats;
-  /** Stops taking messages, finishes the one in hand, closes NATS and PostgreSQL. */
+  /** Stops taking messages, stores those in hand, closes NATS and PostgreSQL. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped (after `stop`, or on a fatal error). */
   done: Promise<void>;
 }
 
-const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_MAX_BATCH = 100;
 
 /** How long a message that failed to store (PostgreSQL unreachable) waits before it is delivered again. */
 const RETRY_DELAY_MS = 1_000;
+
+/** How often a worker tells JetStream it is still working on the messages in its hands (well within `ack_wait`). */
+const PROGRESS_EVERY_MS = Math.floor(ACK_WAIT_MS / 4);
+
+/**
+ * A pull request lives this long on the server. Short, because after a reconnect (the NATS node of this worker's
+ * connection killed) the client checks the consumer and, when that fails (its leader gone with the node), tries again
+ * only after this: with the library's 30 s default, delivery stalled until the node was back.
+ */
+const PULL_EXPIRES_MS = 5_000;
 
 function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
   return {
@@ -79,6 +109,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const log = options.log;
   const now = options.now ?? ((): Date => new Date());
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 1 });
   // A pool's idle client that loses its server emits 'error'; the next query reconnects.
   pool.on('error', (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost'));
@@ -97,52 +128,139 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     reconnectTimeWait: 250,
   });
   const jsm = await nc.jetstreamManager();
+  await ensureMessageStream(jsm, log);
   await gatewayStreams(options);
   await ensureConsumer(jsm);
   const consumer = await nc.jetstream().consumers.get(STREAM, DURABLE);
-  const stats: WorkerStats = { stored: 0, repeated: 0, dropped: {}, failed: 0, flaggedOffline: 0 };
+  const stats: WorkerStats = {
+    stored: 0,
+    repeated: 0,
+    dropped: {},
+    failed: 0,
+    flaggedOffline: 0,
+    batches: 0,
+    batchesSplit: 0,
+    redelivered: 0,
+  };
   let stopping = false;
   let messages: ConsumerMessages | undefined;
 
-  async function handle(m: JsMsg): Promise<void> {
-    const client = await pool.connect();
+  function count(m: JsMsg, result: IngestResult): void {
+    if (result.kind === 'dropped') {
+      stats.dropped[result.reason] = (stats.dropped[result.reason] ?? 0) + 1;
+      log.warn({ reason: result.reason, hubId: result.hubId, seq: m.info.streamSequence }, 'message dropped');
+    } else if (result.stored) stats.stored += 1;
+    else stats.repeated += 1;
+  }
+
+  /** One message alone, in its own transaction: after its batch failed. */
+  async function storeAlone(client: pg.PoolClient, m: JsMsg): Promise<void> {
     try {
-      const result = await ingest(client, toIncoming(m));
-      if (result.kind === 'dropped') {
-        stats.dropped[result.reason] = (stats.dropped[result.reason] ?? 0) + 1;
-        log.warn({ reason: result.reason, hubId: result.hubId, seq: m.info.streamSequence }, 'message dropped');
-      } else if (result.stored) stats.stored += 1;
-      else stats.repeated += 1;
-      // Stored (or a repeat, or unusable): only now is the stream told it may forget it.
+      count(m, await ingest(client, toIncoming(m)));
       m.ack();
     } catch (err) {
+      if (isRefusedData(err)) {
+        // PostgreSQL refuses this message's own data: sending it again can never succeed, so it is dropped (counted).
+        count(m, { kind: 'dropped', reason: 'refused-by-database', hubId: undefined });
+        m.ack();
+        return;
+      }
       stats.failed += 1;
       log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not store a message; retried');
       m.nak(RETRY_DELAY_MS);
+    }
+  }
+
+  async function storeBatch(batch: readonly JsMsg[]): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      stats.failed += batch.length;
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'PostgreSQL unreachable; messages retried');
+      for (const m of batch) m.nak(RETRY_DELAY_MS);
+      return;
+    }
+    try {
+      const results = await ingestBatch(client, batch.map(toIncoming));
+      stats.batches += 1;
+      // Committed: only now is the stream told it may forget them.
+      batch.forEach((m, i) => {
+        const result = results[i];
+        if (result) count(m, result);
+        m.ack();
+      });
+    } catch (err) {
+      // One message can fail the whole batch (PostgreSQL refusing its data): each is tried alone, so the others go.
+      stats.batchesSplit += 1;
+      log.warn(
+        { err: err instanceof Error ? err.message : String(err), messages: batch.length },
+        'a batch failed; storing its messages one by one',
+      );
+      for (const m of batch) await storeAlone(client, m);
     } finally {
       client.release();
     }
   }
 
+  // Messages in this worker's hands: arrived and waiting, or in a transaction. JetStream is told every
+  // PROGRESS_EVERY_MS that they are being worked on, so a short ack_wait redelivers only a dead worker's messages.
+  const inHand = new Set<JsMsg>();
+  const waiting: JsMsg[] = [];
+  let readerDone = false;
+  const idleStorers: (() => void)[] = [];
+  let wakeReader: (() => void) | undefined;
+  const wakeOneStorer = (): void => idleStorers.shift()?.();
+  const progress = setInterval(() => {
+    for (const m of inHand) m.working();
+  }, PROGRESS_EVERY_MS);
+
+  const storers = Array.from({ length: concurrency }, async (): Promise<void> => {
+    for (;;) {
+      while (waiting.length === 0) {
+        if (readerDone) return;
+        await new Promise<void>((resolve) => idleStorers.push(resolve));
+      }
+      const batch = waiting.splice(0, maxBatch);
+      wakeReader?.();
+      // Another storer takes what arrives meanwhile.
+      if (waiting.length > 0) wakeOneStorer();
+      try {
+        await storeBatch(batch);
+      } finally {
+        for (const m of batch) inHand.delete(m);
+      }
+    }
+  });
+
   const consuming = (async (): Promise<void> => {
     while (!stopping) {
       try {
-        messages = await consumer.consume({ max_messages: 2 * concurrency });
-        const inFlight = new Set<Promise<void>>();
+        messages = await consumer.consume({ max_messages: maxBatch, expires: PULL_EXPIRES_MS });
         for await (const m of messages) {
-          const job = handle(m).finally(() => inFlight.delete(job));
-          inFlight.add(job);
-          if (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (m.info.redelivered) stats.redelivered += 1;
+          inHand.add(m);
+          waiting.push(m);
+          wakeOneStorer();
+          // Backpressure: the library pulls more only when this loop takes the next message.
+          while (waiting.length >= maxBatch && !stopping) {
+            await new Promise<void>((resolve) => {
+              wakeReader = resolve;
+            });
+          }
           if (stopping) break;
         }
-        await Promise.all(inFlight);
       } catch (err) {
         if (stopping) break;
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'consumer interrupted; resuming');
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
-  })();
+  })().finally(() => {
+    readerDone = true;
+    for (const wake of idleStorers.splice(0)) wake();
+  });
+  const storing = Promise.all(storers);
 
   const silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
   const maxBacklog = options.sweepMaxBacklog ?? 0;
@@ -185,8 +303,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stopped ??= (async () => {
         stopping = true;
         clearInterval(sweepTimer);
+        wakeReader?.();
         await messages?.close();
         await consuming;
+        await storing;
+        clearInterval(progress);
         await nc.drain().catch(() => undefined);
         await pool.end();
         resolveDone();

@@ -3,7 +3,8 @@
 // a hub gets no PUBACK (and keeps the item queued); once it has one, the message is the workers'.
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams } from '../../central/stream.js';
+import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams, ensureMessageStream } from '../../central/stream.js';
+import { silentLogger } from '../../hub/logger.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
 
@@ -16,6 +17,7 @@ describe.skipIf(missing !== undefined)("the MQTT gateway's PUBACK", () => {
   beforeAll(async () => {
     centre = await startTestCentre(tempDir('central-puback'), ['hub1']);
     const nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
+    await ensureMessageStream(await nc.jetstreamManager(), silentLogger);
     await ensureGatewayStreams(centre.cluster.mqttUrls[0]!, 'centre', centre.centrePassword);
     await ensureConsumer(await nc.jetstreamManager());
     await nc.close();

@@ -1,13 +1,16 @@
 // Whether `$MQTT_msgs` keeps every PUBACKed message for the workers' consumer through a SIGKILLed node that restarts
 // while messages arrive and acknowledgements flow, and then leads both the stream and the consumer: the most likely
-// cause of the 7 lost versions of one scale run (nats-server 2.9.10's interest retention, docs/central.md).
+// cause of the 7 lost versions of one scale run (nats-server 2.9.10's interest retention, docs/central.md). The stream
+// is created as the workers create it since session 21: limits retention, so no replica skips a message for want of
+// interest.
 import fs from 'node:fs';
 import path from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import { RetentionPolicy, connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
 import { hashPassword } from '../../central/nats-config.js';
-import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams } from '../../central/stream.js';
+import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams, ensureMessageStream } from '../../central/stream.js';
+import { silentLogger } from '../../hub/logger.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 import { centreMissing, hubPassword } from './centre.js';
 
@@ -36,6 +39,8 @@ describe.skipIf(missing !== undefined)('$MQTT_msgs through a node kill and resta
       withHubs(layout, [{ hubId: 'hub1', passwordHash: hashPassword(hubPassword('hub1'), 4) }]),
     );
     nc = await connect({ servers: cluster.natsUrls, user: 'centre', pass: centrePassword, maxReconnectAttempts: -1 });
+    // As the workers do: the stream with limits retention first, then the gateway's own streams, then the consumer.
+    await ensureMessageStream(await nc.jetstreamManager(), silentLogger);
     await ensureGatewayStreams(cluster.mqttUrls[0] ?? '', 'centre', centrePassword);
     await ensureConsumer(await nc.jetstreamManager());
   }, 120_000);
@@ -121,5 +126,9 @@ describe.skipIf(missing !== undefined)('$MQTT_msgs through a node kill and resta
     await hub.endAsync();
     expect(pubacked.size).toBe(sent);
     expect([...pubacked].filter((n) => !consumed.has(n))).toEqual([]);
+    // Limits retention: acknowledged messages stay (until the stream's max age), on every replica alike.
+    const info = await jsm.streams.info(STREAM);
+    expect(info.config.retention).toBe(RetentionPolicy.Limits);
+    expect(info.state.messages).toBe(sent);
   }, 240_000);
 });
