@@ -238,12 +238,24 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
   let centre: TestCentre;
   let worker: RunningWorker | undefined;
   let hub: MqttClient | undefined;
+  /** A session holding a lock the worker waits on; its own client, so a failed test cannot hold the pool's end. */
+  let blocker: pg.Client | undefined;
+
+  async function block(sql: string): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: centre.postgres.url });
+    blocker = client;
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(sql);
+    return client;
+  }
 
   beforeAll(async () => {
     centre = await startTestCentre(tempDir('central-batch-worker'), ['hub1']);
   }, 120_000);
 
   afterAll(async () => {
+    await blocker?.end().catch(() => undefined);
     await hub?.endAsync(true).catch(() => undefined);
     await worker?.stop();
     await centre.stop();
@@ -287,9 +299,7 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
     // Only now does a worker start (its consumer delivers everything the stream kept). It stores one batch at a time,
     // and its first transaction waits on a version another session is inserting (then rolls back), until all 61 are
     // in the worker's hands.
-    const blocker = await centre.pool.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(
+    const inserting = await block(
       `INSERT INTO central_alert_versions (hub_id, alert_id, version, payload) VALUES ('hub1', 'a1', 1, '{}')`,
     );
     try {
@@ -299,8 +309,8 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
         interval: 100,
       });
     } finally {
-      await blocker.query('ROLLBACK');
-      blocker.release();
+      await inserting.query('ROLLBACK');
+      await inserting.end();
     }
     const running = worker;
     await vi.waitFor(
@@ -332,9 +342,7 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
     if (!running || !publisher) throw new Error('the test before starts the worker and the hub');
     const redeliveredBefore = (await consumerInfo()).redelivered;
     // Another session holds the hub's row: the worker's transaction waits on it.
-    const blocker = await centre.pool.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT hub_id FROM central_hubs WHERE hub_id = 'hub1' FOR UPDATE`);
+    const holding = await block(`SELECT hub_id FROM central_hubs WHERE hub_id = 'hub1' FOR UPDATE`);
     try {
       await publisher.publishAsync('telecare-up/hub1/heartbeat', JSON.stringify({ hubId: 'hub1', queue: 0 }), {
         qos: 1,
@@ -348,8 +356,8 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
       expect(await consumerInfo()).toMatchObject({ ackPending: 1, redelivered: redeliveredBefore });
       expect(running.stats.redelivered).toBe(0);
     } finally {
-      await blocker.query('COMMIT');
-      blocker.release();
+      await holding.query('COMMIT');
+      await holding.end();
     }
     await vi.waitFor(
       async () => {
