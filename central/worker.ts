@@ -83,6 +83,12 @@ const PROGRESS_EVERY_MS = Math.floor(ACK_WAIT_MS / 4);
  */
 const PULL_EXPIRES_MS = 5_000;
 
+/**
+ * Messages one pull asks for. Few: those the NATS library has received but this worker has not yet taken get no
+ * progress acknowledgement, and in a backlog they would wait there longer than `ack_wait` and be delivered twice.
+ */
+const PULL_MAX_MESSAGES = 20;
+
 function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
   return {
     subject: hubSubject(m.subject),
@@ -236,14 +242,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const consuming = (async (): Promise<void> => {
     while (!stopping) {
       try {
-        messages = await consumer.consume({ max_messages: maxBatch, expires: PULL_EXPIRES_MS });
+        messages = await consumer.consume({ max_messages: PULL_MAX_MESSAGES, expires: PULL_EXPIRES_MS });
         for await (const m of messages) {
           if (m.info.redelivered) stats.redelivered += 1;
           inHand.add(m);
           waiting.push(m);
           wakeOneStorer();
-          // Backpressure: the library pulls more only when this loop takes the next message.
-          while (waiting.length >= maxBatch && !stopping) {
+          // Backpressure: the library pulls more only when this loop takes the next message. Two batches wait at
+          // most, so that a storer that finishes finds a full one.
+          while (waiting.length >= 2 * maxBatch && !stopping) {
             await new Promise<void>((resolve) => {
               wakeReader = resolve;
             });
