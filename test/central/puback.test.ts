@@ -61,7 +61,9 @@ describe.skipIf(missing !== undefined)("the MQTT gateway's PUBACK", () => {
           subjects.push(m.subject);
           m.ack();
         }
-        expect(subjects).toEqual(['$MQTT.msgs.telecare-up.hub1.during']);
+        // At least once: an acknowledgement lost while the restarted nodes elect leaders brings the message again
+        // after ack_wait (2 s); the workers store it idempotently.
+        expect([...new Set(subjects)]).toEqual(['$MQTT.msgs.telecare-up.hub1.during']);
       },
       { timeout: 30_000, interval: 100 },
     );
