@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ingest, ingestBatch, isRefusedData, type Incoming } from '../../central/ingest.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, migrateCentral } from '../../central/schema.js';
-import { ACK_WAIT_MS, DURABLE, STREAM, ensureMessageStream } from '../../central/stream.js';
+import { ACK_WAIT_MS, DURABLE, STREAM, ensureConsumer, ensureMessageStream } from '../../central/stream.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { silentLogger } from '../../hub/logger.js';
 import { freePort, mqttClient, tempDir } from '../hub/helpers.js';
@@ -370,4 +370,17 @@ describe.skipIf(centreAbsent !== undefined)('a worker storing batches', () => {
       { timeout: 15_000, interval: 50 },
     );
   }, 120_000);
+
+  it("brings an older consumer's ack_wait (10 s) to this version's at a worker's start", async () => {
+    const nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.consumers.update(STREAM, DURABLE, { ack_wait: 10_000 * 1_000_000 });
+      expect((await jsm.consumers.info(STREAM, DURABLE)).config.ack_wait).toBe(10_000 * 1_000_000);
+      await ensureConsumer(jsm);
+      expect((await jsm.consumers.info(STREAM, DURABLE)).config.ack_wait).toBe(ACK_WAIT_MS * 1_000_000);
+    } finally {
+      await nc.close();
+    }
+  }, 60_000);
 });
