@@ -8,6 +8,7 @@ import { startBadLogins } from './badLogins.js';
 import { procStatusBytes, spawnHub, type HubHandle } from './hubProcess.js';
 import { MOSQUITTO_BIN, mosquittoAvailable, startMosquitto } from './mosquitto.js';
 import { measurePresses, type PressRun } from './latency.js';
+import { processCpuUs } from './ingestCost.js';
 import { startIngestLoad } from './ingestLoad.js';
 import { startLoad } from './load.js';
 import { summarise } from './stats.js';
@@ -177,8 +178,11 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
       },
     ];
   }
+  // Read before the window: the first API call logs in (a password hash), which is not ingest work.
+  const commitsBefore = await storeCommits(hub);
   // Packets made before the window, written by raw QoS 1 publishers: the hub's rate, not the generator's.
   const loads = await startIngestLoad({ mqttUrl: hub.mqttUrl, homes: flats, publishers, durationS, maxInFlight: 500 });
+  const hubCpuBefore = processCpuUs(hub.pid);
   const startedMs = performance.now();
   const samples: { tMs: number; stored: number; published: number }[] = [];
   let finished = false;
@@ -200,6 +204,12 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
     storedEnd = (hub.storedEvents() ?? rowsBefore) - rowsBefore;
   }
   const catchUpMs = performance.now() - stopMs;
+  const hubCpuAfter = processCpuUs(hub.pid);
+  const commitsAfter = await storeCommits(hub);
+  const windowS = (performance.now() - startedMs) / 1000;
+  // Each publisher's own CPU within its window, from its own process: what the load cost, apart from the hub.
+  const loadCpuUs = summaries.reduce((sum, s) => sum + (s?.cpuWindowUs ?? 0), 0);
+  const hubCpuUs = hubCpuBefore !== null && hubCpuAfter !== null ? hubCpuAfter - hubCpuBefore : null;
   // Rate while rows were being written: from the first sample with rows (publishers take a moment to
   // start) to the first sample at the final count (they also take a moment to drain and exit).
   const first = samples.find((s) => s.stored > 0);
@@ -227,6 +237,32 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
       detail: { 'catch-up ms': catchUpMs },
     },
     {
+      key: 'ingest.hubCpu',
+      section: 'ingest',
+      label: 'hub CPU per stored event (all its threads, from the go to the last row)',
+      value: hubCpuUs !== null && storedEnd > 0 ? hubCpuUs / storedEnd : null,
+      unit: 'µs',
+      ...(hubCpuUs === null ? { note: 'no /proc/<pid>/stat' } : storedEnd > 0 ? {} : { note: 'nothing stored' }),
+      detail: {
+        ...(hubCpuUs !== null ? { 'cores used': hubCpuUs / 1e6 / windowS } : {}),
+        ...(commitsAfter && commitsBefore && commitsAfter.commits > commitsBefore.commits
+          ? {
+              'rows per group commit':
+                (commitsAfter.rows - commitsBefore.rows) / (commitsAfter.commits - commitsBefore.commits),
+            }
+          : {}),
+      },
+    },
+    {
+      key: 'ingest.loadCpu',
+      section: 'ingest',
+      label: `load generator CPU per stored event (${publishers} processes of its own, packets made before the window)`,
+      value: storedEnd > 0 ? loadCpuUs / storedEnd : null,
+      unit: 'µs',
+      ...(storedEnd > 0 ? {} : { note: 'nothing stored' }),
+      detail: { 'cores used': loadCpuUs / 1e6 / windowS },
+    },
+    {
       key: 'ingest.lost',
       section: 'ingest',
       label: 'acknowledged but not stored at the end',
@@ -236,6 +272,19 @@ async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise
       detail: { published, acknowledged, stored: storedEnd },
     },
   ];
+}
+
+/** The store's group commits and the rows they wrote so far, from the hub's /metrics; null when unreadable. */
+async function storeCommits(hub: HubHandle): Promise<{ commits: number; rows: number } | null> {
+  try {
+    const text = await (await hub.api('GET', '/metrics')).text();
+    const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const commits = read('telecare_store_commit_seconds_count');
+    const rows = read('telecare_store_events_total');
+    return Number.isFinite(commits) && Number.isFinite(rows) ? { commits, rows } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Starts the baseline broker (bench/rawBroker.js) as its own process; resolves with its port. */

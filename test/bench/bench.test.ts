@@ -113,6 +113,8 @@ describe('telecare bench --quick --json', () => {
         'soak.change',
         'ingest.rate',
         'ingest.lag',
+        'ingest.hubCpu',
+        'ingest.loadCpu',
         'replay.home',
         'replay.scheme',
         'replay.home.ndjson',

@@ -1,0 +1,61 @@
+// WAL checkpoints: a larger default threshold, and a WAL file that shrinks back once checkpointed (no worker per fsync).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { SensorEvent } from '../../rules/types.js';
+import { tempDir } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('checkpoint');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function motion(homeId: string, ts: number): SensorEvent {
+  return { homeId, deviceId: 'pir', type: 'motion', value: true, ts, source: 'mqtt', assigned: true };
+}
+
+describe('event store checkpoints', () => {
+  it('checkpoints at 32 MiB of WAL by default, and keeps at most a quarter of that file after the WAL starts again', () => {
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, new FakeClock());
+    expect(EventStore.CHECKPOINT_BYTES).toBe(32 * 1024 * 1024);
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(8 * 1024 * 1024);
+    store.close();
+    db.close();
+  });
+
+  it('once a checkpoint has copied the WAL, the file shrinks below the threshold: quiet appends start no checkpoint each', async () => {
+    const thresholdBytes = 256 * 1024;
+    const metrics = createMetricsRegistry();
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, new FakeClock(), metrics, { checkpointBytes: thresholdBytes });
+    const wal = path.join(dir, 'hub.db-wal');
+    let ts = 0;
+    // A burst over 200 homes (an index leaf page each per commit) grows the WAL well past the threshold.
+    for (let round = 0; round < 10; round++) {
+      await store.append(Array.from({ length: 400 }, (_, i) => motion(`h${i % 200}`, ++ts)));
+    }
+    expect(fs.statSync(wal).size).toBeGreaterThan(thresholdBytes);
+    const checkpoints = async (): Promise<number> => {
+      const text = await metrics.getSingleMetricAsString('telecare_store_checkpoints_total');
+      return Number(/result="done"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    await vi.waitFor(async () => expect(await checkpoints()).toBeGreaterThan(0), { timeout: 15_000, interval: 20 });
+    // Quiet appends: once a checkpoint has copied everything, the next commit starts the WAL again and cuts the file
+    // back. Before, the file kept its burst size, so every fsync after it started another checkpoint worker.
+    await vi.waitFor(
+      async () => {
+        await store.append([motion('h1', ++ts)]);
+        expect(fs.statSync(wal).size).toBeLessThan(thresholdBytes);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(store.eventsAfter(0, 10_000)).toHaveLength(ts);
+    store.close();
+    db.close();
+  });
+});
