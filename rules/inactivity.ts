@@ -40,14 +40,14 @@ function coldStartMs(home: HomeState, start: number): number {
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
-  let nightByClock = home.inRestNight(start);
-  if (!nightByClock) {
+  let night = home.bedOccupied || home.inRestNight(start);
+  if (!night) {
     const day = home.zone.dayNumber(start);
     let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
     if (nightStart <= start) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
-    nightByClock = nightStart <= start + dayMs;
+    night = nightStart <= start + dayMs;
   }
-  if (!nightByClock && !home.bedOccupied) return dayMs;
+  if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
   if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
@@ -58,10 +58,7 @@ function coldStartMs(home: HomeState, start: number): number {
   const grace =
     home.bedOccupied && !stillThroughRising ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
-  // In bed after the resident's night (the morning, a nap): the morning check and the day value are the measure, not
-  // a night's allowance started again (Kasteren B: in bed at 07:00, called at 17:00 rather than the check's 12:00).
-  const leastMs = nightByClock ? p.coldStartNightMinutes * MINUTE_MS : dayMs;
-  const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(leastMs, untilMorning));
+  const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
   // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
   // within hours. Not in the morning: lying awake and quiet in bed is normal then, and the morning check looks.
   return stillInBed(home, start) && home.inRestNight(start)

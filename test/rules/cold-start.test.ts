@@ -26,24 +26,6 @@ describe('morning check in the first weeks', () => {
     ]);
   });
 
-  it('back in bed after the night (a morning lie-down): the day value and the morning check, not a new night of 10 h', () => {
-    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 7 * HOUR_MS);
-    h.at(0, 'kitchen-pir', 'motion', true); // up at 07:00
-    h.at(HOUR_MS, 'bed', 'occupancy', true); // back to bed at 08:00, then nothing
-    const lieDownAt = h.clock.now();
-    h.advanceBy(4 * HOUR_MS - MINUTE_MS);
-    expect(h.raised()).toEqual([]);
-    h.advanceBy(2 * MINUTE_MS);
-    // At 12:00 (the day value, and the 10:00 check looking again 2 h later at a resident in bed), not at 18:00.
-    expect(h.raised()).toEqual([
-      expect.objectContaining({
-        kind: 'inactivity',
-        at: lieDownAt + 4 * HOUR_MS,
-        detail: expect.objectContaining({ thresholdMinutes: 240, matOccupied: 'bed' }),
-      }),
-    ]);
-  });
-
   it('a resident still in bed by the bed mat at the check is looked at again later, an empty bed and silence is not', () => {
     const inBed = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     inBed.at(0, 'bed', 'occupancy', true);
