@@ -6,7 +6,7 @@ import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
-import { returnInDoubt } from './possible-fall.js';
+import { emptyHomeLikely } from './possible-fall.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -98,11 +98,11 @@ export function presenceInDoubt(home: HomeState, state: InactivitySlice): boolea
 
 /**
  * Whether the home may be empty: a mat alone since the exit door moved (`presenceInDoubt`), or one device alone after
- * a confirmed outing with the exit door shut (`returnInDoubt`, kept by possible-fall: Kasteren B's kitchen PIR, fired
- * alone for hours inside absences, 5 of its 15 false alarms).
+ * an outing longer than the day value with the exit door shut (`emptyHomeLikely`, kept by possible-fall: Kasteren B's
+ * kitchen PIR, fired alone for hours inside absences, 5 of its 15 false alarms).
  */
 export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean {
-  return presenceInDoubt(home, state) || returnInDoubt(home);
+  return presenceInDoubt(home, state) || emptyHomeLikely(home);
 }
 
 /** The threshold of a silence that started at `start`, and where it came from. */

@@ -31,10 +31,26 @@ export interface ReturnWatch {
    * closing is behind whoever came in. Absent from a slice saved before 1 Dec 2026 (read as none).
    */
   arrivalAt: number;
+  /** When the outing under way was confirmed (NaN: not out, or unknown in a slice saved before 1 Dec 2026). */
+  outAt: number;
+  /**
+   * The return in doubt began after an outing longer than inactivity's day value: had the resident stayed in, that
+   * silence would itself have been called about, so the device alone is more likely a sensor or a pet than them.
+   */
+  afterLongOuting: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
-  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN, closedAt: NaN, arrivalAt: NaN };
+  return {
+    out: false,
+    doorOpened: false,
+    loneDeviceId: undefined,
+    loneAt: NaN,
+    closedAt: NaN,
+    arrivalAt: NaN,
+    outAt: NaN,
+    afterLongOuting: false,
+  };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -42,6 +58,16 @@ export function returnInDoubt(home: HomeState): boolean {
   // Undefined in an engine built on a list of rules without possible-fall.
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   return watch?.loneDeviceId !== undefined;
+}
+
+/**
+ * Whether the home is more likely empty than not: a return in doubt after an outing longer than inactivity's day value
+ * (Kasteren B: its kitchen PIR firing alone 5 and 7 h after the resident left). Inactivity gives such a silence its night
+ * allowance; after a short outing, a device alone may well be the resident, who is watched as usual.
+ */
+export function emptyHomeLikely(home: HomeState): boolean {
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
 }
 
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
@@ -67,8 +93,10 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // silence at home is ordinary by day (Kasteren A: home at 21:10, seated out of every sensor's reach, the bathroom
     // door at 21:56); later, a device alone is no surer than after any outing.
     watch.out = false;
-    const arrived = at - watch.arrivalAt <= home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+    const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+    const arrived = at - watch.arrivalAt <= dayMs;
     if (watch.doorOpened || activity.worn || arrived) return;
+    watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;
@@ -80,6 +108,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   const arrival = at - watch.arrivalAt <= windowMs;
   const seesTheDoor = seen.device.kind === 'motion' && !activity.worn;
   if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && seesTheDoor && !arrival) {
+    watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;
@@ -213,6 +242,8 @@ export const possibleFallDefinition = {
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
         closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
         arrivalAt: typeof s.arrivalAt === 'number' ? s.arrivalAt : NaN,
+        outAt: typeof s.outAt === 'number' ? s.outAt : NaN,
+        afterLongOuting: s.afterLongOuting === true,
       };
     },
   },
@@ -230,12 +261,13 @@ export const possibleFallDefinition = {
     else ctx.arm(home.timers['possible-fall'], deadline);
   },
 
-  onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: ReturnWatch): void {
+  onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
     // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
     Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt });
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.
     watch.out = home.out && !home.away;
+    if (watch.out) watch.outAt = at;
   },
 
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {

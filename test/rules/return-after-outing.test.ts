@@ -18,18 +18,49 @@ function afterOuting(): Harness {
 const kinds = (h: Harness): [string, number][] => h.raised().map((d) => [d.kind, d.at]);
 
 describe('a return after an outing is in doubt while one device alone reports, with the exit door shut', () => {
-  it('the kitchen PIR firing once while out (sun on a PIR, a pet): no possible fall; inactivity calls at the night allowance', () => {
+  it('the kitchen PIR firing once while out (sun on a PIR, a pet): no possible fall; inactivity still calls after 4 h', () => {
     const h = afterOuting();
     const blipAt = h.clock.now();
     h.at(0, 'kitchen-pir', 'motion', true);
     h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
-    // Not at the day value (4 h): the home may be empty (Kasteren B: its kitchen PIR alone for hours while out).
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    // A resident who never left and moved once is still called about: inactivity's cold-start day value.
+    h.advanceBy(HOUR_MS + MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', blipAt + 2 * SECOND_MS + 4 * HOUR_MS]]);
+    expect(h.raised()[0]?.detail).not.toHaveProperty('presenceInDoubt');
+  });
+
+  it('a device alone after an outing longer than the day value: the home is likely empty, inactivity at the night allowance', () => {
+    const h = afterOuting(); // out confirmed at 10:11, the clock at 10:41
+    h.advanceBy(4 * HOUR_MS); // 14:41: had the resident stayed in, this silence would itself have been called about
+    const blipAt = h.clock.now();
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    // Not at the day value (4 h): Kasteren B's kitchen PIR fired alone 5 and 7 h after the resident left.
     h.advanceBy(10 * HOUR_MS - MINUTE_MS);
     expect(h.raised()).toEqual([]);
     // A resident who never left and moved once is still called about: inactivity's night allowance, as for a mat alone.
     h.advanceBy(2 * MINUTE_MS);
     expect(kinds(h)).toEqual([['inactivity', blipAt + 2 * SECOND_MS + 10 * HOUR_MS]]);
     expect(h.raised()[0]?.detail).toEqual(expect.objectContaining({ thresholdMinutes: 600, presenceInDoubt: true }));
+  });
+
+  it('the home likely empty survives a restart, and a second device ends it', () => {
+    const h = afterOuting();
+    h.advanceBy(4 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.restart();
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(5 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    h.at(0, 'hall-pir', 'motion', true);
+    h.at(MINUTE_MS, 'living-pir', 'motion', true); // two devices within 10 min: someone is in
+    const inAt = h.clock.now();
+    expect(inAt - lastAt).toBeGreaterThan(5 * HOUR_MS);
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['possible-fall', inAt + 45 * MINUTE_MS]]); // in a living room with a chair mat
   });
 
   it('the same PIR firing again stays one device alone: still no possible fall', () => {
@@ -102,10 +133,10 @@ describe('a return after an outing is in doubt while one device alone reports, w
     h.at(4 * SECOND_MS, 'front', 'contact', true);
     h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', true); // the closing seen through the kitchen doorway
     const lastAt = h.clock.now();
-    h.advanceBy(10 * HOUR_MS - MINUTE_MS);
+    h.advanceBy(3 * HOUR_MS);
     expect(h.raised()).toEqual([]);
-    h.advanceBy(2 * MINUTE_MS);
-    expect(kinds(h)).toEqual([['inactivity', lastAt + 10 * HOUR_MS]]);
+    h.advanceBy(HOUR_MS + MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', lastAt + 4 * HOUR_MS]]);
   });
 
   it('a device alone while out, then the front door opens and closes and the PIR by it fires: an arrival, possible fall as usual', () => {
