@@ -28,10 +28,10 @@ export interface ReturnWatch {
   /**
    * When the exit door last opened into a home nobody was known to be in (out, or a return in doubt), or opened again
    * within a minute of such an opening (NaN: none): an arrival; for `presence.outAfterMinutes` after it, the door's
-   * closing is behind whoever came in. Absent from a slice saved before 1 Dec 2026 (read as none).
+   * closing is behind whoever came in. Absent from a slice saved before session 21 (read as none).
    */
   arrivalAt: number;
-  /** When the outing under way was confirmed (NaN: not out, or unknown in a slice saved before 1 Dec 2026). */
+  /** When the outing under way was confirmed (NaN: not out, or unknown in a slice saved before session 21). */
   outAt: number;
   /**
    * The return in doubt began after an outing longer than inactivity's day value: had the resident stayed in, that
