@@ -6,6 +6,7 @@ import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import type { DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
 import { loadKasteren } from './kasteren-data.js';
+import { HOUR_MS } from '../rules/time.js';
 
 /** One home's recording, ready for the evaluation. */
 export interface HomeRecording {
@@ -18,6 +19,12 @@ export interface HomeRecording {
   out: [number, number][];
   /** Annotated intervals of sleep (in bed), to place a collapse in bed where there is no bed mat. */
   asleep: [number, number][];
+  /**
+   * The span the activity annotation covers (epoch ms), when shorter than the recording: outside it nothing says
+   * whether the resident was home (Kasteren B: the sensors' first three days, and ten days after the annotation ends
+   * with the mats held on and the front door used four times), so no collapse is simulated there. Undefined: all.
+   */
+  annotated?: [number, number];
   firstAt: number;
   lastAt: number;
 }
@@ -111,12 +118,20 @@ export function loadKasterenBC(dir: string, id: string, title: string): HomeReco
   }
   const out: [number, number][] = [];
   const asleep: [number, number][] = [];
+  const annotated: [number, number] = [Infinity, -Infinity];
   for (const [start, end, , activity] of tsv(path.join(dir, 'activities.tsv'))) {
     const interval: [number, number] = [localIsoToUtc(zone, start ?? ''), localIsoToUtc(zone, end ?? '')];
     if (/leav/i.test(activity ?? '')) out.push(interval);
     if (/go to bed/i.test(activity ?? '')) asleep.push(interval);
+    if (Number.isFinite(interval[0]) && Number.isFinite(interval[1])) {
+      annotated[0] = Math.min(annotated[0], interval[0]);
+      annotated[1] = Math.max(annotated[1], interval[1]);
+    }
   }
-  return recording(id, title, KASTEREN_BC_TIMEZONE, [...devices.values()], events, out, asleep);
+  const rec = recording(id, title, KASTEREN_BC_TIMEZONE, [...devices.values()], events, out, asleep);
+  // The annotation's span, where it leaves part of the recording out (more than an hour at either end).
+  const partial = annotated[0] > rec.firstAt + HOUR_MS || annotated[1] < rec.lastAt - HOUR_MS;
+  return partial && annotated[0] < annotated[1] ? { ...rec, annotated } : rec;
 }
 
 /** Kasteren house A through the existing loader, with its sleep annotation (activity 10). */

@@ -139,13 +139,16 @@ const CUT_LATE_MS = 2_000;
 function collapseCuts(rec: HomeRecording, o: HomesOptions): { cuts: Cut[]; candidates: number; stride: number } {
   const devices = new Map(rec.home.devices.map((d) => [d.id, d]));
   const silenceMs = o.silenceHours * HOUR_MS;
-  // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it.
+  // Candidate moments: the last event at its instant, inside, not while out, with the silence still recorded after it,
+  // where the annotation says where the resident was.
   const candidates: number[] = [];
   for (const [i, e] of rec.events.entries()) {
     const next = rec.events[i + 1];
     const d = devices.get(e.deviceId);
     if (!d || d.kind === 'exit-door' || !isOwnDoing(e)) continue;
     if ((next && next.ts === e.ts) || e.ts + silenceMs > rec.lastAt || within(rec.out, e.ts)) continue;
+    // Outside the annotated span nothing says the resident was home (a sensor firing alone in an empty house).
+    if (rec.annotated && !within([rec.annotated], e.ts)) continue;
     candidates.push(i);
   }
   const stride = Math.max(1, Math.ceil(candidates.length / o.maxCutsPerHome));

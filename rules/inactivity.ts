@@ -6,6 +6,7 @@ import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
+import { emptyHomeLikely } from './possible-fall.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -93,6 +94,15 @@ export function presenceInDoubt(home: HomeState, state: InactivitySlice): boolea
   if (!state.exitMoved || id === undefined || state.loneDeviceId !== id) return false;
   const kind = home.devices.get(id)?.kind;
   return kind !== undefined && MAT_KINDS.has(kind);
+}
+
+/**
+ * Whether the home may be empty: a mat alone since the exit door moved (`presenceInDoubt`), or one device alone after
+ * an outing longer than the day value with the exit door shut (`emptyHomeLikely`, kept by possible-fall: Kasteren B's
+ * kitchen PIR, fired alone for hours inside absences, 5 of its 15 false alarms).
+ */
+export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean {
+  return presenceInDoubt(home, state) || emptyHomeLikely(home);
 }
 
 /** The threshold of a silence that started at `start`, and where it came from. */
@@ -189,7 +199,7 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(home, at, presenceInDoubt(home, state));
+    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state));
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);
@@ -235,8 +245,8 @@ export const inactivityDefinition = {
       detail: {
         ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
         ...(stillInBed(home, at) ? { stillInBed: true } : {}),
-        // Only one mat seen since the exit door moved: the responder should know the home may be empty.
-        ...(presenceInDoubt(home, state) ? { presenceInDoubt: true } : {}),
+        // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
+        ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),
       },
     });
   },

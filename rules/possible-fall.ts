@@ -25,10 +25,32 @@ export interface ReturnWatch {
   loneAt: number;
   /** When the exit door last closed with nothing inside since (NaN: not waiting for the first activity after it). */
   closedAt: number;
+  /**
+   * When the exit door last opened into a home nobody was known to be in (out, or a return in doubt), or opened again
+   * within a minute of such an opening (NaN: none): an arrival; for `presence.outAfterMinutes` after it, the door's
+   * closing is behind whoever came in. Absent from a slice saved before session 21 (read as none).
+   */
+  arrivalAt: number;
+  /** When the outing under way was confirmed (NaN: not out, or unknown in a slice saved before session 21). */
+  outAt: number;
+  /**
+   * The return in doubt began after an outing longer than inactivity's day value: had the resident stayed in, that
+   * silence would itself have been called about, so the device alone is more likely a sensor or a pet than them.
+   */
+  afterLongOuting: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
-  return { out: false, doorOpened: false, loneDeviceId: undefined, loneAt: NaN, closedAt: NaN };
+  return {
+    out: false,
+    doorOpened: false,
+    loneDeviceId: undefined,
+    loneAt: NaN,
+    closedAt: NaN,
+    arrivalAt: NaN,
+    outAt: NaN,
+    afterLongOuting: false,
+  };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -38,11 +60,25 @@ export function returnInDoubt(home: HomeState): boolean {
   return watch?.loneDeviceId !== undefined;
 }
 
+/**
+ * Whether the home is more likely empty than not: a return in doubt after an outing longer than inactivity's day value
+ * (Kasteren B: its kitchen PIR firing alone 5 and 7 h after the resident left). Inactivity gives such a silence its night
+ * allowance; after a short outing, a device alone may well be the resident, who is watched as usual.
+ */
+export function emptyHomeLikely(home: HomeState): boolean {
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
+}
+
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;
+  const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
   if (activity.exit === 'opened') {
-    // Someone at the exit door: coming in (the activity inside that follows is them), or leaving.
+    // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
+    // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
+    const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
+    watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
     return;
@@ -52,21 +88,32 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
   if (watch.out) {
-    // Back from an outing: through the exit door (the closing behind them is theirs), else in doubt.
+    // Back from an outing: through the exit door (the closing behind them is theirs), else in doubt. An arrival whose
+    // closing was followed by stillness long enough to confirm an outing again is still an arrival, for as long as a
+    // silence at home is ordinary by day (Kasteren A: home at 21:10, seated out of every sensor's reach, the bathroom
+    // door at 21:56); later, a device alone is no surer than after any outing.
     watch.out = false;
-    if (watch.doorOpened || activity.worn) return;
+    const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+    const arrived = at - watch.arrivalAt <= dayMs;
+    if (watch.doorOpened || activity.worn || arrived) return;
+    watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
-  if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && !activity.worn) {
+  // Only a sensor that sees from afar: a door, a mat or an appliance inside is touched by someone inside (Kasteren A:
+  // the bedroom door 10 s after the front door closed). Nor after an arrival (Kasteren B: the kitchen PIR by the door,
+  // seconds after the resident came home and closed it).
+  const arrival = at - watch.arrivalAt <= windowMs;
+  const seesTheDoor = seen.device.kind === 'motion' && !activity.worn;
+  if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && seesTheDoor && !arrival) {
+    watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
     return;
   }
   if (watch.loneDeviceId === undefined) return;
-  const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
     watch.loneDeviceId = undefined;
     return;
@@ -181,7 +228,9 @@ export const possibleFallDefinition = {
     version: 1,
     create: newReturnWatch,
     save: (watch: ReturnWatch) =>
-      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) ? { ...watch } : undefined,
+      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) || !Number.isNaN(watch.arrivalAt)
+        ? { ...watch }
+        : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
       const s = saved as Partial<ReturnWatch> | null;
       if (typeof s !== 'object' || s === null) return undefined;
@@ -192,6 +241,9 @@ export const possibleFallDefinition = {
         // JSON turns NaN into null.
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
         closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
+        arrivalAt: typeof s.arrivalAt === 'number' ? s.arrivalAt : NaN,
+        outAt: typeof s.outAt === 'number' ? s.outAt : NaN,
+        afterLongOuting: s.afterLongOuting === true,
       };
     },
   },
@@ -209,11 +261,13 @@ export const possibleFallDefinition = {
     else ctx.arm(home.timers['possible-fall'], deadline);
   },
 
-  onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: ReturnWatch): void {
+  onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
-    Object.assign(watch, newReturnWatch());
+    // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
+    Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt });
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.
     watch.out = home.out && !home.away;
+    if (watch.out) watch.outAt = at;
   },
 
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {

@@ -50,6 +50,25 @@ describe('every real home present in ../shared/data', () => {
     },
   );
 
+  const kasterenB = homes.find((h) => h.id === 'kasteren-b');
+  it.skipIf(!kasterenB)(
+    'no collapse is simulated where the annotation says nothing (Kasteren B: its first three days and last ten)',
+    () => {
+      const span = kasterenB?.annotated;
+      expect(span, 'Kasteren B annotates only part of its recording').toBeDefined();
+      if (!span || !kasterenB) return;
+      expect(span[0] - kasterenB.firstAt).toBeGreaterThan(2 * 86_400_000);
+      expect(kasterenB.lastAt - span[1]).toBeGreaterThan(9 * 86_400_000);
+      const at: number[] = [];
+      evaluateHomes(dataDir, { maxCutsPerHome: 60, only: ['kasteren-b'], onCut: (c) => at.push(c.at) });
+      expect(at.length).toBeGreaterThan(50);
+      expect(at.filter((t) => t < span[0] || t > span[1])).toEqual([]);
+      // Every other home is annotated throughout.
+      for (const rec of homes) if (rec.id !== 'kasteren-b') expect(rec.annotated, rec.id).toBeUndefined();
+    },
+    60_000,
+  );
+
   it.skipIf(heldOut.length === 0)(
     'held-out homes: false alarms and collapse delays no worse than their floors, none missed, faster than the 12 h stopwatch',
     () => {
