@@ -21,6 +21,7 @@ interface JsonFigure {
   result: 'PASS' | 'MISS' | 'info' | 'n/a';
   target?: { op: string; value: number };
   note?: string;
+  detail?: Record<string, number>;
 }
 
 /** Processes whose environment carries `marker` (inherited by everything the bench spawned). */
@@ -143,6 +144,9 @@ describe('telecare bench --quick --json', () => {
       expect(byKey.get('ingest.rate')!.target).toEqual({ op: '>=', value: 50_000 });
       expect(byKey.get('memory.homes1000.rss.idle')!.target).toEqual({ op: '<=', value: 120 });
       expect(byKey.get('memory.scheme.rss.idle')!.target).toEqual({ op: '<=', value: 150 });
+      // The 1,000-home peak says whether a worker thread was running at it (threads over the idle hub's).
+      const peakDetail = byKey.get('memory.homes1000.rss.peak')!.detail ?? {};
+      expect(peakDetail['threads at the sampled peak']).toBeGreaterThanOrEqual(peakDetail['threads idle'] ?? Infinity);
       expect(exitCode).toBe(result.figures.some((f) => f.result === 'MISS') ? 1 : 0);
 
       expect(processesWithMarker(marker)).toEqual([]);
