@@ -114,9 +114,12 @@ export async function spawnHub(
     },
   });
   // Keep only the tail of the hub's output (for error messages); a full pipe would stall the hub.
+  // TELECARE_BENCH_HUB_LOG=<file> also appends all of it to that file (e.g. `--trace-gc` lines of a flag trial).
   let tail = '';
+  const logFile = process.env.TELECARE_BENCH_HUB_LOG || undefined;
   const keep = (chunk: Buffer): void => {
     tail = (tail + chunk.toString()).slice(-4000);
+    if (logFile) fs.appendFileSync(logFile, chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -1,4 +1,5 @@
 // The bench's measurements against real processes: memory and startup, sustained ingest, press → alert latency.
+import fs from 'node:fs';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
@@ -22,19 +23,35 @@ const MB = 1024 * 1024;
 const SCHEME_FLATS = 200;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Largest RSS seen while `work` runs, sampled every 100 ms. */
-async function peakRssDuring<T>(hub: HubHandle, work: Promise<T>): Promise<{ result: T; peakBytes: number | null }> {
+/** Threads of a process now (its worker threads are V8 isolates of 10–15 MB each), or null without /proc. */
+function threadCount(pid: number): number | null {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return null;
+  }
+}
+
+/** Largest RSS seen while `work` runs, sampled every 100 ms, and the process's threads at that sample. */
+async function peakRssDuring<T>(
+  hub: HubHandle,
+  work: Promise<T>,
+): Promise<{ result: T; peakBytes: number | null; threadsAtPeak: number | null }> {
   let peak: number | null = null;
+  let threadsAtPeak: number | null = null;
   let running = true;
   const sampler = (async () => {
     while (running) {
       const rss = hub.rssBytes();
-      if (rss !== null) peak = Math.max(peak ?? 0, rss);
+      if (rss !== null && rss > (peak ?? 0)) {
+        peak = rss;
+        threadsAtPeak = threadCount(hub.pid);
+      }
       await sleep(100);
     }
   })();
   try {
-    return { result: await work, peakBytes: peak };
+    return { result: await work, peakBytes: peak, threadsAtPeak };
   } finally {
     running = false;
     await sampler;
@@ -459,6 +476,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
     });
     // VmHWM at start: the start-up's own peak (with HUB_ADMIN_PASSWORD set, one password hash: scrypt's 8 MB block).
     const startPeak = procStatusBytes(hub.pid, 'VmHWM');
+    const idleThreads = threadCount(hub.pid);
     const sampled = await peakRssDuring(
       hub,
       pressRuns(ctx, 'hub', hub.mqttUrl, presses, { afterAlert: resolverFor(hub), badLogins: true }),
@@ -473,8 +491,18 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
       unit: 'MB',
       target: { op: '<=', value: 120 },
       note: 'no /proc',
+      // Threads at the sampled peak: more than the idle hub's means a worker thread (the routine review's analytics,
+      // a WAL checkpoint) was running then.
       ...(startPeak !== null && sampled.peakBytes !== null
-        ? { detail: { 'at start': startPeak / MB, 'runs, sampled': sampled.peakBytes / MB } }
+        ? {
+            detail: {
+              'at start': startPeak / MB,
+              'runs, sampled': sampled.peakBytes / MB,
+              ...(sampled.threadsAtPeak !== null && idleThreads !== null
+                ? { 'threads at the sampled peak': sampled.threadsAtPeak, 'threads idle': idleThreads }
+                : {}),
+            },
+          }
         : {}),
     });
     // Whether the memory the runs took is given back: RSS once the hub has been idle a while.

@@ -21,6 +21,7 @@ interface JsonFigure {
   result: 'PASS' | 'MISS' | 'info' | 'n/a';
   target?: { op: string; value: number };
   note?: string;
+  detail?: Record<string, number>;
 }
 
 /** Processes whose environment carries `marker` (inherited by everything the bench spawned). */
@@ -145,6 +146,10 @@ describe('telecare bench --quick --json', () => {
       expect(byKey.get('ingest.rate')!.target).toEqual({ op: '>=', value: 50_000 });
       expect(byKey.get('memory.homes1000.rss.idle')!.target).toEqual({ op: '<=', value: 120 });
       expect(byKey.get('memory.scheme.rss.idle')!.target).toEqual({ op: '<=', value: 150 });
+      // The 1,000-home peak says how many threads ran at it (a worker thread is an isolate of its own) and idle.
+      const peakDetail = byKey.get('memory.homes1000.rss.peak')!.detail ?? {};
+      expect(typeof peakDetail['threads at the sampled peak']).toBe('number');
+      expect(typeof peakDetail['threads idle']).toBe('number');
       expect(exitCode).toBe(result.figures.some((f) => f.result === 'MISS') ? 1 : 0);
 
       expect(processesWithMarker(marker)).toEqual([]);

@@ -111,14 +111,16 @@ export interface HubProcess {
 
 /**
  * Spawn `telecare hub` on free ports and wait until it says it started (ports read from its log). `launcher` runs
- * it through a program that execs it (e.g. `nsenter ...`), so the child's pid is still the hub's.
+ * it through a program that execs it (e.g. `nsenter ...`), so the child's pid is still the hub's. `nodeFlags` go to
+ * node before the script (e.g. `npm start`'s).
  */
 export async function spawnHub(
   env: Record<string, string>,
   timeoutMs = 30_000,
   launcher?: { program: string; args: readonly string[] },
+  nodeFlags: readonly string[] = [],
 ): Promise<HubProcess> {
-  const args = [cliPath, 'hub'];
+  const args = [...nodeFlags, cliPath, 'hub'];
   const child = spawn(
     launcher?.program ?? process.execPath,
     launcher ? [...launcher.args, process.execPath, ...args] : args,
