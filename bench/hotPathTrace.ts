@@ -704,6 +704,12 @@ async function cpuPresses(
   };
   // Connected after the wrappers are in place: a connection's writes are bound when it is accepted.
   const { child, fromChild } = await startClient(mqttUrl);
+  // Each checkpoint starts a worker thread (a V8 isolate: milliseconds of CPU on one of the two cores).
+  const checkpoints = async (): Promise<number> => {
+    const metric = await hub.metrics.getSingleMetric('telecare_store_checkpoints_total')?.get();
+    return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  };
+  const checkpointsBefore = await checkpoints();
   const turnCpu: number[] = [];
   const turnWall: number[] = [];
   const wholeCpu: number[] = [];
@@ -732,6 +738,7 @@ async function cpuPresses(
   }
   socketProto.push = originalPush;
   socketProto.write = originalWrite;
+  const checkpointsDuring = (await checkpoints()) - checkpointsBefore;
   await endClient(child);
   const turn = summarise(turnCpu);
   const whole = summarise(wholeCpu);
@@ -744,6 +751,9 @@ async function cpuPresses(
     readToWrittenWallUs: { p50: Math.round(wall.p50), p99: Math.round(wall.p99) },
     /** CPU µs per whole press: its turn, PUBACK, fsync completion, the resolution and the deliveries. */
     wholePressCpuUs: { p50: Math.round(whole.p50), p99: Math.round(whole.p99) },
+    /** WAL checkpoints (each a worker thread started) during all the presses, warm-up included. */
+    checkpointsDuring,
+    pressesSent: sequence.length,
   };
 }
 
