@@ -210,7 +210,7 @@ export class Outbox {
       next_attempt_at: params.now,
     };
     this.recordedSinceIdle.add(id);
-    if (stored && row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
+    if (row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
     return stored;
   }
 
