@@ -1,6 +1,6 @@
 // The alert service's own work per pendant alert, alone: raise (stored, then published) and resolve on a real hub
 // database, published through an in-process aedes. `node dist/bench/alertPathCost.js [--alerts N]` prints JSON
-// (p50 µs per raise and per resolve). Under `valgrind --tool=callgrind` with TRACE_CALLGRIND=1 the counters are
+// (p50 µs per raise and per resolve, wall time and CPU time: the CPU figure is the one to compare on a shared machine). Under `valgrind --tool=callgrind` with TRACE_CALLGRIND=1 the counters are
 // zeroed after the warm-up (first fifth) and dumped at the end: instructions per alert, whatever the machine's load.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import type { Publisher } from '../hub/publisher.js';
 import { openHubDatabase } from '../hub/store.js';
 import { makeTempDir, removeTempDir } from './children.js';
 import { benchConfig } from './configs.js';
-import { summarise } from './stats.js';
+import { cpuUs, summarise } from './stats.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -52,10 +52,13 @@ async function main(): Promise<void> {
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const raiseUs: number[] = [];
   const resolveUs: number[] = [];
+  const raiseCpuUs: number[] = [];
+  const resolveCpuUs: number[] = [];
   const warmUp = Math.floor(alerts / 5);
   for (let n = 0; n < alerts; n++) {
     if (callgrind && n === warmUp) await control('-z');
     const homeId = config.homes[n % 200]?.id ?? 'h1';
+    const raiseCpuFrom = cpuUs();
     const raisedAt = performance.now();
     const alert = service.apply({
       type: 'raise',
@@ -68,16 +71,21 @@ async function main(): Promise<void> {
       detail: { eventType: 'pendant', source: 'mqtt' },
     });
     const raisedUs = (performance.now() - raisedAt) * 1000;
+    const raiseCpu = cpuUs() - raiseCpuFrom;
     await service.settled();
     await turn();
+    const resolveCpuFrom = cpuUs();
     const resolvedAt = performance.now();
     if (alert) service.resolve(alert.id, 'false-alarm', null, 'bench');
     const resolvedUs = (performance.now() - resolvedAt) * 1000;
+    const resolveCpu = cpuUs() - resolveCpuFrom;
     await service.settled();
     await turn();
     if (n >= warmUp) {
       raiseUs.push(raisedUs);
       resolveUs.push(resolvedUs);
+      raiseCpuUs.push(raiseCpu);
+      resolveCpuUs.push(resolveCpu);
     }
   }
   if (callgrind) await control('-d');
@@ -88,7 +96,13 @@ async function main(): Promise<void> {
   const raise = summarise(raiseUs);
   const resolve = summarise(resolveUs);
   process.stdout.write(
-    `${JSON.stringify({ alerts: raiseUs.length, raiseP50Us: Math.round(raise.p50), resolveP50Us: Math.round(resolve.p50) })}\n`,
+    `${JSON.stringify({
+      alerts: raiseUs.length,
+      raiseP50Us: Math.round(raise.p50),
+      resolveP50Us: Math.round(resolve.p50),
+      raiseCpuP50Us: Math.round(summarise(raiseCpuUs).p50),
+      resolveCpuP50Us: Math.round(summarise(resolveCpuUs).p50),
+    })}\n`,
   );
 }
 

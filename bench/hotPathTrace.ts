@@ -7,6 +7,9 @@
 // `--bench-gaps` presses as `telecare bench` does (resolved at once, next press 1-5 ms later) instead of letting
 // each press's aftermath (fsync, PUBACK, deliveries) finish first. `--load N`: N background events/s meanwhile.
 // `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
+// `--cpu` presses with nothing measured but the process's CPU time from the hub's read of each press to its alert
+// written (and per whole press, its resolution and aftermath included): µs of work, which the neighbours' load
+// inflates far less than wall time; compare builds by these, alternating runs.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -30,7 +33,7 @@ import { AlertChanges } from '../hub/alerts/changes.js';
 import { AlertService } from '../hub/alerts/service.js';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { makeTempDir, removeTempDir } from './children.js';
-import { summarise } from './stats.js';
+import { cpuUs, summarise } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
 import { startLoad } from './load.js';
 
@@ -98,6 +101,7 @@ interface TraceArgs {
   bare: boolean;
   external: boolean;
   timeline: boolean;
+  cpu: boolean;
   benchGaps: boolean;
   /** Background events per second while pressing (0: none), from `telecare simulate` as the bench runs it. */
   load: number;
@@ -115,6 +119,7 @@ function args(): TraceArgs {
     cpuProfDir: value('--cpu-prof-dir'),
     child: argv.includes('--client'),
     bare: argv.includes('--bare'),
+    cpu: argv.includes('--cpu'),
     external: argv.includes('--external'),
     timeline: argv.includes('--timeline'),
     benchGaps: argv.includes('--bench-gaps'),
@@ -188,6 +193,15 @@ async function main(): Promise<void> {
   const brokerPort = Number(new URL(mqttUrl).port);
   const hubSide = (socket: net.Socket): boolean =>
     mosquitto ? socket.remotePort === brokerPort : socket.localPort === brokerPort;
+
+  if (opts.cpu) {
+    const cpu = await cpuPresses(mqttUrl, hub, opts, hubSide);
+    await hub.stop();
+    await mosquitto?.stop();
+    removeTempDir(dir);
+    process.stdout.write(`${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines })}\n`);
+    return;
+  }
 
   if (opts.bare) {
     await barePresses(mqttUrl, hub, opts.homes, opts.presses);
@@ -651,6 +665,96 @@ async function barePresses(mqttUrl: string, hub: RunningHub, homes: number, pres
   }
   if (callgrind) await control('-d');
   await endClient(child);
+}
+
+/**
+ * The presses of the trace (as `--bench-gaps` says), measuring only the process's CPU time: from the hub's read of the
+ * press's PUBLISH to the alert's PUBLISH written to the subscriber (the press's turn), and over the whole press (the
+ * press sent to the next one: PUBACK, fsync completion, resolution, deliveries, delivery marks). The first fifth
+ * warms up and is left out. CPU time counts every thread of the process (the disk thread's fsync, V8's helpers):
+ * the median of many presses is the measure.
+ */
+async function cpuPresses(
+  mqttUrl: string,
+  hub: RunningHub,
+  opts: TraceArgs,
+  hubSide: (socket: net.Socket) => boolean,
+): Promise<Record<string, unknown>> {
+  let press: { readCpu?: number; readAt?: number; writtenCpu?: number; writtenAt?: number } | undefined;
+  const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
+  const originalWrite = socketProto.write as (this: net.Socket, ...a: unknown[]) => boolean;
+  const originalPush = socketProto.push as (this: net.Socket, ...a: unknown[]) => boolean;
+  socketProto.push = function (this: net.Socket, ...a: unknown[]): boolean {
+    if (press && press.readCpu === undefined && a[0] !== null && hubSide(this)) {
+      press.readCpu = cpuUs();
+      press.readAt = performance.now();
+    }
+    return originalPush.apply(this, a);
+  };
+  socketProto.write = function (this: net.Socket, ...a: unknown[]): boolean {
+    const chunk = a[0];
+    // 0x3x: a PUBLISH from the hub's side: the alert (the press's PUBACK is 0x40).
+    if (press?.readCpu !== undefined && press.writtenCpu === undefined && Buffer.isBuffer(chunk) && hubSide(this)) {
+      if ((chunk[0] ?? 0) >> 4 === 3) {
+        press.writtenCpu = cpuUs();
+        press.writtenAt = performance.now();
+      }
+    }
+    return originalWrite.apply(this, a);
+  };
+  // Connected after the wrappers are in place: a connection's writes are bound when it is accepted.
+  const { child, fromChild } = await startClient(mqttUrl);
+  // Each checkpoint starts a worker thread (a V8 isolate: milliseconds of CPU on one of the two cores).
+  const checkpoints = async (): Promise<number> => {
+    const metric = await hub.metrics.getSingleMetric('telecare_store_checkpoints_total')?.get();
+    return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  };
+  const checkpointsBefore = await checkpoints();
+  const turnCpu: number[] = [];
+  const turnWall: number[] = [];
+  const wholeCpu: number[] = [];
+  const sequence = pressSequence(opts.homes, opts.presses);
+  const warmUp = Math.floor(sequence.length / 5);
+  for (const [i, homeId] of sequence.entries()) {
+    const alerted = fromChild();
+    const wholeFrom = cpuUs();
+    press = {};
+    child.send({ press: homeId });
+    const { alert } = await alerted;
+    const { readCpu, writtenCpu, readAt, writtenAt } = press;
+    press = undefined;
+    if (opts.benchGaps) {
+      if (alert) hub.alerts.resolve(alert, 'false-alarm', null, 'trace');
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      if (alert) hub.alerts.resolve(alert, 'false-alarm', null, 'trace');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    if (i < warmUp || readCpu === undefined || writtenCpu === undefined) continue;
+    turnCpu.push(writtenCpu - readCpu);
+    turnWall.push(((writtenAt ?? NaN) - (readAt ?? NaN)) * 1000);
+    wholeCpu.push(cpuUs() - wholeFrom);
+  }
+  socketProto.push = originalPush;
+  socketProto.write = originalWrite;
+  const checkpointsDuring = (await checkpoints()) - checkpointsBefore;
+  await endClient(child);
+  const turn = summarise(turnCpu);
+  const whole = summarise(wholeCpu);
+  const wall = summarise(turnWall);
+  return {
+    presses: turnCpu.length,
+    /** CPU µs from the hub's read of the press to its alert written (the press's own turn). */
+    readToWrittenCpuUs: { p50: Math.round(turn.p50), p99: Math.round(turn.p99) },
+    /** Wall µs of the same window (this machine's load decides it far more than the CPU figure). */
+    readToWrittenWallUs: { p50: Math.round(wall.p50), p99: Math.round(wall.p99) },
+    /** CPU µs per whole press: its turn, PUBACK, fsync completion, the resolution and the deliveries. */
+    wholePressCpuUs: { p50: Math.round(whole.p50), p99: Math.round(whole.p99) },
+    /** WAL checkpoints (each a worker thread started) during all the presses, warm-up included. */
+    checkpointsDuring,
+    pressesSent: sequence.length,
+  };
 }
 
 main().catch((err: unknown) => {

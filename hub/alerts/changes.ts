@@ -104,13 +104,14 @@ export class AlertChanges {
   notifications(row: AlertRow, groups: (string | undefined)[]): NewOutboxRow[] {
     const alert = this.alertOf(row);
     const open = isOpenState(row.state);
+    const alertJson = JSON.stringify(alert);
     const messages: NewOutboxRow[] = [
       {
         channel: 'mqtt',
         alertId: row.id,
         version: row.version,
         topic: alertTopic(row.home_id, row.id),
-        payload: JSON.stringify(alert),
+        payload: alertJson,
         retain: open,
         clearRetained: !open,
       },
@@ -123,7 +124,7 @@ export class AlertChanges {
         alertId: row.id,
         version: row.version,
         responderId: responder.id,
-        payload: JSON.stringify({ alert, responderId: responder.id, group: responder.group }),
+        payload: webhookPayload(alertJson, responder.id, responder.group),
       });
     }
     return messages;
@@ -186,6 +187,14 @@ export class AlertChanges {
  */
 export function afterDelivery(work: () => void): void {
   setImmediate(() => setImmediate(work));
+}
+
+/**
+ * A webhook's body, `JSON.stringify({ alert, responderId, group })` byte for byte, around the alert's JSON already made
+ * for MQTT: the alert is serialised once per change, not once more per responder.
+ */
+export function webhookPayload(alertJson: string, responderId: string, group: string): string {
+  return `{"alert":${alertJson},"responderId":${JSON.stringify(responderId)},"group":${JSON.stringify(group)}}`;
 }
 
 /** The groups an alert has been sent to so far: its ladder up to its level. */

@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { RuleDecision } from '../../rules/types.js';
-import type { HubConfig } from '../config-types.js';
+import type { EscalationLevel, HubConfig } from '../config-types.js';
 import { OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
 import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { afterDelivery, groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
@@ -13,7 +13,7 @@ import { newAlertId } from './ids.js';
 import { ladderFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
 import { isOpenState, rowLadder, type AlertRow } from './rows.js';
-import { HUB_ACTOR, returned, type NewAlertRow } from './statements.js';
+import { HUB_ACTOR, raisedRow, returned, type NewAlertRow } from './statements.js';
 
 /** Longest note kept on a resolution; longer notes are cut. */
 export const MAX_NOTE_CHARS = 2000;
@@ -66,8 +66,10 @@ export class AlertLifecycle {
         // A repeat is not news to a responder: MQTT and the dashboard show the count, no webhook is sent.
         return { row, outbox: changes.enqueue(row, []) };
       }
-      const row = returned(sql.insert.get(this.newAlertRow(decision, now)), 'raise');
-      const ladder = rowLadder(row);
+      // The new row is the one written: not read back (RETURNING) nor its ladder parsed again from its JSON.
+      const { row: fresh, ladder } = this.newAlertRow(decision, now);
+      sql.insert.run(fresh);
+      const row = raisedRow(fresh);
       changes.audit(row.id, row.version, HUB_ACTOR, 'raise', { group: ladder[0]?.group });
       return { row, outbox: changes.enqueue(row, [ladder[0]?.group]) };
     });
@@ -253,14 +255,14 @@ export class AlertLifecycle {
   }
 
   /** The columns of a new alert that depend on the decision. */
-  private newAlertRow(decision: Raise, now: number): NewAlertRow {
+  private newAlertRow(decision: Raise, now: number): { row: NewAlertRow; ladder: readonly EscalationLevel[] } {
     const ladder = ladderFor(this.d.config(), decision.homeId, decision.severity);
     const detail = {
       ...decision.detail,
       ...(decision.deviceId ? { deviceId: decision.deviceId } : {}),
       eventAt: new Date(decision.at).toISOString(),
     };
-    return {
+    const row: NewAlertRow = {
       id: newAlertId(now),
       home_id: decision.homeId,
       resident_id: decision.residentId ?? null,
@@ -273,6 +275,7 @@ export class AlertLifecycle {
       ladder: JSON.stringify(ladder),
       escalation_due_at: levelDueAt(ladder, 0, now),
     };
+    return { row, ladder };
   }
 
   private raiseFromMemory(decision: Raise, now: number): Alert {
@@ -286,19 +289,9 @@ export class AlertLifecycle {
       const row: AlertRow = { ...repeat, ...upgrade };
       return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
     }
-    const row: AlertRow = {
-      ...this.newAlertRow(decision, now),
-      state: 'raised',
-      acknowledged_at: null,
-      acknowledged_by: null,
-      resolved_at: null,
-      outcome: null,
-      note: null,
-      escalation_level: 0,
-      count: 1,
-      version: 1,
-    };
-    const group = rowLadder(row)[0]?.group;
+    const { row: fresh, ladder } = this.newAlertRow(decision, now);
+    const row = raisedRow(fresh);
+    const group = ladder[0]?.group;
     metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
     return changes.hold(row, HUB_ACTOR, 'raise', { group }, [group]);
   }

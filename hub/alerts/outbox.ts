@@ -34,6 +34,19 @@ export interface NewOutboxRow {
   clearRetained?: boolean;
 }
 
+/** The named parameters of the outbox's insert. */
+interface OutboxParams {
+  channel: 'mqtt' | 'webhook';
+  alertId: string | null;
+  version: number | null;
+  responderId: string | null;
+  topic: string | null;
+  payload: string;
+  retain: number;
+  clearRetained: number;
+  now: number;
+}
+
 export interface OutboxOptions {
   webhookTimeoutMs: number;
   retryBaseMs: number;
@@ -132,10 +145,14 @@ export class Outbox {
   constructor(private readonly d: Deps) {
     const db = d.db;
     this.sql = {
-      insert: db.prepare(`INSERT INTO alert_outbox
+      insert: db
+        .prepare(
+          `INSERT INTO alert_outbox
         (channel, alert_id, version, responder_id, topic, payload, retain, clear_retained, created_at, next_attempt_at)
         VALUES (@channel, @alertId, @version, @responderId, @topic, @payload, @retain, @clearRetained, @now, @now)
-        ON CONFLICT DO NOTHING RETURNING *`),
+        ON CONFLICT DO NOTHING RETURNING id`,
+        )
+        .pluck(),
       due: db.prepare(
         "SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
       ),
@@ -174,9 +191,26 @@ export class Outbox {
 
   /** Record a notification; call inside the transaction of the alert change. Undefined if already recorded. */
   enqueue(row: NewOutboxRow): OutboxRow | undefined {
-    const stored = this.sql.insert.get(this.params(row)) as OutboxRow | undefined;
-    if (stored) this.recordedSinceIdle.add(stored.id);
-    if (stored && row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
+    const params = this.params(row);
+    // Only the id comes back: the rest of the row is what was just written (one row made into a JS object and its
+    // payload copied back on every alert change, on the press's path, was for nothing).
+    const id = this.sql.insert.get(params) as number | undefined;
+    if (id === undefined) return undefined;
+    const stored: OutboxRow = {
+      id,
+      channel: params.channel,
+      alert_id: params.alertId,
+      version: params.version,
+      responder_id: params.responderId,
+      topic: params.topic,
+      payload: params.payload,
+      retain: params.retain,
+      clear_retained: params.clearRetained,
+      attempts: 0,
+      next_attempt_at: params.now,
+    };
+    this.recordedSinceIdle.add(id);
+    if (row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
     return stored;
   }
 
@@ -223,7 +257,7 @@ export class Outbox {
     this.schedule();
   }
 
-  private params(row: NewOutboxRow): Record<string, unknown> {
+  private params(row: NewOutboxRow): OutboxParams {
     return {
       channel: row.channel,
       alertId: row.alertId,

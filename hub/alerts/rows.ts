@@ -51,8 +51,22 @@ export function rowToAlert(row: AlertRow): Alert {
   };
 }
 
-export function rowLadder(row: AlertRow): EscalationLevel[] {
-  return JSON.parse(row.ladder) as EscalationLevel[];
+/**
+ * An alert's ladder (fixed when it was raised). Parsed once per distinct text: every alert change asks for it (the
+ * groups told so far) and a scheme's alerts share a handful of ladders. Frozen, since the same array is handed out.
+ */
+export function rowLadder(row: AlertRow): readonly EscalationLevel[] {
+  let ladder = parsedLadders.get(row.ladder);
+  if (ladder === undefined) {
+    ladder = Object.freeze((JSON.parse(row.ladder) as EscalationLevel[]).map((level) => Object.freeze(level)));
+    // Bounded: ladders come from the configuration, but an old database may hold many since-changed ones.
+    if (parsedLadders.size >= MAX_PARSED_LADDERS) parsedLadders.clear();
+    parsedLadders.set(row.ladder, ladder);
+  }
+  return ladder;
 }
+
+const MAX_PARSED_LADDERS = 64;
+const parsedLadders = new Map<string, readonly EscalationLevel[]>();
 
 export const isOpenState = (state: string): boolean => state === 'raised' || state === 'acknowledged';

@@ -48,7 +48,7 @@ export interface AlertStatements {
   byId: Statement<[id: string], AlertRow>;
   openByKind: Statement<[homeId: string, kind: string], AlertRow>;
   open: Statement<[], AlertRow>;
-  insert: Statement<[row: NewAlertRow], AlertRow>;
+  insert: Statement<[row: NewAlertRow]>;
   merge: Statement<[lastSeenAt: number, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
   acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
@@ -75,7 +75,7 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     insert: prepare(`INSERT INTO alerts (id, home_id, resident_id, kind, severity, state, raised_at, escalation_level,
           room, detail, count, last_seen_at, version, ladder, escalation_due_at)
         VALUES (@id, @home_id, @resident_id, @kind, @severity, 'raised', @raised_at, 0, @room, @detail, 1, @last_seen_at, 1,
-          @ladder, @escalation_due_at) RETURNING *`),
+          @ladder, @escalation_due_at)`),
     merge: prepare(
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
@@ -114,6 +114,22 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     prealertDelete: prepare('DELETE FROM alert_prealerts WHERE home_id = ? AND kind = ?'),
     prealertLatest: prepare('SELECT * FROM alert_prealerts WHERE home_id = ? ORDER BY at DESC LIMIT 1'),
     prealertHomes: prepare('SELECT DISTINCT home_id FROM alert_prealerts'),
+  };
+}
+
+/** The row of a new alert as `insert` stores it: the decision's columns and the defaults of a first raise. */
+export function raisedRow(row: NewAlertRow): AlertRow {
+  return {
+    ...row,
+    state: 'raised',
+    acknowledged_at: null,
+    acknowledged_by: null,
+    resolved_at: null,
+    outcome: null,
+    note: null,
+    escalation_level: 0,
+    count: 1,
+    version: 1,
   };
 }
 

@@ -1,14 +1,17 @@
 // What the alert service does on the path of a press: the open alert read once per raise, no outbox scan after each
-// delivery once nothing waits, ids from a pooled random source, the home's ladder without a search of every home;
+// delivery once nothing waits, ids from a pooled random source, the home's ladder without a search of every home, no
+// row read back that the raise just wrote, a ladder parsed once, the alert serialised once for MQTT and webhooks;
 // counted on a real store and broker, not timed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import { newAlertId } from '../../hub/alerts/ids.js';
 import { ladderFor } from '../../hub/alerts/ladder.js';
+import { webhookPayload } from '../../hub/alerts/changes.js';
+import { Outbox, type OutboxRow } from '../../hub/alerts/outbox.js';
 import type { HomeConfig } from '../../rules/types.js';
 import type { AlertService } from '../../hub/alerts/service.js';
-import { homeConfig, pendantPress, startStage, testHome, waitFor, type AlertStage } from './helpers.js';
+import { homeConfig, nth, pendantPress, startStage, testHome, waitFor, type AlertStage } from './helpers.js';
 
 /** Counts the calls of better-sqlite3 statements whose SQL contains `fragment`, until `restore()`. */
 function countStatements(
@@ -90,6 +93,81 @@ describe('the alert path', () => {
     // One look (after start) finds nothing waiting; from then on a delivered row leaves nothing to look for.
     expect(scans.calls()).toBeLessThanOrEqual(2);
     // A failed delivery still makes the outbox look again (test/alerts/delivery.test.ts: retried until it goes).
+  });
+
+  it('reads back no row a raise wrote, and tells and delivers exactly what it stored', async () => {
+    const readBacks = countStatements(db, 'get', 'RETURNING *');
+    restores.push(readBacks.restore);
+    // The outbox rows a change hands to delivery, to compare with the table.
+    const recorded: OutboxRow[] = [];
+    const enqueue = Outbox.prototype.enqueue;
+    Outbox.prototype.enqueue = function (this: Outbox, ...a: Parameters<Outbox['enqueue']>): OutboxRow | undefined {
+      const row = enqueue.apply(this, a);
+      if (row) recorded.push(row);
+      return row;
+    };
+    restores.push(() => {
+      Outbox.prototype.enqueue = enqueue;
+    });
+    const console = await stage.subscriber(['telecare/h1/alerts/+']);
+    const alert = alerts.apply(pendantPress(clock.now()))!;
+    expect(readBacks.calls()).toBe(0);
+    // The alert told is the stored row, read afresh.
+    expect(alerts.get(alert.id)).toEqual(alert);
+    const row = nth(recorded, 0);
+    const stored = db
+      .prepare(
+        `SELECT id, channel, alert_id, version, responder_id, topic, payload, retain, clear_retained, attempts,
+           next_attempt_at FROM alert_outbox WHERE id = ?`,
+      )
+      .get(row.id);
+    expect(row).toEqual(stored);
+    await waitFor(() => console.messages.length >= 1, 'the raised alert');
+    expect(JSON.parse(nth(console.messages, 0).payload)).toEqual(alert);
+    // A repeat of an open alert is not new: it is read back as before (count and version from the row).
+    expect(alerts.apply(pendantPress(clock.now()))).toMatchObject({ id: alert.id, count: 2, version: 2 });
+  });
+
+  it('parses an escalation ladder once, not on every change of every alert', () => {
+    const ladderParses = { n: 0 };
+    const parse = JSON.parse;
+    JSON.parse = function (text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown {
+      if (typeof text === 'string' && text.startsWith('[{"group"')) ladderParses.n++;
+      return parse(text, reviver) as unknown;
+    };
+    restores.push(() => {
+      JSON.parse = parse;
+    });
+    for (let i = 0; i < 10; i++) {
+      const alert = alerts.apply(pendantPress(clock.now()))!;
+      alerts.acknowledge(alert.id, 'ann');
+      alerts.resolve(alert.id, 'false-alarm', null, 'ann');
+    }
+    // Thirty changes of ten alerts with one ladder: parsed once (at most once more if a test before left it cached).
+    expect(ladderParses.n).toBeLessThanOrEqual(1);
+  });
+
+  it("builds a webhook's body around the alert's MQTT JSON, byte for byte as serialising it again would", async () => {
+    const tricky = { id: 'a"1\\', note: 'line\nbreak \u2028 é 🚨', nested: { list: [1, null, true] } };
+    const alertJson = JSON.stringify(tricky);
+    for (const [responderId, group] of [
+      ['cc-1', 'first'],
+      ['quote"d', 'back\\slash\u0001'],
+    ] as const)
+      expect(webhookPayload(alertJson, responderId, group)).toBe(JSON.stringify({ alert: tricky, responderId, group }));
+    // And a receiver gets that body with the alert as stored.
+    const receiver = await stage.webhook();
+    const config = homeConfig([
+      { id: 'cc-first', group: 'responders', webhook: { url: receiver.url, secret: 's1', allowPrivateNetwork: true } },
+    ]);
+    const withWebhook = await stage.alertService(config, clock);
+    const alert = withWebhook.alerts.apply({ ...pendantPress(clock.now()), homeId: 'h1' })!;
+    await waitFor(() => receiver.accepted().length >= 1, 'the webhook');
+    expect(JSON.parse(nth(receiver.accepted(), 0).body)).toEqual({
+      alert,
+      responderId: 'cc-first',
+      group: 'responders',
+    });
   });
 
   it('makes unique ids, in time order, across many refills of the random pool', () => {
