@@ -44,6 +44,12 @@ export const DEFAULT_CONDITIONS: StreamCondition[] = [
   { rateHz: 100, irregular: false, rangeG: 2 },
   { rateHz: 20, irregular: false, rangeG: 2 },
   { rateHz: 20, irregular: false, rangeG: 2, harsh: true },
+  { rateHz: 50, irregular: false, gap: 'before' },
+  { rateHz: 50, irregular: false, gap: 'across' },
+  { rateHz: 50, irregular: false, gap: 'after' },
+  { rateHz: 20, irregular: false, gap: 'before' },
+  { rateHz: 20, irregular: false, gap: 'across' },
+  { rateHz: 20, irregular: false, gap: 'after' },
 ];
 /** MobiFall: its phone already clips at ±2 g, so no range rows; 20 Hz interpolated as before (rate or clipping?). */
 export const MOBIFALL_CONDITIONS: StreamCondition[] = [
@@ -51,8 +57,8 @@ export const MOBIFALL_CONDITIONS: StreamCondition[] = [
   { rateHz: 20, irregular: false, interpolate: true },
 ];
 
-/** MobiFall activities counted as walking (the 5-minute walk, jogging). */
-const MOBIFALL_WALKING_CODES = ['WAL', 'JOG'];
+/** MobiFall activities counted as walking: the 5-minute walk, jogging, stairs up and down. */
+const MOBIFALL_WALKING_CODES = ['WAL', 'JOG', 'STU', 'STN'];
 
 export interface WearableRow {
   dataset: 'SisFall' | 'MobiFall';
