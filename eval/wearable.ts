@@ -224,7 +224,7 @@ export function formatSpecificityEvidence(results: WearableResults): string {
       const alarms = sum((f) => f.walkingAlarms);
       const hours = sum((f) => f.walkingMs) / 3_600_000;
       const [lo, hi] = wilsonInterval(clean, trials);
-      const who = rows.map((r) => r.dataset).join(' + ');
+      const who = [...new Set(rows.map((r) => r.dataset))].join(' + ');
       lines.push(
         `| ${condition.rateHz} Hz | ${timingLabel(condition)} | ${rangeLabel(condition)} | ` +
           `${heldOut ? '**held out**' : 'tuned on'} (${who}) | ${clean}/${trials} | ` +
