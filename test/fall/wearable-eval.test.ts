@@ -72,7 +72,10 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
     expect(young20.fallsOnlyRecorded + young200.fallsOnlyRecorded).toBe(0);
     // Walking and jogging (0.9 h of each group): none. Before the fourth round the cheap wearable raised one
     // (D04_SA20_R01: the recording ends in a jogging stride's flight phase, judged as lying still).
-    expect(young20.walkingAlarms + older20.walkingAlarms).toBe(0);
+    expect([...young20.falseAlarmTrials, ...older20.falseAlarmTrials].filter((l) => /^D0[1-4]_/.test(l))).toEqual([]);
+    // Since the fifth round walking also counts stairs (D05, D06): on the cheap wearable one subject's stairs
+    // taken quickly call out twice in this subset (D06_SA22_R03, R05), as they did before, among daily activities.
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(2);
     expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
     expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
     // About 20 s of CPU; a time-out only for a hung run: beside another test file on a loaded shared
