@@ -42,13 +42,19 @@ export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
 
 /**
  * Detections of one trial, as the hub would raise them: the messages in order, then the wearable falls
- * silent at the end of the recording and the detector is woken as the engine's timer would wake it
+ * silent at the end of the recording (or within it, for longer than the engine waits) and the detector is woken as
+ * the engine's timer would wake it
  * (a candidate is judged with the samples it has; a confirmed fall is reported at the end of its window).
  */
 export function runTrial(params: RuleParams['fall'], trial: { messages: AccelMessage[] }): FallDetection[] {
   const detector = createFallDetector(params);
   const found: FallDetection[] = [];
-  for (const m of trial.messages) found.push(...detector.push(m.ts, m.value));
+  for (const m of trial.messages) {
+    // A message later than the wake-up the engine would have armed (a radio gap): the timer fires first.
+    const wakeAt = detector.wakeAt();
+    if (wakeAt !== null && m.ts > wakeAt) found.push(...detector.wake(wakeAt));
+    found.push(...detector.push(m.ts, m.value));
+  }
   for (let wakeAt = detector.wakeAt(); wakeAt !== null; wakeAt = detector.wakeAt())
     found.push(...detector.wake(wakeAt));
   return found;

@@ -17,8 +17,11 @@ import {
  * adult (SA08–SA23) and every older adult (SE01–SE15, daily activities only) is held out.
  */
 export const SISFALL_TUNING_SUBJECTS = ['SA01', 'SA02', 'SA03', 'SA04', 'SA05', 'SA06', 'SA07'];
-/** Walking and jogging, 100 s each: the exposure for false alarms per hour of walking. */
-export const SISFALL_WALKING_CODES = ['D01', 'D02', 'D03', 'D04'];
+/**
+ * Walking and jogging (100 s each) and stairs up and down (D05, D06: 25 s each, 5 trials): the exposure
+ * for false alarms per hour of walking (older adults did not do D06).
+ */
+export const SISFALL_WALKING_CODES = ['D01', 'D02', 'D03', 'D04', 'D05', 'D06'];
 
 export type SisfallGroup = 'young-tuning' | 'young-held-out' | 'older-held-out';
 
@@ -50,6 +53,7 @@ export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, We
         rateHz: condition.rateHz,
         rangeG: condition.rangeG,
         harsh: condition.harsh,
+        gap: condition.gap,
         seed,
       });
       const messages = condition.irregular ? makeIrregular(sent, seed) : sent;

@@ -26,9 +26,22 @@ export interface SensorModel {
    * sent together under the first one's stamp.
    */
   harsh?: boolean;
-  /** Seed of the harsh timing (per trial, so a trial's stream does not depend on the others run). */
+  /** Seed of the harsh timing and of the gap (per trial, so a trial's stream does not depend on the others run). */
   seed?: number;
+  /**
+   * A radio gap of 1–2 s (a BLE wearable losing its link as the body hits the floor or lies on it),
+   * placed by the recording's largest magnitude (the impact of a fall, the hardest moment of a daily
+   * activity, so both are treated alike): `before` ends 0.1 s before it (the posture before the
+   * impact and the descent are lost), `across` is centred on it (the impact is lost), `after` starts
+   * 0.3 s after it (the settling and part of the stillness are lost). Regular timing only.
+   */
+  gap?: GapPlace;
 }
+
+export type GapPlace = 'before' | 'across' | 'after';
+/** The gap lasts GAP_MIN_S to GAP_MIN_S + GAP_SPREAD_S seconds (seeded). */
+const GAP_MIN_S = 1;
+const GAP_SPREAD_S = 1;
 
 /**
  * The output filter's −6 dB point as a share of the output rate. MEMS accelerometers filter before
@@ -97,6 +110,7 @@ export function sensorMessages(rec: UniformRecording, startTs: number, model: Se
   const rate = model.rateHz;
   const stepMs = 1000 / rate;
   const messages: AccelMessage[] = [];
+  if (model.gap) return gapMessages(samples, startTs, model.rateHz, model.gap, model.seed ?? 1);
   if (!model.harsh) {
     for (let i = 0; i < samples.length; i += rate)
       messages.push({ ts: startTs + Math.round(i * stepMs), value: { rate, samples: samples.slice(i, i + rate) } });
@@ -117,6 +131,52 @@ export function sensorMessages(rec: UniformRecording, startTs: number, model: Se
     if (burstLeft > 0) burstLeft--;
     if (kept.length > 0) messages.push({ ts, value: { rate, samples: kept } });
     i += size;
+  }
+  return messages;
+}
+
+/** The sample indices [from, to) lost in a gap placed by the largest magnitude (SensorModel.gap). */
+export function gapRange(
+  samples: readonly (readonly [number, number, number])[],
+  rateHz: number,
+  where: GapPlace,
+  seed: number,
+): [number, number] {
+  let peakAt = 0;
+  let peakG = -Infinity;
+  samples.forEach(([x, y, z], k) => {
+    const g = Math.hypot(x, y, z);
+    if (g > peakG) [peakG, peakAt] = [g, k];
+  });
+  const gapSamples = Math.round((GAP_MIN_S + GAP_SPREAD_S * createRng(seed ^ 0x27d4eb2f).next()) * rateHz);
+  const from =
+    where === 'before'
+      ? peakAt - Math.round(0.1 * rateHz) - gapSamples
+      : where === 'across'
+        ? peakAt - Math.round(gapSamples / 2)
+        : peakAt + Math.round(0.3 * rateHz);
+  const start = Math.max(0, from);
+  return [start, Math.min(samples.length, from + gapSamples)];
+}
+
+/** 1 s messages with the gap's samples lost; a message the gap cuts is sent as two, each stamped at its first sample. */
+function gapMessages(
+  samples: [number, number, number][],
+  startTs: number,
+  rate: number,
+  where: GapPlace,
+  seed: number,
+): AccelMessage[] {
+  const [from, to] = gapRange(samples, rate, where, seed);
+  const messages: AccelMessage[] = [];
+  const send = (a: number, b: number): void => {
+    if (b > a)
+      messages.push({ ts: startTs + Math.round((a * 1000) / rate), value: { rate, samples: samples.slice(a, b) } });
+  };
+  for (let i = 0; i < samples.length; i += rate) {
+    const end = Math.min(samples.length, i + rate);
+    send(i, Math.min(end, Math.max(i, from)));
+    send(Math.max(i, to), end);
   }
   return messages;
 }

@@ -68,8 +68,14 @@ const SETTLE_MS = 1000;
 /** Getting up is judged on the last 2 s: posture within UPRIGHT_DEG of the one before the fall. */
 const RECOVERY_CELLS = 100;
 const UPRIGHT_DEG = 30;
-/** Gaps up to this long are bridged by holding the last value; longer ones restart the detector. */
-const MAX_GAP_MS = 1500;
+/**
+ * Gaps up to this long (a few dropped samples) are bridged by holding the last value. A longer one is a
+ * radio gap (a BLE wearable losing its link as the body hits the floor or lies on it): nothing is
+ * invented for it, and the history is kept across it, up to the silence after which the engine judges
+ * on silence (`silenceMs`); beyond that the detector restarts. Held values over a longer gap faked
+ * stillness, and a restart lost the posture before the impact (fifth round, docs/fall-detection.md).
+ */
+const RADIO_GAP_MS = 250;
 /**
  * Moving like walking: magnitude standard deviation over 2 s above this. MobiFall subject 2: standing
  * 0.02 g (95th percentile), walking 0.17 g (1st percentile); walking drifts < 8° in posture (99th).
@@ -154,6 +160,9 @@ export interface FallDetectorState {
   descent?: number[];
   openDescent?: number;
   descentGs?: number;
+  /** `cells` when the last radio gap ended, and whether the candidate's dip fell in one (absent in older states). */
+  gapCell?: number | null;
+  dipLost?: boolean;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -234,6 +243,8 @@ export function createFallDetector(params: RuleParams['fall'], state?: unknown):
 
 class StreamingFallDetector implements FallDetector {
   private readonly stillMs: number;
+  /** Cells in the stillness window. */
+  private readonly stillCells: number;
   private readonly recoverMs: number;
   /** Impulse that counts as an impact, in g·s (see IMPULSE_HOLD_MS). */
   private readonly impulseGs: number;
@@ -251,6 +262,8 @@ class StreamingFallDetector implements FallDetector {
   private descentBound = 0;
   /** Cells closed since the last (re)start. */
   private cells = 0;
+  /** `cells` when the last radio gap ended (-Infinity: none since the (re)start). */
+  private gapCell = -Infinity;
 
   // The open cell.
   private cellStart = NaN;
@@ -280,6 +293,8 @@ class StreamingFallDetector implements FallDetector {
   private episodeStart = 0;
   private peakG = 0;
   private freeFallG = 0;
+  /** A radio gap lay in the second before an impact: the dip may have been in it (not judged). */
+  private dipLost = false;
   /** Speed gained in the descent before the impact, in g·s. */
   private descentGs = 0;
   private preX = 0;
@@ -296,6 +311,7 @@ class StreamingFallDetector implements FallDetector {
 
   constructor(private readonly params: RuleParams['fall']) {
     this.stillMs = params.stillSeconds * 1000;
+    this.stillCells = Math.max(1, Math.ceil(this.stillMs / CELL_MS));
     this.recoverMs = params.recoverSeconds * 1000;
     this.impulseGs = ((params.impactG - 1) * IMPULSE_HOLD_MS) / 1000;
     this.impactG = params.impactG;
@@ -372,6 +388,8 @@ class StreamingFallDetector implements FallDetector {
       descent: Array.from(this.hDesc),
       openDescent: this.cDesc,
       descentGs: this.descentGs,
+      gapCell: nullIfNot(this.gapCell),
+      dipLost: this.dipLost,
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -423,6 +441,8 @@ class StreamingFallDetector implements FallDetector {
     this.cz = finiteOr(cz, 0);
     this.cMax = finiteOr(cMax, 0);
     this.cMin = finiteOr(cMin, Infinity);
+    this.gapCell = finiteOr(s.gapCell, -Infinity);
+    this.dipLost = s.dipLost === true;
     this.lastSampleAt = finiteOr(s.lastSampleAt, -Infinity);
     this.lastMsgAt = finiteOr(s.lastMessageAt, NaN);
     this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
@@ -461,15 +481,25 @@ class StreamingFallDetector implements FallDetector {
 
   /** One valid sample at time `t`: fold it into the open cell, closing cells as time passes. */
   private take(t: number, stepMs: number, x: number, y: number, z: number, out: FallDetection[]): void {
+    const silentMs = t - this.lastSampleAt;
     this.lastSampleAt = t;
     if (Number.isNaN(this.cellStart)) {
       this.cellStart = t;
     } else if (t >= this.cellStart + CELL_MS) {
-      if (t - this.cellStart > MAX_GAP_MS) {
-        // Too long a silence to judge posture or stillness across it: decide, then start afresh.
+      if (t - this.cellStart > RADIO_GAP_MS) {
         if (this.cn > 0) this.closeCell(out);
-        this.restart(this.cellStart, out);
-        this.cellStart = t;
+        if (silentMs > this.silenceMs()) {
+          // Longer than the engine waits before judging on silence: decide, then start afresh.
+          this.restart(this.cellStart, out);
+          this.cellStart = t;
+        } else {
+          // A radio gap (a wearable losing its link around an impact): no cells are invented for it
+          // (held values would fake stillness), the history stays, so the posture before the gap is
+          // still the posture before an impact after it, and a candidate's stillness is judged on
+          // samples that arrived.
+          this.cellStart += Math.floor((t - this.cellStart) / CELL_MS) * CELL_MS;
+          this.gapCell = this.cells;
+        }
       } else {
         this.closeCell(out);
         const lx = this.cx / this.cn;
@@ -492,7 +522,7 @@ class StreamingFallDetector implements FallDetector {
       this.cMin = g;
     }
     // Each sample stands for its own period (at most a gap's bridge), so the sum is the same at any rate.
-    const periodS = Math.min(stepMs, MAX_GAP_MS) / 1000;
+    const periodS = Math.min(stepMs, RADIO_GAP_MS) / 1000;
     this.cImp += Math.max(0, g - 1) * periodS;
     this.cDesc += (1 - g) * periodS;
     this.cn++;
@@ -508,6 +538,7 @@ class StreamingFallDetector implements FallDetector {
     if (this.phase === 'impact') this.judge(at, true, out);
     if (this.phase === 'recover') this.decide(at, null, out);
     this.cells = 0;
+    this.gapCell = -Infinity;
     this.descentBound = 0;
     this.phase = 'idle';
     this.cellStart = NaN;
@@ -580,6 +611,8 @@ class StreamingFallDetector implements FallDetector {
     this.episodeStart = at;
     this.peakG = maxG;
     this.freeFallG = this.historyMin(FREE_FALL_CELLS);
+    // A radio gap in the second before the impact may hold the dip: unknown is not absent.
+    this.dipLost = this.cells - this.gapCell <= FREE_FALL_CELLS;
     this.descentGs = this.descentBefore();
     [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
     this.preEarlier = [];
@@ -594,6 +627,7 @@ class StreamingFallDetector implements FallDetector {
     this.impactCell = this.cells;
     if (maxG > this.peakG) this.peakG = maxG;
     this.freeFallG = Math.min(this.freeFallG, this.historyMin(FREE_FALL_CELLS));
+    this.dipLost ||= this.cells - this.gapCell <= FREE_FALL_CELLS;
     this.descentGs = Math.max(this.descentGs, this.descentBefore());
     resetStats(this.post);
   }
@@ -646,7 +680,8 @@ class StreamingFallDetector implements FallDetector {
         [this.preX, this.preY, this.preZ] = [ex, ey, ez];
       }
     }
-    const isFall = this.freeFallG <= this.params.freeFallG && this.postureDeg >= this.params.postureChangeDeg && still;
+    const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
+    const isFall = dip && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall) {
       this.phase = 'idle';
       return;
@@ -698,6 +733,7 @@ class StreamingFallDetector implements FallDetector {
         impactAt: this.episodeStart,
         peakG: round2(this.peakG),
         freeFallG: round2(this.freeFallG),
+        ...(this.dipLost ? { freeFallLostInGap: true } : {}),
         descentMps: round1(this.descentGs * STANDARD_GRAVITY_MPS2),
         postureChangeDeg: Math.round(this.postureDeg),
         stillSeconds: round1(this.judgedStillMs / 1000),
@@ -759,7 +795,8 @@ class StreamingFallDetector implements FallDetector {
       }
       if (elapsed < SETTLE_MS) return;
       addStats(this.post, x, y, z);
-      if (elapsed + CELL_MS < SETTLE_MS + this.stillMs) return;
+      // A window of cells that arrived: after a radio gap it ends that much later.
+      if (this.post.n < this.stillCells) return;
       this.judge(at, false, out);
       return;
     }

@@ -219,6 +219,76 @@ describe('wearable fall detector', () => {
     },
   );
 
+  /**
+   * A BLE wearable that loses its link for `gapS` seconds from `fromS` seconds into the signal: samples in the
+   * gap never arrive; 1 s messages, the one the gap cuts sent as two, each stamped at its first sample.
+   */
+  const withRadioGap = (segments: Segment[], rateHz: number, fromS: number, gapS: number): FallDetection[] => {
+    const samples = render(segments, rateHz);
+    const from = Math.round(fromS * rateHz);
+    const to = Math.round((fromS + gapS) * rateHz);
+    const messages = toMessages(samples, rateHz, START).flatMap((m) => {
+      const first = Math.round(((m.ts - START) * rateHz) / 1000);
+      const kept = m.value.samples.map((s, k) => ({ s, k: first + k }));
+      const parts = [kept.filter((e) => e.k < from), kept.filter((e) => e.k >= to)];
+      return parts
+        .filter((part) => part.length > 0)
+        .map((part) => ({
+          ts: START + Math.round(((part[0]?.k ?? 0) * 1000) / rateHz),
+          value: { rate: rateHz, samples: part.map((e) => e.s) },
+        }));
+    });
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    const found = messages.flatMap((m) => detector.push(m.ts, m.value));
+    for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+    return found;
+  };
+
+  // Fifth round: a gap of more than 1.5 s restarted the detector. Just after the impact it threw the candidate
+  // away before any stillness was seen; just before it, it lost the posture before the fall and the dip.
+  it.each([50, 20])('catches a fall whose wearable lost its link for 1.8 s just after the impact (%i Hz)', (rateHz) => {
+    // Impact at 3.4–3.5 s; the link is lost from 0.3 s after it.
+    const found = withRadioGap(fallSegments(8), rateHz, 3.8, 1.8);
+    expect(found).toHaveLength(1);
+    expect(first(found).downgraded).toBe(false);
+    expect(Math.abs(first(found).at - IMPACT_AT)).toBeLessThanOrEqual(100);
+  });
+
+  it.each([50, 20])(
+    'catches a fall whose wearable lost its link for 1.8 s up to 0.1 s before the impact, dip unseen (%i Hz)',
+    (rateHz) => {
+      const found = withRadioGap(fallSegments(8), rateHz, 3.4 - 0.1 - 1.8, 1.8);
+      expect(found).toHaveLength(1);
+      expect(first(found).detail.freeFallLostInGap).toBe(true);
+    },
+  );
+
+  it('reports nothing for walking, sitting down hard or lying onto a bed across a 1.8 s radio gap', () => {
+    // Controls: what the gap hides is no evidence of a fall (the same streams without a gap raise nothing).
+    expect(withRadioGap([walking(30)], 50, 12, 1.8)).toEqual([]);
+    const ontoBed = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.6), impact(0.3, LYING, 1.3), still(20, LYING)];
+    expect(withRadioGap(ontoBed, 50, 1.4, 1.8)).toEqual([]);
+    expect(withRadioGap(ontoBed, 20, 3.5, 1.8)).toEqual([]);
+    const seated: [number, number, number] = [0, -0.87, -0.5];
+    const sitHard = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.5), impact(0.1, seated, 2.6), still(20, seated)];
+    expect(withRadioGap(sitHard, 50, 1.4, 1.8)).toEqual([]);
+    expect(withRadioGap(sitHard, 50, 3.6, 1.8)).toEqual([]);
+  });
+
+  it('keeps a radio gap across a restart: the candidate after it restores with its dip unseen', () => {
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    const samples = render(fallSegments(8), 50);
+    // Up to 1.5 s, then nothing until 3.3 s (0.1 s before the impact), then the impact and the first 0.5 s.
+    detector.push(START, { rate: 50, samples: samples.slice(0, 75) });
+    detector.push(START + 3300, { rate: 50, samples: samples.slice(165, 200) });
+    const saved = JSON.parse(JSON.stringify(detector.exportState())) as Record<string, unknown>;
+    expect(saved.dipLost).toBe(true);
+    const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+    const found = restored.push(START + 4000, { rate: 50, samples: samples.slice(200) });
+    for (let at = restored.wakeAt(); at !== null; at = restored.wakeAt()) found.push(...restored.wake(at));
+    expect(found).toHaveLength(1);
+  });
+
   it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
     const messages = toMessages(render(fallSegments(4), 100), 100, START);
     const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);

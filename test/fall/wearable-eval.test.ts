@@ -72,7 +72,10 @@ describe.skipIf(!sisfallPresent)('wearable fall detector on SisFall, held-out su
     expect(young20.fallsOnlyRecorded + young200.fallsOnlyRecorded).toBe(0);
     // Walking and jogging (0.9 h of each group): none. Before the fourth round the cheap wearable raised one
     // (D04_SA20_R01: the recording ends in a jogging stride's flight phase, judged as lying still).
-    expect(young20.walkingAlarms + older20.walkingAlarms).toBe(0);
+    expect([...young20.falseAlarmTrials, ...older20.falseAlarmTrials].filter((l) => /^D0[1-4]_/.test(l))).toEqual([]);
+    // Since the fifth round walking also counts stairs (D05, D06): on the cheap wearable one subject's stairs
+    // taken quickly call out twice in this subset (D06_SA22_R03, R05), as they did before, among daily activities.
+    expect(young20.walkingAlarms + older20.walkingAlarms).toBeLessThanOrEqual(2);
     expect(young200.walkingAlarms + older200.walkingAlarms).toBe(0);
     expect(perHour(young200.walkingAlarms, young200.walkingMs)).toBe(0);
     // About 20 s of CPU; a time-out only for a hung run: beside another test file on a loaded shared
@@ -85,7 +88,12 @@ describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-o
     const at100Hz: StreamCondition = { rateHz: 100, irregular: false };
     const at25Hz: StreamCondition = { rateHz: 25, irregular: false };
     const at20Hz: StreamCondition = { rateHz: 20, irregular: false };
-    const results = evaluateWearables(dataDir, { datasets: ['mobifall'], conditions: [at100Hz, at25Hz, at20Hz] });
+    const gapBefore: StreamCondition = { rateHz: 50, irregular: false, gap: 'before' };
+    const gapAfter: StreamCondition = { rateHz: 50, irregular: false, gap: 'after' };
+    const results = evaluateWearables(dataDir, {
+      datasets: ['mobifall'],
+      conditions: [at100Hz, at25Hz, at20Hz, gapBefore, gapAfter],
+    });
     console.log(formatWearableTable(results));
     const at100 = row(results.rows, /subj\. 6/, at100Hz).figures;
     const at25 = row(results.rows, /subj\. 6/, at25Hz).figures;
@@ -101,5 +109,13 @@ describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-o
     expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.875);
     expect(specificity(at20)).toBeGreaterThanOrEqual(0.94);
     expect(at100.walkingAlarms + at25.walkingAlarms + at20.walkingAlarms).toBe(0);
-  }, 120_000);
+    // A BLE wearable's radio gap of 1–2 s just before or just after the impact (fifth round): 65/72 and
+    // 67/72, 18/19 each; before the fifth round a gap over 1.5 s restarted the detector: 23/72 each.
+    const before = row(results.rows, /subj\. 6/, gapBefore).figures;
+    const after = row(results.rows, /subj\. 6/, gapAfter).figures;
+    expect(sensitivity(before)).toBeGreaterThanOrEqual(0.888);
+    expect(sensitivity(after)).toBeGreaterThanOrEqual(0.916);
+    expect(specificity(before)).toBeGreaterThanOrEqual(0.94);
+    expect(specificity(after)).toBeGreaterThanOrEqual(0.94);
+  }, 200_000);
 });

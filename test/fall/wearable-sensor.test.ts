@@ -1,6 +1,6 @@
 // The evaluation's wearable model: anti-aliased decimation, range clipping and harsh timing do what they claim.
 import { describe, expect, it } from 'vitest';
-import { HARSH_DROP_SHARE, sensorMessages, sensorSamples, toUniform } from '../../eval/wearable-sensor.js';
+import { gapRange, HARSH_DROP_SHARE, sensorMessages, sensorSamples, toUniform } from '../../eval/wearable-sensor.js';
 
 /** 10 s at 200 Hz: gravity on y plus a vibration of `amplitudeG` at `hz` on x. */
 function recording(hz: number, amplitudeG: number): { rateHz: number; x: number[]; y: number[]; z: number[] } {
@@ -49,6 +49,29 @@ describe('wearable sensor model of the evaluation', () => {
     expect(sensorMessages(rec, 0, { rateHz: 20 }).map((m) => m.ts)).toEqual([
       0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000,
     ]);
+  });
+
+  it('loses 1–2 s of samples by the largest magnitude in a radio gap, each message stamped at its first sample', () => {
+    const rec = recording(2, 0.5);
+    rec.y[1000] = -4; // the "impact", 5 s in
+    for (const where of ['before', 'across', 'after'] as const) {
+      const messages = sensorMessages(rec, 0, { rateHz: 50, gap: where, seed: 3 });
+      const samples = sensorSamples(rec, { rateHz: 50 });
+      const [from, to] = gapRange(samples, 50, where, 3);
+      expect(to - from).toBeGreaterThanOrEqual(50);
+      expect(to - from).toBeLessThanOrEqual(100);
+      const peakAt = 250;
+      if (where === 'before') expect(to).toBe(peakAt - 5);
+      if (where === 'across') expect(from < peakAt && to > peakAt).toBe(true);
+      if (where === 'after') expect(from).toBe(peakAt + 15);
+      expect(messages.reduce((n, m) => n + m.value.samples.length, 0)).toBe(samples.length - (to - from));
+      // Every message's stamp is its first sample's own time: nothing is squeezed into the gap.
+      for (const m of messages) {
+        const k = Math.round((m.ts * 50) / 1000);
+        expect(k < from || k >= to).toBe(true);
+        expect(m.value.samples[0]).toEqual(samples[k]);
+      }
+    }
   });
 
   it('puts an irregular recording on a regular grid', () => {
