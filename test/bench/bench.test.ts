@@ -61,7 +61,7 @@ describe('the bench exit code', () => {
 describe('telecare bench --quick --json', () => {
   it(
     'measures every figure of SPEC 11 with its target, and leaves no process or temp folder behind',
-    { timeout: 600_000 },
+    { timeout: 1_200_000 },
     async () => {
       const marker = `TELECARE_BENCH_TEST=${crypto.randomUUID()}`;
       const [key, value] = marker.split('=') as [string, string];
