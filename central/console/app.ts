@@ -1,19 +1,17 @@
 // The centre's console (SPEC 10): a Fastify app for an alarm receiving centre's operators; routes, roles, SSE, pages.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
-  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import type pg from 'pg';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
+import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
@@ -65,42 +63,29 @@ export interface ConsoleAppDeps {
   trustedOrigins?: readonly string[];
 }
 
-/** This folder's pages and scripts, then the hub dashboard's shared assets (style, helpers, charts), from source or dist. */
+/** This folder's pages and scripts, then the hub dashboard's shared ones (style, toolkit, login), from source or dist. */
 function assetDirs(): { own: string; dashboard: string } {
-  const find = (candidates: string[], probe: string): string => {
-    const dirs = candidates.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-    const found = dirs.find((dir) => existsSync(`${dir}${probe}`));
-    if (!found) throw new Error(`console pages not found in ${dirs.join(' or ')}`);
-    return found;
-  };
   return {
-    own: find(['./public/', '../../../central/console/public/'], 'login.html'),
-    dashboard: find(['../../dashboard/public/', '../../../dashboard/public/'], 'style.css'),
+    own: findDir(import.meta.url, ['./public/', '../../../central/console/public/'], 'alerts.html', 'console pages'),
+    dashboard: dashboardPublicDir(),
   };
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  svg: 'image/svg+xml',
-};
+type ConsolePage = PageSpec & { url: string; access: Access; shared?: true };
 
-// Everything comes from the console itself; no inline script, so an injected string cannot run.
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
-
-const PAGES: { url: string; file: string; access: Access }[] = [
-  { url: '/login', file: 'login.html', access: 'public' },
-  { url: '/alerts', file: 'alerts.html', access: 'operator' },
-  { url: '/hubs', file: 'hubs.html', access: 'supervisor' },
-  { url: '/council', file: 'council.html', access: 'supervisor' },
-  { url: '/operators', file: 'operators.html', access: 'admin' },
+const PAGES: ConsolePage[] = [
+  // The hub dashboard's login page: the same form and script.
+  { url: '/login', file: 'login.html', title: 'Log in', script: 'login.js', access: 'public', shared: true },
+  { url: '/alerts', file: 'alerts.html', title: 'Alerts', script: 'central-alerts.js', access: 'operator' },
+  { url: '/hubs', file: 'hubs.html', title: 'Hubs', script: 'central-hubs.js', access: 'supervisor' },
+  {
+    url: '/council',
+    file: 'council.html',
+    title: 'Council report',
+    script: 'central-council.js',
+    access: 'supervisor',
+  },
+  { url: '/operators', file: 'operators.html', title: 'Operators', script: 'central-operators.js', access: 'admin' },
 ];
 
 const errorSchema = {
@@ -619,23 +604,11 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   // --- Pages --------------------------------------------------------------------------------------------------
-  const files = new Map<string, string>();
-  const send = (reply: FastifyReply, dir: string, name: string): FastifyReply => {
-    let body = files.get(`${dir}${name}`);
-    if (body === undefined) {
-      body = readFileSync(`${dir}${name}`, 'utf8');
-      files.set(`${dir}${name}`, body);
-    }
-    const ext = name.slice(name.lastIndexOf('.') + 1);
-    return reply
-      .headers(PAGE_HEADERS)
-      .type(CONTENT_TYPES[ext] ?? 'application/octet-stream')
-      .send(body);
-  };
+  const files = new PageFiles('Telecare centre');
   for (const page of PAGES) {
     app.get(page.url, { config: { consoleAccess: page.access } }, async (request, reply) => {
       if (page.url === '/login' && request.operator) return reply.redirect('/');
-      return send(reply, dirs.own, page.file);
+      return files.page(reply, page.shared ? dirs.dashboard : dirs.own, page);
     });
   }
   app.get('/', async (request, reply) => {
@@ -647,10 +620,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     { config: { consoleAccess: 'public' } },
     async (request, reply) => {
       const { file } = request.params;
-      if (!/^[a-z0-9-]+\.(js|css|svg)$/.test(file)) throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
-      if (existsSync(`${dirs.own}${file}`)) return send(reply, dirs.own, file);
-      if (existsSync(`${dirs.dashboard}${file}`)) return send(reply, dirs.dashboard, file);
-      throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+      const sent = files.asset(reply, [dirs.own, dirs.dashboard], file);
+      if (!sent) throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+      return sent;
     },
   );
 

@@ -1,19 +1,7 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
 import { api, el, formatTime, startPage } from '/assets/common.js';
 import { why } from '/assets/alert-why.js';
-import {
-  OPEN,
-  actionRow,
-  announce,
-  byUrgency,
-  cardHeading,
-  cardMeta,
-  label,
-  liveStatus,
-  replaceKeepingFocus,
-  resolveForm,
-  showCritical,
-} from '/assets/alert-cards.js';
+import * as cards from '/assets/alert-cards.js';
 
 const alerts = new Map();
 const closed = [];
@@ -26,7 +14,7 @@ const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
-const connection = liveStatus(document.getElementById('connection'), 'the hub');
+const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
 
 function beep() {
   if (!soundOn) return;
@@ -80,10 +68,10 @@ function card(alert) {
       'data-state': alert.state,
       'data-version': alert.version,
     },
-    cardHeading(alert.kind, alert.severity, alert.state),
-    cardMeta([[alert.homeId, alert.room].filter(Boolean).join(' · ')], alert, alert.raisedAt),
+    cards.cardHeading(alert.kind, alert.severity, alert.state),
+    cards.cardMeta([[alert.homeId, alert.room].filter(Boolean).join(' · ')], alert, alert.raisedAt),
     why(alert) ? el('p', { class: 'why' }, why(alert)) : null,
-    actionRow({
+    cards.actionRow({
       state: alert.state,
       resolving: resolving.has(alert.id),
       pending: false,
@@ -95,15 +83,15 @@ function card(alert) {
       },
     }),
     resolving.has(alert.id)
-      ? resolveForm(alert.id, { onSubmit: (body) => act(alert, 'resolve', body), onCancel: cancel })
+      ? cards.resolveForm(alert.id, { onSubmit: (body) => act(alert, 'resolve', body), onCancel: cancel })
       : null,
     el('p', { class: 'error', role: 'alert' }),
   );
 }
 
 function render() {
-  const open = [...alerts.values()].filter((a) => OPEN.has(a.state)).sort(byUrgency);
-  replaceKeepingFocus(list, open.map(card));
+  const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
+  cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0;
   closedList.replaceChildren(
@@ -113,23 +101,23 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-          `${label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
+          `${cards.label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
         ),
       ),
   );
-  showCritical(banner, open);
+  cards.showCritical(banner, open);
 }
 
 function receive(alert) {
   const known = alerts.get(alert.id);
   if (known && known.version >= alert.version) return;
   alerts.set(alert.id, alert);
-  if (!OPEN.has(alert.state)) {
+  if (!cards.OPEN.has(alert.state)) {
     alerts.delete(alert.id);
     resolving.delete(alert.id);
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
-    announce(announcer, `New ${alert.severity} alert: ${label(alert.kind)} at ${alert.homeId}`);
+    cards.announce(announcer, `New ${alert.severity} alert: ${cards.label(alert.kind)} at ${alert.homeId}`);
     if (alert.severity === 'critical') beep();
   }
   render();

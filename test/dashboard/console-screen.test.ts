@@ -47,7 +47,8 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.locator(`#alert-${first.id}`).waitFor();
 
     const stops = await tabTo(page, (f) => f.card === first.id && f.text === 'Acknowledge');
-    // The page's own controls come first, then the card; every stop shows where the focus is.
+    // A skip link first, then the page's own controls, then the card; every stop shows where the focus is.
+    expect(stops[0]).toMatchObject({ tag: 'a', text: "Skip to the page's content" });
     expect(stops.findIndex((f) => f.text === 'Log out')).toBeLessThan(stops.length - 1);
     for (const stop of stops) expect(stop.outline, JSON.stringify(stop)).not.toBe('none');
 

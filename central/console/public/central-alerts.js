@@ -1,19 +1,7 @@
 // The centre's alert console: every hub's open alerts live (SSE), most severe and newest first; acknowledge, resolve.
 import { age, api, el, formatTime } from '/assets/common.js';
 import { why } from '/assets/alert-why.js';
-import {
-  OPEN,
-  actionRow,
-  announce,
-  byUrgency,
-  cardHeading,
-  cardMeta,
-  label,
-  liveStatus,
-  replaceKeepingFocus,
-  resolveForm,
-  showCritical,
-} from '/assets/alert-cards.js';
+import * as cards from '/assets/alert-cards.js';
 import { startPage } from '/assets/central-nav.js';
 
 /** Cards by `hubId alertId`. */
@@ -26,7 +14,7 @@ const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
-const connection = liveStatus(document.getElementById('connection'), 'the centre');
+const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
 
 const keyOf = (a) => `${a.hubId} ${a.alertId}`;
 
@@ -102,16 +90,16 @@ function cardNode(card) {
       'data-state': card.state,
       'data-version': card.version,
     },
-    cardHeading(
+    cards.cardHeading(
       card.type,
       card.severity,
       card.state,
       card.hub.status === 'offline' ? el('span', { class: 'badge sev-critical' }, 'hub offline') : null,
     ),
-    cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
+    cards.cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
     commandLine(card.command),
-    actionRow({
+    cards.actionRow({
       state: card.state,
       resolving: resolving.has(key),
       pending: Boolean(card.command && card.command.state === 'sent'),
@@ -123,7 +111,7 @@ function cardNode(card) {
       },
     }),
     resolving.has(key)
-      ? resolveForm(`${card.hubId}-${card.alertId}`, {
+      ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
           onSubmit: (body) => act(card, 'resolve', body),
           onCancel: cancel,
         })
@@ -133,8 +121,8 @@ function cardNode(card) {
 }
 
 function render() {
-  const open = [...alerts.values()].filter((a) => OPEN.has(a.state)).sort(byUrgency);
-  replaceKeepingFocus(list, open.map(cardNode));
+  const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
+  cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0;
   closedList.replaceChildren(
@@ -144,11 +132,11 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
-          `${label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
+          `${cards.label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
         ),
       ),
   );
-  showCritical(banner, open);
+  cards.showCritical(banner, open);
 }
 
 /**
@@ -169,13 +157,13 @@ function receive(card) {
   const known = alerts.get(key);
   if (known && known.version > card.version) return;
   if (known) card.command = laterCommand(known.command, card.command);
-  if (!OPEN.has(card.state)) {
+  if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
-    if (!known) announce(announcer, `New ${card.severity} alert: ${label(card.type)} at hub ${card.hubId}`);
+    if (!known) cards.announce(announcer, `New ${card.severity} alert: ${cards.label(card.type)} at hub ${card.hubId}`);
   }
   render();
 }
