@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
+import { openEventStream } from '../../dashboard/routes/event-stream.js';
 import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
@@ -103,7 +104,6 @@ function operatorOf(request: FastifyRequest): Operator {
   return request.operator;
 }
 
-const MAX_BACKLOG_BYTES = 1024 * 1024;
 const IDENTIFYING_PUBLIC_ROUTES = new Set(['/login', '/api/logout']);
 
 export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInstance> {
@@ -384,25 +384,27 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   app.get('/api/alerts/stream', { config: { consoleAccess: 'operator' } }, (request, reply) => {
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    const sessionId = request.cookies[SESSION_COOKIE] ?? '';
+    let unsubscribe = (): void => undefined;
+    const stream = openEventStream(request, reply, 2000, {
+      name: 'console alert stream',
+      heartbeatMs: deps.sseHeartbeatSeconds * 1000,
+      heartbeat: (s) => {
+        s.write(': heartbeat\n\n');
+        // A stream outlives no session: an operator logged out, removed or with a changed password stops seeing alerts.
+        operators.sessionOperator(sessionId).then(
+          (still) => {
+            if (!still) s.close();
+          },
+          () => undefined,
+        );
+      },
+      onClose: () => {
+        unsubscribe();
+        openStreams.delete(stream.close);
+      },
     });
-    raw.socket?.setNoDelay(true);
-    let closed = false;
-    const write = (chunk: string): void => {
-      if (closed) return;
-      if (raw.writableLength > MAX_BACKLOG_BYTES) {
-        request.log.warn('console alert stream client too slow: dropped');
-        close();
-        return;
-      }
-      raw.write(chunk);
-    };
+    const write = stream.write;
     const sentVersion = new Map<string, number>();
     const sendAlert = (alert: ConsoleAlert): void => {
       const key = `${alert.hubId}\u0000${alert.alertId}`;
@@ -440,31 +442,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       for (const event of queued) handle(event);
     };
     // Subscribe before listing: nothing can fall between the list and the live events.
-    const unsubscribe = live.subscribe(onEvent);
-    const sessionId = request.cookies[SESSION_COOKIE] ?? '';
-    const heartbeat = setInterval(() => {
-      write(': heartbeat\n\n');
-      // A stream outlives no session: an operator logged out, removed or with a changed password stops seeing alerts.
-      operators.sessionOperator(sessionId).then(
-        (still) => {
-          if (!still) close();
-        },
-        () => undefined,
-      );
-    }, deps.sseHeartbeatSeconds * 1000);
-    heartbeat.unref();
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      openStreams.delete(close);
-      raw.end();
-    };
-    openStreams.add(close);
-    raw.on('close', close);
-    raw.on('error', close);
-    write('retry: 2000\n\n');
+    unsubscribe = live.subscribe(onEvent);
+    openStreams.add(stream.close);
     void snapshot();
   });
 
