@@ -12,6 +12,12 @@ import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
 import { openEventStream } from '../../dashboard/routes/event-stream.js';
+import {
+  LOGIN_BODY,
+  passwordChangeBody,
+  sessionCookie,
+  throttledLogin,
+} from '../../dashboard/routes/session-shared.js';
 import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
@@ -171,15 +177,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     {
       config: { consoleAccess: 'public' },
       schema: {
-        body: {
-          type: 'object',
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: 64 },
-            password: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['username', 'password'],
-          additionalProperties: false,
-        },
+        body: LOGIN_BODY,
       },
     },
     async (request, reply) => {
@@ -187,13 +185,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
       const reserved = throttle.reserve(username, request.ip, Date.now());
       if ('waitMs' in reserved) {
-        const seconds = Math.ceil(reserved.waitMs / 1000);
-        throw new ConsoleError(
-          429,
-          'LOGIN_THROTTLED',
-          `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
-          seconds,
-        );
+        const { seconds, message } = throttledLogin(reserved.waitMs);
+        throw new ConsoleError(429, 'LOGIN_THROTTLED', message, seconds);
       }
       let operator: Operator | undefined;
       try {
@@ -209,13 +202,11 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       }
       throttle.succeeded(reserved.attempt);
       const session = await operators.openSession(operator.username);
-      reply.setCookie(SESSION_COOKIE, session.sessionId, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: deps.secureCookies,
-        maxAge: Math.round(deps.sessionHours * 3600),
-      });
+      reply.setCookie(
+        SESSION_COOKIE,
+        session.sessionId,
+        sessionCookie(deps.secureCookies, Math.round(deps.sessionHours * 3600)),
+      );
       await audit(pool, { operator: operator.username, action: 'login' });
       return { username: operator.username, role: operator.role, expiresAt: session.expiresAt.toISOString() };
     },
@@ -233,15 +224,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     '/api/me/password',
     {
       schema: {
-        body: {
-          type: 'object',
-          properties: {
-            currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
-            newPassword: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['currentPassword', 'newPassword'],
-          additionalProperties: false,
-        },
+        body: passwordChangeBody(1),
       },
     },
     async (request, reply) => {
