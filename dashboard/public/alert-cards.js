@@ -124,14 +124,15 @@ export function showCritical(banner, open) {
 }
 
 /**
- * Says `text` through the page's aria-live region. Emptied first and filled on the next frame, so a screen reader
- * also reads out a text the same as the last one (two pendants from the same home).
+ * Says `text` through the page's aria-live region. Emptied first and filled a moment later, so a screen reader also
+ * reads out a text the same as the last one (two pendants from the same home). A timer, not an animation frame: a
+ * console left in a background tab gets no frames.
  */
 export function announce(announcer, text) {
   announcer.textContent = '';
-  requestAnimationFrame(() => {
+  setTimeout(() => {
     announcer.textContent = text;
-  });
+  }, 50);
 }
 
 /**
