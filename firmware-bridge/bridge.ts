@@ -25,6 +25,8 @@ export interface BridgeOptions {
   reopenBackoff: BackoffPolicy;
   mqttReconnectMs: number;
   clock: Clock;
+  /** Milliseconds on a clock that never steps (default `performance.now()`): the duplicate window's. */
+  monotonicNowMs?: () => number;
   logger: Logger;
 }
 
@@ -57,7 +59,7 @@ export class FirmwareBridge {
     this.log = logger.child({ ns: 'bridge' });
     if (framing === 'cobs') {
       if (homeId === undefined) throw new Error('--home is required with --framing cobs (frames carry no home)');
-      this.decoder = cobsDecoder(homeId, name, clock);
+      this.decoder = cobsDecoder(homeId, name, clock, options.monotonicNowMs);
     } else {
       this.decoder = ndjsonDecoder(homeId, clock);
     }

@@ -44,8 +44,17 @@ function eventTimeMs(frame: Frame, receivedAtMs: number): number {
   return receivedAtMs;
 }
 
-/** `receiverId` is the bridge's `--name`: the receiver's own heartbeats become its heartbeat events. */
-export function cobsDecoder(homeId: string, receiverId: string, clock: Clock): FramingDecoder {
+/**
+ * `receiverId` is the bridge's `--name`: the receiver's own heartbeats become its heartbeat events. Events are
+ * stamped with `clock` (wall time); the duplicate window runs on `monotonicNowMs`, which a wall-clock step (NTP at
+ * boot on a Pi without a real-time clock) does not move, so the step neither drops a real event nor passes a repeat.
+ */
+export function cobsDecoder(
+  homeId: string,
+  receiverId: string,
+  clock: Clock,
+  monotonicNowMs: () => number = () => performance.now(),
+): FramingDecoder {
   const sequences = new SequenceTracker();
   return {
     maxFrameBytes: cobsMaxEncodedLength(MAX_FRAME_BYTES),
@@ -59,7 +68,7 @@ export function cobsDecoder(homeId: string, receiverId: string, clock: Clock): F
       const frame = result.frame;
       const nowMs = clock.now();
       const deviceId = frame.frameType === 'event' ? frame.deviceId : receiverId;
-      const verdict = sequences.observe(deviceId, frame.seq, nowMs);
+      const verdict = sequences.observe(deviceId, frame.seq, monotonicNowMs());
       if (verdict.kind === 'duplicate') return { kind: 'duplicate' };
       const ts = new Date(eventTimeMs(frame, nowMs)).toISOString();
       const event: BridgeEvent =

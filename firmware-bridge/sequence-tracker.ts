@@ -22,6 +22,7 @@ export class SequenceTracker {
     private readonly maxDevices = 10_000,
   ) {}
 
+  /** `nowMs` from a monotonic clock: a wall-clock step would stretch or shrink the duplicate window. */
   observe(deviceId: string, seq: number, nowMs: number): SequenceVerdict {
     const previous = this.last.get(deviceId);
     if (previous === undefined && this.last.size >= this.maxDevices) {

@@ -40,6 +40,9 @@ function describe(error: ErrorObject): string {
     case 'not':
       return `${fieldName(error.instancePath)}: this value is reserved`;
     case 'pattern':
+      // A clear password where a hash belongs (an installer's first mistake): say so and how to hash it, never echo it.
+      if (error.instancePath.endsWith('/passwordHash'))
+        return `${fieldName(error.instancePath)}: must be a scrypt hash ("scrypt$..."), not the password itself; make one with: echo 'the password' | npx telecare hub --hash-password`;
       return String(p.pattern).includes('[0-5][0-9]')
         ? `${fieldName(error.instancePath)}: must be a time HH:MM`
         : `${fieldName(error.instancePath)}: must not contain / + # or spaces (pattern ${String(p.pattern)})`;

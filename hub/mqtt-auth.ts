@@ -308,6 +308,9 @@ export class MqttAccess {
   canSubscribe(identity: MqttIdentity, filter: string): boolean {
     if (filter.startsWith('$')) return false;
     if (!filter.includes('+') && !filter.includes('#')) return this.canRead(identity, filter);
+    // Every bridge's status (`telecare/bridge/+/status`): decided by the bridge-status right, not refused as a filter
+    // that might match the alerts of a home called 'bridge' (canRead still keeps any such alert from a delivery).
+    if (isBridgeStatusFilter(filter)) return allows(identity.role, 'bridge.status.read');
     if (!allows(identity.role, 'alerts.read') && couldMatchAlerts(filter)) return false;
     return true;
   }
@@ -316,6 +319,12 @@ export class MqttAccess {
 function inScope(identity: MqttIdentity, homeId: string | undefined): boolean {
   if (identity.homes === 'all') return true;
   return homeId !== undefined && identity.homes.has(homeId);
+}
+
+/** `telecare/bridge/<name or +>/status`: only serial bridges' status topics (classify's 'bridge-status'). */
+function isBridgeStatusFilter(filter: string): boolean {
+  const f = filter.split('/');
+  return f.length === 4 && f[0] === 'telecare' && f[1] === 'bridge' && f[3] === 'status' && f[2] !== '' && f[2] !== '#';
 }
 
 /** Whether a subscription filter could receive alert messages (`telecare/<home>/alerts/...`). */

@@ -1,19 +1,24 @@
 // The centre's console (SPEC 10): a Fastify app for an alarm receiving centre's operators; routes, roles, SSE, pages.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
-  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import type pg from 'pg';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
+import { openEventStream } from '../../dashboard/routes/event-stream.js';
+import {
+  LOGIN_BODY,
+  passwordChangeBody,
+  sessionCookie,
+  throttledLogin,
+} from '../../dashboard/routes/session-shared.js';
+import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
@@ -65,42 +70,29 @@ export interface ConsoleAppDeps {
   trustedOrigins?: readonly string[];
 }
 
-/** This folder's pages and scripts, then the hub dashboard's shared assets (style, helpers, charts), from source or dist. */
+/** This folder's pages and scripts, then the hub dashboard's shared ones (style, toolkit, login), from source or dist. */
 function assetDirs(): { own: string; dashboard: string } {
-  const find = (candidates: string[], probe: string): string => {
-    const dirs = candidates.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-    const found = dirs.find((dir) => existsSync(`${dir}${probe}`));
-    if (!found) throw new Error(`console pages not found in ${dirs.join(' or ')}`);
-    return found;
-  };
   return {
-    own: find(['./public/', '../../../central/console/public/'], 'login.html'),
-    dashboard: find(['../../dashboard/public/', '../../../dashboard/public/'], 'style.css'),
+    own: findDir(import.meta.url, ['./public/', '../../../central/console/public/'], 'alerts.html', 'console pages'),
+    dashboard: dashboardPublicDir(),
   };
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  svg: 'image/svg+xml',
-};
+type ConsolePage = PageSpec & { url: string; access: Access; shared?: true };
 
-// Everything comes from the console itself; no inline script, so an injected string cannot run.
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
-
-const PAGES: { url: string; file: string; access: Access }[] = [
-  { url: '/login', file: 'login.html', access: 'public' },
-  { url: '/alerts', file: 'alerts.html', access: 'operator' },
-  { url: '/hubs', file: 'hubs.html', access: 'supervisor' },
-  { url: '/council', file: 'council.html', access: 'supervisor' },
-  { url: '/operators', file: 'operators.html', access: 'admin' },
+const PAGES: ConsolePage[] = [
+  // The hub dashboard's login page: the same form and script.
+  { url: '/login', file: 'login.html', title: 'Log in', script: 'login.js', access: 'public', shared: true },
+  { url: '/alerts', file: 'alerts.html', title: 'Alerts', script: 'central-alerts.js', access: 'operator' },
+  { url: '/hubs', file: 'hubs.html', title: 'Hubs', script: 'central-hubs.js', access: 'supervisor' },
+  {
+    url: '/council',
+    file: 'council.html',
+    title: 'Council report',
+    script: 'central-council.js',
+    access: 'supervisor',
+  },
+  { url: '/operators', file: 'operators.html', title: 'Operators', script: 'central-operators.js', access: 'admin' },
 ];
 
 const errorSchema = {
@@ -118,7 +110,6 @@ function operatorOf(request: FastifyRequest): Operator {
   return request.operator;
 }
 
-const MAX_BACKLOG_BYTES = 1024 * 1024;
 const IDENTIFYING_PUBLIC_ROUTES = new Set(['/login', '/api/logout']);
 
 export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInstance> {
@@ -186,15 +177,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     {
       config: { consoleAccess: 'public' },
       schema: {
-        body: {
-          type: 'object',
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: 64 },
-            password: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['username', 'password'],
-          additionalProperties: false,
-        },
+        body: LOGIN_BODY,
       },
     },
     async (request, reply) => {
@@ -202,13 +185,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
       const reserved = throttle.reserve(username, request.ip, Date.now());
       if ('waitMs' in reserved) {
-        const seconds = Math.ceil(reserved.waitMs / 1000);
-        throw new ConsoleError(
-          429,
-          'LOGIN_THROTTLED',
-          `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
-          seconds,
-        );
+        const { seconds, message } = throttledLogin(reserved.waitMs);
+        throw new ConsoleError(429, 'LOGIN_THROTTLED', message, seconds);
       }
       let operator: Operator | undefined;
       try {
@@ -224,13 +202,11 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       }
       throttle.succeeded(reserved.attempt);
       const session = await operators.openSession(operator.username);
-      reply.setCookie(SESSION_COOKIE, session.sessionId, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: deps.secureCookies,
-        maxAge: Math.round(deps.sessionHours * 3600),
-      });
+      reply.setCookie(
+        SESSION_COOKIE,
+        session.sessionId,
+        sessionCookie(deps.secureCookies, Math.round(deps.sessionHours * 3600)),
+      );
       await audit(pool, { operator: operator.username, action: 'login' });
       return { username: operator.username, role: operator.role, expiresAt: session.expiresAt.toISOString() };
     },
@@ -248,15 +224,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     '/api/me/password',
     {
       schema: {
-        body: {
-          type: 'object',
-          properties: {
-            currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
-            newPassword: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['currentPassword', 'newPassword'],
-          additionalProperties: false,
-        },
+        body: passwordChangeBody(1),
       },
     },
     async (request, reply) => {
@@ -399,25 +367,27 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   app.get('/api/alerts/stream', { config: { consoleAccess: 'operator' } }, (request, reply) => {
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    const sessionId = request.cookies[SESSION_COOKIE] ?? '';
+    let unsubscribe = (): void => undefined;
+    const stream = openEventStream(request, reply, 2000, {
+      name: 'console alert stream',
+      heartbeatMs: deps.sseHeartbeatSeconds * 1000,
+      heartbeat: (s) => {
+        s.write(': heartbeat\n\n');
+        // A stream outlives no session: an operator logged out, removed or with a changed password stops seeing alerts.
+        operators.sessionOperator(sessionId).then(
+          (still) => {
+            if (!still) s.close();
+          },
+          () => undefined,
+        );
+      },
+      onClose: () => {
+        unsubscribe();
+        openStreams.delete(stream.close);
+      },
     });
-    raw.socket?.setNoDelay(true);
-    let closed = false;
-    const write = (chunk: string): void => {
-      if (closed) return;
-      if (raw.writableLength > MAX_BACKLOG_BYTES) {
-        request.log.warn('console alert stream client too slow: dropped');
-        close();
-        return;
-      }
-      raw.write(chunk);
-    };
+    const write = stream.write;
     const sentVersion = new Map<string, number>();
     const sendAlert = (alert: ConsoleAlert): void => {
       const key = `${alert.hubId}\u0000${alert.alertId}`;
@@ -455,31 +425,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       for (const event of queued) handle(event);
     };
     // Subscribe before listing: nothing can fall between the list and the live events.
-    const unsubscribe = live.subscribe(onEvent);
-    const sessionId = request.cookies[SESSION_COOKIE] ?? '';
-    const heartbeat = setInterval(() => {
-      write(': heartbeat\n\n');
-      // A stream outlives no session: an operator logged out, removed or with a changed password stops seeing alerts.
-      operators.sessionOperator(sessionId).then(
-        (still) => {
-          if (!still) close();
-        },
-        () => undefined,
-      );
-    }, deps.sseHeartbeatSeconds * 1000);
-    heartbeat.unref();
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      openStreams.delete(close);
-      raw.end();
-    };
-    openStreams.add(close);
-    raw.on('close', close);
-    raw.on('error', close);
-    write('retry: 2000\n\n');
+    unsubscribe = live.subscribe(onEvent);
+    openStreams.add(stream.close);
     void snapshot();
   });
 
@@ -619,23 +566,11 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   // --- Pages --------------------------------------------------------------------------------------------------
-  const files = new Map<string, string>();
-  const send = (reply: FastifyReply, dir: string, name: string): FastifyReply => {
-    let body = files.get(`${dir}${name}`);
-    if (body === undefined) {
-      body = readFileSync(`${dir}${name}`, 'utf8');
-      files.set(`${dir}${name}`, body);
-    }
-    const ext = name.slice(name.lastIndexOf('.') + 1);
-    return reply
-      .headers(PAGE_HEADERS)
-      .type(CONTENT_TYPES[ext] ?? 'application/octet-stream')
-      .send(body);
-  };
+  const files = new PageFiles('Telecare centre');
   for (const page of PAGES) {
     app.get(page.url, { config: { consoleAccess: page.access } }, async (request, reply) => {
       if (page.url === '/login' && request.operator) return reply.redirect('/');
-      return send(reply, dirs.own, page.file);
+      return files.page(reply, page.shared ? dirs.dashboard : dirs.own, page);
     });
   }
   app.get('/', async (request, reply) => {
@@ -647,10 +582,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     { config: { consoleAccess: 'public' } },
     async (request, reply) => {
       const { file } = request.params;
-      if (!/^[a-z0-9-]+\.(js|css|svg)$/.test(file)) throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
-      if (existsSync(`${dirs.own}${file}`)) return send(reply, dirs.own, file);
-      if (existsSync(`${dirs.dashboard}${file}`)) return send(reply, dirs.dashboard, file);
-      throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+      const sent = files.asset(reply, [dirs.own, dirs.dashboard], file);
+      if (!sent) throw new ConsoleError(404, 'NOT_FOUND', `No asset '${file}'`);
+      return sent;
     },
   );
 

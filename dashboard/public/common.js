@@ -1,11 +1,24 @@
-// Shared by every page: calling the API, building elements without innerHTML, the navigation bar by role.
+// Shared by every page of the hub's dashboard and the centre's console: calling the API, building elements without
+// innerHTML, the navigation bar by role, times in the viewer's local time with their age.
+
+/** Who answers the API, for messages ("the hub", "the centre"): set by startPage. */
+let server = 'the hub';
+
 export async function api(path, options = {}) {
   const init = { credentials: 'same-origin', ...options, headers: { ...(options.headers || {}) } };
   if (options.body !== undefined && typeof options.body !== 'string') {
     init.body = JSON.stringify(options.body);
     init.headers['content-type'] = 'application/json';
   }
-  const res = await fetch(path, init);
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    // The browser's own words ("Failed to fetch") tell a responder nothing: say what failed and what it means.
+    const err = new Error(`Cannot reach ${server}: check the network connection, then try again. Nothing was changed.`);
+    err.code = 'UNREACHABLE';
+    throw err;
+  }
   if (res.status === 401 && !path.startsWith('/api/login')) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new Error('Not logged in');
@@ -13,7 +26,12 @@ export async function api(path, options = {}) {
   const type = res.headers.get('content-type') || '';
   const body = type.includes('application/json') ? await res.json() : await res.text();
   if (!res.ok) {
-    const message = body && body.message ? body.message : res.status + ' ' + res.statusText;
+    const message =
+      res.status >= 500
+        ? `${server[0].toUpperCase()}${server.slice(1)} could not do this just now (${res.status}${body && body.message ? ': ' + body.message : ''}). Try again; if it keeps failing, use the phone procedure.`
+        : body && body.message
+          ? body.message
+          : res.status + ' ' + res.statusText;
     const err = new Error(message);
     err.status = res.status;
     err.code = body && body.error;
@@ -38,7 +56,8 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const PAGES = [
+/** The hub dashboard's pages, by role. */
+export const HUB_PAGES = [
   { href: '/console', label: 'Alerts', roles: ['admin', 'responder'] },
   { href: '/home', label: 'Homes', roles: ['admin', 'installer'] },
   { href: '/devices', label: 'Devices', roles: ['admin', 'installer'] },
@@ -46,13 +65,23 @@ const PAGES = [
   { href: '/docs', label: 'API', roles: ['admin'] },
 ];
 
-/** Fills <header class="bar"> with the pages this role may see, who is logged in, and a logout button. */
-export async function startPage() {
+/**
+ * Fills <header class="bar"> with the pages this role may see, who is logged in, and a logout button; `serverName`
+ * names the server in messages ("Cannot reach the hub").
+ */
+export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
+  server = serverName;
   const me = await api('/api/me');
   const header = document.querySelector('header.bar');
-  const items = PAGES.filter((p) => p.roles.includes(me.role)).map((p) =>
-    el('li', {}, el('a', { href: p.href, 'aria-current': location.pathname === p.href ? 'page' : undefined }, p.label)),
-  );
+  const items = pages
+    .filter((p) => p.roles.includes(me.role))
+    .map((p) =>
+      el(
+        'li',
+        {},
+        el('a', { href: p.href, 'aria-current': location.pathname === p.href ? 'page' : undefined }, p.label),
+      ),
+    );
   const logout = el(
     'button',
     {
@@ -73,10 +102,30 @@ export async function startPage() {
   return me;
 }
 
+/** A time in the viewer's own time zone and locale. */
 export function formatTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+}
+
+/** "3 min", "2 h 05 min", "3 d 4 h": how long ago, for a responder scanning cards. */
+export function age(iso, now = Date.now()) {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60000));
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/** "<time>local time</time> (5 min ago)": when, in the viewer's time, and how long ago; the exact UTC time on hover. */
+export function timeWithAge(iso, now = Date.now()) {
+  const ago = age(iso, now);
+  return [
+    el('time', { datetime: iso, title: new Date(iso).toISOString() }, formatTime(iso)),
+    ago === 'just now' ? ' (just now)' : ` (${ago} ago)`,
+  ];
 }
 
 export function isoDate(date) {

@@ -1,18 +1,7 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
 import { api, el, formatTime, startPage } from '/assets/common.js';
 import { why } from '/assets/alert-why.js';
-
-const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-const OUTCOMES = [
-  ['false-alarm', 'False alarm'],
-  ['no-action-needed', 'No action needed'],
-  ['assisted-at-home', 'Assisted at home'],
-  ['carer-visit', 'Carer visit'],
-  ['ambulance', 'Ambulance'],
-  ['hospital-admission', 'Hospital admission'],
-  ['other', 'Other'],
-];
-const OPEN = new Set(['raised', 'acknowledged']);
+import * as cards from '/assets/alert-cards.js';
 
 const alerts = new Map();
 const closed = [];
@@ -25,15 +14,7 @@ const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
-const connection = document.getElementById('connection');
-
-function label(kind) {
-  return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
-}
-
-function byUrgency(a, b) {
-  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.raisedAt.localeCompare(a.raisedAt);
-}
+const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
 
 function beep() {
   if (!soundOn) return;
@@ -63,48 +44,6 @@ async function act(alert, action, body) {
   }
 }
 
-function resolveForm(alert) {
-  const id = 'outcome-' + alert.id;
-  const noteId = 'note-' + alert.id;
-  const form = el(
-    'form',
-    {
-      class: 'resolve-form',
-      onsubmit: (e) => {
-        e.preventDefault();
-        act(alert, 'resolve', { outcome: form.outcome.value, note: form.note.value.trim() || null });
-      },
-    },
-    el('label', { for: id }, 'Outcome'),
-    el(
-      'select',
-      { id, name: 'outcome', required: true },
-      el('option', { value: '' }, 'Choose…'),
-      OUTCOMES.map(([value, text]) => el('option', { value }, text)),
-    ),
-    el('label', { for: noteId }, 'Note'),
-    el('textarea', { id: noteId, name: 'note', rows: 2, maxlength: 2000 }),
-    el(
-      'div',
-      { class: 'row' },
-      el('button', { type: 'submit' }, 'Resolve'),
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          onclick: () => {
-            resolving.delete(alert.id);
-            render();
-          },
-        },
-        'Cancel',
-      ),
-    ),
-  );
-  return form;
-}
-
 function card(alert) {
   const existing = document.getElementById('alert-' + alert.id);
   // Keep a half-filled resolve form as it is.
@@ -116,67 +55,43 @@ function card(alert) {
   ) {
     return existing;
   }
-  const where = [alert.homeId, alert.room].filter(Boolean).join(' · ');
-  const actions = el(
-    'div',
-    { class: 'row' },
-    alert.state === 'raised' ? el('button', { type: 'button', onclick: () => act(alert, 'ack') }, 'Acknowledge') : null,
-    !resolving.has(alert.id)
-      ? el(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: () => {
-              resolving.add(alert.id);
-              render();
-              document.getElementById('outcome-' + alert.id)?.focus();
-            },
-          },
-          'Resolve…',
-        )
-      : null,
-  );
+  const cancel = () => {
+    resolving.delete(alert.id);
+    render();
+  };
   return el(
     'li',
     {
       id: 'alert-' + alert.id,
       class: `card alert sev-${alert.severity}`,
+      'data-key': alert.id,
       'data-state': alert.state,
       'data-version': alert.version,
     },
-    el(
-      'h3',
-      {},
-      label(alert.kind),
-      ' ',
-      el('span', { class: `badge sev-${alert.severity}` }, alert.severity),
-      ' ',
-      el('span', { class: 'badge state' }, alert.state),
-    ),
-    el(
-      'p',
-      { class: 'meta' },
-      el('span', {}, where),
-      el('span', {}, 'Raised ', el('time', { datetime: alert.raisedAt }, formatTime(alert.raisedAt))),
-      alert.count > 1 ? el('span', {}, `Seen ${alert.count} times, last ${formatTime(alert.lastSeenAt)}`) : null,
-      alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
-      alert.escalationLevel > 0 ? el('span', {}, `Escalated to level ${alert.escalationLevel}`) : null,
-    ),
+    cards.cardHeading(alert.kind, alert.severity, alert.state),
+    cards.cardMeta([[alert.homeId, alert.room].filter(Boolean).join(' · ')], alert, alert.raisedAt),
     why(alert) ? el('p', { class: 'why' }, why(alert)) : null,
-    actions,
-    resolving.has(alert.id) ? resolveForm(alert) : null,
+    cards.actionRow({
+      state: alert.state,
+      resolving: resolving.has(alert.id),
+      pending: false,
+      onAcknowledge: () => act(alert, 'ack'),
+      onResolve: () => {
+        resolving.add(alert.id);
+        render();
+        document.getElementById('outcome-' + alert.id)?.focus();
+      },
+    }),
+    resolving.has(alert.id)
+      ? cards.resolveForm(alert.id, { onSubmit: (body) => act(alert, 'resolve', body), onCancel: cancel })
+      : null,
     el('p', { class: 'error', role: 'alert' }),
   );
 }
 
 function render() {
-  // Re-rendering replaces the cards: keep keyboard and screen-reader users where they were.
-  const focusedCard = document.activeElement && document.activeElement.closest('li.alert');
-  const focusedId =
-    focusedCard && !focusedCard.contains(document.activeElement.closest('.resolve-form')) ? focusedCard.id : null;
-  const open = [...alerts.values()].filter((a) => OPEN.has(a.state)).sort(byUrgency);
-  list.replaceChildren(...open.map(card));
+  const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
+  cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0;
   closedList.replaceChildren(
@@ -186,29 +101,23 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-          `${label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
+          `${cards.label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
         ),
       ),
   );
-  const critical = open.filter((a) => a.severity === 'critical' && a.state === 'raised');
-  banner.classList.toggle('on', critical.length > 0);
-  banner.textContent = critical.length
-    ? `${critical.length} critical alert${critical.length > 1 ? 's' : ''} waiting for acknowledgement`
-    : '';
-  const refocus = focusedId && document.getElementById(focusedId);
-  if (refocus && !refocus.contains(document.activeElement)) refocus.querySelector('button')?.focus();
+  cards.showCritical(banner, open);
 }
 
 function receive(alert) {
   const known = alerts.get(alert.id);
   if (known && known.version >= alert.version) return;
   alerts.set(alert.id, alert);
-  if (!OPEN.has(alert.state)) {
+  if (!cards.OPEN.has(alert.state)) {
     alerts.delete(alert.id);
     resolving.delete(alert.id);
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
-    announcer.textContent = `New ${alert.severity} alert: ${label(alert.kind)} at ${alert.homeId}`;
+    cards.announce(announcer, `New ${alert.severity} alert: ${cards.label(alert.kind)} at ${alert.homeId}`);
     if (alert.severity === 'critical') beep();
   }
   render();
@@ -221,7 +130,7 @@ function connect() {
   let snapshot = null;
   source.addEventListener('open', () => {
     snapshot = new Set();
-    connection.textContent = 'Live: connected';
+    connection.connected();
   });
   source.addEventListener('alert', (event) => {
     const alert = JSON.parse(event.data);
@@ -233,11 +142,11 @@ function connect() {
     const resumed = JSON.parse(event.data).resumed === true;
     if (snapshot && !resumed) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
     snapshot = null;
-    connection.textContent = 'Live: connected';
+    connection.connected();
     render();
   });
   source.addEventListener('error', async () => {
-    connection.textContent = 'Connection lost: reconnecting…';
+    connection.lost();
     // EventSource retries by itself; a lost session needs a new login instead.
     if (source.readyState === EventSource.CLOSED) {
       await api('/api/me').catch(() => undefined);
@@ -271,4 +180,6 @@ async function checkStorage() {
 }
 setInterval(checkStorage, 10_000);
 
+// Ages on the cards move on.
+setInterval(render, 30_000);
 startPage().then(connect).then(checkStorage);

@@ -7,9 +7,9 @@ import { stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
+import { openEventStream } from './event-stream.js';
 
-/** A client that cannot keep up is dropped rather than letting its backlog grow without bound; it reconnects. */
-const MAX_BACKLOG_BYTES = 1024 * 1024;
+/** How soon a browser reconnects after the stream drops. */
 const RECONNECT_MS = 3000;
 /** Alert versions a reconnecting console can catch up on; one further behind gets the open alerts afresh. */
 export const JOURNAL_SIZE = 2000;
@@ -111,19 +111,7 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
     (request, reply) => {
       const service = alertService(ctx);
       journal.attach(service);
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      // Alerts are small and urgent: no Nagle delay.
-      raw.socket?.setNoDelay(true);
-
       const sentVersion = new Map<string, number>();
-      let closed = false;
       // The caller was checked once, when the stream opened; a logout, a removed user or a revoked token since
       // must end it (residents' alerts to nobody who may no longer see them), and so must the session's expiry.
       let checkedRevision = ctx.auth.revision;
@@ -132,50 +120,38 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         checkedRevision = ctx.auth.revision;
         return stillAllowed(request, ctx.auth, ctx.clock.now(), 'alerts:read');
       };
-      const write = (chunk: string): void => {
-        if (closed) return;
-        if (raw.writableLength > MAX_BACKLOG_BYTES) {
-          request.log.warn('alert stream client too slow: dropped');
-          close();
-          return;
-        }
-        raw.write(chunk);
-      };
+      let unsubscribe = (): void => undefined;
+      const stream = openEventStream(request, reply, RECONNECT_MS, {
+        name: 'alert stream',
+        heartbeatMs,
+        heartbeat: (s) => {
+          if (callerStillAllowed(true)) s.write(': heartbeat\n\n');
+          else s.close();
+        },
+        onClose: () => {
+          unsubscribe();
+          openStreams.delete(stream.close);
+          ctx.metrics.sseClients.dec();
+        },
+      });
       /** One alert version; `seq` gives it an id (the open alerts listed on connection have none: not a position). */
       const send = (alert: Alert, seq?: number): void => {
         if (!callerStillAllowed(false)) {
-          close();
+          stream.close();
           return;
         }
         if ((sentVersion.get(alert.id) ?? -1) >= alert.version) return;
         if (alert.state === 'resolved' || alert.state === 'cancelled') sentVersion.delete(alert.id);
         else sentVersion.set(alert.id, alert.version);
         const id = seq === undefined ? '' : `id: ${journal.id(seq)}\n`;
-        write(`${id}event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+        stream.write(`${id}event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
       };
 
       // Listen before listing, in the same tick: no version can fall between the two.
-      const unsubscribe = journal.listen((seq, alert) => send(alert, seq));
-      const heartbeat = setInterval(() => {
-        if (callerStillAllowed(true)) write(': heartbeat\n\n');
-        else close();
-      }, heartbeatMs);
-      heartbeat.unref();
-      const close = (): void => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        unsubscribe();
-        openStreams.delete(close);
-        ctx.metrics.sseClients.dec();
-        raw.end();
-      };
-      openStreams.add(close);
+      unsubscribe = journal.listen((seq, alert) => send(alert, seq));
+      openStreams.add(stream.close);
       ctx.metrics.sseClients.inc();
-      raw.on('close', close);
-      raw.on('error', close);
 
-      write(`retry: ${RECONNECT_MS}\n\n`);
       const lastEventId = request.headers['last-event-id'];
       const missed = journal.since(typeof lastEventId === 'string' ? lastEventId : undefined);
       let ready: { open?: number; resumed: boolean; changes?: number };
@@ -187,7 +163,7 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         for (const alert of open.sort((a, b) => a.raisedAt.localeCompare(b.raisedAt))) send(alert);
         ready = { open: open.length, resumed: false };
       }
-      write(`id: ${journal.id(journal.head)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+      stream.write(`id: ${journal.id(journal.head)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     },
   );
 }

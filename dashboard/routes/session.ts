@@ -6,6 +6,7 @@ import { DashboardError } from '../errors.js';
 import { addressKey } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { errors, roleSchema } from '../schemas.js';
+import { LOGIN_BODY, passwordChangeBody, sessionCookie, throttledLogin } from './session-shared.js';
 
 const whoAmISchema = {
   type: 'object',
@@ -40,15 +41,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
         tags: ['auth'],
         summary: 'Log in with a username and password; sets an httpOnly session cookie',
         security: [],
-        body: {
-          type: 'object',
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: 64 },
-            password: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['username', 'password'],
-          additionalProperties: false,
-        },
+        body: LOGIN_BODY,
         response: {
           200: {
             type: 'object',
@@ -64,12 +57,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       const reserved = throttle.reserve(username, request.ip, clock.now());
       if ('waitMs' in reserved) {
         metrics.loginFailures.inc({ reason: 'throttled' });
-        const seconds = Math.ceil(reserved.waitMs / 1000);
-        throw new DashboardError(
-          'LOGIN_THROTTLED',
-          `Too many wrong passwords for this user or from this address: try again in ${seconds} s`,
-          seconds,
-        );
+        const { seconds, message } = throttledLogin(reserved.waitMs);
+        throw new DashboardError('LOGIN_THROTTLED', message, seconds);
       }
       const principal = await checkPassword(username, password, request.ip);
       if (!principal) {
@@ -79,13 +68,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       }
       throttle.succeeded(reserved.attempt);
       const session = auth.openSession(principal.name, clock.now());
-      reply.setCookie(SESSION_COOKIE, session.sessionId, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: ctx.deps.secureCookies ?? ctx.deps.https !== undefined,
-        maxAge: sessionSeconds,
-      });
+      reply.setCookie(
+        SESSION_COOKIE,
+        session.sessionId,
+        sessionCookie(ctx.deps.secureCookies ?? ctx.deps.https !== undefined, sessionSeconds),
+      );
       return { username: principal.name, role: principal.role, expiresAt: new Date(session.expiresAt).toISOString() };
     },
   );
@@ -111,15 +98,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       schema: {
         tags: ['auth'],
         summary: "Change one's own password (ends every session of the user; log in again)",
-        body: {
-          type: 'object',
-          properties: {
-            currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
-            newPassword: { type: 'string', minLength: 10, maxLength: 256 },
-          },
-          required: ['currentPassword', 'newPassword'],
-          additionalProperties: false,
-        },
+        body: passwordChangeBody(10),
         response: { 204: { type: 'null' }, ...errors(400, 401, 403, 429) },
       },
     },

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { focused, recordLiveRegion, tabTo } from '../support/screen.js';
 import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
 
 const missing = missingForConsole();
@@ -27,8 +28,8 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await env?.stop();
   });
 
-  async function logIn(path: string, username: string): Promise<Page> {
-    const page = await browser.newPage();
+  async function logIn(path: string, username: string, page?: Page): Promise<Page> {
+    page ??= await browser.newPage();
     await page.goto(`${env.url}${path}`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Username').fill(username);
@@ -104,6 +105,37 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await offline.waitFor({ timeout: 15_000 });
     await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min\)/);
     await page.close();
+  });
+
+  it('at the screen: keyboard only, each new alert announced, local times with age, the centre out of reach', async () => {
+    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-GB' });
+    const page = await logIn('/alerts', 'olive', await context.newPage());
+    await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
+    const said = await recordLiveRegion(page, 'announcer');
+    await storeAlert(env.pool, 'hub-k', hubAlert('k1', { homeId: 'home-9' }));
+    const card = page.locator('li[data-hub="hub-k"][data-alert="k1"]');
+    await card.waitFor({ timeout: 15_000 });
+    await expect.poll(said, WAIT).toContain('New high alert: Inactivity at hub hub-k');
+    // 03:00 UTC, in the operator's own zone (22:00 the evening before in New York), and how long ago.
+    expect(await card.locator('.meta').innerText()).toMatch(/Raised 29\/11\/2026, 22:00:00 \(.+ ago\)/);
+
+    const stops = await tabTo(page, (f) => f.card === 'hub-k k1' && f.text === 'Acknowledge');
+    for (const stop of stops) expect(stop.outline, JSON.stringify(stop)).not.toBe('none');
+    // Another alert arrives and the list is drawn anew: the keyboard stays on the same button of the same card.
+    await storeAlert(env.pool, 'hub-k', hubAlert('k2', { homeId: 'home-10', severity: 'critical', kind: 'pendant' }));
+    await page.locator('li[data-hub="hub-k"][data-alert="k2"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => focused(page), WAIT).toMatchObject({ card: 'hub-k k1', text: 'Acknowledge' });
+
+    // The network goes (an open stream may stay up: the browser only refuses new requests): an action says that the
+    // centre is out of reach and that nothing was sent.
+    await context.setOffline(true);
+    await page.keyboard.press('Enter');
+    await card
+      .getByText('Cannot reach the centre: check the network connection, then try again. Nothing was changed.')
+      .waitFor({ timeout: 15_000 });
+    expect(env.hub.received.filter((r) => r.alertId === 'k1')).toEqual([]);
+    await context.setOffline(false);
+    await context.close();
   });
 
   it('shows a supervisor the hub list, offline first, and the council report with its chart and CSV link', async () => {

@@ -82,6 +82,8 @@ const MATRIX: Row[] = [
   { transport: 'mqtt-subscribe', topic: 'telecare/hub/status', allow: mqtt(Y, Y, Y, Y, Y, Y) },
   { transport: 'mqtt-subscribe', topic: '$SYS/#', allow: mqtt(N, N, N, N, N, N) },
   { transport: 'mqtt-subscribe', topic: 'telecare/bridge/rx1/status', allow: mqtt(Y, Y, N, N, N, N) },
+  // Every serial bridge's status at once, as an installer checking receivers subscribes (docs/security.md).
+  { transport: 'mqtt-subscribe', topic: 'telecare/bridge/+/status', allow: mqtt(Y, Y, N, N, N, N) },
   { transport: 'mqtt-subscribe', topic: '#', allow: mqtt(Y, N, N, N, Y, Y) },
 
   // The same rights over HTTP (admin, installer, responder, analyst).
@@ -315,6 +317,24 @@ describe('access-control matrix', () => {
     ]);
     expect(seen.responder.filter((t) => t !== 'telecare/hub/status')).toEqual(['telecare/h1/alerts/x1']);
     await Promise.all([bridge.endAsync(), responder.endAsync()]);
+  });
+
+  it("MQTT delivery: an installer subscribed to every bridge's status gets a remote bridge's retained status", async () => {
+    const bridge = await connect('bridge-h1');
+    await bridge.publishAsync('telecare/bridge/rx-matrix/status', '{"state":"running"}', { qos: 1, retain: true });
+    await bridge.endAsync();
+    const installer = await connect('installer');
+    const seen: string[] = [];
+    installer.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    const granted = await installer.subscribeAsync('telecare/bridge/+/status', { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1]);
+    await vi.waitFor(() => expect(seen).toContain('telecare/bridge/rx-matrix/status {"state":"running"}'), {
+      timeout: 15_000,
+      interval: 20,
+    });
+    // Clear the retained status so the other rows see the broker as before.
+    await hub.broker.publish('telecare/bridge/rx-matrix/status', '', { qos: 1, retain: true });
+    await installer.endAsync();
   });
 
   it('HTTP: every role × every route class, by the same permission table', async () => {

@@ -112,6 +112,19 @@ describe('hub configuration', () => {
     );
   });
 
+  it('says a clear-text passwordHash is not a hash and how to make one, without echoing the password', () => {
+    const secret = 'Corr3ct-horse-battery';
+    const problems = problemsOf({
+      homes: [{ id: 'h1' }],
+      mqttUsers: [{ username: 'b1', passwordHash: secret, role: 'bridge', homes: ['h1'] }],
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^mqttUsers\[0\]\.passwordHash: must be a scrypt hash .*not the password itself/);
+    expect(problems[0]).toContain('npx telecare hub --hash-password');
+    expect(problems[0]).not.toMatch(/must not contain/);
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
   it('refuses ids that would break MQTT topics', () => {
     expect(problemsOf({ homes: [{ id: 'a/b' }] })[0]).toMatch(/^homes\[0\]\.id: must not contain/);
     expect(problemsOf({ homes: [{ id: 'hub' }] })).toEqual(['homes[0].id: this value is reserved']);

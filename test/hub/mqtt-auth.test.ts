@@ -157,6 +157,18 @@ describe('mqtt authorisation', () => {
     expect(canPublish(unscoped, 'telecare/h1/devices/p1/events')).toBe(false);
   });
 
+  it("lets installers, not bridges or responders, subscribe to every serial bridge's status", () => {
+    expect(canSubscribe(installer, 'telecare/bridge/+/status')).toBe(true);
+    expect(canSubscribe(local, 'telecare/bridge/+/status')).toBe(true);
+    for (const who of [device, bridge, responder]) expect(canSubscribe(who, 'telecare/bridge/+/status')).toBe(false);
+    // The filter also matches an alert 'status' of a home called 'bridge': the delivery check still keeps it out.
+    expect(canRead(installer, 'telecare/bridge/alerts/status')).toBe(false);
+    expect(canRead(installer, 'telecare/bridge/rx1/status')).toBe(true);
+    // Other filters that could match alerts stay refused to a role that may not read alerts.
+    expect(canSubscribe(installer, 'telecare/bridge/#')).toBe(false);
+    expect(canSubscribe(installer, 'telecare/+/+/status')).toBe(false);
+  });
+
   it('keeps Zigbee2MQTT commands and $SYS for the hub alone', () => {
     for (const who of [local, device, bridge, responder, installer]) {
       expect(canPublish(who, 'zigbee2mqtt/bridge/request/permit_join')).toBe(false);

@@ -1,19 +1,8 @@
 // The centre's alert console: every hub's open alerts live (SSE), most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime } from '/assets/common.js';
+import { age, api, el, formatTime } from '/assets/common.js';
 import { why } from '/assets/alert-why.js';
-import { age, startPage } from '/assets/central-nav.js';
-
-const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-const OUTCOMES = [
-  ['false-alarm', 'False alarm'],
-  ['no-action-needed', 'No action needed'],
-  ['assisted-at-home', 'Assisted at home'],
-  ['carer-visit', 'Carer visit'],
-  ['ambulance', 'Ambulance'],
-  ['hospital-admission', 'Hospital admission'],
-  ['other', 'Other'],
-];
-const OPEN = new Set(['raised', 'acknowledged']);
+import * as cards from '/assets/alert-cards.js';
+import { startPage } from '/assets/central-nav.js';
 
 /** Cards by `hubId alertId`. */
 const alerts = new Map();
@@ -25,14 +14,9 @@ const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
-const connection = document.getElementById('connection');
+const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
 
 const keyOf = (a) => `${a.hubId} ${a.alertId}`;
-const label = (type) => type.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
-
-function byUrgency(a, b) {
-  return (SEVERITY_RANK[a.severity] ?? 5) - (SEVERITY_RANK[b.severity] ?? 5) || b.raisedAt.localeCompare(a.raisedAt);
-}
 
 /** Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent. */
 function explanation(card) {
@@ -80,48 +64,6 @@ async function act(card, action, body) {
   }
 }
 
-function resolveForm(card) {
-  const id = `outcome-${card.hubId}-${card.alertId}`;
-  const noteId = `note-${card.hubId}-${card.alertId}`;
-  const form = el(
-    'form',
-    {
-      class: 'resolve-form',
-      onsubmit: (e) => {
-        e.preventDefault();
-        act(card, 'resolve', { outcome: form.outcome.value, note: form.note.value.trim() || null });
-      },
-    },
-    el('label', { for: id }, 'Outcome'),
-    el(
-      'select',
-      { id, name: 'outcome', required: true },
-      el('option', { value: '' }, 'Choose…'),
-      OUTCOMES.map(([value, text]) => el('option', { value }, text)),
-    ),
-    el('label', { for: noteId }, 'Note'),
-    el('textarea', { id: noteId, name: 'note', rows: 2, maxlength: 2000 }),
-    el(
-      'div',
-      { class: 'row' },
-      el('button', { type: 'submit' }, 'Resolve'),
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          onclick: () => {
-            resolving.delete(keyOf(card));
-            render();
-          },
-        },
-        'Cancel',
-      ),
-    ),
-  );
-  return form;
-}
-
 function cardNode(card) {
   const key = keyOf(card);
   const existing = list.querySelector(`li[data-key="${CSS.escape(key)}"]`);
@@ -134,31 +76,10 @@ function cardNode(card) {
     return existing;
   }
   const a = card.alert || {};
-  const pending = card.command && card.command.state === 'sent';
-  const actions = el(
-    'div',
-    { class: 'row' },
-    card.state === 'raised'
-      ? el('button', { type: 'button', disabled: pending, onclick: () => act(card, 'ack', {}) }, 'Acknowledge')
-      : null,
-    !resolving.has(key)
-      ? el(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            disabled: pending,
-            onclick: () => {
-              resolving.add(key);
-              render();
-              document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
-            },
-          },
-          'Resolve…',
-        )
-      : null,
-  );
-  const where = [a.homeId, a.room].filter(Boolean).join(' · ');
+  const cancel = () => {
+    resolving.delete(key);
+    render();
+  };
   return el(
     'li',
     {
@@ -169,43 +90,39 @@ function cardNode(card) {
       'data-state': card.state,
       'data-version': card.version,
     },
-    el(
-      'h3',
-      {},
-      label(card.type),
-      ' ',
-      el('span', { class: `badge sev-${card.severity}` }, card.severity),
-      ' ',
-      el('span', { class: 'badge state' }, card.state),
+    cards.cardHeading(
+      card.type,
+      card.severity,
+      card.state,
       card.hub.status === 'offline' ? el('span', { class: 'badge sev-critical' }, 'hub offline') : null,
     ),
-    el(
-      'p',
-      { class: 'meta' },
-      el('span', {}, `Hub ${card.hubId}`),
-      where ? el('span', {}, where) : null,
-      el(
-        'span',
-        {},
-        'Raised ',
-        el('time', { datetime: card.raisedAt }, formatTime(card.raisedAt)),
-        ` (${age(card.raisedAt)} ago)`,
-      ),
-      a.count > 1 ? el('span', {}, `Seen ${a.count} times, last ${formatTime(a.lastSeenAt)}`) : null,
-      a.acknowledgedBy ? el('span', {}, `Acknowledged by ${a.acknowledgedBy}`) : null,
-      a.escalationLevel > 0 ? el('span', {}, `Escalated to level ${a.escalationLevel}`) : null,
-    ),
+    cards.cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
     commandLine(card.command),
-    actions,
-    resolving.has(key) ? resolveForm(card) : null,
+    cards.actionRow({
+      state: card.state,
+      resolving: resolving.has(key),
+      pending: Boolean(card.command && card.command.state === 'sent'),
+      onAcknowledge: () => act(card, 'ack', {}),
+      onResolve: () => {
+        resolving.add(key);
+        render();
+        document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
+      },
+    }),
+    resolving.has(key)
+      ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
+          onSubmit: (body) => act(card, 'resolve', body),
+          onCancel: cancel,
+        })
+      : null,
     el('p', { class: 'error', role: 'alert' }),
   );
 }
 
 function render() {
-  const open = [...alerts.values()].filter((a) => OPEN.has(a.state)).sort(byUrgency);
-  list.replaceChildren(...open.map(cardNode));
+  const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
+  cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0;
   closedList.replaceChildren(
@@ -215,15 +132,11 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
-          `${label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
+          `${cards.label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
         ),
       ),
   );
-  const critical = open.filter((a) => a.severity === 'critical' && a.state === 'raised');
-  banner.classList.toggle('on', critical.length > 0);
-  banner.textContent = critical.length
-    ? `${critical.length} critical alert${critical.length > 1 ? 's' : ''} waiting for acknowledgement`
-    : '';
+  cards.showCritical(banner, open);
 }
 
 /**
@@ -244,13 +157,13 @@ function receive(card) {
   const known = alerts.get(key);
   if (known && known.version > card.version) return;
   if (known) card.command = laterCommand(known.command, card.command);
-  if (!OPEN.has(card.state)) {
+  if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
-    if (!known) announcer.textContent = `New ${card.severity} alert: ${label(card.type)} at hub ${card.hubId}`;
+    if (!known) cards.announce(announcer, `New ${card.severity} alert: ${cards.label(card.type)} at hub ${card.hubId}`);
   }
   render();
 }
@@ -266,9 +179,7 @@ function connect() {
   const source = new EventSource('/api/alerts/stream');
   // Keys of the open alerts the server lists (on each connection and after a resync): any other card shown was closed meanwhile.
   let snapshot = null;
-  source.addEventListener('open', () => {
-    connection.textContent = 'Live: connected';
-  });
+  source.addEventListener('open', () => connection.connected());
   source.addEventListener('alert', (event) => {
     const card = JSON.parse(event.data);
     if (snapshot) snapshot.add(keyOf(card));
@@ -281,14 +192,16 @@ function connect() {
   source.addEventListener('ready', () => {
     if (snapshot) for (const key of [...alerts.keys()]) if (!snapshot.has(key)) alerts.delete(key);
     snapshot = null;
-    connection.textContent = 'Live: connected';
+    connection.connected();
     render();
   });
   source.addEventListener('unavailable', () => {
-    connection.textContent = 'The centre database is not answering: the list may be out of date.';
+    connection.problem(
+      'The centre database is not answering: the list may be out of date and actions may fail. Use the phone procedure.',
+    );
   });
   source.addEventListener('error', async () => {
-    connection.textContent = 'Connection lost: reconnecting…';
+    connection.lost();
     if (source.readyState === EventSource.CLOSED) {
       await api('/api/me').catch(() => undefined);
       setTimeout(connect, 3000);

@@ -1,6 +1,6 @@
 // The hub list (supervisors): offline hubs first, last heartbeat, open alerts; refreshed every few seconds.
-import { api, el, formatTime } from '/assets/common.js';
-import { age, startPage } from '/assets/central-nav.js';
+import { age, api, el, formatTime } from '/assets/common.js';
+import { startPage } from '/assets/central-nav.js';
 
 const body = document.querySelector('#hubs tbody');
 const message = document.getElementById('message');

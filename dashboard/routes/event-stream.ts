@@ -1,0 +1,70 @@
+// A Server-Sent Events response, for the hub's alert stream and the centre console's: headers, a bounded backlog, a
+// heartbeat, and one close that undoes everything.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** A client further behind than this is dropped (it reconnects and catches up) rather than held in memory. */
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
+
+export interface EventStream {
+  /** Writes `chunk` unless closed; a client too slow to take it is dropped instead. (Properties: safe to pass on.) */
+  write: (chunk: string) => void;
+  close: () => void;
+  readonly closed: boolean;
+}
+
+export interface EventStreamOptions {
+  /** Every `heartbeatMs`: `heartbeat()` decides whether the stream goes on (it writes its own comment line). */
+  heartbeatMs: number;
+  heartbeat: (stream: EventStream) => void;
+  /** Run once when the stream closes, whoever closes it (the client, the server, a slow client's drop). */
+  onClose: () => void;
+  /** Words for the log when a slow client is dropped. */
+  name: string;
+}
+
+/** Takes the response over for an event stream; the client's `retry` is `reconnectMs`. */
+export function openEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  reconnectMs: number,
+  options: EventStreamOptions,
+): EventStream {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  // Alerts are small and urgent: no Nagle delay.
+  raw.socket?.setNoDelay(true);
+  let closed = false;
+  const stream: EventStream = {
+    get closed() {
+      return closed;
+    },
+    write: (chunk) => {
+      if (closed) return;
+      if (raw.writableLength > MAX_BACKLOG_BYTES) {
+        request.log.warn(`${options.name} client too slow: dropped`);
+        stream.close();
+        return;
+      }
+      raw.write(chunk);
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      options.onClose();
+      raw.end();
+    },
+  };
+  const heartbeat = setInterval(() => options.heartbeat(stream), options.heartbeatMs);
+  heartbeat.unref();
+  raw.on('close', () => stream.close());
+  raw.on('error', () => stream.close());
+  stream.write(`retry: ${reconnectMs}\n\n`);
+  return stream;
+}

@@ -1,0 +1,144 @@
+// At the screen (Debian chromium): a responder at 3 a.m. using only the keyboard, a screen reader's announcements,
+// the hub out of reach, and times in the viewer's own time zone with their age.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { USER_PASSWORD, listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { focused, recordLiveRegion, tabTo } from '../support/screen.js';
+
+const haveChromium = chromiumAvailable('the console screen tests');
+
+let dashboard: Dashboard;
+let browser: Browser;
+let base: string;
+const clock = new FakeClock(Date.UTC(2026, 10, 23, 3, 0, 0));
+const ZONE = 'America/New_York';
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  dashboard = await startDashboard({ clock });
+  await userWithRole(dashboard.app, 'responder', 'nina');
+  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+});
+
+async function logInByKeyboard(page: Page): Promise<void> {
+  await page.goto(`${base}/console`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('Username').focus();
+  await page.keyboard.type('nina');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(USER_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/console`);
+  await page.getByText('Live: connected').waitFor();
+}
+
+describe.skipIf(!haveChromium)('the responder console at the screen', () => {
+  it('works from the keyboard alone: visible focus, header before cards, and the focus stays put as alerts arrive', async () => {
+    const page = await browser.newPage();
+    await logInByKeyboard(page);
+    const first = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h1' });
+    await page.locator(`#alert-${first.id}`).waitFor();
+
+    const stops = await tabTo(page, (f) => f.card === first.id && f.text === 'Acknowledge');
+    // A skip link first, then the page's own controls, then the card; every stop shows where the focus is.
+    expect(stops[0]).toMatchObject({ tag: 'a', text: "Skip to the page's content" });
+    expect(stops.findIndex((f) => f.text === 'Log out')).toBeLessThan(stops.length - 1);
+    for (const stop of stops) expect(stop.outline, JSON.stringify(stop)).not.toBe('none');
+
+    await page.keyboard.press('Enter');
+    await page.locator(`#alert-${first.id}[data-state="acknowledged"]`).waitFor();
+    // The card was drawn anew: the keyboard is still on it, not thrown back to the top of the page.
+    await expect.poll(() => focused(page)).toMatchObject({ card: first.id, text: 'Resolve…' });
+
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toMatchObject({ card: first.id, tag: 'select' });
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Rang her; she is fine');
+    // Another alert arrives while the responder types: the note keeps its text and its focus.
+    const second = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', homeId: 'h2' });
+    await page.locator(`#alert-${second.id}`).waitFor();
+    await expect.poll(() => focused(page)).toMatchObject({ card: first.id, tag: 'textarea' });
+    await page.keyboard.type(' (checked)');
+    expect(await page.locator(`#note-${first.id}`).inputValue()).toBe('Rang her; she is fine (checked)');
+
+    // Escape closes the form and gives the keyboard back to the card's Resolve… button.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => focused(page)).toMatchObject({ card: first.id, text: 'Resolve…' });
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => focused(page)).toMatchObject({ card: first.id, text: 'Resolve' });
+    await page.keyboard.press('Enter');
+    await page.locator(`#closed-${first.id}`).getByText('resolved (false-alarm)').waitFor();
+    // The card went: the keyboard moves on to the next card, not to the top of the page.
+    await expect.poll(() => focused(page)).toMatchObject({ card: second.id });
+    expect(dashboard.alerts.resolve(second.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
+  it('tells a screen reader of each new alert, twice the same included, through an assertive live region', async () => {
+    const page = await browser.newPage();
+    await logInByKeyboard(page);
+    expect(await page.locator('#announcer').getAttribute('aria-live')).toBe('assertive');
+    const said = await recordLiveRegion(page, 'announcer');
+    const one = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h7' });
+    await expect.poll(said).toEqual(['New critical alert: Pendant at h7']);
+    // Resolved as a false alarm, then pressed again: a new alert, in the same words, is said again.
+    expect(dashboard.alerts.resolve(one.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    const two = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h7' });
+    expect(two.id).not.toBe(one.id);
+    await page.locator(`#alert-${two.id}`).waitFor();
+    await expect.poll(said).toEqual(['New critical alert: Pendant at h7', 'New critical alert: Pendant at h7']);
+    expect(dashboard.alerts.resolve(two.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
+  it('says plainly when the hub is out of reach, since when, and that an action was not sent', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInByKeyboard(page);
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h8' });
+    const card = page.locator(`#alert-${alert.id}`);
+    await card.waitFor();
+    await context.setOffline(true);
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await card
+      .getByText('Cannot reach the hub: check the network connection, then try again. Nothing was changed.')
+      .waitFor();
+    expect(dashboard.alerts.list({ state: 'open' }).find((a) => a.id === alert.id)?.state).toBe('raised');
+    await context.setOffline(false);
+    expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await context.close();
+  });
+
+  it("shows when an alert was raised in the viewer's own time zone, with how long ago", async () => {
+    const context = await browser.newContext({ timezoneId: ZONE, locale: 'en-GB' });
+    const page = await context.newPage();
+    await logInByKeyboard(page);
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h9' });
+    const meta = page.locator(`#alert-${alert.id} .meta`);
+    await meta.waitFor();
+    const local = new Date(alert.raisedAt).toLocaleString('en-GB', {
+      timeZone: ZONE,
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    });
+    // 03:00 UTC is 22:00 the evening before in New York.
+    expect(local).toBe('22/11/2026, 22:00:00');
+    expect(await meta.innerText()).toMatch(
+      new RegExp(`Raised ${local.replace(/[/]/g, '\\/')} \\((just now|.+ ago)\\)`),
+    );
+    expect(await meta.locator('time').first().getAttribute('datetime')).toBe(alert.raisedAt);
+    expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await context.close();
+  });
+});
