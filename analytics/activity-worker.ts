@@ -4,12 +4,17 @@ import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
 
-const { dbFile, config } = workerData as ActivityWorkerData;
+const { dbFile } = workerData as ActivityWorkerData;
+let { config } = workerData as ActivityWorkerData;
 const port = parentPort!;
 // Read-only: it never takes the write lock the hub's alert writes need; WAL readers do not block the writer.
 const db = new Database(dbFile, { readonly: true, fileMustExist: true });
 
 port.on('message', (req: ActivityRequest) => {
+  if (req.op === 'config') {
+    config = req.config;
+    return;
+  }
   if (req.op === 'stop') {
     db.close();
     port.close();

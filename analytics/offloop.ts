@@ -13,7 +13,9 @@ export interface ActivityWorkerData {
 }
 
 export type ActivityRequest =
-  { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number } | { op: 'stop' };
+  | { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
+  | { op: 'config'; config: HubConfig }
+  | { op: 'stop' };
 
 export type ActivityReply =
   ({ id: number; ok: true } & ActivityPlan) | { id: number; ok: false; name: string; message: string };
@@ -39,7 +41,7 @@ export class ActivityWorker {
 
   constructor(
     private readonly db: Database,
-    private readonly config: HubConfig,
+    private config: HubConfig,
   ) {
     // The worker's connection is read-only: the tables it reads must exist before it starts.
     migrateAnalytics(db);
@@ -77,6 +79,15 @@ export class ActivityWorker {
       this.waiting.set(id, { resolve, reject });
       this.thread().postMessage({ op: 'activity', id, homeId, fromDate, toDate, now } satisfies ActivityRequest);
     });
+  }
+
+  /**
+   * A reloaded configuration (SIGHUP): every request from now on is computed with it (homes added, time zones and
+   * rooms changed). A running thread gets it as a message, so the requests already sent keep their order.
+   */
+  setConfig(config: HubConfig): void {
+    this.config = config;
+    this.worker?.postMessage({ op: 'config', config } satisfies ActivityRequest);
   }
 
   stop(): void {

@@ -384,6 +384,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     mqttAccess.setIndex(nextIndex);
     credentials.setConfig(next);
     alertService.setConfig(next);
+    activityWorker.setConfig(next);
     appDeps.config = next;
     // The rules restart as after a restart: from their snapshot (saved by stop), with the new homes and parameters.
     routineReview?.stop();

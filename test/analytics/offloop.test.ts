@@ -8,7 +8,7 @@ import { RoutineReview } from '../../hub/routine-review.js';
 import type { RuleDecision } from '../../rules/types.js';
 import { monthThenDrift } from './daily.js';
 import { utc } from './factories.js';
-import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
+import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 const HOME = FLAT_7;
 const config = FLAT_7_CONFIG;
@@ -39,6 +39,22 @@ describe('analytics worker', () => {
     await expect(worker.homeActivity(HOME, '2026-12-02', '2026-12-01', now)).rejects.toThrow(
       expect.objectContaining({ name: 'DateRangeError' }),
     );
+  });
+
+  it('computes with a reloaded configuration (SIGHUP) from then on, in a thread that was already running', async () => {
+    hub = await openTestHubDb(config);
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
+    const now = utc('2026-12-04T12:00');
+    worker = new ActivityWorker(hub.db, config);
+    const before = await worker.homeActivity(HOME, '2026-11-01', '2026-12-10', now);
+    // The home's days now run on a clock 14 hours ahead of London's: other events fall in each day.
+    const reloaded = testConfig([{ ...config.homes[0]!, timezone: 'Pacific/Kiritimati' }]);
+    worker.setConfig(reloaded);
+    hub.db.prepare('DELETE FROM daily_features').run();
+    const after = await worker.homeActivity(HOME, '2026-11-01', '2026-12-10', now);
+    hub.db.prepare('DELETE FROM daily_features').run();
+    expect(after).toEqual(homeActivity(hub.db, reloaded, HOME, '2026-11-01', '2026-12-10', now));
+    expect(after).not.toEqual(before);
   });
 
   it('computes while the event loop goes on turning', async () => {
