@@ -200,8 +200,19 @@ export async function startCluster(initial: ClusterLayout): Promise<NatsCluster>
       await Promise.all(nodes.map((n) => n.stop()));
     },
   };
+  // A node that exits while starting (its port taken meanwhile by another program) fails the start at once,
+  // instead of after the health wait.
+  const exitedEarly = nodes.map(
+    (node, i) =>
+      new Promise<never>((_, reject) => {
+        node.process.once('exit', (code, signal) => {
+          reject(new Error(`NATS node ${nodeName(i)} exited while starting (${String(signal ?? code)}); see its log`));
+        });
+      }),
+  );
+  for (const early of exitedEarly) early.catch(() => undefined);
   try {
-    await Promise.all(layout.nodes.map((_, i) => waitHealthy(layout, i)));
+    await Promise.race([Promise.all(layout.nodes.map((_, i) => waitHealthy(layout, i))), ...exitedEarly]);
   } catch (err) {
     await Promise.all(nodes.map((n) => n.kill()));
     throw err;

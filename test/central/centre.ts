@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { silentLogger } from '../../hub/logger.js';
 import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
-import { hashPassword } from '../../central/nats-config.js';
+import { hashPassword, type ClusterLayout } from '../../central/nats-config.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { migrateCentral } from '../../central/schema.js';
 import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
@@ -46,13 +46,27 @@ export async function startTestCentre(
   const postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
   let cluster: NatsCluster | undefined;
   try {
-    const { layout, centrePassword } = await createLayout({ dir: path.join(dir, 'nats'), bcryptCost: 4 });
-    cluster = await startCluster(
-      withHubs(
-        layout,
-        hubIds.map((hubId) => ({ hubId, passwordHash: hashPassword(hubPassword(hubId), 4) })),
-      ),
-    );
+    // Ports are chosen free, then bound by nats-server a moment later: a test file running beside this one can take
+    // one in between. A cluster that does not start is started again on other ports (three tries).
+    let layout: ClusterLayout | undefined;
+    let centrePassword = '';
+    for (let attempt = 1; !cluster; attempt++) {
+      ({ layout, centrePassword } = await createLayout({
+        dir: path.join(dir, `nats-${String(attempt)}`),
+        bcryptCost: 4,
+      }));
+      try {
+        cluster = await startCluster(
+          withHubs(
+            layout,
+            hubIds.map((hubId) => ({ hubId, passwordHash: hashPassword(hubPassword(hubId), 4) })),
+          ),
+        );
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+    if (!layout) throw new Error('no cluster layout');
     const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
     pool.on('error', () => undefined);
     const client = await pool.connect();
