@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../hub/logger.js';
+import type { WorkerOptions } from './worker.js';
 
 /** The compiled worker entry: next to this file in dist/, or dist's copy when this module runs from source (tests). */
 export const WORKER_MAIN = ((): string => {
@@ -13,16 +14,11 @@ export const WORKER_MAIN = ((): string => {
     : path.join(dir, 'worker-main.js');
 })();
 
-export interface WorkerSettings {
-  natsUrls: readonly string[];
-  mqttUrls: readonly string[];
-  natsUser: string;
-  natsPassword: string;
-  databaseUrl: string;
-  silenceMs?: number;
-  sweepEveryMs?: number;
-  logLevel?: string;
-}
+/** What a worker process is started with: the worker's own options that travel as JSON, and its log level. */
+export type WorkerSettings = Pick<
+  WorkerOptions,
+  'natsUrls' | 'mqttUrls' | 'natsUser' | 'natsPassword' | 'databaseUrl' | 'silenceMs' | 'sweepEveryMs'
+> & { logLevel?: string };
 
 export interface WorkerPool {
   /** The live worker processes (a slot's process changes when it is restarted). */
