@@ -5,6 +5,7 @@ import { emergencyRule } from './emergency.js';
 import { inactivityDefinition } from './inactivity.js';
 import { lowBatteryRule } from './low-battery.js';
 import { nightExitRule } from './night-exit.js';
+import { nightStillnessDefinition } from './night-stillness.js';
 import { noMorningActivityDefinition } from './no-morning-activity.js';
 import { outOfBedDefinition } from './out-of-bed-too-long.js';
 import { possibleFallDefinition } from './possible-fall.js';
@@ -18,7 +19,8 @@ import { wearableFallDefinition } from './wearable-fall.js';
  * decides which fires first (kept as before the registry, so alerts come out in the same order):
  * - night-exit before out-of-bed: both hear each activity before the home records it (door, then bed);
  * - inactivity before possible-fall: possible-fall after any activity arms only when earlier than inactivity's
- *   deadline, which inactivity has just re-armed; bathroom-too-long after both;
+ *   deadline, which inactivity has just re-armed; bathroom-too-long after both; night-stillness after
+ *   inactivity for the same reason;
  * - no-morning-activity after the silence rules hear an activity, and first to hear each event (it keeps the next
  *   morning's check armed before any other timer is armed by the event);
  * - sensor-offline before the device rules: an event says the device is alive before what it reports is judged.
@@ -27,6 +29,7 @@ export const BUILT_IN_RULES = [
   nightExitRule,
   inactivityDefinition,
   possibleFallDefinition,
+  nightStillnessDefinition,
   bathroomDefinition,
   outOfBedDefinition,
   noMorningActivityDefinition,

@@ -69,6 +69,14 @@ export interface RuleParams {
      * home's own history (0: only after a PIR or the bathroom, as before learning).
      */
     afterActivityPercent: number;
+    /**
+     * A silence at night still on a bed mat that reports each movement (or after the bedroom PIR, where no bed mat
+     * works) is a possible fall once it is longer than this home's still nights allow (`night-stillness.ts`): only
+     * after this many nights of at least 3 h seen so...
+     */
+    stillMinNights: number;
+    /** ...and at the upper bound a normal night crosses with this probability (percent), from those nights. */
+    stillNightPercent: number;
   };
   noMorningActivity: {
     /** Minutes after the learned usual rising time. */
@@ -115,7 +123,14 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     preAlertMinutes: 10,
   },
   // afterActivityPercent: tuned on the first learned week of Kasteren house A only (eval/README.md).
-  possibleFall: { floorMinutes: 30, coldStartDayMinutes: 45, coldStartNightMinutes: 20, afterActivityPercent: 0.1 },
+  possibleFall: {
+    floorMinutes: 30,
+    coldStartDayMinutes: 45,
+    coldStartNightMinutes: 20,
+    afterActivityPercent: 0.1,
+    stillMinNights: 7,
+    stillNightPercent: 1,
+  },
   noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
   nightExit: { noMotionMinutes: 10 },
   outOfBed: { coldStartMinutes: 45 },
