@@ -131,11 +131,15 @@ export const nightStillnessDefinition = {
   homeState: {
     version: 1,
     create: newSlice,
-    save: (s: NightStillnessSlice) => ({
-      nights: s.nights,
-      spellSince: Number.isNaN(s.spellSince) ? null : s.spellSince,
-      spellContext: s.spellContext ?? null,
-    }),
+    // Nothing to keep before a first spell of the night (most homes' state stays as it was).
+    save: (s: NightStillnessSlice) =>
+      CONTEXTS.every((c) => s.nights[c].night < 0) && Number.isNaN(s.spellSince)
+        ? undefined
+        : {
+            nights: s.nights,
+            spellSince: Number.isNaN(s.spellSince) ? null : s.spellSince,
+            spellContext: s.spellContext ?? null,
+          },
     load: (saved: unknown): NightStillnessSlice | undefined => {
       const s = saved as {
         nights?: Partial<Record<string, Partial<Nights>>>;

@@ -128,7 +128,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     coldStartDayMinutes: 45,
     coldStartNightMinutes: 20,
     afterActivityPercent: 0.1,
-    stillMinNights: 7,
+    stillMinNights: 14,
     stillNightPercent: 1,
   },
   noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
