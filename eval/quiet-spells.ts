@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Replayer } from '../replay/replay.js';
 import { ZoneClock } from '../rules/local-time.js';
+import { nightStillnessMs, type NightContext, type NightStillnessSlice } from '../rules/night-stillness.js';
+import { resolveRuleParams } from '../rules/params.js';
 import { HOUR_MS, MINUTE_MS } from '../rules/time.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
 
@@ -49,11 +52,21 @@ export interface RoomDaySpells {
   dailyLongest: number[];
 }
 
+/** What the night-stillness rule learned over the whole recording, per context with nights (`rules/night-stillness.ts`). */
+export interface RuleNights {
+  context: NightContext;
+  /** Longest spell of each night it counted, in order (minutes). */
+  longestMinutes: number[];
+  /** The threshold it would use after them (minutes), or null before `possibleFall.stillMinNights`. */
+  thresholdMinutes: number | null;
+}
+
 export interface HomeSpells {
   id: string;
   title: string;
   nights: NightSpells[];
   rooms: RoomDaySpells[];
+  ruleNights: RuleNights[];
 }
 
 function sortedNumbers(values: Iterable<number>): number[] {
@@ -146,10 +159,37 @@ function roomSpells(rec: HomeRecording, zone: ZoneClock): RoomDaySpells[] {
     .sort((a, b) => a.room.localeCompare(b.room));
 }
 
+/** Replay the recording through the rules and read what night-stillness counted (its spells are the rules' own). */
+function ruleNights(rec: HomeRecording): RuleNights[] {
+  const replayer = new Replayer({ homes: [rec.home], drainHours: 0 });
+  for (const e of rec.events) replayer.push(e);
+  const state = replayer.engine.exportState() as {
+    homes: Record<string, { rules?: Record<string, { s: unknown } | undefined> } | undefined>;
+  };
+  const slice = state.homes[rec.home.id]?.rules?.['night-stillness']?.s as NightStillnessSlice | undefined;
+  const params = resolveRuleParams(rec.home.rules);
+  return Object.entries(slice?.nights ?? {})
+    .filter(([, n]) => n.longestMinutes.length > 0)
+    .map(([context, n]) => {
+      const ms = nightStillnessMs(params, n.longestMinutes);
+      return {
+        context: context as NightContext,
+        longestMinutes: n.longestMinutes,
+        thresholdMinutes: Number.isNaN(ms) ? null : Math.round(ms / MINUTE_MS),
+      };
+    });
+}
+
 export function quietSpells(dataDir: string): HomeSpells[] {
   return loadHomes(dataDir).map((rec) => {
     const zone = new ZoneClock(rec.home.timezone);
-    return { id: rec.id, title: rec.title, nights: nightSpells(rec, zone), rooms: roomSpells(rec, zone) };
+    return {
+      id: rec.id,
+      title: rec.title,
+      nights: nightSpells(rec, zone),
+      rooms: roomSpells(rec, zone),
+      ruleNights: ruleNights(rec),
+    };
   });
 }
 
@@ -182,6 +222,11 @@ export function formatQuietSpells(homes: readonly HomeSpells[]): string {
         )
         .join(', ')}`,
     );
+    if (h.ruleNights.length === 0) lines.push("  night-stillness (the rules' own nights): none counted");
+    for (const r of h.ruleNights)
+      lines.push(
+        `  night-stillness ${r.context}: ${String(r.longestMinutes.length)} nights counted, longest spell each ${r.longestMinutes.join(', ')} min; threshold after them ${r.thresholdMinutes === null ? 'none yet (too few nights)' : `${String(r.thresholdMinutes)} min`}`,
+      );
     lines.push('  by day (at home, awake), the longest silence after activity in each room, per day:');
     for (const r of h.rooms) lines.push(`    ${r.room.padEnd(10)} ${summary(r.dailyLongest)}`);
   }

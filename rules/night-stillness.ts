@@ -5,6 +5,7 @@ import type { HomeState } from './home-state.js';
 import { homeMayBeEmpty, inactivityDefinition, stillInBed } from './inactivity.js';
 import { returnInDoubt } from './possible-fall.js';
 import { bedMatsWork } from './presence.js';
+import type { RuleParams } from './params.js';
 import type { RuleDefinition } from './registry.js';
 import { HOUR_MS, MINUTE_MS } from './time.js';
 
@@ -110,15 +111,15 @@ export function studentUpper(p: number, df: number): number {
  * nights vary much (Kasteren B: 36 to 246 min) gets a long one, a home with few nights a wide one. Never under the
  * longest night seen with the learned margin (`learned.marginPercent`, `learned.marginMinutes`), nor the floor.
  */
-export function nightStillnessMs(home: HomeState, longestMinutes: readonly number[]): number {
-  const p = home.params.possibleFall;
+export function nightStillnessMs(params: RuleParams, longestMinutes: readonly number[]): number {
+  const p = params.possibleFall;
   const n = longestMinutes.length;
   if (n < Math.max(2, p.stillMinNights)) return NaN;
   const logs = longestMinutes.map((m) => Math.log(Math.max(1, m)));
   const mean = logs.reduce((s, x) => s + x, 0) / n;
   const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
   const bound = Math.exp(mean + studentUpper(p.stillNightPercent / 100, n - 1) * sd * Math.sqrt(1 + 1 / n));
-  const m = home.params.learned;
+  const m = params.learned;
   const longest = Math.max(...longestMinutes) * (1 + m.marginPercent / 100) + m.marginMinutes;
   return Math.round(Math.max(p.floorMinutes, bound, longest) * MINUTE_MS);
 }
@@ -179,7 +180,7 @@ export const nightStillnessDefinition = {
     if (context === undefined) return;
     // The home may be empty (a mat alone since the exit door, a device alone after an outing): inactivity watches.
     if (returnInDoubt(home) || homeMayBeEmpty(home, home.homeSliceOf(inactivityDefinition))) return;
-    const ms = nightStillnessMs(home, state.nights[context].longestMinutes);
+    const ms = nightStillnessMs(home.params, state.nights[context].longestMinutes);
     if (Number.isNaN(ms) || at + ms >= home.timers.inactivity.dueAt) return;
     home.armed['night-stillness'] = { ms, source: 'learned' };
     ctx.arm(home.timers['night-stillness'], at + ms);

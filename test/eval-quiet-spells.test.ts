@@ -38,4 +38,16 @@ describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eva
       expect(byId.get('casas')?.nights.length).toBe(30);
     }
   });
+
+  it('night-stillness on the real homes: none faster than 2 h; B (tuning) never reaches its 14 nights', () => {
+    const rule = (id: string, context: string) => byId.get(id)?.ruleNights.find((r) => r.context === context);
+    if (byId.has('kasteren-b')) {
+      expect(rule('kasteren-b', 'bed-mat')?.longestMinutes).toEqual([246, 63, 145, 60, 69, 36]);
+      expect(rule('kasteren-b', 'bed-mat')?.thresholdMinutes).toBeNull();
+    }
+    if (byId.has('kasteren-a')) expect(byId.get('kasteren-a')?.ruleNights).toEqual([]);
+    // C's nights vary 24-103 min: at 1 % a night, the bound is longer than inactivity's learned 2-2.5 h.
+    if (byId.has('kasteren-c')) expect(rule('kasteren-c', 'bed-mat')?.thresholdMinutes).toBe(169);
+    if (byId.has('casas')) expect(rule('casas', 'bedroom-pir')?.thresholdMinutes).toBe(397);
+  });
 });
