@@ -31,3 +31,25 @@ export function dateRange(
   }
   return { from: isoDate(fromMs), to: isoDate(toMs) };
 }
+
+/**
+ * The whole calendar months that cover `range` and have ended by `nowMs` (its UTC date): what an analyst's council
+ * report covers. Small-number suppression hides a count of 1 to 7, not whether it is 0: a report for one day of a
+ * one-flat hub, or for a month still under way asked again each day, would say on which day the resident fell.
+ */
+export function wholeEndedMonths(range: { from: string; to: string }, nowMs: number): { from: string; to: string } {
+  const from = new Date(`${range.from}T00:00:00Z`);
+  const to = new Date(`${range.to}T00:00:00Z`);
+  const today = new Date(`${isoDate(nowMs)}T00:00:00Z`);
+  const firstDay = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1);
+  // Day 0 of the next month is the last day of this one.
+  let lastDay = Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 0);
+  if (lastDay >= today.getTime()) lastDay = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 0);
+  if (firstDay > lastDay) {
+    throw new DashboardError(
+      'BAD_DATE_RANGE',
+      'The council report covers whole months that have ended (no single day can be told apart): ask for an earlier month',
+    );
+  }
+  return { from: isoDate(firstDay), to: isoDate(lastDay) };
+}

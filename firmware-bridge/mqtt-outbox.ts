@@ -89,6 +89,9 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       password: o.password,
       reconnectPeriod: o.reconnectPeriodMs,
       connectTimeout: 10_000,
+      // mqtt.js stops reconnecting for good after a refused CONNACK unless told otherwise; a hub restarting or
+      // flooded answers 3 (server unavailable), and the bridge must come back once it can.
+      reconnectOnConnackError: true,
       will: { topic: o.statusTopic, payload: Buffer.from(o.lastWill), qos: 1, retain: true },
     };
     const client = mqtt.connect(o.url, clientOptions);

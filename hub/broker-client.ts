@@ -175,6 +175,9 @@ export class ExternalBroker implements HubBroker {
       // pipeline's depth (Mosquitto's own max_inflight_messages, 20 by default, is replaced by it for MQTT 5).
       properties: { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: RECEIVE_MAXIMUM },
       reconnectPeriod: 1_000,
+      // mqtt.js stops reconnecting for good after a refused CONNACK unless told otherwise: a broker restarting, or
+      // the hub's user not yet set up there, would leave the hub deaf until someone restarts it.
+      reconnectOnConnackError: true,
       will: { topic: HUB_STATUS_TOPIC, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     /**
@@ -250,7 +253,19 @@ export class ExternalBroker implements HubBroker {
       }
     });
     // Every failed reconnect attempt is an error: at debug, so that an outage is one warning ('offline'), not a flood.
-    client.on('error', (err) => this.log.debug({ err: err.message }, 'external broker error'));
+    // A refusal (bad credentials in HUB_MQTT_URL, a broker not ready) is worth a warning once per outage: the hub
+    // hears no sensor meanwhile. The message names the reason, never the URL (which may hold the password).
+    let refusalLogged = false;
+    client.on('connect', () => (refusalLogged = false));
+    client.on('error', (err) => {
+      const refused = 'code' in err && typeof err.code === 'number';
+      if (!refused || refusalLogged) {
+        this.log.debug({ err: err.message }, 'external broker error');
+        return;
+      }
+      refusalLogged = true;
+      this.log.warn({ reason: err.message }, "external broker refused the hub's connection; retrying");
+    });
     client.on('offline', () => this.log.warn('external broker unreachable; reconnecting'));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
       if (packet.qos === 0)

@@ -2,8 +2,11 @@
 import { ruleOverridesSchema } from '../rules/params.js';
 import { DEVICE_KINDS } from '../rules/vocabulary.js';
 
-// Ids travel in MQTT topics: no topic separators or wildcards in them.
-const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/+#\\s]+$' } as const;
+// Ids travel in MQTT topics: no topic separators or wildcards in them. No invisible or control characters either
+// (Unicode category C): ingest drops such ids as `bad-id`, so a device so named would never be heard.
+const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/+#\\s\\p{C}]+$' } as const;
+/** Text a person reads (rooms, resident ids): anything printable. */
+const printableText = '^[^\\p{C}]+$';
 const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
 const MQTT_ROLES = ['installer', 'device', 'responder', 'bridge'] as const;
 
@@ -18,13 +21,13 @@ const deviceSchema = {
       minLength: 1,
       // Ingest's own limit (MAX_FRIENDLY_NAME_LENGTH): a longer name would be dropped as a bad id, a deaf device.
       maxLength: 256,
-      pattern: '^[^+#]+$',
+      pattern: '^[^+#\\p{C}]+$',
       // Topics that are never sensor data (hub/ingest.ts sensorTopic): a device so named would never be heard.
       not: { pattern: '^bridge(/|$)|/(set|get)(/|$)|/availability$' },
       description: 'Zigbee2MQTT friendly name (may contain /)',
     },
     kind: { enum: [...DEVICE_KINDS] },
-    room: { type: 'string', minLength: 1, maxLength: 64 },
+    room: { type: 'string', minLength: 1, maxLength: 64, pattern: printableText },
     residentId: { type: 'string', minLength: 1, description: 'For a pendant or wearable: who wears it' },
   },
 } as const;
@@ -51,7 +54,7 @@ const homeSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['id'],
-        properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+        properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: printableText } },
       },
     },
     devices: { type: 'array', default: [], items: deviceSchema },

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { hubConfigSchema } from './config-schema.js';
+import { storedHashProblem } from './passwords.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -43,8 +45,11 @@ function describe(error: ErrorObject): string {
       // A clear password where a hash belongs (an installer's first mistake): say so and how to hash it, never echo it.
       if (error.instancePath.endsWith('/passwordHash'))
         return `${fieldName(error.instancePath)}: must be a scrypt hash ("scrypt$..."), not the password itself; make one with: echo 'the password' | npx telecare hub --hash-password`;
-      return String(p.pattern).includes('[0-5][0-9]')
-        ? `${fieldName(error.instancePath)}: must be a time HH:MM`
+      if (String(p.pattern).includes('[0-5][0-9]')) return `${fieldName(error.instancePath)}: must be a time HH:MM`;
+      if (String(p.pattern) === '^[^\\p{C}]+$')
+        return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C)`;
+      return String(p.pattern).includes('p{C}')
+        ? `${fieldName(error.instancePath)}: must not contain / + #, spaces, or an invisible or control character: the hub drops such ids, so the device would never be heard (pattern ${String(p.pattern)})`
         : `${fieldName(error.instancePath)}: must not contain / + # or spaces (pattern ${String(p.pattern)})`;
     default:
       return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
@@ -68,16 +73,62 @@ function isKnownTimeZone(zone: string): boolean {
   return known;
 }
 
+/**
+ * Ladders are named `<name>` or `<name>:<severity>`; a step's group must be one some responder is in (when any
+ * responder is configured: without them groups only label the MQTT and dashboard alert). Returns the names a home's
+ * `escalation` may use.
+ */
+function checkLadders(config: HubConfig, problems: string[]): Set<string> {
+  const names = new Set<string>();
+  const groups = [...new Set(config.responders.map((r) => r.group))];
+  for (const [key, steps] of Object.entries(config.escalation)) {
+    const colon = key.lastIndexOf(':');
+    const severity = colon < 0 ? undefined : key.slice(colon + 1);
+    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) {
+      problems.push(
+        `escalation.${key}: unknown severity '${severity}' (a ladder is named <name> or <name>:critical, high, medium, low or info)`,
+      );
+    }
+    names.add(colon < 0 ? key : key.slice(0, colon));
+    if (groups.length === 0) continue;
+    steps.forEach((step, i) => {
+      if (!groups.includes(step.group)) {
+        problems.push(
+          `escalation.${key}[${i}].group: no responder is in group '${step.group}' (groups: ${groups.join(', ')})`,
+        );
+      }
+    });
+  }
+  return names;
+}
+
+/**
+ * A room that carries meaning for the rules (SPEC 3) written with capitals or spaces around ("Bathroom ") is that
+ * room: the rules compare names exactly, and would otherwise never watch it as a bathroom.
+ */
+function canonicalRooms(config: HubConfig): void {
+  for (const home of config.homes) {
+    for (const device of home.devices) {
+      if (device.room === undefined) continue;
+      const canonical = device.room.trim().toLowerCase();
+      if (canonical !== device.room && (MEANINGFUL_ROOMS as readonly string[]).includes(canonical)) {
+        device.room = canonical;
+      }
+    }
+  }
+}
+
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */
 function crossCheck(config: HubConfig): string[] {
   const problems: string[] = [];
   const homeIds = new Set<string>();
   const zigbeeNames = new Map<string, string>();
+  const ladderNames = checkLadders(config, problems);
   config.homes.forEach((home, h) => {
     if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
     homeIds.add(home.id);
     if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
-    if (home.escalation !== undefined && !(home.escalation in config.escalation)) {
+    if (home.escalation !== undefined && !ladderNames.has(home.escalation)) {
       problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
     }
     const residentIds = new Set(home.residents.map((r) => r.id));
@@ -100,6 +151,12 @@ function crossCheck(config: HubConfig): string[] {
   config.mqttUsers.forEach((u, i) => {
     if (users.has(u.username)) problems.push(`mqttUsers[${i}].username: duplicate username '${u.username}'`);
     users.add(u.username);
+    const hashProblem = storedHashProblem(u.passwordHash);
+    if (hashProblem !== undefined) {
+      problems.push(
+        `mqttUsers[${i}].passwordHash: ${hashProblem}; make it again with: echo 'the password' | npx telecare hub --hash-password`,
+      );
+    }
     u.homes?.forEach((id, j) => {
       if (id !== '*' && !homeIds.has(id)) problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'`);
     });
@@ -184,6 +241,7 @@ export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig 
     throw new ConfigError(file, (validateHubConfig.errors ?? []).map(describe));
   }
   const config = candidate as HubConfig;
+  canonicalRooms(config);
   const problems = crossCheck(config);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return new FrozenParts().share(config);

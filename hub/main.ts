@@ -54,6 +54,44 @@ function days(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+// The dashboard asks this many characters of every password it sets (POST /api/users, /api/me/password).
+const MIN_ADMIN_PASSWORD_LENGTH = 10;
+
+function adminPassword(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length < MIN_ADMIN_PASSWORD_LENGTH)
+    throw new Error(`HUB_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`);
+  return value;
+}
+
+/** A yes/no variable: 1/true/yes/on or 0/false/no/off; anything else is a mistake, never a silent "no". */
+function flag(value: string | undefined, name: string): boolean | undefined {
+  if (!value) return undefined;
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  throw new Error(`${name} must be 1 or 0 (or true/false, yes/no, on/off), not '${value}'`);
+}
+
+/** Origins as a browser sends them (`https://host[:port]`); a value that is not one would never match, silently. */
+function origins(value: string | undefined, name: string): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(o);
+      } catch {
+        url = undefined;
+      }
+      if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+        throw new Error(`${name}: '${o}' is not an origin such as https://care.example.org`);
+      return url.origin;
+    });
+}
+
 /** Command-line options win over the environment, which wins over the defaults. */
 export function resolveSettings(
   cli: { config?: string; dataDir?: string; mqttPort?: string; httpPort?: string; mqttUrl?: string; host?: string },
@@ -75,7 +113,7 @@ export function resolveSettings(
     mqttPort: port(cli.mqttPort ?? env.HUB_MQTT_PORT, 'HUB_MQTT_PORT', 1883),
     httpPort: port(cli.httpPort ?? env.HUB_HTTP_PORT, 'HUB_HTTP_PORT', 8080),
     mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
-    adminPassword: env.HUB_ADMIN_PASSWORD || undefined,
+    adminPassword: adminPassword(env.HUB_ADMIN_PASSWORD),
     host: cli.host ?? (env.HUB_HOST || undefined),
     mqttTls:
       certFile && keyFile
@@ -86,11 +124,8 @@ export function resolveSettings(
           }
         : undefined,
     https: httpsFiles(env, cwd),
-    trustedOrigins: (env.HUB_TRUSTED_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    secureCookies: env.HUB_SECURE_COOKIES ? env.HUB_SECURE_COOKIES === '1' : undefined,
+    trustedOrigins: origins(env.HUB_TRUSTED_ORIGINS, 'HUB_TRUSTED_ORIGINS'),
+    secureCookies: flag(env.HUB_SECURE_COOKIES, 'HUB_SECURE_COOKIES'),
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
     uplink: uplinkSettingsFromEnv(env, cwd),
   };

@@ -173,6 +173,28 @@ function parseHash(hash: string): StoredHash | undefined {
   return { scheme, ...cost, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
+// A stored cost this many times today's work or more: every check would hold the broker's one-at-a-time queue.
+const MAX_WORK_OVER_TODAY = 4;
+
+/**
+ * Why a configured hash can never be checked, or would stall every login behind it; undefined when it is usable.
+ * (The words never quote the hash.)
+ */
+export function storedHashProblem(hash: string): string | undefined {
+  const stored = parseHash(hash);
+  const readable =
+    stored !== undefined &&
+    stored.key.length === KEY_LENGTH &&
+    stored.salt.length > 0 &&
+    (stored.scheme === 'sha256' ||
+      ((stored.N & (stored.N - 1)) === 0 && stored.N > 1 && 128 * stored.N * stored.r <= MAX_MEMORY_BYTES));
+  if (!readable) return 'not a hash that any password can match (damaged or cut short)';
+  if (stored.scheme === 'scrypt' && stored.N * stored.r * stored.p >= MAX_WORK_OVER_TODAY * COST.N * COST.r * COST.p) {
+    return `scrypt cost N=${stored.N}, r=${stored.r}, p=${stored.p} is too high: each check would hold up every other login`;
+  }
+  return undefined;
+}
+
 async function derive(password: string, stored: StoredHash, options: HashOptions): Promise<Buffer | undefined> {
   if (stored.scheme === 'sha256') return sha256(password, stored.salt);
   const queue = queues[options.queue ?? 'broker'];

@@ -107,8 +107,11 @@ async function show() {
   document.getElementById('csv').href = `/api/reports/prevention?${query}&format=csv`;
   message.textContent = 'Loading…';
   try {
-    render(await api(`/api/reports/prevention?${query}`));
-    message.textContent = `Report for ${form.from.value} to ${form.to.value}`;
+    const report = await api(`/api/reports/prevention?${query}`);
+    render(report);
+    // An analyst's report covers whole months that have ended: say which period it is, not only what was asked.
+    const period = report.period ?? { from: form.from.value, to: form.to.value };
+    message.textContent = `Report for ${period.from} to ${period.to}`;
   } catch (err) {
     message.textContent = err.message;
   }

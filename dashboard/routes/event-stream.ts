@@ -33,7 +33,9 @@ export function openEventStream(
   const raw = reply.raw;
   raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    // Alerts are personal data: never kept by a browser or proxy (as every other answer, dashboard/app.ts).
+    'cache-control': 'no-store, no-transform',
+    'x-content-type-options': 'nosniff',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });

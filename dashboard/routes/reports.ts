@@ -1,7 +1,8 @@
 // Analysts' council report of prevention outcomes (aggregated, pseudonymised), as JSON or CSV.
 import type { FastifyInstance } from 'fastify';
 import type { DashboardContext } from '../context.js';
-import { dateRange } from '../dates.js';
+import { principalOf } from '../access.js';
+import { dateRange, wholeEndedMonths } from '../dates.js';
 import { dateSchema, errors } from '../schemas.js';
 
 export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -11,7 +12,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
       config: { access: 'reports:read' },
       schema: {
         tags: ['reports'],
-        summary: 'Council prevention report (default: the last 90 days); residents only as keyed pseudonyms',
+        summary:
+          'Council prevention report (default: the last 90 days; for an analyst, the whole months that have ended within the range asked); counts only',
         querystring: {
           type: 'object',
           properties: {
@@ -25,7 +27,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
       },
     },
     async (request, reply) => {
-      const range = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90);
+      const asked = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90);
+      // An analyst sees aggregated data only: no period shorter than a month, none still under way.
+      const range = principalOf(request).role === 'analyst' ? wholeEndedMonths(asked, ctx.clock.now()) : asked;
       const { analytics } = ctx;
       const report = await analytics.preventionReport(range.from, range.to);
       if (request.query.format === 'csv') {

@@ -156,6 +156,33 @@ describe('the broker', () => {
   });
 });
 
+describe('a broker that refuses the connection', () => {
+  it('is tried again: a CONNACK refusal (server unavailable while the hub restarts or is flooded) does not stop the bridge for good', async () => {
+    const pair = await startSerialPair(dir, 'tty');
+    pairs.push(pair);
+    // Refuses the bridge's first connection with CONNACK 3 (server unavailable), as the hub's broker does when an
+    // address already has 4 credential checks waiting; accepts every later one.
+    let bridgeRefusals = 0;
+    const broker = await startBroker(0, {
+      authenticate: (client, _user, _password, done) => {
+        if (client.id.startsWith('telecare-bridge-') && bridgeRefusals === 0) {
+          bridgeRefusals++;
+          done(Object.assign(new Error('server unavailable'), { returnCode: 3 }), false);
+          return;
+        }
+        done(null, true);
+      },
+    });
+    brokers.push(broker);
+    subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+    bridge = spawnBridge(bridgeArgs(pair.hubEnd, broker.port));
+    await waitFor('bridge online after the refusal', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+    expect(bridgeRefusals).toBe(1);
+    writeToSerial(pair.receiverEnd, wire(pendantPress('p1', 1)));
+    await waitFor('pendant press', () => subscriber!.on('telecare/h1/devices/p1/events').length === 1);
+  });
+});
+
 describe('the bound on buffered events', () => {
   it('drops routine events before an emergency: a pendant press outlives a flapping sensor while the broker is away', async () => {
     const pair = await startSerialPair(dir, 'tty');

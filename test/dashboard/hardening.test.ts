@@ -5,7 +5,7 @@ import { DeviceIndex } from '../../hub/config.js';
 import { Ingest } from '../../hub/ingest.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
-import { ADMIN_PASSWORD, login, startDashboard, testConfig, type Dashboard } from './support.js';
+import { ADMIN_PASSWORD, listenLocally, login, startDashboard, testConfig, type Dashboard } from './support.js';
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -42,6 +42,25 @@ describe('answers that carry personal data', () => {
         cache: 'no-store',
         sniff: 'nosniff',
       });
+    }
+  });
+});
+
+describe('the live alert stream', () => {
+  it('is never kept in a browser or proxy cache either (it carries every alert), and never sniffed', async () => {
+    dashboard = await startDashboard();
+    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    const base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/alerts/stream`, { headers: { cookie }, signal: abort.signal });
+    try {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(res.headers.get('cache-control')).toMatch(/^no-store\b/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    } finally {
+      abort.abort();
+      await res.body?.cancel().catch(() => undefined);
     }
   });
 });

@@ -100,7 +100,9 @@ describe('hub configuration', () => {
   });
 
   it('scopes MQTT users to homes that exist ("*" for all)', () => {
-    const user = { username: 'b1', passwordHash: 'scrypt$x', role: 'bridge' };
+    // A well-formed hash (its password is never checked here).
+    const passwordHash = `scrypt$8192$8$10$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
+    const user = { username: 'b1', passwordHash, role: 'bridge' };
     expect(
       parseHubConfig({ homes: [{ id: 'h1' }], mqttUsers: [{ ...user, homes: ['h1'] }] }).mqttUsers[0]?.homes,
     ).toEqual(['h1']);

@@ -1,0 +1,149 @@
+// Configuration mistakes that used to start a hub that looked right but would miss or misroute an alert.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseHubConfig } from '../../hub/config.js';
+import { hashPassword } from '../../hub/passwords.js';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseHubConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+const pendant = { id: 'p1', kind: 'pendant', room: 'living' };
+
+describe('ids the hub could never hear', () => {
+  it('are refused at start, naming the field: an invisible or control character in a home, device, Zigbee or resident id', () => {
+    const problems = problemsOf({
+      homes: [
+        {
+          // A zero-width space pasted from a care plan: the native topic's id is never equal to it.
+          id: 'flat12\u200b',
+          residents: [{ id: 'r1\u202e' }],
+          devices: [
+            { id: 'p1\u0007', kind: 'pendant' },
+            { id: 'pir', zigbee: 'hall\u200bpir', kind: 'motion', room: 'hall\u0000' },
+          ],
+        },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^homes\[0\]\.id: .*invisible or control character/),
+      expect.stringMatching(/^homes\[0\]\.residents\[0\]\.id: .*invisible or control character/),
+      expect.stringMatching(/^homes\[0\]\.devices\[0\]\.id: .*invisible or control character/),
+      expect.stringMatching(/^homes\[0\]\.devices\[1\]\.zigbee: .*invisible or control character/),
+      expect.stringMatching(/^homes\[0\]\.devices\[1\]\.room: .*invisible or control character/),
+    ]);
+  });
+
+  it('still allows every printable id, accents and other scripts included', () => {
+    expect(
+      problemsOf({
+        homes: [{ id: 'flat-12é', devices: [{ id: 'pir.1', zigbee: 'cuisine/détecteur', kind: 'motion' }] }],
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe('rooms that carry meaning for the rules', () => {
+  it('keep it when written with capitals or spaces around ("Bathroom "): the bathroom rule watches that room', () => {
+    const config = parseHubConfig({
+      homes: [
+        {
+          id: 'h1',
+          devices: [
+            { id: 'bath-pir', kind: 'motion', room: 'Bathroom ' },
+            { id: 'bed', kind: 'bed', room: 'BEDROOM' },
+            { id: 'shed', kind: 'motion', room: 'Garden Shed' },
+          ],
+        },
+      ],
+    });
+    expect(config.homes[0]?.devices.map((d) => d.room)).toEqual(['bathroom', 'bedroom', 'Garden Shed']);
+  });
+});
+
+describe('escalation ladders', () => {
+  const responders = [
+    { id: 'cc-day', group: 'first' },
+    { id: 'cc-sup', group: 'supervisors' },
+  ];
+
+  it('refuse a step naming a group no responder is in (a typo would escalate to nobody)', () => {
+    const problems = problemsOf({
+      homes: [{ id: 'h1', devices: [pendant] }],
+      responders,
+      escalation: {
+        default: [
+          { group: 'first', timeoutSeconds: 60 },
+          { group: 'supervisers', timeoutSeconds: 120 },
+        ],
+      },
+    });
+    expect(problems).toEqual([
+      "escalation.default[1].group: no responder is in group 'supervisers' (groups: first, supervisors)",
+    ]);
+  });
+
+  it('refuse a ladder named for a severity that does not exist (it would never be used)', () => {
+    const problems = problemsOf({
+      homes: [{ id: 'h1', devices: [pendant] }],
+      responders,
+      escalation: { 'default:critcal': [{ group: 'first', timeoutSeconds: 30 }] },
+    });
+    expect(problems).toEqual([
+      "escalation.default:critcal: unknown severity 'critcal' (a ladder is named <name> or <name>:critical, high, medium, low or info)",
+    ]);
+  });
+
+  it('let a home name a ladder that is given per severity only', () => {
+    const config = parseHubConfig({
+      homes: [{ id: 'h1', escalation: 'night', devices: [pendant] }],
+      responders,
+      escalation: { 'night:critical': [{ group: 'supervisors', timeoutSeconds: 30 }] },
+    });
+    expect(config.homes[0]?.escalation).toBe('night');
+  });
+
+  it('still take ladder groups as labels when no responder is configured (alerts go to MQTT and the dashboard)', () => {
+    expect(
+      problemsOf({
+        homes: [{ id: 'h1', devices: [pendant] }],
+        escalation: { default: [{ group: 'first', timeoutSeconds: 60 }] },
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe('MQTT credentials', () => {
+  it('refuse a passwordHash that no password can ever match, naming the user and never echoing the hash', async () => {
+    const good = await hashPassword('a device password');
+    const problems = problemsOf({
+      mqttUsers: [
+        { username: 'ok', passwordHash: good, role: 'installer' },
+        { username: 'cut', passwordHash: good.slice(0, -8), role: 'installer' },
+        { username: 'empty', passwordHash: 'scrypt$', role: 'installer' },
+        { username: 'cost', passwordHash: good.replace('scrypt$8192$', 'scrypt$1000$'), role: 'installer' },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^mqttUsers\[1\]\.passwordHash: not a hash .*--hash-password/),
+      expect.stringMatching(/^mqttUsers\[2\]\.passwordHash: not a hash .*--hash-password/),
+      expect.stringMatching(/^mqttUsers\[3\]\.passwordHash: not a hash .*--hash-password/),
+    ]);
+    expect(problems.join('\n')).not.toContain(good.slice(20, 40));
+  });
+
+  it('refuse a scrypt cost so high that each device login would stall the broker for everyone', async () => {
+    const good = await hashPassword('a device password');
+    const problems = problemsOf({
+      mqttUsers: [
+        { username: 'slow', passwordHash: good.replace('scrypt$8192$8$10$', 'scrypt$8192$8$100000$'), role: 'device' },
+      ],
+    });
+    expect(problems).toEqual([expect.stringMatching(/^mqttUsers\[0\]\.passwordHash: scrypt cost .* too high/)]);
+  });
+});

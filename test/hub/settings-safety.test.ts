@@ -1,0 +1,73 @@
+// `telecare hub` refuses environment settings that would weaken it silently: a clear message naming the variable.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../hub/main.js';
+import { cliPath, tempDir, writeConfig } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('settings');
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `telecare hub` with `env` on free ports in a temp folder; a hub that starts anyway is killed at the limit. */
+function startWith(env: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
+  const result = spawnSync(process.execPath, [cliPath, 'hub'], {
+    env: {
+      PATH: process.env.PATH,
+      HUB_DATA_DIR: path.join(dir, 'data'),
+      HUB_CONFIG: writeConfig(dir),
+      HUB_MQTT_PORT: '0',
+      HUB_HTTP_PORT: '0',
+      HUB_HOST: '127.0.0.1',
+      HUB_ADMIN_PASSWORD: 'a long enough admin password',
+      ...env,
+    },
+    encoding: 'utf8',
+    // A refused setting exits at once; one taken silently would run on: killed here so the test fails, not hangs.
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { status: result.status, stderr: result.stderr, stdout: result.stdout };
+}
+
+describe('settings that matter for security', () => {
+  it('a short HUB_ADMIN_PASSWORD is refused (the dashboard asks 10 characters of every other password)', () => {
+    const run = startWith({ HUB_ADMIN_PASSWORD: 'admin1' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/HUB_ADMIN_PASSWORD must be at least 10 characters/);
+    expect(run.stderr + run.stdout).not.toContain('admin1');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('HUB_SECURE_COOKIES other than 1/0 (true, yes...) is understood or refused, never taken as "no"', () => {
+    const env = { HUB_DATA_DIR: '/srv/hub/data' };
+    expect(resolveSettings({}, { ...env, HUB_SECURE_COOKIES: 'true' }).secureCookies).toBe(true);
+    expect(resolveSettings({}, { ...env, HUB_SECURE_COOKIES: 'yes' }).secureCookies).toBe(true);
+    expect(resolveSettings({}, { ...env, HUB_SECURE_COOKIES: '0' }).secureCookies).toBe(false);
+    const run = startWith({ HUB_SECURE_COOKIES: 'always' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/HUB_SECURE_COOKIES must be 1 or 0/);
+  });
+
+  it('HUB_TRUSTED_ORIGINS must be origins; a trailing slash is taken as the origin it names', () => {
+    expect(
+      resolveSettings({}, { HUB_TRUSTED_ORIGINS: 'https://care.example.org/, http://10.0.0.5:8443' }).trustedOrigins,
+    ).toEqual(['https://care.example.org', 'http://10.0.0.5:8443']);
+    const run = startWith({ HUB_TRUSTED_ORIGINS: 'care.example.org' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/HUB_TRUSTED_ORIGINS: 'care.example.org' is not an origin/);
+  });
+
+  it('an unknown HUB_LOG_LEVEL names the variable and the levels', () => {
+    const run = startWith({ HUB_LOG_LEVEL: 'verbose' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /unknown log level 'verbose' in HUB_LOG_LEVEL \(use one of fatal, error, warn, info, debug, trace, silent\)/,
+    );
+  });
+});
