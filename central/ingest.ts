@@ -403,7 +403,12 @@ async function notifyMany(client: pg.ClientBase, channel: string, payloads: read
  * stream order) because they change the hub's state. Throws on any database failure, having rolled everything back:
  * the caller then stores the messages one by one (`ingest`), so that one bad message cannot hold the others.
  */
-export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming[]): Promise<IngestResult[]> {
+export async function ingestBatch(
+  client: pg.ClientBase,
+  msgs: readonly Incoming[],
+  /** Measuring only: told when COMMIT was sent (the rest of the transaction's time is the commit). */
+  timing?: { commitSentMs?: number },
+): Promise<IngestResult[]> {
   const results: (IngestResult | undefined)[] = new Array<IngestResult | undefined>(msgs.length).fill(undefined);
   const targets: { index: number; hubId: string; parsed: Parsed; msg: Incoming }[] = [];
   msgs.forEach((msg, index) => {
@@ -600,6 +605,7 @@ export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming
         results[x.index] = { kind: 'features', hubId: x.hubId, stored: isNew };
       }
     }
+    if (timing) timing.commitSentMs = Date.now();
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
