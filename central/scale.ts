@@ -32,6 +32,8 @@ interface ScaleOptions {
   json: boolean;
   /** Leave the NATS node and the worker alone (to compare the latency with and without the kills). */
   noKill: boolean;
+  /** Kill the node that leads this (the stream or the workers' consumer) at the kill, instead of always `n2`. */
+  killLeader?: 'stream' | 'consumer';
 }
 
 function parseArgs(argv: readonly string[]): ScaleOptions {
@@ -55,9 +57,13 @@ function parseArgs(argv: readonly string[]): ScaleOptions {
     const arg = argv[i] ?? '';
     if (arg === '--json') options.json = true;
     else if (arg === '--no-kill') options.noKill = true;
-    else if (arg === '--help' || arg === '-h') {
+    else if (arg === '--kill-leader') {
+      const which = argv[++i];
+      if (which !== 'stream' && which !== 'consumer') throw new Error('--kill-leader needs stream or consumer');
+      options.killLeader = which;
+    } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run central:scale -- [--hubs 100] [--duration-s 60] [--alerts-per-s 20] [--workers 2] [--silence-s 180] [--no-kill] [--json]\n',
+        'npm run central:scale -- [--hubs 100] [--duration-s 60] [--alerts-per-s 20] [--workers 2] [--silence-s 180] [--no-kill | --kill-leader stream|consumer] [--json]\n',
       );
       process.exit(0);
     } else if (Object.hasOwn(numeric, arg)) {
@@ -583,12 +589,22 @@ async function run(options: ScaleOptions): Promise<Result> {
         }
         if (!options.noKill && killedNode === undefined && Date.now() >= killAt) {
           killedNode = 1;
+          if (options.killLeader) {
+            // The node leading the stream or the consumer now: the worst case for JetStream's leader election.
+            const leader = await (
+              options.killLeader === 'stream' ? jsm.streams.info(STREAM) : jsm.consumers.info(STREAM, DURABLE)
+            )
+              .then((info) => info.cluster?.leader)
+              .catch(() => undefined);
+            const index = cluster.nodes.findIndex((n) => n.name === leader);
+            if (index >= 0) killedNode = index;
+          }
           snapshots.push(snapshotJetStream(jsm, 'before-kill', flowStart));
-          killed.natsNode = cluster.nodes[1]?.name ?? '';
+          killed.natsNode = cluster.nodes[killedNode]?.name ?? '';
           const victim = workers.processes()[0];
           killed.workerPid = victim?.pid;
           victim?.kill('SIGKILL');
-          void cluster.nodes[1]?.kill();
+          void cluster.nodes[killedNode]?.kill();
           setTimeout(() => snapshots.push(snapshotJetStream(jsm, 'kill+2s', flowStart)), 2_000).unref();
         }
         if (killedNode !== undefined && restartAt <= Date.now() && killedNode >= 0) {
