@@ -2,6 +2,7 @@
 // local 3-node cluster into the workers and PostgreSQL; measures hub -> stored and NOTIFYed latency, kills a NATS node
 // and a worker mid-run and checks nothing is lost or duplicated, and times a silenced hub until it is flagged.
 import { fork, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +81,8 @@ const TARGET_P99_MS = 250;
 /** A hub silent for the threshold is flagged within threshold + 30 s (3.5 min for the 3 min default). */
 const FLAG_MARGIN_S = 30;
 const HEARTBEAT_MS = 30_000;
+/** A version the client gave up (no PUBACK) is sent again after this, as the hub's uplink queue does. */
+const RESEND_MS = 1_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,7 +110,9 @@ interface SentVersion {
   connectedAtSend: boolean;
   pubackMs?: number;
   portAtPuback?: number;
+  /** The last error mqtt.js gave when it gave the message up, and how often it was sent again since. */
   error?: string;
+  resends?: number;
 }
 
 /** The stream's and the consumer's state at one moment of the run (why: to see where a lost version went). */
@@ -328,6 +333,8 @@ interface Result {
   }[];
   /** Versions whose PUBACK never came (the simulator counted them as sent). */
   neverPubacked: number;
+  /** Versions the client gave up at least once and sent again (as a hub's queue does). */
+  resent: number;
   killAtS: number;
   restartAtS: number;
   /** The gateway ports of the nodes, and which was killed. */
@@ -357,6 +364,11 @@ interface Result {
    * `IO:WALSync` the commit's flush, `running` not waiting.
    */
   postgresWaits: Record<string, number>;
+  /**
+   * This process's event loop delay during the flow: the simulated hubs, the NOTIFY listener and the console's
+   * reader all live here, so a late turn of this loop shows in every leg it times (publish and console).
+   */
+  observerLoopDelayMs: { p50: number; p99: number; max: number };
   stages: {
     traced: number;
     p50: Record<Stage, number>;
@@ -432,7 +444,8 @@ async function run(options: ScaleOptions): Promise<Result> {
         CENTRAL_NATS_PASSWORD: centrePassword,
         CENTRAL_ADMIN_PASSWORD: consolePassword,
       },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its log lines go to stderr: stdout is this tool's report (--json).
+      stdio: ['ignore', 2, 2, 'ipc'],
     });
     consoleProcess = child;
     const consoleUrl = await new Promise<string>((resolve, reject) => {
@@ -529,21 +542,31 @@ async function run(options: ScaleOptions): Promise<Result> {
       };
       sentInfo.set(key, info);
       hub.lastSentMs = Date.now();
-      hub.client.publish(
-        `telecare-up/${hub.id}/alerts/${alertId}`,
-        JSON.stringify({ hubId: hub.id, queuedAt: now.toISOString(), alertId, version, alert }),
-        { qos: 1 },
-        (err) => {
-          // mqtt.js calls back on the PUBACK (or with an error when it gives the message up).
-          if (err) info.error = err.message;
-          else {
-            info.pubackMs = Date.now();
-            info.portAtPuback = hub.client.options.port ?? 0;
-          }
-        },
-      );
+      const publish = (): void => {
+        hub.client.publish(
+          `telecare-up/${hub.id}/alerts/${alertId}`,
+          JSON.stringify({ hubId: hub.id, queuedAt: now.toISOString(), alertId, version, alert }),
+          { qos: 1 },
+          (err) => {
+            // mqtt.js calls back on the PUBACK, or with an error when it gives the message up ("Connection closed"
+            // when its gateway died): a real hub keeps the item in its queue and sends it again, and so does this.
+            if (err) {
+              info.error = err.message;
+              info.resends = (info.resends ?? 0) + 1;
+              // Not once the run is over and the client ended.
+              if (!hub.client.disconnecting) setTimeout(publish, RESEND_MS).unref();
+            } else {
+              info.pubackMs = Date.now();
+              info.portAtPuback = hub.client.options.port ?? 0;
+            }
+          },
+        );
+      };
+      publish();
     };
     const flowStart = Date.now();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const waits: Record<string, number> = {};
     const sampler = new pg.Client({ connectionString: postgres.url });
     await sampler.connect();
@@ -618,6 +641,7 @@ async function run(options: ScaleOptions): Promise<Result> {
       }
     })();
     await flowing;
+    loopDelay.disable();
     await sampling;
     await sleep(7_000);
     // Every version sent is in PostgreSQL (or the wait ends and the missing ones are counted).
@@ -714,6 +738,7 @@ async function run(options: ScaleOptions): Promise<Result> {
     ) as Record<Stage, number>;
     const consoleP99 = percentile(consoleLatencies, 99);
     const neverPubacked = [...sentInfo.values()].filter((i) => i.pubackMs === undefined).length;
+    const resent = [...sentInfo.values()].filter((i) => (i.resends ?? 0) > 0).length;
     const duplicateNotifies = [...notifies.values()].filter((n) => n > 1).length;
     // The silenced hub: wait until flagged (threshold + sweep), at most threshold + 2 margins.
     const flagDeadline = (silencedAt ?? Date.now()) + (options.silenceS + 2 * FLAG_MARGIN_S) * 1_000;
@@ -736,6 +761,7 @@ async function run(options: ScaleOptions): Promise<Result> {
       lostSentAtS,
       lostDetail,
       neverPubacked,
+      resent,
       killAtS: relS(killAt) ?? 0,
       restartAtS: relS(restartAt) ?? 0,
       gateways: cluster.nodes.map((n, i) => ({ name: n.name, mqttPort: layout.nodes[i]?.mqtt ?? 0 })),
@@ -756,6 +782,11 @@ async function run(options: ScaleOptions): Promise<Result> {
         shown: consoleLatencies.length,
       },
       postgresWaits: waits,
+      observerLoopDelayMs: {
+        p50: Math.round(loopDelay.percentile(50) / 1e6),
+        p99: Math.round(loopDelay.percentile(99) / 1e6),
+        max: Math.round(loopDelay.max / 1e6),
+      },
       stages: {
         traced: passages.length,
         p50: stageFigures((v) => percentile(v, 50)),
@@ -836,6 +867,7 @@ async function main(): Promise<void> {
     for (const [name, value, verdict] of rows)
       process.stdout.write(`${name.padEnd(32)} ${value.padEnd(24)} ${verdict}\n`);
     process.stdout.write(`PostgreSQL waits (samples): ${JSON.stringify(result.postgresWaits)}\n`);
+    process.stdout.write(`this process's event loop delay ms: ${JSON.stringify(result.observerLoopDelayMs)}\n`);
     process.stdout.write(`legs of hub -> console (${String(result.stages.traced)} versions traced), ms:\n`);
     for (const stage of STAGES) {
       process.stdout.write(
@@ -843,7 +875,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(
-      `never PUBACKed: ${String(result.neverPubacked)}; kill at ${String(result.killAtS)} s, restart at ${String(result.restartAtS)} s; gateways ${result.gateways.map((g) => `${g.name}:${String(g.mqttPort)}`).join(' ')}\n`,
+      `never PUBACKed: ${String(result.neverPubacked)}; sent again after the client gave up: ${String(result.resent)}; kill at ${String(result.killAtS)} s, restart at ${String(result.restartAtS)} s; gateways ${result.gateways.map((g) => `${g.name}:${String(g.mqttPort)}`).join(' ')}\n`,
     );
     for (const l of result.lostDetail) process.stdout.write(`lost ${JSON.stringify(l)}\n`);
     if (result.lost > 0) for (const j of result.jetstream) process.stdout.write(`jetstream ${JSON.stringify(j)}\n`);
