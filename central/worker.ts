@@ -234,7 +234,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       size: batch.length,
       alerts,
     };
-    fs.appendFileSync(traceFile, `${JSON.stringify(line)}\n`);
+    try {
+      fs.appendFileSync(traceFile, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      // Measuring must never change what is stored: a line that cannot be written is left out, and said so.
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'batch trace not written');
+    }
   }
 
   async function storeBatch(batch: readonly JsMsg[]): Promise<void> {
