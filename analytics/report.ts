@@ -139,36 +139,8 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
     acknowledgement: ack,
     outcomes: publish(outcomes),
-    falls: {
-      total: suppressCount(falls.length),
-      fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
-      possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
-      outcomes: publish(
-        countBy(
-          OUTCOMES,
-          falls.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
-        ),
-      ),
-    },
-    routineChanges: {
-      flags: suppressCount(flags.length),
-      byFeature: publish(
-        countBy(
-          WATCHED_FEATURES.map((w) => w.feature as string),
-          flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
-        ),
-      ),
-      followUpDays: FOLLOW_UP_DAYS,
-      followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
-      followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
-      followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
-      outcomes: publish(
-        countBy(
-          OUTCOMES,
-          flags.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
-        ),
-      ),
-    },
+    falls: fallFigures(falls),
+    routineChanges: routineChangeFigures(flags, followUps),
     residentsWith: {
       alerts: suppressCount([...perResident.values()].filter((r) => r.alerts > 0).length),
       falls: suppressCount([...perResident.values()].filter((r) => r.falls > 0).length),
@@ -201,6 +173,47 @@ export function acknowledgement(alerts: readonly Alert[]): PreventionReport['ack
     shareWithin60s: suppressShare(within60, calls.length),
     shareWithin180s: suppressShare(within180, calls.length),
     medianSeconds,
+  };
+}
+
+/** How these alerts were resolved (those resolved with an outcome), published. */
+function outcomeFigures(list: readonly Alert[]): Counts<Outcome> {
+  return publish(
+    countBy(
+      OUTCOMES,
+      list.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
+    ),
+  );
+}
+
+/** The falls figures of a period (fall and possible-fall alerts), for this report and the centre's council report. */
+export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] {
+  return {
+    total: suppressCount(falls.length),
+    fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
+    possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
+    outcomes: outcomeFigures(falls),
+  };
+}
+
+/** The routine-change figures of a period: flags by feature, what followed them (`followUp`, same order), outcomes. */
+export function routineChangeFigures(
+  flags: readonly Alert[],
+  followUps: readonly ReturnType<typeof followUp>[],
+): PreventionReport['routineChanges'] {
+  return {
+    flags: suppressCount(flags.length),
+    byFeature: publish(
+      countBy(
+        WATCHED_FEATURES.map((w) => w.feature as string),
+        flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
+      ),
+    ),
+    followUpDays: FOLLOW_UP_DAYS,
+    followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
+    followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
+    followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
+    outcomes: outcomeFigures(flags),
   };
 }
 

@@ -403,7 +403,12 @@ async function notifyMany(client: pg.ClientBase, channel: string, payloads: read
  * stream order) because they change the hub's state. Throws on any database failure, having rolled everything back:
  * the caller then stores the messages one by one (`ingest`), so that one bad message cannot hold the others.
  */
-export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming[]): Promise<IngestResult[]> {
+export async function ingestBatch(
+  client: pg.ClientBase,
+  msgs: readonly Incoming[],
+  /** Measuring only: told when COMMIT was sent (the rest of the transaction's time is the commit). */
+  timing?: { commitSentMs?: number },
+): Promise<IngestResult[]> {
   const results: (IngestResult | undefined)[] = new Array<IngestResult | undefined>(msgs.length).fill(undefined);
   const targets: { index: number; hubId: string; parsed: Parsed; msg: Incoming }[] = [];
   msgs.forEach((msg, index) => {
@@ -491,65 +496,57 @@ export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming
     if (alerts.length > 0) {
       const versionKey = (hubId: string, alertId: string, version: number): string =>
         JSON.stringify([hubId, alertId, version]);
+      // One statement, one round trip (under load each round trip waits for both processes to be scheduled): every
+      // version inserted (a repeat inserts nothing), each alert's row moved to its highest new version (never down),
+      // one NOTIFY per new version in stream order (pg_notify, volatile, runs after the sort). Rows are locked in one
+      // order (hub, alert) by every worker, so that batches do not deadlock.
       const inserted = await client.query<{ hub_id: string; alert_id: string; version: number }>(
-        `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
-         SELECT h, a, v, r, p::jsonb FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
-           AS t(h, a, v, r, p) ORDER BY h, a, v
-         ON CONFLICT DO NOTHING RETURNING hub_id, alert_id, version`,
+        `WITH t AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::text[],
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+             WITH ORDINALITY AS t(h, a, v, r, p, ty, sev, st, home, raised, body, note, n)
+         ), ins AS (
+           INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+           SELECT h, a, v, r, p::jsonb FROM t ORDER BY h, a, v
+           ON CONFLICT DO NOTHING RETURNING hub_id, alert_id, version
+         ), fresh AS (
+           -- A key twice in one batch (a hub's resend): the first in stream order is the new one.
+           SELECT DISTINCT ON (t.h, t.a, t.v) t.* FROM t
+           JOIN ins ON ins.hub_id = t.h AND ins.alert_id = t.a AND ins.version = t.v
+           ORDER BY t.h, t.a, t.v, t.n
+         ), newest AS (
+           SELECT DISTINCT ON (h, a) * FROM fresh ORDER BY h, a, v DESC
+         ), up AS (
+           INSERT INTO central_alerts AS x (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
+           SELECT h, a, 'hub', v, ty, sev, st, home, raised::timestamptz, r, body::jsonb FROM newest ORDER BY h, a
+           ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
+             severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
+             raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert
+           WHERE x.version < EXCLUDED.version
+         )
+         SELECT h AS hub_id, a AS alert_id, v AS version, pg_notify($13, note) FROM fresh ORDER BY n`,
         [
           alerts.map((x) => x.hubId),
           alerts.map((x) => x.d.alertId),
           alerts.map((x) => x.d.version),
           alerts.map((x) => x.msg.receivedAt),
           alerts.map((x) => JSON.stringify(x.d.body)),
+          alerts.map((x) => x.d.type),
+          alerts.map((x) => x.d.severity),
+          alerts.map((x) => x.d.state),
+          alerts.map((x) => x.d.homeId),
+          alerts.map((x) => x.d.raisedAt),
+          alerts.map((x) => JSON.stringify(x.d.alert)),
+          alerts.map((x) => JSON.stringify({ hubId: x.hubId, alertId: x.d.alertId, version: x.d.version })),
+          ALERT_CHANNEL,
         ],
       );
       const fresh = new Set(inserted.rows.map((r) => versionKey(r.hub_id, r.alert_id, r.version)));
-      const stored: typeof alerts = [];
       for (const x of alerts.sort(bySeq)) {
-        // A key twice in one batch (a hub's resend): the first is the new one, the next a repeat.
-        const key = versionKey(x.hubId, x.d.alertId, x.d.version);
-        const isNew = fresh.delete(key);
-        if (isNew) stored.push(x);
+        // A key twice in one batch: the first is the new one, the next a repeat.
+        const isNew = fresh.delete(versionKey(x.hubId, x.d.alertId, x.d.version));
         results[x.index] = { kind: 'alert', hubId: x.hubId, stored: isNew };
       }
-      // Each alert's highest new version; the row moves only to a higher version than it has.
-      const newest = new Map<string, (typeof alerts)[number]>();
-      for (const x of stored) {
-        const key = JSON.stringify([x.hubId, x.d.alertId]);
-        const had = newest.get(key);
-        if (!had || had.d.version < x.d.version) newest.set(key, x);
-      }
-      const rows = [...newest.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, x]) => x);
-      if (rows.length > 0) {
-        await client.query(
-          `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-           SELECT h, id, 'hub', v, ty, sev, st, home, raised::timestamptz, upd, body::jsonb
-           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::timestamptz[], $10::text[]) AS t(h, id, v, ty, sev, st, home, raised, upd, body)
-           ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
-             severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
-             raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert
-           WHERE a.version < EXCLUDED.version`,
-          [
-            rows.map((x) => x.hubId),
-            rows.map((x) => x.d.alertId),
-            rows.map((x) => x.d.version),
-            rows.map((x) => x.d.type),
-            rows.map((x) => x.d.severity),
-            rows.map((x) => x.d.state),
-            rows.map((x) => x.d.homeId),
-            rows.map((x) => x.d.raisedAt),
-            rows.map((x) => x.msg.receivedAt),
-            rows.map((x) => JSON.stringify(x.d.alert)),
-          ],
-        );
-      }
-      await notifyMany(
-        client,
-        ALERT_CHANNEL,
-        stored.map((x) => ({ hubId: x.hubId, alertId: x.d.alertId, version: x.d.version })),
-      );
     }
 
     if (commands.length > 0) {
@@ -600,6 +597,7 @@ export async function ingestBatch(client: pg.ClientBase, msgs: readonly Incoming
         results[x.index] = { kind: 'features', hubId: x.hubId, stored: isNew };
       }
     }
+    if (timing) timing.commitSentMs = Date.now();
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

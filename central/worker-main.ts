@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     databaseUrl: required('CENTRAL_DATABASE_URL'),
     silenceMs: optionalMs('CENTRAL_SILENCE_MS'),
     sweepEveryMs: optionalMs('CENTRAL_SWEEP_MS'),
+    traceDir: process.env.CENTRAL_TRACE_DIR === '' ? undefined : process.env.CENTRAL_TRACE_DIR,
     log,
   });
   log.info('worker consuming');

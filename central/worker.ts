@@ -1,6 +1,8 @@
 // A centre worker (SPEC 10): takes messages from the durable consumer all workers share, stores what has arrived in
 // batches (one PostgreSQL transaction each) and only then acknowledges them; checks the hub list for silent hubs on a
 // timer. Any number run side by side.
+import fs from 'node:fs';
+import path from 'node:path';
 import { connect, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
@@ -43,7 +45,30 @@ export interface WorkerOptions {
   maxBatch?: number;
   /** The clock the silence check judges by (tests drive it). */
   now?: () => Date;
+  /**
+   * Measuring only (`central:scale`): each stored batch appends one line to `<traceDir>/worker-<pid>.jsonl` with its
+   * alert versions' stage times (see `BatchTrace`). Off by default.
+   */
+  traceDir?: string;
   log: Logger;
+}
+
+/**
+ * One stored batch, for the stage split of the latency (`central:scale`). Times are epoch ms on this machine's clock;
+ * `stream` is JetStream's timestamp, `delivered` when this worker's consumer loop got the message.
+ */
+export interface BatchTrace {
+  /**
+   * When a storer took the batch, when it had a PostgreSQL connection, when its statements were done and COMMIT sent,
+   * when the commit was confirmed.
+   */
+  takenMs: number;
+  connectedMs: number;
+  commitSentMs: number;
+  committedMs: number;
+  size: number;
+  /** The alert versions in it: `hubId/alertId/version`, JetStream's timestamp, delivery to this worker. */
+  alerts: { key: string; streamMs: number; deliveredMs: number }[];
 }
 
 export interface WorkerStats {
@@ -87,6 +112,18 @@ const PULL_EXPIRES_MS = 5_000;
  * progress acknowledgement, and in a backlog they would wait there longer than `ack_wait` and be delivered twice.
  */
 const PULL_MAX_MESSAGES = 20;
+
+/** `hubId/alertId/version` of an alert version message, for the trace; undefined for anything else. */
+function alertKey(m: JsMsg): string | undefined {
+  const parts = hubSubject(m.subject).split('.');
+  if (parts.length !== 4 || parts[2] !== 'alerts') return undefined;
+  try {
+    const version = (JSON.parse(new TextDecoder().decode(m.data)) as { version?: unknown }).version;
+    return typeof version === 'number' ? `${parts[1] ?? ''}/${parts[3] ?? ''}/${String(version)}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
   return {
@@ -176,7 +213,37 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   }
 
+  // Measuring only: when each message reached this worker's loop, and where the batches' lines go.
+  const deliveredAt = new WeakMap<JsMsg, number>();
+  const traceFile =
+    options.traceDir === undefined ? undefined : path.join(options.traceDir, `worker-${String(process.pid)}.jsonl`);
+  function trace(batch: readonly JsMsg[], takenMs: number, connectedMs: number, commitSentMs: number): void {
+    if (traceFile === undefined) return;
+    const alerts: BatchTrace['alerts'] = [];
+    for (const m of batch) {
+      const key = alertKey(m);
+      if (key === undefined) continue;
+      const streamMs = Math.floor(m.info.timestampNanos / 1_000_000);
+      alerts.push({ key, streamMs, deliveredMs: deliveredAt.get(m) ?? Number.NaN });
+    }
+    const line: BatchTrace = {
+      takenMs,
+      connectedMs,
+      commitSentMs,
+      committedMs: Date.now(),
+      size: batch.length,
+      alerts,
+    };
+    try {
+      fs.appendFileSync(traceFile, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      // Measuring must never change what is stored: a line that cannot be written is left out, and said so.
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'batch trace not written');
+    }
+  }
+
   async function storeBatch(batch: readonly JsMsg[]): Promise<void> {
+    const takenMs = Date.now();
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -186,8 +253,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       for (const m of batch) m.nak(RETRY_DELAY_MS);
       return;
     }
+    const connectedMs = Date.now();
     try {
-      const results = await ingestBatch(client, batch.map(toIncoming));
+      const timing: { commitSentMs?: number } = {};
+      const results = await ingestBatch(client, batch.map(toIncoming), timing);
+      trace(batch, takenMs, connectedMs, timing.commitSentMs ?? Number.NaN);
       stats.batches += 1;
       // Committed: only now is the stream told it may forget them.
       batch.forEach((m, i) => {
@@ -247,6 +317,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         messages = await consumer.consume({ max_messages: PULL_MAX_MESSAGES, expires: PULL_EXPIRES_MS, bind: true });
         for await (const m of messages) {
           if (m.info.redelivered) stats.redelivered += 1;
+          if (traceFile !== undefined) deliveredAt.set(m, Date.now());
           inHand.add(m);
           waiting.push(m);
           wakeOneStorer();

@@ -17,7 +17,7 @@ export const WORKER_MAIN = ((): string => {
 /** What a worker process is started with: the worker's own options that travel as JSON, and its log level. */
 export type WorkerSettings = Pick<
   WorkerOptions,
-  'natsUrls' | 'mqttUrls' | 'natsUser' | 'natsPassword' | 'databaseUrl' | 'silenceMs' | 'sweepEveryMs'
+  'natsUrls' | 'mqttUrls' | 'natsUser' | 'natsPassword' | 'databaseUrl' | 'silenceMs' | 'sweepEveryMs' | 'traceDir'
 > & { logLevel?: string };
 
 export interface WorkerPool {
@@ -51,6 +51,7 @@ export function startWorkerPool(count: number, settings: WorkerSettings, log: Lo
     CENTRAL_MQTT_URLS: settings.mqttUrls.join(','),
     ...(settings.silenceMs !== undefined ? { CENTRAL_SILENCE_MS: String(settings.silenceMs) } : {}),
     ...(settings.sweepEveryMs !== undefined ? { CENTRAL_SWEEP_MS: String(settings.sweepEveryMs) } : {}),
+    ...(settings.traceDir !== undefined ? { CENTRAL_TRACE_DIR: settings.traceDir } : {}),
     ...(settings.logLevel !== undefined ? { CENTRAL_LOG_LEVEL: settings.logLevel } : {}),
   };
 

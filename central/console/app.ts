@@ -28,6 +28,13 @@ import type { LiveEvent, LiveFeed } from './live.js';
 import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
 import { councilCsv, councilReport } from './report.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
+import {
+  DATABASE_UNAVAILABLE,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+  RETRY_AFTER_S,
+  unavailablePage,
+} from './unavailable.js';
 
 export const SESSION_COOKIE = 'central_session';
 
@@ -130,6 +137,15 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     if (error instanceof ConsoleError || error instanceof DashboardError) {
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Not this request's fault, and nothing an operator can fix: say what still works, and that it comes back.
+      request.log.warn({ err: error.message }, 'console: the database cannot be reached');
+      reply.code(503).header('retry-after', String(RETRY_AFTER_S));
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) {
+        return reply.type('text/html; charset=utf-8').send(unavailablePage());
+      }
+      return reply.send({ error: DATABASE_UNAVAILABLE, message: DATABASE_UNAVAILABLE_MESSAGE });
     }
     if (error.validation) return reply.code(400).send({ error: 'BAD_REQUEST', message: error.message });
     if (error.name === 'DateRangeError')
@@ -396,11 +412,14 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       sentVersion.set(key, alert.version);
       write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
     };
+    const writeUnavailable = (): void =>
+      write(`event: unavailable\ndata: ${JSON.stringify({ message: DATABASE_UNAVAILABLE_MESSAGE })}\n\n`);
     /** Events that arrive while the open alerts are being listed wait here, then follow the list. */
     let waiting: LiveEvent[] | null = [];
     const handle = (event: LiveEvent): void => {
       if (event.type === 'alert') sendAlert(event.alert);
       else if (event.type === 'command') write(`event: command\ndata: ${JSON.stringify(event.command)}\n\n`);
+      else if (event.type === 'unavailable') writeUnavailable();
       else void snapshot();
     };
     const onEvent = (event: LiveEvent): void => {
@@ -418,7 +437,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
         write(`event: ready\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
       } catch (err) {
         request.log.error({ err: (err as Error).message }, 'console: listing open alerts failed');
-        write(`event: unavailable\ndata: {}\n\n`);
+        writeUnavailable();
       }
       const queued = waiting;
       waiting = null;

@@ -8,7 +8,9 @@ export type LiveEvent =
   | { type: 'alert'; alert: ConsoleAlert }
   | { type: 'command'; command: CommandView }
   /** Notifications may have been missed (the LISTEN connection was lost): every stream sends its list afresh. */
-  | { type: 'resync' };
+  | { type: 'resync' }
+  /** The LISTEN connection is lost (the database is down or restarting): nothing live until a `resync`. */
+  | { type: 'unavailable' };
 
 const RECONNECT_MS = 1_000;
 
@@ -76,6 +78,7 @@ export class LiveFeed {
     if (this.client !== client) return;
     this.client = undefined;
     client.end().catch(() => undefined);
+    if (!this.stopped) this.publish({ type: 'unavailable' });
     this.scheduleReconnect();
   }
 

@@ -2,7 +2,6 @@
 import type pg from 'pg';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseDateRange } from '../../analytics/activity.js';
-import { WATCHED_FEATURES } from '../../analytics/baseline.js';
 import { suppressCount, type PublishedCount } from '../../analytics/disclosure.js';
 import {
   acknowledgement,
@@ -10,10 +9,12 @@ import {
   countBy,
   csvField,
   FALL_KINDS,
+  fallFigures,
   FOLLOW_UP_DAYS,
   followUp,
   outcomeOf,
   publish,
+  routineChangeFigures,
   type PreventionReport,
 } from '../../analytics/report.js';
 import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
@@ -99,13 +100,6 @@ function figures(
   const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
   const flags = alerts.filter((a) => a.kind === 'routine-change');
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));
-  const outcomesOf = (list: readonly Alert[]): Record<Outcome, PublishedCount> =>
-    publish(
-      countBy(
-        OUTCOMES,
-        list.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
-      ),
-    );
   return {
     from: isoDay(fromDay),
     to: isoDay(toDay),
@@ -122,26 +116,8 @@ function figures(
     },
     acknowledgement: acknowledgement(alerts),
     outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
-    falls: {
-      total: suppressCount(falls.length),
-      fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
-      possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
-      outcomes: outcomesOf(falls),
-    },
-    routineChanges: {
-      flags: suppressCount(flags.length),
-      byFeature: publish(
-        countBy(
-          WATCHED_FEATURES.map((w) => w.feature as string),
-          flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
-        ),
-      ),
-      followUpDays: FOLLOW_UP_DAYS,
-      followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
-      followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
-      followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
-      outcomes: outcomesOf(flags),
-    },
+    falls: fallFigures(falls),
+    routineChanges: routineChangeFigures(flags, followUps),
   };
 }
 

@@ -53,6 +53,8 @@ export interface ConsoleEnv {
   console: RunningConsole;
   url: string;
   hub: StandInHub;
+  /** Starts PostgreSQL again on the same folder and port after a test stopped it (`postgres` is then the new one). */
+  restartPostgres(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ export async function startConsoleEnv(options: Partial<ConsoleOptions> = {}): Pr
     sseHeartbeatSeconds: 1,
     ...options,
   });
-  return {
+  const env: ConsoleEnv = {
     dir,
     postgres,
     pool,
@@ -88,16 +90,20 @@ export async function startConsoleEnv(options: Partial<ConsoleOptions> = {}): Pr
     console: running,
     url: running.url,
     hub,
+    async restartPostgres() {
+      env.postgres = await startLocalPostgres({ dir, port: env.postgres.port, unsafeFast: true });
+    },
     async stop() {
       await running.close();
       await hub.stop();
       await nc.close().catch(() => undefined);
       await pool.end();
       await nats.stop();
-      await postgres.stop();
+      await env.postgres.stop();
       spawnSync('rm', ['-rf', dir]);
     },
   };
+  return env;
 }
 
 /** A SPEC 5 alert as a hub sends it up, with the fields the console shows. */

@@ -18,6 +18,10 @@ const connection = cards.liveStatus(document.getElementById('connection'), 'the 
 
 const keyOf = (a) => `${a.hubId} ${a.alertId}`;
 
+/** Shown while the centre answers 503 DATABASE_UNAVAILABLE (the server's own words come with the stream's event). */
+const DATABASE_DOWN =
+  "The centre's database cannot be reached: this screen can neither show nor change alerts just now. Alerts still go to each hub's own responders. Use the phone procedure; this screen carries on by itself when the database is back.";
+
 /** Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent. */
 function explanation(card) {
   if (card.type === 'hub-offline') {
@@ -195,20 +199,34 @@ function connect() {
     connection.connected();
     render();
   });
-  source.addEventListener('unavailable', () => {
-    connection.problem(
-      'The centre database is not answering: the list may be out of date and actions may fail. Use the phone procedure.',
-    );
+  source.addEventListener('unavailable', (event) => {
+    connection.problem(`${JSON.parse(event.data).message || DATABASE_DOWN} The list may be out of date.`);
   });
   source.addEventListener('error', async () => {
-    connection.lost();
-    if (source.readyState === EventSource.CLOSED) {
-      await api('/api/me').catch(() => undefined);
-      setTimeout(connect, 3000);
+    if (source.readyState !== EventSource.CLOSED) {
+      connection.lost();
+      return;
     }
+    // The stream was refused: the centre is out of reach, its database is (503), or the session ended (401 sends
+    // the browser to the login page).
+    const refusal = await api('/api/me').then(
+      () => null,
+      (err) => err,
+    );
+    if (refusal && refusal.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
+    else connection.lost();
+    setTimeout(connect, 3000);
   });
 }
 
 // Ages on the cards move on.
 setInterval(render, 30_000);
-startPage().then(connect);
+/** The header needs the operator (`/api/me`): if the database is away at that moment, the page says so and tries again. */
+function start() {
+  startPage().then(connect, (err) => {
+    if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
+    else connection.lost();
+    setTimeout(start, 3000);
+  });
+}
+start();
