@@ -134,10 +134,18 @@ export const nightStillnessDefinition = {
     create: newSlice,
     // Nothing to keep before a first spell of the night (most homes' state stays as it was).
     save: (s: NightStillnessSlice) =>
-      CONTEXTS.every((c) => s.nights[c].night < 0) && Number.isNaN(s.spellSince)
+      CONTEXTS.every((c) => s.nights[c].night < 0 && s.nights[c].longestMinutes.length === 0) &&
+      Number.isNaN(s.spellSince)
         ? undefined
         : {
-            nights: s.nights,
+            // A copy: a saved state must not change with the engine after it was taken.
+            nights: {
+              'bed-mat': { ...s.nights['bed-mat'], longestMinutes: [...s.nights['bed-mat'].longestMinutes] },
+              'bedroom-pir': {
+                ...s.nights['bedroom-pir'],
+                longestMinutes: [...s.nights['bedroom-pir'].longestMinutes],
+              },
+            },
             spellSince: Number.isNaN(s.spellSince) ? null : s.spellSince,
             spellContext: s.spellContext ?? null,
           },

@@ -1,6 +1,7 @@
 // Night stillness: a possible fall in bed at night once the home's own nights say how long its sleeper lies still.
 import { describe, expect, it } from 'vitest';
 import { DEVICES, Harness, MONDAY, home } from './factories.js';
+import { RulesEngine } from '../../rules/engine.js';
 import { studentUpper } from '../../rules/night-stillness.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import type { HomeConfig } from '../../rules/types.js';
@@ -116,6 +117,33 @@ describe('night-stillness on a bed mat that reports each movement', () => {
     const first = h.raised().at(0);
     expect(first?.kind).toBe('possible-fall');
     expect((first?.at ?? Infinity) - lastMs).toBeLessThan(120 * MINUTE_MS);
+  });
+
+  it('a damaged saved slice is read as far as it makes sense, never a crash', () => {
+    const h = new Harness(undefined, MONDAY + 22 * HOUR_MS);
+    night(h, 0, 50);
+    night(h, 1, 60);
+    const state = JSON.parse(JSON.stringify(h.engine.exportState())) as {
+      homes: Record<string, { rules: Record<string, { v: number; s: unknown }> }>;
+    };
+    const rules = state.homes.h1?.rules;
+    expect(rules?.['night-stillness']?.s).toEqual(
+      expect.objectContaining({
+        nights: expect.objectContaining({ 'bed-mat': expect.objectContaining({ longestMinutes: [50] }) }),
+      }),
+    );
+    if (rules)
+      rules['night-stillness'] = {
+        v: 1,
+        s: { nights: { 'bed-mat': { longestMinutes: ['x', -1, 70], night: 'y' } }, spellSince: 'z' },
+      };
+    const restored = RulesEngine.fromState([h.config], state);
+    const saved = (restored.exportState() as typeof state).homes.h1?.rules['night-stillness']?.s;
+    expect(saved).toEqual(
+      expect.objectContaining({
+        nights: expect.objectContaining({ 'bed-mat': expect.objectContaining({ longestMinutes: [70], night: -1 }) }),
+      }),
+    );
   });
 
   it('a mat held on says nothing of movement: no night-stillness call, the morning decides', () => {
