@@ -27,7 +27,11 @@ export function why(alert) {
   const d = alert.detail || {};
   const parts = [];
   if (typeof d.silenceMinutes === 'number') {
-    const source = THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
+    // Night stillness: the limit comes from this home's own nights, not from an hour of the week.
+    const source =
+      typeof d.learnedNights === 'number' && d.learnedNights > 0 && typeof d.longestNightMinutes === 'number'
+        ? `limit from ${d.learnedNights} of this home's nights, longest still spell ${duration(d.longestNightMinutes)}`
+        : THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
     const limit =
       typeof d.thresholdMinutes === 'number'
         ? ` (${source}: ${duration(d.thresholdMinutes)})`

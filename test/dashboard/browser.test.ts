@@ -160,6 +160,32 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    const night = raiseAlert(dashboard.alerts, clock, {
+      kind: 'possible-fall',
+      severity: 'high',
+      homeId: 'h6',
+      room: 'bedroom',
+      detail: {
+        silenceMinutes: 175,
+        thresholdMinutes: 169,
+        thresholdSource: 'learned',
+        lastRoom: 'bedroom',
+        lastDeviceId: 'bed-1',
+        lastDeviceKind: 'bed',
+        matOccupied: 'bed',
+        stillInBed: true,
+        nightContext: 'bed-mat',
+        learnedNights: 14,
+        longestNightMinutes: 103,
+      },
+    });
+    await page
+      .locator(`#alert-${night.id} .why`)
+      .getByText(
+        "Silent for 2 h 55 min (limit from 14 of this home's nights, longest still spell 1 h 43 min: 2 h 49 min) · last seen: bedroom, bed mat · in bed, no movement on the bed mat",
+        { exact: true },
+      )
+      .waitFor();
     const fall = raiseAlert(dashboard.alerts, clock, {
       kind: 'fall',
       homeId: 'h4',
