@@ -118,6 +118,14 @@ function canonicalRooms(config: HubConfig): void {
   }
 }
 
+function hasHost(url: string): boolean {
+  try {
+    return new URL(url).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */
 function crossCheck(config: HubConfig): string[] {
   const problems: string[] = [];
@@ -146,6 +154,12 @@ function crossCheck(config: HubConfig): string[] {
         else zigbeeNames.set(device.zigbee, at);
       }
     });
+  });
+  config.responders.forEach((responder, i) => {
+    if (responder.webhook !== undefined && !hasHost(responder.webhook.url)) {
+      // Not echoed: a webhook URL may carry the call centre's token.
+      problems.push(`responders[${i}].webhook.url: not a URL with a host name`);
+    }
   });
   const users = new Set<string>();
   config.mqttUsers.forEach((u, i) => {

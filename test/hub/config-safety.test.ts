@@ -118,6 +118,23 @@ describe('escalation ladders', () => {
   });
 });
 
+describe('responders', () => {
+  it('refuse a webhook URL that no request can be sent to (every alert would fail to reach that call centre)', () => {
+    const webhook = (url: string) => ({ url, secret: 'a-secret-of-16-chars' });
+    const problems = problemsOf({
+      responders: [
+        { id: 'ok', group: 'first', webhook: webhook('https://arc.example.org/telecare') },
+        { id: 'no-host', group: 'first', webhook: webhook('https://') },
+        { id: 'space', group: 'first', webhook: webhook('https://arc example.org/hook') },
+      ],
+    });
+    expect(problems).toEqual([
+      'responders[1].webhook.url: not a URL with a host name',
+      'responders[2].webhook.url: not a URL with a host name',
+    ]);
+  });
+});
+
 describe('MQTT credentials', () => {
   it('refuse a passwordHash that no password can ever match, naming the user and never echoing the hash', async () => {
     const good = await hashPassword('a device password');
