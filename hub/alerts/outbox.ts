@@ -351,9 +351,9 @@ export class Outbox {
 
   /**
    * Group commit of delivery marks: one transaction for every delivery made within a window (25 ms), not one per
-   * turn with a delivery. Each was a write transaction (about five WAL frames, 200-300 µs on a loaded machine) on the
-   * loop a moment after its publish: with presses a few ms apart it ran in front of the next press in 27-38 % of them
-   * (docs/performance.md, session 22), and a press's raise and its resolution wrote two or three. The delivery is done once it went: it is never sent again while its mark
+   * turn with a delivery. Each was a write transaction (about five WAL frames, ~100-200 µs) on the loop a moment after
+   * its publish: with presses a few ms apart it ran in front of the next press in a quarter of them, and a press's
+   * raise and its resolution wrote two. The delivery is done once it went: it is never sent again while its mark
    * waits. A crash before the mark only means a repeat (at least once).
    */
   private markDelivered(row: OutboxRow): void {
