@@ -57,11 +57,6 @@ export interface OutboxOptions {
    * all come back in the same second): each retry waits between half and all of its exponential delay.
    */
   random(): number;
-  /**
-   * How long the marks of deliveries made stay in memory to be stored together (one transaction per window, not one
-   * per delivery). A crash inside it only means those deliveries are made again (at least once).
-   */
-  deliveryMarksWindowMs: number;
 }
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
@@ -70,11 +65,7 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   mqttRetryCapMs: 30_000,
   webhookRetryCapMs: 300_000,
   random: Math.random,
-  deliveryMarksWindowMs: 25,
 };
-
-/** Marks held this many are stored at once, whatever the window: a drain after an outage delivers hundreds. */
-const MARKS_AT_ONCE = 256;
 
 class AbandonDelivery extends Error {}
 
@@ -120,15 +111,15 @@ export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
   /** Webhook deliveries in flight per alert and receiver (webhookKey). */
   private readonly inflightWebhooks = new Set<string>();
-  /** Delivered rows whose mark is not stored yet (its window, or storage failing): never sent again meanwhile. */
+  /** Delivered rows whose mark could not be stored yet: never sent again meanwhile. */
   private readonly unmarked = new Map<number, OutboxRow>();
   /** While storage fails, background work waits until then instead of spinning. */
   private pausedUntil = 0;
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
-  /** Stores the marks of the deliveries in `unmarked` at the end of their window. */
-  private marksTimer: NodeJS.Timeout | undefined;
+  private deliveredBatch: OutboxRow[] = [];
+  private deliveredFlush: Promise<void> | undefined;
   /**
    * Whether the table may hold a pending row this object does not know of (a failed attempt waiting for its retry,
    * rows found at start, made due again): then `schedule` must look. False once a look found no pending row at all.
@@ -315,17 +306,9 @@ export class Outbox {
     this.drain();
   }
 
-  /** Resolves once no delivery is in flight and those made are marked delivered (unless storage fails). */
+  /** Resolves once no delivery is in flight. */
   async settled(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
-    this.storeMarksNow();
-  }
-
-  /** Store the marks of the deliveries made so far now, not at the end of their window (the table is then the truth). */
-  storeMarksNow(): void {
-    if (this.marksTimer) clearTimeout(this.marksTimer);
-    this.marksTimer = undefined;
-    this.storeDeliveredMarks();
   }
 
   async stop(): Promise<void> {
@@ -346,34 +329,28 @@ export class Outbox {
       return;
     }
     this.d.metrics.deliveries.inc({ channel: row.channel });
-    this.markDelivered(row);
+    await this.markDelivered(row);
   }
 
   /**
-   * Group commit of delivery marks: one transaction for every delivery made within a window (25 ms), not one per
-   * turn with a delivery. Each was a write transaction (about five WAL frames, ~100-200 µs) on the loop a moment after
-   * its publish: with presses a few ms apart it ran in front of the next press in a quarter of them, and a press's
-   * raise and its resolution wrote two. The delivery is done once it went: it is never sent again while its mark
-   * waits. A crash before the mark only means a repeat (at least once).
+   * Group commit of delivery marks: one transaction (one fsync) for every delivery that completed in the same turn,
+   * taken after I/O so it never delays a publish. A crash before it only means a repeat (at least once).
    */
-  private markDelivered(row: OutboxRow): void {
-    this.unmarked.set(row.id, row);
-    if (this.unmarked.size >= MARKS_AT_ONCE) {
-      this.storeMarksNow();
-      return;
-    }
-    if (this.marksTimer) return;
-    this.marksTimer = setTimeout(() => {
-      this.marksTimer = undefined;
-      this.storeDeliveredMarks();
-    }, this.d.options.deliveryMarksWindowMs);
-    // Bookkeeping: not a reason to keep a process alive (stop() and settled() store what is left).
-    this.marksTimer.unref();
+  private markDelivered(row: OutboxRow): Promise<void> {
+    this.deliveredBatch.push(row);
+    this.deliveredFlush ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.deliveredFlush = undefined;
+        this.storeDeliveredMarks();
+        resolve();
+      }),
+    );
+    return this.deliveredFlush;
   }
 
   /** Mark delivered rows (and those whose mark failed before); kept in memory, never re-sent, while storage fails. */
   private storeDeliveredMarks(): void {
-    const rows = [...this.unmarked.values()];
+    const rows = [...this.unmarked.values(), ...this.deliveredBatch.splice(0)];
     if (rows.length === 0 || !this.d.db.open) return;
     const now = this.d.clock.now();
     const stored = this.guard('outbox-delivered', () =>

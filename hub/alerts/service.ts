@@ -135,8 +135,6 @@ export class AlertService implements AlertServiceApi {
   restateOpen(): void {
     if (!this.started) return;
     const { sql, outbox } = this.stored();
-    // Deliveries made and not yet marked would look pending below (and so not restated): marked first.
-    outbox.storeMarksNow();
     try {
       this.deps.db.transaction(() => {
         for (const row of sql.open.all()) {

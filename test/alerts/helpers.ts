@@ -9,7 +9,6 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import { AlertService } from '../../hub/alerts/service.js';
-import type { OutboxOptions } from '../../hub/alerts/outbox.js';
 import type { Clock } from '../../hub/clock.js';
 import { silentLogger, type Logger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
@@ -163,7 +162,6 @@ export interface AlertStage {
     clock: Clock,
     metrics?: Registry,
     logger?: Logger,
-    outbox?: Partial<OutboxOptions>,
   ): Promise<{ alerts: AlertService; db: Database.Database }>;
   close(): Promise<void>;
 }
@@ -185,7 +183,7 @@ export async function startStage(): Promise<AlertStage> {
       closers.push(s.close);
       return s;
     },
-    async alertService(config, clock, metrics = createMetricsRegistry(), logger = silentLogger, outbox = {}) {
+    async alertService(config, clock, metrics = createMetricsRegistry(), logger = silentLogger) {
       const db = store.open();
       closers.push(() => {
         db.close();
@@ -199,7 +197,7 @@ export async function startStage(): Promise<AlertStage> {
         metrics,
         // A loopback receiver answers in milliseconds; a timed-out attempt on a loaded machine would be retried, and
         // the stories count attempts.
-        outbox: { webhookTimeoutMs: 15_000, ...outbox },
+        outbox: { webhookTimeoutMs: 15_000 },
       });
       closers.push(() => alerts.stop());
       await alerts.start();
