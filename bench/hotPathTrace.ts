@@ -522,7 +522,9 @@ async function main(): Promise<void> {
 function callbackName(resource: unknown): string {
   const r = resource as { _onImmediate?: unknown; _onTimeout?: unknown; callback?: unknown; oncomplete?: unknown };
   const fn = r._onImmediate ?? r._onTimeout ?? r.callback ?? r.oncomplete;
-  return typeof fn === 'function' ? fn.name || 'anonymous' : '';
+  if (typeof fn !== 'function') return '';
+  // An anonymous arrow (most immediates here) by the start of its source: which of them ran is the point.
+  return fn.name || fn.toString().replace(/\s+/g, ' ').slice(0, 60);
 }
 
 /**
