@@ -71,6 +71,8 @@ const COUNTS = [
 type CountName = (typeof COUNTS)[number];
 
 interface PressTrace {
+  /** The press's topic: the hub's read of it is the chunk that holds it. */
+  topic?: string;
   at: Partial<Record<Mark, number>>;
   /** The event batch's group commit (`EventStore.flush`): when it began and how long it took, µs. */
   flushAt?: number;
@@ -159,7 +161,7 @@ async function clientMain(): Promise<void> {
     if (msg.press === undefined) return;
     const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
     pressedNs = process.hrtime.bigint();
-    client.publish(`telecare/${msg.press}/devices/${PRESS_PENDANT_ID}/events`, payload, { qos: 1 });
+    client.publish(pressTopic(msg.press), payload, { qos: 1 });
   });
   process.send?.({ ready: true });
 }
@@ -269,11 +271,14 @@ async function main(): Promise<void> {
   wrap(process, 'nextTick', () => bump('nextTick'));
   // With --timeline: every callback the loop runs (not promise reactions), by its resource's type and function name.
   const names = new Map<number, string>();
+  const workerStarts: number[] = [];
   let turns: LoopCallback[] | undefined;
   const began = new Map<number, number>();
   const hook = createHook({
     init(id, type, _trigger, resource) {
       if (type === 'PROMISE') bump('promises');
+      // A worker thread started (the store's WAL checkpoint): its start takes a core for 100+ ms.
+      else if (type === 'WORKER') workerStarts.push(performance.now());
       else if (opts.timeline) names.set(id, `${type}:${callbackName(resource)}`);
     },
     ...(opts.timeline
@@ -329,7 +334,8 @@ async function main(): Promise<void> {
   // Every chunk read from a socket goes through push(), whether the stream is read paused (aedes) or flowing (mqtt.js).
   socketProto.push = function (this: net.Socket, ...a: unknown[]): boolean {
     if (current && a[0] !== null && hubSide(this)) {
-      mark('read');
+      // The press's own PUBLISH, not a PUBACK of the previous alert's deliveries nor a background event read first.
+      if (current.topic !== undefined && (a[0] as Buffer).includes(current.topic)) mark('read');
       if (opts.timeline && turns) {
         // What was read (first byte: the MQTT packet type) and how much, on the timeline.
         const chunk = a[0] as Buffer;
@@ -360,7 +366,12 @@ async function main(): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024 });
+    // Every allocation sampled, not only what is still alive at the end: the scavenges follow the allocation rate.
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
 
   const traces: PressTrace[] = [];
@@ -384,7 +395,7 @@ async function main(): Promise<void> {
     const alerted = fromChild();
     for (const c of COUNTS) counts[c] = 0;
     const logsBefore = logLines;
-    current = { at: {}, toAlert: zero(), total: zero() };
+    current = { at: {}, toAlert: zero(), total: zero(), topic: pressTopic(homeId) };
     counting = true;
     if (opts.timeline) turns = [];
     child.send({ press: homeId });
@@ -496,6 +507,7 @@ async function main(): Promise<void> {
         ).length,
         groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
         gcInPath: gcInPath(kept, collections),
+        slowest: slowestPresses(kept, collections, workerStarts),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
         ...(opts.timeline ? { timeline: timelineSummary(kept) } : {}),
@@ -510,7 +522,9 @@ async function main(): Promise<void> {
 function callbackName(resource: unknown): string {
   const r = resource as { _onImmediate?: unknown; _onTimeout?: unknown; callback?: unknown; oncomplete?: unknown };
   const fn = r._onImmediate ?? r._onTimeout ?? r.callback ?? r.oncomplete;
-  return typeof fn === 'function' ? fn.name || 'anonymous' : '';
+  if (typeof fn !== 'function') return '';
+  // An anonymous arrow (most immediates here) by the start of its source: which of them ran is the point.
+  return fn.name || fn.toString().replace(/\s+/g, ' ').slice(0, 60);
 }
 
 /**
@@ -611,6 +625,74 @@ function gcInPath(
   };
 }
 
+/** Before a press, how recently a worker start counts as in front of it: the start's CPU (~130-190 ms, session 21). */
+const WORKER_START_REACH_MS = 200;
+/** A loop callback this long (other than the press's own) is work the press waited behind. */
+const LONG_CALLBACK_US = 100;
+
+/**
+ * The slowest 5 % of presses (by the pendant's publish to its alert parsed, what `telecare bench` times): where
+ * their time went (before the hub's read, the hub's read to the alert sent, after it, medians, µs) and how many of
+ * them had in front of them a garbage collection, a worker thread started in the last 200 ms (the WAL checkpoint), or
+ * (with `--timeline`) another loop callback of 100 µs or more, by kind: what sets the p99.
+ */
+function slowestPresses(
+  traces: readonly PressTrace[],
+  collections: readonly { start: number; end: number; minor: boolean }[],
+  workerStarts: readonly number[],
+): Record<string, unknown> {
+  const total = (t: PressTrace): number => (t.at.subscriberMessage ?? NaN) - (t.at.pressed ?? NaN);
+  const timed = traces.filter((t) => Number.isFinite(total(t))).sort((a, b) => total(a) - total(b));
+  const slow = timed.slice(Math.floor(timed.length * 0.95));
+  const spanUs = (t: PressTrace, from: Mark, to: Mark): number => ((t.at[to] ?? NaN) - (t.at[from] ?? NaN)) * 1000;
+  const medianUs = (values: number[]): number => Math.round(summarise(values.filter(Number.isFinite)).p50);
+  let withGc = 0;
+  let withMinorGc = 0;
+  let withWorkerStart = 0;
+  let withLongCallback = 0;
+  const longCallbacks = new Map<string, number>();
+  for (const t of slow) {
+    const from = t.at.pressed ?? 0;
+    const to = t.at.subscriberMessage ?? 0;
+    const gcs = collections.filter((c) => c.end > from && c.start < to);
+    if (gcs.length > 0) withGc++;
+    if (gcs.some((c) => c.minor)) withMinorGc++;
+    if (workerStarts.some((at) => at > from - WORKER_START_REACH_MS && at < to)) withWorkerStart++;
+    // The press's own callbacks hold one of its marks (its read, its handling, its alert's write): the other long
+    // ones ran in front of or between them.
+    const read = t.at.read ?? 0;
+    const ownMarksUs = MARKS.slice(MARKS.indexOf('read'), MARKS.indexOf('sent') + 1)
+      .map((m) => t.at[m])
+      .filter((at): at is number => at !== undefined)
+      .map((at) => (at - read) * 1000);
+    const inFront = (t.turns ?? []).filter(
+      (c) =>
+        c.tookUs >= LONG_CALLBACK_US &&
+        !c.what.startsWith('read:') &&
+        !ownMarksUs.some((at) => at >= c.atUs && at <= c.atUs + c.tookUs),
+    );
+    if (inFront.length > 0) withLongCallback++;
+    for (const kind of new Set(inFront.map((c) => c.what))) longCallbacks.set(kind, (longCallbacks.get(kind) ?? 0) + 1);
+  }
+  return {
+    presses: slow.length,
+    fromUs: slow[0] ? Math.round(total(slow[0]) * 1000) : null,
+    pressedToReadP50Us: medianUs(slow.map((t) => spanUs(t, 'pressed', 'read'))),
+    readToSentP50Us: medianUs(slow.map((t) => spanUs(t, 'read', 'sent'))),
+    sentToSubscriberMessageP50Us: medianUs(slow.map((t) => spanUs(t, 'sent', 'subscriberMessage'))),
+    withGc,
+    withMinorGc,
+    withWorkerStart,
+    withLongCallback,
+    longCallbacks: Object.fromEntries(longCallbacks),
+  };
+}
+
+/** The topic a press of `homeId` is published on (as the client process publishes it). */
+function pressTopic(homeId: string): string {
+  return `telecare/${homeId}/devices/${PRESS_PENDANT_ID}/events`;
+}
+
 /** Tells the client to disconnect and waits for it to exit (killed after 5 s). */
 async function endClient(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -680,12 +762,19 @@ async function cpuPresses(
   opts: TraceArgs,
   hubSide: (socket: net.Socket) => boolean,
 ): Promise<Record<string, unknown>> {
-  let press: { readCpu?: number; readAt?: number; writtenCpu?: number; writtenAt?: number } | undefined;
+  let press: { topic: string; readCpu?: number; readAt?: number; writtenCpu?: number; writtenAt?: number } | undefined;
   const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
   const originalWrite = socketProto.write as (this: net.Socket, ...a: unknown[]) => boolean;
   const originalPush = socketProto.push as (this: net.Socket, ...a: unknown[]) => boolean;
   socketProto.push = function (this: net.Socket, ...a: unknown[]): boolean {
-    if (press && press.readCpu === undefined && a[0] !== null && hubSide(this)) {
+    const chunk = a[0];
+    if (
+      press &&
+      press.readCpu === undefined &&
+      Buffer.isBuffer(chunk) &&
+      hubSide(this) &&
+      chunk.includes(press.topic)
+    ) {
       press.readCpu = cpuUs();
       press.readAt = performance.now();
     }
@@ -718,7 +807,7 @@ async function cpuPresses(
   for (const [i, homeId] of sequence.entries()) {
     const alerted = fromChild();
     const wholeFrom = cpuUs();
-    press = {};
+    press = { topic: pressTopic(homeId) };
     child.send({ press: homeId });
     const { alert } = await alerted;
     const { readCpu, writtenCpu, readAt, writtenAt } = press;
