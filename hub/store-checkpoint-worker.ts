@@ -1,28 +1,60 @@
 // A short-lived worker thread that checkpoints the store's WAL from its own connection, so the loop never waits for it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import Database, { type Database as Db } from 'better-sqlite3';
 
 export interface CheckpointWorkerData {
   dbFile: string;
+  /**
+   * Empty the WAL and cut its file to nothing (it passed its hard limit; the store's event commits wait meanwhile):
+   * PASSIVE and TRUNCATE by turns, without waiting for a lock, until the WAL is empty or `drainMs` has passed.
+   */
+  truncate?: { drainMs: number };
 }
 
-/** What the checkpoint did (SQLite's wal_checkpoint row), or why it failed. */
+/** What the checkpoint did (SQLite's wal_checkpoint row of its last step), or why it failed. */
 export type CheckpointReply =
-  { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; message: string };
+  { ok: true; busy: number; log: number; checkpointed: number; truncated: boolean } | { ok: false; message: string };
 
-const { dbFile } = workerData as CheckpointWorkerData;
+interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+function checkpoint(db: Db, mode: 'PASSIVE' | 'TRUNCATE'): CheckpointRow {
+  const row = (db.pragma(`wal_checkpoint(${mode})`, { simple: false }) as CheckpointRow[])[0];
+  return { busy: row?.busy ?? 0, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+}
+
+/**
+ * PASSIVE and TRUNCATE by turns until the WAL file is empty. The connection waits for no lock (timeout 0): a
+ * TRUNCATE that meets a writer (an alert being stored) or a reader of an older snapshot fails at once, so the write
+ * lock is only ever held for the truncation itself, never while waiting, and the next try comes a little later.
+ */
+async function truncate(db: Db, drainMs: number): Promise<CheckpointRow & { truncated: boolean }> {
+  const deadline = performance.now() + drainMs;
+  for (;;) {
+    // What was committed since: copied without the write lock, so the TRUNCATE finds nothing left to copy.
+    checkpoint(db, 'PASSIVE');
+    const row = checkpoint(db, 'TRUNCATE');
+    if (row.busy === 0 && row.log === 0) return { ...row, truncated: true };
+    if (performance.now() >= deadline) return { ...row, truncated: false };
+    await sleep(2);
+  }
+}
+
+const { dbFile, truncate: truncateOptions } = workerData as CheckpointWorkerData;
 let reply: CheckpointReply;
 try {
   // PASSIVE takes no write lock: the hub's connection goes on committing meanwhile. The copy and its fsyncs of the
-  // database happen here; once everything is copied the next commit starts the WAL again from its beginning.
+  // database happen here; once everything is copied the next commit starts the WAL again from its beginning. Under
+  // sustained ingest that never happens (every commit adds frames while it copies): hence the truncation.
   const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
   try {
-    const row = db.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as {
-      busy: number;
-      log: number;
-      checkpointed: number;
-    }[];
-    reply = { ok: true, busy: row[0]?.busy ?? 0, log: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0 };
+    reply = truncateOptions
+      ? { ok: true, ...(await truncate(db, truncateOptions.drainMs)) }
+      : { ok: true, ...checkpoint(db, 'PASSIVE'), truncated: false };
   } finally {
     db.close();
   }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
@@ -148,6 +148,8 @@ export interface EventStoreOptions {
   syncOffLoop?: boolean;
   /** Checkpoint once the WAL is this big (default `EventStore.CHECKPOINT_BYTES`). */
   checkpointBytes?: number;
+  /** The WAL's hard limit (default `EventStore.WAL_LIMIT_BYTES`): past it, event commits pause while it is emptied. */
+  walLimitBytes?: number;
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
@@ -247,6 +249,25 @@ export class EventStore {
    */
   static readonly CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
+  /**
+   * The WAL's hard limit. Under sustained ingest a PASSIVE checkpoint never empties the WAL (each commit adds frames
+   * while it copies; a reader's snapshot holds it back too), and SQLite starts the WAL again only once it is empty:
+   * the file grew by about 300 bytes a row for as long as the burst lasted, until the disk was full. Past this size
+   * the store pauses its event commits (they wait in memory, unacknowledged) while a worker thread copies what is
+   * left and truncates the file (see `store-checkpoint-worker.ts`). Twice the checkpoint threshold: a burst the
+   * PASSIVE checkpoints keep up with never reaches it.
+   */
+  static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
+
+  /** How long event commits stay paused for one truncation at most; a reader's old snapshot can hold it back. */
+  static readonly DRAIN_MS = 1_000;
+
+  /** After a truncation that a reader held back, the next one waits this long: ingest is not paused back to back. */
+  static readonly DRAIN_RETRY_MS = 2_000;
+
+  /** Events that may wait in memory during a truncation; past it they commit (and the truncation tries again). */
+  static readonly DRAIN_MAX_EVENTS = 16 * EventStore.MAX_BATCH_EVENTS;
+
   /** Retry delays while another process holds the write lock (the last one repeats). */
   static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
 
@@ -258,9 +279,20 @@ export class EventStore {
   private walFd: number | undefined;
   private readonly walFile: string;
   private readonly checkpointBytes: number;
+  private readonly walLimitBytes: number;
+  /** The WAL passed its hard limit: event commits wait until a worker has truncated it (see flush). */
+  private draining = false;
+  /** `performance.now()` before which no truncation starts again (one a reader held back). */
+  private nextTruncationAt = 0;
+  private warnedWalLimit = false;
   private syncing = false;
   /** A group commit came due while an fsync ran: it waits for that fsync's end (see flush). */
   private commitAfterSync = false;
+  /**
+   * That commit is scheduled: no fsync starts before it (an alert change's `syncSoon` every turn would otherwise start
+   * one each time just before it, and the events would wait, unacknowledged, for as long as the changes came).
+   */
+  private commitDue = false;
   private readonly syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   private fdToClose: number | undefined;
   private checkpointer: Worker | undefined;
@@ -281,6 +313,7 @@ export class EventStore {
     this.log = options.logger?.child({ ns: 'store' });
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
+    this.walLimitBytes = options.walLimitBytes ?? EventStore.WAL_LIMIT_BYTES;
     // Looked up at each call, not kept: a tracer that wraps fs.fsync later still sees the store's calls.
     this.syncFile = options.syncFile ?? ((fd, done) => fs.fsync(fd, done));
     const walMode = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
@@ -295,9 +328,24 @@ export class EventStore {
       db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
     }
     if (metrics) {
+      const walBytes = (): number => {
+        try {
+          return this.walFd !== undefined ? fs.fstatSync(this.walFd).size : fs.statSync(this.walFile).size;
+        } catch {
+          return 0;
+        }
+      };
+      new Gauge({
+        name: 'telecare_store_wal_bytes',
+        help: 'Size of the database WAL file (bounded by a hard limit, past which ingest pauses while it is emptied)',
+        registers: [metrics],
+        collect(this: Gauge) {
+          this.set(walBytes());
+        },
+      });
       this.checkpointsTotal = new Counter({
         name: 'telecare_store_checkpoints_total',
-        help: 'WAL checkpoints run off the loop, by result',
+        help: 'WAL checkpoints run off the loop, by result (truncated: the WAL emptied after passing its hard limit)',
         labelNames: ['result'],
         registers: [metrics],
       });
@@ -425,6 +473,7 @@ export class EventStore {
    */
   flush(): void {
     this.flushScheduled = false;
+    this.commitDue = false;
     if (this.queue.length === 0 || this.retryTimer) {
       // Nothing to commit now: what waits for an fsync (alert changes, a deferred commit's turn) still gets one.
       this.requestSync();
@@ -436,6 +485,12 @@ export class EventStore {
     // A full queue commits at once, to bound what waits in memory.
     if (this.syncing && this.walFd !== undefined && this.queuedEvents < EventStore.MAX_BATCH_EVENTS) {
       this.commitAfterSync = true;
+      return;
+    }
+    // The WAL is being emptied: a commit now would add frames the truncation must wait for. Resumed by its end.
+    if (this.draining && this.queuedEvents < EventStore.DRAIN_MAX_EVENTS) {
+      // Alert changes made meanwhile are still carried to the disk.
+      this.requestSync();
       return;
     }
     const batch = this.queue;
@@ -501,7 +556,7 @@ export class EventStore {
    * this connection wrote into the page cache reach the disk as synchronous=FULL would have done in the commit.
    */
   private requestSync(): void {
-    if (this.syncing || this.walFd === undefined || this.unsynced.length === 0) return;
+    if (this.syncing || this.commitDue || this.walFd === undefined || this.unsynced.length === 0) return;
     this.syncing = true;
     const seq = this.syncSeq;
     this.syncFile(this.walFd, (err) => {
@@ -519,6 +574,7 @@ export class EventStore {
       }
       if (this.commitAfterSync) {
         this.commitAfterSync = false;
+        this.commitDue = true;
         // Two turns later, as any group commit (see enqueue): not in front of an alert aedes is about to write. The
         // commit then asks for the next fsync, which also covers whatever else waits for one.
         this.scheduleFlush();
@@ -540,27 +596,70 @@ export class EventStore {
     for (const { batch, shared } of this.unsynced.splice(0)) fail(batch, shared, err);
   }
 
-  /** A worker thread for one PASSIVE checkpoint once the WAL has grown past the threshold; it ends after it. */
+  /**
+   * After each fsync: a worker thread for one PASSIVE checkpoint once the WAL has grown past the threshold; past the
+   * hard limit, one that truncates the WAL file while event commits pause. The alert path never waits for it: alerts
+   * commit meanwhile, and the truncation takes the write lock only when it can have it at once, for the truncation.
+   */
   private maybeCheckpoint(): void {
-    if (this.checkpointer || this.closed || this.walFd === undefined) return;
-    fs.fstat(this.walFd, (err, stat) => {
-      if (err || stat.size < this.checkpointBytes || this.checkpointer || this.closed) return;
-      const data: CheckpointWorkerData = { dbFile: this.db.name };
-      const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
-      this.checkpointer = worker;
-      worker.unref();
-      worker.once('message', (reply: CheckpointReply) => {
-        this.checkpointsTotal?.inc({ result: reply.ok ? 'done' : 'failed' });
-        // The WAL only grows meanwhile; the next fsync tries again.
-        if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
+    if (this.draining || this.closed || this.walFd === undefined) return;
+    let walBytes: number;
+    try {
+      // Synchronous (one system call): no commit can slip in between this look and the pause below.
+      walBytes = fs.fstatSync(this.walFd).size;
+    } catch {
+      return;
+    }
+    if (walBytes >= this.walLimitBytes && performance.now() >= this.nextTruncationAt) {
+      if (!this.warnedWalLimit) {
+        this.warnedWalLimit = true;
+        this.log?.warn(
+          { walBytes, limitBytes: this.walLimitBytes },
+          'the WAL passed its hard limit (checkpoints fall behind the ingest): event commits pause while it is emptied',
+        );
+      }
+      // Between two group commits (flush runs whole on this loop): the WAL grows by no further event commit.
+      this.draining = true;
+      // A PASSIVE checkpoint still running starts the truncation when it ends.
+      if (!this.checkpointer) this.startCheckpointer(true);
+      return;
+    }
+    if (walBytes >= this.checkpointBytes && !this.checkpointer) this.startCheckpointer(false);
+  }
+
+  private startCheckpointer(truncate: boolean): void {
+    const data: CheckpointWorkerData = {
+      dbFile: this.db.name,
+      ...(truncate ? { truncate: { drainMs: EventStore.DRAIN_MS } } : {}),
+    };
+    const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
+    this.checkpointer = worker;
+    worker.unref();
+    worker.once('message', (reply: CheckpointReply) => {
+      const truncated = reply.ok && reply.truncated;
+      // A reader's old snapshot held the WAL: ingest goes on for a while before the next try.
+      if (truncate && !truncated) this.nextTruncationAt = performance.now() + EventStore.DRAIN_RETRY_MS;
+      this.checkpointsTotal?.inc({
+        result: !reply.ok ? 'failed' : truncate ? (truncated ? 'truncated' : 'busy') : 'done',
       });
-      worker.once('error', (e) =>
-        this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
-      );
-      worker.once('exit', () => {
-        this.checkpointer = undefined;
-      });
+      // The WAL only grows meanwhile; the next fsync tries again.
+      if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
     });
+    worker.once('error', (e) =>
+      this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
+    );
+    worker.once('exit', () => {
+      this.checkpointer = undefined;
+      if (this.draining && !truncate && !this.closed) this.startCheckpointer(true);
+      else this.endDrain();
+    });
+  }
+
+  /** Event commits go on after a truncation (or a worker that ended without one). */
+  private endDrain(): void {
+    if (!this.draining) return;
+    this.draining = false;
+    if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
 
   private retryLater(): void {
