@@ -1,16 +1,18 @@
-// A short-lived worker thread that checkpoints the store's WAL from its own connection, so the loop never waits for it.
+// The worker thread that checkpoints the store's WAL from its own connection, so the loop never waits for it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database, { type Database as Db } from 'better-sqlite3';
 
 export interface CheckpointWorkerData {
   dbFile: string;
-  /**
-   * Empty the WAL and cut its file to nothing (it passed its hard limit; the store's event commits wait meanwhile):
-   * PASSIVE and TRUNCATE by turns, without waiting for a lock, until the WAL is empty or `drainMs` has passed.
-   */
-  truncate?: { drainMs: number };
 }
+
+/**
+ * One checkpoint, asked of the thread (one at a time, in order), or `close` (the store ended it: idle, or closing).
+ * `truncate`: empty the WAL and cut its file to nothing (it passed its hard limit; the store's event commits wait
+ * meanwhile): PASSIVE and TRUNCATE by turns, without waiting for a lock, until the WAL is empty or `drainMs` passed.
+ */
+export type CheckpointRequest = { truncate?: { drainMs: number } } | { close: true };
 
 /** What the checkpoint did (SQLite's wal_checkpoint row of its last step), or why it failed. */
 export type CheckpointReply =
@@ -44,21 +46,30 @@ async function truncate(db: Db, drainMs: number): Promise<CheckpointRow & { trun
   }
 }
 
-const { dbFile, truncate: truncateOptions } = workerData as CheckpointWorkerData;
-let reply: CheckpointReply;
-try {
-  // PASSIVE takes no write lock: the hub's connection goes on committing meanwhile. The copy and its fsyncs of the
-  // database happen here; once everything is copied the next commit starts the WAL again from its beginning. Under
-  // sustained ingest that never happens (every commit adds frames while it copies): hence the truncation.
-  const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
-  try {
-    reply = truncateOptions
-      ? { ok: true, ...(await truncate(db, truncateOptions.drainMs)) }
-      : { ok: true, ...checkpoint(db, 'PASSIVE'), truncated: false };
-  } finally {
+async function handle(db: Db, request: CheckpointRequest): Promise<void> {
+  if ('close' in request) {
     db.close();
+    parentPort!.close();
+    return;
   }
-} catch (err) {
-  reply = { ok: false, message: (err as Error).message };
+  let reply: CheckpointReply;
+  try {
+    // PASSIVE takes no write lock: the hub's connection goes on committing meanwhile. The copy and its fsyncs of the
+    // database happen here; once everything is copied the next commit starts the WAL again from its beginning.
+    // Under sustained ingest that never happens (every commit adds frames while it copies): hence the truncation.
+    reply = request.truncate
+      ? { ok: true, ...(await truncate(db, request.truncate.drainMs)) }
+      : { ok: true, ...checkpoint(db, 'PASSIVE'), truncated: false };
+  } catch (err) {
+    reply = { ok: false, message: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
 }
-parentPort!.postMessage(reply);
+
+const { dbFile } = workerData as CheckpointWorkerData;
+// A failure to open ends the thread with an error: the store counts the checkpoint as failed and tries again later.
+const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+let queue = Promise.resolve();
+parentPort!.on('message', (request: CheckpointRequest) => {
+  queue = queue.then(() => handle(db, request));
+});

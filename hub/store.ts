@@ -9,7 +9,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
-import type { CheckpointReply, CheckpointWorkerData } from './store-checkpoint-worker.js';
+import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
 const STORE_MIGRATIONS: readonly MigrationStep[] = [
@@ -150,6 +150,8 @@ export interface EventStoreOptions {
   checkpointBytes?: number;
   /** The WAL's hard limit (default `EventStore.WAL_LIMIT_BYTES`): past it, event commits pause while it is emptied. */
   walLimitBytes?: number;
+  /** How long the checkpoint thread waits for work before it ends (default `EventStore.CHECKPOINTER_IDLE_MS`). */
+  checkpointerIdleMs?: number;
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
@@ -268,6 +270,14 @@ export class EventStore {
   /** Events that may wait in memory during a truncation; past it they commit (and the truncation tries again). */
   static readonly DRAIN_MAX_EVENTS = 16 * EventStore.MAX_BATCH_EVENTS;
 
+  /**
+   * How long the checkpoint thread stays without work before it ends. Under sustained ingest it checkpoints every
+   * second or so: one thread for the burst instead of one per checkpoint (a thread's start, a V8 isolate and the
+   * better-sqlite3 module, took 0.4-0.9 s at this machine's load, longer than the checkpoint, and while the WAL is
+   * past its hard limit the event commits wait for it). Between bursts no thread, no memory.
+   */
+  static readonly CHECKPOINTER_IDLE_MS = 5_000;
+
   /** Retry delays while another process holds the write lock (the last one repeats). */
   static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
 
@@ -275,6 +285,9 @@ export class EventStore {
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
   private readonly checkpointsTotal: Counter<'result'> | undefined;
+  private readonly pausedSeconds: Counter | undefined;
+  /** `performance.now()` when event commits paused for the truncation. */
+  private drainStartedAt = 0;
   /** The WAL file, open for fsync; undefined when the store fsyncs in each commit instead. */
   private walFd: number | undefined;
   private readonly walFile: string;
@@ -295,7 +308,13 @@ export class EventStore {
   private commitDue = false;
   private readonly syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   private fdToClose: number | undefined;
+  /** The checkpoint thread, while it lives (see CHECKPOINTER_IDLE_MS). */
   private checkpointer: Worker | undefined;
+  /** The checkpoint it is doing now, if any. */
+  private checkpointRunning: 'passive' | 'truncate' | undefined;
+  private checkpointerIdle: NodeJS.Timeout | undefined;
+  private readonly checkpointerIdleMs: number;
+  private readonly checkpointThreads: Counter | undefined;
   private readonly log: Logger | undefined;
   private readonly unsynced: Unsynced[] = [];
   private syncSeq = 0;
@@ -314,6 +333,7 @@ export class EventStore {
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
     this.walLimitBytes = options.walLimitBytes ?? EventStore.WAL_LIMIT_BYTES;
+    this.checkpointerIdleMs = options.checkpointerIdleMs ?? EventStore.CHECKPOINTER_IDLE_MS;
     // Looked up at each call, not kept: a tracer that wraps fs.fsync later still sees the store's calls.
     this.syncFile = options.syncFile ?? ((fd, done) => fs.fsync(fd, done));
     const walMode = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
@@ -342,6 +362,16 @@ export class EventStore {
         collect(this: Gauge) {
           this.set(walBytes());
         },
+      });
+      this.pausedSeconds = new Counter({
+        name: 'telecare_store_wal_pause_seconds_total',
+        help: 'Time event commits waited while the WAL, past its hard limit, was emptied',
+        registers: [metrics],
+      });
+      this.checkpointThreads = new Counter({
+        name: 'telecare_store_checkpoint_threads_total',
+        help: 'Checkpoint worker threads started (one serves a whole burst, ends when idle)',
+        registers: [metrics],
       });
       this.checkpointsTotal = new Counter({
         name: 'telecare_store_checkpoints_total',
@@ -597,8 +627,8 @@ export class EventStore {
   }
 
   /**
-   * After each fsync: a worker thread for one PASSIVE checkpoint once the WAL has grown past the threshold; past the
-   * hard limit, one that truncates the WAL file while event commits pause. The alert path never waits for it: alerts
+   * After each fsync: a PASSIVE checkpoint in the checkpoint thread once the WAL has grown past the threshold; past
+   * the hard limit, the truncation of the WAL file while event commits pause. The alert path never waits for it: alerts
    * commit meanwhile, and the truncation takes the write lock only when it can have it at once, for the truncation.
    */
   private maybeCheckpoint(): void {
@@ -620,45 +650,78 @@ export class EventStore {
       }
       // Between two group commits (flush runs whole on this loop): the WAL grows by no further event commit.
       this.draining = true;
-      // A PASSIVE checkpoint still running starts the truncation when it ends.
-      if (!this.checkpointer) this.startCheckpointer(true);
+      this.drainStartedAt = performance.now();
+      // A PASSIVE checkpoint still running asks for the truncation when it ends.
+      if (!this.checkpointRunning) this.requestCheckpoint('truncate');
       return;
     }
-    if (walBytes >= this.checkpointBytes && !this.checkpointer) this.startCheckpointer(false);
+    if (walBytes >= this.checkpointBytes && !this.checkpointRunning) this.requestCheckpoint('passive');
   }
 
-  private startCheckpointer(truncate: boolean): void {
-    const data: CheckpointWorkerData = {
-      dbFile: this.db.name,
-      ...(truncate ? { truncate: { drainMs: EventStore.DRAIN_MS } } : {}),
-    };
+  private requestCheckpoint(kind: 'passive' | 'truncate'): void {
+    clearTimeout(this.checkpointerIdle);
+    const worker = this.checkpointer ?? this.startCheckpointer();
+    this.checkpointRunning = kind;
+    const request: CheckpointRequest = kind === 'truncate' ? { truncate: { drainMs: EventStore.DRAIN_MS } } : {};
+    worker.postMessage(request);
+  }
+
+  private startCheckpointer(): Worker {
+    const data: CheckpointWorkerData = { dbFile: this.db.name };
     const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
     this.checkpointer = worker;
+    this.checkpointThreads?.inc();
     worker.unref();
-    worker.once('message', (reply: CheckpointReply) => {
-      const truncated = reply.ok && reply.truncated;
-      // A reader's old snapshot held the WAL: ingest goes on for a while before the next try.
-      if (truncate && !truncated) this.nextTruncationAt = performance.now() + EventStore.DRAIN_RETRY_MS;
-      this.checkpointsTotal?.inc({
-        result: !reply.ok ? 'failed' : truncate ? (truncated ? 'truncated' : 'busy') : 'done',
-      });
-      // The WAL only grows meanwhile; the next fsync tries again.
-      if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
-    });
+    worker.on('message', (reply: CheckpointReply) => this.checkpointDone(reply));
     worker.once('error', (e) =>
       this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
     );
     worker.once('exit', () => {
-      this.checkpointer = undefined;
-      if (this.draining && !truncate && !this.closed) this.startCheckpointer(true);
-      else this.endDrain();
+      if (this.checkpointer === worker) this.checkpointer = undefined;
+      // Ended in the middle of a checkpoint (it could not open the database...): as a failed one.
+      if (this.checkpointRunning) this.checkpointDone({ ok: false, message: 'checkpoint thread ended' });
     });
+    return worker;
+  }
+
+  private checkpointDone(reply: CheckpointReply): void {
+    const truncate = this.checkpointRunning === 'truncate';
+    this.checkpointRunning = undefined;
+    const truncated = reply.ok && reply.truncated;
+    // A reader's old snapshot held the WAL: ingest goes on for a while before the next try.
+    if (truncate && !truncated) this.nextTruncationAt = performance.now() + EventStore.DRAIN_RETRY_MS;
+    this.checkpointsTotal?.inc({
+      result: !reply.ok ? 'failed' : truncate ? (truncated ? 'truncated' : 'busy') : 'done',
+    });
+    // The WAL only grows meanwhile; the next fsync tries again.
+    if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
+    if (this.draining && !truncate && !this.closed) {
+      this.requestCheckpoint('truncate');
+      return;
+    }
+    this.endDrain();
+    if (this.closed) {
+      this.stopCheckpointer();
+      return;
+    }
+    clearTimeout(this.checkpointerIdle);
+    this.checkpointerIdle = setTimeout(() => this.stopCheckpointer(), this.checkpointerIdleMs);
+    this.checkpointerIdle.unref();
+  }
+
+  /** Ends the idle checkpoint thread (it closes its connection first); a later checkpoint starts another. */
+  private stopCheckpointer(): void {
+    clearTimeout(this.checkpointerIdle);
+    if (!this.checkpointer || this.checkpointRunning) return;
+    this.checkpointer.postMessage({ close: true } satisfies CheckpointRequest);
+    this.checkpointer = undefined;
   }
 
   /** Event commits go on after a truncation (or a worker that ended without one). */
   private endDrain(): void {
     if (!this.draining) return;
     this.draining = false;
+    this.pausedSeconds?.inc((performance.now() - this.drainStartedAt) / 1000);
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
 
@@ -725,6 +788,8 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    // Idle: ended now; in the middle of a checkpoint: when it ends (checkpointDone).
+    this.stopCheckpointer();
     const walFd = this.walFd;
     if (walFd === undefined) {
       this.flush();

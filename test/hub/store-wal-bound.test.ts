@@ -108,9 +108,11 @@ describe('the WAL under sustained ingest', () => {
     expect(Math.max(...lastIds)).toBe(total);
     expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(total);
     const walMetric = await metrics.getSingleMetricAsString('telecare_store_wal_bytes');
-    expect(walMetric).toMatch(/telecare_store_wal_bytes \d+/);
+    expect(walMetric).toMatch(/^telecare_store_wal_bytes \d+$/m);
     const truncations = await metrics.getSingleMetricAsString('telecare_store_checkpoints_total');
     expect(Number(/result="truncated"\} (\d+)/.exec(truncations)?.[1] ?? 0)).toBeGreaterThan(0);
+    const paused = await metrics.getSingleMetricAsString('telecare_store_wal_pause_seconds_total');
+    expect(Number(/^telecare_store_wal_pause_seconds_total (\S+)$/m.exec(paused)?.[1])).toBeGreaterThan(0);
     // One warning, however many times the limit was passed.
     expect(lines.filter((line) => line.level === 40 && /hard limit/.test(line.msg))).toHaveLength(1);
     store.close();
