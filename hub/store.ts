@@ -677,7 +677,9 @@ export class EventStore {
       this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
     );
     worker.once('exit', () => {
-      if (this.checkpointer === worker) this.checkpointer = undefined;
+      // A thread told to close ends after another may have started: only the current one's end counts.
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
       // Ended in the middle of a checkpoint (it could not open the database...): as a failed one.
       if (this.checkpointRunning) this.checkpointDone({ ok: false, message: 'checkpoint thread ended' });
     });
