@@ -4,7 +4,7 @@
 // EventStore on a temp file with its real fsyncs and checkpoint workers; `--per-turn` one-event appends each turn of
 // the loop (as aedes hands over what one socket read held), at most `--in-flight` waiting for their fsync (the
 // bench's four publishers × 500). Prints one JSON line, with the WAL file's peak size (sampled every 20 turns) and
-// the truncations its hard limit caused. To compare two builds, run each tree's dist alternately.
+// the emptyings its hard limit caused. To compare two builds, run each tree's dist alternately.
 import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../hub/clock.js';
@@ -41,7 +41,7 @@ function sampleEvents(): SensorEvent[] {
 }
 
 /** The sum of a metric's samples named `sample` (e.g. a histogram's `_count`), from the registry's text; `label` (e.g.
- * `result="truncated"`) keeps only the samples with it. */
+ * `result="emptied"`) keeps only the samples with it. */
 async function metricTotal(
   metrics: ReturnType<typeof createMetricsRegistry>,
   sample: string,
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       walFileMiB: fs.statSync(`${file}-wal`).size / 1024 / 1024,
       peakWalMiB: peakWalBytes / 1024 / 1024,
       walLimitMiB: walLimitBytes / 1024 / 1024,
-      truncations: await metricTotal(metrics, 'telecare_store_checkpoints_total', 'result="truncated"'),
+      emptyings: await metricTotal(metrics, 'telecare_store_checkpoints_total', 'result="emptied"'),
       pausedMs: 1000 * (await metricTotal(metrics, 'telecare_store_wal_pause_seconds_total')),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

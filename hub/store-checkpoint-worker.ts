@@ -9,14 +9,15 @@ export interface CheckpointWorkerData {
 
 /**
  * One checkpoint, asked of the thread (one at a time, in order), or `close` (the store ended it: idle, or closing).
- * `truncate`: empty the WAL and cut its file to nothing (it passed its hard limit; the store's event commits wait
- * meanwhile): PASSIVE and TRUNCATE by turns, without waiting for a lock, until the WAL is empty or `drainMs` passed.
+ * `empty`: the WAL passed its hard limit and the store's event commits wait: PASSIVE checkpoints until every frame
+ * is copied (or `drainMs` has passed), so that the next commit starts the WAL again from its beginning and
+ * `journal_size_limit` cuts the file back.
  */
-export type CheckpointRequest = { truncate?: { drainMs: number } } | { close: true };
+export type CheckpointRequest = { empty?: { drainMs: number } } | { close: true };
 
 /** What the checkpoint did (SQLite's wal_checkpoint row of its last step), or why it failed. */
 export type CheckpointReply =
-  { ok: true; busy: number; log: number; checkpointed: number; truncated: boolean } | { ok: false; message: string };
+  { ok: true; busy: number; log: number; checkpointed: number; emptied: boolean } | { ok: false; message: string };
 
 interface CheckpointRow {
   busy: number;
@@ -24,24 +25,23 @@ interface CheckpointRow {
   checkpointed: number;
 }
 
-function checkpoint(db: Db, mode: 'PASSIVE' | 'TRUNCATE'): CheckpointRow {
-  const row = (db.pragma(`wal_checkpoint(${mode})`, { simple: false }) as CheckpointRow[])[0];
+function checkpoint(db: Db): CheckpointRow {
+  const row = (db.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as CheckpointRow[])[0];
   return { busy: row?.busy ?? 0, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
 }
 
 /**
- * PASSIVE and TRUNCATE by turns until the WAL file is empty. The connection waits for no lock (timeout 0): a
- * TRUNCATE that meets a writer (an alert being stored) or a reader of an older snapshot fails at once, so the write
- * lock is only ever held for the truncation itself, never while waiting, and the next try comes a little later.
+ * PASSIVE checkpoints until the whole WAL is in the database. None takes the write lock (TRUNCATE or RESTART would:
+ * with an alert's frames to copy, also across an fsync of the database, longer than an alert's write may wait). A
+ * reader of an older snapshot holds the copy back: the next try comes a little later. Once everything is copied,
+ * SQLite starts the WAL again at the next commit of any connection that finds no such reader.
  */
-async function truncate(db: Db, drainMs: number): Promise<CheckpointRow & { truncated: boolean }> {
+async function empty(db: Db, drainMs: number): Promise<CheckpointRow & { emptied: boolean }> {
   const deadline = performance.now() + drainMs;
   for (;;) {
-    // What was committed since: copied without the write lock, so the TRUNCATE finds nothing left to copy.
-    checkpoint(db, 'PASSIVE');
-    const row = checkpoint(db, 'TRUNCATE');
-    if (row.busy === 0 && row.log === 0) return { ...row, truncated: true };
-    if (performance.now() >= deadline) return { ...row, truncated: false };
+    const row = checkpoint(db);
+    if (row.busy === 0 && row.log >= 0 && row.log === row.checkpointed) return { ...row, emptied: true };
+    if (performance.now() >= deadline) return { ...row, emptied: false };
     await sleep(2);
   }
 }
@@ -56,10 +56,10 @@ async function handle(db: Db, request: CheckpointRequest): Promise<void> {
   try {
     // PASSIVE takes no write lock: the hub's connection goes on committing meanwhile. The copy and its fsyncs of the
     // database happen here; once everything is copied the next commit starts the WAL again from its beginning.
-    // Under sustained ingest that never happens (every commit adds frames while it copies): hence the truncation.
-    reply = request.truncate
-      ? { ok: true, ...(await truncate(db, request.truncate.drainMs)) }
-      : { ok: true, ...checkpoint(db, 'PASSIVE'), truncated: false };
+    // Under sustained ingest that never happens (every commit adds frames while it copies): hence `empty`.
+    reply = request.empty
+      ? { ok: true, ...(await empty(db, request.empty.drainMs)) }
+      : { ok: true, ...checkpoint(db), emptied: false };
   } catch (err) {
     reply = { ok: false, message: (err as Error).message };
   }

@@ -255,19 +255,19 @@ export class EventStore {
    * The WAL's hard limit. Under sustained ingest a PASSIVE checkpoint never empties the WAL (each commit adds frames
    * while it copies; a reader's snapshot holds it back too), and SQLite starts the WAL again only once it is empty:
    * the file grew by about 300 bytes a row for as long as the burst lasted, until the disk was full. Past this size
-   * the store pauses its event commits (they wait in memory, unacknowledged) while a worker thread copies what is
-   * left and truncates the file (see `store-checkpoint-worker.ts`). Twice the checkpoint threshold: a burst the
+   * the store pauses its event commits (they wait in memory, unacknowledged) while the checkpoint thread copies what
+   * is left; the next commit then starts the WAL again and `journal_size_limit` cuts the file back. Twice the checkpoint threshold: a burst the
    * PASSIVE checkpoints keep up with never reaches it.
    */
   static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
 
-  /** How long event commits stay paused for one truncation at most; a reader's old snapshot can hold it back. */
+  /** How long event commits stay paused for one emptying at most; a reader's old snapshot can hold it back. */
   static readonly DRAIN_MS = 1_000;
 
-  /** After a truncation that a reader held back, the next one waits this long: ingest is not paused back to back. */
+  /** After an emptying that a reader held back, the next one waits this long: ingest is not paused back to back. */
   static readonly DRAIN_RETRY_MS = 2_000;
 
-  /** Events that may wait in memory during a truncation; past it they commit (and the truncation tries again). */
+  /** Events that may wait in memory while the WAL is emptied; past it they commit (and the emptying goes on). */
   static readonly DRAIN_MAX_EVENTS = 16 * EventStore.MAX_BATCH_EVENTS;
 
   /**
@@ -286,17 +286,17 @@ export class EventStore {
   private readonly busyTotal: Counter | undefined;
   private readonly checkpointsTotal: Counter<'result'> | undefined;
   private readonly pausedSeconds: Counter | undefined;
-  /** `performance.now()` when event commits paused for the truncation. */
+  /** `performance.now()` when event commits paused for the emptying. */
   private drainStartedAt = 0;
   /** The WAL file, open for fsync; undefined when the store fsyncs in each commit instead. */
   private walFd: number | undefined;
   private readonly walFile: string;
   private readonly checkpointBytes: number;
   private readonly walLimitBytes: number;
-  /** The WAL passed its hard limit: event commits wait until a worker has truncated it (see flush). */
+  /** The WAL passed its hard limit: event commits wait until the checkpoint thread has copied all of it (see flush). */
   private draining = false;
-  /** `performance.now()` before which no truncation starts again (one a reader held back). */
-  private nextTruncationAt = 0;
+  /** `performance.now()` before which no emptying starts again (one a reader held back). */
+  private nextEmptyingAt = 0;
   private warnedWalLimit = false;
   private syncing = false;
   /** A group commit came due while an fsync ran: it waits for that fsync's end (see flush). */
@@ -311,7 +311,7 @@ export class EventStore {
   /** The checkpoint thread, while it lives (see CHECKPOINTER_IDLE_MS). */
   private checkpointer: Worker | undefined;
   /** The checkpoint it is doing now, if any. */
-  private checkpointRunning: 'passive' | 'truncate' | undefined;
+  private checkpointRunning: 'passive' | 'empty' | undefined;
   private checkpointerIdle: NodeJS.Timeout | undefined;
   private readonly checkpointerIdleMs: number;
   private readonly checkpointThreads: Counter | undefined;
@@ -375,7 +375,7 @@ export class EventStore {
       });
       this.checkpointsTotal = new Counter({
         name: 'telecare_store_checkpoints_total',
-        help: 'WAL checkpoints run off the loop, by result (truncated: the WAL emptied after passing its hard limit)',
+        help: 'WAL checkpoints run off the loop, by result (emptied: all of the WAL copied, with event commits paused, after it passed its hard limit)',
         labelNames: ['result'],
         registers: [metrics],
       });
@@ -517,7 +517,7 @@ export class EventStore {
       this.commitAfterSync = true;
       return;
     }
-    // The WAL is being emptied: a commit now would add frames the truncation must wait for. Resumed by its end.
+    // The WAL is being emptied: a commit now would add frames to copy. Resumed by its end.
     if (this.draining && this.queuedEvents < EventStore.DRAIN_MAX_EVENTS) {
       // Alert changes made meanwhile are still carried to the disk.
       this.requestSync();
@@ -628,8 +628,8 @@ export class EventStore {
 
   /**
    * After each fsync: a PASSIVE checkpoint in the checkpoint thread once the WAL has grown past the threshold; past
-   * the hard limit, the truncation of the WAL file while event commits pause. The alert path never waits for it: alerts
-   * commit meanwhile, and the truncation takes the write lock only when it can have it at once, for the truncation.
+   * the hard limit, PASSIVE ones until all of it is copied, while event commits pause. The alert path never waits for
+   * it: alerts commit meanwhile, and no checkpoint takes the write lock.
    */
   private maybeCheckpoint(): void {
     if (this.draining || this.closed || this.walFd === undefined) return;
@@ -640,7 +640,7 @@ export class EventStore {
     } catch {
       return;
     }
-    if (walBytes >= this.walLimitBytes && performance.now() >= this.nextTruncationAt) {
+    if (walBytes >= this.walLimitBytes && performance.now() >= this.nextEmptyingAt) {
       if (!this.warnedWalLimit) {
         this.warnedWalLimit = true;
         this.log?.warn(
@@ -651,18 +651,18 @@ export class EventStore {
       // Between two group commits (flush runs whole on this loop): the WAL grows by no further event commit.
       this.draining = true;
       this.drainStartedAt = performance.now();
-      // A PASSIVE checkpoint still running asks for the truncation when it ends.
-      if (!this.checkpointRunning) this.requestCheckpoint('truncate');
+      // A PASSIVE checkpoint still running asks for the emptying when it ends.
+      if (!this.checkpointRunning) this.requestCheckpoint('empty');
       return;
     }
     if (walBytes >= this.checkpointBytes && !this.checkpointRunning) this.requestCheckpoint('passive');
   }
 
-  private requestCheckpoint(kind: 'passive' | 'truncate'): void {
+  private requestCheckpoint(kind: 'passive' | 'empty'): void {
     clearTimeout(this.checkpointerIdle);
     const worker = this.checkpointer ?? this.startCheckpointer();
     this.checkpointRunning = kind;
-    const request: CheckpointRequest = kind === 'truncate' ? { truncate: { drainMs: EventStore.DRAIN_MS } } : {};
+    const request: CheckpointRequest = kind === 'empty' ? { empty: { drainMs: EventStore.DRAIN_MS } } : {};
     worker.postMessage(request);
   }
 
@@ -687,18 +687,18 @@ export class EventStore {
   }
 
   private checkpointDone(reply: CheckpointReply): void {
-    const truncate = this.checkpointRunning === 'truncate';
+    const emptying = this.checkpointRunning === 'empty';
     this.checkpointRunning = undefined;
-    const truncated = reply.ok && reply.truncated;
+    const emptied = reply.ok && reply.emptied;
     // A reader's old snapshot held the WAL: ingest goes on for a while before the next try.
-    if (truncate && !truncated) this.nextTruncationAt = performance.now() + EventStore.DRAIN_RETRY_MS;
+    if (emptying && !emptied) this.nextEmptyingAt = performance.now() + EventStore.DRAIN_RETRY_MS;
     this.checkpointsTotal?.inc({
-      result: !reply.ok ? 'failed' : truncate ? (truncated ? 'truncated' : 'busy') : 'done',
+      result: !reply.ok ? 'failed' : emptying ? (emptied ? 'emptied' : 'busy') : 'done',
     });
     // The WAL only grows meanwhile; the next fsync tries again.
     if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
-    if (this.draining && !truncate && !this.closed) {
-      this.requestCheckpoint('truncate');
+    if (this.draining && !emptying && !this.closed) {
+      this.requestCheckpoint('empty');
       return;
     }
     this.endDrain();
@@ -719,7 +719,7 @@ export class EventStore {
     this.checkpointer = undefined;
   }
 
-  /** Event commits go on after a truncation (or a worker that ended without one). */
+  /** Event commits go on after the emptying (or a thread that ended without one); the next one starts the WAL again. */
   private endDrain(): void {
     if (!this.draining) return;
     this.draining = false;

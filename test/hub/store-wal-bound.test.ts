@@ -44,7 +44,7 @@ describe('the WAL under sustained ingest', () => {
     const metrics = createMetricsRegistry();
     const { logger, lines } = capturedLogger();
     const db = openHubDatabase(file);
-    // As an alert's write waits for another writer (ALERT_BUSY_TIMEOUT_MS); the truncation must never make it wait
+    // As an alert's write waits for another writer (ALERT_BUSY_TIMEOUT_MS); emptying the WAL must never make it wait
     // longer, nor pause it with the event commits.
     db.pragma(`busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`);
     const store = new EventStore(db, new FakeClock(), metrics, { checkpointBytes, walLimitBytes, logger });
@@ -84,7 +84,7 @@ describe('the WAL under sustained ingest', () => {
         void stored.then(() => unacknowledged--);
         pending.push(stored);
       }
-      // An alert path's write on the store's connection each turn, with or without a truncation under way.
+      // An alert path's write on the store's connection each turn, whether or not the WAL is being emptied.
       try {
         store.saveRuleState('alert-probe', { ts }, ts);
         alertWrites++;
@@ -109,8 +109,8 @@ describe('the WAL under sustained ingest', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(total);
     const walMetric = await metrics.getSingleMetricAsString('telecare_store_wal_bytes');
     expect(walMetric).toMatch(/^telecare_store_wal_bytes \d+$/m);
-    const truncations = await metrics.getSingleMetricAsString('telecare_store_checkpoints_total');
-    expect(Number(/result="truncated"\} (\d+)/.exec(truncations)?.[1] ?? 0)).toBeGreaterThan(0);
+    const emptyings = await metrics.getSingleMetricAsString('telecare_store_checkpoints_total');
+    expect(Number(/result="emptied"\} (\d+)/.exec(emptyings)?.[1] ?? 0)).toBeGreaterThan(0);
     const paused = await metrics.getSingleMetricAsString('telecare_store_wal_pause_seconds_total');
     expect(Number(/^telecare_store_wal_pause_seconds_total (\S+)$/m.exec(paused)?.[1])).toBeGreaterThan(0);
     // One warning, however many times the limit was passed.
