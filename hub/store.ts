@@ -252,12 +252,13 @@ export class EventStore {
   static readonly CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
   /**
-   * The WAL's hard limit. Under sustained ingest a PASSIVE checkpoint never empties the WAL (each commit adds frames
-   * while it copies; a reader's snapshot holds it back too), and SQLite starts the WAL again only once it is empty:
-   * the file grew by about 300 bytes a row for as long as the burst lasted, until the disk was full. Past this size
-   * the store pauses its event commits (they wait in memory, unacknowledged) while the checkpoint thread copies what
-   * is left; the next commit then starts the WAL again and `journal_size_limit` cuts the file back. Twice the checkpoint threshold: a burst the
-   * PASSIVE checkpoints keep up with never reaches it.
+   * The WAL's hard limit. Under sustained ingest a PASSIVE checkpoint never copies all of the WAL (each commit adds
+   * frames while it copies; a reader's old snapshot holds it back too), and SQLite starts the WAL again only once all
+   * of it is copied: the file grew by about 1.5 KB a row for as long as the burst lasted (443 MiB after 300,000 rows
+   * in `bench/storeCost.ts`), until the disk was full. Past this size the store pauses its event commits (they wait
+   * in memory, unacknowledged) while the checkpoint thread copies what is left; the next commit then starts the WAL
+   * again and `journal_size_limit` cuts the file back. Twice the checkpoint threshold: a burst the PASSIVE
+   * checkpoints keep up with never reaches it.
    */
   static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
 
