@@ -1,8 +1,10 @@
 // What the event store alone costs per stored row under bursty arrivals: CPU (all threads), rows per commit, WAL size.
-// `node dist/bench/storeCost.js [--rows 100000] [--per-turn 150] [--in-flight 2000] [--checkpoint-mib 32]`: an
+// `node dist/bench/storeCost.js [--rows 100000] [--per-turn 150] [--in-flight 2000] [--checkpoint-mib 32]
+// [--wal-limit-mib 64]`: an
 // EventStore on a temp file with its real fsyncs and checkpoint workers; `--per-turn` one-event appends each turn of
 // the loop (as aedes hands over what one socket read held), at most `--in-flight` waiting for their fsync (the
-// bench's four publishers × 500). Prints one JSON line. To compare two builds, run each tree's dist alternately.
+// bench's four publishers × 500). Prints one JSON line, with the WAL file's peak size (sampled every 20 turns) and
+// the emptyings its hard limit caused. To compare two builds, run each tree's dist alternately.
 import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../hub/clock.js';
@@ -38,13 +40,20 @@ function sampleEvents(): SensorEvent[] {
   return events;
 }
 
-/** The sum of a metric's samples named `sample` (e.g. a histogram's `_count`), from the registry's text. */
-async function metricTotal(metrics: ReturnType<typeof createMetricsRegistry>, sample: string): Promise<number> {
+/** The sum of a metric's samples named `sample` (e.g. a histogram's `_count`), from the registry's text; `label` (e.g.
+ * `result="emptied"`) keeps only the samples with it. */
+async function metricTotal(
+  metrics: ReturnType<typeof createMetricsRegistry>,
+  sample: string,
+  label?: string,
+): Promise<number> {
   const text = await metrics.metrics();
   let total = 0;
   for (const line of text.split('\n')) {
-    const match = /^(\w+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (match?.[1] === sample) total += Number(match[2]);
+    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (match?.[1] !== sample) continue;
+    if (label !== undefined && !(match[2] ?? '').split(',').includes(label)) continue;
+    total += Number(match[3]);
   }
   return total;
 }
@@ -55,16 +64,19 @@ async function main(): Promise<void> {
   const perTurn = option(argv, '--per-turn', 150);
   const maxInFlight = option(argv, '--in-flight', 2000);
   const checkpointBytes = option(argv, '--checkpoint-mib', EventStore.CHECKPOINT_BYTES / 1024 / 1024) * 1024 * 1024;
+  const walLimitBytes = option(argv, '--wal-limit-mib', 2 * (checkpointBytes / 1024 / 1024)) * 1024 * 1024;
   const dir = makeTempDir('telecare-store-cost-');
   const file = path.join(dir, 'hub.db');
   const db = openHubDatabase(file);
   const metrics = createMetricsRegistry();
-  const store = new EventStore(db, systemClock, metrics, { checkpointBytes });
+  const store = new EventStore(db, systemClock, metrics, { checkpointBytes, walLimitBytes });
   try {
     const events = sampleEvents();
     let sent = 0;
     let waiting = 0;
     let stored = 0;
+    let turns = 0;
+    let peakWalBytes = 0;
     const cpuBefore = process.cpuUsage();
     const startedMs = performance.now();
     await new Promise<void>((resolve, reject) => {
@@ -81,6 +93,7 @@ async function main(): Promise<void> {
             if (stored === rows) resolve();
           }, reject);
         }
+        if (++turns % 20 === 0) peakWalBytes = Math.max(peakWalBytes, fs.statSync(`${file}-wal`).size);
         if (sent < rows) setImmediate(turn);
       };
       turn();
@@ -98,6 +111,10 @@ async function main(): Promise<void> {
       rowsPerCommit: commits > 0 ? rows / commits : null,
       checkpoints: await metricTotal(metrics, 'telecare_store_checkpoints_total'),
       walFileMiB: fs.statSync(`${file}-wal`).size / 1024 / 1024,
+      peakWalMiB: peakWalBytes / 1024 / 1024,
+      walLimitMiB: walLimitBytes / 1024 / 1024,
+      emptyings: await metricTotal(metrics, 'telecare_store_checkpoints_total', 'result="emptied"'),
+      pausedMs: 1000 * (await metricTotal(metrics, 'telecare_store_wal_pause_seconds_total')),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -2,14 +2,14 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
-import type { CheckpointReply, CheckpointWorkerData } from './store-checkpoint-worker.js';
+import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
 const STORE_MIGRATIONS: readonly MigrationStep[] = [
@@ -148,6 +148,10 @@ export interface EventStoreOptions {
   syncOffLoop?: boolean;
   /** Checkpoint once the WAL is this big (default `EventStore.CHECKPOINT_BYTES`). */
   checkpointBytes?: number;
+  /** The WAL's hard limit (default `EventStore.WAL_LIMIT_BYTES`): past it, event commits pause while it is emptied. */
+  walLimitBytes?: number;
+  /** How long the checkpoint thread waits for work before it ends (default `EventStore.CHECKPOINTER_IDLE_MS`). */
+  checkpointerIdleMs?: number;
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
@@ -247,6 +251,34 @@ export class EventStore {
    */
   static readonly CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
+  /**
+   * The WAL's hard limit. Under sustained ingest a PASSIVE checkpoint never copies all of the WAL (each commit adds
+   * frames while it copies; a reader's old snapshot holds it back too), and SQLite starts the WAL again only once all
+   * of it is copied: the file grew by about 1.5 KB a row for as long as the burst lasted (443 MiB after 300,000 rows
+   * in `bench/storeCost.ts`), until the disk was full. Past this size the store pauses its event commits (they wait
+   * in memory, unacknowledged) while the checkpoint thread copies what is left; the next commit then starts the WAL
+   * again and `journal_size_limit` cuts the file back. Twice the checkpoint threshold: a burst the PASSIVE
+   * checkpoints keep up with never reaches it.
+   */
+  static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
+
+  /** How long event commits stay paused for one emptying at most; a reader's old snapshot can hold it back. */
+  static readonly DRAIN_MS = 1_000;
+
+  /** After an emptying that a reader held back, the next one waits this long: ingest is not paused back to back. */
+  static readonly DRAIN_RETRY_MS = 2_000;
+
+  /** Events that may wait in memory while the WAL is emptied; past it they commit (and the emptying goes on). */
+  static readonly DRAIN_MAX_EVENTS = 16 * EventStore.MAX_BATCH_EVENTS;
+
+  /**
+   * How long the checkpoint thread stays without work before it ends. Under sustained ingest it checkpoints every
+   * second or so: one thread for the burst instead of one per checkpoint (a thread's start, a V8 isolate and the
+   * better-sqlite3 module, took 0.4-0.9 s at this machine's load, longer than the checkpoint, and while the WAL is
+   * past its hard limit the event commits wait for it). Between bursts no thread, no memory.
+   */
+  static readonly CHECKPOINTER_IDLE_MS = 5_000;
+
   /** Retry delays while another process holds the write lock (the last one repeats). */
   static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
 
@@ -254,16 +286,36 @@ export class EventStore {
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
   private readonly checkpointsTotal: Counter<'result'> | undefined;
+  private readonly pausedSeconds: Counter | undefined;
+  /** `performance.now()` when event commits paused for the emptying. */
+  private drainStartedAt = 0;
   /** The WAL file, open for fsync; undefined when the store fsyncs in each commit instead. */
   private walFd: number | undefined;
   private readonly walFile: string;
   private readonly checkpointBytes: number;
+  private readonly walLimitBytes: number;
+  /** The WAL passed its hard limit: event commits wait until the checkpoint thread has copied all of it (see flush). */
+  private draining = false;
+  /** `performance.now()` before which no emptying starts again (one a reader held back). */
+  private nextEmptyingAt = 0;
+  private warnedWalLimit = false;
   private syncing = false;
   /** A group commit came due while an fsync ran: it waits for that fsync's end (see flush). */
   private commitAfterSync = false;
+  /**
+   * That commit is scheduled: no fsync starts before it (an alert change's `syncSoon` every turn would otherwise start
+   * one each time just before it, and the events would wait, unacknowledged, for as long as the changes came).
+   */
+  private commitDue = false;
   private readonly syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   private fdToClose: number | undefined;
+  /** The checkpoint thread, while it lives (see CHECKPOINTER_IDLE_MS). */
   private checkpointer: Worker | undefined;
+  /** The checkpoint it is doing now, if any. */
+  private checkpointRunning: 'passive' | 'empty' | undefined;
+  private checkpointerIdle: NodeJS.Timeout | undefined;
+  private readonly checkpointerIdleMs: number;
+  private readonly checkpointThreads: Counter | undefined;
   private readonly log: Logger | undefined;
   private readonly unsynced: Unsynced[] = [];
   private syncSeq = 0;
@@ -281,6 +333,8 @@ export class EventStore {
     this.log = options.logger?.child({ ns: 'store' });
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
+    this.walLimitBytes = options.walLimitBytes ?? EventStore.WAL_LIMIT_BYTES;
+    this.checkpointerIdleMs = options.checkpointerIdleMs ?? EventStore.CHECKPOINTER_IDLE_MS;
     // Looked up at each call, not kept: a tracer that wraps fs.fsync later still sees the store's calls.
     this.syncFile = options.syncFile ?? ((fd, done) => fs.fsync(fd, done));
     const walMode = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
@@ -295,9 +349,34 @@ export class EventStore {
       db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
     }
     if (metrics) {
+      const walBytes = (): number => {
+        try {
+          return this.walFd !== undefined ? fs.fstatSync(this.walFd).size : fs.statSync(this.walFile).size;
+        } catch {
+          return 0;
+        }
+      };
+      new Gauge({
+        name: 'telecare_store_wal_bytes',
+        help: 'Size of the database WAL file (bounded by a hard limit, past which ingest pauses while it is emptied)',
+        registers: [metrics],
+        collect(this: Gauge) {
+          this.set(walBytes());
+        },
+      });
+      this.pausedSeconds = new Counter({
+        name: 'telecare_store_wal_pause_seconds_total',
+        help: 'Time event commits waited while the WAL, past its hard limit, was emptied',
+        registers: [metrics],
+      });
+      this.checkpointThreads = new Counter({
+        name: 'telecare_store_checkpoint_threads_total',
+        help: 'Checkpoint worker threads started (one serves a whole burst, ends when idle)',
+        registers: [metrics],
+      });
       this.checkpointsTotal = new Counter({
         name: 'telecare_store_checkpoints_total',
-        help: 'WAL checkpoints run off the loop, by result',
+        help: 'WAL checkpoints run off the loop, by result (emptied: all of the WAL copied, with event commits paused, after it passed its hard limit)',
         labelNames: ['result'],
         registers: [metrics],
       });
@@ -425,6 +504,7 @@ export class EventStore {
    */
   flush(): void {
     this.flushScheduled = false;
+    this.commitDue = false;
     if (this.queue.length === 0 || this.retryTimer) {
       // Nothing to commit now: what waits for an fsync (alert changes, a deferred commit's turn) still gets one.
       this.requestSync();
@@ -436,6 +516,12 @@ export class EventStore {
     // A full queue commits at once, to bound what waits in memory.
     if (this.syncing && this.walFd !== undefined && this.queuedEvents < EventStore.MAX_BATCH_EVENTS) {
       this.commitAfterSync = true;
+      return;
+    }
+    // The WAL is being emptied: a commit now would add frames to copy. Resumed by its end.
+    if (this.draining && this.queuedEvents < EventStore.DRAIN_MAX_EVENTS) {
+      // Alert changes made meanwhile are still carried to the disk.
+      this.requestSync();
       return;
     }
     const batch = this.queue;
@@ -501,7 +587,7 @@ export class EventStore {
    * this connection wrote into the page cache reach the disk as synchronous=FULL would have done in the commit.
    */
   private requestSync(): void {
-    if (this.syncing || this.walFd === undefined || this.unsynced.length === 0) return;
+    if (this.syncing || this.commitDue || this.walFd === undefined || this.unsynced.length === 0) return;
     this.syncing = true;
     const seq = this.syncSeq;
     this.syncFile(this.walFd, (err) => {
@@ -519,6 +605,7 @@ export class EventStore {
       }
       if (this.commitAfterSync) {
         this.commitAfterSync = false;
+        this.commitDue = true;
         // Two turns later, as any group commit (see enqueue): not in front of an alert aedes is about to write. The
         // commit then asks for the next fsync, which also covers whatever else waits for one.
         this.scheduleFlush();
@@ -540,27 +627,105 @@ export class EventStore {
     for (const { batch, shared } of this.unsynced.splice(0)) fail(batch, shared, err);
   }
 
-  /** A worker thread for one PASSIVE checkpoint once the WAL has grown past the threshold; it ends after it. */
+  /**
+   * After each fsync: a PASSIVE checkpoint in the checkpoint thread once the WAL has grown past the threshold; past
+   * the hard limit, PASSIVE ones until all of it is copied, while event commits pause. The alert path never waits for
+   * it: alerts commit meanwhile, and no checkpoint takes the write lock.
+   */
   private maybeCheckpoint(): void {
-    if (this.checkpointer || this.closed || this.walFd === undefined) return;
-    fs.fstat(this.walFd, (err, stat) => {
-      if (err || stat.size < this.checkpointBytes || this.checkpointer || this.closed) return;
-      const data: CheckpointWorkerData = { dbFile: this.db.name };
-      const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
-      this.checkpointer = worker;
-      worker.unref();
-      worker.once('message', (reply: CheckpointReply) => {
-        this.checkpointsTotal?.inc({ result: reply.ok ? 'done' : 'failed' });
-        // The WAL only grows meanwhile; the next fsync tries again.
-        if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
-      });
-      worker.once('error', (e) =>
-        this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
-      );
-      worker.once('exit', () => {
-        this.checkpointer = undefined;
-      });
+    if (this.draining || this.closed || this.walFd === undefined) return;
+    let walBytes: number;
+    try {
+      // Synchronous (one system call): no commit can slip in between this look and the pause below.
+      walBytes = fs.fstatSync(this.walFd).size;
+    } catch {
+      return;
+    }
+    if (walBytes >= this.walLimitBytes && performance.now() >= this.nextEmptyingAt) {
+      if (!this.warnedWalLimit) {
+        this.warnedWalLimit = true;
+        this.log?.warn(
+          { walBytes, limitBytes: this.walLimitBytes },
+          'the WAL passed its hard limit (checkpoints fall behind the ingest): event commits pause while it is emptied',
+        );
+      }
+      // Between two group commits (flush runs whole on this loop): the WAL grows by no further event commit.
+      this.draining = true;
+      this.drainStartedAt = performance.now();
+      // A PASSIVE checkpoint still running asks for the emptying when it ends.
+      if (!this.checkpointRunning) this.requestCheckpoint('empty');
+      return;
+    }
+    if (walBytes >= this.checkpointBytes && !this.checkpointRunning) this.requestCheckpoint('passive');
+  }
+
+  private requestCheckpoint(kind: 'passive' | 'empty'): void {
+    clearTimeout(this.checkpointerIdle);
+    const worker = this.checkpointer ?? this.startCheckpointer();
+    this.checkpointRunning = kind;
+    const request: CheckpointRequest = kind === 'empty' ? { empty: { drainMs: EventStore.DRAIN_MS } } : {};
+    worker.postMessage(request);
+  }
+
+  private startCheckpointer(): Worker {
+    const data: CheckpointWorkerData = { dbFile: this.db.name };
+    const worker = new Worker(workerScript(import.meta.url, 'store-checkpoint-worker'), { workerData: data });
+    this.checkpointer = worker;
+    this.checkpointThreads?.inc();
+    worker.unref();
+    worker.on('message', (reply: CheckpointReply) => this.checkpointDone(reply));
+    worker.once('error', (e) =>
+      this.log?.warn({ err: e.message }, 'event store checkpoint worker failed; will try again'),
+    );
+    worker.once('exit', () => {
+      // A thread told to close ends after another may have started: only the current one's end counts.
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      // Ended in the middle of a checkpoint (it could not open the database...): as a failed one.
+      if (this.checkpointRunning) this.checkpointDone({ ok: false, message: 'checkpoint thread ended' });
     });
+    return worker;
+  }
+
+  private checkpointDone(reply: CheckpointReply): void {
+    const emptying = this.checkpointRunning === 'empty';
+    this.checkpointRunning = undefined;
+    const emptied = reply.ok && reply.emptied;
+    // A reader's old snapshot held the WAL: ingest goes on for a while before the next try.
+    if (emptying && !emptied) this.nextEmptyingAt = performance.now() + EventStore.DRAIN_RETRY_MS;
+    this.checkpointsTotal?.inc({
+      result: !reply.ok ? 'failed' : emptying ? (emptied ? 'emptied' : 'busy') : 'done',
+    });
+    // The WAL only grows meanwhile; the next fsync tries again.
+    if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
+    if (this.draining && !emptying && !this.closed) {
+      this.requestCheckpoint('empty');
+      return;
+    }
+    this.endDrain();
+    if (this.closed) {
+      this.stopCheckpointer();
+      return;
+    }
+    clearTimeout(this.checkpointerIdle);
+    this.checkpointerIdle = setTimeout(() => this.stopCheckpointer(), this.checkpointerIdleMs);
+    this.checkpointerIdle.unref();
+  }
+
+  /** Ends the idle checkpoint thread (it closes its connection first); a later checkpoint starts another. */
+  private stopCheckpointer(): void {
+    clearTimeout(this.checkpointerIdle);
+    if (!this.checkpointer || this.checkpointRunning) return;
+    this.checkpointer.postMessage({ close: true } satisfies CheckpointRequest);
+    this.checkpointer = undefined;
+  }
+
+  /** Event commits go on after the emptying (or a thread that ended without one); the next one starts the WAL again. */
+  private endDrain(): void {
+    if (!this.draining) return;
+    this.draining = false;
+    this.pausedSeconds?.inc((performance.now() - this.drainStartedAt) / 1000);
+    if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
 
   private retryLater(): void {
@@ -626,6 +791,8 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    // Idle: ended now; in the middle of a checkpoint: when it ends (checkpointDone).
+    this.stopCheckpointer();
     const walFd = this.walFd;
     if (walFd === undefined) {
       this.flush();

@@ -58,4 +58,51 @@ describe('event store checkpoints', () => {
     store.close();
     db.close();
   });
+
+  it('one checkpoint thread serves a whole burst, and ends once idle (a later burst starts another)', async () => {
+    const metrics = createMetricsRegistry();
+    const counter = async (name: string, label = ''): Promise<number> => {
+      const text = await metrics.getSingleMetricAsString(name);
+      return Number(new RegExp(`${name}${label.replace(/[{}]/g, '\\$&')} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    let ts = 0;
+    // 400 rows over 200 homes: about 1 MB of WAL, past the threshold, so each append's fsync asks for a checkpoint.
+    const burst = (): Promise<number> =>
+      store.append(Array.from({ length: 400 }, (_, i) => motion(`h${i % 200}`, ++ts)));
+
+    // Never idle long enough to end during the burst: every checkpoint is the same thread's.
+    let db = openHubDatabase(path.join(dir, 'hub.db'));
+    let store = new EventStore(db, new FakeClock(), metrics, {
+      checkpointBytes: 64 * 1024,
+      checkpointerIdleMs: 60_000,
+    });
+    await vi.waitFor(
+      async () => {
+        await burst();
+        expect(await counter('telecare_store_checkpoints_total', '{result="done"}')).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
+    // Before, each checkpoint started (and ended) a thread of its own.
+    expect(await counter('telecare_store_checkpoint_threads_total')).toBe(1);
+    store.close();
+    db.close();
+
+    // Idle 50 ms: between appends 200 ms apart the thread ends, and the next checkpoint needs a new one.
+    metrics.clear();
+    db = openHubDatabase(path.join(dir, 'hub.db'));
+    store = new EventStore(db, new FakeClock(), metrics, { checkpointBytes: 64 * 1024, checkpointerIdleMs: 50 });
+    await vi.waitFor(
+      async () => {
+        await burst();
+        expect(await counter('telecare_store_checkpoint_threads_total')).toBeGreaterThanOrEqual(2);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    // A closing thread's end is not taken for the failure of the next one's checkpoint.
+    expect(await counter('telecare_store_checkpoints_total', '{result="failed"}')).toBe(0);
+    expect(store.eventsAfter(0, 100_000)).toHaveLength(ts);
+    store.close();
+    db.close();
+  });
 });

@@ -145,4 +145,29 @@ describe('group commit and the fsync', () => {
     store.close();
     db.close();
   });
+
+  it('events are committed and acknowledged while alert changes keep coming every turn (no fsync starts in front of their commit)', async () => {
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, new FakeClock());
+    let acknowledged = false;
+    const stored = store.appendToBatch([motion(1)]);
+    void stored.then(() => (acknowledged = true));
+    // Another event during the first one's fsync: its commit waits for that fsync's end.
+    await turn();
+    await turn();
+    const second = store.appendToBatch([motion(2)]);
+    let secondAcknowledged = false;
+    void second.then(() => (secondAcknowledged = true));
+    // An alert change (or rules snapshot) every turn, each asking for an fsync. Before, each such fsync started just
+    // before the deferred commit, which then waited for it again: the second event was never committed. The bound
+    // only ends a failing test; the events need a few fsyncs.
+    for (let turns = 0; turns < 50_000 && !(acknowledged && secondAcknowledged); turns++) {
+      store.saveRuleState('rules-engine', { turns }, 0);
+      await turn();
+    }
+    expect([acknowledged, secondAcknowledged]).toEqual([true, true]);
+    expect(await second).toBe(2);
+    store.close();
+    db.close();
+  });
 });
