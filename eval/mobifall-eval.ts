@@ -1,6 +1,6 @@
 // Runs the fall detector over MobiFall trials and computes sensitivity, specificity and false alarms per hour.
 import type { RuleParams } from '../rules/params.js';
-import { createFallDetector, type FallDetection } from '../rules/fall/detector.js';
+import { createFallDetector, type FallDetection, type FallDetectorTuning } from '../rules/fall/detector.js';
 import { durationMs, readRecording, toAccelMessages, type AccelMessage, type Trial } from './mobifall-data.js';
 
 /** Subjects whose falls were used to choose the thresholds; the others are held out. */
@@ -46,8 +46,12 @@ export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
  * the engine's timer would wake it
  * (a candidate is judged with the samples it has; a confirmed fall is reported at the end of its window).
  */
-export function runTrial(params: RuleParams['fall'], trial: { messages: AccelMessage[] }): FallDetection[] {
-  const detector = createFallDetector(params);
+export function runTrial(
+  params: RuleParams['fall'],
+  trial: { messages: AccelMessage[] },
+  tuning?: Readonly<FallDetectorTuning>,
+): FallDetection[] {
+  const detector = createFallDetector(params, undefined, tuning);
   const found: FallDetection[] = [];
   for (const m of trial.messages) {
     // A message later than the wake-up the engine would have armed (a radio gap): the timer fires first.

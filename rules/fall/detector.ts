@@ -183,6 +183,8 @@ export interface FallDetectorState {
   recoverStart: number;
 }
 
+/** A vector's length: Math.hypot guards against overflow that g-scale values never reach, at several times the cost. */
+const norm = (x: number, y: number, z: number): number => Math.sqrt(x * x + y * y + z * z);
 function emptyStats(): Stats {
   return { n: 0, sx: 0, sy: 0, sz: 0, sg: 0, sgg: 0 };
 }
@@ -190,7 +192,7 @@ function resetStats(s: Stats): void {
   s.n = s.sx = s.sy = s.sz = s.sg = s.sgg = 0;
 }
 function addStats(s: Stats, x: number, y: number, z: number): void {
-  const g = Math.hypot(x, y, z);
+  const g = norm(x, y, z);
   s.n++;
   s.sx += x;
   s.sy += y;
@@ -211,8 +213,8 @@ function measuresGravity(s: Stats): boolean {
   return s.n > 0 && Math.abs(s.sg / s.n - 1) <= STILL_GRAVITY_TOLERANCE_G;
 }
 function angleDeg(ax: number, ay: number, az: number, bx: number, by: number, bz: number): number {
-  const na = Math.hypot(ax, ay, az);
-  const nb = Math.hypot(bx, by, bz);
+  const na = norm(ax, ay, az);
+  const nb = norm(bx, by, bz);
   if (na === 0 || nb === 0) return 0;
   const c = (ax * bx + ay * by + az * bz) / (na * nb);
   return (Math.acos(Math.min(1, Math.max(-1, c))) * 180) / Math.PI;
@@ -221,10 +223,10 @@ const STANDARD_GRAVITY_MPS2 = 9.81;
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 /** The impact threshold for samples arriving at `rateHz` (see LOW_RATE_IMPACT_SCALE). */
-export function impactThresholdG(impactG: number, rateHz: number): number {
+export function impactThresholdG(impactG: number, rateHz: number, lowRateScale = LOW_RATE_IMPACT_SCALE): number {
   if (!(rateHz < FULL_RATE_HZ)) return impactG;
   const f = Math.min(1, Math.max(0, (rateHz - LOW_RATE_HZ) / (FULL_RATE_HZ - LOW_RATE_HZ)));
-  return 1 + (impactG - 1) * (LOW_RATE_IMPACT_SCALE + (1 - LOW_RATE_IMPACT_SCALE) * f);
+  return 1 + (impactG - 1) * (lowRateScale + (1 - lowRateScale) * f);
 }
 /** How much the descent counts towards an impact at `rateHz`: 1 at 20 Hz and below, 0 from 50 Hz. */
 export function descentWeight(rateHz: number): number {
@@ -234,9 +236,31 @@ export function descentWeight(rateHz: number): number {
 const ringAt = (ring: Float64Array, i: number): number => ring.at(i) ?? 0;
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
+/**
+ * The detector's constants that were chosen on data (docs/fall-detection.md), as one object so that the
+ * evaluation's cross-validation can choose them again on other subjects. The hub always uses the defaults.
+ */
+export interface FallDetectorTuning {
+  /** LOW_RATE_IMPACT_SCALE. */
+  lowRateImpactScale: number;
+  /** IMPULSE_HOLD_MS. */
+  impulseHoldMs: number;
+  /** DESCENT_FULL_GS. */
+  descentFullGs: number;
+}
+export const DEFAULT_FALL_TUNING: Readonly<FallDetectorTuning> = {
+  lowRateImpactScale: LOW_RATE_IMPACT_SCALE,
+  impulseHoldMs: IMPULSE_HOLD_MS,
+  descentFullGs: DESCENT_FULL_GS,
+};
+
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
-export function createFallDetector(params: RuleParams['fall'], state?: unknown): FallDetector {
-  const detector = new StreamingFallDetector(params);
+export function createFallDetector(
+  params: RuleParams['fall'],
+  state?: unknown,
+  tuning: Readonly<FallDetectorTuning> = DEFAULT_FALL_TUNING,
+): FallDetector {
+  const detector = new StreamingFallDetector(params, tuning);
   if (state) detector.restore(state);
   return detector;
 }
@@ -309,11 +333,14 @@ class StreamingFallDetector implements FallDetector {
   private post = emptyStats();
   private recoverStart = 0;
 
-  constructor(private readonly params: RuleParams['fall']) {
+  constructor(
+    private readonly params: RuleParams['fall'],
+    private readonly tuning: Readonly<FallDetectorTuning>,
+  ) {
     this.stillMs = params.stillSeconds * 1000;
     this.stillCells = Math.max(1, Math.ceil(this.stillMs / CELL_MS));
     this.recoverMs = params.recoverSeconds * 1000;
-    this.impulseGs = ((params.impactG - 1) * IMPULSE_HOLD_MS) / 1000;
+    this.impulseGs = ((params.impactG - 1) * tuning.impulseHoldMs) / 1000;
     this.impactG = params.impactG;
   }
 
@@ -338,7 +365,15 @@ class StreamingFallDetector implements FallDetector {
       this.judge(this.lastSampleAt, true, out);
     }
     if (this.phase === 'recover' && now >= this.recoverStart + this.recoverMs) {
-      this.decide(now, null, out);
+      // The window ended in silence: the getting up is judged on the samples that arrived, as it would be
+      // on a stream (the window's own checks start 2 s into it; a wearer up and walking who then went out
+      // of range is not a call-out). The open cell is complete: nothing more can come before `now`.
+      if (this.cn > 0 && now >= this.cellStart + CELL_MS) {
+        this.closeCell(out);
+        this.cellStart += CELL_MS;
+        this.cn = 0;
+      }
+      if (this.phase === 'recover') this.decide(now, this.recoveredNow(), out);
     }
     return out;
   }
@@ -354,7 +389,7 @@ class StreamingFallDetector implements FallDetector {
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
     const startAt = ts > this.lastSampleAt ? ts : this.lastSampleAt + stepMs;
-    this.impactG = impactThresholdG(this.params.impactG, value.rate);
+    this.impactG = impactThresholdG(this.params.impactG, value.rate, this.tuning.lowRateImpactScale);
     this.descentWeight = descentWeight(value.rate);
     let taken = 0;
     for (let k = 0; k < samples.length; k++) {
@@ -447,7 +482,7 @@ class StreamingFallDetector implements FallDetector {
     this.lastMsgAt = finiteOr(s.lastMessageAt, NaN);
     this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
     this.rateHz = finiteOr(s.rateHz, 0);
-    this.impactG = impactThresholdG(this.params.impactG, this.rateHz);
+    this.impactG = impactThresholdG(this.params.impactG, this.rateHz, this.tuning.lowRateImpactScale);
     this.descentWeight = descentWeight(this.rateHz);
     this.impactAt = finiteOr(s.impactAt, 0);
     this.impactCell = finiteOr(s.impactCell, 0);
@@ -488,7 +523,10 @@ class StreamingFallDetector implements FallDetector {
     } else if (t >= this.cellStart + CELL_MS) {
       if (t - this.cellStart > RADIO_GAP_MS) {
         if (this.cn > 0) this.closeCell(out);
-        if (silentMs > this.silenceMs()) {
+        // In the recovery window the engine waits for the window's end, not for silence: a wearer seen
+        // again before it is still judged on what they do (a longer silence restarted and called out).
+        const inWindow = this.phase === 'recover' && t < this.recoverStart + this.recoverMs;
+        if (silentMs > this.silenceMs() && !inWindow) {
           // Longer than the engine waits before judging on silence: decide, then start afresh.
           this.restart(this.cellStart, out);
           this.cellStart = t;
@@ -505,7 +543,7 @@ class StreamingFallDetector implements FallDetector {
         const lx = this.cx / this.cn;
         const ly = this.cy / this.cn;
         const lz = this.cz / this.cn;
-        const lg = Math.hypot(lx, ly, lz);
+        const lg = norm(lx, ly, lz);
         this.cellStart += CELL_MS;
         // Bridge a short gap by holding the last mean (no invented peaks or dips).
         while (t >= this.cellStart + CELL_MS) {
@@ -515,7 +553,7 @@ class StreamingFallDetector implements FallDetector {
       }
       this.cn = 0;
     }
-    const g = Math.hypot(x, y, z);
+    const g = norm(x, y, z);
     if (this.cn === 0) {
       this.cx = this.cy = this.cz = this.cImp = this.cDesc = 0;
       this.cMax = g;
@@ -536,7 +574,7 @@ class StreamingFallDetector implements FallDetector {
   /** Restart after a long gap: a candidate is judged with what it has, a confirmed fall reported. */
   private restart(at: number, out: FallDetection[]): void {
     if (this.phase === 'impact') this.judge(at, true, out);
-    if (this.phase === 'recover') this.decide(at, null, out);
+    if (this.phase === 'recover') this.decide(at, this.recoveredNow(), out);
     this.cells = 0;
     this.gapCell = -Infinity;
     this.descentBound = 0;
@@ -590,7 +628,7 @@ class StreamingFallDetector implements FallDetector {
   private descentEvidence(maxG: number): boolean {
     if (this.descentWeight === 0) return false;
     const peakShare = (maxG - 1) / (this.impactG - 1);
-    const share = this.descentWeight / DESCENT_FULL_GS;
+    const share = this.descentWeight / this.tuning.descentFullGs;
     // Most cells (steps) fail even with the bound; only the rest pay for the exact search.
     if (peakShare < MIN_PEAK_SHARE || peakShare + share * this.descentBound < 1) return false;
     return peakShare + share * this.descentBefore() >= 1;
@@ -693,8 +731,9 @@ class StreamingFallDetector implements FallDetector {
   }
 
   /** Over the last 2 s: back near the posture held before the fall, and moving like walking. */
-  private recoveredNow(): { recovered: boolean; fromUprightDeg: number; movingStdG: number } {
+  private recoveredNow(): { recovered: boolean; fromUprightDeg: number; movingStdG: number } | null {
     const n = Math.min(RECOVERY_CELLS, this.cells);
+    if (n === 0) return null;
     let sx = 0;
     let sy = 0;
     let sz = 0;
@@ -705,7 +744,7 @@ class StreamingFallDetector implements FallDetector {
       const x = ringAt(this.hx, i);
       const y = ringAt(this.hy, i);
       const z = ringAt(this.hz, i);
-      const g = Math.hypot(x, y, z);
+      const g = norm(x, y, z);
       sx += x;
       sy += y;
       sz += z;
@@ -804,7 +843,7 @@ class StreamingFallDetector implements FallDetector {
     const elapsed = at + CELL_MS - this.recoverStart;
     if (elapsed < RECOVERY_CELLS * CELL_MS && elapsed < this.recoverMs) return;
     const recovery = this.recoveredNow();
-    if (recovery.recovered || elapsed >= this.recoverMs) this.decide(at, recovery, out);
+    if ((recovery?.recovered ?? false) || elapsed >= this.recoverMs) this.decide(at, recovery, out);
   }
 
   private closeCell(out: FallDetection[]): void {

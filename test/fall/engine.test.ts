@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { AccelValue } from '../../rules/types.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { ev, Harness, MONDAY } from '../rules/factories.js';
-import { fallSegments, first, render, toMessages, turn, LYING, UPRIGHT, walking, type Segment } from './signals.js';
+import {
+  fallSegments,
+  first,
+  render,
+  still,
+  toMessages,
+  turn,
+  LYING,
+  UPRIGHT,
+  walking,
+  type Segment,
+} from './signals.js';
 
 const START = MONDAY + 9 * 3_600_000;
 const { impactG, stillSeconds, recoverSeconds } = DEFAULT_RULE_PARAMS.fall;
@@ -101,5 +112,77 @@ describe('wearable falls in the rules engine (fake clock)', () => {
     expect(falls).toHaveLength(1);
     expect(first(falls)).toMatchObject({ severity: 'info', deviceId: 'watch' });
     expect(falls.at(0)?.detail).toMatchObject({ source: 'wearable', downgraded: true, recovered: true });
+  });
+});
+
+describe('the end of the recovery window, decided by the engine timer (issue 11, sixth round)', () => {
+  /** When the recovery window ends: the stillness window (1 s settling + stillSeconds) after the impact, then recoverSeconds. */
+  const WINDOW_END = IMPACT_AT + (1 + stillSeconds + recoverSeconds) * 1000;
+
+  it('judges the getting up on the samples that arrived: up and walking, then out of range, is an info record', () => {
+    // Lying 3 s, up within 0.7 s and walking 1 s; then the wearable says nothing more (the wearer walked out of
+    // the radio's range). The window's own checks need 2 s of it, so only the timer at its end can judge them.
+    const h = new Harness(undefined, START);
+    send(h, messages([...fallSegments(3), turn(0.7, LYING, UPRIGHT), walking(1)]));
+    h.advanceBy(WINDOW_END + 60_000 - h.clock.now());
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls)).toMatchObject({ severity: 'info', deviceId: 'watch' });
+    expect(first(falls).detail).toMatchObject({
+      downgraded: true,
+      recovered: true,
+      wearableSilentSeconds: expect.any(Number),
+    });
+  });
+
+  it('still calls out a wearer last seen lying still when the wearable fell silent inside the window (control)', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(fallSegments(5)));
+    h.advanceBy(WINDOW_END + 60_000 - h.clock.now());
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls).severity).toBe('critical');
+    expect(first(falls).detail).toMatchObject({ recovered: false, downgraded: false });
+  });
+
+  it('keeps judging the window across a 2.5 s radio silence: a wearer up and walking after it is an info record', () => {
+    // Before: a silence longer than the engine's 2 s restarted the detector, which called out at once.
+    const h = new Harness(undefined, START);
+    const lying = messages(fallSegments(2.6)); // ends 2.6 s after the impact: the stillness window is complete
+    send(h, lying);
+    const resumeAt = IMPACT_AT + 2700 + 2500;
+    const after = toMessages(render([turn(0.7, LYING, UPRIGHT), walking(12)], 100), 100, resumeAt);
+    send(h, after);
+    h.advanceBy(60_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls).severity).toBe('info');
+  });
+
+  it('across the same silence, a wearer still lying after it is called out once, at the window end (control)', () => {
+    const h = new Harness(undefined, START);
+    send(h, messages(fallSegments(2.6)));
+    const resumeAt = IMPACT_AT + 2700 + 2500;
+    send(h, toMessages(render([still(12, LYING)], 100), 100, resumeAt));
+    h.advanceBy(60_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls).severity).toBe('critical');
+    expect(first(falls).detail.decidedAt).toBeLessThanOrEqual(WINDOW_END + 20);
+  });
+
+  it("raises no second alert for a late burst of the window's samples that arrives after the timer decided", () => {
+    const h = new Harness(undefined, START);
+    const all = messages([...fallSegments(3), still(7, LYING), turn(0.7, LYING, UPRIGHT), walking(6)]);
+    const cut = all.findIndex((m) => m.ts > IMPACT_AT + 5000);
+    send(h, all.slice(0, cut));
+    h.advanceBy(WINDOW_END + 5000 - h.clock.now());
+    expect(h.raised('fall')).toHaveLength(1);
+    // The rest, delivered late (a gateway flushing its buffer): stamped inside the window, handled after it.
+    for (const m of all.slice(cut)) h.send({ ...ev(m.ts, 'watch', 'accel', m.value, h.config) });
+    h.advanceBy(60_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(first(falls).severity).toBe('critical');
   });
 });
