@@ -373,7 +373,7 @@ class StreamingFallDetector implements FallDetector {
         this.cellStart += CELL_MS;
         this.cn = 0;
       }
-      if (this.phase === 'recover') this.decide(now, this.recoveredNow(), out);
+      if (this.phase === 'recover') this.decide(now, this.recoveredOrNull(), out);
     }
     return out;
   }
@@ -574,7 +574,7 @@ class StreamingFallDetector implements FallDetector {
   /** Restart after a long gap: a candidate is judged with what it has, a confirmed fall reported. */
   private restart(at: number, out: FallDetection[]): void {
     if (this.phase === 'impact') this.judge(at, true, out);
-    if (this.phase === 'recover') this.decide(at, this.recoveredNow(), out);
+    if (this.phase === 'recover') this.decide(at, this.recoveredOrNull(), out);
     this.cells = 0;
     this.gapCell = -Infinity;
     this.descentBound = 0;
@@ -728,6 +728,15 @@ class StreamingFallDetector implements FallDetector {
     this.recoverStart = this.impactAt + SETTLE_MS + this.stillMs;
     if (!cut) this.recoverStart = Math.max(this.recoverStart, at + CELL_MS);
     if (this.recoverMs <= 0) this.decide(at, null, out);
+  }
+
+  /**
+   * A decision on silence: the judgement when the wearer was seen up (its figures go on the card), else
+   * none, so a call-out's detail stays what it was before silence was judged on samples.
+   */
+  private recoveredOrNull(): ReturnType<StreamingFallDetector['recoveredNow']> {
+    const recovery = this.recoveredNow();
+    return recovery?.recovered ? recovery : null;
   }
 
   /** Over the last 2 s: back near the posture held before the fall, and moving like walking. */
