@@ -19,6 +19,7 @@ import { DURABLE, STREAM } from './stream.js';
 import { startWorkerPool, type WorkerPool } from './workers.js';
 import type { BatchTrace } from './worker.js';
 import { freePort } from './nats-cluster.js';
+import { readSseBlocks } from './console/sse-blocks.js';
 import { fileURLToPath } from 'node:url';
 
 /** The console's own process (next to this file in dist/). */
@@ -272,42 +273,25 @@ async function watchConsole(
   const controller = new AbortController();
   const res = await fetch(`${running.url}/api/alerts/stream`, { headers: { cookie }, signal: controller.signal });
   if (!res.ok || !res.body) throw new Error(`console stream: HTTP ${String(res.status)}`);
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     readyResolve = resolve;
   });
-  void (async () => {
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const now = Date.now();
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.startsWith('event: ready')) readyResolve();
-          if (!block.startsWith('event: alert\n')) continue;
-          const card = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as {
-            hubId: string;
-            alertId: string;
-            version: number;
-          };
-          // The console sends an alert's newest version: the versions it supersedes reached the screen with it.
-          for (let v = 1; v <= card.version; v++) {
-            const key = `${card.hubId}/${card.alertId}/${String(v)}`;
-            if (!shownAt.has(key)) shownAt.set(key, now);
-          }
-        }
-      }
-    } catch {
-      // Aborted at the end of the run.
+  void readSseBlocks(res.body, (block) => {
+    if (block.startsWith('event: ready')) readyResolve();
+    if (!block.startsWith('event: alert\n')) return;
+    const now = Date.now();
+    const card = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as {
+      hubId: string;
+      alertId: string;
+      version: number;
+    };
+    // The console sends an alert's newest version: the versions it supersedes reached the screen with it.
+    for (let v = 1; v <= card.version; v++) {
+      const key = `${card.hubId}/${card.alertId}/${String(v)}`;
+      if (!shownAt.has(key)) shownAt.set(key, now);
     }
-  })();
+  });
   await ready;
   return controller;
 }

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { startLocalPostgres } from '../postgres.js';
 import { ALERT_CHANNEL, migrateCentral } from '../schema.js';
 import { createOperator, startConsole } from './index.js';
+import { readSseBlocks } from './sse-blocks.js';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -71,31 +72,15 @@ async function main(): Promise<void> {
     const controller = new AbortController();
     controllers.push(controller);
     const res = await fetch(`${running.url}/api/alerts/stream`, { headers: { cookie }, signal: controller.signal });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
+    const body = res.body as ReadableStream<Uint8Array>;
     ready.push(
       new Promise<void>((resolve) => {
-        void (async () => {
-          let buffer = '';
-          try {
-            for (;;) {
-              const { value, done } = await reader.read();
-              if (done) return;
-              buffer += decoder.decode(value, { stream: true });
-              let end: number;
-              while ((end = buffer.indexOf('\n\n')) >= 0) {
-                const block = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                if (block.startsWith('event: ready')) resolve();
-                const id = /"alertId":"(m\d+)"/.exec(block)?.[1];
-                const start = id === undefined ? undefined : sentAt.get(id);
-                if (start !== undefined && block.startsWith('event: alert')) latencies.push(performance.now() - start);
-              }
-            }
-          } catch {
-            // Aborted at the end.
-          }
-        })();
+        void readSseBlocks(body, (block) => {
+          if (block.startsWith('event: ready')) resolve();
+          const id = /"alertId":"(m\d+)"/.exec(block)?.[1];
+          const start = id === undefined ? undefined : sentAt.get(id);
+          if (start !== undefined && block.startsWith('event: alert')) latencies.push(performance.now() - start);
+        });
       }),
     );
   }
