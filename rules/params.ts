@@ -77,6 +77,12 @@ export interface RuleParams {
     stillMinNights: number;
     /** ...and at the upper bound a normal night crosses with this probability (percent), from those nights. */
     stillNightPercent: number;
+    /**
+     * Up and about (`possible-fall.ts`): in a home whose bed and chair mats work, a silence that starts with no mat
+     * occupied, in a room one passes through or works in, is judged on the home's own silences in that same context
+     * once it has seen this many of a minute or more (0: never; the room's silences stand, as before).
+     */
+    upMinSilences: number;
   };
   noMorningActivity: {
     /** Minutes after the learned usual rising time. */
@@ -130,6 +136,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     afterActivityPercent: 0.1,
     stillMinNights: 14,
     stillNightPercent: 1,
+    upMinSilences: 30,
   },
   noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
   nightExit: { noMotionMinutes: 10 },

@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { AFTER_EXIT_MARGIN_MS } from './presence.js';
+import { AFTER_EXIT_MARGIN_MS, matStuck } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -38,6 +38,13 @@ export interface ReturnWatch {
    * silence would itself have been called about, so the device alone is more likely a sensor or a pet than them.
    */
   afterLongOuting: boolean;
+  /**
+   * When the silence under way began up and about (`upAndAbout`), NaN when it did not: when it ends, it joins the
+   * home's silences in that context. Absent from a slice saved before session 23 (read as not).
+   */
+  upSince: number;
+  /** The possible-fall armed now rests on the home's up-and-about silences (shown in the alert's detail). */
+  upArmed: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -50,6 +57,8 @@ function newReturnWatch(): ReturnWatch {
     arrivalAt: NaN,
     outAt: NaN,
     afterLongOuting: false,
+    upSince: NaN,
+    upArmed: false,
   };
 }
 
@@ -144,9 +153,61 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }
 
+/** Learned-normal context of the silences that began up and about (`upAndAbout`), pooled over the hours of the day. */
+export const UP_AND_ABOUT = 'up-and-about';
+/**
+ * The hour of the week its silences are filed under: one pool for every hour, since the context itself says the
+ * resident is up (not resting, not in bed) and a home sees only a few such silences of a minute or more a day.
+ */
+const UP_HOUR = 0;
+
+/** Whether the home's bed and chair mats have each reported and none is stuck: an empty mat then means nobody on it. */
+function matsWork(home: HomeState, at: number): boolean {
+  let bed = false;
+  let chair = false;
+  for (const d of home.devices.values()) {
+    if (d.kind !== 'bed' && d.kind !== 'chair') continue;
+    if (matStuck(home, d, at)) return false;
+    if (d.lastValue === undefined) continue;
+    if (d.kind === 'bed') bed = true;
+    else chair = true;
+  }
+  return bed && chair;
+}
+
+/**
+ * Up and about: in a home whose bed and chair mats work, no mat occupied, every exit door shut, the resident placed
+ * (a PIR, the bathroom) in a room one passes through or works in, not the exit door's, and no return in doubt. Nobody
+ * rests there: the silences that start so are the home's up-and-about silences, and a collapse hides in a longer one.
+ */
+export function upAndAbout(home: HomeState, at: number, watch: ReturnWatch): boolean {
+  const room = home.lastActivityRoom;
+  if (!home.lastActivityLocated || room === undefined || !ACTIVE_ROOMS.has(room) || home.exitRooms.has(room))
+    return false;
+  if (home.bedOccupied || home.chairOccupied || watch.loneDeviceId !== undefined) return false;
+  for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue === false) return false;
+  return matsWork(home, at);
+}
+
+/**
+ * The threshold of a silence up and about: the home's own silences in that context (`learned.quantilePercent` of
+ * them, with the usual margin), once it has seen `possibleFall.upMinSilences` of a minute or more; undefined before.
+ * A value longer than the prior is believed at once, a shorter one takes over as every threshold does.
+ */
+function upAndAboutThreshold(home: HomeState, start: number, priorMs: number): Threshold | undefined {
+  const p = home.params.possibleFall;
+  if (p.upMinSilences <= 0) return undefined;
+  const out = { samples: 0 };
+  const learned = home.learned.threshold(UP_AND_ABOUT, UP_HOUR, home.zone.dayNumber(start), home.params.learned, out);
+  if (Number.isNaN(learned) || out.samples < p.upMinSilences) return undefined;
+  const floorMs = p.floorMinutes * MINUTE_MS;
+  return shrink(priorMs, Math.max(floorMs, learned), out.samples, home.params.learned.priorWeight, 'cold-start');
+}
+
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
-export function possibleFallDeadline(home: HomeState, start: number): number {
+export function possibleFallDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   delete home.armed['possible-fall'];
+  watch.upArmed = false;
   // On a bed or chair mat the resident is resting, not lying on the floor.
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
@@ -157,7 +218,15 @@ export function possibleFallDeadline(home: HomeState, start: number): number {
   }
   const p = home.params.possibleFall;
   const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
-  const t = learnedOrPrior(home, home.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  let t = learnedOrPrior(home, home.lastActivityContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  // Up and about, once the home has shown enough such silences: they say how long the resident stays quiet when up,
+  // where the room's silences at that hour may hold nights after a stuck mat or a ghost trigger while asleep. The
+  // shorter of the two: where the room's own hour says less, it stands (the bathroom's few quiet minutes).
+  const up = upAndAbout(home, start, watch) ? upAndAboutThreshold(home, start, prior) : undefined;
+  if (up !== undefined && up.ms < t.ms) {
+    t = up;
+    watch.upArmed = true;
+  }
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed['possible-fall'] = { ms, source: t.source };
   return start + ms;
@@ -228,7 +297,11 @@ export const possibleFallDefinition = {
     version: 1,
     create: newReturnWatch,
     save: (watch: ReturnWatch) =>
-      watch.out || watch.loneDeviceId !== undefined || !Number.isNaN(watch.closedAt) || !Number.isNaN(watch.arrivalAt)
+      watch.out ||
+      watch.loneDeviceId !== undefined ||
+      !Number.isNaN(watch.closedAt) ||
+      !Number.isNaN(watch.arrivalAt) ||
+      !Number.isNaN(watch.upSince)
         ? { ...watch }
         : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
@@ -244,6 +317,8 @@ export const possibleFallDefinition = {
         arrivalAt: typeof s.arrivalAt === 'number' ? s.arrivalAt : NaN,
         outAt: typeof s.outAt === 'number' ? s.outAt : NaN,
         afterLongOuting: s.afterLongOuting === true,
+        upSince: typeof s.upSince === 'number' ? s.upSince : NaN,
+        upArmed: s.upArmed === true,
       };
     },
   },
@@ -255,8 +330,11 @@ export const possibleFallDefinition = {
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
     if (watch.out) Object.assign(watch, newReturnWatch());
+    // The silence that just ended, begun up and about, joins the home's silences in that context.
+    if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
+    watch.upSince = upAndAbout(home, at, watch) ? at : NaN;
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const deadline = possibleFallDeadline(home, at);
+    const deadline = possibleFallDeadline(home, at, watch);
     if (Number.isNaN(deadline)) ctx.disarm(home.timers['possible-fall']);
     else ctx.arm(home.timers['possible-fall'], deadline);
   },
@@ -270,7 +348,7 @@ export const possibleFallDefinition = {
     if (watch.out) watch.outAt = at;
   },
 
-  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // A PIR or presence sensor still on: the resident is moving there, not lying still.
     if (home.presenceHeld(at)) {
       ctx.arm(
@@ -286,7 +364,11 @@ export const possibleFallDefinition = {
     ctx.raise(home, 'possible-fall', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
-      detail: silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
+      // Where the threshold came from, when it was the home's silences up and about (no mat occupied, mats working).
+      detail: {
+        ...silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
+        ...(watch.upArmed ? { upAndAbout: true } : {}),
+      },
     });
   },
 } satisfies RuleDefinition<ReturnWatch>;
