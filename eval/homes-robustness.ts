@@ -145,6 +145,33 @@ function wrongZone(rec: IndexedRecording): Perturbed {
   return { rec: withEvents(rec, rec.events, { ...rec.home, timezone }) };
 }
 
+/** A home laid out otherwise: the devices `keep` refuses taken out, configuration and events. */
+function withoutDevices(rec: IndexedRecording, keep: (d: HomeConfig['devices'][number]) => boolean): Perturbed {
+  const devices = rec.home.devices.filter(keep);
+  if (devices.length === rec.home.devices.length) return { rec, notApplicable: 'nothing to remove' };
+  const ids = new Set(devices.map((d) => d.id));
+  return {
+    rec: withEvents(
+      rec,
+      rec.events.filter((e) => ids.has(e.deviceId)),
+      { ...rec.home, devices },
+    ),
+  };
+}
+
+/** No bed or chair mat (a home fitted with PIRs and contacts only). */
+function noMats(rec: IndexedRecording): Perturbed {
+  const r = withoutDevices(rec, (d) => d.kind !== 'bed' && d.kind !== 'chair');
+  return r.notApplicable === undefined ? r : { rec, notApplicable: 'no mat' };
+}
+
+/** A seeded random half of the devices inside taken out (another layout); the exit doors stay. */
+function halfSensors(rec: IndexedRecording, seed: number): Perturbed {
+  const random = createRng(seed).next;
+  const kept = new Set(rec.home.devices.filter((d) => d.kind === 'exit-door' || random() < 0.5).map((d) => d.id));
+  return withoutDevices(rec, (d) => kept.has(d.id));
+}
+
 export const PERTURBATIONS: readonly Perturbation[] = [
   { id: 'none', description: 'the recording as it is', apply: (rec) => ({ rec }) },
   { id: 'drop5', description: '5 % of events dropped at random (seeded)', apply: dropEvents },
@@ -153,6 +180,12 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   { id: 'stuck-mat', description: 'a mat stuck on for a day, once a week', apply: stuckMat },
   { id: 'jitter', description: 'timestamps ±2 s, 1 in 200 events after the next', apply: jitter },
   { id: 'tz+1h', description: 'timezone configured 1 h ahead (fixed offset)', apply: wrongZone },
+  { id: 'no-mats', description: 'every bed and chair mat taken out (layout)', apply: noMats },
+  {
+    id: 'half-sensors',
+    description: 'a seeded random half of the devices inside taken out (layout)',
+    apply: halfSensors,
+  },
 ];
 
 export interface RobustnessRow {
