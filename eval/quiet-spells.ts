@@ -7,6 +7,10 @@ import { Replayer } from '../replay/replay.js';
 import { ZoneClock } from '../rules/local-time.js';
 import { nightStillnessMs, type NightContext, type NightStillnessSlice } from '../rules/night-stillness.js';
 import { resolveRuleParams } from '../rules/params.js';
+import { BUILT_IN_RULES } from '../rules/built-in.js';
+import { LearnedNormal } from '../rules/learned-normal.js';
+import { possibleFallDefinition, UP_AND_ABOUT, type ReturnWatch } from '../rules/possible-fall.js';
+import type { AnyRule, RuleDefinition } from '../rules/registry.js';
 import { HOUR_MS, MINUTE_MS } from '../rules/time.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
 
@@ -61,12 +65,30 @@ export interface RuleNights {
   thresholdMinutes: number | null;
 }
 
+/** Local hour bands the up-and-about silences are shown in (the rule pools them: `rules/README.md`). */
+export const HOUR_BANDS = [
+  { label: '00-07', from: 0, to: 7 },
+  { label: '07-12', from: 7, to: 12 },
+  { label: '12-18', from: 12, to: 18 },
+  { label: '18-22', from: 18, to: 22 },
+  { label: '22-24', from: 22, to: 24 },
+] as const;
+
+/** The silences possible-fall counted up and about (`rules/possible-fall.ts`), of a minute or more. */
+export interface UpAndAboutSpells {
+  /** Per local hour band of the silence's start: its silences in minutes, sorted. */
+  byBand: { band: string; minutes: number[] }[];
+  /** The threshold the rule would use after the whole recording (minutes), or null before `upMinSilences`. */
+  thresholdMinutes: number | null;
+}
+
 export interface HomeSpells {
   id: string;
   title: string;
   nights: NightSpells[];
   rooms: RoomDaySpells[];
   ruleNights: RuleNights[];
+  upAndAbout: UpAndAboutSpells;
 }
 
 function sortedNumbers(values: Iterable<number>): number[] {
@@ -180,6 +202,46 @@ function ruleNights(rec: HomeRecording): RuleNights[] {
     });
 }
 
+/**
+ * Replay the recording through the built-in rules with an observer just before possible-fall: at each activity it
+ * reads when the silence that just ended began up and about (possible-fall's own context, before it moves on), so the
+ * silences are the rule's, not a copy of its test.
+ */
+function upAndAboutSpells(rec: HomeRecording, zone: ZoneClock): UpAndAboutSpells {
+  const gaps: { hour: number; ms: number }[] = [];
+  const observer: RuleDefinition = {
+    name: 'up-and-about-observer',
+    onActivity(home, at) {
+      const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+      const since = watch?.upSince ?? NaN;
+      if (at - since >= MINUTE_MS) gaps.push({ hour: zone.hourOfWeek(since) % 24, ms: at - since });
+    },
+  };
+  const rules: AnyRule[] = [...BUILT_IN_RULES];
+  rules.splice(rules.indexOf(possibleFallDefinition), 0, observer);
+  const replayer = new Replayer({ homes: [rec.home], drainHours: 0, rules });
+  for (const e of rec.events) replayer.push({ ...e });
+  const params = resolveRuleParams(rec.home.rules);
+  // The rule's own computation on every silence seen (all filed under one hour, as the rule files them).
+  const learned = new LearnedNormal();
+  for (const g of gaps) learned.record(UP_AND_ABOUT, 0, g.ms, 0);
+  const out = { samples: 0 };
+  const ms = learned.threshold(UP_AND_ABOUT, 0, 1, params.learned, out);
+  const enough = params.possibleFall.upMinSilences > 0 && out.samples >= params.possibleFall.upMinSilences;
+  return {
+    byBand: HOUR_BANDS.map((b) => ({
+      band: b.label,
+      minutes: sortedNumbers(
+        gaps.filter((g) => g.hour >= b.from && g.hour < b.to).map((g) => Math.round(g.ms / MINUTE_MS)),
+      ),
+    })),
+    thresholdMinutes:
+      enough && !Number.isNaN(ms)
+        ? Math.round(Math.max(ms, params.possibleFall.floorMinutes * MINUTE_MS) / MINUTE_MS)
+        : null,
+  };
+}
+
 export function quietSpells(dataDir: string): HomeSpells[] {
   return loadHomes(dataDir).map((rec) => {
     const zone = new ZoneClock(rec.home.timezone);
@@ -189,6 +251,7 @@ export function quietSpells(dataDir: string): HomeSpells[] {
       nights: nightSpells(rec, zone),
       rooms: roomSpells(rec, zone),
       ruleNights: ruleNights(rec),
+      upAndAbout: upAndAboutSpells(rec, zone),
     };
   });
 }
@@ -227,6 +290,12 @@ export function formatQuietSpells(homes: readonly HomeSpells[]): string {
       lines.push(
         `  night-stillness ${r.context}: ${String(r.longestMinutes.length)} nights counted, longest spell each ${r.longestMinutes.join(', ')} min; threshold after them ${r.thresholdMinutes === null ? 'none yet (too few nights)' : `${String(r.thresholdMinutes)} min`}`,
       );
+    const up = h.upAndAbout;
+    const upCount = up.byBand.reduce((n, b) => n + b.minutes.length, 0);
+    lines.push(
+      `  up and about (possible-fall's silences with no mat occupied, mats working, a room nobody rests in): ${String(upCount)} of a minute or more; threshold after them ${up.thresholdMinutes === null ? 'none (too few, or mats that do not work)' : `${String(up.thresholdMinutes)} min`}`,
+    );
+    for (const b of up.byBand) lines.push(`    ${b.band} h  ${summary(b.minutes)}`);
     lines.push('  by day (at home, awake), the longest silence after activity in each room, per day:');
     for (const r of h.rooms) lines.push(`    ${r.room.padEnd(10)} ${summary(r.dailyLongest)}`);
   }

@@ -50,4 +50,18 @@ describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eva
     if (byId.has('kasteren-c')) expect(rule('kasteren-c', 'bed-mat')?.thresholdMinutes).toBe(169);
     if (byId.has('casas')) expect(rule('casas', 'bedroom-pir')?.thresholdMinutes).toBe(397);
   });
+
+  it('up and about on the real homes: B (tuning) 69 silences of a minute or more, called after 119 min; none without mats', () => {
+    const up = (id: string) => byId.get(id)?.upAndAbout;
+    const count = (id: string): number => (up(id)?.byBand ?? []).reduce((n, b) => n + b.minutes.length, 0);
+    if (byId.has('kasteren-b')) {
+      expect(count('kasteren-b')).toBe(69);
+      expect(Math.max(...(up('kasteren-b')?.byBand ?? []).flatMap((b) => b.minutes))).toBe(92);
+      expect(up('kasteren-b')?.thresholdMinutes).toBe(119);
+    }
+    // No mat at all: the rule never applies.
+    for (const id of ['kasteren-a', 'casas'])
+      if (byId.has(id)) expect(up(id)).toEqual(expect.objectContaining({ thresholdMinutes: null }));
+    if (byId.has('kasteren-a')) expect(count('kasteren-a')).toBe(0);
+  });
 });
