@@ -164,6 +164,28 @@ describe('the robustness perturbations', () => {
     expect(shortest).toBeGreaterThanOrEqual(4 * 60_000);
   });
 
+  it.skipIf(!indexed)(
+    'no-mats takes every mat out; half-sensors about half the devices inside, the exit doors kept, the same each time',
+    () => {
+      const mats = indexed?.home.devices.filter((d) => d.kind === 'bed' || d.kind === 'chair') ?? [];
+      const noMats = perturb('no-mats');
+      if (mats.length === 0) expect(noMats.notApplicable).toBe('no mat');
+      else {
+        const ids = new Set(mats.map((d) => d.id));
+        expect(noMats.rec.home.devices.some((d) => ids.has(d.id))).toBe(false);
+        expect(noMats.rec.events.some((e) => ids.has(e.deviceId))).toBe(false);
+      }
+      const half = perturb('half-sensors');
+      const all = indexed?.home.devices ?? [];
+      const kept = new Set(half.rec.home.devices.map((d) => d.id));
+      expect(all.filter((d) => d.kind === 'exit-door').every((d) => kept.has(d.id))).toBe(true);
+      expect(kept.size).toBeGreaterThan(all.length * 0.25);
+      expect(kept.size).toBeLessThan(all.length * 0.75);
+      expect(half.rec.events.every((e) => kept.has(e.deviceId))).toBe(true);
+      expect(perturb('half-sensors').rec.home.devices.map((d) => d.id)).toEqual([...kept]);
+    },
+  );
+
   it.skipIf(!indexed)('tz+1h configures a fixed zone an hour ahead of the home', () => {
     expect(perturb('tz+1h').rec.home.timezone).toBe(rec?.id === 'casas' ? 'Etc/GMT+6' : 'Etc/GMT-2');
   });
