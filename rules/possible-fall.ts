@@ -43,8 +43,8 @@ export interface ReturnWatch {
    * home's silences in that context. Absent from a slice saved before session 23 (read as not).
    */
   upSince: number;
-  /** The possible-fall armed now rests on the home's up-and-about silences (shown in the alert's detail). */
-  upArmed: boolean;
+  /** How many up-and-about silences the possible-fall armed now rests on (0: not on them; shown in the detail). */
+  upSilences: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -58,7 +58,7 @@ function newReturnWatch(): ReturnWatch {
     outAt: NaN,
     afterLongOuting: false,
     upSince: NaN,
-    upArmed: false,
+    upSilences: 0,
   };
 }
 
@@ -194,20 +194,25 @@ export function upAndAbout(home: HomeState, at: number, watch: ReturnWatch): boo
  * them, with the usual margin), once it has seen `possibleFall.upMinSilences` of a minute or more; undefined before.
  * A value longer than the prior is believed at once, a shorter one takes over as every threshold does.
  */
-function upAndAboutThreshold(home: HomeState, start: number, priorMs: number): Threshold | undefined {
+function upAndAboutThreshold(
+  home: HomeState,
+  start: number,
+  priorMs: number,
+): (Threshold & { silences: number }) | undefined {
   const p = home.params.possibleFall;
   if (p.upMinSilences <= 0) return undefined;
   const out = { samples: 0 };
   const learned = home.learned.threshold(UP_AND_ABOUT, UP_HOUR, home.zone.dayNumber(start), home.params.learned, out);
   if (Number.isNaN(learned) || out.samples < p.upMinSilences) return undefined;
   const floorMs = p.floorMinutes * MINUTE_MS;
-  return shrink(priorMs, Math.max(floorMs, learned), out.samples, home.params.learned.priorWeight, 'cold-start');
+  const t = shrink(priorMs, Math.max(floorMs, learned), out.samples, home.params.learned.priorWeight, 'cold-start');
+  return { ...t, silences: out.samples };
 }
 
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
 export function possibleFallDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   delete home.armed['possible-fall'];
-  watch.upArmed = false;
+  watch.upSilences = 0;
   // On a bed or chair mat the resident is resting, not lying on the floor.
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
@@ -224,8 +229,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   // shorter of the two: where the room's own hour says less, it stands (the bathroom's few quiet minutes).
   const up = upAndAbout(home, start, watch) ? upAndAboutThreshold(home, start, prior) : undefined;
   if (up !== undefined && up.ms < t.ms) {
-    t = up;
-    watch.upArmed = true;
+    t = { ms: up.ms, source: up.source };
+    watch.upSilences = up.silences;
   }
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed['possible-fall'] = { ms, source: t.source };
@@ -318,7 +323,7 @@ export const possibleFallDefinition = {
         outAt: typeof s.outAt === 'number' ? s.outAt : NaN,
         afterLongOuting: s.afterLongOuting === true,
         upSince: typeof s.upSince === 'number' ? s.upSince : NaN,
-        upArmed: s.upArmed === true,
+        upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
       };
     },
   },
@@ -367,7 +372,7 @@ export const possibleFallDefinition = {
       // Where the threshold came from, when it was the home's silences up and about (no mat occupied, mats working).
       detail: {
         ...silenceDetail(home, 'possible-fall', at, home.lastActivityAt),
-        ...(watch.upArmed ? { upAndAbout: true } : {}),
+        ...(watch.upSilences > 0 ? { upAndAbout: true, upSilences: watch.upSilences } : {}),
       },
     });
   },

@@ -28,10 +28,13 @@ export function why(alert) {
   const parts = [];
   if (typeof d.silenceMinutes === 'number') {
     // Night stillness: the limit comes from this home's own nights, not from an hour of the week.
+    // Up and about: the limit comes from this home's silences with nobody resting, pooled over the day.
     const source =
       typeof d.learnedNights === 'number' && d.learnedNights > 0 && typeof d.longestNightMinutes === 'number'
         ? `limit from ${d.learnedNights} of this home's nights, longest still spell ${duration(d.longestNightMinutes)}`
-        : THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
+        : d.upAndAbout === true && typeof d.upSilences === 'number'
+          ? `limit from ${d.upSilences} of this home's silences up and about`
+          : THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
     const limit =
       typeof d.thresholdMinutes === 'number'
         ? ` (${source}: ${duration(d.thresholdMinutes)})`

@@ -56,6 +56,8 @@ describe('possible-fall up and about (no mat occupied, mats working, a room nobo
     expect(first?.minutes).toBeGreaterThanOrEqual(30);
     expect(first?.minutes).toBeLessThan(45);
     expect(first?.detail).toMatchObject({ thresholdSource: 'learned', upAndAbout: true, matOccupied: null });
+    // The silences it rests on: 13 days' kitchen quarter-hours and evenings (each day joins at the day's turn).
+    expect((first?.detail as { upSilences?: number }).upSilences).toBeGreaterThanOrEqual(30);
   });
 
   it('with the rule off (upMinSilences 0) the same silence waits for the kitchen hour, over three hours', () => {
