@@ -12,6 +12,7 @@ import { LearnedNormal } from '../rules/learned-normal.js';
 import { possibleFallDefinition, UP_AND_ABOUT, type ReturnWatch } from '../rules/possible-fall.js';
 import type { AnyRule, RuleDefinition } from '../rules/registry.js';
 import { HOUR_MS, MINUTE_MS } from '../rules/time.js';
+import { createRng } from '../simulate/random.js';
 import { loadHomes, type HomeRecording } from './homes-data.js';
 
 /** A press of a bed mat held longer than this is a held state, not a movement (as `presence.matPulseSeconds`). */
@@ -242,6 +243,32 @@ function upAndAboutSpells(rec: HomeRecording, zone: ZoneClock): UpAndAboutSpells
   };
 }
 
+/**
+ * How often the up-and-about threshold learned from `n` of a home's silences is crossed by another of them (percent):
+ * `draws` seeded shuffles, the threshold computed as the rule does (quantile, margin, floor), the next silence tested.
+ */
+export function upCrossingPercent(minutes: readonly number[], n: number, draws = 4000, seed = 5): number {
+  if (minutes.length <= n) return NaN;
+  const params = resolveRuleParams({});
+  const floorMs = params.possibleFall.floorMinutes * MINUTE_MS;
+  const random = createRng(seed).next;
+  let crossed = 0;
+  for (let t = 0; t < draws; t++) {
+    const a = [...minutes];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const x = a[i] ?? 0;
+      a[i] = a[j] ?? 0;
+      a[j] = x;
+    }
+    const learned = new LearnedNormal();
+    for (const m of a.slice(0, n)) learned.record(UP_AND_ABOUT, 0, m * MINUTE_MS, 0);
+    const thresholdMs = Math.max(floorMs, learned.threshold(UP_AND_ABOUT, 0, 1, params.learned));
+    if ((a[n] ?? 0) * MINUTE_MS > thresholdMs) crossed++;
+  }
+  return (100 * crossed) / draws;
+}
+
 export function quietSpells(dataDir: string): HomeSpells[] {
   return loadHomes(dataDir).map((rec) => {
     const zone = new ZoneClock(rec.home.timezone);
@@ -296,6 +323,12 @@ export function formatQuietSpells(homes: readonly HomeSpells[]): string {
       `  up and about (possible-fall's silences with no mat occupied, mats working, a room nobody rests in): ${String(upCount)} of a minute or more; threshold after them ${up.thresholdMinutes === null ? 'none (too few, or mats that do not work)' : `${String(up.thresholdMinutes)} min`}`,
     );
     for (const b of up.byBand) lines.push(`    ${b.band} h  ${summary(b.minutes)}`);
+    const all = up.byBand.flatMap((b) => b.minutes);
+    const rates = [30, 45, 60].filter((n) => all.length > n);
+    if (rates.length > 0)
+      lines.push(
+        `    an ordinary one crosses the threshold learned from n others (resampled): ${rates.map((n) => `n ${String(n)} ${upCrossingPercent(all, n).toFixed(2)} %`).join(', ')}`,
+      );
     lines.push('  by day (at home, awake), the longest silence after activity in each room, per day:');
     for (const r of h.rooms) lines.push(`    ${r.room.padEnd(10)} ${summary(r.dailyLongest)}`);
   }

@@ -3,12 +3,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { longestSpellMs, quietSpells } from '../eval/quiet-spells.js';
+import { longestSpellMs, quietSpells, upCrossingPercent } from '../eval/quiet-spells.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(projectRoot, '../shared/data');
 const present = fs.existsSync(dataDir);
 if (!present) console.warn(`eval-quiet-spells: data tests skipped, no ${dataDir} (see ../shared/data/README.md)`);
+
+describe('upCrossingPercent', () => {
+  it('is 0 when every silence is alike, and counts a silence longer than any other', () => {
+    expect(
+      upCrossingPercent(
+        Array.from({ length: 40 }, () => 10),
+        30,
+        200,
+      ),
+    ).toBe(0);
+    // One silence in 31 is far longer than the rest: it is the one tested in about 1 draw in 31.
+    const rate = upCrossingPercent([...Array.from({ length: 30 }, () => 10), 500], 30, 3100);
+    expect(rate).toBeGreaterThan(2);
+    expect(rate).toBeLessThan(5);
+  });
+});
 
 describe('longestSpellMs', () => {
   it('takes the interval ends as marks and ignores marks outside it', () => {
@@ -58,6 +74,10 @@ describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eva
       expect(count('kasteren-b')).toBe(69);
       expect(Math.max(...(up('kasteren-b')?.byBand ?? []).flatMap((b) => b.minutes))).toBe(92);
       expect(up('kasteren-b')?.thresholdMinutes).toBe(119);
+      // Resampled, an ordinary silence crosses the threshold learned from 30 others in about 1 % of draws, from 60 less.
+      const all = (up('kasteren-b')?.byBand ?? []).flatMap((b) => b.minutes);
+      expect(upCrossingPercent(all, 30)).toBe(0.925);
+      expect(upCrossingPercent(all, 60)).toBeLessThan(upCrossingPercent(all, 30));
     }
     // No mat at all: the rule never applies.
     for (const id of ['kasteren-a', 'casas'])
