@@ -227,7 +227,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   // Up and about, once the home has shown enough such silences: they say how long the resident stays quiet when up,
   // where the room's silences at that hour may hold nights after a stuck mat or a ghost trigger while asleep. The
   // shorter of the two: where the room's own hour says less, it stands (the bathroom's few quiet minutes).
-  const up = upAndAbout(home, start, watch) ? upAndAboutThreshold(home, start, prior) : undefined;
+  // (`onActivity` has just judged the context of this silence: `upSince` is its start when it is up and about.)
+  const up = watch.upSince === start ? upAndAboutThreshold(home, start, prior) : undefined;
   if (up !== undefined && up.ms < t.ms) {
     t = { ms: up.ms, source: up.source };
     watch.upSilences = up.silences;
