@@ -443,13 +443,19 @@ export class Ingest {
       return;
     }
     // Made whole at once rather than grown field by field: one object shape, no property store reallocated.
-    const { room, kind } = ref?.device ?? {};
+    if (ref === undefined) {
+      out.events.push({ homeId, deviceId, type, value, ts, source, assigned: false });
+      return;
+    }
+    // A configured device's ids are the configuration's own strings (equal to the topic's, which found `ref`): the
+    // copies sliced from each message's topic then die young instead of being carried, with every event waiting
+    // for its fsync, through each young-generation collection.
+    const { home, device } = ref;
+    const { room, kind } = device;
     out.events.push(
-      ref === undefined
-        ? { homeId, deviceId, type, value, ts, source, assigned: false }
-        : room === undefined
-          ? { homeId, deviceId, type, value, ts, source, assigned: true, kind }
-          : { homeId, deviceId, type, value, ts, source, assigned: true, room, kind },
+      room === undefined
+        ? { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, kind }
+        : { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, room, kind },
     );
   }
 
