@@ -41,13 +41,35 @@ export interface IngestCost {
   /** The publishers' CPU within their window, per stored event. */
   publisherCpuUsPerEvent: number;
   loadAverage: number;
+  /**
+   * The hub's young-generation collections (scavenges) per 1,000 stored events, from its `/metrics`: set by the
+   * bytes allocated per event, so far less moved by the neighbours' load than CPU time. Null for a bare broker.
+   */
+  minorGcsPer1000Events: number | null;
+  /** Time in those collections per stored event (µs, wall clock inside the hub: inflated by a loaded machine). */
+  minorGcUsPerEvent: number | null;
+}
+
+/** The hub's minor GC count and seconds so far (prom-client's default metrics, `telecare_` prefix). */
+async function minorGcs(hub: Partial<Pick<HubHandle, 'api'>>): Promise<{ count: number; seconds: number } | null> {
+  if (!hub.api) return null;
+  try {
+    const res = await hub.api('GET', '/metrics');
+    if (!res.ok) return null;
+    const text = await res.text();
+    const count = /^telecare_nodejs_gc_duration_seconds_count\{kind="minor"\}\s+(\S+)/m.exec(text);
+    const seconds = /^telecare_nodejs_gc_duration_seconds_sum\{kind="minor"\}\s+(\S+)/m.exec(text);
+    return count && seconds ? { count: Number(count[1]), seconds: Number(seconds[1]) } : null;
+  } catch {
+    return null;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One ingest run against a running hub: publishers flat out for `seconds`, then until every event is a row. */
 export async function measureIngestCost(
-  hub: Pick<HubHandle, 'pid' | 'mqttUrl' | 'storedEvents'>,
+  hub: Pick<HubHandle, 'pid' | 'mqttUrl' | 'storedEvents'> & Partial<Pick<HubHandle, 'api'>>,
   plan: { homes: number; publishers: number; seconds: number; maxInFlight: number },
   /** Called when the publishers are told to go, and again once the last event is stored. */
   onWindow?: () => void,
@@ -61,6 +83,7 @@ export async function measureIngestCost(
     durationS: plan.seconds,
     maxInFlight: plan.maxInFlight,
   });
+  const gcBefore = await minorGcs(hub);
   const cpuBefore = processCpuUs(hub.pid);
   onWindow?.();
   const startedMs = performance.now();
@@ -77,6 +100,8 @@ export async function measureIngestCost(
   }
   const cpuAfter = processCpuUs(hub.pid);
   onWindow?.();
+  const gcAfter = await minorGcs(hub);
+  const gc = gcBefore && gcAfter && stored > 0 ? { before: gcBefore, after: gcAfter } : null;
   const windowS =
     summaries.reduce((s, x) => Math.max(s, x?.elapsedS ?? 0), 0) || (performance.now() - startedMs) / 1000;
   const publisherCpuUs = summaries.reduce((n, s) => n + (s?.cpuWindowUs ?? 0), 0);
@@ -88,6 +113,8 @@ export async function measureIngestCost(
     hubCpuUsPerEvent: cpuBefore !== null && cpuAfter !== null && stored > 0 ? (cpuAfter - cpuBefore) / stored : null,
     publisherCpuUsPerEvent: stored > 0 ? publisherCpuUs / stored : 0,
     loadAverage: os.loadavg()[0] ?? 0,
+    minorGcsPer1000Events: gc ? ((gc.after.count - gc.before.count) * 1000) / stored : null,
+    minorGcUsPerEvent: gc ? ((gc.after.seconds - gc.before.seconds) * 1e6) / stored : null,
   };
 }
 
