@@ -41,13 +41,39 @@ export interface IngestCost {
   /** The publishers' CPU within their window, per stored event. */
   publisherCpuUsPerEvent: number;
   loadAverage: number;
+  /**
+   * The hub's young-generation collections (scavenges) per 1,000 stored events, from its `/metrics`: set by the
+   * bytes allocated per event in the young generation (V8 allocates straight in the old one from sites whose
+   * objects mostly survive), so far less moved by the neighbours' load than CPU time. Null for a bare broker.
+   */
+  minorGcsPer1000Events: number | null;
+  /** The hub's garbage collection pauses of every kind per stored event (µs, wall clock: inflated by a loaded machine). */
+  gcUsPerEvent: number | null;
+}
+
+/** The hub's minor GC count and the seconds of every kind of GC so far (prom-client's default metrics). */
+async function gcSoFar(hub: Partial<Pick<HubHandle, 'api'>>): Promise<{ minor: number; seconds: number } | null> {
+  if (!hub.api) return null;
+  try {
+    const res = await hub.api('GET', '/metrics');
+    if (!res.ok) return null;
+    const text = await res.text();
+    const minor = /^telecare_nodejs_gc_duration_seconds_count\{kind="minor"\}\s+(\S+)/m.exec(text);
+    if (!minor) return null;
+    let seconds = 0;
+    for (const m of text.matchAll(/^telecare_nodejs_gc_duration_seconds_sum\{kind="\w+"\}\s+(\S+)/gm))
+      seconds += Number(m[1]);
+    return { minor: Number(minor[1]), seconds };
+  } catch {
+    return null;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One ingest run against a running hub: publishers flat out for `seconds`, then until every event is a row. */
 export async function measureIngestCost(
-  hub: Pick<HubHandle, 'pid' | 'mqttUrl' | 'storedEvents'>,
+  hub: Pick<HubHandle, 'pid' | 'mqttUrl' | 'storedEvents'> & Partial<Pick<HubHandle, 'api'>>,
   plan: { homes: number; publishers: number; seconds: number; maxInFlight: number },
   /** Called when the publishers are told to go, and again once the last event is stored. */
   onWindow?: () => void,
@@ -61,6 +87,7 @@ export async function measureIngestCost(
     durationS: plan.seconds,
     maxInFlight: plan.maxInFlight,
   });
+  const gcBefore = await gcSoFar(hub);
   const cpuBefore = processCpuUs(hub.pid);
   onWindow?.();
   const startedMs = performance.now();
@@ -77,6 +104,8 @@ export async function measureIngestCost(
   }
   const cpuAfter = processCpuUs(hub.pid);
   onWindow?.();
+  const gcAfter = await gcSoFar(hub);
+  const gc = gcBefore && gcAfter && stored > 0 ? { before: gcBefore, after: gcAfter } : null;
   const windowS =
     summaries.reduce((s, x) => Math.max(s, x?.elapsedS ?? 0), 0) || (performance.now() - startedMs) / 1000;
   const publisherCpuUs = summaries.reduce((n, s) => n + (s?.cpuWindowUs ?? 0), 0);
@@ -88,6 +117,8 @@ export async function measureIngestCost(
     hubCpuUsPerEvent: cpuBefore !== null && cpuAfter !== null && stored > 0 ? (cpuAfter - cpuBefore) / stored : null,
     publisherCpuUsPerEvent: stored > 0 ? publisherCpuUs / stored : 0,
     loadAverage: os.loadavg()[0] ?? 0,
+    minorGcsPer1000Events: gc ? ((gc.after.minor - gc.before.minor) * 1000) / stored : null,
+    gcUsPerEvent: gc ? ((gc.after.seconds - gc.before.seconds) * 1e6) / stored : null,
   };
 }
 

@@ -1,4 +1,6 @@
 // The embedded MQTT broker (aedes): authentication, least-privilege ACLs, retained quotas, optional TLS, and PUBACK only once a sensor event is stored.
+// Before aedes: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
+import './mqtt-debug.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -303,6 +305,7 @@ export class EmbeddedBroker implements HubBroker {
         return identity && this.options.access.canRead(identity, packet.topic) ? packet : null;
       },
     });
+    skipOfflineQueueWithoutPersistentSubscriptions(aedes);
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
     );
@@ -543,6 +546,46 @@ export class EmbeddedBroker implements HubBroker {
       retained: this.retained.describe(),
     };
   }
+}
+
+/** The part of aedes's persistence (aedes-persistence, in memory) that queues QoS 1 messages for offline sessions. */
+interface OfflineQueue {
+  addSubscriptions(client: Client, subs: readonly { qos: number }[], callback?: unknown): Promise<void>;
+  subscriptionsByTopic(topic: string, callback?: unknown): Promise<unknown[]>;
+  outgoingEnqueueCombi(subs: readonly unknown[], packet: unknown, callback?: unknown): Promise<void>;
+}
+
+const NO_SUBSCRIPTIONS: Promise<unknown[]> = Promise.resolve(Object.freeze([]) as unknown as unknown[]);
+const NOTHING_QUEUED: Promise<void> = Promise.resolve();
+
+/**
+ * For every QoS 1 message (every sensor event), aedes asks its persistence which offline persistent sessions
+ * subscribed to the topic (a topic-trie match: a split of the topic, arrays, two promises) and queues a copy for
+ * each. Only a client with a persistent session (clean = false) subscribing at QoS 1 or 2 puts anything in that
+ * trie, and the in-memory persistence starts empty with each process: until the first such subscription the answer
+ * is always none, so it is given without the match. From that subscription on, every message is looked up as before
+ * (never switched back: a wrong "none" would lose a responder's queued alerts, a wrong lookup costs only time).
+ * Fixed parameters, not rest ones: these run for every message. A callback means the callback API, which aedes
+ * does not use: passed through as it is.
+ */
+function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): void {
+  const persistence = (aedes as unknown as { persistence: OfflineQueue }).persistence;
+  const add = persistence.addSubscriptions.bind(persistence);
+  const byTopic = persistence.subscriptionsByTopic.bind(persistence);
+  const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
+  let persistentSubscriptions = false;
+  persistence.addSubscriptions = (client, subs, callback) => {
+    if (subs.some((sub) => sub.qos > 0)) persistentSubscriptions = true;
+    return callback === undefined ? add(client, subs) : add(client, subs, callback);
+  };
+  persistence.subscriptionsByTopic = (topic, callback) => {
+    if (callback !== undefined) return byTopic(topic, callback);
+    return persistentSubscriptions ? byTopic(topic) : NO_SUBSCRIPTIONS;
+  };
+  persistence.outgoingEnqueueCombi = (subs, packet, callback) => {
+    if (callback !== undefined) return enqueue(subs, packet, callback);
+    return subs.length === 0 ? NOTHING_QUEUED : enqueue(subs, packet);
+  };
 }
 
 function listen(server: net.Server, port: number, host: string | undefined): Promise<number> {

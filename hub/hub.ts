@@ -1,4 +1,6 @@
 // The hub process composed: config → store → broker → ingest → rules → alerts → dashboard; in-process for tests and bench.
+// First: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
+import './mqtt-debug.js';
 import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
