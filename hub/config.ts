@@ -271,13 +271,18 @@ export function configPath(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  * `npm start` works on a fresh clone; unless `required` (an explicit HUB_CONFIG that is missing is a mistake).
  */
 export function loadHubConfig(file: string, options: { required?: boolean } = {}): HubConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return parseHubConfig({}, file);
     throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
+  // Windows editors save UTF-16 with a byte-order mark, or UTF-8 with one: JSON.parse reads neither.
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new ConfigError(file, ['the file is UTF-16: save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)']);
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,7 +1,10 @@
 // Configuration mistakes that used to start a hub that looked right but would miss or misroute an alert.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseHubConfig } from '../../hub/config.js';
+import { ConfigError, loadHubConfig, parseHubConfig } from '../../hub/config.js';
 import { hashPassword } from '../../hub/passwords.js';
+import { tempDir } from './helpers.js';
 
 function problemsOf(raw: unknown): string[] {
   try {
@@ -162,5 +165,31 @@ describe('MQTT credentials', () => {
       ],
     });
     expect(problems).toEqual([expect.stringMatching(/^mqttUsers\[0\]\.passwordHash: scrypt cost .* too high/)]);
+  });
+});
+
+describe('the file as an editor saved it', () => {
+  const config = { homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant] }] };
+
+  it('takes a file that starts with a UTF-8 byte-order mark (Windows Notepad writes one)', () => {
+    const dir = tempDir('config-bom');
+    try {
+      const file = path.join(dir, 'telecare.config.json');
+      fs.writeFileSync(file, `\uFEFF${JSON.stringify(config, null, 2)}\n`);
+      expect(loadHubConfig(file).homes.map((h) => h.id)).toEqual(['h1']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says a UTF-16 file must be saved as UTF-8, instead of an unreadable JSON error', () => {
+    const dir = tempDir('config-utf16');
+    try {
+      const file = path.join(dir, 'telecare.config.json');
+      fs.writeFileSync(file, Buffer.from(`\uFEFF${JSON.stringify(config)}`, 'utf16le'));
+      expect(() => loadHubConfig(file)).toThrow(/UTF-16.*save it as UTF-8/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
