@@ -126,6 +126,19 @@ function hasHost(url: string): boolean {
   }
 }
 
+/** An http:// URL to another machine: alerts (home, resident, room) would cross the network unencrypted. */
+function plainHttpOffThisMachine(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname.toLowerCase();
+  return !(
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */
 function crossCheck(config: HubConfig): string[] {
   const problems: string[] = [];
@@ -159,6 +172,13 @@ function crossCheck(config: HubConfig): string[] {
     if (responder.webhook !== undefined && !hasHost(responder.webhook.url)) {
       // Not echoed: a webhook URL may carry the call centre's token.
       problems.push(`responders[${i}].webhook.url: not a URL with a host name`);
+    } else if (responder.webhook !== undefined && !responder.webhook.allowPlainHttp) {
+      if (plainHttpOffThisMachine(responder.webhook.url)) {
+        problems.push(
+          `responders[${i}].webhook.url: plain http:// to another machine would carry alerts about a person unencrypted; ` +
+            `use https://, or set responders[${i}].webhook.allowPlainHttp to true for a link you trust (a VPN)`,
+        );
+      }
     }
   });
   const users = new Set<string>();

@@ -138,6 +138,45 @@ describe('responders', () => {
   });
 });
 
+describe('webhooks over plain http', () => {
+  const responder = (id: string, url: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    group: 'first',
+    webhook: { url, secret: 'a-secret-of-16-chars', ...extra },
+  });
+
+  it('are refused to a host other than this machine (alerts about a person would cross the network in clear), naming the opt-in', () => {
+    const problems = problemsOf({
+      responders: [
+        responder('lan', 'http://192.168.1.20:8080/hook?token=t0ken', { allowPrivateNetwork: true }),
+        responder('internet', 'http://arc.example.org/telecare'),
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^responders\[0\]\.webhook\.url: plain http:\/\/ .* use https:\/\/, or set responders\[0\]\.webhook\.allowPlainHttp/,
+      ),
+      expect.stringMatching(/^responders\[1\]\.webhook\.url: plain http:\/\//),
+    ]);
+    // The URL may carry the call centre's token: never echoed.
+    expect(problems.join('\n')).not.toMatch(/t0ken|192\.168|example\.org/);
+  });
+
+  it('are taken to this machine (a local relay) and, with allowPlainHttp, to another host; https always', () => {
+    expect(
+      problemsOf({
+        responders: [
+          responder('relay', 'http://localhost:9000/hook', { allowPrivateNetwork: true }),
+          responder('relay4', 'http://127.0.0.1:9000/hook', { allowPrivateNetwork: true }),
+          responder('relay6', 'http://[::1]:9000/hook', { allowPrivateNetwork: true }),
+          responder('vpn', 'http://10.8.0.1/hook', { allowPrivateNetwork: true, allowPlainHttp: true }),
+          responder('arc', 'https://arc.example.org/telecare'),
+        ],
+      }),
+    ).toEqual([]);
+  });
+});
+
 describe('MQTT credentials', () => {
   it('refuse a passwordHash that no password can ever match, naming the user and never echoing the hash', async () => {
     const good = await hashPassword('a device password');
