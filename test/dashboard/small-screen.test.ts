@@ -3,7 +3,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, cannedAnalytics, listenLocally, startDashboard, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  cannedAnalytics,
+  listenLocally,
+  raiseAlert,
+  startDashboard,
+  type Dashboard,
+} from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 const haveChromium = chromiumAvailable('the small-screen tests');
@@ -24,8 +31,13 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
-async function phonePage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'en-GB' });
+async function phonePage(options: { timezoneId?: string; browserNow?: number } = {}): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 740 },
+    locale: 'en-GB',
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+  });
+  if (options.browserNow !== undefined) await context.clock.setFixedTime(options.browserNow);
   const page = await context.newPage();
   await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill('admin');
@@ -75,5 +87,40 @@ describe.skipIf(!haveChromium)('the dashboard on a phone', () => {
     await page.getByRole('heading', { name: 'Routine changes' }).waitFor();
     expect(await cutOff(page)).toEqual([]);
     await page.context().close();
+  });
+});
+
+describe.skipIf(!haveChromium)('times on the console', () => {
+  // Raised at 03:00 UTC on 23 November: 03:00 in the home (Europe/London), 22:00 the evening before in New York.
+  let alertId: string;
+  beforeAll(() => {
+    if (!haveChromium) return;
+    alertId = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h1' }).id;
+  });
+  afterAll(() => {
+    if (haveChromium) dashboard.alerts.resolve(alertId, 'false-alarm', null, 'admin');
+  });
+
+  async function raisedLine(timezoneId: string, browserNow: number): Promise<string> {
+    const page = await phonePage({ timezoneId, browserNow });
+    const meta = page.locator(`#alert-${alertId} .meta`);
+    await meta.waitFor();
+    const text = await meta.innerText();
+    expect(await meta.locator('time').first().getAttribute('datetime')).toBe(new Date(clock.now()).toISOString());
+    await page.context().close();
+    return text;
+  }
+
+  it("are the home's own time, named when the viewer's zone differs, and without the date on the home's today", async () => {
+    const sameMorning = Date.UTC(2026, 10, 23, 9, 0, 0);
+    expect(await raisedLine('America/New_York', sameMorning)).toMatch(/Raised 03:00:00 GMT \(6 h 00 min ago\)/);
+    expect(await raisedLine('Europe/London', sameMorning)).toMatch(/Raised 03:00:00 \(6 h 00 min ago\)/);
+  });
+
+  it("carry the date when the alert was raised before the home's today", async () => {
+    const nextDay = Date.UTC(2026, 10, 24, 12, 0, 0);
+    expect(await raisedLine('America/New_York', nextDay)).toMatch(
+      /Raised 23\/11\/2026, 03:00:00 GMT \(33 h 00 min ago\)/,
+    );
   });
 });
