@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import { DEFAULT_RULE_PARAMS } from '../rules/params.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { hubConfigSchema } from './config-schema.js';
@@ -139,6 +140,26 @@ function plainHttpOffThisMachine(url: string): boolean {
   );
 }
 
+// A rule that waits more than a day (minutes typed as seconds: 7200) leaves a silent home unwatched that long.
+const MAX_RULE_MINUTES = 24 * 60;
+
+/** Rule parameters in minutes beyond a day, and an inactivity floor above its cap (which silently wins). */
+function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
+  for (const [group, values] of Object.entries(home.rules as Record<string, unknown>)) {
+    if (values === null || typeof values !== 'object') continue;
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      if (key.endsWith('Minutes') && typeof value === 'number' && value > MAX_RULE_MINUTES) {
+        problems.push(
+          `homes[${h}].rules.${group}.${key}: ${value} minutes is over a day: the rule would wait that long before an alert (at most ${MAX_RULE_MINUTES})`,
+        );
+      }
+    }
+  }
+  const floor = home.rules.inactivity?.floorMinutes ?? DEFAULT_RULE_PARAMS.inactivity.floorMinutes;
+  const cap = home.rules.inactivity?.capMinutes ?? DEFAULT_RULE_PARAMS.inactivity.capMinutes;
+  if (floor > cap) problems.push(`homes[${h}].rules.inactivity.floorMinutes: ${floor} is above capMinutes ${cap}`);
+}
+
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */
 function crossCheck(config: HubConfig): string[] {
   const problems: string[] = [];
@@ -149,6 +170,7 @@ function crossCheck(config: HubConfig): string[] {
     if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
     homeIds.add(home.id);
     if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
+    checkRuleTimes(home, h, problems);
     if (home.escalation !== undefined && !ladderNames.has(home.escalation)) {
       problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
     }

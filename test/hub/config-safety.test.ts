@@ -138,6 +138,30 @@ describe('responders', () => {
   });
 });
 
+describe('rule times that would leave a silent home unwatched', () => {
+  const home = (rules: unknown) => ({ homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant], rules }] });
+
+  it('refuse a silence limit over a day (minutes typed as seconds: 7200 is five days), naming the field', () => {
+    expect(problemsOf(home({ inactivity: { capMinutes: 7200 }, bathroom: { coldStartDayMinutes: 3600 } }))).toEqual([
+      'homes[0].rules.inactivity.capMinutes: 7200 minutes is over a day: the rule would wait that long before an alert (at most 1440)',
+      'homes[0].rules.bathroom.coldStartDayMinutes: 3600 minutes is over a day: the rule would wait that long before an alert (at most 1440)',
+    ]);
+  });
+
+  it('refuse an inactivity floor above its cap (the floor would be ignored without a word)', () => {
+    expect(problemsOf(home({ inactivity: { floorMinutes: 240, capMinutes: 180 } }))).toEqual([
+      'homes[0].rules.inactivity.floorMinutes: 240 is above capMinutes 180',
+    ]);
+    expect(problemsOf(home({ inactivity: { floorMinutes: 800 } }))).toEqual([
+      'homes[0].rules.inactivity.floorMinutes: 800 is above capMinutes 720',
+    ]);
+  });
+
+  it('still take every default and a day-long limit', () => {
+    expect(problemsOf(home({ inactivity: { capMinutes: 1440, floorMinutes: 1440 } }))).toEqual([]);
+  });
+});
+
 describe('webhooks over plain http', () => {
   const responder = (id: string, url: string, extra: Record<string, unknown> = {}) => ({
     id,
