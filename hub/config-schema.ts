@@ -110,6 +110,12 @@ export const hubConfigSchema = {
                 default: false,
                 description: 'Deliver to loopback, link-local or private addresses (refused by default)',
               },
+              allowPlainHttp: {
+                type: 'boolean',
+                default: false,
+                description:
+                  'Allow an http:// URL to a host other than this machine (refused by default: alerts would cross the network unencrypted)',
+              },
             },
           },
         },

@@ -7,7 +7,7 @@ export interface ResponderConfig {
   /** Responder group this responder belongs to; ladders escalate group by group. */
   group: string;
   /** Outgoing webhook for call-centre platforms: JSON POST signed with HMAC-SHA256 (timestamp and body). */
-  webhook?: { url: string; secret: string; allowPrivateNetwork?: boolean };
+  webhook?: { url: string; secret: string; allowPrivateNetwork?: boolean; allowPlainHttp?: boolean };
 }
 
 export interface EscalationLevel {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import { DEFAULT_RULE_PARAMS } from '../rules/params.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { hubConfigSchema } from './config-schema.js';
@@ -126,6 +127,39 @@ function hasHost(url: string): boolean {
   }
 }
 
+/** An http:// URL to another machine: alerts (home, resident, room) would cross the network unencrypted. */
+function plainHttpOffThisMachine(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname.toLowerCase();
+  return !(
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+// A rule that waits more than a day (minutes typed as seconds: 7200) leaves a silent home unwatched that long.
+const MAX_RULE_MINUTES = 24 * 60;
+
+/** Rule parameters in minutes beyond a day, and an inactivity floor above its cap (which silently wins). */
+function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
+  for (const [group, values] of Object.entries(home.rules as Record<string, unknown>)) {
+    if (values === null || typeof values !== 'object') continue;
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      if (key.endsWith('Minutes') && typeof value === 'number' && value > MAX_RULE_MINUTES) {
+        problems.push(
+          `homes[${h}].rules.${group}.${key}: ${value} minutes is over a day: the rule would wait that long before an alert (at most ${MAX_RULE_MINUTES})`,
+        );
+      }
+    }
+  }
+  const floor = home.rules.inactivity?.floorMinutes ?? DEFAULT_RULE_PARAMS.inactivity.floorMinutes;
+  const cap = home.rules.inactivity?.capMinutes ?? DEFAULT_RULE_PARAMS.inactivity.capMinutes;
+  if (floor > cap) problems.push(`homes[${h}].rules.inactivity.floorMinutes: ${floor} is above capMinutes ${cap}`);
+}
+
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */
 function crossCheck(config: HubConfig): string[] {
   const problems: string[] = [];
@@ -136,6 +170,7 @@ function crossCheck(config: HubConfig): string[] {
     if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
     homeIds.add(home.id);
     if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
+    checkRuleTimes(home, h, problems);
     if (home.escalation !== undefined && !ladderNames.has(home.escalation)) {
       problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
     }
@@ -159,6 +194,13 @@ function crossCheck(config: HubConfig): string[] {
     if (responder.webhook !== undefined && !hasHost(responder.webhook.url)) {
       // Not echoed: a webhook URL may carry the call centre's token.
       problems.push(`responders[${i}].webhook.url: not a URL with a host name`);
+    } else if (responder.webhook !== undefined && !responder.webhook.allowPlainHttp) {
+      if (plainHttpOffThisMachine(responder.webhook.url)) {
+        problems.push(
+          `responders[${i}].webhook.url: plain http:// to another machine would carry alerts about a person unencrypted; ` +
+            `use https://, or set responders[${i}].webhook.allowPlainHttp to true for a link you trust (a VPN)`,
+        );
+      }
     }
   });
   const users = new Set<string>();
@@ -271,13 +313,18 @@ export function configPath(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  * `npm start` works on a fresh clone; unless `required` (an explicit HUB_CONFIG that is missing is a mistake).
  */
 export function loadHubConfig(file: string, options: { required?: boolean } = {}): HubConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return parseHubConfig({}, file);
     throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
+  // Windows editors save UTF-16 with a byte-order mark, or UTF-8 with one: JSON.parse reads neither.
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new ConfigError(file, ['the file is UTF-16: save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)']);
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -20,6 +20,11 @@ import { parseNativeEventsTopic } from './topics.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const MAX_FUTURE_MS = 24 * 3600_000;
+/**
+ * No event a live hub of this version receives happened before the year it was built: a `ts` before it is a sensor
+ * whose clock was reset (1970, 2000). The event is kept at the hub's receive time, never dropped (it may be a press).
+ */
+export const EARLIEST_SENSOR_TS_MS = Date.UTC(2026, 0, 1);
 const LOG_EVERY_MS = 60_000;
 
 export const REJECT_REASONS = [
@@ -134,6 +139,7 @@ function addEvent(out: IngestOutcome, event: SensorEvent): void {
 
 export class Ingest {
   private readonly rejected: Counter<'reason'>;
+  private readonly implausibleTs: Counter;
   private readonly accepted: Counter<'source'>;
   /**
    * Events accepted since the counter was last read, by source: added to it when /metrics reads it. A labelled
@@ -173,6 +179,11 @@ export class Ingest {
       },
     });
     for (const reason of REJECT_REASONS) this.rejected.inc({ reason }, 0);
+    this.implausibleTs = new Counter({
+      name: 'telecare_ingest_implausible_ts_total',
+      help: 'Events whose ts was before the hub was built (a reset sensor clock), taken at the receive time',
+      registers: [deps.metrics],
+    });
   }
 
   /** Counts input refused before it reached ingest (a packet the broker dropped for its size). */
@@ -305,7 +316,24 @@ export class Ingest {
     }
     // Checked above: a known type and a value that fits it.
     const { type, value } = item as { type: EventType; value: EventValue };
-    this.push(out, undefined, homeId, deviceId, ref, type, value, checked, source);
+    const ts = checked < EARLIEST_SENSOR_TS_MS ? this.sensorClockReset(homeId, deviceId, checked, now) : checked;
+    this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source);
+  }
+
+  /** A `ts` before EARLIEST_SENSOR_TS_MS: counted, logged at most once a minute per device, and replaced by `now`. */
+  private sensorClockReset(homeId: string, deviceId: string, sensorTs: number, now: number): number {
+    this.implausibleTs.inc();
+    const logKey = `clock:${homeId}/${deviceId}`;
+    const last = this.lastLoggedAt.get(logKey);
+    if (last === undefined || now - last >= LOG_EVERY_MS) {
+      if (this.lastLoggedAt.size > 10_000) this.lastLoggedAt.clear();
+      this.lastLoggedAt.set(logKey, now);
+      this.log.warn(
+        { device: `${homeId}/${deviceId}`, sensorTs: new Date(sensorTs).toISOString() },
+        "sensor clock wrong (ts before the hub was built): event taken at the hub's receive time",
+      );
+    }
+    return now;
   }
 
   /** The event's time when `item` is a valid native event (its type and value checked), else why not. */

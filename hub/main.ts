@@ -92,6 +92,28 @@ function origins(value: string | undefined, name: string): string[] {
     });
 }
 
+// The schemes mqtt.js connects with in Node; any other (http:) it silently takes as mqtt: and loops on reconnecting.
+const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:', 'ws:', 'wss:'];
+
+/** An external broker's URL; never echoed in the message (it may carry the broker's password). */
+function brokerUrl(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !BROKER_SCHEMES.includes(url.protocol)) {
+    const scheme = url === undefined ? '' : `, not '${url.protocol}//'`;
+    throw new Error(
+      `${name} must start with mqtt:// or mqtts:// (or ws://, wss://), e.g. mqtt://127.0.0.1:1884${scheme}`,
+    );
+  }
+  if (url.hostname === '') throw new Error(`${name} has no host name, e.g. mqtt://127.0.0.1:1884`);
+  return value;
+}
+
 /** Command-line options win over the environment, which wins over the defaults. */
 export function resolveSettings(
   cli: { config?: string; dataDir?: string; mqttPort?: string; httpPort?: string; mqttUrl?: string; host?: string },
@@ -112,7 +134,10 @@ export function resolveSettings(
     dataDir: path.resolve(cwd, cli.dataDir ?? (env.HUB_DATA_DIR || 'data')),
     mqttPort: port(cli.mqttPort ?? env.HUB_MQTT_PORT, 'HUB_MQTT_PORT', 1883),
     httpPort: port(cli.httpPort ?? env.HUB_HTTP_PORT, 'HUB_HTTP_PORT', 8080),
-    mqttUrl: cli.mqttUrl ?? (env.HUB_MQTT_URL || undefined),
+    mqttUrl:
+      cli.mqttUrl !== undefined
+        ? brokerUrl(cli.mqttUrl, '--mqtt-url')
+        : brokerUrl(env.HUB_MQTT_URL || undefined, 'HUB_MQTT_URL'),
     adminPassword: adminPassword(env.HUB_ADMIN_PASSWORD),
     host: cli.host ?? (env.HUB_HOST || undefined),
     mqttTls:

@@ -186,7 +186,11 @@ async function writeNdjson(out: string, options: SimulationOptions): Promise<voi
 
 async function publish(flags: SimulateFlags, options: SimulationOptions): Promise<void> {
   const url = flags.mqtt ?? DEFAULT_MQTT_URL;
-  const client = await connectMqtt(url, { username: flags.username, password: flags.password });
+  const client = await connectMqtt(url, {
+    username: flags.username,
+    password: flags.password,
+    onLinkNote: (note) => process.stderr.write(`simulate: ${note}\n`),
+  });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);

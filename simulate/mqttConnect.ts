@@ -9,6 +9,8 @@ export interface ConnectOptions {
   /** Reconnect after this many ms when the link drops (0: never). */
   reconnectPeriodMs?: number;
   clean?: boolean;
+  /** Told once per outage when the broker refuses a reconnection (CONNACK error), and when the link is back. */
+  onLinkNote?: (note: string) => void;
 }
 
 /** Connects to `url` (mqtt://host:port; other schemes through mqtt.js as they are) and resolves once CONNACK arrives. */
@@ -21,6 +23,8 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     clean: options.clean ?? true,
     connectTimeout: 10_000,
+    // mqtt.js 5 gives up for good after a refused CONNACK (a restarting or flooded hub answers 3): keep trying.
+    reconnectOnConnackError: true,
   };
   let client: MqttClient;
   if (parsed.protocol === 'mqtt:' || parsed.protocol === 'tcp:') {
@@ -43,8 +47,18 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
       client.off('error', onError);
       client.off('close', onClose);
       // Later errors (a write racing a close, a broker going away) show as failed publishes and
-      // reconnects; unhandled, an 'error' event would end the whole process.
-      client.on('error', () => undefined);
+      // reconnects; unhandled, an 'error' event would end the whole process. A refusal is said once per outage.
+      let refused = false;
+      client.on('error', (err: Error & { code?: unknown }) => {
+        if (typeof err.code !== 'number' || refused) return;
+        refused = true;
+        options.onLinkNote?.(`the broker refused the connection (${err.message}); retrying`);
+      });
+      client.on('connect', () => {
+        if (!refused) return;
+        refused = false;
+        options.onLinkNote?.('connected again');
+      });
       resolve(client);
     });
   });

@@ -1,6 +1,6 @@
 // The alert cards of the hub's console and the centre's: order, wording, the resolve form, the critical banner, the
 // live-connection line, announcements, and re-rendering without losing a keyboard user's place.
-import { age, el, formatTime, timeWithAge } from '/assets/common.js';
+import { age, el, formatTime, homeZone, timeWithAge } from '/assets/common.js';
 
 export const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 export const OUTCOMES = [
@@ -101,14 +101,21 @@ export function cardHeading(kind, severity, state, ...badges) {
   );
 }
 
-/** The card's facts line: `where` items, when raised (local time and age), repeats, who acknowledged, escalation. */
+/** The card's facts line: `where` items, when raised (the home's time and age), repeats, who acknowledged, escalation. */
 export function cardMeta(where, alert, raisedAt) {
   return el(
     'p',
     { class: 'meta' },
     where.filter(Boolean).map((text) => el('span', {}, text)),
-    el('span', {}, 'Raised ', timeWithAge(raisedAt)),
-    alert.count > 1 ? el('span', {}, `Seen ${alert.count} times, last `, timeWithAge(alert.lastSeenAt)) : null,
+    el('span', {}, 'Raised ', timeWithAge(raisedAt, Date.now(), homeZone(alert.homeId))),
+    alert.count > 1
+      ? el(
+          'span',
+          {},
+          `Seen ${alert.count} times, last `,
+          timeWithAge(alert.lastSeenAt, Date.now(), homeZone(alert.homeId)),
+        )
+      : null,
     alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
     alert.escalationLevel > 0 ? el('span', {}, `Escalated to level ${alert.escalationLevel}`) : null,
   );

@@ -1,8 +1,10 @@
 // Shared by every page of the hub's dashboard and the centre's console: calling the API, building elements without
-// innerHTML, the navigation bar by role, times in the viewer's local time with their age.
+// innerHTML, the navigation bar by role, times in the home's (or the viewer's) time zone with their age.
 
 /** Who answers the API, for messages ("the hub", "the centre"): set by startPage. */
 let server = 'the hub';
+/** Each home's time zone (the hub's /api/me tells those who see alerts; the centre's does not): set by startPage. */
+let homeZones = {};
 
 export async function api(path, options = {}) {
   const init = { credentials: 'same-origin', ...options, headers: { ...(options.headers || {}) } };
@@ -72,6 +74,7 @@ export const HUB_PAGES = [
 export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
   server = serverName;
   const me = await api('/api/me');
+  homeZones = me.homeTimeZones || {};
   const header = document.querySelector('header.bar');
   const items = pages
     .filter((p) => p.roles.includes(me.role))
@@ -102,11 +105,33 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
   return me;
 }
 
-/** A time in the viewer's own time zone and locale. */
-export function formatTime(iso) {
+/** The time zone of a home, when the server said it; undefined otherwise (times then in the viewer's own). */
+export function homeZone(homeId) {
+  return Object.hasOwn(homeZones, homeId) ? homeZones[homeId] : undefined;
+}
+
+const DAY = { day: '2-digit', month: '2-digit', year: 'numeric' };
+const CLOCK = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+
+/**
+ * A time in the viewer's locale, in `zone` (a home's: what a carer on the phone to the resident hears) or else the
+ * viewer's own; the date only when it is not today there, and the zone's name when it is not the viewer's.
+ */
+export function formatTime(iso, zone) {
   if (!iso) return '';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timeZone = zone || viewerZone;
+  const dayOf = (date) => date.toLocaleDateString('en-CA', { timeZone });
+  const today = dayOf(d) === dayOf(new Date());
+  const named = timeZone !== viewerZone;
+  const parts = new Intl.DateTimeFormat(undefined, {
+    timeZone,
+    ...(today ? {} : DAY),
+    ...CLOCK,
+    ...(named ? { timeZoneName: 'short' } : {}),
+  }).formatToParts(d);
+  return parts.map((p) => p.value).join('');
 }
 
 /** "3 min", "2 h 05 min", "3 d 4 h": how long ago, for a responder scanning cards. */
@@ -119,11 +144,11 @@ export function age(iso, now = Date.now()) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-/** "<time>local time</time> (5 min ago)": when, in the viewer's time, and how long ago; the exact UTC time on hover. */
-export function timeWithAge(iso, now = Date.now()) {
+/** "<time>03:00:00</time> (5 min ago)": when (formatTime, in `zone`), and how long ago; the exact UTC time on hover. */
+export function timeWithAge(iso, now = Date.now(), zone = undefined) {
   const ago = age(iso, now);
   return [
-    el('time', { datetime: iso, title: new Date(iso).toISOString() }, formatTime(iso)),
+    el('time', { datetime: iso, title: new Date(iso).toISOString() }, formatTime(iso, zone)),
     ago === 'just now' ? ' (just now)' : ` (${ago} ago)`,
   ];
 }

@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime, startPage } from '/assets/common.js';
+import { api, el, formatTime, homeZone, startPage } from '/assets/common.js';
 import { why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -101,7 +101,7 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-          `${cards.label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt)}`,
+          `${cards.label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
         ),
       ),
   );

@@ -69,7 +69,7 @@ function rowsTable(key, rows) {
             el(
               'tr',
               {},
-              columns.map((c) => el('td', {}, text(r[c]))),
+              columns.map((c) => el('td', { 'data-label': title(c) }, text(r[c]))),
             ),
           ),
         ),

@@ -29,7 +29,7 @@ function table(caption, headers, rows) {
           el(
             'tr',
             {},
-            r.map((c) => el('td', {}, c ?? '')),
+            r.map((c, i) => el('td', { 'data-label': headers[i] }, c ?? '')),
           ),
         ),
       ),

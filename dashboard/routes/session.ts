@@ -5,12 +5,19 @@ import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
 import { addressKey } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
+import { allows } from '../../hub/permissions.js';
 import { errors, roleSchema } from '../schemas.js';
 import { LOGIN_BODY, passwordChangeBody, sessionCookie, throttledLogin } from './session-shared.js';
 
 const whoAmISchema = {
   type: 'object',
-  properties: { username: { type: 'string' }, role: roleSchema, kind: { type: 'string', enum: ['user', 'token'] } },
+  properties: {
+    username: { type: 'string' },
+    role: roleSchema,
+    kind: { type: 'string', enum: ['user', 'token'] },
+    // For those who see alerts: each home's time zone, so the console shows an alert's times as the home lives them.
+    homeTimeZones: { type: 'object', additionalProperties: { type: 'string' } },
+  },
   required: ['username', 'role', 'kind'],
 } as const;
 
@@ -133,7 +140,9 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     },
     async (request) => {
       const principal = principalOf(request);
-      return { username: principal.name, role: principal.role, kind: principal.kind };
+      const me = { username: principal.name, role: principal.role, kind: principal.kind };
+      if (!allows(principal.role, 'alerts.read')) return me;
+      return { ...me, homeTimeZones: Object.fromEntries(ctx.deps.config.homes.map((h) => [h.id, h.timezone])) };
     },
   );
 }

@@ -3,6 +3,9 @@ import { afterEach, assert, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { ADMIN_PASSWORD, USER_PASSWORD, login, startDashboard, userWithRole, type Dashboard } from './support.js';
 
+/** What /api/me tells those who see alerts: each home's time zone, for the console's times. */
+const HOME_ZONES = { h1: 'Europe/London', h2: 'Europe/London' };
+
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
   await dashboard?.close();
@@ -65,7 +68,7 @@ describe('login and sessions', () => {
     const cookie = `telecare_session=${session.value}`;
 
     const me = await dashboard.app.inject({ url: '/api/me', headers: { cookie } });
-    expect(me.json()).toEqual({ username: 'admin', role: 'admin', kind: 'user' });
+    expect(me.json()).toEqual({ username: 'admin', role: 'admin', kind: 'user', homeTimeZones: HOME_ZONES });
     // The database keeps only a hash of the session id.
     const stored = JSON.stringify(dashboard.deps.db.prepare('SELECT * FROM dashboard_sessions').all());
     expect(stored).not.toContain(session.value);
@@ -207,6 +210,14 @@ describe('users and API tokens', () => {
       username: 'call-centre',
       role: 'responder',
       kind: 'token',
+      homeTimeZones: HOME_ZONES,
+    });
+    // The council's analyst sees no home, not even its id.
+    const analyst = await userWithRole(dashboard.app, 'analyst', 'council-1');
+    expect((await dashboard.app.inject({ url: '/api/me', headers: { cookie: analyst } })).json()).toEqual({
+      username: 'council-1',
+      role: 'analyst',
+      kind: 'user',
     });
     expect((await dashboard.app.inject({ url: '/api/alerts', headers: auth })).statusCode).toBe(200);
     expect((await dashboard.app.inject({ url: '/api/homes', headers: auth })).statusCode).toBe(403);

@@ -1,7 +1,10 @@
 // Configuration mistakes that used to start a hub that looked right but would miss or misroute an alert.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseHubConfig } from '../../hub/config.js';
+import { ConfigError, loadHubConfig, parseHubConfig } from '../../hub/config.js';
 import { hashPassword } from '../../hub/passwords.js';
+import { tempDir } from './helpers.js';
 
 function problemsOf(raw: unknown): string[] {
   try {
@@ -135,6 +138,69 @@ describe('responders', () => {
   });
 });
 
+describe('rule times that would leave a silent home unwatched', () => {
+  const home = (rules: unknown) => ({ homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant], rules }] });
+
+  it('refuse a silence limit over a day (minutes typed as seconds: 7200 is five days), naming the field', () => {
+    expect(problemsOf(home({ inactivity: { capMinutes: 7200 }, bathroom: { coldStartDayMinutes: 3600 } }))).toEqual([
+      'homes[0].rules.inactivity.capMinutes: 7200 minutes is over a day: the rule would wait that long before an alert (at most 1440)',
+      'homes[0].rules.bathroom.coldStartDayMinutes: 3600 minutes is over a day: the rule would wait that long before an alert (at most 1440)',
+    ]);
+  });
+
+  it('refuse an inactivity floor above its cap (the floor would be ignored without a word)', () => {
+    expect(problemsOf(home({ inactivity: { floorMinutes: 240, capMinutes: 180 } }))).toEqual([
+      'homes[0].rules.inactivity.floorMinutes: 240 is above capMinutes 180',
+    ]);
+    expect(problemsOf(home({ inactivity: { floorMinutes: 800 } }))).toEqual([
+      'homes[0].rules.inactivity.floorMinutes: 800 is above capMinutes 720',
+    ]);
+  });
+
+  it('still take every default and a day-long limit', () => {
+    expect(problemsOf(home({ inactivity: { capMinutes: 1440, floorMinutes: 1440 } }))).toEqual([]);
+  });
+});
+
+describe('webhooks over plain http', () => {
+  const responder = (id: string, url: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    group: 'first',
+    webhook: { url, secret: 'a-secret-of-16-chars', ...extra },
+  });
+
+  it('are refused to a host other than this machine (alerts about a person would cross the network in clear), naming the opt-in', () => {
+    const problems = problemsOf({
+      responders: [
+        responder('lan', 'http://192.168.1.20:8080/hook?token=t0ken', { allowPrivateNetwork: true }),
+        responder('internet', 'http://arc.example.org/telecare'),
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^responders\[0\]\.webhook\.url: plain http:\/\/ .* use https:\/\/, or set responders\[0\]\.webhook\.allowPlainHttp/,
+      ),
+      expect.stringMatching(/^responders\[1\]\.webhook\.url: plain http:\/\//),
+    ]);
+    // The URL may carry the call centre's token: never echoed.
+    expect(problems.join('\n')).not.toMatch(/t0ken|192\.168|example\.org/);
+  });
+
+  it('are taken to this machine (a local relay) and, with allowPlainHttp, to another host; https always', () => {
+    expect(
+      problemsOf({
+        responders: [
+          responder('relay', 'http://localhost:9000/hook', { allowPrivateNetwork: true }),
+          responder('relay4', 'http://127.0.0.1:9000/hook', { allowPrivateNetwork: true }),
+          responder('relay6', 'http://[::1]:9000/hook', { allowPrivateNetwork: true }),
+          responder('vpn', 'http://10.8.0.1/hook', { allowPrivateNetwork: true, allowPlainHttp: true }),
+          responder('arc', 'https://arc.example.org/telecare'),
+        ],
+      }),
+    ).toEqual([]);
+  });
+});
+
 describe('MQTT credentials', () => {
   it('refuse a passwordHash that no password can ever match, naming the user and never echoing the hash', async () => {
     const good = await hashPassword('a device password');
@@ -162,5 +228,31 @@ describe('MQTT credentials', () => {
       ],
     });
     expect(problems).toEqual([expect.stringMatching(/^mqttUsers\[0\]\.passwordHash: scrypt cost .* too high/)]);
+  });
+});
+
+describe('the file as an editor saved it', () => {
+  const config = { homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant] }] };
+
+  it('takes a file that starts with a UTF-8 byte-order mark (Windows Notepad writes one)', () => {
+    const dir = tempDir('config-bom');
+    try {
+      const file = path.join(dir, 'telecare.config.json');
+      fs.writeFileSync(file, `\uFEFF${JSON.stringify(config, null, 2)}\n`);
+      expect(loadHubConfig(file).homes.map((h) => h.id)).toEqual(['h1']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says a UTF-16 file must be saved as UTF-8, instead of an unreadable JSON error', () => {
+    const dir = tempDir('config-utf16');
+    try {
+      const file = path.join(dir, 'telecare.config.json');
+      fs.writeFileSync(file, Buffer.from(`\uFEFF${JSON.stringify(config)}`, 'utf16le'));
+      expect(() => loadHubConfig(file)).toThrow(/UTF-16.*save it as UTF-8/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

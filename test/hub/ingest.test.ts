@@ -39,7 +39,7 @@ function setup() {
     const metric = await metrics.getSingleMetric('telecare_ingest_events_total')!.get();
     return metric.values.find((v) => v.labels.source === source)?.value ?? 0;
   };
-  return { clock, ingest, logLines, rejected, accepted, mqtt };
+  return { clock, ingest, logLines, rejected, accepted, mqtt, metrics };
 }
 
 describe('native topic', () => {
@@ -140,6 +140,33 @@ describe('native topic', () => {
     expect(events).toEqual([]);
     expect(rejections.map((r) => r.reason)).toEqual([reason]);
     expect(await rejected(reason)).toBe(1);
+  });
+
+  it("a press stamped 1970 (a sensor whose clock was reset) is kept at the hub's receive time, counted and logged once a minute", async () => {
+    const { mqtt, ingest, clock, logLines, metrics } = setup();
+    const sensorClocks = [0, '1970-01-01T00:00:05Z', '2000-01-01T00:00:00Z', Date.UTC(2025, 11, 31, 23, 59)];
+    for (const ts of sensorClocks) {
+      const { events, rejections } = mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true, ts });
+      expect(rejections).toEqual([]);
+      // Never dropped: it may be the only press the resident makes.
+      expect(events).toMatchObject([{ type: 'pendant', ts: clock.now() }]);
+    }
+    expect(ingest.fromHttp({ homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true, ts: 5 }).events).toMatchObject(
+      [{ ts: clock.now() }],
+    );
+    const replaced = await metrics.getSingleMetric('telecare_ingest_implausible_ts_total')!.get();
+    expect(replaced.values.reduce((sum, v) => sum + v.value, 0)).toBe(5);
+    const warnings = logLines.filter((line) => line.includes('sensor clock'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ device: 'h1/p1', sensorTs: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it("keeps the sensor's own time when it is plausible: a bridge flushing a day-old buffer", () => {
+    const { mqtt, clock } = setup();
+    const dayAgo = clock.now() - 24 * 3_600_000;
+    expect(mqtt('telecare/h1/devices/p1/events', { type: 'pendant', value: true, ts: dayAgo }).events).toMatchObject([
+      { ts: dayAgo },
+    ]);
   });
 
   it('drops only the bad items of an array', () => {

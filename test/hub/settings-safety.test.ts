@@ -63,6 +63,29 @@ describe('settings that matter for security', () => {
     expect(run.stderr).toMatch(/HUB_TRUSTED_ORIGINS: 'care.example.org' is not an origin/);
   });
 
+  it('HUB_MQTT_URL with a scheme mqtt.js cannot use (http://) stops the start naming the variable, never looping', () => {
+    const run = startWith({ HUB_MQTT_URL: 'http://hub-user:s3cret-pass@127.0.0.1:1' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/HUB_MQTT_URL must start with mqtt:\/\/ or mqtts:\/\/ .*not 'http:\/\/'/);
+    // The URL may carry the broker's password: never echoed.
+    expect(run.stderr + run.stdout).not.toContain('s3cret-pass');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('HUB_MQTT_URL without a scheme or a host is refused; mqtt, mqtts, ws and wss are taken', () => {
+    expect(() => resolveSettings({}, { HUB_MQTT_URL: '127.0.0.1:1884' })).toThrow(/HUB_MQTT_URL must start with/);
+    expect(() => resolveSettings({}, { HUB_MQTT_URL: 'mqtt://' })).toThrow(/HUB_MQTT_URL has no host name/);
+    expect(() => resolveSettings({}, { HUB_MQTT_URL: 'broker.local' })).toThrow(/HUB_MQTT_URL/);
+    expect(() => resolveSettings({ mqttUrl: 'https://broker.local' }, {})).toThrow(/--mqtt-url must start with/);
+    for (const url of [
+      'mqtt://127.0.0.1:1884',
+      'mqtts://broker.local:8883',
+      'ws://127.0.0.1:9001',
+      'wss://b.local/mqtt',
+    ])
+      expect(resolveSettings({}, { HUB_MQTT_URL: url }).mqttUrl).toBe(url);
+  });
+
   it('an unknown HUB_LOG_LEVEL names the variable and the levels', () => {
     const run = startWith({ HUB_LOG_LEVEL: 'verbose' });
     expect(run.status).toBe(1);

@@ -112,6 +112,84 @@ describe('telecare simulate', () => {
     }
   });
 
+  it('keeps publishing after the broker refuses a reconnection for a while (hub restarting), and says so on stderr', async () => {
+    let refusalsLeft = 0;
+    const broker = await Aedes.createBroker({
+      authenticate: (_client, _username, _password, done) => {
+        if (refusalsLeft === 0) {
+          done(null, true);
+          return;
+        }
+        refusalsLeft -= 1;
+        done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), null);
+      },
+    });
+    const server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
+    let received = 0;
+    let receivedAfterOutage = 0;
+    let outage = false;
+    subscriber.on('message', () => {
+      received += 1;
+      if (outage && refusalsLeft === 0) receivedAfterOutage += 1;
+    });
+    await subscriber.subscribeAsync('telecare/+/devices/+/events', { qos: 1 });
+    const simulator = run(
+      process.execPath,
+      [cli, 'simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--start', '2026-01-12', '--rate', '100'],
+      { timeout: 60_000 },
+    );
+    // Not awaited here: ended by SIGTERM below, after the outage.
+    simulator.catch(() => undefined);
+    try {
+      await vi.waitFor(() => expect(received).toBeGreaterThan(20), { timeout: 15_000, interval: 20 });
+      // The broker drops the simulator and refuses its next two tries, as a restarting or flooded hub does (CONNACK 3).
+      refusalsLeft = 2;
+      outage = true;
+      for (const client of Object.values(
+        (broker as unknown as { clients: Record<string, { id: string; close: () => void }> }).clients,
+      )) {
+        if (client.id.startsWith('telecare-sim-')) client.close();
+      }
+      await vi.waitFor(() => expect(receivedAfterOutage).toBeGreaterThan(20), { timeout: 20_000, interval: 50 });
+      simulator.child.kill('SIGTERM');
+      const { stderr } = await simulator.catch((err: unknown) => err as { stderr: string });
+      expect(stderr).toMatch(
+        /simulate: the broker refused the connection \(Connection refused: Server unavailable\); retrying/,
+      );
+      expect(stderr).toMatch(/simulate: connected again/);
+    } finally {
+      simulator.child.kill('SIGKILL');
+      await subscriber.endAsync();
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+  });
+
+  it("a wrong password at start ends the simulator with the broker's reason, never a silent loop", async () => {
+    const broker = await Aedes.createBroker({
+      authenticate: (_client, _username, _password, done) =>
+        done(Object.assign(new Error('bad password'), { returnCode: 4 as const }), null),
+    });
+    const server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      await expect(
+        run(
+          process.execPath,
+          [cli, 'simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--username', 'sim', '--password', 'wrong-one'],
+          { timeout: 30_000 },
+        ),
+      ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Bad username or password/) });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+  });
+
   it('refuses a bad incident with the reason and a non-zero exit', async () => {
     await expect(
       run(process.execPath, [cli, 'simulate', '--incident', 'meteor@10:00', '--out', '-']),
