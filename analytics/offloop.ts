@@ -37,6 +37,12 @@ export type ActivityReply =
 const IDLE_END_MS = 10_000;
 
 /**
+ * The longest range of days answered from the cache on the loop (a review's window is 31 days): longer ones go to
+ * the thread, whose parse of many cached rows stays off the loop.
+ */
+const ON_LOOP_MAX_DAYS = 62;
+
+/**
  * Daily features off the loop: the worker reads (its own read-only connection) and computes; the days it computed
  * afresh are cached here, on the hub's connection, a few rows in one short transaction. The thread runs only while
  * there is work (the hourly review, a dashboard request): an idle hub does not carry its memory.
@@ -91,6 +97,8 @@ export class ActivityWorker {
    * for homes without new events, the hourly review starts no thread. Undefined: there are days to compute.
    */
   private cachedOnly(homeId: string, range: { from: number; to: number }, now: number): DailyFeatures[] | undefined {
+    // A long range (the dashboard's, up to two years) is read and parsed in the thread, as before: not on the loop.
+    if (range.to - range.from >= ON_LOOP_MAX_DAYS) return undefined;
     const cal = homeCalendar(this.config.homes.find((h) => h.id === homeId));
     const cached = cachedDays(this.db, homeId, dayToIsoDate(range.from), dayToIsoDate(range.to));
     const dates = new Set(cached.map((d) => d.date));
