@@ -53,7 +53,8 @@ export class ActivityWorker {
   private nextId = 1;
   private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly anyEvent: Statement<[string, number, number]>;
+  /** Whether a home has any event in a time range (one step of the events_home_ts index); prepared on first use. */
+  private anyEvent: Statement<[string, number, number]> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -61,8 +62,6 @@ export class ActivityWorker {
   ) {
     // The worker's connection is read-only: the tables it reads must exist before it starts.
     migrateAnalytics(db);
-    // One step of the events_home_ts index: whether a home has any event in a time range.
-    this.anyEvent = db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1');
   }
 
   private thread(): Worker {
@@ -115,6 +114,7 @@ export class ActivityWorker {
     // The window planHomeActivity's computation reads events from (computeDays): nothing there, nothing computed.
     const fromMs = featureDayStart(cal, firstMissing - 1);
     const untilMs = Math.min(now, featureDayStart(cal, lastWanted + 1) + 6 * DAY_SETTLE_MS);
+    this.anyEvent ??= this.db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1');
     return this.anyEvent.get(homeId, fromMs, untilMs) === undefined ? cached : undefined;
   }
 
