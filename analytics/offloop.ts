@@ -1,10 +1,19 @@
 // The hub's side of the analytics worker thread: home activity features computed off the event loop, cached here.
 import { Worker } from 'node:worker_threads';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { dayToIsoDate } from '../rules/local-time.js';
 import { workerScript } from '../hub/worker-url.js';
 import type { HubConfig } from '../hub/config-types.js';
-import { DateRangeError, parseDateRange, type ActivityPlan } from './activity.js';
-import { cacheDays, migrateAnalytics } from './store.js';
+import {
+  DateRangeError,
+  DAY_SETTLE_MS,
+  featureDayStart,
+  homeCalendar,
+  lastCompleteDay,
+  parseDateRange,
+  type ActivityPlan,
+} from './activity.js';
+import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
 import type { DailyFeatures } from './types.js';
 
 export interface ActivityWorkerData {
@@ -28,6 +37,12 @@ export type ActivityReply =
 const IDLE_END_MS = 10_000;
 
 /**
+ * The longest range of days answered from the cache on the loop (a review's window is 31 days): longer ones go to
+ * the thread, whose parse of many cached rows stays off the loop.
+ */
+const ON_LOOP_MAX_DAYS = 62;
+
+/**
  * Daily features off the loop: the worker reads (its own read-only connection) and computes; the days it computed
  * afresh are cached here, on the hub's connection, a few rows in one short transaction. The thread runs only while
  * there is work (the hourly review, a dashboard request): an idle hub does not carry its memory.
@@ -38,6 +53,8 @@ export class ActivityWorker {
   private nextId = 1;
   private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Whether a home has any event in a time range (one step of the events_home_ts index); prepared on first use. */
+  private anyEvent: Statement<[string, number, number]> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -64,10 +81,41 @@ export class ActivityWorker {
 
   /** What `homeActivity` answers, computed in the worker; complete days it computed are cached before this resolves. */
   async homeActivity(homeId: string, fromDate: string, toDate: string, now: number): Promise<DailyFeatures[]> {
-    parseDateRange(fromDate, toDate); // a bad range is refused here, as a DateRangeError
+    const range = parseDateRange(fromDate, toDate); // a bad range is refused here, as a DateRangeError
+    const onLoop = this.cachedOnly(homeId, range, now);
+    if (onLoop) return onLoop;
     const plan = await this.plan(homeId, fromDate, toDate, now);
     if (this.db.open) cacheDays(this.db, plan.fresh, now);
     return plan.days;
+  }
+
+  /**
+   * The days `planHomeActivity` would answer, when it would compute none: every wanted day is cached and complete, or
+   * the home has no event from the first missing day's morning on (its computation would find nothing). Two indexed
+   * reads on the loop instead of a thread (an isolate's start and 10–15 MB): after the first review of the day, and
+   * for homes without new events, the hourly review starts no thread. Undefined: there are days to compute.
+   */
+  private cachedOnly(homeId: string, range: { from: number; to: number }, now: number): DailyFeatures[] | undefined {
+    // A long range (the dashboard's, up to two years) is read and parsed in the thread, as before: not on the loop.
+    if (range.to - range.from >= ON_LOOP_MAX_DAYS) return undefined;
+    const cal = homeCalendar(this.config.homes.find((h) => h.id === homeId));
+    const cached = cachedDays(this.db, homeId, dayToIsoDate(range.from), dayToIsoDate(range.to));
+    const dates = new Set(cached.map((d) => d.date));
+    const completeUntil = lastCompleteDay(cal, now);
+    const lastWanted = Math.min(range.to, cal.zone.dayNumber(now));
+    let firstMissing: number | undefined;
+    for (let day = range.from; day <= lastWanted; day++) {
+      if (!dates.has(dayToIsoDate(day)) || day > completeUntil) {
+        firstMissing = day;
+        break;
+      }
+    }
+    if (firstMissing === undefined) return cached;
+    // The window planHomeActivity's computation reads events from (computeDays): nothing there, nothing computed.
+    const fromMs = featureDayStart(cal, firstMissing - 1);
+    const untilMs = Math.min(now, featureDayStart(cal, lastWanted + 1) + 6 * DAY_SETTLE_MS);
+    this.anyEvent ??= this.db.prepare('SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? LIMIT 1');
+    return this.anyEvent.get(homeId, fromMs, untilMs) === undefined ? cached : undefined;
   }
 
   plan(homeId: string, fromDate: string, toDate: string, now: number): Promise<ActivityPlan> {

@@ -32,6 +32,20 @@ function threadCount(pid: number): number | null {
   }
 }
 
+/**
+ * Checkpoint worker threads the hub has started (its /metrics), or null: with the threads at the peak, it tells a
+ * checkpoint's isolate from the routine review's.
+ */
+async function checkpointThreadsStarted(hub: HubHandle): Promise<number | null> {
+  try {
+    const res = await hub.api('GET', '/metrics');
+    const m = /^\w*store_checkpoint_threads_total\s+(\d+)/m.exec(await res.text());
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Largest RSS seen while `work` runs, sampled every 100 ms, and the process's threads at that sample. */
 async function peakRssDuring<T>(
   hub: HubHandle,
@@ -483,6 +497,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
     );
     hubRuns = sampled.result;
     const peak = procStatusBytes(hub.pid, 'VmHWM');
+    const checkpointThreads = await checkpointThreadsStarted(hub);
     figures.push({
       key: 'memory.homes1000.rss.peak',
       section: 'memory',
@@ -501,6 +516,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
               ...(sampled.threadsAtPeak !== null && idleThreads !== null
                 ? { 'threads at the sampled peak': sampled.threadsAtPeak, 'threads idle': idleThreads }
                 : {}),
+              ...(checkpointThreads !== null ? { 'checkpoint threads started': checkpointThreads } : {}),
             },
           }
         : {}),

@@ -1,5 +1,5 @@
 // Once an hour, each home's last completed day is compared with its baseline; routine changes become alerts.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityWorker } from '../analytics/offloop.js';
 import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
 import { markReviewed } from '../analytics/store.js';
@@ -30,9 +30,16 @@ export class RoutineReview {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private readonly log: Logger;
+  private reviewedStatement: Statement<[string, string]> | undefined;
 
   constructor(private readonly options: RoutineReviewOptions) {
     this.log = options.logger.child({ ns: 'routine-review' });
+  }
+
+  /** Whether (home, date) was reviewed already (its row in routine_reviews: the table exists once the worker does). */
+  private reviewed(homeId: string, date: string): boolean {
+    this.reviewedStatement ??= this.options.db.prepare('SELECT 1 FROM routine_reviews WHERE home_id = ? AND date = ?');
+    return this.reviewedStatement.get(homeId, date) !== undefined;
   }
 
   start(): void {
@@ -72,9 +79,12 @@ export class RoutineReview {
       if (!home.away) {
         const now = clock.now();
         const { date, from } = reviewWindow(home, now);
-        const days = await worker.homeActivity(home.id, from, date, now);
-        if (this.stopped) return;
-        if (markReviewed(db, home.id, date, now)) decide(reviewDecisions(home, days, date, now));
+        // Reviewed already (23 rounds a day): markReviewed would refuse it, whatever the days; nothing to compute.
+        if (!this.reviewed(home.id, date)) {
+          const days = await worker.homeActivity(home.id, from, date, now);
+          if (this.stopped) return;
+          if (markReviewed(db, home.id, date, now)) decide(reviewDecisions(home, days, date, now));
+        }
       }
     } catch (err) {
       if (this.stopped) return;

@@ -1,8 +1,10 @@
 // Analytics off the alert path: home activity and the hourly review computed in a worker thread with a read-only connection.
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { homeActivity } from '../../analytics/activity.js';
 import { ActivityWorker } from '../../analytics/offloop.js';
 import { dailyReview } from '../../analytics/review.js';
+import type { Clock } from '../../hub/clock.js';
 import { silentLogger } from '../../hub/logger.js';
 import { RoutineReview } from '../../hub/routine-review.js';
 import type { RuleDecision } from '../../rules/types.js';
@@ -13,9 +15,59 @@ import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, testConfig, type TestHubDb } from
 const HOME = FLAT_7;
 const config = FLAT_7_CONFIG;
 
+/** Worker threads this process starts from now on (Node's own 'worker' event: each one a V8 isolate). */
+function countThreads(): () => number {
+  let started = 0;
+  onWorker = () => started++;
+  process.on('worker', onWorker);
+  return () => started;
+}
+
+/**
+ * The hourly review's rounds through `reviewWorker`, on the test clock: resolves once a round has reviewed every home
+ * (the review then sets its timer an hour ahead).
+ */
+async function reviewRound(db: TestHubDb, reviewWorker: ActivityWorker, decided: RuleDecision[][]): Promise<void> {
+  const scheduled: number[] = [];
+  const clock: Clock = {
+    now: () => db.clock.now(),
+    setTimer: (at, fn) => {
+      scheduled.push(at);
+      return db.clock.setTimer(at, fn);
+    },
+    clearTimer: (handle) => db.clock.clearTimer(handle),
+  };
+  const startedAt = db.clock.now();
+  const review = new RoutineReview({
+    db: db.db,
+    config,
+    clock,
+    logger: silentLogger,
+    decide: (d) => decided.push(d),
+    worker: reviewWorker,
+    firstAfterMs: 0,
+    everyMs: 3_600_000,
+  });
+  review.start();
+  try {
+    await vi.waitFor(
+      () => {
+        db.clock.advanceBy(100);
+        expect(scheduled.some((at) => at >= startedAt + 3_600_000)).toBe(true);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
+  } finally {
+    review.stop();
+  }
+}
+
 let hub: TestHubDb | undefined;
 let worker: ActivityWorker | undefined;
+let onWorker: ((w: Worker) => void) | undefined;
 afterEach(async () => {
+  if (onWorker) process.off('worker', onWorker);
+  onWorker = undefined;
   worker?.stop();
   worker = undefined;
   await hub?.close();
@@ -115,5 +167,66 @@ describe('analytics worker', () => {
     ]);
     // Reviewed: the same day is not raised again.
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]);
+  });
+
+  it('starts no thread for a home whose cached days are complete, and answers what the thread answered', async () => {
+    hub = await openTestHubDb(config);
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
+    const now = utc('2026-12-04T12:00');
+    const threads = countThreads();
+    worker = new ActivityWorker(hub.db, config);
+    const computed = await worker.homeActivity(HOME, '2026-11-01', '2026-12-03', now);
+    expect(computed).toHaveLength(33);
+    expect(threads()).toBe(1);
+    // A new hub process (no thread running): the same days again, all cached and complete, come from two reads.
+    worker.stop();
+    worker = new ActivityWorker(hub.db, config);
+    expect(await worker.homeActivity(HOME, '2026-11-01', '2026-12-03', now)).toEqual(computed);
+    expect(threads()).toBe(1);
+    // Today's day is not complete: it is computed, in a thread, as before.
+    const withToday = await worker.homeActivity(HOME, '2026-11-01', '2026-12-04', now);
+    expect(threads()).toBe(2);
+    expect(withToday).toEqual(homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-04', now));
+  });
+
+  it('starts no thread for a home with no event to compute from, and answers what the computation answers', async () => {
+    hub = await openTestHubDb(config);
+    // Only events after the window's last day has settled: nothing for the days asked.
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00').filter((e) => e.ts >= utc('2026-12-04T11:00')));
+    const now = utc('2026-12-04T14:00');
+    const threads = countThreads();
+    worker = new ActivityWorker(hub.db, config);
+    const days = await worker.homeActivity(HOME, '2026-11-01', '2026-12-02', now);
+    expect(threads()).toBe(0);
+    expect(days).toEqual(homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-02', now));
+    // An unknown home, or one that has never sent anything: no days, no thread.
+    expect(await worker.homeActivity('flat-99', '2026-11-01', '2026-12-03', now)).toEqual([]);
+    expect(threads()).toBe(0);
+    // The day whose morning has those events is computed (in a thread), as the loop computes it.
+    const withEvents = await worker.homeActivity(HOME, '2026-11-01', '2026-12-03', now);
+    expect(threads()).toBe(1);
+    hub.db.prepare('DELETE FROM daily_features').run();
+    expect(withEvents).toEqual(homeActivity(hub.db, config, HOME, '2026-11-01', '2026-12-03', now));
+  });
+
+  it('the hourly rounds after the home was reviewed that day start no thread, even with nothing cached', async () => {
+    hub = await openTestHubDb(config);
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
+    hub.clock.advanceTo(utc('2026-12-04T08:30'));
+    const threads = countThreads();
+    const decided: RuleDecision[][] = [];
+    worker = new ActivityWorker(hub.db, config);
+    await reviewRound(hub, worker, decided);
+    expect(threads()).toBe(1);
+    expect(decided.flat()).toEqual([expect.objectContaining({ homeId: HOME, kind: 'routine-change' })]);
+    // The next round, an hour later, in a hub restarted meanwhile (no thread running, no cached days): the day is
+    // reviewed, markReviewed would refuse it whatever the days, so nothing is computed.
+    worker.stop();
+    hub.db.prepare('DELETE FROM daily_features').run();
+    hub.clock.advanceBy(3_600_000);
+    worker = new ActivityWorker(hub.db, config);
+    await reviewRound(hub, worker, decided);
+    expect(threads()).toBe(1);
+    expect(decided.flat()).toHaveLength(1);
   });
 });
