@@ -118,6 +118,11 @@ export class Outbox {
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
+  /**
+   * MQTT rows wait while this is set (`holdMqtt`, until `retryMqttNow`/`releaseMqtt`): at start the broker is not up
+   * yet, and a row found pending (a crash between a delivery and its mark) would fail and wait for its retry.
+   */
+  private mqttHeld = false;
   private deliveredBatch: OutboxRow[] = [];
   private deliveredFlush: Promise<void> | undefined;
   /**
@@ -131,6 +136,8 @@ export class Outbox {
     insert: Statement;
     due: Statement;
     nextDue: Statement;
+    dueWebhooks: Statement;
+    nextDueWebhooks: Statement;
     newerMqtt: Statement;
     pendingMqttFor: Statement;
     delivered: Statement;
@@ -158,6 +165,12 @@ export class Outbox {
       ),
       nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
         WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?`),
+      // The same two while MQTT rows are held: webhooks only (held MQTT rows must neither hide them nor spin a drain).
+      dueWebhooks: db.prepare(
+        "SELECT * FROM alert_outbox WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
+      ),
+      nextDueWebhooks: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
+        WHERE status = 'pending' AND channel = 'webhook' ORDER BY next_attempt_at, id LIMIT ?`),
       newerMqtt: db.prepare(
         "SELECT 1 FROM alert_outbox WHERE channel = 'mqtt' AND topic = ? AND id > ? AND status IN ('pending', 'delivered') LIMIT 1",
       ),
@@ -248,12 +261,29 @@ export class Outbox {
     });
   }
 
-  /** The broker is back: MQTT messages waiting for a retry go now. */
+  /** The broker is back (or up for the first time): MQTT messages held or waiting for a retry go now. */
   retryMqttNow(): void {
     const now = this.d.clock.now();
     this.sql.retryMqttNow.run(now, now);
+    this.mqttHeld = false;
     this.mayHaveWaiting = true;
     this.pausedUntil = 0;
+    this.schedule();
+  }
+
+  /**
+   * Hold MQTT deliveries (rows stay pending, nothing is attempted) until `retryMqttNow` or `releaseMqtt`: for a hub
+   * whose broker starts after the alert service. Webhooks go meanwhile.
+   */
+  holdMqtt(): void {
+    this.mqttHeld = true;
+  }
+
+  /** End a hold without touching the table (storage failed when the broker came up): held rows go when due. */
+  releaseMqtt(): void {
+    if (!this.mqttHeld) return;
+    this.mqttHeld = false;
+    this.mayHaveWaiting = true;
     this.schedule();
   }
 
@@ -281,6 +311,11 @@ export class Outbox {
    */
   deliver(row: OutboxRow): void {
     if (this.stopped || this.inflight.has(row.id) || this.unmarked.has(row.id)) return;
+    if (row.channel === 'mqtt' && this.mqttHeld) {
+      // Stays pending: the release's drain finds it.
+      this.mayHaveWaiting = true;
+      return;
+    }
     const key = row.channel === 'webhook' ? webhookKey(row.alert_id, row.responder_id) : undefined;
     if (key !== undefined) {
       if (this.inflightWebhooks.has(key)) return;
@@ -451,7 +486,7 @@ export class Outbox {
     this.immediate = undefined;
     if (this.stopped || !this.d.db.open || this.paused()) return;
     this.guard('outbox-drain', () => {
-      const rows = this.sql.due.all(dueBy) as OutboxRow[];
+      const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy) as OutboxRow[];
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
         // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
@@ -501,7 +536,7 @@ export class Outbox {
     if (this.nothingWaiting()) return;
     // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
     const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
-    const candidates = this.sql.nextDue.all(busy + 16) as Pick<
+    const candidates = (this.mqttHeld ? this.sql.nextDueWebhooks : this.sql.nextDue).all(busy + 16) as Pick<
       OutboxRow,
       'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'
     >[];

@@ -118,6 +118,9 @@ export class AlertService implements AlertServiceApi {
     });
     this.store = { sql, outbox };
     this.started = true;
+    // The broker is not up yet: MQTT rows found pending (a crash between a delivery and its mark) and those of changes
+    // made meanwhile wait for restateOpen() instead of failing and waiting a retry period. Webhooks go.
+    if (options.restate === false) outbox.holdMqtt();
 
     const open = sql.open.all();
     this.escalation.fireOverdue(open, this.deps.clock.now());
@@ -150,6 +153,7 @@ export class AlertService implements AlertServiceApi {
     } catch (err) {
       if (sqliteCode(err) === undefined) throw err;
       this.storage.failed('alert-restate', err);
+      outbox.releaseMqtt();
       for (const row of this.changes.readOpen()) {
         if (!this.held.has(row.id)) this.restateFromMemory(row);
       }
