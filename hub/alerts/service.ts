@@ -112,7 +112,8 @@ export class AlertService implements AlertServiceApi {
       logger: this.log,
       metrics: this.metrics,
       options: { ...DEFAULT_OUTBOX_OPTIONS, ...this.deps.outbox },
-      audit: (alertId, version, action, detail) => this.changes.audit(alertId, version, HUB_ACTOR, action, detail),
+      audit: (alertId, version, action, detail, atMs) =>
+        this.changes.audit(alertId, version, HUB_ACTOR, action, detail, atMs),
       storage: this.storage,
       onAlertVersion: this.deps.onAlertVersion,
     });
@@ -138,6 +139,8 @@ export class AlertService implements AlertServiceApi {
   restateOpen(): void {
     if (!this.started) return;
     const { sql, outbox } = this.stored();
+    // Deliveries made and not yet marked would look pending below (and so not restated): marked first.
+    outbox.storeMarksNow();
     try {
       this.deps.db.transaction(() => {
         for (const row of sql.open.all()) {
