@@ -139,7 +139,9 @@ export class Outbox {
    */
   private mqttHeld = false;
   /** Stores the marks of the deliveries in `unmarked` at the end of their window. */
-  private marksTimer: NodeJS.Timeout | undefined;
+  private marksTimer: TimerHandle | undefined;
+  /** The window ended: the marks are stored from this immediate (see markDelivered). */
+  private marksImmediate: NodeJS.Immediate | undefined;
   /**
    * Whether the table may hold a pending row this object does not know of (a failed attempt waiting for its retry,
    * rows found at start, made due again): then `schedule` must look. False once a look found no pending row at all.
@@ -364,8 +366,10 @@ export class Outbox {
 
   /** Store the marks of the deliveries made so far now, not at the end of their window (the table is then the truth). */
   storeMarksNow(): void {
-    if (this.marksTimer) clearTimeout(this.marksTimer);
+    if (this.marksTimer) this.d.clock.clearTimer(this.marksTimer);
+    if (this.marksImmediate) clearImmediate(this.marksImmediate);
     this.marksTimer = undefined;
+    this.marksImmediate = undefined;
     this.storeDeliveredMarks();
   }
 
@@ -404,13 +408,17 @@ export class Outbox {
       this.storeMarksNow();
       return;
     }
-    if (this.marksTimer) return;
-    this.marksTimer = setTimeout(() => {
+    if (this.marksTimer || this.marksImmediate) return;
+    // The hub's clock (unref'd live: bookkeeping keeps no process alive; stop() and settled() store what is left).
+    // The window's end stores them from an immediate, not in the timers phase: a press read in the poll phase that
+    // follows queues its alert's delivery (aedes's immediate) first, and the transaction goes after it.
+    this.marksTimer = this.d.clock.setTimer(this.d.clock.now() + this.d.options.deliveryMarksWindowMs, () => {
       this.marksTimer = undefined;
-      this.storeDeliveredMarks();
-    }, this.d.options.deliveryMarksWindowMs);
-    // Bookkeeping: not a reason to keep a process alive (stop() and settled() store what is left).
-    this.marksTimer.unref();
+      this.marksImmediate ??= setImmediate(() => {
+        this.marksImmediate = undefined;
+        this.storeDeliveredMarks();
+      });
+    });
   }
 
   /** Mark delivered rows (and those whose mark failed before); kept in memory, never re-sent, while storage fails. */

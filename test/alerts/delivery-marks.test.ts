@@ -2,7 +2,7 @@
 // per window, not one each (each was a write transaction on the loop a moment after its publish, in front of the next
 // press in a quarter of presses); every delivery is marked once the service has settled, and when it stops, with the
 // time of the delivery. And a service whose broker starts after it holds its MQTT rows (not its webhooks) until then.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type Database from 'better-sqlite3';
 import { AlertService } from '../../hub/alerts/service.js';
 import { FakeClock } from '../../hub/clock.js';
@@ -90,13 +90,29 @@ describe('delivery marks', () => {
     expect(states.filter((s) => s === 'cleared')).toHaveLength(10);
   });
 
-  it('stores the marks within the window without being asked', async () => {
-    const { alerts, db } = await stage.alertService(homeConfig([]), clock);
+  it("stores the marks at the window's end without being asked, from an immediate after those queued before", async () => {
+    const windowClock = new FakeClock();
+    const metrics = createMetricsRegistry();
+    const { alerts, db } = await stage.alertService(homeConfig([]), windowClock, metrics, undefined, {
+      deliveryMarksWindowMs: 30_000,
+    });
     const console = await stage.subscriber(['telecare/h1/alerts/+']);
-    const alert = alerts.apply(pendantPress(clock.now()))!;
+    const alert = alerts.apply(pendantPress(windowClock.now()))!;
     await waitFor(() => console.messages.some((m) => m.payload.includes(alert.id)), 'the alert delivered');
+    // The delivery counted: its mark is held, its window running on the hub's clock.
+    const deliveries = async (): Promise<string> => metrics.getSingleMetricAsString('telecare_alert_deliveries_total');
+    await vi.waitFor(async () => expect(await deliveries()).toContain('{channel="mqtt"} 1'), {
+      timeout: 15_000,
+      interval: 20,
+    });
     const status = db.prepare('SELECT status FROM alert_outbox WHERE alert_id = ?').pluck();
-    await waitFor(() => status.get(alert.id) === 'delivered', 'the delivery marked');
+    const seen: unknown[] = [];
+    // Queued before the window ends, as aedes queues an alert's delivery in the turn that reads a press.
+    setImmediate(() => seen.push(status.get(alert.id)));
+    windowClock.advanceTo(windowClock.now() + 30_000);
+    seen.push(status.get(alert.id));
+    await vi.waitFor(() => expect(status.get(alert.id)).toBe('delivered'), { timeout: 15_000, interval: 20 });
+    expect(seen).toEqual(['pending', 'pending']);
   });
 
   it('stores the marks it holds when it stops', async () => {
