@@ -618,7 +618,9 @@ export class EventStore {
         this.scheduleFlush();
         return;
       }
-      this.requestSync();
+      // After a success the next fsync starts from settleSynced's immediate: handing it to the thread pool wakes a
+      // thread, which on two cores takes the core from this loop (as in syncSoon).
+      if (err) this.requestSync();
     });
   }
 
@@ -626,7 +628,7 @@ export class EventStore {
    * Acknowledge the commits fsync request `seq` carried to disk from an immediate, not in the fsync's callback: the
    * completion comes in the poll phase, often right after a press's read in the same phase, and its PUBACKs (one write
    * per sender) ran in front of that press's alert, which aedes writes from an immediate queued by the press's turn.
-   * Queued now, they go after it. One immediate for every completion until it runs.
+   * Queued now, they go after it. One immediate for every completion until it runs; it also starts the next fsync.
    */
   private settleSynced(seq: number): void {
     this.syncedSeq = Math.max(this.syncedSeq, seq);
@@ -635,6 +637,7 @@ export class EventStore {
     setImmediate(() => {
       this.settleScheduled = false;
       this.resolveSynced(this.syncedSeq);
+      this.requestSync();
     });
   }
 

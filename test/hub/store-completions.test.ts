@@ -70,6 +70,27 @@ describe("the store's fsync completions", () => {
     db.close();
   });
 
+  it('start the next fsync from that immediate too, not in the completion (it wakes a pool thread)', async () => {
+    const sync = heldSync();
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, new FakeClock(), undefined, { syncFile: sync.syncFile });
+    const stored = store.appendToBatch([motion(1)]);
+    await vi.waitFor(() => expect(sync.held()).toBe(1), { timeout: 15_000, interval: 5 });
+    // An alert change committed meanwhile: it needs the next fsync.
+    store.saveRuleState('rules-engine', { v: 1 }, 1);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(sync.started()).toBe(1);
+    const startedAtAlert: number[] = [];
+    setImmediate(() => startedAtAlert.push(sync.started()));
+    sync.release();
+    await stored;
+    await vi.waitFor(() => expect(sync.started()).toBe(2), { timeout: 15_000, interval: 5 });
+    expect(startedAtAlert).toEqual([1]);
+    sync.release();
+    store.close();
+    db.close();
+  });
+
   it('start no fsync for commits already on disk whose acknowledgement is queued', async () => {
     const sync = heldSync();
     const db = openHubDatabase(path.join(dir, 'hub.db'));
