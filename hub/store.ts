@@ -322,6 +322,9 @@ export class EventStore {
   private busyRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
+  /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
+  private syncedSeq = 0;
+  private settleScheduled = false;
 
   constructor(
     readonly db: Db,
@@ -588,6 +591,8 @@ export class EventStore {
    */
   private requestSync(): void {
     if (this.syncing || this.commitDue || this.walFd === undefined || this.unsynced.length === 0) return;
+    // Every commit waiting is on disk already, its acknowledgement queued (settleSynced).
+    if (this.syncSeq <= this.syncedSeq) return;
     this.syncing = true;
     const seq = this.syncSeq;
     this.syncFile(this.walFd, (err) => {
@@ -598,9 +603,11 @@ export class EventStore {
       }
       if (err) {
         this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
+        // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
+        this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
       } else {
-        this.resolveSynced(seq);
+        this.settleSynced(seq);
         this.maybeCheckpoint();
       }
       if (this.commitAfterSync) {
@@ -611,6 +618,25 @@ export class EventStore {
         this.scheduleFlush();
         return;
       }
+      // After a success the next fsync starts from settleSynced's immediate: handing it to the thread pool wakes a
+      // thread, which on two cores takes the core from this loop (as in syncSoon).
+      if (err) this.requestSync();
+    });
+  }
+
+  /**
+   * Acknowledge the commits fsync request `seq` carried to disk from an immediate, not in the fsync's callback: the
+   * completion comes in the poll phase, often right after a press's read in the same phase, and its PUBACKs (one write
+   * per sender) ran in front of that press's alert, which aedes writes from an immediate queued by the press's turn.
+   * Queued now, they go after it. One immediate for every completion until it runs; it also starts the next fsync.
+   */
+  private settleSynced(seq: number): void {
+    this.syncedSeq = Math.max(this.syncedSeq, seq);
+    if (this.settleScheduled) return;
+    this.settleScheduled = true;
+    setImmediate(() => {
+      this.settleScheduled = false;
+      this.resolveSynced(this.syncedSeq);
       this.requestSync();
     });
   }

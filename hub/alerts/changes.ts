@@ -47,8 +47,8 @@ export class AlertChanges {
     return this.made.alert;
   }
 
-  audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object): void {
-    writeAudit(this.d.stored().sql, this.d.clock.now(), { alertId, version, actor, action, detail });
+  audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object, atMs?: number): void {
+    writeAudit(this.d.stored().sql, atMs ?? this.d.clock.now(), { alertId, version, actor, action, detail });
   }
 
   /** Record the notifications of a change. In the transaction. */

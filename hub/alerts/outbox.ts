@@ -57,6 +57,11 @@ export interface OutboxOptions {
    * all come back in the same second): each retry waits between half and all of its exponential delay.
    */
   random(): number;
+  /**
+   * How long the marks of deliveries made stay in memory to be stored together (one transaction per window, not one
+   * per delivery). A crash inside it only means those deliveries are made again (at least once).
+   */
+  deliveryMarksWindowMs: number;
 }
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
@@ -65,7 +70,11 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   mqttRetryCapMs: 30_000,
   webhookRetryCapMs: 300_000,
   random: Math.random,
+  deliveryMarksWindowMs: 25,
 };
+
+/** Marks held this many are stored at once, whatever the window: a drain after an outage delivers hundreds. */
+const MARKS_AT_ONCE = 256;
 
 class AbandonDelivery extends Error {}
 
@@ -77,8 +86,14 @@ interface Deps {
   logger: Logger;
   metrics: AlertMetrics;
   options: OutboxOptions;
-  /** Called inside the transaction that marks a row delivered or abandoned. */
-  audit(alertId: string, version: number, action: 'delivered' | 'delivery-abandoned', detail: object): void;
+  /** Called inside the transaction that marks a row delivered or abandoned; `atMs` (default now) is when it happened. */
+  audit(
+    alertId: string,
+    version: number,
+    action: 'delivered' | 'delivery-abandoned',
+    detail: object,
+    atMs?: number,
+  ): void;
   /** Where bookkeeping failures are counted; the outbox then pauses instead of failing. */
   storage: StorageHealth;
   /** Each alert version's MQTT message as it is recorded, in the same transaction (the uplink's queue). */
@@ -111,15 +126,22 @@ export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
   /** Webhook deliveries in flight per alert and receiver (webhookKey). */
   private readonly inflightWebhooks = new Set<string>();
-  /** Delivered rows whose mark could not be stored yet: never sent again meanwhile. */
-  private readonly unmarked = new Map<number, OutboxRow>();
+  /** Delivered rows whose mark is not stored yet (its window, or storage failing): never sent again meanwhile. */
+  private readonly unmarked = new Map<number, { row: OutboxRow; deliveredAtMs: number }>();
   /** While storage fails, background work waits until then instead of spinning. */
   private pausedUntil = 0;
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
-  private deliveredBatch: OutboxRow[] = [];
-  private deliveredFlush: Promise<void> | undefined;
+  /**
+   * MQTT rows wait while this is set (`holdMqtt`, until `retryMqttNow`/`releaseMqtt`): at start the broker is not up
+   * yet, and a row found pending (a crash between a delivery and its mark) would fail and wait for its retry.
+   */
+  private mqttHeld = false;
+  /** Stores the marks of the deliveries in `unmarked` at the end of their window. */
+  private marksTimer: TimerHandle | undefined;
+  /** The window ended: the marks are stored from this immediate (see markDelivered). */
+  private marksImmediate: NodeJS.Immediate | undefined;
   /**
    * Whether the table may hold a pending row this object does not know of (a failed attempt waiting for its retry,
    * rows found at start, made due again): then `schedule` must look. False once a look found no pending row at all.
@@ -131,6 +153,8 @@ export class Outbox {
     insert: Statement;
     due: Statement;
     nextDue: Statement;
+    dueWebhooks: Statement;
+    nextDueWebhooks: Statement;
     newerMqtt: Statement;
     pendingMqttFor: Statement;
     delivered: Statement;
@@ -158,6 +182,12 @@ export class Outbox {
       ),
       nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
         WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?`),
+      // The same two while MQTT rows are held: webhooks only (held MQTT rows must neither hide them nor spin a drain).
+      dueWebhooks: db.prepare(
+        "SELECT * FROM alert_outbox WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
+      ),
+      nextDueWebhooks: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
+        WHERE status = 'pending' AND channel = 'webhook' ORDER BY next_attempt_at, id LIMIT ?`),
       newerMqtt: db.prepare(
         "SELECT 1 FROM alert_outbox WHERE channel = 'mqtt' AND topic = ? AND id > ? AND status IN ('pending', 'delivered') LIMIT 1",
       ),
@@ -248,12 +278,29 @@ export class Outbox {
     });
   }
 
-  /** The broker is back: MQTT messages waiting for a retry go now. */
+  /** The broker is back (or up for the first time): MQTT messages held or waiting for a retry go now. */
   retryMqttNow(): void {
     const now = this.d.clock.now();
     this.sql.retryMqttNow.run(now, now);
+    this.mqttHeld = false;
     this.mayHaveWaiting = true;
     this.pausedUntil = 0;
+    this.schedule();
+  }
+
+  /**
+   * Hold MQTT deliveries (rows stay pending, nothing is attempted) until `retryMqttNow` or `releaseMqtt`: for a hub
+   * whose broker starts after the alert service. Webhooks go meanwhile.
+   */
+  holdMqtt(): void {
+    this.mqttHeld = true;
+  }
+
+  /** End a hold without touching the table (storage failed when the broker came up): held rows go when due. */
+  releaseMqtt(): void {
+    if (!this.mqttHeld) return;
+    this.mqttHeld = false;
+    this.mayHaveWaiting = true;
     this.schedule();
   }
 
@@ -281,6 +328,11 @@ export class Outbox {
    */
   deliver(row: OutboxRow): void {
     if (this.stopped || this.inflight.has(row.id) || this.unmarked.has(row.id)) return;
+    if (row.channel === 'mqtt' && this.mqttHeld) {
+      // Stays pending: the release's drain finds it.
+      this.mayHaveWaiting = true;
+      return;
+    }
     const key = row.channel === 'webhook' ? webhookKey(row.alert_id, row.responder_id) : undefined;
     if (key !== undefined) {
       if (this.inflightWebhooks.has(key)) return;
@@ -306,9 +358,19 @@ export class Outbox {
     this.drain();
   }
 
-  /** Resolves once no delivery is in flight. */
+  /** Resolves once no delivery is in flight and those made are marked delivered (unless storage fails). */
   async settled(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
+    this.storeMarksNow();
+  }
+
+  /** Store the marks of the deliveries made so far now, not at the end of their window (the table is then the truth). */
+  storeMarksNow(): void {
+    if (this.marksTimer) this.d.clock.clearTimer(this.marksTimer);
+    if (this.marksImmediate) clearImmediate(this.marksImmediate);
+    this.marksTimer = undefined;
+    this.marksImmediate = undefined;
+    this.storeDeliveredMarks();
   }
 
   async stop(): Promise<void> {
@@ -329,47 +391,61 @@ export class Outbox {
       return;
     }
     this.d.metrics.deliveries.inc({ channel: row.channel });
-    await this.markDelivered(row);
+    this.markDelivered(row);
   }
 
   /**
-   * Group commit of delivery marks: one transaction (one fsync) for every delivery that completed in the same turn,
-   * taken after I/O so it never delays a publish. A crash before it only means a repeat (at least once).
+   * Group commit of delivery marks: one transaction for every delivery made within a window (25 ms), not one per
+   * turn with a delivery. Each was a write transaction (about five WAL frames, 200-300 µs on a loaded machine) on the
+   * loop a moment after its publish: with presses a few ms apart it ran in front of the next press in 27-38 % of them
+   * (docs/performance.md, sessions 22-23), and a press's raise and its resolution wrote two or three. The delivery
+   * is done once it went: it is never sent again while its mark waits. A crash before the mark only means a repeat
+   * (at least once). The mark and its audit entry keep the time of the delivery, not of the window's end.
    */
-  private markDelivered(row: OutboxRow): Promise<void> {
-    this.deliveredBatch.push(row);
-    this.deliveredFlush ??= new Promise((resolve) =>
-      setImmediate(() => {
-        this.deliveredFlush = undefined;
+  private markDelivered(row: OutboxRow): void {
+    this.unmarked.set(row.id, { row, deliveredAtMs: this.d.clock.now() });
+    if (this.unmarked.size >= MARKS_AT_ONCE) {
+      this.storeMarksNow();
+      return;
+    }
+    if (this.marksTimer || this.marksImmediate) return;
+    // The hub's clock (unref'd live: bookkeeping keeps no process alive; stop() and settled() store what is left).
+    // The window's end stores them from an immediate, not in the timers phase: a press read in the poll phase that
+    // follows queues its alert's delivery (aedes's immediate) first, and the transaction goes after it.
+    this.marksTimer = this.d.clock.setTimer(this.d.clock.now() + this.d.options.deliveryMarksWindowMs, () => {
+      this.marksTimer = undefined;
+      this.marksImmediate ??= setImmediate(() => {
+        this.marksImmediate = undefined;
         this.storeDeliveredMarks();
-        resolve();
-      }),
-    );
-    return this.deliveredFlush;
+      });
+    });
   }
 
   /** Mark delivered rows (and those whose mark failed before); kept in memory, never re-sent, while storage fails. */
   private storeDeliveredMarks(): void {
-    const rows = [...this.unmarked.values(), ...this.deliveredBatch.splice(0)];
-    if (rows.length === 0 || !this.d.db.open) return;
-    const now = this.d.clock.now();
+    if (this.unmarked.size === 0 || !this.d.db.open) return;
+    const marks = [...this.unmarked.values()];
     const stored = this.guard('outbox-delivered', () =>
       this.d.db.transaction(() => {
-        for (const r of rows) {
-          this.sql.delivered.run(now, r.id);
+        for (const { row: r, deliveredAtMs } of marks) {
+          this.sql.delivered.run(deliveredAtMs, r.id);
           if (r.alert_id === null) continue;
-          this.d.audit(r.alert_id, r.version!, 'delivered', {
-            channel: r.channel,
-            ...(r.responder_id ? { responderId: r.responder_id } : {}),
-            attempt: r.attempts + 1,
-          });
+          this.d.audit(
+            r.alert_id,
+            r.version!,
+            'delivered',
+            { channel: r.channel, ...(r.responder_id ? { responderId: r.responder_id } : {}), attempt: r.attempts + 1 },
+            deliveredAtMs,
+          );
         }
       })(),
     );
-    if (stored) {
-      this.unmarked.clear();
-      for (const r of rows) this.recordedSinceIdle.delete(r.id);
-    } else for (const r of rows) this.unmarked.set(r.id, r);
+    // Kept (never re-sent) while storage fails: the pause timer tries again.
+    if (!stored) return;
+    for (const { row } of marks) {
+      this.unmarked.delete(row.id);
+      this.recordedSinceIdle.delete(row.id);
+    }
   }
 
   /**
@@ -451,7 +527,7 @@ export class Outbox {
     this.immediate = undefined;
     if (this.stopped || !this.d.db.open || this.paused()) return;
     this.guard('outbox-drain', () => {
-      const rows = this.sql.due.all(dueBy) as OutboxRow[];
+      const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy) as OutboxRow[];
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
         // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
@@ -501,7 +577,7 @@ export class Outbox {
     if (this.nothingWaiting()) return;
     // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
     const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
-    const candidates = this.sql.nextDue.all(busy + 16) as Pick<
+    const candidates = (this.mqttHeld ? this.sql.nextDueWebhooks : this.sql.nextDue).all(busy + 16) as Pick<
       OutboxRow,
       'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'
     >[];

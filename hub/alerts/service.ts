@@ -112,12 +112,16 @@ export class AlertService implements AlertServiceApi {
       logger: this.log,
       metrics: this.metrics,
       options: { ...DEFAULT_OUTBOX_OPTIONS, ...this.deps.outbox },
-      audit: (alertId, version, action, detail) => this.changes.audit(alertId, version, HUB_ACTOR, action, detail),
+      audit: (alertId, version, action, detail, atMs) =>
+        this.changes.audit(alertId, version, HUB_ACTOR, action, detail, atMs),
       storage: this.storage,
       onAlertVersion: this.deps.onAlertVersion,
     });
     this.store = { sql, outbox };
     this.started = true;
+    // The broker is not up yet: MQTT rows found pending (a crash between a delivery and its mark) and those of changes
+    // made meanwhile wait for restateOpen() instead of failing and waiting a retry period. Webhooks go.
+    if (options.restate === false) outbox.holdMqtt();
 
     const open = sql.open.all();
     this.escalation.fireOverdue(open, this.deps.clock.now());
@@ -135,6 +139,8 @@ export class AlertService implements AlertServiceApi {
   restateOpen(): void {
     if (!this.started) return;
     const { sql, outbox } = this.stored();
+    // Deliveries made and not yet marked would look pending below (and so not restated): marked first.
+    outbox.storeMarksNow();
     try {
       this.deps.db.transaction(() => {
         for (const row of sql.open.all()) {
@@ -150,6 +156,7 @@ export class AlertService implements AlertServiceApi {
     } catch (err) {
       if (sqliteCode(err) === undefined) throw err;
       this.storage.failed('alert-restate', err);
+      outbox.releaseMqtt();
       for (const row of this.changes.readOpen()) {
         if (!this.held.has(row.id)) this.restateFromMemory(row);
       }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import { AlertService } from '../../hub/alerts/service.js';
+import type { OutboxOptions } from '../../hub/alerts/outbox.js';
 import type { Clock } from '../../hub/clock.js';
 import { silentLogger, type Logger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
@@ -162,6 +163,7 @@ export interface AlertStage {
     clock: Clock,
     metrics?: Registry,
     logger?: Logger,
+    outbox?: Partial<OutboxOptions>,
   ): Promise<{ alerts: AlertService; db: Database.Database }>;
   close(): Promise<void>;
 }
@@ -183,7 +185,7 @@ export async function startStage(): Promise<AlertStage> {
       closers.push(s.close);
       return s;
     },
-    async alertService(config, clock, metrics = createMetricsRegistry(), logger = silentLogger) {
+    async alertService(config, clock, metrics = createMetricsRegistry(), logger = silentLogger, outbox = {}) {
       const db = store.open();
       closers.push(() => {
         db.close();
@@ -197,7 +199,7 @@ export async function startStage(): Promise<AlertStage> {
         metrics,
         // A loopback receiver answers in milliseconds; a timed-out attempt on a loaded machine would be retried, and
         // the stories count attempts.
-        outbox: { webhookTimeoutMs: 15_000 },
+        outbox: { webhookTimeoutMs: 15_000, ...outbox },
       });
       closers.push(() => alerts.stop());
       await alerts.start();

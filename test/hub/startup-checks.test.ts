@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { adminGet, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
@@ -121,6 +121,59 @@ describe('restating open alerts at start', () => {
     );
     await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
     expect(JSON.parse(await retained)).toMatchObject({ kind: 'pendant', state: 'raised' });
+    expect(hub.stdout()).not.toContain('alert delivery failed');
+    await console.endAsync();
+  }, 60_000);
+
+  it('a pending alert row found at start (kill -9 between delivery and mark) is delivered once, after the broker listens, and marked', async () => {
+    hub = await spawnHub(env());
+    const sensor = await mqttClient(hub.mqttPort);
+    await sensor.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+    await sensor.endAsync();
+    const reader = new Database(dbFile(), { readonly: true });
+    const raise =
+      "SELECT id, alert_id, version, status, attempts, last_error FROM alert_outbox WHERE channel = 'mqtt' AND alert_id IS NOT NULL";
+    try {
+      await vi.waitFor(() => expect(reader.prepare(raise).get()).toMatchObject({ status: 'delivered' }), {
+        timeout: 15_000,
+        interval: 20,
+      });
+    } finally {
+      reader.close();
+    }
+    hub.child.kill('SIGKILL');
+    await hub.exited;
+    // The crash came after the alert went out and before its mark was stored: the row is pending, no 'delivered' audit.
+    const db = new Database(dbFile());
+    const row = db.prepare(raise).get() as { id: number; alert_id: string; version: number };
+    db.prepare("UPDATE alert_outbox SET status = 'pending', attempts = 0, delivered_at = NULL WHERE id = ?").run(
+      row.id,
+    );
+    db.prepare("DELETE FROM alert_audit WHERE action = 'delivered' AND alert_id = ?").run(row.alert_id);
+    db.close();
+
+    hub = await spawnHub(env());
+    const console = await mqttClient(hub.mqttPort);
+    const retained = new Promise<string>((resolve) =>
+      console.on('message', (topic, payload) => topic.startsWith('telecare/h1/alerts/') && resolve(payload.toString())),
+    );
+    await console.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    expect(JSON.parse(await retained)).toMatchObject({ id: row.alert_id, state: 'raised' });
+    const check = new Database(dbFile(), { readonly: true });
+    try {
+      // One attempt, the one that went: none tried (and failed) before the broker listened.
+      await vi.waitFor(
+        () => expect(check.prepare(raise).get()).toMatchObject({ status: 'delivered', attempts: 1, last_error: null }),
+        { timeout: 15_000, interval: 20 },
+      );
+      const marks = check
+        .prepare("SELECT count(*) FROM alert_audit WHERE action = 'delivered' AND alert_id = ? AND version = ?")
+        .pluck()
+        .get(row.alert_id, row.version);
+      expect(marks).toBe(1);
+    } finally {
+      check.close();
+    }
     expect(hub.stdout()).not.toContain('alert delivery failed');
     await console.endAsync();
   }, 60_000);
