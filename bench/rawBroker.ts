@@ -1,6 +1,9 @@
 // The latency baseline, run as its own process: a bare aedes broker (no persistence, no authentication, no hub).
 // The bench's measuring client publishes an alert-shaped message and times its delivery back: the broker's own
 // publish → deliver, the floor under any pendant → alert path through an embedded aedes.
+// Before aedes, as in the hub: mqtt-packet's loggers allocate nothing while off, so the floor is not made slower
+// than the hub's own broker by a cost the hub does not pay (hub/mqtt-debug.ts).
+import '../hub/mqtt-debug.js';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 
