@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
+import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { DatabaseCheckError } from './migrations.js';
@@ -187,6 +188,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   const logger = createLogger();
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
+  for (const advice of config.homes.flatMap(coverageAdvice)) logger.warn(advice);
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
   process.on('SIGXFSZ', () => undefined);

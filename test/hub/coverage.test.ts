@@ -1,0 +1,72 @@
+// The installer is told what a home's sensors cannot see: by `telecare hub --check-config` and in the start log.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coverageAdvice } from '../../hub/coverage.js';
+import type { DeviceConfig, HomeConfig } from '../../rules/types.js';
+import { cliPath, tempDir } from './helpers.js';
+
+function home(devices: DeviceConfig[]): HomeConfig {
+  return {
+    id: 'h1',
+    timezone: 'Europe/London',
+    nightWindow: { start: '23:00', end: '06:00' },
+    away: false,
+    residents: [{ id: 'r1' }],
+    devices,
+    rules: {},
+  };
+}
+
+const bed: DeviceConfig = { id: 'bed', kind: 'bed', room: 'bedroom' };
+const door: DeviceConfig = { id: 'front', kind: 'exit-door', room: 'entrance' };
+const kitchenPir: DeviceConfig = { id: 'k-pir', kind: 'motion', room: 'kitchen' };
+
+describe('coverageAdvice', () => {
+  it('says nothing of a home whose exit door is seen from inside and whose bed has a mat', () => {
+    expect(coverageAdvice(home([bed, door, { id: 'e-pir', kind: 'motion', room: 'entrance' }]))).toEqual([]);
+    // A PIR in the hall sees whoever comes in through the entrance (the simulator's flat).
+    expect(coverageAdvice(home([bed, door, { id: 'h-pir', kind: 'motion', room: 'Hall' }]))).toEqual([]);
+  });
+
+  it('names an exit door whose inside no motion sensor sees, and says what that costs', () => {
+    const advice = coverageAdvice(home([bed, door, kitchenPir]));
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toMatch(/^home h1: exit door front: no motion sensor in room "entrance".*taken as out/);
+  });
+
+  it('names a home with no exit door contact and one with no bed mat', () => {
+    const advice = coverageAdvice(home([kitchenPir]));
+    expect(advice).toEqual([
+      expect.stringMatching(/^home h1: no exit door contact/),
+      expect.stringMatching(/^home h1: no bed mat/),
+    ]);
+  });
+});
+
+describe('telecare hub --check-config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('coverage');
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the advice after "valid", and exits 0: advice never stops a start', () => {
+    const file = path.join(dir, 'telecare.config.json');
+    const covered = { ...home([bed, door, { id: 'e-pir', kind: 'motion', room: 'entrance' }]), id: 'covered' };
+    const sparse = { ...home([bed, door, kitchenPir]), id: 'sparse' };
+    fs.writeFileSync(file, JSON.stringify({ homes: [covered, sparse] }));
+    const run = spawnSync(process.execPath, [cliPath, 'hub', '--check-config', '--config', file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`${file}: valid (2 homes)`);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^advice: home sparse: exit door front: /)]);
+  });
+});
