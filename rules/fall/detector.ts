@@ -719,6 +719,16 @@ class StreamingFallDetector implements FallDetector {
       still = this.stillStdG <= this.params.stillStdG && measuresGravity(s);
       this.judgedStillMs = 0;
     }
+    const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
+    // Not still yet, or not yet lying: the window slides on for a while (STILL_SEARCH_MS), unless the wearable fell
+    // silent (judged on what arrived) or the ring cannot hold the window and the cell leaving it.
+    const searching =
+      !cut &&
+      dip &&
+      this.stillCells < HISTORY_CELLS &&
+      at + CELL_MS < this.impactAt + SETTLE_MS + this.stillMs + this.tuning.stillSearchMs;
+    // A window that is not still is no fall whatever the posture: the angles are only worked out for one that is.
+    if (!still && searching) return;
     this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
     // The largest change from an earlier window; that window is then the posture to get back to (kept only
     // when the fall is confirmed: a window that fails may be judged again, against the same postures).
@@ -731,16 +741,8 @@ class StreamingFallDetector implements FallDetector {
         pre = [ex, ey, ez];
       }
     }
-    const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
     const isFall = dip && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall) {
-      // Not still yet, or not yet lying: the window slides on for a while (STILL_SEARCH_MS), unless the wearable
-      // fell silent (judged on what arrived) or the ring cannot hold the window and the cell leaving it.
-      const searching =
-        !cut &&
-        dip &&
-        this.stillCells < HISTORY_CELLS &&
-        at + CELL_MS < this.impactAt + SETTLE_MS + this.stillMs + this.tuning.stillSearchMs;
       if (!searching) this.phase = 'idle';
       return;
     }
