@@ -250,6 +250,10 @@ function main(): void {
     mainCv(dataDir);
     return;
   }
+  if (process.argv.includes('--older')) {
+    mainOlderFalls(dataDir, tty);
+    return;
+  }
   const results = evaluateWearables(dataDir, {
     onProgress: tty ? (what, done, total) => process.stderr.write(`\r${what}: ${done}/${total} trials`) : undefined,
   });

@@ -2,7 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateOlderFalls, impactIndex, olderFall, type OlderVariant } from '../../eval/older-falls.js';
+import {
+  evaluateOlderFalls,
+  impactIndex,
+  olderFall,
+  OLDER_VARIANTS,
+  type OlderVariant,
+} from '../../eval/older-falls.js';
+import { formatOlderFalls } from '../../eval/wearable.js';
 import type { SisfallRecording } from '../../eval/sisfall-data.js';
 import type { UniformRecording } from '../../eval/wearable-sensor.js';
 import type { StreamCondition } from '../../eval/wearable-figures.js';
@@ -97,6 +104,17 @@ describe('older-faller stress test: the transformations', () => {
     const spread = std(magnitudes(shaking, impactS + 2, impactS + 8));
     expect(spread).toBeGreaterThan(0.005);
     expect(spread).toBeLessThan(DEFAULT_RULE_PARAMS.fall.stillStdG / 2);
+  });
+});
+
+describe('older-faller stress test: the table', () => {
+  it('prints a row per variant and subject group, a column per condition, with the counts', () => {
+    const condition: StreamCondition = { rateHz: 20, irregular: false };
+    const figures = OLDER_VARIANTS.map((variant, i) => ({ variant, condition, falls: 10, caught: 10 - i, missed: [] }));
+    const table = formatOlderFalls(2.73, [{ label: 'SA08–SA23', heldOut: true, figures }], [condition]);
+    expect(table.split('\n').filter((l) => l.startsWith('| **SA08–SA23** |'))).toHaveLength(OLDER_VARIANTS.length);
+    expect(table).toContain('| **SA08–SA23** | slow to still | 50.0 % (5/10) |');
+    expect(table).toContain('2.73 g');
   });
 });
 
