@@ -133,9 +133,9 @@ const STILL_GRAVITY_TOLERANCE_G = 0.25;
 /**
  * Getting still may take longer than the settling second: an older faller struggles, tries to get up and sinks
  * back before lying still (Becker et al. 2012's resting phase after the impact; seventh round). A window that
- * fails is slid on, cell by cell, for up to this much longer, and the fall is confirmed at the first window
- * that shows the posture changed and the body still. Chosen on the tuning subjects only (SisFall SA01–SA07 made
- * older, their daily activities and those of older adults SE01–SE15): docs/fall-detection.md.
+ * is not still is slid on, cell by cell, for up to this much longer; the first still window is judged (posture,
+ * gravity) as the fixed one was. Chosen on the tuning subjects only (SisFall SA01–SA07 made older, their daily
+ * activities and those of older adults SE01–SE15): docs/fall-detection.md.
  */
 const STILL_SEARCH_MS = 3000;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
@@ -720,18 +720,19 @@ class StreamingFallDetector implements FallDetector {
       this.judgedStillMs = 0;
     }
     const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
-    // Not still yet, or not yet lying: the window slides on for a while (STILL_SEARCH_MS), unless the wearable fell
-    // silent (judged on what arrived) or the ring cannot hold the window and the cell leaving it.
+    // Not still yet: the window slides on for a while (STILL_SEARCH_MS), unless the wearable fell silent (judged on
+    // what arrived) or the ring cannot hold the window and the cell leaving it. The first still window is judged
+    // once and for all: sliding on over still windows would give a posture drifting near the threshold many
+    // chances to cross it (a wearer settling into a chair).
     const searching =
+      !still &&
       !cut &&
       dip &&
       this.stillCells < HISTORY_CELLS &&
       at + CELL_MS < this.impactAt + SETTLE_MS + this.stillMs + this.tuning.stillSearchMs;
-    // A window that is not still is no fall whatever the posture: the angles are only worked out for one that is.
-    if (!still && searching) return;
+    if (searching) return;
     this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
-    // The largest change from an earlier window; that window is then the posture to get back to (kept only
-    // when the fall is confirmed: a window that fails may be judged again, against the same postures).
+    // The largest change from an earlier window; that window is then the posture to get back to.
     let pre: [number, number, number] = [this.preX, this.preY, this.preZ];
     for (let i = 0; i + 2 < this.preEarlier.length; i += 3) {
       const [ex, ey, ez] = this.preEarlier.slice(i, i + 3) as [number, number, number];
@@ -743,7 +744,7 @@ class StreamingFallDetector implements FallDetector {
     }
     const isFall = dip && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall) {
-      if (!searching) this.phase = 'idle';
+      this.phase = 'idle';
       return;
     }
     [this.preX, this.preY, this.preZ] = pre;
@@ -866,7 +867,7 @@ class StreamingFallDetector implements FallDetector {
       }
       if (elapsed < SETTLE_MS) return;
       addStats(this.post, x, y, z);
-      // A window that failed slides on (STILL_SEARCH_MS): the cell leaving it is stillCells back in the ring, which
+      // A window that was not still slides on (STILL_SEARCH_MS): the cell leaving it is stillCells back in the ring, which
       // holds only cells that arrived, so after a radio gap too the window is the last stillCells cells that arrived.
       if (this.post.n > this.stillCells) {
         const i = (this.cells - 1 - this.stillCells) % HISTORY_CELLS;
