@@ -1,5 +1,6 @@
 // SisFall evaluation: the fall detector per trial, grouped by subject split (tuning, held out, older adults).
 import type { RuleParams } from '../rules/params.js';
+import type { FallDetectorTuning } from '../rules/fall/detector.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { outcomeOf, runTrial } from './mobifall-eval.js';
 import { listSisfallTrials, readSisfallRecording, recordingMs, type SisfallTrial } from './sisfall-data.js';
@@ -35,6 +36,8 @@ export interface SisfallOptions {
   conditions: StreamCondition[];
   /** Which trials to run (default all): the bounded test runs a subset. */
   filter?: (trial: SisfallTrial) => boolean;
+  /** The detector's data-chosen constants (default: the hub's). */
+  tuning?: Readonly<FallDetectorTuning>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -62,7 +65,7 @@ export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, We
         isFall: trial.isFall,
         walking: SISFALL_WALKING_CODES.includes(trial.code),
         durationMs: recordingMs(rec),
-        ...outcomeOf(runTrial(o.params, { messages })),
+        ...outcomeOf(runTrial(o.params, { messages }, o.tuning)),
       };
       const key = `${group}|${c}`;
       if (!figures.has(key)) figures.set(key, emptyFigures());

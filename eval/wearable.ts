@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
+import type { FallDetectorTuning } from '../rules/fall/detector.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { durationMs, listTrials, readRecording, toAccelMessages } from './mobifall-data.js';
 import { outcomeOf, runTrial, splitOf } from './mobifall-eval.js';
 import { measureFallDetectorCost } from './mobifall-cost.js';
+import { evaluateOlderFalls, OLDER_VARIANTS, type OlderFallFigures } from './older-falls.js';
 import { crossValidate, formatCv } from './wearable-cv.js';
 import { sensorMessages, toUniform } from './wearable-sensor.js';
 import { evaluateSisfall, SISFALL_TUNING_SUBJECTS, type SisfallGroup } from './sisfall.js';
@@ -86,6 +88,8 @@ export interface WearableOptions {
   datasets?: ('sisfall' | 'mobifall')[];
   /** SisFall trials to run (default all); the bounded test runs a subset. */
   sisfallFilter?: (trial: SisfallTrial) => boolean;
+  /** The detector's data-chosen constants (default: the hub's); for comparing a mechanism on or off. */
+  tuning?: Readonly<FallDetectorTuning>;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -116,6 +120,7 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
         params,
         conditions,
         filter: options.sisfallFilter,
+        tuning: options.tuning,
         onProgress: (done, total) => options.onProgress?.('SisFall', done, total),
       });
       for (const g of SISFALL_GROUPS) {
@@ -152,7 +157,7 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
             isFall: trial.isFall,
             walking: MOBIFALL_WALKING_CODES.includes(trial.code),
             durationMs: durationMs(rec),
-            ...outcomeOf(runTrial(params, { messages })),
+            ...outcomeOf(runTrial(params, { messages }, options.tuning)),
           });
         });
         options.onProgress?.('MobiFall', i + 1, trials.length);
@@ -245,6 +250,10 @@ function main(): void {
     mainCv(dataDir);
     return;
   }
+  if (process.argv.includes('--older')) {
+    mainOlderFalls(dataDir, tty);
+    return;
+  }
   const results = evaluateWearables(dataDir, {
     onProgress: tty ? (what, done, total) => process.stderr.write(`\r${what}: ${done}/${total} trials`) : undefined,
   });
@@ -257,11 +266,76 @@ function main(): void {
   console.log(formatWearableTable(results, { details: process.argv.includes('--details') }));
   console.log('\nSpecificity evidence (every daily-activity trial, both datasets pooled):\n');
   console.log(formatSpecificityEvidence(results));
+  mainOlderFalls(dataDir, tty);
   const cost = measureFallDetectorCost();
   console.log(
     `\ncost: ${cost.usPerSecondOfSamples.toFixed(1)} µs of CPU per second of ${cost.rateHz} Hz samples ` +
       `(200 wearables ≈ ${((cost.usPerSecondOfSamples * 200) / 10_000).toFixed(2)} % of one core)`,
   );
+}
+
+/** Conditions of the older-faller stress test: the lowest rate (regular and on the cheapest wearable), 50 and 200 Hz. */
+export const OLDER_FALL_CONDITIONS: StreamCondition[] = [
+  { rateHz: 20, irregular: false },
+  { rateHz: 50, irregular: false },
+  { rateHz: 200, irregular: false },
+  { rateHz: 20, irregular: false, rangeG: 2, harsh: true },
+];
+
+/** One Markdown table of the stress test: a row per variant, a column per condition, tuning and held-out subjects. */
+export function formatOlderFalls(
+  sitDownPeakG: number,
+  rows: { label: string; heldOut: boolean; figures: OlderFallFigures[] }[],
+  conditions: StreamCondition[],
+): string {
+  const head = conditions.map((c) => `${c.rateHz} Hz ${timingLabel(c)} ${rangeLabel(c)}`);
+  const lines = [
+    `| young adults' falls | made older by | ${head.join(' | ')} |`,
+    `|---|---|${head.map(() => '---').join('|')}|`,
+  ];
+  for (const r of rows)
+    for (const variant of OLDER_VARIANTS) {
+      const cells = conditions.map((c) => {
+        const f = r.figures.find((g) => g.variant === variant && g.condition === c);
+        return f ? `${pct(f.caught / f.falls)} (${f.caught}/${f.falls})` : 'n/a';
+      });
+      lines.push(`| ${r.heldOut ? `**${r.label}**` : r.label} | ${variant} | ${cells.join(' | ')} |`);
+    }
+  lines.push(
+    `(sit-down peak: ${sitDownPeakG.toFixed(2)} g, the 90th percentile of older adults' sit-downs, SE01–SE15 D07–D10)`,
+  );
+  return lines.join('\n');
+}
+
+/** The older-faller stress test (eval/older-falls.ts) on SisFall's young adults' falls: not real older falls. */
+function mainOlderFalls(dataDir: string, tty: boolean): void {
+  const sisfallDir = path.join(dataDir, 'sisfall');
+  if (!fs.existsSync(sisfallDir)) return;
+  const run = (
+    label: string,
+    heldOut: boolean,
+  ): { label: string; heldOut: boolean; figures: OlderFallFigures[] } & {
+    sitDownPeakG: number;
+  } => {
+    const r = evaluateOlderFalls(sisfallDir, {
+      params: DEFAULT_RULE_PARAMS.fall,
+      conditions: OLDER_FALL_CONDITIONS,
+      filter: (t) => SISFALL_TUNING_SUBJECTS.includes(t.subject) !== heldOut,
+      onProgress: tty
+        ? (done, total) => process.stderr.write(`\rolder-faller stress test: ${done}/${total} falls`)
+        : undefined,
+    });
+    if (tty) process.stderr.write('\n');
+    return { label, heldOut, ...r };
+  };
+  const tuning = run(`SA01–SA07 (tuning)`, false);
+  const heldOut = run('SA08–SA23', true);
+  console.log(
+    "\nStress test, NOT real older falls: young adults' falls made older by transformations with a physical meaning " +
+      "(eval/older-falls.ts; a slower descent, an absorbed impact, a peak no harder than older adults' sit-downs, " +
+      'tremor, 3 s of struggling with an attempt to get up before lying still, and all together). Sensitivity:\n',
+  );
+  console.log(formatOlderFalls(heldOut.sitDownPeakG, [tuning, heldOut], OLDER_FALL_CONDITIONS));
 }
 
 /** `--cv`: subject-wise cross-validation on SisFall's young adults (eval/wearable-cv.ts), ~10 min on a quiet machine. */

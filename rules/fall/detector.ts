@@ -130,6 +130,14 @@ const DESCENT_CELLS = 50;
  * is not stillness however smooth it is.
  */
 const STILL_GRAVITY_TOLERANCE_G = 0.25;
+/**
+ * Getting still may take longer than the settling second: an older faller struggles, tries to get up and sinks
+ * back before lying still (Becker et al. 2012's resting phase after the impact; seventh round). A window that
+ * is not still is slid on, cell by cell, for up to this much longer; the first still window is judged (posture,
+ * gravity) as the fixed one was. Chosen on the tuning subjects only (SisFall SA01–SA07 made older, their daily
+ * activities and those of older adults SE01–SE15): docs/fall-detection.md.
+ */
+const STILL_SEARCH_MS = 3000;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -191,14 +199,14 @@ function emptyStats(): Stats {
 function resetStats(s: Stats): void {
   s.n = s.sx = s.sy = s.sz = s.sg = s.sgg = 0;
 }
-function addStats(s: Stats, x: number, y: number, z: number): void {
+function addStats(s: Stats, x: number, y: number, z: number, sign = 1): void {
   const g = norm(x, y, z);
-  s.n++;
-  s.sx += x;
-  s.sy += y;
-  s.sz += z;
-  s.sg += g;
-  s.sgg += g * g;
+  s.n += sign;
+  s.sx += sign * x;
+  s.sy += sign * y;
+  s.sz += sign * z;
+  s.sg += sign * g;
+  s.sgg += sign * g * g;
 }
 /**
  * Standard deviation of the magnitude, in g: shaking, steps and struggling raise it; slowly
@@ -247,11 +255,14 @@ export interface FallDetectorTuning {
   impulseHoldMs: number;
   /** DESCENT_FULL_GS. */
   descentFullGs: number;
+  /** STILL_SEARCH_MS. */
+  stillSearchMs: number;
 }
 export const DEFAULT_FALL_TUNING: Readonly<FallDetectorTuning> = {
   lowRateImpactScale: LOW_RATE_IMPACT_SCALE,
   impulseHoldMs: IMPULSE_HOLD_MS,
   descentFullGs: DESCENT_FULL_GS,
+  stillSearchMs: STILL_SEARCH_MS,
 };
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -708,22 +719,35 @@ class StreamingFallDetector implements FallDetector {
       still = this.stillStdG <= this.params.stillStdG && measuresGravity(s);
       this.judgedStillMs = 0;
     }
+    const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
+    // Not still yet: the window slides on for a while (STILL_SEARCH_MS), unless the wearable fell silent (judged on
+    // what arrived) or the ring cannot hold the window and the cell leaving it. The first still window is judged
+    // once and for all: sliding on over still windows would give a posture drifting near the threshold many
+    // chances to cross it (a wearer settling into a chair).
+    const searching =
+      !still &&
+      !cut &&
+      dip &&
+      this.stillCells < HISTORY_CELLS &&
+      at + CELL_MS < this.impactAt + SETTLE_MS + this.stillMs + this.tuning.stillSearchMs;
+    if (searching) return;
     this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
     // The largest change from an earlier window; that window is then the posture to get back to.
+    let pre: [number, number, number] = [this.preX, this.preY, this.preZ];
     for (let i = 0; i + 2 < this.preEarlier.length; i += 3) {
       const [ex, ey, ez] = this.preEarlier.slice(i, i + 3) as [number, number, number];
       const deg = angleDeg(ex, ey, ez, mx, my, mz);
       if (deg > this.postureDeg) {
         this.postureDeg = deg;
-        [this.preX, this.preY, this.preZ] = [ex, ey, ez];
+        pre = [ex, ey, ez];
       }
     }
-    const dip = this.freeFallG <= this.params.freeFallG || this.dipLost;
     const isFall = dip && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall) {
       this.phase = 'idle';
       return;
     }
+    [this.preX, this.preY, this.preZ] = pre;
     this.phase = 'recover';
     this.recoverStart = this.impactAt + SETTLE_MS + this.stillMs;
     if (!cut) this.recoverStart = Math.max(this.recoverStart, at + CELL_MS);
@@ -843,6 +867,12 @@ class StreamingFallDetector implements FallDetector {
       }
       if (elapsed < SETTLE_MS) return;
       addStats(this.post, x, y, z);
+      // A window that was not still slides on (STILL_SEARCH_MS): the cell leaving it is stillCells back in the ring, which
+      // holds only cells that arrived, so after a radio gap too the window is the last stillCells cells that arrived.
+      if (this.post.n > this.stillCells) {
+        const i = (this.cells - 1 - this.stillCells) % HISTORY_CELLS;
+        addStats(this.post, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i), -1);
+      }
       // A window of cells that arrived: after a radio gap it ends that much later.
       if (this.post.n < this.stillCells) return;
       this.judge(at, false, out);

@@ -343,6 +343,88 @@ describe('wearable fall detector', () => {
     expect(found).toHaveLength(1);
   });
 
+  describe('an older faller who takes longer to get still (seventh round)', () => {
+    /**
+     * Lying after a fall but struggling: pushing and shifting (0.35 g of 1.5–3 Hz movement, a magnitude spread over
+     * stillStdG), and one attempt to get up (35° back towards upright).
+     */
+    const struggle = (seconds: number): Segment => ({
+      seconds,
+      at: (t) => {
+        const lift = Math.max(0, Math.min(1, (t - 0.2) / 0.8, (seconds - 0.2 - t) / 0.8));
+        const deg = 35 * (0.5 - 0.5 * Math.cos(Math.PI * lift));
+        const r = (deg * Math.PI) / 180;
+        // LYING is [0, 0, -1], UPRIGHT [0, -1, 0]: rotate in their plane.
+        return [
+          0.15 * Math.sin(2 * Math.PI * 1.5 * t),
+          -Math.sin(r) + 0.35 * Math.sin(2 * Math.PI * 2.25 * t + 1),
+          -Math.cos(r) + 0.35 * Math.sin(2 * Math.PI * 3 * t + 2),
+        ];
+      },
+    });
+    const slowToStill = (struggleSeconds: number): Segment[] => [
+      still(3, UPRIGHT),
+      freeFall(0.4, UPRIGHT),
+      impact(0.1, LYING, 3),
+      still(1, LYING),
+      struggle(struggleSeconds),
+      still(20, LYING),
+    ];
+
+    it.each([20, 50, 100])(
+      'catches at %i Hz a fall after which the wearer struggles for 3 s, half rising once, before lying still',
+      (rateHz) => {
+        const found = run(slowToStill(3), rateHz);
+        expect(found).toHaveLength(1);
+        expect(first(found).downgraded).toBe(false);
+        expect(Math.abs(first(found).at - IMPACT_AT)).toBeLessThanOrEqual(60);
+        expect(first(found).detail.postureChangeDeg).toBeGreaterThanOrEqual(45);
+        expect(first(found).detail.stillStdG).toBeLessThanOrEqual(0.2);
+      },
+    );
+
+    it('catches it on a cheap wearable too (20 Hz, ±2 g, harsh timing), and across a restart mid-search', () => {
+      const samples = render(slowToStill(3), 200);
+      const rec = {
+        rateHz: 200,
+        x: samples.map((v) => v[0]),
+        y: samples.map((v) => v[1]),
+        z: samples.map((v) => v[2]),
+      };
+      for (const seed of [1, 2, 3]) {
+        const messages = sensorMessages(rec, START, { rateHz: 20, rangeG: 2, harsh: true, seed });
+        const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+        const found: FallDetection[] = [];
+        for (const m of messages) {
+          const wakeAt = detector.wakeAt();
+          if (wakeAt !== null && m.ts > wakeAt) found.push(...detector.wake(wakeAt));
+          found.push(...detector.push(m.ts, m.value));
+        }
+        for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+        expect(found.filter((d) => !d.downgraded)).toHaveLength(1);
+      }
+      // Restart 6 s into the stream: the first window (4.4–6.4 s) has failed, the search is under way.
+      const messages = toMessages(samples, 200, START);
+      const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      for (const m of messages.slice(0, 6)) expect(before.push(m.ts, m.value)).toEqual([]);
+      const after = createFallDetector(DEFAULT_RULE_PARAMS.fall, JSON.parse(JSON.stringify(before.exportState())));
+      expect(messages.slice(6).flatMap((m) => after.push(m.ts, m.value))).toHaveLength(1);
+    });
+
+    it('still reports nothing when the wearer struggles on past the search (8 s), or gets up and stands still', () => {
+      // Bounded: stillness after 1 + 2 + 3 s is not sought (the possible-fall silence rule remains).
+      expect(run(slowToStill(8))).toEqual([]);
+      // Controls: an impact, then moving about, then still in the posture before (standing) or 30° from it.
+      const leaning: [number, number, number] = [0, -0.87, -0.5];
+      expect(
+        run([still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.1, UPRIGHT, 3), walking(3), still(20, UPRIGHT)]),
+      ).toEqual([]);
+      expect(
+        run([still(3, UPRIGHT), freeFall(0.4, UPRIGHT), impact(0.1, leaning, 3), walking(3), still(20, leaning)]),
+      ).toEqual([]);
+    });
+  });
+
   it('survives bad input and keeps working afterwards', () => {
     const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
     const bad = [
