@@ -323,11 +323,7 @@ export class Ingest {
   /** A `ts` before EARLIEST_SENSOR_TS_MS: counted, logged at most once a minute per device, and replaced by `now`. */
   private sensorClockReset(homeId: string, deviceId: string, sensorTs: number, now: number): number {
     this.implausibleTs.inc();
-    const logKey = `clock:${homeId}/${deviceId}`;
-    const last = this.lastLoggedAt.get(logKey);
-    if (last === undefined || now - last >= LOG_EVERY_MS) {
-      if (this.lastLoggedAt.size > 10_000) this.lastLoggedAt.clear();
-      this.lastLoggedAt.set(logKey, now);
+    if (this.logDue(`clock:${homeId}/${deviceId}`, now)) {
       this.log.warn(
         { device: `${homeId}/${deviceId}`, sensorTs: new Date(sensorTs).toISOString() },
         "sensor clock wrong (ts before the hub was built): event taken at the hub's receive time",
@@ -502,12 +498,17 @@ export class Ingest {
   private drop(out: IngestOutcome, logKey: string, rejection: Rejection): void {
     out.rejections.push({ reason: rejection.reason, message: rejection.message });
     this.rejected.inc({ reason: rejection.reason }, 1);
-    const now = this.deps.clock.now();
+    if (!this.logDue(logKey, this.deps.clock.now())) return;
+    this.log.warn({ device: logKey, reason: rejection.reason }, `input rejected: ${rejection.message}`);
+  }
+
+  /** Whether `logKey` may be logged at `now` (at most once per LOG_EVERY_MS); if so, notes that it is. */
+  private logDue(logKey: string, now: number): boolean {
     const last = this.lastLoggedAt.get(logKey);
-    if (last !== undefined && now - last < LOG_EVERY_MS) return;
+    if (last !== undefined && now - last < LOG_EVERY_MS) return false;
     // Bounded: a flood of made-up device ids must not grow memory without limit.
     if (this.lastLoggedAt.size > 10_000) this.lastLoggedAt.clear();
     this.lastLoggedAt.set(logKey, now);
-    this.log.warn({ device: logKey, reason: rejection.reason }, `input rejected: ${rejection.message}`);
+    return true;
   }
 }

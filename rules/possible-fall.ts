@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { AFTER_EXIT_MARGIN_MS, matStuck } from './presence.js';
+import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -161,20 +161,6 @@ export const UP_AND_ABOUT = 'up-and-about';
  */
 const UP_HOUR = 0;
 
-/** Whether the home's bed and chair mats have each reported and none is stuck: an empty mat then means nobody on it. */
-function matsWork(home: HomeState, at: number): boolean {
-  let bed = false;
-  let chair = false;
-  for (const d of home.devices.values()) {
-    if (d.kind !== 'bed' && d.kind !== 'chair') continue;
-    if (matStuck(home, d, at)) return false;
-    if (d.lastValue === undefined) continue;
-    if (d.kind === 'bed') bed = true;
-    else chair = true;
-  }
-  return bed && chair;
-}
-
 /**
  * Up and about: in a home whose bed and chair mats work, no mat occupied, every exit door shut, the resident placed
  * (a PIR, the bathroom) in a room one passes through or works in, not the exit door's, and no return in doubt. Nobody
@@ -186,7 +172,7 @@ export function upAndAbout(home: HomeState, at: number, watch: ReturnWatch): boo
     return false;
   if (home.bedOccupied || home.chairOccupied || watch.loneDeviceId !== undefined) return false;
   for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue === false) return false;
-  return matsWork(home, at);
+  return bedAndChairMatsWork(home, at);
 }
 
 /**

@@ -50,6 +50,20 @@ export function bedMatsWork(home: HomeState, at: number): boolean {
   return true;
 }
 
+/** Whether the home's bed and chair mats have each reported and none is stuck: an empty mat then means nobody on it. */
+export function bedAndChairMatsWork(home: HomeState, at: number): boolean {
+  let bed = false;
+  let chair = false;
+  for (const d of home.devices.values()) {
+    if (d.kind !== 'bed' && d.kind !== 'chair') continue;
+    if (matStuck(home, d, at)) return false;
+    if (d.lastValue === undefined) continue;
+    if (d.kind === 'bed') bed = true;
+    else chair = true;
+  }
+  return bed && chair;
+}
+
 /**
  * Whether an activity places the resident in one room: a PIR or room-presence sensor, or anything in
  * the bathroom but an appliance (a toilet flush is how a visit ends, not a sign of staying: the
