@@ -128,6 +128,28 @@ describe('bathroom-too-long rule', () => {
     }
   });
 
+  it("the flush's power falling is its report too: a refill seconds after the resident left is not a new visit", () => {
+    // Kasteren C: the flush reports 0 W, the toilet door opens and closes behind the resident, 40 s later 100 W (the
+    // cistern refilling), then nothing (the resident rests where no mat is): that 100 W began a visit called at 60 min.
+    const config = home({
+      devices: [...DEVICES.filter((d) => d.id !== 'bathroom-pir'), { id: 'flush', kind: 'appliance', room: 'toilet' }],
+    });
+    const visit = (h: Harness, elsewhere: boolean): void => {
+      h.at(0, 'flush', 'power', 100);
+      h.at(3 * MINUTE_MS, 'flush', 'power', 0);
+      if (elsewhere) h.at(10_000, 'living-pir', 'motion', true);
+      h.at(elsewhere ? 30_000 : 40_000, 'flush', 'power', 100);
+      h.advanceBy(2 * HOUR_MS);
+    };
+    const refill = new Harness(config, TEN);
+    visit(refill, true);
+    expect(refill.raised('bathroom-too-long')).toHaveLength(0);
+    // Nobody seen elsewhere between the fall of power and its rise: still the visit (called as before).
+    const stay = new Harness(config, TEN);
+    visit(stay, false);
+    expect(stay.raised('bathroom-too-long')).toEqual([expect.objectContaining({ at: TEN + 60 * MINUTE_MS })]);
+  });
+
   it('30 min at night; leaving the bathroom in time raises nothing', () => {
     const night = new Harness(undefined, MONDAY + 3 * HOUR_MS);
     night.at(0, 'bathroom-pir', 'motion', true);
