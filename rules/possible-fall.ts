@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork } from './presence.js';
+import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -45,6 +45,11 @@ export interface ReturnWatch {
   upSince: number;
   /** How many up-and-about silences the possible-fall armed now rests on (0: not on them; shown in the detail). */
   upSilences: number;
+  /**
+   * The room of the last activity that was a sign of someone there (not a PIR clearing, which ends a movement begun
+   * earlier), for `upFromRestInDoubt`. Absent from a slice saved before session 24 (read as unknown).
+   */
+  seenRoom: string | undefined;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -59,6 +64,7 @@ function newReturnWatch(): ReturnWatch {
     afterLongOuting: false,
     upSince: NaN,
     upSilences: 0,
+    seenRoom: undefined,
   };
 }
 
@@ -79,6 +85,30 @@ export function emptyHomeLikely(home: HomeState): boolean {
   return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
 }
 
+/**
+ * Up from the night's rest, by one device's word: in the resident's night (from the care plan's bedtime, else the night
+ * window), where no bed mat works (none, or one stuck), the first report outside the bedroom after the resident was last
+ * seen in the bedroom. Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a device alone, with
+ * no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the resident sleeps
+ * (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for the night, eight
+ * possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door, an appliance or a
+ * switch is touched by someone. Without a bed mat nothing else says the resident is still in bed; with a working one,
+ * the mat does (its silence, its next press). The doubt is a return in doubt's: possible-fall and bathroom-too-long
+ * wait, inactivity watches, and a second device within `presence.outAfterMinutes`, the exit door or a worn device ends
+ * it. The cost: a resident who gets up and falls where the first PIR outside the bedroom sees them, with nothing else
+ * reporting, is called by inactivity's night allowance, not 20 min.
+ */
+function upFromRestInDoubt(home: HomeState, seen: ActivitySeen, at: number, restedIn: string | undefined): boolean {
+  return (
+    restedIn === 'bedroom' &&
+    seen.device.kind === 'motion' &&
+    seen.device.room !== 'bedroom' &&
+    !seen.activity.worn &&
+    home.inRestNight(at) &&
+    !bedMatsWork(home, at)
+  );
+}
+
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;
@@ -94,6 +124,8 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
+  const restedIn = watch.seenRoom;
+  watch.seenRoom = seen.device.room;
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
   if (watch.out) {
@@ -122,7 +154,14 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.loneAt = at;
     return;
   }
-  if (watch.loneDeviceId === undefined) return;
+  if (watch.loneDeviceId === undefined) {
+    if (upFromRestInDoubt(home, seen, at, restedIn)) {
+      watch.afterLongOuting = false;
+      watch.loneDeviceId = seen.device.id;
+      watch.loneAt = at;
+    }
+    return;
+  }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
     watch.loneDeviceId = undefined;
     return;
@@ -293,7 +332,8 @@ export const possibleFallDefinition = {
       watch.loneDeviceId !== undefined ||
       !Number.isNaN(watch.closedAt) ||
       !Number.isNaN(watch.arrivalAt) ||
-      !Number.isNaN(watch.upSince)
+      !Number.isNaN(watch.upSince) ||
+      watch.seenRoom !== undefined
         ? { ...watch }
         : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
@@ -311,6 +351,7 @@ export const possibleFallDefinition = {
         afterLongOuting: s.afterLongOuting === true,
         upSince: typeof s.upSince === 'number' ? s.upSince : NaN,
         upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
+        seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
       };
     },
   },
@@ -321,7 +362,7 @@ export const possibleFallDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
-    if (watch.out) Object.assign(watch, newReturnWatch());
+    if (watch.out) Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom });
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;

@@ -1,0 +1,83 @@
+// Where no bed mat works, a PIR firing alone outside the bedroom after the resident went to bed for the night is in doubt: possible-fall waits for a second sign.
+import { describe, expect, it } from 'vitest';
+import type { HomeConfig } from '../../rules/types.js';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { DEVICES, Harness, home, MONDAY } from './factories.js';
+
+/** The test home with its mats taken out and a bedroom door: a layout like most CASAS homes and commercial kits. */
+const NO_MATS: HomeConfig = home({
+  devices: [
+    ...DEVICES.filter((d) => d.kind !== 'bed' && d.kind !== 'chair'),
+    { id: 'bedroom-door', kind: 'door', room: 'bedroom' },
+  ],
+});
+
+const kinds = (h: Harness): [string, number][] => h.raised().map((d) => [d.kind, d.at]);
+
+/** To bed at 22:40 (the bedroom door), then the kitchen PIR at 23:10 (`ghostAfterMs` after the door). */
+function ghostAfterBed(config: HomeConfig, start = MONDAY + 22 * HOUR_MS + 40 * MINUTE_MS): Harness {
+  const h = new Harness(config, start);
+  h.at(0, 'bedroom-door', 'contact', false);
+  h.at(5 * SECOND_MS, 'bedroom-door', 'contact', true);
+  return h;
+}
+
+describe('up from the night in a home without a bed mat, by one PIR alone', () => {
+  it('the kitchen PIR firing alone after the bedroom door at bedtime: no possible fall; inactivity keeps the night', () => {
+    const h = ghostAfterBed(NO_MATS);
+    h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const blipAt = h.clock.now();
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    // The same PIR again minutes later is the same sensor, not a second sign.
+    h.at(3 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.advanceBy(5 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    // Inactivity still watches: its night allowance (cold start, 10 h) from the last report.
+    h.advanceBy(6 * HOUR_MS);
+    expect(kinds(h)).toEqual([['inactivity', blipAt + 3 * MINUTE_MS + 4 * SECOND_MS + 10 * HOUR_MS]]);
+  });
+
+  it('survives a restart between going to bed and the PIR', () => {
+    const h = ghostAfterBed(NO_MATS);
+    h.restart();
+    h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.restart();
+    h.advanceBy(5 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('getting up is seen by a second device within 10 min: possible-fall as before (20 min at night)', () => {
+    const h = ghostAfterBed(NO_MATS, MONDAY + 2 * HOUR_MS);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    h.at(10 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 20 * MINUTE_MS]]);
+  });
+
+  it('not with a working bed mat (its silence says the bed is empty), nor by day, nor after a room other than the bedroom', () => {
+    // A bed mat that has reported and is not stuck: the kitchen PIR places the resident as before.
+    const withMat = ghostAfterBed(home());
+    withMat.at(MINUTE_MS, 'bed', 'occupancy', true);
+    withMat.at(MINUTE_MS, 'bed', 'occupancy', false);
+    withMat.at(28 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const matAt = withMat.clock.now();
+    withMat.advanceBy(HOUR_MS);
+    expect(kinds(withMat)).toEqual([['possible-fall', matAt + 20 * MINUTE_MS]]);
+    // By day, the bedroom then the kitchen is the resident up and about: 45 min.
+    const day = ghostAfterBed(NO_MATS, MONDAY + 14 * HOUR_MS);
+    day.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const dayAt = day.clock.now();
+    day.advanceBy(HOUR_MS);
+    expect(kinds(day)).toEqual([['possible-fall', dayAt + 45 * MINUTE_MS]]);
+    // At night after the living room, not the bedroom: the resident was up, the kitchen PIR is them.
+    const up = new Harness(NO_MATS, MONDAY + 23 * HOUR_MS + 30 * MINUTE_MS);
+    up.at(0, 'living-pir', 'motion', true);
+    up.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const upAt = up.clock.now();
+    up.advanceBy(HOUR_MS);
+    expect(kinds(up)).toEqual([['possible-fall', upAt + 20 * MINUTE_MS]]);
+  });
+});
