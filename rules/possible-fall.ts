@@ -50,6 +50,8 @@ export interface ReturnWatch {
    * earlier), for `upFromRestInDoubt`. Absent from a slice saved before session 24 (read as unknown).
    */
   seenRoom: string | undefined;
+  /** ...and its time (NaN: unknown). */
+  seenAt: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -65,6 +67,7 @@ function newReturnWatch(): ReturnWatch {
     upSince: NaN,
     upSilences: 0,
     seenRoom: undefined,
+    seenAt: NaN,
   };
 }
 
@@ -88,7 +91,9 @@ export function emptyHomeLikely(home: HomeState): boolean {
 /**
  * Up from the night's rest, by one device's word: in the resident's night (from the care plan's bedtime, else the night
  * window), where no bed mat works (none, or one stuck), the first report outside the bedroom after the resident was last
- * seen in the bedroom. Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a device alone, with
+ * seen in the bedroom more than a minute before (`AFTER_EXIT_MARGIN_MS`: a bedroom PIR that sees the bed sees the
+ * resident get up moments before they appear elsewhere, and then they are placed as before; CASAS: the bedroom PIR,
+ * then the bathroom PIR seconds later). Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a device alone, with
  * no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the resident sleeps
  * (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for the night, eight
  * possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door, an appliance or a
@@ -125,7 +130,9 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
   const restedIn = watch.seenRoom;
+  const restedSince = watch.seenAt;
   watch.seenRoom = seen.device.room;
+  watch.seenAt = at;
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
   if (watch.out) {
@@ -155,7 +162,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     return;
   }
   if (watch.loneDeviceId === undefined) {
-    if (upFromRestInDoubt(home, seen, at, restedIn)) {
+    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn)) {
       watch.afterLongOuting = false;
       watch.loneDeviceId = seen.device.id;
       watch.loneAt = at;
@@ -352,6 +359,7 @@ export const possibleFallDefinition = {
         upSince: typeof s.upSince === 'number' ? s.upSince : NaN,
         upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
+        seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
       };
     },
   },
@@ -362,7 +370,7 @@ export const possibleFallDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
-    if (watch.out) Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom });
+    if (watch.out) Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt });
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;

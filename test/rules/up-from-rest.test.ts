@@ -48,9 +48,19 @@ describe('up from the night in a home without a bed mat, by one PIR alone', () =
     expect(h.raised('possible-fall')).toEqual([]);
   });
 
+  it('getting up seen in the bedroom moments before (its PIR sees the bed): the first PIR outside places them', () => {
+    // CASAS: the bedroom PIR fires as the resident gets up, the bathroom PIR seconds later; a fall there is called fast.
+    const h = new Harness(NO_MATS, MONDAY + 2 * HOUR_MS);
+    h.at(0, 'bedroom-pir', 'motion', true);
+    h.at(20 * SECOND_MS, 'bathroom-pir', 'motion', true);
+    const lastAt = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 20 * MINUTE_MS]]);
+  });
+
   it('getting up is seen by a second device within 10 min: possible-fall as before (20 min at night)', () => {
     const h = ghostAfterBed(NO_MATS, MONDAY + 2 * HOUR_MS);
-    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    h.at(3 * MINUTE_MS, 'hall-pir', 'motion', true);
     h.at(10 * SECOND_MS, 'kitchen-pir', 'motion', true);
     const lastAt = h.clock.now();
     h.advanceBy(HOUR_MS);
