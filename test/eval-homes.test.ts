@@ -26,7 +26,8 @@ const FLOORS: Record<
   { coldStartAlarms: number; afterAlarms: number; medianMinutes: number; p90Minutes: number }
 > = {
   'kasteren-c': { coldStartAlarms: 0, afterAlarms: 0, medianMinutes: 150, p90Minutes: 225 },
-  casas: { coldStartAlarms: 1, afterAlarms: 0, medianMinutes: 50, p90Minutes: 250 },
+  // Ninth round (session 24): CASAS's one cold-start alarm (a bathroom PIR blip after the bedroom at night) is gone.
+  casas: { coldStartAlarms: 0, afterAlarms: 0, medianMinutes: 50, p90Minutes: 250 },
 };
 
 describe('every real home present in ../shared/data', () => {
@@ -98,24 +99,31 @@ describe('every real home present in ../shared/data', () => {
 
   /**
    * Robustness floors (third round, 60 cuts per home, seed 11): false-alarm counts (cold start, after) of the held-out
-   * homes under two sensor faults an unseen home will have; no collapse may be missed under any of them.
+   * homes under two sensor faults an unseen home will have; no collapse may be missed under any of them. Ninth round
+   * (session 24): CASAS one cold-start alarm fewer under each; Kasteren C with its mats taken out (`no-mats`, a layout
+   * most homes have) 8 / 7 before, 4 / 6 after. A home the fault does not apply to has no floor for it.
    */
   const ROBUSTNESS_FLOORS: Record<string, Record<string, [number, number]>> = {
-    hold4m: { 'kasteren-c': [1, 0], casas: [2, 1] },
-    drop5: { 'kasteren-c': [2, 0], casas: [1, 0] },
+    hold4m: { 'kasteren-c': [1, 0], casas: [1, 1] },
+    drop5: { 'kasteren-c': [2, 0], casas: [0, 0] },
+    'no-mats': { 'kasteren-c': [4, 6] },
   };
 
   it.skipIf(heldOut.length === 0)(
-    'held-out homes under 4-minute PIR holds and 5 % lost events: no collapse missed, false alarms no worse than their floors',
+    'held-out homes under 4-minute PIR holds, 5 % lost events and without mats: no collapse missed, false alarms no worse than their floors',
     () => {
       const rows = evaluateRobustness(dataDir, {
         maxCutsPerHome: 60,
         only: heldOut,
         perturbations: Object.keys(ROBUSTNESS_FLOORS),
       });
-      expect(rows.length).toBe(heldOut.length * 2);
+      expect(rows.length).toBe(heldOut.length * Object.keys(ROBUSTNESS_FLOORS).length);
       for (const r of rows) {
         const floor = ROBUSTNESS_FLOORS[r.perturbation]?.[r.home];
+        if (r.notApplicable !== undefined) {
+          expect(floor, `no floor for ${r.perturbation} on ${r.home} (${r.notApplicable})`).toBeUndefined();
+          continue;
+        }
         expect(floor, `a floor for ${r.perturbation} on ${r.home}`).toBeDefined();
         expect(r.result, `${r.perturbation} applies to ${r.home}`).toBeDefined();
         if (!floor || !r.result) continue;
@@ -125,7 +133,7 @@ describe('every real home present in ../shared/data', () => {
         expect(r.result.falseAlarms.coldStart.count, `${what}: cold-start false alarms`).toBeLessThanOrEqual(floor[0]);
         expect(r.result.falseAlarms.after.count, `${what}: false alarms after`).toBeLessThanOrEqual(floor[1]);
       }
-      expect(formatRobustnessTable(rows)).toMatch(/hold4m[\s\S]*drop5/);
+      expect(formatRobustnessTable(rows)).toMatch(/hold4m[\s\S]*drop5[\s\S]*no-mats/);
     },
     180_000,
   );
