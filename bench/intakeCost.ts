@@ -1,11 +1,11 @@
-// The hub's own per-message work in ingest, without the broker and without timing noise: repeatable enough for callgrind.
+// The hub's own per-message work in ingest, without the broker: the same batches and the same work from run to run.
 // `node dist/bench/intakeCost.js [--messages 40000] [--homes 200] [--per-turn 150]`: the bench's messages (a
 // simulated day of 200 flats, as bench/ingestPublisher.ts makes them), each taken as the hub takes one from aedes:
 // ingest (`Ingest.fromMqtt`), the store's group commit (`EventStore.appendToBatch`, a real SQLite file, its fsync in
 // the commit so that batches are the same from run to run: `--per-turn` messages a turn, one commit every two turns)
-// and the rules (`RulesEngine.handle`). Prints CPU and bytes allocated per message. Under
-// `valgrind --tool=callgrind --smc-check=all` its instruction count compares two builds on a loaded machine; its
-// scavenges per 1,000 messages follow the bytes allocated per message in the young generation.
+// and the rules (`RulesEngine.handle`). Prints CPU and scavenges per message; run with `npm start`'s
+// `--max-semi-space-size=1`, its scavenges per 1,000 messages follow the bytes allocated per message in the young
+// generation, far steadier than CPU on a loaded machine.
 import path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { DeviceIndex, parseHubConfig } from '../hub/config.js';
