@@ -27,6 +27,8 @@ const PER_SENDER = 1_500;
 const KILL_AFTER_ACKS = 1_200;
 const DEVICES = ['front', 'hall-pir', 'kitchen-pir'] as const;
 const BASE_TS = 1_790_000_000_000;
+/** A hub's start (a fresh database, then one after a kill) on a 2-core machine that runs other suites meanwhile. */
+const START_TIMEOUT_MS = 90_000;
 
 function storedKeys(): Set<string> {
   const db = new Database(path.join(dir, 'data', 'hub.db'), { readonly: true });
@@ -40,7 +42,7 @@ function storedKeys(): Set<string> {
 
 it('killed with SIGKILL in the middle of a burst from four senders: every acknowledged event is stored', async () => {
   const env = { HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir) };
-  hub = await spawnHub(env);
+  hub = await spawnHub(env, START_TIMEOUT_MS);
   const running = hub;
   for (let s = 0; s < SENDERS; s++) senders.push(await mqttClient(running.mqttPort, { clientId: `burst-${s}` }));
   const acknowledged: string[] = [];
@@ -76,11 +78,11 @@ it('killed with SIGKILL in the middle of a burst from four senders: every acknow
   expect(acknowledged.length).toBeLessThan(SENDERS * PER_SENDER);
 
   // Restarted on the same folder (SQLite recovers the WAL), then stopped: the file alone is read.
-  hub = await spawnHub(env);
+  hub = await spawnHub(env, START_TIMEOUT_MS);
   await killHub(hub);
   hub = undefined;
   const stored = storedKeys();
   const lost = acknowledged.filter((key) => !stored.has(key));
   expect(lost).toEqual([]);
   // Two hub starts and 6,000 messages from one test process: a minute or more on a loaded 2-core machine.
-}, 150_000);
+}, 300_000);
