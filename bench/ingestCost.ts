@@ -49,10 +49,14 @@ export interface IngestCost {
   minorGcsPer1000Events: number | null;
   /** The hub's garbage collection pauses of every kind per stored event (µs, wall clock: inflated by a loaded machine). */
   gcUsPerEvent: number | null;
+  /** The same by kind (minor: scavenges; major: mark-compact; incremental: its marking steps; weakcb: weak callbacks). */
+  gcUsPerEventByKind: Record<string, number> | null;
 }
 
 /** The hub's minor GC count and the seconds of every kind of GC so far (prom-client's default metrics). */
-async function gcSoFar(hub: Partial<Pick<HubHandle, 'api'>>): Promise<{ minor: number; seconds: number } | null> {
+async function gcSoFar(
+  hub: Partial<Pick<HubHandle, 'api'>>,
+): Promise<{ minor: number; seconds: number; byKind: Map<string, number> } | null> {
   if (!hub.api) return null;
   try {
     const res = await hub.api('GET', '/metrics');
@@ -61,9 +65,12 @@ async function gcSoFar(hub: Partial<Pick<HubHandle, 'api'>>): Promise<{ minor: n
     const minor = /^telecare_nodejs_gc_duration_seconds_count\{kind="minor"\}\s+(\S+)/m.exec(text);
     if (!minor) return null;
     let seconds = 0;
-    for (const m of text.matchAll(/^telecare_nodejs_gc_duration_seconds_sum\{kind="\w+"\}\s+(\S+)/gm))
-      seconds += Number(m[1]);
-    return { minor: Number(minor[1]), seconds };
+    const byKind = new Map<string, number>();
+    for (const m of text.matchAll(/^telecare_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\}\s+(\S+)/gm)) {
+      seconds += Number(m[2]);
+      byKind.set(m[1] ?? '', Number(m[2]));
+    }
+    return { minor: Number(minor[1]), seconds, byKind };
   } catch {
     return null;
   }
@@ -119,6 +126,11 @@ export async function measureIngestCost(
     loadAverage: os.loadavg()[0] ?? 0,
     minorGcsPer1000Events: gc ? ((gc.after.minor - gc.before.minor) * 1000) / stored : null,
     gcUsPerEvent: gc ? ((gc.after.seconds - gc.before.seconds) * 1e6) / stored : null,
+    gcUsPerEventByKind: gc
+      ? Object.fromEntries(
+          [...gc.after.byKind].map(([kind, s]) => [kind, ((s - (gc.before.byKind.get(kind) ?? 0)) * 1e6) / stored]),
+        )
+      : null,
   };
 }
 

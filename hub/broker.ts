@@ -152,17 +152,24 @@ class RetainedLedger {
   }
 }
 
-/** A client's QoS 1 publication taken by intake, waiting for its events to be durable before aedes goes on. */
-interface AwaitingStore {
-  /** aedes's authorizePublish callback: on success it writes the PUBACK and delivers the message. */
-  callback: (err: Error | null) => void;
+/** aedes's authorizePublish callback: on success it writes the PUBACK and delivers the message. */
+type PublishCallback = (err: Error | null) => void;
+
+/** A publication taken by intake that one of the hub's own subscriptions also wants once it is stored. */
+interface AwaitingDispatch {
+  callback: PublishCallback;
   topic: string;
   payload: Buffer;
   username: string | undefined;
   clientId: string;
-  /** Already handed to the hub's own subscriptions (a message with nothing to store, waiting only for its turn). */
-  dispatched?: true;
 }
+
+/**
+ * A client's publication waiting for its events to be durable (or for its turn) before aedes goes on: only aedes's
+ * callback, unless a hub subscription wants the message too. Tens of thousands wait at once under ingest, and each
+ * outlives several young-generation collections: no object per message that none of them needs.
+ */
+type AwaitingStore = PublishCallback | AwaitingDispatch;
 
 export class EmbeddedBroker implements HubBroker {
   private aedes: Aedes | undefined;
@@ -256,34 +263,26 @@ export class EmbeddedBroker implements HubBroker {
         if (!identity || !this.options.access.canPublish(identity, packet.topic)) {
           this.discardRefused(client, packet, identity);
           // Acknowledged, never delivered nor taken in; its PUBACK keeps its turn like any other.
-          this.ackInTurn(client, {
-            callback,
-            topic: packet.topic,
-            payload: EMPTY,
-            username: undefined,
-            clientId: client.id,
-          });
+          this.ackInTurn(client, callback);
           return;
         }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
-        const message: AwaitingStore = {
-          callback,
-          topic: packet.topic,
-          payload,
-          username: identity.username,
-          clientId: client.id,
-        };
         const stored = this.options.intake(packet.topic, payload);
         if (stored) {
           this.lastStoredOf.set(client, stored);
           // The PUBACK goes out only once the events are durable; a storage failure drops the connection
           // without PUBACK, so the sender will send again.
-          this.awaitStored(stored, message);
+          this.awaitStored(
+            stored,
+            this.subscribed(packet.topic)
+              ? { callback, topic: packet.topic, payload, username: identity.username, clientId: client.id }
+              : callback,
+          );
           return;
         }
         // Nothing to store: the hub acts on it now.
-        this.ackInTurn(client, message);
+        this.ackInTurn(client, callback);
         this.dispatch(packet.topic, payload, identity.username, client.id);
       },
       authorizeSubscribe: (client, subscription, callback) => {
@@ -387,14 +386,17 @@ export class EmbeddedBroker implements HubBroker {
    * Lets aedes acknowledge a message with nothing to store. Its PUBACK waits for this connection's earlier messages
    * still waiting for the disk, if any (MQTT 4.6: PUBACKs in the order the PUBLISHes came).
    */
-  private ackInTurn(client: Client, message: AwaitingStore): void {
+  private ackInTurn(client: Client, callback: PublishCallback): void {
     const earlier = this.lastStoredOf.get(client);
-    if (earlier && this.awaitingStore.has(earlier)) {
-      message.dispatched = true;
-      this.awaitStored(earlier, message);
-    } else {
-      message.callback(null);
-    }
+    // Only the callback waits: the hub's own subscriptions have the message already (or never get it).
+    if (earlier && this.awaitingStore.has(earlier)) this.awaitStored(earlier, callback);
+    else callback(null);
+  }
+
+  /** Whether one of the hub's own subscriptions wants messages on `topic`. */
+  private subscribed(topic: string): boolean {
+    for (const { filter } of this.subscriptions) if (topicMatches(filter, topic)) return true;
+    return false;
   }
 
   /**
@@ -461,12 +463,14 @@ export class EmbeddedBroker implements HubBroker {
     if (err !== undefined) this.log.error({ err, messages: messages.length }, 'storing sensor events failed');
     for (const message of messages) {
       try {
+        const callback = typeof message === 'function' ? message : message.callback;
         if (err !== undefined) {
-          message.callback(new Error('storage failed'));
+          callback(new Error('storage failed'));
           continue;
         }
-        message.callback(null);
-        if (!message.dispatched) this.dispatch(message.topic, message.payload, message.username, message.clientId);
+        callback(null);
+        if (typeof message !== 'function')
+          this.dispatch(message.topic, message.payload, message.username, message.clientId);
       } catch (e) {
         // One message's fault must not hold back the acknowledgements of the others in its batch.
         this.log.error({ err: e }, 'releasing a stored message failed');

@@ -127,10 +127,19 @@ export function outOfRange(type: EventType, value: unknown): string | undefined 
   }
 }
 
+// Every message's outcome starts with these two, replaced by arrays of its own at its first event or rejection:
+// most messages have one event and no rejection, and two empty arrays each were garbage. Frozen, so that a push
+// onto one fails loudly instead of handing one message's events to the next.
+const NO_EVENTS = Object.freeze([]) as unknown as SensorEvent[];
+const NO_REJECTIONS = Object.freeze([]) as unknown as Rejection[];
+
+function emptyOutcome(): IngestOutcome {
+  return { events: NO_EVENTS, rejections: NO_REJECTIONS };
+}
+
 /**
- * Adds an event to the outcome. Most messages carry one event, and the array waits with its batch for the fsync:
- * a first `push` onto `[]` makes room for 17 (a 152-byte store, copied by every young-generation collection while
- * it waits), an array literal of one holds exactly one.
+ * Adds an event to the outcome. Most messages carry one event: a first `push` onto `[]` makes room for 17 (a
+ * 152-byte store), an array literal of one holds exactly one.
  */
 function addEvent(out: IngestOutcome, event: SensorEvent): void {
   if (out.events.length === 0) out.events = [event];
@@ -207,7 +216,7 @@ export class Ingest {
 
   /** Normalise one MQTT message on a sensor topic (see sensorTopic). */
   fromMqtt(topic: string, payload: Buffer): IngestOutcome {
-    const out: IngestOutcome = { events: [], rejections: [] };
+    const out = emptyOutcome();
     // Native events, the bulk of the input, without the SensorTopic object or a log key unless something is dropped.
     const native = parseNativeEventsTopic(topic);
     if (native) {
@@ -247,7 +256,7 @@ export class Ingest {
    * each rejection names its position, so the sender fixes it and sends the body again without duplicating any.
    */
   fromHttp(body: unknown): IngestOutcome {
-    const out: IngestOutcome = { events: [], rejections: [] };
+    const out = emptyOutcome();
     const items: unknown[] = Array.isArray(body) ? body : [body];
     const now = this.deps.clock.now();
     items.forEach((item, index) => {
@@ -255,7 +264,7 @@ export class Ingest {
       this.httpItem(item, now, out);
       for (const rejection of out.rejections.slice(before)) rejection.index = index;
     });
-    if (out.rejections.length > 0) out.events = [];
+    if (out.rejections.length > 0) out.events = NO_EVENTS;
     this.countAccepted(out.events);
     return out;
   }
@@ -496,7 +505,9 @@ export class Ingest {
 
   /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */
   private drop(out: IngestOutcome, logKey: string, rejection: Rejection): void {
-    out.rejections.push({ reason: rejection.reason, message: rejection.message });
+    const refused = { reason: rejection.reason, message: rejection.message };
+    if (out.rejections.length === 0) out.rejections = [refused];
+    else out.rejections.push(refused);
     this.rejected.inc({ reason: rejection.reason }, 1);
     if (!this.logDue(logKey, this.deps.clock.now())) return;
     this.log.warn({ device: logKey, reason: rejection.reason }, `input rejected: ${rejection.message}`);

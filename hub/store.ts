@@ -74,13 +74,11 @@ export interface EventRow {
   assigned: number;
 }
 
-interface Pending {
-  events: readonly SensorEvent[];
-  /** Row id reserved for the first event; the others follow consecutively. */
-  firstId: number;
-  /** Its own promise's; none for an append that shares its batch's promise (`appendToBatch`). */
-  resolve?: (lastId: number) => void;
-  reject?: (err: unknown) => void;
+/** An `append` with its own promise: it resolves with the row id of its last event. */
+interface OwnAppend {
+  lastId: number;
+  resolve: (lastId: number) => void;
+  reject: (err: unknown) => void;
 }
 
 /** The one promise of every `appendToBatch` call of a batch: the batch's last row id once it is on disk. */
@@ -102,41 +100,33 @@ function batchPromise(): BatchPromise {
   return { promise, resolve, reject };
 }
 
-/** Resolve (or reject) every append of a batch: each its own, and the batch's shared promise. */
-function settle(batch: readonly Pending[], shared: BatchPromise | undefined, lastIds: readonly number[]): void {
-  batch.forEach((pending, i) => pending.resolve?.(lastIds[i] ?? 0));
-  shared?.resolve(lastIds[lastIds.length - 1] ?? 0);
+/**
+ * The promises of one group commit: the appends with their own, and the shared one of `appendToBatch`, which
+ * resolves with the batch's last row id. Not the events (they are in the database once committed): kept until
+ * the fsync, tens of thousands of them would outlive V8's young generation under load.
+ */
+interface BatchPromises {
+  own: OwnAppend[];
+  shared: BatchPromise | undefined;
+  lastId: number;
 }
 
-function fail(batch: readonly Pending[], shared: BatchPromise | undefined, err: unknown): void {
-  for (const pending of batch) pending.reject?.(err);
+/** Resolve (or reject) every append of a batch: each its own, and the batch's shared promise. */
+function settle({ own, shared, lastId }: BatchPromises): void {
+  for (const append of own) append.resolve(append.lastId);
+  shared?.resolve(lastId);
+}
+
+function fail({ own, shared }: BatchPromises, err: unknown): void {
+  for (const append of own) append.reject(err);
   shared?.reject(err);
 }
 
-/**
- * What of a committed batch waits for its fsync: the appends with their own promise and their last ids. Not the
- * events (they are in the database): kept until the fsync, tens of thousands of them would outlive V8's young
- * generation under load and be collected only by full collections.
- */
-function awaitingSync(batch: readonly Pending[], lastIds: readonly number[]): { batch: Pending[]; lastIds: number[] } {
-  const own: Pending[] = [];
-  const ownIds: number[] = [];
-  batch.forEach((pending, i) => {
-    if (pending.resolve === undefined) return;
-    own.push({ events: [], firstId: pending.firstId, resolve: pending.resolve, reject: pending.reject });
-    ownIds.push(lastIds[i] ?? 0);
-  });
-  // The shared promise resolves with the batch's last id.
-  ownIds.push(lastIds[lastIds.length - 1] ?? 0);
-  return { batch: own, lastIds: ownIds };
-}
+const NO_OWN_APPENDS: OwnAppend[] = [];
 
 /** A committed batch waiting for the fsync of request `seq`. */
-interface Unsynced {
+interface Unsynced extends BatchPromises {
   seq: number;
-  batch: Pending[];
-  shared: BatchPromise | undefined;
-  lastIds: number[];
 }
 
 export interface EventStoreOptions {
@@ -225,16 +215,23 @@ export function fullSync<T>(db: Db, write: () => T): T {
 }
 
 export class EventStore {
-  private queue: Pending[] = [];
+  /**
+   * The events of the next group commit, one flat array in row id order: the first has `queueFirstId`, each next one
+   * the next id (ids are reserved in the order events are queued, and the queue goes to a commit whole). No object
+   * per append: under ingest each would wait for the commit and be copied by the young generation's collections.
+   */
+  private queue: SensorEvent[] = [];
+  private queueFirstId = 0;
+  /** The appends now in `queue` that have their own promise (`append`; rare: `appendToBatch` shares one). */
+  private ownAppends: OwnAppend[] = NO_OWN_APPENDS;
   /** The shared promise of the appends now in `queue` that asked for one. */
   private shared: BatchPromise | undefined;
   private nextId: number;
-  private queuedEvents = 0;
   private flushScheduled = false;
   private closed = false;
   private readonly insertEvent: Statement;
   private readonly upsertUnassigned: Statement;
-  private readonly writeBatch: (batch: Pending[], receivedAt: number) => number[];
+  private readonly writeBatch: (events: readonly SensorEvent[], firstId: number, receivedAt: number) => void;
   private readonly selectHomeRange: Statement;
   private readonly selectAfter: Statement;
   private readonly selectState: Statement;
@@ -409,29 +406,24 @@ export class EventStore {
        VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (home_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1, source = excluded.source`,
     );
-    this.writeBatch = db.transaction((batch: Pending[], receivedAt: number) => {
-      const lastIds: number[] = [];
-      for (const pending of batch) {
-        let id = pending.firstId;
-        for (const e of pending.events) {
-          this.insertEvent.run(
-            id++,
-            e.homeId,
-            e.deviceId,
-            e.type,
-            valueText(e.value),
-            e.ts,
-            receivedAt,
-            e.source,
-            e.room ?? null,
-            e.kind ?? null,
-            e.assigned ? 1 : 0,
-          );
-          if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
-        }
-        lastIds.push(id - 1);
+    this.writeBatch = db.transaction((events: readonly SensorEvent[], firstId: number, receivedAt: number) => {
+      let id = firstId;
+      for (const e of events) {
+        this.insertEvent.run(
+          id++,
+          e.homeId,
+          e.deviceId,
+          e.type,
+          valueText(e.value),
+          e.ts,
+          receivedAt,
+          e.source,
+          e.room ?? null,
+          e.kind ?? null,
+          e.assigned ? 1 : 0,
+        );
+        if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
       }
-      return lastIds;
     });
     this.selectHomeRange = db.prepare(
       'SELECT * FROM events WHERE home_id = ? AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?',
@@ -455,9 +447,12 @@ export class EventStore {
   append(events: readonly SensorEvent[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.resolve(0);
-    const firstId = this.nextId;
-    this.nextId += events.length;
-    return new Promise<number>((resolve, reject) => this.enqueue({ events, firstId, resolve, reject }));
+    return new Promise<number>((resolve, reject) => {
+      const lastId = this.enqueue(events);
+      if (this.ownAppends === NO_OWN_APPENDS) this.ownAppends = [];
+      this.ownAppends.push({ lastId, resolve, reject });
+      this.afterEnqueue();
+    });
   }
 
   /**
@@ -468,19 +463,38 @@ export class EventStore {
   appendToBatch(events: readonly SensorEvent[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.resolve(0);
-    const firstId = this.nextId;
-    this.nextId += events.length;
     this.shared ??= batchPromise();
     const { promise } = this.shared;
-    this.enqueue({ events, firstId });
+    this.enqueue(events);
+    this.afterEnqueue();
     return promise;
   }
 
-  private enqueue(pending: Pending): void {
-    this.queue.push(pending);
-    this.queuedEvents += pending.events.length;
-    if (this.queuedEvents >= EventStore.MAX_BATCH_EVENTS) this.flush();
+  /** Reserves the events' row ids and queues them for the next commit; returns the last one's id. */
+  private enqueue(events: readonly SensorEvent[]): number {
+    if (this.queue.length === 0) this.queueFirstId = this.nextId;
+    for (const event of events) this.queue.push(event);
+    this.nextId += events.length;
+    return this.nextId - 1;
+  }
+
+  private afterEnqueue(): void {
+    if (this.queue.length >= EventStore.MAX_BATCH_EVENTS) this.flush();
     else this.scheduleFlush();
+  }
+
+  /** Takes what is queued (for a commit, or to fail it), leaving the queue empty. */
+  private takeQueue(): { events: SensorEvent[]; firstId: number; promises: BatchPromises } {
+    const events = this.queue;
+    const promises: BatchPromises = {
+      own: this.ownAppends,
+      shared: this.shared,
+      lastId: this.queueFirstId + events.length - 1,
+    };
+    this.queue = [];
+    this.ownAppends = NO_OWN_APPENDS;
+    this.shared = undefined;
+    return { events, firstId: this.queueFirstId, promises };
   }
 
   private scheduleFlush(): void {
@@ -517,48 +531,39 @@ export class EventStore {
     // in one commit once it ends. Each commit writes every page it touched to the WAL, the index's one leaf page per
     // home among them, so fewer, larger commits cost several times less per row (measured: docs/performance.md).
     // A full queue commits at once, to bound what waits in memory.
-    if (this.syncing && this.walFd !== undefined && this.queuedEvents < EventStore.MAX_BATCH_EVENTS) {
+    if (this.syncing && this.walFd !== undefined && this.queue.length < EventStore.MAX_BATCH_EVENTS) {
       this.commitAfterSync = true;
       return;
     }
     // The WAL is being emptied: a commit now would add frames to copy. Resumed by its end.
-    if (this.draining && this.queuedEvents < EventStore.DRAIN_MAX_EVENTS) {
+    if (this.draining && this.queue.length < EventStore.DRAIN_MAX_EVENTS) {
       // Alert changes made meanwhile are still carried to the disk.
       this.requestSync();
       return;
     }
-    const batch = this.queue;
-    const shared = this.shared;
-    const queued = this.queuedEvents;
-    let lastIds: number[];
+    const events = this.queue;
+    const firstId = this.queueFirstId;
     const endTimer = this.commitSeconds?.startTimer();
     try {
-      lastIds =
-        this.walFd !== undefined
-          ? this.writeBatch(batch, this.clock.now())
-          : fullSync(this.db, () => this.writeBatch(batch, this.clock.now()));
+      if (this.walFd !== undefined) this.writeBatch(events, firstId, this.clock.now());
+      else fullSync(this.db, () => this.writeBatch(events, firstId, this.clock.now()));
     } catch (err) {
       if (isBusy(err) && !this.closed) {
         this.retryLater();
         return;
       }
-      this.queue = [];
-      this.shared = undefined;
-      this.queuedEvents = 0;
-      fail(batch, shared, err);
+      fail(this.takeQueue().promises, err);
       return;
     }
-    this.queue = [];
-    this.shared = undefined;
-    this.queuedEvents = 0;
+    const { promises } = this.takeQueue();
     this.busyRetries = 0;
     endTimer?.();
-    this.storedTotal?.inc(queued);
+    this.storedTotal?.inc(events.length);
     if (this.walFd !== undefined) {
-      this.unsynced.push({ seq: ++this.syncSeq, ...awaitingSync(batch, lastIds), shared });
+      this.unsynced.push({ seq: ++this.syncSeq, ...promises });
       this.requestSync();
     } else {
-      settle(batch, shared, lastIds);
+      settle(promises);
     }
   }
 
@@ -569,7 +574,7 @@ export class EventStore {
   syncSoon(): void {
     if (this.walFd === undefined) return;
     // Its own entry: an fsync already running may have started before these commits.
-    this.unsynced.push({ seq: ++this.syncSeq, batch: [], shared: undefined, lastIds: [] });
+    this.unsynced.push({ seq: ++this.syncSeq, own: NO_OWN_APPENDS, shared: undefined, lastId: 0 });
     if (this.syncSoonScheduled) return;
     this.syncSoonScheduled = true;
     // Asked for while an alert is being published: handing an fsync to the thread pool wakes a thread, which on a
@@ -644,13 +649,13 @@ export class EventStore {
   private resolveSynced(seq: number): void {
     for (let next = this.unsynced[0]; next !== undefined && next.seq <= seq; next = this.unsynced[0]) {
       this.unsynced.shift();
-      settle(next.batch, next.shared, next.lastIds);
+      settle(next);
     }
   }
 
   /** The disk did not take the commits: none of them may be acknowledged (their senders send them again). */
   private failUnsynced(err: unknown): void {
-    for (const { batch, shared } of this.unsynced.splice(0)) fail(batch, shared, err);
+    for (const batch of this.unsynced.splice(0)) fail(batch, err);
   }
 
   /**
@@ -824,20 +829,16 @@ export class EventStore {
       this.flush();
       return;
     }
-    const batch = this.queue;
-    const shared = this.shared;
-    this.queue = [];
-    this.shared = undefined;
-    this.queuedEvents = 0;
+    const { events, firstId, promises } = this.takeQueue();
     try {
-      const lastIds = batch.length > 0 ? this.writeBatch(batch, this.clock.now()) : [];
+      if (events.length > 0) this.writeBatch(events, firstId, this.clock.now());
       fs.fsyncSync(walFd);
-      this.storedTotal?.inc(batch.reduce((n, p) => n + p.events.length, 0));
+      this.storedTotal?.inc(events.length);
       this.resolveSynced(this.syncSeq);
-      settle(batch, shared, lastIds);
+      settle(promises);
     } catch (err) {
       this.failUnsynced(err);
-      fail(batch, shared, err);
+      fail(promises, err);
     }
     // An fsync still running in the pool has nothing left to resolve; it closes the descriptor when it ends.
     this.walFd = undefined;

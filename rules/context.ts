@@ -6,6 +6,9 @@ import { INACTIVITY_FAMILY, type AlertKind, type Severity } from './vocabulary.j
 
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 
+// Frozen: a caller that tried to add to it would fail loudly instead of handing decisions to every later caller.
+const NO_DECISIONS = Object.freeze([]) as unknown as RuleDecision[];
+
 export interface RaiseOptions {
   device?: DeviceState;
   room?: string;
@@ -68,8 +71,13 @@ export class RuleContext {
     this.decisions.push({ type: 'prealert-cancel', homeId: home.config.id, kind, at });
   }
 
+  /**
+   * The decisions made since the last call. Most events decide nothing: they then all get the one frozen empty
+   * array (read, never grown, by every caller) instead of a new array each.
+   */
   take(): RuleDecision[] {
     const out = this.decisions;
+    if (out.length === 0) return NO_DECISIONS;
     this.decisions = [];
     return out;
   }

@@ -108,6 +108,31 @@ describe('event store', () => {
     store.db.close();
   });
 
+  it('after a batch that cannot be written, the next batch starts at the next id (a gap) and is stored whole', async () => {
+    const store = open();
+    store.db
+      .prepare(
+        `INSERT INTO events (id, home_id, device_id, type, value, ts, received_at, source, assigned)
+         VALUES (?, 'x', 'x', 'motion', 'true', 0, 0, 'mqtt', 1)`,
+      )
+      .run(store.lastReservedId + 3);
+    const failed = store.append([motion('h1', 1), motion('h1', 2), motion('h1', 3)]);
+    await expect(failed).rejects.toThrow(/UNIQUE|constraint/i);
+    const own = store.append([motion('h2', 4), motion('h2', 5)]);
+    const shared = store.appendToBatch([motion('h3', 6)]);
+    // Ids 1 and 2 stay unused: the sender, never acknowledged, sends its events again.
+    expect(await own).toBe(5);
+    expect(await shared).toBe(6);
+    expect(store.eventsAfter(0).map((e) => [e.id, e.homeId, e.ts])).toEqual([
+      [3, 'x', 0],
+      [4, 'h2', 4],
+      [5, 'h2', 5],
+      [6, 'h3', 6],
+    ]);
+    store.close();
+    store.db.close();
+  });
+
   it('keeps the value types: booleans, numbers, accel samples', async () => {
     const store = open();
     await store.append([
