@@ -42,6 +42,12 @@ const STORE_MIGRATIONS: readonly MigrationStep[] = [
      updated_at INTEGER NOT NULL,
      last_event_id INTEGER NOT NULL
    );`,
+  // The sender's own ts of an event whose ts was implausible (a reset sensor clock), stored at the receive time:
+  // a row only for those rare events, so the events table and its insert stay as they are.
+  `CREATE TABLE event_sensor_ts (
+     event_id INTEGER PRIMARY KEY,
+     sensor_ts INTEGER NOT NULL
+   )`,
 ];
 
 /** A stored event with its row id (ids grow in the order events were stored). */
@@ -234,6 +240,8 @@ export class EventStore {
   private closed = false;
   private readonly insertEvent: Statement;
   private readonly upsertUnassigned: Statement;
+  private readonly insertSensorTs: Statement;
+  private readonly selectSensorTs: Statement<[number], { sensor_ts: number }>;
   private readonly writeBatch: (batch: Pending[], receivedAt: number) => number[];
   private readonly selectHomeRange: Statement;
   private readonly selectAfter: Statement;
@@ -409,6 +417,8 @@ export class EventStore {
        VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (home_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1, source = excluded.source`,
     );
+    this.insertSensorTs = db.prepare('INSERT INTO event_sensor_ts (event_id, sensor_ts) VALUES (?, ?)');
+    this.selectSensorTs = db.prepare('SELECT sensor_ts FROM event_sensor_ts WHERE event_id = ?');
     this.writeBatch = db.transaction((batch: Pending[], receivedAt: number) => {
       const lastIds: number[] = [];
       for (const pending of batch) {
@@ -428,6 +438,7 @@ export class EventStore {
             e.assigned ? 1 : 0,
           );
           if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
+          if (e.sensorTs !== undefined) this.insertSensorTs.run(id - 1, e.sensorTs);
         }
         lastIds.push(id - 1);
       }
@@ -775,6 +786,11 @@ export class EventStore {
   /** Events stored after row id `afterId`, in storage order. */
   eventsAfter(afterId: number, limit = 10_000): StoredEvent[] {
     return (this.selectAfter.all(afterId, limit) as EventRow[]).map(toStored);
+  }
+
+  /** The sender's own `ts` of event `eventId` when it was implausible and replaced by the receive time. */
+  sensorTsOf(eventId: number): number | undefined {
+    return this.selectSensorTs.get(eventId)?.sensor_ts;
   }
 
   /** Iterate every event stored after `afterId` without loading them all at once. */
