@@ -42,8 +42,14 @@ const STORE_MIGRATIONS: readonly MigrationStep[] = [
      updated_at INTEGER NOT NULL,
      last_event_id INTEGER NOT NULL
    );`,
-  // The sender's own ts of an event whose ts was implausible (a reset sensor clock), stored at the receive time:
-  // a row only for those rare events, so the events table and its insert stay as they are.
+];
+
+/**
+ * The sender's own ts of an event whose ts was implausible (a reset sensor clock) and which was stored at the
+ * receive time: a row only for those rare events, so the events table and its insert stay as they are. A module of
+ * its own, so that its steps never interleave with the store's.
+ */
+const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE event_sensor_ts (
      event_id INTEGER PRIMARY KEY,
      sensor_ts INTEGER NOT NULL
@@ -341,6 +347,7 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
