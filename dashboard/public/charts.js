@@ -17,10 +17,19 @@ function niceMax(max) {
   return Math.ceil(max / step) * step;
 }
 
-function frame(title, points, format) {
+/** A clock chart's axis: whole hours around the data (never from midnight, where no rising time or bedtime is). */
+function clockRange(values) {
+  if (!values.length) return { min: 0, max: 24 * 60 };
+  const min = Math.floor((Math.min(...values) - 30) / 60) * 60;
+  const max = Math.ceil((Math.max(...values) + 30) / 60) * 60;
+  return { min, max };
+}
+
+function frame(title, points, format, clock) {
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
-  const min = Math.min(0, ...values);
-  const max = niceMax(Math.max(0, ...values));
+  const { min, max } = clock
+    ? clockRange(values)
+    : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values)) };
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
@@ -96,8 +105,13 @@ export function barChart(title, points, { format = (v) => String(Math.round(v)),
   return figure(title, root, points, format, unit);
 }
 
-export function lineChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
-  const { root, y, slot } = frame(title, points, format);
+/** `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them. */
+export function lineChart(
+  title,
+  points,
+  { format = (v) => String(Math.round(v)), unit = 'Value', clock = false } = {},
+) {
+  const { root, y, slot } = frame(title, points, format, clock);
   let d = '';
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
@@ -116,6 +130,15 @@ export function clockMinutes(hhmm) {
   if (!hhmm) return null;
   const [h, m] = hhmm.split(':').map(Number);
   return h * 60 + m;
+}
+
+/**
+ * A bedtime as minutes after the midnight before it: "00:30" is 24:30, after "23:30", not 20 hours before it (the
+ * evening's night runs on past midnight; a bedtime before noon belongs to that night).
+ */
+export function bedtimeMinutes(hhmm) {
+  const minutes = clockMinutes(hhmm);
+  return minutes !== null && minutes < 12 * 60 ? minutes + 24 * 60 : minutes;
 }
 
 export function formatClock(minutes) {
