@@ -111,6 +111,24 @@ describe.skipIf(!haveChromium)('the home view', () => {
   });
 });
 
+describe.skipIf(!haveChromium)('the alert console for the next shift', () => {
+  it('says when nothing has been closed yet, and lists alerts closed before the page was opened', async () => {
+    const page = await loggedIn(375);
+    await page.getByText('Live: connected').waitFor();
+    await expect.poll(() => page.locator('#no-closed').isVisible()).toBe(true);
+    expect(await page.locator('#no-closed').innerText()).toMatch(/No alert has been closed/);
+    await page.context().close();
+
+    // Closed during the night shift, while nobody had the console open.
+    const night = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h1' });
+    dashboard.alerts.resolve(night.id, 'assisted-at-home', null, 'admin');
+    const morning = await loggedIn(1280);
+    await morning.locator(`#closed-${night.id}`).getByText('resolved (assisted-at-home)').waitFor();
+    expect(await morning.locator('#no-closed').isVisible()).toBe(false);
+    await morning.context().close();
+  });
+});
+
 /** Contrast ratio (WCAG 2) of text and background as the eye sees them, each composited over the page at `opacity`. */
 const BANNER_CONTRAST = `((opacityOf) => {
   const banner = document.getElementById('critical-banner');
