@@ -1,13 +1,13 @@
 // The home view: a home's daily activity features over the last weeks, as small charts.
 import { api, daysAgo, startPage } from '/assets/common.js';
-import { barChart, bedtimeMinutes, clockMinutes, formatClock, lineChart } from '/assets/charts.js';
+import { barChart, bedtimeMinutes, clockMinutes, formatClock, lineChart, shortDay } from '/assets/charts.js';
 
 const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
 function points(days, pick) {
-  return days.map((d) => ({ label: d.date.slice(5), fullLabel: d.date, value: pick(d) }));
+  return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: pick(d) }));
 }
 
 async function show() {

@@ -99,6 +99,37 @@ describe.skipIf(!haveChromium)('the home view', () => {
     await page.context().close();
   });
 
+  it('labels charts legibly on a phone and a desktop: text of 12 px or more, nothing overlapping, days as "3 Nov"', async () => {
+    for (const width of [375, 1280]) {
+      const page = await loggedIn(width);
+      await page.goto(`${base}/home?home=h1&from=2026-11-03&to=2026-11-30`);
+      await page.getByRole('heading', { name: 'Mean indoor temperature (°C)' }).waitFor();
+      const found = await page.evaluate<{ small: string[]; overlapping: string[]; days: string[] }>(`(() => {
+        const small = [], overlapping = [], days = [];
+        for (const svg of document.querySelectorAll('figure.chart svg')) {
+          const texts = [...svg.querySelectorAll('text')];
+          for (const t of texts) {
+            if (parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width < 12) small.push(t.textContent);
+            if (t.getAttribute('text-anchor') === 'middle') days.push(t.textContent);
+          }
+          texts.forEach((a, i) => texts.slice(i + 1).forEach((b) => {
+            const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) overlapping.push(a.textContent + '/' + b.textContent);
+          }));
+          const box = svg.getBoundingClientRect();
+          for (const t of texts) { const r = t.getBoundingClientRect(); if (r.left < box.left - 0.5 || r.right > box.right + 0.5) overlapping.push(t.textContent + ' cut off'); }
+        }
+        return { small, overlapping, days };
+      })()`);
+      expect(found.small, `at ${width} px`).toEqual([]);
+      expect(found.overlapping, `at ${width} px`).toEqual([]);
+      // "11-03" reads as 11 March in Britain.
+      expect(found.days).toContain('3 Nov');
+      expect(found.days.every((d) => /^\d{1,2} [A-Z][a-z]{2}$/.test(d))).toBe(true);
+      await page.context().close();
+    }
+  });
+
   it('a home just installed says there is nothing yet and why, instead of blank charts', async () => {
     for (const width of [375, 1280]) {
       const page = await loggedIn(width);
