@@ -145,6 +145,13 @@ const MAX_RULE_MINUTES = 24 * 60;
 
 /** Rule parameters in minutes beyond a day, and an inactivity floor above its cap (which silently wins). */
 function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
+  // rules/local-time.ts inWindow: a window from a time to the same time holds no minute at all.
+  if (home.nightWindow.start === home.nightWindow.end) {
+    problems.push(
+      `homes[${h}].nightWindow: starts and ends at ${home.nightWindow.start}, so the night is empty and the night rules ` +
+        `(night-exit, out-of-bed-too-long) never run; give its end, e.g. '06:00'`,
+    );
+  }
   for (const [group, values] of Object.entries(home.rules as Record<string, unknown>)) {
     if (values === null || typeof values !== 'object') continue;
     for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
