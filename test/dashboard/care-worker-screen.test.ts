@@ -14,6 +14,7 @@ import {
   type Dashboard,
 } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { tabTo } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the care-worker screen tests');
 
@@ -79,6 +80,29 @@ function axisLabels(page: Page, title: string): Promise<string[]> {
   })()`);
 }
 
+/** Chart labels drawn under 12 px, touching another or cut off, and the day labels, of every chart on the page. */
+function chartText(page: Page): Promise<{ small: string[]; overlapping: string[]; days: string[] }> {
+  return page.evaluate<{ small: string[]; overlapping: string[]; days: string[] }>(
+    `(() => {
+        const small = [], overlapping = [], days = [];
+        for (const svg of document.querySelectorAll('figure.chart svg')) {
+          const texts = [...svg.querySelectorAll('text')];
+          for (const t of texts) {
+            if (parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width < 12) small.push(t.textContent);
+            if (t.getAttribute('text-anchor') === 'middle') days.push(t.textContent);
+          }
+          texts.forEach((a, i) => texts.slice(i + 1).forEach((b) => {
+            const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) overlapping.push(a.textContent + '/' + b.textContent);
+          }));
+          const box = svg.getBoundingClientRect();
+          for (const t of texts) { const r = t.getBoundingClientRect(); if (r.left < box.left - 0.5 || r.right > box.right + 0.5) overlapping.push(t.textContent + ' cut off'); }
+        }
+        return { small, overlapping, days };
+      })()`,
+  );
+}
+
 describe.skipIf(!haveChromium)('the home view', () => {
   it('draws a bedtime after midnight later than one before it, on an axis of evening hours', async () => {
     const page = await loggedIn(375);
@@ -104,23 +128,7 @@ describe.skipIf(!haveChromium)('the home view', () => {
       const page = await loggedIn(width);
       await page.goto(`${base}/home?home=h1&from=2026-11-03&to=2026-11-30`);
       await page.getByRole('heading', { name: 'Mean indoor temperature (°C)' }).waitFor();
-      const found = await page.evaluate<{ small: string[]; overlapping: string[]; days: string[] }>(`(() => {
-        const small = [], overlapping = [], days = [];
-        for (const svg of document.querySelectorAll('figure.chart svg')) {
-          const texts = [...svg.querySelectorAll('text')];
-          for (const t of texts) {
-            if (parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width < 12) small.push(t.textContent);
-            if (t.getAttribute('text-anchor') === 'middle') days.push(t.textContent);
-          }
-          texts.forEach((a, i) => texts.slice(i + 1).forEach((b) => {
-            const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
-            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) overlapping.push(a.textContent + '/' + b.textContent);
-          }));
-          const box = svg.getBoundingClientRect();
-          for (const t of texts) { const r = t.getBoundingClientRect(); if (r.left < box.left - 0.5 || r.right > box.right + 0.5) overlapping.push(t.textContent + ' cut off'); }
-        }
-        return { small, overlapping, days };
-      })()`);
+      const found = await chartText(page);
       expect(found.small, `at ${width} px`).toEqual([]);
       expect(found.overlapping, `at ${width} px`).toEqual([]);
       // "11-03" reads as 11 March in Britain.
@@ -128,6 +136,35 @@ describe.skipIf(!haveChromium)('the home view', () => {
       expect(found.days.every((d) => /^\d{1,2} [A-Z][a-z]{2}$/.test(d))).toBe(true);
       await page.context().close();
     }
+  });
+
+  it("the council report's bar charts are legible too, at both widths", async () => {
+    for (const width of [375, 1280]) {
+      const page = await loggedIn(width);
+      await page.goto(`${base}/council`);
+      await page.getByRole('heading', { name: 'Routine changes' }).waitFor();
+      const found = await chartText(page);
+      expect(found.small, `at ${width} px`).toEqual([]);
+      expect(found.overlapping, `at ${width} px`).toEqual([]);
+      await page.context().close();
+    }
+  });
+
+  it("is usable by keyboard alone: home, dates, Show, then each chart's numbers opened with Enter", async () => {
+    const page = await loggedIn(375);
+    await page.goto(`${base}/home?home=h1&from=2026-11-10&to=2026-11-16`);
+    await page.getByRole('heading', { name: 'Bedtime' }).waitFor();
+    await page.locator('#home').focus();
+    const stops = await tabTo(page, (f) => f.text === 'Show the numbers');
+    expect(stops.map((f) => f.tag)).toEqual(expect.arrayContaining(['input', 'button', 'summary']));
+    // A date field is several stops (day, month, year, then its calendar button, which draws its own ring inside
+    // the field): each control must show the focus ring when the keyboard reaches it.
+    const firstStops = stops.filter((f, i) => i === 0 || stops[i - 1]?.text !== f.text || stops[i - 1]?.tag !== f.tag);
+    expect(firstStops.filter((f) => f.outline === 'none')).toEqual([]);
+    await page.keyboard.press('Enter');
+    await page.getByRole('cell', { name: '2026-11-10' }).first().waitFor();
+    expect(await page.locator('figure.chart details[open]').count()).toBe(1);
+    await page.context().close();
   });
 
   it('a home just installed says there is nothing yet and why, instead of blank charts', async () => {
