@@ -46,13 +46,7 @@ function intakeRefusalCounter(deps: DashboardDeps): (error: FastifyError | Dashb
 export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const auth = new AuthStore(deps.db, (deps.sessionHours ?? 12) * 3_600_000);
-  const { generatedPassword } = await auth.ensureAdmin(deps.adminPassword, clock.now());
-  if (generatedPassword) {
-    // Shown once to whoever starts the hub, never through the logger: it must not end up in log files.
-    const line = `Dashboard user "admin" created with password: ${generatedPassword} (shown once; set HUB_ADMIN_PASSWORD to choose it)`;
-    if (deps.announce) deps.announce(line);
-    else process.stderr.write(`${line}\n`);
-  }
+  const { generatedPassword, replaced } = await auth.ensureAdmin(deps.adminPassword, clock.now());
   const ctx: DashboardContext = {
     deps,
     auth,
@@ -104,6 +98,18 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
   });
+
+  if (generatedPassword) {
+    // Shown to whoever starts the hub once it serves (a start that fails before shows nothing; the next start makes
+    // a new one), never through the logger: it must not end up in log files.
+    const line =
+      `Dashboard user "admin" ${replaced ? 'given a new' : 'created with'} password: ${generatedPassword} ` +
+      '(shown at each start until someone logs in with it; set HUB_ADMIN_PASSWORD to choose it)';
+    app.addHook('onListen', async () => {
+      if (deps.announce) deps.announce(line);
+      else process.stderr.write(`${line}\n`);
+    });
+  }
 
   await app.register(cookie);
   // The OpenAPI document is made, and Swagger UI loaded, on the first request to /docs (dashboard/routes/docs.ts).

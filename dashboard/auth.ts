@@ -36,6 +36,9 @@ const AUTH_MIGRATIONS = [
      created_by TEXT NOT NULL,
      last_used_at INTEGER,
      revoked_at INTEGER)`,
+  // 1 while the password is one the hub generated and nobody has logged in with yet: the next start replaces it and
+  // shows the new one, so an installer who missed the first start's output (or whose first start failed) gets in.
+  'ALTER TABLE dashboard_users ADD COLUMN password_unclaimed INTEGER NOT NULL DEFAULT 0',
 ] as const;
 
 /** Who is making a request: a person logged in, or a program holding a token. */
@@ -81,11 +84,16 @@ export class AuthStore {
   private readonly endedSessions = new Set<string>();
   private readonly sessionsEndedBefore = new Map<string, number>();
   private readonly statements: {
-    userByName: Statement<[string], { username: string; role: Role; password_hash: string }>;
+    userByName: Statement<
+      [string],
+      { username: string; role: Role; password_hash: string; password_unclaimed: number }
+    >;
     userCount: Statement<[], { n: number }>;
     adminCount: Statement<[], { n: number }>;
     insertUser: Statement<[string, string, string, number, string | null]>;
     setPassword: Statement<[string, string]>;
+    setGeneratedPassword: Statement<[string, string]>;
+    claimPassword: Statement<[string]>;
     upgradeHash: Statement<[string, string, string]>;
     deleteUser: Statement<[string]>;
     deleteSessionsOf: Statement<[string]>;
@@ -119,13 +127,21 @@ export class AuthStore {
   ) {
     migrate(db, 'auth', AUTH_MIGRATIONS);
     this.statements = {
-      userByName: db.prepare(`SELECT u.username, u.role, u.password_hash FROM dashboard_users u WHERE u.username = ?`),
+      userByName: db.prepare(
+        `SELECT u.username, u.role, u.password_hash, u.password_unclaimed FROM dashboard_users u WHERE u.username = ?`,
+      ),
       userCount: db.prepare('SELECT COUNT(*) AS n FROM dashboard_users'),
       adminCount: db.prepare("SELECT COUNT(*) AS n FROM dashboard_users WHERE role = 'admin'"),
       insertUser: db.prepare(
         'INSERT INTO dashboard_users (username, role, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
       ),
-      setPassword: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ?'),
+      setPassword: db.prepare(
+        'UPDATE dashboard_users SET password_hash = ?, password_unclaimed = 0 WHERE username = ?',
+      ),
+      setGeneratedPassword: db.prepare(
+        'UPDATE dashboard_users SET password_hash = ?, password_unclaimed = 1 WHERE username = ?',
+      ),
+      claimPassword: db.prepare('UPDATE dashboard_users SET password_unclaimed = 0 WHERE username = ?'),
       upgradeHash: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
       deleteUser: db.prepare('DELETE FROM dashboard_users WHERE username = ?'),
       deleteSessionsOf: db.prepare('DELETE FROM dashboard_sessions WHERE username = ?'),
@@ -154,14 +170,28 @@ export class AuthStore {
 
   /**
    * First start (no user at all): create `admin` with `adminPassword`, or with a random password returned for
-   * printing once. Later starts: a set `adminPassword` replaces admin's password (or brings back a removed
-   * `admin`): the way back in when every admin password is lost. Otherwise nothing changes.
+   * printing. Later starts: a set `adminPassword` replaces admin's password (or brings back a removed
+   * `admin`): the way back in when every admin password is lost. A generated password nobody has logged in with
+   * yet is replaced by a new one, returned for printing: the installer who missed the output of a start (or whose
+   * first start failed after making it) is never locked out. Otherwise nothing changes.
    */
-  async ensureAdmin(adminPassword: string | undefined, now: number): Promise<{ generatedPassword?: string }> {
+  async ensureAdmin(
+    adminPassword: string | undefined,
+    now: number,
+  ): Promise<{ generatedPassword?: string; replaced?: boolean }> {
     const admin = this.statements.userByName.get('admin');
     if (admin) {
       if (adminPassword && !(await verifyPassword(adminPassword, admin.password_hash, DASHBOARD_HASHING))) {
         await this.changeAdminPassword(adminPassword, now);
+      } else if (!adminPassword && admin.password_unclaimed === 1) {
+        const generatedPassword = generatePassword();
+        // Nobody logged in with the old one, so no session ends; a full disk keeps it (shown before) and shows none.
+        if (
+          this.bestEffort(() =>
+            this.statements.setGeneratedPassword.run(hashGeneratedSecret(generatedPassword), 'admin'),
+          )
+        )
+          return { generatedPassword, replaced: true };
       }
       return {};
     }
@@ -172,7 +202,11 @@ export class AuthStore {
     }
     // Generated (144 random bits): a fast hash is as safe as scrypt; a password admin later chooses gets scrypt.
     const generatedPassword = generatePassword();
-    this.statements.insertUser.run('admin', 'admin', hashGeneratedSecret(generatedPassword), now, null);
+    const hash = hashGeneratedSecret(generatedPassword);
+    this.db.transaction(() => {
+      this.statements.insertUser.run('admin', 'admin', hash, now, null);
+      this.statements.setGeneratedPassword.run(hash, 'admin');
+    })();
     return { generatedPassword };
   }
 
@@ -281,6 +315,7 @@ export class AuthStore {
     const ok = await verifyPassword(password, stored, { ...DASHBOARD_HASHING, source });
     if (!ok || !user || stored === undefined) return undefined;
     if (needsRehash(stored)) await this.upgradeHash(username, password, stored);
+    if (user.password_unclaimed === 1) this.bestEffort(() => this.statements.claimPassword.run(username));
     return { kind: 'user', name: user.username, role: user.role };
   }
 
@@ -350,12 +385,17 @@ export class AuthStore {
     }
   }
 
-  /** A bookkeeping write that may fail on a full disk without failing the request it belongs to. */
-  private bestEffort(write: () => unknown): void {
+  /**
+   * A bookkeeping write that may fail on a full disk without failing the request it belongs to; true when it was
+   * made, false when storage refused it.
+   */
+  private bestEffort(write: () => unknown): boolean {
     try {
       write();
+      return true;
     } catch (err) {
       if (sqliteCode(err) === undefined) throw err;
+      return false;
     }
   }
 

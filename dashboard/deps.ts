@@ -54,8 +54,8 @@ export interface DashboardDeps {
   /** `HUB_ADMIN_PASSWORD`: the password of user `admin`; when absent a random one is made on first start. */
   adminPassword?: string;
   /**
-   * Shows one line to the person starting the hub (the console, never the log): used once, for the
-   * generated admin password. Without it the password is written to stderr.
+   * Shows one line to the person starting the hub (the console, never the log): the generated admin password,
+   * when the dashboard starts listening. Without it the password is written to stderr.
    */
   announce?(line: string): void;
   /** Session expiry, login slow-down (default: the system clock). */

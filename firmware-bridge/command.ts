@@ -1,7 +1,7 @@
 // `telecare bridge`: bridge a serial radio receiver to the hub MQTT broker (SPEC 4.3, PROTOCOL.md).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readPasswordFile } from '../bin/secret-file.js';
 import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
 import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
@@ -46,14 +46,6 @@ function brokerUrl(value: string): string {
     // fall through to the message below
   }
   throw new InvalidArgumentError('expected a broker URL such as mqtt://127.0.0.1:1883');
-}
-
-function readPasswordFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new Error(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
 }
 
 /** Default bridge name from the port: /dev/ttyUSB0 → serial-ttyUSB0. */

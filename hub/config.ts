@@ -145,6 +145,13 @@ const MAX_RULE_MINUTES = 24 * 60;
 
 /** Rule parameters in minutes beyond a day, and an inactivity floor above its cap (which silently wins). */
 function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
+  // rules/local-time.ts inWindow: a window from a time to the same time holds no minute at all.
+  if (home.nightWindow.start === home.nightWindow.end) {
+    problems.push(
+      `homes[${h}].nightWindow: starts and ends at ${home.nightWindow.start}, so the night is empty and the night rules ` +
+        `(night-exit, out-of-bed-too-long) never run; give its end, e.g. '06:00'`,
+    );
+  }
   for (const [group, values] of Object.entries(home.rules as Record<string, unknown>)) {
     if (values === null || typeof values !== 'object') continue;
     for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
@@ -320,18 +327,34 @@ export function loadHubConfig(file: string, options: { required?: boolean } = {}
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return parseHubConfig({}, file);
     throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
+  return parseHubConfig(configJson(bytes, file), file);
+}
+
+/**
+ * A configuration file's JSON, read as the hub reads it (a UTF-8 byte-order mark taken, UTF-16 refused with advice),
+ * not yet validated: for tools that accept more shapes than the hub (`telecare replay --config`).
+ */
+export function readConfigJson(file: string): unknown {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  return configJson(bytes, file);
+}
+
+function configJson(bytes: Buffer, file: string): unknown {
   // Windows editors save UTF-16 with a byte-order mark, or UTF-8 with one: JSON.parse reads neither.
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     throw new ConfigError(file, ['the file is UTF-16: save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)']);
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseHubConfig(raw, file);
 }
 
 export interface DeviceRef {

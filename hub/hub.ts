@@ -305,15 +305,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const app = await buildApp(appDeps);
 
   try {
-    // On a full disk the credential is created (and shown) once the disk takes writes again.
-    await storage.deferUntilWritable('installer-credential', async () => {
-      const installer = await credentials.ensureInstallerCredential(clock.now());
-      if (installer) {
-        announce(
-          `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
-        );
-      }
-    });
     // Open alerts are restated once the broker is up (below, or on each connection to an external broker).
     await alertService.start({ restate: false });
     uplink?.start(alertService);
@@ -323,6 +314,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await broker.start();
     if (broker instanceof EmbeddedBroker) alertService.restateOpen();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
+    // Made and shown only once the hub serves: a start that fails before (a port taken) stores no credential that
+    // the next start would not show again. On a full disk it is made (and shown) once the disk takes writes again.
+    await storage.deferUntilWritable('installer-credential', async () => {
+      const installer = await credentials.ensureInstallerCredential(clock.now());
+      if (installer) {
+        announce(
+          `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
+        );
+      }
+    });
     // From now on a write lock held by another process fails a write at once instead of freezing the loop for up
     // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
     db.pragma('busy_timeout = 0');

@@ -325,8 +325,10 @@ export class Ingest {
     }
     // Checked above: a known type and a value that fits it.
     const { type, value } = item as { type: EventType; value: EventValue };
-    const ts = checked < EARLIEST_SENSOR_TS_MS ? this.sensorClockReset(homeId, deviceId, checked, now) : checked;
-    this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source);
+    if (checked < EARLIEST_SENSOR_TS_MS) {
+      const ts = this.sensorClockReset(homeId, deviceId, checked, now);
+      this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source, checked);
+    } else this.push(out, undefined, homeId, deviceId, ref, type, value, checked, source);
   }
 
   /** A `ts` before EARLIEST_SENSOR_TS_MS: counted, logged at most once a minute per device, and replaced by `now`. */
@@ -335,7 +337,7 @@ export class Ingest {
     if (this.logDue(`clock:${homeId}/${deviceId}`, now)) {
       this.log.warn(
         { device: `${homeId}/${deviceId}`, sensorTs: new Date(sensorTs).toISOString() },
-        "sensor clock wrong (ts before the hub was built): event taken at the hub's receive time",
+        "sensor clock wrong (ts before the hub was built): event stored at the hub's receive time, the sensor's ts kept beside it",
       );
     }
     return now;
@@ -475,6 +477,7 @@ export class Ingest {
     value: EventValue,
     ts: number,
     source: EventSource,
+    sensorTs?: number,
   ): void {
     // A device raises only what its kind can report: a PIR's 'smoke' is a fault or a forgery, never a fire.
     if (ref && !kindCanReport(ref.device.kind, type)) {
@@ -483,6 +486,23 @@ export class Ingest {
         logKey ?? `${homeId}/${deviceId}`,
         reject('kind-mismatch', `a '${ref.device.kind}' device cannot report '${type}'`),
       );
+      return;
+    }
+    // A reset sensor clock is rare: its event takes another shape, and the common path stays as it is.
+    if (sensorTs !== undefined) {
+      const { room, kind } = ref?.device ?? {};
+      addEvent(out, {
+        homeId: ref?.home.id ?? homeId,
+        deviceId: ref?.device.id ?? deviceId,
+        type,
+        value,
+        ts,
+        source,
+        assigned: ref !== undefined,
+        ...(room === undefined ? {} : { room }),
+        ...(kind === undefined ? {} : { kind }),
+        sensorTs,
+      });
       return;
     }
     // Made whole at once rather than grown field by field: one object shape, no property store reallocated.

@@ -44,6 +44,18 @@ const STORE_MIGRATIONS: readonly MigrationStep[] = [
    );`,
 ];
 
+/**
+ * The sender's own ts of an event whose ts was implausible (a reset sensor clock) and which was stored at the
+ * receive time: a row only for those rare events, so the events table and its insert stay as they are. A module of
+ * its own, so that its steps never interleave with the store's.
+ */
+const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
+  `CREATE TABLE event_sensor_ts (
+     event_id INTEGER PRIMARY KEY,
+     sensor_ts INTEGER NOT NULL
+   )`,
+];
+
 /** A stored event with its row id (ids grow in the order events were stored). */
 export interface StoredEvent extends SensorEvent {
   id: number;
@@ -231,6 +243,8 @@ export class EventStore {
   private closed = false;
   private readonly insertEvent: Statement;
   private readonly upsertUnassigned: Statement;
+  private readonly insertSensorTs: Statement;
+  private readonly selectSensorTs: Statement<[number], { sensor_ts: number }>;
   private readonly writeBatch: (events: readonly SensorEvent[], firstId: number, receivedAt: number) => void;
   private readonly selectHomeRange: Statement;
   private readonly selectAfter: Statement;
@@ -330,6 +344,7 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
@@ -406,6 +421,8 @@ export class EventStore {
        VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (home_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1, source = excluded.source`,
     );
+    this.insertSensorTs = db.prepare('INSERT INTO event_sensor_ts (event_id, sensor_ts) VALUES (?, ?)');
+    this.selectSensorTs = db.prepare('SELECT sensor_ts FROM event_sensor_ts WHERE event_id = ?');
     this.writeBatch = db.transaction((events: readonly SensorEvent[], firstId: number, receivedAt: number) => {
       let id = firstId;
       for (const e of events) {
@@ -423,6 +440,7 @@ export class EventStore {
           e.assigned ? 1 : 0,
         );
         if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
+        if (e.sensorTs !== undefined) this.insertSensorTs.run(id - 1, e.sensorTs);
       }
     });
     this.selectHomeRange = db.prepare(
@@ -780,6 +798,11 @@ export class EventStore {
   /** Events stored after row id `afterId`, in storage order. */
   eventsAfter(afterId: number, limit = 10_000): StoredEvent[] {
     return (this.selectAfter.all(afterId, limit) as EventRow[]).map(toStored);
+  }
+
+  /** The sender's own `ts` of event `eventId` when it was implausible and replaced by the receive time. */
+  sensorTsOf(eventId: number): number | undefined {
+    return this.selectSensorTs.get(eventId)?.sensor_ts;
   }
 
   /** Iterate every event stored after `afterId` without loading them all at once. */

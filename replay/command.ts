@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { parseHubConfig, readConfigJson } from '../hub/config.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
 import { casasLineParser } from './casas.js';
@@ -21,37 +22,23 @@ interface ReplayCliOptions {
   home: string;
 }
 
-/** Homes from a hub configuration (`{ homes: [...] }`), a list of homes, or one home; gaps take defaults. */
+/**
+ * Homes from a hub configuration (`{ homes: [...] }`), a list of homes, or one home, read and validated by the hub's
+ * own loader (the same file starts a hub or fails with the same message naming the field); a home without a
+ * timezone takes `defaultTimezone`, other gaps the hub's defaults.
+ */
 export function loadReplayHomes(file: string, defaultTimezone: string): HomeConfig[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  const list = Array.isArray(parsed)
-    ? parsed
-    : parsed !== null && typeof parsed === 'object' && Array.isArray((parsed as { homes?: unknown }).homes)
-      ? (parsed as { homes: unknown[] }).homes
-      : [parsed];
-  return list.map((raw, i) => {
-    const h = raw as Partial<HomeConfig> | null;
-    if (!h || typeof h !== 'object' || typeof h.id !== 'string') {
-      throw new Error(`--config ${file}: home ${i} has no string "id"`);
-    }
-    const timezone = h.timezone ?? defaultTimezone;
-    new ZoneClock(timezone); // throws a RangeError naming the zone when it is unknown
-    return {
-      id: h.id,
-      timezone,
-      nightWindow: h.nightWindow ?? { start: '23:00', end: '06:00' },
-      away: h.away === true,
-      residents: h.residents ?? [],
-      devices: h.devices ?? [],
-      rules: h.rules ?? {},
-      ...(h.escalation ? { escalation: h.escalation } : {}),
-    };
-  });
+  const parsed = readConfigJson(file);
+  const hubShaped =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'homes' in parsed
+      ? (parsed as Record<string, unknown>)
+      : { homes: Array.isArray(parsed) ? parsed : [parsed] };
+  const homes = Array.isArray(hubShaped.homes)
+    ? hubShaped.homes.map((h: unknown) =>
+        h !== null && typeof h === 'object' && !('timezone' in h) ? { ...h, timezone: defaultTimezone } : h,
+      )
+    : hubShaped.homes;
+  return [...parseHubConfig({ ...hubShaped, homes }, file).homes];
 }
 
 async function write(out: NodeJS.WritableStream, text: string): Promise<void> {

@@ -27,6 +27,8 @@ export interface SensorEvent {
   kind?: DeviceKind;
   /** False for a device that is not in the configuration: kept, but raises no resident alerts. */
   assigned: boolean;
+  /** The sender's own `ts` when it was implausible (a reset clock) and `ts` is the hub's receive time instead. */
+  sensorTs?: number;
 }
 
 export interface DeviceConfig {

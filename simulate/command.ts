@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readPasswordFile } from '../bin/secret-file.js';
 import { simulate, toReplayLine, validateSimulation, type SimulationOptions } from './generator.js';
 import { INCIDENT_KINDS, INCIDENT_SYNTAX, parseIncident, type Incident } from './incidents.js';
 import { schemeConfig } from './layout.js';
@@ -24,6 +25,7 @@ interface SimulateFlags {
   mqtt?: string;
   username?: string;
   password?: string;
+  passwordFile?: string;
   qos: 0 | 1;
   speed: number;
   rate?: number;
@@ -35,6 +37,26 @@ interface SimulateFlags {
 }
 
 const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
+/** Where the MQTT password may come from without showing in the process list. */
+const PASSWORD_VARIABLE = 'TELECARE_MQTT_PASSWORD';
+
+/**
+ * The MQTT password: `--password-file`, else the environment, else `--password` (with a warning: every user of the
+ * machine sees a process's arguments in `ps`). Two sources at once is a mistake, refused rather than guessed.
+ */
+function mqttPassword(flags: SimulateFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const given = [flags.passwordFile, flags.password].filter((v) => v !== undefined);
+  if (given.length > 1) throw new Error('simulate: give the MQTT password once: --password-file or --password');
+  if (flags.passwordFile !== undefined) return readPasswordFile(flags.passwordFile);
+  if (flags.password !== undefined) {
+    process.stderr.write(
+      `simulate: warning: --password shows the password to every user of this machine (ps); ` +
+        `use --password-file or ${PASSWORD_VARIABLE}\n`,
+    );
+    return flags.password;
+  }
+  return env[PASSWORD_VARIABLE] || undefined;
+}
 
 function positiveNumber(name: string): (v: string) => number {
   return (v) => {
@@ -84,7 +106,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--write-config <file>', 'write the configuration of the simulated homes (alone: write it and exit)')
     .option('--mqtt <url>', `broker to publish to (default ${DEFAULT_MQTT_URL})`)
     .option('--username <name>', 'MQTT username (anonymous is allowed from loopback only)')
-    .option('--password <secret>', 'MQTT password')
+    .option('--password-file <file>', `file holding the MQTT password (or set ${PASSWORD_VARIABLE})`)
+    .option('--password <secret>', 'MQTT password on the command line: visible to every user in ps; avoid')
     .addOption(
       new Option('--qos <n>', 'MQTT QoS of each event')
         .choices(['0', '1'])
@@ -114,6 +137,9 @@ export function registerSimulateCommand(program: Command): void {
     .addHelpText(
       'after',
       `
+MQTT password: --password-file FILE or the environment variable ${PASSWORD_VARIABLE}, never --password on a
+shared machine (the process list shows every argument).
+
 Examples:
   telecare simulate --write-config demo.config.json          # configuration of one flat, then exit
   telecare simulate --speed 60 --incident collapse@14:05     # publish today at 60x to the local hub
@@ -188,7 +214,7 @@ async function publish(flags: SimulateFlags, options: SimulationOptions): Promis
   const url = flags.mqtt ?? DEFAULT_MQTT_URL;
   const client = await connectMqtt(url, {
     username: flags.username,
-    password: flags.password,
+    password: mqttPassword(flags, process.env),
     onLinkNote: (note) => process.stderr.write(`simulate: ${note}\n`),
   });
   const abort = new AbortController();

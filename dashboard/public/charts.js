@@ -2,7 +2,9 @@
 const NS = 'http://www.w3.org/2000/svg';
 const W = 320;
 const H = 160;
-const PAD = { left: 36, right: 8, top: 10, bottom: 26 };
+// Room for "09:00" or "1000" at the labels' size (style.css: 13 units, at least 12 px on a 375 px phone).
+const PAD = { left: 46, right: 8, top: 10, bottom: 32 };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(NS, tag);
@@ -17,10 +19,19 @@ function niceMax(max) {
   return Math.ceil(max / step) * step;
 }
 
-function frame(title, points, format) {
+/** A clock chart's axis: whole hours around the data (never from midnight, where no rising time or bedtime is). */
+function clockRange(values) {
+  if (!values.length) return { min: 0, max: 24 * 60 };
+  const min = Math.floor((Math.min(...values) - 30) / 60) * 60;
+  const max = Math.ceil((Math.max(...values) + 30) / 60) * 60;
+  return { min, max };
+}
+
+function frame(title, points, format, clock) {
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
-  const min = Math.min(0, ...values);
-  const max = niceMax(Math.max(0, ...values));
+  const { min, max } = clock
+    ? clockRange(values)
+    : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values)) };
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
@@ -35,7 +46,8 @@ function frame(title, points, format) {
   }
   const n = Math.max(points.length, 1);
   const slot = (W - PAD.left - PAD.right) / n;
-  const labelEvery = Math.ceil(n / 6);
+  // At most five day labels ("13 Nov" is about 40 units wide at 13): never touching each other.
+  const labelEvery = Math.ceil(n / 5);
   points.forEach((p, i) => {
     if (i % labelEvery === 0)
       root.append(svg('text', { x: PAD.left + slot * (i + 0.5), y: H - 8, 'text-anchor': 'middle' }, p.label));
@@ -96,8 +108,13 @@ export function barChart(title, points, { format = (v) => String(Math.round(v)),
   return figure(title, root, points, format, unit);
 }
 
-export function lineChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
-  const { root, y, slot } = frame(title, points, format);
+/** `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them. */
+export function lineChart(
+  title,
+  points,
+  { format = (v) => String(Math.round(v)), unit = 'Value', clock = false } = {},
+) {
+  const { root, y, slot } = frame(title, points, format, clock);
   let d = '';
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
@@ -111,11 +128,26 @@ export function lineChart(title, points, { format = (v) => String(Math.round(v))
   return figure(title, root, points, format, unit);
 }
 
+/** "2026-11-03" → "3 Nov": a day no reader takes for 11 March (as "11-03" is in Britain). */
+export function shortDay(isoDate) {
+  const [, month, day] = isoDate.split('-').map(Number);
+  return `${day} ${MONTHS[month - 1]}`;
+}
+
 /** "07:45" → minutes after midnight; null stays null. */
 export function clockMinutes(hhmm) {
   if (!hhmm) return null;
   const [h, m] = hhmm.split(':').map(Number);
   return h * 60 + m;
+}
+
+/**
+ * A bedtime as minutes after the midnight before it: "00:30" is 24:30, after "23:30", not 20 hours before it (the
+ * evening's night runs on past midnight; a bedtime before noon belongs to that night).
+ */
+export function bedtimeMinutes(hhmm) {
+  const minutes = clockMinutes(hhmm);
+  return minutes !== null && minutes < 12 * 60 ? minutes + 24 * 60 : minutes;
 }
 
 export function formatClock(minutes) {
@@ -143,7 +175,8 @@ export function categoryChart(title, points) {
   root.append(svg('title', {}, title));
   points.forEach((p, i) => {
     const y = i * rowH + 2;
-    const label = p.label.length > 22 ? `${p.label.slice(0, 21)}…` : p.label;
+    // About 20 characters fit the 144 units left of the bars at the labels' size.
+    const label = p.label.length > 20 ? `${p.label.slice(0, 19)}…` : p.label;
     root.append(svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, label));
     const barW = typeof p.value === 'number' ? ((width - labelW - valueW) * p.value) / max : 0;
     if (barW > 0) root.append(svg('rect', { class: 'bar', x: labelW, y: y + 3, width: barW, height: rowH - 8 }));

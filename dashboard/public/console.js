@@ -5,6 +5,8 @@ import * as cards from '/assets/alert-cards.js';
 
 const alerts = new Map();
 const closed = [];
+/** True once the alerts closed before the page opened are in `closed`. */
+let closedLoaded = false;
 /** Alert ids whose resolve form is open: a re-render must not throw away what the responder is typing. */
 const resolving = new Set();
 let soundOn = false;
@@ -105,7 +107,29 @@ function render() {
         ),
       ),
   );
+  // Said only once the history is in: "nothing closed" must never flash before it arrives.
+  document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+}
+
+/** When closed: resolved, else cancelled (withdrawn by the rule), else last seen. */
+function closedAt(alert) {
+  return Date.parse(alert.resolvedAt || alert.lastSeenAt || alert.raisedAt) || 0;
+}
+
+/** The last alerts closed before this page was opened (the night shift's), so the next shift sees them too. */
+async function loadRecentlyClosed() {
+  const lists = await Promise.all([
+    api('/api/alerts?state=resolved&limit=10'),
+    api('/api/alerts?state=cancelled&limit=10'),
+  ]).catch(() => [[], []]);
+  const [resolved, cancelled] = lists;
+  closedLoaded = true;
+  for (const alert of [...resolved, ...cancelled]) {
+    if (!closed.some((a) => a.id === alert.id)) closed.push(alert);
+  }
+  closed.sort((a, b) => closedAt(b) - closedAt(a));
+  render();
 }
 
 function receive(alert) {
@@ -182,4 +206,9 @@ setInterval(checkStorage, 10_000);
 
 // Ages on the cards move on.
 setInterval(render, 30_000);
-startPage().then(connect).then(checkStorage);
+startPage()
+  .then(() => {
+    connect();
+    return loadRecentlyClosed();
+  })
+  .then(checkStorage);

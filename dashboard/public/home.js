@@ -1,13 +1,13 @@
 // The home view: a home's daily activity features over the last weeks, as small charts.
 import { api, daysAgo, startPage } from '/assets/common.js';
-import { barChart, clockMinutes, formatClock, lineChart } from '/assets/charts.js';
+import { barChart, bedtimeMinutes, clockMinutes, formatClock, lineChart, shortDay } from '/assets/charts.js';
 
 const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
 function points(days, pick) {
-  return days.map((d) => ({ label: d.date.slice(5), fullLabel: d.date, value: pick(d) }));
+  return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: pick(d) }));
 }
 
 async function show() {
@@ -19,9 +19,13 @@ async function show() {
   charts.replaceChildren();
   try {
     const days = await api(url);
-    message.textContent = days.length ? `${days.length} days of ${homeId}` : 'No activity recorded in this period.';
+    message.textContent = days.length
+      ? `${days.length} days of ${homeId}`
+      : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
+        'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
+        'check Device setup.';
     if (!days.length) return;
-    const clock = { format: formatClock, unit: 'Time' };
+    const clock = { format: formatClock, unit: 'Time', clock: true };
     charts.append(
       barChart(
         'Active minutes',
@@ -40,7 +44,7 @@ async function show() {
       ),
       lineChart(
         'Bedtime',
-        points(days, (d) => clockMinutes(d.bedtime)),
+        points(days, (d) => bedtimeMinutes(d.bedtime)),
         clock,
       ),
       barChart(

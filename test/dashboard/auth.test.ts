@@ -15,6 +15,9 @@ afterEach(async () => {
 describe('first start', () => {
   it('creates admin with a random password, announced once to the operator and stored only as a hash', async () => {
     dashboard = await startDashboard({ adminPassword: undefined });
+    // Shown once the dashboard serves: a start that fails before shows a password nobody could use.
+    expect(dashboard.announced).toEqual([]);
+    await dashboard.app.listen({ port: 0, host: '127.0.0.1' });
     expect(dashboard.announced).toHaveLength(1);
     const password = /password: (\S+)/.exec(dashboard.announced.join('\n'))?.[1];
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
@@ -26,11 +29,12 @@ describe('first start', () => {
     // 144 random bits cannot be guessed, so a fast salted hash is enough for the generated password.
     expect(rows[0]?.password_hash).toMatch(/^sha256\$/);
 
-    // A second start on the same database keeps the password and announces nothing.
+    // A second start on the same database, after that login, keeps the password and announces nothing.
     const dir = dashboard.dir;
     await dashboard.app.close();
     const again = await startDashboard({ adminPassword: undefined, dir });
     try {
+      await again.app.listen({ port: 0, host: '127.0.0.1' });
       expect(again.announced).toEqual([]);
       await login(again.app, 'admin', password!);
     } finally {

@@ -157,6 +157,16 @@ describe('rule times that would leave a silent home unwatched', () => {
     ]);
   });
 
+  it('refuse a night window that starts when it ends (an empty night: no night-exit or out-of-bed alert, ever)', () => {
+    const night = (start: string, end: string) => ({
+      homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant], nightWindow: { start, end } }],
+    });
+    expect(problemsOf(night('23:00', '23:00'))).toEqual([
+      "homes[0].nightWindow: starts and ends at 23:00, so the night is empty and the night rules (night-exit, out-of-bed-too-long) never run; give its end, e.g. '06:00'",
+    ]);
+    expect(problemsOf(night('22:30', '07:00'))).toEqual([]);
+  });
+
   it('still take every default and a day-long limit', () => {
     expect(problemsOf(home({ inactivity: { capMinutes: 1440, floorMinutes: 1440 } }))).toEqual([]);
   });

@@ -16,6 +16,39 @@ afterAll(() => {
 });
 
 describe('telecare replay', () => {
+  it("reads --config with the hub's own loader: a byte-order mark is taken, a bad field is refused by name", () => {
+    const input = path.join(dir, 'bom-events.ndjson');
+    const t0 = Date.UTC(2026, 0, 5, 9);
+    fs.writeFileSync(
+      input,
+      `${JSON.stringify({ ts: t0, homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true })}\n`,
+    );
+    const config = path.join(dir, 'bom-home.json');
+    const home = {
+      id: 'h1',
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [{ id: 'p1', kind: 'pendant' }],
+    };
+    // Notepad's "UTF-8 with BOM": the hub takes it, so must the replay of the same file.
+    fs.writeFileSync(config, `\uFEFF${JSON.stringify({ homes: [home] })}`);
+    const withBom = runReplay(['--input', input, '--config', config, '--drain', '0']);
+    expect(withBom.stderr).not.toMatch(/Unexpected token/);
+    expect(withBom.status).toBe(0);
+    expect(jsonLines(withBom.stdout).map((a) => a.kind)).toEqual(['pendant']);
+
+    fs.writeFileSync(config, JSON.stringify({ homes: [{ ...home, nightWindow: { start: '25:00', end: '06:00' } }] }));
+    const badField = runReplay(['--input', input, '--config', config]);
+    expect(badField.status).toBe(1);
+    expect(badField.stderr).toContain(`invalid configuration ${config}`);
+    expect(badField.stderr).toContain('homes[0].nightWindow.start');
+
+    fs.writeFileSync(config, Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]));
+    const utf16 = runReplay(['--input', input, '--config', config]);
+    expect(utf16.status).toBe(1);
+    expect(utf16.stderr).toContain('save it as UTF-8');
+  });
+
   it('replays a configured home: alerts as SPEC JSON lines, deterministic ids, pre-alerts when asked', () => {
     const input = path.join(dir, 'events.ndjson');
     const t0 = Date.UTC(2026, 0, 5, 9);

@@ -190,6 +190,57 @@ describe('telecare simulate', () => {
     }
   });
 
+  it('takes the MQTT password from --password-file or TELECARE_MQTT_PASSWORD (off the process list), and warns when it is on the command line', async () => {
+    const passwords: string[] = [];
+    const broker = await Aedes.createBroker({
+      authenticate: (_client, _username, password, done) => {
+        passwords.push(password?.toString('utf8') ?? '');
+        done(null, true);
+      },
+    });
+    const server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const publishing = ['simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--username', 'sim', '--start', '2026-01-12'];
+    const briefly = ['--rate', '200', '--duration', '0.5'];
+    const passwordFile = path.join(dir, 'mqtt-password');
+    fs.writeFileSync(passwordFile, 'from-the-file\n', { mode: 0o600 });
+    const { TELECARE_MQTT_PASSWORD: _unset, ...env } = process.env;
+    try {
+      const fromFile = await run(process.execPath, [cli, ...publishing, '--password-file', passwordFile, ...briefly], {
+        env,
+        timeout: 30_000,
+      });
+      const fromEnv = await run(process.execPath, [cli, ...publishing, ...briefly], {
+        env: { ...env, TELECARE_MQTT_PASSWORD: 'from-the-environment' },
+        timeout: 30_000,
+      });
+      const fromFlag = await run(
+        process.execPath,
+        [cli, ...publishing, '--password', 'on-the-command-line', ...briefly],
+        {
+          env,
+          timeout: 30_000,
+        },
+      );
+      expect(passwords).toEqual(['from-the-file', 'from-the-environment', 'on-the-command-line']);
+      expect(fromFile.stderr).not.toMatch(/warning/i);
+      expect(fromEnv.stderr).not.toMatch(/warning/i);
+      expect(fromFlag.stderr).toMatch(/warning: --password .*ps.*--password-file or TELECARE_MQTT_PASSWORD/);
+      expect(fromFlag.stderr).not.toContain('on-the-command-line');
+
+      const { stdout: help } = await run(process.execPath, [cli, 'simulate', '--help']);
+      expect(help).toContain('--password-file <file>');
+      expect(help).toContain('TELECARE_MQTT_PASSWORD');
+      await expect(
+        run(process.execPath, [cli, ...publishing, '--password-file', path.join(dir, 'missing'), ...briefly], { env }),
+      ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--password-file .*missing: ENOENT/) });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+  });
+
   it('refuses a bad incident with the reason and a non-zero exit', async () => {
     await expect(
       run(process.execPath, [cli, 'simulate', '--incident', 'meteor@10:00', '--out', '-']),
