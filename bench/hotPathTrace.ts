@@ -6,6 +6,7 @@
 // I/O) that ran between the press read and its alert leaving, with their offsets: the turns the press waited.
 // `--bench-gaps` presses as `telecare bench` does (resolved at once, next press 1-5 ms later) instead of letting
 // each press's aftermath (fsync, PUBACK, deliveries) finish first. `--load N`: N background events/s meanwhile.
+// `--bad-logins N`: N MQTT connections a second with a wrong password meanwhile (each a scrypt check, bounded per source).
 // `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
 // `--sched`: the scheduler's account (run-queue wait, CPU) of the hub's threads and the client around each press.
 // `--cpu` presses with nothing measured but the process's CPU time from the hub's read of each press to its alert
@@ -37,6 +38,7 @@ import { makeTempDir, removeTempDir } from './children.js';
 import { cpuUs, summarise, threadScheds, type ThreadSched } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
 import { startLoad } from './load.js';
+import { startBadLogins } from './badLogins.js';
 
 const MARKS = [
   'pressed',
@@ -126,6 +128,8 @@ interface TraceArgs {
   load: number;
   /** Scheduler accounts (run-queue waits) around each press: is a slow press waiting for a core or working? */
   sched: boolean;
+  /** MQTT connections with a wrong password per second while pressing (0: none), as the bench's bad-logins phase. */
+  badLogins: number;
 }
 
 function args(): TraceArgs {
@@ -146,6 +150,7 @@ function args(): TraceArgs {
     benchGaps: argv.includes('--bench-gaps'),
     load: Number(value('--load') ?? 0),
     sched: argv.includes('--sched'),
+    badLogins: Number(value('--bad-logins') ?? 0),
   };
 }
 
@@ -193,9 +198,46 @@ async function clientMain(): Promise<void> {
   process.send?.({ ready: true });
 }
 
+/** The wrong-password connections, in this child process until the parent says end; then it tells its counts. */
+async function badLoginMain(): Promise<void> {
+  const flood = startBadLogins(process.env.TRACE_MQTT_URL ?? '', Number(process.env.TRACE_BAD_LOGINS));
+  process.on('message', (msg: { end?: boolean }) => {
+    if (!msg.end) return;
+    void flood.stop().then(() => {
+      process.send?.({ attempts: flood.attempts(), refused: flood.refused() }, () => process.exit(0));
+    });
+  });
+  process.send?.({ ready: true });
+  return Promise.resolve();
+}
+
+/** Starts the wrong-password flood in a child process; `stop` ends it and answers its counts. */
+async function startBadLoginClient(
+  mqttUrl: string,
+  ratePerS: number,
+): Promise<{ stop: () => Promise<{ attempts: number; refused: number }> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--bad-login-client'], {
+    env: { ...process.env, TRACE_MQTT_URL: mqttUrl, TRACE_BAD_LOGINS: String(ratePerS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve) => child.once('message', resolve));
+  return {
+    stop: async () => {
+      const counts = new Promise<{ attempts: number; refused: number }>((resolve) =>
+        child.once('message', (m) => resolve(m as { attempts: number; refused: number })),
+      );
+      child.send({ end: true });
+      const result = await counts;
+      await endClient(child);
+      return result;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const opts = args();
   if (opts.child) return clientMain();
+  if (process.argv.includes('--bad-login-client')) return badLoginMain();
   const dir = makeTempDir('telecare-trace-');
   let logLines = 0;
   // A log line costs its serialisation here; the write itself goes nowhere (the bench's hub writes to a pipe).
@@ -386,6 +428,10 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   const loadFrom = { t: performance.now(), n: load?.counts().published ?? 0 };
+  // In a process of their own, as the bench's guessing clients are not the hub's.
+  const badLogins = opts.badLogins > 0 ? await startBadLoginClient(mqttUrl, opts.badLogins) : undefined;
+  const processCpuFrom = cpuUs();
+  const runFrom = performance.now();
 
   const session = new Session();
   if (opts.cpuProfDir) {
@@ -474,6 +520,9 @@ async function main(): Promise<void> {
     session.disconnect();
   }
   const loadRate = load ? ((load.counts().published - loadFrom.n) / (performance.now() - loadFrom.t)) * 1000 : 0;
+  // The hub process's CPU over the presses (every thread), in cores: what the background work added.
+  const coresUsed = (cpuUs() - processCpuFrom) / 1000 / (performance.now() - runFrom);
+  const badLoginCounts = await badLogins?.stop();
   await load?.stop();
   hook.disable();
   gcObserver.disconnect();
@@ -523,6 +572,8 @@ async function main(): Promise<void> {
         homes: opts.homes,
         external: opts.external,
         backgroundEventsPerS: Math.round(loadRate),
+        coresUsed: Math.round(coresUsed * 100) / 100,
+        ...(badLoginCounts ? { badLogins: badLoginCounts } : {}),
         readToAlertWritten: between('read', 'written'),
         readToAlertSent: between('read', 'sent'),
         /** The hub's read of the press to the subscriber's read of the alert (both on the monotonic clock). */
