@@ -13,10 +13,11 @@ export type ScryptReply = { id: number; ok: true; key: Uint8Array } | { id: numb
 type Done = (err: Error | null, derived?: Buffer) => void;
 
 /**
- * A thread ends after this long without a hash: a flood of logins keeps it (one start, ~30 ms of CPU), a quiet hub
- * gives its memory back (a few MB, plus scrypt's 8 MB block only while hashing).
+ * A thread ends after this long without a hash. A flood of logins keeps it (its hashes come back to back); a single
+ * login gives the thread's memory back at once (a worker thread is ~11 MB resident while it lives; the start-up's own
+ * hash must not stay in the idle hub's figure).
  */
-export const SCRYPT_THREAD_IDLE_MS = 10_000;
+export const SCRYPT_THREAD_IDLE_MS = 1_000;
 
 /**
  * One queue's thread. Why not libuv's pool, where `crypto.scrypt` runs: its threads cannot be told apart from inside
