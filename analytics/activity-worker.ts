@@ -3,7 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
+import { lowerThisThreadPriority } from '../hub/thread-priority.js';
 
+lowerThisThreadPriority('analytics');
 const { dbFile } = workerData as ActivityWorkerData;
 let { config } = workerData as ActivityWorkerData;
 const port = parentPort!;

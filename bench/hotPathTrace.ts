@@ -6,7 +6,9 @@
 // I/O) that ran between the press read and its alert leaving, with their offsets: the turns the press waited.
 // `--bench-gaps` presses as `telecare bench` does (resolved at once, next press 1-5 ms later) instead of letting
 // each press's aftermath (fsync, PUBACK, deliveries) finish first. `--load N`: N background events/s meanwhile.
+// `--bad-logins N`: N MQTT connections a second with a wrong password meanwhile (each a scrypt check, bounded per source).
 // `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
+// `--sched`: the scheduler's account (run-queue wait, CPU) of the hub's threads and the client around each press.
 // `--cpu` presses with nothing measured but the process's CPU time from the hub's read of each press to its alert
 // written (and per whole press, its resolution and aftermath included): µs of work, which the neighbours' load
 // inflates far less than wall time; compare builds by these, alternating runs.
@@ -33,9 +35,10 @@ import { AlertChanges } from '../hub/alerts/changes.js';
 import { AlertService } from '../hub/alerts/service.js';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { makeTempDir, removeTempDir } from './children.js';
-import { cpuUs, summarise } from './stats.js';
+import { cpuUs, summarise, threadScheds, type ThreadSched } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
 import { startLoad } from './load.js';
+import { startBadLogins } from './badLogins.js';
 
 const MARKS = [
   'pressed',
@@ -83,6 +86,22 @@ interface PressTrace {
   total: Record<CountName, number>;
   /** With `--timeline`: the loop's callbacks that ran from the press read to the alert sent, µs from the read. */
   turns?: LoopCallback[];
+  /** With `--sched`: the scheduler's account of the press's window (press sent to alert parsed). */
+  sched?: PressSched;
+}
+
+/** Scheduler figures of one press's window, µs (Linux schedstat deltas). */
+interface PressSched {
+  /** The hub's main thread: runnable but waiting for a core (run-queue wait), and on a core. */
+  mainWaitUs: number;
+  mainRunUs: number;
+  /** The pendant-and-subscriber process's main thread, the same. */
+  clientWaitUs: number;
+  clientRunUs: number;
+  /** The hub's other threads (V8's helpers, libuv's pool, workers): CPU they took in the window. */
+  othersRunUs: number;
+  /** Run-queue wait of the hub's other threads in the window. */
+  othersWaitUs: number;
 }
 
 interface LoopCallback {
@@ -107,6 +126,10 @@ interface TraceArgs {
   benchGaps: boolean;
   /** Background events per second while pressing (0: none), from `telecare simulate` as the bench runs it. */
   load: number;
+  /** Scheduler accounts (run-queue waits) around each press: is a slow press waiting for a core or working? */
+  sched: boolean;
+  /** MQTT connections with a wrong password per second while pressing (0: none), as the bench's bad-logins phase. */
+  badLogins: number;
 }
 
 function args(): TraceArgs {
@@ -126,6 +149,8 @@ function args(): TraceArgs {
     timeline: argv.includes('--timeline'),
     benchGaps: argv.includes('--bench-gaps'),
     load: Number(value('--load') ?? 0),
+    sched: argv.includes('--sched'),
+    badLogins: Number(value('--bad-logins') ?? 0),
   };
 }
 
@@ -138,6 +163,8 @@ async function clientMain(): Promise<void> {
   // clock, which the parent shares.
   let lastReadNs = 0n;
   let pressedNs = 0n;
+  let pressedSched: ThreadSched | undefined;
+  const ownSched = (): ThreadSched | undefined => threadScheds().find((t) => t.tid === process.pid);
   const stream = client.stream as net.Socket;
   // Before mqtt.js's own listener (the pipe), which parses and emits the message within the same 'data' event.
   stream.prependListener('data', () => (lastReadNs = process.hrtime.bigint()));
@@ -145,30 +172,72 @@ async function clientMain(): Promise<void> {
     if (payload.length === 0) return;
     const messageNs = process.hrtime.bigint();
     const alert = JSON.parse(payload.toString()) as { id: string; state: string };
+    const now = pressedSched ? ownSched() : undefined;
     if (alert.state === 'raised')
       process.send?.({
         alert: alert.id,
         pressedNs: String(pressedNs),
         readNs: String(lastReadNs),
         messageNs: String(messageNs),
+        ...(now && pressedSched
+          ? { waitNs: now.waitNs - pressedSched.waitNs, runNs: now.runNs - pressedSched.runNs }
+          : {}),
       });
   });
-  process.on('message', (msg: { press?: string; end?: boolean }) => {
+  process.on('message', (msg: { press?: string; end?: boolean; sched?: boolean }) => {
     if (msg.end) {
       void client.endAsync().then(() => process.exit(0));
       return;
     }
     if (msg.press === undefined) return;
     const payload = JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
+    pressedSched = msg.sched === true ? ownSched() : undefined;
     pressedNs = process.hrtime.bigint();
     client.publish(pressTopic(msg.press), payload, { qos: 1 });
   });
   process.send?.({ ready: true });
 }
 
+/** The wrong-password connections, in this child process until the parent says end; then it tells its counts. */
+async function badLoginMain(): Promise<void> {
+  const flood = startBadLogins(process.env.TRACE_MQTT_URL ?? '', Number(process.env.TRACE_BAD_LOGINS));
+  process.on('message', (msg: { end?: boolean }) => {
+    if (!msg.end) return;
+    void flood.stop().then(() => {
+      process.send?.({ attempts: flood.attempts(), refused: flood.refused() }, () => process.exit(0));
+    });
+  });
+  process.send?.({ ready: true });
+  return Promise.resolve();
+}
+
+/** Starts the wrong-password flood in a child process; `stop` ends it and answers its counts. */
+async function startBadLoginClient(
+  mqttUrl: string,
+  ratePerS: number,
+): Promise<{ stop: () => Promise<{ attempts: number; refused: number }> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--bad-login-client'], {
+    env: { ...process.env, TRACE_MQTT_URL: mqttUrl, TRACE_BAD_LOGINS: String(ratePerS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve) => child.once('message', resolve));
+  return {
+    stop: async () => {
+      const counts = new Promise<{ attempts: number; refused: number }>((resolve) =>
+        child.once('message', (m) => resolve(m as { attempts: number; refused: number })),
+      );
+      child.send({ end: true });
+      const result = await counts;
+      await endClient(child);
+      return result;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const opts = args();
   if (opts.child) return clientMain();
+  if (process.argv.includes('--bad-login-client')) return badLoginMain();
   const dir = makeTempDir('telecare-trace-');
   let logLines = 0;
   // A log line costs its serialisation here; the write itself goes nowhere (the bench's hub writes to a pipe).
@@ -359,6 +428,10 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   const loadFrom = { t: performance.now(), n: load?.counts().published ?? 0 };
+  // In a process of their own, as the bench's guessing clients are not the hub's.
+  const badLogins = opts.badLogins > 0 ? await startBadLoginClient(mqttUrl, opts.badLogins) : undefined;
+  const processCpuFrom = cpuUs();
+  const runFrom = performance.now();
 
   const session = new Session();
   if (opts.cpuProfDir) {
@@ -398,8 +471,10 @@ async function main(): Promise<void> {
     current = { at: {}, toAlert: zero(), total: zero(), topic: pressTopic(homeId) };
     counting = true;
     if (opts.timeline) turns = [];
-    child.send({ press: homeId });
-    const { alert, pressedNs, readNs, messageNs } = await alerted;
+    const schedBefore = opts.sched ? threadScheds() : undefined;
+    child.send({ press: homeId, sched: opts.sched });
+    const { alert, pressedNs, readNs, messageNs, waitNs, runNs } = await alerted;
+    if (schedBefore) current.sched = pressSched(schedBefore, threadScheds(), waitNs ?? NaN, runNs ?? NaN);
     if (pressedNs !== undefined) current.at.pressed = Number(BigInt(pressedNs) - originNs) / 1e6;
     if (readNs !== undefined) current.at.subscriberRead = Number(BigInt(readNs) - originNs) / 1e6;
     if (messageNs !== undefined) current.at.subscriberMessage = Number(BigInt(messageNs) - originNs) / 1e6;
@@ -445,6 +520,9 @@ async function main(): Promise<void> {
     session.disconnect();
   }
   const loadRate = load ? ((load.counts().published - loadFrom.n) / (performance.now() - loadFrom.t)) * 1000 : 0;
+  // The hub process's CPU over the presses (every thread), in cores: what the background work added.
+  const coresUsed = (cpuUs() - processCpuFrom) / 1000 / (performance.now() - runFrom);
+  const badLoginCounts = await badLogins?.stop();
   await load?.stop();
   hook.disable();
   gcObserver.disconnect();
@@ -494,6 +572,8 @@ async function main(): Promise<void> {
         homes: opts.homes,
         external: opts.external,
         backgroundEventsPerS: Math.round(loadRate),
+        coresUsed: Math.round(coresUsed * 100) / 100,
+        ...(badLoginCounts ? { badLogins: badLoginCounts } : {}),
         readToAlertWritten: between('read', 'written'),
         readToAlertSent: between('read', 'sent'),
         /** The hub's read of the press to the subscriber's read of the alert (both on the monotonic clock). */
@@ -508,6 +588,7 @@ async function main(): Promise<void> {
         groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
         gcInPath: gcInPath(kept, collections),
         slowest: slowestPresses(kept, collections, workerStarts),
+        ...(opts.sched ? { sched: schedSummary(kept) } : {}),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
         ...(opts.timeline ? { timeline: timelineSummary(kept) } : {}),
@@ -688,6 +769,67 @@ function slowestPresses(
   };
 }
 
+/** The scheduler's deltas of a press's window: the hub's main thread, its other threads, and the client's. */
+function pressSched(
+  before: ThreadSched[],
+  after: ThreadSched[],
+  clientWaitNs: number,
+  clientRunNs: number,
+): PressSched {
+  const was = new Map(before.map((t) => [t.tid, t]));
+  let mainWaitNs = 0;
+  let mainRunNs = 0;
+  let othersRunNs = 0;
+  let othersWaitNs = 0;
+  for (const t of after) {
+    // A thread started in the window (a worker) counts from zero.
+    const from = was.get(t.tid) ?? { runNs: 0, waitNs: 0 };
+    if (t.tid === process.pid) {
+      mainWaitNs = t.waitNs - from.waitNs;
+      mainRunNs = t.runNs - from.runNs;
+    } else {
+      othersRunNs += t.runNs - from.runNs;
+      othersWaitNs += t.waitNs - from.waitNs;
+    }
+  }
+  const us = (ns: number): number => Math.round(ns / 1000);
+  return {
+    mainWaitUs: us(mainWaitNs),
+    mainRunUs: us(mainRunNs),
+    clientWaitUs: us(clientWaitNs),
+    clientRunUs: us(clientRunNs),
+    othersRunUs: us(othersRunNs),
+    othersWaitUs: us(othersWaitNs),
+  };
+}
+
+/**
+ * Medians of the scheduler figures for every press, the slowest 5 % and the slowest 2 % (by pendant publish to alert
+ * parsed), and how many slow presses had their main thread wait for a core for 500 µs or more: whether the tail is
+ * threads waiting for a core (contention) or the hub's main thread working.
+ */
+function schedSummary(traces: readonly PressTrace[]): Record<string, unknown> {
+  const total = (t: PressTrace): number => (t.at.subscriberMessage ?? NaN) - (t.at.pressed ?? NaN);
+  const timed = traces.filter((t) => t.sched && Number.isFinite(total(t))).sort((a, b) => total(a) - total(b));
+  const keys = ['mainWaitUs', 'mainRunUs', 'clientWaitUs', 'clientRunUs', 'othersRunUs', 'othersWaitUs'] as const;
+  const group = (part: readonly PressTrace[]): Record<string, number> => ({
+    presses: part.length,
+    totalP50Us: Math.round(summarise(part.map(total)).p50 * 1000),
+    ...Object.fromEntries(keys.map((k) => [`${k}P50`, summarise(part.map((t) => t.sched?.[k] ?? NaN)).p50])),
+    mainWaited500UsOrMore: part.filter((t) => (t.sched?.mainWaitUs ?? 0) >= 500).length,
+    clientWaited500UsOrMore: part.filter((t) => (t.sched?.clientWaitUs ?? 0) >= 500).length,
+  });
+  return {
+    all: group(timed),
+    slowest5pc: group(timed.slice(Math.floor(timed.length * 0.95))),
+    slowest2pc: group(timed.slice(Math.floor(timed.length * 0.98))),
+    slowest2pcEach: timed.slice(Math.floor(timed.length * 0.98)).map((t) => ({
+      totalUs: Math.round(total(t) * 1000),
+      ...t.sched,
+    })),
+  };
+}
+
 /** The topic a press of `homeId` is published on (as the client process publishes it). */
 function pressTopic(homeId: string): string {
   return `telecare/${homeId}/devices/${PRESS_PENDANT_ID}/events`;
@@ -710,6 +852,9 @@ interface FromChild {
   pressedNs?: string;
   readNs?: string;
   messageNs?: string;
+  /** With `--sched`: the client's main thread's run-queue wait and run time over the press, ns. */
+  waitNs?: number;
+  runNs?: number;
 }
 
 /** The pendant and subscriber in a child process, ready to press. */

@@ -1,5 +1,6 @@
 // Password hashing: scrypt for human-chosen passwords, salted SHA-256 for generated secrets; only hashes are stored.
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { scryptInThread } from './scrypt-thread.js';
 
 const KEY_LENGTH = 32;
 /**
@@ -28,7 +29,7 @@ export class HashQueueFull extends Error {
 /**
  * Who a hash is for. The broker's device credentials and the dashboard's people each have their own queue, so a
  * flood of wrong dashboard logins never delays a device's reconnect (and the reverse); at most one hash per queue
- * runs at a time (two 8 MB blocks at most, two of libuv's four threads, the others left to the store's fsync).
+ * runs at a time (two 8 MB blocks at most), each queue in a low-priority thread of its own (`hub/scrypt-thread.ts`).
  */
 export type HashQueue = 'broker' | 'dashboard';
 
@@ -63,7 +64,7 @@ class ScryptQueue {
       jobs.push(() => {
         // Node throws at once on a cost it refuses (not a power of two, over the memory cap): the queue must go on.
         try {
-          scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, done);
+          scryptInThread(this, password, salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY_BYTES }, done);
         } catch (err) {
           done(err as Error);
         }

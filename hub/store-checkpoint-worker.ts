@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database, { type Database as Db } from 'better-sqlite3';
+import { lowerThisThreadPriority } from './thread-priority.js';
 
 export interface CheckpointWorkerData {
   dbFile: string;
@@ -66,6 +67,7 @@ async function handle(db: Db, request: CheckpointRequest): Promise<void> {
   parentPort!.postMessage(reply);
 }
 
+lowerThisThreadPriority('checkpoint');
 const { dbFile } = workerData as CheckpointWorkerData;
 // A failure to open ends the thread with an error: the store counts the checkpoint as failed and tries again later.
 const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
