@@ -59,7 +59,7 @@ describe('event store checkpoints', () => {
     db.close();
   });
 
-  it('one checkpoint thread serves a whole burst, and ends once idle (a later burst starts another)', async () => {
+  it('without the native checkpointer: one worker thread serves a whole burst, and ends once idle (a later burst starts another)', async () => {
     const metrics = createMetricsRegistry();
     const counter = async (name: string, label = ''): Promise<number> => {
       const text = await metrics.getSingleMetricAsString(name);
@@ -75,6 +75,7 @@ describe('event store checkpoints', () => {
     let store = new EventStore(db, new FakeClock(), metrics, {
       checkpointBytes: 64 * 1024,
       checkpointerIdleMs: 60_000,
+      checkpointIn: 'worker',
     });
     await vi.waitFor(
       async () => {
@@ -91,7 +92,11 @@ describe('event store checkpoints', () => {
     // Idle 50 ms: between appends 200 ms apart the thread ends, and the next checkpoint needs a new one.
     metrics.clear();
     db = openHubDatabase(path.join(dir, 'hub.db'));
-    store = new EventStore(db, new FakeClock(), metrics, { checkpointBytes: 64 * 1024, checkpointerIdleMs: 50 });
+    store = new EventStore(db, new FakeClock(), metrics, {
+      checkpointBytes: 64 * 1024,
+      checkpointerIdleMs: 50,
+      checkpointIn: 'worker',
+    });
     await vi.waitFor(
       async () => {
         await burst();
