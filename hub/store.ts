@@ -144,7 +144,7 @@ export interface EventStoreOptions {
   /**
    * fsync and checkpoints off the loop (default: for a database file in WAL mode). The batch commits on the loop
    * without waiting for the disk; its appends resolve (and their PUBACKs go) once an fsync of the WAL in libuv's
-   * thread pool has carried it to disk. Checkpoints run in a short-lived worker thread with its own connection.
+   * thread pool has carried it to disk. Checkpoints run in another thread with its own connection (see checkpointIn).
    */
   syncOffLoop?: boolean;
   /** Checkpoint once the WAL is this big (default `EventStore.CHECKPOINT_BYTES`). */
@@ -361,7 +361,7 @@ export class EventStore {
     if ((options.syncOffLoop ?? true) && walMode) {
       // The WAL exists once the migrations have written; it lives as long as this connection is open.
       this.walFd = fs.openSync(this.walFile, 'r+');
-      // This connection no longer checkpoints (a checkpoint fsyncs the database): a worker thread does.
+      // This connection no longer checkpoints (a checkpoint fsyncs the database): a checkpoint thread does.
       db.pragma('wal_autocheckpoint = 0');
       // SQLite reuses the WAL file after a checkpoint without shrinking it: once one burst had grown it past the
       // threshold, its size (what maybeCheckpoint looks at) stayed there and every fsync started a checkpoint worker.
