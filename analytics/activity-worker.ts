@@ -11,6 +11,8 @@ let { config } = workerData as ActivityWorkerData;
 const port = parentPort!;
 // Read-only: it never takes the write lock the hub's alert writes need; WAL readers do not block the writer.
 const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+// SQLite's 2 MB page cache, not better-sqlite3's 16 MB: a home's days are read once, in index order.
+db.pragma('cache_size = -2000');
 
 port.on('message', (req: ActivityRequest) => {
   if (req.op === 'config') {

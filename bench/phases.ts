@@ -7,6 +7,7 @@ import { spawnTracked, stopChild } from './children.js';
 import type { Figure } from './figures.js';
 import { startBadLogins } from './badLogins.js';
 import { procStatusBytes, spawnHub, type HubHandle } from './hubProcess.js';
+import { memoryParts } from './smaps.js';
 import { MOSQUITTO_BIN, mosquittoAvailable, startMosquitto } from './mosquitto.js';
 import { measurePresses, type PressRun } from './latency.js';
 import { processCpuUs } from './ingestCost.js';
@@ -46,13 +47,23 @@ async function checkpointThreadsStarted(hub: HubHandle): Promise<number | null> 
   }
 }
 
-/** Largest RSS seen while `work` runs, sampled every 100 ms, and the process's threads at that sample. */
+/**
+ * Largest RSS seen while `work` runs, sampled every 100 ms, the process's threads at that sample, and what its memory
+ * was made of (smaps, read again only when the peak has grown by a quarter of a MB since the last read).
+ */
 async function peakRssDuring<T>(
   hub: HubHandle,
   work: Promise<T>,
-): Promise<{ result: T; peakBytes: number | null; threadsAtPeak: number | null }> {
+): Promise<{
+  result: T;
+  peakBytes: number | null;
+  threadsAtPeak: number | null;
+  partsAtPeak: Record<string, number> | null;
+}> {
   let peak: number | null = null;
   let threadsAtPeak: number | null = null;
+  let partsAtPeak: Record<string, number> | null = null;
+  let partsReadAt = 0;
   let running = true;
   const sampler = (async () => {
     while (running) {
@@ -60,12 +71,16 @@ async function peakRssDuring<T>(
       if (rss !== null && rss > (peak ?? 0)) {
         peak = rss;
         threadsAtPeak = threadCount(hub.pid);
+        if (rss - partsReadAt >= 256 * 1024) {
+          partsAtPeak = memoryParts(hub.pid) ?? partsAtPeak;
+          partsReadAt = rss;
+        }
       }
       await sleep(100);
     }
   })();
   try {
-    return { result: await work, peakBytes: peak, threadsAtPeak };
+    return { result: await work, peakBytes: peak, threadsAtPeak, partsAtPeak };
   } finally {
     running = false;
     await sampler;
@@ -517,6 +532,9 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
                 ? { 'threads at the sampled peak': sampled.threadsAtPeak, 'threads idle': idleThreads }
                 : {}),
               ...(checkpointThreads !== null ? { 'checkpoint threads started': checkpointThreads } : {}),
+              ...Object.fromEntries(
+                Object.entries(sampled.partsAtPeak ?? {}).map(([part, mb]) => [`at the peak, ${part}`, mb]),
+              ),
             },
           }
         : {}),

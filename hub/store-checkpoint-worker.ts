@@ -71,6 +71,8 @@ lowerThisThreadPriority('checkpoint');
 const { dbFile } = workerData as CheckpointWorkerData;
 // A failure to open ends the thread with an error: the store counts the checkpoint as failed and tries again later.
 const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+// A checkpoint copies frames without the page cache: a small one is enough for the schema.
+db.pragma('cache_size = -256');
 let queue = Promise.resolve();
 parentPort!.on('message', (request: CheckpointRequest) => {
   queue = queue.then(() => handle(db, request));

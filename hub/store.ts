@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
+import { NativeCheckpointer } from './store-checkpoint-native.js';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
@@ -145,7 +146,7 @@ export interface EventStoreOptions {
   /**
    * fsync and checkpoints off the loop (default: for a database file in WAL mode). The batch commits on the loop
    * without waiting for the disk; its appends resolve (and their PUBACKs go) once an fsync of the WAL in libuv's
-   * thread pool has carried it to disk. Checkpoints run in a short-lived worker thread with its own connection.
+   * thread pool has carried it to disk. Checkpoints run in another thread with its own connection (see checkpointIn).
    */
   syncOffLoop?: boolean;
   /** Checkpoint once the WAL is this big (default `EventStore.CHECKPOINT_BYTES`). */
@@ -154,6 +155,13 @@ export interface EventStoreOptions {
   walLimitBytes?: number;
   /** How long the checkpoint thread waits for work before it ends (default `EventStore.CHECKPOINTER_IDLE_MS`). */
   checkpointerIdleMs?: number;
+  /**
+   * Where checkpoints run: `native`, a thread of the SQLite extension native/checkpoint.c (no V8 isolate), or
+   * `worker`, a worker thread. Default: native where `npm run build` could compile it, else the worker.
+   */
+  checkpointIn?: 'native' | 'worker';
+  /** The native checkpointer's library (default: the build's, `nativeCheckpointLibrary()`). */
+  checkpointLibrary?: string;
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
@@ -192,6 +200,9 @@ export function toStored(row: EventRow): StoredEvent {
   return event;
 }
 
+/** The page cache of the hub's connection, KiB (SQLite's default). */
+export const HUB_DB_CACHE_KIB = 2000;
+
 /**
  * Open the hub database with the settings every module relies on. WAL with synchronous=NORMAL: a commit is in the
  * WAL file (safe from a killed process) without waiting for an fsync, so an alert is stored and published within
@@ -208,6 +219,10 @@ export function openHubDatabase(file: string, options: { exclusive?: boolean } =
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLite's own default is 2 MB); filled by
+    // the pages of 1,000 homes it was 16 of the 1,000-home hub's peak (docs/performance.md, session 24). The pages
+    // it no longer keeps are in the OS's page cache: a read costs a system call, not the disk.
+    db.pragma(`cache_size = -${HUB_DB_CACHE_KIB}`);
   } catch (err) {
     // Closed, so that its locks do not stand in the way of a second attempt (see openForStart).
     db.close();
@@ -322,6 +337,8 @@ export class EventStore {
   private fdToClose: number | undefined;
   /** The checkpoint thread, while it lives (see CHECKPOINTER_IDLE_MS). */
   private checkpointer: Worker | undefined;
+  /** The extension's checkpoint thread, when it loaded: used instead of the worker thread. */
+  private nativeCheckpointer: NativeCheckpointer | undefined;
   /** The checkpoint it is doing now, if any. */
   private checkpointRunning: 'passive' | 'empty' | undefined;
   private checkpointerIdle: NodeJS.Timeout | undefined;
@@ -356,12 +373,18 @@ export class EventStore {
     if ((options.syncOffLoop ?? true) && walMode) {
       // The WAL exists once the migrations have written; it lives as long as this connection is open.
       this.walFd = fs.openSync(this.walFile, 'r+');
-      // This connection no longer checkpoints (a checkpoint fsyncs the database): a worker thread does.
+      // This connection no longer checkpoints (a checkpoint fsyncs the database): a checkpoint thread does.
       db.pragma('wal_autocheckpoint = 0');
       // SQLite reuses the WAL file after a checkpoint without shrinking it: once one burst had grown it past the
       // threshold, its size (what maybeCheckpoint looks at) stayed there and every fsync started a checkpoint worker.
       // Cut back to a quarter of the threshold when the WAL starts again, its size follows what it holds.
       db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
+      if (options.checkpointIn !== 'worker') {
+        const native = NativeCheckpointer.load(db, options.checkpointLibrary);
+        if (native instanceof NativeCheckpointer) this.nativeCheckpointer = native;
+        else
+          this.log?.info({ reason: native.unavailable }, 'WAL checkpoints in a worker thread (no native checkpointer)');
+      }
     }
     if (metrics) {
       const walBytes = (): number => {
@@ -386,7 +409,7 @@ export class EventStore {
       });
       this.checkpointThreads = new Counter({
         name: 'telecare_store_checkpoint_threads_total',
-        help: 'Checkpoint worker threads started (one serves a whole burst, ends when idle)',
+        help: 'Checkpoint threads started (a worker thread serves a whole burst and ends when idle; the native one lives until the store closes)',
         registers: [metrics],
       });
       this.checkpointsTotal = new Counter({
@@ -710,6 +733,14 @@ export class EventStore {
 
   private requestCheckpoint(kind: 'passive' | 'empty'): void {
     clearTimeout(this.checkpointerIdle);
+    if (this.nativeCheckpointer) {
+      this.checkpointRunning = kind;
+      const { firstThread } = this.nativeCheckpointer.request(kind, EventStore.DRAIN_MS, (reply) =>
+        this.checkpointDone(reply),
+      );
+      if (firstThread) this.checkpointThreads?.inc();
+      return;
+    }
     const worker = this.checkpointer ?? this.startCheckpointer();
     this.checkpointRunning = kind;
     const request: CheckpointRequest = kind === 'empty' ? { empty: { drainMs: EventStore.DRAIN_MS } } : {};
@@ -757,6 +788,8 @@ export class EventStore {
       return;
     }
     clearTimeout(this.checkpointerIdle);
+    // The native thread waits for the next request at no cost: it lives until the store closes.
+    if (this.nativeCheckpointer) return;
     this.checkpointerIdle = setTimeout(() => this.stopCheckpointer(), this.checkpointerIdleMs);
     this.checkpointerIdle.unref();
   }
@@ -764,6 +797,7 @@ export class EventStore {
   /** Ends the idle checkpoint thread (it closes its connection first); a later checkpoint starts another. */
   private stopCheckpointer(): void {
     clearTimeout(this.checkpointerIdle);
+    if (this.nativeCheckpointer && !this.checkpointRunning) this.nativeCheckpointer.stop();
     if (!this.checkpointer || this.checkpointRunning) return;
     this.checkpointer.postMessage({ close: true } satisfies CheckpointRequest);
     this.checkpointer = undefined;

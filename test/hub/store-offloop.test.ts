@@ -94,7 +94,7 @@ describe('event store off the loop', () => {
     await sensor.endAsync();
   });
 
-  it('the store connection never checkpoints; a short-lived worker thread does, from its own connection', async () => {
+  it('the store connection never checkpoints; a checkpoint thread does, from its own connection', async () => {
     const db = openHubDatabase(path.join(dir, 'hub.db'));
     const metrics = createMetricsRegistry();
     const store = new EventStore(db, new FakeClock(), metrics, { checkpointBytes: 64 * 1024 });

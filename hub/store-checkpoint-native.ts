@@ -1,0 +1,124 @@
+// The event store's WAL checkpoints in a plain native thread (native/checkpoint.c), without a V8 isolate of its own.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { CheckpointReply } from './store-checkpoint-worker.js';
+
+/** The SQLite extension `npm run build` compiles (native/build.mjs); absent where no C compiler was found. */
+export function nativeCheckpointLibrary(callerUrl: string = import.meta.url): string {
+  const file = fileURLToPath(callerUrl);
+  const dir = path.dirname(file);
+  // From dist/hub/ the library is dist/native/; from the TypeScript sources (tests), the build's copy.
+  return file.endsWith('.ts')
+    ? path.resolve(dir, '..', 'dist', 'native', 'telecare-checkpoint.so')
+    : path.resolve(dir, '..', 'native', 'telecare-checkpoint.so');
+}
+
+/** How often a running checkpoint's end is looked for: a few milliseconds added to a drain that lasts tens. */
+const POLL_MS = 5;
+
+/**
+ * Checkpoints asked of a thread that the extension starts inside this process on the first request, with its own
+ * connection to the same file (the same SQLite library, so their locks see each other). It waits on a condition
+ * variable between requests: idle it costs a few pages of stack and one connection, where a worker thread costs a V8
+ * isolate (~10 MB while it lives, measured: docs/performance.md). Nothing here waits for the disk: a request and a
+ * look at its result are a function call each on the store's connection; the result is looked for every POLL_MS.
+ */
+export class NativeCheckpointer {
+  private readonly requestStmt: Statement<[number, number]>;
+  private readonly resultStmt: Statement;
+  private readonly stopStmt: Statement;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopped = false;
+
+  private constructor(private readonly db: Db) {
+    this.requestStmt = db.prepare<[number, number]>('SELECT telecare_checkpoint(?, ?)').pluck();
+    this.resultStmt = db.prepare('SELECT telecare_checkpoint_result()').pluck();
+    this.stopStmt = db.prepare('SELECT telecare_checkpoint_stop()').pluck();
+  }
+
+  /** Loads the extension into `db`; undefined (with the reason) when it is not built or does not load. */
+  static load(db: Db, library = nativeCheckpointLibrary()): NativeCheckpointer | { unavailable: string } {
+    if (!existsSync(library)) return { unavailable: `${library} not built (no C compiler at npm run build)` };
+    try {
+      // SQLite finds the entry point from the file's name: sqlite3_telecarecheckpoint_init.
+      db.loadExtension(library);
+      return new NativeCheckpointer(db);
+    } catch (err) {
+      return { unavailable: (err as Error).message };
+    }
+  }
+
+  /**
+   * One checkpoint (`empty`: PASSIVE ones until the whole WAL is copied, or `drainMs` has passed); `done` gets what
+   * it did. One at a time: the store asks for the next only after `done`. `firstThread` is told when this request
+   * started the thread.
+   */
+  request(
+    kind: 'passive' | 'empty',
+    drainMs: number,
+    done: (reply: CheckpointReply) => void,
+  ): { firstThread: boolean } {
+    const firstThread = !this.started;
+    let taken: unknown;
+    try {
+      taken = this.requestStmt.get(kind === 'empty' ? 2 : 1, Math.max(0, Math.round(drainMs)));
+    } catch (err) {
+      queueMicrotask(() => done({ ok: false, message: (err as Error).message }));
+      return { firstThread: false };
+    }
+    if (taken !== 1) {
+      queueMicrotask(() => done({ ok: false, message: 'a checkpoint is already running' }));
+      return { firstThread: false };
+    }
+    this.started = true;
+    const poll = (): void => {
+      this.pollTimer = undefined;
+      let text: unknown;
+      try {
+        text = this.resultStmt.get();
+      } catch (err) {
+        // The connection was closed meanwhile: closing it ended the thread (after its checkpoint).
+        done({ ok: false, message: (err as Error).message });
+        return;
+      }
+      if (typeof text !== 'string') {
+        this.pollTimer = setTimeout(poll, POLL_MS);
+        this.pollTimer.unref();
+        return;
+      }
+      done(parseReply(text));
+    };
+    this.pollTimer = setTimeout(poll, POLL_MS);
+    this.pollTimer.unref();
+    return { firstThread };
+  }
+
+  /**
+   * Ends the thread and closes its connection; a checkpoint running is waited for (the store calls this once none
+   * runs). Also done by SQLite when the store's connection closes.
+   */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    if (this.db.open) this.stopStmt.get();
+  }
+}
+
+/** 'ok <busy> <log> <checkpointed> <emptied>' or 'error <message>' (native/checkpoint.c). */
+function parseReply(text: string): CheckpointReply {
+  if (text.startsWith('error ')) return { ok: false, message: text.slice('error '.length) };
+  const [word, busy, log, checkpointed, emptied] = text.split(' ');
+  if (word !== 'ok' || emptied === undefined) return { ok: false, message: `unexpected checkpoint result: ${text}` };
+  return {
+    ok: true,
+    busy: Number(busy),
+    log: Number(log),
+    checkpointed: Number(checkpointed),
+    emptied: emptied === '1',
+  };
+}
