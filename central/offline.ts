@@ -1,12 +1,41 @@
 // The hub list's silence check (SPEC 10): a hub that sent nothing for the threshold is flagged offline and a
 // hub-offline alert raised. Run by every worker on a timer; rows are claimed with SKIP LOCKED so workers share it.
+import type { ConsumerInfo, JetStreamManager } from 'nats';
 import type pg from 'pg';
 import { markHubOffline } from './ingest.js';
+import { STREAM } from './stream.js';
 
 /** SPEC 10: a hub silent for 3 minutes raises hub-offline. */
 export const DEFAULT_SILENCE_MS = 180_000;
 /** How often each worker looks; a silent hub is flagged within threshold + this (3 min 5 s < SPEC 11's 3.5 min). */
 export const DEFAULT_SWEEP_MS = 5_000;
+
+/**
+ * The most the workers may be behind for the check to run: the oldest message delivered to a worker and not yet
+ * stored (acknowledged), by JetStream's clock. A hub's newer contact may be that message.
+ */
+export const SWEEP_MAX_LAG_MS = 5_000;
+
+/**
+ * Why the stored contact cannot be judged now (messages wait that may be a hub's newer contact), or undefined.
+ * Undelivered messages beyond `maxBacklog`, or a message delivered but unacknowledged for longer than `maxLagMs`
+ * (workers whose PostgreSQL was down or restarting hold, or were refused, every message of that time: they are
+ * delivered again and stored once it answers, and judging before that flags hubs that kept talking).
+ */
+export async function contactIncomplete(
+  jsm: JetStreamManager,
+  info: ConsumerInfo,
+  now: Date,
+  options: { maxBacklog: number; maxLagMs: number },
+): Promise<string | undefined> {
+  if (info.num_pending > options.maxBacklog) return `${String(info.num_pending)} messages not yet delivered`;
+  // Every message up to the ack floor is stored; the one after it is the oldest that may not be (or older, when it
+  // is outside the workers' filter: never younger, so the check errs on waiting).
+  if (info.ack_floor.stream_seq >= info.delivered.stream_seq) return undefined;
+  const oldest = await jsm.streams.getMessage(STREAM, { seq: info.ack_floor.stream_seq + 1 });
+  const lagMs = now.getTime() - oldest.time.getTime();
+  return lagMs > options.maxLagMs ? `a message of ${String(lagMs)} ms ago not yet stored` : undefined;
+}
 
 /**
  * Flags the hubs last heard from before `now - silenceMs` (at most `limit` in one transaction); returns their ids.

@@ -7,7 +7,13 @@ import { connect, type ConsumerMessages, type JsMsg, type NatsConnection } from 
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { ingest, ingestBatch, isRefusedData, type DropReason, type IngestResult } from './ingest.js';
-import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS, sweepSilentHubs } from './offline.js';
+import {
+  contactIncomplete,
+  DEFAULT_SILENCE_MS,
+  DEFAULT_SWEEP_MS,
+  SWEEP_MAX_LAG_MS,
+  sweepSilentHubs,
+} from './offline.js';
 import { migrateCentral } from './schema.js';
 import {
   ACK_WAIT_MS,
@@ -351,8 +357,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void (async () => {
       try {
         const info = await jsm.consumers.info(STREAM, DURABLE);
-        if (info.num_pending > maxBacklog) {
-          log.debug({ pending: info.num_pending }, 'silence check skipped while the backlog is caught up');
+        const incomplete = await contactIncomplete(jsm, info, now(), { maxBacklog, maxLagMs: SWEEP_MAX_LAG_MS });
+        if (incomplete !== undefined) {
+          log.debug({ why: incomplete }, 'silence check skipped until what waits is stored');
           return;
         }
         const client = await pool.connect();
