@@ -324,6 +324,66 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(env.hub.received.slice(before).some((r) => r.hubId === 'hub-down')).toBe(false);
   });
 
+  it('tells a second operator who already handles an alert, and sends nothing for them', async () => {
+    const commandsOf = async (alertId: string): Promise<string[]> =>
+      (
+        await env.pool.query<{ operator: string }>(
+          `SELECT operator FROM console_commands WHERE alert_id = $1 ORDER BY created_at`,
+          [alertId],
+        )
+      ).rows.map((r) => r.operator);
+    // Olive's acknowledgement is under way (the hub has not answered): Sam is told, and nothing goes out for him.
+    await storeAlert(env.pool, 'hub-two', hubAlert('c1'));
+    env.hub.ignore.set('c1', Infinity);
+    expect((await operator.json('POST', '/api/alerts/hub-two/c1/ack', {})).status).toBe(202);
+    for (const [path, body] of [
+      ['/api/alerts/hub-two/c1/ack', {}],
+      ['/api/alerts/hub-two/c1/resolve', { outcome: 'false-alarm' }],
+    ] as const) {
+      const refused = await supervisor.json('POST', path, body);
+      expect(refused.status, path).toBe(409);
+      expect(refused.body.error).toBe('ALREADY_HANDLED');
+      expect(refused.body.message).toContain('olive');
+    }
+    expect(await commandsOf('c1')).toEqual(['olive']);
+
+    // Both press at the same moment: one command goes out, the other is told who has it.
+    await storeAlert(env.pool, 'hub-two', hubAlert('c2'));
+    env.hub.ignore.set('c2', Infinity);
+    const both = await Promise.all([
+      operator.json('POST', '/api/alerts/hub-two/c2/ack', {}),
+      supervisor.json('POST', '/api/alerts/hub-two/c2/ack', {}),
+    ]);
+    expect(both.map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(await commandsOf('c2')).toHaveLength(1);
+
+    // Acknowledged already, by the hub's own responder: not acknowledged again from the centre.
+    await storeAlert(
+      env.pool,
+      'hub-two',
+      hubAlert('c3', { state: 'acknowledged', acknowledgedBy: 'responder-1', acknowledgedAt: '2026-11-30T03:01:00Z' }),
+    );
+    const taken = await operator.json('POST', '/api/alerts/hub-two/c3/ack', {});
+    expect(taken.status).toBe(409);
+    expect(taken.body.message).toBe('Already acknowledged by responder-1');
+    expect(await commandsOf('c3')).toEqual([]);
+
+    // The centre's own alert, acknowledged by Olive: Sam is told so, not answered "done" as if it were his.
+    await storeAlert(
+      env.pool,
+      'hub-two',
+      hubAlert('off2', { kind: 'hub-offline', severity: 'high', homeId: undefined, room: undefined, detail: {} }),
+      'centre',
+    );
+    expect((await operator.json('POST', '/api/alerts/hub-two/off2/ack', {})).status).toBe(200);
+    const second = await supervisor.json('POST', '/api/alerts/hub-two/off2/ack', {});
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: 'ALREADY_HANDLED', message: 'Already acknowledged by centre:olive' });
+    expect(
+      (await supervisor.json('POST', '/api/alerts/hub-two/off2/resolve', { outcome: 'no-action-needed' })).status,
+    ).toBe(200);
+  });
+
   it('audits every action: who, when, what, and never the note', async () => {
     const { body } = await admin.json('GET', '/api/audit');
     const actions = (body as { operator: string; action: string; hubId: string | null }[]).map(

@@ -40,7 +40,8 @@ function commandLine(command) {
   const result = command.result || {};
   let text;
   if (command.state === 'sent') {
-    text = `${what} sent to the hub${command.sends > 1 ? ` (${command.sends} tries)` : ''}, waiting for its answer…`;
+    // Who sent it: another operator sees that this alert is being handled, and by whom.
+    text = `${what} by ${command.operator} sent to the hub${command.sends > 1 ? ` (${command.sends} tries)` : ''}, waiting for its answer…`;
   } else if (command.state === 'done') {
     text = result.alreadyDone
       ? `${what}: the hub had it already (${result.state})`
