@@ -411,6 +411,57 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(hubs.find((h) => h.hubId === 'aaa-online')).toMatchObject({ lastHeartbeat: { queue: 4, uptimeS: 3600 } });
     expect(hubs.find((h) => h.hubId === 'list-b')?.openAlerts).toBe(2);
   });
+  it('lets no reader single out the one resident who fell in a council of two homes, whatever the period', async () => {
+    for (const home of ['pa', 'pb']) {
+      for (let i = 0; i < 10; i++) {
+        const day = new Date(Date.parse('2026-10-05T00:00:00Z') + i * 86_400_000).toISOString().slice(0, 10);
+        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
+          'two-homes',
+          home,
+          day,
+          { date: day, activeMinutes: 200, alerts: home === 'pa' && i === 3 ? 1 : 0 },
+        ]);
+      }
+    }
+    await storeAlert(
+      env.pool,
+      'two-homes',
+      hubAlert('only-fall', {
+        kind: 'fall',
+        severity: 'critical',
+        homeId: 'home-pa',
+        residentId: 'resident-pa',
+        raisedAt: '2026-10-08T02:10:00.000Z',
+        state: 'resolved',
+        acknowledgedAt: '2026-10-08T02:10:40.000Z',
+        outcome: 'hospital-admission',
+      }),
+    );
+    // Every number a reader sees is 0, a rounded count of 8 or more, a share of published counts, or a setting.
+    const leaves = (value: Json, key = ''): [string, Json][] =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, k))
+        : [[key, value]];
+    for (const [from, to] of [
+      ['2026-10-05', '2026-10-14'],
+      ['2026-10-08', '2026-10-08'],
+      ['2026-10-07', '2026-10-09'],
+    ]) {
+      const { status, body } = await supervisor.json('GET', `/api/reports/council?from=${from}&to=${to}`);
+      expect(status).toBe(200);
+      for (const [key, value] of leaves([body.weeks, body.total, body.hubs])) {
+        if (typeof value !== 'number' || key.startsWith('share') || key === 'followUpDays') continue;
+        expect(value === 0 || (value >= 10 && value % 5 === 0), `${from}..${to} ${key} = ${String(value)}`).toBe(true);
+      }
+      expect(body.total.falls).toMatchObject({ total: '*', fall: '*' });
+      expect(body.total.acknowledgement.medianSeconds).toBe('*');
+      const text =
+        JSON.stringify(body) +
+        (await (await supervisor.request('GET', `/api/reports/council?from=${from}&to=${to}&format=csv`)).text());
+      expect(text).not.toMatch(/two-homes|home-pa|resident-pa|only-fall|"pa"|"pb"|,pa,|,pb,/);
+    }
+  });
+
   it("makes the council report over every hub by week, with the hub report's suppression, as JSON and CSV", async () => {
     const homes = (hub: string, names: string[], from: string, days: number): Promise<unknown>[] =>
       names.flatMap((home) =>
