@@ -11,6 +11,44 @@ export const DEFAULT_SILENCE_MS = 180_000;
 export const DEFAULT_SWEEP_MS = 5_000;
 
 /**
+ * JetStream's clock as a worker sees it. Hubs' last contact is JetStream's timestamp of their messages; judging it
+ * by the worker's own clock would flag every hub when the worker's clock runs ahead of the NATS nodes' by more than
+ * the threshold less the heartbeat period (and flag them late when it runs behind). Each message gives
+ * `local - stamped` (the clocks' difference plus its transit and any wait); the smallest over the last minute is the
+ * difference. Before any message, or when none came for a minute, the last difference known (at first none).
+ */
+export class StreamClock {
+  /** Smallest `local - stamped` per bucket of `bucketMs` (local time). */
+  private readonly buckets = new Map<number, number>();
+  private offsetMs = 0;
+
+  constructor(
+    private readonly windowMs = 60_000,
+    private readonly bucketMs = 10_000,
+  ) {}
+
+  /** A message JetStream stamped at `stampedMs` reached this worker at `localMs` (its own clock). */
+  saw(stampedMs: number, localMs: number): void {
+    const bucket = Math.floor(localMs / this.bucketMs);
+    const offset = localMs - stampedMs;
+    const known = this.buckets.get(bucket);
+    if (known === undefined || offset < known) this.buckets.set(bucket, offset);
+  }
+
+  /** The local time `local` on JetStream's clock. */
+  toStream(local: Date): Date {
+    const oldest = Math.floor((local.getTime() - this.windowMs) / this.bucketMs);
+    let smallest: number | undefined;
+    for (const [bucket, offset] of this.buckets) {
+      if (bucket < oldest) this.buckets.delete(bucket);
+      else if (smallest === undefined || offset < smallest) smallest = offset;
+    }
+    if (smallest !== undefined) this.offsetMs = smallest;
+    return new Date(local.getTime() - this.offsetMs);
+  }
+}
+
+/**
  * The most the workers may be behind for the check to run: the oldest message delivered to a worker and not yet
  * stored (acknowledged), by JetStream's clock. A hub's newer contact may be that message.
  */

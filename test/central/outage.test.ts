@@ -4,6 +4,8 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { startWorker, type RunningWorker } from '../../central/worker.js';
+import { silentLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
 import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
 
@@ -18,11 +20,12 @@ const HEARTBEAT_MS = 300;
 let centre: TestCentre;
 /** The server started again on the same folder and port (the centre's own stop() knows only the first). */
 let restarted: LocalPostgres | undefined;
+let skewed: RunningWorker | undefined;
 const clients: MqttClient[] = [];
 
 describe.skipIf(missing !== undefined)('centre through a PostgreSQL restart', () => {
   beforeAll(async () => {
-    centre = await startTestCentre(tempDir('central-outage'), ['hub-r'], {
+    centre = await startTestCentre(tempDir('central-outage'), ['hub-r', 'hub-s'], {
       silenceMs: SILENCE_MS,
       sweepEveryMs: 100,
     });
@@ -32,6 +35,7 @@ describe.skipIf(missing !== undefined)('centre through a PostgreSQL restart', ()
   afterAll(async () => {
     for (const c of clients) await c.endAsync(true).catch(() => undefined);
     await centre.workers?.stop();
+    await skewed?.stop();
     await restarted?.stop();
     await centre.stop();
   }, 60_000);
@@ -120,6 +124,8 @@ describe.skipIf(missing !== undefined)('centre through a PostgreSQL restart', ()
       `SELECT status FROM central_hubs WHERE hub_id = 'hub-r'`,
     );
     expect(status.rows[0]?.status).toBe('online');
+    // No worker died on the way (a connection in use when PostgreSQL went used to end the worker process).
+    expect(centre.workers?.restarts()).toBe(0);
     // The check still runs: now that the hub is silent, it is flagged.
     await vi.waitFor(
       async () => {
@@ -130,5 +136,60 @@ describe.skipIf(missing !== undefined)('centre through a PostgreSQL restart', ()
       },
       { timeout: 30_000, interval: 100 },
     );
+  }, 120_000);
+
+  it("judges silence by JetStream's clock: a worker whose clock runs 10 minutes ahead flags no hub that talks", async () => {
+    await centre.workers?.stop();
+    skewed = await startWorker({
+      ...centre.workerSettings,
+      silenceMs: SILENCE_MS,
+      sweepEveryMs: 100,
+      now: () => new Date(Date.now() + 600_000),
+      log: silentLogger,
+    });
+    const hub = await mqtt.connectAsync({
+      host: '127.0.0.1',
+      port: centre.cluster.layout.nodes[1]?.mqtt ?? 0,
+      username: 'hub-s',
+      password: hubPassword('hub-s'),
+      clientId: 'telecare-uplink-hub-s',
+      clean: false,
+      protocolVersion: 4,
+    });
+    clients.push(hub);
+    let sending = true;
+    const beats = (async () => {
+      while (sending) {
+        await hub.publishAsync(
+          'telecare-up/hub-s/heartbeat',
+          JSON.stringify({ hubId: 'hub-s', at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),
+          { qos: 1 },
+        );
+        await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS));
+      }
+    })();
+    // Talking for longer than the threshold, with the worker's sweeps (every 100 ms) judging it all along.
+    await vi.waitFor(
+      async () => {
+        const talked = await centre.pool.query<{ ms: string }>(
+          `SELECT extract(epoch FROM last_seen_at - first_seen_at) * 1000 AS ms FROM central_hubs WHERE hub_id = 'hub-s'`,
+        );
+        expect(Number(talked.rows[0]?.ms ?? 0)).toBeGreaterThan(SILENCE_MS * 1.5);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const hubOffline = async (): Promise<{ reason: string }[]> =>
+      (
+        await centre.pool.query<{ reason: string }>(
+          `SELECT alert->'detail'->>'reason' AS reason FROM central_alerts WHERE type = 'hub-offline' AND hub_id = 'hub-s'`,
+        )
+      ).rows;
+    expect(await hubOffline()).toEqual([]);
+    sending = false;
+    await beats;
+    await vi.waitFor(async () => expect(await hubOffline()).toEqual([{ reason: 'silent' }]), {
+      timeout: 30_000,
+      interval: 100,
+    });
   }, 120_000);
 });
