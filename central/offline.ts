@@ -11,6 +11,12 @@ export const DEFAULT_SILENCE_MS = 180_000;
 export const DEFAULT_SWEEP_MS = 5_000;
 
 /**
+ * A hub's last will flags it after this long without a newer word from it (more than the hubs' 30 s heartbeat, so a
+ * will published late by a restarted NATS node, after the hub reconnected elsewhere, is outlived by a heartbeat).
+ */
+export const DEFAULT_WILL_GRACE_MS = 35_000;
+
+/**
  * JetStream's clock as a worker sees it. Hubs' last contact is JetStream's timestamp of their messages; judging it
  * by the worker's own clock would flag every hub when the worker's clock runs ahead of the NATS nodes' by more than
  * the threshold less the heartbeat period (and flag them late when it runs behind). Each message gives
@@ -84,15 +90,21 @@ export async function sweepSilentHubs(
   now: Date,
   silenceMs: number,
   limit = 500,
+  willGraceMs = DEFAULT_WILL_GRACE_MS,
 ): Promise<string[]> {
   await client.query('BEGIN');
   try {
-    const silent = await client.query<{ hub_id: string; last_seen_at: Date }>(
-      `SELECT hub_id, last_seen_at FROM central_hubs WHERE status = 'online' AND last_seen_at < $1
+    // A will counts while nothing came from the hub after it (last contact is the will's own stamp at most).
+    const silent = await client.query<{ hub_id: string; last_seen_at: Date; will: boolean }>(
+      `SELECT hub_id, last_seen_at, (reported_status = 'offline' AND reported_status_at >= last_seen_at) AS will
+       FROM central_hubs WHERE status = 'online' AND (last_seen_at < $1
+         OR (reported_status = 'offline' AND reported_status_at >= last_seen_at AND reported_status_at < $3))
        ORDER BY last_seen_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [new Date(now.getTime() - silenceMs), limit],
+      [new Date(now.getTime() - silenceMs), limit, new Date(now.getTime() - willGraceMs)],
     );
-    for (const row of silent.rows) await markHubOffline(client, row.hub_id, now, 'silent', row.last_seen_at);
+    for (const row of silent.rows) {
+      await markHubOffline(client, row.hub_id, now, row.will ? 'last-will' : 'silent', row.last_seen_at);
+    }
     await client.query('COMMIT');
     return silent.rows.map((r) => r.hub_id);
   } catch (err) {
