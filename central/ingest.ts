@@ -303,10 +303,10 @@ async function storeInTransaction(
        WHERE hub_id = $1 AND (reported_status_at IS NULL OR reported_status_at < $3)`,
       [hubId, text, msg.receivedAt],
     );
-    if (applied.rowCount === 1 && text === 'offline' && hub.status === 'online') {
-      // The hub's last will (or its graceful stop): flagged at once, not after the silence threshold.
-      await markHubOffline(client, hubId, msg.receivedAt, 'last-will', msg.receivedAt);
-    } else if (applied.rowCount === 1 && text === 'online' && comesBack) {
+    // The hub's last will (or its graceful stop) is recorded here and flagged by the silence check after a short
+    // grace (`DEFAULT_WILL_GRACE_MS`), unless the hub speaks again meanwhile: a NATS node that dies publishes the
+    // wills of hubs that are up and reconnecting to another node.
+    if (applied.rowCount === 1 && text === 'online' && comesBack) {
       await markHubOnline(client, hubId, msg.receivedAt);
     }
     return { kind: 'status', hubId, stored: applied.rowCount === 1 };

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { connect as natsConnect, type JetStreamManager } from 'nats';
@@ -183,8 +184,14 @@ async function connectHub(id: string, cluster: NatsCluster, index: number, passw
   });
   await client.publishAsync(`telecare-up/${id}/status`, 'online', { qos: 1, retain: true });
   const hub: SimHub = { id, client, silent: false, lastSentMs: Date.now(), connects: 1 };
+  // As the hub's uplink does (hub/uplink.ts): no Nagle delay on a small publish behind an unacknowledged one.
+  const noDelay = (): void => {
+    (client.stream as Socket).setNoDelay?.(true);
+  };
+  noDelay();
   client.on('connect', () => {
     hub.connects += 1;
+    noDelay();
   });
   return hub;
 }

@@ -7,7 +7,14 @@ import { connect, type ConsumerMessages, type JsMsg, type NatsConnection } from 
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { ingest, ingestBatch, isRefusedData, type DropReason, type IngestResult } from './ingest.js';
-import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS, sweepSilentHubs } from './offline.js';
+import {
+  contactIncomplete,
+  DEFAULT_SILENCE_MS,
+  DEFAULT_SWEEP_MS,
+  StreamClock,
+  SWEEP_MAX_LAG_MS,
+  sweepSilentHubs,
+} from './offline.js';
 import { migrateCentral } from './schema.js';
 import {
   ACK_WAIT_MS,
@@ -155,6 +162,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 1 });
   // A pool's idle client that loses its server emits 'error'; the next query reconnects.
   pool.on('error', (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost'));
+  // The pool listens only while a connection is idle: one in use between two queries when PostgreSQL restarts emits
+  // 'error' on itself, which would end this worker (its messages then wait for ack_wait). Its next query fails instead.
+  pool.on('connect', (client) =>
+    client.on('error', (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost')),
+  );
   const setup = await pool.connect();
   try {
     await migrateCentral(setup);
@@ -281,6 +293,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Messages in this worker's hands: arrived and waiting, or in a transaction. JetStream is told every
   // PROGRESS_EVERY_MS that they are being worked on, so a short ack_wait redelivers only a dead worker's messages.
   const inHand = new Set<JsMsg>();
+  // The silence check judges JetStream's timestamps by JetStream's clock, not this machine's.
+  const streamClock = new StreamClock();
   const waiting: JsMsg[] = [];
   let readerDone = false;
   const idleStorers: (() => void)[] = [];
@@ -318,6 +332,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         for await (const m of messages) {
           if (m.info.redelivered) stats.redelivered += 1;
           if (traceFile !== undefined) deliveredAt.set(m, Date.now());
+          streamClock.saw(m.info.timestampNanos / 1_000_000, now().getTime());
           inHand.add(m);
           waiting.push(m);
           wakeOneStorer();
@@ -351,13 +366,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void (async () => {
       try {
         const info = await jsm.consumers.info(STREAM, DURABLE);
-        if (info.num_pending > maxBacklog) {
-          log.debug({ pending: info.num_pending }, 'silence check skipped while the backlog is caught up');
+        const streamNow = streamClock.toStream(now());
+        const incomplete = await contactIncomplete(jsm, info, streamNow, { maxBacklog, maxLagMs: SWEEP_MAX_LAG_MS });
+        if (incomplete !== undefined) {
+          log.debug({ why: incomplete }, 'silence check skipped until what waits is stored');
           return;
         }
         const client = await pool.connect();
         try {
-          const flagged = await sweepSilentHubs(client, now(), silenceMs);
+          const flagged = await sweepSilentHubs(client, streamNow, silenceMs);
           stats.flaggedOffline += flagged.length;
           if (flagged.length > 0) log.warn({ hubs: flagged.length }, 'silent hubs flagged offline');
         } finally {

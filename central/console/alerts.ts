@@ -182,7 +182,7 @@ export type CentreAction =
 
 export type CentreActionResult =
   | { ok: true; alreadyDone: boolean; version: number; state: string }
-  | { ok: false; code: 'not-found' | 'wrong-state'; message: string };
+  | { ok: false; code: 'not-found' | 'wrong-state' | 'handled'; message: string };
 
 /**
  * Acknowledges or resolves one of the centre's own alerts (origin `centre`): a new version in `central_alerts` and
@@ -212,6 +212,12 @@ export async function actOnCentreAlert(
     if (!current) return await done({ ok: false, code: 'not-found', message: 'No centre alert with this id' });
     const closed = current.state === 'resolved' || current.state === 'cancelled';
     if (command.action === 'acknowledge' && current.state === 'acknowledged') {
+      // Another operator handles it: say who, rather than a silent "done" that lets both think it is theirs.
+      const acknowledgedBy = current.alert.acknowledgedBy;
+      if (acknowledgedBy !== `centre:${command.operator}`) {
+        const who = typeof acknowledgedBy === 'string' ? acknowledgedBy : 'someone';
+        return await done({ ok: false, code: 'handled', message: `Already acknowledged by ${who}` });
+      }
       return await done({ ok: true, alreadyDone: true, version: current.version, state: current.state });
     }
     if (command.action === 'resolve' && current.state === 'resolved') {

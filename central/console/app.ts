@@ -302,7 +302,13 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
           : { action: 'resolve', operator: operator.username, outcome: body.outcome, note: body.note },
         new Date(),
       );
-      if (!result.ok) throw new ConsoleError(409, 'ALERT_WRONG_STATE', result.message);
+      if (!result.ok) {
+        throw new ConsoleError(
+          409,
+          result.code === 'handled' ? 'ALREADY_HANDLED' : 'ALERT_WRONG_STATE',
+          result.message,
+        );
+      }
       await audit(pool, {
         operator: operator.username,
         action: body.action,
@@ -326,6 +332,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     const size = Buffer.byteLength(JSON.stringify({ ...body, operator: operator.username, commandId: '-'.repeat(36) }));
     if (size > MAX_COMMAND_BYTES) throw new ConsoleError(400, 'NOTE_TOO_LONG', 'The note is too long for a command');
     const command = await commands.send(hubId, alertId, body, operator.username);
+    if ('handledBy' in command) throw new ConsoleError(409, 'ALREADY_HANDLED', command.message);
     await audit(pool, {
       operator: operator.username,
       action: body.action,

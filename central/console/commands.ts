@@ -73,18 +73,43 @@ export class CommandSender {
 
   /**
    * Stores the command, then publishes it; the hub's answer (or `alreadyDone` for a repeat) comes back through the
-   * workers into `central_command_results`.
+   * workers into `central_command_results`. Refused (`handledBy`) when another operator is handling the alert: their
+   * command is still waiting for the hub, or (to acknowledge) someone else acknowledged it already. The check and the
+   * insert hold one lock per alert, so two operators pressing at once cannot both send.
    */
-  async send(hubId: string, alertId: string, body: CommandBody, operator: string): Promise<CommandView> {
+  async send(
+    hubId: string,
+    alertId: string,
+    body: CommandBody,
+    operator: string,
+  ): Promise<CommandView | { handledBy: string; message: string }> {
     const commandId = randomUUID();
     const payload = { ...body, operator, commandId };
-    const row = (
-      await this.pool.query<Parameters<typeof commandView>[0]>(
-        `INSERT INTO console_commands (command_id, hub_id, alert_id, action, body, operator, sends, last_sent_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING *`,
-        [commandId, hubId, alertId, body.action, payload, operator, new Date(this.now())],
-      )
-    ).rows[0]!;
+    const client = await this.pool.connect();
+    let row: Parameters<typeof commandView>[0] | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(7426003, hashtext($1))', [`${hubId}/${alertId}`]);
+      const conflict = await handledByAnother(client, hubId, alertId, body.action, operator);
+      if (conflict) {
+        await client.query('ROLLBACK');
+        return conflict;
+      }
+      row = (
+        await client.query<Parameters<typeof commandView>[0]>(
+          `INSERT INTO console_commands (command_id, hub_id, alert_id, action, body, operator, sends, last_sent_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING *`,
+          [commandId, hubId, alertId, body.action, payload, operator, new Date(this.now())],
+        )
+      ).rows[0];
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    if (!row) throw new Error('console_commands: INSERT returned no row');
     this.publish(hubId, alertId, payload);
     const command = commandView(row);
     this.live.publish({ type: 'command', command });
@@ -155,4 +180,43 @@ export class CommandSender {
     const row = updated.rows[0];
     if (row) this.live.publish({ type: 'command', command: commandView(row) });
   }
+}
+
+const ACTION_WORDS = { acknowledge: 'an acknowledgement', resolve: 'a resolution' } as const;
+
+/**
+ * Another operator's hold on this alert, for `action` by `operator`: a command of theirs still waiting for the hub's
+ * answer, or an acknowledgement by anyone else (to acknowledge again). The same operator repeating is not refused:
+ * the hub answers a repeat `alreadyDone`.
+ */
+async function handledByAnother(
+  client: pg.ClientBase,
+  hubId: string,
+  alertId: string,
+  action: CommandBody['action'],
+  operator: string,
+): Promise<{ handledBy: string; message: string } | undefined> {
+  const pending = (
+    await client.query<{ operator: string; action: CommandBody['action'] }>(
+      `SELECT operator, action FROM console_commands
+       WHERE hub_id = $1 AND alert_id = $2 AND state = 'sent' AND operator <> $3 ORDER BY created_at DESC LIMIT 1`,
+      [hubId, alertId, operator],
+    )
+  ).rows[0];
+  if (pending) {
+    return {
+      handledBy: pending.operator,
+      message: `${pending.operator} sent ${ACTION_WORDS[pending.action]} for this alert; waiting for the hub's answer`,
+    };
+  }
+  if (action !== 'acknowledge') return undefined;
+  const acknowledgedBy = (
+    await client.query<{ by: string | null }>(
+      `SELECT alert->>'acknowledgedBy' AS by FROM central_alerts WHERE hub_id = $1 AND alert_id = $2 AND state = 'acknowledged'`,
+      [hubId, alertId],
+    )
+  ).rows[0]?.by;
+  if (acknowledgedBy === undefined || acknowledgedBy === `centre:${operator}`) return undefined;
+  const who = acknowledgedBy ?? 'someone';
+  return { handledBy: who, message: `Already acknowledged by ${who}` };
 }

@@ -45,6 +45,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const onPoolError = (err: Error): void =>
     log.warn({ err: err.message }, 'console: an idle PostgreSQL connection failed');
   options.pool.on('error', onPoolError);
+  // A connection in use between two queries when PostgreSQL ends it emits 'error' on itself, not on the pool (which
+  // listens only while it is idle): the query that follows fails and is answered 503; the process carries on.
+  const onConnect = (client: pg.PoolClient): void => {
+    client.on('error', onPoolError);
+  };
+  options.pool.on('connect', onConnect);
   const client = await options.pool.connect();
   try {
     // The workers' tables too: the console may start before any worker has.
@@ -100,6 +106,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       await commands.stop();
       await live.stop();
       options.pool.off('error', onPoolError);
+      options.pool.off('connect', onConnect);
     },
   };
 }

@@ -8,6 +8,7 @@ import { RetentionPolicy, connect } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingest, ingestBatch, isRefusedData, type Incoming } from '../../central/ingest.js';
+import { sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { ACK_WAIT_MS, DURABLE, STREAM, ensureConsumer, ensureMessageStream } from '../../central/stream.js';
@@ -152,6 +153,8 @@ describe.skipIf(pgMissing !== undefined)('a batch in one transaction', () => {
     try {
       await ingest(client, heartbeat('hubB', 0));
       await ingest(client, message('telecare-up.hubB.status', 'offline', 500));
+      // The will flags it once its grace is over (none here; a day's silence threshold: only the will counts).
+      await sweepSilentHubs(client, new Date(T0 + 501), 86_400_000, 500, 0);
     } finally {
       client.release();
     }

@@ -324,6 +324,66 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(env.hub.received.slice(before).some((r) => r.hubId === 'hub-down')).toBe(false);
   });
 
+  it('tells a second operator who already handles an alert, and sends nothing for them', async () => {
+    const commandsOf = async (alertId: string): Promise<string[]> =>
+      (
+        await env.pool.query<{ operator: string }>(
+          `SELECT operator FROM console_commands WHERE alert_id = $1 ORDER BY created_at`,
+          [alertId],
+        )
+      ).rows.map((r) => r.operator);
+    // Olive's acknowledgement is under way (the hub has not answered): Sam is told, and nothing goes out for him.
+    await storeAlert(env.pool, 'hub-two', hubAlert('c1'));
+    env.hub.ignore.set('c1', Infinity);
+    expect((await operator.json('POST', '/api/alerts/hub-two/c1/ack', {})).status).toBe(202);
+    for (const [path, body] of [
+      ['/api/alerts/hub-two/c1/ack', {}],
+      ['/api/alerts/hub-two/c1/resolve', { outcome: 'false-alarm' }],
+    ] as const) {
+      const refused = await supervisor.json('POST', path, body);
+      expect(refused.status, path).toBe(409);
+      expect(refused.body.error).toBe('ALREADY_HANDLED');
+      expect(refused.body.message).toContain('olive');
+    }
+    expect(await commandsOf('c1')).toEqual(['olive']);
+
+    // Both press at the same moment: one command goes out, the other is told who has it.
+    await storeAlert(env.pool, 'hub-two', hubAlert('c2'));
+    env.hub.ignore.set('c2', Infinity);
+    const both = await Promise.all([
+      operator.json('POST', '/api/alerts/hub-two/c2/ack', {}),
+      supervisor.json('POST', '/api/alerts/hub-two/c2/ack', {}),
+    ]);
+    expect(both.map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(await commandsOf('c2')).toHaveLength(1);
+
+    // Acknowledged already, by the hub's own responder: not acknowledged again from the centre.
+    await storeAlert(
+      env.pool,
+      'hub-two',
+      hubAlert('c3', { state: 'acknowledged', acknowledgedBy: 'responder-1', acknowledgedAt: '2026-11-30T03:01:00Z' }),
+    );
+    const taken = await operator.json('POST', '/api/alerts/hub-two/c3/ack', {});
+    expect(taken.status).toBe(409);
+    expect(taken.body.message).toBe('Already acknowledged by responder-1');
+    expect(await commandsOf('c3')).toEqual([]);
+
+    // The centre's own alert, acknowledged by Olive: Sam is told so, not answered "done" as if it were his.
+    await storeAlert(
+      env.pool,
+      'hub-two',
+      hubAlert('off2', { kind: 'hub-offline', severity: 'high', homeId: undefined, room: undefined, detail: {} }),
+      'centre',
+    );
+    expect((await operator.json('POST', '/api/alerts/hub-two/off2/ack', {})).status).toBe(200);
+    const second = await supervisor.json('POST', '/api/alerts/hub-two/off2/ack', {});
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: 'ALREADY_HANDLED', message: 'Already acknowledged by centre:olive' });
+    expect(
+      (await supervisor.json('POST', '/api/alerts/hub-two/off2/resolve', { outcome: 'no-action-needed' })).status,
+    ).toBe(200);
+  });
+
   it('audits every action: who, when, what, and never the note', async () => {
     const { body } = await admin.json('GET', '/api/audit');
     const actions = (body as { operator: string; action: string; hubId: string | null }[]).map(
@@ -351,6 +411,57 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(hubs.find((h) => h.hubId === 'aaa-online')).toMatchObject({ lastHeartbeat: { queue: 4, uptimeS: 3600 } });
     expect(hubs.find((h) => h.hubId === 'list-b')?.openAlerts).toBe(2);
   });
+  it('lets no reader single out the one resident who fell in a council of two homes, whatever the period', async () => {
+    for (const home of ['pa', 'pb']) {
+      for (let i = 0; i < 10; i++) {
+        const day = new Date(Date.parse('2026-10-05T00:00:00Z') + i * 86_400_000).toISOString().slice(0, 10);
+        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
+          'two-homes',
+          home,
+          day,
+          { date: day, activeMinutes: 200, alerts: home === 'pa' && i === 3 ? 1 : 0 },
+        ]);
+      }
+    }
+    await storeAlert(
+      env.pool,
+      'two-homes',
+      hubAlert('only-fall', {
+        kind: 'fall',
+        severity: 'critical',
+        homeId: 'home-pa',
+        residentId: 'resident-pa',
+        raisedAt: '2026-10-08T02:10:00.000Z',
+        state: 'resolved',
+        acknowledgedAt: '2026-10-08T02:10:40.000Z',
+        outcome: 'hospital-admission',
+      }),
+    );
+    // Every number a reader sees is 0, a rounded count of 8 or more, a share of published counts, or a setting.
+    const leaves = (value: Json, key = ''): [string, Json][] =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, k))
+        : [[key, value]];
+    for (const [from, to] of [
+      ['2026-10-05', '2026-10-14'],
+      ['2026-10-08', '2026-10-08'],
+      ['2026-10-07', '2026-10-09'],
+    ]) {
+      const { status, body } = await supervisor.json('GET', `/api/reports/council?from=${from}&to=${to}`);
+      expect(status).toBe(200);
+      for (const [key, value] of leaves([body.weeks, body.total, body.hubs])) {
+        if (typeof value !== 'number' || key.startsWith('share') || key === 'followUpDays') continue;
+        expect(value === 0 || (value >= 10 && value % 5 === 0), `${from}..${to} ${key} = ${String(value)}`).toBe(true);
+      }
+      expect(body.total.falls).toMatchObject({ total: '*', fall: '*' });
+      expect(body.total.acknowledgement.medianSeconds).toBe('*');
+      const text =
+        JSON.stringify(body) +
+        (await (await supervisor.request('GET', `/api/reports/council?from=${from}&to=${to}&format=csv`)).text());
+      expect(text).not.toMatch(/two-homes|home-pa|resident-pa|only-fall|"pa"|"pb"|,pa,|,pb,/);
+    }
+  });
+
   it("makes the council report over every hub by week, with the hub report's suppression, as JSON and CSV", async () => {
     const homes = (hub: string, names: string[], from: string, days: number): Promise<unknown>[] =>
       names.flatMap((home) =>

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingest, type Incoming } from '../../central/ingest.js';
-import { sweepSilentHubs } from '../../central/offline.js';
+import { DEFAULT_WILL_GRACE_MS, sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { freePort, tempDir } from '../hub/helpers.js';
@@ -142,7 +142,7 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
     expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
-  it("flags a hub at once on its retained 'offline' (last will), and not again on a repeat", async () => {
+  it("flags a hub on its retained 'offline' (last will) after the grace, once, and resolves it when it is back", async () => {
     const listener = new pg.Client({ connectionString: postgres.url });
     await listener.connect();
     const hubEvents: string[] = [];
@@ -150,15 +150,19 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
     await listener.query(`LISTEN ${HUB_CHANNEL}`);
     await store(message('telecare-up.hub3.status', 'online', 0));
     await store(message('telecare-up.hub3.status', 'offline', 1_000));
+    expect(await hubRow('hub3')).toMatchObject({ status: 'online', reported_status: 'offline' });
+    expect(await sweep(1_000 + DEFAULT_WILL_GRACE_MS - 1)).toEqual([]);
+    expect(await sweep(1_000 + DEFAULT_WILL_GRACE_MS + 1)).toEqual(['hub3']);
     expect(await hubRow('hub3')).toMatchObject({ status: 'offline', reported_status: 'offline' });
     await store(message('telecare-up.hub3.status', 'offline', 1_000));
+    expect(await sweep(1_000 + DEFAULT_WILL_GRACE_MS * 2)).toEqual([]);
     const alerts = await offlineAlerts('hub3');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ state: 'raised', alert: { detail: { reason: 'last-will' } } });
     // An 'online' older than the will (out of order between workers) changes nothing; a newer one resolves.
     await store(message('telecare-up.hub3.status', 'online', 500));
     expect((await hubRow('hub3')).status).toBe('offline');
-    await store(message('telecare-up.hub3.status', 'online', 2_000));
+    await store(message('telecare-up.hub3.status', 'online', DEFAULT_WILL_GRACE_MS * 3));
     expect(await hubRow('hub3')).toMatchObject({ status: 'online', reported_status: 'online' });
     expect((await offlineAlerts('hub3'))[0]).toMatchObject({ state: 'resolved', version: 2 });
     await vi.waitFor(
@@ -171,6 +175,23 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
       { timeout: 15_000, interval: 20 },
     );
     await listener.end();
+  });
+
+  it('raises nothing when a NATS node that died publishes the will of a hub that reconnected elsewhere', async () => {
+    await store(message('telecare-up.hub4.status', 'online', 0));
+    await store(heartbeat('hub4', 20_000));
+    // Its node dies: the will, then the hub on another gateway says 'online' again (or only its next heartbeat, when
+    // the will came late).
+    await store(message('telecare-up.hub4.status', 'offline', 30_000));
+    await store(message('telecare-up.hub4.status', 'online', 32_000));
+    await store(message('telecare-up.hub5.status', 'online', 0));
+    await store(message('telecare-up.hub5.status', 'offline', 30_000));
+    await store(heartbeat('hub5', 50_000));
+    expect(await sweep(30_000 + DEFAULT_WILL_GRACE_MS + 1)).toEqual([]);
+    expect(await offlineAlerts('hub4')).toEqual([]);
+    expect(await offlineAlerts('hub5')).toEqual([]);
+    expect((await hubRow('hub4')).status).toBe('online');
+    expect((await hubRow('hub5')).status).toBe('online');
   });
 
   it('keeps one open hub-offline per hub when several workers sweep at once', async () => {

@@ -40,7 +40,8 @@ function commandLine(command) {
   const result = command.result || {};
   let text;
   if (command.state === 'sent') {
-    text = `${what} sent to the hub${command.sends > 1 ? ` (${command.sends} tries)` : ''}, waiting for its answer…`;
+    // Who sent it: another operator sees that this alert is being handled, and by whom.
+    text = `${what} by ${command.operator} sent to the hub${command.sends > 1 ? ` (${command.sends} tries)` : ''}, waiting for its answer…`;
   } else if (command.state === 'done') {
     text = result.alreadyDone
       ? `${what}: the hub had it already (${result.state})`
@@ -167,16 +168,61 @@ function receive(card) {
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
-    if (!known) cards.announce(announcer, `New ${card.severity} alert: ${cards.label(card.type)} at hub ${card.hubId}`);
+    if (!known) announceNew(card);
   }
-  render();
+  renderSoon();
+}
+
+/**
+ * New alerts not yet announced: gathered for a moment, so that a flood is said once, not one sentence per alert
+ * each cutting off the one before. Those listed on (re)connecting are said together when the list is complete.
+ */
+let unannounced = [];
+let listing = false;
+let firstListing = true;
+const ANNOUNCE_GATHER_MS = 300;
+
+function announceNew(card) {
+  unannounced.push(card);
+  if (!listing && unannounced.length === 1) setTimeout(announceGathered, ANNOUNCE_GATHER_MS);
+}
+
+function announceGathered(what = 'new') {
+  const gathered = unannounced.sort(cards.byUrgency);
+  unannounced = [];
+  const first = gathered[0];
+  if (!first) return;
+  if (gathered.length === 1) {
+    cards.announce(
+      announcer,
+      `${what === 'new' ? 'New' : 'Open'} ${first.severity} alert: ${cards.label(first.type)} at hub ${first.hubId}`,
+    );
+    return;
+  }
+  const bySeverity = new Map();
+  for (const c of gathered) bySeverity.set(c.severity, (bySeverity.get(c.severity) || 0) + 1);
+  const counts = [...bySeverity].map(([severity, n]) => `${n} ${severity}`).join(', ');
+  cards.announce(
+    announcer,
+    `${gathered.length} ${what} alerts (${counts}). Most urgent: ${first.severity} ${cards.label(first.type)} at hub ${first.hubId}`,
+  );
+}
+
+/** Stream events come in bursts (200 at once in a flood): the list is drawn once per burst, not once per alert. */
+let renderTimer = null;
+function renderSoon() {
+  if (renderTimer !== null) return;
+  renderTimer = setTimeout(() => {
+    renderTimer = null;
+    render();
+  }, 20);
 }
 
 function receiveCommand(command) {
   const card = alerts.get(`${command.hubId} ${command.alertId}`);
   if (!card) return;
   card.command = laterCommand(card.command, command);
-  render();
+  renderSoon();
 }
 
 function connect() {
@@ -191,6 +237,7 @@ function connect() {
   });
   source.addEventListener('snapshot', () => {
     snapshot = new Set();
+    listing = true;
   });
   source.addEventListener('command', (event) => receiveCommand(JSON.parse(event.data)));
   source.addEventListener('ready', () => {
@@ -198,6 +245,10 @@ function connect() {
     snapshot = null;
     connection.connected();
     render();
+    // The page's first list is what is open, not news; on a reconnection, what came meanwhile is new.
+    listing = false;
+    announceGathered(firstListing ? 'open' : 'new');
+    firstListing = false;
   });
   source.addEventListener('unavailable', (event) => {
     connection.problem(`${JSON.parse(event.data).message || DATABASE_DOWN} The list may be out of date.`);
