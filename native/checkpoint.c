@@ -15,7 +15,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT1
 
@@ -82,6 +85,15 @@ static void *thread_main(void *arg) {
   char out[sizeof c->result];
   /* Its name in /proc/<pid>/task/<tid>/comm and in top: what the bench and the tests look for. */
   pthread_setname_np(pthread_self(), "wal-checkpoint");
+  /*
+   * Ten nicer than the thread that started it (the alert loop), as hub/thread-priority.ts does for worker threads:
+   * on a contended core a checkpoint yields to a pendant press. Linux applies this to the one thread; any user may
+   * lower a priority. On failure the thread keeps its priority.
+   */
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  errno = 0;
+  int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
+  if (errno == 0) setpriority(PRIO_PROCESS, (id_t)tid, nice_now + 10 > 19 ? 19 : nice_now + 10);
   pthread_mutex_lock(&c->mu);
   for (;;) {
     while (!c->stopping && (c->mode == 0 || c->has_result)) pthread_cond_wait(&c->cv, &c->mu);
