@@ -488,39 +488,22 @@ export class Ingest {
       );
       return;
     }
-    // A reset sensor clock is rare: its event takes another shape, and the common path stays as it is.
-    if (sensorTs !== undefined) {
-      const { room, kind } = ref?.device ?? {};
-      addEvent(out, {
-        homeId: ref?.home.id ?? homeId,
-        deviceId: ref?.device.id ?? deviceId,
-        type,
-        value,
-        ts,
-        source,
-        assigned: ref !== undefined,
-        ...(room === undefined ? {} : { room }),
-        ...(kind === undefined ? {} : { kind }),
-        sensorTs,
-      });
-      return;
-    }
-    // Made whole at once rather than grown field by field: one object shape, no property store reallocated.
-    if (ref === undefined) {
-      addEvent(out, { homeId, deviceId, type, value, ts, source, assigned: false });
-      return;
-    }
-    // A configured device's ids are the configuration's own strings (equal to the topic's, which found `ref`): the
+    // Made whole at once rather than grown field by field: one object shape, no property store reallocated. A
+    // configured device's ids are the configuration's own strings (equal to the topic's, which found `ref`): the
     // copies sliced from each message's topic then die young instead of being carried, with every event waiting
     // for its fsync, through each young-generation collection.
-    const { home, device } = ref;
-    const { room, kind } = device;
-    addEvent(
-      out,
-      room === undefined
-        ? { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, kind }
-        : { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, room, kind },
-    );
+    let event: SensorEvent;
+    if (ref === undefined) event = { homeId, deviceId, type, value, ts, source, assigned: false };
+    else {
+      const { home, device } = ref;
+      const { room, kind } = device;
+      event =
+        room === undefined
+          ? { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, kind }
+          : { homeId: home.id, deviceId: device.id, type, value, ts, source, assigned: true, room, kind };
+    }
+    // A reset sensor clock is rare: only its event takes the other shape, with the sender's value beside it.
+    addEvent(out, sensorTs === undefined ? event : { ...event, sensorTs });
   }
 
   /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */
