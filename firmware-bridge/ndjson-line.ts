@@ -1,5 +1,6 @@
 // The `ndjson` framing: one native event per line plus `device` (and `home`), checked against the vocabulary.
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../rules/vocabulary.js';
+import { parseIsoMs } from '../rules/iso-time.js';
 import type { EventValue } from '../rules/types.js';
 import { TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
 
@@ -41,7 +42,7 @@ function isValueOfType(type: NativeEventType, value: unknown): value is EventVal
 
 function isTimestamp(ts: unknown): ts is string | number {
   if (typeof ts === 'number') return Number.isFinite(ts) && ts >= 0;
-  return typeof ts === 'string' && !Number.isNaN(Date.parse(ts));
+  return typeof ts === 'string' && !Number.isNaN(parseIsoMs(ts));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
 import { valueFits } from '../rules/event-value.js';
+import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import {
@@ -359,8 +360,8 @@ export class Ingest {
     if (range) return reject('out-of-range', range);
     let at = now;
     if (ts !== undefined) {
-      at = typeof ts === 'number' ? ts : typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
-      if (!Number.isFinite(at) || at < 0) return reject('bad-ts', 'ts must be ISO-8601 or epoch milliseconds');
+      at = typeof ts === 'number' ? ts : typeof ts === 'string' ? parseIsoMs(ts) : Number.NaN;
+      if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }
     return at;

@@ -14,6 +14,7 @@ import {
   type DeviceKind,
   type EventType,
 } from '../rules/vocabulary.js';
+import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import { HOUR_MS } from '../rules/time.js';
 
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
@@ -106,35 +107,6 @@ const KIND_OF_TYPE: Partial<Record<EventType, DeviceKind>> = {
   humidity: 'climate',
   power: 'appliance',
 };
-
-function digits(s: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** Epoch ms of an ISO-8601 time; the common `YYYY-MM-DDTHH:MM:SS(.mmm)Z` without Date.parse. */
-export function parseIsoMs(text: string): number {
-  const len = text.length;
-  if ((len === 24 || len === 20) && text.charCodeAt(len - 1) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */) {
-    const ms = len === 24 ? digits(text, 20, 3) : 0;
-    const t = Date.UTC(
-      digits(text, 0, 4),
-      digits(text, 5, 2) - 1,
-      digits(text, 8, 2),
-      digits(text, 11, 2),
-      digits(text, 14, 2),
-      digits(text, 17, 2),
-      ms,
-    );
-    if (Number.isFinite(t)) return t;
-  }
-  return Date.parse(text);
-}
 
 /**
  * Feeds lines to one engine, in order, and turns raise decisions into SPEC 5 alerts with
@@ -284,7 +256,7 @@ export class Replayer {
     const range = outOfRange(type, line.value);
     if (range) return this.drop('out-of-range', range);
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
-    if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', 'ts must be ISO-8601 or epoch milliseconds');
+    if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
     const devices = this.configDevices.get(homeId);
     const configured = devices?.get(deviceId);
     // A device raises only what its kind can report, as live: the configured kind, else a kind the line gives.

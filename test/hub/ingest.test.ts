@@ -127,6 +127,8 @@ describe('native topic', () => {
     ['bad-value', 'telecare/h1/devices/p1/events', { type: 'pendant', value: false }],
     ['bad-value', 'telecare/h1/devices/p1/events', { type: 'accel', value: { rate: 50, samples: [[0, 0]] } }],
     ['bad-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: 'yesterday' }],
+    ['bad-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: '2026-11-22' }],
+    ['bad-ts', 'telecare/h1/devices/p1/events', { type: 'motion', value: true, ts: '5' }],
     [
       'future-ts',
       'telecare/h1/devices/p1/events',

@@ -65,9 +65,11 @@ describe('telecare replay applies the checks of a live hub', () => {
       { ts: at(2), homeId: 'h1', deviceId: 'p1', type: 'battery', value: 250 },
       { ts: at(3), homeId: 'h1', deviceId: 'bath-pir', type: 'temperature', value: 1e308 },
       { ts: at(4), homeId: 'h1', deviceId: 'bad\u0007id', type: 'pendant', value: true },
+      // A date without a time of day: not placed at midnight UTC, refused.
+      { ts: '2026-01-05', homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true },
       { ts: at(5), homeId: 'h1', deviceId: 'p1', type: 'pendant', value: true },
     ];
-    // The hub's own ingest refuses exactly lines 2 to 5, for these reasons.
+    // The hub's own ingest refuses exactly lines 2 to 6, for these reasons.
     const config = parseHubConfig({ homes: [HOME] });
     const ingest = new Ingest({
       config,
@@ -77,17 +79,20 @@ describe('telecare replay applies the checks of a live hub', () => {
       metrics: new Registry(),
     });
     const live = lines.map((l) => ingest.fromHttp(l).rejections[0]?.reason ?? 'accepted');
-    expect(live).toEqual(['accepted', 'kind-mismatch', 'out-of-range', 'out-of-range', 'bad-id', 'accepted']);
+    expect(live).toEqual(['accepted', 'kind-mismatch', 'out-of-range', 'out-of-range', 'bad-id', 'bad-ts', 'accepted']);
 
     const r = replay(lines, 0);
     expect(r.status).toBe(0);
     expect(alertsOf(r.stdout).map((a) => a.kind)).toEqual(['pendant']);
-    expect(r.stderr).toMatch(/2 events \(4 dropped\)/);
-    expect(r.stderr).toMatch(/dropped, as a live hub would refuse them: kind-mismatch 1, out-of-range 2, bad-id 1/);
+    expect(r.stderr).toMatch(/2 events \(5 dropped\)/);
+    expect(r.stderr).toMatch(
+      /dropped, as a live hub would refuse them: kind-mismatch 1, out-of-range 2, bad-id 1, bad-ts 1/,
+    );
     expect(r.stderr).toContain("replay: dropped line 2: kind-mismatch: a 'motion' device cannot report 'smoke'");
     expect(r.stderr).toMatch(/replay: dropped line 3: out-of-range: /);
     expect(r.stderr).toMatch(/replay: dropped line 4: out-of-range: /);
     expect(r.stderr).toMatch(/replay: dropped line 5: bad-id: /);
+    expect(r.stderr).toMatch(/replay: dropped line 6: bad-ts: ts must be an ISO-8601 date and time of day/);
   });
 
   it('alerts raised during the drain after the last event are marked "drained": true and counted apart', () => {
