@@ -59,16 +59,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   } finally {
     client.release();
   }
-  const { generatedPassword } = await ensureAdmin(
+  const { generatedPassword, replaced } = await ensureAdmin(
     options.pool,
     options.adminPassword ?? process.env.CENTRAL_ADMIN_PASSWORD ?? undefined,
   );
-  if (generatedPassword) {
-    // Shown once to whoever starts the centre, never through the logger: it must not end up in log files.
-    const line = `Console operator "admin" created with password: ${generatedPassword} (shown once; set CENTRAL_ADMIN_PASSWORD to choose it)`;
-    if (options.announce) options.announce(line);
-    else process.stderr.write(`${line}\n`);
-  }
   const live = new LiveFeed(options.pool, log);
   await live.start();
   const commands = new CommandSender(
@@ -98,6 +92,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     await commands.stop();
     await live.stop();
     throw err;
+  }
+  if (generatedPassword) {
+    // Shown once the console answers, to whoever starts the centre, never through the logger (not in log files). A
+    // start that fails before this shows nothing; the next start makes and shows a new one until someone logs in.
+    const line = `Console operator "admin" ${replaced ? 'not logged in yet: new' : 'created with'} password: ${generatedPassword} (log in at ${url}; shown until first used; set CENTRAL_ADMIN_PASSWORD to choose it)`;
+    if (options.announce) options.announce(line);
+    else process.stderr.write(`${line}\n`);
   }
   return {
     url,

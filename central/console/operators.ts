@@ -60,9 +60,9 @@ export async function createOperator(
 export async function ensureAdmin(
   pool: pg.Pool,
   adminPassword: string | undefined,
-): Promise<{ generatedPassword?: string }> {
-  const admin = await pool.query<{ password_hash: string }>(
-    `SELECT password_hash FROM console_operators WHERE username = 'admin'`,
+): Promise<{ generatedPassword?: string; replaced?: boolean }> {
+  const admin = await pool.query<{ password_hash: string; password_unclaimed: boolean }>(
+    `SELECT password_hash, password_unclaimed FROM console_operators WHERE username = 'admin'`,
   );
   const stored = admin.rows[0];
   if (stored) {
@@ -70,9 +70,18 @@ export async function ensureAdmin(
       const hash = await hashPassword(adminPassword);
       await pool.query(
         `WITH s AS (DELETE FROM console_sessions WHERE username = 'admin')
-         UPDATE console_operators SET password_hash = $1, role = 'admin' WHERE username = 'admin'`,
+         UPDATE console_operators SET password_hash = $1, role = 'admin', password_unclaimed = false
+         WHERE username = 'admin'`,
         [hash],
       );
+    } else if (!adminPassword && stored.password_unclaimed) {
+      // Nobody has logged in with the generated password: a new one, shown by this start (no session to end).
+      const generatedPassword = generatePassword();
+      const replaced = await pool.query(
+        `UPDATE console_operators SET password_hash = $1 WHERE username = 'admin' AND password_unclaimed`,
+        [hashGeneratedSecret(generatedPassword)],
+      );
+      if (replaced.rowCount === 1) return { generatedPassword, replaced: true };
     }
     return {};
   }
@@ -89,7 +98,7 @@ export async function ensureAdmin(
   // 144 random bits: a fast hash is as safe as scrypt here; a password admin later chooses gets scrypt.
   const generatedPassword = generatePassword();
   const inserted = await pool.query(
-    `INSERT INTO console_operators (username, role, password_hash) VALUES ('admin', 'admin', $1)
+    `INSERT INTO console_operators (username, role, password_hash, password_unclaimed) VALUES ('admin', 'admin', $1, true)
      ON CONFLICT (username) DO NOTHING`,
     [hashGeneratedSecret(generatedPassword)],
   );
@@ -106,13 +115,21 @@ export class OperatorStore {
   /** The operator when the password is right; always spends one hash, known name or not. */
   async checkPassword(username: string, password: string, source: string): Promise<Operator | undefined> {
     const row = (
-      await this.pool.query<{ username: string; role: OperatorRole; password_hash: string }>(
-        'SELECT username, role, password_hash FROM console_operators WHERE username = $1',
-        [username],
-      )
+      await this.pool.query<{
+        username: string;
+        role: OperatorRole;
+        password_hash: string;
+        password_unclaimed: boolean;
+      }>('SELECT username, role, password_hash, password_unclaimed FROM console_operators WHERE username = $1', [
+        username,
+      ])
     ).rows[0];
     const ok = await verifyPassword(password, row?.password_hash, { source });
-    return ok && row ? { username: row.username, role: row.role } : undefined;
+    if (!ok || !row) return undefined;
+    // The generated password has been used: later starts keep it.
+    if (row.password_unclaimed)
+      await this.pool.query('UPDATE console_operators SET password_unclaimed = false WHERE username = $1', [username]);
+    return { username: row.username, role: row.role };
   }
 
   async openSession(username: string): Promise<{ sessionId: string; expiresAt: Date }> {
@@ -151,7 +168,7 @@ export class OperatorStore {
     const hash = await hashPassword(password);
     await this.pool.query(
       `WITH s AS (DELETE FROM console_sessions WHERE username = $2)
-       UPDATE console_operators SET password_hash = $1 WHERE username = $2`,
+       UPDATE console_operators SET password_hash = $1, password_unclaimed = false WHERE username = $2`,
       [hash, username],
     );
   }

@@ -20,6 +20,9 @@ const STATEMENTS: readonly string[] = [
      created_at timestamptz NOT NULL DEFAULT now(),
      expires_at timestamptz NOT NULL
    )`,
+  // A generated password nobody has logged in with yet: replaced and shown again at the next start, so an operator
+  // who missed the first start's output (or whose first start failed after making it) is never locked out.
+  `ALTER TABLE console_operators ADD COLUMN IF NOT EXISTS password_unclaimed boolean NOT NULL DEFAULT false`,
   `CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions (expires_at)`,
   // Who did what, when: alert ids and hub ids only, never a resident's data (the note stays with the alert).
   `CREATE TABLE IF NOT EXISTS console_audit (

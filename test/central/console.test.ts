@@ -1,4 +1,5 @@
 // The centre's console over HTTP with a real PostgreSQL, a real nats-server and a stand-in hub on NATS.
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { createOperator, startConsole } from '../../central/console/index.js';
@@ -556,7 +557,7 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(lines).toContain('all,alerts,all,count,10');
     expect((await supervisor.json('GET', '/api/reports/council?from=2026-11-15&to=2026-11-01')).status).toBe(400);
   });
-  it('creates the first admin with a password shown once when none is given, and from CENTRAL_ADMIN_PASSWORD', async () => {
+  it('creates the first admin with a password shown once the console answers, again until first used, or from CENTRAL_ADMIN_PASSWORD', async () => {
     await env.pool.query('CREATE DATABASE fresh_console');
     await env.pool.query('CREATE DATABASE env_console');
     const base = new URL(env.postgres.url);
@@ -576,15 +577,30 @@ describe.skipIf(missing !== undefined)('central console', () => {
       log: silentLogger,
       announce: (l: string) => shown.push(l),
     };
+    // A first start that cannot listen (the port is taken) shows no password it has no console for...
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    await expect(startConsole({ ...options, port: takenPort, pool: fresh })).rejects.toThrow(/EADDRINUSE/);
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+    expect(shown).toEqual([]);
+    // ...and the next start shows one, with where to log in, until someone has logged in with it.
     let running = await startConsole({ ...options, pool: fresh });
     expect(shown).toHaveLength(1);
-    const password = /password: (\S+) /.exec(shown[0]!)?.[1] ?? '';
+    expect(shown[0]).toContain(running.url);
+    const unused = /password: (\S+) /.exec(shown[0]!)?.[1] ?? '';
+    await running.close();
+    running = await startConsole({ ...options, pool: fresh });
+    expect(shown).toHaveLength(2);
+    const password = /password: (\S+) /.exec(shown[1]!)?.[1] ?? '';
     expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(password).not.toBe(unused);
+    expect((await new ConsoleClient(running.url).login('admin', unused)).status).toBe(401);
     expect((await new ConsoleClient(running.url).login('admin', password)).status).toBe(200);
     await running.close();
     // A restart shows nothing and keeps the password.
     running = await startConsole({ ...options, pool: fresh });
-    expect(shown).toHaveLength(1);
+    expect(shown).toHaveLength(2);
     expect((await new ConsoleClient(running.url).login('admin', password)).status).toBe(200);
     await running.close();
     await fresh.end();
@@ -596,7 +612,7 @@ describe.skipIf(missing !== undefined)('central console', () => {
     } finally {
       delete process.env.CENTRAL_ADMIN_PASSWORD;
     }
-    expect(shown).toHaveLength(1);
+    expect(shown).toHaveLength(2);
     expect((await new ConsoleClient(running.url).login('admin', 'from-the-environment')).status).toBe(200);
     await running.close();
     await fromEnv.end();
