@@ -89,8 +89,14 @@ export class MqttCredentials {
     ]);
   }
 
-  /** On a first start, make the installer credential; returns its clear password once (to print), else null. */
+  /**
+   * On a first start, make the installer credential; returns its clear password once (to print), else null (made
+   * before, or the configuration has its own `installer`).
+   */
   async ensureInstallerCredential(nowMs: number): Promise<{ username: string; password: string } | null> {
+    // The configuration names its own `installer`: that one is used (it wins at login), so a generated password
+    // would be printed and never work.
+    if (this.config.mqttUsers.some((u) => u.username === INSTALLER_USERNAME)) return null;
     const exists = this.db.prepare('SELECT 1 FROM mqtt_credentials WHERE username = ?').get(INSTALLER_USERNAME);
     if (exists) return null;
     const password = generatePassword();

@@ -86,6 +86,20 @@ describe('mqtt authentication', () => {
     });
   });
 
+  it("makes no installer credential when the configuration has its own 'installer' (a printed password would not work)", async () => {
+    const credentials = new MqttCredentials(
+      db,
+      parseHubConfig({
+        mqttUsers: [
+          { username: 'installer', passwordHash: await hashPassword('the-installers-own'), role: 'installer' },
+        ],
+      }),
+    );
+    expect(await credentials.ensureInstallerCredential(0)).toBeNull();
+    expect(db.prepare('SELECT count(*) AS n FROM mqtt_credentials').get()).toEqual({ n: 0 });
+    expect((await credentials.authenticate('10.1.1.1', 'installer', Buffer.from('the-installers-own'))).ok).toBe(true);
+  });
+
   it('makes the installer credential on the first start only', async () => {
     const credentials = new MqttCredentials(db, parseHubConfig({}));
     const made = await credentials.ensureInstallerCredential(0);
