@@ -27,11 +27,21 @@ function clockRange(values) {
   return { min, max };
 }
 
-function frame(title, points, format, clock) {
+/** An axis of whole units around the data (a temperature read from 0 °C flattens a cold week into a line). */
+function fitRange(values) {
+  if (!values.length) return { min: 0, max: 1 };
+  return { min: Math.floor(Math.min(...values)) - 1, max: Math.ceil(Math.max(...values)) + 1 };
+}
+
+/** `scale`: 'zero' (bars: from 0), 'clock' (hours around the data) or 'fit' (whole units around the data). */
+function frame(title, points, format, scale) {
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
-  const { min, max } = clock
-    ? clockRange(values)
-    : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values)) };
+  const { min, max } =
+    scale === 'clock'
+      ? clockRange(values)
+      : scale === 'fit'
+        ? fitRange(values)
+        : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values)) };
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
@@ -91,7 +101,7 @@ function figure(title, root, points, format, unit) {
 
 /** points: [{ label, value, fullLabel? }]; null values leave a gap. */
 export function barChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
-  const { root, y, slot, min } = frame(title, points, format);
+  const { root, y, slot, min } = frame(title, points, format, 'zero');
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
     const top = y(Math.max(p.value, min));
@@ -108,13 +118,16 @@ export function barChart(title, points, { format = (v) => String(Math.round(v)),
   return figure(title, root, points, format, unit);
 }
 
-/** `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them. */
+/**
+ * `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them.
+ * `fit`: an axis around the values, not from 0 (a level, such as a temperature, whose changes matter).
+ */
 export function lineChart(
   title,
   points,
-  { format = (v) => String(Math.round(v)), unit = 'Value', clock = false } = {},
+  { format = (v) => String(Math.round(v)), unit = 'Value', clock = false, fit = false } = {},
 ) {
-  const { root, y, slot } = frame(title, points, format, clock);
+  const { root, y, slot } = frame(title, points, format, clock ? 'clock' : fit ? 'fit' : 'zero');
   let d = '';
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;

@@ -65,7 +65,7 @@ async function show() {
       lineChart(
         'Mean indoor temperature (°C)',
         points(days, (d) => d.meanIndoorTempC),
-        { format: (v) => v.toFixed(1), unit: '°C' },
+        { format: (v) => v.toFixed(1), unit: '°C', fit: true },
       ),
     );
   } catch (err) {

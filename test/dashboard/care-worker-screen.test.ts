@@ -23,7 +23,7 @@ let browser: Browser;
 let base: string;
 const clock = new FakeClock(Date.UTC(2026, 10, 23, 3, 0, 0));
 
-/** A week of h1 whose bedtimes alternate either side of midnight; h2 was just installed: no day yet. */
+/** A week of h1 whose bedtimes alternate either side of midnight and rooms 17 or 19.5 °C; h2 just installed: no day. */
 function lateNights(): ReturnType<typeof cannedAnalytics> {
   const canned = cannedAnalytics();
   return {
@@ -31,7 +31,11 @@ function lateNights(): ReturnType<typeof cannedAnalytics> {
     async homeActivity(homeId, fromDate, toDate) {
       if (homeId === 'h2') return [];
       const days = await canned.homeActivity(homeId, fromDate, toDate);
-      return days.map((day, i): DailyFeatures => ({ ...day, bedtime: i % 2 === 0 ? '23:30' : '00:30' }));
+      return days.map((day, i): DailyFeatures => ({
+        ...day,
+        bedtime: i % 2 === 0 ? '23:30' : '00:30',
+        meanIndoorTempC: i % 2 === 0 ? 19.5 : 17.0,
+      }));
     },
   };
 }
@@ -120,6 +124,26 @@ describe.skipIf(!haveChromium)('the home view', () => {
     expect(labels.at(-1)).toMatch(/^2[0-3]:\d\d$/);
     // Rising times (07:10 onwards) are read on an axis of morning hours, not from midnight.
     expect(await axisLabels(page, 'Rising time')).not.toContain('00:00');
+    await page.context().close();
+  });
+
+  it('reads the indoor temperature on an axis around it, not from 0 °C, so a cold day stands out', async () => {
+    const page = await loggedIn(375);
+    await page.goto(`${base}/home?home=h1&from=2026-11-10&to=2026-11-16`);
+    const title = 'Mean indoor temperature (°C)';
+    await page.getByRole('heading', { name: title }).waitFor();
+    const labels = (await axisLabels(page, title)).map(Number);
+    expect(labels.at(-1)).toBeGreaterThanOrEqual(15);
+    expect(labels[0]).toBeLessThanOrEqual(22);
+    const temps = await dots(page, title);
+    const warm = temps.find((d) => d.tip.endsWith('19.5'))!;
+    const cold = temps.find((d) => d.tip.endsWith('17.0'))!;
+    // 2.5 °C apart is a third of the axis or more, not an eighth of a 0-20 °C axis.
+    const box = await page.evaluate<number>(`(() => {
+      const fig = [...document.querySelectorAll('figure.chart')].find((f) => f.querySelector('h3').textContent === ${JSON.stringify(title)});
+      return fig.querySelector('svg').getBoundingClientRect().height;
+    })()`);
+    expect(cold.cy - warm.cy).toBeGreaterThan(box / 4);
     await page.context().close();
   });
 
