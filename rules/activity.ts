@@ -163,7 +163,68 @@ export function outConfirmedAt(closedAt: number, presence: PresenceParams): numb
   return closedAt + presence.outAfterMinutes * MINUTE_MS;
 }
 
-/** One absence from home, ended by activity inside. */
+/**
+ * The exit door opened again this soon after an arrival's opening is the same arrival: a door that did not latch is
+ * pushed again within seconds (Kasteren A and B, the tuning homes: 1 to 14 s), while someone who comes in and goes
+ * straight out again takes longer (B: in at 17:18:02, out again at 17:19:01; A: 23 s).
+ */
+export const SAME_PASSAGE_MS = 15_000;
+
+/**
+ * What one move of the exit door means for the out-check:
+ * - `leaving`: a closing that may begin an absence (nothing inside for `presence.outAfterMinutes` confirms it);
+ * - `arrival`: the closing of the door opened while the resident was out (a confirmed outing). One comes in by
+ *   opening the door and closing it behind them, and nobody leaves again without opening it again: the home is not
+ *   out after it, whether or not a sensor inside sees who came in. A visitor who looks in and goes opens it twice,
+ *   and the second closing is a leaving;
+ * - `same-arrival`: the closing of a door opened again within `SAME_PASSAGE_MS` of an arrival's opening (a door that
+ *   did not latch, a bag): still the same arrival, no leaving;
+ * - `opening`: the door opened (what it means is told by its closing).
+ */
+export type ExitMove = 'leaving' | 'arrival' | 'same-arrival' | 'opening';
+
+/** What the out-check remembers of the exit door between its moves (the rules keep it per home, saved). */
+export interface ExitDoorState {
+  /** What the door's opening under way was: into an empty home (`arrival`), the same arrival again, or neither. */
+  opening: 'arrival' | 'same-arrival' | 'leaving' | undefined;
+  /** When it opened (NaN: not open, or unknown). */
+  openedAt: number;
+  /** When the door opened for the last arrival (NaN: none), for `same-arrival`. */
+  arrivalOpenedAt: number;
+}
+
+export function newExitDoorState(): ExitDoorState {
+  return { opening: undefined, openedAt: NaN, arrivalOpenedAt: NaN };
+}
+
+/**
+ * Take one move of the exit door at `at`; `out` whether the resident is out now (a confirmed outing). A closing more
+ * than `presence.outAfterMinutes` after its opening is not told by it (the closing between was lost, or the door
+ * stood open while the resident came and went): it may begin an absence, as before.
+ */
+export function exitDoorMove(
+  state: ExitDoorState,
+  exit: 'opened' | 'closed',
+  at: number,
+  out: boolean,
+  presence: PresenceParams,
+): ExitMove {
+  if (exit === 'opened') {
+    state.opening = out ? 'arrival' : at - state.arrivalOpenedAt <= SAME_PASSAGE_MS ? 'same-arrival' : 'leaving';
+    state.openedAt = at;
+    return 'opening';
+  }
+  const opening = at - state.openedAt <= presence.outAfterMinutes * MINUTE_MS ? state.opening : undefined;
+  state.opening = undefined;
+  if (opening === 'arrival') {
+    state.arrivalOpenedAt = state.openedAt;
+    return 'arrival';
+  }
+  // A closing whose opening was not seen (the first event of a record, a lost report) may begin an absence, as before.
+  return opening === 'same-arrival' ? 'same-arrival' : 'leaving';
+}
+
+/** One absence from home, ended by activity inside or by an arrival through the exit door. */
 export interface Absence {
   /** The exit door's closing that began it. */
   fromMs: number;
@@ -175,10 +236,10 @@ export interface Absence {
 
 /**
  * Whether the resident is out, activity by activity: the exit door closed, then nothing inside until
- * `outConfirmedAt`, means out since that closing, until the next activity inside. The exit door opening
- * again does not end it (someone may have looked in, or gone out again): activity inside does, and the
- * resident is taken to have come back by the last opening of the door before it. The rules keep the
- * same state with their `out-check` timer; the daily features keep it with this.
+ * `outConfirmedAt`, means out since that closing, until the next activity inside or an arrival (the exit door
+ * opened and closed again: `exitDoorMove`); the resident is taken to have come back by the last opening of the door
+ * before it. The rules keep the same state with their `out-check` timer and the same `exitDoorMove`; the daily
+ * features keep it with this.
  */
 export class OutOfHome {
   /** The exit door closed then, with nothing inside since, and the absence is not confirmed yet; NaN otherwise. */
@@ -187,6 +248,7 @@ export class OutOfHome {
   private outSince = NaN;
   /** The last opening of the exit door while out; NaN when none. */
   private openedAt = NaN;
+  private readonly door = newExitDoorState();
 
   constructor(private readonly presence: PresenceParams) {}
 
@@ -209,21 +271,20 @@ export class OutOfHome {
   /** Take one activity at `at` (in time order); returns the absence it ended, if any. */
   onActivity(activity: Activity, at: number): Absence | undefined {
     this.confirm(at);
-    if (activity.inside) {
+    const out = !Number.isNaN(this.outSince);
+    const move =
+      activity.exit === undefined ? undefined : exitDoorMove(this.door, activity.exit, at, out, this.presence);
+    if (activity.inside || move === 'arrival') {
       this.closedAt = NaN;
-      if (Number.isNaN(this.outSince)) return undefined;
+      if (!out) return undefined;
       const backMs = Number.isNaN(this.openedAt) ? at : this.openedAt;
       const ended = { fromMs: this.outSince, endMs: at, backMs };
       this.outSince = NaN;
       this.openedAt = NaN;
       return ended;
     }
-    if (Number.isNaN(this.outSince)) {
-      if (activity.exit === 'closed') this.closedAt = at;
-    } else if (activity.exit === 'opened') {
-      // A closing while out changes nothing: the absence goes on from its first closing.
-      this.openedAt = at;
-    }
+    if (move === 'opening' && out) this.openedAt = at;
+    else if (move === 'leaving' && !out) this.closedAt = at;
     return undefined;
   }
 
@@ -232,6 +293,7 @@ export class OutOfHome {
     this.closedAt = NaN;
     this.outSince = NaN;
     this.openedAt = NaN;
+    Object.assign(this.door, newExitDoorState());
   }
 
   private confirm(at: number): void {

@@ -1,5 +1,5 @@
 // The rules engine: pure, clock-injected; the same code runs live, in replay and in tests.
-import { blankActivity, observeActivity, outConfirmedAt, type Activity } from './activity.js';
+import { blankActivity, exitDoorMove, observeActivity, outConfirmedAt, type Activity } from './activity.js';
 import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
 import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
@@ -257,10 +257,24 @@ export class RulesEngine {
     }
     // Inside: activity there, or a held PIR clearing later than its hold after the exit door closed (presence.ts).
     const inside = activity.inside || movedAfterExitClosed(home, device, activity, at);
+    // The exit door: a closing may begin an outing; the door opened and closed while out is an arrival (activity.ts).
+    const move =
+      activity.exit === undefined
+        ? undefined
+        : exitDoorMove(home.exitDoor, activity.exit, at, home.out, home.params.presence);
     if (inside) {
       ctx.disarm(home.timers[OUT_CHECK_TIMER]);
       home.out = false;
-    } else if (activity.exit === 'closed') {
+      home.unseenArrival = undefined;
+    } else if (move === 'arrival') {
+      // Someone came in and closed the door behind them: nobody leaves again without opening it. The home is not out,
+      // though no sensor inside saw who came in (a starter kit, a room without a sensor): the silence rules watch.
+      if (home.out) home.unseenArrival = { doorId: device.id, openedAt: home.exitDoor.arrivalOpenedAt, closedAt: at };
+      home.out = false;
+    } else if (move === 'same-arrival') {
+      if (home.unseenArrival) home.unseenArrival.closedAt = at;
+    } else if (move === 'leaving') {
+      home.unseenArrival = undefined;
       ctx.arm(home.timers[OUT_CHECK_TIMER], outConfirmedAt(at, home.params.presence));
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.

@@ -1,5 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
 import type { BuiltInHomeTimer } from './built-in.js';
+import { newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
@@ -101,8 +102,20 @@ export interface HomeSnapshot {
   armed?: Record<string, Threshold>;
   morningGraceDay?: number;
   familySilenceAt?: number | null;
+  /** The exit door's state for the out-check (absent before session 25, and when nothing is known: none). */
+  exitDoor?: { opening: ExitDoorState['opening'] | null; openedAt: number | null; arrivalOpenedAt: number | null };
+  /** An arrival nobody inside has seen yet (absent before session 25, and when none). */
+  unseenArrival?: UnseenArrival;
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
+}
+
+/** The exit door opened and closed while the resident was out, and nothing inside has reported since. */
+export interface UnseenArrival {
+  /** The door, and when it opened and closed (epoch ms). */
+  doorId: string;
+  openedAt: number;
+  closedAt: number;
 }
 
 export class HomeState {
@@ -136,8 +149,12 @@ export class HomeState {
   lastActivityRoom: string | undefined = undefined;
   /** Whether that activity places the resident in one room (a PIR, or the bathroom). */
   lastActivityLocated = false;
-  /** Out: an exit door closed and nothing inside since. */
+  /** Out: an exit door closed and nothing inside since, until activity inside or an arrival by the exit door. */
   out = false;
+  /** What the out-check remembers of the exit door (`exitDoorMove`: an opening while out, then a closing, is an arrival). */
+  readonly exitDoor: ExitDoorState = newExitDoorState();
+  /** The last arrival by the exit door, while nothing inside has reported since it (shown in the alert's detail). */
+  unseenArrival: UnseenArrival | undefined = undefined;
   away: boolean;
   bedOccupied = false;
   chairOccupied = false;
@@ -387,6 +404,16 @@ export class HomeState {
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
       familySilenceAt: Number.isNaN(this.familySilenceAt) ? null : this.familySilenceAt,
+      ...(this.exitDoor.opening !== undefined || !Number.isNaN(this.exitDoor.arrivalOpenedAt)
+        ? {
+            exitDoor: {
+              opening: this.exitDoor.opening ?? null,
+              openedAt: Number.isNaN(this.exitDoor.openedAt) ? null : this.exitDoor.openedAt,
+              arrivalOpenedAt: Number.isNaN(this.exitDoor.arrivalOpenedAt) ? null : this.exitDoor.arrivalOpenedAt,
+            },
+          }
+        : {}),
+      ...(this.unseenArrival ? { unseenArrival: { ...this.unseenArrival } } : {}),
       rules,
     };
   }
@@ -425,6 +452,17 @@ export class HomeState {
     }
     this.morningGraceDay = typeof saved.morningGraceDay === 'number' ? saved.morningGraceDay : -1;
     this.familySilenceAt = num(saved.familySilenceAt);
+    const door = saved.exitDoor;
+    const opening = door?.opening;
+    this.exitDoor.opening =
+      opening === 'arrival' || opening === 'same-arrival' || opening === 'leaving' ? opening : undefined;
+    this.exitDoor.openedAt = num(door?.openedAt);
+    this.exitDoor.arrivalOpenedAt = num(door?.arrivalOpenedAt);
+    const arrival = saved.unseenArrival;
+    this.unseenArrival =
+      arrival && typeof arrival.doorId === 'string' && typeof arrival.closedAt === 'number'
+        ? { doorId: arrival.doorId, openedAt: num(arrival.openedAt), closedAt: arrival.closedAt }
+        : undefined;
     this.registry.homeStateRules.forEach((rule, position) => {
       const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: saved } : saved.rules?.[rule.name];
       const slice: unknown = stored === undefined ? undefined : rule.homeState?.load(stored.s, stored.v, this, this);

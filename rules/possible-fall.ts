@@ -248,7 +248,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   // On a bed or chair mat the resident is resting, not lying on the floor.
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
-  if (returnInDoubt(home)) return NaN;
+  // In by the exit door with nothing inside seen since: the door does not say where the resident went (inactivity).
+  if (returnInDoubt(home) || home.unseenArrival !== undefined) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;

@@ -47,6 +47,8 @@ export function why(alert) {
     const device = d.lastDeviceKind ? DEVICE_KINDS[d.lastDeviceKind] || d.lastDeviceKind : d.lastDeviceId;
     parts.push(`last seen: ${[d.lastRoom || 'unknown room', device].filter(Boolean).join(', ')}`);
   }
+  // Came in by the exit door after an outing, and no sensor inside has reported since (the silence runs from then).
+  if (d.seenSinceArrival === false) parts.push('came in by the front door, nothing seen inside since');
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'

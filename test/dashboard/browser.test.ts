@@ -186,6 +186,31 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    const arrived = raiseAlert(dashboard.alerts, clock, {
+      kind: 'inactivity',
+      severity: 'high',
+      homeId: 'h7',
+      room: 'entrance',
+      detail: {
+        silenceMinutes: 240,
+        thresholdMinutes: 240,
+        thresholdSource: 'cold-start',
+        lastRoom: 'entrance',
+        lastDeviceId: 'front',
+        lastDeviceKind: 'exit-door',
+        matOccupied: null,
+        arrivedAt: '2026-11-30T14:02:00.000Z',
+        arrivedBy: 'front',
+        seenSinceArrival: false,
+      },
+    });
+    await page
+      .locator(`#alert-${arrived.id} .why`)
+      .getByText(
+        'Silent for 4 h 00 min (first-weeks limit: 4 h 00 min) · last seen: entrance, front door · came in by the front door, nothing seen inside since · no mat occupied',
+        { exact: true },
+      )
+      .waitFor();
     const fall = raiseAlert(dashboard.alerts, clock, {
       kind: 'fall',
       homeId: 'h4',

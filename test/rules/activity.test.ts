@@ -140,20 +140,52 @@ describe('being out', () => {
     expect(out.outSinceAt(13 * MINUTE_MS)).toBe(3 * MINUTE_MS);
   });
 
-  it('once out, the door opening does not end the absence; the resident is back by the last opening before activity inside', () => {
+  it('once out, the door opening alone does not end the absence; the resident is back by that opening when seen inside', () => {
     const out = new OutOfHome(PRESENCE);
     out.onActivity(closed, 0);
-    expect(out.onActivity(opened, 30 * MINUTE_MS)).toBeUndefined(); // a visitor looks in
-    out.onActivity(closed, 31 * MINUTE_MS);
-    out.onActivity(opened, 90 * MINUTE_MS); // the resident comes in
+    expect(out.onActivity(opened, 90 * MINUTE_MS)).toBeUndefined(); // the resident comes in
     expect(out.outSinceAt(90 * MINUTE_MS)).toBe(0);
     expect(out.lastOpenedWhileOut()).toBe(90 * MINUTE_MS);
-    expect(out.onActivity(inside, 95 * MINUTE_MS)).toEqual({
+    expect(out.onActivity(inside, 91 * MINUTE_MS)).toEqual({
       fromMs: 0,
-      endMs: 95 * MINUTE_MS,
+      endMs: 91 * MINUTE_MS,
       backMs: 90 * MINUTE_MS,
     });
     expect(out.lastOpenedWhileOut()).toBeNaN();
+  });
+
+  it('the door opened and closed while out is an arrival; a visitor who comes and goes opens it twice', () => {
+    const out = new OutOfHome(PRESENCE);
+    out.onActivity(closed, 0);
+    out.onActivity(opened, 30 * MINUTE_MS);
+    // Nobody inside seen: the closing behind whoever came in ends the absence, back by the opening.
+    expect(out.onActivity(closed, 31 * MINUTE_MS)).toEqual({
+      fromMs: 0,
+      endMs: 31 * MINUTE_MS,
+      backMs: 30 * MINUTE_MS,
+    });
+    expect(out.maybeOut()).toBe(false);
+    out.onActivity(opened, 40 * MINUTE_MS); // the visitor leaves: a closing that may begin an absence again
+    out.onActivity(closed, 41 * MINUTE_MS);
+    expect(out.outSinceAt(50 * MINUTE_MS)).toBeNaN();
+    expect(out.outSinceAt(51 * MINUTE_MS)).toBe(41 * MINUTE_MS);
+  });
+
+  it('a door pushed again within seconds of an arrival is the same arrival; one left open past the check says nothing', () => {
+    const out = new OutOfHome(PRESENCE);
+    out.onActivity(closed, 0);
+    out.onActivity(opened, 30 * MINUTE_MS);
+    out.onActivity(closed, 30 * MINUTE_MS + 2000);
+    out.onActivity(opened, 30 * MINUTE_MS + 5000); // it did not latch
+    out.onActivity(closed, 30 * MINUTE_MS + 8000);
+    expect(out.maybeOut()).toBe(false);
+    expect(out.outSinceAt(60 * MINUTE_MS)).toBeNaN();
+
+    const stood = new OutOfHome(PRESENCE);
+    stood.onActivity(closed, 0);
+    stood.onActivity(opened, 30 * MINUTE_MS);
+    expect(stood.onActivity(closed, 41 * MINUTE_MS)).toBeUndefined();
+    expect(stood.outSinceAt(60 * MINUTE_MS)).toBe(0);
   });
 
   it("a home's own outAfterMinutes applies", () => {

@@ -175,14 +175,24 @@ describe('a return after an outing is in doubt while one device alone reports, w
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
 
-  it('the door opened hours before a device alone: that arrival says nothing any more, the return is in doubt', () => {
+  it('the door opened and closed while out, then nothing for hours: an arrival nobody saw, called at the day value', () => {
     const h = afterOuting();
     h.at(0, 'front', 'contact', false);
     h.at(5 * SECOND_MS, 'front', 'contact', true);
-    h.advanceBy(5 * HOUR_MS); // longer than inactivity's day value: a resident home all that while would be called
+    const closedAt = h.clock.now();
+    // Since session 25 the closing behind whoever came in ends the outing (rules/README.md, "Arrivals"): a resident
+    // home all that while is called about, where before this silence went unwatched until a device reported.
+    h.advanceBy(5 * HOUR_MS);
+    expect(kinds(h)).toEqual([['inactivity', closedAt + 4 * HOUR_MS]]);
+    expect(h.raised()[0]?.detail).toEqual(expect.objectContaining({ arrivedBy: 'front', seenSinceArrival: false }));
+    // The kitchen PIR then is the one who came in, not a return in doubt: possible-fall as usual.
     h.at(0, 'kitchen-pir', 'motion', true);
-    h.advanceBy(3 * HOUR_MS);
-    expect(h.raised()).toEqual([]);
+    const seenAt = h.clock.now();
+    h.advanceBy(46 * MINUTE_MS);
+    expect(kinds(h)).toEqual([
+      ['inactivity', closedAt + 4 * HOUR_MS],
+      ['possible-fall', seenAt + 45 * MINUTE_MS],
+    ]);
   });
 
   it('the arrival survives a restart', () => {
