@@ -30,6 +30,13 @@ export interface InactivitySlice {
   exitMoved: boolean;
 }
 
+/** When the resident's next night (from the care plan's usual bedtime when given, else the night window) begins. */
+function nextRestNightStart(home: HomeState, at: number): number {
+  const day = home.zone.dayNumber(at);
+  const start = home.zone.instantOf(day, home.restNightStartMinute);
+  return start > at ? start : home.zone.instantOf(day + 1, home.restNightStartMinute);
+}
+
 /**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
@@ -41,12 +48,7 @@ function coldStartMs(home: HomeState, start: number): number {
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
   let night = home.bedOccupied || home.inRestNight(start);
-  if (!night) {
-    const day = home.zone.dayNumber(start);
-    let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
-    if (nightStart <= start) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
-    night = nightStart <= start + dayMs;
-  }
+  if (!night) night = nextRestNightStart(home, start) <= start + dayMs;
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
@@ -59,11 +61,15 @@ function coldStartMs(home: HomeState, start: number): number {
     home.bedOccupied && !stillThroughRising ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
-  // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
-  // within hours. Not in the morning: lying awake and quiet in bed is normal then, and the morning check looks.
-  return stillInBed(home, start) && home.inRestNight(start)
-    ? Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS)
-    : nightMs;
+  // A mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over within hours.
+  if (!stillInBed(home, start)) return nightMs;
+  const stillMs = Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS);
+  if (home.inRestNight(start)) return stillMs;
+  // By day: lying awake and quiet in bed is normal in the morning, and the morning check (with its grace) looks first;
+  // but a still spell that starts in bed by day is no new night either: no movement at all for the still allowance
+  // (and past this morning's check) is called as it is at night, not 10-12 h from a late morning's or a nap's last turn.
+  const checkFirst = morningCheck < nextRestNightStart(home, start) ? untilMorning : 0;
+  return Math.min(nightMs, Math.max(checkFirst, stillMs));
 }
 
 /**
