@@ -38,6 +38,24 @@ function nextRestNightStart(home: HomeState, at: number): number {
 }
 
 /**
+ * Whether the home's own nights have been seen to begin elsewhere than where this silence starts: the home has had
+ * `inactivity.nightSeenMinSilences` silences longer than the day value, none of them starting in this room (not the
+ * bedroom, not on a chair mat). Then going to bed passes a sensor, and a silence from this room that runs into the
+ * night is no night. It corrects itself: a night that does begin here is learned the next day, and the night allowance
+ * returns for this room.
+ */
+function nightsBeginElsewhere(home: HomeState, start: number): boolean {
+  const p = home.params.inactivity;
+  const context = home.lastActivityContext;
+  if (p.nightSeenMinSilences <= 0 || context === undefined) return false;
+  if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return false;
+  const minMs = p.coldStartDayMinutes * MINUTE_MS;
+  const day = home.zone.dayNumber(start);
+  if (home.learned.longPeriods('home', minMs, day) < p.nightSeenMinSilences) return false;
+  return home.learned.longPeriods(context, minMs, day) === 0;
+}
+
+/**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
@@ -52,7 +70,7 @@ function coldStartMs(home: HomeState, start: number): number {
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
-  if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
+  if (!inBed) return nightsBeginElsewhere(home, start) ? dayMs : p.coldStartNightMinutes * MINUTE_MS;
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;

@@ -100,6 +100,13 @@ class QuietHistogram {
     return value;
   }
 
+  /** Quiet periods in bin `from` or above, at any hour of the week. */
+  countFrom(from: number): number {
+    let n = 0;
+    for (let i = 0; i < this.byHour.length; i++) if (i % BINS >= from) n += this.byHour[i] ?? 0;
+    return n;
+  }
+
   /** Sum rows `hour`-1..`hour`+1 of the day starting at row `dayStart` into `into`; returns the count of a minute or more. */
   private pool(into: Float64Array, rows: Uint16Array | Uint32Array, dayStart: number, hour: number): number {
     let n = 0;
@@ -165,6 +172,16 @@ export class LearnedNormal {
     if (h) return h.threshold(hourOfWeek, day, learned, out);
     if (out) out.samples = 0;
     return NaN;
+  }
+
+  /**
+   * How many quiet periods of `context` lasted about `minMs` or longer, at any hour of the week (up to the day before
+   * `day`; with the histogram's resolution, every period in the bin of `minMs` counts, so a little shorter too).
+   */
+  longPeriods(context: string, minMs: number, day: number): number {
+    if (day > this.day) this.turnDay(day);
+    const h = this.contexts.get(context);
+    return h ? h.countFrom(binOf(minMs)) : 0;
   }
 
   /** How many mornings the usual rising time rests on. */
