@@ -32,6 +32,9 @@ class QuietHistogram {
   private readonly cacheDay = new Int32Array(HOURS_PER_WEEK).fill(-1);
   private readonly cacheMs = new Float64Array(HOURS_PER_WEEK);
   private readonly cacheN = new Uint32Array(HOURS_PER_WEEK);
+  /** `countFrom`'s last bin (-1: none since the counts changed) and its answer. */
+  private countedFrom = -1;
+  private counted = 0;
 
   constructor(counts?: Uint16Array) {
     this.counts = counts ?? new Uint16Array(HOURS_PER_WEEK * BINS);
@@ -47,11 +50,13 @@ class QuietHistogram {
       this.sum();
     }
     this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.countedFrom = -1;
     const h = (hourOfWeek % 24) * BINS + bin;
     this.byHour[h] = (this.byHour[h] ?? 0) + 1;
   }
 
   private sum(): void {
+    this.countedFrom = -1;
     this.byHour.fill(0);
     for (let how = 0; how < HOURS_PER_WEEK; how++) {
       for (let b = 0; b < BINS; b++) {
@@ -100,10 +105,13 @@ class QuietHistogram {
     return value;
   }
 
-  /** Quiet periods in bin `from` or above, at any hour of the week. */
+  /** Quiet periods in bin `from` or above, at any hour of the week (the last answer kept until a period is added). */
   countFrom(from: number): number {
+    if (this.countedFrom === from) return this.counted;
     let n = 0;
     for (let i = 0; i < this.byHour.length; i++) if (i % BINS >= from) n += this.byHour[i] ?? 0;
+    this.countedFrom = from;
+    this.counted = n;
     return n;
   }
 
