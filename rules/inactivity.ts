@@ -7,6 +7,7 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
 import { emptyHomeLikely } from './possible-fall.js';
+import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -28,6 +29,8 @@ export interface InactivitySlice {
    */
   loneDeviceId: string | undefined;
   exitMoved: boolean;
+  /** When a device in the bedroom last reported (NaN: not since the start, or a state saved before version 3). */
+  bedroomAt: number;
 }
 
 /** When the resident's next night (from the care plan's usual bedtime when given, else the night window) begins. */
@@ -44,11 +47,14 @@ function nextRestNightStart(home: HomeState, at: number): number {
  * night is no night. It corrects itself: a night that does begin here is learned the next day, and the night allowance
  * returns for this room.
  */
-function nightsBeginElsewhere(home: HomeState, start: number): boolean {
+function nightsBeginElsewhere(home: HomeState, start: number, bedroomAt: number): boolean {
   const p = home.params.inactivity;
   const context = home.lastActivityContext;
   if (p.nightSeenMinSilences <= 0 || context === undefined) return false;
   if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return false;
+  // The bedroom reported moments before: the night may have begun there (Kasteren A: the bedroom door, then the
+  // bathroom door in the hall or the flush refilling seconds later, then the night).
+  if (start - bedroomAt <= AFTER_EXIT_MARGIN_MS) return false;
   const minMs = p.coldStartDayMinutes * MINUTE_MS;
   const day = home.zone.dayNumber(start);
   if (home.learned.longPeriods('home', minMs, day) < p.nightSeenMinSilences) return false;
@@ -60,7 +66,7 @@ function nightsBeginElsewhere(home: HomeState, start: number): boolean {
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
  */
-function coldStartMs(home: HomeState, start: number): number {
+function coldStartMs(home: HomeState, start: number, bedroomAt: number): number {
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
@@ -70,7 +76,7 @@ function coldStartMs(home: HomeState, start: number): number {
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
-  if (!inBed) return nightsBeginElsewhere(home, start) ? dayMs : p.coldStartNightMinutes * MINUTE_MS;
+  if (!inBed) return nightsBeginElsewhere(home, start, bedroomAt) ? dayMs : p.coldStartNightMinutes * MINUTE_MS;
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;
@@ -129,8 +135,11 @@ export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean
   return presenceInDoubt(home, state) || emptyHomeLikely(home);
 }
 
-/** The threshold of a silence that started at `start`, and where it came from. */
-export function inactivityThreshold(home: HomeState, start: number, inDoubt = false): Threshold {
+/**
+ * The threshold of a silence that started at `start`, and where it came from (`bedroomAt`: when the bedroom last
+ * reported, NaN when unknown).
+ */
+export function inactivityThreshold(home: HomeState, start: number, inDoubt = false, bedroomAt = NaN): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
@@ -138,7 +147,7 @@ export function inactivityThreshold(home: HomeState, start: number, inDoubt = fa
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const prior = coldStartMs(home, start);
+  const prior = coldStartMs(home, start, bedroomAt);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
   if (stillInBed(home, start)) {
@@ -176,29 +185,37 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 2,
-    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false }),
+    version: 3,
+    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false, bedroomAt: NaN }),
     save: (slice) =>
-      Number.isNaN(slice.stillSince) && !slice.exitMoved
+      Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt)
         ? undefined
         : {
             stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
             ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
+            ...(Number.isNaN(slice.bedroomAt) ? {} : { bedroomAt: slice.bedroomAt }),
           },
     // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
-    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves.
+    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves. Version 2 kept no
+    // bedroom time: the next silence outside the bedroom is not taken as a night begun there.
     load: (saved, version) => {
-      const s = version === 0 ? {} : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown });
+      const s =
+        version === 0
+          ? {}
+          : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown; bedroomAt?: unknown });
       return {
         stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
         exitMoved: s.exitMoved === true,
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
+        bedroomAt: typeof s.bedroomAt === 'number' ? s.bedroomAt : NaN,
       };
     },
   },
 
-  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved.
-  onActivitySeen(home: HomeState, seen: ActivitySeen, _at: number, _ctx: RuleContext, state: InactivitySlice): void {
+  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved, and
+  // when the bedroom last reported.
+  onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, state: InactivitySlice): void {
+    if (seen.device.room === 'bedroom') state.bedroomAt = at;
     if (seen.activity.exit !== undefined) {
       state.exitMoved = true;
       state.loneDeviceId = undefined;
@@ -223,7 +240,7 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state));
+    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);

@@ -75,6 +75,15 @@ describe('nights seen to begin elsewhere (inactivity.nightSeenMinSilences)', () 
     }
   });
 
+  it('the bedroom reporting moments before: the night may have begun there, and keeps its allowance', () => {
+    const h = weeks(8);
+    h.at(0, 'bedroom-pir', 'motion', true); // 23:30: the bedroom, then the kitchen's PIR 20 s later, then nothing
+    h.at(20 * 1000, 'kitchen-pir', 'motion', true);
+    const d = delay(h);
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBeGreaterThan(400);
+  });
+
   it('once a night has begun in the kitchen, the night allowance returns for the kitchen', () => {
     const h = weeks(8, [3]); // Thursday: to bed from the kitchen, unseen
     const d = delay(h);

@@ -126,7 +126,11 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
     const saved = (): SavedHome | undefined =>
       (h.engine.exportState() as { homes: Record<string, SavedHome> }).homes.h1;
-    expect(saved()?.rules.inactivity?.s).toEqual({ stillSince: h.clock.now() });
+    // The still period's start, and when the bedroom (the bed mat) last reported.
+    expect(saved()?.rules.inactivity?.s).toEqual({
+      stillSince: h.clock.now(),
+      bedroomAt: expect.any(Number) as number,
+    });
     h.restart();
     h.advanceBy(90 * MINUTE_MS);
     h.at(0, 'bed', 'occupancy', true); // 01:30: moved again
