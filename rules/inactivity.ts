@@ -7,6 +7,7 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
 import { emptyHomeLikely } from './possible-fall.js';
+import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
 /** Learned-normal contexts of the quiet periods that began with the resident on a bed or chair mat. */
@@ -28,6 +29,36 @@ export interface InactivitySlice {
    */
   loneDeviceId: string | undefined;
   exitMoved: boolean;
+  /** When a device in the bedroom last reported (NaN: not since the start, or a state saved before version 3). */
+  bedroomAt: number;
+}
+
+/** When the resident's next night (from the care plan's usual bedtime when given, else the night window) begins. */
+function nextRestNightStart(home: HomeState, at: number): number {
+  const day = home.zone.dayNumber(at);
+  const start = home.zone.instantOf(day, home.restNightStartMinute);
+  return start > at ? start : home.zone.instantOf(day + 1, home.restNightStartMinute);
+}
+
+/**
+ * Whether the home's own nights have been seen to begin elsewhere than where this silence starts: the home has had
+ * `inactivity.nightSeenMinSilences` silences longer than the day value, none of them starting in this room (not the
+ * bedroom, not on a chair mat). Then going to bed passes a sensor, and a silence from this room that runs into the
+ * night is no night. It corrects itself: a night that does begin here is learned the next day, and the night allowance
+ * returns for this room.
+ */
+function nightsBeginElsewhere(home: HomeState, start: number, bedroomAt: number): boolean {
+  const p = home.params.inactivity;
+  const context = home.lastActivityContext;
+  if (p.nightSeenMinSilences <= 0 || context === undefined) return false;
+  if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return false;
+  // The bedroom reported moments before: the night may have begun there (Kasteren A: the bedroom door, then the
+  // bathroom door in the hall or the flush refilling seconds later, then the night).
+  if (start - bedroomAt <= AFTER_EXIT_MARGIN_MS) return false;
+  const minMs = p.coldStartDayMinutes * MINUTE_MS;
+  const day = home.zone.dayNumber(start);
+  if (home.learned.longPeriods('home', minMs, day) < p.nightSeenMinSilences) return false;
+  return home.learned.longPeriods(context, minMs, day) === 0;
 }
 
 /**
@@ -35,22 +66,17 @@ export interface InactivitySlice {
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
  */
-function coldStartMs(home: HomeState, start: number): number {
+function coldStartMs(home: HomeState, start: number, bedroomAt: number): number {
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
   let night = home.bedOccupied || home.inRestNight(start);
-  if (!night) {
-    const day = home.zone.dayNumber(start);
-    let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
-    if (nightStart <= start) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
-    night = nightStart <= start + dayMs;
-  }
+  if (!night) night = nextRestNightStart(home, start) <= start + dayMs;
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
-  if (!inBed) return p.coldStartNightMinutes * MINUTE_MS;
+  if (!inBed) return nightsBeginElsewhere(home, start, bedroomAt) ? dayMs : p.coldStartNightMinutes * MINUTE_MS;
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;
@@ -59,11 +85,15 @@ function coldStartMs(home: HomeState, start: number): number {
     home.bedOccupied && !stillThroughRising ? home.params.noMorningActivity.inBedGraceMinutes * MINUTE_MS : 0;
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
-  // At night, a mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over
-  // within hours. Not in the morning: lying awake and quiet in bed is normal then, and the morning check looks.
-  return stillInBed(home, start) && home.inRestNight(start)
-    ? Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS)
-    : nightMs;
+  // A mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over within hours.
+  if (!stillInBed(home, start)) return nightMs;
+  const stillMs = Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS);
+  if (home.inRestNight(start)) return stillMs;
+  // By day: lying awake and quiet in bed is normal in the morning, and the morning check (with its grace) looks first;
+  // but a still spell that starts in bed by day is no new night either: no movement at all for the still allowance
+  // (and past this morning's check) is called as it is at night, not 10-12 h from a late morning's or a nap's last turn.
+  const checkFirst = morningCheck < nextRestNightStart(home, start) ? untilMorning : 0;
+  return Math.min(nightMs, Math.max(checkFirst, stillMs));
 }
 
 /**
@@ -105,8 +135,11 @@ export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean
   return presenceInDoubt(home, state) || emptyHomeLikely(home);
 }
 
-/** The threshold of a silence that started at `start`, and where it came from. */
-export function inactivityThreshold(home: HomeState, start: number, inDoubt = false): Threshold {
+/**
+ * The threshold of a silence that started at `start`, and where it came from (`bedroomAt`: when the bedroom last
+ * reported, NaN when unknown).
+ */
+export function inactivityThreshold(home: HomeState, start: number, inDoubt = false, bedroomAt = NaN): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
@@ -114,7 +147,7 @@ export function inactivityThreshold(home: HomeState, start: number, inDoubt = fa
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const prior = coldStartMs(home, start);
+  const prior = coldStartMs(home, start, bedroomAt);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
   if (stillInBed(home, start)) {
@@ -152,29 +185,37 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 2,
-    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false }),
+    version: 3,
+    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false, bedroomAt: NaN }),
     save: (slice) =>
-      Number.isNaN(slice.stillSince) && !slice.exitMoved
+      Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt)
         ? undefined
         : {
             stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
             ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
+            ...(Number.isNaN(slice.bedroomAt) ? {} : { bedroomAt: slice.bedroomAt }),
           },
     // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
-    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves.
+    // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves. Version 2 kept no
+    // bedroom time: the next silence outside the bedroom is not taken as a night begun there.
     load: (saved, version) => {
-      const s = version === 0 ? {} : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown });
+      const s =
+        version === 0
+          ? {}
+          : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown; bedroomAt?: unknown });
       return {
         stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
         exitMoved: s.exitMoved === true,
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
+        bedroomAt: typeof s.bedroomAt === 'number' ? s.bedroomAt : NaN,
       };
     },
   },
 
-  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved.
-  onActivitySeen(home: HomeState, seen: ActivitySeen, _at: number, _ctx: RuleContext, state: InactivitySlice): void {
+  // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved, and
+  // when the bedroom last reported.
+  onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, state: InactivitySlice): void {
+    if (seen.device.room === 'bedroom') state.bedroomAt = at;
     if (seen.activity.exit !== undefined) {
       state.exitMoved = true;
       state.loneDeviceId = undefined;
@@ -199,7 +240,7 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state));
+    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);

@@ -32,6 +32,9 @@ class QuietHistogram {
   private readonly cacheDay = new Int32Array(HOURS_PER_WEEK).fill(-1);
   private readonly cacheMs = new Float64Array(HOURS_PER_WEEK);
   private readonly cacheN = new Uint32Array(HOURS_PER_WEEK);
+  /** `countFrom`'s last bin (-1: none since the counts changed) and its answer. */
+  private countedFrom = -1;
+  private counted = 0;
 
   constructor(counts?: Uint16Array) {
     this.counts = counts ?? new Uint16Array(HOURS_PER_WEEK * BINS);
@@ -47,11 +50,13 @@ class QuietHistogram {
       this.sum();
     }
     this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.countedFrom = -1;
     const h = (hourOfWeek % 24) * BINS + bin;
     this.byHour[h] = (this.byHour[h] ?? 0) + 1;
   }
 
   private sum(): void {
+    this.countedFrom = -1;
     this.byHour.fill(0);
     for (let how = 0; how < HOURS_PER_WEEK; how++) {
       for (let b = 0; b < BINS; b++) {
@@ -98,6 +103,16 @@ class QuietHistogram {
     this.cacheN[hourOfWeek] = n;
     if (out) out.samples = n;
     return value;
+  }
+
+  /** Quiet periods in bin `from` or above, at any hour of the week (the last answer kept until a period is added). */
+  countFrom(from: number): number {
+    if (this.countedFrom === from) return this.counted;
+    let n = 0;
+    for (let i = 0; i < this.byHour.length; i++) if (i % BINS >= from) n += this.byHour[i] ?? 0;
+    this.countedFrom = from;
+    this.counted = n;
+    return n;
   }
 
   /** Sum rows `hour`-1..`hour`+1 of the day starting at row `dayStart` into `into`; returns the count of a minute or more. */
@@ -165,6 +180,16 @@ export class LearnedNormal {
     if (h) return h.threshold(hourOfWeek, day, learned, out);
     if (out) out.samples = 0;
     return NaN;
+  }
+
+  /**
+   * How many quiet periods of `context` lasted about `minMs` or longer, at any hour of the week (up to the day before
+   * `day`; with the histogram's resolution, every period in the bin of `minMs` counts, so a little shorter too).
+   */
+  longPeriods(context: string, minMs: number, day: number): number {
+    if (day > this.day) this.turnDay(day);
+    const h = this.contexts.get(context);
+    return h ? h.countFrom(binOf(minMs)) : 0;
   }
 
   /** How many mornings the usual rising time rests on. */

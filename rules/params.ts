@@ -57,6 +57,13 @@ export interface RuleParams {
      * 246 min of sleep (eval/README.md, fourth round).
      */
     coldStartStillInBedMinutes: number;
+    /**
+     * A silence that starts outside the bedroom and runs into the night gets the day value, not the night allowance,
+     * once the home has had this many silences longer than the day value and none of them began in that room: the
+     * home's nights are seen to begin elsewhere (going to bed passes a sensor). 0: never. A week of nights, as
+     * `noMorningActivity.priorMornings`; chosen before any held-out figure (eval/README.md, tenth round).
+     */
+    nightSeenMinSilences: number;
     preAlertMinutes: number;
   };
   possibleFall: {
@@ -126,6 +133,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     coldStartDayMinutes: 240,
     coldStartNightMinutes: 600,
     coldStartStillInBedMinutes: 300,
+    nightSeenMinSilences: 7,
     preAlertMinutes: 10,
   },
   // afterActivityPercent: tuned on the first learned week of Kasteren house A only (eval/README.md).

@@ -81,11 +81,20 @@ describe('presence in doubt: since the exit door moved, only a mat has reported'
 describe("inactivity's saved slice", () => {
   const codec = inactivityDefinition.homeState;
 
-  it('version 2 keeps the exit-door watch; nothing to save when neither a still period nor a watch is under way', () => {
-    const slice = { stillSince: NaN, exitMoved: true, loneDeviceId: 'chair' };
+  it('version 3 keeps the exit-door watch and the bedroom time; nothing to save when none is under way', () => {
+    const slice = { stillSince: NaN, exitMoved: true, loneDeviceId: 'chair', bedroomAt: 5678 };
     const saved = JSON.parse(JSON.stringify(codec.save(slice))) as unknown;
-    expect(codec.load(saved, 2)).toEqual(slice);
-    expect(codec.save({ stillSince: NaN, exitMoved: false, loneDeviceId: undefined })).toBeUndefined();
+    expect(codec.load(saved, 3)).toEqual(slice);
+    expect(codec.save({ stillSince: NaN, exitMoved: false, loneDeviceId: undefined, bedroomAt: NaN })).toBeUndefined();
+  });
+
+  it('version 2 (no bedroom time) loads with none', () => {
+    expect(codec.load({ stillSince: null, exitMoved: true, loneDeviceId: 'chair' }, 2)).toEqual({
+      stillSince: NaN,
+      exitMoved: true,
+      loneDeviceId: 'chair',
+      bedroomAt: NaN,
+    });
   });
 
   it('version 1 (a still period only) loads as not in doubt', () => {
@@ -93,6 +102,7 @@ describe("inactivity's saved slice", () => {
       stillSince: 1234,
       exitMoved: false,
       loneDeviceId: undefined,
+      bedroomAt: NaN,
     });
   });
 });

@@ -53,6 +53,38 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     h.clock.advanceTo(MONDAY + 35 * HOUR_MS + 59 * MINUTE_MS); // 11:59: over 5 h without a press
     expect(h.raised()).toEqual([]);
   });
+
+  /** A night on a mat seen to pulse (Monday 23:00 to Tuesday 06:40), up and about 07:00-13:00, back to bed at 13:00. */
+  function napAfterTheMorning(): Harness {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 40 * MINUTE_MS);
+    h.clock.advanceTo(MONDAY + 31 * HOUR_MS);
+    // Up: the morning check is satisfied for the day.
+    for (let i = 0; i < 12; i++) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'bedroom-pir', 'motion', true);
+    pulses(h, 10 * MINUTE_MS, MONDAY + 38 * HOUR_MS); // in bed again, turning over now and then until 14:00
+    return h;
+  }
+
+  it('a nap after the morning: 5 h without any movement on the mat is called, not 12 h later', () => {
+    const h = napAfterTheMorning();
+    const lastMs = h.clock.now();
+    h.clock.advanceTo(lastMs + 13 * HOUR_MS);
+    expect(h.raised()).toEqual([
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: lastMs + 300 * MINUTE_MS,
+        detail: expect.objectContaining({ thresholdMinutes: 300, matOccupied: 'bed', stillInBed: true }),
+      }),
+    ]);
+  });
+
+  it('a mat held on through a nap says nothing of movement: not called at 5 h', () => {
+    const h = napAfterTheMorning();
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed and held
+    h.clock.advanceTo(h.clock.now() + 6 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+  });
 });
 
 describe('still periods in bed are learned apart from a mat held on', () => {
@@ -94,7 +126,11 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
     const saved = (): SavedHome | undefined =>
       (h.engine.exportState() as { homes: Record<string, SavedHome> }).homes.h1;
-    expect(saved()?.rules.inactivity?.s).toEqual({ stillSince: h.clock.now() });
+    // The still period's start, and when the bedroom (the bed mat) last reported.
+    expect(saved()?.rules.inactivity?.s).toEqual({
+      stillSince: h.clock.now(),
+      bedroomAt: expect.any(Number) as number,
+    });
     h.restart();
     h.advanceBy(90 * MINUTE_MS);
     h.at(0, 'bed', 'occupancy', true); // 01:30: moved again

@@ -1,0 +1,93 @@
+// Nights seen to begin elsewhere: a silence from a room no night of this home has begun in is no night.
+import { describe, expect, it } from 'vitest';
+import type { DeviceConfig } from '../../rules/types.js';
+import { Harness, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+
+/** No mat: the bedroom PIR is where nights are seen to begin (a silence there is a night in bed). */
+const DEVICES: DeviceConfig[] = [
+  { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
+  { id: 'living-pir', kind: 'motion', room: 'living' },
+  { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' },
+  { id: 'front', kind: 'exit-door', room: 'entrance' },
+];
+
+/**
+ * `nights` days from Monday: up at 07:00, the kitchen every 30 min until 21:00, then to bed past the bedroom PIR at
+ * 21:30 (or, on the nights listed in `unseen`, straight from the kitchen at 21:00 with nothing more), asleep until 07:00.
+ */
+function weeks(nights: number, unseen: readonly number[] = [], rules = {}): Harness {
+  const h = new Harness(home({ devices: DEVICES }, { ...WITHOUT_POSSIBLE_FALL, ...rules }), MONDAY + 7 * HOUR_MS);
+  for (let day = 0; day < nights; day++) {
+    const morning = MONDAY + day * DAY_MS + 7 * HOUR_MS;
+    h.clock.advanceTo(morning);
+    h.at(0, 'bedroom-pir', 'motion', true);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    while (h.clock.now() + 30 * MINUTE_MS <= morning + 14 * HOUR_MS)
+      h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    if (!unseen.includes(day)) h.at(30 * MINUTE_MS, 'bedroom-pir', 'motion', true);
+  }
+  // The next morning and day as before, until the last report in the kitchen at 23:30 (a late snack).
+  const morning = MONDAY + nights * DAY_MS + 7 * HOUR_MS;
+  h.clock.advanceTo(morning);
+  h.at(0, 'bedroom-pir', 'motion', true);
+  h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+  while (h.clock.now() + 30 * MINUTE_MS <= morning + 14 * HOUR_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+  h.at(2 * HOUR_MS + 30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+  return h;
+}
+
+const FAMILY = new Set([
+  'inactivity',
+  'possible-fall',
+  'no-morning-activity',
+  'bathroom-too-long',
+  'out-of-bed-too-long',
+]);
+
+/** Minutes from the last report to the first alert (the clock runs 13 h on). */
+function delay(h: Harness): { kind: string | undefined; minutes: number } {
+  const last = h.clock.now();
+  h.clock.advanceTo(last + 13 * HOUR_MS);
+  const first = h.raised().find((d) => d.at > last && FAMILY.has(d.kind));
+  return { kind: first?.kind, minutes: first ? (first.at - last) / MINUTE_MS : NaN };
+}
+
+describe('nights seen to begin elsewhere (inactivity.nightSeenMinSilences)', () => {
+  it('after a week of nights begun in the bedroom, a silence from the kitchen at night gets the day value', () => {
+    const h = weeks(8); // the eighth night's evening: seven nights learned (a day's periods join the next day)
+    // Ordinary days and nights: nothing called.
+    expect(h.raised().filter((d) => FAMILY.has(d.kind))).toEqual([]);
+    const d = delay(h);
+    expect(d.kind).toBe('inactivity');
+    // The day value (240 min) as the prior, not the night's 600: never later than the day value.
+    expect(d.minutes).toBeLessThanOrEqual(240);
+    expect(h.raised().find((r) => r.kind === 'inactivity')?.detail).toEqual(
+      expect.objectContaining({ lastRoom: 'kitchen', thresholdSource: 'cold-start' }),
+    );
+  });
+
+  it('switched off (0), or before a week of nights, the kitchen at night keeps the night allowance', () => {
+    for (const h of [weeks(8, [], { inactivity: { nightSeenMinSilences: 0 } }), weeks(5)]) {
+      const d = delay(h);
+      expect(d.kind).toBe('inactivity');
+      expect(d.minutes).toBeGreaterThan(400);
+    }
+  });
+
+  it('the bedroom reporting moments before: the night may have begun there, and keeps its allowance', () => {
+    const h = weeks(8);
+    h.at(0, 'bedroom-pir', 'motion', true); // 23:30: the bedroom, then the kitchen's PIR 20 s later, then nothing
+    h.at(20 * 1000, 'kitchen-pir', 'motion', true);
+    const d = delay(h);
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBeGreaterThan(400);
+  });
+
+  it('once a night has begun in the kitchen, the night allowance returns for the kitchen', () => {
+    const h = weeks(8, [3]); // Thursday: to bed from the kitchen, unseen
+    const d = delay(h);
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBeGreaterThan(400);
+  });
+});
