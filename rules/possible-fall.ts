@@ -241,6 +241,20 @@ function upAndAboutThreshold(
   return { ...t, silences: out.samples };
 }
 
+/**
+ * The last activity is a PIR (or presence sensor) clearing, and since it last saw movement the resident was seen in
+ * another room (the last sign of someone, `seenRoom`, is elsewhere): the sensor held on while they walked on, and its
+ * clearing is its hold running out, not the resident still there. It does not place them (Kasteren B without its
+ * mats: the living-room door at 14:46:09, the kitchen PIR clearing at 14:46:31, the resident seated in the living room
+ * out of every sensor's reach: a possible-fall "in the kitchen" at 52 min). Where they are is what the last sign says:
+ * a door or an appliance places nobody, a PIR elsewhere places them when it clears in turn; inactivity watches.
+ */
+function movedOnWhileHeld(home: HomeState, start: number, watch: ReturnWatch): boolean {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device === undefined || device.kind !== 'motion' || watch.seenRoom === undefined) return false;
+  return watch.seenAt < start && watch.seenRoom !== device.room;
+}
+
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
 export function possibleFallDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   delete home.armed['possible-fall'];
@@ -249,6 +263,7 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   if (home.bedOccupied || home.chairOccupied) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   if (returnInDoubt(home)) return NaN;
+  if (movedOnWhileHeld(home, start, watch)) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
