@@ -52,6 +52,12 @@ export interface ReturnWatch {
   seenRoom: string | undefined;
   /** ...and its time (NaN: unknown). */
   seenAt: number;
+  /**
+   * The return in doubt is one of getting up (`upFromRestInDoubt`): it ends when its device reports again after the
+   * night and the morning check (a resident up and about where one PIR alone sees them). Absent from a slice saved
+   * before session 25 (read as not).
+   */
+  fromRest: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -68,6 +74,7 @@ function newReturnWatch(): ReturnWatch {
     upSilences: 0,
     seenRoom: undefined,
     seenAt: NaN,
+    fromRest: false,
   };
 }
 
@@ -89,29 +96,74 @@ export function emptyHomeLikely(home: HomeState): boolean {
 }
 
 /**
- * Up from the night's rest, by one device's word: in the resident's night (from the care plan's bedtime, else the night
- * window), where no bed mat works (none, or one stuck), the first report outside the bedroom after the resident was last
+ * Up from the night's rest, by one device's word: after a silence in the bedroom that held part of the resident's night
+ * (from the care plan's bedtime, else the night window; `restedThroughNight`: the morning after too, since session 25),
+ * where no bed mat's silence says the bed is empty (no mat, one stuck, or one that reports each movement: session 25,
+ * `bedSilenceSaysEmpty`), the first report outside the bedroom after the resident was last
  * seen in the bedroom more than a minute before (`AFTER_EXIT_MARGIN_MS`: a bedroom PIR that sees the bed sees the
  * resident get up moments before they appear elsewhere, and then they are placed as before; CASAS: the bedroom PIR,
- * then the bathroom PIR seconds later). Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a device alone, with
- * no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the resident sleeps
- * (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for the night, eight
- * possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door, an appliance or a
- * switch is touched by someone. Without a bed mat nothing else says the resident is still in bed; with a working one,
- * the mat does (its silence, its next press). The doubt is a return in doubt's: possible-fall and bathroom-too-long
- * wait, inactivity watches, and a second device within `presence.outAfterMinutes`, the exit door or a worn device ends
- * it. The cost: a resident who gets up and falls where the first PIR outside the bedroom sees them, with nothing else
- * reporting, is called by inactivity's night allowance, not 20 min.
+ * then the bathroom PIR seconds later). Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a
+ * device alone, with no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the
+ * resident sleeps (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for
+ * the night, eight possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door,
+ * an appliance or a switch is touched by someone. Without a bed mat nothing else says the resident is still in bed;
+ * with a working one that holds on while pressed, the mat does (its silence, its next press). The doubt is a return in
+ * doubt's: possible-fall and bathroom-too-long wait, inactivity watches, and a second device within
+ * `presence.outAfterMinutes`, the exit door or a worn device ends it. The cost: a resident who gets up and falls where
+ * the first PIR outside the bedroom sees them, with nothing else reporting, is called by inactivity, not 20 min.
  */
-function upFromRestInDoubt(home: HomeState, seen: ActivitySeen, at: number, restedIn: string | undefined): boolean {
+function upFromRestInDoubt(
+  home: HomeState,
+  seen: ActivitySeen,
+  at: number,
+  restedIn: string | undefined,
+  restedSince: number,
+): boolean {
   return (
     restedIn === 'bedroom' &&
     seen.device.kind === 'motion' &&
     seen.device.room !== 'bedroom' &&
     !seen.activity.worn &&
-    home.inRestNight(at) &&
-    !bedMatsWork(home, at)
+    restedThroughNight(home, restedSince, at) &&
+    !bedSilenceSaysEmpty(home, at)
   );
+}
+
+/**
+ * Whether a silence in the bedroom from `since` to `at` holds part of the resident's night (from the care plan's
+ * bedtime, else the night window, to its end) and `at` is in that night or the morning after it, before the morning
+ * check (`beforeMorningCheck`): the resident went to rest, and a report at `at` is the first since. The night window
+ * ends at a fixed hour, but a resident who sleeps on past it is still resting until seen up (Kasteren B: the bed mat at
+ * 05:21, asleep until 10:45, its kitchen PIR firing alone at 06:20, a possible-fall at 71 min): the first PIR outside
+ * the bedroom after such a silence is as much in doubt at 06:20 as at 05:50. A silence begun after the night (a nap,
+ * back in the bedroom in the morning) is not; nor a report after the morning check, which calls a resident not up.
+ */
+function restedThroughNight(home: HomeState, since: number, at: number): boolean {
+  if (home.inRestNight(at)) return true;
+  if (!beforeMorningCheck(home, at)) return false;
+  if (home.inRestNight(since)) return true;
+  const day = home.zone.dayNumber(since);
+  let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
+  if (nightStart <= since) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
+  return nightStart < at;
+}
+
+/** Whether `at` is before the day's morning check (no-morning-activity's timer, armed for that same local day). */
+function beforeMorningCheck(home: HomeState, at: number): boolean {
+  const due = home.timers['no-morning'].dueAt;
+  return Number.isFinite(due) && due > at && home.zone.dayNumber(due) === home.zone.dayNumber(at);
+}
+
+/**
+ * Whether the bed mats' silence says nobody is in bed: they work (`bedMatsWork`) and every one of them holds on while
+ * pressed. A mat that reports each movement on it (it pulses, `matPulses`) says nothing while the resident lies still,
+ * nor when it misses them lying down (Kasteren B: to bed at 05:10 by the bedroom door, no press on its pulsing mats
+ * until 06:59, the kitchen PIR firing alone at 05:13 and 05:17, a possible-fall at 05:37).
+ */
+function bedSilenceSaysEmpty(home: HomeState, at: number): boolean {
+  if (!bedMatsWork(home, at)) return false;
+  for (const d of home.devices.values()) if (d.kind === 'bed' && home.matPulses(d)) return false;
+  return true;
 }
 
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
@@ -147,6 +199,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.fromRest = false;
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
@@ -159,17 +212,25 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.fromRest = false;
     return;
   }
   if (watch.loneDeviceId === undefined) {
-    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn)) {
+    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
       watch.afterLongOuting = false;
       watch.loneDeviceId = seen.device.id;
       watch.loneAt = at;
+      watch.fromRest = true;
     }
     return;
   }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
+    watch.loneDeviceId = undefined;
+    return;
+  }
+  // Getting up in doubt, the same PIR again after the night and the morning check: the resident up and about where it
+  // alone sees them (a living room with one PIR), not a sensor firing while they sleep; the check has judged the morning.
+  if (watch.fromRest && !home.inRestNight(at) && !beforeMorningCheck(home, at)) {
     watch.loneDeviceId = undefined;
     return;
   }
@@ -375,6 +436,7 @@ export const possibleFallDefinition = {
         upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
         seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
+        fromRest: s.fromRest === true,
       };
     },
   },
