@@ -242,19 +242,45 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
 const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance', 'landing', 'stairs', 'utility']);
 
+/** Rooms one rests in (SPEC 3's names): sitting or lying still there for hours is normal. */
+const RESTING_ROOMS = new Set(['living', 'bedroom']);
+
+/**
+ * Whether the home has a room one rests in whose devices cannot place the resident: no motion sensor and no mat, only
+ * doors or appliances (Kasteren B without its mats: a living room with two door contacts). A PIR in a room one passes
+ * through places the resident there only as long as leaving it would be seen; from the kitchen to an armchair in such
+ * a living room nothing reports (B: the kitchen PIR at 12:54, seated until 14:05, a possible-fall at 45 min; the same
+ * PIR firing alone at 08:55 while the resident slept on, at 43 min). In such a home, until its own history says how long
+ * the silences after that room last at that hour, a silence after a room one passes through is judged as one after a
+ * room one rests in: from inactivity's day value, the learned value taking over as every threshold does. A resting
+ * room with no device at all is not known to the configuration and cannot be counted.
+ */
+function unseenRestingRoom(home: HomeState): boolean {
+  const rooms = new Map<string, boolean>();
+  for (const d of home.devices.values()) {
+    const room = d.room;
+    if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room)) continue;
+    const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
+    rooms.set(room, (rooms.get(room) ?? false) || places);
+  }
+  for (const seen of rooms.values()) if (!seen) return true;
+  return false;
+}
+
 /**
  * Cold-start allowance after activity in `room`. In a room one passes through, the SPEC's short
  * values; in a room with a bed or chair mat that is empty, too (the mat, not the silence, tells
  * resting). In any other room (a living room or study without a mat) sitting still for hours is
  * normal, so until the home's own history says otherwise the allowance is inactivity's day value; so too
- * in the room of the exit door.
+ * in the room of the exit door, and in a room one passes through where the home has a room one rests in that places
+ * nobody (`unseenRestingRoom`, session 25).
  */
 function coldStartMs(home: HomeState, room: string, start: number): number {
   const p = home.params.possibleFall;
   // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
   // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
   if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  if (ACTIVE_ROOMS.has(room) || home.matRooms.has(room)) {
+  if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home)) || home.matRooms.has(room)) {
     return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
