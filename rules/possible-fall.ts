@@ -5,6 +5,7 @@ import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
+import { isWorn } from './activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -148,9 +149,12 @@ function restedThroughNight(home: HomeState, since: number, at: number): boolean
   return nightStart < at;
 }
 
-/** Whether `at` is before the day's morning check (no-morning-activity's timer, armed for that same local day). */
+/**
+ * Whether `at` is before the day's morning check (no-morning-activity's timer, armed for that same local day; never in
+ * an engine built without that rule).
+ */
 function beforeMorningCheck(home: HomeState, at: number): boolean {
-  const due = home.timers['no-morning'].dueAt;
+  const due = (home.timers as Partial<Record<string, { dueAt: number }>>)['no-morning']?.dueAt ?? NaN;
   return Number.isFinite(due) && due > at && home.zone.dayNumber(due) === home.zone.dayNumber(at);
 }
 
@@ -259,7 +263,8 @@ function unseenRestingRoom(home: HomeState): boolean {
   const rooms = new Map<string, boolean>();
   for (const d of home.devices.values()) {
     const room = d.room;
-    if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room)) continue;
+    // A worn device's room is where it is kept, not a sensor of that room.
+    if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
     const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
     rooms.set(room, (rooms.get(room) ?? false) || places);
   }
@@ -329,7 +334,7 @@ function upAndAboutThreshold(
 }
 
 /**
- * The last activity is a PIR (or presence sensor) clearing, and since it last saw movement the resident was seen in
+ * The last activity is a PIR (a motion sensor) clearing, and since it last saw movement the resident was seen in
  * another room (the last sign of someone, `seenRoom`, is elsewhere): the sensor held on while they walked on, and its
  * clearing is its hold running out, not the resident still there. It does not place them (Kasteren B without its
  * mats: the living-room door at 14:46:09, the kitchen PIR clearing at 14:46:31, the resident seated in the living room

@@ -37,4 +37,18 @@ describe('a room one rests in that places nobody', () => {
     h.advanceBy(HOUR_MS);
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
+
+  it('a pendant kept in the living room is not a sensor of that room: the kitchen silence is 45 min, as before', () => {
+    // Where the living room's only device is the resident's pendant, the configuration says nothing of the room.
+    const devices = NO_MATS.filter((d) => d.room !== 'living' && d.id !== 'pendant');
+    const h = new Harness(
+      home({ devices: [...devices, { id: 'pendant', kind: 'pendant', room: 'living', residentId: 'r1' }] }),
+      MONDAY + 12 * HOUR_MS + 54 * MINUTE_MS,
+    );
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', false);
+    const lastAt = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
 });
