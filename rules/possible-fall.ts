@@ -5,6 +5,7 @@ import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
+import { isWorn } from './activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -52,6 +53,12 @@ export interface ReturnWatch {
   seenRoom: string | undefined;
   /** ...and its time (NaN: unknown). */
   seenAt: number;
+  /**
+   * The return in doubt is one of getting up (`upFromRestInDoubt`): it ends when its device reports again after the
+   * night and the morning check (a resident up and about where one PIR alone sees them). Absent from a slice saved
+   * before session 25 (read as not).
+   */
+  fromRest: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -68,6 +75,7 @@ function newReturnWatch(): ReturnWatch {
     upSilences: 0,
     seenRoom: undefined,
     seenAt: NaN,
+    fromRest: false,
   };
 }
 
@@ -89,29 +97,77 @@ export function emptyHomeLikely(home: HomeState): boolean {
 }
 
 /**
- * Up from the night's rest, by one device's word: in the resident's night (from the care plan's bedtime, else the night
- * window), where no bed mat works (none, or one stuck), the first report outside the bedroom after the resident was last
+ * Up from the night's rest, by one device's word: after a silence in the bedroom that held part of the resident's night
+ * (from the care plan's bedtime, else the night window; `restedThroughNight`: the morning after too, since session 25),
+ * where no bed mat's silence says the bed is empty (no mat, one stuck, or one that reports each movement: session 25,
+ * `bedSilenceSaysEmpty`), the first report outside the bedroom after the resident was last
  * seen in the bedroom more than a minute before (`AFTER_EXIT_MARGIN_MS`: a bedroom PIR that sees the bed sees the
  * resident get up moments before they appear elsewhere, and then they are placed as before; CASAS: the bedroom PIR,
- * then the bathroom PIR seconds later). Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a device alone, with
- * no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the resident sleeps
- * (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for the night, eight
- * possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door, an appliance or a
- * switch is touched by someone. Without a bed mat nothing else says the resident is still in bed; with a working one,
- * the mat does (its silence, its next press). The doubt is a return in doubt's: possible-fall and bathroom-too-long
- * wait, inactivity watches, and a second device within `presence.outAfterMinutes`, the exit door or a worn device ends
- * it. The cost: a resident who gets up and falls where the first PIR outside the bedroom sees them, with nothing else
- * reporting, is called by inactivity's night allowance, not 20 min.
+ * then the bathroom PIR seconds later). Someone getting up passes the bedroom's door or PIR, a hall, a toilet door: a
+ * device alone, with no second one within `presence.outAfterMinutes`, is as likely a sensor firing on its own while the
+ * resident sleeps (Kasteren B with its mats taken out: the kitchen PIR firing alone after the bedroom door closed for
+ * the night, eight possible-falls at 20-244 min) as a resident who got up. Only a sensor that sees from afar: a door,
+ * an appliance or a switch is touched by someone. Without a bed mat nothing else says the resident is still in bed;
+ * with a working one that holds on while pressed, the mat does (its silence, its next press). The doubt is a return in
+ * doubt's: possible-fall and bathroom-too-long wait, inactivity watches, and a second device within
+ * `presence.outAfterMinutes`, the exit door or a worn device ends it. The cost: a resident who gets up and falls where
+ * the first PIR outside the bedroom sees them, with nothing else reporting, is called by inactivity, not 20 min.
  */
-function upFromRestInDoubt(home: HomeState, seen: ActivitySeen, at: number, restedIn: string | undefined): boolean {
+function upFromRestInDoubt(
+  home: HomeState,
+  seen: ActivitySeen,
+  at: number,
+  restedIn: string | undefined,
+  restedSince: number,
+): boolean {
   return (
     restedIn === 'bedroom' &&
     seen.device.kind === 'motion' &&
     seen.device.room !== 'bedroom' &&
     !seen.activity.worn &&
-    home.inRestNight(at) &&
-    !bedMatsWork(home, at)
+    restedThroughNight(home, restedSince, at) &&
+    !bedSilenceSaysEmpty(home, at)
   );
+}
+
+/**
+ * Whether a silence in the bedroom from `since` to `at` holds part of the resident's night (from the care plan's
+ * bedtime, else the night window, to its end) and `at` is in that night or the morning after it, before the morning
+ * check (`beforeMorningCheck`): the resident went to rest, and a report at `at` is the first since. The night window
+ * ends at a fixed hour, but a resident who sleeps on past it is still resting until seen up (Kasteren B: the bed mat at
+ * 05:21, asleep until 10:45, its kitchen PIR firing alone at 06:20, a possible-fall at 71 min): the first PIR outside
+ * the bedroom after such a silence is as much in doubt at 06:20 as at 05:50. A silence begun after the night (a nap,
+ * back in the bedroom in the morning) is not; nor a report after the morning check, which calls a resident not up.
+ */
+function restedThroughNight(home: HomeState, since: number, at: number): boolean {
+  if (home.inRestNight(at)) return true;
+  if (!beforeMorningCheck(home, at)) return false;
+  if (home.inRestNight(since)) return true;
+  const day = home.zone.dayNumber(since);
+  let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
+  if (nightStart <= since) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
+  return nightStart < at;
+}
+
+/**
+ * Whether `at` is before the day's morning check (no-morning-activity's timer, armed for that same local day; never in
+ * an engine built without that rule).
+ */
+function beforeMorningCheck(home: HomeState, at: number): boolean {
+  const due = (home.timers as Partial<Record<string, { dueAt: number }>>)['no-morning']?.dueAt ?? NaN;
+  return Number.isFinite(due) && due > at && home.zone.dayNumber(due) === home.zone.dayNumber(at);
+}
+
+/**
+ * Whether the bed mats' silence says nobody is in bed: they work (`bedMatsWork`) and every one of them holds on while
+ * pressed. A mat that reports each movement on it (it pulses, `matPulses`) says nothing while the resident lies still,
+ * nor when it misses them lying down (Kasteren B: to bed at 05:10 by the bedroom door, no press on its pulsing mats
+ * until 06:59, the kitchen PIR firing alone at 05:13 and 05:17, a possible-fall at 05:37).
+ */
+function bedSilenceSaysEmpty(home: HomeState, at: number): boolean {
+  if (!bedMatsWork(home, at)) return false;
+  for (const d of home.devices.values()) if (d.kind === 'bed' && home.matPulses(d)) return false;
+  return true;
 }
 
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
@@ -147,6 +203,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.fromRest = false;
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
@@ -159,17 +216,25 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.fromRest = false;
     return;
   }
   if (watch.loneDeviceId === undefined) {
-    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn)) {
+    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
       watch.afterLongOuting = false;
       watch.loneDeviceId = seen.device.id;
       watch.loneAt = at;
+      watch.fromRest = true;
     }
     return;
   }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
+    watch.loneDeviceId = undefined;
+    return;
+  }
+  // Getting up in doubt, the same PIR again after the night and the morning check: the resident up and about where it
+  // alone sees them (a living room with one PIR), not a sensor firing while they sleep; the check has judged the morning.
+  if (watch.fromRest && !home.inRestNight(at) && !beforeMorningCheck(home, at)) {
     watch.loneDeviceId = undefined;
     return;
   }
@@ -181,19 +246,46 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
 const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance', 'landing', 'stairs', 'utility']);
 
+/** Rooms one rests in (SPEC 3's names): sitting or lying still there for hours is normal. */
+const RESTING_ROOMS = new Set(['living', 'bedroom']);
+
+/**
+ * Whether the home has a room one rests in whose devices cannot place the resident: no motion sensor and no mat, only
+ * doors or appliances (Kasteren B without its mats: a living room with two door contacts). A PIR in a room one passes
+ * through places the resident there only as long as leaving it would be seen; from the kitchen to an armchair in such
+ * a living room nothing reports (B: the kitchen PIR at 12:54, seated until 14:05, a possible-fall at 45 min; the same
+ * PIR firing alone at 08:55 while the resident slept on, at 43 min). In such a home, until its own history says how long
+ * the silences after that room last at that hour, a silence after a room one passes through is judged as one after a
+ * room one rests in: from inactivity's day value, the learned value taking over as every threshold does. A resting
+ * room with no device at all is not known to the configuration and cannot be counted.
+ */
+function unseenRestingRoom(home: HomeState): boolean {
+  const rooms = new Map<string, boolean>();
+  for (const d of home.devices.values()) {
+    const room = d.room;
+    // A worn device's room is where it is kept, not a sensor of that room.
+    if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
+    const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
+    rooms.set(room, (rooms.get(room) ?? false) || places);
+  }
+  for (const seen of rooms.values()) if (!seen) return true;
+  return false;
+}
+
 /**
  * Cold-start allowance after activity in `room`. In a room one passes through, the SPEC's short
  * values; in a room with a bed or chair mat that is empty, too (the mat, not the silence, tells
  * resting). In any other room (a living room or study without a mat) sitting still for hours is
  * normal, so until the home's own history says otherwise the allowance is inactivity's day value; so too
- * in the room of the exit door.
+ * in the room of the exit door, and in a room one passes through where the home has a room one rests in that places
+ * nobody (`unseenRestingRoom`, session 25).
  */
 function coldStartMs(home: HomeState, room: string, start: number): number {
   const p = home.params.possibleFall;
   // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
   // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
   if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  if (ACTIVE_ROOMS.has(room) || home.matRooms.has(room)) {
+  if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home)) || home.matRooms.has(room)) {
     return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
@@ -241,6 +333,20 @@ function upAndAboutThreshold(
   return { ...t, silences: out.samples };
 }
 
+/**
+ * The last activity is a PIR (a motion sensor) clearing, and since it last saw movement the resident was seen in
+ * another room (the last sign of someone, `seenRoom`, is elsewhere): the sensor held on while they walked on, and its
+ * clearing is its hold running out, not the resident still there. It does not place them (Kasteren B without its
+ * mats: the living-room door at 14:46:09, the kitchen PIR clearing at 14:46:31, the resident seated in the living room
+ * out of every sensor's reach: a possible-fall "in the kitchen" at 52 min). Where they are is what the last sign says:
+ * a door or an appliance places nobody, a PIR elsewhere places them when it clears in turn; inactivity watches.
+ */
+function movedOnWhileHeld(home: HomeState, start: number, watch: ReturnWatch): boolean {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device === undefined || device.kind !== 'motion' || watch.seenRoom === undefined) return false;
+  return watch.seenAt < start && watch.seenRoom !== device.room;
+}
+
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
 export function possibleFallDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   delete home.armed['possible-fall'];
@@ -250,6 +356,7 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   // In by the exit door with nothing inside seen since: the door does not say where the resident went (inactivity).
   if (returnInDoubt(home) || home.unseenArrival !== undefined) return NaN;
+  if (movedOnWhileHeld(home, start, watch)) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
@@ -361,6 +468,7 @@ export const possibleFallDefinition = {
         upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
         seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
+        fromRest: s.fromRest === true,
       };
     },
   },

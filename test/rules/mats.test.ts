@@ -1,7 +1,7 @@
 // Mats as evidence: a stuck mat, a mat contradicted by activity elsewhere, a mat that reports each movement, a chair after bed.
 import { describe, expect, it } from 'vitest';
 import { DEVICES, Harness, MONDAY, home } from './factories.js';
-import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
 
 const SECOND = 1000;
 
@@ -17,8 +17,11 @@ describe('a mat held far longer than anyone sleeps, or contradicted, is not evid
   it('a bed mat stuck on while the resident is seen in the kitchen: a silence there is a possible fall', () => {
     const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     h.at(0, 'bed', 'occupancy', true);
-    h.clock.advanceTo(MONDAY + 33 * HOUR_MS); // 09:00, the mat still says occupied (it never reports off)
-    h.at(0, 'kitchen-pir', 'motion', true);
+    // 09:00, the mat still says occupied (it never reports off). Up through the hall (one PIR alone, the first outside
+    // the bedroom before the morning check, would be in doubt: `upFromRestInDoubt`).
+    h.clock.advanceTo(MONDAY + 33 * HOUR_MS - 10 * SECOND_MS);
+    h.at(0, 'hall-pir', 'motion', true);
+    h.at(10 * SECOND_MS, 'kitchen-pir', 'motion', true);
     h.advanceBy(46 * MINUTE_MS);
     expect(h.raised('possible-fall')).toEqual([
       expect.objectContaining({

@@ -1,7 +1,7 @@
 // Where no bed mat works, a PIR firing alone outside the bedroom after the resident went to bed for the night is in doubt: possible-fall waits for a second sign.
 import { describe, expect, it } from 'vitest';
 import type { HomeConfig } from '../../rules/types.js';
-import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
 import { DEVICES, Harness, home, MONDAY } from './factories.js';
 
 /** The test home with its mats taken out and a bedroom door: a layout like most CASAS homes and commercial kits. */
@@ -89,5 +89,46 @@ describe('up from the night in a home without a bed mat, by one PIR alone', () =
     const upAt = up.clock.now();
     up.advanceBy(HOUR_MS);
     expect(kinds(up)).toEqual([['possible-fall', upAt + 20 * MINUTE_MS]]);
+  });
+
+  it('sleeping on past the night window: the first PIR outside the bedroom in the morning is in doubt too', () => {
+    // Kasteren B: the bed at 05:21, asleep until 10:45, its kitchen PIR firing alone at 06:20.
+    const h = ghostAfterBed(NO_MATS);
+    h.at(8 * HOUR_MS + 50 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const blipAt = h.clock.now();
+    expect(h.clock.now()).toBe(MONDAY + DAY_MS + 7 * HOUR_MS + 30 * MINUTE_MS + 5 * SECOND_MS);
+    h.advanceBy(2 * SECOND_MS);
+    h.at(0, 'kitchen-pir', 'motion', false);
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    // Inactivity still watches (its day value, 4 h, from the last report).
+    h.advanceBy(2 * HOUR_MS);
+    expect(kinds(h)).toEqual([['inactivity', blipAt + 2 * SECOND_MS + 4 * HOUR_MS]]);
+  });
+
+  it('not after a silence in the bedroom begun after the night (back in the bedroom at 11:00): 45 min', () => {
+    const h = ghostAfterBed(NO_MATS, MONDAY + 11 * HOUR_MS);
+    h.at(2 * HOUR_MS, 'kitchen-pir', 'motion', true);
+    const at = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', at + 45 * MINUTE_MS]]);
+  });
+
+  it('a bed mat that reports each movement (it pulses) says nothing by its silence: the kitchen PIR alone is in doubt', () => {
+    // Kasteren B with its mats: to bed at 05:10 by the bedroom door, no press on its pulsing mats until 06:59, the
+    // kitchen PIR firing alone at 05:13 and 05:17.
+    const config = home({ devices: [...DEVICES, { id: 'bedroom-door', kind: 'door', room: 'bedroom' }] });
+    const h = new Harness(config, MONDAY + 22 * HOUR_MS);
+    // Ten short presses in the evening: the mat pulses (reports movements, not occupancy).
+    for (let i = 0; i < 10; i++) {
+      h.at(MINUTE_MS, 'bed', 'occupancy', true);
+      h.at(2 * SECOND_MS, 'bed', 'occupancy', false);
+    }
+    h.at(20 * MINUTE_MS, 'bedroom-door', 'contact', false);
+    h.at(5 * SECOND_MS, 'bedroom-door', 'contact', true);
+    h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.advanceBy(5 * HOUR_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
   });
 });
