@@ -49,8 +49,12 @@ interface ZoneOffsets {
 }
 const zones = new Map<string, ZoneOffsets>();
 
-/** A zone name as a relative path under the zone folder: letters, digits, `_+-`, no `.` or `..` parts. */
-const ZONE_NAME = /^[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*$/;
+/**
+ * A zone name as a relative path under the zone folder: letters, digits, `_+-`, no `.` or `..` parts, and a capital
+ * first (as every IANA zone has; the folder's other files, `posixrules`, `localtime`, `posix/…`, are not zones to
+ * Intl either). `Factory` is zic's placeholder, which Intl does not know.
+ */
+const ZONE_NAME = /^[A-Z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
 /**
  * The zone's offsets from the system's tz database (`$TZDIR`, else /usr/share/zoneinfo), read once per zone.
@@ -58,7 +62,7 @@ const ZONE_NAME = /^[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*$/;
  * ~6 MB resident for the process, which the zone file spares a hub).
  */
 function zoneinfoOffsets(timezone: string): OffsetAt | undefined {
-  if (!ZONE_NAME.test(timezone)) return undefined;
+  if (!ZONE_NAME.test(timezone) || timezone === 'Factory') return undefined;
   try {
     return parseTzif(readFileSync(path.join(process.env.TZDIR || '/usr/share/zoneinfo', timezone)));
   } catch {

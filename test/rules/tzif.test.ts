@@ -143,6 +143,28 @@ describe.skipIf(!hasZoneinfo)('TZif files of the system tz database', () => {
     }
   });
 
+  it("know the same zones as Intl among the folder's other files", () => {
+    const intlKnows = (zone: string): boolean => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const name of [
+      'posixrules',
+      'localtime',
+      'posix/Europe/London',
+      'right/UTC',
+      'Factory',
+      'zone.tab',
+      'Europe',
+    ]) {
+      expect(isKnownTimeZone(name), name).toBe(intlKnows(name));
+    }
+  });
+
   it('refuse a file that is not TZif and a leap-second ("right/") zone', () => {
     expect(parseTzif(new TextEncoder().encode('not a zone file at all, but long enough to have a header'))).toBe(
       undefined,
