@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS } from '../rules/params.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
@@ -55,23 +56,6 @@ function describe(error: ErrorObject): string {
     default:
       return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
   }
-}
-
-// A scheme's homes share a few zones: one Intl formatter (ICU, native memory) per zone, not one per home.
-const knownZones = new Map<string, boolean>();
-
-function isKnownTimeZone(zone: string): boolean {
-  let known = knownZones.get(zone);
-  if (known === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-      known = true;
-    } catch {
-      known = false;
-    }
-    knownZones.set(zone, known);
-  }
-  return known;
 }
 
 /**

@@ -1,5 +1,8 @@
-// A home's local time from its IANA zone, with the UTC offset cached so the hot path never calls Intl.
+// A home's local time from its IANA zone, with the UTC offset cached so the hot path never looks it up.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
+import { parseTzif, type OffsetAt } from './tzif.js';
 
 const QUARTER_MS = 15 * MINUTE_MS;
 // Offsets change at most twice a year, on a quarter hour; a span whose first and last quarters have
@@ -40,32 +43,103 @@ export function isoDateToDay(date: string): number | undefined {
 
 /** Offsets of one zone, shared by every home in it: by 6-hour span, or by quarter hour around a change. */
 interface ZoneOffsets {
-  format: Intl.DateTimeFormat;
+  compute: OffsetAt;
   bySpan: Map<number, number>;
   byQuarter: Map<number, number>;
 }
 const zones = new Map<string, ZoneOffsets>();
 
+/**
+ * A zone name as a relative path under the zone folder: letters, digits, `_+-`, no `.` or `..` parts, and a capital
+ * first (as every IANA zone has; the folder's other files, `posixrules`, `localtime`, `posix/…`, are not zones to
+ * Intl either). `Factory` is zic's placeholder, which Intl does not know.
+ */
+const ZONE_NAME = /^[A-Z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * The zone's offsets from the system's tz database (`$TZDIR`, else /usr/share/zoneinfo), read once per zone.
+ * Undefined when the file is not there or not one we read exactly; Intl then answers (it loads ICU's zone data:
+ * ~6 MB resident for the process, which the zone file spares a hub).
+ */
+function zoneinfoOffsets(timezone: string): OffsetAt | undefined {
+  if (!ZONE_NAME.test(timezone) || timezone === 'Factory') return undefined;
+  try {
+    return parseTzif(readFileSync(path.join(process.env.TZDIR || '/usr/share/zoneinfo', timezone)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Intl's offsets: throws a RangeError naming the zone when it is not a known IANA zone. */
+export function intlOffsets(timezone: string): OffsetAt {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return (ts: number): number => {
+    let y = 0,
+      mo = 0,
+      d = 0,
+      h = 0,
+      mi = 0,
+      s = 0;
+    for (const part of format.formatToParts(ts)) {
+      const v = Number(part.value);
+      switch (part.type) {
+        case 'year':
+          y = v;
+          break;
+        case 'month':
+          mo = v;
+          break;
+        case 'day':
+          d = v;
+          break;
+        case 'hour':
+          h = v;
+          break;
+        case 'minute':
+          mi = v;
+          break;
+        case 'second':
+          s = v;
+          break;
+        default:
+          break;
+      }
+    }
+    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+    return wall - (ts - (((ts % 1000) + 1000) % 1000));
+  };
+}
+
 function zoneOffsets(timezone: string): ZoneOffsets {
   let z = zones.get(timezone);
   if (!z) {
     z = {
-      format: new Intl.DateTimeFormat('en-GB', {
-        timeZone: timezone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      }),
+      compute: zoneinfoOffsets(timezone) ?? intlOffsets(timezone),
       bySpan: new Map(),
       byQuarter: new Map(),
     };
     zones.set(timezone, z);
   }
   return z;
+}
+
+/** Whether `timezone` is a zone a ZoneClock can be made for (the system's tz database, else Intl's). */
+export function isKnownTimeZone(timezone: string): boolean {
+  try {
+    zoneOffsets(timezone);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ZoneClock {
@@ -154,39 +228,7 @@ export class ZoneClock {
   }
 
   private computeOffset(ts: number): number {
-    let y = 0,
-      mo = 0,
-      d = 0,
-      h = 0,
-      mi = 0,
-      s = 0;
-    for (const part of this.zone.format.formatToParts(ts)) {
-      const v = Number(part.value);
-      switch (part.type) {
-        case 'year':
-          y = v;
-          break;
-        case 'month':
-          mo = v;
-          break;
-        case 'day':
-          d = v;
-          break;
-        case 'hour':
-          h = v;
-          break;
-        case 'minute':
-          mi = v;
-          break;
-        case 'second':
-          s = v;
-          break;
-        default:
-          break;
-      }
-    }
-    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-    return wall - (ts - (((ts % 1000) + 1000) % 1000));
+    return this.zone.compute(ts);
   }
 }
 

@@ -1,12 +1,25 @@
-// What a hub loads only on first use, and lets go of after (issue 13, memory): the API docs, the analytics thread.
+// What a hub loads only on first use, and lets go of after (issue 13, memory): the API docs, the analytics thread,
+// ICU's data (Intl).
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ActivityWorker } from '../../analytics/offloop.js';
 import { monthThenDrift } from '../analytics/daily.js';
 import { utc } from '../analytics/factories.js';
 import { FLAT_7, FLAT_7_CONFIG, openTestHubDb } from '../analytics/hub-db.js';
-import { adminCookie, killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import {
+  adminCookie,
+  killHub,
+  mqttClient,
+  nextMessage,
+  ONE_HOME_CONFIG,
+  projectRoot,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -68,6 +81,58 @@ describe('the API docs, loaded on first use', () => {
 
     // The API itself is unchanged by the docs app beside it.
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
+  });
+});
+
+describe('ICU, never loaded by a hub whose zones are in the system tz database', () => {
+  const reportIntl = pathToFileURL(path.join(projectRoot, 'test/hub/fixtures/report-intl.mjs')).href;
+
+  it('starts, raises alerts in Europe/London and streams them to the dashboard without any Intl object', async () => {
+    const second = { id: 'h2', timezone: 'Europe/London', devices: [{ id: 'p2', kind: 'pendant', room: 'living' }] };
+    const config = { homes: [...ONE_HOME_CONFIG.homes, second] };
+    hub = await spawnHub(
+      { HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) },
+      30_000,
+      undefined,
+      ['--import', reportIntl],
+    );
+    const running = hub;
+    const watcher = await mqttClient(running.mqttPort);
+    await watcher.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    for (const [home, pendant] of [
+      ['h1', 'p1'],
+      ['h2', 'p2'],
+    ]) {
+      const alertArrives = nextMessage(watcher, (t) => new RegExp(`^telecare/${home}/alerts/[^/]+$`).test(t));
+      await watcher.publishAsync(`telecare/${home}/devices/${pendant}/events`, '{"type":"pendant","value":true}', {
+        qos: 1,
+      });
+      expect(JSON.parse((await alertArrives).payload.toString())).toMatchObject({ kind: 'pendant' });
+    }
+    await watcher.endAsync();
+
+    // The dashboard's alert stream lists the open alerts, oldest first, on connecting.
+    const cookie = await adminCookie(running.httpPort);
+    const abort = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${running.httpPort}/api/alerts/stream`, {
+      headers: { cookie },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('event: ready')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    abort.abort();
+    expect(text.indexOf('"homeId":"h1"')).toBeLessThan(text.indexOf('"homeId":"h2"'));
+    expect(text).toMatch(/event: ready\ndata: \{"open":2/);
+
+    // The preload was there (a check of the check), and reported nothing.
+    expect(running.stderr()).toContain('intl watched');
+    expect(running.stderr()).not.toMatch(/intl used/);
   });
 });
 
