@@ -7,7 +7,6 @@ import { returnInDoubt } from './possible-fall.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { movedOnWhileHeld, type SeenWatch } from './moved-on.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -21,7 +20,7 @@ import { MINUTE_MS } from './time.js';
  * with C's mats taken out nothing else reported until the morning or the evening's end, and that 100 W began a
  * bathroom visit called after 28-60 min (5 of its 15 false alarms).
  */
-export interface FlushWatch extends SeenWatch {
+export interface FlushWatch {
   deviceId: string | undefined;
   /** Its last report (epoch ms). */
   at: number;
@@ -32,18 +31,12 @@ export interface FlushWatch extends SeenWatch {
 }
 
 function newFlushWatch(): FlushWatch {
-  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false, seenRoom: undefined, seenAt: NaN };
+  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false };
 }
 
 function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
   const device = seen.device;
   watch.repeat = false;
-  // The last sign of someone in a room, for `movedOnWhileHeld` (as possible-fall keeps it; a worn device's room is
-  // where it is kept, not where the resident is).
-  if (seen.inside && !seen.activity.worn) {
-    watch.seenRoom = device.room;
-    watch.seenAt = at;
-  }
   if (device.kind === 'appliance' && isBathroom(device.room)) {
     watch.repeat = watch.deviceId === device.id && watch.seenElsewhere && at - watch.at <= AFTER_EXIT_MARGIN_MS;
     watch.deviceId = device.id;
@@ -87,19 +80,16 @@ export const bathroomDefinition = {
   homeState: {
     version: 1,
     create: newFlushWatch,
-    save: (watch: FlushWatch) =>
-      watch.deviceId === undefined && watch.seenRoom === undefined ? undefined : { ...watch, repeat: false },
+    save: (watch: FlushWatch) => (watch.deviceId === undefined ? undefined : { ...watch, repeat: false }),
     load: (saved: unknown): FlushWatch | undefined => {
       const s = saved as Partial<FlushWatch> | null;
-      if (typeof s !== 'object' || s === null) return undefined;
-      // JSON turns NaN into null; the last room seen is absent from a slice saved before session 25 (unknown).
+      if (typeof s !== 'object' || s === null || typeof s.deviceId !== 'string') return undefined;
+      // JSON turns NaN into null.
       return {
-        deviceId: typeof s.deviceId === 'string' ? s.deviceId : undefined,
+        deviceId: s.deviceId,
         at: typeof s.at === 'number' ? s.at : NaN,
         seenElsewhere: s.seenElsewhere === true,
         repeat: false,
-        seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
-        seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
       };
     },
   },
@@ -128,9 +118,7 @@ export const bathroomDefinition = {
       return;
     }
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
-    // A bathroom PIR clearing after the resident was seen in another room: its hold running out, not a visit (nor the
-    // visit going on: it ended when they were seen elsewhere).
-    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home) && !movedOnWhileHeld(home, at, watch)) {
+    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;

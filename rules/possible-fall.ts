@@ -6,7 +6,6 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn } from './activity.js';
-import { movedOnWhileHeld } from './moved-on.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -332,6 +331,20 @@ function upAndAboutThreshold(
   const floorMs = p.floorMinutes * MINUTE_MS;
   const t = shrink(priorMs, Math.max(floorMs, learned), out.samples, home.params.learned.priorWeight, 'cold-start');
   return { ...t, silences: out.samples };
+}
+
+/**
+ * The last activity is a PIR (a motion sensor) clearing, and since it last saw movement the resident was seen in
+ * another room (the last sign of someone, `seenRoom`, is elsewhere): the sensor held on while they walked on, and its
+ * clearing is its hold running out, not the resident still there. It does not place them (Kasteren B without its
+ * mats: the living-room door at 14:46:09, the kitchen PIR clearing at 14:46:31, the resident seated in the living room
+ * out of every sensor's reach: a possible-fall "in the kitchen" at 52 min). Where they are is what the last sign says:
+ * a door or an appliance places nobody, a PIR elsewhere places them when it clears in turn; inactivity watches.
+ */
+function movedOnWhileHeld(home: HomeState, start: number, watch: ReturnWatch): boolean {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device === undefined || device.kind !== 'motion' || watch.seenRoom === undefined) return false;
+  return watch.seenAt < start && watch.seenRoom !== device.room;
 }
 
 /** When the silence after the last activity becomes a possible fall; NaN when not applicable. */
