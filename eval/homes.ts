@@ -41,6 +41,11 @@ export interface HomesOptions {
   only?: readonly string[];
   /** How long after the last movement a held-state PIR reports `off` (the off sent after a cut). */
   pirHoldMs?: number;
+  /**
+   * The issue's literal cut: every later event dropped and nothing sent after it (no PIR clearing, no pulsing mat
+   * released), as a harness that knows nothing of the sensors would cut. Default false (they are sent).
+   */
+  plainCut?: boolean;
   onProgress?: (message: string) => void;
   /** Each collapse as measured (diagnosis: which cuts are slow, and why). */
   onCut?: (cut: CutReport) => void;
@@ -224,7 +229,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     // A mat that pulses is released within seconds of the last movement, like a PIR clearing (before any PIR); only
     // in the room of the cut: a mat pressed elsewhere is not the resident's last movement (stale, or someone else).
     const cutRoom = devices.get(rec.events[cut.index]?.deviceId ?? '')?.room;
-    for (const [id] of matOnSince) {
+    for (const [id] of o.plainCut ? [] : matOnSince) {
       const dev = devices.get(id);
       const presses = matPresses.get(id);
       if (!dev || dev.room !== cutRoom || !presses) continue;
@@ -244,7 +249,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       );
     }
     // In the order they went on: the one triggered last saw the last movement, so it clears last.
-    for (const [id] of [...held].sort((a, b) => a[1] - b[1])) {
+    for (const [id] of o.plainCut ? [] : [...held].sort((a, b) => a[1] - b[1])) {
       const dev = devices.get(id);
       if (!dev || !reportsOff.has(id)) continue;
       const off: SensorEvent = {

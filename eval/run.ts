@@ -27,13 +27,14 @@ function main(): void {
       details: { type: 'boolean', default: false },
       robustness: { type: 'boolean', default: false },
       perturbation: { type: 'string', multiple: true },
+      'plain-cut': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
       [
-        'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details]',
+        'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details] [--plain-cut]',
         '       npm run eval -- --robustness [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
         '',
         'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
@@ -41,6 +42,7 @@ function main(): void {
         '  wearable  the wearable fall detector on SisFall and MobiFall, split by subject, through a sensor model:',
         '            20-200 Hz behind an anti-alias filter, ranges down to ±2 g, regular, irregular and harsh timing',
         'Held-out rows are the results; see eval/README.md and docs/fall-detection.md for the splits.',
+        '--plain-cut drops every event after a collapse and sends nothing (no PIR clearing, no pulsing mat released).',
         '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
         `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
         '',
@@ -94,6 +96,7 @@ function main(): void {
       maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : DEFAULT_HOMES_OPTIONS.maxCutsPerHome,
       rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
       only: values.home,
+      plainCut: values['plain-cut'],
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\x1b[K');
