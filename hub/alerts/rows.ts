@@ -29,6 +29,11 @@ export interface AlertRow {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function rowToAlert(row: AlertRow): Alert {
+  return rowToAlertWithDetail(row, JSON.parse(row.detail) as Record<string, unknown>);
+}
+
+/** The Alert of a row whose detail the caller has as an object already (a raise just made the row's JSON from it). */
+export function rowToAlertWithDetail(row: AlertRow, detail: Record<string, unknown>): Alert {
   return {
     id: row.id,
     homeId: row.home_id,
@@ -44,7 +49,7 @@ export function rowToAlert(row: AlertRow): Alert {
     note: row.note,
     escalationLevel: row.escalation_level,
     room: row.room,
-    detail: JSON.parse(row.detail) as Record<string, unknown>,
+    detail,
     count: row.count,
     lastSeenAt: iso(row.last_seen_at)!,
     version: row.version,
@@ -56,12 +61,17 @@ export function rowToAlert(row: AlertRow): Alert {
  * groups told so far) and a scheme's alerts share a handful of ladders. Frozen, since the same array is handed out.
  */
 export function rowLadder(row: AlertRow): readonly EscalationLevel[] {
-  let ladder = parsedLadders.get(row.ladder);
+  return parseLadder(row.ladder);
+}
+
+/** A ladder's JSON text, parsed once per distinct text (see rowLadder). */
+export function parseLadder(text: string): readonly EscalationLevel[] {
+  let ladder = parsedLadders.get(text);
   if (ladder === undefined) {
-    ladder = Object.freeze((JSON.parse(row.ladder) as EscalationLevel[]).map((level) => Object.freeze(level)));
+    ladder = Object.freeze((JSON.parse(text) as EscalationLevel[]).map((level) => Object.freeze(level)));
     // Bounded: ladders come from the configuration, but an old database may hold many since-changed ones.
     if (parsedLadders.size >= MAX_PARSED_LADDERS) parsedLadders.clear();
-    parsedLadders.set(row.ladder, ladder);
+    parsedLadders.set(text, ladder);
   }
   return ladder;
 }

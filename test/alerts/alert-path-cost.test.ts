@@ -250,4 +250,54 @@ describe('the alert path', () => {
     expect(stored).toHaveLength(4);
     expect(stored).toContain(fourth.id);
   });
+  it("makes a new alert's ladder once per configuration and severity, takes a reloaded one's, and does not parse back the detail it wrote", () => {
+    const config = homeConfig([], { default: [{ group: 'day', timeoutSeconds: 60 }] });
+    const escalation = config.escalation;
+    let ladderReads = 0;
+    Object.defineProperty(config, 'escalation', {
+      enumerable: true,
+      get: () => {
+        ladderReads++;
+        return escalation;
+      },
+    });
+    alerts.setConfig(config);
+    const parse = JSON.parse;
+    let detailParses = 0;
+    const raise = (): ReturnType<AlertService['apply']> => {
+      JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
+        if (text.includes('"eventAt"')) detailParses++;
+        return parse(text, reviver) as unknown;
+      };
+      try {
+        return alerts.apply(pendantPress(clock.now()));
+      } finally {
+        JSON.parse = parse;
+      }
+    };
+    for (let i = 0; i < 5; i++) {
+      const alert = raise()!;
+      expect(alert.detail).toEqual({
+        eventType: 'pendant',
+        source: 'mqtt',
+        deviceId: 'p1',
+        eventAt: expect.any(String),
+      });
+      expect(alert.escalationLevel).toBe(0);
+      alerts.resolve(alert.id, 'false-alarm', null, 'ann');
+    }
+    // Before: the ladder built and serialised for every raise (5 reads), the detail parsed back from its JSON.
+    expect(ladderReads).toBe(1);
+    expect(detailParses).toBe(0);
+    const ladderOf = db.prepare('SELECT ladder, escalation_due_at AS due, raised_at AS at FROM alerts WHERE id = ?');
+    const first = db.prepare('SELECT id FROM alerts ORDER BY raised_at, id LIMIT 1').pluck().get() as string;
+    expect(ladderOf.get(first)).toMatchObject({ ladder: '[{"group":"day","timeoutSeconds":60}]' });
+
+    // A reload is a new configuration: the next alert has its ladder.
+    alerts.setConfig(homeConfig([], { default: [{ group: 'night', timeoutSeconds: 30 }] }));
+    const next = raise()!;
+    const stored = ladderOf.get(next.id) as { ladder: string; due: number; at: number };
+    expect(stored.ladder).toBe('[{"group":"night","timeoutSeconds":30}]');
+    expect(stored.due - stored.at).toBe(30_000);
+  });
 });
