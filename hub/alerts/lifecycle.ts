@@ -12,7 +12,7 @@ import { HELD, type AlertStore, type HeldAlerts } from './held.js';
 import { newAlertId } from './ids.js';
 import { ladderFor, ladderTextFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
-import { isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
+import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, raisedRow, returned, type NewAlertRow } from './statements.js';
 
 /** Longest note kept on a resolution; longer notes are cut. */
@@ -268,7 +268,7 @@ export class AlertLifecycle {
     const detail = {
       ...decision.detail,
       ...(decision.deviceId ? { deviceId: decision.deviceId } : {}),
-      eventAt: new Date(decision.at).toISOString(),
+      eventAt: isoTime(decision.at),
     };
     const row: NewAlertRow = {
       id: newAlertId(now),

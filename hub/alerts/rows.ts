@@ -26,7 +26,21 @@ export interface AlertRow {
   escalation_due_at: number | null;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/**
+ * Epoch ms as ISO 8601. The last one is kept: a raise formats the same millisecond up to three times (its event's
+ * time, raised at, last seen), and V8's date formatting was ~2 % of a press's turn (session 25).
+ */
+export function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+let lastIsoMs = NaN;
+let lastIso = '';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
 
 export function rowToAlert(row: AlertRow): Alert {
   return rowToAlertWithDetail(row, JSON.parse(row.detail) as Record<string, unknown>);

@@ -250,7 +250,7 @@ describe('the alert path', () => {
     expect(stored).toHaveLength(4);
     expect(stored).toContain(fourth.id);
   });
-  it("makes a new alert's ladder once per configuration and severity, takes a reloaded one's, and does not parse back the detail it wrote", () => {
+  it("makes a new alert's ladder once per configuration and severity, takes a reloaded one's, parses back no detail it wrote and formats its millisecond once", () => {
     const config = homeConfig([], { default: [{ group: 'day', timeoutSeconds: 60 }] });
     const escalation = config.escalation;
     let ladderReads = 0;
@@ -263,32 +263,40 @@ describe('the alert path', () => {
     });
     alerts.setConfig(config);
     const parse = JSON.parse;
+    const toISOString = Date.prototype.toISOString;
     let detailParses = 0;
+    let dateFormats = 0;
     const raise = (): ReturnType<AlertService['apply']> => {
       JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
         if (text.includes('"eventAt"')) detailParses++;
         return parse(text, reviver) as unknown;
       };
+      Date.prototype.toISOString = function (this: Date): string {
+        dateFormats++;
+        return toISOString.call(this);
+      };
       try {
+        // The press's event at the time of the raise, as live: one millisecond, formatted once.
         return alerts.apply(pendantPress(clock.now()));
       } finally {
         JSON.parse = parse;
+        Date.prototype.toISOString = toISOString;
       }
     };
     for (let i = 0; i < 5; i++) {
+      clock.advanceBy(1000);
       const alert = raise()!;
-      expect(alert.detail).toEqual({
-        eventType: 'pendant',
-        source: 'mqtt',
-        deviceId: 'p1',
-        eventAt: expect.any(String),
-      });
+      const at = new Date(clock.now()).toISOString();
+      expect(alert).toMatchObject({ raisedAt: at, lastSeenAt: at });
+      expect(alert.detail).toEqual({ eventType: 'pendant', source: 'mqtt', deviceId: 'p1', eventAt: at });
       expect(alert.escalationLevel).toBe(0);
       alerts.resolve(alert.id, 'false-alarm', null, 'ann');
     }
     // Before: the ladder built and serialised for every raise (5 reads), the detail parsed back from its JSON.
     expect(ladderReads).toBe(1);
     expect(detailParses).toBe(0);
+    // Its event's time, raised at and last seen: the same millisecond, formatted once per raise (before: three times).
+    expect(dateFormats).toBe(5);
     const ladderOf = db.prepare('SELECT ladder, escalation_due_at AS due, raised_at AS at FROM alerts WHERE id = ?');
     const first = db.prepare('SELECT id FROM alerts ORDER BY raised_at, id LIMIT 1').pluck().get() as string;
     expect(ladderOf.get(first)).toMatchObject({ ladder: '[{"group":"day","timeoutSeconds":60}]' });
