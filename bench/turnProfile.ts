@@ -1,6 +1,6 @@
 // Where a pendant press's turn goes, from a CPU profile of the hub: `node dist/bench/turnProfile.js FILE.cpuprofile
 // [ROOT]` takes the samples whose stack holds a function named ROOT (default: the embedded broker's
-// `authorizePublish`; `handleMessage` for the hub on an external broker) and puts each in one group, the first of the
+// `authorizePublish`; `client.handleMessage` for the hub on an external broker) and puts each in one group, the first of the
 // list below found on its stack from the sampled function outwards. Prints JSON: the share of each group (%).
 // Profile the hub while it is pressed, without the trace's instrumentation:
 //   node --cpu-prof --cpu-prof-dir DIR --cpu-prof-interval 50 dist/bench/hotPathTrace.js --cpu --presses 600 --bench-gaps
