@@ -10,7 +10,7 @@ import type { AlertStore, HeldAlerts } from './held.js';
 import type { AlertMetrics } from './metrics.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
 import type { AuditAction } from './query.js';
-import { isOpenState, rowLadder, rowToAlert, type AlertRow } from './rows.js';
+import { isOpenState, rowLadder, rowToAlert, rowToAlertWithDetail, type AlertRow } from './rows.js';
 import { writeAudit } from './statements.js';
 
 /** A change stored in one transaction: the new row and the notifications recorded with it. */
@@ -45,6 +45,11 @@ export class AlertChanges {
   private alertOf(row: AlertRow): Alert {
     if (this.made?.row !== row) this.made = { row, alert: rowToAlert(row) };
     return this.made.alert;
+  }
+
+  /** The Alert of a row just made, with its detail object (a raise): `alertOf` then need not parse the row's JSON. */
+  madeFrom(row: AlertRow, detail: Record<string, unknown>): void {
+    this.made = { row, alert: rowToAlertWithDetail(row, detail) };
   }
 
   audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object, atMs?: number): void {

@@ -209,14 +209,43 @@ export class HeldAlerts {
     await Promise.allSettled([...this.webhookChains.values()]);
   }
 
-  /** Run `change` as an immediate transaction with the short busy timeout of alert changes. */
+  /**
+   * Run `change` as an immediate transaction that waits at most ALERT_BUSY_TIMEOUT_MS for another writer's lock.
+   *
+   * The running hub's connection has a busy timeout of 0 (hub.ts, once started): then the transaction is tried as it
+   * is, and only when its BEGIN finds the lock taken is it tried again with the short timeout (and the connection's
+   * 0 put back). Each alert change used to read, set and restore the timeout around every transaction: three pragma
+   * statements, which SQLite prepares again at each run, about 5 % of a press's turn in its CPU profile
+   * (docs/performance.md, session 25). A connection with another timeout (5 s before the hub has started) is set to the
+   * short one around the transaction, as before.
+   */
   private write<T>(change: () => T): T {
-    // Prepared once per connection: this runs for every alert change, on the alert path (a pragma call prepares
-    // a new statement each time, and so does a new transaction wrapper).
+    // Prepared once per connection: a pragma call prepares a new statement each time, and so does a new transaction
+    // wrapper.
     const { db } = this.d;
     if (this.writer?.db !== db) this.writer = alertWriter(db);
     const w = this.writer;
+    if (w.busyMs === 0) {
+      let began = false;
+      try {
+        return w.transaction.immediate(() => {
+          began = true;
+          return change();
+        }) as T;
+      } catch (err) {
+        // Failed inside the transaction (rolled back): the caller's to handle, as before. Only a BEGIN that found
+        // the lock taken (nothing of `change` has run) is tried again, below, waiting for the lock.
+        if (began || !isBusy(err)) throw err;
+      }
+    }
+    return this.writeWithShortBusy(w, change);
+  }
+
+  /** The transaction with the connection's busy timeout set to ALERT_BUSY_TIMEOUT_MS, and put back after. */
+  private writeWithShortBusy<T>(w: AlertWriter, change: () => T): T {
     const busyMs = w.readBusy.get() as number;
+    // Kept for the next change: only the hub changes it, once, from 5 s to 0 when it has started.
+    w.busyMs = busyMs;
     w.setShortBusy.run();
     try {
       return w.transaction.immediate(change) as T;
@@ -237,6 +266,8 @@ export class HeldAlerts {
 /** The statements and transaction wrapper of alert writes, made once per database connection. */
 interface AlertWriter {
   db: Database;
+  /** The connection's own busy timeout when last read (undefined: not read yet). */
+  busyMs: number | undefined;
   readBusy: Statement;
   setShortBusy: Statement;
   /** Puts the connection's own busy timeout back (a statement per value seen: 0 once started, 5000 before). */
@@ -244,10 +275,16 @@ interface AlertWriter {
   transaction: Transaction<(change: () => unknown) => unknown>;
 }
 
+/** SQLITE_BUSY and its extended codes: another connection holds the lock. */
+function isBusy(err: unknown): boolean {
+  return sqliteCode(err)?.startsWith('SQLITE_BUSY') === true;
+}
+
 function alertWriter(db: Database): AlertWriter {
   const setters = new Map<number, Statement>();
   return {
     db,
+    busyMs: undefined,
     readBusy: db.prepare('PRAGMA busy_timeout').pluck(),
     setShortBusy: db.prepare(`PRAGMA busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`),
     setBusy(ms: number): void {

@@ -39,6 +39,30 @@ export function ladderFor(config: HubConfig, homeId: string, severity: Severity)
   return timeouts.map((timeoutSeconds, i) => ({ group: groupAt(i), timeoutSeconds }));
 }
 
+/**
+ * A new alert's ladder as it is stored (its JSON text): `ladderFor`, made once per configuration, ladder name and
+ * severity, not on every raise (building the ladder and serialising it were ~2 % of a press's turn; session 25). A
+ * configuration is not changed in place: a reload (SIGHUP) is a new object, which gets its own.
+ */
+export function ladderTextFor(config: HubConfig, homeId: string, severity: Severity): string {
+  const name = homeById(config.homes, homeId)?.escalation ?? 'default';
+  let texts = ladderTexts.get(config);
+  if (texts === undefined) {
+    texts = new Map();
+    ladderTexts.set(config, texts);
+  }
+  const key = `${name}\u0000${severity}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(ladderFor(config, homeId, severity));
+    texts.set(key, text);
+  }
+  return text;
+}
+
+/** Per configuration, by ladder name and severity; as many entries as the configuration names ladders, times five. */
+const ladderTexts = new WeakMap<HubConfig, Map<string, string>>();
+
 /** Epoch ms at which the alert leaves `level`, or null when that level never times out. */
 export function levelDueAt(ladder: readonly EscalationLevel[], level: number, fromMs: number): number | null {
   const step = ladder[level];

@@ -10,9 +10,9 @@ import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { afterDelivery, groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
 import { newAlertId } from './ids.js';
-import { ladderFor, levelDueAt } from './ladder.js';
+import { ladderFor, ladderTextFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
-import { isOpenState, rowLadder, type AlertRow } from './rows.js';
+import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, raisedRow, returned, type NewAlertRow } from './statements.js';
 
 /** Longest note kept on a resolution; longer notes are cut. */
@@ -67,9 +67,12 @@ export class AlertLifecycle {
         return { row, outbox: changes.enqueue(row, []) };
       }
       // The new row is the one written: not read back (RETURNING) nor its ladder parsed again from its JSON.
-      const { row: fresh, ladder } = this.newAlertRow(decision, now);
+      const { row: fresh, ladder, detail } = this.newAlertRow(decision, now);
       sql.insert.run(fresh);
       const row = raisedRow(fresh);
+      // Its Alert from the detail object the row's JSON was made from, not parsed back from that JSON (when that
+      // object holds only what JSON gives back as it is: no nested object of the rules' shared with the Alert).
+      if (flatJson(detail)) changes.madeFrom(row, detail);
       changes.audit(row.id, row.version, HUB_ACTOR, 'raise', { group: ladder[0]?.group });
       return { row, outbox: changes.enqueue(row, [ladder[0]?.group]) };
     });
@@ -255,12 +258,17 @@ export class AlertLifecycle {
   }
 
   /** The columns of a new alert that depend on the decision. */
-  private newAlertRow(decision: Raise, now: number): { row: NewAlertRow; ladder: readonly EscalationLevel[] } {
-    const ladder = ladderFor(this.d.config(), decision.homeId, decision.severity);
+  private newAlertRow(
+    decision: Raise,
+    now: number,
+  ): { row: NewAlertRow; ladder: readonly EscalationLevel[]; detail: Record<string, unknown> } {
+    // Its JSON made once per configuration and ladder, parsed once per text: not built and serialised per raise.
+    const ladderText = ladderTextFor(this.d.config(), decision.homeId, decision.severity);
+    const ladder = parseLadder(ladderText);
     const detail = {
       ...decision.detail,
       ...(decision.deviceId ? { deviceId: decision.deviceId } : {}),
-      eventAt: new Date(decision.at).toISOString(),
+      eventAt: isoTime(decision.at),
     };
     const row: NewAlertRow = {
       id: newAlertId(now),
@@ -272,10 +280,10 @@ export class AlertLifecycle {
       room: decision.room ?? null,
       detail: JSON.stringify(detail),
       last_seen_at: now,
-      ladder: JSON.stringify(ladder),
+      ladder: ladderText,
       escalation_due_at: levelDueAt(ladder, 0, now),
     };
-    return { row, ladder };
+    return { row, ladder, detail };
   }
 
   private raiseFromMemory(decision: Raise, now: number): Alert {
@@ -317,6 +325,17 @@ export function moreSerious(severity: string, than: string): boolean {
     return i < 0 ? SEVERITIES.length : i;
   };
   return rank(severity) < rank(than);
+}
+
+/** True when every value is a string, a finite number, a boolean or null: JSON.parse(JSON.stringify(o)) equals o. */
+function flatJson(o: Record<string, unknown>): boolean {
+  for (const key in o) {
+    const v = o[key];
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+    if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** True when `decision` is more serious than an open info record, which it must not merge into (see closeInfoRecord). */

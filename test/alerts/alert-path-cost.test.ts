@@ -3,14 +3,14 @@
 // row read back that the raise just wrote, a ladder parsed once, the alert serialised once for MQTT and webhooks;
 // counted on a real store and broker, not timed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import { newAlertId } from '../../hub/alerts/ids.js';
 import { ladderFor } from '../../hub/alerts/ladder.js';
 import { webhookPayload } from '../../hub/alerts/changes.js';
 import { Outbox, type OutboxRow } from '../../hub/alerts/outbox.js';
 import type { HomeConfig } from '../../rules/types.js';
-import type { AlertService } from '../../hub/alerts/service.js';
+import { ALERT_BUSY_TIMEOUT_MS, type AlertService } from '../../hub/alerts/service.js';
 import { homeConfig, nth, pendantPress, startStage, testHome, waitFor, type AlertStage } from './helpers.js';
 
 /** Counts the calls of better-sqlite3 statements whose SQL contains `fragment`, until `restore()`. */
@@ -212,5 +212,100 @@ describe('the alert path', () => {
     // A home added in place is found too.
     homes.push({ ...testHome(), id: 'h1001', escalation: 'night' });
     expect(ladderFor(config, 'h1001', 'critical')).toEqual([{ group: 'night', timeoutSeconds: 5 }]);
+  });
+  it("runs no pragma around an alert change on the running hub's connection, and still waits for another writer's lock with the short timeout", async () => {
+    // As the hub runs once started: a write never sleeps on the loop for another process's lock.
+    db.pragma('busy_timeout = 0');
+    const first = alerts.apply(pendantPress(clock.now()))!;
+    alerts.resolve(first.id, 'false-alarm', null, 'ann');
+    const pragmaGets = countStatements(db, 'get', 'PRAGMA');
+    const pragmaRuns = countStatements(db, 'run', 'PRAGMA');
+    restores.push(pragmaGets.restore, pragmaRuns.restore);
+    const second = alerts.apply(pendantPress(clock.now()))!;
+    expect(alerts.resolve(second.id, 'false-alarm', null, 'ann')).toMatchObject({ ok: true });
+    // Before: read the timeout, set the short one, put it back, around each of the two changes.
+    expect(pragmaGets.calls() + pragmaRuns.calls()).toBe(0);
+
+    // Another connection holds the write lock: the BEGIN that finds it is made again with the short timeout (it waits
+    // that long, then the change is told from memory), and the connection gets its own timeout back.
+    const locker = new Database(stage.store.file);
+    try {
+      locker.exec('BEGIN IMMEDIATE');
+      const shortRuns = countStatements(db, 'run', `busy_timeout = ${ALERT_BUSY_TIMEOUT_MS}`);
+      restores.push(shortRuns.restore);
+      const third = alerts.apply(pendantPress(clock.now()))!;
+      expect(third).toMatchObject({ state: 'raised', kind: 'pendant' });
+      expect(shortRuns.calls()).toBe(1);
+      expect(alerts.storage.status()).toMatchObject({ state: 'degraded', alertsHeldInMemory: 1 });
+      expect(alerts.get(third.id)).toMatchObject({ state: 'raised' });
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
+    // The lock gone, the next change stores the held one first, then itself.
+    const fourth = alerts.apply({ ...pendantPress(clock.now()), kind: 'fall' as const })!;
+    expect(alerts.storage.status()).toMatchObject({ alertsHeldInMemory: 0 });
+    const stored = db.prepare('SELECT id FROM alerts ORDER BY raised_at, id').pluck().all();
+    expect(stored).toHaveLength(4);
+    expect(stored).toContain(fourth.id);
+  });
+  it("makes a new alert's ladder once per configuration and severity, takes a reloaded one's, parses back no detail it wrote and formats its millisecond once", () => {
+    const config = homeConfig([], { default: [{ group: 'day', timeoutSeconds: 60 }] });
+    const escalation = config.escalation;
+    let ladderReads = 0;
+    Object.defineProperty(config, 'escalation', {
+      enumerable: true,
+      get: () => {
+        ladderReads++;
+        return escalation;
+      },
+    });
+    alerts.setConfig(config);
+    const parse = JSON.parse;
+    const toISOString = Date.prototype.toISOString;
+    let detailParses = 0;
+    let dateFormats = 0;
+    const raise = (): ReturnType<AlertService['apply']> => {
+      JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
+        if (text.includes('"eventAt"')) detailParses++;
+        return parse(text, reviver) as unknown;
+      };
+      Date.prototype.toISOString = function (this: Date): string {
+        dateFormats++;
+        return toISOString.call(this);
+      };
+      try {
+        // The press's event at the time of the raise, as live: one millisecond, formatted once.
+        return alerts.apply(pendantPress(clock.now()));
+      } finally {
+        JSON.parse = parse;
+        Date.prototype.toISOString = toISOString;
+      }
+    };
+    for (let i = 0; i < 5; i++) {
+      clock.advanceBy(1000);
+      const alert = raise()!;
+      const at = new Date(clock.now()).toISOString();
+      expect(alert).toMatchObject({ raisedAt: at, lastSeenAt: at });
+      expect(alert.detail).toEqual({ eventType: 'pendant', source: 'mqtt', deviceId: 'p1', eventAt: at });
+      expect(alert.escalationLevel).toBe(0);
+      alerts.resolve(alert.id, 'false-alarm', null, 'ann');
+    }
+    // Before: the ladder built and serialised for every raise (5 reads), the detail parsed back from its JSON.
+    expect(ladderReads).toBe(1);
+    expect(detailParses).toBe(0);
+    // Its event's time, raised at and last seen: the same millisecond, formatted once per raise (before: three times).
+    expect(dateFormats).toBe(5);
+    const ladderOf = db.prepare('SELECT ladder, escalation_due_at AS due, raised_at AS at FROM alerts WHERE id = ?');
+    const first = db.prepare('SELECT id FROM alerts ORDER BY raised_at, id LIMIT 1').pluck().get() as string;
+    expect(ladderOf.get(first)).toMatchObject({ ladder: '[{"group":"day","timeoutSeconds":60}]' });
+
+    // A reload is a new configuration: the next alert has its ladder.
+    alerts.setConfig(homeConfig([], { default: [{ group: 'night', timeoutSeconds: 30 }] }));
+    const next = raise()!;
+    const stored = ladderOf.get(next.id) as { ladder: string; due: number; at: number };
+    expect(stored.ladder).toBe('[{"group":"night","timeoutSeconds":30}]');
+    expect(stored.due - stored.at).toBe(30_000);
   });
 });
