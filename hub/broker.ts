@@ -1,6 +1,8 @@
 // The embedded MQTT broker (aedes): authentication, least-privilege ACLs, retained quotas, optional TLS, and PUBACK only once a sensor event is stored.
 // Before aedes: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
 import './mqtt-debug.js';
+// mqtt-packet's reads from its receive buffer without a Buffer view each (hub/mqtt-parser-reads.ts).
+import './mqtt-parser-reads.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
