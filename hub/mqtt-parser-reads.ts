@@ -65,7 +65,9 @@ export function patchBufferList(BufferList: BufferListClass): void {
     ) {
       // The buffer holding `start`: when the range ends in it too, its text is that buffer's, without a view.
       let first = start;
-      for (const buf of this._bufs) {
+      const bufs = this._bufs;
+      for (let i = 0; i < bufs.length; i++) {
+        const buf = bufs[i]!;
         if (first < buf.length) {
           if (first + (end - start) <= buf.length) return buf.toString(encoding, first, first + (end - start));
           break;
