@@ -1,8 +1,8 @@
 // Makes mqtt-packet's small reads from its receive buffer (bl's BufferList) allocate nothing.
 //
 // mqtt-packet parses every packet from a `bl` BufferList: the fixed header's byte, the remaining length's bytes, the
-// topic's length and text and the packet id, each through `readUInt8`, `readUInt16BE` or `toString`. bl 6 (the
-// latest) answers every one of them by slicing: `_offset` makes a two-element array and `slice` a new Buffer view,
+// topic's length and text and the packet id, each through `readUInt8`, `readUInt16BE` or `toString`. bl 6 (what
+// mqtt-packet 9.0.2, the latest, requires; bl 7 reads the same way and is ESM-only) answers every one of them by slicing: `_offset` makes a two-element array and `slice` a new Buffer view,
 // which is then read at 0. That is about half a kilobyte of short-lived objects per PUBLISH (a sixth of what the hub
 // allocates per stored event under ingest load) and a Buffer construction per read. Patching node_modules is not an
 // option, and no mqtt-packet release parses without bl; so the three methods of the bl that mqtt-packet itself loads
