@@ -51,6 +51,34 @@ export interface IngestCost {
   gcUsPerEvent: number | null;
   /** The same by kind (minor: scavenges; major: mark-compact; incremental: its marking steps; weakcb: weak callbacks). */
   gcUsPerEventByKind: Record<string, number> | null;
+  /**
+   * The store's side, from the hub's `/metrics`: rows per group commit (a commit's cost is mostly per page it dirties,
+   * one index leaf page per home in it, so fewer rows per commit cost more per row), the time event commits paused
+   * because the WAL passed its hard limit (the checkpoint thread fell behind), and checkpoints by result. Null for a
+   * bare broker.
+   */
+  store: { rowsPerCommit: number | null; walPauseS: number; checkpoints: Record<string, number> } | null;
+}
+
+/** The store's commit count, WAL pause seconds and checkpoints by result so far. */
+async function storeSoFar(
+  hub: Partial<Pick<HubHandle, 'api'>>,
+): Promise<{ commits: number; pauseS: number; checkpoints: Map<string, number> } | null> {
+  if (!hub.api) return null;
+  try {
+    const res = await hub.api('GET', '/metrics');
+    if (!res.ok) return null;
+    const text = await res.text();
+    const commits = /^telecare_store_commit_seconds_count\s+(\S+)/m.exec(text);
+    const pause = /^telecare_store_wal_pause_seconds_total\s+(\S+)/m.exec(text);
+    if (!commits || !pause) return null;
+    const checkpoints = new Map<string, number>();
+    for (const m of text.matchAll(/^telecare_store_checkpoints_total\{result="(\w+)"\}\s+(\S+)/gm))
+      checkpoints.set(m[1] ?? '', Number(m[2]));
+    return { commits: Number(commits[1]), pauseS: Number(pause[1]), checkpoints };
+  } catch {
+    return null;
+  }
 }
 
 /** The hub's minor GC count and the seconds of every kind of GC so far (prom-client's default metrics). */
@@ -95,6 +123,7 @@ export async function measureIngestCost(
     maxInFlight: plan.maxInFlight,
   });
   const gcBefore = await gcSoFar(hub);
+  const storeBefore = await storeSoFar(hub);
   const cpuBefore = processCpuUs(hub.pid);
   onWindow?.();
   const startedMs = performance.now();
@@ -112,6 +141,7 @@ export async function measureIngestCost(
   const cpuAfter = processCpuUs(hub.pid);
   onWindow?.();
   const gcAfter = await gcSoFar(hub);
+  const storeAfter = await storeSoFar(hub);
   const gc = gcBefore && gcAfter && stored > 0 ? { before: gcBefore, after: gcAfter } : null;
   const windowS =
     summaries.reduce((s, x) => Math.max(s, x?.elapsedS ?? 0), 0) || (performance.now() - startedMs) / 1000;
@@ -131,6 +161,20 @@ export async function measureIngestCost(
           [...gc.after.byKind].map(([kind, s]) => [kind, ((s - (gc.before.byKind.get(kind) ?? 0)) * 1e6) / stored]),
         )
       : null,
+    store:
+      storeBefore && storeAfter
+        ? {
+            rowsPerCommit:
+              storeAfter.commits > storeBefore.commits ? stored / (storeAfter.commits - storeBefore.commits) : null,
+            walPauseS: storeAfter.pauseS - storeBefore.pauseS,
+            checkpoints: Object.fromEntries(
+              [...storeAfter.checkpoints].map(([result, n]) => [
+                result,
+                n - (storeBefore.checkpoints.get(result) ?? 0),
+              ]),
+            ),
+          }
+        : null,
   };
 }
 

@@ -1,6 +1,8 @@
 // The embedded MQTT broker (aedes): authentication, least-privilege ACLs, retained quotas, optional TLS, and PUBACK only once a sensor event is stored.
 // Before aedes: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
 import './mqtt-debug.js';
+// mqtt-packet's reads from its receive buffer without a Buffer view each (hub/mqtt-parser-reads.ts).
+import './mqtt-parser-reads.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -526,10 +528,13 @@ export class EmbeddedBroker implements HubBroker {
    * that client at once instead, and lets aedes carry on with the others.
    */
   private dropWhenStalled(socket: net.Socket, clientId: () => string | undefined): void {
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    // Patched on this socket only: net.Socket offers no hook between aedes's write and its wait for 'drain'.
-    (socket as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]): boolean => {
-      if (write(...args) || socket.destroyed) return true;
+    type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+    const write = socket.write.bind(socket) as Write;
+    // Patched on this socket only: net.Socket offers no hook between aedes's write and its wait for 'drain'. Fixed
+    // parameters, not rest ones (Writable.write takes at most three; an absent one is undefined either way): aedes
+    // writes each PUBACK in three pieces, and a rest array and a spread per piece were garbage at every event.
+    (socket as unknown as { write: Write }).write = (chunk, encoding, callback): boolean => {
+      if (write(chunk, encoding, callback) || socket.destroyed) return true;
       this.log.warn(
         { clientId: clientId(), remote: socket.remoteAddress, queuedBytes: socket.writableLength },
         'mqtt client stopped reading: its queue is full, disconnected so it cannot delay others',
