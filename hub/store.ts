@@ -324,6 +324,13 @@ export class EventStore {
   private draining = false;
   /** `performance.now()` before which no emptying starts again (one a reader held back). */
   private nextEmptyingAt = 0;
+  /**
+   * An event commit has run since the last emptying ended. The WAL file keeps its size after an emptying until a
+   * commit starts it again (and `journal_size_limit` cuts it back): without one, every fsync's end (an alert change
+   * each turn keeps one running) would find the file still over the limit and pause the events again before their
+   * commit, for ever.
+   */
+  private committedSinceDrain = true;
   private warnedWalLimit = false;
   private syncing = false;
   /** A group commit came due while an fsync ran: it waits for that fsync's end (see flush). */
@@ -588,6 +595,7 @@ export class EventStore {
     try {
       if (this.walFd !== undefined) this.writeBatch(events, firstId, this.clock.now());
       else fullSync(this.db, () => this.writeBatch(events, firstId, this.clock.now()));
+      this.committedSinceDrain = true;
     } catch (err) {
       if (isBusy(err) && !this.closed) {
         this.retryLater();
@@ -713,7 +721,7 @@ export class EventStore {
     } catch {
       return;
     }
-    if (walBytes >= this.walLimitBytes && performance.now() >= this.nextEmptyingAt) {
+    if (walBytes >= this.walLimitBytes && this.committedSinceDrain && performance.now() >= this.nextEmptyingAt) {
       if (!this.warnedWalLimit) {
         this.warnedWalLimit = true;
         this.log?.warn(
@@ -807,6 +815,7 @@ export class EventStore {
   private endDrain(): void {
     if (!this.draining) return;
     this.draining = false;
+    this.committedSinceDrain = false;
     this.pausedSeconds?.inc((performance.now() - this.drainStartedAt) / 1000);
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
@@ -879,7 +888,13 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    // Idle: ended now; in the middle of a checkpoint: when it ends (checkpointDone).
+    // The native thread is joined now: a running checkpoint is a PASSIVE one of milliseconds, or an emptying of at
+    // most DRAIN_MS; once close returns no thread of this store is left (nor its result to poll for).
+    if (this.nativeCheckpointer) {
+      this.nativeCheckpointer.stop();
+      this.checkpointRunning = undefined;
+    }
+    // A worker thread: idle, ended now; in the middle of a checkpoint, when it ends (checkpointDone).
     this.stopCheckpointer();
     const walFd = this.walFd;
     if (walFd === undefined) {
