@@ -9,7 +9,7 @@
 // off when it is created, the logger is a plain function of fixed parameters (no allocation per call) that checks
 // whether debugging was turned on since and then forwards to the real logger. `DEBUG=mqtt-packet:*` at start gets
 // the real logger itself, so its output is exactly the library's. Every other namespace is untouched.
-import { createRequire } from 'node:module';
+import { mqttPacketRequire } from './mqtt-packet-require.js';
 
 interface DebugLogger {
   (...args: unknown[]): void;
@@ -57,16 +57,12 @@ function quietLogger(createDebug: CreateDebug, real: DebugLogger): DebugLogger {
 }
 
 function install(): void {
-  const require = createRequire(import.meta.url);
-  let fromMqttPacket: NodeJS.Require;
-  try {
-    fromMqttPacket = createRequire(require.resolve('mqtt-packet'));
-  } catch {
-    return;
-  }
+  const found = mqttPacketRequire();
+  if (found === undefined) return;
+  const { require, mqttPacketPath, fromMqttPacket } = found;
   const path = fromMqttPacket.resolve('debug');
   // The ESM loader puts a CommonJS module in the cache before it runs it (to read its exports): `loaded` says run.
-  if (require.cache[require.resolve('mqtt-packet')]?.loaded === true) {
+  if (require.cache[mqttPacketPath]?.loaded === true) {
     // mqtt-packet already holds its loggers: nothing to do now (a test checks the hub's import order).
     installed = 'too-late';
     return;

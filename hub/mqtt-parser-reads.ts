@@ -11,7 +11,7 @@
 // new path, with exactly bl's result (a read that crosses from one received chunk into the next included); any other
 // call (out of range, a negative or odd offset) goes to bl's own method, so its errors and edge cases are bl's.
 // A prototype method is looked up at each call: installing after mqtt-packet has loaded is as good as before.
-import { createRequire } from 'node:module';
+import { mqttPacketRequire } from './mqtt-packet-require.js';
 
 interface BufferListLike {
   _bufs: Buffer[];
@@ -80,13 +80,8 @@ export function patchBufferList(BufferList: BufferListClass): void {
 }
 
 function install(): void {
-  const require = createRequire(import.meta.url);
-  let fromMqttPacket: NodeJS.Require;
-  try {
-    fromMqttPacket = createRequire(require.resolve('mqtt-packet'));
-  } catch {
-    return;
-  }
+  const fromMqttPacket = mqttPacketRequire()?.fromMqttPacket;
+  if (fromMqttPacket === undefined) return;
   // The `bl` that mqtt-packet's parser requires (its own copy, if it had one). `bl()` makes a BufferListStream, whose
   // prototype has its own copies of BufferList's methods: both are patched.
   const bl = fromMqttPacket('bl') as BufferListClass & { BufferList?: BufferListClass };

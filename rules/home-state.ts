@@ -293,6 +293,13 @@ export class HomeState {
     return inWindow(this.zone.minuteOfDay(ts), this.restNightStartMinute, this.nightEndMinute);
   }
 
+  /** When the resident's next night (from the usual bedtime, else the night window's start) begins after `at`. */
+  nextRestNightStart(at: number): number {
+    const day = this.zone.dayNumber(at);
+    const start = this.zone.instantOf(day, this.restNightStartMinute);
+    return start > at ? start : this.zone.instantOf(day + 1, this.restNightStartMinute);
+  }
+
   /** Whether learned normal has enough history to replace the cold-start defaults. */
   isLearned(ts: number): boolean {
     return ts - this.firstSeenAt >= this.params.learningDays * DAY_MS;

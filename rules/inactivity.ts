@@ -33,13 +33,6 @@ export interface InactivitySlice {
   bedroomAt: number;
 }
 
-/** When the resident's next night (from the care plan's usual bedtime when given, else the night window) begins. */
-function nextRestNightStart(home: HomeState, at: number): number {
-  const day = home.zone.dayNumber(at);
-  const start = home.zone.instantOf(day, home.restNightStartMinute);
-  return start > at ? start : home.zone.instantOf(day + 1, home.restNightStartMinute);
-}
-
 /**
  * Whether the home's own nights have been seen to begin elsewhere than where this silence starts: the home has had
  * `inactivity.nightSeenMinSilences` silences longer than the day value, none of them starting in this room (not the
@@ -72,7 +65,7 @@ function coldStartMs(home: HomeState, start: number, bedroomAt: number): number 
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
   let night = home.bedOccupied || home.inRestNight(start);
-  if (!night) night = nextRestNightStart(home, start) <= start + dayMs;
+  if (!night) night = home.nextRestNightStart(start) <= start + dayMs;
   if (!night) return dayMs;
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
@@ -92,7 +85,7 @@ function coldStartMs(home: HomeState, start: number, bedroomAt: number): number 
   // By day: lying awake and quiet in bed is normal in the morning, and the morning check (with its grace) looks first;
   // but a still spell that starts in bed by day is no new night either: no movement at all for the still allowance
   // (and past this morning's check) is called as it is at night, not 10-12 h from a late morning's or a nap's last turn.
-  const checkFirst = morningCheck < nextRestNightStart(home, start) ? untilMorning : 0;
+  const checkFirst = morningCheck < home.nextRestNightStart(start) ? untilMorning : 0;
   return Math.min(nightMs, Math.max(checkFirst, stillMs));
 }
 

@@ -143,10 +143,7 @@ function restedThroughNight(home: HomeState, since: number, at: number): boolean
   if (home.inRestNight(at)) return true;
   if (!beforeMorningCheck(home, at)) return false;
   if (home.inRestNight(since)) return true;
-  const day = home.zone.dayNumber(since);
-  let nightStart = home.zone.instantOf(day, home.restNightStartMinute);
-  if (nightStart <= since) nightStart = home.zone.instantOf(day + 1, home.restNightStartMinute);
-  return nightStart < at;
+  return home.nextRestNightStart(since) < at;
 }
 
 /**
@@ -260,6 +257,17 @@ const RESTING_ROOMS = new Set(['living', 'bedroom']);
  * room with no device at all is not known to the configuration and cannot be counted.
  */
 function unseenRestingRoom(home: HomeState): boolean {
+  // Asked at every activity in a room one passes through; the answer changes only when a device is added.
+  const known = unseenRestingRoomOf.get(home);
+  if (known !== undefined && known.devices === home.devices.size) return known.unseen;
+  const unseen = findUnseenRestingRoom(home);
+  unseenRestingRoomOf.set(home, { devices: home.devices.size, unseen });
+  return unseen;
+}
+
+const unseenRestingRoomOf = new WeakMap<HomeState, { devices: number; unseen: boolean }>();
+
+function findUnseenRestingRoom(home: HomeState): boolean {
   const rooms = new Map<string, boolean>();
   for (const d of home.devices.values()) {
     const room = d.room;
