@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
-import type { DeviceKind } from '../rules/vocabulary.js';
+import { DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
 import { loadKasteren } from './kasteren-data.js';
 import { HOUR_MS } from '../rules/time.js';
@@ -42,12 +42,34 @@ function localIsoToUtc(zone: ZoneClock, iso: string): number {
 }
 
 function tsv(file: string): string[][] {
-  return fs
+  return tsvWithHeader(file).rows;
+}
+
+/** A tab-separated file's header (lower case) and rows; an absent file has neither. */
+function tsvWithHeader(file: string): { header: string[]; rows: string[][] } {
+  if (!fs.existsSync(file)) return { header: [], rows: [] };
+  const lines = fs
     .readFileSync(file, 'utf8')
     .split(/\r?\n/)
-    .slice(1)
     .filter((l) => l.trim().length > 0)
     .map((l) => l.split('\t'));
+  return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1) };
+}
+
+/**
+ * A sensor kind as another dataset may name it (`pir`, `seat`, `magnetic`, `flush`...), as SPEC 3's device kind; a
+ * name we do not know is `other` (its events still count as the resident's activity).
+ */
+export function deviceKindFromName(name: string): DeviceKind {
+  const k = name.trim().toLowerCase();
+  if ((DEVICE_KINDS as readonly string[]).includes(k)) return k as DeviceKind;
+  if (/^(pir|motion|movement|presence)/.test(k)) return 'motion';
+  if (/exit|front.?door|entrance|main.?door|outside.?door/.test(k)) return 'exit-door';
+  if (/bed/.test(k)) return 'bed';
+  if (/seat|chair|couch|sofa|pressure|mat/.test(k)) return 'chair';
+  if (/reed|magnet|contact|door|drawer|cupboard|cabinet/.test(k)) return 'door';
+  if (/flush|electric|power|appliance|plug|light|switch/.test(k)) return 'appliance';
+  return 'other';
 }
 
 function sortEvents<T extends { ts: number; order: number }>(events: T[]): Omit<T, 'order'>[] {
@@ -80,20 +102,25 @@ function recording(
   return { id, title, home, events: sorted, out, asleep, firstAt, lastAt };
 }
 
+/** Annotated activities meaning the resident was out ("leave house", "Leaving", "Step_Out") or asleep in bed. */
+const OUT_ACTIVITY = /leav|step.?out|go(ing)?.?out|outside|away/i;
+const ASLEEP_ACTIVITY = /go to bed|sleep/i;
+
 /**
  * Kasteren B and C (`sensors.tsv`, `events.tsv`, `activities.tsv`). The suggested kinds and rooms are
  * kept, with two corrections: a door between a room and the hall (toilet, bathroom swing doors) does
  * not say on which side the resident is, so it is placed in the hall, as for house A; the bedroom
  * door stays in the bedroom. Water floats and temperature probes (`other`) are activity only.
  */
-export function loadKasterenBC(dir: string, id: string, title: string): HomeRecording {
-  const zone = new ZoneClock(KASTEREN_BC_TIMEZONE);
+export function loadKasterenBC(dir: string, id: string, title: string, timezone = KASTEREN_BC_TIMEZONE): HomeRecording {
+  const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
-  for (const [sensorId, name, kind, room] of tsv(path.join(dir, 'sensors.tsv'))) {
-    if (!sensorId || !kind || kind === '-') continue;
+  for (const [sensorId, name, named, room] of tsv(path.join(dir, 'sensors.tsv'))) {
+    if (!sensorId || !named || named === '-') continue;
+    const kind = deviceKindFromName(named);
     const roomDoor = kind === 'door' && /(toilet|bathroom).*door/.test(name ?? '');
     const placed = roomDoor ? 'hall' : room && room !== '-' ? room : undefined;
-    devices.set(sensorId, { id: `s${sensorId}`, kind: kind as DeviceKind, room: placed });
+    devices.set(sensorId, { id: `s${sensorId}`, kind, room: placed });
   }
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   let order = 0;
@@ -119,16 +146,23 @@ export function loadKasterenBC(dir: string, id: string, title: string): HomeReco
   const out: [number, number][] = [];
   const asleep: [number, number][] = [];
   const annotated: [number, number] = [Infinity, -Infinity];
-  for (const [start, end, , activity] of tsv(path.join(dir, 'activities.tsv'))) {
+  const activities = tsvWithHeader(path.join(dir, 'activities.tsv'));
+  const column = (name: string, fallback: number): number => {
+    const i = activities.header.indexOf(name);
+    return i >= 0 ? i : fallback;
+  };
+  const [startAt, endAt, activityAt] = [column('start', 0), column('end', 1), column('activity', 3)];
+  for (const row of activities.rows) {
+    const [start, end, activity] = [row[startAt], row[endAt], row[activityAt] ?? row[row.length - 1]];
     const interval: [number, number] = [localIsoToUtc(zone, start ?? ''), localIsoToUtc(zone, end ?? '')];
-    if (/leav/i.test(activity ?? '')) out.push(interval);
-    if (/go to bed/i.test(activity ?? '')) asleep.push(interval);
+    if (OUT_ACTIVITY.test(activity ?? '')) out.push(interval);
+    if (ASLEEP_ACTIVITY.test(activity ?? '')) asleep.push(interval);
     if (Number.isFinite(interval[0]) && Number.isFinite(interval[1])) {
       annotated[0] = Math.min(annotated[0], interval[0]);
       annotated[1] = Math.max(annotated[1], interval[1]);
     }
   }
-  const rec = recording(id, title, KASTEREN_BC_TIMEZONE, [...devices.values()], events, out, asleep);
+  const rec = recording(id, title, timezone, [...devices.values()], events, out, asleep);
   // The annotation's span, where it leaves part of the recording out (more than an hour at either end).
   const partial = annotated[0] > rec.firstAt + HOUR_MS || annotated[1] < rec.lastAt - HOUR_MS;
   return partial && annotated[0] < annotated[1] ? { ...rec, annotated } : rec;
@@ -181,8 +215,8 @@ const CASAS_ROOMS: Record<string, string> = {
  * the motion sensor at the entry stays an entrance PIR; the closet is a door; lights switched on are
  * the resident's activity (an appliance). No mats.
  */
-export function loadCasas(file: string, id = 'casas', title = 'CASAS AL'): HomeRecording {
-  const zone = new ZoneClock(CASAS_TIMEZONE);
+export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezone = CASAS_TIMEZONE): HomeRecording {
+  const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   const out: [number, number][] = [];
@@ -230,22 +264,92 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL'): HomeR
     else if (d.kind === 'appliance') events.push({ ...common, type: 'power', value: on ? 100 : 0 });
     else events.push({ ...common, type: 'contact', value: !on });
   }
-  return recording(id, title, CASAS_TIMEZONE, [...devices.values()], events, out, asleep);
+  return recording(id, title, timezone, [...devices.values()], events, out, asleep);
 }
 
-/** Every home whose files are present under `dataDir`, in a fixed order. */
-export function loadHomes(dataDir: string): HomeRecording[] {
-  const homes: HomeRecording[] = [];
-  const a = path.join(dataDir, 'kasteren-houseA');
-  if (fs.existsSync(path.join(a, 'kasterenSenseData.txt'))) homes.push(loadKasterenA(a));
-  for (const [letter, name] of [
-    ['B', 'kasteren-b'],
-    ['C', 'kasteren-c'],
-  ] as const) {
-    const dir = path.join(dataDir, `kasteren-house${letter}`);
-    if (fs.existsSync(path.join(dir, 'events.tsv'))) homes.push(loadKasterenBC(dir, name, `Kasteren ${letter}`));
+/** A folder's home, recognised by the files in it (any folder name: a home nobody here has seen is evaluated too). */
+interface FoundHome {
+  folder: string;
+  load: () => HomeRecording;
+}
+
+/** The homes shared with this project, in the order they are reported; any other home follows in folder order. */
+const KNOWN_FOLDERS = ['kasteren-houseA', 'kasteren-houseB', 'kasteren-houseC', 'casas-al-smarthome'];
+
+/** `kasteren-houseB` is `kasteren-b`, `casas-al-smarthome` is `casas` (the ids of the first reports); others as named. */
+export function homeIdForFolder(folder: string): string {
+  if (folder === 'casas-al-smarthome') return 'casas';
+  const kasteren = /^kasteren-house(\w+)$/i.exec(folder);
+  if (kasteren) return `kasteren-${(kasteren[1] ?? '').toLowerCase()}`;
+  return (
+    folder
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'home'
+  );
+}
+
+function titleForFolder(folder: string): string {
+  if (folder === 'casas-al-smarthome') return 'CASAS AL';
+  const kasteren = /^kasteren-house(\w+)$/i.exec(folder);
+  return kasteren ? `Kasteren ${kasteren[1]}` : folder;
+}
+
+/**
+ * The home's time zone: a `timezone.txt` in its folder (an IANA name on the first line) wins; else the one known for
+ * the dataset (Kasteren: Amsterdam; CASAS: Washington State); else UTC (local times are then read as UTC, which moves
+ * nothing but a daylight-saving change inside the recording).
+ */
+export function timezoneForFolder(dir: string, fallback: string): string {
+  const file = path.join(dir, 'timezone.txt');
+  if (!fs.existsSync(file)) return fallback;
+  const zone = (fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new Error(`${file}: "${zone}" is not an IANA time zone (e.g. Europe/Amsterdam)`);
   }
-  const casas = path.join(dataDir, 'casas-al-smarthome', 'data');
-  if (fs.existsSync(casas)) homes.push(loadCasas(casas));
-  return homes;
+  return zone;
+}
+
+function findHome(dataDir: string, folder: string): FoundHome | undefined {
+  const dir = path.join(dataDir, folder);
+  const id = homeIdForFolder(folder);
+  const title = titleForFolder(folder);
+  // House A's own format names its 14 sensors by number (eval/kasteren-data.ts): only that house is read so.
+  if (folder === 'kasteren-houseA' && fs.existsSync(path.join(dir, 'kasterenSenseData.txt')))
+    return { folder, load: () => loadKasterenA(dir) };
+  if (fs.existsSync(path.join(dir, 'events.tsv')) && fs.existsSync(path.join(dir, 'sensors.tsv'))) {
+    const zone = timezoneForFolder(dir, /^kasteren/i.test(folder) ? KASTEREN_BC_TIMEZONE : 'UTC');
+    return { folder, load: () => loadKasterenBC(dir, id, title, zone) };
+  }
+  const casas = path.join(dir, 'data');
+  if (/^casas/i.test(folder) && fs.existsSync(casas) && fs.statSync(casas).isFile()) {
+    const zone = timezoneForFolder(dir, CASAS_TIMEZONE);
+    return { folder, load: () => loadCasas(casas, id, title, zone) };
+  }
+  return undefined;
+}
+
+/**
+ * Every home whose files are present under `dataDir`: the shared homes first, in a fixed order, then any other folder
+ * holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as Kasteren B and C;
+ * a CASAS `data` file in a folder named `casas…`), in folder order.
+ */
+export function loadHomes(dataDir: string): HomeRecording[] {
+  if (!fs.existsSync(dataDir)) return [];
+  const folders = fs
+    .readdirSync(dataDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort((a, b) => {
+      const ka = KNOWN_FOLDERS.indexOf(a);
+      const kb = KNOWN_FOLDERS.indexOf(b);
+      if (ka >= 0 || kb >= 0) return (ka < 0 ? Infinity : ka) - (kb < 0 ? Infinity : kb);
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+  return folders.flatMap((folder) => {
+    const found = findHome(dataDir, folder);
+    return found ? [found.load()] : [];
+  });
 }

@@ -10,6 +10,7 @@ import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS } from '../eva
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(projectRoot, '../shared/data');
 const homes = fs.existsSync(dataDir) ? loadHomes(dataDir) : [];
+const SHARED_HOMES = ['kasteren-a', 'kasteren-b', 'kasteren-c', 'casas'];
 const heldOut = homes.filter((h) => !TUNING_HOMES.includes(h.id)).map((h) => h.id);
 if (heldOut.length === 0)
   console.warn(`eval-homes: skipped, no held-out home recording under ${dataDir} (see ../shared/data/README.md)`);
@@ -46,6 +47,8 @@ describe('every real home present in ../shared/data', () => {
           rec.events.every((e) => ids.has(e.deviceId)),
           rec.id,
         ).toBe(true);
+        // The shared homes are annotated throughout; a home dropped in later may not say when its resident slept.
+        if (!SHARED_HOMES.includes(rec.id)) continue;
         expect(rec.out.length, rec.id).toBeGreaterThan(5);
         expect(rec.asleep.length, rec.id).toBeGreaterThan(5);
       }
@@ -77,10 +80,20 @@ describe('every real home present in ../shared/data', () => {
       const results = evaluateHomes(dataDir, { maxCutsPerHome: 150, only: heldOut });
       expect(results.homes.map((h) => h.id)).toEqual(heldOut);
       for (const h of results.homes) {
-        const floor = FLOORS[h.id];
-        expect(floor, `a floor for held-out home ${h.id}`).toBeDefined();
-        if (!floor) continue;
         expect(h.heldOut).toBe(true);
+        expect(h.delay.all.missed, `${h.id} collapses missed within 24 h`).toBe(0);
+        const floor = FLOORS[h.id];
+        if (!floor) {
+          // A home nobody here has measured (dropped into ../shared/data): at least the commercial reference, the 12 h
+          // stopwatch, is beaten on both counts; its own floor is set once its figures are read.
+          console.warn(`eval-homes: ${h.id} has no floor of its own; checked against the 12 h stopwatch only`);
+          const alarms = h.falseAlarms.coldStart.count + h.falseAlarms.after.count;
+          expect(alarms, `${h.id} false alarms against the stopwatch's`).toBeLessThanOrEqual(
+            h.stopwatch.falseAlarms.count,
+          );
+          expect(h.delay.all.medianMinutes!, `${h.id} median delay`).toBeLessThan(h.stopwatch.medianMinutes);
+          continue;
+        }
         expect(h.falseAlarms.coldStart.count, `${h.id} cold-start false alarms`).toBeLessThanOrEqual(
           floor.coldStartAlarms,
         );
@@ -88,7 +101,6 @@ describe('every real home present in ../shared/data', () => {
           floor.afterAlarms,
         );
         expect(h.delay.all.cuts, h.id).toBeGreaterThan(100);
-        expect(h.delay.all.missed, `${h.id} collapses missed within 24 h`).toBe(0);
         expect(h.delay.all.medianMinutes!, `${h.id} median delay`).toBeLessThanOrEqual(floor.medianMinutes);
         expect(h.delay.all.p90Minutes!, `${h.id} p90 delay`).toBeLessThanOrEqual(floor.p90Minutes);
         expect(h.delay.all.medianMinutes!).toBeLessThan(h.stopwatch.medianMinutes);
@@ -121,6 +133,12 @@ describe('every real home present in ../shared/data', () => {
       expect(rows.length).toBe(heldOut.length * Object.keys(ROBUSTNESS_FLOORS).length);
       for (const r of rows) {
         const floor = ROBUSTNESS_FLOORS[r.perturbation]?.[r.home];
+        if (!SHARED_HOMES.includes(r.home)) {
+          // A home dropped in later: no floor of its own yet, but a fault must not make it miss a collapse.
+          if (r.result)
+            expect(r.result.delay.all.missed, `${r.home} under ${r.perturbation}: collapses missed`).toBe(0);
+          continue;
+        }
         if (r.notApplicable !== undefined) {
           expect(floor, `no floor for ${r.perturbation} on ${r.home} (${r.notApplicable})`).toBeUndefined();
           continue;

@@ -1,0 +1,104 @@
+// A home recording nobody here has seen, dropped into the data folder in one of the shared formats, is found and read
+// (any folder name, columns by their header, other datasets' names for sensor kinds, its own time zone).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deviceKindFromName, homeIdForFolder, loadHomes } from '../eval/homes-data.js';
+import { evaluateHomes } from '../eval/homes.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homes-data-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+/** Local ISO time (no zone) of day `d` of July 2024 at `minutes` after midnight. */
+const local = (d: number, minutes: number): string =>
+  `2024-07-${pad(d)}T${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:00`;
+
+/** Ten days of one resident in the TSV format of Kasteren B and C, with another dataset's sensor names. */
+function writeTsvHome(folder: string, timezone?: string): void {
+  const home = path.join(dir, folder);
+  fs.mkdirSync(home);
+  fs.writeFileSync(
+    path.join(home, 'sensors.tsv'),
+    [
+      'id\tname\tsuggested_kind\troom',
+      '1\tPIR kitchen\tPIR\tkitchen',
+      '2\tseat living room\tSeat\tliving',
+      '3\tmain door\tMain door\tentrance',
+      '4\tbed mat\tbed\tbedroom',
+      '5\ttoilet flush\tFlush\ttoilet',
+    ].join('\n'),
+  );
+  const events = ['start\tend\tsensor_id'];
+  // Activities with the columns in another order than Kasteren's.
+  const activities = ['activity\tstart\tend'];
+  for (let d = 1; d <= 10; d++) {
+    activities.push(`Sleeping\t${local(d, 0)}\t${local(d, 7 * 60)}`);
+    events.push(`${local(d, 0)}\t${local(d, 7 * 60)}\t4`);
+    for (let m = 7 * 60 + 5; m < 12 * 60; m += 20) events.push(`${local(d, m)}\t${local(d, m + 2)}\t1`);
+    events.push(`${local(d, 12 * 60)}\t${local(d, 12 * 60 + 1)}\t3`);
+    activities.push(`Leaving\t${local(d, 12 * 60)}\t${local(d, 14 * 60)}`);
+    events.push(`${local(d, 14 * 60)}\t${local(d, 14 * 60 + 1)}\t3`);
+    events.push(`${local(d, 14 * 60 + 5)}\t${local(d, 18 * 60)}\t2`);
+    for (let m = 18 * 60 + 5; m < 23 * 60; m += 30) events.push(`${local(d, m)}\t${local(d, m + 1)}\t5`);
+  }
+  fs.writeFileSync(path.join(home, 'events.tsv'), events.join('\n'));
+  fs.writeFileSync(path.join(home, 'activities.tsv'), activities.join('\n'));
+  if (timezone) fs.writeFileSync(path.join(home, 'timezone.txt'), `${timezone}\n`);
+}
+
+describe('homes dropped into the data folder', () => {
+  it('reads a TSV home under any folder name: kinds by their meaning, activities by their header, its time zone', () => {
+    writeTsvHome('Ordonez House_A', 'Europe/Madrid');
+    fs.mkdirSync(path.join(dir, 'notes')); // a folder with no recording is passed over
+    const [rec, ...rest] = loadHomes(dir);
+    expect(rest).toEqual([]);
+    expect(rec?.id).toBe('ordonez-house-a');
+    expect(rec?.title).toBe('Ordonez House_A');
+    expect(rec?.home.timezone).toBe('Europe/Madrid');
+    expect(Object.fromEntries(rec?.home.devices.map((d) => [d.id, d.kind]) ?? [])).toEqual({
+      s1: 'motion',
+      s2: 'chair',
+      s3: 'exit-door',
+      s4: 'bed',
+      s5: 'appliance',
+    });
+    expect(rec?.out).toHaveLength(10);
+    expect(rec?.asleep).toHaveLength(10);
+    // 00:00 local in Madrid (UTC+2 in July) is 22:00 UTC the day before.
+    expect(new Date(rec?.asleep[0]?.[0] ?? 0).toISOString()).toBe('2024-06-30T22:00:00.000Z');
+    expect(rec?.events.every((e, i, all) => i === 0 || e.ts >= (all[i - 1]?.ts ?? 0))).toBe(true);
+  });
+
+  it('evaluates such a home beside the shared ones, held out (it was tuned on nothing)', () => {
+    writeTsvHome('kasteren-houseD');
+    const results = evaluateHomes(dir, { maxCutsPerHome: 40 });
+    expect(results.homes.map((h) => [h.id, h.title, h.heldOut])).toEqual([['kasteren-d', 'Kasteren D', true]]);
+    expect(results.homes[0]?.delay.all.cuts).toBeGreaterThan(20);
+    // Local times of a Kasteren folder without a timezone.txt are Amsterdam's.
+    expect(loadHomes(dir)[0]?.home.timezone).toBe('Europe/Amsterdam');
+  });
+
+  it('refuses a timezone.txt that names no time zone, saying which file', () => {
+    writeTsvHome('home-x', 'Mars/Olympus');
+    expect(() => loadHomes(dir)).toThrow(/timezone\.txt: "Mars\/Olympus" is not an IANA time zone/);
+  });
+
+  it('names homes as the first reports did, and maps other datasets’ sensor names', () => {
+    expect(homeIdForFolder('kasteren-houseB')).toBe('kasteren-b');
+    expect(homeIdForFolder('casas-al-smarthome')).toBe('casas');
+    expect(homeIdForFolder('CASAS hh101')).toBe('casas-hh101');
+    expect(['Magnetic', 'reed', 'Pressure', 'Electric', 'float', 'motion'].map(deviceKindFromName)).toEqual([
+      'door',
+      'door',
+      'chair',
+      'appliance',
+      'other',
+      'motion',
+    ]);
+  });
+});
