@@ -184,6 +184,25 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     expect((first?.at ?? Infinity) - lastMs).toBeLessThan(240 * MINUTE_MS);
   });
 
+  it('a lie-in on a mat that pulses, pressed and held: not cut short by the still periods learned after releases', () => {
+    // Inactivity alone, as above: a week of restless nights, each press released, no lie-in yet.
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+    for (let day = 0; day < 7; day++) {
+      const night = MONDAY + day * DAY_MS + 23 * HOUR_MS;
+      pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS);
+      h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+      while (h.clock.now() + 30 * MINUTE_MS < night + DAY_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.clock.advanceTo(night + DAY_MS - MINUTE_MS);
+      h.at(0, 'bed', 'occupancy', true);
+      h.at(2 * SECOND, 'bed', 'occupancy', false);
+    }
+    const night = MONDAY + 7 * DAY_MS + 23 * HOUR_MS;
+    pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS);
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // 06:01: the first lie-in, pressed and held (Kasteren C: 3.8 h)
+    h.at(3.8 * HOUR_MS, 'bed', 'occupancy', false);
+    expect(h.raised('inactivity')).toEqual([]);
+  });
+
   it('a still period under way survives a restart and is learned when it ends', () => {
     const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
