@@ -1,7 +1,7 @@
 // The inactivity family on every real home: false alarms (cold start and after) and delay after simulated collapses, by place.
 import { Replayer } from '../replay/replay.js';
 import { RulesEngine } from '../rules/engine.js';
-import type { RuleOverrides } from '../rules/params.js';
+import { resolveRuleParams, type RuleOverrides } from '../rules/params.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import { INACTIVITY_FAMILY, isBathroom } from '../rules/vocabulary.js';
 import { delayFigures, emptyOutcome, stopwatchAlarms, type CollapseOutcome, type DelayFigures } from './collapse.js';
@@ -196,6 +196,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const devices = new Map(home.devices.map((d) => [d.id, d]));
   const events: readonly ReplayedEvent[] = replayed?.events ?? rec.events.map((e, i) => ({ ...e, origin: i }));
   const pirHoldMs = replayed?.pirHoldMs ?? o.pirHoldMs ?? PIR_HOLD_MS;
+  const stuckPirMs = resolveRuleParams(home.rules).presence.heldMaxMinutes * MINUTE_MS;
   const silenceMs = o.silenceHours * HOUR_MS;
   const coldEnd = rec.firstAt + o.coldStartDays * DAY_MS;
   const { cuts, candidates, stride } = collapseCuts(rec, o);
@@ -248,10 +249,12 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
         }),
       );
     }
-    // In the order they went on: the one triggered last saw the last movement, so it clears last.
-    for (const [id] of o.plainCut ? [] : [...held].sort((a, b) => a[1] - b[1])) {
+    // In the order they went on: the one triggered last saw the last movement, so it clears last. A PIR held on
+    // longer than `presence.heldMaxMinutes` is stuck (Kasteren B's bathroom PIR: held 4 h to 9 days), as the rules
+    // take it: a collapse elsewhere does not clear it, so no `off` is sent for it.
+    for (const [id, since] of o.plainCut ? [] : [...held].sort((a, b) => a[1] - b[1])) {
       const dev = devices.get(id);
-      if (!dev || !reportsOff.has(id)) continue;
+      if (!dev || !reportsOff.has(id) || at - since > stuckPirMs) continue;
       const off: SensorEvent = {
         homeId: home.id,
         deviceId: id,

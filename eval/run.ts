@@ -70,6 +70,7 @@ function main(): void {
       rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
       only: values.home,
       perturbations: values.perturbation,
+      plainCut: values['plain-cut'],
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\x1b[K');

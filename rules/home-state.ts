@@ -42,6 +42,12 @@ export interface DeviceState {
   /** A mat's on→off holds seen, and how many were shorter than `presence.matPulseSeconds`. */
   matHolds: number;
   matBriefHolds: number;
+  /**
+   * A mat's longest press that ended with the resident not seen in another room meanwhile, shorter than
+   * `presence.matHeldMaxHours` and not brief (a lie-in on it: how long a press can last with the resident well); 0
+   * before one. A mat that pulses counts a press that lasts longer than this as stillness (`rules/inactivity.ts`).
+   */
+  matRestMaxMs: number;
   /** Since when a mat says someone rests on it (renewed by each report of a mat that pulses); NaN when not. */
   restSince: number;
   /** The resident was seen in another room since the mat's last report: its state is not them (single resident). */
@@ -68,7 +74,7 @@ export interface DeviceSnapshot {
   /** The shortest held state it reported (absent before one, and in older snapshots). */
   holdMinMs?: number;
   /** A mat's holds and resting evidence (absent for other devices). */
-  mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'>;
+  mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'> & { matRestMaxMs?: number };
   /** The slices of the rules that heard from it, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -236,6 +242,7 @@ export class HomeState {
       holdMinMs: NaN,
       matHolds: 0,
       matBriefHolds: 0,
+      matRestMaxMs: 0,
       restSince: NaN,
       restVoid: false,
       roomContext: room === undefined ? undefined : `room:${room}`,
@@ -365,6 +372,7 @@ export class HomeState {
         saved.mat = {
           matHolds: d.matHolds,
           matBriefHolds: d.matBriefHolds,
+          ...(d.matRestMaxMs > 0 ? { matRestMaxMs: d.matRestMaxMs } : {}),
           restSince: d.restSince,
           restVoid: d.restVoid,
         };
@@ -485,6 +493,8 @@ export class HomeState {
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
+        // Absent in older snapshots: no lie-in seen yet (the next one is learned when it ends).
+        device.matRestMaxMs = num(d.mat.matRestMaxMs) || 0;
         device.restSince = num(d.mat.restSince);
         device.restVoid = (d.mat.restVoid as unknown) === true; // saved JSON: anything but true is false
       }

@@ -57,9 +57,10 @@ function nightsBeginElsewhere(home: HomeState, start: number, bedroomAt: number)
 /**
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
- * (a night in bed is judged by the morning, not by a stopwatch started at bedtime).
+ * (a night in bed is judged by the morning, not by a stopwatch started at bedtime). `stillFrom`: when the bed counts
+ * as still (`stillInBedFrom`), NaN to judge it as a mat that says nothing of movement.
  */
-function coldStartMs(home: HomeState, start: number, bedroomAt: number): number {
+function coldStartMs(home: HomeState, start: number, bedroomAt: number, stillFrom = NaN): number {
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
@@ -79,8 +80,10 @@ function coldStartMs(home: HomeState, start: number, bedroomAt: number): number 
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
   // A mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over within hours.
-  if (!stillInBed(home, start)) return nightMs;
-  const stillMs = Math.min(nightMs, p.coldStartStillInBedMinutes * MINUTE_MS);
+  if (Number.isNaN(stillFrom)) return nightMs;
+  // A press of that mat still on: stillness counts once it has lasted longer than the mat's own presses.
+  const pressMs = Math.max(0, stillFrom - start);
+  const stillMs = Math.min(nightMs, Math.max(pressMs, p.coldStartStillInBedMinutes * MINUTE_MS));
   if (home.inRestNight(start)) return stillMs;
   // By day: lying awake and quiet in bed is normal in the morning, and the morning check (with its grace) looks first;
   // but a still spell that starts in bed by day is no new night either: no movement at all for the still allowance
@@ -94,15 +97,39 @@ function coldStartMs(home: HomeState, start: number, bedroomAt: number): number 
  * the next movement in bed will be reported, so the silence is stillness, not a mat that says nothing while pressed.
  */
 export function stillInBed(home: HomeState, at: number): boolean {
-  if (!home.bedOccupied) return false;
+  return stillInBedFrom(home, at) === -Infinity;
+}
+
+/**
+ * From when the bed mats say the resident lies still (no movement reported), NaN when they cannot say. -Infinity: a
+ * mat that pulses, none held on (`stillInBed`): the silence is stillness from its start. A press of a mat that pulses
+ * still on (its release not come, or lost): on such a mat a press is one movement and its length says nothing more, so
+ * no new press is no movement once the press has lasted longer than the mat's own presses: its brief ones
+ * (`presence.matPulseSeconds`, the bound that makes it a mat that pulses) and its lie-ins (`matRestMaxMs`: the longest
+ * press it has ended with the resident seen nowhere else); every such press still on, each by its own mat's presses.
+ * Only when the silence began with such a press. NaN where a bed mat that holds (does not pulse) is held on, or a
+ * press of one that pulses was followed by other activity: it says nothing of movement.
+ */
+export function stillInBedFrom(home: HomeState, at: number): number {
+  if (!home.bedOccupied) return NaN;
+  // The silence began with a press of a mat that pulses, still on (its release not come): that press may be read.
+  const last = home.lastActivityDeviceId === undefined ? undefined : home.devices.get(home.lastActivityDeviceId);
+  const pressed = last?.kind === 'bed' && last.heldSince === home.lastActivityAt && home.matPulses(last);
   let pulsing = false;
+  let from = -Infinity;
+  const briefMs = home.params.presence.matPulseSeconds * 1000;
   for (const d of home.devices.values()) {
     if (d.kind !== 'bed' || !home.restsOn(d, at)) continue;
-    // Held on: a mat pressed for long reports nothing more until it is released (Kasteren C: a 4-hour lie-in).
-    if (!Number.isNaN(d.heldSince)) return false;
-    if (home.matPulses(d)) pulsing = true;
+    const pulses = home.matPulses(d);
+    if (!Number.isNaN(d.heldSince)) {
+      // A mat that holds, or a press that is not how the silence began (the resident moved on after it, on the
+      // other mat of the bed: Kasteren B, one mat pressed for a day while the other pulsed): it says nothing.
+      if (!pulses || !pressed) return NaN;
+      from = Math.max(from, d.heldSince + Math.max(briefMs, d.matRestMaxMs));
+    }
+    if (pulses) pulsing = true;
   }
-  return pulsing;
+  return pulsing ? from : NaN;
 }
 
 /**
@@ -133,17 +160,39 @@ export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean
  * reported, NaN when unknown).
  */
 export function inactivityThreshold(home: HomeState, start: number, inDoubt = false, bedroomAt = NaN): Threshold {
+  const held = thresholdOf(home, start, inDoubt, bedroomAt, NaN);
+  // A press of a mat that pulses still on: the stillness since it, once it is longer than the mat's own presses,
+  // whichever comes first (the held mat's allowance still stands if it is sooner).
+  const stillFrom = stillInBedFrom(home, start);
+  if (!(stillFrom > -Infinity)) return held;
+  const still = thresholdOf(home, start, inDoubt, bedroomAt, stillFrom);
+  return still.ms < held.ms ? still : held;
+}
+
+function thresholdOf(
+  home: HomeState,
+  start: number,
+  inDoubt: boolean,
+  bedroomAt: number,
+  pressFrom: number,
+): Threshold {
   const p = home.params.inactivity;
+  // Stillness from the silence's start (a mat that pulses, none held on), or from `pressFrom` (a press still on).
+  const stillFrom = Number.isNaN(pressFrom) ? (stillInBed(home, start) ? -Infinity : NaN) : pressFrom;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
   // On a mat, the home's other quiet periods at that hour say nothing (evenings up are not nights in
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const prior = coldStartMs(home, start, bedroomAt);
+  const prior = coldStartMs(home, start, bedroomAt, stillFrom);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
-  if (stillInBed(home, start)) {
+  // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
+  // lie-in on it: Kasteren C held one 3.8 h on a morning), so they do not shorten it; the prior stands (the still
+  // allowance at night, the morning check with its grace by day).
+  if (!Number.isNaN(pressFrom)) t = { ms: prior, source: 'cold-start' };
+  else if (!Number.isNaN(stillFrom)) {
     t = learnedOrPrior(home, IN_BED_STILL, start, prior, 'cold-start', floorMs);
     if (t.ms === prior) t = undefined;
   }
@@ -278,7 +327,7 @@ export const inactivityDefinition = {
       // on, saying nothing). Absent otherwise, so every other alert's detail is as before.
       detail: {
         ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
-        ...(stillInBed(home, at) ? { stillInBed: true } : {}),
+        ...(stillInBedFrom(home, at) <= at ? { stillInBed: true } : {}),
         // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
         ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),
       },

@@ -13,6 +13,7 @@ const MAT_HOLDS_KEPT = 1000;
  * says someone rests on it now: while on, and, for a mat that pulses, after the end of a short press.
  */
 export function onMatReport(home: HomeState, device: DeviceState, on: boolean, ts: number): void {
+  const voided = device.restVoid;
   device.restVoid = false;
   if (on) {
     if (Number.isNaN(device.heldSince)) device.heldSince = device.restSince = ts;
@@ -22,7 +23,11 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
     device.restSince = NaN;
     return;
   }
-  const brief = ts - device.heldSince < home.params.presence.matPulseSeconds * 1000;
+  const heldMs = ts - device.heldSince;
+  const brief = heldMs < home.params.presence.matPulseSeconds * 1000;
+  // A long press the resident was not seen out of (a lie-in, not a stuck mat): a press on this mat can last that long.
+  if (!brief && !voided && heldMs < home.params.presence.matHeldMaxHours * HOUR_MS && heldMs > device.matRestMaxMs)
+    device.matRestMaxMs = heldMs;
   if (device.matHolds >= MAT_HOLDS_KEPT) {
     device.matHolds >>= 1;
     device.matBriefHolds >>= 1;

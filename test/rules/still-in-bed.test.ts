@@ -39,11 +39,67 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     ]);
   });
 
-  it('a mat held on says nothing of movement: the night in bed is still judged by the morning', () => {
+  it('a mat that holds (each press lasts while someone lies on it) says nothing of movement: judged by the morning', () => {
+    const h = new Harness(undefined, MONDAY - 5 * DAY_MS + 23 * HOUR_MS);
+    // Five days of presses of hours: the mat holds, it does not pulse.
+    for (let day = 0; day < 5; day++) {
+      for (let k = 0; k < 3; k++) {
+        h.at(10 * MINUTE_MS, 'bed', 'occupancy', true);
+        h.at(2 * HOUR_MS, 'bed', 'occupancy', false);
+      }
+      h.clock.advanceTo(MONDAY - (4 - day) * DAY_MS + 23 * HOUR_MS);
+    }
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // Monday 23:01, pressed and held
+    h.clock.advanceTo(MONDAY + 30 * HOUR_MS); // 06:00: seven hours later, nothing called (not the still allowance)
+    expect(h.raised().filter((d) => d.at > MONDAY + 23 * HOUR_MS)).toEqual([]);
+  });
+
+  it('a mat that pulses, pressed and never released: no press since is no movement, called at the still allowance', () => {
     const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
     pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
-    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed and held from about midnight
-    h.clock.advanceTo(MONDAY + 34 * HOUR_MS); // 10:00: ten hours later, nothing called (the morning check looks at noon)
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed at about midnight; its release never comes (lost, or none)
+    const pressMs = h.clock.now();
+    h.clock.advanceTo(MONDAY + 36 * HOUR_MS);
+    expect(h.raised()).toEqual([
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: pressMs + 300 * MINUTE_MS,
+        detail: expect.objectContaining({ thresholdMinutes: 300, matOccupied: 'bed', stillInBed: true }),
+      }),
+    ]);
+  });
+
+  it('a mat that pulses and has held a lie-in: a press no longer than its own lie-in is not read as stillness', () => {
+    const h = new Harness(undefined, MONDAY - DAY_MS + 23 * HOUR_MS);
+    // Sunday 23:01: its first press, held 7 h, the resident seen nowhere else (a lie-in, before it is known to pulse).
+    h.at(MINUTE_MS, 'bed', 'occupancy', true);
+    h.at(7 * HOUR_MS, 'bed', 'occupancy', false);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    while (h.clock.now() + 30 * MINUTE_MS < MONDAY + 22 * HOUR_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.restart(); // what the mat's presses showed survives a restart
+    h.clock.advanceTo(MONDAY + 23 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS); // Monday night: it pulses
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed at about midnight and held
+    const pressMs = h.clock.now();
+    h.clock.advanceTo(pressMs + 7 * HOUR_MS - MINUTE_MS); // as long as its lie-in: nothing called
+    expect(h.raised('inactivity')).toEqual([]);
+    h.clock.advanceTo(pressMs + 8 * HOUR_MS); // longer than any press it has ended: stillness since the press
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: pressMs + 7 * HOUR_MS })]);
+  });
+
+  it('a press of one mat of the bed while the resident moves on the other says nothing: judged as held', () => {
+    const h = new Harness(
+      home({ devices: [...home().devices, { id: 'bed-2', kind: 'bed', room: 'bedroom' }] }),
+      MONDAY + 23 * HOUR_MS,
+    );
+    for (let i = 0; i < 15; i++) {
+      h.at(4 * MINUTE_MS, 'bed-2', 'occupancy', true);
+      h.at(2 * SECOND, 'bed-2', 'occupancy', false);
+    }
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
+    h.at(MINUTE_MS, 'bed-2', 'occupancy', true); // the other mat pressed and held (something left on it)...
+    pulses(h, 4 * MINUTE_MS, MONDAY + 25 * HOUR_MS); // ...while the resident turns over on this one
+    h.clock.advanceTo(h.clock.now() + 6 * HOUR_MS); // not the still allowance (5 h): that press says nothing
     expect(h.raised()).toEqual([]);
   });
 
@@ -55,8 +111,14 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
   });
 
   /** A night on a mat seen to pulse (Monday 23:00 to Tuesday 06:40), up and about 07:00-13:00, back to bed at 13:00. */
-  function napAfterTheMorning(): Harness {
-    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+  function napAfterTheMorning(lieInMs = 0): Harness {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + (lieInMs > 0 ? -1 : 23) * HOUR_MS);
+    if (lieInMs > 0) {
+      // Sunday 23:00: the mat's first press, held through the night, the resident seen nowhere else (a lie-in).
+      h.at(0, 'bed', 'occupancy', true);
+      h.at(lieInMs, 'bed', 'occupancy', false);
+      h.clock.advanceTo(MONDAY + 23 * HOUR_MS);
+    }
     pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 40 * MINUTE_MS);
     h.clock.advanceTo(MONDAY + 31 * HOUR_MS);
     // Up: the morning check is satisfied for the day.
@@ -79,11 +141,12 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     ]);
   });
 
-  it('a mat held on through a nap says nothing of movement: not called at 5 h', () => {
-    const h = napAfterTheMorning();
+  it('a press through a nap no longer than the lie-ins the mat has held says nothing of movement: not called at 5 h', () => {
+    // A press of 7 h seen on this mat (Kasteren C: a press held 3.8 h on an ordinary morning).
+    const h = napAfterTheMorning(7 * HOUR_MS);
     h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed and held
     h.clock.advanceTo(h.clock.now() + 6 * HOUR_MS);
-    expect(h.raised()).toEqual([]);
+    expect(h.raised('inactivity')).toEqual([]);
   });
 });
 
@@ -94,8 +157,8 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     for (let day = 0; day < 7; day++) {
       const night = MONDAY + day * DAY_MS + 23 * HOUR_MS;
       pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS); // 23:20 to 06:00, a press every 20 min
-      h.at(MINUTE_MS, 'bed', 'occupancy', true); // 06:01: held for five hours, a lie-in
-      h.clock.advanceTo(night + 12 * HOUR_MS);
+      h.at(MINUTE_MS, 'bed', 'occupancy', true); // 06:01: held for four hours, a lie-in
+      h.clock.advanceTo(night + 11 * HOUR_MS);
       h.at(0, 'bed', 'occupancy', false);
       h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
       while (h.clock.now() + 30 * MINUTE_MS < night + DAY_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
@@ -119,6 +182,25 @@ describe('still periods in bed are learned apart from a mat held on', () => {
     // The home's still periods in bed are 20 min: learned takes the allowance well under the 5 h prior (the lie-ins
     // held on at these hours would have kept it over 5 h).
     expect((first?.at ?? Infinity) - lastMs).toBeLessThan(240 * MINUTE_MS);
+  });
+
+  it('a lie-in on a mat that pulses, pressed and held: not cut short by the still periods learned after releases', () => {
+    // Inactivity alone, as above: a week of restless nights, each press released, no lie-in yet.
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+    for (let day = 0; day < 7; day++) {
+      const night = MONDAY + day * DAY_MS + 23 * HOUR_MS;
+      pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS);
+      h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+      while (h.clock.now() + 30 * MINUTE_MS < night + DAY_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.clock.advanceTo(night + DAY_MS - MINUTE_MS);
+      h.at(0, 'bed', 'occupancy', true);
+      h.at(2 * SECOND, 'bed', 'occupancy', false);
+    }
+    const night = MONDAY + 7 * DAY_MS + 23 * HOUR_MS;
+    pulses(h, 20 * MINUTE_MS, night + 7 * HOUR_MS);
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // 06:01: the first lie-in, pressed and held (Kasteren C: 3.8 h)
+    h.at(3.8 * HOUR_MS, 'bed', 'occupancy', false);
+    expect(h.raised('inactivity')).toEqual([]);
   });
 
   it('a still period under way survives a restart and is learned when it ends', () => {
