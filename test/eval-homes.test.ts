@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluateHomes, formatHomesTable, TUNING_HOMES } from '../eval/homes.js';
 import { loadHomes } from '../eval/homes-data.js';
-import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS } from '../eval/homes-robustness.js';
+import {
+  dropOnePerturbations,
+  evaluateRobustness,
+  FAILURE_PERTURBATIONS,
+  formatRobustnessTable,
+  PERTURBATIONS,
+} from '../eval/homes-robustness.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(projectRoot, '../shared/data');
@@ -234,6 +240,29 @@ describe('the robustness perturbations', () => {
       expect(kept.size).toBeLessThan(all.length * 0.75);
       expect(half.rec.events.every((e) => kept.has(e.deviceId))).toBe(true);
       expect(perturb('half-sensors').rec.home.devices.map((d) => d.id)).toEqual([...kept]);
+    },
+  );
+
+  it.skipIf(!indexed)(
+    'the failure variants: other halves differ from the default one, each device dropped alone, no exit contact',
+    () => {
+      const failure = (id: string) => {
+        const p = FAILURE_PERTURBATIONS.find((x) => x.id === id);
+        if (!p || !indexed) throw new Error(`no failure variant ${id}`);
+        return p.apply(indexed, 11);
+      };
+      const ids = (r: { rec: { home: { devices: { id: string }[] } } }) => r.rec.home.devices.map((d) => d.id);
+      const all = indexed?.home.devices ?? [];
+      expect(ids(failure('half-sensors-s2'))).not.toEqual(ids(perturb('half-sensors')));
+      expect(ids(failure('half-sensors-s2'))).toEqual(ids(failure('half-sensors-s2')));
+      const noExit = failure('no-exit-contact');
+      expect(noExit.rec.home.devices.some((d) => d.kind === 'exit-door')).toBe(false);
+      expect(noExit.rec.home.devices).toHaveLength(all.filter((d) => d.kind !== 'exit-door').length);
+      const dropOne = dropOnePerturbations(indexed!.home);
+      expect(dropOne).toHaveLength(all.filter((d) => d.kind !== 'exit-door').length);
+      const first = dropOne[0]!.apply(indexed!, 11);
+      expect(first.rec.home.devices).toHaveLength(all.length - 1);
+      expect(first.rec.events.some((e) => e.deviceId === dropOne[0]!.id.slice('drop-one:'.length))).toBe(false);
     },
   );
 
