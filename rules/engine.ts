@@ -304,6 +304,8 @@ export class RulesEngine {
       if (home.unseenArrival) home.unseenArrival.closedAt = at;
     } else if (move === 'leaving') {
       home.unseenArrival = undefined;
+      // Out already (a door that stood open longer than it takes to come in): a new outing begins with this closing.
+      if (home.out) home.outSince = NaN;
       ctx.arm(home.timers[OUT_CHECK_TIMER], outConfirmedAt(at, home.params.presence));
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.

@@ -82,6 +82,17 @@ describe('an outing nothing ends', () => {
     expect(kinds(h)).toEqual([['inactivity', second + 20 * HOUR_MS]]);
   });
 
+  it('the door stood open an hour while out, then closed with nothing inside: the bound runs from that closing', () => {
+    const { h, closedAt } = doorAtTen();
+    h.at(closedAt + 17 * HOUR_MS - h.clock.now(), 'front', 'contact', false);
+    h.at(55 * MINUTE_MS, 'front', 'contact', true);
+    const second = h.clock.now();
+    h.advanceBy(18 * HOUR_MS - MINUTE_MS);
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', second + 18 * HOUR_MS]]);
+  });
+
   it('off with presence.outingBoundMaxHours 0: out until the next activity, as before', () => {
     const h = new Harness(
       home(
