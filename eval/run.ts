@@ -73,6 +73,7 @@ function main(): void {
       only: values.home,
       perturbations: values.perturbation,
       failures: values.failures,
+      plainCut: values['plain-cut'],
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\x1b[K');
