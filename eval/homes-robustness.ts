@@ -188,6 +188,49 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   },
 ];
 
+/** The exit door's contact missing (every exit door taken out): no outing is ever known. */
+function noExitContact(rec: IndexedRecording): Perturbed {
+  const r = withoutDevices(rec, (d) => d.kind !== 'exit-door');
+  return r.notApplicable === undefined ? r : { rec, notApplicable: 'no exit door' };
+}
+
+/** The only sensor of each room that has one taken out (a room left unwatched when its one sensor fails). */
+function loneRoomSensors(rec: IndexedRecording): Perturbed {
+  const perRoom = new Map<string, number>();
+  for (const d of rec.home.devices) if (d.room !== undefined) perRoom.set(d.room, (perRoom.get(d.room) ?? 0) + 1);
+  const r = withoutDevices(rec, (d) => d.kind === 'exit-door' || d.room === undefined || perRoom.get(d.room) !== 1);
+  return r.notApplicable === undefined ? r : { rec, notApplicable: 'no room with one sensor' };
+}
+
+/** Seeds of the other halves (`half-sensors` is seed 11, the default table's). */
+const OTHER_HALF_SEEDS = [1, 2, 3, 4, 5, 6] as const;
+
+/**
+ * Failures of single sensors and other layouts, for tuning on the tuning homes (`--failures`; not in the default
+ * table, which stays comparable): other seeded halves, each device inside dropped alone (`drop-one:<id>`, made per
+ * home), the exit door's contact missing, the only sensor of each room missing.
+ */
+export const FAILURE_PERTURBATIONS: readonly Perturbation[] = [
+  ...OTHER_HALF_SEEDS.map((s): Perturbation => ({
+    id: `half-sensors-s${s}`,
+    description: `another seeded half of the devices inside taken out (seed ${s})`,
+    apply: (rec) => halfSensors(rec, s),
+  })),
+  { id: 'no-exit-contact', description: "the exit door's contact missing (layout)", apply: noExitContact },
+  { id: 'lone-room-sensors', description: 'the only sensor of each room that has one missing', apply: loneRoomSensors },
+];
+
+/** Each device inside dropped alone (its events and configuration), one perturbation per device of the home. */
+export function dropOnePerturbations(home: HomeConfig): Perturbation[] {
+  return home.devices
+    .filter((d) => d.kind !== 'exit-door')
+    .map((d) => ({
+      id: `drop-one:${d.id}`,
+      description: `device ${d.id} (${d.kind}, ${d.room ?? 'no room'}) missing`,
+      apply: (rec: IndexedRecording) => withoutDevices(rec, (x) => x.id !== d.id),
+    }));
+}
+
 export interface RobustnessRow {
   perturbation: string;
   home: string;
@@ -200,18 +243,26 @@ export interface RobustnessRow {
 export interface RobustnessOptions extends Partial<HomesOptions> {
   /** Perturbation ids to run (all by default). */
   perturbations?: readonly string[];
+  /** Also the failure variants (`FAILURE_PERTURBATIONS` and each device dropped alone); `perturbations` still filters. */
+  failures?: boolean;
   seed?: number;
 }
 
 /** Each home under each perturbation, with the same cut sampling as `evaluateHomes`. */
 export function evaluateRobustness(dataDir: string, options: RobustnessOptions = {}): RobustnessRow[] {
-  const { perturbations, seed = 11, ...homeOptions } = options;
+  const { perturbations, failures = false, seed = 11, ...homeOptions } = options;
   const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...homeOptions };
-  const chosen = PERTURBATIONS.filter((p) => !perturbations || perturbations.includes(p.id));
+  const wanted = (p: Perturbation): boolean =>
+    !perturbations ||
+    perturbations.includes(p.id) ||
+    (p.id.startsWith('drop-one:') && perturbations.includes('drop-one'));
   const rows: RobustnessRow[] = [];
   for (const rec of loadHomes(dataDir)) {
     if (o.only && !o.only.includes(rec.id)) continue;
-    for (const p of chosen) {
+    const all = failures
+      ? [...PERTURBATIONS, ...FAILURE_PERTURBATIONS, ...dropOnePerturbations(rec.home)]
+      : PERTURBATIONS;
+    for (const p of all.filter(wanted)) {
       o.onProgress?.(`${rec.title}: ${p.id}`);
       const perturbed = p.apply({ ...rec, events: rec.events.map((e, i) => ({ ...e, origin: i })) }, seed);
       const row: RobustnessRow = { perturbation: p.id, home: rec.id, title: rec.title, heldOut: false };
@@ -255,6 +306,8 @@ export function formatRobustnessTable(rows: readonly RobustnessRow[]): string {
       .map((cell, c) => cell.padEnd(widths[c] ?? 0))
       .join('  ')
       .trimEnd();
-  const legend = PERTURBATIONS.map((p) => `  ${p.id}: ${p.description}`).join('\n');
+  const legend = [...PERTURBATIONS, ...FAILURE_PERTURBATIONS.filter((p) => rows.some((r) => r.perturbation === p.id))]
+    .map((p) => `  ${p.id}: ${p.description}`)
+    .join('\n');
   return `${[line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')}\nFalse alarms per 30 days (count); delays in minutes.\n${legend}\n`;
 }

@@ -90,8 +90,11 @@ export interface HomeResult {
   delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
   /** Candidate moments and the stride taken through them. */
   sampling: { candidates: number; stride: number };
-  /** The collapses missed within the silence: when (UTC) and where. */
-  missed: { at: string; place: Place }[];
+  /**
+   * The collapses missed within the silence: when (UTC) and where, and why (what the rules believed 24 h on: out or
+   * not, and the last reports before the cut).
+   */
+  missed: { at: string; place: Place; why?: string }[];
   stopwatch: { falseAlarms: AlarmRate; medianMinutes: number; missed: number };
 }
 
@@ -136,6 +139,8 @@ interface Cut {
 
 /** A cut whose own event never arrives (dropped, merged into a held state) is taken at its instant, once later events come. */
 const CUT_LATE_MS = 2_000;
+/** Reports kept to say what came before a missed collapse. */
+const RECENT_KEPT = 4;
 
 /**
  * The simulated collapses of a recording: every n-th moment just after the resident's own doing, with where
@@ -221,6 +226,16 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const matOnSince = new Map<string, number>();
   const matPresses = new Map<string, { all: number; brief: number }>();
   const missed: HomeResult['missed'] = [];
+  /** The last reports replayed, to say what came before a missed collapse. */
+  const recent: ReplayedEvent[] = [];
+  const missedWhy = (copy: RulesEngine, homeId: string, at: number): string => {
+    const snap = (copy.exportState() as { homes: Record<string, { out?: boolean }> }).homes[homeId];
+    const before = recent
+      .filter((e) => e.ts <= at + CUT_LATE_MS)
+      .map((e) => `${e.deviceId}=${String(e.value)} ${Math.round((e.ts - at) / MINUTE_MS)}m`)
+      .join(', ');
+    return `${snap?.out === true ? 'out' : 'in'} at the end; before: ${before}`;
+  };
   let done = 0;
   const collapse = (cut: Cut): void => {
     const at = cut.at;
@@ -292,7 +307,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       armed,
     });
     const placed = byPlace.get(cut.place) ?? emptyOutcome();
-    if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place });
+    if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place, why: missedWhy(copy, home.id, at) });
     for (const outcome of [all, placed, at < coldEnd ? cold : after]) {
       if (!first || first.type !== 'raise') {
         outcome.missed++;
@@ -326,6 +341,8 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       }
     }
     const { origin, ...event } = line;
+    recent.push(line);
+    if (recent.length > RECENT_KEPT) recent.shift();
     replayer.push(event);
     lastPushedAt = Math.max(lastPushedAt, line.ts);
     const cut = cuts[next];
@@ -459,7 +476,10 @@ export function formatFalseAlarms(r: HomesResults): string {
   const lines: string[] = [];
   for (const h of r.homes) {
     lines.push(`${h.title} (${h.heldOut ? 'held out' : 'tuning'}): ${h.falseAlarms.list.length} false alarm(s)`);
-    for (const m of h.missed) lines.push(`  ${m.at.slice(0, 16)}Z  collapse missed within the silence (${m.place})`);
+    for (const m of h.missed)
+      lines.push(
+        `  ${m.at.slice(0, 16)}Z  collapse missed within the silence (${m.place})${m.why ? `: ${m.why}` : ''}`,
+      );
     for (const a of h.falseAlarms.list) {
       const d = (a.detail ?? {}) as Record<string, unknown>;
       const cell = (k: string): string => {

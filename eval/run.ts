@@ -12,7 +12,7 @@ import {
   formatHomesTable,
   type HomesResults,
 } from './homes.js';
-import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS } from './homes-robustness.js';
+import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, FAILURE_PERTURBATIONS } from './homes-robustness.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 function main(): void {
@@ -26,6 +26,7 @@ function main(): void {
       only: { type: 'string' },
       details: { type: 'boolean', default: false },
       robustness: { type: 'boolean', default: false },
+      failures: { type: 'boolean', default: false },
       perturbation: { type: 'string', multiple: true },
       'plain-cut': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -35,7 +36,7 @@ function main(): void {
     process.stdout.write(
       [
         'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details] [--plain-cut]',
-        '       npm run eval -- --robustness [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
+        '       npm run eval -- --robustness [--failures] [--plain-cut] [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
         '',
         'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
         '  homes     the inactivity family on Kasteren A, B, C and CASAS: false alarms, collapse delay by place',
@@ -45,6 +46,7 @@ function main(): void {
         '--plain-cut drops every event after a collapse and sends nothing (no PIR clearing, no pulsing mat released).',
         '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
         `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
+        `--failures adds sensor failures (for tuning): ${FAILURE_PERTURBATIONS.map((p) => p.id).join(', ')}, and each device dropped alone (drop-one).`,
         '',
       ].join('\n'),
     );
@@ -70,6 +72,7 @@ function main(): void {
       rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
       only: values.home,
       perturbations: values.perturbation,
+      failures: values.failures,
       plainCut: values['plain-cut'],
       onProgress: progress,
     });

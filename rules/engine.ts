@@ -8,6 +8,7 @@ import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './pre
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
+import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 
 /** 6: each rule's slices under its name (the rule registry); 5, from before, is still read (`LEGACY_STATE_VERSION`). */
@@ -130,6 +131,9 @@ export class RulesEngine {
       } else {
         // Back from away: the silence starts now, as if the resident had just come in (the silence rules re-arm).
         home.out = false;
+        home.outSince = NaN;
+        home.outLapsedSince = NaN;
+        this.ctx.disarm(home.timers[OUT_CHECK_TIMER]);
         home.lastActivityAt = at;
         home.lastActivityRoom = undefined;
         home.lastActivityContext = undefined;
@@ -210,9 +214,17 @@ export class RulesEngine {
       return;
     }
     if (slot.name === OUT_CHECK_TIMER) {
-      // The exit door closed and nothing happened inside since: the resident is out.
-      home.out = true;
-      this.suspend(home, at);
+      // NaN (an outing restored from before session 26, its closing unknown) never lapses.
+      if (home.out && at >= home.outSince + home.outingBoundMs()) this.outingLapsed(home, at);
+      else {
+        // The exit door closed and nothing happened inside since: the resident is out, for as long as the home's
+        // outings last (the same timer then ends an outing nothing else ended: `outingLapsed`).
+        home.out = true;
+        home.outSince = at - home.params.presence.outAfterMinutes * MINUTE_MS;
+        this.suspend(home, at);
+        const bound = home.outingBoundMs();
+        if (Number.isFinite(bound)) this.ctx.arm(slot, home.outSince + bound);
+      }
       return;
     }
     const rule = registry.homeTimerOwner(slot.name);
@@ -244,8 +256,17 @@ export class RulesEngine {
     const ctx = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;
-    // Learn the quiet period that just ended, unless the resident was out or the home away.
-    if (!home.suspended() && !Number.isNaN(home.lastActivityAt) && at >= home.lastActivityAt) {
+    // After an outing that lapsed, the first activity ends it: its length teaches the bound (a day away is learned).
+    const lapsedSince = home.outLapsedSince;
+    home.outLapsedSince = NaN;
+    if (!Number.isNaN(lapsedSince)) home.noteOuting(at - lapsedSince);
+    // Learn the quiet period that just ended, unless the resident was out (or an outing lapsed) or the home away.
+    if (
+      !home.suspended() &&
+      Number.isNaN(lapsedSince) &&
+      !Number.isNaN(home.lastActivityAt) &&
+      at >= home.lastActivityAt
+    ) {
       const hourOfWeek = home.zone.hourOfWeek(home.lastActivityAt);
       const gap = at - home.lastActivityAt;
       const day = home.zone.dayNumber(at);
@@ -261,20 +282,30 @@ export class RulesEngine {
     const move =
       activity.exit === undefined
         ? undefined
-        : exitDoorMove(home.exitDoor, activity.exit, at, home.out, home.params.presence);
+        : // The door opening after an outing lapsed is as likely the resident coming home: it may be an arrival.
+          exitDoorMove(home.exitDoor, activity.exit, at, home.out || !Number.isNaN(lapsedSince), home.params.presence);
     if (inside) {
       ctx.disarm(home.timers[OUT_CHECK_TIMER]);
+      if (home.out) home.noteOuting(at - home.outSince);
       home.out = false;
+      home.outSince = NaN;
       home.unseenArrival = undefined;
     } else if (move === 'arrival') {
       // Someone came in and closed the door behind them: nobody leaves again without opening it. The home is not out,
       // though no sensor inside saw who came in (a starter kit, a room without a sensor): the silence rules watch.
-      if (home.out) home.unseenArrival = { doorId: device.id, openedAt: home.exitDoor.arrivalOpenedAt, closedAt: at };
+      if (home.out) {
+        home.unseenArrival = { doorId: device.id, openedAt: home.exitDoor.arrivalOpenedAt, closedAt: at };
+        home.noteOuting(home.exitDoor.arrivalOpenedAt - home.outSince);
+        ctx.disarm(home.timers[OUT_CHECK_TIMER]);
+      }
       home.out = false;
+      home.outSince = NaN;
     } else if (move === 'same-arrival') {
       if (home.unseenArrival) home.unseenArrival.closedAt = at;
     } else if (move === 'leaving') {
       home.unseenArrival = undefined;
+      // Out already (a door that stood open longer than it takes to come in): a new outing begins with this closing.
+      if (home.out) home.outSince = NaN;
       ctx.arm(home.timers[OUT_CHECK_TIMER], outConfirmedAt(at, home.params.presence));
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.
@@ -297,6 +328,20 @@ export class RulesEngine {
     home.lastActivityLocated = isLocated(home, device, event);
     if (home.suspended()) return;
     for (const entry of entries) entry.rule.onActivity?.(home, at, ctx, homeSlice(home, entry));
+  }
+
+  /**
+   * An outing that nothing ended (no arrival by the exit door, nothing inside) outlasted every outing of the home's:
+   * the outing was more likely wrong (the door moved while the resident stayed in, unseen) than that long. The
+   * resident is no longer out, only not seen since the last activity; inactivity calls (late rather than never).
+   */
+  private outingLapsed(home: HomeState, at: number): void {
+    home.out = false;
+    home.outLapsedSince = home.outSince;
+    home.outSince = NaN;
+    if (home.away) return;
+    for (const entry of this.registry.entries)
+      if (entry.rule.silence) entry.rule.onOutingLapsed?.(home, at, this.ctx, homeSlice(home, entry));
   }
 
   private suspend(home: HomeState, at: number): void {

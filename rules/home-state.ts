@@ -112,6 +112,8 @@ export interface HomeSnapshot {
   exitDoor?: { opening: ExitDoorState['opening'] | null; openedAt: number | null; arrivalOpenedAt: number | null };
   /** An arrival nobody inside has seen yet (absent before session 25, and when none). */
   unseenArrival?: UnseenArrival;
+  /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none). */
+  outing?: { since: number | null; lapsedSince: number | null; longestMs: number };
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -161,6 +163,12 @@ export class HomeState {
   readonly exitDoor: ExitDoorState = newExitDoorState();
   /** The last arrival by the exit door, while nothing inside has reported since it (shown in the alert's detail). */
   unseenArrival: UnseenArrival | undefined = undefined;
+  /** While out: the exit door's closing that began the outing (NaN when not out, or not known). */
+  outSince = NaN;
+  /** An outing that reached its bound with nothing ending it: its closing, until the next activity (NaN: none). */
+  outLapsedSince = NaN;
+  /** The longest outing the home has had (ms): ended by an arrival or activity inside, or after its bound. */
+  longestOutingMs = 0;
   away: boolean;
   bedOccupied = false;
   chairOccupied = false;
@@ -353,6 +361,22 @@ export class HomeState {
     return false;
   }
 
+  /**
+   * How long an outing nothing ends is believed (ms from its closing; Infinity: no bound): the home's longest outing
+   * with a margin, at least `presence.outingBoundMinHours`; none where that passes `presence.outingBoundMaxHours`.
+   */
+  outingBoundMs(): number {
+    const p = this.params.presence;
+    if (!(p.outingBoundMaxHours > 0)) return Infinity;
+    const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingMs);
+    return bound > p.outingBoundMaxHours * HOUR_MS ? Infinity : bound;
+  }
+
+  /** An outing (or a silence after a lapsed one) of `ms` ended: the bound learns from it. */
+  noteOuting(ms: number): void {
+    if (ms > this.longestOutingMs) this.longestOutingMs = ms;
+  }
+
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
   suspended(): boolean {
     return this.out || this.away;
@@ -429,6 +453,15 @@ export class HomeState {
           }
         : {}),
       ...(this.unseenArrival ? { unseenArrival: { ...this.unseenArrival } } : {}),
+      ...(Number.isNaN(this.outSince) && Number.isNaN(this.outLapsedSince) && this.longestOutingMs === 0
+        ? {}
+        : {
+            outing: {
+              since: Number.isNaN(this.outSince) ? null : this.outSince,
+              lapsedSince: Number.isNaN(this.outLapsedSince) ? null : this.outLapsedSince,
+              longestMs: this.longestOutingMs,
+            },
+          }),
       rules,
     };
   }
@@ -478,6 +511,10 @@ export class HomeState {
       arrival && typeof arrival.doorId === 'string' && typeof arrival.closedAt === 'number'
         ? { doorId: arrival.doorId, openedAt: num(arrival.openedAt), closedAt: arrival.closedAt }
         : undefined;
+    // Before session 26 no outing was kept: an outing under way has no bound, and none is learned yet.
+    this.outSince = this.out ? num(saved.outing?.since) : NaN;
+    this.outLapsedSince = num(saved.outing?.lapsedSince);
+    this.longestOutingMs = Math.max(0, num(saved.outing?.longestMs) || 0);
     this.registry.homeStateRules.forEach((rule, position) => {
       const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: saved } : saved.rules?.[rule.name];
       const slice: unknown = stored === undefined ? undefined : rule.homeState?.load(stored.s, stored.v, this, this);

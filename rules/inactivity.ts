@@ -291,6 +291,19 @@ export const inactivityDefinition = {
     else ctx.disarm(home.timers['inactivity-pre']);
   },
 
+  // An outing nothing ended outlasted the home's outings: the silence since the last activity is watched again, as
+  // one in doubt (the night's allowance at least), and calls at once when that has passed (`outingBoundMinHours` is
+  // longer than the cap, so by default it has).
+  onOutingLapsed(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
+    const since = Number.isNaN(home.lastActivityAt) ? at : home.lastActivityAt;
+    const threshold = inactivityThreshold(home, since, true, state.bedroomAt);
+    home.armed.inactivity = threshold;
+    const deadline = Math.max(at, since + threshold.ms);
+    ctx.arm(home.timers.inactivity, deadline);
+    const preAt = deadline - home.params.inactivity.preAlertMinutes * MINUTE_MS;
+    if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
+  },
+
   onSuspend(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
     // Out or away: the time until the next activity is no still period in bed.
     state.stillSince = NaN;
@@ -330,6 +343,10 @@ export const inactivityDefinition = {
         ...(stillInBedFrom(home, at) <= at ? { stillInBed: true } : {}),
         // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
         ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),
+        // An outing nothing ended, past its bound: the resident was taken to be out since then, and may never have left.
+        ...(Number.isNaN(home.outLapsedSince)
+          ? {}
+          : { outingUnended: { since: new Date(home.outLapsedSince).toISOString() }, presenceInDoubt: true }),
       },
     });
   },

@@ -44,6 +44,17 @@ export interface RuleParams {
      * anyone sleeps is stuck (Kasteren B and C: mats left on for 1 to 10 days).
      */
     matHeldMaxHours: number;
+    /**
+     * An outing nothing has ended (no arrival by the exit door, nothing inside) ends after
+     * max(`outingBoundMinHours`, `outingBoundFactor` x the longest outing the home has had): the resident is then
+     * "not seen", no longer out, and inactivity calls. Where that bound would pass `outingBoundMaxHours` (a resident
+     * known to go away for longer) an outing has no bound, as before; 0 turns the bound off. A collapse behind an
+     * outing that was wrongly confirmed (a door opened and closed while the resident stayed in, unseen) is called late
+     * rather than never.
+     */
+    outingBoundMinHours: number;
+    outingBoundFactor: number;
+    outingBoundMaxHours: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -126,7 +137,16 @@ export interface RuleParams {
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
   learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30, priorWeight: 30 },
-  presence: { outAfterMinutes: 10, powerRiseW: 10, heldMaxMinutes: 30, matPulseSeconds: 60, matHeldMaxHours: 16 },
+  presence: {
+    outAfterMinutes: 10,
+    powerRiseW: 10,
+    heldMaxMinutes: 30,
+    matPulseSeconds: 60,
+    matHeldMaxHours: 16,
+    outingBoundMinHours: 18,
+    outingBoundFactor: 1.25,
+    outingBoundMaxHours: 22,
+  },
   inactivity: {
     floorMinutes: 120,
     capMinutes: 720,

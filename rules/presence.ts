@@ -99,7 +99,8 @@ export const AFTER_EXIT_MARGIN_MS = MINUTE_MS;
  * whoever leaves), nor a sensor whose hold is not known yet.
  */
 export function movedAfterExitClosed(home: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
-  if (!activity.heldEnd || device.room === undefined || home.exitRooms.has(device.room)) return false;
+  // Out already: the out-check timer is the outing's bound then, not a closing waiting to be confirmed.
+  if (home.out || !activity.heldEnd || device.room === undefined || home.exitRooms.has(device.room)) return false;
   const checkAt = home.timers['out-check'].dueAt;
   if (!Number.isFinite(checkAt) || Number.isNaN(device.holdMinMs)) return false;
   const closedAt = checkAt - home.params.presence.outAfterMinutes * MINUTE_MS;

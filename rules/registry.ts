@@ -88,6 +88,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
   onActivity?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** The resident went out or the home was set away. */
   onSuspend?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * An outing nothing ended reached its bound (`HomeState.outingBoundMs`): the resident is no longer taken to be out,
+   * only not seen since `home.lastActivityAt` (`home.outLapsedSince` says since when the home was out).
+   */
+  onOutingLapsed?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */

@@ -49,6 +49,9 @@ export function why(alert) {
   }
   // Came in by the exit door after an outing, and no sensor inside has reported since (the silence runs from then).
   if (d.seenSinceArrival === false) parts.push('came in by the front door, nothing seen inside since');
+  // Taken as out after the front door closed, for longer than any outing of this home, and never seen back: the
+  // resident may never have left (session 26: an outing nothing ends has a bound).
+  if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'

@@ -211,6 +211,30 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    const unended = raiseAlert(dashboard.alerts, clock, {
+      kind: 'inactivity',
+      severity: 'high',
+      homeId: 'h8',
+      room: 'entrance',
+      detail: {
+        silenceMinutes: 1080,
+        thresholdMinutes: 600,
+        thresholdSource: 'cold-start',
+        lastRoom: 'entrance',
+        lastDeviceId: 'front',
+        lastDeviceKind: 'exit-door',
+        matOccupied: null,
+        presenceInDoubt: true,
+        outingUnended: { since: '2026-11-30T21:10:00.000Z' },
+      },
+    });
+    await page
+      .locator(`#alert-${unended.id} .why`)
+      .getByText(
+        'Silent for 18 h 00 min (first-weeks limit: 10 h 00 min) · last seen: entrance, front door · taken as out since the front door closed, longer than any outing of this home · no mat occupied',
+        { exact: true },
+      )
+      .waitFor();
     const fall = raiseAlert(dashboard.alerts, clock, {
       kind: 'fall',
       homeId: 'h4',

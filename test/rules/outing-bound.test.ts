@@ -1,0 +1,110 @@
+// An outing nothing ends has a bound (issue 11, session 26): a door that moved while the resident stayed in, unseen,
+// must not hide a collapse for good. After the home's longest outing (with a margin, at least 18 h) the resident is
+// "not seen", no longer out, and inactivity calls: late rather than never.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
+import { DEVICES, Harness, home, MONDAY } from './factories.js';
+
+const TEN = MONDAY + 10 * HOUR_MS;
+
+/** A starter kit: the front door, a kitchen PIR and a pendant; nothing sees the hall or the living room. */
+const STARTER = home({ devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) });
+
+/** In the kitchen at 10:00, the front door opened and closed at 10:01 (the resident, or a visitor leaving). */
+function doorAtTen(): { h: Harness; closedAt: number } {
+  const h = new Harness(STARTER, TEN);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', false);
+  h.at(30 * SECOND_MS, 'front', 'contact', false);
+  h.at(5 * SECOND_MS, 'front', 'contact', true);
+  return { h, closedAt: h.clock.now() };
+}
+
+/** Home by the front door `afterMs` from now, then seen in the kitchen. */
+function homeAgain(h: Harness, afterMs: number): void {
+  h.at(afterMs, 'front', 'contact', false);
+  h.at(5 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', false);
+}
+
+const FAMILY = new Set<string>(INACTIVITY_FAMILY);
+/** The inactivity family's alerts (a device silent for 25 h is a sensor-offline notice, not a call-out). */
+const family = (h: Harness) => h.raised().filter((d) => FAMILY.has(d.kind));
+const kinds = (h: Harness): [string, number][] => family(h).map((d) => [d.kind, d.at]);
+
+describe('an outing nothing ends', () => {
+  it('a visitor let out, the resident unseen after: inactivity calls 18 h after the closing, and says why', () => {
+    const { h, closedAt } = doorAtTen();
+    h.advanceBy(18 * HOUR_MS - MINUTE_MS - (h.clock.now() - closedAt));
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
+    expect(family(h)[0]?.detail).toEqual(
+      expect.objectContaining({
+        lastDeviceId: 'front',
+        presenceInDoubt: true,
+        outingUnended: { since: new Date(closedAt).toISOString() },
+      }),
+    );
+  });
+
+  it('the bound survives a restart in the middle of the outing', () => {
+    const { h, closedAt } = doorAtTen();
+    h.advanceBy(2 * HOUR_MS);
+    h.restart();
+    h.advanceBy(17 * HOUR_MS);
+    expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
+  });
+
+  it("a day away the home has had is learned: the next one is not called (the home's outings have no bound)", () => {
+    const { h, closedAt } = doorAtTen();
+    // 30 h away: called at 18 h (nothing said the resident was out that long), then home by the front door.
+    homeAgain(h, closedAt + 30 * HOUR_MS - h.clock.now());
+    expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
+    // Out again minutes later for 30 h: 1.25 x 30 h passes the 22-h limit; this resident goes away for days.
+    h.at(2 * MINUTE_MS, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).toHaveLength(1);
+  });
+
+  it('a long day out that ended by the door is learned: the bound grows with it (1.25 x 16 h = 20 h)', () => {
+    const { h, closedAt } = doorAtTen();
+    homeAgain(h, closedAt + 16 * HOUR_MS - h.clock.now());
+    h.at(2 * MINUTE_MS, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    const second = h.clock.now();
+    h.advanceBy(20 * HOUR_MS - MINUTE_MS);
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', second + 20 * HOUR_MS]]);
+  });
+
+  it('the door stood open an hour while out, then closed with nothing inside: the bound runs from that closing', () => {
+    const { h, closedAt } = doorAtTen();
+    h.at(closedAt + 17 * HOUR_MS - h.clock.now(), 'front', 'contact', false);
+    h.at(55 * MINUTE_MS, 'front', 'contact', true);
+    const second = h.clock.now();
+    h.advanceBy(18 * HOUR_MS - MINUTE_MS);
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(kinds(h)).toEqual([['inactivity', second + 18 * HOUR_MS]]);
+  });
+
+  it('off with presence.outingBoundMaxHours 0: out until the next activity, as before', () => {
+    const h = new Harness(
+      home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingBoundMaxHours: 0 } },
+      ),
+      TEN,
+    );
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(24 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+});
