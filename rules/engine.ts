@@ -82,7 +82,18 @@ export class RulesEngine {
   private readonly activity = blankActivity();
   private readonly seen: ActivitySeen;
   /** What `handleFirst` left for `finishEvent`. */
-  private rest: { home: HomeState; device: DeviceState; event: SensorEvent; at: number; now: number } | undefined;
+  private rest:
+    | {
+        home: HomeState;
+        device: DeviceState;
+        event: SensorEvent;
+        at: number;
+        now: number;
+        /** The first of the event's rules still to hear it, and the rules' time they hear it at. */
+        next: number;
+        rulesNow: number;
+      }
+    | undefined;
 
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
@@ -114,9 +125,10 @@ export class RulesEngine {
   }
 
   /**
-   * `handle` in two steps, for the live hub: an event whose own rules raise an alert (a pendant press, a smoke alarm)
-   * returns those decisions first, before the rest of its bookkeeping (activity, presence, learned normal, every
-   * rule's timers: three quarters of the rules' work on a press), which `finishEvent` then does. The hub stores and
+   * `handle` in two steps, for the live hub: an event one of whose rules raises an alert (a pendant press, a smoke
+   * alarm) returns the decisions made up to that rule first, before the rest of its bookkeeping (the rules after it,
+   * activity, presence, learned normal, every rule's timers: nearly all of the rules' work on a press), which
+   * `finishEvent` then does. The hub stores and
    * publishes the alert in between. Together they decide exactly what `handle` decides, in the same order, and leave
    * the same state. An event that raises nothing (or also clears something: `handle` may then drop a clear and raise
    * that reopen the same alert) is handled whole here, and `finishEvent` has nothing to do. Until `finishEvent` is
@@ -129,12 +141,13 @@ export class RulesEngine {
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
-    this.eventRules(home, device, event, at, this.clockMs);
+    const next = this.eventRules(home, device, event, at, this.clockMs, 0, true);
     if (!raisesOnly(this.ctx.decisions)) {
+      this.eventRules(home, device, event, at, this.clockMs, next, false);
       this.afterEventRules(home, device, event, at);
       return this.afterEvent(at, now);
     }
-    this.rest = { home, device, event, at, now };
+    this.rest = { home, device, event, at, now, next, rulesNow: this.clockMs };
     return this.ctx.take();
   }
 
@@ -148,6 +161,7 @@ export class RulesEngine {
     const rest = this.rest;
     if (!rest) return this.ctx.take();
     this.rest = undefined;
+    this.eventRules(rest.home, rest.device, rest.event, rest.at, rest.rulesNow, rest.next, false);
     this.afterEventRules(rest.home, rest.device, rest.event, rest.at);
     return this.afterEvent(rest.at, rest.now);
   }
@@ -288,15 +302,31 @@ export class RulesEngine {
     return home;
   }
 
-  /** The rules that listen to this event's type. */
-  private eventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number, now: number): void {
+  /**
+   * The rules that listen to this event's type, from the `from`th; with `untilRaise`, stops after the first that
+   * raises an alert. Returns the index of the next rule to hear the event (the list's length when all have).
+   */
+  private eventRules(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    now: number,
+    from = 0,
+    untilRaise = false,
+  ): number {
     const ctx = this.ctx;
-    for (const entry of this.registry.forEvent(event.type)) {
+    const rules = this.registry.forEvent(event.type);
+    for (let i = from; i < rules.length; i++) {
+      const entry = rules[i]!;
       const rule = entry.rule;
       if (rule.deviceKinds !== undefined && !rule.deviceKinds.includes(device.kind)) continue;
       const deviceSlice = entry.devicePosition < 0 ? undefined : home.deviceSlice(device, rule, entry.devicePosition);
+      const before = untilRaise ? ctx.decisions.length : 0;
       rule.onEvent?.(home, device, event, at, ctx, now, deviceSlice, homeSlice(home, entry));
+      if (untilRaise && ctx.decisions.length > before && raisesOnly(ctx.decisions)) return i + 1;
     }
+    return rules.length;
   }
 
   /** What follows the event's own rules: a mat's presence, and the event as activity. */
