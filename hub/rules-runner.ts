@@ -43,8 +43,8 @@ export interface RulesRunnerOptions {
   /** The rules engine's rules (default: the built-in ones); replay takes the same option. */
   rules?: RulesEngineOptions['rules'];
   /**
-   * When to do the rest of an event whose alert was carried out first (`RulesEngine.handleFirst`): the hub passes
-   * `setImmediate`, so that the rules' bookkeeping of a pendant press runs after its alert went out. Anything else
+   * When to do the rest of an event whose alert was carried out first (`RulesEngine.handleFirst`): the hub defers
+   * it by two immediates, so that the rules' bookkeeping of a pendant press runs after its alert went out. Anything else
    * the runner is asked first (the next event, its timer, a snapshot, stop) does it before. Default: at once.
    */
   deferRest?: (finish: () => void) => void;

@@ -128,11 +128,11 @@ export class RulesEngine {
    * `handle` in two steps, for the live hub: an event one of whose rules raises an alert (a pendant press, a smoke
    * alarm) returns the decisions made up to that rule first, before the rest of its bookkeeping (the rules after it,
    * activity, presence, learned normal, every rule's timers: nearly all of the rules' work on a press), which
-   * `finishEvent` then does. The hub stores and
-   * publishes the alert in between. Together they decide exactly what `handle` decides, in the same order, and leave
-   * the same state. An event that raises nothing (or also clears something: `handle` may then drop a clear and raise
-   * that reopen the same alert) is handled whole here, and `finishEvent` has nothing to do. Until `finishEvent` is
-   * called the engine takes nothing else (it throws): its state is half way.
+   * `finishEvent` then does. The hub stores and publishes the alert in between. Together they decide exactly what
+   * `handle` decides, in the same order, and leave the same state. An event that raises nothing (or also clears
+   * something: `handle` may then drop a clear and raise that reopen the same alert) is handled whole here, and
+   * `finishEvent` has nothing to do. Until `finishEvent` is called the engine takes nothing else (it throws): its
+   * state is half way.
    */
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
