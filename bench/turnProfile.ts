@@ -21,7 +21,7 @@ interface Profile {
 /** A group: its name, and whether a sample belongs to it (its stack as `function@file`, the sampled one first). */
 const GROUPS: [string, (stack: string[]) => boolean][] = [
   ['alert transaction: BEGIN IMMEDIATE and COMMIT (SQLite)', (s) => s[0]?.startsWith('sqliteTransaction@') === true],
-  ['rules engine (handle)', (s) => s.some((f) => f.startsWith('handle@engine.js'))],
+  ['rules engine (handle; handleFirst since session 26)', (s) => s.some((f) => /^handle(First)?@engine\.js/.test(f))],
   ['ingest (topic, JSON, checks)', (s) => s.some((f) => f.startsWith('fromMqtt@ingest.js'))],
   ['outbox row insert', (s) => s[0]?.startsWith('enqueue@outbox.js') === true],
   ['audit row insert', (s) => s.some((f) => f.startsWith('writeAudit@'))],

@@ -42,6 +42,12 @@ export interface RulesRunnerOptions {
   snapshotEveryMs?: number;
   /** The rules engine's rules (default: the built-in ones); replay takes the same option. */
   rules?: RulesEngineOptions['rules'];
+  /**
+   * When to do the rest of an event whose alert was carried out first (`RulesEngine.handleFirst`): the hub defers
+   * it by two immediates, so that the rules' bookkeeping of a pendant press runs after its alert went out. Anything else
+   * the runner is asked first (the next event, its timer, a snapshot, stop) does it before. Default: at once.
+   */
+  deferRest?: (finish: () => void) => void;
 }
 
 export class RulesRunner {
@@ -52,6 +58,8 @@ export class RulesRunner {
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
+  /** A deferred `finishRest` is scheduled. */
+  private restScheduled = false;
   private readonly log: Logger;
 
   constructor(private readonly options: RulesRunnerOptions) {
@@ -116,17 +124,54 @@ export class RulesRunner {
     // One append's events get consecutive row ids; each is recorded before its decisions are snapshotted.
     let id = lastId - events.length + 1;
     for (const event of events) {
+      this.finishRest();
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
-      const decisions = engine.handle(event, clock.now());
+      const decisions = engine.handleFirst(event, clock.now());
       this.lastEventId = id++;
-      this.run(decisions);
+      if (engine.restPending) {
+        // An alert first (stored and published by `decide`), the event's bookkeeping and the timer after.
+        this.options.decide(decisions);
+        this.deferRest();
+      } else {
+        this.run(decisions);
+      }
     }
     this.dirty = true;
+  }
+
+  private deferRest(): void {
+    const defer = this.options.deferRest;
+    if (!defer) {
+      this.finishRest();
+      return;
+    }
+    if (this.restScheduled) return;
+    this.restScheduled = true;
+    defer(() => {
+      this.restScheduled = false;
+      try {
+        this.finishRest();
+      } catch (err) {
+        // Deferred, it would end the process; the event's alert is out, the next event or restart goes on.
+        this.log.error({ err }, 'rules engine failed on the rest of an event');
+      }
+    });
+  }
+
+  /** The bookkeeping `handleFirst` left, if any: before the engine is asked anything else. */
+  private finishRest(): void {
+    const engine = this.engine;
+    if (engine?.restPending) this.run(engine.finishEvent());
   }
 
   /** Clear the timers and write a last snapshot. */
   stop(): void {
     const { clock } = this.options;
+    try {
+      this.finishRest();
+    } catch (err) {
+      this.log.error({ err }, 'rules engine failed on the rest of an event');
+    }
     if (this.timer) clock.clearTimer(this.timer);
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
     this.timer = undefined;
@@ -174,6 +219,7 @@ export class RulesRunner {
       if (!this.engine) return;
       this.dirty = true;
       try {
+        this.finishRest();
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
         this.run(this.engine.advanceTo(Math.max(clock.now(), due)));
       } catch (err) {
@@ -195,6 +241,7 @@ export class RulesRunner {
   private saveSnapshot(): void {
     if (!this.engine) return;
     try {
+      this.finishRest();
       this.options.store.saveRuleState(STATE_KEY, this.engine.exportState(), this.lastEventId);
       this.dirty = false;
     } catch (err) {

@@ -23,9 +23,12 @@ import { wearableFallDefinition } from './wearable-fall.js';
  *   inactivity for the same reason;
  * - no-morning-activity after the silence rules hear an activity, and first to hear each event (it keeps the next
  *   morning's check armed before any other timer is armed by the event);
- * - sensor-offline before the device rules: an event says the device is alive before what it reports is judged.
+ * - sensor-offline before the device rules: an event says the device is alive before what it reports is judged;
+ * - emergency first of all: it reads and arms nothing the others set, and the live hub tells its alert (a pendant
+ *   press) before the other rules hear the event (`RulesEngine.handleFirst`).
  */
 export const BUILT_IN_RULES = [
+  emergencyRule,
   nightExitRule,
   inactivityDefinition,
   possibleFallDefinition,
@@ -34,7 +37,6 @@ export const BUILT_IN_RULES = [
   outOfBedDefinition,
   noMorningActivityDefinition,
   sensorOfflineRule,
-  emergencyRule,
   lowBatteryRule,
   tamperRule,
   climateRule,

@@ -40,6 +40,19 @@ export function defaultHomeConfig(id: string, timezone = 'UTC'): HomeConfig {
 
 const isClear = (d: RuleDecision): boolean => d.type === 'clear';
 
+/**
+ * Decisions that may be carried out before the rest of their event: at least one raise and no clear. (`handle` drops
+ * a clear followed by a raise of the same alert; with no clear among the first, the rest's own drops are the same.)
+ */
+function raisesOnly(decisions: readonly RuleDecision[]): boolean {
+  let raise = false;
+  for (const d of decisions) {
+    if (d.type === 'clear') return false;
+    if (d.type === 'raise') raise = true;
+  }
+  return raise;
+}
+
 /** Drop each `clear` followed by a `raise` of the same home and kind: the alert stays open as it was. */
 function withoutReopened(decisions: RuleDecision[]): RuleDecision[] {
   // Nearly every live event takes this path (stamped a moment before the hub's clock) and decides nothing: no Set,
@@ -69,6 +82,19 @@ export class RulesEngine {
   /** The activity of the event being handled (one reused: nothing is made per event). */
   private readonly activity = blankActivity();
   private readonly seen: ActivitySeen;
+  /** What `handleFirst` left for `finishEvent`. */
+  private rest:
+    | {
+        home: HomeState;
+        device: DeviceState;
+        event: SensorEvent;
+        at: number;
+        now: number;
+        /** The first of the event's rules still to hear it, and the rules' time they hear it at. */
+        next: number;
+        rulesNow: number;
+      }
+    | undefined;
 
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
@@ -89,22 +115,61 @@ export class RulesEngine {
    * passes nothing and runs on event time.
    */
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
+    this.noRestPending();
     this.fireDue(now);
     if (event.assigned) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
-      if (at < this.clockMs) {
-        // A late activity may leave a silence already overdue: decided now, not at the next tick; an alert it
-        // would clear and raise again at once stays open instead.
-        this.fireDue(now);
-        return withoutReopened(this.ctx.take());
-      }
+      return this.afterEvent(at, now);
     }
     return this.ctx.take();
   }
 
+  /**
+   * `handle` in two steps, for the live hub: an event one of whose rules raises an alert (a pendant press, a smoke
+   * alarm) returns the decisions made up to that rule first, before the rest of its bookkeeping (the rules after it,
+   * activity, presence, learned normal, every rule's timers: nearly all of the rules' work on a press), which
+   * `finishEvent` then does. The hub stores and publishes the alert in between. Together they decide exactly what
+   * `handle` decides, in the same order, and leave the same state. An event that raises nothing (or also clears
+   * something: `handle` may then drop a clear and raise that reopen the same alert) is handled whole here, and
+   * `finishEvent` has nothing to do. Until `finishEvent` is called the engine takes nothing else (it throws): its
+   * state is half way.
+   */
+  handleFirst(event: SensorEvent, now: number): RuleDecision[] {
+    this.noRestPending();
+    this.fireDue(now);
+    if (!event.assigned) return this.ctx.take();
+    const at = Math.min(event.ts, this.clockMs);
+    const home = this.homeOf(event, at);
+    const device = home.deviceFor(event);
+    const next = this.eventRules(home, device, event, at, this.clockMs, 0, true);
+    if (!raisesOnly(this.ctx.decisions)) {
+      this.eventRules(home, device, event, at, this.clockMs, next, false);
+      this.afterEventRules(home, device, event, at);
+      return this.afterEvent(at, now);
+    }
+    this.rest = { home, device, event, at, now, next, rulesNow: this.clockMs };
+    return this.ctx.take();
+  }
+
+  /** Whether `handleFirst` left bookkeeping for `finishEvent`. */
+  get restPending(): boolean {
+    return this.rest !== undefined;
+  }
+
+  /** The rest of the event `handleFirst` told first: its decisions (none when nothing was left). */
+  finishEvent(): RuleDecision[] {
+    const rest = this.rest;
+    if (!rest) return this.ctx.take();
+    this.rest = undefined;
+    this.eventRules(rest.home, rest.device, rest.event, rest.at, rest.rulesNow, rest.next, false);
+    this.afterEventRules(rest.home, rest.device, rest.event, rest.at);
+    return this.afterEvent(rest.at, rest.now);
+  }
+
   /** Move the engine's clock to `now`, firing every timer due by then. */
   advanceTo(now: number): RuleDecision[] {
+    this.noRestPending();
     this.fireDue(now);
     return this.ctx.take();
   }
@@ -121,6 +186,7 @@ export class RulesEngine {
 
   /** Set or clear a home's away mode at `now`. */
   setAway(homeId: string, away: boolean, now: number): RuleDecision[] {
+    this.noRestPending();
     this.fireDue(now);
     const home = this.byId.get(homeId);
     if (home && home.away !== away) {
@@ -148,6 +214,7 @@ export class RulesEngine {
 
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */
   exportState(): unknown {
+    this.noRestPending();
     const homes: Record<string, HomeSnapshot> = {};
     for (const h of this.homes) homes[h.config.id] = h.snapshot();
     const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
@@ -235,21 +302,67 @@ export class RulesEngine {
 
   /** `at` is the event's time (never after `now`), `now` the rules' time. */
   private onEvent(event: SensorEvent, at: number, now: number): void {
-    const ctx = this.ctx;
+    const home = this.homeOf(event, at);
+    const device = home.deviceFor(event);
+    this.eventRules(home, device, event, at, now);
+    this.afterEventRules(home, device, event, at);
+  }
+
+  private homeOf(event: SensorEvent, at: number): HomeState {
     const home = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
     if (Number.isNaN(home.firstSeenAt)) home.firstSeenAt = at;
-    const device = home.deviceFor(event);
-    for (const entry of this.registry.forEvent(event.type)) {
+    return home;
+  }
+
+  /**
+   * The rules that listen to this event's type, from the `from`th; with `untilRaise`, stops after the first that
+   * raises an alert. Returns the index of the next rule to hear the event (the list's length when all have).
+   */
+  private eventRules(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    now: number,
+    from = 0,
+    untilRaise = false,
+  ): number {
+    const ctx = this.ctx;
+    const rules = this.registry.forEvent(event.type);
+    for (let i = from; i < rules.length; i++) {
+      const entry = rules[i]!;
       const rule = entry.rule;
       if (rule.deviceKinds !== undefined && !rule.deviceKinds.includes(device.kind)) continue;
       const deviceSlice = entry.devicePosition < 0 ? undefined : home.deviceSlice(device, rule, entry.devicePosition);
+      const before = untilRaise ? ctx.decisions.length : 0;
       rule.onEvent?.(home, device, event, at, ctx, now, deviceSlice, homeSlice(home, entry));
+      if (untilRaise && ctx.decisions.length > before && raisesOnly(ctx.decisions)) return i + 1;
     }
+    return rules.length;
+  }
+
+  /** What follows the event's own rules: a mat's presence, and the event as activity. */
+  private afterEventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
     // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
       onMatReport(home, device, event.value === true, event.ts);
     const activity = observeActivity(device, event, home.params.presence, this.activity);
     if (activity) this.onActivity(home, device, event, activity, at);
+  }
+
+  /** `handle`'s end, once the event is through: a late event's overdue timers, then the decisions. */
+  private afterEvent(at: number, now: number): RuleDecision[] {
+    if (at < this.clockMs) {
+      // A late activity may leave a silence already overdue: decided now, not at the next tick; an alert it would
+      // clear and raise again at once stays open instead.
+      this.fireDue(now);
+      return withoutReopened(this.ctx.take());
+    }
+    return this.ctx.take();
+  }
+
+  private noRestPending(): void {
+    if (this.rest) throw new Error('rules engine: finishEvent() must follow handleFirst() before anything else');
   }
 
   private onActivity(home: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {

@@ -53,6 +53,49 @@ describe('rules runner', () => {
     db.close();
   });
 
+  it("carries out a press's alert before the rest of the press's rules, which runs when deferred or before anything else", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    const calls: string[][] = [];
+    const deferred: (() => void)[] = [];
+    const { db, store, runner } = clockedRules(
+      path.join(dir, 'hub.db'),
+      clock,
+      config.homes,
+      (d) => calls.push(d.map((x) => `${x.type} ${x.kind}`)),
+      { deferRest: (finish) => deferred.push(finish) },
+    );
+    runner.start();
+    const motion = [event('motion', 'hall-pir', 'hall', clock.now())];
+    runner.feed(motion, await store.append(motion));
+    clock.advanceBy(13 * 3_600_000);
+    expect(calls).toEqual([['raise possible-fall']]);
+    // The press is activity too: it clears the silence's alert, but only in the rest of its rules, after its own.
+    const press = [event('pendant', 'p1', 'living', clock.now() - 5)];
+    runner.feed(press, await store.append(press));
+    expect(calls.slice(1)).toEqual([['raise pendant']]);
+    expect(deferred).toHaveLength(1);
+    deferred.shift()!();
+    expect(calls.slice(2)).toEqual([['clear possible-fall']]);
+    // Another press, and a motion before its deferred rest has run: the rest goes first, and then has nothing to do.
+    clock.advanceBy(60_000);
+    const again = [event('pendant', 'p1', 'living', clock.now())];
+    runner.feed(again, await store.append(again));
+    expect(calls.slice(3)).toEqual([['raise pendant']]);
+    const moved = [event('motion', 'hall-pir', 'hall', clock.now())];
+    runner.feed(moved, await store.append(moved));
+    const settled = calls.length;
+    for (const finish of deferred.splice(0)) finish();
+    expect(calls).toHaveLength(settled);
+    // Stopped with a press's rest still to do: done before the last snapshot, which then covers the press.
+    const last = [event('pendant', 'p1', 'living', clock.now())];
+    runner.feed(last, await store.append(last));
+    expect(deferred).toHaveLength(1);
+    runner.stop();
+    expect(store.loadRuleState('rules-engine')?.lastEventId).toBe(store.lastReservedId);
+    expect(clock.pending()).toBe(0);
+    db.close();
+  });
+
   it('keeps only one rules timer armed however many events arrive', async () => {
     const clock = new FakeClock();
     const { db, store, runner } = runnerAt(clock, []);
