@@ -59,6 +59,15 @@ export interface ReturnWatch {
    * before session 25 (read as not).
    */
   fromRest: boolean;
+  /**
+   * The home's own record of returns in doubt after a long outing (`afterLongOuting`), by how they ended: the exit door
+   * opening with nothing else inside since (`emptyReturns`: the device alone was a sensor firing in an empty home, and
+   * the door is someone coming in), or a second device within `presence.outAfterMinutes`, or a worn one
+   * (`seenReturns`: the resident). Kept across outings (`emptyHomeShown`). Absent from a slice saved before session 26
+   * (read as none).
+   */
+  emptyReturns: number;
+  seenReturns: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -76,7 +85,14 @@ function newReturnWatch(): ReturnWatch {
     seenRoom: undefined,
     seenAt: NaN,
     fromRest: false,
+    emptyReturns: 0,
+    seenReturns: 0,
   };
+}
+
+/** What a watch keeps across outings and silences: the home's record of its returns in doubt. */
+function record(watch: ReturnWatch): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns'> {
+  return { emptyReturns: watch.emptyReturns, seenReturns: watch.seenReturns };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -94,6 +110,24 @@ export function returnInDoubt(home: HomeState): boolean {
 export function emptyHomeLikely(home: HomeState): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
+}
+
+/** Returns in doubt after a long outing that a home must have seen end by the exit door before `emptyHomeShown`. */
+export const EMPTY_RETURNS_MIN = 2;
+
+/**
+ * Whether the home is likely empty (`emptyHomeLikely`) and its own history says so too: at least `EMPTY_RETURNS_MIN`
+ * returns in doubt after a long outing ended by the exit door with nothing else inside since, more than twice as many
+ * as ended with the resident seen (a second device, a worn one). In such a home a device alone hours into an absence
+ * is a sensor firing on its own (Kasteren B after its annotation: the living-room door, then the bathroom PIR, alone
+ * in an empty home for four days, three call-outs), so the inactivity family waits as for an outing: until a second
+ * device, a worn one or the exit door. A home whose lone reports were the resident (a door event lost) keeps the
+ * night allowance.
+ */
+export function emptyHomeShown(home: HomeState): boolean {
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  if (watch === undefined || !emptyHomeLikely(home)) return false;
+  return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
 }
 
 /**
@@ -175,6 +209,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
+    if (watch.loneDeviceId !== undefined && watch.afterLongOuting) watch.emptyReturns++;
     watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
@@ -226,6 +261,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     return;
   }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
+    if (watch.afterLongOuting) watch.seenReturns++;
     watch.loneDeviceId = undefined;
     return;
   }
@@ -456,7 +492,9 @@ export const possibleFallDefinition = {
       !Number.isNaN(watch.closedAt) ||
       !Number.isNaN(watch.arrivalAt) ||
       !Number.isNaN(watch.upSince) ||
-      watch.seenRoom !== undefined
+      watch.seenRoom !== undefined ||
+      watch.emptyReturns > 0 ||
+      watch.seenReturns > 0
         ? { ...watch }
         : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
@@ -477,6 +515,8 @@ export const possibleFallDefinition = {
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
         seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
         fromRest: s.fromRest === true,
+        emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
+        seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
       };
     },
   },
@@ -487,7 +527,8 @@ export const possibleFallDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
-    if (watch.out) Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt });
+    if (watch.out)
+      Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt }, record(watch));
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;
@@ -500,7 +541,7 @@ export const possibleFallDefinition = {
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
     // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
-    Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt });
+    Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt }, record(watch));
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.
     watch.out = home.out && !home.away;
     if (watch.out) watch.outAt = at;
