@@ -234,7 +234,7 @@ export const inactivityDefinition = {
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
     // A device alone in a home shown by its own history to be empty at such times: waited on as an outing.
-    if (emptyHomeShown(home)) {
+    if (emptyHomeShown(home, at)) {
       ctx.disarm(home.timers.inactivity);
       ctx.disarm(home.timers['inactivity-pre']);
       return;

@@ -107,7 +107,7 @@ export const noMorningActivityDefinition = {
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     const day = home.zone.dayNumber(at);
     // Out, or a device alone in a home shown to be empty at such times (`emptyHomeShown`): nobody to be up.
-    if (home.risenDay !== day && !home.suspended() && !emptyHomeShown(home) && !Number.isNaN(home.lastActivityAt)) {
+    if (home.risenDay !== day && !home.suspended() && !emptyHomeShown(home, at) && !Number.isNaN(home.lastActivityAt)) {
       // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later;
       // not when the mat that reports each movement has reported none since before the usual rising time.
       if (home.bedOccupied && home.morningGraceDay !== day && !stillSinceRising(home, at)) {

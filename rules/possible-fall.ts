@@ -22,8 +22,10 @@ export interface ReturnWatch {
   doorOpened: boolean;
   /** Seen inside after an outing with the door shut, by this device only (undefined: a return is not in doubt)... */
   loneDeviceId: string | undefined;
-  /** ...last at this time (epoch ms). */
+  /** ...last at this time (epoch ms)... */
   loneAt: number;
+  /** ...and first at this time (NaN: unknown, a slice saved before session 26). */
+  loneSince: number;
   /** When the exit door last closed with nothing inside since (NaN: not waiting for the first activity after it). */
   closedAt: number;
   /**
@@ -60,7 +62,8 @@ export interface ReturnWatch {
    */
   fromRest: boolean;
   /**
-   * The home's own record of returns in doubt after a long outing (`afterLongOuting`), by how they ended: the exit door
+   * The home's own record of long returns in doubt (`longDoubt`: after a long outing, or one device alone for longer
+   * than inactivity's day value), by how they ended: the exit door
    * opening with nothing else inside since (`emptyReturns`: the device alone was a sensor firing in an empty home, and
    * the door is someone coming in), or a second device within `presence.outAfterMinutes`, or a worn one
    * (`seenReturns`: the resident). Kept across outings (`emptyHomeShown`). Absent from a slice saved before session 26
@@ -76,6 +79,7 @@ function newReturnWatch(): ReturnWatch {
     doorOpened: false,
     loneDeviceId: undefined,
     loneAt: NaN,
+    loneSince: NaN,
     closedAt: NaN,
     arrivalAt: NaN,
     outAt: NaN,
@@ -112,21 +116,32 @@ export function emptyHomeLikely(home: HomeState): boolean {
   return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
 }
 
-/** Returns in doubt after a long outing that a home must have seen end by the exit door before `emptyHomeShown`. */
+/** Long returns in doubt (`longDoubt`) a home must have seen end by the exit door before `emptyHomeShown`. */
 export const EMPTY_RETURNS_MIN = 2;
 
 /**
- * Whether the home is likely empty (`emptyHomeLikely`) and its own history says so too: at least `EMPTY_RETURNS_MIN`
- * returns in doubt after a long outing ended by the exit door with nothing else inside since, more than twice as many
- * as ended with the resident seen (a second device, a worn one). In such a home a device alone hours into an absence
- * is a sensor firing on its own (Kasteren B after its annotation: the living-room door, then the bathroom PIR, alone
- * in an empty home for four days, three call-outs), so the inactivity family waits as for an outing: until a second
- * device, a worn one or the exit door. A home whose lone reports were the resident (a door event lost) keeps the
- * night allowance.
+ * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than
+ * inactivity's day value (`afterLongOuting`), or it has lasted that long itself, one device alone all along (Kasteren
+ * B after its annotation: the kitchen PIR alone for two days after the front door closed, nothing else inside). Had the
+ * resident been home, another device would have reported, or that silence been called about.
  */
-export function emptyHomeShown(home: HomeState): boolean {
+function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
+  if (watch.loneDeviceId === undefined || watch.fromRest) return false;
+  return watch.afterLongOuting || at - watch.loneSince > home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+}
+
+/**
+ * Whether the return in doubt under way is a long one (`longDoubt`) and the home's own history says such returns are a
+ * sensor firing in an empty home: at least `EMPTY_RETURNS_MIN` of them ended by the exit door opening with nothing else
+ * inside since, more than twice as many as ended with the resident seen (a second device within
+ * `presence.outAfterMinutes`, a worn one). Then the inactivity family waits on the device alone as on an outing: until
+ * a second device, a worn one or the exit door (Kasteren B after its annotation: the kitchen PIR alone for two days,
+ * then the living-room door, the bathroom PIR alone for four more, five call-outs in an empty home). A home whose long
+ * returns were the resident (a door event lost) keeps watching them.
+ */
+export function emptyHomeShown(home: HomeState, at: number): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
-  if (watch === undefined || !emptyHomeLikely(home)) return false;
+  if (watch === undefined || !longDoubt(home, watch, at)) return false;
   return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
 }
 
@@ -209,7 +224,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
-    if (watch.loneDeviceId !== undefined && watch.afterLongOuting) watch.emptyReturns++;
+    if (longDoubt(home, watch, at)) watch.emptyReturns++;
     watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
@@ -235,6 +250,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.loneSince = at;
     watch.fromRest = false;
     return;
   }
@@ -248,6 +264,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.loneSince = at;
     watch.fromRest = false;
     return;
   }
@@ -256,12 +273,13 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
       watch.afterLongOuting = false;
       watch.loneDeviceId = seen.device.id;
       watch.loneAt = at;
+      watch.loneSince = at;
       watch.fromRest = true;
     }
     return;
   }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
-    if (watch.afterLongOuting) watch.seenReturns++;
+    if (longDoubt(home, watch, at)) watch.seenReturns++;
     watch.loneDeviceId = undefined;
     return;
   }
@@ -506,6 +524,7 @@ export const possibleFallDefinition = {
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
         // JSON turns NaN into null.
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
+        loneSince: typeof s.loneSince === 'number' ? s.loneSince : NaN,
         closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
         arrivalAt: typeof s.arrivalAt === 'number' ? s.arrivalAt : NaN,
         outAt: typeof s.outAt === 'number' ? s.outAt : NaN,

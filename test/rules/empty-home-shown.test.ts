@@ -105,4 +105,29 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     // The lone report at 02:20, in the night: the morning check calls before inactivity's night allowance.
     expect(family(h)).toEqual(['no-morning-activity']);
   });
+
+  /** Two ghost outings, then the resident leaves and the kitchen PIR, which sees the door, fires on `times` times. */
+  function pirFiringOn(times: number): Harness {
+    const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    outingWithAGhost(h);
+    outingWithAGhost(h);
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    for (let i = 0; i < times; i++) h.at(i === 0 ? 20 * SECOND_MS : 30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    return h;
+  }
+
+  it('a device alone for longer than the day value since the door closed is a long return too: nothing raised', () => {
+    const h = pirFiringOn(11); // 5 h
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
+  it('the same device alone for one hour only: watched, called', () => {
+    const h = pirFiringOn(3);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).not.toEqual([]);
+  });
 });
