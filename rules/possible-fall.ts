@@ -63,14 +63,16 @@ export interface ReturnWatch {
   fromRest: boolean;
   /**
    * The home's own record of long returns in doubt (`longDoubt`: after a long outing, or one device alone for longer
-   * than inactivity's day value), by how they ended: the exit door
-   * opening with nothing else inside since (`emptyReturns`: the device alone was a sensor firing in an empty home, and
-   * the door is someone coming in), or a second device within `presence.outAfterMinutes`, or a worn one
-   * (`seenReturns`: the resident). Kept across outings (`emptyHomeShown`). Absent from a slice saved before session 26
-   * (read as none).
+   * than inactivity's day value), by how they ended (`doorEndedDoubt` below): the exit door opening with nothing else
+   * inside since, and someone seen inside after it (`emptyReturns`: the device alone was a sensor firing in an empty
+   * home, the door someone coming in); or the resident seen: a second device within `presence.outAfterMinutes`, a worn
+   * one, or the exit door opening and an outing confirmed after it (`seenReturns`: the device alone was the resident,
+   * who then left). Kept across outings (`emptyHomeShown`). Absent from a slice saved before session 26 (read as none).
    */
   emptyReturns: number;
   seenReturns: number;
+  /** A long return in doubt ended by the exit door opening: whoever opened it not yet told (coming in or leaving). */
+  doorEndedDoubt: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -91,6 +93,7 @@ function newReturnWatch(): ReturnWatch {
     fromRest: false,
     emptyReturns: 0,
     seenReturns: 0,
+    doorEndedDoubt: false,
   };
 }
 
@@ -224,7 +227,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
-    if (longDoubt(home, watch, at)) watch.emptyReturns++;
+    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = true;
     watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
@@ -232,6 +235,11 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
+  // Someone inside after the door ended a long return in doubt: they came in, so the home had been empty.
+  if (watch.doorEndedDoubt) {
+    watch.emptyReturns++;
+    watch.doorEndedDoubt = false;
+  }
   const restedIn = watch.seenRoom;
   const restedSince = watch.seenAt;
   watch.seenRoom = seen.device.room;
@@ -536,6 +544,7 @@ export const possibleFallDefinition = {
         fromRest: s.fromRest === true,
         emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
         seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
+        doorEndedDoubt: s.doorEndedDoubt === true,
       };
     },
   },
@@ -559,6 +568,8 @@ export const possibleFallDefinition = {
 
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
+    // An outing confirmed after the door ended a long return in doubt: the device alone was the resident, who left.
+    if (watch.doorEndedDoubt && home.out && !home.away) watch.seenReturns++;
     // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
     Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt }, record(watch));
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.

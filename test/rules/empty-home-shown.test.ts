@@ -35,6 +35,27 @@ function outingSeenBack(h: Harness): void {
   h.at(0, 'hall-pir', 'motion', true);
 }
 
+/**
+ * An outing of 4.5 h, the kitchen PIR alone, then the front door opening and nothing inside after it: an outing
+ * confirmed again, so the device alone was the resident, who has now left. They come home 20 min later.
+ */
+function loneResidentLeaves(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.advanceBy(30 * MINUTE_MS);
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(20 * MINUTE_MS); // out confirmed 10 min after the closing
+  h.at(0, 'front', 'contact', false); // home again
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.advanceBy(25 * MINUTE_MS);
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
 /** The resident up at 06:00 on Monday; `history` outings follow back to back; then out once more and a device alone. */
 function lastOuting(history: ((h: Harness) => void)[], restart = false): { h: Harness; blipAt: number } {
   const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
@@ -103,6 +124,14 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     const { h } = lastOuting([outingWithAGhost, outingSeenBack, outingWithAGhost]);
     h.advanceBy(30 * HOUR_MS);
     // The lone report at 02:20, in the night: the morning check calls before inactivity's night allowance.
+    expect(family(h)).toEqual(['no-morning-activity']);
+  });
+
+  it('a device alone that was the resident, who then left by the door, counts as the resident seen: still calls', () => {
+    // Two ghosts and one return that was the resident: not more than twice as many ghosts.
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost, loneResidentLeaves]);
+    h.advanceBy(30 * HOUR_MS);
+    // The lone report falls in the night: the morning check calls first.
     expect(family(h)).toEqual(['no-morning-activity']);
   });
 
