@@ -5,7 +5,7 @@ import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
-import { isWorn } from './activity.js';
+import { isWorn, SAME_PASSAGE_MS } from './activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -67,12 +67,17 @@ export interface ReturnWatch {
    * inside since, and someone seen inside after it (`emptyReturns`: the device alone was a sensor firing in an empty
    * home, the door someone coming in); or the resident seen: a second device within `presence.outAfterMinutes`, a worn
    * one, or the exit door opening and an outing confirmed after it (`seenReturns`: the device alone was the resident,
-   * who then left). Kept across outings (`emptyHomeShown`). Absent from a slice saved before session 26 (read as none).
+   * who then left). The door opening again before either (later than `SAME_PASSAGE_MS`: not the same push) counts
+   * neither way: someone stepping out and back, who may be the resident the device alone saw. Kept across outings
+   * (`emptyHomeShown`). Absent from a slice saved before session 26 (read as none).
    */
   emptyReturns: number;
   seenReturns: number;
-  /** A long return in doubt ended by the exit door opening: whoever opened it not yet told (coming in or leaving). */
-  doorEndedDoubt: boolean;
+  /**
+   * A long return in doubt ended by the exit door opening at `at`, whoever opened it not yet told (coming in or
+   * leaving); `again`: the door opened again since (undefined: none pending).
+   */
+  doorEndedDoubt: { at: number; again: boolean } | undefined;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -93,7 +98,7 @@ function newReturnWatch(): ReturnWatch {
     fromRest: false,
     emptyReturns: 0,
     seenReturns: 0,
-    doorEndedDoubt: false,
+    doorEndedDoubt: undefined,
   };
 }
 
@@ -227,7 +232,9 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
-    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = true;
+    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = { at, again: false };
+    else if (watch.doorEndedDoubt !== undefined && at - watch.doorEndedDoubt.at > SAME_PASSAGE_MS)
+      watch.doorEndedDoubt.again = true;
     watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
@@ -235,10 +242,11 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
-  // Someone inside after the door ended a long return in doubt: they came in, so the home had been empty.
-  if (watch.doorEndedDoubt) {
-    watch.emptyReturns++;
-    watch.doorEndedDoubt = false;
+  // Someone inside after the door ended a long return in doubt: they came in, so the home had been empty (not after the
+  // door opened twice: someone who stepped out and back may be the resident the device alone saw).
+  if (watch.doorEndedDoubt !== undefined) {
+    if (!watch.doorEndedDoubt.again) watch.emptyReturns++;
+    watch.doorEndedDoubt = undefined;
   }
   const restedIn = watch.seenRoom;
   const restedSince = watch.seenAt;
@@ -504,6 +512,12 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   return start + ms;
 }
 
+/** A saved `doorEndedDoubt` (JSON: anything), or none. */
+function loadDoorEndedDoubt(saved: unknown): ReturnWatch['doorEndedDoubt'] {
+  const d = saved as { at?: unknown; again?: unknown } | null | undefined;
+  return typeof d?.at === 'number' ? { at: d.at, again: d.again === true } : undefined;
+}
+
 /** Registered in rules/built-in.ts. */
 export const possibleFallDefinition = {
   name: 'possible-fall',
@@ -544,7 +558,7 @@ export const possibleFallDefinition = {
         fromRest: s.fromRest === true,
         emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
         seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
-        doorEndedDoubt: s.doorEndedDoubt === true,
+        doorEndedDoubt: loadDoorEndedDoubt(s.doorEndedDoubt),
       };
     },
   },
@@ -569,7 +583,7 @@ export const possibleFallDefinition = {
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
     // An outing confirmed after the door ended a long return in doubt: the device alone was the resident, who left.
-    if (watch.doorEndedDoubt && home.out && !home.away) watch.seenReturns++;
+    if (watch.doorEndedDoubt?.again === false && home.out && !home.away) watch.seenReturns++;
     // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
     Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt }, record(watch));
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.

@@ -56,6 +56,26 @@ function loneResidentLeaves(h: Harness): void {
   h.at(0, 'hall-pir', 'motion', true);
 }
 
+/**
+ * An outing of 4.5 h, the kitchen PIR alone, then the front door opened twice two minutes apart (someone stepping out
+ * and back, who may be the one the PIR saw) and the resident seen inside: neither a ghost nor the resident on record.
+ */
+function stepOutAndBack(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.advanceBy(30 * MINUTE_MS);
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(2 * MINUTE_MS, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.advanceBy(10 * MINUTE_MS); // the history runs into the night: possible-fall's 20 min
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
 /** The resident up at 06:00 on Monday; `history` outings follow back to back; then out once more and a device alone. */
 function lastOuting(history: ((h: Harness) => void)[], restart = false): { h: Harness; blipAt: number } {
   const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
@@ -133,6 +153,13 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     h.advanceBy(30 * HOUR_MS);
     // The lone report falls in the night: the morning check calls first.
     expect(family(h)).toEqual(['no-morning-activity']);
+  });
+
+  it('the door opened twice (a step out and back) after a device alone is not a ghost on record: still calls', () => {
+    // Two ghosts, one return seen, and the step out and back: not more than twice as many ghosts as the resident.
+    const { h } = lastOuting([outingWithAGhost, outingSeenBack, outingWithAGhost, stepOutAndBack]);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).not.toEqual([]);
   });
 
   /** Two ghost outings, then the resident leaves and the kitchen PIR, which sees the door, fires on `times` times. */
