@@ -6,7 +6,7 @@ import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
-import { emptyHomeLikely } from './possible-fall.js';
+import { emptyHomeLikely, emptyHomeShown } from './possible-fall.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -282,6 +282,12 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    // A device alone in a home shown by its own history to be empty at such times: waited on as an outing.
+    if (emptyHomeShown(home, at)) {
+      ctx.disarm(home.timers.inactivity);
+      ctx.disarm(home.timers['inactivity-pre']);
+      return;
+    }
     const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;

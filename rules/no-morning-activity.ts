@@ -7,6 +7,7 @@ import { shrink, type ThresholdSource } from './threshold.js';
 import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 import { stillInBed } from './inactivity.js';
+import { emptyHomeShown } from './possible-fall.js';
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;
@@ -105,7 +106,8 @@ export const noMorningActivityDefinition = {
 
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     const day = home.zone.dayNumber(at);
-    if (home.risenDay !== day && !home.suspended() && !Number.isNaN(home.lastActivityAt)) {
+    // Out, or a device alone in a home shown to be empty at such times (`emptyHomeShown`): nobody to be up.
+    if (home.risenDay !== day && !home.suspended() && !emptyHomeShown(home, at) && !Number.isNaN(home.lastActivityAt)) {
       // Still in bed by the bed mat: a late morning, not yet an empty bed in a silent home. Look again once, later;
       // not when the mat that reports each movement has reported none since before the usual rising time.
       if (home.bedOccupied && home.morningGraceDay !== day && !stillSinceRising(home, at)) {

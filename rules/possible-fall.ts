@@ -5,7 +5,7 @@ import type { HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
-import { isWorn } from './activity.js';
+import { isWorn, SAME_PASSAGE_MS } from './activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -22,8 +22,10 @@ export interface ReturnWatch {
   doorOpened: boolean;
   /** Seen inside after an outing with the door shut, by this device only (undefined: a return is not in doubt)... */
   loneDeviceId: string | undefined;
-  /** ...last at this time (epoch ms). */
+  /** ...last at this time (epoch ms)... */
   loneAt: number;
+  /** ...and first at this time (NaN: unknown, a slice saved before session 26). */
+  loneSince: number;
   /** When the exit door last closed with nothing inside since (NaN: not waiting for the first activity after it). */
   closedAt: number;
   /**
@@ -59,6 +61,23 @@ export interface ReturnWatch {
    * before session 25 (read as not).
    */
   fromRest: boolean;
+  /**
+   * The home's own record of long returns in doubt (`longDoubt`: after a long outing, or one device alone for longer
+   * than inactivity's day value), by how they ended (`doorEndedDoubt` below): the exit door opening with nothing else
+   * inside since, and someone seen inside after it (`emptyReturns`: the device alone was a sensor firing in an empty
+   * home, the door someone coming in); or the resident seen: a second device within `presence.outAfterMinutes`, a worn
+   * one, or the exit door opening and an outing confirmed after it (`seenReturns`: the device alone was the resident,
+   * who then left). The door opening again before either (later than `SAME_PASSAGE_MS`: not the same push) counts
+   * neither way: someone stepping out and back, who may be the resident the device alone saw. Kept across outings
+   * (`emptyHomeShown`). Absent from a slice saved before session 26 (read as none).
+   */
+  emptyReturns: number;
+  seenReturns: number;
+  /**
+   * A long return in doubt ended by the exit door opening at `at`, whoever opened it not yet told (coming in or
+   * leaving); `again`: the door opened again since (undefined: none pending).
+   */
+  doorEndedDoubt: { at: number; again: boolean } | undefined;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -67,6 +86,7 @@ function newReturnWatch(): ReturnWatch {
     doorOpened: false,
     loneDeviceId: undefined,
     loneAt: NaN,
+    loneSince: NaN,
     closedAt: NaN,
     arrivalAt: NaN,
     outAt: NaN,
@@ -76,7 +96,15 @@ function newReturnWatch(): ReturnWatch {
     seenRoom: undefined,
     seenAt: NaN,
     fromRest: false,
+    emptyReturns: 0,
+    seenReturns: 0,
+    doorEndedDoubt: undefined,
   };
+}
+
+/** What a watch keeps across outings and silences: the home's record of its returns in doubt. */
+function record(watch: ReturnWatch): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns'> {
+  return { emptyReturns: watch.emptyReturns, seenReturns: watch.seenReturns };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -94,6 +122,35 @@ export function returnInDoubt(home: HomeState): boolean {
 export function emptyHomeLikely(home: HomeState): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   return watch?.loneDeviceId !== undefined && watch.afterLongOuting;
+}
+
+/** Long returns in doubt (`longDoubt`) a home must have seen end by the exit door before `emptyHomeShown`. */
+export const EMPTY_RETURNS_MIN = 2;
+
+/**
+ * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than
+ * inactivity's day value (`afterLongOuting`), or it has lasted that long itself, one device alone all along (Kasteren
+ * B after its annotation: the kitchen PIR alone for two days after the front door closed, nothing else inside). Had the
+ * resident been home, another device would have reported, or that silence been called about.
+ */
+function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
+  if (watch.loneDeviceId === undefined || watch.fromRest) return false;
+  return watch.afterLongOuting || at - watch.loneSince > home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+}
+
+/**
+ * Whether the return in doubt under way is a long one (`longDoubt`) and the home's own history says such returns are a
+ * sensor firing in an empty home: at least `EMPTY_RETURNS_MIN` of them ended by the exit door opening with nothing else
+ * inside since, more than twice as many as ended with the resident seen (a second device within
+ * `presence.outAfterMinutes`, a worn one). Then the inactivity family waits on the device alone as on an outing: until
+ * a second device, a worn one or the exit door (Kasteren B after its annotation: the kitchen PIR alone for two days,
+ * then the living-room door, the bathroom PIR alone for four more, five call-outs in an empty home). A home whose long
+ * returns were the resident (a door event lost) keeps watching them.
+ */
+export function emptyHomeShown(home: HomeState, at: number): boolean {
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  if (watch === undefined || !longDoubt(home, watch, at)) return false;
+  return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
 }
 
 /**
@@ -175,6 +232,9 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
+    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = { at, again: false };
+    else if (watch.doorEndedDoubt !== undefined && at - watch.doorEndedDoubt.at > SAME_PASSAGE_MS)
+      watch.doorEndedDoubt.again = true;
     watch.arrivalAt = empty ? at : NaN;
     watch.doorOpened = true;
     watch.loneDeviceId = undefined;
@@ -182,6 +242,12 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   if (activity.exit === 'closed') watch.closedAt = at;
   if (!seen.inside) return;
+  // Someone inside after the door ended a long return in doubt: they came in, so the home had been empty (not after the
+  // door opened twice: someone who stepped out and back may be the resident the device alone saw).
+  if (watch.doorEndedDoubt !== undefined) {
+    if (!watch.doorEndedDoubt.again) watch.emptyReturns++;
+    watch.doorEndedDoubt = undefined;
+  }
   const restedIn = watch.seenRoom;
   const restedSince = watch.seenAt;
   watch.seenRoom = seen.device.room;
@@ -200,6 +266,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = at - watch.outAt > dayMs;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.loneSince = at;
     watch.fromRest = false;
     return;
   }
@@ -213,6 +280,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     watch.afterLongOuting = false;
     watch.loneDeviceId = seen.device.id;
     watch.loneAt = at;
+    watch.loneSince = at;
     watch.fromRest = false;
     return;
   }
@@ -221,11 +289,13 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
       watch.afterLongOuting = false;
       watch.loneDeviceId = seen.device.id;
       watch.loneAt = at;
+      watch.loneSince = at;
       watch.fromRest = true;
     }
     return;
   }
   if (activity.worn || (seen.device.id !== watch.loneDeviceId && at - watch.loneAt <= windowMs)) {
+    if (longDoubt(home, watch, at)) watch.seenReturns++;
     watch.loneDeviceId = undefined;
     return;
   }
@@ -442,6 +512,12 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   return start + ms;
 }
 
+/** A saved `doorEndedDoubt` (JSON: anything), or none. */
+function loadDoorEndedDoubt(saved: unknown): ReturnWatch['doorEndedDoubt'] {
+  const d = saved as { at?: unknown; again?: unknown } | null | undefined;
+  return typeof d?.at === 'number' ? { at: d.at, again: d.again === true } : undefined;
+}
+
 /** Registered in rules/built-in.ts. */
 export const possibleFallDefinition = {
   name: 'possible-fall',
@@ -456,7 +532,9 @@ export const possibleFallDefinition = {
       !Number.isNaN(watch.closedAt) ||
       !Number.isNaN(watch.arrivalAt) ||
       !Number.isNaN(watch.upSince) ||
-      watch.seenRoom !== undefined
+      watch.seenRoom !== undefined ||
+      watch.emptyReturns > 0 ||
+      watch.seenReturns > 0
         ? { ...watch }
         : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
@@ -468,6 +546,7 @@ export const possibleFallDefinition = {
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
         // JSON turns NaN into null.
         loneAt: typeof s.loneAt === 'number' ? s.loneAt : NaN,
+        loneSince: typeof s.loneSince === 'number' ? s.loneSince : NaN,
         closedAt: typeof s.closedAt === 'number' ? s.closedAt : NaN,
         arrivalAt: typeof s.arrivalAt === 'number' ? s.arrivalAt : NaN,
         outAt: typeof s.outAt === 'number' ? s.outAt : NaN,
@@ -477,6 +556,9 @@ export const possibleFallDefinition = {
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
         seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
         fromRest: s.fromRest === true,
+        emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
+        seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
+        doorEndedDoubt: loadDoorEndedDoubt(s.doorEndedDoubt),
       };
     },
   },
@@ -487,7 +569,8 @@ export const possibleFallDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
-    if (watch.out) Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt });
+    if (watch.out)
+      Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt }, record(watch));
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;
@@ -499,8 +582,10 @@ export const possibleFallDefinition = {
 
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
+    // An outing confirmed after the door ended a long return in doubt: the device alone was the resident, who left.
+    if (watch.doorEndedDoubt?.again === false && home.out && !home.away) watch.seenReturns++;
     // The last arrival is kept: the outing confirmed again after it may be the one who came in sitting still.
-    Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt });
+    Object.assign(watch, newReturnWatch(), { arrivalAt: watch.arrivalAt }, record(watch));
     // An outing (not away mode, which the configuration or the API ends): a return is looked for.
     watch.out = home.out && !home.away;
     if (watch.out) watch.outAt = at;

@@ -1,0 +1,189 @@
+// A home whose own returns in doubt after long outings ended by the exit door (nobody else inside) is shown to be empty
+// when a device reports alone hours into an absence: the inactivity family waits on it as on an outing.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { Harness, MONDAY } from './factories.js';
+
+/**
+ * One outing of 4.5 h with the kitchen PIR firing alone in it (sun on a PIR, a pet), ended by the front door opening
+ * (someone coming in): the resident, seen at two devices, home for 25 min, then out again. The clock starts and ends
+ * just before the resident leaves.
+ */
+function outingWithAGhost(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true); // out confirmed 10 min later
+  h.advanceBy(4.5 * HOUR_MS); // longer than the day value: had the resident stayed in, this silence is called about
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+  h.advanceBy(30 * MINUTE_MS);
+  h.at(0, 'front', 'contact', false); // someone comes in
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.advanceBy(25 * MINUTE_MS);
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
+/** An outing of 4.5 h ended by the resident seen inside at two devices, the exit door's opening lost. */
+function outingSeenBack(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(MINUTE_MS, 'hall-pir', 'motion', true); // a second device within 10 min: the resident
+  h.advanceBy(25 * MINUTE_MS);
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
+/**
+ * An outing of 4.5 h, the kitchen PIR alone, then the front door opening and nothing inside after it: an outing
+ * confirmed again, so the device alone was the resident, who has now left. They come home 20 min later.
+ */
+function loneResidentLeaves(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.advanceBy(30 * MINUTE_MS);
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(20 * MINUTE_MS); // out confirmed 10 min after the closing
+  h.at(0, 'front', 'contact', false); // home again
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.advanceBy(25 * MINUTE_MS);
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
+/**
+ * An outing of 4.5 h, the kitchen PIR alone, then the front door opened twice two minutes apart (someone stepping out
+ * and back, who may be the one the PIR saw) and the resident seen inside: neither a ghost nor the resident on record.
+ */
+function stepOutAndBack(h: Harness): void {
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.advanceBy(30 * MINUTE_MS);
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(2 * MINUTE_MS, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+  h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+  h.advanceBy(10 * MINUTE_MS); // the history runs into the night: possible-fall's 20 min
+  h.at(0, 'hall-pir', 'motion', true);
+}
+
+/** The resident up at 06:00 on Monday; `history` outings follow back to back; then out once more and a device alone. */
+function lastOuting(history: ((h: Harness) => void)[], restart = false): { h: Harness; blipAt: number } {
+  const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+  for (const outing of history) outing(h);
+  expect(h.raised()).toEqual([]);
+  if (restart) h.restart();
+  h.at(0, 'front', 'contact', false);
+  h.at(10 * SECOND_MS, 'front', 'contact', true);
+  h.advanceBy(4.5 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+  return { h, blipAt: h.clock.now() };
+}
+
+const FAMILY = new Set([
+  'inactivity',
+  'possible-fall',
+  'bathroom-too-long',
+  'no-morning-activity',
+  'out-of-bed-too-long',
+]);
+const family = (h: Harness): string[] => h.raised().flatMap((d) => (FAMILY.has(d.kind) ? [d.kind] : []));
+
+describe('a home shown by its own returns to be empty when a device fires alone', () => {
+  it('after two outings whose lone device was a ghost, a third lone report raises nothing for a day', () => {
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost]);
+    // Through the night and the next morning's check: neither inactivity (10 h before) nor no-morning-activity.
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
+  it('the home record survives a restart', () => {
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost], true);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
+  it('a second device after the lone report is the resident: watched again, called', () => {
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost]);
+    h.at(MINUTE_MS, 'living-pir', 'motion', true); // within 10 min of the kitchen PIR
+    const inAt = h.clock.now();
+    h.advanceBy(13 * HOUR_MS);
+    // Placed in the living room by its PIR: possible-fall's cold-start 45 min.
+    expect(
+      h
+        .raised()
+        .filter((d) => FAMILY.has(d.kind))
+        .map((d) => [d.kind, d.at]),
+    ).toEqual([['possible-fall', inAt + 45 * MINUTE_MS]]);
+  });
+
+  it('one ghost return is not yet the home own evidence: the night allowance, as before', () => {
+    const { h, blipAt } = lastOuting([outingWithAGhost]);
+    h.advanceBy(13 * HOUR_MS);
+    expect(h.raised('inactivity')).toEqual([
+      expect.objectContaining({
+        at: blipAt + 10 * HOUR_MS,
+        detail: expect.objectContaining({ presenceInDoubt: true }),
+      }),
+    ]);
+  });
+
+  it('a home whose lone reports were also the resident (two ghosts, one return seen) still calls', () => {
+    const { h } = lastOuting([outingWithAGhost, outingSeenBack, outingWithAGhost]);
+    h.advanceBy(30 * HOUR_MS);
+    // The lone report at 02:20, in the night: the morning check calls before inactivity's night allowance.
+    expect(family(h)).toEqual(['no-morning-activity']);
+  });
+
+  it('a device alone that was the resident, who then left by the door, counts as the resident seen: still calls', () => {
+    // Two ghosts and one return that was the resident: not more than twice as many ghosts.
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost, loneResidentLeaves]);
+    h.advanceBy(30 * HOUR_MS);
+    // The lone report falls in the night: the morning check calls first.
+    expect(family(h)).toEqual(['no-morning-activity']);
+  });
+
+  it('the door opened twice (a step out and back) after a device alone is not a ghost on record: still calls', () => {
+    // Two ghosts, one return seen, and the step out and back: not more than twice as many ghosts as the resident.
+    const { h } = lastOuting([outingWithAGhost, outingSeenBack, outingWithAGhost, stepOutAndBack]);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).not.toEqual([]);
+  });
+
+  /** Two ghost outings, then the resident leaves and the kitchen PIR, which sees the door, fires on `times` times. */
+  function pirFiringOn(times: number): Harness {
+    const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    outingWithAGhost(h);
+    outingWithAGhost(h);
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    for (let i = 0; i < times; i++) h.at(i === 0 ? 20 * SECOND_MS : 30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    return h;
+  }
+
+  it('a device alone for longer than the day value since the door closed is a long return too: nothing raised', () => {
+    const h = pirFiringOn(11); // 5 h
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
+  it('the same device alone for one hour only: watched, called', () => {
+    const h = pirFiringOn(3);
+    h.advanceBy(30 * HOUR_MS);
+    expect(family(h)).not.toEqual([]);
+  });
+});
