@@ -282,13 +282,20 @@ export const inactivityDefinition = {
       ctx.prealertCancel(home, 'inactivity', at);
     }
     ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    // A device alone in a home shown by its own history to be empty at such times: waited on as an outing.
+    // A device alone in a home shown by its own history to be empty at such times: waited on as an outing is, with an
+    // outing's bound (`outingBoundMs`) of silence after it: a resident who came back unseen (an exit contact failed)
+    // and fell where one sensor sees them is called late, not never; where an outing has no bound (a resident seen away
+    // for days), neither has this wait.
+    let threshold: Threshold;
     if (emptyHomeShown(home, at)) {
-      ctx.disarm(home.timers.inactivity);
-      ctx.disarm(home.timers['inactivity-pre']);
-      return;
-    }
-    const threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
+      const bound = home.outingBoundMs();
+      if (!Number.isFinite(bound)) {
+        ctx.disarm(home.timers.inactivity);
+        ctx.disarm(home.timers['inactivity-pre']);
+        return;
+      }
+      threshold = { ms: bound, source: 'cold-start' };
+    } else threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);

@@ -1,5 +1,6 @@
 // A home whose own returns in doubt after long outings ended by the exit door (nobody else inside) is shown to be empty
-// when a device reports alone hours into an absence: the inactivity family waits on it as on an outing.
+// when a device reports alone hours into an absence: the inactivity family waits on it as on an outing, and as long as
+// an outing nothing ends (inactivity calls then: a resident who came back unseen is called late, not never).
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
 import { Harness, MONDAY } from './factories.js';
@@ -102,17 +103,29 @@ const FAMILY = new Set([
 const family = (h: Harness): string[] => h.raised().flatMap((d) => (FAMILY.has(d.kind) ? [d.kind] : []));
 
 describe('a home shown by its own returns to be empty when a device fires alone', () => {
-  it('after two outings whose lone device was a ghost, a third lone report raises nothing for a day', () => {
-    const { h } = lastOuting([outingWithAGhost, outingWithAGhost]);
-    // Through the night and the next morning's check: neither inactivity (10 h before) nor no-morning-activity.
-    h.advanceBy(30 * HOUR_MS);
+  /**
+   * Nothing through the night's allowance (10 h), the next morning's check or the cap (12 h); then inactivity, once the
+   * silence after the lone report is as long as an outing nothing ends may be (18 h: `presence.outingBoundMinHours`).
+   */
+  function calledAtTheOutingBound(h: Harness): void {
+    h.advanceBy(18 * HOUR_MS - MINUTE_MS);
     expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(family(h)).toEqual(['inactivity']);
+    h.advanceBy(12 * HOUR_MS);
+    expect(family(h)).toEqual(['inactivity']);
+  }
+
+  it('after two outings whose lone device was a ghost, a third lone report is waited on as an outing, up to its bound', () => {
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost]);
+    calledAtTheOutingBound(h);
+    const called = h.raised().find((d) => d.kind === 'inactivity');
+    expect(called?.type === 'raise' ? called.detail : undefined).toMatchObject({ presenceInDoubt: true });
   });
 
   it('the home record survives a restart', () => {
     const { h } = lastOuting([outingWithAGhost, outingWithAGhost], true);
-    h.advanceBy(30 * HOUR_MS);
-    expect(family(h)).toEqual([]);
+    calledAtTheOutingBound(h);
   });
 
   it('a second device after the lone report is the resident: watched again, called', () => {
@@ -175,10 +188,9 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     return h;
   }
 
-  it('a device alone for longer than the day value since the door closed is a long return too: nothing raised', () => {
+  it('a device alone for longer than the day value since the door closed is a long return too: waited on up to an outing bound', () => {
     const h = pirFiringOn(11); // 5 h
-    h.advanceBy(30 * HOUR_MS);
-    expect(family(h)).toEqual([]);
+    calledAtTheOutingBound(h);
   });
 
   it('the same device alone for one hour only: watched, called', () => {
