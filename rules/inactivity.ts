@@ -107,14 +107,17 @@ export function stillInBed(home: HomeState, at: number): boolean {
  * no new press is no movement once the press has lasted longer than the mat's own presses: its brief ones
  * (`presence.matPulseSeconds`, the bound that makes it a mat that pulses) and its lie-ins (`matRestMaxMs`: the longest
  * press it has ended with the resident seen nowhere else); every such press still on, each by its own mat's presses.
- * Only when the silence began with such a press. NaN where a bed mat that holds (does not pulse) is held on, or a
- * press of one that pulses was followed by other activity: it says nothing of movement.
+ * The bed's mats that pulse are one bed (a double bed, one mat a side): the silence began with a movement on any of
+ * them (a press, or a release while the other mat stays pressed), and no new press on either since is no movement.
+ * NaN where a bed mat that holds (does not pulse) is held on, or the silence began elsewhere (a press followed by
+ * activity off the bed): it says nothing of movement.
  */
 export function stillInBedFrom(home: HomeState, at: number): number {
   if (!home.bedOccupied) return NaN;
-  // The silence began with a press of a mat that pulses, still on (its release not come): that press may be read.
+  // The silence began with a movement in bed on a mat that pulses (a press, or a release while the bed's other mat
+  // stays pressed): the presses still on may be read.
   const last = home.lastActivityDeviceId === undefined ? undefined : home.devices.get(home.lastActivityDeviceId);
-  const pressed = last?.kind === 'bed' && last.heldSince === home.lastActivityAt && home.matPulses(last);
+  const inBed = last?.kind === 'bed' && home.matPulses(last);
   let pulsing = false;
   let from = -Infinity;
   const briefMs = home.params.presence.matPulseSeconds * 1000;
@@ -122,9 +125,10 @@ export function stillInBedFrom(home: HomeState, at: number): number {
     if (d.kind !== 'bed' || !home.restsOn(d, at)) continue;
     const pulses = home.matPulses(d);
     if (!Number.isNaN(d.heldSince)) {
-      // A mat that holds, or a press that is not how the silence began (the resident moved on after it, on the
-      // other mat of the bed: Kasteren B, one mat pressed for a day while the other pulsed): it says nothing.
-      if (!pulses || !pressed) return NaN;
+      // A mat that holds, or a silence that did not begin in bed (the resident moved on after the press): it says
+      // nothing. A movement on the bed's other mat after the press is a later movement in the same bed (Kasteren B:
+      // s12 released while s13 stayed pressed, read as a held mat for 8-11 h under the plain cut).
+      if (!pulses || !inBed) return NaN;
       from = Math.max(from, d.heldSince + Math.max(briefMs, d.matRestMaxMs));
     }
     if (pulses) pulsing = true;

@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { homeMayBeEmpty, inactivityDefinition, stillInBed } from './inactivity.js';
+import { homeMayBeEmpty, inactivityDefinition, stillInBedFrom } from './inactivity.js';
 import { returnInDoubt } from './possible-fall.js';
 import { bedMatsWork } from './presence.js';
 import type { RuleParams } from './params.js';
@@ -11,7 +11,8 @@ import { HOUR_MS, MINUTE_MS } from './time.js';
 
 /**
  * Where a night's silence begins, when the next movement in bed would be reported:
- * - `bed-mat`: still on a bed mat that reports each movement (it pulses) and is not held on (`stillInBed`);
+ * - `bed-mat`: still on a bed mat that reports each movement (it pulses), as inactivity reads it (`stillInBedFrom`):
+ *   none held on, or a press of it still on (its release not come) counted once longer than the mat's own presses;
  * - `bedroom-pir`: the bedroom's motion sensor was last, and no bed mat works (none, or one stuck): a PIR that sees
  *   the bed sees the sleeper turn (CASAS), one that does not sees nobody all night (Kasteren B), and the home's own
  *   nights tell which.
@@ -51,13 +52,17 @@ function newSlice(): NightStillnessSlice {
   return { nights: { 'bed-mat': newNights(), 'bedroom-pir': newNights() }, spellSince: NaN, spellContext: undefined };
 }
 
-/** The context of the night a silence starting now at `at` is in, if any. */
-export function nightContext(home: HomeState, at: number): NightContext | undefined {
+/**
+ * The context of the night a silence starting now at `at` is in, if any, and from when it is a still spell: `at`, or
+ * later for a press of a mat that pulses still on (from when it outlasts the mat's own presses, `stillInBedFrom`).
+ */
+export function nightContext(home: HomeState, at: number): { context: NightContext; since: number } | undefined {
   if (!home.inRestNight(at)) return undefined;
-  if (stillInBed(home, at)) return 'bed-mat';
+  const stillFrom = stillInBedFrom(home, at);
+  if (!Number.isNaN(stillFrom)) return { context: 'bed-mat', since: Math.max(at, stillFrom) };
   const device = home.devices.get(home.lastActivityDeviceId ?? '');
   if (device?.room === 'bedroom' && device.kind === 'motion' && !home.bedOccupied && !bedMatsWork(home, at))
-    return 'bedroom-pir';
+    return { context: 'bedroom-pir', since: at };
   return undefined;
 }
 
@@ -179,9 +184,10 @@ export const nightStillnessDefinition = {
     // The spell that just ended joins its night.
     if (state.spellContext !== undefined && at > state.spellSince)
       recordSpell(home, state.nights[state.spellContext], state.spellSince, at - state.spellSince);
-    const context = nightContext(home, at);
+    const night = nightContext(home, at);
+    const context = night?.context;
     state.spellContext = context;
-    state.spellSince = context === undefined ? NaN : at;
+    state.spellSince = night?.since ?? NaN;
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
     delete home.armed['night-stillness'];
     ctx.disarm(home.timers['night-stillness']);
@@ -189,9 +195,11 @@ export const nightStillnessDefinition = {
     // The home may be empty (a mat alone since the exit door, a device alone after an outing): inactivity watches.
     if (returnInDoubt(home) || homeMayBeEmpty(home, home.homeSliceOf(inactivityDefinition))) return;
     const ms = nightStillnessMs(home.params, state.nights[context].longestMinutes);
-    if (Number.isNaN(ms) || at + ms >= home.timers.inactivity.dueAt) return;
-    home.armed['night-stillness'] = { ms, source: 'learned' };
-    ctx.arm(home.timers['night-stillness'], at + ms);
+    // The still spell from its start (a press still on: from when it outlasts the mat's own presses).
+    const dueAt = state.spellSince + ms;
+    if (Number.isNaN(ms) || dueAt >= home.timers.inactivity.dueAt) return;
+    home.armed['night-stillness'] = { ms: dueAt - at, source: 'learned' };
+    ctx.arm(home.timers['night-stillness'], dueAt);
   },
 
   onSuspend(home: HomeState, _at: number, ctx: RuleContext, state: NightStillnessSlice): void {

@@ -87,7 +87,7 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: pressMs + 7 * HOUR_MS })]);
   });
 
-  it('a press of one mat of the bed while the resident moves on the other says nothing: judged as held', () => {
+  it('a bed of two mats that pulse is one bed: a release on one while the other stays pressed, then no press, is stillness', () => {
     const h = new Harness(
       home({ devices: [...home().devices, { id: 'bed-2', kind: 'bed', room: 'bedroom' }] }),
       MONDAY + 23 * HOUR_MS,
@@ -97,10 +97,42 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
       h.at(2 * SECOND, 'bed-2', 'occupancy', false);
     }
     pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS);
-    h.at(MINUTE_MS, 'bed-2', 'occupancy', true); // the other mat pressed and held (something left on it)...
+    h.at(MINUTE_MS, 'bed-2', 'occupancy', true); // the other mat pressed, its release never comes...
     pulses(h, 4 * MINUTE_MS, MONDAY + 25 * HOUR_MS); // ...while the resident turns over on this one
-    h.clock.advanceTo(h.clock.now() + 6 * HOUR_MS); // not the still allowance (5 h): that press says nothing
-    expect(h.raised()).toEqual([]);
+    const lastMs = h.clock.now(); // a release on this mat, the other still pressed: the last movement in bed
+    h.clock.advanceTo(MONDAY + 36 * HOUR_MS); // no new press on either mat: no movement (was judged as a held mat)
+    expect(h.raised()).toEqual([
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: lastMs + 300 * MINUTE_MS,
+        detail: expect.objectContaining({ thresholdMinutes: 300, matOccupied: 'bed', stillInBed: true }),
+      }),
+    ]);
+  });
+
+  it('a bed of two mats: the other mat pressed no longer than its own lie-ins says nothing of movement yet', () => {
+    const h = new Harness(
+      home({ devices: [...home().devices, { id: 'bed-2', kind: 'bed', room: 'bedroom' }] }),
+      MONDAY - DAY_MS + 23 * HOUR_MS,
+    );
+    // Sunday night: the other mat holds a 7-h lie-in with the resident seen nowhere else; then the day in the kitchen.
+    h.at(MINUTE_MS, 'bed-2', 'occupancy', true);
+    h.at(7 * HOUR_MS, 'bed-2', 'occupancy', false);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    while (h.clock.now() + 30 * MINUTE_MS < MONDAY + 22 * HOUR_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.clock.advanceTo(MONDAY + 23 * HOUR_MS);
+    for (let i = 0; i < 15; i++) {
+      h.at(4 * MINUTE_MS, 'bed-2', 'occupancy', true);
+      h.at(2 * SECOND, 'bed-2', 'occupancy', false);
+    }
+    pulses(h, 4 * MINUTE_MS, MONDAY + 24 * HOUR_MS + 30 * MINUTE_MS);
+    h.at(MINUTE_MS, 'bed-2', 'occupancy', true); // the other mat pressed at about 00:31 and held...
+    const pressMs = h.clock.now();
+    pulses(h, 4 * MINUTE_MS, MONDAY + 25 * HOUR_MS); // ...a last movement on this one at about 01:00
+    h.clock.advanceTo(pressMs + 7 * HOUR_MS - MINUTE_MS); // as long as that mat's lie-in: nothing called
+    expect(h.raised('inactivity')).toEqual([]);
+    h.clock.advanceTo(pressMs + 8 * HOUR_MS); // longer than any press it has ended: stillness since the press
+    expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: pressMs + 7 * HOUR_MS })]);
   });
 
   it('in the morning, lying quiet in bed is left to the morning check (not called at 5 h)', () => {
