@@ -311,6 +311,7 @@ export class EmbeddedBroker implements HubBroker {
     });
     const persistentSubscriptions = skipOfflineQueueWithoutPersistentSubscriptions(aedes);
     publishLiveOnly(aedes, persistentSubscriptions);
+    rememberRoutes(aedes);
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
     );
@@ -652,6 +653,52 @@ function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): 
       broker.emit('publish', packet, client);
     });
   };
+}
+
+/** Topics whose subscribers `rememberRoutes` keeps: a hub's sensors' topics; past it the list starts again. */
+export const ROUTE_CACHE_TOPICS = 4096;
+
+const NO_ROUTES: readonly unknown[] = Object.freeze([]);
+
+/** aedes's message router's topic matcher (mqemitter's Qlobber), the part of it that `rememberRoutes` wraps. */
+interface TopicMatcher {
+  match(topic: string, ctx?: unknown): readonly unknown[];
+  add(...args: unknown[]): unknown;
+  remove(...args: unknown[]): unknown;
+  clear(...args: unknown[]): unknown;
+}
+
+/**
+ * aedes's router (mqemitter) finds each message's subscribers by matching its topic against its trie of
+ * subscriptions (qlobber): the topic split into an array of its levels, a walk, a new array of results, for every
+ * sensor event, though a hub's sensors publish on a few thousand topics at most and the subscriptions change rarely.
+ * The result per topic is kept until the trie next changes (any add, remove or clear empties the list at once, before
+ * the change), so a message is always routed to the subscribers the trie holds when it is matched, as before; at most
+ * `ROUTE_CACHE_TOPICS` topics are kept (then the list starts again). A kept result is shared: mqemitter only reads it
+ * (fastparallel calls each subscriber in it), and a topic nobody subscribes to shares one frozen empty list.
+ */
+function rememberRoutes(aedes: Aedes): void {
+  const matcher = (aedes as unknown as { mq: { _matcher: TopicMatcher } }).mq._matcher;
+  const match = matcher.match.bind(matcher);
+  const routes = new Map<string, readonly unknown[]>();
+  matcher.match = (topic, ctx) => {
+    if (ctx !== undefined || typeof topic !== 'string') return match(topic, ctx);
+    let found = routes.get(topic);
+    if (found === undefined) {
+      const matched = match(topic);
+      found = matched.length === 0 ? NO_ROUTES : matched;
+      if (routes.size >= ROUTE_CACHE_TOPICS) routes.clear();
+      routes.set(topic, found);
+    }
+    return found;
+  };
+  for (const change of ['add', 'remove', 'clear'] as const) {
+    const original = matcher[change].bind(matcher);
+    matcher[change] = (...args: unknown[]) => {
+      routes.clear();
+      return original(...args);
+    };
+  }
 }
 
 /** A topic's levels as aedes counts them (its separators plus one). */

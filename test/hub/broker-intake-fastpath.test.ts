@@ -163,3 +163,49 @@ describe("a client's publication once acknowledged", () => {
     expect(lookups).toHaveBeenCalledWith(topic);
   });
 });
+
+describe("aedes's routing of a topic", () => {
+  it('is matched once per topic while the subscriptions stay, and again at once after any change to them', async () => {
+    const running = await startBroker(() => Promise.resolve());
+    const matcher = (running.aedes as unknown as { mq: { _matcher: { _match2: (...a: unknown[]) => unknown } } }).mq
+      ._matcher;
+    const matches = vi.spyOn(matcher, '_match2');
+    const sensor = await mqttClient(running.broker.port, { clientId: 'sensor-a' });
+    const live = await mqttClient(running.broker.port, { clientId: 'live-console' });
+    clients.push(sensor, live);
+    const seen: string[] = [];
+    live.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    const pir = 'telecare/h1/devices/hall-pir/events';
+    const pendant = 'telecare/h1/devices/p1/events';
+    const send = async (topic: string, n: number, from: number): Promise<void> => {
+      for (let i = from; i < from + n; i++)
+        await sensor.publishAsync(topic, JSON.stringify({ type: 'motion', value: i % 2 === 0, seq: i }), { qos: 1 });
+    };
+    const motion = (topic: string, from: number, n: number): string[] =>
+      Array.from(
+        { length: n },
+        (_, k) => `${topic} ${JSON.stringify({ type: 'motion', value: (from + k) % 2 === 0, seq: from + k })}`,
+      );
+
+    // Nobody subscribed: twelve messages on one topic, one match.
+    matches.mockClear();
+    await send(pir, 12, 0);
+    expect(matches.mock.calls.filter((call) => call[1] === pir)).toHaveLength(1);
+
+    // A subscription made after that topic was matched: the next messages reach it.
+    await live.subscribeAsync('telecare/h1/devices/+/events', { qos: 1 });
+    await send(pir, 3, 12);
+    await send(pendant, 2, 15);
+    await vi.waitFor(() => expect(seen).toHaveLength(5), { timeout: 15_000, interval: 20 });
+    expect(seen).toEqual([...motion(pir, 12, 3), ...motion(pendant, 15, 2)]);
+
+    // Unsubscribed: nothing more reaches it, though its topics were matched with it.
+    await live.unsubscribeAsync('telecare/h1/devices/+/events');
+    await send(pir, 3, 17);
+    // A second subscriber's messages show the first's would have arrived by now.
+    await live.subscribeAsync(pendant, { qos: 1 });
+    await send(pendant, 1, 20);
+    await vi.waitFor(() => expect(seen).toHaveLength(6), { timeout: 15_000, interval: 20 });
+    expect(seen.slice(5)).toEqual(motion(pendant, 20, 1));
+  });
+});
