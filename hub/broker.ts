@@ -3,9 +3,12 @@
 import './mqtt-debug.js';
 // mqtt-packet's reads from its receive buffer without a Buffer view each (hub/mqtt-parser-reads.ts).
 import './mqtt-parser-reads.js';
+// aedes's PUBACKs in one write each (hub/mqtt-puback-writer.ts).
+import './mqtt-puback-writer.js';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import aedesPacket from 'aedes-packet';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
@@ -306,7 +309,9 @@ export class EmbeddedBroker implements HubBroker {
         return identity && this.options.access.canRead(identity, packet.topic) ? packet : null;
       },
     });
-    skipOfflineQueueWithoutPersistentSubscriptions(aedes);
+    const persistentSubscriptions = skipOfflineQueueWithoutPersistentSubscriptions(aedes);
+    publishLiveOnly(aedes, persistentSubscriptions);
+    rememberRoutes(aedes);
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
     );
@@ -577,7 +582,7 @@ const NOTHING_QUEUED: Promise<void> = Promise.resolve();
  * Fixed parameters, not rest ones: these run for every message. A callback means the callback API, which aedes
  * does not use: passed through as it is.
  */
-function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): void {
+function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boolean {
   const persistence = (aedes as unknown as { persistence: OfflineQueue }).persistence;
   const add = persistence.addSubscriptions.bind(persistence);
   const byTopic = persistence.subscriptionsByTopic.bind(persistence);
@@ -595,6 +600,112 @@ function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): void {
     if (callback !== undefined) return enqueue(subs, packet, callback);
     return subs.length === 0 ? NOTHING_QUEUED : enqueue(subs, packet);
   };
+  return () => persistentSubscriptions;
+}
+
+/** The parts of aedes's instance that its publish uses (aedes.js): its message router, its `published` hook, its limit. */
+interface AedesPublishInternals {
+  publish(packet: PublishPacket, client: Client | null | PublishDone, done?: PublishDone): void;
+  mq: { emit(packet: unknown, callback: (err?: Error | null) => void): unknown };
+  published: (packet: PublishPacket, client: Client, callback: PublishDone) => void;
+  maxTopicLevels: number;
+  emit(event: 'publish', packet: PublishPacket, client: Client): boolean;
+}
+type PublishDone = (err?: Error | null) => void;
+
+/** aedes-packet's constructor (what aedes's publish makes for delivery: its broker id and counter); typed there as a namespace. */
+const AedesPacket = aedesPacket as unknown as new (original: PublishPacket, broker: Aedes) => { clientId?: string };
+
+/**
+ * aedes hands every client publication, once acknowledged, to its `publish`: a series of four steps (store a
+ * retained copy, queue copies for offline persistent sessions, deliver to the live subscribers, call `published`),
+ * each a callback, the second a chain of promises. For a publication that is not retained while no persistent
+ * session subscribes at QoS 1 or more (see skipOfflineQueueWithoutPersistentSubscriptions: the first two steps
+ * then do nothing), the series is replaced by its two steps that act: deliver (aedes's own packet copy, with the
+ * publisher's client id, to mqemitter, as its `emitPacket`), then `published` and the `publish` event, as its
+ * `callPublished`; `done` (aedes's read gating for the client) is called as before, once both ran. Everything else
+ * (the hub's own publishes, retained messages, wills without a client, any publication once a persistent
+ * subscription exists, a topic over aedes's level limit, for its error) takes aedes's own series.
+ */
+function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): void {
+  const broker = aedes as unknown as AedesPublishInternals;
+  const series = broker.publish.bind(aedes);
+  broker.publish = (packet, client, done) => {
+    if (
+      typeof done !== 'function' ||
+      typeof client !== 'object' ||
+      client === null ||
+      packet.retain ||
+      persistentSubscriptions() ||
+      topicLevels(packet.topic) > broker.maxTopicLevels
+    ) {
+      series(packet, client, done);
+      return;
+    }
+    const live = new AedesPacket(packet, aedes);
+    live.clientId = client.id;
+    broker.mq.emit(live, (err) => {
+      if (err) {
+        done(err);
+        return;
+      }
+      broker.published(packet, client, done);
+      broker.emit('publish', packet, client);
+    });
+  };
+}
+
+/** Topics whose subscribers `rememberRoutes` keeps: a hub's sensors' topics; past it the list starts again. */
+export const ROUTE_CACHE_TOPICS = 4096;
+
+const NO_ROUTES: readonly unknown[] = Object.freeze([]);
+
+/** aedes's message router's topic matcher (mqemitter's Qlobber), the part of it that `rememberRoutes` wraps. */
+interface TopicMatcher {
+  match(topic: string, ctx?: unknown): readonly unknown[];
+  add(...args: unknown[]): unknown;
+  remove(...args: unknown[]): unknown;
+  clear(...args: unknown[]): unknown;
+}
+
+/**
+ * aedes's router (mqemitter) finds each message's subscribers by matching its topic against its trie of
+ * subscriptions (qlobber): the topic split into an array of its levels, a walk, a new array of results, for every
+ * sensor event, though a hub's sensors publish on a few thousand topics at most and the subscriptions change rarely.
+ * The result per topic is kept until the trie next changes (any add, remove or clear empties the list at once, before
+ * the change), so a message is always routed to the subscribers the trie holds when it is matched, as before; at most
+ * `ROUTE_CACHE_TOPICS` topics are kept (then the list starts again). A kept result is shared: mqemitter only reads it
+ * (fastparallel calls each subscriber in it), and a topic nobody subscribes to shares one frozen empty list.
+ */
+function rememberRoutes(aedes: Aedes): void {
+  const matcher = (aedes as unknown as { mq: { _matcher: TopicMatcher } }).mq._matcher;
+  const match = matcher.match.bind(matcher);
+  const routes = new Map<string, readonly unknown[]>();
+  matcher.match = (topic, ctx) => {
+    if (ctx !== undefined || typeof topic !== 'string') return match(topic, ctx);
+    let found = routes.get(topic);
+    if (found === undefined) {
+      const matched = match(topic);
+      found = matched.length === 0 ? NO_ROUTES : matched;
+      if (routes.size >= ROUTE_CACHE_TOPICS) routes.clear();
+      routes.set(topic, found);
+    }
+    return found;
+  };
+  for (const change of ['add', 'remove', 'clear'] as const) {
+    const original = matcher[change].bind(matcher);
+    matcher[change] = (...args: unknown[]) => {
+      routes.clear();
+      return original(...args);
+    };
+  }
+}
+
+/** A topic's levels as aedes counts them (its separators plus one). */
+function topicLevels(topic: string): number {
+  let levels = 1;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
+  return levels;
 }
 
 function listen(server: net.Server, port: number, host: string | undefined): Promise<number> {
