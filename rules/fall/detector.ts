@@ -56,6 +56,8 @@ const PRE_TO_CELLS = 40;
  * too averages over a step (a thigh lifted on a stair, a swinging arm).
  */
 const EARLIER_PRE_WINDOWS: readonly (readonly [number, number])[] = [[120, 81]];
+/** Cells back that the windows before the impact span (a radio gap in them: PRE_GRAVITY_TOLERANCE_G). */
+const PRE_SPAN_CELLS = Math.max(PRE_FROM_CELLS, ...EARLIER_PRE_WINDOWS.map(([fromBack]) => fromBack));
 /** Free fall is searched in the second before the impact. */
 const FREE_FALL_CELLS = 50;
 /** The impact's peak is the largest magnitude within 0.5 s of its first crossing (rebounds included). */
@@ -131,6 +133,21 @@ const DESCENT_CELLS = 50;
  */
 const STILL_GRAVITY_TOLERANCE_G = 0.25;
 /**
+ * A posture is the direction of gravity, so a window before the impact gives one only if its mean vector
+ * measures gravity: over 0.8 s of standing, walking or stairs the body's own acceleration averages out and the
+ * mean's length is about 1 g. A wearable whose range clips (±2 g, ±4 g) cuts the heavy side of every step on
+ * the vertical axis and not the light one, so on stairs taken quickly the mean shrinks (0.3 g on the tuning
+ * subjects' ±2 g stairs) and tilts towards the axes that did not clip: a posture 73° "away" from the standing
+ * one after it. A window whose mean is more than this from 1 g is not a posture and is not compared; when no
+ * window before the impact measures gravity, there is no posture to have changed from, and no fall. Falls
+ * from jogging at ±2 g show down to 0.74 g; the stairs 0.3 g: 0.5 is the middle of the free interval on the
+ * tuning subjects (SisFall SA01–SA07): docs/fall-detection.md, eighth round. After a radio gap within the
+ * windows' span, or with a history shorter than the first window (a restart after silence), they hold what
+ * arrived, not the time before the impact (a descent cut short is not gravity either): unknown is not absent,
+ * and they are compared as they are.
+ */
+const PRE_GRAVITY_TOLERANCE_G = 0.5;
+/**
  * Getting still may take longer than the settling second: an older faller struggles, tries to get up and sinks
  * back before lying still (Becker et al. 2012's resting phase after the impact; seventh round). A window that
  * is not still is slid on, cell by cell, for up to this much longer; the first still window is judged (posture,
@@ -184,6 +201,8 @@ export interface FallDetectorState {
   pre: [number, number, number];
   /** Mean vectors of EARLIER_PRE_WINDOWS, flattened (absent in states saved before they were kept). */
   preEarlier?: number[];
+  /** The windows before the first impact hold what arrived, not that time (absent in older states: they do). */
+  preAsArrived?: boolean;
   postureDeg: number;
   stillStdG: number;
   stillMs: number;
@@ -337,6 +356,11 @@ class StreamingFallDetector implements FallDetector {
   private preZ = 0;
   /** Mean vectors of EARLIER_PRE_WINDOWS that the history held whole at the impact, flattened (x, y, z, …). */
   private preEarlier: number[] = [];
+  /**
+   * The windows before the first impact hold what arrived, not that time (a radio gap ended within PRE_SPAN_CELLS
+   * of it, or the history is shorter than the first window): compared as they are (PRE_GRAVITY_TOLERANCE_G).
+   */
+  private preAsArrived = false;
   private postureDeg = 0;
   private stillStdG = 0;
   /** Length of the stillness actually judged (shorter when the wearable fell silent). */
@@ -448,6 +472,7 @@ class StreamingFallDetector implements FallDetector {
       freeFallG: this.freeFallG,
       pre: [this.preX, this.preY, this.preZ],
       preEarlier: [...this.preEarlier],
+      preAsArrived: this.preAsArrived,
       postureDeg: this.postureDeg,
       stillStdG: this.stillStdG,
       stillMs: this.judgedStillMs,
@@ -505,6 +530,7 @@ class StreamingFallDetector implements FallDetector {
     this.preZ = finiteOr(s.pre[2], 0);
     this.preEarlier =
       Array.isArray(s.preEarlier) && s.preEarlier.length % 3 === 0 ? s.preEarlier.map((v) => finiteOr(v, 0)) : [];
+    this.preAsArrived = s.preAsArrived === true;
     this.postureDeg = finiteOr(s.postureDeg, 0);
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
@@ -664,6 +690,7 @@ class StreamingFallDetector implements FallDetector {
     this.dipLost = this.cells - this.gapCell <= FREE_FALL_CELLS;
     this.descentGs = this.descentBefore();
     [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
+    this.preAsArrived = this.cells - this.gapCell <= PRE_SPAN_CELLS || this.cells <= PRE_FROM_CELLS;
     this.preEarlier = [];
     for (const [fromBack, toBack] of EARLIER_PRE_WINDOWS)
       if (this.cells > fromBack) this.preEarlier.push(...this.historyMean(fromBack, toBack));
@@ -731,19 +758,22 @@ class StreamingFallDetector implements FallDetector {
       this.stillCells < HISTORY_CELLS &&
       at + CELL_MS < this.impactAt + SETTLE_MS + this.stillMs + this.tuning.stillSearchMs;
     if (searching) return;
-    this.postureDeg = angleDeg(this.preX, this.preY, this.preZ, mx, my, mz);
-    // The largest change from an earlier window; that window is then the posture to get back to.
-    let pre: [number, number, number] = [this.preX, this.preY, this.preZ];
-    for (let i = 0; i + 2 < this.preEarlier.length; i += 3) {
-      const [ex, ey, ez] = this.preEarlier.slice(i, i + 3) as [number, number, number];
+    // The largest change from a window before the impact that measures gravity (PRE_GRAVITY_TOLERANCE_G); that
+    // window is then the posture to get back to. None: no posture before the impact, nothing changed from.
+    let pre: [number, number, number] | null = null;
+    this.postureDeg = 0;
+    const windows = [this.preX, this.preY, this.preZ, ...this.preEarlier];
+    for (let i = 0; i + 2 < windows.length; i += 3) {
+      const [ex, ey, ez] = windows.slice(i, i + 3) as [number, number, number];
+      if (!this.preAsArrived && Math.abs(norm(ex, ey, ez) - 1) > PRE_GRAVITY_TOLERANCE_G) continue;
       const deg = angleDeg(ex, ey, ez, mx, my, mz);
-      if (deg > this.postureDeg) {
+      if (pre === null || deg > this.postureDeg) {
         this.postureDeg = deg;
         pre = [ex, ey, ez];
       }
     }
-    const isFall = dip && this.postureDeg >= this.params.postureChangeDeg && still;
-    if (!isFall) {
+    const isFall = dip && pre !== null && this.postureDeg >= this.params.postureChangeDeg && still;
+    if (!isFall || pre === null) {
       this.phase = 'idle';
       return;
     }
