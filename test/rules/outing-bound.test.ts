@@ -58,6 +58,29 @@ describe('an outing nothing ends', () => {
     expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
   });
 
+  it('a reload that moves the bound during an outing: the new bound runs from the closing, not from the old one', () => {
+    const starter = (presence: object) =>
+      home({ devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) }, { presence });
+    // Raised to 20 h two hours into the outing: called at 20 h, not 20 h after the old 18-h bound.
+    const raised = doorAtTen();
+    raised.h.advanceBy(2 * HOUR_MS);
+    raised.h.restart(starter({ outingBoundMinHours: 20 }));
+    raised.h.advanceBy(20 * HOUR_MS);
+    expect(kinds(raised.h)).toEqual([['inactivity', raised.closedAt + 20 * HOUR_MS]]);
+    // Lowered to 12 h: called at 12 h, not at the old 18-h bound.
+    const lowered = doorAtTen();
+    lowered.h.advanceBy(2 * HOUR_MS);
+    lowered.h.restart(starter({ outingBoundMinHours: 12 }));
+    lowered.h.advanceBy(20 * HOUR_MS);
+    expect(kinds(lowered.h)).toEqual([['inactivity', lowered.closedAt + 12 * HOUR_MS]]);
+    // Turned off: out until the next activity.
+    const off = doorAtTen();
+    off.h.advanceBy(2 * HOUR_MS);
+    off.h.restart(starter({ outingBoundMaxHours: 0 }));
+    off.h.advanceBy(30 * HOUR_MS);
+    expect(family(off.h)).toEqual([]);
+  });
+
   it("a day away the home has had is learned: the next one is not called (the home's outings have no bound)", () => {
     const { h, closedAt } = doorAtTen();
     // 30 h away: called at 18 h (nothing said the resident was out that long), then home by the front door.
