@@ -287,7 +287,8 @@ export class RulesEngine {
       return;
     }
     if (slot.name === OUT_CHECK_TIMER) {
-      // NaN (an outing restored from before session 26, its closing unknown) never lapses.
+      // Out with `outSince` NaN: a leaving while out, its closing to confirm (or a snapshot from before session 26
+      // with no activity known), which begins the outing again.
       if (home.out && !Number.isNaN(home.outSince)) {
         // The outing's bound, armed for a bound the configuration has since raised: the outing still began at its
         // closing (not now), and its bound runs from there.

@@ -98,8 +98,9 @@ export class Harness {
 
   /** Simulate a hub restart (or a configuration reload, given the home's new `config`): state through JSON, a new
    *  engine, timers re-armed. */
-  restart(config: HomeConfig = this.config): void {
-    const state = JSON.parse(JSON.stringify(this.engine.exportState())) as unknown;
+  restart(config: HomeConfig = this.config, edit?: (state: Record<string, unknown>) => void): void {
+    const state = JSON.parse(JSON.stringify(this.engine.exportState())) as Record<string, unknown>;
+    edit?.(state);
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.engine = RulesEngine.fromState([config], state);

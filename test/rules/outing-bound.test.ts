@@ -81,6 +81,23 @@ describe('an outing nothing ends', () => {
     expect(family(off.h)).toEqual([]);
   });
 
+  it('an outing under way in a snapshot from before session 26 (no outing kept) has a bound too, from the last activity', () => {
+    const { h, closedAt } = doorAtTen();
+    h.advanceBy(2 * HOUR_MS);
+    // Session 25's snapshot of the same home: out, its out-check spent, no `outing`.
+    h.restart(h.config, (state) => {
+      const saved = (state.homes as Record<string, { out: boolean; outing?: unknown }>).h1!;
+      expect(saved.out).toBe(true);
+      delete saved.outing;
+    });
+    h.advanceBy(17 * HOUR_MS);
+    const called = kinds(h);
+    expect(called).toHaveLength(1);
+    // The last activity was the door's closing: the bound runs from it (the closing's second at the latest).
+    expect(called[0]![1]).toBeGreaterThan(closedAt + 18 * HOUR_MS - MINUTE_MS);
+    expect(called[0]![1]).toBeLessThanOrEqual(closedAt + 18 * HOUR_MS);
+  });
+
   it("a day away the home has had is learned: the next one is not called (the home's outings have no bound)", () => {
     const { h, closedAt } = doorAtTen();
     // 30 h away: called at 18 h (nothing said the resident was out that long), then home by the front door.
