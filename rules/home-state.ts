@@ -370,7 +370,8 @@ export class HomeState {
     const p = this.params.presence;
     if (!(p.outingBoundMaxHours > 0)) return Infinity;
     const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingMs);
-    return bound > p.outingBoundMaxHours * HOUR_MS ? Infinity : bound;
+    // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
+    return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
   }
 
   /** An outing (or a silence after a lapsed one) of `ms` ended: the bound learns from it. */

@@ -133,6 +133,21 @@ describe('an outing nothing ends', () => {
     expect(kinds(h)).toEqual([['inactivity', second + 18 * HOUR_MS]]);
   });
 
+  it('outingBoundMinHours 0 and no outing learned yet: no bound, not every outing ended as it is confirmed', () => {
+    const h = new Harness(
+      home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingBoundMinHours: 0 } },
+      ),
+      TEN,
+    );
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(20 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
   it('off with presence.outingBoundMaxHours 0: out until the next activity, as before', () => {
     const h = new Harness(
       home(
