@@ -149,29 +149,31 @@ export class RulesRunner {
     this.restScheduled = true;
     defer(() => {
       this.restScheduled = false;
-      try {
-        this.finishRest();
-      } catch (err) {
-        // Deferred, it would end the process; the event's alert is out, the next event or restart goes on.
-        this.log.error({ err }, 'rules engine failed on the rest of an event');
-      }
+      this.finishRest();
     });
   }
 
-  /** The bookkeeping `handleFirst` left, if any: before the engine is asked anything else. */
+  /**
+   * The bookkeeping `handleFirst` left, if any: before the engine is asked anything else. A rule failing on it is
+   * logged and costs nothing else: not the next event (a press read before the deferred call ran), not its timer, not
+   * the snapshot or the stop that finish it first (thrown from the deferred call, it would end the process).
+   */
   private finishRest(): void {
     const engine = this.engine;
-    if (engine?.restPending) this.run(engine.finishEvent());
+    if (!engine?.restPending) return;
+    try {
+      this.run(engine.finishEvent());
+    } catch (err) {
+      this.log.error({ err }, 'rules engine failed on the rest of an event');
+      this.dirty = true;
+      this.rearm();
+    }
   }
 
   /** Clear the timers and write a last snapshot. */
   stop(): void {
     const { clock } = this.options;
-    try {
-      this.finishRest();
-    } catch (err) {
-      this.log.error({ err }, 'rules engine failed on the rest of an event');
-    }
+    this.finishRest();
     if (this.timer) clock.clearTimer(this.timer);
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
     this.timer = undefined;

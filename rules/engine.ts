@@ -240,6 +240,12 @@ export class RulesEngine {
     for (const [id, snapshot] of Object.entries(s.homes)) {
       const home = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
       for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
+      // An outing under way: its bound is the configuration's now (a reload may have moved or turned it off).
+      if (home.out && !Number.isNaN(home.outSince)) {
+        const endsAt = home.outSince + home.outingBoundMs();
+        if (Number.isFinite(endsAt)) engine.queue.arm(home.timers[OUT_CHECK_TIMER], Math.ceil(endsAt));
+        else engine.queue.disarm(home.timers[OUT_CHECK_TIMER]);
+      }
     }
     return engine;
   }
@@ -281,9 +287,15 @@ export class RulesEngine {
       return;
     }
     if (slot.name === OUT_CHECK_TIMER) {
-      // NaN (an outing restored from before session 26, its closing unknown) never lapses.
-      if (home.out && at >= home.outSince + home.outingBoundMs()) this.outingLapsed(home, at);
-      else {
+      // Out with `outSince` NaN: a leaving while out, its closing to confirm (or a snapshot from before session 26
+      // with no activity known), which begins the outing again.
+      if (home.out && !Number.isNaN(home.outSince)) {
+        // The outing's bound, armed for a bound the configuration has since raised: the outing still began at its
+        // closing (not now), and its bound runs from there.
+        const endsAt = home.outSince + home.outingBoundMs();
+        if (at >= endsAt) this.outingLapsed(home, at);
+        else if (Number.isFinite(endsAt)) ctx.arm(slot, endsAt);
+      } else {
         // The exit door closed and nothing happened inside since: the resident is out, for as long as the home's
         // outings last (the same timer then ends an outing nothing else ended: `outingLapsed`).
         home.out = true;

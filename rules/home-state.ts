@@ -112,7 +112,8 @@ export interface HomeSnapshot {
   exitDoor?: { opening: ExitDoorState['opening'] | null; openedAt: number | null; arrivalOpenedAt: number | null };
   /** An arrival nobody inside has seen yet (absent before session 25, and when none). */
   unseenArrival?: UnseenArrival;
-  /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none). */
+  /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none;
+   *  always there while out). */
   outing?: { since: number | null; lapsedSince: number | null; longestMs: number };
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
@@ -369,7 +370,8 @@ export class HomeState {
     const p = this.params.presence;
     if (!(p.outingBoundMaxHours > 0)) return Infinity;
     const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingMs);
-    return bound > p.outingBoundMaxHours * HOUR_MS ? Infinity : bound;
+    // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
+    return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
   }
 
   /** An outing (or a silence after a lapsed one) of `ms` ended: the bound learns from it. */
@@ -453,7 +455,8 @@ export class HomeState {
           }
         : {}),
       ...(this.unseenArrival ? { unseenArrival: { ...this.unseenArrival } } : {}),
-      ...(Number.isNaN(this.outSince) && Number.isNaN(this.outLapsedSince) && this.longestOutingMs === 0
+      // Always while out: a snapshot without it is one from before session 26 (`restore`).
+      ...(!this.out && Number.isNaN(this.outSince) && Number.isNaN(this.outLapsedSince) && this.longestOutingMs === 0
         ? {}
         : {
             outing: {
@@ -511,8 +514,9 @@ export class HomeState {
       arrival && typeof arrival.doorId === 'string' && typeof arrival.closedAt === 'number'
         ? { doorId: arrival.doorId, openedAt: num(arrival.openedAt), closedAt: arrival.closedAt }
         : undefined;
-    // Before session 26 no outing was kept: an outing under way has no bound, and none is learned yet.
-    this.outSince = this.out ? num(saved.outing?.since) : NaN;
+    // Before session 26 no outing was kept: an outing under way is taken to have begun at the last activity (the
+    // leaving, or before it: the bound comes no later), so that it has a bound too; none is learned yet.
+    this.outSince = !this.out ? NaN : saved.outing ? num(saved.outing.since) : this.lastActivityAt;
     this.outLapsedSince = num(saved.outing?.lapsedSince);
     this.longestOutingMs = Math.max(0, num(saved.outing?.longestMs) || 0);
     this.registry.homeStateRules.forEach((rule, position) => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { AlertKindAt } from '../../hub/rules-runner.js';
+import { BUILT_IN_RULES } from '../../rules/built-in.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 import { clockedRules } from '../support/clocked-hub.js';
@@ -90,6 +91,44 @@ describe('rules runner', () => {
     const last = [event('pendant', 'p1', 'living', clock.now())];
     runner.feed(last, await store.append(last));
     expect(deferred).toHaveLength(1);
+    runner.stop();
+    expect(store.loadRuleState('rules-engine')?.lastEventId).toBe(store.lastReservedId);
+    expect(clock.pending()).toBe(0);
+    db.close();
+  });
+
+  it("a rule that fails on a press's deferred rest costs no other event: the next press, fed before it ran, raises", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    const calls: string[][] = [];
+    const deferred: (() => void)[] = [];
+    // A rule after the emergency rule that fails on the first press only (a fault in the rules' bookkeeping).
+    let failures = 0;
+    const failsOnce = {
+      name: 'fails-once',
+      events: ['pendant'],
+      onEvent(): void {
+        if (failures++ === 0) throw new Error('a rule failed');
+      },
+    } as const;
+    const { db, store, runner } = clockedRules(
+      path.join(dir, 'hub.db'),
+      clock,
+      config.homes,
+      (d) => calls.push(d.map((x) => `${x.type} ${x.kind}`)),
+      { deferRest: (finish) => deferred.push(finish), rules: [...BUILT_IN_RULES, failsOnce] },
+    );
+    runner.start();
+    const press = [event('pendant', 'p1', 'living', clock.now())];
+    runner.feed(press, await store.append(press));
+    expect(calls).toEqual([['raise pendant']]);
+    // The next batch is read before the deferred rest ran (another packet in the same poll): its press is decided.
+    clock.advanceBy(60_000);
+    const again = [event('pendant', 'p1', 'living', clock.now())];
+    const stored = store.append(again);
+    expect(() => runner.feed(again, store.lastReservedId)).not.toThrow();
+    await stored;
+    expect(calls.slice(1)).toEqual([['raise pendant']]);
+    for (const finish of deferred.splice(0)) finish();
     runner.stop();
     expect(store.loadRuleState('rules-engine')?.lastEventId).toBe(store.lastReservedId);
     expect(clock.pending()).toBe(0);

@@ -96,12 +96,14 @@ export class Harness {
     this.take(this.engine.setAway(this.config.id, away, this.clock.now()));
   }
 
-  /** Simulate a hub restart: state through JSON, a new engine, timers re-armed. */
-  restart(): void {
-    const state = JSON.parse(JSON.stringify(this.engine.exportState())) as unknown;
+  /** Simulate a hub restart (or a configuration reload, given the home's new `config`): state through JSON, a new
+   *  engine, timers re-armed. */
+  restart(config: HomeConfig = this.config, edit?: (state: Record<string, unknown>) => void): void {
+    const state = JSON.parse(JSON.stringify(this.engine.exportState())) as Record<string, unknown>;
+    edit?.(state);
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = undefined;
-    this.engine = RulesEngine.fromState([this.config], state);
+    this.engine = RulesEngine.fromState([config], state);
     this.rearm();
   }
 

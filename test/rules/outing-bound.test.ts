@@ -58,6 +58,46 @@ describe('an outing nothing ends', () => {
     expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
   });
 
+  it('a reload that moves the bound during an outing: the new bound runs from the closing, not from the old one', () => {
+    const starter = (presence: object) =>
+      home({ devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) }, { presence });
+    // Raised to 20 h two hours into the outing: called at 20 h, not 20 h after the old 18-h bound.
+    const raised = doorAtTen();
+    raised.h.advanceBy(2 * HOUR_MS);
+    raised.h.restart(starter({ outingBoundMinHours: 20 }));
+    raised.h.advanceBy(20 * HOUR_MS);
+    expect(kinds(raised.h)).toEqual([['inactivity', raised.closedAt + 20 * HOUR_MS]]);
+    // Lowered to 12 h: called at 12 h, not at the old 18-h bound.
+    const lowered = doorAtTen();
+    lowered.h.advanceBy(2 * HOUR_MS);
+    lowered.h.restart(starter({ outingBoundMinHours: 12 }));
+    lowered.h.advanceBy(20 * HOUR_MS);
+    expect(kinds(lowered.h)).toEqual([['inactivity', lowered.closedAt + 12 * HOUR_MS]]);
+    // Turned off: out until the next activity.
+    const off = doorAtTen();
+    off.h.advanceBy(2 * HOUR_MS);
+    off.h.restart(starter({ outingBoundMaxHours: 0 }));
+    off.h.advanceBy(30 * HOUR_MS);
+    expect(family(off.h)).toEqual([]);
+  });
+
+  it('an outing under way in a snapshot from before session 26 (no outing kept) has a bound too, from the last activity', () => {
+    const { h, closedAt } = doorAtTen();
+    h.advanceBy(2 * HOUR_MS);
+    // Session 25's snapshot of the same home: out, its out-check spent, no `outing`.
+    h.restart(h.config, (state) => {
+      const saved = (state.homes as Record<string, { out: boolean; outing?: unknown }>).h1!;
+      expect(saved.out).toBe(true);
+      delete saved.outing;
+    });
+    h.advanceBy(17 * HOUR_MS);
+    const called = kinds(h);
+    expect(called).toHaveLength(1);
+    // The last activity was the door's closing: the bound runs from it (the closing's second at the latest).
+    expect(called[0]![1]).toBeGreaterThan(closedAt + 18 * HOUR_MS - MINUTE_MS);
+    expect(called[0]![1]).toBeLessThanOrEqual(closedAt + 18 * HOUR_MS);
+  });
+
   it("a day away the home has had is learned: the next one is not called (the home's outings have no bound)", () => {
     const { h, closedAt } = doorAtTen();
     // 30 h away: called at 18 h (nothing said the resident was out that long), then home by the front door.
@@ -91,6 +131,21 @@ describe('an outing nothing ends', () => {
     expect(family(h)).toEqual([]);
     h.advanceBy(2 * MINUTE_MS);
     expect(kinds(h)).toEqual([['inactivity', second + 18 * HOUR_MS]]);
+  });
+
+  it('outingBoundMinHours 0 and no outing learned yet: no bound, not every outing ended as it is confirmed', () => {
+    const h = new Harness(
+      home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingBoundMinHours: 0 } },
+      ),
+      TEN,
+    );
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(5 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(20 * HOUR_MS);
+    expect(family(h)).toEqual([]);
   });
 
   it('off with presence.outingBoundMaxHours 0: out until the next activity, as before', () => {
