@@ -196,7 +196,9 @@ describe('every real home present in ../shared/data', () => {
    * 1); since an arrival by the exit door ends an outing, CASAS misses 2. Since session 26 an outing nothing ends has a
    * bound (rules/README.md): C misses 0, CASAS 1, and under another half (`half-sensors-s2`, seed 2) C 6 -> 0 and CASAS
    * 2 -> 1 (CASAS's one left, in both: the recording's first minute, before any kept sensor had reported). Ceilings:
-   * collapses missed, and false-alarm counts (cold start, after) as measured (none added by the bound).
+   * collapses missed, and false-alarm counts (cold start, after) as measured (none added by the bound). Merged with the
+   * same session's pulsing-mat rule (a press never released is stillness): C `half-sensors-s2` cold start 1 -> 2, a
+   * bed-mat press at night with nothing after it (eval/README.md, eleventh round, delay).
    */
   const HALF_SENSORS_CEILINGS: Record<string, Record<string, { missed: number; alarms: [number, number] }>> = {
     'half-sensors': {
@@ -204,7 +206,7 @@ describe('every real home present in ../shared/data', () => {
       casas: { missed: 1, alarms: [7, 7] },
     },
     'half-sensors-s2': {
-      'kasteren-c': { missed: 0, alarms: [1, 1] },
+      'kasteren-c': { missed: 0, alarms: [2, 1] },
       casas: { missed: 1, alarms: [8, 1] },
     },
   };
@@ -213,8 +215,10 @@ describe('every real home present in ../shared/data', () => {
     'held-out homes with half their sensors: collapses missed and false alarms no worse than their ceilings',
     () => {
       const perturbations = Object.keys(HALF_SENSORS_CEILINGS);
-      const rows = evaluateRobustness(dataDir, { maxCutsPerHome: 60, only: heldOut, perturbations, failures: true });
-      expect(rows.length).toBe(heldOut.length * perturbations.length);
+      // The shared held-out homes (a home dropped in later has no ceiling yet).
+      const only = heldOut.filter((id) => SHARED_HOMES.includes(id));
+      const rows = evaluateRobustness(dataDir, { maxCutsPerHome: 60, only, perturbations, failures: true });
+      expect(rows.length).toBe(only.length * perturbations.length);
       for (const r of rows) {
         const ceiling = HALF_SENSORS_CEILINGS[r.perturbation]?.[r.home];
         expect(ceiling, `a ceiling for ${r.perturbation} on ${r.home}`).toBeDefined();

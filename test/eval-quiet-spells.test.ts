@@ -58,12 +58,16 @@ describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eva
   it('night-stillness on the real homes: none faster than 2 h; B (tuning) never reaches its 14 nights', () => {
     const rule = (id: string, context: string) => byId.get(id)?.ruleNights.find((r) => r.context === context);
     if (byId.has('kasteren-b')) {
-      expect(rule('kasteren-b', 'bed-mat')?.longestMinutes).toEqual([246, 63, 145, 60, 69, 36]);
+      // Session 26: night stillness reads a pulsing mat pressed and never released, and a bed of two mats, as inactivity
+      // does (\`stillInBedFrom\`): B's nights and their longest still spells read on the bed as a whole (was [246, 63,
+      // 145, 60, 69, 36]); still short of 14 nights.
+      expect(rule('kasteren-b', 'bed-mat')?.longestMinutes).toEqual([246, 49, 63, 145, 60, 208, 36]);
       expect(rule('kasteren-b', 'bed-mat')?.thresholdMinutes).toBeNull();
     }
     if (byId.has('kasteren-a')) expect(byId.get('kasteren-a')?.ruleNights).toEqual([]);
-    // C's nights vary 24-103 min: at 1 % a night, the bound is longer than inactivity's learned 2-2.5 h.
-    if (byId.has('kasteren-c')) expect(rule('kasteren-c', 'bed-mat')?.thresholdMinutes).toBe(169);
+    // C's nights vary 24-103 min: at 1 % a night, the bound is longer than inactivity's learned 2-2.5 h (session 26: 169
+    // -> 162 min with the bed read as a whole; no C figure of the evaluation moved).
+    if (byId.has('kasteren-c')) expect(rule('kasteren-c', 'bed-mat')?.thresholdMinutes).toBe(162);
     if (byId.has('casas')) expect(rule('casas', 'bedroom-pir')?.thresholdMinutes).toBe(397);
   });
 
