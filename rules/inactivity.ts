@@ -298,7 +298,7 @@ export const inactivityDefinition = {
         ctx.disarm(home.timers['inactivity-pre']);
         return;
       }
-      threshold = { ms: bound, source: 'cold-start' };
+      threshold = { ms: bound, source: 'outing-bound' };
     } else threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;

@@ -2,7 +2,11 @@
 import type { HomeState } from './home-state.js';
 
 /** Where a threshold came from, shown to responders in the alert's detail. */
-export type ThresholdSource = 'learned' | 'cold-start' | 'care-plan';
+/**
+ * Where a limit came from: learned normal, the first weeks' defaults, the care plan, or an outing's bound (a device
+ * alone in a home its own returns show to stand empty is waited on as an outing is: `HomeState.outingBoundMs`).
+ */
+export type ThresholdSource = 'learned' | 'cold-start' | 'care-plan' | 'outing-bound';
 
 export interface Threshold {
   ms: number;

@@ -14,6 +14,7 @@ const THRESHOLD_SOURCES = {
   learned: 'learned normal for this hour',
   'cold-start': 'first-weeks limit',
   'care-plan': 'from the care plan',
+  'outing-bound': 'one device alone in a home that often stands empty: waited as long as its outings',
 };
 
 /** Minutes as "52 min" or "1 h 05 min". */

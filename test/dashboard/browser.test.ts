@@ -235,6 +235,30 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    // A device alone in a home its own returns show to stand empty: waited on as an outing (session 26).
+    const lone = raiseAlert(dashboard.alerts, clock, {
+      kind: 'inactivity',
+      severity: 'high',
+      homeId: 'h9',
+      room: 'kitchen',
+      detail: {
+        silenceMinutes: 1080,
+        thresholdMinutes: 1080,
+        thresholdSource: 'outing-bound',
+        lastRoom: 'kitchen',
+        lastDeviceId: 'kitchen-pir',
+        lastDeviceKind: 'motion',
+        matOccupied: null,
+        presenceInDoubt: true,
+      },
+    });
+    await page
+      .locator(`#alert-${lone.id} .why`)
+      .getByText(
+        'Silent for 18 h 00 min (one device alone in a home that often stands empty: waited as long as its outings: 18 h 00 min) · last seen: kitchen, motion sensor · no mat occupied',
+        { exact: true },
+      )
+      .waitFor();
     const fall = raiseAlert(dashboard.alerts, clock, {
       kind: 'fall',
       homeId: 'h4',

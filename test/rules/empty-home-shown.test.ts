@@ -120,7 +120,11 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     const { h } = lastOuting([outingWithAGhost, outingWithAGhost]);
     calledAtTheOutingBound(h);
     const called = h.raised().find((d) => d.kind === 'inactivity');
-    expect(called?.type === 'raise' ? called.detail : undefined).toMatchObject({ presenceInDoubt: true });
+    expect(called?.type === 'raise' ? called.detail : undefined).toMatchObject({
+      presenceInDoubt: true,
+      thresholdMinutes: 18 * 60,
+      thresholdSource: 'outing-bound',
+    });
   });
 
   it('the home record survives a restart', () => {
