@@ -143,13 +143,9 @@ export class RulesEngine {
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
     const next = this.eventRules(home, device, event, at, this.clockMs, 0, true);
-    if (!raisesOnly(this.ctx.decisions)) {
-      this.eventRules(home, device, event, at, this.clockMs, next, false);
-      this.afterEventRules(home, device, event, at);
-      return this.afterEvent(at, now);
-    }
     this.rest = { home, device, event, at, now, next, rulesNow: this.clockMs };
-    return this.ctx.take();
+    // Nothing raised first (or a clear among it): the whole event now, its decisions together.
+    return raisesOnly(this.ctx.decisions) ? this.ctx.take() : this.finishEvent();
   }
 
   /** Whether `handleFirst` left bookkeeping for `finishEvent`. */
@@ -242,7 +238,7 @@ export class RulesEngine {
       for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
       // An outing under way: its bound is the configuration's now (a reload may have moved or turned it off).
       if (home.out && !Number.isNaN(home.outSince)) {
-        const endsAt = home.outSince + home.outingBoundMs();
+        const endsAt = home.outingEndsAt();
         if (Number.isFinite(endsAt)) engine.queue.arm(home.timers[OUT_CHECK_TIMER], Math.ceil(endsAt));
         else engine.queue.disarm(home.timers[OUT_CHECK_TIMER]);
       }
@@ -292,7 +288,7 @@ export class RulesEngine {
       if (home.out && !Number.isNaN(home.outSince)) {
         // The outing's bound, armed for a bound the configuration has since raised: the outing still began at its
         // closing (not now), and its bound runs from there.
-        const endsAt = home.outSince + home.outingBoundMs();
+        const endsAt = home.outingEndsAt();
         if (at >= endsAt) this.outingLapsed(home, at);
         else if (Number.isFinite(endsAt)) ctx.arm(slot, endsAt);
       } else {
@@ -301,8 +297,8 @@ export class RulesEngine {
         home.out = true;
         home.outSince = at - home.params.presence.outAfterMinutes * MINUTE_MS;
         this.suspend(home, at);
-        const bound = home.outingBoundMs();
-        if (Number.isFinite(bound)) this.ctx.arm(slot, home.outSince + bound);
+        const endsAt = home.outingEndsAt();
+        if (Number.isFinite(endsAt)) this.ctx.arm(slot, endsAt);
       }
       return;
     }

@@ -374,6 +374,11 @@ export class HomeState {
     return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
   }
 
+  /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
+  outingEndsAt(): number {
+    return this.outSince + this.outingBoundMs();
+  }
+
   /** An outing (or a silence after a lapsed one) of `ms` ended: the bound learns from it. */
   noteOuting(ms: number): void {
     if (ms > this.longestOutingMs) this.longestOutingMs = ms;

@@ -161,28 +161,34 @@ export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean
 
 /**
  * The threshold of a silence that started at `start`, and where it came from (`bedroomAt`: when the bedroom last
- * reported, NaN when unknown).
+ * reported, NaN when unknown; `bedStillFrom`: `stillInBedFrom(home, start)`, for a caller that has it already).
  */
-export function inactivityThreshold(home: HomeState, start: number, inDoubt = false, bedroomAt = NaN): Threshold {
-  const held = thresholdOf(home, start, inDoubt, bedroomAt, NaN);
+export function inactivityThreshold(
+  home: HomeState,
+  start: number,
+  inDoubt = false,
+  bedroomAt = NaN,
+  bedStillFrom = stillInBedFrom(home, start),
+): Threshold {
+  // Still from the silence's start (a mat that pulses, none held on), or the mats say nothing of movement.
+  const held = thresholdOf(home, start, inDoubt, bedroomAt, bedStillFrom === -Infinity ? -Infinity : NaN, false);
   // A press of a mat that pulses still on: the stillness since it, once it is longer than the mat's own presses,
   // whichever comes first (the held mat's allowance still stands if it is sooner).
-  const stillFrom = stillInBedFrom(home, start);
-  if (!(stillFrom > -Infinity)) return held;
-  const still = thresholdOf(home, start, inDoubt, bedroomAt, stillFrom);
+  if (!(bedStillFrom > -Infinity)) return held;
+  const still = thresholdOf(home, start, inDoubt, bedroomAt, bedStillFrom, true);
   return still.ms < held.ms ? still : held;
 }
 
+/** `stillFrom`: when the bed counts as still (-Infinity: from the start; NaN: never); `pressStillOn`: from a press. */
 function thresholdOf(
   home: HomeState,
   start: number,
   inDoubt: boolean,
   bedroomAt: number,
-  pressFrom: number,
+  stillFrom: number,
+  pressStillOn: boolean,
 ): Threshold {
   const p = home.params.inactivity;
-  // Stillness from the silence's start (a mat that pulses, none held on), or from `pressFrom` (a press still on).
-  const stillFrom = Number.isNaN(pressFrom) ? (stillInBed(home, start) ? -Infinity : NaN) : pressFrom;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
   // that began on that mat; else the room of the last activity at that hour; else the whole home.
   // On a mat, the home's other quiet periods at that hour say nothing (evenings up are not nights in
@@ -195,7 +201,7 @@ function thresholdOf(
   // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
   // lie-in on it: Kasteren C held one 3.8 h on a morning), so they do not shorten it; the prior stands (the still
   // allowance at night, the morning check with its grace by day).
-  if (!Number.isNaN(pressFrom)) t = { ms: prior, source: 'cold-start' };
+  if (pressStillOn) t = { ms: prior, source: 'cold-start' };
   else if (!Number.isNaN(stillFrom)) {
     t = learnedOrPrior(home, IN_BED_STILL, start, prior, 'cold-start', floorMs);
     if (t.ms === prior) t = undefined;
@@ -280,7 +286,9 @@ export const inactivityDefinition = {
       const zone = home.zone;
       home.learned.record(IN_BED_STILL, zone.hourOfWeek(state.stillSince), at - state.stillSince, zone.dayNumber(at));
     }
-    state.stillSince = stillInBed(home, at) ? at : NaN;
+    // The bed's mats read once for this activity (every device of the home is looked at).
+    const bedStillFrom = stillInBedFrom(home, at);
+    state.stillSince = bedStillFrom === -Infinity ? at : NaN;
     if (home.prealertOpen) {
       home.prealertOpen = false;
       ctx.prealertCancel(home, 'inactivity', at);
@@ -299,7 +307,7 @@ export const inactivityDefinition = {
         return;
       }
       threshold = { ms: bound, source: 'outing-bound' };
-    } else threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt);
+    } else threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom);
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);

@@ -224,6 +224,21 @@ function bedSilenceSaysEmpty(home: HomeState, at: number): boolean {
   return true;
 }
 
+/** A return in doubt begins: `deviceId` seen alone at `at` (after a long outing; on getting up from the night's rest). */
+function beginDoubt(
+  watch: ReturnWatch,
+  deviceId: string,
+  at: number,
+  afterLongOuting: boolean,
+  fromRest: boolean,
+): void {
+  watch.afterLongOuting = afterLongOuting;
+  watch.loneDeviceId = deviceId;
+  watch.loneAt = at;
+  watch.loneSince = at;
+  watch.fromRest = fromRest;
+}
+
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;
@@ -263,11 +278,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
     const arrived = at - watch.arrivalAt <= dayMs;
     if (watch.doorOpened || activity.worn || arrived) return;
-    watch.afterLongOuting = at - watch.outAt > dayMs;
-    watch.loneDeviceId = seen.device.id;
-    watch.loneAt = at;
-    watch.loneSince = at;
-    watch.fromRest = false;
+    beginDoubt(watch, seen.device.id, at, at - watch.outAt > dayMs, false);
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
@@ -277,20 +288,12 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   const arrival = at - watch.arrivalAt <= windowMs;
   const seesTheDoor = seen.device.kind === 'motion' && !activity.worn;
   if (sinceClosedMs <= AFTER_EXIT_MARGIN_MS && watch.loneDeviceId === undefined && seesTheDoor && !arrival) {
-    watch.afterLongOuting = false;
-    watch.loneDeviceId = seen.device.id;
-    watch.loneAt = at;
-    watch.loneSince = at;
-    watch.fromRest = false;
+    beginDoubt(watch, seen.device.id, at, false, false);
     return;
   }
   if (watch.loneDeviceId === undefined) {
     if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
-      watch.afterLongOuting = false;
-      watch.loneDeviceId = seen.device.id;
-      watch.loneAt = at;
-      watch.loneSince = at;
-      watch.fromRest = true;
+      beginDoubt(watch, seen.device.id, at, false, true);
     }
     return;
   }
