@@ -39,7 +39,8 @@ async function act(alert, action, body) {
   const error = card && card.querySelector('.error');
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
-    resolving.delete(alert.id);
+    // Only a resolve closes the form: a slow answer to Acknowledge can come after the responder opened it.
+    if (action === 'resolve') resolving.delete(alert.id);
     receive(updated);
   } catch (err) {
     if (error) error.textContent = err.message;

@@ -85,6 +85,38 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.close();
   });
 
+  it('keeps a resolve form opened while the answer to Acknowledge was still on its way', async () => {
+    const page = await browser.newPage();
+    await logInByKeyboard(page);
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h3' });
+    const card = page.locator(`#alert-${alert.id}`);
+    await card.waitFor();
+    // The hub takes the acknowledgement at once (its live stream says so), but its answer to this POST is slow.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/alerts/${alert.id}/ack`, async (route) => {
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    const answered = page.waitForResponse(`**/api/alerts/${alert.id}/ack`);
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator(`#alert-${alert.id}[data-state="acknowledged"]`).waitFor();
+    await card.getByRole('button', { name: 'Resolve…' }).click();
+    await page.locator(`#note-${alert.id}`).click();
+    await page.keyboard.type('On my way');
+    release();
+    await answered;
+    // The next alert redraws the list: the form, its text and the keyboard stay where the responder left them.
+    const next = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', homeId: 'h4' });
+    await page.locator(`#alert-${next.id}`).waitFor();
+    expect(await page.locator(`#note-${alert.id}`).inputValue()).toBe('On my way');
+    expect(await focused(page)).toMatchObject({ card: alert.id, tag: 'textarea' });
+    expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    expect(dashboard.alerts.resolve(next.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
   it('tells a screen reader of each new alert, twice the same included, through an assertive live region', async () => {
     const page = await browser.newPage();
     await logInByKeyboard(page);

@@ -60,7 +60,8 @@ async function act(card, action, body) {
   try {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
-    resolving.delete(keyOf(card));
+    // Only a resolve closes the form: a slow answer to Acknowledge can come after the operator opened it.
+    if (action === 'resolve') resolving.delete(keyOf(card));
     const known = alerts.get(keyOf(card));
     if (known && answer.command) known.command = laterCommand(known.command, answer.command);
     render();
