@@ -130,8 +130,12 @@ describe('the memory of a hash', () => {
       );
       expect(env.MALLOC_MMAP_THRESHOLD_).toBeDefined();
       expect(rssGrowthMb(env)).toBeLessThan(4);
-      // Without it glibc keeps the freed blocks in the threads' arenas: what the setting is for.
-      expect(rssGrowthMb({})).toBeGreaterThanOrEqual(8);
+      // Without it glibc keeps the freed blocks in the threads' arenas: what the setting is for. Which pool thread
+      // runs each hash is the scheduler's choice (on a loaded machine often the warm-up's own, whose arena is reused),
+      // so the control gets three tries to land a hash on a second thread.
+      let without = 0;
+      for (let attempt = 0; attempt < 3 && without < 8; attempt++) without = Math.max(without, rssGrowthMb({}));
+      expect(without).toBeGreaterThanOrEqual(8);
     },
     // Two node processes and ten hashes: minutes on a loaded shared machine.
     240_000,
