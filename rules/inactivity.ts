@@ -102,9 +102,9 @@ function coldStart(
   // (and past this morning's check) is called as it is at night, not 10-12 h from a late morning's or a nap's last turn.
   const checkFirst = morningCheck < home.nextRestNightStart(start) ? untilMorning : 0;
   // Yet the check's wait is for a resident who may lie awake and quiet, and one awake moves more than one asleep: no
-  // movement at all on the mat for the night's own still allowance is called in the morning as at night, whatever the
-  // check's hour and grace (Kasteren B, 25 Jul: check and grace ran to 15:23
-  // local, 6-8 h from a still mat at 07-09 h).
+  // movement at all on the mat for the night's own still allowance is called in the morning as at night, whatever
+  // the check's hour and grace (Kasteren B, 25 Jul: check and grace ran to 15:23 local, 6-8 h from a still mat at
+  // 07-09 h).
   return {
     ms: Math.min(nightMs, Math.max(checkFirst, stillMs)),
     morningStillMs: checkFirst > stillMs ? stillMs : none,
