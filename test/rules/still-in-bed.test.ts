@@ -164,6 +164,24 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     );
   });
 
+  it('in the morning, a home whose own still mornings are longer than the allowance: waited on for them, not 5 h', () => {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+    // Monday night: the mat pulses until 06:20, then lies still for 6 h 10 min (the cold-start check, 10:00, plus
+    // its grace runs to 12:00): called at the allowance, 5 h.
+    pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 20 * MINUTE_MS);
+    const firstMs = h.clock.now();
+    h.clock.advanceTo(firstMs + 370 * MINUTE_MS);
+    expect(h.raised('inactivity').map((d) => d.at)).toEqual([firstMs + 300 * MINUTE_MS]);
+    h.at(0, 'bed', 'occupancy', true); // it ends: a 370-min still period in bed, learned the next day
+    h.at(2 * SECOND, 'bed', 'occupancy', false);
+    // Tuesday night, the same morning: the home's own still period at that hour is longer than 5 h.
+    h.clock.advanceTo(MONDAY + 47 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 54 * HOUR_MS + 20 * MINUTE_MS);
+    const secondMs = h.clock.now();
+    h.clock.advanceTo(secondMs + 380 * MINUTE_MS);
+    expect(h.raised('inactivity').filter((d) => d.at > secondMs)).toEqual([]);
+  });
+
   it('in the morning, a mat that pulses pressed and never released: called at the still allowance, not at the check', () => {
     const h = new Harness(
       home({ routine: { usualRisingTime: '11:00' } }, WITHOUT_POSSIBLE_FALL),
