@@ -58,19 +58,31 @@ function nightsBeginElsewhere(home: HomeState, start: number, bedroomAt: number)
  * Cold-start allowance of a silence starting at `start`: the day value, or, if the silence starts at
  * night (from the care plan's usual bedtime when given), in bed, or runs into the night, the night value; in bed, at least until the morning check
  * (a night in bed is judged by the morning, not by a stopwatch started at bedtime). `stillFrom`: when the bed counts
- * as still (`stillInBedFrom`), NaN to judge it as a mat that says nothing of movement.
+ * as still (`stillInBedFrom`), NaN to judge it as a mat that says nothing of movement. `morningStillMs`: by day,
+ * before this morning's check, on a bed mat that reports each movement, the still allowance that bounds the wait for
+ * the check however the home's learned normal lengthens it (Infinity where it does not apply).
  */
-function coldStartMs(home: HomeState, start: number, bedroomAt: number, stillFrom = NaN): number {
+function coldStart(
+  home: HomeState,
+  start: number,
+  bedroomAt: number,
+  stillFrom = NaN,
+): { ms: number; morningStillMs: number } {
+  const none = Infinity;
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
   let night = home.bedOccupied || home.inRestNight(start);
   if (!night) night = home.nextRestNightStart(start) <= start + dayMs;
-  if (!night) return dayMs;
+  if (!night) return { ms: dayMs, morningStillMs: none };
   // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
-  if (!inBed) return nightsBeginElsewhere(home, start, bedroomAt) ? dayMs : p.coldStartNightMinutes * MINUTE_MS;
+  if (!inBed)
+    return {
+      ms: nightsBeginElsewhere(home, start, bedroomAt) ? dayMs : p.coldStartNightMinutes * MINUTE_MS,
+      morningStillMs: none,
+    };
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
   const morningCheck = home.timers['no-morning'].dueAt;
@@ -80,16 +92,23 @@ function coldStartMs(home: HomeState, start: number, bedroomAt: number, stillFro
   const untilMorning = morningCheck !== Infinity && morningCheck > start ? morningCheck + grace - start : 0;
   const nightMs = Math.min(p.capMinutes * MINUTE_MS, Math.max(p.coldStartNightMinutes * MINUTE_MS, untilMorning));
   // A mat that reports each movement, silent: nobody has moved in bed at all, and sleepers turn over within hours.
-  if (Number.isNaN(stillFrom)) return nightMs;
+  if (Number.isNaN(stillFrom)) return { ms: nightMs, morningStillMs: none };
   // A press of that mat still on: stillness counts once it has lasted longer than the mat's own presses.
   const pressMs = Math.max(0, stillFrom - start);
   const stillMs = Math.min(nightMs, Math.max(pressMs, p.coldStartStillInBedMinutes * MINUTE_MS));
-  if (home.inRestNight(start)) return stillMs;
+  if (home.inRestNight(start)) return { ms: stillMs, morningStillMs: none };
   // By day: lying awake and quiet in bed is normal in the morning, and the morning check (with its grace) looks first;
   // but a still spell that starts in bed by day is no new night either: no movement at all for the still allowance
   // (and past this morning's check) is called as it is at night, not 10-12 h from a late morning's or a nap's last turn.
   const checkFirst = morningCheck < home.nextRestNightStart(start) ? untilMorning : 0;
-  return Math.min(nightMs, Math.max(checkFirst, stillMs));
+  // Yet the check's wait is for a resident who may lie awake and quiet, and one awake moves more than one asleep: no
+  // movement at all on the mat for the night's own still allowance is called in the morning as at night, whatever
+  // the check's hour and grace (Kasteren B, 25 Jul: check and grace ran to 15:23 local, 6-8 h from a still mat at
+  // 07-09 h).
+  return {
+    ms: Math.min(nightMs, Math.max(checkFirst, stillMs)),
+    morningStillMs: checkFirst > stillMs ? stillMs : none,
+  };
 }
 
 /**
@@ -195,7 +214,7 @@ function thresholdOf(
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const prior = coldStartMs(home, start, bedroomAt, stillFrom);
+  const { ms: prior, morningStillMs } = coldStart(home, start, bedroomAt, stillFrom);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
   // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
@@ -214,6 +233,24 @@ function thresholdOf(
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
   // the silence is given the night's allowance (a resident who did sit down is still called about, later).
   if (inDoubt) t = { ms: Math.max(t.ms, p.coldStartNightMinutes * MINUTE_MS), source: t.source };
+  // A still mat in the morning, before the check: waited on as above (the check's wait, shrunk by the home's own
+  // periods as it learns them), but never longer than the still allowance, or than the home's own still periods in bed
+  // at that hour where those are longer. Only a bound: the allowance is not shrunk itself (Kasteren B, 26 Jul: from
+  // the allowance, the few mornings learned by then would call its 254-min quiet lie-in at 227 min).
+  else if (t.ms > morningStillMs) {
+    const learnedMs = pressStillOn
+      ? NaN
+      : home.learned.threshold(
+          IN_BED_STILL,
+          home.zone.hourOfWeek(start),
+          home.zone.dayNumber(start),
+          home.params.learned,
+        );
+    t =
+      learnedMs > morningStillMs
+        ? { ms: Math.min(t.ms, learnedMs), source: 'learned' }
+        : { ms: morningStillMs, source: 'cold-start' };
+  }
   return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 

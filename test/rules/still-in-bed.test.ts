@@ -135,11 +135,69 @@ describe('a silence on a bed mat that reports each movement (cold start)', () =>
     expect(h.raised('inactivity')).toEqual([expect.objectContaining({ at: pressMs + 7 * HOUR_MS })]);
   });
 
-  it('in the morning, lying quiet in bed is left to the morning check (not called at 5 h)', () => {
+  it('in the morning, lying quiet in bed for less than the still allowance is left to the morning check', () => {
     const h = new Harness(undefined, MONDAY + 30 * HOUR_MS); // Tuesday 06:00, after the night window
     pulses(h, 4 * MINUTE_MS, MONDAY + 31 * HOUR_MS); // until 07:00
-    h.clock.advanceTo(MONDAY + 35 * HOUR_MS + 59 * MINUTE_MS); // 11:59: over 5 h without a press
-    expect(h.raised()).toEqual([]);
+    h.clock.advanceTo(MONDAY + 31 * HOUR_MS + 4 * HOUR_MS + 40 * MINUTE_MS); // 11:40: 4 h 40 min without a press
+    h.at(0, 'bed', 'occupancy', true); // turns over
+    h.at(2 * SECOND, 'bed', 'occupancy', false);
+    h.clock.advanceTo(MONDAY + 36 * HOUR_MS + 30 * MINUTE_MS); // 12:30: past the check and its grace
+    expect(h.raised('inactivity')).toEqual([]);
+  });
+
+  it("in the morning, before a late riser's check: no movement for the still allowance (5 h) is called, not at the check", () => {
+    // Care plan: usual rising 11:00, so the morning check is at 12:30; the mat pulses through the night to 06:20.
+    const h = new Harness(
+      home({ routine: { usualRisingTime: '11:00' } }, WITHOUT_POSSIBLE_FALL),
+      MONDAY + 23 * HOUR_MS,
+    );
+    pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 20 * MINUTE_MS);
+    const lastMs = h.clock.now();
+    expect(lastMs).toBeGreaterThan(MONDAY + 30 * HOUR_MS); // the silence starts by day, after the night window
+    h.clock.advanceTo(MONDAY + 38 * HOUR_MS); // 14:00
+    expect(h.raised()[0]).toEqual(
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: lastMs + 300 * MINUTE_MS, // about 11:20; before: the check's 12:30
+        detail: expect.objectContaining({ thresholdMinutes: 300, matOccupied: 'bed', stillInBed: true }),
+      }),
+    );
+  });
+
+  it('in the morning, a home whose own still mornings are longer than the allowance: waited on for them, not 5 h', () => {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 23 * HOUR_MS);
+    // Monday night: the mat pulses until 06:20, then lies still for 6 h 10 min (the cold-start check, 10:00, plus
+    // its grace runs to 12:00): called at the allowance, 5 h.
+    pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 20 * MINUTE_MS);
+    const firstMs = h.clock.now();
+    h.clock.advanceTo(firstMs + 370 * MINUTE_MS);
+    expect(h.raised('inactivity').map((d) => d.at)).toEqual([firstMs + 300 * MINUTE_MS]);
+    h.at(0, 'bed', 'occupancy', true); // it ends: a 370-min still period in bed, learned the next day
+    h.at(2 * SECOND, 'bed', 'occupancy', false);
+    // Tuesday night, the same morning: the home's own still period at that hour is longer than 5 h.
+    h.clock.advanceTo(MONDAY + 47 * HOUR_MS);
+    pulses(h, 4 * MINUTE_MS, MONDAY + 54 * HOUR_MS + 20 * MINUTE_MS);
+    const secondMs = h.clock.now();
+    h.clock.advanceTo(secondMs + 380 * MINUTE_MS);
+    expect(h.raised('inactivity').filter((d) => d.at > secondMs)).toEqual([]);
+  });
+
+  it('in the morning, a mat that pulses pressed and never released: called at the still allowance, not at the check', () => {
+    const h = new Harness(
+      home({ routine: { usualRisingTime: '11:00' } }, WITHOUT_POSSIBLE_FALL),
+      MONDAY + 23 * HOUR_MS,
+    );
+    pulses(h, 4 * MINUTE_MS, MONDAY + 30 * HOUR_MS + 20 * MINUTE_MS);
+    h.at(MINUTE_MS, 'bed', 'occupancy', true); // pressed at about 06:21; its release never comes
+    const pressMs = h.clock.now();
+    h.clock.advanceTo(MONDAY + 38 * HOUR_MS);
+    expect(h.raised()[0]).toEqual(
+      expect.objectContaining({
+        kind: 'inactivity',
+        at: pressMs + 300 * MINUTE_MS,
+        detail: expect.objectContaining({ thresholdMinutes: 300, matOccupied: 'bed', stillInBed: true }),
+      }),
+    );
   });
 
   /** A night on a mat seen to pulse (Monday 23:00 to Tuesday 06:40), up and about 07:00-13:00, back to bed at 13:00. */
