@@ -210,6 +210,9 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const replayer = new Replayer({
     homes: [home],
     drainHours: 0,
+    // The hub was started when the recording begins (its first report, sensors failed or not): a home that reports
+    // nothing from then is a silence from then, as live.
+    startedAt: Math.min(rec.firstAt, events[0]?.ts ?? Infinity),
     onAlert: (a) => {
       if (FAMILY.has(a.kind)) alerts.push({ kind: a.kind, at: Date.parse(a.raisedAt), detail: a.detail });
     },

@@ -103,6 +103,9 @@ export class RulesRunner {
     const now = clock.now();
     // Set back from away while the hub was down: the silence starts now, as if the resident had just come in.
     for (const home of homes) if (!home.away) this.run(this.unseen(engine.setAway(home.id, false, now)));
+    // A home nothing has been heard from (a first start, a home just configured) is a silence from now; one watched
+    // before the restart keeps its start (saved), and its call comes as overdue below if it fell due meanwhile.
+    this.run(this.unseen(engine.watch(now)));
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();

@@ -68,6 +68,12 @@ export interface ReplayOptions {
   features?: boolean;
   /** The rules engine's rules (default: the built-in ones), as the hub's `RulesRunnerOptions.rules`. */
   rules?: RulesEngineOptions['rules'];
+  /**
+   * When the hub started watching the configured homes (epoch ms; `RulesEngine.watch`): a home that has reported
+   * nothing by then is a silence from then, as live. Default: none (the replay's homes are watched from their first
+   * activity).
+   */
+  startedAt?: number;
 }
 
 export interface ReplayStats {
@@ -154,6 +160,7 @@ export class Replayer {
     this.defaultTimezone = options.defaultTimezone ?? 'UTC';
     this.drainMs = (options.drainHours ?? 24) * HOUR_MS;
     this.engine = new RulesEngine(homes, { rules: options.rules });
+    if (options.startedAt !== undefined) this.deliver(this.engine.watch(options.startedAt));
     this.stats.homes = homes.length;
     this.features = options.features
       ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })

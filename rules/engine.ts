@@ -197,6 +197,7 @@ export class RulesEngine {
         home.outLapsedSince = NaN;
         this.ctx.disarm(home.timers[OUT_CHECK_TIMER]);
         home.lastActivityAt = at;
+        home.watchedSince = NaN;
         home.lastActivityRoom = undefined;
         home.lastActivityContext = undefined;
         home.lastActivityKey = undefined;
@@ -204,6 +205,26 @@ export class RulesEngine {
         for (const entry of this.registry.entries)
           if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
       }
+    }
+    return this.ctx.take();
+  }
+
+  /**
+   * The hub watches its homes from `now` (live: every start and reload, `RulesRunner.start`; replay: its
+   * `startedAt`). A home none of whose activity is known, not watched yet, and neither out nor away is a silence from
+   * now, as if the resident had been seen at that moment: a resident who collapsed before any sensor reported (the
+   * hub's first minutes, or only failed sensors nearby) is called, late rather than never. Kept across restarts
+   * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time.
+   */
+  watch(now: number): RuleDecision[] {
+    this.noRestPending();
+    this.fireDue(now);
+    const at = this.clockMs;
+    for (const home of this.homes) {
+      if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
+      home.watchedSince = at;
+      for (const entry of this.registry.entries)
+        if (entry.rule.silence) entry.rule.onWatchStart?.(home, at, this.ctx, homeSlice(home, entry));
     }
     return this.ctx.take();
   }
@@ -380,7 +401,7 @@ export class RulesEngine {
     // After an outing that lapsed, the first activity ends it: its length teaches the bound (a day away is learned).
     const lapsedSince = home.outLapsedSince;
     home.outLapsedSince = NaN;
-    if (!Number.isNaN(lapsedSince)) home.noteOuting(at - lapsedSince);
+    if (!Number.isNaN(lapsedSince)) home.noteOuting(at - lapsedSince, lapsedSince);
     // Learn the quiet period that just ended, unless the resident was out (or an outing lapsed) or the home away.
     if (
       !home.suspended() &&
@@ -407,7 +428,7 @@ export class RulesEngine {
           exitDoorMove(home.exitDoor, activity.exit, at, home.out || !Number.isNaN(lapsedSince), home.params.presence);
     if (inside) {
       ctx.disarm(home.timers[OUT_CHECK_TIMER]);
-      if (home.out) home.noteOuting(at - home.outSince);
+      if (home.out) home.noteOuting(at - home.outSince, home.outSince);
       home.out = false;
       home.outSince = NaN;
       home.unseenArrival = undefined;
@@ -416,7 +437,7 @@ export class RulesEngine {
       // though no sensor inside saw who came in (a starter kit, a room without a sensor): the silence rules watch.
       if (home.out) {
         home.unseenArrival = { doorId: device.id, openedAt: home.exitDoor.arrivalOpenedAt, closedAt: at };
-        home.noteOuting(home.exitDoor.arrivalOpenedAt - home.outSince);
+        home.noteOuting(home.exitDoor.arrivalOpenedAt - home.outSince, home.outSince);
         ctx.disarm(home.timers[OUT_CHECK_TIMER]);
       }
       home.out = false;
@@ -442,6 +463,7 @@ export class RulesEngine {
     for (const entry of entries) entry.rule.onActivitySeen?.(home, seen, at, ctx, homeSlice(home, entry));
     home.chairOccupied = home.matOccupied('chair', at);
     home.lastActivityAt = at;
+    home.watchedSince = NaN;
     home.lastActivityRoom = device.room;
     home.lastActivityContext = device.roomContext;
     home.lastActivityKey = activityKey(device, event);

@@ -114,7 +114,10 @@ export interface HomeSnapshot {
   unseenArrival?: UnseenArrival;
   /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none;
    *  always there while out). */
-  outing?: { since: number | null; lapsedSince: number | null; longestMs: number };
+  outing?: { since: number | null; lapsedSince: number | null; longestMs: number; longestByHour?: number[] };
+  /** When the hub began watching the home with none of its activity known (absent before session 27, and once
+   *  an activity is known). */
+  watchedSince?: number;
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -153,6 +156,12 @@ export class HomeState {
   silences = new DeviceSilence();
 
   firstSeenAt = NaN;
+  /**
+   * When the hub began watching the home (its first start with the home configured) while none of its activity was
+   * known: a silence from then, as if the resident had been seen at that moment (`RulesEngine.watch`). NaN once an
+   * activity is known (the silence rules then run from it), or before the hub watched.
+   */
+  watchedSince = NaN;
   /** The last activity of the resident (any room), and where. */
   lastActivityAt = NaN;
   lastActivityRoom: string | undefined = undefined;
@@ -170,6 +179,8 @@ export class HomeState {
   outLapsedSince = NaN;
   /** The longest outing the home has had (ms): ended by an arrival or activity inside, or after its bound. */
   longestOutingMs = 0;
+  /** The same, of the outings that began at each local hour of the day (0-23). */
+  longestOutingByHour: number[] = new Array<number>(24).fill(0);
   away: boolean;
   bedOccupied = false;
   chairOccupied = false;
@@ -365,23 +376,42 @@ export class HomeState {
   /**
    * How long an outing nothing ends is believed (ms from its closing; Infinity: no bound): the home's longest outing
    * with a margin, at least `presence.outingBoundMinHours`; none where that passes `presence.outingBoundMaxHours`.
+   * Given the outing's closing (`since`), the longest of the outings that began within `presence.outingBoundHourWindow`
+   * hours of that time of day: a resident who goes away for days on a Friday evening is not thereby taken to be away
+   * for days after a door moved on a Wednesday evening. Without it, the longest of all.
    */
-  outingBoundMs(): number {
+  outingBoundMs(since = NaN): number {
     const p = this.params.presence;
     if (!(p.outingBoundMaxHours > 0)) return Infinity;
-    const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingMs);
+    const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingAround(since));
     // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
     return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
   }
 
-  /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
-  outingEndsAt(): number {
-    return this.outSince + this.outingBoundMs();
+  /** The longest outing that began within `presence.outingBoundHourWindow` hours of `since`'s time of day. */
+  private longestOutingAround(since: number): number {
+    const window = this.params.presence.outingBoundHourWindow;
+    if (Number.isNaN(since) || !(window < 12)) return this.longestOutingMs;
+    const hour = Math.floor(this.zone.minuteOfDay(since) / 60);
+    let longest = 0;
+    for (let d = -Math.floor(window); d <= Math.floor(window); d++) {
+      const ms = this.longestOutingByHour[(hour + d + 24) % 24] ?? 0;
+      if (ms > longest) longest = ms;
+    }
+    return longest;
   }
 
-  /** An outing (or a silence after a lapsed one) of `ms` ended: the bound learns from it. */
-  noteOuting(ms: number): void {
+  /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
+  outingEndsAt(): number {
+    return this.outSince + this.outingBoundMs(this.outSince);
+  }
+
+  /** An outing (or a silence after a lapsed one) of `ms` that began at `since` ended: the bound learns from it. */
+  noteOuting(ms: number, since: number): void {
     if (ms > this.longestOutingMs) this.longestOutingMs = ms;
+    if (Number.isNaN(since)) return;
+    const hour = Math.floor(this.zone.minuteOfDay(since) / 60);
+    if (ms > (this.longestOutingByHour[hour] ?? 0)) this.longestOutingByHour[hour] = ms;
   }
 
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
@@ -468,8 +498,10 @@ export class HomeState {
               since: Number.isNaN(this.outSince) ? null : this.outSince,
               lapsedSince: Number.isNaN(this.outLapsedSince) ? null : this.outLapsedSince,
               longestMs: this.longestOutingMs,
+              ...(this.longestOutingMs > 0 ? { longestByHour: [...this.longestOutingByHour] } : {}),
             },
           }),
+      ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
       rules,
     };
   }
@@ -524,6 +556,12 @@ export class HomeState {
     this.outSince = !this.out ? NaN : saved.outing ? num(saved.outing.since) : this.lastActivityAt;
     this.outLapsedSince = num(saved.outing?.lapsedSince);
     this.longestOutingMs = Math.max(0, num(saved.outing?.longestMs) || 0);
+    // Before session 27 the outings were not kept by the hour they began: each hour is taken to have had the longest.
+    const byHour = saved.outing?.longestByHour;
+    this.longestOutingByHour = Array.from({ length: 24 }, (_, h) =>
+      Array.isArray(byHour) ? Math.max(0, num(byHour[h]) || 0) : this.longestOutingMs,
+    );
+    this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
     this.registry.homeStateRules.forEach((rule, position) => {
       const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: saved } : saved.rules?.[rule.name];
       const slice: unknown = stored === undefined ? undefined : rule.homeState?.load(stored.s, stored.v, this, this);

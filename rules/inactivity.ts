@@ -366,6 +366,17 @@ export const inactivityDefinition = {
     if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
   },
 
+  // The hub began watching a home of which nothing is known yet: a silence from now, in doubt (the resident may be
+  // out, or not moved in yet): the night's allowance at least, the learned normal if any.
+  onWatchStart(home: HomeState, at: number, ctx: RuleContext): void {
+    const threshold = inactivityThreshold(home, at, true);
+    home.armed.inactivity = threshold;
+    const deadline = at + threshold.ms;
+    ctx.arm(home.timers.inactivity, deadline);
+    const preAt = deadline - home.params.inactivity.preAlertMinutes * MINUTE_MS;
+    if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
+  },
+
   onSuspend(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
     // Out or away: the time until the next activity is no still period in bed.
     state.stillSince = NaN;
@@ -395,13 +406,17 @@ export const inactivityDefinition = {
       return;
     }
     home.prealertOpen = false;
+    // No activity of the home known yet: the silence runs from when the hub began watching it.
+    const watched = Number.isNaN(home.lastActivityAt) && !Number.isNaN(home.watchedSince);
     ctx.raise(home, 'inactivity', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
       // For the responder, when it applies: a bed mat that reports each movement has reported none (not a mat held
       // on, saying nothing). Absent otherwise, so every other alert's detail is as before.
       detail: {
-        ...silenceDetail(home, 'inactivity', at, home.lastActivityAt),
+        ...silenceDetail(home, 'inactivity', at, watched ? home.watchedSince : home.lastActivityAt),
+        // Nothing of the home heard since the hub began watching it: no sensor has reported at all.
+        ...(watched ? { watchedSince: new Date(home.watchedSince).toISOString(), presenceInDoubt: true } : {}),
         ...(stillInBedFrom(home, at) <= at ? { stillInBed: true } : {}),
         // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
         ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),

@@ -55,6 +55,11 @@ export interface RuleParams {
     outingBoundMinHours: number;
     outingBoundFactor: number;
     outingBoundMaxHours: number;
+    /**
+     * The longest outing that sets an outing's bound is that of the outings that began within this many hours of the
+     * same time of day (local); 12 or more: of every outing, as in session 26.
+     */
+    outingBoundHourWindow: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -146,6 +151,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     outingBoundMinHours: 18,
     outingBoundFactor: 1.25,
     outingBoundMaxHours: 22,
+    outingBoundHourWindow: 3,
   },
   inactivity: {
     floorMinutes: 120,

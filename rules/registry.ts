@@ -93,6 +93,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * only not seen since `home.lastActivityAt` (`home.outLapsedSince` says since when the home was out).
    */
   onOutingLapsed?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * The hub began watching a home none of whose activity is known (`home.watchedSince`, its first start with the home
+   * configured): a silence from `at`, as if the resident had been seen then (never heard while out or away).
+   */
+  onWatchStart?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */

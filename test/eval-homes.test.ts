@@ -198,16 +198,17 @@ describe('every real home present in ../shared/data', () => {
    * 2 -> 1 (CASAS's one left, in both: the recording's first minute, before any kept sensor had reported). Ceilings:
    * collapses missed, and false-alarm counts (cold start, after) as measured (none added by the bound). Merged with the
    * same session's pulsing-mat rule (a press never released is stillness): C `half-sensors-s2` cold start 1 -> 2, a
-   * bed-mat press at night with nothing after it (eval/README.md, eleventh round, delay).
+   * bed-mat press at night with nothing after it (eval/README.md, eleventh round, delay). Since session 27 the hub's
+   * start is the start of a silence (`RulesEngine.watch`): CASAS's first-minute collapse is called, 1 -> 0 in both.
    */
   const HALF_SENSORS_CEILINGS: Record<string, Record<string, { missed: number; alarms: [number, number] }>> = {
     'half-sensors': {
       'kasteren-c': { missed: 0, alarms: [7, 4] },
-      casas: { missed: 1, alarms: [7, 7] },
+      casas: { missed: 0, alarms: [7, 7] },
     },
     'half-sensors-s2': {
       'kasteren-c': { missed: 0, alarms: [2, 1] },
-      casas: { missed: 1, alarms: [8, 1] },
+      casas: { missed: 0, alarms: [8, 1] },
     },
   };
 

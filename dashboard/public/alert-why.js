@@ -44,7 +44,9 @@ export function why(alert) {
           : '';
     parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
   }
-  if ('lastRoom' in d || 'lastDeviceId' in d) {
+  // Nothing of the home heard since the hub began watching it (session 27): no last room to name.
+  if (d.watchedSince) parts.push('no sensor of this home has reported since the hub started watching it');
+  else if ('lastRoom' in d || 'lastDeviceId' in d) {
     const device = d.lastDeviceKind ? DEVICE_KINDS[d.lastDeviceKind] || d.lastDeviceKind : d.lastDeviceId;
     parts.push(`last seen: ${[d.lastRoom || 'unknown room', device].filter(Boolean).join(', ')}`);
   }

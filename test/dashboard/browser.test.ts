@@ -235,6 +235,31 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
         { exact: true },
       )
       .waitFor();
+    // Nothing reported since the hub started watching the home (session 27): the silence runs from the start.
+    const watched = raiseAlert(dashboard.alerts, clock, {
+      kind: 'inactivity',
+      severity: 'high',
+      homeId: 'h10',
+      detail: {
+        silenceMinutes: 600,
+        thresholdMinutes: 600,
+        thresholdSource: 'cold-start',
+        lastRoom: null,
+        lastDeviceId: null,
+        lastDeviceKind: null,
+        matOccupied: null,
+        lastActivityAt: null,
+        watchedSince: '2026-11-30T23:20:00.000Z',
+        presenceInDoubt: true,
+      },
+    });
+    await page
+      .locator(`#alert-${watched.id} .why`)
+      .getByText(
+        'Silent for 10 h 00 min (first-weeks limit: 10 h 00 min) · no sensor of this home has reported since the hub started watching it · no mat occupied',
+        { exact: true },
+      )
+      .waitFor();
     // A device alone in a home its own returns show to stand empty: waited on as an outing (session 26).
     const lone = raiseAlert(dashboard.alerts, clock, {
       kind: 'inactivity',

@@ -92,6 +92,11 @@ export class Harness {
     this.clock.advanceBy(ms);
   }
 
+  /** The hub starts watching now (`RulesEngine.watch`: its start or a reload). */
+  watch(): void {
+    this.take(this.engine.watch(this.clock.now()));
+  }
+
   setAway(away: boolean): void {
     this.take(this.engine.setAway(this.config.id, away, this.clock.now()));
   }
