@@ -75,9 +75,16 @@ export interface ReturnWatch {
   seenReturns: number;
   /**
    * A long return in doubt ended by the exit door opening at `at`, whoever opened it not yet told (coming in or
-   * leaving); `again`: the door opened again since (undefined: none pending).
+   * leaving); `again`: the door opened again since; `deviceId`: the device alone then (undefined: none pending).
    */
-  doorEndedDoubt: { at: number; again: boolean } | undefined;
+  doorEndedDoubt: { at: number; again: boolean; deviceId?: string } | undefined;
+  /**
+   * The devices whose reports alone made a long return in doubt that ended empty (counted in `emptyReturns`; the device
+   * alone when the door opened): the home has shown each firing on its own while nobody was in (a PIR in the sun, a door
+   * contact that bounces), read by `emptyHomeShown`. Kept across outings and restarts; absent from a slice saved before
+   * session 27 (read as none).
+   */
+  ghostDevices: string[];
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -99,12 +106,13 @@ function newReturnWatch(): ReturnWatch {
     emptyReturns: 0,
     seenReturns: 0,
     doorEndedDoubt: undefined,
+    ghostDevices: [],
   };
 }
 
-/** What a watch keeps across outings and silences: the home's record of its returns in doubt. */
-function record(watch: ReturnWatch): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns'> {
-  return { emptyReturns: watch.emptyReturns, seenReturns: watch.seenReturns };
+/** What a watch keeps across outings and silences: the home's record of its returns in doubt and of its ghosts. */
+function record(watch: ReturnWatch): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns' | 'ghostDevices'> {
+  return { emptyReturns: watch.emptyReturns, seenReturns: watch.seenReturns, ghostDevices: watch.ghostDevices };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -146,10 +154,18 @@ function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
  * a second device, a worn one or the exit door (Kasteren B after its annotation: the kitchen PIR alone for two days,
  * then the living-room door, the bathroom PIR alone for four more, five call-outs in an empty home). A home whose long
  * returns were the resident (a door event lost) keeps watching them.
+ *
+ * So too a return in doubt after a short outing when its device alone is one the home has shown firing on its own in an
+ * empty home (`ghostDevices`: a long return in doubt of that very device ended empty), session 27: that the outing was
+ * short says nothing of the device (Kasteren B: the bedroom door, which had flapped alone for hours in the empty home of
+ * the installation days, reporting alone three hours after a visitor left on 16 Aug; inactivity called at 194 min). Not
+ * a doubt of getting up (`fromRest`: the resident asleep, not an empty home); the same record decides.
  */
 export function emptyHomeShown(home: HomeState, at: number): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
-  if (watch === undefined || !longDoubt(home, watch, at)) return false;
+  if (watch === undefined) return false;
+  const ghost = watch.loneDeviceId !== undefined && !watch.fromRest && watch.ghostDevices.includes(watch.loneDeviceId);
+  if (!ghost && !longDoubt(home, watch, at)) return false;
   return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
 }
 
@@ -247,7 +263,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
-    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = { at, again: false };
+    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = { at, again: false, deviceId: watch.loneDeviceId };
     else if (watch.doorEndedDoubt !== undefined && at - watch.doorEndedDoubt.at > SAME_PASSAGE_MS)
       watch.doorEndedDoubt.again = true;
     watch.arrivalAt = empty ? at : NaN;
@@ -260,7 +276,11 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   // Someone inside after the door ended a long return in doubt: they came in, so the home had been empty (not after the
   // door opened twice: someone who stepped out and back may be the resident the device alone saw).
   if (watch.doorEndedDoubt !== undefined) {
-    if (!watch.doorEndedDoubt.again) watch.emptyReturns++;
+    const ghost = watch.doorEndedDoubt.deviceId;
+    if (!watch.doorEndedDoubt.again) {
+      watch.emptyReturns++;
+      if (ghost !== undefined && !watch.ghostDevices.includes(ghost)) watch.ghostDevices.push(ghost);
+    }
     watch.doorEndedDoubt = undefined;
   }
   const restedIn = watch.seenRoom;
@@ -518,7 +538,9 @@ function afterActivityDeadline(home: HomeState, start: number): number {
 /** A saved `doorEndedDoubt` (JSON: anything), or none. */
 function loadDoorEndedDoubt(saved: unknown): ReturnWatch['doorEndedDoubt'] {
   const d = saved as { at?: unknown; again?: unknown } | null | undefined;
-  return typeof d?.at === 'number' ? { at: d.at, again: d.again === true } : undefined;
+  if (typeof d?.at !== 'number') return undefined;
+  const deviceId = (d as { deviceId?: unknown }).deviceId;
+  return { at: d.at, again: d.again === true, ...(typeof deviceId === 'string' ? { deviceId } : {}) };
 }
 
 /** Registered in rules/built-in.ts. */
@@ -562,6 +584,9 @@ export const possibleFallDefinition = {
         emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
         seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
         doorEndedDoubt: loadDoorEndedDoubt(s.doorEndedDoubt),
+        ghostDevices: Array.isArray(s.ghostDevices)
+          ? s.ghostDevices.filter((id): id is string => typeof id === 'string')
+          : [],
       };
     },
   },

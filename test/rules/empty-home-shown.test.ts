@@ -202,4 +202,57 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     h.advanceBy(30 * HOUR_MS);
     expect(family(h)).not.toEqual([]);
   });
+  /**
+   * After the record's outings, a short one (2 h, less than inactivity's day value) and then `deviceId` firing alone
+   * with the exit door shut (a ghost, or the resident whose door event was lost).
+   */
+  function afterAShortOuting(history: ((h: Harness) => void)[], deviceId: string): Harness {
+    const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    for (const outing of history) outing(h);
+    expect(h.raised()).toEqual([]);
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(2 * HOUR_MS);
+    h.at(0, deviceId, 'motion', true);
+    h.at(2 * SECOND_MS, deviceId, 'motion', false);
+    return h;
+  }
+
+  it('after a short outing, a device the home has shown firing alone in an empty home is waited on as an outing', () => {
+    // The kitchen PIR's lone reports ended empty twice (someone came in by the door): it fires on its own.
+    const h = afterAShortOuting([outingWithAGhost, outingWithAGhost], 'kitchen-pir');
+    calledAtTheOutingBound(h);
+  });
+
+  it('the record of devices that fire alone survives a restart', () => {
+    const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'hall-pir', 'motion', true);
+    outingWithAGhost(h);
+    outingWithAGhost(h);
+    h.restart();
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(2 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    calledAtTheOutingBound(h);
+  });
+
+  it('after a short outing, a device never seen firing alone in an empty home is watched as before: called', () => {
+    const h = afterAShortOuting([outingWithAGhost, outingWithAGhost], 'living-pir');
+    const blipAt = h.clock.now();
+    h.advanceBy(13 * HOUR_MS);
+    // In a living room, inactivity's day value (4 h), as with any device alone after a short outing.
+    expect(h.raised().flatMap((d) => (FAMILY.has(d.kind) ? [[d.kind, d.at]] : []))).toEqual([
+      ['inactivity', blipAt + 4 * HOUR_MS],
+    ]);
+  });
+
+  it('after a short outing, the device that fired alone, where the home also showed the resident: watched, called', () => {
+    const h = afterAShortOuting([outingWithAGhost, outingSeenBack, outingWithAGhost], 'kitchen-pir');
+    h.advanceBy(13 * HOUR_MS);
+    expect(family(h)).not.toEqual([]);
+  });
 });
