@@ -151,7 +151,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     outingBoundMinHours: 18,
     outingBoundFactor: 1.25,
     outingBoundMaxHours: 22,
-    outingBoundHourWindow: 3,
+    outingBoundHourWindow: 12,
   },
   inactivity: {
     floorMinutes: 120,
