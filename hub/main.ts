@@ -6,6 +6,8 @@ import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { DatabaseCheckError } from './migrations.js';
+import { looseFileAdvice } from './private-files.js';
+import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
 
 export interface HubSettings {
@@ -172,6 +174,19 @@ export function glibcMallocAdvice(env: NodeJS.ProcessEnv): string | undefined {
   );
 }
 
+/** Webhook secrets or MQTT password hashes: a file every user may read would hand them out. */
+function configHoldsSecrets(config: HubConfig): boolean {
+  return config.mqttUsers.length > 0 || config.responders.some((r) => r.webhook !== undefined);
+}
+
+/** Warnings for the configuration file and TLS keys when other users of the machine may change or read them. */
+function fileAdvice(settings: HubSettings, config: HubConfig): string[] {
+  const advice = [looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(config))];
+  if (settings.https) advice.push(looseFileAdvice(settings.https.keyFile, 'HTTPS key', true));
+  if (settings.mqttTls) advice.push(looseFileAdvice(settings.mqttTls.keyFile, 'MQTT TLS key', true));
+  return advice.filter((a) => a !== undefined);
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -186,6 +201,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
   for (const advice of config.homes.flatMap(coverageAdvice)) logger.warn(advice);
@@ -249,6 +265,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       );
       return;
     }
+    const advice = looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(next));
+    if (advice) logger.warn(advice);
     try {
       hub.reload(next);
     } catch (err) {

@@ -271,7 +271,7 @@ describe('a file that is not valid JSON', () => {
   const secret = 'WEBHOOKSECRETabcdef0123456789';
   const config = {
     homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant] }],
-    responders: [{ id: 'cc', name: 'Call centre', webhook: { url: 'https://cc.example.org/hook', secret } }],
+    responders: [{ id: 'cc', group: 'call-centre', webhook: { url: 'https://cc.example.org/hook', secret } }],
   };
 
   function problemOf(text: string): string {
