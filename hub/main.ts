@@ -28,6 +28,8 @@ export interface HubSettings {
   trustedOrigins: string[];
   /** HUB_SECURE_COOKIES=1: `Secure` session cookies although the hub itself serves HTTP (behind a TLS proxy). */
   secureCookies: boolean | undefined;
+  /** HUB_TRUST_PROXY=1: a reverse proxy on the Pi forwards the clients; logins are counted per forwarded address. */
+  trustProxy: boolean | undefined;
   retentionDays: number | undefined;
   /** HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY (SPEC 10). */
   uplink: UplinkSettings | undefined;
@@ -154,6 +156,7 @@ export function resolveSettings(
     https: httpsFiles(env, cwd),
     trustedOrigins: origins(env.HUB_TRUSTED_ORIGINS, 'HUB_TRUSTED_ORIGINS'),
     secureCookies: flag(env.HUB_SECURE_COOKIES, 'HUB_SECURE_COOKIES'),
+    trustProxy: flag(env.HUB_TRUST_PROXY, 'HUB_TRUST_PROXY'),
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
     uplink: uplinkSettingsFromEnv(env, cwd),
   };
@@ -225,6 +228,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       https: settings.https,
       trustedOrigins: settings.trustedOrigins,
       secureCookies: settings.secureCookies,
+      trustProxy: settings.trustProxy,
       retentionDays: settings.retentionDays,
       logger,
     });
