@@ -26,8 +26,8 @@ export class PendingConnections {
    */
   admit(socket: net.Socket): boolean {
     const address = socket.remoteAddress;
-    // Closed before we saw it: nothing to serve.
-    if (address === undefined) return false;
+    // Reset before we saw it (no peer address left): nothing to count; aedes sees it close.
+    if (address === undefined) return true;
     if (isLoopback(address)) return true;
     const source = addressKey(address);
     const count = this.bySource.get(source) ?? 0;
