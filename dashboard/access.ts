@@ -17,7 +17,7 @@ export const PERMISSIONS = {
   'devices:read': ['devices.read'],
   'events:write': ['sensor.publish'],
   'reports:read': ['reports.read'],
-  // Also open to any API token (a Prometheus scraper), see below.
+  // Also open to a Prometheus scraper's API token, see below.
   'metrics:read': ['metrics.read'],
   'users:manage': ['users.manage'],
   'tokens:manage': ['tokens.manage'],
@@ -42,9 +42,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The roles whose API token may scrape `/metrics` (a Prometheus scraper's). The counters tell when each alert was
+ * raised, of which kind, and how many events came in between two scrapes: on a one-flat hub that is the minute the
+ * resident fell or moved. So a token of a role that may read alerts or sensor data, never an analyst's, who sees
+ * whole ended months only.
+ */
+function mayScrapeMetrics(principal: Principal): boolean {
+  return principal.kind === 'token' && (allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read'));
+}
+
 function mayUse(principal: Principal, access: Access): boolean {
   if (access === 'public' || access === 'login') return true;
-  if (access === 'metrics:read' && principal.kind === 'token') return true;
+  if (access === 'metrics:read' && mayScrapeMetrics(principal)) return true;
   return PERMISSIONS[access].every((action) => allows(principal.role, action));
 }
 

@@ -7,6 +7,7 @@ import { systemClock } from '../hub/clock.js';
 import { installAccessControl } from './access.js';
 import { AuthStore } from './auth.js';
 import { dashboardMetrics, type DashboardContext } from './context.js';
+import { capConnectionsPerAddress, MAX_HTTP_CONNECTIONS_PER_ADDRESS } from './connection-cap.js';
 import { installCsrfProtection } from './csrf.js';
 import type { DashboardDeps } from './deps.js';
 import { DashboardError } from './errors.js';
@@ -67,6 +68,18 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Union types (`['string', 'null']`) are plain JSON Schema; Ajv's strict mode only warns about them.
     ajv: { customOptions: { allowUnionTypes: true } },
+  });
+
+  let refusalLoggedAt = -Infinity;
+  capConnectionsPerAddress(app.server, MAX_HTTP_CONNECTIONS_PER_ADDRESS, (address) => {
+    ctx.metrics.connectionsRefused.inc();
+    const now = Date.now();
+    if (now - refusalLoggedAt < 60_000 && now >= refusalLoggedAt) return;
+    refusalLoggedAt = now;
+    app.log.warn(
+      { remote: address },
+      'http connection refused: too many open from this address (logged once a minute)',
+    );
   });
 
   const countIntakeRefusal = intakeRefusalCounter(deps);

@@ -8,6 +8,7 @@ import type { LoginThrottle } from './login-throttle.js';
 export interface DashboardMetrics {
   loginFailures: Counter<'reason'>;
   sseClients: Gauge;
+  connectionsRefused: Counter;
 }
 
 export interface DashboardContext {
@@ -37,6 +38,13 @@ export function dashboardMetrics(registry: Registry): DashboardMetrics {
       new Gauge({
         name: 'telecare_dashboard_sse_clients',
         help: 'Dashboards connected to the live alert stream',
+        registers: [registry],
+      }),
+    connectionsRefused:
+      existing<Counter>('telecare_dashboard_connections_refused_total') ??
+      new Counter({
+        name: 'telecare_dashboard_connections_refused_total',
+        help: 'Connections closed at once because their address held too many open (dashboard/connection-cap.ts)',
         registers: [registry],
       }),
   };

@@ -71,6 +71,11 @@ export interface DashboardDeps {
    * reverse proxy rewrites the Host header. Default none.
    */
   trustedOrigins?: readonly string[];
+  /**
+   * A reverse proxy on the Pi forwards the clients (`HUB_TRUST_PROXY=1`): a login try from loopback is counted under
+   * the last `X-Forwarded-For` address, not under loopback shared by everyone. Default off.
+   */
+  trustProxy?: boolean;
   /** Serve over HTTPS with this certificate and key (PEM); the session cookie is then `Secure`. */
   https?: { cert: string | Buffer; key: string | Buffer };
   /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy; default: with `https`). */

@@ -1,5 +1,6 @@
 // Slows down password guessing: each try is reserved per username and per address before any hash is spent.
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
+import { isLoopback } from '../hub/mqtt-auth.js';
 
 /** Tries allowed before any wait. */
 const FREE_TRIES = 3;
@@ -132,4 +133,21 @@ export class LoginThrottle {
       this.records.delete(key);
     }
   }
+}
+
+/**
+ * The address a login try is counted under. Behind a reverse proxy on the Pi (`HUB_TRUST_PROXY=1`) every request comes
+ * from loopback, so one guesser would make every user's login wait: the client is then the address the proxy appended
+ * last to `X-Forwarded-For` (earlier entries are whatever the client sent). Without the setting, and for connections
+ * not from loopback, the connection's own address.
+ */
+export function loginAddress(
+  socketAddress: string,
+  forwardedFor: string | string[] | undefined,
+  trustProxy: boolean,
+): string {
+  if (!trustProxy || forwardedFor === undefined || !isLoopback(socketAddress)) return socketAddress;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = header.split(',').at(-1)?.trim() ?? '';
+  return isIP(last) ? last : socketAddress;
 }

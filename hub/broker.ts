@@ -12,6 +12,7 @@ import aedesPacket from 'aedes-packet';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
+import { PendingConnections } from './mqtt-pending.js';
 import {
   ClientIdRegistry,
   clientIdOwner,
@@ -68,6 +69,8 @@ export interface EmbeddedBrokerOptions {
   retainedQuota?: { maxMessages: number; maxBytes: number; maxPerClient: number };
   /** Bytes queued for one client beyond what the kernel holds; over this it is disconnected at once. */
   clientQueueBytes?: number;
+  /** Connections one remote address may have open before logging in (default MAX_PENDING_PER_SOURCE). */
+  maxPendingPerSource?: number;
 }
 
 /**
@@ -88,6 +91,7 @@ export const MQTT_REFUSAL_REASONS = [
   'subscribe-denied',
   'retain-sensor-topic',
   'retain-quota',
+  'too-many-unauthenticated',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
@@ -196,10 +200,15 @@ export class EmbeddedBroker implements HubBroker {
   private listeningPort = 0;
   private tlsListeningPort = 0;
   private stalledDrops = 0;
+  /** Connections not logged in yet, per remote address (hub/mqtt-pending.ts). */
+  private readonly pending: PendingConnections;
+  /** When a connection refused for its address's connections not logged in was last logged (one line a minute). */
+  private pendingWarnedAt = -Infinity;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
     this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
+    this.pending = new PendingConnections(options.maxPendingPerSource);
     this.refused = new Counter({
       name: 'telecare_mqtt_refused_total',
       help: 'MQTT connections, publications, subscriptions and retained messages the embedded broker refused, by reason',
@@ -250,6 +259,7 @@ export class EmbeddedBroker implements HubBroker {
               return;
             }
             this.identities.set(client, result.identity);
+            this.pending.loggedIn(client.conn as net.Socket);
             done(null, true);
           },
           (err: unknown) => {
@@ -332,6 +342,22 @@ export class EmbeddedBroker implements HubBroker {
     });
     this.aedes = aedes;
     const queueBytes = this.options.clientQueueBytes ?? DEFAULT_CLIENT_QUEUE_BYTES;
+    // A TCP connection (for TLS, before its handshake): refused when its address already has too many connections
+    // that have not logged in, so that idle connections from one machine cannot exhaust memory or descriptors.
+    const admit = (socket: net.Socket): boolean => {
+      if (this.pending.admit(socket)) return true;
+      this.refuse('too-many-unauthenticated');
+      const now = Date.now();
+      if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
+        this.pendingWarnedAt = now;
+        this.log.warn(
+          { remote: socket.remoteAddress },
+          'mqtt connection refused: too many connections from this address have not logged in (logged once a minute)',
+        );
+      }
+      socket.destroy();
+      return false;
+    };
     const onConnection = (socket: net.Socket): void => {
       // Without this, Nagle's algorithm holds small QoS 1 packets for 20-40 ms.
       socket.setNoDelay(true);
@@ -346,7 +372,9 @@ export class EmbeddedBroker implements HubBroker {
       });
     };
     // The high-water mark is each client's queue bound: a write past it means the client stopped reading.
-    const server = net.createServer({ highWaterMark: queueBytes }, onConnection);
+    const server = net.createServer({ highWaterMark: queueBytes }, (socket) => {
+      if (admit(socket)) onConnection(socket);
+    });
     this.server = server;
     this.listeningPort = await listen(server, this.options.port, this.options.host);
     if (this.options.tls) {
@@ -354,6 +382,8 @@ export class EmbeddedBroker implements HubBroker {
         { cert: this.options.tls.cert, key: this.options.tls.key, minVersion: 'TLSv1.2', highWaterMark: queueBytes },
         onConnection,
       );
+      // Counted from the TCP connection: a handshake never finished holds a connection too.
+      tlsServer.on('connection', (socket: net.Socket) => void admit(socket));
       // A failed handshake (a scanner, a wrong certificate) is that client's problem, not the hub's.
       tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'mqtt tls handshake failed'));
       this.tlsServer = tlsServer;

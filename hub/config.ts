@@ -337,8 +337,34 @@ function configJson(bytes: Buffer, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+    throw new ConfigError(file, [`not valid JSON: ${jsonMistake((err as Error).message, text)}`]);
   }
+}
+
+/** How many characters V8 quotes either side of an unexpected token (its kMaxContextCharacters). */
+const V8_CONTEXT_CHARS = 10;
+
+/**
+ * JSON.parse's complaint with its place as a line and column, never quoting the file: V8 quotes the text around an
+ * unexpected token (`Unexpected token 'W', ..."secret": WEBHOOKSEC"...`), which in a configuration file may be a
+ * webhook secret or a password hash, printed on stderr at start and logged on a reload.
+ */
+export function jsonMistake(message: string, text: string): string {
+  const place = (position: number): string => {
+    const before = text.slice(0, position).split('\n');
+    return `at line ${String(before.length)}, column ${String((before.at(-1)?.length ?? 0) + 1)}`;
+  };
+  const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/.exec(message);
+  if (quoted) {
+    const [, token = '', cutBefore, context = ''] = quoted;
+    const start = cutBefore ? text.indexOf(context) : 0;
+    const position = start < 0 ? -1 : start + (cutBefore ? V8_CONTEXT_CHARS : context.indexOf(token));
+    return position < 0 ? 'unexpected character' : `unexpected character ${place(position)}`;
+  }
+  const at = / in JSON at position (\d+)/.exec(message);
+  if (at) return `${message.slice(0, at.index).replace(/ \(line \d+ column \d+\)$/, '')} ${place(Number(at[1]))}`;
+  // Any other message that quotes the text is not repeated.
+  return message.includes('"') ? 'the text is not JSON' : message;
 }
 
 export interface DeviceRef {

@@ -61,6 +61,8 @@ export interface HubOptions {
   trustedOrigins?: string[];
   /** `Secure` session cookies behind a TLS proxy (HUB_SECURE_COOKIES=1); default: when serving HTTPS. */
   secureCookies?: boolean;
+  /** A reverse proxy on the Pi names the clients in X-Forwarded-For (HUB_TRUST_PROXY=1): the login throttle's address. */
+  trustProxy?: boolean;
   /** Forward alerts and daily features to an alarm receiving centre (HUB_UPLINK_URL, HUB_ID...; SPEC 10). */
   uplink?: UplinkOptions;
 }
@@ -276,6 +278,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     https: options.https && { cert: readFileSync(options.https.certFile), key: readFileSync(options.https.keyFile) },
     trustedOrigins: options.trustedOrigins,
     secureCookies: options.secureCookies,
+    trustProxy: options.trustProxy,
     alerts: alertService,
     analytics: createDashboardAnalytics(db, config, clock, activityWorker),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {

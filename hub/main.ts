@@ -6,6 +6,8 @@ import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { DatabaseCheckError } from './migrations.js';
+import { looseFileAdvice } from './private-files.js';
+import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
 
 export interface HubSettings {
@@ -26,6 +28,8 @@ export interface HubSettings {
   trustedOrigins: string[];
   /** HUB_SECURE_COOKIES=1: `Secure` session cookies although the hub itself serves HTTP (behind a TLS proxy). */
   secureCookies: boolean | undefined;
+  /** HUB_TRUST_PROXY=1: a reverse proxy on the Pi forwards the clients; logins are counted per forwarded address. */
+  trustProxy: boolean | undefined;
   retentionDays: number | undefined;
   /** HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY (SPEC 10). */
   uplink: UplinkSettings | undefined;
@@ -152,6 +156,7 @@ export function resolveSettings(
     https: httpsFiles(env, cwd),
     trustedOrigins: origins(env.HUB_TRUSTED_ORIGINS, 'HUB_TRUSTED_ORIGINS'),
     secureCookies: flag(env.HUB_SECURE_COOKIES, 'HUB_SECURE_COOKIES'),
+    trustProxy: flag(env.HUB_TRUST_PROXY, 'HUB_TRUST_PROXY'),
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
     uplink: uplinkSettingsFromEnv(env, cwd),
   };
@@ -172,6 +177,19 @@ export function glibcMallocAdvice(env: NodeJS.ProcessEnv): string | undefined {
   );
 }
 
+/** Webhook secrets or MQTT password hashes: a file every user may read would hand them out. */
+function configHoldsSecrets(config: HubConfig): boolean {
+  return config.mqttUsers.length > 0 || config.responders.some((r) => r.webhook !== undefined);
+}
+
+/** Warnings for the configuration file and TLS keys when other users of the machine may change or read them. */
+function fileAdvice(settings: HubSettings, config: HubConfig): string[] {
+  const advice = [looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(config))];
+  if (settings.https) advice.push(looseFileAdvice(settings.https.keyFile, 'HTTPS key', true));
+  if (settings.mqttTls) advice.push(looseFileAdvice(settings.mqttTls.keyFile, 'MQTT TLS key', true));
+  return advice.filter((a) => a !== undefined);
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -186,6 +204,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
   for (const advice of config.homes.flatMap(coverageAdvice)) logger.warn(advice);
@@ -209,6 +228,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       https: settings.https,
       trustedOrigins: settings.trustedOrigins,
       secureCookies: settings.secureCookies,
+      trustProxy: settings.trustProxy,
       retentionDays: settings.retentionDays,
       logger,
     });
@@ -249,6 +269,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       );
       return;
     }
+    const advice = looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(next));
+    if (advice) logger.warn(advice);
     try {
       hub.reload(next);
     } catch (err) {

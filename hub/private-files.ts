@@ -1,5 +1,5 @@
 // The data folder and hub.db readable by the hub's own user only: they hold residents' events, alerts and password hashes.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const FOLDER_MODE = 0o700;
@@ -19,4 +19,27 @@ export function preparePrivateDataDir(dataDir: string): string {
     if (existsSync(file)) chmodSync(file, FILE_MODE);
   }
   return dbFile;
+}
+
+/**
+ * A warning when a file the hub takes its configuration or keys from is open to other users of the machine: one that
+ * others may change (they could add an MQTT credential, or send every alert to a webhook of their own), or one
+ * holding secrets (webhook secrets, password hashes, a TLS key) that every user may read. Undefined when the file is
+ * private enough, or cannot be read (the hub says that itself).
+ */
+export function looseFileAdvice(file: string, what: string, holdsSecrets: boolean): string | undefined {
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  const shown = mode.toString(8).padStart(4, '0');
+  if ((mode & 0o022) !== 0) {
+    return `${what} ${file} can be changed by other users of this machine (mode ${shown}): chmod go-w ${file}`;
+  }
+  if (holdsSecrets && (mode & 0o004) !== 0) {
+    return `${what} ${file} holds secrets and every user of this machine can read it (mode ${shown}): chmod 600 ${file} (or 640 with the hub's group)`;
+  }
+  return undefined;
 }

@@ -90,7 +90,11 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
     '/metrics',
     {
       config: { access: 'metrics:read' },
-      schema: { tags: ['hub'], summary: 'Prometheus metrics (admin, or any API token)', response: errors(401, 403) },
+      schema: {
+        tags: ['hub'],
+        summary: 'Prometheus metrics (admin, or an API token of the installer or responder role)',
+        response: errors(401, 403),
+      },
     },
     async (_request, reply) => {
       reply.type(deps.metrics.contentType);

@@ -1,9 +1,9 @@
 // Logging in and out (session cookie) and asking who one is.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
-import { addressKey } from '../login-throttle.js';
+import { addressKey, loginAddress } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { allows } from '../../hub/permissions.js';
 import { errors, roleSchema } from '../schemas.js';
@@ -29,6 +29,9 @@ interface LoginBody {
 export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { auth, throttle, clock, metrics } = ctx;
   const sessionSeconds = Math.round((ctx.deps.sessionHours ?? 12) * 3600);
+  /** Where a login try comes from: the connection, or the client a reverse proxy on the Pi names (HUB_TRUST_PROXY). */
+  const clientAddress = (request: FastifyRequest): string =>
+    loginAddress(request.ip, request.headers['x-forwarded-for'], ctx.deps.trustProxy === true);
   /** The password check, in the address's fair share of the dashboard's hash queue; a full share is a 429. */
   const checkPassword = async (username: string, password: string, ip: string) => {
     try {
@@ -60,17 +63,18 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     },
     async (request, reply) => {
       const { username, password } = request.body;
+      const ip = clientAddress(request);
       // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
-      const reserved = throttle.reserve(username, request.ip, clock.now());
+      const reserved = throttle.reserve(username, ip, clock.now());
       if ('waitMs' in reserved) {
         metrics.loginFailures.inc({ reason: 'throttled' });
         const { seconds, message } = throttledLogin(reserved.waitMs);
         throw new DashboardError('LOGIN_THROTTLED', message, seconds);
       }
-      const principal = await checkPassword(username, password, request.ip);
+      const principal = await checkPassword(username, password, ip);
       if (!principal) {
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
-        request.log.info({ ip: request.ip }, 'dashboard login refused');
+        request.log.info({ ip }, 'dashboard login refused');
         throw new DashboardError('BAD_CREDENTIALS');
       }
       throttle.succeeded(reserved.attempt);
@@ -114,10 +118,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       if (principal.kind !== 'user')
         throw new DashboardError('FORBIDDEN_ROLE', 'An API token has no password to change');
       const { currentPassword, newPassword } = request.body;
-      const reserved = throttle.reserve(principal.name, request.ip, clock.now());
+      const ip = clientAddress(request);
+      const reserved = throttle.reserve(principal.name, ip, clock.now());
       if ('waitMs' in reserved)
         throw new DashboardError('LOGIN_THROTTLED', undefined, Math.ceil(reserved.waitMs / 1000));
-      if (!(await checkPassword(principal.name, currentPassword, request.ip))) {
+      if (!(await checkPassword(principal.name, currentPassword, ip))) {
         metrics.loginFailures.inc({ reason: 'bad-credentials' });
         throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
       }

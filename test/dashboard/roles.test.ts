@@ -132,19 +132,41 @@ describe('pages by role', () => {
 });
 
 describe('metrics', () => {
-  it('are open to an API token of any role, for a Prometheus scraper', async () => {
+  async function tokenFor(role: Role): Promise<string> {
     const created = await dashboard.app.inject({
       method: 'POST',
       url: '/api/tokens',
       headers: { cookie: cookies.admin },
-      payload: { name: 'prometheus', role: 'analyst' },
+      payload: { name: `scraper-${role}`, role },
     });
+    expect(created.statusCode).toBe(201);
+    return created.json<{ token: string }>().token;
+  }
+
+  it('are open to an API token of a role that sees alerts or sensor data, for a Prometheus scraper', async () => {
+    for (const role of ['admin', 'installer', 'responder'] as const) {
+      const res = await dashboard.app.inject({
+        url: '/metrics',
+        headers: { authorization: `Bearer ${await tokenFor(role)}` },
+      });
+      expect(res.statusCode, role).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(res.body).toContain('telecare_dashboard_sse_clients');
+    }
+  });
+
+  it("are refused to an analyst's token: the counters say when each alert was raised, and of which kind", async () => {
+    // What a scrape shows: the pendant alert raised in beforeAll, counted by kind the moment it is raised. Scraped
+    // every 15 s on a one-flat hub, that is the minute the resident pressed or fell; an analyst sees whole ended
+    // months only (report-periods.test.ts).
+    const admin = await dashboard.app.inject({ url: '/metrics', headers: { cookie: cookies.admin } });
+    expect(admin.body).toMatch(/telecare_alerts_raised_total\{kind="pendant",severity="critical"\} 1/);
     const res = await dashboard.app.inject({
       url: '/metrics',
-      headers: { authorization: `Bearer ${created.json().token}` },
+      headers: { authorization: `Bearer ${await tokenFor('analyst')}` },
     });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.body).toContain('telecare_dashboard_sse_clients');
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'FORBIDDEN_ROLE' });
+    expect(res.body).not.toContain('telecare_alerts_raised_total');
   });
 });

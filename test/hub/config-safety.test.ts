@@ -266,3 +266,50 @@ describe('the file as an editor saved it', () => {
     }
   });
 });
+
+describe('a file that is not valid JSON', () => {
+  const secret = 'WEBHOOKSECRETabcdef0123456789';
+  const config = {
+    homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant] }],
+    responders: [{ id: 'cc', group: 'call-centre', webhook: { url: 'https://cc.example.org/hook', secret } }],
+  };
+
+  function problemOf(text: string): string {
+    const dir = tempDir('config-json');
+    try {
+      const file = path.join(dir, 'telecare.config.json');
+      fs.writeFileSync(file, text);
+      try {
+        loadHubConfig(file);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems.join('\n');
+        throw err;
+      }
+      throw new Error('the file was taken');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is refused naming the line and column, never quoting the text there (a secret lost its quote)', () => {
+    const text = JSON.stringify(config, null, 2);
+    const problem = problemOf(text.replace(`"${secret}"`, secret));
+    const line = text.split('\n').findIndex((l) => l.includes(secret)) + 1;
+    // V8 quotes ten characters either side of an unexpected token: the start of the secret. The hub prints the
+    // problem on stderr at start and logs it on a reload (SIGHUP).
+    expect(problem).not.toContain(secret.slice(0, 6));
+    expect(problem).toMatch(new RegExp(`^not valid JSON: unexpected character at line ${String(line)}, column \\d+`));
+  });
+
+  it('is refused with the line and column of other mistakes too, still never quoting the file', () => {
+    const text = JSON.stringify(config, null, 2);
+    // A stray backslash in the secret, a missing comma after it, a file cut short, a short file that is all quoted.
+    const escape = problemOf(text.replace(secret, `WEBHOOK\\SECRET${secret}`));
+    expect(escape).toMatch(/^not valid JSON: bad escaped character .*at line \d+, column \d+/i);
+    const comma = problemOf(text.replace(`"${secret}"`, `"${secret}" "x": 1`));
+    expect(comma).toMatch(/at line \d+, column \d+/);
+    expect(problemOf(text.slice(0, text.indexOf('[') + 1))).toBe('not valid JSON: Unexpected end of JSON input');
+    for (const problem of [escape, comma]) expect(problem).not.toContain('WEBHOOK');
+    expect(problemOf('{"secret":SECRET}')).toBe('not valid JSON: unexpected character at line 1, column 11');
+  });
+});

@@ -127,3 +127,56 @@ describe('HTTPS settings', () => {
     expect(resolveSettings({}, {}).secureCookies).toBeUndefined();
   });
 });
+
+describe('files other users of the machine may read or change', () => {
+  it('a configuration holding a webhook secret readable by all, and a key others may change, are each warned about in the log', async () => {
+    const secret = 'webhook-secret-for-the-call-centre';
+    const config = writeConfig(dir, {
+      homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [{ id: 'p1', kind: 'pendant', room: 'living' }] }],
+      responders: [{ id: 'cc', group: 'call-centre', webhook: { url: 'https://cc.example.org/hook', secret } }],
+    });
+    // An installer's umask 022 leaves the file 0644; a key copied about with 0666.
+    fs.chmodSync(config, 0o644);
+    const pair = selfSignedPair(dir);
+    fs.chmodSync(pair.keyFile, 0o666);
+    hub = await spawnHub({
+      HUB_DATA_DIR: path.join(dir, 'data'),
+      HUB_CONFIG: config,
+      HUB_HTTPS_CERT: pair.certFile,
+      HUB_HTTPS_KEY: pair.keyFile,
+    });
+    const warnings = hub
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level === 40)
+      .map((entry) => entry.msg);
+    expect(warnings).toContain(
+      `configuration file ${config} holds secrets and every user of this machine can read it (mode 0644): chmod 600 ${config} (or 640 with the hub's group)`,
+    );
+    expect(warnings).toContain(
+      `HTTPS key ${pair.keyFile} can be changed by other users of this machine (mode 0666): chmod go-w ${pair.keyFile}`,
+    );
+    expect(hub.stdout()).not.toContain(secret);
+  });
+
+  it('a private configuration and key get no such warning', async () => {
+    const config = writeConfig(dir, {
+      homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [{ id: 'p1', kind: 'pendant', room: 'living' }] }],
+      responders: [
+        { id: 'cc', group: 'call-centre', webhook: { url: 'https://cc.example.org/hook', secret: 'x'.repeat(32) } },
+      ],
+    });
+    fs.chmodSync(config, 0o640);
+    const pair = selfSignedPair(dir);
+    fs.chmodSync(pair.keyFile, 0o600);
+    hub = await spawnHub({
+      HUB_DATA_DIR: path.join(dir, 'data'),
+      HUB_CONFIG: config,
+      HUB_HTTPS_CERT: pair.certFile,
+      HUB_HTTPS_KEY: pair.keyFile,
+    });
+    expect(hub.stdout()).not.toMatch(/other users of this machine|every user of this machine/);
+  });
+});

@@ -1,0 +1,36 @@
+// Open connections to the dashboard per source address: a machine on the network that opens thousands of idle
+// connections (each held until Node's 60 s header timeout, about 4 KB and a file descriptor) cannot take the Pi's
+// memory, or the descriptors the broker needs to take a reconnecting device.
+import type net from 'node:net';
+import { isLoopback } from '../hub/mqtt-auth.js';
+import { addressKey } from './login-throttle.js';
+
+/**
+ * Connections one address (an IPv6 /64) may hold open. A browser opens at most six to a host, plus one alert stream
+ * per console tab: a care office's PCs behind one router stay far below it. A TLS reverse proxy on the Pi (loopback)
+ * is never counted; it limits its own clients.
+ */
+export const MAX_HTTP_CONNECTIONS_PER_ADDRESS = 128;
+
+/** Refuses (closes at once) a TCP connection from an address that already holds `max`; `onRefused` is told of each. */
+export function capConnectionsPerAddress(server: net.Server, max: number, onRefused: (address: string) => void): void {
+  const open = new Map<string, number>();
+  // For HTTPS too: 'connection' is the TCP connection, before its handshake.
+  server.on('connection', (socket: net.Socket) => {
+    const address = socket.remoteAddress;
+    if (address === undefined || isLoopback(address)) return;
+    const key = addressKey(address);
+    const count = open.get(key) ?? 0;
+    if (count >= max) {
+      onRefused(address);
+      socket.destroy();
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
+}
