@@ -92,6 +92,8 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
       type: 'button',
       onclick: async () => {
         await api('/api/logout', { method: 'POST' });
+        // Half-typed resolve notes (kept for a session that ends by itself) go with a deliberate logout.
+        sessionStorage.clear();
         location.assign('/login');
       },
     },

@@ -9,14 +9,21 @@ const closed = [];
 let closedLoaded = false;
 /** Alert ids whose resolve form is open: a re-render must not throw away what the responder is typing. */
 const resolving = new Set();
+/** What the responder typed in each open resolve form (set once the user is known). */
+let drafts;
 let soundOn = false;
 let audio;
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
-const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+const announcer = cards.alertAnnouncer(
+  document.getElementById('announcer'),
+  (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
+);
+/** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
+let openListed = false;
 
 function beep() {
   if (!soundOn) return;
@@ -40,7 +47,10 @@ async function act(alert, action, body) {
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the responder opened it.
-    if (action === 'resolve') resolving.delete(alert.id);
+    if (action === 'resolve') {
+      resolving.delete(alert.id);
+      drafts.delete(alert.id);
+    }
     receive(updated);
   } catch (err) {
     if (error) error.textContent = err.message;
@@ -60,6 +70,7 @@ function card(alert) {
   }
   const cancel = () => {
     resolving.delete(alert.id);
+    drafts.delete(alert.id);
     render();
   };
   return el(
@@ -86,7 +97,12 @@ function card(alert) {
       },
     }),
     resolving.has(alert.id)
-      ? cards.resolveForm(alert.id, { onSubmit: (body) => act(alert, 'resolve', body), onCancel: cancel })
+      ? cards.resolveForm(alert.id, {
+          onSubmit: (body) => act(alert, 'resolve', body),
+          onCancel: cancel,
+          draft: drafts.get(alert.id),
+          onDraft: (draft) => drafts.set(alert.id, draft),
+        })
       : null,
     el('p', { class: 'error', role: 'alert' }),
   );
@@ -96,7 +112,7 @@ function render() {
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
   cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
-  document.getElementById('no-alerts').hidden = open.length > 0;
+  document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(
     ...closed
       .slice(0, 10)
@@ -140,9 +156,10 @@ function receive(alert) {
   if (!cards.OPEN.has(alert.state)) {
     alerts.delete(alert.id);
     resolving.delete(alert.id);
+    drafts.delete(alert.id);
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
-    cards.announce(announcer, `New ${alert.severity} alert: ${cards.label(alert.kind)} at ${alert.homeId}`);
+    announcer.add(alert);
     if (alert.severity === 'critical') beep();
   }
   render();
@@ -155,7 +172,9 @@ function connect() {
   let snapshot = null;
   source.addEventListener('open', () => {
     snapshot = new Set();
-    connection.connected();
+    // Not live until the open alerts are in: "Live: connected" over an empty list would say all is quiet.
+    connection.listing();
+    announcer.listing();
   });
   source.addEventListener('alert', (event) => {
     const alert = JSON.parse(event.data);
@@ -167,8 +186,17 @@ function connect() {
     const resumed = JSON.parse(event.data).resumed === true;
     if (snapshot && !resumed) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
     snapshot = null;
+    // A note kept for an alert closed meanwhile (while the responder logged in again) has nothing to resolve.
+    for (const id of drafts.keys()) {
+      if (alerts.has(id)) continue;
+      drafts.delete(id);
+      resolving.delete(id);
+    }
+    openListed = true;
     connection.connected();
     render();
+    // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
+    announcer.listed();
   });
   source.addEventListener('error', async () => {
     connection.lost();
@@ -208,7 +236,10 @@ setInterval(checkStorage, 10_000);
 // Ages on the cards move on.
 setInterval(render, 30_000);
 startPage()
-  .then(() => {
+  .then((me) => {
+    // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
+    drafts = cards.draftStore('telecare.console.drafts', me.username);
+    for (const id of drafts.keys()) resolving.add(id);
     connect();
     return loadRecentlyClosed();
   })

@@ -12,9 +12,14 @@ const resolving = new Set();
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
-const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
+const announcer = cards.alertAnnouncer(
+  document.getElementById('announcer'),
+  (card) => `${cards.label(card.type)} at hub ${card.hubId}`,
+);
+/** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
+let openListed = false;
 
 const keyOf = (a) => `${a.hubId} ${a.alertId}`;
 
@@ -130,7 +135,7 @@ function render() {
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
   cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
-  document.getElementById('no-alerts').hidden = open.length > 0;
+  document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(
     ...closed
       .slice(0, 10)
@@ -169,44 +174,9 @@ function receive(card) {
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
-    if (!known) announceNew(card);
+    if (!known) announcer.add(card);
   }
   renderSoon();
-}
-
-/**
- * New alerts not yet announced: gathered for a moment, so that a flood is said once, not one sentence per alert
- * each cutting off the one before. Those listed on (re)connecting are said together when the list is complete.
- */
-let unannounced = [];
-let listing = false;
-let firstListing = true;
-const ANNOUNCE_GATHER_MS = 300;
-
-function announceNew(card) {
-  unannounced.push(card);
-  if (!listing && unannounced.length === 1) setTimeout(announceGathered, ANNOUNCE_GATHER_MS);
-}
-
-function announceGathered(what = 'new') {
-  const gathered = unannounced.sort(cards.byUrgency);
-  unannounced = [];
-  const first = gathered[0];
-  if (!first) return;
-  if (gathered.length === 1) {
-    cards.announce(
-      announcer,
-      `${what === 'new' ? 'New' : 'Open'} ${first.severity} alert: ${cards.label(first.type)} at hub ${first.hubId}`,
-    );
-    return;
-  }
-  const bySeverity = new Map();
-  for (const c of gathered) bySeverity.set(c.severity, (bySeverity.get(c.severity) || 0) + 1);
-  const counts = [...bySeverity].map(([severity, n]) => `${n} ${severity}`).join(', ');
-  cards.announce(
-    announcer,
-    `${gathered.length} ${what} alerts (${counts}). Most urgent: ${first.severity} ${cards.label(first.type)} at hub ${first.hubId}`,
-  );
 }
 
 /** Stream events come in bursts (200 at once in a flood): the list is drawn once per burst, not once per alert. */
@@ -230,7 +200,8 @@ function connect() {
   const source = new EventSource('/api/alerts/stream');
   // Keys of the open alerts the server lists (on each connection and after a resync): any other card shown was closed meanwhile.
   let snapshot = null;
-  source.addEventListener('open', () => connection.connected());
+  // Not live until the open alerts are in: "Live: connected" over an empty list would say all is quiet.
+  source.addEventListener('open', () => connection.listing());
   source.addEventListener('alert', (event) => {
     const card = JSON.parse(event.data);
     if (snapshot) snapshot.add(keyOf(card));
@@ -238,18 +209,17 @@ function connect() {
   });
   source.addEventListener('snapshot', () => {
     snapshot = new Set();
-    listing = true;
+    announcer.listing();
   });
   source.addEventListener('command', (event) => receiveCommand(JSON.parse(event.data)));
   source.addEventListener('ready', () => {
     if (snapshot) for (const key of [...alerts.keys()]) if (!snapshot.has(key)) alerts.delete(key);
     snapshot = null;
+    openListed = true;
     connection.connected();
     render();
     // The page's first list is what is open, not news; on a reconnection, what came meanwhile is new.
-    listing = false;
-    announceGathered(firstListing ? 'open' : 'new');
-    firstListing = false;
+    announcer.listed();
   });
   source.addEventListener('unavailable', (event) => {
     connection.problem(`${JSON.parse(event.data).message || DATABASE_DOWN} The list may be out of date.`);
