@@ -9,6 +9,8 @@ const alerts = new Map();
 const closed = [];
 /** Cards whose resolve form is open: a re-render must not throw away what the operator is typing. */
 const resolving = new Set();
+/** What the operator typed in each open resolve form (set once the operator is known). */
+let drafts;
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
@@ -66,7 +68,10 @@ async function act(card, action, body) {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the operator opened it.
-    if (action === 'resolve') resolving.delete(keyOf(card));
+    if (action === 'resolve') {
+      resolving.delete(keyOf(card));
+      drafts.delete(keyOf(card));
+    }
     const known = alerts.get(keyOf(card));
     if (known && answer.command) known.command = laterCommand(known.command, answer.command);
     render();
@@ -89,6 +94,7 @@ function cardNode(card) {
   const a = card.alert || {};
   const cancel = () => {
     resolving.delete(key);
+    drafts.delete(key);
     render();
   };
   return el(
@@ -125,6 +131,8 @@ function cardNode(card) {
       ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
           onSubmit: (body) => act(card, 'resolve', body),
           onCancel: cancel,
+          draft: drafts.get(key),
+          onDraft: (draft) => drafts.set(key, draft),
         })
       : null,
     el('p', { class: 'error', role: 'alert' }),
@@ -171,6 +179,7 @@ function receive(card) {
   if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
+    drafts.delete(key);
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
@@ -215,6 +224,12 @@ function connect() {
   source.addEventListener('ready', () => {
     if (snapshot) for (const key of [...alerts.keys()]) if (!snapshot.has(key)) alerts.delete(key);
     snapshot = null;
+    // A note kept for an alert closed meanwhile (while the operator logged in again) has nothing to resolve.
+    for (const key of drafts.keys()) {
+      if (alerts.has(key)) continue;
+      drafts.delete(key);
+      resolving.delete(key);
+    }
     openListed = true;
     connection.connected();
     render();
@@ -245,10 +260,18 @@ function connect() {
 setInterval(render, 30_000);
 /** The header needs the operator (`/api/me`): if the database is away at that moment, the page says so and tries again. */
 function start() {
-  startPage().then(connect, (err) => {
-    if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
-    else connection.lost();
-    setTimeout(start, 3000);
-  });
+  startPage().then(
+    (me) => {
+      // Forms half-filled when the session ended (the centre sent this page to the login) open again as they were.
+      drafts = cards.draftStore('telecare.centre.drafts', me.username);
+      for (const key of drafts.keys()) resolving.add(key);
+      connect();
+    },
+    (err) => {
+      if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
+      else connection.lost();
+      setTimeout(start, 3000);
+    },
+  );
 }
 start();
