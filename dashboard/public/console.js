@@ -9,6 +9,11 @@ const closed = [];
 let closedLoaded = false;
 /** Alert ids whose resolve form is open: a re-render must not throw away what the responder is typing. */
 const resolving = new Set();
+/**
+ * Why the last action on an alert failed, until the next try: drawn with the card, so a redraw (the next alert, the
+ * ages' tick) does not wipe it before the responder has read it.
+ */
+const failures = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
 let soundOn = false;
@@ -42,8 +47,8 @@ function beep() {
 }
 
 async function act(alert, action, body) {
-  const card = document.getElementById('alert-' + alert.id);
-  const error = card && card.querySelector('.error');
+  // A new try: the last one's failure goes.
+  if (failures.delete(alert.id)) render();
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the responder opened it.
@@ -53,7 +58,10 @@ async function act(alert, action, body) {
     }
     receive(updated);
   } catch (err) {
-    if (error) error.textContent = err.message;
+    failures.set(alert.id, err.message);
+    render();
+    // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
+    cards.announce(document.getElementById('announcer'), err.message);
   }
 }
 
@@ -66,6 +74,7 @@ function card(alert) {
     existing.querySelector('.resolve-form') &&
     existing.dataset.version === String(alert.version)
   ) {
+    existing.querySelector('.error').textContent = failures.get(alert.id) || '';
     return existing;
   }
   const cancel = () => {
@@ -104,7 +113,7 @@ function card(alert) {
           onDraft: (draft) => drafts.set(alert.id, draft),
         })
       : null,
-    el('p', { class: 'error', role: 'alert' }),
+    el('p', { class: 'error' }, failures.get(alert.id) || ''),
   );
 }
 
@@ -157,6 +166,7 @@ function receive(alert) {
     alerts.delete(alert.id);
     resolving.delete(alert.id);
     drafts.delete(alert.id);
+    failures.delete(alert.id);
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
     announcer.add(alert);

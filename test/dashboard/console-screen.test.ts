@@ -167,6 +167,29 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.close();
   });
 
+  it('keeps why an action failed on its card when the next alert redraws the list, and says it once', async () => {
+    const page = await browser.newPage();
+    await logInByKeyboard(page);
+    const said = await recordLiveRegion(page, 'announcer');
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h15' });
+    const card = page.locator(`#alert-${alert.id}`);
+    await card.waitFor();
+    await page.route(`**/api/alerts/${alert.id}/ack`, (route) => route.abort('connectionrefused'));
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    const reason = 'Cannot reach the hub: check the network connection, then try again. Nothing was changed.';
+    await card.getByText(reason).waitFor();
+    const next = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', homeId: 'h16' });
+    await page.locator(`#alert-${next.id}`).waitFor();
+    expect(await card.locator('.error').innerText()).toBe(reason);
+    // The smoke alert is said (alone, or with the pendant when both came within the moment announcements gather).
+    await expect
+      .poll(async () => (await said()).some((t) => t.endsWith('Smoke at h16') || t.startsWith('2 new alerts')))
+      .toBe(true);
+    expect((await said()).filter((text) => text === reason)).toHaveLength(1);
+    for (const a of [alert, next]) expect(dashboard.alerts.resolve(a.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
   it('says plainly when the hub is out of reach, since when, and that an action was not sent', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

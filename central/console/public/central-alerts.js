@@ -9,6 +9,11 @@ const alerts = new Map();
 const closed = [];
 /** Cards whose resolve form is open: a re-render must not throw away what the operator is typing. */
 const resolving = new Set();
+/**
+ * Why the last action on an alert failed, until the next try: drawn with the card, so a redraw (the next alert, the
+ * ages' tick) does not wipe it before the operator has read it.
+ */
+const failures = new Map();
 /** What the operator typed in each open resolve form (set once the operator is known). */
 let drafts;
 
@@ -62,8 +67,8 @@ function commandLine(command) {
 }
 
 async function act(card, action, body) {
-  const node = document.querySelector(`li[data-key="${CSS.escape(keyOf(card))}"]`);
-  const error = node && node.querySelector('.error');
+  // A new try: the last one's failure goes.
+  if (failures.delete(keyOf(card))) render();
   try {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
@@ -76,7 +81,10 @@ async function act(card, action, body) {
     if (known && answer.command) known.command = laterCommand(known.command, answer.command);
     render();
   } catch (err) {
-    if (error) error.textContent = err.message;
+    failures.set(keyOf(card), err.message);
+    render();
+    // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
+    cards.announce(document.getElementById('announcer'), err.message);
   }
 }
 
@@ -89,6 +97,7 @@ function cardNode(card) {
     existing.querySelector('.resolve-form') &&
     existing.dataset.version === String(card.version)
   ) {
+    existing.querySelector('.error').textContent = failures.get(key) || '';
     return existing;
   }
   const a = card.alert || {};
@@ -135,7 +144,7 @@ function cardNode(card) {
           onDraft: (draft) => drafts.set(key, draft),
         })
       : null,
-    el('p', { class: 'error', role: 'alert' }),
+    el('p', { class: 'error' }, failures.get(key) || ''),
   );
 }
 
@@ -180,6 +189,7 @@ function receive(card) {
     alerts.delete(key);
     resolving.delete(key);
     drafts.delete(key);
+    failures.delete(key);
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
