@@ -40,6 +40,9 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
   it('keeps its text and the keyboard when the alert changes while the responder types', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/console`);
+    await page.waitForURL(/\/login\?next=/);
+    // A first visit: nothing ended, nothing to say.
+    expect(await page.locator('#login-error').innerText()).toBe('');
     await logIn(page, 'nina');
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h21' });
     const card = page.locator(`#alert-${alert.id}`);
@@ -72,6 +75,8 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     // Twelve hours since the login: the session is over, and sending the form takes the page to the login.
     clock.advanceBy(12 * 3_600_000 + 60_000);
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    // The login page says why it appeared, and that the note is kept.
+    await page.getByText(/^Your session has ended\. .* a resolve note you were typing is kept\.$/).waitFor();
     await logIn(page, 'nina');
     await page.locator(`#note-${alert.id}`).waitFor();
     expect(await page.locator(`#note-${alert.id}`).inputValue()).toBe('Daughter on her way');
