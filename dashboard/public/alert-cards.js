@@ -26,9 +26,10 @@ export function byUrgency(a, b) {
 
 /**
  * The resolve form: an outcome (required) and a note. `key` makes the field ids unique on the page. Escape or
- * Cancel close it (the keyboard goes back to the card's Resolve… button).
+ * Cancel close it (the keyboard goes back to the card's Resolve… button). `draft` fills it (what was typed before it
+ * was drawn anew), and `onDraft` hears each change.
  */
-export function resolveForm(key, { onSubmit, onCancel }) {
+export function resolveForm(key, { onSubmit, onCancel, draft, onDraft }) {
   const id = 'outcome-' + key;
   const noteId = 'note-' + key;
   const form = el(
@@ -62,7 +63,56 @@ export function resolveForm(key, { onSubmit, onCancel }) {
       el('button', { type: 'button', class: 'secondary', onclick: onCancel }, 'Cancel'),
     ),
   );
+  if (draft) {
+    form.outcome.value = OUTCOMES.some(([value]) => value === draft.outcome) ? draft.outcome : '';
+    form.note.value = typeof draft.note === 'string' ? draft.note : '';
+  }
+  if (onDraft) {
+    // Not on `change`: a textarea fires it as the form is taken away (cancelled, sent), which would keep it alive.
+    form.addEventListener('input', () => {
+      if (form.isConnected) onDraft({ outcome: form.outcome.value, note: form.note.value });
+    });
+  }
   return form;
+}
+
+/**
+ * Half-filled resolve forms, kept in this tab's sessionStorage for `username`: a form drawn anew (the alert changed
+ * while the responder typed) or a page opened again after logging in anew (the session ended mid-note) gets back
+ * what was typed. Gone with the tab, at logout, and as each form is sent or cancelled; another user on the same tab
+ * sees none of it.
+ */
+export function draftStore(name, username) {
+  const item = `${name}:${username}`;
+  const read = () => {
+    try {
+      const parsed = JSON.parse(sessionStorage.getItem(item) || '{}');
+      return new Map(parsed && typeof parsed === 'object' ? Object.entries(parsed) : []);
+    } catch {
+      return new Map();
+    }
+  };
+  const write = (all) => {
+    try {
+      if (all.size) sessionStorage.setItem(item, JSON.stringify(Object.fromEntries(all)));
+      else sessionStorage.removeItem(item);
+    } catch {
+      // Storage full or refused (private mode): the form still works, only without the copy.
+    }
+  };
+  return {
+    keys: () => [...read().keys()],
+    get: (key) => read().get(key),
+    set(key, draft) {
+      const all = read();
+      all.set(key, draft);
+      write(all);
+    },
+    delete(key) {
+      const all = read();
+      if (all.delete(key)) write(all);
+    },
+  };
 }
 
 /** Acknowledge (while raised) and Resolve… (unless its form is open); disabled while a command waits. */
@@ -142,6 +192,59 @@ export function announce(announcer, text) {
   }, 50);
 }
 
+/** How long new alerts are gathered before they are said: a flood is said once, not one sentence per alert. */
+const ANNOUNCE_GATHER_MS = 300;
+
+/**
+ * Says new alerts through the aria-live region `announcer`, gathered for a moment so that a flood is said once (not
+ * one sentence per alert, each cutting off the one before). Alerts listed on (re)connecting, between `listing()` and
+ * `listed()`, are said together when the list is complete: the page's first list as what is open ("3 open alerts
+ * …", not news), a later one as what came meanwhile. `where(alert)` names an alert ("Pendant at h1").
+ */
+export function alertAnnouncer(announcer, where) {
+  let unannounced = [];
+  let listing = false;
+  let first = true;
+  let timer = null;
+  const say = (what) => {
+    clearTimeout(timer);
+    timer = null;
+    const gathered = unannounced.sort(byUrgency);
+    unannounced = [];
+    const top = gathered[0];
+    if (!top) return;
+    if (gathered.length === 1) {
+      announce(announcer, `${what === 'new' ? 'New' : 'Open'} ${top.severity} alert: ${where(top)}`);
+      return;
+    }
+    const bySeverity = new Map();
+    for (const a of gathered) bySeverity.set(a.severity, (bySeverity.get(a.severity) || 0) + 1);
+    const counts = [...bySeverity].map(([severity, n]) => `${n} ${severity}`).join(', ');
+    announce(announcer, `${gathered.length} ${what} alerts (${counts}). Most urgent: ${top.severity} ${where(top)}`);
+  };
+  return {
+    /** An alert this page had not seen. */
+    add(alert) {
+      unannounced.push(alert);
+      if (!listing && timer === null)
+        timer = setTimeout(() => {
+          timer = null;
+          if (!listing) say('new');
+        }, ANNOUNCE_GATHER_MS);
+    },
+    /** The server starts listing what is open (or what changed while the page was away). */
+    listing() {
+      listing = true;
+    },
+    /** The list is complete: say it in one sentence. */
+    listed() {
+      listing = false;
+      say(first ? 'open' : 'new');
+      first = false;
+    },
+  };
+}
+
 /**
  * Replaces the cards of `list` (each an `li[data-key]`) with `nodes`, keeping the keyboard where it was: on the same
  * control of the same card (its `data-action`), in a kept resolve form with the caret where it was, or, when the card
@@ -158,10 +261,12 @@ export function replaceKeepingFocus(list, nodes) {
     active && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
   list.replaceChildren(...nodes);
   if (!card || document.activeElement === active) return;
-  if (active.isConnected) {
-    // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus.
-    active.focus();
-    if (caret) active.setSelectionRange(caret[0], caret[1]);
+  // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus. Or the form
+  // was drawn anew (its alert changed) with what was typed: the same field, with the caret where it was.
+  const twin = active.isConnected ? active : active.id && document.getElementById(active.id);
+  if (twin && list.contains(twin)) {
+    twin.focus();
+    if (caret && typeof twin.setSelectionRange === 'function') twin.setSelectionRange(caret[0], caret[1]);
     return;
   }
   const same = [...list.children].find((li) => li.dataset.key === key);
@@ -176,27 +281,38 @@ export function replaceKeepingFocus(list, nodes) {
 }
 
 /**
- * The live-connection line: "Live: connected", or since when `server` is out of reach and that the list may be out
- * of date, so a responder knows to fall back on the phone.
+ * The live-connection line: "Live: connected" (only once the open alerts are listed: before that the screen is not
+ * yet live), or since when `server` is out of reach and that the list may be out of date, so a responder knows to
+ * fall back on the phone.
  */
 export function liveStatus(node, server) {
   let lostAt = null;
   let problem = null;
+  let loading = false;
   const show = () => {
     node.classList.toggle('lost', lostAt !== null || problem !== null);
     if (problem) node.textContent = problem;
+    else if (loading) node.textContent = `Connected to ${server}: loading the open alerts…`;
     else if (lostAt)
       node.textContent = `No connection to ${server} since ${formatTime(lostAt)} (${age(lostAt)}): reconnecting… New alerts cannot reach this screen; use the phone procedure if this lasts.`;
     else node.textContent = 'Live: connected';
   };
   setInterval(() => lostAt && show(), 30_000);
   return {
+    /** The stream is open and the server is listing the open alerts (or what changed meanwhile). */
+    listing() {
+      loading = true;
+      show();
+    },
+    /** The list is in: the screen is live. */
     connected() {
       lostAt = null;
       problem = null;
+      loading = false;
       show();
     },
     lost() {
+      loading = false;
       lostAt = lostAt || new Date().toISOString();
       show();
     },

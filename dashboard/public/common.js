@@ -5,6 +5,8 @@
 let server = 'the hub';
 /** Each home's time zone (the hub's /api/me tells those who see alerts; the centre's does not): set by startPage. */
 let homeZones = {};
+/** True once this page's user is known: a 401 after that means the session ended (expired, logged out elsewhere). */
+let sessionKnown = false;
 
 export async function api(path, options = {}) {
   const init = { credentials: 'same-origin', ...options, headers: { ...(options.headers || {}) } };
@@ -22,7 +24,8 @@ export async function api(path, options = {}) {
     throw err;
   }
   if (res.status === 401 && !path.startsWith('/api/login')) {
-    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    const ended = sessionKnown ? '&ended=1' : '';
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search) + ended);
     throw new Error('Not logged in');
   }
   const type = res.headers.get('content-type') || '';
@@ -74,6 +77,7 @@ export const HUB_PAGES = [
 export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
   server = serverName;
   const me = await api('/api/me');
+  sessionKnown = true;
   homeZones = me.homeTimeZones || {};
   const header = document.querySelector('header.bar');
   const items = pages
@@ -92,6 +96,8 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
       type: 'button',
       onclick: async () => {
         await api('/api/logout', { method: 'POST' });
+        // Half-typed resolve notes (kept for a session that ends by itself) go with a deliberate logout.
+        sessionStorage.clear();
         location.assign('/login');
       },
     },

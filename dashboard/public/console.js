@@ -9,14 +9,26 @@ const closed = [];
 let closedLoaded = false;
 /** Alert ids whose resolve form is open: a re-render must not throw away what the responder is typing. */
 const resolving = new Set();
+/**
+ * Why the last action on an alert failed, until the next try: drawn with the card, so a redraw (the next alert, the
+ * ages' tick) does not wipe it before the responder has read it.
+ */
+const failures = new Map();
+/** What the responder typed in each open resolve form (set once the user is known). */
+let drafts;
 let soundOn = false;
 let audio;
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
-const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+const announcer = cards.alertAnnouncer(
+  document.getElementById('announcer'),
+  (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
+);
+/** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
+let openListed = false;
 
 function beep() {
   if (!soundOn) return;
@@ -35,15 +47,21 @@ function beep() {
 }
 
 async function act(alert, action, body) {
-  const card = document.getElementById('alert-' + alert.id);
-  const error = card && card.querySelector('.error');
+  // A new try: the last one's failure goes.
+  if (failures.delete(alert.id)) render();
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the responder opened it.
-    if (action === 'resolve') resolving.delete(alert.id);
+    if (action === 'resolve') {
+      resolving.delete(alert.id);
+      drafts.delete(alert.id);
+    }
     receive(updated);
   } catch (err) {
-    if (error) error.textContent = err.message;
+    failures.set(alert.id, err.message);
+    render();
+    // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
+    cards.announce(document.getElementById('announcer'), err.message);
   }
 }
 
@@ -56,10 +74,12 @@ function card(alert) {
     existing.querySelector('.resolve-form') &&
     existing.dataset.version === String(alert.version)
   ) {
+    existing.querySelector('.error').textContent = failures.get(alert.id) || '';
     return existing;
   }
   const cancel = () => {
     resolving.delete(alert.id);
+    drafts.delete(alert.id);
     render();
   };
   return el(
@@ -86,9 +106,14 @@ function card(alert) {
       },
     }),
     resolving.has(alert.id)
-      ? cards.resolveForm(alert.id, { onSubmit: (body) => act(alert, 'resolve', body), onCancel: cancel })
+      ? cards.resolveForm(alert.id, {
+          onSubmit: (body) => act(alert, 'resolve', body),
+          onCancel: cancel,
+          draft: drafts.get(alert.id),
+          onDraft: (draft) => drafts.set(alert.id, draft),
+        })
       : null,
-    el('p', { class: 'error', role: 'alert' }),
+    el('p', { class: 'error' }, failures.get(alert.id) || ''),
   );
 }
 
@@ -96,7 +121,7 @@ function render() {
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
   cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
-  document.getElementById('no-alerts').hidden = open.length > 0;
+  document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(
     ...closed
       .slice(0, 10)
@@ -140,9 +165,11 @@ function receive(alert) {
   if (!cards.OPEN.has(alert.state)) {
     alerts.delete(alert.id);
     resolving.delete(alert.id);
+    drafts.delete(alert.id);
+    failures.delete(alert.id);
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
-    cards.announce(announcer, `New ${alert.severity} alert: ${cards.label(alert.kind)} at ${alert.homeId}`);
+    announcer.add(alert);
     if (alert.severity === 'critical') beep();
   }
   render();
@@ -155,7 +182,9 @@ function connect() {
   let snapshot = null;
   source.addEventListener('open', () => {
     snapshot = new Set();
-    connection.connected();
+    // Not live until the open alerts are in: "Live: connected" over an empty list would say all is quiet.
+    connection.listing();
+    announcer.listing();
   });
   source.addEventListener('alert', (event) => {
     const alert = JSON.parse(event.data);
@@ -167,8 +196,17 @@ function connect() {
     const resumed = JSON.parse(event.data).resumed === true;
     if (snapshot && !resumed) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
     snapshot = null;
+    // A note kept for an alert closed meanwhile (while the responder logged in again) has nothing to resolve.
+    for (const id of drafts.keys()) {
+      if (alerts.has(id)) continue;
+      drafts.delete(id);
+      resolving.delete(id);
+    }
+    openListed = true;
     connection.connected();
     render();
+    // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
+    announcer.listed();
   });
   source.addEventListener('error', async () => {
     connection.lost();
@@ -208,7 +246,10 @@ setInterval(checkStorage, 10_000);
 // Ages on the cards move on.
 setInterval(render, 30_000);
 startPage()
-  .then(() => {
+  .then((me) => {
+    // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
+    drafts = cards.draftStore('telecare.console.drafts', me.username);
+    for (const id of drafts.keys()) resolving.add(id);
     connect();
     return loadRecentlyClosed();
   })

@@ -101,19 +101,25 @@ function render(report) {
   document.getElementById('tables').replaceChildren(...tables);
 }
 
+/** The latest period asked for: an answer to an earlier one (slower) is dropped. */
+let asked = 0;
+
 async function show() {
+  const mine = ++asked;
   const query = `from=${form.from.value}&to=${form.to.value}`;
   history.replaceState(null, '', `?${query}`);
   document.getElementById('csv').href = `/api/reports/prevention?${query}&format=csv`;
   message.textContent = 'Loading…';
   try {
     const report = await api(`/api/reports/prevention?${query}`);
+    // A newer period was asked for while this answer was on its way: its answer is the one to show.
+    if (mine !== asked) return;
     render(report);
     // An analyst's report covers whole months that have ended: say which period it is, not only what was asked.
     const period = report.period ?? { from: form.from.value, to: form.to.value };
     message.textContent = `Report for ${period.from} to ${period.to}`;
   } catch (err) {
-    message.textContent = err.message;
+    if (mine === asked) message.textContent = err.message;
   }
 }
 

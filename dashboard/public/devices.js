@@ -1,8 +1,15 @@
-// Device setup: devices configured per home, and devices the hub has seen that nobody configured.
-import { api, el, startPage } from '/assets/common.js';
+// Device setup: devices configured per home, and devices the hub has seen that nobody configured, with what to do
+// next at each step of an installer's first hour (an empty hub, a first event, a line to paste into the file).
+import { api, el, formatTime, startPage } from '/assets/common.js';
+
+/** The kinds a configured device may have (docs/telecare.config.schema.json). */
+const KINDS =
+  'motion, door, exit-door, bed, chair, pendant, wearable, smoke, co, gas, water, climate, appliance or other';
+/** How often the page looks for newly heard devices: an installer waits for a first event. */
+const REFRESH_MS = 10_000;
 
 function when(ms) {
-  return ms ? new Date(ms).toLocaleString() : '';
+  return ms ? formatTime(new Date(ms).toISOString()) : '';
 }
 
 function table(caption, headers, rows) {
@@ -37,18 +44,104 @@ function table(caption, headers, rows) {
   );
 }
 
-async function start() {
-  await startPage();
-  const [homes, unassigned] = await Promise.all([api('/api/homes'), api('/api/devices/unassigned')]);
-  document.getElementById('unassigned').replaceChildren(
-    unassigned.length
-      ? table(
-          'Unassigned devices',
-          ['Device', 'Home', 'Source', 'First seen', 'Last seen'],
-          unassigned.map((d) => [d.deviceId, d.homeId, d.source, when(d.firstSeenAt), when(d.lastSeenAt)]),
-        )
-      : el('p', {}, 'None: every device the hub has heard from is configured.'),
+/** The device's line for the configuration file, its kind and room left for the installer to choose. */
+function configLine(device) {
+  const entry = { id: device.deviceId };
+  // Zigbee2MQTT devices are known by their friendly name; the id is ours to choose (the name is a fair start).
+  if (device.source === 'zigbee') entry.zigbee = device.deviceId;
+  entry.kind = '…';
+  entry.room = '…';
+  return JSON.stringify(entry).replace(/,/g, ', ').replace(/:/g, ': ');
+}
+
+/** What to paste where, per unconfigured device. */
+function pasteList(unassigned, homes) {
+  const known = new Set(homes.map((h) => h.id));
+  return el(
+    'ul',
+    { class: 'plain', 'aria-label': 'Lines for the configuration file' },
+    unassigned.map((d) => {
+      const where = d.homeId
+        ? known.has(d.homeId)
+          ? `into "devices" of home ${d.homeId}`
+          : `into "devices" of a new home with "id": "${d.homeId}" (this home is not configured yet)`
+        : 'into "devices" of its home';
+      return el(
+        'li',
+        { class: 'card', 'data-device': d.deviceId },
+        el('p', {}, `${d.deviceId}: add `, el('code', {}, configLine(d)), ` ${where}.`),
+      );
+    }),
   );
+}
+
+/** Devices already listed: one heard for the first time is said (a polite live region), not the list each time. */
+let listed = null;
+
+function showUnassigned(unassigned, homes) {
+  const fresh = listed ? unassigned.filter((d) => !listed.has(`${d.homeId} ${d.deviceId}`)) : [];
+  listed = new Set(unassigned.map((d) => `${d.homeId} ${d.deviceId}`));
+  if (fresh.length)
+    document.getElementById('devices-news').textContent =
+      `First event from ${fresh.map((d) => d.deviceId).join(', ')}: listed under devices seen but not configured.`;
+  const status = document.getElementById('unassigned-status');
+  status.textContent = `Checked at ${formatTime(new Date().toISOString())}; checked again every 10 seconds.`;
+  document.getElementById('unassigned').replaceChildren(
+    ...(unassigned.length
+      ? [
+          table(
+            'Unassigned devices',
+            ['Device', 'Home', 'Source', 'Events', 'First seen', 'Last seen'],
+            unassigned.map((d) => [
+              d.deviceId,
+              d.homeId ?? '(none: Zigbee)',
+              d.source,
+              d.count,
+              when(d.firstSeenAt),
+              when(d.lastSeenAt),
+            ]),
+          ),
+          el('p', {}, `To configure them, choose each one's kind (${KINDS}) and its room, then add:`),
+          pasteList(unassigned, homes),
+          el(
+            'p',
+            { class: 'muted' },
+            'Then check the file with ',
+            el('code', {}, 'npx telecare hub --check-config'),
+            ' and reload it (',
+            el('code', {}, 'kill -HUP <hub pid>'),
+            ', or restart the hub).',
+          ),
+        ]
+      : [
+          el(
+            'p',
+            {},
+            homes.length
+              ? 'None: every device the hub has heard from is configured.'
+              : 'No device has been heard from yet. Send a first event (see "Connecting a sensor" below): it shows here.',
+          ),
+        ]),
+  );
+}
+
+function showHomes(homes) {
+  if (!homes.length) {
+    document
+      .getElementById('homes')
+      .replaceChildren(
+        el(
+          'p',
+          {},
+          'No home is configured yet. Homes, their residents and their devices are set in the configuration file ',
+          el('code', {}, 'telecare.config.json'),
+          ' (or the file ',
+          el('code', {}, 'HUB_CONFIG'),
+          ' names); the README shows one. A device may send events before that: it is listed above as not configured.',
+        ),
+      );
+    return;
+  }
   document.getElementById('homes').replaceChildren(
     ...homes.map((home) =>
       el(
@@ -64,15 +157,41 @@ async function start() {
             `${home.timezone}${home.away ? ' · away' : ''} · residents: ${home.residents.map((r) => r.id).join(', ') || 'none'}`,
           ),
         ),
-        el('p', {}, el('a', { href: `/home?home=${encodeURIComponent(home.id)}` }, 'Activity charts')),
-        table(
-          `Devices of ${home.id}`,
-          ['Device', 'Kind', 'Room', 'Zigbee name', 'Resident'],
-          home.devices.map((d) => [d.id, d.kind, d.room, d.zigbee, d.residentId]),
-        ),
+        el('p', {}, el('a', { href: `/home?home=${encodeURIComponent(home.id)}` }, `Activity charts of ${home.id}`)),
+        home.devices.length
+          ? table(
+              `Devices of ${home.id}`,
+              ['Device', 'Kind', 'Room', 'Zigbee name', 'Resident'],
+              home.devices.map((d) => [d.id, d.kind, d.room, d.zigbee, d.residentId]),
+            )
+          : el('p', { class: 'muted' }, 'No device configured in this home yet.'),
       ),
     ),
   );
+}
+
+let homes = [];
+/** One look at a time: a slow answer never lands after a newer one. */
+let looking = false;
+async function lookForDevices() {
+  if (looking) return;
+  looking = true;
+  try {
+    showUnassigned(await api('/api/devices/unassigned'), homes);
+  } catch (err) {
+    document.getElementById('unassigned-status').textContent = `Could not check for new devices: ${err.message}`;
+  } finally {
+    looking = false;
+  }
+}
+
+async function start() {
+  await startPage();
+  const [configured, unassigned] = await Promise.all([api('/api/homes'), api('/api/devices/unassigned')]);
+  homes = configured;
+  showHomes(homes);
+  showUnassigned(unassigned, homes);
+  setInterval(lookForDevices, REFRESH_MS);
 }
 
 start().catch((err) => document.getElementById('homes').replaceChildren(el('p', { class: 'error' }, err.message)));

@@ -10,15 +10,21 @@ function points(days, pick) {
   return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: pick(d) }));
 }
 
+/** The latest choice of home and period: an answer to an earlier one (slower, or the home changed) is dropped. */
+let asked = 0;
+
 async function show() {
   const homeId = form.home.value;
   if (!homeId) return;
+  const mine = ++asked;
   const url = `/api/homes/${encodeURIComponent(homeId)}/activity?from=${form.from.value}&to=${form.to.value}`;
   history.replaceState(null, '', `?home=${encodeURIComponent(homeId)}&from=${form.from.value}&to=${form.to.value}`);
   message.textContent = 'Loading…';
   charts.replaceChildren();
   try {
     const days = await api(url);
+    // A newer choice was made while this answer was on its way: its answer is the one to show, not this one.
+    if (mine !== asked) return;
     message.textContent = days.length
       ? `${days.length} days of ${homeId}`
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
@@ -69,7 +75,7 @@ async function show() {
       ),
     );
   } catch (err) {
-    message.textContent = err.message;
+    if (mine === asked) message.textContent = err.message;
   }
 }
 

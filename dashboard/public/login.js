@@ -20,6 +20,12 @@ function sameOriginTarget(next) {
   return url.origin === location.origin ? url.href : '/';
 }
 
+// Sent here by a page whose session ended (not a first visit): say so, and that a half-typed resolve note is kept.
+if (new URLSearchParams(location.search).get('ended') === '1') {
+  error.textContent =
+    'Your session has ended. Log in again to go back to where you were; a resolve note you were typing is kept.';
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   error.textContent = '';

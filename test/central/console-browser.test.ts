@@ -214,6 +214,32 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await context.close();
   });
 
+  it("gives an operator's half-typed resolve note back after the session ended and the operator logged in again", async () => {
+    const context = await browser.newContext();
+    const page = await logIn('/alerts', 'olive', await context.newPage());
+    await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
+    await storeAlert(env.pool, 'hub-s', hubAlert('s1', { homeId: 'home-31' }));
+    const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');
+    await card.getByRole('button', { name: 'Resolve…' }).click({ timeout: 15_000 });
+    await page.locator('#outcome-hub-s-s1').selectOption('carer-visit');
+    await page.locator('#note-hub-s-s1').fill('Warden knocked, all well');
+    // The session ends (as at its expiry): sending the form takes the page to the login.
+    await env.pool.query(
+      `UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE username = 'olive'`,
+    );
+    await card.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await page.waitForURL(/\/login\?next=%2Falerts/);
+    await page.getByLabel('Username').fill('olive');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${env.url}/alerts`);
+    await page.locator('#note-hub-s-s1').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#note-hub-s-s1').inputValue()).toBe('Warden knocked, all well');
+    expect(await page.locator('#outcome-hub-s-s1').inputValue()).toBe('carer-visit');
+    expect(env.hub.received.filter((r) => r.alertId === 's1')).toEqual([]);
+    await context.close();
+  });
+
   it('shows a supervisor the hub list, offline first, and the council report with its chart and CSV link', async () => {
     await storeHub(env.pool, 'hub-y', { status: 'offline', lastSeenAt: new Date(Date.now() - 10 * 60_000) });
     await storeHub(env.pool, 'hub-z', {

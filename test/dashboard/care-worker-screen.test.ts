@@ -201,6 +201,64 @@ describe.skipIf(!haveChromium)('the home view', () => {
       await page.context().close();
     }
   });
+
+  it('a slow answer for the home chosen first never shows under the home chosen next', async () => {
+    const page = await loggedIn(1280);
+    // Both answers are held: h1's (the page's first) comes back only after the carer has chosen h2.
+    const releases = new Map<string, () => void>();
+    for (const home of ['h1', 'h2']) {
+      const held = new Promise<void>((resolve) => releases.set(home, resolve));
+      await page.route(`**/api/homes/${home}/activity**`, async (route) => {
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+      });
+    }
+    const firstAnswer = page.waitForResponse(`**/api/homes/h1/activity**`);
+    await page.goto(`${base}/home?home=h1&from=2026-11-10&to=2026-11-16`);
+    await page.getByLabel('Home').selectOption('h2');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('home')).toBe('h2');
+    releases.get('h1')!();
+    await firstAnswer;
+    releases.get('h2')!();
+    await expect.poll(() => page.locator('#message').innerText()).toMatch(/No activity recorded/);
+    // h2 has no day yet: none of h1's charts, and nothing says h1.
+    expect(await page.locator('figure.chart').count()).toBe(0);
+    expect(await page.locator('main').innerText()).not.toMatch(/days of h1/);
+    await page.context().close();
+  });
+});
+
+describe.skipIf(!haveChromium)('the council report', () => {
+  it('a slow answer for the period first shown never replaces the period asked for next', async () => {
+    const page = await loggedIn(1280);
+    const releases: (() => void)[] = [];
+    await page.route('**/api/reports/prevention?**', async (route) => {
+      const response = await route.fetch();
+      await new Promise<void>((resolve) => releases.push(resolve));
+      await route.fulfill({ response });
+    });
+    const firstAnswer = page.waitForResponse(
+      (r) => r.url().includes('/api/reports/prevention?') && !r.url().includes('2026-10-01'),
+    );
+    await page.goto(`${base}/council`);
+    await expect.poll(() => releases.length).toBe(1);
+    await page.getByLabel('From').fill('2026-10-01');
+    await page.getByLabel('To').fill('2026-10-31');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => releases.length).toBe(2);
+    // October's answer first, then the page's first one, late.
+    releases[1]!();
+    await expect.poll(() => page.locator('#message').innerText()).toBe('Report for 2026-10-01 to 2026-10-31');
+    releases[0]!();
+    await firstAnswer;
+    // One more round trip to the dashboard: the late answer, already in the browser, has been handled by then.
+    await page.evaluate(`fetch('/api/health').then((r) => r.json())`);
+    expect(await page.locator('#message').innerText()).toBe('Report for 2026-10-01 to 2026-10-31');
+    expect(await page.locator('#summary').innerText()).toContain('2026-10-01');
+    await page.context().close();
+  });
 });
 
 describe.skipIf(!haveChromium)('the alert console for the next shift', () => {

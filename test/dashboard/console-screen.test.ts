@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { USER_PASSWORD, listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { focused, recordLiveRegion, tabTo } from '../support/screen.js';
+import { focused, recordLiveRegion, seen, tabTo, watchFromStart } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the console screen tests');
 
@@ -131,6 +131,62 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.locator(`#alert-${two.id}`).waitFor();
     await expect.poll(said).toEqual(['New critical alert: Pendant at h7', 'New critical alert: Pendant at h7']);
     expect(dashboard.alerts.resolve(two.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
+  it('opened with alerts already open: not "live" nor "no open alerts" before the list is in, and one summary said', async () => {
+    const open = [
+      raiseAlert(dashboard.alerts, clock, { kind: 'inactivity', severity: 'high', homeId: 'h11' }),
+      raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h12' }),
+      raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'high', homeId: 'h13' }),
+    ];
+    const page = await browser.newPage();
+    await watchFromStart(page);
+    await logInByKeyboard(page);
+    for (const alert of open) await page.locator(`#alert-${alert.id}`).waitFor();
+    await expect
+      .poll(async () => (await seen(page)).said)
+      .toEqual(['3 open alerts (1 critical, 2 high). Most urgent: critical Pendant at h12']);
+    const shown = await seen(page);
+    // "Live: connected" only over the full list; the empty-list note never shown while alerts are open.
+    const live = shown.connection.filter((text) => text.startsWith('Live: connected'));
+    expect(live.length, JSON.stringify(shown.connection)).toBeGreaterThan(0);
+    expect(
+      live.every((text) => text.endsWith('[3]')),
+      JSON.stringify(shown.connection),
+    ).toBe(true);
+    expect(shown.connection).toContain('Connected to the hub: loading the open alerts… [0]');
+    expect(shown.noAlerts.filter((state) => state !== 'hidden')).toEqual([]);
+
+    // What comes next is news again, said on its own.
+    const next = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h14' });
+    await page.locator(`#alert-${next.id}`).waitFor();
+    await expect.poll(async () => (await seen(page)).said.slice(1)).toEqual(['New critical alert: Pendant at h14']);
+    for (const alert of [...open, next])
+      expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await page.close();
+  });
+
+  it('keeps why an action failed on its card when the next alert redraws the list, and says it once', async () => {
+    const page = await browser.newPage();
+    await logInByKeyboard(page);
+    const said = await recordLiveRegion(page, 'announcer');
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h15' });
+    const card = page.locator(`#alert-${alert.id}`);
+    await card.waitFor();
+    await page.route(`**/api/alerts/${alert.id}/ack`, (route) => route.abort('connectionrefused'));
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    const reason = 'Cannot reach the hub: check the network connection, then try again. Nothing was changed.';
+    await card.getByText(reason).waitFor();
+    const next = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', homeId: 'h16' });
+    await page.locator(`#alert-${next.id}`).waitFor();
+    expect(await card.locator('.error').innerText()).toBe(reason);
+    // The smoke alert is said (alone, or with the pendant when both came within the moment announcements gather).
+    await expect
+      .poll(async () => (await said()).some((t) => t.endsWith('Smoke at h16') || t.startsWith('2 new alerts')))
+      .toBe(true);
+    expect((await said()).filter((text) => text === reason)).toHaveLength(1);
+    for (const a of [alert, next]) expect(dashboard.alerts.resolve(a.id, 'false-alarm', null, 'nina').ok).toBe(true);
     await page.close();
   });
 

@@ -53,3 +53,43 @@ export async function recordLiveRegion(page: Page, id: string): Promise<() => Pr
   })()`);
   return () => page.evaluate<string[]>('window.__said');
 }
+
+/** What a page showed from its very first paint (see `watchFromStart`). */
+export interface Seen {
+  /** Each text of the live-connection line `#connection`, with how many alert cards were drawn at that moment. */
+  connection: string[];
+  /** Each non-empty text of the aria-live region `#announcer`. */
+  said: string[];
+  /** Each state of "No open alerts." (`#no-alerts`): `hidden`, or `shown [cards]`. */
+  noAlerts: string[];
+}
+
+/**
+ * Records, from before the page's own scripts run (an init script, so on every page this `page` opens), what the
+ * live-connection line, the announcer and the empty-list note of a console say; read it with `seen(page)`.
+ */
+export async function watchFromStart(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    const seen = { connection: [], said: [], noAlerts: [] };
+    window.__seen = seen;
+    document.addEventListener('DOMContentLoaded', () => {
+      const cards = () => document.querySelectorAll('#alerts li').length;
+      const watch = (id, record, options) => {
+        const node = document.getElementById(id);
+        if (!node) return;
+        record(node);
+        new MutationObserver(() => record(node)).observe(node, options);
+      };
+      const text = { childList: true, characterData: true, subtree: true };
+      watch('connection', (n) => seen.connection.push(n.textContent + ' [' + cards() + ']'), text);
+      watch('announcer', (n) => n.textContent && seen.said.push(n.textContent), text);
+      watch('no-alerts', (n) => seen.noAlerts.push(n.hidden ? 'hidden' : 'shown [' + cards() + ']'), {
+        attributes: true,
+      });
+    });
+  })()`);
+}
+
+export function seen(page: Page): Promise<Seen> {
+  return page.evaluate<Seen>('window.__seen');
+}

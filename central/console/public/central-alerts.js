@@ -9,12 +9,24 @@ const alerts = new Map();
 const closed = [];
 /** Cards whose resolve form is open: a re-render must not throw away what the operator is typing. */
 const resolving = new Set();
+/**
+ * Why the last action on an alert failed, until the next try: drawn with the card, so a redraw (the next alert, the
+ * ages' tick) does not wipe it before the operator has read it.
+ */
+const failures = new Map();
+/** What the operator typed in each open resolve form (set once the operator is known). */
+let drafts;
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
-const announcer = document.getElementById('announcer');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
+const announcer = cards.alertAnnouncer(
+  document.getElementById('announcer'),
+  (card) => `${cards.label(card.type)} at hub ${card.hubId}`,
+);
+/** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
+let openListed = false;
 
 const keyOf = (a) => `${a.hubId} ${a.alertId}`;
 
@@ -55,18 +67,24 @@ function commandLine(command) {
 }
 
 async function act(card, action, body) {
-  const node = document.querySelector(`li[data-key="${CSS.escape(keyOf(card))}"]`);
-  const error = node && node.querySelector('.error');
+  // A new try: the last one's failure goes.
+  if (failures.delete(keyOf(card))) render();
   try {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the operator opened it.
-    if (action === 'resolve') resolving.delete(keyOf(card));
+    if (action === 'resolve') {
+      resolving.delete(keyOf(card));
+      drafts.delete(keyOf(card));
+    }
     const known = alerts.get(keyOf(card));
     if (known && answer.command) known.command = laterCommand(known.command, answer.command);
     render();
   } catch (err) {
-    if (error) error.textContent = err.message;
+    failures.set(keyOf(card), err.message);
+    render();
+    // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
+    cards.announce(document.getElementById('announcer'), err.message);
   }
 }
 
@@ -79,11 +97,13 @@ function cardNode(card) {
     existing.querySelector('.resolve-form') &&
     existing.dataset.version === String(card.version)
   ) {
+    existing.querySelector('.error').textContent = failures.get(key) || '';
     return existing;
   }
   const a = card.alert || {};
   const cancel = () => {
     resolving.delete(key);
+    drafts.delete(key);
     render();
   };
   return el(
@@ -120,9 +140,11 @@ function cardNode(card) {
       ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
           onSubmit: (body) => act(card, 'resolve', body),
           onCancel: cancel,
+          draft: drafts.get(key),
+          onDraft: (draft) => drafts.set(key, draft),
         })
       : null,
-    el('p', { class: 'error', role: 'alert' }),
+    el('p', { class: 'error' }, failures.get(key) || ''),
   );
 }
 
@@ -130,7 +152,7 @@ function render() {
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
   cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
-  document.getElementById('no-alerts').hidden = open.length > 0;
+  document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(
     ...closed
       .slice(0, 10)
@@ -166,47 +188,14 @@ function receive(card) {
   if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
+    drafts.delete(key);
+    failures.delete(key);
     if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
   } else {
     alerts.set(key, card);
-    if (!known) announceNew(card);
+    if (!known) announcer.add(card);
   }
   renderSoon();
-}
-
-/**
- * New alerts not yet announced: gathered for a moment, so that a flood is said once, not one sentence per alert
- * each cutting off the one before. Those listed on (re)connecting are said together when the list is complete.
- */
-let unannounced = [];
-let listing = false;
-let firstListing = true;
-const ANNOUNCE_GATHER_MS = 300;
-
-function announceNew(card) {
-  unannounced.push(card);
-  if (!listing && unannounced.length === 1) setTimeout(announceGathered, ANNOUNCE_GATHER_MS);
-}
-
-function announceGathered(what = 'new') {
-  const gathered = unannounced.sort(cards.byUrgency);
-  unannounced = [];
-  const first = gathered[0];
-  if (!first) return;
-  if (gathered.length === 1) {
-    cards.announce(
-      announcer,
-      `${what === 'new' ? 'New' : 'Open'} ${first.severity} alert: ${cards.label(first.type)} at hub ${first.hubId}`,
-    );
-    return;
-  }
-  const bySeverity = new Map();
-  for (const c of gathered) bySeverity.set(c.severity, (bySeverity.get(c.severity) || 0) + 1);
-  const counts = [...bySeverity].map(([severity, n]) => `${n} ${severity}`).join(', ');
-  cards.announce(
-    announcer,
-    `${gathered.length} ${what} alerts (${counts}). Most urgent: ${first.severity} ${cards.label(first.type)} at hub ${first.hubId}`,
-  );
 }
 
 /** Stream events come in bursts (200 at once in a flood): the list is drawn once per burst, not once per alert. */
@@ -230,7 +219,8 @@ function connect() {
   const source = new EventSource('/api/alerts/stream');
   // Keys of the open alerts the server lists (on each connection and after a resync): any other card shown was closed meanwhile.
   let snapshot = null;
-  source.addEventListener('open', () => connection.connected());
+  // Not live until the open alerts are in: "Live: connected" over an empty list would say all is quiet.
+  source.addEventListener('open', () => connection.listing());
   source.addEventListener('alert', (event) => {
     const card = JSON.parse(event.data);
     if (snapshot) snapshot.add(keyOf(card));
@@ -238,18 +228,23 @@ function connect() {
   });
   source.addEventListener('snapshot', () => {
     snapshot = new Set();
-    listing = true;
+    announcer.listing();
   });
   source.addEventListener('command', (event) => receiveCommand(JSON.parse(event.data)));
   source.addEventListener('ready', () => {
     if (snapshot) for (const key of [...alerts.keys()]) if (!snapshot.has(key)) alerts.delete(key);
     snapshot = null;
+    // A note kept for an alert closed meanwhile (while the operator logged in again) has nothing to resolve.
+    for (const key of drafts.keys()) {
+      if (alerts.has(key)) continue;
+      drafts.delete(key);
+      resolving.delete(key);
+    }
+    openListed = true;
     connection.connected();
     render();
     // The page's first list is what is open, not news; on a reconnection, what came meanwhile is new.
-    listing = false;
-    announceGathered(firstListing ? 'open' : 'new');
-    firstListing = false;
+    announcer.listed();
   });
   source.addEventListener('unavailable', (event) => {
     connection.problem(`${JSON.parse(event.data).message || DATABASE_DOWN} The list may be out of date.`);
@@ -275,10 +270,18 @@ function connect() {
 setInterval(render, 30_000);
 /** The header needs the operator (`/api/me`): if the database is away at that moment, the page says so and tries again. */
 function start() {
-  startPage().then(connect, (err) => {
-    if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
-    else connection.lost();
-    setTimeout(start, 3000);
-  });
+  startPage().then(
+    (me) => {
+      // Forms half-filled when the session ended (the centre sent this page to the login) open again as they were.
+      drafts = cards.draftStore('telecare.centre.drafts', me.username);
+      for (const key of drafts.keys()) resolving.add(key);
+      connect();
+    },
+    (err) => {
+      if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
+      else connection.lost();
+      setTimeout(start, 3000);
+    },
+  );
 }
 start();
