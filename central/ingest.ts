@@ -124,33 +124,61 @@ function hubOfflineAlert(alertId: string, at: Date, reason: 'silent' | 'last-wil
   };
 }
 
+/** A hub the silence check flags: why, and when it was last heard from. */
+export interface SilentHub {
+  hubId: string;
+  reason: 'silent' | 'last-will';
+  lastSeenAt: Date;
+}
+
 /**
- * Marks `hubId` offline since `at` and raises its hub-offline alert, unless one is open already (the unique partial
- * index `central_alerts_one_hub_offline` keeps it to one, whichever worker gets there first).
+ * Marks `hubs` offline since `at` and raises each one's hub-offline alert, unless one is open already (the unique
+ * partial index `central_alerts_one_hub_offline` keeps it to one, whichever worker gets there first); returns how many
+ * alerts were raised. Multi-row statements: the caller holds these hubs' rows locked (the silence check's
+ * `FOR UPDATE`) until it commits, and the workers' batches for them wait that long, so the number of round trips must
+ * not grow with the number of hubs (a regional outage flags hundreds at once).
  */
-export async function markHubOffline(
-  client: pg.ClientBase,
-  hubId: string,
-  at: Date,
-  reason: 'silent' | 'last-will',
-  lastSeenAt: Date,
-): Promise<boolean> {
-  await client.query(`UPDATE central_hubs SET status = 'offline', offline_since = $2 WHERE hub_id = $1`, [hubId, at]);
-  await notify(client, HUB_CHANNEL, { hubId, status: 'offline' });
+export async function markHubsOffline(client: pg.ClientBase, hubs: readonly SilentHub[], at: Date): Promise<number> {
+  if (hubs.length === 0) return 0;
+  const sorted = [...hubs].sort((a, b) => compareKeys(a.hubId, b.hubId));
+  const ids = sorted.map((h) => h.hubId);
+  await client.query(`UPDATE central_hubs SET status = 'offline', offline_since = $2 WHERE hub_id = ANY($1::text[])`, [
+    ids,
+    at,
+  ]);
+  await notifyMany(
+    client,
+    HUB_CHANNEL,
+    ids.map((hubId) => ({ hubId, status: 'offline' })),
+  );
   const alertId = `centre-${HUB_OFFLINE}-${String(at.getTime())}`;
-  const alert = hubOfflineAlert(alertId, at, reason, lastSeenAt);
-  const inserted = await client.query(
+  const alerts = new Map(sorted.map((h) => [h.hubId, hubOfflineAlert(alertId, at, h.reason, h.lastSeenAt)]));
+  const inserted = await client.query<{ hub_id: string }>(
     `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-     VALUES ($1, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, $6) ON CONFLICT DO NOTHING`,
-    [hubId, alertId, CENTRE_ORIGIN, HUB_OFFLINE, at, JSON.stringify(alert)],
+     SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
+     FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
+     ON CONFLICT DO NOTHING RETURNING hub_id`,
+    [ids, alertId, CENTRE_ORIGIN, HUB_OFFLINE, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
   );
-  if (inserted.rowCount !== 1) return false;
+  const raised = new Set(inserted.rows.map((r) => r.hub_id));
+  const fresh = ids.filter((id) => raised.has(id));
+  if (fresh.length === 0) return 0;
   await client.query(
-    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, 1, $3, $4)`,
-    [hubId, alertId, at, JSON.stringify({ hubId, alertId, version: 1, alert })],
+    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+     SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h`,
+    [
+      fresh,
+      alertId,
+      at,
+      fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
+    ],
   );
-  await notify(client, ALERT_CHANNEL, { hubId, alertId, version: 1 });
-  return true;
+  await notifyMany(
+    client,
+    ALERT_CHANNEL,
+    fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
+  );
+  return fresh.length;
 }
 
 /** Marks `hubId` online again and resolves its open hub-offline alert with a new version. */
