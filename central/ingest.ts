@@ -124,33 +124,61 @@ function hubOfflineAlert(alertId: string, at: Date, reason: 'silent' | 'last-wil
   };
 }
 
+/** A hub the silence check flags: why, and when it was last heard from. */
+export interface SilentHub {
+  hubId: string;
+  reason: 'silent' | 'last-will';
+  lastSeenAt: Date;
+}
+
 /**
- * Marks `hubId` offline since `at` and raises its hub-offline alert, unless one is open already (the unique partial
- * index `central_alerts_one_hub_offline` keeps it to one, whichever worker gets there first).
+ * Marks `hubs` offline since `at` and raises each one's hub-offline alert, unless one is open already (the unique
+ * partial index `central_alerts_one_hub_offline` keeps it to one, whichever worker gets there first); returns how many
+ * alerts were raised. Multi-row statements: the caller holds these hubs' rows locked (the silence check's
+ * `FOR UPDATE`) until it commits, and the workers' batches for them wait that long, so the number of round trips must
+ * not grow with the number of hubs (a regional outage flags hundreds at once).
  */
-export async function markHubOffline(
-  client: pg.ClientBase,
-  hubId: string,
-  at: Date,
-  reason: 'silent' | 'last-will',
-  lastSeenAt: Date,
-): Promise<boolean> {
-  await client.query(`UPDATE central_hubs SET status = 'offline', offline_since = $2 WHERE hub_id = $1`, [hubId, at]);
-  await notify(client, HUB_CHANNEL, { hubId, status: 'offline' });
+export async function markHubsOffline(client: pg.ClientBase, hubs: readonly SilentHub[], at: Date): Promise<number> {
+  if (hubs.length === 0) return 0;
+  const sorted = [...hubs].sort((a, b) => compareKeys(a.hubId, b.hubId));
+  const ids = sorted.map((h) => h.hubId);
+  await client.query(`UPDATE central_hubs SET status = 'offline', offline_since = $2 WHERE hub_id = ANY($1::text[])`, [
+    ids,
+    at,
+  ]);
+  await notifyMany(
+    client,
+    HUB_CHANNEL,
+    ids.map((hubId) => ({ hubId, status: 'offline' })),
+  );
   const alertId = `centre-${HUB_OFFLINE}-${String(at.getTime())}`;
-  const alert = hubOfflineAlert(alertId, at, reason, lastSeenAt);
-  const inserted = await client.query(
+  const alerts = new Map(sorted.map((h) => [h.hubId, hubOfflineAlert(alertId, at, h.reason, h.lastSeenAt)]));
+  const inserted = await client.query<{ hub_id: string }>(
     `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-     VALUES ($1, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, $6) ON CONFLICT DO NOTHING`,
-    [hubId, alertId, CENTRE_ORIGIN, HUB_OFFLINE, at, JSON.stringify(alert)],
+     SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
+     FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
+     ON CONFLICT DO NOTHING RETURNING hub_id`,
+    [ids, alertId, CENTRE_ORIGIN, HUB_OFFLINE, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
   );
-  if (inserted.rowCount !== 1) return false;
+  const raised = new Set(inserted.rows.map((r) => r.hub_id));
+  const fresh = ids.filter((id) => raised.has(id));
+  if (fresh.length === 0) return 0;
   await client.query(
-    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, 1, $3, $4)`,
-    [hubId, alertId, at, JSON.stringify({ hubId, alertId, version: 1, alert })],
+    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+     SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h`,
+    [
+      fresh,
+      alertId,
+      at,
+      fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
+    ],
   );
-  await notify(client, ALERT_CHANNEL, { hubId, alertId, version: 1 });
-  return true;
+  await notifyMany(
+    client,
+    ALERT_CHANNEL,
+    fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
+  );
+  return fresh.length;
 }
 
 /** Marks `hubId` online again and resolves its open hub-offline alert with a new version. */
@@ -399,8 +427,8 @@ async function notifyMany(client: pg.ClientBase, channel: string, payloads: read
  * Stores a batch of messages in ONE transaction (one commit, one disk flush, for all of them) with multi-row
  * statements; the results are in the order of `msgs`. Same outcome as `ingest` on each in turn: the same keys
  * (hub, alert, version) make it idempotent, an alert's row only moves to a higher version, one NOTIFY per new version.
- * Messages of a hub that is offline, or that sends its status in this batch, take the statement-by-statement path (in
- * stream order) because they change the hub's state. Throws on any database failure, having rolled everything back:
+ * Messages of a hub that is offline take the statement-by-statement path (in stream order) because they change the
+ * hub's state (it comes back); an online hub's statuses are one statement for the batch (each hub's newest). Throws on any database failure, having rolled everything back:
  * the caller then stores the messages one by one (`ingest`), so that one bad message cannot hold the others.
  */
 export async function ingestBatch(
@@ -421,15 +449,14 @@ export async function ingestBatch(
   if (targets.length === 0) return complete(results);
 
   // Each hub's first and last contact in this batch.
-  const contact = new Map<string, { first: Date; last: Date; status: boolean }>();
+  const contact = new Map<string, { first: Date; last: Date }>();
   for (const t of targets) {
     const seen = contact.get(t.hubId);
     const at = t.msg.receivedAt;
-    if (!seen) contact.set(t.hubId, { first: at, last: at, status: t.parsed.kind === 'status' });
+    if (!seen) contact.set(t.hubId, { first: at, last: at });
     else {
       if (at < seen.first) seen.first = at;
       if (at > seen.last) seen.last = at;
-      if (t.parsed.kind === 'status') seen.status = true;
     }
   }
   const hubIds = [...contact.keys()].sort(compareKeys);
@@ -451,11 +478,42 @@ export async function ingestBatch(
       touched.rows.filter((r) => r.inserted).map((r) => ({ hubId: r.hub_id, status: 'online' })),
     );
 
-    // A hub whose state may change (offline now, or its status in this batch): message by message, in stream order.
-    const stateful = (hubId: string): boolean =>
-      hubStatus.get(hubId) !== 'online' || contact.get(hubId)?.status === true;
+    // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order.
+    // An online hub's messages change no state that order matters for: its status only records what the hub (or its
+    // will) said last, and the silence check reads it later; so a reconnect burst's statuses go in one statement too.
+    const stateful = (hubId: string): boolean => hubStatus.get(hubId) !== 'online';
     for (const t of targets.filter((x) => stateful(x.hubId)).sort(bySeq)) {
       results[t.index] = await storeInTransaction(client, t.hubId, t.parsed, t.msg);
+    }
+
+    // Each online hub's newest status of the batch (the first in stream order when two have one stamp, as one by one).
+    const statuses = new Map<string, { index: number; text: string; at: Date }[]>();
+    for (const t of targets) {
+      if (stateful(t.hubId) || t.parsed.kind !== 'status') continue;
+      const text = Buffer.from(t.msg.data).toString('utf8');
+      if (text !== 'online' && text !== 'offline') {
+        results[t.index] = { kind: 'dropped', reason: 'bad-payload', hubId: t.hubId };
+        continue;
+      }
+      const list = statuses.get(t.hubId) ?? [];
+      list.push({ index: t.index, text, at: t.msg.receivedAt });
+      statuses.set(t.hubId, list);
+    }
+    if (statuses.size > 0) {
+      const newest = [...statuses.entries()]
+        .map(([hubId, list]) => ({ hubId, status: list.reduce((a, b) => (b.at > a.at ? b : a)) }))
+        .sort((a, b) => compareKeys(a.hubId, b.hubId));
+      const applied = await client.query<{ hub_id: string }>(
+        `UPDATE central_hubs AS h SET reported_status = t.status, reported_status_at = t.at
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(id, status, at)
+         WHERE h.hub_id = t.id AND (h.reported_status_at IS NULL OR h.reported_status_at < t.at) RETURNING h.hub_id`,
+        [newest.map((n) => n.hubId), newest.map((n) => n.status.text), newest.map((n) => n.status.at)],
+      );
+      const appliedHubs = new Set(applied.rows.map((r) => r.hub_id));
+      // Like heartbeats: an older status of the batch counts as stored (superseded within it, not lost).
+      for (const [hubId, list] of statuses) {
+        for (const s of list) results[s.index] = { kind: 'status', hubId, stored: appliedHubs.has(hubId) };
+      }
     }
 
     const heartbeats = new Map<string, { index: number; body: Record<string, unknown>; at: Date }[]>();

@@ -2,7 +2,7 @@
 // hub-offline alert raised. Run by every worker on a timer; rows are claimed with SKIP LOCKED so workers share it.
 import type { ConsumerInfo, JetStreamManager } from 'nats';
 import type pg from 'pg';
-import { markHubOffline } from './ingest.js';
+import { markHubsOffline } from './ingest.js';
 import { STREAM } from './stream.js';
 
 /** SPEC 10: a hub silent for 3 minutes raises hub-offline. */
@@ -102,9 +102,16 @@ export async function sweepSilentHubs(
        ORDER BY last_seen_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [new Date(now.getTime() - silenceMs), limit, new Date(now.getTime() - willGraceMs)],
     );
-    for (const row of silent.rows) {
-      await markHubOffline(client, row.hub_id, now, row.will ? 'last-will' : 'silent', row.last_seen_at);
-    }
+    // In a few statements whatever their number: the workers' batches for these hubs wait on their rows until COMMIT.
+    await markHubsOffline(
+      client,
+      silent.rows.map((row) => ({
+        hubId: row.hub_id,
+        reason: row.will ? 'last-will' : 'silent',
+        lastSeenAt: row.last_seen_at,
+      })),
+      now,
+    );
     await client.query('COMMIT');
     return silent.rows.map((r) => r.hub_id);
   } catch (err) {

@@ -159,11 +159,15 @@ export async function alertsByKey(
   return rows.rows.map(card);
 }
 
-/** A hub's open alerts (their cards show the hub's status, which just changed). */
-export async function openAlertsOfHub(pool: pg.Pool | pg.ClientBase, hubId: string): Promise<ConsoleAlert[]> {
+/** These hubs' open alerts (their cards show the hub's status, which just changed), in one query however many. */
+export async function openAlertsOfHubs(
+  pool: pg.Pool | pg.ClientBase,
+  hubIds: readonly string[],
+): Promise<ConsoleAlert[]> {
+  if (hubIds.length === 0) return [];
   const rows = await pool.query<CardRow>(
-    `${SELECT_CARDS} WHERE a.hub_id = $1 AND a.state IN ('raised', 'acknowledged')`,
-    [hubId],
+    `${SELECT_CARDS} WHERE a.hub_id = ANY($1::text[]) AND a.state IN ('raised', 'acknowledged')`,
+    [hubIds],
   );
   return rows.rows.map(card);
 }

@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL } from '../schema.js';
-import { alertsByKey, openAlertsOfHub, type CommandView, type ConsoleAlert } from './alerts.js';
+import { alertsByKey, openAlertsOfHubs, type CommandView, type ConsoleAlert } from './alerts.js';
 
 export type LiveEvent =
   | { type: 'alert'; alert: ConsoleAlert }
@@ -130,9 +130,10 @@ export class LiveFeed {
         const hubs = [...this.pendingHubs];
         this.pendingAlerts = new Map();
         this.pendingHubs = new Set();
-        const cards = await alertsByKey(this.pool, keys);
-        for (const hubId of hubs) cards.push(...(await openAlertsOfHub(this.pool, hubId)));
-        for (const alert of cards) this.publish({ type: 'alert', alert });
+        // The notified versions first (an operator waits for them), then the cards of hubs whose status changed: one
+        // query for all of them, as a mass outage or its end changes hundreds at once.
+        for (const alert of await alertsByKey(this.pool, keys)) this.publish({ type: 'alert', alert });
+        for (const alert of await openAlertsOfHubs(this.pool, hubs)) this.publish({ type: 'alert', alert });
       }
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'console: reading notified alerts failed');

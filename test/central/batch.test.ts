@@ -221,6 +221,85 @@ describe.skipIf(pgMissing !== undefined)('a batch in one transaction', () => {
     });
   });
 
+  it("stores a reconnect burst's statuses (wills, then online) of online hubs in one statement, as one by one would", async () => {
+    const hubs = Array.from({ length: 40 }, (_, i) => `hub${String(i).padStart(2, '0')}`);
+    /** Every hub known and online; hubOff left its will and was flagged offline. */
+    async function known(): Promise<void> {
+      const client = await pool.connect();
+      try {
+        for (const hubId of hubs) await ingest(client, heartbeat(hubId, 0));
+        await ingest(client, heartbeat('hubOff', 0));
+        await ingest(client, message('telecare-up.hubOff.status', 'offline', 500));
+        await sweepSilentHubs(client, new Date(T0 + 501), 86_400_000, 500, 0);
+      } finally {
+        client.release();
+      }
+    }
+    // A NATS node died: the gateway published every hub's will, and the hubs reconnected elsewhere ('online', then a
+    // heartbeat); one will arrives after its hub's 'online' (older stamp), one hub's two statuses share a stamp (the
+    // first counts, as one by one), one status is neither word, the last hub's will is its last word, and the offline
+    // hub comes back (its hub-offline alert resolved).
+    const burst = (): Incoming[] => [
+      ...hubs.map((hubId, i) => message(`telecare-up.${hubId}.status`, 'offline', 1_000 + i)),
+      ...hubs.map((hubId, i) => message(`telecare-up.${hubId}.status`, 'online', 2_000 + i)),
+      message('telecare-up.hub00.status', 'offline', 1_500),
+      message('telecare-up.hub01.status', 'offline', 2_001),
+      message('telecare-up.hub02.status', 'maybe', 2_600),
+      ...hubs.slice(0, -1).map((hubId, i) => heartbeat(hubId, 2_500 + i)),
+      message(`telecare-up.${hubs[hubs.length - 1] ?? ''}.status`, 'offline', 3_000),
+      message('telecare-up.hubOff.status', 'online', 3_100),
+      heartbeat('hubOff', 3_200),
+    ];
+
+    await known();
+    const client = await pool.connect();
+    const oneByOne: unknown[] = [];
+    for (const msg of burst()) oneByOne.push(await ingest(client, msg));
+    client.release();
+    const expected = await tables();
+    await pool.query(
+      'TRUNCATE central_hubs, central_alerts, central_alert_versions, central_command_results, central_features',
+    );
+
+    await known();
+    const batchClient = await pool.connect();
+    let statements = 0;
+    // The same client, counting its statements (each one a round trip to PostgreSQL).
+    const counting = new Proxy(batchClient, {
+      get(target, prop, receiver): unknown {
+        if (prop === 'query') {
+          const query = target.query.bind(target) as (...args: unknown[]) => Promise<unknown>;
+          return (...args: unknown[]): Promise<unknown> => {
+            statements += 1;
+            return query(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const results = await ingestBatch(counting, burst());
+    batchClient.release();
+    expect(await tables()).toEqual(expected);
+    const offline = await pool.query<{ version: number; state: string }>(
+      `SELECT version, state FROM central_alerts WHERE hub_id = 'hubOff' AND type = 'hub-offline'`,
+    );
+    expect(offline.rows).toEqual([{ version: 2, state: 'resolved' }]);
+    // The same result per message, except that a status superseded within the batch counts as stored.
+    expect(results.map((r) => (r.kind === 'status' ? { kind: r.kind, hubId: r.hubId } : r))).toEqual(
+      oneByOne.map((r) => {
+        const x = r as { kind: string; hubId: string };
+        return x.kind === 'status' ? { kind: x.kind, hubId: x.hubId } : x;
+      }),
+    );
+    expect(results.filter((r) => r.kind === 'dropped')).toEqual([
+      { kind: 'dropped', reason: 'bad-payload', hubId: 'hub02' },
+    ]);
+    // One statement for the 80-odd statuses of the 40 online hubs (the offline hub's few, message by message): a
+    // burst's round trips do not grow with the number of hubs (one by one: two per status).
+    expect(statements).toBeLessThan(hubs.length / 2);
+  });
+
   it('rolls a batch back whole when PostgreSQL refuses one message, and that message alone is recognised', async () => {
     const poison = alertMsg('hubA', 'p1', 1, 2_000, 'nul \u0000 inside');
     const good = [alertMsg('hubA', 'g1', 1, 1_000), alertMsg('hubA', 'g2', 1, 3_000)];

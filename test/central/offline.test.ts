@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ingest, type Incoming } from '../../central/ingest.js';
 import { DEFAULT_WILL_GRACE_MS, sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
-import { HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
+import { ALERT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { freePort, tempDir } from '../hub/helpers.js';
 
 let missing: string | undefined;
@@ -210,6 +210,83 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
          VALUES ('hub-0', 'other', 'centre', 1, 'hub-offline', 'high', 'raised', now(), '{}')`,
       ),
     ).rejects.toThrow(/central_alerts_one_hub_offline/);
+  });
+
+  it('flags a regional outage (300 silent hubs, one by its will) in a few statements, each hub once, with its NOTIFYs', async () => {
+    const hubs = Array.from({ length: 300 }, (_, i) => `out-${String(i).padStart(3, '0')}`);
+    for (const hubId of hubs) await store(heartbeat(hubId, 0));
+    await store(message('telecare-up.out-007.status', 'offline', 1_000));
+    await store(heartbeat('alive', SILENCE_MS));
+    // Another worker's open hub-offline for one of them (raised a moment ago): not raised twice.
+    await pool.query(
+      `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, raised_at, alert)
+       VALUES ('out-100', 'other', 'centre', 1, 'hub-offline', 'high', 'raised', now(), '{}')`,
+    );
+    // Listening from here: only the sweep's NOTIFYs.
+    const listener = new pg.Client({ connectionString: postgres.url });
+    await listener.connect();
+    const events: string[] = [];
+    listener.on('notification', (n) => events.push(`${n.channel} ${n.payload ?? ''}`));
+    await listener.query(`LISTEN ${HUB_CHANNEL}`);
+    await listener.query(`LISTEN ${ALERT_CHANNEL}`);
+    const client = await pool.connect();
+    let statements = 0;
+    // The same client, counting its statements (the hubs' rows stay locked, holding the workers, until COMMIT).
+    const counting = new Proxy(client, {
+      get(target, prop, receiver): unknown {
+        if (prop === 'query') {
+          const query = target.query.bind(target) as (...args: unknown[]) => Promise<unknown>;
+          return (...args: unknown[]): Promise<unknown> => {
+            statements += 1;
+            return query(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const flagged = await sweepSilentHubs(counting, at(SILENCE_MS + 1), SILENCE_MS);
+    client.release();
+    expect(flagged.sort()).toEqual(hubs);
+    expect(statements).toBeLessThan(10);
+
+    const rows = await pool.query<{ hub_id: string; status: string; offline_since: Date }>(
+      `SELECT hub_id, status, offline_since FROM central_hubs ORDER BY hub_id`,
+    );
+    expect(rows.rows.filter((r) => r.status === 'offline').map((r) => r.hub_id)).toEqual(hubs);
+    expect(
+      rows.rows.filter((r) => r.status === 'offline').every((r) => r.offline_since.getTime() === T0 + SILENCE_MS + 1),
+    ).toBe(true);
+    const raised = await pool.query<{ hub_id: string; alert_id: string; reason: string; payload: { alert: unknown } }>(
+      `SELECT a.hub_id, a.alert_id, a.alert->'detail'->>'reason' AS reason, v.payload FROM central_alerts a
+       JOIN central_alert_versions v USING (hub_id, alert_id, version) WHERE a.type = 'hub-offline' ORDER BY a.hub_id`,
+    );
+    const expectedHubs = hubs.filter((h) => h !== 'out-100');
+    expect(raised.rows.map((r) => r.hub_id)).toEqual(expectedHubs);
+    expect(raised.rows.filter((r) => r.reason === 'last-will').map((r) => r.hub_id)).toEqual(['out-007']);
+    const one = await offlineAlerts('out-001');
+    expect(raised.rows[1]?.payload.alert).toEqual(one[0]?.alert);
+    expect(one).toMatchObject([{ version: 1, state: 'raised', origin: 'centre' }]);
+    expect(await offlineAlerts('out-100')).toHaveLength(1);
+    // One 'offline' per hub, one alert NOTIFY per alert raised (none for the hub whose alert was already open).
+    await vi.waitFor(() => expect(events).toHaveLength(hubs.length + expectedHubs.length), {
+      timeout: 15_000,
+      interval: 20,
+    });
+    const parsed = events.map((e) => e.split(' ', 2) as [string, string]);
+    expect(
+      parsed
+        .filter(([c]) => c === HUB_CHANNEL)
+        .map(([, p]) => JSON.parse(p) as { hubId: string; status: string })
+        .every((p) => p.status === 'offline'),
+    ).toBe(true);
+    expect(
+      parsed
+        .filter(([c]) => c === ALERT_CHANNEL)
+        .map(([, p]) => (JSON.parse(p) as { hubId: string }).hubId)
+        .sort(),
+    ).toEqual(expectedHubs);
+    await listener.end();
   });
 
   it('drops what it cannot use, counting it, and keeps what it had', async () => {
