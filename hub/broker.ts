@@ -611,7 +611,7 @@ export class EmbeddedBroker implements HubBroker {
     const messages = this.awaitingStore.get(stored) ?? [];
     this.awaitingStore.delete(stored);
     if (err !== undefined) this.log.error({ err, messages: messages.length }, 'storing sensor events failed');
-    // The hub's own publications acknowledged so far whose delivery is not queued yet.
+    // Publications the hub took in itself, acknowledged here, whose delivery is not queued yet.
     let run: DirectPublish[] | undefined;
     for (const message of messages) {
       try {
