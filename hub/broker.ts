@@ -772,7 +772,13 @@ function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boo
 /** The parts of aedes's instance that its publish uses (aedes.js): its message router, its `published` hook, its limit. */
 interface AedesPublishInternals {
   publish(packet: PublishPacket, client: Client | null | PublishDone, done?: PublishDone): void;
-  mq: { emit(packet: unknown, callback: (err?: Error | null) => void): unknown };
+  mq: {
+    emit(packet: unknown, callback: (err?: Error | null) => void): unknown;
+    /** Messages mqemitter queued past its concurrency (delivered in turn after those under way). */
+    readonly length: number;
+    closed: boolean;
+    _matcher: { match(topic: string): readonly unknown[] };
+  };
   published: (packet: PublishPacket, client: Client, callback: PublishDone) => void;
   maxTopicLevels: number;
   emit(event: 'publish', packet: PublishPacket, client: Client): boolean;
@@ -789,7 +795,11 @@ const AedesPacket = aedesPacket as unknown as new (original: PublishPacket, brok
  * session subscribes at QoS 1 or more (see skipOfflineQueueWithoutPersistentSubscriptions: the first two steps
  * then do nothing), the series is replaced by its two steps that act: deliver (aedes's own packet copy, with the
  * publisher's client id, to mqemitter, as its `emitPacket`), then `published` and the `publish` event, as its
- * `callPublished`; `done` (aedes's read gating for the client) is called as before, once both ran. Everything else
+ * `callPublished`; `done` (aedes's read gating for the client) is called as before, once both ran. A topic nobody
+ * subscribes to (the router's kept result, see rememberRoutes; nothing queued in the router, which is open) skips the
+ * delivery: mqemitter would make the copy and a holder (fastparallel's, never given back to its pool for an empty
+ * list) only to call back at once with no one to call; `published` and the `publish` event follow at once, as they
+ * did from that call back. Everything else
  * (the hub's own publishes, retained messages, wills without a client, any publication once a persistent
  * subscription exists, a topic over aedes's level limit, for its error) takes aedes's own series.
  */
@@ -806,6 +816,12 @@ function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): 
       topicLevels(packet.topic) > broker.maxTopicLevels
     ) {
       series(packet, client, done);
+      return;
+    }
+    const mq = broker.mq;
+    if (!mq.closed && mq.length === 0 && mq._matcher.match(packet.topic).length === 0) {
+      broker.published(packet, client, done);
+      broker.emit('publish', packet, client);
       return;
     }
     const live = new AedesPacket(packet, aedes);

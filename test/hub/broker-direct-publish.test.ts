@@ -221,3 +221,51 @@ describe("the broker's own intake of QoS 1 publications", () => {
     expect(sensor.connected).toBe(true);
   });
 });
+
+describe("the broker's delivery of a client's publication", () => {
+  it('skips the router for a topic nobody subscribes to, with the publish event still, and delivers from the first subscription on', async () => {
+    const stored: string[] = [];
+    const running = await startBroker((_topic, payload) => {
+      stored.push(payload.toString());
+      return Promise.resolve();
+    });
+    const mq = (running.aedes as unknown as { mq: { emit: (packet: { topic: string }, cb: unknown) => unknown } }).mq;
+    const routed: string[] = [];
+    const emit = mq.emit.bind(mq);
+    mq.emit = (packet, cb) => {
+      if (packet.topic === TOPIC) routed.push((packet as unknown as { payload: Buffer }).payload.toString());
+      return emit(packet, cb);
+    };
+    const published: string[] = [];
+    running.aedes.on('publish', (packet, client) => {
+      if (client && packet.topic === TOPIC) published.push(packet.payload.toString());
+    });
+    const sensor = await mqttClient(running.broker.port, { clientId: 'sensor-a' });
+    clients.push(sensor);
+    const event = (n: number): string => JSON.stringify({ type: 'motion', value: true, n });
+
+    for (let i = 0; i < 5; i++) await sensor.publishAsync(TOPIC, event(i), { qos: 1 });
+    await vi.waitFor(() => expect(published).toHaveLength(5), { timeout: 15_000, interval: 10 });
+    // Nobody subscribes: no copy of any of them went to the router.
+    expect(routed).toEqual([]);
+
+    const live = await mqttClient(running.broker.port, { clientId: 'live-console' });
+    clients.push(live);
+    const seen: string[] = [];
+    live.on('message', (_topic, payload) => seen.push(payload.toString()));
+    await live.subscribeAsync('telecare/+/devices/+/events', { qos: 1 });
+    for (let i = 5; i < 8; i++) await sensor.publishAsync(TOPIC, event(i), { qos: 1 });
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 15_000, interval: 10 });
+    expect(seen).toEqual([event(5), event(6), event(7)]);
+    expect(routed).toEqual([event(5), event(6), event(7)]);
+    expect(published).toEqual(Array.from({ length: 8 }, (_, i) => event(i)));
+    expect(stored).toEqual(Array.from({ length: 8 }, (_, i) => event(i)));
+
+    // Unsubscribed: the router is skipped again.
+    await live.unsubscribeAsync('telecare/+/devices/+/events');
+    await sensor.publishAsync(TOPIC, event(8), { qos: 1 });
+    await vi.waitFor(() => expect(published).toHaveLength(9), { timeout: 15_000, interval: 10 });
+    expect(routed).toHaveLength(3);
+    expect(seen).toHaveLength(3);
+  });
+});
