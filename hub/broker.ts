@@ -4,7 +4,7 @@ import './mqtt-debug.js';
 // mqtt-packet's reads from its receive buffer without a Buffer view each (hub/mqtt-parser-reads.ts).
 import './mqtt-parser-reads.js';
 // aedes's PUBACKs in one write each (hub/mqtt-puback-writer.ts).
-import './mqtt-puback-writer.js';
+import { writePuback } from './mqtt-puback-writer.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
@@ -174,11 +174,51 @@ interface AwaitingDispatch {
 }
 
 /**
- * A client's publication waiting for its events to be durable (or for its turn) before aedes goes on: only aedes's
- * callback, unless a hub subscription wants the message too. Tens of thousands wait at once under ingest, and each
- * outlives several young-generation collections: no object per message that none of them needs.
+ * The parts of aedes's connection (lib/client.js) that the hub's own intake of QoS 1 PUBLISHes uses (see
+ * EmbeddedBroker.takePublishes): its state, its socket, its read gating (`_parsingBatch` counts the packets of the
+ * socket reads being handled; `_nextBatch` is each one's end, and reads on once none is left), its keep-alive timer.
  */
-type AwaitingStore = PublishCallback | AwaitingDispatch;
+interface AedesClient {
+  id: string;
+  connecting: boolean;
+  connected: boolean;
+  connackSent: boolean;
+  conn: net.Socket;
+  _parsingBatch: number;
+  _nextBatch: (err?: Error | null) => void;
+  _keepaliveInterval: number;
+  _keepaliveTimer: NodeJS.Timeout | null;
+  _parser: MqttParser;
+}
+
+/** mqtt-packet's parser, as far as the hub's intake uses it: the listener of its parsed packets. */
+interface MqttParser {
+  listeners(event: 'packet'): ((this: MqttParser, packet: PublishPacket) => void)[];
+  removeListener(event: 'packet', listener: (this: MqttParser, packet: PublishPacket) => void): unknown;
+  on(event: 'packet', listener: (packet: PublishPacket) => void): unknown;
+}
+
+/**
+ * A QoS 1 publication the hub took in itself (see takePublishes), waiting for its events to be durable: its PUBACK,
+ * its delivery and its end in aedes's read gating come after. One object of three fields, where aedes's own handling
+ * kept a series' closures, a bound callback, the PUBACK's object and write closure and an Immediate per message.
+ */
+class DirectPublish {
+  constructor(
+    readonly client: AedesClient,
+    readonly packet: PublishPacket,
+    /** A hub subscription wants the message too (dispatched once it is stored). */
+    readonly dispatch: boolean,
+  ) {}
+}
+
+/**
+ * A client's publication waiting for its events to be durable (or for its turn) before aedes goes on: only aedes's
+ * callback, unless a hub subscription wants the message too; or one the hub took in itself. Tens of thousands wait at
+ * once under ingest, and each outlives several young-generation collections: no object per message that none of them
+ * needs.
+ */
+type AwaitingStore = PublishCallback | AwaitingDispatch | DirectPublish;
 
 export class EmbeddedBroker implements HubBroker {
   private aedes: Aedes | undefined;
@@ -364,6 +404,7 @@ export class EmbeddedBroker implements HubBroker {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const client = aedes.handle(socket);
+      this.takePublishes(client);
       this.dropWhenStalled(socket, () => client.id);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
@@ -418,6 +459,108 @@ export class EmbeddedBroker implements HubBroker {
     packet.payload = EMPTY;
     packet.retain = false;
   }
+
+  /**
+   * The hub takes in a connection's QoS 1 PUBLISHes itself, in place of aedes's PUBLISH handler: the bulk of sensor
+   * input, tens of thousands a second. For each, aedes ran a series of callbacks (its checks, the hub's
+   * authorizePublish, the PUBACK) whose closures waited, with the message, for the group commit's fsync, then made a
+   * PUBACK object, wrote it and went on to the delivery one `setImmediate` later. Here a packet parsed from the
+   * connection goes, when it is a QoS 1 PUBLISH, not retained, from a connection whose CONNACK is sent, on a topic
+   * aedes accepts, that the credential may publish on (see publishDirect), to intake with one small object waiting for
+   * the fsync; then, in the order received (MQTT 4.6), its PUBACK (`writePuback`, the same 4 bytes), its delivery by
+   * aedes's own `publish` (live and offline subscribers, the `publish` event, as aedes's handler does after the PUBACK)
+   * and its end in aedes's read gating (`_nextBatch`: the next socket read waits until every packet of the last one is
+   * through, as before). Everything else (CONNECT, SUBSCRIBE, QoS 0 and 2, retained messages, refused publications,
+   * bad topics, packets before the CONNACK) goes to aedes's own handling unchanged; the listener is replaced only if
+   * aedes's is the parser's one listener (else nothing changes).
+   */
+  private takePublishes(client: Client): void {
+    const aedesClient = client as unknown as AedesClient;
+    const parser = aedesClient._parser as MqttParser | undefined;
+    if (typeof parser?.listeners !== 'function') return;
+    const listeners = parser.listeners('packet');
+    const enqueue = listeners[0];
+    if (listeners.length !== 1 || enqueue === undefined || typeof aedesClient._nextBatch !== 'function') return;
+    parser.removeListener('packet', enqueue);
+    parser.on('packet', (packet) => {
+      if (!this.publishDirect(aedesClient, packet)) enqueue.call(parser, packet);
+    });
+  }
+
+  /** Takes one parsed packet in if it is a QoS 1 publication the hub handles itself (see takePublishes); else false. */
+  private publishDirect(client: AedesClient, packet: PublishPacket): boolean {
+    if (packet.cmd !== 'publish' || packet.qos !== 1 || packet.retain || !client.connackSent || !client.connected)
+      return false;
+    const aedes = this.aedes as unknown as AedesPublishInternals | undefined;
+    const topic = packet.topic;
+    // aedes's handlePublish refuses these with an error that closes the connection: left to it.
+    if (
+      aedes === undefined ||
+      typeof topic !== 'string' ||
+      topic.length === 0 ||
+      topic.includes('#') ||
+      topic.includes('+') ||
+      topicLevels(topic) > aedes.maxTopicLevels
+    )
+      return false;
+    const identity = this.identities.get(client as unknown as Client);
+    // A refused publication is acknowledged and discarded by authorizePublish, through aedes.
+    if (!identity || !this.options.access.canPublish(identity, topic)) return false;
+    // As aedes's `enqueue` and `handle`: one more packet of this read in hand; the keep-alive starts again.
+    client._parsingBatch++;
+    if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const stored = this.options.intake(topic, payload);
+    if (stored) {
+      this.lastStoredOf.set(client as unknown as Client, stored);
+      this.awaitStored(stored, new DirectPublish(client, packet, this.subscribed(topic)));
+      return true;
+    }
+    // Nothing to store: acknowledged in turn; the hub's subscriptions act on it now.
+    const earlier = this.lastStoredOf.get(client as unknown as Client);
+    const direct = new DirectPublish(client, packet, false);
+    if (earlier && this.awaitingStore.has(earlier)) this.awaitStored(earlier, direct);
+    else if (this.acknowledge(direct)) setImmediate(this.deliver, [direct]);
+    this.dispatch(topic, payload, identity.username, client.id);
+    return true;
+  }
+
+  /**
+   * A publication the hub took in is through (stored, or nothing to store): its PUBACK, written now; false when there
+   * is nothing more to do for it. As aedes's write: a connection that closed meanwhile gets no PUBACK, and its message
+   * no delivery (its read gating ends with the error, a turn later).
+   */
+  private acknowledge(message: DirectPublish): boolean {
+    const { client, packet } = message;
+    if (!client.connecting && !client.connected) {
+      setImmediate(client._nextBatch, new Error('connection closed'));
+      return false;
+    }
+    if (!writePuback(client.conn, packet.messageId)) {
+      // Not a valid packet id (mqtt-packet's parser makes none such): as aedes's write, an error for the connection.
+      client._nextBatch(new Error('packet received not valid'));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Acknowledged publications the hub took in, handed to aedes's `publish` (its delivery to subscribers, its
+   * `publish` event) in the order acknowledged, each ending with aedes's `_nextBatch`. A turn after their PUBACKs, as
+   * aedes's own handler does (its write calls back in a `setImmediate`): one for a run of them, not one each, and
+   * queued in turn with aedes's own for the messages it acknowledged between them, so deliveries keep the order.
+   */
+  private readonly deliver = (run: readonly DirectPublish[]): void => {
+    const aedes = this.aedes as unknown as AedesPublishInternals | undefined;
+    for (const { client, packet } of run) {
+      try {
+        if (aedes === undefined) client._nextBatch(new Error('mqtt broker is stopped'));
+        else aedes.publish(packet, client as unknown as Client, client._nextBatch);
+      } catch (err) {
+        this.log.error({ err }, 'delivering a stored message failed');
+      }
+    }
+  };
 
   /**
    * Lets aedes acknowledge a message with nothing to store. Its PUBACK waits for this connection's earlier messages
@@ -498,8 +641,30 @@ export class EmbeddedBroker implements HubBroker {
     const messages = this.awaitingStore.get(stored) ?? [];
     this.awaitingStore.delete(stored);
     if (err !== undefined) this.log.error({ err, messages: messages.length }, 'storing sensor events failed');
+    // Publications the hub took in itself, acknowledged here, whose delivery is not queued yet.
+    let run: DirectPublish[] | undefined;
     for (const message of messages) {
       try {
+        if (message instanceof DirectPublish) {
+          if (err !== undefined) {
+            // As aedes's series given the error: the connection closes, the sender will send again.
+            message.client._nextBatch(new Error('storage failed'));
+            continue;
+          }
+          if (this.acknowledge(message)) (run ??= []).push(message);
+          if (message.dispatch) {
+            const { client, packet } = message;
+            const username = this.identities.get(client as unknown as Client)?.username;
+            const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+            this.dispatch(packet.topic, payload, username, client.id);
+          }
+          continue;
+        }
+        // aedes queues its delivery of this one in its PUBACK's write: the run before it goes first.
+        if (run !== undefined) {
+          setImmediate(this.deliver, run);
+          run = undefined;
+        }
         const callback = typeof message === 'function' ? message : message.callback;
         if (err !== undefined) {
           callback(new Error('storage failed'));
@@ -513,6 +678,7 @@ export class EmbeddedBroker implements HubBroker {
         this.log.error({ err: e }, 'releasing a stored message failed');
       }
     }
+    if (run !== undefined) setImmediate(this.deliver, run);
   }
 
   private dispatch(topic: string, payload: Buffer, username: string | undefined, clientId: string | undefined): void {
@@ -636,7 +802,13 @@ function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boo
 /** The parts of aedes's instance that its publish uses (aedes.js): its message router, its `published` hook, its limit. */
 interface AedesPublishInternals {
   publish(packet: PublishPacket, client: Client | null | PublishDone, done?: PublishDone): void;
-  mq: { emit(packet: unknown, callback: (err?: Error | null) => void): unknown };
+  mq: {
+    emit(packet: unknown, callback: (err?: Error | null) => void): unknown;
+    /** Messages mqemitter queued past its concurrency (delivered in turn after those under way). */
+    readonly length: number;
+    closed: boolean;
+    _matcher: { match(topic: string): readonly unknown[] };
+  };
   published: (packet: PublishPacket, client: Client, callback: PublishDone) => void;
   maxTopicLevels: number;
   emit(event: 'publish', packet: PublishPacket, client: Client): boolean;
@@ -653,7 +825,11 @@ const AedesPacket = aedesPacket as unknown as new (original: PublishPacket, brok
  * session subscribes at QoS 1 or more (see skipOfflineQueueWithoutPersistentSubscriptions: the first two steps
  * then do nothing), the series is replaced by its two steps that act: deliver (aedes's own packet copy, with the
  * publisher's client id, to mqemitter, as its `emitPacket`), then `published` and the `publish` event, as its
- * `callPublished`; `done` (aedes's read gating for the client) is called as before, once both ran. Everything else
+ * `callPublished`; `done` (aedes's read gating for the client) is called as before, once both ran. A topic nobody
+ * subscribes to (the router's kept result, see rememberRoutes; nothing queued in the router, which is open) skips the
+ * delivery: mqemitter would make the copy and a holder (fastparallel's, never given back to its pool for an empty
+ * list) only to call back at once with no one to call; `published` and the `publish` event follow at once, as they
+ * did from that call back. Everything else
  * (the hub's own publishes, retained messages, wills without a client, any publication once a persistent
  * subscription exists, a topic over aedes's level limit, for its error) takes aedes's own series.
  */
@@ -670,6 +846,12 @@ function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): 
       topicLevels(packet.topic) > broker.maxTopicLevels
     ) {
       series(packet, client, done);
+      return;
+    }
+    const mq = broker.mq;
+    if (!mq.closed && mq.length === 0 && mq._matcher.match(packet.topic).length === 0) {
+      broker.published(packet, client, done);
+      broker.emit('publish', packet, client);
       return;
     }
     const live = new AedesPacket(packet, aedes);

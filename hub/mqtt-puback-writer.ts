@@ -24,30 +24,35 @@ function uncork(stream: Writable): void {
   stream.uncork();
 }
 
+/**
+ * Writes the PUBACK of packet id `id` as one 4-byte chunk (the socket corked until the next tick if it is not already);
+ * false, writing nothing, when `id` is not a valid packet id (the caller leaves it to mqtt-packet). Also used by the
+ * broker's own intake of QoS 1 PUBLISHes (hub/broker.ts).
+ */
+export function writePuback(stream: Writable, id: unknown): boolean {
+  if (typeof id !== 'number' || !(id >= 0 && id <= 0xffff) || !Number.isInteger(id)) return false;
+  const bytes = Buffer.allocUnsafe(4);
+  bytes[0] = PUBACK_HEADER;
+  bytes[1] = 2;
+  bytes[2] = id >>> 8;
+  bytes[3] = id & 0xff;
+  if (typeof stream.cork === 'function' && stream.writableCorked === 0) {
+    stream.cork();
+    process.nextTick(uncork, stream);
+  }
+  stream.write(bytes);
+  return true;
+}
+
 /** Replaces mqtt-packet's `writeToStream` with one that writes option-less PUBACKs whole; idempotent. */
 export function install(): void {
   if (installed) return;
   installed = true;
   const original: WriteToStream = mqttPacket.writeToStream;
   const writeToStream = ((packet, target, opts) => {
-    if (opts === undefined && packet.cmd === 'puback') {
-      const stream = target as unknown as Writable;
-      const id = packet.messageId;
-      if (typeof id === 'number' && id >= 0 && id <= 0xffff && Number.isInteger(id)) {
-        const bytes = Buffer.allocUnsafe(4);
-        bytes[0] = PUBACK_HEADER;
-        bytes[1] = 2;
-        bytes[2] = id >>> 8;
-        bytes[3] = id & 0xff;
-        if (typeof stream.cork === 'function' && stream.writableCorked === 0) {
-          stream.cork();
-          process.nextTick(uncork, stream);
-        }
-        stream.write(bytes);
-        // As mqtt-packet: a confirmation reports success whatever the write returned.
-        return true;
-      }
-    }
+    // As mqtt-packet: a confirmation reports success whatever the write returned.
+    if (opts === undefined && packet.cmd === 'puback' && writePuback(target as unknown as Writable, packet.messageId))
+      return true;
     return original(packet, target, opts);
   }) as WriteToStream;
   // The id cache switch (hub/hub.ts turns it off) lives on mqtt-packet's function: the replacement forwards it.
