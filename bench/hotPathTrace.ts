@@ -9,6 +9,8 @@
 // `--bad-logins N`: N MQTT connections a second with a wrong password meanwhile (each a scrypt check, bounded per source).
 // `--bare` presses without any instrumentation (no marks, no counts): for instruction counts under callgrind.
 // `--sched`: the scheduler's account (run-queue wait, CPU) of the hub's threads and the client around each press.
+// `--stage-sched`: the hub's main thread's own scheduler account at each mark (on a core, runnable and waiting, and
+// the rest: blocked in the kernel, e.g. a write waiting for the file system's journal), per step of the path.
 // `--cpu` presses with nothing measured but the process's CPU time from the hub's read of each press to its alert
 // written (and per whole press, its resolution and aftermath included): µs of work, which the neighbours' load
 // inflates far less than wall time; compare builds by these, alternating runs.
@@ -88,6 +90,8 @@ interface PressTrace {
   turns?: LoopCallback[];
   /** With `--sched`: the scheduler's account of the press's window (press sent to alert parsed). */
   sched?: PressSched;
+  /** With `--stage-sched`: the main thread's schedstat (run ns, run-queue wait ns) at each mark it took. */
+  stageSched?: Partial<Record<Mark, [number, number]>>;
 }
 
 /** Scheduler figures of one press's window, µs (Linux schedstat deltas). */
@@ -130,6 +134,8 @@ interface TraceArgs {
   sched: boolean;
   /** MQTT connections with a wrong password per second while pressing (0: none), as the bench's bad-logins phase. */
   badLogins: number;
+  /** The main thread's scheduler account at each mark: which step was on a core, waiting for one, or blocked. */
+  stageSched: boolean;
 }
 
 function args(): TraceArgs {
@@ -151,6 +157,7 @@ function args(): TraceArgs {
     load: Number(value('--load') ?? 0),
     sched: argv.includes('--sched'),
     badLogins: Number(value('--bad-logins') ?? 0),
+    stageSched: argv.includes('--stage-sched'),
   };
 }
 
@@ -290,7 +297,9 @@ async function main(): Promise<void> {
     if (counting) counts[name]++;
   };
   const mark = (name: Mark): void => {
-    if (current && current.at[name] === undefined) current.at[name] = performance.now();
+    if (!current || current.at[name] !== undefined) return;
+    if (opts.stageSched) (current.stageSched ??= {})[name] = mainSchedNs();
+    current.at[name] = performance.now();
   };
   const wrap = <T extends object>(proto: T, method: keyof T & string, before: () => void, after?: () => void): void => {
     const original = proto[method] as unknown as (...a: unknown[]) => unknown;
@@ -589,6 +598,7 @@ async function main(): Promise<void> {
         gcInPath: gcInPath(kept, collections),
         slowest: slowestPresses(kept, collections, workerStarts),
         ...(opts.sched ? { sched: schedSummary(kept) } : {}),
+        ...(opts.stageSched ? { stageSched: stageSchedSummary(kept) } : {}),
         perPressToAlert: perPress('toAlert'),
         perPressTotal: perPress('total'),
         ...(opts.timeline ? { timeline: timelineSummary(kept) } : {}),
@@ -827,6 +837,90 @@ function schedSummary(traces: readonly PressTrace[]): Record<string, unknown> {
       totalUs: Math.round(total(t) * 1000),
       ...t.sched,
     })),
+  };
+}
+
+/** This thread's schedstat: ns on a core, ns runnable but waiting for one (0s where /proc has none). */
+function mainSchedNs(): [number, number] {
+  try {
+    const [run = 0, wait = 0] = fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return [run, wait];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/**
+ * Per step of the hub's own path (read to sent), the main thread's time split into on a core, waiting for one and
+ * the rest (blocked in a system call, or idle in the loop between callbacks), p50 / p99 / max µs; and for the slowest
+ * 2 % of presses (read → sent) the same split of their whole hub path, each.
+ */
+function stageSchedSummary(traces: readonly PressTrace[]): Record<string, unknown> {
+  const path = MARKS.slice(MARKS.indexOf('read'), MARKS.indexOf('sent') + 1);
+  const split = (
+    t: PressTrace,
+    a: Mark,
+    b: Mark,
+  ): { wall: number; run: number; wait: number; other: number } | null => {
+    const sa = t.stageSched?.[a];
+    const sb = t.stageSched?.[b];
+    const wa = t.at[a];
+    const wb = t.at[b];
+    if (!sa || !sb || wa === undefined || wb === undefined) return null;
+    const wall = (wb - wa) * 1000;
+    const run = (sb[0] - sa[0]) / 1000;
+    const wait = (sb[1] - sa[1]) / 1000;
+    return { wall, run, wait, other: wall - run - wait };
+  };
+  const stat = (values: number[]): string => {
+    const s = summarise(values);
+    return `${Math.round(s.p50)} / ${Math.round(s.p99)} / ${Math.round(s.max)}`;
+  };
+  const steps: Record<string, unknown> = {};
+  for (let i = 1; i < path.length; i++) {
+    const a = path[i - 1] as Mark;
+    const b = path[i] as Mark;
+    const parts = traces.map((t) => split(t, a, b)).filter((x): x is NonNullable<typeof x> => x !== null);
+    if (parts.length === 0) continue;
+    steps[`${a}→${b}`] = {
+      wall: stat(parts.map((x) => x.wall)),
+      run: stat(parts.map((x) => x.run)),
+      wait: stat(parts.map((x) => x.wait)),
+      other: stat(parts.map((x) => x.other)),
+    };
+  }
+  const whole = traces
+    .map((t) => ({ t, x: split(t, 'read', 'sent') }))
+    .filter((e): e is { t: PressTrace; x: NonNullable<ReturnType<typeof split>> } => e.x !== null)
+    .sort((p, q) => p.x.wall - q.x.wall);
+  const slowest = whole.slice(Math.floor(whole.length * 0.98)).map(({ t, x }) => {
+    // The step that took longest, and its split.
+    let worst = '';
+    let worstWall = -1;
+    for (let i = 1; i < path.length; i++) {
+      const s = split(t, path[i - 1] as Mark, path[i] as Mark);
+      if (s && s.wall > worstWall) {
+        worstWall = s.wall;
+        worst = `${path[i - 1]}→${path[i]} wall ${Math.round(s.wall)} run ${Math.round(s.run)} wait ${Math.round(s.wait)} other ${Math.round(s.other)}`;
+      }
+    }
+    return {
+      wall: Math.round(x.wall),
+      run: Math.round(x.run),
+      wait: Math.round(x.wait),
+      other: Math.round(x.other),
+      worst,
+    };
+  });
+  return {
+    readToSent: {
+      wall: stat(whole.map((e) => e.x.wall)),
+      run: stat(whole.map((e) => e.x.run)),
+      wait: stat(whole.map((e) => e.x.wait)),
+      other: stat(whole.map((e) => e.x.other)),
+    },
+    steps,
+    slowest2pc: slowest,
   };
 }
 
