@@ -159,6 +159,13 @@ const CLIP_RUNS = 2;
 const CLIP_RUN_GAP_CELLS = 5;
 const CLIP_EDGE_TOLERANCE_G = 1e-6;
 /**
+ * The clipped axis must carry at least this share of the window's largest component. Chosen on the tuning subjects
+ * only (SisFall SA01–SA07): their ±2 g stairs' clipped axis carries 0.63 of it where the window is most tilted
+ * (D06_SA04, 32–35°), a gentle jump's forward axis at the edge 0.46 (D19_SA03_R04, read as clipped it gave a
+ * 47° call-out): docs/fall-detection.md, ninth round.
+ */
+const CLIPPED_SHARE = 0.5;
+/**
  * A window before the impact that measures less than 1 g, with an axis that reached the range's edge within the
  * windows' span, is read as clipped on that axis: the range cut the heavy side of each step there, and only there (the
  * light side and the other axes stay within the range), so the mean lost length on that axis alone and tilted
@@ -170,6 +177,13 @@ const CLIP_EDGE_TOLERANCE_G = 1e-6;
 function gravityOfClipped(v: [number, number, number], axis: number): [number, number, number] {
   const a = Math.abs(axis) - 1;
   if (!(norm(...v) < 1) || a < 0 || a > 2) return v;
+  // Only the axis that carries gravity in the window (its largest component, on the edge's side) loses the heavy side
+  // of the steps; an edge reached on another axis (a jump's landing thrown sideways) says nothing about it.
+  // Only an axis that carries a good share of gravity in the window (on the edge's side, at least CLIPPED_SHARE of its
+  // largest component) loses the heavy side of the steps; an edge reached on another axis (a jump's landing thrown
+  // forward) says little about the window's gravity.
+  const c = (v[a] ?? 0) * Math.sign(axis);
+  if (!(c > 0) || v.some((o) => CLIPPED_SHARE * Math.abs(o) > c)) return v;
   const others = v.reduce((sum, c, i) => (i === a ? sum : sum + c * c), 0);
   const out: [number, number, number] = [...v];
   out[a] = Math.sign(axis) * Math.sqrt(Math.max(0, 1 - others));
@@ -809,6 +823,8 @@ class StreamingFallDetector implements FallDetector {
     this.preEarlier = [];
     // The range clips before the sensor's filter: a step clipped and then filtered reads below the edge, so the axis
     // that reached it is read over the windows' whole span, and holds for each of them.
+    // The range clips before the sensor's filter: a step clipped and then filtered reads below the edge, so the axis
+    // at the edge is read over the windows' whole span, and holds for each of them.
     const clipped = this.clippedAxis(PRE_SPAN_CELLS, PRE_TO_CELLS, this.clipEdge(HISTORY_CELLS - 1, 0));
     this.preClip = [clipped];
     for (const [fromBack, toBack] of EARLIER_PRE_WINDOWS)
