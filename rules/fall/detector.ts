@@ -148,6 +148,48 @@ const STILL_GRAVITY_TOLERANCE_G = 0.25;
  */
 const PRE_GRAVITY_TOLERANCE_G = 0.5;
 /**
+ * A sample at the range's edge is a lower bound, not a value (ninth round). A wearable whose range clips (±2 g,
+ * ±4 g) reports the same largest code at every hard step, on the axis the step pushes along; a signal within its
+ * range does not peak at exactly the same value twice. The edge is the furthest reading on any axis over the 2.56 s
+ * before the impact, if it is over 1 g and reached in at least CLIP_RUNS runs of cells more than
+ * CLIP_RUN_GAP_CELLS apart (two steps; a low rate's held cells and one plateau are one run), each to within
+ * CLIP_EDGE_TOLERANCE_G (the same code). No constant here was chosen on data.
+ */
+const CLIP_RUNS = 2;
+const CLIP_RUN_GAP_CELLS = 5;
+const CLIP_EDGE_TOLERANCE_G = 1e-6;
+/**
+ * The clipped axis must carry at least this share of the window's largest component. Chosen on the tuning subjects
+ * only (SisFall SA01–SA07): their ±2 g stairs' clipped axis carries 0.63 of it where the window is most tilted
+ * (D06_SA04, 32–35°), a gentle jump's forward axis at the edge 0.46 (D19_SA03_R04, read as clipped it gave a
+ * 47° call-out): docs/fall-detection.md, ninth round.
+ */
+const CLIPPED_SHARE = 0.5;
+/**
+ * A window before the impact that measures less than 1 g, with an axis that reached the range's edge within the
+ * windows' span, is read as clipped on that axis: the range cut the heavy side of each step there, and only there (the
+ * light side and the other axes stay within the range), so the mean lost length on that axis alone and tilted
+ * towards the others: on the tuning subjects' ±2 g stairs the window's tilt from the standing posture after them
+ * grows as its length shrinks (24° at 0.6 g, 37–39° at 0.5 g). The other axes are read as they are; the clipped one
+ * takes what is left of 1 g, with the sign of its readings at the edge (`axis`: 1, 2, 3 for x, y, z, signed; 0:
+ * none, the window is read as it is). A window that measures 1 g or more is unchanged.
+ */
+function gravityOfClipped(v: [number, number, number], axis: number): [number, number, number] {
+  const a = Math.abs(axis) - 1;
+  if (!(norm(...v) < 1) || a < 0 || a > 2) return v;
+  // Only the axis that carries gravity in the window (its largest component, on the edge's side) loses the heavy side
+  // of the steps; an edge reached on another axis (a jump's landing thrown sideways) says nothing about it.
+  // Only an axis that carries a good share of gravity in the window (on the edge's side, at least CLIPPED_SHARE of its
+  // largest component) loses the heavy side of the steps; an edge reached on another axis (a jump's landing thrown
+  // forward) says little about the window's gravity.
+  const c = (v[a] ?? 0) * Math.sign(axis);
+  if (!(c > 0) || v.some((o) => CLIPPED_SHARE * Math.abs(o) > c)) return v;
+  const others = v.reduce((sum, c, i) => (i === a ? sum : sum + c * c), 0);
+  const out: [number, number, number] = [...v];
+  out[a] = Math.sign(axis) * Math.sqrt(Math.max(0, 1 - others));
+  return out;
+}
+/**
  * Getting still may take longer than the settling second: an older faller struggles, tries to get up and sinks
  * back before lying still (Becker et al. 2012's resting phase after the impact; seventh round). A window that
  * is not still is slid on, cell by cell, for up to this much longer; the first still window is judged (posture,
@@ -181,6 +223,10 @@ export interface FallDetectorState {
   /** Impulse per history cell and of the open cell (absent in states saved before it was measured). */
   impulse?: number[];
   openImpulse?: number;
+  /** Each history cell's furthest reading on one axis and that axis, signed, and the open cell's (absent in older states). */
+  reach?: number[];
+  reachAxis?: number[];
+  openReach?: [number, number];
   /** Descent (∫ 1 g − magnitude) per history cell and of the open cell (absent in older states). */
   descent?: number[];
   openDescent?: number;
@@ -203,6 +249,8 @@ export interface FallDetectorState {
   preEarlier?: number[];
   /** The windows before the first impact hold what arrived, not that time (absent in older states: they do). */
   preAsArrived?: boolean;
+  /** The axis at the range's edge for each window before the impact, signed, 0: none (absent in older states: none). */
+  preClip?: number[];
   postureDeg: number;
   stillStdG: number;
   stillMs: number;
@@ -312,6 +360,12 @@ class StreamingFallDetector implements FallDetector {
   private hImp = new Float64Array(HISTORY_CELLS);
   /** Descent of each cell: the integral of (1 g − magnitude), in g·s (positive while dropping). */
   private hDesc = new Float64Array(HISTORY_CELLS);
+  /**
+   * Each cell's furthest reading on one axis (the largest |x|, |y| or |z| of its samples) and that axis, signed
+   * (1, 2, 3 for x, y, z; 0 for a cell bridged without samples): a range's edge shows there (CLIP_RUNS).
+   */
+  private hReach = new Float64Array(HISTORY_CELLS);
+  private hReachAxis = new Float64Array(HISTORY_CELLS);
   /** Sum of the positive descents of the current cell and the DESCENT_CELLS before it: a cheap upper bound. */
   private descentBound = 0;
   /** Cells closed since the last (re)start. */
@@ -329,6 +383,8 @@ class StreamingFallDetector implements FallDetector {
   private cMin = Infinity;
   private cImp = 0;
   private cDesc = 0;
+  private cReach = 0;
+  private cReachAxis = 0;
   /** Time of the last sample taken in; a message starting before it continues after it. */
   private lastSampleAt = -Infinity;
   private lastMsgAt = NaN;
@@ -361,6 +417,8 @@ class StreamingFallDetector implements FallDetector {
    * of it, or the history is shorter than the first window): compared as they are (PRE_GRAVITY_TOLERANCE_G).
    */
   private preAsArrived = false;
+  /** Per window before the impact (the first, then EARLIER_PRE_WINDOWS): the axis at the range's edge, signed, or 0. */
+  private preClip: number[] = [];
   private postureDeg = 0;
   private stillStdG = 0;
   /** Length of the stillness actually judged (shorter when the wearable fell silent). */
@@ -457,6 +515,9 @@ class StreamingFallDetector implements FallDetector {
       openImpulse: this.cImp,
       descent: Array.from(this.hDesc),
       openDescent: this.cDesc,
+      reach: Array.from(this.hReach),
+      reachAxis: Array.from(this.hReachAxis),
+      openReach: [this.cReach, this.cReachAxis],
       descentGs: this.descentGs,
       gapCell: nullIfNot(this.gapCell),
       dipLost: this.dipLost,
@@ -473,6 +534,7 @@ class StreamingFallDetector implements FallDetector {
       pre: [this.preX, this.preY, this.preZ],
       preEarlier: [...this.preEarlier],
       preAsArrived: this.preAsArrived,
+      preClip: [...this.preClip],
       postureDeg: this.postureDeg,
       stillStdG: this.stillStdG,
       stillMs: this.judgedStillMs,
@@ -499,6 +561,17 @@ class StreamingFallDetector implements FallDetector {
     if (Array.isArray(s.descent) && s.descent.length === HISTORY_CELLS)
       this.hDesc = Float64Array.from(s.descent, (v) => finiteOr(v, 0));
     this.cDesc = finiteOr(s.openDescent, 0);
+    if (
+      Array.isArray(s.reach) &&
+      s.reach.length === HISTORY_CELLS &&
+      Array.isArray(s.reachAxis) &&
+      s.reachAxis.length === HISTORY_CELLS
+    ) {
+      this.hReach = Float64Array.from(s.reach, (v) => finiteOr(v, 0));
+      this.hReachAxis = Float64Array.from(s.reachAxis, (v) => finiteOr(v, 0));
+    }
+    this.cReach = Array.isArray(s.openReach) ? finiteOr(s.openReach[0], 0) : 0;
+    this.cReachAxis = Array.isArray(s.openReach) ? finiteOr(s.openReach[1], 0) : 0;
     this.descentGs = finiteOr(s.descentGs, 0);
     this.cells = finiteOr(s.cells, 0);
     this.descentBound = 0;
@@ -531,6 +604,7 @@ class StreamingFallDetector implements FallDetector {
     this.preEarlier =
       Array.isArray(s.preEarlier) && s.preEarlier.length % 3 === 0 ? s.preEarlier.map((v) => finiteOr(v, 0)) : [];
     this.preAsArrived = s.preAsArrived === true;
+    this.preClip = Array.isArray(s.preClip) ? s.preClip.map((v) => finiteOr(v, 0)) : [];
     this.postureDeg = finiteOr(s.postureDeg, 0);
     this.stillStdG = finiteOr(s.stillStdG, 0);
     this.judgedStillMs = finiteOr(s.stillMs, 0);
@@ -584,7 +658,7 @@ class StreamingFallDetector implements FallDetector {
         this.cellStart += CELL_MS;
         // Bridge a short gap by holding the last mean (no invented peaks or dips).
         while (t >= this.cellStart + CELL_MS) {
-          this.onCell(this.cellStart, lx, ly, lz, lg, lg, 0, 0, out);
+          this.onCell(this.cellStart, lx, ly, lz, lg, lg, 0, 0, 0, 0, out);
           this.cellStart += CELL_MS;
         }
       }
@@ -592,7 +666,7 @@ class StreamingFallDetector implements FallDetector {
     }
     const g = norm(x, y, z);
     if (this.cn === 0) {
-      this.cx = this.cy = this.cz = this.cImp = this.cDesc = 0;
+      this.cx = this.cy = this.cz = this.cImp = this.cDesc = this.cReach = this.cReachAxis = 0;
       this.cMax = g;
       this.cMin = g;
     }
@@ -606,6 +680,14 @@ class StreamingFallDetector implements FallDetector {
     this.cz += z;
     if (g > this.cMax) this.cMax = g;
     if (g < this.cMin) this.cMin = g;
+    const ax = Math.abs(x);
+    const ay = Math.abs(y);
+    const az = Math.abs(z);
+    if (ax > this.cReach || ay > this.cReach || az > this.cReach) {
+      if (ax >= ay && ax >= az) [this.cReach, this.cReachAxis] = [ax, Math.sign(x)];
+      else if (ay >= az) [this.cReach, this.cReachAxis] = [ay, 2 * Math.sign(y)];
+      else [this.cReach, this.cReachAxis] = [az, 3 * Math.sign(z)];
+    }
   }
 
   /** Restart after a long gap: a candidate is judged with what it has, a confirmed fall reported. */
@@ -636,6 +718,53 @@ class StreamingFallDetector implements FallDetector {
       n++;
     }
     return n === 0 ? [0, 0, 0] : [sx / n, sy / n, sz / n];
+  }
+
+  /**
+   * The range's edge, if the cells `fromBack` to `toBack` back show one: the furthest reading on any axis over them,
+   * reached exactly in at least CLIP_RUNS runs of cells more than CLIP_RUN_GAP_CELLS apart (a saturated sensor reports
+   * the same largest code at every hard step; a signal within its range does not peak at exactly the same value
+   * twice). NaN: no edge seen.
+   */
+  private clipEdge(fromBack: number, toBack: number): number {
+    const from = Math.min(fromBack, this.cells - 1, HISTORY_CELLS - 1);
+    const to = Math.min(toBack, from);
+    let edge = 0;
+    for (let back = from; back >= to && back >= 0; back--)
+      edge = Math.max(edge, ringAt(this.hReach, (this.cells - 1 - back) % HISTORY_CELLS));
+    let runs = 0;
+    let lastAt = Infinity;
+    for (let back = from; back >= to && back >= 0; back--) {
+      if (this.axisAtEdge((this.cells - 1 - back) % HISTORY_CELLS, edge) === 0) continue;
+      if (lastAt - back > CLIP_RUN_GAP_CELLS) runs++;
+      lastAt = back;
+    }
+    return edge > 1 && runs >= CLIP_RUNS ? edge : NaN;
+  }
+
+  /** The axis of ring cell `i` that reached the range's edge, signed (1, 2, 3 for x, y, z), or 0. */
+  private axisAtEdge(i: number, edge: number): number {
+    return ringAt(this.hReach, i) >= edge - CLIP_EDGE_TOLERANCE_G ? ringAt(this.hReachAxis, i) : 0;
+  }
+
+  /** The axis that clipped in the window (the one with most cells at the edge), signed, or 0. */
+  private clippedAxis(fromBack: number, toBack: number, edge: number): number {
+    if (Number.isNaN(edge)) return 0;
+    const from = Math.min(fromBack, this.cells - 1, HISTORY_CELLS - 1);
+    const to = Math.min(toBack, from);
+    const counts = new Map<number, number>();
+    for (let back = from; back >= to && back >= 0; back--) {
+      const axis = this.axisAtEdge((this.cells - 1 - back) % HISTORY_CELLS, edge);
+      if (axis !== 0) counts.set(axis, (counts.get(axis) ?? 0) + 1);
+    }
+    let axis = 0;
+    let most = 0;
+    for (const [a, n] of counts)
+      if (n > most) {
+        most = n;
+        axis = a;
+      }
+    return axis;
   }
 
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
@@ -692,8 +821,17 @@ class StreamingFallDetector implements FallDetector {
     [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
     this.preAsArrived = this.cells - this.gapCell <= PRE_SPAN_CELLS || this.cells <= PRE_FROM_CELLS;
     this.preEarlier = [];
+    // The range clips before the sensor's filter: a step clipped and then filtered reads below the edge, so the axis
+    // that reached it is read over the windows' whole span, and holds for each of them.
+    // The range clips before the sensor's filter: a step clipped and then filtered reads below the edge, so the axis
+    // at the edge is read over the windows' whole span, and holds for each of them.
+    const clipped = this.clippedAxis(PRE_SPAN_CELLS, PRE_TO_CELLS, this.clipEdge(HISTORY_CELLS - 1, 0));
+    this.preClip = [clipped];
     for (const [fromBack, toBack] of EARLIER_PRE_WINDOWS)
-      if (this.cells > fromBack) this.preEarlier.push(...this.historyMean(fromBack, toBack));
+      if (this.cells > fromBack) {
+        this.preEarlier.push(...this.historyMean(fromBack, toBack));
+        this.preClip.push(clipped);
+      }
     resetStats(this.post);
   }
 
@@ -764,8 +902,9 @@ class StreamingFallDetector implements FallDetector {
     this.postureDeg = 0;
     const windows = [this.preX, this.preY, this.preZ, ...this.preEarlier];
     for (let i = 0; i + 2 < windows.length; i += 3) {
-      const [ex, ey, ez] = windows.slice(i, i + 3) as [number, number, number];
-      if (!this.preAsArrived && Math.abs(norm(ex, ey, ez) - 1) > PRE_GRAVITY_TOLERANCE_G) continue;
+      const w = windows.slice(i, i + 3) as [number, number, number];
+      if (!this.preAsArrived && Math.abs(norm(...w) - 1) > PRE_GRAVITY_TOLERANCE_G) continue;
+      const [ex, ey, ez] = this.preAsArrived ? w : gravityOfClipped(w, this.preClip[i / 3] ?? 0);
       const deg = angleDeg(ex, ey, ez, mx, my, mz);
       if (pre === null || deg > this.postureDeg) {
         this.postureDeg = deg;
@@ -862,9 +1001,13 @@ class StreamingFallDetector implements FallDetector {
     minG: number,
     impulse: number,
     descent: number,
+    reach: number,
+    reachAxis: number,
     out: FallDetection[],
   ): void {
     const i = this.cells % HISTORY_CELLS;
+    this.hReach[i] = reach;
+    this.hReachAxis[i] = reachAxis;
     this.hx[i] = x;
     this.hy[i] = y;
     this.hz[i] = z;
@@ -925,6 +1068,8 @@ class StreamingFallDetector implements FallDetector {
       this.cMin,
       this.cImp,
       this.cDesc,
+      this.cReach,
+      this.cReachAxis,
       out,
     );
   }

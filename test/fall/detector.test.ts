@@ -482,6 +482,73 @@ describe('wearable fall detector', () => {
       expect(first(found).detail.postureChangeDeg).toBeGreaterThanOrEqual(45);
     });
 
+    it("reads a window whose axis reached the range's edge as clipped, not tilted (ninth round)", () => {
+      // Steeper stairs: the body leans 27–35° forward and the ±2 g range cuts the heavy side of each ±3 g step, so the
+      // steps' mean measures 0.6–0.9 g and tilts towards the leaning axis: 45–59° from the standing posture after them
+      // before the change. The readings at the edge (exactly 2 g, at every step) say which axis lost its heavy side.
+      const cases = [
+        { lean: 0.5, model: { rateHz: 20, rangeG: 2 } },
+        { lean: 0.5, model: { rateHz: 100, rangeG: 2 } },
+        { lean: 0.7, model: { rateHz: 20, rangeG: 2 } },
+        { lean: 0.7, model: { rateHz: 100, rangeG: 2 } },
+      ];
+      for (const { lean, model } of cases) {
+        const stairs: Segment = {
+          seconds: 8,
+          at: (t) => [
+            lean + 0.6 * Math.sin(2 * Math.PI * 2 * t + 1),
+            -1 - 3 * Math.sin(2 * Math.PI * 2 * t),
+            0.2 * Math.cos(2 * Math.PI * 2 * t),
+          ],
+        };
+        expect(
+          callOuts([still(2, UPRIGHT), stairs, still(15, UPRIGHT)], model),
+          JSON.stringify({ lean, model }),
+        ).toEqual([]);
+      }
+    });
+
+    it("keeps the reading of a range's edge across a restart, and loads a state saved before it", () => {
+      // A fall from the same stairs (lying still after the last step): the corrected posture before it is upright.
+      const stairs: Segment = {
+        seconds: 8,
+        at: (t) => [0.7 + 0.6 * Math.sin(2 * Math.PI * 2 * t + 1), -1 - 3 * Math.sin(2 * Math.PI * 2 * t), 0.2],
+      };
+      const samples = render(
+        [still(2, UPRIGHT), stairs, freeFall(0.4, UPRIGHT), impact(0.1, LYING, 3), still(20, LYING)],
+        200,
+      );
+      const rec = {
+        rateHz: 200,
+        x: samples.map((v) => v[0]),
+        y: samples.map((v) => v[1]),
+        z: samples.map((v) => v[2]),
+      };
+      const messages = sensorMessages(rec, START, { rateHz: 100, rangeG: 2 });
+      const whole = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const found = messages.flatMap((m) => whole.push(m.ts, m.value));
+      for (let at = whole.wakeAt(); at !== null; at = whole.wakeAt()) found.push(...whole.wake(at));
+      expect(found).toHaveLength(1);
+      // Restart right after the impact: the saved state carries each cell's reading at the edge.
+      const impactIndex = messages.findIndex((m) => m.ts >= START + 10_500);
+      const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      for (const m of messages.slice(0, impactIndex)) before.push(m.ts, m.value);
+      const saved = JSON.parse(JSON.stringify(before.exportState())) as Record<string, unknown>;
+      expect(Array.isArray(saved.reach) && Array.isArray(saved.reachAxis)).toBe(true);
+      expect(saved.preClip).toEqual([-2, -2]);
+      const resume = (state: Record<string, unknown>): FallDetection[] => {
+        const after = createFallDetector(DEFAULT_RULE_PARAMS.fall, state);
+        const again = messages.slice(impactIndex).flatMap((m) => after.push(m.ts, m.value));
+        for (let at = after.wakeAt(); at !== null; at = after.wakeAt()) again.push(...after.wake(at));
+        return again;
+      };
+      expect(resume(saved).map((d) => d.detail.postureChangeDeg)).toEqual(found.map((d) => d.detail.postureChangeDeg));
+      // A state saved before the ninth round (no readings at the edge, no clipped axis) loads: the windows are read as
+      // they are, and the fall is still reported.
+      const older = { ...saved, reach: undefined, reachAxis: undefined, openReach: undefined, preClip: undefined };
+      expect(resume(older)).toHaveLength(1);
+    });
+
     it('compares the windows as they arrived when the history is shorter than them (a wearable that just started)', () => {
       // The stream starts 0.2 s before the drop: the only "posture before" is the drop itself (0.2 g), which does
       // not measure gravity, but unknown is not absent: it is judged as before, and across a restart too.
