@@ -216,17 +216,36 @@ export class RulesEngine {
    * hub's first minutes, or only failed sensors nearby) is called, late rather than never. Kept across restarts
    * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time.
    */
-  watch(now: number): RuleDecision[] {
+  watch(now: number, savedStarts: ReadonlyMap<string, number> = new Map()): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
     const at = this.clockMs;
     for (const home of this.homes) {
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
-      home.watchedSince = at;
+      // A start saved in a snapshot that could not be restored (another version): no stored event holds it.
+      const saved = savedStarts.get(home.config.id);
+      const start = saved !== undefined && saved <= at ? saved : at;
+      home.watchedSince = start;
       for (const entry of this.registry.entries)
-        if (entry.rule.silence) entry.rule.onWatchStart?.(home, at, this.ctx, homeSlice(home, entry));
+        if (entry.rule.silence) entry.rule.onWatchStart?.(home, start, this.ctx, homeSlice(home, entry));
     }
     return this.ctx.take();
+  }
+
+  /**
+   * The watch starts (`HomeState.watchedSince`) in a saved state of any version, by home id: a snapshot of another
+   * version is rebuilt from the stored events, but a home nothing has reported from has none, and its silence must
+   * not start again at the restart (a second call-out 10 h after the first, or a call put off).
+   */
+  static watchStartsOf(state: unknown): Map<string, number> {
+    const starts = new Map<string, number>();
+    const homes = (state as { homes?: unknown } | null)?.homes;
+    if (typeof homes !== 'object' || homes === null) return starts;
+    for (const [id, snapshot] of Object.entries(homes as Record<string, unknown>)) {
+      const at = (snapshot as { watchedSince?: unknown } | null)?.watchedSince;
+      if (typeof at === 'number' && Number.isFinite(at)) starts.set(id, at);
+    }
+    return starts;
   }
 
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */

@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     await page.locator(`#alert-${other.id}`).waitFor();
     expect(await page.locator(`#note-${other.id}`).count()).toBe(0);
     // Nor is it left in the tab's storage for him to read.
-    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual([]);
     expect(dashboard.alerts.resolve(other.id, 'false-alarm', null, 'omar').ok).toBe(true);
     await context.close();
   });
@@ -109,7 +109,7 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h24' });
     await page.locator(`#alert-${alert.id}`).getByRole('button', { name: 'Resolve…' }).click();
     await page.locator(`#note-${alert.id}`).fill('Neighbour has a key');
-    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['telecare.console.drafts:nina']);
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual(['telecare.console.drafts:nina']);
     // The responder leaves the desk with a deliberate logout while the network is down: the note must not stay in
     // the tab for whoever sits down next.
     let tried = false;
@@ -119,7 +119,7 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     });
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => tried).toBe(true);
-    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual([]);
     expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
     await context.close();
   });

@@ -12,6 +12,7 @@ import type { RuleDecision } from '../../rules/types.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
 import { clockedRules, motion } from '../support/clocked-hub.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 /** Sunday 24 February 2008, 23:20 UTC (London): the hub started late in the evening, as Kasteren A's recording. */
@@ -90,6 +91,28 @@ describe('a home nothing has reported from since the hub started', () => {
     clock.advanceBy(HOUR_MS);
     expect(third.calls()).toEqual([]);
     third.close();
+  });
+
+  it('a snapshot of another version (a hub updated or rolled back) keeps the start across the rebuild, and calls once', () => {
+    const clock = new FakeClock(T0);
+    const first = hubRun(clock);
+    clock.advanceBy(IN_DOUBT_MS + HOUR_MS);
+    expect(first.calls()).toEqual([T0 + IN_DOUBT_MS]);
+    const raised: AlertKindAt[] = [{ homeId: 'h1', kind: 'inactivity', at: T0 + IN_DOUBT_MS }];
+    first.close();
+    // The saved state is of a version this hub does not restore: rebuilt from the stored events (there are none).
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, clock);
+    const saved = store.loadRuleState('rules-engine');
+    expect(saved?.state).toEqual(expect.objectContaining({ version: expect.any(Number) }));
+    store.saveRuleState('rules-engine', { ...(saved?.state as object), version: -1 }, saved?.lastEventId ?? 0);
+    store.close();
+    db.close();
+    const again = hubRun(clock, (d) => raised.some((r) => r.kind === d.kind && r.at >= d.at));
+    clock.advanceBy(IN_DOUBT_MS + HOUR_MS);
+    // Not a second call-out 10 h after the restart: the silence still runs from the first start.
+    expect(again.calls()).toEqual([]);
+    again.close();
   });
 
   it('a report stored before a crash ends it: after the restart the silence runs from that report', async () => {
