@@ -96,6 +96,12 @@ export class RulesEngine {
       }
     | undefined;
 
+  /**
+   * Saved homes absent from the configuration (`fromState`), kept as saved and saved again unchanged: not watched, no
+   * timer armed, restored if the home is configured again.
+   */
+  private readonly detached: Record<string, HomeSnapshot> = {};
+
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
     // Filled in before each use (no activity is heard before its device is known): one object, none made per event.
@@ -251,7 +257,7 @@ export class RulesEngine {
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */
   exportState(): unknown {
     this.noRestPending();
-    const homes: Record<string, HomeSnapshot> = {};
+    const homes: Record<string, HomeSnapshot> = { ...this.detached };
     for (const h of this.homes) homes[h.config.id] = h.snapshot();
     const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
     return state;
@@ -274,7 +280,13 @@ export class RulesEngine {
     if (typeof s.clockMs === 'number') engine.clockMs = s.clockMs;
     if (!RulesEngine.acceptsState(s) || !s.homes || s.version === undefined) return engine;
     for (const [id, snapshot] of Object.entries(s.homes)) {
-      const home = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
+      const home = engine.byId.get(id);
+      // A home no longer in the configuration is not watched (its timers would call responders about a home the hub
+      // no longer serves); its saved state is kept as it was, for the day it is configured again.
+      if (!home) {
+        if (s.version === STATE_VERSION) engine.detached[id] = snapshot;
+        continue;
+      }
       for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
       // An outing under way: its bound is the configuration's now (a reload may have moved or turned it off).
       if (home.out && !Number.isNaN(home.outSince)) {

@@ -115,6 +115,32 @@ describe('a home nothing has reported from since the hub started', () => {
     again.close();
   });
 
+  it('a home removed from the configuration is not called about; configured again, its watch goes on from its start', () => {
+    const clock = new FakeClock(T0);
+    const decisions: RuleDecision[] = [];
+    const run = (homes: HubConfig['homes']) => {
+      const r = clockedRules(path.join(dir, 'hub.db'), clock, homes, (ds) => decisions.push(...ds));
+      r.runner.start();
+      return r;
+    };
+    const calls = () =>
+      decisions.flatMap((d) => (d.type === 'raise' && FAMILY.has(d.kind) ? [`${d.homeId}@${String(d.at)}`] : []));
+    const h1 = config.homes[0]!;
+    const withH2 = [h1, { ...h1, id: 'h2' }];
+    const first = run(withH2);
+    clock.advanceBy(HOUR_MS);
+    first.close();
+    // h2 taken out (the resident moved away) by a reload, which restarts the rules from their snapshot.
+    const without = run([h1]);
+    clock.advanceBy(IN_DOUBT_MS);
+    expect(calls()).toEqual([`h1@${String(T0 + IN_DOUBT_MS)}`]);
+    without.close();
+    // Configured again: the silence it was in still runs from the hub's first start (called now, overdue).
+    const back = run(withH2);
+    expect(calls()).toEqual([`h1@${String(T0 + IN_DOUBT_MS)}`, `h2@${String(T0 + IN_DOUBT_MS)}`]);
+    back.close();
+  });
+
   it('a report stored before a crash ends it: after the restart the silence runs from that report', async () => {
     const clock = new FakeClock(T0);
     const first = hubRun(clock);
