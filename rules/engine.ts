@@ -11,6 +11,21 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 
+/**
+ * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
+ * wearable, a presence sensor): a home with none of them is not watched from the hub's start (`RulesEngine.watch`).
+ */
+const REPORTS_ABOUT_THE_HOME: ReadonlySet<string> = new Set([
+  'motion',
+  'door',
+  'exit-door',
+  'bed',
+  'chair',
+  'appliance',
+  'wearable',
+  'other',
+]);
+
 /** 6: each rule's slices under its name (the rule registry); 5, from before, is still read (`LEGACY_STATE_VERSION`). */
 const STATE_VERSION = 6;
 
@@ -228,6 +243,9 @@ export class RulesEngine {
     const at = this.clockMs;
     for (const home of this.homes) {
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
+      // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
+      // alarms: smoke, water, climate...) says nothing by its silence: called 10 h after every install, never right.
+      if (!home.config.devices.some((d) => REPORTS_ABOUT_THE_HOME.has(d.kind))) continue;
       // A start saved in a snapshot that could not be restored (another version): no stored event holds it.
       const saved = savedStarts.get(home.config.id);
       const start = saved !== undefined && saved <= at ? saved : at;

@@ -141,6 +141,28 @@ describe('a home nothing has reported from since the hub started', () => {
     back.close();
   });
 
+  it('a home with only a pendant and alarms (nothing that reports the resident unasked) is not called about', () => {
+    const clock = new FakeClock(T0);
+    const decisions: RuleDecision[] = [];
+    const h1 = config.homes[0]!;
+    const pendantOnly = { ...h1, id: 'h3', devices: h1.devices.filter((d) => d.kind === 'pendant') };
+    const withSmoke = {
+      ...pendantOnly,
+      id: 'h4',
+      devices: [...pendantOnly.devices, { id: 's4', kind: 'smoke' as const }],
+    };
+    expect(pendantOnly.devices.map((d) => d.kind)).toEqual(['pendant']);
+    const run = clockedRules(path.join(dir, 'hub.db'), clock, [h1, pendantOnly, withSmoke], (ds) =>
+      decisions.push(...ds),
+    );
+    run.runner.start();
+    clock.advanceBy(3 * IN_DOUBT_MS);
+    const called = decisions.flatMap((d) => (d.type === 'raise' && FAMILY.has(d.kind) ? [d.homeId] : []));
+    // The home with sensors about it still is (the control).
+    expect(called).toEqual(['h1']);
+    run.close();
+  });
+
   it('a report stored before a crash ends it: after the restart the silence runs from that report', async () => {
     const clock = new FakeClock(T0);
     const first = hubRun(clock);
