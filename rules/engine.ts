@@ -138,7 +138,9 @@ export class RulesEngine {
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    if (event.assigned) {
+    // A home taken out of the configuration (`detached`): an event of it stored before (re-fed after a crash) is not
+    // heard; it would bring the home back under a default configuration and call about it.
+    if (event.assigned && !Object.hasOwn(this.detached, event.homeId)) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
       return this.afterEvent(at, now);
@@ -159,7 +161,7 @@ export class RulesEngine {
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    if (!event.assigned) return this.ctx.take();
+    if (!event.assigned || Object.hasOwn(this.detached, event.homeId)) return this.ctx.take();
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
