@@ -105,7 +105,8 @@ export class RulesRunner {
     for (const home of homes) if (!home.away) this.run(this.unseen(engine.setAway(home.id, false, now)));
     // A home nothing has been heard from (a first start, a home just configured) is a silence from now; one watched
     // before the restart keeps its start (saved), and its call comes as overdue below if it fell due meanwhile.
-    this.run(this.unseen(engine.watch(now)));
+    // A snapshot of another version: its watch starts carry over the rebuild (no stored event holds them).
+    this.run(this.unseen(engine.watch(now, restorable || !saved ? undefined : RulesEngine.watchStartsOf(saved.state))));
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();

@@ -11,6 +11,21 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 
+/**
+ * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
+ * wearable, a presence sensor): a home with none of them is not watched from the hub's start (`RulesEngine.watch`).
+ */
+const REPORTS_ABOUT_THE_HOME: ReadonlySet<string> = new Set([
+  'motion',
+  'door',
+  'exit-door',
+  'bed',
+  'chair',
+  'appliance',
+  'wearable',
+  'other',
+]);
+
 /** 6: each rule's slices under its name (the rule registry); 5, from before, is still read (`LEGACY_STATE_VERSION`). */
 const STATE_VERSION = 6;
 
@@ -96,6 +111,12 @@ export class RulesEngine {
       }
     | undefined;
 
+  /**
+   * Saved homes absent from the configuration (`fromState`), kept as saved and saved again unchanged: not watched, no
+   * timer armed, restored if the home is configured again.
+   */
+  private readonly detached: Record<string, HomeSnapshot> = {};
+
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
     // Filled in before each use (no activity is heard before its device is known): one object, none made per event.
@@ -117,7 +138,9 @@ export class RulesEngine {
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    if (event.assigned) {
+    // A home taken out of the configuration (`detached`): an event of it stored before (re-fed after a crash) is not
+    // heard; it would bring the home back under a default configuration and call about it.
+    if (event.assigned && !Object.hasOwn(this.detached, event.homeId)) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
       return this.afterEvent(at, now);
@@ -138,7 +161,7 @@ export class RulesEngine {
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    if (!event.assigned) return this.ctx.take();
+    if (!event.assigned || Object.hasOwn(this.detached, event.homeId)) return this.ctx.take();
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
@@ -216,23 +239,45 @@ export class RulesEngine {
    * hub's first minutes, or only failed sensors nearby) is called, late rather than never. Kept across restarts
    * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time.
    */
-  watch(now: number): RuleDecision[] {
+  watch(now: number, savedStarts: ReadonlyMap<string, number> = new Map()): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
     const at = this.clockMs;
     for (const home of this.homes) {
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
-      home.watchedSince = at;
+      // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
+      // alarms: smoke, water, climate...) says nothing by its silence: called 10 h after every install, never right.
+      if (!home.config.devices.some((d) => REPORTS_ABOUT_THE_HOME.has(d.kind))) continue;
+      // A start saved in a snapshot that could not be restored (another version): no stored event holds it.
+      const saved = savedStarts.get(home.config.id);
+      const start = saved !== undefined && saved <= at ? saved : at;
+      home.watchedSince = start;
       for (const entry of this.registry.entries)
-        if (entry.rule.silence) entry.rule.onWatchStart?.(home, at, this.ctx, homeSlice(home, entry));
+        if (entry.rule.silence) entry.rule.onWatchStart?.(home, start, this.ctx, homeSlice(home, entry));
     }
     return this.ctx.take();
+  }
+
+  /**
+   * The watch starts (`HomeState.watchedSince`) in a saved state of any version, by home id: a snapshot of another
+   * version is rebuilt from the stored events, but a home nothing has reported from has none, and its silence must
+   * not start again at the restart (a second call-out 10 h after the first, or a call put off).
+   */
+  static watchStartsOf(state: unknown): Map<string, number> {
+    const starts = new Map<string, number>();
+    const homes = (state as { homes?: unknown } | null)?.homes;
+    if (typeof homes !== 'object' || homes === null) return starts;
+    for (const [id, snapshot] of Object.entries(homes as Record<string, unknown>)) {
+      const at = (snapshot as { watchedSince?: unknown } | null)?.watchedSince;
+      if (typeof at === 'number' && Number.isFinite(at)) starts.set(id, at);
+    }
+    return starts;
   }
 
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */
   exportState(): unknown {
     this.noRestPending();
-    const homes: Record<string, HomeSnapshot> = {};
+    const homes: Record<string, HomeSnapshot> = { ...this.detached };
     for (const h of this.homes) homes[h.config.id] = h.snapshot();
     const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
     return state;
@@ -255,7 +300,13 @@ export class RulesEngine {
     if (typeof s.clockMs === 'number') engine.clockMs = s.clockMs;
     if (!RulesEngine.acceptsState(s) || !s.homes || s.version === undefined) return engine;
     for (const [id, snapshot] of Object.entries(s.homes)) {
-      const home = engine.byId.get(id) ?? engine.addHome(defaultHomeConfig(id));
+      const home = engine.byId.get(id);
+      // A home no longer in the configuration is not watched (its timers would call responders about a home the hub
+      // no longer serves); its saved state is kept as it was, for the day it is configured again.
+      if (!home) {
+        if (s.version === STATE_VERSION) engine.detached[id] = snapshot;
+        continue;
+      }
       for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
       // An outing under way: its bound is the configuration's now (a reload may have moved or turned it off).
       if (home.out && !Number.isNaN(home.outSince)) {

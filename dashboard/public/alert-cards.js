@@ -79,11 +79,21 @@ export function resolveForm(key, { onSubmit, onCancel, draft, onDraft }) {
 /**
  * Half-filled resolve forms, kept in this tab's sessionStorage for `username`: a form drawn anew (the alert changed
  * while the responder typed) or a page opened again after logging in anew (the session ended mid-note) gets back
- * what was typed. Gone with the tab, at logout, and as each form is sent or cancelled; another user on the same tab
- * sees none of it.
+ * what was typed. Gone with the tab, at logout, and as each form is sent or cancelled; another user logging in on the
+ * same tab sees none of it, and it is removed then.
  */
 export function draftStore(name, username) {
   const item = `${name}:${username}`;
+  // What another user typed on this tab before their session ended is never theirs to read: gone once someone else
+  // logs in here.
+  try {
+    for (let i = sessionStorage.length - 1; i >= 0; i--) {
+      const key = sessionStorage.key(i);
+      if (key !== null && key.startsWith(`${name}:`) && key !== item) sessionStorage.removeItem(key);
+    }
+  } catch {
+    // Storage refused (private mode): nothing was kept either.
+  }
   const read = () => {
     try {
       const parsed = JSON.parse(sessionStorage.getItem(item) || '{}');

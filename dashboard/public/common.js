@@ -95,9 +95,11 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
       class: 'link',
       type: 'button',
       onclick: async () => {
-        await api('/api/logout', { method: 'POST' });
-        // Half-typed resolve notes (kept for a session that ends by itself) go with a deliberate logout.
+        // Half-typed resolve notes (kept for a session that ends by itself) go with a deliberate logout: first, so
+        // that a logout whose session had already ended (a 401 takes the page to the login) or that cannot reach
+        // the server leaves none behind either.
         sessionStorage.clear();
+        await api('/api/logout', { method: 'POST' });
         location.assign('/login');
       },
     },

@@ -95,7 +95,32 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     await logIn(page, 'omar');
     await page.locator(`#alert-${other.id}`).waitFor();
     expect(await page.locator(`#note-${other.id}`).count()).toBe(0);
+    // Nor is it left in the tab's storage for him to read.
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual([]);
     expect(dashboard.alerts.resolve(other.id, 'false-alarm', null, 'omar').ok).toBe(true);
+    await context.close();
+  });
+
+  it('keeps no note once the responder logs out, even when the hub cannot be reached to end the session', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/console`);
+    await logIn(page, 'nina');
+    const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h24' });
+    await page.locator(`#alert-${alert.id}`).getByRole('button', { name: 'Resolve…' }).click();
+    await page.locator(`#note-${alert.id}`).fill('Neighbour has a key');
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual(['telecare.console.drafts:nina']);
+    // The responder leaves the desk with a deliberate logout while the network is down: the note must not stay in
+    // the tab for whoever sits down next.
+    let tried = false;
+    await page.route('**/api/logout', (route) => {
+      tried = true;
+      return route.abort('internetdisconnected');
+    });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => tried).toBe(true);
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual([]);
+    expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
     await context.close();
   });
 });
