@@ -11,7 +11,6 @@ import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
 import { NativeCheckpointer } from './store-checkpoint-native.js';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
-import { WalLength } from './wal-length.js';
 import { workerScript } from './worker-url.js';
 
 const STORE_MIGRATIONS: readonly MigrationStep[] = [
@@ -321,8 +320,6 @@ export class EventStore {
   /** The WAL file, open for fsync; undefined when the store fsyncs in each commit instead. */
   private walFd: number | undefined;
   private readonly walFile: string;
-  /** What the WAL holds, from its index (see WalLength); undefined when unreadable: then the file's size is used. */
-  private walLength: WalLength | undefined;
   private readonly checkpointBytes: number;
   private readonly walLimitBytes: number;
   /** The WAL passed its hard limit: event commits wait until the checkpoint thread has copied all of it (see flush). */
@@ -387,15 +384,10 @@ export class EventStore {
       this.walFd = fs.openSync(this.walFile, 'r+');
       // This connection no longer checkpoints (a checkpoint fsyncs the database): a checkpoint thread does.
       db.pragma('wal_autocheckpoint = 0');
-      // SQLite starts the log again at the WAL file's beginning after a complete checkpoint, and keeps the file up to
-      // journal_size_limit. Kept whole up to the hard limit: each commit then writes over blocks the file has, where a
-      // file cut back grew again into new ones, each write waiting on ext4's block-map lock while the WAL's fsync
-      // allocated (and the cut itself, on the loop, freeing and discarding them): the tail of the alert's commit
-      // (docs/performance.md, session 27). maybeCheckpoint then reads what the log holds from the WAL index, not the
-      // file's size. If that cannot be read, the file is cut back to a quarter of the threshold when the log starts
-      // again (its size follows what it holds), as before.
-      this.walLength = WalLength.open(db.name, db.pragma('page_size', { simple: true }) as number);
-      db.pragma(`journal_size_limit = ${this.walLength ? this.walLimitBytes : Math.floor(this.checkpointBytes / 4)}`);
+      // SQLite reuses the WAL file after a checkpoint without shrinking it: once one burst had grown it past the
+      // threshold, its size (what maybeCheckpoint looks at) stayed there and every fsync started a checkpoint worker.
+      // Cut back to a quarter of the threshold when the WAL starts again, its size follows what it holds.
+      db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
       if (options.checkpointIn !== 'worker') {
         const native = NativeCheckpointer.load(db, options.checkpointLibrary);
         if (native instanceof NativeCheckpointer) this.nativeCheckpointer = native;
@@ -793,7 +785,7 @@ export class EventStore {
     let walBytes: number;
     try {
       // Synchronous (one system call): no commit can slip in between this look and the pause below.
-      walBytes = this.walLength?.bytes() ?? fs.fstatSync(this.walFd).size;
+      walBytes = fs.fstatSync(this.walFd).size;
     } catch {
       return;
     }
@@ -972,8 +964,6 @@ export class EventStore {
     }
     // A worker thread: idle, ended now; in the middle of a checkpoint, when it ends (checkpointDone).
     this.stopCheckpointer();
-    this.walLength?.close();
-    this.walLength = undefined;
     const walFd = this.walFd;
     if (walFd === undefined) {
       this.flush();
