@@ -3,6 +3,7 @@
 // memory, or the descriptors the broker needs to take a reconnecting device.
 import type net from 'node:net';
 import { isLoopback } from '../hub/mqtt-auth.js';
+import { CountPerSource } from '../hub/mqtt-pending.js';
 import { addressKey } from './login-throttle.js';
 
 /**
@@ -14,23 +15,17 @@ export const MAX_HTTP_CONNECTIONS_PER_ADDRESS = 128;
 
 /** Refuses (closes at once) a TCP connection from an address that already holds `max`; `onRefused` is told of each. */
 export function capConnectionsPerAddress(server: net.Server, max: number, onRefused: (address: string) => void): void {
-  const open = new Map<string, number>();
+  const open = new CountPerSource(max);
   // For HTTPS too: 'connection' is the TCP connection, before its handshake.
   server.on('connection', (socket: net.Socket) => {
     const address = socket.remoteAddress;
     if (address === undefined || isLoopback(address)) return;
     const key = addressKey(address);
-    const count = open.get(key) ?? 0;
-    if (count >= max) {
+    if (!open.take(key)) {
       onRefused(address);
       socket.destroy();
       return;
     }
-    open.set(key, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left > 0) open.set(key, left);
-      else open.delete(key);
-    });
+    socket.once('close', () => open.give(key));
   });
 }

@@ -321,7 +321,7 @@ export class EmbeddedBroker implements HubBroker {
           this.ackInTurn(client, callback);
           return;
         }
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        const payload = payloadOf(packet);
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
         const stored = this.options.intake(packet.topic, payload);
         if (stored) {
@@ -509,7 +509,7 @@ export class EmbeddedBroker implements HubBroker {
     // As aedes's `enqueue` and `handle`: one more packet of this read in hand; the keep-alive starts again.
     client._parsingBatch++;
     if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const payload = payloadOf(packet);
     const stored = this.options.intake(topic, payload);
     if (stored) {
       this.lastStoredOf.set(client as unknown as Client, stored);
@@ -655,7 +655,7 @@ export class EmbeddedBroker implements HubBroker {
           if (message.dispatch) {
             const { client, packet } = message;
             const username = this.identities.get(client as unknown as Client)?.username;
-            const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+            const payload = payloadOf(packet);
             this.dispatch(packet.topic, payload, username, client.id);
           }
           continue;
@@ -797,6 +797,11 @@ function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boo
     return subs.length === 0 ? NOTHING_QUEUED : enqueue(subs, packet);
   };
   return () => persistentSubscriptions;
+}
+
+/** A publication's payload as bytes (mqtt-packet parses a Buffer; a string only from an in-process publish). */
+function payloadOf(packet: PublishPacket): Buffer {
+  return typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
 }
 
 /** The parts of aedes's instance that its publish uses (aedes.js): its message router, its `published` hook, its limit. */

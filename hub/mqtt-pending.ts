@@ -11,13 +11,37 @@ import { isLoopback } from './mqtt-auth.js';
  */
 export const MAX_PENDING_PER_SOURCE = 16;
 
+/** Open connections counted per source key, each source up to a limit (the MQTT and the dashboard caps). */
+export class CountPerSource {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** One more from `source`: false, and nothing counted, when it already has `max`. */
+  take(source: string): boolean {
+    const count = this.counts.get(source) ?? 0;
+    if (count >= this.max) return false;
+    this.counts.set(source, count + 1);
+    return true;
+  }
+
+  /** One fewer from `source` (one it took). */
+  give(source: string): void {
+    const left = (this.counts.get(source) ?? 1) - 1;
+    if (left > 0) this.counts.set(source, left);
+    else this.counts.delete(source);
+  }
+}
+
 export class PendingConnections {
-  /** Source key → connections from it not yet logged in. */
-  private readonly bySource = new Map<string, number>();
+  /** Connections not yet logged in, per source. */
+  private readonly bySource: CountPerSource;
   /** Connection (address and port) → its source key, while it counts. */
   private readonly counted = new Map<string, string>();
 
-  constructor(private readonly maxPerSource = MAX_PENDING_PER_SOURCE) {}
+  constructor(maxPerSource = MAX_PENDING_PER_SOURCE) {
+    this.bySource = new CountPerSource(maxPerSource);
+  }
 
   /**
    * A new TCP connection: true to serve it, false to refuse it (its source has `maxPerSource` connections not yet
@@ -30,10 +54,8 @@ export class PendingConnections {
     if (address === undefined) return true;
     if (isLoopback(address)) return true;
     const source = addressKey(address);
-    const count = this.bySource.get(source) ?? 0;
-    if (count >= this.maxPerSource) return false;
+    if (!this.bySource.take(source)) return false;
     const key = connectionKey(socket);
-    this.bySource.set(source, count + 1);
     this.counted.set(key, source);
     socket.once('close', () => this.release(key));
     return true;
@@ -53,9 +75,7 @@ export class PendingConnections {
     const source = this.counted.get(key);
     if (source === undefined) return;
     this.counted.delete(key);
-    const left = (this.bySource.get(source) ?? 1) - 1;
-    if (left > 0) this.bySource.set(source, left);
-    else this.bySource.delete(source);
+    this.bySource.give(source);
   }
 }
 

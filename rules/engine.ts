@@ -138,9 +138,7 @@ export class RulesEngine {
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    // A home taken out of the configuration (`detached`): an event of it stored before (re-fed after a crash) is not
-    // heard; it would bring the home back under a default configuration and call about it.
-    if (event.assigned && !Object.hasOwn(this.detached, event.homeId)) {
+    if (this.heard(event)) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
       return this.afterEvent(at, now);
@@ -161,7 +159,7 @@ export class RulesEngine {
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
-    if (!event.assigned || Object.hasOwn(this.detached, event.homeId)) return this.ctx.take();
+    if (!this.heard(event)) return this.ctx.take();
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
@@ -230,6 +228,15 @@ export class RulesEngine {
       }
     }
     return this.ctx.take();
+  }
+
+  /**
+   * An event the rules act on: from a configured device, of a home not taken out of the configuration (`detached`: an
+   * event of it stored before, re-fed after a crash, would bring the home back under a default configuration and call
+   * about it).
+   */
+  private heard(event: SensorEvent): boolean {
+    return event.assigned && !Object.hasOwn(this.detached, event.homeId);
   }
 
   /**
@@ -452,7 +459,7 @@ export class RulesEngine {
     // After an outing that lapsed, the first activity ends it: its length teaches the bound (a day away is learned).
     const lapsedSince = home.outLapsedSince;
     home.outLapsedSince = NaN;
-    if (!Number.isNaN(lapsedSince)) home.noteOuting(at - lapsedSince, lapsedSince);
+    if (!Number.isNaN(lapsedSince)) home.noteOuting(lapsedSince, at);
     // Learn the quiet period that just ended, unless the resident was out (or an outing lapsed) or the home away.
     if (
       !home.suspended() &&
@@ -479,7 +486,7 @@ export class RulesEngine {
           exitDoorMove(home.exitDoor, activity.exit, at, home.out || !Number.isNaN(lapsedSince), home.params.presence);
     if (inside) {
       ctx.disarm(home.timers[OUT_CHECK_TIMER]);
-      if (home.out) home.noteOuting(at - home.outSince, home.outSince);
+      if (home.out) home.noteOuting(home.outSince, at);
       home.out = false;
       home.outSince = NaN;
       home.unseenArrival = undefined;
@@ -488,7 +495,7 @@ export class RulesEngine {
       // though no sensor inside saw who came in (a starter kit, a room without a sensor): the silence rules watch.
       if (home.out) {
         home.unseenArrival = { doorId: device.id, openedAt: home.exitDoor.arrivalOpenedAt, closedAt: at };
-        home.noteOuting(home.exitDoor.arrivalOpenedAt - home.outSince, home.outSince);
+        home.noteOuting(home.outSince, home.exitDoor.arrivalOpenedAt);
         ctx.disarm(home.timers[OUT_CHECK_TIMER]);
       }
       home.out = false;

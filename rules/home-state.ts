@@ -406,8 +406,9 @@ export class HomeState {
     return this.outSince + this.outingBoundMs(this.outSince);
   }
 
-  /** An outing (or a silence after a lapsed one) of `ms` that began at `since` ended: the bound learns from it. */
-  noteOuting(ms: number, since: number): void {
+  /** An outing (or a silence after a lapsed one) from `since` to `until` ended: the bound learns from it. */
+  noteOuting(since: number, until: number): void {
+    const ms = until - since;
     if (ms > this.longestOutingMs) this.longestOutingMs = ms;
     if (Number.isNaN(since)) return;
     const hour = Math.floor(this.zone.minuteOfDay(since) / 60);
