@@ -85,6 +85,14 @@ export interface ReturnWatch {
    * session 27 (read as none).
    */
   ghostDevices: string[];
+  /**
+   * The device alone's reports in the hour under way (`loneBurstCount` since `loneBurstAt`, epoch ms), and whether it
+   * has chattered during this return in doubt (`chattersAlone`): a contact reporting on and on by itself.
+   * Absent from a slice saved before session 28 (read as none).
+   */
+  loneBurstAt: number;
+  loneBurstCount: number;
+  loneChattered: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -107,6 +115,9 @@ function newReturnWatch(): ReturnWatch {
     seenReturns: 0,
     doorEndedDoubt: undefined,
     ghostDevices: [],
+    loneBurstAt: NaN,
+    loneBurstCount: 0,
+    loneChattered: false,
   };
 }
 
@@ -160,10 +171,14 @@ function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
  * short says nothing of the device (Kasteren B: the bedroom door, which had flapped alone for hours in the empty home of
  * the installation days, reporting alone three hours after a visitor left on 16 Aug; inactivity called at 194 min). Not
  * a doubt of getting up (`fromRest`: the resident asleep, not an empty home); the same record decides.
+ *
+ * So too, whatever the record holds (none yet in a home's first days), a return in doubt whose device alone is a
+ * contact that has chattered (`chattersAlone`, session 28): a fault, not the resident.
  */
 export function emptyHomeShown(home: HomeState, at: number): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   if (watch === undefined) return false;
+  if (chattersAlone(watch)) return true;
   const ghost = watch.loneDeviceId !== undefined && !watch.fromRest && watch.ghostDevices.includes(watch.loneDeviceId);
   if (!ghost && !longDoubt(home, watch, at)) return false;
   return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
@@ -253,6 +268,43 @@ function beginDoubt(
   watch.loneAt = at;
   watch.loneSince = at;
   watch.fromRest = fromRest;
+  watch.loneBurstAt = at;
+  watch.loneBurstCount = 1;
+  watch.loneChattered = false;
+}
+
+/**
+ * Reports of a contact alone, within an hour, that no person makes: one every 30 s for an hour (session 28). A door, a
+ * drawer, a cupboard or an appliance reports when someone handles it; nobody opens and shuts one 120 times in an hour
+ * with nothing else in the home reporting. A mercury switch at its tipping point, or a contact loose on its magnet,
+ * does (Kasteren B in its installation days: the dresser's mercury switch s18, 381 reports in 31 min, alone for
+ * hours after the front door closed, then 10 h of nothing: two inactivity calls in an empty home).
+ */
+export const CHATTER_REPORTS = 120;
+const CHATTER_WINDOW_MS = 60 * MINUTE_MS;
+
+/** Devices whose report is a touch (a contact, an appliance): not a PIR, whose many reports are a person moving. */
+function touched(kind: string): boolean {
+  return kind === 'door' || kind === 'appliance';
+}
+
+/** One more report of the device alone at `at`: counted in its hour; chattered once the hour holds CHATTER_REPORTS. */
+function countLoneReport(watch: ReturnWatch, kind: string, at: number): void {
+  if (!(at - watch.loneBurstAt <= CHATTER_WINDOW_MS)) {
+    watch.loneBurstAt = at;
+    watch.loneBurstCount = 0;
+  }
+  watch.loneBurstCount++;
+  if (touched(kind) && watch.loneBurstCount >= CHATTER_REPORTS) watch.loneChattered = true;
+}
+
+/**
+ * Whether the return in doubt under way rests on a contact that has chattered (`CHATTER_REPORTS` alone within an
+ * hour): a fault, not the resident, whatever the home's record of returns says (it may hold none yet: the first
+ * days). Then the inactivity family waits as on an outing (`emptyHomeShown`). Not a doubt of getting up.
+ */
+function chattersAlone(watch: ReturnWatch): boolean {
+  return watch.loneDeviceId !== undefined && !watch.fromRest && watch.loneChattered;
 }
 
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
@@ -329,6 +381,12 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     return;
   }
   // The same device again, or another one after a quiet spell as long as confirms an outing: still one report alone.
+  if (seen.device.id === watch.loneDeviceId) countLoneReport(watch, seen.device.kind, at);
+  else {
+    watch.loneBurstAt = at;
+    watch.loneBurstCount = 1;
+    watch.loneChattered = false;
+  }
   watch.loneDeviceId = seen.device.id;
   watch.loneAt = at;
 }
@@ -587,6 +645,9 @@ export const possibleFallDefinition = {
         ghostDevices: Array.isArray(s.ghostDevices)
           ? s.ghostDevices.filter((id): id is string => typeof id === 'string')
           : [],
+        loneBurstAt: typeof s.loneBurstAt === 'number' ? s.loneBurstAt : NaN,
+        loneBurstCount: typeof s.loneBurstCount === 'number' ? s.loneBurstCount : 0,
+        loneChattered: s.loneChattered === true,
       };
     },
   },
