@@ -6,7 +6,7 @@ import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
-import { emptyHomeLikely, emptyHomeShown } from './possible-fall.js';
+import { emptyHomeBoundMs, emptyHomeLikely, emptyHomeShown } from './possible-fall.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -337,7 +337,7 @@ export const inactivityDefinition = {
     // for days), neither has this wait.
     let threshold: Threshold;
     if (emptyHomeShown(home, at)) {
-      const bound = home.outingBoundMs();
+      const bound = emptyHomeBoundMs(home);
       if (!Number.isFinite(bound)) {
         ctx.disarm(home.timers.inactivity);
         ctx.disarm(home.timers['inactivity-pre']);

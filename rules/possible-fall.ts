@@ -6,7 +6,7 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
-import { MINUTE_MS } from './time.js';
+import { HOUR_MS, MINUTE_MS } from './time.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -77,7 +77,7 @@ export interface ReturnWatch {
    * A long return in doubt ended by the exit door opening at `at`, whoever opened it not yet told (coming in or
    * leaving); `again`: the door opened again since; `deviceId`: the device alone then (undefined: none pending).
    */
-  doorEndedDoubt: { at: number; again: boolean; deviceId?: string } | undefined;
+  doorEndedDoubt: { at: number; again: boolean; deviceId?: string; from?: number } | undefined;
   /**
    * The devices whose reports alone made a long return in doubt that ended empty (counted in `emptyReturns`; the device
    * alone when the door opened): the home has shown each firing on its own while nobody was in (a PIR in the sun, a door
@@ -93,6 +93,17 @@ export interface ReturnWatch {
   loneBurstAt: number;
   loneBurstCount: number;
   loneChattered: boolean;
+  /**
+   * Since when the home may have been empty in the return in doubt under way: the outing's confirmation when it began
+   * after one, else its first report (NaN: none under way).
+   */
+  doubtFrom: number;
+  /**
+   * The longest a long return in doubt that ended empty had lasted (from `doubtFrom` to the exit door's opening, ms):
+   * how long this home has shown itself empty with a device firing alone, read by `emptyHomeBoundMs`. Kept across
+   * outings and restarts; absent from a slice saved before session 28 (read as 0).
+   */
+  longestEmptyMs: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -118,12 +129,21 @@ function newReturnWatch(): ReturnWatch {
     loneBurstAt: NaN,
     loneBurstCount: 0,
     loneChattered: false,
+    doubtFrom: NaN,
+    longestEmptyMs: 0,
   };
 }
 
 /** What a watch keeps across outings and silences: the home's record of its returns in doubt and of its ghosts. */
-function record(watch: ReturnWatch): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns' | 'ghostDevices'> {
-  return { emptyReturns: watch.emptyReturns, seenReturns: watch.seenReturns, ghostDevices: watch.ghostDevices };
+function record(
+  watch: ReturnWatch,
+): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns' | 'ghostDevices' | 'longestEmptyMs'> {
+  return {
+    emptyReturns: watch.emptyReturns,
+    seenReturns: watch.seenReturns,
+    ghostDevices: watch.ghostDevices,
+    longestEmptyMs: watch.longestEmptyMs,
+  };
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -182,6 +202,26 @@ export function emptyHomeShown(home: HomeState, at: number): boolean {
   const ghost = watch.loneDeviceId !== undefined && !watch.fromRest && watch.ghostDevices.includes(watch.loneDeviceId);
   if (!ghost && !longDoubt(home, watch, at)) return false;
   return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
+}
+
+/**
+ * How long the inactivity family waits on a device alone in a home shown empty (`emptyHomeShown`; ms from its last
+ * report; Infinity: no bound). As an outing nothing ends (`HomeState.outingBoundMs`), and as long as this home has
+ * itself been shown empty (session 28): the longest of its long returns in doubt that ended empty (`longestEmptyMs`),
+ * with the outing's margin (`presence.outingBoundFactor`); none where that passes `presence.outingBoundMaxHours`, as
+ * for a resident seen away for days. Those spells are absences the exit door began and ended, with nobody inside
+ * (someone came in), that a device firing alone kept from counting as outings (Kasteren B after its annotation: away
+ * from 6 Aug 19:18 to 7 Aug 14:02 with the kitchen PIR firing alone, then gone for days with it and the living-room
+ * door firing alone, called at 18 h on 12 and 13 Aug).
+ */
+export function emptyHomeBoundMs(home: HomeState): number {
+  const bound = home.outingBoundMs();
+  if (!Number.isFinite(bound)) return bound;
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  const p = home.params.presence;
+  const spell = p.outingBoundFactor * (watch?.longestEmptyMs ?? 0);
+  if (spell > p.outingBoundMaxHours * HOUR_MS) return Infinity;
+  return Math.max(bound, spell);
 }
 
 /**
@@ -262,7 +302,9 @@ function beginDoubt(
   at: number,
   afterLongOuting: boolean,
   fromRest: boolean,
+  from = at,
 ): void {
+  watch.doubtFrom = from;
   watch.afterLongOuting = afterLongOuting;
   watch.loneDeviceId = deviceId;
   watch.loneAt = at;
@@ -315,7 +357,8 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
     const empty = watch.out || watch.loneDeviceId !== undefined || at - watch.arrivalAt <= AFTER_EXIT_MARGIN_MS;
-    if (longDoubt(home, watch, at)) watch.doorEndedDoubt = { at, again: false, deviceId: watch.loneDeviceId };
+    if (longDoubt(home, watch, at))
+      watch.doorEndedDoubt = { at, again: false, deviceId: watch.loneDeviceId, from: watch.doubtFrom };
     else if (watch.doorEndedDoubt !== undefined && at - watch.doorEndedDoubt.at > SAME_PASSAGE_MS)
       watch.doorEndedDoubt.again = true;
     watch.arrivalAt = empty ? at : NaN;
@@ -332,6 +375,8 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     if (!watch.doorEndedDoubt.again) {
       watch.emptyReturns++;
       if (ghost !== undefined && !watch.ghostDevices.includes(ghost)) watch.ghostDevices.push(ghost);
+      const emptyMs = watch.doorEndedDoubt.at - (watch.doorEndedDoubt.from ?? NaN);
+      if (emptyMs > watch.longestEmptyMs) watch.longestEmptyMs = emptyMs;
     }
     watch.doorEndedDoubt = undefined;
   }
@@ -350,7 +395,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
     const arrived = at - watch.arrivalAt <= dayMs;
     if (watch.doorOpened || activity.worn || arrived) return;
-    beginDoubt(watch, seen.device.id, at, at - watch.outAt > dayMs, false);
+    beginDoubt(watch, seen.device.id, at, at - watch.outAt > dayMs, false, Math.min(at, watch.outAt));
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
@@ -595,10 +640,15 @@ function afterActivityDeadline(home: HomeState, start: number): number {
 
 /** A saved `doorEndedDoubt` (JSON: anything), or none. */
 function loadDoorEndedDoubt(saved: unknown): ReturnWatch['doorEndedDoubt'] {
-  const d = saved as { at?: unknown; again?: unknown } | null | undefined;
+  const d = saved as { at?: unknown; again?: unknown; deviceId?: unknown; from?: unknown } | null | undefined;
   if (typeof d?.at !== 'number') return undefined;
-  const deviceId = (d as { deviceId?: unknown }).deviceId;
-  return { at: d.at, again: d.again === true, ...(typeof deviceId === 'string' ? { deviceId } : {}) };
+  const { deviceId, from } = d;
+  return {
+    at: d.at,
+    again: d.again === true,
+    ...(typeof deviceId === 'string' ? { deviceId } : {}),
+    ...(typeof from === 'number' ? { from } : {}),
+  };
 }
 
 /** Registered in rules/built-in.ts. */
@@ -648,6 +698,8 @@ export const possibleFallDefinition = {
         loneBurstAt: typeof s.loneBurstAt === 'number' ? s.loneBurstAt : NaN,
         loneBurstCount: typeof s.loneBurstCount === 'number' ? s.loneBurstCount : 0,
         loneChattered: s.loneChattered === true,
+        doubtFrom: typeof s.doubtFrom === 'number' ? s.doubtFrom : NaN,
+        longestEmptyMs: typeof s.longestEmptyMs === 'number' ? s.longestEmptyMs : 0,
       };
     },
   },

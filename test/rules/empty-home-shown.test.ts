@@ -25,6 +25,27 @@ function outingWithAGhost(h: Harness): void {
   h.at(0, 'hall-pir', 'motion', true);
 }
 
+/**
+ * `outingWithAGhost`, but away for `hours`: the kitchen PIR firing alone 4.5 h after the resident left, the front door
+ * opening (someone coming in) `hours` after they left.
+ */
+function awayWithAGhost(hours: number): (h: Harness) => void {
+  return (h) => {
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    h.advanceBy(4.5 * HOUR_MS);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.advanceBy((hours - 4.5) * HOUR_MS);
+    h.at(0, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    h.at(30 * SECOND_MS, 'hall-pir', 'motion', true);
+    h.at(30 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    h.advanceBy(25 * MINUTE_MS);
+    h.at(0, 'hall-pir', 'motion', true);
+  };
+}
+
 /** An outing of 4.5 h ended by the resident seen inside at two devices, the exit door's opening lost. */
 function outingSeenBack(h: Harness): void {
   h.at(0, 'front', 'contact', false);
@@ -130,6 +151,29 @@ describe('a home shown by its own returns to be empty when a device fires alone'
   it('the home record survives a restart', () => {
     const { h } = lastOuting([outingWithAGhost, outingWithAGhost], true);
     calledAtTheOutingBound(h);
+  });
+
+  it('a home shown empty for 20 h (a day away, a ghost firing): waited on without bound, as an outing of days', () => {
+    // 20 h empty (x 1.25 = 25 h, more than `presence.outingBoundMaxHours`): as for a resident seen away for days.
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost, awayWithAGhost(20)]);
+    h.advanceBy(48 * HOUR_MS);
+    expect(family(h)).toEqual([]);
+  });
+
+  it('a home shown empty for 16 h: waited on for as long, with the outing margin (20 h), then called', () => {
+    // Empty from the outing's confirmation (10 min after the closing) to the door: 15 h 50 min 2 s, x 1.25.
+    const { h, blipAt } = lastOuting([outingWithAGhost, outingWithAGhost, awayWithAGhost(16)]);
+    const boundMs = 1.25 * (16 * HOUR_MS - 10 * MINUTE_MS + 2 * SECOND_MS);
+    h.advanceBy(boundMs - MINUTE_MS);
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(h.raised('inactivity').map((d) => d.at)).toEqual([blipAt + boundMs]);
+  });
+
+  it('how long the home was shown empty survives a restart', () => {
+    const { h } = lastOuting([outingWithAGhost, outingWithAGhost, awayWithAGhost(20)], true);
+    h.advanceBy(48 * HOUR_MS);
+    expect(family(h)).toEqual([]);
   });
 
   it('a second device after the lone report is the resident: watched again, called', () => {
