@@ -6,7 +6,7 @@ import { learnedOrPrior, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
-import { emptyHomeBoundMs, emptyHomeLikely, emptyHomeShown } from './possible-fall.js';
+import { emptyHomeBoundMs, emptyHomeLikely, emptyHomeShown, loneDeviceChattered } from './possible-fall.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -420,6 +420,10 @@ export const inactivityDefinition = {
         ...(stillInBedFrom(home, at) <= at ? { stillInBed: true } : {}),
         // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
         ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),
+        // Waited on as an outing because the device alone chattered (a fault), not because the home often stands empty.
+        ...(home.armed.inactivity?.source === 'outing-bound' && loneDeviceChattered(home)
+          ? { loneDeviceChattered: true }
+          : {}),
         // An outing nothing ended, past its bound: the resident was taken to be out since then, and may never have left.
         ...(Number.isNaN(home.outLapsedSince)
           ? {}

@@ -349,6 +349,15 @@ function chattersAlone(watch: ReturnWatch): boolean {
   return watch.loneDeviceId !== undefined && !watch.fromRest && watch.loneChattered;
 }
 
+/**
+ * Whether the return in doubt under way rests on a contact that has chattered (`chattersAlone`): said on the
+ * responder's card, since then the wait is an outing's because of a fault, not because the home often stands empty.
+ */
+export function loneDeviceChattered(home: HomeState): boolean {
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  return watch !== undefined && chattersAlone(watch);
+}
+
 /** Follow an activity (out or in) for the return watch: before the silence rules hear it. */
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;

@@ -35,7 +35,9 @@ export function why(alert) {
         ? `limit from ${d.learnedNights} of this home's nights, longest still spell ${duration(d.longestNightMinutes)}`
         : d.upAndAbout === true && typeof d.upSilences === 'number'
           ? `limit from ${d.upSilences} of this home's silences up and about`
-          : THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
+          : d.loneDeviceChattered === true
+            ? 'one device alone, reporting over and over by itself (a faulty contact?): waited as long as an outing'
+            : THRESHOLD_SOURCES[d.thresholdSource] || d.thresholdSource;
     const limit =
       typeof d.thresholdMinutes === 'number'
         ? ` (${source}: ${duration(d.thresholdMinutes)})`

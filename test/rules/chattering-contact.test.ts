@@ -41,7 +41,12 @@ describe('a contact that chatters alone after an outing', () => {
     expect(family(h)).toEqual([]);
     h.advanceBy(2 * MINUTE_MS);
     expect(family(h)).toEqual([['inactivity', lastAt + 18 * HOUR_MS]]);
-    expect(h.raised('inactivity')[0]?.detail).toMatchObject({ thresholdSource: 'outing-bound' });
+    // The responder's card says why: a contact reporting by itself, not a home that often stands empty (it has no
+    // record of its returns).
+    expect(h.raised('inactivity')[0]?.detail).toMatchObject({
+      thresholdSource: 'outing-bound',
+      loneDeviceChattered: true,
+    });
   });
 
   it('is still known to have chattered after a restart', () => {

@@ -1,0 +1,35 @@
+// The line a responder reads on the console's card (dashboard/public/alert-why.js, shared with the centre's console).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+type Why = (alert: { detail?: Record<string, unknown> }) => string | null;
+
+// Plain browser JavaScript (no types): loaded by its URL.
+const whyModule = pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href;
+const { why } = (await import(whyModule)) as { why: Why };
+
+const lone = {
+  silenceMinutes: 1080,
+  thresholdMinutes: 1080,
+  thresholdSource: 'outing-bound',
+  lastRoom: 'kitchen',
+  lastDeviceId: 'fridge',
+  lastDeviceKind: 'door',
+  matOccupied: null,
+  presenceInDoubt: true,
+};
+
+describe("the card's line for a device alone waited on as an outing", () => {
+  it('a home whose record shows it often empty says so', () => {
+    expect(why({ detail: lone })).toBe(
+      'Silent for 18 h 00 min (one device alone in a home that often stands empty: waited as long as its outings: 18 h 00 min) · last seen: kitchen, door contact · no mat occupied',
+    );
+  });
+
+  it('a contact that chattered by itself says that instead (a new home has no record of standing empty)', () => {
+    expect(why({ detail: { ...lone, loneDeviceChattered: true } })).toBe(
+      'Silent for 18 h 00 min (one device alone, reporting over and over by itself (a faulty contact?): waited as long as an outing: 18 h 00 min) · last seen: kitchen, door contact · no mat occupied',
+    );
+  });
+});
