@@ -15,8 +15,9 @@ const DEVICES: DeviceConfig[] = [
 /**
  * `nights` days from Monday: up at 07:00, the kitchen every 30 min until 21:00, then to bed past the bedroom PIR at
  * 21:30 (or, on the nights listed in `unseen`, straight from the kitchen at 21:00 with nothing more), asleep until 07:00.
+ * `evening`: the last day ends with the kitchen at 21:00 (before the night window), not a late snack at 23:30.
  */
-function weeks(nights: number, unseen: readonly number[] = [], rules = {}): Harness {
+function weeks(nights: number, unseen: readonly number[] = [], rules = {}, evening = false): Harness {
   const h = new Harness(home({ devices: DEVICES }, { ...WITHOUT_POSSIBLE_FALL, ...rules }), MONDAY + 7 * HOUR_MS);
   for (let day = 0; day < nights; day++) {
     const morning = MONDAY + day * DAY_MS + 7 * HOUR_MS;
@@ -33,7 +34,7 @@ function weeks(nights: number, unseen: readonly number[] = [], rules = {}): Harn
   h.at(0, 'bedroom-pir', 'motion', true);
   h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
   while (h.clock.now() + 30 * MINUTE_MS <= morning + 14 * HOUR_MS) h.at(30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
-  h.at(2 * HOUR_MS + 30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+  if (!evening) h.at(2 * HOUR_MS + 30 * MINUTE_MS, 'kitchen-pir', 'motion', true);
   return h;
 }
 
@@ -89,5 +90,30 @@ describe('nights seen to begin elsewhere (inactivity.nightSeenMinSilences)', () 
     const d = delay(h);
     expect(d.kind).toBe('inactivity');
     expect(d.minutes).toBeGreaterThan(400);
+  });
+
+  it('night by night: an evening silence from the kitchen gets less than the night allowance as nights are seen', () => {
+    const off = { inactivity: { nightSeenMinSilences: 0 } };
+    // The evening of day 3 (21:00, before the night window): two nights begun in the bedroom learned (a night joins
+    // the day after it ends), weight 2 / (2 + 7) toward the day value; without the rule, the night allowance (both
+    // shrunk alike by the kitchen's own evenings).
+    const two = delay(weeks(3, [], {}, true));
+    const twoOff = delay(weeks(3, [], off, true));
+    expect(two.kind).toBe('inactivity');
+    expect(two.minutes).toBeLessThan(twoOff.minutes - 30);
+    expect(two.minutes).toBeGreaterThan(240);
+    // More nights seen, less allowance; still more than the day value before the week.
+    const four = delay(weeks(5, [], {}, true));
+    expect(four.kind).toBe('inactivity');
+    expect(four.minutes).toBeLessThan(two.minutes);
+    expect(four.minutes).toBeLessThan(delay(weeks(5, [], off, true)).minutes - 30);
+    expect(four.minutes).toBeGreaterThan(240);
+  });
+
+  it('night by night: an evening silence from a room where a night began keeps the night allowance', () => {
+    const off = { inactivity: { nightSeenMinSilences: 0 } };
+    const d = delay(weeks(5, [1], {}, true)); // Tuesday: to bed from the kitchen, unseen
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBe(delay(weeks(5, [1], off, true)).minutes);
   });
 });
