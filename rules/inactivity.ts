@@ -57,8 +57,16 @@ function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number
   if (home.learned.longPeriods(context, minMs, day) > 0) return 0;
   const seen = home.learned.longPeriods('home', minMs, day);
   if (seen >= p.nightSeenMinSilences) return 1;
-  if (home.inRestNight(start)) return 0;
+  // In the night window, or from the exit door (a return home, or a leaving the door alone cannot tell: where the
+  // resident goes next is just what the home has not shown, and one back late goes to bed), the night allowance stands.
+  if (home.inRestNight(start) || lastKind(home) === 'exit-door') return 0;
   return seen / (seen + p.nightSeenMinSilences);
+}
+
+/** The kind of the device of the last activity, if known. */
+function lastKind(home: HomeState): DeviceKind | undefined {
+  const id = home.lastActivityDeviceId;
+  return id === undefined ? undefined : home.devices.get(id)?.kind;
 }
 
 /** The night allowance shrunk toward the day value with weight `w` (geometric, as `shrink`), in whole milliseconds. */
