@@ -41,8 +41,10 @@ export interface InactivitySlice {
  * before the night window (the resident up in the evening) is weighed night by night: each such long silence begun
  * elsewhere is one bedtime seen to pass a sensor, and earns weight k / (k + nightSeenMinSilences), as a learned
  * threshold earns weight against its prior (`shrink`). A silence that starts in the night window is already in the
- * resident's night: it keeps the night allowance until the week is seen. It corrects itself: a night that does begin
- * here is learned the next day, and the night allowance returns for this room.
+ * resident's night, and one that starts at the exit door may be a return home: they keep the night allowance until
+ * the week is seen. Counted up to now (`LearnedNormal.longPeriods`: today's silences too, so the first evening uses
+ * the night that ended that morning). It corrects itself: a night that does begin here is counted once it ends, and
+ * the night allowance returns for this room.
  */
 function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number): number {
   const p = home.params.inactivity;
