@@ -34,24 +34,48 @@ export interface InactivitySlice {
 }
 
 /**
- * Whether the home's own nights have been seen to begin elsewhere than where this silence starts: the home has had
- * `inactivity.nightSeenMinSilences` silences longer than the day value, none of them starting in this room (not the
- * bedroom, not on a chair mat). Then going to bed passes a sensor, and a silence from this room that runs into the
- * night is no night. It corrects itself: a night that does begin here is learned the next day, and the night allowance
- * returns for this room.
+ * How far the home's own nights show that they begin elsewhere than where this silence starts, from 0 (nothing shown:
+ * the night allowance) to 1 (the day value). 1 once the home has had `inactivity.nightSeenMinSilences` silences longer
+ * than the day value, none of them starting in this room (not the bedroom, not on a chair mat): going to bed passes a
+ * sensor, and a silence from this room that runs into the night is no night. Before that, a silence that starts
+ * before the night window (the resident up in the evening) is weighed night by night: each such long silence begun
+ * elsewhere is one bedtime seen to pass a sensor, and earns weight k / (k + nightSeenMinSilences), as a learned
+ * threshold earns weight against its prior (`shrink`). A silence that starts in the night window is already in the
+ * resident's night, and one that starts at the exit door may be a return home: they keep the night allowance until
+ * the week is seen. Counted up to now (`LearnedNormal.longPeriods`: today's silences too, so the first evening uses
+ * the night that ended that morning). It corrects itself: a night that does begin here is counted once it ends, and
+ * the night allowance returns for this room.
  */
-function nightsBeginElsewhere(home: HomeState, start: number, bedroomAt: number): boolean {
+function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number): number {
   const p = home.params.inactivity;
   const context = home.lastActivityContext;
-  if (p.nightSeenMinSilences <= 0 || context === undefined) return false;
-  if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return false;
+  if (p.nightSeenMinSilences <= 0 || context === undefined) return 0;
+  if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return 0;
   // The bedroom reported moments before: the night may have begun there (Kasteren A: the bedroom door, then the
   // bathroom door in the hall or the flush refilling seconds later, then the night).
-  if (start - bedroomAt <= AFTER_EXIT_MARGIN_MS) return false;
+  if (start - bedroomAt <= AFTER_EXIT_MARGIN_MS) return 0;
   const minMs = p.coldStartDayMinutes * MINUTE_MS;
   const day = home.zone.dayNumber(start);
-  if (home.learned.longPeriods('home', minMs, day) < p.nightSeenMinSilences) return false;
-  return home.learned.longPeriods(context, minMs, day) === 0;
+  if (home.learned.longPeriods(context, minMs, day) > 0) return 0;
+  const seen = home.learned.longPeriods('home', minMs, day);
+  if (seen >= p.nightSeenMinSilences) return 1;
+  // In the night window, or from the exit door (a return home, or a leaving the door alone cannot tell: where the
+  // resident goes next is just what the home has not shown, and one back late goes to bed), the night allowance stands.
+  if (home.inRestNight(start) || lastKind(home) === 'exit-door') return 0;
+  return seen / (seen + p.nightSeenMinSilences);
+}
+
+/** The kind of the device of the last activity, if known. */
+function lastKind(home: HomeState): DeviceKind | undefined {
+  const id = home.lastActivityDeviceId;
+  return id === undefined ? undefined : home.devices.get(id)?.kind;
+}
+
+/** The night allowance shrunk toward the day value with weight `w` (geometric, as `shrink`), in whole milliseconds. */
+function weighNight(nightMs: number, dayMs: number, w: number): number {
+  if (w <= 0) return nightMs;
+  if (w >= 1) return dayMs;
+  return Math.round(Math.exp((1 - w) * Math.log(nightMs) + w * Math.log(dayMs)));
 }
 
 /**
@@ -80,7 +104,7 @@ function coldStart(
   const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
   if (!inBed)
     return {
-      ms: nightsBeginElsewhere(home, start, bedroomAt) ? dayMs : p.coldStartNightMinutes * MINUTE_MS,
+      ms: weighNight(p.coldStartNightMinutes * MINUTE_MS, dayMs, nightsElsewhereWeight(home, start, bedroomAt)),
       morningStillMs: none,
     };
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,

@@ -183,13 +183,20 @@ export class LearnedNormal {
   }
 
   /**
-   * How many quiet periods of `context` lasted about `minMs` or longer, at any hour of the week (up to the day before
-   * `day`; with the histogram's resolution, every period in the bin of `minMs` counts, so a little shorter too).
+   * How many quiet periods of `context` lasted about `minMs` or longer, at any hour of the week, up to now (those of
+   * the days before `day` and today's pending ones; with the histogram's resolution, every period in the bin of
+   * `minMs` counts, so a little shorter too).
    */
   longPeriods(context: string, minMs: number, day: number): number {
     if (day > this.day) this.turnDay(day);
     const h = this.contexts.get(context);
-    return h ? h.countFrom(binOf(minMs)) : 0;
+    const from = binOf(minMs);
+    let n = h ? h.countFrom(from) : 0;
+    // And today's, still pending: a count, not a threshold, so tonight may use the night that ended this morning
+    // (the pending periods are saved with the state, so a restart counts them alike).
+    for (let i = 0; i < this.pendingContext.length; i++)
+      if (this.pendingContext[i] === context && binOf(this.pendingGapMs[i] ?? 0) >= from) n++;
+    return n;
   }
 
   /** How many mornings the usual rising time rests on. */

@@ -71,4 +71,20 @@ describe('learned normal', () => {
     expect(before).toBeGreaterThan(30 * MINUTE_MS);
     expect(before).toBeLessThan(HOUR_MS);
   });
+
+  it("long periods are counted up to now, today's pending ones too, and after export and import alike", () => {
+    const learned = new LearnedNormal();
+    learned.record('home', 22, 9 * HOUR_MS, 0); // a night that ended on day 0
+    learned.record('home', 10, 30 * MINUTE_MS, 1); // day 1: a short one, then a night that ended this morning
+    learned.record('room:kitchen', 20, 5 * HOUR_MS, 1);
+    learned.record('home', 22, 8 * HOUR_MS, 1);
+    // Day 0's night is in the histograms; day 1's, still pending, counts too; the short one does not.
+    expect(learned.longPeriods('home', 4 * HOUR_MS, 1)).toBe(2);
+    expect(learned.longPeriods('room:kitchen', 4 * HOUR_MS, 1)).toBe(1);
+    expect(learned.longPeriods('room:hall', 4 * HOUR_MS, 1)).toBe(0);
+    const copy = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
+    expect(copy.longPeriods('home', 4 * HOUR_MS, 1)).toBe(2);
+    // The day turns: the same count, now from the histograms alone.
+    expect(copy.longPeriods('home', 4 * HOUR_MS, 2)).toBe(2);
+  });
 });
