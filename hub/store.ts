@@ -1,5 +1,6 @@
 // The event store: SQLite (WAL) with group commit; each batch is fsynced off the event loop before it is acknowledged.
 import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -289,6 +290,9 @@ export class EventStore {
    * checkpoints keep up with never reaches it.
    */
   static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
+
+  /** The WAL file is made whole at start only with this many times its size free on the disk (see reserveWal). */
+  static readonly RESERVE_FREE_FACTOR = 4;
 
   /** How long event commits stay paused for one emptying at most; a reader's old snapshot can hold it back. */
   static readonly DRAIN_MS = 1_000;
@@ -846,6 +850,16 @@ export class EventStore {
     const bytes = Math.min(this.walLimitBytes, Math.ceil(this.checkpointBytes * 1.25));
     try {
       if (fs.fstatSync(walFd).size >= bytes) return;
+      // Not the last free space of a disk that is nearly full: the store's other writes need it more (the file then
+      // grows as it did without the reserve).
+      const disk = fs.statfsSync(path.dirname(this.walFile));
+      if (disk.bavail * disk.bsize < EventStore.RESERVE_FREE_FACTOR * bytes) {
+        this.log?.info(
+          { bytes, freeBytes: disk.bavail * disk.bsize },
+          'WAL file not made whole at start: disk nearly full',
+        );
+        return;
+      }
       this.nativeCheckpointer.reserveWal(bytes);
     } catch (err) {
       // A full disk: the log grows block by block as without the reserve.
