@@ -76,8 +76,12 @@ export class NativeCheckpointer {
     try {
       return Number(this.walReserveStmt.get(Math.round(bytes)));
     } finally {
-      // Nothing written in the transaction: its commit writes no frame.
-      this.db.exec('COMMIT');
+      // Nothing written in the transaction: its commit writes no frame. Never left open, whatever happened.
+      try {
+        this.db.exec('COMMIT');
+      } catch {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
     }
   }
 

@@ -1,8 +1,10 @@
 // WAL checkpoints: a larger default threshold, and a WAL file made whole at start and kept (no worker per fsync).
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
+import { createLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
@@ -36,6 +38,38 @@ describe('event store checkpoints', () => {
     const wal = fs.statSync(path.join(dir, 'hub.db-wal'));
     expect(wal.size).toBe(40 * 1024 * 1024);
     expect(wal.blocks * 512).toBeGreaterThanOrEqual(40 * 1024 * 1024);
+    store.close();
+    db.close();
+  });
+
+  it('starts without the reserve, and says so, when another connection holds the write lock; the WAL then grows as it did', async () => {
+    const file = path.join(dir, 'hub.db');
+    // The schema first, so that the store's start has nothing to write.
+    const first = openHubDatabase(file);
+    new EventStore(first, new FakeClock()).close();
+    first.close();
+    const holder = openHubDatabase(file);
+    holder.exec('BEGIN IMMEDIATE');
+    const lines: { level: number; msg: string }[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text !== '') lines.push(JSON.parse(text) as never);
+        done();
+      },
+    });
+    const db = openHubDatabase(file);
+    const store = new EventStore(db, new FakeClock(), undefined, {
+      logger: createLogger({ level: 'info', destination }),
+    });
+    expect(
+      lines.filter((line) => line.level === 40 && /could not make the WAL file whole/.test(line.msg)),
+    ).toHaveLength(1);
+    expect(fs.statSync(`${file}-wal`).size).toBeLessThan(1024 * 1024);
+    expect(db.inTransaction).toBe(false);
+    holder.exec('ROLLBACK');
+    holder.close();
+    await store.append([motion('h1', 1)]);
+    expect(store.eventsAfter(0)).toHaveLength(1);
     store.close();
     db.close();
   });
