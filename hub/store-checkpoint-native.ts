@@ -29,6 +29,8 @@ export class NativeCheckpointer {
   private readonly requestStmt: Statement<[number, number]>;
   private readonly resultStmt: Statement;
   private readonly stopStmt: Statement;
+  private readonly walFramesStmt: Statement;
+  private readonly walReserveStmt: Statement<[number]>;
   private pollTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
@@ -37,6 +39,50 @@ export class NativeCheckpointer {
     this.requestStmt = db.prepare<[number, number]>('SELECT telecare_checkpoint(?, ?)').pluck();
     this.resultStmt = db.prepare('SELECT telecare_checkpoint_result()').pluck();
     this.stopStmt = db.prepare('SELECT telecare_checkpoint_stop()').pluck();
+    this.walFramesStmt = db.prepare('SELECT telecare_wal_frames()').pluck();
+    this.walReserveStmt = db.prepare<[number]>('SELECT telecare_wal_reserve(?)').pluck();
+  }
+
+  /**
+   * What the store's log holds, in bytes, from SQLite's `sqlite3_wal_hook` (the frames in the log after this
+   * connection's last commit), whatever the WAL file's size: one function call, no file read. The first call installs
+   * the hook, so it must come after `wal_autocheckpoint = 0` (whose hook it replaces) and before the commits it is to
+   * count. Undefined before the first commit, or if the hook was replaced (then the next commit counts again).
+   */
+  walLogBytes(pageSize: number): () => number | undefined {
+    const frames = (): number | undefined => {
+      const n: unknown = this.walFramesStmt.get();
+      // SQLite's WAL format: a 32-byte header, then per frame a 24-byte header and one page.
+      return typeof n === 'number' ? (n === 0 ? 0 : 32 + n * (pageSize + 24)) : undefined;
+    };
+    frames();
+    return frames;
+  }
+
+  /**
+   * The WAL file made at least `bytes` long now, through SQLite's own descriptor (the unix VFS's size hint: it writes
+   * one byte in each new block), inside a write transaction so that no connection appends frames meanwhile. Returns
+   * the file's size after. Throws SQLite's error (a full disk: SQLITE_IOERR_WRITE); the file is then as long as it got.
+   */
+  reserveWal(bytes: number): number {
+    // Another process holding the write lock: not waited for (SQLITE_BUSY at once); the file then grows as it did.
+    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    try {
+      return Number(this.walReserveStmt.get(Math.round(bytes)));
+    } finally {
+      // Nothing written in the transaction: its commit writes no frame. Never left open, whatever happened.
+      try {
+        this.db.exec('COMMIT');
+      } catch {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    }
   }
 
   /** Loads the extension into `db`; undefined (with the reason) when it is not built or does not load. */

@@ -1,5 +1,6 @@
 // The event store: SQLite (WAL) with group commit; each batch is fsynced off the event loop before it is acknowledged.
 import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -290,6 +291,9 @@ export class EventStore {
    */
   static readonly WAL_LIMIT_BYTES = 2 * EventStore.CHECKPOINT_BYTES;
 
+  /** The WAL file is made whole at start only with this many times its size free on the disk (see reserveWal). */
+  static readonly RESERVE_FREE_FACTOR = 4;
+
   /** How long event commits stay paused for one emptying at most; a reader's old snapshot can hold it back. */
   static readonly DRAIN_MS = 1_000;
 
@@ -346,6 +350,8 @@ export class EventStore {
   private fdToClose: number | undefined;
   /** The checkpoint thread, while it lives (see CHECKPOINTER_IDLE_MS). */
   private checkpointer: Worker | undefined;
+  /** What the log holds, from SQLite's wal hook (the native extension); undefined: the WAL file's size says it. */
+  private walLogBytes: (() => number | undefined) | undefined;
   /** The extension's checkpoint thread, when it loaded: used instead of the worker thread. */
   private nativeCheckpointer: NativeCheckpointer | undefined;
   /** The checkpoint it is doing now, if any. */
@@ -384,28 +390,46 @@ export class EventStore {
       this.walFd = fs.openSync(this.walFile, 'r+');
       // This connection no longer checkpoints (a checkpoint fsyncs the database): a checkpoint thread does.
       db.pragma('wal_autocheckpoint = 0');
-      // SQLite reuses the WAL file after a checkpoint without shrinking it: once one burst had grown it past the
-      // threshold, its size (what maybeCheckpoint looks at) stayed there and every fsync started a checkpoint worker.
-      // Cut back to a quarter of the threshold when the WAL starts again, its size follows what it holds.
-      db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
       if (options.checkpointIn !== 'worker') {
         const native = NativeCheckpointer.load(db, options.checkpointLibrary);
         if (native instanceof NativeCheckpointer) this.nativeCheckpointer = native;
         else
-          this.log?.info({ reason: native.unavailable }, 'WAL checkpoints in a worker thread (no native checkpointer)');
+          this.log?.info(
+            { reason: native.unavailable },
+            'WAL checkpoints in a worker thread, and the WAL file cut back and grown again (no native extension)',
+          );
+      }
+      if (this.nativeCheckpointer) {
+        // The WAL file is made whole once, here, and kept: each commit (the alert's too) then writes its frames over
+        // blocks the file has. A file that grows takes ext4's block-map lock in each write past its end (a delayed
+        // block reserved, the size moved), which the WAL's fsync in libuv's pool holds while it allocates the same
+        // file's blocks: the alert's commit slept there, and in the cut back to a quarter of the threshold that
+        // `journal_size_limit` made each time the log started again (docs/performance.md, sessions 27 and 28). What
+        // the log holds comes from SQLite's wal hook, not the file's size (maybeCheckpoint).
+        this.walLogBytes = this.nativeCheckpointer.walLogBytes(db.pragma('page_size', { simple: true }) as number);
+        db.pragma(`journal_size_limit = ${this.walLimitBytes}`);
+        this.reserveWal();
+      } else {
+        // SQLite reuses the WAL file after a checkpoint without shrinking it: once one burst had grown it past the
+        // threshold, its size (what maybeCheckpoint looks at) stayed there and every fsync started a checkpoint
+        // worker. Cut back to a quarter of the threshold when the WAL starts again, its size follows what it holds.
+        db.pragma(`journal_size_limit = ${Math.floor(this.checkpointBytes / 4)}`);
       }
     }
     if (metrics) {
       const walBytes = (): number => {
         try {
-          return this.walFd !== undefined ? fs.fstatSync(this.walFd).size : fs.statSync(this.walFile).size;
+          return (
+            this.currentWalLogBytes() ??
+            (this.walFd !== undefined ? fs.fstatSync(this.walFd).size : fs.statSync(this.walFile).size)
+          );
         } catch {
           return 0;
         }
       };
       new Gauge({
         name: 'telecare_store_wal_bytes',
-        help: 'Size of the database WAL file (bounded by a hard limit, past which ingest pauses while it is emptied)',
+        help: 'What the database WAL holds (its file kept whole; without the native extension, the file size), bounded by a hard limit past which ingest pauses while it is emptied',
         registers: [metrics],
         collect(this: Gauge) {
           this.set(walBytes());
@@ -784,8 +808,11 @@ export class EventStore {
     if (this.draining || this.closed || this.walFd === undefined) return;
     let walBytes: number;
     try {
-      // Synchronous (one system call): no commit can slip in between this look and the pause below.
-      walBytes = fs.fstatSync(this.walFd).size;
+      // Synchronous: no commit can slip in between this look and the pause below. With the wal hook, the log's
+      // length (undefined before this connection's first commit: nothing of this run's to copy yet).
+      const logBytes = this.walLogBytes ? this.currentWalLogBytes() : fs.fstatSync(this.walFd).size;
+      if (logBytes === undefined) return;
+      walBytes = logBytes;
     } catch {
       return;
     }
@@ -805,6 +832,39 @@ export class EventStore {
       return;
     }
     if (walBytes >= this.checkpointBytes && !this.checkpointRunning) this.requestCheckpoint('passive');
+  }
+
+  /** What the log holds, when the native extension's wal hook says it (undefined before the first commit). */
+  private currentWalLogBytes(): number | undefined {
+    return this.db.open ? this.walLogBytes?.() : undefined;
+  }
+
+  /**
+   * At start, before any press: the WAL file made as long as the log gets before a checkpoint starts it again (the
+   * threshold and a quarter for the commits during the checkpoint, within the hard limit), through SQLite's own
+   * descriptor (native/checkpoint.c). The new blocks' zeros go to disk with the first fsync.
+   */
+  private reserveWal(): void {
+    const walFd = this.walFd;
+    if (!this.nativeCheckpointer || walFd === undefined) return;
+    const bytes = Math.min(this.walLimitBytes, Math.ceil(this.checkpointBytes * 1.25));
+    try {
+      if (fs.fstatSync(walFd).size >= bytes) return;
+      // Not the last free space of a disk that is nearly full: the store's other writes need it more (the file then
+      // grows as it did without the reserve).
+      const disk = fs.statfsSync(path.dirname(this.walFile));
+      if (disk.bavail * disk.bsize < EventStore.RESERVE_FREE_FACTOR * bytes) {
+        this.log?.info(
+          { bytes, freeBytes: disk.bavail * disk.bsize },
+          'WAL file not made whole at start: disk nearly full',
+        );
+        return;
+      }
+      this.nativeCheckpointer.reserveWal(bytes);
+    } catch (err) {
+      // A full disk: the log grows block by block as without the reserve.
+      this.log?.warn({ err: (err as Error).message, bytes }, 'could not make the WAL file whole at start');
+    }
   }
 
   private requestCheckpoint(kind: 'passive' | 'empty'): void {

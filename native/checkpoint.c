@@ -9,6 +9,17 @@
  *   telecare_checkpoint_result()         NULL while a checkpoint runs (or none was asked for), else its result once:
  *                                        'ok <busy> <log> <checkpointed> <emptied>' or 'error <message>'.
  *   telecare_checkpoint_stop()           ends the thread (waits for a running checkpoint) and closes its connection.
+ * And two about the store's own WAL, from SQLite itself (never a second descriptor on SQLite's files: closing one
+ * drops every POSIX lock the process holds on that file, SQLite's included):
+ *   telecare_wal_frames()                frames in the log after this connection's last commit (sqlite3_wal_hook):
+ *                                        what the log holds, whatever the WAL file's size. NULL before the first
+ *                                        commit. The first call installs the hook, replacing the one of SQLite's
+ *                                        wal_autocheckpoint (turn that off first); a later PRAGMA wal_autocheckpoint
+ *                                        replaces it in turn, and the next call says NULL (and installs it again).
+ *   telecare_wal_reserve(bytes)          inside a write transaction: the WAL file made at least `bytes` long through
+ *                                        SQLite's own descriptor (SQLITE_FCNTL_CHUNK_SIZE then _SIZE_HINT on the
+ *                                        file SQLITE_FCNTL_JOURNAL_POINTER gives), so the log's later commits write
+ *                                        over blocks the file has. Returns the file's size after.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
@@ -32,6 +43,8 @@ typedef struct Checkpointer {
   int has_result;
   char result[300];
   pthread_t thread;
+  /* The store's connection's log: frames after its last commit, -1 before the first (the committing thread only). */
+  int wal_frames;
 } Checkpointer;
 
 static double now_ms(void) {
@@ -181,6 +194,59 @@ static void destroy(void *p) {
   sqlite3_free(c);
 }
 
+/* After each commit of the store's connection, in the thread that committed: the log's length in frames. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
+  (void)db;
+  if (strcmp(name, "main") == 0) ((Checkpointer *)arg)->wal_frames = frames;
+  return SQLITE_OK;
+}
+
+static void wal_frames(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  Checkpointer *c = sqlite3_user_data(ctx);
+  /* Put back at each look; the one it replaced says whether the count is this hook's (PRAGMA wal_autocheckpoint
+   * installs SQLite's own, which would leave the count where it was). */
+  /* The hook points at the shared state, freed when the connection closes, after which no commit calls it. */
+  void *before = sqlite3_wal_hook(sqlite3_context_db_handle(ctx), wal_hook, c);
+  if (before != c) c->wal_frames = -1;
+  if (c->wal_frames < 0)
+    sqlite3_result_null(ctx);
+  else
+    sqlite3_result_int(ctx, c->wal_frames);
+}
+
+static void wal_reserve(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  sqlite3_int64 want = sqlite3_value_int64(argv[0]);
+  /* The write lock keeps every other connection's frames out while the file is extended past the log's end. */
+  if (sqlite3_get_autocommit(db)) {
+    sqlite3_result_error(ctx, "telecare_wal_reserve: call it inside a write transaction (BEGIN IMMEDIATE)", -1);
+    return;
+  }
+  sqlite3_file *wal = NULL;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK || !wal || !wal->pMethods) {
+    sqlite3_result_error(ctx, "telecare_wal_reserve: the connection has no open WAL", -1);
+    return;
+  }
+  /* The unix VFS extends a file on a size hint only with a chunk size set: set for the hint, then unset, so that
+   * SQLite's own truncations of the WAL (journal_size_limit) are not rounded up to it. */
+  int chunk = 64 * 1024, none = 0;
+  wal->pMethods->xFileControl(wal, SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+  int rc = wal->pMethods->xFileControl(wal, SQLITE_FCNTL_SIZE_HINT, &want);
+  wal->pMethods->xFileControl(wal, SQLITE_FCNTL_CHUNK_SIZE, &none);
+  sqlite3_int64 size = -1;
+  if (rc == SQLITE_OK) rc = wal->pMethods->xFileSize(wal, &size);
+  if (rc != SQLITE_OK) {
+    char message[120];
+    snprintf(message, sizeof message, "telecare_wal_reserve: %s", sqlite3_errstr(rc));
+    sqlite3_result_error(ctx, message, -1);
+    return;
+  }
+  sqlite3_result_int64(ctx, size);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -207,10 +273,18 @@ int sqlite3_telecarecheckpoint_init(sqlite3 *db, char **err, const sqlite3_api_r
   rc = sqlite3_create_function_v2(db, "telecare_checkpoint_result", 0, SQLITE_UTF8, c, result, NULL, NULL, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function_v2(db, "telecare_checkpoint_stop", 0, SQLITE_UTF8, c, stop_fn, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function_v2(db, "telecare_wal_frames", 0, SQLITE_UTF8, c, wal_frames, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function_v2(db, "telecare_wal_reserve", 1, SQLITE_UTF8, c, wal_reserve, NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
     /* None of them stays registered: deleting the first frees the shared state. */
+    sqlite3_create_function_v2(db, "telecare_wal_frames", 0, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    sqlite3_create_function_v2(db, "telecare_checkpoint_stop", 0, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
     sqlite3_create_function_v2(db, "telecare_checkpoint_result", 0, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
     sqlite3_create_function_v2(db, "telecare_checkpoint", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    return rc;
   }
+  c->wal_frames = -1;
   return rc;
 }
