@@ -77,7 +77,7 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
   if (ca !== undefined && parsed.protocol !== 'mqtts:') {
     throw new UplinkSettingsError('HUB_UPLINK_CA is set but HUB_UPLINK_URL is not mqtts://: the CA is for TLS');
   }
-  if (parsed.protocol === 'mqtt:' && !onThisMachine(parsed.hostname) && !allowPlaintext(env)) {
+  if (plaintextAcrossNetwork(parsed) && !allowPlaintext(env)) {
     // Alerts name homes, residents and rooms, and the hub's password goes with the connect: never in clear over a
     // network unless the installer says the link is private (a VPN, a leased line).
     throw new UplinkSettingsError(
@@ -102,10 +102,14 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
   };
 }
 
-/** `localhost` or a loopback address: the connection never leaves the machine (a tunnel's local end, tests). */
-function onThisMachine(hostname: string): boolean {
-  const host = hostname.replace(/^\[(.*)\]$/, '$1');
-  return host === 'localhost' || (isIP(host) !== 0 && isLoopback(host));
+/**
+ * `mqtt://` to another machine: refused unless HUB_UPLINK_ALLOW_PLAINTEXT. To `localhost` or a loopback address the
+ * connection never leaves the machine (a TLS tunnel's local end, tests); a name that only looks like one does.
+ */
+export function plaintextAcrossNetwork(url: URL): boolean {
+  if (url.protocol !== 'mqtt:') return false;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return host !== 'localhost' && !(isIP(host) !== 0 && isLoopback(host));
 }
 
 function allowPlaintext(env: NodeJS.ProcessEnv): boolean {
