@@ -11,6 +11,7 @@ import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
 import { assertHubId, hashPassword, newPassword, nodePidPath } from './nats-config.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
+import { assertAdminPassword } from './console/operators.js';
 import { migrateCentral } from './schema.js';
 import { startWorkerPool } from './workers.js';
 
@@ -87,6 +88,8 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
   if (password === undefined || password === '') {
     throw new UsageError("CENTRAL_NATS_PASSWORD must be set: the password of the centre's NATS user");
   }
+  const adminPassword = env.CENTRAL_ADMIN_PASSWORD;
+  if (adminPassword) usage(() => assertAdminPassword(adminPassword));
   const database = options.database;
   if (!/^postgres(ql)?:\/\//.test(database)) throw new UsageError(`--database: '${database}' is not a postgres:// URL`);
   return {

@@ -50,9 +50,11 @@ describe('telecare central settings', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    // The console behind a TLS proxy: a yes/no that is neither, or an origin that is not one, never passes silently.
+    // The console behind a TLS proxy: a yes/no that is neither, or an origin that is not one, never passes silently;
+    // nor a first admin password shorter than any operator may choose (and it is never echoed).
     const good = ['central', '--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'];
     const proxyCases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ CENTRAL_ADMIN_PASSWORD: 'admin1' }, /CENTRAL_ADMIN_PASSWORD must be at least 10 characters/],
       [{ CENTRAL_SECURE_COOKIES: 'always' }, /CENTRAL_SECURE_COOKIES must be 1 or 0/],
       [{ CENTRAL_TRUST_PROXY: 'nginx' }, /CENTRAL_TRUST_PROXY must be 1 or 0/],
       [
@@ -64,6 +66,7 @@ describe('telecare central settings', () => {
       const r = cli(good, { ...env, ...extra });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('admin1');
     }
     const behindProxy = parseCentralOptions(
       {
