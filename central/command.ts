@@ -88,6 +88,10 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
   if (password === undefined || password === '') {
     throw new UsageError("CENTRAL_NATS_PASSWORD must be set: the password of the centre's NATS user");
   }
+  const mqttCa = env.CENTRAL_MQTT_CA;
+  if (mqttCa && !fs.existsSync(mqttCa)) {
+    throw new UsageError(`CENTRAL_MQTT_CA: no file '${mqttCa}' (the PEM file of the gateway's CA)`);
+  }
   const adminPassword = env.CENTRAL_ADMIN_PASSWORD;
   if (adminPassword) usage(() => assertAdminPassword(adminPassword));
   const database = options.database;
@@ -283,7 +287,7 @@ export function registerCentralCommand(program: Command): void {
       'after',
       '\nThe NATS password comes from CENTRAL_NATS_PASSWORD (never a flag: the process list shows flags).\n' +
         'Console behind a TLS reverse proxy (docs/security.md): CENTRAL_SECURE_COOKIES=1, CENTRAL_TRUST_PROXY=1,\n' +
-        'CENTRAL_TRUSTED_ORIGINS=https://console.example.org.\n' +
+        'CENTRAL_TRUSTED_ORIGINS=https://console.example.org. A gateway with TLS (mqtts://): CENTRAL_MQTT_CA, its CA.\n' +
         'Stops on SIGTERM or Ctrl-C: workers finish the message in hand; what is not acknowledged is delivered again.\n' +
         'npm run central:dev starts a local cluster and PostgreSQL and runs this against them.',
     )

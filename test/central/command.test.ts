@@ -55,6 +55,7 @@ describe('telecare central settings', () => {
     const good = ['central', '--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'];
     const proxyCases: [NodeJS.ProcessEnv, RegExp][] = [
       [{ CENTRAL_ADMIN_PASSWORD: 'admin1' }, /CENTRAL_ADMIN_PASSWORD must be at least 10 characters/],
+      [{ CENTRAL_MQTT_CA: '/nonexistent/gateway-ca.pem' }, /CENTRAL_MQTT_CA: no file/],
       [{ CENTRAL_SECURE_COOKIES: 'always' }, /CENTRAL_SECURE_COOKIES must be 1 or 0/],
       [{ CENTRAL_TRUST_PROXY: 'nginx' }, /CENTRAL_TRUST_PROXY must be 1 or 0/],
       [
