@@ -322,7 +322,7 @@ export function registerCentralCommand(program: Command): void {
         if (url !== undefined && plaintextAcrossNetwork(new URL(url))) {
           process.stdout.write(
             'The gateway speaks plain MQTT: a hub on another machine refuses it (alerts would cross the network in ' +
-              'clear). Put TLS in front of it and give the hub mqtts://, or, over a private link (a VPN), set ' +
+              'clear). Give the gateway a certificate (mqttTls in cluster.json, docs/central.md) and the hub mqtts://, or, over a private link (a VPN), set ' +
               'HUB_UPLINK_ALLOW_PLAINTEXT=1 on the hub.\n',
           );
         }
