@@ -5,10 +5,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
+import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
+import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
 import { assertHubId, hashPassword, newPassword, nodePidPath } from './nats-config.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
+import { assertAdminPassword } from './console/operators.js';
 import { migrateCentral } from './schema.js';
 import { startWorkerPool } from './workers.js';
 
@@ -65,6 +68,19 @@ interface Settings {
   silenceMs: number;
   host: string;
   port: number;
+  /** The console behind a TLS proxy (CENTRAL_SECURE_COOKIES, CENTRAL_TRUST_PROXY, CENTRAL_TRUSTED_ORIGINS). */
+  secureCookies: boolean;
+  trustProxy: boolean;
+  trustedOrigins: string[];
+}
+
+/** A setting read by the hub's own parsers, its mistake a usage error (exit 2) like every other here. */
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export function parseCentralOptions(options: CentralOptions, env: NodeJS.ProcessEnv): Settings {
@@ -72,6 +88,12 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
   if (password === undefined || password === '') {
     throw new UsageError("CENTRAL_NATS_PASSWORD must be set: the password of the centre's NATS user");
   }
+  const mqttCa = env.CENTRAL_MQTT_CA;
+  if (mqttCa && !fs.existsSync(mqttCa)) {
+    throw new UsageError(`CENTRAL_MQTT_CA: no file '${mqttCa}' (the PEM file of the gateway's CA)`);
+  }
+  const adminPassword = env.CENTRAL_ADMIN_PASSWORD;
+  if (adminPassword) usage(() => assertAdminPassword(adminPassword));
   const database = options.database;
   if (!/^postgres(ql)?:\/\//.test(database)) throw new UsageError(`--database: '${database}' is not a postgres:// URL`);
   return {
@@ -84,6 +106,9 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
     silenceMs: positiveInt('--silence-s', options.silenceS, 86_400) * 1_000,
     host: options.host,
     port: Number.isInteger(Number(options.port)) ? Number(options.port) : -1,
+    secureCookies: usage(() => flag(env.CENTRAL_SECURE_COOKIES, 'CENTRAL_SECURE_COOKIES')) ?? false,
+    trustProxy: usage(() => flag(env.CENTRAL_TRUST_PROXY, 'CENTRAL_TRUST_PROXY')) ?? false,
+    trustedOrigins: usage(() => origins(env.CENTRAL_TRUSTED_ORIGINS, 'CENTRAL_TRUSTED_ORIGINS')),
   };
 }
 
@@ -143,6 +168,9 @@ export async function runCentral(settings: Settings, log: Logger): Promise<void>
     host: settings.host,
     port: settings.port,
     log: log.child({ ns: 'console' }),
+    secureCookies: settings.secureCookies,
+    trustProxy: settings.trustProxy,
+    trustedOrigins: settings.trustedOrigins,
   });
   log.info({ url: consoleServer.url }, 'centre console listening');
   process.stdout.write(
@@ -258,6 +286,8 @@ export function registerCentralCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nThe NATS password comes from CENTRAL_NATS_PASSWORD (never a flag: the process list shows flags).\n' +
+        'Console behind a TLS reverse proxy (docs/security.md): CENTRAL_SECURE_COOKIES=1, CENTRAL_TRUST_PROXY=1,\n' +
+        'CENTRAL_TRUSTED_ORIGINS=https://console.example.org. A gateway with TLS (mqtts://): CENTRAL_MQTT_CA, its CA.\n' +
         'Stops on SIGTERM or Ctrl-C: workers finish the message in hand; what is not acknowledged is delivered again.\n' +
         'npm run central:dev starts a local cluster and PostgreSQL and runs this against them.',
     )
@@ -288,6 +318,14 @@ export function registerCentralCommand(program: Command): void {
           `Hub ${added.hubId} added (${String(added.reloaded)} NATS nodes reloaded). Its settings; the password is not shown again:\n` +
             `HUB_UPLINK_URL=${added.mqttUrls[0] ?? ''} HUB_ID=${added.hubId} HUB_UPLINK_USER=${added.hubId} HUB_UPLINK_PASSWORD=${added.password}\n`,
         );
+        const url = added.mqttUrls[0];
+        if (url !== undefined && plaintextAcrossNetwork(new URL(url))) {
+          process.stdout.write(
+            'The gateway speaks plain MQTT: a hub on another machine refuses it (alerts would cross the network in ' +
+              'clear). Give the gateway a certificate (mqttTls in cluster.json, docs/central.md) and the hub mqtts://, or, over a private link (a VPN), set ' +
+              'HUB_UPLINK_ALLOW_PLAINTEXT=1 on the hub.\n',
+          );
+        }
       } catch (err) {
         process.stderr.write(`telecare central hub add: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = err instanceof UsageError ? 2 : 1;

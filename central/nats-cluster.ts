@@ -56,6 +56,8 @@ export async function createLayout(options: {
   host?: string;
   centreUser?: string;
   bcryptCost?: number;
+  /** The gateway's certificate and key (PEM files; paths as given): hubs connect with `mqtts://`. */
+  mqttTls?: { certFile: string; keyFile: string };
 }): Promise<{ layout: ClusterLayout; centrePassword: string }> {
   const host = options.host ?? '127.0.0.1';
   const nodes: NodePorts[] = [];
@@ -77,6 +79,7 @@ export async function createLayout(options: {
     routePassword: newPassword(),
     hubs: [],
     mqttReplicas: Math.min(3, nodes.length),
+    ...(options.mqttTls ? { mqttTls: options.mqttTls } : {}),
   };
   saveLayout(layout);
   return { layout, centrePassword };
@@ -166,7 +169,8 @@ export function natsUrls(layout: ClusterLayout): string[] {
 }
 
 export function mqttUrls(layout: ClusterLayout): string[] {
-  return layout.nodes.map((n) => `mqtt://${layout.host}:${String(n.mqtt)}`);
+  const scheme = layout.mqttTls ? 'mqtts' : 'mqtt';
+  return layout.nodes.map((n) => `${scheme}://${layout.host}:${String(n.mqtt)}`);
 }
 
 /** Starts every node of `layout` and waits until each is healthy. */

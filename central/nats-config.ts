@@ -47,6 +47,11 @@ export interface ClusterLayout {
   hubs: readonly HubUser[];
   /** Replicas of the MQTT gateway's own streams (sessions, retained messages, QoS 1 in flight). */
   mqttReplicas: number;
+  /**
+   * The gateway's certificate and key (PEM files): hubs then connect with `mqtts://` and their alerts never cross the
+   * network in clear (a hub refuses `mqtt://` to another machine). Without it the gateway speaks plain MQTT.
+   */
+  mqttTls?: { certFile: string; keyFile: string };
 }
 
 /** A hub id: one MQTT topic level that is also one NATS subject token (SPEC 10, docs/uplink.md). */
@@ -106,6 +111,9 @@ export function nodeConfig(layout: ClusterLayout, index: number): string {
     .map((n) =>
       q(`nats-route://route:${encodeURIComponent(layout.routePassword)}@${layout.host}:${String(n.cluster)}`),
     );
+  // nats-server takes TLS 1.2 and newer only.
+  const tls = layout.mqttTls;
+  const mqttTls = tls ? `\n  tls { cert_file: ${q(tls.certFile)}, key_file: ${q(tls.keyFile)} }` : '';
   return `# ${name} of the telecare centre's NATS cluster: written by telecare central, edits are overwritten.
 server_name: ${q(name)}
 pid_file: ${q(path.join(layout.dir, name, 'nats.pid'))}
@@ -125,7 +133,7 @@ cluster {
 }
 mqtt {
   listen: ${q(`${layout.host}:${String(me.mqtt)}`)}
-  stream_replicas: ${String(layout.mqttReplicas)}
+  stream_replicas: ${String(layout.mqttReplicas)}${mqttTls}
 }
 authorization {
   users: [

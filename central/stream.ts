@@ -33,8 +33,16 @@ const nanos = (ms: number): number => ms * 1_000_000;
  * Makes the gateway create its streams (it does so at the first MQTT connection of the account) by connecting once
  * with a clean session as the centre, so that the consumer exists before any hub's first message.
  */
-export async function ensureGatewayStreams(mqttUrl: string, user: string, password: string): Promise<void> {
+export async function ensureGatewayStreams(
+  mqttUrl: string,
+  user: string,
+  password: string,
+  ca?: Buffer,
+): Promise<void> {
   const client = await mqtt.connectAsync(mqttUrl, {
+    // A gateway with TLS (mqtts://) is verified, against `ca` when the centre has its own CA (CENTRAL_MQTT_CA).
+    ...(ca ? { ca } : {}),
+    rejectUnauthorized: true,
     username: user,
     password,
     clientId: `central-setup-${String(process.pid)}`,

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const worker = await startWorker({
     natsUrls: required('CENTRAL_NATS_URLS').split(','),
     mqttUrls: required('CENTRAL_MQTT_URLS').split(','),
+    mqttCaFile: process.env.CENTRAL_MQTT_CA || undefined,
     natsUser: required('CENTRAL_NATS_USER'),
     natsPassword: required('CENTRAL_NATS_PASSWORD'),
     databaseUrl: required('CENTRAL_DATABASE_URL'),

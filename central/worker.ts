@@ -30,6 +30,8 @@ export interface WorkerOptions {
   natsUrls: readonly string[];
   /** The MQTT gateways (the first that answers is used once at start, see `ensureGatewayStreams`). */
   mqttUrls: readonly string[];
+  /** PEM file of the CA of a gateway with TLS (`mqtts://`), when not one the system trusts (CENTRAL_MQTT_CA). */
+  mqttCaFile?: string;
   natsUser: string;
   natsPassword: string;
   databaseUrl: string;
@@ -143,9 +145,10 @@ function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
 
 async function gatewayStreams(options: WorkerOptions): Promise<void> {
   let last: unknown;
+  const ca = options.mqttCaFile === undefined ? undefined : await fs.promises.readFile(options.mqttCaFile);
   for (const url of options.mqttUrls) {
     try {
-      await ensureGatewayStreams(url, options.natsUser, options.natsPassword);
+      await ensureGatewayStreams(url, options.natsUser, options.natsPassword, ca);
       return;
     } catch (err) {
       last = err;

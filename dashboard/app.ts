@@ -5,11 +5,12 @@ import type { Counter } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { systemClock } from '../hub/clock.js';
 import { installAccessControl } from './access.js';
+import { installAnswerHeaders } from './answer-headers.js';
 import { AuthStore } from './auth.js';
 import { dashboardMetrics, type DashboardContext } from './context.js';
-import { capConnectionsPerAddress, MAX_HTTP_CONNECTIONS_PER_ADDRESS } from './connection-cap.js';
+import { capAppConnections } from './connection-cap.js';
 import { installCsrfProtection } from './csrf.js';
-import type { DashboardDeps } from './deps.js';
+import { servedOverHttps, type DashboardDeps } from './deps.js';
 import { DashboardError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -70,17 +71,7 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allowUnionTypes: true } },
   });
 
-  let refusalLoggedAt = -Infinity;
-  capConnectionsPerAddress(app.server, MAX_HTTP_CONNECTIONS_PER_ADDRESS, (address) => {
-    ctx.metrics.connectionsRefused.inc();
-    const now = Date.now();
-    if (now - refusalLoggedAt < 60_000 && now >= refusalLoggedAt) return;
-    refusalLoggedAt = now;
-    app.log.warn(
-      { remote: address },
-      'http connection refused: too many open from this address (logged once a minute)',
-    );
-  });
+  capAppConnections(app, () => ctx.metrics.connectionsRefused.inc());
 
   const countIntakeRefusal = intakeRefusalCounter(deps);
   app.setErrorHandler((error: FastifyError | DashboardError, request, reply) => {
@@ -105,12 +96,7 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'INTERNAL', message: 'Internal error; see the hub log' });
   });
 
-  // Alerts, activity and reports are personal or health data: no browser or proxy keeps a copy (a shared care-home
-  // PC's disk cache, the back button after logout), and no answer is sniffed as another type. Pages set their own.
-  app.addHook('onSend', async (_request, reply) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
-  });
+  installAnswerHeaders(app, { https: servedOverHttps(deps) });
 
   if (generatedPassword) {
     // Shown to whoever starts the hub once it serves (a start that fails before shows nothing; the next start makes

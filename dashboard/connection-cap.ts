@@ -2,6 +2,7 @@
 // connections (each held until Node's 60 s header timeout, about 4 KB and a file descriptor) cannot take the Pi's
 // memory, or the descriptors the broker needs to take a reconnecting device.
 import type net from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { isLoopback } from '../hub/mqtt-auth.js';
 import { CountPerSource } from '../hub/mqtt-pending.js';
 import { addressKey } from './login-throttle.js';
@@ -14,7 +15,7 @@ import { addressKey } from './login-throttle.js';
 export const MAX_HTTP_CONNECTIONS_PER_ADDRESS = 128;
 
 /** Refuses (closes at once) a TCP connection from an address that already holds `max`; `onRefused` is told of each. */
-export function capConnectionsPerAddress(server: net.Server, max: number, onRefused: (address: string) => void): void {
+function capConnectionsPerAddress(server: net.Server, max: number, onRefused: (address: string) => void): void {
   const open = new CountPerSource(max);
   // For HTTPS too: 'connection' is the TCP connection, before its handshake.
   server.on('connection', (socket: net.Socket) => {
@@ -27,5 +28,23 @@ export function capConnectionsPerAddress(server: net.Server, max: number, onRefu
       return;
     }
     socket.once('close', () => open.give(key));
+  });
+}
+
+/**
+ * Caps `app`'s server at MAX_HTTP_CONNECTIONS_PER_ADDRESS per address (the hub's dashboard and the centre's console):
+ * each refusal is told to `countRefusal` and logged, at most once a minute so that a flood cannot fill the log.
+ */
+export function capAppConnections(app: FastifyInstance, countRefusal: () => void = () => undefined): void {
+  let refusalLoggedAt = -Infinity;
+  capConnectionsPerAddress(app.server, MAX_HTTP_CONNECTIONS_PER_ADDRESS, (address) => {
+    countRefusal();
+    const now = Date.now();
+    if (now - refusalLoggedAt < 60_000 && now >= refusalLoggedAt) return;
+    refusalLoggedAt = now;
+    app.log.warn(
+      { remote: address },
+      'http connection refused: too many open from this address (logged once a minute)',
+    );
   });
 }

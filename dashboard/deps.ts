@@ -81,3 +81,8 @@ export interface DashboardDeps {
   /** Set the `Secure` flag on the session cookie (when served over HTTPS behind a proxy; default: with `https`). */
   secureCookies?: boolean;
 }
+
+/** Whether browsers reach the dashboard over HTTPS (its own, or a TLS proxy's: `HUB_SECURE_COOKIES`). */
+export function servedOverHttps(deps: Pick<DashboardDeps, 'https' | 'secureCookies'>): boolean {
+  return deps.secureCookies ?? deps.https !== undefined;
+}

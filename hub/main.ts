@@ -5,6 +5,7 @@ import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
+import { flag, origins } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
 import { looseFileAdvice } from './private-files.js';
 import type { HubConfig } from './config-types.js';
@@ -67,34 +68,6 @@ function adminPassword(value: string | undefined): string | undefined {
   if (value.length < MIN_ADMIN_PASSWORD_LENGTH)
     throw new Error(`HUB_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`);
   return value;
-}
-
-/** A yes/no variable: 1/true/yes/on or 0/false/no/off; anything else is a mistake, never a silent "no". */
-function flag(value: string | undefined, name: string): boolean | undefined {
-  if (!value) return undefined;
-  const word = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
-  if (['0', 'false', 'no', 'off'].includes(word)) return false;
-  throw new Error(`${name} must be 1 or 0 (or true/false, yes/no, on/off), not '${value}'`);
-}
-
-/** Origins as a browser sends them (`https://host[:port]`); a value that is not one would never match, silently. */
-function origins(value: string | undefined, name: string): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean)
-    .map((o) => {
-      let url: URL | undefined;
-      try {
-        url = new URL(o);
-      } catch {
-        url = undefined;
-      }
-      if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
-        throw new Error(`${name}: '${o}' is not an origin such as https://care.example.org`);
-      return url.origin;
-    });
 }
 
 // The schemes mqtt.js connects with in Node; any other (http:) it silently takes as mqtt: and loops on reconnecting.

@@ -1,5 +1,8 @@
 // The uplink's settings (SPEC 10) read from the environment and checked up front, with errors naming the variable.
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { flag } from './env-values.js';
+import { isLoopback } from './mqtt-auth.js';
 
 /** Every item the queue may hold before the oldest superseded ones are dropped (HUB_UPLINK_MAX_QUEUE). */
 export const DEFAULT_UPLINK_MAX_QUEUE = 100_000;
@@ -74,6 +77,14 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
   if (ca !== undefined && parsed.protocol !== 'mqtts:') {
     throw new UplinkSettingsError('HUB_UPLINK_CA is set but HUB_UPLINK_URL is not mqtts://: the CA is for TLS');
   }
+  if (plaintextAcrossNetwork(parsed) && !allowPlaintext(env)) {
+    // Alerts name homes, residents and rooms, and the hub's password goes with the connect: never in clear over a
+    // network unless the installer says the link is private (a VPN, a leased line).
+    throw new UplinkSettingsError(
+      'HUB_UPLINK_URL is mqtt:// to another machine: alerts and the hub password would cross the network unencrypted. ' +
+        "Use mqtts:// (HUB_UPLINK_CA for the centre's own CA), or set HUB_UPLINK_ALLOW_PLAINTEXT=1 if the link is private (a VPN)",
+    );
+  }
   const councilKey = env.HUB_COUNCIL_KEY || undefined;
   if (councilKey !== undefined && councilKey.length < MIN_COUNCIL_KEY_CHARS) {
     throw new UplinkSettingsError(
@@ -89,6 +100,24 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
     councilKey,
     maxQueue: positiveInteger(env.HUB_UPLINK_MAX_QUEUE, 'HUB_UPLINK_MAX_QUEUE', DEFAULT_UPLINK_MAX_QUEUE),
   };
+}
+
+/**
+ * `mqtt://` to another machine: refused unless HUB_UPLINK_ALLOW_PLAINTEXT. To `localhost` or a loopback address the
+ * connection never leaves the machine (a TLS tunnel's local end, tests); a name that only looks like one does.
+ */
+export function plaintextAcrossNetwork(url: URL): boolean {
+  if (url.protocol !== 'mqtt:') return false;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return host !== 'localhost' && !(isIP(host) !== 0 && isLoopback(host));
+}
+
+function allowPlaintext(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return flag(env.HUB_UPLINK_ALLOW_PLAINTEXT, 'HUB_UPLINK_ALLOW_PLAINTEXT') === true;
+  } catch (err) {
+    throw new UplinkSettingsError((err as Error).message);
+  }
 }
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {

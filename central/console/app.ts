@@ -8,9 +8,11 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type pg from 'pg';
+import { installAnswerHeaders } from '../../dashboard/answer-headers.js';
+import { capAppConnections } from '../../dashboard/connection-cap.js';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
-import { addressKey, LoginThrottle } from '../../dashboard/login-throttle.js';
+import { addressKey, loginAddress, LoginThrottle } from '../../dashboard/login-throttle.js';
 import { openEventStream } from '../../dashboard/routes/event-stream.js';
 import {
   LOGIN_BODY,
@@ -72,7 +74,13 @@ export interface ConsoleAppDeps {
   commands: CommandSender;
   log: FastifyBaseLogger;
   sessionHours: number;
+  /** Browsers reach the console over HTTPS (a TLS proxy in front): `Secure` session cookies, `Strict-Transport-Security`. */
   secureCookies: boolean;
+  /**
+   * A reverse proxy on this machine forwards the operators (`CENTRAL_TRUST_PROXY=1`): a login try from loopback is
+   * counted under the last `X-Forwarded-For` address, not under loopback shared by every operator.
+   */
+  trustProxy?: boolean;
   sseHeartbeatSeconds: number;
   trustedOrigins?: readonly string[];
 }
@@ -133,6 +141,43 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     ajv: { customOptions: { allowUnionTypes: true } },
   });
 
+  // The hub dashboard's cap: one machine cannot hold thousands of idle connections and the console's descriptors.
+  capAppConnections(app);
+  /** Where a login try comes from: the connection, or the operator a reverse proxy here names (CENTRAL_TRUST_PROXY). */
+  const clientAddress = (request: FastifyRequest): string =>
+    loginAddress(request.ip, request.headers['x-forwarded-for'], deps.trustProxy === true);
+
+  /**
+   * One password try (a login, or the current password of a change): counted by the throttle before the hash, so
+   * parallel guesses cannot all pass the check and a refused try costs no scrypt; a right one clears the username.
+   */
+  const passwordTry = async (
+    request: FastifyRequest,
+    username: string,
+    password: string,
+  ): Promise<Operator | undefined> => {
+    const address = clientAddress(request);
+    const reserved = throttle.reserve(username, address, Date.now());
+    if ('waitMs' in reserved) {
+      const { seconds, message } = throttledLogin(reserved.waitMs);
+      throw new ConsoleError(429, 'LOGIN_THROTTLED', message, seconds);
+    }
+    let operator: Operator | undefined;
+    try {
+      operator = await operators.checkPassword(username, password, addressKey(address));
+    } catch (err) {
+      if (err instanceof HashQueueFull) throw new ConsoleError(429, 'LOGIN_THROTTLED', err.message, 1);
+      throw err;
+    }
+    if (!operator) {
+      // The address only: a username field sometimes holds a password typed in the wrong box.
+      request.log.info({ ip: address }, 'console login refused');
+      return undefined;
+    }
+    throttle.succeeded(reserved.attempt);
+    return operator;
+  };
+
   app.setErrorHandler((error: FastifyError | ConsoleError | DashboardError, request, reply) => {
     if (error instanceof ConsoleError || error instanceof DashboardError) {
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -156,6 +201,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     return reply.code(500).send({ error: 'INTERNAL', message: 'Internal error; see the console log' });
   });
 
+  installAnswerHeaders(app, { https: deps.secureCookies });
   await app.register(cookie);
   installCsrfProtection(app, deps.trustedOrigins);
   app.addHook('onRequest', async (request, reply) => {
@@ -198,25 +244,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      // Counted before the hash: parallel guesses cannot all pass the check, and a refused try costs no scrypt.
-      const reserved = throttle.reserve(username, request.ip, Date.now());
-      if ('waitMs' in reserved) {
-        const { seconds, message } = throttledLogin(reserved.waitMs);
-        throw new ConsoleError(429, 'LOGIN_THROTTLED', message, seconds);
-      }
-      let operator: Operator | undefined;
-      try {
-        operator = await operators.checkPassword(username, password, addressKey(request.ip));
-      } catch (err) {
-        if (err instanceof HashQueueFull) throw new ConsoleError(429, 'LOGIN_THROTTLED', err.message, 1);
-        throw err;
-      }
-      if (!operator) {
-        // The address only: a username field sometimes holds a password typed in the wrong box.
-        request.log.info({ ip: request.ip }, 'console login refused');
-        throw new ConsoleError(401, 'BAD_CREDENTIALS', 'Wrong username or password');
-      }
-      throttle.succeeded(reserved.attempt);
+      const operator = await passwordTry(request, username, password);
+      if (!operator) throw new ConsoleError(401, 'BAD_CREDENTIALS', 'Wrong username or password');
       const session = await operators.openSession(operator.username);
       reply.setCookie(
         SESSION_COOKIE,
@@ -245,15 +274,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const operator = operatorOf(request);
-      const reserved = throttle.reserve(operator.username, request.ip, Date.now());
-      if ('waitMs' in reserved) {
-        const seconds = Math.ceil(reserved.waitMs / 1000);
-        throw new ConsoleError(429, 'LOGIN_THROTTLED', `Too many wrong passwords: try again in ${seconds} s`, seconds);
-      }
-      if (!(await operators.checkPassword(operator.username, request.body.currentPassword, addressKey(request.ip)))) {
+      if (!(await passwordTry(request, operator.username, request.body.currentPassword))) {
         throw new ConsoleError(401, 'BAD_CREDENTIALS', 'The current password is wrong');
       }
-      throttle.succeeded(reserved.attempt);
       try {
         await operators.changePassword(operator.username, request.body.newPassword);
       } catch (err) {

@@ -26,11 +26,13 @@ export interface ConsoleOptions {
   announce?: (line: string) => void;
   commands?: Partial<CommandSettings>;
   sessionHours?: number;
-  /** `Secure` session cookies: set when the console is served over HTTPS (behind a TLS proxy). */
+  /** Served over HTTPS (behind a TLS proxy): `Secure` session cookies and `Strict-Transport-Security`. */
   secureCookies?: boolean;
   sseHeartbeatSeconds?: number;
   /** Origins besides the console's own allowed to send state-changing requests (a TLS proxy's public name). */
   trustedOrigins?: readonly string[];
+  /** A reverse proxy on this machine names the operators in X-Forwarded-For: the login throttle's address. */
+  trustProxy?: boolean;
 }
 
 export interface RunningConsole {
@@ -84,6 +86,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     secureCookies: options.secureCookies ?? false,
     sseHeartbeatSeconds: options.sseHeartbeatSeconds ?? 15,
     ...(options.trustedOrigins ? { trustedOrigins: options.trustedOrigins } : {}),
+    trustProxy: options.trustProxy ?? false,
   });
   let url: string;
   try {

@@ -57,10 +57,21 @@ export async function createOperator(
  * returned to be printed once. A set `adminPassword` later resets `admin`'s password (the way back in when every
  * admin password is lost) and ends admin's sessions.
  */
+/** The first admin's chosen password (CENTRAL_ADMIN_PASSWORD) meets the rule of every other; never echoed. */
+export function assertAdminPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new OperatorError(
+      'WEAK_PASSWORD',
+      `CENTRAL_ADMIN_PASSWORD must be at least ${String(MIN_PASSWORD_LENGTH)} characters (as every operator's password)`,
+    );
+  }
+}
+
 export async function ensureAdmin(
   pool: pg.Pool,
   adminPassword: string | undefined,
 ): Promise<{ generatedPassword?: string; replaced?: boolean }> {
+  if (adminPassword) assertAdminPassword(adminPassword);
   const admin = await pool.query<{ password_hash: string; password_unclaimed: boolean }>(
     `SELECT password_hash, password_unclaimed FROM console_operators WHERE username = 'admin'`,
   );

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
+import { servedOverHttps } from '../deps.js';
 import { DashboardError } from '../errors.js';
 import { addressKey, loginAddress } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
@@ -79,11 +80,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       }
       throttle.succeeded(reserved.attempt);
       const session = auth.openSession(principal.name, clock.now());
-      reply.setCookie(
-        SESSION_COOKIE,
-        session.sessionId,
-        sessionCookie(ctx.deps.secureCookies ?? ctx.deps.https !== undefined, sessionSeconds),
-      );
+      reply.setCookie(SESSION_COOKIE, session.sessionId, sessionCookie(servedOverHttps(ctx.deps), sessionSeconds));
       return { username: principal.name, role: principal.role, expiresAt: new Date(session.expiresAt).toISOString() };
     },
   );

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseCentralOptions } from '../../central/command.js';
 import { layoutPath } from '../../central/nats-cluster.js';
 import { cliPath, mqttClient, tempDir } from '../hub/helpers.js';
 import { centreMissing, startTestCentre, type TestCentre } from './centre.js';
@@ -49,6 +50,48 @@ describe('telecare central settings', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+    // The console behind a TLS proxy: a yes/no that is neither, or an origin that is not one, never passes silently;
+    // nor a first admin password shorter than any operator may choose (and it is never echoed).
+    const good = ['central', '--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'];
+    const proxyCases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ CENTRAL_ADMIN_PASSWORD: 'admin1' }, /CENTRAL_ADMIN_PASSWORD must be at least 10 characters/],
+      [{ CENTRAL_MQTT_CA: '/nonexistent/gateway-ca.pem' }, /CENTRAL_MQTT_CA: no file/],
+      [{ CENTRAL_SECURE_COOKIES: 'always' }, /CENTRAL_SECURE_COOKIES must be 1 or 0/],
+      [{ CENTRAL_TRUST_PROXY: 'nginx' }, /CENTRAL_TRUST_PROXY must be 1 or 0/],
+      [
+        { CENTRAL_TRUSTED_ORIGINS: 'console.example.org' },
+        /CENTRAL_TRUSTED_ORIGINS: 'console.example.org' is not an origin/,
+      ],
+    ];
+    for (const [extra, message] of proxyCases) {
+      const r = cli(good, { ...env, ...extra });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('admin1');
+    }
+    const behindProxy = parseCentralOptions(
+      {
+        nats: 'nats://h:1',
+        mqtt: 'mqtt://h:2',
+        database: 'postgres://a@h/d',
+        workers: '2',
+        user: 'centre',
+        silenceS: '180',
+        host: '127.0.0.1',
+        port: '8090',
+      },
+      {
+        ...env,
+        CENTRAL_SECURE_COOKIES: '1',
+        CENTRAL_TRUST_PROXY: 'yes',
+        CENTRAL_TRUSTED_ORIGINS: 'https://console.example.org/',
+      },
+    );
+    expect(behindProxy).toMatchObject({
+      secureCookies: true,
+      trustProxy: true,
+      trustedOrigins: ['https://console.example.org'],
+    });
   });
 });
 

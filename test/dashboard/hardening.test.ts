@@ -1,11 +1,18 @@
 // HTTP hardening: health says little to strangers, the API docs have a CSP, refused intake bodies are counted.
+import fs from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HSTS_MAX_AGE_S } from '../../dashboard/answer-headers.js';
 import { FakeClock } from '../../hub/clock.js';
 import { DeviceIndex } from '../../hub/config.js';
 import { Ingest } from '../../hub/ingest.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { ADMIN_PASSWORD, listenLocally, login, startDashboard, testConfig, type Dashboard } from './support.js';
+import { selfSignedPair } from '../support/tls.js';
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -45,6 +52,47 @@ describe('answers that carry personal data', () => {
     }
   });
 });
+
+describe('a dashboard served over HTTPS', () => {
+  it('tells browsers to keep to HTTPS on every answer, pages and API alike; over plain HTTP it says nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-hsts-'));
+    try {
+      const pair = selfSignedPair(dir);
+      dashboard = await startDashboard({ dir, https: { cert: pair.cert, key: pair.key } });
+      const port = await listenLocally(dashboard.app);
+      for (const route of ['/api/health', '/login', '/api/alerts?state=open', '/assets/style.css']) {
+        const res = await httpsGet(port, pair.cert, route);
+        expect({ route, hsts: res.headers['strict-transport-security'] }).toEqual({
+          route,
+          hsts: `max-age=${String(HSTS_MAX_AGE_S)}`,
+        });
+      }
+    } finally {
+      await dashboard?.close();
+      dashboard = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // Behind a TLS proxy (HUB_SECURE_COOKIES=1) the same; a plain-HTTP dashboard sends none.
+    dashboard = await startDashboard({ secureCookies: true });
+    expect((await dashboard.app.inject('/api/health')).headers['strict-transport-security']).toBe(
+      `max-age=${String(HSTS_MAX_AGE_S)}`,
+    );
+    await dashboard.close();
+    dashboard = await startDashboard();
+    expect((await dashboard.app.inject('/api/health')).headers['strict-transport-security']).toBeUndefined();
+  });
+});
+
+function httpsGet(port: number, ca: Buffer, route: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: route, ca }, (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+      })
+      .on('error', reject);
+  });
+}
 
 describe('the live alert stream', () => {
   it('is never kept in a browser or proxy cache either (it carries every alert), and never sniffed', async () => {

@@ -1,0 +1,30 @@
+// Values of yes/no and origin-list settings read from the environment (the hub's and the centre's), each checked so
+// that a mistake stops the start naming the variable instead of weakening a default silently.
+
+/** A yes/no variable: 1/true/yes/on or 0/false/no/off; anything else is a mistake, never a silent "no". */
+export function flag(value: string | undefined, name: string): boolean | undefined {
+  if (!value) return undefined;
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  throw new Error(`${name} must be 1 or 0 (or true/false, yes/no, on/off), not '${value}'`);
+}
+
+/** Origins as a browser sends them (`https://host[:port]`); a value that is not one would never match, silently. */
+export function origins(value: string | undefined, name: string): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(o);
+      } catch {
+        url = undefined;
+      }
+      if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+        throw new Error(`${name}: '${o}' is not an origin such as https://care.example.org`);
+      return url.origin;
+    });
+}
