@@ -321,7 +321,7 @@ export function registerCentralCommand(program: Command): void {
         const url = added.mqttUrls[0];
         if (url !== undefined && plaintextAcrossNetwork(new URL(url))) {
           process.stdout.write(
-            'The gateway speaks plain MQTT: a hub on another machine refuses it (alerts would cross the network in ' +
+            'The gateway speaks plain MQTT: a hub on another machine will not connect to it (alerts would cross the network in ' +
               'clear). Give the gateway a certificate (mqttTls in cluster.json, docs/central.md) and the hub mqtts://, or, over a private link (a VPN), set ' +
               'HUB_UPLINK_ALLOW_PLAINTEXT=1 on the hub.\n',
           );

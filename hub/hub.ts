@@ -300,7 +300,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     health: () => {
       const storageStatus = storage.status();
       return {
-        ...(storageStatus.state === 'degraded' ? { status: 'degraded' } : {}),
+        // An uplink refused (mqtt:// to another machine) forwards nothing to the centre: said, not silent.
+        ...(storageStatus.state === 'degraded' || options.uplink?.refused ? { status: 'degraded' } : {}),
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
         homes: current.homes.length,
         mqtt: broker.describe(),

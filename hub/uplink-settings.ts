@@ -23,6 +23,12 @@ export interface UplinkSettings {
   /** HUB_COUNCIL_KEY: the key of the home pseudonyms in daily features; no features are sent without it. */
   councilKey: string | undefined;
   maxQueue: number;
+  /**
+   * Why the uplink must not connect (mqtt:// to another machine without HUB_UPLINK_ALLOW_PLAINTEXT), or undefined.
+   * The hub still starts and keeps the resident safe locally; the uplink queues what it would send (nothing is lost
+   * once the URL is mqtts://) and never connects in clear (`Uplink.start`).
+   */
+  refused?: string;
 }
 
 export class UplinkSettingsError extends Error {
@@ -77,14 +83,16 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
   if (ca !== undefined && parsed.protocol !== 'mqtts:') {
     throw new UplinkSettingsError('HUB_UPLINK_CA is set but HUB_UPLINK_URL is not mqtts://: the CA is for TLS');
   }
-  if (plaintextAcrossNetwork(parsed) && !allowPlaintext(env)) {
-    // Alerts name homes, residents and rooms, and the hub's password goes with the connect: never in clear over a
-    // network unless the installer says the link is private (a VPN, a leased line).
-    throw new UplinkSettingsError(
-      'HUB_UPLINK_URL is mqtt:// to another machine: alerts and the hub password would cross the network unencrypted. ' +
-        "Use mqtts:// (HUB_UPLINK_CA for the centre's own CA), or set HUB_UPLINK_ALLOW_PLAINTEXT=1 if the link is private (a VPN)",
-    );
-  }
+  // Alerts name homes, residents and rooms, and the hub's password goes with the connect: never in clear over a
+  // network unless the installer says the link is private (a VPN, a leased line). Not a reason to stop the hub: until
+  // session 28 the centre's gateway spoke plain MQTT only, so every hub reporting to one was set up so; stopping them
+  // at an upgrade would leave their residents unwatched. The uplink is refused instead (`refused`, said in the log and
+  // in /api/health).
+  const refused =
+    plaintextAcrossNetwork(parsed) && !allowPlaintext(env)
+      ? 'HUB_UPLINK_URL is mqtt:// to another machine: alerts and the hub password would cross the network unencrypted, so the uplink does not connect (what it would send is kept). ' +
+        "Use mqtts:// (HUB_UPLINK_CA for the centre's own CA), or set HUB_UPLINK_ALLOW_PLAINTEXT=1 if the link is private (a VPN)"
+      : undefined;
   const councilKey = env.HUB_COUNCIL_KEY || undefined;
   if (councilKey !== undefined && councilKey.length < MIN_COUNCIL_KEY_CHARS) {
     throw new UplinkSettingsError(
@@ -99,6 +107,7 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
     caFile: ca === undefined ? undefined : path.resolve(cwd, ca),
     councilKey,
     maxQueue: positiveInteger(env.HUB_UPLINK_MAX_QUEUE, 'HUB_UPLINK_MAX_QUEUE', DEFAULT_UPLINK_MAX_QUEUE),
+    ...(refused ? { refused } : {}),
   };
 }
 

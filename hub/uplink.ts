@@ -64,6 +64,8 @@ export interface UplinkHealth {
   lastConnectedAt: string | null;
   lastSentAt: string | null;
   lastError: string | null;
+  /** Why the uplink does not connect at all (`UplinkSettings.refused`: mqtt:// to another machine); absent otherwise. */
+  refused?: string;
 }
 
 export function uplinkTopic(hubId: string, suffix: string): string {
@@ -143,6 +145,12 @@ export class Uplink {
     } catch (err) {
       // A full disk at start must not stop the hub: the next change of each alert is queued as usual.
       this.log.warn({ err: String(err) }, 'could not restate open alerts to the centre');
+    }
+    if (options.refused) {
+      // Never in clear to another machine: queued (bounded, as while the centre is out of reach), never sent.
+      this.lastError = options.refused;
+      this.log.error(options.refused);
+      return;
     }
     const statusTopic = uplinkTopic(options.hubId, 'status');
     const clientOptions: IClientOptions = {
@@ -256,6 +264,7 @@ export class Uplink {
       lastConnectedAt: iso(this.lastConnectedAt),
       lastSentAt: iso(this.lastSentAt),
       lastError: this.lastError,
+      ...(this.deps.options.refused ? { refused: this.deps.options.refused } : {}),
     };
   }
 
