@@ -186,10 +186,13 @@ export class Replayer {
     this.replay(this.toEvent(parsed, true));
   }
 
-  /** Replay one parsed line; the caller's object is left as it was. */
-  push(line: unknown): void {
+  /**
+   * Replay one parsed line; the caller's object is left as it was. `arrivesAt`: when the hub receives it, if later than
+   * its own time (a bridge flushing what it held during an outage: the rules' clock runs on to then first, as live).
+   */
+  push(line: unknown, arrivesAt?: number): void {
     this.lineNo++;
-    this.replay(this.toEvent(line, false));
+    this.replay(this.toEvent(line, false), arrivesAt);
   }
 
   /** A line of the input that is not an event (blank, or skipped by a format's parser): counted for line numbers. */
@@ -206,7 +209,7 @@ export class Replayer {
     return null;
   }
 
-  private replay(event: SensorEvent | null): void {
+  private replay(event: SensorEvent | null, arrivesAt?: number): void {
     if (!event) return;
     this.stats.events++;
     if (event.ts < this.lastTs) this.stats.late++;
@@ -218,7 +221,11 @@ export class Replayer {
       this.deliver(this.engine.watch(event.ts));
     }
     this.features?.add(event);
-    this.deliver(this.engine.handle(event));
+    this.deliver(
+      arrivesAt !== undefined && arrivesAt > event.ts
+        ? this.engine.handle(event, arrivesAt)
+        : this.engine.handle(event),
+    );
   }
 
   /** Run the clock on by the drain so due timers fire; returns the final figures. */

@@ -11,6 +11,9 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 
+/** How many of a device's latest reports a duplicate is looked for among (a re-sent report comes within a few). */
+const RECENT_REPORTS = 4;
+
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
  * wearable, a presence sensor): a home with none of them is not watched from the hub's start (`RulesEngine.watch`).
@@ -430,9 +433,18 @@ export class RulesEngine {
 
   /** What follows the event's own rules: a mat's presence, and the event as activity. */
   private afterEventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
-    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts).
+    // One of this device's latest reports again (MQTT QoS 1 redelivering, a bridge re-sending after a reconnect, at
+    // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
+    // after a later report does not set the device's state back (a door's `open` after its `close` would hide the
+    // next opening). The event's own rules heard it (a pendant press is one alert however often it is delivered).
+    const duplicate = duplicateReport(device, event);
+    if (duplicate === 'earlier') return;
+    if (duplicate === undefined) noteReport(device, event);
+    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). The latest
+    // report again is heard as before (a mat that pulses and repeats its `off` is not taken to be rested on).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
       onMatReport(home, device, event.value === true, event.ts);
+    if (duplicate !== undefined) return;
     const activity = observeActivity(device, event, home.params.presence, this.activity);
     if (activity) this.onActivity(home, device, event, activity, at);
   }
@@ -555,4 +567,29 @@ export class RulesEngine {
 /** A rule's home slice (undefined when it keeps none). */
 function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
   return entry.homePosition < 0 ? undefined : home.slices[entry.homePosition];
+}
+
+/**
+ * Whether the event is one of the device's latest few reports again (same time, type and value): `latest` (the one
+ * just before), `earlier` (a copy coming after a later report), undefined (a new report).
+ */
+export function duplicateReport(device: DeviceState, event: SensorEvent): 'latest' | 'earlier' | undefined {
+  const recent = device.recentReports;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = recent[i]!;
+    if (r.ts === event.ts && r.type === event.type && r.value === event.value)
+      return i === recent.length - 1 ? 'latest' : 'earlier';
+  }
+  return undefined;
+}
+
+/** Remember a report among the device's latest few (`DeviceState.recentReports`). */
+export function noteReport(device: DeviceState, event: SensorEvent): void {
+  const recent = device.recentReports;
+  // The oldest's object is reused: no allocation per event once a device has reported a few times.
+  const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };
+  r.ts = event.ts;
+  r.type = event.type;
+  r.value = event.value;
+  recent.push(r);
 }
