@@ -140,7 +140,7 @@ export class RulesEngine {
    */
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.noRestPending();
-    this.fireDue(now);
+    this.fireDue(this.lateBound(event, now));
     if (this.heard(event)) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
@@ -161,7 +161,7 @@ export class RulesEngine {
    */
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
-    this.fireDue(now);
+    this.fireDue(this.lateBound(event, now));
     if (!this.heard(event)) return this.ctx.take();
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
@@ -452,12 +452,22 @@ export class RulesEngine {
   /** `handle`'s end, once the event is through: a late event's overdue timers, then the decisions. */
   private afterEvent(at: number, now: number): RuleDecision[] {
     if (at < this.clockMs) {
-      // A late activity may leave a silence already overdue: decided now, not at the next tick; an alert it would
-      // clear and raise again at once stays open instead.
-      this.fireDue(now);
+      // A late activity may leave a silence already overdue: decided at the next event on time or tick, not now (the
+      // late reports after it, a bridge's flush, may end it). One that clears an alert is decided now: an alert it
+      // would clear and raise again at once stays open instead.
+      if (this.ctx.decisions.some((d) => d.type === 'clear')) this.fireDue(now);
       return withoutReopened(this.ctx.take());
     }
     return this.ctx.take();
+  }
+
+  /**
+   * How far the timers run before an event: to `now`, or, for a report older than the rules' time (a bridge flushing
+   * what it held), to its own time only: a timer armed by the flush's earlier reports is decided after the flush,
+   * once its later reports have been heard, not between two of them.
+   */
+  private lateBound(event: SensorEvent, now: number): number {
+    return event.ts < this.clockMs ? event.ts : now;
   }
 
   private noRestPending(): void {
