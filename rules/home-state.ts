@@ -401,7 +401,11 @@ export class HomeState {
     if (!(p.outingBoundMaxHours > 0)) return Infinity;
     const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingAround(since));
     // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
-    return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
+    if (!(bound > 0)) return Infinity;
+    if (bound <= p.outingBoundMaxHours * HOUR_MS) return bound;
+    // Longer than a day: a resident who goes away for days. Called late, after their longest with a margin (the
+    // 24-h horizon is past, but a resident who never left is called, not left for ever).
+    return bound <= p.outingBoundLateMaxDays * DAY_MS ? bound : Infinity;
   }
 
   /** The longest outing that began within `presence.outingBoundHourWindow` hours of `since`'s time of day. */
