@@ -202,6 +202,118 @@ function loneRoomSensors(rec: IndexedRecording): Perturbed {
   return r.notApplicable === undefined ? r : { rec, notApplicable: 'no room with one sensor' };
 }
 
+/** The device inside (not an exit door) with the most reports, of `kinds` when given. */
+function busiest(rec: IndexedRecording, kinds?: ReadonlySet<string>): HomeConfig['devices'][number] | undefined {
+  const counts = new Map<string, number>();
+  for (const e of rec.events) counts.set(e.deviceId, (counts.get(e.deviceId) ?? 0) + 1);
+  let best: HomeConfig['devices'][number] | undefined;
+  for (const d of rec.home.devices) {
+    if (d.kind === 'exit-door' || (kinds && !kinds.has(d.kind))) continue;
+    if (!best || (counts.get(d.id) ?? 0) > (counts.get(best.id) ?? 0)) best = d;
+  }
+  return best;
+}
+
+const STUCK_PIR_MS = 3 * DAY_MS;
+/**
+ * The busiest PIR sticks on (a fault of the sensor, not of its battery): at its first movement after day 2 it reports
+ * `on` and then nothing for 3 days, until someone resets it (its `off` then).
+ */
+function stuckPir(rec: IndexedRecording): Perturbed {
+  const pir = busiest(rec, new Set(['motion']));
+  if (!pir) return { rec, notApplicable: 'no PIR' };
+  const events: Events = [];
+  let stuckFrom = NaN;
+  for (const e of rec.events) {
+    if (e.deviceId !== pir.id) {
+      events.push(e);
+      continue;
+    }
+    if (Number.isNaN(stuckFrom) && e.value === true && e.ts >= rec.firstAt + 2 * DAY_MS) {
+      stuckFrom = e.ts;
+      events.push(e);
+      if (e.ts + STUCK_PIR_MS <= rec.lastAt)
+        events.push({ ...e, value: false, ts: e.ts + STUCK_PIR_MS, origin: undefined });
+      continue;
+    }
+    if (e.ts > stuckFrom && e.ts <= stuckFrom + STUCK_PIR_MS) continue;
+    events.push(e);
+  }
+  return { rec: withEvents(rec, events.sort(byTime)) };
+}
+
+/** Devices inside whose battery runs out: from `diesAt` (by id) on they report nothing (configured still). */
+function diesAt(rec: IndexedRecording, deaths: ReadonlyMap<string, number>): Perturbed {
+  return {
+    rec: withEvents(
+      rec,
+      rec.events.filter((e) => e.ts < (deaths.get(e.deviceId) ?? Infinity)),
+    ),
+  };
+}
+
+/** The busiest device inside dies half way through the recording (its battery: the hub was told nothing). */
+function busiestDiesMid(rec: IndexedRecording): Perturbed {
+  const d = busiest(rec);
+  if (!d) return { rec, notApplicable: 'no device inside' };
+  return diesAt(rec, new Map([[d.id, rec.firstAt + (rec.lastAt - rec.firstAt) / 2]]));
+}
+
+/** A seeded half of the devices inside die, each at a random time in the middle third of the recording. */
+function halfDieMid(rec: IndexedRecording, seed: number): Perturbed {
+  const random = createRng(seed).next;
+  const span = rec.lastAt - rec.firstAt;
+  const deaths = new Map<string, number>();
+  for (const d of rec.home.devices) {
+    if (d.kind === 'exit-door' || random() >= 0.5) continue;
+    deaths.set(d.id, rec.firstAt + (span * (1 + random())) / 3);
+  }
+  return diesAt(rec, deaths);
+}
+
+/**
+ * Every tenth report delivered twice (MQTT QoS 1 after a lost acknowledgement): the copy right after the report, or,
+ * one time in three, after the next report (a bridge re-sending after a reconnect).
+ */
+function duplicates(rec: IndexedRecording, seed: number): Perturbed {
+  const random = createRng(seed).next;
+  const events: Events = [];
+  let pending: Events[number] | undefined;
+  for (const e of rec.events) {
+    events.push(e);
+    if (pending) {
+      events.push(pending);
+      pending = undefined;
+    }
+    if (random() >= 0.1) continue;
+    const copy = { ...e, origin: undefined };
+    if (random() < 1 / 3) pending = copy;
+    else events.push(copy);
+  }
+  if (pending) events.push(pending);
+  return { rec: withEvents(rec, events) };
+}
+
+const FLUSH_MS = HOUR_MS;
+/**
+ * The home's bridge loses the hub (Wi-Fi, the broker restarting) for an hour every 3 days from day 1, at a seeded time
+ * of day, then flushes what it held, in order, stamped with their own times: the hub hears nothing for an hour,
+ * then an hour of old reports at once (`arrivesAt`).
+ */
+function bridgeFlush(rec: IndexedRecording, seed: number): Perturbed {
+  const random = createRng(seed).next;
+  const outages: number[] = [];
+  for (let day = rec.firstAt + DAY_MS; day + DAY_MS <= rec.lastAt; day += 3 * DAY_MS)
+    outages.push(day + Math.floor(random() * (DAY_MS - FLUSH_MS)));
+  let k = 0;
+  const events = rec.events.map((e) => {
+    while (k < outages.length && e.ts >= (outages[k] ?? Infinity) + FLUSH_MS) k++;
+    const from = outages[k];
+    return from !== undefined && e.ts >= from ? { ...e, arrivesAt: from + FLUSH_MS } : e;
+  });
+  return { rec: withEvents(rec, events) };
+}
+
 /** Seeds of the other halves (`half-sensors` is seed 11, the default table's). */
 const OTHER_HALF_SEEDS = [1, 2, 3, 4, 5, 6] as const;
 
@@ -218,6 +330,31 @@ export const FAILURE_PERTURBATIONS: readonly Perturbation[] = [
   })),
   { id: 'no-exit-contact', description: "the exit door's contact missing (layout)", apply: noExitContact },
   { id: 'lone-room-sensors', description: 'the only sensor of each room that has one missing', apply: loneRoomSensors },
+  {
+    id: 'stuck-pir',
+    description: 'the busiest PIR stuck on for 3 days from day 2 (no report, then its off)',
+    apply: stuckPir,
+  },
+  {
+    id: 'dies-mid',
+    description: 'the busiest device inside dies half way (battery): nothing from it after',
+    apply: busiestDiesMid,
+  },
+  {
+    id: 'half-die-mid',
+    description: 'a seeded half of the devices inside die, each at a random time of the middle third',
+    apply: halfDieMid,
+  },
+  {
+    id: 'duplicates',
+    description: '1 report in 10 delivered twice (1 in 3 of them after the next)',
+    apply: duplicates,
+  },
+  {
+    id: 'bridge-flush',
+    description: 'the bridge cut off an hour every 3 days, then its hour of old reports at once',
+    apply: bridgeFlush,
+  },
 ];
 
 /** Each device inside dropped alone (its events and configuration), one perturbation per device of the home. */

@@ -120,7 +120,8 @@ function isOwnDoing(e: { type: string; value: unknown }): boolean {
 }
 
 /** An event as replayed: `origin` is its index in the untouched recording (absent for events a perturbation made up). */
-export type ReplayedEvent = HomeRecording['events'][number] & { origin?: number };
+/** `arrivesAt`: when the hub receives it, if after its own time (a bridge's flush, `homes-robustness.ts`). */
+export type ReplayedEvent = HomeRecording['events'][number] & { origin?: number; arrivesAt?: number };
 
 /** What is replayed instead of the untouched recording (a perturbed one, `homes-robustness.ts`); the cuts stay the recording's. */
 export interface Replayed {
@@ -343,10 +344,10 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
         matPresses.set(d.id, presses);
       }
     }
-    const { origin, ...event } = line;
+    const { origin, arrivesAt, ...event } = line;
     recent.push(line);
     if (recent.length > RECENT_KEPT) recent.shift();
-    replayer.push(event);
+    replayer.push(event, arrivesAt);
     lastPushedAt = Math.max(lastPushedAt, line.ts);
     const cut = cuts[next];
     if (cut && origin === cut.index) {

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseHubConfig, readConfigJson } from '../hub/config.js';
+import { parseIsoMs } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
 import { casasLineParser } from './casas.js';
@@ -20,6 +21,21 @@ interface ReplayCliOptions {
   prealerts?: boolean;
   features?: string;
   home: string;
+  startedAt: string;
+}
+
+/**
+ * `--started-at`: when the hub started watching the configured homes (`RulesEngine.watch`): `first-event` (the
+ * default: a hub started as the recording begins, as the evaluation replays its homes), an ISO 8601 time or epoch
+ * milliseconds (the hub's real start), or `none` (homes watched from their first report only).
+ */
+export function parseStartedAt(text: string): number | 'first-event' | undefined {
+  if (text === 'first-event') return 'first-event';
+  if (text === 'none') return undefined;
+  const ms = /^\d+$/.test(text) ? Number(text) : parseIsoMs(text);
+  if (!Number.isFinite(ms))
+    throw new Error(`--started-at must be first-event, none, an ISO 8601 time or epoch ms, not "${text}"`);
+  return ms;
 }
 
 /**
@@ -51,6 +67,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     throw new Error(`--drain must be a number of hours, not "${o.drain}"`);
   if (o.format !== 'ndjson' && o.format !== 'casas')
     throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
+  const startedAt = parseStartedAt(o.startedAt);
   const zone = new ZoneClock(o.tz);
   const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];
 
@@ -60,6 +77,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     homes,
     defaultTimezone: o.tz,
     drainHours,
+    startedAt,
     features: o.features !== undefined,
     onAlert: (alert) => {
       pending += `${JSON.stringify(alert)}\n`;
@@ -145,6 +163,12 @@ export function registerReplayCommand(program: Command): void {
     .option('--prealerts', 'also write pre-alerts (warnings to the resident) to stdout')
     .option('--features <file>', "write every home's daily features (one JSON per line) to this file")
     .option('--home <id>', 'home id for --format casas', 'casas')
+    .option(
+      '--started-at <time>',
+      'when the hub started watching the configured homes (a home silent since is called as live): ' +
+        'first-event, an ISO time, epoch ms, or none',
+      'first-event',
+    )
     .action(async (o: ReplayCliOptions) => {
       await runReplay(o);
     });

@@ -70,10 +70,11 @@ export interface ReplayOptions {
   rules?: RulesEngineOptions['rules'];
   /**
    * When the hub started watching the configured homes (epoch ms; `RulesEngine.watch`): a home that has reported
-   * nothing by then is a silence from then, as live. Default: none (the replay's homes are watched from their first
-   * activity).
+   * nothing by then is a silence from then, as live. `'first-event'`: the time of the first line replayed (a hub
+   * started as the recording began; the CLI's default, as the evaluation's). Default: none (the replay's homes are
+   * watched from their first activity, as before a hub had a start).
    */
-  startedAt?: number;
+  startedAt?: number | 'first-event';
 }
 
 export interface ReplayStats {
@@ -132,6 +133,8 @@ export class Replayer {
   /** Number of the line being replayed (1-based), for naming dropped lines. */
   private lineNo = 0;
   private draining = false;
+  /** The watch starts at the first line replayed (`startedAt: 'first-event'`), not yet met. */
+  private watchAtFirstEvent: boolean;
   /** Ids already found printable: they repeat on every line. */
   private readonly goodIds = new Set<string>();
   readonly stats: ReplayStats = {
@@ -160,7 +163,8 @@ export class Replayer {
     this.defaultTimezone = options.defaultTimezone ?? 'UTC';
     this.drainMs = (options.drainHours ?? 24) * HOUR_MS;
     this.engine = new RulesEngine(homes, { rules: options.rules });
-    if (options.startedAt !== undefined) this.deliver(this.engine.watch(options.startedAt));
+    if (typeof options.startedAt === 'number') this.deliver(this.engine.watch(options.startedAt));
+    this.watchAtFirstEvent = options.startedAt === 'first-event';
     this.stats.homes = homes.length;
     this.features = options.features
       ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })
@@ -182,10 +186,13 @@ export class Replayer {
     this.replay(this.toEvent(parsed, true));
   }
 
-  /** Replay one parsed line; the caller's object is left as it was. */
-  push(line: unknown): void {
+  /**
+   * Replay one parsed line; the caller's object is left as it was. `arrivesAt`: when the hub receives it, if later than
+   * its own time (a bridge flushing what it held during an outage: the rules' clock runs on to then first, as live).
+   */
+  push(line: unknown, arrivesAt?: number): void {
     this.lineNo++;
-    this.replay(this.toEvent(line, false));
+    this.replay(this.toEvent(line, false), arrivesAt);
   }
 
   /** A line of the input that is not an event (blank, or skipped by a format's parser): counted for line numbers. */
@@ -202,14 +209,23 @@ export class Replayer {
     return null;
   }
 
-  private replay(event: SensorEvent | null): void {
+  private replay(event: SensorEvent | null, arrivesAt?: number): void {
     if (!event) return;
     this.stats.events++;
     if (event.ts < this.lastTs) this.stats.late++;
     else this.lastTs = event.ts;
     if (Number.isNaN(this.firstTs)) this.firstTs = event.ts;
+    if (this.watchAtFirstEvent) {
+      // The hub starts as the first line arrives, then handles it: its own home is heard at once.
+      this.watchAtFirstEvent = false;
+      this.deliver(this.engine.watch(event.ts));
+    }
     this.features?.add(event);
-    this.deliver(this.engine.handle(event));
+    this.deliver(
+      arrivesAt !== undefined && arrivesAt > event.ts
+        ? this.engine.handle(event, arrivesAt)
+        : this.engine.handle(event),
+    );
   }
 
   /** Run the clock on by the drain so due timers fire; returns the final figures. */

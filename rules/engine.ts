@@ -11,6 +11,9 @@ import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
 
+/** How many of a device's latest reports a duplicate is looked for among (a re-sent report comes within a few). */
+const RECENT_REPORTS = 4;
+
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
  * wearable, a presence sensor): a home with none of them is not watched from the hub's start (`RulesEngine.watch`).
@@ -137,7 +140,7 @@ export class RulesEngine {
    */
   handle(event: SensorEvent, now: number = event.ts): RuleDecision[] {
     this.noRestPending();
-    this.fireDue(now);
+    this.fireDue(this.lateBound(event, now));
     if (this.heard(event)) {
       const at = Math.min(event.ts, this.clockMs);
       this.onEvent(event, at, this.clockMs);
@@ -158,7 +161,7 @@ export class RulesEngine {
    */
   handleFirst(event: SensorEvent, now: number): RuleDecision[] {
     this.noRestPending();
-    this.fireDue(now);
+    this.fireDue(this.lateBound(event, now));
     if (!this.heard(event)) return this.ctx.take();
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
@@ -430,9 +433,18 @@ export class RulesEngine {
 
   /** What follows the event's own rules: a mat's presence, and the event as activity. */
   private afterEventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
-    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts).
+    // One of this device's latest reports again (MQTT QoS 1 redelivering, a bridge re-sending after a reconnect, at
+    // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
+    // after a later report does not set the device's state back (a door's `open` after its `close` would hide the
+    // next opening). The event's own rules heard it (a pendant press is one alert however often it is delivered).
+    const duplicate = duplicateReport(device, event);
+    if (duplicate === 'earlier') return;
+    if (duplicate === undefined) noteReport(device, event);
+    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). The latest
+    // report again is heard as before (a mat that pulses and repeats its `off` is not taken to be rested on).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
       onMatReport(home, device, event.value === true, event.ts);
+    if (duplicate !== undefined) return;
     const activity = observeActivity(device, event, home.params.presence, this.activity);
     if (activity) this.onActivity(home, device, event, activity, at);
   }
@@ -440,12 +452,22 @@ export class RulesEngine {
   /** `handle`'s end, once the event is through: a late event's overdue timers, then the decisions. */
   private afterEvent(at: number, now: number): RuleDecision[] {
     if (at < this.clockMs) {
-      // A late activity may leave a silence already overdue: decided now, not at the next tick; an alert it would
-      // clear and raise again at once stays open instead.
-      this.fireDue(now);
+      // A late activity may leave a silence already overdue: decided at the next event on time or tick, not now (the
+      // late reports after it, a bridge's flush, may end it). One that clears an alert is decided now: an alert it
+      // would clear and raise again at once stays open instead.
+      if (this.ctx.decisions.some((d) => d.type === 'clear')) this.fireDue(now);
       return withoutReopened(this.ctx.take());
     }
     return this.ctx.take();
+  }
+
+  /**
+   * How far the timers run before an event: to `now`, or, for a report older than the rules' time (a bridge flushing
+   * what it held), to its own time only: a timer armed by the flush's earlier reports is decided after the flush,
+   * once its later reports have been heard, not between two of them.
+   */
+  private lateBound(event: SensorEvent, now: number): number {
+    return event.ts < this.clockMs ? event.ts : now;
   }
 
   private noRestPending(): void {
@@ -555,4 +577,29 @@ export class RulesEngine {
 /** A rule's home slice (undefined when it keeps none). */
 function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
   return entry.homePosition < 0 ? undefined : home.slices[entry.homePosition];
+}
+
+/**
+ * Whether the event is one of the device's latest few reports again (same time, type and value): `latest` (the one
+ * just before), `earlier` (a copy coming after a later report), undefined (a new report).
+ */
+export function duplicateReport(device: DeviceState, event: SensorEvent): 'latest' | 'earlier' | undefined {
+  const recent = device.recentReports;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = recent[i]!;
+    if (r.ts === event.ts && r.type === event.type && r.value === event.value)
+      return i === recent.length - 1 ? 'latest' : 'earlier';
+  }
+  return undefined;
+}
+
+/** Remember a report among the device's latest few (`DeviceState.recentReports`). */
+export function noteReport(device: DeviceState, event: SensorEvent): void {
+  const recent = device.recentReports;
+  // The oldest's object is reused: no allocation per event once a device has reported a few times.
+  const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };
+  r.ts = event.ts;
+  r.type = event.type;
+  r.value = event.value;
+  recent.push(r);
 }

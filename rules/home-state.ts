@@ -58,6 +58,19 @@ export interface DeviceState {
   contactKeys: { open: string; closed: string } | undefined;
   /** The rules' slices for this device, by registry position; undefined until a rule with device state heard it. */
   slices: unknown[] | undefined;
+  /**
+   * Its latest few reports (own time, type, value), oldest first: the same report again (MQTT's QoS 1 redelivering,
+   * a bridge re-sending after a reconnect) says nothing new of the device's state or of the resident
+   * (`RulesEngine`: no presence, no activity).
+   */
+  recentReports: DeviceReport[];
+}
+
+/** One report of a device, as a duplicate of it is recognised. */
+export interface DeviceReport {
+  ts: number;
+  type: string;
+  value: unknown;
 }
 
 /** A rule's saved slice: the version of its codec and what `save` gave. */
@@ -77,6 +90,8 @@ export interface DeviceSnapshot {
   mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'> & { matRestMaxMs?: number };
   /** The slices of the rules that heard from it, by rule name. */
   rules?: Record<string, SavedSlice>;
+  /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
+  reported?: DeviceReport[];
 }
 
 /** The persisted part of a home's state (JSON); state version 5 (before the registry) is read by `restore` too. */
@@ -268,6 +283,7 @@ export class HomeState {
       roomContext: room === undefined ? undefined : `room:${room}`,
       contactKeys: undefined,
       slices: undefined,
+      recentReports: [],
     };
     this.devices.set(id, device);
     return device;
@@ -385,7 +401,11 @@ export class HomeState {
     if (!(p.outingBoundMaxHours > 0)) return Infinity;
     const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingAround(since));
     // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
-    return bound > p.outingBoundMaxHours * HOUR_MS || !(bound > 0) ? Infinity : bound;
+    if (!(bound > 0)) return Infinity;
+    if (bound <= p.outingBoundMaxHours * HOUR_MS) return bound;
+    // Longer than a day: a resident who goes away for days. Called late, after their longest with a margin (the
+    // 24-h horizon is past, but a resident who never left is called, not left for ever).
+    return bound <= p.outingBoundLateMaxDays * DAY_MS ? bound : Infinity;
   }
 
   /** The longest outing that began within `presence.outingBoundHourWindow` hours of `since`'s time of day. */
@@ -430,6 +450,7 @@ export class HomeState {
     for (const d of this.devices.values()) {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
+      if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
       if (d.kind === 'bed' || d.kind === 'chair')
         saved.mat = {
           matHolds: d.matHolds,
@@ -575,6 +596,10 @@ export class HomeState {
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
       device.holdMinMs = num(d.holdMinMs);
+      if (Array.isArray(d.reported))
+        device.recentReports = d.reported
+          .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string')
+          .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;

@@ -60,6 +60,14 @@ export interface RuleParams {
      * same time of day (local); 12 or more: of every outing, as in session 26.
      */
     outingBoundHourWindow: number;
+    /**
+     * Where the bound would pass `outingBoundMaxHours` (a resident seen away for a day or more), it is still
+     * `outingBoundFactor` x the longest outing, up to this many days: an outing longer than any the home has had is
+     * called late ("away longer than ever: confirm, or set away mode") rather than never. 0 (the default): no bound
+     * there, as in session 27; on Kasteren B it called the empty home after its annotation ended (+1 or +2 false
+     * alarms in 7 failure variants) and saved no collapse within 24 h (eval/README.md, session 28).
+     */
+    outingBoundLateMaxDays: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -152,6 +160,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     outingBoundFactor: 1.25,
     outingBoundMaxHours: 22,
     outingBoundHourWindow: 12,
+    outingBoundLateMaxDays: 0,
   },
   inactivity: {
     floorMinutes: 120,

@@ -13,6 +13,7 @@ import type { HubConfig } from '../../hub/config-types.js';
 import { simulate, toReplayLine, type SimEvent } from '../../simulate/generator.js';
 import { deviceById, schemeConfig } from '../../simulate/layout.js';
 import { tempDir } from '../hub/helpers.js';
+import { jsonLines, runReplay } from '../support/replay-cli.js';
 import { clockedRules, startAlertService } from '../support/clocked-hub.js';
 import { DAY_MS, HOUR_MS } from '../../rules/time.js';
 
@@ -68,17 +69,17 @@ async function boot(dir: string, startMs: number) {
 /**
  * The hub's path: each event stored and fed to the real runner at its time on the hub's clock, the runner's own
  * timer, the real alert service. The clock also stops at random moments between events (escalations, snapshots).
- * With `crashAtEvent`, the hub dies there (no stop, no last snapshot; events stored so far acknowledged) and starts
+ * With `startAtFirst` the hub starts as the first event arrives (else a second before). With `crashAtEvent`, the hub dies there (no stop, no last snapshot; events stored so far acknowledged) and starts
  * again on the same database. Returns every raise the alert service carried out (new alerts and repeats).
  */
-async function live(events: SimEvent[], seed: number, crashAtEvent = -1): Promise<string[]> {
+async function live(events: SimEvent[], seed: number, crashAtEvent = -1, startAtFirst = false): Promise<string[]> {
   let random = seed;
   const rnd = (): number => (random = (random * 1103515245 + 12345) % 2147483648) / 2147483648;
   const first = events[0];
   const last = events.at(-1);
   if (first === undefined || last === undefined) throw new Error('a live run needs events');
   const dir = tempDir('live-replay');
-  let hub = await boot(dir, first.ts - 1000);
+  let hub = await boot(dir, startAtFirst ? first.ts : first.ts - 1000);
   let stored: Promise<number>[] = [];
   for (const [i, e] of events.entries()) {
     if (i === crashAtEvent) {
@@ -128,5 +129,41 @@ describe('replay and live', () => {
     // A hub killed on the second evening, between two snapshots, and started again: the re-feed changes nothing.
     const secondEvening = events.findIndex((e) => e.ts >= Date.UTC(2026, 2, 28, 19, 0));
     expect(await live(events, 4, secondEvening)).toEqual(fromReplay);
+  });
+});
+
+describe('telecare replay and live, a home silent from the start', () => {
+  it("call a home nothing has reported from since the hub started at the same time: the CLI's start is the first event's", async () => {
+    // h2's bridge is down for its first 12 hours: the hub, started as h1's first report arrives, hears nothing of it.
+    const all = recording();
+    const first = all[0]!;
+    const events = all.filter((e) => e.homeId !== 'h2' || e.ts >= first.ts + 12 * HOUR_MS);
+    const dir = tempDir('replay-started-at');
+    try {
+      const input = path.join(dir, 'events.ndjson');
+      const configFile = path.join(dir, 'config.json');
+      fs.writeFileSync(input, `${events.map(toReplayLine).join('\n')}\n`);
+      fs.writeFileSync(configFile, JSON.stringify(config));
+      const run = runReplay(['--input', input, '--config', configFile, '--drain', '24']);
+      expect(run.status).toBe(0);
+      const fromCli = jsonLines<{ homeId: string; kind: string; raisedAt: string }>(run.stdout).map(
+        (a) => `${a.homeId} ${a.kind} ${a.raisedAt}`,
+      );
+      // The start of the hub is a silence of h2 (the night allowance, 10 h), as live calls it.
+      expect(fromCli).toContain(`h2 inactivity ${new Date(first.ts + 10 * HOUR_MS).toISOString()}`);
+      expect(await live(events, 5, -1, true)).toEqual(fromCli);
+      // `none` (homes watched from their first report only) is what the CLI did before: h2's first hours unseen.
+      const none = runReplay(['--input', input, '--config', configFile, '--drain', '24', '--started-at', 'none']);
+      expect(
+        jsonLines<{ homeId: string; raisedAt: string }>(none.stdout).some(
+          (a) => a.homeId === 'h2' && Date.parse(a.raisedAt) < first.ts + 12 * HOUR_MS,
+        ),
+      ).toBe(false);
+      const bad = runReplay(['--input', input, '--started-at', 'yesterday']);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toContain('--started-at');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -219,4 +219,36 @@ describe('an outing nothing ends', () => {
     h.advanceBy(24 * HOUR_MS);
     expect(family(h)).toEqual([]);
   });
+
+  // Session 28 (presence.outingBoundLateMaxDays, an installer's choice, off by default): a home seen away for a day has
+  // its bound still, at 1.25 x that day: a resident who never left is called late, not never.
+  for (const [lateDays, calledAt] of [
+    [14, 30],
+    [0, null],
+  ] as const) {
+    it(`with outingBoundLateMaxDays ${lateDays}, after a day away, a door nothing ends: ${calledAt === null ? 'never called' : `called at ${calledAt} h`}`, () => {
+      const config = home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingBoundLateMaxDays: lateDays } },
+      );
+      const { h, closedAt } = doorAtTen(config);
+      homeAgain(h, closedAt + 24 * HOUR_MS - h.clock.now());
+      expect(kinds(h)).toEqual([['inactivity', closedAt + 18 * HOUR_MS]]);
+      h.at(2 * MINUTE_MS, 'front', 'contact', false);
+      h.at(5 * SECOND_MS, 'front', 'contact', true);
+      const again = h.clock.now();
+      h.advanceBy(3 * DAY_MS);
+      const after = family(h).slice(1);
+      if (calledAt === null) expect(after).toEqual([]);
+      else {
+        // 1.25 x the 24-h day away (its length from the closing to the arrival's opening), from the closing.
+        expect(after).toHaveLength(1);
+        expect(after[0]!.at).toBeGreaterThan(again + (calledAt - 0.1) * HOUR_MS);
+        expect(after[0]!.at).toBeLessThanOrEqual(again + calledAt * HOUR_MS);
+        expect(after[0]!.detail).toEqual(
+          expect.objectContaining({ outingUnended: { since: new Date(again).toISOString() } }),
+        );
+      }
+    });
+  }
 });
