@@ -593,8 +593,13 @@ export function duplicateReport(device: DeviceState, event: SensorEvent): 'lates
   return undefined;
 }
 
-/** Remember a report among the device's latest few (`DeviceState.recentReports`). */
+/**
+ * Remember a report among the device's latest few (`DeviceState.recentReports`). Not one whose value is an object (a
+ * wearable's `accel` samples, up to 64 KiB): never equal to another, it would only be held in memory and saved with
+ * every rules snapshot.
+ */
 export function noteReport(device: DeviceState, event: SensorEvent): void {
+  if (typeof event.value === 'object' && event.value !== null) return;
   const recent = device.recentReports;
   // The oldest's object is reused: no allocation per event once a device has reported a few times.
   const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };

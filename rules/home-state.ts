@@ -598,7 +598,8 @@ export class HomeState {
       device.holdMinMs = num(d.holdMinMs);
       if (Array.isArray(d.reported))
         device.recentReports = d.reported
-          .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string')
+          // Not a value that is an object: saved by session 28's first version (a wearable's samples), never matched.
+          .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string' && typeof r.value !== 'object')
           .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;

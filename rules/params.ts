@@ -65,7 +65,8 @@ export interface RuleParams {
      * `outingBoundFactor` x the longest outing, up to this many days: an outing longer than any the home has had is
      * called late ("away longer than ever: confirm, or set away mode") rather than never. 0 (the default): no bound
      * there, as in session 27; on Kasteren B it called the empty home after its annotation ended (+1 or +2 false
-     * alarms in 7 failure variants) and saved no collapse within 24 h (eval/README.md, session 28).
+     * alarms in 7 failure variants) and saved no collapse within 24 h (eval/README.md, session 28). The wait on a device
+     * alone in a home shown empty for a day or more (`emptyHomeBoundMs` in possible-fall.ts) follows it alike.
      */
     outingBoundLateMaxDays: number;
   };

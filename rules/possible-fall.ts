@@ -6,7 +6,7 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
-import { HOUR_MS, MINUTE_MS } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -220,7 +220,9 @@ export function emptyHomeBoundMs(home: HomeState): number {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   const p = home.params.presence;
   const spell = p.outingBoundFactor * (watch?.longestEmptyMs ?? 0);
-  if (spell > p.outingBoundMaxHours * HOUR_MS) return Infinity;
+  // Past a day, as an outing's bound: none, or, where the installer chose it (`presence.outingBoundLateMaxDays`),
+  // late rather than never.
+  if (spell > p.outingBoundMaxHours * HOUR_MS && !(spell <= p.outingBoundLateMaxDays * DAY_MS)) return Infinity;
   return Math.max(bound, spell);
 }
 

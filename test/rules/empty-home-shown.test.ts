@@ -3,7 +3,7 @@
 // an outing nothing ends (inactivity calls then: a resident who came back unseen is called late, not never).
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
-import { Harness, MONDAY } from './factories.js';
+import { Harness, home, MONDAY } from './factories.js';
 
 /**
  * One outing of 4.5 h with the kitchen PIR firing alone in it (sun on a PIR, a pet), ended by the front door opening
@@ -99,8 +99,12 @@ function stepOutAndBack(h: Harness): void {
 }
 
 /** The resident up at 06:00 on Monday; `history` outings follow back to back; then out once more and a device alone. */
-function lastOuting(history: ((h: Harness) => void)[], restart = false): { h: Harness; blipAt: number } {
-  const h = new Harness(undefined, MONDAY + 6 * HOUR_MS);
+function lastOuting(
+  history: ((h: Harness) => void)[],
+  restart = false,
+  config = home(),
+): { h: Harness; blipAt: number } {
+  const h = new Harness(config, MONDAY + 6 * HOUR_MS);
   h.at(0, 'kitchen-pir', 'motion', true);
   h.at(MINUTE_MS, 'hall-pir', 'motion', true);
   for (const outing of history) outing(h);
@@ -160,6 +164,18 @@ describe('a home shown by its own returns to be empty when a device fires alone'
     const { h } = lastOuting([outingWithAGhost, outingWithAGhost, awayWithAGhost(20)]);
     h.advanceBy(48 * HOUR_MS);
     expect(family(h)).toEqual([]);
+  });
+
+  it('with presence.outingBoundLateMaxDays, a home shown empty for 20 h is waited on for as long (25 h), then called', () => {
+    // The installer's choice (session 28, off by default): an outing of days is called late rather than never; so too
+    // a device alone in a home shown empty that long (review, session 28: it was still never called).
+    const config = home({}, { presence: { outingBoundLateMaxDays: 3 } });
+    const { h, blipAt } = lastOuting([outingWithAGhost, outingWithAGhost, awayWithAGhost(20)], false, config);
+    const boundMs = 1.25 * (20 * HOUR_MS - 10 * MINUTE_MS + 2 * SECOND_MS);
+    h.advanceBy(boundMs - MINUTE_MS);
+    expect(family(h)).toEqual([]);
+    h.advanceBy(2 * MINUTE_MS);
+    expect(h.raised('inactivity').map((d) => d.at)).toEqual([blipAt + boundMs]);
   });
 
   it('a home shown empty for 16 h: waited on for as long, with the outing margin (20 h), then called', () => {
