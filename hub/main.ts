@@ -7,6 +7,7 @@ import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { flag, origins } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
+import { startMallocTrim } from './malloc-trim.js';
 import { looseFileAdvice } from './private-files.js';
 import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
@@ -217,8 +218,12 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // The start-up's freed memory back to the kernel now, then every minute (off the loop; 1.4-4.8 MB of a flat's RSS).
+  const trimmer = startMallocTrim();
+  if (!trimmer.available) logger.info('freed memory is not given back to the kernel (native/malloc-trim.c not built)');
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stop requested');
+    trimmer.stop();
     hub.stop().then(
       () => process.exit(0),
       (err: unknown) => {

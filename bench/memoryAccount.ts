@@ -1,0 +1,197 @@
+// The one-flat hub's resident memory accounted from the kernel's own figures (docs/performance.md, session 28):
+// `node dist/bench/memoryAccount.js [seconds after health, comma-separated; default 3,30]`. Starts the bench's hub
+// (npm start's flags and environment), then prints /proc/<pid>/smaps by kind of mapping and which parts of the node
+// binary are resident (/proc/<pid>/pagemap's present bit for each page, named by the binary's symbols from `nm`).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { benchConfig } from './configs.js';
+import { spawnHub } from './hubProcess.js';
+
+const KB = 1024;
+const MB = KB * KB;
+const PAGE = 4096;
+const ARENA = 64 * MB;
+
+interface Mapping {
+  start: number;
+  end: number;
+  perms: string;
+  offset: number;
+  path: string;
+  rssKb: number;
+}
+
+function mappings(pid: number): Mapping[] {
+  const out: Mapping[] = [];
+  let current: Mapping | undefined;
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
+    if (h) {
+      current = {
+        start: parseInt(h[1] ?? '0', 16),
+        end: parseInt(h[2] ?? '0', 16),
+        perms: h[3] ?? '',
+        offset: parseInt(h[4] ?? '0', 16),
+        path: h[5] ?? '',
+        rssKb: 0,
+      };
+      out.push(current);
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && current) current.rssKb = Number(rss[1]);
+  }
+  return out;
+}
+
+/** Resident MB by kind of mapping (finer than bench/smaps.ts's parts: V8's pages apart from other anonymous memory). */
+export function mappingKinds(pid: number): Map<string, number> {
+  const maps = mappings(pid);
+  const kinds = new Map<string, number>();
+  maps.forEach((m, i) => {
+    if (m.rssKb === 0) return;
+    const next = maps[i + 1];
+    const size = m.end - m.start;
+    let kind: string;
+    if (/\/node$/.test(m.path)) kind = 'node binary (file)';
+    else if (m.path.endsWith('.node')) kind = 'addons: better-sqlite3, malloc-trim (file)';
+    else if (m.path.startsWith('/')) kind = 'shared libraries: libc, libstdc++, libm, ld.so (file)';
+    else if (m.path === '[heap]') kind = "glibc's main arena";
+    else if (m.path === '[stack]') kind = "main thread's stack";
+    else if (
+      m.path === '' &&
+      m.start % ARENA === 0 &&
+      next?.perms === '---p' &&
+      next.start === m.end &&
+      next.end - m.start === ARENA
+    )
+      kind = "glibc's thread arenas";
+    else if (m.path === '' && m.perms.includes('x')) kind = "V8's code space";
+    else if (m.path === '' && size === 256 * KB) kind = "V8's heap pages (256 KB each)";
+    else if (m.path === '') kind = 'other anonymous: new space, large objects, mmap()ed blocks, thread stacks';
+    else kind = m.path;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + m.rssKb / KB);
+  });
+  return kinds;
+}
+
+interface Symbol_ {
+  addr: number;
+  size: number;
+  name: string;
+}
+
+function symbolsOf(binary: string): Symbol_[] {
+  const text = execFileSync('nm', ['-S', '--defined-only', binary], { maxBuffer: 256 * MB }).toString();
+  const out: Symbol_[] = [];
+  for (const line of text.split('\n')) {
+    // 'address size type name', or 'address type name' for a symbol without a size.
+    const p = line.split(' ');
+    if (p.length >= 4) out.push({ addr: parseInt(p[0] ?? '', 16), size: parseInt(p[1] ?? '', 16), name: p[3] ?? '' });
+    else if (p.length === 3) out.push({ addr: parseInt(p[0] ?? '', 16), size: 0, name: p[2] ?? '' });
+  }
+  return out.sort((a, b) => a.addr - b.addr);
+}
+
+function symbolAt(symbols: Symbol_[], addr: number): Symbol_ | undefined {
+  let lo = 0;
+  let hi = symbols.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((symbols[mid]?.addr ?? 0) <= addr) lo = mid;
+    else hi = mid - 1;
+  }
+  return symbols[lo];
+}
+
+/** A resident page of the node binary, named by the symbol it lies in. */
+function kindOf(s: Symbol_ | undefined, fileAddr: number, textStart: number, rodataStart: number): string {
+  if (fileAddr < textStart) return 'ELF headers, dynamic symbol table (.dynsym, .dynstr)';
+  if (s === undefined || fileAddr >= s.addr + Math.max(s.size, PAGE))
+    return fileAddr >= rodataStart
+      ? "read-only data without a symbol (Node's built-in modules' JS source, snapshot, string literals)"
+      : 'code without a symbol';
+  const n = s.name;
+  if (n === 'icudt78_dat' || /^icudt\d+_dat$/.test(n)) return "ICU's data";
+  if (/^_ZN2v88internal8compiler|turboshaft|maglev/i.test(n)) return "V8's optimising compiler (TurboFan)";
+  if (n.startsWith('Builtins_')) return "V8's embedded builtins";
+  if (n.startsWith('_ZN2v8')) return "V8's runtime";
+  if (n.startsWith('_ZN6icu_') || /^u[a-z]*_/.test(n)) return "ICU's code";
+  if (/^_ZN4node|^_ZTVN4node|^_ZZN4node/.test(n)) return "Node's C++";
+  if (/^(ossl_|OPENSSL|EVP|SSL|BN|bn_|CRYPTO|ASN1|X509|RSA|EC_|ec_|asm_|_vpaes|_bsaes|__bn|ecp_|aes|sha)/.test(n))
+    return 'OpenSSL';
+  if (/^uv_|^uv__/.test(n)) return 'libuv';
+  return 'other';
+}
+
+export function nodeBinaryPages(pid: number): Map<string, number> {
+  const maps = mappings(pid).filter((m) => /\/node$/.test(m.path));
+  const binary = maps[0]?.path;
+  const out = new Map<string, number>();
+  if (!binary) return out;
+  const symbols = symbolsOf(binary);
+  const textStart = symbols.find((s) => s.name === '_init')?.addr ?? 0;
+  // The first symbol past the code (.rodata follows .text and .fini in the executable).
+  const rodataStart = symbols.find((s) => s.name === '_fini')?.addr ?? Number.MAX_SAFE_INTEGER;
+  // Where the binary's first mapping starts (a non-PIE executable: file offset 0 at this address).
+  const base = maps.find((m) => m.offset === 0)?.start ?? 0;
+  const fd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+  try {
+    for (const m of maps) {
+      const pages = (m.end - m.start) / PAGE;
+      const buf = Buffer.alloc(pages * 8);
+      fs.readSync(fd, buf, 0, buf.length, (m.start / PAGE) * 8);
+      for (let k = 0; k < pages; k++) {
+        if (buf.readBigUInt64LE(k * 8) >> 63n === 0n) continue;
+        const fileAddr = base + m.offset + k * PAGE;
+        const kind = m.perms.startsWith('rw')
+          ? '.data, .bss'
+          : kindOf(symbolAt(symbols, fileAddr), fileAddr, textStart, rodataStart);
+        out.set(kind, (out.get(kind) ?? 0) + PAGE / MB);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
+}
+
+function print(title: string, parts: Map<string, number>): void {
+  console.log(title);
+  const rows = [...parts].sort((a, b) => b[1] - a[1]);
+  for (const [kind, mb] of rows) console.log(`  ${mb.toFixed(1).padStart(6)} MB  ${kind}`);
+  console.log(
+    `  ${rows
+      .reduce((sum, [, mb]) => sum + mb, 0)
+      .toFixed(1)
+      .padStart(6)} MB  total`,
+  );
+}
+
+async function main(): Promise<void> {
+  const times = (process.argv[2] ?? '3,30').split(',').map(Number);
+  const hub = await spawnHub(benchConfig(1), 'account');
+  try {
+    let waited = 0;
+    for (const t of times) {
+      await new Promise((r) => setTimeout(r, (t - waited) * 1000));
+      waited = t;
+      const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+      const threads = fs.readdirSync(`/proc/${hub.pid}/task`).length;
+      print(`one flat, ${t} s after /api/health (threads ${threads}, load ${load})`, mappingKinds(hub.pid));
+      try {
+        print('  of it, the node binary by what its resident pages hold', nodeBinaryPages(hub.pid));
+      } catch (err) {
+        console.log(`  (no page account of the binary: ${(err as Error).message})`);
+      }
+    }
+    const metrics = await (await hub.api('GET', '/metrics')).text();
+    for (const line of metrics.split('\n'))
+      if (/^\w*nodejs_(heap_size_used|heap_size_total|external_memory)_bytes /.test(line)) console.log(line);
+  } finally {
+    await hub.stop();
+  }
+}
+
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname))
+  await main();

@@ -1,0 +1,80 @@
+// Memory the C library keeps after free() given back to the kernel once the hub has started, then every minute
+// (native/malloc-trim.c: glibc's malloc_trim on a libuv pool thread, never on the event loop).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon `npm run build` compiles (native/build-malloc-trim.mjs); absent without a C compiler or glibc. */
+export function mallocTrimLibrary(callerUrl: string = import.meta.url): string {
+  const file = fileURLToPath(callerUrl);
+  const dir = path.dirname(file);
+  // From dist/hub/ the addon is dist/native/; from the TypeScript sources (tests), the build's copy.
+  return file.endsWith('.ts')
+    ? path.resolve(dir, '..', 'dist', 'native', 'telecare-malloc-trim.node')
+    : path.resolve(dir, '..', 'native', 'telecare-malloc-trim.node');
+}
+
+/** malloc_trim(0) off the loop; `done` is told whether memory was given back. */
+export type TrimFunction = (done: (err: Error | null, released: boolean) => void) => void;
+
+/** The addon's trim, or why there is none (not built, not glibc, does not load). */
+export function loadMallocTrim(library = mallocTrimLibrary()): TrimFunction | { unavailable: string } {
+  if (!existsSync(library)) return { unavailable: `${library} not built (no C compiler, Node headers or glibc)` };
+  try {
+    const mod = { exports: {} as { trim?: TrimFunction } };
+    process.dlopen(mod, library);
+    const trim = mod.exports.trim;
+    return typeof trim === 'function' ? trim : { unavailable: `${library} has no trim()` };
+  } catch (err) {
+    return { unavailable: (err as Error).message };
+  }
+}
+
+/** One minute: after a burst, glibc's free pages go back within a minute; an idle hub pays one pool task a minute. */
+export const MALLOC_TRIM_EVERY_MS = 60_000;
+
+export interface MallocTrimmer {
+  /** False when the addon is not there (then nothing runs). */
+  readonly available: boolean;
+  /** Trims asked for / finished with memory given back (for tests and the docs' accounts). */
+  readonly asked: number;
+  readonly released: number;
+  stop(): void;
+}
+
+/**
+ * Trims now (the start-up's freed memory: compiled modules, the configuration's validation, a password hash) and
+ * then every `everyMs`; one at a time (a trim still running when the next is due is not doubled). The timer does not
+ * keep the process alive.
+ */
+export function startMallocTrim(
+  options: { everyMs?: number; trim?: TrimFunction | { unavailable: string } } = {},
+): MallocTrimmer {
+  const trim = options.trim ?? loadMallocTrim();
+  if (typeof trim !== 'function') return { available: false, asked: 0, released: 0, stop: () => undefined };
+  let asked = 0;
+  let released = 0;
+  let running = false;
+  const once = (): void => {
+    if (running) return;
+    running = true;
+    asked += 1;
+    trim((err, gaveBack) => {
+      running = false;
+      if (!err && gaveBack) released += 1;
+    });
+  };
+  once();
+  const timer = setInterval(once, options.everyMs ?? MALLOC_TRIM_EVERY_MS);
+  timer.unref();
+  return {
+    available: true,
+    get asked() {
+      return asked;
+    },
+    get released() {
+      return released;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
