@@ -198,20 +198,26 @@ function gravityOfClipped(v: [number, number, number], axis: number): [number, n
  */
 const STILL_SEARCH_MS = 3000;
 /**
- * A radio gap that swallows the impact itself (tenth round): the descent and the peak are lost, what survives is the
+ * A radio gap that swallows the impact itself (tenth round): the descent and the peak are lost; what survives is the
  * posture before the gap, the posture after it and the stillness. A posture change alone is also a wearer lying down
- * in bed, turning over in it, bending, or sitting into a seat, so the detector asks more of it: it must know the
- * wearer's **upright posture** — the mean direction of gravity over 2 s of walking (WALK_CELLS, magnitude spread at
- * least MOVING_STD_G, the mean measuring gravity, its two halves within WALK_DRIFT_DEG of each other) — noted no more
- * than GAP_WALK_RECENT_MS before the gap; the last 0.3 s before the gap (GAP_LAST_CELLS) must be within UPRIGHT_DEG of it (the
- * wearer was still upright when the link dropped, not already sitting, lying or bent: a sit-down turns a pocketed
- * phone's thigh 42–75° before the seat's contact, a fall from walking 0–27° before the link is lost); and the stillness after must be `postureChangeDeg` or more away from it.
+ * in bed, turning over in it, bending, or sitting into a seat, so the detector asks more of it:
+ * - it must know the wearer's **upright posture**: the mean direction of gravity over 2 s of walking (WALK_CELLS;
+ *   magnitude spread at least MOVING_STD_G, the mean measuring gravity, its two halves within WALK_DRIFT_DEG of each
+ *   other), noted no more than GAP_WALK_RECENT_MS before the gap;
+ * - the wearer was still moving in the last second before the gap (GAP_MOVING_CELLS, spread at least MOVING_STD_G):
+ *   walking or already losing balance, not sitting still on a bed before lying down on it;
+ * - and still upright when the link dropped: the last 0.3 s before the gap (GAP_LAST_CELLS) within UPRIGHT_DEG of the
+ *   upright posture (a sit-down has turned a pocketed phone's thigh 42–75° by then, a fall from walking 0–27°);
+ * then, after the gap, the stillness must be `postureChangeDeg` or more away from the upright posture.
+ * No constant here was chosen on data (docs/fall-detection.md, tenth round).
  */
 const WALK_CELLS = 100;
 const WALK_DRIFT_DEG = 15;
 const GAP_WALK_RECENT_MS = 10_000;
 /** The posture when the link dropped: the mean of the last 0.3 s of cells before the gap. */
 const GAP_LAST_CELLS = 15;
+/** Moving when the link dropped: the magnitude's spread over the last second before the gap (MOVING_STD_G). */
+const GAP_MOVING_CELLS = 50;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -828,6 +834,20 @@ class StreamingFallDetector implements FallDetector {
     [this.walkX, this.walkY, this.walkZ, this.walkAt] = [x, y, z, at];
   }
 
+  /**
+   * At the first cell after a radio gap: the wearer was moving when the link dropped (the magnitude's spread over the
+   * GAP_MOVING_CELLS before the gap at least MOVING_STD_G): walking, or already losing balance; not sitting still.
+   */
+  private movingBeforeGap(): boolean {
+    if (this.cells <= GAP_MOVING_CELLS) return false;
+    const s = emptyStats();
+    for (let back = GAP_MOVING_CELLS; back >= 1; back--) {
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      addStats(s, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
+    }
+    return magnitudeStd(s) >= MOVING_STD_G;
+  }
+
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
   private recentImpulse(): number {
     let sum = 0;
@@ -1099,7 +1119,8 @@ class StreamingFallDetector implements FallDetector {
 
     if (this.phase === 'idle') {
       if (hit) this.startCandidate(at, maxG);
-      else if (afterGap && this.gapFrom - this.walkAt <= GAP_WALK_RECENT_MS) this.startCandidate(at, maxG, true);
+      else if (afterGap && this.gapFrom - this.walkAt <= GAP_WALK_RECENT_MS && this.movingBeforeGap())
+        this.startCandidate(at, maxG, true);
       else if (this.cells % WALK_CELLS === 0) this.noteWalking(at);
       return;
     }

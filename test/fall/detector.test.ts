@@ -315,6 +315,9 @@ describe('wearable fall detector', () => {
       const seated: [number, number, number] = [0, -0.97, -0.26];
       const toBed = [walking(8), still(12, seated), turn(0.5, seated, LYING), still(20, LYING)];
       expect(withRadioGap(toBed, 50, 19.9, 1.5)).toEqual([]);
+      // Lying down on it after 3 s sitting still: walking recently, but not moving when the link dropped.
+      const soonToBed = [walking(8), still(3, seated), turn(0.5, seated, LYING), still(20, LYING)];
+      expect(withRadioGap(soonToBed, 50, 10.9, 1.5)).toEqual([]);
       // The wearable taken off while walking, carried in the hand and put down on a table.
       const onTable: [number, number, number] = [0.7, 0, -0.71];
       const putDown = [walking(8), turn(0.8, UPRIGHT, onTable), still(1, onTable), still(20, onTable)];
