@@ -203,7 +203,7 @@ const STILL_SEARCH_MS = 3000;
  * in bed, turning over in it, bending, or sitting into a seat, so the detector asks more of it:
  * - it must know the wearer's **upright posture**: the mean direction of gravity over 2 s of walking (WALK_CELLS;
  *   magnitude spread at least MOVING_STD_G, the mean measuring gravity, its two halves within WALK_DRIFT_DEG of each
- *   other), noted no more than GAP_WALK_RECENT_MS before the gap;
+ *   other, and at least WALK_MIN_STEPS steps in it), noted no more than GAP_WALK_RECENT_MS before the gap;
  * - the wearer was still moving in the last second before the gap (GAP_MOVING_CELLS, spread at least MOVING_STD_G):
  *   walking or already losing balance, not sitting still on a bed before lying down on it;
  * - and still upright when the link dropped: the last 0.3 s before the gap (GAP_LAST_CELLS) within UPRIGHT_DEG of the
@@ -213,6 +213,8 @@ const STILL_SEARCH_MS = 3000;
  */
 const WALK_CELLS = 100;
 const WALK_DRIFT_DEG = 15;
+/** Walking repeats: at least three steps in the 2 s (a slow walker's 80 steps a minute gives 2.7). */
+const WALK_MIN_STEPS = 3;
 const GAP_WALK_RECENT_MS = 10_000;
 /** The posture when the link dropped: the mean of the last 0.3 s of cells before the gap. */
 const GAP_LAST_CELLS = 15;
@@ -831,6 +833,21 @@ class StreamingFallDetector implements FallDetector {
     const [x, y, z] = [all.sx / all.n, all.sy / all.n, all.sz / all.n];
     if (magnitudeStd(all) < MOVING_STD_G || Math.abs(norm(x, y, z) - 1) > STILL_GRAVITY_TOLERANCE_G) return;
     if (angleDeg(a.sx, a.sy, a.sz, b.sx, b.sy, b.sz) > WALK_DRIFT_DEG) return;
+    // Steps: the magnitude rising from below its mean to above it (by half of MOVING_STD_G either way) at least
+    // WALK_MIN_STEPS times. Turning over in bed or shifting in a chair moves as much, but does not repeat.
+    const mean = all.sg / all.n;
+    let steps = 0;
+    let low = false;
+    for (let back = WALK_CELLS - 1; back >= 0; back--) {
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      const g = norm(ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
+      if (g < mean - MOVING_STD_G / 2) low = true;
+      else if (low && g > mean + MOVING_STD_G / 2) {
+        steps++;
+        low = false;
+      }
+    }
+    if (steps < WALK_MIN_STEPS) return;
     [this.walkX, this.walkY, this.walkZ, this.walkAt] = [x, y, z, at];
   }
 
