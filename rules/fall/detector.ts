@@ -462,6 +462,8 @@ class StreamingFallDetector implements FallDetector {
   private walkY = 0;
   private walkZ = 0;
   private walkAt = -Infinity;
+  /** Scratch: the magnitudes of the window noteWalking reads. */
+  private readonly walkMags = new Float64Array(WALK_CELLS);
 
   constructor(
     private readonly params: RuleParams['fall'],
@@ -818,9 +820,19 @@ class StreamingFallDetector implements FallDetector {
     const half = WALK_CELLS / 2;
     const a = emptyStats();
     const b = emptyStats();
+    const mags = this.walkMags;
     for (let back = WALK_CELLS - 1; back >= 0; back--) {
       const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      addStats(back >= half ? a : b, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
+      const [x, y, z] = [ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i)];
+      const g = norm(x, y, z);
+      mags[back] = g;
+      const s = back >= half ? a : b;
+      s.n++;
+      s.sx += x;
+      s.sy += y;
+      s.sz += z;
+      s.sg += g;
+      s.sgg += g * g;
     }
     const all: Stats = {
       n: a.n + b.n,
@@ -839,8 +851,7 @@ class StreamingFallDetector implements FallDetector {
     let steps = 0;
     let low = false;
     for (let back = WALK_CELLS - 1; back >= 0; back--) {
-      const i = (this.cells - 1 - back) % HISTORY_CELLS;
-      const g = norm(ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
+      const g = mags[back] ?? mean;
       if (g < mean - MOVING_STD_G / 2) low = true;
       else if (low && g > mean + MOVING_STD_G / 2) {
         steps++;
