@@ -435,7 +435,7 @@ class StreamingFallDetector implements FallDetector {
   private freeFallG = 0;
   /** A radio gap lay in the second before an impact: the dip may have been in it (not judged). */
   private dipLost = false;
-  /** The candidate's impact was not seen: it started at the end of a radio gap (GAP_IMPACT). */
+  /** The candidate's impact was not seen: it started at the end of a radio gap (GAP_WALK_RECENT_MS). */
   private impactInGap = false;
   /** Speed gained in the descent before the impact, in g·s. */
   private descentGs = 0;
