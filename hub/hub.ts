@@ -16,6 +16,7 @@ import { AlertService } from './alerts/service.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
+import { DatabaseFileWatch } from './database-file-watch.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -103,11 +104,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
   const { db, exclusive } = openForStart(dbFile, log);
   const storage = new StorageHealth(metrics, logger, () => clock.now());
+  const fileWatch = new DatabaseFileWatch({ db, file: dbFile, storage, logger, now: () => clock.now() });
   let store: EventStore;
   try {
     checkFormat(db, dbFile);
     // Opened exclusive (a full disk at start): no worker's connection can checkpoint the WAL; this one does.
-    store = new EventStore(db, clock, metrics, { logger, ...(exclusive ? { syncOffLoop: false } : {}) });
+    store = new EventStore(db, clock, metrics, {
+      logger,
+      writeHealth: storage,
+      ...(exclusive ? { syncOffLoop: false } : {}),
+    });
   } catch (err) {
     db.close();
     throw err;
@@ -335,6 +341,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
     db.pragma('busy_timeout = 0');
     retention.start();
+    fileWatch.start();
   } catch (err) {
     await retention.stop();
     routineReview?.stop();
@@ -359,6 +366,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stopping ??= (async () => {
       log.info('hub stopping');
       if (startupWritesRetry) clock.clearTimer(startupWritesRetry);
+      fileWatch.stop();
       await retention.stop();
       await app.close();
       await broker.stop();
@@ -370,6 +378,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await alertService.stop();
       store.close();
       await watermark.close();
+      // A write-back of a lost database file reads from this connection: it ends first.
+      await fileWatch.restored;
       db.close();
       log.info('hub stopped');
     })();

@@ -165,6 +165,11 @@ export interface EventStoreOptions {
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
+  /**
+   * Told when event commits fail (a failed commit or fsync; the write lock held by another process for
+   * `EventStore.BUSY_REPORT_MS`) and when one lands again: the hub's storage health (hub/storage-health.ts).
+   */
+  writeHealth?: { eventWriteFailed(err: unknown): void; eventsStored(): void };
 }
 
 /** SQLite's error codes for a database another connection holds locked. */
@@ -310,6 +315,9 @@ export class EventStore {
   /** Retry delays while another process holds the write lock (the last one repeats). */
   static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
 
+  /** Events waiting this long for another process's write lock make storage degraded (a moment's lock does not). */
+  static readonly BUSY_REPORT_MS = 1_000;
+
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
@@ -357,6 +365,11 @@ export class EventStore {
   private readonly unsynced: Unsynced[] = [];
   private syncSeq = 0;
   private busyRetries = 0;
+  /** `performance.now()` of the first retry of the current wait for the write lock. */
+  private busySince = 0;
+  private readonly writeHealth: EventStoreOptions['writeHealth'];
+  /** A failure was reported to `writeHealth` and no commit has landed since. */
+  private writeFaultReported = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
   /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
@@ -372,6 +385,7 @@ export class EventStore {
     migrate(db, 'store', STORE_MIGRATIONS);
     migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
+    this.writeHealth = options.writeHealth;
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
     this.walLimitBytes = options.walLimitBytes ?? EventStore.WAL_LIMIT_BYTES;
@@ -666,14 +680,19 @@ export class EventStore {
       this.committedSinceDrain = true;
     } catch (err) {
       if (isBusy(err) && !this.closed) {
-        this.retryLater();
+        this.retryLater(err);
         return;
       }
+      this.reportWriteFault(err);
       fail(this.takeQueue().promises, err);
       return;
     }
     const { promises } = this.takeQueue();
     this.busyRetries = 0;
+    if (this.writeFaultReported) {
+      this.writeFaultReported = false;
+      this.writeHealth?.eventsStored();
+    }
     endTimer?.();
     this.storedTotal?.inc(events.length);
     if (this.walFd !== undefined) {
@@ -725,6 +744,7 @@ export class EventStore {
       }
       if (err) {
         this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
+        this.reportWriteFault(err);
         // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
         this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
@@ -888,13 +908,23 @@ export class EventStore {
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
 
-  private retryLater(): void {
+  /** Tell the storage health that events could not be stored (once per fault; counted there each time). */
+  private reportWriteFault(err: unknown): void {
+    this.writeFaultReported = true;
+    this.writeHealth?.eventWriteFailed(err);
+  }
+
+  private retryLater(err: unknown): void {
     const delays = EventStore.BUSY_RETRY_MS;
     const delayMs = delays[Math.min(this.busyRetries, delays.length - 1)];
     this.busyRetries++;
     this.busyTotal?.inc();
-    if (this.busyRetries === 1)
+    if (this.busyRetries === 1) {
+      this.busySince = performance.now();
       this.log?.warn('database write lock held by another process: events wait in memory, unacknowledged');
+    } else if (!this.writeFaultReported && performance.now() - this.busySince >= EventStore.BUSY_REPORT_MS) {
+      this.reportWriteFault(err);
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flush();
