@@ -318,6 +318,12 @@ export class EventStore {
   /** Events waiting this long for another process's write lock make storage degraded (a moment's lock does not). */
   static readonly BUSY_REPORT_MS = 1_000;
 
+  /**
+   * After a failed event commit, how often a write is tried without events (`probeWrite`): a quiet home sends nothing
+   * that would show the disk takes writes again, and storage would stay degraded.
+   */
+  static readonly WRITE_PROBE_MS = 2_000;
+
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
@@ -370,6 +376,7 @@ export class EventStore {
   private readonly writeHealth: EventStoreOptions['writeHealth'];
   /** A failure was reported to `writeHealth` and no commit has landed since. */
   private writeFaultReported = false;
+  private probeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
   /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
@@ -912,6 +919,39 @@ export class EventStore {
   private reportWriteFault(err: unknown): void {
     this.writeFaultReported = true;
     this.writeHealth?.eventWriteFailed(err);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed || !this.writeHealth) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probeWrite();
+    }, EventStore.WRITE_PROBE_MS);
+    this.probeTimer.unref();
+  }
+
+  /**
+   * While a failure is reported and no event commit would tell otherwise: one write transaction that changes nothing
+   * (the format number set to itself rewrites the database header page), to see whether the disk takes writes again.
+   */
+  private probeWrite(): void {
+    if (!this.writeFaultReported || this.closed) return;
+    // Events waiting (or a batch waiting for the write lock): their commit says it.
+    if (this.queue.length > 0 || this.retryTimer) {
+      this.scheduleProbe();
+      return;
+    }
+    try {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      this.db.pragma(`user_version = ${Math.trunc(version)}`);
+    } catch (err) {
+      this.writeHealth?.eventWriteFailed(err);
+      this.scheduleProbe();
+      return;
+    }
+    this.writeFaultReported = false;
+    this.writeHealth?.eventsStored();
   }
 
   private retryLater(err: unknown): void {
@@ -986,6 +1026,8 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     // The native thread is joined now: a running checkpoint is a PASSIVE one of milliseconds, or an emptying of at
     // most DRAIN_MS; once close returns no thread of this store is left (nor its result to poll for).
     if (this.nativeCheckpointer) {
