@@ -10,6 +10,7 @@ import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
+import { DashboardError } from '../dashboard/errors.js';
 import type { RuleDecision, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
@@ -85,6 +86,9 @@ export interface RunningHub {
    */
   reload(config: HubConfig): void;
 }
+
+/** Retry-After of POST /api/events while events cannot be stored. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 /** How often start-up writes refused by a full disk are tried again. */
 const STARTUP_WRITES_RETRY_MS = 2_000;
@@ -300,7 +304,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           '; nothing stored: send the body again without the refused events';
         return { ok: false, reason: first.reason, message, rejected };
       }
-      await storeAndRun(outcome.events);
+      try {
+        await storeAndRun(outcome.events);
+      } catch {
+        // The rules saw the events (an alert they raise goes out); the sender is told to send them again, as an MQTT
+        // sender is by the missing PUBACK. Counted and logged once per episode by the storage health, not per request.
+        throw new DashboardError('STORAGE_UNAVAILABLE', undefined, STORAGE_RETRY_AFTER_S);
+      }
       return { ok: true, accepted: outcome.events.length };
     },
     health: () => {

@@ -217,6 +217,17 @@ describe('storage faults under sensor events (session 28)', () => {
     expect(JSON.parse((await repeat).payload.toString())).toMatchObject({ kind: 'pendant', count: 2 });
     await pollHealth(hub.httpPort, cookie, (h) => h.storage.eventWrites === 'failing', 'events refused');
     expect(acked()).toBe('waiting');
+    // A device that speaks HTTP is told to send again (was: 500 and an error line per request).
+    const base = `http://127.0.0.1:${hub.httpPort}`;
+    const posted = await fetch(`${base}/api/events`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ homeId: 'h1', deviceId: 'front', type: 'contact', value: true }),
+    });
+    expect(posted.status).toBe(503);
+    expect(posted.headers.get('retry-after')).toBe('5');
+    expect(await posted.json()).toMatchObject({ error: 'STORAGE_UNAVAILABLE' });
+    expect(logLines(hub, 'dashboard request failed')).toBe(0);
     const running = hub;
     await waitFor(() => logLines(running, 'the database was written back') === 1, 'the log line');
 
