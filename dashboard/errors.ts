@@ -25,6 +25,10 @@ export const DASHBOARD_ERRORS = {
   TOKEN_EXISTS: { status: 409, message: 'A token with this name exists already' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No token with this id' },
   ALERTS_UNAVAILABLE: { status: 503, message: 'The alert service is not running' },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    message: 'The hub cannot store events now (its storage is failing): nothing was kept, send them again later',
+  },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

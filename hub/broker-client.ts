@@ -144,7 +144,8 @@ export class ExternalBroker implements HubBroker {
       },
       onStoreFailed: (err, connection) => {
         // No PUBACK: drop the connection so the broker sends the message (and those after it) again on reconnect.
-        this.log.error({ err }, 'storing sensor events failed; reconnecting without acknowledging');
+        // At debug: the storage health logs each episode once (an error per reconnection flooded the log).
+        this.log.debug({ err }, 'storing sensor events failed; reconnecting without acknowledging');
         if (this.client?.stream === connection) this.client.stream.destroy();
       },
     });

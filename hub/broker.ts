@@ -640,7 +640,8 @@ export class EmbeddedBroker implements HubBroker {
   private releaseStored(stored: Promise<void>, err: unknown): void {
     const messages = this.awaitingStore.get(stored) ?? [];
     this.awaitingStore.delete(stored);
-    if (err !== undefined) this.log.error({ err, messages: messages.length }, 'storing sensor events failed');
+    // At debug: the storage health logs each episode once (an error per batch flooded the log while a disk was full).
+    if (err !== undefined) this.log.debug({ err, messages: messages.length }, 'storing sensor events failed');
     // Publications the hub took in itself, acknowledged here, whose delivery is not queued yet.
     let run: DirectPublish[] | undefined;
     for (const message of messages) {

@@ -10,12 +10,14 @@ import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
+import { DashboardError } from '../dashboard/errors.js';
 import type { RuleDecision, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
+import { DatabaseFileWatch } from './database-file-watch.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -85,6 +87,9 @@ export interface RunningHub {
   reload(config: HubConfig): void;
 }
 
+/** Retry-After of POST /api/events while events cannot be stored. */
+const STORAGE_RETRY_AFTER_S = 5;
+
 /** How often start-up writes refused by a full disk are tried again. */
 const STARTUP_WRITES_RETRY_MS = 2_000;
 
@@ -103,11 +108,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
   const { db, exclusive } = openForStart(dbFile, log);
   const storage = new StorageHealth(metrics, logger, () => clock.now());
+  const fileWatch = new DatabaseFileWatch({ db, file: dbFile, storage, logger, now: () => clock.now() });
   let store: EventStore;
   try {
     checkFormat(db, dbFile);
     // Opened exclusive (a full disk at start): no worker's connection can checkpoint the WAL; this one does.
-    store = new EventStore(db, clock, metrics, { logger, ...(exclusive ? { syncOffLoop: false } : {}) });
+    store = new EventStore(db, clock, metrics, {
+      logger,
+      writeHealth: storage,
+      ...(exclusive ? { syncOffLoop: false } : {}),
+    });
   } catch (err) {
     db.close();
     throw err;
@@ -294,7 +304,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           '; nothing stored: send the body again without the refused events';
         return { ok: false, reason: first.reason, message, rejected };
       }
-      await storeAndRun(outcome.events);
+      try {
+        await storeAndRun(outcome.events);
+      } catch {
+        // The rules saw the events (an alert they raise goes out); the sender is told to send them again, as an MQTT
+        // sender is by the missing PUBACK. Counted and logged once per episode by the storage health, not per request.
+        throw new DashboardError('STORAGE_UNAVAILABLE', undefined, STORAGE_RETRY_AFTER_S);
+      }
       return { ok: true, accepted: outcome.events.length };
     },
     health: () => {
@@ -336,6 +352,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // to 5 s: event batches wait in memory, unacknowledged, and are retried (see EventStore.flush).
     db.pragma('busy_timeout = 0');
     retention.start();
+    fileWatch.start();
   } catch (err) {
     await retention.stop();
     routineReview?.stop();
@@ -360,6 +377,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stopping ??= (async () => {
       log.info('hub stopping');
       if (startupWritesRetry) clock.clearTimer(startupWritesRetry);
+      fileWatch.stop();
       await retention.stop();
       await app.close();
       await broker.stop();
@@ -371,6 +389,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await alertService.stop();
       store.close();
       await watermark.close();
+      // A write-back of a lost database file reads from this connection: it ends first.
+      await fileWatch.restored;
       db.close();
       log.info('hub stopped');
     })();

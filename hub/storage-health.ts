@@ -12,7 +12,18 @@ export interface StorageStatus {
   alertsHeldInMemory: number;
   /** Start-up writes that failed (a hub started on a full disk), retried until they succeed. */
   pendingStartupWrites: string[];
+  /**
+   * `failing` while sensor events cannot be stored (a failed commit or fsync, or the write lock held by another
+   * process for `EVENT_BUSY_DEGRADED_MS`): they are not acknowledged, their senders send them again. `ok` again at
+   * the next commit that lands.
+   */
+  eventWrites: 'ok' | 'failing';
+  /** The database file was deleted or replaced under the running hub (see `databaseFileLost`); null otherwise. */
+  databaseFile: null | { lost: string; restoredTo: string | null };
 }
+
+/** A failure of the same place is logged again (at error) at most this often while it goes on; counted every time. */
+export const STORAGE_LOG_REPEAT_MS = 10 * 60_000;
 
 /** The SQLite error code of `err` (`SQLITE_FULL`...), or undefined when it is not a database error. */
 export function sqliteCode(err: unknown): string | undefined {
@@ -28,6 +39,10 @@ export class StorageHealth {
   private since: number | null = null;
   private lastError: string | null = null;
   private heldInMemory = 0;
+  private eventsFailing = false;
+  private fileLost: { lost: string; restoredTo: string | null } | null = null;
+  /** When each place's failure was last logged at error, in the current episode (see STORAGE_LOG_REPEAT_MS). */
+  private readonly loggedAt = new Map<string, number>();
   /** Start-up writes that failed, by place, retried by `retryDeferred`. */
   private readonly deferred = new Map<string, () => unknown>();
   private readonly errors: Counter<'code' | 'where'>;
@@ -74,12 +89,51 @@ export class StorageHealth {
     );
   }
 
-  /** Count and log one failure; `err` that is not a database error is counted as `other`. */
+  /**
+   * Count and log one failure; `err` that is not a database error is counted as `other`. Logged at error once per
+   * place and episode (again after STORAGE_LOG_REPEAT_MS while it goes on), otherwise at debug: a disk full for an
+   * hour is not a line every 2 s from each retry.
+   */
   failed(where: string, err: unknown): void {
     const code = sqliteCode(err) ?? 'other';
     this.errors.inc({ code, where });
     this.lastError = code;
-    this.log.error({ where, code, err: err instanceof Error ? err.message : String(err) }, 'storage operation failed');
+    const now = this.now();
+    const last = this.loggedAt.get(where);
+    const repeat = last !== undefined && now - last < STORAGE_LOG_REPEAT_MS;
+    if (!repeat) this.loggedAt.set(where, now);
+    this.log[repeat ? 'debug' : 'error'](
+      { where, code, err: err instanceof Error ? err.message : String(err) },
+      'storage operation failed',
+    );
+  }
+
+  /**
+   * A commit (or fsync) of sensor events failed, or waited too long for another process's write lock: the events are
+   * not acknowledged. Counted each time (`where="events"`); storage is degraded until `eventsStored`.
+   */
+  eventWriteFailed(err: unknown): void {
+    this.failed('events', err);
+    if (this.eventsFailing) return;
+    this.eventsFailing = true;
+    this.update();
+  }
+
+  /** A commit of sensor events landed: ends an episode of `eventWriteFailed`. Cheap when there is none. */
+  eventsStored(): void {
+    if (!this.eventsFailing) return;
+    this.eventsFailing = false;
+    this.update();
+  }
+
+  /**
+   * The database file was deleted or replaced under the running hub: what the hub writes from now would go to a file
+   * nobody can open again. Degraded until the hub is restarted (it cannot reopen its database in place).
+   */
+  databaseFileLost(lost: string, restoredTo: string | null): void {
+    this.fileLost = { lost, restoredTo };
+    this.lastError = 'DATABASE_FILE_LOST';
+    this.update();
   }
 
   /** Alert changes are being held in memory (`count` of them) because storage fails. */
@@ -120,17 +174,19 @@ export class StorageHealth {
   }
 
   private update(): void {
-    const degraded = this.heldInMemory > 0 || this.deferred.size > 0;
+    const degraded = this.heldInMemory > 0 || this.deferred.size > 0 || this.eventsFailing || this.fileLost !== null;
     this.degradedGauge.set(degraded ? 1 : 0);
     if (degraded && this.since === null) {
       this.since = this.now();
       this.log.error(
-        { code: this.lastError, pendingStartupWrites: [...this.deferred.keys()] },
-        'storage degraded: alerts are delivered from memory and stored when storage returns',
+        { code: this.lastError, pendingStartupWrites: [...this.deferred.keys()], eventWrites: this.eventWritesState() },
+        'storage degraded: alerts are delivered from memory and stored when storage returns; sensor events that cannot be stored are not acknowledged',
       );
     } else if (!degraded && this.since !== null) {
       this.log.warn({ degradedMs: this.now() - this.since }, 'storage back: alerts held in memory are stored');
       this.since = null;
+      // The next episode logs its first failure of each place again.
+      this.loggedAt.clear();
     }
   }
 
@@ -141,7 +197,13 @@ export class StorageHealth {
       lastError: this.lastError,
       alertsHeldInMemory: this.heldInMemory,
       pendingStartupWrites: [...this.deferred.keys()],
+      eventWrites: this.eventWritesState(),
+      databaseFile: this.fileLost,
     };
+  }
+
+  private eventWritesState(): 'ok' | 'failing' {
+    return this.eventsFailing ? 'failing' : 'ok';
   }
 
   /** Run a deferred or timer callback that touches the database: a failure is counted and logged, never thrown. True when it ran. */

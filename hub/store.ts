@@ -166,6 +166,11 @@ export interface EventStoreOptions {
   /** How the WAL is carried to disk (default `fs.fsync`); tests hold it to see what the store does meanwhile. */
   syncFile?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
   logger?: Logger;
+  /**
+   * Told when event commits fail (a failed commit or fsync; the write lock held by another process for
+   * `EventStore.BUSY_REPORT_MS`) and when one lands again: the hub's storage health (hub/storage-health.ts).
+   */
+  writeHealth?: { eventWriteFailed(err: unknown): void; eventsStored(): void };
 }
 
 /** SQLite's error codes for a database another connection holds locked. */
@@ -314,6 +319,15 @@ export class EventStore {
   /** Retry delays while another process holds the write lock (the last one repeats). */
   static readonly BUSY_RETRY_MS = [5, 20, 50, 100, 250] as const;
 
+  /** Events waiting this long for another process's write lock make storage degraded (a moment's lock does not). */
+  static readonly BUSY_REPORT_MS = 1_000;
+
+  /**
+   * After a failed event commit, how often a write is tried without events (`probeWrite`): a quiet home sends nothing
+   * that would show the disk takes writes again, and storage would stay degraded.
+   */
+  static readonly WRITE_PROBE_MS = 2_000;
+
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
   private readonly busyTotal: Counter | undefined;
@@ -363,6 +377,12 @@ export class EventStore {
   private readonly unsynced: Unsynced[] = [];
   private syncSeq = 0;
   private busyRetries = 0;
+  /** `performance.now()` of the first retry of the current wait for the write lock. */
+  private busySince = 0;
+  private readonly writeHealth: EventStoreOptions['writeHealth'];
+  /** A failure was reported to `writeHealth` and no commit has landed since. */
+  private writeFaultReported = false;
+  private probeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
   /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
@@ -378,6 +398,7 @@ export class EventStore {
     migrate(db, 'store', STORE_MIGRATIONS);
     migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
+    this.writeHealth = options.writeHealth;
     this.walFile = `${db.name}-wal`;
     this.checkpointBytes = options.checkpointBytes ?? EventStore.CHECKPOINT_BYTES;
     this.walLimitBytes = options.walLimitBytes ?? EventStore.WAL_LIMIT_BYTES;
@@ -690,14 +711,19 @@ export class EventStore {
       this.committedSinceDrain = true;
     } catch (err) {
       if (isBusy(err) && !this.closed) {
-        this.retryLater();
+        this.retryLater(err);
         return;
       }
+      this.reportWriteFault(err);
       fail(this.takeQueue().promises, err);
       return;
     }
     const { promises } = this.takeQueue();
     this.busyRetries = 0;
+    if (this.writeFaultReported) {
+      this.writeFaultReported = false;
+      this.writeHealth?.eventsStored();
+    }
     endTimer?.();
     this.storedTotal?.inc(events.length);
     if (this.walFd !== undefined) {
@@ -749,6 +775,7 @@ export class EventStore {
       }
       if (err) {
         this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
+        this.reportWriteFault(err);
         // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
         this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
@@ -948,13 +975,56 @@ export class EventStore {
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
   }
 
-  private retryLater(): void {
+  /** Tell the storage health that events could not be stored (once per fault; counted there each time). */
+  private reportWriteFault(err: unknown): void {
+    this.writeFaultReported = true;
+    this.writeHealth?.eventWriteFailed(err);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed || !this.writeHealth) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probeWrite();
+    }, EventStore.WRITE_PROBE_MS);
+    this.probeTimer.unref();
+  }
+
+  /**
+   * While a failure is reported and no event commit would tell otherwise: one write transaction that changes nothing
+   * (the format number set to itself rewrites the database header page), to see whether the disk takes writes again.
+   */
+  private probeWrite(): void {
+    if (!this.writeFaultReported || this.closed) return;
+    // Events waiting (or a batch waiting for the write lock): their commit says it.
+    if (this.queue.length > 0 || this.retryTimer) {
+      this.scheduleProbe();
+      return;
+    }
+    try {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      this.db.pragma(`user_version = ${Math.trunc(version)}`);
+    } catch (err) {
+      this.writeHealth?.eventWriteFailed(err);
+      this.scheduleProbe();
+      return;
+    }
+    this.writeFaultReported = false;
+    this.writeHealth?.eventsStored();
+  }
+
+  private retryLater(err: unknown): void {
     const delays = EventStore.BUSY_RETRY_MS;
     const delayMs = delays[Math.min(this.busyRetries, delays.length - 1)];
     this.busyRetries++;
     this.busyTotal?.inc();
-    if (this.busyRetries === 1)
+    if (this.busyRetries === 1) {
+      this.busySince = performance.now();
       this.log?.warn('database write lock held by another process: events wait in memory, unacknowledged');
+    } else if (!this.writeFaultReported && performance.now() - this.busySince >= EventStore.BUSY_REPORT_MS) {
+      this.reportWriteFault(err);
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flush();
@@ -1016,6 +1086,8 @@ export class EventStore {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     // The native thread is joined now: a running checkpoint is a PASSIVE one of milliseconds, or an emptying of at
     // most DRAIN_MS; once close returns no thread of this store is left (nor its result to poll for).
     if (this.nativeCheckpointer) {

@@ -48,7 +48,7 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
         body: { type: ['object', 'array'] },
         response: {
           202: { type: 'object', properties: { accepted: { type: 'integer' } } },
-          ...errors(401, 403),
+          ...errors(401, 403, 503),
           400: {
             type: 'object',
             properties: {

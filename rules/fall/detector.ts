@@ -197,6 +197,29 @@ function gravityOfClipped(v: [number, number, number], axis: number): [number, n
  * activities and those of older adults SE01–SE15): docs/fall-detection.md.
  */
 const STILL_SEARCH_MS = 3000;
+/**
+ * A radio gap that swallows the impact itself (tenth round): the descent and the peak are lost; what survives is the
+ * posture before the gap, the posture after it and the stillness. A posture change alone is also a wearer lying down
+ * in bed, turning over in it, bending, or sitting into a seat, so the detector asks more of it:
+ * - it must know the wearer's **upright posture**: the mean direction of gravity over 2 s of walking (WALK_CELLS;
+ *   magnitude spread at least MOVING_STD_G, the mean measuring gravity, its two halves within WALK_DRIFT_DEG of each
+ *   other, and at least WALK_MIN_STEPS steps in it), noted no more than GAP_WALK_RECENT_MS before the gap;
+ * - the wearer was still moving in the last second before the gap (GAP_MOVING_CELLS, spread at least MOVING_STD_G):
+ *   walking or already losing balance, not sitting still on a bed before lying down on it;
+ * - and still upright when the link dropped: the last 0.3 s before the gap (GAP_LAST_CELLS) within UPRIGHT_DEG of the
+ *   upright posture (a sit-down has turned a pocketed phone's thigh 42–75° by then, a fall from walking 0–27°);
+ * then, after the gap, the stillness must be `postureChangeDeg` or more away from the upright posture.
+ * No constant here was chosen on data (docs/fall-detection.md, tenth round).
+ */
+const WALK_CELLS = 100;
+const WALK_DRIFT_DEG = 15;
+/** Walking repeats: at least three steps in the 2 s (a slow walker's 80 steps a minute gives 2.7). */
+const WALK_MIN_STEPS = 3;
+const GAP_WALK_RECENT_MS = 10_000;
+/** The posture when the link dropped: the mean of the last 0.3 s of cells before the gap. */
+const GAP_LAST_CELLS = 15;
+/** Moving when the link dropped: the magnitude's spread over the last second before the gap (MOVING_STD_G). */
+const GAP_MOVING_CELLS = 50;
 /** A stillness window cut by silence is judged on its own if it holds at least 0.5 s of samples. */
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
@@ -234,6 +257,9 @@ export interface FallDetectorState {
   /** `cells` when the last radio gap ended, and whether the candidate's dip fell in one (absent in older states). */
   gapCell?: number | null;
   dipLost?: boolean;
+  /** The candidate's impact fell in a radio gap, and the upright posture then known [x, y, z, at] (absent in older states). */
+  impactInGap?: boolean;
+  walk?: [number, number, number, number] | null;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -372,6 +398,10 @@ class StreamingFallDetector implements FallDetector {
   private cells = 0;
   /** `cells` when the last radio gap ended (-Infinity: none since the (re)start). */
   private gapCell = -Infinity;
+  /** A radio gap just ended with nothing pending: the next cell closed may start a candidate whose impact it hid. */
+  private gapEnded = false;
+  /** Time of the last sample before the last radio gap. */
+  private gapFrom = -Infinity;
 
   // The open cell.
   private cellStart = NaN;
@@ -405,6 +435,8 @@ class StreamingFallDetector implements FallDetector {
   private freeFallG = 0;
   /** A radio gap lay in the second before an impact: the dip may have been in it (not judged). */
   private dipLost = false;
+  /** The candidate's impact was not seen: it started at the end of a radio gap (GAP_WALK_RECENT_MS). */
+  private impactInGap = false;
   /** Speed gained in the descent before the impact, in g·s. */
   private descentGs = 0;
   private preX = 0;
@@ -425,6 +457,13 @@ class StreamingFallDetector implements FallDetector {
   private judgedStillMs = 0;
   private post = emptyStats();
   private recoverStart = 0;
+  /** The wearer's upright posture: the mean gravity over the last 2 s of walking seen (NaN: none yet), and its time. */
+  private walkX = NaN;
+  private walkY = 0;
+  private walkZ = 0;
+  private walkAt = -Infinity;
+  /** Scratch: the magnitudes of the window noteWalking reads. */
+  private readonly walkMags = new Float64Array(WALK_CELLS);
 
   constructor(
     private readonly params: RuleParams['fall'],
@@ -521,6 +560,8 @@ class StreamingFallDetector implements FallDetector {
       descentGs: this.descentGs,
       gapCell: nullIfNot(this.gapCell),
       dipLost: this.dipLost,
+      impactInGap: this.impactInGap,
+      walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -587,6 +628,9 @@ class StreamingFallDetector implements FallDetector {
     this.cMin = finiteOr(cMin, Infinity);
     this.gapCell = finiteOr(s.gapCell, -Infinity);
     this.dipLost = s.dipLost === true;
+    this.impactInGap = s.impactInGap === true;
+    if (Array.isArray(s.walk) && s.walk.length === 4 && s.walk.every((v) => Number.isFinite(v)))
+      [this.walkX, this.walkY, this.walkZ, this.walkAt] = s.walk;
     this.lastSampleAt = finiteOr(s.lastSampleAt, -Infinity);
     this.lastMsgAt = finiteOr(s.lastMessageAt, NaN);
     this.lastMessageMs = finiteOr(s.lastMessageMs, 0);
@@ -648,6 +692,8 @@ class StreamingFallDetector implements FallDetector {
           // samples that arrived.
           this.cellStart += Math.floor((t - this.cellStart) / CELL_MS) * CELL_MS;
           this.gapCell = this.cells;
+          this.gapEnded = this.phase === 'idle';
+          this.gapFrom = t - silentMs;
         }
       } else {
         this.closeCell(out);
@@ -696,6 +742,7 @@ class StreamingFallDetector implements FallDetector {
     if (this.phase === 'recover') this.decide(at, this.recoveredOrNull(), out);
     this.cells = 0;
     this.gapCell = -Infinity;
+    this.gapEnded = false;
     this.descentBound = 0;
     this.phase = 'idle';
     this.cellStart = NaN;
@@ -767,6 +814,68 @@ class StreamingFallDetector implements FallDetector {
     return axis;
   }
 
+  /** The last WALK_CELLS cells, if the wearer was walking in them: their mean gravity is the upright posture. */
+  private noteWalking(at: number): void {
+    if (this.cells < WALK_CELLS) return;
+    const half = WALK_CELLS / 2;
+    const a = emptyStats();
+    const b = emptyStats();
+    const mags = this.walkMags;
+    for (let back = WALK_CELLS - 1; back >= 0; back--) {
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      const [x, y, z] = [ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i)];
+      const g = norm(x, y, z);
+      mags[back] = g;
+      const s = back >= half ? a : b;
+      s.n++;
+      s.sx += x;
+      s.sy += y;
+      s.sz += z;
+      s.sg += g;
+      s.sgg += g * g;
+    }
+    const all: Stats = {
+      n: a.n + b.n,
+      sx: a.sx + b.sx,
+      sy: a.sy + b.sy,
+      sz: a.sz + b.sz,
+      sg: a.sg + b.sg,
+      sgg: a.sgg + b.sgg,
+    };
+    const [x, y, z] = [all.sx / all.n, all.sy / all.n, all.sz / all.n];
+    if (magnitudeStd(all) < MOVING_STD_G || Math.abs(norm(x, y, z) - 1) > STILL_GRAVITY_TOLERANCE_G) return;
+    if (angleDeg(a.sx, a.sy, a.sz, b.sx, b.sy, b.sz) > WALK_DRIFT_DEG) return;
+    // Steps: the magnitude rising from below its mean to above it (by half of MOVING_STD_G either way) at least
+    // WALK_MIN_STEPS times. Turning over in bed or shifting in a chair moves as much, but does not repeat.
+    const mean = all.sg / all.n;
+    let steps = 0;
+    let low = false;
+    for (let back = WALK_CELLS - 1; back >= 0; back--) {
+      const g = mags[back] ?? mean;
+      if (g < mean - MOVING_STD_G / 2) low = true;
+      else if (low && g > mean + MOVING_STD_G / 2) {
+        steps++;
+        low = false;
+      }
+    }
+    if (steps < WALK_MIN_STEPS) return;
+    [this.walkX, this.walkY, this.walkZ, this.walkAt] = [x, y, z, at];
+  }
+
+  /**
+   * At the first cell after a radio gap: the wearer was moving when the link dropped (the magnitude's spread over the
+   * GAP_MOVING_CELLS before the gap at least MOVING_STD_G): walking, or already losing balance; not sitting still.
+   */
+  private movingBeforeGap(): boolean {
+    if (this.cells <= GAP_MOVING_CELLS) return false;
+    const s = emptyStats();
+    for (let back = GAP_MOVING_CELLS; back >= 1; back--) {
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      addStats(s, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
+    }
+    return magnitudeStd(s) >= MOVING_STD_G;
+  }
+
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
   private recentImpulse(): number {
     let sum = 0;
@@ -808,8 +917,9 @@ class StreamingFallDetector implements FallDetector {
     return m;
   }
 
-  private startCandidate(at: number, maxG: number): void {
+  private startCandidate(at: number, maxG: number, inGap = false): void {
     this.phase = 'impact';
+    this.impactInGap = inGap;
     this.impactAt = at;
     this.impactCell = this.cells;
     this.episodeStart = at;
@@ -818,7 +928,10 @@ class StreamingFallDetector implements FallDetector {
     // A radio gap in the second before the impact may hold the dip: unknown is not absent.
     this.dipLost = this.cells - this.gapCell <= FREE_FALL_CELLS;
     this.descentGs = this.descentBefore();
-    [this.preX, this.preY, this.preZ] = this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
+    // An impact the gap hid: the posture before it is the one the wearer had when the link dropped (GAP_WALK_RECENT_MS).
+    [this.preX, this.preY, this.preZ] = inGap
+      ? this.historyMean(GAP_LAST_CELLS, 1)
+      : this.historyMean(PRE_FROM_CELLS, PRE_TO_CELLS);
     this.preAsArrived = this.cells - this.gapCell <= PRE_SPAN_CELLS || this.cells <= PRE_FROM_CELLS;
     this.preEarlier = [];
     // The range clips before the sensor's filter: a step clipped and then filtered reads below the edge, so the axis
@@ -900,7 +1013,15 @@ class StreamingFallDetector implements FallDetector {
     // window is then the posture to get back to. None: no posture before the impact, nothing changed from.
     let pre: [number, number, number] | null = null;
     this.postureDeg = 0;
-    const windows = [this.preX, this.preY, this.preZ, ...this.preEarlier];
+    const windows = this.impactInGap ? [] : [this.preX, this.preY, this.preZ, ...this.preEarlier];
+    // An impact the gap hid (GAP_WALK_RECENT_MS): still upright when the link dropped, and the change is from upright.
+    if (
+      this.impactInGap &&
+      angleDeg(this.walkX, this.walkY, this.walkZ, this.preX, this.preY, this.preZ) <= UPRIGHT_DEG
+    ) {
+      pre = [this.walkX, this.walkY, this.walkZ];
+      this.postureDeg = angleDeg(this.walkX, this.walkY, this.walkZ, mx, my, mz);
+    }
     for (let i = 0; i + 2 < windows.length; i += 3) {
       const w = windows.slice(i, i + 3) as [number, number, number];
       if (!this.preAsArrived && Math.abs(norm(...w) - 1) > PRE_GRAVITY_TOLERANCE_G) continue;
@@ -975,6 +1096,7 @@ class StreamingFallDetector implements FallDetector {
         peakG: round2(this.peakG),
         freeFallG: round2(this.freeFallG),
         ...(this.dipLost ? { freeFallLostInGap: true } : {}),
+        ...(this.impactInGap ? { impactLostInGap: true } : {}),
         descentMps: round1(this.descentGs * STANDARD_GRAVITY_MPS2),
         postureChangeDeg: Math.round(this.postureDeg),
         stillSeconds: round1(this.judgedStillMs / 1000),
@@ -1020,12 +1142,22 @@ class StreamingFallDetector implements FallDetector {
       this.descentBound -= Math.max(0, ringAt(this.hDesc, (this.cells - DESCENT_CELLS - 1) % HISTORY_CELLS));
     this.cells++;
     const hit = maxG >= this.impactG || this.recentImpulse() >= this.impulseGs || this.descentEvidence(maxG);
+    const afterGap = this.gapEnded;
+    this.gapEnded = false;
 
     if (this.phase === 'idle') {
       if (hit) this.startCandidate(at, maxG);
+      else if (afterGap && this.gapFrom - this.walkAt <= GAP_WALK_RECENT_MS && this.movingBeforeGap())
+        this.startCandidate(at, maxG, true);
+      else if (this.cells % WALK_CELLS === 0) this.noteWalking(at);
       return;
     }
     if (this.phase === 'impact') {
+      // An impact seen after all (the gap hid only the descent): a candidate like any other, as if none had started.
+      if (hit && this.impactInGap) {
+        this.startCandidate(at, maxG);
+        return;
+      }
       const elapsed = at - this.impactAt;
       if (elapsed < PEAK_SEARCH_MS) {
         if (maxG > this.peakG) this.peakG = maxG;

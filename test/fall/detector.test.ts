@@ -289,6 +289,73 @@ describe('wearable fall detector', () => {
     expect(found).toHaveLength(1);
   });
 
+  describe('a radio gap that swallows the impact itself (tenth round)', () => {
+    /** Walking for 8 s, then a fall: the impact at 8.4 s. */
+    const fromWalking = (): Segment[] => [walking(8), freeFall(0.4, UPRIGHT), impact(0.1, LYING, 3), still(20, LYING)];
+    const horizontal: [number, number, number] = [0, -0.17, -0.98];
+
+    it.each([50, 20])(
+      'catches a fall from walking whose impact a 1.5 s gap hid, from the postures around it (%i Hz)',
+      (rateHz) => {
+        // The link is lost 0.75 s before the impact and comes back 0.75 s after it: no descent, no peak, no rebound.
+        const found = withRadioGap(fromWalking(), rateHz, 7.65, 1.5);
+        expect(found).toHaveLength(1);
+        expect(first(found).downgraded).toBe(false);
+        expect(first(found).detail.impactLostInGap).toBe(true);
+        expect(first(found).detail.postureChangeDeg).toBeGreaterThan(80);
+      },
+    );
+
+    it('reports nothing when the wearer was not upright when the link dropped, or not walking before, or got up', () => {
+      // Sitting down after walking (a pocketed phone's thigh turns to horizontal), the gap across the seat's contact:
+      // the thigh had already turned 40–60° when the link dropped.
+      const sitDown = [walking(8), turn(1.2, UPRIGHT, horizontal), still(20, horizontal)];
+      expect(withRadioGap(sitDown, 50, 8.8, 1.5)).toEqual([]);
+      // Lying down on a bed after 12 s sitting on it (no walking for longer than GAP_WALK_RECENT_MS).
+      const seated: [number, number, number] = [0, -0.97, -0.26];
+      const toBed = [walking(8), still(12, seated), turn(0.5, seated, LYING), still(20, LYING)];
+      expect(withRadioGap(toBed, 50, 19.9, 1.5)).toEqual([]);
+      // Lying down on it after 3 s sitting still: walking recently, but not moving when the link dropped.
+      const soonToBed = [walking(8), still(3, seated), turn(0.5, seated, LYING), still(20, LYING)];
+      expect(withRadioGap(soonToBed, 50, 10.9, 1.5)).toEqual([]);
+      // The wearable taken off while walking, carried in the hand and put down on a table.
+      const onTable: [number, number, number] = [0.7, 0, -0.71];
+      const putDown = [walking(8), turn(0.8, UPRIGHT, onTable), still(1, onTable), still(20, onTable)];
+      expect(withRadioGap(putDown, 50, 9.2, 1.5)).toEqual([]);
+      // Walking on across the gap.
+      expect(withRadioGap([walking(30)], 20, 12, 1.5)).toEqual([]);
+      // The same fall with no walking before it (standing, then the gap): no upright posture known, nothing said.
+      expect(withRadioGap(fallSegments(20), 50, 2.65, 1.5)).toEqual([]);
+      // The fall, then the wearer up and walking again within the recovery window: an info record at most.
+      const upAgain = [...fromWalking().slice(0, 3), still(3.5, LYING), turn(1, LYING, UPRIGHT), walking(20)];
+      expect(withRadioGap(upAgain, 50, 7.65, 1.5).filter((d) => !d.downgraded)).toEqual([]);
+    });
+
+    it('carries a candidate through exportState with its upright posture, and loads a state saved before them', () => {
+      const rateHz = 50;
+      const samples = render(fromWalking(), rateHz);
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      // Up to 7.65 s, then nothing until 9.15 s, then 0.5 s more: the candidate is pending.
+      detector.push(START, { rate: rateHz, samples: samples.slice(0, 383) });
+      expect(detector.push(START + 9150, { rate: rateHz, samples: samples.slice(458, 483) })).toEqual([]);
+      const saved = JSON.parse(JSON.stringify(detector.exportState())) as Record<string, unknown>;
+      expect(saved.impactInGap).toBe(true);
+      expect(saved.walk).toHaveLength(4);
+      const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+      const found = restored.push(START + 9650, { rate: rateHz, samples: samples.slice(483) });
+      for (let at = restored.wakeAt(); at !== null; at = restored.wakeAt()) found.push(...restored.wake(at));
+      expect(found).toHaveLength(1);
+      expect(first(found).detail.impactLostInGap).toBe(true);
+      // A state saved before this round has neither field: it loads, and no impact is taken as lost in a gap.
+      const { impactInGap: _i, walk: _w, ...older } = saved;
+      const fromOlder = createFallDetector(DEFAULT_RULE_PARAMS.fall, older);
+      expect(fromOlder.wakeAt()).not.toBeNull();
+      const decided = fromOlder.push(START + 9650, { rate: rateHz, samples: samples.slice(483) });
+      for (let at = fromOlder.wakeAt(); at !== null; at = fromOlder.wakeAt()) decided.push(...fromOlder.wake(at));
+      expect(decided.filter((d) => d.detail.impactLostInGap === true)).toEqual([]);
+    });
+  });
+
   it('carries a pending fall through exportState, and starts fresh from a malformed state', () => {
     const messages = toMessages(render(fallSegments(4), 100), 100, START);
     const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
