@@ -156,6 +156,13 @@ export class LearnedNormal {
   private pendingContext: string[] = [];
   private pendingHour: number[] = [];
   private pendingGapMs: number[] = [];
+  /**
+   * Today's pending periods of each context in bin `pendingFrom` or above (`longPeriods`), kept as they are recorded:
+   * asked twice at each activity, a count over the day's pending list each time cost replay about a tenth of its CPU.
+   * -1: not kept yet (rebuilt at the next ask).
+   */
+  private pendingFrom = -1;
+  private readonly pendingLong = new Map<string, number>();
 
   /** A quiet period of `gapMs` that began at `hourOfWeek` in `context`, seen on local day `day`. */
   record(context: string, hourOfWeek: number, gapMs: number, day: number): void {
@@ -165,6 +172,8 @@ export class LearnedNormal {
     this.pendingContext.push(context);
     this.pendingHour.push(hourOfWeek);
     this.pendingGapMs.push(gapMs);
+    if (this.pendingFrom >= 0 && binOf(gapMs) >= this.pendingFrom)
+      this.pendingLong.set(context, (this.pendingLong.get(context) ?? 0) + 1);
   }
 
   /** Learned threshold in ms, or NaN when this context has no history yet. */
@@ -191,12 +200,19 @@ export class LearnedNormal {
     if (day > this.day) this.turnDay(day);
     const h = this.contexts.get(context);
     const from = binOf(minMs);
-    let n = h ? h.countFrom(from) : 0;
+    const n = h ? h.countFrom(from) : 0;
     // And today's, still pending: a count, not a threshold, so tonight may use the night that ended this morning
     // (the pending periods are saved with the state, so a restart counts them alike).
-    for (let i = 0; i < this.pendingContext.length; i++)
-      if (this.pendingContext[i] === context && binOf(this.pendingGapMs[i] ?? 0) >= from) n++;
-    return n;
+    if (from !== this.pendingFrom) {
+      this.pendingFrom = from;
+      this.pendingLong.clear();
+      for (let i = 0; i < this.pendingContext.length; i++) {
+        const pending = this.pendingContext[i];
+        if (pending !== undefined && binOf(this.pendingGapMs[i] ?? 0) >= from)
+          this.pendingLong.set(pending, (this.pendingLong.get(pending) ?? 0) + 1);
+      }
+    }
+    return n + (this.pendingLong.get(context) ?? 0);
   }
 
   /** How many mornings the usual rising time rests on. */
@@ -223,6 +239,7 @@ export class LearnedNormal {
     this.pendingContext.length = 0;
     this.pendingHour.length = 0;
     this.pendingGapMs.length = 0;
+    this.pendingLong.clear();
   }
 
   recordRising(minuteOfDay: number): void {
