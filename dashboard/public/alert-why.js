@@ -68,8 +68,13 @@ export function why(alert) {
           : 'no mat occupied',
     );
   }
-  if (typeof d.peakG === 'number') parts.push(`impact ${d.peakG.toFixed(1)} g`);
-  if (typeof d.descentMps === 'number') parts.push(`falling at ${d.descentMps.toFixed(1)} m/s`);
+  // The impact fell in a radio gap (session 28): its peak and the descent were never received; the figures after the
+  // gap (about 1 g, no speed) would read as a soft landing.
+  if (d.impactLostInGap === true) parts.push('impact not received (radio gap), judged by the posture before and after');
+  else {
+    if (typeof d.peakG === 'number') parts.push(`impact ${d.peakG.toFixed(1)} g`);
+    if (typeof d.descentMps === 'number') parts.push(`falling at ${d.descentMps.toFixed(1)} m/s`);
+  }
   if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
   if (typeof d.stillSeconds === 'number') parts.push(`still for ${Math.round(d.stillSeconds)} s`);
   return parts.length ? parts.join(' · ') : null;

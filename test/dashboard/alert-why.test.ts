@@ -33,3 +33,19 @@ describe("the card's line for a device alone waited on as an outing", () => {
     );
   });
 });
+
+describe("the card's line for a wearable's fall", () => {
+  const fall = { peakG: 3.42, descentMps: 1.37, postureChangeDeg: 81.6, stillSeconds: 12 };
+
+  it('says the impact and the descent it measured', () => {
+    expect(why({ detail: fall })).toBe('impact 3.4 g · falling at 1.4 m/s · posture changed 82° · still for 12 s');
+  });
+
+  it('an impact a radio gap hid is said to be unseen, not a soft landing of about 1 g', () => {
+    // What the detector reports then: the first samples after the gap, the wearer already lying still.
+    const hidden = { ...fall, peakG: 1.02, descentMps: 0, impactLostInGap: true };
+    expect(why({ detail: hidden })).toBe(
+      'impact not received (radio gap), judged by the posture before and after · posture changed 82° · still for 12 s',
+    );
+  });
+});
