@@ -59,10 +59,16 @@ export function startMallocTrim(
     if (running) return;
     running = true;
     asked += 1;
-    trim((err, gaveBack) => {
+    try {
+      trim((err, gaveBack) => {
+        running = false;
+        if (!err && gaveBack) released += 1;
+      });
+    } catch {
+      // The addon could not queue its work (out of memory, the environment going down): memory stays with glibc, the
+      // hub runs on; from the timer, a throw would end the process.
       running = false;
-      if (!err && gaveBack) released += 1;
-    });
+    }
   };
   once();
   const timer = setInterval(once, options.everyMs ?? MALLOC_TRIM_EVERY_MS);

@@ -91,6 +91,22 @@ describe('the hub trimming', () => {
     expect(trimmer.asked).toBe(3);
   });
 
+  it('a trim the addon cannot queue (it throws) is skipped: the hub runs on, the next period tries again', () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    const trim: TrimFunction = (done) => {
+      calls += 1;
+      if (calls === 1) throw new Error('trim: could not queue the work');
+      done(null, true);
+    };
+    const trimmer = startMallocTrim({ everyMs: 1000, trim });
+    expect(trimmer.released).toBe(0);
+    vi.advanceTimersByTime(1000);
+    expect(trimmer.asked).toBe(2);
+    expect(trimmer.released).toBe(1);
+    trimmer.stop();
+  });
+
   it.runIf(linux)('with the real addon: the start-up trim runs on the pool and its callback comes back', async () => {
     const trimmer = startMallocTrim({ everyMs: 3_600_000 });
     expect(trimmer.available).toBe(true);
