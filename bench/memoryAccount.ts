@@ -6,50 +6,23 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { benchConfig } from './configs.js';
 import { spawnHub } from './hubProcess.js';
+import { mappings, type Mapping } from './smaps.js';
 
 const KB = 1024;
 const MB = KB * KB;
 const PAGE = 4096;
 const ARENA = 64 * MB;
 
-interface Mapping {
-  start: number;
-  end: number;
-  perms: string;
-  offset: number;
-  path: string;
-  rssKb: number;
-}
-
-function mappings(pid: number): Mapping[] {
-  const out: Mapping[] = [];
-  let current: Mapping | undefined;
-  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
-    if (h) {
-      current = {
-        start: parseInt(h[1] ?? '0', 16),
-        end: parseInt(h[2] ?? '0', 16),
-        perms: h[3] ?? '',
-        offset: parseInt(h[4] ?? '0', 16),
-        path: h[5] ?? '',
-        rssKb: 0,
-      };
-      out.push(current);
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss && current) current.rssKb = Number(rss[1]);
-  }
-  return out;
+function processMappings(pid: number): Mapping[] {
+  return mappings(fs.readFileSync(`/proc/${pid}/smaps`, 'utf8'));
 }
 
 /** Resident MB by kind of mapping (finer than bench/smaps.ts's parts: V8's pages apart from other anonymous memory). */
 export function mappingKinds(pid: number): Map<string, number> {
-  const maps = mappings(pid);
+  const maps = processMappings(pid);
   const kinds = new Map<string, number>();
   maps.forEach((m, i) => {
-    if (m.rssKb === 0) return;
+    if (m.rssBytes === 0) return;
     const next = maps[i + 1];
     const size = m.end - m.start;
     let kind: string;
@@ -70,7 +43,7 @@ export function mappingKinds(pid: number): Map<string, number> {
     else if (m.path === '' && size === 256 * KB) kind = "V8's heap pages (256 KB each)";
     else if (m.path === '') kind = 'other anonymous: new space, large objects, mmap()ed blocks, thread stacks';
     else kind = m.path;
-    kinds.set(kind, (kinds.get(kind) ?? 0) + m.rssKb / KB);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + m.rssBytes / MB);
   });
   return kinds;
 }
@@ -125,7 +98,7 @@ function kindOf(s: Symbol_ | undefined, fileAddr: number, textStart: number, rod
 }
 
 export function nodeBinaryPages(pid: number): Map<string, number> {
-  const maps = mappings(pid).filter((m) => /\/node$/.test(m.path));
+  const maps = processMappings(pid).filter((m) => /\/node$/.test(m.path));
   const binary = maps[0]?.path;
   const out = new Map<string, number>();
   if (!binary) return out;

@@ -5,25 +5,29 @@ const MB = 1024 * 1024;
 /** glibc's per-thread arenas are 64 MB reservations, aligned to their size, the unused part mapped without access. */
 const ARENA_BYTES = 64 * MB;
 
-interface Mapping {
+export interface Mapping {
   start: number;
   end: number;
   perms: string;
+  /** The mapping's offset in its file (0 for anonymous memory). */
+  offset: number;
   path: string;
   rssBytes: number;
 }
 
-function mappings(text: string): Mapping[] {
+/** The mappings of /proc/<pid>/smaps text, each with its resident bytes. */
+export function mappings(text: string): Mapping[] {
   const out: Mapping[] = [];
   let current: Mapping | undefined;
   for (const line of text.split('\n')) {
-    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
     if (header) {
       current = {
         start: parseInt(header[1] ?? '0', 16),
         end: parseInt(header[2] ?? '0', 16),
         perms: header[3] ?? '',
-        path: header[4] ?? '',
+        offset: parseInt(header[4] ?? '0', 16),
+        path: header[5] ?? '',
         rssBytes: 0,
       };
       out.push(current);
