@@ -266,6 +266,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       clock,
       logger,
       decide,
+      storageFailed: (where, err) => storage.failed(where, err),
       // A pendant press's alert is stored and published first; the rules' bookkeeping of the press (a fifth of the
       // press's turn: activity, learned normal, every rule's timers) runs after it went out. Two immediates: aedes
       // delivers from an immediate of its own, queued by the publish's promise chain after this turn.

@@ -48,6 +48,12 @@ export interface RulesRunnerOptions {
    * the runner is asked first (the next event, its timer, a snapshot, stop) does it before. Default: at once.
    */
   deferRest?: (finish: () => void) => void;
+  /**
+   * Told when the engine's state could not be written (the hub's storage health: counted in
+   * `telecare_storage_errors_total{where="rules-state"}` and logged once per episode). Without it the runner logs the
+   * failure itself. Either way the next snapshot tries again and the events stored meanwhile rebuild the rest.
+   */
+  storageFailed?: (where: string, err: unknown) => void;
 }
 
 export class RulesRunner {
@@ -251,7 +257,8 @@ export class RulesRunner {
       this.options.store.saveRuleState(STATE_KEY, this.engine.exportState(), this.lastEventId);
       this.dirty = false;
     } catch (err) {
-      this.log.error({ err }, 'could not save the rules engine state');
+      if (this.options.storageFailed) this.options.storageFailed('rules-state', err);
+      else this.log.error({ err }, 'could not save the rules engine state');
     }
   }
 }

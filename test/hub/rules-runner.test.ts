@@ -2,9 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
+import { silentLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { AlertKindAt } from '../../hub/rules-runner.js';
+import { StorageHealth } from '../../hub/storage-health.js';
 import { BUILT_IN_RULES } from '../../rules/built-in.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
@@ -132,6 +136,44 @@ describe('rules runner', () => {
     runner.stop();
     expect(store.loadRuleState('rules-engine')?.lastEventId).toBe(store.lastReservedId);
     expect(clock.pending()).toBe(0);
+    db.close();
+  });
+
+  it("a snapshot the database refuses is counted in the hub's storage errors, and the next one is written", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    const registry = createMetricsRegistry();
+    const storage = new StorageHealth(registry, silentLogger, () => clock.now());
+    const file = path.join(dir, 'hub.db');
+    const { db, store, runner } = clockedRules(file, clock, config.homes, () => undefined, {
+      snapshotEveryMs: 60_000,
+      storageFailed: (where, err) => storage.failed(where, err),
+    });
+    runner.start();
+    const savedAt = () =>
+      (
+        db.prepare("SELECT updated_at FROM rule_state WHERE key = 'rules-engine'").get() as
+          { updated_at: number } | undefined
+      )?.updated_at;
+    const errors = async () =>
+      (await registry.getSingleMetric('telecare_storage_errors_total')?.get())?.values.find(
+        (v) => v.labels.where === 'rules-state',
+      )?.value ?? 0;
+    // Another process makes the database refuse the engine's state (a real SQLite error on the real statement).
+    const other = new Database(file);
+    other.exec("CREATE TRIGGER refuse BEFORE UPDATE ON rule_state BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    const before = savedAt();
+    const motion = [event('motion', 'hall-pir', 'hall', clock.now())];
+    runner.feed(motion, await store.append(motion));
+    clock.advanceBy(61_000);
+    expect(await errors()).toBe(1);
+    expect(savedAt()).toBe(before);
+    other.exec('DROP TRIGGER refuse');
+    other.close();
+    runner.feed(motion, await store.append([{ ...motion[0]!, ts: clock.now() }]));
+    clock.advanceBy(61_000);
+    expect(await errors()).toBe(1);
+    expect(savedAt()).toBeGreaterThan(before ?? Infinity);
+    runner.stop();
     db.close();
   });
 
