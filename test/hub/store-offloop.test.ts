@@ -109,8 +109,9 @@ describe('event store off the loop', () => {
       return Number(/result="done"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     await vi.waitFor(async () => expect(await checkpoints()).toBeGreaterThan(0), { timeout: 15_000, interval: 20 });
-    // The checkpoint copied the WAL's pages into the database file: 8,000 rows are about 1 MB.
-    expect(fs.statSync(path.join(dir, 'hub.db')).size).toBeGreaterThan(dbSizeBefore + 200 * 1024);
+    // The checkpoint copied WAL pages into the database file. Not necessarily all 8,000 rows (about 1 MB): a passive
+    // checkpoint copies what the log held when it began (once in CI only 150 KB had been, against 200 KB expected).
+    expect(fs.statSync(path.join(dir, 'hub.db')).size).toBeGreaterThan(dbSizeBefore);
     expect(store.eventsAfter(0, 10_000)).toHaveLength(8_000);
     store.close();
     db.close();
