@@ -1,17 +1,11 @@
 // Memory the C library keeps after free() given back to the kernel once the hub has started, then every minute
 // (native/malloc-trim.c: glibc's malloc_trim on a libuv pool thread, never on the event loop).
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtNativeFile } from './native-path.js';
 
 /** The addon `npm run build` compiles (native/build-malloc-trim.mjs); absent without a C compiler or glibc. */
 export function mallocTrimLibrary(callerUrl: string = import.meta.url): string {
-  const file = fileURLToPath(callerUrl);
-  const dir = path.dirname(file);
-  // From dist/hub/ the addon is dist/native/; from the TypeScript sources (tests), the build's copy.
-  return file.endsWith('.ts')
-    ? path.resolve(dir, '..', 'dist', 'native', 'telecare-malloc-trim.node')
-    : path.resolve(dir, '..', 'native', 'telecare-malloc-trim.node');
+  return builtNativeFile('telecare-malloc-trim.node', callerUrl);
 }
 
 /** malloc_trim(0) off the loop; `done` is told whether memory was given back. */

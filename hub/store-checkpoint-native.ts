@@ -1,18 +1,12 @@
 // The event store's WAL checkpoints in a plain native thread (native/checkpoint.c), without a V8 isolate of its own.
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtNativeFile } from './native-path.js';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CheckpointReply } from './store-checkpoint-worker.js';
 
 /** The SQLite extension `npm run build` compiles (native/build.mjs); absent where no C compiler was found. */
 export function nativeCheckpointLibrary(callerUrl: string = import.meta.url): string {
-  const file = fileURLToPath(callerUrl);
-  const dir = path.dirname(file);
-  // From dist/hub/ the library is dist/native/; from the TypeScript sources (tests), the build's copy.
-  return file.endsWith('.ts')
-    ? path.resolve(dir, '..', 'dist', 'native', 'telecare-checkpoint.so')
-    : path.resolve(dir, '..', 'native', 'telecare-checkpoint.so');
+  return builtNativeFile('telecare-checkpoint.so', callerUrl);
 }
 
 /** How often a running checkpoint's end is looked for: a few milliseconds added to a drain that lasts tens. */

@@ -402,10 +402,18 @@ export class HomeState {
     const bound = Math.max(p.outingBoundMinHours * HOUR_MS, p.outingBoundFactor * this.longestOutingAround(since));
     // 0 (`outingBoundMinHours` 0 and no outing learned yet): no bound, not an outing that ends as it is confirmed.
     if (!(bound > 0)) return Infinity;
-    if (bound <= p.outingBoundMaxHours * HOUR_MS) return bound;
-    // Longer than a day: a resident who goes away for days. Called late, after their longest with a margin (the
-    // 24-h horizon is past, but a resident who never left is called, not left for ever).
-    return bound <= p.outingBoundLateMaxDays * DAY_MS ? bound : Infinity;
+    return this.pastOutingHorizon(bound) ? Infinity : bound;
+  }
+
+  /**
+   * Whether a wait as long as `ms` for someone taken to be away gets no bound: longer than `presence.outingBoundMaxHours`
+   * (a resident who goes away for days), unless within `presence.outingBoundLateMaxDays`, where the installer chose to
+   * call late (the 24-h horizon is past, but a resident who never left is called, not left for ever). The outing's bound
+   * and the wait on a home shown empty (`emptyHomeBoundMs`) share it.
+   */
+  pastOutingHorizon(ms: number): boolean {
+    const p = this.params.presence;
+    return ms > p.outingBoundMaxHours * HOUR_MS && !(ms <= p.outingBoundLateMaxDays * DAY_MS);
   }
 
   /** The longest outing that began within `presence.outingBoundHourWindow` hours of `since`'s time of day. */

@@ -6,7 +6,7 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
+import { MINUTE_MS } from './time.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -218,12 +218,9 @@ export function emptyHomeBoundMs(home: HomeState): number {
   const bound = home.outingBoundMs();
   if (!Number.isFinite(bound)) return bound;
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
-  const p = home.params.presence;
-  const spell = p.outingBoundFactor * (watch?.longestEmptyMs ?? 0);
-  // Past a day, as an outing's bound: none, or, where the installer chose it (`presence.outingBoundLateMaxDays`),
-  // late rather than never.
-  if (spell > p.outingBoundMaxHours * HOUR_MS && !(spell <= p.outingBoundLateMaxDays * DAY_MS)) return Infinity;
-  return Math.max(bound, spell);
+  const spell = home.params.presence.outingBoundFactor * (watch?.longestEmptyMs ?? 0);
+  // Past a day, as an outing's bound: none, or, where the installer chose it, late rather than never.
+  return home.pastOutingHorizon(spell) ? Infinity : Math.max(bound, spell);
 }
 
 /**
@@ -312,6 +309,11 @@ function beginDoubt(
   watch.loneAt = at;
   watch.loneSince = at;
   watch.fromRest = fromRest;
+  startLoneBurst(watch, at);
+}
+
+/** A device alone begins its count of reports (`countLoneReport`) with this one, at `at`. */
+function startLoneBurst(watch: ReturnWatch, at: number): void {
   watch.loneBurstAt = at;
   watch.loneBurstCount = 1;
   watch.loneChattered = false;
@@ -438,11 +440,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   // The same device again, or another one after a quiet spell as long as confirms an outing: still one report alone.
   if (seen.device.id === watch.loneDeviceId) countLoneReport(watch, seen.device.kind, at);
-  else {
-    watch.loneBurstAt = at;
-    watch.loneBurstCount = 1;
-    watch.loneChattered = false;
-  }
+  else startLoneBurst(watch, at);
   watch.loneDeviceId = seen.device.id;
   watch.loneAt = at;
 }
