@@ -36,7 +36,7 @@ export interface InactivitySlice {
    * The contacts inside standing open now (not the exit door), by device id, with when each opened (`openedContext`):
    * none in a state saved before version 4.
    */
-  openSince: Record<string, number>;
+  openSince: Map<string, number>;
 }
 
 /**
@@ -341,17 +341,17 @@ export const inactivityDefinition = {
       loneDeviceId: undefined,
       exitMoved: false,
       bedroomAt: NaN,
-      openSince: {},
+      openSince: new Map(),
     }),
     save: (slice) => {
-      const open = Object.keys(slice.openSince).length > 0;
+      const open = slice.openSince.size > 0;
       return Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt) && !open
         ? undefined
         : {
             stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
             ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
             ...(Number.isNaN(slice.bedroomAt) ? {} : { bedroomAt: slice.bedroomAt }),
-            ...(open ? { openSince: { ...slice.openSince } } : {}),
+            ...(open ? { openSince: Object.fromEntries(slice.openSince) } : {}),
           };
     },
     // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
@@ -369,10 +369,10 @@ export const inactivityDefinition = {
               bedroomAt?: unknown;
               openSince?: unknown;
             });
-      const openSince: Record<string, number> = {};
+      const openSince = new Map<string, number>();
       if (typeof s.openSince === 'object' && s.openSince !== null)
         for (const [id, since] of Object.entries(s.openSince as Record<string, unknown>))
-          if (typeof since === 'number' && Number.isFinite(since)) openSince[id] = since;
+          if (typeof since === 'number' && Number.isFinite(since)) openSince.set(id, since);
       return {
         stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
         exitMoved: s.exitMoved === true,
@@ -398,13 +398,13 @@ export const inactivityDefinition = {
     state: InactivitySlice,
   ): void {
     if (device.kind === 'exit-door' || typeof event.value !== 'boolean') return;
-    const since = state.openSince[device.id];
-    if (event.value === false) {
-      if (since === undefined) state.openSince[device.id] = at;
+    const since = state.openSince.get(device.id);
+    if (!event.value) {
+      if (since === undefined) state.openSince.set(device.id, at);
       return;
     }
     if (since === undefined) return;
-    delete state.openSince[device.id];
+    state.openSince.delete(device.id);
     // Learned normal keeps nothing under a minute (the pauses within a burst of activity); an opening that short is
     // kept as a minute: rounding up only lengthens the bound it gives.
     if (at >= since)
@@ -462,7 +462,7 @@ export const inactivityDefinition = {
     } else {
       // The silence begins with a contact inside opening, and it stands open: its openings bound the silence.
       const id = home.lastActivityDeviceId;
-      const opened = id !== undefined && state.openSince[id] === at ? openedContext(id) : undefined;
+      const opened = id !== undefined && state.openSince.get(id) === at ? openedContext(id) : undefined;
       threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom, opened);
     }
     home.armed.inactivity = threshold;
