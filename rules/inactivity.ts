@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import { learnedOrPrior, type Threshold } from './threshold.js';
+import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
@@ -46,6 +46,13 @@ export interface InactivitySlice {
 export function openedContext(deviceId: string): string {
   return `opened:${deviceId}`;
 }
+
+/**
+ * The hour of the week every opening is kept at: how long a contact stays open is its habit (a door left open, a
+ * cupboard shut at once), whatever the hour, and a door left open at any hour (the bedroom's, the night through) is a
+ * door whose openings bound nothing at any other.
+ */
+const OPENINGS_HOUR = 0;
 
 /**
  * How far the home's own nights show that they begin elsewhere than where this silence starts, from 0 (nothing shown:
@@ -288,7 +295,10 @@ function thresholdOf(
   // down. Taken over from the prior as every learned threshold is (`shrink`, by the openings it rests on), and only
   // where it is the sooner: a door this home leaves open for hours bounds nothing.
   if (opened !== undefined && !home.bedOccupied && !home.inRestNight(start)) {
-    const bound = learnedOrPrior(home, opened, start, prior, 'cold-start');
+    const samples = { samples: 0 };
+    const day = home.zone.dayNumber(start);
+    const learnedMs = home.learned.threshold(opened, OPENINGS_HOUR, day, home.params.learned, samples);
+    const bound = shrink(prior, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
     if (bound.ms < t.ms && bound.ms < prior) t = bound;
   }
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
@@ -410,7 +420,7 @@ export const inactivityDefinition = {
     if (at >= since)
       home.learned.record(
         openedContext(device.id),
-        home.zone.hourOfWeek(since),
+        OPENINGS_HOUR,
         Math.max(MINUTE_MS, at - since),
         home.zone.dayNumber(at),
       );
