@@ -40,19 +40,14 @@ export interface InactivitySlice {
 }
 
 /**
- * Learned-normal context of how long contact `deviceId` (a door, a cupboard, a fridge; not the exit door) stays open:
- * each opening's length, from its opening to its closing, at the hour it opened.
+ * Learned-normal habit (`LearnedNormal.recordHabit`) of how long contact `deviceId` (a door, a cupboard, a fridge; not
+ * the exit door) stays open: each opening's length, from its opening to its closing, whatever the hour: how long it
+ * stays open is the contact's habit (a door left open, a cupboard shut at once), not the hour's, and a door left open
+ * for hours at any hour (the bedroom's, the night through) is a door whose openings bound nothing at any other.
  */
 export function openedContext(deviceId: string): string {
   return `opened:${deviceId}`;
 }
-
-/**
- * The hour of the week every opening is kept at: how long a contact stays open is its habit (a door left open, a
- * cupboard shut at once), whatever the hour, and a door left open at any hour (the bedroom's, the night through) is a
- * door whose openings bound nothing at any other.
- */
-const OPENINGS_HOUR = 0;
 
 /**
  * How far the home's own nights show that they begin elsewhere than where this silence starts, from 0 (nothing shown:
@@ -297,7 +292,7 @@ function thresholdOf(
   if (opened !== undefined && !home.bedOccupied && !home.inRestNight(start)) {
     const samples = { samples: 0 };
     const day = home.zone.dayNumber(start);
-    const learnedMs = home.learned.threshold(opened, OPENINGS_HOUR, day, home.params.learned, samples);
+    const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
     const bound = shrink(prior, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
     if (bound.ms < t.ms && bound.ms < prior) t = bound;
   }
@@ -415,15 +410,7 @@ export const inactivityDefinition = {
     }
     if (since === undefined) return;
     state.openSince.delete(device.id);
-    // Learned normal keeps nothing under a minute (the pauses within a burst of activity); an opening that short is
-    // kept as a minute: rounding up only lengthens the bound it gives.
-    if (at >= since)
-      home.learned.record(
-        openedContext(device.id),
-        OPENINGS_HOUR,
-        Math.max(MINUTE_MS, at - since),
-        home.zone.dayNumber(at),
-      );
+    if (at >= since) home.learned.recordHabit(openedContext(device.id), at - since, home.zone.dayNumber(at));
   },
 
   // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved, and
