@@ -78,6 +78,8 @@ interface Relay {
   port: number;
   /** While true, what the hub sends the broker (its PUBACKs) is dropped: as if lost with a failing link. */
   swallow: boolean;
+  /** PUBACK packets dropped so far (the hub sends one only once the message's events are on disk). */
+  swallowedPubacks: number;
   /** Cuts every connection through the relay (the hub reconnects through it). */
   cut(): void;
   close(): Promise<void>;
@@ -89,8 +91,28 @@ async function startRelay(targetPort: number): Promise<Relay> {
   const server = net.createServer((down) => {
     const up = net.connect(targetPort, '127.0.0.1');
     sockets.add(down).add(up);
+    let dropped = Buffer.alloc(0);
     down.on('data', (d: Buffer) => {
-      if (!r.swallow) up.write(d);
+      if (!r.swallow) {
+        up.write(d);
+        return;
+      }
+      // Dropped from a packet boundary on (swallowing starts while the hub sends nothing): count the PUBACKs (type 4).
+      dropped = Buffer.concat([dropped, d]);
+      for (;;) {
+        // Fixed header: type in the first byte's high nibble, then the remaining length (1-4 bytes, 7 bits each).
+        let length = 0;
+        let at = 1;
+        let complete = false;
+        for (let shift = 0; at < dropped.length && !complete; shift += 7) {
+          const byte = dropped[at++]!;
+          length += (byte & 0x7f) << shift;
+          complete = (byte & 0x80) === 0;
+        }
+        if (!complete || at + length > dropped.length) break;
+        if (dropped[0]! >> 4 === 4) r.swallowedPubacks += 1;
+        dropped = dropped.subarray(at + length);
+      }
     });
     up.pipe(down);
     const close = (): void => {
@@ -105,6 +127,7 @@ async function startRelay(targetPort: number): Promise<Relay> {
   const r: Relay = {
     port: (server.address() as net.AddressInfo).port,
     swallow: false,
+    swallowedPubacks: 0,
     cut: () => {
       for (const s of sockets) s.destroy();
     },
@@ -211,7 +234,9 @@ describe('an external broker that sends again what the hub had stored', () => {
       for (let i = 0; i < 4; i++)
         await sensor.publishAsync(topic('hall-pir'), event('motion', i, i % 2 === 0), { qos: 1 });
       await sensor.publishAsync(topic('p1'), event('pendant', 4, true), { qos: 1 });
-      await waitFor(() => storedMotion().length === 4, 'the first events stored', 20_000);
+      // Their PUBACKs, sent once the events are on disk, have reached the relay (and gone no further).
+      await waitFor(() => relay!.swallowedPubacks === 5, "the hub's five PUBACKs", 20_000);
+      expect(storedMotion()).toHaveLength(4);
       const [pendant] = await get<{ id: string; count: number }[]>(running, cookie, '/api/alerts?state=open');
       expect(pendant).toMatchObject({ kind: 'pendant', count: 1 });
 
