@@ -15,8 +15,22 @@ import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 /** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
 const MAT_MIN_HOLDS = 10;
-/** A day on which at least this many devices reported is one the home lived (`HomeState.livingDays`). */
+/** A day on which at least this many devices reported is one the home lived (`HomeState.livingDays`)... */
 const LIVING_DAY_DEVICES = 3;
+/**
+ * ...devices whose reports are the resident's doing (a thermometer, a smoke alarm, a pendant's heartbeat report all the
+ * same in an empty home; a wearable not worn is not dead): only these count a living day, and only these are taken
+ * for dead (`HomeState.deviceDead`).
+ */
+const ACTIVITY_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
+  'motion',
+  'door',
+  'exit-door',
+  'bed',
+  'chair',
+  'appliance',
+  'other',
+]);
 /** The home's living days kept (a device silent for more of them is dead all the same). */
 const LIVING_DAYS_KEPT = 60;
 /**
@@ -492,6 +506,7 @@ export class HomeState {
       return;
     }
     device.unavailable = false;
+    if (!ACTIVITY_KINDS.has(device.kind)) return;
     const day = this.zone.dayNumber(at);
     if (day > this.reportDay) {
       if (this.reportDayDevices >= LIVING_DAY_DEVICES) {
@@ -522,9 +537,11 @@ export class HomeState {
    * `DAILY_DEVICE_DAYS` days, never silent for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row)
    * and has now said nothing on `DEAD_AFTER_DAYS` living days in a row (a battery run out, a contact knocked off, a
    * PIR stuck on). Living days only: a home away, or empty with one sensor firing on its own, ages nobody; a device
-   * used once a week (the washing machine) is never taken for dead. A device heard again is alive.
+   * used once a week (the washing machine) is never taken for dead. A device heard again is alive. Only devices whose
+   * reports are the resident's doing (`ACTIVITY_KINDS`): a thermometer or a pendant that dies hides no silence.
    */
   deviceDead(device: DeviceState): boolean {
+    if (!ACTIVITY_KINDS.has(device.kind)) return false;
     if (device.unavailable) return true;
     if (device.daysReported < DAILY_DEVICE_DAYS || device.longestMissedDays > DAILY_DEVICE_GAP_DAYS) return false;
     return this.livingDaysAfter(device.lastReportDay) >= DEAD_AFTER_DAYS;

@@ -16,6 +16,9 @@ const DEVICES: DeviceConfig[] = [
   { id: 'fridge', kind: 'door', room: 'kitchen' },
   { id: 'washing-machine', kind: 'door', room: 'utility' },
   { id: 'front', kind: 'exit-door', room: 'entrance' },
+  { id: 'thermo-living', kind: 'climate', room: 'living' },
+  { id: 'thermo-bedroom', kind: 'climate', room: 'bedroom' },
+  { id: 'smoke', kind: 'smoke', room: 'hall' },
 ];
 const config = home({ devices: DEVICES });
 
@@ -125,8 +128,15 @@ describe('a device that died', () => {
   it('days the home is away and silent age no device', () => {
     const h = new Harness(config, MONDAY);
     for (let n = 0; n < 10; n++) day(h, n, true);
-    // Nothing from any device for five days (away without telling the hub), then back, the door not used after the
-    // visit: it is not dead (it missed no day the home lived), and the bathroom is watched.
+    // Five days away without telling the hub: nothing from the devices the resident moves, only the thermometers and
+    // the smoke alarm's supervision. Back, the door not used after the visit: it is not dead (it missed no day the
+    // home lived), and the bathroom is watched.
+    for (let n = 10; n < 15; n++) {
+      h.clock.advanceTo(MONDAY + n * DAY_MS + 12 * HOUR_MS);
+      h.at(0, 'thermo-living', 'temperature', 19.5);
+      h.at(MINUTE_MS, 'thermo-bedroom', 'temperature', 17);
+      h.at(2 * MINUTE_MS, 'smoke', 'heartbeat', true);
+    }
     day(h, 15, false);
     expect(roomCalls(h, 15).length).toBeGreaterThan(0);
   });
