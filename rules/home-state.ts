@@ -509,7 +509,7 @@ export class HomeState {
     if (!ACTIVITY_KINDS.has(device.kind)) return;
     const day = this.zone.dayNumber(at);
     if (day > this.reportDay) {
-      if (this.reportDayDevices >= LIVING_DAY_DEVICES) {
+      if (this.reportDayDevices >= LIVING_DAY_DEVICES && this.mostDailyDevicesReported(this.reportDay)) {
         this.livingDays.push(this.reportDay);
         if (this.livingDays.length > LIVING_DAYS_KEPT) this.livingDays.shift();
       }
@@ -522,6 +522,32 @@ export class HomeState {
       device.longestMissedDays = Math.max(device.longestMissedDays, this.livingDaysAfter(device.lastReportDay));
     device.lastReportDay = day;
     device.daysReported++;
+  }
+
+  /**
+   * Whether at least half of the home's devices that report day after day (and are not dead) reported on local day
+   * `day`: a home left empty with one PIR firing on its own and the exit door blowing is not living (Kasteren B after
+   * 7 Aug: 1-3 devices a day of its 12 daily ones), and the devices the resident no longer moves are not dying.
+   */
+  private mostDailyDevicesReported(day: number): boolean {
+    let daily = 0;
+    let reported = 0;
+    for (const d of this.devices.values()) {
+      if (!this.reportsDaily(d)) continue;
+      if (d.lastReportDay === day) reported++;
+      else if (this.livingDaysAfter(d.lastReportDay) >= DEAD_AFTER_DAYS) continue;
+      daily++;
+    }
+    return 2 * reported >= daily;
+  }
+
+  /** A device whose reports are the resident's doing, heard day after day (`deviceDead`). */
+  private reportsDaily(device: DeviceState): boolean {
+    return (
+      ACTIVITY_KINDS.has(device.kind) &&
+      device.daysReported >= DAILY_DEVICE_DAYS &&
+      device.longestMissedDays <= DAILY_DEVICE_GAP_DAYS
+    );
   }
 
   /** How many of the home's living days (closed: before today) came after local day `day`. */
@@ -543,7 +569,7 @@ export class HomeState {
   deviceDead(device: DeviceState): boolean {
     if (!ACTIVITY_KINDS.has(device.kind)) return false;
     if (device.unavailable) return true;
-    if (device.daysReported < DAILY_DEVICE_DAYS || device.longestMissedDays > DAILY_DEVICE_GAP_DAYS) return false;
+    if (!this.reportsDaily(device)) return false;
     return this.livingDaysAfter(device.lastReportDay) >= DEAD_AFTER_DAYS;
   }
 
