@@ -269,6 +269,9 @@ export class HomeState {
   livingDays: number[] = [];
   reportDay = -1;
   reportDayDevices = 0;
+  /** `deadDevice`'s last answer, while `deadKnown` (not saved: worked out again after a restart). */
+  private deadFound: DeviceState | undefined = undefined;
+  private deadKnown = false;
 
   /**
    * Whether an inactivity-family alert other than `kind` is open and was raised in the current silence
@@ -501,6 +504,8 @@ export class HomeState {
    */
   noteReport(device: DeviceState, event: SensorEvent, at: number): void {
     // Zigbee2MQTT's word on the device (the bridge's, not the device's own report): offline is dead at once.
+    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDevice` looks again.
+    if (device === this.deadFound || event.type === 'availability') this.deadKnown = false;
     if (event.type === 'availability') {
       device.unavailable = event.value === false;
       return;
@@ -512,6 +517,7 @@ export class HomeState {
       if (this.reportDayDevices >= LIVING_DAY_DEVICES && this.mostDailyDevicesReported(this.reportDay)) {
         this.livingDays.push(this.reportDay);
         if (this.livingDays.length > LIVING_DAYS_KEPT) this.livingDays.shift();
+        this.deadKnown = false;
       }
       this.reportDay = day;
       this.reportDayDevices = 0;
@@ -575,8 +581,18 @@ export class HomeState {
 
   /** The first device of the home dead to the rules (`deviceDead`), or undefined when none is. */
   deadDevice(): DeviceState | undefined {
-    for (const d of this.devices.values()) if (this.deviceDead(d)) return d;
-    return undefined;
+    // Asked at every activity; the answer changes only when a day joins the living days or a device is heard.
+    if (!this.deadKnown) {
+      this.deadFound = undefined;
+      for (const d of this.devices.values()) {
+        if (this.deviceDead(d)) {
+          this.deadFound = d;
+          break;
+        }
+      }
+      this.deadKnown = true;
+    }
+    return this.deadFound;
   }
 
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
