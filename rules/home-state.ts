@@ -35,12 +35,11 @@ const ACTIVITY_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
 const LIVING_DAYS_KEPT = 60;
 /**
  * A device that reports day after day (`HomeState.deviceDead`): heard on this many days at least, and never silent
- * for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row...
+ * for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row; it is dead once silent for
+ * `presence.deadDeviceDays` of them (3: two quiet days happen to the best of them).
  */
 const DAILY_DEVICE_DAYS = 7;
 const DAILY_DEVICE_GAP_DAYS = 1;
-/** ...is dead once silent for this many living days in a row (two quiet days happen to the best of them). */
-const DEAD_AFTER_DAYS = 3;
 /** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
 export const LEGACY_STATE_VERSION = 5;
 
@@ -541,7 +540,7 @@ export class HomeState {
     for (const d of this.devices.values()) {
       if (!this.reportsDaily(d)) continue;
       if (d.lastReportDay === day) reported++;
-      else if (this.livingDaysAfter(d.lastReportDay) >= DEAD_AFTER_DAYS) continue;
+      else if (this.deviceDead(d)) continue;
       daily++;
     }
     return 2 * reported >= daily;
@@ -567,16 +566,17 @@ export class HomeState {
   /**
    * Whether `device` is dead to the rules: Zigbee2MQTT says it is offline; or it reported day after day (on at least
    * `DAILY_DEVICE_DAYS` days, never silent for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row)
-   * and has now said nothing on `DEAD_AFTER_DAYS` living days in a row (a battery run out, a contact knocked off, a
+   * and has now said nothing on `presence.deadDeviceDays` living days in a row (0: never dead) (a battery run out, a contact knocked off, a
    * PIR stuck on). Living days only: a home away, or empty with one sensor firing on its own, ages nobody; a device
    * used once a week (the washing machine) is never taken for dead. A device heard again is alive. Only devices whose
    * reports are the resident's doing (`ACTIVITY_KINDS`): a thermometer or a pendant that dies hides no silence.
    */
   deviceDead(device: DeviceState): boolean {
-    if (!ACTIVITY_KINDS.has(device.kind)) return false;
+    const days = this.params.presence.deadDeviceDays;
+    if (!(days > 0) || !ACTIVITY_KINDS.has(device.kind)) return false;
     if (device.unavailable) return true;
     if (!this.reportsDaily(device)) return false;
-    return this.livingDaysAfter(device.lastReportDay) >= DEAD_AFTER_DAYS;
+    return this.livingDaysAfter(device.lastReportDay) >= days;
   }
 
   /** The first device of the home dead to the rules (`deviceDead`), or undefined when none is. */

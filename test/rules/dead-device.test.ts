@@ -141,3 +141,13 @@ describe('a device that died', () => {
     expect(roomCalls(h, 15).length).toBeGreaterThan(0);
   });
 });
+
+describe('presence.deadDeviceDays 0', () => {
+  it('no device is taken for dead: the room rules wait on the dead door as before', () => {
+    const h = new Harness(home({ devices: DEVICES }, { presence: { deadDeviceDays: 0 } }), MONDAY);
+    for (let n = 0; n < 10; n++) day(h, n, true);
+    for (let n = 10; n < 13; n++) day(h, n, false, true, false);
+    for (let n = 13; n < 17; n++) day(h, n, false);
+    expect(roomCalls(h, 13).length).toBeGreaterThan(0);
+  });
+});
