@@ -1032,13 +1032,7 @@ class StreamingFallDetector implements FallDetector {
         pre = [ex, ey, ez];
       }
     }
-    // Still within UPRIGHT_DEG of the posture the wearer walked in shortly before (GAP_WALK_RECENT_MS): standing, not
-    // lying. The change came from a window before the impact tilted by a clipped range (stairs), not from the body.
-    const uprightAfter =
-      !this.impactInGap &&
-      this.episodeStart - this.walkAt <= GAP_WALK_RECENT_MS &&
-      angleDeg(this.walkX, this.walkY, this.walkZ, mx, my, mz) <= UPRIGHT_DEG;
-    const isFall = dip && pre !== null && this.postureDeg >= this.params.postureChangeDeg && still && !uprightAfter;
+    const isFall = dip && pre !== null && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall || pre === null) {
       this.phase = 'idle';
       return;
