@@ -1,9 +1,10 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
-import type { HomeState } from './home-state.js';
-import { learnedOrPrior, type Threshold } from './threshold.js';
+import type { DeviceState, HomeState } from './home-state.js';
+import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
+import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
 import { emptyHomeBoundMs, emptyHomeLikely, emptyHomeShown, loneDeviceChattered } from './possible-fall.js';
@@ -31,6 +32,21 @@ export interface InactivitySlice {
   exitMoved: boolean;
   /** When a device in the bedroom last reported (NaN: not since the start, or a state saved before version 3). */
   bedroomAt: number;
+  /**
+   * The contacts inside standing open now (not the exit door), by device id, with when each opened (`openedContext`):
+   * none in a state saved before version 4.
+   */
+  openSince: Map<string, number>;
+}
+
+/**
+ * Learned-normal habit (`LearnedNormal.recordHabit`) of how long contact `deviceId` (a door, a cupboard, a fridge; not
+ * the exit door) stays open: each opening's length, from its opening to its closing, whatever the hour: how long it
+ * stays open is the contact's habit (a door left open, a cupboard shut at once), not the hour's, and a door left open
+ * for hours at any hour (the bedroom's, the night through) is a door whose openings bound nothing at any other.
+ */
+export function openedContext(deviceId: string): string {
+  return `opened:${deviceId}`;
 }
 
 /**
@@ -212,17 +228,29 @@ export function inactivityThreshold(
   inDoubt = false,
   bedroomAt = NaN,
   bedStillFrom = stillInBedFrom(home, start),
+  opened?: string,
 ): Threshold {
   // Still from the silence's start (a mat that pulses, none held on), or the mats say nothing of movement.
-  const held = thresholdOf(home, start, inDoubt, bedroomAt, bedStillFrom === -Infinity ? -Infinity : NaN, false);
+  const held = thresholdOf(
+    home,
+    start,
+    inDoubt,
+    bedroomAt,
+    bedStillFrom === -Infinity ? -Infinity : NaN,
+    false,
+    opened,
+  );
   // A press of a mat that pulses still on: the stillness since it, once it is longer than the mat's own presses,
   // whichever comes first (the held mat's allowance still stands if it is sooner).
   if (!(bedStillFrom > -Infinity)) return held;
-  const still = thresholdOf(home, start, inDoubt, bedroomAt, bedStillFrom, true);
+  const still = thresholdOf(home, start, inDoubt, bedroomAt, bedStillFrom, true, opened);
   return still.ms < held.ms ? still : held;
 }
 
-/** `stillFrom`: when the bed counts as still (-Infinity: from the start; NaN: never); `pressStillOn`: from a press. */
+/**
+ * `stillFrom`: when the bed counts as still (-Infinity: from the start; NaN: never); `pressStillOn`: from a press;
+ * `opened`: the silence began with this contact opening (`openedContext`), and it stands open.
+ */
 function thresholdOf(
   home: HomeState,
   start: number,
@@ -230,6 +258,7 @@ function thresholdOf(
   bedroomAt: number,
   stillFrom: number,
   pressStillOn: boolean,
+  opened: string | undefined,
 ): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
@@ -254,6 +283,19 @@ function thresholdOf(
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
+  // The silence began with a door, cupboard or fridge opening, and it stands open: closing it would be activity, so
+  // no silence from that opening can outlast the opening itself. How long this contact's openings last (its own
+  // record, `openedContext`) bounds how long a silence from it can normally last, whatever the room or the hour says:
+  // a fridge this home always shuts within a minute, open and silent for the floor, is not a resident who went to sit
+  // down. Taken over from the prior as every learned threshold is (`shrink`, by the openings it rests on), and only
+  // where it is the sooner: a door this home leaves open for hours bounds nothing.
+  if (opened !== undefined && !home.bedOccupied && !home.inRestNight(start)) {
+    const samples = { samples: 0 };
+    const day = home.zone.dayNumber(start);
+    const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
+    const bound = shrink(prior, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
+    if (bound.ms < t.ms && bound.ms < prior) t = bound;
+  }
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
   // the silence is given the night's allowance (a resident who did sit down is still called about, later).
   if (inDoubt) t = { ms: Math.max(t.ms, p.coldStartNightMinutes * MINUTE_MS), source: t.source };
@@ -298,31 +340,77 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 3,
-    create: (): InactivitySlice => ({ stillSince: NaN, loneDeviceId: undefined, exitMoved: false, bedroomAt: NaN }),
-    save: (slice) =>
-      Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt)
+    version: 4,
+    create: (): InactivitySlice => ({
+      stillSince: NaN,
+      loneDeviceId: undefined,
+      exitMoved: false,
+      bedroomAt: NaN,
+      openSince: new Map(),
+    }),
+    save: (slice) => {
+      const open = slice.openSince.size > 0;
+      return Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt) && !open
         ? undefined
         : {
             stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
             ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
             ...(Number.isNaN(slice.bedroomAt) ? {} : { bedroomAt: slice.bedroomAt }),
-          },
+            ...(open ? { openSince: Object.fromEntries(slice.openSince) } : {}),
+          };
+    },
     // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
     // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves. Version 2 kept no
-    // bedroom time: the next silence outside the bedroom is not taken as a night begun there.
+    // bedroom time: the next silence outside the bedroom is not taken as a night begun there. Before version 4 no
+    // contact standing open was kept: an opening under way is not learned, and bounds nothing.
     load: (saved, version) => {
       const s =
         version === 0
           ? {}
-          : (saved as { stillSince?: unknown; exitMoved?: unknown; loneDeviceId?: unknown; bedroomAt?: unknown });
+          : (saved as {
+              stillSince?: unknown;
+              exitMoved?: unknown;
+              loneDeviceId?: unknown;
+              bedroomAt?: unknown;
+              openSince?: unknown;
+            });
+      const openSince = new Map<string, number>();
+      if (typeof s.openSince === 'object' && s.openSince !== null)
+        for (const [id, since] of Object.entries(s.openSince as Record<string, unknown>))
+          if (typeof since === 'number' && Number.isFinite(since)) openSince.set(id, since);
       return {
         stillSince: typeof s.stillSince === 'number' ? s.stillSince : NaN,
         exitMoved: s.exitMoved === true,
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
         bedroomAt: typeof s.bedroomAt === 'number' ? s.bedroomAt : NaN,
+        openSince,
       };
     },
+  },
+
+  // A contact inside opening or closing (not the exit door: leaving or coming in is the outings' matter): how long
+  // each opening lasted joins learned normal, at the hour it opened (out or away too: it is the contact's habit). The
+  // same report again (MQTT redelivering) is no new opening: an opening is kept from its first report.
+  events: ['contact'],
+  onEvent(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    _ctx: RuleContext,
+    _now: number,
+    _device: undefined,
+    state: InactivitySlice,
+  ): void {
+    if (device.kind === 'exit-door' || typeof event.value !== 'boolean') return;
+    const since = state.openSince.get(device.id);
+    if (!event.value) {
+      if (since === undefined) state.openSince.set(device.id, at);
+      return;
+    }
+    if (since === undefined) return;
+    state.openSince.delete(device.id);
+    if (at >= since) home.learned.recordHabit(openedContext(device.id), at - since, home.zone.dayNumber(at));
   },
 
   // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved, and
@@ -368,7 +456,12 @@ export const inactivityDefinition = {
         return;
       }
       threshold = { ms: bound, source: 'outing-bound' };
-    } else threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom);
+    } else {
+      // The silence begins with a contact inside opening, and it stands open: its openings bound the silence.
+      const id = home.lastActivityDeviceId;
+      const opened = id !== undefined && state.openSince.get(id) === at ? openedContext(id) : undefined;
+      threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom, opened);
+    }
     home.armed.inactivity = threshold;
     const deadline = at + threshold.ms;
     ctx.arm(home.timers.inactivity, deadline);

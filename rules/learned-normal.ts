@@ -24,6 +24,25 @@ export function upperEdgeMinutes(bin: number): number {
   return Math.pow(R, bin);
 }
 
+/**
+ * The learned threshold of `n` lengths in bins 1 and up of `counts` (bin 0 not counted): the upper edge of the bin of the
+ * `learned.quantilePercent` one, with the margins, in ms; NaN when there are none.
+ */
+function quantileMs(counts: ArrayLike<number>, n: number, learned: RuleParams['learned']): number {
+  if (n <= 0) return NaN;
+  const rank = Math.max(1, Math.ceil((n * learned.quantilePercent) / 100));
+  let seen = 0;
+  let bin = BINS - 1;
+  for (let b = 1; b < BINS; b++) {
+    seen += counts[b] ?? 0;
+    if (seen >= rank) {
+      bin = b;
+      break;
+    }
+  }
+  return (upperEdgeMinutes(bin) * (1 + learned.marginPercent / 100) + learned.marginMinutes) * MINUTE_MS;
+}
+
 /** Quiet periods of one context: a histogram per hour of the week, and a daily cache of thresholds. */
 class QuietHistogram {
   readonly counts: Uint16Array;
@@ -84,20 +103,7 @@ class QuietHistogram {
     if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) n = this.pool(pooled.fill(0), this.byHour, 0, hour);
     // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
     pooled[0] = 0;
-    let value = NaN;
-    if (n > 0) {
-      const rank = Math.max(1, Math.ceil((n * learned.quantilePercent) / 100));
-      let seen = 0;
-      let bin = BINS - 1;
-      for (let b = 1; b < BINS; b++) {
-        seen += pooled[b] ?? 0;
-        if (seen >= rank) {
-          bin = b;
-          break;
-        }
-      }
-      value = (upperEdgeMinutes(bin) * (1 + learned.marginPercent / 100) + learned.marginMinutes) * MINUTE_MS;
-    }
+    const value = quantileMs(pooled, n, learned);
     this.cacheDay[hourOfWeek] = day;
     this.cacheMs[hourOfWeek] = value;
     this.cacheN[hourOfWeek] = n;
@@ -137,7 +143,12 @@ export interface LearnedNormalState {
   /** Local day whose quiet periods are still pending, and those periods: [context, hourOfWeek, gapMs]. */
   day: number;
   pending: [string, number, number][];
+  /** Per habit (`recordHabit`), the non-zero bins as flat [bin, count, ...]; absent in a state saved before session 29. */
+  habits?: Record<string, number[]>;
 }
+
+/** Hour of the week a pending length of a habit is kept at (`recordHabit`): none. */
+const HABIT = -1;
 
 /**
  * Contexts: "home" (any quiet period), "room:<name>" (quiet periods that began with activity in that
@@ -146,6 +157,8 @@ export interface LearnedNormalState {
  */
 export class LearnedNormal {
   private readonly contexts = new Map<string, QuietHistogram>();
+  /** Lengths of a habit, by bin, whatever the hour (`recordHabit`): a few bytes each, not a histogram per hour. */
+  private readonly habits = new Map<string, Uint16Array>();
   /** Usual rising time: local minute of the first activity outside the bedroom, last 28 mornings. */
   private rising: number[] = [];
   /**
@@ -174,6 +187,28 @@ export class LearnedNormal {
     this.pendingGapMs.push(gapMs);
     if (this.pendingFrom >= 0 && binOf(gapMs) >= this.pendingFrom)
       this.pendingLong.set(context, (this.pendingLong.get(context) ?? 0) + 1);
+  }
+
+  /**
+   * A length of `context` that is a habit of a device rather than of the hour (how long a contact stays open), seen on
+   * local day `day`: kept whatever the hour, and, as quiet periods are, counted from the next local day. Under a minute
+   * it is kept as a minute (nothing shorter is kept; rounding up only lengthens the threshold).
+   */
+  recordHabit(context: string, lengthMs: number, day: number): void {
+    if (day > this.day) this.turnDay(day);
+    this.pendingContext.push(context);
+    this.pendingHour.push(HABIT);
+    this.pendingGapMs.push(Math.max(MINUTE_MS, lengthMs));
+  }
+
+  /** The learned threshold of habit `context` in ms (NaN before any), and into `out.samples` the lengths it rests on. */
+  habitThreshold(context: string, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
+    if (day > this.day) this.turnDay(day);
+    const counts = this.habits.get(context);
+    let n = 0;
+    if (counts) for (let b = 1; b < BINS; b++) n += counts[b] ?? 0;
+    if (out) out.samples = n;
+    return counts ? quantileMs(counts, n, learned) : NaN;
   }
 
   /** Learned threshold in ms, or NaN when this context has no history yet. */
@@ -229,6 +264,10 @@ export class LearnedNormal {
       const gapMs = this.pendingGapMs[i];
       // The three pending arrays are pushed together, so each index is in all three.
       if (context === undefined || hour === undefined || gapMs === undefined) continue;
+      if (hour === HABIT) {
+        addHabit(this.habits, context, binOf(gapMs), 1);
+        continue;
+      }
       let h = this.contexts.get(context);
       if (!h) {
         h = new QuietHistogram();
@@ -270,7 +309,15 @@ export class LearnedNormal {
       this.pendingHour[i] ?? 0,
       this.pendingGapMs[i] ?? 0,
     ]);
-    return { contexts, rising: [...this.rising], day: this.day, pending };
+    const habits: Record<string, number[]> = {};
+    for (const [name, counts] of this.habits) {
+      const cells: number[] = [];
+      counts.forEach((count, bin) => {
+        if (count !== 0) cells.push(bin, count);
+      });
+      habits[name] = cells;
+    }
+    return { contexts, rising: [...this.rising], day: this.day, pending, habits };
   }
 
   static fromState(state: LearnedNormalState | undefined): LearnedNormal {
@@ -287,6 +334,22 @@ export class LearnedNormal {
       }
       learned.contexts.set(name, new QuietHistogram(counts));
     }
+    for (const [name, cells] of Object.entries(state.habits ?? {})) {
+      if (!Array.isArray(cells)) continue;
+      for (let i = 0; i + 1 < cells.length; i += 2) {
+        const bin = cells[i];
+        const count = cells[i + 1];
+        if (
+          Number.isInteger(bin) &&
+          bin !== undefined &&
+          bin > 0 &&
+          bin < BINS &&
+          typeof count === 'number' &&
+          count > 0
+        )
+          addHabit(learned.habits, name, bin, Math.min(MAX_COUNT, Math.floor(count)));
+      }
+    }
     learned.day = typeof state.day === 'number' ? state.day : -1;
     for (const p of Array.isArray(state.pending) ? state.pending : []) {
       if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number' || typeof p[2] !== 'number')
@@ -300,4 +363,12 @@ export class LearnedNormal {
       : [];
     return learned;
   }
+}
+
+/** Add `count` lengths in `bin` of habit `context`; a full bin halves them all (old habits count half). */
+function addHabit(habits: Map<string, Uint16Array>, context: string, bin: number, count: number): void {
+  let counts = habits.get(context);
+  if (!counts) habits.set(context, (counts = new Uint16Array(BINS)));
+  if ((counts[bin] ?? 0) + count > MAX_COUNT) for (let b = 0; b < BINS; b++) counts[b] = (counts[b] ?? 0) >> 1;
+  counts[bin] = Math.min(MAX_COUNT, (counts[bin] ?? 0) + count);
 }

@@ -111,4 +111,30 @@ describe('learned normal', () => {
     copy.record('home', 12, 5 * HOUR_MS, 2);
     expect(copy.longPeriods('home', 4 * HOUR_MS, 2)).toBe(4);
   });
+
+  it('a habit is kept whatever the hour, from the next day, under a minute as a minute, and after export and import alike', () => {
+    const learned = new LearnedNormal();
+    const out = { samples: 0 };
+    for (let i = 0; i < 10; i++) learned.recordHabit('opened:fridge', 10_000, 1);
+    learned.recordHabit('opened:fridge', 40 * MINUTE_MS, 1);
+    // Counted from the next local day, as quiet periods are.
+    expect(learned.habitThreshold('opened:fridge', 1, DEFAULT_RULE_PARAMS.learned, out)).toBeNaN();
+    expect(out.samples).toBe(0);
+    const ms = learned.habitThreshold('opened:fridge', 2, DEFAULT_RULE_PARAMS.learned, out);
+    expect(out.samples).toBe(11);
+    // The 99th percentile of 11 is the longest (40 min), with the margins (+10 %, +10 min) on its bin's upper edge (a
+    // bin is 1440^(1/38), about 21 %, wide); the ten of 10 s are counted (11 samples), not dropped as pauses.
+    expect(ms).toBeGreaterThan(40 * 1.1 * MINUTE_MS + 10 * MINUTE_MS);
+    expect(ms).toBeLessThan((40 * 1.22 * 1.1 + 10) * MINUTE_MS);
+    // Not a quiet period of any hour.
+    expect(learned.threshold('opened:fridge', 10, 2, DEFAULT_RULE_PARAMS.learned)).toBeNaN();
+    const copy = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
+    expect(copy.habitThreshold('opened:fridge', 2, DEFAULT_RULE_PARAMS.learned, out)).toBe(ms);
+    expect(out.samples).toBe(11);
+    // Pending ones too survive a restart.
+    learned.recordHabit('opened:fridge', 10_000, 2);
+    const again = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
+    again.habitThreshold('opened:fridge', 3, DEFAULT_RULE_PARAMS.learned, out);
+    expect(out.samples).toBe(12);
+  });
 });

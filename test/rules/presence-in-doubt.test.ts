@@ -81,11 +81,29 @@ describe('presence in doubt: since the exit door moved, only a mat has reported'
 describe("inactivity's saved slice", () => {
   const codec = inactivityDefinition.homeState;
 
-  it('version 3 keeps the exit-door watch and the bedroom time; nothing to save when none is under way', () => {
-    const slice = { stillSince: NaN, exitMoved: true, loneDeviceId: 'chair', bedroomAt: 5678 };
+  it('version 4 keeps the exit-door watch, the bedroom time and the contacts open; nothing to save when none is under way', () => {
+    const slice = {
+      stillSince: NaN,
+      exitMoved: true,
+      loneDeviceId: 'chair',
+      bedroomAt: 5678,
+      openSince: new Map([['fridge', 4321]]),
+    };
     const saved = JSON.parse(JSON.stringify(codec.save(slice))) as unknown;
-    expect(codec.load(saved, 3)).toEqual(slice);
-    expect(codec.save({ stillSince: NaN, exitMoved: false, loneDeviceId: undefined, bedroomAt: NaN })).toBeUndefined();
+    expect(codec.load(saved, 4)).toEqual(slice);
+    expect(
+      codec.save({ stillSince: NaN, exitMoved: false, loneDeviceId: undefined, bedroomAt: NaN, openSince: new Map() }),
+    ).toBeUndefined();
+  });
+
+  it('version 3 (no contact open kept) loads with none', () => {
+    expect(codec.load({ stillSince: null, exitMoved: true, loneDeviceId: 'chair', bedroomAt: 5678 }, 3)).toEqual({
+      stillSince: NaN,
+      exitMoved: true,
+      loneDeviceId: 'chair',
+      bedroomAt: 5678,
+      openSince: new Map(),
+    });
   });
 
   it('version 2 (no bedroom time) loads with none', () => {
@@ -94,6 +112,7 @@ describe("inactivity's saved slice", () => {
       exitMoved: true,
       loneDeviceId: 'chair',
       bedroomAt: NaN,
+      openSince: new Map(),
     });
   });
 
@@ -103,6 +122,7 @@ describe("inactivity's saved slice", () => {
       exitMoved: false,
       loneDeviceId: undefined,
       bedroomAt: NaN,
+      openSince: new Map(),
     });
   });
 });
