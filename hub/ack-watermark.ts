@@ -51,6 +51,11 @@ export class AckWatermark {
     return acknowledgedUpTo > storedUpTo ? { acknowledgedUpTo, storedUpTo } : undefined;
   }
 
+  /** The mark on disk: every event up to this id is committed and fsynced. */
+  get durableUpTo(): number {
+    return this.written;
+  }
+
   /**
    * Events up to `lastId` are committed: resolves once the mark covering them is on disk, so the sender's
    * acknowledgement follows it. A failed write (reported to onError) resolves too: the events are stored.

@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { HubBroker, MessageHandler, SensorIntake } from './broker.js';
+import type { HubBroker, MessageHandler } from './broker.js';
 import type { Logger } from './logger.js';
 import type { PublishOptions } from './publisher.js';
 import { HUB_STATUS_TOPIC, NATIVE_EVENTS_FILTER, topicMatches } from './topics.js';
@@ -12,7 +12,8 @@ export interface ExternalBrokerOptions {
   /** Stable across restarts so the broker keeps the hub's session (and its unacknowledged QoS 1 messages). */
   clientId: string;
   zigbeeBaseTopic: string;
-  intake: SensorIntake;
+  /** The hub's intake; `redelivered` when the broker set DUP (it may have sent the message before). */
+  intake: (topic: string, payload: Buffer, redelivered: boolean) => Promise<void> | undefined;
   logger: Logger;
   /** Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input). */
   onRetainedSensorMessage?: () => void;
@@ -162,12 +163,12 @@ export class ExternalBroker implements HubBroker {
      * (re)connect it would be stored and acted on again (one retained pendant press, a new alert per restart).
      * Live messages reach the hub with retain 0 (MQTT 3.3.1.3), so a retained sensor delivery is never new input.
      */
-    const intake = (topic: string, payload: Buffer, retained: boolean): Promise<void> | undefined => {
+    const intake = (topic: string, payload: Buffer, retained: boolean, dup = false): Promise<void> | undefined => {
       if (retained && (topicMatches(NATIVE_EVENTS_FILTER, topic) || topic.startsWith(zigbeePrefix))) {
         this.options.onRetainedSensorMessage?.();
         return undefined;
       }
-      return this.options.intake(topic, payload);
+      return this.options.intake(topic, payload, dup);
     };
     const client = connect(this.options.url, {
       clientId: this.options.clientId,
@@ -196,7 +197,7 @@ export class ExternalBroker implements HubBroker {
       }
       if (packet.qos === 2) {
         // Not expected (the hub subscribes at QoS 1, so the broker downgrades): stored before PUBCOMP, one at a time.
-        const stored = intake(packet.topic, packet.payload as Buffer, packet.retain);
+        const stored = intake(packet.topic, packet.payload as Buffer, packet.retain, packet.dup);
         if (stored) stored.then(() => callback(), callback);
         else callback();
         return;
@@ -208,7 +209,9 @@ export class ExternalBroker implements HubBroker {
       }
       let stored: Promise<void> | undefined;
       try {
-        stored = intake(packet.topic, packet.payload as Buffer, packet.retain);
+        // DUP: sent again after a lost connection or the broker's restart (its PUBACK from the hub lost or unsaved);
+        // events the hub already stored are acknowledged without being stored twice.
+        stored = intake(packet.topic, packet.payload as Buffer, packet.retain, packet.dup);
       } catch (err) {
         stored = Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }

@@ -236,6 +236,8 @@ export class EmbeddedBroker implements HubBroker {
   /** Connections whose refused publication was logged already (the rest are only counted). */
   private readonly refusalLogged = new WeakSet<Client>();
   private readonly sockets = new Set<net.Socket>();
+  /** Payloads of the hub's own publications while aedes delivers them (see deliverOwnAtOnce). */
+  private readonly ownPayloads = new WeakSet<Buffer>();
   private readonly log: Logger;
   private listeningPort = 0;
   private tlsListeningPort = 0;
@@ -405,6 +407,7 @@ export class EmbeddedBroker implements HubBroker {
       socket.once('close', () => this.sockets.delete(socket));
       const client = aedes.handle(socket);
       this.takePublishes(client);
+      deliverOwnAtOnce(client, this.ownPayloads);
       this.dropWhenStalled(socket, () => client.id);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
@@ -600,17 +603,17 @@ export class EmbeddedBroker implements HubBroker {
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
     const aedes = this.aedes;
     if (!aedes || aedes.closed) return Promise.reject(new Error('mqtt broker is stopped'));
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    // Known as the hub's own until aedes has delivered it: each live subscriber gets it at once (deliverOwnAtOnce).
+    this.ownPayloads.add(bytes);
     return new Promise((resolve, reject) => {
       aedes.publish(
-        {
-          cmd: 'publish',
-          topic,
-          payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
-          qos: options.qos,
-          retain: options.retain,
-          dup: false,
+        { cmd: 'publish', topic, payload: bytes, qos: options.qos, retain: options.retain, dup: false },
+        (err) => {
+          this.ownPayloads.delete(bytes);
+          if (err) reject(err);
+          else resolve();
         },
-        (err) => (err ? reject(err) : resolve()),
       );
     });
   }
@@ -815,9 +818,10 @@ interface AedesPublishInternals {
     closed: boolean;
     _matcher: { match(topic: string): readonly unknown[] };
   };
-  published: (packet: PublishPacket, client: Client, callback: PublishDone) => void;
+  published: (packet: PublishPacket, client: Client | null, callback: PublishDone) => void;
   maxTopicLevels: number;
-  emit(event: 'publish', packet: PublishPacket, client: Client): boolean;
+  emit(event: 'publish', packet: PublishPacket, client: Client | null): boolean;
+  persistence: { storeRetained(packet: unknown): Promise<void> };
 }
 type PublishDone = (err?: Error | null) => void;
 
@@ -843,6 +847,10 @@ function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): 
   const broker = aedes as unknown as AedesPublishInternals;
   const series = broker.publish.bind(aedes);
   broker.publish = (packet, client, done) => {
+    if (typeof client === 'function' && done === undefined) {
+      publishOwn(packet, client);
+      return;
+    }
     if (
       typeof done !== 'function' ||
       typeof client !== 'object' ||
@@ -871,6 +879,88 @@ function publishLiveOnly(aedes: Aedes, persistentSubscriptions: () => boolean): 
       broker.emit('publish', packet, client);
     });
   };
+  /**
+   * The hub's own publication (an alert, its status: `publish(packet, done)`, no client): aedes's series runs its
+   * delivery a promise or two later, after the rest of the hub's turn (the press's bookkeeping, the dashboard's
+   * change: 100-150 µs at the median). Without persistent subscriptions it is delivered now, inside this call: the
+   * retained copy stored first (the in-memory persistence takes it before its promise returns, as the series would
+   * before delivering; a subscription made later finds it), then the live subscribers (each at once: deliverOwnAtOnce),
+   * then `published` and the `publish` event once the copy is stored, as the series does. Else the series, as before.
+   */
+  const publishOwn = (packet: PublishPacket, done: PublishDone): void => {
+    if (persistentSubscriptions() || topicLevels(packet.topic) > broker.maxTopicLevels) {
+      series(packet, done);
+      return;
+    }
+    const own = new AedesPacket(packet, aedes);
+    const retained = packet.retain ? broker.persistence.storeRetained(own) : NOTHING_QUEUED;
+    broker.mq.emit(own, (err) => {
+      if (err) {
+        done(err);
+        return;
+      }
+      retained.then(() => {
+        broker.published(packet, null, done);
+        broker.emit('publish', packet, null);
+      }, done);
+    });
+  };
+}
+
+/** The parts of an aedes client that deliverOwnAtOnce wraps (aedes lib/client.js): one delivery per subscription. */
+interface AedesDeliveries {
+  conn?: Pick<net.Socket, 'writableCorked' | 'uncork'>;
+  deliver0?: (packet: PublishPacket, done: () => void) => void;
+  deliverQoS?: (packet: PublishPacket, done: () => void) => void;
+}
+
+/** A delivery of the hub's own publication is running (see deliverOwnAtOnce). */
+let deliveringOwn = false;
+
+/** What aedes's delivery gets back from the setImmediate it calls: it keeps nothing of it. */
+const RAN_AT_ONCE = Object.freeze({}) as unknown as NodeJS.Immediate;
+
+/**
+ * aedes delivers every message to a subscriber from a setImmediate ("time to clear stacks", lib/client.js): an alert
+ * the hub publishes while it handles a press waits for the loop's check phase, behind every socket read and fsync
+ * completion of the same poll phase (other sensors' events, PUBACKs, scrypt results of bad logins): 100-250 µs at the
+ * median (docs/performance.md, session 29), the external broker's client writes at once. For the hub's own
+ * publications (their payloads in `own` while aedes delivers them) the delivery runs at once instead: aedes's own
+ * function, with the setImmediate it calls taken in and run right after it returns, then the socket uncorked (as
+ * ExternalBroker's sendNow): the alert is on the wire before the hub's turn goes on. Everything else (sensors'
+ * messages, retained messages at a subscription) is delivered by aedes as before. Called once per client, right after
+ * `aedes.handle`, before it reads a packet: each subscription takes the client's function when it is made.
+ */
+function deliverOwnAtOnce(client: Client, own: WeakSet<Buffer>): void {
+  const deliveries = client as unknown as AedesDeliveries;
+  for (const name of ['deliver0', 'deliverQoS'] as const) {
+    const deliver = deliveries[name];
+    if (typeof deliver !== 'function') continue;
+    deliveries[name] = function deliverOwn(this: unknown, packet: PublishPacket, done: () => void): void {
+      // Inside another (aedes's QoS delivery downgraded to QoS 0 calls deliver0): the outer one takes its setImmediate.
+      if (deliveringOwn || !Buffer.isBuffer(packet.payload) || !own.has(packet.payload)) {
+        deliver.call(this, packet, done);
+        return;
+      }
+      const later: (() => void)[] = [];
+      const setImmediateNow = globalThis.setImmediate;
+      // Only aedes's own call in `deliver` meets this one (synchronous; put back before anything else runs).
+      globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => {
+        later.push(() => fn(...a));
+        return RAN_AT_ONCE;
+      }) as typeof setImmediate;
+      deliveringOwn = true;
+      try {
+        deliver.call(this, packet, done);
+      } finally {
+        globalThis.setImmediate = setImmediateNow;
+        deliveringOwn = false;
+      }
+      for (const run of later) run();
+      const conn = deliveries.conn;
+      if (conn) while (conn.writableCorked > 0) conn.uncork();
+    };
+  }
 }
 
 /** Topics whose subscribers `rememberRoutes` keeps: a hub's sensors' topics; past it the list starts again. */

@@ -26,6 +26,7 @@ import { preparePrivateDataDir } from './private-files.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { AckWatermark, type LostEvents } from './ack-watermark.js';
+import { RedeliveryCheck } from './redelivery.js';
 import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS, markFormat, openForStart } from './startup-checks.js';
 import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
@@ -176,10 +177,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     return done;
   };
 
-  const intake: SensorIntake = (topic, payload) => {
+  const redelivery = new RedeliveryCheck(db, () => watermark.durableUpTo, metrics);
+  /** `redelivered`: the broker says it may have sent this message before (DUP), as the external broker's client does. */
+  const intake = (topic: string, payload: Buffer, redelivered = false): ReturnType<SensorIntake> => {
     const outcome = ingest.fromMqtt(topic, payload);
+    // Events already stored (sent again after a lost PUBACK) are acknowledged, not stored or acted on twice.
+    const events = redelivered && outcome.events.length > 0 ? redelivery.notYetStored(outcome.events) : outcome.events;
     // Nothing to store (a rejection, or only keys ingest ignores): acknowledged at once.
-    return outcome.events.length > 0 ? storeAndRun(outcome.events) : undefined;
+    return events.length > 0 ? storeAndRun(events) : undefined;
   };
 
   // mqtt-packet (aedes' and mqtt.js's writer) otherwise builds a 2-byte Buffer for each of the 65,536 packet ids on

@@ -622,6 +622,10 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
   if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
+  // The exit door opened and nothing since, not even its closing (lost, or the door left open): the resident may have
+  // gone out through it. The door does not say they stayed there, as after an arrival it does not say where they went;
+  // inactivity watches the silence.
+  if (home.devices.get(home.lastActivityDeviceId ?? '')?.kind === 'exit-door') return NaN;
   const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
   // Takes over day by day, as every learned threshold does: from what inactivity allows this silence (its day value,

@@ -17,6 +17,9 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
   device.restVoid = false;
   if (on) {
     if (Number.isNaN(device.heldSince)) device.heldSince = device.restSince = ts;
+    // A mat that reports each movement pressed again while held: the release between was lost (radio, a bridge);
+    // this press is timed from now, or its end would read as a long press ended (getting out of bed), not a pulse.
+    else if (ts > device.heldSince && home.matPulses(device)) device.heldSince = ts;
     return;
   }
   if (Number.isNaN(device.heldSince)) {

@@ -186,9 +186,10 @@ export class AlertChanges {
 }
 
 /**
- * Runs `work` once an alert published in this turn is on the wire. The embedded broker writes it from a setImmediate
- * queued at the end of this turn (aedes's delivery), the external client on the next tick (mqtt-packet's uncork):
- * the first immediate here runs before aedes's, the second after it.
+ * Runs `work` once an alert published in this turn is on the wire. The embedded broker writes it inside the publish
+ * call (hub/broker.ts, publishOwn), or, once a persistent session subscribes, from a setImmediate queued at the end of
+ * this turn (aedes's delivery); the external client during the publish call (sendNow): the first immediate here runs
+ * before aedes's, the second after it.
  */
 export function afterDelivery(work: () => void): void {
   setImmediate(() => setImmediate(work));

@@ -1,0 +1,140 @@
+// The hub's own publications (alerts) on the embedded broker: each live subscriber's copy is handed to its socket
+// inside the publish call (hub/broker.ts, publishOwn and deliverOwnAtOnce), not from aedes's setImmediate after the
+// rest of the hub's turn; the retained copy, the ACL on delivery and the offline queue of a persistent session as
+// before.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { connect, type MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EmbeddedBroker } from '../../hub/broker.js';
+import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
+import { createLogger } from '../../hub/logger.js';
+import { createMetricsRegistry } from '../../hub/metrics.js';
+import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
+import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+let dir: string;
+let db: Database.Database;
+let broker: EmbeddedBroker | undefined;
+const clients: MqttClient[] = [];
+const socketWrite = net.Socket.prototype.write;
+
+async function startBroker(): Promise<EmbeddedBroker> {
+  const config = parseHubConfig(ONE_HOME_CONFIG);
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  broker = new EmbeddedBroker({
+    port: 0,
+    host: '127.0.0.1',
+    credentials: new MqttCredentials(db, config),
+    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
+    intake: () => undefined,
+    logger: createLogger({ level: 'error', destination: quiet }),
+    metrics: createMetricsRegistry(),
+  });
+  await broker.start();
+  return broker;
+}
+
+/**
+ * Records each MQTT PUBLISH (first byte 0x3x) written to a socket of this process: only the broker's, here (the
+ * clients only subscribe and acknowledge). Set before the broker starts, which wraps each of its sockets' write.
+ */
+function recordPublishWrites(order: string[]): void {
+  net.Socket.prototype.write = function (this: net.Socket, ...a: unknown[]): boolean {
+    const chunk = a[0];
+    if (Buffer.isBuffer(chunk) && chunk[0]! >> 4 === 3) order.push('publish written');
+    return (socketWrite as (...b: unknown[]) => boolean).apply(this, a);
+  };
+}
+
+beforeEach(() => {
+  dir = tempDir('broker-own-delivery');
+  db = new Database(path.join(dir, 'hub.db'));
+});
+
+afterEach(async () => {
+  net.Socket.prototype.write = socketWrite;
+  for (const client of clients.splice(0)) await client.endAsync(true);
+  await broker?.stop();
+  broker = undefined;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const ALERT = 'telecare/h1/alerts/a1';
+
+describe("the hub's own publications on the embedded broker", () => {
+  it('are written to every live subscriber before the loop runs anything else, retained for a later subscriber', async () => {
+    const order: string[] = [];
+    recordPublishWrites(order);
+    const running = await startBroker();
+    const seen: string[] = [];
+    for (const qos of [1, 0] as const) {
+      const live = await mqttClient(running.port, { clientId: `console-qos${qos}` });
+      clients.push(live);
+      live.on('message', (topic, payload, packet) =>
+        seen.push(`qos${qos} ${topic} ${payload.toString()} retain ${packet.retain}`),
+      );
+      await live.subscribeAsync('telecare/+/alerts/+', { qos });
+    }
+
+    order.length = 0;
+    // Queued before the publish: aedes's own delivery (a setImmediate queued later, after promises) ran after it.
+    setImmediate(() => order.push('next check phase'));
+    const published = running.publish(ALERT, '{"state":"open"}', { qos: 1, retain: true });
+    await published;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['publish written', 'publish written', 'next check phase']);
+
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 15_000, interval: 10 });
+    expect(seen.sort()).toEqual([
+      `qos0 ${ALERT} {"state":"open"} retain false`,
+      `qos1 ${ALERT} {"state":"open"} retain false`,
+    ]);
+
+    // The retained copy was stored: a subscriber coming later gets it, marked retained.
+    const later = await mqttClient(running.port, { clientId: 'console-later' });
+    clients.push(later);
+    const retained = new Promise<string>((resolve) =>
+      later.on('message', (topic, payload, packet) =>
+        resolve(`${topic} ${payload.toString()} retain ${packet.retain}`),
+      ),
+    );
+    await later.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    expect(await retained).toBe(`${ALERT} {"state":"open"} retain true`);
+
+    // Cleared (an empty retained message): the next subscriber gets nothing retained.
+    await running.publish(ALERT, '', { qos: 1, retain: true });
+    const last = await mqttClient(running.port, { clientId: 'console-last' });
+    clients.push(last);
+    const got: string[] = [];
+    last.on('message', (topic) => got.push(topic));
+    await last.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    await running.publish('telecare/h1/alerts/a2', 'after', { qos: 1, retain: false });
+    await vi.waitFor(() => expect(got).toEqual(['telecare/h1/alerts/a2']), { timeout: 15_000, interval: 10 });
+  });
+
+  it('still queue a copy for a persistent session that is away, delivered when it comes back', async () => {
+    const running = await startBroker();
+    const away = await mqttClient(running.port, { clientId: 'responder', clean: false });
+    await away.subscribeAsync('telecare/+/alerts/+', { qos: 1 });
+    await away.endAsync();
+
+    await running.publish(ALERT, 'while away', { qos: 1, retain: false });
+
+    // Its message handler set before it connects: the queued copy comes right after the CONNACK.
+    const back = connect(`mqtt://127.0.0.1:${running.port}`, {
+      clientId: 'responder',
+      clean: false,
+      reconnectPeriod: 0,
+    });
+    clients.push(back);
+    const received = await new Promise<string>((resolve) =>
+      back.on('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)),
+    );
+    expect(received).toBe(`${ALERT} while away`);
+  });
+});
