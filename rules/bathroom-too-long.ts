@@ -118,7 +118,8 @@ export const bathroomDefinition = {
       return;
     }
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
-    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home)) {
+    // A device of the home found dead may be the one that tells the visit's end (inactivity watches).
+    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home) && home.deadDevice() === undefined) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;

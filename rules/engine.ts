@@ -433,6 +433,8 @@ export class RulesEngine {
 
   /** What follows the event's own rules: a mat's presence, and the event as activity. */
   private afterEventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
+    // Any report says the device is alive (a dead one holds the room rules off: `HomeState.deviceDead`).
+    home.noteReport(device, event, at);
     // One of this device's latest reports again (MQTT QoS 1 redelivering, a bridge re-sending after a reconnect, at
     // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
     // after a later report does not set the device's state back (a door's `open` after its `close` would hide the

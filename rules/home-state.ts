@@ -15,6 +15,31 @@ import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 /** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
 const MAT_MIN_HOLDS = 10;
+/** A day on which at least this many devices reported is one the home lived (`HomeState.livingDays`)... */
+const LIVING_DAY_DEVICES = 3;
+/**
+ * ...devices whose reports are the resident's doing (a thermometer, a smoke alarm, a pendant's heartbeat report all the
+ * same in an empty home; a wearable not worn is not dead): only these count a living day, and only these are taken
+ * for dead (`HomeState.deviceDead`).
+ */
+const ACTIVITY_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
+  'motion',
+  'door',
+  'exit-door',
+  'bed',
+  'chair',
+  'appliance',
+  'other',
+]);
+/** The home's living days kept (a device silent for more of them is dead all the same). */
+const LIVING_DAYS_KEPT = 60;
+/**
+ * A device that reports day after day (`HomeState.deviceDead`): heard on this many days at least, and never silent
+ * for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row; it is dead once silent for
+ * `presence.deadDeviceDays` of them (3: two quiet days happen to the best of them).
+ */
+const DAILY_DEVICE_DAYS = 7;
+const DAILY_DEVICE_GAP_DAYS = 1;
 /** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
 export const LEGACY_STATE_VERSION = 5;
 
@@ -64,6 +89,15 @@ export interface DeviceState {
    * (`RulesEngine`: no presence, no activity).
    */
   recentReports: DeviceReport[];
+  /**
+   * Whether it is alive, as the home's days tell (`HomeState.noteReport`): the local day of its last report (-1: none
+   * yet), on how many local days it reported, and the most of the home's living days in a row it said nothing on (the
+   * living days between two of its reports). `unavailable`: its last word was Zigbee2MQTT's `offline`.
+   */
+  lastReportDay: number;
+  daysReported: number;
+  longestMissedDays: number;
+  unavailable: boolean;
 }
 
 /** One report of a device, as a duplicate of it is recognised. */
@@ -92,6 +126,8 @@ export interface DeviceSnapshot {
   rules?: Record<string, SavedSlice>;
   /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
   reported?: DeviceReport[];
+  /** Whether it is alive (`DeviceState.aliveDay`...); absent before its first report and before session 29. */
+  alive?: { day: number; days: number; missedMax: number; unavailable?: true };
 }
 
 /** The persisted part of a home's state (JSON); state version 5 (before the registry) is read by `restore` too. */
@@ -133,6 +169,8 @@ export interface HomeSnapshot {
   /** When the hub began watching the home with none of its activity known (absent before session 27, and once
    *  an activity is known). */
   watchedSince?: number;
+  /** The home's living days (`HomeState.livingDays`, `reportDay`...); absent before session 29 and before a report. */
+  reportDays?: { living: number[]; day: number; devices: number };
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -221,6 +259,18 @@ export class HomeState {
   familySilenceAt = NaN;
   /** Alert kinds this engine raised for the home and has not cleared: one raise per episode. */
   readonly open = new Set<AlertKind>();
+  /**
+   * The home's living days: the latest local days (numbers, ascending, at most `LIVING_DAYS_KEPT`) on which at least
+   * `LIVING_DAY_DEVICES` of its devices reported. A day the home is away, or empty with a sensor firing on its own, is
+   * none: a device's silence is counted in the days the others spoke (`deviceDead`). `reportDay` is the local day of
+   * the latest report, `reportDayDevices` how many devices reported on it so far (it joins when the next day begins).
+   */
+  livingDays: number[] = [];
+  reportDay = -1;
+  reportDayDevices = 0;
+  /** `deadDevice`'s last answer, while `deadKnown` (not saved: worked out again after a restart). */
+  private deadFound: DeviceState | undefined = undefined;
+  private deadKnown = false;
 
   /**
    * Whether an inactivity-family alert other than `kind` is open and was raised in the current silence
@@ -284,6 +334,10 @@ export class HomeState {
       contactKeys: undefined,
       slices: undefined,
       recentReports: [],
+      lastReportDay: -1,
+      daysReported: 0,
+      longestMissedDays: 0,
+      unavailable: false,
     };
     this.devices.set(id, device);
     return device;
@@ -443,6 +497,104 @@ export class HomeState {
     if (ms > (this.longestOutingByHour[hour] ?? 0)) this.longestOutingByHour[hour] = ms;
   }
 
+  /**
+   * A report from `device` (any type, at its own time `at`): it is alive, and the home reported on `at`'s local day.
+   * A report older than the home's latest day counts for the device but changes no day.
+   */
+  noteReport(device: DeviceState, event: SensorEvent, at: number): void {
+    // Zigbee2MQTT's word on the device (the bridge's, not the device's own report): offline is dead at once.
+    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDevice` looks again.
+    if (device === this.deadFound || event.type === 'availability') this.deadKnown = false;
+    if (event.type === 'availability') {
+      device.unavailable = event.value === false;
+      return;
+    }
+    device.unavailable = false;
+    if (!ACTIVITY_KINDS.has(device.kind)) return;
+    const day = this.zone.dayNumber(at);
+    if (day > this.reportDay) {
+      if (this.reportDayDevices >= LIVING_DAY_DEVICES && this.mostDailyDevicesReported(this.reportDay)) {
+        this.livingDays.push(this.reportDay);
+        if (this.livingDays.length > LIVING_DAYS_KEPT) this.livingDays.shift();
+        this.deadKnown = false;
+      }
+      this.reportDay = day;
+      this.reportDayDevices = 0;
+    }
+    if (day <= device.lastReportDay) return;
+    if (day === this.reportDay) this.reportDayDevices++;
+    if (device.lastReportDay >= 0)
+      device.longestMissedDays = Math.max(device.longestMissedDays, this.livingDaysAfter(device.lastReportDay));
+    device.lastReportDay = day;
+    device.daysReported++;
+  }
+
+  /**
+   * Whether at least half of the home's devices that report day after day (and are not dead) reported on local day
+   * `day`: a home left empty with one PIR firing on its own and the exit door blowing is not living (Kasteren B after
+   * 7 Aug: 1-3 devices a day of its 12 daily ones), and the devices the resident no longer moves are not dying.
+   */
+  private mostDailyDevicesReported(day: number): boolean {
+    let daily = 0;
+    let reported = 0;
+    for (const d of this.devices.values()) {
+      if (!this.reportsDaily(d)) continue;
+      if (d.lastReportDay === day) reported++;
+      else if (this.deviceDead(d)) continue;
+      daily++;
+    }
+    return 2 * reported >= daily;
+  }
+
+  /** A device whose reports are the resident's doing, heard day after day (`deviceDead`). */
+  private reportsDaily(device: DeviceState): boolean {
+    return (
+      ACTIVITY_KINDS.has(device.kind) &&
+      device.daysReported >= DAILY_DEVICE_DAYS &&
+      device.longestMissedDays <= DAILY_DEVICE_GAP_DAYS
+    );
+  }
+
+  /** How many of the home's living days (closed: before today) came after local day `day`. */
+  private livingDaysAfter(day: number): number {
+    const days = this.livingDays;
+    let n = 0;
+    for (let i = days.length - 1; i >= 0 && days[i]! > day; i--) n++;
+    return n;
+  }
+
+  /**
+   * Whether `device` is dead to the rules: Zigbee2MQTT says it is offline; or it reported day after day (on at least
+   * `DAILY_DEVICE_DAYS` days, never silent for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row)
+   * and has now said nothing on `presence.deadDeviceDays` living days in a row (0: never dead) (a battery run out, a contact knocked off, a
+   * PIR stuck on). Living days only: a home away, or empty with one sensor firing on its own, ages nobody; a device
+   * used once a week (the washing machine) is never taken for dead. A device heard again is alive. Only devices whose
+   * reports are the resident's doing (`ACTIVITY_KINDS`): a thermometer or a pendant that dies hides no silence.
+   */
+  deviceDead(device: DeviceState): boolean {
+    const days = this.params.presence.deadDeviceDays;
+    if (!(days > 0) || !ACTIVITY_KINDS.has(device.kind)) return false;
+    if (device.unavailable) return true;
+    if (!this.reportsDaily(device)) return false;
+    return this.livingDaysAfter(device.lastReportDay) >= days;
+  }
+
+  /** The first device of the home dead to the rules (`deviceDead`), or undefined when none is. */
+  deadDevice(): DeviceState | undefined {
+    // Asked at every activity; the answer changes only when a day joins the living days or a device is heard.
+    if (!this.deadKnown) {
+      this.deadFound = undefined;
+      for (const d of this.devices.values()) {
+        if (this.deviceDead(d)) {
+          this.deadFound = d;
+          break;
+        }
+      }
+      this.deadKnown = true;
+    }
+    return this.deadFound;
+  }
+
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
   suspended(): boolean {
     return this.out || this.away;
@@ -459,6 +611,13 @@ export class HomeState {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
+      if (d.lastReportDay >= 0)
+        saved.alive = {
+          day: d.lastReportDay,
+          days: d.daysReported,
+          missedMax: d.longestMissedDays,
+          ...(d.unavailable ? { unavailable: true as const } : {}),
+        };
       if (d.kind === 'bed' || d.kind === 'chair')
         saved.mat = {
           matHolds: d.matHolds,
@@ -532,6 +691,9 @@ export class HomeState {
             },
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
+      ...(this.reportDay >= 0
+        ? { reportDays: { living: [...this.livingDays], day: this.reportDay, devices: this.reportDayDevices } }
+        : {}),
       rules,
     };
   }
@@ -592,6 +754,13 @@ export class HomeState {
       Array.isArray(byHour) ? Math.max(0, num(byHour[h]) || 0) : this.longestOutingMs,
     );
     this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
+    // Absent before session 29: no day counted yet (a device is taken for dead only after days heard from then).
+    const days = saved.reportDays;
+    this.livingDays = Array.isArray(days?.living)
+      ? days.living.filter((d): d is number => Number.isInteger(d)).slice(-LIVING_DAYS_KEPT)
+      : [];
+    this.reportDay = Number.isInteger(days?.day) ? days!.day : -1;
+    this.reportDayDevices = Math.max(0, num(days?.devices) || 0);
     this.registry.homeStateRules.forEach((rule, position) => {
       const stored = version === LEGACY_STATE_VERSION ? { v: 0, s: saved } : saved.rules?.[rule.name];
       const slice: unknown = stored === undefined ? undefined : rule.homeState?.load(stored.s, stored.v, this, this);
@@ -609,6 +778,13 @@ export class HomeState {
           // Not a value that is an object: saved by session 28's first version (a wearable's samples), never matched.
           .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string' && typeof r.value !== 'object')
           .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
+      const alive = d.alive;
+      if (alive && Number.isInteger(alive.day) && alive.day >= 0) {
+        device.lastReportDay = alive.day;
+        device.daysReported = Math.max(0, num(alive.days) || 0);
+        device.longestMissedDays = Math.max(0, num(alive.missedMax) || 0);
+        device.unavailable = alive.unavailable === true;
+      }
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
