@@ -86,3 +86,26 @@ describe('a dead device holds the room rules off only if it is configured and re
     expect(collapse(h, 10).length).toBeGreaterThan(0);
   });
 });
+
+describe("the inactivity alert's detail while a device is dead", () => {
+  it('names the dead device (the card says why possible-fall and bathroom-too-long did not call)', () => {
+    const h = new Harness(home({ devices: ROOMS }), MONDAY);
+    for (let n = 0; n < 10; n++) day(h, n, 'bathroom-door');
+    // The bathroom door's battery runs out: four days without it.
+    for (let n = 10; n < 14; n++) day(h, n, undefined);
+    expect(collapse(h, 14)).toEqual([]);
+    const alert = h.raised('inactivity').find((d) => d.at >= MONDAY + 14 * DAY_MS + 9 * HOUR_MS);
+    expect(alert?.detail).toEqual(expect.objectContaining({ deadDeviceId: 'bathroom-door', deadDeviceKind: 'door' }));
+  });
+
+  it('says nothing of it while every device reports', () => {
+    const h = new Harness(home({ devices: ROOMS }), MONDAY);
+    for (let n = 0; n < 10; n++) day(h, n, 'bathroom-door');
+    h.clock.advanceTo(MONDAY + 10 * DAY_MS + 9 * HOUR_MS);
+    h.at(0, 'bathroom-pir', 'motion', true);
+    h.advanceBy(24 * HOUR_MS);
+    const alert = h.raised('inactivity').find((d) => d.at >= MONDAY + 10 * DAY_MS + 9 * HOUR_MS);
+    expect(alert?.detail).toBeDefined();
+    expect(alert?.detail).not.toHaveProperty('deadDeviceId');
+  });
+});
