@@ -14,8 +14,8 @@ export interface StorageStatus {
   pendingStartupWrites: string[];
   /**
    * `failing` while sensor events cannot be stored (a failed commit or fsync, or the write lock held by another
-   * process for `EVENT_BUSY_DEGRADED_MS`): they are not acknowledged, their senders send them again. `ok` again at
-   * the next commit that lands.
+   * process for `EventStore.BUSY_REPORT_MS`): they are not acknowledged, their senders send them again. `ok` again
+   * once a write is on the disk (its commit, and the WAL's fsync after it, succeeded).
    */
   eventWrites: 'ok' | 'failing';
   /** The database file was deleted or replaced under the running hub (see `databaseFileLost`); null otherwise. */

@@ -168,7 +168,7 @@ export interface EventStoreOptions {
   logger?: Logger;
   /**
    * Told when event commits fail (a failed commit or fsync; the write lock held by another process for
-   * `EventStore.BUSY_REPORT_MS`) and when one lands again: the hub's storage health (hub/storage-health.ts).
+   * `EventStore.BUSY_REPORT_MS`) and when a write is on the disk again (its fsync succeeded): the hub's storage health (hub/storage-health.ts).
    */
   writeHealth?: { eventWriteFailed(err: unknown): void; eventsStored(): void };
 }
@@ -380,8 +380,15 @@ export class EventStore {
   /** `performance.now()` of the first retry of the current wait for the write lock. */
   private busySince = 0;
   private readonly writeHealth: EventStoreOptions['writeHealth'];
-  /** A failure was reported to `writeHealth` and no commit has landed since. */
+  /** A failure was reported to `writeHealth` and no write has reached the disk since. */
   private writeFaultReported = false;
+  /**
+   * A commit (or the write probe) landed after the reported failure; with the WAL fsynced apart, it is on the disk
+   * only once the next fsync succeeds: a disk whose fsync fails (EIO) takes writes into the page cache still.
+   */
+  private landedSinceFault = false;
+  /** Counts reported failures: an fsync that started before the latest one does not end it. */
+  private faultGeneration = 0;
   private probeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
@@ -720,10 +727,7 @@ export class EventStore {
     }
     const { promises } = this.takeQueue();
     this.busyRetries = 0;
-    if (this.writeFaultReported) {
-      this.writeFaultReported = false;
-      this.writeHealth?.eventsStored();
-    }
+    this.writeLanded();
     endTimer?.();
     this.storedTotal?.inc(events.length);
     if (this.walFd !== undefined) {
@@ -767,6 +771,8 @@ export class EventStore {
     if (this.syncSeq <= this.syncedSeq) return;
     this.syncing = true;
     const seq = this.syncSeq;
+    // This fsync ends a reported failure if it carries a write made after it (see writeLanded).
+    const endsFault = this.writeFaultReported && this.landedSinceFault ? this.faultGeneration : undefined;
     this.syncFile(this.walFd, (err) => {
       this.syncing = false;
       if (this.fdToClose !== undefined) {
@@ -774,12 +780,15 @@ export class EventStore {
         this.fdToClose = undefined;
       }
       if (err) {
-        this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
+        // Once per episode at error (the storage health counts each one): a failing disk is not a line per batch.
+        if (!this.writeFaultReported)
+          this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
         this.reportWriteFault(err);
         // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
         this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
       } else {
+        if (endsFault !== undefined && endsFault === this.faultGeneration) this.writeFaultEnded();
         this.settleSynced(seq);
         this.maybeCheckpoint();
       }
@@ -978,8 +987,27 @@ export class EventStore {
   /** Tell the storage health that events could not be stored (once per fault; counted there each time). */
   private reportWriteFault(err: unknown): void {
     this.writeFaultReported = true;
+    this.landedSinceFault = false;
+    this.faultGeneration += 1;
     this.writeHealth?.eventWriteFailed(err);
     this.scheduleProbe();
+  }
+
+  /**
+   * A write transaction committed. With each commit fsynced in itself, it is on the disk: a reported failure ends
+   * now. With the WAL fsynced apart, the commit is in the page cache only: the failure ends when an fsync that started
+   * after it succeeds (requestSync), not before (a disk whose fsync fails would be "back" at each commit).
+   */
+  private writeLanded(): void {
+    if (!this.writeFaultReported) return;
+    if (this.walFd === undefined) this.writeFaultEnded();
+    else this.landedSinceFault = true;
+  }
+
+  private writeFaultEnded(): void {
+    this.writeFaultReported = false;
+    this.landedSinceFault = false;
+    this.writeHealth?.eventsStored();
   }
 
   private scheduleProbe(): void {
@@ -1010,8 +1038,9 @@ export class EventStore {
       this.scheduleProbe();
       return;
     }
-    this.writeFaultReported = false;
-    this.writeHealth?.eventsStored();
+    this.writeLanded();
+    // With the WAL fsynced apart, the probe's write is on the disk once an fsync says so (a failure probes again).
+    if (this.walFd !== undefined) this.syncSoon();
   }
 
   private retryLater(err: unknown): void {

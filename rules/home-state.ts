@@ -200,6 +200,11 @@ export class HomeState {
   /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
   readonly restNightStartMinute: number;
   readonly devices = new Map<string, DeviceState>();
+  /**
+   * The ids of the configuration's devices. `devices` holds more after a restore: a snapshot brings back the state of
+   * devices taken out of the configuration since (a contact replaced by a new one under a new id), never heard again.
+   */
+  private readonly configured: ReadonlySet<string>;
   /** One slot per home timer the registry declares (typed for the built-in rules'; see `timer`). */
   readonly timers: Record<HomeTimer, TimerSlot>;
   /** The home slices of the rules that keep one, by registry position (`registry.homeSlotOf(rule)`). */
@@ -313,6 +318,7 @@ export class HomeState {
     >;
     this.slices = registry.homeStateRules.map((rule): unknown => rule.homeState?.create(this, this));
     for (const d of config.devices ?? []) this.addDevice(d.id, d.kind, d.room, d);
+    this.configured = new Set((config.devices ?? []).map((d) => d.id));
   }
 
   addDevice(id: string, kind: DeviceKind, room: string | undefined, config?: DeviceConfig): DeviceState {
@@ -550,6 +556,7 @@ export class HomeState {
   private reportsDaily(device: DeviceState): boolean {
     return (
       ACTIVITY_KINDS.has(device.kind) &&
+      this.configured.has(device.id) &&
       device.daysReported >= DAILY_DEVICE_DAYS &&
       device.longestMissedDays <= DAILY_DEVICE_GAP_DAYS
     );
@@ -573,7 +580,9 @@ export class HomeState {
    */
   deviceDead(device: DeviceState): boolean {
     const days = this.params.presence.deadDeviceDays;
-    if (!(days > 0) || !ACTIVITY_KINDS.has(device.kind)) return false;
+    // Not a device taken out of the configuration (a snapshot brings its state back): replaced by a new one under a new
+    // id, it never reports again, and would hold the room rules off for good.
+    if (!(days > 0) || !ACTIVITY_KINDS.has(device.kind) || !this.configured.has(device.id)) return false;
     if (device.unavailable) return true;
     if (!this.reportsDaily(device)) return false;
     return this.livingDaysAfter(device.lastReportDay) >= days;

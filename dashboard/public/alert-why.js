@@ -57,6 +57,12 @@ export function why(alert) {
   // Taken as out after the front door closed, for longer than any outing of this home, and never seen back: the
   // resident may never have left (session 26: an outing nothing ends has a bound).
   if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
+  // A sensor of the home taken for dead (session 29): the bathroom and fall checks wait on none of this silence, so the
+  // call came from the home's silence, later; the sensor needs seeing to.
+  if (d.deadDeviceId) {
+    const kind = DEVICE_KINDS[d.deadDeviceKind] || 'sensor';
+    parts.push(`${kind} ${d.deadDeviceId} not working: bathroom and fall checks off, called on the home's silence`);
+  }
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'

@@ -49,3 +49,22 @@ describe("the card's line for a wearable's fall", () => {
     );
   });
 });
+
+describe("the card's line for a home with a sensor taken for dead (session 29)", () => {
+  it('names the sensor and says why the call came from the silence of the home', () => {
+    const detail = {
+      silenceMinutes: 240,
+      thresholdMinutes: 240,
+      thresholdSource: 'cold-start',
+      lastRoom: 'bathroom',
+      lastDeviceId: 'bathroom-pir',
+      lastDeviceKind: 'motion',
+      matOccupied: null,
+      deadDeviceId: 'bathroom-door',
+      deadDeviceKind: 'door',
+    };
+    expect(why({ detail })).toBe(
+      "Silent for 4 h 00 min (first-weeks limit: 4 h 00 min) · last seen: bathroom, motion sensor · door contact bathroom-door not working: bathroom and fall checks off, called on the home's silence · no mat occupied",
+    );
+  });
+});
