@@ -96,6 +96,14 @@ export function why(alert, zone) {
   }
   if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
   if (typeof d.stillSeconds === 'number') parts.push(`still for ${Math.round(d.stillSeconds)} s`);
+  // A device silent or offline (sensor-offline, session 29): which device, since when, in the home's time.
+  if (alert.kind === 'sensor-offline' && typeof d.deviceId === 'string') {
+    parts.push(
+      d.reason === 'reported unavailable'
+        ? `${d.deviceId} reported offline at ${dayAndClock(d.lastSeenAt, zone)}`
+        : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
+    );
+  }
   // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.
   if (Array.isArray(d.deadDevices) && d.deadDevices.length > 0) {
     const dead = d.deadDevices.map((x) => {

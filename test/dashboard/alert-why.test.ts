@@ -93,3 +93,20 @@ describe("the card's line for an alert raised while a device is dead to the rule
     expect(typeof why({ kind: 'inactivity', detail: { deadDevices: [door] } }, 'Nowhere/Nothing')).toBe('string');
   });
 });
+
+describe("the card's line for a sensor-offline alert (session 29)", () => {
+  it("names the device and since when, in the home's time", () => {
+    const silent = {
+      reason: 'silent for 25 h',
+      lastSeenAt: '2026-11-24T14:05:00.000Z',
+      deviceId: 'bathroom-door',
+      eventAt: '2026-11-25T15:05:00.000Z',
+    };
+    expect(why({ kind: 'sensor-offline', detail: silent }, 'Europe/London')).toBe(
+      'bathroom-door silent since Tue 14:05',
+    );
+    expect(
+      why({ kind: 'sensor-offline', detail: { ...silent, reason: 'reported unavailable' } }, 'Europe/London'),
+    ).toBe('bathroom-door reported offline at Tue 14:05');
+  });
+});

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!haveChromium)('a dead device on the responder console card', () => {
-  it("names the device, its room, its last report in the home's time, and that the room checks are paused", async () => {
+  it("names the dead device, its room, its last report in the home's time, and that the room checks are paused; sensor-offline names it too", async () => {
     // The viewer in New York; home h1 in London: the card gives London's time (14:05), as for the rest of the card.
     const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-GB' });
     const page = await context.newPage();
@@ -66,6 +66,23 @@ describe.skipIf(!haveChromium)('a dead device on the responder console card', ()
         'Silent for 4 h 00 min (first-weeks limit: 4 h 00 min) · last seen: bathroom, motion sensor · no mat occupied · bathroom door contact silent since Tue 14:05 (taken as failed): room checks paused',
         { exact: true },
       )
+      .waitFor();
+    // The alert that told the staff first (sensor-offline, 25 h after its last report): which device, since when.
+    const offline = raiseAlert(dashboard.alerts, clock, {
+      kind: 'sensor-offline',
+      severity: 'low',
+      homeId: 'h1',
+      room: 'bathroom',
+      detail: {
+        reason: 'silent for 25 h',
+        lastSeenAt: '2026-11-24T14:05:00.000Z',
+        deviceId: 'bathroom-door',
+        eventAt: '2026-11-25T15:05:00.000Z',
+      },
+    });
+    await page
+      .locator(`#alert-${offline.id} .why`)
+      .getByText('bathroom-door silent since Tue 14:05', { exact: true })
       .waitFor();
     expect(errors).toEqual([]);
     await context.close();

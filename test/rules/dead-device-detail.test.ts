@@ -82,6 +82,19 @@ describe("a dead device in an alert's detail", () => {
     expect(dead![0]).toMatchObject({ id: 'bathroom-door', room: 'bathroom', unavailable: true });
   });
 
+  it('care staff heard of the door before the rules took it for dead: sensor-offline named it a day after it fell silent', () => {
+    const h = new Harness(config, MONDAY);
+    for (let n = 0; n < 10; n++) day(h, n, true);
+    for (let n = 10; n < 14; n++) day(h, n, false);
+    const inactivity = collapse(h, 14).find((d) => d.kind === 'inactivity');
+    // Before the collapse (in the day after it, the other devices fall silent too).
+    const offline = h.raised('sensor-offline').filter((d) => d.at < at(14, 0));
+    expect(offline.map((d) => d.deviceId)).toEqual(['bathroom-door']);
+    // 25 h after its last report (SPEC 6), days before the alert that says the room checks are paused.
+    expect(offline[0]!.at).toBe(at(9, 9, 5) + 5_000 + 25 * HOUR_MS);
+    expect(offline[0]!.at).toBeLessThan(inactivity!.at);
+  });
+
   it('every device alive: the detail says nothing of dead devices', () => {
     const h = new Harness(config, MONDAY);
     for (let n = 0; n < 14; n++) day(h, n, true);
