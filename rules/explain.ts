@@ -1,15 +1,19 @@
 // What a responder needs to understand an inactivity-family alert: how long, against which threshold, where, on a mat or not.
-import type { HomeState, HomeTimer } from './home-state.js';
+import type { DeviceState, HomeState, HomeTimer } from './home-state.js';
 import { MINUTE_MS } from './time.js';
 
 /**
  * The detail of an inactivity-family alert (issue 11 section 5): `silenceMinutes` since `since`,
  * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device (id and kind), which
  * mat was occupied (`"bed"`, `"chair"` or null), and after an arrival by the exit door that no sensor inside has seen
- * since, when and by which door (`arrivedAt`, `arrivedBy`, `seenSinceArrival: false`).
+ * since, when and by which door (`arrivedAt`, `arrivedBy`, `seenSinceArrival: false`). While a device is dead to the
+ * rules (`HomeState.deviceDead`: possible-fall and bathroom-too-long do not arm), `deadDevices` lists each (id, kind,
+ * room, `silentSince`: its last report, `unavailable` when Zigbee2MQTT said offline); absent otherwise.
  */
 export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
   const threshold = home.armed[timer];
+  // Asked of each device here rather than through `deadDevice`'s cache: the detail leaves the rules' state untouched.
+  const dead = deadDevices(home);
   return {
     silenceMinutes: Math.round((at - since) / MINUTE_MS),
     thresholdMinutes: threshold && Number.isFinite(threshold.ms) ? Math.round(threshold.ms / MINUTE_MS) : null,
@@ -29,5 +33,42 @@ export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, sin
           seenSinceArrival: false,
         }
       : {}),
+    // A device taken for dead (session 29): the room checks it fed are paused; the responder is told which and since when.
+    ...(dead.length > 0 ? { deadDevices: dead } : {}),
   };
+}
+
+/** What the card says of a device dead to the rules: nothing the card does not already show (id, kind, room, a time). */
+export interface DeadDeviceDetail {
+  id: string;
+  kind: string;
+  room: string | null;
+  /** Its last report (ISO), null when none is remembered. */
+  silentSince: string | null;
+  /** Zigbee2MQTT said it is offline. */
+  unavailable?: true;
+}
+
+/** Every device of the home dead to the rules (`HomeState.deviceDead`), in the home's order. */
+export function deadDevices(home: HomeState): DeadDeviceDetail[] {
+  const out: DeadDeviceDetail[] = [];
+  for (const d of home.devices.values()) {
+    if (!home.deviceDead(d)) continue;
+    const last = lastReportAt(d);
+    out.push({
+      id: d.id,
+      kind: d.kind,
+      room: d.room ?? null,
+      silentSince: Number.isNaN(last) ? null : new Date(last).toISOString(),
+      ...(d.unavailable ? { unavailable: true as const } : {}),
+    });
+  }
+  return out;
+}
+
+/** The time of the device's latest remembered report (`DeviceState.recentReports`), NaN when none. */
+function lastReportAt(device: DeviceState): number {
+  let last = NaN;
+  for (const r of device.recentReports) if (!(r.ts <= last)) last = r.ts;
+  return last;
 }

@@ -534,9 +534,6 @@ export const inactivityDefinition = {
         ...silenceDetail(home, 'inactivity', at, watched ? home.watchedSince : home.lastActivityAt),
         // Nothing of the home heard since the hub began watching it: no sensor has reported at all.
         ...(watched ? { watchedSince: new Date(home.watchedSince).toISOString(), presenceInDoubt: true } : {}),
-        // A device taken for dead holds possible-fall and bathroom-too-long off (`HomeState.deadDevice`): the responder
-        // is told why the call came from the home's silence, later, and which sensor needs seeing to.
-        ...deadDeviceDetail(home),
         ...(stillInBedFrom(home, at) <= at ? { stillInBed: true } : {}),
         // One mat alone since the exit door moved, or one device alone since an outing: the home may be empty.
         ...(homeMayBeEmpty(home, state) ? { presenceInDoubt: true } : {}),
@@ -552,9 +549,3 @@ export const inactivityDefinition = {
     });
   },
 } satisfies RuleDefinition<InactivitySlice>;
-
-/** The device of the home dead to the rules, if any (`deadDeviceId`, `deadDeviceKind`); nothing otherwise. */
-function deadDeviceDetail(home: HomeState): Record<string, unknown> {
-  const dead = home.deadDevice();
-  return dead ? { deadDeviceId: dead.id, deadDeviceKind: dead.kind } : {};
-}

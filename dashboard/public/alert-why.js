@@ -17,14 +17,33 @@ const THRESHOLD_SOURCES = {
   'outing-bound': 'one device alone in a home that often stands empty: waited as long as its outings',
 };
 
+/** Alerts that are themselves room checks: while a device is dead they no longer arm (one armed before may still fire). */
+const ROOM_CHECKS = new Set(['possible-fall', 'bathroom-too-long']);
+
+/** A time as "Tue 14:05" in `zone` (the home's; the viewer's when not known); "an unknown time" when absent. */
+function dayAndClock(iso, zone) {
+  const d = iso ? new Date(iso) : undefined;
+  if (!d || Number.isNaN(d.getTime())) return 'an unknown time';
+  const options = { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  try {
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: zone }).format(d).replace(',', '');
+  } catch {
+    // A zone the browser does not know: the viewer's own.
+    return new Intl.DateTimeFormat('en-GB', options).format(d).replace(',', '');
+  }
+}
+
 /** Minutes as "52 min" or "1 h 05 min". */
 function duration(minutes) {
   const m = Math.round(minutes);
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-/** Why the alert was raised, in one line a responder can read at 3 a.m. (issue 11 section 5); null when the detail says nothing. */
-export function why(alert) {
+/**
+ * Why the alert was raised, in one line a responder can read at 3 a.m. (issue 11 section 5); null when the detail says
+ * nothing. `zone`: the home's time zone, for the times it names (the viewer's when absent).
+ */
+export function why(alert, zone) {
   const d = alert.detail || {};
   const parts = [];
   if (typeof d.silenceMinutes === 'number') {
@@ -57,12 +76,6 @@ export function why(alert) {
   // Taken as out after the front door closed, for longer than any outing of this home, and never seen back: the
   // resident may never have left (session 26: an outing nothing ends has a bound).
   if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
-  // A sensor of the home taken for dead (session 29): the bathroom and fall checks wait on none of this silence, so the
-  // call came from the home's silence, later; the sensor needs seeing to.
-  if (d.deadDeviceId) {
-    const kind = DEVICE_KINDS[d.deadDeviceKind] || 'sensor';
-    parts.push(`${kind} ${d.deadDeviceId} not working: bathroom and fall checks off, called on the home's silence`);
-  }
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'
@@ -83,5 +96,24 @@ export function why(alert) {
   }
   if (typeof d.postureChangeDeg === 'number') parts.push(`posture changed ${Math.round(d.postureChangeDeg)}°`);
   if (typeof d.stillSeconds === 'number') parts.push(`still for ${Math.round(d.stillSeconds)} s`);
+  // A device silent or offline (sensor-offline, session 29): which device, since when, in the home's time.
+  if (alert.kind === 'sensor-offline' && typeof d.deviceId === 'string') {
+    parts.push(
+      d.reason === 'reported unavailable'
+        ? `${d.deviceId} reported offline at ${dayAndClock(d.lastSeenAt, zone)}`
+        : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
+    );
+  }
+  // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.
+  if (Array.isArray(d.deadDevices) && d.deadDevices.length > 0) {
+    const dead = d.deadDevices.map((x) => {
+      const name = [x.room, DEVICE_KINDS[x.kind] || x.kind || 'sensor'].filter(Boolean).join(' ');
+      const since = dayAndClock(x.silentSince, zone);
+      return x.unavailable
+        ? `${name} reported offline (last heard ${since}, taken as failed)`
+        : `${name} silent since ${since} (taken as failed)`;
+    });
+    parts.push(dead.join(', ') + (ROOM_CHECKS.has(alert.kind) ? '' : ': room checks paused'));
+  }
   return parts.length ? parts.join(' · ') : null;
 }

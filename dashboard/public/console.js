@@ -82,6 +82,8 @@ function card(alert) {
     drafts.delete(alert.id);
     render();
   };
+  // The times the line names are the home's (as the card's own).
+  const line = why(alert, homeZone(alert.homeId));
   return el(
     'li',
     {
@@ -93,7 +95,7 @@ function card(alert) {
     },
     cards.cardHeading(alert.kind, alert.severity, alert.state),
     cards.cardMeta([[alert.homeId, alert.room].filter(Boolean).join(' · ')], alert, alert.raisedAt),
-    why(alert) ? el('p', { class: 'why' }, why(alert)) : null,
+    line ? el('p', { class: 'why' }, line) : null,
     cards.actionRow({
       state: alert.state,
       resolving: resolving.has(alert.id),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-type Why = (alert: { detail?: Record<string, unknown> }) => string | null;
+type Why = (alert: { kind?: string; detail?: Record<string, unknown> }, zone?: string) => string | null;
 
 // Plain browser JavaScript (no types): loaded by its URL.
 const whyModule = pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href;
@@ -50,21 +50,63 @@ describe("the card's line for a wearable's fall", () => {
   });
 });
 
-describe("the card's line for a home with a sensor taken for dead (session 29)", () => {
-  it('names the sensor and says why the call came from the silence of the home', () => {
-    const detail = {
-      silenceMinutes: 240,
-      thresholdMinutes: 240,
-      thresholdSource: 'cold-start',
-      lastRoom: 'bathroom',
-      lastDeviceId: 'bathroom-pir',
-      lastDeviceKind: 'motion',
-      matOccupied: null,
-      deadDeviceId: 'bathroom-door',
-      deadDeviceKind: 'door',
-    };
-    expect(why({ detail })).toBe(
-      "Silent for 4 h 00 min (first-weeks limit: 4 h 00 min) · last seen: bathroom, motion sensor · door contact bathroom-door not working: bathroom and fall checks off, called on the home's silence · no mat occupied",
+describe("the card's line for an alert raised while a device is dead to the rules (session 29)", () => {
+  const silence = {
+    silenceMinutes: 240,
+    thresholdMinutes: 240,
+    thresholdSource: 'cold-start',
+    lastRoom: 'bathroom',
+    lastDeviceId: 'bathroom-pir',
+    lastDeviceKind: 'motion',
+    matOccupied: null,
+  };
+  const door = { id: 'bathroom-door', kind: 'door', room: 'bathroom', silentSince: '2026-11-24T14:05:00.000Z' };
+
+  it("names the device, its room and its last report in the home's time, and that the room checks are paused", () => {
+    expect(why({ kind: 'inactivity', detail: { ...silence, deadDevices: [door] } }, 'Europe/London')).toBe(
+      'Silent for 4 h 00 min (first-weeks limit: 4 h 00 min) · last seen: bathroom, motion sensor · no mat occupied · bathroom door contact silent since Tue 14:05 (taken as failed): room checks paused',
     );
+    // The home's zone, not the viewer's: 14:05 in London is 09:05 in New York.
+    expect(why({ kind: 'inactivity', detail: { deadDevices: [door] } }, 'America/New_York')).toBe(
+      'bathroom door contact silent since Tue 09:05 (taken as failed): room checks paused',
+    );
+  });
+
+  it("says Zigbee2MQTT's offline as such, lists every dead device, and a room check's own alert does not call itself paused", () => {
+    const pir = {
+      id: 'hall-pir',
+      kind: 'motion',
+      room: 'hall',
+      silentSince: '2026-11-25T07:30:00.000Z',
+      unavailable: true,
+    };
+    expect(why({ kind: 'possible-fall', detail: { deadDevices: [door, pir] } }, 'Europe/London')).toBe(
+      'bathroom door contact silent since Tue 14:05 (taken as failed), hall motion sensor reported offline (last heard Wed 07:30, taken as failed)',
+    );
+  });
+
+  it('a last report not known, or a zone the browser does not know, still gives a line', () => {
+    const unknown = { id: 'x', kind: 'door', room: null, silentSince: null };
+    expect(why({ kind: 'inactivity', detail: { deadDevices: [unknown] } }, 'Nowhere/Nothing')).toBe(
+      'door contact silent since an unknown time (taken as failed): room checks paused',
+    );
+    expect(typeof why({ kind: 'inactivity', detail: { deadDevices: [door] } }, 'Nowhere/Nothing')).toBe('string');
+  });
+});
+
+describe("the card's line for a sensor-offline alert (session 29)", () => {
+  it("names the device and since when, in the home's time", () => {
+    const silent = {
+      reason: 'silent for 25 h',
+      lastSeenAt: '2026-11-24T14:05:00.000Z',
+      deviceId: 'bathroom-door',
+      eventAt: '2026-11-25T15:05:00.000Z',
+    };
+    expect(why({ kind: 'sensor-offline', detail: silent }, 'Europe/London')).toBe(
+      'bathroom-door silent since Tue 14:05',
+    );
+    expect(
+      why({ kind: 'sensor-offline', detail: { ...silent, reason: 'reported unavailable' } }, 'Europe/London'),
+    ).toBe('bathroom-door reported offline at Tue 14:05');
   });
 });

@@ -95,7 +95,7 @@ describe("the inactivity alert's detail while a device is dead", () => {
     for (let n = 10; n < 14; n++) day(h, n, undefined);
     expect(collapse(h, 14)).toEqual([]);
     const alert = h.raised('inactivity').find((d) => d.at >= MONDAY + 14 * DAY_MS + 9 * HOUR_MS);
-    expect(alert?.detail).toEqual(expect.objectContaining({ deadDeviceId: 'bathroom-door', deadDeviceKind: 'door' }));
+    expect(alert?.detail?.deadDevices).toEqual([expect.objectContaining({ id: 'bathroom-door', kind: 'door' })]);
   });
 
   it('says nothing of it while every device reports', () => {
@@ -106,6 +106,6 @@ describe("the inactivity alert's detail while a device is dead", () => {
     h.advanceBy(24 * HOUR_MS);
     const alert = h.raised('inactivity').find((d) => d.at >= MONDAY + 10 * DAY_MS + 9 * HOUR_MS);
     expect(alert?.detail).toBeDefined();
-    expect(alert?.detail).not.toHaveProperty('deadDeviceId');
+    expect(alert?.detail).not.toHaveProperty('deadDevices');
   });
 });
