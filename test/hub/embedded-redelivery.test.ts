@@ -161,10 +161,11 @@ it('stores and acts on a QoS 1 message sent again with DUP after the hub was kil
   // Killed; started again on the same folder. The sensor reconnects and sends the three again, DUP set.
   hub.child.kill('SIGKILL');
   await hub.exited;
-  hub = await spawnHub(env, 90_000);
-  relay.target = hub.mqttPort;
+  // Set before the hub is back (it may take its old port again): every PUBLISH from now to the new event is a resend.
   relay.swallow = false;
   relay.markDup = true;
+  hub = await spawnHub(env, 90_000);
+  relay.target = hub.mqttPort;
   await Promise.all(sent);
   relay.markDup = false;
   await sensor.publishAsync(topic('hall-pir'), event('motion', 3, true), { qos: 1 });
