@@ -36,9 +36,10 @@ export type MessageHandler = (topic: string, payload: Buffer, context: MessageCo
 /**
  * Takes one client publication to ingest. Returns undefined when there is nothing to store (not sensor input, or
  * input counted and dropped), else a promise that resolves once its events are durably stored; the broker
- * acknowledges only after it.
+ * acknowledges only after it. `redelivered`: the sender set DUP (it may have sent the message before: a sensor whose
+ * PUBACK never came, the hub killed between its fsync and its PUBACK); events already stored durably are left out.
  */
-export type SensorIntake = (topic: string, payload: Buffer) => Promise<void> | undefined;
+export type SensorIntake = (topic: string, payload: Buffer, redelivered: boolean) => Promise<void> | undefined;
 
 /** The hub's side of MQTT, embedded or external: publish, its own subscriptions, lifecycle. */
 export interface HubBroker extends Publisher {
@@ -325,7 +326,7 @@ export class EmbeddedBroker implements HubBroker {
         }
         const payload = payloadOf(packet);
         if (packet.retain) this.checkRetain(packet, payload.length, identity);
-        const stored = this.options.intake(packet.topic, payload);
+        const stored = this.options.intake(packet.topic, payload, packet.dup);
         if (stored) {
           this.lastStoredOf.set(client, stored);
           // The PUBACK goes out only once the events are durable; a storage failure drops the connection
@@ -513,7 +514,7 @@ export class EmbeddedBroker implements HubBroker {
     client._parsingBatch++;
     if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
     const payload = payloadOf(packet);
-    const stored = this.options.intake(topic, payload);
+    const stored = this.options.intake(topic, payload, packet.dup);
     if (stored) {
       this.lastStoredOf.set(client as unknown as Client, stored);
       this.awaitStored(stored, new DirectPublish(client, packet, this.subscribed(topic)));
