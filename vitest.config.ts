@@ -29,5 +29,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
+    // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
+    setupFiles: ['test/support/children-end-with-worker.ts'],
   },
 });
