@@ -128,9 +128,14 @@ describe('telecare bench --quick --json', () => {
         'fall.cost',
         'fall.scheme',
       ];
+      // A figure that could not be measured says why in its note (e.g. soak.change's when the soak phase failed).
+      const notes = result.figures
+        .filter((x) => x.note !== undefined)
+        .map((x) => `${x.key}: ${x.note}`)
+        .join('; ');
       for (const k of measured) {
         const f = byKey.get(k);
-        expect(f, k).toBeDefined();
+        expect(f, `${k} (notes: ${notes || 'none'})`).toBeDefined();
         // Every part exists now: a figure that could not be measured ("n/a") is a failure here.
         expect(f!.note, k).toBeUndefined();
         expect(typeof f!.value, k).toBe('number');
