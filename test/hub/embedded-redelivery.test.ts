@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
 import { adminCookie, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { packets, packetType } from '../support/mqtt-packets.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -44,27 +45,6 @@ interface Relay {
   close(): Promise<void>;
 }
 
-/** Calls `onPacket` with each whole MQTT packet of a byte stream (fixed header: type nibble, then 1-4 length bytes). */
-function packets(onPacket: (packet: Buffer) => void): (data: Buffer) => void {
-  let pending = Buffer.alloc(0);
-  return (data) => {
-    pending = Buffer.concat([pending, data]);
-    for (;;) {
-      let length = 0;
-      let at = 1;
-      let complete = false;
-      for (let shift = 0; at < pending.length && !complete; shift += 7) {
-        const byte = pending[at++]!;
-        length += (byte & 0x7f) << shift;
-        complete = (byte & 0x80) === 0;
-      }
-      if (!complete || at + length > pending.length) return;
-      onPacket(Buffer.from(pending.subarray(0, at + length)));
-      pending = pending.subarray(at + length);
-    }
-  };
-}
-
 /** A TCP relay on an ephemeral port of 127.0.0.1 from the sensor to the hub's embedded broker. */
 async function startRelay(target: number): Promise<Relay> {
   const sockets = new Set<net.Socket>();
@@ -74,14 +54,14 @@ async function startRelay(target: number): Promise<Relay> {
     down.on(
       'data',
       packets((packet) => {
-        if (r.markDup && packet[0]! >> 4 === 3) packet[0]! |= 0x08;
+        if (r.markDup && packetType(packet) === 3) packet[0]! |= 0x08;
         up.write(packet);
       }),
     );
     up.on(
       'data',
       packets((packet) => {
-        if (r.swallow && packet[0]! >> 4 === 4) r.swallowedPubacks += 1;
+        if (r.swallow && packetType(packet) === 4) r.swallowedPubacks += 1;
         else down.write(packet);
       }),
     );

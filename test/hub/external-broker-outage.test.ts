@@ -13,6 +13,7 @@ import { waitFor } from '../alerts/helpers.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { ONE_HOME_CONFIG, freePort, mqttClient, nextMessage, tempDir } from './helpers.js';
+import { packets, packetType } from '../support/mqtt-packets.js';
 
 let dir: string;
 let mosquitto: Mosquitto | undefined;
@@ -91,28 +92,13 @@ async function startRelay(targetPort: number): Promise<Relay> {
   const server = net.createServer((down) => {
     const up = net.connect(targetPort, '127.0.0.1');
     sockets.add(down).add(up);
-    let dropped = Buffer.alloc(0);
+    // Dropped from a packet boundary on (swallowing starts while the hub sends nothing): count the PUBACKs (type 4).
+    const dropped = packets((packet) => {
+      if (packetType(packet) === 4) r.swallowedPubacks += 1;
+    });
     down.on('data', (d: Buffer) => {
-      if (!r.swallow) {
-        up.write(d);
-        return;
-      }
-      // Dropped from a packet boundary on (swallowing starts while the hub sends nothing): count the PUBACKs (type 4).
-      dropped = Buffer.concat([dropped, d]);
-      for (;;) {
-        // Fixed header: type in the first byte's high nibble, then the remaining length (1-4 bytes, 7 bits each).
-        let length = 0;
-        let at = 1;
-        let complete = false;
-        for (let shift = 0; at < dropped.length && !complete; shift += 7) {
-          const byte = dropped[at++]!;
-          length += (byte & 0x7f) << shift;
-          complete = (byte & 0x80) === 0;
-        }
-        if (!complete || at + length > dropped.length) break;
-        if (dropped[0]! >> 4 === 4) r.swallowedPubacks += 1;
-        dropped = dropped.subarray(at + length);
-      }
+      if (r.swallow) dropped(d);
+      else up.write(d);
     });
     up.pipe(down);
     const close = (): void => {
