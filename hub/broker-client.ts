@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { HubBroker, MessageHandler } from './broker.js';
+import type { HubBroker, MessageHandler, SensorIntake } from './broker.js';
 import type { Logger } from './logger.js';
 import type { PublishOptions } from './publisher.js';
 import { HUB_STATUS_TOPIC, NATIVE_EVENTS_FILTER, topicMatches } from './topics.js';
@@ -13,7 +13,7 @@ export interface ExternalBrokerOptions {
   clientId: string;
   zigbeeBaseTopic: string;
   /** The hub's intake; `redelivered` when the broker set DUP (it may have sent the message before). */
-  intake: (topic: string, payload: Buffer, redelivered: boolean) => Promise<void> | undefined;
+  intake: SensorIntake;
   logger: Logger;
   /** Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input). */
   onRetainedSensorMessage?: () => void;
