@@ -126,7 +126,8 @@ export interface DeviceSnapshot {
   rules?: Record<string, SavedSlice>;
   /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
   reported?: DeviceReport[];
-  /** Whether it is alive (`DeviceState.aliveDay`...); absent before its first report and before session 29. */
+  /** Whether it is alive (`DeviceState.lastReportDay`...; `day` -1 before a day reported, while Zigbee2MQTT calls it offline);
+   *  absent before its first report or offline, and before session 29. */
   alive?: { day: number; days: number; missedMax: number; unavailable?: true };
 }
 
@@ -620,7 +621,9 @@ export class HomeState {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
-      if (d.lastReportDay >= 0)
+      // Also a device Zigbee2MQTT called offline before it reported a day (just installed, or a hub upgraded from
+      // before session 29): dead at once, and still after a restart.
+      if (d.lastReportDay >= 0 || d.unavailable)
         saved.alive = {
           day: d.lastReportDay,
           days: d.daysReported,
@@ -792,8 +795,9 @@ export class HomeState {
         device.lastReportDay = alive.day;
         device.daysReported = Math.max(0, num(alive.days) || 0);
         device.longestMissedDays = Math.max(0, num(alive.missedMax) || 0);
-        device.unavailable = alive.unavailable === true;
       }
+      // Offline by Zigbee2MQTT's word, whether or not it had reported a day yet (`day` -1).
+      device.unavailable = alive?.unavailable === true;
       if (d.mat) {
         device.matHolds = num(d.mat.matHolds) || 0;
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
