@@ -520,7 +520,9 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
  */
 export function shutInForNight(home: HomeState, start: number): string | undefined {
   const last = home.devices.get(home.lastActivityDeviceId ?? '');
-  if (last?.kind !== 'door' || last.room === 'bedroom' || home.hasBedMat || !home.inRestNight(start)) return undefined;
+  // That door shut again (a door standing open is someone passing through it, not a draught).
+  if (last?.kind !== 'door' || last.lastValue !== true || last.room === 'bedroom') return undefined;
+  if (home.hasBedMat || !home.inRestNight(start)) return undefined;
   for (const d of home.devices.values()) {
     if (d.room !== 'bedroom' || d.kind !== 'door' || d.lastValue !== true) continue;
     // Its last report is its closing (the one before it an opening: a closed door's state sent again is no closing).

@@ -87,6 +87,20 @@ describe('shut in the bedroom for the night', () => {
     );
   });
 
+  it('guard: the bathroom door opened 5 s after the bedroom door closed at night, left standing open, is called', () => {
+    const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
+    days(h, 17);
+    h.at(NIGHT - h.clock.now(), 'bedroom-door', 'contact', true);
+    h.at(5_000, 'bathroom-door', 'contact', false);
+    h.advanceBy(MORNING - h.clock.now());
+    expect(family(h)[0]).toEqual(
+      expect.objectContaining({
+        kind: 'possible-fall',
+        detail: expect.objectContaining({ lastDeviceId: 'bathroom-door' }),
+      }),
+    );
+  });
+
   it('guard: the bathroom door 5 s after the bedroom door closed by day is the resident in the hall', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
     days(h, 17);
