@@ -7,7 +7,13 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
-import { emptyHomeBoundMs, emptyHomeLikely, emptyHomeShown, loneDeviceChattered } from './possible-fall.js';
+import {
+  emptyHomeBoundMs,
+  emptyHomeLikely,
+  emptyHomeShown,
+  loneDeviceChattered,
+  shutInForNight,
+} from './possible-fall.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -116,8 +122,11 @@ function coldStart(
   let night = home.bedOccupied || home.inRestNight(start);
   if (!night) night = home.nextRestNightStart(start) <= start + dayMs;
   if (!night) return { ms: dayMs, morningStillMs: none };
-  // Only a night in bed (the bed mat, or the bedroom where there is no mat) waits for the morning.
-  const inBed = home.bedOccupied || (!home.hasBedMat && home.lastActivityRoom === 'bedroom');
+  // Only a night in bed (the bed mat, or the bedroom where there is no mat, or shut in it: `shutInForNight`) waits for
+  // the morning.
+  const inBed =
+    home.bedOccupied ||
+    (!home.hasBedMat && (home.lastActivityRoom === 'bedroom' || shutInForNight(home, start) !== undefined));
   if (!inBed)
     return {
       ms: weighNight(p.coldStartNightMinutes * MINUTE_MS, dayMs, nightsElsewhereWeight(home, start, bedroomAt)),
@@ -278,7 +287,11 @@ function thresholdOf(
     t = learnedOrPrior(home, IN_BED_STILL, start, prior, 'cold-start', floorMs);
     if (t.ms === prior) t = undefined;
   }
-  const context = home.bedOccupied ? IN_BED : home.chairOccupied ? IN_CHAIR : home.lastActivityContext;
+  const context = home.bedOccupied
+    ? IN_BED
+    : home.chairOccupied
+      ? IN_CHAIR
+      : (shutInForNight(home, start) ?? home.lastActivityContext);
   if (t === undefined && context !== undefined) t = learnedOrPrior(home, context, start, prior, 'cold-start', floorMs);
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);

@@ -504,6 +504,39 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }
 
+/**
+ * Shut in the bedroom for the night: in the resident's night, a door outside the bedroom reported within the minute
+ * after a bedroom door closed, that door still closed, in a home without a bed mat (the mat would say) whose own nights
+ * have begun in the bedroom (a silence longer than inactivity's day value from it). Behind a closed bedroom door the
+ * resident reaches no other door without opening it again: a door that moves seconds after it closed, with nothing
+ * after, is the draught of its closing, or the resident closing the bedroom door behind them on the way out, and this
+ * home's nights say which is the usual (Kasteren A: every night begins with the bedroom door closing and ends with it
+ * opening; 6 Mar 23:18:36 the bedroom door closed, the bathroom door in the hall opened for 1 s five seconds later,
+ * then nothing for 461 min until the bedroom door opened: a possible-fall at 245 min and an inactivity call at the
+ * hall's 335 min without it). The silence is then the bedroom's: possible-fall and bathroom-too-long do not arm on
+ * it, inactivity judges it as a silence begun in the bedroom. The bedroom's context, undefined when it does not apply.
+ * What it costs: a resident who closes the bedroom door behind them at night, goes through a door of a room with no
+ * other sensor and collapses there at once is called by inactivity as a night in the bedroom.
+ */
+export function shutInForNight(home: HomeState, start: number): string | undefined {
+  const last = home.devices.get(home.lastActivityDeviceId ?? '');
+  // That door shut again (a door standing open is someone passing through it, not a draught).
+  if (last?.kind !== 'door' || last.lastValue !== true || last.room === 'bedroom') return undefined;
+  if (home.hasBedMat || !home.inRestNight(start)) return undefined;
+  for (const d of home.devices.values()) {
+    if (d.room !== 'bedroom' || d.kind !== 'door' || d.lastValue !== true) continue;
+    // Its last report is its closing (the one before it an opening: a closed door's state sent again is no closing).
+    const n = d.recentReports.length;
+    const closed = d.recentReports[n - 1];
+    if (closed === undefined || closed.value !== true || d.recentReports[n - 2]?.value !== false) continue;
+    if (closed.ts > start) continue;
+    if (start - closed.ts > AFTER_EXIT_MARGIN_MS || d.roomContext === undefined) continue;
+    const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+    if (home.learned.longPeriods(d.roomContext, nightMs, home.zone.dayNumber(start)) > 0) return d.roomContext;
+  }
+  return undefined;
+}
+
 /** Learned-normal context of the silences that began up and about (`upAndAbout`), pooled over the hours of the day. */
 export const UP_AND_ABOUT = 'up-and-about';
 /**
@@ -572,6 +605,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   if (movedOnWhileHeld(home, start, watch)) return NaN;
   // A device of the home found dead: the silences learned with it are longer now (inactivity watches).
   if (home.deadDevice() !== undefined) return NaN;
+  // The bedroom door closed for the night moments before this door moved: the night's silence (inactivity watches).
+  if (shutInForNight(home, start) !== undefined) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
