@@ -528,8 +528,12 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
     // Its last report is its closing (the one before it an opening: a closed door's state sent again is no closing).
     const n = d.recentReports.length;
     const closed = d.recentReports[n - 1];
-    if (closed === undefined || closed.value !== true || d.recentReports[n - 2]?.value !== false) continue;
+    const opened = d.recentReports[n - 2];
+    if (closed === undefined || closed.value !== true || opened?.value !== false) continue;
     if (closed.ts > start) continue;
+    // Not a door opened and shut again within the minute: someone passed through it, and at night, in a home whose
+    // nights begin behind it, that is the resident getting up and shutting it behind them (review, session 30).
+    if (closed.ts - opened.ts <= AFTER_EXIT_MARGIN_MS) continue;
     if (start - closed.ts > AFTER_EXIT_MARGIN_MS || d.roomContext === undefined) continue;
     const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
     if (home.learned.longPeriods(d.roomContext, nightMs, home.zone.dayNumber(start)) > 0) return d.roomContext;
