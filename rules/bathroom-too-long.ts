@@ -118,8 +118,8 @@ export const bathroomDefinition = {
       return;
     }
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
-    // A device of the home found dead may be the one that tells the visit's end (inactivity watches).
-    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home) && home.deadDevice() === undefined) {
+    // A device of the home found dead that usually told such a visit's end (inactivity watches).
+    if (isBathroom(home.lastActivityRoom) && !returnInDoubt(home) && !home.roomRulesHeld(at)) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
       return;

@@ -77,6 +77,13 @@ export interface RuleParams {
      * has a median of 110 min off and 155 on, Kasteren C 41.0 false alarms per 30 days off and 20.5 on.
      */
     deadDeviceDays: number;
+    /**
+     * A dead device holds possible-fall and bathroom-too-long off only for a silence that began at a device whose
+     * silences it ended at least this share of the time (`HomeState.roomRulesHeld`, session 30: which device ended the
+     * silences that began at each is counted from the home's own record); elsewhere they arm. While a device's
+     * silences are too few to say, the hold is home-wide, as in session 29. 0: home-wide always (session 29).
+     */
+    deadDeviceEndShare: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -171,6 +178,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     outingBoundHourWindow: 12,
     outingBoundLateMaxDays: 0,
     deadDeviceDays: 3,
+    deadDeviceEndShare: 0.02,
   },
   inactivity: {
     floorMinutes: 120,
