@@ -631,6 +631,23 @@ export class HomeState {
   }
 
   /**
+   * Where the room checks are paused while the devices `dead` are (`roomRulesHeld`): `'all'` when a silence that
+   * began at any of the home's devices would be held off, else the rooms (sorted) of the devices whose would be; empty
+   * when none would (the dead devices ended no silence that begins elsewhere).
+   */
+  roomChecksPaused(dead: ReadonlySet<string>, at: number): 'all' | string[] {
+    const day = this.zone.dayNumber(at);
+    const rooms = new Set<string>();
+    let all = true;
+    for (const d of this.devices.values()) {
+      if (!ACTIVITY_KINDS.has(d.kind) || !this.configured.has(d.id) || dead.has(d.id)) continue;
+      if (!this.silencesHeldFrom(d.id, dead, day)) all = false;
+      else if (d.room !== undefined) rooms.add(d.room);
+    }
+    return all ? 'all' : [...rooms].sort();
+  }
+
+  /**
    * A silence that began with activity from device `from` ended with activity from `to` on local day `day`
    * (`silenceEnds`). Not counted while a device is dead: the silences it ended end elsewhere then, which says
    * nothing of the home (the counts stand still until it reports again).
