@@ -14,7 +14,7 @@ import { MINUTE_MS } from './time.js';
  */
 export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
   const threshold = home.armed[timer];
-  // Asked of each device here rather than through `deadDevice`'s cache: the detail leaves the rules' state untouched.
+  // Asked of each device here rather than through `deadDeviceIds`'s cache: the detail leaves the rules' state untouched.
   const dead = deadDevices(home);
   return {
     silenceMinutes: Math.round((at - since) / MINUTE_MS),

@@ -519,7 +519,7 @@ export class HomeState {
    */
   noteReport(device: DeviceState, event: SensorEvent, at: number): void {
     // Zigbee2MQTT's word on the device (the bridge's, not the device's own report): offline is dead at once.
-    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDevice` looks again.
+    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDeviceIds` looks again.
     if (this.deadFound.has(device.id) || event.type === 'availability') this.deadKnown = false;
     if (event.type === 'availability') {
       device.unavailable = event.value === false;
