@@ -118,12 +118,12 @@ export const bathroomDefinition = {
       return;
     }
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
-    // A device of the home found dead may be the one that tells the visit's end (inactivity watches).
+    // A device of the home found dead that usually told such a visit's end (inactivity watches).
     // A bathroom door that moved just after the bedroom door closed for the night: the night's silence (possible-fall.ts).
     if (
       isBathroom(home.lastActivityRoom) &&
       !returnInDoubt(home) &&
-      home.deadDevice() === undefined &&
+      !home.roomRulesHeld(at) &&
       shutInForNight(home, at) === undefined
     ) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;

@@ -29,8 +29,11 @@ const REPORTS_ABOUT_THE_HOME: ReadonlySet<string> = new Set([
   'other',
 ]);
 
-/** 6: each rule's slices under its name (the rule registry); 5, from before, is still read (`LEGACY_STATE_VERSION`). */
-const STATE_VERSION = 6;
+/**
+ * 7: which device ended the silences that began at each (`HomeState.silenceEnds`, session 30): a snapshot of 6 lacks
+ * them and is rebuilt from the stored events. 5, from before the rule registry, is still read (`LEGACY_STATE_VERSION`).
+ */
+const STATE_VERSION = 7;
 
 export interface RulesEngineOptions {
   /** The rules, in calling order (default: `BUILT_IN_RULES`); a test or a deployment may add its own. */
@@ -499,6 +502,7 @@ export class RulesEngine {
       if (home.bedOccupied) home.learned.record(IN_BED, hourOfWeek, gap, day);
       else if (home.chairOccupied) home.learned.record(IN_CHAIR, hourOfWeek, gap, day);
       if (home.lastActivityKey !== undefined) home.silences.record(home.lastActivityKey, gap, day);
+      if (home.lastActivityDeviceId !== undefined) home.noteSilenceEnd(home.lastActivityDeviceId, device.id, day);
     }
     // Inside: activity there, or a held PIR clearing later than its hold after the exit door closed (presence.ts).
     const inside = activity.inside || movedAfterExitClosed(home, device, activity, at);

@@ -7,12 +7,14 @@ import { MINUTE_MS } from './time.js';
  * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device (id and kind), which
  * mat was occupied (`"bed"`, `"chair"` or null), and after an arrival by the exit door that no sensor inside has seen
  * since, when and by which door (`arrivedAt`, `arrivedBy`, `seenSinceArrival: false`). While a device is dead to the
- * rules (`HomeState.deviceDead`: possible-fall and bathroom-too-long do not arm), `deadDevices` lists each (id, kind,
- * room, `silentSince`: its last report, `unavailable` when Zigbee2MQTT said offline); absent otherwise.
+ * rules (`HomeState.deviceDead`), `deadDevices` lists each (id, kind, room, `silentSince`: its last report,
+ * `unavailable` when Zigbee2MQTT said offline), and `roomChecksPaused` where possible-fall and bathroom-too-long do
+ * not arm for it (`HomeState.roomChecksPaused`: `"all"`, or the rooms whose silences it used to end); both absent
+ * otherwise.
  */
 export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
   const threshold = home.armed[timer];
-  // Asked of each device here rather than through `deadDevice`'s cache: the detail leaves the rules' state untouched.
+  // Asked of each device here rather than through `deadDeviceIds`'s cache: the detail leaves the rules' state untouched.
   const dead = deadDevices(home);
   return {
     silenceMinutes: Math.round((at - since) / MINUTE_MS),
@@ -33,8 +35,11 @@ export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, sin
           seenSinceArrival: false,
         }
       : {}),
-    // A device taken for dead (session 29): the room checks it fed are paused; the responder is told which and since when.
-    ...(dead.length > 0 ? { deadDevices: dead } : {}),
+    // A device taken for dead (session 29): the room checks it fed are paused; the responder is told which, since when,
+    // and where those checks are paused (session 30: only the rooms whose silences it used to end).
+    ...(dead.length > 0
+      ? { deadDevices: dead, roomChecksPaused: home.roomChecksPaused(new Set(dead.map((d) => d.id)), at) }
+      : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
 import { DAY_MS, HOUR_MS } from './time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
+import { SilenceEnds, type SilenceEndsState } from './silence-ends.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition, type RuleRegistry } from './registry.js';
 import type { Threshold } from './threshold.js';
 import type { TimerSlot } from './timer-queue.js';
@@ -40,6 +41,11 @@ const LIVING_DAYS_KEPT = 60;
  */
 const DAILY_DEVICE_DAYS = 7;
 const DAILY_DEVICE_GAP_DAYS = 1;
+/**
+ * The silences that began at a device, counted before a dead device holds off only those it ended
+ * (`HomeState.roomRulesHeld`): fewer, and the hold is home-wide.
+ */
+const SILENCE_ENDS_MIN = 30;
 /** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
 export const LEGACY_STATE_VERSION = 5;
 
@@ -172,6 +178,8 @@ export interface HomeSnapshot {
   watchedSince?: number;
   /** The home's living days (`HomeState.livingDays`, `reportDay`...); absent before session 29 and before a report. */
   reportDays?: { living: number[]; day: number; devices: number };
+  /** Which device ended the silences that began at each (`HomeState.silenceEnds`); absent before session 30. */
+  silenceEnds?: SilenceEndsState;
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -213,6 +221,8 @@ export class HomeState {
   learned = new LearnedNormal();
   /** What normally follows each activity (device and way), for possible-fall without a PIR. */
   silences = new DeviceSilence();
+  /** Which device ended the silences that began at each device: what a dead device holds off (`roomRulesHeld`). */
+  silenceEnds = new SilenceEnds();
 
   firstSeenAt = NaN;
   /**
@@ -274,8 +284,8 @@ export class HomeState {
   livingDays: number[] = [];
   reportDay = -1;
   reportDayDevices = 0;
-  /** `deadDevice`'s last answer, while `deadKnown` (not saved: worked out again after a restart). */
-  private deadFound: DeviceState | undefined = undefined;
+  /** `deadDeviceIds`'s last answer, while `deadKnown` (not saved: worked out again after a restart). */
+  private deadFound: ReadonlySet<string> = new Set();
   private deadKnown = false;
 
   /**
@@ -510,8 +520,8 @@ export class HomeState {
    */
   noteReport(device: DeviceState, event: SensorEvent, at: number): void {
     // Zigbee2MQTT's word on the device (the bridge's, not the device's own report): offline is dead at once.
-    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDevice` looks again.
-    if (device === this.deadFound || event.type === 'availability') this.deadKnown = false;
+    // A report from the device found dead (it is alive again), or Zigbee2MQTT's word: `deadDeviceIds` looks again.
+    if (this.deadFound.has(device.id) || event.type === 'availability') this.deadKnown = false;
     if (event.type === 'availability') {
       device.unavailable = event.value === false;
       return;
@@ -589,20 +599,62 @@ export class HomeState {
     return this.livingDaysAfter(device.lastReportDay) >= days;
   }
 
-  /** The first device of the home dead to the rules (`deviceDead`), or undefined when none is. */
-  deadDevice(): DeviceState | undefined {
+  /** The ids of the home's devices dead to the rules (`deviceDead`); empty when none is. */
+  deadDeviceIds(): ReadonlySet<string> {
     // Asked at every activity; the answer changes only when a day joins the living days or a device is heard.
     if (!this.deadKnown) {
-      this.deadFound = undefined;
-      for (const d of this.devices.values()) {
-        if (this.deviceDead(d)) {
-          this.deadFound = d;
-          break;
-        }
-      }
+      const dead = new Set<string>();
+      for (const d of this.devices.values()) if (this.deviceDead(d)) dead.add(d.id);
+      this.deadFound = dead;
       this.deadKnown = true;
     }
     return this.deadFound;
+  }
+
+  /**
+   * Whether a dead device holds possible-fall and bathroom-too-long off for the silence that began with the last
+   * activity (at `at`'s local day): one this home ended with a now-dead device at least `presence.deadDeviceEndShare`
+   * of the time (its thresholds were learned with that device ending it; dead, the silence runs on to the next
+   * report elsewhere). Home-wide while the silences that began at that device are fewer than `SILENCE_ENDS_MIN`
+   * (too few to say which device ends them: the cold start, a device new to the home), as in session 29.
+   */
+  roomRulesHeld(at: number): boolean {
+    const dead = this.deadDeviceIds();
+    return dead.size > 0 && this.silencesHeldFrom(this.lastActivityDeviceId, dead, this.zone.dayNumber(at));
+  }
+
+  /** Whether the silences that begin at device `from` are held off while the devices `dead` are (`roomRulesHeld`). */
+  silencesHeldFrom(from: string | undefined, dead: ReadonlySet<string>, day: number): boolean {
+    if (from === undefined || dead.has(from)) return true;
+    const ends = this.silenceEnds.share(from, dead, day);
+    if (ends.silences < SILENCE_ENDS_MIN) return true;
+    return ends.share >= this.params.presence.deadDeviceEndShare;
+  }
+
+  /**
+   * Where the room checks are paused while the devices `dead` are (`roomRulesHeld`): `'all'` when a silence that
+   * began at any of the home's devices would be held off, else the rooms (sorted) of the devices whose would be; empty
+   * when none would (the dead devices ended no silence that begins elsewhere).
+   */
+  roomChecksPaused(dead: ReadonlySet<string>, at: number): 'all' | string[] {
+    const day = this.zone.dayNumber(at);
+    const rooms = new Set<string>();
+    let all = true;
+    for (const d of this.devices.values()) {
+      if (!ACTIVITY_KINDS.has(d.kind) || !this.configured.has(d.id) || dead.has(d.id)) continue;
+      if (!this.silencesHeldFrom(d.id, dead, day)) all = false;
+      else if (d.room !== undefined) rooms.add(d.room);
+    }
+    return all ? 'all' : [...rooms].sort();
+  }
+
+  /**
+   * A silence that began with activity from device `from` ended with activity from `to` on local day `day`
+   * (`silenceEnds`). Not counted while a device is dead: the silences it ended end elsewhere then, which says
+   * nothing of the home (the counts stand still until it reports again).
+   */
+  noteSilenceEnd(from: string, to: string, day: number): void {
+    if (this.deadDeviceIds().size === 0) this.silenceEnds.record(from, to, day);
   }
 
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
@@ -677,6 +729,7 @@ export class HomeState {
       learned: this.learned.exportState(),
       lastActivityKey: this.lastActivityKey ?? null,
       silences: this.silences.exportState(),
+      silenceEnds: this.silenceEnds.exportState(),
       lastActivityDeviceId: this.lastActivityDeviceId ?? null,
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
@@ -737,6 +790,8 @@ export class HomeState {
     this.learned = LearnedNormal.fromState(saved.learned);
     this.lastActivityKey = typeof saved.lastActivityKey === 'string' ? saved.lastActivityKey : undefined;
     this.silences = DeviceSilence.fromState(saved.silences);
+    // Absent before session 30 (state version 7): none counted yet, and a dead device holds home-wide until they are.
+    this.silenceEnds = SilenceEnds.fromState(saved.silenceEnds);
     this.lastActivityDeviceId = typeof saved.lastActivityDeviceId === 'string' ? saved.lastActivityDeviceId : undefined;
     for (const [name, t] of Object.entries(saved.armed ?? {})) {
       if (this.registry.homeTimers.includes(name) && typeof t.ms === 'number')

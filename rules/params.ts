@@ -74,9 +74,17 @@ export interface RuleParams {
      * days in a row (or that Zigbee2MQTT calls offline) is dead to the rules: possible-fall and bathroom-too-long hold
      * off while it is (`HomeState.deviceDead`, session 29). 0: no device is ever taken for dead (the room rules never
      * hold off; as before session 29). Off trades false alarms for delay: held out, CASAS with its busiest device dead
-     * has a median of 110 min off and 155 on, Kasteren C 41.0 false alarms per 30 days off and 20.5 on.
+     * has a median of 110 min off and 123 on (155 with session 29's home-wide hold), Kasteren C 41.0 false alarms per
+     * 30 days off and 27.3 on (20.5 home-wide).
      */
     deadDeviceDays: number;
+    /**
+     * A dead device holds possible-fall and bathroom-too-long off only for a silence that began at a device whose
+     * silences it ended at least this share of the time (`HomeState.roomRulesHeld`, session 30: which device ended the
+     * silences that began at each is counted from the home's own record); elsewhere they arm. The silences of a device
+     * with too few counted to say (under 30) are held, as all were in session 29. 0: every silence held (session 29).
+     */
+    deadDeviceEndShare: number;
   };
   inactivity: {
     floorMinutes: number;
@@ -171,6 +179,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     outingBoundHourWindow: 12,
     outingBoundLateMaxDays: 0,
     deadDeviceDays: 3,
+    deadDeviceEndShare: 0.02,
   },
   inactivity: {
     floorMinutes: 120,

@@ -607,8 +607,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   // In by the exit door with nothing inside seen since: the door does not say where the resident went (inactivity).
   if (returnInDoubt(home) || home.unseenArrival !== undefined) return NaN;
   if (movedOnWhileHeld(home, start, watch)) return NaN;
-  // A device of the home found dead: the silences learned with it are longer now (inactivity watches).
-  if (home.deadDevice() !== undefined) return NaN;
+  // A device of the home found dead that usually ended such silences: they are longer now (inactivity watches).
+  if (home.roomRulesHeld(start)) return NaN;
   // The bedroom door closed for the night moments before this door moved: the night's silence (inactivity watches).
   if (shutInForNight(home, start) !== undefined) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {

@@ -20,6 +20,15 @@ const THRESHOLD_SOURCES = {
 /** Alerts that are themselves room checks: while a device is dead they no longer arm (one armed before may still fire). */
 const ROOM_CHECKS = new Set(['possible-fall', 'bathroom-too-long']);
 
+/**
+ * Where the room checks are paused while a device is dead: everywhere (or said by an alert before session 30, with no
+ * `roomChecksPaused`), unless the alert is a room check's own; in the rooms listed; nowhere: nothing said.
+ */
+function pausedChecks(kind, paused) {
+  if (Array.isArray(paused)) return paused.length > 0 ? `: room checks paused in ${paused.join(', ')}` : '';
+  return ROOM_CHECKS.has(kind) ? '' : ': room checks paused';
+}
+
 /** A time as "Tue 14:05" in `zone` (the home's; the viewer's when not known); "an unknown time" when absent. */
 function dayAndClock(iso, zone) {
   const d = iso ? new Date(iso) : undefined;
@@ -113,7 +122,7 @@ export function why(alert, zone) {
         ? `${name} reported offline (last heard ${since}, taken as failed)`
         : `${name} silent since ${since} (taken as failed)`;
     });
-    parts.push(dead.join(', ') + (ROOM_CHECKS.has(alert.kind) ? '' : ': room checks paused'));
+    parts.push(dead.join(', ') + pausedChecks(alert.kind, d.roomChecksPaused));
   }
   return parts.length ? parts.join(' · ') : null;
 }

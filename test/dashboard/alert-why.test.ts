@@ -72,6 +72,20 @@ describe("the card's line for an alert raised while a device is dead to the rule
     );
   });
 
+  it('says in which rooms the checks are paused when not in all (session 30), and nothing when in none', () => {
+    const paused = (roomChecksPaused: unknown): string | null =>
+      why({ kind: 'inactivity', detail: { deadDevices: [door], roomChecksPaused } }, 'Europe/London');
+    expect(paused(['bathroom', 'hall'])).toBe(
+      'bathroom door contact silent since Tue 14:05 (taken as failed): room checks paused in bathroom, hall',
+    );
+    expect(paused('all')).toBe('bathroom door contact silent since Tue 14:05 (taken as failed): room checks paused');
+    expect(paused([])).toBe('bathroom door contact silent since Tue 14:05 (taken as failed)');
+    // A room check's own alert names the rooms too: another room's checks may be paused while its own ran.
+    expect(
+      why({ kind: 'possible-fall', detail: { deadDevices: [door], roomChecksPaused: ['bathroom'] } }, 'Europe/London'),
+    ).toBe('bathroom door contact silent since Tue 14:05 (taken as failed): room checks paused in bathroom');
+  });
+
   it("says Zigbee2MQTT's offline as such, lists every dead device, and a room check's own alert does not call itself paused", () => {
     const pir = {
       id: 'hall-pir',

@@ -259,7 +259,7 @@ describe('saved state', () => {
       version: number;
       homes: Record<string, { devices: Record<string, { rules?: Record<string, unknown> }>; timers: object }>;
     };
-    expect(state.version).toBe(6);
+    expect(state.version).toBe(7);
     const devices = state.homes.h1?.devices ?? {};
     expect(Object.keys(devices['kitchen-pir']?.rules ?? {})).toEqual(['sensor-offline']);
     expect(Object.keys(devices.thermo?.rules ?? {}).sort()).toEqual(['climate', 'sensor-offline']);
