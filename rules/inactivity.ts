@@ -50,6 +50,32 @@ export function openedContext(deviceId: string): string {
 }
 
 /**
+ * The contact whose opening began the silence from `start` and that stands open (`openedContext`), undefined when the
+ * silence began otherwise (read by possible-fall, which runs after inactivity has heard the activity).
+ */
+export function openedAtStart(home: HomeState, start: number): string | undefined {
+  const id = home.lastActivityDeviceId;
+  // Undefined in a registry without inactivity.
+  const state = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;
+  return id !== undefined && state?.openSince.get(id) === start ? openedContext(id) : undefined;
+}
+
+/**
+ * How long a silence that began with contact `opened` opening (`openedContext`), standing open, can normally last: the
+ * contact's own openings' habit shrunk from `priorMs` by the law every learned value follows (`shrink`, by the openings
+ * it rests on). Undefined where it bounds nothing: not sooner than the prior, or in bed or the night window (a door
+ * opened at bedtime may stay open the night through, and SPEC 6's night allowance stands). The caller floors it.
+ */
+export function openedBound(home: HomeState, start: number, opened: string, priorMs: number): Threshold | undefined {
+  if (home.bedOccupied || home.inRestNight(start)) return undefined;
+  const samples = { samples: 0 };
+  const day = home.zone.dayNumber(start);
+  const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
+  const bound = shrink(priorMs, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
+  return bound.ms < priorMs ? bound : undefined;
+}
+
+/**
  * How far the home's own nights show that they begin elsewhere than where this silence starts, from 0 (nothing shown:
  * the night allowance) to 1 (the day value). 1 once the home has had `inactivity.nightSeenMinSilences` silences longer
  * than the day value, none of them starting in this room (not the bedroom, not on a chair mat): going to bed passes a
@@ -289,12 +315,9 @@ function thresholdOf(
   // a fridge this home always shuts within a minute, open and silent for the floor, is not a resident who went to sit
   // down. Taken over from the prior as every learned threshold is (`shrink`, by the openings it rests on), and only
   // where it is the sooner: a door this home leaves open for hours bounds nothing.
-  if (opened !== undefined && !home.bedOccupied && !home.inRestNight(start)) {
-    const samples = { samples: 0 };
-    const day = home.zone.dayNumber(start);
-    const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
-    const bound = shrink(prior, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
-    if (bound.ms < t.ms && bound.ms < prior) t = bound;
+  if (opened !== undefined) {
+    const bound = openedBound(home, start, opened, prior);
+    if (bound !== undefined && bound.ms < t.ms) t = bound;
   }
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
   // the silence is given the night's allowance (a resident who did sit down is still called about, later).

@@ -1,5 +1,6 @@
 // A silence that begins with a contact opening that stands open: the contact's own openings bound it.
 import { describe, expect, it } from 'vitest';
+import type { RuleOverrides } from '../../rules/params.js';
 import type { DeviceConfig } from '../../rules/types.js';
 import { Harness, MONDAY, WITHOUT_POSSIBLE_FALL, home } from './factories.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
@@ -31,8 +32,9 @@ function days(
   cupboardOpenMs: number | ((hour: number) => number) = 20_000,
   last: 'fridge' | 'cupboard' = 'fridge',
   lastHour = 10,
+  rules: RuleOverrides = WITHOUT_POSSIBLE_FALL,
 ): Harness {
-  const h = new Harness(home({ devices: DEVICES }, WITHOUT_POSSIBLE_FALL), MONDAY + 6 * HOUR_MS);
+  const h = new Harness(home({ devices: DEVICES }, rules), MONDAY + 6 * HOUR_MS);
   for (let day = 0; day < n; day++) {
     h.clock.advanceTo(MONDAY + day * DAY_MS + 7 * HOUR_MS);
     use(h, 0, 'bedroom-door', 10_000);
@@ -122,5 +124,38 @@ describe('a contact left open: its own openings bound the silence (inactivity)',
     const pending = state.homes['h1']?.learned.pending.filter(([c]) => c === 'opened:fridge') ?? [];
     // This morning's 10-s opening at 08:00 (kept as a minute), and the one the restart came in.
     expect(pending.map(([, , ms]) => ms)).toEqual([MINUTE_MS, 5 * MINUTE_MS]);
+  });
+});
+
+describe('a contact left open: its own openings bound possible-fall too, at its own floor', () => {
+  /** With every rule at its defaults (possible-fall on). */
+  const withFall = (
+    shut: boolean,
+    cupboardOpenMs: number = 20_000,
+    last: 'fridge' | 'cupboard' = 'fridge',
+    hour = 10,
+  ) => days(6, shut, cupboardOpenMs, last, hour, {});
+
+  it('a fridge this home always shuts within seconds, left open and silent, is a possible fall within the hour', () => {
+    const open = withFall(false);
+    expect(open.raised()).toEqual([]);
+    const minutes = delay(open);
+    // Under inactivity's floor (2 h), where its own bound stops; never under possible-fall's (30 min).
+    expect(minutes).toBeLessThan(60);
+    expect(minutes).toBeGreaterThanOrEqual(30);
+    expect(open.raised('possible-fall')[0]?.detail).toEqual(expect.objectContaining({ lastRoom: 'kitchen' }));
+    // Shut, the silence after it is no opening under way: not called that soon.
+    expect(delay(withFall(true))).toBeGreaterThanOrEqual(120);
+  });
+
+  it('a cupboard this home leaves open for hours is not called sooner than its own openings', () => {
+    // Left open three hours at each use: left open now, it is no sign of a fall before those three hours.
+    expect(delay(withFall(false, 3 * HOUR_MS, 'cupboard'))).toBeGreaterThan(180);
+  });
+
+  it('in the night window it bounds nothing', () => {
+    expect(firstAlertAt(withFall(false, 20_000, 'fridge', 23.5))).toBe(
+      firstAlertAt(withFall(true, 20_000, 'fridge', 23.5)),
+    );
   });
 });
