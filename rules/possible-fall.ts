@@ -577,11 +577,14 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
 }
 
 /**
- * A contact inside opened and still open began this silence (`openedAtStart`): its own openings bound it, as they
- * bound inactivity's (`openedBound`), here at possible-fall's floor; from inactivity's allowance for this silence, and
- * only where sooner than what possible-fall had armed (NaN: nothing).
+ * A contact inside opened and still open began this silence (`openedAtStart`): the silences its openings began bound
+ * it, as they bound inactivity's (`openedBound`), here at possible-fall's floor; from inactivity's allowance for this
+ * silence, and only where sooner than what possible-fall had armed (NaN: nothing).
  */
 function openedSooner(home: HomeState, start: number, deadline: number): number {
+  // Only where nobody rests (as `afterActivityDeadline`): a bedroom door left open may be a nap begun, which a
+  // silence after its openings as short as a kitchen's would not tell apart (inactivity's own bound still holds).
+  if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return deadline;
   const opened = openedAtStart(home, start);
   const allowMs = home.timers.inactivity.dueAt - start;
   if (opened === undefined || !Number.isFinite(allowMs)) return deadline;

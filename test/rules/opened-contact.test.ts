@@ -30,7 +30,7 @@ function days(
   n: number,
   shut: boolean,
   cupboardOpenMs: number | ((hour: number) => number) = 20_000,
-  last: 'fridge' | 'cupboard' = 'fridge',
+  last: 'fridge' | 'cupboard' | 'bedroom-door' = 'fridge',
   lastHour = 10,
   rules: RuleOverrides = WITHOUT_POSSIBLE_FALL,
 ): Harness {
@@ -153,9 +153,61 @@ describe('a contact left open: its own openings bound possible-fall too, at its 
     expect(delay(withFall(false, 3 * HOUR_MS, 'cupboard'))).toBeGreaterThan(180);
   });
 
+  it('not where one rests: a bedroom door left open by day may be a nap begun (inactivity bounds it, at 2 h)', () => {
+    const h = days(6, false, 20_000, 'bedroom-door', 14, {});
+    expect(delay(h)).toBeGreaterThanOrEqual(120);
+    expect(h.raised()[0]?.kind).toBe('inactivity');
+  });
+
   it('in the night window it bounds nothing', () => {
     expect(firstAlertAt(withFall(false, 20_000, 'fridge', 23.5))).toBe(
       firstAlertAt(withFall(true, 20_000, 'fridge', 23.5)),
     );
+  });
+});
+
+describe("a contact left open: what bounds the silence is how soon the home's own activity follows its openings", () => {
+  /**
+   * `n` days: up at 07:00, then every two hours from 08:00 to 20:00 the cupboard opened and left open `openMs` (cooking
+   * goes on), the fridge used `fridgeAfterMs` after each opening, to bed at 22:00. Then the next morning the same at
+   * 08:00, and at 10:00 the cupboard opened, and nothing more. Possible-fall on (the defaults).
+   */
+  function cooking(n: number, openMs: number, fridgeAfterMs: number): Harness {
+    const h = new Harness(home({ devices: DEVICES }), MONDAY + 6 * HOUR_MS);
+    const cook = (into: Harness): void => {
+      into.at(0, 'cupboard', 'contact', false);
+      use(into, fridgeAfterMs, 'fridge', 10_000);
+      into.at(openMs - fridgeAfterMs - 10_000, 'cupboard', 'contact', true);
+    };
+    for (let day = 0; day < n; day++) {
+      h.clock.advanceTo(MONDAY + day * DAY_MS + 7 * HOUR_MS);
+      use(h, 0, 'bedroom-door', 10_000);
+      for (let hour = 8; hour <= 20; hour += 2) {
+        h.clock.advanceTo(MONDAY + day * DAY_MS + hour * HOUR_MS);
+        cook(h);
+      }
+      h.clock.advanceTo(MONDAY + day * DAY_MS + 22 * HOUR_MS);
+      use(h, 0, 'bedroom-door', 10_000);
+    }
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 7 * HOUR_MS);
+    use(h, 0, 'bedroom-door', 10_000);
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 8 * HOUR_MS);
+    cook(h);
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 10 * HOUR_MS);
+    h.at(0, 'cupboard', 'contact', false);
+    return h;
+  }
+
+  it('a cupboard left open 90 min while the fridge follows within a minute: left open and silent, a possible fall within the hour', () => {
+    const h = cooking(6, 90 * MINUTE_MS, MINUTE_MS);
+    expect(h.raised()).toEqual([]);
+    const minutes = delay(h);
+    expect(minutes).toBeLessThan(60);
+    expect(minutes).toBeGreaterThanOrEqual(30);
+    expect(h.raised('possible-fall')[0]?.detail).toEqual(expect.objectContaining({ lastRoom: 'kitchen' }));
+  });
+
+  it('the same cupboard, its openings followed by 80 min of silence: not called before those 80 min', () => {
+    expect(delay(cooking(6, 90 * MINUTE_MS, 80 * MINUTE_MS))).toBeGreaterThan(80);
   });
 });
