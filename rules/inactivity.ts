@@ -38,8 +38,8 @@ export interface InactivitySlice {
    */
   openSince: Map<string, number>;
   /**
-   * The silence under way began with this contact opening (`openedContext`), outside the night and not in bed: its
-   * length joins the contact's habit when it ends. Undefined otherwise, and in a state saved before version 5.
+   * The silence under way began with this contact opening (`openedContext`): its length joins the contact's habit
+   * when it ends. Undefined otherwise, and in a state saved before version 5.
    */
   silenceOpened?: { context: string; at: number } | undefined;
 }
@@ -47,10 +47,10 @@ export interface InactivitySlice {
 /**
  * Learned-normal habit (`LearnedNormal.recordHabit`) of how long the home stays silent after contact `deviceId` (a
  * door, a cupboard, a fridge; not the exit door) opens: each silence that began with its opening, from the opening to
- * the next activity of the home (its closing at the latest: closing is activity), whatever the hour; outside the night
- * window and not in bed, where the bound applies (`openedBound`). How soon something follows the opening is the
- * contact's habit (a fridge shut at once, a cupboard left open while cooking goes on), not the hour's, and a contact
- * whose openings this home follows with long silences at any hour bounds nothing at any other. Before session 30 each
+ * the next activity of the home (its closing at the latest: closing is activity), whatever the hour, in bed or not.
+ * How soon something follows the opening is the contact's habit (a fridge shut at once, a cupboard left open while
+ * cooking goes on), not the hour's, and a contact whose openings this home follows with long silences at any hour
+ * (the bedroom door opened at bedtime and left open the night through) bounds nothing at any other. Before session 30 each
  * opening's length was kept instead (opening to closing): never shorter than the silence, so a state saved then only
  * bounds less until the silences outnumber it.
  */
@@ -59,29 +59,32 @@ export function openedContext(deviceId: string): string {
 }
 
 /**
- * The contact whose opening began the silence from `start` and that stands open (`openedContext`), undefined when the
- * silence began otherwise (read by possible-fall, which runs after inactivity has heard the activity).
- */
-export function openedAtStart(home: HomeState, start: number): string | undefined {
-  const id = home.lastActivityDeviceId;
-  // Undefined in a registry without inactivity.
-  const state = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;
-  return id !== undefined && state?.openSince.get(id) === start ? openedContext(id) : undefined;
-}
-
-/**
  * How long a silence that began with contact `opened` opening (`openedContext`), standing open, can normally last: the
  * home's silences after its openings shrunk from `priorMs` by the law every learned value follows (`shrink`, by the
- * silences it rests on). Undefined where it bounds nothing: not sooner than the prior, or in bed or the night window (a door
- * opened at bedtime may stay open the night through, and SPEC 6's night allowance stands). The caller floors it.
+ * silences it rests on), at least `floorMs`. Undefined where it bounds nothing: not sooner than the prior, or in bed or
+ * the night window (a door opened at bedtime may stay open the night through, and SPEC 6's night allowance stands), or
+ * where it would call in the night window while the home's own nights have not shown that they begin elsewhere
+ * (`nightsElsewhereWeight` under 1): a silence from an evening's opening that runs into the night may then be the
+ * night begun unseen (Kasteren A with half its sensors: the pans cupboard left open at 20:08 the whole night, the
+ * resident gone to bed past no sensor kept).
  */
-export function openedBound(home: HomeState, start: number, opened: string, priorMs: number): Threshold | undefined {
+function openedBound(
+  home: HomeState,
+  start: number,
+  opened: string,
+  priorMs: number,
+  floorMs: number,
+  bedroomAt: number,
+): Threshold | undefined {
   if (home.bedOccupied || home.inRestNight(start)) return undefined;
   const samples = { samples: 0 };
   const day = home.zone.dayNumber(start);
   const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
   const bound = shrink(priorMs, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
-  return bound.ms < priorMs ? bound : undefined;
+  const ms = Math.max(floorMs, bound.ms);
+  if (ms >= priorMs) return undefined;
+  if (home.inRestNight(start + ms) && nightsElsewhereWeight(home, start, bedroomAt) < 1) return undefined;
+  return { ms, source: bound.source };
 }
 
 /**
@@ -325,7 +328,7 @@ function thresholdOf(
   // down. Taken over from the prior as every learned threshold is (`shrink`, by the silences it rests on), and only
   // where it is the sooner: a door after whose openings this home has been silent for hours bounds nothing.
   if (opened !== undefined) {
-    const bound = openedBound(home, start, opened, prior);
+    const bound = openedBound(home, start, opened, prior, floorMs, bedroomAt);
     if (bound !== undefined && bound.ms < t.ms) t = bound;
   }
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
@@ -509,8 +512,7 @@ export const inactivityDefinition = {
       // The silence begins with a contact inside opening, and it stands open: its openings bound the silence.
       const id = home.lastActivityDeviceId;
       const opened = id !== undefined && state.openSince.get(id) === at ? openedContext(id) : undefined;
-      if (opened !== undefined && !home.bedOccupied && !home.inRestNight(at))
-        state.silenceOpened = { context: opened, at };
+      if (opened !== undefined) state.silenceOpened = { context: opened, at };
       threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom, opened);
     }
     home.armed.inactivity = threshold;

@@ -6,7 +6,6 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
-import { openedAtStart, openedBound } from './inactivity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -573,31 +572,6 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   if (movedOnWhileHeld(home, start, watch)) return NaN;
   // A device of the home found dead: the silences learned with it are longer now (inactivity watches).
   if (home.deadDevice() !== undefined) return NaN;
-  return openedSooner(home, start, placedDeadline(home, start, watch));
-}
-
-/**
- * A contact inside opened and still open began this silence (`openedAtStart`): the silences its openings began bound
- * it, as they bound inactivity's (`openedBound`), here at possible-fall's floor; from inactivity's allowance for this
- * silence, and only where sooner than what possible-fall had armed (NaN: nothing).
- */
-function openedSooner(home: HomeState, start: number, deadline: number): number {
-  // Only where nobody rests (as `afterActivityDeadline`): a bedroom door left open may be a nap begun, which a
-  // silence after its openings as short as a kitchen's would not tell apart (inactivity's own bound still holds).
-  if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return deadline;
-  const opened = openedAtStart(home, start);
-  const allowMs = home.timers.inactivity.dueAt - start;
-  if (opened === undefined || !Number.isFinite(allowMs)) return deadline;
-  const bound = openedBound(home, start, opened, allowMs);
-  if (bound === undefined) return deadline;
-  const ms = Math.max(home.params.possibleFall.floorMinutes * MINUTE_MS, bound.ms);
-  if (ms >= allowMs || start + ms >= deadline) return deadline;
-  home.armed['possible-fall'] = { ms, source: bound.source };
-  return start + ms;
-}
-
-/** When the silence after the last activity becomes a possible fall, by where the resident was last placed. */
-function placedDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
