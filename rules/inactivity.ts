@@ -43,16 +43,54 @@ export interface InactivitySlice {
    * none in a state saved before version 4.
    */
   openSince: Map<string, number>;
+  /**
+   * The silence under way began with this contact opening (`openedContext`): its length joins the contact's habit
+   * when it ends. Undefined otherwise, and in a state saved before version 5.
+   */
+  silenceOpened?: { context: string; at: number } | undefined;
 }
 
 /**
- * Learned-normal habit (`LearnedNormal.recordHabit`) of how long contact `deviceId` (a door, a cupboard, a fridge; not
- * the exit door) stays open: each opening's length, from its opening to its closing, whatever the hour: how long it
- * stays open is the contact's habit (a door left open, a cupboard shut at once), not the hour's, and a door left open
- * for hours at any hour (the bedroom's, the night through) is a door whose openings bound nothing at any other.
+ * Learned-normal habit (`LearnedNormal.recordHabit`) of how long the home stays silent after contact `deviceId` (a
+ * door, a cupboard, a fridge; not the exit door) opens: each silence that began with its opening, from the opening to
+ * the next activity of the home (its closing at the latest: closing is activity), whatever the hour, in bed or not.
+ * How soon something follows the opening is the contact's habit (a fridge shut at once, a cupboard left open while
+ * cooking goes on), not the hour's, and a contact whose openings this home follows with long silences at any hour
+ * (the bedroom door opened at bedtime and left open the night through) bounds nothing at any other. Before session 30 each
+ * opening's length was kept instead (opening to closing): never shorter than the silence, so a state saved then only
+ * bounds less until the silences outnumber it.
  */
 export function openedContext(deviceId: string): string {
   return `opened:${deviceId}`;
+}
+
+/**
+ * How long a silence that began with contact `opened` opening (`openedContext`), standing open, can normally last: the
+ * home's silences after its openings shrunk from `priorMs` by the law every learned value follows (`shrink`, by the
+ * silences it rests on), at least `floorMs`. Undefined where it bounds nothing: not sooner than the prior, or in bed or
+ * the night window (a door opened at bedtime may stay open the night through, and SPEC 6's night allowance stands), or
+ * where it would call in the night window while the home's own nights have not shown that they begin elsewhere
+ * (`nightsElsewhereWeight` under 1): a silence from an evening's opening that runs into the night may then be the
+ * night begun unseen (Kasteren A with half its sensors: the pans cupboard left open at 20:08 the whole night, the
+ * resident gone to bed past no sensor kept).
+ */
+function openedBound(
+  home: HomeState,
+  start: number,
+  opened: string,
+  priorMs: number,
+  floorMs: number,
+  bedroomAt: number,
+): Threshold | undefined {
+  if (home.bedOccupied || home.inRestNight(start)) return undefined;
+  const samples = { samples: 0 };
+  const day = home.zone.dayNumber(start);
+  const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
+  const bound = shrink(priorMs, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
+  const ms = Math.max(floorMs, bound.ms);
+  if (ms >= priorMs) return undefined;
+  if (home.inRestNight(start + ms) && nightsElsewhereWeight(home, start, bedroomAt) < 1) return undefined;
+  return { ms, source: bound.source };
 }
 
 /**
@@ -297,17 +335,14 @@ function thresholdOf(
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
   // The silence began with a door, cupboard or fridge opening, and it stands open: closing it would be activity, so
-  // no silence from that opening can outlast the opening itself. How long this contact's openings last (its own
-  // record, `openedContext`) bounds how long a silence from it can normally last, whatever the room or the hour says:
+  // no silence from that opening can outlast the opening itself, and this home's silences after its openings (its own
+  // record, `openedContext`) bound how long a silence from it can normally last, whatever the room or the hour says:
   // a fridge this home always shuts within a minute, open and silent for the floor, is not a resident who went to sit
-  // down. Taken over from the prior as every learned threshold is (`shrink`, by the openings it rests on), and only
-  // where it is the sooner: a door this home leaves open for hours bounds nothing.
-  if (opened !== undefined && !home.bedOccupied && !home.inRestNight(start)) {
-    const samples = { samples: 0 };
-    const day = home.zone.dayNumber(start);
-    const learnedMs = home.learned.habitThreshold(opened, day, home.params.learned, samples);
-    const bound = shrink(prior, learnedMs, samples.samples, home.params.learned.priorWeight, 'cold-start');
-    if (bound.ms < t.ms && bound.ms < prior) t = bound;
+  // down. Taken over from the prior as every learned threshold is (`shrink`, by the silences it rests on), and only
+  // where it is the sooner: a door after whose openings this home has been silent for hours bounds nothing.
+  if (opened !== undefined) {
+    const bound = openedBound(home, start, opened, prior, floorMs, bedroomAt);
+    if (bound !== undefined && bound.ms < t.ms) t = bound;
   }
   // Presence in doubt: the home may be empty. Neither the chair's evening nor a still period in bed is the measure;
   // the silence is given the night's allowance (a resident who did sit down is still called about, later).
@@ -353,29 +388,37 @@ export const inactivityDefinition = {
   homeTimers: ['inactivity', 'inactivity-pre'] as const,
   silence: true,
   homeState: {
-    version: 4,
+    version: 5,
     create: (): InactivitySlice => ({
       stillSince: NaN,
       loneDeviceId: undefined,
       exitMoved: false,
       bedroomAt: NaN,
       openSince: new Map(),
+      silenceOpened: undefined,
     }),
     save: (slice) => {
       const open = slice.openSince.size > 0;
-      return Number.isNaN(slice.stillSince) && !slice.exitMoved && Number.isNaN(slice.bedroomAt) && !open
+      const opened = slice.silenceOpened;
+      return Number.isNaN(slice.stillSince) &&
+        !slice.exitMoved &&
+        Number.isNaN(slice.bedroomAt) &&
+        !open &&
+        opened === undefined
         ? undefined
         : {
             stillSince: Number.isNaN(slice.stillSince) ? null : slice.stillSince,
             ...(slice.exitMoved ? { exitMoved: true, loneDeviceId: slice.loneDeviceId ?? null } : {}),
             ...(Number.isNaN(slice.bedroomAt) ? {} : { bedroomAt: slice.bedroomAt }),
             ...(open ? { openSince: Object.fromEntries(slice.openSince) } : {}),
+            ...(opened ? { silenceOpened: opened } : {}),
           };
     },
     // Version 0 (state version 5) kept nothing of it: the silence under way is not learned as a still one. Version 1
     // kept no exit-door watch: presence is taken as not in doubt until the exit door next moves. Version 2 kept no
     // bedroom time: the next silence outside the bedroom is not taken as a night begun there. Before version 4 no
-    // contact standing open was kept: an opening under way is not learned, and bounds nothing.
+    // contact standing open was kept: an opening under way is not learned, and bounds nothing. Before version 5 no
+    // silence begun with an opening was kept: the one under way at the restart is not learned.
     load: (saved, version) => {
       const s =
         version === 0
@@ -386,6 +429,7 @@ export const inactivityDefinition = {
               loneDeviceId?: unknown;
               bedroomAt?: unknown;
               openSince?: unknown;
+              silenceOpened?: { context?: unknown; at?: unknown };
             });
       const openSince = new Map<string, number>();
       if (typeof s.openSince === 'object' && s.openSince !== null)
@@ -397,13 +441,17 @@ export const inactivityDefinition = {
         loneDeviceId: typeof s.loneDeviceId === 'string' ? s.loneDeviceId : undefined,
         bedroomAt: typeof s.bedroomAt === 'number' ? s.bedroomAt : NaN,
         openSince,
+        silenceOpened:
+          typeof s.silenceOpened?.context === 'string' && typeof s.silenceOpened.at === 'number'
+            ? { context: s.silenceOpened.context, at: s.silenceOpened.at }
+            : undefined,
       };
     },
   },
 
-  // A contact inside opening or closing (not the exit door: leaving or coming in is the outings' matter): how long
-  // each opening lasted joins learned normal, at the hour it opened (out or away too: it is the contact's habit). The
-  // same report again (MQTT redelivering) is no new opening: an opening is kept from its first report.
+  // A contact inside opening or closing (not the exit door: leaving or coming in is the outings' matter): which stand
+  // open, and since when (out or away too). The same report again (MQTT redelivering) is no new opening: an opening is
+  // kept from its first report.
   events: ['contact'],
   onEvent(
     home: HomeState,
@@ -423,7 +471,6 @@ export const inactivityDefinition = {
     }
     if (since === undefined) return;
     state.openSince.delete(device.id);
-    if (at >= since) home.learned.recordHabit(openedContext(device.id), at - since, home.zone.dayNumber(at));
   },
 
   // Every activity, out or away too, before the home records it: who is seen inside since the exit door moved, and
@@ -451,6 +498,11 @@ export const inactivityDefinition = {
     // The bed's mats read once for this activity (every device of the home is looked at).
     const bedStillFrom = stillInBedFrom(home, at);
     state.stillSince = bedStillFrom === -Infinity ? at : NaN;
+    // The silence that just ended began with a contact opening: its length joins that contact's habit.
+    const ended = state.silenceOpened;
+    state.silenceOpened = undefined;
+    if (ended !== undefined && at >= ended.at)
+      home.learned.recordHabit(ended.context, at - ended.at, home.zone.dayNumber(at));
     if (home.prealertOpen) {
       home.prealertOpen = false;
       ctx.prealertCancel(home, 'inactivity', at);
@@ -473,6 +525,7 @@ export const inactivityDefinition = {
       // The silence begins with a contact inside opening, and it stands open: its openings bound the silence.
       const id = home.lastActivityDeviceId;
       const opened = id !== undefined && state.openSince.get(id) === at ? openedContext(id) : undefined;
+      if (opened !== undefined) state.silenceOpened = { context: opened, at };
       threshold = inactivityThreshold(home, at, homeMayBeEmpty(home, state), state.bedroomAt, bedStillFrom, opened);
     }
     home.armed.inactivity = threshold;
@@ -508,8 +561,9 @@ export const inactivityDefinition = {
   },
 
   onSuspend(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
-    // Out or away: the time until the next activity is no still period in bed.
+    // Out or away: the time until the next activity is no still period in bed, nor a silence after an opening.
     state.stillSince = NaN;
+    state.silenceOpened = undefined;
     ctx.disarm(home.timers.inactivity);
     ctx.disarm(home.timers['inactivity-pre']);
     if (home.prealertOpen) {

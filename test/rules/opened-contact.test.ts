@@ -124,3 +124,57 @@ describe('a contact left open: its own openings bound the silence (inactivity)',
     expect(pending.map(([, , ms]) => ms)).toEqual([MINUTE_MS, 5 * MINUTE_MS]);
   });
 });
+
+describe("a contact left open: what bounds the silence is how soon the home's own activity follows its openings", () => {
+  /**
+   * `n` days: up at 07:00, then every two hours from 08:00 to 20:00 the cupboard opened and left open `openMs` (cooking
+   * goes on), the fridge used `fridgeAfterMs` after each opening, to bed at 22:00. Then the next morning the same at
+   * 08:00, and at 10:00 the cupboard opened, and nothing more.
+   */
+  function cooking(n: number, openMs: number, fridgeAfterMs: number): Harness {
+    const h = new Harness(home({ devices: DEVICES }, WITHOUT_POSSIBLE_FALL), MONDAY + 6 * HOUR_MS);
+    const cook = (into: Harness): void => {
+      into.at(0, 'cupboard', 'contact', false);
+      use(into, fridgeAfterMs, 'fridge', 10_000);
+      into.at(openMs - fridgeAfterMs - 10_000, 'cupboard', 'contact', true);
+    };
+    for (let day = 0; day < n; day++) {
+      h.clock.advanceTo(MONDAY + day * DAY_MS + 7 * HOUR_MS);
+      use(h, 0, 'bedroom-door', 10_000);
+      for (let hour = 8; hour <= 20; hour += 2) {
+        h.clock.advanceTo(MONDAY + day * DAY_MS + hour * HOUR_MS);
+        cook(h);
+      }
+      h.clock.advanceTo(MONDAY + day * DAY_MS + 22 * HOUR_MS);
+      use(h, 0, 'bedroom-door', 10_000);
+    }
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 7 * HOUR_MS);
+    use(h, 0, 'bedroom-door', 10_000);
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 8 * HOUR_MS);
+    cook(h);
+    h.clock.advanceTo(MONDAY + n * DAY_MS + 10 * HOUR_MS);
+    h.at(0, 'cupboard', 'contact', false);
+    return h;
+  }
+
+  it('a cupboard left open 90 min while the fridge follows within a minute: left open and silent, called at the floor', () => {
+    const h = cooking(6, 90 * MINUTE_MS, MINUTE_MS);
+    expect(h.raised()).toEqual([]);
+    // The silences after its openings are a minute: the bound is the floor (2 h), though it stays open 90 min.
+    expect(delay(h)).toBeLessThan(121);
+    expect(h.raised('inactivity')[0]?.detail).toEqual(expect.objectContaining({ lastRoom: 'kitchen' }));
+  });
+
+  it('the same cupboard, its openings followed by 80 min of silence: they bound less', () => {
+    expect(delay(cooking(6, 90 * MINUTE_MS, 80 * MINUTE_MS))).toBeGreaterThan(
+      delay(cooking(6, 90 * MINUTE_MS, MINUTE_MS)) + 20,
+    );
+  });
+
+  it('an evening opening whose bound would call in the night window bounds nothing: the night may have begun', () => {
+    // The fridge (shut within seconds every day) opened at 21:30 and left open: 2 h on is 23:30, in the night window.
+    expect(delay(days(6, false, 20_000, 'fridge', 21.5))).toBe(delay(days(6, true, 20_000, 'fridge', 21.5)));
+    // At 20:30 the floor ends at 22:30, before the night: bounded.
+    expect(delay(days(6, false, 20_000, 'fridge', 20.5))).toBeLessThan(delay(days(6, true, 20_000, 'fridge', 20.5)));
+  });
+});
