@@ -122,6 +122,33 @@ export function routineChanges(
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
   watched: readonly FeatureWatch[] = WATCHED_FEATURES,
 ): RoutineChange[] {
+  return changesFrom(days, -Infinity, options, watched);
+}
+
+/**
+ * The routine changes flagged on `date` alone: `routineChanges(days).filter((f) => f.date === date)`, with the baseline
+ * computed for the days that can decide them only. A flag on `date` is a run of exactly `sustainDays` consecutive days
+ * ending there, so only those days and the one before (which, beyond in the same direction, makes the run longer and
+ * so no flag) matter; an earlier day can only lengthen a run that the day before cut or made too long already. The
+ * routine review asks this of each home on the hub's loop: a tenth of the days' statistics (median and MAD over up to
+ * `windowDays` values each, per watched feature) of the window it reads (docs/performance.md, session 30).
+ */
+export function routineChangesOn(
+  days: readonly DailyFeatures[],
+  date: string,
+  options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+  watched: readonly FeatureWatch[] = WATCHED_FEATURES,
+): RoutineChange[] {
+  return changesFrom(days, dayNumber(date) - options.sustainDays, options, watched).filter((f) => f.date === date);
+}
+
+/** The flags of `routineChanges`, each day before `evaluateFromDay` taken into the baselines but not measured. */
+function changesFrom(
+  days: readonly DailyFeatures[],
+  evaluateFromDay: number,
+  options: BaselineOptions,
+  watched: readonly FeatureWatch[],
+): RoutineChange[] {
   const sorted = [...days].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const flags: RoutineChange[] = [];
   for (const watch of watched) {
@@ -137,6 +164,11 @@ export function routineChanges(
     for (const point of points) {
       const windowFrom = point.dayNumber - options.windowDays;
       while (window[0] !== undefined && window[0].dayNumber < windowFrom) window.shift();
+      if (point.dayNumber < evaluateFromDay) {
+        window.push(point);
+        run = undefined;
+        continue;
+      }
       const history = window.flatMap((p) => (p.value === null ? [] : [p.value]));
       window.push(point);
       const x = point.value;

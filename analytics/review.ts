@@ -4,7 +4,7 @@ import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
 import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
-import { DEFAULT_BASELINE_OPTIONS, routineChanges, type BaselineFeature, type BaselineOptions } from './baseline.js';
+import { DEFAULT_BASELINE_OPTIONS, routineChangesOn, type BaselineFeature, type BaselineOptions } from './baseline.js';
 import { markReviewed } from './store.js';
 import { dayToIsoDate } from '../rules/local-time.js';
 
@@ -40,27 +40,25 @@ export function reviewDecisions(
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
 ): RuleDecision[] {
   const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
-  return routineChanges(days, options)
-    .filter((f) => f.date === date)
-    .map((flag) => ({
-      type: 'raise',
-      homeId: home.id,
-      ...(residentId !== undefined ? { residentId } : {}),
-      kind: 'routine-change',
-      severity: 'low',
-      at: now,
-      detail: {
-        feature: flag.feature,
-        change: flag.change,
-        direction: flag.direction,
-        days: flag.days,
-        fromDate: flag.fromDate,
-        date: flag.date,
-        values: flag.values,
-        baseline: flag.baseline,
-        unit: UNITS[flag.feature],
-      },
-    }));
+  return routineChangesOn(days, date, options).map((flag) => ({
+    type: 'raise',
+    homeId: home.id,
+    ...(residentId !== undefined ? { residentId } : {}),
+    kind: 'routine-change',
+    severity: 'low',
+    at: now,
+    detail: {
+      feature: flag.feature,
+      change: flag.change,
+      direction: flag.direction,
+      days: flag.days,
+      fromDate: flag.fromDate,
+      date: flag.date,
+      values: flag.values,
+      baseline: flag.baseline,
+      unit: UNITS[flag.feature],
+    },
+  }));
 }
 
 /**

@@ -14,6 +14,11 @@
 // `--cpu` presses with nothing measured but the process's CPU time from the hub's read of each press to its alert
 // written (and per whole press, its resolution and aftermath included): µs of work, which the neighbours' load
 // inflates far less than wall time; compare builds by these, alternating runs.
+// `--history DAYS`: the hub's database holds DAYS days of every home before it starts (as the bench's routine-review
+// phase writes them; use with `--homes 200`); `--review` then presses only once the hub's first routine review has
+// begun (a minute after its start) and accounts the review's slices on the loop (a home's answer from the analytics
+// thread to the review's next home scheduled: caching the days, marking the day reviewed, the comparison) in front
+// of each press. `--alloc`: the bytes the hub allocates per step of the path, and the scavenges per 1,000 presses.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -23,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { createHook } from 'node:async_hooks';
 import { Session } from 'node:inspector/promises';
 import { promisify } from 'node:util';
+import v8 from 'node:v8';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseHubConfig } from '../hub/config.js';
@@ -41,6 +47,10 @@ import { cpuUs, summarise, threadScheds, type ThreadSched } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
 import { startLoad } from './load.js';
 import { startBadLogins } from './badLogins.js';
+import { writeHistory } from './history.js';
+import { preparePrivateDataDir } from '../hub/private-files.js';
+import { ActivityWorker } from '../analytics/offloop.js';
+import { RoutineReview } from '../hub/routine-review.js';
 
 const MARKS = [
   'pressed',
@@ -92,6 +102,8 @@ interface PressTrace {
   sched?: PressSched;
   /** With `--stage-sched`: the main thread's schedstat (run ns, run-queue wait ns) at each mark it took. */
   stageSched?: Partial<Record<Mark, [number, number]>>;
+  /** With `--alloc`: the V8 heap's used bytes at each mark (a collection between two marks makes their gap void). */
+  heapAt?: Partial<Record<Mark, number>>;
 }
 
 /** Scheduler figures of one press's window, µs (Linux schedstat deltas). */
@@ -136,6 +148,12 @@ interface TraceArgs {
   badLogins: number;
   /** The main thread's scheduler account at each mark: which step was on a core, waiting for one, or blocked. */
   stageSched: boolean;
+  /** Days of history of every home written into the database before the hub starts (0: none). */
+  historyDays: number;
+  /** Bytes the hub allocates on the V8 heap per step of a press's path (what sets how often a scavenge lands in it). */
+  alloc: boolean;
+  /** Press only once the routine review runs, and account its loop slices. */
+  review: boolean;
 }
 
 function args(): TraceArgs {
@@ -158,6 +176,9 @@ function args(): TraceArgs {
     sched: argv.includes('--sched'),
     badLogins: Number(value('--bad-logins') ?? 0),
     stageSched: argv.includes('--stage-sched'),
+    historyDays: Number(value('--history') ?? 0),
+    review: argv.includes('--review'),
+    alloc: argv.includes('--alloc'),
   };
 }
 
@@ -255,6 +276,27 @@ async function main(): Promise<void> {
     },
   });
   const mosquitto = opts.external ? await startMosquitto() : undefined;
+  if (opts.historyDays > 0)
+    await writeHistory(preparePrivateDataDir(path.join(dir, 'data')), opts.homes, opts.historyDays, 31);
+  // The routine review's slices on the loop: from a home's answer arriving from the analytics thread (its message
+  // handled) to the review scheduling its next home, when the chain of promise reactions in between has run.
+  const reviewSlices: { start: number; end: number }[] = [];
+  let reviewSliceFrom: number | undefined;
+  if (opts.review) {
+    const workerProto = ActivityWorker.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const settle = workerProto.settle as (...a: unknown[]) => unknown;
+    workerProto.settle = function (this: unknown, ...a: unknown[]): unknown {
+      reviewSliceFrom = performance.now();
+      return settle.apply(this, a);
+    };
+    const reviewProto = RoutineReview.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const schedule = reviewProto.schedule as (...a: unknown[]) => unknown;
+    reviewProto.schedule = function (this: unknown, ...a: unknown[]): unknown {
+      if (reviewSliceFrom !== undefined) reviewSlices.push({ start: reviewSliceFrom, end: performance.now() });
+      reviewSliceFrom = undefined;
+      return schedule.apply(this, a);
+    };
+  }
   const hub: RunningHub = await startHub({
     config: parseHubConfig(benchConfig(opts.homes)),
     dataDir: path.join(dir, 'data'),
@@ -299,6 +341,7 @@ async function main(): Promise<void> {
   const mark = (name: Mark): void => {
     if (!current || current.at[name] !== undefined) return;
     if (opts.stageSched) (current.stageSched ??= {})[name] = mainSchedNs();
+    if (opts.alloc) (current.heapAt ??= {})[name] = v8.getHeapStatistics().used_heap_size;
     current.at[name] = performance.now();
   };
   const wrap = <T extends object>(proto: T, method: keyof T & string, before: () => void, after?: () => void): void => {
@@ -435,6 +478,11 @@ async function main(): Promise<void> {
     for (let waitedMs = 0; load.counts().published === 0 && waitedMs < 60_000; waitedMs += 100)
       await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  if (opts.review) {
+    // The first round starts a minute after the hub (hub/routine-review.ts): press once it has reviewed a home.
+    for (let waitedMs = 0; reviewSlices.length === 0 && waitedMs < 150_000; waitedMs += 200)
+      await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const loadFrom = { t: performance.now(), n: load?.counts().published ?? 0 };
   // In a process of their own, as the bench's guessing clients are not the hub's.
@@ -597,6 +645,8 @@ async function main(): Promise<void> {
         groupCommitUs: { p50: median((t) => t.flushUs ?? NaN) },
         gcInPath: gcInPath(kept, collections),
         slowest: slowestPresses(kept, collections, workerStarts),
+        ...(opts.review ? { review: reviewSummary(kept, reviewSlices) } : {}),
+        ...(opts.alloc ? { allocated: allocSummary(kept, collections) } : {}),
         ...(opts.sched ? { sched: schedSummary(kept) } : {}),
         ...(opts.stageSched ? { stageSched: stageSchedSummary(kept) } : {}),
         perPressToAlert: perPress('toAlert'),
@@ -776,6 +826,69 @@ function slowestPresses(
     withWorkerStart,
     withLongCallback,
     longCallbacks: Object.fromEntries(longCallbacks),
+  };
+}
+
+/**
+ * Bytes allocated on the V8 heap (used size at one mark to the next, the hub and this tool's marks alike) per step of
+ * the hub's path, read to written, p50 / p99, over the presses with no garbage collection in that step; and the
+ * number of scavenges per 1,000 presses over the run. A count of bytes, not a time: the machine's load does not move
+ * it. Steps are as the marks fall (mark(), which reads the heap, allocates its own small object in each).
+ */
+function allocSummary(
+  traces: readonly PressTrace[],
+  collections: readonly { start: number; end: number; minor: boolean }[],
+): Record<string, unknown> {
+  const path = MARKS.slice(MARKS.indexOf('read'), MARKS.indexOf('written') + 1);
+  const result: Record<string, unknown> = {};
+  const span = (a: Mark, b: Mark): string => {
+    const bytes: number[] = [];
+    for (const t of traces) {
+      const [ha, hb, wa, wb] = [t.heapAt?.[a], t.heapAt?.[b], t.at[a], t.at[b]];
+      if (ha === undefined || hb === undefined || wa === undefined || wb === undefined) continue;
+      if (collections.some((c) => c.end > wa && c.start < wb)) continue;
+      bytes.push(hb - ha);
+    }
+    const s = summarise(bytes);
+    return `${Math.round(s.p50)} / ${Math.round(s.p99)} (n ${s.count})`;
+  };
+  for (let i = 1; i < path.length; i++)
+    result[`${path[i - 1]}→${path[i]}`] = span(path[i - 1] as Mark, path[i] as Mark);
+  result['read→written'] = span('read', 'written');
+  const first = traces[0]?.at.pressed ?? 0;
+  const last = traces.at(-1)?.at.subscriberMessage ?? Infinity;
+  const scavenges = collections.filter((c) => c.minor && c.start > first && c.end < last).length;
+  result.scavengesPer1000Presses = Math.round((scavenges / Math.max(1, traces.length)) * 1000);
+  return result;
+}
+
+/**
+ * The routine review's loop slices during the presses (µs, p50 / p99 / max), how many presses had one between their
+ * publish and their alert sent, and for the slowest 5 % and 2 % of presses (pendant → alert parsed) how many.
+ */
+function reviewSummary(
+  traces: readonly PressTrace[],
+  slices: readonly { start: number; end: number }[],
+): Record<string, unknown> {
+  const first = traces[0]?.at.pressed ?? 0;
+  const last = traces.at(-1)?.at.subscriberMessage ?? Infinity;
+  const during = slices.filter((s) => s.end > first && s.start < last);
+  const s = summarise(during.map((x) => (x.end - x.start) * 1000));
+  const hit = (t: PressTrace): boolean => {
+    const from = t.at.pressed ?? t.at.read ?? 0;
+    const to = t.at.sent ?? t.at.written ?? 0;
+    return during.some((x) => x.end > from && x.start < to);
+  };
+  const total = (t: PressTrace): number => (t.at.subscriberMessage ?? NaN) - (t.at.pressed ?? NaN);
+  const timed = traces.filter((t) => Number.isFinite(total(t))).sort((a, b) => total(a) - total(b));
+  const slow5 = timed.slice(Math.floor(timed.length * 0.95));
+  const slow2 = timed.slice(Math.floor(timed.length * 0.98));
+  return {
+    slices: during.length,
+    sliceUs: `${Math.round(s.p50)} / ${Math.round(s.p99)} / ${Math.round(s.max)}`,
+    pressesWithSlice: traces.filter(hit).length,
+    slowest5pcWithSlice: `${slow5.filter(hit).length} of ${slow5.length}`,
+    slowest2pcWithSlice: `${slow2.filter(hit).length} of ${slow2.length}`,
   };
 }
 

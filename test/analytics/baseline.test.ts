@@ -1,6 +1,6 @@
 // Baselines (28-day median and MAD) and routine-change flags: sustained drift flags, one odd day does not.
 import { describe, expect, it } from 'vitest';
-import { featureValue, robustStats, routineChanges } from '../../analytics/baseline.js';
+import { featureValue, robustStats, routineChanges, routineChangesOn } from '../../analytics/baseline.js';
 import type { DailyFeatures } from '../../analytics/types.js';
 import { isoDate, ordinaryFeatures } from './daily.js';
 
@@ -84,5 +84,36 @@ describe('routine-change flags', () => {
     const gappy = history([drift, drift, drift]);
     gappy.splice(31, 1); // the middle day of the drift is missing
     expect(routineChanges(gappy)).toEqual([]);
+  });
+});
+
+describe("one day's flags (the routine review's question)", () => {
+  it("are the whole scan's flags on that day, for every day of drifting histories with gaps", () => {
+    // Runs of 1-6 drifting days up or down, in two features, with ordinary days and missing days between: a
+    // pseudo-random but fixed mix, so that runs shorter than, equal to and longer than three days end on many dates.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let flagged = 0;
+    for (let h = 0; h < 12; h++) {
+      const after: Partial<DailyFeatures>[] = [];
+      while (after.length < 40) {
+        const runDays = 1 + next(6);
+        const drift =
+          next(3) === 0 ? {} : next(2) === 0 ? { bathroomVisitsNight: 3 + next(3) } : { activeMinutes: 100 + next(60) };
+        for (let d = 0; d < runDays; d++) after.push(drift);
+      }
+      const days = history(after).filter(() => next(15) !== 0);
+      const all = routineChanges(days);
+      for (const day of days) {
+        const expected = all.filter((f) => f.date === day.date);
+        flagged += expected.length;
+        expect(routineChangesOn(days, day.date)).toEqual(expected);
+      }
+    }
+    // Not vacuous: the histories raise flags.
+    expect(flagged).toBeGreaterThan(10);
   });
 });
