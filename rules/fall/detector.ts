@@ -410,6 +410,8 @@ class StreamingFallDetector implements FallDetector {
   private hReachAxis = new Float64Array(HISTORY_CELLS);
   /** Sum of the positive descents of the current cell and the DESCENT_CELLS before it: a cheap upper bound. */
   private descentBound = 0;
+  /** Sum of the (positive) impulses of the current cell and the LANDING_CELLS − 1 before it: landing()'s cheap test. */
+  private landingBound = 0;
   /** Cells closed since the last (re)start. */
   private cells = 0;
   /** `cells` when the last radio gap ended (-Infinity: none since the (re)start). */
@@ -634,6 +636,9 @@ class StreamingFallDetector implements FallDetector {
     this.descentBound = 0;
     for (let back = Math.min(DESCENT_CELLS + 1, this.cells) - 1; back >= 0; back--)
       this.descentBound += Math.max(0, ringAt(this.hDesc, (this.cells - 1 - back) % HISTORY_CELLS));
+    this.landingBound = 0;
+    for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--)
+      this.landingBound += Math.max(0, ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS));
     const [cellStart, cn, cx, cy, cz, cMax, cMin] = s.open;
     this.cellStart = finiteOr(cellStart, NaN);
     this.cn = finiteOr(cn, 0);
@@ -760,6 +765,7 @@ class StreamingFallDetector implements FallDetector {
     this.gapCell = -Infinity;
     this.gapEnded = false;
     this.descentBound = 0;
+    this.landingBound = 0;
     this.phase = 'idle';
     this.cellStart = NaN;
     this.cn = 0;
@@ -894,12 +900,14 @@ class StreamingFallDetector implements FallDetector {
 
   /** The impulse of the last LANDING_CELLS closed cells, weighted like the descent, reaches LANDING_IMPULSE_GS. */
   private landing(): boolean {
-    if (this.descentWeight === 0) return false;
+    const needed = this.tuning.landingImpulseGs * (this.params.impactG - 1);
+    // Most cells fail on the running sum; only the rest pay for the exact one (no rounding drift).
+    if (this.descentWeight === 0 || this.landingBound * this.descentWeight < needed * 0.999) return false;
     let sum = 0;
     for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--)
       sum += ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS);
     // A home's stricter impactG asks for a harder landing too (LANDING_IMPULSE_GS is at the default 2 g).
-    return sum * this.descentWeight >= this.tuning.landingImpulseGs * (this.params.impactG - 1);
+    return sum * this.descentWeight >= needed;
   }
 
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
@@ -1166,6 +1174,9 @@ class StreamingFallDetector implements FallDetector {
     // The cell leaving the window is DESCENT_CELLS + 1 back; HISTORY_CELLS is larger, so it is still in the ring.
     if (this.cells > DESCENT_CELLS)
       this.descentBound -= Math.max(0, ringAt(this.hDesc, (this.cells - DESCENT_CELLS - 1) % HISTORY_CELLS));
+    this.landingBound += Math.max(0, impulse);
+    if (this.cells >= LANDING_CELLS)
+      this.landingBound -= Math.max(0, ringAt(this.hImp, (this.cells - LANDING_CELLS) % HISTORY_CELLS));
     this.cells++;
     const hit =
       maxG >= this.impactG ||
