@@ -4,7 +4,7 @@
 // 20 ms cells (50 Hz), keeping per cell the mean vector (direction of gravity), the largest magnitude
 // (impact) and the smallest (free fall), so short peaks survive the resampling.
 // A fall is: an impact (a peak >= impactG, or an impulse over 200 ms of impactG's excess held for 100 ms,
-// which a low rate does not flatten) with a dip <= freeFallG in the second before it; then, after
+// which a low rate does not flatten; below 50 Hz also the speed lost over a 0.6 s landing) with a dip <= freeFallG in the second before it; then, after
 // 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG, mean magnitude
 // gravity's) in a posture >= postureChangeDeg away from the one before the impact (1.6–0.8 s or 2.4–1.6 s
 // before it, whichever differs more). Impacts within 2 s of the first
@@ -109,6 +109,19 @@ const LOW_RATE_IMPACT_SCALE = 0.8;
  */
 const IMPULSE_CELLS = 10;
 const IMPULSE_HOLD_MS = 100;
+/**
+ * Below 50 Hz an impact is also the speed lost over the whole landing: the impulse of the magnitude's excess over 1 g
+ * within 0.6 s (knees, hip, then trunk reach the floor one after another) reaching 0.15 g·s, about 1.5 m/s, as a share
+ * weighted like the descent (`descentWeight`: fully at 20 Hz, not from 50 Hz, where a sample resolves the peaks). A
+ * low rate's filter smears each thump of a landing over the next ones, and a phone in a trouser pocket clipped at
+ * ±2 g flattens them: no sample and no 200 ms then holds a fall's impact, but the sum over the landing survives the
+ * filter (its area) and holds more than one thump. A sit-down into a seat stops the body once, at about 1 m/s (the
+ * tuning split's car transfers: up to 0.12–0.13 g·s over 0.6 s at 20 Hz). It only opens a candidate (nothing pending):
+ * during one, the sum stays over the threshold for 0.6 s after a landing and would keep restarting it. Chosen on the
+ * tuning subjects only (MobiFall 1–5 and SisFall SA01–SA07): docs/fall-detection.md, twelfth round.
+ */
+const LANDING_CELLS = 30;
+const LANDING_IMPULSE_GS = 0.15;
 /**
  * An impact is also a softer peak after a fast descent: the evidence of the peak (its excess over 1 g as
  * a share of the threshold's) and of the descent (the speed gained falling, the largest integral of
@@ -350,12 +363,15 @@ export interface FallDetectorTuning {
   descentFullGs: number;
   /** STILL_SEARCH_MS. */
   stillSearchMs: number;
+  /** LANDING_IMPULSE_GS (Infinity: no landing test). */
+  landingImpulseGs: number;
 }
 export const DEFAULT_FALL_TUNING: Readonly<FallDetectorTuning> = {
   lowRateImpactScale: LOW_RATE_IMPACT_SCALE,
   impulseHoldMs: IMPULSE_HOLD_MS,
   descentFullGs: DESCENT_FULL_GS,
   stillSearchMs: STILL_SEARCH_MS,
+  landingImpulseGs: LANDING_IMPULSE_GS,
 };
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -394,6 +410,8 @@ class StreamingFallDetector implements FallDetector {
   private hReachAxis = new Float64Array(HISTORY_CELLS);
   /** Sum of the positive descents of the current cell and the DESCENT_CELLS before it: a cheap upper bound. */
   private descentBound = 0;
+  /** Sum of the (positive) impulses of the current cell and the LANDING_CELLS − 1 before it: landing()'s cheap test. */
+  private landingBound = 0;
   /** Cells closed since the last (re)start. */
   private cells = 0;
   /** `cells` when the last radio gap ended (-Infinity: none since the (re)start). */
@@ -618,6 +636,9 @@ class StreamingFallDetector implements FallDetector {
     this.descentBound = 0;
     for (let back = Math.min(DESCENT_CELLS + 1, this.cells) - 1; back >= 0; back--)
       this.descentBound += Math.max(0, ringAt(this.hDesc, (this.cells - 1 - back) % HISTORY_CELLS));
+    this.landingBound = 0;
+    for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--)
+      this.landingBound += Math.max(0, ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS));
     const [cellStart, cn, cx, cy, cz, cMax, cMin] = s.open;
     this.cellStart = finiteOr(cellStart, NaN);
     this.cn = finiteOr(cn, 0);
@@ -744,6 +765,7 @@ class StreamingFallDetector implements FallDetector {
     this.gapCell = -Infinity;
     this.gapEnded = false;
     this.descentBound = 0;
+    this.landingBound = 0;
     this.phase = 'idle';
     this.cellStart = NaN;
     this.cn = 0;
@@ -874,6 +896,18 @@ class StreamingFallDetector implements FallDetector {
       addStats(s, ringAt(this.hx, i), ringAt(this.hy, i), ringAt(this.hz, i));
     }
     return magnitudeStd(s) >= MOVING_STD_G;
+  }
+
+  /** The impulse of the last LANDING_CELLS closed cells, weighted like the descent, reaches LANDING_IMPULSE_GS. */
+  private landing(): boolean {
+    const needed = this.tuning.landingImpulseGs * (this.params.impactG - 1);
+    // Most cells fail on the running sum; only the rest pay for the exact one (no rounding drift).
+    if (this.descentWeight === 0 || this.landingBound * this.descentWeight < needed * 0.999) return false;
+    let sum = 0;
+    for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--)
+      sum += ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS);
+    // A home's stricter impactG asks for a harder landing too (LANDING_IMPULSE_GS is at the default 2 g).
+    return sum * this.descentWeight >= needed;
   }
 
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
@@ -1140,8 +1174,15 @@ class StreamingFallDetector implements FallDetector {
     // The cell leaving the window is DESCENT_CELLS + 1 back; HISTORY_CELLS is larger, so it is still in the ring.
     if (this.cells > DESCENT_CELLS)
       this.descentBound -= Math.max(0, ringAt(this.hDesc, (this.cells - DESCENT_CELLS - 1) % HISTORY_CELLS));
+    this.landingBound += Math.max(0, impulse);
+    if (this.cells >= LANDING_CELLS)
+      this.landingBound -= Math.max(0, ringAt(this.hImp, (this.cells - LANDING_CELLS) % HISTORY_CELLS));
     this.cells++;
-    const hit = maxG >= this.impactG || this.recentImpulse() >= this.impulseGs || this.descentEvidence(maxG);
+    const hit =
+      maxG >= this.impactG ||
+      this.recentImpulse() >= this.impulseGs ||
+      this.descentEvidence(maxG) ||
+      (this.phase === 'idle' && this.landing());
     const afterGap = this.gapEnded;
     this.gapEnded = false;
 

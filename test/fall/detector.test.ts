@@ -126,6 +126,50 @@ describe('wearable fall detector', () => {
     },
   );
 
+  describe('a landing spread over knees, hip and trunk below 50 Hz (twelfth round)', () => {
+    /** Four thumps of 1.65 g, 0.12 s each, 0.03 s apart: 0.2 g·s over 0.57 s, under 0.1 in any 200 ms. */
+    const landing = (to: [number, number, number]): Segment[] =>
+      [0, 1, 2, 3].flatMap((k) => (k === 0 ? [impact(0.12, to, 1.65)] : [still(0.03, to), impact(0.12, to, 1.65)]));
+    // A short, shallow dip (0.85 g for 0.3 s): under freeFallG, but too little descent to help a soft peak.
+    const spreadFall = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.85), ...landing(LYING), still(20, LYING)];
+    /** Recorded at 200 Hz, sent by a wearable at `rateHz` (its filter, regular or harsh timing). */
+    const viaSensor = (segments: Segment[], rateHz: number, harsh = false, seed = 1): FallDetection[] => {
+      const hiRes = render(segments, 200);
+      const rec = { rateHz: 200, x: hiRes.map((v) => v[0]), y: hiRes.map((v) => v[1]), z: hiRes.map((v) => v[2]) };
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const found: FallDetection[] = [];
+      for (const m of sensorMessages(rec, START, { rateHz, harsh, seed })) {
+        const wakeAt = detector.wakeAt();
+        if (wakeAt !== null && m.ts > wakeAt) found.push(...detector.wake(wakeAt));
+        found.push(...detector.push(m.ts, m.value));
+      }
+      for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+      return found;
+    };
+
+    it.each([
+      [20, false],
+      [25, false],
+      [20, true],
+    ])(
+      'catches at %i Hz (harsh timing: %s) a fall whose landing no 200 ms and no single sample shows',
+      (rateHz, harsh) => {
+        const found = viaSensor(spreadFall, rateHz, harsh);
+        expect(found).toHaveLength(1);
+        expect(first(found).downgraded).toBe(false);
+        expect(first(found).peakG).toBeLessThan(impactThresholdG(DEFAULT_RULE_PARAMS.fall.impactG, rateHz));
+        expect(first(found).detail.postureChangeDeg).toBeGreaterThan(80);
+      },
+    );
+
+    it('reports nothing at 20 Hz for one thump into a seat, or for the same landing ending upright', () => {
+      const intoSeat = [still(3, UPRIGHT), turn(0.6, UPRIGHT, LYING), impact(0.15, LYING, 1.7), still(20, LYING)];
+      expect(viaSensor(intoSeat, 20)).toEqual([]);
+      const upright = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.85), ...landing(UPRIGHT), still(20, UPRIGHT)];
+      expect(viaSensor(upright, 20)).toEqual([]);
+    });
+  });
+
   it('reports nothing for lying down quickly onto a bed (posture, stillness, a dip, but a small impulse)', () => {
     const ontoBed = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.6), impact(0.3, LYING, 1.3), still(20, LYING)];
     expect(run(ontoBed, 100)).toEqual([]);

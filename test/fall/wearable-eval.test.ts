@@ -108,14 +108,14 @@ describe.skipIf(!mobifallPresent)('wearable fall detector on MobiFall v2, held-o
     const at25 = row(results.rows, /subj\. 6/, at25Hz).figures;
     const at20 = row(results.rows, /subj\. 6/, at20Hz).figures;
     expect(at100.falls).toBe(72);
-    // 71/72 and 18/19 at 100 Hz; 69/72 and 18/19 at 25 Hz; 64/72 and 18/19 at 20 Hz (below the goal,
-    // docs/fall-detection.md: a pocketed phone clipped at ±2 g behind a real 20 Hz filter). Third round:
-    // 68/72 at 25 Hz and 63/72 at 20 Hz.
+    // 71/72 and 18/19 at 100 Hz; 70/72 and 18/19 at 25 Hz; 67/72 and 18/19 at 20 Hz (twelfth round: the speed
+    // lost over the landing; 69/72 and 64/72 before, below the goal at 20 Hz: a pocketed phone clipped at ±2 g
+    // behind a real 20 Hz filter, docs/fall-detection.md). Third round: 68/72 at 25 Hz and 63/72 at 20 Hz.
     expect(sensitivity(at100)).toBeGreaterThanOrEqual(0.97);
     expect(specificity(at100)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at25)).toBeGreaterThanOrEqual(0.944);
+    expect(sensitivity(at25)).toBeGreaterThanOrEqual(0.958);
     expect(specificity(at25)).toBeGreaterThanOrEqual(0.94);
-    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.875);
+    expect(sensitivity(at20)).toBeGreaterThanOrEqual(0.916);
     expect(specificity(at20)).toBeGreaterThanOrEqual(0.94);
     expect(at100.walkingAlarms + at25.walkingAlarms + at20.walkingAlarms).toBe(0);
     // A BLE wearable's radio gap of 1–2 s just before or just after the impact (fifth round): 65/72 and
