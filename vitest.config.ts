@@ -30,6 +30,6 @@ export default defineConfig({
     maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
-    setupFiles: ['test/support/children-end-with-worker.ts'],
+    setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
   },
 });
