@@ -17,6 +17,22 @@ class LongestFirstSequencer extends BaseSequencer {
   }
 }
 
+/**
+ * Files run at once: 2 (one per core on the 2-core CI machine), or TELECARE_TEST_WORKERS. The files mostly wait for
+ * the processes they start: measured with test/support/cpu-account.ts, a file's worker and its processes use 0.3 to
+ * 0.6 of a core while it runs on an idle machine, so a third worker may shorten the run (docs/testing.md, session 30:
+ * to be measured on an idle machine, in alternating pairs, before it becomes the default).
+ */
+function testWorkers(): number {
+  const raw = process.env.TELECARE_TEST_WORKERS;
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) {
+    throw new Error(`TELECARE_TEST_WORKERS must be a whole number from 1 to 16, not "${raw}"`);
+  }
+  return n;
+}
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -27,9 +43,9 @@ export default defineConfig({
     // process of its own (native SQLite, signals, patched globals in some tests).
     pool: 'forks',
     fileParallelism: true,
-    maxWorkers: 2,
+    maxWorkers: testWorkers(),
     sequence: { sequencer: LongestFirstSequencer },
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
-    setupFiles: ['test/support/children-end-with-worker.ts'],
+    setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
   },
 });
