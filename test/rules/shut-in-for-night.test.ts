@@ -1,43 +1,10 @@
 // Shut in the bedroom for the night: a door in the hall that moves seconds after the bedroom door closed at night, in a
 // home whose nights begin behind that door, does not take the resident out of the bedroom (`shutInForNight`).
 import { describe, expect, it } from 'vitest';
-import type { DeviceConfig } from '../../rules/types.js';
 import { Harness, MONDAY, home } from './factories.js';
+import { FAMILY, REED_ONLY, bedroomDoorDays } from './reed-only-flat.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-/** A flat with reed switches only (as Kasteren house A): no PIR, no mat; the bathroom door is in the hall. */
-const REED_ONLY: DeviceConfig[] = [
-  { id: 'fridge', kind: 'door', room: 'kitchen' },
-  { id: 'cupboard', kind: 'door', room: 'kitchen' },
-  { id: 'bathroom-door', kind: 'door', room: 'hall' },
-  { id: 'bedroom-door', kind: 'door', room: 'bedroom' },
-  { id: 'front', kind: 'exit-door', room: 'entrance' },
-];
-
-/**
- * Days of a resident who sleeps behind the closed bedroom door: it opens at 07:00 and stays open all day; every hour
- * from 08:00 to 21:00 the fridge, then the cupboard 5 min later; at 22:30 the bathroom door opens and closes (a visit);
- * at 23:10 the bedroom door closes for the night. The last day ends at its 23:09 (the night not yet begun).
- */
-function days(h: Harness, count: number): void {
-  for (let d = 0; d < count; d++) {
-    const day = MONDAY + d * DAY_MS;
-    h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
-    for (let hour = 8; hour <= 21; hour++) {
-      h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);
-      h.at(20_000, 'fridge', 'contact', true);
-      h.at(5 * MINUTE_MS, 'cupboard', 'contact', false);
-      h.at(10_000, 'cupboard', 'contact', true);
-    }
-    h.at(day + 22 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    h.at(4 * MINUTE_MS, 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    if (d < count - 1) h.at(day + 23 * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', true);
-  }
-}
-
-const FAMILY = ['possible-fall', 'inactivity', 'bathroom-too-long', 'out-of-bed-too-long', 'no-morning-activity'];
 /** The test night: day 17 from 23:10. */
 const NIGHT = MONDAY + 16 * DAY_MS + 23 * HOUR_MS + 10 * MINUTE_MS;
 /** The next morning, 06:50: before the bedroom door opens and before the morning check. */
@@ -50,7 +17,7 @@ function family(h: Harness): ReturnType<Harness['raised']> {
 describe('shut in the bedroom for the night', () => {
   it('the bathroom door moving 5 s after the bedroom door closed at night is no silence in the hall', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    days(h, 17);
+    bedroomDoorDays(h, 17, false);
     expect(family(h)).toEqual([]);
     h.at(NIGHT - h.clock.now(), 'bedroom-door', 'contact', true);
     h.at(5_000, 'bathroom-door', 'contact', false);
@@ -61,7 +28,7 @@ describe('shut in the bedroom for the night', () => {
 
   it('is still known after a restart just after the door moved', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    days(h, 17);
+    bedroomDoorDays(h, 17, false);
     h.at(NIGHT - h.clock.now(), 'bedroom-door', 'contact', true);
     h.at(5_000, 'bathroom-door', 'contact', false);
     h.at(1_000, 'bathroom-door', 'contact', true);
@@ -72,7 +39,7 @@ describe('shut in the bedroom for the night', () => {
 
   it('guard: out of the bedroom again, its door left open, the bathroom door then silence is called in the night', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    days(h, 17);
+    bedroomDoorDays(h, 17, false);
     h.at(NIGHT - h.clock.now(), 'bedroom-door', 'contact', true);
     // 23:40: the resident gets up, leaves the bedroom door open and goes into the bathroom; nothing after.
     h.at(30 * MINUTE_MS, 'bedroom-door', 'contact', false);
@@ -89,7 +56,7 @@ describe('shut in the bedroom for the night', () => {
 
   it('guard: the bathroom door opened 5 s after the bedroom door closed at night, left standing open, is called', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    days(h, 17);
+    bedroomDoorDays(h, 17, false);
     h.at(NIGHT - h.clock.now(), 'bedroom-door', 'contact', true);
     h.at(5_000, 'bathroom-door', 'contact', false);
     h.advanceBy(MORNING - h.clock.now());
@@ -103,7 +70,7 @@ describe('shut in the bedroom for the night', () => {
 
   it('guard: the bathroom door 5 s after the bedroom door closed by day is the resident in the hall', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    days(h, 17);
+    bedroomDoorDays(h, 17, false);
     // Day 18, 14:00: the bedroom door closes, the bathroom door moves 5 s later, then nothing.
     h.at(MONDAY + 17 * DAY_MS + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
     h.at(MONDAY + 17 * DAY_MS + 14 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', true);
