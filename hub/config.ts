@@ -65,7 +65,7 @@ function describe(error: ErrorObject): string {
       if (error.keyword === 'maximum' && error.instancePath.endsWith('Minutes') && p.limit === MAX_RULE_MINUTES) {
         return `${fieldName(error.instancePath)}: ${String(error.data)} minutes is over a day: the rule would wait that long before an alert (at most ${MAX_RULE_MINUTES})`;
       }
-      return `${fieldName(error.instancePath)}: ${error.message ?? 'is out of range'} (${reason})`;
+      return `${fieldName(error.instancePath)}: ${error.message ?? 'is out of range'} (${reason.replace(/\.$/, '')})`;
     }
   }
   return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
