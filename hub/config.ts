@@ -20,7 +20,12 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false });
+// verbose: a rule parameter out of its range is told with its value and the reason for the bound (its description).
+// A rule that waits more than a day (minutes typed as seconds: 7200) leaves a silent home unwatched that long: every
+// `...Minutes` rule parameter has at most this in the schema (rules/params.ts RULE_PARAM_BOUNDS).
+const MAX_RULE_MINUTES = 24 * 60;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false, verbose: true });
 const validateHubConfig = ajv.compile(hubConfigSchema);
 
 /** `/homes/0/devices/2/kind` → `homes[0].devices[2].kind` */
@@ -53,9 +58,17 @@ function describe(error: ErrorObject): string {
       return String(p.pattern).includes('p{C}')
         ? `${fieldName(error.instancePath)}: must not contain / + #, spaces, or an invisible or control character: the hub drops such ids, so the device would never be heard (pattern ${String(p.pattern)})`
         : `${fieldName(error.instancePath)}: must not contain / + # or spaces (pattern ${String(p.pattern)})`;
-    default:
-      return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
+    case 'minimum':
+    case 'maximum': {
+      const reason = (error.parentSchema as { description?: unknown } | undefined)?.description;
+      if (!error.instancePath.includes('/rules/') || typeof reason !== 'string') break;
+      if (error.keyword === 'maximum' && error.instancePath.endsWith('Minutes') && p.limit === MAX_RULE_MINUTES) {
+        return `${fieldName(error.instancePath)}: ${String(error.data)} minutes is over a day: the rule would wait that long before an alert (at most ${MAX_RULE_MINUTES})`;
+      }
+      return `${fieldName(error.instancePath)}: ${error.message ?? 'is out of range'} (${reason.replace(/\.$/, '')})`;
+    }
   }
+  return `${fieldName(error.instancePath)}: ${error.message ?? 'is invalid'}`;
 }
 
 /**
@@ -124,10 +137,7 @@ function plainHttpOffThisMachine(url: string): boolean {
   );
 }
 
-// A rule that waits more than a day (minutes typed as seconds: 7200) leaves a silent home unwatched that long.
-const MAX_RULE_MINUTES = 24 * 60;
-
-/** Rule parameters in minutes beyond a day, and an inactivity floor above its cap (which silently wins). */
+/** An empty night window, and an inactivity floor above its cap (which silently wins); the schema bounds the rest. */
 function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
   // rules/local-time.ts inWindow: a window from a time to the same time holds no minute at all.
   if (home.nightWindow.start === home.nightWindow.end) {
@@ -135,16 +145,6 @@ function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
       `homes[${h}].nightWindow: starts and ends at ${home.nightWindow.start}, so the night is empty and the night rules ` +
         `(night-exit, out-of-bed-too-long) never run; give its end, e.g. '06:00'`,
     );
-  }
-  for (const [group, values] of Object.entries(home.rules as Record<string, unknown>)) {
-    if (values === null || typeof values !== 'object') continue;
-    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
-      if (key.endsWith('Minutes') && typeof value === 'number' && value > MAX_RULE_MINUTES) {
-        problems.push(
-          `homes[${h}].rules.${group}.${key}: ${value} minutes is over a day: the rule would wait that long before an alert (at most ${MAX_RULE_MINUTES})`,
-        );
-      }
-    }
   }
   const floor = home.rules.inactivity?.floorMinutes ?? DEFAULT_RULE_PARAMS.inactivity.floorMinutes;
   const cap = home.rules.inactivity?.capMinutes ?? DEFAULT_RULE_PARAMS.inactivity.capMinutes;

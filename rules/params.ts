@@ -228,19 +228,121 @@ export function resolveRuleParams(overrides: RuleOverrides | undefined): RulePar
   return out as unknown as RuleParams;
 }
 
-/** JSON Schema of the `rules` object of a home, derived from the defaults: same groups, numbers or HH:MM strings. */
+/** A rule that waits more than a day before an alert leaves a silent home unwatched that long (minutes typed as seconds). */
+const DAY_MINUTES = 1440;
+const upToADay =
+  'minutes, up to a day: a rule that waits longer before an alert leaves a silent home unwatched that long';
+
+/**
+ * Range of every number a home may set, with the reason (the schema's `description`): a typo beyond them must stop the
+ * start naming the field, not turn a safety rule quietly off (session 30). Bounds are wide: no sensible home needs to
+ * pass them, and every default lies well inside (test/hub/config-param-bounds.test.ts).
+ */
+export const RULE_PARAM_BOUNDS: {
+  [G in keyof RuleParams]: RuleParams[G] extends number
+    ? ParamBound
+    : { [K in keyof RuleParams[G] as RuleParams[G][K] extends number ? K : never]: ParamBound };
+} = {
+  learningDays: [0, 365, 'days of history before the learned model stands alone; a year at most'],
+  learned: {
+    quantilePercent: [0, 100, 'a percentage'],
+    marginPercent: [0, 200, "percent; a threshold tripled at most: more would hide the home's own quiet periods"],
+    marginMinutes: [0, DAY_MINUTES, upToADay],
+    minSamples: [0, 365, 'quiet periods'],
+    priorWeight: [0, 365, "quiet periods; more and the home's own history would never take over"],
+  },
+  presence: {
+    outAfterMinutes: [0, 240, 'minutes; longer and a resident who went out would never be seen as out'],
+    powerRiseW: [0, 10000, 'watts; no household appliance rises by more than 10 kW, so more would mean never'],
+    heldMaxMinutes: [0, 720, "minutes, up to SPEC 6's 12 h inactivity cap: a stuck sensor must not keep alerts back"],
+    matPulseSeconds: [0, 3600, 'seconds'],
+    matHeldMaxHours: [0, 24, 'hours; nobody rests longer than a day: a mat held on longer is stuck'],
+    outingBoundMinHours: [0, 168, 'hours; a week at most (a longer absence is away mode)'],
+    outingBoundFactor: [0, 10, 'times the longest outing'],
+    outingBoundMaxHours: [
+      0,
+      168,
+      'hours; 0 turns the outing bound off; a week at most (a longer absence is away mode)',
+    ],
+    outingBoundHourWindow: [0, 24, 'hours of the day; 12 or more: every outing'],
+    outingBoundLateMaxDays: [0, 60, 'days; 0: no bound past outingBoundMaxHours (the default)'],
+    deadDeviceDays: [
+      0,
+      60,
+      'living days; 0: no device is ever taken for dead (a larger value would be "off" without saying so)',
+    ],
+    deadDeviceEndShare: [0, 1, 'a share; 0: every silence held; above 1 no silence would ever be held'],
+  },
+  inactivity: {
+    floorMinutes: [0, DAY_MINUTES, upToADay],
+    capMinutes: [0, DAY_MINUTES, `${upToADay} (SPEC 6: 12 h)`],
+    coldStartDayMinutes: [0, DAY_MINUTES, upToADay],
+    coldStartNightMinutes: [0, DAY_MINUTES, upToADay],
+    coldStartStillInBedMinutes: [0, DAY_MINUTES, upToADay],
+    nightSeenMinSilences: [0, 365, 'silences; 0: never'],
+    preAlertMinutes: [0, 60, 'minutes before the alert; an hour at most'],
+  },
+  possibleFall: {
+    floorMinutes: [0, DAY_MINUTES, upToADay],
+    coldStartDayMinutes: [0, DAY_MINUTES, upToADay],
+    coldStartNightMinutes: [0, DAY_MINUTES, upToADay],
+    afterActivityPercent: [0, 100, 'a percentage; 0: only after a PIR or the bathroom'],
+    stillMinNights: [0, 365, 'nights'],
+    stillNightPercent: [0, 100, 'a percentage'],
+    upMinSilences: [0, 1000, 'silences; 0: never'],
+  },
+  noMorningActivity: {
+    marginMinutes: [0, DAY_MINUTES, upToADay],
+    priorMornings: [0, 365, 'mornings'],
+    inBedGraceMinutes: [0, DAY_MINUTES, upToADay],
+  },
+  nightExit: { noMotionMinutes: [0, 240, 'minutes (SPEC 6: 10); 4 h at most'] },
+  outOfBed: { coldStartMinutes: [0, DAY_MINUTES, upToADay] },
+  bathroom: { coldStartDayMinutes: [0, DAY_MINUTES, upToADay], coldStartNightMinutes: [0, DAY_MINUTES, upToADay] },
+  climate: {
+    coldBelowC: [0, 25, '°C; a room above 25 °C is not cold'],
+    heatAboveC: [20, 50, '°C; a room is never hotter than 50 °C, so more would mean never'],
+    sustainMinutes: [0, DAY_MINUTES, upToADay],
+  },
+  sensorOffline: { silentHours: [0, 168, 'hours, up to a week (EN 50134-2 asks for a supervision signal every 24 h)'] },
+  lowBattery: { percent: [0, 100, 'a percentage'] },
+  fall: {
+    impactG: [0, 16, "g; a wearable's accelerometer reads 16 g at most"],
+    freeFallG: [0, 1, 'g; free fall is below gravity (1 g)'],
+    stillSeconds: [0, 60, 'seconds'],
+    stillStdG: [0, 2, 'g'],
+    postureChangeDeg: [0, 180, 'degrees'],
+    recoverSeconds: [0, 600, 'seconds; 0: never'],
+  },
+};
+
+/** Smallest and largest value a home may set, and why (the schema's description). */
+export type ParamBound = readonly [minimum: number, maximum: number, reason: string];
+
+function numberSchema(bound: ParamBound | undefined, name: string): Record<string, unknown> {
+  if (!bound) throw new Error(`rules parameter ${name} has no bound in RULE_PARAM_BOUNDS`);
+  const [minimum, maximum, reason] = bound;
+  return { type: 'number', minimum, maximum, description: `${minimum} to ${maximum}: ${reason}.` };
+}
+
+/**
+ * JSON Schema of the `rules` object of a home, derived from the defaults: same groups, numbers within
+ * `RULE_PARAM_BOUNDS` or HH:MM strings.
+ */
 export function ruleOverridesSchema(): Record<string, unknown> {
+  const bounds = RULE_PARAM_BOUNDS as unknown as Record<string, ParamBound | Record<string, ParamBound>>;
   const properties: Record<string, unknown> = {};
   for (const [group, values] of Object.entries(DEFAULT_RULE_PARAMS)) {
     if (typeof values === 'number') {
-      properties[group] = { type: 'number', minimum: 0 };
+      properties[group] = numberSchema(bounds[group] as ParamBound | undefined, group);
       continue;
     }
+    const groupBounds = (bounds[group] ?? {}) as Record<string, ParamBound>;
     const inner: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
       inner[key] =
         typeof value === 'number'
-          ? { type: 'number', minimum: 0 }
+          ? numberSchema(groupBounds[key], `${group}.${key}`)
           : { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' };
     }
     properties[group] = { type: 'object', additionalProperties: false, properties: inner };
