@@ -114,4 +114,23 @@ describe("Zigbee2MQTT's availability on an external broker, across the hub's abs
     await stopHub();
     expect(savedUnavailable()).toEqual([]);
   });
+
+  it('a device still offline at a restart stays so, with its one alert: the retained offline again is no new alert', async () => {
+    const first = await start();
+    await publishRetained('zigbee2mqtt/hall_pir/availability', 'offline');
+    await eventually(() => expect(openOffline(first)).toHaveLength(1));
+    await stopHub();
+
+    for (let restart = 1; restart <= 2; restart++) {
+      const again = await start();
+      await marker(again, restart);
+      await eventually(() =>
+        expect(again.store.eventsAfter(0).filter((e) => e.type === 'availability')).toHaveLength(restart + 1),
+      );
+      expect(again.alerts.list({}).filter((a) => a.kind === 'sensor-offline')).toHaveLength(1);
+      expect(openOffline(again)).toHaveLength(1);
+      await stopHub();
+      expect(savedUnavailable()).toEqual(['hall-pir']);
+    }
+  });
 });
