@@ -15,7 +15,10 @@ export interface ExternalBrokerOptions {
   /** The hub's intake; `redelivered` when the broker set DUP (it may have sent the message before). */
   intake: SensorIntake;
   logger: Logger;
-  /** Called for each retained delivery on a sensor topic (but Zigbee2MQTT availability), ignored (counted as rejected input). */
+  /**
+   * Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input); not for
+   * Zigbee2MQTT's availability, a state taken at every (re)subscription.
+   */
   onRetainedSensorMessage?: () => void;
   /** Called on every connection, the first and each reconnection (after the hub's subscriptions are requested). */
   onConnect?: () => void;
