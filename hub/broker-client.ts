@@ -15,7 +15,10 @@ export interface ExternalBrokerOptions {
   /** The hub's intake; `redelivered` when the broker set DUP (it may have sent the message before). */
   intake: SensorIntake;
   logger: Logger;
-  /** Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input). */
+  /**
+   * Called for each retained delivery on a sensor topic, which is ignored (counted as rejected input); not for
+   * Zigbee2MQTT's availability, a state taken at every (re)subscription.
+   */
   onRetainedSensorMessage?: () => void;
   /** Called on every connection, the first and each reconnection (after the hub's subscriptions are requested). */
   onConnect?: () => void;
@@ -162,9 +165,15 @@ export class ExternalBroker implements HubBroker {
      * A retained message on a sensor topic is an old event the broker hands every new subscription: on each
      * (re)connect it would be stored and acted on again (one retained pendant press, a new alert per restart).
      * Live messages reach the hub with retain 0 (MQTT 3.3.1.3), so a retained sensor delivery is never new input.
+     * Except Zigbee2MQTT's `<name>/availability` (retained by Zigbee2MQTT): a state, not an event, and the only word
+     * on a device that went offline and came back while the hub was away (else held dead until it next reports).
      */
     const intake = (topic: string, payload: Buffer, retained: boolean, dup = false): Promise<void> | undefined => {
-      if (retained && (topicMatches(NATIVE_EVENTS_FILTER, topic) || topic.startsWith(zigbeePrefix))) {
+      if (
+        retained &&
+        (topicMatches(NATIVE_EVENTS_FILTER, topic) || topic.startsWith(zigbeePrefix)) &&
+        !isZigbeeAvailability(topic, zigbeePrefix)
+      ) {
         this.options.onRetainedSensorMessage?.();
         return undefined;
       }
@@ -223,12 +232,18 @@ export class ExternalBroker implements HubBroker {
     let connectedBefore = false;
     client.on('connect', (connack) => {
       (client.stream as Socket).setNoDelay?.(true);
-      // Retain handling 2: the broker sends no retained sensor message at subscription (the check above stays for
-      // brokers that ignore it).
+      // Retain handling per subscription. Native events, 2: the broker sends no retained event at subscription (the
+      // check in intake stays for brokers that ignore it). Zigbee2MQTT's topics, 0: its retained availability comes at
+      // every subscription, this reconnection's included; its other retained messages (device state, the bridge's) are
+      // dropped in intake. One filter, not a second `<base>/+/availability` with 0: friendly names may hold `/`, and
+      // overlapping subscriptions make Mosquitto 2 send each live message once per subscription.
       const onError = (err: Error | null): void => {
         if (err) this.log.error({ err: err.message }, 'could not subscribe on the external broker');
       };
-      client.subscribe([NATIVE_EVENTS_FILTER, `${this.options.zigbeeBaseTopic}/#`], { qos: 1, rh: 2 }, onError);
+      client.subscribe(
+        { [NATIVE_EVENTS_FILTER]: { qos: 1, rh: 2 }, [`${this.options.zigbeeBaseTopic}/#`]: { qos: 1, rh: 0 } },
+        onError,
+      );
       if (this.subscriptions.length > 0)
         client.subscribe(
           this.subscriptions.map((s) => s.filter),
@@ -355,6 +370,16 @@ export class ExternalBroker implements HubBroker {
  */
 function sendNow(stream: Pick<Writable, 'writableCorked' | 'uncork'>): void {
   while (stream.writableCorked > 0) stream.uncork();
+}
+
+/** Zigbee2MQTT's availability of a device (`<base>/<name>/availability`), not of its bridge. */
+function isZigbeeAvailability(topic: string, zigbeePrefix: string): boolean {
+  return (
+    topic.startsWith(zigbeePrefix) &&
+    topic.endsWith('/availability') &&
+    topic.length > zigbeePrefix.length + '/availability'.length &&
+    !topic.startsWith(`${zigbeePrefix}bridge/`)
+  );
 }
 
 /** The broker URL without its password, for logs and health. */

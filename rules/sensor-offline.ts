@@ -77,10 +77,16 @@ export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
     _now: number,
     state: OfflineSlice,
   ): void {
+    // Zigbee2MQTT's word on the device, not the device heard: its retained state comes again at every reconnection
+    // of the hub (an external broker). `offline` again is the same episode (not a new alert each time); `online` ends
+    // an offline one but, while none is open, does not count as hearing the device (its silence timer runs on).
+    if (event.type === 'availability') {
+      if (event.value === false) raiseOffline(home, device, state, at, 'reported unavailable', ctx);
+      else if (state.offline) onSeen(home, device, state, at, ctx);
+      return;
+    }
     // An event older than the device's last one says nothing new about whether it is alive.
     if (!(state.lastSeenAt !== undefined && state.lastSeenAt > at)) onSeen(home, device, state, at, ctx);
-    if (event.type === 'availability' && event.value === false)
-      raiseOffline(home, device, state, at, 'reported unavailable', ctx);
   },
 
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {

@@ -52,6 +52,23 @@ describe('sensor-offline', () => {
     for (let i = 0; i < 4; i++) alive.at(20 * HOUR_MS, 'thermo', 'heartbeat', true);
     expect(alive.raised('sensor-offline')).toHaveLength(0);
   });
+
+  it("Zigbee2MQTT's availability again (retained, at each reconnection) is no new alert and no sign of life", () => {
+    const h = new Harness(undefined, NOON);
+    h.at(0, 'hall-pir', 'availability', false);
+    h.at(HOUR_MS, 'hall-pir', 'availability', false);
+    expect(h.raised('sensor-offline')).toHaveLength(1);
+    expect(h.of('clear', 'sensor-offline')).toHaveLength(0);
+    h.at(HOUR_MS, 'hall-pir', 'availability', true);
+    expect(h.of('clear', 'sensor-offline')).toHaveLength(1);
+    // Online while not offline: the device's own silence still counts from its last report.
+    const quiet = new Harness(undefined, NOON);
+    quiet.at(0, 'thermo', 'heartbeat', true);
+    quiet.advanceBy(20 * HOUR_MS);
+    quiet.at(0, 'thermo', 'availability', true);
+    quiet.advanceBy(5 * HOUR_MS + MINUTE_MS);
+    expect(quiet.raised('sensor-offline')).toEqual([expect.objectContaining({ deviceId: 'thermo' })]);
+  });
 });
 
 describe('low-battery and tamper', () => {
