@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
-import { DEFAULT_RULE_PARAMS } from '../rules/params.js';
+import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { hubConfigSchema } from './config-schema.js';
@@ -21,9 +21,6 @@ export class ConfigError extends Error {
 }
 
 // verbose: a rule parameter out of its range is told with its value and the reason for the bound (its description).
-// A rule that waits more than a day (minutes typed as seconds: 7200) leaves a silent home unwatched that long: every
-// `...Minutes` rule parameter has at most this in the schema (rules/params.ts RULE_PARAM_BOUNDS).
-const MAX_RULE_MINUTES = 24 * 60;
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false, verbose: true });
 const validateHubConfig = ajv.compile(hubConfigSchema);

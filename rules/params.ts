@@ -228,8 +228,11 @@ export function resolveRuleParams(overrides: RuleOverrides | undefined): RulePar
   return out as unknown as RuleParams;
 }
 
-/** A rule that waits more than a day before an alert leaves a silent home unwatched that long (minutes typed as seconds). */
-const DAY_MINUTES = 1440;
+/**
+ * The most any `...Minutes` rule parameter may be: a rule that waits more than a day before an alert leaves a silent
+ * home unwatched that long (minutes typed as seconds). hub/config.ts words this bound's refusal.
+ */
+export const MAX_RULE_MINUTES = 1440;
 const upToADay =
   'minutes, up to a day: a rule that waits longer before an alert leaves a silent home unwatched that long';
 
@@ -247,7 +250,7 @@ export const RULE_PARAM_BOUNDS: {
   learned: {
     quantilePercent: [0, 100, 'a percentage'],
     marginPercent: [0, 200, "percent; a threshold tripled at most: more would hide the home's own quiet periods"],
-    marginMinutes: [0, DAY_MINUTES, upToADay],
+    marginMinutes: [0, MAX_RULE_MINUTES, upToADay],
     minSamples: [0, 365, 'quiet periods'],
     priorWeight: [0, 365, "quiet periods; more and the home's own history would never take over"],
   },
@@ -274,35 +277,38 @@ export const RULE_PARAM_BOUNDS: {
     deadDeviceEndShare: [0, 1, 'a share; 0: every silence held; above 1 no silence would ever be held'],
   },
   inactivity: {
-    floorMinutes: [0, DAY_MINUTES, upToADay],
-    capMinutes: [0, DAY_MINUTES, `${upToADay} (SPEC 6: 12 h)`],
-    coldStartDayMinutes: [0, DAY_MINUTES, upToADay],
-    coldStartNightMinutes: [0, DAY_MINUTES, upToADay],
-    coldStartStillInBedMinutes: [0, DAY_MINUTES, upToADay],
+    floorMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    capMinutes: [0, MAX_RULE_MINUTES, `${upToADay} (SPEC 6: 12 h)`],
+    coldStartDayMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    coldStartNightMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    coldStartStillInBedMinutes: [0, MAX_RULE_MINUTES, upToADay],
     nightSeenMinSilences: [0, 365, 'silences; 0: never'],
     preAlertMinutes: [0, 60, 'minutes before the alert; an hour at most'],
   },
   possibleFall: {
-    floorMinutes: [0, DAY_MINUTES, upToADay],
-    coldStartDayMinutes: [0, DAY_MINUTES, upToADay],
-    coldStartNightMinutes: [0, DAY_MINUTES, upToADay],
+    floorMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    coldStartDayMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    coldStartNightMinutes: [0, MAX_RULE_MINUTES, upToADay],
     afterActivityPercent: [0, 100, 'a percentage; 0: only after a PIR or the bathroom'],
     stillMinNights: [0, 365, 'nights'],
     stillNightPercent: [0, 100, 'a percentage'],
     upMinSilences: [0, 1000, 'silences; 0: never'],
   },
   noMorningActivity: {
-    marginMinutes: [0, DAY_MINUTES, upToADay],
+    marginMinutes: [0, MAX_RULE_MINUTES, upToADay],
     priorMornings: [0, 365, 'mornings'],
-    inBedGraceMinutes: [0, DAY_MINUTES, upToADay],
+    inBedGraceMinutes: [0, MAX_RULE_MINUTES, upToADay],
   },
   nightExit: { noMotionMinutes: [0, 240, 'minutes (SPEC 6: 10); 4 h at most'] },
-  outOfBed: { coldStartMinutes: [0, DAY_MINUTES, upToADay] },
-  bathroom: { coldStartDayMinutes: [0, DAY_MINUTES, upToADay], coldStartNightMinutes: [0, DAY_MINUTES, upToADay] },
+  outOfBed: { coldStartMinutes: [0, MAX_RULE_MINUTES, upToADay] },
+  bathroom: {
+    coldStartDayMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    coldStartNightMinutes: [0, MAX_RULE_MINUTES, upToADay],
+  },
   climate: {
     coldBelowC: [0, 25, '°C; a room above 25 °C is not cold'],
     heatAboveC: [20, 50, '°C; a room is never hotter than 50 °C, so more would mean never'],
-    sustainMinutes: [0, DAY_MINUTES, upToADay],
+    sustainMinutes: [0, MAX_RULE_MINUTES, upToADay],
   },
   sensorOffline: { silentHours: [0, 168, 'hours, up to a week (EN 50134-2 asks for a supervision signal every 24 h)'] },
   lowBattery: { percent: [0, 100, 'a percentage'] },
