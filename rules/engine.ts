@@ -2,7 +2,13 @@
 import { blankActivity, exitDoorMove, observeActivity, outConfirmedAt, type Activity } from './activity.js';
 import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
-import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
+import {
+  HomeState,
+  LEGACY_STATE_VERSION,
+  STATE_REPORT_TYPES,
+  type DeviceState,
+  type HomeSnapshot,
+} from './home-state.js';
 import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
@@ -442,9 +448,9 @@ export class RulesEngine {
     // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
     // after a later report does not set the device's state back (a door's `open` after its `close` would hide the
     // next opening). The event's own rules heard it (a pendant press is one alert however often it is delivered).
-    const duplicate = duplicateReport(device, event);
+    const duplicate = duplicateReport(device, event, at);
     if (duplicate === 'earlier') return;
-    if (duplicate === undefined) noteReport(device, event);
+    if (duplicate === undefined) noteReport(device, event, at);
     // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). The latest
     // report again is heard as before (a mat that pulses and repeats its `off` is not taken to be rested on).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
@@ -586,26 +592,39 @@ function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
 }
 
 /**
- * Whether the event is one of the device's latest few reports again (same time, type and value): `latest` (the one
- * just before), `earlier` (a copy coming after a later report), undefined (a new report).
+ * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
+ * `earlier` (a copy coming after a later report), undefined (a new report). A copy is looked for among the device's
+ * latest few reports; a state report (motion, contact, occupancy, power) older, at the rules' time `at`, than the
+ * device's latest one is `earlier` too, wherever it came in the device's past: a bridge that re-sends a flush of more
+ * than a few reports of one device (without MQTT's DUP flag) replays the older ones after the newer, and none of them
+ * may set the device back (review, session 31). A device's reports come in its own order (one bridge, one MQTT
+ * session): only a copy comes older than its latest.
  */
-export function duplicateReport(device: DeviceState, event: SensorEvent): 'latest' | 'earlier' | undefined {
+export function duplicateReport(
+  device: DeviceState,
+  event: SensorEvent,
+  at: number = event.ts,
+): 'latest' | 'earlier' | undefined {
   const recent = device.recentReports;
   for (let i = recent.length - 1; i >= 0; i--) {
     const r = recent[i]!;
     if (r.ts === event.ts && r.type === event.type && r.value === event.value)
       return i === recent.length - 1 ? 'latest' : 'earlier';
   }
+  if (at < device.stateReportAt && STATE_REPORT_TYPES.has(event.type)) return 'earlier';
   return undefined;
 }
 
 /**
- * Remember a report among the device's latest few (`DeviceState.recentReports`). Not one whose value is an object (a
- * wearable's `accel` samples, up to 64 KiB): never equal to another, it would only be held in memory and saved with
- * every rules snapshot.
+ * Remember a report among the device's latest few (`DeviceState.recentReports`), and a state report's time at the
+ * rules (`DeviceState.stateReportAt`: `at`, the event's time, or the rules' when it is stamped ahead of them, so a
+ * device's clock put back after running ahead does not make its next reports look old). Not one whose value is an
+ * object (a wearable's `accel` samples, up to 64 KiB): never equal to another, it would only be held in memory and
+ * saved with every rules snapshot.
  */
-export function noteReport(device: DeviceState, event: SensorEvent): void {
+export function noteReport(device: DeviceState, event: SensorEvent, at: number = event.ts): void {
   if (typeof event.value === 'object' && event.value !== null) return;
+  if (STATE_REPORT_TYPES.has(event.type) && !(at <= device.stateReportAt)) device.stateReportAt = at;
   const recent = device.recentReports;
   // The oldest's object is reused: no allocation per event once a device has reported a few times.
   const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };

@@ -49,6 +49,9 @@ const SILENCE_ENDS_MIN = 30;
 /** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
 export const LEGACY_STATE_VERSION = 5;
 
+/** Report types that set a device's state as the rules read it (`isActivity`, a mat's `onMatReport`). */
+export const STATE_REPORT_TYPES: ReadonlySet<string> = new Set(['motion', 'contact', 'occupancy', 'power']);
+
 /** A home timer of the built-in rules (a rule added to the registry reaches its own through `home.timer(name)`). */
 export type HomeTimer = BuiltInHomeTimer;
 
@@ -96,6 +99,11 @@ export interface DeviceState {
    */
   recentReports: DeviceReport[];
   /**
+   * The rules' time of its latest state report (motion, contact, occupancy, power) taken as new (NaN: none): one older
+   * is a copy, however far back (`duplicateReport`).
+   */
+  stateReportAt: number;
+  /**
    * Whether it is alive, as the home's days tell (`HomeState.noteReport`): the local day of its last report (-1: none
    * yet), on how many local days it reported, and the most of the home's living days in a row it said nothing on (the
    * living days between two of its reports). `unavailable`: its last word was Zigbee2MQTT's `offline`.
@@ -132,6 +140,8 @@ export interface DeviceSnapshot {
   rules?: Record<string, SavedSlice>;
   /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
   reported?: DeviceReport[];
+  /** `DeviceState.stateReportAt`; absent before one and before session 31 (then taken from `reported`). */
+  stateAt?: number;
   /** Whether it is alive (`DeviceState.lastReportDay`...; `day` -1 before a day reported, while Zigbee2MQTT calls it offline);
    *  absent before its first report or offline, and before session 29. */
   alive?: { day: number; days: number; missedMax: number; unavailable?: true };
@@ -351,6 +361,7 @@ export class HomeState {
       contactKeys: undefined,
       slices: undefined,
       recentReports: [],
+      stateReportAt: NaN,
       lastReportDay: -1,
       daysReported: 0,
       longestMissedDays: 0,
@@ -673,6 +684,7 @@ export class HomeState {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
+      if (!Number.isNaN(d.stateReportAt)) saved.stateAt = d.stateReportAt;
       // Also a device Zigbee2MQTT called offline before it reported a day (just installed, or a hub upgraded from
       // before session 29): dead at once, and still after a restart.
       if (d.lastReportDay >= 0 || d.unavailable)
@@ -845,6 +857,11 @@ export class HomeState {
           // Not a value that is an object: saved by session 28's first version (a wearable's samples), never matched.
           .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string' && typeof r.value !== 'object')
           .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
+      // Before session 31: the latest state report among those kept (none older than it is a copy of one of them).
+      device.stateReportAt =
+        typeof d.stateAt === 'number'
+          ? d.stateAt
+          : device.recentReports.reduce((t, r) => (STATE_REPORT_TYPES.has(r.type) && !(r.ts <= t) ? r.ts : t), NaN);
       const alive = d.alive;
       if (alive && Number.isInteger(alive.day) && alive.day >= 0) {
         device.lastReportDay = alive.day;
