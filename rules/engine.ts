@@ -19,6 +19,12 @@ import { INACTIVITY_FAMILY } from './vocabulary.js';
 
 /** How many of a device's latest reports a duplicate is looked for among (a re-sent report comes within a few). */
 const RECENT_REPORTS = 4;
+/**
+ * A state report older than its device's latest by more than this is a copy (`duplicateReport`). Less, and it may be
+ * the device's own next report stamped a little early (a sensor's clock: the evaluation's `jitter` moves stamps by up
+ * to 2 s, so a PIR's `off` may be stamped before its `on`): such a report is heard as before.
+ */
+const REORDER_MS = MINUTE_MS;
 
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
@@ -489,6 +495,8 @@ export class RulesEngine {
     const ctx = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;
+    // Outings older than the last two spans of days are forgotten (`HomeState.ageOutings`).
+    home.ageOutings(home.zone.dayNumber(at));
     // After an outing that lapsed, the first activity ends it: its length teaches the bound (a day away is learned).
     const lapsedSince = home.outLapsedSince;
     home.outLapsedSince = NaN;
@@ -595,10 +603,10 @@ function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
  * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
  * `earlier` (a copy coming after a later report), undefined (a new report). A copy is looked for among the device's
  * latest few reports; a state report (motion, contact, occupancy, power) older, at the rules' time `at`, than the
- * device's latest one is `earlier` too, wherever it came in the device's past: a bridge that re-sends a flush of more
- * than a few reports of one device (without MQTT's DUP flag) replays the older ones after the newer, and none of them
- * may set the device back (review, session 31). A device's reports come in its own order (one bridge, one MQTT
- * session): only a copy comes older than its latest.
+ * device's latest one by more than `REORDER_MS` is `earlier` too, wherever it came in the device's past: a bridge that
+ * re-sends a flush of more than a few reports of one device (without MQTT's DUP flag) replays the older ones after the
+ * newer, and none of them may set the device back (review, session 31). A device's reports come in its own order (one
+ * bridge, one MQTT session), give or take its stamps' jitter: only a copy comes much older than its latest.
  */
 export function duplicateReport(
   device: DeviceState,
@@ -611,7 +619,7 @@ export function duplicateReport(
     if (r.ts === event.ts && r.type === event.type && r.value === event.value)
       return i === recent.length - 1 ? 'latest' : 'earlier';
   }
-  if (at < device.stateReportAt && STATE_REPORT_TYPES.has(event.type)) return 'earlier';
+  if (at < device.stateReportAt - REORDER_MS && STATE_REPORT_TYPES.has(event.type)) return 'earlier';
   return undefined;
 }
 

@@ -32,6 +32,26 @@ const ACTIVITY_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
   'appliance',
   'other',
 ]);
+/**
+ * How long an absence is remembered by the bounds learned from it (`HomeState.longestOutingByHour`, possible-fall's
+ * `longestEmptyMs`): each keeps its longest of the span of this many local days under way and of the span before, and
+ * forgets the older ones (an absence counts for 8 to 16 weeks). A bound past `presence.outingBoundMaxHours` means no
+ * bound at all (a resident who goes away for days): learned from one trip and kept for ever, it left every later
+ * outing the door seemed to begin, and every device alone in a home once shown empty a day, waited on without end: a
+ * collapse behind a door that moved while the resident stayed in was never called (review, session 31). A resident who
+ * goes away every few weeks keeps the record; one whose last trip was months ago is called at the bound again.
+ */
+export const ABSENCE_MEMORY_DAYS = 56;
+
+/**
+ * How many spans of `ABSENCE_MEMORY_DAYS` have passed from the span under way's first local day (`spanDay`; -1: none
+ * yet) to `day`: 0 (the same span), 1 (the next: the one under way becomes the one before), 2 (more: both forgotten).
+ */
+export function absenceSpansPassed(spanDay: number, day: number): 0 | 1 | 2 {
+  if (spanDay < 0 || day < spanDay + ABSENCE_MEMORY_DAYS) return 0;
+  return day < spanDay + 2 * ABSENCE_MEMORY_DAYS ? 1 : 2;
+}
+
 /** The home's living days kept (a device silent for more of them is dead all the same). */
 const LIVING_DAYS_KEPT = 60;
 /**
@@ -182,7 +202,15 @@ export interface HomeSnapshot {
   unseenArrival?: UnseenArrival;
   /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none;
    *  always there while out). */
-  outing?: { since: number | null; lapsedSince: number | null; longestMs: number; longestByHour?: number[] };
+  outing?: {
+    since: number | null;
+    lapsedSince: number | null;
+    longestMs: number;
+    longestByHour?: number[];
+    /** The span before's outings by hour, and the span under way's first day (`ageOutings`); absent before session 31. */
+    earlierByHour?: number[];
+    spanDay?: number;
+  };
   /** When the hub began watching the home with none of its activity known (absent before session 27, and once
    *  an activity is known). */
   watchedSince?: number;
@@ -256,10 +284,17 @@ export class HomeState {
   outSince = NaN;
   /** An outing that reached its bound with nothing ending it: its closing, until the next activity (NaN: none). */
   outLapsedSince = NaN;
-  /** The longest outing the home has had (ms): ended by an arrival or activity inside, or after its bound. */
+  /**
+   * The longest outing the home has had (ms): ended by an arrival or activity inside, or after its bound; of the last
+   * two spans of `ABSENCE_MEMORY_DAYS` (`ageOutings`).
+   */
   longestOutingMs = 0;
-  /** The same, of the outings that began at each local hour of the day (0-23). */
+  /** The longest of the outings that began at each local hour of the day (0-23), in the span under way... */
   longestOutingByHour: number[] = new Array<number>(24).fill(0);
+  /** ...and in the span before it (older ones are forgotten). */
+  earlierOutingByHour: number[] = new Array<number>(24).fill(0);
+  /** The first local day of the span under way (-1: none yet; the next activity begins it). */
+  outingSpanDay = -1;
   away: boolean;
   bedOccupied = false;
   chairOccupied = false;
@@ -505,10 +540,28 @@ export class HomeState {
     const hour = Math.floor(this.zone.minuteOfDay(since) / 60);
     let longest = 0;
     for (let d = -Math.floor(window); d <= Math.floor(window); d++) {
-      const ms = this.longestOutingByHour[(hour + d + 24) % 24] ?? 0;
+      const h = (hour + d + 24) % 24;
+      const ms = Math.max(this.longestOutingByHour[h] ?? 0, this.earlierOutingByHour[h] ?? 0);
       if (ms > longest) longest = ms;
     }
     return longest;
+  }
+
+  /**
+   * The outings' record at local day `day` (an activity's): a new span of `ABSENCE_MEMORY_DAYS` begun, the outings of
+   * the span before the last forgotten.
+   */
+  ageOutings(day: number): void {
+    if (this.outingSpanDay < 0) {
+      this.outingSpanDay = day;
+      return;
+    }
+    const passed = absenceSpansPassed(this.outingSpanDay, day);
+    if (passed === 0) return;
+    this.earlierOutingByHour = passed === 1 ? this.longestOutingByHour : new Array<number>(24).fill(0);
+    this.longestOutingByHour = new Array<number>(24).fill(0);
+    this.outingSpanDay = passed === 1 ? this.outingSpanDay + ABSENCE_MEMORY_DAYS : day;
+    this.longestOutingMs = Math.max(0, ...this.earlierOutingByHour);
   }
 
   /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
@@ -765,6 +818,10 @@ export class HomeState {
               lapsedSince: Number.isNaN(this.outLapsedSince) ? null : this.outLapsedSince,
               longestMs: this.longestOutingMs,
               ...(this.longestOutingMs > 0 ? { longestByHour: [...this.longestOutingByHour] } : {}),
+              ...(this.earlierOutingByHour.some((ms) => ms > 0)
+                ? { earlierByHour: [...this.earlierOutingByHour] }
+                : {}),
+              ...(this.outingSpanDay >= 0 ? { spanDay: this.outingSpanDay } : {}),
             },
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
@@ -832,6 +889,13 @@ export class HomeState {
     this.longestOutingByHour = Array.from({ length: 24 }, (_, h) =>
       Array.isArray(byHour) ? Math.max(0, num(byHour[h]) || 0) : this.longestOutingMs,
     );
+    // Before session 31 no span was kept: every outing known is taken to be of the span that begins now.
+    const earlier = saved.outing?.earlierByHour;
+    this.earlierOutingByHour = Array.from({ length: 24 }, (_, h) =>
+      Array.isArray(earlier) ? Math.max(0, num(earlier[h]) || 0) : 0,
+    );
+    const spanDay = saved.outing?.spanDay;
+    this.outingSpanDay = Number.isInteger(spanDay) && spanDay! >= 0 ? spanDay! : -1;
     this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
     // Absent before session 29: no day counted yet (a device is taken for dead only after days heard from then).
     const days = saved.reportDays;

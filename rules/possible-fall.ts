@@ -1,7 +1,7 @@
 // possible-fall: the resident was placed in one room (a PIR, the bathroom) or, once learned, seen at any device, then silence everywhere.
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
-import type { HomeState } from './home-state.js';
+import { ABSENCE_MEMORY_DAYS, absenceSpansPassed, type HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
@@ -104,6 +104,13 @@ export interface ReturnWatch {
    * outings and restarts; absent from a slice saved before session 28 (read as 0).
    */
   longestEmptyMs: number;
+  /**
+   * `longestEmptyMs` is of the span of `ABSENCE_MEMORY_DAYS` local days under way, which began on `emptySpanDay` (-1:
+   * none yet); `earlierEmptyMs` of the span before; older spells are forgotten (review, session 31). Absent from a slice
+   * saved before (read as 0 and -1).
+   */
+  earlierEmptyMs: number;
+  emptySpanDay: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -131,19 +138,39 @@ function newReturnWatch(): ReturnWatch {
     loneChattered: false,
     doubtFrom: NaN,
     longestEmptyMs: 0,
+    earlierEmptyMs: 0,
+    emptySpanDay: -1,
   };
 }
 
 /** What a watch keeps across outings and silences: the home's record of its returns in doubt and of its ghosts. */
 function record(
   watch: ReturnWatch,
-): Pick<ReturnWatch, 'emptyReturns' | 'seenReturns' | 'ghostDevices' | 'longestEmptyMs'> {
+): Pick<
+  ReturnWatch,
+  'emptyReturns' | 'seenReturns' | 'ghostDevices' | 'longestEmptyMs' | 'earlierEmptyMs' | 'emptySpanDay'
+> {
   return {
     emptyReturns: watch.emptyReturns,
     seenReturns: watch.seenReturns,
     ghostDevices: watch.ghostDevices,
     longestEmptyMs: watch.longestEmptyMs,
+    earlierEmptyMs: watch.earlierEmptyMs,
+    emptySpanDay: watch.emptySpanDay,
   };
+}
+
+/** The spells shown empty at local day `day`: a new span begun, those of the span before the last forgotten. */
+function ageEmptySpells(watch: ReturnWatch, day: number): void {
+  if (watch.emptySpanDay < 0) {
+    watch.emptySpanDay = day;
+    return;
+  }
+  const passed = absenceSpansPassed(watch.emptySpanDay, day);
+  if (passed === 0) return;
+  watch.earlierEmptyMs = passed === 1 ? watch.longestEmptyMs : 0;
+  watch.longestEmptyMs = 0;
+  watch.emptySpanDay = passed === 1 ? watch.emptySpanDay + ABSENCE_MEMORY_DAYS : day;
 }
 
 /** Whether the resident's presence inside rests on one device's reports after an outing with the exit door shut. */
@@ -218,7 +245,8 @@ export function emptyHomeBoundMs(home: HomeState): number {
   const bound = home.outingBoundMs();
   if (!Number.isFinite(bound)) return bound;
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
-  const spell = home.params.presence.outingBoundFactor * (watch?.longestEmptyMs ?? 0);
+  const spell =
+    home.params.presence.outingBoundFactor * Math.max(watch?.longestEmptyMs ?? 0, watch?.earlierEmptyMs ?? 0);
   // Past a day, as an outing's bound: none, or, where the installer chose it, late rather than never.
   return home.pastOutingHorizon(spell) ? Infinity : Math.max(bound, spell);
 }
@@ -366,6 +394,7 @@ export function loneDeviceChattered(home: HomeState): boolean {
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;
   const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
+  ageEmptySpells(watch, home.zone.dayNumber(at));
   if (activity.exit === 'opened') {
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
@@ -754,6 +783,8 @@ export const possibleFallDefinition = {
         loneChattered: s.loneChattered === true,
         doubtFrom: typeof s.doubtFrom === 'number' ? s.doubtFrom : NaN,
         longestEmptyMs: typeof s.longestEmptyMs === 'number' ? s.longestEmptyMs : 0,
+        earlierEmptyMs: typeof s.earlierEmptyMs === 'number' ? s.earlierEmptyMs : 0,
+        emptySpanDay: typeof s.emptySpanDay === 'number' ? s.emptySpanDay : -1,
       };
     },
   },

@@ -16,8 +16,8 @@ const config = home({}, WITHOUT_POSSIBLE_FALL);
 type Resend = 'none' | 'flush-again' | 'flush-again-after-restart' | 'flush-again-old-snapshot';
 
 /**
- * The morning: the kitchen PIR, then the fridge opened and closed three times and opened once more (7 reports, the
- * last an opening) and closed; with `resend`, the bridge sends the first five again (its flush, again, cut short).
+ * The morning: the kitchen PIR, then the fridge opened and closed three times and opened once more (7 reports a minute
+ * apart, the last an opening) and closed; with `resend`, the bridge sends the first five again (its flush, again, cut short).
  * 40 min later the fridge is opened and left open. Returns the family's calls over the next day.
  */
 function morning(resend: Resend): [string, number][] {
@@ -25,11 +25,12 @@ function morning(resend: Resend): [string, number][] {
   h.at(0, 'kitchen-pir', 'motion', true);
   h.at(30_000, 'kitchen-pir', 'motion', false);
   const t0 = h.clock.now() + MINUTE_MS;
+  // What a bridge held while its link was down: a report a minute.
   const flush = [false, true, false, true, false, true, false].map((open, i) =>
-    ev(t0 + i * 5_000, 'fridge', 'contact', open, config),
+    ev(t0 + i * MINUTE_MS, 'fridge', 'contact', open, config),
   );
   for (const e of flush) h.send(e);
-  h.send(ev(t0 + 60_000, 'fridge', 'contact', true, config));
+  h.send(ev(t0 + 7 * MINUTE_MS, 'fridge', 'contact', true, config));
   if (resend === 'flush-again-after-restart') h.restart();
   if (resend === 'flush-again-old-snapshot')
     // A snapshot from before session 31 (no `stateAt`): the latest state report is taken from those kept.
