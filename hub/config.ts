@@ -134,7 +134,10 @@ function plainHttpOffThisMachine(url: string): boolean {
   );
 }
 
-/** An empty night window, and an inactivity floor above its cap (which silently wins); the schema bounds the rest. */
+/**
+ * An empty night window, an inactivity floor above its cap (which silently wins), an outing bound's minimum above its
+ * maximum, a cold limit not below the heat limit; the schema bounds the rest.
+ */
 function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
   // rules/local-time.ts inWindow: a window from a time to the same time holds no minute at all.
   if (home.nightWindow.start === home.nightWindow.end) {
@@ -146,6 +149,28 @@ function checkRuleTimes(home: HomeConfig, h: number, problems: string[]): void {
   const floor = home.rules.inactivity?.floorMinutes ?? DEFAULT_RULE_PARAMS.inactivity.floorMinutes;
   const cap = home.rules.inactivity?.capMinutes ?? DEFAULT_RULE_PARAMS.inactivity.capMinutes;
   if (floor > cap) problems.push(`homes[${h}].rules.inactivity.floorMinutes: ${floor} is above capMinutes ${cap}`);
+  // An outing's bound is at least outingBoundMinHours, and none at all past outingBoundMaxHours (unless within
+  // outingBoundLateMaxDays): a minimum above the maximum turns the bound off without a word (rules/home-state.ts
+  // outingBoundMs), and a collapse behind a door that moved while the resident stayed in is never called.
+  const presence = { ...DEFAULT_RULE_PARAMS.presence, ...home.rules.presence };
+  if (
+    presence.outingBoundMaxHours > 0 &&
+    presence.outingBoundMinHours > presence.outingBoundMaxHours &&
+    presence.outingBoundMinHours > presence.outingBoundLateMaxDays * 24
+  ) {
+    problems.push(
+      `homes[${h}].rules.presence.outingBoundMinHours: ${presence.outingBoundMinHours} is above outingBoundMaxHours ` +
+        `${presence.outingBoundMaxHours}, so an outing nothing ends would never end (set outingBoundMaxHours 0 to mean that)`,
+    );
+  }
+  // A room below coldBelowC and above heatAboveC at once is called cold (rules/climate.ts): a warm room, too cold.
+  const climate = { ...DEFAULT_RULE_PARAMS.climate, ...home.rules.climate };
+  if (climate.coldBelowC >= climate.heatAboveC) {
+    problems.push(
+      `homes[${h}].rules.climate.coldBelowC: ${climate.coldBelowC} is not below heatAboveC ${climate.heatAboveC}, so ` +
+        `a room warmer than ${climate.heatAboveC} °C would be called cold`,
+    );
+  }
 }
 
 /** What a schema cannot say: unique ids, known time zones, references that resolve. */

@@ -157,6 +157,24 @@ describe('rule times that would leave a silent home unwatched', () => {
     ]);
   });
 
+  it('refuse an outing bound whose minimum passes its maximum (no bound at all, without a word)', () => {
+    // Review, session 31: an installer who raises outingBoundMinHours to a day turned the outing bound off.
+    expect(problemsOf(home({ presence: { outingBoundMinHours: 24 } }))).toEqual([
+      'homes[0].rules.presence.outingBoundMinHours: 24 is above outingBoundMaxHours 22, so an outing nothing ends would never end (set outingBoundMaxHours 0 to mean that)',
+    ]);
+    // Off on purpose, raised together, or called late within outingBoundLateMaxDays: all taken.
+    expect(problemsOf(home({ presence: { outingBoundMinHours: 24, outingBoundMaxHours: 0 } }))).toEqual([]);
+    expect(problemsOf(home({ presence: { outingBoundMinHours: 24, outingBoundMaxHours: 30 } }))).toEqual([]);
+    expect(problemsOf(home({ presence: { outingBoundMinHours: 24, outingBoundLateMaxDays: 2 } }))).toEqual([]);
+  });
+
+  it('refuse a cold limit not below the heat limit (a warm room called cold)', () => {
+    expect(problemsOf(home({ climate: { coldBelowC: 24, heatAboveC: 22 } }))).toEqual([
+      'homes[0].rules.climate.coldBelowC: 24 is not below heatAboveC 22, so a room warmer than 22 °C would be called cold',
+    ]);
+    expect(problemsOf(home({ climate: { coldBelowC: 21, heatAboveC: 22 } }))).toEqual([]);
+  });
+
   it('refuse a night window that starts when it ends (an empty night: no night-exit or out-of-bed alert, ever)', () => {
     const night = (start: string, end: string) => ({
       homes: [{ id: 'h1', residents: [{ id: 'r1' }], devices: [pendant], nightWindow: { start, end } }],
