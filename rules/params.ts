@@ -50,7 +50,8 @@ export interface RuleParams {
      * "not seen", no longer out, and inactivity calls. Where that bound would pass `outingBoundMaxHours` (a resident
      * known to go away for longer) an outing has no bound, as before; 0 turns the bound off. A collapse behind an
      * outing that was wrongly confirmed (a door opened and closed while the resident stayed in, unseen) is called late
-     * rather than never.
+     * rather than never. The longest outing is that of the last 8 to 16 weeks (`ABSENCE_MEMORY_DAYS` in home-state.ts):
+     * a trip of days months ago no longer leaves every outing unbounded (review, session 31).
      */
     outingBoundMinHours: number;
     outingBoundFactor: number;
