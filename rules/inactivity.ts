@@ -151,7 +151,7 @@ function coldStart(
   start: number,
   bedroomAt: number,
   stillFrom = NaN,
-): { ms: number; morningStillMs: number; runsIntoNight?: true } {
+): { ms: number; morningStillMs: number } {
   const none = Infinity;
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
@@ -169,8 +169,6 @@ function coldStart(
     return {
       ms: weighNight(p.coldStartNightMinutes * MINUTE_MS, dayMs, nightsElsewhereWeight(home, start, bedroomAt)),
       morningStillMs: none,
-      // Up, by day or in the evening: the night allowance only because the day value would reach into the night.
-      ...(home.inRestNight(start) ? {} : { runsIntoNight: true as const }),
     };
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
@@ -308,7 +306,6 @@ function thresholdOf(
   stillFrom: number,
   pressStillOn: boolean,
   opened: string | undefined,
-  asDay = false,
 ): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
@@ -317,13 +314,7 @@ function thresholdOf(
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const {
-    ms: prior,
-    morningStillMs,
-    runsIntoNight,
-  } = asDay
-    ? { ms: p.coldStartDayMinutes * MINUTE_MS, morningStillMs: Infinity, runsIntoNight: undefined }
-    : coldStart(home, start, bedroomAt, stillFrom);
+  const { ms: prior, morningStillMs } = coldStart(home, start, bedroomAt, stillFrom);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
   // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
@@ -374,18 +365,7 @@ function thresholdOf(
         ? { ms: Math.min(t.ms, learnedMs), source: 'learned' }
         : { ms: morningStillMs, source: 'cold-start' };
   }
-  const threshold = { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
-  // A silence that starts up and about before the night, given the night allowance only because the day value (the
-  // prior) would reach into the night: judged as by day where the day's measure (the same silence weighed from the day
-  // value by this home's own record) calls it before the night begins (the usual bedtime when given, else the night
-  // window). An alert that comes before the night cannot be about a night begun unseen; it is what a silence that
-  // started minutes earlier already gets. Before the home's record says so (the day value itself, 4 h, reaches the
-  // night from 19:00), nothing changes.
-  if (runsIntoNight && !inDoubt) {
-    const day = thresholdOf(home, start, inDoubt, bedroomAt, stillFrom, pressStillOn, opened, true);
-    if (day.ms < threshold.ms && start + day.ms <= home.nextRestNightStart(start)) return day;
-  }
-  return threshold;
+  return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 
 /** When a silence that started at `start` becomes an inactivity alert. */
