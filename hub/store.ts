@@ -406,6 +406,8 @@ export class EventStore {
   /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
   private syncedSeq = 0;
   private settleScheduled = false;
+  /** While the WAL is in doubt, a failed try to carry it: the next waits for this timer. */
+  private rewriteTimer: NodeJS.Timeout | undefined;
   /** The failure to write the WAL again was logged (once per episode). */
   private warnedRewrite = false;
   /** The WAL written again was logged (once per episode). */
@@ -806,7 +808,7 @@ export class EventStore {
     if (this.syncSeq <= this.syncedSeq) return;
     // After a failed fsync, the frames written again first: this fsync then carries them (or fails again).
     const rewritten = this.walInDoubt;
-    if (rewritten && !this.writeWalAgainNow(this.walFd)) return;
+    if (rewritten && (this.rewriteTimer || !this.writeWalAgainNow(this.walFd))) return;
     this.syncing = true;
     const seq = this.syncSeq;
     // This fsync ends a reported failure if it carries a write made after it (see writeLanded).
@@ -825,6 +827,9 @@ export class EventStore {
         this.reportWriteFault(err);
         // No later fsync's success is trusted for the failed frames until they are written again (requestSync).
         this.walInDoubt = true;
+        // Written again and refused again: the disk still fails; the next try waits (writing the log again is work on
+        // this loop, in front of the alerts) and then carries whatever waits by then.
+        if (rewritten) this.rewriteLater();
         // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
         this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
@@ -899,8 +904,19 @@ export class EventStore {
       this.reportWriteFault(err);
       this.resolveSynced(this.syncedSeq);
       this.failUnsynced(err);
+      this.rewriteLater();
       return false;
     }
+  }
+
+  /** The next fsync (and the WAL written again before it) after `WRITE_PROBE_MS`. */
+  private rewriteLater(): void {
+    if (this.rewriteTimer || this.closed) return;
+    this.rewriteTimer = setTimeout(() => {
+      this.rewriteTimer = undefined;
+      this.requestSync();
+    }, EventStore.WRITE_PROBE_MS);
+    this.rewriteTimer.unref();
   }
 
   /** `writeWalAgain` (wal-rewrite.ts) inside a write transaction that changes nothing; throws what failed. */
@@ -1220,6 +1236,8 @@ export class EventStore {
     this.retryTimer = undefined;
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
+    if (this.rewriteTimer) clearTimeout(this.rewriteTimer);
+    this.rewriteTimer = undefined;
     // The native thread is joined now: a running checkpoint is a PASSIVE one of milliseconds, or an emptying of at
     // most DRAIN_MS; once close returns no thread of this store is left (nor its result to poll for).
     if (this.nativeCheckpointer) {

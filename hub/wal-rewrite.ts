@@ -7,11 +7,13 @@
 // checksum chain holds as read now are written back: a page that left the page cache (read back from the disk) breaks
 // the chain, and that is reported, not carried (see docs/resilience.md, session 31).
 import fs from 'node:fs';
+import os from 'node:os';
 
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 /** SQLite's WAL magic; its low bit says the checksum's words are big-endian. */
 const WAL_MAGIC = 0x377f0682;
+const HOST_BIG_ENDIAN = os.endianness() === 'BE';
 /** Frames read, checked and written back at a time. */
 const CHUNK_FRAMES = 256;
 
@@ -24,6 +26,16 @@ function checksum(
   bigEndian: boolean,
 ): [number, number] {
   let [s1, s2] = sums;
+  // The words in this machine's order (the usual case: SQLite writes the log in its host's order), read as a typed
+  // array: several times faster than a read call per word, on the fault path's whole log.
+  if (bigEndian === HOST_BIG_ENDIAN && (buf.byteOffset + start) % 4 === 0) {
+    const words = new Uint32Array(buf.buffer, buf.byteOffset + start, length / 4);
+    for (let i = 0; i < words.length; i += 2) {
+      s1 = (s1 + words[i]! + s2) >>> 0;
+      s2 = (s2 + words[i + 1]! + s1) >>> 0;
+    }
+    return [s1, s2];
+  }
   const end = start + length;
   for (let i = start; i < end; i += 8) {
     const x0 = bigEndian ? buf.readUInt32BE(i) : buf.readUInt32LE(i);
