@@ -887,7 +887,7 @@ export class EventStore {
    * While the WAL is in doubt (a failed fsync), before an fsync: its header and frames written again in place, under
    * SQLite's write lock (no commit or restart of the log meanwhile), so that the fsync carries every one of them. False
    * when that could not be done: the commits waiting fail (their senders send them again), storage stays failing, and
-   * the write probe tries again.
+   * the next try waits WRITE_PROBE_MS.
    */
   private writeWalAgainNow(fd: number): boolean {
     try {
@@ -919,9 +919,18 @@ export class EventStore {
     this.rewriteTimer.unref();
   }
 
-  /** `writeWalAgain` (wal-rewrite.ts) inside a write transaction that changes nothing; throws what failed. */
+  /**
+   * `writeWalAgain` (wal-rewrite.ts) inside a write transaction that changes nothing; throws what failed. Another
+   * process's write lock is not waited for on this loop (SQLITE_BUSY at once: tried again later).
+   */
   private writeWalAgain(fd: number, logBytes: number | undefined): void {
-    this.db.exec('BEGIN IMMEDIATE');
+    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
     try {
       const bytes = writeWalAgain(fd, logBytes);
       if (!this.rewriteLogged) {
