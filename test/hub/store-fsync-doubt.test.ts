@@ -56,6 +56,8 @@ class FailingDiskModel {
   private seen: Buffer;
   /** Pages written through fs.writeSync since the last fsync's start. */
   private readonly written = new Set<number>();
+  /** Writes through fs.writeSync at the file's start (the store writing the log again begins with its header). */
+  headerWrites = 0;
 
   constructor(private readonly file: string) {
     this.disk = fs.readFileSync(file);
@@ -65,6 +67,7 @@ class FailingDiskModel {
     vi.spyOn(fs, 'writeSync').mockImplementation((...args: unknown[]) => {
       const [fd, buffer, offset, length, position] = args as [number, Buffer, number?, number?, number?];
       if (typeof position === 'number' && fs.fstatSync(fd).ino === ino) {
+        if (position === 0) this.headerWrites += 1;
         const bytes = length ?? buffer.length - (offset ?? 0);
         for (let p = Math.floor(position / PAGE); p * PAGE < position + bytes; p++) this.written.add(p);
       }
@@ -251,6 +254,32 @@ describe('an fsync that failed, then one that succeeds', () => {
       );
       expect(h.acknowledged).toEqual([1_000]);
       expect(h.afterPowerCut()).toEqual([1_000]);
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+
+  it('while the disk keeps refusing, writes the log again at most once per WRITE_PROBE_MS, not at every batch', async () => {
+    const h = harness('native');
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      h.state.failing = true;
+      // The first failure: nothing written again yet.
+      expect(await h.store1(2_000)).toBe(false);
+      expect(h.state.model!.headerWrites).toBe(0);
+      // The next fsync writes the log again first, and is refused.
+      expect(await h.store1(3_000)).toBe(false);
+      expect(h.state.model!.headerWrites).toBe(1);
+      // Two more batches, each committed on its own turn: they wait for the next try, which carries both.
+      const later = [h.store1(4_000)];
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      later.push(h.store1(5_000));
+      expect(await Promise.all(later)).toEqual([false, false]);
+      expect(h.state.model!.headerWrites).toBe(2);
+      expect(h.acknowledged).toEqual([1_000]);
+      expect(h.health.status().eventWrites).toBe('failing');
     } finally {
       await h.close();
     }
