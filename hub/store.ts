@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
 import { NativeCheckpointer } from './store-checkpoint-native.js';
+import { writeWalAgain } from './wal-rewrite.js';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
@@ -389,12 +390,28 @@ export class EventStore {
   private landedSinceFault = false;
   /** Counts reported failures: an fsync that started before the latest one does not end it. */
   private faultGeneration = 0;
+  /**
+   * An fsync of the WAL failed (or, committing with a full fsync, a commit did): the kernel may have marked the failed
+   * frames' pages clean, so a later fsync that "succeeds" proves nothing about them, and a power cut's recovery would
+   * stop at them, taking every later commit with it. Until an fsync that started after the frames were written again
+   * (`writeWalAgainNow`) succeeds, no fsync acknowledges anything and no checkpoint starts. Looked at only after a
+   * failure: the working disk's path tests this one boolean.
+   */
+  private walInDoubt = false;
+  /** The database is in WAL mode (a file, not in memory). */
+  private readonly walMode: boolean;
   private probeTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncSoonScheduled = false;
   /** The newest fsync request known on disk whose commits are not acknowledged yet (see settleSynced). */
   private syncedSeq = 0;
   private settleScheduled = false;
+  /** While the WAL is in doubt, a failed try to carry it: the next waits for this timer. */
+  private rewriteTimer: NodeJS.Timeout | undefined;
+  /** The failure to write the WAL again was logged (once per episode). */
+  private warnedRewrite = false;
+  /** The WAL written again was logged (once per episode). */
+  private rewriteLogged = false;
 
   constructor(
     readonly db: Db,
@@ -413,6 +430,7 @@ export class EventStore {
     // Looked up at each call, not kept: a tracer that wraps fs.fsync later still sees the store's calls.
     this.syncFile = options.syncFile ?? ((fd, done) => fs.fsync(fd, done));
     const walMode = !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal';
+    this.walMode = walMode;
     if ((options.syncOffLoop ?? true) && walMode) {
       // The WAL exists once the migrations have written; it lives as long as this connection is open.
       this.walFd = fs.openSync(this.walFile, 'r+');
@@ -714,13 +732,15 @@ export class EventStore {
     const endTimer = this.commitSeconds?.startTimer();
     try {
       if (this.walFd !== undefined) this.writeBatch(events, firstId, this.clock.now());
-      else fullSync(this.db, () => this.writeBatch(events, firstId, this.clock.now()));
+      else this.commitFullSync(() => this.writeBatch(events, firstId, this.clock.now()));
       this.committedSinceDrain = true;
     } catch (err) {
       if (isBusy(err) && !this.closed) {
         this.retryLater(err);
         return;
       }
+      // Committing with a full fsync, the fsync may be what failed (SQLITE_IOERR_FSYNC), with earlier commits' frames.
+      if (this.walFd === undefined && this.walMode) this.walInDoubt = true;
       this.reportWriteFault(err);
       fail(this.takeQueue().promises, err);
       return;
@@ -736,6 +756,23 @@ export class EventStore {
     } else {
       settle(promises);
     }
+  }
+
+  /**
+   * A commit that fsyncs the WAL itself (no WAL descriptor of the store's own). After one that failed, the WAL's frames
+   * written again first (the alert changes' too, which commit without an fsync): its fsync then carries them all.
+   */
+  private commitFullSync(write: () => void): void {
+    if (this.walInDoubt) {
+      const fd = fs.openSync(this.walFile, 'r+');
+      try {
+        this.writeWalAgain(fd, undefined);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    fullSync(this.db, write);
+    if (this.walInDoubt) this.walCarriedAgain();
   }
 
   /**
@@ -769,10 +806,14 @@ export class EventStore {
     if (this.syncing || this.commitDue || this.walFd === undefined || this.unsynced.length === 0) return;
     // Every commit waiting is on disk already, its acknowledgement queued (settleSynced).
     if (this.syncSeq <= this.syncedSeq) return;
+    // After a failed fsync, the frames written again first: this fsync then carries them (or fails again).
+    const rewritten = this.walInDoubt;
+    if (rewritten && (this.rewriteTimer || !this.writeWalAgainNow(this.walFd))) return;
     this.syncing = true;
     const seq = this.syncSeq;
     // This fsync ends a reported failure if it carries a write made after it (see writeLanded).
-    const endsFault = this.writeFaultReported && this.landedSinceFault ? this.faultGeneration : undefined;
+    const endsFault =
+      this.writeFaultReported && (this.landedSinceFault || rewritten) ? this.faultGeneration : undefined;
     this.syncFile(this.walFd, (err) => {
       this.syncing = false;
       if (this.fdToClose !== undefined) {
@@ -784,10 +825,17 @@ export class EventStore {
         if (!this.writeFaultReported)
           this.log?.error({ err: err.message }, 'fsync of the event store failed: nothing acknowledged');
         this.reportWriteFault(err);
+        // No later fsync's success is trusted for the failed frames until they are written again (requestSync).
+        this.walInDoubt = true;
+        // Written again and refused again: the disk still fails; the next try waits (writing the log again is work on
+        // this loop, in front of the alerts) and then carries whatever waits by then.
+        if (rewritten) this.rewriteLater();
         // Commits an earlier fsync carried to disk are acknowledged still; only the rest fail.
         this.resolveSynced(this.syncedSeq);
         this.failUnsynced(err);
       } else {
+        // The frames written again before this fsync began are on the disk, and every commit before them.
+        if (rewritten && this.walInDoubt) this.walCarriedAgain();
         if (endsFault !== undefined && endsFault === this.faultGeneration) this.writeFaultEnded();
         this.settleSynced(seq);
         this.maybeCheckpoint();
@@ -836,12 +884,88 @@ export class EventStore {
   }
 
   /**
+   * While the WAL is in doubt (a failed fsync), before an fsync: its header and frames written again in place, under
+   * SQLite's write lock (no commit or restart of the log meanwhile), so that the fsync carries every one of them. False
+   * when that could not be done: the commits waiting fail (their senders send them again), storage stays failing, and
+   * the next try waits WRITE_PROBE_MS.
+   */
+  private writeWalAgainNow(fd: number): boolean {
+    try {
+      this.writeWalAgain(fd, this.currentWalLogBytes());
+      return true;
+    } catch (err) {
+      if (!this.warnedRewrite) {
+        this.warnedRewrite = true;
+        this.log?.error(
+          { err: (err as Error).message },
+          'the WAL could not be written again after a failed fsync: nothing acknowledged until it can be',
+        );
+      }
+      this.reportWriteFault(err);
+      this.resolveSynced(this.syncedSeq);
+      this.failUnsynced(err);
+      this.rewriteLater();
+      return false;
+    }
+  }
+
+  /** The next fsync (and the WAL written again before it) after `WRITE_PROBE_MS`. */
+  private rewriteLater(): void {
+    if (this.rewriteTimer || this.closed) return;
+    this.rewriteTimer = setTimeout(() => {
+      this.rewriteTimer = undefined;
+      this.requestSync();
+    }, EventStore.WRITE_PROBE_MS);
+    this.rewriteTimer.unref();
+  }
+
+  /**
+   * `writeWalAgain` (wal-rewrite.ts) inside a write transaction that changes nothing; throws what failed. Another
+   * process's write lock is not waited for on this loop (SQLITE_BUSY at once: tried again later).
+   */
+  private writeWalAgain(fd: number, logBytes: number | undefined): void {
+    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    try {
+      const bytes = writeWalAgain(fd, logBytes);
+      if (!this.rewriteLogged) {
+        this.rewriteLogged = true;
+        this.log?.warn(
+          { bytes },
+          'the WAL written again after a failed fsync; acknowledged again once an fsync succeeds',
+        );
+      }
+    } finally {
+      try {
+        this.db.exec('COMMIT');
+      } finally {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    }
+  }
+
+  /** The frames written again are on the disk: fsyncs acknowledge again, checkpoints may run. */
+  private walCarriedAgain(): void {
+    this.walInDoubt = false;
+    this.rewriteLogged = false;
+    this.warnedRewrite = false;
+    this.log?.info('the WAL is on the disk again after a failed fsync: commits acknowledged again');
+  }
+
+  /**
    * After each fsync: a PASSIVE checkpoint in the checkpoint thread once the WAL has grown past the threshold; past
    * the hard limit, PASSIVE ones until all of it is copied, while event commits pause. The alert path never waits for
    * it: alerts commit meanwhile, and no checkpoint takes the write lock.
    */
   private maybeCheckpoint(): void {
-    if (this.draining || this.closed || this.walFd === undefined) return;
+    // In doubt: a checkpoint would copy frames the disk may not have into the database, and the log started again
+    // after it, a power cut's recovery would replay an older prefix of the broken log over them.
+    if (this.draining || this.closed || this.walFd === undefined || this.walInDoubt) return;
     let walBytes: number;
     try {
       // Synchronous: no commit can slip in between this look and the pause below. With the wal hook, the log's
@@ -950,7 +1074,7 @@ export class EventStore {
     });
     // The WAL only grows meanwhile; the next fsync tries again.
     if (!reply.ok) this.log?.warn({ err: reply.message }, 'event store checkpoint failed; will try again');
-    if (this.draining && !emptying && !this.closed) {
+    if (this.draining && !emptying && !this.closed && !this.walInDoubt) {
       this.requestCheckpoint('empty');
       return;
     }
@@ -1032,8 +1156,12 @@ export class EventStore {
     }
     try {
       const version = this.db.pragma('user_version', { simple: true }) as number;
-      this.db.pragma(`user_version = ${Math.trunc(version)}`);
+      const write = (): void => void this.db.pragma(`user_version = ${Math.trunc(version)}`);
+      // Committing with a full fsync, the probe's write is on the disk only with one too (writeLanded ends the fault).
+      if (this.walFd === undefined) this.commitFullSync(write);
+      else write();
     } catch (err) {
+      if (this.walFd === undefined && this.walMode) this.walInDoubt = true;
       this.writeHealth?.eventWriteFailed(err);
       this.scheduleProbe();
       return;
@@ -1117,6 +1245,8 @@ export class EventStore {
     this.retryTimer = undefined;
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
+    if (this.rewriteTimer) clearTimeout(this.rewriteTimer);
+    this.rewriteTimer = undefined;
     // The native thread is joined now: a running checkpoint is a PASSIVE one of milliseconds, or an emptying of at
     // most DRAIN_MS; once close returns no thread of this store is left (nor its result to poll for).
     if (this.nativeCheckpointer) {
@@ -1133,6 +1263,8 @@ export class EventStore {
     const { events, firstId, promises } = this.takeQueue();
     try {
       if (events.length > 0) this.writeBatch(events, firstId, this.clock.now());
+      // After a failed fsync, this one must carry the failed frames too (see requestSync).
+      if (this.walInDoubt) this.writeWalAgain(walFd, this.currentWalLogBytes());
       fs.fsyncSync(walFd);
       this.storedTotal?.inc(events.length);
       this.resolveSynced(this.syncSeq);

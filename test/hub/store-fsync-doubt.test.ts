@@ -1,0 +1,287 @@
+// An fsync of the WAL that fails, then one that succeeds: nothing acknowledged may rest on the failed frames.
+//
+// Linux marks the pages of a failed writeback clean: the next fsync says success without writing them, and after a
+// power cut SQLite's WAL recovery stops at the first frame whose checksum chain breaks. The test runs a real store on
+// a real SQLite file with the real fsync, reported as EIO while `failing` is set, and keeps a model of what a disk
+// that failed that way would hold: at each fsync's start the WAL's pages dirtied since the last one (those whose bytes
+// changed, and those written through fs.writeSync, whatever the bytes), which land on the model's disk if the fsync
+// succeeds and are dropped (marked clean, never written) if it fails. A power cut is a copy of the database file and
+// the model's WAL, opened by SQLite: its recovery decides what survived. What the model cannot show: a page SQLite
+// wrote with the same bytes it had (not seen as dirty: harmless, the disk has those bytes), and what a real card does
+// with pages the kernel still holds dirty at the cut (taken as lost, as here).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AckWatermark } from '../../hub/ack-watermark.js';
+import { FakeClock } from '../../hub/clock.js';
+import { createLogger } from '../../hub/logger.js';
+import { RedeliveryCheck } from '../../hub/redelivery.js';
+import { StorageHealth } from '../../hub/storage-health.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
+import type { SensorEvent } from '../../rules/types.js';
+import { tempDir } from './helpers.js';
+
+const PAGE = 4096;
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('store-fsync-doubt');
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function motion(ts: number): SensorEvent {
+  return {
+    homeId: 'h1',
+    deviceId: 'pir',
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: 'hall',
+    assigned: true,
+  };
+}
+
+/** What a disk whose fsync fails (writeback EIO, the pages then marked clean) holds of one file. */
+class FailingDiskModel {
+  /** The file's bytes on the model's disk. */
+  private disk: Buffer;
+  /** The file's bytes at the last fsync's start. */
+  private seen: Buffer;
+  /** Pages written through fs.writeSync since the last fsync's start. */
+  private readonly written = new Set<number>();
+  /** Writes through fs.writeSync at the file's start (the store writing the log again begins with its header). */
+  headerWrites = 0;
+
+  constructor(private readonly file: string) {
+    this.disk = fs.readFileSync(file);
+    this.seen = Buffer.from(this.disk);
+    const { ino } = fs.statSync(file);
+    const writeSync = fs.writeSync.bind(fs) as (...args: unknown[]) => number;
+    vi.spyOn(fs, 'writeSync').mockImplementation((...args: unknown[]) => {
+      const [fd, buffer, offset, length, position] = args as [number, Buffer, number?, number?, number?];
+      if (typeof position === 'number' && fs.fstatSync(fd).ino === ino) {
+        if (position === 0) this.headerWrites += 1;
+        const bytes = length ?? buffer.length - (offset ?? 0);
+        for (let p = Math.floor(position / PAGE); p * PAGE < position + bytes; p++) this.written.add(p);
+      }
+      return writeSync(...args);
+    });
+  }
+
+  /** At an fsync's start: the pages it would write (dirtied since the last one). */
+  fsyncStarts(): { landed: () => void; failed: () => void } {
+    const now = fs.readFileSync(this.file);
+    const dirty = new Set(this.written);
+    this.written.clear();
+    const pages = Math.ceil(Math.max(now.length, this.seen.length) / PAGE);
+    for (let p = 0; p < pages; p++) {
+      if (!now.subarray(p * PAGE, (p + 1) * PAGE).equals(this.seen.subarray(p * PAGE, (p + 1) * PAGE))) dirty.add(p);
+    }
+    this.seen = now;
+    return {
+      landed: () => {
+        if (this.disk.length < now.length)
+          this.disk = Buffer.concat([this.disk, Buffer.alloc(now.length - this.disk.length)]);
+        for (const p of dirty) now.copy(this.disk, p * PAGE, p * PAGE, Math.min((p + 1) * PAGE, now.length));
+      },
+      // Marked clean, never written: the disk keeps what it had.
+      failed: () => undefined,
+    };
+  }
+
+  get bytes(): Buffer {
+    return this.disk;
+  }
+}
+
+/** A real store whose fsync of the WAL is reported as EIO while `failing` is set, the hub's mark and DUP check. */
+function harness(checkpointIn: 'native' | 'worker') {
+  const file = path.join(dir, 'hub.db');
+  const db = openHubDatabase(file);
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, callback) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push((JSON.parse(line) as { msg: string }).msg);
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  const health = new StorageHealth(new Registry(), logger, () => clock.now());
+  const state = { failing: false, model: undefined as FailingDiskModel | undefined };
+  const syncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void): void => {
+    const sync = state.model?.fsyncStarts();
+    fs.fsync(fd, (err) => {
+      if (err) {
+        done(err);
+        return;
+      }
+      if (!state.failing) {
+        sync?.landed();
+        done(null);
+        return;
+      }
+      sync?.failed();
+      const eio: NodeJS.ErrnoException = new Error('EIO: i/o error, fsync');
+      eio.code = 'EIO';
+      done(eio);
+    });
+  };
+  const store = new EventStore(db, clock, undefined, {
+    syncFile,
+    writeHealth: health,
+    logger,
+    checkpointIn,
+    // A small WAL file (kept whole by the native checkpointer): the model copies it at each fsync.
+    checkpointBytes: 1024 * 1024,
+  });
+  const markErrors: unknown[] = [];
+  const watermark = new AckWatermark(`${file}.acked`, (err) => markErrors.push(err));
+  watermark.check(store.lastReservedId);
+  const redelivery = new RedeliveryCheck(db, () => watermark.durableUpTo, new Registry());
+  state.model = new FailingDiskModel(`${file}-wal`);
+  const acknowledged: number[] = [];
+  /** As the hub does: the sender is acknowledged once the batch is fsynced and the mark written. */
+  const store1 = async (ts: number): Promise<boolean> => {
+    try {
+      const lastId = await store.appendToBatch([motion(ts)]);
+      await watermark.advance(lastId);
+      acknowledged.push(ts);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let cuts = 0;
+  /** The events a power cut now would leave: the database file and the model's WAL, opened by SQLite. */
+  const afterPowerCut = (): number[] => {
+    const copy = path.join(dir, `cut-${++cuts}`);
+    fs.mkdirSync(copy);
+    fs.copyFileSync(file, path.join(copy, 'hub.db'));
+    fs.writeFileSync(path.join(copy, 'hub.db-wal'), state.model!.bytes);
+    const reopened = new Database(path.join(copy, 'hub.db'));
+    try {
+      return (reopened.prepare('SELECT ts FROM events ORDER BY id').all() as { ts: number }[]).map((r) => r.ts);
+    } finally {
+      reopened.close();
+    }
+  };
+  const close = async (): Promise<void> => {
+    store.close();
+    db.close();
+    await watermark.close();
+  };
+  return { file, state, store, health, redelivery, acknowledged, store1, afterPowerCut, close, markErrors, lines };
+}
+
+describe('an fsync that failed, then one that succeeds', () => {
+  for (const checkpointIn of ['native', 'worker'] as const) {
+    it(`acknowledges nothing a power cut would lose (checkpoints: ${checkpointIn})`, async () => {
+      const h = harness(checkpointIn);
+      try {
+        expect(await h.store1(1_000)).toBe(true);
+        expect(h.afterPowerCut()).toEqual([1_000]);
+        // The disk refuses the fsync: the batch is not acknowledged, storage says so.
+        h.state.failing = true;
+        expect(await h.store1(2_000)).toBe(false);
+        expect(h.health.status().eventWrites).toBe('failing');
+        // The disk takes fsyncs again: the next batch is acknowledged only once what it rests on is on the disk.
+        h.state.failing = false;
+        expect(await h.store1(3_000)).toBe(true);
+        expect(h.health.status().eventWrites).toBe('ok');
+        expect(h.afterPowerCut()).toEqual(expect.arrayContaining(h.acknowledged));
+        // Later batches as before; everything stored is in the database and survives a cut.
+        expect(await h.store1(4_000)).toBe(true);
+        expect(h.store.eventsAfter(0).map((e) => e.ts)).toEqual([1_000, 2_000, 3_000, 4_000]);
+        expect(h.afterPowerCut()).toEqual([1_000, 2_000, 3_000, 4_000]);
+        expect(h.markErrors).toEqual([]);
+      } finally {
+        await h.close();
+      }
+    }, 30_000);
+  }
+
+  it("leaves out a DUP copy of the failed batch's event only when that event is on the disk", async () => {
+    const h = harness('native');
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      h.state.failing = true;
+      expect(await h.store1(2_000)).toBe(false);
+      // Right after the failure nothing moved the mark past it: the copy is new.
+      expect(h.redelivery.notYetStored([motion(2_000)])).toHaveLength(1);
+      h.state.failing = false;
+      expect(await h.store1(3_000)).toBe(true);
+      // The sender of the failed batch sends it again (DUP) after the next batch was acknowledged.
+      const fresh = h.redelivery.notYetStored([motion(2_000)]);
+      if (fresh.length === 0) expect(h.afterPowerCut()).toContain(2_000);
+      else expect(await h.store1(2_000)).toBe(true);
+      expect(h.afterPowerCut()).toEqual(expect.arrayContaining(h.acknowledged));
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+
+  it('acknowledges nothing when a failed frame no longer reads as SQLite wrote it (it left the page cache)', async () => {
+    const h = harness('native');
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      const before = fs.readFileSync(`${h.file}-wal`);
+      h.state.failing = true;
+      expect(await h.store1(2_000)).toBe(false);
+      // What a page read back from a disk that never took it holds: not the frame's bytes.
+      const after = fs.readFileSync(`${h.file}-wal`);
+      let changed = 0;
+      while (after[changed] === before[changed]) changed++;
+      const fd = fs.openSync(`${h.file}-wal`, 'r+');
+      try {
+        fs.writeSync(fd, Buffer.from([after[changed]! ^ 0xff]), 0, 1, changed);
+      } finally {
+        fs.closeSync(fd);
+      }
+      h.state.failing = false;
+      expect(await h.store1(3_000)).toBe(false);
+      expect(h.health.status().eventWrites).toBe('failing');
+      expect(h.lines).toContain(
+        'the WAL could not be written again after a failed fsync: nothing acknowledged until it can be',
+      );
+      expect(h.acknowledged).toEqual([1_000]);
+      expect(h.afterPowerCut()).toEqual([1_000]);
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+
+  it('while the disk keeps refusing, writes the log again at most once per WRITE_PROBE_MS, not at every batch', async () => {
+    const h = harness('native');
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      h.state.failing = true;
+      // The first failure: nothing written again yet.
+      expect(await h.store1(2_000)).toBe(false);
+      expect(h.state.model!.headerWrites).toBe(0);
+      // The next fsync writes the log again first, and is refused.
+      expect(await h.store1(3_000)).toBe(false);
+      expect(h.state.model!.headerWrites).toBe(1);
+      // Two more batches, each committed on its own turn: they wait for the next try, which carries both.
+      const later = [h.store1(4_000)];
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      later.push(h.store1(5_000));
+      expect(await Promise.all(later)).toEqual([false, false]);
+      expect(h.state.model!.headerWrites).toBe(2);
+      expect(h.acknowledged).toEqual([1_000]);
+      expect(h.health.status().eventWrites).toBe('failing');
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+});
