@@ -328,6 +328,13 @@ export class EventStore {
    * that would show the disk takes writes again, and storage would stay degraded.
    */
   static readonly WRITE_PROBE_MS = 2_000;
+  /**
+   * While the disk keeps refusing the WAL written again, the wait before the next try doubles from `WRITE_PROBE_MS`
+   * up to this: each try writes the whole log again on the event loop, in front of the alerts, and the log grows
+   * meanwhile (no checkpoint while in doubt): every 2 s, a log of hundreds of MiB after hours of a failing card would
+   * hold the loop for a good part of each period (review, session 31).
+   */
+  static readonly REWRITE_MAX_MS = 64_000;
 
   private readonly storedTotal: Counter | undefined;
   private readonly commitSeconds: Histogram | undefined;
@@ -412,6 +419,8 @@ export class EventStore {
   private warnedRewrite = false;
   /** The WAL written again was logged (once per episode). */
   private rewriteLogged = false;
+  /** Tries to carry the WAL refused in a row in this episode (`rewriteLater`'s wait doubles with each). */
+  private rewritesRefused = 0;
 
   constructor(
     readonly db: Db,
@@ -887,7 +896,7 @@ export class EventStore {
    * While the WAL is in doubt (a failed fsync), before an fsync: its header and frames written again in place, under
    * SQLite's write lock (no commit or restart of the log meanwhile), so that the fsync carries every one of them. False
    * when that could not be done: the commits waiting fail (their senders send them again), storage stays failing, and
-   * the next try waits WRITE_PROBE_MS.
+   * the next try waits (`rewriteLater`).
    */
   private writeWalAgainNow(fd: number): boolean {
     try {
@@ -909,13 +918,18 @@ export class EventStore {
     }
   }
 
-  /** The next fsync (and the WAL written again before it) after `WRITE_PROBE_MS`. */
+  /**
+   * The next fsync (and the WAL written again before it) after `WRITE_PROBE_MS`, doubled with each try refused in a
+   * row, up to `REWRITE_MAX_MS`.
+   */
   private rewriteLater(): void {
     if (this.rewriteTimer || this.closed) return;
+    const waitMs = Math.min(EventStore.REWRITE_MAX_MS, EventStore.WRITE_PROBE_MS * 2 ** this.rewritesRefused);
+    this.rewritesRefused++;
     this.rewriteTimer = setTimeout(() => {
       this.rewriteTimer = undefined;
       this.requestSync();
-    }, EventStore.WRITE_PROBE_MS);
+    }, waitMs);
     this.rewriteTimer.unref();
   }
 
@@ -954,6 +968,7 @@ export class EventStore {
     this.walInDoubt = false;
     this.rewriteLogged = false;
     this.warnedRewrite = false;
+    this.rewritesRefused = 0;
     this.log?.info('the WAL is on the disk again after a failed fsync: commits acknowledged again');
   }
 

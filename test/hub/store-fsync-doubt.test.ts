@@ -285,3 +285,50 @@ describe('an fsync that failed, then one that succeeds', () => {
     }
   }, 30_000);
 });
+
+describe('a disk that keeps refusing the WAL written again (review, session 31)', () => {
+  it('waits twice as long before each further try, and from WRITE_PROBE_MS again once the disk takes it', async () => {
+    // Each try writes the whole log again on the event loop, and the log grows while in doubt (no checkpoint): at a
+    // fixed 2 s, hours of a failing card would hold the loop for a good part of every period. Fake timers for the
+    // store's waits only (the fsyncs are real).
+    const h = harness('native');
+    const probe = EventStore.WRITE_PROBE_MS;
+    const model = (): FailingDiskModel => h.state.model!;
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      h.state.failing = true;
+      expect(await h.store1(2_000)).toBe(false); // the failure: nothing written again yet
+      expect(await h.store1(3_000)).toBe(false); // written again at once, refused: the next try in 2 s
+      expect(model().headerWrites).toBe(1);
+      const second = h.store1(4_000);
+      await vi.advanceTimersByTimeAsync(probe);
+      expect(await second).toBe(false); // written again, refused: the next try in 4 s
+      expect(model().headerWrites).toBe(2);
+      const third = h.store1(5_000);
+      await vi.advanceTimersByTimeAsync(probe);
+      expect(model().headerWrites).toBe(2); // not after 2 s...
+      await vi.advanceTimersByTimeAsync(probe);
+      expect(await third).toBe(false); // ...after 4 s
+      expect(model().headerWrites).toBe(3);
+      // The disk takes writes again: the next try (8 s on) carries the log, and the batch waiting is acknowledged.
+      h.state.failing = false;
+      const fourth = h.store1(6_000);
+      await vi.advanceTimersByTimeAsync(4 * probe);
+      expect(await fourth).toBe(true);
+      // A new failure starts from WRITE_PROBE_MS again.
+      h.state.failing = true;
+      expect(await h.store1(7_000)).toBe(false);
+      expect(await h.store1(8_000)).toBe(false);
+      const writes = model().headerWrites;
+      const again = h.store1(9_000);
+      await vi.advanceTimersByTimeAsync(probe);
+      expect(await again).toBe(false);
+      expect(model().headerWrites).toBe(writes + 1);
+      expect(h.acknowledged).toEqual([1_000, 6_000]);
+    } finally {
+      vi.useRealTimers();
+      await h.close();
+    }
+  }, 30_000);
+});
