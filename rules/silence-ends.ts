@@ -17,6 +17,18 @@ const HOUR_UNKNOWN = HOURS;
  */
 type HourCounts = number[];
 
+/** One device's silences ended by one device (`h`), and their sum (`n`). */
+interface Pair {
+  n: number;
+  h: HourCounts;
+}
+
+/** The silences that began at one device: by the device that ended them (`ends`), and their sum (`n`). */
+interface Beginning {
+  n: number;
+  ends: Map<string, Pair>;
+}
+
 /**
  * The saved counts (JSON): settled ones, and the current local day's, which count from the next day. Each count is
  * the 25 slots of `HourCounts` (trailing zeros left out), or a number: a count of session 30's, its hour unknown.
@@ -43,18 +55,18 @@ export interface SilenceEndShare {
  * session 30's exactly.
  */
 export class SilenceEnds {
-  private settled = new Map<string, Map<string, HourCounts>>();
+  private settled = new Map<string, Beginning>();
   private day = -1;
-  private today = new Map<string, Map<string, HourCounts>>();
+  private today = new Map<string, Beginning>();
 
   /** A silence that began at `from` (at local hour `hour`, 0-23) ended with activity from `to` on local day `day`. */
   record(from: string, to: string, day: number, hour: number): void {
     if (day > this.day) {
-      for (const [begin, ends] of this.today) for (const [end, counts] of ends) add(this.settled, begin, end, counts);
+      for (const [begin, b] of this.today) for (const [end, pair] of b.ends) add(this.settled, begin, end, pair.h);
       this.today.clear();
       this.day = day;
     }
-    add(this.today, from, to, single(hourSlot(hour), 1));
+    addOne(this.today, from, to, hourSlot(hour));
   }
 
   /**
@@ -66,11 +78,11 @@ export class SilenceEnds {
     let silences = 0;
     let ended = 0;
     const whole = hour === undefined || halfWidth * 2 + 1 >= HOURS;
-    const tally = (counts: Map<string, HourCounts> | undefined): void => {
-      for (const [end, slots] of counts ?? []) {
+    const tally = (counts: Beginning | undefined): void => {
+      for (const [end, pair] of counts?.ends ?? []) {
         let n = 0;
-        if (whole) for (const c of slots) n += c;
-        else for (let d = -halfWidth; d <= halfWidth; d++) n += slots[(((hour + d) % HOURS) + HOURS) % HOURS]!;
+        if (whole) n = pair.n;
+        else for (let d = -halfWidth; d <= halfWidth; d++) n += pair.h[(((hour + d) % HOURS) + HOURS) % HOURS]!;
         silences += n;
         if (ends.has(end)) ended += n;
       }
@@ -81,9 +93,9 @@ export class SilenceEnds {
   }
 
   exportState(): SilenceEndsState {
-    const out = (m: Map<string, Map<string, HourCounts>>): Record<string, Record<string, number[]>> =>
+    const out = (m: Map<string, Beginning>): Record<string, Record<string, number[]>> =>
       Object.fromEntries(
-        [...m].map(([begin, ends]) => [begin, Object.fromEntries([...ends].map(([end, c]) => [end, trimmed(c)]))]),
+        [...m].map(([begin, b]) => [begin, Object.fromEntries([...b.ends].map(([end, p]) => [end, trimmed(p.h)]))]),
       );
     return { settled: out(this.settled), day: this.day, today: out(this.today) };
   }
@@ -96,7 +108,7 @@ export class SilenceEnds {
     const ends = new SilenceEnds();
     if (typeof saved !== 'object' || saved === null) return ends;
     const s = saved as Partial<SilenceEndsState>;
-    const read = (into: Map<string, Map<string, HourCounts>>, from: unknown): void => {
+    const read = (into: Map<string, Beginning>, from: unknown): void => {
       if (typeof from !== 'object' || from === null) return;
       for (const [begin, counts] of Object.entries(from as Record<string, unknown>)) {
         if (typeof counts !== 'object' || counts === null) continue;
@@ -146,39 +158,60 @@ function single(slot: number, n: number): HourCounts {
 }
 
 /** Adds `more` (slot by slot) to the counts of `begin` → `end`, within the bounds. */
-function add(counts: Map<string, Map<string, HourCounts>>, begin: string, end: string, more: HourCounts): void {
-  let ends = counts.get(begin);
-  if (ends === undefined) {
+function add(counts: Map<string, Beginning>, begin: string, end: string, more: HourCounts): void {
+  const [b, pair] = pairOf(counts, begin, end);
+  more.forEach((c, h) => (pair.h[h] = pair.h[h]! + c));
+  settle(b, pair, total(more));
+}
+
+/** Adds one silence at slot `slot` to the counts of `begin` → `end`, within the bounds (`add`, without an array). */
+function addOne(counts: Map<string, Beginning>, begin: string, end: string, slot: number): void {
+  const [b, pair] = pairOf(counts, begin, end);
+  pair.h[slot] = pair.h[slot]! + 1;
+  settle(b, pair, 1);
+}
+
+/** The counts of `begin` → `end`, made if new (the least counted beginning or end making room). */
+function pairOf(counts: Map<string, Beginning>, begin: string, end: string): [Beginning, Pair] {
+  let b = counts.get(begin);
+  if (b === undefined) {
     if (counts.size >= BEGINNINGS_KEPT) counts.delete(leastCounted(counts));
-    ends = new Map();
-    counts.set(begin, ends);
+    b = { n: 0, ends: new Map() };
+    counts.set(begin, b);
   }
-  if (!ends.has(end) && ends.size >= ENDS_KEPT) {
-    const least = [...ends].reduce((a, b) => (total(b[1]) < total(a[1]) ? b : a));
-    ends.delete(least[0]);
+  let pair = b.ends.get(end);
+  if (pair === undefined) {
+    if (b.ends.size >= ENDS_KEPT) {
+      const least = [...b.ends].reduce((x, y) => (y[1].n < x[1].n ? y : x));
+      b.ends.delete(least[0]);
+      b.n -= least[1].n;
+    }
+    pair = { n: 0, h: new Array<number>(HOURS + 1).fill(0) };
+    b.ends.set(end, pair);
   }
-  let slots = ends.get(end);
-  if (slots === undefined) {
-    slots = new Array<number>(HOURS + 1).fill(0);
-    ends.set(end, slots);
+  return [b, pair];
+}
+
+/** `n` silences were added to `pair` of `b`: past `SILENCES_KEPT`, every count of `b` is halved. */
+function settle(b: Beginning, pair: Pair, n: number): void {
+  pair.n += n;
+  b.n += n;
+  if (b.n <= SILENCES_KEPT) return;
+  for (const p of b.ends.values()) {
+    for (let h = 0; h < p.h.length; h++) p.h[h]! /= 2;
+    p.n /= 2;
   }
-  more.forEach((n, h) => (slots[h] = slots[h]! + n));
-  let all = 0;
-  for (const c of ends.values()) all += total(c);
-  if (all > SILENCES_KEPT) for (const c of ends.values()) for (let h = 0; h < c.length; h++) c[h]! /= 2;
+  b.n /= 2;
 }
 
 /** The beginning with the fewest silences counted. */
-function leastCounted(counts: Map<string, Map<string, HourCounts>>): string {
+function leastCounted(counts: Map<string, Beginning>): string {
   let least = '';
   let fewest = Infinity;
-  for (const [begin, ends] of counts) {
-    let n = 0;
-    for (const c of ends.values()) n += total(c);
-    if (n < fewest) {
-      fewest = n;
+  for (const [begin, b] of counts)
+    if (b.n < fewest) {
+      fewest = b.n;
       least = begin;
     }
-  }
   return least;
 }
