@@ -124,6 +124,13 @@ describe('a dead device holds off the silences it used to end at that time of da
     });
   });
 
+  it('in that same home a silence after the hall by day is not held (a guard: as on main)', () => {
+    const h = new Harness(config, MONDAY);
+    livedThenDoorDied(h, 0);
+    day(h, 14, 0, ['bedroom-door'], 10);
+    expect(silenceAfterHall(h, at(14, 10, 5))[0]).toBe('possible-fall');
+  });
+
   it('the hours are kept across a restart', () => {
     const h = new Harness(config, MONDAY);
     livedThenDoorDied(h, 0);
