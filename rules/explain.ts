@@ -9,8 +9,8 @@ import { MINUTE_MS } from './time.js';
  * since, when and by which door (`arrivedAt`, `arrivedBy`, `seenSinceArrival: false`). While a device is dead to the
  * rules (`HomeState.deviceDead`), `deadDevices` lists each (id, kind, room, `silentSince`: its last report,
  * `unavailable` when Zigbee2MQTT said offline), and `roomChecksPaused` where possible-fall and bathroom-too-long do
- * not arm for it (`HomeState.roomChecksPaused`: `"all"`, or the rooms whose silences it used to end); both absent
- * otherwise.
+ * not arm for it (`HomeState.roomChecksPaused`: `"all"`, or the rooms whose silences it used to end, at the hour the
+ * silence under way began); both absent otherwise.
  */
 export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, since: number): Record<string, unknown> {
   const threshold = home.armed[timer];
@@ -38,7 +38,14 @@ export function silenceDetail(home: HomeState, timer: HomeTimer, at: number, sin
     // A device taken for dead (session 29): the room checks it fed are paused; the responder is told which, since when,
     // and where those checks are paused (session 30: only the rooms whose silences it used to end).
     ...(dead.length > 0
-      ? { deadDevices: dead, roomChecksPaused: home.roomChecksPaused(new Set(dead.map((d) => d.id)), at) }
+      ? {
+          deadDevices: dead,
+          // Held or not by the hour the silence under way began (session 31).
+          roomChecksPaused: home.roomChecksPaused(
+            new Set(dead.map((d) => d.id)),
+            Number.isNaN(home.lastActivityAt) ? at : home.lastActivityAt,
+          ),
+        }
       : {}),
   };
 }

@@ -66,6 +66,13 @@ const DAILY_DEVICE_GAP_DAYS = 1;
  * (`HomeState.roomRulesHeld`): fewer, and the hold is home-wide.
  */
 const SILENCE_ENDS_MIN = 30;
+/**
+ * The hours either side of a silence's own hour whose silences judge it (`HomeState.silencesHeldFrom`, session 31):
+ * the narrowest with `SILENCE_ENDS_MIN` of them, else the whole day's. A bedroom door ends a few % of a door's
+ * silences over the day, but more of those that begin at bedtime. No wider than 2 h: a wider window is another time
+ * of day (Kasteren A's toilet door at 06:30 was judged by its busy 08:00-09:59 with 3 h either side).
+ */
+const SILENCE_HOUR_WINDOWS = [1, 2];
 /** The engine state version before the rule registry: every rule's slice sat in flat home and device records. */
 export const LEGACY_STATE_VERSION = 5;
 
@@ -677,48 +684,63 @@ export class HomeState {
 
   /**
    * Whether a dead device holds possible-fall and bathroom-too-long off for the silence that began with the last
-   * activity (at `at`'s local day): one this home ended with a now-dead device at least `presence.deadDeviceEndShare`
-   * of the time (its thresholds were learned with that device ending it; dead, the silence runs on to the next
-   * report elsewhere). Home-wide while the silences that began at that device are fewer than `SILENCE_ENDS_MIN`
-   * (too few to say which device ends them: the cold start, a device new to the home), as in session 29.
+   * activity (at `at`): one this home ended with a now-dead device at least `presence.deadDeviceEndShare` of the time
+   * (its thresholds were learned with that device ending it; dead, the silence runs on to the next report elsewhere).
+   * Counted among the silences that began at that device about the same hour (`SILENCE_HOUR_WINDOWS`: a dead bedroom
+   * door holds a door's silences at bedtime, not by day), else over the whole day. Home-wide while the silences that
+   * began at that device are fewer than `SILENCE_ENDS_MIN` (too few to say which device ends them: the cold start, a
+   * device new to the home), as in session 29.
    */
   roomRulesHeld(at: number): boolean {
     const dead = this.deadDeviceIds();
-    return dead.size > 0 && this.silencesHeldFrom(this.lastActivityDeviceId, dead, this.zone.dayNumber(at));
-  }
-
-  /** Whether the silences that begin at device `from` are held off while the devices `dead` are (`roomRulesHeld`). */
-  silencesHeldFrom(from: string | undefined, dead: ReadonlySet<string>, day: number): boolean {
-    if (from === undefined || dead.has(from)) return true;
-    const ends = this.silenceEnds.share(from, dead, day);
-    if (ends.silences < SILENCE_ENDS_MIN) return true;
-    return ends.share >= this.params.presence.deadDeviceEndShare;
+    return dead.size > 0 && this.silencesHeldFrom(this.lastActivityDeviceId, dead, at);
   }
 
   /**
-   * Where the room checks are paused while the devices `dead` are (`roomRulesHeld`): `'all'` when a silence that
-   * began at any of the home's devices would be held off, else the rooms (sorted) of the devices whose would be; empty
-   * when none would (the dead devices ended no silence that begins elsewhere).
+   * Whether a silence that began at device `from` at `at` is held off while the devices `dead` are (`roomRulesHeld`):
+   * judged by the silences that began at `from` in the narrowest window of hours about `at`'s with enough of them,
+   * else by the whole day's.
+   */
+  silencesHeldFrom(from: string | undefined, dead: ReadonlySet<string>, at: number): boolean {
+    if (from === undefined || dead.has(from)) return true;
+    const day = this.zone.dayNumber(at);
+    const hour = Math.floor(this.zone.minuteOfDay(at) / 60);
+    const share = this.params.presence.deadDeviceEndShare;
+    for (const halfWidth of SILENCE_HOUR_WINDOWS) {
+      const ends = this.silenceEnds.share(from, dead, day, hour, halfWidth);
+      if (ends.silences >= SILENCE_ENDS_MIN) return ends.share >= share;
+    }
+    const ends = this.silenceEnds.share(from, dead, day);
+    if (ends.silences < SILENCE_ENDS_MIN) return true;
+    return ends.share >= share;
+  }
+
+  /**
+   * Where the room checks are paused while the devices `dead` are (`roomRulesHeld`) for a silence that began at
+   * `at`: `'all'` when one that began at any of the home's devices would be held off, else the rooms (sorted) of the
+   * devices whose would be; empty when none would (the dead devices ended no silence that begins elsewhere, at that
+   * hour).
    */
   roomChecksPaused(dead: ReadonlySet<string>, at: number): 'all' | string[] {
-    const day = this.zone.dayNumber(at);
     const rooms = new Set<string>();
     let all = true;
     for (const d of this.devices.values()) {
       if (!ACTIVITY_KINDS.has(d.kind) || !this.configured.has(d.id) || dead.has(d.id)) continue;
-      if (!this.silencesHeldFrom(d.id, dead, day)) all = false;
+      if (!this.silencesHeldFrom(d.id, dead, at)) all = false;
       else if (d.room !== undefined) rooms.add(d.room);
     }
     return all ? 'all' : [...rooms].sort();
   }
 
   /**
-   * A silence that began with activity from device `from` ended with activity from `to` on local day `day`
-   * (`silenceEnds`). Not counted while a device is dead: the silences it ended end elsewhere then, which says
-   * nothing of the home (the counts stand still until it reports again).
+   * A silence that began with activity from device `from` (at `lastActivityAt`, not yet moved on) ended with activity
+   * from `to` on local day `day` (`silenceEnds`, by the hour the silence began). Not counted while a device is dead:
+   * the silences it ended end elsewhere then, which says nothing of the home (the counts stand still until it reports
+   * again).
    */
   noteSilenceEnd(from: string, to: string, day: number): void {
-    if (this.deadDeviceIds().size === 0) this.silenceEnds.record(from, to, day);
+    if (this.deadDeviceIds().size > 0 || Number.isNaN(this.lastActivityAt)) return;
+    this.silenceEnds.record(from, to, day, Math.floor(this.zone.minuteOfDay(this.lastActivityAt) / 60));
   }
 
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */

@@ -82,8 +82,10 @@ export interface RuleParams {
     /**
      * A dead device holds possible-fall and bathroom-too-long off only for a silence that began at a device whose
      * silences it ended at least this share of the time (`HomeState.roomRulesHeld`, session 30: which device ended the
-     * silences that began at each is counted from the home's own record); elsewhere they arm. The silences of a device
-     * with too few counted to say (under 30) are held, as all were in session 29. 0: every silence held (session 29).
+     * silences that began at each is counted from the home's own record; session 31: among those that began within
+     * 1-2 h of the silence's own hour, where there are 30 of them); elsewhere they arm. The silences of a device with
+     * too few counted to say (under 30 over the day) are held, as all were in session 29. 0: every silence held
+     * (session 29).
      */
     deadDeviceEndShare: number;
   };

@@ -138,19 +138,19 @@ describe('a dead device holds off only the silences it used to end', () => {
 describe('which device ended the silences that began at each (SilenceEnds)', () => {
   it("counts a day's silences from the next local day on", () => {
     const ends = new SilenceEnds();
-    ends.record('kitchen-pir', 'living-pir', 100);
+    ends.record('kitchen-pir', 'living-pir', 100, 9);
     expect(ends.share('kitchen-pir', new Set(['living-pir']), 100)).toEqual({ silences: 0, share: 0 });
     expect(ends.share('kitchen-pir', new Set(['living-pir']), 101)).toEqual({ silences: 1, share: 1 });
-    ends.record('kitchen-pir', 'hall-pir', 101);
+    ends.record('kitchen-pir', 'hall-pir', 101, 9);
     expect(ends.share('kitchen-pir', new Set(['living-pir']), 101)).toEqual({ silences: 1, share: 1 });
     expect(ends.share('kitchen-pir', new Set(['living-pir']), 102)).toEqual({ silences: 2, share: 0.5 });
   });
 
   it('keeps a bounded memory that weighs the recent silences, and comes back from its saved state', () => {
     const ends = new SilenceEnds();
-    for (let i = 0; i < 1000; i++) ends.record('kitchen-pir', 'living-pir', i);
-    for (let i = 0; i < 1000; i++) ends.record('kitchen-pir', 'hall-pir', 1000 + i);
-    for (let i = 0; i < 100; i++) ends.record(`pir-${i}`, `other-${i % 50}`, 2000);
+    for (let i = 0; i < 1000; i++) ends.record('kitchen-pir', 'living-pir', i, i % 24);
+    for (let i = 0; i < 1000; i++) ends.record('kitchen-pir', 'hall-pir', 1000 + i, i % 24);
+    for (let i = 0; i < 100; i++) ends.record(`pir-${i}`, `other-${i % 50}`, 2000, 12);
     const back = SilenceEnds.fromState(JSON.parse(JSON.stringify(ends.exportState())));
     const share = back.share('kitchen-pir', new Set(['hall-pir']), 3000);
     expect(share.silences).toBeLessThanOrEqual(200);
