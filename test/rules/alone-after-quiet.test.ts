@@ -1,0 +1,76 @@
+// By day, a PIR reporting alone after the whole home has been quiet for an hour is in doubt: possible-fall and
+// bathroom-too-long wait for a second sign, inactivity watches (session 31: Kasteren B without its exit door's contact,
+// its kitchen PIR firing on its own while the resident was out).
+import { describe, expect, it } from 'vitest';
+import type { HomeConfig } from '../../rules/types.js';
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { DEVICES, Harness, home, MONDAY } from './factories.js';
+
+/** The test home with nothing in the bedroom, no mat and no exit door: nothing says where the resident is, or if out. */
+const SPARSE: HomeConfig = home({
+  devices: DEVICES.filter((d) => d.room !== 'bedroom' && d.kind !== 'chair' && d.kind !== 'exit-door'),
+});
+
+const kinds = (h: Harness): [string, number][] => h.raised().map((d) => [d.kind, d.at]);
+
+/** The fridge at `start` (10:30 by default, after the morning check), then nothing until `quietMs` later: the PIR. */
+function quietThenPir(quietMs: number, pir = 'kitchen-pir', start = MONDAY + 10 * HOUR_MS + 30 * MINUTE_MS): Harness {
+  const h = new Harness(SPARSE, start);
+  h.at(0, 'fridge', 'contact', false);
+  h.at(20 * SECOND_MS, 'fridge', 'contact', true);
+  h.at(quietMs, pir, 'motion', true);
+  h.at(3 * SECOND_MS, pir, 'motion', false);
+  return h;
+}
+
+describe('by day, a PIR alone after an hour of quiet', () => {
+  it('the kitchen PIR firing alone 90 min after the last sign: no possible fall; inactivity watches', () => {
+    const h = quietThenPir(90 * MINUTE_MS);
+    // The same PIR again minutes later is the same sensor, not a second sign.
+    h.at(4 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(3 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    const lastAt = h.clock.now();
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+    // Inactivity still calls the silence (its cold-start day value, 4 h, from the last report).
+    h.advanceBy(2 * HOUR_MS);
+    expect(kinds(h)).toEqual([['inactivity', lastAt + 4 * HOUR_MS]]);
+  });
+
+  it('the bathroom PIR alone after 90 min of quiet: no bathroom-too-long, no possible fall', () => {
+    const h = quietThenPir(90 * MINUTE_MS, 'bathroom-pir');
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+  });
+
+  it('survives a restart after the PIR', () => {
+    const h = quietThenPir(90 * MINUTE_MS);
+    h.restart();
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+  });
+
+  it('another device ends the doubt: possible-fall as before (45 min by day)', () => {
+    const h = quietThenPir(90 * MINUTE_MS);
+    h.at(2 * MINUTE_MS, 'kettle', 'power', 1500);
+    h.at(10 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    h.at(3 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    const lastAt = h.clock.now();
+    h.advanceBy(2 * HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
+
+  it('the PIR less than an hour after the last sign places the resident as before', () => {
+    const h = quietThenPir(40 * MINUTE_MS);
+    const at = h.clock.now();
+    h.advanceBy(2 * HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', at + 45 * MINUTE_MS]]);
+  });
+
+  it('not in the night: the PIR alone at 02:00 after hours of quiet is judged as before (20 min at night)', () => {
+    const h = quietThenPir(4 * HOUR_MS + 30 * MINUTE_MS, 'kitchen-pir', MONDAY + 21 * HOUR_MS + 30 * MINUTE_MS);
+    const at = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', at + 20 * MINUTE_MS]]);
+  });
+});
