@@ -67,6 +67,17 @@ describe('by day, a PIR alone after an hour of quiet', () => {
     expect(kinds(h)).toEqual([['possible-fall', at + 45 * MINUTE_MS]]);
   });
 
+  it('not where the exit door is watched: there a return is looked for at the door, and the PIR places the resident', () => {
+    const h = new Harness(home(), MONDAY + 10 * HOUR_MS + 30 * MINUTE_MS);
+    h.at(0, 'fridge', 'contact', false);
+    h.at(20 * SECOND_MS, 'fridge', 'contact', true);
+    h.at(90 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(3 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    const at = h.clock.now();
+    h.advanceBy(2 * HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', at + 45 * MINUTE_MS]]);
+  });
+
   it('not in the night: the PIR alone at 02:00 after hours of quiet is judged as before (20 min at night)', () => {
     const h = quietThenPir(4 * HOUR_MS + 30 * MINUTE_MS, 'kitchen-pir', MONDAY + 21 * HOUR_MS + 30 * MINUTE_MS);
     const at = h.clock.now();
