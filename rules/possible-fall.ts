@@ -377,8 +377,6 @@ export function loneDeviceChattered(home: HomeState): boolean {
 function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   const activity = seen.activity;
   const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
-  // The activity before this one (the engine records this one as the home's last after the rules have seen it).
-  const quietSince = home.lastActivityAt;
   if (activity.exit === 'opened') {
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
@@ -440,7 +438,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   if (watch.loneDeviceId === undefined) {
     if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
       beginDoubt(watch, seen.device.id, at, false, true);
-    } else if (aloneAfterQuiet(home, seen, at, quietSince)) {
+    } else if (aloneAfterQuiet(home, seen, at, restedSince)) {
       beginDoubt(watch, seen.device.id, at, false, false);
       watch.quietAlone = true;
     }
@@ -469,8 +467,8 @@ export const ALONE_QUIET_MS = 60 * MINUTE_MS;
 
 /**
  * In a home whose outings cannot be seen (no exit door's contact, or every one found dead: `HomeState.deviceDead`), by
- * day, a PIR reporting after the whole home (itself included) has said nothing for `ALONE_QUIET_MS`: the first sign after
- * an hour of quiet, from a sensor that sees from afar, by its own word alone. Where the exit door is watched, a return
+ * day, a PIR reporting when the last sign of anyone (`seenAt`: any report inside but a PIR clearing, itself included) is
+ * `ALONE_QUIET_MS` old: the first sign after an hour of quiet, from a sensor that sees from afar, by its own word alone. Where the exit door is watched, a return
  * after an outing is in doubt until a second device confirms it (`watchReturn`); where it is not, no outing is ever
  * known, and a PIR firing on its own (sun, heating, a pet) in the empty home is taken for the resident (Kasteren B with
  * its exit door's contact taken out: its kitchen PIR, and its bathroom PIR, firing alone while the resident was out,
@@ -481,8 +479,8 @@ export const ALONE_QUIET_MS = 60 * MINUTE_MS;
  * `half-sensors-s2`/`-s4`, median 179 -> 201 and 207 -> 238 min). What it costs: in such a home, a resident unseen for an
  * hour by day who walks past one PIR and collapses there, nothing else reporting, is called by inactivity.
  */
-function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, quietSince: number): boolean {
-  if (seen.device.kind !== 'motion' || seen.activity.worn || !(at - quietSince >= ALONE_QUIET_MS)) return false;
+function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, signAt: number): boolean {
+  if (seen.device.kind !== 'motion' || seen.activity.worn || !(at - signAt >= ALONE_QUIET_MS)) return false;
   if (home.inRestNight(at) || beforeMorningCheck(home, at)) return false;
   for (const d of home.devices.values()) if (d.kind === 'exit-door' && !home.deviceDead(d)) return false;
   return true;
