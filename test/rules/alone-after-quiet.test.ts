@@ -37,6 +37,18 @@ describe('by day, a PIR alone after an hour of quiet', () => {
     expect(kinds(h)).toEqual([['inactivity', lastAt + 4 * HOUR_MS]]);
   });
 
+  it('the PIR heard first by its clearing after the quiet (its movement lost): still a PIR alone', () => {
+    // Kasteren B, 25 Jul 19:40 local: the kitchen PIR's `off`, then `on` and `off` 4 s later, after 4.5 h of nothing.
+    const h = new Harness(SPARSE, MONDAY + 10 * HOUR_MS + 30 * MINUTE_MS);
+    h.at(0, 'fridge', 'contact', false);
+    h.at(20 * SECOND_MS, 'fridge', 'contact', true);
+    h.at(90 * MINUTE_MS, 'kitchen-pir', 'motion', false);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', true);
+    h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    h.advanceBy(3 * HOUR_MS);
+    expect(h.raised()).toEqual([]);
+  });
+
   it('the bathroom PIR alone after 90 min of quiet: no bathroom-too-long, no possible fall', () => {
     const h = quietThenPir(90 * MINUTE_MS, 'bathroom-pir');
     h.advanceBy(3 * HOUR_MS);
