@@ -3,7 +3,7 @@
 // its kitchen PIR firing on its own while the resident was out).
 import { describe, expect, it } from 'vitest';
 import type { HomeConfig } from '../../rules/types.js';
-import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
 import { DEVICES, Harness, home, MONDAY } from './factories.js';
 
 /** The test home with nothing in the bedroom, no mat and no exit door: nothing says where the resident is, or if out. */
@@ -98,5 +98,56 @@ describe('by day, a PIR alone after an hour of quiet', () => {
     const at = h.clock.now();
     h.advanceBy(HOUR_MS);
     expect(kinds(h)).toEqual([['possible-fall', at + 20 * MINUTE_MS]]);
+  });
+
+  it('an exit door found dead (daily, then silent three days the home lived) counts as none', () => {
+    const withDoor: HomeConfig = home({
+      devices: [
+        ...DEVICES.filter((d) => d.room !== 'bedroom' && d.kind !== 'chair'),
+        { id: 'bedroom-door', kind: 'door', room: 'bedroom' },
+      ],
+    });
+    const run = (doorDies: boolean): Harness => {
+      const h = new Harness(withDoor, MONDAY);
+      for (let n = 0; n < 14; n++) {
+        const day = MONDAY + n * DAY_MS;
+        h.clock.advanceTo(day + 7 * HOUR_MS);
+        h.at(0, 'bedroom-door', 'contact', false);
+        h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+        h.at(5 * SECOND_MS, 'kitchen-pir', 'motion', false);
+        h.at(MINUTE_MS, 'fridge', 'contact', false);
+        h.at(20 * SECOND_MS, 'fridge', 'contact', true);
+        // The front door opened and shut, someone seen inside at once: a caller, not an outing.
+        if (!doorDies || n < 10) {
+          h.at(MINUTE_MS, 'front', 'contact', false);
+          h.at(10 * SECOND_MS, 'front', 'contact', true);
+          h.at(20 * SECOND_MS, 'fridge', 'contact', false);
+          h.at(20 * SECOND_MS, 'fridge', 'contact', true);
+        }
+        // Every day but the last: busy until the evening, to bed at 22:00.
+        if (n === 13) break;
+        for (let m = 8 * 60; m <= 21 * 60; m += 30) {
+          h.clock.advanceTo(day + m * MINUTE_MS);
+          h.at(0, 'kitchen-pir', 'motion', true);
+          h.at(5 * SECOND_MS, 'kitchen-pir', 'motion', false);
+        }
+        h.clock.advanceTo(day + 22 * HOUR_MS);
+        h.at(0, 'bedroom-door', 'contact', true);
+      }
+      // Day 13: after the morning's reports, nothing until the kitchen PIR at 13:00, alone.
+      h.clock.advanceTo(MONDAY + 13 * DAY_MS + 13 * HOUR_MS);
+      h.at(0, 'kitchen-pir', 'motion', true);
+      h.at(5 * SECOND_MS, 'kitchen-pir', 'motion', false);
+      h.advanceBy(2 * HOUR_MS);
+      return h;
+    };
+    const after = (h: Harness): string[] =>
+      h
+        .raised()
+        .filter((d) => d.at > MONDAY + 13 * DAY_MS + 13 * HOUR_MS)
+        .map((d) => d.kind);
+    expect(after(run(true))).toEqual([]);
+    // The door alive: the return is looked for at the door, and the PIR places the resident.
+    expect(after(run(false))).toEqual(['possible-fall']);
   });
 });
