@@ -111,6 +111,11 @@ export interface ReturnWatch {
    */
   earlierEmptyMs: number;
   emptySpanDay: number;
+  /**
+   * The return in doubt under way is a PIR alone after a quiet spell (`aloneAfterQuiet`): not one after an outing, so
+   * it says nothing of an empty home (`longDoubt`, `emptyHomeShown`). Absent from a slice saved before session 31.
+   */
+  quietAlone: boolean;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -140,6 +145,7 @@ function newReturnWatch(): ReturnWatch {
     longestEmptyMs: 0,
     earlierEmptyMs: 0,
     emptySpanDay: -1,
+    quietAlone: false,
   };
 }
 
@@ -200,7 +206,7 @@ export const EMPTY_RETURNS_MIN = 2;
  * resident been home, another device would have reported, or that silence been called about.
  */
 function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
-  if (watch.loneDeviceId === undefined || watch.fromRest) return false;
+  if (watch.loneDeviceId === undefined || watch.fromRest || watch.quietAlone) return false;
   return watch.afterLongOuting || at - watch.loneSince > home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }
 
@@ -226,7 +232,11 @@ export function emptyHomeShown(home: HomeState, at: number): boolean {
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   if (watch === undefined) return false;
   if (chattersAlone(watch)) return true;
-  const ghost = watch.loneDeviceId !== undefined && !watch.fromRest && watch.ghostDevices.includes(watch.loneDeviceId);
+  const ghost =
+    watch.loneDeviceId !== undefined &&
+    !watch.fromRest &&
+    !watch.quietAlone &&
+    watch.ghostDevices.includes(watch.loneDeviceId);
   if (!ghost && !longDoubt(home, watch, at)) return false;
   return watch.emptyReturns >= EMPTY_RETURNS_MIN && watch.emptyReturns > 2 * watch.seenReturns;
 }
@@ -337,6 +347,7 @@ function beginDoubt(
   watch.loneAt = at;
   watch.loneSince = at;
   watch.fromRest = fromRest;
+  watch.quietAlone = false;
   startLoneBurst(watch, at);
 }
 
@@ -378,7 +389,7 @@ function countLoneReport(watch: ReturnWatch, kind: string, at: number): void {
  * days). Then the inactivity family waits as on an outing (`emptyHomeShown`). Not a doubt of getting up.
  */
 function chattersAlone(watch: ReturnWatch): boolean {
-  return watch.loneDeviceId !== undefined && !watch.fromRest && watch.loneChattered;
+  return watch.loneDeviceId !== undefined && !watch.fromRest && !watch.quietAlone && watch.loneChattered;
 }
 
 /**
@@ -428,6 +439,9 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   watch.seenAt = at;
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
+  // A PIR alone after a quiet spell is in doubt only until another device says anything: it was about that PIR.
+  if (watch.quietAlone && watch.loneDeviceId !== undefined && seen.device.id !== watch.loneDeviceId)
+    watch.loneDeviceId = undefined;
   if (watch.out) {
     // Back from an outing: through the exit door (the closing behind them is theirs), else in doubt. An arrival whose
     // closing was followed by stillness long enough to confirm an outing again is still an arrival, for as long as a
@@ -453,6 +467,9 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   if (watch.loneDeviceId === undefined) {
     if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
       beginDoubt(watch, seen.device.id, at, false, true);
+    } else if (aloneAfterQuiet(home, seen, at, restedSince)) {
+      beginDoubt(watch, seen.device.id, at, false, false);
+      watch.quietAlone = true;
     }
     return;
   }
@@ -472,6 +489,30 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   else startLoneBurst(watch, at);
   watch.loneDeviceId = seen.device.id;
   watch.loneAt = at;
+}
+
+/** How long the whole home must have been quiet before a PIR's report for `aloneAfterQuiet` (session 31). */
+export const ALONE_QUIET_MS = 60 * MINUTE_MS;
+
+/**
+ * In a home whose outings cannot be seen (no exit door's contact, or every one found dead: `HomeState.deviceDead`), by
+ * day, a PIR reporting when the last sign of anyone (`seenAt`: any report inside but a PIR clearing, itself included) is
+ * `ALONE_QUIET_MS` old: the first sign after an hour of quiet, from a sensor that sees from afar, by its own word alone. Where the exit door is watched, a return
+ * after an outing is in doubt until a second device confirms it (`watchReturn`); where it is not, no outing is ever
+ * known, and a PIR firing on its own (sun, heating, a pet) in the empty home is taken for the resident (Kasteren B with
+ * its exit door's contact taken out: its kitchen PIR, and its bathroom PIR, firing alone while the resident was out,
+ * possible-falls at 20-244 min). The doubt is a return in doubt's: possible-fall and bathroom-too-long wait, inactivity
+ * watches; it ends as soon as another device reports (or a worn one). Not in the resident's night nor before the
+ * morning check: there the silence is the night's, and a collapse in bed would be called by inactivity's night
+ * allowance instead of possible-fall after the PIR (measured with every home, session 31: Kasteren B's sparse layouts
+ * `half-sensors-s2`/`-s4`, median 179 -> 201 and 207 -> 238 min). What it costs: in such a home, a resident unseen for an
+ * hour by day who walks past one PIR and collapses there, nothing else reporting, is called by inactivity.
+ */
+function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, signAt: number): boolean {
+  if (seen.device.kind !== 'motion' || seen.activity.worn || !(at - signAt >= ALONE_QUIET_MS)) return false;
+  if (home.inRestNight(at) || beforeMorningCheck(home, at)) return false;
+  for (const d of home.devices.values()) if (d.kind === 'exit-door' && !home.deviceDead(d)) return false;
+  return true;
 }
 
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
@@ -785,6 +826,7 @@ export const possibleFallDefinition = {
         longestEmptyMs: typeof s.longestEmptyMs === 'number' ? s.longestEmptyMs : 0,
         earlierEmptyMs: typeof s.earlierEmptyMs === 'number' ? s.earlierEmptyMs : 0,
         emptySpanDay: typeof s.emptySpanDay === 'number' ? s.emptySpanDay : -1,
+        quietAlone: s.quietAlone === true,
       };
     },
   },
