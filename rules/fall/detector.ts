@@ -123,6 +123,13 @@ const IMPULSE_HOLD_MS = 100;
 const LANDING_CELLS = 30;
 const LANDING_IMPULSE_GS = 0.15;
 /**
+ * A landing is thumps: within its LANDING_CELLS one sample at least must reach this share of the impact threshold's
+ * excess over 1 g (as MIN_PEAK_SHARE is for the descent). A push held for 0.6 s (rising quickly from bent knees, a lift
+ * starting: 1.2–1.35 g throughout) sums as much as a landing of thumps but has none. Chosen on the tuning subjects only
+ * (MobiFall 1–5 and SisFall SA01–SA07): docs/fall-detection.md, thirteenth round.
+ */
+const LANDING_PEAK_SHARE = 0.4;
+/**
  * An impact is also a softer peak after a fast descent: the evidence of the peak (its excess over 1 g as
  * a share of the threshold's) and of the descent (the speed gained falling, the largest integral of
  * (1 g − magnitude) over any stretch of the second before the impact, as a share of DESCENT_FULL_GS)
@@ -258,6 +265,8 @@ export interface FallDetectorState {
   open: [number | null, number, number, number, number, number, number | null];
   /** Impulse per history cell and of the open cell (absent in states saved before it was measured). */
   impulse?: number[];
+  /** Largest magnitude per history cell, null: unknown (absent in older states: all unknown). */
+  peak?: (number | null)[];
   openImpulse?: number;
   /** Each history cell's furthest reading on one axis and that axis, signed, and the open cell's (absent in older states). */
   reach?: number[];
@@ -365,6 +374,8 @@ export interface FallDetectorTuning {
   stillSearchMs: number;
   /** LANDING_IMPULSE_GS (Infinity: no landing test). */
   landingImpulseGs: number;
+  /** LANDING_PEAK_SHARE (0: any peak). */
+  landingPeakShare: number;
 }
 export const DEFAULT_FALL_TUNING: Readonly<FallDetectorTuning> = {
   lowRateImpactScale: LOW_RATE_IMPACT_SCALE,
@@ -372,6 +383,7 @@ export const DEFAULT_FALL_TUNING: Readonly<FallDetectorTuning> = {
   descentFullGs: DESCENT_FULL_GS,
   stillSearchMs: STILL_SEARCH_MS,
   landingImpulseGs: LANDING_IMPULSE_GS,
+  landingPeakShare: LANDING_PEAK_SHARE,
 };
 
 /** A fresh detector, or one restored from `exportState()` (a malformed state gives a fresh one). */
@@ -398,6 +410,8 @@ class StreamingFallDetector implements FallDetector {
   private hy = new Float64Array(HISTORY_CELLS);
   private hz = new Float64Array(HISTORY_CELLS);
   private hMin = new Float64Array(HISTORY_CELLS);
+  /** Largest magnitude of each cell (Infinity: unknown, a state saved before it was kept). */
+  private hMax = new Float64Array(HISTORY_CELLS);
   /** Impulse of each cell: the integral of the magnitude's excess over 1 g, in g·s. */
   private hImp = new Float64Array(HISTORY_CELLS);
   /** Descent of each cell: the integral of (1 g − magnitude), in g·s (positive while dropping). */
@@ -569,6 +583,7 @@ class StreamingFallDetector implements FallDetector {
       ring: [Array.from(this.hx), Array.from(this.hy), Array.from(this.hz), Array.from(this.hMin)],
       open: [nullIfNot(this.cellStart), this.cn, this.cx, this.cy, this.cz, this.cMax, nullIfNot(this.cMin)],
       impulse: Array.from(this.hImp),
+      peak: Array.from(this.hMax, nullIfNot),
       openImpulse: this.cImp,
       descent: Array.from(this.hDesc),
       openDescent: this.cDesc,
@@ -617,6 +632,11 @@ class StreamingFallDetector implements FallDetector {
     if (Array.isArray(s.impulse) && s.impulse.length === HISTORY_CELLS)
       this.hImp = Float64Array.from(s.impulse, (v) => finiteOr(v, 0));
     this.cImp = finiteOr(s.openImpulse, 0);
+    // Unknown peaks (older states) count as thumps: the landing test is then as it was when they were saved.
+    this.hMax =
+      Array.isArray(s.peak) && s.peak.length === HISTORY_CELLS
+        ? Float64Array.from(s.peak, (v) => finiteOr(v, Infinity))
+        : new Float64Array(HISTORY_CELLS).fill(Infinity);
     if (Array.isArray(s.descent) && s.descent.length === HISTORY_CELLS)
       this.hDesc = Float64Array.from(s.descent, (v) => finiteOr(v, 0));
     this.cDesc = finiteOr(s.openDescent, 0);
@@ -904,10 +924,14 @@ class StreamingFallDetector implements FallDetector {
     // Most cells fail on the running sum; only the rest pay for the exact one (no rounding drift).
     if (this.descentWeight === 0 || this.landingBound * this.descentWeight < needed * 0.999) return false;
     let sum = 0;
-    for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--)
-      sum += ringAt(this.hImp, (this.cells - 1 - back) % HISTORY_CELLS);
+    let peak = 0;
+    for (let back = Math.min(LANDING_CELLS, this.cells) - 1; back >= 0; back--) {
+      const i = (this.cells - 1 - back) % HISTORY_CELLS;
+      sum += ringAt(this.hImp, i);
+      peak = Math.max(peak, ringAt(this.hMax, i));
+    }
     // A home's stricter impactG asks for a harder landing too (LANDING_IMPULSE_GS is at the default 2 g).
-    return sum * this.descentWeight >= needed;
+    return sum * this.descentWeight >= needed && peak - 1 >= this.tuning.landingPeakShare * (this.impactG - 1);
   }
 
   /** Impulse of the last IMPULSE_CELLS closed cells, in g·s. */
@@ -1168,6 +1192,7 @@ class StreamingFallDetector implements FallDetector {
     this.hy[i] = y;
     this.hz[i] = z;
     this.hMin[i] = minG;
+    this.hMax[i] = maxG;
     this.hImp[i] = impulse;
     this.hDesc[i] = descent;
     this.descentBound += Math.max(0, descent);

@@ -170,6 +170,50 @@ describe('wearable fall detector', () => {
     });
   });
 
+  describe('a push held for 0.6 s is not a landing (thirteenth round)', () => {
+    const BENT: [number, number, number] = [0, -0.5, -0.87];
+    /** Rising from bent knees: a push of `g` held for `seconds` while the trunk turns from `from` to `to`. */
+    const push = (
+      seconds: number,
+      from: [number, number, number],
+      to: [number, number, number],
+      g: number,
+    ): Segment => {
+      const t = turn(seconds, from, to);
+      return { seconds, at: (s) => t.at(s).map((v) => v * g) as [number, number, number] };
+    };
+    /** Bent 60° forward and still, settling (0.85 g), a 1.28 g push for 0.6 s (0.17 g·s, no thump), standing still. */
+    const rise = [still(3, BENT), freeFall(0.3, BENT, 0.85), push(0.6, BENT, UPRIGHT, 1.28), still(20, UPRIGHT)];
+    const viaSensor = (segments: Segment[], rateHz: number, harsh = false): FallDetection[] => {
+      const hiRes = render(segments, 200);
+      const rec = { rateHz: 200, x: hiRes.map((v) => v[0]), y: hiRes.map((v) => v[1]), z: hiRes.map((v) => v[2]) };
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const found: FallDetection[] = [];
+      for (const m of sensorMessages(rec, START, { rateHz, harsh, seed: 1 })) {
+        const wakeAt = detector.wakeAt();
+        if (wakeAt !== null && m.ts > wakeAt) found.push(...detector.wake(wakeAt));
+        found.push(...detector.push(m.ts, m.value));
+      }
+      for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+      return found;
+    };
+
+    it.each([
+      [20, false],
+      [20, true],
+    ])('reports nothing at %i Hz (harsh timing: %s) for a quick rise from bent knees', (rateHz, harsh) => {
+      expect(viaSensor(rise, rateHz, harsh)).toEqual([]);
+    });
+
+    it('still catches the same rise turned into a landing of thumps (the control)', () => {
+      // Four 1.65 g thumps over 0.57 s (0.2 g·s, as the twelfth round's landing), ending lying on the side: a fall.
+      const side: [number, number, number] = [1, 0, 0];
+      const thumps = [0, 1, 2, 3].flatMap((k) => [...(k === 0 ? [] : [still(0.03, side)]), impact(0.12, side, 1.65)]);
+      const fall = [still(3, BENT), freeFall(0.3, BENT, 0.85), ...thumps, still(20, side)];
+      expect(viaSensor(fall, 20)).toHaveLength(1);
+    });
+  });
+
   it('reports nothing for lying down quickly onto a bed (posture, stillness, a dip, but a small impulse)', () => {
     const ontoBed = [still(3, UPRIGHT), freeFall(0.3, UPRIGHT, 0.6), impact(0.3, LYING, 1.3), still(20, LYING)];
     expect(run(ontoBed, 100)).toEqual([]);
