@@ -469,6 +469,24 @@ describe('wearable fall detector', () => {
     }
   });
 
+  it("carries each cell's peak through exportState, and loads a state saved before it was kept (peaks unknown)", () => {
+    const messages = toMessages(render(fallSegments(4), 100), 100, START);
+    const before = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const m of messages.slice(0, 5)) before.push(m.ts, m.value);
+    const saved = JSON.parse(JSON.stringify(before.exportState())) as Record<string, unknown>;
+    const peaks = saved.peak as (number | null)[];
+    expect(peaks).toHaveLength(128);
+    // The impact's cell holds its 3 g peak; standing cells about 1 g.
+    expect(Math.max(...peaks.map((v) => v ?? 0))).toBeGreaterThan(2.5);
+    expect(createFallDetector(DEFAULT_RULE_PARAMS.fall, saved).exportState()?.peak).toEqual(peaks);
+    const { peak: _p, ...older } = saved;
+    const fromOlder = createFallDetector(DEFAULT_RULE_PARAMS.fall, older);
+    expect(fromOlder.exportState()?.peak?.every((v) => v === null)).toBe(true);
+    const found = messages.slice(5).flatMap((m) => fromOlder.push(m.ts, m.value));
+    found.push(...fromOlder.wake(fromOlder.wakeAt()!));
+    expect(found).toHaveLength(1);
+  });
+
   it('keeps the earlier posture across a restart, and restores a state saved before it was kept', () => {
     const leaning: [number, number, number] = [0, -0.5, -0.87];
     const segments = [
