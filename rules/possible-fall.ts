@@ -439,8 +439,13 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   watch.seenAt = at;
   const sinceClosedMs = at - watch.closedAt;
   watch.closedAt = NaN;
-  // A PIR alone after a quiet spell is in doubt only until another device says anything: it was about that PIR.
-  if (watch.quietAlone && watch.loneDeviceId !== undefined && seen.device.id !== watch.loneDeviceId)
+  // A PIR alone after a quiet spell is in doubt only until another device says anything: it was about that PIR. Nor
+  // past the day it began in: at night the rules judge as if it had never begun (`quietDoubtOver`).
+  if (
+    watch.quietAlone &&
+    watch.loneDeviceId !== undefined &&
+    (seen.device.id !== watch.loneDeviceId || quietDoubtOver(home, watch, at))
+  )
     watch.loneDeviceId = undefined;
   if (watch.out) {
     // Back from an outing: through the exit door (the closing behind them is theirs), else in doubt. An arrival whose
@@ -513,6 +518,17 @@ function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, signAt
   if (home.inRestNight(at) || beforeMorningCheck(home, at)) return false;
   for (const d of home.devices.values()) if (d.kind === 'exit-door' && !home.deviceDead(d)) return false;
   return true;
+}
+
+/**
+ * Whether a PIR's doubt after a quiet spell (`aloneAfterQuiet`, begun at `loneSince`) is over at `at`: it holds only by
+ * day, so it ends where that day ends, when the resident's next night begins (`HomeState.nextRestNightStart`: the care
+ * plan's bedtime, else the night window; the measure by which it began by day). Without this a doubt begun in the
+ * evening held through the night: the PIR again at night, a collapse there, was left to inactivity (Kasteren B
+ * `no-exit-contact`, session 31: two night kitchen collapses called at 391 and 361 min instead of 62 and 101).
+ */
+function quietDoubtOver(home: HomeState, watch: ReturnWatch, at: number): boolean {
+  return !(at < home.nextRestNightStart(watch.loneSince));
 }
 
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */

@@ -100,6 +100,18 @@ describe('by day, a PIR alone after an hour of quiet', () => {
     expect(kinds(h)).toEqual([['possible-fall', at + 20 * MINUTE_MS]]);
   });
 
+  it('a doubt begun at 21:30 ends where the day ends: the PIR again at 23:40, a collapse there, judged as before', () => {
+    // Kasteren B without its exit door's contact: night kitchen collapses left to inactivity (391 and 361 min).
+    const h = quietThenPir(2 * HOUR_MS, 'kitchen-pir', MONDAY + 19 * HOUR_MS + 30 * MINUTE_MS);
+    h.advanceBy(2 * HOUR_MS + 10 * MINUTE_MS);
+    expect(h.raised()).toEqual([]);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(3 * SECOND_MS, 'kitchen-pir', 'motion', false);
+    const at = h.clock.now();
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', at + 20 * MINUTE_MS]]);
+  });
+
   it('an exit door found dead (daily, then silent three days the home lived) counts as none', () => {
     const withDoor: HomeConfig = home({
       devices: [
