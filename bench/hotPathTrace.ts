@@ -290,12 +290,34 @@ async function main(): Promise<void> {
       return settle.apply(this, a);
     };
     const reviewProto = RoutineReview.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const schedule = reviewProto.schedule as (...a: unknown[]) => unknown;
-    reviewProto.schedule = function (this: unknown, ...a: unknown[]): unknown {
+    const endSlice = (): void => {
       if (reviewSliceFrom !== undefined) reviewSlices.push({ start: reviewSliceFrom, end: performance.now() });
       reviewSliceFrom = undefined;
-      return schedule.apply(this, a);
     };
+    // Since session 31 the review's loop work is two turns: the answer and its rows cached (`cacheAnswer`), then
+    // the day marked and its decisions told (`finishHome`); before, one turn from the answer to `schedule`.
+    const wrap = (name: string, around: (call: () => unknown) => unknown): void => {
+      const fn = reviewProto[name];
+      if (!fn) return;
+      reviewProto[name] = function (this: unknown, ...a: unknown[]): unknown {
+        return around(() => fn.apply(this, a));
+      };
+    };
+    wrap('cacheAnswer', (call) => {
+      const result = call();
+      endSlice();
+      return result;
+    });
+    wrap('finishHome', (call) => {
+      reviewSliceFrom = performance.now();
+      const result = call();
+      endSlice();
+      return result;
+    });
+    wrap('schedule', (call) => {
+      endSlice();
+      return call();
+    });
   }
   const hub: RunningHub = await startHub({
     config: parseHubConfig(benchConfig(opts.homes)),
