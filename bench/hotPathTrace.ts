@@ -19,6 +19,9 @@
 // begun (a minute after its start) and accounts the review's slices on the loop (a home's answer from the analytics
 // thread to the review's next home scheduled: caching the days, marking the day reviewed, the comparison) in front
 // of each press. `--alloc`: the bytes the hub allocates per step of the path, and the scavenges per 1,000 presses.
+// First, as in the hub's process (hub/hub.ts): mqtt-packet's debug loggers allocate nothing while off. Without it the
+// `mqtt` client imported below loads mqtt-packet first and the traced hub pays a cost the real hub does not.
+import '../hub/mqtt-debug.js';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
