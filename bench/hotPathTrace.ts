@@ -340,11 +340,16 @@ async function main(): Promise<void> {
     mosquitto ? socket.remotePort === brokerPort : socket.localPort === brokerPort;
 
   if (opts.cpu) {
+    // With `--bad-logins`, the flood runs (in its own process) while pressing, as in the full trace.
+    const flood = opts.badLogins > 0 ? await startBadLoginClient(mqttUrl, opts.badLogins) : undefined;
     const cpu = await cpuPresses(mqttUrl, hub, opts, hubSide);
+    const floodCounts = await flood?.stop();
     await hub.stop();
     await mosquitto?.stop();
     removeTempDir(dir);
-    process.stdout.write(`${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines, badLogins: floodCounts })}\n`,
+    );
     return;
   }
 
