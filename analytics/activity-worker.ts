@@ -3,6 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
+import { reviewDecisions } from './review.js';
+import { cachedDayRow } from './store.js';
 import { lowerThisThreadPriority } from '../hub/thread-priority.js';
 
 lowerThisThreadPriority('analytics');
@@ -27,7 +29,14 @@ port.on('message', (req: ActivityRequest) => {
   let reply: ActivityReply;
   try {
     const plan = planHomeActivity(db, config, req.homeId, req.fromDate, req.toDate, req.now);
-    reply = { id: req.id, ok: true, ...plan };
+    if (req.op === 'review') {
+      // The routine review's loop work done here: the fresh days' JSON and the comparison with the baseline.
+      const home = config.homes.find((h) => h.id === req.homeId);
+      const decisions = home ? reviewDecisions(home, plan.days, req.toDate, req.now) : [];
+      reply = { id: req.id, ok: true, rows: plan.fresh.map(cachedDayRow), decisions };
+    } else {
+      reply = { id: req.id, ok: true, ...plan };
+    }
   } catch (err) {
     reply = { id: req.id, ok: false, name: (err as Error).name, message: (err as Error).message };
   }

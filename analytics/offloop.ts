@@ -13,8 +13,9 @@ import {
   parseDateRange,
   type ActivityPlan,
 } from './activity.js';
-import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
+import { cacheDays, cachedDays, migrateAnalytics, type CachedDayRow } from './store.js';
 import type { DailyFeatures } from './types.js';
+import type { RuleDecision } from '../rules/types.js';
 
 export interface ActivityWorkerData {
   dbFile: string;
@@ -23,11 +24,27 @@ export interface ActivityWorkerData {
 
 export type ActivityRequest =
   | { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
+  /** The routine review of `toDate`: the days computed, compared with the baseline, in the thread. */
+  | { op: 'review'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
   | { op: 'config'; config: HubConfig }
   | { op: 'stop' };
 
 export type ActivityReply =
-  ({ id: number; ok: true } & ActivityPlan) | { id: number; ok: false; name: string; message: string };
+  | ({ id: number; ok: true } & ActivityPlan)
+  | ({ id: number; ok: true } & ReviewPlan)
+  | { id: number; ok: false; name: string; message: string };
+
+/**
+ * A routine review's answer from the thread: the rows of the days it computed afresh (their JSON made there), to
+ * cache, and the review's decisions (the comparison with the baseline, `reviewDecisions`), made there too.
+ */
+export interface ReviewPlan {
+  rows: CachedDayRow[];
+  decisions: RuleDecision[];
+}
+
+/** What the routine review gets for one home: the thread's `ReviewPlan`, or the cached days to compare on the loop. */
+export type ReviewAnswer = ({ cached?: undefined } & ReviewPlan) | { cached: DailyFeatures[] };
 
 /**
  * An idle worker thread is ended after this long (its memory, 10–15 MB resident, returns); the next request starts
@@ -49,7 +66,10 @@ const ON_LOOP_MAX_DAYS = 62;
  */
 export class ActivityWorker {
   private worker: Worker | undefined;
-  private readonly waiting = new Map<number, { resolve: (plan: ActivityPlan) => void; reject: (err: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (plan: ActivityPlan | ReviewPlan) => void; reject: (err: Error) => void }
+  >();
   private nextId = 1;
   private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -118,14 +138,33 @@ export class ActivityWorker {
     return this.anyEvent.get(homeId, fromMs, untilMs) === undefined ? cached : undefined;
   }
 
+  /**
+   * The routine review of `homeId`'s `date` (its window from `fromDate`): when every day it needs is cached (or
+   * nothing new can be computed), the cached days, to compare on the loop, as `homeActivity` answers them; else the
+   * thread computes the days and the comparison, and answers the fresh days' rows (not yet cached: the caller
+   * caches them, `cacheDayRows`) and the decisions. The loop then does no JSON and no baseline of its own.
+   */
+  async review(homeId: string, fromDate: string, date: string, now: number): Promise<ReviewAnswer> {
+    const range = parseDateRange(fromDate, date);
+    const onLoop = this.cachedOnly(homeId, range, now);
+    if (onLoop) return { cached: onLoop };
+    return this.request<ReviewPlan>({ op: 'review', homeId, fromDate, toDate: date, now });
+  }
+
   plan(homeId: string, fromDate: string, toDate: string, now: number): Promise<ActivityPlan> {
+    return this.request<ActivityPlan>({ op: 'activity', homeId, fromDate, toDate, now });
+  }
+
+  private request<T extends ActivityPlan | ReviewPlan>(
+    req: Omit<Extract<ActivityRequest, { op: 'activity' | 'review' }>, 'id'>,
+  ): Promise<T> {
     if (this.stopped) return Promise.reject(new Error('analytics worker stopped'));
     const id = this.nextId++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    return new Promise<ActivityPlan>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.thread().postMessage({ op: 'activity', id, homeId, fromDate, toDate, now } satisfies ActivityRequest);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (plan: ActivityPlan | ReviewPlan) => void, reject });
+      this.thread().postMessage({ ...req, id } satisfies ActivityRequest);
     });
   }
 
@@ -160,7 +199,10 @@ export class ActivityWorker {
       this.idleTimer = setTimeout(() => this.endThread(), IDLE_END_MS);
       this.idleTimer.unref();
     }
-    if (reply.ok) waiter.resolve({ days: reply.days, fresh: reply.fresh });
+    if (reply.ok)
+      waiter.resolve(
+        'rows' in reply ? { rows: reply.rows, decisions: reply.decisions } : { days: reply.days, fresh: reply.fresh },
+      );
     else waiter.reject(reply.name === 'DateRangeError' ? new DateRangeError(reply.message) : new Error(reply.message));
   }
 

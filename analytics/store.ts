@@ -1,6 +1,6 @@
 // The analytics module's own tables: cached daily features of completed days and the hub's pseudonymisation secret.
 import { randomBytes } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { migrate, type MigrationStep } from '../hub/migrations.js';
 import type { DailyFeatures } from './types.js';
 
@@ -39,14 +39,49 @@ export function cachedDays(db: Database, homeId: string, fromDate: string, toDat
   return rows.map((r) => JSON.parse(r.features) as DailyFeatures);
 }
 
+/** A day's row of the cache as `cacheDayRows` writes it: home, date and the day's features as JSON. */
+export type CachedDayRow = [homeId: string, date: string, features: string];
+
+/** The row `cacheDays` writes for `day` (the analytics thread makes them for the routine review). */
+export function cachedDayRow(day: DailyFeatures): CachedDayRow {
+  return [day.homeId, day.date, JSON.stringify(day)];
+}
+
+// The cache's statements, prepared once per connection (the routine review writes through them for every home).
+const statements = new WeakMap<
+  Database,
+  { upsert: Statement<[string, string, string, number]>; mark: Statement<[string, string, number]> }
+>();
+
+function statementsOf(db: Database): {
+  upsert: Statement<[string, string, string, number]>;
+  mark: Statement<[string, string, number]>;
+} {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      upsert: db.prepare(
+        `INSERT INTO daily_features (home_id, date, features, computed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (home_id, date) DO UPDATE SET features = excluded.features, computed_at = excluded.computed_at`,
+      ),
+      mark: db.prepare('INSERT OR IGNORE INTO routine_reviews (home_id, date, reviewed_at) VALUES (?, ?, ?)'),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
 export function cacheDays(db: Database, days: readonly DailyFeatures[], computedAt: number): void {
   if (days.length === 0) return;
-  const upsert = db.prepare(
-    `INSERT INTO daily_features (home_id, date, features, computed_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (home_id, date) DO UPDATE SET features = excluded.features, computed_at = excluded.computed_at`,
-  );
+  cacheDayRows(db, days.map(cachedDayRow), computedAt);
+}
+
+/** Caches days already made into rows (`cachedDayRow`), in one transaction. */
+export function cacheDayRows(db: Database, rows: readonly CachedDayRow[], computedAt: number): void {
+  if (rows.length === 0) return;
+  const { upsert } = statementsOf(db);
   db.transaction(() => {
-    for (const day of days) upsert.run(day.homeId, day.date, JSON.stringify(day), computedAt);
+    for (const [homeId, date, features] of rows) upsert.run(homeId, date, features, computedAt);
   })();
 }
 
@@ -62,8 +97,5 @@ export function pseudonymSecret(db: Database, now: number = Date.now()): Buffer 
 
 /** Mark (home, date) reviewed; false when it already was. */
 export function markReviewed(db: Database, homeId: string, date: string, now: number): boolean {
-  const info = db
-    .prepare('INSERT OR IGNORE INTO routine_reviews (home_id, date, reviewed_at) VALUES (?, ?, ?)')
-    .run(homeId, date, now);
-  return info.changes === 1;
+  return statementsOf(db).mark.run(homeId, date, now).changes === 1;
 }

@@ -1,4 +1,7 @@
 // `telecare bench`: measure latency, ingest, replay and memory against SPEC section 11, in one run, on this machine.
+// First: the measuring client's mqtt-packet (loaded by `mqtt`) gets the hub's quiet debug loggers (hub/mqtt-debug.ts),
+// so the client reading alerts, the hub's and the bare brokers' alike, does not allocate per packet for nothing.
+import '../hub/mqtt-debug.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProgress } from '../simulate/progress.js';
 import { installCleanup, killEverything } from './children.js';

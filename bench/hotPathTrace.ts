@@ -19,6 +19,9 @@
 // begun (a minute after its start) and accounts the review's slices on the loop (a home's answer from the analytics
 // thread to the review's next home scheduled: caching the days, marking the day reviewed, the comparison) in front
 // of each press. `--alloc`: the bytes the hub allocates per step of the path, and the scavenges per 1,000 presses.
+// First, as in the hub's process (hub/hub.ts): mqtt-packet's debug loggers allocate nothing while off. Without it the
+// `mqtt` client imported below loads mqtt-packet first and the traced hub pays a cost the real hub does not.
+import '../hub/mqtt-debug.js';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -290,12 +293,34 @@ async function main(): Promise<void> {
       return settle.apply(this, a);
     };
     const reviewProto = RoutineReview.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const schedule = reviewProto.schedule as (...a: unknown[]) => unknown;
-    reviewProto.schedule = function (this: unknown, ...a: unknown[]): unknown {
+    const endSlice = (): void => {
       if (reviewSliceFrom !== undefined) reviewSlices.push({ start: reviewSliceFrom, end: performance.now() });
       reviewSliceFrom = undefined;
-      return schedule.apply(this, a);
     };
+    // Since session 31 the review's loop work is two turns: the answer and its rows cached (`cacheAnswer`), then
+    // the day marked and its decisions told (`finishHome`); before, one turn from the answer to `schedule`.
+    const wrap = (name: string, around: (call: () => unknown) => unknown): void => {
+      const fn = reviewProto[name];
+      if (!fn) return;
+      reviewProto[name] = function (this: unknown, ...a: unknown[]): unknown {
+        return around(() => fn.apply(this, a));
+      };
+    };
+    wrap('cacheAnswer', (call) => {
+      const result = call();
+      endSlice();
+      return result;
+    });
+    wrap('finishHome', (call) => {
+      reviewSliceFrom = performance.now();
+      const result = call();
+      endSlice();
+      return result;
+    });
+    wrap('schedule', (call) => {
+      endSlice();
+      return call();
+    });
   }
   const hub: RunningHub = await startHub({
     config: parseHubConfig(benchConfig(opts.homes)),
@@ -315,11 +340,16 @@ async function main(): Promise<void> {
     mosquitto ? socket.remotePort === brokerPort : socket.localPort === brokerPort;
 
   if (opts.cpu) {
+    // With `--bad-logins`, the flood runs (in its own process) while pressing, as in the full trace.
+    const flood = opts.badLogins > 0 ? await startBadLoginClient(mqttUrl, opts.badLogins) : undefined;
     const cpu = await cpuPresses(mqttUrl, hub, opts, hubSide);
+    const floodCounts = await flood?.stop();
     await hub.stop();
     await mosquitto?.stop();
     removeTempDir(dir);
-    process.stdout.write(`${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines, badLogins: floodCounts })}\n`,
+    );
     return;
   }
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import { spawnTracked, stopChild } from './children.js';
 import type { Figure } from './figures.js';
-import { startBadLogins } from './badLogins.js';
+import { startBadLoginProcess } from './badLoginProcess.js';
 import { procStatusBytes, spawnHub, type HubHandle } from './hubProcess.js';
 import { memoryParts } from './smaps.js';
 import { MOSQUITTO_BIN, mosquittoAvailable, startMosquitto } from './mosquitto.js';
@@ -401,7 +401,8 @@ async function pressRuns(
   }
   if (extra.badLogins) {
     ctx.note(`${label}: ${presses.length} presses, ${BAD_LOGINS_PER_S} bad logins/s`);
-    const logins = startBadLogins(mqttUrl, BAD_LOGINS_PER_S);
+    // In a process of its own, as a guessing script is: its connections' work is not the measuring client's.
+    const logins = await startBadLoginProcess('mqtt', mqttUrl, BAD_LOGINS_PER_S);
     try {
       await sleep(1000);
       const before = { t: performance.now(), n: logins.attempts() };

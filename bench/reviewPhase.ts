@@ -2,7 +2,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparePrivateDataDir } from '../hub/private-files.js';
-import { startBadDashboardLogins } from './badLogins.js';
+import { startBadLoginProcess } from './badLoginProcess.js';
 import { benchConfig, PRESS_PENDANT_ID, pressSequence } from './configs.js';
 import type { Figure } from './figures.js';
 import { writeHistory, type HistorySummary } from './history.js';
@@ -67,7 +67,8 @@ export async function reviewPhase(ctx: PhaseContext): Promise<Figure[]> {
     ctx.note(`review: ${presses.length} presses, quiet`);
     runs.quiet = await measurePresses(plan);
     ctx.note(`review: ${presses.length} presses, ${DASHBOARD_LOGINS_PER_S} wrong dashboard logins/s`);
-    const logins = startBadDashboardLogins(hub.httpUrl, DASHBOARD_LOGINS_PER_S);
+    // In a process of its own, as a guessing script is: its requests' work is not the measuring client's.
+    const logins = await startBadLoginProcess('dashboard', hub.httpUrl, DASHBOARD_LOGINS_PER_S);
     try {
       await sleep(1000);
       const before = { t: performance.now(), n: logins.attempts() };

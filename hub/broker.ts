@@ -247,6 +247,13 @@ export class EmbeddedBroker implements HubBroker {
   private readonly pending: PendingConnections;
   /** When a connection refused for its address's connections not logged in was last logged (one line a minute). */
   private pendingWarnedAt = -Infinity;
+  /**
+   * Logins refused (wrong or unknown credentials, rate-limited): one line a minute, the first, with the count of those
+   * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
+   * then neither floods the log nor spends a synchronous log write per attempt on the loop that carries alerts.
+   */
+  private loginRefusalWarnedAt = -Infinity;
+  private loginRefusalsUnlogged = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
@@ -274,6 +281,22 @@ export class EmbeddedBroker implements HubBroker {
     this.refused.inc({ reason }, 1);
   }
 
+  /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
+  private logLoginRefusal(remote: string | undefined, returnCode: number, reason: string): void {
+    const now = Date.now();
+    if (now - this.loginRefusalWarnedAt < 60_000 && now >= this.loginRefusalWarnedAt) {
+      this.loginRefusalsUnlogged++;
+      return;
+    }
+    this.loginRefusalWarnedAt = now;
+    const unlogged = this.loginRefusalsUnlogged;
+    this.loginRefusalsUnlogged = 0;
+    this.log.warn(
+      { remote, returnCode, reason, ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}) },
+      'mqtt connection refused (one line a minute; telecare_mqtt_refused_total counts each)',
+    );
+  }
+
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
       drainTimeout: this.options.drainTimeoutMs ?? 5_000,
@@ -284,10 +307,7 @@ export class EmbeddedBroker implements HubBroker {
           (result) => {
             if (!result.ok) {
               this.refuse(`auth-${result.reason}`);
-              this.log.warn(
-                { remote, returnCode: result.returnCode, reason: result.reason },
-                'mqtt connection refused',
-              );
+              this.logLoginRefusal(remote, result.returnCode, result.reason);
               done(authError(result.returnCode), false);
               return;
             }

@@ -1,6 +1,6 @@
 // Who may connect to the embedded broker and what each may publish or subscribe (least privilege, like Mosquitto 2).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import type { HubConfig, MqttUserConfig } from './config-types.js';
 import type { DeviceIndex } from './config.js';
 import { migrate } from './migrations.js';
@@ -67,6 +67,7 @@ export class MqttCredentials {
   private readonly cacheKey = randomBytes(32);
   // A fixed digest compared against when the username is unknown: a refusal that costs no scrypt.
   private readonly dummyDigest = createHash('sha256').update(randomBytes(32)).digest();
+  private credentialRow: Statement<[string]> | undefined;
 
   /** MQTT users of a reloaded configuration (SIGHUP), for connections from now on. */
   setConfig(config: HubConfig): void {
@@ -111,8 +112,9 @@ export class MqttCredentials {
   private lookup(username: string): { hash: string; role: MqttUserConfig['role']; homes: HomeScope } | undefined {
     const fromConfig = this.config.mqttUsers.find((u) => u.username === username);
     if (fromConfig) return { hash: fromConfig.passwordHash, role: fromConfig.role, homes: scopeOf(fromConfig) };
-    const row = this.db.prepare('SELECT password_hash, role FROM mqtt_credentials WHERE username = ?').get(username) as
-      { password_hash: string; role: MqttUserConfig['role'] } | undefined;
+    // Prepared once: every CONNECT with a username not in the configuration reads it (a guessing flood, 100 a second).
+    this.credentialRow ??= this.db.prepare('SELECT password_hash, role FROM mqtt_credentials WHERE username = ?');
+    const row = this.credentialRow.get(username) as { password_hash: string; role: MqttUserConfig['role'] } | undefined;
     return row ? { hash: row.password_hash, role: row.role, homes: 'all' } : undefined;
   }
 

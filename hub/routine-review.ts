@@ -1,8 +1,9 @@
 // Once an hour, each home's last completed day is compared with its baseline; routine changes become alerts.
 import type { Database, Statement } from 'better-sqlite3';
-import type { ActivityWorker } from '../analytics/offloop.js';
+import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
+import type { CachedDayRow } from '../analytics/store.js';
 import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
-import { markReviewed } from '../analytics/store.js';
+import { cacheDayRows, markReviewed } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -20,8 +21,9 @@ export interface RoutineReviewOptions {
   /** Pause between two homes, so a scheme's first review (features of weeks of events) never holds up alerts. */
   perHomePauseMs?: number;
   /**
-   * Compute the features in the analytics worker thread (the hub does): the loop then only caches the new days,
-   * marks the day reviewed and compares with the baseline, a few milliseconds at most.
+   * Compute the features in the analytics worker thread (the hub does), and the comparison with the baseline: the
+   * loop then caches the new days (rows made in the thread) in one turn, and marks the day reviewed and tells the
+   * decisions in the next (a fraction of a millisecond each). When every day is cached, the loop compares them.
    */
   worker?: ActivityWorker;
 }
@@ -74,16 +76,20 @@ export class RoutineReview {
   }
 
   private async reviewInWorker(worker: ActivityWorker, home: HomeConfig, index: number): Promise<void> {
-    const { clock, db, decide } = this.options;
+    const { clock } = this.options;
     try {
       if (!home.away) {
         const now = clock.now();
         const { date, from } = reviewWindow(home, now);
         // Reviewed already (23 rounds a day): markReviewed would refuse it, whatever the days; nothing to compute.
         if (!this.reviewed(home.id, date)) {
-          const days = await worker.homeActivity(home.id, from, date, now);
+          const answer = await worker.review(home.id, from, date, now);
           if (this.stopped) return;
-          if (markReviewed(db, home.id, date, now)) decide(reviewDecisions(home, days, date, now));
+          if (answer.cached === undefined) this.cacheAnswer(answer.rows, now);
+          // The day's verdict in a turn of its own: a press that arrived meanwhile is handled first.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.stopped) return;
+          this.finishHome(home, date, now, answer);
         }
       }
     } catch (err) {
@@ -91,6 +97,18 @@ export class RoutineReview {
       this.log.error({ err, homeId: home.id }, 'routine review failed for a home');
     }
     this.schedule(clock.now() + (this.options.perHomePauseMs ?? 50), () => this.reviewHome(index + 1));
+  }
+
+  /** The days the thread computed afresh, cached (their rows made there) before the day is marked reviewed. */
+  private cacheAnswer(rows: CachedDayRow[], now: number): void {
+    if (this.options.db.open) cacheDayRows(this.options.db, rows, now);
+  }
+
+  /** Marks the day reviewed and, the first time, tells its decisions (the thread's, or compared here from the cache). */
+  private finishHome(home: HomeConfig, date: string, now: number, answer: ReviewAnswer): void {
+    const { db, decide } = this.options;
+    if (!markReviewed(db, home.id, date, now)) return;
+    decide(answer.cached === undefined ? answer.decisions : reviewDecisions(home, answer.cached, date, now));
   }
 
   private schedule(at: number, fn: () => void): void {

@@ -27,7 +27,12 @@ function countThreads(): () => number {
  * The hourly review's rounds through `reviewWorker`, on the test clock: resolves once a round has reviewed every home
  * (the review then sets its timer an hour ahead).
  */
-async function reviewRound(db: TestHubDb, reviewWorker: ActivityWorker, decided: RuleDecision[][]): Promise<void> {
+async function reviewRound(
+  db: TestHubDb,
+  reviewWorker: ActivityWorker,
+  decided: RuleDecision[][],
+  onDecide?: () => void,
+): Promise<void> {
   const scheduled: number[] = [];
   const clock: Clock = {
     now: () => db.clock.now(),
@@ -43,7 +48,10 @@ async function reviewRound(db: TestHubDb, reviewWorker: ActivityWorker, decided:
     config,
     clock,
     logger: silentLogger,
-    decide: (d) => decided.push(d),
+    decide: (d) => {
+      onDecide?.();
+      decided.push(d);
+    },
     worker: reviewWorker,
     firstAfterMs: 0,
     everyMs: 3_600_000,
@@ -167,6 +175,51 @@ describe('analytics worker', () => {
     ]);
     // Reviewed: the same day is not raised again.
     expect(dailyReview(hub.db, config, utc('2026-12-04T09:30'))).toEqual([]);
+  });
+
+  it('the review caches the rows made in the thread in one turn, and marks the day and decides in a later one', async () => {
+    hub = await openTestHubDb(config);
+    await hub.append(monthThenDrift(HOME, '2026-12-04T12:00'));
+    hub.clock.advanceTo(utc('2026-12-04T08:30'));
+    worker = new ActivityWorker(hub.db, config); // makes the analytics tables
+    // What the review's writes do on the hub's connection, seen by triggers: the first cached day queues an immediate
+    // (as a press arriving then would be), which runs before the day is marked reviewed only if the review yields.
+    const order: string[] = [];
+    hub.db.function('note_cached', () => {
+      if (!order.includes('cached')) {
+        order.push('cached');
+        setImmediate(() => order.push('next turn'));
+      }
+      return 0;
+    });
+    hub.db.function('note_marked', () => {
+      order.push('marked');
+      return 0;
+    });
+    hub.db.exec(`CREATE TEMP TRIGGER t_cached AFTER INSERT ON daily_features BEGIN SELECT note_cached(); END;
+      CREATE TEMP TRIGGER t_marked AFTER INSERT ON routine_reviews BEGIN SELECT note_marked(); END;`);
+    // The days' JSON on the loop: every JSON.stringify of a home's day in this (the hub's) thread.
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const daysStringified = (): number =>
+      stringify.mock.calls.filter(([value]) => {
+        const day = value as { homeId?: unknown; date?: unknown; activeMinutes?: unknown } | null;
+        return typeof day === 'object' && day !== null && day.homeId === HOME && day.activeMinutes !== undefined;
+      }).length;
+    const decided: RuleDecision[][] = [];
+    try {
+      await reviewRound(hub, worker, decided, () => order.push('decided'));
+      expect(daysStringified()).toBe(0);
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(order).toEqual(['cached', 'next turn', 'marked', 'decided']);
+    expect(decided.flat()).toEqual([expect.objectContaining({ homeId: HOME, kind: 'routine-change' })]);
+    // The days the thread computed are cached (33 complete days of the window and before), as homeActivity caches them.
+    hub.db.exec('DROP TRIGGER t_cached; DROP TRIGGER t_marked;');
+    const cached = hub.db.prepare('SELECT count(*) AS n FROM daily_features WHERE home_id = ?').get(HOME) as {
+      n: number;
+    };
+    expect(cached.n).toBeGreaterThan(30);
   });
 
   it('starts no thread for a home whose cached days are complete, and answers what the thread answered', async () => {

@@ -173,3 +173,35 @@ describe('embedded broker: a refused publication', () => {
     await vi.waitFor(() => expect(acked).toEqual(['stored', 'refused']), WAIT);
   });
 });
+
+describe('embedded broker: refused logins', () => {
+  it('a guessing flood is counted at every attempt and logged once a minute, saying how many went unlogged', async () => {
+    const refusedLogins = async (): Promise<number> => {
+      const metric = await hub!.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+      return metric.values.find((v) => v.labels.reason === 'auth-bad-credentials')?.value ?? 0;
+    };
+    const guess = (i: number): Promise<MqttClient> =>
+      mqttClient(hub!.ports.mqtt!, { username: 'installer', password: `guess-${i}`, clientId: `guesser-${i}` });
+    const refusalLines = (): string[] => logLines.filter((l) => l.includes('mqtt connection refused'));
+    for (let i = 0; i < 12; i++) await expect(guess(i)).rejects.toThrow(/bad username or password/i);
+    expect(await refusedLogins()).toBe(12);
+    expect(refusalLines()).toHaveLength(1);
+    expect(refusalLines()[0]).not.toContain('refusedUnloggedSinceLastLine');
+    // A minute later (the wall clock, as the broker reads it): the next refusal is logged with the 11 before it.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    try {
+      await expect(guess(12)).rejects.toThrow(/bad username or password/i);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await refusedLogins()).toBe(13);
+    expect(refusalLines()).toHaveLength(2);
+    expect(JSON.parse(refusalLines()[1]!)).toMatchObject({
+      refusedUnloggedSinceLastLine: 11,
+      reason: 'bad-credentials',
+    });
+    // The right password still gets in.
+    await connect({ username: 'installer', password: installerPassword });
+  });
+});
