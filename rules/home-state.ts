@@ -106,8 +106,10 @@ export interface DeviceState {
    * Whether it is alive, as the home's days tell (`HomeState.noteReport`): the local day of its last report (-1: none
    * yet), on how many local days it reported, and the most of the home's living days in a row it said nothing on (the
    * living days between two of its reports). `unavailable`: its last word was Zigbee2MQTT's `offline`.
+   * `lastReportAt`: the time of its latest report (NaN: none yet, or none since a snapshot saved before session 31).
    */
   lastReportDay: number;
+  lastReportAt: number;
   daysReported: number;
   longestMissedDays: number;
   unavailable: boolean;
@@ -141,7 +143,7 @@ export interface DeviceSnapshot {
   reported?: DeviceReport[];
   /** Whether it is alive (`DeviceState.lastReportDay`...; `day` -1 before a day reported, while Zigbee2MQTT calls it offline);
    *  absent before its first report or offline, and before session 29. */
-  alive?: { day: number; days: number; missedMax: number; unavailable?: true };
+  alive?: { day: number; days: number; missedMax: number; unavailable?: true; at?: number };
 }
 
 /** The persisted part of a home's state (JSON); state version 5 (before the registry) is read by `restore` too. */
@@ -359,6 +361,7 @@ export class HomeState {
       slices: undefined,
       recentReports: [],
       lastReportDay: -1,
+      lastReportAt: NaN,
       daysReported: 0,
       longestMissedDays: 0,
       unavailable: false,
@@ -535,6 +538,7 @@ export class HomeState {
     }
     device.unavailable = false;
     if (!ACTIVITY_KINDS.has(device.kind)) return;
+    if (!(at <= device.lastReportAt)) device.lastReportAt = at;
     const day = this.zone.dayNumber(at);
     if (day > this.reportDay) {
       if (this.reportDayDevices >= LIVING_DAY_DEVICES && this.mostDailyDevicesReported(this.reportDay)) {
@@ -611,7 +615,12 @@ export class HomeState {
     // Asked at every activity; the answer changes only when a day joins the living days or a device is heard.
     if (!this.deadKnown) {
       const dead = new Set<string>();
-      for (const d of this.devices.values()) if (this.deviceDead(d)) dead.add(d.id);
+      for (const d of this.devices.values())
+        if (this.deviceDead(d)) {
+          dead.add(d.id);
+          // Its last days, dying, are not counted (the silences it would have ended, ended elsewhere meanwhile).
+          this.silenceEnds.forgetAfter(d.lastReportAt);
+        }
       this.deadFound = dead;
       this.deadKnown = true;
     }
@@ -672,11 +681,27 @@ export class HomeState {
    * A silence that began with activity from device `from` (at `lastActivityAt`, not yet moved on) ended with activity
    * from `to` on local day `day` (`silenceEnds`, by the hour the silence began). Not counted while a device is dead:
    * the silences it ended end elsewhere then, which says nothing of the home (the counts stand still until it reports
-   * again).
+   * again). Nor while it was dying, once it is found dead (`deadDeviceIds`): the silence ends stay in `silenceEnds`'s
+   * journal until every device that could still be found dead has reported after they began (looked at as a local
+   * day begins: `silenceEndsCommittable`).
    */
   noteSilenceEnd(from: string, to: string, day: number): void {
     if (this.deadDeviceIds().size > 0 || Number.isNaN(this.lastActivityAt)) return;
-    this.silenceEnds.record(from, to, day, Math.floor(this.zone.minuteOfDay(this.lastActivityAt) / 60));
+    if (day > this.silenceEnds.day) this.silenceEnds.commit(this.silenceEndsCommittable());
+    const since = this.lastActivityAt;
+    this.silenceEnds.record(from, to, day, Math.floor(this.zone.minuteOfDay(since) / 60), since);
+  }
+
+  /**
+   * Up to when no device can be found dead whose last report came before (`noteSilenceEnd`): the earliest last report
+   * of the devices that report day after day and are not dead (Infinity: none). Any other is found dead only after it
+   * reports again (it reports day after day only then).
+   */
+  private silenceEndsCommittable(): number {
+    let upTo = Infinity;
+    for (const d of this.devices.values())
+      if (d.lastReportAt < upTo && this.reportsDaily(d) && !this.deviceDead(d)) upTo = d.lastReportAt;
+    return upTo;
   }
 
   /** Inactivity rules are suspended while the resident is out or the home is in away mode. */
@@ -703,6 +728,7 @@ export class HomeState {
           days: d.daysReported,
           missedMax: d.longestMissedDays,
           ...(d.unavailable ? { unavailable: true as const } : {}),
+          ...(Number.isFinite(d.lastReportAt) ? { at: d.lastReportAt } : {}),
         };
       if (d.kind === 'bed' || d.kind === 'chair')
         saved.mat = {
@@ -872,6 +898,8 @@ export class HomeState {
         device.lastReportDay = alive.day;
         device.daysReported = Math.max(0, num(alive.days) || 0);
         device.longestMissedDays = Math.max(0, num(alive.missedMax) || 0);
+        // Absent before session 31: not known (its last days are then counted, as before).
+        device.lastReportAt = Number.isFinite(alive.at) ? alive.at! : NaN;
       }
       // Offline by Zigbee2MQTT's word, whether or not it had reported a day yet (`day` -1).
       device.unavailable = alive?.unavailable === true;

@@ -7,6 +7,11 @@ const SILENCES_KEPT = 200;
 const ENDS_KEPT = 32;
 /** The devices kept as beginnings of silences (the least counted one goes first). */
 const BEGINNINGS_KEPT = 256;
+/**
+ * The silence ends kept apart from the counts at most (`SilenceEnds`'s journal): past it the oldest is counted at once
+ * (a home that busy forgets less of a dying device's last days).
+ */
+const JOURNAL_KEPT = 2000;
 /** The hours of the day, and the slot of a count whose hour is not known (saved before session 31). */
 const HOURS = 24;
 const HOUR_UNKNOWN = HOURS;
@@ -37,6 +42,11 @@ export interface SilenceEndsState {
   settled: Record<string, Record<string, number[] | number>>;
   day: number;
   today: Record<string, Record<string, number[] | number>>;
+  /**
+   * The silence ends not yet in those counts (`SilenceEnds`), oldest first: when the silence began (ms), the devices
+   * it began and ended at, the local day it ended on and the local hour it began at. Absent before session 31.
+   */
+  journal?: [number, string, string, number, number][];
 }
 
 /** How the silences that began at one device ended, as far as the counts tell. */
@@ -47,6 +57,126 @@ export interface SilenceEndShare {
   share: number;
 }
 
+/** One silence end of the journal: when it began, the devices it began and ended at, its day and its hour. */
+interface JournalEntry {
+  since: number;
+  from: string;
+  to: string;
+  day: number;
+  hour: number;
+}
+
+/**
+ * Which device ended the silences that began at each (`Counts`, below), with the latest silence ends kept apart in a
+ * journal until no device can be found dead whose last report came before them (`commit`): a device dying is not
+ * found dead for days (`HomeState.deviceDead`), and the silences it would have ended, ended elsewhere meanwhile, would
+ * otherwise dilute its share. Found dead, the silence ends that began after its last report are forgotten
+ * (`forgetAfter`), as those counted while a device is dead are never counted (`HomeState.noteSilenceEnd`). The counts
+ * used (`live`) are always `base` with the journal counted after it, in order: the same as counted live, whenever
+ * the journal is committed.
+ */
+export class SilenceEnds {
+  /** The counts of the committed silence ends. */
+  private base = new Counts();
+  /** `base` and then the journal: the counts the rules use. */
+  private live = new Counts();
+  /** The silence ends after `base`'s, in the order counted (at most `JOURNAL_KEPT`). */
+  private journal: JournalEntry[] = [];
+
+  /**
+   * A silence that began at `from` (at local hour `hour`, 0-23; at time `since`, ms) ended with activity from `to` on
+   * local day `day`. Without `since` it is committed at once (it can never be forgotten).
+   */
+  record(from: string, to: string, day: number, hour: number, since = NaN): void {
+    this.live.record(from, to, day, hour);
+    if (Number.isNaN(since)) {
+      // Kept in order: what the journal holds is counted first.
+      this.commit(Infinity);
+      this.base.record(from, to, day, hour);
+      return;
+    }
+    this.journal.push({ since, from, to, day, hour });
+    if (this.journal.length > JOURNAL_KEPT) this.commitFirst(1);
+  }
+
+  /** The local day of the latest silence end counted (-1: none). */
+  get day(): number {
+    return this.live.currentDay;
+  }
+
+  /** The silence ends in the journal (not yet committed). */
+  get pending(): number {
+    return this.journal.length;
+  }
+
+  /**
+   * Commits the journal's silence ends that began at `upTo` or before, from the oldest (the rest stay, in order): no
+   * device found dead later can have reported last before them.
+   */
+  commit(upTo: number): void {
+    let n = 0;
+    while (n < this.journal.length && this.journal[n]!.since <= upTo) n++;
+    this.commitFirst(n);
+  }
+
+  /**
+   * Forgets the journal's silence ends that began after `after` (a device found dead reported last then): the days it
+   * was dying do not count, as those it is dead do not. False when none did.
+   */
+  forgetAfter(after: number): boolean {
+    const kept = this.journal.filter((e) => !(e.since > after));
+    if (kept.length === this.journal.length) return false;
+    this.journal = kept;
+    this.live = this.base.copy();
+    for (const e of kept) this.live.record(e.from, e.to, e.day, e.hour);
+    return true;
+  }
+
+  /** `Counts.share` of the counts the rules use. */
+  share(from: string, ends: ReadonlySet<string>, day: number, hour?: number, halfWidth = HOURS): SilenceEndShare {
+    return this.live.share(from, ends, day, hour, halfWidth);
+  }
+
+  exportState(): SilenceEndsState {
+    const saved = this.base.exportState();
+    if (this.journal.length > 0) saved.journal = this.journal.map((e) => [e.since, e.from, e.to, e.day, e.hour]);
+    return saved;
+  }
+
+  /**
+   * Back from a saved state (`Counts.fromState`); a journal entry not of its shape is dropped, a missing journal is
+   * empty (a state saved before session 31: its counts are all committed).
+   */
+  static fromState(saved: unknown): SilenceEnds {
+    const ends = new SilenceEnds();
+    ends.base = Counts.fromState(saved);
+    ends.live = ends.base.copy();
+    const journal = typeof saved === 'object' && saved !== null ? (saved as SilenceEndsState).journal : undefined;
+    if (!Array.isArray(journal)) return ends;
+    for (const e of journal as unknown[]) {
+      if (!Array.isArray(e) || e.length !== 5) continue;
+      const [since, from, to, day, hour] = e as unknown[];
+      if (typeof since !== 'number' || !Number.isFinite(since) || typeof from !== 'string' || typeof to !== 'string')
+        continue;
+      if (!Number.isInteger(day) || typeof hour !== 'number') continue;
+      if (ends.journal.length >= JOURNAL_KEPT) break;
+      ends.journal.push({ since, from, to, day: day as number, hour });
+      ends.live.record(from, to, day as number, hour);
+    }
+    return ends;
+  }
+
+  /** Commits the journal's first `n` silence ends. */
+  private commitFirst(n: number): void {
+    if (n <= 0) return;
+    for (let i = 0; i < n; i++) {
+      const e = this.journal[i]!;
+      this.base.record(e.from, e.to, e.day, e.hour);
+    }
+    this.journal.splice(0, n);
+  }
+}
+
 /**
  * After a silence that began at device X at local hour h, the next activity came from device Y: counted per X, Y and
  * h, from the home's own record, as every learned value (a day's counts are used from the next local day on, so that
@@ -54,7 +184,7 @@ export interface SilenceEndShare {
  * `ENDS_KEPT` ends each, `BEGINNINGS_KEPT` beginnings; the hours only split the same counts, so the whole day's are
  * session 30's exactly.
  */
-export class SilenceEnds {
+class Counts {
   private settled = new Map<string, Beginning>();
   private day = -1;
   private today = new Map<string, Beginning>();
@@ -92,6 +222,27 @@ export class SilenceEnds {
     return { silences, share: silences > 0 ? ended / silences : 0 };
   }
 
+  /** The local day of the latest silence end counted (-1: none). */
+  get currentDay(): number {
+    return this.day;
+  }
+
+  /** An independent copy, the same to the last bit (and in the same order). */
+  copy(): Counts {
+    const into = new Counts();
+    const clone = (m: Map<string, Beginning>): Map<string, Beginning> =>
+      new Map(
+        [...m].map(([begin, b]) => [
+          begin,
+          { n: b.n, ends: new Map([...b.ends].map(([end, p]) => [end, { n: p.n, h: [...p.h] }])) },
+        ]),
+      );
+    into.settled = clone(this.settled);
+    into.today = clone(this.today);
+    into.day = this.day;
+    return into;
+  }
+
   exportState(): SilenceEndsState {
     const out = (m: Map<string, Beginning>): Record<string, Record<string, number[]>> =>
       Object.fromEntries(
@@ -104,8 +255,8 @@ export class SilenceEnds {
    * Back from a saved state; anything not of its shape is dropped (counted again from the events to come). A count
    * saved as a number (session 30, before the hours) is kept as of unknown hour: it counts for the whole day.
    */
-  static fromState(saved: unknown): SilenceEnds {
-    const ends = new SilenceEnds();
+  static fromState(saved: unknown): Counts {
+    const ends = new Counts();
     if (typeof saved !== 'object' || saved === null) return ends;
     const s = saved as Partial<SilenceEndsState>;
     const read = (into: Map<string, Beginning>, from: unknown): void => {

@@ -147,13 +147,19 @@ describe('a dead device holds off the silences it used to end at that time of da
     let edited = 0;
     h.restart(config, (state) => {
       type Counts = Record<string, Record<string, unknown>>;
-      const saved = (state.homes as Record<string, { silenceEnds: { settled: Counts; today: Counts } }>).h1!
-        .silenceEnds;
+      type Saved = { settled: Counts; today: Counts; journal?: [number, string, string][] };
+      const saved = (state.homes as Record<string, { silenceEnds: Saved }>).h1!.silenceEnds;
       for (const counts of [...Object.values(saved.settled), ...Object.values(saved.today)])
         for (const [end, c] of Object.entries(counts)) {
           counts[end] = (c as number[]).reduce((a, b) => a + b, 0);
           edited++;
         }
+      // Session 30 had no journal (session 31's latest silence ends, kept apart): they were in its counts.
+      for (const [, from, to] of saved.journal ?? []) {
+        const counts = (saved.settled[from] ??= {});
+        counts[to] = ((counts[to] as number | undefined) ?? 0) + 1;
+      }
+      delete saved.journal;
     });
     expect(edited).toBeGreaterThan(0);
     expect(RulesEngine.acceptsState(h.engine.exportState())).toBe(true);
