@@ -682,12 +682,12 @@ export class HomeState {
    * from `to` on local day `day` (`silenceEnds`, by the hour the silence began). Not counted while a device is dead:
    * the silences it ended end elsewhere then, which says nothing of the home (the counts stand still until it reports
    * again). Nor while it was dying, once it is found dead (`deadDeviceIds`): the silence ends stay in `silenceEnds`'s
-   * journal until every device that could still be found dead has reported after they began (looked at as a local
-   * day begins: `silenceEndsCommittable`).
+   * journal until every device that could still be found dead has reported after they began, or until they are
+   * `presence.deadDeviceDays` living days old (looked at as a local day begins: `silenceEndsCommittable`).
    */
   noteSilenceEnd(from: string, to: string, day: number): void {
     if (this.deadDeviceIds().size > 0 || Number.isNaN(this.lastActivityAt)) return;
-    if (day > this.silenceEnds.day) this.silenceEnds.commit(this.silenceEndsCommittable());
+    if (day > this.silenceEnds.day) this.silenceEnds.commit(this.silenceEndsCommittable(), this.silenceEndsOldDay());
     const since = this.lastActivityAt;
     this.silenceEnds.record(from, to, day, Math.floor(this.zone.minuteOfDay(since) / 60), since);
   }
@@ -697,6 +697,17 @@ export class HomeState {
    * of the devices that report day after day and are not dead (Infinity: none). Any other is found dead only after it
    * reports again (it reports day after day only then).
    */
+  /**
+   * The latest local day with `presence.deadDeviceDays` of the home's living days after it (-Infinity: none): a
+   * device not found dead by then reported last after it (`deviceDead`) (Infinity: none is ever found dead by days).
+   */
+  private silenceEndsOldDay(): number {
+    const days = this.params.presence.deadDeviceDays;
+    if (!(days > 0)) return Infinity;
+    const living = this.livingDays;
+    return living.length >= days ? living[living.length - days]! - 1 : -Infinity;
+  }
+
   private silenceEndsCommittable(): number {
     let upTo = Infinity;
     for (const d of this.devices.values())

@@ -43,10 +43,12 @@ export interface SilenceEndsState {
   day: number;
   today: Record<string, Record<string, number[] | number>>;
   /**
-   * The silence ends not yet in those counts (`SilenceEnds`), oldest first: when the silence began (ms), the devices
-   * it began and ended at, the local day it ended on and the local hour it began at. Absent before session 31.
+   * The silence ends not yet in those counts (`SilenceEnds`), oldest first, five numbers each in `e`: when the silence
+   * began (ms, after the previous one's; the first after 0), the devices it began and ended at (their places in
+   * `ids`), the local day it ended on (after the previous one's) and the local hour it began at. Absent when empty, and
+   * before session 31.
    */
-  journal?: [number, string, string, number, number][];
+  journal?: { ids: string[]; e: number[] };
 }
 
 /** How the silences that began at one device ended, as far as the counts tell. */
@@ -91,7 +93,7 @@ export class SilenceEnds {
     this.live.record(from, to, day, hour);
     if (Number.isNaN(since)) {
       // Kept in order: what the journal holds is counted first.
-      this.commit(Infinity);
+      this.commitFirst(this.journal.length);
       this.base.record(from, to, day, hour);
       return;
     }
@@ -110,12 +112,15 @@ export class SilenceEnds {
   }
 
   /**
-   * Commits the journal's silence ends that began at `upTo` or before, from the oldest (the rest stay, in order): no
-   * device found dead later can have reported last before them.
+   * Commits the journal's silence ends that began at `upTo` or before, or ended on local day `upToDay` or before, from
+   * the oldest (the rest stay, in order): no device found dead later can have reported last before them.
    */
-  commit(upTo: number): void {
+  commit(upTo: number, upToDay = -Infinity): void {
     let n = 0;
-    while (n < this.journal.length && this.journal[n]!.since <= upTo) n++;
+    for (const e of this.journal) {
+      if (!(e.since <= upTo || e.day <= upToDay)) break;
+      n++;
+    }
     this.commitFirst(n);
   }
 
@@ -139,29 +144,50 @@ export class SilenceEnds {
 
   exportState(): SilenceEndsState {
     const saved = this.base.exportState();
-    if (this.journal.length > 0) saved.journal = this.journal.map((e) => [e.since, e.from, e.to, e.day, e.hour]);
+    if (this.journal.length === 0) return saved;
+    const ids = new Map<string, number>();
+    const id = (device: string): number => {
+      let n = ids.get(device);
+      if (n === undefined) ids.set(device, (n = ids.size));
+      return n;
+    };
+    const e: number[] = [];
+    let since = 0;
+    let day = 0;
+    for (const j of this.journal) {
+      e.push(j.since - since, id(j.from), id(j.to), j.day - day, j.hour);
+      since = j.since;
+      day = j.day;
+    }
+    saved.journal = { ids: [...ids.keys()], e };
     return saved;
   }
 
   /**
-   * Back from a saved state (`Counts.fromState`); a journal entry not of its shape is dropped, a missing journal is
-   * empty (a state saved before session 31: its counts are all committed).
+   * Back from a saved state (`Counts.fromState`); the journal up to an entry not of its shape (the rest dropped); a
+   * missing journal is empty (a state saved before session 31: its counts are all committed).
    */
   static fromState(saved: unknown): SilenceEnds {
     const ends = new SilenceEnds();
     ends.base = Counts.fromState(saved);
     ends.live = ends.base.copy();
     const journal = typeof saved === 'object' && saved !== null ? (saved as SilenceEndsState).journal : undefined;
-    if (!Array.isArray(journal)) return ends;
-    for (const e of journal as unknown[]) {
-      if (!Array.isArray(e) || e.length !== 5) continue;
-      const [since, from, to, day, hour] = e as unknown[];
-      if (typeof since !== 'number' || !Number.isFinite(since) || typeof from !== 'string' || typeof to !== 'string')
-        continue;
-      if (!Number.isInteger(day) || typeof hour !== 'number') continue;
-      if (ends.journal.length >= JOURNAL_KEPT) break;
-      ends.journal.push({ since, from, to, day: day as number, hour });
-      ends.live.record(from, to, day as number, hour);
+    const ids: unknown = journal?.ids;
+    const e: unknown = journal?.e;
+    if (!Array.isArray(ids) || !Array.isArray(e) || e.length % 5 !== 0) return ends;
+    let since = 0;
+    let day = 0;
+    for (let i = 0; i < e.length && ends.journal.length < JOURNAL_KEPT; i += 5) {
+      const [ds, f, t, dd, hour] = e.slice(i, i + 5) as unknown[];
+      if (![ds, f, t, dd, hour].every((n) => typeof n === 'number' && Number.isFinite(n))) return ends;
+      since += ds as number;
+      day += dd as number;
+      const from: unknown = ids[f as number];
+      const to: unknown = ids[t as number];
+      // Not of its shape: the journal is read no further (what follows counted after a gap would not be the same).
+      if (typeof from !== 'string' || typeof to !== 'string' || !Number.isInteger(day)) return ends;
+      ends.journal.push({ since, from, to, day, hour: hour as number });
+      ends.live.record(from, to, day, hour as number);
     }
     return ends;
   }

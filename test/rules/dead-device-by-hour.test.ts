@@ -147,7 +147,7 @@ describe('a dead device holds off the silences it used to end at that time of da
     let edited = 0;
     h.restart(config, (state) => {
       type Counts = Record<string, Record<string, unknown>>;
-      type Saved = { settled: Counts; today: Counts; journal?: [number, string, string][] };
+      type Saved = { settled: Counts; today: Counts; journal?: { ids: string[]; e: number[] } };
       const saved = (state.homes as Record<string, { silenceEnds: Saved }>).h1!.silenceEnds;
       for (const counts of [...Object.values(saved.settled), ...Object.values(saved.today)])
         for (const [end, c] of Object.entries(counts)) {
@@ -155,8 +155,10 @@ describe('a dead device holds off the silences it used to end at that time of da
           edited++;
         }
       // Session 30 had no journal (session 31's latest silence ends, kept apart): they were in its counts.
-      for (const [, from, to] of saved.journal ?? []) {
-        const counts = (saved.settled[from] ??= {});
+      const { ids, e } = saved.journal ?? { ids: [], e: [] };
+      for (let i = 0; i < e.length; i += 5) {
+        const counts = (saved.settled[ids[e[i + 1]!]!] ??= {});
+        const to = ids[e[i + 2]!]!;
         counts[to] = ((counts[to] as number | undefined) ?? 0) + 1;
       }
       delete saved.journal;

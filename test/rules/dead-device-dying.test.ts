@@ -143,13 +143,13 @@ describe('SilenceEnds: the journal of the latest silence ends', () => {
     const old = SilenceEnds.fromState({ settled: { hall: { bedroom: [0, 1] } }, day: 1, today: {} });
     expect(old.pending).toBe(0);
     expect(old.share('hall', bedroom, 2)).toEqual({ silences: 1, share: 1 });
-    // Entries not of the journal's shape are dropped.
-    const bad = SilenceEnds.fromState({
-      settled: {},
-      day: 1,
-      today: {},
-      journal: [[at(1, 2), 'hall', 'bedroom', 1, 2], ['x'], [NaN, 'hall', 'bedroom', 1, 2], 'y'],
-    });
-    expect(bad.pending).toBe(1);
+    // Read up to an entry not of its shape (a device not in `ids`); a journal of another shape is empty.
+    const saved = { settled: {}, day: 1, today: {} };
+    const e = [at(1, 2), 0, 1, 1, 2, MINUTE_MS, 0, 1, 0, 2, MINUTE_MS, 0, 7, 0, 2, MINUTE_MS, 0, 1, 0, 2];
+    const cut = SilenceEnds.fromState({ ...saved, journal: { ids: ['hall', 'bedroom'], e } });
+    expect(cut.pending).toBe(2);
+    expect(cut.share('hall', bedroom, 2)).toEqual({ silences: 2, share: 1 });
+    expect(SilenceEnds.fromState({ ...saved, journal: { ids: ['hall'], e: [1, 0, 0, 1] } }).pending).toBe(0);
+    expect(SilenceEnds.fromState({ ...saved, journal: [[at(1, 2), 'hall', 'bedroom', 1, 2]] }).pending).toBe(0);
   });
 });
