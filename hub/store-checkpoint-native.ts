@@ -5,6 +5,20 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CheckpointReply } from './store-checkpoint-worker.js';
 
 /** The SQLite extension `npm run build` compiles (native/build.mjs); absent where no C compiler was found. */
+/**
+ * BEGIN IMMEDIATE without waiting for another process's write lock on this loop: SQLITE_BUSY at once (the caller tries
+ * again later), the connection's busy timeout restored after.
+ */
+export function beginImmediateNoWait(db: Db): void {
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+}
+
 export function nativeCheckpointLibrary(callerUrl: string = import.meta.url): string {
   return builtNativeFile('telecare-checkpoint.so', callerUrl);
 }
@@ -60,13 +74,7 @@ export class NativeCheckpointer {
    */
   reserveWal(bytes: number): number {
     // Another process holding the write lock: not waited for (SQLITE_BUSY at once); the file then grows as it did.
-    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-    } finally {
-      this.db.pragma(`busy_timeout = ${busyTimeout}`);
-    }
+    beginImmediateNoWait(this.db);
     try {
       return Number(this.walReserveStmt.get(Math.round(bytes)));
     } finally {

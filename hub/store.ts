@@ -10,7 +10,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
-import { NativeCheckpointer } from './store-checkpoint-native.js';
+import { beginImmediateNoWait, NativeCheckpointer } from './store-checkpoint-native.js';
 import { writeWalAgain } from './wal-rewrite.js';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
@@ -938,13 +938,7 @@ export class EventStore {
    * process's write lock is not waited for on this loop (SQLITE_BUSY at once: tried again later).
    */
   private writeWalAgain(fd: number, logBytes: number | undefined): void {
-    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-    } finally {
-      this.db.pragma(`busy_timeout = ${busyTimeout}`);
-    }
+    beginImmediateNoWait(this.db);
     try {
       const bytes = writeWalAgain(fd, logBytes);
       if (!this.rewriteLogged) {
