@@ -1,4 +1,5 @@
 // Test helpers for the hub: temp folders, free ports, the real hub process, real MQTT clients.
+import type { SensorEvent } from '../../rules/types.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,6 +13,20 @@ export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `telecare-${prefix}-`));
+}
+
+/** A motion report of home h1's hall PIR at `ts`, as the store's tests append it. */
+export function motion(ts: number): SensorEvent {
+  return {
+    homeId: 'h1',
+    deviceId: 'pir',
+    type: 'motion',
+    value: true,
+    ts,
+    source: 'mqtt',
+    room: 'hall',
+    assigned: true,
+  };
 }
 
 /** A home h1 with a pendant p1 and a Zigbee PIR in the hall, as SPEC 3 shows it. */

@@ -5,27 +5,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { tempDir } from './helpers.js';
+import { motion, tempDir } from './helpers.js';
 
 let dir: string;
 beforeEach(() => {
   dir = tempDir('store-completions');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function motion(ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId: 'pir',
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: 'hall',
-    assigned: true,
-  };
-}
 
 /** The real fsync, whose completions are held until `release(err)` calls them, in the caller's turn. */
 function heldSync(): {

@@ -21,8 +21,7 @@ import { createLogger } from '../../hub/logger.js';
 import { RedeliveryCheck } from '../../hub/redelivery.js';
 import { StorageHealth } from '../../hub/storage-health.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { tempDir } from './helpers.js';
+import { motion, tempDir } from './helpers.js';
 
 const PAGE = 4096;
 
@@ -34,19 +33,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function motion(ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId: 'pir',
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: 'hall',
-    assigned: true,
-  };
-}
 
 /** What a disk whose fsync fails (writeback EIO, the pages then marked clean) holds of one file. */
 class FailingDiskModel {

@@ -9,27 +9,13 @@ import { FakeClock } from '../../hub/clock.js';
 import { createLogger } from '../../hub/logger.js';
 import { StorageHealth } from '../../hub/storage-health.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { tempDir } from './helpers.js';
+import { motion, tempDir } from './helpers.js';
 
 let dir: string;
 beforeEach(() => {
   dir = tempDir('store-fsync-fault');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function motion(ts: number): SensorEvent {
-  return {
-    homeId: 'h1',
-    deviceId: 'pir',
-    type: 'motion',
-    value: true,
-    ts,
-    source: 'mqtt',
-    room: 'hall',
-    assigned: true,
-  };
-}
 
 /** The real fsync, reported as failed (EIO) while `failing` is set. */
 function faultySync(): {
