@@ -421,6 +421,9 @@ export class EventStore {
   private rewriteLogged = false;
   /** Tries to carry the WAL refused in a row in this episode (`rewriteLater`'s wait doubles with each). */
   private rewritesRefused = 0;
+  /** Events refused while the WAL was in doubt at its hard limit was logged (once per episode). */
+  private warnedDoubtFull = false;
+  private readonly refusedTotal: Counter | undefined;
 
   constructor(
     readonly db: Db,
@@ -509,6 +512,11 @@ export class EventStore {
       this.busyTotal = new Counter({
         name: 'telecare_store_busy_total',
         help: 'Event batches put back because another process held the database write lock',
+        registers: [metrics],
+      });
+      this.refusedTotal = new Counter({
+        name: 'telecare_store_refused_events_total',
+        help: 'Sensor events refused, not stored (their senders keep them): the WAL was in doubt after a failed fsync and at its hard limit',
         registers: [metrics],
       });
       this.storedTotal = new Counter({
@@ -736,6 +744,12 @@ export class EventStore {
       this.requestSync();
       return;
     }
+    // In doubt after a failed fsync, no checkpoint can empty the log and every commit grows it (a card that fails for
+    // hours): past the hard limit the events are refused, not committed nor held (see refuseInDoubt).
+    if (this.walInDoubt && this.walFd !== undefined && this.logAtLimit(this.walFd)) {
+      this.refuseInDoubt();
+      return;
+    }
     const events = this.queue;
     const firstId = this.queueFirstId;
     const endTimer = this.commitSeconds?.startTimer();
@@ -957,11 +971,53 @@ export class EventStore {
     }
   }
 
+  /** The log holds the hard limit or more (`walLimitBytes`); a file that cannot be read counts as not. */
+  private logAtLimit(walFd: number): boolean {
+    try {
+      const bytes = this.walLogBytes ? this.currentWalLogBytes() : fs.fstatSync(walFd).size;
+      return bytes !== undefined && bytes >= this.walLimitBytes;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * While the WAL is in doubt and at its hard limit: the events waiting are refused at once, not committed. Their
+   * senders were not acknowledged and keep them (a refused batch closes the sender's connection: it sends them again
+   * once it reconnects, and they are stored once the log is on the disk again); the rules have seen them already
+   * (intake feeds them before the commit). Not held in memory instead: nothing held could be acknowledged before the
+   * disk takes the log again either, and a card can fail for days. Alert changes and the rules' snapshots still
+   * commit (a few KB each, not the ingest's rate). Counted (`telecare_store_refused_events_total`, and the storage
+   * health's failures), logged once per episode.
+   */
+  private refuseInDoubt(): void {
+    const { events, promises } = this.takeQueue();
+    const err = Object.assign(
+      new Error(
+        'the WAL is in doubt after a failed fsync and at its hard limit: events refused until it is on the disk',
+      ),
+      { code: 'WAL_IN_DOUBT_FULL' },
+    );
+    if (!this.warnedDoubtFull) {
+      this.warnedDoubtFull = true;
+      this.log?.error(
+        { limitBytes: this.walLimitBytes },
+        'the WAL reached its hard limit while in doubt after a failed fsync: sensor events refused (their senders keep them) until the disk takes it',
+      );
+    }
+    this.refusedTotal?.inc(events.length);
+    this.writeHealth?.eventWriteFailed(err);
+    fail(promises, err);
+    // Alert changes waiting are still carried (and the try to carry the log, when its wait is over).
+    this.requestSync();
+  }
+
   /** The frames written again are on the disk: fsyncs acknowledge again, checkpoints may run. */
   private walCarriedAgain(): void {
     this.walInDoubt = false;
     this.rewriteLogged = false;
     this.warnedRewrite = false;
+    this.warnedDoubtFull = false;
     this.rewritesRefused = 0;
     this.log?.info('the WAL is on the disk again after a failed fsync: commits acknowledged again');
   }
@@ -1161,6 +1217,12 @@ export class EventStore {
     // Events waiting (or a batch waiting for the write lock): their commit says it.
     if (this.queue.length > 0 || this.retryTimer) {
       this.scheduleProbe();
+      return;
+    }
+    // In doubt, the next fsync writes the log again first and says whether the disk takes it: the probe needs no write
+    // of its own (each one a frame the log could not lose: 4 KiB every 2 s, 170 MiB a day of a failing card).
+    if (this.walInDoubt && this.walFd !== undefined) {
+      this.syncSoon();
       return;
     }
     try {

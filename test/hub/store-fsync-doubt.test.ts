@@ -75,7 +75,11 @@ class FailingDiskModel {
       landed: () => {
         if (this.disk.length < now.length)
           this.disk = Buffer.concat([this.disk, Buffer.alloc(now.length - this.disk.length)]);
-        for (const p of dirty) now.copy(this.disk, p * PAGE, p * PAGE, Math.min((p + 1) * PAGE, now.length));
+        // A file cut back (journal_size_limit, after the log started again): cut on the disk too.
+        else if (this.disk.length > now.length) this.disk = Buffer.from(this.disk.subarray(0, now.length));
+        for (const p of dirty) {
+          if (p * PAGE < now.length) now.copy(this.disk, p * PAGE, p * PAGE, Math.min((p + 1) * PAGE, now.length));
+        }
       },
       // Marked clean, never written: the disk keeps what it had.
       failed: () => undefined,
@@ -88,7 +92,7 @@ class FailingDiskModel {
 }
 
 /** A real store whose fsync of the WAL is reported as EIO while `failing` is set, the hub's mark and DUP check. */
-function harness(checkpointIn: 'native' | 'worker') {
+function harness(checkpointIn: 'native' | 'worker', options: { walLimitBytes?: number; metrics?: Registry } = {}) {
   const file = path.join(dir, 'hub.db');
   const db = openHubDatabase(file);
   const clock = new FakeClock();
@@ -121,7 +125,8 @@ function harness(checkpointIn: 'native' | 'worker') {
       done(eio);
     });
   };
-  const store = new EventStore(db, clock, undefined, {
+  const store = new EventStore(db, clock, options.metrics, {
+    ...(options.walLimitBytes === undefined ? {} : { walLimitBytes: options.walLimitBytes }),
     syncFile,
     writeHealth: health,
     logger,
@@ -317,4 +322,82 @@ describe('a disk that keeps refusing the WAL written again (review, session 31)'
       await h.close();
     }
   }, 30_000);
+});
+
+describe('the WAL in doubt at its hard limit (review, session 32)', () => {
+  it('refuses further events at once, counted, instead of growing the log; stores again once the disk takes it', async () => {
+    // While in doubt no checkpoint may run, so every commit grew the log for as long as the card failed (hours: the
+    // card itself filled), and each try to carry it wrote all of it again on the loop. Now, past the hard limit, event
+    // batches are refused at once (their senders keep them, unacknowledged), and the log stays as it is.
+    const metrics = new Registry();
+    const limit = 1536 * 1024;
+    const h = harness('native', { walLimitBytes: limit, metrics });
+    const logBytes = async (): Promise<number> =>
+      (await metrics.getSingleMetric('telecare_store_wal_bytes')!.get()).values[0]!.value;
+    const refusedEvents = async (): Promise<number> =>
+      (await metrics.getSingleMetric('telecare_store_refused_events_total')!.get()).values[0]!.value;
+    const turns = async (): Promise<void> => {
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    let ts = 10_000;
+    /** A batch of `n` events in one commit; its outcome once settled. */
+    const batch = (n: number): Promise<'stored' | 'refused' | 'failed'> => {
+      const events = Array.from({ length: n }, () => motion(ts++));
+      return h.store.appendToBatch(events).then(
+        () => 'stored' as const,
+        (err: unknown) =>
+          (err as { code?: string }).code === 'WAL_IN_DOUBT_FULL' ? ('refused' as const) : ('failed' as const),
+      );
+    };
+    try {
+      expect(await h.store1(1_000)).toBe(true);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      h.state.failing = true;
+      expect(await h.store1(2_000)).toBe(false); // in doubt from here
+      // Batches go on coming while the disk refuses: the log grows up to the limit, then they are refused.
+      const outcomes: Promise<string>[] = [];
+      let refusedAt = -1;
+      for (let i = 0; i < 60 && refusedAt < 0; i++) {
+        let settled: string | undefined;
+        const outcome = batch(1_000);
+        void outcome.then((o) => (settled = o));
+        outcomes.push(outcome);
+        await turns();
+        if (settled === 'refused') refusedAt = i;
+      }
+      expect(refusedAt).toBeGreaterThan(0);
+      const atLimit = await logBytes();
+      expect(atLimit).toBeGreaterThanOrEqual(limit);
+      // Ten more batches, and a minute of a quiet home's write probes: refused at once, the log as it was.
+      for (let i = 0; i < 10; i++) expect(await batch(1_000)).toBe('refused');
+      await vi.advanceTimersByTimeAsync(30 * EventStore.WRITE_PROBE_MS);
+      await turns();
+      expect(await logBytes()).toBe(atLimit);
+      expect(await refusedEvents()).toBe(11 * 1_000);
+      expect(h.health.status().eventWrites).toBe('failing');
+      expect(
+        h.lines.filter((l) => l.startsWith('the WAL reached its hard limit while in doubt after a failed fsync')),
+      ).toHaveLength(1);
+      // Nothing committed in doubt was acknowledged.
+      expect(h.acknowledged).toEqual([1_000]);
+      // The disk takes writes again: the next try carries the log, and events are stored and acknowledged again.
+      h.state.failing = false;
+      await vi.advanceTimersByTimeAsync(EventStore.REWRITE_MAX_MS + EventStore.WRITE_PROBE_MS);
+      vi.useRealTimers();
+      await vi.waitFor(() => expect(h.health.status().eventWrites).toBe('ok'), { timeout: 20_000, interval: 20 });
+      expect(await h.store1(3_000)).toBe(true);
+      expect(h.afterPowerCut()).toEqual(expect.arrayContaining(h.acknowledged));
+      expect(h.store.eventsAfter(0, 1_000_000).map((e) => e.ts)).toContain(3_000);
+      // The batches committed before the limit: failed with the disk, or carried with the log once it took it.
+      const carried = new Set(h.afterPowerCut());
+      const before = await Promise.all(outcomes.slice(0, refusedAt));
+      expect(before.filter((o) => o !== 'failed' && o !== 'stored')).toEqual([]);
+      before.forEach((o, i) => {
+        if (o === 'stored') expect(carried.has(10_000 + i * 1_000)).toBe(true);
+      });
+    } finally {
+      vi.useRealTimers();
+      await h.close();
+    }
+  }, 60_000);
 });
