@@ -2,29 +2,15 @@
 import { blankActivity, exitDoorMove, observeActivity, outConfirmedAt, type Activity } from './activity.js';
 import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
-import {
-  HomeState,
-  LEGACY_STATE_VERSION,
-  STATE_REPORT_TYPES,
-  type DeviceState,
-  type HomeSnapshot,
-} from './home-state.js';
+import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
 import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
+import { duplicateReport, noteReport } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
-
-/** How many of a device's latest reports a duplicate is looked for among (a re-sent report comes within a few). */
-const RECENT_REPORTS = 4;
-/**
- * A state report older than its device's latest by more than this is a copy (`duplicateReport`). Less, and it may be
- * the device's own next report stamped a little early (a sensor's clock: the evaluation's `jitter` moves stamps by up
- * to 2 s, so a PIR's `off` may be stamped before its `on`): such a report is heard as before.
- */
-const REORDER_MS = MINUTE_MS;
 
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
@@ -597,47 +583,4 @@ export class RulesEngine {
 /** A rule's home slice (undefined when it keeps none). */
 function homeSlice(home: HomeState, entry: RegisteredRule): unknown {
   return entry.homePosition < 0 ? undefined : home.slices[entry.homePosition];
-}
-
-/**
- * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
- * `earlier` (a copy coming after a later report), undefined (a new report). A copy is looked for among the device's
- * latest few reports; a state report (motion, contact, occupancy, power) older, at the rules' time `at`, than the
- * device's latest one by more than `REORDER_MS` is `earlier` too, wherever it came in the device's past: a bridge that
- * re-sends a flush of more than a few reports of one device (without MQTT's DUP flag) replays the older ones after the
- * newer, and none of them may set the device back (review, session 31). A device's reports come in its own order (one
- * bridge, one MQTT session), give or take its stamps' jitter: only a copy comes much older than its latest.
- */
-export function duplicateReport(
-  device: DeviceState,
-  event: SensorEvent,
-  at: number = event.ts,
-): 'latest' | 'earlier' | undefined {
-  const recent = device.recentReports;
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const r = recent[i]!;
-    if (r.ts === event.ts && r.type === event.type && r.value === event.value)
-      return i === recent.length - 1 ? 'latest' : 'earlier';
-  }
-  if (at < device.stateReportAt - REORDER_MS && STATE_REPORT_TYPES.has(event.type)) return 'earlier';
-  return undefined;
-}
-
-/**
- * Remember a report among the device's latest few (`DeviceState.recentReports`), and a state report's time at the
- * rules (`DeviceState.stateReportAt`: `at`, the event's time, or the rules' when it is stamped ahead of them, so a
- * device's clock put back after running ahead does not make its next reports look old). Not one whose value is an
- * object (a wearable's `accel` samples, up to 64 KiB): never equal to another, it would only be held in memory and
- * saved with every rules snapshot.
- */
-export function noteReport(device: DeviceState, event: SensorEvent, at: number = event.ts): void {
-  if (typeof event.value === 'object' && event.value !== null) return;
-  if (STATE_REPORT_TYPES.has(event.type) && !(at <= device.stateReportAt)) device.stateReportAt = at;
-  const recent = device.recentReports;
-  // The oldest's object is reused: no allocation per event once a device has reported a few times.
-  const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };
-  r.ts = event.ts;
-  r.type = event.type;
-  r.value = event.value;
-  recent.push(r);
 }

@@ -1,5 +1,6 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
 import type { RuleContext } from './context.js';
+import { duplicateReport } from './device-reports.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
@@ -451,7 +452,9 @@ export const inactivityDefinition = {
 
   // A contact inside opening or closing (not the exit door: leaving or coming in is the outings' matter): which stand
   // open, and since when (out or away too). The same report again (MQTT redelivering) is no new opening: an opening is
-  // kept from its first report.
+  // kept from its first report. A copy that comes after later reports (a bridge's flush sent again) changes nothing:
+  // an opening re-sent after its closing marked the contact open from that older time, so its next real opening was
+  // not the silence's start and bounded nothing (`openedBound`: a longer wait; review, session 32).
   events: ['contact'],
   onEvent(
     home: HomeState,
@@ -464,6 +467,7 @@ export const inactivityDefinition = {
     state: InactivitySlice,
   ): void {
     if (device.kind === 'exit-door' || typeof event.value !== 'boolean') return;
+    if (duplicateReport(device, event, at) === 'earlier') return;
     const since = state.openSince.get(device.id);
     if (!event.value) {
       if (since === undefined) state.openSince.set(device.id, at);

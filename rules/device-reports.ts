@@ -1,0 +1,64 @@
+// A device's reports again (a redelivery, a bridge's flush sent twice): how the rules tell a copy from news.
+import { STATE_REPORT_TYPES, type DeviceState } from './home-state.js';
+import { MINUTE_MS } from './time.js';
+import type { SensorEvent } from './types.js';
+
+/** How many of a device's latest reports a duplicate is looked for among (a re-sent report comes within a few). */
+export const RECENT_REPORTS = 4;
+/**
+ * A state report older than its device's latest by more than this is a copy (`duplicateReport`). Less, and it may be
+ * the device's own next report stamped a little early (a sensor's clock: the evaluation's `jitter` moves stamps by up
+ * to 2 s, so a PIR's `off` may be stamped before its `on`): such a report is heard as before.
+ */
+export const REORDER_MS = MINUTE_MS;
+
+/**
+ * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
+ * `earlier` (a copy coming after a later report), undefined (a new report). A copy is looked for among the device's
+ * latest few reports; a state report (motion, contact, occupancy, power) older, at the rules' time `at`, than the
+ * device's latest one by more than `REORDER_MS` is `earlier` too, wherever it came in the device's past: a bridge that
+ * re-sends a flush of more than a few reports of one device (without MQTT's DUP flag) replays the older ones after the
+ * newer, and none of them may set the device back (review, session 31). A device's reports come in its own order (one
+ * bridge, one MQTT session), give or take its stamps' jitter: only a copy comes much older than its latest.
+ */
+export function duplicateReport(
+  device: DeviceState,
+  event: SensorEvent,
+  at: number = event.ts,
+): 'latest' | 'earlier' | undefined {
+  const recent = device.recentReports;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = recent[i]!;
+    if (r.ts === event.ts && r.type === event.type && r.value === event.value)
+      return i === recent.length - 1 ? 'latest' : 'earlier';
+  }
+  if (!STATE_REPORT_TYPES.has(event.type)) return undefined;
+  if (at < device.stateReportAt - REORDER_MS) return 'earlier';
+  // Within the minute: older than each of the latest reports kept, every one of them stamped within the rules' time
+  // (none from a device clock running ahead, which must not make its put-right reports look old), is a copy too: a
+  // report comes out of its order by its stamps' jitter, behind one or two later ones, not behind four (a PIR that
+  // pulses every few seconds, its flush sent again: review, session 32).
+  const last = recent[recent.length - 1];
+  if (recent.length < RECENT_REPORTS || last === undefined || !(event.ts < last.ts)) return undefined;
+  for (const r of recent) if (!(event.ts < r.ts && r.ts <= device.stateReportAt)) return undefined;
+  return 'earlier';
+}
+
+/**
+ * Remember a report among the device's latest few (`DeviceState.recentReports`), and a state report's time at the
+ * rules (`DeviceState.stateReportAt`: `at`, the event's time, or the rules' when it is stamped ahead of them, so a
+ * device's clock put back after running ahead does not make its next reports look old). Not one whose value is an
+ * object (a wearable's `accel` samples, up to 64 KiB): never equal to another, it would only be held in memory and
+ * saved with every rules snapshot.
+ */
+export function noteReport(device: DeviceState, event: SensorEvent, at: number = event.ts): void {
+  if (typeof event.value === 'object' && event.value !== null) return;
+  if (STATE_REPORT_TYPES.has(event.type) && !(at <= device.stateReportAt)) device.stateReportAt = at;
+  const recent = device.recentReports;
+  // The oldest's object is reused: no allocation per event once a device has reported a few times.
+  const r = recent.length >= RECENT_REPORTS ? recent.shift()! : { ts: 0, type: '', value: undefined as unknown };
+  r.ts = event.ts;
+  r.type = event.type;
+  r.value = event.value;
+  recent.push(r);
+}
