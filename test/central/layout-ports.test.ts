@@ -51,8 +51,7 @@ describe.skipIf(missing !== undefined)('a NATS cluster layout', () => {
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    expect(run.status, run.stderr).toBe(0);
     const nodes = JSON.parse(run.stdout) as { client: number; cluster: number; mqtt: number; monitor: number }[];
     expect(nodes).toHaveLength(3);
     const ports = nodes.flatMap((n) => [n.client, n.cluster, n.mqtt, n.monitor]);
