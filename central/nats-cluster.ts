@@ -31,6 +31,39 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct free TCP ports on `host`: every listener stays open until all are picked, then all close. One
+ * `freePort` after another may be given the same port twice (the OS picks a random free one each time, and the last
+ * one was free again): 24 of 3,000 twelve-port layouts had a repeat on Linux 6.18 (docs/testing.md, session 32), and
+ * a node whose port another node took exits at start.
+ */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, host, () => {
+            const address = server.address();
+            resolve(typeof address === 'object' && address ? address.port : 0);
+          });
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    );
+  }
+}
+
 export function layoutPath(dir: string): string {
   return path.join(dir, 'cluster.json');
 }
@@ -60,14 +93,12 @@ export async function createLayout(options: {
   mqttTls?: { certFile: string; keyFile: string };
 }): Promise<{ layout: ClusterLayout; centrePassword: string }> {
   const host = options.host ?? '127.0.0.1';
+  const count = options.nodes ?? 3;
+  const ports = await freePorts(count * 4, host);
   const nodes: NodePorts[] = [];
-  for (let i = 0; i < (options.nodes ?? 3); i++) {
-    nodes.push({
-      client: await freePort(host),
-      cluster: await freePort(host),
-      mqtt: await freePort(host),
-      monitor: await freePort(host),
-    });
+  for (let i = 0; i < count; i++) {
+    const [client, cluster, mqtt, monitor] = ports.slice(i * 4, i * 4 + 4) as [number, number, number, number];
+    nodes.push({ client, cluster, mqtt, monitor });
   }
   const centrePassword = newPassword();
   const layout: ClusterLayout = {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RetentionPolicy, connect, type NatsConnection } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
 import { hashPassword } from '../../central/nats-config.js';
 import { DURABLE, STREAM, ensureConsumer, ensureGatewayStreams, ensureMessageStream } from '../../central/stream.js';
@@ -23,10 +23,21 @@ let nc: NatsConnection;
 
 /** Steps a leader down until `name` leads (a new leader is elected at random among the current replicas). */
 async function leadOn(name: string, leader: () => Promise<string | undefined>, stepDown: string): Promise<void> {
-  for (let i = 0; i < 20 && (await leader().catch(() => undefined)) !== name; i++) {
+  for (let i = 0; i < 20; i++) {
+    const current = await leader().catch(() => undefined);
+    if (current === name) break;
     await nc.request(stepDown, undefined, { timeout: 5_000 }).catch(() => undefined);
-    // Not a timing assertion: gives the election a moment before asking again.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Waits for the election (a leader other than the one that stepped down) before asking again; not a timing
+    // assertion: after 5 s without one, it asks again as before.
+    await vi
+      .waitFor(
+        async () => {
+          const next = await leader().catch(() => undefined);
+          if (next === undefined || next === current) throw new Error('no new leader yet');
+        },
+        { timeout: 5_000, interval: 100 },
+      )
+      .catch(() => undefined);
   }
   expect(await leader()).toBe(name);
 }
@@ -112,9 +123,12 @@ describe.skipIf(missing !== undefined)('$MQTT_msgs through a node kill and resta
       async () => (await jsm.consumers.info(STREAM, DURABLE)).cluster?.leader,
       `$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM}.${DURABLE}`,
     );
-    // What was not yet consumed comes from the restarted node's replica now.
-    for (let empty = 0; empty < 3;) {
-      const batch = await consumer.fetch({ max_messages: 500, expires: 2_000 });
+    // What was not yet consumed comes from the restarted node's replica now. A fetch asks for as many as are still
+    // missing, so it returns as soon as they have all come (a fuller batch would wait out its 2 s); three empty
+    // fetches in a row end the wait for a message that never comes.
+    const unconsumed = (): number => [...pubacked].filter((n) => !consumed.has(n)).length;
+    for (let empty = 0; empty < 3 && unconsumed() > 0;) {
+      const batch = await consumer.fetch({ max_messages: unconsumed(), expires: 2_000 });
       let got = 0;
       for await (const m of batch) {
         consumed.add(Number(m.subject.split('.m').at(-1)));
