@@ -132,10 +132,12 @@ describe('the memory of a hash', () => {
       expect(rssGrowthMb(env)).toBeLessThan(4);
       // Without it glibc keeps the freed blocks in the threads' arenas: what the setting is for. Which pool thread
       // runs each hash is the scheduler's choice (on a loaded machine often the warm-up's own, whose arena is reused),
-      // so the control gets three tries to land a hash on a second thread.
+      // so the control gets three tries to land a hash on a second thread. A kept block is 8 MB of address space of
+      // which a few pages may never have been touched (7.85 MB measured in a CI run, session 32): more than 6 MB is a
+      // block kept, against under 4 with the setting.
       let without = 0;
-      for (let attempt = 0; attempt < 3 && without < 8; attempt++) without = Math.max(without, rssGrowthMb({}));
-      expect(without).toBeGreaterThanOrEqual(8);
+      for (let attempt = 0; attempt < 3 && without <= 6; attempt++) without = Math.max(without, rssGrowthMb({}));
+      expect(without).toBeGreaterThan(6);
     },
     // Two node processes and ten hashes: minutes on a loaded shared machine.
     240_000,
