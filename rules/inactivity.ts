@@ -125,24 +125,6 @@ function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number
   return seen / (seen + p.nightSeenMinSilences);
 }
 
-/**
- * Whether the resident's night may have begun, unseen, by `deadline` in a silence that started at `start` up and about
- * in the evening: `deadline` is in the night (from the usual bedtime when given, else the night window), or this home's
- * own record holds a silence at home of at least the day value that began at a local hour from `start`'s through
- * `deadline`'s (`LearnedNormal.longPeriodsBegunAt`, today's too). A night begun unseen is such a silence, begun at the
- * last report before it; a home whose nights have begun at these hours (early bedtimes, or the way to bed passing no
- * sensor) keeps the night allowance, and so does a home whose record is silent only until its first such night (it
- * counts at once).
- */
-function nightBegunBy(home: HomeState, start: number, deadline: number): boolean {
-  if (deadline > home.nextRestNightStart(start)) return true;
-  const zone = home.zone;
-  const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  const fromHour = Math.floor(zone.minuteOfDay(start) / 60);
-  const toHour = Math.floor(zone.minuteOfDay(deadline) / 60);
-  return home.learned.longPeriodsBegunAt('home', dayMs, fromHour, toHour, zone.dayNumber(start)) > 0;
-}
-
 /** The kind of the device of the last activity, if known. */
 function lastKind(home: HomeState): DeviceKind | undefined {
   const id = home.lastActivityDeviceId;
@@ -169,7 +151,7 @@ function coldStart(
   start: number,
   bedroomAt: number,
   stillFrom = NaN,
-): { ms: number; morningStillMs: number; runsIntoNight?: true } {
+): { ms: number; morningStillMs: number } {
   const none = Infinity;
   const p = home.params.inactivity;
   const dayMs = p.coldStartDayMinutes * MINUTE_MS;
@@ -187,8 +169,6 @@ function coldStart(
     return {
       ms: weighNight(p.coldStartNightMinutes * MINUTE_MS, dayMs, nightsElsewhereWeight(home, start, bedroomAt)),
       morningStillMs: none,
-      // Up, by day or in the evening: the night allowance only because the day value would reach into the night.
-      ...(home.inRestNight(start) ? {} : { runsIntoNight: true as const }),
     };
   // On the bed mat, the morning check itself looks again `inBedGraceMinutes` later (a late morning): so does this,
   // unless the check will find the resident not moved in bed since before the usual rising time (`stillSinceRising`).
@@ -326,7 +306,6 @@ function thresholdOf(
   stillFrom: number,
   pressStillOn: boolean,
   opened: string | undefined,
-  asDay = false,
 ): Threshold {
   const p = home.params.inactivity;
   // Where the resident was last seen says much about the silence to expect: on a mat, the silences
@@ -335,13 +314,7 @@ function thresholdOf(
   // bed): without the mat's own history the prior stands. Still on a bed mat that reports each movement,
   // the home's own still periods in bed, as long as there are any (else those of any silence in bed).
   const onMat = home.bedOccupied || home.chairOccupied;
-  const {
-    ms: prior,
-    morningStillMs,
-    runsIntoNight,
-  } = asDay
-    ? { ms: p.coldStartDayMinutes * MINUTE_MS, morningStillMs: Infinity, runsIntoNight: undefined }
-    : coldStart(home, start, bedroomAt, stillFrom);
+  const { ms: prior, morningStillMs } = coldStart(home, start, bedroomAt, stillFrom);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
   // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
@@ -392,16 +365,7 @@ function thresholdOf(
         ? { ms: Math.min(t.ms, learnedMs), source: 'learned' }
         : { ms: morningStillMs, source: 'cold-start' };
   }
-  const threshold = { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
-  // A silence that starts up and about before the night, given the night allowance only because the day value (the
-  // prior) would reach into the night: judged as by day where the day's measure (the same silence weighed from the day
-  // value by this home's own record) calls it before the night begins, and no night of this home has been seen to
-  // begin that early (`nightBegunBy`). It is what a silence that started minutes earlier already gets.
-  if (runsIntoNight && !inDoubt) {
-    const day = thresholdOf(home, start, inDoubt, bedroomAt, stillFrom, pressStillOn, opened, true);
-    if (day.ms < threshold.ms && !nightBegunBy(home, start, start + day.ms)) return day;
-  }
-  return threshold;
+  return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(floorMs, t.ms)), source: t.source };
 }
 
 /** When a silence that started at `start` becomes an inactivity alert. */
