@@ -321,7 +321,7 @@ describe('the robustness perturbations', () => {
   });
 
   it.skipIf(!indexed)(
-    'tz-1h, tz+2h and tz-2h shift the zone the same way, events untouched (a resident a day early or late)',
+    'tz-1h, tz+2h and tz-2h shift the zone the same way, events untouched (a resident whose day runs early or late)',
     () => {
       const casas = rec?.id === 'casas';
       expect(perturb('tz-1h').rec.home.timezone).toBe(casas ? 'Etc/GMT+8' : 'Etc/GMT');
