@@ -137,12 +137,18 @@ function jitter(rec: IndexedRecording, seed: number): Perturbed {
   return { rec: withEvents(rec, events) };
 }
 
-/** The configured timezone an hour ahead of the home's (summer time missed): a fixed-offset zone. */
-function wrongZone(rec: IndexedRecording): Perturbed {
-  const offsetHours = Math.round(new ZoneClock(rec.home.timezone).offsetAt(rec.firstAt) / HOUR_MS) + 1;
-  // IANA's Etc zones count the other way: UTC+2 is Etc/GMT-2.
-  const timezone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
-  return { rec: withEvents(rec, rec.events, { ...rec.home, timezone }) };
+/**
+ * The configured timezone `hours` ahead of the home's (behind when negative): a fixed-offset zone. Every local hour the
+ * rules see is `hours` later than the resident's, as for summer time missed (+1 h), an installer's wrong zone, or a
+ * resident whose whole day runs `hours` later than the cold-start priors assume (negative: earlier).
+ */
+function wrongZone(hours: number): (rec: IndexedRecording) => Perturbed {
+  return (rec) => {
+    const offsetHours = Math.round(new ZoneClock(rec.home.timezone).offsetAt(rec.firstAt) / HOUR_MS) + hours;
+    // IANA's Etc zones count the other way: UTC+2 is Etc/GMT-2.
+    const timezone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+    return { rec: withEvents(rec, rec.events, { ...rec.home, timezone }) };
+  };
 }
 
 /** A home laid out otherwise: the devices `keep` refuses taken out, configuration and events. */
@@ -179,7 +185,26 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   { id: 'hold4m', description: 'every PIR holds on 4 min after the last movement', apply: longHold },
   { id: 'stuck-mat', description: 'a mat stuck on for a day, once a week', apply: stuckMat },
   { id: 'jitter', description: 'timestamps ±2 s, 1 in 200 events after the next', apply: jitter },
-  { id: 'tz+1h', description: 'timezone configured 1 h ahead (fixed offset)', apply: wrongZone },
+  {
+    id: 'tz+1h',
+    description: 'timezone configured 1 h ahead (fixed offset): a resident whose day runs an hour late',
+    apply: wrongZone(1),
+  },
+  {
+    id: 'tz-1h',
+    description: 'timezone configured 1 h behind (fixed offset): a resident whose day runs an hour early',
+    apply: wrongZone(-1),
+  },
+  {
+    id: 'tz+2h',
+    description: 'timezone configured 2 h ahead (fixed offset): a resident whose day runs two hours late',
+    apply: wrongZone(2),
+  },
+  {
+    id: 'tz-2h',
+    description: 'timezone configured 2 h behind (fixed offset): a resident whose day runs two hours early',
+    apply: wrongZone(-2),
+  },
   { id: 'no-mats', description: 'every bed and chair mat taken out (layout)', apply: noMats },
   {
     id: 'half-sensors',

@@ -121,6 +121,13 @@ class QuietHistogram {
     return n;
   }
 
+  /** Quiet periods in bin `from` or above that began at local hour of day `hour` (any weekday). */
+  countFromAtHour(from: number, hour: number): number {
+    let n = 0;
+    for (let b = from; b < BINS; b++) n += this.byHour[hour * BINS + b] ?? 0;
+    return n;
+  }
+
   /** Sum rows `hour`-1..`hour`+1 of the day starting at row `dayStart` into `into`; returns the count of a minute or more. */
   private pool(into: Float64Array, rows: Uint16Array | Uint32Array, dayStart: number, hour: number): number {
     let n = 0;
@@ -248,6 +255,26 @@ export class LearnedNormal {
       }
     }
     return n + (this.pendingLong.get(context) ?? 0);
+  }
+
+  /**
+   * How many quiet periods of `context` lasted about `minMs` or longer and began at a local hour of day from
+   * `fromHour` through `toHour` (wrapping past midnight when `toHour` < `fromHour`), up to now: those of the days
+   * before `day` and today's pending ones, with the histogram's resolution (as `longPeriods`).
+   */
+  longPeriodsBegunAt(context: string, minMs: number, fromHour: number, toHour: number, day: number): number {
+    if (day > this.day) this.turnDay(day);
+    const from = binOf(minMs);
+    const hours = ((toHour - fromHour + 24) % 24) + 1;
+    const h = this.contexts.get(context);
+    let n = 0;
+    for (let i = 0; i < hours; i++) n += h ? h.countFromAtHour(from, (fromHour + i) % 24) : 0;
+    for (let i = 0; i < this.pendingContext.length; i++) {
+      const hour = this.pendingHour[i] ?? HABIT;
+      if (this.pendingContext[i] !== context || hour === HABIT || binOf(this.pendingGapMs[i] ?? 0) < from) continue;
+      if (((hour % 24) - fromHour + 24) % 24 < hours) n++;
+    }
+    return n;
   }
 
   /** How many mornings the usual rising time rests on. */

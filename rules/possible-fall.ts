@@ -608,7 +608,8 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
   const last = home.devices.get(home.lastActivityDeviceId ?? '');
   // That door shut again (a door standing open is someone passing through it, not a draught).
   if (last?.kind !== 'door' || last.lastValue !== true || last.room === 'bedroom') return undefined;
-  if (home.hasBedMat || !home.inRestNight(start)) return undefined;
+  if (home.hasBedMat) return undefined;
+  const hour = Math.floor(home.zone.minuteOfDay(start) / 60);
   for (const d of home.devices.values()) {
     if (d.room !== 'bedroom' || d.kind !== 'door' || d.lastValue !== true) continue;
     // Its last report is its closing (the one before it an opening: a closed door's state sent again is no closing).
@@ -622,7 +623,13 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
     if (closed.ts - opened.ts <= AFTER_EXIT_MARGIN_MS) continue;
     if (start - closed.ts > AFTER_EXIT_MARGIN_MS || d.roomContext === undefined) continue;
     const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-    if (home.learned.longPeriods(d.roomContext, nightMs, home.zone.dayNumber(start)) > 0) return d.roomContext;
+    const day = home.zone.dayNumber(start);
+    // In the resident's night, or at an hour at which one of this home's own nights has begun there (a resident
+    // whose day runs earlier than the night window, or a zone set wrong: session 32, `tz-1h`).
+    const night = home.inRestNight(start)
+      ? home.learned.longPeriods(d.roomContext, nightMs, day)
+      : home.learned.longPeriodsBegunAt(d.roomContext, nightMs, hour, hour, day);
+    if (night > 0) return d.roomContext;
   }
   return undefined;
 }

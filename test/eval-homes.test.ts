@@ -319,4 +319,15 @@ describe('the robustness perturbations', () => {
   it.skipIf(!indexed)('tz+1h configures a fixed zone an hour ahead of the home', () => {
     expect(perturb('tz+1h').rec.home.timezone).toBe(rec?.id === 'casas' ? 'Etc/GMT+6' : 'Etc/GMT-2');
   });
+
+  it.skipIf(!indexed)(
+    'tz-1h, tz+2h and tz-2h shift the zone the same way, events untouched (a resident whose day runs early or late)',
+    () => {
+      const casas = rec?.id === 'casas';
+      expect(perturb('tz-1h').rec.home.timezone).toBe(casas ? 'Etc/GMT+8' : 'Etc/GMT');
+      expect(perturb('tz+2h').rec.home.timezone).toBe(casas ? 'Etc/GMT+5' : 'Etc/GMT-3');
+      expect(perturb('tz-2h').rec.home.timezone).toBe(casas ? 'Etc/GMT+9' : 'Etc/GMT+1');
+      expect(perturb('tz-2h').rec.events).toEqual(indexed?.events);
+    },
+  );
 });
