@@ -624,11 +624,15 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
     if (start - closed.ts > AFTER_EXIT_MARGIN_MS || d.roomContext === undefined) continue;
     const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
     const day = home.zone.dayNumber(start);
-    // In the resident's night, or at an hour at which one of this home's own nights has begun there (a resident
-    // whose day runs earlier than the night window, or a zone set wrong: session 32, `tz-1h`).
+    // In the resident's night, or in the evening before it (within inactivity's day value of it, as inactivity weighs
+    // an evening as night) at an hour at which one of this home's own nights has begun there (a resident whose day
+    // runs earlier than the night window, or a zone set wrong: session 32, `tz-1h`). Not at any hour: one afternoon
+    // ill in bed would make that hour a night for good (review, session 32).
     const night = home.inRestNight(start)
       ? home.learned.longPeriods(d.roomContext, nightMs, day)
-      : home.learned.longPeriodsBegunAt(d.roomContext, nightMs, hour, hour, day);
+      : home.nextRestNightStart(start) <= start + nightMs
+        ? home.learned.longPeriodsBegunAt(d.roomContext, nightMs, hour, hour, day)
+        : 0;
     if (night > 0) return d.roomContext;
   }
   return undefined;
