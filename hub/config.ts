@@ -1,7 +1,7 @@
 // Loads telecare.config.json: validated by the shipped JSON Schema (errors name the field), defaults filled, frozen, indexed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
@@ -22,33 +22,8 @@ export class ConfigError extends Error {
 
 // verbose: a rule parameter out of its range is told with its value and the reason for the bound (its description).
 
-let compiledValidator: ValidateFunction | undefined;
-
-/** The schema's compiled validator, compiled on first use (its own Ajv: nothing else holds it once released). */
-function validateHubConfig(): ValidateFunction {
-  compiledValidator ??= new Ajv({
-    allErrors: true,
-    useDefaults: true,
-    strict: true,
-    strictTuples: false,
-    verbose: true,
-  }).compile(hubConfigSchema);
-  return compiledValidator;
-}
-
-/**
- * Lets go of the compiled validator: a hub that has started keeps its configuration, not the code that checked it
- * (165 kB of generated source and its bytecode; docs/performance.md, "Memory, 2026-12-01 (session 32)"). The next
- * parse (a SIGHUP reload) compiles it again.
- */
-export function releaseConfigValidator(): void {
-  compiledValidator = undefined;
-}
-
-/** Whether a compiled validator is held (for the tests of `releaseConfigValidator`). */
-export function configValidatorHeld(): boolean {
-  return compiledValidator !== undefined;
-}
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false, verbose: true });
+const validateHubConfig = ajv.compile(hubConfigSchema);
 
 /** `/homes/0/devices/2/kind` → `homes[0].devices[2].kind` */
 function fieldName(instancePath: string, extra?: string): string {
@@ -331,9 +306,8 @@ class FrozenParts {
 export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig {
   // A copy: Ajv fills defaults into what it validates, and the caller's object stays as it was.
   const candidate = internedCopy(raw, new Map());
-  const validate = validateHubConfig();
-  if (!validate(candidate)) {
-    throw new ConfigError(file, (validate.errors ?? []).map(describe));
+  if (!validateHubConfig(candidate)) {
+    throw new ConfigError(file, (validateHubConfig.errors ?? []).map(describe));
   }
   const config = candidate as HubConfig;
   canonicalRooms(config);

@@ -1,7 +1,7 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, configPath, loadHubConfig, releaseConfigValidator } from './config.js';
+import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
@@ -218,8 +218,6 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // The configuration is checked: its compiled validator goes (a SIGHUP reload compiles it again).
-  releaseConfigValidator();
   // The start-up's freed memory back to the kernel now, then every minute (off the loop; 1.4-4.8 MB of a flat's RSS).
   const trimmer = startMallocTrim();
   if (!trimmer.available) logger.info('freed memory is not given back to the kernel (native/malloc-trim.c not built)');
@@ -248,9 +246,6 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
         'configuration reload refused; the configuration in force is kept',
       );
       return;
-    } finally {
-      // Checked: its compiled validator goes again until the next reload.
-      releaseConfigValidator();
     }
     const advice = looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(next));
     if (advice) logger.warn(advice);

@@ -1,18 +1,16 @@
 // What a started hub no longer holds (docs/performance.md, "Memory, 2026-12-01 (session 32)"): `telecare hub` as
-// `npm start` runs it starts without Commander, and the configuration's compiled validator is let go of once the hub
-// has started (compiled again for a reload).
+// `npm start` runs it starts without Commander. (The configuration validator's release was not merged: a SIGHUP
+// reload would compile it again on the alert path's loop.)
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, configValidatorHeld, parseHubConfig, releaseConfigValidator } from '../../hub/config.js';
 import {
   cliPath,
   killHub,
   mqttClient,
   nextMessage,
-  ONE_HOME_CONFIG,
   projectRoot,
   spawnHub,
   tempDir,
@@ -92,61 +90,4 @@ describe('telecare hub as npm start runs it', () => {
       stderr: expect.stringContaining('HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY must be set together'),
     });
   });
-});
-
-describe("the configuration's compiled validator", () => {
-  it('is compiled on first use, let go of, and compiled again with the same checks and defaults', () => {
-    releaseConfigValidator();
-    expect(configValidatorHeld()).toBe(false);
-    const first = parseHubConfig(ONE_HOME_CONFIG);
-    expect(configValidatorHeld()).toBe(true);
-    releaseConfigValidator();
-    expect(configValidatorHeld()).toBe(false);
-    // Compiled again: the defaults filled as before, and a field out of its schema named.
-    expect(parseHubConfig(ONE_HOME_CONFIG)).toEqual(first);
-    expect(configValidatorHeld()).toBe(true);
-    releaseConfigValidator();
-    const bad = { homes: [{ ...ONE_HOME_CONFIG.homes[0], devices: [{ id: 'p1', kind: 'toaster', room: 'living' }] }] };
-    let caught: unknown;
-    try {
-      parseHubConfig(bad);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).problems.join('\n')).toContain('homes[0].devices[0].kind');
-  });
-
-  it('is not held by a hub once it has started, and a SIGHUP reload compiles it again', async () => {
-    // A heap snapshot of the real hub (taken on a signal, into the test's own folder): the compiled validator's
-    // generated source names the schema's paths, which nothing else in the hub holds as text.
-    hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir) }, 30_000, undefined, [
-      '--heapsnapshot-signal=SIGUSR2',
-      `--diagnostic-dir=${dir}`,
-    ]);
-    const held = async (): Promise<boolean> => {
-      for (const f of fs.readdirSync(dir)) if (f.endsWith('.heapsnapshot')) fs.rmSync(path.join(dir, f));
-      hub!.child.kill('SIGUSR2');
-      let strings: string[] | undefined;
-      while (!strings) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const file = fs.readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
-        if (!file) continue;
-        try {
-          strings = (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { strings: string[] }).strings;
-        } catch {
-          // Still being written.
-        }
-      }
-      return strings.some((s) => s.includes('#/properties/homes/items/properties/devices'));
-    };
-    expect(await held()).toBe(false);
-    // A reload compiles it again: a file that does not validate is refused with the field named.
-    writeConfig(dir, { homes: [{ ...ONE_HOME_CONFIG.homes[0], devices: [{ id: 'p1', kind: 'toaster', room: 'x' }] }] });
-    hub.child.kill('SIGHUP');
-    await expect.poll(() => hub!.stdout(), { timeout: 15_000 }).toContain('configuration reload refused');
-    expect(hub.stdout()).toContain('homes[0].devices[0].kind');
-    expect(await held()).toBe(false);
-    await pendantAlertArrives(hub.mqttPort);
-  }, 90_000);
 });
