@@ -296,9 +296,8 @@ export interface FallDetectorState {
    * own time) take it up again (absent in older states: false). Saved with phase 'idle'.
    */
   resumable?: boolean;
-  /** The last messages' keys (RECENT_MESSAGES), and the last radio gap [last sample before, first after] (absent in older states). */
+  /** The last messages' keys (RECENT_MESSAGES; absent in older states). */
   recent?: string[];
-  hole?: [number, number];
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -446,8 +445,6 @@ class StreamingFallDetector implements FallDetector {
   private gapEnded = false;
   /** Time of the last sample before the last radio gap. */
   private gapFrom = -Infinity;
-  /** Time of the first sample after the last radio gap. */
-  private gapTo = -Infinity;
   /** The last messages taken in (`messageKey`), oldest first. */
   private recent: string[] = [];
 
@@ -581,10 +578,6 @@ class StreamingFallDetector implements FallDetector {
     if (this.recent.includes(key)) return out;
     this.recent.push(key);
     if (this.recent.length > RECENT_MESSAGES) this.recent.shift();
-    // A message overtaken by a later one (two paths, a retry) whose samples belong in the last radio gap: the time line
-    // has moved on past it. Laid end to end it would replay the past after the present (an impact after the lying
-    // still: no posture change); left out, it is the radio gap the detector already saw (session 32).
-    if (ts > this.gapFrom && ts + (samples.length - 1) * stepMs < this.gapTo && ts < this.lastSampleAt) return out;
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
@@ -632,7 +625,6 @@ class StreamingFallDetector implements FallDetector {
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
       ...(this.resumable ? { resumable: true } : {}),
       recent: [...this.recent],
-      ...(Number.isFinite(this.gapFrom) && Number.isFinite(this.gapTo) ? { hole: [this.gapFrom, this.gapTo] } : {}),
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -739,10 +731,6 @@ class StreamingFallDetector implements FallDetector {
     this.recoverStart = finiteOr(s.recoverStart, 0);
     this.resumable = resumable;
     if (Array.isArray(s.recent)) this.recent = s.recent.filter((k) => typeof k === 'string').slice(-RECENT_MESSAGES);
-    if (Array.isArray(s.hole) && s.hole.length === 2) {
-      this.gapFrom = finiteOr(s.hole[0], -Infinity);
-      this.gapTo = finiteOr(s.hole[1], -Infinity);
-    }
     this.phase = resumable ? 'idle' : (s.phase as Phase);
   }
 
@@ -780,7 +768,6 @@ class StreamingFallDetector implements FallDetector {
           this.gapCell = this.cells;
           this.gapEnded = this.phase === 'idle';
           this.gapFrom = t - silentMs;
-          this.gapTo = t;
         }
       } else {
         this.closeCell(out);

@@ -3,6 +3,8 @@
 // rules engine, its timer fired when due as the hub's rules timer fires it.
 import { describe, expect, it } from 'vitest';
 import { RulesEngine } from '../../rules/engine.js';
+import { createFallDetector } from '../../rules/fall/detector.js';
+import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import type { AccelValue, RuleDecision } from '../../rules/types.js';
 import { ev, home, MONDAY } from '../rules/factories.js';
 import { fallSegments, render, still, toMessages, turn, walking, LYING, UPRIGHT, type Segment } from './signals.js';
@@ -137,5 +139,25 @@ describe("a wearable's batches on their way in (session 32)", () => {
     for (const b of fall) hub.deliver({ ...b, ts: last.ts, arrival: last.arrival + b.arrival - START });
     hub.silence(last.arrival + 60_000);
     expect(severities(hub)).toEqual(['critical']);
+  });
+
+  it('keeps a candidate judged on a silence through a saved state, and takes it up with the samples that continue it', () => {
+    const stream = batches(fallSegments(25));
+    const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+    const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const b of stream.slice(0, impactBatch + 1)) expect(detector.push(b.ts, b.value)).toEqual([]);
+    // Woken on a silence within the settling second: too little to judge, turned away, but kept.
+    expect(detector.wake(detector.wakeAt()!)).toEqual([]);
+    const saved = JSON.parse(JSON.stringify(detector.exportState())) as unknown;
+    expect(saved).toMatchObject({ phase: 'idle', resumable: true });
+    const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+    const found = stream.slice(impactBatch + 1).flatMap((b) => restored.push(b.ts, b.value));
+    expect(found.map((f) => f.downgraded)).toEqual([false]);
+    // A state saved before session 32 (no `resumable`, no `recent`) still loads: a candidate under way carries on.
+    const old = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const b of stream.slice(0, impactBatch + 1)) old.push(b.ts, b.value);
+    const { recent: _recent, ...older } = old.exportState()!;
+    const reloaded = createFallDetector(DEFAULT_RULE_PARAMS.fall, JSON.parse(JSON.stringify(older)));
+    expect(stream.slice(impactBatch + 1).flatMap((b) => reloaded.push(b.ts, b.value))).toHaveLength(1);
   });
 });
