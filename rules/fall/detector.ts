@@ -755,8 +755,13 @@ class StreamingFallDetector implements FallDetector {
         // In the recovery window the engine waits for the window's end, not for silence: a wearer seen
         // again before it is still judged on what they do (a longer silence restarted and called out).
         const inWindow = this.phase === 'recover' && t < this.recoverStart + this.recoverMs;
-        if (silentMs > this.silenceMs() && !inWindow) {
-          // Longer than the engine waits before judging on silence: decide, then start afresh.
+        // The engine judges a silence on the hub's clock, from the last batch's arrival (its timer, `wakeAt`); a gap in
+        // the samples' own time that the hub did not hear as a silence (a wearable's clock stepping forward, a burst of
+        // batches lost while the next ones kept coming) is a radio gap, with the history kept, up to the longest
+        // silence the engine ever waits for (session 32: restarting after `silenceMs` lost the posture before an
+        // impact and judged a candidate on a stillness cut short, on every clock step of 2 s).
+        if (silentMs > MAX_SILENCE_MS && !inWindow) {
+          // Longer than the engine ever waits before judging on silence: decide, then start afresh.
           this.restart(this.cellStart, out);
           this.cellStart = t;
         } else {

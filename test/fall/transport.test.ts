@@ -116,6 +116,17 @@ describe("a wearable's batches on their way in (session 32)", () => {
     expect(severities(hub)).toEqual(['critical']);
   });
 
+  it("calls out a fall whose wearable's clock steps 2 s forward just after the impact (not a silence: batches kept coming)", () => {
+    // The detector restarted on any gap in the samples' time longer than the silence the engine waits for (2 s here),
+    // judging the candidate on a settling second cut short; the hub heard no silence at all.
+    const stream = batches(fallSegments(25));
+    const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+    const hub = new Hub();
+    stream.forEach((b, i) => hub.deliver(i > impactBatch ? { ...b, ts: b.ts + 2000 } : b));
+    hub.silence(stream.at(-1)!.arrival);
+    expect(severities(hub)).toEqual(['critical']);
+  });
+
   it('takes a batch sent again without DUP once: the impact sent twice is still one fall, called out', () => {
     const stream = batches(fallSegments(25));
     const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
