@@ -3,7 +3,7 @@ import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
-import { flushEndsNightVisit, returnInDoubt, shutInForNight } from './possible-fall.js';
+import { returnInDoubt, shutInForNight } from './possible-fall.js';
 import { learnedOrPrior } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
@@ -120,13 +120,11 @@ export const bathroomDefinition = {
     // Back from an outing with the door shut, by one bathroom sensor's word alone: not a visit yet (possible-fall.ts).
     // A device of the home found dead that usually told such a visit's end (inactivity watches).
     // A bathroom door that moved just after the bedroom door closed for the night: the night's silence (possible-fall.ts).
-    // A flush at night where no bedroom device reports: the visit's end, back to bed unseen (possible-fall.ts).
     if (
       isBathroom(home.lastActivityRoom) &&
       !returnInDoubt(home) &&
       !home.roomRulesHeld(at) &&
-      shutInForNight(home, at) === undefined &&
-      !flushEndsNightVisit(home, at)
+      shutInForNight(home, at) === undefined
     ) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));

@@ -6,7 +6,6 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
-import { isBathroom } from './vocabulary.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -628,27 +627,6 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
   return undefined;
 }
 
-/**
- * A flush in the resident's night, in a home where no device of the bedroom reports (none configured, or every one
- * found dead), session 32: the flush is how a night visit ends, and the way back to bed passes no sensor, so the
- * silence after it is the night's, not a stay in the bathroom. Where a bedroom door, PIR or mat reports, getting back
- * to bed is seen (Kasteren A: the flush at 22:33:58, the bedroom door 16 s before, `watchFlush`'s repeat); where none
- * does, nothing after the flush says the resident went back to bed, and every night visit was called at the night's
- * cold-start 30 min (Kasteren A with its bedroom door taken out, `half-sensors-s3`/`-s5`, `drop-one:bedroom-door`:
- * the flush at 23:33 local, the bedroom reached unseen, the morning seven hours later). Bathroom-too-long then does not
- * time a visit from it (a visit begun earlier by a bathroom door or PIR ends at the flush), possible-fall does not arm
- * on the home's silences after the flush (`afterActivityDeadline`, pooled over the day); inactivity watches the
- * silence with its night allowance. What it costs: in such a home, a resident who collapses in the toilet just after
- * flushing at night is called by inactivity, not after 30 min (bathroom-too-long) or the flush's learned silence. By day, or where a bedroom device reports, as before.
- */
-export function flushEndsNightVisit(home: HomeState, at: number): boolean {
-  const last = home.devices.get(home.lastActivityDeviceId ?? '');
-  if (last?.kind !== 'appliance' || !isBathroom(last.room) || !home.inRestNight(at)) return false;
-  for (const d of home.devices.values())
-    if (d.room === 'bedroom' && !isWorn(d.kind) && !home.deviceDead(d)) return false;
-  return true;
-}
-
 /** Learned-normal context of the silences that began up and about (`upAndAbout`), pooled over the hours of the day. */
 export const UP_AND_ABOUT = 'up-and-about';
 /**
@@ -771,8 +749,6 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
   if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
-  // A flush at night where no bedroom device reports: back to bed unseen (session 32).
-  if (flushEndsNightVisit(home, start)) return NaN;
   // The exit door opened and nothing since, not even its closing (lost, or the door left open): the resident may have
   // gone out through it. The door does not say they stayed there, as after an arrival it does not say where they went;
   // inactivity watches the silence.
