@@ -564,9 +564,7 @@ function findUnseenRestingRoom(home: HomeState): boolean {
     const room = d.room;
     // A worn device's room is where it is kept, not a sensor of that room.
     if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
-    // A bedroom PIR places nobody where no bed mat says whether the bed is taken (`isLocated`): sleep looks like a fall.
-    const places =
-      (d.kind === 'motion' && (room !== 'bedroom' || home.hasBedMat)) || d.kind === 'bed' || d.kind === 'chair';
+    const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
     rooms.set(room, (rooms.get(room) ?? false) || places);
   }
   for (const seen of rooms.values()) if (!seen) return true;
