@@ -7,6 +7,7 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
 import { MINUTE_MS } from './time.js';
+import { isBathroom } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -116,6 +117,16 @@ export interface ReturnWatch {
    * it says nothing of an empty home (`longDoubt`, `emptyHomeShown`). Absent from a slice saved before session 31.
    */
   quietAlone: boolean;
+  /**
+   * The run of reports under way (`noteRun`, session 32): one device's reports with no gap longer than `LONE_GAP_MS`
+   * (`runDeviceId`, from `runStart` to `runLast`, `runReports` of them, its clearings not counted), and the last report
+   * of any other device before it or since (`otherAt`; NaN: none known). Absent from a slice saved before (read as none).
+   */
+  runDeviceId: string | undefined;
+  runStart: number;
+  runLast: number;
+  runReports: number;
+  otherAt: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -146,6 +157,11 @@ function newReturnWatch(): ReturnWatch {
     earlierEmptyMs: 0,
     emptySpanDay: -1,
     quietAlone: false,
+    runDeviceId: undefined,
+    runStart: NaN,
+    runLast: NaN,
+    runReports: 0,
+    otherAt: NaN,
   };
 }
 
@@ -154,9 +170,24 @@ function record(
   watch: ReturnWatch,
 ): Pick<
   ReturnWatch,
-  'emptyReturns' | 'seenReturns' | 'ghostDevices' | 'longestEmptyMs' | 'earlierEmptyMs' | 'emptySpanDay'
+  | 'emptyReturns'
+  | 'seenReturns'
+  | 'ghostDevices'
+  | 'longestEmptyMs'
+  | 'earlierEmptyMs'
+  | 'emptySpanDay'
+  | 'runDeviceId'
+  | 'runStart'
+  | 'runLast'
+  | 'runReports'
+  | 'otherAt'
 > {
   return {
+    runDeviceId: watch.runDeviceId,
+    runStart: watch.runStart,
+    runLast: watch.runLast,
+    runReports: watch.runReports,
+    otherAt: watch.otherAt,
     emptyReturns: watch.emptyReturns,
     seenReturns: watch.seenReturns,
     ghostDevices: watch.ghostDevices,
@@ -406,6 +437,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   const activity = seen.activity;
   const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
   ageEmptySpells(watch, home.zone.dayNumber(at));
+  noteRun(watch, seen, at);
   if (activity.exit === 'opened') {
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
@@ -494,6 +526,61 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   else startLoneBurst(watch, at);
   watch.loneDeviceId = seen.device.id;
   watch.loneAt = at;
+}
+
+/** The longest gap within one device's run of reports, and the quiet before a lone trigger (`loneNightTrigger`). */
+export const LONE_GAP_MS = 10 * MINUTE_MS;
+/** A lone trigger's reports at most (its clearings not counted), all within `LONE_SPAN_MS` of the first. */
+export const LONE_REPORTS = 3;
+export const LONE_SPAN_MS = MINUTE_MS;
+
+/**
+ * Follow the runs of reports (`ReturnWatch.runDeviceId`...): a report of the device of the run under way within
+ * `LONE_GAP_MS` of its last continues it (its clearing is no new report); any other device's report is other evidence
+ * (`otherAt`) and, unless a clearing, begins a run of its own.
+ */
+function noteRun(watch: ReturnWatch, seen: ActivitySeen, at: number): void {
+  const id = seen.device.id;
+  if (id === watch.runDeviceId && at - watch.runLast <= LONE_GAP_MS) {
+    if (!seen.activity.heldEnd) watch.runReports++;
+    watch.runLast = at;
+    return;
+  }
+  if (seen.activity.heldEnd) {
+    if (id !== watch.runDeviceId) watch.otherAt = at;
+    return;
+  }
+  if (id !== watch.runDeviceId && watch.runDeviceId !== undefined) watch.otherAt = watch.runLast;
+  watch.runDeviceId = id;
+  watch.runStart = at;
+  watch.runLast = at;
+  watch.runReports = 1;
+}
+
+/**
+ * A PIR's lone short trigger in the resident's night (session 32): the silence begins after a motion sensor outside the
+ * bedroom and the bathroom whose run of reports is at most `LONE_REPORTS` within `LONE_SPAN_MS`, no other device having
+ * reported in the `LONE_GAP_MS` before it nor since, in the resident's night or the morning after it before the morning
+ * check with the last other sign from that night or before (`restedThroughNight`), in a home where nothing says the
+ * bed is empty (no bed mat that works and holds on while pressed: `bedSilenceSaysEmpty`). A person crossing a kitchen at night trips its PIR again and again, or passes a door on the
+ * way; one short trigger out of a quiet home is as likely heating, a pet, the sun at dawn or the sensor itself while the
+ * resident sleeps unseen (Kasteren B with half its sensors, `-s4`: its kitchen PIR s28 firing once or twice within
+ * seconds, nothing else for 30 min before or after, possible-falls at 44-119 min on 27, 28 and 29 Jul, five of them).
+ * Possible-fall does not arm on it: the silence is the night's, which inactivity watches with its night allowance.
+ * What it costs: a resident who gets up unseen, trips one PIR once and collapses there at once, nothing else reporting,
+ * is called by inactivity, not possible-fall. A person's burst (more reports, or another device within minutes) arms
+ * as before.
+ */
+function loneNightTrigger(home: HomeState, start: number, watch: ReturnWatch): boolean {
+  const id = home.lastActivityDeviceId;
+  if (id === undefined || id !== watch.runDeviceId) return false;
+  const device = home.devices.get(id);
+  // Not where the resident sleeps (a bedroom PIR's trigger is them turning over), nor the bathroom or toilet, where
+  // bathroom-too-long times the visit anyway.
+  if (device?.kind !== 'motion' || device.room === 'bedroom' || isBathroom(device.room)) return false;
+  if (watch.runReports > LONE_REPORTS || watch.runLast - watch.runStart > LONE_SPAN_MS) return false;
+  if (!(watch.runStart - watch.otherAt > LONE_GAP_MS)) return false;
+  return restedThroughNight(home, watch.otherAt, start) && !bedSilenceSaysEmpty(home, start);
 }
 
 /** How long the whole home must have been quiet before a PIR's report for `aloneAfterQuiet` (session 31). */
@@ -697,6 +784,8 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   if (home.roomRulesHeld(start)) return NaN;
   // The bedroom door closed for the night moments before this door moved: the night's silence (inactivity watches).
   if (shutInForNight(home, start) !== undefined) return NaN;
+  // A PIR's lone short trigger in the resident's night, nothing saying where they sleep: the night's (inactivity).
+  if (loneNightTrigger(home, start, watch)) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
     return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
@@ -843,6 +932,11 @@ export const possibleFallDefinition = {
         earlierEmptyMs: typeof s.earlierEmptyMs === 'number' ? s.earlierEmptyMs : 0,
         emptySpanDay: typeof s.emptySpanDay === 'number' ? s.emptySpanDay : -1,
         quietAlone: s.quietAlone === true,
+        runDeviceId: typeof s.runDeviceId === 'string' ? s.runDeviceId : undefined,
+        runStart: typeof s.runStart === 'number' ? s.runStart : NaN,
+        runLast: typeof s.runLast === 'number' ? s.runLast : NaN,
+        runReports: typeof s.runReports === 'number' ? s.runReports : 0,
+        otherAt: typeof s.otherAt === 'number' ? s.otherAt : NaN,
       };
     },
   },
