@@ -528,7 +528,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   watch.loneAt = at;
 }
 
-/** The longest gap within one device's run of reports, and the quiet before a lone trigger (`loneNightTrigger`). */
+/** The longest gap within one device's run of reports (`noteRun`). */
 export const LONE_GAP_MS = 10 * MINUTE_MS;
 /** A lone trigger's reports at most (its clearings not counted), all within `LONE_SPAN_MS` of the first. */
 export const LONE_REPORTS = 3;
@@ -560,16 +560,17 @@ function noteRun(watch: ReturnWatch, seen: ActivitySeen, at: number): void {
 /**
  * A PIR's lone short trigger in the resident's night (session 32): the silence begins after a motion sensor outside the
  * bedroom and the bathroom whose run of reports is at most `LONE_REPORTS` within `LONE_SPAN_MS`, no other device having
- * reported in the `LONE_GAP_MS` before it nor since, in the resident's night or the morning after it before the morning
- * check with the last other sign from that night or before (`restedThroughNight`), in a home where nothing says the
- * bed is empty (no bed mat that works and holds on while pressed: `bedSilenceSaysEmpty`). A person crossing a kitchen at night trips its PIR again and again, or passes a door on the
- * way; one short trigger out of a quiet home is as likely heating, a pet, the sun at dawn or the sensor itself while the
- * resident sleeps unseen (Kasteren B with half its sensors, `-s4`: its kitchen PIR s28 firing once or twice within
- * seconds, nothing else for 30 min before or after, possible-falls at 44-119 min on 27, 28 and 29 Jul, five of them).
- * Possible-fall does not arm on it: the silence is the night's, which inactivity watches with its night allowance.
- * What it costs: a resident who gets up unseen, trips one PIR once and collapses there at once, nothing else reporting,
- * is called by inactivity, not possible-fall. A person's burst (more reports, or another device within minutes) arms
- * as before.
+ * reported in the hour before it (`ALONE_QUIET_MS`) nor since; in the resident's night, or the morning after it before
+ * the morning check with the last other sign from that night or before (`restedThroughNight`); in a home where nothing
+ * says the bed is empty (no bed mat that works and holds on while pressed: `bedSilenceSaysEmpty`). A person crossing a
+ * kitchen at night trips its PIR again and again, or passes a door on the way; one short trigger out of an hour's quiet
+ * is as likely heating, a pet, the sun at dawn or the sensor itself while the resident sleeps unseen (Kasteren B with
+ * half its sensors, `-s4`: its kitchen PIR s28 firing once or twice within seconds, nothing else for hours before or
+ * after, possible-falls at 44-61 min on 27 and 29 Jul). Possible-fall does not arm on it: the silence is the night's,
+ * which inactivity watches with its night allowance. What it costs: a resident who gets up unseen after an hour of
+ * quiet, trips one PIR once and collapses there at once, nothing else reporting, is called by inactivity, not
+ * possible-fall; and a collapse in bed at night is no longer called by a possible-fall armed after such a trigger
+ * (eval/README.md, session 32). A person's burst (more reports, or another device within the hour) arms as before.
  */
 function loneNightTrigger(home: HomeState, start: number, watch: ReturnWatch): boolean {
   const id = home.lastActivityDeviceId;
@@ -579,7 +580,7 @@ function loneNightTrigger(home: HomeState, start: number, watch: ReturnWatch): b
   // bathroom-too-long times the visit anyway.
   if (device?.kind !== 'motion' || device.room === 'bedroom' || isBathroom(device.room)) return false;
   if (watch.runReports > LONE_REPORTS || watch.runLast - watch.runStart > LONE_SPAN_MS) return false;
-  if (!(watch.runStart - watch.otherAt > LONE_GAP_MS)) return false;
+  if (!(watch.runStart - watch.otherAt >= ALONE_QUIET_MS)) return false;
   return restedThroughNight(home, watch.otherAt, start) && !bedSilenceSaysEmpty(home, start);
 }
 
