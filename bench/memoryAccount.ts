@@ -2,10 +2,14 @@
 // `node dist/bench/memoryAccount.js [seconds after health, comma-separated; default 3,30]`. Starts the bench's hub
 // (npm start's flags and environment), then prints /proc/<pid>/smaps by kind of mapping and which parts of the node
 // binary are resident (/proc/<pid>/pagemap's present bit for each page, named by the binary's symbols from `nm`).
+// `--live-heap` (after the seconds) also takes a heap snapshot of the hub at the end and prints its live heap by kind
+// and the modules' source text it holds, by package (docs/performance.md, "Memory, 2026-12-01 (session 32)").
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { benchConfig } from './configs.js';
-import { spawnHub } from './hubProcess.js';
+import { hubNodeFlags, spawnHub } from './hubProcess.js';
+import os from 'node:os';
+import path from 'node:path';
 import { mappings, type Mapping } from './smaps.js';
 
 const KB = 1024;
@@ -141,8 +145,77 @@ function print(title: string, parts: Map<string, number>): void {
   );
 }
 
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
+  nodes: number[];
+  edges: number[];
+  strings: string[];
+}
+
+/** The snapshot's live heap (self sizes) by kind, and the source text of the scripts it holds by package or folder. */
+export function heapSnapshotAccount(snap: HeapSnapshot): { kinds: Map<string, number>; sources: Map<string, number> } {
+  const { node_fields: nf, node_types: nt, edge_fields: ef, edge_types: et } = snap.snapshot.meta;
+  const [NF, EF] = [nf.length, ef.length];
+  const [iType, iName, iSize, iEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f));
+  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
+  const at = (i: number, field: number | undefined): number => snap.nodes[i * NF + (field ?? 0)] ?? 0;
+  const kinds = new Map<string, number>();
+  const sources = new Map<string, number>();
+  for (let i = 0, e = 0; i < snap.nodes.length / NF; i++) {
+    const kind = nt[0][at(i, iType)] ?? '?';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + at(i, iSize) / MB);
+    let source = -1;
+    let name = -1;
+    for (let k = 0; k < at(i, iEdges); k++, e += EF) {
+      const type = et[0][snap.edges[e + (eType ?? 0)] ?? 0];
+      if (type === 'element' || type === 'hidden') continue;
+      const edge = snap.strings[snap.edges[e + (eName ?? 0)] ?? 0];
+      if (edge === 'source') source = (snap.edges[e + (eTo ?? 0)] ?? 0) / NF;
+      else if (edge === 'name') name = (snap.edges[e + (eTo ?? 0)] ?? 0) / NF;
+    }
+    if (source < 0 || kind !== 'code') continue;
+    const file = name < 0 ? '' : (snap.strings[at(name, iName)] ?? '');
+    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const dist = /\/dist\/([^/]+)\//.exec(file)?.[1];
+    const group = pkg ?? (dist ? `dist/${dist}` : file.startsWith('node:') ? 'node:' : file ? file : 'generated code');
+    sources.set(group, (sources.get(group) ?? 0) + at(source, iSize) / MB);
+  }
+  return { kinds, sources };
+}
+
+async function liveHeap(pid: number, dir: string): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  for (let tries = 0; tries < 600; tries++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    let snap: HeapSnapshot;
+    try {
+      snap = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as HeapSnapshot;
+    } catch {
+      continue; // still being written
+    }
+    const { kinds, sources } = heapSnapshotAccount(snap);
+    print('live V8 heap (heap snapshot: self sizes after a full collection)', kinds);
+    console.log(`  (total ${[...kinds.values()].reduce((sum, mb) => sum + mb, 0).toFixed(2)} MB)`);
+    const rows = [...sources].sort((a, b) => b[1] - a[1]);
+    const total = rows.reduce((sum, [, mb]) => sum + mb, 0);
+    console.log(`  the modules' source text held: ${(total * 1024).toFixed(0)} kB; the largest, by package or folder:`);
+    for (const [group, mb] of rows.slice(0, 20)) console.log(`  ${(mb * 1024).toFixed(0).padStart(6)} kB  ${group}`);
+    return;
+  }
+  console.log('  (no heap snapshot written)');
+}
+
 async function main(): Promise<void> {
   const times = (process.argv[2] ?? '3,30').split(',').map(Number);
+  const snapshotDir = process.argv.includes('--live-heap') ? fs.mkdtempSync(path.join(os.tmpdir(), 'account-')) : null;
+  if (snapshotDir)
+    process.env.TELECARE_BENCH_NODE_FLAGS = [
+      ...hubNodeFlags(),
+      '--heapsnapshot-signal=SIGUSR2',
+      `--diagnostic-dir=${snapshotDir}`,
+    ].join(' ');
   const hub = await spawnHub(benchConfig(1), 'account');
   try {
     let waited = 0;
@@ -158,11 +231,13 @@ async function main(): Promise<void> {
         console.log(`  (no page account of the binary: ${(err as Error).message})`);
       }
     }
+    if (snapshotDir) await liveHeap(hub.pid, snapshotDir);
     const metrics = await (await hub.api('GET', '/metrics')).text();
     for (const line of metrics.split('\n'))
       if (/^\w*nodejs_(heap_size_used|heap_size_total|external_memory)_bytes /.test(line)) console.log(line);
   } finally {
     await hub.stop();
+    if (snapshotDir) fs.rmSync(snapshotDir, { recursive: true, force: true });
   }
 }
 

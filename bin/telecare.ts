@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `telecare` program: one subcommand per job; each area of the project registers its own.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 
 type Register = (program: Command) => void;
 
@@ -25,7 +25,23 @@ function subcommandsFor(argv: readonly string[]): string[] {
   return first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? [first] : Object.keys(SUBCOMMANDS);
 }
 
+/**
+ * `telecare hub` with nothing after it (what `npm start` runs) starts the hub without Commander: the option parser,
+ * its help texts and every subcommand's options are then not compiled and held by an idle hub (~0.7 MB of heap;
+ * docs/performance.md, "Memory, 2026-12-01 (session 32)"). The same as Commander's action with no options: the
+ * HUB_* variables and the defaults. Any option, `--help` or a mistake goes through Commander as before.
+ */
+function isBareHub(argv: readonly string[]): boolean {
+  return argv.length === 3 && argv[2] === 'hub';
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (isBareHub(argv)) {
+    const { resolveSettings, runHubProcess } = await import('../hub/main.js');
+    await runHubProcess(resolveSettings({}));
+    return;
+  }
+  const { Command } = await import('commander');
   const program = new Command();
   program
     .name('telecare')

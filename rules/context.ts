@@ -19,6 +19,12 @@ export interface RaiseOptions {
 
 export class RuleContext {
   decisions: RuleDecision[] = [];
+  /**
+   * The hub's clock when the event being handled came in (`RulesEngine.handle`'s `now`; the event's own time in replay
+   * and when re-fed after a restart). The rules' time does not move for an event stamped behind it; this says when it
+   * arrived, so a rule that waits for a device's silence (a wearable's batches) can count it from the arrival.
+   */
+  heardAt = NaN;
 
   constructor(private readonly queue: TimerQueue) {}
 

@@ -144,6 +144,7 @@ export class RulesEngine {
     this.fireDue(this.lateBound(event, now));
     if (this.heard(event)) {
       const at = Math.min(event.ts, this.clockMs);
+      this.ctx.heardAt = now;
       this.onEvent(event, at, this.clockMs);
       return this.afterEvent(at, now);
     }
@@ -167,6 +168,7 @@ export class RulesEngine {
     const at = Math.min(event.ts, this.clockMs);
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
+    this.ctx.heardAt = now;
     const next = this.eventRules(home, device, event, at, this.clockMs, 0, true);
     this.rest = { home, device, event, at, now, next, rulesNow: this.clockMs };
     // Nothing raised first (or a clear among it): the whole event now, its decisions together.
@@ -183,6 +185,7 @@ export class RulesEngine {
     const rest = this.rest;
     if (!rest) return this.ctx.take();
     this.rest = undefined;
+    this.ctx.heardAt = rest.now;
     this.eventRules(rest.home, rest.device, rest.event, rest.at, rest.rulesNow, rest.next, false);
     this.afterEventRules(rest.home, rest.device, rest.event, rest.at);
     return this.afterEvent(rest.at, rest.now);

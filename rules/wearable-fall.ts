@@ -52,9 +52,15 @@ export const wearableFallRule = {
     const before = detector.lastMessageAt();
     raiseAll(h, device, detector.push(ts, value), c);
     const lastMessageAt = detector.lastMessageAt();
-    // Rules' time minus samples' time, as of the last message taken in: 0 in replay, the sensor's clock
-    // and the transport's delay live.
-    if (lastMessageAt !== before && Number.isFinite(lastMessageAt)) wearable.offsetMs = at - lastMessageAt;
+    // Rules' time minus samples' time, as of the last message taken in: 0 in replay, the sensor's clock and the
+    // transport's delay live. `at` is the event's own time when it is stamped behind the rules (as every batch is: its
+    // first sample was taken before it was sent), so the delay is read from when it came in (`heardAt`, the hub's
+    // clock) against its last sample: a silence is counted from the message's arrival, and a wearable whose batches
+    // come seconds late (a clock behind the hub's, a bridge forwarding every few seconds) is not judged between two
+    // of them (session 32, docs/fall-detection.md "the way in"). In replay the arrival is the event's time: 0 as before.
+    const heardAt = Number.isFinite(c.heardAt) ? c.heardAt : at;
+    if (lastMessageAt !== before && Number.isFinite(lastMessageAt))
+      wearable.offsetMs = Math.max(at - lastMessageAt, heardAt - detector.lastTakenAt());
     rearm(wearable, c);
   },
 

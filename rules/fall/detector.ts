@@ -34,6 +34,8 @@ export interface FallDetector {
   wakeAt(): number | null;
   /** Samples' time of the first sample of the last message taken in (NaN before any). */
   lastMessageAt(): number;
+  /** Samples' time of the last sample taken in (-Infinity before any). */
+  lastTakenAt(): number;
   /** No sample arrived up to `now` (samples' time): decide what is pending with the samples there are. */
   wake(now: number): FallDetection[];
   /** Time of the first impact of a confirmed fall still in its recovery window, or null. */
@@ -237,6 +239,22 @@ const GAP_MOVING_CELLS = 50;
 const MIN_STILL_CELLS = 25;
 /** Fewer cells than this after the peak search (0.1 s): nothing to judge, no fall. */
 const MIN_CUT_CELLS = 5;
+/**
+ * A message sent again (a bridge re-sending after a lost acknowledgement, without MQTT's DUP flag) is one of the last
+ * few taken in, stamped the same and holding the same samples: it is not taken in again (laid end to end, a second
+ * copy of an impact after the lying still made a new candidate with no posture change; session 32).
+ */
+const RECENT_MESSAGES = 8;
+
+/** A message's identity: its stamp, rate, length and a hash of its samples (a copy has all four; a new message not). */
+function messageKey(ts: number, rate: number, samples: readonly unknown[]): string {
+  let h = 0x811c9dc5;
+  for (const s of samples) {
+    if (!Array.isArray(s)) continue;
+    for (let i = 0; i < 3; i++) h = Math.imul(h ^ Math.round((Number(s[i]) || 0) * 1e6), 16777619);
+  }
+  return `${ts}:${rate}:${samples.length}:${h >>> 0}`;
+}
 
 type Phase = 'idle' | 'impact' | 'recover';
 
@@ -273,6 +291,13 @@ export interface FallDetectorState {
   /** The candidate's impact fell in a radio gap, and the upright posture then known [x, y, z, at] (absent in older states). */
   impactInGap?: boolean;
   walk?: [number, number, number, number] | null;
+  /**
+   * The candidate was judged on a silence and turned away; samples that continue its stream (no silence in the samples'
+   * own time) take it up again (absent in older states: false). Saved with phase 'idle'.
+   */
+  resumable?: boolean;
+  /** The last messages' keys (RECENT_MESSAGES; absent in older states). */
+  recent?: string[];
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -420,6 +445,8 @@ class StreamingFallDetector implements FallDetector {
   private gapEnded = false;
   /** Time of the last sample before the last radio gap. */
   private gapFrom = -Infinity;
+  /** The last messages taken in (`messageKey`), oldest first. */
+  private recent: string[] = [];
 
   // The open cell.
   private cellStart = NaN;
@@ -480,6 +507,13 @@ class StreamingFallDetector implements FallDetector {
   private walkY = 0;
   private walkZ = 0;
   private walkAt = -Infinity;
+  /**
+   * The candidate was judged on a silence and turned away (too little after the impact, or not yet still): the silence
+   * may have been the transport's, not the wearable's (a hub restarting, a bridge forwarding every few seconds, a
+   * wearable clock behind the hub's), and samples continuing the stream from where it stopped take the candidate up
+   * again, judged as if they had come in time (session 32, docs/fall-detection.md).
+   */
+  private resumable = false;
   /** Scratch: the magnitudes of the window noteWalking reads. */
   private readonly walkMags = new Float64Array(WALK_CELLS);
 
@@ -500,6 +534,10 @@ class StreamingFallDetector implements FallDetector {
 
   lastMessageAt(): number {
     return this.lastMsgAt;
+  }
+
+  lastTakenAt(): number {
+    return this.lastSampleAt;
   }
 
   wakeAt(): number | null {
@@ -535,6 +573,11 @@ class StreamingFallDetector implements FallDetector {
     if (Array.isArray(samples) && samples.length === 0) return this.wake(ts);
     if (!(value?.rate > 0) || !Array.isArray(samples)) return out;
     const stepMs = 1000 / value.rate;
+    // A copy of a message already taken in (sent again): not taken again.
+    const key = messageKey(ts, value.rate, samples);
+    if (this.recent.includes(key)) return out;
+    this.recent.push(key);
+    if (this.recent.length > RECENT_MESSAGES) this.recent.shift();
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
@@ -561,7 +604,7 @@ class StreamingFallDetector implements FallDetector {
   }
 
   exportState(): FallDetectorState | null {
-    if (this.phase === 'idle') return null;
+    if (this.phase === 'idle' && !this.resumable) return null;
     const nullIfNot = (v: number): number | null => (Number.isFinite(v) ? v : null);
     return {
       v: 1,
@@ -580,6 +623,8 @@ class StreamingFallDetector implements FallDetector {
       dipLost: this.dipLost,
       impactInGap: this.impactInGap,
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
+      ...(this.resumable ? { resumable: true } : {}),
+      recent: [...this.recent],
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -605,7 +650,8 @@ class StreamingFallDetector implements FallDetector {
   /** Take a state from `exportState()`; anything malformed leaves the detector fresh. */
   restore(raw: unknown): void {
     const s = raw as Partial<FallDetectorState>;
-    if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover')) return;
+    const resumable = s?.phase === 'idle' && s.resumable === true;
+    if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover' && !resumable)) return;
     const ring = s.ring;
     if (!Array.isArray(ring) || ring.length !== 4 || !ring.every((r) => Array.isArray(r) && r.length === HISTORY_CELLS))
       return;
@@ -683,7 +729,9 @@ class StreamingFallDetector implements FallDetector {
       sgg: finiteOr(p.sgg, 0),
     };
     this.recoverStart = finiteOr(s.recoverStart, 0);
-    this.phase = s.phase;
+    this.resumable = resumable;
+    if (Array.isArray(s.recent)) this.recent = s.recent.filter((k) => typeof k === 'string').slice(-RECENT_MESSAGES);
+    this.phase = resumable ? 'idle' : (s.phase as Phase);
   }
 
   private silenceMs(): number {
@@ -694,6 +742,11 @@ class StreamingFallDetector implements FallDetector {
   private take(t: number, stepMs: number, x: number, y: number, z: number, out: FallDetection[]): void {
     const silentMs = t - this.lastSampleAt;
     this.lastSampleAt = t;
+    if (this.resumable) {
+      // A candidate judged on a silence that the samples now show was not the wearable's: taken up again.
+      this.resumable = false;
+      if (silentMs <= this.silenceMs()) this.phase = 'impact';
+    }
     if (Number.isNaN(this.cellStart)) {
       this.cellStart = t;
     } else if (t >= this.cellStart + CELL_MS) {
@@ -702,8 +755,13 @@ class StreamingFallDetector implements FallDetector {
         // In the recovery window the engine waits for the window's end, not for silence: a wearer seen
         // again before it is still judged on what they do (a longer silence restarted and called out).
         const inWindow = this.phase === 'recover' && t < this.recoverStart + this.recoverMs;
-        if (silentMs > this.silenceMs() && !inWindow) {
-          // Longer than the engine waits before judging on silence: decide, then start afresh.
+        // The engine judges a silence on the hub's clock, from the last batch's arrival (its timer, `wakeAt`); a gap in
+        // the samples' own time that the hub did not hear as a silence (a wearable's clock stepping forward, a burst of
+        // batches lost while the next ones kept coming) is a radio gap, with the history kept, up to the longest
+        // silence the engine ever waits for (session 32: restarting after `silenceMs` lost the posture before an
+        // impact and judged a candidate on a stillness cut short, on every clock step of 2 s).
+        if (silentMs > MAX_SILENCE_MS && !inWindow) {
+          // Longer than the engine ever waits before judging on silence: decide, then start afresh.
           this.restart(this.cellStart, out);
           this.cellStart = t;
         } else {
@@ -761,6 +819,7 @@ class StreamingFallDetector implements FallDetector {
   private restart(at: number, out: FallDetection[]): void {
     if (this.phase === 'impact') this.judge(at, true, out);
     if (this.phase === 'recover') this.decide(at, this.recoveredOrNull(), out);
+    this.resumable = false;
     this.cells = 0;
     this.gapCell = -Infinity;
     this.gapEnded = false;
@@ -1017,6 +1076,7 @@ class StreamingFallDetector implements FallDetector {
       const after = Math.min(this.cells - this.impactCell - PEAK_SEARCH_CELLS, HISTORY_CELLS);
       if (after < MIN_CUT_CELLS) {
         this.phase = 'idle';
+        this.resumable = true;
         return;
       }
       const s = emptyStats();
@@ -1069,6 +1129,7 @@ class StreamingFallDetector implements FallDetector {
     const isFall = dip && pre !== null && this.postureDeg >= this.params.postureChangeDeg && still;
     if (!isFall || pre === null) {
       this.phase = 'idle';
+      this.resumable = cut;
       return;
     }
     [this.preX, this.preY, this.preZ] = pre;

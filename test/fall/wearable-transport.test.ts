@@ -1,0 +1,53 @@
+// The way in (session 32): held-out falls and daily activities through the real rules engine under transport perturbations;
+// the figures must not fall below floors set from the held-out run (docs/fall-detection.md, "Fourteenth round").
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  evaluateTransport,
+  formatTransportTable,
+  transportTrials,
+  type Perturbation,
+} from '../../eval/wearable-transport.js';
+import { projectRoot } from '../hub/helpers.js';
+
+const dataDir = path.resolve(projectRoot, '../shared/data');
+const present = fs.existsSync(path.join(dataDir, 'sisfall')) || fs.existsSync(path.join(dataDir, 'mobifall-v2'));
+if (!present)
+  console.log(
+    `SisFall and MobiFall absent under ${dataDir}: the transport evaluation test is skipped (see ../shared/data/README.md).`,
+  );
+
+/** Every EVERY-th held-out trial (deterministic), to stay within a couple of minutes on a shared machine. */
+const EVERY = 12;
+/**
+ * Floors per perturbation: falls called out (share) and daily activities calling out (share), from the held-out run of
+ * this subset (docs/fall-detection.md, "Fourteenth round"), less a margin of about two trials.
+ */
+const FLOORS: Partial<Record<Perturbation, { sensitivity: number; adlCallingOut: number }>> = {
+  // Held out, this subset (105 falls, 108 daily activities), session 32: 105/105 and 4/108 in every row but the restart
+  // with its state saved (102/105, 5/108); floors two trials lower. Before the round: 58–77 % for the late clock, the
+  // bridge, the copies without DUP and both restarts.
+  clean: { sensitivity: 0.98, adlCallingOut: 0.056 },
+  'send twice, no DUP': { sensitivity: 0.98, adlCallingOut: 0.056 },
+  'clock 5 s behind the hub': { sensitivity: 0.98, adlCallingOut: 0.056 },
+  'clock steps +2 s': { sensitivity: 0.98, adlCallingOut: 0.056 },
+  'bridge forwards every 5 s': { sensitivity: 0.98, adlCallingOut: 0.056 },
+  'hub restart, state saved': { sensitivity: 0.95, adlCallingOut: 0.065 },
+  'hub restart, kill -9 (re-fed from the store)': { sensitivity: 0.98, adlCallingOut: 0.056 },
+};
+
+describe.skipIf(!present)('wearable falls on their way in, held-out subjects', () => {
+  it('keeps falls called out and daily activities quiet through batches, copies, a late clock, a bridge and restarts', () => {
+    const trials = transportTrials(dataDir, 'held-out', EVERY);
+    const perturbations = Object.keys(FLOORS) as Perturbation[];
+    const figures = evaluateTransport(trials, { split: 'held-out', perturbations });
+    console.log(formatTransportTable(figures, true));
+    for (const f of figures) {
+      const floor = FLOORS[f.perturbation]!;
+      expect(f.falls).toBeGreaterThan(0);
+      expect(f.fallsCaught / f.falls, f.perturbation).toBeGreaterThanOrEqual(floor.sensitivity);
+      expect(f.adlCallingOut / f.adlTrials, f.perturbation).toBeLessThanOrEqual(floor.adlCallingOut);
+    }
+  }, 900_000);
+});
