@@ -19,6 +19,9 @@
 // begun (a minute after its start) and accounts the review's slices on the loop (a home's answer from the analytics
 // thread to the review's next home scheduled: caching the days, marking the day reviewed, the comparison) in front
 // of each press. `--alloc`: the bytes the hub allocates per step of the path, and the scavenges per 1,000 presses.
+// `--loop-slice NS`: the hub's event loop (this process's main thread) asks the kernel for a scheduling slice of NS
+// (100000: the smallest) once the hub has started (bench/loopSlice.ts; Linux 6.12+): an experiment, so that an
+// idle-machine pair can compare it with the default in one build; the output says whether it was applied.
 // First, as in the hub's process (hub/hub.ts): mqtt-packet's debug loggers allocate nothing while off. Without it the
 // `mqtt` client imported below loads mqtt-packet first and the traced hub pays a cost the real hub does not.
 import '../hub/mqtt-debug.js';
@@ -54,6 +57,7 @@ import { writeHistory } from './history.js';
 import { preparePrivateDataDir } from '../hub/private-files.js';
 import { ActivityWorker } from '../analytics/offloop.js';
 import { RoutineReview } from '../hub/routine-review.js';
+import { requestLoopSlice } from './loopSlice.js';
 
 const MARKS = [
   'pressed',
@@ -157,6 +161,8 @@ interface TraceArgs {
   alloc: boolean;
   /** Press only once the routine review runs, and account its loop slices. */
   review: boolean;
+  /** The event loop's scheduling slice asked for once the hub has started, ns (0: the kernel's default). */
+  loopSliceNs: number;
 }
 
 function args(): TraceArgs {
@@ -182,6 +188,7 @@ function args(): TraceArgs {
     historyDays: Number(value('--history') ?? 0),
     review: argv.includes('--review'),
     alloc: argv.includes('--alloc'),
+    loopSliceNs: Number(value('--loop-slice') ?? 0),
   };
 }
 
@@ -333,6 +340,7 @@ async function main(): Promise<void> {
     announce: () => undefined,
     ...(mosquitto ? { mqttUrl: mosquitto.mqttUrl } : {}),
   });
+  const loopSlice = opts.loopSliceNs > 0 ? requestLoopSlice(opts.loopSliceNs) : undefined;
   const mqttUrl = mosquitto?.mqttUrl ?? `mqtt://127.0.0.1:${hub.ports.mqtt ?? 0}`;
   // The hub's side of the MQTT path: the embedded broker's accepted sockets, or the hub's own client socket.
   const brokerPort = Number(new URL(mqttUrl).port);
@@ -348,7 +356,7 @@ async function main(): Promise<void> {
     await mosquitto?.stop();
     removeTempDir(dir);
     process.stdout.write(
-      `${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines, badLogins: floodCounts })}\n`,
+      `${JSON.stringify({ homes: opts.homes, external: opts.external, loopSlice, ...cpu, logLines, badLogins: floodCounts })}\n`,
     );
     return;
   }
@@ -658,6 +666,7 @@ async function main(): Promise<void> {
         presses: kept.length,
         homes: opts.homes,
         external: opts.external,
+        ...(loopSlice ? { loopSlice } : {}),
         backgroundEventsPerS: Math.round(loadRate),
         coresUsed: Math.round(coresUsed * 100) / 100,
         ...(badLoginCounts ? { badLogins: badLoginCounts } : {}),

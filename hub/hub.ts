@@ -24,7 +24,6 @@ import { createMetricsRegistry } from './metrics.js';
 import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { preparePrivateDataDir } from './private-files.js';
 import { RoutineReview } from './routine-review.js';
-import { requestLoopSlice } from './sched-slice.js';
 import { RulesRunner } from './rules-runner.js';
 import { AckWatermark, type LostEvents } from './ack-watermark.js';
 import { RedeliveryCheck } from './redelivery.js';
@@ -342,9 +341,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     rules = startRules(config);
     routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
     routineReview.start();
-    // The loop that carries alerts takes a core at once when a press wakes it (hub/sched-slice.ts).
-    const slice = requestLoopSlice();
-    log.info(slice.applied ? { loopSliceNs: slice.sliceNs } : { loopSlice: slice.reason }, 'event loop slice');
     await broker.start();
     if (broker instanceof EmbeddedBroker) alertService.restateOpen();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });

@@ -1,11 +1,13 @@
-// A short scheduling slice for the hub's event loop (native/sched-slice.c): woken by a press, it takes a core from a
-// thread of a longer slice at once instead of waiting for that thread's slice to run out. Its CPU share is unchanged.
+// A short scheduling slice for the traced hub's event loop (native/sched-slice.c; `hotPathTrace --loop-slice NS`):
+// woken by a press, it may take a core from a thread of a longer slice at once instead of waiting for that thread's
+// slice to run out (Linux 6.12+, EEVDF's PREEMPT_SHORT). Its CPU share is unchanged. An experiment, not the hub's:
+// session 32 could not show a gain at load 18-35 (docs/performance.md); it needs an idle-machine pair.
 import { existsSync } from 'node:fs';
-import { builtNativeFile } from './native-path.js';
+import { builtNativeFile } from '../hub/native-path.js';
 
 /**
- * The slice the event loop asks for, ns: the kernel's smallest (0.1 ms). The loop's work per wake-up is a fraction
- * of a millisecond; the kernel's default is 0.7 ms × (1 + log2 cores), 1.4 ms on 2 cores and 2.1 ms on 4.
+ * The kernel's smallest slice (0.1 ms). The loop's work per wake-up is a fraction of a millisecond; the kernel's
+ * default is 0.7 ms × (1 + log2 cores), 1.4 ms on 2 cores and 2.1 ms on 4.
  */
 export const LOOP_SLICE_NS = 100_000;
 
@@ -42,7 +44,7 @@ export type LoopSliceOutcome =
 
 /**
  * Asks for `ns` as the calling thread's slice (call it on the event loop's thread: threads started afterwards keep
- * the default). Never throws: the hub runs as before when it cannot.
+ * the default). Never throws: the trace runs as before when it cannot.
  */
 export function requestLoopSlice(ns: number = LOOP_SLICE_NS, library: string = schedSliceLibrary()): LoopSliceOutcome {
   const addon = load(library);
