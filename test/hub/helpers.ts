@@ -93,6 +93,19 @@ export function nextMessage(
   });
 }
 
+/** Presses home h1's pendant p1 over MQTT on a hub's broker; resolves with the alert the hub publishes for it. */
+export async function pendantAlert(mqttPort: number): Promise<Record<string, unknown>> {
+  const watcher = await mqttClient(mqttPort);
+  try {
+    await watcher.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
+    const alertArrives = nextMessage(watcher, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
+    await watcher.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
+    return JSON.parse((await alertArrives).payload.toString()) as Record<string, unknown>;
+  } finally {
+    await watcher.endAsync();
+  }
+}
+
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 /** Log in as the dashboard user admin; returns the session cookie to send with later requests. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadMallocTrim, mallocTrimLibrary, startMallocTrim, type TrimFunction } from '../../hub/malloc-trim.js';
-import { killHub, mqttClient, nextMessage, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { killHub, pendantAlert, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 const run = promisify(execFile);
 const linux = process.platform === 'linux';
@@ -130,14 +130,6 @@ describe('the hub trimming', () => {
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir) });
     const maps = fs.readFileSync(`/proc/${hub.child.pid}/maps`, 'utf8');
     expect(maps).toContain('telecare-malloc-trim.node');
-    const watcher = await mqttClient(hub.mqttPort);
-    try {
-      await watcher.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
-      const alertArrives = nextMessage(watcher, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
-      await watcher.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
-      expect(JSON.parse((await alertArrives).payload.toString())).toMatchObject({ kind: 'pendant' });
-    } finally {
-      await watcher.endAsync();
-    }
+    expect(await pendantAlert(hub.mqttPort)).toMatchObject({ kind: 'pendant' });
   });
 });

@@ -9,8 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cliPath,
   killHub,
-  mqttClient,
-  nextMessage,
+  pendantAlert,
   projectRoot,
   spawnHub,
   tempDir,
@@ -38,26 +37,13 @@ function loadedPackage(stderr: string, name: string): boolean {
   return stderr.split('\n').some((line) => line.startsWith('MODULE') && line.includes(`node_modules/${name}/`));
 }
 
-/** A pendant press over MQTT raises its alert on the hub's alert topic. */
-async function pendantAlertArrives(mqttPort: number): Promise<void> {
-  const watcher = await mqttClient(mqttPort);
-  try {
-    await watcher.subscribeAsync('telecare/+/alerts/#', { qos: 1 });
-    const alertArrives = nextMessage(watcher, (t) => /^telecare\/h1\/alerts\/[^/]+$/.test(t));
-    await watcher.publishAsync('telecare/h1/devices/p1/events', '{"type":"pendant","value":true}', { qos: 1 });
-    expect(JSON.parse((await alertArrives).payload.toString())).toMatchObject({ kind: 'pendant' });
-  } finally {
-    await watcher.endAsync();
-  }
-}
-
 describe('telecare hub as npm start runs it', () => {
   it('starts without loading Commander, serves and raises a pendant alert', async () => {
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir), NODE_DEBUG: 'module' });
     expect(loadedPackage(hub.stderr(), 'fastify')).toBe(true);
     expect(loadedPackage(hub.stderr(), 'commander')).toBe(false);
     expect((await fetch(`http://127.0.0.1:${hub.httpPort}/api/health`)).status).toBe(200);
-    await pendantAlertArrives(hub.mqttPort);
+    expect(await pendantAlert(hub.mqttPort)).toMatchObject({ kind: 'pendant' });
   });
 
   it('still takes its options, help and mistakes through Commander', async () => {

@@ -26,10 +26,11 @@ export const FAMILY = [
  * `count` days from MONDAY: the bedroom door opens at 07:00 and stays open all day; every hour from 08:00 to 21:00 the
  * fridge, then the cupboard 5 min later; at 22:30 the bathroom door opens and closes (a visit); at 23:10 the bedroom
  * door closes for the night. With `shutLastNight` false the last day ends at its 23:09 (that night not yet begun).
+ * `shiftH`: every hour that many hours earlier (a resident whose day runs earlier, or a zone set behind).
  */
-export function bedroomDoorDays(h: Harness, count: number, shutLastNight: boolean): void {
+export function bedroomDoorDays(h: Harness, count: number, shutLastNight: boolean, shiftH = 0): void {
   for (let d = 0; d < count; d++) {
-    const day = MONDAY + d * DAY_MS;
+    const day = MONDAY + d * DAY_MS - shiftH * HOUR_MS;
     h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
     for (let hour = 8; hour <= 21; hour++) {
       h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);

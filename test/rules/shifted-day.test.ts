@@ -3,32 +3,8 @@
 // night (`shutInForNight`) where this home's own nights have begun at that hour, not by the window alone.
 import { describe, expect, it } from 'vitest';
 import { Harness, MONDAY, home } from './factories.js';
-import { FAMILY, REED_ONLY } from './reed-only-flat.js';
+import { FAMILY, REED_ONLY, bedroomDoorDays } from './reed-only-flat.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
-
-/**
- * `count` days from MONDAY as `bedroomDoorDays` (reed-only-flat.ts) with every hour `shiftH` earlier: the bedroom door
- * opens at 07:00 - shift, the fridge and cupboard hourly from 08:10 - shift to 21:10 - shift, the bathroom door at
- * 22:30 - shift, the bedroom door closes at 23:10 - shift; the last day's night not yet begun.
- */
-function shiftedDays(h: Harness, count: number, shiftH: number): void {
-  const shift = shiftH * HOUR_MS;
-  for (let d = 0; d < count; d++) {
-    const day = MONDAY + d * DAY_MS - shift;
-    h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
-    for (let hour = 8; hour <= 21; hour++) {
-      h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);
-      h.at(20_000, 'fridge', 'contact', true);
-      h.at(5 * MINUTE_MS, 'cupboard', 'contact', false);
-      h.at(10_000, 'cupboard', 'contact', true);
-    }
-    h.at(day + 22 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    h.at(4 * MINUTE_MS, 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    if (d < count - 1) h.at(day + 23 * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', true);
-  }
-}
 
 /** Day 11 (inside the cold-start fortnight), 22:10: the test night's bedroom door closing. */
 const NIGHT = MONDAY + 10 * DAY_MS + 22 * HOUR_MS + 10 * MINUTE_MS;
@@ -50,7 +26,7 @@ function shutAt2210(h: Harness): void {
 describe('a resident whose day runs an hour earlier than the night window', () => {
   it('the bathroom door moving 5 s after the bedroom door closed at 22:10 is no silence in the hall', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    shiftedDays(h, 11, 1);
+    bedroomDoorDays(h, 11, false, 1);
     expect(family(h)).toEqual([]);
     shutAt2210(h);
     expect(family(h)).toEqual([]);
@@ -58,7 +34,7 @@ describe('a resident whose day runs an hour earlier than the night window', () =
 
   it('guard: in a home whose nights begin at 23:10, the same at 22:10 is the resident in the hall, called', () => {
     const h = new Harness(home({ devices: REED_ONLY }), MONDAY);
-    shiftedDays(h, 11, 0);
+    bedroomDoorDays(h, 11, false, 0);
     expect(family(h)).toEqual([]);
     shutAt2210(h);
     // Called as a silence in the hall (by inactivity's hall allowance, 182 min), not waited on until the morning.
