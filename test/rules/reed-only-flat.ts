@@ -27,12 +27,25 @@ export const FAMILY = [
  * fridge, then the cupboard 5 min later; at 22:30 the bathroom door opens and closes (a visit); at 23:10 the bedroom
  * door closes for the night. With `shutLastNight` false the last day ends at its 23:09 (that night not yet begun).
  * `shiftH`: every hour that many hours earlier (a resident whose day runs earlier, or a zone set behind).
+ * `inBedAfternoon`: on that day the resident goes to bed at 14:30 (the bedroom door closed) and gets up at 19:30 (no
+ * fridge from 15:10 to 19:10).
  */
-export function bedroomDoorDays(h: Harness, count: number, shutLastNight: boolean, shiftH = 0): void {
+export function bedroomDoorDays(
+  h: Harness,
+  count: number,
+  shutLastNight: boolean,
+  shiftH = 0,
+  inBedAfternoon?: number,
+): void {
   for (let d = 0; d < count; d++) {
     const day = MONDAY + d * DAY_MS - shiftH * HOUR_MS;
     h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
     for (let hour = 8; hour <= 21; hour++) {
+      if (d === inBedAfternoon && hour === 15) {
+        h.at(day + 14 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', true);
+        h.at(day + 19 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', false);
+      }
+      if (d === inBedAfternoon && hour >= 15 && hour <= 19) continue;
       h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);
       h.at(20_000, 'fridge', 'contact', true);
       h.at(5 * MINUTE_MS, 'cupboard', 'contact', false);

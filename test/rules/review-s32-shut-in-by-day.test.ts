@@ -9,39 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, MONDAY, home } from './factories.js';
 import type { DeviceConfig } from '../../rules/types.js';
-import { FAMILY, REED_ONLY } from './reed-only-flat.js';
+import { bedroomDoorDays, FAMILY, REED_ONLY } from './reed-only-flat.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
 /** As `REED_ONLY`, the bathroom door in the bathroom (its visits are watched by bathroom-too-long). */
 const DEVICES: DeviceConfig[] = REED_ONLY.map((d) => (d.id === 'bathroom-door' ? { ...d, room: 'bathroom' } : d));
-
-/**
- * `count` days as `bedroomDoorDays` (reed-only-flat.ts): the bedroom door opens at 07:00, the fridge and cupboard
- * hourly from 08:10 to 21:10, the bathroom door at 22:30, the bedroom door closed at 23:10. With `illDay`, that day the
- * resident goes to bed at 14:30 (the bedroom door closed) and gets up at 19:30: no fridge from 15:10 to 19:10.
- */
-function days(h: Harness, count: number, illDay: number | undefined): void {
-  for (let d = 0; d < count; d++) {
-    const day = MONDAY + d * DAY_MS;
-    h.at(day + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
-    for (let hour = 8; hour <= 21; hour++) {
-      if (d === illDay && hour === 15) {
-        h.at(day + 14 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', true);
-        h.at(day + 19 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', false);
-      }
-      if (d === illDay && hour >= 15 && hour <= 19) continue;
-      h.at(day + hour * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'fridge', 'contact', false);
-      h.at(20_000, 'fridge', 'contact', true);
-      h.at(5 * MINUTE_MS, 'cupboard', 'contact', false);
-      h.at(10_000, 'cupboard', 'contact', true);
-    }
-    h.at(day + 22 * HOUR_MS + 30 * MINUTE_MS - h.clock.now(), 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    h.at(4 * MINUTE_MS, 'bathroom-door', 'contact', false);
-    h.at(3_000, 'bathroom-door', 'contact', true);
-    h.at(day + 23 * HOUR_MS + 10 * MINUTE_MS - h.clock.now(), 'bedroom-door', 'contact', true);
-  }
-}
 
 /**
  * Day 10 (a week after the ill afternoon): the morning as ever, then at 14:30 the bedroom door closed, the bathroom
@@ -50,7 +22,7 @@ function days(h: Harness, count: number, illDay: number | undefined): void {
  */
 function afternoonCollapse(illDay: number | undefined, afterMs = 5_000, day = 10): [string, number] | undefined {
   const h = new Harness(home({ devices: DEVICES }), MONDAY);
-  days(h, day, illDay);
+  bedroomDoorDays(h, day, true, 0, illDay);
   const start = MONDAY + day * DAY_MS;
   h.at(start + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
   for (let hour = 8; hour <= 13; hour++) {
