@@ -11,6 +11,8 @@ export const RECENT_REPORTS = 4;
  * to 2 s, so a PIR's `off` may be stamped before its `on`): such a report is heard as before.
  */
 export const REORDER_MS = MINUTE_MS;
+/** Later messages (distinct stamps) of a device a report within `REORDER_MS` must come behind to be a copy. */
+const LATER_MESSAGES = 3;
 
 /**
  * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
@@ -34,14 +36,20 @@ export function duplicateReport(
   }
   if (!STATE_REPORT_TYPES.has(event.type)) return undefined;
   if (at < device.stateReportAt - REORDER_MS) return 'earlier';
-  // Within the minute: older than each of the latest reports kept, every one of them stamped within the rules' time
-  // (none from a device clock running ahead, which must not make its put-right reports look old), is a copy too: a
-  // report comes out of its order by its stamps' jitter, behind one or two later ones, not behind four (a PIR that
-  // pulses every few seconds, its flush sent again: review, session 32).
+  // Within the minute: older than each of the latest reports kept, themselves from at least `LATER_MESSAGES` messages
+  // (stamps) and every one stamped within the rules' time (none from a device clock running ahead, which must not make
+  // its put-right reports look old), is a copy too: a report comes out of its order by its stamps' jitter, behind one
+  // or two later messages, not behind three (a PIR that pulses every few seconds, its flush sent again: review,
+  // session 32). The fields of one message (a contact, its battery, its tamper) share a stamp and count as one.
   const last = recent[recent.length - 1];
   if (recent.length < RECENT_REPORTS || last === undefined || !(event.ts < last.ts)) return undefined;
-  for (const r of recent) if (!(event.ts < r.ts && r.ts <= device.stateReportAt)) return undefined;
-  return 'earlier';
+  let messages = 0;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i]!;
+    if (!(event.ts < r.ts && r.ts <= device.stateReportAt)) return undefined;
+    if (i === 0 || r.ts !== recent[i - 1]!.ts) messages++;
+  }
+  return messages >= LATER_MESSAGES ? 'earlier' : undefined;
 }
 
 /**

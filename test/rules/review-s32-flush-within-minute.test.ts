@@ -67,6 +67,23 @@ describe('a flush of reports less than a minute apart, sent twice', () => {
     expect(fridgeValue(engine)).toBe(false);
   });
 
+  it('a report stamped a little before one message of several fields (contact, battery, tamper) is still heard', () => {
+    // Guard: the fields of one message share its stamp; behind one message, a report is the device's own next one.
+    const engine = new RulesEngine([config]);
+    const t = START;
+    engine.handle(ev(t, 'fridge', 'contact', false, config), t);
+    for (const [type, value] of [
+      ['contact', true],
+      ['battery', 90],
+      ['tamper', false],
+      ['battery_low', false],
+    ] as const)
+      engine.handle({ ...ev(t + 2 * SECOND_MS, 'fridge', 'contact', true, config), type, value }, t + 2 * SECOND_MS);
+    expect(fridgeValue(engine)).toBe(true);
+    engine.handle(ev(t + SECOND_MS, 'fridge', 'contact', false, config), t + 2 * SECOND_MS);
+    expect(fridgeValue(engine)).toBe(false);
+  });
+
   it('a device stamped ahead of the hub, then put right, is still heard', () => {
     // Guard: its four reports stamped ahead are not "later" than its put-right ones at the rules' time.
     const engine = new RulesEngine([config]);
