@@ -287,6 +287,9 @@ export interface FallDetectorState {
   descentGs?: number;
   /** `cells` when the last radio gap ended, and whether the candidate's dip fell in one (absent in older states). */
   gapCell?: number | null;
+  /** A radio gap just ended with nothing pending, and the last sample before it (absent in older states). */
+  gapEnded?: boolean;
+  gapFrom?: number | null;
   dipLost?: boolean;
   /** The candidate's impact fell in a radio gap, and the upright posture then known [x, y, z, at] (absent in older states). */
   impactInGap?: boolean;
@@ -604,7 +607,9 @@ class StreamingFallDetector implements FallDetector {
   }
 
   exportState(): FallDetectorState | null {
-    if (this.phase === 'idle' && !this.resumable) return null;
+    // An idle detector is saved once it has taken samples: its history (2.56 s of cells, the posture before an impact
+    // that comes in after a restart) and its last messages' keys (session 32, "a fall across a hub restart").
+    if (this.phase === 'idle' && !this.resumable && !Number.isFinite(this.lastSampleAt)) return null;
     const nullIfNot = (v: number): number | null => (Number.isFinite(v) ? v : null);
     return {
       v: 1,
@@ -620,6 +625,8 @@ class StreamingFallDetector implements FallDetector {
       openReach: [this.cReach, this.cReachAxis],
       descentGs: this.descentGs,
       gapCell: nullIfNot(this.gapCell),
+      gapEnded: this.gapEnded,
+      gapFrom: nullIfNot(this.gapFrom),
       dipLost: this.dipLost,
       impactInGap: this.impactInGap,
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
@@ -651,7 +658,7 @@ class StreamingFallDetector implements FallDetector {
   restore(raw: unknown): void {
     const s = raw as Partial<FallDetectorState>;
     const resumable = s?.phase === 'idle' && s.resumable === true;
-    if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover' && !resumable)) return;
+    if (s?.v !== 1 || (s.phase !== 'impact' && s.phase !== 'recover' && s.phase !== 'idle')) return;
     const ring = s.ring;
     if (!Array.isArray(ring) || ring.length !== 4 || !ring.every((r) => Array.isArray(r) && r.length === HISTORY_CELLS))
       return;
@@ -694,6 +701,8 @@ class StreamingFallDetector implements FallDetector {
     this.cMax = finiteOr(cMax, 0);
     this.cMin = finiteOr(cMin, Infinity);
     this.gapCell = finiteOr(s.gapCell, -Infinity);
+    this.gapEnded = s.gapEnded === true;
+    this.gapFrom = finiteOr(s.gapFrom, -Infinity);
     this.dipLost = s.dipLost === true;
     this.impactInGap = s.impactInGap === true;
     if (Array.isArray(s.walk) && s.walk.length === 4 && s.walk.every((v) => Number.isFinite(v)))
@@ -731,7 +740,7 @@ class StreamingFallDetector implements FallDetector {
     this.recoverStart = finiteOr(s.recoverStart, 0);
     this.resumable = resumable;
     if (Array.isArray(s.recent)) this.recent = s.recent.filter((k) => typeof k === 'string').slice(-RECENT_MESSAGES);
-    this.phase = resumable ? 'idle' : (s.phase as Phase);
+    this.phase = s.phase;
   }
 
   private silenceMs(): number {

@@ -7,7 +7,19 @@ import { createFallDetector } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import type { AccelValue, RuleDecision } from '../../rules/types.js';
 import { ev, home, MONDAY } from '../rules/factories.js';
-import { fallSegments, render, still, toMessages, turn, walking, LYING, UPRIGHT, type Segment } from './signals.js';
+import {
+  fallSegments,
+  freeFall,
+  impact,
+  render,
+  still,
+  toMessages,
+  turn,
+  walking,
+  LYING,
+  UPRIGHT,
+  type Segment,
+} from './signals.js';
 
 const START = MONDAY + 9 * 3_600_000;
 const RATE = 50;
@@ -150,6 +162,45 @@ describe("a wearable's batches on their way in (session 32)", () => {
     for (const b of fall) hub.deliver({ ...b, ts: last.ts, arrival: last.arrival + b.arrival - START });
     hub.silence(last.arrival + 60_000);
     expect(severities(hub)).toEqual(['critical']);
+  });
+
+  it('calls out a fall whose impact comes in after a hub restart, judged on the posture saved before it', () => {
+    // The hub stops after the batches of the wearer standing came in and before the impact's batch did; it is up 3 s
+    // later. The detector was idle at the stop: it was not saved, and the impact was judged with no history before it.
+    // Turning over from 3.5 s, then dropping: the batch that comes in after the restart (from 4 s) holds the end of the
+    // turn, the drop and the impact; the posture before them is in the batches that came in before the stop.
+    const stream = batches([
+      still(3.5, UPRIGHT),
+      turn(0.6, UPRIGHT, LYING),
+      freeFall(0.4, LYING),
+      impact(0.1, LYING, 3),
+      still(25, LYING),
+    ]);
+    const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+    expect(impactBatch).toBe(4);
+    for (const stopAfterMs of [50, 300, 600, 900]) {
+      const hub = new Hub();
+      const stopAt = stream[impactBatch - 1]!.arrival + stopAfterMs;
+      expect(stopAt).toBeLessThan(stream[impactBatch]!.arrival);
+      let upAt = Infinity;
+      for (const b of stream) {
+        if (b.arrival >= stopAt && upAt === Infinity) upAt = hub.restart(stopAt, 3000);
+        hub.deliver(b, Math.max(b.arrival, upAt));
+      }
+      hub.silence(stream.at(-1)!.arrival + 3000);
+      expect(severities(hub), `stopped ${stopAfterMs} ms after the batch before the impact's came in`).toEqual([
+        'critical',
+      ]);
+    }
+    // The idle detector's state without this round's fields (the last radio gap) still loads and carries the history.
+    const idle = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+    for (const b of stream.slice(0, impactBatch)) expect(idle.push(b.ts, b.value)).toEqual([]);
+    const { gapEnded: _ended, gapFrom: _from, ...older } = idle.exportState()!;
+    expect(older.phase).toBe('idle');
+    const reloaded = createFallDetector(DEFAULT_RULE_PARAMS.fall, JSON.parse(JSON.stringify(older)));
+    const found = stream.slice(impactBatch).flatMap((b) => reloaded.push(b.ts, b.value));
+    for (let at = reloaded.wakeAt(); at !== null; at = reloaded.wakeAt()) found.push(...reloaded.wake(at));
+    expect(found.map((f) => f.downgraded)).toEqual([false]);
   });
 
   it('keeps a candidate judged on a silence through a saved state, and takes it up with the samples that continue it', () => {

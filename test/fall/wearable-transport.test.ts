@@ -25,15 +25,15 @@ const EVERY = 12;
  * this subset (docs/fall-detection.md, "Fourteenth round"), less a margin of about two trials.
  */
 const FLOORS: Partial<Record<Perturbation, { sensitivity: number; adlCallingOut: number }>> = {
-  // Held out, this subset (105 falls, 108 daily activities), session 32: 105/105 and 4/108 in every row but the restart
-  // with its state saved (102/105, 5/108); floors two trials lower. Before the round: 58–77 % for the late clock, the
-  // bridge, the copies without DUP and both restarts.
+  // Held out, this subset (105 falls, 108 daily activities), session 32: 105/105 and 4/108 in every row (the restart
+  // with its state saved 102/105, 5/108 until an idle detector's history was saved, follow-up); floors two trials lower.
+  // Before the round: 58–77 % for the late clock, the bridge, the copies without DUP and both restarts.
   clean: { sensitivity: 0.98, adlCallingOut: 0.056 },
   'send twice, no DUP': { sensitivity: 0.98, adlCallingOut: 0.056 },
   'clock 5 s behind the hub': { sensitivity: 0.98, adlCallingOut: 0.056 },
   'clock steps +2 s': { sensitivity: 0.98, adlCallingOut: 0.056 },
   'bridge forwards every 5 s': { sensitivity: 0.98, adlCallingOut: 0.056 },
-  'hub restart, state saved': { sensitivity: 0.95, adlCallingOut: 0.065 },
+  'hub restart, state saved': { sensitivity: 0.98, adlCallingOut: 0.056 },
   'hub restart, kill -9 (re-fed from the store)': { sensitivity: 0.98, adlCallingOut: 0.056 },
 };
 
