@@ -29,10 +29,13 @@ export function loadV8Release(library = v8ReleaseLibrary()): ReleaseFunction | {
 
 /** After start: the start-up's last lazy imports and first timers done, before V8 would on its own. */
 export const V8_RELEASE_AFTER_MS = 2_000;
-/** The loop counts as idle when it was busy less than this share of the last wait. */
-export const V8_RELEASE_IDLE_BELOW = 0.25;
-/** A loop busy at every check (a burst from the start) is not made to wait for the collection: given up after this. */
-export const V8_RELEASE_TRIES = 10;
+/**
+ * The loop counts as idle when it was busy less than this share of the last wait: an idle flat's loop is busy ~0.1 %;
+ * presses every few ms (the latency bench) keep it above 2 %, and a collection then would hold up a run of them.
+ */
+export const V8_RELEASE_IDLE_BELOW = 0.02;
+/** A loop busy at every check (traffic from the start) is not made to wait for the collection: given up after this. */
+export const V8_RELEASE_TRIES = 30;
 
 /**
  * What one release did (MB: V8's committed and used heap before and after; the collection's wall time on the loop and
