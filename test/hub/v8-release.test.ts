@@ -74,7 +74,7 @@ describe('the hub releasing', () => {
     const releaser = scheduleV8Release({
       afterMs: 1000,
       release: () => (calls += 1),
-      busy: () => 0.05,
+      busy: () => 0.01,
       done: (r) => results.push(r),
     });
     expect(releaser.available).toBe(true);
@@ -95,7 +95,7 @@ describe('the hub releasing', () => {
   it('waits while the loop is busy, and gives up after the tries it was given', () => {
     vi.useFakeTimers();
     let calls = 0;
-    const shares = [0.9, 0.6, 0.1];
+    const shares = [0.9, 0.05, 0.01];
     const releaser = scheduleV8Release({ afterMs: 1000, release: () => (calls += 1), busy: () => shares.shift() ?? 0 });
     vi.advanceTimersByTime(2000);
     expect(releaser.checks).toBe(2);
