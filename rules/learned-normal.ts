@@ -258,21 +258,18 @@ export class LearnedNormal {
   }
 
   /**
-   * How many quiet periods of `context` lasted about `minMs` or longer and began at a local hour of day from
-   * `fromHour` through `toHour` (wrapping past midnight when `toHour` < `fromHour`), up to now: those of the days
-   * before `day` and today's pending ones, with the histogram's resolution (as `longPeriods`).
+   * How many quiet periods of `context` lasted about `minMs` or longer and began at local hour of day `hour` (any
+   * weekday), up to now: those of the days before `day` and today's pending ones, with the histogram's resolution (as
+   * `longPeriods`).
    */
-  longPeriodsBegunAt(context: string, minMs: number, fromHour: number, toHour: number, day: number): number {
+  longPeriodsBegunAt(context: string, minMs: number, hour: number, day: number): number {
     if (day > this.day) this.turnDay(day);
     const from = binOf(minMs);
-    const hours = ((toHour - fromHour + 24) % 24) + 1;
-    const h = this.contexts.get(context);
-    let n = 0;
-    for (let i = 0; i < hours; i++) n += h ? h.countFromAtHour(from, (fromHour + i) % 24) : 0;
+    let n = this.contexts.get(context)?.countFromAtHour(from, hour) ?? 0;
     for (let i = 0; i < this.pendingContext.length; i++) {
-      const hour = this.pendingHour[i] ?? HABIT;
-      if (this.pendingContext[i] !== context || hour === HABIT || binOf(this.pendingGapMs[i] ?? 0) < from) continue;
-      if (((hour % 24) - fromHour + 24) % 24 < hours) n++;
+      const began = this.pendingHour[i] ?? HABIT;
+      if (this.pendingContext[i] !== context || began === HABIT || binOf(this.pendingGapMs[i] ?? 0) < from) continue;
+      if (began % 24 === hour) n++;
     }
     return n;
   }

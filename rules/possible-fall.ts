@@ -609,6 +609,14 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
   // That door shut again (a door standing open is someone passing through it, not a draught).
   if (last?.kind !== 'door' || last.lastValue !== true || last.room === 'bedroom') return undefined;
   if (home.hasBedMat) return undefined;
+  const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  // In the resident's night, or in the evening before it (within inactivity's day value of it, as inactivity weighs an
+  // evening as night) at an hour at which one of this home's own nights has begun there (a resident whose day runs
+  // earlier than the night window, or a zone set wrong: session 32, `tz-1h`). Not at any hour: one afternoon ill in
+  // bed would make that hour a night for good (review, session 32).
+  const inNight = home.inRestNight(start);
+  if (!inNight && home.nextRestNightStart(start) > start + nightMs) return undefined;
+  const day = home.zone.dayNumber(start);
   const hour = Math.floor(home.zone.minuteOfDay(start) / 60);
   for (const d of home.devices.values()) {
     if (d.room !== 'bedroom' || d.kind !== 'door' || d.lastValue !== true) continue;
@@ -622,17 +630,9 @@ export function shutInForNight(home: HomeState, start: number): string | undefin
     // nights begin behind it, that is the resident getting up and shutting it behind them (review, session 30).
     if (closed.ts - opened.ts <= AFTER_EXIT_MARGIN_MS) continue;
     if (start - closed.ts > AFTER_EXIT_MARGIN_MS || d.roomContext === undefined) continue;
-    const nightMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-    const day = home.zone.dayNumber(start);
-    // In the resident's night, or in the evening before it (within inactivity's day value of it, as inactivity weighs
-    // an evening as night) at an hour at which one of this home's own nights has begun there (a resident whose day
-    // runs earlier than the night window, or a zone set wrong: session 32, `tz-1h`). Not at any hour: one afternoon
-    // ill in bed would make that hour a night for good (review, session 32).
-    const night = home.inRestNight(start)
+    const night = inNight
       ? home.learned.longPeriods(d.roomContext, nightMs, day)
-      : home.nextRestNightStart(start) <= start + nightMs
-        ? home.learned.longPeriodsBegunAt(d.roomContext, nightMs, hour, hour, day)
-        : 0;
+      : home.learned.longPeriodsBegunAt(d.roomContext, nightMs, hour, day);
     if (night > 0) return d.roomContext;
   }
   return undefined;
