@@ -1,7 +1,6 @@
 // Memory the C library keeps after free() given back to the kernel once the hub has started, then every minute
 // (native/malloc-trim.c: glibc's malloc_trim on a libuv pool thread, never on the event loop).
-import { existsSync } from 'node:fs';
-import { builtNativeFile } from './native-path.js';
+import { builtNativeFile, loadAddonFunction } from './native-path.js';
 
 /** The addon `npm run build` compiles (native/build-malloc-trim.mjs); absent without a C compiler or glibc. */
 export function mallocTrimLibrary(callerUrl: string = import.meta.url): string {
@@ -13,15 +12,8 @@ export type TrimFunction = (done: (err: Error | null, released: boolean) => void
 
 /** The addon's trim, or why there is none (not built, not glibc, does not load). */
 export function loadMallocTrim(library = mallocTrimLibrary()): TrimFunction | { unavailable: string } {
-  if (!existsSync(library)) return { unavailable: `${library} not built (no C compiler, Node headers or glibc)` };
-  try {
-    const mod = { exports: {} as { trim?: TrimFunction } };
-    process.dlopen(mod, library);
-    const trim = mod.exports.trim;
-    return typeof trim === 'function' ? trim : { unavailable: `${library} has no trim()` };
-  } catch (err) {
-    return { unavailable: (err as Error).message };
-  }
+  return loadAddonFunction(library, 'trim', 'no C compiler, Node headers or glibc') as
+    TrimFunction | { unavailable: string };
 }
 
 /** One minute: after a burst, glibc's free pages go back within a minute; an idle hub pays one pool task a minute. */

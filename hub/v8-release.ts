@@ -2,9 +2,8 @@
 // notification, the compacting collection V8's memory reducer runs on its own only after seconds to minutes). Once,
 // on a timer that does not keep the process alive, when the event loop has been idle: the collection runs on the loop
 // (20-60 ms of CPU on this machine; docs/performance.md, session 32).
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { builtNativeFile } from './native-path.js';
+import { builtNativeFile, loadAddonFunction } from './native-path.js';
 
 /** The addon `npm run build` compiles (native/build-v8-release.mjs); absent without a C++ compiler or Node's headers. */
 export function v8ReleaseLibrary(callerUrl: string = import.meta.url): string {
@@ -16,15 +15,7 @@ export type ReleaseFunction = () => void;
 
 /** The addon's release, or why there is none (not built, does not load). */
 export function loadV8Release(library = v8ReleaseLibrary()): ReleaseFunction | { unavailable: string } {
-  if (!existsSync(library)) return { unavailable: `${library} not built (no C++ compiler or Node headers)` };
-  try {
-    const mod = { exports: {} as { release?: ReleaseFunction } };
-    process.dlopen(mod, library);
-    const release = mod.exports.release;
-    return typeof release === 'function' ? release : { unavailable: `${library} has no release()` };
-  } catch (err) {
-    return { unavailable: (err as Error).message };
-  }
+  return loadAddonFunction(library, 'release', 'no C++ compiler or Node headers');
 }
 
 /** After start: the start-up's last lazy imports and first timers done, before V8 would on its own. */
