@@ -19,6 +19,8 @@
 // begun (a minute after its start) and accounts the review's slices on the loop (a home's answer from the analytics
 // thread to the review's next home scheduled: caching the days, marking the day reviewed, the comparison) in front
 // of each press. `--alloc`: the bytes the hub allocates per step of the path, and the scavenges per 1,000 presses.
+// `--alloc-account`: no marks on the path; bytes allocated per ingested event (exact) and by stage (sampled), the
+// scavenges, and the presses with one inside their path (bench/allocAccount.ts); with `--load N` and `--no-sample`.
 // First, as in the hub's process (hub/hub.ts): mqtt-packet's debug loggers allocate nothing while off. Without it the
 // `mqtt` client imported below loads mqtt-packet first and the traced hub pays a cost the real hub does not.
 import '../hub/mqtt-debug.js';
@@ -49,6 +51,7 @@ import { makeTempDir, removeTempDir } from './children.js';
 import { cpuUs, summarise, threadScheds, type ThreadSched } from './stats.js';
 import { startMosquitto } from './mosquitto.js';
 import { startLoad } from './load.js';
+import { allocAccount, watchPressPath } from './allocAccount.js';
 import { startBadLogins } from './badLogins.js';
 import { writeHistory } from './history.js';
 import { preparePrivateDataDir } from '../hub/private-files.js';
@@ -157,6 +160,10 @@ interface TraceArgs {
   alloc: boolean;
   /** Press only once the routine review runs, and account its loop slices. */
   review: boolean;
+  /** Bytes allocated per event and per press by stage, and scavenges, with no marks on the path (allocAccount.ts). */
+  allocAccount: boolean;
+  /** With `allocAccount`: sample allocations by stack too (`--no-sample`: the exact totals and the GCs only). */
+  allocSample: boolean;
 }
 
 function args(): TraceArgs {
@@ -182,6 +189,8 @@ function args(): TraceArgs {
     historyDays: Number(value('--history') ?? 0),
     review: argv.includes('--review'),
     alloc: argv.includes('--alloc'),
+    allocAccount: argv.includes('--alloc-account'),
+    allocSample: !argv.includes('--no-sample'),
   };
 }
 
@@ -349,6 +358,40 @@ async function main(): Promise<void> {
     removeTempDir(dir);
     process.stdout.write(
       `${JSON.stringify({ homes: opts.homes, external: opts.external, ...cpu, logLines, badLogins: floodCounts })}\n`,
+    );
+    return;
+  }
+
+  if (opts.allocAccount) {
+    const watch = watchPressPath(hubSide);
+    const { child, fromChild } = await startClient(mqttUrl);
+    const load =
+      opts.load > 0
+        ? startLoad({ mqttUrl, homes: 200, days: 3, rate: opts.load, durationS: 600, seed: 21 })
+        : undefined;
+    // The generator makes its days in memory first: press only once it is publishing.
+    for (let waitedMs = 0; load && load.counts().published === 0 && waitedMs < 60_000; waitedMs += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    if (load) await new Promise((resolve) => setTimeout(resolve, 1000));
+    const ingested = async (): Promise<number> => {
+      const metric = await hub.metrics.getSingleMetric('telecare_ingest_events_total')?.get();
+      return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+    };
+    const account = await allocAccount(
+      hub,
+      { fromChild, send: (press) => child.send({ press }), topic: pressTopic },
+      { homes: opts.homes, presses: opts.presses, sample: opts.allocSample },
+      watch,
+      ingested,
+    );
+    await load?.stop();
+    await endClient(child);
+    await hub.stop();
+    await mosquitto?.stop();
+    removeTempDir(dir);
+    const flags = process.execArgv.join(' ');
+    process.stdout.write(
+      `${JSON.stringify({ homes: opts.homes, load: opts.load, flags, ...account, peakRssMb: peakRssMb() }, null, 2)}\n`,
     );
     return;
   }
@@ -1068,6 +1111,12 @@ function stageSchedSummary(traces: readonly PressTrace[]): Record<string, unknow
 }
 
 /** The topic a press of `homeId` is published on (as the client process publishes it). */
+/** The process's peak resident set (VmHWM), MB. */
+function peakRssMb(): number {
+  const kb = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return kb === undefined ? NaN : Math.round((Number(kb) / 1024) * 10) / 10;
+}
+
 function pressTopic(homeId: string): string {
   return `telecare/${homeId}/devices/${PRESS_PENDANT_ID}/events`;
 }

@@ -6,7 +6,7 @@ import type { DeviceIndex } from './config.js';
 import { migrate } from './migrations.js';
 import { generatePassword, hashGeneratedSecret, HashQueueFull, verifyPassword } from './passwords.js';
 import { allows, type Action, type MqttRole } from './permissions.js';
-import { HUB_STATUS_TOPIC, parseAlertAckTopic, parseNativeEventsTopic } from './topics.js';
+import { HUB_STATUS_TOPIC, parseNativeEventsTopic } from './topics.js';
 
 export type { MqttRole } from './permissions.js';
 
@@ -233,15 +233,7 @@ export class MqttAccess {
       if (topic === HUB_STATUS_TOPIC) return { class: 'status' };
       const native = parseNativeEventsTopic(topic);
       if (native) return { class: 'sensor', homeId: native.homeId };
-      const parts = topic.split('/');
-      const homeId = parts[1] ?? '';
-      if (parts[2] === 'prealert' && parts.length === 3) return { class: 'prealert', homeId };
-      if (parts[2] === 'alerts' && parts.length >= 4)
-        return parseAlertAckTopic(topic) ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
-      // After the alert topics: a home called 'bridge' keeps its alerts whatever a bridge is named.
-      if (homeId === 'bridge' && parts.length === 4 && parts[3] === 'status' && parts[2] !== '')
-        return { class: 'bridge-status' };
-      return { class: 'reserved' };
+      return classifyTelecare(topic);
     }
     if (!topic.startsWith(this.zigbeePrefix)) return { class: 'other' };
     const name = topic.slice(this.zigbeePrefix.length);
@@ -281,8 +273,7 @@ export class MqttAccess {
   /** Whether a message on `topic` may be delivered to this client (checked on every delivery, retained ones too). */
   canRead(identity: MqttIdentity, topic: string): boolean {
     const c = this.classify(topic);
-    const scoped = (action: Action, homeId: string | undefined): boolean =>
-      allows(identity.role, action) && inScope(identity, homeId);
+    const scoped = (action: Action, homeId: string | undefined): boolean => scopedAllows(identity, action, homeId);
     switch (c.class) {
       case 'status':
         return allows(identity.role, 'status.read');
@@ -322,6 +313,46 @@ export class MqttAccess {
     if (!allows(identity.role, 'alerts.read') && couldMatchAlerts(filter)) return false;
     return true;
   }
+}
+
+function scopedAllows(identity: MqttIdentity, action: Action, homeId: string | undefined): boolean {
+  return allows(identity.role, action) && inScope(identity, homeId);
+}
+
+/**
+ * A `telecare/` topic that is neither the hub's status nor a native events topic: `telecare/<home>/prealert`,
+ * `telecare/<home>/alerts/<...>` (its ack: exactly `telecare/<home>/alerts/<id>/ack`), a serial bridge's
+ * `telecare/bridge/<name>/status`, or reserved. Read in place by its slashes, without `split`: it runs for every
+ * delivery of an alert (canRead), on the alert's path, where the level arrays and their strings were garbage.
+ */
+function classifyTelecare(topic: string): TopicClass {
+  const homeEnd = topic.indexOf('/', 9);
+  // `telecare/<home>` alone: one level after the root.
+  if (homeEnd < 0) return { class: 'reserved' };
+  const third = homeEnd + 1;
+  const thirdEnd = topic.indexOf('/', third);
+  if (thirdEnd < 0) {
+    return topic.length - third === 8 && topic.startsWith('prealert', third)
+      ? { class: 'prealert', homeId: topic.slice(9, homeEnd) }
+      : { class: 'reserved' };
+  }
+  if (thirdEnd - third === 6 && topic.startsWith('alerts', third)) {
+    const homeId = topic.slice(9, homeEnd);
+    // Five levels, the last `ack` (the alert id may be empty, as `split` read it).
+    const fourthEnd = topic.indexOf('/', thirdEnd + 1);
+    const ack = fourthEnd >= 0 && topic.length - fourthEnd === 4 && topic.endsWith('/ack');
+    return ack ? { class: 'alert-ack', homeId } : { class: 'alert', homeId };
+  }
+  // After the alert topics: a home called 'bridge' keeps its alerts whatever a bridge is named.
+  if (
+    homeEnd === 15 &&
+    topic.startsWith('bridge', 9) &&
+    thirdEnd > third &&
+    topic.length - thirdEnd === 7 &&
+    topic.endsWith('/status')
+  )
+    return { class: 'bridge-status' };
+  return { class: 'reserved' };
 }
 
 function inScope(identity: MqttIdentity, homeId: string | undefined): boolean {

