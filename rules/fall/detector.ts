@@ -256,7 +256,7 @@ const RECENT_MESSAGES = 8;
 interface HeldMessage {
   ts: number;
   rate: number;
-  samples: unknown[];
+  samples: AccelValue['samples'];
 }
 
 /** A message's identity: its stamp, rate, length and a hash of its samples (a copy has all four; a new message not). */
@@ -315,7 +315,7 @@ export interface FallDetectorState {
   /** The last messages' keys (RECENT_MESSAGES; absent in older states). */
   recent?: string[];
   /** A message held because it opened a radio gap (HeldMessage; absent in older states: none). */
-  held?: { ts: number; rate: number; samples: unknown[] } | null;
+  held?: { ts: number; rate: number; samples: AccelValue['samples'] } | null;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -639,7 +639,7 @@ class StreamingFallDetector implements FallDetector {
   }
 
   /** One message's samples, in the detector's time line. */
-  private takeMessage(ts: number, rate: number, samples: readonly unknown[], out: FallDetection[]): void {
+  private takeMessage(ts: number, rate: number, samples: AccelValue['samples'], out: FallDetection[]): void {
     const stepMs = 1000 / rate;
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
