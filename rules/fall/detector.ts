@@ -819,9 +819,17 @@ class StreamingFallDetector implements FallDetector {
     const silentMs = t - this.lastSampleAt;
     this.lastSampleAt = t;
     if (this.resumable) {
-      // A candidate judged on a silence that the samples now show was not the wearable's: taken up again.
+      // A candidate judged on a silence that the samples now show was not the wearable's: taken up again. Up to the
+      // longest silence the engine waits for, a gap in the samples' own time is a radio gap (history kept, the candidate
+      // judged on the samples after it) when no timer fired in it. For an impact that was seen and not yet judged on a
+      // stillness window (the timer fired within the settling second), a timer that fired in the gap (the transport
+      // lost the batches after the impact, the next came after the silence) changes nothing (session 33: up to then only
+      // a gap within the current silence, 2 s for 1 s batches, was taken up: two batches lost after an impact lost
+      // it). A candidate already judged on a window (not still: the wearer moving) or started at a gap's end (its
+      // impact presumed in that gap) is not: the end of this gap is judged afresh, as before.
       this.resumable = false;
-      if (silentMs <= this.silenceMs()) this.phase = 'impact';
+      const unjudged = !this.impactInGap && this.judgedStillMs === 0;
+      if (silentMs <= this.silenceMs() || (unjudged && silentMs <= MAX_SILENCE_MS)) this.phase = 'impact';
     }
     if (Number.isNaN(this.cellStart)) {
       this.cellStart = t;
@@ -1153,6 +1161,7 @@ class StreamingFallDetector implements FallDetector {
       if (after < MIN_CUT_CELLS) {
         this.phase = 'idle';
         this.resumable = true;
+        this.judgedStillMs = 0;
         return;
       }
       const s = emptyStats();

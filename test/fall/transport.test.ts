@@ -288,4 +288,48 @@ describe("a wearable's batches on their way in (session 32)", () => {
       expect(detector.exportState()?.held).toBeUndefined();
     });
   });
+
+  it('calls out a fall whose two batches after the impact were lost, the timer having fired in the gap (session 33)', () => {
+    // The hub heard a silence 2 s after the impact's batch came in and judged the candidate on the samples there were
+    // (too few after the impact), turned it away but kept it; the next batch came 2.02 s after the last sample, just
+    // over the 2 s silence, and was not taken as continuing it. A gap of up to 10 s in the samples' own time is a radio
+    // gap when no timer fires in it; a timer firing in it now changes nothing.
+    const stream = batches(fallSegments(25));
+    const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+    for (const lost of [2, 3]) {
+      const hub = new Hub();
+      const arriving = stream.filter((_, i) => i <= impactBatch || i > impactBatch + lost);
+      for (const b of arriving) hub.deliver(b);
+      hub.silence(arriving.at(-1)!.arrival);
+      expect(severities(hub), `${lost} batches lost after the impact`).toEqual(['critical']);
+    }
+    // The same stream with the wearer up and walking after the gap is still no call-out.
+    const up = batches([...fallSegments(1.5), turn(0.7, LYING, UPRIGHT), walking(25)]);
+    const hub = new Hub();
+    const arriving = up.filter((_, i) => i <= impactBatch || i > impactBatch + 2);
+    for (const b of arriving) hub.deliver(b);
+    hub.silence(arriving.at(-1)!.arrival);
+    expect(severities(hub).filter((s) => s === 'critical')).toEqual([]);
+  });
+
+  it('judges a gap afresh after a candidate already judged on a window: a fall from walking whose impact the gap took (session 33)', () => {
+    // A hard step at 6 s opens a candidate; the wearer walks on (its window is not still), the batches of the fall itself
+    // (10–12 s) are lost, the timer fires in the gap and judges the step's window: not still, turned away. Taking that
+    // stale candidate up across the gap would judge the step, not the fall (its search ends 6 s after the step); the
+    // gap's end is judged afresh: walking, then upright when the link dropped, then lying still.
+    const stream = batches([
+      walking(6),
+      impact(0.1, UPRIGHT, 3),
+      walking(3.9),
+      freeFall(0.4, UPRIGHT),
+      impact(0.1, LYING, 4),
+      still(25, LYING),
+    ]);
+    const hub = new Hub();
+    const arriving = stream.filter((_, i) => i !== 10 && i !== 11);
+    for (const b of arriving) hub.deliver(b);
+    hub.silence(arriving.at(-1)!.arrival);
+    expect(severities(hub)).toEqual(['critical']);
+    expect(hub.falls[0]?.detail?.impactLostInGap).toBe(true);
+  });
 });
