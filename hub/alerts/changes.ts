@@ -11,7 +11,6 @@ import type { AlertMetrics } from './metrics.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
 import type { AuditAction } from './query.js';
 import { isOpenState, rowLadder, rowToAlert, rowToAlertWithDetail, type AlertRow } from './rows.js';
-import { writeAudit } from './statements.js';
 
 /** A change stored in one transaction: the new row and the notifications recorded with it. */
 export interface Change {
@@ -53,17 +52,24 @@ export class AlertChanges {
   }
 
   audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object, atMs?: number): void {
-    writeAudit(this.d.stored().sql, atMs ?? this.d.clock.now(), { alertId, version, actor, action, detail });
+    // The statement run as writeAudit runs it, without its entry object (made and dropped on every alert change).
+    const at = atMs ?? this.d.clock.now();
+    this.d.stored().sql.audit.run(alertId, at, actor, action, version, JSON.stringify(detail));
   }
 
   /** Record the notifications of a change. In the transaction. */
   enqueue(row: AlertRow, groups: (string | undefined)[]): OutboxRow[] {
     const { outbox } = this.d.stored();
-    const rows: OutboxRow[] = [];
-    for (const message of this.notifications(row, groups)) {
-      const stored = outbox.enqueue(message);
-      if (stored !== undefined) rows.push(stored);
+    // Indexed, into an array of the messages' length (cut when one was already recorded): this runs cold, once per
+    // alert change, so a for-of's iterator objects and a pushed array's 16 spare slots were made and thrown away.
+    const messages = this.notifications(row, groups);
+    const rows = new Array<OutboxRow>(messages.length);
+    let kept = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const stored = outbox.enqueue(messages[i]!);
+      if (stored !== undefined) rows[kept++] = stored;
     }
+    if (kept < rows.length) rows.length = kept;
     return rows;
   }
 
@@ -125,7 +131,9 @@ export class AlertChanges {
       },
     ];
     // The groups told are one or two: looked up in place, no set made for them at each change.
-    for (const responder of this.d.config().responders ?? []) {
+    const responders = this.d.config().responders;
+    for (let i = 0; responders !== undefined && i < responders.length; i++) {
+      const responder = responders[i]!;
       if (!responder.webhook || !groups.includes(responder.group)) continue;
       messages.push({
         channel: 'webhook',

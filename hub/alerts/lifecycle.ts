@@ -13,7 +13,7 @@ import { newAlertId } from './ids.js';
 import { ladderFor, ladderTextFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
 import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
-import { HUB_ACTOR, raisedRow, returned, type NewAlertRow } from './statements.js';
+import { HUB_ACTOR, returned } from './statements.js';
 
 /** Longest note kept on a resolution; longer notes are cut. */
 export const MAX_NOTE_CHARS = 2000;
@@ -67,9 +67,8 @@ export class AlertLifecycle {
         return { row, outbox: changes.enqueue(row, []) };
       }
       // The new row is the one written: not read back (RETURNING) nor its ladder parsed again from its JSON.
-      const { row: fresh, ladder, detail } = this.newAlertRow(decision, now);
-      sql.insert.run(fresh);
-      const row = raisedRow(fresh);
+      const { row, ladder, detail } = this.newAlertRow(decision, now);
+      sql.insert.run(row);
       // Its Alert from the detail object the row's JSON was made from, not parsed back from that JSON (when that
       // object holds only what JSON gives back as it is: no nested object of the rules' shared with the Alert).
       if (flatJson(detail)) changes.madeFrom(row, detail);
@@ -257,11 +256,16 @@ export class AlertLifecycle {
     return result;
   }
 
-  /** The columns of a new alert that depend on the decision. */
+  /**
+   * The row of a new alert as `insert` stores it (its named parameters are the row's columns; the others are not
+   * read): the decision's columns and the defaults of a first raise. Written out column by column in the table's order
+   * (a spread made V8 build new hidden classes for each call: docs/performance.md, session 30), and once: the row
+   * given to `insert` used to be copied into this one, on the press's path.
+   */
   private newAlertRow(
     decision: Raise,
     now: number,
-  ): { row: NewAlertRow; ladder: readonly EscalationLevel[]; detail: Record<string, unknown> } {
+  ): { row: AlertRow; ladder: readonly EscalationLevel[]; detail: Record<string, unknown> } {
     // Its JSON made once per configuration and ladder, parsed once per text: not built and serialised per raise.
     const ladderText = ladderTextFor(this.d.config(), decision.homeId, decision.severity);
     const ladder = parseLadder(ladderText);
@@ -270,16 +274,25 @@ export class AlertLifecycle {
     const detail: Record<string, unknown> = Object.assign({}, decision.detail);
     if (decision.deviceId) detail.deviceId = decision.deviceId;
     detail.eventAt = isoTime(decision.at);
-    const row: NewAlertRow = {
+    const row: AlertRow = {
       id: newAlertId(now),
       home_id: decision.homeId,
       resident_id: decision.residentId ?? null,
       kind: decision.kind,
       severity: decision.severity,
+      state: 'raised',
       raised_at: now,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      resolved_at: null,
+      outcome: null,
+      note: null,
+      escalation_level: 0,
       room: decision.room ?? null,
       detail: JSON.stringify(detail),
+      count: 1,
       last_seen_at: now,
+      version: 1,
       ladder: ladderText,
       escalation_due_at: levelDueAt(ladder, 0, now),
     };
@@ -297,8 +310,7 @@ export class AlertLifecycle {
       const row: AlertRow = { ...repeat, ...upgrade };
       return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
     }
-    const { row: fresh, ladder } = this.newAlertRow(decision, now);
-    const row = raisedRow(fresh);
+    const { row, ladder } = this.newAlertRow(decision, now);
     const group = ladder[0]?.group;
     metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
     return changes.hold(row, HUB_ACTOR, 'raise', { group }, [group]);

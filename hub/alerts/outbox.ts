@@ -34,19 +34,6 @@ export interface NewOutboxRow {
   clearRetained?: boolean;
 }
 
-/** The named parameters of the outbox's insert. */
-interface OutboxParams {
-  channel: 'mqtt' | 'webhook';
-  alertId: string | null;
-  version: number | null;
-  responderId: string | null;
-  topic: string | null;
-  payload: string;
-  retain: number;
-  clearRetained: number;
-  now: number;
-}
-
 export interface OutboxOptions {
   webhookTimeoutMs: number;
   retryBaseMs: number;
@@ -173,7 +160,7 @@ export class Outbox {
         .prepare(
           `INSERT INTO alert_outbox
         (channel, alert_id, version, responder_id, topic, payload, retain, clear_retained, created_at, next_attempt_at)
-        VALUES (@channel, @alertId, @version, @responderId, @topic, @payload, @retain, @clearRetained, @now, @now)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING RETURNING id`,
         )
         .pluck(),
@@ -221,24 +208,37 @@ export class Outbox {
 
   /** Record a notification; call inside the transaction of the alert change. Undefined if already recorded. */
   enqueue(row: NewOutboxRow): OutboxRow | undefined {
-    const params = this.params(row);
+    // The row's values bound by position, from the stored row made first: no named-parameter object made and thrown
+    // away, and no name looked up per parameter, on every alert change (on the press's path).
+    const stored: OutboxRow = {
+      id: 0,
+      channel: row.channel,
+      alert_id: row.alertId,
+      version: row.version,
+      responder_id: row.responderId ?? null,
+      topic: row.topic ?? null,
+      payload: row.payload,
+      retain: row.retain ? 1 : 0,
+      clear_retained: row.clearRetained ? 1 : 0,
+      attempts: 0,
+      next_attempt_at: this.d.clock.now(),
+    };
     // Only the id comes back: the rest of the row is what was just written (one row made into a JS object and its
     // payload copied back on every alert change, on the press's path, was for nothing).
-    const id = this.sql.insert.get(params) as number | undefined;
+    const id = this.sql.insert.get(
+      stored.channel,
+      stored.alert_id,
+      stored.version,
+      stored.responder_id,
+      stored.topic,
+      stored.payload,
+      stored.retain,
+      stored.clear_retained,
+      stored.next_attempt_at,
+      stored.next_attempt_at,
+    ) as number | undefined;
     if (id === undefined) return undefined;
-    const stored: OutboxRow = {
-      id,
-      channel: params.channel,
-      alert_id: params.alertId,
-      version: params.version,
-      responder_id: params.responderId,
-      topic: params.topic,
-      payload: params.payload,
-      retain: params.retain,
-      clear_retained: params.clearRetained,
-      attempts: 0,
-      next_attempt_at: params.now,
-    };
+    stored.id = id;
     this.recordedSinceIdle.add(id);
     if (row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
     return stored;
@@ -302,20 +302,6 @@ export class Outbox {
     this.mqttHeld = false;
     this.mayHaveWaiting = true;
     this.schedule();
-  }
-
-  private params(row: NewOutboxRow): OutboxParams {
-    return {
-      channel: row.channel,
-      alertId: row.alertId,
-      version: row.version,
-      responderId: row.responderId ?? null,
-      topic: row.topic ?? null,
-      payload: row.payload,
-      retain: row.retain ? 1 : 0,
-      clearRetained: row.clearRetained ? 1 : 0,
-      now: this.d.clock.now(),
-    };
   }
 
   hasPendingMqtt(alertId: string): boolean {

@@ -117,37 +117,6 @@ export function prepareAlertStatements(db: Database): AlertStatements {
   };
 }
 
-/**
- * The row of a new alert as `insert` stores it: the decision's columns and the defaults of a first raise. Written out
- * column by column, in the table's order: a spread of `row` followed by nine more properties made V8 build new hidden
- * classes for each call, ~4–5 KB per raise on the alert's commit (one 200-byte object now), and the young generation's
- * scavenges follow the bytes allocated (docs/performance.md, session 30).
- */
-export function raisedRow(row: NewAlertRow): AlertRow {
-  return {
-    id: row.id,
-    home_id: row.home_id,
-    resident_id: row.resident_id,
-    kind: row.kind,
-    severity: row.severity,
-    state: 'raised',
-    raised_at: row.raised_at,
-    acknowledged_at: null,
-    acknowledged_by: null,
-    resolved_at: null,
-    outcome: null,
-    note: null,
-    escalation_level: 0,
-    room: row.room,
-    detail: row.detail,
-    count: 1,
-    last_seen_at: row.last_seen_at,
-    version: 1,
-    ladder: row.ladder,
-    escalation_due_at: row.escalation_due_at,
-  };
-}
-
 /** The actor of the hub's own steps in the audit trail (raise, escalate, deliver...). */
 export const HUB_ACTOR = 'hub';
 

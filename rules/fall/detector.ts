@@ -245,6 +245,19 @@ const MIN_CUT_CELLS = 5;
  * copy of an impact after the lying still made a new candidate with no posture change; session 32).
  */
 const RECENT_MESSAGES = 8;
+/**
+ * A message that opens a radio gap (it starts more than RADIO_GAP_MS after the last sample taken in, and within
+ * MAX_SILENCE_MS) is held until the next message comes in or the engine's wake-up fires, whichever is first (session
+ * 33). A batch overtaken on the way in (two paths, a retry) then fills the gap before it, in the samples' own order,
+ * rather than being laid end to end after it (the impact replayed after the lying still). The bound is one message: the
+ * next arrival or the silence the engine waits for anyway releases it; never the wall clock. Stream order otherwise
+ * unchanged, so a gap the transport really lost is judged as before, a batch later.
+ */
+interface HeldMessage {
+  ts: number;
+  rate: number;
+  samples: AccelValue['samples'];
+}
 
 /** A message's identity: its stamp, rate, length and a hash of its samples (a copy has all four; a new message not). */
 function messageKey(ts: number, rate: number, samples: readonly unknown[]): string {
@@ -301,6 +314,8 @@ export interface FallDetectorState {
   resumable?: boolean;
   /** The last messages' keys (RECENT_MESSAGES; absent in older states). */
   recent?: string[];
+  /** A message held because it opened a radio gap (HeldMessage; absent in older states: none). */
+  held?: { ts: number; rate: number; samples: AccelValue['samples'] } | null;
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -450,6 +465,8 @@ class StreamingFallDetector implements FallDetector {
   private gapFrom = -Infinity;
   /** The last messages taken in (`messageKey`), oldest first. */
   private recent: string[] = [];
+  /** A message that opened a radio gap, held until the next one or the wake-up (HeldMessage). */
+  private held: HeldMessage | null = null;
 
   // The open cell.
   private cellStart = NaN;
@@ -536,22 +553,29 @@ class StreamingFallDetector implements FallDetector {
   }
 
   lastMessageAt(): number {
-    return this.lastMsgAt;
+    return this.held ? this.held.ts : this.lastMsgAt;
   }
 
   lastTakenAt(): number {
-    return this.lastSampleAt;
+    return this.held ? this.heldEnd(this.held) : this.lastSampleAt;
   }
 
   wakeAt(): number | null {
-    if (this.phase === 'idle') return null;
-    if (this.phase === 'recover') return this.recoverStart + this.recoverMs;
-    return this.lastSampleAt + this.silenceMs();
+    // A held message is released at the latest when the silence after it is established, as a candidate would be judged.
+    const release = this.held ? this.heldEnd(this.held) + this.silenceMs(this.held) : null;
+    if (this.phase === 'recover') {
+      const end = this.recoverStart + this.recoverMs;
+      return release === null ? end : Math.min(end, release);
+    }
+    if (this.phase === 'idle') return release;
+    return release ?? this.lastSampleAt + this.silenceMs();
   }
 
   wake(now: number): FallDetection[] {
     const out: FallDetection[] = [];
     if (!Number.isFinite(now)) return out;
+    // Nothing more came: a held message is taken in first (it is the latest the wearable sent).
+    this.release(out);
     if (this.phase === 'impact' && now >= this.lastSampleAt + this.silenceMs()) {
       this.judge(this.lastSampleAt, true, out);
     }
@@ -575,18 +599,54 @@ class StreamingFallDetector implements FallDetector {
     if (!Number.isFinite(ts)) return out;
     if (Array.isArray(samples) && samples.length === 0) return this.wake(ts);
     if (!(value?.rate > 0) || !Array.isArray(samples)) return out;
-    const stepMs = 1000 / value.rate;
     // A copy of a message already taken in (sent again): not taken again.
     const key = messageKey(ts, value.rate, samples);
     if (this.recent.includes(key)) return out;
     this.recent.push(key);
     if (this.recent.length > RECENT_MESSAGES) this.recent.shift();
+    const held = this.held;
+    if (held && ts < held.ts) {
+      // Overtaken by the held one on the way in: it comes first in the wearable's time, then the held one (which may
+      // still open a gap, and is held again).
+      this.held = null;
+      this.takeMessage(ts, value.rate, samples, out);
+      this.holdOrTake(held, out);
+      return out;
+    }
+    this.release(out);
+    this.holdOrTake({ ts, rate: value.rate, samples }, out);
+    return out;
+  }
+
+  /** Samples' time of a held message's last sample. */
+  private heldEnd(m: HeldMessage): number {
+    return m.ts + ((Math.max(1, m.samples.length) - 1) * 1000) / m.rate;
+  }
+
+  /** The held message, if any, taken in now. */
+  private release(out: FallDetection[]): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    this.takeMessage(held.ts, held.rate, held.samples, out);
+  }
+
+  /** Hold a message that opens a radio gap (HeldMessage); take any other in at once. */
+  private holdOrTake(m: HeldMessage, out: FallDetection[]): void {
+    const gapMs = m.ts - this.lastSampleAt;
+    if (gapMs > RADIO_GAP_MS && gapMs <= MAX_SILENCE_MS) this.held = m;
+    else this.takeMessage(m.ts, m.rate, m.samples, out);
+  }
+
+  /** One message's samples, in the detector's time line. */
+  private takeMessage(ts: number, rate: number, samples: AccelValue['samples'], out: FallDetection[]): void {
+    const stepMs = 1000 / rate;
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
     const startAt = ts > this.lastSampleAt ? ts : this.lastSampleAt + stepMs;
-    this.impactG = impactThresholdG(this.params.impactG, value.rate, this.tuning.lowRateImpactScale);
-    this.descentWeight = descentWeight(value.rate);
+    this.impactG = impactThresholdG(this.params.impactG, rate, this.tuning.lowRateImpactScale);
+    this.descentWeight = descentWeight(rate);
     let taken = 0;
     for (let k = 0; k < samples.length; k++) {
       const s = samples[k];
@@ -601,9 +661,8 @@ class StreamingFallDetector implements FallDetector {
     if (taken > 0) {
       this.lastMsgAt = startAt;
       this.lastMessageMs = samples.length * stepMs;
-      this.rateHz = value.rate;
+      this.rateHz = rate;
     }
-    return out;
   }
 
   exportState(): FallDetectorState | null {
@@ -632,6 +691,7 @@ class StreamingFallDetector implements FallDetector {
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
       ...(this.resumable ? { resumable: true } : {}),
       recent: [...this.recent],
+      ...(this.held ? { held: { ts: this.held.ts, rate: this.held.rate, samples: [...this.held.samples] } } : {}),
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -740,11 +800,18 @@ class StreamingFallDetector implements FallDetector {
     this.recoverStart = finiteOr(s.recoverStart, 0);
     this.resumable = resumable;
     if (Array.isArray(s.recent)) this.recent = s.recent.filter((k) => typeof k === 'string').slice(-RECENT_MESSAGES);
+    const h = s.held;
+    this.held =
+      h && Number.isFinite(h.ts) && h.rate > 0 && Number.isFinite(h.rate) && Array.isArray(h.samples)
+        ? { ts: h.ts, rate: h.rate, samples: h.samples }
+        : null;
     this.phase = s.phase;
   }
 
-  private silenceMs(): number {
-    return Math.min(MAX_SILENCE_MS, Math.max(MIN_SILENCE_MS, 1.5 * this.lastMessageMs));
+  /** The silence after the last message (or after `m`, a held one) after which the engine judges on silence. */
+  private silenceMs(m?: HeldMessage): number {
+    const spanMs = m ? (m.samples.length * 1000) / m.rate : this.lastMessageMs;
+    return Math.min(MAX_SILENCE_MS, Math.max(MIN_SILENCE_MS, 1.5 * spanMs));
   }
 
   /** One valid sample at time `t`: fold it into the open cell, closing cells as time passes. */
@@ -752,9 +819,17 @@ class StreamingFallDetector implements FallDetector {
     const silentMs = t - this.lastSampleAt;
     this.lastSampleAt = t;
     if (this.resumable) {
-      // A candidate judged on a silence that the samples now show was not the wearable's: taken up again.
+      // A candidate judged on a silence that the samples now show was not the wearable's: taken up again. Up to the
+      // longest silence the engine waits for, a gap in the samples' own time is a radio gap (history kept, the candidate
+      // judged on the samples after it) when no timer fired in it. For an impact that was seen and not yet judged on a
+      // stillness window (the timer fired within the settling second), a timer that fired in the gap (the transport
+      // lost the batches after the impact, the next came after the silence) changes nothing (session 33: up to then only
+      // a gap within the current silence, 2 s for 1 s batches, was taken up: two batches lost after an impact lost
+      // it). A candidate already judged on a window (not still: the wearer moving) or started at a gap's end (its
+      // impact presumed in that gap) is not: the end of this gap is judged afresh, as before.
       this.resumable = false;
-      if (silentMs <= this.silenceMs()) this.phase = 'impact';
+      const unjudged = !this.impactInGap && this.judgedStillMs === 0;
+      if (silentMs <= this.silenceMs() || (unjudged && silentMs <= MAX_SILENCE_MS)) this.phase = 'impact';
     }
     if (Number.isNaN(this.cellStart)) {
       this.cellStart = t;
@@ -1086,6 +1161,7 @@ class StreamingFallDetector implements FallDetector {
       if (after < MIN_CUT_CELLS) {
         this.phase = 'idle';
         this.resumable = true;
+        this.judgedStillMs = 0;
         return;
       }
       const s = emptyStats();

@@ -322,9 +322,11 @@ describe('wearable fall detector', () => {
   it('keeps a radio gap across a restart: the candidate after it restores with its dip unseen', () => {
     const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
     const samples = render(fallSegments(8), 50);
-    // Up to 1.5 s, then nothing until 3.3 s (0.1 s before the impact), then the impact and the first 0.5 s.
+    // Up to 1.5 s, then nothing until 3.3 s (0.1 s before the impact), then the impact and the first 0.5 s (in two
+    // messages: the first after the gap is held until the next comes, session 33).
     detector.push(START, { rate: 50, samples: samples.slice(0, 75) });
-    detector.push(START + 3300, { rate: 50, samples: samples.slice(165, 200) });
+    detector.push(START + 3300, { rate: 50, samples: samples.slice(165, 190) });
+    detector.push(START + 3800, { rate: 50, samples: samples.slice(190, 200) });
     const saved = JSON.parse(JSON.stringify(detector.exportState())) as Record<string, unknown>;
     expect(saved.dipLost).toBe(true);
     const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
@@ -379,9 +381,11 @@ describe('wearable fall detector', () => {
       const rateHz = 50;
       const samples = render(fromWalking(), rateHz);
       const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
-      // Up to 7.65 s, then nothing until 9.15 s, then 0.5 s more: the candidate is pending.
+      // Up to 7.65 s, then nothing until 9.15 s, then 0.5 s more (in two messages: the first after the gap is held until
+      // the next comes, session 33): the candidate is pending.
       detector.push(START, { rate: rateHz, samples: samples.slice(0, 383) });
-      expect(detector.push(START + 9150, { rate: rateHz, samples: samples.slice(458, 483) })).toEqual([]);
+      expect(detector.push(START + 9150, { rate: rateHz, samples: samples.slice(458, 473) })).toEqual([]);
+      expect(detector.push(START + 9450, { rate: rateHz, samples: samples.slice(473, 483) })).toEqual([]);
       const saved = JSON.parse(JSON.stringify(detector.exportState())) as Record<string, unknown>;
       expect(saved.impactInGap).toBe(true);
       expect(saved.walk).toHaveLength(4);

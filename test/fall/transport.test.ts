@@ -222,4 +222,114 @@ describe("a wearable's batches on their way in (session 32)", () => {
     const reloaded = createFallDetector(DEFAULT_RULE_PARAMS.fall, JSON.parse(JSON.stringify(older)));
     expect(stream.slice(impactBatch + 1).flatMap((b) => reloaded.push(b.ts, b.value))).toHaveLength(1);
   });
+
+  describe('a batch overtaken on the way in (session 33)', () => {
+    /** The batch at `i` and the one after it swap places on the way in (each arriving when the other would have). */
+    function swapped(stream: Batch[], i: number): Batch[] {
+      const out = stream.map((b) => ({ ...b }));
+      const [a, b] = [out[i]!, out[i + 1]!];
+      [a.arrival, b.arrival] = [b.arrival, a.arrival];
+      [out[i], out[i + 1]] = [b, a];
+      return out;
+    }
+    // The drop ends a batch, the impact starts the next: that batch overtaken by the one after it.
+    const segments = [walking(5.6), freeFall(0.4, UPRIGHT), impact(0.1, LYING, 3), still(25, LYING)];
+
+    it("calls out a fall whose impact's batch is overtaken by the next, from walking or from standing", () => {
+      // Laid end to end, the overtaken batch put the impact after the lying still that followed it: the posture before
+      // the impact was already lying (and the drop a second away), nothing had changed. Held one batch, the overtaking
+      // one waits for it.
+      for (const before of [segments[0]!, still(5.6, UPRIGHT)]) {
+        const stream = batches([before, ...segments.slice(1)]);
+        const i = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+        expect(i).toBe(6);
+        const hub = new Hub();
+        const arriving = swapped(stream, i);
+        for (const b of arriving) hub.deliver(b);
+        hub.silence(arriving.at(-1)!.arrival);
+        expect(severities(hub), `after ${before === segments[0] ? 'walking' : 'standing'}`).toEqual(['critical']);
+      }
+    });
+
+    it('keeps a held batch through a saved state, and takes a state saved before it (no held batch) as before', () => {
+      const stream = batches(segments);
+      const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+      const arriving = swapped(stream, impactBatch);
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      // Up to the batch after the impact's, which came first and opens a gap: held.
+      for (const b of arriving.slice(0, impactBatch + 1)) expect(detector.push(b.ts, b.value)).toEqual([]);
+      const saved = JSON.parse(JSON.stringify(detector.exportState())) as { held?: unknown };
+      expect(saved.held).toMatchObject({ ts: arriving[impactBatch]!.ts });
+      const restored = createFallDetector(DEFAULT_RULE_PARAMS.fall, saved);
+      const found = arriving.slice(impactBatch + 1).flatMap((b) => restored.push(b.ts, b.value));
+      for (let at = restored.wakeAt(); at !== null; at = restored.wakeAt()) found.push(...restored.wake(at));
+      expect(found.map((f) => f.downgraded)).toEqual([false]);
+      // Without the held batch (a state saved before session 33), it is simply not there: nothing else changes.
+      const { held: _held, ...older } = saved;
+      expect(() => createFallDetector(DEFAULT_RULE_PARAMS.fall, older)).not.toThrow();
+    });
+
+    it('releases a batch held after a lost one when the next comes, or on the silence: a wearer walking on is no fall', () => {
+      // Walking with one batch in five lost: each batch after a loss is held until the next; no call-out, no record.
+      const stream = batches([walking(60)]).filter((_, i) => i % 5 !== 3);
+      const hub = new Hub();
+      for (const b of stream) hub.deliver(b);
+      hub.silence(stream.at(-1)!.arrival);
+      expect(hub.falls).toEqual([]);
+      // The last batch opens a gap and nothing follows it: released on the silence, and the fall before it still found.
+      const fall = batches([still(3, UPRIGHT), ...fallSegments(25)]);
+      const impactBatch = fall.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+      const sent = [...fall.slice(0, impactBatch + 1), fall[impactBatch + 2]!];
+      const detector = createFallDetector(DEFAULT_RULE_PARAMS.fall);
+      const found = sent.flatMap((b) => detector.push(b.ts, b.value));
+      expect(detector.exportState()?.held).toMatchObject({ ts: sent.at(-1)!.ts });
+      for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) found.push(...detector.wake(at));
+      expect(found.map((f) => f.downgraded)).toEqual([false]);
+      expect(detector.exportState()?.held).toBeUndefined();
+    });
+  });
+
+  it('calls out a fall whose two batches after the impact were lost, the timer having fired in the gap (session 33)', () => {
+    // The hub heard a silence 2 s after the impact's batch came in and judged the candidate on the samples there were
+    // (too few after the impact), turned it away but kept it; the next batch came 2.02 s after the last sample, just
+    // over the 2 s silence, and was not taken as continuing it. A gap of up to 10 s in the samples' own time is a radio
+    // gap when no timer fires in it; a timer firing in it now changes nothing.
+    const stream = batches(fallSegments(25));
+    const impactBatch = stream.findIndex((b) => b.value.samples.some(([x, y, z]) => Math.hypot(x, y, z) > 2));
+    for (const lost of [2, 3]) {
+      const hub = new Hub();
+      const arriving = stream.filter((_, i) => i <= impactBatch || i > impactBatch + lost);
+      for (const b of arriving) hub.deliver(b);
+      hub.silence(arriving.at(-1)!.arrival);
+      expect(severities(hub), `${lost} batches lost after the impact`).toEqual(['critical']);
+    }
+    // The same stream with the wearer up and walking after the gap is still no call-out.
+    const up = batches([...fallSegments(1.5), turn(0.7, LYING, UPRIGHT), walking(25)]);
+    const hub = new Hub();
+    const arriving = up.filter((_, i) => i <= impactBatch || i > impactBatch + 2);
+    for (const b of arriving) hub.deliver(b);
+    hub.silence(arriving.at(-1)!.arrival);
+    expect(severities(hub).filter((s) => s === 'critical')).toEqual([]);
+  });
+
+  it('judges a gap afresh after a candidate already judged on a window: a fall from walking whose impact the gap took (session 33)', () => {
+    // A hard step at 6 s opens a candidate; the wearer walks on (its window is not still), the batches of the fall itself
+    // (10–12 s) are lost, the timer fires in the gap and judges the step's window: not still, turned away. Taking that
+    // stale candidate up across the gap would judge the step, not the fall (its search ends 6 s after the step); the
+    // gap's end is judged afresh: walking, then upright when the link dropped, then lying still.
+    const stream = batches([
+      walking(6),
+      impact(0.1, UPRIGHT, 3),
+      walking(3.9),
+      freeFall(0.4, UPRIGHT),
+      impact(0.1, LYING, 4),
+      still(25, LYING),
+    ]);
+    const hub = new Hub();
+    const arriving = stream.filter((_, i) => i !== 10 && i !== 11);
+    for (const b of arriving) hub.deliver(b);
+    hub.silence(arriving.at(-1)!.arrival);
+    expect(severities(hub)).toEqual(['critical']);
+    expect(hub.falls[0]?.detail?.impactLostInGap).toBe(true);
+  });
 });
