@@ -33,19 +33,50 @@ function testWorkers(): number {
   return n;
 }
 
+/**
+ * Files that start no process, server, thread or timer of their own and patch nothing global (or undo it after each
+ * test): pure rules against a fake clock, the alert service on an in-memory store, the analytics on recorded days.
+ * They run in worker processes that are reused from file to file (`isolate: false`): each file of the rest gets a
+ * fresh process, which costs a fork and every import again, about 0.5 s of CPU per file, more than most of these
+ * files take to run (docs/testing.md, session 33: test/rules, 52 files, 37 -> 12 s of CPU). A file added here must
+ * leave nothing behind that a later file in the same process could see.
+ */
+const SHARED_PROCESS = [
+  'test/rules/**/*.test.ts',
+  'test/alerts/{bad-acks,delivery-marks,delivery,ladder,lifecycle,query,severity-raise}.test.ts',
+  'test/analytics/{baseline,features,kasteren,presence-agreement,report,routine-review,live}.test.ts',
+  'test/simulate/{generator,incidents}.test.ts',
+  'test/hub/{uplink-settings,topics,ingest,mqtt-frame-guard}.test.ts',
+  'test/dashboard/alert-why.test.ts',
+  'test/bridge/codec.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Generous for a loaded 2-core CI machine; a test that waits waits for its condition, never for a time.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start real brokers, hubs and serial pairs; two cores on CI, one file per core. Each file in a
-    // process of its own (native SQLite, signals, patched globals in some tests).
+    // process of its own (native SQLite, signals, patched globals in some tests), except SHARED_PROCESS.
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: testWorkers(),
     sequence: { sequencer: LongestFirstSequencer },
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
     setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
+    projects: [
+      { extends: true, test: { name: 'own-process', include: ['test/**/*.test.ts'], exclude: SHARED_PROCESS } },
+      // Stubs undone after each test, whatever the file does: the next file in the process must not see them.
+      {
+        extends: true,
+        test: {
+          name: 'shared-process',
+          include: SHARED_PROCESS,
+          isolate: false,
+          unstubGlobals: true,
+          unstubEnvs: true,
+        },
+      },
+    ],
   },
 });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { makeTempDir, removeTempDir, spawnTracked, stopChild } from './children.js';
-import { freePort, waitForHealth } from './net.js';
+import { freePorts } from '../central/nats-cluster.js';
+import { waitForHealth } from './net.js';
 
 /** The CLI next to this compiled file (dist/bench → dist/bin). */
 export const TELECARE_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/telecare.js');
@@ -96,7 +97,8 @@ export async function spawnHub(
   }
   const configFile = path.join(dataDir, 'telecare.config.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  // Both at once: one free port after another can be the same port twice, and the hub would exit at start.
+  const [mqttPort, httpPort] = (await freePorts(2)) as [number, number];
   const adminPassword = crypto.randomBytes(18).toString('base64url');
   const spawnedAt = performance.now();
   const launch = installedLaunch();

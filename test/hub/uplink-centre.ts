@@ -4,11 +4,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
+import { freePorts } from '../../central/nats-cluster.js';
 import type { UplinkOptions } from '../../hub/uplink.js';
 import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { PortTakenError, startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import type { SelfSignedPair } from '../support/tls.js';
-import { freePort, mqttClient } from './helpers.js';
+import { mqttClient } from './helpers.js';
 
 export const HUB_ID = 'hub1';
 export const HUB_PASSWORD = 'uplink-password-for-tests';
@@ -50,8 +51,30 @@ export async function startCentre(
       '',
     ].join('\n'),
   );
-  const port = await freePort();
-  const tlsPort = options.tls ? await freePort() : undefined;
+  // Both ports picked together (freePorts holds each listener open until both are picked): one free port after
+  // another may be the same one twice, and mosquitto would then exit at start (docs/testing.md, session 33). A port
+  // another program takes between the pick and mosquitto's bind is replaced by a new pair, as startMosquitto does.
+  for (let attempt = 1; ; attempt++) {
+    const [port, tlsPort] = await freePorts(options.tls ? 2 : 1);
+    try {
+      return await startCentreOn(centreDir, passwords, acl, port!, options.tls ? tlsPort : undefined, options);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** Pairs of ports tried in turn when one is taken before mosquitto binds it. */
+const PORT_ATTEMPTS = 5;
+
+async function startCentreOn(
+  centreDir: string,
+  passwords: string,
+  acl: string,
+  port: number,
+  tlsPort: number | undefined,
+  options: { tls?: SelfSignedPair; persistence?: boolean },
+): Promise<Centre> {
   const extraConfig = [
     `password_file ${passwords}`,
     `acl_file ${acl}`,

@@ -38,7 +38,8 @@ export async function startMosquitto(
   }
 }
 
-class PortTakenError extends Error {}
+/** mosquitto exited at start because a listener's port was taken (by another program, meanwhile). */
+export class PortTakenError extends Error {}
 
 async function startOn(dir: string, port: number, extraConfig: readonly string[]): Promise<Mosquitto> {
   const conf = path.join(dir, 'mosquitto.conf');
