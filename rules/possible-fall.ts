@@ -335,7 +335,8 @@ function restBegunInOwnNight(home: HomeState, since: number): boolean {
   // After the window's end (`restedThroughNight` has found it outside the night) and by noon.
   if (minute < home.nightEndMinute || minute >= OWN_NIGHT_LATEST_MIN) return false;
   // The care plan's rising time, where given, decides instead of the record.
-  if (!Number.isNaN(home.routineRisingMinute)) return minute + p.ownNightBeforeRisingMinutes <= home.routineRisingMinute;
+  if (!Number.isNaN(home.routineRisingMinute))
+    return minute + p.ownNightBeforeRisingMinutes <= home.routineRisingMinute;
   const later = home.learned.risingsFrom(minute + p.ownNightBeforeRisingMinutes);
   return later >= p.ownNightMornings && 2 * later > home.learned.risingMornings();
 }
