@@ -302,7 +302,9 @@ function upFromRestInDoubt(
  * ends at a fixed hour, but a resident who sleeps on past it is still resting until seen up (Kasteren B: the bed mat at
  * 05:21, asleep until 10:45, its kitchen PIR firing alone at 06:20, a possible-fall at 71 min): the first PIR outside
  * the bedroom after such a silence is as much in doubt at 06:20 as at 05:50. A silence begun after the night (a nap,
- * back in the bedroom in the morning) is not; nor a report after the morning check, which calls a resident not up.
+ * back in the bedroom in the morning) is not, unless this home's own mornings say a rest begun then is still its night
+ * (`restBegunInOwnNight`, session 33: a late riser); nor a report after the morning check, which calls a resident not
+ * up.
  */
 function restedThroughNight(home: HomeState, since: number, at: number): boolean {
   if (home.inRestNight(at)) return true;
