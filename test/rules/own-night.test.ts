@@ -41,15 +41,17 @@ function getUp(h: Harness, when: number): void {
 
 /**
  * `mornings` mornings up at `risingH`:40 (the first outside the bedroom, learned an hour later), to bed at 04:20 each
- * night; then, the night after the last, up until 06:10 (first day: from 16:00, too late to be taken for a rising).
+ * night; then, the night after the last, up until 06:10 or `lastUntil` (first day: from 16:00, too late to be taken for
+ * a rising).
  */
-function lateRiserDays(config: HomeConfig, mornings: number, risingH: number): Harness {
+function lateRiserDays(config: HomeConfig, mornings: number, risingH: number, lastUntil = NaN): Harness {
   const h = new Harness(config, at(0, 16, 0));
   upAndAbout(h, at(0, 16, 0), at(1, 4, 20));
   for (let d = 1; d <= mornings; d++) {
     toBed(h, at(d, 4, 20));
     getUp(h, at(d, risingH, 40));
-    upAndAbout(h, at(d, risingH, 50), at(d + 1, d === mornings ? 6 : 4, d === mornings ? 10 : 20));
+    const until = d < mornings ? at(d + 1, 4, 20) : Number.isNaN(lastUntil) ? at(d + 1, 6, 10) : lastUntil;
+    upAndAbout(h, at(d, risingH, 50), until);
   }
   return h;
 }
@@ -127,6 +129,17 @@ describe("a late riser's night past the window's end (Kasteren B, tz+1h)", () =>
     const h = lateRiserDays({ ...LATE_RISER, routine: { usualRisingTime: '07:40' } }, 4, 12);
     expect(h.raised()).toEqual([]);
     const lastAt = ghostAfterLateBedtime(h, 5);
+    h.advanceBy(HOUR_MS);
+    expectPossibleFall(h, lastAt);
+  });
+
+  it('guard: in bed since 05:00 (the window), the bedroom PIR at 07:52, the kitchen PIR 2 min later: possible-fall', () => {
+    // CASAS with its PIRs held 4 min: the last sign in the bedroom is the getting up, not a rest begun then.
+    const h = lateRiserDays(LATE_RISER, 4, 12, at(5, 5, 0));
+    toBed(h, at(5, 5, 0));
+    h.at(at(5, 7, 52) - h.clock.now(), 'bedroom-pir', 'motion', true);
+    h.at(2 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const lastAt = h.clock.now();
     h.advanceBy(HOUR_MS);
     expectPossibleFall(h, lastAt);
   });
