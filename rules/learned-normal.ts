@@ -310,6 +310,13 @@ export class LearnedNormal {
     if (this.rising.length > RISING_DAYS) this.rising.shift();
   }
 
+  /** How many of the recent mornings the first activity outside the bedroom came at local minute `minuteOfDay` or later. */
+  risingsFrom(minuteOfDay: number): number {
+    let n = 0;
+    for (const m of this.rising) if (m >= minuteOfDay) n++;
+    return n;
+  }
+
   /** Median rising minute of the recent mornings, or null before any. */
   usualRisingMinute(): number | null {
     if (this.rising.length === 0) return null;

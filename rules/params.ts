@@ -134,6 +134,14 @@ export interface RuleParams {
      * once it has seen this many of a minute or more (0: never; the room's silences stand, as before).
      */
     upMinSilences: number;
+    /**
+     * A rest in the bedroom begun after the night window's end (by noon) is still the resident's night for the doubt
+     * of getting up (`possible-fall.ts` `restBegunInOwnNight`, session 33) once at least this many of the recent
+     * mornings, and more than half of them, saw the resident first up outside the bedroom... (0: never)
+     */
+    ownNightMornings: number;
+    /** ...this many minutes or more after the hour that rest began. */
+    ownNightBeforeRisingMinutes: number;
   };
   noMorningActivity: {
     /** Minutes after the learned usual rising time. */
@@ -202,6 +210,8 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     stillMinNights: 14,
     stillNightPercent: 1,
     upMinSilences: 30,
+    ownNightMornings: 3,
+    ownNightBeforeRisingMinutes: 120,
   },
   noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
   nightExit: { noMotionMinutes: 10 },
@@ -296,6 +306,8 @@ export const RULE_PARAM_BOUNDS: {
     stillMinNights: [0, 365, 'nights'],
     stillNightPercent: [0, 100, 'a percentage'],
     upMinSilences: [0, 1000, 'silences; 0: never'],
+    ownNightMornings: [0, 28, 'mornings; 0: never; the rising time is learned from the last 28'],
+    ownNightBeforeRisingMinutes: [0, 720, 'minutes; 12 h at most'],
   },
   noMorningActivity: {
     marginMinutes: [0, MAX_RULE_MINUTES, upToADay],

@@ -56,6 +56,11 @@ export interface ReturnWatch {
   /** ...and its time (NaN: unknown). */
   seenAt: number;
   /**
+   * When the run of signs in `seenRoom` began: the first of them after a sign elsewhere (the resident came into that
+   * room), for `restBegunInOwnNight`. NaN: unknown (absent from a slice saved before session 33, read so).
+   */
+  seenRoomSince: number;
+  /**
    * The return in doubt is one of getting up (`upFromRestInDoubt`): it ends when its device reports again after the
    * night and the morning check (a resident up and about where one PIR alone sees them). Absent from a slice saved
    * before session 25 (read as not).
@@ -133,6 +138,7 @@ function newReturnWatch(): ReturnWatch {
     upSilences: 0,
     seenRoom: undefined,
     seenAt: NaN,
+    seenRoomSince: NaN,
     fromRest: false,
     emptyReturns: 0,
     seenReturns: 0,
@@ -284,13 +290,14 @@ function upFromRestInDoubt(
   at: number,
   restedIn: string | undefined,
   restedSince: number,
+  restBegan: number,
 ): boolean {
   return (
     restedIn === 'bedroom' &&
     seen.device.kind === 'motion' &&
     seen.device.room !== 'bedroom' &&
     !seen.activity.worn &&
-    restedThroughNight(home, restedSince, at) &&
+    restedThroughNight(home, restedSince, at, restBegan) &&
     !bedSilenceSaysEmpty(home, at)
   );
 }
@@ -302,13 +309,48 @@ function upFromRestInDoubt(
  * ends at a fixed hour, but a resident who sleeps on past it is still resting until seen up (Kasteren B: the bed mat at
  * 05:21, asleep until 10:45, its kitchen PIR firing alone at 06:20, a possible-fall at 71 min): the first PIR outside
  * the bedroom after such a silence is as much in doubt at 06:20 as at 05:50. A silence begun after the night (a nap,
- * back in the bedroom in the morning) is not; nor a report after the morning check, which calls a resident not up.
+ * back in the bedroom in the morning) is not, unless this home's own mornings say a rest begun then is still its night
+ * (`restBegunInOwnNight`, session 33: a late riser); nor a report after the morning check, which calls a resident not
+ * up.
  */
-function restedThroughNight(home: HomeState, since: number, at: number): boolean {
+function restedThroughNight(home: HomeState, since: number, at: number, began = NaN): boolean {
   if (home.inRestNight(at)) return true;
   if (!beforeMorningCheck(home, at)) return false;
   if (home.inRestNight(since)) return true;
-  return home.nextRestNightStart(since) < at;
+  return home.nextRestNightStart(since) < at || restBegunInOwnNight(home, began);
+}
+
+/** The latest local minute a rest may begin at and still be taken for the night's by `restBegunInOwnNight`: noon. */
+const OWN_NIGHT_LATEST_MIN = 12 * 60;
+
+/**
+ * Whether a rest in the bedroom begun at `began` (the resident came into the bedroom then: `seenRoomSince`, not the last
+ * sign there, which for a sleeper who stirs before getting up is the getting up itself; CASAS with its PIRs held 4 min,
+ * asleep since the night, the bedroom PIR at 07:52 and the bathroom's at 07:54), after the night window's end, is still
+ * this home's own night by its
+ * record (session 33, issue 11): on at least `possibleFall.ownNightMornings` of the recent mornings, and on more than
+ * half of them, the resident was first up outside the bedroom `possibleFall.ownNightBeforeRisingMinutes` or more after
+ * that local minute (`LearnedNormal.risingsFrom`). A late riser going to bed at 05:10 and up at 11:40 (Kasteren B; or
+ * any home whose zone is set an hour or two ahead, `tz+1h`, `tz+2h`) rests through the window's end as another sleeps
+ * through it, and the first PIR outside the bedroom just after is as much in doubt (a PIR firing alone while they
+ * sleep: B's kitchen PIR at 05:13 and 05:17, a possible-fall at 45 min). Bounded: a rest begun by noon at the latest,
+ * never where the care plan gives the rising time (the installer's word wins), never on fewer mornings than that, and
+ * the doubt itself ends at the morning check as before (`restedThroughNight`), so a resident who does not get up is
+ * called by the check as before. Only for this doubt: the night window itself, which every other rule reads, does not
+ * move. What it costs: a late riser who goes to bed in the morning, gets up within the hour and collapses where the
+ * first PIR outside the bedroom sees them, nothing else reporting, is called by inactivity, as at night.
+ */
+function restBegunInOwnNight(home: HomeState, began: number): boolean {
+  const p = home.params.possibleFall;
+  if (p.ownNightMornings <= 0 || Number.isNaN(began)) return false;
+  const minute = home.zone.minuteOfDay(began);
+  // After the window's end (`restedThroughNight` has found it outside the night) and by noon.
+  if (minute < home.nightEndMinute || minute >= OWN_NIGHT_LATEST_MIN) return false;
+  // The care plan's rising time, where given, decides instead of the record.
+  if (!Number.isNaN(home.routineRisingMinute))
+    return minute + p.ownNightBeforeRisingMinutes <= home.routineRisingMinute;
+  const later = home.learned.risingsFrom(minute + p.ownNightBeforeRisingMinutes);
+  return later >= p.ownNightMornings && 2 * later > home.learned.risingMornings();
 }
 
 /**
@@ -435,6 +477,8 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   }
   const restedIn = watch.seenRoom;
   const restedSince = watch.seenAt;
+  const restBegan = watch.seenRoomSince;
+  if (seen.device.room !== restedIn) watch.seenRoomSince = at;
   watch.seenRoom = seen.device.room;
   watch.seenAt = at;
   const sinceClosedMs = at - watch.closedAt;
@@ -470,7 +514,10 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     return;
   }
   if (watch.loneDeviceId === undefined) {
-    if (at - restedSince > AFTER_EXIT_MARGIN_MS && upFromRestInDoubt(home, seen, at, restedIn, restedSince)) {
+    if (
+      at - restedSince > AFTER_EXIT_MARGIN_MS &&
+      upFromRestInDoubt(home, seen, at, restedIn, restedSince, restBegan)
+    ) {
       beginDoubt(watch, seen.device.id, at, false, true);
     } else if (aloneAfterQuiet(home, seen, at, restedSince)) {
       beginDoubt(watch, seen.device.id, at, false, false);
@@ -839,6 +886,7 @@ export const possibleFallDefinition = {
         upSilences: typeof s.upSilences === 'number' ? s.upSilences : 0,
         seenRoom: typeof s.seenRoom === 'string' ? s.seenRoom : undefined,
         seenAt: typeof s.seenAt === 'number' ? s.seenAt : NaN,
+        seenRoomSince: typeof s.seenRoomSince === 'number' ? s.seenRoomSince : NaN,
         fromRest: s.fromRest === true,
         emptyReturns: typeof s.emptyReturns === 'number' ? s.emptyReturns : 0,
         seenReturns: typeof s.seenReturns === 'number' ? s.seenReturns : 0,
@@ -865,7 +913,12 @@ export const possibleFallDefinition = {
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     // Back from away mode (the engine restarts the silence without an activity): a return not in doubt.
     if (watch.out)
-      Object.assign(watch, newReturnWatch(), { seenRoom: watch.seenRoom, seenAt: watch.seenAt }, record(watch));
+      Object.assign(
+        watch,
+        newReturnWatch(),
+        { seenRoom: watch.seenRoom, seenAt: watch.seenAt, seenRoomSince: watch.seenRoomSince },
+        record(watch),
+      );
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;

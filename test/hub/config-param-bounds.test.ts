@@ -53,7 +53,7 @@ describe('rule parameter bounds', () => {
         checked++;
       }
     }
-    expect(checked).toBe(50);
+    expect(checked).toBe(52);
     expect(problemsLoading(withRules(DEFAULT_RULE_PARAMS))).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe('rule parameter bounds', () => {
       problemsLoading(
         withRules({
           presence: { deadDeviceDays: 0, deadDeviceEndShare: 0, outingBoundMaxHours: 0 },
-          possibleFall: { afterActivityPercent: 0, upMinSilences: 0 },
+          possibleFall: { afterActivityPercent: 0, upMinSilences: 0, ownNightMornings: 0 },
         }),
       ),
     ).toEqual([]);
