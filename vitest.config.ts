@@ -51,6 +51,13 @@ const SHARED_PROCESS = [
   'test/bridge/codec.test.ts',
 ];
 
+/**
+ * Files under SHARED_PROCESS's globs that must not share a process: `rules/local-time.ts` keeps each zone's offsets for
+ * the process's life, so a zone another file made a clock for is never read again, and the zone tests ("without Intl",
+ * "fall back to Intl") would pass whichever way the offsets were first read (review, session 33).
+ */
+const OWN_PROCESS_AMONG_SHARED = ['test/rules/tzif.test.ts'];
+
 export default defineConfig({
   test: {
     // Generous for a loaded 2-core CI machine; a test that waits waits for its condition, never for a time.
@@ -66,12 +73,14 @@ export default defineConfig({
     setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
     projects: [
       { extends: true, test: { name: 'own-process', include: ['test/**/*.test.ts'], exclude: SHARED_PROCESS } },
+      { extends: true, test: { name: 'own-process-apart', include: OWN_PROCESS_AMONG_SHARED } },
       // Stubs undone after each test, whatever the file does: the next file in the process must not see them.
       {
         extends: true,
         test: {
           name: 'shared-process',
           include: SHARED_PROCESS,
+          exclude: OWN_PROCESS_AMONG_SHARED,
           isolate: false,
           unstubGlobals: true,
           unstubEnvs: true,

@@ -6,8 +6,16 @@ export interface StorageStatus {
   state: 'ok' | 'degraded';
   /** Epoch ms of the first failure of the current degraded spell. */
   since: number | null;
-  /** SQLite error code of the latest failure (`SQLITE_FULL`, `SQLITE_BUSY`...). */
+  /**
+   * Code of the latest failure: SQLite's (`SQLITE_FULL`, `SQLITE_BUSY`...), the store's own (`WAL_IN_DOUBT_FULL`) or
+   * the system's for the disk (`EIO`...: `STORAGE_CODES`); `other` for anything else.
+   */
   lastError: string | null;
+  /**
+   * While degraded by a failure whose cause is known: what it is and what to do, for the dashboard and the installer
+   * (`STORAGE_ADVICE`); null otherwise.
+   */
+  advice: string | null;
   /** Alert changes delivered from memory and still waiting to be stored. */
   alertsHeldInMemory: number;
   /** Start-up writes that failed (a hub started on a full disk), retried until they succeed. */
@@ -30,6 +38,34 @@ export function sqliteCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
+
+/**
+ * Codes beside SQLite's that the health names (a metric label: a fixed set): the store's refusal while the WAL is in
+ * doubt at its hard limit, and the system's for a disk that fails or is full (a failed fsync of the WAL is `EIO`).
+ */
+const STORAGE_CODES: ReadonlySet<string> = new Set(['WAL_IN_DOUBT_FULL', 'EIO', 'ENOSPC', 'EROFS']);
+
+/** The code a failure is counted and shown under: `sqliteCode`, one of `STORAGE_CODES`, or `other`. */
+export function storageCode(err: unknown): string {
+  const sqlite = sqliteCode(err);
+  if (sqlite !== undefined) return sqlite;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_CODES.has(code) ? code : 'other';
+}
+
+const FAILING_CARD =
+  "the card is failing: have the installer replace it (the hub's data folder copied onto the new card); alerts still go out meanwhile";
+const DISK_FULL =
+  "the hub's disk is full: free space on it (or give it a larger card); sensor events that cannot be stored are not acknowledged, their senders keep and resend them";
+
+/** What a failure of a known code is and what to do about it (`StorageStatus.advice`). */
+const STORAGE_ADVICE: Readonly<Record<string, string>> = {
+  WAL_IN_DOUBT_FULL: `the SD card (or disk) failed a write (fsync) and the database's write-ahead log has reached its limit: the hub refuses new sensor events (their senders keep and resend them) until a write reaches the disk again; ${FAILING_CARD}`,
+  EIO: `the SD card (or disk) failed a write (fsync, I/O error): sensor events are not acknowledged (their senders keep and resend them) until a write reaches the disk again; ${FAILING_CARD}`,
+  EROFS: `the hub's disk has become read-only (the system does this to a card that fails): sensor events are not stored; ${FAILING_CARD}`,
+  ENOSPC: DISK_FULL,
+  SQLITE_FULL: DISK_FULL,
+};
 
 function metric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -90,12 +126,12 @@ export class StorageHealth {
   }
 
   /**
-   * Count and log one failure; `err` that is not a database error is counted as `other`. Logged at error once per
+   * Count and log one failure; `err` of none of the codes known (`storageCode`) is counted as `other`. Logged at error once per
    * place and episode (again after STORAGE_LOG_REPEAT_MS while it goes on), otherwise at debug: a disk full for an
    * hour is not a line every 2 s from each retry.
    */
   failed(where: string, err: unknown): void {
-    const code = sqliteCode(err) ?? 'other';
+    const code = storageCode(err);
     this.errors.inc({ code, where });
     this.lastError = code;
     const now = this.now();
@@ -191,10 +227,12 @@ export class StorageHealth {
   }
 
   status(): StorageStatus {
+    const degraded = this.since !== null;
     return {
-      state: this.since !== null ? 'degraded' : 'ok',
+      state: degraded ? 'degraded' : 'ok',
       since: this.since,
       lastError: this.lastError,
+      advice: (degraded && this.lastError !== null && STORAGE_ADVICE[this.lastError]) || null,
       alertsHeldInMemory: this.heldInMemory,
       pendingStartupWrites: [...this.deferred.keys()],
       eventWrites: this.eventWritesState(),

@@ -1,4 +1,5 @@
 // What a rule may do: arm and disarm its timers, raise and clear alerts, warn the resident.
+import type { ReportCopy } from './device-reports.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { TimerQueue, TimerSlot } from './timer-queue.js';
 import type { RuleDecision } from './types.js';
@@ -25,6 +26,12 @@ export class RuleContext {
    * arrived, so a rule that waits for a device's silence (a wearable's batches) can count it from the arrival.
    */
   heardAt = NaN;
+  /**
+   * Whether the event being handled is one of its device's reports again (`duplicateReport`: `latest`, `earlier`, or
+   * undefined for news), told once per event before its rules hear it, at the device's reports as they stood before
+   * it; the rules and the engine's bookkeeping after them read it here instead of looking again.
+   */
+  duplicate: ReportCopy = undefined;
 
   constructor(private readonly queue: TimerQueue) {}
 

@@ -14,6 +14,9 @@ export const REORDER_MS = MINUTE_MS;
 /** Later messages (distinct stamps) of a device a report within `REORDER_MS` must come behind to be a copy. */
 const LATER_MESSAGES = 3;
 
+/** What `duplicateReport` says of an event: the latest report again, an earlier one again, or (undefined) news. */
+export type ReportCopy = 'latest' | 'earlier' | undefined;
+
 /**
  * Whether the event is one of the device's reports again: `latest` (the one just before: same time, type and value),
  * `earlier` (a copy coming after a later report), undefined (a new report). A copy is looked for among the device's
@@ -23,11 +26,7 @@ const LATER_MESSAGES = 3;
  * newer, and none of them may set the device back (review, session 31). A device's reports come in its own order (one
  * bridge, one MQTT session), give or take its stamps' jitter: only a copy comes much older than its latest.
  */
-export function duplicateReport(
-  device: DeviceState,
-  event: SensorEvent,
-  at: number = event.ts,
-): 'latest' | 'earlier' | undefined {
+export function duplicateReport(device: DeviceState, event: SensorEvent, at: number = event.ts): ReportCopy {
   const recent = device.recentReports;
   for (let i = recent.length - 1; i >= 0; i--) {
     const r = recent[i]!;

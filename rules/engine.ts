@@ -7,7 +7,7 @@ import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
-import { duplicateReport, noteReport } from './device-reports.js';
+import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
@@ -109,6 +109,8 @@ export class RulesEngine {
         event: SensorEvent;
         at: number;
         now: number;
+        /** `duplicateReport`'s word on it, told before its first rule heard it. */
+        duplicate: ReportCopy;
         /** The first of the event's rules still to hear it, and the rules' time they hear it at. */
         next: number;
         rulesNow: number;
@@ -169,8 +171,9 @@ export class RulesEngine {
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
     this.ctx.heardAt = now;
+    const duplicate = (this.ctx.duplicate = duplicateReport(device, event, at));
     const next = this.eventRules(home, device, event, at, this.clockMs, 0, true);
-    this.rest = { home, device, event, at, now, next, rulesNow: this.clockMs };
+    this.rest = { home, device, event, at, now, duplicate, next, rulesNow: this.clockMs };
     // Nothing raised first (or a clear among it): the whole event now, its decisions together.
     return raisesOnly(this.ctx.decisions) ? this.ctx.take() : this.finishEvent();
   }
@@ -186,8 +189,9 @@ export class RulesEngine {
     if (!rest) return this.ctx.take();
     this.rest = undefined;
     this.ctx.heardAt = rest.now;
+    this.ctx.duplicate = rest.duplicate;
     this.eventRules(rest.home, rest.device, rest.event, rest.at, rest.rulesNow, rest.next, false);
-    this.afterEventRules(rest.home, rest.device, rest.event, rest.at);
+    this.afterEventRules(rest.home, rest.device, rest.event, rest.at, rest.duplicate);
     return this.afterEvent(rest.at, rest.now);
   }
 
@@ -398,8 +402,10 @@ export class RulesEngine {
   private onEvent(event: SensorEvent, at: number, now: number): void {
     const home = this.homeOf(event, at);
     const device = home.deviceFor(event);
+    // Whether it is a copy, told once, before its rules hear it (they and the bookkeeping after them read it).
+    const duplicate = (this.ctx.duplicate = duplicateReport(device, event, at));
     this.eventRules(home, device, event, at, now);
-    this.afterEventRules(home, device, event, at);
+    this.afterEventRules(home, device, event, at, duplicate);
   }
 
   private homeOf(event: SensorEvent, at: number): HomeState {
@@ -435,15 +441,23 @@ export class RulesEngine {
     return rules.length;
   }
 
-  /** What follows the event's own rules: a mat's presence, and the event as activity. */
-  private afterEventRules(home: HomeState, device: DeviceState, event: SensorEvent, at: number): void {
+  /**
+   * What follows the event's own rules: a mat's presence, and the event as activity. `duplicate` is `duplicateReport`'s
+   * word on the event, told before its rules heard it (nothing they do changes the device's latest reports).
+   */
+  private afterEventRules(
+    home: HomeState,
+    device: DeviceState,
+    event: SensorEvent,
+    at: number,
+    duplicate: ReportCopy,
+  ): void {
     // Any report says the device is alive (a dead one holds the room rules off: `HomeState.deviceDead`).
     home.noteReport(device, event, at);
     // One of this device's latest reports again (MQTT QoS 1 redelivering, a bridge re-sending after a reconnect, at
     // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
     // after a later report does not set the device's state back (a door's `open` after its `close` would hide the
     // next opening). The event's own rules heard it (a pendant press is one alert however often it is delivered).
-    const duplicate = duplicateReport(device, event, at);
     if (duplicate === 'earlier') return;
     if (duplicate === undefined) noteReport(device, event, at);
     // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). The latest

@@ -255,8 +255,9 @@ export class HomeState {
   readonly restNightStartMinute: number;
   readonly devices = new Map<string, DeviceState>();
   /**
-   * The ids of the configuration's devices. `devices` holds more after a restore: a snapshot brings back the state of
-   * devices taken out of the configuration since (a contact replaced by a new one under a new id), never heard again.
+   * The ids of the configuration's devices. `devices` may hold more in replay (a home absent from the configuration,
+   * its devices made as they report) and for a device heard before it left the configuration (events stored before,
+   * re-fed at a start); a restore leaves out the saved devices not among them.
    */
   private readonly configured: ReadonlySet<string>;
   /** One slot per home timer the registry declares (typed for the built-in rules'; see `timer`). */
@@ -933,7 +934,12 @@ export class HomeState {
     });
     const deviceRules = this.registry.deviceStateRules;
     for (const [id, d] of Object.entries(saved.devices ?? {})) {
-      const device = this.devices.get(id) ?? this.addDevice(id, 'other', undefined);
+      // A device taken out of the configuration since (a contact replaced by a new one under a new id, a wearable
+      // handed back) is heard no more: its state is left behind, with its timers. Brought back, it was saved again with
+      // every snapshot, for good (a wearable's detector, 11-18 KB, each), and its silence timer called it offline 25 h
+      // later, an alert nothing could clear (review, session 33). Configured again, it starts afresh, as a new device.
+      const device = this.configured.has(id) ? this.devices.get(id) : undefined;
+      if (device === undefined) continue;
       device.lastValue = d.lastValue ?? undefined;
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;

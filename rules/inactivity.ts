@@ -1,6 +1,5 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
 import type { RuleContext } from './context.js';
-import { duplicateReport } from './device-reports.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
@@ -461,13 +460,13 @@ export const inactivityDefinition = {
     device: DeviceState,
     event: SensorEvent,
     at: number,
-    _ctx: RuleContext,
+    ctx: RuleContext,
     _now: number,
     _device: undefined,
     state: InactivitySlice,
   ): void {
     if (device.kind === 'exit-door' || typeof event.value !== 'boolean') return;
-    if (duplicateReport(device, event, at) === 'earlier') return;
+    if (ctx.duplicate === 'earlier') return;
     const since = state.openSince.get(device.id);
     if (!event.value) {
       if (since === undefined) state.openSince.set(device.id, at);

@@ -239,8 +239,9 @@ async function checkStorage() {
   const storage = health && health.storage;
   const degraded = Boolean(storage && storage.state === 'degraded');
   storageBanner.classList.toggle('on', degraded);
+  // `advice`: what a known failure is and what to do (a failing SD card, a full disk), from the hub's storage health.
   storageBanner.textContent = degraded
-    ? `Storage problem on the hub (${storage.lastError || 'unknown'}): ${storage.alertsHeldInMemory} alert(s) held in memory until storage returns. Alerts still arrive; call the installer.`
+    ? `Storage problem on the hub (${storage.lastError || 'unknown'}): ${storage.advice ? `${storage.advice}. ` : ''}${storage.alertsHeldInMemory} alert(s) held in memory until storage returns. Alerts still arrive; call the installer.`
     : '';
 }
 setInterval(checkStorage, 10_000);

@@ -105,7 +105,8 @@ function harness(checkpointIn: 'native' | 'worker', options: { walLimitBytes?: n
     },
   });
   const logger = createLogger({ level: 'info', destination });
-  const health = new StorageHealth(new Registry(), logger, () => clock.now());
+  const healthMetrics = new Registry();
+  const health = new StorageHealth(healthMetrics, logger, () => clock.now());
   const state = { failing: false, model: undefined as FailingDiskModel | undefined };
   const syncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void): void => {
     const sync = state.model?.fsyncStarts();
@@ -170,7 +171,20 @@ function harness(checkpointIn: 'native' | 'worker', options: { walLimitBytes?: n
     db.close();
     await watermark.close();
   };
-  return { file, state, store, health, redelivery, acknowledged, store1, afterPowerCut, close, markErrors, lines };
+  return {
+    file,
+    state,
+    store,
+    health,
+    healthMetrics,
+    redelivery,
+    acknowledged,
+    store1,
+    afterPowerCut,
+    close,
+    markErrors,
+    lines,
+  };
 }
 
 describe('an fsync that failed, then one that succeeds', () => {
@@ -184,10 +198,12 @@ describe('an fsync that failed, then one that succeeds', () => {
         h.state.failing = true;
         expect(await h.store1(2_000)).toBe(false);
         expect(h.health.status().eventWrites).toBe('failing');
+        // Said as what it is (the card failed a write), not `other`.
+        expect(h.health.status()).toMatchObject({ lastError: 'EIO', advice: expect.stringMatching(/SD card.*fsync/) });
         // The disk takes fsyncs again: the next batch is acknowledged only once what it rests on is on the disk.
         h.state.failing = false;
         expect(await h.store1(3_000)).toBe(true);
-        expect(h.health.status().eventWrites).toBe('ok');
+        expect(h.health.status()).toMatchObject({ eventWrites: 'ok', state: 'ok', advice: null });
         expect(h.afterPowerCut()).toEqual(expect.arrayContaining(h.acknowledged));
         // Later batches as before; everything stored is in the database and survives a cut.
         expect(await h.store1(4_000)).toBe(true);
@@ -370,6 +386,15 @@ describe('the WAL in doubt at its hard limit (review, session 32)', () => {
       expect(atLimit).toBeGreaterThanOrEqual(limit);
       // Ten more batches, and a minute of a quiet home's write probes: refused at once, the log as it was.
       for (let i = 0; i < 10; i++) expect(await batch(1_000)).toBe('refused');
+      // The dashboard and /api/health say what it is and what to do (not `other`): the card, and events refused.
+      expect(h.health.status()).toMatchObject({
+        state: 'degraded',
+        lastError: 'WAL_IN_DOUBT_FULL',
+        advice: expect.stringMatching(/SD card.*refuses new sensor events.*replace it/),
+      });
+      const failures = (await h.healthMetrics.getSingleMetric('telecare_storage_errors_total')!.get()).values;
+      expect(failures.find((v) => v.labels.code === 'WAL_IN_DOUBT_FULL')?.value).toBe(11);
+      expect(failures.some((v) => v.labels.code === 'other')).toBe(false);
       await vi.advanceTimersByTimeAsync(30 * EventStore.WRITE_PROBE_MS);
       await turns();
       expect(await logBytes()).toBe(atLimit);
