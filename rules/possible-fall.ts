@@ -324,21 +324,21 @@ function restedThroughNight(home: HomeState, since: number, at: number, began = 
 const OWN_NIGHT_LATEST_MIN = 12 * 60;
 
 /**
- * Whether a rest in the bedroom begun at `began` (the resident came into the bedroom then: `seenRoomSince`, not the last
- * sign there, which for a sleeper who stirs before getting up is the getting up itself; CASAS with its PIRs held 4 min,
- * asleep since the night, the bedroom PIR at 07:52 and the bathroom's at 07:54), after the night window's end, is still
- * this home's own night by its
- * record (session 33, issue 11): on at least `possibleFall.ownNightMornings` of the recent mornings, and on more than
- * half of them, the resident was first up outside the bedroom `possibleFall.ownNightBeforeRisingMinutes` or more after
- * that local minute (`LearnedNormal.risingsFrom`). A late riser going to bed at 05:10 and up at 11:40 (Kasteren B; or
- * any home whose zone is set an hour or two ahead, `tz+1h`, `tz+2h`) rests through the window's end as another sleeps
- * through it, and the first PIR outside the bedroom just after is as much in doubt (a PIR firing alone while they
- * sleep: B's kitchen PIR at 05:13 and 05:17, a possible-fall at 45 min). Bounded: a rest begun by noon at the latest,
- * never where the care plan gives the rising time (the installer's word wins), never on fewer mornings than that, and
- * the doubt itself ends at the morning check as before (`restedThroughNight`), so a resident who does not get up is
- * called by the check as before. Only for this doubt: the night window itself, which every other rule reads, does not
- * move. What it costs: a late riser who goes to bed in the morning, gets up within the hour and collapses where the
- * first PIR outside the bedroom sees them, nothing else reporting, is called by inactivity, as at night.
+ * Whether a rest in the bedroom begun at `began` (the resident came into the bedroom then: `seenRoomSince`, not the
+ * last sign there, which for a sleeper who stirs before getting up is the getting up itself; CASAS with its PIRs held 4
+ * min, asleep since the night, the bedroom PIR at 07:52 and the bathroom's at 07:54), after the night window's end, is
+ * still this home's own night by its record (session 33, issue 11): on at least `possibleFall.ownNightMornings` of the
+ * recent mornings, and on more than half of them, the resident was first up outside the bedroom
+ * `possibleFall.ownNightBeforeRisingMinutes` or more after that local minute (`LearnedNormal.risingsFrom`). A late
+ * riser going to bed at 05:10 and up at 11:40 (Kasteren B; or any home whose zone is set an hour or two ahead, `tz+1h`,
+ * `tz+2h`) rests through the window's end as another sleeps through it, and the first PIR outside the bedroom just
+ * after is as much in doubt (a PIR firing alone while they sleep: B's kitchen PIR at 05:13 and 05:17, a possible-fall
+ * at 45 min). Bounded: a rest begun by noon at the latest, never where the care plan gives the rising time (the
+ * installer's word wins), never on fewer mornings than that, and the doubt itself ends at the morning check as before
+ * (`restedThroughNight`), so a resident who does not get up is called by the check as before. Only for this doubt: the
+ * night window itself, which every other rule reads, does not move. What it costs: a late riser who goes to bed in the
+ * morning, gets up within the hour and collapses where the first PIR outside the bedroom sees them, nothing else
+ * reporting, is called by inactivity, as at night.
  */
 function restBegunInOwnNight(home: HomeState, began: number): boolean {
   const p = home.params.possibleFall;

@@ -11,6 +11,7 @@ import type { AlertMetrics } from './metrics.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
 import type { AuditAction } from './query.js';
 import { isOpenState, rowLadder, rowToAlert, rowToAlertWithDetail, type AlertRow } from './rows.js';
+import { writeAudit } from './statements.js';
 
 /** A change stored in one transaction: the new row and the notifications recorded with it. */
 export interface Change {
@@ -52,9 +53,7 @@ export class AlertChanges {
   }
 
   audit(alertId: string, version: number, actor: string, action: AuditAction, detail: object, atMs?: number): void {
-    // The statement run as writeAudit runs it, without its entry object (made and dropped on every alert change).
-    const at = atMs ?? this.d.clock.now();
-    this.d.stored().sql.audit.run(alertId, at, actor, action, version, JSON.stringify(detail));
+    writeAudit(this.d.stored().sql, atMs ?? this.d.clock.now(), alertId, version, actor, action, detail);
   }
 
   /** Record the notifications of a change. In the transaction. */

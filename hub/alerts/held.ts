@@ -167,7 +167,7 @@ export class HeldAlerts {
         const rows: OutboxRow[] = [];
         for (const h of held) {
           sql.upsertHeld.run(h.row);
-          for (const a of h.audits) writeAudit(sql, a.at, { alertId: h.row.id, ...a });
+          for (const a of h.audits) writeAudit(sql, a.at, h.row.id, a.version, a.actor, a.action, a.detail);
           for (const delivery of h.deliveries) {
             const stored = outbox.record(delivery.row, delivery.delivered);
             if (stored && !delivery.delivered) rows.push(stored);
@@ -177,13 +177,8 @@ export class HeldAlerts {
                 ...(delivery.row.responderId ? { responderId: delivery.row.responderId } : {}),
                 fromMemory: true,
               };
-              writeAudit(sql, this.d.clock.now(), {
-                alertId: h.row.id,
-                version: delivery.row.version ?? h.row.version,
-                actor: HUB_ACTOR,
-                action: 'delivered',
-                detail,
-              });
+              const version = delivery.row.version ?? h.row.version;
+              writeAudit(sql, this.d.clock.now(), h.row.id, version, HUB_ACTOR, 'delivered', detail);
             }
           }
         }

@@ -124,9 +124,14 @@ export const HUB_ACTOR = 'hub';
 export function writeAudit(
   sql: AlertStatements,
   atMs: number,
-  entry: { alertId: string; version: number; actor: string; action: AuditAction; detail: object },
+  alertId: string,
+  version: number,
+  actor: string,
+  action: AuditAction,
+  detail: object,
 ): void {
-  sql.audit.run(entry.alertId, atMs, entry.actor, entry.action, entry.version, JSON.stringify(entry.detail));
+  // By position, no entry object: it runs on every alert change, on the press's path (session 33).
+  sql.audit.run(alertId, atMs, actor, action, version, JSON.stringify(detail));
 }
 
 /**
