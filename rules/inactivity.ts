@@ -100,10 +100,11 @@ function openedBound(
  * sensor, and a silence from this room that runs into the night is no night. Before that, a silence that starts
  * before the night window (the resident up in the evening) is weighed night by night: each such long silence begun
  * elsewhere is one bedtime seen to pass a sensor, and earns weight k / (k + nightSeenMinSilences), as a learned
- * threshold earns weight against its prior (`shrink`). A silence that starts in the night window is already in the
- * resident's night, and one that starts at the exit door may be a return home: they keep the night allowance until
- * the week is seen. Counted up to now (`LearnedNormal.longPeriods`: today's silences too, so the first evening uses
- * the night that ended that morning). It corrects itself: a night that does begin here is counted once it ends, and
+ * threshold earns weight against its prior (`shrink`); so does a silence that starts in the night window (since
+ * session 34; before, it kept the night allowance until the week was seen, then got the day value at once). One that
+ * starts at the exit door may be a return home: it keeps the night allowance until the week is seen. Counted up to
+ * now (`LearnedNormal.longPeriods`: today's silences too, so the first evening uses the night that ended that
+ * morning). It corrects itself: a night that does begin here is counted once it ends, and
  * the night allowance returns for this room.
  */
 function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number): number {
@@ -119,9 +120,11 @@ function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number
   if (home.learned.longPeriods(context, minMs, day) > 0) return 0;
   const seen = home.learned.longPeriods('home', minMs, day);
   if (seen >= p.nightSeenMinSilences) return 1;
-  // In the night window, or from the exit door (a return home, or a leaving the door alone cannot tell: where the
-  // resident goes next is just what the home has not shown, and one back late goes to bed), the night allowance stands.
-  if (home.inRestNight(start) || lastKind(home) === 'exit-door') return 0;
+  // From the exit door (a return home, or a leaving the door alone cannot tell: where the resident goes next is just
+  // what the home has not shown, and one back late goes to bed), the night allowance stands. In the night window the
+  // nights seen count as in the evening (session 34): the week of them already gives the day value there (above), so
+  // each one earns its share on the way, not nothing until the seventh.
+  if (lastKind(home) === 'exit-door') return 0;
   return seen / (seen + p.nightSeenMinSilences);
 }
 

@@ -75,12 +75,33 @@ describe('nights seen to begin elsewhere (inactivity.nightSeenMinSilences)', () 
     );
   });
 
-  it('switched off (0), or before a week of nights, the kitchen at night keeps the night allowance', () => {
-    for (const h of [weeks(8, [], { inactivity: { nightSeenMinSilences: 0 } }), weeks(5)]) {
-      const d = delay(h);
-      expect(d.kind).toBe('inactivity');
-      expect(d.minutes).toBeGreaterThan(400);
-    }
+  it('switched off (0), the kitchen at night keeps the night allowance', () => {
+    const d = delay(weeks(8, [], { inactivity: { nightSeenMinSilences: 0 } }));
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBeGreaterThan(400);
+  });
+
+  it('night by night in the night window too: a late snack at 23:30 gets less than the night allowance as nights are seen', () => {
+    const off = { inactivity: { nightSeenMinSilences: 0 } };
+    // Day 5, 23:30 (in the night window): five nights begun in the bedroom, weight 5 / (5 + 7) toward the day value, as
+    // an evening silence gets (session 34; before, the full night allowance until the seventh night, then the day value).
+    const five = delay(weeks(5));
+    const fiveOff = delay(weeks(5, [], off));
+    expect(five.kind).toBe('inactivity');
+    expect(five.minutes).toBeLessThan(fiveOff.minutes - 30);
+    expect(five.minutes).toBeGreaterThan(240);
+    // Fewer nights seen, more allowance; still less than none seen.
+    const two = delay(weeks(2));
+    expect(two.kind).toBe('inactivity');
+    expect(two.minutes).toBeGreaterThan(five.minutes);
+    expect(two.minutes).toBeLessThan(delay(weeks(2, [], off)).minutes - 30);
+  });
+
+  it('night by night in the night window: a room where a night began keeps the night allowance at 23:30', () => {
+    const off = { inactivity: { nightSeenMinSilences: 0 } };
+    const d = delay(weeks(5, [1])); // Tuesday: to bed from the kitchen, unseen
+    expect(d.kind).toBe('inactivity');
+    expect(d.minutes).toBe(delay(weeks(5, [1], off)).minutes);
   });
 
   it('the bedroom reporting moments before: the night may have begun there, and keeps its allowance', () => {
