@@ -229,6 +229,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
+  /** Connections logged in with a username, until their socket closes (see disconnectUsers). */
+  private readonly withUsername = new Set<Client>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
@@ -322,6 +324,10 @@ export class EmbeddedBroker implements HubBroker {
               return;
             }
             this.identities.set(client, result.identity);
+            if (result.identity.username !== undefined) {
+              this.withUsername.add(client);
+              (client.conn as net.Socket).once('close', () => this.withUsername.delete(client));
+            }
             this.pending.loggedIn(client.conn as net.Socket);
             done(null, true);
           },
@@ -717,6 +723,27 @@ export class EmbeddedBroker implements HubBroker {
         this.log.error({ err, filter }, 'hub subscription handler failed');
       }
     }
+  }
+
+  /**
+   * Closes every connection logged in as one of `usernames` (a reload removed or changed their credential: the
+   * connection's rights were those of the old one). Their clients reconnect and log in again, or are refused.
+   * Returns how many were closed.
+   */
+  disconnectUsers(usernames: ReadonlySet<string>): number {
+    if (usernames.size === 0) return 0;
+    let closed = 0;
+    for (const client of this.withUsername) {
+      const username = this.identities.get(client)?.username;
+      if (username === undefined || !usernames.has(username)) continue;
+      this.withUsername.delete(client);
+      (client.conn as net.Socket).destroy();
+      closed += 1;
+    }
+    if (closed > 0) {
+      this.log.warn({ connections: closed }, 'mqtt connections closed: their credential was removed or changed');
+    }
+    return closed;
   }
 
   async stop(): Promise<void> {
