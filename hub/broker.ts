@@ -74,6 +74,8 @@ export interface EmbeddedBrokerOptions {
   maxPendingPerSource?: number;
   /** QoS 1 messages one persistent session may have queued, unacknowledged (default DEFAULT_OFFLINE_QUEUE_MAX). */
   offlineQueueMax?: number;
+  /** The same for all persistent sessions together (default DEFAULT_OFFLINE_QUEUE_TOTAL_MAX). */
+  offlineQueueTotalMax?: number;
 }
 
 /**
@@ -84,6 +86,11 @@ export interface EmbeddedBrokerOptions {
  * any scheme and several minutes of a 200-flat scheme's events; a few megabytes at most.
  */
 export const DEFAULT_OFFLINE_QUEUE_MAX = 10_000;
+/**
+ * All persistent sessions together (about 26 MB of heap at 265 bytes a message): a program that connects under a new
+ * client id at every start, or a credential holder making sessions on purpose, cannot multiply the bound above.
+ */
+export const DEFAULT_OFFLINE_QUEUE_TOTAL_MAX = 100_000;
 
 /**
  * A client's own queue: about a thousand alert messages, far above any burst a reading client sees (a dashboard
@@ -418,6 +425,7 @@ export class EmbeddedBroker implements HubBroker {
     });
     const offline = skipOfflineQueueWithoutPersistentSubscriptions(aedes, {
       max: this.options.offlineQueueMax ?? DEFAULT_OFFLINE_QUEUE_MAX,
+      totalMax: this.options.offlineQueueTotalMax ?? DEFAULT_OFFLINE_QUEUE_TOTAL_MAX,
       onFull: (clientId) => this.offlineQueueFull(clientId),
     });
     const persistentSubscriptions = offline.persistent;
@@ -869,7 +877,7 @@ const NOTHING_QUEUED: Promise<void> = Promise.resolve();
  */
 function skipOfflineQueueWithoutPersistentSubscriptions(
   aedes: Aedes,
-  bound: { max: number; onFull: (clientId: string) => void },
+  bound: { max: number; totalMax: number; onFull: (clientId: string) => void },
 ): { persistent: () => boolean; queued: () => number } {
   const persistence = (aedes as unknown as { persistence: OfflineQueue }).persistence;
   const add = persistence.addSubscriptions.bind(persistence);
@@ -886,7 +894,10 @@ function skipOfflineQueueWithoutPersistentSubscriptions(
     const n = queued.get(clientId) ?? 0;
     // Only a session whose client is away loses messages: a connected one is being sent its queue (a reconnection
     // drains it while new messages come), and one that stops reading is dropped for that (dropWhenStalled).
-    if (n >= bound.max && (clients[clientId] === undefined || clients[clientId].closed === true)) {
+    if (
+      (n >= bound.max || total >= bound.totalMax) &&
+      (clients[clientId] === undefined || clients[clientId].closed === true)
+    ) {
       bound.onFull(clientId);
       return false;
     }

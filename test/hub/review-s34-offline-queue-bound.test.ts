@@ -36,7 +36,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function startBroker(): Promise<EmbeddedBroker> {
+async function startBroker(totalMax?: number): Promise<EmbeddedBroker> {
   const config = parseHubConfig(ONE_HOME_CONFIG);
   metrics = createMetricsRegistry();
   broker = new EmbeddedBroker({
@@ -48,6 +48,7 @@ async function startBroker(): Promise<EmbeddedBroker> {
     logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     metrics,
     offlineQueueMax: MAX,
+    ...(totalMax === undefined ? {} : { offlineQueueTotalMax: totalMax }),
   });
   await broker.start();
   return broker;
@@ -58,10 +59,10 @@ async function dropped(): Promise<number> {
   return metric.values.find((v) => v.labels.reason === 'offline-queue-full')?.value ?? 0;
 }
 
-/** The persistent session `away`, connected; `seen` collects the `n` of each event it receives. */
-async function session(seen: number[]): Promise<MqttClient> {
+/** The persistent session `clientId`, connected; `seen` collects the `n` of each event it receives. */
+async function session(seen: number[], clientId = 'away'): Promise<MqttClient> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
-    clientId: 'away',
+    clientId,
     clean: false,
     reconnectPeriod: 0,
   });
@@ -114,5 +115,22 @@ describe('the queue of a persistent session whose client is away', () => {
     await vi.waitFor(() => expect(second).toHaveLength(MAX), { timeout: 15_000, interval: 20 });
     expect(second).toEqual([200, 201, 202, 203, 204]);
     expect(await dropped()).toBe(3);
+  });
+});
+
+describe('the queues of all persistent sessions together', () => {
+  it('hold at most offlineQueueTotalMax messages: sessions made under new client ids cannot multiply the bound', async () => {
+    await startBroker(MAX + 2);
+    const sensor = await mqttClient(broker!.port, { clientId: 'sensor' });
+    clients.push(sensor);
+    for (const id of ['first', 'second']) {
+      const client = await session([], id);
+      await client.subscribeAsync(TOPIC, { qos: 1 });
+      await client.endAsync();
+    }
+    // Each event is queued for both while there is room: 7 copies in all, then none.
+    await publish(sensor, 0, MAX);
+    await vi.waitFor(async () => expect(await dropped()).toBe(2 * MAX - (MAX + 2)), { timeout: 15_000, interval: 20 });
+    expect(broker!.describe().persistentSessionQueued).toBe(MAX + 2);
   });
 });
