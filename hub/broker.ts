@@ -248,8 +248,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
-  /** Connections logged in with a username, until their socket closes (see disconnectUsers). */
-  private readonly withUsername = new Set<Client>();
+  /** The aedes client of each open socket in `sockets` (see disconnectUsers). */
+  private readonly clientOfSocket = new WeakMap<net.Socket, Client>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
@@ -359,10 +359,6 @@ export class EmbeddedBroker implements HubBroker {
               return;
             }
             this.identities.set(client, result.identity);
-            if (result.identity.username !== undefined) {
-              this.withUsername.add(client);
-              (client.conn as net.Socket).once('close', () => this.withUsername.delete(client));
-            }
             this.pending.loggedIn(client.conn as net.Socket);
             done(null, true);
           },
@@ -474,6 +470,7 @@ export class EmbeddedBroker implements HubBroker {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const client = aedes.handle(socket);
+      this.clientOfSocket.set(socket, client);
       this.takePublishes(client);
       deliverOwnAtOnce(client, this.ownPayloads);
       this.dropWhenStalled(socket, () => client.id);
@@ -774,11 +771,11 @@ export class EmbeddedBroker implements HubBroker {
   disconnectUsers(usernames: ReadonlySet<string>): number {
     if (usernames.size === 0) return 0;
     let closed = 0;
-    for (const client of this.withUsername) {
-      const username = this.identities.get(client)?.username;
-      if (username === undefined || !usernames.has(username)) continue;
-      this.withUsername.delete(client);
-      (client.conn as net.Socket).destroy();
+    for (const socket of this.sockets) {
+      const client = this.clientOfSocket.get(socket);
+      const username = client && this.identities.get(client)?.username;
+      if (username === undefined || !usernames.has(username) || socket.destroyed) continue;
+      socket.destroy();
       closed += 1;
     }
     if (closed > 0) {
