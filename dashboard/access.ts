@@ -52,6 +52,15 @@ function mayScrapeMetrics(principal: Principal): boolean {
   return principal.kind === 'token' && (allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read'));
 }
 
+/**
+ * Whether `GET /api/health` gives `principal` its details. They move with each alert (the uplink's queue and last
+ * send, alerts held in memory, the broker's queues): so a role that may read alerts or sensor data (the console's
+ * storage banner, the installer), never the analyst, who sees whole ended months only (review, session 34).
+ */
+export function mayReadHealthDetails(principal: Principal): boolean {
+  return allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read');
+}
+
 function mayUse(principal: Principal, access: Access): boolean {
   if (access === 'public' || access === 'login') return true;
   if (access === 'metrics:read' && mayScrapeMetrics(principal)) return true;

@@ -72,7 +72,25 @@ export interface EmbeddedBrokerOptions {
   clientQueueBytes?: number;
   /** Connections one remote address may have open before logging in (default MAX_PENDING_PER_SOURCE). */
   maxPendingPerSource?: number;
+  /** QoS 1 messages one persistent session may have queued, unacknowledged (default DEFAULT_OFFLINE_QUEUE_MAX). */
+  offlineQueueMax?: number;
+  /** The same for all persistent sessions together (default DEFAULT_OFFLINE_QUEUE_TOTAL_MAX). */
+  offlineQueueTotalMax?: number;
 }
+
+/**
+ * QoS 1 messages kept for one persistent session (clean = false) until its client acknowledges them: as Mosquitto's
+ * `max_queued_messages` (1,000 there), beyond it new ones are dropped for that session and counted. Without a bound, a
+ * session whose client never came back (a Node-RED flow removed, a phone app uninstalled) kept every sensor event or
+ * alert it had subscribed to, in the hub's memory, for the life of the process. Ten thousand is a day of alerts for
+ * any scheme and several minutes of a 200-flat scheme's events; a few megabytes at most.
+ */
+export const DEFAULT_OFFLINE_QUEUE_MAX = 10_000;
+/**
+ * All persistent sessions together (about 26 MB of heap at 265 bytes a message): a program that connects under a new
+ * client id at every start, or a credential holder making sessions on purpose, cannot multiply the bound above.
+ */
+export const DEFAULT_OFFLINE_QUEUE_TOTAL_MAX = 100_000;
 
 /**
  * A client's own queue: about a thousand alert messages, far above any burst a reading client sees (a dashboard
@@ -93,6 +111,7 @@ export const MQTT_REFUSAL_REASONS = [
   'retain-sensor-topic',
   'retain-quota',
   'too-many-unauthenticated',
+  'offline-queue-full',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
@@ -229,6 +248,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
+  /** The aedes client of each open socket in `sockets` (see disconnectUsers). */
+  private readonly clientOfSocket = new WeakMap<net.Socket, Client>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
@@ -253,6 +274,10 @@ export class EmbeddedBroker implements HubBroker {
    * then neither floods the log nor spends a synchronous log write per attempt on the loop that carries alerts.
    */
   private loginRefusalWarnedAt = -Infinity;
+  /** Messages queued for persistent sessions, unacknowledged (for GET /api/health). */
+  private offlineQueued: () => number = () => 0;
+  /** When a full persistent session queue was last logged (one line a minute). */
+  private offlineFullWarnedAt = -Infinity;
   private loginRefusalsUnlogged = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
@@ -279,6 +304,18 @@ export class EmbeddedBroker implements HubBroker {
 
   private refuse(reason: MqttRefusal): void {
     this.refused.inc({ reason }, 1);
+  }
+
+  /** A message not queued for a persistent session whose queue is full: counted; logged once a minute. */
+  private offlineQueueFull(clientId: string): void {
+    this.refuse('offline-queue-full');
+    const now = Date.now();
+    if (now - this.offlineFullWarnedAt < 60_000 && now >= this.offlineFullWarnedAt) return;
+    this.offlineFullWarnedAt = now;
+    this.log.warn(
+      { clientId, queued: this.options.offlineQueueMax ?? DEFAULT_OFFLINE_QUEUE_MAX },
+      'mqtt persistent session queue full: new messages for it are dropped until its client comes back (logged once a minute)',
+    );
   }
 
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
@@ -382,7 +419,13 @@ export class EmbeddedBroker implements HubBroker {
         return identity && this.options.access.canRead(identity, packet.topic) ? packet : null;
       },
     });
-    const persistentSubscriptions = skipOfflineQueueWithoutPersistentSubscriptions(aedes);
+    const offline = skipOfflineQueueWithoutPersistentSubscriptions(aedes, {
+      max: this.options.offlineQueueMax ?? DEFAULT_OFFLINE_QUEUE_MAX,
+      totalMax: this.options.offlineQueueTotalMax ?? DEFAULT_OFFLINE_QUEUE_TOTAL_MAX,
+      onFull: (clientId) => this.offlineQueueFull(clientId),
+    });
+    const persistentSubscriptions = offline.persistent;
+    this.offlineQueued = offline.queued;
     publishLiveOnly(aedes, persistentSubscriptions);
     rememberRoutes(aedes);
     aedes.on('clientError', (client, err) =>
@@ -427,6 +470,7 @@ export class EmbeddedBroker implements HubBroker {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const client = aedes.handle(socket);
+      this.clientOfSocket.set(socket, client);
       this.takePublishes(client);
       deliverOwnAtOnce(client, this.ownPayloads);
       this.dropWhenStalled(socket, () => client.id);
@@ -719,6 +763,27 @@ export class EmbeddedBroker implements HubBroker {
     }
   }
 
+  /**
+   * Closes every connection logged in as one of `usernames` (a reload removed or changed their credential: the
+   * connection's rights were those of the old one). Their clients reconnect and log in again, or are refused.
+   * Returns how many were closed.
+   */
+  disconnectUsers(usernames: ReadonlySet<string>): number {
+    if (usernames.size === 0) return 0;
+    let closed = 0;
+    for (const socket of this.sockets) {
+      const client = this.clientOfSocket.get(socket);
+      const username = client && this.identities.get(client)?.username;
+      if (username === undefined || !usernames.has(username) || socket.destroyed) continue;
+      socket.destroy();
+      closed += 1;
+    }
+    if (closed > 0) {
+      this.log.warn({ connections: closed }, 'mqtt connections closed: their credential was removed or changed');
+    }
+    return closed;
+  }
+
   async stop(): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return;
@@ -778,6 +843,7 @@ export class EmbeddedBroker implements HubBroker {
       ...(this.tlsListeningPort ? { tlsPort: this.tlsListeningPort } : {}),
       clients: this.aedes?.connectedClients ?? 0,
       stalledClientsDropped: this.stalledDrops,
+      persistentSessionQueued: this.offlineQueued(),
       retained: this.retained.describe(),
     };
   }
@@ -787,7 +853,10 @@ export class EmbeddedBroker implements HubBroker {
 interface OfflineQueue {
   addSubscriptions(client: Client, subs: readonly { qos: number }[], callback?: unknown): Promise<void>;
   subscriptionsByTopic(topic: string, callback?: unknown): Promise<unknown[]>;
-  outgoingEnqueueCombi(subs: readonly unknown[], packet: unknown, callback?: unknown): Promise<void>;
+  outgoingEnqueueCombi(subs: readonly { clientId: string }[], packet: unknown, callback?: unknown): Promise<void>;
+  outgoingEnqueue(sub: { clientId: string }, packet: unknown, callback?: unknown): Promise<void>;
+  /** Removes the session's queued message with the packet's id; resolves with it, or undefined when none. */
+  outgoingClearMessageId(client: { id: string }, packet: unknown, callback?: unknown): Promise<unknown>;
 }
 
 const NO_SUBSCRIPTIONS: Promise<unknown[]> = Promise.resolve(Object.freeze([]) as unknown as unknown[]);
@@ -803,11 +872,36 @@ const NOTHING_QUEUED: Promise<void> = Promise.resolve();
  * Fixed parameters, not rest ones: these run for every message. A callback means the callback API, which aedes
  * does not use: passed through as it is.
  */
-function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boolean {
+function skipOfflineQueueWithoutPersistentSubscriptions(
+  aedes: Aedes,
+  bound: { max: number; totalMax: number; onFull: (clientId: string) => void },
+): { persistent: () => boolean; queued: () => number } {
   const persistence = (aedes as unknown as { persistence: OfflineQueue }).persistence;
   const add = persistence.addSubscriptions.bind(persistence);
   const byTopic = persistence.subscriptionsByTopic.bind(persistence);
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
+  const enqueueOne = persistence.outgoingEnqueue.bind(persistence);
+  const clear = persistence.outgoingClearMessageId.bind(persistence);
+  // Messages queued per session (client id), as the persistence holds them: a copy is queued by the two enqueues and
+  // removed only by clearMessageId (the client's PUBACK, or a reconnection that empties the queue).
+  const queued = new Map<string, number>();
+  let total = 0;
+  const clients = (aedes as unknown as { clients: Record<string, { closed?: boolean } | undefined> }).clients;
+  const admit = (clientId: string): boolean => {
+    const n = queued.get(clientId) ?? 0;
+    // Only a session whose client is away loses messages: a connected one is being sent its queue (a reconnection
+    // drains it while new messages come), and one that stops reading is dropped for that (dropWhenStalled).
+    if (
+      (n >= bound.max || total >= bound.totalMax) &&
+      (clients[clientId] === undefined || clients[clientId].closed === true)
+    ) {
+      bound.onFull(clientId);
+      return false;
+    }
+    queued.set(clientId, n + 1);
+    total += 1;
+    return true;
+  };
   let persistentSubscriptions = false;
   persistence.addSubscriptions = (client, subs, callback) => {
     if (subs.some((sub) => sub.qos > 0)) persistentSubscriptions = true;
@@ -819,9 +913,36 @@ function skipOfflineQueueWithoutPersistentSubscriptions(aedes: Aedes): () => boo
   };
   persistence.outgoingEnqueueCombi = (subs, packet, callback) => {
     if (callback !== undefined) return enqueue(subs, packet, callback);
-    return subs.length === 0 ? NOTHING_QUEUED : enqueue(subs, packet);
+    if (subs.length === 0) return NOTHING_QUEUED;
+    // Each session with room gets its copy; a full one none (counted). The usual case (all have room) copies nothing.
+    let admitted: { clientId: string }[] | undefined;
+    for (let i = 0; i < subs.length; i++) {
+      if (admit(subs[i]!.clientId)) {
+        if (admitted) admitted.push(subs[i]!);
+      } else {
+        admitted ??= subs.slice(0, i);
+      }
+    }
+    if (admitted === undefined) return enqueue(subs, packet);
+    return admitted.length === 0 ? NOTHING_QUEUED : enqueue(admitted, packet);
   };
-  return () => persistentSubscriptions;
+  persistence.outgoingEnqueue = (sub, packet, callback) => {
+    if (callback !== undefined) return enqueueOne(sub, packet, callback);
+    return admit(sub.clientId) ? enqueueOne(sub, packet) : NOTHING_QUEUED;
+  };
+  persistence.outgoingClearMessageId = (client, packet, callback) => {
+    if (callback !== undefined) return clear(client, packet, callback);
+    return clear(client, packet).then((removed) => {
+      if (removed !== undefined && queued.has(client.id)) {
+        total -= 1;
+        const n = queued.get(client.id)! - 1;
+        if (n > 0) queued.set(client.id, n);
+        else queued.delete(client.id);
+      }
+      return removed;
+    });
+  };
+  return { persistent: () => persistentSubscriptions, queued: () => total };
 }
 
 /** A publication's payload as bytes (mqtt-packet parses a Buffer; a string only from an in-process publish). */

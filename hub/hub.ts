@@ -424,7 +424,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const nextIndex = new DeviceIndex(next);
     ingest.setConfig(next, nextIndex);
     mqttAccess.setIndex(nextIndex);
-    credentials.setConfig(next);
+    const changedCredentials = credentials.setConfig(next);
+    // A connection keeps the rights it logged in with: one whose credential was removed or changed is closed.
+    if (broker instanceof EmbeddedBroker) broker.disconnectUsers(changedCredentials);
     alertService.setConfig(next);
     activityWorker.setConfig(next);
     appDeps.config = next;

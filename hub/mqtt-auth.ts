@@ -51,6 +51,17 @@ function windowOver(sinceMs: number, nowMs: number): boolean {
   return nowMs - sinceMs >= FAILURE_WINDOW_MS || nowMs < sinceMs;
 }
 
+/** Each configured MQTT user's credential as one comparable string: hash, role and homes. */
+function credentialKeys(config: HubConfig): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const user of config.mqttUsers) {
+    const scope = scopeOf(user);
+    const homes = scope === 'all' ? '*' : [...scope].sort().join('\n');
+    keys.set(user.username, `${user.passwordHash}\0${user.role}\0${homes}`);
+  }
+  return keys;
+}
+
 function scopeOf(user: Pick<MqttUserConfig, 'role' | 'homes'>): HomeScope {
   if (user.homes === undefined) {
     // People's credentials default to every home; a device or bridge without `homes` may touch none (least privilege).
@@ -68,11 +79,25 @@ export class MqttCredentials {
   // A fixed digest compared against when the username is unknown: a refusal that costs no scrypt.
   private readonly dummyDigest = createHash('sha256').update(randomBytes(32)).digest();
   private credentialRow: Statement<[string]> | undefined;
+  /** Counts reloads: a password check that a reload overtook is made again against the new credentials. */
+  private generation = 0;
 
-  /** MQTT users of a reloaded configuration (SIGHUP), for connections from now on. */
-  setConfig(config: HubConfig): void {
+  /**
+   * MQTT users of a reloaded configuration (SIGHUP), for connections from now on. Returns the usernames whose
+   * credential the reload removed or changed (password hash, role or homes): a connection made with the old one
+   * still holds the old rights, so the broker closes it (`EmbeddedBroker.disconnectUsers`).
+   */
+  setConfig(config: HubConfig): ReadonlySet<string> {
+    const before = credentialKeys(this.config);
+    const after = credentialKeys(config);
+    const changed = new Set<string>();
+    for (const [username, key] of before) if (after.get(username) !== key) changed.add(username);
+    // A user new to the file may replace a credential the hub made itself (`installer`, table mqtt_credentials).
+    for (const username of after.keys()) if (!before.has(username)) changed.add(username);
     this.config = config;
     this.verified.clear();
+    this.generation += 1;
+    return changed;
   }
 
   constructor(
@@ -154,12 +179,15 @@ export class MqttCredentials {
     if (isScrypt && this.throttled(remoteAddress))
       return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
     let ok: boolean;
+    const generation = this.generation;
     try {
       ok = await verifyPassword(secret, entry.hash, { source: remoteAddress ?? 'unknown' });
     } catch (err) {
       if (err instanceof HashQueueFull) return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
       throw err;
     }
+    // The credential was removed or changed while its hash was checked: the login must not carry the old rights.
+    if (generation !== this.generation) return this.authenticate(remoteAddress, username, password, options);
     if (!ok) {
       this.recordFailure(remoteAddress);
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };

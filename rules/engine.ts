@@ -6,6 +6,7 @@ import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } 
 import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
+import { clearOfflineWithoutDevice } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -262,6 +263,7 @@ export class RulesEngine {
     this.fireDue(now);
     const at = this.clockMs;
     for (const home of this.homes) {
+      clearOfflineWithoutDevice(home, at, this.ctx);
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
       // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
       // alarms: smoke, water, climate...) says nothing by its silence: called 10 h after every install, never right.

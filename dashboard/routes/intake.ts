@@ -1,5 +1,6 @@
 // Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { mayReadHealthDetails } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 
@@ -12,7 +13,8 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       config: { access: 'public' },
       schema: {
         tags: ['hub'],
-        summary: 'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only when logged in',
+        summary:
+          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data',
         security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
@@ -28,8 +30,10 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       // The database is what every answer needs; a hub that lost it is not ok.
       const ok = deps.db.open;
       const status = ok ? 'ok' : 'not ok';
-      // Without a login: nothing that tells a stranger about the installation (homes, clients, versions).
-      const body = request.principal ? { status, ...deps.health() } : { status };
+      // Without a login: nothing that tells a stranger about the installation (homes, clients, versions). The
+      // analyst's login neither: the details move with each alert.
+      const body =
+        request.principal && mayReadHealthDetails(request.principal) ? { status, ...deps.health() } : { status };
       return reply.code(ok ? 200 : 503).send(body);
     },
   );
