@@ -51,11 +51,20 @@ export function matStuck(home: HomeState, device: DeviceState, at: number): bool
   return device.restVoid || at - device.heldSince >= home.params.presence.matHeldMaxHours * HOUR_MS;
 }
 
-/** Whether the home has a bed mat and none is stuck: then an empty bed and a quiet bedroom mean nobody in bed. */
+/**
+ * Whether the home has a bed mat that has reported and none is stuck: then an empty bed and a quiet bedroom mean nobody
+ * in bed. A bed mat that has never reported says nothing by its silence (not yet in use, on the side of the bed nobody
+ * sleeps on, not paired): until one has, the bedroom is watched as a bedroom without a mat (session 34).
+ */
 export function bedMatsWork(home: HomeState, at: number): boolean {
   if (!home.hasBedMat) return false;
-  for (const d of home.devices.values()) if (d.kind === 'bed' && matStuck(home, d, at)) return false;
-  return true;
+  let heard = false;
+  for (const d of home.devices.values()) {
+    if (d.kind !== 'bed') continue;
+    if (matStuck(home, d, at)) return false;
+    if (d.lastValue !== undefined) heard = true;
+  }
+  return heard;
 }
 
 /** Whether the home's bed and chair mats have each reported and none is stuck: an empty mat then means nobody on it. */

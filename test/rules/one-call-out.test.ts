@@ -47,6 +47,8 @@ describe('one call-out per silence (inactivity family)', () => {
 
   it('a kind of the family left open from an earlier silence does not hold back the next silence', () => {
     const h = new Harness(undefined, MONDAY + 21 * HOUR_MS);
+    // The bed mat has reported (empty): its silence says nobody is in bed (a mat never heard from would not, session 34).
+    h.at(0, 'bed', 'occupancy', false);
     h.at(0, 'fridge', 'contact', false);
     h.advanceBy(13 * HOUR_MS);
     // 10:00 Tuesday: inactivity (07:00) is open, no-morning-activity was not raised.
