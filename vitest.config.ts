@@ -49,6 +49,9 @@ const SHARED_PROCESS = [
   'test/hub/{uplink-settings,topics,ingest,mqtt-frame-guard}.test.ts',
   'test/dashboard/alert-why.test.ts',
   'test/bridge/codec.test.ts',
+  // The wearable detector's files that read recordings or synthesise signals and run them through the pure detector
+  // (session 34); not live (hub processes) nor replay (temp folders, a CLI).
+  'test/fall/{detector,engine,transport,older-falls,wearable-cv,wearable-eval,wearable-figures,wearable-sensor,wearable-transport}.test.ts',
 ];
 
 /**

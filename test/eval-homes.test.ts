@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { evaluateHomes, formatHomesTable, TUNING_HOMES } from '../eval/homes.js';
-import { loadHomes } from '../eval/homes-data.js';
+import { loadHomes, type HomeRecording } from '../eval/homes-data.js';
 import {
   dropOnePerturbations,
   evaluateRobustness,
@@ -12,6 +12,31 @@ import {
   formatRobustnessTable,
   PERTURBATIONS,
 } from '../eval/homes-robustness.js';
+
+/**
+ * The recordings are read once for the file, not once per evaluation (six reads, about 1.5 s of CPU each; docs/testing.md,
+ * session 34). Each evaluation gets them as `loadHomes` returns them, but frozen throughout: an evaluation that changed a
+ * recording it was given would throw here, instead of handing the next evaluation other data than a fresh read.
+ */
+vi.mock('../eval/homes-data.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../eval/homes-data.js')>();
+  const deepFreeze = <T>(value: T): T => {
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+  };
+  const read = new Map<string, readonly HomeRecording[]>();
+  return {
+    ...actual,
+    loadHomes: (dataDir: string): HomeRecording[] => {
+      const dir = path.resolve(dataDir);
+      if (!read.has(dir)) read.set(dir, deepFreeze(actual.loadHomes(dir)));
+      return [...read.get(dir)!];
+    },
+  };
+});
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(projectRoot, '../shared/data');

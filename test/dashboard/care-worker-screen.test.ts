@@ -1,7 +1,7 @@
 // At the screen for a care worker (Debian chromium, 375 px and desktop): the home's charts read right (a bedtime
 // after midnight is late, not early), the critical banner keeps its text readable while it pulses, and a home
 // just installed says why its charts are empty.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DailyFeatures } from '../../analytics/types.js';
 import { FakeClock } from '../../hub/clock.js';
@@ -51,18 +51,31 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
+/**
+ * The admin's session from the first login through the login page, its cookie given to every later page's context:
+ * each login is a scrypt check (about 0.2 s of CPU) and a page more, and these tests are about the console, not the
+ * login (test/dashboard/auth.test.ts has that).
+ */
+let session: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+
 async function loggedIn(width: number, options: { reducedMotion?: 'reduce' } = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width, height: 800 },
     locale: 'en-GB',
     ...(options.reducedMotion ? { reducedMotion: options.reducedMotion } : {}),
+    ...(session ? { storageState: session } : {}),
   });
   const page = await context.newPage();
+  if (session) {
+    await page.goto(`${base}/console`);
+    return page;
+  }
   await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${base}/console`);
+  session = await context.storageState();
   return page;
 }
 

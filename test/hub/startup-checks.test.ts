@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { adminGet, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
@@ -35,6 +35,36 @@ async function runOnce(events: number, stop: 'SIGTERM' | 'SIGKILL'): Promise<voi
   hub = undefined;
 }
 
+/**
+ * Data folders as `runOnce` leaves them, made once for the file and copied into each test's folder: two damage tests
+ * start from a hub stopped gracefully, two from one killed, and each hub start costs about 2 s of CPU (docs/testing.md,
+ * session 34). No process has a folder's files open when it is copied (the WAL and its index included).
+ */
+const made = new Map<string, string>();
+afterAll(() => {
+  for (const folder of made.values()) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** This test's data folder as `runOnce(events, stop)` leaves it, copied from the file's one such run. */
+async function dataAfter(events: number, stop: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const key = `${events} ${stop}`;
+  let source = made.get(key);
+  if (source === undefined) {
+    const own = dir;
+    source = dir = tempDir('startcheck-made');
+    try {
+      await runOnce(events, stop);
+      made.set(key, source);
+    } catch (err) {
+      fs.rmSync(source, { recursive: true, force: true });
+      throw err;
+    } finally {
+      dir = own;
+    }
+  }
+  fs.cpSync(path.join(source, 'data'), path.join(dir, 'data'), { recursive: true });
+}
+
 /** Start the hub and expect it to refuse: its exit code and what it said. */
 async function refusedStart(): Promise<{ code: number | null; message: string }> {
   try {
@@ -48,7 +78,7 @@ async function refusedStart(): Promise<{ code: number | null; message: string }>
 
 describe('damage noticed at start', () => {
   it('a damaged database file: a clear message and exit code 3', async () => {
-    await runOnce(20, 'SIGTERM');
+    await dataAfter(20, 'SIGTERM');
     const fd = fs.openSync(dbFile(), 'r+');
     const pageBytes = 4096;
     const size = fs.fstatSync(fd).size;
@@ -65,7 +95,7 @@ describe('damage noticed at start', () => {
   }, 60_000);
 
   it('a database written by a newer hub (format or a module schema beyond this one): refused with exit code 4', async () => {
-    await runOnce(1, 'SIGTERM');
+    await dataAfter(20, 'SIGTERM');
     const db = new Database(dbFile());
     db.pragma('user_version = 99');
     db.close();
@@ -83,7 +113,7 @@ describe('damage noticed at start', () => {
   }, 60_000);
 
   it('a truncated WAL that lost acknowledged events is reported at start (log and health), and the hub carries on', async () => {
-    await runOnce(30, 'SIGKILL');
+    await dataAfter(30, 'SIGKILL');
     const wal = `${dbFile()}-wal`;
     expect(fs.statSync(wal).size).toBeGreaterThan(0);
     fs.truncateSync(wal, 0);
@@ -97,7 +127,7 @@ describe('damage noticed at start', () => {
   }, 60_000);
 
   it('a clean restart after kill -9 reports nothing lost', async () => {
-    await runOnce(30, 'SIGKILL');
+    await dataAfter(30, 'SIGKILL');
     hub = await spawnHub(env());
     expect(hub.stdout()).not.toContain('lost events');
     const health = (await (await adminGet(hub.httpPort, '/api/health')).json()) as { storage: Record<string, unknown> };
