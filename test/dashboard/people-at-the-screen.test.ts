@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium)('the morning shift reads the night', () => {
 });
 
 describe.skipIf(!haveChromium)("the council report's summary on a phone", () => {
-  it('puts each value under its name at 390 px, none squeezed into a column a few letters wide', async () => {
+  it('puts each value under its name at 390 px, none squeezed into a column a few letters wide, and says when it was made as a date', async () => {
     const page = await loggedIn(390, 844);
     await page.goto(`${base}/council`);
     await page.locator('dl.summary dd').first().waitFor();
@@ -106,7 +106,11 @@ describe.skipIf(!haveChromium)("the council report's summary on a phone", () => 
     });
     // Before: the longest name (max-content) took the width and "prevention" went down the screen a letter a line.
     for (const w of widths) expect(w.share, JSON.stringify(w)).toBeGreaterThan(0.8);
-    const generated = page.locator('dd', { hasText: '2026-11-23T03:00:00.000Z' });
+    // The time it was generated as a date and time in the report's zone, not an ISO string in UTC.
+    const generated = page
+      .locator('dl.summary dt', { hasText: 'Generated at' })
+      .locator('xpath=following-sibling::dd[1]');
+    expect(await generated.innerText()).toMatch(/^23 November 2026 at 03:00:00 GMT$/);
     const box = (await generated.boundingBox())!;
     const lineHeight = await generated.evaluate((n) => {
       const style = n.ownerDocument.defaultView!.getComputedStyle(n);
