@@ -19,6 +19,22 @@ export function label(kind) {
   return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
+/**
+ * How a closed alert was closed, in words for the next shift: the outcome a responder chose (its words, not its id)
+ * and their note; or, for an alert the hub withdrew itself, what it saw ("cancelled: activity in hall"), so that a
+ * possible fall gone from the list does not read as one nobody dealt with.
+ */
+export function howClosed(alert) {
+  if (alert.state === 'resolved') {
+    const outcome = OUTCOMES.find(([value]) => value === alert.outcome)?.[1] ?? alert.outcome;
+    const note = typeof alert.note === 'string' && alert.note.trim() ? ` ("${alert.note.trim()}")` : '';
+    return `resolved${outcome ? ': ' + outcome : ''}${note}`;
+  }
+  const reason = alert.detail && typeof alert.detail.cancelReason === 'string' ? alert.detail.cancelReason : '';
+  if (alert.state === 'cancelled') return reason ? `cancelled by the hub: ${reason}` : 'cancelled by the hub';
+  return alert.state;
+}
+
 /** Most severe first, then newest. */
 export function byUrgency(a, b) {
   return (SEVERITY_RANK[a.severity] ?? 5) - (SEVERITY_RANK[b.severity] ?? 5) || b.raisedAt.localeCompare(a.raisedAt);

@@ -131,7 +131,7 @@ function render() {
         el(
           'li',
           { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-          `${cards.label(a.kind)} · ${a.homeId} · ${a.state}${a.outcome ? ' (' + a.outcome + ')' : ''} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
+          `${cards.label(a.kind)} · ${a.homeId} · ${cards.howClosed(a)} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
         ),
       ),
   );

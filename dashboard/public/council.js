@@ -18,9 +18,26 @@ function title(key) {
 const isCount = (v) => typeof v === 'number' || v === '*';
 const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
-/** Shares (0..1) as percentages; everything else as it comes. */
+/** The report's time zone (its period's), for the time it was generated; the viewer's until a report says. */
+let reportZone;
+
+/** "2 December 2026 at 04:31 GMT" rather than "2026-12-02T04:31:04.803Z": a date and time an analyst reads as such. */
+function generated(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const options = { dateStyle: 'long', timeStyle: 'long' };
+  try {
+    return new Intl.DateTimeFormat(undefined, { ...options, timeZone: reportZone }).format(d);
+  } catch {
+    // A zone the browser does not know: the viewer's own.
+    return new Intl.DateTimeFormat(undefined, options).format(d);
+  }
+}
+
+/** Shares (0..1) as percentages; the generation time as a date and time; everything else as it comes. */
 function shown(key, value) {
   if (value === null || value === undefined) return '—';
+  if (key === 'generatedAt' && typeof value === 'string') return generated(value);
   if (typeof value === 'number' && /share/i.test(key)) return `${Math.round(value * 100)} %`;
   return String(value);
 }
@@ -80,6 +97,7 @@ function rowsTable(key, rows) {
 
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
 function render(report) {
+  reportZone = typeof report.period?.timezone === 'string' ? report.period.timezone : undefined;
   const summary = el('dl', { class: 'card summary' });
   const charts = [];
   const tables = [];

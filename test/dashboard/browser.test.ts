@@ -72,7 +72,7 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     await card.getByLabel('Outcome').selectOption('carer-visit');
     await card.getByLabel('Note').fill('Daughter went round; resident fine');
     await card.getByRole('button', { name: 'Resolve', exact: true }).click();
-    await page.locator(`#closed-${alert.id}`).getByText('resolved (carer-visit)').waitFor();
+    await page.locator(`#closed-${alert.id}`).getByText('resolved: Carer visit').waitFor();
     await card.waitFor({ state: 'detached' });
 
     const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);

@@ -286,7 +286,7 @@ describe.skipIf(!haveChromium)('the alert console for the next shift', () => {
     const night = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h1' });
     dashboard.alerts.resolve(night.id, 'assisted-at-home', null, 'admin');
     const morning = await loggedIn(1280);
-    await morning.locator(`#closed-${night.id}`).getByText('resolved (assisted-at-home)').waitFor();
+    await morning.locator(`#closed-${night.id}`).getByText('resolved: Assisted at home').waitFor();
     expect(await morning.locator('#no-closed').isVisible()).toBe(false);
     await morning.context().close();
   });

@@ -78,7 +78,7 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.keyboard.press('Tab');
     await expect.poll(() => focused(page)).toMatchObject({ card: first.id, text: 'Resolve' });
     await page.keyboard.press('Enter');
-    await page.locator(`#closed-${first.id}`).getByText('resolved (false-alarm)').waitFor();
+    await page.locator(`#closed-${first.id}`).getByText('resolved: False alarm').waitFor();
     // The card went: the keyboard moves on to the next card, not to the top of the page.
     await expect.poll(() => focused(page)).toMatchObject({ card: second.id });
     expect(dashboard.alerts.resolve(second.id, 'false-alarm', null, 'nina').ok).toBe(true);

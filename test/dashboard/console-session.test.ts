@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     expect(await page.locator(`#outcome-${alert.id}`).inputValue()).toBe('carer-visit');
     expect(dashboard.alerts.get(alert.id)?.state).toBe('raised');
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
-    await page.locator(`#closed-${alert.id}`).getByText('resolved (carer-visit)').waitFor();
+    await page.locator(`#closed-${alert.id}`).getByText('resolved: Carer visit').waitFor();
     expect(dashboard.alerts.get(alert.id)).toMatchObject({ outcome: 'carer-visit', note: 'Daughter on her way' });
 
     // Sent: nothing is kept. Another user on the same tab never sees what the last one typed.
