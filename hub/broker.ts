@@ -76,6 +76,10 @@ export interface EmbeddedBrokerOptions {
   offlineQueueMax?: number;
   /** The same for all persistent sessions together (default DEFAULT_OFFLINE_QUEUE_TOTAL_MAX). */
   offlineQueueTotalMax?: number;
+  /** How long a persistent session's client may stay away before the session is removed (default DEFAULT_SESSION_EXPIRY_MS). */
+  sessionExpiryMs?: number;
+  /** The time for session expiry (default Date.now; tests step it). */
+  now?: () => number;
 }
 
 /**
@@ -91,6 +95,19 @@ export const DEFAULT_OFFLINE_QUEUE_MAX = 10_000;
  * client id at every start, or a credential holder making sessions on purpose, cannot multiply the bound above.
  */
 export const DEFAULT_OFFLINE_QUEUE_TOTAL_MAX = 100_000;
+
+/**
+ * A persistent session (clean = false) whose client has been away this long is removed: its subscriptions, its queued
+ * messages (and their share of the total above) and its client id's owner, as Mosquitto's `persistent_client_expiration`
+ * (never by default there; MQTT 3.1.1, all aedes speaks, lets a server discard session state, and MQTT 5 has the client
+ * ask for an expiry in its CONNECT). Three days: a responder's phone off for a weekend still finds its session and every
+ * message queued meanwhile; a program removed or reinstalled under a new client id stops holding a share for good. A
+ * client that comes back later starts a new session (CONNACK session present = 0; mqtt.js subscribes again) and is sent
+ * every open alert, retained while open; only the versions of alerts closed meanwhile and sensor events are not resent.
+ */
+export const DEFAULT_SESSION_EXPIRY_MS = 3 * 24 * 3_600_000;
+/** How often sessions away past their expiry are looked for (at most this late; a walk over the absent ones only). */
+const SESSION_EXPIRY_SWEEP_MS = 60_000;
 
 /**
  * A client's own queue: about a thousand alert messages, far above any burst a reading client sees (a dashboard
@@ -279,6 +296,11 @@ export class EmbeddedBroker implements HubBroker {
   /** When a full persistent session queue was last logged (one line a minute). */
   private offlineFullWarnedAt = -Infinity;
   private loginRefusalsUnlogged = 0;
+  /** Persistent sessions whose client is away: since when, and the owner of the client id (see expireSessions). */
+  private readonly away = new Map<string, { since: number; owner: string }>();
+  /** Persistent sessions removed because their client stayed away past the expiry (for GET /api/health). */
+  private sessionsExpired = 0;
+  private expirySweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
@@ -438,6 +460,7 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity) return;
       live.set(client.id, client);
+      this.away.delete(client.id);
       this.clientIds.claim(client.id, clientIdOwner(identity));
     });
     aedes.on('clientDisconnect', (client) => {
@@ -445,7 +468,10 @@ export class EmbeddedBroker implements HubBroker {
       if (!identity || live.get(client.id) !== client) return;
       live.delete(client.id);
       if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
+      else this.away.set(client.id, { since: this.now(), owner: clientIdOwner(identity) });
     });
+    this.expirySweep = setInterval(() => void this.expireSessions(), SESSION_EXPIRY_SWEEP_MS);
+    this.expirySweep.unref();
     this.aedes = aedes;
     const queueBytes = this.options.clientQueueBytes ?? DEFAULT_CLIENT_QUEUE_BYTES;
     // A TCP connection (for TLS, before its handshake): refused when its address already has too many connections
@@ -787,6 +813,7 @@ export class EmbeddedBroker implements HubBroker {
   async stop(): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return;
+    clearInterval(this.expirySweep);
     try {
       await this.publish(HUB_STATUS_TOPIC, 'offline', { qos: 1, retain: true });
       // aedes delivers asynchronously and destroys every connection on close, dropping unsent bytes:
@@ -799,6 +826,54 @@ export class EmbeddedBroker implements HubBroker {
     this.tlsServer?.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.aedes = undefined;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * Remove the persistent sessions whose client has been away longer than the expiry (DEFAULT_SESSION_EXPIRY_MS): their
+   * subscriptions, queued messages (counted off the bounds above) and the client id's owner, as a clean reconnection
+   * would. Run every minute; resolves with how many were removed. A session whose client is connected again is left.
+   * A clock stepped back restarts the wait of those that seemed away in the future.
+   */
+  async expireSessions(): Promise<number> {
+    const aedes = this.aedes;
+    if (!aedes || this.away.size === 0) return 0;
+    const expiryMs = this.options.sessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
+    const now = this.now();
+    const persistence = (aedes as unknown as { persistence: SessionStore }).persistence;
+    const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
+    let expired = 0;
+    for (const [clientId, away] of [...this.away]) {
+      if (away.since > now) away.since = now;
+      if (now - away.since < expiryMs || this.away.get(clientId) !== away) continue;
+      this.away.delete(clientId);
+      const session = { id: clientId };
+      try {
+        await persistence.cleanSubscriptions(session);
+        for await (const packet of persistence.outgoingStream(session)) {
+          // A client back meanwhile is being sent its queue: what is left is its own.
+          if (clients[clientId] !== undefined) break;
+          await persistence.outgoingClearMessageId(session, packet);
+        }
+        if (typeof persistence.cleanIncoming === 'function') await persistence.cleanIncoming(session);
+      } catch (err) {
+        this.log.warn({ err }, 'could not remove an expired mqtt persistent session');
+        continue;
+      }
+      if (clients[clientId] === undefined) this.clientIds.release(clientId, away.owner);
+      expired += 1;
+    }
+    if (expired > 0) {
+      this.sessionsExpired += expired;
+      this.log.info(
+        { expired, awayHours: Math.round(expiryMs / 3_600_000) },
+        'mqtt persistent sessions removed: their clients stayed away past the expiry',
+      );
+    }
+    return expired;
   }
 
   /** Wait (at most `timeoutMs`) until aedes has written what it queued to every connected client. */
@@ -844,6 +919,8 @@ export class EmbeddedBroker implements HubBroker {
       clients: this.aedes?.connectedClients ?? 0,
       stalledClientsDropped: this.stalledDrops,
       persistentSessionQueued: this.offlineQueued(),
+      persistentSessionsAway: this.away.size,
+      persistentSessionsExpired: this.sessionsExpired,
       retained: this.retained.describe(),
     };
   }
@@ -857,6 +934,14 @@ interface OfflineQueue {
   outgoingEnqueue(sub: { clientId: string }, packet: unknown, callback?: unknown): Promise<void>;
   /** Removes the session's queued message with the packet's id; resolves with it, or undefined when none. */
   outgoingClearMessageId(client: { id: string }, packet: unknown, callback?: unknown): Promise<unknown>;
+}
+
+/** What expireSessions asks of aedes's persistence: a clean reconnection's removal of a session. */
+interface SessionStore {
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+  outgoingStream(client: { id: string }): AsyncIterable<unknown>;
+  outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
+  cleanIncoming?(client: { id: string }): Promise<void>;
 }
 
 const NO_SUBSCRIPTIONS: Promise<unknown[]> = Promise.resolve(Object.freeze([]) as unknown as unknown[]);

@@ -334,6 +334,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
         ...(uplink ? { uplink: uplink.describe() } : {}),
+        ...(alertService.describe().escalationsRerouted ? { alerts: alertService.describe() } : {}),
       };
     },
   };

@@ -1,12 +1,14 @@
 // Escalation: one timer per raised alert; when a level times out the alert goes to the next group of its ladder.
 import type { Clock, TimerHandle } from '../clock.js';
+import type { EscalationLevel, HubConfig } from '../config-types.js';
 import type { Logger } from '../logger.js';
+import type { Severity } from '../../rules/vocabulary.js';
 import type { StorageHealth } from '../storage-health.js';
 import type { AlertChanges, Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
-import { levelDueAt } from './ladder.js';
+import { ladderFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
-import { rowLadder, type AlertRow } from './rows.js';
+import { parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, returned } from './statements.js';
 
 export interface EscalationDeps {
@@ -18,10 +20,14 @@ export interface EscalationDeps {
   running(): boolean;
   held: HeldAlerts;
   changes: AlertChanges;
+  /** The configuration now (a reload replaces it): which responder groups exist, the home's ladder. */
+  config(): HubConfig;
 }
 
 export class Escalation {
   private readonly timers = new Map<string, TimerHandle>();
+  /** Escalation steps sent to the home's ladder as configured now, the stored one naming a group no longer configured. */
+  rerouted = 0;
 
   constructor(private readonly d: EscalationDeps) {}
 
@@ -67,7 +73,7 @@ export class Escalation {
       const { sql } = this.d.stored();
       const current = sql.byId.get(id);
       if (!current || !isDue(current, now, timerDueAt)) return undefined;
-      const ladder = rowLadder(current);
+      const { ladder, replacedGroup } = this.nextLadder(current);
       const level = current.escalation_level + 1;
       const step = ladder[level];
       if (step === undefined) {
@@ -79,8 +85,10 @@ export class Escalation {
         );
         return undefined;
       }
-      const row = returned(sql.escalate.get(level, levelDueAt(ladder, level, now), id), 'escalation');
-      changes.audit(id, row.version, HUB_ACTOR, 'escalate', { level, group: step.group });
+      const text = replacedGroup === undefined ? current.ladder : JSON.stringify(ladder);
+      const row = returned(sql.escalate.get(level, levelDueAt(ladder, level, now), text, id), 'escalation');
+      changes.audit(id, row.version, HUB_ACTOR, 'escalate', { level, group: step.group, ...replaced(replacedGroup) });
+      if (replacedGroup !== undefined) this.noteRerouted(id, level);
       return { row, outbox: changes.enqueue(row, [step.group]) };
     });
     if (change === HELD) {
@@ -97,7 +105,7 @@ export class Escalation {
     const { changes } = this.d;
     const current = changes.current(id);
     if (!current || !isDue(current, now, timerDueAt)) return;
-    const ladder = rowLadder(current);
+    const { ladder, replacedGroup } = this.nextLadder(current);
     const level = current.escalation_level + 1;
     const step = ladder[level];
     if (step === undefined) {
@@ -117,13 +125,55 @@ export class Escalation {
     }
     const row: AlertRow = {
       ...current,
+      ...(replacedGroup === undefined ? {} : { ladder: JSON.stringify(ladder) }),
       escalation_level: level,
       escalation_due_at: levelDueAt(ladder, level, now),
       version: current.version + 1,
     };
     this.d.metrics.escalations.inc({ level: String(level) });
-    changes.hold(row, HUB_ACTOR, 'escalate', { level, group: step.group }, [step.group]);
+    if (replacedGroup !== undefined) this.noteRerouted(id, level);
+    const detail = { level, group: step.group, ...replaced(replacedGroup) };
+    changes.hold(row, HUB_ACTOR, 'escalate', detail, [step.group]);
   }
+
+  /**
+   * The ladder the next step follows. An alert keeps the ladder it was raised with, but a reload (or a restart with a
+   * new file) may have renamed or removed a group on it: a step to a group no responder is in any more would post no
+   * webhook, and a responder service reached only by webhook would never hear of it. When the next step's group is
+   * gone (or the ladder ends while the group the alert sits with is gone), the rest of the ladder is the home's ladder
+   * for the alert's severity as configured now (or the default), from the same level on (its last level when it is
+   * shorter); the levels already told stay as they were, so their acknowledgement and resolution still go to them.
+   * Unchanged when the configuration has no group for that step either (no responders at all: MQTT and the consoles).
+   */
+  private nextLadder(row: AlertRow): { ladder: readonly EscalationLevel[]; replacedGroup?: string } {
+    const stored = rowLadder(row);
+    const level = row.escalation_level + 1;
+    const config = this.d.config();
+    const groups = new Set((config.responders ?? []).map((r) => r.group));
+    const next = stored[level];
+    const stale = next ? next.group : stored[row.escalation_level]?.group;
+    if (stale === undefined || groups.has(stale)) return { ladder: stored };
+    const configured = ladderFor(config, row.home_id, row.severity as Severity);
+    const from = Math.min(level, configured.length - 1);
+    const step = configured[from];
+    if (step === undefined || !groups.has(step.group)) return { ladder: stored };
+    const ladder = parseLadder(JSON.stringify([...stored.slice(0, level), ...configured.slice(from)]));
+    return { ladder, replacedGroup: stale };
+  }
+
+  private noteRerouted(id: string, level: number): void {
+    this.rerouted += 1;
+    this.d.metrics.escalationsRerouted.inc();
+    this.d.log.warn(
+      { alertId: id, escalationLevel: level },
+      "escalation sent to the home's ladder as configured now: the alert's ladder named a group no longer configured",
+    );
+  }
+}
+
+/** The audit detail of a step sent to the ladder as configured now: the group of the alert's ladder that was gone. */
+function replaced(group: string | undefined): { replacedGroup?: string } {
+  return group === undefined ? {} : { replacedGroup: group };
 }
 
 /**

@@ -6,6 +6,7 @@ export interface AlertMetrics {
   merged: Counter<'kind'>;
   closed: Counter<'state'>;
   escalations: Counter<'level'>;
+  escalationsRerouted: Counter;
   deliveries: Counter<'channel'>;
   deliveryFailures: Counter<'channel'>;
   rejectedActions: Counter<'code' | 'via'>;
@@ -37,6 +38,12 @@ export function alertMetrics(registry: Registry): AlertMetrics {
     merged: counter(registry, 'telecare_alerts_merged_total', 'Repeats merged into an open alert', ['kind']),
     closed: counter(registry, 'telecare_alerts_closed_total', 'Alerts resolved or cancelled', ['state']),
     escalations: counter(registry, 'telecare_alert_escalations_total', 'Escalation steps', ['level']),
+    escalationsRerouted: counter(
+      registry,
+      'telecare_alert_escalations_rerouted_total',
+      "Escalation steps sent to the home's ladder as configured now: the alert's own ladder named a group no longer configured",
+      [],
+    ),
     deliveries: counter(registry, 'telecare_alert_deliveries_total', 'Notifications delivered', ['channel']),
     deliveryFailures: counter(
       registry,

@@ -90,7 +90,19 @@ export class AlertService implements AlertServiceApi {
     this.ackProtocol = { ...parts, publisher: deps.publisher, lifecycle: this.lifecycle };
   }
 
-  /** Responders and ladders for changes from now on (SIGHUP); alerts already raised keep the ladder they had. */
+  /**
+   * For /api/health: escalation steps sent to the home's ladder as configured now because the alert's own ladder named
+   * a group a reload (or a restart with a new file) took away. Absent when there were none.
+   */
+  describe(): { escalationsRerouted?: number } {
+    const rerouted = this.escalation.rerouted;
+    return rerouted > 0 ? { escalationsRerouted: rerouted } : {};
+  }
+
+  /**
+   * Responders and ladders for changes from now on (SIGHUP); alerts already raised keep the ladder they had, except
+   * that an escalation step to a group no longer configured goes to the home's ladder as configured now (escalation.ts).
+   */
   setConfig(config: HubConfig): void {
     this.deps.config = config;
     this.store?.outbox.setConfig(config);

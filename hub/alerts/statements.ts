@@ -54,7 +54,7 @@ export interface AlertStatements {
   acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
   cancel: Statement<[at: number, detail: string, id: string], AlertRow>;
-  escalate: Statement<[level: number, dueAt: number | null, id: string], AlertRow>;
+  escalate: Statement<[level: number, dueAt: number | null, ladder: string, id: string], AlertRow>;
   upsertHeld: Statement<[row: AlertRow]>;
   exhaust: Statement<[id: string]>;
   audit: Statement<[alertId: string, at: number, actor: string, action: AuditAction, version: number, detail: string]>;
@@ -91,7 +91,7 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     cancel: prepare(`UPDATE alerts SET state = 'cancelled', resolved_at = ?, detail = ?, escalation_due_at = NULL,
           version = version + 1 WHERE id = ? AND state = 'raised' RETURNING *`),
     escalate: prepare(
-      'UPDATE alerts SET escalation_level = ?, escalation_due_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+      'UPDATE alerts SET escalation_level = ?, escalation_due_at = ?, ladder = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
     // A version delivered from memory, stored when storage returns; an older version never overwrites a newer one.
     upsertHeld:
