@@ -1,6 +1,6 @@
 // The one-flat hub's resident memory accounted from the kernel's own figures (docs/performance.md, session 28):
 // `node dist/bench/memoryAccount.js [seconds after health, comma-separated; default 3,30]`. Starts the bench's hub
-// (npm start's flags and environment), then prints /proc/<pid>/smaps by kind of mapping and which parts of the node
+// (npm start's flags and environment; `--homes N`: the bench's N flats, 1,000 as its latency phase), then prints /proc/<pid>/smaps by kind of mapping and which parts of the node
 // binary are resident (/proc/<pid>/pagemap's present bit for each page, named by the binary's symbols from `nm`).
 // `--live-heap` (after the seconds) also takes a heap snapshot of the hub at the end and prints its live heap by kind
 // and the modules' source text it holds, by package (docs/performance.md, "Memory, 2026-12-01 (session 32)").
@@ -208,7 +208,12 @@ async function liveHeap(pid: number, dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const times = (process.argv[2] ?? '3,30').split(',').map(Number);
+  const times = (process.argv[2]?.startsWith('--') ? '3,30' : (process.argv[2] ?? '3,30')).split(',').map(Number);
+  // `--homes N`: the bench's scheme of N flats (the latency phase's hub: 1,000) instead of one flat.
+  const homesAt = process.argv.indexOf('--homes');
+  const homes = homesAt > 0 ? Number(process.argv[homesAt + 1]) : 1;
+  if (!Number.isInteger(homes) || homes < 1 || homes > 5000) throw new Error('--homes takes a whole number, 1-5000');
+  const what = homes === 1 ? 'one flat' : `${homes} homes`;
   const snapshotDir = process.argv.includes('--live-heap') ? fs.mkdtempSync(path.join(os.tmpdir(), 'account-')) : null;
   if (snapshotDir)
     process.env.TELECARE_BENCH_NODE_FLAGS = [
@@ -216,7 +221,7 @@ async function main(): Promise<void> {
       '--heapsnapshot-signal=SIGUSR2',
       `--diagnostic-dir=${snapshotDir}`,
     ].join(' ');
-  const hub = await spawnHub(benchConfig(1), 'account');
+  const hub = await spawnHub(benchConfig(homes), 'account');
   try {
     let waited = 0;
     for (const t of times) {
@@ -224,7 +229,7 @@ async function main(): Promise<void> {
       waited = t;
       const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       const threads = fs.readdirSync(`/proc/${hub.pid}/task`).length;
-      print(`one flat, ${t} s after /api/health (threads ${threads}, load ${load})`, mappingKinds(hub.pid));
+      print(`${what}, ${t} s after /api/health (threads ${threads}, load ${load})`, mappingKinds(hub.pid));
       try {
         print('  of it, the node binary by what its resident pages hold', nodeBinaryPages(hub.pid));
       } catch (err) {

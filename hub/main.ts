@@ -9,6 +9,7 @@ import { flag, origins } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
 import { startMallocTrim } from './malloc-trim.js';
 import { scheduleV8Release } from './v8-release.js';
+import { scryptAddonUnavailable } from './scrypt-thread.js';
 import { looseFileAdvice } from './private-files.js';
 import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
@@ -228,6 +229,13 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   });
   if (!heapRelease.available)
     logger.info("V8's heap pages are given back only when V8 chooses (native/v8-release.cc not built)");
+  // Password hashes in a plain thread; without the addon, a worker thread (~10 MB more while it lives).
+  const scryptMissing = scryptAddonUnavailable();
+  if (scryptMissing !== undefined)
+    logger.info(
+      { reason: scryptMissing },
+      'password hashes run in a worker thread (native/scrypt-thread.c not loaded)',
+    );
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stop requested');
     trimmer.stop();

@@ -1,6 +1,8 @@
-// scrypt in a worker thread of its own per hash queue, at a lower priority than the alert loop (not in libuv's pool).
+// scrypt in a thread of its own per hash queue, at a lower priority than the alert loop (not in libuv's pool): a plain
+// native thread (native/scrypt-thread.c) when the addon is built, else a worker thread.
 import type { ScryptOptions } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { builtNativeFile } from './native-path.js';
 import { workerScript } from './worker-url.js';
 
 /** A hash asked of the thread, or `close` (idle: the thread ends and its memory returns). */
@@ -81,7 +83,129 @@ class ScryptThread {
   }
 }
 
-const threads = new WeakMap<object, ScryptThread>();
+/** The addon `npm run build` compiles (native/build-scrypt-thread.mjs); absent without a C compiler or Node's headers. */
+export function scryptThreadLibrary(callerUrl: string = import.meta.url): string {
+  return builtNativeFile('telecare-scrypt-thread.node', callerUrl);
+}
+
+type NativeDone = (id: number, message: string | null, key: Buffer | undefined) => void;
+
+/** native/scrypt-thread.c's functions. */
+export interface ScryptAddon {
+  lane(onDone: NativeDone): object;
+  derive(
+    lane: object,
+    id: number,
+    password: Buffer,
+    salt: Buffer,
+    keyLength: number,
+    N: number,
+    r: number,
+    p: number,
+    maxmem: number,
+  ): void;
+  ref(lane: object, on: boolean): void;
+}
+
+/** The addon's functions, or why there are none (not built, does not load). */
+export function loadScryptAddon(library = scryptThreadLibrary()): ScryptAddon | { unavailable: string } {
+  try {
+    const mod = { exports: {} as Record<string, unknown> };
+    process.dlopen(mod, library);
+    const { lane, derive, ref } = mod.exports;
+    if (typeof lane !== 'function' || typeof derive !== 'function' || typeof ref !== 'function')
+      return { unavailable: `${library} has no lane(), derive() and ref()` };
+    return mod.exports as unknown as ScryptAddon;
+  } catch (err) {
+    return { unavailable: (err as Error).message };
+  }
+}
+
+// node:crypto's scrypt defaults, for an option left out.
+const DEFAULT_N = 16384;
+const DEFAULT_R = 8;
+const DEFAULT_P = 1;
+const DEFAULT_MAXMEM = 32 << 20;
+
+/**
+ * One queue's hashes in a plain thread (native/scrypt-thread.c): the same OpenSSL scrypt as node:crypto, no V8
+ * isolate (a worker thread is ~10 MB resident while it lives). The thread starts with the lane and sleeps between
+ * hashes; the lane keeps the loop alive only while a hash is pending.
+ */
+class NativeScryptLane {
+  private readonly lane: object;
+  private readonly pending = new Map<number, Done>();
+  private nextId = 1;
+
+  constructor(private readonly addon: ScryptAddon) {
+    this.lane = addon.lane((id, message, key) => this.answered(id, message, key));
+  }
+
+  derive(password: string, salt: Buffer, keyLength: number, options: ScryptOptions, done: Done): void {
+    const id = this.nextId++;
+    const N = options.N ?? options.cost ?? DEFAULT_N;
+    const r = options.r ?? options.blockSize ?? DEFAULT_R;
+    const p = options.p ?? options.parallelization ?? DEFAULT_P;
+    // Refused here (not a number the thread can take): the caller hears it as it hears a refused cost, after this turn.
+    try {
+      this.addon.derive(
+        this.lane,
+        id,
+        Buffer.from(password, 'utf8'),
+        salt,
+        keyLength,
+        N,
+        r,
+        p,
+        options.maxmem ?? DEFAULT_MAXMEM,
+      );
+    } catch (err) {
+      queueMicrotask(() => done(err as Error));
+      return;
+    }
+    if (this.pending.size === 0) this.addon.ref(this.lane, true);
+    this.pending.set(id, done);
+  }
+
+  private answered(id: number, message: string | null, key: Buffer | undefined): void {
+    const done = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.addon.ref(this.lane, false);
+    if (!done) return;
+    if (message === null && key) done(null, key);
+    else done(new Error(message ?? 'scrypt failed'));
+  }
+}
+
+let addon: ScryptAddon | { unavailable: string } | undefined;
+
+/**
+ * Which thread hashes: the native one when the addon loads (checked once), else a worker thread. `useScryptAddon`
+ * replaces the choice for the lanes made after it (tests: the worker path; a library elsewhere).
+ */
+export function useScryptAddon(choice: ScryptAddon | { unavailable: string } | undefined): void {
+  addon = choice;
+}
+
+/** Why the native thread is not used, or undefined when it is (for the hub's start-up log). */
+export function scryptAddonUnavailable(): string | undefined {
+  addon ??= loadScryptAddon();
+  return 'unavailable' in addon ? addon.unavailable : undefined;
+}
+
+function newLane(): { derive: ScryptThread['derive'] } {
+  addon ??= loadScryptAddon();
+  if (!('unavailable' in addon)) {
+    try {
+      return new NativeScryptLane(addon);
+    } catch {
+      // The thread could not start: the worker thread as without the addon.
+    }
+  }
+  return new ScryptThread();
+}
+
+const threads = new WeakMap<object, { derive: ScryptThread['derive'] }>();
 
 /**
  * `crypto.scrypt`'s arguments and callback, run in the thread of `lane` (one per hash queue; any object as its key):
@@ -97,7 +221,7 @@ export function scryptInThread(
 ): void {
   let thread = threads.get(lane);
   if (!thread) {
-    thread = new ScryptThread();
+    thread = newLane();
     threads.set(lane, thread);
   }
   thread.derive(password, salt, keyLength, options, done);

@@ -53,6 +53,23 @@ export function absenceSpansPassed(spanDay: number, day: number): 0 | 1 | 2 {
 }
 
 /** The home's living days kept (a device silent for more of them is dead all the same). */
+/**
+ * The learned-normal context of a room ("room:<name>"), one string per room name for every device and home: a hub
+ * with 1,000 homes held 16,000 copies (0.7 MB; docs/performance.md, "Memory at 1,000 homes (session 34)"). At most
+ * `ROOM_CONTEXTS_KEPT` names are kept; a room past them gets its own string, as before.
+ */
+const roomContexts = new Map<string, string>();
+const ROOM_CONTEXTS_KEPT = 1_000;
+
+export function roomContextOf(room: string): string {
+  let context = roomContexts.get(room);
+  if (context === undefined) {
+    context = `room:${room}`;
+    if (roomContexts.size < ROOM_CONTEXTS_KEPT) roomContexts.set(room, context);
+  }
+  return context;
+}
+
 const LIVING_DAYS_KEPT = 60;
 /**
  * A device that reports day after day (`HomeState.deviceDead`): heard on this many days at least, and never silent
@@ -400,7 +417,7 @@ export class HomeState {
       matRestMaxMs: 0,
       restSince: NaN,
       restVoid: false,
-      roomContext: room === undefined ? undefined : `room:${room}`,
+      roomContext: room === undefined ? undefined : roomContextOf(room),
       contactKeys: undefined,
       slices: undefined,
       recentReports: [],
@@ -865,7 +882,7 @@ export class HomeState {
     this.firstSeenAt = num(saved.firstSeenAt);
     this.lastActivityAt = num(saved.lastActivityAt);
     this.lastActivityRoom = saved.lastActivityRoom ?? undefined;
-    this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : `room:${this.lastActivityRoom}`;
+    this.lastActivityContext = this.lastActivityRoom === undefined ? undefined : roomContextOf(this.lastActivityRoom);
     this.prealertOpen = saved.prealertOpen;
     this.lastActivityLocated = saved.lastActivityLocated;
     this.out = saved.out;
