@@ -6,6 +6,7 @@ import type { AlertServiceApi } from '../hub/alerts/api.js';
 import type { Clock } from '../hub/clock.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from '../analytics/types.js';
+import type { DeviceLiveness } from '../rules/engine.js';
 
 /** Result of taking one HTTP-posted event (SPEC 4.4) through ingest. */
 /** A refused event of a `POST /api/events` body: its position in the array, ingest's reason and message. */
@@ -62,6 +63,11 @@ export interface DashboardDeps {
   clock?: Clock;
   /** Analytics for the home view and the council report (default: analytics/ on this hub's database). */
   analytics?: DashboardAnalytics;
+  /**
+   * What the rules know of each device of a home (`RulesEngine.deviceLiveness`): last heard, offline, battery. The
+   * devices page shows it; absent (a dashboard without rules), `/api/homes` says nothing of it.
+   */
+  deviceLiveness?(homeId: string): ReadonlyMap<string, DeviceLiveness> | undefined;
   /** Seconds between SSE heartbeats (default 15). */
   sseHeartbeatSeconds?: number;
   /** Session lifetime in hours (default 12). */

@@ -302,6 +302,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     trustProxy: options.trustProxy,
     alerts: alertService,
     analytics: createDashboardAnalytics(db, config, clock, activityWorker),
+    deviceLiveness: (homeId) => rules?.deviceLiveness(homeId),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {
       const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];

@@ -180,6 +180,11 @@ export class RulesRunner {
     }
   }
 
+  /** What the rules know of each device of a home (`RulesEngine.deviceLiveness`); undefined while stopped. */
+  deviceLiveness(homeId: string): ReturnType<RulesEngine['deviceLiveness']> {
+    return this.engine?.deviceLiveness(homeId);
+  }
+
   /** Clear the timers and write a last snapshot. */
   stop(): void {
     const { clock } = this.options;

@@ -6,7 +6,8 @@ import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } 
 import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
-import { clearOfflineWithoutDevice } from './sensor-offline.js';
+import { lowBatteryRule } from './low-battery.js';
+import { clearOfflineWithoutDevice, sensorOfflineRule } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -90,6 +91,18 @@ function withoutReopened(decisions: RuleDecision[]): RuleDecision[] {
     }
   });
   return dropped.size === 0 ? decisions : decisions.filter((d) => !dropped.has(d));
+}
+
+/** One device as `RulesEngine.deviceLiveness` tells it. */
+export interface DeviceLiveness {
+  /** Epoch ms it was last heard (rules' time), null when never since the rules' state began. */
+  lastHeardAt: number | null;
+  /** `sensor-offline` holds it offline: silent past `sensorOffline.silentHours`, or Zigbee2MQTT said unavailable. */
+  offline: boolean;
+  /** Its latest reported battery percentage, null when none. */
+  battery: number | null;
+  /** At or below `lowBattery.percent`, or its own `battery_low` flag. */
+  batteryLow: boolean;
 }
 
 export class RulesEngine {
@@ -206,6 +219,29 @@ export class RulesEngine {
   /** The rules' time: the latest `now` or timer seen (it never goes back). */
   now(): number {
     return this.clockMs;
+  }
+
+  /**
+   * What the rules know of each device of a home that they heard from (the devices page's "last heard", session 34):
+   * when it was last heard on the rules' time (`sensor-offline`'s silence timer runs from it: a `ts` ahead of the hub's
+   * clock counted as then), whether `sensor-offline` holds it offline, and its latest battery report. Read only: no
+   * state changes, nothing armed. Undefined for a home the engine does not watch.
+   */
+  deviceLiveness(homeId: string): Map<string, DeviceLiveness> | undefined {
+    const home = this.byId.get(homeId);
+    if (!home) return undefined;
+    const out = new Map<string, DeviceLiveness>();
+    for (const device of home.devices.values()) {
+      const seen = home.sliceOf(device, sensorOfflineRule);
+      const battery = home.sliceOf(device, lowBatteryRule);
+      out.set(device.id, {
+        lastHeardAt: seen?.lastSeenAt ?? null,
+        offline: seen?.offline === true,
+        battery: battery?.percent ?? null,
+        batteryLow: battery?.low === true,
+      });
+    }
+    return out;
   }
 
   /** When the next timer is due (epoch ms), or null when none is armed. */

@@ -12,7 +12,7 @@ function when(ms) {
   return ms ? formatTime(new Date(ms).toISOString()) : '';
 }
 
-function table(caption, headers, rows) {
+function table(caption, headers, rows, rowAttrs = () => ({})) {
   return el(
     'div',
     { class: 'table-wrap' },
@@ -32,10 +32,10 @@ function table(caption, headers, rows) {
       el(
         'tbody',
         {},
-        rows.map((r) =>
+        rows.map((r, n) =>
           el(
             'tr',
-            {},
+            rowAttrs(n),
             r.map((c, i) => el('td', { 'data-label': headers[i] }, c ?? '')),
           ),
         ),
@@ -125,6 +125,79 @@ function showUnassigned(unassigned, homes) {
   );
 }
 
+/** How long ago, in words a person reads at a glance: "just now", "12 min ago", "5 h ago", "3 days ago". */
+function ago(seconds) {
+  if (seconds < 60) return 'just now';
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  return `${days} days ago`;
+}
+
+/**
+ * When the rules last heard the device, and whether they hold it offline (past its silence bound, or Zigbee2MQTT
+ * said so): "12 min ago", "3 days ago — offline", "never heard"; the local time of the report on hover (session 34).
+ * The age is the hub's count (`silentForS`), not this screen's clock.
+ */
+function lastHeard(d) {
+  const words = d.lastHeardAt === null || d.silentForS === null ? 'never heard' : ago(d.silentForS);
+  const text = d.offline ? `${words} — offline` : words;
+  return el(
+    'span',
+    {
+      class: d.offline ? 'error' : undefined,
+      title: d.lastHeardAt ? `Last heard ${formatTime(d.lastHeardAt)}` : undefined,
+    },
+    text,
+  );
+}
+
+/** Its latest battery report: "80 %", "12 % — low", "low" (a device that only flags it), or nothing. */
+function battery(d) {
+  if (d.battery === null) return d.batteryLow ? el('span', { class: 'error' }, 'low') : '';
+  return d.batteryLow ? el('span', { class: 'error' }, `${d.battery} % — low`) : `${d.battery} %`;
+}
+
+/** Offline first, then never heard, then the rest in the configuration's order: a dead device stands out. */
+function byAttention(devices) {
+  const rank = (d) => (d.offline ? 0 : d.lastHeardAt === null ? 1 : 2);
+  return devices
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
+    .map(({ d }) => d);
+}
+
+function deviceTable(home) {
+  // A dashboard without rules says nothing of last heard: the configuration alone.
+  if (!home.devices.some((d) => 'lastHeardAt' in d))
+    return table(
+      `Devices of ${home.id}`,
+      ['Device', 'Kind', 'Room', 'Zigbee name', 'Resident'],
+      home.devices.map((d) => [d.id, d.kind, d.room, d.zigbee, d.residentId]),
+    );
+  const devices = byAttention(home.devices);
+  const offline = devices.filter((d) => d.offline);
+  return el(
+    'div',
+    {},
+    offline.length
+      ? el(
+          'p',
+          { class: 'error', 'data-offline-summary': '' },
+          `${offline.length === 1 ? '1 device is' : `${offline.length} devices are`} offline: ${offline.map((d) => d.id).join(', ')}.`,
+        )
+      : null,
+    table(
+      `Devices of ${home.id}`,
+      ['Device', 'Last heard', 'Battery', 'Kind', 'Room', 'Zigbee name', 'Resident'],
+      devices.map((d) => [d.id, lastHeard(d), battery(d), d.kind, d.room, d.zigbee, d.residentId]),
+      (n) => ({ 'data-device': devices[n].id, class: devices[n].offline ? 'offline' : undefined }),
+    ),
+  );
+}
+
 function showHomes(homes) {
   if (!homes.length) {
     document
@@ -142,32 +215,30 @@ function showHomes(homes) {
       );
     return;
   }
-  document.getElementById('homes').replaceChildren(
-    ...homes.map((home) =>
-      el(
-        'section',
-        { class: 'card' },
+  document
+    .getElementById('homes')
+    .replaceChildren(
+      ...homes.map((home) =>
         el(
-          'h3',
-          {},
-          `${home.id} `,
+          'section',
+          { class: 'card' },
           el(
-            'span',
-            { class: 'muted' },
-            `${home.timezone}${home.away ? ' · away' : ''} · residents: ${home.residents.map((r) => r.id).join(', ') || 'none'}`,
+            'h3',
+            {},
+            `${home.id} `,
+            el(
+              'span',
+              { class: 'muted' },
+              `${home.timezone}${home.away ? ' · away' : ''} · residents: ${home.residents.map((r) => r.id).join(', ') || 'none'}`,
+            ),
           ),
+          el('p', {}, el('a', { href: `/home?home=${encodeURIComponent(home.id)}` }, `Activity charts of ${home.id}`)),
+          home.devices.length
+            ? deviceTable(home)
+            : el('p', { class: 'muted' }, 'No device configured in this home yet.'),
         ),
-        el('p', {}, el('a', { href: `/home?home=${encodeURIComponent(home.id)}` }, `Activity charts of ${home.id}`)),
-        home.devices.length
-          ? table(
-              `Devices of ${home.id}`,
-              ['Device', 'Kind', 'Room', 'Zigbee name', 'Resident'],
-              home.devices.map((d) => [d.id, d.kind, d.room, d.zigbee, d.residentId]),
-            )
-          : el('p', { class: 'muted' }, 'No device configured in this home yet.'),
       ),
-    ),
-  );
+    );
 }
 
 let homes = [];

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { unassignedDevices } from '../../hub/event-reads.js';
 import type { DashboardContext } from '../context.js';
 import type { UnassignedDevice } from '../deps.js';
+import type { DeviceLiveness } from '../../rules/engine.js';
 import { dateRange } from '../dates.js';
 import { DashboardError } from '../errors.js';
 import { dailyFeaturesSchema, dateSchema, errors } from '../schemas.js';
@@ -25,6 +26,14 @@ const homeSchema = {
           kind: { type: 'string' },
           room: { type: 'string' },
           residentId: { type: 'string' },
+          // What the rules know of it (session 34; absent on a dashboard without rules): when it was last heard (ISO,
+          // the hub's time of its report: a `ts` ahead of the hub's clock counts as then), seconds since on the hub's
+          // clock, whether sensor-offline holds it offline, its latest battery report.
+          lastHeardAt: { type: ['string', 'null'] },
+          silentForS: { type: ['integer', 'null'] },
+          offline: { type: 'boolean' },
+          battery: { type: ['number', 'null'] },
+          batteryLow: { type: 'boolean' },
         },
       },
     },
@@ -43,6 +52,23 @@ function storedUnassignedDevices(ctx: DashboardContext): UnassignedDevice[] {
   }));
 }
 
+/**
+ * A configured device with what the rules know of it (`RulesEngine.deviceLiveness`): read from the engine's memory,
+ * nothing scanned per request. Only `homes:read` (admin, installer) reaches it: these times are the resident's
+ * activity, never shown to the analyst (SPEC 9), who is refused the whole route.
+ */
+function withLiveness<D extends object>(device: D, live: DeviceLiveness | undefined, now: number) {
+  const at = live?.lastHeardAt ?? null;
+  return {
+    ...device,
+    lastHeardAt: at === null ? null : new Date(at).toISOString(),
+    silentForS: at === null ? null : Math.max(0, Math.round((now - at) / 1000)),
+    offline: live?.offline === true,
+    battery: live?.battery ?? null,
+    batteryLow: live?.batteryLow === true,
+  };
+}
+
 export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   app.get(
     '/api/homes',
@@ -54,15 +80,20 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
         response: { 200: { type: 'array', items: homeSchema }, ...errors(401, 403) },
       },
     },
-    async () =>
-      ctx.deps.config.homes.map((home) => ({
-        id: home.id,
-        timezone: home.timezone,
-        away: home.away,
-        nightWindow: home.nightWindow,
-        residents: home.residents,
-        devices: home.devices,
-      })),
+    async () => {
+      const now = ctx.clock.now();
+      return ctx.deps.config.homes.map((home) => {
+        const liveness = ctx.deps.deviceLiveness?.(home.id);
+        return {
+          id: home.id,
+          timezone: home.timezone,
+          away: home.away,
+          nightWindow: home.nightWindow,
+          residents: home.residents,
+          devices: liveness ? home.devices.map((d) => withLiveness(d, liveness.get(d.id), now)) : home.devices,
+        };
+      });
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(

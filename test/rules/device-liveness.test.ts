@@ -1,0 +1,48 @@
+// What the rules know of each device, as the devices page shows it (session 34): `RulesEngine.deviceLiveness` (last
+// heard on the rules' time, offline past the silence bound, battery), and the battery percentage kept across a restart.
+import { describe, expect, it } from 'vitest';
+import { RulesEngine } from '../../rules/engine.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { ev, home, MONDAY } from './factories.js';
+
+describe('RulesEngine.deviceLiveness', () => {
+  it('gives last heard (a future ts counted at the rules time), offline past 25 h, and the latest battery', () => {
+    const config = home();
+    const engine = new RulesEngine([config]);
+    engine.handle(ev(MONDAY, 'thermo', 'battery', 40), MONDAY);
+    engine.handle(ev(MONDAY + MINUTE_MS, 'thermo', 'battery', 12), MONDAY + MINUTE_MS);
+    const now = MONDAY + 26 * HOUR_MS;
+    engine.advanceTo(now);
+    // Two hours fast: heard now, not then.
+    engine.handle(ev(now + 2 * HOUR_MS, 'hall-pir', 'motion', true), now);
+    const live = engine.deviceLiveness('h1');
+    expect(live?.get('thermo')).toEqual({
+      lastHeardAt: MONDAY + MINUTE_MS,
+      offline: true,
+      battery: 12,
+      batteryLow: true,
+    });
+    expect(live?.get('hall-pir')).toEqual({ lastHeardAt: now, offline: false, battery: null, batteryLow: false });
+    expect(engine.deviceLiveness('elsewhere')).toBeUndefined();
+  });
+
+  it('keeps the battery percentage across a restart; a flag saved before session 34 loads as low, no percentage', () => {
+    const config = home();
+    const engine = new RulesEngine([config]);
+    engine.handle(ev(MONDAY, 'thermo', 'battery', 55), MONDAY);
+    const state = engine.exportState();
+    const again = RulesEngine.fromState([config], JSON.parse(JSON.stringify(state)));
+    expect(again.deviceLiveness('h1')?.get('thermo')).toMatchObject({ battery: 55, batteryLow: false });
+
+    const saved = JSON.parse(JSON.stringify(state)) as {
+      homes: { h1: { devices: { thermo: { rules: Record<string, unknown> } } } };
+    };
+    saved.homes.h1.devices.thermo.rules['low-battery'] = { v: 1, s: { low: true } };
+    const old = RulesEngine.fromState([config], saved);
+    expect(old.deviceLiveness('h1')?.get('thermo')).toMatchObject({ battery: null, batteryLow: true });
+    // Still low: 14 % raises nothing again.
+    expect(
+      old.handle(ev(MONDAY + HOUR_MS, 'thermo', 'battery', 14), MONDAY + HOUR_MS).map((d) => d.kind),
+    ).not.toContain('low-battery');
+  });
+});
