@@ -22,6 +22,7 @@ import { registerIntakeRoutes } from './routes/intake.js';
 import { registerPages } from './routes/pages.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerSessionRoutes } from './routes/session.js';
+import { lazySchemaController } from './lazy-schemas.js';
 
 /** Reasons of telecare_ingest_rejected_total (hub/ingest.ts) for the event intake requests Fastify refuses itself. */
 const INTAKE_REFUSALS: Record<string, 'too-large' | 'bad-json'> = {
@@ -69,6 +70,8 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Union types (`['string', 'null']`) are plain JSON Schema; Ajv's strict mode only warns about them.
     ajv: { customOptions: { allowUnionTypes: true } },
+    // Each route's schemas compiled on its first request, not at start (a power cut's restart; dashboard/lazy-schemas.ts).
+    schemaController: lazySchemaController(),
   });
 
   capAppConnections(app, () => ctx.metrics.connectionsRefused.inc());

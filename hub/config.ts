@@ -1,13 +1,13 @@
 // Loads telecare.config.json: validated by the shipped JSON Schema (errors name the field), defaults filled, frozen, indexed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
-import { hubConfigSchema } from './config-schema.js';
+import { loadConfigValidator } from './config-validator.js';
 import { storedHashProblem } from './passwords.js';
 
 export class ConfigError extends Error {
@@ -20,10 +20,8 @@ export class ConfigError extends Error {
   }
 }
 
-// verbose: a rule parameter out of its range is told with its value and the reason for the bound (its description).
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false, verbose: true });
-const validateHubConfig = ajv.compile(hubConfigSchema);
+// The build's generated validator, or Ajv's compile of the schema when there is none (hub/config-validator.ts).
+const validateHubConfig = loadConfigValidator().validate;
 
 /** `/homes/0/devices/2/kind` → `homes[0].devices[2].kind` */
 function fieldName(instancePath: string, extra?: string): string {
