@@ -19,7 +19,7 @@ function family(h: Harness): ReturnType<Harness['raised']> {
   return h.raised().filter((d) => FAMILY.includes(d.kind));
 }
 
-/** Day 11 up to 19:10 as the days before it: the bedroom door open at 07:00, the fridge and cupboard every hour. */
+/** Day 11 up to 19:10: the bedroom door open at 07:00, the fridge every hour from 08:10. */
 function dayUntilEvening(h: Harness): void {
   h.at(DAY + 7 * HOUR_MS - h.clock.now(), 'bedroom-door', 'contact', false);
   for (let hour = 8; hour <= 19; hour++) {
