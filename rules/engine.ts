@@ -7,6 +7,7 @@ import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
+import { shutInForNight } from './possible-fall.js';
 import { clearOfflineWithoutDevice, sensorOfflineRule } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
@@ -269,6 +270,7 @@ export class RulesEngine {
         home.watchedSince = NaN;
         home.lastActivityRoom = undefined;
         home.lastActivityContext = undefined;
+        home.lastActivityShutIn = undefined;
         home.lastActivityKey = undefined;
         home.lastActivityLocated = false;
         for (const entry of this.registry.entries)
@@ -553,7 +555,9 @@ export class RulesEngine {
       const gap = at - home.lastActivityAt;
       const day = home.zone.dayNumber(at);
       home.learned.record('home', hourOfWeek, gap, day);
-      if (home.lastActivityContext !== undefined) home.learned.record(home.lastActivityContext, hourOfWeek, gap, day);
+      // Shut in the bedroom for the night when it began: the bedroom's silence, as it was judged (session 35).
+      const context = home.lastActivityShutIn ?? home.lastActivityContext;
+      if (context !== undefined) home.learned.record(context, hourOfWeek, gap, day);
       if (home.bedOccupied) home.learned.record(IN_BED, hourOfWeek, gap, day);
       else if (home.chairOccupied) home.learned.record(IN_CHAIR, hourOfWeek, gap, day);
       if (home.lastActivityKey !== undefined) home.silences.record(home.lastActivityKey, gap, day);
@@ -610,6 +614,7 @@ export class RulesEngine {
     home.lastActivityKey = activityKey(device, event);
     home.lastActivityDeviceId = device.id;
     home.lastActivityLocated = isLocated(home, device, event);
+    home.lastActivityShutIn = shutInForNight(home, at);
     if (home.suspended()) return;
     for (const entry of entries) entry.rule.onActivity?.(home, at, ctx, homeSlice(home, entry));
   }

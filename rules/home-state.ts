@@ -238,6 +238,8 @@ export interface HomeSnapshot {
   /** When the hub began watching the home with none of its activity known (absent before session 27, and once
    *  an activity is known). */
   watchedSince?: number;
+  /** `HomeState.lastActivityShutIn`; absent when undefined and before session 35 (then learned as the room). */
+  lastActivityShutIn?: string;
   /** The home's living days (`HomeState.livingDays`, `reportDay`...); absent before session 29 and before a report. */
   reportDays?: { living: number[]; day: number; devices: number };
   /** Which device ended the silences that began at each (`HomeState.silenceEnds`); absent before session 30. */
@@ -334,6 +336,12 @@ export class HomeState {
   prealertOpen = false;
   /** Learned-normal context of the room of the last activity ("room:<name>"). */
   lastActivityContext: string | undefined = undefined;
+  /**
+   * The bedroom's context when the silence from the last activity began shut in the bedroom for the night
+   * (`shutInForNight` at that activity: the bedroom door closed, a door outside it moved seconds later): the silence
+   * is then judged as the bedroom's, and learned as the bedroom's too, not as the room of that door (session 35).
+   */
+  lastActivityShutIn: string | undefined = undefined;
   /** Activity key of the last activity: the device, and for a contact which way it moved. */
   lastActivityKey: string | undefined = undefined;
   lastActivityDeviceId: string | undefined = undefined;
@@ -865,6 +873,7 @@ export class HomeState {
             },
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
+      ...(this.lastActivityShutIn === undefined ? {} : { lastActivityShutIn: this.lastActivityShutIn }),
       ...(this.reportDay >= 0
         ? { reportDays: { living: [...this.livingDays], day: this.reportDay, devices: this.reportDayDevices } }
         : {}),
@@ -937,6 +946,12 @@ export class HomeState {
     const spanDay = saved.outing?.spanDay;
     this.outingSpanDay = Number.isInteger(spanDay) && spanDay! >= 0 ? spanDay! : -1;
     this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
+    const shutIn = saved.lastActivityShutIn;
+    // Only a room context of this home's own devices (a saved state is not trusted to name anything else).
+    let shutInContext: string | undefined;
+    for (const d of this.devices.values())
+      if (d.roomContext !== undefined && d.roomContext === shutIn) shutInContext = d.roomContext;
+    this.lastActivityShutIn = shutInContext;
     // Absent before session 29: no day counted yet (a device is taken for dead only after days heard from then).
     const days = saved.reportDays;
     this.livingDays = Array.isArray(days?.living)
