@@ -7,6 +7,8 @@ import { startPage } from '/assets/central-nav.js';
 /** Cards by `hubId alertId`. */
 const alerts = new Map();
 const closed = [];
+/** True once the alerts closed before the page opened are in `closed`: "nothing closed" must never flash before. */
+let closedLoaded = false;
 /** Cards whose resolve form is open: a re-render must not throw away what the operator is typing. */
 const resolving = new Set();
 /**
@@ -153,18 +155,57 @@ function render() {
   cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
-  closedList.replaceChildren(
-    ...closed
-      .slice(0, 10)
-      .map((c) =>
-        el(
-          'li',
-          { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
-          `${cards.label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
-        ),
-      ),
-  );
+  closedList.replaceChildren(...closed.slice(0, 10).map(closedNode));
+  document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+}
+
+/**
+ * A closed alert for the next shift: what, where (hub, home and room), how it was closed in words (the outcome's
+ * words and the note, or why the hub withdrew it: `howClosed`, as on the hub's console) and when.
+ */
+function closedNode(c) {
+  const a = c.alert || {};
+  const how = cards.howClosed({ ...a, state: c.state });
+  const where = [`hub ${c.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')].filter(Boolean).join(' · ');
+  return el(
+    'li',
+    { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
+    `${cards.label(c.type)} · ${where} · ${how} · `,
+    el('time', { datetime: closedAt(c) }, formatTime(closedAt(c))),
+  );
+}
+
+/** When it closed: the hub's resolution time, else when the centre last heard of it. */
+function closedAt(c) {
+  return (c.alert && typeof c.alert.resolvedAt === 'string' && c.alert.resolvedAt) || c.updatedAt;
+}
+
+function addClosed(card) {
+  const key = keyOf(card);
+  const known = closed.findIndex((c) => keyOf(c) === key);
+  if (known >= 0) {
+    if (closed[known].version >= card.version) return;
+    closed.splice(known, 1);
+  }
+  closed.push(card);
+  closed.sort((a, b) => Date.parse(closedAt(b)) - Date.parse(closedAt(a)));
+  closed.length = Math.min(closed.length, 10);
+}
+
+/** The alerts closed before this page was opened (the night shift's): the morning shift sees how each was closed. */
+async function loadRecentlyClosed() {
+  let history;
+  try {
+    history = await api('/api/alerts?state=closed&limit=10');
+  } catch {
+    // The centre or its database is away (the live line says so): "nothing closed" would be untrue; try again.
+    setTimeout(loadRecentlyClosed, 10_000);
+    return;
+  }
+  for (const card of history) addClosed(card);
+  closedLoaded = true;
+  render();
 }
 
 /**
@@ -190,7 +231,7 @@ function receive(card) {
     resolving.delete(key);
     drafts.delete(key);
     failures.delete(key);
-    if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
+    addClosed(card);
   } else {
     alerts.set(key, card);
     if (!known) announcer.add(card);
@@ -276,6 +317,7 @@ function start() {
       drafts = cards.draftStore('telecare.centre.drafts', me.username);
       for (const key of drafts.keys()) resolving.add(key);
       connect();
+      loadRecentlyClosed();
     },
     (err) => {
       if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);
