@@ -108,7 +108,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     );
     const offline = page.locator('li[data-hub="hub-q"][data-alert="q1"]');
     await offline.waitFor({ timeout: 15_000 });
-    await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min\)/);
+    await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min ago\)/);
     await page.close();
   });
 

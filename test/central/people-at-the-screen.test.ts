@@ -132,6 +132,22 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     expect(await meta('e3').innerText()).not.toContain('sent to');
   });
 
+  it('says since when a silent hub was last heard, not since the centre flagged it', async () => {
+    const page = await logIn('/alerts', 'olive');
+    await page.getByText('Live: connected').waitFor(WAIT);
+    // Last heard 10 min ago, flagged offline 7 min ago (the silence had to last 3 min first).
+    await storeHub(env.pool, 'hub-s', { status: 'offline', lastSeenAt: new Date(Date.now() - 10 * 60_000) });
+    await env.pool.query(`UPDATE central_hubs SET offline_since = now() - interval '7 minutes' WHERE hub_id = 'hub-s'`);
+    await storeAlert(
+      env.pool,
+      'hub-s',
+      hubAlert('s1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
+      'centre',
+    );
+    const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');
+    await expect.poll(() => card.innerText(), WAIT).toMatch(/No word from hub hub-s since .* \(10 min ago\)/);
+  });
+
   it('names each value of the hub list and the council report on a phone, with days no reader mistakes', async () => {
     await storeHub(env.pool, 'hub-p', {
       status: 'online',

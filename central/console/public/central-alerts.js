@@ -39,8 +39,10 @@ const DATABASE_DOWN =
 /** Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent. */
 function explanation(card) {
   if (card.type === 'hub-offline') {
-    const since = card.hub.offlineSince || card.hub.lastSeenAt;
-    return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${age(since)})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
+    // Since it was last heard, not since the centre flagged it (a silent hub is flagged minutes later: session 35).
+    const since = card.hub.lastSeenAt || card.hub.offlineSince;
+    const ago = since ? (age(since) === 'just now' ? 'just now' : `${age(since)} ago`) : '';
+    return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${ago})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
   }
   return why(card.alert);
 }

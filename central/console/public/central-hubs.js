@@ -33,7 +33,7 @@ async function refresh() {
               : el('span', { class: 'badge sev-low' }, h.status),
           ),
           // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
-          el('td', { 'data-label': 'Last heard' }, timeWithAge(h.lastSeenAt)),
+          el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
           el('td', { 'data-label': 'Last heartbeat' }, beat.at ? formatTime(beat.at) : '—'),
           el('td', { 'data-label': 'Queue' }, typeof beat.queue === 'number' ? String(beat.queue) : '—'),
           el(
