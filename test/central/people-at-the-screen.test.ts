@@ -3,6 +3,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
+import { HUB_CHANNEL } from '../../central/schema.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
 
@@ -135,15 +136,22 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
   it('says since when a silent hub was last heard, not since the centre flagged it', async () => {
     const page = await logIn('/alerts', 'olive');
     await page.getByText('Live: connected').waitFor(WAIT);
-    // Last heard 10 min ago, flagged offline 7 min ago (the silence had to last 3 min first).
-    await storeHub(env.pool, 'hub-s', { status: 'offline', lastSeenAt: new Date(Date.now() - 10 * 60_000) });
-    await env.pool.query(`UPDATE central_hubs SET offline_since = now() - interval '7 minutes' WHERE hub_id = 'hub-s'`);
     await storeAlert(
       env.pool,
       'hub-s',
       hubAlert('s1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
       'centre',
     );
+    // Last heard 10 min ago, flagged offline 7 min ago (the silence had to last 3 min first); set after storeAlert,
+    // which marks the hub as heard now (as a hub's own alert does). The NOTIFY sends the hub's cards again.
+    await env.pool.query(
+      `UPDATE central_hubs SET status = 'offline', last_seen_at = now() - interval '10 minutes',
+         offline_since = now() - interval '7 minutes' WHERE hub_id = 'hub-s'`,
+    );
+    await env.pool.query('SELECT pg_notify($1, $2)', [
+      HUB_CHANNEL,
+      JSON.stringify({ hubId: 'hub-s', status: 'offline' }),
+    ]);
     const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');
     await expect.poll(() => card.innerText(), WAIT).toMatch(/No word from hub hub-s since .* \(10 min ago\)/);
   });
