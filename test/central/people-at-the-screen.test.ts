@@ -156,6 +156,23 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     await expect.poll(() => card.innerText(), WAIT).toMatch(/No word from hub hub-s since .* \(10 min ago\)/);
   });
 
+  it("says on an offline hub's alert, before anything is pressed, that the centre cannot reach it", async () => {
+    const page = await logIn('/alerts', 'olive', PHONE);
+    await page.getByText('Live: connected').waitFor(WAIT);
+    await storeAlert(env.pool, 'hub-o', hubAlert('o1', { kind: 'fall', severity: 'critical', homeId: 'home-8' }));
+    await storeAlert(env.pool, 'hub-u', hubAlert('u1', { kind: 'pendant', severity: 'critical', homeId: 'home-9' }));
+    const gone = page.locator('li[data-hub="hub-o"][data-alert="o1"]');
+    await gone.waitFor(WAIT);
+    await storeHub(env.pool, 'hub-o', { status: 'offline', lastSeenAt: new Date(Date.now() - 4 * 60_000) });
+    await expect
+      .poll(() => gone.innerText(), WAIT)
+      .toMatch(
+        /Hub hub-o is offline \(last heard .+\): an acknowledgement or resolution sent from here cannot reach it now.*Phone the home\./s,
+      );
+    // An online hub's card says nothing of the kind.
+    expect(await page.locator('li[data-hub="hub-u"][data-alert="u1"]').innerText()).not.toContain('cannot reach');
+  });
+
   it('names each value of the hub list and the council report on a phone, with days no reader mistakes', async () => {
     await storeHub(env.pool, 'hub-p', {
       status: 'online',

@@ -47,6 +47,21 @@ function explanation(card) {
   return why(card.alert);
 }
 
+/**
+ * On a hub's alert while that hub is offline: before the operator presses anything, that what they do here cannot
+ * reach the hub now (the command is resent for a minute, then given up: `commands.timeoutMs`), so the home is to be
+ * phoned. Before session 35 only the red badge said so, and the card said it a minute after the press.
+ */
+function unreachable(card) {
+  if (card.origin !== 'hub' || card.hub.status !== 'offline') return null;
+  const since = card.hub.lastSeenAt || card.hub.offlineSince;
+  return el(
+    'p',
+    { class: 'why unreachable' },
+    `Hub ${card.hubId} is offline${since ? ` (last heard ${formatTime(since)})` : ''}: an acknowledgement or resolution sent from here cannot reach it now (the hub may be down, or only its link to the centre). Phone the home.`,
+  );
+}
+
 const ACTION_TEXT = { acknowledge: 'Acknowledgement', resolve: 'Resolution' };
 
 /** Where the last command for this alert stands, in words. */
@@ -128,6 +143,7 @@ function cardNode(card) {
     ),
     cards.cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
+    unreachable(card),
     commandLine(card.command),
     cards.actionRow({
       state: card.state,
