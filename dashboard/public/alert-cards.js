@@ -173,7 +173,8 @@ export function cardHeading(kind, severity, state, ...badges) {
     el('span', { class: `badge sev-${severity}` }, severity),
     ' ',
     el('span', { class: 'badge state' }, state),
-    badges,
+    // A space before each: "raised hub offline", not two badges run together ("raisedhub offline").
+    badges.filter(Boolean).flatMap((badge) => [' ', badge]),
   );
 }
 

@@ -169,6 +169,8 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
       .toMatch(
         /Hub hub-o is offline \(last heard .+\): an acknowledgement or resolution sent from here cannot reach it now.*Phone the home\./s,
       );
+    // Its badges read apart ("raised hub offline"), as a screen reader and a careful eye take them.
+    expect(await gone.locator('h3').innerText()).toMatch(/raised hub offline/);
     // An online hub's card says nothing of the kind.
     expect(await page.locator('li[data-hub="hub-u"][data-alert="u1"]').innerText()).not.toContain('cannot reach');
   });
