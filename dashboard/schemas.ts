@@ -20,6 +20,7 @@ export const alertSchema = {
     outcome: { type: ['string', 'null'], enum: [...OUTCOMES, null] },
     note: nullableString,
     escalationLevel: { type: 'integer' },
+    notifiedGroups: { type: 'array', items: { type: 'string' } },
     room: nullableString,
     detail: { type: 'object', additionalProperties: true },
     count: { type: 'integer' },

@@ -145,6 +145,22 @@ export async function openAlerts(pool: pg.Pool | pg.ClientBase): Promise<Console
   return rows.rows.map(card);
 }
 
+/** Closed alerts shown at most under "Recently closed" (the page asks for 10). */
+export const MAX_CLOSED = 50;
+
+/**
+ * The last `limit` alerts closed (resolved or cancelled) at any hub, newest change first: what the page lists under
+ * "Recently closed" when it opens, so the morning shift sees how the night's alerts were closed (before session 35 the
+ * list held only what closed while that page was open). Served by `console_alerts_closed` (console schema).
+ */
+export async function closedAlerts(pool: pg.Pool | pg.ClientBase, limit: number): Promise<ConsoleAlert[]> {
+  const rows = await pool.query<CardRow>(
+    `${SELECT_CARDS} WHERE a.state IN ('resolved', 'cancelled') ORDER BY a.updated_at DESC LIMIT $1`,
+    [Math.max(1, Math.min(MAX_CLOSED, Math.floor(limit)))],
+  );
+  return rows.rows.map(card);
+}
+
 /** The named alerts' current cards (any state), for live updates. */
 export async function alertsByKey(
   pool: pg.Pool | pg.ClientBase,

@@ -24,7 +24,16 @@ import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../das
 import { HashQueueFull } from '../../hub/passwords.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
-import { actOnCentreAlert, audit, findAlert, OPEN_STATES, openAlerts, type ConsoleAlert } from './alerts.js';
+import {
+  actOnCentreAlert,
+  audit,
+  closedAlerts,
+  findAlert,
+  MAX_CLOSED,
+  OPEN_STATES,
+  openAlerts,
+  type ConsoleAlert,
+} from './alerts.js';
 import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
 import type { LiveEvent, LiveFeed } from './live.js';
 import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
@@ -295,7 +304,25 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   // --- Alerts -------------------------------------------------------------------------------------------------
-  app.get('/api/alerts', { config: { consoleAccess: 'operator' } }, async () => openAlerts(pool));
+  // The open alerts; with `state=closed`, the last `limit` closed ones (newest first) for "Recently closed".
+  app.get<{ Querystring: { state?: 'open' | 'closed'; limit?: number } }>(
+    '/api/alerts',
+    {
+      config: { consoleAccess: 'operator' },
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: ['open', 'closed'] },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_CLOSED },
+          },
+        },
+      },
+    },
+    async (request) =>
+      request.query.state === 'closed' ? closedAlerts(pool, request.query.limit ?? 10) : openAlerts(pool),
+  );
 
   app.get<{ Params: { hubId: string; alertId: string } }>(
     '/api/alerts/:hubId/:alertId',

@@ -53,6 +53,10 @@ const STATEMENTS: readonly string[] = [
    )`,
   `CREATE INDEX IF NOT EXISTS console_commands_pending ON console_commands (created_at) WHERE state = 'sent'`,
   `CREATE INDEX IF NOT EXISTS console_commands_alert ON console_commands (hub_id, alert_id)`,
+  // "Recently closed" on the alerts page (`closedAlerts`): the newest closed alerts without reading every alert ever
+  // stored. On the workers' table, made here since only the console reads it so (IF NOT EXISTS: safe at every start).
+  `CREATE INDEX IF NOT EXISTS console_alerts_closed ON central_alerts (updated_at DESC)
+     WHERE state IN ('resolved', 'cancelled')`,
 ];
 
 /** Creates the console's tables when missing; safe from several consoles at once (an advisory lock serialises it). */

@@ -173,7 +173,8 @@ export function cardHeading(kind, severity, state, ...badges) {
     el('span', { class: `badge sev-${severity}` }, severity),
     ' ',
     el('span', { class: 'badge state' }, state),
-    badges,
+    // A space before each: "raised hub offline", not two badges run together ("raisedhub offline").
+    badges.filter(Boolean).flatMap((badge) => [' ', badge]),
   );
 }
 
@@ -193,8 +194,22 @@ export function cardMeta(where, alert, raisedAt) {
         )
       : null,
     alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
-    alert.escalationLevel > 0 ? el('span', {}, `Escalated to level ${alert.escalationLevel}`) : null,
+    escalation(alert),
   );
+}
+
+/**
+ * Who the alert went to, from its ladder (the hub's `notifiedGroups`, session 35): "Sent to wardens", "Escalated to
+ * level 1: sent to wardens, then night-team". An alert from a hub before session 35 says only the level, as before.
+ */
+export function escalation(alert) {
+  const level = typeof alert.escalationLevel === 'number' ? alert.escalationLevel : 0;
+  const groups = Array.isArray(alert.notifiedGroups)
+    ? alert.notifiedGroups.filter((g) => typeof g === 'string' && g)
+    : [];
+  if (groups.length === 0) return level > 0 ? el('span', {}, `Escalated to level ${level}`) : null;
+  const told = groups.length === 1 ? groups[0] : `${groups.slice(0, -1).join(', ')}, then ${groups[groups.length - 1]}`;
+  return el('span', { class: 'told' }, level > 0 ? `Escalated to level ${level}: sent to ${told}` : `Sent to ${told}`);
 }
 
 /** The banner over the list while any critical alert waits for acknowledgement. */

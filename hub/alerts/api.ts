@@ -15,6 +15,11 @@ export interface Alert {
   outcome: Outcome | null;
   note: string | null;
   escalationLevel: number;
+  /**
+   * The responder groups this alert has gone to so far, from its ladder's level 0 to `escalationLevel`, in order, each
+   * once (session 35): who was told, for a console to say so. Absent from alerts made outside the hub (replay).
+   */
+  notifiedGroups?: string[];
   room: string | null;
   detail: Record<string, unknown>;
   /** How many times the condition was seen while this alert was open. */

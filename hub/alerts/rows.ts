@@ -62,6 +62,7 @@ export function rowToAlertWithDetail(row: AlertRow, detail: Record<string, unkno
     outcome: row.outcome as Outcome | null,
     note: row.note,
     escalationLevel: row.escalation_level,
+    notifiedGroups: notifiedGroups(row),
     room: row.room,
     detail,
     count: row.count,
@@ -76,6 +77,17 @@ export function rowToAlertWithDetail(row: AlertRow, detail: Record<string, unkno
  */
 export function rowLadder(row: AlertRow): readonly EscalationLevel[] {
   return parseLadder(row.ladder);
+}
+
+/** The groups an alert has gone to: its ladder's groups from level 0 to its current level, in order, each once. */
+export function notifiedGroups(row: Pick<AlertRow, 'ladder' | 'escalation_level'>): string[] {
+  const ladder = parseLadder(row.ladder);
+  const groups: string[] = [];
+  for (let level = 0; level <= row.escalation_level && level < ladder.length; level++) {
+    const group = ladder[level]!.group;
+    if (!groups.includes(group)) groups.push(group);
+  }
+  return groups;
 }
 
 /** A ladder's JSON text, parsed once per distinct text (see rowLadder). */

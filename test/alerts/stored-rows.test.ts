@@ -66,7 +66,8 @@ describe('the rows an alert change stores', () => {
     const payload =
       `{"id":"${id}","homeId":"h1","residentId":"r1","kind":"pendant","severity":"critical","state":"raised",` +
       `"raisedAt":"${raisedAt}","acknowledgedAt":null,"acknowledgedBy":null,"resolvedAt":null,"outcome":null,` +
-      `"note":null,"escalationLevel":0,"room":"living","detail":${detail},"count":1,"lastSeenAt":"${raisedAt}",` +
+      `"note":null,"escalationLevel":0,"notifiedGroups":["first"],"room":"living","detail":${detail},"count":1,` +
+      `"lastSeenAt":"${raisedAt}",` +
       `"version":1}`;
     const pending = { attempts: 0, next_attempt_at: now, delivered_at: null, status: 'pending', last_error: null };
     expect(rows('alert_outbox', id)).toEqual([

@@ -7,6 +7,8 @@ import { startPage } from '/assets/central-nav.js';
 /** Cards by `hubId alertId`. */
 const alerts = new Map();
 const closed = [];
+/** True once the alerts closed before the page opened are in `closed`: "nothing closed" must never flash before. */
+let closedLoaded = false;
 /** Cards whose resolve form is open: a re-render must not throw away what the operator is typing. */
 const resolving = new Set();
 /**
@@ -37,10 +39,27 @@ const DATABASE_DOWN =
 /** Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent. */
 function explanation(card) {
   if (card.type === 'hub-offline') {
-    const since = card.hub.offlineSince || card.hub.lastSeenAt;
-    return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${age(since)})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
+    // Since it was last heard, not since the centre flagged it (a silent hub is flagged minutes later: session 35).
+    const since = card.hub.lastSeenAt || card.hub.offlineSince;
+    const ago = since ? (age(since) === 'just now' ? 'just now' : `${age(since)} ago`) : '';
+    return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${ago})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
   }
   return why(card.alert);
+}
+
+/**
+ * On a hub's alert while that hub is offline: before the operator presses anything, that what they do here cannot
+ * reach the hub now (the command is resent for a minute, then given up: `commands.timeoutMs`), so the home is to be
+ * phoned. Before session 35 only the red badge said so, and the card said it a minute after the press.
+ */
+function unreachable(card) {
+  if (card.origin !== 'hub' || card.hub.status !== 'offline') return null;
+  const since = card.hub.lastSeenAt || card.hub.offlineSince;
+  return el(
+    'p',
+    { class: 'why unreachable' },
+    `Hub ${card.hubId} is offline${since ? ` (last heard ${formatTime(since)})` : ''}: an acknowledgement or resolution sent from here cannot reach it now (the hub may be down, or only its link to the centre). Phone the home.`,
+  );
 }
 
 const ACTION_TEXT = { acknowledge: 'Acknowledgement', resolve: 'Resolution' };
@@ -124,6 +143,7 @@ function cardNode(card) {
     ),
     cards.cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
+    unreachable(card),
     commandLine(card.command),
     cards.actionRow({
       state: card.state,
@@ -153,18 +173,57 @@ function render() {
   cards.replaceKeepingFocus(list, open.map(cardNode));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
-  closedList.replaceChildren(
-    ...closed
-      .slice(0, 10)
-      .map((c) =>
-        el(
-          'li',
-          { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
-          `${cards.label(c.type)} · hub ${c.hubId} · ${c.state}${c.alert && c.alert.outcome ? ` (${c.alert.outcome})` : ''} · ${formatTime(c.updatedAt)}`,
-        ),
-      ),
-  );
+  closedList.replaceChildren(...closed.slice(0, 10).map(closedNode));
+  document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+}
+
+/**
+ * A closed alert for the next shift: what, where (hub, home and room), how it was closed in words (the outcome's
+ * words and the note, or why the hub withdrew it: `howClosed`, as on the hub's console) and when.
+ */
+function closedNode(c) {
+  const a = c.alert || {};
+  const how = cards.howClosed({ ...a, state: c.state });
+  const where = [`hub ${c.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')].filter(Boolean).join(' · ');
+  return el(
+    'li',
+    { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
+    `${cards.label(c.type)} · ${where} · ${how} · `,
+    el('time', { datetime: closedAt(c) }, formatTime(closedAt(c))),
+  );
+}
+
+/** When it closed: the hub's resolution time, else when the centre last heard of it. */
+function closedAt(c) {
+  return (c.alert && typeof c.alert.resolvedAt === 'string' && c.alert.resolvedAt) || c.updatedAt;
+}
+
+function addClosed(card) {
+  const key = keyOf(card);
+  const known = closed.findIndex((c) => keyOf(c) === key);
+  if (known >= 0) {
+    if (closed[known].version >= card.version) return;
+    closed.splice(known, 1);
+  }
+  closed.push(card);
+  closed.sort((a, b) => Date.parse(closedAt(b)) - Date.parse(closedAt(a)));
+  closed.length = Math.min(closed.length, 10);
+}
+
+/** The alerts closed before this page was opened (the night shift's): the morning shift sees how each was closed. */
+async function loadRecentlyClosed() {
+  let history;
+  try {
+    history = await api('/api/alerts?state=closed&limit=10');
+  } catch {
+    // The centre or its database is away (the live line says so): "nothing closed" would be untrue; try again.
+    setTimeout(loadRecentlyClosed, 10_000);
+    return;
+  }
+  for (const card of history) addClosed(card);
+  closedLoaded = true;
+  render();
 }
 
 /**
@@ -190,7 +249,7 @@ function receive(card) {
     resolving.delete(key);
     drafts.delete(key);
     failures.delete(key);
-    if (!closed.some((c) => keyOf(c) === key && c.version >= card.version)) closed.unshift(card);
+    addClosed(card);
   } else {
     alerts.set(key, card);
     if (!known) announcer.add(card);
@@ -276,6 +335,7 @@ function start() {
       drafts = cards.draftStore('telecare.centre.drafts', me.username);
       for (const key of drafts.keys()) resolving.add(key);
       connect();
+      loadRecentlyClosed();
     },
     (err) => {
       if (err.code === 'DATABASE_UNAVAILABLE') connection.problem(DATABASE_DOWN);

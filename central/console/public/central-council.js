@@ -1,6 +1,6 @@
 // The council report over every hub, week by week: charts, the table of published figures, and its CSV.
 import { api, daysAgo, el, isoDate } from '/assets/common.js';
-import { barChart, lineChart } from '/assets/charts.js';
+import { barChart, lineChart, shortDay } from '/assets/charts.js';
 import { startPage } from '/assets/central-nav.js';
 
 const form = document.getElementById('period');
@@ -33,7 +33,7 @@ const ROWS = [
 function draw(report) {
   const weeks = report.weeks;
   const points = (pick) =>
-    weeks.map((w) => ({ label: w.from.slice(5), fullLabel: `week from ${w.from}`, value: pick(w) }));
+    weeks.map((w) => ({ label: shortDay(w.from), fullLabel: `week from ${shortDay(w.from)}`, value: pick(w) }));
   charts.replaceChildren(
     barChart(
       'Alerts per week',
@@ -54,7 +54,8 @@ function draw(report) {
       },
     ),
   );
-  const columns = [...weeks.map((w) => `Week from ${w.from}`), 'Whole period'];
+  // "7 Oct", not "2026-10-07" (nor "10-07", which a British reader takes for 10 July); the year is the period's.
+  const columns = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
@@ -82,7 +83,8 @@ function draw(report) {
               'tr',
               {},
               el('th', { scope: 'row' }, name),
-              all.map((f) => el('td', {}, pick(f))),
+              // On a phone the rows stack (style.css): each figure says which week it is for.
+              all.map((f, i) => el('td', { 'data-label': columns[i] }, pick(f))),
             ),
           ),
         ),

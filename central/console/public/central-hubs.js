@@ -1,5 +1,5 @@
 // The hub list (supervisors): offline hubs first, last heartbeat, open alerts; refreshed every few seconds.
-import { age, api, el, formatTime } from '/assets/common.js';
+import { age, api, el, formatTime, timeWithAge } from '/assets/common.js';
 import { startPage } from '/assets/central-nav.js';
 
 const body = document.querySelector('#hubs tbody');
@@ -7,7 +7,7 @@ const message = document.getElementById('message');
 
 function uptime(seconds) {
   if (typeof seconds !== 'number') return '—';
-  return age(new Date(Date.now() - seconds * 1000).toISOString());
+  return seconds < 60 ? 'under a minute' : age(new Date(Date.now() - seconds * 1000).toISOString());
 }
 
 async function refresh() {
@@ -23,7 +23,7 @@ async function refresh() {
           el('th', { scope: 'row' }, h.hubId),
           el(
             'td',
-            {},
+            { 'data-label': 'Status' },
             h.status === 'offline'
               ? el(
                   'span',
@@ -32,11 +32,16 @@ async function refresh() {
                 )
               : el('span', { class: 'badge sev-low' }, h.status),
           ),
-          el('td', {}, `${formatTime(h.lastSeenAt)} (${age(h.lastSeenAt)} ago)`),
-          el('td', {}, beat.at ? formatTime(beat.at) : '—'),
-          el('td', {}, typeof beat.queue === 'number' ? String(beat.queue) : '—'),
-          el('td', {}, `${typeof beat.openAlerts === 'number' ? beat.openAlerts : '—'} / ${h.openAlerts}`),
-          el('td', {}, uptime(beat.uptimeS)),
+          // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
+          el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
+          el('td', { 'data-label': 'Last heartbeat' }, beat.at ? formatTime(beat.at) : '—'),
+          el('td', { 'data-label': 'Queue' }, typeof beat.queue === 'number' ? String(beat.queue) : '—'),
+          el(
+            'td',
+            { 'data-label': 'Open alerts (hub / centre)' },
+            `${typeof beat.openAlerts === 'number' ? beat.openAlerts : '—'} / ${h.openAlerts}`,
+          ),
+          el('td', { 'data-label': 'Up for' }, uptime(beat.uptimeS)),
         );
       }),
     );

@@ -1,0 +1,208 @@
+// The centre's console at the screen, round 2 (session 35; docs/central-console.md): what the next shift reads of
+// the closed alerts, whom an escalated alert went to, and the supervisor's tables on a phone. Debian's chromium.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperator } from '../../central/console/index.js';
+import { HUB_CHANNEL } from '../../central/schema.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
+
+const missing = missingForConsole();
+if (missing) console.warn(`skipping the console's people-at-the-screen test: ${missing}`);
+const runnable = missing === undefined && chromiumAvailable("the console's people-at-the-screen test");
+
+const WAIT = { timeout: 15_000, interval: 20 };
+const PASSWORD = 'a-long-password-1';
+const PHONE = { width: 390, height: 844 };
+
+interface Cells {
+  labels: string[];
+  sideways: number;
+}
+
+/** Each data cell of `selector` with what a phone shows before its value (its column's name), and the page's overflow. */
+const CELLS = (selector: string): string => `(() => ({
+  labels: [...document.querySelectorAll(${JSON.stringify(selector)})].map(
+    (td) => getComputedStyle(td, '::before').content),
+  sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+}))()`;
+
+describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () => {
+  let env: ConsoleEnv;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
+    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
+    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await env?.stop();
+  });
+
+  async function logIn(path: string, username: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/London' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${env.url}${path}`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${env.url}${path}`);
+    return page;
+  }
+
+  it('lists the alerts closed before the page opened, each with how it was closed in words, or says none was', async () => {
+    const page = await logIn('/alerts', 'olive', PHONE);
+    await page.getByText('Live: connected').waitFor(WAIT);
+    await page.getByText('No alert has been closed yet.').waitFor(WAIT);
+
+    // The night's alerts, closed before the morning shift opens the page.
+    await storeAlert(
+      env.pool,
+      'hub-n',
+      hubAlert('n1', {
+        kind: 'pendant',
+        severity: 'critical',
+        state: 'resolved',
+        homeId: 'home-3',
+        room: 'living',
+        resolvedAt: '2026-11-30T03:20:00.000Z',
+        outcome: 'carer-visit',
+        note: 'Warden helped her up',
+        version: 3,
+      }),
+    );
+    await storeAlert(
+      env.pool,
+      'hub-n',
+      hubAlert('n2', {
+        kind: 'possible-fall',
+        state: 'cancelled',
+        homeId: 'home-4',
+        room: 'bathroom',
+        detail: { cancelReason: 'activity in kitchen' },
+        version: 2,
+      }),
+    );
+    await storeAlert(env.pool, 'hub-n', hubAlert('n3', { homeId: 'home-5' }));
+
+    const morning = await logIn('/alerts', 'olive', PHONE);
+    const closed = morning.locator('#closed li');
+    await expect.poll(() => closed.count(), WAIT).toBe(2);
+    const texts = await closed.allInnerTexts();
+    expect(texts.join('\n')).toContain(
+      'Pendant · hub hub-n · home-3 · living · resolved: Carer visit ("Warden helped her up")',
+    );
+    expect(texts.join('\n')).toContain(
+      'Possible fall · hub hub-n · home-4 · bathroom · cancelled by the hub: activity in kitchen',
+    );
+    expect(await morning.getByText('No alert has been closed yet.').isVisible()).toBe(false);
+    // The open one is not among them; the API gives the newest closed first, as many as asked.
+    const newest = (await (await morning.request.get(`${env.url}/api/alerts?state=closed&limit=1`)).json()) as {
+      alertId: string;
+    }[];
+    expect(newest.map((c) => c.alertId)).toEqual(['n2']);
+    const open = (await (await morning.request.get(`${env.url}/api/alerts`)).json()) as { alertId: string }[];
+    expect(open.map((c) => c.alertId)).toContain('n3');
+    expect((await morning.request.get(`${env.url}/api/alerts?state=closed&limit=999`)).status()).toBe(400);
+  });
+
+  it('says whom an alert was sent to, and whom it went to when it escalated', async () => {
+    const page = await logIn('/alerts', 'olive');
+    await page.getByText('Live: connected').waitFor(WAIT);
+    await storeAlert(
+      env.pool,
+      'hub-e',
+      hubAlert('e1', { escalationLevel: 1, notifiedGroups: ['wardens', 'night-team'], homeId: 'home-1' }),
+    );
+    await storeAlert(env.pool, 'hub-e', hubAlert('e2', { notifiedGroups: ['wardens'], homeId: 'home-2' }));
+    // From a hub older than session 35: the level only, as before.
+    await storeAlert(env.pool, 'hub-e', hubAlert('e3', { escalationLevel: 1, homeId: 'home-3' }));
+    const meta = (id: string) => page.locator(`li[data-hub="hub-e"][data-alert="${id}"] .meta`);
+    await expect
+      .poll(() => meta('e1').innerText(), WAIT)
+      .toContain('Escalated to level 1: sent to wardens, then night-team');
+    await expect.poll(() => meta('e2').innerText(), WAIT).toContain('Sent to wardens');
+    await expect.poll(() => meta('e3').innerText(), WAIT).toContain('Escalated to level 1');
+    expect(await meta('e3').innerText()).not.toContain('sent to');
+  });
+
+  it('says since when a silent hub was last heard, not since the centre flagged it', async () => {
+    const page = await logIn('/alerts', 'olive');
+    await page.getByText('Live: connected').waitFor(WAIT);
+    await storeAlert(
+      env.pool,
+      'hub-s',
+      hubAlert('s1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
+      'centre',
+    );
+    // Last heard 10 min ago, flagged offline 7 min ago (the silence had to last 3 min first); set after storeAlert,
+    // which marks the hub as heard now (as a hub's own alert does). The NOTIFY sends the hub's cards again.
+    await env.pool.query(
+      `UPDATE central_hubs SET status = 'offline', last_seen_at = now() - interval '10 minutes',
+         offline_since = now() - interval '7 minutes' WHERE hub_id = 'hub-s'`,
+    );
+    await env.pool.query('SELECT pg_notify($1, $2)', [
+      HUB_CHANNEL,
+      JSON.stringify({ hubId: 'hub-s', status: 'offline' }),
+    ]);
+    const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');
+    await expect.poll(() => card.innerText(), WAIT).toMatch(/No word from hub hub-s since .* \(10 min ago\)/);
+  });
+
+  it("says on an offline hub's alert, before anything is pressed, that the centre cannot reach it", async () => {
+    const page = await logIn('/alerts', 'olive', PHONE);
+    await page.getByText('Live: connected').waitFor(WAIT);
+    await storeAlert(env.pool, 'hub-o', hubAlert('o1', { kind: 'fall', severity: 'critical', homeId: 'home-8' }));
+    await storeAlert(env.pool, 'hub-u', hubAlert('u1', { kind: 'pendant', severity: 'critical', homeId: 'home-9' }));
+    const gone = page.locator('li[data-hub="hub-o"][data-alert="o1"]');
+    await gone.waitFor(WAIT);
+    await storeHub(env.pool, 'hub-o', { status: 'offline', lastSeenAt: new Date(Date.now() - 4 * 60_000) });
+    await expect
+      .poll(() => gone.innerText(), WAIT)
+      .toMatch(
+        /Hub hub-o is offline \(last heard .+\): an acknowledgement or resolution sent from here cannot reach it now.*Phone the home\./s,
+      );
+    // Its badges read apart ("raised hub offline"), as a screen reader and a careful eye take them.
+    expect(await gone.locator('h3').innerText()).toMatch(/raised hub offline/);
+    // An online hub's card says nothing of the kind.
+    expect(await page.locator('li[data-hub="hub-u"][data-alert="u1"]').innerText()).not.toContain('cannot reach');
+  });
+
+  it('names each value of the hub list and the council report on a phone, with days no reader mistakes', async () => {
+    await storeHub(env.pool, 'hub-p', {
+      status: 'online',
+      lastSeenAt: new Date(),
+      heartbeat: { at: new Date().toISOString(), queue: 0, openAlerts: 1, uptimeS: 30 },
+    });
+    const hubs = await logIn('/hubs', 'sam', PHONE);
+    const row = hubs.locator('tr[data-hub="hub-p"]');
+    await row.waitFor(WAIT);
+    const hubCells = await hubs.evaluate<Cells>(CELLS('#hubs tbody td'));
+    expect(hubCells.labels.length).toBeGreaterThan(0);
+    for (const label of hubCells.labels) expect(label).toMatch(/^"[A-Z]/);
+    expect(hubCells.sideways).toBe(0);
+    const text = await row.innerText();
+    expect(text).not.toContain('ago ago');
+    expect(text).not.toContain('just now ago');
+    expect(text).toContain('under a minute');
+
+    const council = await logIn('/council', 'sam', PHONE);
+    await council.locator('#council-table td').first().waitFor(WAIT);
+    const councilCells = await council.evaluate<Cells>(CELLS('#council-table td'));
+    expect(councilCells.labels.length).toBeGreaterThan(0);
+    for (const label of councilCells.labels)
+      expect(label).toMatch(/^"(Week from \d{1,2} [A-Z][a-z]{2}|Whole period)"$/);
+    expect(councilCells.sideways).toBe(0);
+    // The charts' day labels too: "7 Oct", never "10-07" (10 July to a British reader).
+    const chartLabels = await council.locator('#charts svg text').allTextContents();
+    expect(chartLabels.some((t) => /^\d{1,2} [A-Z][a-z]{2}$/.test(t))).toBe(true);
+    expect(chartLabels.some((t) => /^\d\d-\d\d$/.test(t))).toBe(false);
+  });
+});
