@@ -43,10 +43,14 @@ function testWorkers(): number {
  */
 const SHARED_PROCESS = [
   'test/rules/**/*.test.ts',
-  'test/alerts/{bad-acks,delivery-marks,delivery,ladder,lifecycle,query,severity-raise}.test.ts',
+  'test/alerts/{bad-acks,delivery-marks,delivery,ladder,lifecycle,query,severity-raise,raise-detail,stored-rows}.test.ts',
   'test/analytics/{baseline,features,kasteren,presence-agreement,report,routine-review,live}.test.ts',
   'test/simulate/{generator,incidents}.test.ts',
   'test/hub/{uplink-settings,topics,ingest,mqtt-frame-guard}.test.ts',
+  // Session 35: two alert files on the same in-memory stage as their neighbours above, and pure checks of the
+  // configuration, topic classes, the PUBACK queue and the bench's helpers (temp folders removed after each test).
+  'test/hub/{topic-classes,puback-queue,config,config-validator}.test.ts',
+  'test/bench/{alloc-account,hub-launch}.test.ts',
   'test/dashboard/alert-why.test.ts',
   'test/bridge/codec.test.ts',
   // The wearable detector's files that read recordings or synthesise signals and run them through the pure detector

@@ -1,5 +1,5 @@
 // The centre's console in Debian's chromium: log in, an alert appears live when stored and NOTIFYed, acknowledge it.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
@@ -44,8 +44,29 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     return page;
   }
 
+  /**
+   * An operator's session from their first login through the login page, its cookie given to every later context:
+   * each login is a scrypt check and two pages more, and these tests are about the console, not its login (except the
+   * login again after a session ended, which each test that needs does through the page).
+   */
+  const sessions = new Map<string, Awaited<ReturnType<BrowserContext['storageState']>>>();
+
+  /** A page of a context of its own (`options`) on `path`, logged in as `username`: through the page the first time. */
+  async function openAs(path: string, username: string, options: BrowserContextOptions = {}): Promise<Page> {
+    const saved = sessions.get(username);
+    const context = await browser.newContext({ ...options, ...(saved ? { storageState: saved } : {}) });
+    const page = await context.newPage();
+    if (saved) {
+      await page.goto(`${env.url}${path}`);
+      return page;
+    }
+    await logIn(path, username, page);
+    sessions.set(username, await context.storageState());
+    return page;
+  }
+
   it('shows an alert live when it is stored and NOTIFYed; acknowledging sends the command on NATS', async () => {
-    const page = await logIn('/alerts', 'olive');
+    const page = await openAs('/alerts', 'olive');
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     expect(await page.locator('nav').innerText()).not.toContain('Council report');
 
@@ -110,12 +131,12 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     const offline = page.locator('li[data-hub="hub-q"][data-alert="q1"]');
     await offline.waitFor({ timeout: 15_000 });
     await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min ago\)/);
-    await page.close();
+    await page.context().close();
   });
 
   it('at the screen: keyboard only, each new alert announced, local times with age, the centre out of reach', async () => {
-    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-GB' });
-    const page = await logIn('/alerts', 'olive', await context.newPage());
+    const page = await openAs('/alerts', 'olive', { timezoneId: 'America/New_York', locale: 'en-GB' });
+    const context = page.context();
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     const said = await recordLiveRegion(page, 'announcer');
     await storeAlert(env.pool, 'hub-k', hubAlert('k1', { homeId: 'home-9' }));
@@ -152,8 +173,8 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await storeHub(env.pool, 'hub-down-375', { status: 'offline', lastSeenAt: new Date(Date.now() - 600_000) });
     await storeAlert(env.pool, 'hub-down-375', hubAlert('d1', { severity: 'critical', kind: 'pendant' }));
     for (const width of [375, 1280]) {
-      const context = await browser.newContext({ viewport: { width, height: 800 } });
-      const page = await logIn('/alerts', 'olive', await context.newPage());
+      const page = await openAs('/alerts', 'olive', { viewport: { width, height: 800 } });
+      const context = page.context();
       await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
       const unknown = page.locator(`li[data-hub="${unknownHub}"][data-alert="u1"]`);
       await unknown.waitFor({ timeout: 15_000 });
@@ -179,8 +200,8 @@ describe.skipIf(!runnable)('central console in a browser', () => {
 
     // A flood: 200 alerts at once, one of them critical. The operator hears how many came and the critical one, not
     // 200 sentences each cutting off the one before (and not one random alert of the 200).
-    const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
-    const page = await logIn('/alerts', 'olive', await context.newPage());
+    const page = await openAs('/alerts', 'olive', { viewport: { width: 375, height: 800 } });
+    const context = page.context();
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     const said = await recordLiveRegion(page, 'announcer');
     for (let i = 0; i < 200; i++) {
@@ -216,8 +237,8 @@ describe.skipIf(!runnable)('central console in a browser', () => {
   });
 
   it("gives an operator's half-typed resolve note back after the session ended and the operator logged in again", async () => {
-    const context = await browser.newContext();
-    const page = await logIn('/alerts', 'olive', await context.newPage());
+    const page = await openAs('/alerts', 'olive');
+    const context = page.context();
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     await storeAlert(env.pool, 'hub-s', hubAlert('s1', { homeId: 'home-31' }));
     const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');

@@ -1,6 +1,6 @@
 // At the screen (Debian chromium): a responder at 3 a.m. using only the keyboard, a screen reader's announcements,
 // the hub out of reach, and times in the viewer's own time zone with their age.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { USER_PASSWORD, listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
@@ -39,10 +39,36 @@ async function logInByKeyboard(page: Page): Promise<void> {
   await page.getByText('Live: connected').waitFor();
 }
 
+/**
+ * The responder's session from the first login by keyboard, its cookie given to every later page's context: each
+ * login is a scrypt check (about 0.2 s of CPU) and two pages more, and only the first test is about the keyboard at
+ * the login (test/dashboard/auth.test.ts has the login itself).
+ */
+let session: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+
+/** A page of a context of its own (`options`), logged in as nina on the console: by keyboard the first time. */
+async function consolePage(
+  options: BrowserContextOptions = {},
+  beforeOpening?: (page: Page) => Promise<void>,
+): Promise<Page> {
+  const context = await browser.newContext({ ...options, ...(session ? { storageState: session } : {}) });
+  const page = await context.newPage();
+  await beforeOpening?.(page);
+  if (!session) {
+    await logInByKeyboard(page);
+    session = await context.storageState();
+    return page;
+  }
+  await page.goto(`${base}/console`);
+  await page.getByText('Live: connected').waitFor();
+  return page;
+}
+
 describe.skipIf(!haveChromium)('the responder console at the screen', () => {
   it('works from the keyboard alone: visible focus, header before cards, and the focus stays put as alerts arrive', async () => {
-    const page = await browser.newPage();
-    await logInByKeyboard(page);
+    // The login itself by keyboard too (the first page's, whichever test runs first).
+    session = undefined;
+    const page = await consolePage();
     const first = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h1' });
     await page.locator(`#alert-${first.id}`).waitFor();
 
@@ -82,12 +108,11 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     // The card went: the keyboard moves on to the next card, not to the top of the page.
     await expect.poll(() => focused(page)).toMatchObject({ card: second.id });
     expect(dashboard.alerts.resolve(second.id, 'false-alarm', null, 'nina').ok).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 
   it('keeps a resolve form opened while the answer to Acknowledge was still on its way', async () => {
-    const page = await browser.newPage();
-    await logInByKeyboard(page);
+    const page = await consolePage();
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h3' });
     const card = page.locator(`#alert-${alert.id}`);
     await card.waitFor();
@@ -114,12 +139,11 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     expect(await focused(page)).toMatchObject({ card: alert.id, tag: 'textarea' });
     expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
     expect(dashboard.alerts.resolve(next.id, 'false-alarm', null, 'nina').ok).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 
   it('tells a screen reader of each new alert, twice the same included, through an assertive live region', async () => {
-    const page = await browser.newPage();
-    await logInByKeyboard(page);
+    const page = await consolePage();
     expect(await page.locator('#announcer').getAttribute('aria-live')).toBe('assertive');
     const said = await recordLiveRegion(page, 'announcer');
     const one = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h7' });
@@ -131,7 +155,7 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await page.locator(`#alert-${two.id}`).waitFor();
     await expect.poll(said).toEqual(['New critical alert: Pendant at h7', 'New critical alert: Pendant at h7']);
     expect(dashboard.alerts.resolve(two.id, 'false-alarm', null, 'nina').ok).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 
   it('opened with alerts already open: not "live" nor "no open alerts" before the list is in, and one summary said', async () => {
@@ -140,9 +164,7 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
       raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h12' }),
       raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'high', homeId: 'h13' }),
     ];
-    const page = await browser.newPage();
-    await watchFromStart(page);
-    await logInByKeyboard(page);
+    const page = await consolePage({}, watchFromStart);
     for (const alert of open) await page.locator(`#alert-${alert.id}`).waitFor();
     await expect
       .poll(async () => (await seen(page)).said)
@@ -164,12 +186,11 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
     await expect.poll(async () => (await seen(page)).said.slice(1)).toEqual(['New critical alert: Pendant at h14']);
     for (const alert of [...open, next])
       expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 
   it('keeps why an action failed on its card when the next alert redraws the list, and says it once', async () => {
-    const page = await browser.newPage();
-    await logInByKeyboard(page);
+    const page = await consolePage();
     const said = await recordLiveRegion(page, 'announcer');
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h15' });
     const card = page.locator(`#alert-${alert.id}`);
@@ -187,13 +208,12 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
       .toBe(true);
     expect((await said()).filter((text) => text === reason)).toHaveLength(1);
     for (const a of [alert, next]) expect(dashboard.alerts.resolve(a.id, 'false-alarm', null, 'nina').ok).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 
   it('says plainly when the hub is out of reach, since when, and that an action was not sent', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await logInByKeyboard(page);
+    const page = await consolePage();
+    const context = page.context();
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h8' });
     const card = page.locator(`#alert-${alert.id}`);
     await card.waitFor();
@@ -209,9 +229,8 @@ describe.skipIf(!haveChromium)('the responder console at the screen', () => {
   });
 
   it("shows when an alert was raised in the viewer's own time zone, with how long ago", async () => {
-    const context = await browser.newContext({ timezoneId: ZONE, locale: 'en-GB' });
-    const page = await context.newPage();
-    await logInByKeyboard(page);
+    const page = await consolePage({ timezoneId: ZONE, locale: 'en-GB' });
+    const context = page.context();
     const alert = raiseAlert(dashboard.alerts, clock, { kind: 'pendant', severity: 'critical', homeId: 'h9' });
     const meta = page.locator(`#alert-${alert.id} .meta`);
     await meta.waitFor();

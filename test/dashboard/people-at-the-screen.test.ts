@@ -1,6 +1,6 @@
 // Session 34, the people at the screen (Debian chromium): what the next shift reads of the alerts closed in the night
 // (why the hub withdrew one, the outcome a responder chose in words), and the council report's summary on a phone.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
@@ -53,18 +53,31 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
+/**
+ * The admin's session from the first login through the login page, its cookie given to every later page's context:
+ * each login is a scrypt check and a page more, and these tests are about what the pages say, not the login
+ * (test/dashboard/auth.test.ts has that).
+ */
+let session: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+
 async function loggedIn(width: number, height: number): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width, height },
     locale: 'en-GB',
     timezoneId: 'Europe/London',
+    ...(session ? { storageState: session } : {}),
   });
   const page = await context.newPage();
+  if (session) {
+    await page.goto(`${base}/console`);
+    return page;
+  }
   await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${base}/console`);
+  session = await context.storageState();
   return page;
 }
 
