@@ -7,7 +7,7 @@ import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
-import { clearOfflineWithoutDevice, sensorOfflineRule } from './sensor-offline.js';
+import { clearOfflineWithoutDevice, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -292,7 +292,9 @@ export class RulesEngine {
    * `startedAt`). A home none of whose activity is known, not watched yet, and neither out nor away is a silence from
    * now, as if the resident had been seen at that moment: a resident who collapsed before any sensor reported (the
    * hub's first minutes, or only failed sensors nearby) is called, late rather than never. Kept across restarts
-   * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time.
+   * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time. Each
+   * configured device never heard is watched by `sensor-offline` from the first watch that finds it configured (saved
+   * too: `watchNeverHeard`).
    */
   watch(now: number, savedStarts: ReadonlyMap<string, number> = new Map()): RuleDecision[] {
     this.noRestPending();
@@ -300,6 +302,7 @@ export class RulesEngine {
     const at = this.clockMs;
     for (const home of this.homes) {
       clearOfflineWithoutDevice(home, at, this.ctx);
+      watchNeverHeard(home, at, this.ctx);
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
       // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
       // alarms: smoke, water, climate...) says nothing by its silence: called 10 h after every install, never right.

@@ -110,7 +110,10 @@ export function why(alert, zone) {
     parts.push(
       d.reason === 'reported unavailable'
         ? `${d.deviceId} reported offline at ${dayAndClock(d.lastSeenAt, zone)}`
-        : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
+        : // Never heard since it was configured (session 35): no last report to give, its configuration's time instead.
+          d.lastSeenAt === null && typeof d.configuredAt === 'string'
+          ? `${d.deviceId} never heard since it was configured, ${dayAndClock(d.configuredAt, zone)}`
+          : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
     );
   }
   // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.
