@@ -90,7 +90,9 @@ export class RulesRunner {
     const rebuildThroughId = saved !== undefined && !restorable ? saved.lastEventId : 0;
     this.lastEventId = restorable ? saved.lastEventId : 0;
     // The configuration's away mode wins over the saved one: a home set away while the hub was down is away now.
-    for (const home of homes) if (home.away) this.run(this.unseen(engine.setAway(home.id, true, engine.now())));
+    // Decided now, for this configuration, not made again: not filtered (an inactivity alert raised less than
+    // `REFEED_SLACK_MS` before a reload that set the home away stayed open, review session 35).
+    for (const home of homes) if (home.away) this.run(engine.setAway(home.id, true, engine.now()));
     let refed = 0;
     let rebuilt = 0;
     for (const event of store.iterateAfter(this.lastEventId)) {
