@@ -115,11 +115,19 @@ export class RulesRunner {
     this.run(this.unseen(engine.advanceTo(now)));
     // A home nothing has been heard from (a first start, a home just configured) is a silence from now; one watched
     // before the restart keeps its start (saved), and its call comes as overdue below if it fell due meanwhile.
-    // A snapshot of another version: its watch starts carry over the rebuild (no stored event holds them).
+    // A snapshot of another version: its watch starts and never-heard devices' configured times carry over the rebuild
+    // (no stored event holds them).
     // What the watch decides is decided now, for this configuration (a `sensor-offline` of a device taken out of it
     // cleared): never one made before the restart, so not filtered as one. Filtered, a clear of an alert raised less
     // than `REFEED_SLACK_MS` before the start was taken for a decision already carried out (review, session 35).
-    this.run(engine.watch(now, restorable || !saved ? undefined : RulesEngine.watchStartsOf(saved.state)));
+    const unrestored = restorable || !saved ? undefined : saved.state;
+    this.run(
+      engine.watch(
+        now,
+        unrestored === undefined ? undefined : RulesEngine.watchStartsOf(unrestored),
+        unrestored === undefined ? undefined : RulesEngine.neverHeardSinceOf(unrestored),
+      ),
+    );
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();

@@ -91,7 +91,13 @@ export function clearOfflineWithoutDevice(home: HomeState, at: number, ctx: Rule
  * (`configuredAt`, kept across restarts and reloads) and called offline after `sensorOffline.silentHours` from then,
  * as a device heard then and silent since would be. Its first report clears it as any device heard again.
  */
-export function watchNeverHeard(home: HomeState, at: number, ctx: RuleContext): void {
+export function watchNeverHeard(
+  home: HomeState,
+  at: number,
+  ctx: RuleContext,
+  /** Configured times kept in a saved state that could not be restored (`RulesEngine.neverHeardSinceOf`). */
+  saved?: ReadonlyMap<string, number>,
+): void {
   const position = home.registry.slotOf(sensorOfflineRule as AnyRule);
   if (position < 0) return;
   for (const config of home.config.devices ?? []) {
@@ -99,7 +105,8 @@ export function watchNeverHeard(home: HomeState, at: number, ctx: RuleContext): 
     if (!device) continue;
     const state = home.deviceSlice(device, sensorOfflineRule as AnyRule, position) as OfflineSlice;
     if (state.lastSeenAt !== undefined || state.offline) continue;
-    state.configuredAt ??= at;
+    const kept = saved?.get(device.id);
+    state.configuredAt ??= kept !== undefined && kept <= at ? kept : at;
     // From when it was configured, under the allowance in force now (a reload may have changed it).
     ctx.arm(state.timer, state.configuredAt + home.params.sensorOffline.silentHours * HOUR_MS);
   }

@@ -3,11 +3,13 @@
 // called offline `sensorOffline.silentHours` (25 h) after it entered the configuration, a time kept across restarts and
 // reloads, and cleared when it reports. A real hub on a fake clock, restarted on the same database and reloaded.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
+import { openHubDatabase } from '../../hub/store.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from './helpers.js';
 
@@ -93,5 +95,26 @@ describe('a configured device never heard', () => {
     clock.advanceTo(T0 + 26 * HOUR);
     await report('front', 'contact', true);
     expect(offlineAlerts()).toEqual([expect.objectContaining({ state: 'cancelled' })]);
+  }, 60_000);
+
+  it('keeps its count across a restart whose saved rules state is of another version (rebuilt from the events)', async () => {
+    const clock = new FakeClock(T0);
+    await start(clock, false);
+    await report('hall-pir', 'motion', true);
+    clock.advanceTo(T0 + 20 * HOUR);
+    await client!.endAsync(true);
+    await hub!.stop();
+    // The state as another hub version wrote it: not restored, learned normal rebuilt from the stored events.
+    const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
+    const row = db.prepare("SELECT json FROM rule_state WHERE key = 'rules-engine'").get() as { json: string };
+    db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(
+      JSON.stringify({ ...(JSON.parse(row.json) as object), version: 6 }),
+    );
+    db.close();
+    await start(clock, false);
+    await report('hall-pir', 'motion', false);
+    clock.advanceTo(T0 + 25 * HOUR + 60_000);
+    expect(offlineAlerts()).toEqual([expect.objectContaining({ state: 'raised', room: 'entrance' })]);
+    expect(offlineAlerts()[0]!.detail).toMatchObject({ configuredAt: new Date(T0).toISOString() });
   }, 60_000);
 });
