@@ -134,5 +134,9 @@ describe("the card's line for a sensor-offline alert (session 29)", () => {
     expect(why({ kind: 'sensor-offline', detail: never }, 'Europe/London')).toBe(
       'front never heard since it was configured, Mon 09:00',
     );
+    // Zigbee2MQTT calls it unavailable before it ever reported: no time of a last report to give.
+    expect(why({ kind: 'sensor-offline', detail: { ...never, reason: 'reported unavailable' } }, 'Europe/London')).toBe(
+      'front reported offline, never heard',
+    );
   });
 });
