@@ -1,4 +1,4 @@
-// sensor-offline: nothing from a device for 25 h, or Zigbee2MQTT says it is unavailable.
+// sensor-offline: nothing from a device for 25 h (since it was configured, if never heard), or Zigbee2MQTT says it is unavailable.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition } from './registry.js';
