@@ -129,6 +129,7 @@ export const MQTT_REFUSAL_REASONS = [
   'retain-quota',
   'too-many-unauthenticated',
   'offline-queue-full',
+  'will-revoked',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
@@ -267,6 +268,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly identities = new WeakMap<Client, MqttIdentity>();
   /** The aedes client of each open socket in `sockets` (see disconnectUsers). */
   private readonly clientOfSocket = new WeakMap<net.Socket, Client>();
+  /** Connections closed because a reload removed or changed their credential: nothing of theirs is published after. */
+  private readonly revoked = new WeakSet<Client>();
   private readonly subscriptions: { filter: string; handler: MessageHandler }[] = [];
   /** Messages waiting for their batch's durable store (see awaitStored), by the batch's promise. */
   private readonly awaitingStore = new Map<Promise<void>, AwaitingStore[]>();
@@ -394,6 +397,13 @@ export class EmbeddedBroker implements HubBroker {
         // A null client is an obsolete will being published by aedes itself.
         if (client === null) {
           callback(null);
+          return;
+        }
+        // Its last will (aedes publishes it as the closed connection ends): the credential it logged in with no longer
+        // stands, so neither do its rights. Refused with an error: aedes then drops the will, published nowhere.
+        if (this.revoked.has(client)) {
+          this.refuse('will-revoked');
+          callback(new Error('credential removed or changed by a reload'));
           return;
         }
         const identity = this.identities.get(client);
@@ -800,7 +810,8 @@ export class EmbeddedBroker implements HubBroker {
     for (const socket of this.sockets) {
       const client = this.clientOfSocket.get(socket);
       const username = client && this.identities.get(client)?.username;
-      if (username === undefined || !usernames.has(username) || socket.destroyed) continue;
+      if (!client || username === undefined || !usernames.has(username) || socket.destroyed) continue;
+      this.revoked.add(client);
       socket.destroy();
       closed += 1;
     }

@@ -90,7 +90,9 @@ export class RulesRunner {
     const rebuildThroughId = saved !== undefined && !restorable ? saved.lastEventId : 0;
     this.lastEventId = restorable ? saved.lastEventId : 0;
     // The configuration's away mode wins over the saved one: a home set away while the hub was down is away now.
-    for (const home of homes) if (home.away) this.run(this.unseen(engine.setAway(home.id, true, engine.now())));
+    // Decided now, for this configuration, not made again: not filtered (an inactivity alert raised less than
+    // `REFEED_SLACK_MS` before a reload that set the home away stayed open, review session 35).
+    for (const home of homes) if (home.away) this.run(engine.setAway(home.id, true, engine.now()));
     let refed = 0;
     let rebuilt = 0;
     for (const event of store.iterateAfter(this.lastEventId)) {
@@ -109,10 +111,23 @@ export class RulesRunner {
     const now = clock.now();
     // Set back from away while the hub was down: the silence starts now, as if the resident had just come in.
     for (const home of homes) if (!home.away) this.run(this.unseen(engine.setAway(home.id, false, now)));
+    // Timers due while the hub was down: decisions made again, less those carried out before the restart.
+    this.run(this.unseen(engine.advanceTo(now)));
     // A home nothing has been heard from (a first start, a home just configured) is a silence from now; one watched
     // before the restart keeps its start (saved), and its call comes as overdue below if it fell due meanwhile.
-    // A snapshot of another version: its watch starts carry over the rebuild (no stored event holds them).
-    this.run(this.unseen(engine.watch(now, restorable || !saved ? undefined : RulesEngine.watchStartsOf(saved.state))));
+    // A snapshot of another version: its watch starts and never-heard devices' configured times carry over the rebuild
+    // (no stored event holds them).
+    // What the watch decides is decided now, for this configuration (a `sensor-offline` of a device taken out of it
+    // cleared): never one made before the restart, so not filtered as one. Filtered, a clear of an alert raised less
+    // than `REFEED_SLACK_MS` before the start was taken for a decision already carried out (review, session 35).
+    const unrestored = restorable || !saved ? undefined : saved.state;
+    this.run(
+      engine.watch(
+        now,
+        unrestored === undefined ? undefined : RulesEngine.watchStartsOf(unrestored),
+        unrestored === undefined ? undefined : RulesEngine.neverHeardSinceOf(unrestored),
+      ),
+    );
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();

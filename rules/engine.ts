@@ -14,6 +14,8 @@ import { duplicateReport, noteReport, type ReportCopy } from './device-reports.j
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
+// sensor-offline's watch of configured devices never heard (review, session 35).
+import { watchNeverHeard } from './sensor-offline.js';
 
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
@@ -294,14 +296,21 @@ export class RulesEngine {
    * `startedAt`). A home none of whose activity is known, not watched yet, and neither out nor away is a silence from
    * now, as if the resident had been seen at that moment: a resident who collapsed before any sensor reported (the
    * hub's first minutes, or only failed sensors nearby) is called, late rather than never. Kept across restarts
-   * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time.
+   * (`HomeState.watchedSince`, saved): a hub restarted again and again does not put the call off each time. Each
+   * configured device never heard is watched by `sensor-offline` from the first watch that finds it configured (saved
+   * too: `watchNeverHeard`).
    */
-  watch(now: number, savedStarts: ReadonlyMap<string, number> = new Map()): RuleDecision[] {
+  watch(
+    now: number,
+    savedStarts: ReadonlyMap<string, number> = new Map(),
+    savedNeverHeard: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
+  ): RuleDecision[] {
     this.noRestPending();
     this.fireDue(now);
     const at = this.clockMs;
     for (const home of this.homes) {
       clearOfflineWithoutDevice(home, at, this.ctx);
+      watchNeverHeard(home, at, this.ctx, savedNeverHeard.get(home.config.id));
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
       // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
       // alarms: smoke, water, climate...) says nothing by its silence: called 10 h after every install, never right.
@@ -330,6 +339,30 @@ export class RulesEngine {
       if (typeof at === 'number' && Number.isFinite(at)) starts.set(id, at);
     }
     return starts;
+  }
+
+  /**
+   * When each device never heard was configured (`sensor-offline`'s `configuredAt`) in a saved state that cannot be
+   * restored (another version, rebuilt from the stored events), by home id and device id: no stored event holds it,
+   * and its count must not start again at the restart.
+   */
+  static neverHeardSinceOf(state: unknown): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    const homes = (state as { homes?: unknown } | null)?.homes;
+    if (typeof homes !== 'object' || homes === null) return out;
+    for (const [id, snapshot] of Object.entries(homes as Record<string, unknown>)) {
+      const devices = (snapshot as { devices?: unknown } | null)?.devices;
+      if (typeof devices !== 'object' || devices === null) continue;
+      for (const [deviceId, device] of Object.entries(devices as Record<string, unknown>)) {
+        const saved = (device as { rules?: Record<string, { s?: { configuredAt?: unknown } } | undefined> } | null)
+          ?.rules?.[sensorOfflineRule.name]?.s?.configuredAt;
+        if (typeof saved !== 'number' || !Number.isFinite(saved)) continue;
+        let byDevice = out.get(id);
+        if (!byDevice) out.set(id, (byDevice = new Map<string, number>()));
+        byDevice.set(deviceId, saved);
+      }
+    }
+    return out;
   }
 
   /** JSON-serialisable snapshot: learned normal, rule state, armed timers. */

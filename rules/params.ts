@@ -325,7 +325,14 @@ export const RULE_PARAM_BOUNDS: {
     heatAboveC: [20, 50, '°C; a room is never hotter than 50 °C, so more would mean never'],
     sustainMinutes: [0, MAX_RULE_MINUTES, upToADay],
   },
-  sensorOffline: { silentHours: [0, 168, 'hours, up to a week (EN 50134-2 asks for a supervision signal every 24 h)'] },
+  // 0 called every device offline after each of its reports, and cleared it at the next: a new alert per report.
+  sensorOffline: {
+    silentHours: [
+      1,
+      168,
+      'hours, 1 to a week (EN 50134-2 asks for a supervision signal every 24 h); 0 is no allowance',
+    ],
+  },
   lowBattery: { percent: [0, 100, 'a percentage'] },
   fall: {
     impactG: [0, 16, "g; a wearable's accelerometer reads 16 g at most"],

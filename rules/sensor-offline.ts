@@ -1,4 +1,4 @@
-// sensor-offline: nothing from a device for 25 h, or Zigbee2MQTT says it is unavailable.
+// sensor-offline: nothing from a device for 25 h (since it was configured, if never heard), or Zigbee2MQTT says it is unavailable.
 import type { RuleContext } from './context.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition } from './registry.js';
@@ -10,13 +10,23 @@ import type { SensorEvent } from './types.js';
 export interface OfflineSlice {
   /** The latest event time seen from it. */
   lastSeenAt: number | undefined;
+  /**
+   * Never heard yet: when the hub began watching it in the configuration (rules' time, `watchNeverHeard`), saved, so a
+   * restart or a reload does not start its count again. Its silence runs from then.
+   */
+  configuredAt: number | undefined;
   offline: boolean;
   /** Due when the device has been silent for `sensorOffline.silentHours`. */
   readonly timer: TimerSlot;
 }
 
 function newSlice(device: DeviceState, home: HomeState): OfflineSlice {
-  return { lastSeenAt: undefined, offline: false, timer: newTimerSlot(home.index, 'offline', device.id) };
+  return {
+    lastSeenAt: undefined,
+    configuredAt: undefined,
+    offline: false,
+    timer: newTimerSlot(home.index, 'offline', device.id),
+  };
 }
 
 function raiseOffline(
@@ -34,13 +44,20 @@ function raiseOffline(
   ctx.raise(home, 'sensor-offline', 'low', at, {
     device,
     episodic: true,
-    detail: { reason, lastSeenAt: state.lastSeenAt === undefined ? null : new Date(state.lastSeenAt).toISOString() },
+    detail: {
+      reason,
+      lastSeenAt: state.lastSeenAt === undefined ? null : new Date(state.lastSeenAt).toISOString(),
+      ...(state.lastSeenAt === undefined && state.configuredAt !== undefined
+        ? { configuredAt: new Date(state.configuredAt).toISOString() }
+        : {}),
+    },
   });
 }
 
 /** Any event from the device: it is alive. */
 function onSeen(home: HomeState, device: DeviceState, state: OfflineSlice, at: number, ctx: RuleContext): void {
   state.lastSeenAt = at;
+  state.configuredAt = undefined;
   ctx.arm(state.timer, at + home.params.sensorOffline.silentHours * HOUR_MS);
   if (state.offline) {
     state.offline = false;
@@ -67,20 +84,57 @@ export function clearOfflineWithoutDevice(home: HomeState, at: number, ctx: Rule
   );
 }
 
+/**
+ * At a start or a reload (`RulesEngine.watch`): a configured device never heard (dead on arrival, never paired, its
+ * batteries left in the packet) had no silence timer, so it was never called offline and the home seemed covered
+ * (review, session 35). Each one is watched from the first start or reload that finds it in the configuration
+ * (`configuredAt`, kept across restarts and reloads) and called offline after `sensorOffline.silentHours` from then,
+ * as a device heard then and silent since would be. Its first report clears it as any device heard again.
+ */
+export function watchNeverHeard(
+  home: HomeState,
+  at: number,
+  ctx: RuleContext,
+  /** Configured times kept in a saved state that could not be restored (`RulesEngine.neverHeardSinceOf`). */
+  saved?: ReadonlyMap<string, number>,
+): void {
+  const position = home.registry.slotOf(sensorOfflineRule as AnyRule);
+  if (position < 0) return;
+  for (const config of home.config.devices ?? []) {
+    const device = home.devices.get(config.id);
+    if (!device) continue;
+    const state = home.deviceSlice(device, sensorOfflineRule as AnyRule, position) as OfflineSlice;
+    if (state.lastSeenAt !== undefined || state.offline) continue;
+    const kept = saved?.get(device.id);
+    state.configuredAt ??= kept !== undefined && kept <= at ? kept : at;
+    // From when it was configured, under the allowance in force now (a reload may have changed it).
+    ctx.arm(state.timer, state.configuredAt + home.params.sensorOffline.silentHours * HOUR_MS);
+  }
+}
+
 export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
   name: 'sensor-offline',
   events: 'all',
   deviceState: {
     version: 1,
     create: newSlice,
-    save: (slice) => ({ lastSeenAt: slice.lastSeenAt ?? null, offline: slice.offline }),
+    save: (slice) => ({
+      lastSeenAt: slice.lastSeenAt ?? null,
+      offline: slice.offline,
+      ...(slice.configuredAt === undefined ? {} : { configuredAt: slice.configuredAt }),
+    }),
     // Version 0 (the flat device record of state version 5) used the same field names.
     load: (saved, _version, device, home) => {
-      const s = saved as { lastSeenAt?: unknown; offline?: unknown };
+      const s = saved as { lastSeenAt?: unknown; offline?: unknown; configuredAt?: unknown };
       const slice = newSlice(device, home);
       slice.lastSeenAt = typeof s.lastSeenAt === 'number' ? s.lastSeenAt : undefined;
+      // Absent before session 35: a device never heard is watched from the next start.
+      slice.configuredAt =
+        slice.lastSeenAt === undefined && typeof s.configuredAt === 'number' && Number.isFinite(s.configuredAt)
+          ? s.configuredAt
+          : undefined;
       slice.offline = s.offline === true;
-      return slice.lastSeenAt === undefined && !slice.offline ? undefined : slice;
+      return slice.lastSeenAt === undefined && !slice.offline && slice.configuredAt === undefined ? undefined : slice;
     },
     timer: { name: 'offline', slot: (slice) => slice.timer },
   },
@@ -107,6 +161,10 @@ export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
   },
 
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {
-    raiseOffline(home, device, state, at, `silent for ${home.params.sensorOffline.silentHours} h`, ctx);
+    const reason =
+      state.lastSeenAt === undefined && state.configuredAt !== undefined
+        ? `never heard since ${new Date(state.configuredAt).toISOString()}, when it was configured`
+        : `silent for ${home.params.sensorOffline.silentHours} h`;
+    raiseOffline(home, device, state, at, reason, ctx);
   },
 };

@@ -109,8 +109,13 @@ export function why(alert, zone) {
   if (alert.kind === 'sensor-offline' && typeof d.deviceId === 'string') {
     parts.push(
       d.reason === 'reported unavailable'
-        ? `${d.deviceId} reported offline at ${dayAndClock(d.lastSeenAt, zone)}`
-        : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
+        ? d.lastSeenAt === null
+          ? `${d.deviceId} reported offline, never heard`
+          : `${d.deviceId} reported offline at ${dayAndClock(d.lastSeenAt, zone)}`
+        : // Never heard since it was configured (session 35): no last report to give, its configuration's time instead.
+          d.lastSeenAt === null && typeof d.configuredAt === 'string'
+          ? `${d.deviceId} never heard since it was configured, ${dayAndClock(d.configuredAt, zone)}`
+          : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
     );
   }
   // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.

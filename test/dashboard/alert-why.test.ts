@@ -123,4 +123,20 @@ describe("the card's line for a sensor-offline alert (session 29)", () => {
       why({ kind: 'sensor-offline', detail: { ...silent, reason: 'reported unavailable' } }, 'Europe/London'),
     ).toBe('bathroom-door reported offline at Tue 14:05');
   });
+
+  it('says a device never heard since it was configured, and when (session 35)', () => {
+    const never = {
+      reason: 'never heard since 2026-11-23T09:00:00.000Z, when it was configured',
+      lastSeenAt: null,
+      configuredAt: '2026-11-23T09:00:00.000Z',
+      deviceId: 'front',
+    };
+    expect(why({ kind: 'sensor-offline', detail: never }, 'Europe/London')).toBe(
+      'front never heard since it was configured, Mon 09:00',
+    );
+    // Zigbee2MQTT calls it unavailable before it ever reported: no time of a last report to give.
+    expect(why({ kind: 'sensor-offline', detail: { ...never, reason: 'reported unavailable' } }, 'Europe/London')).toBe(
+      'front reported offline, never heard',
+    );
+  });
 });
