@@ -206,10 +206,11 @@ export function emptyHomeLikely(home: HomeState): boolean {
 export const EMPTY_RETURNS_MIN = 2;
 
 /**
- * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than
- * inactivity's day value (`afterLongOuting`), or it has lasted that long itself, one device alone all along (Kasteren
- * B after its annotation: the kitchen PIR alone for two days after the front door closed, nothing else inside). Had the
- * resident been home, another device would have reported, or that silence been called about.
+ * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than the
+ * home's own normal for a silence begun then (`afterLongOuting`, `outingCalledMs`), or it has itself lasted longer than
+ * inactivity's day value, one device alone all along (Kasteren B after its annotation: the kitchen PIR alone for two
+ * days after the front door closed, nothing else inside). Had the resident been home, another device would have
+ * reported, or that silence been called about.
  */
 function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
   if (watch.loneDeviceId === undefined || watch.fromRest || watch.quietAlone) return false;
