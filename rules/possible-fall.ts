@@ -578,22 +578,19 @@ function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, signAt
 /**
  * How long an outing must have lasted for a device alone after it to be a return in doubt (`afterLongOuting`): as long
  * as a silence at home begun when the outing began would have been called, the home's whole-home normal for that hour
- * (`learnedOrPrior` of the `home` context, shrunk from inactivity's day value as every learned value is). Had the
- * resident been home all along, that silence would have been called about. Until session 35 it was the day value
- * itself: a longer day value (a care plan's) then turned the doubt off for outings this home's own silences never
- * reach (Kasteren B at a day value of 270 or 300: the kitchen PIR alone 4 h 27 min after the front door, in the empty
- * home, called as the resident's evening; eval/README.md, twentieth round).
+ * (`learnedOrPrior` of the `home` context, shrunk from inactivity's day value as every learned value is), and never
+ * longer than the day value. Had the resident been home all along, that silence would have been called about. Until
+ * session 35 it was the day value itself: a longer day value (a care plan's) then turned the doubt off for outings this
+ * home's own silences never reach (Kasteren B at a day value of 270 or 300: the kitchen PIR alone 4 h 27 min after the
+ * front door, in the empty home, called as the resident's evening; eval/README.md, twentieth round). Not longer than
+ * the day value: a home whose own silences at that hour run longer (a sparse layout) keeps the doubt it had (believed
+ * at once, as a learned value longer than its prior is elsewhere, it cost Kasteren B with half its sensors three false
+ * alarms).
  */
 function outingCalledMs(home: HomeState, outAt: number): number {
   const p = home.params.inactivity;
-  return learnedOrPrior(
-    home,
-    'home',
-    outAt,
-    p.coldStartDayMinutes * MINUTE_MS,
-    'cold-start',
-    p.floorMinutes * MINUTE_MS,
-  ).ms;
+  const dayMs = p.coldStartDayMinutes * MINUTE_MS;
+  return Math.min(dayMs, learnedOrPrior(home, 'home', outAt, dayMs, 'cold-start', p.floorMinutes * MINUTE_MS).ms);
 }
 
 /**

@@ -96,6 +96,30 @@ describe('a device alone after an outing, the day value lengthened by the care p
     expect(family(h, closedAt)).toEqual([]);
   });
 
+  it('guard: a home whose own mornings hold longer silences than the day value keeps the doubt at the day value', () => {
+    // Three weeks of mornings: up at 07:00, the kitchen at 07:01, then nothing until 13:00 (6 h: longer than 4 h).
+    const h = new Harness(home({ devices: DEVICES }, {}), MONDAY + 7 * HOUR_MS);
+    for (let day = 0; day < 21; day++) {
+      const morning = MONDAY + day * DAY_MS + 7 * HOUR_MS;
+      h.clock.advanceTo(morning);
+      h.at(0, 'bedroom-pir', 'motion', true);
+      h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.at(6 * HOUR_MS, 'kitchen-pir', 'motion', true);
+      while (h.clock.now() + 20 * MINUTE_MS <= morning + 14 * HOUR_MS)
+        h.at(20 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.at(30 * MINUTE_MS, 'bedroom-pir', 'motion', true);
+    }
+    h.clock.advanceTo(MONDAY + 21 * DAY_MS + 7 * HOUR_MS);
+    h.at(0, 'bedroom-pir', 'motion', true);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    h.at(MINUTE_MS, 'front', 'contact', false);
+    h.at(10 * SECOND_MS, 'front', 'contact', true);
+    const closedAt = h.clock.now();
+    kitchenAlone(h, closedAt); // 4 h 40 min out: past the day value, short of this home's own mornings
+    h.advanceBy(9 * HOUR_MS);
+    expect(family(h, closedAt)).toEqual([]);
+  });
+
   it('guard: a second device inside within 10 min of the first: the resident is back, called as usual', () => {
     const { h, closedAt } = outAfter(21, LONG_DAY);
     kitchenAlone(h, closedAt);
