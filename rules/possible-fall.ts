@@ -206,10 +206,11 @@ export function emptyHomeLikely(home: HomeState): boolean {
 export const EMPTY_RETURNS_MIN = 2;
 
 /**
- * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than
- * inactivity's day value (`afterLongOuting`), or it has lasted that long itself, one device alone all along (Kasteren
- * B after its annotation: the kitchen PIR alone for two days after the front door closed, nothing else inside). Had the
- * resident been home, another device would have reported, or that silence been called about.
+ * Whether a return in doubt (not one of getting up) is a long one at `at`: it began after an outing longer than the
+ * home's own normal for a silence begun then (`afterLongOuting`, `outingCalledMs`), or it has itself lasted longer than
+ * inactivity's day value, one device alone all along (Kasteren B after its annotation: the kitchen PIR alone for two
+ * days after the front door closed, nothing else inside). Had the resident been home, another device would have
+ * reported, or that silence been called about.
  */
 function longDoubt(home: HomeState, watch: ReturnWatch, at: number): boolean {
   if (watch.loneDeviceId === undefined || watch.fromRest || watch.quietAlone) return false;
@@ -500,7 +501,14 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
     const dayMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
     const arrived = at - watch.arrivalAt <= dayMs;
     if (watch.doorOpened || activity.worn || arrived) return;
-    beginDoubt(watch, seen.device.id, at, at - watch.outAt > dayMs, false, Math.min(at, watch.outAt));
+    beginDoubt(
+      watch,
+      seen.device.id,
+      at,
+      at - watch.outAt > outingCalledMs(home, watch.outAt),
+      false,
+      Math.min(at, watch.outAt),
+    );
     return;
   }
   // Seconds after the exit door closed: the one who closed it, seen by a PIR that covers the door, may be outside now.
@@ -565,6 +573,24 @@ function aloneAfterQuiet(home: HomeState, seen: ActivitySeen, at: number, signAt
   if (home.inRestNight(at) || beforeMorningCheck(home, at)) return false;
   for (const d of home.devices.values()) if (d.kind === 'exit-door' && !home.deviceDead(d)) return false;
   return true;
+}
+
+/**
+ * How long an outing must have lasted for a device alone after it to be a return in doubt (`afterLongOuting`): as long
+ * as a silence at home begun when the outing began would have been called, the home's whole-home normal for that hour
+ * (`learnedOrPrior` of the `home` context, shrunk from inactivity's day value as every learned value is), and never
+ * longer than the day value. Had the resident been home all along, that silence would have been called about. Until
+ * session 35 it was the day value itself: a longer day value (a care plan's) then turned the doubt off for outings this
+ * home's own silences never reach (Kasteren B at a day value of 270 or 300: the kitchen PIR alone 4 h 27 min after the
+ * front door, in the empty home, called as the resident's evening; eval/README.md, twentieth round). Not longer than
+ * the day value: a home whose own silences at that hour run longer (a sparse layout) keeps the doubt it had (believed
+ * at once, as a learned value longer than its prior is elsewhere, it cost Kasteren B with half its sensors three false
+ * alarms).
+ */
+function outingCalledMs(home: HomeState, outAt: number): number {
+  const p = home.params.inactivity;
+  const dayMs = p.coldStartDayMinutes * MINUTE_MS;
+  return Math.min(dayMs, learnedOrPrior(home, 'home', outAt, dayMs, 'cold-start', p.floorMinutes * MINUTE_MS).ms);
 }
 
 /**
