@@ -15,11 +15,40 @@ const RISING_LATEST_MIN = 16 * 60;
 /** Back in the bedroom within this time after the first activity outside it: that was not getting up. */
 const BACK_TO_BED_MS = 60 * 60_000;
 
+/**
+ * Per home, when the silence that the activity being handled ends began (the last activity before it), noted as the
+ * activity is seen (`onActivitySeen`, before the engine moves `lastActivityAt`). Derived afresh at every activity from
+ * saved state, so it needs no saving of its own.
+ */
+const silenceBegan = new WeakMap<HomeState, number>();
+
+/** Whether the home has a device in the bedroom (configured): one that can say the resident went back to bed. */
+function watchesBedroom(home: HomeState): boolean {
+  for (const d of home.devices.values()) if (d.room === 'bedroom') return true;
+  return false;
+}
+
+/**
+ * Back to bed unseen: in a home with no device in the bedroom, the silence this activity ends began within the hour
+ * after the candidate and lasted an hour or more. Where a bedroom device reports, going back to bed is seen as such
+ * (the bedroom within the hour); where none does, an early visit to the toilet and back to bed shows as the visit, then
+ * nothing, and would be learned as this morning's rising (Kasteren A without its bedroom door: the 05-06 h visits
+ * learned as risings, the check moved early, a late Sunday called, session 35).
+ */
+function backToBedUnseen(home: HomeState, at: number, candidate: number): boolean {
+  const began = silenceBegan.get(home);
+  if (began === undefined || Number.isNaN(began) || watchesBedroom(home)) return false;
+  return began - candidate < BACK_TO_BED_MS && at - began >= BACK_TO_BED_MS;
+}
+
 /** Learn the rising time with hindsight: a candidate counts once an hour passed without the bedroom. Returns whether a morning was learned. */
 function learnRising(home: HomeState, at: number): boolean {
   const candidate = home.risingCandidateAt;
   if (Number.isNaN(candidate)) return false;
-  if (home.lastActivityRoom === 'bedroom' && at - candidate < BACK_TO_BED_MS) {
+  if (
+    (home.lastActivityRoom === 'bedroom' && at - candidate < BACK_TO_BED_MS) ||
+    backToBedUnseen(home, at, candidate)
+  ) {
     home.risingCandidateAt = NaN;
   } else if (at - candidate >= BACK_TO_BED_MS) {
     home.learned.recordRising(home.zone.minuteOfDay(candidate));
@@ -86,6 +115,10 @@ export const noMorningActivityDefinition = {
 
   onEvent(home: HomeState, _device: unknown, _event: unknown, _at: number, ctx: RuleContext, now: number): void {
     ensureArmed(home, now, ctx);
+  },
+
+  onActivitySeen(home: HomeState): void {
+    silenceBegan.set(home, home.lastActivityAt);
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
