@@ -3,7 +3,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { ADMIN_PASSWORD, cannedAnalytics, listenLocally, startDashboard, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  USER_PASSWORD,
+  cannedAnalytics,
+  listenLocally,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 const haveChromium = chromiumAvailable('the people-at-the-screen round 3 tests');
@@ -15,7 +23,16 @@ const clock = new FakeClock(Date.UTC(2026, 10, 23, 3, 0, 0));
 
 beforeAll(async () => {
   if (!haveChromium) return;
-  dashboard = await startDashboard({ clock, analytics: cannedAnalytics() });
+  const canned = cannedAnalytics();
+  // The period as the hub's report gives it back (analytics/report.ts): the one it covers.
+  const analytics = {
+    ...canned,
+    preventionReport(fromDate: string, toDate: string) {
+      return { report: 'prevention', period: { from: fromDate, to: toDate, timezone: 'Europe/London' } };
+    },
+  };
+  dashboard = await startDashboard({ clock, analytics });
+  await userWithRole(dashboard.app, 'analyst', 'ann');
   base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
   browser = await launchChromium();
 });
@@ -24,7 +41,7 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
-async function loggedIn(width: number): Promise<Page> {
+async function loggedIn(width: number, username = 'admin', password = ADMIN_PASSWORD): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width, height: 844 },
     locale: 'en-GB',
@@ -32,10 +49,10 @@ async function loggedIn(width: number): Promise<Page> {
   });
   const page = await context.newPage();
   await page.goto(`${base}/login`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
   await page.keyboard.press('Enter');
-  await page.waitForURL(`${base}/console`);
+  await page.waitForURL(/\/(console|council)$/);
   return page;
 }
 
@@ -68,6 +85,25 @@ describe.skipIf(!haveChromium)('the hub pages, round 3', () => {
     // has not finished.
     expect(cells.filter((text) => text.trim() === '')).toEqual([]);
     expect(cells).toContain('—');
+    await page.context().close();
+  });
+
+  it('tells an analyst why the report covers other days than those asked for', async () => {
+    const page = await loggedIn(390, 'ann', USER_PASSWORD);
+    // The hub's clock is 23 Nov 2026: October is the last month that has ended.
+    await page.goto(`${base}/council?from=2026-09-04&to=2026-11-20`);
+    // Before: "Report for 2026-09-01 to 2026-10-31" under a form still saying 4 Sep to 20 Nov, and no word why.
+    await page
+      .getByText(
+        'Report for 2026-09-01 to 2026-10-31: whole months that have ended, not 2026-09-04 to 2026-11-20 as asked (so that no single day can be told apart)',
+        { exact: true },
+      )
+      .waitFor();
+    // A period of whole ended months is said as before.
+    await page.getByLabel('From').fill('2026-10-01');
+    await page.getByLabel('To').fill('2026-10-31');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('Report for 2026-10-01 to 2026-10-31', { exact: true }).waitFor();
     await page.context().close();
   });
 });
