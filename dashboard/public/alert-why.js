@@ -8,6 +8,11 @@ const DEVICE_KINDS = {
   appliance: 'appliance',
   pendant: 'pendant',
   wearable: 'wearable',
+  smoke: 'smoke alarm',
+  co: 'carbon monoxide alarm',
+  gas: 'gas alarm',
+  water: 'water sensor',
+  climate: 'thermometer',
   other: 'sensor',
 };
 const THRESHOLD_SOURCES = {
@@ -129,5 +134,41 @@ export function why(alert, zone) {
     });
     parts.push(dead.join(', ') + pausedChecks(alert.kind, d.roomChecksPaused));
   }
+  // A device's own alarm (session 35): which device raised it (the card says the room), so a responder at 3 a.m. knows what to ask
+  // about or to send to without opening another page (the rules' detail names the device: hub/alerts/lifecycle.ts).
+  const alarm = deviceAlarm(alert, d);
+  if (alarm) parts.push(alarm);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/** What a device's own event says, by the event type the rules saw (rules/emergency.ts, low-battery.ts, tamper.ts). */
+const DEVICE_ALARMS = {
+  pendant: (id) => `pendant button pressed on ${id}`,
+  fall: (id) => `fall reported by ${id} itself`,
+  smoke: (id) => `smoke detected by ${id}`,
+  co: (id) => `carbon monoxide detected by ${id}`,
+  gas: (id) => `gas detected by ${id}`,
+  water: (id) => `water detected by ${id}`,
+};
+
+/**
+ * "smoke detected by hall-smoke"; null for an alert no single device's own event raised. The room is not repeated:
+ * the card's line above the why says it (both consoles).
+ */
+function deviceAlarm(alert, d) {
+  if (typeof d.deviceId !== 'string' || !d.deviceId) return null;
+  if (typeof d.eventType === 'string' && Object.hasOwn(DEVICE_ALARMS, d.eventType))
+    return DEVICE_ALARMS[d.eventType](d.deviceId);
+  // The hub's own fall detector, from the wearable's movement (rules/wearable-fall.ts): no event of the device's own.
+  if (alert.kind === 'fall' && d.source === 'wearable')
+    return `fall detected by the hub from the movement of ${d.deviceId}`;
+  if (alert.kind === 'low-battery') {
+    const level = typeof d.value === 'number' ? `at ${Math.round(d.value)} %` : 'low';
+    return `battery ${level} on ${d.deviceId}`;
+  }
+  if (alert.kind === 'tamper') {
+    const kind = DEVICE_KINDS[d.deviceKind] || d.deviceKind || 'device';
+    return `${d.deviceId} (${kind}) opened or moved`;
+  }
+  return null;
 }

@@ -13,11 +13,19 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
-function niceMax(max) {
+/**
+ * The top of a from-0 axis. `whole`: the values are counts (shown rounded): a top of 3, 5, 7 or 9 would put its middle
+ * tick at 1.5 and label it "2" (session 35), so it goes up to the next even number; 1 stays 1 (no middle tick then).
+ */
+function niceMax(max, whole) {
   if (max <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(max));
-  return Math.ceil(max / step) * step;
+  const top = Math.ceil(max / step) * step;
+  return whole && step === 1 && top > 1 && top % 2 === 1 ? top + 1 : top;
 }
+
+/** A count's label: a whole number. The charts' default format; `whole` axes are those drawn with it. */
+const WHOLE = (v) => String(Math.round(v));
 
 /** A clock chart's axis: whole hours around the data (never from midnight, where no rising time or bedtime is). */
 function clockRange(values) {
@@ -35,13 +43,14 @@ function fitRange(values) {
 
 /** `scale`: 'zero' (bars: from 0), 'clock' (hours around the data) or 'fit' (whole units around the data). */
 function frame(title, points, format, scale) {
+  const whole = format === WHOLE;
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
   const { min, max } =
     scale === 'clock'
       ? clockRange(values)
       : scale === 'fit'
         ? fitRange(values)
-        : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values)) };
+        : { min: Math.min(0, ...values), max: niceMax(Math.max(0, ...values), whole) };
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
@@ -51,8 +60,15 @@ function frame(title, points, format, scale) {
   const plotH = H - PAD.top - PAD.bottom;
   const y = (v) => PAD.top + plotH - ((v - min) / (max - min || 1)) * plotH;
   root.append(svg('line', { class: 'axis', x1: PAD.left, y1: y(min), x2: W - PAD.right, y2: y(min) }));
-  for (const tick of [min, (min + max) / 2, max]) {
-    root.append(svg('text', { x: PAD.left - 4, y: y(tick) + 4, 'text-anchor': 'end' }, format(tick)));
+  // No tick whose label is not its value: a count axis of 0..1 once read "0 / 1 / 1" (0.5 rounded; session 35).
+  const mid = (min + max) / 2;
+  const ticks = whole && !Number.isInteger(mid) ? [min, max] : [min, mid, max];
+  const labels = new Set();
+  for (const tick of ticks) {
+    const text = format(tick);
+    if (labels.has(text)) continue;
+    labels.add(text);
+    root.append(svg('text', { x: PAD.left - 4, y: y(tick) + 4, 'text-anchor': 'end' }, text));
   }
   const n = Math.max(points.length, 1);
   const slot = (W - PAD.left - PAD.right) / n;
@@ -100,7 +116,7 @@ function figure(title, root, points, format, unit) {
 }
 
 /** points: [{ label, value, fullLabel? }]; null values leave a gap. */
-export function barChart(title, points, { format = (v) => String(Math.round(v)), unit = 'Value' } = {}) {
+export function barChart(title, points, { format = WHOLE, unit = 'Value' } = {}) {
   const { root, y, slot, min } = frame(title, points, format, 'zero');
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
@@ -122,11 +138,7 @@ export function barChart(title, points, { format = (v) => String(Math.round(v)),
  * `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them.
  * `fit`: an axis around the values, not from 0 (a level, such as a temperature, whose changes matter).
  */
-export function lineChart(
-  title,
-  points,
-  { format = (v) => String(Math.round(v)), unit = 'Value', clock = false, fit = false } = {},
-) {
+export function lineChart(title, points, { format = WHOLE, unit = 'Value', clock = false, fit = false } = {}) {
   const { root, y, slot } = frame(title, points, format, clock ? 'clock' : fit ? 'fit' : 'zero');
   let d = '';
   points.forEach((p, i) => {

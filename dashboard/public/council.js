@@ -135,7 +135,13 @@ async function show() {
     render(report);
     // An analyst's report covers whole months that have ended: say which period it is, not only what was asked.
     const period = report.period ?? { from: form.from.value, to: form.to.value };
-    message.textContent = `Report for ${period.from} to ${period.to}`;
+    // And why it is not the one asked for (session 35: an analyst asking for 4 Sep to 2 Dec read "Report for
+    // 2026-09-01 to 2026-11-30" under the form still saying 4 Sep to 2 Dec, and no word why).
+    const moved = period.from !== form.from.value || period.to !== form.to.value;
+    message.textContent = moved
+      ? `Report for ${period.from} to ${period.to}: whole months that have ended, not ${form.from.value} to ` +
+        `${form.to.value} as asked (so that no single day can be told apart)`
+      : `Report for ${period.from} to ${period.to}`;
   } catch (err) {
     if (mine === asked) message.textContent = err.message;
   }

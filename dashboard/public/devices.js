@@ -36,7 +36,10 @@ function table(caption, headers, rows, rowAttrs = () => ({})) {
           el(
             'tr',
             rowAttrs(n),
-            r.map((c, i) => el('td', { 'data-label': headers[i] }, c ?? '')),
+            // Nothing reported or given (no battery yet, no Zigbee name): a dash, not a blank that reads as not loaded.
+            r.map((c, i) =>
+              el('td', { 'data-label': headers[i] }, c === null || c === undefined || c === '' ? '—' : c),
+            ),
           ),
         ),
       ),

@@ -26,7 +26,7 @@ async function show() {
     // A newer choice was made while this answer was on its way: its answer is the one to show, not this one.
     if (mine !== asked) return;
     message.textContent = days.length
-      ? `${days.length} days of ${homeId}`
+      ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}`
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
         'check Device setup.';

@@ -205,4 +205,38 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     expect(chartLabels.some((t) => /^\d{1,2} [A-Z][a-z]{2}$/.test(t))).toBe(true);
     expect(chartLabels.some((t) => /^\d\d-\d\d$/.test(t))).toBe(false);
   });
+
+  // Round 3 (session 35; docs/consoles.md): the shared charts' axis and the table's headers on a desktop.
+  it("labels a count chart's axis only with what its ticks stand at, and breaks no header inside a word on a desktop", async () => {
+    const council = await logIn('/council', 'sam');
+    await council.locator('#council-table thead th').first().waitFor(WAIT);
+    // Ten weeks and the whole period side by side (the page opens on eight), long before any alert of these tests.
+    await council.locator('#from').fill('2025-01-06');
+    await council.locator('#to').fill('2025-03-16');
+    await council.locator('#to').press('Enter');
+    await council.getByRole('columnheader', { name: 'Week from 6 Jan' }).waitFor(WAIT);
+    expect(await council.locator('#council-table thead th').count()).toBe(12);
+    // The y axis: the labels drawn at its left (text-anchor end), per chart, top to bottom as drawn.
+    const axes = await council.$$eval('#charts svg', (svgs) =>
+      svgs.map((svg) => [...svg.querySelectorAll('text[text-anchor="end"]')].map((t) => t.textContent)),
+    );
+    // No alert in these weeks: before, "0 / 1 / 1" (the middle tick, 0.5, rounded).
+    expect(axes[0]).toEqual(['0', '1']);
+    for (const labels of axes) expect(new Set(labels).size).toBe(labels.length);
+    // Each header's words each on one line: before, "Whole period" went "Whol / e / perio / d".
+    const broken = await council.evaluate<string[]>(`[...document.querySelectorAll('#council-table thead th')].flatMap(
+      (th) => {
+        const words = [];
+        let at = 0;
+        for (const word of th.textContent.split(' ')) {
+          const range = document.createRange();
+          range.setStart(th.firstChild, at);
+          range.setEnd(th.firstChild, at + word.length);
+          if (range.getClientRects().length > 1) words.push(word);
+          at += word.length + 1;
+        }
+        return words;
+      })`);
+    expect(broken).toEqual([]);
+  });
 });

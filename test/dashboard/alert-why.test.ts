@@ -3,7 +3,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-type Why = (alert: { kind?: string; detail?: Record<string, unknown> }, zone?: string) => string | null;
+type Why = (
+  alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> },
+  zone?: string,
+) => string | null;
 
 // Plain browser JavaScript (no types): loaded by its URL.
 const whyModule = pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href;
@@ -138,5 +141,57 @@ describe("the card's line for a sensor-offline alert (session 29)", () => {
     expect(why({ kind: 'sensor-offline', detail: { ...never, reason: 'reported unavailable' } }, 'Europe/London')).toBe(
       'front reported offline, never heard',
     );
+  });
+});
+
+describe("the card's line for a device's own alarm (session 35)", () => {
+  // The detail as the rules and the lifecycle write it (rules/emergency.ts; hub/alerts/lifecycle.ts adds deviceId).
+  const raisedBy = (eventType: string, deviceId: string) => ({
+    eventType,
+    source: 'zigbee',
+    deviceId,
+    eventAt: '2026-11-25T03:05:00.000Z',
+  });
+
+  it('names the device of a smoke, CO, gas or water alarm, a pendant press and a reported fall', () => {
+    expect(why({ kind: 'smoke', room: 'hall', detail: raisedBy('smoke', 'hall-smoke') })).toBe(
+      'smoke detected by hall-smoke',
+    );
+    expect(why({ kind: 'co', room: 'kitchen', detail: raisedBy('co', 'kitchen-co') })).toBe(
+      'carbon monoxide detected by kitchen-co',
+    );
+    expect(why({ kind: 'gas', room: 'kitchen', detail: raisedBy('gas', 'hob-gas') })).toBe('gas detected by hob-gas');
+    expect(why({ kind: 'flood', room: 'bathroom', detail: raisedBy('water', 'bath-leak') })).toBe(
+      'water detected by bath-leak',
+    );
+    expect(why({ kind: 'pendant', room: 'living', detail: raisedBy('pendant', 'pendant-1') })).toBe(
+      'pendant button pressed on pendant-1',
+    );
+    expect(why({ kind: 'fall', detail: raisedBy('fall', 'pendant-1') })).toBe('fall reported by pendant-1 itself');
+  });
+
+  it("says a fall the hub found in a wearable's movement is the hub's finding, before the figures", () => {
+    const found = { source: 'wearable', peakG: 3.42, deviceId: 'watch-1', eventAt: '2026-11-25T03:05:00.000Z' };
+    expect(why({ kind: 'fall', room: 'bedroom', detail: found })).toBe(
+      'impact 3.4 g · fall detected by the hub from the movement of watch-1',
+    );
+  });
+
+  it('names the device of a low battery and of a tamper switch', () => {
+    expect(
+      why({ kind: 'low-battery', room: 'hall', detail: { eventType: 'battery', value: 9.6, deviceId: 'hall-pir' } }),
+    ).toBe('battery at 10 % on hall-pir');
+    expect(why({ kind: 'low-battery', detail: { eventType: 'battery_low', value: true, deviceId: 'hall-pir' } })).toBe(
+      'battery low on hall-pir',
+    );
+    expect(why({ kind: 'tamper', room: 'hall', detail: { deviceKind: 'smoke', deviceId: 'hall-smoke' } })).toBe(
+      'hall-smoke (smoke alarm) opened or moved',
+    );
+  });
+
+  it('says nothing of a device for an alert no device raised, nor for an id that is not text', () => {
+    expect(why({ kind: 'smoke', room: 'hall', detail: { eventType: 'smoke' } })).toBeNull();
+    expect(why({ kind: 'smoke', detail: { eventType: 'smoke', deviceId: 42 } })).toBeNull();
+    expect(why({ kind: 'smoke', detail: { eventType: 'toString', deviceId: 'x' } })).toBeNull();
   });
 });
