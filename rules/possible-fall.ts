@@ -6,6 +6,7 @@ import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
+import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -850,7 +851,10 @@ function afterChairMat(home: HomeState): boolean {
   if (id === undefined || home.bedOccupied || home.lastActivityKey !== chairLeftKey(id)) return false;
   for (const d of home.devices.values())
     if (d.kind === 'chair' && d.id !== id && home.restsOn(d, home.lastActivityAt)) return false;
-  return true;
+  // The home may be empty (the mat alone since the exit door moved, a pet or a visitor on it; a device alone after a
+  // long outing): inactivity watches, as night stillness leaves it on a bed mat.
+  const inactivity = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;
+  return inactivity === undefined || !homeMayBeEmpty(home, inactivity);
 }
 
 /** A saved `doorEndedDoubt` (JSON: anything), or none. */
