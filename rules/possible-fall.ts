@@ -851,6 +851,17 @@ function afterChairMat(home: HomeState): boolean {
   if (id === undefined || home.bedOccupied || home.lastActivityKey !== chairLeftKey(id)) return false;
   for (const d of home.devices.values())
     if (d.kind === 'chair' && d.id !== id && home.restsOn(d, home.lastActivityAt)) return false;
+  // Going to bed must be seen, as up and about requires: where no bed mat works (none, one stuck, one never heard
+  // from), a silence after the chair may be the night begun in a bed nothing watches.
+  if (!bedAndChairMatsWork(home, home.lastActivityAt)) return false;
+  // Nor in the resident's night: up from the chair then is going to bed, and a bed mat on the side nobody sleeps on
+  // says nothing of it (Kasteren C without its right mat); an early night is inactivity's, with its night allowance.
+  if (home.inRestNight(home.lastActivityAt)) return false;
+  // Whether the home may be empty is known only by an exit door heard from: without one, a mat pressed while the
+  // resident is out (a pet, a visitor) cannot be told from them.
+  let exitHeard = false;
+  for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue !== undefined) exitHeard = true;
+  if (!exitHeard) return false;
   // The home may be empty (the mat alone since the exit door moved, a pet or a visitor on it; a device alone after a
   // long outing): inactivity watches, as night stillness leaves it on a bed mat.
   const inactivity = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;

@@ -43,8 +43,10 @@ function sit(h: Harness, from: number, pulsing: boolean, until = 120): void {
 }
 
 /** Fifteen ordinary days, then day 16 up to the chair: a collapse after `collapseAfter` minutes of it, or on leaving. */
-function collapse(r: Routine, collapseAfter = 120, days = 15): { h: Harness; lastMs: number } {
+function collapse(r: Routine, collapseAfter = 120, days = 15, frontHeard = true): { h: Harness; lastMs: number } {
   const h = new Harness(CONFIG, MONDAY + 6 * HOUR_MS);
+  // The front door has reported (shut): whether the home may be empty is known.
+  if (frontHeard) h.at(0, 'front', 'contact', true);
   h.at(0, 'bed', 'occupancy', true);
   for (let d = 0; d < days; d++) day(h, d, r);
   const morning = MONDAY + days * DAY_MS + 7 * HOUR_MS;
@@ -98,6 +100,25 @@ describe("a silence after a chair mat's release, on the home's own such silences
     const first = firstAfter(h, lastMs);
     expect(first?.kind).not.toBe('possible-fall');
     expect(first === undefined || first.minutes > 120).toBe(true);
+  });
+
+  it('not in a home whose exit door has never reported: a mat pressed while out could not be told apart', () => {
+    const { h, lastMs } = collapse({ pulsing: true, upMinutes: 5 }, 40, 15, false);
+    expect(firstAfter(h, lastMs)?.kind).not.toBe('possible-fall');
+  });
+
+  it("not in the resident's night: up from the chair then is going to bed (inactivity's, with its allowance)", () => {
+    const h = new Harness(CONFIG, MONDAY + 6 * HOUR_MS);
+    h.at(0, 'front', 'contact', true);
+    h.at(0, 'bed', 'occupancy', true);
+    for (let d = 0; d < 16; d++) day(h, d, { pulsing: false, upMinutes: 5 });
+    // Day 16, out of bed again at 22:50, the kitchen, then the chair 23:00-23:30 and nothing since.
+    h.at(20 * MINUTE_MS, 'bed', 'occupancy', false);
+    h.at(5 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    sit(h, MONDAY + 15 * DAY_MS + 23 * HOUR_MS, false, 30);
+    const lastMs = h.clock.now();
+    h.clock.advanceTo(lastMs + 10 * HOUR_MS);
+    expect(firstAfter(h, lastMs)?.kind).not.toBe('possible-fall');
   });
 
   it('a home whose resident is unseen for 90 min after leaving the chair every day is not called at that length', () => {
