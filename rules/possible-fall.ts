@@ -4,8 +4,9 @@ import { silenceDetail } from './explain.js';
 import { ABSENCE_MEMORY_DAYS, absenceSpansPassed, type HomeState } from './home-state.js';
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork } from './presence.js';
+import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
+import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -771,8 +772,9 @@ function movedOnWhileHeld(home: HomeState, start: number, watch: ReturnWatch): b
 export function possibleFallDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
   delete home.armed['possible-fall'];
   watch.upSilences = 0;
-  // On a bed or chair mat the resident is resting, not lying on the floor.
-  if (home.bedOccupied || home.chairOccupied) return NaN;
+  // On a bed or chair mat the resident is resting, not lying on the floor; but a chair mat that reports each movement
+  // (a short press, released) is judged on its own silences after a movement (`afterChairMat`, session 35).
+  if (home.bedOccupied || (home.chairOccupied && !afterChairMat(home))) return NaN;
   // Back from an outing with the door shut, by one device's word alone: nobody may be there (inactivity watches).
   // In by the exit door with nothing inside seen since: the door does not say where the resident went (inactivity).
   if (returnInDoubt(home) || home.unseenArrival !== undefined) return NaN;
@@ -832,7 +834,9 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   const p = home.params.possibleFall;
   if (p.afterActivityPercent <= 0 || home.lastActivityKey === undefined) return NaN;
   // Only where nobody rests: after a bedroom door or a bed mat left at night, sleep or a sensorless room may follow.
-  if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '')) return NaN;
+  // Or up from a chair, no mat occupied: the resident left their rest, and this home's own silences after leaving
+  // that chair (learned apart from its presses, `activityKey`) say how soon they are seen again (session 35).
+  if (!ACTIVE_ROOMS.has(home.lastActivityRoom ?? '') && !afterChairMat(home)) return NaN;
   // The exit door opened and nothing since, not even its closing (lost, or the door left open): the resident may have
   // gone out through it. The door does not say they stayed there, as after an arrival it does not say where they went;
   // inactivity watches the silence.
@@ -860,6 +864,34 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   if (start + ms >= home.timers.inactivity.dueAt) return NaN;
   home.armed['possible-fall'] = t;
   return start + ms;
+}
+
+/**
+ * The last activity is a chair mat's release, no bed mat occupied and no other chair mat: the resident got up from the
+ * chair, or (a mat that reports each movement as a short press) moved on it and is still there. Either way this home's
+ * own silences after that release (learned apart from its presses, `activityKey`) say how soon the next sign comes
+ * (Kasteren B: after 480 releases, within 42 min but for one walk out).
+ */
+function afterChairMat(home: HomeState): boolean {
+  const id = home.lastActivityDeviceId;
+  if (id === undefined || home.bedOccupied || home.lastActivityKey !== chairLeftKey(id)) return false;
+  for (const d of home.devices.values())
+    if (d.kind === 'chair' && d.id !== id && home.restsOn(d, home.lastActivityAt)) return false;
+  // Going to bed must be seen, as up and about requires: where no bed mat works (none, one stuck, one never heard
+  // from), a silence after the chair may be the night begun in a bed nothing watches.
+  if (!bedAndChairMatsWork(home, home.lastActivityAt)) return false;
+  // Nor in the resident's night: up from the chair then is going to bed, and a bed mat on the side nobody sleeps on
+  // says nothing of it (Kasteren C without its right mat); an early night is inactivity's, with its night allowance.
+  if (home.inRestNight(home.lastActivityAt)) return false;
+  // Whether the home may be empty is known only by an exit door heard from: without one, a mat pressed while the
+  // resident is out (a pet, a visitor) cannot be told from them.
+  let exitHeard = false;
+  for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue !== undefined) exitHeard = true;
+  if (!exitHeard) return false;
+  // The home may be empty (the mat alone since the exit door moved, a pet or a visitor on it; a device alone after a
+  // long outing): inactivity watches, as night stillness leaves it on a bed mat.
+  const inactivity = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;
+  return inactivity === undefined || !homeMayBeEmpty(home, inactivity);
 }
 
 /** A saved `doorEndedDoubt` (JSON: anything), or none. */

@@ -119,9 +119,19 @@ export function movedAfterExitClosed(home: HomeState, device: DeviceState, activ
   return at - device.holdMinMs > closedAt + AFTER_EXIT_MARGIN_MS;
 }
 
-/** What a silence after this activity is learned under: the device, and for a contact which way it moved. */
+/**
+ * What a silence after this activity is learned under: the device, and for a contact which way it moved. A chair mat
+ * freed is learned apart from its presses (`chairLeftKey`): after a press the resident sits for hours, after leaving
+ * the chair they are up and soon seen again (session 35).
+ */
 export function activityKey(device: DeviceState, event: SensorEvent): string {
+  if (device.kind === 'chair' && event.type === 'occupancy' && event.value === false) return chairLeftKey(device.id);
   if (event.type !== 'contact') return device.id;
   const keys = (device.contactKeys ??= { open: `${device.id}:open`, closed: `${device.id}:closed` });
   return event.value === true ? keys.closed : keys.open;
+}
+
+/** The activity key of a chair mat freed (`activityKey`): the resident got up from that chair. */
+export function chairLeftKey(deviceId: string): string {
+  return `${deviceId}:left`;
 }
