@@ -8,14 +8,13 @@ import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './pre
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
 import { shutInForNight } from './possible-fall.js';
-import { clearOfflineWithoutDevice, sensorOfflineRule } from './sensor-offline.js';
+// sensor-offline's watch of configured devices never heard: watchNeverHeard (review, session 35).
+import { clearOfflineWithoutDevice, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
-// sensor-offline's watch of configured devices never heard (review, session 35).
-import { watchNeverHeard } from './sensor-offline.js';
 
 /**
  * Device kinds whose reports say, unasked, that the resident is about (motion, doors, mats, appliances, a worn
