@@ -1,5 +1,7 @@
 // pendant, fall, smoke, co, gas, flood: raised at once, critical.
 import type { RuleContext } from './context.js';
+import { isWorn } from './activity.js';
+import { wornDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
@@ -49,7 +51,13 @@ export const emergencyRule = {
       device,
       room: event.room ?? device.room,
       episodic: false,
-      detail: { eventType: event.type, source: event.source },
+      // A worn device's own alarm (a pendant press, a wearable's fall report): its configured room is where it was
+      // set up; the detail says where the home's sensors last placed someone instead (session 36).
+      detail: {
+        eventType: event.type,
+        source: event.source,
+        ...(isWorn(device.kind) ? wornDetail(home, device, at) : {}),
+      },
     });
   },
 } satisfies RuleDefinition<undefined, HazardSlice>;

@@ -628,7 +628,14 @@ export class RulesEngine {
       ctx.arm(home.timers[OUT_CHECK_TIMER], outConfirmedAt(at, home.params.presence));
     }
     // Seen in a room (not a PIR clearing, which ends a movement begun earlier): a mat elsewhere is not the resident.
-    if (device.room !== undefined && !activity.heldEnd) home.seenIn(device.room);
+    if (device.room !== undefined && !activity.heldEnd) {
+      home.seenIn(device.room);
+      // Where the home's own sensors last placed someone: what a worn device's alert names (session 36).
+      if (!activity.worn) {
+        home.sightingAt = at;
+        home.sightingDeviceId = device.id;
+      }
+    }
     // A bed or sofa may carry two mats: occupied while either is (stuck or contradicted mats do not count).
     const inBed = home.matOccupied('bed', at);
     const seen = this.seen;

@@ -84,3 +84,26 @@ function lastReportAt(device: DeviceState): number {
   for (const r of device.recentReports) if (!(r.ts <= last)) last = r.ts;
   return last;
 }
+
+/**
+ * What a worn device's alert (a pendant press, a wearable's fall) says of where to look (session 36): the device is
+ * worn (`worn`, and its `deviceKind`: its configured room is where it was set up, not where the wearer is), and where the home's own sensors
+ * last placed someone (`HomeState.sightingAt`): `seenRoom`, `seenDeviceId`, `seenDeviceKind`, `seenAt` (ISO) and
+ * `seenMinutesBefore` the alert's time `at` (negative: seen after it, as a fall decided seconds after its impact may
+ * be); all null when no sensor of the home has placed anyone yet. `out`: the home took the resident as out (the front
+ * door closed, nothing inside since), so the wearer may not be at home at all.
+ */
+export function wornDetail(home: HomeState, worn: DeviceState, at: number): Record<string, unknown> {
+  const device = home.sightingDeviceId === undefined ? undefined : home.devices.get(home.sightingDeviceId);
+  const seen = device?.room !== undefined && !Number.isNaN(home.sightingAt);
+  return {
+    worn: true,
+    deviceKind: worn.kind,
+    seenRoom: seen ? device.room : null,
+    seenDeviceId: seen ? device.id : null,
+    seenDeviceKind: seen ? device.kind : null,
+    seenAt: seen ? new Date(home.sightingAt).toISOString() : null,
+    seenMinutesBefore: seen ? Math.round((at - home.sightingAt) / MINUTE_MS) : null,
+    ...(home.out ? { out: true } : {}),
+  };
+}

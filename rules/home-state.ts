@@ -1,6 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
 import type { BuiltInHomeTimer } from './built-in.js';
-import { newExitDoorState, type ExitDoorState } from './activity.js';
+import { isWorn, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
@@ -216,6 +216,8 @@ export interface HomeSnapshot {
   lastActivityKey?: string | null;
   silences?: DeviceSilenceState;
   lastActivityDeviceId?: string | null;
+  /** `HomeState.sightingAt` and `sightingDeviceId`; absent before session 36 and before a sighting. */
+  sighting?: { at: number; deviceId: string };
   /** The threshold behind each armed silence timer (shown in the alert's detail). */
   armed?: Record<string, Threshold>;
   morningGraceDay?: number;
@@ -345,6 +347,13 @@ export class HomeState {
   /** Activity key of the last activity: the device, and for a contact which way it moved. */
   lastActivityKey: string | undefined = undefined;
   lastActivityDeviceId: string | undefined = undefined;
+  /**
+   * Where the home's own sensors last placed someone: the latest activity of a device with a room that is not worn
+   * (a pendant or a wearable says nothing of the room: its configured one is where it was set up) and not a PIR
+   * clearing (the room had been still for its hold). What a worn device's alert says of where to look (session 36).
+   */
+  sightingAt = NaN;
+  sightingDeviceId: string | undefined = undefined;
   /** The threshold behind each armed silence timer, by timer name. */
   readonly armed: Partial<Record<HomeTimer, Threshold>> = {};
   /** Local day on which the morning check was put off because the resident was still in bed. */
@@ -844,6 +853,9 @@ export class HomeState {
       silences: this.silences.exportState(),
       silenceEnds: this.silenceEnds.exportState(),
       lastActivityDeviceId: this.lastActivityDeviceId ?? null,
+      ...(this.sightingDeviceId === undefined
+        ? {}
+        : { sighting: { at: this.sightingAt, deviceId: this.sightingDeviceId } }),
       armed: { ...this.armed },
       morningGraceDay: this.morningGraceDay,
       familySilenceAt: Number.isNaN(this.familySilenceAt) ? null : this.familySilenceAt,
@@ -911,6 +923,20 @@ export class HomeState {
     // Absent before session 30 (state version 7): none counted yet, and a dead device holds home-wide until they are.
     this.silenceEnds = SilenceEnds.fromState(saved.silenceEnds);
     this.lastActivityDeviceId = typeof saved.lastActivityDeviceId === 'string' ? saved.lastActivityDeviceId : undefined;
+    // Only a device of this home's with a room (a saved state is not trusted to name anything else). Before session 36
+    // none was saved: the last activity stands for it when a device with a room, not worn, reported it.
+    const sighting = saved.sighting ?? {
+      at: this.lastActivityAt,
+      deviceId: this.lastActivityDeviceId,
+    };
+    const sighted = typeof sighting.deviceId === 'string' ? this.devices.get(sighting.deviceId) : undefined;
+    const sightingKnown =
+      sighted?.room !== undefined &&
+      !isWorn(sighted.kind) &&
+      typeof sighting.at === 'number' &&
+      !Number.isNaN(sighting.at);
+    this.sightingDeviceId = sightingKnown ? sighted.id : undefined;
+    this.sightingAt = sightingKnown ? sighting.at : NaN;
     for (const [name, t] of Object.entries(saved.armed ?? {})) {
       if (this.registry.homeTimers.includes(name) && typeof t.ms === 'number')
         this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };

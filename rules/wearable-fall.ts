@@ -4,6 +4,7 @@
 // A confirmed fall is critical; an impact the wearer got up from is an `info` record (docs/fall-detection.md).
 import type { RuleContext } from './context.js';
 import { createFallDetector, type FallDetection, type FallDetector, type FallDetectorState } from './fall/detector.js';
+import { wornDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { newTimerSlot, type RuleDefinition } from './registry.js';
 import type { TimerSlot } from './timer-queue.js';
@@ -17,14 +18,21 @@ export interface WearableSlice {
   readonly timer: TimerSlot;
 }
 
-function raiseAll(h: HomeState, device: DeviceState, found: FallDetection[], c: RuleContext): void {
+function raiseAll(h: HomeState, device: DeviceState, found: FallDetection[], c: RuleContext, offsetMs: number): void {
   for (const fall of found) {
     // The wearer got up and walked within the recovery window: not a silent emergency. It is kept in the
     // record (care staff see the impact) without calling anyone out: `info` never escalates.
     c.raise(h, 'fall', fall.downgraded ? 'info' : 'critical', fall.at, {
       device,
       episodic: false,
-      detail: { source: 'wearable', peakG: fall.peakG, downgraded: fall.downgraded, ...fall.detail },
+      // Where the home's sensors last placed someone, against the fall's time on the rules' clock (session 36).
+      detail: {
+        source: 'wearable',
+        peakG: fall.peakG,
+        downgraded: fall.downgraded,
+        ...fall.detail,
+        ...wornDetail(h, device, fall.at + offsetMs),
+      },
     });
   }
 }
@@ -50,7 +58,7 @@ export const wearableFallRule = {
     if (device.kind !== 'wearable') return;
     const detector = (wearable.detector ??= createFallDetector(h.params.fall));
     const before = detector.lastMessageAt();
-    raiseAll(h, device, detector.push(ts, value), c);
+    raiseAll(h, device, detector.push(ts, value), c, wearable.offsetMs);
     const lastMessageAt = detector.lastMessageAt();
     // Rules' time minus samples' time, as of the last message taken in: 0 in replay, the sensor's clock and the
     // transport's delay live. `at` is the event's own time when it is stamped behind the rules (as every batch is: its
@@ -68,7 +76,7 @@ export const wearableFallRule = {
   onTimer(h: HomeState, device: DeviceState, wearable: WearableSlice, at: number, c: RuleContext): void {
     const detector = wearable.detector;
     if (!detector) return;
-    raiseAll(h, device, detector.wake(at - wearable.offsetMs), c);
+    raiseAll(h, device, detector.wake(at - wearable.offsetMs), c, wearable.offsetMs);
     rearm(wearable, c);
   },
 };

@@ -60,6 +60,9 @@ function duration(minutes) {
 export function why(alert, zone) {
   const d = alert.detail || {};
   const parts = [];
+  // A worn device (session 36): where to look first, before anything else the line says.
+  const worn = wornPlace(alert, d);
+  if (worn) parts.push(worn);
   if (typeof d.silenceMinutes === 'number') {
     // Night stillness: the limit comes from this home's own nights, not from an hour of the week.
     // Up and about: the limit comes from this home's silences with nobody resting, pooled over the day.
@@ -139,6 +142,43 @@ export function why(alert, zone) {
   const alarm = deviceAlarm(alert, d);
   if (alarm) parts.push(alarm);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/**
+ * Where: the home and the alert's room, "h1 · hall". Not the room of a worn device's alert (a pendant press, a
+ * wearable's fall: `detail.worn`): that is where the device was set up, not where the wearer is; the why line says
+ * where the home's sensors last saw someone instead (session 36).
+ */
+export function place(alert) {
+  const worn = alert.detail && alert.detail.worn === true;
+  return [alert.homeId, worn ? null : alert.room].filter(Boolean).join(' · ');
+}
+
+/**
+ * A worn device's alert (a pendant press, a wearable's fall): its configured room is where it was set up, not where
+ * the wearer is (the card's line above leaves it out); where the home's own sensors last saw someone instead, and how
+ * long before (rules/explain.ts `wornDetail`). Null for any other alert.
+ */
+export function wornPlace(alert, d) {
+  if (d.worn !== true) return null;
+  const kind = DEVICE_KINDS[d.deviceKind] || 'device';
+  const setUp = alert.room ? `${kind} worn (set up in ${alert.room})` : `${kind} worn`;
+  let seen = 'no sensor of the home has seen anyone yet';
+  if (typeof d.seenRoom === 'string' && d.seenRoom) {
+    const by = DEVICE_KINDS[d.seenDeviceKind] || d.seenDeviceKind || d.seenDeviceId;
+    const m = d.seenMinutesBefore;
+    const when =
+      typeof m !== 'number'
+        ? ''
+        : m === 0
+          ? ', less than a minute before'
+          : m > 0
+            ? `, ${duration(m)} before`
+            : `, ${duration(-m)} after`;
+    seen = `the home's sensors last saw someone in ${d.seenRoom}${by ? ` (${by})` : ''}${when}`;
+  }
+  const out = d.out === true ? '; the home took them as out (front door closed, nothing inside since)' : '';
+  return `${setUp}: ${seen}${out}`;
 }
 
 /** What a device's own event says, by the event type the rules saw (rules/emergency.ts, low-battery.ts, tamper.ts). */

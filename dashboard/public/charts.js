@@ -42,7 +42,7 @@ function fitRange(values) {
 }
 
 /** `scale`: 'zero' (bars: from 0), 'clock' (hours around the data) or 'fit' (whole units around the data). */
-function frame(title, points, format, scale) {
+function frame(title, points, format, scale, step) {
   const whole = format === WHOLE;
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
   const { min, max } =
@@ -54,7 +54,7 @@ function frame(title, points, format, scale) {
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
-    'aria-label': `${title}: ${summary(points, format)}`,
+    'aria-label': `${title}: ${summary(points, format, step)}`,
   });
   root.append(svg('title', {}, title));
   const plotH = H - PAD.top - PAD.bottom;
@@ -81,20 +81,26 @@ function frame(title, points, format, scale) {
   return { root, y, slot, min };
 }
 
-function summary(points, format) {
+/**
+ * What a screen reader hears of a chart. `step`: what each point is, 'day' or 'week' (the centre's council charts:
+ * before session 36 their ten weeks were read out as "10 days").
+ */
+function summary(points, format, step) {
   const values = points.filter((p) => p.value !== null && p.value !== undefined);
   if (!values.length) return 'no data';
   const last = values[values.length - 1];
-  return `${values.length} days, latest ${last.label}: ${format(last.value)}`;
+  const n = values.length;
+  const latest = step === 'week' ? last.fullLabel || last.label : last.label;
+  return `${n} ${step}${n === 1 ? '' : 's'}, latest ${latest}: ${format(last.value)}`;
 }
 
-function dataTable(points, format, unit) {
+function dataTable(points, format, unit, step) {
   const details = document.createElement('details');
   const sum = document.createElement('summary');
   sum.textContent = 'Show the numbers';
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  for (const h of ['Day', unit])
+  for (const h of [step === 'week' ? 'Week' : 'Day', unit])
     head.append(Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }));
   const body = table.createTBody();
   for (const p of points) {
@@ -106,18 +112,18 @@ function dataTable(points, format, unit) {
   return details;
 }
 
-function figure(title, root, points, format, unit) {
+function figure(title, root, points, format, unit, step) {
   const box = document.createElement('figure');
   box.className = 'chart card';
   const caption = document.createElement('h3');
   caption.textContent = title;
-  box.append(caption, root, dataTable(points, format, unit));
+  box.append(caption, root, dataTable(points, format, unit, step));
   return box;
 }
 
-/** points: [{ label, value, fullLabel? }]; null values leave a gap. */
-export function barChart(title, points, { format = WHOLE, unit = 'Value' } = {}) {
-  const { root, y, slot, min } = frame(title, points, format, 'zero');
+/** points: [{ label, value, fullLabel? }]; null values leave a gap. `step`: what each point is ('day', 'week'). */
+export function barChart(title, points, { format = WHOLE, unit = 'Value', step = 'day' } = {}) {
+  const { root, y, slot, min } = frame(title, points, format, 'zero', step);
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
     const top = y(Math.max(p.value, min));
@@ -131,15 +137,19 @@ export function barChart(title, points, { format = WHOLE, unit = 'Value' } = {})
     rect.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
     root.append(rect);
   });
-  return figure(title, root, points, format, unit);
+  return figure(title, root, points, format, unit, step);
 }
 
 /**
  * `clock`: values are minutes after midnight (see clockMinutes, bedtimeMinutes): an axis of hours around them.
  * `fit`: an axis around the values, not from 0 (a level, such as a temperature, whose changes matter).
  */
-export function lineChart(title, points, { format = WHOLE, unit = 'Value', clock = false, fit = false } = {}) {
-  const { root, y, slot } = frame(title, points, format, clock ? 'clock' : fit ? 'fit' : 'zero');
+export function lineChart(
+  title,
+  points,
+  { format = WHOLE, unit = 'Value', clock = false, fit = false, step = 'day' } = {},
+) {
+  const { root, y, slot } = frame(title, points, format, clock ? 'clock' : fit ? 'fit' : 'zero', step);
   let d = '';
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
@@ -150,13 +160,50 @@ export function lineChart(title, points, { format = WHOLE, unit = 'Value', clock
     root.append(dot);
   });
   root.insertBefore(svg('path', { class: 'line', d: d.trim() }), root.children[1]);
-  return figure(title, root, points, format, unit);
+  return figure(title, root, points, format, unit, step);
 }
 
 /** "2026-11-03" → "3 Nov": a day no reader takes for 11 March (as "11-03" is in Britain). */
 export function shortDay(isoDate) {
   const [, month, day] = isoDate.split('-').map(Number);
   return `${day} ${MONTHS[month - 1]}`;
+}
+
+/**
+ * "2026-09-01" → "1 Sep 2026": a date said one way on every council page (session 36), the charts' "7 Oct" with its
+ * year; the same months whatever the browser's language (en-GB's own says "Sept"). Anything else is returned as it
+ * came (CSV and JSON keep ISO dates: only the page says them so).
+ */
+export function longDay(isoDate) {
+  if (typeof isoDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(isoDate)) return isoDate;
+  return `${shortDay(isoDate)} ${isoDate.slice(0, 4)}`;
+}
+
+/**
+ * An instant as "2 Dec 2026, 04:31 GMT" in `zone` (the viewer's when absent or not known to the browser): the day as
+ * `longDay` says it, then the clock and the zone's short name.
+ */
+export function longDayAndTime(iso, zone) {
+  const d = new Date(iso);
+  if (typeof iso !== 'string' || Number.isNaN(d.getTime())) return String(iso);
+  const options = {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  };
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: zone }).formatToParts(d);
+  } catch {
+    parts = new Intl.DateTimeFormat('en-GB', options).formatToParts(d);
+  }
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = longDay(`${part('year')}-${part('month')}-${part('day')}`);
+  return `${day}, ${part('hour')}:${part('minute')} ${part('timeZoneName')}`.trim();
 }
 
 /** "07:45" → minutes after midnight; null stays null. */

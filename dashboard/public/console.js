@@ -1,6 +1,6 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
 import { api, el, formatTime, homeZone, startPage } from '/assets/common.js';
-import { why } from '/assets/alert-why.js';
+import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
 const alerts = new Map();
@@ -94,7 +94,7 @@ function card(alert) {
       'data-version': alert.version,
     },
     cards.cardHeading(alert.kind, alert.severity, alert.state),
-    cards.cardMeta([[alert.homeId, alert.room].filter(Boolean).join(' · ')], alert, alert.raisedAt),
+    cards.cardMeta([place(alert)], alert, alert.raisedAt),
     line ? el('p', { class: 'why' }, line) : null,
     cards.actionRow({
       state: alert.state,
@@ -125,15 +125,14 @@ function render() {
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(
-    ...closed
-      .slice(0, 10)
-      .map((a) =>
-        el(
-          'li',
-          { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
-          `${cards.label(a.kind)} · ${a.homeId} · ${cards.howClosed(a)} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
-        ),
+    ...closed.slice(0, 10).map((a) =>
+      el(
+        'li',
+        { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
+        // Where, as the centre's list says it (session 36: the hub's said the home only, "Possible fall · h2").
+        `${cards.label(a.kind)} · ${place(a)} · ${cards.howClosed(a)} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
       ),
+    ),
   );
   // Said only once the history is in: "nothing closed" must never flash before it arrives.
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;

@@ -1,6 +1,6 @@
 // The council view: the prevention report drawn from its JSON (counts as charts, lists as tables), and its CSV.
 import { api, daysAgo, el, startPage } from '/assets/common.js';
-import { categoryChart } from '/assets/charts.js';
+import { categoryChart, longDay, longDayAndTime } from '/assets/charts.js';
 
 const form = document.getElementById('period');
 const message = document.getElementById('message');
@@ -21,23 +21,15 @@ const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(t
 /** The report's time zone (its period's), for the time it was generated; the viewer's until a report says. */
 let reportZone;
 
-/** "2 December 2026 at 04:31 GMT" rather than "2026-12-02T04:31:04.803Z": a date and time an analyst reads as such. */
-function generated(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const options = { dateStyle: 'long', timeStyle: 'long' };
-  try {
-    return new Intl.DateTimeFormat(undefined, { ...options, timeZone: reportZone }).format(d);
-  } catch {
-    // A zone the browser does not know: the viewer's own.
-    return new Intl.DateTimeFormat(undefined, options).format(d);
-  }
-}
-
-/** Shares (0..1) as percentages; the generation time as a date and time; everything else as it comes. */
+/**
+ * Shares (0..1) as percentages; the generation time as a date and time ("2 Dec 2026, 04:31 GMT", in the report's
+ * zone); a date as "1 Sep 2026" (session 36: the summary said "2026-09-01" under charts saying "7 Oct"); everything
+ * else as it comes.
+ */
 function shown(key, value) {
   if (value === null || value === undefined) return '—';
-  if (key === 'generatedAt' && typeof value === 'string') return generated(value);
+  if (key === 'generatedAt' && typeof value === 'string') return longDayAndTime(value, reportZone);
+  if (typeof value === 'string') return longDay(value);
   if (typeof value === 'number' && /share/i.test(key)) return `${Math.round(value * 100)} %`;
   return String(value);
 }
@@ -103,6 +95,8 @@ function render(report) {
   const tables = [];
   const walk = (obj, prefix) => {
     for (const [key, value] of Object.entries(obj)) {
+      // The report's own kind ("prevention"): a word for programs, not a figure (session 36: "Report prevention").
+      if (!prefix && key === 'report') continue;
       const name = prefix ? `${prefix} ${key}` : key;
       if (isScalar(value)) summary.append(el('dt', {}, title(name)), el('dd', {}, shown(key, value)));
       else if (Array.isArray(value)) {
@@ -138,10 +132,12 @@ async function show() {
     // And why it is not the one asked for (session 35: an analyst asking for 4 Sep to 2 Dec read "Report for
     // 2026-09-01 to 2026-11-30" under the form still saying 4 Sep to 2 Dec, and no word why).
     const moved = period.from !== form.from.value || period.to !== form.to.value;
+    // Dates as the rest of the page says them ("1 Sep 2026", session 36).
+    const [from, to] = [longDay(period.from), longDay(period.to)];
     message.textContent = moved
-      ? `Report for ${period.from} to ${period.to}: whole months that have ended, not ${form.from.value} to ` +
-        `${form.to.value} as asked (so that no single day can be told apart)`
-      : `Report for ${period.from} to ${period.to}`;
+      ? `Report for ${from} to ${to}: whole months that have ended, not ${longDay(form.from.value)} to ` +
+        `${longDay(form.to.value)} as asked (so that no single day can be told apart)`
+      : `Report for ${from} to ${to}`;
   } catch (err) {
     if (mine === asked) message.textContent = err.message;
   }

@@ -239,4 +239,63 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
       })`);
     expect(broken).toEqual([]);
   });
+
+  // Round 4 (session 36; docs/consoles.md): where a wearer is, and the council's dates with their year.
+  it("says on a worn pendant's card where the home's sensors last saw someone, not the pendant's configured room", async () => {
+    const page = await logIn('/alerts', 'olive', PHONE);
+    await page.getByText('Live: connected').waitFor(WAIT);
+    // The detail as the hub's rules write it (rules/explain.ts `wornDetail`; test/rules/worn-where.test.ts).
+    await storeAlert(
+      env.pool,
+      'hub-w',
+      hubAlert('w1', {
+        kind: 'pendant',
+        severity: 'critical',
+        homeId: 'home-9',
+        room: 'living',
+        detail: {
+          eventType: 'pendant',
+          source: 'mqtt',
+          deviceId: 'pendant',
+          worn: true,
+          deviceKind: 'pendant',
+          seenRoom: 'kitchen',
+          seenDeviceId: 'kitchen-pir',
+          seenDeviceKind: 'motion',
+          seenAt: '2026-11-30T02:55:00.000Z',
+          seenMinutesBefore: 5,
+        },
+      }),
+    );
+    const card = page.locator('li[data-key="hub-w w1"]');
+    // Before: "Hub hub-w · home-9 · living" and only "pendant button pressed on pendant".
+    await card
+      .locator('.why')
+      .getByText(
+        "pendant worn (set up in living): the home's sensors last saw someone in kitchen (motion sensor), 5 min before · pendant button pressed on pendant",
+        { exact: true },
+      )
+      .waitFor(WAIT);
+    expect(await card.locator('.meta span').allInnerTexts()).toEqual(expect.arrayContaining(['Hub hub-w', 'home-9']));
+    expect((await card.locator('.meta').innerText()).includes('living')).toBe(false);
+  });
+
+  it('says the council report\'s period with its years, the weeks\' days as "6 Jan" under it', async () => {
+    const council = await logIn('/council', 'sam');
+    await council.locator('#council-table thead th').first().waitFor(WAIT);
+    await council.locator('#from').fill('2025-01-06');
+    await council.locator('#to').fill('2025-03-16');
+    await council.locator('#to').press('Enter');
+    // Before: no line said which period, nor its year; only "Week from 6 Jan" … in the table.
+    await council.getByText('Report for 6 Jan 2025 to 16 Mar 2025', { exact: true }).waitFor(WAIT);
+    await council.getByRole('columnheader', { name: 'Week from 6 Jan' }).waitFor(WAIT);
+    // What a screen reader hears of the weekly charts: before, "Alerts per week: 10 days, latest 10 Mar: 0".
+    const names = await council.$$eval('#charts svg[aria-label]', (svgs) =>
+      svgs.map((svg) => svg.getAttribute('aria-label')),
+    );
+    expect(names[0]).toBe('Alerts per week: 10 weeks, latest week from 10 Mar 2025: 0');
+    const numbers = council.locator('#charts figure').first().locator('table');
+    expect(await numbers.locator('thead th').allTextContents()).toEqual(['Week', 'Alerts']);
+    expect(await numbers.locator('tbody tr td').first().textContent()).toBe('week from 6 Jan 2025');
+  });
 });

@@ -195,3 +195,55 @@ describe("the card's line for a device's own alarm (session 35)", () => {
     expect(why({ kind: 'smoke', detail: { eventType: 'toString', deviceId: 'x' } })).toBeNull();
   });
 });
+
+describe("the card of a worn device's alert says where the home's sensors last saw someone (session 36)", () => {
+  // The detail as rules/explain.ts `wornDetail` writes it (test/rules/worn-where.test.ts: the real engine's).
+  const press = {
+    eventType: 'pendant',
+    source: 'mqtt',
+    deviceId: 'pendant-1',
+    worn: true,
+    deviceKind: 'pendant',
+    seenRoom: 'hall',
+    seenDeviceId: 'hall-pir',
+    seenDeviceKind: 'motion',
+    seenAt: '2026-11-25T02:52:00.000Z',
+    seenMinutesBefore: 13,
+  };
+
+  it('the place first, then the press', () => {
+    expect(why({ kind: 'pendant', room: 'living', detail: press })).toBe(
+      "pendant worn (set up in living): the home's sensors last saw someone in hall (motion sensor), 13 min before · pendant button pressed on pendant-1",
+    );
+  });
+
+  it("a wearable's fall, a sighting after it, none yet, and a home that took them as out", () => {
+    const fall = { ...press, eventType: undefined, source: 'wearable', deviceId: 'watch-1', deviceKind: 'wearable' };
+    expect(why({ kind: 'fall', room: 'living', detail: { ...fall, peakG: 3.42, seenMinutesBefore: 75 } })).toBe(
+      "wearable worn (set up in living): the home's sensors last saw someone in hall (motion sensor), 1 h 15 min before · impact 3.4 g · fall detected by the hub from the movement of watch-1",
+    );
+    expect(why({ kind: 'fall', detail: { ...fall, seenMinutesBefore: -1 } })).toBe(
+      "wearable worn: the home's sensors last saw someone in hall (motion sensor), 1 min after · fall detected by the hub from the movement of watch-1",
+    );
+    const none = {
+      ...press,
+      seenRoom: null,
+      seenDeviceId: null,
+      seenDeviceKind: null,
+      seenAt: null,
+      seenMinutesBefore: null,
+    };
+    expect(why({ kind: 'pendant', room: 'living', detail: { ...none, out: true } })).toBe(
+      'pendant worn (set up in living): no sensor of the home has seen anyone yet; the home took them as out (front door closed, nothing inside since) · pendant button pressed on pendant-1',
+    );
+  });
+
+  it("the card's where line leaves out a worn device's configured room, and keeps any other alert's", async () => {
+    const { place } = (await import(whyModule)) as { place: (a: unknown) => string };
+    expect(place({ homeId: 'h1', room: 'living', detail: press })).toBe('h1');
+    expect(place({ homeId: 'h1', room: 'kitchen', detail: { eventType: 'smoke', deviceId: 'kitchen-smoke' } })).toBe(
+      'h1 · kitchen',
+    );
+    expect(place({ homeId: 'h1', room: 'kitchen' })).toBe('h1 · kitchen');
+  });
+});

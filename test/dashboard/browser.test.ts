@@ -306,7 +306,7 @@ describe.skipIf(!haveChromium)('the responder console in a browser', () => {
     expect(await page.locator('figure.chart svg path.line').count()).toBeGreaterThan(0);
 
     await page.goto(`${base}/council?from=2026-08-01&to=2026-10-31`);
-    await page.getByText('Report for 2026-08-01 to 2026-10-31').waitFor();
+    await page.getByText('Report for 1 Aug 2026 to 31 Oct 2026').waitFor();
     expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe(
       '/api/reports/prevention?from=2026-08-01&to=2026-10-31&format=csv',
     );

@@ -263,13 +263,13 @@ describe.skipIf(!haveChromium)('the council report', () => {
     await expect.poll(() => releases.length).toBe(2);
     // October's answer first, then the page's first one, late.
     releases[1]!();
-    await expect.poll(() => page.locator('#message').innerText()).toBe('Report for 2026-10-01 to 2026-10-31');
+    await expect.poll(() => page.locator('#message').innerText()).toBe('Report for 1 Oct 2026 to 31 Oct 2026');
     releases[0]!();
     await firstAnswer;
     // One more round trip to the dashboard: the late answer, already in the browser, has been handled by then.
     await page.evaluate(`fetch('/api/health').then((r) => r.json())`);
-    expect(await page.locator('#message').innerText()).toBe('Report for 2026-10-01 to 2026-10-31');
-    expect(await page.locator('#summary').innerText()).toContain('2026-10-01');
+    expect(await page.locator('#message').innerText()).toBe('Report for 1 Oct 2026 to 31 Oct 2026');
+    expect(await page.locator('#summary').innerText()).toContain('1 Oct 2026');
     await page.context().close();
   });
 });

@@ -95,7 +95,7 @@ describe.skipIf(!haveChromium)('the hub pages, round 3', () => {
     // Before: "Report for 2026-09-01 to 2026-10-31" under a form still saying 4 Sep to 20 Nov, and no word why.
     await page
       .getByText(
-        'Report for 2026-09-01 to 2026-10-31: whole months that have ended, not 2026-09-04 to 2026-11-20 as asked (so that no single day can be told apart)',
+        'Report for 1 Sep 2026 to 31 Oct 2026: whole months that have ended, not 4 Sep 2026 to 20 Nov 2026 as asked (so that no single day can be told apart)',
         { exact: true },
       )
       .waitFor();
@@ -103,7 +103,7 @@ describe.skipIf(!haveChromium)('the hub pages, round 3', () => {
     await page.getByLabel('From').fill('2026-10-01');
     await page.getByLabel('To').fill('2026-10-31');
     await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByText('Report for 2026-10-01 to 2026-10-31', { exact: true }).waitFor();
+    await page.getByText('Report for 1 Oct 2026 to 31 Oct 2026', { exact: true }).waitFor();
     await page.context().close();
   });
 });

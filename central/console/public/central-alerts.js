@@ -1,6 +1,6 @@
 // The centre's alert console: every hub's open alerts live (SSE), most severe and newest first; acknowledge, resolve.
 import { age, api, el, formatTime } from '/assets/common.js';
-import { why } from '/assets/alert-why.js';
+import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 import { startPage } from '/assets/central-nav.js';
 
@@ -141,7 +141,7 @@ function cardNode(card) {
       card.state,
       card.hub.status === 'offline' ? el('span', { class: 'badge sev-critical' }, 'hub offline') : null,
     ),
-    cards.cardMeta([`Hub ${card.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')], a, card.raisedAt),
+    cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
     unreachable(card),
     commandLine(card.command),
@@ -185,7 +185,7 @@ function render() {
 function closedNode(c) {
   const a = c.alert || {};
   const how = cards.howClosed({ ...a, state: c.state });
-  const where = [`hub ${c.hubId}`, [a.homeId, a.room].filter(Boolean).join(' · ')].filter(Boolean).join(' · ');
+  const where = [`hub ${c.hubId}`, place(a)].filter(Boolean).join(' · ');
   return el(
     'li',
     { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },

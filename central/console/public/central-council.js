@@ -1,6 +1,6 @@
 // The council report over every hub, week by week: charts, the table of published figures, and its CSV.
 import { api, daysAgo, el, isoDate } from '/assets/common.js';
-import { barChart, lineChart, shortDay } from '/assets/charts.js';
+import { barChart, lineChart, longDay, shortDay } from '/assets/charts.js';
 import { startPage } from '/assets/central-nav.js';
 
 const form = document.getElementById('period');
@@ -33,17 +33,17 @@ const ROWS = [
 function draw(report) {
   const weeks = report.weeks;
   const points = (pick) =>
-    weeks.map((w) => ({ label: shortDay(w.from), fullLabel: `week from ${shortDay(w.from)}`, value: pick(w) }));
+    weeks.map((w) => ({ label: shortDay(w.from), fullLabel: `week from ${longDay(w.from)}`, value: pick(w) }));
   charts.replaceChildren(
     barChart(
       'Alerts per week',
       points((w) => bar(w.alerts.total)),
-      { unit: 'Alerts' },
+      { unit: 'Alerts', step: 'week' },
     ),
     barChart(
       'Homes monitored per week',
       points((w) => bar(w.homesMonitored)),
-      { unit: 'Homes' },
+      { unit: 'Homes', step: 'week' },
     ),
     lineChart(
       'Share acknowledged within 60 s',
@@ -51,6 +51,7 @@ function draw(report) {
       {
         format: (v) => `${Math.round(v * 100)} %`,
         unit: 'Share',
+        step: 'week',
       },
     ),
   );
@@ -99,8 +100,12 @@ async function load() {
   document.getElementById('csv').href = `/api/reports/council?${query}&format=csv`;
   message.textContent = 'Loading…';
   try {
-    draw(await api(`/api/reports/council?${query}`));
-    message.textContent = '';
+    const report = await api(`/api/reports/council?${query}`);
+    draw(report);
+    // The period with its years, as every date on the council pages says it (session 36): the weeks' "7 Oct" below
+    // leave the year to this line.
+    const period = report.period ?? { from: form.from.value, to: form.to.value };
+    message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}`;
   } catch (err) {
     message.textContent = err.message;
   }
