@@ -5,15 +5,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatterLimit, type RepeatCount, type RepeatSink } from '../../hub/chatter.js';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { resolveSettings } from '../../hub/main.js';
+import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { motion, mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 const MAX = 30;
@@ -138,6 +139,47 @@ describe('a chattering sensor over MQTT', () => {
     expect(hub.store.eventsAfter(0)).toHaveLength(40);
     expect(hub.db.prepare('SELECT COUNT(*) AS n FROM event_repeats').get()).toEqual({ n: 0 });
     await pir.endAsync();
+  });
+});
+
+describe("the store's repeat counts", () => {
+  it('are acknowledged only once the fsync that carries them is done, with the rows of their batch; a failed fsync fails them', async () => {
+    // The real fsync, its completion held until released (as test/hub/store-completions.test.ts).
+    const held: ((err?: NodeJS.ErrnoException) => void)[] = [];
+    const release = (err?: NodeJS.ErrnoException) => {
+      for (const finish of held.splice(0)) finish(err);
+    };
+    const db = openHubDatabase(path.join(dir, 'hub.db'));
+    const store = new EventStore(db, new FakeClock(T0), undefined, {
+      syncFile: (fd, done) => fs.fsync(fd, (err) => held.push((failure) => done(failure ?? err))),
+    });
+    const limit = new ChatterLimit({ windowMs: 60_000, maxPerWindow: 1 });
+    const pir = (ts: number) => [motion(ts)];
+    const acknowledged: number[] = [];
+    // The first report a row; the next three counts of one row, the last of them alone in its message.
+    const first = store.appendToBatch(limit.admit(pir(1), T0, store)).then(() => acknowledged.push(1));
+    expect(limit.admit(pir(2), T0, store)).toEqual([]);
+    expect(limit.admit(pir(3), T0, store)).toEqual([]);
+    const counted = store.batchDurable().then(() => acknowledged.push(3));
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 15_000, interval: 5 });
+    // Committed in the row's transaction, not acknowledged before its fsync.
+    expect(db.prepare('SELECT count, first_ts, last_ts FROM event_repeats').all()).toEqual([
+      { count: 2, first_ts: 2, last_ts: 3 },
+    ]);
+    for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(acknowledged).toEqual([]);
+    release();
+    await Promise.all([first, counted]);
+    expect(acknowledged.sort()).toEqual([1, 3]);
+
+    // A count whose fsync fails is not acknowledged (its sender sends it again): the promise rejects.
+    expect(limit.admit(pir(4), T0, store)).toEqual([]);
+    const failed = store.batchDurable();
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 15_000, interval: 5 });
+    release(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    await expect(failed).rejects.toThrow('EIO');
+    store.close();
+    db.close();
   });
 });
 
