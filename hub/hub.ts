@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import mqttPacket from 'mqtt-packet';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
@@ -30,6 +30,7 @@ import { RedeliveryCheck } from './redelivery.js';
 import { checkFormat, checkIntegrity, DEFAULT_INTEGRITY_CHECK_MS, markFormat, openForStart } from './startup-checks.js';
 import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
+import { CHATTER_MAX_PER_WINDOW, CHATTER_WINDOW_MS, ChatterLimit } from './chatter.js';
 import { EventStore } from './store.js';
 import { parseAlertAckTopic } from './topics.js';
 import type { UplinkOptions } from './uplink.js';
@@ -54,6 +55,11 @@ export interface HubOptions {
   metrics?: Registry;
   /** Raw events and delivered notifications older than this are pruned (HUB_RETENTION_DAYS, default 400). */
   retentionDays?: number;
+  /**
+   * Reports one device may make in a minute over MQTT before its repeats of the value it holds are stored as counts
+   * instead of rows (HUB_CHATTER_MAX_PER_MINUTE, default CHATTER_MAX_PER_WINDOW; 0: no bound). See hub/chatter.ts.
+   */
+  chatterMaxPerMinute?: number;
   /** Bound of the database integrity check at start. */
   integrityCheckMs?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
@@ -156,8 +162,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // batch, not once per message (at tens of thousands of messages a second that garbage was a fifth of the CPU).
   const durableBatches = new WeakMap<Promise<number>, Promise<void>>();
   const advanceMark = (lastId: number): Promise<void> => watermark.advance(lastId);
-  const storeAndRun = (events: SensorEvent[]): Promise<void> => {
-    const batch = store.appendToBatch(events);
+  /** The promise a sender's acknowledgement waits for: the batch on disk, and the acknowledgement mark after it. */
+  const durable = (batch: Promise<number>): Promise<void> => {
     let done = durableBatches.get(batch);
     if (done === undefined) {
       const settled = batch.then(advanceMark);
@@ -170,6 +176,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       settled.then(forget, forget);
       done = settled;
     }
+    return done;
+  };
+  const storeAndRun = (events: SensorEvent[]): Promise<void> => {
+    const done = durable(store.appendToBatch(events));
     // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
     // published) without waiting for the disk; the sender's acknowledgement still waits for `done`.
     // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
@@ -183,11 +193,57 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   const redelivery = new RedeliveryCheck(db, () => watermark.durableUpTo, metrics);
+  const chatterMax = options.chatterMaxPerMinute ?? CHATTER_MAX_PER_WINDOW;
+  const chatter =
+    chatterMax > 0 ? new ChatterLimit({ windowMs: CHATTER_WINDOW_MS, maxPerWindow: chatterMax }) : undefined;
+  const repeatsCounted = new Counter({
+    name: 'telecare_ingest_repeats_counted_total',
+    help: "A chattering device's repeats of the value it holds, past its bound a minute: stored as a count per device, value and minute (event_repeats) instead of a row each, acknowledged after the same fsync",
+    registers: [metrics],
+  });
+  if (chatter)
+    new Gauge({
+      name: 'telecare_ingest_chattering_devices',
+      help: 'Devices whose repeats were stored as counts in the current or the previous minute (which ones: /api/health ingest.chattering)',
+      registers: [metrics],
+      collect(this: Gauge) {
+        this.set(chatter.chattering(clock.now(), Infinity).length);
+      },
+    });
+  let chatterWarnedAt = -Infinity;
+  let chatterUnlogged = 0;
+  /** Repeats of a chattering device stored as counts: counted; one warning a minute at most (device id and count). */
+  const chatterCounted = (device: string, counted: number): void => {
+    repeatsCounted.inc(counted);
+    const now = clock.now();
+    if (now - chatterWarnedAt < CHATTER_WINDOW_MS && now >= chatterWarnedAt) {
+      chatterUnlogged += counted;
+      return;
+    }
+    chatterWarnedAt = now;
+    log.warn(
+      { device, counted: counted + chatterUnlogged, maxPerMinute: chatterMax },
+      'chattering device: repeats of the value it holds past the bound stored as counts, not rows (changes of state kept; logged once a minute)',
+    );
+    chatterUnlogged = 0;
+  };
   /** `redelivered`: the broker says it may have sent this message before (DUP), as the external broker's client does. */
   const intake = (topic: string, payload: Buffer, redelivered = false): ReturnType<SensorIntake> => {
     const outcome = ingest.fromMqtt(topic, payload);
     // Events already stored (sent again after a lost PUBACK) are acknowledged, not stored or acted on twice.
-    const events = redelivered && outcome.events.length > 0 ? redelivery.notYetStored(outcome.events) : outcome.events;
+    const fresh = redelivered && outcome.events.length > 0 ? redelivery.notYetStored(outcome.events) : outcome.events;
+    // A chattering device's repeats past its bound go to a count in the same batch (hub/chatter.ts): stored, not
+    // rows, and not run through the rules (a repeat of the value held is no change). Emergencies and changes of state
+    // are always rows.
+    let events = fresh;
+    if (chatter !== undefined && fresh.length > 0) {
+      events = chatter.admit(fresh, clock.now(), store);
+      if (chatter.lastCounted > 0) {
+        chatterCounted(chatter.lastDevice!, chatter.lastCounted);
+        // Every report counted: acknowledged once the batch that holds the count is on disk.
+        if (events.length === 0) return durable(store.batchDurable());
+      }
+    }
     // Nothing to store (a rejection, or only keys ingest ignores): acknowledged at once.
     return events.length > 0 ? storeAndRun(events) : undefined;
   };
@@ -335,6 +391,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
         ...(uplink ? { uplink: uplink.describe() } : {}),
+        ...(chatter && chatter.counted > 0
+          ? { ingest: { repeatsCounted: chatter.counted, chattering: chatter.chattering(clock.now()) } }
+          : {}),
         ...(alertService.describe().escalationsRerouted ? { alerts: alertService.describe() } : {}),
       };
     },

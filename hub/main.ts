@@ -5,6 +5,7 @@ import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { coverageAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
+import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
 import { flag, origins } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
 import { startMallocTrim } from './malloc-trim.js';
@@ -35,6 +36,8 @@ export interface HubSettings {
   /** HUB_TRUST_PROXY=1: a reverse proxy on the Pi forwards the clients; logins are counted per forwarded address. */
   trustProxy: boolean | undefined;
   retentionDays: number | undefined;
+  /** HUB_CHATTER_MAX_PER_MINUTE: 0 (no bound) or 30 to 1,000,000 reports a device may make in a minute (hub/chatter.ts). */
+  chatterMaxPerMinute: number | undefined;
   /** HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY (SPEC 10). */
   uplink: UplinkSettings | undefined;
 }
@@ -60,6 +63,20 @@ function days(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`${name} must be a whole number of days, at least 1, not '${value}'`);
+  return n;
+}
+
+/**
+ * HUB_CHATTER_MAX_PER_MINUTE: 0 turns the bound off; below 30 a working sensor's repeats would become counts (a PIR
+ * in a busy room); past a million a minute no device is bounded in practice. Digits only: `1e3`, `0x80` are mistakes.
+ */
+function chatterBound(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || (n !== 0 && (n < CHATTER_MIN_SETTING || n > CHATTER_MAX_SETTING)))
+    throw new Error(
+      `HUB_CHATTER_MAX_PER_MINUTE must be 0 (no bound) or a whole number from ${CHATTER_MIN_SETTING} to ${CHATTER_MAX_SETTING}, not '${value}'`,
+    );
   return n;
 }
 
@@ -134,6 +151,7 @@ export function resolveSettings(
     secureCookies: flag(env.HUB_SECURE_COOKIES, 'HUB_SECURE_COOKIES'),
     trustProxy: flag(env.HUB_TRUST_PROXY, 'HUB_TRUST_PROXY'),
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
+    chatterMaxPerMinute: chatterBound(env.HUB_CHATTER_MAX_PER_MINUTE),
     uplink: uplinkSettingsFromEnv(env, cwd),
   };
 }
@@ -206,6 +224,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       secureCookies: settings.secureCookies,
       trustProxy: settings.trustProxy,
       retentionDays: settings.retentionDays,
+      ...(settings.chatterMaxPerMinute === undefined ? {} : { chatterMaxPerMinute: settings.chatterMaxPerMinute }),
       logger,
     });
   } catch (err) {

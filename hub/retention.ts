@@ -23,6 +23,8 @@ export interface RetentionOptions {
 export interface PruneResult {
   events: number;
   outbox: number;
+  /** Rows of a chattering device's repeat counts (hub/chatter.ts), by their window's start. */
+  repeats: number;
 }
 
 /**
@@ -34,7 +36,8 @@ export class Retention {
   private running: Promise<PruneResult> | undefined;
   private stopped = false;
   private readonly log: Logger;
-  private sql: { oldestEvents: Statement; deleteEvents: Statement; deleteOutbox: Statement } | undefined;
+  private sql:
+    { oldestEvents: Statement; deleteEvents: Statement; deleteOutbox: Statement; deleteRepeats: Statement } | undefined;
 
   constructor(private readonly options: RetentionOptions) {
     this.log = options.logger.child({ ns: 'retention' });
@@ -50,6 +53,9 @@ export class Retention {
       deleteEvents: db.prepare('DELETE FROM events WHERE id <= ? AND id < (SELECT MAX(id) FROM events)'),
       deleteOutbox: db.prepare(`DELETE FROM alert_outbox WHERE id IN (SELECT id FROM alert_outbox
         WHERE status IN ('delivered', 'superseded', 'abandoned') AND created_at < ? ORDER BY id LIMIT ?)`),
+      // The primary key begins with the window's start: the oldest rows come first.
+      deleteRepeats: db.prepare(`DELETE FROM event_repeats WHERE rowid IN (SELECT rowid FROM event_repeats
+        WHERE window_start < ? ORDER BY window_start LIMIT ?)`),
     };
     return this.sql;
   }
@@ -86,7 +92,7 @@ export class Retention {
     const { db, clock, storage } = this.options;
     const batch = this.options.batchRows ?? 500;
     const cutoff = clock.now() - this.options.retentionDays * DAY_MS;
-    const result: PruneResult = { events: 0, outbox: 0 };
+    const result: PruneResult = { events: 0, outbox: 0, repeats: 0 };
     try {
       const sql = this.statements();
       for (;;) {
@@ -108,10 +114,17 @@ export class Retention {
         if (deleted < batch) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      for (;;) {
+        if (this.stopped || !db.open) break;
+        const deleted = sql.deleteRepeats.run(cutoff, batch).changes;
+        result.repeats += deleted;
+        if (deleted < batch) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     } catch (err) {
       storage.failed('retention', err);
     }
-    if (result.events + result.outbox > 0)
+    if (result.events + result.outbox + result.repeats > 0)
       this.log.info({ ...result, retentionDays: this.options.retentionDays }, 'old data pruned');
     return result;
   }

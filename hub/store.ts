@@ -6,6 +6,7 @@ import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js';
+import type { RepeatCount, RepeatSink } from './chatter.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { unassignedDevices } from './event-reads.js';
@@ -56,6 +57,26 @@ const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE event_sensor_ts (
      event_id INTEGER PRIMARY KEY,
      sensor_ts INTEGER NOT NULL
+   )`,
+];
+
+/**
+ * A chattering device's repeats of the value it holds, past its bound (hub/chatter.ts): one row per device, type,
+ * value and window instead of a row per report, written in the same commit (and fsync) as the batch's events, so a
+ * repeat acknowledged is never lost: it is counted here. `window_start` is the device's window on the hub's clock;
+ * `first_ts` and `last_ts` the repeats' own times. Its primary key begins with the window: retention prunes by it.
+ */
+const REPEAT_MIGRATIONS: readonly MigrationStep[] = [
+  `CREATE TABLE event_repeats (
+     window_start INTEGER NOT NULL,
+     home_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     value TEXT NOT NULL,
+     first_ts INTEGER NOT NULL,
+     last_ts INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (window_start, home_id, device_id, type, value)
    )`,
 ];
 
@@ -123,6 +144,7 @@ function batchPromise(): BatchPromise {
 interface BatchPromises {
   own: OwnAppend[];
   shared: BatchPromise | undefined;
+  /** The batch's last row id; 0 for a batch of repeat counts only (hub/chatter.ts). */
   lastId: number;
 }
 
@@ -248,7 +270,17 @@ export function fullSync<T>(db: Db, write: () => T): T {
   }
 }
 
-export class EventStore {
+const NO_REPEATS: RepeatCount[] = [];
+
+/** One group commit: the events' rows (ids from `firstId`) and the repeat counts, in one transaction. */
+type WriteBatch = (
+  events: readonly SensorEvent[],
+  firstId: number,
+  receivedAt: number,
+  repeats: readonly RepeatCount[],
+) => void;
+
+export class EventStore implements RepeatSink {
   /**
    * The events of the next group commit, one flat array in row id order: the first has `queueFirstId`, each next one
    * the next id (ids are reserved in the order events are queued, and the queue goes to a commit whole). No object
@@ -260,6 +292,10 @@ export class EventStore {
   private ownAppends: OwnAppend[] = NO_OWN_APPENDS;
   /** The shared promise of the appends now in `queue` that asked for one. */
   private shared: BatchPromise | undefined;
+  /** Counts of repeats for the next commit (hub/chatter.ts), with the events' rows; usually none. */
+  private repeats: RepeatCount[] = NO_REPEATS;
+  /** Numbers the batches: a count made in one is counted into only until that batch is taken for its commit. */
+  private batchNo = 0;
   private nextId: number;
   private flushScheduled = false;
   private closed = false;
@@ -268,8 +304,9 @@ export class EventStore {
   private readonly insertFourEvents: Statement;
   private readonly upsertUnassigned: Statement;
   private readonly insertSensorTs: Statement;
+  private readonly upsertRepeat: Statement;
   private readonly selectSensorTs: Statement<[number], { sensor_ts: number }>;
-  private readonly writeBatch: (events: readonly SensorEvent[], firstId: number, receivedAt: number) => void;
+  private readonly writeBatch: WriteBatch;
   private readonly selectHomeRange: Statement;
   private readonly selectAfter: Statement;
   private readonly selectState: Statement;
@@ -433,6 +470,7 @@ export class EventStore {
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
     migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
+    migrate(db, 'event-repeats', REPEAT_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
     this.writeHealth = options.writeHealth;
     this.walFile = `${db.name}-wal`;
@@ -542,12 +580,20 @@ export class EventStore {
     );
     this.insertSensorTs = db.prepare('INSERT INTO event_sensor_ts (event_id, sensor_ts) VALUES (?, ?)');
     this.selectSensorTs = db.prepare('SELECT sensor_ts FROM event_sensor_ts WHERE event_id = ?');
+    // A window's repeats may span several batches: each commit adds its count to the window's row.
+    this.upsertRepeat = db.prepare(
+      `INSERT INTO event_repeats (window_start, home_id, device_id, type, value, first_ts, last_ts, count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (window_start, home_id, device_id, type, value) DO UPDATE SET
+         first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts),
+         count = count + excluded.count`,
+    );
     const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
     this.insertFourEvents = db.prepare(
       `INSERT INTO events (id, home_id, device_id, type, value, ts, received_at, source, room, kind, assigned)
        VALUES ${row}, ${row}, ${row}, ${row}`,
     );
-    this.writeBatch = db.transaction((events: readonly SensorEvent[], firstId: number, receivedAt: number) => {
+    this.writeBatch = db.transaction<WriteBatch>((events, firstId, receivedAt, repeats) => {
       const n = events.length;
       let i = 0;
       // Four rows a statement, each value its own argument (better-sqlite3's array binding costs more than a row a
@@ -627,6 +673,17 @@ export class EventStore {
         if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
         if (e.sensorTs !== undefined) this.insertSensorTs.run(firstId + k, e.sensorTs);
       }
+      for (const r of repeats)
+        this.upsertRepeat.run(
+          r.windowStart,
+          r.homeId,
+          r.deviceId,
+          r.type,
+          valueText(r.value),
+          r.firstTs,
+          r.lastTs,
+          r.count,
+        );
     });
     this.selectHomeRange = db.prepare(
       'SELECT * FROM events WHERE home_id = ? AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?',
@@ -673,6 +730,29 @@ export class EventStore {
     return promise;
   }
 
+  /** The batch now open: a repeat count made in it is counted into until it is taken for its commit (RepeatSink). */
+  get repeatBatch(): number {
+    return this.batchNo;
+  }
+
+  /** Queue a count of a chattering device's repeats for the open batch's commit (hub/chatter.ts). */
+  queueRepeat(row: RepeatCount): void {
+    if (this.repeats === NO_REPEATS) this.repeats = [];
+    this.repeats.push(row);
+  }
+
+  /**
+   * The open batch's promise, as `appendToBatch` returns it: its repeat counts (and events) are on disk once it
+   * resolves. For a message whose every report was counted (`queueRepeat`, or a count of this batch counted into).
+   */
+  batchDurable(): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    this.shared ??= batchPromise();
+    const { promise } = this.shared;
+    this.afterEnqueue();
+    return promise;
+  }
+
   /** Reserves the events' row ids and queues them for the next commit; returns the last one's id. */
   private enqueue(events: readonly SensorEvent[]): number {
     if (this.queue.length === 0) this.queueFirstId = this.nextId;
@@ -687,17 +767,30 @@ export class EventStore {
   }
 
   /** Takes what is queued (for a commit, or to fail it), leaving the queue empty. */
-  private takeQueue(): { events: SensorEvent[]; firstId: number; promises: BatchPromises } {
+  private takeQueue(): {
+    events: SensorEvent[];
+    firstId: number;
+    repeats: RepeatCount[];
+    promises: BatchPromises;
+  } {
     const events = this.queue;
+    const repeats = this.repeats;
     const promises: BatchPromises = {
       own: this.ownAppends,
       shared: this.shared,
-      lastId: this.queueFirstId + events.length - 1,
+      lastId: events.length > 0 ? this.queueFirstId + events.length - 1 : 0,
     };
     this.queue = [];
+    this.repeats = NO_REPEATS;
+    this.batchNo += 1;
     this.ownAppends = NO_OWN_APPENDS;
     this.shared = undefined;
-    return { events, firstId: this.queueFirstId, promises };
+    return { events, firstId: this.queueFirstId, repeats, promises };
+  }
+
+  /** Nothing waits for a commit: no event, no repeat count. */
+  private get nothingQueued(): boolean {
+    return this.queue.length === 0 && this.repeats.length === 0;
   }
 
   private scheduleFlush(): void {
@@ -725,7 +818,7 @@ export class EventStore {
   flush(): void {
     this.flushScheduled = false;
     this.commitDue = false;
-    if (this.queue.length === 0 || this.retryTimer) {
+    if (this.nothingQueued || this.retryTimer) {
       // Nothing to commit now: what waits for an fsync (alert changes, a deferred commit's turn) still gets one.
       this.requestSync();
       return;
@@ -752,10 +845,11 @@ export class EventStore {
     }
     const events = this.queue;
     const firstId = this.queueFirstId;
+    const repeats = this.repeats;
     const endTimer = this.commitSeconds?.startTimer();
     try {
-      if (this.walFd !== undefined) this.writeBatch(events, firstId, this.clock.now());
-      else this.commitFullSync(() => this.writeBatch(events, firstId, this.clock.now()));
+      if (this.walFd !== undefined) this.writeBatch(events, firstId, this.clock.now(), repeats);
+      else this.commitFullSync(() => this.writeBatch(events, firstId, this.clock.now(), repeats));
       this.committedSinceDrain = true;
     } catch (err) {
       if (isBusy(err) && !this.closed) {
@@ -991,7 +1085,7 @@ export class EventStore {
    * health's failures), logged once per episode.
    */
   private refuseInDoubt(): void {
-    const { events, promises } = this.takeQueue();
+    const { events, repeats, promises } = this.takeQueue();
     const err = Object.assign(
       new Error(
         'the WAL is in doubt after a failed fsync and at its hard limit: events refused until it is on the disk',
@@ -1005,7 +1099,9 @@ export class EventStore {
         'the WAL reached its hard limit while in doubt after a failed fsync: sensor events refused (their senders keep them) until the disk takes it',
       );
     }
-    this.refusedTotal?.inc(events.length);
+    let refused = events.length;
+    for (const r of repeats) refused += r.count;
+    this.refusedTotal?.inc(refused);
     this.writeHealth?.eventWriteFailed(err);
     fail(promises, err);
     // Alert changes waiting are still carried (and the try to carry the log, when its wait is over).
@@ -1170,7 +1266,7 @@ export class EventStore {
     this.draining = false;
     this.committedSinceDrain = false;
     this.pausedSeconds?.inc((performance.now() - this.drainStartedAt) / 1000);
-    if (this.queue.length > 0 && !this.closed) this.scheduleFlush();
+    if (!this.nothingQueued && !this.closed) this.scheduleFlush();
   }
 
   /** Tell the storage health that events could not be stored (once per fault; counted there each time). */
@@ -1215,7 +1311,7 @@ export class EventStore {
   private probeWrite(): void {
     if (!this.writeFaultReported || this.closed) return;
     // Events waiting (or a batch waiting for the write lock): their commit says it.
-    if (this.queue.length > 0 || this.retryTimer) {
+    if (!this.nothingQueued || this.retryTimer) {
       this.scheduleProbe();
       return;
     }
@@ -1331,9 +1427,9 @@ export class EventStore {
       this.flush();
       return;
     }
-    const { events, firstId, promises } = this.takeQueue();
+    const { events, firstId, repeats, promises } = this.takeQueue();
     try {
-      if (events.length > 0) this.writeBatch(events, firstId, this.clock.now());
+      if (events.length > 0 || repeats.length > 0) this.writeBatch(events, firstId, this.clock.now(), repeats);
       // After a failed fsync, this one must carry the failed frames too (see requestSync).
       if (this.walInDoubt) this.writeWalAgain(walFd, this.currentWalLogBytes());
       fs.fsyncSync(walFd);

@@ -228,8 +228,12 @@ describe('bounded fuzz of the intake', () => {
     // Every HTTP answer is an acceptance or a clear refusal, never a server error.
     expect([...statuses.keys()].every((s) => s === 202 || s === 400)).toBe(true);
 
-    // Every input accounted for: stored rows are exactly the accepted events, rejections counted by reason.
-    expect(hub.store.eventsAfter(0)).toHaveLength(expectedStored);
+    // Every input accounted for: the accepted events are exactly the stored rows and the repeats stored as counts (a
+    // device past its bound a minute, hub/chatter.ts), rejections counted by reason.
+    const counted = (hub.db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM event_repeats').get() as { n: number }).n;
+    const countedMetric = (await hub.metrics.getSingleMetric('telecare_ingest_repeats_counted_total')!.get()).values;
+    expect(countedMetric[0]?.value ?? 0).toBe(counted);
+    expect(hub.store.eventsAfter(0).length + counted).toBe(expectedStored);
     expect(await rejectedByReason()).toEqual(expectedRejected);
     expect(Object.keys(expectedRejected)).toEqual(
       expect.arrayContaining([

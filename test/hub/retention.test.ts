@@ -96,7 +96,7 @@ describe('retention', () => {
     const result = await retention().runOnce();
     counting = false;
 
-    expect(result).toEqual({ events: 1_050, outbox: 2 });
+    expect(result).toEqual({ events: 1_050, outbox: 2, repeats: 0 });
     expect(turns).toBeGreaterThanOrEqual(10);
     expect(count('SELECT COUNT(*) AS n FROM events')).toBe(7);
     expect(count("SELECT COUNT(*) AS n FROM alert_outbox WHERE status = 'pending'")).toBe(1);
@@ -108,7 +108,31 @@ describe('retention', () => {
   it('keeps the newest event even when every event is old, so event ids never start again', async () => {
     await store.append(motion(250));
     clock.advanceBy(500 * DAY_MS);
-    expect(await retention().runOnce()).toEqual({ events: 249, outbox: 0 });
+    expect(await retention().runOnce()).toEqual({ events: 249, outbox: 0, repeats: 0 });
     expect(db.prepare('SELECT id FROM events').all()).toEqual([{ id: 250 }]);
+  });
+
+  it("prunes a chattering device's repeat counts (hub/chatter.ts) by their window, as the events they stand for", async () => {
+    const row = (windowStart: number) => ({
+      homeId: 'h1',
+      deviceId: 'hall-pir',
+      type: 'motion' as const,
+      value: true,
+      windowStart,
+      firstTs: windowStart,
+      lastTs: windowStart + 1_000,
+      count: 500,
+      batch: store.repeatBatch,
+    });
+    store.queueRepeat(row(clock.now()));
+    store.queueRepeat(row(clock.now() + 60_000));
+    await store.batchDurable();
+    clock.advanceBy(401 * DAY_MS);
+    store.queueRepeat(row(clock.now()));
+    await store.batchDurable();
+    expect(await retention().runOnce()).toEqual({ events: 0, outbox: 0, repeats: 2 });
+    expect(db.prepare('SELECT window_start, count FROM event_repeats').all()).toEqual([
+      { window_start: clock.now(), count: 500 },
+    ]);
   });
 });
