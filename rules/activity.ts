@@ -164,9 +164,13 @@ export function outConfirmedAt(closedAt: number, presence: PresenceParams): numb
 }
 
 /**
- * The exit door opened again this soon after an arrival's opening is the same arrival: a door that did not latch is
- * pushed again within seconds (Kasteren A and B, the tuning homes: 1 to 14 s), while someone who comes in and goes
- * straight out again takes longer (B: in at 17:18:02, out again at 17:19:01; A: 23 s).
+ * The exit door opened again this soon after an arrival's opening, or after the arrival's last closing, is the same
+ * arrival: a door that did not latch is pushed again within seconds (Kasteren A and B, the tuning homes: 1 to 14 s),
+ * while someone who comes in and goes straight out again takes longer (B: in at 17:18:02, out again at 17:19:01; A:
+ * 23 s). A door pushed shut again and again is one arrival however many times it bounced: each reopening is timed
+ * from the arrival's closing or from the last push that shut it within seconds of opening (session 36: B's 5 Aug
+ * 20:54, opened three times in 17 s, each within 10 s of its closing, was read as an arrival and a leaving, and the
+ * collapse after it was waited on as an outing without end). A reopening that stood open for minutes is no bounce.
  */
 export const SAME_PASSAGE_MS = 15_000;
 
@@ -191,10 +195,12 @@ export interface ExitDoorState {
   openedAt: number;
   /** When the door opened for the last arrival (NaN: none), for `same-arrival`. */
   arrivalOpenedAt: number;
+  /** When the door last closed on that arrival (its closing, or a `same-arrival` closing; NaN: none). */
+  arrivalClosedAt: number;
 }
 
 export function newExitDoorState(): ExitDoorState {
-  return { opening: undefined, openedAt: NaN, arrivalOpenedAt: NaN };
+  return { opening: undefined, openedAt: NaN, arrivalOpenedAt: NaN, arrivalClosedAt: NaN };
 }
 
 /**
@@ -210,7 +216,8 @@ export function exitDoorMove(
   presence: PresenceParams,
 ): ExitMove {
   if (exit === 'opened') {
-    state.opening = out ? 'arrival' : at - state.arrivalOpenedAt <= SAME_PASSAGE_MS ? 'same-arrival' : 'leaving';
+    const sameArrival = at - state.arrivalOpenedAt <= SAME_PASSAGE_MS || at - state.arrivalClosedAt <= SAME_PASSAGE_MS;
+    state.opening = out ? 'arrival' : sameArrival ? 'same-arrival' : 'leaving';
     state.openedAt = at;
     return 'opening';
   }
@@ -218,10 +225,17 @@ export function exitDoorMove(
   state.opening = undefined;
   if (opening === 'arrival') {
     state.arrivalOpenedAt = state.openedAt;
+    state.arrivalClosedAt = at;
     return 'arrival';
   }
+  if (opening === 'same-arrival') {
+    // A push that shut it within seconds (a bounce) carries the arrival on; a door that stood open for minutes meanwhile
+    // (someone at it, going out) does not (Kasteren C, 1 Dec 10:17-10:29: held out; see eval/README.md, session 36).
+    if (at - state.openedAt <= SAME_PASSAGE_MS) state.arrivalClosedAt = at;
+    return 'same-arrival';
+  }
   // A closing whose opening was not seen (the first event of a record, a lost report) may begin an absence, as before.
-  return opening === 'same-arrival' ? 'same-arrival' : 'leaving';
+  return 'leaving';
 }
 
 /** One absence from home, ended by activity inside or by an arrival through the exit door. */

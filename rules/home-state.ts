@@ -223,7 +223,13 @@ export interface HomeSnapshot {
   morningGraceDay?: number;
   familySilenceAt?: number | null;
   /** The exit door's state for the out-check (absent before session 25, and when nothing is known: none). */
-  exitDoor?: { opening: ExitDoorState['opening'] | null; openedAt: number | null; arrivalOpenedAt: number | null };
+  exitDoor?: {
+    opening: ExitDoorState['opening'] | null;
+    openedAt: number | null;
+    arrivalOpenedAt: number | null;
+    /** Absent before session 36: none. */
+    arrivalClosedAt?: number | null;
+  };
   /** An arrival nobody inside has seen yet (absent before session 25, and when none). */
   unseenArrival?: UnseenArrival;
   /** The outing under way or lapsed, and the longest the home has had (absent before session 26, and when none;
@@ -865,6 +871,7 @@ export class HomeState {
               opening: this.exitDoor.opening ?? null,
               openedAt: Number.isNaN(this.exitDoor.openedAt) ? null : this.exitDoor.openedAt,
               arrivalOpenedAt: Number.isNaN(this.exitDoor.arrivalOpenedAt) ? null : this.exitDoor.arrivalOpenedAt,
+              arrivalClosedAt: Number.isNaN(this.exitDoor.arrivalClosedAt) ? null : this.exitDoor.arrivalClosedAt,
             },
           }
         : {}),
@@ -949,6 +956,7 @@ export class HomeState {
       opening === 'arrival' || opening === 'same-arrival' || opening === 'leaving' ? opening : undefined;
     this.exitDoor.openedAt = num(door?.openedAt);
     this.exitDoor.arrivalOpenedAt = num(door?.arrivalOpenedAt);
+    this.exitDoor.arrivalClosedAt = num(door?.arrivalClosedAt);
     const arrival = saved.unseenArrival;
     this.unseenArrival =
       arrival && typeof arrival.doorId === 'string' && typeof arrival.closedAt === 'number'

@@ -8,6 +8,7 @@ import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } 
 import { isWorn, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { MINUTE_MS } from './time.js';
+import { isBathroom } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -122,6 +123,23 @@ export interface ReturnWatch {
    * it says nothing of an empty home (`longDoubt`, `emptyHomeShown`). Absent from a slice saved before session 31.
    */
   quietAlone: boolean;
+  /**
+   * The run of reports under way (`noteRun`, session 32's form, session 36): one device's reports with no gap longer
+   * than `LONE_GAP_MS` (`runDeviceId`, from `runStart` to `runLast`, `runReports` of them, its clearings not counted),
+   * and the last report of any other device before it (`otherAt`; NaN: none known). Absent from a slice saved before
+   * (read as none).
+   */
+  runDeviceId: string | undefined;
+  runStart: number;
+  runLast: number;
+  runReports: number;
+  otherAt: number;
+  /**
+   * The silence under way began with a PIR's lone trigger in the resident's night (`loneNightTrigger`) of this device
+   * at `loneNightAt` (NaN: not): its length joins that device's record (`loneNightContext`) when it ends.
+   */
+  loneNightDevice: string | undefined;
+  loneNightAt: number;
 }
 
 function newReturnWatch(): ReturnWatch {
@@ -153,6 +171,13 @@ function newReturnWatch(): ReturnWatch {
     earlierEmptyMs: 0,
     emptySpanDay: -1,
     quietAlone: false,
+    runDeviceId: undefined,
+    runStart: NaN,
+    runLast: NaN,
+    runReports: 0,
+    otherAt: NaN,
+    loneNightDevice: undefined,
+    loneNightAt: NaN,
   };
 }
 
@@ -161,9 +186,24 @@ function record(
   watch: ReturnWatch,
 ): Pick<
   ReturnWatch,
-  'emptyReturns' | 'seenReturns' | 'ghostDevices' | 'longestEmptyMs' | 'earlierEmptyMs' | 'emptySpanDay'
+  | 'emptyReturns'
+  | 'seenReturns'
+  | 'ghostDevices'
+  | 'longestEmptyMs'
+  | 'earlierEmptyMs'
+  | 'emptySpanDay'
+  | 'runDeviceId'
+  | 'runStart'
+  | 'runLast'
+  | 'runReports'
+  | 'otherAt'
 > {
   return {
+    runDeviceId: watch.runDeviceId,
+    runStart: watch.runStart,
+    runLast: watch.runLast,
+    runReports: watch.runReports,
+    otherAt: watch.otherAt,
     emptyReturns: watch.emptyReturns,
     seenReturns: watch.seenReturns,
     ghostDevices: watch.ghostDevices,
@@ -450,6 +490,7 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   const activity = seen.activity;
   const windowMs = home.params.presence.outAfterMinutes * MINUTE_MS;
   ageEmptySpells(watch, home.zone.dayNumber(at));
+  noteRun(watch, seen, at);
   if (activity.exit === 'opened') {
     // Someone at the exit door: coming in (the activity inside that follows is them), or leaving. Into a home nobody
     // was known to be in, coming in; the door opening again within a minute is the same arrival (a bag, a second try).
@@ -550,6 +591,65 @@ function watchReturn(home: HomeState, watch: ReturnWatch, seen: ActivitySeen, at
   else startLoneBurst(watch, at);
   watch.loneDeviceId = seen.device.id;
   watch.loneAt = at;
+}
+
+/** The longest gap within one device's run of reports (`noteRun`). */
+export const LONE_GAP_MS = 10 * MINUTE_MS;
+/** A lone trigger's reports at most (its clearings not counted), all within `LONE_SPAN_MS` of the first. */
+export const LONE_REPORTS = 3;
+export const LONE_SPAN_MS = MINUTE_MS;
+
+/**
+ * Follow the runs of reports (`ReturnWatch.runDeviceId`...): a report of the device of the run under way within
+ * `LONE_GAP_MS` of its last continues it (its clearing is no new report); any other device's report is other evidence
+ * (`otherAt`) and, unless a clearing, begins a run of its own.
+ */
+function noteRun(watch: ReturnWatch, seen: ActivitySeen, at: number): void {
+  const id = seen.device.id;
+  if (id === watch.runDeviceId && at - watch.runLast <= LONE_GAP_MS) {
+    if (!seen.activity.heldEnd) watch.runReports++;
+    watch.runLast = at;
+    return;
+  }
+  if (seen.activity.heldEnd) {
+    if (id !== watch.runDeviceId) watch.otherAt = at;
+    return;
+  }
+  if (id !== watch.runDeviceId && watch.runDeviceId !== undefined) watch.otherAt = watch.runLast;
+  watch.runDeviceId = id;
+  watch.runStart = at;
+  watch.runLast = at;
+  watch.runReports = 1;
+}
+
+/**
+ * A PIR's lone short trigger in the resident's night (session 32's reading, session 36): the silence begins after a
+ * motion sensor outside the bedroom and the bathroom whose run of reports is at most `LONE_REPORTS` within
+ * `LONE_SPAN_MS`, no other device having reported in the hour before it (`ALONE_QUIET_MS`) nor since; in the
+ * resident's night, or the morning after it before the morning check (`restedThroughNight`); where nothing says the
+ * bed is empty (`bedSilenceSaysEmpty`). A person crossing a kitchen at night trips its PIR again and again or passes a
+ * door; one short trigger out of an hour's quiet is as likely the sensor firing while the resident sleeps unseen.
+ * Session 32 let it arm nothing (not merged: it is also a resident who walks there unseen and collapses on arrival);
+ * here it only selects which of the home's own records the threshold may widen to (`loneNightContext`).
+ */
+function loneNightTrigger(home: HomeState, start: number, watch: ReturnWatch): boolean {
+  const id = home.lastActivityDeviceId;
+  if (id === undefined || id !== watch.runDeviceId) return false;
+  const device = home.devices.get(id);
+  // Not where the resident sleeps (a bedroom PIR's trigger is them turning over), nor the bathroom or toilet, where
+  // bathroom-too-long times the visit anyway.
+  if (device?.kind !== 'motion' || device.room === 'bedroom' || isBathroom(device.room)) return false;
+  if (watch.runReports > LONE_REPORTS || watch.runLast - watch.runStart > LONE_SPAN_MS) return false;
+  if (!(watch.runStart - watch.otherAt >= ALONE_QUIET_MS)) return false;
+  return restedThroughNight(home, watch.otherAt, start) && !bedSilenceSaysEmpty(home, start);
+}
+
+/**
+ * The learned-normal context of the silences that followed one device's lone night triggers (`loneNightTrigger`) in
+ * this home, all hours of the night pooled (`UP_HOUR`, as the silences up and about are).
+ */
+export function loneNightContext(deviceId: string): string {
+  return `lone-night:${deviceId}`;
 }
 
 /** How long the whole home must have been quiet before a PIR's report for `aloneAfterQuiet` (session 31). */
@@ -799,6 +899,17 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
     t = { ms: up.ms, source: up.source };
     watch.upSilences = up.silences;
   }
+  // A PIR's lone trigger at night: as long as the silences after this device's own lone night triggers have lasted in
+  // this home, where that is longer (the home's record shows silences its sensors cannot explain: the resident back in
+  // a bed nothing watches). Only a widening, and only from the home's own record: until it holds such a silence, the
+  // usual threshold stands.
+  if (loneNightTrigger(home, start, watch)) {
+    const id = home.lastActivityDeviceId ?? '';
+    watch.loneNightDevice = id;
+    watch.loneNightAt = start;
+    const lone = home.learned.threshold(loneNightContext(id), UP_HOUR, home.zone.dayNumber(start), home.params.learned);
+    if (lone > t.ms) t = { ms: lone, source: 'learned' };
+  }
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed['possible-fall'] = { ms, source: t.source };
   return start + ms;
@@ -923,7 +1034,8 @@ export const possibleFallDefinition = {
       !Number.isNaN(watch.upSince) ||
       watch.seenRoom !== undefined ||
       watch.emptyReturns > 0 ||
-      watch.seenReturns > 0
+      watch.seenReturns > 0 ||
+      watch.runDeviceId !== undefined
         ? { ...watch }
         : undefined,
     load: (saved: unknown): ReturnWatch | undefined => {
@@ -960,6 +1072,13 @@ export const possibleFallDefinition = {
         earlierEmptyMs: typeof s.earlierEmptyMs === 'number' ? s.earlierEmptyMs : 0,
         emptySpanDay: typeof s.emptySpanDay === 'number' ? s.emptySpanDay : -1,
         quietAlone: s.quietAlone === true,
+        runDeviceId: typeof s.runDeviceId === 'string' ? s.runDeviceId : undefined,
+        runStart: typeof s.runStart === 'number' ? s.runStart : NaN,
+        runLast: typeof s.runLast === 'number' ? s.runLast : NaN,
+        runReports: typeof s.runReports === 'number' ? s.runReports : 0,
+        otherAt: typeof s.otherAt === 'number' ? s.otherAt : NaN,
+        loneNightDevice: typeof s.loneNightDevice === 'string' ? s.loneNightDevice : undefined,
+        loneNightAt: typeof s.loneNightAt === 'number' ? s.loneNightAt : NaN,
       };
     },
   },
@@ -979,6 +1098,16 @@ export const possibleFallDefinition = {
       );
     // The silence that just ended, begun up and about, joins the home's silences in that context.
     if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
+    // The silence that just ended, begun with a PIR's lone trigger at night, joins that device's record.
+    if (watch.loneNightDevice !== undefined && at > watch.loneNightAt)
+      home.learned.record(
+        loneNightContext(watch.loneNightDevice),
+        UP_HOUR,
+        at - watch.loneNightAt,
+        home.zone.dayNumber(at),
+      );
+    watch.loneNightDevice = undefined;
+    watch.loneNightAt = NaN;
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
     const deadline = possibleFallDeadline(home, at, watch);
