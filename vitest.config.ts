@@ -79,7 +79,17 @@ export default defineConfig({
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
     setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
     projects: [
-      { extends: true, test: { name: 'own-process', include: ['test/**/*.test.ts'], exclude: SHARED_PROCESS } },
+      // The browser files are all here: the run's one chromium, started by the first of them (docs/testing.md,
+      // session 36); a run without browser files starts none.
+      {
+        extends: true,
+        test: {
+          name: 'own-process',
+          include: ['test/**/*.test.ts'],
+          exclude: SHARED_PROCESS,
+          globalSetup: ['test/support/chromium-global.ts'],
+        },
+      },
       { extends: true, test: { name: 'own-process-apart', include: OWN_PROCESS_AMONG_SHARED } },
       // Stubs undone after each test, whatever the file does: the next file in the process must not see them.
       {
