@@ -18,10 +18,10 @@ const watchPid = Number(watchPidText);
 const startedAt = performance.now();
 
 /** utime + stime + cutime + cstime of this process, in seconds (as test/support/cpu-account.ts). */
-function cpuSeconds() {
+function cpuSeconds(which = [11, 12, 13, 14]) {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+  return which.reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
 }
 
 function alive(pid) {
@@ -60,6 +60,8 @@ async function stop(code, removeDir) {
     const line = {
       file: `(shared chromium ${generation})`,
       cpuS: Math.round(cpuSeconds() * 100) / 100,
+      // This node process alone (playwright's server side); the rest is chromium's.
+      serverS: Math.round(cpuSeconds([11, 12]) * 100) / 100,
       wallS: Math.round(performance.now() - startedAt) / 1000,
     };
     try {
