@@ -51,6 +51,10 @@ const SHARED_PROCESS = [
   // configuration, topic classes, the PUBACK queue and the bench's helpers (temp folders removed after each test).
   'test/hub/{topic-classes,puback-queue,config,config-validator}.test.ts',
   'test/bench/{alloc-account,hub-launch}.test.ts',
+  // Session 36: the hub's store, its reads, retention, the ACK watermark, the rules runner on a fake clock and the
+  // configuration's safety checks: SQLite files in temp folders removed after each test, no handle left open after
+  // each file (process.getActiveResourcesInfo() before and after, in one reused process).
+  'test/hub/{ack-watermark,event-reads,retention,rules-restart,rules-time,store,watched-from-start,config-safety}.test.ts',
   'test/dashboard/alert-why.test.ts',
   'test/bridge/codec.test.ts',
   // The wearable detector's files that read recordings or synthesise signals and run them through the pure detector
@@ -79,7 +83,17 @@ export default defineConfig({
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
     setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
     projects: [
-      { extends: true, test: { name: 'own-process', include: ['test/**/*.test.ts'], exclude: SHARED_PROCESS } },
+      // The browser files are all here: the run's one chromium, started by the first of them (docs/testing.md,
+      // session 36); a run without browser files starts none.
+      {
+        extends: true,
+        test: {
+          name: 'own-process',
+          include: ['test/**/*.test.ts'],
+          exclude: SHARED_PROCESS,
+          globalSetup: ['test/support/chromium-global.ts'],
+        },
+      },
       { extends: true, test: { name: 'own-process-apart', include: OWN_PROCESS_AMONG_SHARED } },
       // Stubs undone after each test, whatever the file does: the next file in the process must not see them.
       {

@@ -1,6 +1,6 @@
 // At the screen on a phone (Debian chromium, 375 px wide): nothing cut off, every table readable without scrolling
 // sideways, and times of an alert in its home's time zone, with the date only when it is not today there.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
@@ -31,19 +31,33 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
+/**
+ * The admin's session from the first login (by keyboard), its cookie given to every later page's context: each login
+ * is a scrypt check and two pages more, and no test here is about the login (test/dashboard/auth.test.ts is).
+ * A fixed browser clock (`browserNow`) moves the page's own clock only: the cookie store keeps real time.
+ */
+let session: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+
 async function phonePage(options: { timezoneId?: string; browserNow?: number } = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 375, height: 740 },
     locale: 'en-GB',
     ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+    ...(session ? { storageState: session } : {}),
   });
   if (options.browserNow !== undefined) await context.clock.setFixedTime(options.browserNow);
   const page = await context.newPage();
+  if (session) {
+    await page.goto(`${base}/console`);
+    await page.getByText('Live: connected').waitFor();
+    return page;
+  }
   await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${base}/console`);
+  session = await context.storageState();
   return page;
 }
 

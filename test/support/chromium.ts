@@ -1,8 +1,44 @@
-// Debian's chromium for browser tests: whether it is here (tests skip with a clear message when not), and one way to start it.
+// Debian's chromium for browser tests: whether it is here (tests skip with a clear message when not), and one way to
+// reach it. Under vitest's config the run has one chromium (docs/testing.md, session 36): the first browser file
+// that asks starts it (test/support/chromium-server.mjs, a process of its own), every browser file connects to it
+// and works in contexts of its own (`browser.newContext()`/`newPage()`; `browser.close()` closes them and
+// disconnects), and the run's global teardown (test/support/chromium-global.ts) stops it. Elsewhere (a config
+// without that global set-up) each caller launches a chromium of its own, as before.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { inject } from 'vitest';
+import { processAlive, type ServerInfo } from './chromium-global.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** Headless chromium without a sandbox (containers), a GPU or any background traffic of its own. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's folder for its shared chromium (test/support/chromium-global.ts); absent: no shared chromium. */
+    sharedChromiumDir?: string;
+    /** vitest's own process: the shared chromium ends if it is gone without a teardown. */
+    sharedChromiumWatchPid?: number;
+  }
+}
+
+const SERVER_SCRIPT = fileURLToPath(new URL('./chromium-server.mjs', import.meta.url));
+/** A shared chromium that dies is replaced; this many in one run means something is wrong with chromium itself. */
+const MAX_GENERATIONS = 5;
+/** As long as playwright's own launch waits by default. */
+const START_TIMEOUT_MS = 180_000;
 
 /** Whether Debian's chromium is installed; warns, naming `what` is skipped, when it is not. */
 export function chromiumAvailable(what: string): boolean {
@@ -11,18 +47,110 @@ export function chromiumAvailable(what: string): boolean {
   return found;
 }
 
-/** Headless chromium without a sandbox (containers), a GPU or any background traffic of its own. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+/** The run's chromium (connected), or one of the caller's own where the config shares none. */
+export async function launchChromium(): Promise<Browser> {
+  const dir = inject('sharedChromiumDir');
+  const watchPid = inject('sharedChromiumWatchPid');
+  if (dir === undefined || watchPid === undefined)
+    return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return connectSharedChromium(dir, watchPid);
+}
+
+/**
+ * A connection to the chromium shared through `dir`, started (as generation 1, 2, …) if none is running there: the
+ * first caller to claim a generation starts it, the others wait for it. `watchPid`: the server ends if it is gone.
+ */
+export async function connectSharedChromium(dir: string, watchPid: number): Promise<Browser> {
+  for (let generation = 1; generation <= MAX_GENERATIONS; generation++) {
+    const file = path.join(dir, `server-${generation}.json`);
+    if (!fs.existsSync(file)) {
+      if (claim(dir, generation)) await startServer(dir, generation, watchPid);
+      await waitForServer(dir, generation);
+    }
+    const server = JSON.parse(fs.readFileSync(file, 'utf8')) as ServerInfo;
+    // Gone (chromium crashed, or was stopped): the next generation.
+    if (!processAlive(server.pid)) continue;
+    try {
+      return await chromium.connect(server.wsEndpoint);
+    } catch (err) {
+      if (processAlive(server.pid)) throw err;
+    }
+  }
+  throw new Error(`the shared chromium stopped ${MAX_GENERATIONS} times in this run (logs in ${dir})`);
+}
+
+/** Whether this caller is the one to start generation `generation` (mkdir is atomic: one caller wins). */
+function claim(dir: string, generation: number): boolean {
+  try {
+    fs.mkdirSync(path.join(dir, `server-${generation}.lock`));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
+ * Starts the server detached and not as this worker's child (`sh` starts it in the background and exits), so that
+ * neither the worker's end nor test/support/children-end-with-worker.ts takes it along; its pid goes to
+ * server-<generation>.pid for the teardown. Chromium's profile goes under the run's folder (TMPDIR, one per generation).
+ */
+async function startServer(dir: string, generation: number, watchPid: number): Promise<void> {
+  const tmp = path.join(dir, `tmp-${generation}`);
+  fs.mkdirSync(tmp, { recursive: true });
+  const log = path.join(dir, `server-${generation}.log`);
+  const sh = spawn(
+    'sh',
+    [
+      '-c',
+      '"$0" "$@" </dev/null >>"$CHROMIUM_SERVER_LOG" 2>&1 & echo $!',
+      process.execPath,
+      SERVER_SCRIPT,
+      dir,
+      String(generation),
+      String(watchPid),
+      CHROMIUM,
+      JSON.stringify(CHROMIUM_ARGS),
     ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TMPDIR: tmp, CHROMIUM_SERVER_LOG: log },
+    },
+  );
+  let out = '';
+  sh.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    sh.on('error', reject);
+    sh.on('close', resolve);
   });
+  const pid = Number(out.trim());
+  if (code !== 0 || !Number.isInteger(pid) || pid <= 0) {
+    throw new Error(`could not start the shared chromium (sh exited ${code}, printed "${out.trim()}")`);
+  }
+  fs.writeFileSync(path.join(dir, `server-${generation}.pid`), String(pid));
+}
+
+/** Until server-<generation>.json is there; an error with the server's log if it ended before or never wrote it. */
+async function waitForServer(dir: string, generation: number): Promise<void> {
+  const file = path.join(dir, `server-${generation}.json`);
+  const pidFile = path.join(dir, `server-${generation}.pid`);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (fs.existsSync(file)) return;
+    const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : undefined;
+    if ((pid !== undefined && !processAlive(pid)) || Date.now() > deadline) {
+      if (fs.existsSync(file)) return;
+      let log = '';
+      try {
+        log = fs.readFileSync(path.join(dir, `server-${generation}.log`), 'utf8');
+      } catch {
+        // No log yet.
+      }
+      throw new Error(
+        `the shared chromium did not start${pid === undefined ? '' : ` (pid ${pid})`}: ${log.slice(-2000)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
