@@ -58,6 +58,8 @@ export function hubLaunch(
     if (!m) break;
     env[m[1] ?? ''] = m[2] ?? '';
   }
+  // `exec`: the shell npm runs the script under becomes node, so the signal npm passes on reaches the hub (session 36).
+  if (words[i] === 'exec') i++;
   // The node flags: the words after `node` up to the script (the hub's own options after it are not node's).
   const nodeFlags: string[] = [];
   for (const word of words.slice(i + 1)) {

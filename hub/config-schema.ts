@@ -15,7 +15,11 @@ const deviceSchema = {
   additionalProperties: false,
   required: ['id', 'kind'],
   properties: {
-    id: { ...topicSafeId, description: 'Id on the native topic telecare/<homeId>/devices/<id>/events' },
+    id: {
+      ...topicSafeId,
+      description:
+        "Id on the native topic telecare/<homeId>/devices/<id>/events; not another device's id followed by :open, :closed or :left (the rules learn under those)",
+    },
     zigbee: {
       type: 'string',
       minLength: 1,

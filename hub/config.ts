@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
+import { derivedActivityKeys } from '../rules/presence.js';
 import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { loadConfigValidator } from './config-validator.js';
@@ -187,10 +188,23 @@ function crossCheck(config: HubConfig): string[] {
     }
     const residentIds = new Set(home.residents.map((r) => r.id));
     const deviceIds = new Set<string>();
+    const allDeviceIds = new Set(home.devices.map((device) => device.id));
     home.devices.forEach((device, d) => {
       const at = `homes[${h}].devices[${d}]`;
       if (deviceIds.has(device.id)) problems.push(`${at}.id: duplicate device id '${device.id}' in home '${home.id}'`);
       deviceIds.add(device.id);
+      // The rules learn the silence after a door's opening, its closing and a chair left apart from the device's
+      // other reports, under `<id>:open`, `<id>:closed` and `<id>:left` (rules/presence.ts): a device so named would
+      // mix its silences with those (a kitchen PIR 'sofa:left' learning from the resident getting up from the chair).
+      for (const key of derivedActivityKeys(device.id)) {
+        if (allDeviceIds.has(key)) {
+          problems.push(
+            `homes[${h}].devices[${home.devices.findIndex((other) => other.id === key)}].id: '${key}' is what the ` +
+              `rules learn device '${device.id}' under in home '${home.id}'; rename it (no id may be another ` +
+              `device's id followed by :open, :closed or :left)`,
+          );
+        }
+      }
       if (device.residentId !== undefined && !residentIds.has(device.residentId)) {
         problems.push(`${at}.residentId: no resident '${device.residentId}' in home '${home.id}'`);
       }

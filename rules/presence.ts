@@ -135,3 +135,12 @@ export function activityKey(device: DeviceState, event: SensorEvent): string {
 export function chairLeftKey(deviceId: string): string {
   return `${deviceId}:left`;
 }
+
+/**
+ * Every activity key a device may learn silences under besides its own id (`activityKey`), whatever its kind: a device
+ * whose id is one of these for another device of the home would learn its silences with that one's (the hub's
+ * configuration refuses it, session 36).
+ */
+export function derivedActivityKeys(deviceId: string): string[] {
+  return [`${deviceId}:open`, `${deviceId}:closed`, chairLeftKey(deviceId)];
+}
