@@ -207,7 +207,17 @@ export const sensorOfflineRule = {
       return { since: [...groups] };
     },
     // Version 0 (the home record of state version 5): none kept then.
-    load: (saved, version) => (version === 0 ? newNeverHeard() : savedNeverHeard(saved)),
+    // Only the home's configured devices (a device taken out since is not watched again).
+    load: (saved, version, _owner, home) => {
+      const state = version === 0 ? newNeverHeard() : savedNeverHeard(saved);
+      const kept = newNeverHeard();
+      state.ids.forEach((id, i) => {
+        if (!home.devices.has(id)) return;
+        kept.ids.push(id);
+        kept.since.push(state.since[i]!);
+      });
+      return kept;
+    },
   },
   deviceState: {
     version: 1,
@@ -270,13 +280,17 @@ export const sensorOfflineRule = {
     // In configuration order (as session 35's per-device timers, armed in that order, fired).
     for (let i = 0; i < state.ids.length;) {
       const configuredAt = state.since[i]!;
-      const device = home.devices.get(state.ids[i]!);
-      if (configuredAt > dueBefore || device === undefined) {
+      if (configuredAt > dueBefore) {
         i++;
         continue;
       }
+      const device = home.devices.get(state.ids[i]!);
       state.ids.splice(i, 1);
       state.since.splice(i, 1);
+      // Not one a saved list named that is gone from the configuration (a timer due while the hub was down fires
+      // before the watch rebuilds the list), nor one a saved state holds heard or offline: left to its own slice.
+      const heard = device?.slices?.[position] as OfflineSlice | undefined;
+      if (device === undefined || heard?.lastSeenAt !== undefined || heard?.offline === true) continue;
       const slice = home.deviceSlice(device, sensorOfflineRule as AnyRule, position) as OfflineSlice;
       slice.configuredAt = configuredAt;
       raiseOffline(home, device, slice, at, offlineReason(home, slice), ctx);

@@ -3,6 +3,7 @@
 // entries, +2.6 MB of saved state). What the watch decides is unchanged: each is called offline `silentHours` after it
 // was first found configured, across restarts, a state saved in session 35's form included.
 import { describe, expect, it } from 'vitest';
+import { RulesEngine } from '../../rules/engine.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import type { DeviceConfig } from '../../rules/types.js';
 import { DEVICES, Harness, home, MONDAY } from './factories.js';
@@ -110,5 +111,19 @@ describe('configured devices never heard, one list per home', () => {
     h.advanceBy(MONDAY + SILENT_MS + MINUTE_MS - h.clock.now());
     const front = h.raised('sensor-offline').find((d) => d.deviceId === 'front');
     expect(front).toMatchObject({ at: MONDAY + SILENT_MS, detail: { configuredAt: new Date(MONDAY).toISOString() } });
+  });
+
+  it('leave out a device taken out of the configuration while the hub was down, its due time passed', () => {
+    const engine = new RulesEngine([CONFIG]);
+    engine.watch(MONDAY);
+    const state: unknown = JSON.parse(JSON.stringify(engine.exportState()));
+    // Restarted 30 h on without the front door: the home's timer fell due meanwhile and fires before the watch.
+    const without = home({ devices: NINETEEN.filter((d) => d.id !== 'front') });
+    const restarted = RulesEngine.fromState([without], state);
+    const raised = restarted.advanceTo(MONDAY + 30 * HOUR_MS).filter((d) => d.kind === 'sensor-offline');
+    expect(raised.map((d) => (d.type === 'raise' ? d.deviceId : undefined))).toEqual(
+      NINETEEN.map((d) => d.id).filter((id) => id !== 'front'),
+    );
+    expect(restarted.watch(MONDAY + 30 * HOUR_MS).filter((d) => d.kind === 'sensor-offline')).toEqual([]);
   });
 });
