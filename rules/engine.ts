@@ -8,8 +8,9 @@ import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './pre
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
 import { shutInForNight } from './possible-fall.js';
-// sensor-offline's watch of configured devices never heard: watchNeverHeard (review, session 35).
-import { clearOfflineWithoutDevice, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
+// sensor-offline's watch of configured devices never heard: watchNeverHeard (review, session 35; one list and timer
+// per home, session 36).
+import { clearOfflineWithoutDevice, savedNeverHeard, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -350,16 +351,21 @@ export class RulesEngine {
     const homes = (state as { homes?: unknown } | null)?.homes;
     if (typeof homes !== 'object' || homes === null) return out;
     for (const [id, snapshot] of Object.entries(homes as Record<string, unknown>)) {
+      const byDevice = new Map<string, number>();
+      // The home's list (session 36), and session 35's form: the configured time in each never-heard device's slice.
+      const list = (snapshot as { rules?: Record<string, { s?: unknown } | undefined> } | null)?.rules?.[
+        sensorOfflineRule.name
+      ]?.s;
+      const listed = savedNeverHeard(list);
+      listed.ids.forEach((deviceId, i) => byDevice.set(deviceId, listed.since[i]!));
       const devices = (snapshot as { devices?: unknown } | null)?.devices;
-      if (typeof devices !== 'object' || devices === null) continue;
-      for (const [deviceId, device] of Object.entries(devices as Record<string, unknown>)) {
-        const saved = (device as { rules?: Record<string, { s?: { configuredAt?: unknown } } | undefined> } | null)
-          ?.rules?.[sensorOfflineRule.name]?.s?.configuredAt;
-        if (typeof saved !== 'number' || !Number.isFinite(saved)) continue;
-        let byDevice = out.get(id);
-        if (!byDevice) out.set(id, (byDevice = new Map<string, number>()));
-        byDevice.set(deviceId, saved);
-      }
+      if (typeof devices === 'object' && devices !== null)
+        for (const [deviceId, device] of Object.entries(devices as Record<string, unknown>)) {
+          const saved = (device as { rules?: Record<string, { s?: { configuredAt?: unknown } } | undefined> } | null)
+            ?.rules?.[sensorOfflineRule.name]?.s?.configuredAt;
+          if (typeof saved === 'number' && Number.isFinite(saved)) byDevice.set(deviceId, saved);
+        }
+      if (byDevice.size > 0) out.set(id, byDevice);
     }
     return out;
   }

@@ -85,11 +85,52 @@ export function clearOfflineWithoutDevice(home: HomeState, at: number, ctx: Rule
 }
 
 /**
+ * Per home: its configured devices never heard (no report, no `offline` from Zigbee2MQTT), each with when the hub began
+ * watching it (`configuredAt`, rules' time), in configuration order; watched by the home's one `never-heard` timer,
+ * due at the earliest of them plus `sensorOffline.silentHours` (session 36). Session 35 gave each such device its own
+ * slice and silence timer: a home of 19 devices never heard held 19 slices and 19 queue entries (the bench's 1,000
+ * flats: 19,000, +5.7 MB of heap and +2.6 MB of saved state); a device gets its slice when it is first heard (or
+ * called offline), as any device did before session 35.
+ */
+export interface NeverHeardSlice {
+  ids: string[];
+  /** `since[i]`: when `ids[i]` was first found configured. */
+  since: number[];
+}
+
+const newNeverHeard = (): NeverHeardSlice => ({ ids: [], since: [] });
+
+/** The home's never-heard timer: due at its earliest never-heard device's `configuredAt` + `silentHours`. */
+const NEVER_HEARD_TIMER = 'never-heard';
+
+function armNeverHeard(home: HomeState, state: NeverHeardSlice, ctx: RuleContext): void {
+  let earliest = Infinity;
+  for (const at of state.since) if (at < earliest) earliest = at;
+  const slot = home.timers[NEVER_HEARD_TIMER];
+  if (earliest === Infinity) ctx.disarm(slot);
+  // From when it was configured, under the allowance in force now (a reload may have changed it).
+  else ctx.arm(slot, earliest + home.params.sensorOffline.silentHours * HOUR_MS);
+}
+
+/** `configuredAt` of a device still never heard (taken off the home's list: its own slice holds it now). */
+function takeNeverHeard(home: HomeState, deviceId: string): number | undefined {
+  const state = home.homeSliceOf(sensorOfflineRule);
+  const i = state.ids.indexOf(deviceId);
+  if (i < 0) return undefined;
+  const at = state.since[i];
+  state.ids.splice(i, 1);
+  state.since.splice(i, 1);
+  return at;
+}
+
+/**
  * At a start or a reload (`RulesEngine.watch`): a configured device never heard (dead on arrival, never paired, its
  * batteries left in the packet) had no silence timer, so it was never called offline and the home seemed covered
  * (review, session 35). Each one is watched from the first start or reload that finds it in the configuration
  * (`configuredAt`, kept across restarts and reloads) and called offline after `sensorOffline.silentHours` from then,
- * as a device heard then and silent since would be. Its first report clears it as any device heard again.
+ * as a device heard then and silent since would be. Its first report clears it as any device heard again. Kept on the
+ * home's list (`NeverHeardSlice`), not in a slice of its own; a state saved by session 35 (a slice and a timer per
+ * device never heard) is taken onto the list here.
  */
 export function watchNeverHeard(
   home: HomeState,
@@ -99,22 +140,85 @@ export function watchNeverHeard(
   saved?: ReadonlyMap<string, number>,
 ): void {
   const position = home.registry.slotOf(sensorOfflineRule as AnyRule);
-  if (position < 0) return;
+  if (position < 0 || home.registry.homeSlotOf(sensorOfflineRule as AnyRule) < 0) return;
+  const state = home.homeSliceOf(sensorOfflineRule);
+  const ids: string[] = [];
+  const since: number[] = [];
   for (const config of home.config.devices ?? []) {
     const device = home.devices.get(config.id);
     if (!device) continue;
-    const state = home.deviceSlice(device, sensorOfflineRule as AnyRule, position) as OfflineSlice;
-    if (state.lastSeenAt !== undefined || state.offline) continue;
+    const slice = device.slices?.[position] as OfflineSlice | undefined;
+    if (slice !== undefined && (slice.lastSeenAt !== undefined || slice.offline)) continue;
+    const listed = state.ids.indexOf(device.id);
+    let configuredAt = listed < 0 ? slice?.configuredAt : state.since[listed];
+    if (slice !== undefined) {
+      // Session 35's form (or Zigbee2MQTT's `online` for a device never heard): onto the list, its slice dropped.
+      configuredAt ??= slice.configuredAt;
+      ctx.disarm(slice.timer);
+      device.slices![position] = undefined;
+    }
     const kept = saved?.get(device.id);
-    state.configuredAt ??= kept !== undefined && kept <= at ? kept : at;
-    // From when it was configured, under the allowance in force now (a reload may have changed it).
-    ctx.arm(state.timer, state.configuredAt + home.params.sensorOffline.silentHours * HOUR_MS);
+    configuredAt ??= kept !== undefined && kept <= at ? kept : at;
+    ids.push(device.id);
+    since.push(configuredAt);
   }
+  // Devices taken out of the configuration since leave the list. Copies sized to their length (a list grown by
+  // `push` keeps room for more: a thousand homes' lists held twice their entries).
+  state.ids = ids.slice();
+  state.since = since.slice();
+  armNeverHeard(home, state, ctx);
 }
 
-export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
+/** Read a saved never-heard list (`NeverHeardSlice`'s saved form: `[[configuredAt, [ids…]], …]`), dropping what is not. */
+export function savedNeverHeard(saved: unknown): NeverHeardSlice {
+  const state = newNeverHeard();
+  const groups = (saved as { since?: unknown } | null)?.since;
+  if (!Array.isArray(groups)) return state;
+  for (const group of groups) {
+    if (!Array.isArray(group)) continue;
+    const [at, ids] = group as unknown[];
+    if (typeof at !== 'number' || !Number.isFinite(at) || !Array.isArray(ids)) continue;
+    for (const id of ids)
+      if (typeof id === 'string' && !state.ids.includes(id)) {
+        state.ids.push(id);
+        state.since.push(at);
+      }
+  }
+  return state;
+}
+
+export const sensorOfflineRule = {
   name: 'sensor-offline',
   events: 'all',
+  homeTimers: [NEVER_HEARD_TIMER] as const,
+  homeState: {
+    version: 1,
+    create: newNeverHeard,
+    // Grouped by configured time (one per first start or reload that found devices never heard): a few numbers.
+    save: (slice) => {
+      if (slice.ids.length === 0) return undefined;
+      const groups = new Map<number, string[]>();
+      slice.ids.forEach((id, i) => {
+        const at = slice.since[i]!;
+        const group = groups.get(at);
+        if (group) group.push(id);
+        else groups.set(at, [id]);
+      });
+      return { since: [...groups] };
+    },
+    // Version 0 (the home record of state version 5): none kept then.
+    // Only the home's configured devices (a device taken out since is not watched again).
+    load: (saved, version, _owner, home) => {
+      const state = version === 0 ? newNeverHeard() : savedNeverHeard(saved);
+      const kept = newNeverHeard();
+      state.ids.forEach((id, i) => {
+        if (!home.devices.has(id)) return;
+        kept.ids.push(id);
+        kept.since.push(state.since[i]!);
+      });
+      return kept;
+    },
+  },
   deviceState: {
     version: 1,
     create: newSlice,
@@ -148,6 +252,15 @@ export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
     _now: number,
     state: OfflineSlice,
   ): void {
+    // The device's first word since it was found never heard: its slice (just made) takes its configured time, and
+    // its own timer the watch the home's list kept (Zigbee2MQTT's `online` alone does not end it).
+    if (state.lastSeenAt === undefined && !state.offline && state.configuredAt === undefined) {
+      const configuredAt = takeNeverHeard(home, device.id);
+      if (configuredAt !== undefined) {
+        state.configuredAt = configuredAt;
+        ctx.arm(state.timer, configuredAt + home.params.sensorOffline.silentHours * HOUR_MS);
+      }
+    }
     // Zigbee2MQTT's word on the device, not the device heard: its retained state comes again at every reconnection
     // of the hub (an external broker). `offline` again is the same episode (not a new alert each time); `online` ends
     // an offline one but, while none is open, does not count as hearing the device (its silence timer runs on).
@@ -160,11 +273,38 @@ export const sensorOfflineRule: RuleDefinition<undefined, OfflineSlice> = {
     if (!(state.lastSeenAt !== undefined && state.lastSeenAt > at)) onSeen(home, device, state, at, ctx);
   },
 
-  onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {
-    const reason =
-      state.lastSeenAt === undefined && state.configuredAt !== undefined
-        ? `never heard since ${new Date(state.configuredAt).toISOString()}, when it was configured`
-        : `silent for ${home.params.sensorOffline.silentHours} h`;
-    raiseOffline(home, device, state, at, reason, ctx);
+  /** The home's never-heard timer: each device on its list silent for `silentHours` since configured is offline. */
+  onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext, state: NeverHeardSlice): void {
+    const dueBefore = at - home.params.sensorOffline.silentHours * HOUR_MS;
+    const position = home.registry.slotOf(sensorOfflineRule as AnyRule);
+    // In configuration order (as session 35's per-device timers, armed in that order, fired).
+    for (let i = 0; i < state.ids.length;) {
+      const configuredAt = state.since[i]!;
+      if (configuredAt > dueBefore) {
+        i++;
+        continue;
+      }
+      const device = home.devices.get(state.ids[i]!);
+      state.ids.splice(i, 1);
+      state.since.splice(i, 1);
+      // Not one a saved list named that is gone from the configuration (a timer due while the hub was down fires
+      // before the watch rebuilds the list), nor one a saved state holds heard or offline: left to its own slice.
+      const heard = device?.slices?.[position] as OfflineSlice | undefined;
+      if (device === undefined || heard?.lastSeenAt !== undefined || heard?.offline === true) continue;
+      const slice = home.deviceSlice(device, sensorOfflineRule as AnyRule, position) as OfflineSlice;
+      slice.configuredAt = configuredAt;
+      raiseOffline(home, device, slice, at, offlineReason(home, slice), ctx);
+    }
+    armNeverHeard(home, state, ctx);
   },
-};
+
+  onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {
+    raiseOffline(home, device, state, at, offlineReason(home, state), ctx);
+  },
+} satisfies RuleDefinition<NeverHeardSlice, OfflineSlice>;
+
+function offlineReason(home: HomeState, state: OfflineSlice): string {
+  return state.lastSeenAt === undefined && state.configuredAt !== undefined
+    ? `never heard since ${new Date(state.configuredAt).toISOString()}, when it was configured`
+    : `silent for ${home.params.sensorOffline.silentHours} h`;
+}
