@@ -58,6 +58,11 @@ async function rejected(): Promise<Record<string, number>> {
   return Object.fromEntries(metric.values.filter((v) => v.value > 0).map((v) => [String(v.labels.reason), v.value]));
 }
 
+async function badTopicRefusals(): Promise<number> {
+  const metric = await hub.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+  return metric.values.find((v) => v.labels.reason === 'bad-topic')?.value ?? 0;
+}
+
 const stored = (): { homeId: string; deviceId: string; type: string; assigned: boolean; ts: number }[] =>
   hub.store
     .eventsAfter(0)
@@ -165,14 +170,23 @@ describe('the alert path under bad input (review, session 36 part 2)', () => {
       }),
     ).toEqual({ 'too-large': 1 });
 
-    // Topics: wildcards in a PUBLISH are a protocol error (the broker closes that session), never an event.
-    for (const topic of ['telecare/h1/devices/+/events', 'telecare/h1/devices/#', 'telecare/+/devices/p1/events']) {
+    // Topics the protocol forbids in a PUBLISH (wildcards, over aedes's 100 levels): the broker closes that
+    // session, never an event; each counted in telecare_mqtt_refused_total{reason="bad-topic"}.
+    const badTopics = [
+      'telecare/h1/devices/+/events',
+      'telecare/h1/devices/#',
+      'telecare/+/devices/p1/events',
+      `telecare/h1/devices/p1/events${'/x'.repeat(100)}`,
+    ];
+    const refusedBefore = await badTopicRefusals();
+    for (const topic of badTopics) {
       expect(
         await countedDuring(async () => {
           expect(await rawSession([publishPacket(topic, press)])).toBe('closed');
         }),
       ).toEqual({});
     }
+    expect((await badTopicRefusals()) - refusedBefore).toBe(badTopics.length);
     // Ids over 64 characters, with a NUL or a bidi override: counted as bad-id, nothing stored.
     expect(
       await countedDuring(async () => {
