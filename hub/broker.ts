@@ -130,8 +130,15 @@ export const MQTT_REFUSAL_REASONS = [
   'too-many-unauthenticated',
   'offline-queue-full',
   'will-revoked',
+  // A PUBLISH or SUBSCRIBE whose topic the protocol forbids (a wildcard or nothing in a PUBLISH, over 100 levels):
+  // aedes closes the connection (MQTT 3.1.1 has no other answer to it).
+  'bad-topic',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
+
+/** aedes's errors for a topic the protocol forbids (lib/handlers/publish.js, lib/utils.js validateTopic). */
+const BAD_TOPIC_ERROR =
+  /^(?:[#+] is not allowed in PUBLISH|empty topic not allowed in PUBLISH|topic has too many levels|impossible to \w+ to an empty topic|[#+] is only allowed in \w+ )/;
 
 /** Where a refused publication is sent to vanish: a `$` topic no wildcard matches and no client may read. */
 const REFUSED_TOPIC = '$telecare/refused';
@@ -288,6 +295,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly pending: PendingConnections;
   /** When a connection refused for its address's connections not logged in was last logged (one line a minute). */
   private pendingWarnedAt = -Infinity;
+  /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
+  private badTopicWarnedAt = -Infinity;
   /**
    * Logins refused (wrong or unknown credentials, rate-limited): one line a minute, the first, with the count of those
    * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
@@ -460,9 +469,23 @@ export class EmbeddedBroker implements HubBroker {
     this.offlineQueued = offline.queued;
     publishLiveOnly(aedes, persistentSubscriptions);
     rememberRoutes(aedes);
-    aedes.on('clientError', (client, err) =>
-      this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
-    );
+    aedes.on('clientError', (client, err) => {
+      // A device that publishes to `.../+/events` is closed at each try: counted and said (once a minute), not only
+      // at debug level, where a network error's close also goes.
+      if (BAD_TOPIC_ERROR.test(err.message)) {
+        this.refuse('bad-topic');
+        const now = Date.now();
+        if (now - this.badTopicWarnedAt >= 60_000 || now < this.badTopicWarnedAt) {
+          this.badTopicWarnedAt = now;
+          this.log.warn(
+            { clientId: client.id, err: err.message },
+            'mqtt connection closed: a topic the protocol forbids (one line a minute; telecare_mqtt_refused_total{reason="bad-topic"} counts each)',
+          );
+          return;
+        }
+      }
+      this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error');
+    });
     // The connection that holds each client id now: when the owner reconnects, the old connection's disconnect
     // (which may come before or after the new one is ready) must not free the id of the new one.
     const live = new Map<string, Client>();
