@@ -60,6 +60,9 @@ it('keeps the duplicate window on the monotonic clock when the wall clock steps 
     logger: silentLogger,
   });
   bridge.start();
+  // As startRig does: write only once the bridge has its port open and says so (a frame written before the port was
+  // open could be lost under load, and the test then timed out waiting for the first press).
+  await waitFor('bridge online', () => subscriber!.lastStatus('rx-step')?.state === 'online');
   const live = bridge;
   const presses = (): unknown[] => subscriber!.on('telecare/h1/devices/p1/events');
   const handled = (n: number): boolean => live.stats.framesOk + live.stats.duplicates >= n;

@@ -13,6 +13,7 @@ import {
   type Dashboard,
 } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the people-at-the-screen round 3 tests');
 
@@ -42,18 +43,7 @@ afterAll(async () => {
 });
 
 async function loggedIn(width: number, username = 'admin', password = ADMIN_PASSWORD): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width, height: 844 },
-    locale: 'en-GB',
-    timezoneId: 'Europe/London',
-  });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(/\/(console|council)$/);
-  return page;
+  return loggedInPage(browser, base, width, username, password);
 }
 
 describe.skipIf(!haveChromium)('the hub pages, round 3', () => {

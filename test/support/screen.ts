@@ -1,6 +1,6 @@
 // At-the-screen helpers for the browser tests of both consoles: where the keyboard focus is, Tab until a control,
 // and what an aria-live region has said (page scripts as strings: the tests compile without the DOM's types).
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /** What has the keyboard focus: tag, text (or name), the key of its alert card, and its outline (visible focus). */
 export interface Focused {
@@ -92,4 +92,29 @@ export async function watchFromStart(page: Page): Promise<void> {
 
 export function seen(page: Page): Promise<Seen> {
   return page.evaluate<Seen>('window.__seen');
+}
+
+/**
+ * A page logged in through the login form by keyboard (en-GB, Europe/London, `width` × 844), at the console or the
+ * council page the role lands on.
+ */
+export async function loggedInPage(
+  browser: Browser,
+  base: string,
+  width: number,
+  username: string,
+  password: string,
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width, height: 844 },
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/(console|council)$/);
+  return page;
 }
