@@ -1,6 +1,7 @@
 // A chattering sensor (a faulty PIR or contact firing many times a second, a bridge in a loop): past a per-device rate,
 // its repeats of the value it already holds are stored as a count per device, value and minute instead of a row each,
 // so it cannot fill the SD card nor share every home's CPU with its noise, and nothing acknowledged is lost.
+import { EMERGENCY_EVENTS } from '../rules/emergency.js';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { EventType } from '../rules/vocabulary.js';
 
@@ -25,15 +26,7 @@ const NONE_KEPT: SensorEvent[] = [];
  * Never counted in place of a row, nor toward the bound: an emergency (pendant, fall, smoke, CO, gas, water), and a
  * wearable's acceleration batches, which come at their declared rate by design.
  */
-const NEVER_LIMITED: ReadonlySet<EventType> = new Set<EventType>([
-  'pendant',
-  'fall',
-  'smoke',
-  'co',
-  'gas',
-  'water',
-  'accel',
-]);
+const NEVER_LIMITED: ReadonlySet<EventType> = new Set<EventType>([...EMERGENCY_EVENTS, 'accel']);
 
 /**
  * Repeats of one device's value of one type in one window, stored as one row of `event_repeats` (hub/store.ts) in

@@ -21,9 +21,19 @@ export interface HazardSlice {
   on: boolean;
 }
 
+/** The event types raised at once as emergencies (the ingest's chattering bound never counts them: hub/chatter.ts). */
+export const EMERGENCY_EVENTS = [
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'water',
+] as const satisfies readonly (keyof typeof EMERGENCY_KIND)[];
+
 export const emergencyRule = {
   name: 'emergency',
-  events: ['pendant', 'fall', 'smoke', 'co', 'gas', 'water'],
+  events: EMERGENCY_EVENTS,
   deviceState: flagSlices('on', 'hazardOn'),
 
   onEvent(

@@ -87,8 +87,9 @@ function lastReportAt(device: DeviceState): number {
 
 /**
  * What a worn device's alert (a pendant press, a wearable's fall) says of where to look (session 36): the device is
- * worn (`worn`, and its `deviceKind`: its configured room is where it was set up, not where the wearer is), and where the home's own sensors
- * last placed someone (`HomeState.sightingAt`): `seenRoom`, `seenDeviceId`, `seenDeviceKind`, `seenAt` (ISO) and
+ * worn (`worn`, and its `deviceKind`: its configured room is where it was set up, not where the wearer is), and where
+ * the home's own sensors last placed someone (`HomeState.sightingAt`): `seenRoom`, `seenDeviceId`, `seenDeviceKind`,
+ * `seenAt` (ISO) and
  * `seenMinutesBefore` the alert's time `at` (negative: seen after it, as a fall decided seconds after its impact may
  * be); all null when no sensor of the home has placed anyone yet. `out`: the home took the resident as out (the front
  * door closed, nothing inside since), so the wearer may not be at home at all.

@@ -977,6 +977,12 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   return start + ms;
 }
 
+/** Whether an exit door of the home has reported at all. */
+function exitDoorHeard(home: HomeState): boolean {
+  for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue !== undefined) return true;
+  return false;
+}
+
 /**
  * The last activity is a chair mat's release, no bed mat occupied and no other chair mat: the resident got up from the
  * chair, or (a mat that reports each movement as a short press) moved on it and is still there. Either way this home's
@@ -996,9 +1002,7 @@ function afterChairMat(home: HomeState): boolean {
   if (home.inRestNight(home.lastActivityAt)) return false;
   // Whether the home may be empty is known only by an exit door heard from: without one, a mat pressed while the
   // resident is out (a pet, a visitor) cannot be told from them.
-  let exitHeard = false;
-  for (const d of home.devices.values()) if (d.kind === 'exit-door' && d.lastValue !== undefined) exitHeard = true;
-  if (!exitHeard) return false;
+  if (!exitDoorHeard(home)) return false;
   // The home may be empty (the mat alone since the exit door moved, a pet or a visitor on it; a device alone after a
   // long outing): inactivity watches, as night stillness leaves it on a bed mat.
   const inactivity = home.homeSliceOf(inactivityDefinition) as InactivitySlice | undefined;
