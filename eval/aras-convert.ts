@@ -3,7 +3,8 @@
 // eval/homes-data.ts reads: `node dist/eval/aras-convert.js IN_DIR OUT_DIR`. IN_DIR holds one house's README (its
 // sensor table) and `DAY_1.txt` … `DAY_30.txt` (`.csv` as some copies name them): 86,400 lines a day, one a second
 // from 00:00:00, 20 binary sensor columns then the activity of resident 1 and of resident 2. Two residents live in each
-// house: the product assumes one, so these homes are reported apart from the single-resident ones.
+// house (`residents.txt` says so; the product assumes one unless configured), so these homes are reported apart from
+// the single-resident ones.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,6 +232,8 @@ export function convertAras(
       '\n',
   );
   fs.writeFileSync(path.join(outDir, 'timezone.txt'), `${timezone}\n`);
+  // Two residents in every ARAS house (an activity column each): the home is configured for them.
+  fs.writeFileSync(path.join(outDir, 'residents.txt'), '2\n');
   return {
     days: dayFiles.length,
     sensors: sensors.length,
@@ -247,7 +250,8 @@ function main(): void {
     process.stderr.write(
       'Usage: node dist/eval/aras-convert.js IN_DIR OUT_DIR [--start YYYY-MM-DD] [--timezone ZONE]\n' +
         'IN_DIR: one ARAS house (its README with the sensor table, DAY_1.txt … DAY_30.txt); OUT_DIR: a home folder\n' +
-        'for `npm run eval -- --data` (sensors.tsv, events.tsv, activities.tsv, timezone.txt). Never inside the repo.\n',
+        'for `npm run eval -- --data` (sensors.tsv, events.tsv, activities.tsv, timezone.txt, residents.txt). Never inside\n' +
+        'the repo.\n',
     );
     process.exit(2);
   }

@@ -412,8 +412,39 @@ export function timezoneForFolder(dir: string, fallback: string): string {
   return zone;
 }
 
+/**
+ * How many residents the home is configured for: a `residents.txt` in its folder (a whole number from 1 to 10 on the
+ * first line) says so for a home of two or more (ARAS: a couple, two roommates), else one, as every shared recording.
+ * The rules read one resident unless configured otherwise (a mat held while a device fires in another room is then
+ * not taken for a mat stuck on: someone else may be up).
+ */
+export function residentsForFolder(dir: string): number {
+  const file = path.join(dir, 'residents.txt');
+  if (!fs.existsSync(file)) return 1;
+  const text = (fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10) {
+    throw new Error(`${file}: "${text}" is not a number of residents from 1 to 10`);
+  }
+  return n;
+}
+
+/** The recording's home configured for `n` residents (the first keeps the id a one-resident home has). */
+function withResidents(rec: HomeRecording, n: number): HomeRecording {
+  if (n === 1) return rec;
+  const residents = Array.from({ length: n }, (_, i) => ({ id: `${rec.id}-resident${i === 0 ? '' : i + 1}` }));
+  return { ...rec, home: { ...rec.home, residents } };
+}
+
 function findHome(dataDir: string, folder: string): FoundHome | undefined {
   const dir = path.join(dataDir, folder);
+  const found = findHomeFormat(dir, folder);
+  if (!found) return undefined;
+  const residents = residentsForFolder(dir);
+  return { folder, load: () => withResidents(found.load(), residents) };
+}
+
+function findHomeFormat(dir: string, folder: string): FoundHome | undefined {
   const id = homeIdForFolder(folder);
   const title = titleForFolder(folder);
   // House A's own format names its 14 sensors by number (eval/kasteren-data.ts): only that house is read so.

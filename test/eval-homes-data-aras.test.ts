@@ -121,6 +121,8 @@ describe('ARAS houses as published', () => {
     const [rec, ...rest] = loadHomes(path.join(dir, 'data'));
     expect(rest).toEqual([]);
     expect(rec?.home.timezone).toBe('Europe/Istanbul');
+    // Two residents, as configured for the home (the rules read one unless told).
+    expect(rec?.home.residents.map((r) => r.id)).toEqual(['aras-b-resident', 'aras-b-resident2']);
     expect(rec?.home.devices.find((d) => d.id === 's20')).toBeUndefined(); // the temperature is passed over
     expect(rec?.home.devices.find((d) => d.id === 's3')?.kind).toBe('exit-door');
     // The bed mat: on 00:00:00-00:00:03, and from 00:00:08 across midnight to day 2's 00:00:01 (Istanbul, UTC+2).
