@@ -1,6 +1,7 @@
 // The UCI "Activities of Daily Living" recordings (Ordóñez, de Toledo, Sanchis 2013) read as published: a folder holding
-// `<name>_Sensors.txt` and `<name>_ADLs.txt` (tab-separated, CRLF, a header, doubled tabs and trailing whitespace in
-// the activities) is a home under any folder name, its kinds from Location and Type, its rooms from Place.
+// `<name>_Sensors.txt` and `<name>_ADLs.txt` (tab-separated, CRLF, a padded header and a rule of dashes, doubled tabs
+// and trailing whitespace; some copies drop the rule and the doubled tabs) is a home under any folder name, its kinds
+// from Location and Type, its rooms from Place.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,14 +20,23 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 const local = (d: number, minutes: number): string =>
   `2012-01-${pad(d)} ${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:00`;
 
-/** Ten days of one resident in the published UCI ADL format, named `prefix` (as `OrdonezB`). */
-function writeUciHome(folder: string, prefix: string, timezone?: string): void {
+/**
+ * Ten days of one resident in the published UCI ADL format, named `prefix` (as `OrdonezB`); `cleaned`: as a copy that
+ * dropped the rule of dashes and the doubled tabs.
+ */
+function writeUciHome(folder: string, prefix: string, timezone?: string, cleaned = false): void {
   const home = path.join(dir, folder);
   fs.mkdirSync(home);
-  const sensors = ['Start time\tEnd time\tLocation\tType\tPlace'];
-  const adls = ['Start time\t\tEnd time\t\tActivity\t'];
+  const rule = '--------------------\t--------------------\t--------';
+  const sensors = cleaned
+    ? ['Start time\tEnd time\tLocation\tType\tPlace']
+    : ['Start time          \tEnd time            \tLocation\tType\t\tPlace', `${rule}\t--------\t-----`];
+  const adls = cleaned
+    ? ['Start time\t\tEnd time\t\tActivity\t']
+    : ['Start time          \tEnd time            \tActivity\t', rule];
+  const gap = cleaned ? '\t' : '\t\t';
   const row = (from: number, to: number, d: number, sensor: string): void => {
-    sensors.push(`${local(d, from)}\t${local(d, to)}\t${sensor}`);
+    sensors.push(`${local(d, from)}${gap}${local(d, to)}${gap}${cleaned ? sensor : sensor.replace('\t', '\t\t')}`);
   };
   for (let d = 1; d <= 10; d++) {
     adls.push(`${local(d, 0)}\t\t${local(d, 7 * 60)}\t\tSleeping\t\t`);
@@ -80,6 +90,16 @@ describe('UCI ADL homes as published', () => {
     ]);
     expect(rec?.events).toHaveLength(10 * 2 * (1 + 1 + 1 + 1 + 15 + 1 + 2 + 1 + 10));
     expect(rec?.events.every((e, i, all) => i === 0 || e.ts >= (all[i - 1]?.ts ?? 0))).toBe(true);
+  });
+
+  it('reads a copy that dropped the rule of dashes and the doubled tabs alike', () => {
+    writeUciHome('published', 'OrdonezB');
+    writeUciHome('cleaned', 'OrdonezB', undefined, true);
+    const [cleaned, published] = loadHomes(dir);
+    expect(cleaned?.events.length).toBeGreaterThan(0);
+    expect(cleaned?.events).toEqual(published?.events.map((e) => ({ ...e, homeId: 'cleaned' })));
+    expect(cleaned?.home.devices).toEqual(published?.home.devices);
+    expect(cleaned?.out).toEqual(published?.out);
   });
 
   it('takes a timezone.txt over Madrid, and evaluates the home held out', () => {
