@@ -288,7 +288,6 @@ export function uciSensorKind(location: string, type: string): DeviceKind {
   const [where, what] = [location.trim().toLowerCase(), type.trim().toLowerCase()];
   if (/^(main|front|entrance|outside).?door$/.test(where)) return 'exit-door';
   if (what === 'pressure' || what === 'seat') return /bed/.test(where) ? 'bed' : 'chair';
-  if (what === 'magnetic' && /bed/.test(where)) return 'door';
   const kind = deviceKindFromName(what);
   return kind === 'other' ? deviceKindFromName(where) : kind;
 }
@@ -303,8 +302,8 @@ const UCI_ROOMS: Record<string, string> = {
 
 /**
  * The UCI "Activities of Daily Living" recordings as published (Ordóñez, de Toledo, Sanchis, Sensors 13(5), 2013;
- * `OrdonezA_Sensors.txt`, `OrdonezA_ADLs.txt`): tab-separated, CRLF, a header line, sensors as `Start time, End time,
- * Location, Type, Place` (one row per held state: a PIR's detection, a mat occupied, a contact open, an appliance on),
+ * `OrdonezA_Sensors.txt`, `OrdonezA_ADLs.txt`): tab-separated (tabs doubled), CRLF, a padded header and a rule of
+ * dashes (some copies drop both), sensors as `Start time, End time, Location, Type, Place` (one row per held state: a PIR's detection, a mat occupied, a contact open, an appliance on),
  * activities as `Start time, End time, Activity` with doubled tabs and trailing whitespace. Devices are numbered
  * `s1`, `s2`... in the order they first report; each (Location, Type, Place) is one device. `Leaving` is out,
  * `Sleeping` asleep. Local times in Spain (the recordings' homes; `timezone.txt` overrides).
