@@ -267,6 +267,105 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   return recording(id, title, timezone, [...devices.values()], events, out, asleep);
 }
 
+export const ORDONEZ_TIMEZONE = 'Europe/Madrid';
+
+/** A UCI ADL line's fields: tab-separated (single or doubled tabs), trimmed; a header or rule line reads as no date. */
+function uciFields(line: string): string[] {
+  return line
+    .trim()
+    .split(/\t+/)
+    .map((f) => f.trim())
+    .filter((f) => f.length > 0);
+}
+
+/**
+ * A UCI ADL sensor (Location, Type) as SPEC 3's device kind: the main door is the exit door; a pressure mat is the
+ * bed's when on the bed, else a chair's (the seat); PIR is motion (a PIR at a doorway, Ordonez B's `Door PIR`, is
+ * motion, not a door contact); magnetic contacts are doors (fridge, cabinet, cupboard); flush and electric are
+ * appliances.
+ */
+export function uciSensorKind(location: string, type: string): DeviceKind {
+  const [where, what] = [location.trim().toLowerCase(), type.trim().toLowerCase()];
+  if (/^(main|front|entrance|outside).?door$/.test(where)) return 'exit-door';
+  if (what === 'pressure' || what === 'seat') return /bed/.test(where) ? 'bed' : 'chair';
+  const kind = deviceKindFromName(what);
+  return kind === 'other' ? deviceKindFromName(where) : kind;
+}
+
+/** UCI ADL places to SPEC rooms (`Living` is the living room; the main door's `Entrance` is SPEC's entrance). */
+const UCI_ROOMS: Record<string, string> = {
+  living: 'living',
+  livingroom: 'living',
+  entrance: 'entrance',
+  hall: 'hall',
+};
+
+/**
+ * The UCI "Activities of Daily Living" recordings as published (Ordóñez, de Toledo, Sanchis, Sensors 13(5), 2013;
+ * `OrdonezA_Sensors.txt`, `OrdonezA_ADLs.txt`): tab-separated (tabs doubled), CRLF, a padded header and a rule of
+ * dashes (some copies drop both), sensors as `Start time, End time, Location, Type, Place` (one row per held state: a PIR's detection, a mat occupied, a contact open, an appliance on),
+ * activities as `Start time, End time, Activity` with doubled tabs and trailing whitespace. Devices are numbered
+ * `s1`, `s2`... in the order they first report; each (Location, Type, Place) is one device. `Leaving` is out,
+ * `Sleeping` asleep. Local times in Spain (the recordings' homes; `timezone.txt` overrides).
+ */
+export function loadUciAdl(
+  sensorsFile: string,
+  adlsFile: string,
+  id: string,
+  title: string,
+  timezone = ORDONEZ_TIMEZONE,
+): HomeRecording {
+  const zone = new ZoneClock(timezone);
+  const devices = new Map<string, DeviceConfig>();
+  const events: (ReplayLine & { ts: number; order: number })[] = [];
+  let order = 0;
+  for (const line of fs.readFileSync(sensorsFile, 'utf8').split(/\r?\n/)) {
+    const [start, end, location, type, place] = uciFields(line);
+    if (!start || !end || !location || !type) continue;
+    const from = localIsoToUtc(zone, start);
+    const to = localIsoToUtc(zone, end);
+    if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+    const key = `${location}\t${type}\t${place ?? ''}`;
+    let d = devices.get(key);
+    if (!d) {
+      const where = (place ?? '').toLowerCase().replace(/[^a-z]/g, '');
+      d = {
+        id: `s${devices.size + 1}`,
+        kind: uciSensorKind(location, type),
+        room: UCI_ROOMS[where] ?? (where || undefined),
+      };
+      devices.set(key, d);
+    }
+    const common = { homeId: id, deviceId: d.id };
+    const [kind, on, off]: [string, unknown, unknown] =
+      d.kind === 'motion'
+        ? ['motion', true, false]
+        : d.kind === 'bed' || d.kind === 'chair'
+          ? ['occupancy', true, false]
+          : d.kind === 'appliance'
+            ? ['power', 100, 0]
+            : ['contact', false, true];
+    events.push({ ...common, ts: from, type: kind, value: on, order: order++ });
+    events.push({ ...common, ts: Math.max(from, to), type: kind, value: off, order: order++ });
+  }
+  const out: [number, number][] = [];
+  const asleep: [number, number][] = [];
+  const annotated: [number, number] = [Infinity, -Infinity];
+  for (const line of fs.readFileSync(adlsFile, 'utf8').split(/\r?\n/)) {
+    const [start, end, activity] = uciFields(line);
+    if (!start || !end || !activity) continue;
+    const interval: [number, number] = [localIsoToUtc(zone, start), localIsoToUtc(zone, end)];
+    if (!Number.isFinite(interval[0]) || !Number.isFinite(interval[1])) continue;
+    if (OUT_ACTIVITY.test(activity)) out.push(interval);
+    if (ASLEEP_ACTIVITY.test(activity)) asleep.push(interval);
+    annotated[0] = Math.min(annotated[0], interval[0]);
+    annotated[1] = Math.max(annotated[1], interval[1]);
+  }
+  const rec = recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  const partial = annotated[0] > rec.firstAt + HOUR_MS || annotated[1] < rec.lastAt - HOUR_MS;
+  return partial && annotated[0] < annotated[1] ? { ...rec, annotated } : rec;
+}
+
 /** A folder's home, recognised by the files in it (any folder name: a home nobody here has seen is evaluated too). */
 interface FoundHome {
   folder: string;
@@ -312,8 +411,39 @@ export function timezoneForFolder(dir: string, fallback: string): string {
   return zone;
 }
 
+/**
+ * How many residents the home is configured for: a `residents.txt` in its folder (a whole number from 1 to 10 on the
+ * first line) says so for a home of two or more (ARAS: a couple, two roommates), else one, as every shared recording.
+ * The rules read one resident unless configured otherwise (a mat held while a device fires in another room is then
+ * not taken for a mat stuck on: someone else may be up).
+ */
+export function residentsForFolder(dir: string): number {
+  const file = path.join(dir, 'residents.txt');
+  if (!fs.existsSync(file)) return 1;
+  const text = (fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10) {
+    throw new Error(`${file}: "${text}" is not a number of residents from 1 to 10`);
+  }
+  return n;
+}
+
+/** The recording's home configured for `n` residents (the first keeps the id a one-resident home has). */
+function withResidents(rec: HomeRecording, n: number): HomeRecording {
+  if (n === 1) return rec;
+  const residents = Array.from({ length: n }, (_, i) => ({ id: `${rec.id}-resident${i === 0 ? '' : i + 1}` }));
+  return { ...rec, home: { ...rec.home, residents } };
+}
+
 function findHome(dataDir: string, folder: string): FoundHome | undefined {
   const dir = path.join(dataDir, folder);
+  const found = findHomeFormat(dir, folder);
+  if (!found) return undefined;
+  const residents = residentsForFolder(dir);
+  return { folder, load: () => withResidents(found.load(), residents) };
+}
+
+function findHomeFormat(dir: string, folder: string): FoundHome | undefined {
   const id = homeIdForFolder(folder);
   const title = titleForFolder(folder);
   // House A's own format names its 14 sensors by number (eval/kasteren-data.ts): only that house is read so.
@@ -322,6 +452,15 @@ function findHome(dataDir: string, folder: string): FoundHome | undefined {
   if (fs.existsSync(path.join(dir, 'events.tsv')) && fs.existsSync(path.join(dir, 'sensors.tsv'))) {
     const zone = timezoneForFolder(dir, /^kasteren/i.test(folder) ? KASTEREN_BC_TIMEZONE : 'UTC');
     return { folder, load: () => loadKasterenBC(dir, id, title, zone) };
+  }
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  const uciSensors = files.find((f) => /_Sensors\.txt$/i.test(f));
+  const uciAdls =
+    uciSensors &&
+    files.find((f) => f.toLowerCase() === uciSensors.toLowerCase().replace(/_sensors\.txt$/, '_adls.txt'));
+  if (uciSensors && uciAdls) {
+    const zone = timezoneForFolder(dir, ORDONEZ_TIMEZONE);
+    return { folder, load: () => loadUciAdl(path.join(dir, uciSensors), path.join(dir, uciAdls), id, title, zone) };
   }
   const casas = path.join(dir, 'data');
   if (/^casas/i.test(folder) && fs.existsSync(casas) && fs.statSync(casas).isFile()) {
@@ -334,7 +473,8 @@ function findHome(dataDir: string, folder: string): FoundHome | undefined {
 /**
  * Every home whose files are present under `dataDir`: the shared homes first, in a fixed order, then any other folder
  * holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as Kasteren B and C;
- * a CASAS `data` file in a folder named `casas…`), in folder order.
+ * a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; a CASAS `data` file in a folder named
+ * `casas…`), in folder order.
  */
 export function loadHomes(dataDir: string): HomeRecording[] {
   if (!fs.existsSync(dataDir)) return [];

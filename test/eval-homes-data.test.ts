@@ -83,6 +83,15 @@ describe('homes dropped into the data folder', () => {
     expect(loadHomes(dir)[0]?.home.timezone).toBe('Europe/Amsterdam');
   });
 
+  it('configures a home for the residents its residents.txt names, and refuses a number that is none', () => {
+    writeTsvHome('two-of-us');
+    expect(loadHomes(dir)[0]?.home.residents).toHaveLength(1);
+    fs.writeFileSync(path.join(dir, 'two-of-us', 'residents.txt'), '2\n');
+    expect(loadHomes(dir)[0]?.home.residents.map((r) => r.id)).toEqual(['two-of-us-resident', 'two-of-us-resident2']);
+    fs.writeFileSync(path.join(dir, 'two-of-us', 'residents.txt'), 'two\n');
+    expect(() => loadHomes(dir)).toThrow(/residents\.txt: "two" is not a number of residents from 1 to 10/);
+  });
+
   it('refuses a timezone.txt that names no time zone, saying which file', () => {
     writeTsvHome('home-x', 'Mars/Olympus');
     expect(() => loadHomes(dir)).toThrow(/timezone\.txt: "Mars\/Olympus" is not an IANA time zone/);
