@@ -1009,26 +1009,6 @@ function afterChairMat(home: HomeState): boolean {
   return inactivity === undefined || !homeMayBeEmpty(home, inactivity);
 }
 
-/**
- * Until when, during the silence under way, a held state (a PIR or room presence sensor still on) said someone was
- * moving there: its `on` is believed for at most `presence.heldMaxMinutes` (`HomeState.presenceHeld`), and a silence
- * cannot begin before that word ends. Its clearing is activity and begins the silence itself; a state held longer is
- * believed until `heldSince + heldMaxMinutes`, then taken for stuck or a lost `off`, and the silence is counted from
- * there (session 37). Before, it was counted from the trigger that began the hold: a PIR held 29 min, then clearing,
- * began a silence at its clearing, while one held 31 min had its silence counted from its `on`, 30 min earlier (Ordonez
- * A, 1 Dec 2011: the basin PIR on at 16:26, the resident back at the television, the PIR clearing at 17:27 after the
- * evening wash; a possible-fall at 43 min, 17 min after the hold stopped being believed). A hold that began before
- * the silence by more than `heldMaxMinutes` (a PIR stuck for days) moves nothing. What it costs: a collapse just after
- * a PIR's `on` whose `off` is lost is called up to `heldMaxMinutes` later.
- */
-function heldWordEnds(home: HomeState, at: number): number {
-  const believedMs = home.params.presence.heldMaxMinutes * MINUTE_MS;
-  let end = home.lastActivityAt;
-  for (const d of home.devices.values())
-    if (d.reportsHeld && !Number.isNaN(d.heldSince)) end = Math.max(end, Math.min(at, d.heldSince + believedMs));
-  return end;
-}
-
 /** A saved `doorEndedDoubt` (JSON: anything), or none. */
 function loadDoorEndedDoubt(saved: unknown): ReturnWatch['doorEndedDoubt'] {
   const d = saved as { at?: unknown; again?: unknown; deviceId?: unknown; from?: unknown } | null | undefined;
@@ -1161,13 +1141,6 @@ export const possibleFallDefinition = {
             home.armed['possible-fall']?.ms ?? home.params.possibleFall.floorMinutes * MINUTE_MS,
           ),
       );
-      return;
-    }
-    // A held state believed during the silence (on at most `presence.heldMaxMinutes`): the silence begins where that
-    // word ends, not at the trigger that began it (`heldWordEnds`, session 37).
-    const due = heldWordEnds(home, at) + (home.armed['possible-fall']?.ms ?? 0);
-    if (due > at) {
-      ctx.arm(home.timers['possible-fall'], due);
       return;
     }
     ctx.raise(home, 'possible-fall', 'high', at, {

@@ -62,10 +62,7 @@ function ghostAfterLateBedtime(h: Harness, day: number): number {
   return kitchenGhost(h, day);
 }
 
-/**
- * The kitchen PIR alone at 06:13:02 and 06:17:30, a pulse or two each time, each cleared (as B's were: 06:13:02-06:13:06,
- * 06:17:30-06:17:35). Until session 37 the second pulse was left held on, which `heldWordEnds` now believes for 30 min.
- */
+/** The kitchen PIR alone at 06:13:02 and 06:17:30, a pulse or two each time. */
 function kitchenGhost(h: Harness, day: number): number {
   for (const [m, s] of [
     [13, 2],
@@ -74,7 +71,6 @@ function kitchenGhost(h: Harness, day: number): number {
     h.at(at(day, 6, m, s) - h.clock.now(), 'kitchen-pir', 'motion', true);
     h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', false);
     h.at(2 * SECOND_MS, 'kitchen-pir', 'motion', true);
-    h.at(SECOND_MS, 'kitchen-pir', 'motion', false);
   }
   return h.clock.now();
 }
