@@ -127,7 +127,11 @@ export const bathroomDefinition = {
       shutInForNight(home, at) === undefined
     ) {
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
-      ctx.arm(home.timers.bathroom, bathroomDeadline(home, home.bathroomEnteredAt));
+      // Not before this activity: a visit already past its deadline (its call held back while another of the family was
+      // open in the silence before, which this activity cleared) is called now, not stamped at the deadline, minutes
+      // before the report that made it due (session 37; Ordonez A, 1 Dec 2011: possible-fall at 17:09, the basin PIR's
+      // clearing at 17:27:13 cleared it, and bathroom-too-long came stamped 17:14:44).
+      ctx.arm(home.timers.bathroom, Math.max(at, bathroomDeadline(home, home.bathroomEnteredAt)));
       return;
     }
     if (!Number.isNaN(home.bathroomEnteredAt)) {
