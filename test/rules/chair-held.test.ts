@@ -99,6 +99,28 @@ describe('a chair mat that holds: someone sitting, judged on the sittings of tha
     expect(first!.minutes).toBeCloseTo(188.584, 2);
   });
 
+  it('a seat stuck on while the resident goes about elsewhere: the day is judged as if it were not there', () => {
+    const run = (stuck: boolean): { kind: string; minutes: number } | undefined => {
+      const h = new Harness(CONFIG, MONDAY + 6 * HOUR_MS);
+      h.at(0, 'front', 'contact', true);
+      h.at(0, 'bed', 'occupancy', true);
+      for (let d = 0; d < 2; d++) day(h, d, 60);
+      h.clock.advanceTo(MONDAY + 2 * DAY_MS + 7 * HOUR_MS);
+      h.at(0, 'bed', 'occupancy', false);
+      // 10:00: the seat reads occupied and stays so (stuck), while the resident is in the kitchen all day.
+      h.clock.advanceTo(MONDAY + 2 * DAY_MS + 10 * HOUR_MS);
+      if (stuck) h.at(0, 'chair', 'occupancy', true);
+      while (h.clock.now() < MONDAY + 2 * DAY_MS + 16 * HOUR_MS) h.at(15 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+      h.at(MINUTE_MS, 'kettle', 'power', 2000);
+      const last = h.clock.now();
+      h.advanceBy(12 * HOUR_MS);
+      return firstAfter(h, last);
+    };
+    const without = run(false);
+    expect(without?.kind).toBe('inactivity');
+    expect(run(true)).toEqual(without);
+  });
+
   it("after a fortnight: the mat's own days bound the sitting (short sitter called sooner than the day value)", () => {
     // Sittings of 50-100 min, one a day, for 20 days.
     const sits = [50, 70, 90, 60, 100, 80, 65];
