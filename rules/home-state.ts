@@ -4,7 +4,7 @@ import { isWorn, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
-import { DAY_MS, HOUR_MS } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 import { resolveRuleParams, type RuleParams } from './params.js';
 import { SilenceEnds, type SilenceEndsState } from './silence-ends.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition, type RuleRegistry } from './registry.js';
@@ -71,6 +71,16 @@ export function roomContextOf(room: string): string {
 }
 
 const LIVING_DAYS_KEPT = 60;
+/** A chair mat's days of sittings kept (`DeviceState.sittingDays`): two months of habits, as night stillness's nights. */
+export const SITTING_DAYS_KEPT = 60;
+
+/** The day under way of a chair mat's sittings joins the days kept (`HomeState.noteSitting`). */
+function closeSittingDay(device: DeviceState): void {
+  if (device.sittingDay < 0 || device.sittingDayMs <= 0) return;
+  device.sittingDays.push(Math.round(device.sittingDayMs / MINUTE_MS));
+  if (device.sittingDays.length > SITTING_DAYS_KEPT) device.sittingDays.shift();
+  device.sittingDayMs = 0;
+}
 /**
  * A device that reports day after day (`HomeState.deviceDead`): heard on this many days at least, and never silent
  * for more than `DAILY_DEVICE_GAP_DAYS` of the home's living days in a row; it is dead once silent for
@@ -126,6 +136,15 @@ export interface DeviceState {
    * before one. A mat that pulses counts a press that lasts longer than this as stillness (`rules/inactivity.ts`).
    */
   matRestMaxMs: number;
+  /**
+   * A chair mat's sittings, by local day (`HomeState.noteSitting`): the longest sitting of each finished day it was sat
+   * on (minutes, oldest first, the latest `SITTING_DAYS_KEPT`); the day under way (local day number, -1 before any) and
+   * its longest sitting so far (ms). A sitting is a press as `matRestMaxMs` counts one: not brief, the resident not
+   * seen elsewhere meanwhile, shorter than `presence.matHeldMaxHours`.
+   */
+  sittingDays: number[];
+  sittingDay: number;
+  sittingDayMs: number;
   /** Since when a mat says someone rests on it (renewed by each report of a mat that pulses); NaN when not. */
   restSince: number;
   /** The resident was seen in another room since the mat's last report: its state is not them (single resident). */
@@ -179,7 +198,11 @@ export interface DeviceSnapshot {
   /** The shortest held state it reported (absent before one, and in older snapshots). */
   holdMinMs?: number;
   /** A mat's holds and resting evidence (absent for other devices). */
-  mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'> & { matRestMaxMs?: number };
+  mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'> & {
+    matRestMaxMs?: number;
+    /** A chair mat's sittings by day (`DeviceState.sittingDays`...); absent before one and before session 37. */
+    sittings?: { days: number[]; day: number; ms: number };
+  };
   /** The slices of the rules that heard from it, by rule name. */
   rules?: Record<string, SavedSlice>;
   /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
@@ -438,6 +461,9 @@ export class HomeState {
       matHolds: 0,
       matBriefHolds: 0,
       matRestMaxMs: 0,
+      sittingDays: [],
+      sittingDay: -1,
+      sittingDayMs: 0,
       restSince: NaN,
       restVoid: false,
       roomContext: room === undefined ? undefined : roomContextOf(room),
@@ -531,6 +557,29 @@ export class HomeState {
   /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
   matPulses(device: DeviceState): boolean {
     return device.matHolds >= MAT_MIN_HOLDS && 2 * device.matBriefHolds > device.matHolds;
+  }
+
+  /**
+   * A sitting of `ms` on chair mat `device` that began at `since` ended: the day it began keeps its longest, and a day
+   * before it joins the days kept (`DeviceState.sittingDays`). A sitting older than the day under way counts for it.
+   */
+  noteSitting(device: DeviceState, since: number, ms: number): void {
+    const day = this.zone.dayNumber(since);
+    if (day > device.sittingDay) {
+      closeSittingDay(device);
+      device.sittingDay = day;
+    }
+    device.sittingDayMs = Math.max(device.sittingDayMs, ms);
+  }
+
+  /**
+   * The longest sitting of each day chair mat `device` was sat on, in minutes, as known at `at`: the finished days, and
+   * the day under way's once `at` is on a later local day (its sittings are all in).
+   */
+  sittingDaysAt(device: DeviceState, at: number): number[] {
+    const days = device.sittingDays;
+    if (device.sittingDay < 0 || device.sittingDayMs <= 0 || this.zone.dayNumber(at) <= device.sittingDay) return days;
+    return [...days, Math.round(device.sittingDayMs / MINUTE_MS)];
   }
 
   /** The resident was seen in `room`: with one resident, mats elsewhere no longer say anyone rests on them. */
@@ -815,6 +864,9 @@ export class HomeState {
           matHolds: d.matHolds,
           matBriefHolds: d.matBriefHolds,
           ...(d.matRestMaxMs > 0 ? { matRestMaxMs: d.matRestMaxMs } : {}),
+          ...(d.sittingDay >= 0
+            ? { sittings: { days: [...d.sittingDays], day: d.sittingDay, ms: d.sittingDayMs } }
+            : {}),
           restSince: d.restSince,
           restVoid: d.restVoid,
         };
@@ -1033,6 +1085,13 @@ export class HomeState {
         device.matBriefHolds = num(d.mat.matBriefHolds) || 0;
         // Absent in older snapshots: no lie-in seen yet (the next one is learned when it ends).
         device.matRestMaxMs = num(d.mat.matRestMaxMs) || 0;
+        // Absent before session 37 and before a sitting: none known yet (learned from the next ones).
+        const sittings = d.mat.sittings;
+        device.sittingDays = Array.isArray(sittings?.days)
+          ? sittings.days.filter((m): m is number => typeof m === 'number' && m > 0).slice(-SITTING_DAYS_KEPT)
+          : [];
+        device.sittingDay = Number.isInteger(sittings?.day) && sittings!.day >= 0 ? sittings!.day : -1;
+        device.sittingDayMs = device.sittingDay >= 0 ? Math.max(0, num(sittings?.ms) || 0) : 0;
         device.restSince = num(d.mat.restSince);
         device.restVoid = (d.mat.restVoid as unknown) === true; // saved JSON: anything but true is false
       }

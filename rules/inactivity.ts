@@ -14,6 +14,8 @@ import {
   loneDeviceChattered,
   shutInForNight,
 } from './possible-fall.js';
+import { studentUpper } from './night-stillness.js';
+import type { RuleParams } from './params.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
 
@@ -269,6 +271,60 @@ export function homeMayBeEmpty(home: HomeState, state: InactivitySlice): boolean
 }
 
 /**
+ * How long a chair mat's sittings normally last, from the longest sitting of each day it was sat on (minutes, oldest
+ * first), in ms: taken as log-normal across days, the upper prediction bound for the next day at
+ * `possibleFall.stillNightPercent` (as night stillness bounds a night's longest still spell, `nightStillnessMs`): a
+ * resident whose days vary much, or few days seen, get a long one. Not floored at the longest day seen: one sitting
+ * far past the rest is weighed with them, not kept as the allowance for two months. NaN before
+ * `inactivity.sittingMinDays` days (0: never).
+ */
+export function sittingBoundMs(params: RuleParams, dayMinutes: readonly number[]): number {
+  const n = dayMinutes.length;
+  const minDays = params.inactivity.sittingMinDays;
+  if (!(minDays > 0) || n < Math.max(2, minDays)) return NaN;
+  const logs = dayMinutes.map((m) => Math.log(Math.max(1, m)));
+  const mean = logs.reduce((s, x) => s + x, 0) / n;
+  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
+  const z = studentUpper(params.possibleFall.stillNightPercent / 100, n - 1);
+  return Math.round(Math.exp(mean + z * sd * Math.sqrt(1 + 1 / n)) * MINUTE_MS);
+}
+
+/**
+ * The allowance of a silence that begins as the resident sits down on a chair mat that holds (it reports on when sat
+ * on and off when left, one interval a sitting: `matPulses` false), and where it came from. Such a mat says nothing
+ * more until the resident gets up: the silence is the sitting, and the mat's sittings are its measure. Undefined where
+ * a later movement was seen since the press (`HomeState.sightingDeviceId` not the mat: a PIR that sees the resident
+ * shift in the chair; the silence is then stillness within a sitting, the `in-chair` context's), where none is
+ * held on with the resident on it (`restsOn`: a mat stuck past `presence.matHeldMaxHours`, or contradicted by the
+ * resident seen in another room, rests nobody and keeps its handling), or the resident is in bed. Issue 11 (section
+ * 4): "a chair or couch mat occupied for five hours is someone watching television"; presence from a mat is strong
+ * evidence. Until the mat has sittings on `inactivity.sittingMinDays` days, `inactivity.coldStartSittingMinutes`
+ * (source `cold-start`: a floor under the chair's threshold as before, so an evening sitting that runs into the night
+ * keeps the night allowance and what the `in-chair` context makes of it); then the mat's own days (`sittingBoundMs`,
+ * source `learned`: the measure, whatever the hour). A mat that pulses (a press a movement: Kasteren's) says
+ * nothing of how long a sitting lasts, and is judged as before (the `in-chair` context). With two such mats held, the
+ * longer allowance.
+ */
+export function sittingAllowance(home: HomeState, start: number): Threshold | undefined {
+  if (home.bedOccupied || !home.chairOccupied) return undefined;
+  const p = home.params.inactivity;
+  let best: Threshold | undefined;
+  for (const d of home.devices.values()) {
+    if (d.kind !== 'chair' || Number.isNaN(d.heldSince) || !home.restsOn(d, start) || home.matPulses(d)) continue;
+    // The silence began as the resident sat down: the mat is the last thing that placed them (a PIR clearing behind
+    // them is no sighting). After a later movement seen in the chair (a PIR there, a door), it is stillness within a
+    // sitting, not a sitting: judged as before.
+    if (home.sightingDeviceId !== d.id) continue;
+    const learnedMs = sittingBoundMs(home.params, home.sittingDaysAt(d, start));
+    const t: Threshold = Number.isNaN(learnedMs)
+      ? { ms: p.coldStartSittingMinutes * MINUTE_MS, source: 'cold-start' }
+      : { ms: learnedMs, source: 'learned' };
+    if (best === undefined || t.ms > best.ms) best = t;
+  }
+  return best;
+}
+
+/**
  * The threshold of a silence that started at `start`, and where it came from (`bedroomAt`: when the bedroom last
  * reported, NaN when unknown; `bedStillFrom`: `stillInBedFrom(home, start)`, for a caller that has it already).
  */
@@ -320,10 +376,17 @@ function thresholdOf(
   const { ms: prior, morningStillMs } = coldStart(home, start, bedroomAt, stillFrom);
   const floorMs = p.floorMinutes * MINUTE_MS;
   let t: Threshold | undefined;
+  // Sitting on a chair mat that holds, its own days known: they are the measure; the silences learned in the chair at
+  // this hour (`in-chair`, pooled by hour from few sittings) may only lengthen it.
+  const sitting = sittingAllowance(home, start);
+  if (sitting?.source === 'learned') {
+    const inChair = learnedOrPrior(home, IN_CHAIR, start, sitting.ms, sitting.source, floorMs);
+    t = inChair.ms > sitting.ms ? inChair : sitting;
+  }
   // A press still on: the home's still periods in bed were learned after releases, never with the mat pressed (a
   // lie-in on it: Kasteren C held one 3.8 h on a morning), so they do not shorten it; the prior stands (the still
   // allowance at night, the morning check with its grace by day).
-  if (pressStillOn) t = { ms: prior, source: 'cold-start' };
+  else if (pressStillOn) t = { ms: prior, source: 'cold-start' };
   else if (!Number.isNaN(stillFrom)) {
     t = learnedOrPrior(home, IN_BED_STILL, start, prior, 'cold-start', floorMs);
     if (t.ms === prior) t = undefined;
@@ -337,6 +400,8 @@ function thresholdOf(
   if (!onMat && (t === undefined || t.ms === prior))
     t = learnedOrPrior(home, 'home', start, prior, 'cold-start', floorMs);
   t ??= { ms: prior, source: 'cold-start' };
+  // Sitting on a chair mat that holds, its days not known yet: five hours in the chair is television, not a collapse.
+  if (sitting?.source === 'cold-start' && t.ms < sitting.ms) t = sitting;
   // The silence began with a door, cupboard or fridge opening, and it stands open: closing it would be activity, so
   // no silence from that opening can outlast the opening itself, and this home's silences after its openings (its own
   // record, `openedContext`) bound how long a silence from it can normally last, whatever the room or the hour says:

@@ -108,6 +108,22 @@ export interface RuleParams {
      * `noMorningActivity.priorMornings`; chosen before any held-out figure (eval/README.md, tenth round).
      */
     nightSeenMinSilences: number;
+    /**
+     * A silence that begins with the resident sitting on a chair mat that holds (reports on when sat on and off when
+     * left, not each movement: `HomeState.matPulses` false) is someone watching television, reading, dozing: issue 11
+     * (section 4), "a chair or couch mat occupied for five hours is someone watching television". Until the mat's own
+     * sittings say how long this resident sits (`sittingMinDays`), such a silence is allowed at least this long: five
+     * hours with the learned margins (`learned.marginPercent` 10 %, `learned.marginMinutes` 10), 340 min. Decided from
+     * the issue's words, not on any home's figures (eval/README.md, twenty-second round).
+     */
+    coldStartSittingMinutes: number;
+    /**
+     * Once a chair mat that holds has had sittings on this many local days, its own record sets its allowance: the
+     * longest sitting of each day, taken as log-normal across days, at its upper prediction bound for the next day at
+     * `possibleFall.stillNightPercent` (the law night stillness uses for a night's longest still spell). 0: never (the
+     * cold-start allowance stays). A fortnight, as `possibleFall.stillMinNights`.
+     */
+    sittingMinDays: number;
     preAlertMinutes: number;
   };
   possibleFall: {
@@ -199,6 +215,8 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     coldStartNightMinutes: 600,
     coldStartStillInBedMinutes: 300,
     nightSeenMinSilences: 7,
+    coldStartSittingMinutes: 340,
+    sittingMinDays: 14,
     preAlertMinutes: 10,
   },
   // afterActivityPercent: tuned on the first learned week of Kasteren house A only (eval/README.md).
@@ -296,6 +314,8 @@ export const RULE_PARAM_BOUNDS: {
     coldStartNightMinutes: [0, MAX_RULE_MINUTES, upToADay],
     coldStartStillInBedMinutes: [0, MAX_RULE_MINUTES, upToADay],
     nightSeenMinSilences: [0, 365, 'silences; 0: never'],
+    coldStartSittingMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    sittingMinDays: [0, 365, 'days; 0: never (the cold-start allowance stays)'],
     preAlertMinutes: [0, 60, 'minutes before the alert; an hour at most'],
   },
   possibleFall: {

@@ -29,8 +29,10 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
   const heldMs = ts - device.heldSince;
   const brief = heldMs < home.params.presence.matPulseSeconds * 1000;
   // A long press the resident was not seen out of (a lie-in, not a stuck mat): a press on this mat can last that long.
-  if (!brief && !voided && heldMs < home.params.presence.matHeldMaxHours * HOUR_MS && heldMs > device.matRestMaxMs)
-    device.matRestMaxMs = heldMs;
+  const rest = !brief && !voided && heldMs < home.params.presence.matHeldMaxHours * HOUR_MS;
+  if (rest && heldMs > device.matRestMaxMs) device.matRestMaxMs = heldMs;
+  // On a chair mat, a sitting: its day keeps its longest (a chair mat that holds is judged on them, inactivity.ts).
+  if (rest && device.kind === 'chair') home.noteSitting(device, device.heldSince, heldMs);
   if (device.matHolds >= MAT_HOLDS_KEPT) {
     device.matHolds >>= 1;
     device.matBriefHolds >>= 1;
