@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { outOfRange } from '../hub/ingest.js';
 import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { durationMs, listTrials, readRecording, type Trial } from './mobifall-data.js';
@@ -76,6 +77,11 @@ export interface UnseenResults {
   unusable: string[];
   /** Rows dropped while parsing, summed over the files run. */
   dropped: { skipped: number; outOfOrder: number; outOfRange: number; sharedStamp: number };
+  /**
+   * Messages the hub's ingest refuses (an axis beyond ±64 g: `outOfRange` in hub/ingest.ts), not given to the detector,
+   * as on the hub: UMAFall subject 13's SensorTags read 100–316 g on one axis in single samples.
+   */
+  rejectedMessages: number;
 }
 
 export interface UnseenOptions {
@@ -166,9 +172,17 @@ function runAll(
   files: (() => LoadedTrial[])[],
   conditions: UnseenCondition[],
   params: RuleParams['fall'],
-  rows: UnseenRow[],
+  results: UnseenResults,
   onDone: (i: number) => void,
 ): void {
+  const rows = results.rows;
+  // What the hub's ingest lets through to the rules: a message it refuses never reaches the detector.
+  const accepted = (messages: AccelMessage[]): AccelMessage[] =>
+    messages.filter((m) => {
+      const refused = outOfRange('accel', m.value) !== undefined;
+      if (refused) results.rejectedMessages++;
+      return !refused;
+    });
   const byRow = new Map<string, { dataset: string; placement: string; group: string; figures: WearableFigures[] }>();
   const startTs = Date.UTC(2022, 6, 20, 12);
   files.forEach((load, i) => {
@@ -188,7 +202,7 @@ function runAll(
           isFall: trial.isFall,
           walking: trial.walking,
           durationMs: trial.durationMs,
-          ...outcomeOf(runTrial(params, { messages: messagesOf(trial, condition, startTs) })),
+          ...outcomeOf(runTrial(params, { messages: accepted(messagesOf(trial, condition, startTs)) })),
         });
       });
     }
@@ -256,6 +270,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
     absent: [],
     unusable: [],
     dropped: { skipped: 0, outOfOrder: 0, outOfRange: 0, sharedStamp: 0 },
+    rejectedMessages: 0,
   };
   const pick = <T>(list: T[]): T[] => list.filter((_, i) => i % every === 0);
   const absent = (root: string): boolean => {
@@ -270,7 +285,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
       trials.map((t) => () => [loadMobifall(t)]),
       conditions,
       params,
-      results.rows,
+      results,
       (done) => options.onProgress?.('MobiFall (unseen subjects)', done, trials.length),
     );
   }
@@ -305,7 +320,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
         },
       ];
     });
-    runAll(loaders, conditions, params, results.rows, (done) =>
+    runAll(loaders, conditions, params, results, (done) =>
       options.onProgress?.(`SmartFallMM ${placement}`, done, trials.length),
     );
   }
@@ -357,7 +372,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
       }
       return out;
     });
-    runAll(loaders, conditions, params, results.rows, (done) => options.onProgress?.('UMAFall', done, trials.length));
+    runAll(loaders, conditions, params, results, (done) => options.onProgress?.('UMAFall', done, trials.length));
   }
   return results;
 }
@@ -392,7 +407,8 @@ export function formatUnseenTable(results: UnseenResults, options: { details?: b
   lines.push(
     `(rows dropped while parsing the files run: ${d.skipped} not numeric, ${d.outOfOrder} not moving time forward, ` +
       `${d.outOfRange} beyond ±16 g; ${d.sharedStamp} kept and spread (a stamp shared with the row above); ` +
-      `files or sensors not run: ${results.unusable.length})`,
+      `files or sensors not run: ${results.unusable.length}; messages the hub's ingest refuses (an axis beyond ±64 g), ` +
+      `not given to the detector: ${results.rejectedMessages})`,
   );
   if (options.details) for (const u of results.unusable) lines.push(`- not run: ${u}`);
   for (const dir of results.absent)

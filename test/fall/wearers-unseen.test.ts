@@ -249,6 +249,26 @@ describe('the unseen-wearers evaluation on generated files', () => {
   });
 });
 
+describe("the unseen-wearers evaluation and the hub's ingest", () => {
+  it('gives the detector only the messages the hub accepts: one beyond ±64 g is refused and counted', () => {
+    const uma = path.join(dir, 'umafall', 'UMAFall_Dataset');
+    fs.mkdirSync(uma, { recursive: true });
+    const samples = render([walking(12)], 20);
+    // A corrupted sample, as UMAFall subject 13's SensorTags have (100–316 g on one axis).
+    samples[130] = [115, -1, 0];
+    fs.writeFileSync(
+      path.join(uma, 'UMAFall_Subject_13_ADL_Walking_1_2016-06-06_16-49-04.csv'),
+      umafallCsv([{ id: 1, samples, rateHz: 20 }]),
+    );
+    const asRecorded = UNSEEN_CONDITIONS.filter((c) => c.asRecorded);
+    const results = evaluateUnseen(dir, { datasets: ['umafall-chest'], conditions: asRecorded });
+    expect(results.rejectedMessages).toBe(1);
+    expect(results.rows.map((r) => [r.figures.adlTrials, r.figures.adlTrialsClean, r.figures.walkingMs > 0])).toEqual([
+      [1, 1, true],
+    ]);
+  });
+});
+
 const realDir =
   process.env.WEARERS_UNSEEN_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data/wearers-unseen');
 const umafallPresent = fs.existsSync(path.join(realDir, 'umafall', 'UMAFall_Dataset'));
