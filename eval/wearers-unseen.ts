@@ -20,6 +20,13 @@ import {
   unusableReason,
   type SmartfallPlacement,
 } from './smartfallmm-data.js';
+import {
+  FALLALLD_RATE_HZ,
+  FALLALLD_WALKING,
+  listFallalldTrials,
+  readFallalldRecording,
+  type FallalldPosition,
+} from './fallalld-data.js';
 import { listUmafallTrials, readUmafallFile, UMAFALL_WALKING, type UmafallPosition } from './umafall-data.js';
 
 /**
@@ -50,7 +57,10 @@ export type UnseenDataset =
   | 'umafall-waist'
   | 'umafall-chest'
   | 'umafall-pocket'
-  | 'umafall-wrist';
+  | 'umafall-wrist'
+  | 'fallalld-neck'
+  | 'fallalld-waist'
+  | 'fallalld-wrist';
 export const ALL_UNSEEN_DATASETS: UnseenDataset[] = [
   'mobifall',
   'smartfall-hip',
@@ -59,6 +69,9 @@ export const ALL_UNSEEN_DATASETS: UnseenDataset[] = [
   'umafall-chest',
   'umafall-pocket',
   'umafall-wrist',
+  'fallalld-neck',
+  'fallalld-waist',
+  'fallalld-wrist',
 ];
 
 export interface UnseenRow {
@@ -97,6 +110,7 @@ export interface UnseenOptions {
 export const MOBIFALL_FULL_DIR = 'mobifall-full';
 export const SMARTFALLMM_DIR = 'smartfallmm';
 export const UMAFALL_DIR = 'umafall/UMAFall_Dataset';
+export const FALLALLD_DIR = 'fallalld/FallAllD';
 
 /**
  * A recording's own samples as a wearable reporting its rate would send them: messages of up to 1 s, each stamped at
@@ -259,6 +273,12 @@ const UMAFALL_PLACEMENTS: Record<UmafallPosition, string> = {
   wrist: 'wrist (SensorTag, ~20 Hz): not the product’s placement',
 };
 
+const FALLALLD_PLACEMENTS: Record<FallalldPosition, string> = {
+  neck: 'neck (pendant, 238 Hz, ±8 g)',
+  waist: 'waist (238 Hz, ±8 g)',
+  wrist: 'wrist (238 Hz, ±8 g): not the product’s placement',
+};
+
 /** Run every dataset present under `dataDir` (copies of the public repositories, never in this repository). */
 export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): UnseenResults {
   const params = options.params ?? DEFAULT_RULE_PARAMS.fall;
@@ -374,6 +394,46 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
     });
     runAll(loaders, conditions, params, results, (done) => options.onProgress?.('UMAFall', done, trials.length));
   }
+  const fallalldPositions = (Object.keys(FALLALLD_PLACEMENTS) as FallalldPosition[]).filter((p) =>
+    datasets.includes(`fallalld-${p}`),
+  );
+  const fallRoot = path.join(dataDir, FALLALLD_DIR);
+  if (fallalldPositions.length > 0 && !absent(fallRoot)) {
+    const trials = pick(listFallalldTrials(fallRoot, fallalldPositions));
+    const loaders = trials.map((t) => (): LoadedTrial[] => {
+      const rec = readFallalldRecording(t.file);
+      results.dropped.skipped += rec.skippedRows;
+      const name = `FallAllD ${path.basename(t.file)}`;
+      const why =
+        rec.tMs.length < 2
+          ? 'fewer than 2 samples'
+          : (rec.tMs.at(-1) ?? 0) < 1000
+            ? 'shorter than 1 s'
+            : t.isFall
+              ? fallNotRecordedReason({ ...rec, nominalRateHz: FALLALLD_RATE_HZ, outOfOrderRows: 0, outOfRangeRows: 0 })
+              : null;
+      if (why) {
+        results.unusable.push(`${name}: ${why}`);
+        return [];
+      }
+      return [
+        {
+          label: path.basename(t.file, '_A.dat'),
+          dataset: 'FallAllD',
+          placement: FALLALLD_PLACEMENTS[t.position],
+          group: t.isFall ? fallGroup('', rec) : 'daily activities',
+          isFall: t.isFall,
+          walking: FALLALLD_WALKING.includes(t.activity),
+          durationMs: rec.tMs.at(-1) ?? 0,
+          ...rec,
+          recordedRateHz: FALLALLD_RATE_HZ,
+          nativeRateHz: FALLALLD_RATE_HZ,
+          gridRateHz: FALLALLD_RATE_HZ,
+        },
+      ];
+    });
+    runAll(loaders, conditions, params, results, (done) => options.onProgress?.('FallAllD', done, trials.length));
+  }
   return results;
 }
 
@@ -417,12 +477,12 @@ export function formatUnseenTable(results: UnseenResults, options: { details?: b
 }
 
 const USAGE = `usage: node dist/eval/wearers-unseen.js [--data DIR] [--only=DATASET] [--every=N] [--details]
-  --data DIR      folder holding mobifall-full/, smartfallmm/ and umafall/UMAFall_Dataset/ (copies of the public
+  --data DIR      folder holding mobifall-full/, smartfallmm/, umafall/UMAFall_Dataset/ and fallalld/FallAllD/ (copies of the public
                   repositories, docs/fall-detection.md "Seventeenth round"; default ../shared/data/wearers-unseen)
-  --only=DATASET  mobifall, smartfall-hip, smartfall-wrist, umafall-waist, umafall-chest, umafall-pocket or
-                  umafall-wrist (repeatable; default all)
-  --every=N    every N-th trial only (a quick look)
-  --details    list the missed falls, the false-alarm trials and the files not run`;
+  --only=DATASET  mobifall, smartfall-hip, smartfall-wrist, umafall-waist, umafall-chest, umafall-pocket,
+                  umafall-wrist, fallalld-neck, fallalld-waist or fallalld-wrist (repeatable; default all)
+  --every=N       every N-th trial only (a quick look)
+  --details       list the missed falls, the false-alarm trials and the files not run`;
 
 function main(): void {
   const args = process.argv.slice(2);

@@ -12,6 +12,7 @@ import {
   unusableReason,
 } from '../../eval/smartfallmm-data.js';
 import { listUmafallTrials, readUmafallFile, spreadSharedStamps } from '../../eval/umafall-data.js';
+import { listFallalldTrials, readFallalldRecording } from '../../eval/fallalld-data.js';
 import {
   asRecordedMessages,
   evaluateUnseen,
@@ -181,6 +182,24 @@ describe('UMAFall loader', () => {
     expect(listUmafallTrials(dir).map((t) => [t.subject, t.activity, t.trialNo, t.isFall])).toEqual([
       [2, 'forwardFall', 5, true],
       [11, 'Sitting_GettingUpOnAChair', 3, false],
+    ]);
+  });
+});
+
+describe('FallAllD loader', () => {
+  it('reads counts at 238 Hz into g (0.244 mg per count), skipping other rows, and lists a position by its device', () => {
+    fs.writeFileSync(path.join(dir, 'S05_D1_A101_T02_A.dat'), '4098,0,0\n0,-4098,0\nx,1,2\n1,2\n0,0,-8196\n');
+    for (const name of ['S05_D3_A020_T01_A.dat', 'S05_D2_A006_T01_A.dat', 'S05_D1_A101_T02_G.dat'])
+      fs.writeFileSync(path.join(dir, name), '0,0,4098\n');
+    const rec = readFallalldRecording(path.join(dir, 'S05_D1_A101_T02_A.dat'));
+    expect(rec.x[0]).toBeCloseTo(1, 3);
+    expect(rec.y[1]).toBeCloseTo(-1, 3);
+    expect(rec.z[2]).toBeCloseTo(-2, 3);
+    expect(rec.tMs[2]).toBeCloseTo(2000 / 238, 6);
+    expect(rec.skippedRows).toBe(2);
+    expect(listFallalldTrials(dir, ['neck', 'waist']).map((t) => [t.position, t.activity, t.isFall])).toEqual([
+      ['neck', 101, true],
+      ['waist', 20, false],
     ]);
   });
 });
