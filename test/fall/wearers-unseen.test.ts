@@ -319,3 +319,23 @@ describe.skipIf(!umafallPresent || !smartfallPresent)('the detector on wearers n
       expect(r.figures.adlTrialsClean / r.figures.adlTrials, r.condition.name).toBeGreaterThanOrEqual(0.99);
   });
 });
+
+const fallalldPresent = fs.existsSync(path.join(realDir, 'fallalld', 'FallAllD'));
+if (!fallalldPresent) console.log(`FallAllD absent at ${realDir}: its floors are skipped (WEARERS_UNSEEN_DATA).`);
+
+describe.skipIf(!fallalldPresent)('the detector on FallAllD, a pendant and a waist nobody tuned on (real set)', () => {
+  it('keeps its (unseen) figures on every third trial, as recorded and at 20 Hz', () => {
+    const conditions = UNSEEN_CONDITIONS.filter((c) => c.asRecorded || (c.rateHz === 20 && !c.irregular && !c.harsh));
+    const results = evaluateUnseen(realDir, { datasets: ['fallalld-neck', 'fallalld-waist'], conditions, every: 3 });
+    // Session 37: neck 92.3 % of falls that end down, 95.8–96.5 % of daily activities; waist 93.6–94.5 %, 94.6–96.4 %.
+    for (const r of results.rows.filter((row) => /falls whose recording does not end/.test(row.group)))
+      expect(r.figures.fallsCaught / r.figures.falls, `${r.placement}, ${r.condition.name}`).toBeGreaterThanOrEqual(
+        0.91,
+      );
+    for (const r of results.rows.filter((row) => /daily activities/.test(row.group)))
+      expect(
+        r.figures.adlTrialsClean / r.figures.adlTrials,
+        `${r.placement}, ${r.condition.name}`,
+      ).toBeGreaterThanOrEqual(0.93);
+  });
+});
