@@ -10,6 +10,12 @@ export type FallalldPosition = keyof typeof FALLALLD_DEVICES;
 export const FALLALLD_RATE_HZ = 238;
 export const FALLALLD_G_PER_COUNT = 0.000244;
 
+/**
+ * The fall kinds FallAllD names "with recovery" (the participant gets up: "rec.", and 124's "rev."): the product raises
+ * an `info` record for them by design, not a call-out. The others end down (on the floor, on a bed, against a wall).
+ */
+export const FALLALLD_WITH_RECOVERY = [102, 104, 106, 108, 110, 116, 118, 120, 122, 124, 126, 128];
+
 export interface FallalldTrial {
   file: string;
   subject: number;

@@ -23,6 +23,7 @@ import {
 import {
   FALLALLD_RATE_HZ,
   FALLALLD_WALKING,
+  FALLALLD_WITH_RECOVERY,
   listFallalldTrials,
   readFallalldRecording,
   type FallalldPosition,
@@ -421,7 +422,13 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
           label: path.basename(t.file, '_A.dat'),
           dataset: 'FallAllD',
           placement: FALLALLD_PLACEMENTS[t.position],
-          group: t.isFall ? fallGroup('', rec) : 'daily activities',
+          // FallAllD labels its falls with recovery: its own label, not the recording's last second, splits them (a
+          // fall from a bed starts and ends lying; a slide down a wall ends sitting upright).
+          group: !t.isFall
+            ? 'daily activities'
+            : FALLALLD_WITH_RECOVERY.includes(t.activity)
+              ? 'falls "with recovery" (the dataset\'s label: the wearer gets up; an info record by design)'
+              : 'falls without recovery (the wearer stays down)',
           isFall: t.isFall,
           walking: FALLALLD_WALKING.includes(t.activity),
           durationMs: rec.tMs.at(-1) ?? 0,

@@ -20,7 +20,7 @@ import {
   UNSEEN_CONDITIONS,
   type UnseenRow,
 } from '../../eval/wearers-unseen.js';
-import { LYING, UPRIGHT, fallSegments, render, still, walking } from './signals.js';
+import { LYING, UPRIGHT, fallSegments, freeFall, impact, render, still, walking } from './signals.js';
 
 let dir = '';
 beforeEach(() => {
@@ -268,6 +268,33 @@ describe('the unseen-wearers evaluation on generated files', () => {
   });
 });
 
+describe('the unseen-wearers evaluation on a generated FallAllD layout', () => {
+  it('splits FallAllD falls by its own label (with recovery or not), not by the last second', () => {
+    const fa = path.join(dir, 'fallalld', 'FallAllD');
+    fs.mkdirSync(fa, { recursive: true });
+    const counts = (samples: Vec[]): string =>
+      samples.map((v) => v.map((g) => Math.round(g / 0.000244)).join(',')).join('\n');
+    // A fall from a bed: lying before, lying after (its last second is its first's posture: the label decides).
+    const fromBed = render(
+      [still(4, [0, 0, -1]), freeFall(0.3, [0, 0, -1]), impact(0.1, [0, -1, 0], 3), still(8, [0, -1, 0])],
+      238,
+    );
+    fs.writeFileSync(path.join(fa, 'S01_D1_A127_T01_A.dat'), counts(fromBed));
+    fs.writeFileSync(
+      path.join(fa, 'S01_D1_A102_T01_A.dat'),
+      counts(render([walking(3), ...fallSegments(3), walking(6)], 238)),
+    );
+    fs.writeFileSync(path.join(fa, 'S01_D1_A020_T01_A.dat'), counts(render([walking(15)], 238)));
+    const asRecorded = UNSEEN_CONDITIONS.filter((c) => c.asRecorded);
+    const results = evaluateUnseen(dir, { datasets: ['fallalld-neck'], conditions: asRecorded });
+    expect(results.rows.map((r) => [r.group.split(' (')[0], r.figures.falls, r.figures.adlTrials])).toEqual([
+      ['daily activities', 0, 1],
+      ['falls "with recovery"', 1, 0],
+      ['falls without recovery', 1, 0],
+    ]);
+  });
+});
+
 describe("the unseen-wearers evaluation and the hub's ingest", () => {
   it('gives the detector only the messages the hub accepts: one beyond ±64 g is refused and counted', () => {
     const uma = path.join(dir, 'umafall', 'UMAFall_Dataset');
@@ -327,10 +354,11 @@ describe.skipIf(!fallalldPresent)('the detector on FallAllD, a pendant and a wai
   it('keeps its (unseen) figures on every third trial, as recorded and at 20 Hz', () => {
     const conditions = UNSEEN_CONDITIONS.filter((c) => c.asRecorded || (c.rateHz === 20 && !c.irregular && !c.harsh));
     const results = evaluateUnseen(realDir, { datasets: ['fallalld-neck', 'fallalld-waist'], conditions, every: 3 });
-    // Session 37: neck 92.3 % of falls that end down, 95.8–96.5 % of daily activities; waist 93.6–94.5 %, 94.6–96.4 %.
-    for (const r of results.rows.filter((row) => /falls whose recording does not end/.test(row.group)))
+    // Session 37, every third trial: falls without recovery called out, neck 89.9 %, waist 97.0 %; daily activities
+    // without a call-out, neck 95.8–96.5 %, waist 94.6–96.4 %.
+    for (const r of results.rows.filter((row) => /falls without recovery/.test(row.group)))
       expect(r.figures.fallsCaught / r.figures.falls, `${r.placement}, ${r.condition.name}`).toBeGreaterThanOrEqual(
-        0.91,
+        0.88,
       );
     for (const r of results.rows.filter((row) => /daily activities/.test(row.group)))
       expect(
