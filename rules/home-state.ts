@@ -549,6 +549,16 @@ export class HomeState {
     return false;
   }
 
+  /**
+   * A home configured for two or more residents, and a mat says one of them rests at `start`: a bed mat held, or a chair
+   * mat held in the resident's night (a couch slept on). A held mat is one person resting, not the home: the other may
+   * be up, or may have gone back to a bed the sleeper already presses, which no device reports. One resident (or none
+   * configured): never (session 37, a home of two).
+   */
+  othersRest(start: number): boolean {
+    return !this.singleResident && (this.bedOccupied || (this.chairOccupied && this.inRestNight(start)));
+  }
+
   /** Whether this mat says the resident rests on it at `at`: its evidence not voided, nor older than the limit. */
   restsOn(device: DeviceState, at: number): boolean {
     return !device.restVoid && at - device.restSince < this.params.presence.matHeldMaxHours * HOUR_MS;

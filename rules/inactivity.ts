@@ -402,6 +402,11 @@ function thresholdOf(
   t ??= { ms: prior, source: 'cold-start' };
   // Sitting on a chair mat that holds, its days not known yet: five hours in the chair is television, not a collapse.
   if (sitting?.source === 'cold-start' && t.ms < sitting.ms) t = sitting;
+  // A home of two or more, one of them resting on a held mat (`othersRest`): the silences this home learned on its mats
+  // end when either resident stirs, so they say how soon one of two moves, not how long a quiet home lasts; a silence
+  // then is mostly the other asleep too. The rest allowance (the night's, the wait for the morning check on a bed) is
+  // the least it waits; learned normal may only lengthen it (ARAS A: 130-353 min into nights on the bed or couch mat).
+  if (home.othersRest(start) && t.ms < prior) t = { ms: prior, source: 'cold-start' };
   // The silence began with a door, cupboard or fridge opening, and it stands open: closing it would be activity, so
   // no silence from that opening can outlast the opening itself, and this home's silences after its openings (its own
   // record, `openedContext`) bound how long a silence from it can normally last, whatever the room or the hour says:
