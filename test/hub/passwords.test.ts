@@ -1,7 +1,6 @@
 // Stored password hashes: scrypt for chosen passwords, salted SHA-256 for generated secrets, both verified.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -15,12 +14,18 @@ import {
 import { hubLaunch } from '../../bench/hubProcess.js';
 import { projectRoot } from './helpers.js';
 
-/** A hash as an earlier version stored it: scrypt at cost N, r, p of `password`, with an all-zero salt. */
-function oldHash(password: string, N: number, r: number, p: number): string {
-  const salt = Buffer.alloc(16);
-  const key = scryptSync(password, salt, 32, { N, r, p, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
+/**
+ * Hashes as an earlier version stored them: scrypt of the password at cost N, r, p with an all-zero salt, written
+ * out once (`scryptSync(password, Buffer.alloc(16), 32, { N, r, p, maxmem: 64 MB })`) rather than made at each run:
+ * the slow one is eight times today's work (1.4 s of CPU on the test's own thread, docs/testing.md session 37).
+ */
+const OLD_HASHES = {
+  // N=16384, p=1 (config files written long ago) and N=32768, p=1 (the default before OWASP's settings).
+  n16384: 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$MQ2FXPTOM6hX/iHDWI6s9Go/E6OGXdcuIgg9otpDxvc=',
+  n32768: 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$HJfdsCqSspazEaMZ2ViNP4nyRMxhC+HYU3EoUnhVqKk=',
+} as const;
+/** 'slow-pass' at N=8192, r=8, p=80: eight times today's cost (p=10), made as above. */
+const SLOW_HASH = 'scrypt$8192$8$80$AAAAAAAAAAAAAAAAAAAAAA==$RMaCApZ6r+6OUtoUSHTMevn3KJi07sOF7DZCZ1cnhPg=';
 
 describe('password hashes', () => {
   it("keeps a chosen password as a salted scrypt hash at one of OWASP's settings (8 MB), saying its own cost", async () => {
@@ -34,8 +39,8 @@ describe('password hashes', () => {
   });
 
   it('still verifies hashes made with the earlier scrypt costs, and marks them for a new hash', async () => {
-    // N=16384, p=1 (config files written long ago) and N=32768, p=1 (the default before OWASP's settings).
-    for (const old of [oldHash('s3cret-pass', 16384, 8, 1), oldHash('s3cret-pass', 32768, 8, 1)]) {
+    // 's3cret-pass' at N=16384, p=1 and at N=32768, p=1 (OLD_HASHES).
+    for (const old of [OLD_HASHES.n16384, OLD_HASHES.n32768]) {
       expect(await verifyPassword('s3cret-pass', old)).toBe(true);
       expect(await verifyPassword('other', old)).toBe(false);
       expect(needsRehash(old)).toBe(true);
@@ -47,7 +52,7 @@ describe('password hashes', () => {
 
   it("runs the dashboard's hashes in their own queue: a device's check does not wait for a slow dashboard hash", async () => {
     // A dashboard check at 8 times today's work runs; the broker's check (today's cost) starts beside it at once.
-    const slow = oldHash('slow-pass', 8192, 8, 80);
+    const slow = SLOW_HASH;
     const device = await hashPassword('device-pass');
     let dashboardDone = false;
     const dashboard = verifyPassword('slow-pass', slow, { queue: 'dashboard' }).then((ok) => {

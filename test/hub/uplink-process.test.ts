@@ -32,8 +32,8 @@ interface Health {
   uplink: { connected: boolean; queue: number };
 }
 
-async function health(running: HubProcess): Promise<Health> {
-  const cookie = await adminCookie(running.httpPort);
+/** The hub's health as admin, with a session cookie the caller logged in for once (a login is a scrypt hash). */
+async function health(running: HubProcess, cookie: string): Promise<Health> {
   const response = await fetch(`http://127.0.0.1:${running.httpPort}/api/health`, { headers: { cookie } });
   return (await response.json()) as Health;
 }
@@ -44,8 +44,7 @@ async function pressPendant(running: HubProcess): Promise<void> {
   await sensor.endAsync();
 }
 
-async function openPendantId(running: HubProcess): Promise<string> {
-  const cookie = await adminCookie(running.httpPort);
+async function openPendantId(running: HubProcess, cookie: string): Promise<string> {
   let id: string | undefined;
   await eventually(async () => {
     const response = await fetch(`http://127.0.0.1:${running.httpPort}/api/alerts?state=open`, { headers: { cookie } });
@@ -76,15 +75,17 @@ describe('the uplink of a hub process', () => {
     // The centre is down while the alert is raised and acknowledged.
     await centre.kill();
     hub = await spawnHub(hubEnv(port), START_TIMEOUT_MS);
-    await pressPendant(hub);
-    const id = await openPendantId(hub);
     const cookie = await adminCookie(hub.httpPort);
+    await pressPendant(hub);
+    const id = await openPendantId(hub, cookie);
     const ack = await fetch(`http://127.0.0.1:${hub.httpPort}/api/alerts/${id}/ack`, {
       method: 'POST',
       headers: { cookie, origin: `http://127.0.0.1:${hub.httpPort}` },
     });
     expect(ack.status).toBe(200);
-    await eventually(async () => expect((await health(hub!)).uplink).toMatchObject({ connected: false, queue: 2 }));
+    await eventually(async () =>
+      expect((await health(hub!, cookie)).uplink).toMatchObject({ connected: false, queue: 2 }),
+    );
     await killHub(hub);
 
     await centre.restart();
@@ -92,7 +93,10 @@ describe('the uplink of a hub process', () => {
     clients.push(client);
     hub = await spawnHub(hubEnv(port), START_TIMEOUT_MS);
     await eventually(() => expect(versionsOf(received, id)).toEqual([1, 2]));
-    await eventually(async () => expect((await health(hub!)).uplink).toMatchObject({ connected: true, queue: 0 }));
+    const cookieAfter = await adminCookie(hub.httpPort);
+    await eventually(async () =>
+      expect((await health(hub!, cookieAfter)).uplink).toMatchObject({ connected: true, queue: 0 }),
+    );
   }, 180_000);
 
   it("publishes the hub's last will: offline (retained) once the hub is killed", async () => {
