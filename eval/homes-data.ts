@@ -102,6 +102,32 @@ function recording(
   return { id, title, home, events: sorted, out, asleep, firstAt, lastAt };
 }
 
+/**
+ * One row of a recording that gives each sensor's state as an interval: on at `from`, off at `to` (one event each, as
+ * such sensors report), in the event type of the device's kind. Returns the next file order.
+ */
+function pushHeldState(
+  events: (ReplayLine & { ts: number; order: number })[],
+  homeId: string,
+  d: DeviceConfig,
+  from: number,
+  to: number,
+  order: number,
+): number {
+  const common = { homeId, deviceId: d.id };
+  const [type, on, off]: [string, unknown, unknown] =
+    d.kind === 'motion'
+      ? ['motion', true, false]
+      : d.kind === 'bed' || d.kind === 'chair'
+        ? ['occupancy', true, false]
+        : d.kind === 'appliance'
+          ? ['power', 100, 0]
+          : ['contact', false, true];
+  events.push({ ...common, ts: from, type, value: on, order });
+  events.push({ ...common, ts: Math.max(from, to), type, value: off, order: order + 1 });
+  return order + 2;
+}
+
 /** Annotated activities meaning the resident was out ("leave house", "Leaving", "Step_Out") or asleep in bed. */
 const OUT_ACTIVITY = /leav|step.?out|go(ing)?.?out|outside|away/i;
 const ASLEEP_ACTIVITY = /go to bed|sleep/i;
@@ -130,18 +156,8 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
     const from = localIsoToUtc(zone, start);
     const to = localIsoToUtc(zone, end);
     if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
-    const common = { homeId: id, deviceId: d.id };
     // Each row is a held state: on at the start, off at the end (one event each, as such sensors report).
-    const [type, on, off]: [string, unknown, unknown] =
-      d.kind === 'motion'
-        ? ['motion', true, false]
-        : d.kind === 'bed' || d.kind === 'chair'
-          ? ['occupancy', true, false]
-          : d.kind === 'appliance'
-            ? ['power', 100, 0]
-            : ['contact', false, true];
-    events.push({ ...common, ts: from, type, value: on, order: order++ });
-    events.push({ ...common, ts: Math.max(from, to), type, value: off, order: order++ });
+    order = pushHeldState(events, id, d, from, to, order);
   }
   const out: [number, number][] = [];
   const asleep: [number, number][] = [];
@@ -336,17 +352,7 @@ export function loadUciAdl(
       };
       devices.set(key, d);
     }
-    const common = { homeId: id, deviceId: d.id };
-    const [kind, on, off]: [string, unknown, unknown] =
-      d.kind === 'motion'
-        ? ['motion', true, false]
-        : d.kind === 'bed' || d.kind === 'chair'
-          ? ['occupancy', true, false]
-          : d.kind === 'appliance'
-            ? ['power', 100, 0]
-            : ['contact', false, true];
-    events.push({ ...common, ts: from, type: kind, value: on, order: order++ });
-    events.push({ ...common, ts: Math.max(from, to), type: kind, value: off, order: order++ });
+    order = pushHeldState(events, id, d, from, to, order);
   }
   const out: [number, number][] = [];
   const asleep: [number, number][] = [];
