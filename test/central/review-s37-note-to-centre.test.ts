@@ -117,4 +117,34 @@ describe.skipIf(missing !== undefined)('a resolve note on its way to the centre'
       expect(await atCentre(id)).toEqual({ state: 'resolved', note: 'called her: she is fine\nline two' }),
     );
   }, 180_000);
+
+  it('a version from an older hub with a NUL in its note is stored at the centre, the NUL replaced, not dropped', async () => {
+    // A hub before session 37 kept such a note and sent its resolution: the centre's worker dropped it as
+    // refused-by-database (PostgreSQL's jsonb refuses \u0000), and showed the alert open for ever.
+    const old = await mqttClient(centre.cluster.layout.nodes[0]?.mqtt ?? 0, {
+      username: 'hub1',
+      password: hubPassword('hub1'),
+      clientId: 's37-older-hub1',
+      protocolVersion: 4,
+    });
+    try {
+      const alert = {
+        id: 'old-1',
+        homeId: 'h1',
+        kind: 'pendant',
+        severity: 'critical',
+        state: 'resolved',
+        raisedAt: new Date().toISOString(),
+        outcome: 'no-action-needed',
+        note: 'rang her\u0000',
+      };
+      const body = { hubId: 'hub1', alertId: 'old-1', version: 3, alert };
+      await old.publishAsync('telecare-up/hub1/alerts/old-1', JSON.stringify(body), { qos: 1 });
+      await eventually(async () =>
+        expect(await atCentre('old-1')).toEqual({ state: 'resolved', note: 'rang her\ufffd' }),
+      );
+    } finally {
+      await old.endAsync(true);
+    }
+  }, 180_000);
 });
