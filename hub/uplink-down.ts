@@ -59,7 +59,10 @@ export function parseDownMessage(hubId: string, topic: string, payload: Buffer):
     return badCommand(`resolve needs an outcome, one of ${OUTCOMES.join(', ')}`);
   }
   const note = fields.note ?? null;
-  if (note !== null && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS)) {
+  // Characters (code points), as the centre's console and the dashboard count them: the hub keeps MAX_NOTE_CHARS
+  // UTF-16 units of it, cut between characters. Counted in units, a console note of 1,990 characters with 11 emoji
+  // was dropped here unanswered, and the operator waited for the hub until the command timed out (session 37).
+  if (note !== null && (typeof note !== 'string' || codePoints(note) > MAX_NOTE_CHARS)) {
     return badCommand(`note must be text of at most ${MAX_NOTE_CHARS} characters`);
   }
   return {
@@ -67,6 +70,11 @@ export function parseDownMessage(hubId: string, topic: string, payload: Buffer):
     alertId,
     command: { action: 'resolve', outcome: outcome as Outcome, note, operator, commandId },
   };
+}
+
+/** Characters (code points) of `text`: its UTF-16 units less one per surrogate pair. */
+function codePoints(text: string): number {
+  return text.length - (text.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0);
 }
 
 function badCommand(message: string): ParsedDown {

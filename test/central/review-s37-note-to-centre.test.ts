@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
+import { connect } from 'nats';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
@@ -145,6 +146,24 @@ describe.skipIf(missing !== undefined)('a resolve note on its way to the centre'
       );
     } finally {
       await old.endAsync(true);
+    }
+  }, 180_000);
+
+  it("a centre operator's long note with emoji (2,000 characters, more UTF-16 units) resolves the hub's alert", async () => {
+    const id = await pressAtCentre();
+    const note = 'x'.repeat(MAX_NOTE_CHARS - 11) + '\u{1F600}'.repeat(11);
+    const nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
+    try {
+      // As the console sends it (central/console/commands.ts), which takes 2,000 characters.
+      const command = { action: 'resolve', outcome: 'no-action-needed', note, operator: 'olive', commandId: 'c-s37' };
+      nc.publish(`telecare-down.hub1.alerts.${id}.ack`, JSON.stringify(command));
+      await nc.flush();
+      // Before, the hub's parser counted UTF-16 units, dropped the command unanswered, and the alert stayed raised.
+      await eventually(() => expect(hub.alerts.get(id)?.state).toBe('resolved'));
+      expect(hub.alerts.get(id)?.note).toBe('x'.repeat(MAX_NOTE_CHARS - 11) + '\u{1F600}'.repeat(5));
+      await eventually(async () => expect((await atCentre(id)).state).toBe('resolved'));
+    } finally {
+      await nc.close();
     }
   }, 180_000);
 });
