@@ -166,4 +166,25 @@ describe.skipIf(missing !== undefined)('a resolve note on its way to the centre'
       await nc.close();
     }
   }, 180_000);
+
+  it('a command the hub cannot apply is answered with the reason, not left to time out', async () => {
+    const id = await pressAtCentre();
+    const nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
+    try {
+      // A console newer than the hub (an action it does not know): before, dropped unanswered, and the console
+      // waited 60 s before telling the operator that the hub never answered.
+      const command = { action: 'silence', operator: 'olive', commandId: 'c-s37-unknown' };
+      nc.publish(`telecare-down.hub1.alerts.${id}.ack`, JSON.stringify(command));
+      await nc.flush();
+      await eventually(async () => {
+        const rows = await centre.pool.query<{ payload: Record<string, unknown> }>(
+          `SELECT payload FROM central_command_results WHERE hub_id = 'hub1' AND command_id = 'c-s37-unknown'`,
+        );
+        expect(rows.rows[0]?.payload).toMatchObject({ alertId: id, ok: false, code: 'bad-command' });
+      });
+      expect(hub.alerts.get(id)?.state).toBe('raised');
+    } finally {
+      await nc.close();
+    }
+  }, 180_000);
 });
