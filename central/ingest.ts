@@ -21,7 +21,7 @@ export type DropReason =
   | 'bad-payload'
   | 'wrong-hub'
   | 'too-large'
-  /** PostgreSQL refused the message's own data (e.g. a `\u0000` in a JSON string, a date it cannot read). */
+  /** PostgreSQL refused the message's own data (e.g. a version past its integer, a date it cannot read). */
   | 'refused-by-database';
 
 export type IngestResult =
@@ -64,9 +64,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A NUL in a string, which PostgreSQL's jsonb refuses, as U+FFFD (the replacement character). */
+const withoutNul = (_key: string, value: unknown): unknown =>
+  typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
+
 function parseJson(data: Uint8Array): unknown {
   try {
-    return JSON.parse(Buffer.from(data).toString('utf8')) as unknown;
+    const text = Buffer.from(data).toString('utf8');
+    // JSON can carry a NUL only as the escape `\u0000`: the reviver (slower) only when the text has one. A hub older
+    // than session 37 kept a resolve note with a NUL, and its resolution was dropped here as refused-by-database: the
+    // centre showed the alert open for ever. Now it is stored, the NUL replaced.
+    return (text.includes('\\u0000') ? JSON.parse(text, withoutNul) : JSON.parse(text)) as unknown;
   } catch {
     return undefined;
   }
@@ -393,8 +401,9 @@ export async function ingest(client: pg.ClientBase, msg: Incoming): Promise<Inge
 }
 
 /**
- * `true` when PostgreSQL refused the data of the statement itself (SQLSTATE class 22, data exception: a `\u0000` in a
- * JSON string, a date it cannot read): sending the same message again can never succeed.
+ * `true` when PostgreSQL refused the data of the statement itself (SQLSTATE class 22, data exception: a version past
+ * its integer, a date it cannot read; a NUL in a string is replaced before, in `parseJson`): sending the same message
+ * again can never succeed.
  */
 export function isRefusedData(err: unknown): boolean {
   const code = isObject(err) ? err.code : undefined;

@@ -16,6 +16,7 @@ export const DASHBOARD_ERRORS = {
   ALERT_NOT_FOUND: { status: 404, message: 'No alert with this id' },
   ALERT_WRONG_STATE: { status: 409, message: 'The alert is not in a state that allows this' },
   BAD_OUTCOME: { status: 400, message: 'Unknown outcome' },
+  BAD_NOTE: { status: 400, message: 'The note holds a control character or half a character' },
   ALERT_FORBIDDEN: { status: 403, message: 'The alert service refused this action' },
   HOME_NOT_FOUND: { status: 404, message: 'No home with this id in the configuration' },
   BAD_DATE_RANGE: { status: 400, message: 'from and to must be dates YYYY-MM-DD with from <= to' },

@@ -13,7 +13,14 @@ export type CentreCommand =
 export type DownRejection = 'bad-topic' | 'too-large' | 'bad-json' | 'bad-command';
 
 export type ParsedDown =
-  { ok: true; alertId: string; command: CentreCommand } | { ok: false; reason: DownRejection; message: string };
+  | { ok: true; alertId: string; command: CentreCommand }
+  | {
+      ok: false;
+      reason: DownRejection;
+      message: string;
+      /** A command the hub cannot apply but can answer (it named its alert and its id): the centre is told why. */
+      answerTo?: { alertId: string; commandId: string };
+    };
 
 export function downFilter(hubId: string): string {
   return `telecare-down/${hubId}/#`;
@@ -46,27 +53,43 @@ export function parseDownMessage(hubId: string, topic: string, payload: Buffer):
     return { ok: false, reason: 'bad-command', message: 'payload must be a JSON object' };
   }
   const fields = body as Record<string, unknown>;
-  const operator = optionalText(fields.operator, MAX_OPERATOR_CHARS);
-  if (operator === false) return badCommand(`operator must be text of 1 to ${MAX_OPERATOR_CHARS} characters`);
   const commandId = optionalText(fields.commandId, MAX_OPERATOR_CHARS);
   if (commandId === false) return badCommand(`commandId must be text of 1 to ${MAX_OPERATOR_CHARS} characters`);
+  // From here on a refusal is answered when the command has an id: the console shows it at once, where an unanswered
+  // command left the operator waiting for the hub until it timed out (review, session 37).
+  const refuse = (message: string): ParsedDown => ({
+    ok: false,
+    reason: 'bad-command',
+    message,
+    ...(commandId === null ? {} : { answerTo: { alertId, commandId } }),
+  });
+  const operator = optionalText(fields.operator, MAX_OPERATOR_CHARS);
+  if (operator === false) return refuse(`operator must be text of 1 to ${MAX_OPERATOR_CHARS} characters`);
   if (fields.action === 'acknowledge' || fields.action === 'ack') {
     return { ok: true, alertId, command: { action: 'acknowledge', operator, commandId } };
   }
-  if (fields.action !== 'resolve') return badCommand('action must be "acknowledge" or "resolve"');
+  if (fields.action !== 'resolve') return refuse('action must be "acknowledge" or "resolve"');
   const outcome = fields.outcome;
   if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) {
-    return badCommand(`resolve needs an outcome, one of ${OUTCOMES.join(', ')}`);
+    return refuse(`resolve needs an outcome, one of ${OUTCOMES.join(', ')}`);
   }
   const note = fields.note ?? null;
-  if (note !== null && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS)) {
-    return badCommand(`note must be text of at most ${MAX_NOTE_CHARS} characters`);
+  // Characters (code points), as the centre's console and the dashboard count them: the hub keeps MAX_NOTE_CHARS
+  // UTF-16 units of it, cut between characters. Counted in units, a console note of 1,990 characters with 11 emoji
+  // was dropped here unanswered, and the operator waited for the hub until the command timed out (session 37).
+  if (note !== null && (typeof note !== 'string' || codePoints(note) > MAX_NOTE_CHARS)) {
+    return refuse(`note must be text of at most ${MAX_NOTE_CHARS} characters`);
   }
   return {
     ok: true,
     alertId,
     command: { action: 'resolve', outcome: outcome as Outcome, note, operator, commandId },
   };
+}
+
+/** Characters (code points) of `text`: its UTF-16 units less one per surrogate pair. */
+function codePoints(text: string): number {
+  return text.length - (text.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0);
 }
 
 function badCommand(message: string): ParsedDown {

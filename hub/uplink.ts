@@ -406,6 +406,21 @@ export class Uplink {
       const parsed = parseDownMessage(this.hubId, topic, payload);
       if (!parsed.ok) {
         this.rejectCommand(parsed.reason, topic, parsed.message);
+        if (parsed.answerTo) {
+          const { alertId, commandId } = parsed.answerTo;
+          this.client?.publish(
+            uplinkTopic(this.hubId, `alerts/${alertId}/ack/result`),
+            JSON.stringify({
+              hubId: this.hubId,
+              alertId,
+              commandId,
+              ok: false,
+              code: 'bad-command',
+              message: parsed.message,
+            }),
+            { qos: 1, retain: false },
+          );
+        }
         return;
       }
       const alerts = this.alerts;

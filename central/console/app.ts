@@ -22,7 +22,7 @@ import {
 } from '../../dashboard/routes/session-shared.js';
 import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
-import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
+import { MAX_NOTE_CHARS, noteProblem } from '../../hub/alerts/lifecycle.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
 import {
   actOnCentreAlert,
@@ -428,6 +428,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const note = request.body.note?.trim() || null;
+      // The hub refuses such a note, and PostgreSQL's jsonb (the command, the centre's own alert) a NUL.
+      const problem = note === null ? undefined : noteProblem(note);
+      if (problem !== undefined) throw new ConsoleError(400, 'BAD_NOTE', problem);
       const result = await act(request, { action: 'resolve', outcome: request.body.outcome, note });
       return reply.code(result.origin === 'hub' ? 202 : 200).send(result);
     },

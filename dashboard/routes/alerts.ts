@@ -11,6 +11,7 @@ const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
   'not-found': 'ALERT_NOT_FOUND',
   'wrong-state': 'ALERT_WRONG_STATE',
   'bad-outcome': 'BAD_OUTCOME',
+  'bad-note': 'BAD_NOTE',
   forbidden: 'ALERT_FORBIDDEN',
 };
 

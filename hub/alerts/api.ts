@@ -29,7 +29,7 @@ export interface Alert {
   version: number;
 }
 
-export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'forbidden';
+export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'bad-note' | 'forbidden';
 
 export type AlertActionResult = { ok: true; alert: Alert } | { ok: false; code: AlertActionError; message: string };
 

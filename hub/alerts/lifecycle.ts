@@ -15,8 +15,29 @@ import type { AlertMetrics } from './metrics.js';
 import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, returned } from './statements.js';
 
-/** Longest note kept on a resolution; longer notes are cut. */
+/** Longest note kept on a resolution (UTF-16 units); longer notes are cut, never inside a character. */
 export const MAX_NOTE_CHARS = 2000;
+
+/**
+ * What a resolve note may not hold: control characters other than tab and line breaks, and half a surrogate pair
+ * (not text). PostgreSQL's jsonb refuses a NUL, so the centre dropped the resolution as `refused-by-database` and
+ * showed the alert open for ever (review, session 37).
+ */
+const NOTE_FORBIDDEN = /\p{Cs}|(?![\t\n\r])\p{Cc}/u;
+
+/** Why `note` cannot be kept, or undefined. */
+export function noteProblem(note: string): string | undefined {
+  return NOTE_FORBIDDEN.test(note)
+    ? 'the note holds a control character or half a character: only text, tabs and line breaks'
+    : undefined;
+}
+
+/** `note` cut to MAX_NOTE_CHARS, never between the two halves of a character (an emoji). */
+export function keptNote(note: string): string {
+  if (note.length <= MAX_NOTE_CHARS) return note;
+  const cut = note.slice(0, MAX_NOTE_CHARS);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
 
 export type Via = 'api' | 'mqtt';
 
@@ -196,14 +217,16 @@ export class AlertLifecycle {
   resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
-    const keptNote = note === null ? null : note.slice(0, MAX_NOTE_CHARS);
+    const problem = note === null ? undefined : noteProblem(note);
+    if (problem !== undefined) return refuse('bad-note', problem);
+    const kept = note === null ? null : keptNote(note);
     const change = this.d.held.storeOrHold(
       'alert-resolve',
       (): (Change & { firstResponse?: true }) | AlertActionResult => {
         const { sql } = this.d.stored();
         const current = resolvable(id, sql.byId.get(id), outcome);
         if ('ok' in current) return current;
-        const row = returned(sql.resolve.get({ id, now, by, outcome, note: keptNote }), 'resolution');
+        const row = returned(sql.resolve.get({ id, now, by, outcome, note: kept }), 'resolution');
         changes.audit(id, row.version, by, 'resolve', { outcome, fromState: current.state });
         const firstResponse = current.state === 'raised';
         return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)), ...(firstResponse ? { firstResponse } : {}) };
@@ -217,7 +240,7 @@ export class AlertLifecycle {
         state: 'resolved',
         resolved_at: now,
         outcome,
-        note: keptNote,
+        note: kept,
         acknowledged_at: current.acknowledged_at ?? now,
         acknowledged_by: current.acknowledged_by ?? by,
         escalation_due_at: null,
