@@ -21,8 +21,8 @@ class LongestFirstSequencer extends BaseSequencer {
  * Files run at once: 3 on the 2-core CI machine, or TELECARE_TEST_WORKERS. The files mostly wait for the processes
  * they start (test/support/cpu-account.ts: with two workers they kept about 1.3 of the 2 cores busy on a quiet
  * machine), so a third file fills the idle core time. docs/testing.md, session 37: 2 → 3 workers, alternating, 43
- * files (central, bridge, replay, simulate, alerts) at load 10–16: wall 483, 642 → 479, 433 s; CPU 7 % more (more
- * polling while files wait longer); session 30 at load 2–7: folders 0.73–0.74 of their 2-worker time.
+ * files (central, bridge, replay, simulate, alerts): at load 1.5–3.6 184 → 175 s, at load 5–7 258 → 204 s, at load
+ * 10–16 483, 642 → 479, 433 s; 7–12 % more CPU (more polling while files wait longer).
  */
 function testWorkers(): number {
   const raw = process.env.TELECARE_TEST_WORKERS;
