@@ -18,14 +18,15 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 /**
- * Files run at once: 2 (one per core on the 2-core CI machine), or TELECARE_TEST_WORKERS. The files mostly wait for
- * the processes they start: measured with test/support/cpu-account.ts, a file's worker and its processes use 0.3 to
- * 0.6 of a core while it runs on an idle machine, so a third worker may shorten the run (docs/testing.md, session 30:
- * to be measured on an idle machine, in alternating pairs, before it becomes the default).
+ * Files run at once: 3 on the 2-core CI machine, or TELECARE_TEST_WORKERS. The files mostly wait for the processes
+ * they start (test/support/cpu-account.ts: with two workers they kept about 1.3 of the 2 cores busy on a quiet
+ * machine), so a third file fills the idle core time. docs/testing.md, session 37: 2 → 3 workers, alternating, 43
+ * files (central, bridge, replay, simulate, alerts): at load 1.5–3.6 184 → 175 s, at load 5–7 258 → 204 s, at load
+ * 10–16 483, 642 → 479, 433 s; 7–12 % more CPU (more polling while files wait longer).
  */
 function testWorkers(): number {
   const raw = process.env.TELECARE_TEST_WORKERS;
-  if (raw === undefined || raw === '') return 2;
+  if (raw === undefined || raw === '') return 3;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 16) {
     throw new Error(`TELECARE_TEST_WORKERS must be a whole number from 1 to 16, not "${raw}"`);

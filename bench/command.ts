@@ -13,11 +13,20 @@ interface BenchFlags {
   json: boolean;
   only?: PhaseName[];
   soakMinutes?: number;
+  presses?: number;
 }
 
 function parseMinutes(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${v}" is not a positive number of minutes`);
+  return n;
+}
+
+/** Presses per latency run: a whole number 10 to 100,000 (a p99 of fewer than 10 is only their largest). */
+function parsePresses(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 10 || n > 100_000)
+    throw new InvalidArgumentError(`"${v}" is not a whole number of presses from 10 to 100000`);
   return n;
 }
 
@@ -42,6 +51,11 @@ export function registerBenchCommand(program: Command): void {
       'length of the soak phase at 200 events/s (default 2, quick 1/3; 120 for the two-hour figure)',
       parseMinutes,
     )
+    .option(
+      '--presses <n>',
+      'presses in each latency run (default 2000, quick 150); fewer only to check that every part runs (the test suite)',
+      parsePresses,
+    )
     .addHelpText(
       'after',
       `
@@ -58,6 +72,7 @@ Exit code 1 when a target is missed (figures not measured do not count), 0 other
           quick: flags.quick,
           only: flags.only,
           soakMinutes: flags.soakMinutes,
+          presses: flags.presses,
           onProgress: (step, total, note) => progress.update(Math.round((step / total) * 100), note),
         });
         progress.stop();

@@ -17,7 +17,14 @@ import { summarise } from './stats.js';
 
 export interface PhaseContext {
   quick: boolean;
+  /** Presses in each latency run (`--presses`; default 2,000, quick 150). */
+  presses?: number;
   note(text: string): void;
+}
+
+/** Presses in each latency run: `--presses` when given, else 2,000 (quick 150). */
+export function pressesFor(ctx: PhaseContext): number {
+  return ctx.presses ?? (ctx.quick ? 150 : 2000);
 }
 
 const MB = 1024 * 1024;
@@ -478,7 +485,7 @@ export function ratioFigure(
  * arrives, so the next press in that flat raises a new one. Also the hub's resident memory with 1,000 homes.
  */
 export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
-  const presses = pressSequence(SCHEME_FLATS, ctx.quick ? 150 : 2000);
+  const presses = pressSequence(SCHEME_FLATS, pressesFor(ctx));
   const figures: Figure[] = [];
   const resolverFor =
     (hub: HubHandle) =>

@@ -9,7 +9,7 @@ import { writeHistory, type HistorySummary } from './history.js';
 import { spawnHub, type HubHandle } from './hubProcess.js';
 import { measurePresses, type PressPlan, type PressRun } from './latency.js';
 import type { PhaseContext } from './phases.js';
-import { latencyFigures, ratioFigure } from './phases.js';
+import { latencyFigures, pressesFor, ratioFigure } from './phases.js';
 
 const REVIEW_FLATS = 200;
 const DASHBOARD_LOGINS_PER_S = 100;
@@ -41,7 +41,7 @@ function reviewedHomes(hub: HubHandle): number | null {
  */
 export async function reviewPhase(ctx: PhaseContext): Promise<Figure[]> {
   const days = ctx.quick ? 7 : 60;
-  const presses = pressSequence(REVIEW_FLATS, ctx.quick ? 150 : 2000);
+  const presses = pressSequence(REVIEW_FLATS, pressesFor(ctx));
   let history: HistorySummary | undefined;
   ctx.note(`review: writing ${days} days of ${REVIEW_FLATS} flats into the hub's database`);
   const hub = await spawnHub(benchConfig(REVIEW_FLATS), 'review', {}, async (hubDataDir) => {

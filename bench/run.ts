@@ -14,6 +14,8 @@ export interface BenchOptions {
   only?: readonly PhaseName[];
   /** Length of the soak phase (default 2 min, quick 20 s). */
   soakMinutes?: number;
+  /** Presses in each latency run (default 2,000, quick 150). */
+  presses?: number;
   onProgress?: (step: number, total: number, note: string) => void;
 }
 
@@ -139,7 +141,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const phases = PHASE_TABLE.filter((p) => !options.only || options.only.includes(p.name));
   const figures: Figure[] = [];
   for (const [i, phase] of phases.entries()) {
-    const ctx: PhaseContext = { quick: options.quick, note: (text) => options.onProgress?.(i, phases.length, text) };
+    const ctx: PhaseContext = {
+      quick: options.quick,
+      ...(options.presses !== undefined ? { presses: options.presses } : {}),
+      note: (text) => options.onProgress?.(i, phases.length, text),
+    };
     ctx.note(phase.name);
     try {
       figures.push(...(await phase.run(ctx, options)));
