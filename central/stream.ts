@@ -6,6 +6,7 @@
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamManager } from 'nats';
 import mqtt from 'mqtt';
 import type { Logger } from '../hub/logger.js';
+import { MAX_PAYLOAD_BYTES } from './ingest.js';
 import { UP_PREFIX } from './nats-config.js';
 
 /** The gateway's stream of QoS 1 messages. */
@@ -26,6 +27,16 @@ export const DURABLE = 'central-workers';
  * not delivered twice.
  */
 export const ACK_WAIT_MS = 2_000;
+/**
+ * The largest message `STREAM` stores (its `max_msg_size`): the workers' bound on a payload (`MAX_PAYLOAD_BYTES`,
+ * 256 KiB; they drop a larger one as `too-large`) and room for the headers the gateway adds, which JetStream counts
+ * (`Nmqtt-Pub`; later nats-server versions add the MQTT topic): a bound of `MAX_PAYLOAD_BYTES` alone refused a
+ * payload the workers take. Without it the stream took anything up to the server's `max_payload` (1 MB) from any
+ * hub. A larger message is refused by JetStream: the gateway sends no PUBACK (2.9.10 closes that connection). This
+ * bounds the size of each message, not how many a hub sends: one hub can still fill the store for all
+ * (docs/security.md, "Review, session 37").
+ */
+export const STREAM_MAX_MSG_BYTES = MAX_PAYLOAD_BYTES + 4 * 1024;
 
 const nanos = (ms: number): number => ms * 1_000_000;
 
@@ -60,19 +71,21 @@ export async function ensureGatewayStreams(
  * nats-server before 2.9.16 lets a replica that restarts skip messages it judges nobody wants, and a consumer leader
  * on that replica never delivers them (docs/central.md). With limits retention no message is removed for want of
  * interest, only after `MESSAGE_MAX_AGE_MS`. A stream the gateway already made keeps its retention (NATS cannot change
- * it): logged, and the workers consume it as before.
+ * it): logged, and the workers consume it as before. A stream made by an older centre, or by the gateway, is brought
+ * to `STREAM_MAX_MSG_BYTES` (NATS updates that limit in place).
  */
 export async function ensureMessageStream(jsm: JetStreamManager, log: Logger, replicas = 3): Promise<void> {
-  const existing = async (): Promise<RetentionPolicy | undefined> => {
+  const existing = async (): Promise<{ retention: RetentionPolicy; maxMsgSize: number } | undefined> => {
     try {
-      return (await jsm.streams.info(STREAM)).config.retention;
+      const { config } = await jsm.streams.info(STREAM);
+      return { retention: config.retention, maxMsgSize: config.max_msg_size };
     } catch (err) {
       if (/not found/i.test(err instanceof Error ? err.message : String(err))) return undefined;
       throw err;
     }
   };
-  let retention = await existing();
-  if (retention === undefined) {
+  let found = await existing();
+  if (found === undefined) {
     try {
       await jsm.streams.add({
         name: STREAM,
@@ -81,13 +94,19 @@ export async function ensureMessageStream(jsm: JetStreamManager, log: Logger, re
         retention: RetentionPolicy.Limits,
         num_replicas: replicas,
         max_age: nanos(MESSAGE_MAX_AGE_MS),
+        max_msg_size: STREAM_MAX_MSG_BYTES,
       });
       return;
     } catch (err) {
       // Another worker, or the gateway, made it meanwhile.
-      retention = await existing();
-      if (retention === undefined) throw err;
+      found = await existing();
+      if (found === undefined) throw err;
     }
+  }
+  const { retention, maxMsgSize } = found;
+  if (maxMsgSize !== STREAM_MAX_MSG_BYTES) {
+    await jsm.streams.update(STREAM, { max_msg_size: STREAM_MAX_MSG_BYTES });
+    log.info({ stream: STREAM, from: maxMsgSize, to: STREAM_MAX_MSG_BYTES }, 'message stream: largest message bounded');
   }
   if (retention !== RetentionPolicy.Limits) {
     log.warn(

@@ -150,7 +150,15 @@ export const hubConfigSchema = {
         additionalProperties: false,
         required: ['username', 'passwordHash', 'role'],
         properties: {
-          username: { type: 'string', minLength: 1, maxLength: 64 },
+          username: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 64,
+            // Recorded as who acknowledged an alert over MQTT (acknowledgedBy): shown on consoles and sent to the centre.
+            pattern: printableText,
+            description:
+              'MQTT username; no invisible or control character (it is recorded as who acknowledged an alert)',
+          },
           passwordHash: {
             type: 'string',
             pattern: '^scrypt\\$',

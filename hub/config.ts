@@ -49,6 +49,8 @@ function describe(error: ErrorObject): string {
       if (error.instancePath.endsWith('/passwordHash'))
         return `${fieldName(error.instancePath)}: must be a scrypt hash ("scrypt$..."), not the password itself; make one with: echo 'the password' | npx telecare hub --hash-password`;
       if (String(p.pattern).includes('[0-5][0-9]')) return `${fieldName(error.instancePath)}: must be a time HH:MM`;
+      if (String(p.pattern) === '^[^\\p{C}]+$' && error.instancePath.endsWith('/username'))
+        return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C): the username is recorded as who acknowledged an alert`;
       if (String(p.pattern) === '^[^\\p{C}]+$')
         return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C)`;
       return String(p.pattern).includes('p{C}')
