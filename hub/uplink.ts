@@ -408,18 +408,7 @@ export class Uplink {
         this.rejectCommand(parsed.reason, topic, parsed.message);
         if (parsed.answerTo) {
           const { alertId, commandId } = parsed.answerTo;
-          this.client?.publish(
-            uplinkTopic(this.hubId, `alerts/${alertId}/ack/result`),
-            JSON.stringify({
-              hubId: this.hubId,
-              alertId,
-              commandId,
-              ok: false,
-              code: 'bad-command',
-              message: parsed.message,
-            }),
-            { qos: 1, retain: false },
-          );
+          this.answerCommand(alertId, { commandId, ok: false, code: 'bad-command', message: parsed.message });
         }
         return;
       }
@@ -446,15 +435,20 @@ export class Uplink {
           ? { ok: true, alreadyDone: true, state: current.state, version: current.version }
           : { ok: false, code: result.code, message: result.message };
       }
-      this.client?.publish(
-        uplinkTopic(this.hubId, `alerts/${alertId}/ack/result`),
-        JSON.stringify({ hubId: this.hubId, alertId, action: command.action, commandId: command.commandId, ...answer }),
-        { qos: 1, retain: false },
-      );
+      this.answerCommand(alertId, { action: command.action, commandId: command.commandId, ...answer });
     } catch (err) {
       // Never a crash on the centre's input: counted and logged.
       this.rejectCommand('bad-command', topic, String(err));
     }
+  }
+
+  /** A command's answer to the centre, on telecare-up/<hub>/alerts/<id>/ack/result. */
+  private answerCommand(alertId: string, answer: Record<string, unknown>): void {
+    this.client?.publish(
+      uplinkTopic(this.hubId, `alerts/${alertId}/ack/result`),
+      JSON.stringify({ hubId: this.hubId, alertId, ...answer }),
+      { qos: 1, retain: false },
+    );
   }
 
   private rejectCommand(reason: DownRejection, topic: string, message: string): void {

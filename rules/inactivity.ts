@@ -14,7 +14,7 @@ import {
   loneDeviceChattered,
   shutInForNight,
 } from './possible-fall.js';
-import { studentUpper } from './night-stillness.js';
+import { logNormalUpper } from './night-stillness.js';
 import type { RuleParams } from './params.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
 import { MINUTE_MS } from './time.js';
@@ -282,11 +282,7 @@ export function sittingBoundMs(params: RuleParams, dayMinutes: readonly number[]
   const n = dayMinutes.length;
   const minDays = params.inactivity.sittingMinDays;
   if (!(minDays > 0) || n < Math.max(2, minDays)) return NaN;
-  const logs = dayMinutes.map((m) => Math.log(Math.max(1, m)));
-  const mean = logs.reduce((s, x) => s + x, 0) / n;
-  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  const z = studentUpper(params.possibleFall.stillNightPercent / 100, n - 1);
-  return Math.round(Math.exp(mean + z * sd * Math.sqrt(1 + 1 / n)) * MINUTE_MS);
+  return Math.round(logNormalUpper(dayMinutes, params.possibleFall.stillNightPercent) * MINUTE_MS);
 }
 
 /**

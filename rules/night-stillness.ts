@@ -110,6 +110,19 @@ export function studentUpper(p: number, df: number): number {
 }
 
 /**
+ * The upper prediction bound, at `percent`, for the next of `values` (minutes, at least two): taken as log-normal, the
+ * Student t bound on their logs (a value under a minute counts as one). Night stillness's nights and a chair mat's
+ * sittings by day (rules/inactivity.ts `sittingBoundMs`).
+ */
+export function logNormalUpper(values: readonly number[], percent: number): number {
+  const n = values.length;
+  const logs = values.map((m) => Math.log(Math.max(1, m)));
+  const mean = logs.reduce((s, x) => s + x, 0) / n;
+  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
+  return Math.exp(mean + studentUpper(percent / 100, n - 1) * sd * Math.sqrt(1 + 1 / n));
+}
+
+/**
  * The threshold a night's silence in `context` must cross, in ms, from the home's own nights; NaN before
  * `possibleFall.stillMinNights` nights. The longest still spell of a night is taken as log-normal across nights, and
  * the threshold is its upper prediction bound for the next night at `possibleFall.stillNightPercent`: a home whose
@@ -120,10 +133,7 @@ export function nightStillnessMs(params: RuleParams, longestMinutes: readonly nu
   const p = params.possibleFall;
   const n = longestMinutes.length;
   if (n < Math.max(2, p.stillMinNights)) return NaN;
-  const logs = longestMinutes.map((m) => Math.log(Math.max(1, m)));
-  const mean = logs.reduce((s, x) => s + x, 0) / n;
-  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  const bound = Math.exp(mean + studentUpper(p.stillNightPercent / 100, n - 1) * sd * Math.sqrt(1 + 1 / n));
+  const bound = logNormalUpper(longestMinutes, p.stillNightPercent);
   const m = params.learned;
   const longest = Math.max(...longestMinutes) * (1 + m.marginPercent / 100) + m.marginMinutes;
   return Math.round(Math.max(p.floorMinutes, bound, longest) * MINUTE_MS);
