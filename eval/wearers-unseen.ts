@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outOfRange } from '../hub/ingest.js';
+import { accelRuns, accelSampleOffsetMs } from '../rules/event-value.js';
 import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { durationMs, listTrials, readRecording, type Trial } from './mobifall-data.js';
@@ -92,10 +93,15 @@ export interface UnseenResults {
   /** Rows dropped while parsing, summed over the files run. */
   dropped: { skipped: number; outOfOrder: number; outOfRange: number; sharedStamp: number };
   /**
-   * Messages the hub's ingest refuses (an axis beyond ±64 g: `outOfRange` in hub/ingest.ts), not given to the detector,
-   * as on the hub: UMAFall subject 13's SensorTags read 100–316 g on one axis in single samples.
+   * Messages the hub's ingest refuses whole (no sample within ±64 g: `accelRuns` in rules/event-value.ts), not given
+   * to the detector, as on the hub.
    */
   rejectedMessages: number;
+  /**
+   * Samples the hub's ingest drops alone (an axis beyond ±64 g; the message's other samples go on at their own times):
+   * UMAFall subject 13's SensorTags read 100–316 g on one axis in single samples.
+   */
+  droppedSamples: number;
 }
 
 export interface UnseenOptions {
@@ -191,13 +197,26 @@ function runAll(
   onDone: (i: number) => void,
 ): void {
   const rows = results.rows;
-  // What the hub's ingest lets through to the rules: a message it refuses never reaches the detector.
-  const accepted = (messages: AccelMessage[]): AccelMessage[] =>
-    messages.filter((m) => {
-      const refused = outOfRange('accel', m.value) !== undefined;
-      if (refused) results.rejectedMessages++;
-      return !refused;
-    });
+  // What the hub's ingest lets through to the rules: a sample it drops, or a message it refuses, never reaches the
+  // detector; the rest of a message with a dropped sample goes on at its own time (hub/ingest.ts, `accelRuns`).
+  const accepted = (messages: AccelMessage[]): AccelMessage[] => {
+    const out: AccelMessage[] = [];
+    for (const m of messages) {
+      if (outOfRange('accel', m.value) === undefined) {
+        out.push(m);
+        continue;
+      }
+      const split = accelRuns(m.value);
+      if (!split) {
+        results.rejectedMessages++;
+        continue;
+      }
+      results.droppedSamples += split.dropped;
+      for (const run of split.runs)
+        out.push({ ts: m.ts + accelSampleOffsetMs(run.value.rate, run.first), value: run.value });
+    }
+    return out;
+  };
   const byRow = new Map<string, { dataset: string; placement: string; group: string; figures: WearableFigures[] }>();
   const startTs = Date.UTC(2022, 6, 20, 12);
   files.forEach((load, i) => {
@@ -292,6 +311,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
     unusable: [],
     dropped: { skipped: 0, outOfOrder: 0, outOfRange: 0, sharedStamp: 0 },
     rejectedMessages: 0,
+    droppedSamples: 0,
   };
   const pick = <T>(list: T[]): T[] => list.filter((_, i) => i % every === 0);
   const absent = (root: string): boolean => {
@@ -474,8 +494,8 @@ export function formatUnseenTable(results: UnseenResults, options: { details?: b
   lines.push(
     `(rows dropped while parsing the files run: ${d.skipped} not numeric, ${d.outOfOrder} not moving time forward, ` +
       `${d.outOfRange} beyond ±16 g; ${d.sharedStamp} kept and spread (a stamp shared with the row above); ` +
-      `files or sensors not run: ${results.unusable.length}; messages the hub's ingest refuses (an axis beyond ±64 g), ` +
-      `not given to the detector: ${results.rejectedMessages})`,
+      `files or sensors not run: ${results.unusable.length}; samples the hub's ingest drops (an axis beyond ±64 g), ` +
+      `not given to the detector: ${results.droppedSamples}; messages it refuses whole: ${results.rejectedMessages})`,
   );
   if (options.details) for (const u of results.unusable) lines.push(`- not run: ${u}`);
   for (const dir of results.absent)

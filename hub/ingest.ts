@@ -1,6 +1,6 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
-import { valueFits } from '../rules/event-value.js';
+import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
@@ -68,6 +68,7 @@ const NATIVE_TYPES = new Set<string>(NATIVE_EVENT_TYPES);
 const PENDANT_ACTIONS = new Set(['emergency', 'sos', 'single', 'press', 'on', 'single_click', 'click', 'panic']);
 
 type Refusal = { ok: false } & Rejection;
+type AccelSplit = NonNullable<ReturnType<typeof accelRuns>>;
 
 function reject(reason: RejectReason, message: string): Refusal {
   return { ok: false, reason, message };
@@ -150,6 +151,7 @@ function addEvent(out: IngestOutcome, event: SensorEvent): void {
 export class Ingest {
   private readonly rejected: Counter<'reason'>;
   private readonly implausibleTs: Counter;
+  private readonly accelSamplesDropped: Counter;
   private readonly accepted: Counter<'source'>;
   /**
    * Events accepted since the counter was last read, by source: added to it when /metrics reads it. A labelled
@@ -189,6 +191,11 @@ export class Ingest {
       },
     });
     for (const reason of REJECT_REASONS) this.rejected.inc({ reason }, 0);
+    this.accelSamplesDropped = new Counter({
+      name: 'telecare_ingest_accel_samples_dropped_total',
+      help: 'Samples of accel messages that were not three numbers within the plausible range, dropped alone (the rest of the batch kept)',
+      registers: [deps.metrics],
+    });
     this.implausibleTs = new Counter({
       name: 'telecare_ingest_implausible_ts_total',
       help: 'Events whose ts was before the hub was built (a reset sensor clock), taken at the receive time',
@@ -320,16 +327,46 @@ export class Ingest {
     out: IngestOutcome,
   ): void {
     const checked = this.checkNative(item, now);
-    if (typeof checked !== 'number') {
+    if (typeof checked === 'object' && 'reason' in checked) {
       this.drop(out, `${homeId}/${deviceId}`, checked);
       return;
     }
-    // Checked above: a known type and a value that fits it.
+    // Checked above: a known type and a value that fits it (an accel message's usable samples: `checked.split`).
     const { type, value } = item as { type: EventType; value: EventValue };
-    if (checked < EARLIEST_SENSOR_TS_MS) {
-      const ts = this.sensorClockReset(homeId, deviceId, checked, now);
-      this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source, checked);
-    } else this.push(out, undefined, homeId, deviceId, ref, type, value, checked, source);
+    const at = typeof checked === 'number' ? checked : checked.at;
+    let ts = at;
+    let sensorTs: number | undefined;
+    if (at < EARLIEST_SENSOR_TS_MS) {
+      ts = this.sensorClockReset(homeId, deviceId, at, now);
+      sensorTs = at;
+    }
+    if (typeof checked === 'number') {
+      this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source, sensorTs);
+      return;
+    }
+    const { runs, dropped } = checked.split;
+    this.accelSamplesDropped.inc(dropped);
+    if (this.logDue(`samples:${homeId}/${deviceId}`, now)) {
+      this.log.warn(
+        { device: `${homeId}/${deviceId}`, dropped, kept: runs.reduce((n, r) => n + r.value.samples.length, 0) },
+        `accel samples dropped (not three numbers within ±${VALUE_RANGES.accelG.max} g); the rest of the batch kept at their own times`,
+      );
+    }
+    for (const run of runs) {
+      const offset = accelSampleOffsetMs(run.value.rate, run.first);
+      this.push(
+        out,
+        undefined,
+        homeId,
+        deviceId,
+        ref,
+        'accel',
+        run.value,
+        ts + offset,
+        source,
+        sensorTs === undefined ? undefined : sensorTs + offset,
+      );
+    }
   }
 
   /** A `ts` before EARLIEST_SENSOR_TS_MS: counted, logged at most once a minute per device, and replaced by `now`. */
@@ -344,8 +381,11 @@ export class Ingest {
     return now;
   }
 
-  /** The event's time when `item` is a valid native event (its type and value checked), else why not. */
-  private checkNative(item: unknown, now: number): number | Refusal {
+  /**
+   * The event's time when `item` is a valid native event (its type and value checked), else why not; an accel
+   * message with some samples the rules cannot use (and some they can) also gives its usable runs (`accelRuns`).
+   */
+  private checkNative(item: unknown, now: number): number | { at: number; split: AccelSplit } | Refusal {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       return reject('not-an-event', 'an event must be a JSON object');
     }
@@ -353,18 +393,26 @@ export class Ingest {
     if (typeof type !== 'string' || !NATIVE_TYPES.has(type)) {
       return reject('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
     }
+    let split: AccelSplit | undefined;
     if (!valueFits(type as EventType, value)) {
-      return reject('bad-value', `value of a '${type}' event must be ${EVENT_VALUE_KIND[type as EventType]}`);
+      split = type === 'accel' ? accelRuns(value) : undefined;
+      if (!split) {
+        return reject('bad-value', `value of a '${type}' event must be ${EVENT_VALUE_KIND[type as EventType]}`);
+      }
+    } else {
+      const range = outOfRange(type as EventType, value);
+      if (range) {
+        split = type === 'accel' ? accelRuns(value) : undefined;
+        if (!split) return reject('out-of-range', range);
+      }
     }
-    const range = outOfRange(type as EventType, value);
-    if (range) return reject('out-of-range', range);
     let at = now;
     if (ts !== undefined) {
       at = typeof ts === 'number' ? ts : typeof ts === 'string' ? parseIsoMs(ts) : Number.NaN;
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }
-    return at;
+    return split ? { at, split } : at;
   }
 
   /** Zigbee2MQTT state payload: each key that matters becomes one event; other keys are ignored, never rejected. */

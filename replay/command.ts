@@ -138,7 +138,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
         '(marked "drained": true; a live hub raises them only if nothing happens meanwhile)\n'
       : '';
   process.stderr.write(
-    `replay: ${stats.events} events (${stats.dropped} dropped${skipped ? `, ${skipped} skipped` : ''}${stats.late ? `, ${stats.late} out of order` : ''}) ` +
+    `replay: ${stats.events} events (${stats.dropped} dropped${skipped ? `, ${skipped} skipped` : ''}${stats.late ? `, ${stats.late} out of order` : ''}${stats.accelSamplesDropped ? `, ${stats.accelSamplesDropped} accel samples dropped` : ''}) ` +
       `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
       drops +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +

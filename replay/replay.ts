@@ -5,7 +5,7 @@ import type { Alert } from '../hub/alerts/api.js';
 import { isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
 import { defaultHomeConfig, RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
-import { valueFits } from '../rules/event-value.js';
+import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import {
   DEVICE_KINDS,
   EVENT_TYPES,
@@ -86,6 +86,8 @@ export interface ReplayStats {
   firstDropped: ReplayDrop[];
   /** Lines older than the one before them (activity at their own time, as late events live). */
   late: number;
+  /** Samples of accel lines that were not three numbers within ±64 g: dropped alone, the line's other samples kept. */
+  accelSamplesDropped: number;
   homes: number;
   alerts: number;
   alertsByKind: Record<string, number>;
@@ -143,6 +145,7 @@ export class Replayer {
     droppedByReason: {},
     firstDropped: [],
     late: 0,
+    accelSamplesDropped: 0,
     homes: 0,
     alerts: 0,
     alertsByKind: {},
@@ -209,8 +212,12 @@ export class Replayer {
     return null;
   }
 
-  private replay(event: SensorEvent | null, arrivesAt?: number): void {
+  private replay(event: SensorEvent | SensorEvent[] | null, arrivesAt?: number): void {
     if (!event) return;
+    if (Array.isArray(event)) {
+      for (const e of event) this.replay(e, arrivesAt);
+      return;
+    }
     this.stats.events++;
     if (event.ts < this.lastTs) this.stats.late++;
     else this.lastTs = event.ts;
@@ -260,7 +267,7 @@ export class Replayer {
    * make the event: `raw` itself when `inPlace`, else a new object of one fixed shape. A line a live hub would
    * refuse is dropped (counted by reason), so replay sees what the hub would have seen.
    */
-  private toEvent(raw: unknown, inPlace: boolean): SensorEvent | null {
+  private toEvent(raw: unknown, inPlace: boolean): SensorEvent | SensorEvent[] | null {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       return this.drop('not-an-event', 'an event must be a JSON object');
     }
@@ -275,11 +282,33 @@ export class Replayer {
     if (typeof type !== 'string' || !EVENT_TYPE_SET.has(type)) {
       return this.drop('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
     }
-    if (!valueFits(type, line.value)) return this.drop('bad-value', `the value does not fit a '${type}' event`);
-    const range = outOfRange(type, line.value);
-    if (range) return this.drop('out-of-range', range);
+    // An accel line with some unusable samples keeps the others, at their own times, as live (`accelRuns`).
+    let split: ReturnType<typeof accelRuns>;
+    if (!valueFits(type, line.value)) {
+      split = type === 'accel' ? accelRuns(line.value) : undefined;
+      if (!split) return this.drop('bad-value', `the value does not fit a '${type}' event`);
+    } else {
+      const range = outOfRange(type, line.value);
+      if (range) {
+        split = type === 'accel' ? accelRuns(line.value) : undefined;
+        if (!split) return this.drop('out-of-range', range);
+      }
+    }
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
     if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
+    if (split) {
+      this.stats.accelSamplesDropped += split.dropped;
+      const events: SensorEvent[] = [];
+      for (const run of split.runs) {
+        const event = this.toEvent(
+          { ...line, value: run.value, ts: ts + accelSampleOffsetMs(run.value.rate, run.first) },
+          false,
+        );
+        if (Array.isArray(event)) events.push(...event);
+        else if (event) events.push(event);
+      }
+      return events;
+    }
     const devices = this.configDevices.get(homeId);
     const configured = devices?.get(deviceId);
     // A device raises only what its kind can report, as live: the configured kind, else a kind the line gives.
