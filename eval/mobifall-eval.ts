@@ -48,10 +48,11 @@ export function prepareTrials(trials: Trial[], rateHz = 100): PreparedTrial[] {
  */
 export function runTrial(
   params: RuleParams['fall'],
-  trial: { messages: AccelMessage[] },
+  trial: { messages: AccelMessage[]; state?: unknown },
   tuning?: Readonly<FallDetectorTuning>,
 ): FallDetection[] {
-  const detector = createFallDetector(params, undefined, tuning);
+  // `state`: the wearable's detector as earlier samples left it (wearers-unseen's --upright-from-walking).
+  const detector = createFallDetector(params, trial.state, tuning);
   const found: FallDetection[] = [];
   for (const m of trial.messages) {
     // A message later than the wake-up the engine would have armed (a radio gap): the timer fires first.

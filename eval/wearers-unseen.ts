@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { outOfRange } from '../hub/ingest.js';
 import { accelRuns, accelSampleOffsetMs } from '../rules/event-value.js';
 import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
+import { createFallDetector } from '../rules/fall/detector.js';
 import { makeIrregular, seedOf } from './irregular.js';
 import { durationMs, listTrials, readRecording, type Trial } from './mobifall-data.js';
 import { outcomeOf, runTrial } from './mobifall-eval.js';
@@ -110,6 +111,17 @@ export interface UnseenOptions {
   datasets?: UnseenDataset[];
   /** Keep every `every`-th trial only (a quick look; default 1: all). */
   every?: number;
+  /**
+   * FallAllD: only subjects with odd or even ids (session 38: the odd half was read while designing the pendant's
+   * posture test, the even half is held out; docs/fall-detection.md, eighteenth round). Default: all.
+   */
+  fallalldSubjects?: 'odd' | 'even';
+  /**
+   * FallAllD: each trial starts from the detector as the same wearer's walking left it (their first walking recording,
+   * same device, in which the detector learned an upright posture, run as recorded before the trial), as on a hub that
+   * saw the wearer walk earlier that day; a wearer never seen walking starts fresh. Default: a fresh detector.
+   */
+  uprightFromWalking?: boolean;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -168,12 +180,17 @@ interface LoadedTrial {
   x: ArrayLike<number>;
   y: ArrayLike<number>;
   z: ArrayLike<number>;
+  /** The detector's state before the trial (UnseenOptions.uprightFromWalking), or none: a fresh detector. */
+  state?: unknown;
   /** The rate the recording claims (its median interval), for `as recorded`. */
   recordedRateHz: number;
   /** The rate of the `native` rows and the grid the sensor model starts from. */
   nativeRateHz: number;
   gridRateHz: number;
 }
+
+/** Every trial's first message is stamped here (a wearer's walking, with `uprightFromWalking`, two minutes before). */
+const START_OF_TRIALS = Date.UTC(2022, 6, 20, 12);
 
 function messagesOf(trial: LoadedTrial, condition: UnseenCondition, startTs: number): AccelMessage[] {
   if (condition.asRecorded)
@@ -218,7 +235,7 @@ function runAll(
     return out;
   };
   const byRow = new Map<string, { dataset: string; placement: string; group: string; figures: WearableFigures[] }>();
-  const startTs = Date.UTC(2022, 6, 20, 12);
+  const startTs = START_OF_TRIALS;
   files.forEach((load, i) => {
     for (const trial of load()) {
       const key = `${trial.dataset}|${trial.placement}|${trial.group}`;
@@ -236,7 +253,9 @@ function runAll(
           isFall: trial.isFall,
           walking: trial.walking,
           durationMs: trial.durationMs,
-          ...outcomeOf(runTrial(params, { messages: accepted(messagesOf(trial, condition, startTs)) })),
+          ...outcomeOf(
+            runTrial(params, { messages: accepted(messagesOf(trial, condition, startTs)), state: trial.state }),
+          ),
         });
       });
     }
@@ -420,7 +439,23 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
   );
   const fallRoot = path.join(dataDir, FALLALLD_DIR);
   if (fallalldPositions.length > 0 && !absent(fallRoot)) {
-    const trials = pick(listFallalldTrials(fallRoot, fallalldPositions));
+    const listed = listFallalldTrials(fallRoot, fallalldPositions);
+    const half = options.fallalldSubjects;
+    const trials = pick(half ? listed.filter((t) => (t.subject % 2 === 1) === (half === 'odd')) : listed);
+    const walkedState = new Map<string, unknown>();
+    if (options.uprightFromWalking)
+      for (const t of listed) {
+        const key = `${t.subject}|${t.position}`;
+        if (!FALLALLD_WALKING.includes(t.activity) || walkedState.has(key)) continue;
+        const rec = readFallalldRecording(t.file);
+        const detector = createFallDetector(params);
+        // Two minutes before the trials: the gap restarts the detector, which keeps the upright posture it learned.
+        for (const m of asRecordedMessages(rec.tMs, rec.x, rec.y, rec.z, FALLALLD_RATE_HZ, START_OF_TRIALS - 120_000))
+          detector.push(m.ts, m.value);
+        for (let at = detector.wakeAt(); at !== null; at = detector.wakeAt()) detector.wake(at);
+        const state = detector.exportState();
+        if (state?.walk) walkedState.set(key, state);
+      }
     const loaders = trials.map((t) => (): LoadedTrial[] => {
       const rec = readFallalldRecording(t.file);
       results.dropped.skipped += rec.skippedRows;
@@ -456,6 +491,7 @@ export function evaluateUnseen(dataDir: string, options: UnseenOptions = {}): Un
           recordedRateHz: FALLALLD_RATE_HZ,
           nativeRateHz: FALLALLD_RATE_HZ,
           gridRateHz: FALLALLD_RATE_HZ,
+          state: walkedState.get(`${t.subject}|${t.position}`),
         },
       ];
     });
@@ -509,7 +545,12 @@ const USAGE = `usage: node dist/eval/wearers-unseen.js [--data DIR] [--only=DATA
   --only=DATASET  mobifall, smartfall-hip, smartfall-wrist, umafall-waist, umafall-chest, umafall-pocket,
                   umafall-wrist, fallalld-neck, fallalld-waist or fallalld-wrist (repeatable; default all)
   --every=N       every N-th trial only (a quick look)
-  --details       list the missed falls, the false-alarm trials and the files not run`;
+  --details       list the missed falls, the false-alarm trials and the files not run
+  --fallalld-subjects=odd|even
+                  FallAllD: that half of the subjects only (odd: read in session 38's design, even: held out)
+  --upright-from-walking
+                  FallAllD: each trial starts from the detector as the wearer's first walking recording (same device)
+                  left it, its upright posture learned (as on a hub that saw the wearer walk earlier)`;
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -537,16 +578,28 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  const halfArg = args.find((a) => a.startsWith('--fallalld-subjects='))?.slice('--fallalld-subjects='.length);
+  if (halfArg !== undefined && halfArg !== 'odd' && halfArg !== 'even') {
+    console.error(`--fallalld-subjects takes odd or even\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const uprightFromWalking = args.includes('--upright-from-walking');
   const tty = process.stderr.isTTY;
   const results = evaluateUnseen(dataDir, {
     datasets: only.length > 0 ? only : undefined,
     every,
+    fallalldSubjects: halfArg,
+    uprightFromWalking,
     onProgress: tty ? (what, done, total) => process.stderr.write(`\r${what}: ${done}/${total} trials   `) : undefined,
   });
   if (tty) process.stderr.write('\n');
   console.log(
     'Wearable fall detection on wearers nobody tuned on (every row is unseen; the detector and its parameters are main’s).\n' +
-      `params.fall: ${JSON.stringify(DEFAULT_RULE_PARAMS.fall)}${every > 1 ? `; every ${every}th trial only` : ''}\n`,
+      `params.fall: ${JSON.stringify(DEFAULT_RULE_PARAMS.fall)}${every > 1 ? `; every ${every}th trial only` : ''}` +
+      (halfArg ? `; FallAllD subjects with ${halfArg} ids only` : '') +
+      (uprightFromWalking ? '; FallAllD trials start from the wearer’s walking (upright learned)' : '') +
+      '\n',
   );
   console.log(formatUnseenTable(results, { details: args.includes('--details') }));
 }

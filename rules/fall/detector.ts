@@ -7,7 +7,8 @@
 // which a low rate does not flatten; below 50 Hz also the speed lost over a 0.6 s landing) with a dip <= freeFallG in the second before it; then, after
 // 1 s of settling, `stillSeconds` lying still (magnitude standard deviation <= stillStdG, mean magnitude
 // gravity's) in a posture >= postureChangeDeg away from the one before the impact (1.6–0.8 s or 2.4–1.6 s
-// before it, whichever differs more). Impacts within 2 s of the first
+// before it, whichever differs more), or, for a wearer upright before it, from the upright learned while walking
+// (session 38: a pendant on a sloping chest). Impacts within 2 s of the first
 // belong to the same fall. The report then waits `recoverSeconds`: a person upright again and
 // walking over the last 2 s of that window is still reported, but downgraded (the engine records it as
 // info); otherwise critical.
@@ -306,6 +307,8 @@ export interface FallDetectorState {
   dipLost?: boolean;
   /** The candidate's impact fell in a radio gap, and the upright posture then known [x, y, z, at] (absent in older states). */
   impactInGap?: boolean;
+  /** The confirmed fall's posture change was measured from the learned upright (session 38; absent in older states). */
+  fromUpright?: boolean;
   walk?: [number, number, number, number] | null;
   /**
    * The candidate was judged on a silence and turned away; samples that continue its stream (no silence in the samples'
@@ -509,6 +512,8 @@ class StreamingFallDetector implements FallDetector {
   private dipLost = false;
   /** The candidate's impact was not seen: it started at the end of a radio gap (GAP_WALK_RECENT_MS). */
   private impactInGap = false;
+  /** The confirmed fall lies postureChangeDeg from the wearer's learned upright, not from the posture just before. */
+  private fromLearnedUpright = false;
   /** Speed gained in the descent before the impact, in g·s. */
   private descentGs = 0;
   private preX = 0;
@@ -695,6 +700,7 @@ class StreamingFallDetector implements FallDetector {
       gapFrom: nullIfNot(this.gapFrom),
       dipLost: this.dipLost,
       impactInGap: this.impactInGap,
+      ...(this.fromLearnedUpright ? { fromUpright: true } : {}),
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
       ...(this.resumable ? { resumable: true } : {}),
       recent: [...this.recent],
@@ -772,6 +778,7 @@ class StreamingFallDetector implements FallDetector {
     this.gapFrom = finiteOr(s.gapFrom, -Infinity);
     this.dipLost = s.dipLost === true;
     this.impactInGap = s.impactInGap === true;
+    this.fromLearnedUpright = s.fromUpright === true;
     if (Array.isArray(s.walk) && s.walk.length === 4 && s.walk.every((v) => Number.isFinite(v)))
       [this.walkX, this.walkY, this.walkZ, this.walkAt] = s.walk;
     this.lastSampleAt = finiteOr(s.lastSampleAt, -Infinity);
@@ -1104,6 +1111,7 @@ class StreamingFallDetector implements FallDetector {
   private startCandidate(at: number, maxG: number, inGap = false): void {
     this.phase = 'impact';
     this.impactInGap = inGap;
+    this.fromLearnedUpright = false;
     this.impactAt = at;
     this.impactCell = this.cells;
     this.episodeStart = at;
@@ -1199,6 +1207,7 @@ class StreamingFallDetector implements FallDetector {
     // window is then the posture to get back to. None: no posture before the impact, nothing changed from.
     let pre: [number, number, number] | null = null;
     this.postureDeg = 0;
+    this.fromLearnedUpright = false;
     const windows = this.impactInGap ? [] : [this.preX, this.preY, this.preZ, ...this.preEarlier];
     // An impact the gap hid (GAP_WALK_RECENT_MS): still upright when the link dropped, and the change is from upright.
     if (
@@ -1216,6 +1225,25 @@ class StreamingFallDetector implements FallDetector {
       if (pre === null || deg > this.postureDeg) {
         this.postureDeg = deg;
         pre = [ex, ey, ez];
+      }
+    }
+    // Lying against the wearer's own upright (session 38): a wearer seen in their learned upright attitude just before the
+    // impact (the window chosen within UPRIGHT_DEG of it) who lies still postureChangeDeg or more from it has left
+    // upright, even when the posture just before moved less: a pendant resting on a sloping chest already leans towards
+    // its lying attitude when the wearer stands still, and turns only 25–45° from there (docs/fall-detection.md,
+    // eighteenth round). The posture to get back to is then the learned upright, as after an impact a gap hid.
+    if (
+      pre !== null &&
+      !this.impactInGap &&
+      this.postureDeg < this.params.postureChangeDeg &&
+      !Number.isNaN(this.walkX) &&
+      angleDeg(this.walkX, this.walkY, this.walkZ, pre[0], pre[1], pre[2]) <= UPRIGHT_DEG
+    ) {
+      const fromUpright = angleDeg(this.walkX, this.walkY, this.walkZ, mx, my, mz);
+      if (fromUpright >= this.params.postureChangeDeg) {
+        pre = [this.walkX, this.walkY, this.walkZ];
+        this.postureDeg = fromUpright;
+        this.fromLearnedUpright = true;
       }
     }
     const isFall = dip && pre !== null && this.postureDeg >= this.params.postureChangeDeg && still;
@@ -1284,6 +1312,7 @@ class StreamingFallDetector implements FallDetector {
         freeFallG: round2(this.freeFallG),
         ...(this.dipLost ? { freeFallLostInGap: true } : {}),
         ...(this.impactInGap ? { impactLostInGap: true } : {}),
+        ...(this.fromLearnedUpright ? { postureFromUpright: true } : {}),
         descentMps: round1(this.descentGs * STANDARD_GRAVITY_MPS2),
         postureChangeDeg: Math.round(this.postureDeg),
         stillSeconds: round1(this.judgedStillMs / 1000),

@@ -348,6 +348,51 @@ describe.skipIf(!umafallPresent || !smartfallPresent)('the detector on wearers n
   });
 });
 
+describe('the unseen-wearers evaluation: FallAllD by half of its subjects, and from the wearer’s walking', () => {
+  it('keeps one half of the subjects, and starts each trial from the upright the wearer’s walking left', () => {
+    const fa = path.join(dir, 'fallalld', 'FallAllD');
+    fs.mkdirSync(fa, { recursive: true });
+    const counts = (samples: Vec[]): string =>
+      samples.map((v) => v.map((g) => Math.round(g / 0.000244)).join(',')).join('\n');
+    // A pendant (test/rules/pendant-fall.test.ts): 55° from its cord walking, 72° standing still, 102° lying.
+    const posture = (deg: number): Vec => [Math.cos((deg * Math.PI) / 180), 0, -Math.sin((deg * Math.PI) / 180)];
+    const walkingPendant = {
+      seconds: 15,
+      at: (t: number): Vec => posture(55).map((g) => g * (1 + 0.35 * Math.sin(2 * Math.PI * 1.8 * t))) as Vec,
+    };
+    const fall = render(
+      [still(4, posture(72)), freeFall(0.4, posture(72)), impact(0.1, posture(102), 3), still(15, posture(102))],
+      238,
+    );
+    for (const subject of ['S01', 'S02']) {
+      fs.writeFileSync(path.join(fa, `${subject}_D1_A020_T01_A.dat`), counts(render([walkingPendant], 238)));
+      fs.writeFileSync(path.join(fa, `${subject}_D1_A101_T01_A.dat`), counts(fall));
+    }
+    const asRecorded = UNSEEN_CONDITIONS.filter((c) => c.asRecorded);
+    const figures = (options: Parameters<typeof evaluateUnseen>[1]): [string, number, number, number][] =>
+      evaluateUnseen(dir, { datasets: ['fallalld-neck'], conditions: asRecorded, ...options }).rows.map((r) => [
+        r.group.split(' (')[0] ?? '',
+        r.figures.falls,
+        r.figures.fallsCaught,
+        r.figures.adlTrials,
+      ]);
+    // A fresh detector: only 30° from standing, no call-out.
+    expect(figures({})).toEqual([
+      ['daily activities', 0, 0, 2],
+      ['falls without recovery', 2, 0, 0],
+    ]);
+    expect(figures({ fallalldSubjects: 'odd' })).toEqual([
+      ['daily activities', 0, 0, 1],
+      ['falls without recovery', 1, 0, 0],
+    ]);
+    // From the wearer's walking: 47° from the upright it learned, called out; the walk itself stays quiet.
+    expect(figures({ fallalldSubjects: 'even', uprightFromWalking: true })).toEqual([
+      ['daily activities', 0, 0, 1],
+      ['falls without recovery', 1, 1, 0],
+    ]);
+  });
+});
+
 const fallalldPresent = fs.existsSync(path.join(realDir, 'fallalld', 'FallAllD'));
 if (!fallalldPresent) console.log(`FallAllD absent at ${realDir}: its floors are skipped (WEARERS_UNSEEN_DATA).`);
 
