@@ -8,7 +8,7 @@ import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
 import { flag, origins } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
-import { startMallocTrim } from './malloc-trim.js';
+import { releaseFilePagesOnce, startMallocTrim } from './malloc-trim.js';
 import { scheduleV8Release } from './v8-release.js';
 import { scryptAddonUnavailable } from './scrypt-thread.js';
 import { looseFileAdvice } from './private-files.js';
@@ -243,8 +243,17 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   const trimmer = startMallocTrim();
   if (!trimmer.available) logger.info('freed memory is not given back to the kernel (native/malloc-trim.c not built)');
   // V8's heap pages the start-up left committed given back once, 2 s after start on an idle loop (native/v8-release.cc).
+  // Then, off the loop, the file pages only the start-up read (the node binary's, the libraries', ~30 MB of a flat's
+  // resident set; they stay in the page cache): hub/malloc-trim.ts.
   const heapRelease = scheduleV8Release({
-    done: (result) => logger.info(result, 'V8 heap pages released after start'),
+    done: (result) => {
+      logger.info(result, 'V8 heap pages released after start');
+      const queued = releaseFilePagesOnce((pages) => {
+        if ('mb' in pages) logger.info({ mappedMb: pages.mb }, 'file pages read at start dropped from resident memory');
+        else logger.warn({ err: pages.error }, 'file pages read at start could not be dropped');
+      });
+      if (!queued) logger.info('file pages read at start stay resident (native/malloc-trim.c not built)');
+    },
   });
   if (!heapRelease.available)
     logger.info("V8's heap pages are given back only when V8 chooses (native/v8-release.cc not built)");

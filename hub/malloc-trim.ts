@@ -16,6 +16,36 @@ export function loadMallocTrim(library = mallocTrimLibrary()): TrimFunction | { 
     TrimFunction | { unavailable: string };
 }
 
+/** Drops the process's clean pages of read-only file mappings from its resident set, off the loop; `done` is told
+ * the resident bytes those mappings held. */
+export type FilePagesFunction = (done: (err: Error | null, bytes: number) => void) => void;
+
+/** The addon's releaseFilePages, or why there is none. */
+export function loadFilePagesRelease(library = mallocTrimLibrary()): FilePagesFunction | { unavailable: string } {
+  return loadAddonFunction(library, 'releaseFilePages', 'no C compiler, Node headers or glibc') as
+    FilePagesFunction | { unavailable: string };
+}
+
+/**
+ * Once, after the start (docs/performance.md, "Memory of one home (session 38)"): the pages of the node binary, the
+ * shared libraries and the addons that the start-up read (module loading, the addons' symbol look-ups, compiling) and
+ * an idle hub does not read again, taken out of the hub's resident set. They stay in the kernel's page cache; a page
+ * read again is mapped again by a minor fault. `done` gets the MB the mappings held, or the error; never throws.
+ */
+export function releaseFilePagesOnce(
+  done: (result: { mb: number } | { error: string }) => void,
+  release: FilePagesFunction | { unavailable: string } = loadFilePagesRelease(),
+): boolean {
+  if (typeof release !== 'function') return false;
+  try {
+    release((err, bytes) => done(err ? { error: err.message } : { mb: Math.round(bytes / 1e5) / 10 }));
+  } catch (err) {
+    // Could not queue the work: the pages stay resident until the kernel wants them.
+    done({ error: (err as Error).message });
+  }
+  return true;
+}
+
 /** One minute: after a burst, glibc's free pages go back within a minute; an idle hub pays one pool task a minute. */
 export const MALLOC_TRIM_EVERY_MS = 60_000;
 

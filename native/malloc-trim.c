@@ -7,10 +7,23 @@
  *   trim(callback)  calls callback(null, released) once malloc_trim(0) has run: released is true when glibc gave
  *                   memory back. Where the C library is not glibc, the addon does not build (hub/malloc-trim.ts then
  *                   does nothing).
+ *   releaseFilePages(callback)
+ *                   on a pool thread too: takes the process's clean pages of read-only, private file mappings (the node
+ *                   binary's code and read-only data, the shared libraries', the addons') out of its resident set with
+ *                   madvise(MADV_DONTNEED), then calls callback(null, bytes) with the resident bytes those mappings
+ *                   held. Only mappings with no private copy of a page (smaps' Anonymous: 0 kB) are touched, so what
+ *                   is dropped is exactly the file's content: the pages stay in the kernel's page cache and a later
+ *                   read of one maps it again (a minor fault, no disk read while the kernel keeps it cached). The
+ *                   start-up reads ~46 MB of such pages that an idle flat never reads again (docs/performance.md,
+ *                   "Memory of one home (session 38)"); the kernel drops them too, but only under memory pressure.
  */
+#define _GNU_SOURCE
 #include <malloc.h>
 #include <node_api.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #ifndef __GLIBC__
 #error "malloc_trim needs glibc"
@@ -67,9 +80,114 @@ static napi_value trim(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct {
+  napi_async_work work;
+  napi_ref callback;
+  double bytes;
+  int failed;
+} FilePagesJob;
+
+/* Whether a mapping held by the fields of its smaps header line may have its pages dropped: a file's (a path, not
+ * [vdso] or an anonymous mapping), private, not writable. */
+static int droppable_mapping(const char *perms, const char *path) {
+  return path[0] == '/' && perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p';
+}
+
+static void drop_mapping(unsigned long start, unsigned long end, long rss_kb, long anon_kb, double *bytes,
+                         int *failed) {
+  if (anon_kb != 0 || rss_kb <= 0) return;
+  if (madvise((void *)start, end - start, MADV_DONTNEED) == 0)
+    *bytes += (double)rss_kb * 1024.0;
+  else
+    *failed = 1;
+}
+
+static void file_pages_execute(napi_env env, void *data) {
+  (void)env;
+  FilePagesJob *job = data;
+  FILE *smaps = fopen("/proc/self/smaps", "re");
+  if (smaps == NULL) {
+    job->failed = 1;
+    return;
+  }
+  char line[4096];
+  unsigned long start = 0, end = 0;
+  long rss_kb = -1, anon_kb = -1;
+  int candidate = 0;
+  while (fgets(line, sizeof line, smaps) != NULL) {
+    unsigned long s, e;
+    char perms[8], path[4096];
+    path[0] = '\0';
+    /* A mapping's header line (start-end perms offset dev inode [path]) starts with a lowercase hex digit; its
+     * fields' lines (Rss:, Anonymous:, VmFlags: ...) with an uppercase letter. */
+    int header = (line[0] >= '0' && line[0] <= '9') || (line[0] >= 'a' && line[0] <= 'f');
+    if (header && sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095[^\n]", &s, &e, perms, path) >= 3) {
+      if (candidate) drop_mapping(start, end, rss_kb, anon_kb, &job->bytes, &job->failed);
+      start = s;
+      end = e;
+      rss_kb = -1;
+      anon_kb = -1;
+      candidate = droppable_mapping(perms, path);
+      continue;
+    }
+    long kb;
+    if (sscanf(line, "Rss: %ld kB", &kb) == 1) rss_kb = kb;
+    else if (sscanf(line, "Anonymous: %ld kB", &kb) == 1) anon_kb = kb;
+  }
+  if (candidate) drop_mapping(start, end, rss_kb, anon_kb, &job->bytes, &job->failed);
+  fclose(smaps);
+}
+
+static void file_pages_complete(napi_env env, napi_status status, void *data) {
+  FilePagesJob *job = data;
+  napi_value callback, global, args[2];
+  napi_get_reference_value(env, job->callback, &callback);
+  napi_get_global(env, &global);
+  if (status != napi_ok || job->failed) {
+    napi_value message;
+    napi_create_string_utf8(env, "releaseFilePages: /proc/self/smaps or madvise failed", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &args[0]);
+  } else {
+    napi_get_null(env, &args[0]);
+  }
+  napi_create_double(env, job->bytes, &args[1]);
+  napi_delete_reference(env, job->callback);
+  napi_delete_async_work(env, job->work);
+  free(job);
+  if (callback != NULL) napi_call_function(env, global, callback, 2, args, NULL);
+}
+
+static napi_value release_file_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], name;
+  napi_valuetype type = napi_undefined;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type != napi_function) {
+    napi_throw_type_error(env, NULL, "releaseFilePages(callback): callback must be a function");
+    return NULL;
+  }
+  FilePagesJob *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, NULL, "releaseFilePages: out of memory");
+    return NULL;
+  }
+  napi_create_string_utf8(env, "telecare:release_file_pages", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_reference(env, argv[0], 1, &job->callback) != napi_ok ||
+      napi_create_async_work(env, NULL, name, file_pages_execute, file_pages_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    free(job);
+    napi_throw_error(env, NULL, "releaseFilePages: could not queue the work");
+    return NULL;
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "trim", NAPI_AUTO_LENGTH, trim, NULL, &fn);
   napi_set_named_property(env, exports, "trim", fn);
+  napi_create_function(env, "releaseFilePages", NAPI_AUTO_LENGTH, release_file_pages, NULL, &fn);
+  napi_set_named_property(env, exports, "releaseFilePages", fn);
   return exports;
 }
