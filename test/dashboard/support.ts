@@ -123,11 +123,11 @@ export async function login(app: FastifyInstance, username: string, password: st
 }
 
 /**
- * A hub database made once for a file's tests (session 38): the admin and each user of `users` ([role, username])
- * created and logged in through the API, as userWithRole does, on a dashboard at `clock`'s time, then closed. Each
- * test starts a dashboard on a copy (`startDashboard({ from: made.db })`), fresh but for these users and their
- * sessions, which `made.cookies` holds by username (valid until 12 h after `clock`'s time). Every password is hashed
- * and checked once per file instead of once per test. `made.remove()` in the file's afterAll.
+ * A hub database made once for a file's tests (session 38): the admin logged in and each user of `users` ([role,
+ * username]) created and logged in through the API, as userWithRole does, on a dashboard at `clock`'s time, then
+ * closed. Each test starts a dashboard on a copy (`startDashboard({ from: made.db })`), fresh but for these users and
+ * their sessions, which `made.cookies` holds by username, `admin` too (valid until 12 h after `clock`'s time). Every
+ * password is hashed and checked once per file instead of once per test. `made.remove()` in the file's afterAll.
  */
 export async function usersOnce(
   users: [Role, string][],
@@ -139,7 +139,10 @@ export async function usersOnce(
   try {
     const made = await startDashboard({ clock, dir });
     try {
-      for (const [role, username] of users) cookies[username] = await userWithRole(made.app, role, username);
+      cookies.admin = await login(made.app, 'admin', ADMIN_PASSWORD);
+      for (const [role, username] of users) {
+        cookies[username] = await userWithRole(made.app, role, username, cookies.admin);
+      }
     } finally {
       // Closing the last connection writes the WAL back into hub.db: the one file holds everything.
       await made.close();
@@ -151,9 +154,14 @@ export async function usersOnce(
   return { db: path.join(dir, 'hub.db'), cookies, remove };
 }
 
-/** Admin creates a user with `role` and that user logs in: returns their Cookie header. */
-export async function userWithRole(app: FastifyInstance, role: Role, username: string = role + '1'): Promise<string> {
-  const admin = await login(app, 'admin', ADMIN_PASSWORD);
+/** Admin (logged in now, or with `adminCookie`) creates a user with `role` and that user logs in: their Cookie header. */
+export async function userWithRole(
+  app: FastifyInstance,
+  role: Role,
+  username: string = role + '1',
+  adminCookie?: string,
+): Promise<string> {
+  const admin = adminCookie ?? (await login(app, 'admin', ADMIN_PASSWORD));
   const res = await app.inject({
     method: 'POST',
     url: '/api/users',
