@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ingest, ingestBatch, isRefusedData, type Incoming } from '../../central/ingest.js';
 import { sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { ACK_WAIT_MS, DURABLE, STREAM, ensureConsumer, ensureMessageStream } from '../../central/stream.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
@@ -68,6 +69,7 @@ describe.skipIf(pgMissing !== undefined)('a batch in one transaction', () => {
 
   beforeAll(async () => {
     dir = tempDir('central-batch');
+    await seedPostgresData(path.join(dir, 'pg'));
     postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
     pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
     pool.on('error', () => undefined);

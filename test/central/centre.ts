@@ -7,6 +7,7 @@ import { silentLogger } from '../../hub/logger.js';
 import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
 import { hashPassword, type ClusterLayout } from '../../central/nats-config.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { seedPostgresData } from '../support/pg-template.js';
 import { migrateCentral } from '../../central/schema.js';
 import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
 import { freePort } from '../hub/helpers.js';
@@ -43,6 +44,7 @@ export async function startTestCentre(
   hubIds: readonly string[],
   options: { silenceMs?: number; sweepEveryMs?: number } = {},
 ): Promise<TestCentre> {
+  await seedPostgresData(path.join(dir, 'pg'));
   const postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
   let cluster: NatsCluster | undefined;
   try {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { connect, StringCodec, type NatsConnection, type Subscription } from 'nats';
 import pg from 'pg';
 import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { startConsole, type ConsoleOptions, type RunningConsole } from '../../central/console/index.js';
 import { silentLogger } from '../../hub/logger.js';
@@ -60,6 +61,7 @@ export interface ConsoleEnv {
 
 export async function startConsoleEnv(options: Partial<ConsoleOptions> = {}): Promise<ConsoleEnv> {
   const dir = tempDir('console');
+  await seedPostgresData(dir);
   const postgres = await startLocalPostgres({ dir, port: await freePort(), unsafeFast: true });
   const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
   // A connection still closing when the server stops at the end of a file reports 57P01 on the pool: not a failure.

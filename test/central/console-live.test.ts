@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingest, type Incoming } from '../../central/ingest.js';
 import { sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { seedPostgresData } from '../support/pg-template.js';
 import { migrateCentral } from '../../central/schema.js';
 import { migrateConsole } from '../../central/console/schema.js';
 import { LiveFeed, type LiveEvent } from '../../central/console/live.js';
@@ -38,6 +39,7 @@ describe.skipIf(missing !== undefined)('the console live feed', () => {
 
   beforeAll(async () => {
     dir = tempDir('central-live');
+    await seedPostgresData(path.join(dir, 'pg'));
     postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
     pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
     pool.on('error', () => undefined);

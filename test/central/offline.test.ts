@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ingest, type Incoming } from '../../central/ingest.js';
 import { DEFAULT_WILL_GRACE_MS, sweepSilentHubs } from '../../central/offline.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
+import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { freePort, tempDir } from '../hub/helpers.js';
 
@@ -90,6 +91,7 @@ async function hubRow(hubId: string): Promise<{ status: string; reported_status:
 describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
   beforeAll(async () => {
     dir = tempDir('central-offline');
+    await seedPostgresData(path.join(dir, 'pg'));
     postgres = await startLocalPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), unsafeFast: true });
     pool = new pg.Pool({ connectionString: postgres.url, max: 6 });
     // A pooled connection still closing when PostgreSQL stops reports it on the pool: expected at teardown.

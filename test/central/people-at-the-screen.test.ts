@@ -44,16 +44,36 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     await env?.stop();
   });
 
+  /**
+   * Each user's session from their first login through the page, given to their later contexts (`storageState`, as in
+   * console-browser.test.ts): none of these tests is about the login (console-browser.test.ts has it), and each login
+   * is a password hash and two pages more (docs/testing.md, session 38).
+   */
+  const sessions = new Map<string, Awaited<ReturnType<BrowserContext['storageState']>>>();
+
+  /** A page of a context of its own (`viewport`) on `path`, logged in as `username`: through the page the first time. */
   async function logIn(path: string, username: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/London' });
+    const saved = sessions.get(username);
+    const context = await browser.newContext({
+      viewport,
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+      ...(saved ? { storageState: saved } : {}),
+    });
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${env.url}${path}`);
+    if (saved) {
+      // Still logged in: the page itself, not the login.
+      expect(new URL(page.url()).pathname).toBe(path);
+      return page;
+    }
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${env.url}${path}`);
+    sessions.set(username, await context.storageState());
     return page;
   }
 

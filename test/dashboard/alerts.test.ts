@@ -1,16 +1,31 @@
 // Responders act on alerts through the API: list the open ones, acknowledge, resolve with an outcome; mistakes get a clear 4xx.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { raiseAlert, startDashboard, usersOnce, type Dashboard } from './support.js';
 
+const START = Date.UTC(2026, 10, 22, 9, 0, 0);
+let users: Awaited<ReturnType<typeof usersOnce>>;
 let dashboard: Dashboard;
 let responder: string;
 let clock: FakeClock;
 
+// The users and their logins once for the file (each a scrypt hash or check); each test's dashboard on a fresh copy.
+beforeAll(async () => {
+  users = await usersOnce(
+    [
+      ['responder', 'sam'],
+      ['analyst', 'analyst1'],
+      ['admin', 'boss'],
+    ],
+    new FakeClock(START),
+  );
+});
+afterAll(() => users?.remove());
+
 beforeEach(async () => {
-  clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
-  dashboard = await startDashboard({ clock });
-  responder = await userWithRole(dashboard.app, 'responder', 'sam');
+  clock = new FakeClock(START);
+  dashboard = await startDashboard({ clock, from: users.db });
+  responder = users.cookies.sam!;
 });
 afterEach(async () => dashboard.close());
 
@@ -63,7 +78,7 @@ describe('acknowledging and resolving', () => {
 
   it('an API token acts under its own name', async () => {
     const alert = raiseAlert(dashboard.alerts, clock);
-    const admin = await userWithRole(dashboard.app, 'admin', 'boss');
+    const admin = users.cookies.boss!;
     const token = (await post('/api/tokens', admin, { name: 'arc-platform', role: 'responder' })).json()
       .token as string;
     const ack = await dashboard.app.inject({
@@ -109,8 +124,8 @@ describe('acknowledging and resolving', () => {
 describe('callers who may not act on alerts', () => {
   it('an analyst, an installer token and a visitor without login are refused and change nothing', async () => {
     const alert = raiseAlert(dashboard.alerts, clock);
-    const analyst = await userWithRole(dashboard.app, 'analyst');
-    const admin = await userWithRole(dashboard.app, 'admin', 'boss');
+    const analyst = users.cookies.analyst1!;
+    const admin = users.cookies.boss!;
     const installerToken = (await post('/api/tokens', admin, { name: 'fitter', role: 'installer' })).json()
       .token as string;
 
@@ -133,12 +148,9 @@ describe('callers who may not act on alerts', () => {
 
 describe('without an alert service', () => {
   it('alert routes answer 503 with a clear message', async () => {
-    const bare = await startDashboard({ alerts: undefined });
+    const bare = await startDashboard({ alerts: undefined, from: users.db });
     try {
-      const res = await bare.app.inject({
-        url: '/api/alerts',
-        headers: { cookie: await userWithRole(bare.app, 'responder') },
-      });
+      const res = await bare.app.inject({ url: '/api/alerts', headers: { cookie: responder } });
       expect(res.statusCode).toBe(503);
       expect(res.json().error).toBe('ALERTS_UNAVAILABLE');
     } finally {

@@ -3,7 +3,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { USER_PASSWORD, listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import {
+  ADMIN_PASSWORD,
+  USER_PASSWORD,
+  listenLocally,
+  raiseAlert,
+  startDashboard,
+  userWithRole,
+  type Dashboard,
+} from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { focused } from '../support/screen.js';
 
@@ -89,6 +97,10 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     // Sent: nothing is kept. Another user on the same tab never sees what the last one typed.
     const other = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', homeId: 'h23' });
     await page.locator(`#alert-${other.id}`).getByRole('button', { name: 'Resolve…' }).click();
+    // An outcome too, so that sending the form takes the page to the login at once, as above (without one the form
+    // is not sent, and the page reached the login only when the alert stream's heartbeat, 15 s, found the session
+    // over: docs/testing.md, session 38).
+    await page.locator(`#outcome-${other.id}`).selectOption('false-alarm');
     await page.locator(`#note-${other.id}`).fill('Rang the warden');
     clock.advanceBy(12 * 3_600_000 + 60_000);
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
@@ -121,6 +133,48 @@ describe.skipIf(!haveChromium)('a half-typed resolve note at the console', () =>
     await expect.poll(() => tried).toBe(true);
     expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).toEqual([]);
     expect(dashboard.alerts.resolve(alert.id, 'false-alarm', null, 'nina').ok).toBe(true);
+    await context.close();
+  });
+});
+
+// A console left open while its session ends, with nothing pressed: the alert stream's heartbeat finds the session
+// over and ends the stream, and the page goes to the login by itself, saying why, the half-typed note kept. On a
+// dashboard of its own with a short heartbeat (the one above keeps the default, 15 s: there a click must take the page
+// to the login before any heartbeat does). docs/testing.md, session 38.
+describe.skipIf(!haveChromium)('an idle console whose session ends', () => {
+  const idleClock = new FakeClock(Date.UTC(2026, 10, 24, 2, 0, 0));
+  let idle: Dashboard | undefined;
+
+  afterAll(async () => {
+    await idle?.close();
+  });
+
+  it('goes to the login by itself at the next heartbeat, and gives the note back after the login', async () => {
+    idle = await startDashboard({ clock: idleClock, sseHeartbeatSeconds: 0.5 });
+    const idleBase = `http://127.0.0.1:${await listenLocally(idle.app)}`;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const logInAsAdmin = async () => {
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${idleBase}/console`);
+      await page.getByText('Live: connected').waitFor();
+    };
+    await page.goto(`${idleBase}/console`);
+    await page.waitForURL(/\/login\?next=/);
+    await logInAsAdmin();
+    const alert = raiseAlert(idle.alerts, idleClock, { kind: 'pendant', severity: 'critical', homeId: 'h25' });
+    await page.locator(`#alert-${alert.id}`).getByRole('button', { name: 'Resolve…' }).click();
+    await page.locator(`#note-${alert.id}`).fill('Key safe code given');
+    idleClock.advanceBy(12 * 3_600_000 + 60_000);
+    // Nothing pressed: the page finds out on its own.
+    await page.getByText(/^Your session has ended\. .* a resolve note you were typing is kept\.$/).waitFor();
+    expect(new URL(page.url()).searchParams.get('ended')).toBe('1');
+    await logInAsAdmin();
+    await page.locator(`#note-${alert.id}`).waitFor();
+    expect(await page.locator(`#note-${alert.id}`).inputValue()).toBe('Key safe code given');
+    expect(idle.alerts.get(alert.id)?.state).toBe('raised');
     await context.close();
   });
 });

@@ -1,6 +1,13 @@
 // State-changing requests over HTTP: the Origin / Sec-Fetch-Site rules and JSON-only bodies, request by request.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, login, raiseAlert, startDashboard, type Dashboard } from './support.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, raiseAlert, startDashboard, usersOnce, type Dashboard } from './support.js';
+
+// The admin's login once for the file (a scrypt hash and a check); each test's dashboard on a fresh copy.
+let users: Awaited<ReturnType<typeof usersOnce>>;
+beforeAll(async () => {
+  users = await usersOnce([]);
+});
+afterAll(() => users?.remove());
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -27,8 +34,8 @@ async function ack(d: Dashboard, headers: Record<string, string>, payload?: stri
 
 describe('a cookie-authenticated state change', () => {
   it('from another origin of the same host (Origin or Sec-Fetch-Site) is refused 403 and changes nothing', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     const json = { 'content-type': 'application/json' };
     const attempts: Record<string, string>[] = [
       { origin: 'http://hub.local:8081' },
@@ -46,8 +53,8 @@ describe('a cookie-authenticated state change', () => {
   });
 
   it('from the hub page itself, or from a program sending neither header, goes through', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     const attempts: Record<string, string>[] = [
       { origin: `http://${HOST}` },
       { 'sec-fetch-site': 'same-origin', origin: `http://${HOST}` },
@@ -61,8 +68,8 @@ describe('a cookie-authenticated state change', () => {
   });
 
   it('with a body that is not JSON (text/plain, a form) is refused 415, even from the hub page', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const { res, state } = await ack(
         dashboard,
@@ -76,14 +83,14 @@ describe('a cookie-authenticated state change', () => {
   });
 
   it('from an origin the installer trusts (a reverse proxy) goes through', async () => {
-    dashboard = await startDashboard({ trustedOrigins: ['https://care.example.org'] });
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db, trustedOrigins: ['https://care.example.org'] });
+    const cookie = users.cookies.admin!;
     const { res } = await ack(dashboard, { cookie, origin: 'https://care.example.org' });
     expect(res.statusCode).toBe(200);
   });
 
   it('a login posted from another origin is refused too (no logging a victim into an attacker account)', async () => {
-    dashboard = await startDashboard();
+    dashboard = await startDashboard({ from: users.db });
     const res = await dashboard.app.inject({
       method: 'POST',
       url: '/api/login',
@@ -96,8 +103,8 @@ describe('a cookie-authenticated state change', () => {
 
 describe('a program with an API token', () => {
   it('keeps working whatever Origin it sends, since a browser never adds the token by itself', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     const created = await dashboard.app.inject({
       method: 'POST',
       url: '/api/tokens',

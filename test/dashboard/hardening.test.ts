@@ -4,15 +4,22 @@ import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HSTS_MAX_AGE_S } from '../../dashboard/answer-headers.js';
 import { FakeClock } from '../../hub/clock.js';
 import { DeviceIndex } from '../../hub/config.js';
 import { Ingest } from '../../hub/ingest.js';
 import { silentLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
-import { ADMIN_PASSWORD, listenLocally, login, startDashboard, testConfig, type Dashboard } from './support.js';
+import { listenLocally, startDashboard, testConfig, usersOnce, type Dashboard } from './support.js';
 import { selfSignedPair } from '../support/tls.js';
+
+// The admin's login once for the file (a scrypt hash and a check); each test's dashboards on fresh copies.
+let users: Awaited<ReturnType<typeof usersOnce>>;
+beforeAll(async () => {
+  users = await usersOnce([]);
+});
+afterAll(() => users?.remove());
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {
@@ -22,11 +29,14 @@ afterEach(async () => {
 
 describe('GET /api/health', () => {
   it('says only ok without a login; the details need one', async () => {
-    dashboard = await startDashboard({ health: () => ({ homes: 2, mqtt: { mode: 'embedded', clients: 3 } }) });
+    dashboard = await startDashboard({
+      from: users.db,
+      health: () => ({ homes: 2, mqtt: { mode: 'embedded', clients: 3 } }),
+    });
     const anonymous = await dashboard.app.inject('/api/health');
     expect(anonymous.statusCode).toBe(200);
     expect(anonymous.json()).toEqual({ status: 'ok' });
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    const cookie = users.cookies.admin!;
     const detailed = await dashboard.app.inject({ url: '/api/health', headers: { cookie } });
     expect(detailed.json()).toEqual({ status: 'ok', homes: 2, mqtt: { mode: 'embedded', clients: 3 } });
   });
@@ -34,8 +44,8 @@ describe('GET /api/health', () => {
 
 describe('answers that carry personal data', () => {
   it('are never kept in a browser or proxy cache and never sniffed as another type', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     for (const url of [
       '/api/alerts?state=open',
       '/api/homes',
@@ -58,7 +68,7 @@ describe('a dashboard served over HTTPS', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-hsts-'));
     try {
       const pair = selfSignedPair(dir);
-      dashboard = await startDashboard({ dir, https: { cert: pair.cert, key: pair.key } });
+      dashboard = await startDashboard({ from: users.db, dir, https: { cert: pair.cert, key: pair.key } });
       const port = await listenLocally(dashboard.app);
       for (const route of ['/api/health', '/login', '/api/alerts?state=open', '/assets/style.css']) {
         const res = await httpsGet(port, pair.cert, route);
@@ -73,12 +83,12 @@ describe('a dashboard served over HTTPS', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     // Behind a TLS proxy (HUB_SECURE_COOKIES=1) the same; a plain-HTTP dashboard sends none.
-    dashboard = await startDashboard({ secureCookies: true });
+    dashboard = await startDashboard({ from: users.db, secureCookies: true });
     expect((await dashboard.app.inject('/api/health')).headers['strict-transport-security']).toBe(
       `max-age=${String(HSTS_MAX_AGE_S)}`,
     );
     await dashboard.close();
-    dashboard = await startDashboard();
+    dashboard = await startDashboard({ from: users.db });
     expect((await dashboard.app.inject('/api/health')).headers['strict-transport-security']).toBeUndefined();
   });
 });
@@ -96,8 +106,8 @@ function httpsGet(port: number, ca: Buffer, route: string): Promise<{ status: nu
 
 describe('the live alert stream', () => {
   it('is never kept in a browser or proxy cache either (it carries every alert), and never sniffed', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     const base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
     const abort = new AbortController();
     const res = await fetch(`${base}/api/alerts/stream`, { headers: { cookie }, signal: abort.signal });
@@ -115,8 +125,8 @@ describe('the live alert stream', () => {
 
 describe('the API docs', () => {
   it('are served with a content security policy that allows only the hub itself and no framing', async () => {
-    dashboard = await startDashboard();
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db });
+    const cookie = users.cookies.admin!;
     for (const url of ['/docs/', '/docs/static/index.html', '/docs/json']) {
       const res = await dashboard.app.inject({ url, headers: { cookie } });
       const csp = res.headers['content-security-policy'] ?? '';
@@ -133,8 +143,8 @@ describe('POST /api/events refused before ingest', () => {
     const config = testConfig();
     // The hub's real ingest owns the counter.
     new Ingest({ config, index: new DeviceIndex(config), clock: new FakeClock(), logger: silentLogger, metrics });
-    dashboard = await startDashboard({ metrics });
-    const cookie = await login(dashboard.app, 'admin', ADMIN_PASSWORD);
+    dashboard = await startDashboard({ from: users.db, metrics });
+    const cookie = users.cookies.admin!;
     const post = (payload: string, type = 'application/json') =>
       dashboard!.app.inject({ method: 'POST', url: '/api/events', headers: { cookie, 'content-type': type }, payload });
 

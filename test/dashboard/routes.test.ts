@@ -1,21 +1,31 @@
 // Installers and analysts: homes, daily activity, unassigned devices, HTTP events, the council report, OpenAPI at /docs.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { EventStore } from '../../hub/store.js';
-import { cannedAnalytics, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { cannedAnalytics, raiseAlert, startDashboard, userWithRole, usersOnce, type Dashboard } from './support.js';
 
+let users: Awaited<ReturnType<typeof usersOnce>>;
 let dashboard: Dashboard;
 let analytics: ReturnType<typeof cannedAnalytics>;
 
+// The users and their logins once for the file (each a scrypt hash or check); each test's dashboard on a fresh copy.
+beforeAll(async () => {
+  users = await usersOnce([
+    ['installer', 'installer1'],
+    ['analyst', 'analyst1'],
+  ]);
+});
+afterAll(() => users?.remove());
+
 beforeEach(async () => {
   analytics = cannedAnalytics();
-  dashboard = await startDashboard({ analytics });
+  dashboard = await startDashboard({ analytics, from: users.db });
 });
 afterEach(async () => dashboard.close());
 
 describe('homes', () => {
   it('lists configured homes with their devices', async () => {
-    const installer = await userWithRole(dashboard.app, 'installer');
+    const installer = users.cookies.installer1!;
     const res = await dashboard.app.inject({ url: '/api/homes', headers: { cookie: installer } });
     expect(res.statusCode).toBe(200);
     expect(res.json().map((h: { id: string }) => h.id)).toEqual(['h1', 'h2']);
@@ -23,7 +33,7 @@ describe('homes', () => {
   });
 
   it('gives daily features for a date range, the last 28 days by default, and refuses bad ranges', async () => {
-    const installer = await userWithRole(dashboard.app, 'installer');
+    const installer = users.cookies.installer1!;
     const get = (url: string) => dashboard.app.inject({ url, headers: { cookie: installer } });
 
     const week = await get('/api/homes/h1/activity?from=2026-11-01&to=2026-11-07');
@@ -44,7 +54,7 @@ describe('homes', () => {
   });
 
   it("lists the devices the event store recorded as unassigned, with the store's own fields", async () => {
-    const installer = await userWithRole(dashboard.app, 'installer');
+    const installer = users.cookies.installer1!;
     const get = () => dashboard.app.inject({ url: '/api/devices/unassigned', headers: { cookie: installer } });
     // A database the event store never opened: nothing to list, no error.
     expect((await get()).json()).toEqual([]);
@@ -62,7 +72,7 @@ describe('homes', () => {
 
 describe('HTTP events', () => {
   it('an installer posts events; ingest refusals come back as 400 with their reason', async () => {
-    const installer = await userWithRole(dashboard.app, 'installer');
+    const installer = users.cookies.installer1!;
     const post = (payload: unknown) =>
       dashboard.app.inject({
         method: 'POST',
@@ -89,7 +99,7 @@ describe('HTTP events', () => {
 
 describe('failures', () => {
   it('an oversized body is refused with 413; an internal fault is a 500 that says nothing of its cause', async () => {
-    const installer = await userWithRole(dashboard.app, 'installer');
+    const installer = users.cookies.installer1!;
     const big = await dashboard.app.inject({
       method: 'POST',
       url: '/api/events',
@@ -99,6 +109,7 @@ describe('failures', () => {
     expect(big.statusCode).toBe(413);
 
     const broken = await startDashboard({
+      from: users.db,
       analytics: {
         ...cannedAnalytics(),
         homeActivity: () => {
@@ -109,7 +120,7 @@ describe('failures', () => {
     try {
       const res = await broken.app.inject({
         url: '/api/homes/h1/activity',
-        headers: { cookie: await userWithRole(broken.app, 'installer') },
+        headers: { cookie: users.cookies.installer1! },
       });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: 'INTERNAL', message: 'Internal error; see the hub log' });
@@ -121,7 +132,7 @@ describe('failures', () => {
 
 describe('the council report', () => {
   it('comes as JSON or as a CSV download', async () => {
-    const analyst = await userWithRole(dashboard.app, 'analyst');
+    const analyst = users.cookies.analyst1!;
     const json = await dashboard.app.inject({
       url: '/api/reports/prevention?from=2026-08-01&to=2026-10-31',
       headers: { cookie: analyst },
@@ -176,7 +187,7 @@ describe('the council report', () => {
 
 describe('OpenAPI', () => {
   it('documents every API route at /docs/json and serves Swagger UI from the hub itself at /docs', async () => {
-    const analyst = await userWithRole(dashboard.app, 'analyst');
+    const analyst = users.cookies.analyst1!;
     const spec = await dashboard.app.inject({ url: '/docs/json', headers: { cookie: analyst } });
     expect(spec.statusCode).toBe(200);
     const paths = Object.keys(spec.json().paths);

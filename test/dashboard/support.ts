@@ -48,10 +48,16 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/**
+ * `from`: a hub database to start on (copied into the dashboard's own temp folder; usersOnce makes one). The dashboard
+ * then starts as a hub restarted without HUB_ADMIN_PASSWORD: its admin keeps the password the copy holds, and no
+ * password is hashed at start.
+ */
 export async function startDashboard(
-  overrides: Partial<DashboardDeps> & { clock?: Clock; dir?: string } = {},
+  overrides: Partial<DashboardDeps> & { clock?: Clock; dir?: string; from?: string } = {},
 ): Promise<Dashboard> {
   const dir = overrides.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-dashboard-'));
+  if (overrides.from !== undefined) fs.copyFileSync(overrides.from, path.join(dir, 'hub.db'));
   const db = new Database(path.join(dir, 'hub.db'));
   db.pragma('journal_mode = WAL');
   const clock = overrides.clock ?? new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
@@ -77,7 +83,7 @@ export async function startDashboard(
       return { ok: true, accepted: events.length };
     },
     alerts,
-    adminPassword: ADMIN_PASSWORD,
+    adminPassword: overrides.from === undefined ? ADMIN_PASSWORD : undefined,
     announce: (line) => announced.push(line),
     clock,
     ...overrides,
@@ -116,9 +122,46 @@ export async function login(app: FastifyInstance, username: string, password: st
   return `telecare_session=${cookie.value}`;
 }
 
-/** Admin creates a user with `role` and that user logs in: returns their Cookie header. */
-export async function userWithRole(app: FastifyInstance, role: Role, username: string = role + '1'): Promise<string> {
-  const admin = await login(app, 'admin', ADMIN_PASSWORD);
+/**
+ * A hub database made once for a file's tests (session 38): the admin logged in and each user of `users` ([role,
+ * username]) created and logged in through the API, as userWithRole does, on a dashboard at `clock`'s time, then
+ * closed. Each test starts a dashboard on a copy (`startDashboard({ from: made.db })`), fresh but for these users and
+ * their sessions, which `made.cookies` holds by username, `admin` too (valid until 12 h after `clock`'s time). Every
+ * password is hashed and checked once per file instead of once per test. `made.remove()` in the file's afterAll.
+ */
+export async function usersOnce(
+  users: [Role, string][],
+  clock: Clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0)),
+): Promise<{ db: string; cookies: Record<string, string>; remove(): void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-dashboard-users-'));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  const cookies: Record<string, string> = {};
+  try {
+    const made = await startDashboard({ clock, dir });
+    try {
+      cookies.admin = await login(made.app, 'admin', ADMIN_PASSWORD);
+      for (const [role, username] of users) {
+        cookies[username] = await userWithRole(made.app, role, username, cookies.admin);
+      }
+    } finally {
+      // Closing the last connection writes the WAL back into hub.db: the one file holds everything.
+      await made.close();
+    }
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { db: path.join(dir, 'hub.db'), cookies, remove };
+}
+
+/** Admin (logged in now, or with `adminCookie`) creates a user with `role` and that user logs in: their Cookie header. */
+export async function userWithRole(
+  app: FastifyInstance,
+  role: Role,
+  username: string = role + '1',
+  adminCookie?: string,
+): Promise<string> {
+  const admin = adminCookie ?? (await login(app, 'admin', ADMIN_PASSWORD));
   const res = await app.inject({
     method: 'POST',
     url: '/api/users',
