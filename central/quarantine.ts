@@ -110,7 +110,8 @@ function quarantineAlert(alertId: string, at: Date, bytes: number, budget: numbe
  * was lifted, counts nothing), and raises `hub-quarantined` for each hub over `budget` that has none open (the unique
  * partial index `central_alerts_one_hub_quarantined` keeps it to one whichever worker gets there). A hub over budget
  * starts a new window, so that one still sending while quarantined (its messages in the stream before its connection
- * was closed) is not counted twice. One transaction; returns the hubs newly quarantined.
+ * was closed) is not counted twice. The count in one transaction, then one per hub over budget; returns the hubs
+ * newly quarantined.
  */
 export async function recordUsage(
   client: pg.ClientBase,
@@ -119,6 +120,7 @@ export async function recordUsage(
   windowMs = HUB_BUDGET_WINDOW_MS,
 ): Promise<string[]> {
   if (rows.length === 0) return [];
+  let over: { hub_id: string; bytes: string }[];
   await client.query('BEGIN');
   try {
     const counted = await client.query<{ hub_id: string; bytes: string }>(
@@ -133,40 +135,56 @@ export async function recordUsage(
        RETURNING hub_id, bytes`,
       [rows.map((r) => r.hubId), rows.map((r) => r.bytes), rows.map((r) => r.atMs), windowMs],
     );
-    const newest = new Map(rows.map((r) => [r.hubId, r.atMs]));
-    const over = counted.rows.filter((r) => Number(r.bytes) > budget).sort((a, b) => (a.hub_id < b.hub_id ? -1 : 1));
-    const raised: string[] = [];
-    for (const row of over) {
-      const at = new Date(newest.get(row.hub_id) ?? 0);
-      await client.query(`UPDATE central_hub_usage SET bytes = 0, window_start = $2 WHERE hub_id = $1`, [
-        row.hub_id,
-        at,
-      ]);
-      const alertId = `centre-${HUB_QUARANTINED}-${String(at.getTime())}`;
-      const alert = quarantineAlert(alertId, at, Number(row.bytes), budget, windowMs);
+    await client.query('COMMIT');
+    over = counted.rows.filter((r) => Number(r.bytes) > budget).sort((x, y) => (x.hub_id < y.hub_id ? -1 : 1));
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  // Each hub over budget in its own transaction, which takes the alert first and the count second, as the console's
+  // lift does (the other order deadlocked with it: found by this session's test).
+  const newest = new Map(rows.map((r) => [r.hubId, r.atMs]));
+  const raised: string[] = [];
+  for (const row of over) {
+    const at = new Date(newest.get(row.hub_id) ?? 0);
+    const alertId = `centre-${HUB_QUARANTINED}-${String(at.getTime())}`;
+    const alert = quarantineAlert(alertId, at, Number(row.bytes), budget, windowMs);
+    await client.query('BEGIN');
+    try {
       const inserted = await client.query(
         `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
          VALUES ($1, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, $6) ON CONFLICT DO NOTHING RETURNING hub_id`,
         [row.hub_id, alertId, CENTRE_ORIGIN, HUB_QUARANTINED, at, alert],
       );
-      if (inserted.rowCount === 0) continue;
-      await client.query(
-        `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, 1, $3, $4)
-         ON CONFLICT DO NOTHING`,
-        [row.hub_id, alertId, at, { hubId: row.hub_id, alertId, version: 1, alert }],
+      // Still over (not lifted on the console, nor counted afresh by another worker, meanwhile): a new window starts.
+      const reset = await client.query(
+        `UPDATE central_hub_usage SET bytes = 0, window_start = GREATEST(window_start, $2)
+         WHERE hub_id = $1 AND bytes > $3 RETURNING hub_id`,
+        [row.hub_id, at, budget],
       );
-      await client.query('SELECT pg_notify($1, $2)', [
-        ALERT_CHANNEL,
-        JSON.stringify({ hubId: row.hub_id, alertId, version: 1 }),
-      ]);
-      raised.push(row.hub_id);
+      if (reset.rowCount === 0) {
+        await client.query('ROLLBACK');
+        continue;
+      }
+      if ((inserted.rowCount ?? 0) > 0) {
+        await client.query(
+          `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, 1, $3, $4)
+           ON CONFLICT DO NOTHING`,
+          [row.hub_id, alertId, at, { hubId: row.hub_id, alertId, version: 1, alert }],
+        );
+        await client.query('SELECT pg_notify($1, $2)', [
+          ALERT_CHANNEL,
+          JSON.stringify({ hubId: row.hub_id, alertId, version: 1 }),
+        ]);
+        raised.push(row.hub_id);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
-    await client.query('COMMIT');
-    return raised;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
   }
+  return raised;
 }
 
 /**

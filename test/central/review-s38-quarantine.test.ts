@@ -138,6 +138,15 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
 
   it("a hub flooding the store is quarantined and the operators told; another hub's alert still reaches the centre", async () => {
     const port = centre.cluster.layout.nodes[0]?.mqtt ?? 0;
+    // A second connection of the flooding hub's credential, idle: the quarantine's reload closes it too.
+    const idle = await mqttClient(port, {
+      username: 'flood',
+      password: hubPassword('flood'),
+      clientId: 'flood-idle',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
     // The flooding hub: 64 KiB messages, then (reconnecting, if it still can) tiny ones until the store refuses
     // them too, as a hub in a loop would leave no room for any other hub's message.
     const large = await floodUntilStopped(port, FLOOD_MESSAGES, (i) => ({
@@ -201,6 +210,7 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
     // Its user is out of the nodes' configuration: it cannot connect (it keeps what it has to send queued).
     await eventually(() => expect(loadLayout(centre.cluster.layout.dir).quarantined).toEqual(['flood']));
     await eventually(async () => expect(await connects(port, 'flood')).toBe(false));
+    await idleClosed;
     expect(await connects(port, 'good')).toBe(true);
 
     // The flooding hub's messages the workers stored are purged: the store has room again.
