@@ -115,10 +115,37 @@ function quarantineAlert(alertId: string, at: Date, bytes: number, budget: numbe
  */
 export async function recordUsage(
   client: pg.ClientBase,
-  rows: readonly { hubId: string; bytes: number; atMs: number }[],
+  rows: readonly UsageRow[],
   budget: number,
   windowMs = HUB_BUDGET_WINDOW_MS,
 ): Promise<string[]> {
+  return quarantineOver(client, await countUsage(client, rows, budget, windowMs), budget, windowMs);
+}
+
+/** What one worker flushes for one hub: bytes acknowledged, and the newest JetStream timestamp among them. */
+export interface UsageRow {
+  hubId: string;
+  bytes: number;
+  atMs: number;
+}
+
+/** A hub over its budget after a count: its count and the newest timestamp counted. */
+export interface OverBudget {
+  hubId: string;
+  bytes: number;
+  atMs: number;
+}
+
+/**
+ * The count of `recordUsage`, in one transaction (once it has committed the rows are counted: a caller that failed
+ * after it must not count them again). Returns the hubs over `budget`.
+ */
+export async function countUsage(
+  client: pg.ClientBase,
+  rows: readonly UsageRow[],
+  budget: number,
+  windowMs = HUB_BUDGET_WINDOW_MS,
+): Promise<OverBudget[]> {
   if (rows.length === 0) return [];
   let over: { hub_id: string; bytes: string }[];
   await client.query('BEGIN');
@@ -141,26 +168,38 @@ export async function recordUsage(
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-  // Each hub over budget in its own transaction, which takes the alert first and the count second, as the console's
-  // lift does (the other order deadlocked with it: found by this session's test).
   const newest = new Map(rows.map((r) => [r.hubId, r.atMs]));
+  return over.map((r) => ({ hubId: r.hub_id, bytes: Number(r.bytes), atMs: newest.get(r.hub_id) ?? 0 }));
+}
+
+/**
+ * The quarantine of `recordUsage`: each hub over budget in its own transaction, which takes the alert first and the
+ * count second, as the console's lift does (the other order deadlocked with it: found by this session's test).
+ * Returns the hubs newly quarantined.
+ */
+export async function quarantineOver(
+  client: pg.ClientBase,
+  over: readonly OverBudget[],
+  budget: number,
+  windowMs = HUB_BUDGET_WINDOW_MS,
+): Promise<string[]> {
   const raised: string[] = [];
-  for (const row of over) {
-    const at = new Date(newest.get(row.hub_id) ?? 0);
+  for (const { hubId, bytes, atMs } of over) {
+    const at = new Date(atMs);
     const alertId = `centre-${HUB_QUARANTINED}-${String(at.getTime())}`;
-    const alert = quarantineAlert(alertId, at, Number(row.bytes), budget, windowMs);
+    const alert = quarantineAlert(alertId, at, bytes, budget, windowMs);
     await client.query('BEGIN');
     try {
       const inserted = await client.query(
         `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
          VALUES ($1, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, $6) ON CONFLICT DO NOTHING RETURNING hub_id`,
-        [row.hub_id, alertId, CENTRE_ORIGIN, HUB_QUARANTINED, at, alert],
+        [hubId, alertId, CENTRE_ORIGIN, HUB_QUARANTINED, at, alert],
       );
       // Still over (not lifted on the console, nor counted afresh by another worker, meanwhile): a new window starts.
       const reset = await client.query(
         `UPDATE central_hub_usage SET bytes = 0, window_start = GREATEST(window_start, $2)
          WHERE hub_id = $1 AND bytes > $3 RETURNING hub_id`,
-        [row.hub_id, at, budget],
+        [hubId, at, budget],
       );
       if (reset.rowCount === 0) {
         await client.query('ROLLBACK');
@@ -170,13 +209,10 @@ export async function recordUsage(
         await client.query(
           `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload) VALUES ($1, $2, 1, $3, $4)
            ON CONFLICT DO NOTHING`,
-          [row.hub_id, alertId, at, { hubId: row.hub_id, alertId, version: 1, alert }],
+          [hubId, alertId, at, { hubId, alertId, version: 1, alert }],
         );
-        await client.query('SELECT pg_notify($1, $2)', [
-          ALERT_CHANNEL,
-          JSON.stringify({ hubId: row.hub_id, alertId, version: 1 }),
-        ]);
-        raised.push(row.hub_id);
+        await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, JSON.stringify({ hubId, alertId, version: 1 })]);
+        raised.push(hubId);
       }
       await client.query('COMMIT');
     } catch (err) {

@@ -17,11 +17,12 @@ import {
 } from './offline.js';
 import {
   applyQuarantine,
+  countUsage,
   DEFAULT_HUB_BUDGET_BYTES,
   HubUsage,
   purgeStored,
   quarantinedHubs,
-  recordUsage,
+  quarantineOver,
 } from './quarantine.js';
 import { migrateCentral } from './schema.js';
 import {
@@ -443,10 +444,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             throw err;
           });
           try {
-            raised = await recordUsage(client, rows, budget);
-          } catch (err) {
-            usage.restore(rows);
-            throw err;
+            // Rows not counted (the count's transaction failed) are counted at the next flush; once counted, never again.
+            const over = await countUsage(client, rows, budget).catch((err: unknown) => {
+              usage.restore(rows);
+              throw err;
+            });
+            raised = await quarantineOver(client, over, budget);
           } finally {
             client.release();
           }

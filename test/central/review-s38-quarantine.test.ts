@@ -124,7 +124,6 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
     centre.workerSettings.hubBudgetBytes = BUDGET_BYTES;
     centre.workerSettings.clusterDir = centre.cluster.layout.dir;
     centre.workerSettings.sweepEveryMs = 1_000;
-    centre.workerSettings.logLevel = 'warn';
     await centre.startWorkers(2);
     nc = await connect({ servers: centre.cluster.natsUrls, user: 'centre', pass: centre.centrePassword });
     const jsm = await nc.jetstreamManager();
