@@ -8,8 +8,9 @@ import pg from 'pg';
 import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
-import { loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
-import { assertHubId, hashPassword, newPassword, nodePidPath } from './nats-config.js';
+import { layoutPath, loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
+import { assertHubId, hashPassword, newPassword } from './nats-config.js';
+import { DEFAULT_HUB_BUDGET_BYTES, MAX_HUB_BUDGET_BYTES, reloadNodes } from './quarantine.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
 import { assertAdminPassword } from './console/operators.js';
 import { migrateCentral } from './schema.js';
@@ -24,6 +25,9 @@ export interface CentralOptions {
   silenceS: string;
   host: string;
   port: string;
+  /** Default `DEFAULT_HUB_BUDGET_BYTES` in MiB (commander gives it). */
+  hubBudgetMib?: string;
+  clusterDir?: string;
 }
 
 class UsageError extends Error {}
@@ -68,6 +72,10 @@ interface Settings {
   silenceMs: number;
   host: string;
   port: number;
+  /** Each hub's byte budget an hour before it is quarantined (docs/central.md, session 38). */
+  hubBudgetBytes: number;
+  /** The cluster layout's folder, when the NATS nodes run here: quarantined hubs' users are left out of it. */
+  clusterDir: string | undefined;
   /** The console behind a TLS proxy (CENTRAL_SECURE_COOKIES, CENTRAL_TRUST_PROXY, CENTRAL_TRUSTED_ORIGINS). */
   secureCookies: boolean;
   trustProxy: boolean;
@@ -106,10 +114,27 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
     silenceMs: positiveInt('--silence-s', options.silenceS, 86_400) * 1_000,
     host: options.host,
     port: Number.isInteger(Number(options.port)) ? Number(options.port) : -1,
+    hubBudgetBytes:
+      positiveInt(
+        '--hub-budget-mib',
+        options.hubBudgetMib ?? String(DEFAULT_HUB_BUDGET_BYTES / MIB),
+        MAX_HUB_BUDGET_BYTES / MIB,
+      ) * MIB,
+    clusterDir: clusterDir(options.clusterDir),
     secureCookies: usage(() => flag(env.CENTRAL_SECURE_COOKIES, 'CENTRAL_SECURE_COOKIES')) ?? false,
     trustProxy: usage(() => flag(env.CENTRAL_TRUST_PROXY, 'CENTRAL_TRUST_PROXY')) ?? false,
     trustedOrigins: usage(() => origins(env.CENTRAL_TRUSTED_ORIGINS, 'CENTRAL_TRUSTED_ORIGINS')),
   };
+}
+
+const MIB = 1024 * 1024;
+
+function clusterDir(dir: string | undefined): string | undefined {
+  if (dir === undefined || dir === '') return undefined;
+  if (!fs.existsSync(layoutPath(dir))) {
+    throw new UsageError(`--cluster-dir: no cluster layout at ${layoutPath(dir)} (the folder of cluster.json)`);
+  }
+  return path.resolve(dir);
 }
 
 /** Runs until SIGTERM or SIGINT; rejects with a clear message when PostgreSQL or NATS cannot be reached. */
@@ -155,6 +180,8 @@ export async function runCentral(settings: Settings, log: Logger): Promise<void>
       databaseUrl: settings.databaseUrl,
       silenceMs: settings.silenceMs,
       sweepEveryMs: Math.min(DEFAULT_SWEEP_MS, settings.silenceMs),
+      hubBudgetBytes: settings.hubBudgetBytes,
+      ...(settings.clusterDir !== undefined ? { clusterDir: settings.clusterDir } : {}),
     },
     log,
   );
@@ -241,19 +268,8 @@ export function addHub(clusterDir: string, hubId: string, replace: boolean): Hub
   const password = newPassword();
   const next = withHubs(layout, [{ hubId, passwordHash: hashPassword(password) }]);
   saveLayout(next);
-  let reloaded = 0;
-  next.nodes.forEach((_, index) => {
-    const pidFile = nodePidPath(next, index);
-    if (!fs.existsSync(pidFile)) return;
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    try {
-      // SIGHUP is nats-server's reload (what `nats-server --signal reload` sends).
-      process.kill(pid, 'SIGHUP');
-      reloaded += 1;
-    } catch {
-      // A node not running reads the new config when it starts.
-    }
-  });
+  // SIGHUP is nats-server's reload (what `nats-server --signal reload` sends).
+  const reloaded = reloadNodes(next);
   return { hubId, password, mqttUrls: mqttUrls(next), reloaded };
 }
 
@@ -283,6 +299,16 @@ export function registerCentralCommand(program: Command): void {
     )
     .option('--host <host>', 'address of the console', '127.0.0.1')
     .option('--port <port>', 'port of the console', '8090')
+    .option(
+      '--hub-budget-mib <n>',
+      'MiB a hub may have stored in an hour before it is quarantined (its alert to the operators; it cannot connect until it is resolved), 1-8192',
+      String(DEFAULT_HUB_BUDGET_BYTES / (1024 * 1024)),
+    )
+    .option(
+      '--cluster-dir <dir>',
+      "folder of the cluster layout (cluster.json) when the NATS nodes run on this machine: a quarantined hub's user is left out of their configuration",
+      process.env.CENTRAL_CLUSTER_DIR,
+    )
     .addHelpText(
       'after',
       '\nThe NATS password comes from CENTRAL_NATS_PASSWORD (never a flag: the process list shows flags).\n' +

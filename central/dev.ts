@@ -88,6 +88,9 @@ async function main(): Promise<void> {
       postgres.url,
       '--workers',
       workers,
+      // The nodes run here: a quarantined hub's user is left out of their configuration (docs/central.md).
+      '--cluster-dir',
+      natsDir,
     ],
     { stdio: 'inherit', env: { ...process.env, CENTRAL_NATS_PASSWORD: state.centrePassword } },
   );

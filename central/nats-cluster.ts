@@ -76,7 +76,7 @@ export function loadLayout(dir: string): ClusterLayout {
 
 export function saveLayout(layout: ClusterLayout): void {
   fs.mkdirSync(layout.dir, { recursive: true });
-  const tmp = `${layoutPath(layout.dir)}.tmp`;
+  const tmp = `${layoutPath(layout.dir)}.${String(process.pid)}.tmp`;
   fs.writeFileSync(tmp, `${JSON.stringify(layout, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(tmp, layoutPath(layout.dir));
   writeClusterConfig(layout);

@@ -45,6 +45,11 @@ export interface ClusterLayout {
   /** The password of the routes between nodes (they authenticate each other). */
   routePassword: string;
   hubs: readonly HubUser[];
+  /**
+   * Hubs under quarantine (over their byte budget, `central/quarantine.ts`): their users are left out of the nodes'
+   * configuration, so their connections are closed at the reload and they cannot connect until it is lifted.
+   */
+  quarantined?: readonly string[];
   /** Replicas of the MQTT gateway's own streams (sessions, retained messages, QoS 1 in flight). */
   mqttReplicas: number;
   /**
@@ -101,6 +106,12 @@ function centreUserBlock(layout: ClusterLayout): string {
       } }`;
 }
 
+/** The hubs that may connect: every hub but those under quarantine. */
+function activeHubs(layout: ClusterLayout): readonly HubUser[] {
+  const out = new Set(layout.quarantined ?? []);
+  return out.size === 0 ? layout.hubs : layout.hubs.filter((hub) => !out.has(hub.hubId));
+}
+
 /** The text of node `index`'s configuration file. */
 export function nodeConfig(layout: ClusterLayout, index: number): string {
   const me = layout.nodes[index];
@@ -137,7 +148,7 @@ mqtt {
 }
 authorization {
   users: [
-${[centreUserBlock(layout), ...layout.hubs.map(hubUserBlock)].join('\n')}
+${[centreUserBlock(layout), ...activeHubs(layout).map(hubUserBlock)].join('\n')}
   ]
 }
 `;
@@ -158,7 +169,8 @@ export function writeClusterConfig(layout: ClusterLayout): string[] {
   return layout.nodes.map((_, index) => {
     const file = nodeConfigPath(layout, index);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp`;
+    // Several workers may write it at once (a quarantine): each through its own temporary file.
+    const tmp = `${file}.${String(process.pid)}.tmp`;
     fs.writeFileSync(tmp, nodeConfig(layout, index), { mode: 0o600 });
     fs.renameSync(tmp, file);
     return file;

@@ -74,6 +74,15 @@ const STATEMENTS: readonly string[] = [
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_offline ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-offline' AND state NOT IN ('resolved', 'cancelled')`,
   `CREATE INDEX IF NOT EXISTS central_hubs_online_seen ON central_hubs (last_seen_at) WHERE status = 'online'`,
+  // Session 38 (central/quarantine.ts): what each hub had stored in the current window of its byte budget, counted by
+  // every worker; one open hub-quarantined alert per hub, whichever worker raises it.
+  `CREATE TABLE IF NOT EXISTS central_hub_usage (
+     hub_id       text        PRIMARY KEY,
+     window_start timestamptz NOT NULL,
+     bytes        bigint      NOT NULL
+   )`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
+     WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
 ];
 
 /** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */

@@ -1,6 +1,7 @@
 // A worker process, as `telecare central` starts it (and the tests, which SIGKILL it): settings from the
 // environment (a password never travels in argv, which `ps` shows), "ready" to the parent over IPC.
 import { createLogger } from '../hub/logger.js';
+import { MAX_HUB_BUDGET_BYTES, MIN_HUB_BUDGET_BYTES } from './quarantine.js';
 import { startWorker } from './worker.js';
 
 function required(name: string): string {
@@ -15,6 +16,19 @@ function optionalMs(name: string): number | undefined {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} must be a whole number of milliseconds`);
   return ms;
+}
+
+/** CENTRAL_HUB_BUDGET_BYTES: bounded as `--hub-budget-mib` is (64 KiB to 8 GiB). */
+function budgetBytes(): number | undefined {
+  const value = process.env.CENTRAL_HUB_BUDGET_BYTES;
+  if (value === undefined || value === '') return undefined;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < MIN_HUB_BUDGET_BYTES || bytes > MAX_HUB_BUDGET_BYTES) {
+    throw new Error(
+      `CENTRAL_HUB_BUDGET_BYTES must be a whole number of bytes ${String(MIN_HUB_BUDGET_BYTES)}-${String(MAX_HUB_BUDGET_BYTES)}`,
+    );
+  }
+  return bytes;
 }
 
 async function main(): Promise<void> {
@@ -32,6 +46,8 @@ async function main(): Promise<void> {
     silenceMs: optionalMs('CENTRAL_SILENCE_MS'),
     sweepEveryMs: optionalMs('CENTRAL_SWEEP_MS'),
     traceDir: process.env.CENTRAL_TRACE_DIR === '' ? undefined : process.env.CENTRAL_TRACE_DIR,
+    hubBudgetBytes: budgetBytes(),
+    clusterDir: process.env.CENTRAL_CLUSTER_DIR || undefined,
     log,
   });
   log.info('worker consuming');

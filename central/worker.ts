@@ -15,6 +15,15 @@ import {
   SWEEP_MAX_LAG_MS,
   sweepSilentHubs,
 } from './offline.js';
+import {
+  applyQuarantine,
+  countUsage,
+  DEFAULT_HUB_BUDGET_BYTES,
+  HubUsage,
+  purgeStored,
+  quarantinedHubs,
+  quarantineOver,
+} from './quarantine.js';
 import { migrateCentral } from './schema.js';
 import {
   ACK_WAIT_MS,
@@ -52,6 +61,17 @@ export interface WorkerOptions {
    * so a quiet centre stores each message at once, and a busy one shares one commit among many.
    */
   maxBatch?: number;
+  /**
+   * Each hub's byte budget per window (`central/quarantine.ts`): a hub that had more stored is quarantined. Default
+   * `DEFAULT_HUB_BUDGET_BYTES`.
+   */
+  hubBudgetBytes?: number;
+  /**
+   * The cluster's layout folder (`cluster.json`, the nodes' configs and pid files) when the NATS nodes run on this
+   * machine: a quarantined hub's user is then left out of the nodes' configuration and the nodes reloaded. Without
+   * it the quarantine is only raised as the centre's alert (and the hub's stored messages purged).
+   */
+  clusterDir?: string;
   /** The clock the silence check judges by (tests drive it). */
   now?: () => Date;
   /**
@@ -91,6 +111,9 @@ export interface WorkerStats {
   batchesSplit: number;
   /** Messages JetStream delivered again (a worker killed, or one too slow to say it was still working on them). */
   redelivered: number;
+  /** Hubs this worker quarantined (over their byte budget), and messages it purged of quarantined hubs. */
+  quarantined: number;
+  purged: number;
 }
 
 export interface RunningWorker {
@@ -103,6 +126,9 @@ export interface RunningWorker {
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_MAX_BATCH = 100;
+
+/** How often a worker adds what it stored to each hub's count of its budget (and checks the quarantine). */
+const USAGE_FLUSH_MS = 1_000;
 
 /** How long a message that failed to store (PostgreSQL unreachable) waits before it is delivered again. */
 const RETRY_DELAY_MS = 1_000;
@@ -198,11 +224,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     batches: 0,
     batchesSplit: 0,
     redelivered: 0,
+    quarantined: 0,
+    purged: 0,
   };
+  // What this worker stored per hub since its last flush into the shared count (`central_hub_usage`).
+  const usage = new HubUsage();
   let stopping = false;
   let messages: ConsumerMessages | undefined;
 
   function count(m: JsMsg, result: IngestResult): void {
+    // Every message acknowledged had its place in the stream, dropped or not: it counts to its hub's budget.
+    usage.add(hubSubject(m.subject), m.data, Math.floor(m.info.timestampNanos / 1_000_000));
     if (result.kind === 'dropped') {
       stats.dropped[result.reason] = (stats.dropped[result.reason] ?? 0) + 1;
       log.warn({ reason: result.reason, hubId: result.hubId, seq: m.info.streamSequence }, 'message dropped');
@@ -391,6 +423,65 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     })();
   }, options.sweepEveryMs ?? DEFAULT_SWEEP_MS);
 
+  // The quarantine (central/quarantine.ts): each second the counts go into the shared table; a hub over its budget
+  // gets the centre's alert, the nodes' configuration leaves it out (with `clusterDir`), and what the workers stored
+  // of it is purged from the stream.
+  const budget = options.hubBudgetBytes ?? DEFAULT_HUB_BUDGET_BYTES;
+  const purgedUpTo = new Map<string, number>();
+  let quarantining = false;
+  let sinceApplied = Number.POSITIVE_INFINITY;
+  const applyEvery = Math.max(1, Math.round((options.sweepEveryMs ?? DEFAULT_SWEEP_MS) / USAGE_FLUSH_MS));
+  const quarantineTimer = setInterval(() => {
+    if (quarantining || stopping) return;
+    quarantining = true;
+    void (async () => {
+      try {
+        const rows = usage.take();
+        let raised: string[] = [];
+        if (rows.length > 0) {
+          const client = await pool.connect().catch((err: unknown) => {
+            usage.restore(rows);
+            throw err;
+          });
+          try {
+            // Rows not counted (the count's transaction failed) are counted at the next flush; once counted, never again.
+            const over = await countUsage(client, rows, budget).catch((err: unknown) => {
+              usage.restore(rows);
+              throw err;
+            });
+            raised = await quarantineOver(client, over, budget);
+          } finally {
+            client.release();
+          }
+        }
+        if (raised.length > 0) {
+          stats.quarantined += raised.length;
+          log.warn({ hubs: raised }, 'hubs over their byte budget quarantined (hub-quarantined raised)');
+        }
+        // Applied at once after a quarantine, and every sweep period (another worker's, or one lifted on the console).
+        sinceApplied += 1;
+        if (raised.length === 0 && sinceApplied < applyEvery) return;
+        sinceApplied = 0;
+        const hubs =
+          options.clusterDir === undefined
+            ? await quarantinedHubs(pool)
+            : (await applyQuarantine(pool, options.clusterDir, log)).hubs;
+        for (const hubId of purgedUpTo.keys()) if (!hubs.includes(hubId)) purgedUpTo.delete(hubId);
+        if (hubs.length === 0) return;
+        const floor = (await jsm.consumers.info(STREAM, DURABLE)).ack_floor.stream_seq;
+        for (const hubId of hubs) {
+          if ((purgedUpTo.get(hubId) ?? 0) >= floor) continue;
+          stats.purged += await purgeStored(jsm, hubId, floor);
+          purgedUpTo.set(hubId, floor);
+        }
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'hub budget check failed');
+      } finally {
+        quarantining = false;
+      }
+    })();
+  }, USAGE_FLUSH_MS);
+
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
@@ -403,6 +494,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stopped ??= (async () => {
         stopping = true;
         clearInterval(sweepTimer);
+        clearInterval(quarantineTimer);
         wakeReader?.();
         await messages?.close();
         await consuming;

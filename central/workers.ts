@@ -17,7 +17,16 @@ export const WORKER_MAIN = ((): string => {
 /** What a worker process is started with: the worker's own options that travel as JSON, and its log level. */
 export type WorkerSettings = Pick<
   WorkerOptions,
-  'natsUrls' | 'mqttUrls' | 'natsUser' | 'natsPassword' | 'databaseUrl' | 'silenceMs' | 'sweepEveryMs' | 'traceDir'
+  | 'natsUrls'
+  | 'mqttUrls'
+  | 'natsUser'
+  | 'natsPassword'
+  | 'databaseUrl'
+  | 'silenceMs'
+  | 'sweepEveryMs'
+  | 'traceDir'
+  | 'hubBudgetBytes'
+  | 'clusterDir'
 > & { logLevel?: string };
 
 export interface WorkerPool {
@@ -52,6 +61,8 @@ export function startWorkerPool(count: number, settings: WorkerSettings, log: Lo
     ...(settings.silenceMs !== undefined ? { CENTRAL_SILENCE_MS: String(settings.silenceMs) } : {}),
     ...(settings.sweepEveryMs !== undefined ? { CENTRAL_SWEEP_MS: String(settings.sweepEveryMs) } : {}),
     ...(settings.traceDir !== undefined ? { CENTRAL_TRACE_DIR: settings.traceDir } : {}),
+    ...(settings.hubBudgetBytes !== undefined ? { CENTRAL_HUB_BUDGET_BYTES: String(settings.hubBudgetBytes) } : {}),
+    ...(settings.clusterDir !== undefined ? { CENTRAL_CLUSTER_DIR: settings.clusterDir } : {}),
     ...(settings.logLevel !== undefined ? { CENTRAL_LOG_LEVEL: settings.logLevel } : {}),
   };
 

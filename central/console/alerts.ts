@@ -1,5 +1,6 @@
 // Every hub's alerts as the console shows them (PostgreSQL reads), and acting on the centre's own alerts (hub-offline).
 import type pg from 'pg';
+import { HUB_QUARANTINED, liftedUsage } from '../quarantine.js';
 import { ALERT_CHANNEL } from '../schema.js';
 
 /** One alert card: the newest version the centre holds, the hub's status, and the last command sent for it. */
@@ -219,8 +220,8 @@ export async function actOnCentreAlert(
   try {
     await client.query('BEGIN');
     const current = (
-      await client.query<{ version: number; state: string; alert: Record<string, unknown> }>(
-        `SELECT version, state, alert FROM central_alerts WHERE hub_id = $1 AND alert_id = $2 AND origin = 'centre'
+      await client.query<{ version: number; state: string; type: string; alert: Record<string, unknown> }>(
+        `SELECT version, state, type, alert FROM central_alerts WHERE hub_id = $1 AND alert_id = $2 AND origin = 'centre'
          FOR UPDATE`,
         [hubId, alertId],
       )
@@ -266,6 +267,10 @@ export async function actOnCentreAlert(
        ON CONFLICT DO NOTHING`,
       [hubId, alertId, version, { hubId, alertId, version, alert }],
     );
+    if (state === 'resolved' && current.type === HUB_QUARANTINED) {
+      // Lifting a quarantine (the workers let the hub connect again): the hub starts a fresh budget.
+      await liftedUsage(client, hubId, now);
+    }
     await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, JSON.stringify({ hubId, alertId, version })]);
     await client.query('COMMIT');
     return { ok: true, alreadyDone: false, version, state };

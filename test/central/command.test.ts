@@ -34,6 +34,8 @@ function centralOptions(args: string[]): CentralOptions {
     '--mqtt': 'mqtt',
     '--database': 'database',
     '--workers': 'workers',
+    '--hub-budget-mib': 'hubBudgetMib',
+    '--cluster-dir': 'clusterDir',
   };
   for (let i = 0; i < args.length; i += 2) {
     const key = keys[args[i] ?? ''];
@@ -84,6 +86,28 @@ describe('telecare central settings', () => {
         /--workers/,
       ],
       [['--nats', 'nats://h:1', '--database', 'postgres://a@h/d'], /--mqtt: give at least one URL/],
+      // A hub's byte budget (session 38): 1 MiB to the whole 8 GiB store; a cluster folder must hold cluster.json.
+      [
+        ['--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d', '--hub-budget-mib', '0'],
+        /--hub-budget-mib: '0' is not a whole number 1-8192/,
+      ],
+      [
+        ['--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d', '--hub-budget-mib', '8193'],
+        /--hub-budget-mib/,
+      ],
+      [
+        [
+          '--nats',
+          'nats://h:1',
+          '--mqtt',
+          'mqtt://h:2',
+          '--database',
+          'postgres://a@h/d',
+          '--cluster-dir',
+          '/nonexistent',
+        ],
+        /--cluster-dir: no cluster layout at \/nonexistent\/cluster.json/,
+      ],
     ];
     for (const [args, message] of cases) {
       const refused = usageError(args, env);

@@ -44,6 +44,14 @@ function explanation(card) {
     const ago = since ? (age(since) === 'just now' ? 'just now' : `${age(since)} ago`) : '';
     return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${ago})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
   }
+  if (card.type === 'hub-quarantined') {
+    // Session 38: the hub sent more than its budget; the centre stopped taking its messages so that the others' go on.
+    const d = (card.alert && card.alert.detail) || {};
+    const mib = (n) => `${Math.round((Number(n) / (1024 * 1024)) * 10) / 10} MiB`;
+    const sent =
+      d.bytes !== undefined ? ` (${mib(d.bytes)}, budget ${mib(d.budgetBytes)} in ${String(d.windowMinutes)} min)` : '';
+    return `Hub ${card.hubId} sent far more than a hub does${sent}: the centre has cut it off so that other hubs' alerts still get through. Its alarms wait on the hub, or reach its own responders. Phone the home or the scheme; resolve this once the hub is fixed or its password renewed to let it connect again.`;
+  }
   return why(card.alert);
 }
 
