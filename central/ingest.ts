@@ -107,14 +107,14 @@ async function touchHub(client: pg.ClientBase, hubId: string, at: Date): Promise
   return row;
 }
 
-/** The SPEC 5 shape of the centre's hub-offline alert. */
-function hubOfflineAlert(alertId: string, at: Date, reason: 'silent' | 'last-will', lastSeenAt: Date): object {
+/** The SPEC 5 shape of an alert the centre raises about a hub itself (hub-offline, hub-quarantined): high, no home. */
+export function centreAlert(alertId: string, kind: string, at: Date, detail: object): object {
   const raisedAt = at.toISOString();
   return {
     id: alertId,
     homeId: null,
     residentId: null,
-    kind: HUB_OFFLINE,
+    kind,
     severity: 'high',
     state: 'raised',
     raisedAt,
@@ -125,11 +125,16 @@ function hubOfflineAlert(alertId: string, at: Date, reason: 'silent' | 'last-wil
     note: null,
     escalationLevel: 0,
     room: null,
-    detail: { reason, lastSeenAt: lastSeenAt.toISOString() },
+    detail,
     version: 1,
     count: 1,
     lastSeenAt: raisedAt,
   };
+}
+
+/** The centre's hub-offline alert. */
+function hubOfflineAlert(alertId: string, at: Date, reason: 'silent' | 'last-will', lastSeenAt: Date): object {
+  return centreAlert(alertId, HUB_OFFLINE, at, { reason, lastSeenAt: lastSeenAt.toISOString() });
 }
 
 /** A hub the silence check flags: why, and when it was last heard from. */

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import type { JetStreamManager } from 'nats';
 import type pg from 'pg';
 import type { Logger } from '../hub/logger.js';
-import { CENTRE_ORIGIN, parseSubject } from './ingest.js';
+import { CENTRE_ORIGIN, centreAlert, parseSubject } from './ingest.js';
 import { loadLayout, saveLayout } from './nats-cluster.js';
 import { nodePidPath, type ClusterLayout } from './nats-config.js';
 import { ALERT_CHANNEL } from './schema.js';
@@ -79,29 +79,13 @@ export class HubUsage {
   }
 }
 
-/** The SPEC 5 shape of the centre's hub-quarantined alert. */
+/** The centre's hub-quarantined alert. */
 function quarantineAlert(alertId: string, at: Date, bytes: number, budget: number, windowMs: number): object {
-  const raisedAt = at.toISOString();
-  return {
-    id: alertId,
-    homeId: null,
-    residentId: null,
-    kind: HUB_QUARANTINED,
-    severity: 'high',
-    state: 'raised',
-    raisedAt,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    resolvedAt: null,
-    outcome: null,
-    note: null,
-    escalationLevel: 0,
-    room: null,
-    detail: { bytes, budgetBytes: budget, windowMinutes: Math.round(windowMs / 60_000) },
-    version: 1,
-    count: 1,
-    lastSeenAt: raisedAt,
-  };
+  return centreAlert(alertId, HUB_QUARANTINED, at, {
+    bytes,
+    budgetBytes: budget,
+    windowMinutes: Math.round(windowMs / 60_000),
+  });
 }
 
 /**
