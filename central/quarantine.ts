@@ -114,11 +114,7 @@ export interface UsageRow {
 }
 
 /** A hub over its budget after a count: its count and the newest timestamp counted. */
-export interface OverBudget {
-  hubId: string;
-  bytes: number;
-  atMs: number;
-}
+export type OverBudget = UsageRow;
 
 /**
  * The count of `recordUsage`, in one transaction (once it has committed the rows are counted: a caller that failed

@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outOfRange } from '../hub/ingest.js';
 import { accelRuns, accelSampleOffsetMs } from '../rules/event-value.js';
 import { DEFAULT_RULE_PARAMS, type RuleParams } from '../rules/params.js';
 import { createFallDetector } from '../rules/fall/detector.js';
@@ -219,13 +218,13 @@ function runAll(
   const accepted = (messages: AccelMessage[]): AccelMessage[] => {
     const out: AccelMessage[] = [];
     for (const m of messages) {
-      if (outOfRange('accel', m.value) === undefined) {
-        out.push(m);
-        continue;
-      }
       const split = accelRuns(m.value);
       if (!split) {
         results.rejectedMessages++;
+        continue;
+      }
+      if (split.dropped === 0) {
+        out.push(m);
         continue;
       }
       results.droppedSamples += split.dropped;

@@ -393,18 +393,14 @@ export class Ingest {
     if (typeof type !== 'string' || !NATIVE_TYPES.has(type)) {
       return reject('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
     }
-    let split: AccelSplit | undefined;
-    if (!valueFits(type as EventType, value)) {
-      split = type === 'accel' ? accelRuns(value) : undefined;
-      if (!split) {
+    // An accel message in one pass over its samples: the usable ones, or none when it is refused (its reason below).
+    const split = type === 'accel' ? accelRuns(value) : undefined;
+    if (split === undefined) {
+      if (!valueFits(type as EventType, value)) {
         return reject('bad-value', `value of a '${type}' event must be ${EVENT_VALUE_KIND[type as EventType]}`);
       }
-    } else {
       const range = outOfRange(type as EventType, value);
-      if (range) {
-        split = type === 'accel' ? accelRuns(value) : undefined;
-        if (!split) return reject('out-of-range', range);
-      }
+      if (range) return reject('out-of-range', range);
     }
     let at = now;
     if (ts !== undefined) {
@@ -412,7 +408,7 @@ export class Ingest {
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }
-    return split ? { at, split } : at;
+    return split !== undefined && split.dropped > 0 ? { at, split } : at;
   }
 
   /** Zigbee2MQTT state payload: each key that matters becomes one event; other keys are ignored, never rejected. */

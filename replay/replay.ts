@@ -283,20 +283,15 @@ export class Replayer {
       return this.drop('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
     }
     // An accel line with some unusable samples keeps the others, at their own times, as live (`accelRuns`).
-    let split: ReturnType<typeof accelRuns>;
-    if (!valueFits(type, line.value)) {
-      split = type === 'accel' ? accelRuns(line.value) : undefined;
-      if (!split) return this.drop('bad-value', `the value does not fit a '${type}' event`);
-    } else {
+    const split = type === 'accel' ? accelRuns(line.value) : undefined;
+    if (split === undefined) {
+      if (!valueFits(type, line.value)) return this.drop('bad-value', `the value does not fit a '${type}' event`);
       const range = outOfRange(type, line.value);
-      if (range) {
-        split = type === 'accel' ? accelRuns(line.value) : undefined;
-        if (!split) return this.drop('out-of-range', range);
-      }
+      if (range) return this.drop('out-of-range', range);
     }
     const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
     if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
-    if (split) {
+    if (split !== undefined && split.dropped > 0) {
       this.stats.accelSamplesDropped += split.dropped;
       const events: SensorEvent[] = [];
       for (const run of split.runs) {
