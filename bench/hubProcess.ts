@@ -27,6 +27,12 @@ export interface HubHandle {
   api(method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response>;
   /** Rows in the events table, read through a read-only connection. */
   storedEvents(): number | null;
+  /**
+   * Resolves true once the hub has logged the end of its start-up's one-off memory releases (hub/main.ts: V8's heap
+   * pages, then the file pages only the start-up read; or that it cannot make them), false after `boundMs` without it
+   * (e.g. HUB_LOG_LEVEL above info). A resident-set reading before them would count ~30 MB the hub is about to drop.
+   */
+  startupReleased(boundMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +88,13 @@ export function hubNodeFlags(): string[] {
   return installedLaunch().flags;
 }
 
+/**
+ * hub/main.ts's last word on its start-up releases: the file pages dropped, or could not be, or stay (no addon); or,
+ * without the V8 release addon, that nothing is released at all (the file pages follow the V8 release).
+ */
+const STARTUP_RELEASES_ENDED =
+  /file pages read at start (?:dropped|could not be dropped|stay resident)|V8's heap pages are given back only when/;
+
 /** `env` adds to the hub's environment (e.g. HUB_MQTT_URL: the hub then uses that broker, and `mqttUrl` is it). */
 /** `prepare` runs on the new data folder before the hub starts (e.g. writes a history into its hub.db). */
 export async function spawnHub(
@@ -126,9 +139,16 @@ export async function spawnHub(
   // TELECARE_BENCH_HUB_LOG=<file> also appends all of it to that file (e.g. `--trace-gc` lines of a flag trial).
   let tail = '';
   const logFile = process.env.TELECARE_BENCH_HUB_LOG || undefined;
+  let released = false;
+  let onReleased: (() => void) | undefined;
   const keep = (chunk: Buffer): void => {
+    // Searched in the tail (a line may span two chunks).
     tail = (tail + chunk.toString()).slice(-4000);
     if (logFile) fs.appendFileSync(logFile, chunk);
+    if (!released && STARTUP_RELEASES_ENDED.test(tail)) {
+      released = true;
+      onReleased?.();
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -188,6 +208,16 @@ export async function spawnHub(
       } catch {
         return null;
       }
+    },
+    startupReleased(boundMs) {
+      if (released) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(released), boundMs);
+        onReleased = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
     },
     async stop() {
       reader?.close();
