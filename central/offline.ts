@@ -3,6 +3,7 @@
 import type { ConsumerInfo, JetStreamManager } from 'nats';
 import type pg from 'pg';
 import { markHubsOffline } from './ingest.js';
+import { HUB_QUARANTINED } from './quarantine.js';
 import { STREAM } from './stream.js';
 
 /** SPEC 10: a hub silent for 3 minutes raises hub-offline. */
@@ -95,10 +96,17 @@ export async function sweepSilentHubs(
   await client.query('BEGIN');
   try {
     // A will counts while nothing came from the hub after it (last contact is the will's own stamp at most).
+    // Not a quarantined hub (session 39): the centre shut it out (central/quarantine.ts), so its silence and its last
+    // will (published when the reload closed its connection) are the quarantine's doing, and the operators have its
+    // open hub-quarantined alert; a second high alert for the same cause would only be noise. Once the quarantine is
+    // lifted the silence counts from the lift: a hub that never comes back is called offline `silenceMs` later.
     const silent = await client.query<{ hub_id: string; last_seen_at: Date; will: boolean }>(
       `SELECT hub_id, last_seen_at, (reported_status = 'offline' AND reported_status_at >= last_seen_at) AS will
-       FROM central_hubs WHERE status = 'online' AND (last_seen_at < $1
+       FROM central_hubs h WHERE status = 'online' AND (last_seen_at < $1
          OR (reported_status = 'offline' AND reported_status_at >= last_seen_at AND reported_status_at < $3))
+         AND NOT EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
+           AND q.type = '${HUB_QUARANTINED}'
+           AND (q.state NOT IN ('resolved', 'cancelled') OR (q.alert->>'resolvedAt')::timestamptz > $1))
        ORDER BY last_seen_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [new Date(now.getTime() - silenceMs), limit, new Date(now.getTime() - willGraceMs)],
     );

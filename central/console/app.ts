@@ -38,6 +38,7 @@ import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender 
 import type { LiveEvent, LiveFeed } from './live.js';
 import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
 import { councilCsv, councilReport } from './report.js';
+import { HUB_QUARANTINED } from '../quarantine.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
 import {
   DATABASE_UNAVAILABLE,
@@ -519,12 +520,17 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       last_seen_at: Date;
       last_heartbeat: Record<string, unknown> | null;
       open_alerts: string;
+      quarantined: boolean;
     }>(
+      // Quarantined (session 39): shut out by the centre for going over its byte budget (central/quarantine.ts), so
+      // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest.
       `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat,
               (SELECT count(*) FROM central_alerts a
-               WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts
+               WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts,
+              EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
+                AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')) AS quarantined
        FROM central_hubs h
-       ORDER BY (h.status = 'offline') DESC, h.offline_since ASC NULLS LAST, h.hub_id`,
+       ORDER BY (h.status = 'offline') DESC, quarantined DESC, h.offline_since ASC NULLS LAST, h.hub_id`,
     );
     return rows.rows.map((r) => ({
       hubId: r.hub_id,
@@ -534,6 +540,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       lastSeenAt: r.last_seen_at.toISOString(),
       lastHeartbeat: r.last_heartbeat,
       openAlerts: Number(r.open_alerts),
+      quarantined: r.quarantined,
     }));
   });
 

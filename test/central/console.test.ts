@@ -412,6 +412,25 @@ describe.skipIf(missing !== undefined)('central console', () => {
     expect(hubs.find((h) => h.hubId === 'aaa-online')).toMatchObject({ lastHeartbeat: { queue: 4, uptimeS: 3600 } });
     expect(hubs.find((h) => h.hubId === 'list-b')?.openAlerts).toBe(2);
   });
+
+  it('lists a quarantined hub as such, after the offline hubs, until its quarantine is lifted', async () => {
+    await storeHub(env.pool, 'aab-shut-out', { status: 'online', lastSeenAt: new Date(Date.now() - 3_600_000) });
+    const quarantine = hubAlert('q1', { kind: 'hub-quarantined', severity: 'high', homeId: undefined, detail: {} });
+    await storeAlert(env.pool, 'aab-shut-out', quarantine, 'centre');
+    const list = async (): Promise<{ hubId: string; status: string; quarantined: boolean }[]> =>
+      (await supervisor.json('GET', '/api/hubs')).body as { hubId: string; status: string; quarantined: boolean }[];
+    const hubs = await list();
+    const at = hubs.findIndex((h) => h.hubId === 'aab-shut-out');
+    expect(hubs[at]).toMatchObject({ status: 'online', quarantined: true });
+    expect(hubs.slice(0, at).every((h) => h.status === 'offline' || h.quarantined)).toBe(true);
+    expect(hubs.slice(at + 1).every((h) => h.status !== 'offline')).toBe(true);
+    expect(hubs.filter((h) => h.hubId !== 'aab-shut-out').every((h) => !h.quarantined)).toBe(true);
+    // Lifted (its alert resolved): an ordinary hub again.
+    expect(
+      (await supervisor.json('POST', '/api/alerts/aab-shut-out/q1/resolve', { outcome: 'no-action-needed' })).status,
+    ).toBe(200);
+    expect((await list()).find((h) => h.hubId === 'aab-shut-out')).toMatchObject({ quarantined: false });
+  });
   it('lets no reader single out the one resident who fell in a council of two homes, whatever the period', async () => {
     for (const home of ['pa', 'pb']) {
       for (let i = 0; i < 10; i++) {

@@ -5,7 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingest, type Incoming } from '../../central/ingest.js';
+import { actOnCentreAlert } from '../../central/console/alerts.js';
 import { DEFAULT_WILL_GRACE_MS, sweepSilentHubs } from '../../central/offline.js';
+import { HUB_QUARANTINED, recordUsage } from '../../central/quarantine.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
@@ -194,6 +196,45 @@ describe.skipIf(missing !== undefined)('hub list and hub-offline', () => {
     expect(await offlineAlerts('hub5')).toEqual([]);
     expect((await hubRow('hub4')).status).toBe('online');
     expect((await hubRow('hub5')).status).toBe('online');
+  });
+
+  it('calls no quarantined hub offline (its silence and will are the quarantine); after the lift, silent from the lift', async () => {
+    // hubq: shut out for its flood at 10 s (central/quarantine.ts), its connection closed: its will at 11 s, silence.
+    await store(message('telecare-up.hubq.status', 'online', 0));
+    await store(heartbeat('hubq', 10_000));
+    await store(heartbeat('hubp', 10_000));
+    const client = await pool.connect();
+    try {
+      expect(await recordUsage(client, [{ hubId: 'hubq', bytes: 2_000, atMs: T0 + 10_000 }], 1_000, 3_600_000)).toEqual(
+        ['hubq'],
+      );
+    } finally {
+      client.release();
+    }
+    await store(message('telecare-up.hubq.status', 'offline', 11_000));
+    // hubp, not quarantined, silent as long: flagged as before; hubq is not, by its will nor by its silence.
+    expect(await sweep(11_000 + DEFAULT_WILL_GRACE_MS + 1)).toEqual([]);
+    expect(await sweep(10_000 + SILENCE_MS + 1)).toEqual(['hubp']);
+    expect(await sweep(10_000 + SILENCE_MS * 5)).toEqual([]);
+    expect(await offlineAlerts('hubq')).toEqual([]);
+    expect((await hubRow('hubq')).status).toBe('online');
+    // The operator lifts it at 400 s: it may now connect, and has the silence's whole length to be heard from.
+    const quarantine = await pool.query<{ alert_id: string }>(
+      `SELECT alert_id FROM central_alerts WHERE hub_id = 'hubq' AND type = $1`,
+      [HUB_QUARANTINED],
+    );
+    const lifted = await actOnCentreAlert(
+      pool,
+      'hubq',
+      quarantine.rows[0]!.alert_id,
+      { action: 'resolve', operator: 'op', outcome: 'no-action-needed', note: 'hub fixed' },
+      at(400_000),
+    );
+    expect(lifted.ok).toBe(true);
+    expect(await sweep(400_000 + SILENCE_MS - 1)).toEqual([]);
+    // It never came back: offline, once, a silence after the lift.
+    expect(await sweep(400_000 + SILENCE_MS + 1)).toEqual(['hubq']);
+    expect(await offlineAlerts('hubq')).toHaveLength(1);
   });
 
   it('keeps one open hub-offline per hub when several workers sweep at once', async () => {

@@ -13,13 +13,14 @@ function uptime(seconds) {
 async function refresh() {
   try {
     const hubs = await api('/api/hubs');
-    message.textContent = `${hubs.length} hub${hubs.length === 1 ? '' : 's'}, ${hubs.filter((h) => h.status === 'offline').length} offline. Updated ${formatTime(new Date().toISOString())}.`;
+    const quarantined = hubs.filter((h) => h.quarantined).length;
+    message.textContent = `${hubs.length} hub${hubs.length === 1 ? '' : 's'}, ${hubs.filter((h) => h.status === 'offline').length} offline${quarantined > 0 ? `, ${quarantined} quarantined` : ''}. Updated ${formatTime(new Date().toISOString())}.`;
     body.replaceChildren(
       ...hubs.map((h) => {
         const beat = h.lastHeartbeat || {};
         return el(
           'tr',
-          { 'data-hub': h.hubId, 'data-status': h.status },
+          { 'data-hub': h.hubId, 'data-status': h.quarantined && h.status !== 'offline' ? 'quarantined' : h.status },
           el('th', { scope: 'row' }, h.hubId),
           el(
             'td',
@@ -30,7 +31,10 @@ async function refresh() {
                   { class: 'badge sev-critical' },
                   `offline since ${formatTime(h.offlineSince || h.lastSeenAt)}`,
                 )
-              : el('span', { class: 'badge sev-low' }, h.status),
+              : h.quarantined
+                ? // Shut out by the centre (over its byte budget): it cannot send until its alert is resolved.
+                  el('span', { class: 'badge sev-high' }, 'quarantined: shut out until its alert is resolved')
+                : el('span', { class: 'badge sev-low' }, h.status),
           ),
           // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
           el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
