@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createFallDetector, type FallDetection } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { freeFall, impact, render, still, toMessages, type Segment } from '../fall/signals.js';
+import { ev, Harness } from './factories.js';
 
 type Vec = [number, number, number];
 const START = Date.UTC(2026, 0, 1, 8, 0, 0);
@@ -71,6 +72,23 @@ describe('a pendant judged against the wearer’s learned upright (eighteenth ro
     for (let at = restored.wakeAt(); at !== null; at = restored.wakeAt()) found.push(...restored.wake(at));
     expect(callOuts(found)).toHaveLength(1);
     expect(found[0]?.detail.postureFromUpright).toBe(true);
+  });
+
+  it('keeps the learned upright across a hub restart: a fall after it, with no walking since, is still called out', () => {
+    // Through the engine (the state the hub saves, through JSON, timers re-armed): the wearer walked, stood for a
+    // minute, the hub restarted, and the fall came before any more walking (session 39: docs/fall-detection.md had
+    // said the upright was forgotten; it is saved with the detector, which is saved once it has taken samples).
+    const h = new Harness(undefined, START);
+    const walked = toMessages(render([walkingAt(8, WALKING), still(60, STANDING)], RATE_HZ), RATE_HZ, START);
+    for (const m of walked) h.send(ev(m.ts, 'watch', 'accel', m.value, h.config));
+    h.restart();
+    const fallStart = START + 68_000;
+    for (const m of toMessages(render(fallFrom(STANDING, LYING), RATE_HZ), RATE_HZ, fallStart))
+      h.send(ev(m.ts, 'watch', 'accel', m.value, h.config));
+    h.advanceBy(60_000);
+    const falls = h.raised('fall');
+    expect(falls).toHaveLength(1);
+    expect(falls[0]?.detail.postureFromUpright).toBe(true);
   });
 
   it('says nothing of the same 30° when the wearer was never seen walking (the posture before is all there is)', () => {
