@@ -5,6 +5,7 @@ import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
+import { casasDevice, casasEvent, localIsoToUtc, parseCasasLine } from '../replay/casas.js';
 import { loadKasteren } from './kasteren-data.js';
 import { HOUR_MS } from '../rules/time.js';
 
@@ -31,15 +32,6 @@ export interface HomeRecording {
 
 export const KASTEREN_BC_TIMEZONE = 'Europe/Amsterdam';
 export const CASAS_TIMEZONE = 'America/Los_Angeles';
-
-function localIsoToUtc(zone: ZoneClock, iso: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/.exec(iso);
-  if (!m) return NaN;
-  const [year = NaN, month = NaN, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  return wall - zone.offsetAt(wall - zone.offsetAt(wall));
-}
 
 function tsv(file: string): string[][] {
   return tsvWithHeader(file).rows;
@@ -214,22 +206,13 @@ export function loadKasterenA(dir: string): HomeRecording {
   };
 }
 
-/** CASAS area names to SPEC rooms. */
-const CASAS_ROOMS: Record<string, string> = {
-  Bedroom: 'bedroom',
-  Bathroom: 'bathroom',
-  Kitchen: 'kitchen',
-  LivingRoom: 'living',
-  WorkArea: 'office',
-  Entry: 'entrance',
-  FrontDoor: 'entrance',
-};
-
 /**
- * The CASAS AL-Smarthome recording (`date time sensor location state activity`). Area motion
- * sensors report ON and OFF (a held state); `OutsideDoor`/`FrontDoor` OPEN/CLOSE is the exit door,
- * the motion sensor at the entry stays an entrance PIR; the closet is a door; lights switched on are
- * the resident's activity (an appliance). No mats.
+ * A CASAS recording (`data`), in any of the CASAS line formats (`replay/casas.ts`, the reading `telecare replay
+ * --format casas` makes of the same file): AL-Smarthome's `date time sensor location state activity` (area PIRs ON/OFF,
+ * held; `OutsideDoor`/`FrontDoor` OPEN/CLOSE the exit door; the entry PIR an entrance PIR; the closet a door; lights
+ * switched on the resident's activity, as an appliance; no mats), Aruba's `date time sensor state [activity
+ * begin|end]` (an annotation then lasts from its `begin` to its `end`), the HH homes' `sensor room place state
+ * activity`. Temperatures and light levels are not activity and are left out.
  */
 export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezone = CASAS_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
@@ -241,44 +224,35 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   let sleepSince = NaN;
   let lastTs = NaN;
   let order = 0;
+  let bracketed: string | undefined;
   for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const [date, time, sensor, location, state, activity] = line.trim().split(/\s+/);
-    if (!date || !time || !sensor || !location || !state) continue;
-    const ts = localIsoToUtc(zone, `${date}T${time}`);
+    const r = parseCasasLine(line);
+    if (!r) continue;
+    const ts = localIsoToUtc(zone, r.wall);
     if (!Number.isFinite(ts)) continue;
-    const isOut = activity === 'Leave_Home' || activity === 'Step_Out';
+    // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba).
+    let activity = r.activity;
+    if (r.mark === 'begin') bracketed = r.activity;
+    else if (r.mark === 'end') bracketed = undefined;
+    else if (activity === undefined) activity = bracketed;
+    const isOut = activity !== undefined && /^(leave_home|step_out)$/i.test(activity);
     if (isOut && Number.isNaN(outSince)) outSince = ts;
     if (!isOut && !Number.isNaN(outSince)) {
       out.push([outSince, ts]);
       outSince = NaN;
     }
-    const isAsleep = activity === 'Sleep';
+    const isAsleep = activity !== undefined && /^sleep(ing)?$/i.test(activity);
     if (isAsleep && Number.isNaN(sleepSince)) sleepSince = ts;
     if (!isAsleep && !Number.isNaN(sleepSince)) {
       asleep.push([sleepSince, lastTs]);
       sleepSince = NaN;
     }
     lastTs = ts;
-    const deviceId = `${sensor}-${location}`;
-    let d = devices.get(deviceId);
-    if (!d) {
-      const kind: DeviceKind =
-        location === 'FrontDoor'
-          ? 'exit-door'
-          : /Light$/.test(location)
-            ? 'appliance'
-            : location === 'Closet'
-              ? 'door'
-              : 'motion';
-      const room = CASAS_ROOMS[location] ?? CASAS_ROOMS[sensor] ?? sensor.toLowerCase();
-      d = { id: deviceId, kind, room: sensor === 'LoungeChair' ? 'living' : room };
-      devices.set(deviceId, d);
-    }
-    const on = state === 'ON' || state === 'OPEN';
-    const common = { homeId: id, deviceId, ts, order: order++ };
-    if (d.kind === 'motion') events.push({ ...common, type: 'motion', value: on });
-    else if (d.kind === 'appliance') events.push({ ...common, type: 'power', value: on ? 100 : 0 });
-    else events.push({ ...common, type: 'contact', value: !on });
+    const device = casasDevice(r);
+    const event = device && device.kind !== 'climate' ? casasEvent(device, r.state) : undefined;
+    if (!device || !event) continue;
+    if (!devices.has(device.id)) devices.set(device.id, { id: device.id, kind: device.kind, room: device.room });
+    events.push({ homeId: id, deviceId: device.id, ts, order: order++, ...event });
   }
   return recording(id, title, timezone, [...devices.values()], events, out, asleep);
 }

@@ -1,42 +1,177 @@
-// CASAS text format (`2010-11-04 00:03:50.209589 M004 ON [activity]`, local time) to replay lines.
-import { ZoneClock } from '../rules/local-time.js';
+// CASAS text formats (WSU CASAS smart homes, local time) to replay lines: one reading of a line, shared by
+// `telecare replay --format casas` and the evaluation's CASAS loader (eval/homes-data.ts), so the two never differ.
+//
+//   2010-11-04 00:03:50.209589 M003 ON Sleeping begin          sensor state [activity begin|end]   (Aruba, Milan, Kyoto…)
+//   2011-06-15 01:03:39.14962 Bedroom Bedroom ON Sleep         sensor location state activity      (AL-Smarthome)
+//   2012-07-18 12:54:45.126257 M004 Kitchen Kitchen ON Cook    sensor room place state activity    (the HH homes)
+//
+// Fields are separated by spaces or tabs. The state is the first field after the sensor that reads as one (ON, OFF,
+// OPEN, CLOSE, PRESENT, ABSENT or a number); the fields between are where the sensor is, those after the annotation.
+import type { DeviceKind } from '../rules/vocabulary.js';
+import type { ZoneClock } from '../rules/local-time.js';
 import type { ReplayLine } from './replay.js';
 
-const LINE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+(\S+)\s+(\S+)/;
+const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/;
+
+/** A local wall time (`2010-11-04 00:03:50.209589`, or with a `T`) as the UTC instant in `zone`; NaN if unreadable. */
+export function localIsoToUtc(zone: ZoneClock, iso: string): number {
+  const m = WALL.exec(iso);
+  if (!m) return NaN;
+  const [year = NaN, month = NaN, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return wall - zone.offsetAt(wall - zone.offsetAt(wall));
+}
+
+const STATE = /^(ON|OFF|OPEN|CLOSE|CLOSED|PRESENT|ABSENT|-?\d+(\.\d+)?)$/i;
+/** A CASAS sensor code: its letters say what it senses (M motion, D door, T temperature, L light, I item…). */
+const CODE = /^([A-Za-z]{1,4})0*\d+$/;
+
+/** One CASAS line as written. */
+export interface CasasReading {
+  /** Local wall time as written. */
+  wall: string;
+  sensor: string;
+  /** The fields between the sensor and the state: where the sensor is (none in Aruba's format). */
+  places: string[];
+  state: string;
+  /** The annotation after the state, if any. */
+  activity?: string;
+  /** `begin` or `end` when the annotation brackets an activity (Aruba's format); absent when every line is labelled. */
+  mark?: 'begin' | 'end';
+}
+
+export function parseCasasLine(text: string): CasasReading | undefined {
+  const fields = text.trim().split(/\s+/);
+  const [date, time, sensor] = fields;
+  if (date === undefined || time === undefined || sensor === undefined) return undefined;
+  const wall = `${date} ${time}`;
+  if (!WALL.test(wall)) return undefined;
+  const at = fields.findIndex((f, i) => i > 2 && STATE.test(f));
+  const state = fields[at];
+  if (at < 0 || state === undefined) return undefined;
+  const rest = fields.slice(at + 1);
+  const last = rest[rest.length - 1]?.toLowerCase();
+  const mark = last === 'begin' || last === 'end' ? last : undefined;
+  const words = mark ? rest.slice(0, -1) : rest;
+  return {
+    wall,
+    sensor,
+    places: fields.slice(3, at),
+    state: state.toUpperCase(),
+    activity: words.length > 0 ? words.join(' ') : undefined,
+    mark,
+  };
+}
+
+/** CASAS area names to SPEC rooms (letters only, lower case: `LivingRoom`, `living_room` and `Living` alike). */
+const ROOMS: Record<string, string> = {
+  bedroom: 'bedroom',
+  masterbedroom: 'bedroom',
+  bathroom: 'bathroom',
+  masterbathroom: 'bathroom',
+  toilet: 'bathroom',
+  kitchen: 'kitchen',
+  livingroom: 'living',
+  living: 'living',
+  lounge: 'living',
+  diningroom: 'dining',
+  dining: 'dining',
+  workarea: 'office',
+  office: 'office',
+  entry: 'entrance',
+  entrance: 'entrance',
+  frontdoor: 'entrance',
+  hall: 'hall',
+  hallway: 'hall',
+};
+
+function roomOf(words: string[]): string | undefined {
+  for (const w of words) {
+    const room = ROOMS[w.toLowerCase().replace(/[^a-z]/g, '')];
+    if (room) return room;
+  }
+  return undefined;
+}
+
+/** A door that leads out: named so where the sensor is (`FrontDoor`, `OutsideDoor`, `MainDoor`, `BackDoor`…). */
+const EXIT = /^(front|outside|main|back|exit|garage|entry|entrance)_?door$/i;
+const CUPBOARD = /closet|cabinet|cupboard|drawer|fridge|freezer|wardrobe/i;
+
+/** A device of the home as its CASAS lines describe it. */
+export interface CasasDevice {
+  id: string;
+  kind: DeviceKind;
+  room?: string;
+}
 
 /**
- * Motion sensors (M…, MA…) are PIRs, D… door contacts, T… temperatures; light and battery channels
- * are not the resident's activity and are skipped. CASAS gives no rooms: possible-fall cannot place
- * the resident, the other rules work.
+ * The device a reading comes from, or undefined for channels that are not the resident's doing (light level, battery,
+ * analog and power meters): motion sensors (M…, MA…, or an area named for its place) are PIRs reporting a held state
+ * (ON, then OFF); D… door contacts (the exit door when its place says so); I… items taken (PRESENT/ABSENT) read as a
+ * cupboard opened; L… light switches as an appliance; T… temperatures. The room comes from the place, else the sensor's
+ * name; CASAS homes in Aruba's format give none (a configuration may: `--config`).
  */
+export function casasDevice(r: CasasReading): CasasDevice | undefined {
+  const code = CODE.exec(r.sensor);
+  const id = code || r.places.length === 0 ? r.sensor : `${r.sensor}-${r.places.join('-')}`;
+  const room = roomOf([...r.places, r.sensor]);
+  const contact = r.state === 'OPEN' || r.state === 'CLOSE' || r.state === 'CLOSED';
+  const place = r.places[r.places.length - 1] ?? '';
+  if (code) {
+    const letters = (code[1] ?? '').toUpperCase();
+    if (letters === 'M' || letters === 'MA') return { id, kind: 'motion', room };
+    if (letters === 'D' || letters === 'DO') return { id, kind: EXIT.test(place) ? 'exit-door' : 'door', room };
+    if (letters === 'I') return { id, kind: 'door', room };
+    if (letters === 'L' || letters === 'LL') return { id, kind: 'appliance', room };
+    if (letters === 'T') return { id, kind: 'climate', room };
+    return undefined;
+  }
+  if (/^-?\d/.test(r.state)) return undefined;
+  if (contact) return { id, kind: EXIT.test(place) || EXIT.test(r.sensor) ? 'exit-door' : 'door', room };
+  if (/light$/i.test(place)) return { id, kind: 'appliance', room };
+  if (CUPBOARD.test(place)) return { id, kind: 'door', room };
+  return { id, kind: 'motion', room };
+}
+
+/** The event a reading of `device` is (the SPEC 4 type and value), or undefined when the state does not fit it. */
+export function casasEvent(device: CasasDevice, state: string): { type: string; value: unknown } | undefined {
+  const on = state === 'ON' || state === 'OPEN' || state === 'ABSENT';
+  const off = state === 'OFF' || state === 'CLOSE' || state === 'CLOSED' || state === 'PRESENT';
+  switch (device.kind) {
+    case 'motion':
+      return on || off ? { type: 'motion', value: on } : undefined;
+    case 'appliance':
+      return on || off ? { type: 'power', value: on ? 100 : 0 } : undefined;
+    case 'door':
+    case 'exit-door':
+      // A contact is closed (true) when the door is; an item present is a cupboard shut.
+      return on || off ? { type: 'contact', value: off } : undefined;
+    case 'climate': {
+      const tempC = Number(state);
+      return Number.isFinite(tempC) ? { type: 'temperature', value: tempC } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `telecare replay --format casas`: each line as a replay line of `homeId`, with the device's kind and room. */
 export function casasLineParser(homeId: string, zone: ZoneClock): (text: string) => ReplayLine | undefined {
   return (text) => {
-    const [, year, month, day, hour, minute, second, fraction, deviceId, reading] = LINE.exec(text) ?? [];
-    if (deviceId === undefined || reading === undefined) return undefined;
-    const wall = Date.UTC(
-      Number(year),
-      Number(month) - 1,
-      Number(day),
-      Number(hour),
-      Number(minute),
-      Number(second),
-      fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0,
-    );
-    const ts = wall - zone.offsetAt(wall - zone.offsetAt(wall));
-    const raw = reading.toUpperCase();
-    if (/^MA?\d/.test(deviceId)) {
-      return raw === 'ON' ? { ts, homeId, deviceId, type: 'motion', value: true, kind: 'motion' } : undefined;
-    }
-    if (/^D\d/.test(deviceId)) {
-      if (raw !== 'OPEN' && raw !== 'CLOSE') return undefined;
-      return { ts, homeId, deviceId, type: 'contact', value: raw === 'CLOSE', kind: 'door' };
-    }
-    if (/^T\d/.test(deviceId)) {
-      const tempC = Number(reading);
-      return Number.isFinite(tempC)
-        ? { ts, homeId, deviceId, type: 'temperature', value: tempC, kind: 'climate' }
-        : undefined;
-    }
-    return undefined;
+    const r = parseCasasLine(text);
+    const device = r && casasDevice(r);
+    const event = r && device && casasEvent(device, r.state);
+    if (!r || !device || !event) return undefined;
+    const ts = localIsoToUtc(zone, r.wall);
+    if (!Number.isFinite(ts)) return undefined;
+    return {
+      ts,
+      homeId,
+      deviceId: device.id,
+      ...event,
+      kind: device.kind,
+      ...(device.room !== undefined ? { room: device.room } : {}),
+    };
   };
 }

@@ -292,13 +292,25 @@ export class HomeState {
   readonly zone: ZoneClock;
   readonly nightStartMinute: number;
   readonly nightEndMinute: number;
-  readonly hasBedMat: boolean;
+  /** A bed mat among the devices (the configuration's, or in replay one a line introduced). */
+  get hasBedMat(): boolean {
+    return this.bedMats > 0;
+  }
+  private bedMats = 0;
   /** One resident (or none configured): activity in another room says a mat's state is not them. */
   readonly singleResident: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
-  readonly matRooms: ReadonlySet<string>;
+  get matRooms(): ReadonlySet<string> {
+    return this.matRoomSet;
+  }
   /** Rooms with an exit door: a silence after activity there may be an outing the door contact did not report. */
-  readonly exitRooms: ReadonlySet<string>;
+  get exitRooms(): ReadonlySet<string> {
+    return this.exitRoomSet;
+  }
+  // Filled by `addDevice`: a device a replay line introduces (a home absent from the configuration) counts as a
+  // configured one does from its first report.
+  private readonly matRoomSet = new Set<string>();
+  private readonly exitRoomSet = new Set<string>();
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
   /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
@@ -424,16 +436,7 @@ export class HomeState {
     this.nightStartMinute = parseHhMm(config.nightWindow?.start ?? '23:00');
     this.nightEndMinute = parseHhMm(config.nightWindow?.end ?? '06:00');
     this.away = config.away;
-    this.hasBedMat = (config.devices ?? []).some((d) => d.kind === 'bed');
     this.singleResident = (config.residents ?? []).length <= 1;
-    this.matRooms = new Set(
-      (config.devices ?? [])
-        .filter((d) => (d.kind === 'bed' || d.kind === 'chair') && d.room !== undefined)
-        .map((d) => d.room!),
-    );
-    this.exitRooms = new Set(
-      (config.devices ?? []).filter((d) => d.kind === 'exit-door' && d.room !== undefined).map((d) => d.room!),
-    );
     const rising = config.routine?.usualRisingTime;
     this.routineRisingMinute = rising === undefined ? NaN : parseHhMm(rising);
     const bedtime = config.routine?.usualBedtime;
@@ -477,6 +480,9 @@ export class HomeState {
       unavailable: false,
     };
     this.devices.set(id, device);
+    if (kind === 'bed') this.bedMats++;
+    if ((kind === 'bed' || kind === 'chair') && room !== undefined) this.matRoomSet.add(room);
+    if (kind === 'exit-door' && room !== undefined) this.exitRoomSet.add(room);
     return device;
   }
 

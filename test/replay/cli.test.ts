@@ -113,7 +113,7 @@ describe('telecare replay', () => {
     );
     const r = runReplay(['--input', casas, '--format', 'casas', '--drain', '0']);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/2 events \(0 dropped, 2 skipped\)/);
+    expect(r.stderr).toMatch(/3 events \(0 dropped, 1 skipped\)/);
     const bad = runReplay(['--input', casas, '--drain', 'soon']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--drain/);
