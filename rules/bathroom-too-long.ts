@@ -126,6 +126,14 @@ export const bathroomDefinition = {
       !home.roomRulesHeld(at) &&
       shutInForNight(home, at) === undefined
     ) {
+      // A home of two, one of them resting on a held mat: whoever came to the bathroom goes back to a mat already
+      // pressed, which reports nothing, so the visit's end is never seen; it is not timed (the silence is watched as a
+      // rest, `HomeState.othersRest`). ARAS A, 5 Jan 01:59: the couch held by resident 2 from 01:58, the shower cabinet
+      // door until 02:09, then the night: called at 02:28 (seven of its eight bathroom-too-long alarms were such nights).
+      if (Number.isNaN(home.bathroomEnteredAt) && home.othersRest(at)) {
+        ctx.disarm(home.timers.bathroom);
+        return;
+      }
       if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
       // Not before this activity: a visit already past its deadline (its call held back while another of the family was
       // open in the silence before, which this activity cleared) is called now, not stamped at the deadline, minutes

@@ -63,3 +63,38 @@ describe('a home of two: a silence while one rests on a held mat', () => {
     expect(after(h, last)[0]?.minutes).toBeCloseTo(194.48, 1);
   });
 });
+
+describe('a home of two: a bathroom visit at night while one rests on a held mat', () => {
+  // ARAS A (Alemdar et al. 2013, seen once, not tuned on), 5 Jan 01:48-02:28 local: resident 1 to bed, resident 2 lies
+  // down on the couch at 01:58 (its mat held until 09:18); the shower cabinet's door moves at 01:59, 02:00, 02:01 and
+  // 02:09; then the night. Whoever was in the bathroom went back to a mat already pressed, which reports nothing: the
+  // visit's end is never seen, and main called bathroom-too-long at its cold-start night value after the first move.
+  const SHOWER = { id: 'shower', kind: 'door' as const, room: 'bathroom' };
+  function arasNight(config: typeof TWO): { h: Harness; last: number } {
+    const withShower = { ...config, devices: [...config.devices, SHOWER] };
+    const h = new Harness(withShower, MONDAY + 20 * HOUR_MS);
+    h.at(0, 'front', 'contact', true);
+    h.at(0, 'living-pir', 'motion', true);
+    h.clock.advanceTo(MONDAY + DAY_MS + 1.8 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(10 * MINUTE_MS, 'chair', 'occupancy', true);
+    for (const m of [1, 1, 1, 8]) {
+      h.at(m * MINUTE_MS, 'shower', 'contact', false);
+      h.at(2_000, 'shower', 'contact', true);
+    }
+    return { h, last: h.clock.now() };
+  }
+
+  it('two residents: the visit is not timed (no bathroom-too-long); the night is watched as a rest', () => {
+    const { h, last } = arasNight(TWO);
+    h.advanceBy(4 * HOUR_MS);
+    expect(h.raised('bathroom-too-long')).toEqual([]);
+    expect(after(h, last)).toEqual([]);
+  });
+
+  it('one resident (guard): the visit is timed as before; the mats say the resident left them', () => {
+    const { h, last } = arasNight(ONE);
+    h.advanceBy(4 * HOUR_MS);
+    expect(after(h, last)[0]?.kind).toBe('bathroom-too-long');
+  });
+});
