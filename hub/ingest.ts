@@ -2,6 +2,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
+import { ZoneClock } from '../rules/local-time.js';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import {
@@ -162,8 +163,29 @@ export class Ingest {
   private readonly zigbeePrefix: string;
   private readonly log: Logger;
 
+  /**
+   * Each configured home's local wall time to an instant: a `ts` without a zone is the home's local time (its
+   * configured zone, as replay reads it), whatever the hub machine's zone; a home not configured: the machine's.
+   */
+  private wallReaders = new Map<string, (wall: number) => number>();
+
+  private readWalls(config: HubConfig): void {
+    const byZone = new Map<string, (wall: number) => number>();
+    this.wallReaders = new Map();
+    for (const home of config.homes) {
+      let f = byZone.get(home.timezone);
+      if (f === undefined) {
+        const zone = new ZoneClock(home.timezone);
+        f = (wall: number) => zone.fromWall(wall);
+        byZone.set(home.timezone, f);
+      }
+      this.wallReaders.set(home.id, f);
+    }
+  }
+
   /** Homes and devices of a reloaded configuration (SIGHUP); the Zigbee2MQTT base topic stays as started. */
   setConfig(config: HubConfig, index: DeviceIndex): void {
+    this.readWalls(config);
     this.deps.config = config;
     this.deps.index = index;
   }
@@ -172,6 +194,7 @@ export class Ingest {
     private readonly deps: { config: HubConfig; index: DeviceIndex; clock: Clock; logger: Logger; metrics: Registry },
   ) {
     this.zigbeePrefix = `${deps.config.hub.zigbeeBaseTopic}/`;
+    this.readWalls(deps.config);
     this.log = deps.logger.child({ ns: 'ingest' });
     this.rejected = new Counter({
       name: 'telecare_ingest_rejected_total',
@@ -326,7 +349,7 @@ export class Ingest {
     source: EventSource,
     out: IngestOutcome,
   ): void {
-    const checked = this.checkNative(item, now);
+    const checked = this.checkNative(item, now, homeId);
     if (typeof checked === 'object' && 'reason' in checked) {
       this.drop(out, `${homeId}/${deviceId}`, checked);
       return;
@@ -385,7 +408,11 @@ export class Ingest {
    * The event's time when `item` is a valid native event (its type and value checked), else why not; an accel
    * message with some samples the rules cannot use (and some they can) also gives its usable runs (`accelRuns`).
    */
-  private checkNative(item: unknown, now: number): number | { at: number; split: AccelSplit } | Refusal {
+  private checkNative(
+    item: unknown,
+    now: number,
+    homeId: string,
+  ): number | { at: number; split: AccelSplit } | Refusal {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       return reject('not-an-event', 'an event must be a JSON object');
     }
@@ -404,7 +431,12 @@ export class Ingest {
     }
     let at = now;
     if (ts !== undefined) {
-      at = typeof ts === 'number' ? ts : typeof ts === 'string' ? parseIsoMs(ts) : Number.NaN;
+      at =
+        typeof ts === 'number'
+          ? ts
+          : typeof ts === 'string'
+            ? parseIsoMs(ts, this.wallReaders.get(homeId))
+            : Number.NaN;
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }

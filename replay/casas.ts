@@ -19,8 +19,7 @@ export function localIsoToUtc(zone: ZoneClock, iso: string): number {
   if (!m) return NaN;
   const [year = NaN, month = NaN, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  return wall - zone.offsetAt(wall - zone.offsetAt(wall));
+  return zone.fromWall(Date.UTC(year, month - 1, day, hour, minute, second, ms));
 }
 
 const STATE = /^(ON|OFF|OPEN|CLOSE|CLOSED|PRESENT|ABSENT|-?\d+(\.\d+)?)$/i;

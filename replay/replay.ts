@@ -15,6 +15,7 @@ import {
   type EventType,
 } from '../rules/vocabulary.js';
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
+import { ZoneClock } from '../rules/local-time.js';
 import { HOUR_MS } from '../rules/time.js';
 
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
@@ -124,6 +125,7 @@ const KIND_OF_TYPE: Partial<Record<EventType, DeviceKind>> = {
 export class Replayer {
   readonly engine: RulesEngine;
   private readonly configHomes = new Map<string, HomeConfig>();
+  private readonly wallReaders = new Map<string, (wall: number) => number>();
   private readonly configDevices = new Map<string, Map<string, DeviceConfig>>();
   private readonly defaultTimezone: string;
   private readonly drainMs: number;
@@ -172,6 +174,17 @@ export class Replayer {
     this.features = options.features
       ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })
       : undefined;
+  }
+
+  /** The home's local wall time to an instant, in its configured zone, else the default (`--tz`). */
+  private wallOf(homeId: string): (wall: number) => number {
+    let f = this.wallReaders.get(homeId);
+    if (!f) {
+      const zone = new ZoneClock(this.configHomes.get(homeId)?.timezone ?? this.defaultTimezone);
+      f = (wall) => zone.fromWall(wall);
+      this.wallReaders.set(homeId, f);
+    }
+    return f;
   }
 
   /** Parse and replay one NDJSON line; blank lines are skipped, bad ones counted as dropped. */
@@ -289,7 +302,13 @@ export class Replayer {
       const range = outOfRange(type, line.value);
       if (range) return this.drop('out-of-range', range);
     }
-    const ts = typeof line.ts === 'number' ? line.ts : typeof line.ts === 'string' ? parseIsoMs(line.ts) : NaN;
+    // A time without a zone is the home's local time (its configured zone, else `--tz`), whatever this machine's zone.
+    const ts =
+      typeof line.ts === 'number'
+        ? line.ts
+        : typeof line.ts === 'string'
+          ? parseIsoMs(line.ts, this.wallOf(homeId))
+          : NaN;
     if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
     if (split !== undefined && split.dropped > 0) {
       this.stats.accelSamplesDropped += split.dropped;

@@ -213,6 +213,11 @@ export class ZoneClock {
     return ((((day + 3) % 7) + 7) % 7) * 24 + hour; // 1970-01-01 was a Thursday
   }
 
+  /** The UTC instant of a local wall time (its fields read as if UTC: `Date.UTC(...)` of the local date and time). */
+  fromWall(wall: number): number {
+    return wall - this.offsetAt(wall - this.offsetAt(wall));
+  }
+
   /**
    * The UTC instant of local `minuteOfDay` on local day `day`. A time skipped by a spring-forward change
    * resolves to the same wall time in the earlier offset (an hour later in effect); a time repeated in

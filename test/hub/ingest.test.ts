@@ -77,6 +77,21 @@ describe('native topic', () => {
     ]);
   });
 
+  it("reads a ts without a zone as the home's local time (its configured zone), as replay does", () => {
+    const { mqtt } = setup();
+    // h1 is in Europe/London: 09:00 on 1 July is 08:00 UTC (summer time), whatever this machine's zone.
+    const { events } = mqtt('telecare/h1/devices/p1/events', [
+      { type: 'pendant', value: true, ts: '2026-07-01T09:00:00' },
+      { type: 'pendant', value: true, ts: '2026-07-01 09:00:30.250' },
+      { type: 'pendant', value: true, ts: '2026-07-01T09:01:00+01:00' },
+    ]);
+    expect(events.map((e) => new Date(e.ts).toISOString())).toEqual([
+      '2026-07-01T08:00:00.000Z',
+      '2026-07-01T08:00:30.250Z',
+      '2026-07-01T08:01:00.000Z',
+    ]);
+  });
+
   it('takes an array, ISO and epoch timestamps, and accel samples', () => {
     const { mqtt } = setup();
     const { events } = mqtt('telecare/h1/devices/new-sensor/events', [

@@ -1,9 +1,11 @@
 // `telecare replay` as an installer runs it: NDJSON in, alerts on stdout, summary on stderr, features on request.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate, toReplayLine } from '../../simulate/generator.js';
+import { cliPath } from '../hub/helpers.js';
 import { jsonLines, runReplay, writeOneHomeConfig } from '../support/replay-cli.js';
 
 let dir: string;
@@ -117,5 +119,38 @@ describe('telecare replay', () => {
     const bad = runReplay(['--input', casas, '--drain', 'soon']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--drain/);
+  });
+});
+
+describe('telecare replay: a time without a zone', () => {
+  it("is the home's local time (--tz, or the configured home's zone), whatever this machine's zone", () => {
+    const input = path.join(dir, 'local-times.ndjson');
+    // A dataset's local times as written (Kasteren's, CASAS's): 07:00 in Amsterdam in summer is 05:00 UTC.
+    const lines = [
+      { ts: '2011-06-15T07:00:00', homeId: 'h9', deviceId: 'm1', type: 'motion', value: true, kind: 'motion' },
+      { ts: '2011-06-15 07:05:30.5', homeId: 'h9', deviceId: 'm1', type: 'motion', value: false },
+      { ts: '2011-06-15T07:10:00+02:00', homeId: 'h9', deviceId: 'm1', type: 'motion', value: true },
+    ];
+    fs.writeFileSync(input, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    for (const machineZone of ['UTC', 'America/New_York', 'Asia/Tokyo']) {
+      const r = spawnSync(
+        process.execPath,
+        [cliPath, 'replay', '--input', input, '--tz', 'Europe/Amsterdam', '--drain', '0'],
+        { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TZ: machineZone } },
+      );
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(
+        '3 events (0 dropped) from 1 home(s), 2011-06-15T05:00:00.000Z to 2011-06-15T05:10:00.000Z',
+      );
+    }
+    // A configured home's own zone wins over --tz.
+    const config = path.join(dir, 'tokyo-home.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ id: 'h9', timezone: 'Asia/Tokyo', residents: [{ id: 'r1' }], devices: [] }),
+    );
+    const configured = runReplay(['--input', input, '--config', config, '--tz', 'Europe/Amsterdam', '--drain', '0']);
+    expect(configured.status).toBe(0);
+    expect(configured.stderr).toContain('from 1 home(s), 2011-06-14T22:00:00.000Z to 2011-06-15T05:10:00.000Z');
   });
 });
