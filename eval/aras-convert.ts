@@ -41,6 +41,8 @@ export const ARAS_ACTIVITIES = [
   'Changing Clothes',
 ] as const;
 const GOING_OUT = 2;
+/** The houses are in Istanbul. */
+export const ARAS_TIMEZONE = 'Europe/Istanbul';
 const SLEEPING = 11;
 
 export interface ArasSensor {
@@ -135,7 +137,7 @@ export function convertAras(
   opts: { start?: string; timezone?: string } = {},
 ): ArasConversion {
   const start = opts.start ?? '2000-01-01';
-  const timezone = opts.timezone ?? 'Europe/Istanbul';
+  const timezone = opts.timezone ?? ARAS_TIMEZONE;
   const files = fs.readdirSync(inDir);
   const readme = files.find((f) => /^readme/i.test(f));
   if (!readme) throw new Error(`${inDir}: no README with the ARAS sensor table`);

@@ -1,5 +1,6 @@
 // Every real home recording in ../shared/data as replay events with a configuration: Kasteren A, B, C and the CASAS home.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
@@ -7,6 +8,7 @@ import { DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
 import { casasDevice, casasEvent, localIsoToUtc, parseCasasLine } from '../replay/casas.js';
 import { loadKasteren } from './kasteren-data.js';
+import { ARAS_TIMEZONE, convertAras } from './aras-convert.js';
 import { HOUR_MS } from '../rules/time.js';
 
 /** One home's recording, ready for the evaluation. */
@@ -442,12 +444,28 @@ function findHomeFormat(dir: string, folder: string): FoundHome | undefined {
     const zone = timezoneForFolder(dir, ORDONEZ_TIMEZONE);
     return { folder, load: () => loadUciAdl(path.join(dir, uciSensors), path.join(dir, uciAdls), id, title, zone) };
   }
+  // An ARAS house as published (its README's sensor table and DAY_n files, one line a second): converted in a
+  // temporary folder (eval/aras-convert.ts) and read as the converter's output would be; two residents.
+  if (files.some((f) => /^readme/i.test(f)) && files.some((f) => /^DAY_\d+\.(txt|csv)$/i.test(f))) {
+    return { folder, load: () => withResidents(loadArasHouse(dir, id, title), 2) };
+  }
   const casas = path.join(dir, 'data');
   if (/^casas/i.test(folder) && fs.existsSync(casas) && fs.statSync(casas).isFile()) {
     const zone = timezoneForFolder(dir, CASAS_TIMEZONE);
     return { folder, load: () => loadCasas(casas, id, title, zone) };
   }
   return undefined;
+}
+
+/** An ARAS house folder as published, through the converter into a temporary folder removed after reading. */
+function loadArasHouse(dir: string, id: string, title: string): HomeRecording {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-aras-'));
+  try {
+    convertAras(dir, tmp, { timezone: timezoneForFolder(dir, ARAS_TIMEZONE) });
+    return loadKasterenBC(tmp, id, title, timezoneForFolder(tmp, ARAS_TIMEZONE));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**

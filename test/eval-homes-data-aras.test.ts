@@ -138,6 +138,22 @@ describe('ARAS houses as published', () => {
     expect(rec?.asleep.map(([a, b]) => (b - a) / 1000)).toEqual([3, 1]);
   });
 
+  it('reads a house folder as published, with no conversion step: as the converter writes it, two residents', () => {
+    const house = writeHouse();
+    const converted = path.join(dir, 'converted', 'aras-b');
+    convertAras(house, converted);
+    const [expected] = loadHomes(path.join(dir, 'converted'));
+    const published = path.join(dir, 'published');
+    fs.mkdirSync(published);
+    fs.renameSync(house, path.join(published, 'aras-b'));
+    const [rec, ...rest] = loadHomes(published);
+    expect(rest).toEqual([]);
+    expect(rec).toEqual(expected);
+    expect(rec?.home.residents).toHaveLength(2);
+    // The temporary conversion is gone.
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('telecare-aras-'))).toEqual([]);
+  });
+
   it('refuses a folder whose README has no sensor table', () => {
     const house = path.join(dir, 'raw');
     fs.mkdirSync(house);
