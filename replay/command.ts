@@ -132,6 +132,11 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
   const drops =
     (reasons ? `replay: dropped, as a live hub would refuse them: ${reasons}\n` : '') +
     stats.firstDropped.map((d) => `replay: dropped line ${d.line}: ${d.reason}: ${d.message}\n`).join('');
+  const seconds =
+    stats.secondsLikeTs > 0
+      ? `replay: warning: ${stats.secondsLikeTs} line(s) have a ts that reads as epoch seconds (1970 as milliseconds); ` +
+        'ts is epoch milliseconds (or ISO 8601): multiply by 1000\n'
+      : '';
   const drained =
     stats.drainedAlerts > 0
       ? `replay: ${stats.drainedAlerts} of them raised during the ${drainHours} h drain after the last event ` +
@@ -141,6 +146,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     `replay: ${stats.events} events (${stats.dropped} dropped${skipped ? `, ${skipped} skipped` : ''}${stats.late ? `, ${stats.late} out of order` : ''}${stats.accelSamplesDropped ? `, ${stats.accelSamplesDropped} accel samples dropped` : ''}) ` +
       `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
       drops +
+      seconds +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
       drained +
       `replay: ${(stats.wallMs / 1000).toFixed(2)} s, ${stats.eventsPerSecond.toLocaleString('en-GB')} events/s\n`,

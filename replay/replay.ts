@@ -87,6 +87,11 @@ export interface ReplayStats {
   firstDropped: ReplayDrop[];
   /** Lines older than the one before them (activity at their own time, as late events live). */
   late: number;
+  /**
+   * Lines whose numeric `ts` reads as epoch seconds (from 2001 on), not milliseconds (1970-01-12 to 1973-03-03): replayed
+   * as given (SPEC 4 says milliseconds), counted so the command can say so.
+   */
+  secondsLikeTs: number;
   /** Samples of accel lines that were not three numbers within ±64 g: dropped alone, the line's other samples kept. */
   accelSamplesDropped: number;
   homes: number;
@@ -103,6 +108,10 @@ export interface ReplayStats {
 }
 
 /** Device kind from the event type, for a device known neither to the configuration nor its line. */
+/** A numeric `ts` in this range is 1970-01-12 to 1973-03-03 as milliseconds, or 2001 to 5138 as epoch seconds. */
+const EPOCH_SECONDS_FROM = 1e9;
+const EPOCH_SECONDS_TO = 1e11;
+
 const KIND_OF_TYPE: Partial<Record<EventType, DeviceKind>> = {
   motion: 'motion',
   contact: 'door',
@@ -147,6 +156,7 @@ export class Replayer {
     droppedByReason: {},
     firstDropped: [],
     late: 0,
+    secondsLikeTs: 0,
     accelSamplesDropped: 0,
     homes: 0,
     alerts: 0,
@@ -310,6 +320,7 @@ export class Replayer {
           ? parseIsoMs(line.ts, this.wallOf(homeId))
           : NaN;
     if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
+    if (typeof line.ts === 'number' && ts >= EPOCH_SECONDS_FROM && ts < EPOCH_SECONDS_TO) this.stats.secondsLikeTs++;
     if (split !== undefined && split.dropped > 0) {
       this.stats.accelSamplesDropped += split.dropped;
       const events: SensorEvent[] = [];

@@ -154,3 +154,22 @@ describe('telecare replay: a time without a zone', () => {
     expect(configured.stderr).toContain('from 1 home(s), 2011-06-14T22:00:00.000Z to 2011-06-15T05:10:00.000Z');
   });
 });
+
+describe('telecare replay: a ts in epoch seconds', () => {
+  it('is replayed as given (milliseconds, SPEC 4) and named in a warning that says what to do', () => {
+    const input = path.join(dir, 'seconds.ndjson');
+    const lines = [1_308_100_000, 1_308_100_060].map((ts) =>
+      JSON.stringify({ ts, homeId: 'h8', deviceId: 'm1', type: 'motion', value: true, kind: 'motion' }),
+    );
+    fs.writeFileSync(input, `${lines.join('\n')}\n`);
+    const r = runReplay(['--input', input, '--drain', '0']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning: 2 line(s) have a ts that reads as epoch seconds');
+    expect(r.stderr).toContain('multiply by 1000');
+    // Milliseconds (and ISO times) say nothing.
+    fs.writeFileSync(input, `${lines.map((l) => l.replace(/"ts":(\d+)/, '"ts":$1000')).join('\n')}\n`);
+    const ms = runReplay(['--input', input, '--drain', '0']);
+    expect(ms.status).toBe(0);
+    expect(ms.stderr).not.toContain('epoch seconds');
+  });
+});
