@@ -362,7 +362,7 @@ export class Replayer {
       event.assigned = true;
     } else {
       if (!devices && !this.engine.hasHome(homeId)) {
-        this.engine.addHome(defaultHomeConfig(homeId, this.defaultTimezone));
+        this.engine.addHome(defaultHomeConfig(homeId, this.defaultTimezone), true);
         this.stats.homes++;
       }
       // A home absent from the configuration takes the line's word; a configured home only a line with its kind.

@@ -414,11 +414,14 @@ export class RulesEngine {
     return engine;
   }
 
-  /** Add a home that was not in the constructor's list (replay: a home absent from the configuration). */
-  addHome(config: HomeConfig): HomeState {
+  /**
+   * Add a home that was not in the constructor's list (replay: a home absent from the configuration, whose devices are
+   * those its lines introduce: `devicesFromLines`).
+   */
+  addHome(config: HomeConfig, devicesFromLines = false): HomeState {
     const existing = this.byId.get(config.id);
     if (existing) return existing;
-    const home = new HomeState(this.homes.length, config, this.registry);
+    const home = new HomeState(this.homes.length, config, this.registry, devicesFromLines);
     this.homes.push(home);
     this.byId.set(config.id, home);
     return home;
@@ -487,7 +490,7 @@ export class RulesEngine {
   }
 
   private homeOf(event: SensorEvent, at: number): HomeState {
-    const home = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId));
+    const home = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId), true);
     if (Number.isNaN(home.firstSeenAt)) home.firstSeenAt = at;
     return home;
   }

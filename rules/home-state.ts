@@ -321,7 +321,7 @@ export class HomeState {
    * its devices made as they report) and for a device heard before it left the configuration (events stored before,
    * re-fed at a start); a restore leaves out the saved devices not among them.
    */
-  private readonly configured: ReadonlySet<string>;
+  private readonly configured: Set<string>;
   /** One slot per home timer the registry declares (typed for the built-in rules'; see `timer`). */
   readonly timers: Record<HomeTimer, TimerSlot>;
   /** The home slices of the rules that keep one, by registry position (`registry.homeSlotOf(rule)`). */
@@ -430,6 +430,11 @@ export class HomeState {
     readonly index: number,
     readonly config: HomeConfig,
     readonly registry: RuleRegistry,
+    /**
+     * A home absent from the configuration (replay): its devices are those its lines introduce, each counted as a
+     * configured one from its first report (a device of it can die to the rules, `deviceDead`).
+     */
+    private readonly devicesFromLines = false,
   ) {
     this.params = resolveRuleParams(config.rules);
     this.zone = new ZoneClock(config.timezone || 'UTC');
@@ -517,7 +522,10 @@ export class HomeState {
 
   /** The device an event came from; a replay line may introduce one with its own room and kind. */
   deviceFor(event: SensorEvent): DeviceState {
-    return this.devices.get(event.deviceId) ?? this.addDevice(event.deviceId, event.kind ?? 'other', event.room);
+    const known = this.devices.get(event.deviceId);
+    if (known) return known;
+    if (this.devicesFromLines) this.configured.add(event.deviceId);
+    return this.addDevice(event.deviceId, event.kind ?? 'other', event.room);
   }
 
   residentId(device?: DeviceState): string | undefined {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Replayer, type ReplayAlert } from '../../replay/replay.js';
 import { simulate, toReplayLine, type SimEvent } from '../../simulate/generator.js';
-import { flatConfig } from '../../simulate/layout.js';
+import { DEVICE, flatConfig } from '../../simulate/layout.js';
 
 const ZONE = 'Europe/London';
 const FAMILY = new Set([
@@ -49,5 +49,20 @@ describe('a home replayed without a configuration', () => {
       compared++;
     }
     expect(compared).toBe(hoursAfterStart.length);
+  });
+});
+
+describe('a home replayed without a configuration, a device of it dying', () => {
+  it('is judged as the configured home: the dead device holds off only the silences it used to end', () => {
+    const all = [...simulate({ homes: 1, days: 20, start: '2026-03-02', seed: 5, timeZone: ZONE })];
+    const first = all[0]!.ts;
+    // The bathroom PIR's battery runs out on day 9: nothing more from it.
+    const events = all.filter((e) => e.deviceId !== DEVICE.bathroomMotion || e.ts < first + 9 * 86_400_000);
+    const hoursAfterStart = [300, 330, 360, 390, 420, 450];
+    for (const hours of hoursAfterStart) {
+      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
+      const before = events.slice(0, cut + 1);
+      expect(calls(before, false)).toEqual(calls(before, true));
+    }
   });
 });
