@@ -128,6 +128,20 @@ const KIND_OF_TYPE: Partial<Record<EventType, DeviceKind>> = {
 };
 
 /**
+ * A device's kind when its line names none (a home absent from the configuration): by its event type, and where the
+ * type alone says too little, by its room: a contact at the entrance is the exit door (the door a home's outings go
+ * through); an occupancy report (SPEC 4: a bed or chair mat, or room presence) in the bedroom is the bed's mat, in the
+ * living room a chair's (a seat, a couch), as datasets' pressure mats report; elsewhere room presence (`other`). Other
+ * types as `KIND_OF_TYPE`; unknown ones `other` (still activity).
+ */
+function kindOfLine(type: EventType, room: string | undefined): DeviceKind {
+  if (type === 'contact' && room === 'entrance') return 'exit-door';
+  if (type === 'occupancy' && room === 'bedroom') return 'bed';
+  if (type === 'occupancy' && room === 'living') return 'chair';
+  return KIND_OF_TYPE[type] ?? 'other';
+}
+
+/**
  * Feeds lines to one engine, in order, and turns raise decisions into SPEC 5 alerts with
  * deterministic ids. `push` then `finish` (which drains); the CLI, the evaluation and the bench use it.
  */
@@ -367,7 +381,7 @@ export class Replayer {
       }
       // A home absent from the configuration takes the line's word; a configured home only a line with its kind.
       event.assigned = !devices || typeof line.kind === 'string';
-      event.kind = typeof line.kind === 'string' ? line.kind : (KIND_OF_TYPE[type] ?? 'other');
+      event.kind = typeof line.kind === 'string' ? line.kind : kindOfLine(type, event.room);
     }
     return event;
   }

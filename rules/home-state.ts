@@ -485,10 +485,16 @@ export class HomeState {
       unavailable: false,
     };
     this.devices.set(id, device);
+    this.noteKind(device);
+    return device;
+  }
+
+  /** What a device's kind and room tell the home: a bed mat, a room with a mat, a room with an exit door. */
+  private noteKind(device: DeviceState): void {
+    const { kind, room } = device;
     if (kind === 'bed') this.bedMats++;
     if ((kind === 'bed' || kind === 'chair') && room !== undefined) this.matRoomSet.add(room);
     if (kind === 'exit-door' && room !== undefined) this.exitRoomSet.add(room);
-    return device;
   }
 
   /** A home timer by name: the built-in rules' are typed on `timers`; a rule added to the registry asks here. */
@@ -523,7 +529,17 @@ export class HomeState {
   /** The device an event came from; a replay line may introduce one with its own room and kind. */
   deviceFor(event: SensorEvent): DeviceState {
     const known = this.devices.get(event.deviceId);
-    if (known) return known;
+    if (known) {
+      // A home absent from the configuration: a device first heard in a report that names no kind (a heartbeat, its
+      // battery) takes the kind of its first report that does (a mat's occupancy, the exit door's contact).
+      if (this.devicesFromLines && known.kind === 'other' && event.kind !== undefined && event.kind !== 'other') {
+        known.kind = event.kind;
+        known.room ??= event.room;
+        known.roomContext = known.room === undefined ? undefined : roomContextOf(known.room);
+        this.noteKind(known);
+      }
+      return known;
+    }
     if (this.devicesFromLines) this.configured.add(event.deviceId);
     return this.addDevice(event.deviceId, event.kind ?? 'other', event.room);
   }
