@@ -159,8 +159,16 @@ export function registerReplayCommand(program: Command): void {
     .description('replay recorded events through every rule on a simulated clock; alerts as NDJSON on stdout')
     .requiredOption('--input <file>', 'events, one JSON per line in time order ("-" for stdin)')
     .option('--config <file>', 'configuration with the homes (hub configuration, list of homes, or one home)')
-    .option('--format <format>', 'input format: ndjson or casas', 'ndjson')
-    .option('--tz <zone>', 'IANA timezone of homes absent from the configuration', 'UTC')
+    .option(
+      '--format <format>',
+      "input format: ndjson, or casas (a CASAS home's text file in any of its line formats: Aruba's, AL-Smarthome's, the HH homes')",
+      'ndjson',
+    )
+    .option(
+      '--tz <zone>',
+      'IANA timezone of homes absent from the configuration (their local times: a ts without a zone, CASAS times)',
+      'UTC',
+    )
     .option(
       '--drain <hours>',
       'hours the clock runs on after the last event so due timers fire (alerts then are marked "drained": true)',
