@@ -137,6 +137,11 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       ? `replay: warning: ${stats.secondsLikeTs} line(s) have a ts that reads as epoch seconds (1970 as milliseconds); ` +
         'ts is epoch milliseconds (or ISO 8601): multiply by 1000\n'
       : '';
+  const unsorted =
+    stats.late > 0
+      ? `replay: warning: ${stats.late} line(s) older than the line before them; the input is read in time order ` +
+        '(SPEC 8: sort it by ts), so each was taken as a late report, as a live hub takes a bridge flushing its buffer\n'
+      : '';
   const drained =
     stats.drainedAlerts > 0
       ? `replay: ${stats.drainedAlerts} of them raised during the ${drainHours} h drain after the last event ` +
@@ -147,6 +152,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
       drops +
       seconds +
+      unsorted +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
       drained +
       `replay: ${(stats.wallMs / 1000).toFixed(2)} s, ${stats.eventsPerSecond.toLocaleString('en-GB')} events/s\n`,

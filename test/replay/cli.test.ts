@@ -173,3 +173,22 @@ describe('telecare replay: a ts in epoch seconds', () => {
     expect(ms.stderr).not.toContain('epoch seconds');
   });
 });
+
+describe('telecare replay: lines out of time order', () => {
+  it('replays them as late reports and says the file should be sorted', () => {
+    const input = path.join(dir, 'unsorted.ndjson');
+    const t0 = Date.UTC(2026, 0, 5, 9);
+    const lines = [t0, t0 + 120_000, t0 + 60_000, t0 + 180_000].map((ts) =>
+      JSON.stringify({ ts, homeId: 'h7', deviceId: 'm1', type: 'motion', value: true, kind: 'motion' }),
+    );
+    fs.writeFileSync(input, `${lines.join('\n')}\n`);
+    const r = runReplay(['--input', input, '--drain', '0']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('4 events (0 dropped, 1 out of order)');
+    expect(r.stderr).toContain('warning: 1 line(s) older than the line before them');
+    expect(r.stderr).toContain('sort it by ts');
+    fs.writeFileSync(input, `${[...lines].sort().join('\n')}\n`);
+    const sorted = runReplay(['--input', input, '--drain', '0']);
+    expect(sorted.stderr).not.toContain('older than the line before');
+  });
+});
