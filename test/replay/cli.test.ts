@@ -155,21 +155,33 @@ describe('telecare replay: a time without a zone', () => {
   });
 });
 
+/** Motion lines of one PIR of `homeId`, its kind given, at `timestamps`. */
+function motionLines(homeId: string, timestamps: number[]): string[] {
+  return timestamps.map((ts) =>
+    JSON.stringify({ ts, homeId, deviceId: 'm1', type: 'motion', value: true, kind: 'motion' }),
+  );
+}
+
+/** `lines` written to `input` and replayed with no drain; the run must succeed. */
+function replayLines(input: string, lines: string[]): ReturnType<typeof runReplay> {
+  fs.writeFileSync(input, `${lines.join('\n')}\n`);
+  const r = runReplay(['--input', input, '--drain', '0']);
+  expect(r.status).toBe(0);
+  return r;
+}
+
 describe('telecare replay: a ts in epoch seconds', () => {
   it('is replayed as given (milliseconds, SPEC 4) and named in a warning that says what to do', () => {
     const input = path.join(dir, 'seconds.ndjson');
-    const lines = [1_308_100_000, 1_308_100_060].map((ts) =>
-      JSON.stringify({ ts, homeId: 'h8', deviceId: 'm1', type: 'motion', value: true, kind: 'motion' }),
-    );
-    fs.writeFileSync(input, `${lines.join('\n')}\n`);
-    const r = runReplay(['--input', input, '--drain', '0']);
-    expect(r.status).toBe(0);
+    const lines = motionLines('h8', [1_308_100_000, 1_308_100_060]);
+    const r = replayLines(input, lines);
     expect(r.stderr).toContain('warning: 2 line(s) have a ts that reads as epoch seconds');
     expect(r.stderr).toContain('multiply by 1000');
     // Milliseconds (and ISO times) say nothing.
-    fs.writeFileSync(input, `${lines.map((l) => l.replace(/"ts":(\d+)/, '"ts":$1000')).join('\n')}\n`);
-    const ms = runReplay(['--input', input, '--drain', '0']);
-    expect(ms.status).toBe(0);
+    const ms = replayLines(
+      input,
+      lines.map((l) => l.replace(/"ts":(\d+)/, '"ts":$1000')),
+    );
     expect(ms.stderr).not.toContain('epoch seconds');
   });
 });
@@ -178,17 +190,12 @@ describe('telecare replay: lines out of time order', () => {
   it('replays them as late reports and says the file should be sorted', () => {
     const input = path.join(dir, 'unsorted.ndjson');
     const t0 = Date.UTC(2026, 0, 5, 9);
-    const lines = [t0, t0 + 120_000, t0 + 60_000, t0 + 180_000].map((ts) =>
-      JSON.stringify({ ts, homeId: 'h7', deviceId: 'm1', type: 'motion', value: true, kind: 'motion' }),
-    );
-    fs.writeFileSync(input, `${lines.join('\n')}\n`);
-    const r = runReplay(['--input', input, '--drain', '0']);
-    expect(r.status).toBe(0);
+    const lines = motionLines('h7', [t0, t0 + 120_000, t0 + 60_000, t0 + 180_000]);
+    const r = replayLines(input, lines);
     expect(r.stderr).toContain('4 events (0 dropped, 1 out of order)');
     expect(r.stderr).toContain('warning: 1 line(s) older than the line before them');
     expect(r.stderr).toContain('sort it by ts');
-    fs.writeFileSync(input, `${[...lines].sort().join('\n')}\n`);
-    const sorted = runReplay(['--input', input, '--drain', '0']);
+    const sorted = replayLines(input, [...lines].sort());
     expect(sorted.stderr).not.toContain('older than the line before');
   });
 });
