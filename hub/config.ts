@@ -6,7 +6,7 @@ import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { derivedActivityKeys } from '../rules/presence.js';
-import { MEANINGFUL_ROOMS, SEVERITIES } from '../rules/vocabulary.js';
+import { canonicalRoom, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { loadConfigValidator } from './config-validator.js';
 import { storedHashProblem } from './passwords.js';
@@ -98,18 +98,11 @@ function checkLadders(config: HubConfig, problems: string[]): Set<string> {
   return names;
 }
 
-/**
- * A room that carries meaning for the rules (SPEC 3) written with capitals or spaces around ("Bathroom ") is that
- * room: the rules compare names exactly, and would otherwise never watch it as a bathroom.
- */
+/** Each device's room as the rules understand it (`canonicalRoom`: "Bathroom ", "Living room" are SPEC 3's names). */
 function canonicalRooms(config: HubConfig): void {
   for (const home of config.homes) {
     for (const device of home.devices) {
-      if (device.room === undefined) continue;
-      const canonical = device.room.trim().toLowerCase();
-      if (canonical !== device.room && (MEANINGFUL_ROOMS as readonly string[]).includes(canonical)) {
-        device.room = canonical;
-      }
+      if (device.room !== undefined) device.room = canonicalRoom(device.room);
     }
   }
 }

@@ -7,6 +7,7 @@ import { defaultHomeConfig, RulesEngine, type RulesEngineOptions } from '../rule
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import {
+  canonicalRoom,
   DEVICE_KINDS,
   EVENT_TYPES,
   kindCanReport,
@@ -364,7 +365,7 @@ export class Replayer {
           value: line.value as SensorEvent['value'],
           ts,
           source: 'replay',
-          room: typeof line.room === 'string' ? line.room : undefined,
+          room: typeof line.room === 'string' ? canonicalRoom(line.room) : undefined,
           kind: undefined,
           assigned: false,
         };

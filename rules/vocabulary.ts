@@ -131,6 +131,31 @@ export const MAX_FRIENDLY_NAME_LENGTH = 256;
 /** Room names that carry meaning for the rules (SPEC 3). Rooms are free text otherwise. */
 export const MEANINGFUL_ROOMS = ['bedroom', 'bathroom', 'toilet', 'kitchen', 'living', 'hall', 'entrance'] as const;
 
+/** Common ways of writing a meaningful room (lower case, one space between words) that are that room. */
+const ROOM_SYNONYMS: Readonly<Record<string, (typeof MEANINGFUL_ROOMS)[number]>> = {
+  'living room': 'living',
+  livingroom: 'living',
+  lounge: 'living',
+  'sitting room': 'living',
+  wc: 'toilet',
+  hallway: 'hall',
+  entry: 'entrance',
+};
+
+/**
+ * A room that carries meaning for the rules (SPEC 3) however it is written ("Bathroom ", "Living room", "living_room",
+ * "WC") is that room: the rules compare names exactly, and would otherwise never watch it as one. Any other room is
+ * left as written (rooms are free text).
+ */
+export function canonicalRoom(room: string): string {
+  const words = room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+  if ((MEANINGFUL_ROOMS as readonly string[]).includes(words)) return words;
+  return ROOM_SYNONYMS[words] ?? room;
+}
+
 export const ALERT_KINDS = [
   'pendant',
   'fall',

@@ -67,6 +67,32 @@ describe('rooms that carry meaning for the rules', () => {
     });
     expect(config.homes[0]?.devices.map((d) => d.room)).toEqual(['bathroom', 'bedroom', 'Garden Shed']);
   });
+
+  it('keep it when written as people write it ("Living room", "living_room", "WC", "Hallway")', () => {
+    const config = parseHubConfig({
+      homes: [
+        {
+          id: 'h1',
+          devices: [
+            { id: 'a', kind: 'motion', room: 'Living room' },
+            { id: 'b', kind: 'chair', room: 'living_room' },
+            { id: 'c', kind: 'appliance', room: 'WC' },
+            { id: 'd', kind: 'motion', room: 'Hallway' },
+            { id: 'e', kind: 'exit-door', room: 'Entry' },
+            { id: 'f', kind: 'motion', room: 'Bedroom 2' },
+          ],
+        },
+      ],
+    });
+    expect(config.homes[0]?.devices.map((d) => d.room)).toEqual([
+      'living',
+      'living',
+      'toilet',
+      'hall',
+      'entrance',
+      'Bedroom 2',
+    ]);
+  });
 });
 
 describe('escalation ladders', () => {

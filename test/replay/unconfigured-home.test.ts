@@ -15,7 +15,7 @@ const FAMILY = new Set([
   'out-of-bed-too-long',
 ]);
 
-function calls(events: readonly SimEvent[], configured: boolean, kinds = true): string[] {
+function calls(events: readonly SimEvent[], configured: boolean, kinds = true, rooms = (r: string) => r): string[] {
   const alerts: ReplayAlert[] = [];
   const replayer = new Replayer({
     homes: configured ? [flatConfig('h1', ZONE)] : [],
@@ -27,6 +27,7 @@ function calls(events: readonly SimEvent[], configured: boolean, kinds = true): 
   for (const e of events) {
     const line = JSON.parse(toReplayLine(e)) as Record<string, unknown>;
     if (!kinds) delete line.kind;
+    if (typeof line.room === 'string') line.room = rooms(line.room);
     replayer.push(line);
   }
   replayer.finish();
@@ -79,6 +80,26 @@ describe('a home replayed without a configuration, its lines giving rooms but no
       const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
       const before = events.slice(0, cut + 1);
       expect(calls(before, false, false)).toEqual(calls(before, true));
+    }
+  });
+});
+
+describe('a home replayed without a configuration, its rooms written as people write them', () => {
+  it('is judged as the configured home ("Living room", "Bathroom", "Hallway", "Entry" are SPEC 3\'s rooms)', () => {
+    const events = [...simulate({ homes: 1, days: 15, start: '2026-03-02', seed: 11, timeZone: ZONE })];
+    const written: Record<string, string> = {
+      living: 'Living room',
+      bathroom: 'Bathroom',
+      bedroom: 'BEDROOM',
+      hall: 'Hallway',
+      entrance: 'Entry',
+      kitchen: 'Kitchen ',
+    };
+    const first = events[0]!.ts;
+    for (const hours of [30, 178, 320]) {
+      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
+      const before = events.slice(0, cut + 1);
+      expect(calls(before, false, false, (r) => written[r] ?? r)).toEqual(calls(before, true));
     }
   });
 });
