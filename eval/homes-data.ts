@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
-import { DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
+import { canonicalRoom, DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
 import { casasDevice, casasEvent, localIsoToUtc, parseCasasLine } from '../replay/casas.js';
 import { loadKasteren } from './kasteren-data.js';
@@ -139,7 +139,7 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
     if (!sensorId || !named || named === '-') continue;
     const kind = deviceKindFromName(named);
     const roomDoor = kind === 'door' && /(toilet|bathroom).*door/.test(name ?? '');
-    const placed = roomDoor ? 'hall' : room && room !== '-' ? room : undefined;
+    const placed = roomDoor ? 'hall' : room && room !== '-' ? canonicalRoom(room) : undefined;
     devices.set(sensorId, { id: `s${sensorId}`, kind, room: placed });
   }
   const events: (ReplayLine & { ts: number; order: number })[] = [];
@@ -324,7 +324,7 @@ export function loadUciAdl(
       d = {
         id: `s${devices.size + 1}`,
         kind: uciSensorKind(location, type),
-        room: UCI_ROOMS[where] ?? (where || undefined),
+        room: UCI_ROOMS[where] ?? (where ? canonicalRoom(where) : undefined),
       };
       devices.set(key, d);
     }

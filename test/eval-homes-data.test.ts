@@ -26,11 +26,11 @@ function writeTsvHome(folder: string, timezone?: string): void {
     path.join(home, 'sensors.tsv'),
     [
       'id\tname\tsuggested_kind\troom',
-      '1\tPIR kitchen\tPIR\tkitchen',
-      '2\tseat living room\tSeat\tliving',
+      '1\tPIR kitchen\tPIR\tKitchen',
+      '2\tseat living room\tSeat\tLiving room',
       '3\tmain door\tMain door\tentrance',
-      '4\tbed mat\tbed\tbedroom',
-      '5\ttoilet flush\tFlush\ttoilet',
+      '4\tbed mat\tbed\tBedroom',
+      '5\ttoilet flush\tFlush\tWC',
     ].join('\n'),
   );
   const events = ['start\tend\tsensor_id'];
@@ -67,6 +67,8 @@ describe('homes dropped into the data folder', () => {
       s4: 'bed',
       s5: 'appliance',
     });
+    // Rooms as the dataset writes them are SPEC 3's rooms.
+    expect(rec?.home.devices.map((d) => d.room)).toEqual(['kitchen', 'living', 'entrance', 'bedroom', 'toilet']);
     expect(rec?.out).toHaveLength(10);
     expect(rec?.asleep).toHaveLength(10);
     // 00:00 local in Madrid (UTC+2 in July) is 22:00 UTC the day before.
