@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
-import { canonicalRoom, DEVICE_KINDS, type DeviceKind } from '../rules/vocabulary.js';
+import { canonicalRoom, deviceKindFromName, type DeviceKind } from '../rules/vocabulary.js';
+
+export { deviceKindFromName };
 import type { ReplayLine } from '../replay/replay.js';
 import { casasDevice, casasEvent, localIsoToUtc, parseCasasLine } from '../replay/casas.js';
 import { loadKasteren } from './kasteren-data.js';
@@ -48,22 +50,6 @@ function tsvWithHeader(file: string): { header: string[]; rows: string[][] } {
     .filter((l) => l.trim().length > 0)
     .map((l) => l.split('\t'));
   return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1) };
-}
-
-/**
- * A sensor kind as another dataset may name it (`pir`, `seat`, `magnetic`, `flush`...), as SPEC 3's device kind; a
- * name we do not know is `other` (its events still count as the resident's activity).
- */
-export function deviceKindFromName(name: string): DeviceKind {
-  const k = name.trim().toLowerCase();
-  if ((DEVICE_KINDS as readonly string[]).includes(k)) return k as DeviceKind;
-  if (/^(pir|motion|movement|presence)/.test(k)) return 'motion';
-  if (/exit|front.?door|entrance|main.?door|outside.?door/.test(k)) return 'exit-door';
-  if (/bed/.test(k)) return 'bed';
-  if (/seat|chair|couch|sofa|pressure|mat/.test(k)) return 'chair';
-  if (/reed|magnet|contact|door|drawer|cupboard|cabinet/.test(k)) return 'door';
-  if (/flush|electric|power|appliance|plug|light|switch/.test(k)) return 'appliance';
-  return 'other';
 }
 
 function sortEvents<T extends { ts: number; order: number }>(events: T[]): Omit<T, 'order'>[] {

@@ -8,6 +8,7 @@ import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rul
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import {
   canonicalRoom,
+  deviceKindFromName,
   DEVICE_KINDS,
   EVENT_TYPES,
   kindCanReport,
@@ -140,6 +141,13 @@ function kindOfLine(type: EventType, room: string | undefined): DeviceKind {
   if (type === 'occupancy' && room === 'bedroom') return 'bed';
   if (type === 'occupancy' && room === 'living') return 'chair';
   return KIND_OF_TYPE[type] ?? 'other';
+}
+
+/** A kind as a line names it: SPEC 3's name, else what the name says (`deviceKindFromName`), undefined when nothing. */
+function namedKind(name: string): DeviceKind | undefined {
+  if (DEVICE_KIND_SET.has(name)) return name as DeviceKind;
+  const kind = deviceKindFromName(name);
+  return kind === 'other' && name.trim().toLowerCase() !== 'other' ? undefined : kind;
 }
 
 /**
@@ -352,7 +360,10 @@ export class Replayer {
     const devices = this.configDevices.get(homeId);
     const configured = devices?.get(deviceId);
     // A device raises only what its kind can report, as live: the configured kind, else a kind the line gives.
-    const statedKind = configured?.kind ?? (DEVICE_KIND_SET.has(line.kind ?? '') ? line.kind : undefined);
+    // A kind the line names otherwise than SPEC 3 ("PIR", "Bed mat", "exit_door") is read by its name (`other` when
+    // the name says nothing: then by the event's type and room, as a line with none).
+    const lineKind = typeof line.kind === 'string' ? namedKind(line.kind) : undefined;
+    const statedKind = configured?.kind ?? lineKind;
     if (statedKind !== undefined && !kindCanReport(statedKind, type)) {
       return this.drop('kind-mismatch', `a '${statedKind}' device cannot report '${type}'`);
     }
@@ -382,7 +393,7 @@ export class Replayer {
       }
       // A home absent from the configuration takes the line's word; a configured home only a line with its kind.
       event.assigned = !devices || typeof line.kind === 'string';
-      event.kind = typeof line.kind === 'string' ? line.kind : kindOfLine(type, event.room);
+      event.kind = lineKind ?? kindOfLine(type, event.room);
     }
     return event;
   }

@@ -131,6 +131,25 @@ export const MAX_FRIENDLY_NAME_LENGTH = 256;
 /** Room names that carry meaning for the rules (SPEC 3). Rooms are free text otherwise. */
 export const MEANINGFUL_ROOMS = ['bedroom', 'bathroom', 'toilet', 'kitchen', 'living', 'hall', 'entrance'] as const;
 
+/**
+ * A sensor kind as another dataset may name it (`pir`, `seat`, `magnetic`, `flush`...), as SPEC 3's device kind; a
+ * name we do not know is `other` (its events still count as the resident's activity).
+ */
+export function deviceKindFromName(name: string): DeviceKind {
+  const k = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
+  if ((DEVICE_KINDS as readonly string[]).includes(k)) return k as DeviceKind;
+  if (/^(pir|motion|movement|presence)/.test(k)) return 'motion';
+  if (/exit|front.?door|entrance|main.?door|outside.?door/.test(k)) return 'exit-door';
+  if (/bed/.test(k)) return 'bed';
+  if (/seat|chair|couch|sofa|pressure|mat/.test(k)) return 'chair';
+  if (/reed|magnet|contact|door|drawer|cupboard|cabinet/.test(k)) return 'door';
+  if (/flush|electric|power|appliance|plug|light|switch/.test(k)) return 'appliance';
+  return 'other';
+}
+
 /** Common ways of writing a meaningful room (lower case, one space between words) that are that room. */
 const ROOM_SYNONYMS: Readonly<Record<string, (typeof MEANINGFUL_ROOMS)[number]>> = {
   'living room': 'living',
