@@ -435,10 +435,43 @@ function findHomeFormat(dir: string, folder: string): FoundHome | undefined {
   if (files.some((f) => /^readme/i.test(f)) && files.some((f) => /^DAY_\d+\.(txt|csv)$/i.test(f))) {
     return { folder, load: () => withResidents(loadArasHouse(dir, id, title), 2) };
   }
-  const casas = path.join(dir, 'data');
-  if (/^casas/i.test(folder) && fs.existsSync(casas) && fs.statSync(casas).isFile()) {
+  const casas = casasFile(dir, files, /^casas/i.test(folder));
+  if (casas) {
     const zone = timezoneForFolder(dir, CASAS_TIMEZONE);
     return { folder, load: () => loadCasas(casas, id, title, zone) };
+  }
+  return undefined;
+}
+
+/** Lines read from the head of a file to tell a CASAS recording, and the share of them that must be CASAS lines. */
+const CASAS_HEAD_LINES = 20;
+const CASAS_HEAD_SHARE = 0.8;
+
+/**
+ * A CASAS recording in a home folder: its `data` file in a folder named `casas…` (the shared home), or any file (`data`,
+ * Aruba's; `hh101.ann.txt`, the HH homes'…) whose first lines are CASAS lines (`parseCasasLine`), whatever the
+ * folder's name. The head is read, not the file: a recording can be hundreds of megabytes.
+ */
+function casasFile(dir: string, files: readonly string[], namedCasas: boolean): string | undefined {
+  const data = path.join(dir, 'data');
+  if (namedCasas && files.includes('data') && fs.statSync(data).isFile()) return data;
+  for (const f of [...files].sort()) {
+    const file = path.join(dir, f);
+    if (!/^data$|\.(txt|csv|log)$/i.test(f) || !fs.statSync(file).isFile()) continue;
+    const fd = fs.openSync(file, 'r');
+    let head: string;
+    try {
+      const buf = Buffer.alloc(8192);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const lines = head
+      .split(/\r?\n/)
+      .slice(0, CASAS_HEAD_LINES)
+      .filter((l) => l.trim().length > 0);
+    const read = lines.filter((l) => parseCasasLine(l) !== undefined).length;
+    if (lines.length >= 3 && read >= CASAS_HEAD_SHARE * lines.length) return file;
   }
   return undefined;
 }
@@ -457,8 +490,8 @@ function loadArasHouse(dir: string, id: string, title: string): HomeRecording {
 /**
  * Every home whose files are present under `dataDir`: the shared homes first, in a fixed order, then any other folder
  * holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as Kasteren B and C;
- * a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; a CASAS `data` file in a folder named
- * `casas…`), in folder order.
+ * a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; an ARAS house as published; a CASAS
+ * recording, told by its lines), in folder order.
  */
 export function loadHomes(dataDir: string): HomeRecording[] {
   if (!fs.existsSync(dataDir)) return [];

@@ -99,6 +99,60 @@ describe('homes dropped into the data folder', () => {
     expect(() => loadHomes(dir)).toThrow(/timezone\.txt: "Mars\/Olympus" is not an IANA time zone/);
   });
 
+  it("reads a CASAS home in any folder, told by its lines: Aruba's `data`, an HH home's `.ann.txt`", () => {
+    const aruba = path.join(dir, 'aruba');
+    fs.mkdirSync(aruba);
+    fs.writeFileSync(
+      path.join(aruba, 'README.txt'),
+      'This dataset contains sensor data that was collected in the home.\n',
+    );
+    const lines = [
+      '2010-11-04 07:00:00 M003 ON',
+      '2010-11-04 07:00:05 M003 OFF',
+      '2010-11-04 07:30:00 T002 21.5',
+      '2010-11-04 08:00:00 D001 OPEN',
+      '2010-11-04 08:00:09 D001 CLOSE',
+      '2010-11-04 22:59:00.25 M003 ON Sleeping begin',
+      '2010-11-04 22:59:10 M003 OFF',
+      '2010-11-05 03:10:00\tM003\tON',
+      '2010-11-05 03:10:04\tM003\tOFF',
+      '2010-11-05 07:00:01.5 M003 ON Sleeping end',
+      '2010-11-05 07:00:05 M003 OFF',
+      '2010-11-05 08:00:00 D001 OPEN',
+    ];
+    fs.writeFileSync(path.join(aruba, 'data'), `${lines.join('\n')}\n`);
+    const hh = path.join(dir, 'hh101');
+    fs.mkdirSync(hh);
+    fs.writeFileSync(
+      path.join(hh, 'hh101.ann.txt'),
+      [
+        '2012-07-18 12:54:45.126257 M004 Kitchen Kitchen ON Cook',
+        '2012-07-18 12:54:50.2 M004 Kitchen Kitchen OFF Cook',
+        '2012-07-18 13:10:00 M007 Bathroom Toilet ON Toilet',
+        '2012-07-18 13:10:20 M007 Bathroom Toilet OFF Toilet',
+      ].join('\n'),
+    );
+    fs.mkdirSync(path.join(dir, 'notes'));
+    fs.writeFileSync(path.join(dir, 'notes', 'todo.txt'), 'read the papers\nmeasure again\nwrite it up\n');
+    const homes = loadHomes(dir);
+    expect(homes.map((h) => h.id)).toEqual(['aruba', 'hh101']);
+    const [a, b] = homes;
+    expect(a?.home.timezone).toBe('America/Los_Angeles');
+    expect(a?.home.devices.map((d) => [d.id, d.kind])).toEqual([
+      ['M003', 'motion'],
+      ['D001', 'door'],
+    ]);
+    expect(a?.events).toHaveLength(11); // a temperature is not activity
+    // Asleep from the line that begins it to the one that ends it (Pacific summer time until 7 Nov 2010: 7 h behind UTC).
+    expect(a?.asleep.map(([from, to]) => [new Date(from).toISOString(), new Date(to).toISOString()])).toEqual([
+      ['2010-11-05T05:59:00.250Z', '2010-11-05T14:00:01.500Z'],
+    ]);
+    expect(b?.home.devices.map((d) => [d.id, d.room])).toEqual([
+      ['M004', 'kitchen'],
+      ['M007', 'bathroom'],
+    ]);
+  });
+
   it('names homes as the first reports did, and maps other datasets’ sensor names', () => {
     expect(homeIdForFolder('kasteren-houseB')).toBe('kasteren-b');
     expect(homeIdForFolder('casas-al-smarthome')).toBe('casas');
