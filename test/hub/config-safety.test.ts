@@ -52,39 +52,18 @@ describe('ids the hub could never hear', () => {
 });
 
 describe('rooms that carry meaning for the rules', () => {
+  /** The rooms of a home whose motion sensors are in `rooms`, as the hub reads its configuration. */
+  const parsedRooms = (rooms: string[]): (string | undefined)[] =>
+    parseHubConfig({
+      homes: [{ id: 'h1', devices: rooms.map((room, i) => ({ id: `d${i}`, kind: 'motion', room })) }],
+    }).homes[0]!.devices.map((d) => d.room);
+
   it('keep it when written with capitals or spaces around ("Bathroom "): the bathroom rule watches that room', () => {
-    const config = parseHubConfig({
-      homes: [
-        {
-          id: 'h1',
-          devices: [
-            { id: 'bath-pir', kind: 'motion', room: 'Bathroom ' },
-            { id: 'bed', kind: 'bed', room: 'BEDROOM' },
-            { id: 'shed', kind: 'motion', room: 'Garden Shed' },
-          ],
-        },
-      ],
-    });
-    expect(config.homes[0]?.devices.map((d) => d.room)).toEqual(['bathroom', 'bedroom', 'Garden Shed']);
+    expect(parsedRooms(['Bathroom ', 'BEDROOM', 'Garden Shed'])).toEqual(['bathroom', 'bedroom', 'Garden Shed']);
   });
 
   it('keep it when written as people write it ("Living room", "living_room", "WC", "Hallway")', () => {
-    const config = parseHubConfig({
-      homes: [
-        {
-          id: 'h1',
-          devices: [
-            { id: 'a', kind: 'motion', room: 'Living room' },
-            { id: 'b', kind: 'chair', room: 'living_room' },
-            { id: 'c', kind: 'appliance', room: 'WC' },
-            { id: 'd', kind: 'motion', room: 'Hallway' },
-            { id: 'e', kind: 'exit-door', room: 'Entry' },
-            { id: 'f', kind: 'motion', room: 'Bedroom 2' },
-          ],
-        },
-      ],
-    });
-    expect(config.homes[0]?.devices.map((d) => d.room)).toEqual([
+    expect(parsedRooms(['Living room', 'living_room', 'WC', 'Hallway', 'Entry', 'Bedroom 2'])).toEqual([
       'living',
       'living',
       'toilet',

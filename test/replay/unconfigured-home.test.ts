@@ -63,36 +63,47 @@ describe('a home replayed without a configuration', () => {
   });
 });
 
+/**
+ * At each cut `hours` after the first event (a collapse just after the resident's doing), the home replayed without a
+ * configuration (its lines' kinds and rooms rewritten by `kinds` and `rooms`) raises what the configured home raises.
+ */
+function sameAtCuts(
+  events: readonly SimEvent[],
+  hours: readonly number[],
+  kinds: boolean | ((k: string) => string) = true,
+  rooms?: (r: string) => string,
+): void {
+  const first = events[0]!.ts;
+  for (const h of hours) {
+    const cut = events.findIndex((e) => e.ts >= first + h * 3_600_000);
+    const before = events.slice(0, cut + 1);
+    expect(calls(before, false, kinds, rooms)).toEqual(calls(before, true));
+  }
+}
+
+/** A fortnight of one simulated flat, made once for the cases below. */
+let fortnightMade: SimEvent[] | undefined;
+const fortnight = (): SimEvent[] =>
+  (fortnightMade ??= [...simulate({ homes: 1, days: 15, start: '2026-03-02', seed: 11, timeZone: ZONE })]);
+
 describe('a home replayed without a configuration, a device of it dying', () => {
   it('is judged as the configured home: the dead device holds off only the silences it used to end', () => {
     const all = [...simulate({ homes: 1, days: 20, start: '2026-03-02', seed: 5, timeZone: ZONE })];
-    const first = all[0]!.ts;
     // The bathroom PIR's battery runs out on day 9: nothing more from it.
-    const events = all.filter((e) => e.deviceId !== DEVICE.bathroomMotion || e.ts < first + 9 * 86_400_000);
-    const hoursAfterStart = [300, 330, 360, 390, 420, 450];
-    for (const hours of hoursAfterStart) {
-      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
-      const before = events.slice(0, cut + 1);
-      expect(calls(before, false)).toEqual(calls(before, true));
-    }
+    const dies = all[0]!.ts + 9 * 86_400_000;
+    const events = all.filter((e) => e.deviceId !== DEVICE.bathroomMotion || e.ts < dies);
+    sameAtCuts(events, [300, 330, 360, 390, 420, 450]);
   });
 });
 
 describe('a home replayed without a configuration, its lines giving rooms but no kinds', () => {
   it("is judged as the configured home: the entrance's contact is the exit door, the bedroom's and living room's occupancy their mats", () => {
-    const events = [...simulate({ homes: 1, days: 15, start: '2026-03-02', seed: 11, timeZone: ZONE })];
-    const first = events[0]!.ts;
-    for (const hours of [30, 104, 178, 252, 320]) {
-      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
-      const before = events.slice(0, cut + 1);
-      expect(calls(before, false, false)).toEqual(calls(before, true));
-    }
+    sameAtCuts(fortnight(), [30, 104, 178, 252, 320], false);
   });
 });
 
 describe('a home replayed without a configuration, its rooms written as people write them', () => {
   it('is judged as the configured home ("Living room", "Bathroom", "Hallway", "Entry" are SPEC 3\'s rooms)', () => {
-    const events = [...simulate({ homes: 1, days: 15, start: '2026-03-02', seed: 11, timeZone: ZONE })];
     const written: Record<string, string> = {
       living: 'Living room',
       bathroom: 'Bathroom',
@@ -101,18 +112,12 @@ describe('a home replayed without a configuration, its rooms written as people w
       entrance: 'Entry',
       kitchen: 'Kitchen ',
     };
-    const first = events[0]!.ts;
-    for (const hours of [30, 178, 320]) {
-      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
-      const before = events.slice(0, cut + 1);
-      expect(calls(before, false, false, (r) => written[r] ?? r)).toEqual(calls(before, true));
-    }
+    sameAtCuts(fortnight(), [30, 178, 320], false, (r) => written[r] ?? r);
   });
 });
 
 describe('a home replayed without a configuration, its kinds named as other datasets name them', () => {
   it('is judged as the configured home ("PIR", "Bed mat", "Front door", "Door contact", "Smart plug")', () => {
-    const events = [...simulate({ homes: 1, days: 15, start: '2026-03-02', seed: 11, timeZone: ZONE })];
     const named: Record<string, string> = {
       motion: 'PIR',
       bed: 'Bed mat',
@@ -121,11 +126,6 @@ describe('a home replayed without a configuration, its kinds named as other data
       door: 'Door contact',
       appliance: 'Smart plug',
     };
-    const first = events[0]!.ts;
-    for (const hours of [30, 178, 320]) {
-      const cut = events.findIndex((e) => e.ts >= first + hours * 3_600_000);
-      const before = events.slice(0, cut + 1);
-      expect(calls(before, false, (k) => named[k] ?? k)).toEqual(calls(before, true));
-    }
+    sameAtCuts(fortnight(), [30, 178, 320], (k) => named[k] ?? k);
   });
 });
