@@ -5,10 +5,9 @@ import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { canonicalRoom, deviceKindFromName, type DeviceKind } from '../rules/vocabulary.js';
-
-export { deviceKindFromName };
 import type { ReplayLine } from '../replay/replay.js';
-import { casasDevice, casasEvent, localIsoToUtc, parseCasasLine } from '../replay/casas.js';
+import { casasDevice, casasEvent, parseCasasLine } from '../replay/casas.js';
+import { parseIsoMs } from '../rules/iso-time.js';
 import { loadKasteren } from './kasteren-data.js';
 import { ARAS_TIMEZONE, convertAras } from './aras-convert.js';
 import { HOUR_MS } from '../rules/time.js';
@@ -133,8 +132,8 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   for (const [start, end, sensorId] of tsv(path.join(dir, 'events.tsv'))) {
     const d = devices.get(sensorId ?? '');
     if (!d || !start || !end) continue;
-    const from = localIsoToUtc(zone, start);
-    const to = localIsoToUtc(zone, end);
+    const from = parseIsoMs(start, zone);
+    const to = parseIsoMs(end, zone);
     if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
     // Each row is a held state: on at the start, off at the end (one event each, as such sensors report).
     order = pushHeldState(events, id, d, from, to, order);
@@ -150,7 +149,7 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   const [startAt, endAt, activityAt] = [column('start', 0), column('end', 1), column('activity', 3)];
   for (const row of activities.rows) {
     const [start, end, activity] = [row[startAt], row[endAt], row[activityAt] ?? row[row.length - 1]];
-    const interval: [number, number] = [localIsoToUtc(zone, start ?? ''), localIsoToUtc(zone, end ?? '')];
+    const interval: [number, number] = [parseIsoMs(start ?? '', zone), parseIsoMs(end ?? '', zone)];
     if (OUT_ACTIVITY.test(activity ?? '')) out.push(interval);
     if (ASLEEP_ACTIVITY.test(activity ?? '')) asleep.push(interval);
     if (Number.isFinite(interval[0]) && Number.isFinite(interval[1])) {
@@ -178,8 +177,8 @@ export function loadKasterenA(dir: string): HomeRecording {
     const to = months[toMonth ?? ''];
     if (!from || !to) continue;
     asleep.push([
-      localIsoToUtc(zone, `${fromYear}-${from}-${fromDay}T${fromTime}`),
-      localIsoToUtc(zone, `${toYear}-${to}-${toDay}T${toTime}`),
+      parseIsoMs(`${fromYear}-${from}-${fromDay}T${fromTime}`, zone),
+      parseIsoMs(`${toYear}-${to}-${toDay}T${toTime}`, zone),
     ]);
   }
   return {
@@ -216,7 +215,7 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
     const r = parseCasasLine(line);
     if (!r) continue;
-    const ts = localIsoToUtc(zone, r.wall);
+    const ts = parseIsoMs(r.wall, zone);
     if (!Number.isFinite(ts)) continue;
     // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba).
     let activity = r.activity;
@@ -300,8 +299,8 @@ export function loadUciAdl(
   for (const line of fs.readFileSync(sensorsFile, 'utf8').split(/\r?\n/)) {
     const [start, end, location, type, place] = uciFields(line);
     if (!start || !end || !location || !type) continue;
-    const from = localIsoToUtc(zone, start);
-    const to = localIsoToUtc(zone, end);
+    const from = parseIsoMs(start, zone);
+    const to = parseIsoMs(end, zone);
     if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
     const key = `${location}\t${type}\t${place ?? ''}`;
     let d = devices.get(key);
@@ -322,7 +321,7 @@ export function loadUciAdl(
   for (const line of fs.readFileSync(adlsFile, 'utf8').split(/\r?\n/)) {
     const [start, end, activity] = uciFields(line);
     if (!start || !end || !activity) continue;
-    const interval: [number, number] = [localIsoToUtc(zone, start), localIsoToUtc(zone, end)];
+    const interval: [number, number] = [parseIsoMs(start, zone), parseIsoMs(end, zone)];
     if (!Number.isFinite(interval[0]) || !Number.isFinite(interval[1])) continue;
     if (OUT_ACTIVITY.test(activity)) out.push(interval);
     if (ASLEEP_ACTIVITY.test(activity)) asleep.push(interval);

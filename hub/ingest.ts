@@ -164,28 +164,24 @@ export class Ingest {
   private readonly log: Logger;
 
   /**
-   * Each configured home's local wall time to an instant: a `ts` without a zone is the home's local time (its
-   * configured zone, as replay reads it), whatever the hub machine's zone; a home not configured: the machine's.
+   * Each configured home's zone: a `ts` without a zone is the home's local time (as replay reads it), whatever the hub
+   * machine's zone; a home not configured: the machine's. Homes in one zone share its clock.
    */
-  private wallReaders = new Map<string, (wall: number) => number>();
+  private homeZones = new Map<string, ZoneClock>();
 
-  private readWalls(config: HubConfig): void {
-    const byZone = new Map<string, (wall: number) => number>();
-    this.wallReaders = new Map();
+  private readZones(config: HubConfig): void {
+    const byName = new Map<string, ZoneClock>();
+    this.homeZones = new Map();
     for (const home of config.homes) {
-      let f = byZone.get(home.timezone);
-      if (f === undefined) {
-        const zone = new ZoneClock(home.timezone);
-        f = (wall: number) => zone.fromWall(wall);
-        byZone.set(home.timezone, f);
-      }
-      this.wallReaders.set(home.id, f);
+      let zone = byName.get(home.timezone);
+      if (zone === undefined) byName.set(home.timezone, (zone = new ZoneClock(home.timezone)));
+      this.homeZones.set(home.id, zone);
     }
   }
 
   /** Homes and devices of a reloaded configuration (SIGHUP); the Zigbee2MQTT base topic stays as started. */
   setConfig(config: HubConfig, index: DeviceIndex): void {
-    this.readWalls(config);
+    this.readZones(config);
     this.deps.config = config;
     this.deps.index = index;
   }
@@ -194,7 +190,7 @@ export class Ingest {
     private readonly deps: { config: HubConfig; index: DeviceIndex; clock: Clock; logger: Logger; metrics: Registry },
   ) {
     this.zigbeePrefix = `${deps.config.hub.zigbeeBaseTopic}/`;
-    this.readWalls(deps.config);
+    this.readZones(deps.config);
     this.log = deps.logger.child({ ns: 'ingest' });
     this.rejected = new Counter({
       name: 'telecare_ingest_rejected_total',
@@ -432,11 +428,7 @@ export class Ingest {
     let at = now;
     if (ts !== undefined) {
       at =
-        typeof ts === 'number'
-          ? ts
-          : typeof ts === 'string'
-            ? parseIsoMs(ts, this.wallReaders.get(homeId))
-            : Number.NaN;
+        typeof ts === 'number' ? ts : typeof ts === 'string' ? parseIsoMs(ts, this.homeZones.get(homeId)) : Number.NaN;
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
       if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
     }

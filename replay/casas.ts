@@ -7,20 +7,12 @@
 //
 // Fields are separated by spaces or tabs. The state is the first field after the sensor that reads as one (ON, OFF,
 // OPEN, CLOSE, PRESENT, ABSENT or a number); the fields between are where the sensor is, those after the annotation.
-import type { DeviceKind } from '../rules/vocabulary.js';
+import { parseIsoMs } from '../rules/iso-time.js';
 import type { ZoneClock } from '../rules/local-time.js';
+import { canonicalRoom, MEANINGFUL_ROOMS, type DeviceKind } from '../rules/vocabulary.js';
 import type { ReplayLine } from './replay.js';
 
-const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/;
-
-/** A local wall time (`2010-11-04 00:03:50.209589`, or with a `T`) as the UTC instant in `zone`; NaN if unreadable. */
-export function localIsoToUtc(zone: ZoneClock, iso: string): number {
-  const m = WALL.exec(iso);
-  if (!m) return NaN;
-  const [year = NaN, month = NaN, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  return zone.fromWall(Date.UTC(year, month - 1, day, hour, minute, second, ms));
-}
+const WALL = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/;
 
 const STATE = /^(ON|OFF|OPEN|CLOSE|CLOSED|PRESENT|ABSENT|-?\d+(\.\d+)?)$/i;
 /** A CASAS sensor code: its letters say what it senses (M motion, D door, T temperature, L light, I item…). */
@@ -63,32 +55,28 @@ export function parseCasasLine(text: string): CasasReading | undefined {
   };
 }
 
-/** CASAS area names to SPEC rooms (letters only, lower case: `LivingRoom`, `living_room` and `Living` alike). */
-const ROOMS: Record<string, string> = {
-  bedroom: 'bedroom',
+/**
+ * CASAS area names that `canonicalRoom` does not know (letters only, lower case: `MasterBedroom`, `WorkArea`), to
+ * SPEC rooms or free-text ones. A CASAS toilet is the bathroom's (`Bathroom Toilet`, the HH homes' place).
+ */
+const CASAS_ROOMS: Record<string, string> = {
   masterbedroom: 'bedroom',
-  bathroom: 'bathroom',
   masterbathroom: 'bathroom',
   toilet: 'bathroom',
-  kitchen: 'kitchen',
-  livingroom: 'living',
-  living: 'living',
-  lounge: 'living',
   diningroom: 'dining',
   dining: 'dining',
   workarea: 'office',
   office: 'office',
-  entry: 'entrance',
-  entrance: 'entrance',
   frontdoor: 'entrance',
-  hall: 'hall',
-  hallway: 'hall',
 };
 
+/** The first of `words` that names a room (`LivingRoom`, `Bedroom`, `WorkArea`…), as its SPEC name. */
 function roomOf(words: string[]): string | undefined {
   for (const w of words) {
-    const room = ROOMS[w.toLowerCase().replace(/[^a-z]/g, '')];
-    if (room) return room;
+    const extra = CASAS_ROOMS[w.toLowerCase().replace(/[^a-z]/g, '')];
+    if (extra) return extra;
+    const room = canonicalRoom(w);
+    if ((MEANINGFUL_ROOMS as readonly string[]).includes(room)) return room;
   }
   return undefined;
 }
@@ -162,7 +150,7 @@ export function casasLineParser(homeId: string, zone: ZoneClock): (text: string)
     const device = r && casasDevice(r);
     const event = r && device && casasEvent(device, r.state);
     if (!r || !device || !event) return undefined;
-    const ts = localIsoToUtc(zone, r.wall);
+    const ts = parseIsoMs(r.wall, zone);
     if (!Number.isFinite(ts)) return undefined;
     return {
       ts,

@@ -109,11 +109,11 @@ export interface ReplayStats {
   eventsPerSecond: number;
 }
 
-/** Device kind from the event type, for a device known neither to the configuration nor its line. */
 /** A numeric `ts` in this range is 1970-01-12 to 1973-03-03 as milliseconds, or 2001 to 5138 as epoch seconds. */
 const EPOCH_SECONDS_FROM = 1e9;
 const EPOCH_SECONDS_TO = 1e11;
 
+/** Device kind from the event type, for a device known neither to the configuration nor its line. */
 const KIND_OF_TYPE: Partial<Record<EventType, DeviceKind>> = {
   motion: 'motion',
   contact: 'door',
@@ -157,7 +157,7 @@ function namedKind(name: string): DeviceKind | undefined {
 export class Replayer {
   readonly engine: RulesEngine;
   private readonly configHomes = new Map<string, HomeConfig>();
-  private readonly wallReaders = new Map<string, (wall: number) => number>();
+  private readonly homeZones = new Map<string, ZoneClock>();
   private readonly configDevices = new Map<string, Map<string, DeviceConfig>>();
   private readonly defaultTimezone: string;
   private readonly drainMs: number;
@@ -209,15 +209,14 @@ export class Replayer {
       : undefined;
   }
 
-  /** The home's local wall time to an instant, in its configured zone, else the default (`--tz`). */
-  private wallOf(homeId: string): (wall: number) => number {
-    let f = this.wallReaders.get(homeId);
-    if (!f) {
-      const zone = new ZoneClock(this.configHomes.get(homeId)?.timezone ?? this.defaultTimezone);
-      f = (wall) => zone.fromWall(wall);
-      this.wallReaders.set(homeId, f);
+  /** The home's zone: its configured one, else the default (`--tz`). */
+  private zoneOf(homeId: string): ZoneClock {
+    let zone = this.homeZones.get(homeId);
+    if (!zone) {
+      zone = new ZoneClock(this.configHomes.get(homeId)?.timezone ?? this.defaultTimezone);
+      this.homeZones.set(homeId, zone);
     }
-    return f;
+    return zone;
   }
 
   /** Parse and replay one NDJSON line; blank lines are skipped, bad ones counted as dropped. */
@@ -340,7 +339,7 @@ export class Replayer {
       typeof line.ts === 'number'
         ? line.ts
         : typeof line.ts === 'string'
-          ? parseIsoMs(line.ts, this.wallOf(homeId))
+          ? parseIsoMs(line.ts, this.zoneOf(homeId))
           : NaN;
     if (!Number.isFinite(ts) || ts < 0) return this.drop('bad-ts', TS_FORMAT);
     if (typeof line.ts === 'number' && ts >= EPOCH_SECONDS_FROM && ts < EPOCH_SECONDS_TO) this.stats.secondsLikeTs++;

@@ -18,11 +18,11 @@ const ISO_DATE_TIME =
 
 /**
  * Epoch ms of an ISO-8601 date and time of day, or NaN for anything else (a date alone, a time alone, an impossible
- * date such as 30 February, free text). Without a zone the time is local: `localToUtc` turns its wall time (read as
- * if UTC) into the instant, as replay does in the home's zone; else the process's zone, as in ECMAScript. The common
+ * date such as 30 February, free text). Without a zone the time is local: in `zone` when given (the home's: live and
+ * in replay), else in the process's zone, as in ECMAScript. The common
  * `YYYY-MM-DDTHH:MM:SS(.mmm)Z` takes a fast path without a regular expression.
  */
-export function parseIsoMs(text: string, localToUtc?: (wallMs: number) => number): number {
+export function parseIsoMs(text: string, zone?: { fromWall(wall: number): number }): number {
   const len = text.length;
   if ((len === 24 || len === 20) && text.charCodeAt(len - 1) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */) {
     const fast = utcParts(
@@ -64,7 +64,7 @@ export function parseIsoMs(text: string, localToUtc?: (wallMs: number) => number
     return utc - (sign === '-' ? -1 : 1) * (offsetH * 60 + offsetM) * 60_000;
   }
   if (!validParts(year, month, day, hour, minute, second)) return NaN;
-  if (localToUtc) return localToUtc(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  if (zone) return zone.fromWall(Date.UTC(year, month - 1, day, hour, minute, second, ms));
   return new Date(year, month - 1, day, hour, minute, second, ms).getTime();
 }
 

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deviceKindFromName, homeIdForFolder, loadHomes } from '../eval/homes-data.js';
+import { homeIdForFolder, loadHomes } from '../eval/homes-data.js';
+import { deviceKindFromName } from '../rules/vocabulary.js';
 import { evaluateHomes } from '../eval/homes.js';
 
 let dir: string;

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { casasLineParser, localIsoToUtc, parseCasasLine } from '../../replay/casas.js';
+import { casasLineParser, parseCasasLine } from '../../replay/casas.js';
+import { parseIsoMs } from '../../rules/iso-time.js';
 import { Replayer, type ReplayAlert } from '../../replay/replay.js';
 import { CASAS_TIMEZONE, loadCasas } from '../../eval/homes-data.js';
 import { ZoneClock } from '../../rules/local-time.js';
@@ -204,7 +205,7 @@ describe.skipIf(!haveCasas)('the shared CASAS home, replayed by the command and 
     const zone = new ZoneClock(CASAS_TIMEZONE);
     for (const n of [20_000, 30_000, 45_000]) {
       const lines = text.slice(0, n);
-      const cutAt = localIsoToUtc(zone, parseCasasLine(lines[lines.length - 1] ?? '')?.wall ?? '');
+      const cutAt = parseIsoMs(parseCasasLine(lines[lines.length - 1] ?? '')?.wall ?? '', zone);
       expect(Number.isFinite(cutAt)).toBe(true);
       const { calls } = commandCalls(lines, `cut-${n}.txt`);
       expect(calls.length).toBeGreaterThan(0);
