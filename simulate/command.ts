@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
-import { simulate, toReplayLine, validateSimulation, type SimulationOptions } from './generator.js';
+import { simulate, toReplayLine, unseenIncidents, validateSimulation, type SimulationOptions } from './generator.js';
 import { INCIDENT_KINDS, INCIDENT_SYNTAX, parseIncident, type Incident } from './incidents.js';
 import { schemeConfig } from './layout.js';
 import { addDays, assertTimeZone, localDate, localMidnight } from './localTime.js';
@@ -172,13 +172,16 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
     noise: flags.noise,
   };
   validateSimulation(options);
+  // A live demo without --start begins now, not at midnight.
+  const liveFromMs = publishing && flags.start === undefined && flags.rate === undefined ? Date.now() : undefined;
+  for (const note of unseenIncidents(options, liveFromMs)) process.stderr.write(`simulate: warning: ${note}\n`);
 
   if (flags.writeConfig) {
     fs.writeFileSync(flags.writeConfig, JSON.stringify(schemeConfig(flags.homes, flags.tz), null, 2) + '\n');
     process.stderr.write(`simulate: wrote the configuration of ${flags.homes} home(s) to ${flags.writeConfig}\n`);
   }
   if (flags.out !== undefined) await writeNdjson(flags.out, options);
-  else if (publishing) await publish(flags, options);
+  else if (publishing) await publish(flags, options, liveFromMs);
 }
 
 async function writeNdjson(out: string, options: SimulationOptions): Promise<void> {
@@ -210,7 +213,11 @@ async function writeNdjson(out: string, options: SimulationOptions): Promise<voi
   );
 }
 
-async function publish(flags: SimulateFlags, options: SimulationOptions): Promise<void> {
+async function publish(
+  flags: SimulateFlags,
+  options: SimulationOptions,
+  skipBeforeMs: number | undefined,
+): Promise<void> {
   const url = flags.mqtt ?? DEFAULT_MQTT_URL;
   const client = await connectMqtt(url, {
     username: flags.username,
@@ -221,8 +228,6 @@ async function publish(flags: SimulateFlags, options: SimulationOptions): Promis
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // A live demo without --start begins now, not at midnight.
-  const skipBeforeMs = flags.start === undefined && flags.rate === undefined ? Date.now() : undefined;
   const progress = createProgress('simulate', 0);
   process.stderr.write(`simulate: publishing ${options.homes} home(s) to ${new URL(url).host}\n`);
   let counts = { published: 0, acknowledged: 0 };

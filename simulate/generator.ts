@@ -5,7 +5,7 @@ import type { DeviceEvent } from './emit.js';
 import { homeEvents } from './home.js';
 import type { Incident } from './incidents.js';
 import { deviceById, homeIds } from './layout.js';
-import { assertTimeZone, localMidnight } from './localTime.js';
+import { addDays, assertTimeZone, dayClock, localMidnight } from './localTime.js';
 
 /** One native event as the simulator produces it (SPEC 4.1 plus the home and device of its topic). */
 export interface SimEvent {
@@ -46,6 +46,45 @@ export function validateSimulation(options: SimulationOptions): void {
     if (inc.deviceId && !deviceById(inc.deviceId))
       throw new Error(`incident ${inc.kind}: no device "${inc.deviceId}" in a simulated flat`);
   }
+}
+
+/** Incidents whose effect outlasts their moment (a device left silent, a routine changed from then on). */
+const LASTING: ReadonlySet<Incident['kind']> = new Set(['sensor-offline', 'routine-change']);
+
+function incidentText(inc: Incident): string {
+  const hhmm = `${String(Math.floor(inc.minutes / 60)).padStart(2, '0')}:${String(inc.minutes % 60).padStart(2, '0')}`;
+  const where = inc.homeId ? `/${inc.homeId}${inc.deviceId ? `/${inc.deviceId}` : ''}` : '';
+  return `${inc.kind}@${inc.date ? `${inc.date}T` : ''}${hhmm}${where}`;
+}
+
+/**
+ * The incidents asked for that nobody will see, each with the reason and what to do instead: one after the last
+ * simulated day, one before the first (unless its effect lasts), and, in a live run that publishes from `liveFromMs`
+ * on (no `--start`), one whose moment has passed. The simulation is still valid: these are warnings, not errors.
+ */
+export function unseenIncidents(options: SimulationOptions, liveFromMs?: number): string[] {
+  const { start, days, timeZone } = options;
+  const windowStart = localMidnight(start, timeZone);
+  const windowEnd = localMidnight(addDays(start, days), timeZone);
+  const last = addDays(start, days - 1);
+  const notes: string[] = [];
+  for (const inc of options.incidents ?? []) {
+    const atMs = dayClock(inc.date ?? start, timeZone)(inc.minutes);
+    const text = incidentText(inc);
+    if (atMs >= windowEnd) {
+      notes.push(`incident ${text} is after the last simulated day (${last}): it never happens; add --days`);
+    } else if (LASTING.has(inc.kind)) {
+      continue;
+    } else if (atMs < windowStart) {
+      notes.push(`incident ${text} is before the first simulated day (${start}): it never happens`);
+    } else if (liveFromMs !== undefined && atMs < liveFromMs) {
+      notes.push(
+        `incident ${text} is before now: a live run without --start publishes from now on, so it is not sent; ` +
+          `give a later time, or --start ${start} to publish the whole day from midnight`,
+      );
+    }
+  }
+  return notes;
 }
 
 /** One home's events as the merge reads them: the chunk being read, the position in it, and the event there. */

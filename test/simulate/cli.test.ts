@@ -241,6 +241,51 @@ describe('telecare simulate', () => {
     }
   });
 
+  it('warns, naming the fix, about an incident nobody would see: after the last day, or passed in a live run', async () => {
+    const { stderr: later } = await run(process.execPath, [
+      cli,
+      'simulate',
+      '--start',
+      '2026-01-12',
+      '--incident',
+      'pendant@2026-01-14T10:00',
+      '--incident',
+      'smoke@12:00',
+      '--out',
+      path.join(dir, 'day.ndjson'),
+    ]);
+    expect(later).toContain(
+      'warning: incident pendant@2026-01-14T10:00 is after the last simulated day (2026-01-12): it never happens; add --days',
+    );
+    expect(later).not.toContain('smoke@12:00');
+
+    // Live from now (no --start): 00:00 today has passed, so nothing of it would be sent.
+    const broker = await Aedes.createBroker();
+    const server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const { stderr: live } = await run(process.execPath, [
+        cli,
+        'simulate',
+        '--mqtt',
+        `mqtt://127.0.0.1:${port}`,
+        '--tz',
+        'UTC',
+        '--incident',
+        'pendant@00:00',
+        '--duration',
+        '1',
+      ]);
+      expect(live).toMatch(
+        /warning: incident pendant@00:00 is before now: a live run without --start publishes from now on, so it is not sent; give a later time, or --start \d{4}-\d{2}-\d{2} to publish the whole day from midnight/,
+      );
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+  });
+
   it('refuses a bad incident with the reason and a non-zero exit', async () => {
     await expect(
       run(process.execPath, [cli, 'simulate', '--incident', 'meteor@10:00', '--out', '-']),

@@ -1,8 +1,9 @@
 // Incidents on demand produce the events (or the silence) a demo needs for each alert kind.
 import { describe, expect, it } from 'vitest';
+import { unseenIncidents } from '../../simulate/generator.js';
 import { parseIncident } from '../../simulate/incidents.js';
 import type { AccelValue } from '../../rules/types.js';
-import { at, isActivity, oneHome } from './helpers.js';
+import { TZ, at, isActivity, oneHome } from './helpers.js';
 
 const DAY = '2026-01-12';
 
@@ -93,5 +94,33 @@ describe('incidents', () => {
     expect(() => parseIncident('meteor@10:00')).toThrow(/unknown incident kind/);
     expect(() => parseIncident('collapse@25:00')).toThrow(/HH:MM/);
     expect(() => oneHome({ incidents: ['collapse@10:00/h9'] })).toThrow(/no home "h9"/);
+  });
+
+  it('names the incidents nobody would see, and only those', () => {
+    const options = (incidents: string[]) => ({
+      homes: 2,
+      days: 2,
+      start: DAY,
+      seed: 5,
+      timeZone: TZ,
+      incidents: incidents.map(parseIncident),
+    });
+    const seen = ['pendant@10:00', 'smoke@2026-01-13T23:59/h2', 'sensor-offline@2026-01-10T09:00'];
+    expect(unseenIncidents(options(seen))).toEqual([]);
+    expect(
+      unseenIncidents(options(['flood@2026-01-14T00:00', 'tamper@2026-01-11T23:59/h2/hall-pir', 'fall@09:59'])),
+    ).toEqual([
+      'incident flood@2026-01-14T00:00 is after the last simulated day (2026-01-13): it never happens; add --days',
+      'incident tamper@2026-01-11T23:59/h2/hall-pir is before the first simulated day (2026-01-12): it never happens',
+    ]);
+    // Live from 10:00 on the first day: what came before is not sent, a lasting change still is.
+    const live = unseenIncidents(
+      options(['fall@09:59', 'pendant@10:00', 'routine-change@09:00', 'pendant@2026-01-13T08:00']),
+      at(DAY, '10:00'),
+    );
+    expect(live).toEqual([
+      'incident fall@09:59 is before now: a live run without --start publishes from now on, so it is not sent; ' +
+        'give a later time, or --start 2026-01-12 to publish the whole day from midnight',
+    ]);
   });
 });
