@@ -122,7 +122,7 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   const devices = new Map<string, DeviceConfig>();
   for (const [sensorId, name, named, room] of tsv(path.join(dir, 'sensors.tsv'))) {
     if (!sensorId || !named || named === '-') continue;
-    const kind = deviceKindFromName(named);
+    const kind = deviceKindFromName(named, room);
     const roomDoor = kind === 'door' && /(toilet|bathroom).*door/.test(name ?? '');
     const placed = roomDoor ? 'hall' : room && room !== '-' ? canonicalRoom(room) : undefined;
     devices.set(sensorId, { id: `s${sensorId}`, kind, room: placed });

@@ -143,10 +143,13 @@ function kindOfLine(type: EventType, room: string | undefined): DeviceKind {
   return KIND_OF_TYPE[type] ?? 'other';
 }
 
-/** A kind as a line names it: SPEC 3's name, else what the name says (`deviceKindFromName`), undefined when nothing. */
-function namedKind(name: string): DeviceKind | undefined {
+/**
+ * A kind as a line names it: SPEC 3's name, else what the name says (`deviceKindFromName`; the line's room says whose
+ * a plain "Pressure mat" is), undefined when nothing.
+ */
+function namedKind(name: string, room: unknown): DeviceKind | undefined {
   if (DEVICE_KIND_SET.has(name)) return name as DeviceKind;
-  const kind = deviceKindFromName(name);
+  const kind = deviceKindFromName(name, typeof room === 'string' ? room : undefined);
   return kind === 'other' && name.trim().toLowerCase() !== 'other' ? undefined : kind;
 }
 
@@ -361,7 +364,7 @@ export class Replayer {
     // A device raises only what its kind can report, as live: the configured kind, else a kind the line gives.
     // A kind the line names otherwise than SPEC 3 ("PIR", "Bed mat", "exit_door") is read by its name (`other` when
     // the name says nothing: then by the event's type and room, as a line with none).
-    const lineKind = typeof line.kind === 'string' ? namedKind(line.kind) : undefined;
+    const lineKind = typeof line.kind === 'string' ? namedKind(line.kind, line.room) : undefined;
     const statedKind = configured?.kind ?? lineKind;
     if (statedKind !== undefined && !kindCanReport(statedKind, type)) {
       return this.drop('kind-mismatch', `a '${statedKind}' device cannot report '${type}'`);

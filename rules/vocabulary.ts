@@ -131,22 +131,38 @@ export const MAX_FRIENDLY_NAME_LENGTH = 256;
 /** Room names that carry meaning for the rules (SPEC 3). Rooms are free text otherwise. */
 export const MEANINGFUL_ROOMS = ['bedroom', 'bathroom', 'toilet', 'kitchen', 'living', 'hall', 'entrance'] as const;
 
+/** Words of a sensor's name that say its kind, in the order they are asked (`deviceKindFromName`). */
+const MOTION_WORD = /^(pir|motion|movement)/;
+const BED_WORD = /^bed(?!room|side)/;
+const SEAT_WORD = /^(seat|chair|armchair|couch|sofa|settee|recliner)/;
+const MAT_WORD = /^(pressure|mats?$)/;
+const PRESENCE_WORD = /^(presence|occupancy)/;
+const DOOR_WORD = /^(reed|magnet|contact|door|drawer|cupboard|cabinet)/;
+const APPLIANCE_WORD = /^(flush|electric|power|appliance|plug|light|switch)/;
+
 /**
- * A sensor kind as another dataset may name it (`pir`, `seat`, `magnetic`, `flush`...), as SPEC 3's device kind; a
- * name we do not know is `other` (its events still count as the resident's activity).
+ * A sensor kind as another dataset may name it (`pir`, `seat`, `magnetic`, `flush`, "Bed mat", "Front door"...), as
+ * SPEC 3's device kind; a name we do not know is `other` (its events still count as the resident's activity). Read
+ * word by word, never inside a word ("Climate sensor" is no mat, "Indoor temperature" no door, "Bedroom PIR" no bed).
+ * A mat that says nothing of what it lies under ("Pressure mat") is the bed's in the bedroom (`room`, when known),
+ * else a chair's.
  */
-export function deviceKindFromName(name: string): DeviceKind {
+export function deviceKindFromName(name: string, room?: string): DeviceKind {
   const k = name
     .trim()
     .toLowerCase()
     .replace(/[\s_]+/g, '-');
   if ((DEVICE_KINDS as readonly string[]).includes(k)) return k as DeviceKind;
-  if (/^(pir|motion|movement|presence)/.test(k)) return 'motion';
-  if (/exit|front.?door|entrance|main.?door|outside.?door/.test(k)) return 'exit-door';
-  if (/bed/.test(k)) return 'bed';
-  if (/seat|chair|couch|sofa|pressure|mat/.test(k)) return 'chair';
-  if (/reed|magnet|contact|door|drawer|cupboard|cabinet/.test(k)) return 'door';
-  if (/flush|electric|power|appliance|plug|light|switch/.test(k)) return 'appliance';
+  const words = k.split(/[^a-z0-9]+/).filter((w) => w.length > 0);
+  const has = (word: RegExp): boolean => words.some((w) => word.test(w));
+  if (has(MOTION_WORD)) return 'motion';
+  if (has(/^(exit|entrance|entry)/) || /(front|main|outside|entrance|entry|street)-?door/.test(k)) return 'exit-door';
+  if (has(BED_WORD)) return 'bed';
+  if (has(SEAT_WORD)) return 'chair';
+  if (has(MAT_WORD)) return room !== undefined && canonicalRoom(room) === 'bedroom' ? 'bed' : 'chair';
+  if (has(PRESENCE_WORD)) return 'motion';
+  if (has(DOOR_WORD)) return 'door';
+  if (has(APPLIANCE_WORD)) return 'appliance';
   return 'other';
 }
 

@@ -158,7 +158,7 @@ describe('homes dropped into the data folder', () => {
     expect(homeIdForFolder('kasteren-houseB')).toBe('kasteren-b');
     expect(homeIdForFolder('casas-al-smarthome')).toBe('casas');
     expect(homeIdForFolder('CASAS hh101')).toBe('casas-hh101');
-    expect(['Magnetic', 'reed', 'Pressure', 'Electric', 'float', 'motion'].map(deviceKindFromName)).toEqual([
+    expect(['Magnetic', 'reed', 'Pressure', 'Electric', 'float', 'motion'].map((n) => deviceKindFromName(n))).toEqual([
       'door',
       'door',
       'chair',
@@ -166,5 +166,20 @@ describe('homes dropped into the data folder', () => {
       'other',
       'motion',
     ]);
+    // Word by word, never inside a word; a mat that says nothing of what it lies under is the bedroom's bed.
+    const names = ['Climate sensor', 'Indoor temperature', 'Bedroom PIR', 'Bedroom door', 'Door PIR', 'Maindoor'];
+    expect(names.map((n) => deviceKindFromName(n))).toEqual([
+      'other',
+      'other',
+      'motion',
+      'door',
+      'motion',
+      'exit-door',
+    ]);
+    expect(
+      ['Pressure mat', 'Pressure mat', 'Chair mat', 'Bed mat'].map((n, i) =>
+        deviceKindFromName(n, ['Bedroom', 'living', 'bedroom', 'hall'][i]),
+      ),
+    ).toEqual(['bed', 'chair', 'chair', 'bed']);
   });
 });

@@ -128,4 +128,15 @@ describe('a home replayed without a configuration, its kinds named as other data
     };
     sameAtCuts(fortnight(), [30, 178, 320], (k) => named[k] ?? k);
   });
+
+  it('is judged as the configured home when both mats are a "Pressure mat": the bedroom\'s is the bed\'s', () => {
+    const named: Record<string, string> = {
+      motion: 'Bedroom-style motion sensor',
+      bed: 'Pressure mat',
+      chair: 'Pressure mat',
+      'exit-door': 'Main door',
+      door: 'Magnetic reed',
+    };
+    sameAtCuts(fortnight(), [30, 178, 320], (k) => named[k] ?? k);
+  });
 });
