@@ -952,6 +952,7 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   // gone out through it. The door does not say they stayed there, as after an arrival it does not say where they went;
   // inactivity watches the silence.
   if (home.devices.get(home.lastActivityDeviceId ?? '')?.kind === 'exit-door') return NaN;
+  if (nightsBeginHere(home, start)) return NaN;
   const learned = home.silences.threshold(home.lastActivityKey, home.zone.dayNumber(start), p.afterActivityPercent);
   if (Number.isNaN(learned)) return NaN;
   // Takes over day by day, as every learned threshold does: from what inactivity allows this silence (its day value,
@@ -975,6 +976,21 @@ function afterActivityDeadline(home: HomeState, start: number): number {
   if (start + ms >= home.timers.inactivity.dueAt) return NaN;
   home.armed['possible-fall'] = t;
   return start + ms;
+}
+
+/**
+ * In the resident's night, after activity in a room where this home's own record holds a silence of inactivity's day
+ * value or longer: the resident has gone to rest unseen from there before, so the night's silence may be sleep, and the
+ * silences after that very activity (day-time pauses between two uses, mostly) say nothing of it; inactivity's night
+ * allowance judges it (session 41). Kasteren C without its bed mats: a kitchen cupboard at 00:08, then the night in a
+ * bed nothing watches, called a possible fall at 04:25 by that cupboard's own silences, though the home had already
+ * shown nights begun in the kitchen. Only the home's own record: a home whose nights have always begun behind its
+ * bedroom door (Kasteren A) keeps a kitchen silence at night as a possible fall.
+ */
+function nightsBeginHere(home: HomeState, start: number): boolean {
+  if (!home.inRestNight(start) || home.lastActivityContext === undefined) return false;
+  const longMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  return home.learned.longPeriods(home.lastActivityContext, longMs, home.zone.dayNumber(start)) > 0;
 }
 
 /** Whether an exit door of the home has reported at all. */
