@@ -8,6 +8,7 @@ import { parseHubConfig, readConfigJson } from '../hub/config.js';
 import { parseIsoMs } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
+import { DEVICE_KINDS } from '../rules/vocabulary.js';
 import { casasLineParser } from './casas.js';
 import { Replayer } from './replay.js';
 import { replayStream } from './stream.js';
@@ -137,6 +138,13 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       ? `replay: warning: ${stats.secondsLikeTs} line(s) have a ts that reads as epoch seconds (1970 as milliseconds); ` +
         'ts is epoch milliseconds (or ISO 8601): multiply by 1000\n'
       : '';
+  const unknown = Object.entries(stats.unknownKinds)
+    .map(([name, n]) => `${JSON.stringify(name.slice(0, 40))} (${n} line${n === 1 ? '' : 's'})`)
+    .join(', ');
+  const kindsUnknown = unknown
+    ? `replay: warning: kind(s) not understood, read by each line's type and room instead: ${unknown}; ` +
+      `SPEC 3's kinds: ${DEVICE_KINDS.join(', ')}\n`
+    : '';
   const unsorted =
     stats.late > 0
       ? `replay: warning: ${stats.late} line(s) older than the line before them; the input is read in time order ` +
@@ -152,6 +160,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       `from ${stats.homes} home(s), ${stats.firstEventAt ?? '-'} to ${stats.lastEventAt ?? '-'} (+${drainHours} h drain)\n` +
       drops +
       seconds +
+      kindsUnknown +
       unsorted +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
       drained +

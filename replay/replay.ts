@@ -94,6 +94,11 @@ export interface ReplayStats {
    * as given (SPEC 4 says milliseconds), counted so the command can say so.
    */
   secondsLikeTs: number;
+  /**
+   * Kinds named on lines that say nothing SPEC 3 knows ("Widget"), by name (at most `MAX_UNKNOWN_KINDS` names): their
+   * lines were read by type and room, counted so the command can say so.
+   */
+  unknownKinds: Record<string, number>;
   /** Samples of accel lines that were not three numbers within ±64 g: dropped alone, the line's other samples kept. */
   accelSamplesDropped: number;
   homes: number;
@@ -143,6 +148,9 @@ function kindOfLine(type: EventType, room: string | undefined): DeviceKind {
   return KIND_OF_TYPE[type] ?? 'other';
 }
 
+/** How many distinct unknown kind names a replay counts (a file of garbage kinds must not grow the summary). */
+const MAX_UNKNOWN_KINDS = 20;
+
 /**
  * A kind as a line names it: SPEC 3's name, else what the name says (`deviceKindFromName`; the line's room says whose
  * a plain "Pressure mat" is), undefined when nothing.
@@ -183,6 +191,7 @@ export class Replayer {
     firstDropped: [],
     late: 0,
     secondsLikeTs: 0,
+    unknownKinds: {},
     accelSamplesDropped: 0,
     homes: 0,
     alerts: 0,
@@ -365,6 +374,7 @@ export class Replayer {
     // A kind the line names otherwise than SPEC 3 ("PIR", "Bed mat", "exit_door") is read by its name (`other` when
     // the name says nothing: then by the event's type and room, as a line with none).
     const lineKind = typeof line.kind === 'string' ? namedKind(line.kind, line.room) : undefined;
+    if (lineKind === undefined && typeof line.kind === 'string') this.countUnknownKind(line.kind);
     const statedKind = configured?.kind ?? lineKind;
     if (statedKind !== undefined && !kindCanReport(statedKind, type)) {
       return this.drop('kind-mismatch', `a '${statedKind}' device cannot report '${type}'`);
@@ -398,6 +408,13 @@ export class Replayer {
       event.kind = lineKind ?? kindOfLine(type, event.room);
     }
     return event;
+  }
+
+  private countUnknownKind(name: string): void {
+    const known = this.stats.unknownKinds;
+    const n = known[name];
+    if (n !== undefined) known[name] = n + 1;
+    else if (Object.keys(known).length < MAX_UNKNOWN_KINDS) known[name] = 1;
   }
 
   private deliver(decisions: RuleDecision[]): void {

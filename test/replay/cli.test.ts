@@ -199,3 +199,20 @@ describe('telecare replay: lines out of time order', () => {
     expect(sorted.stderr).not.toContain('older than the line before');
   });
 });
+
+describe('telecare replay: a kind it does not understand', () => {
+  it('reads those lines by type and room and names the kind in a warning; kinds it understands say nothing', () => {
+    const input = path.join(dir, 'kinds.ndjson');
+    const t0 = Date.UTC(2026, 0, 5, 9);
+    const named = (kind: string) =>
+      motionLines('h6', [t0, t0 + 60_000, t0 + 120_000]).map((l) => l.replace('"kind":"motion"', `"kind":"${kind}"`));
+    const r = replayLines(input, named('Widget'));
+    expect(r.stderr).toContain('3 events (0 dropped)');
+    expect(r.stderr).toContain(
+      `warning: kind(s) not understood, read by each line's type and room instead: "Widget" (3 lines)`,
+    );
+    for (const kind of ['motion', 'PIR', 'Motion sensor', 'other']) {
+      expect(replayLines(input, named(kind)).stderr).not.toContain('not understood');
+    }
+  });
+});
