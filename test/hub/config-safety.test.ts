@@ -71,6 +71,26 @@ describe('rooms that carry meaning for the rules', () => {
       'entrance',
       'Bedroom 2',
     ]);
+    const other = [
+      'Shower room',
+      'Master bedroom',
+      'Lavatory',
+      'Kitchenette',
+      'Corridor',
+      'Foyer',
+      'Family room',
+      'Den',
+    ];
+    expect(parsedRooms(other)).toEqual([
+      'bathroom',
+      'bedroom',
+      'toilet',
+      'kitchen',
+      'hall',
+      'entrance',
+      'living',
+      'Den',
+    ]);
   });
 });
 
