@@ -5,9 +5,11 @@ import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
 import { reviewDecisions } from './review.js';
 import { cachedDayRow } from './store.js';
-import { lowerThisThreadPriority } from '../hub/thread-priority.js';
+import { idleThisThread, lowerThisThreadPriority } from '../hub/thread-priority.js';
 
 lowerThisThreadPriority('analytics');
+// And under SCHED_IDLE where Linux and the addon allow: it yields a core to the alert loop the moment the loop wakes.
+idleThisThread('analytics');
 const { dbFile } = workerData as ActivityWorkerData;
 let { config } = workerData as ActivityWorkerData;
 const port = parentPort!;

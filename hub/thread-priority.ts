@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { debuglog } from 'node:util';
+import { mallocTrimLibrary } from './malloc-trim.js';
+import { loadAddonFunction } from './native-path.js';
 
 /**
  * How much nicer than the hub's main thread a background thread runs. Under CFS/EEVDF a nice-10 thread weighs 110
@@ -54,4 +56,31 @@ export function lowerThisThreadPriority(what: string, step: number = BACKGROUND_
     }
     return undefined;
   }
+}
+
+/**
+ * Puts the calling thread under SCHED_IDLE (native/malloc-trim.c `idleThisThread`, Linux): a normal thread that wakes,
+ * the alert loop first, preempts it at once, where a nice-10 thread may finish its slice (docs/performance.md,
+ * session 41: the review's presses). Only for work that can wait for a free core (the analytics worker: the hourly
+ * review and the activity charts). Returns whether the kernel took it; without the addon or on refusal it changes
+ * nothing and says so once (NODE_DEBUG=telecare-thread-priority), the thread keeping its nice value.
+ */
+export function idleThisThread(what: string, library: string = mallocTrimLibrary()): boolean {
+  const idle = loadAddonFunction(library, 'idleThisThread', 'no C compiler, Node headers or glibc');
+  let took = false;
+  let why = 'the kernel refused SCHED_IDLE';
+  if (typeof idle === 'function') {
+    try {
+      took = idle() === true;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+  } else {
+    why = idle.unavailable;
+  }
+  if (!took && !failureLogged) {
+    failureLogged = true;
+    debug('%s thread stays at its nice value: %s', what, why);
+  }
+  return took;
 }

@@ -16,9 +16,16 @@
  *                   read of one maps it again (a minor fault, no disk read while the kernel keeps it cached). The
  *                   start-up reads ~46 MB of such pages that an idle flat never reads again (docs/performance.md,
  *                   "Memory of one home (session 38)"); the kernel drops them too, but only under memory pressure.
+ *   idleThisThread()
+ *                   puts the calling thread under SCHED_IDLE (Linux: sched_setscheduler with pid 0 is this thread;
+ *                   allowed to an unprivileged thread since 2.6.39) and returns true, or false when the kernel
+ *                   refused: a normal thread that wakes (the hub's event loop) preempts it at once, where a nice-19
+ *                   thread may still finish its slice. For background threads only (the analytics worker): under a
+ *                   machine kept busy by normal threads it waits until a core is free.
  */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <sched.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,11 +190,22 @@ static napi_value release_file_pages(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value idle_this_thread(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct sched_param param;
+  memset(&param, 0, sizeof param);
+  napi_value result;
+  napi_get_boolean(env, sched_setscheduler(0, SCHED_IDLE, &param) == 0, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "trim", NAPI_AUTO_LENGTH, trim, NULL, &fn);
   napi_set_named_property(env, exports, "trim", fn);
   napi_create_function(env, "releaseFilePages", NAPI_AUTO_LENGTH, release_file_pages, NULL, &fn);
   napi_set_named_property(env, exports, "releaseFilePages", fn);
+  napi_create_function(env, "idleThisThread", NAPI_AUTO_LENGTH, idle_this_thread, NULL, &fn);
+  napi_set_named_property(env, exports, "idleThisThread", fn);
   return exports;
 }

@@ -26,6 +26,23 @@ function threadNices(pid: number): Map<number, number> {
   return nices;
 }
 
+/** Every thread of `pid` with its scheduling policy (field 41 of its stat: 0 SCHED_OTHER, 5 SCHED_IDLE). */
+function threadPolicies(pid: number): Map<number, number> {
+  const policies = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      policies.set(Number(tid), Number(fields[41 - 3]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return policies;
+}
+
+const SCHED_IDLE = 5;
+
 const niced = (nices: Map<number, number>): number[] =>
   [...nices].filter(([, nice]) => nice === BACKGROUND_NICE_STEP).map(([tid]) => tid);
 
@@ -70,6 +87,12 @@ describe.skipIf(!linux)('background thread priority', () => {
       { timeout: 15_000, interval: 100 },
     );
     const nices = threadNices(pid);
+    // The analytics thread also runs under SCHED_IDLE (it yields a core the moment the loop wakes); nothing else does.
+    const policies = threadPolicies(pid);
+    const idle = [...policies].filter(([, policy]) => policy === SCHED_IDLE).map(([tid]) => tid);
+    expect(idle).toHaveLength(1);
+    expect(nices.get(idle[0]!)).toBe(BACKGROUND_NICE_STEP);
+    expect(policies.get(pid)).toBe(0);
     // The main thread (its tid is the pid) runs the broker, the rules and the alert publish: never lowered.
     expect(nices.get(pid)).toBe(0);
     // Everything else (V8's helpers, libuv's pool with the store's fsync) keeps the process's priority.
@@ -119,6 +142,27 @@ describe.skipIf(!linux)('background thread priority', () => {
     expect(hashing).toHaveLength(1);
     expect(threadNices(process.pid).get(currentThreadId() ?? -1)).toBe(0);
   }, 30_000);
+
+  it('puts only the calling thread under SCHED_IDLE', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const script = `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(path.join(projectRoot, 'dist/hub/thread-priority.js'))}).then((m) => {
+        const took = m.idleThisThread('test');
+        parentPort.postMessage({ tid: m.currentThreadId(), took });
+        setTimeout(() => undefined, 60_000);
+      });`;
+    const worker = new Worker(script, { eval: true });
+    try {
+      const reply = await new Promise<{ tid: number; took: boolean }>((resolve) => worker.once('message', resolve));
+      expect(reply.took).toBe(true);
+      expect(threadPolicies(process.pid).get(reply.tid)).toBe(SCHED_IDLE);
+      expect(threadPolicies(process.pid).get(currentThreadId() ?? -1)).toBe(0);
+      expect(threadPolicies(process.pid).get(process.pid)).toBe(0);
+    } finally {
+      await worker.terminate();
+    }
+  });
 
   it('lowers only the calling thread, relative to its nice, never past 19', async () => {
     const { Worker } = await import('node:worker_threads');
