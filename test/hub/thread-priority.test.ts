@@ -6,6 +6,7 @@ import { FakeClock } from '../../hub/clock.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
+import { mallocTrimLibrary } from '../../hub/malloc-trim.js';
 import { BACKGROUND_NICE_STEP, currentThreadId } from '../../hub/thread-priority.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { adminCookie, killHub, projectRoot, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
@@ -42,6 +43,8 @@ function threadPolicies(pid: number): Map<number, number> {
 }
 
 const SCHED_IDLE = 5;
+/** SCHED_IDLE comes from the native addon `npm run build` compiles where a C compiler is found. */
+const addonBuilt = fs.existsSync(mallocTrimLibrary());
 
 const niced = (nices: Map<number, number>): number[] =>
   [...nices].filter(([, nice]) => nice === BACKGROUND_NICE_STEP).map(([tid]) => tid);
@@ -90,8 +93,8 @@ describe.skipIf(!linux)('background thread priority', () => {
     // The analytics thread also runs under SCHED_IDLE (it yields a core the moment the loop wakes); nothing else does.
     const policies = threadPolicies(pid);
     const idle = [...policies].filter(([, policy]) => policy === SCHED_IDLE).map(([tid]) => tid);
-    expect(idle).toHaveLength(1);
-    expect(nices.get(idle[0]!)).toBe(BACKGROUND_NICE_STEP);
+    expect(idle).toHaveLength(addonBuilt ? 1 : 0);
+    if (addonBuilt) expect(nices.get(idle[0]!)).toBe(BACKGROUND_NICE_STEP);
     expect(policies.get(pid)).toBe(0);
     // The main thread (its tid is the pid) runs the broker, the rules and the alert publish: never lowered.
     expect(nices.get(pid)).toBe(0);
@@ -143,7 +146,7 @@ describe.skipIf(!linux)('background thread priority', () => {
     expect(threadNices(process.pid).get(currentThreadId() ?? -1)).toBe(0);
   }, 30_000);
 
-  it('puts only the calling thread under SCHED_IDLE', async () => {
+  it.skipIf(!addonBuilt)('puts only the calling thread under SCHED_IDLE', async () => {
     const { Worker } = await import('node:worker_threads');
     const script = `
       const { parentPort } = require('node:worker_threads');
