@@ -11,36 +11,25 @@ import { BACKGROUND_NICE_STEP, currentThreadId } from '../../hub/thread-priority
 import type { SensorEvent } from '../../rules/types.js';
 import { adminCookie, killHub, projectRoot, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
-/** Every thread of `pid` with its nice value (field 19 of /proc/<pid>/task/<tid>/stat, counted after the name). */
-function threadNices(pid: number): Map<number, number> {
-  const nices = new Map<number, number>();
+/** Every thread of `pid` with field `field` of its /proc/<pid>/task/<tid>/stat (19: nice; 41: scheduling policy). */
+function threadStatField(pid: number, field: number): Map<number, number> {
+  const values = new Map<number, number>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // The name (field 2) may hold spaces: fields are counted from the ')' that closes it; state is field 3.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      nices.set(Number(tid), Number(fields[19 - 3]));
+      values.set(Number(tid), Number(fields[field - 3]));
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  return nices;
+  return values;
 }
 
-/** Every thread of `pid` with its scheduling policy (field 41 of its stat: 0 SCHED_OTHER, 5 SCHED_IDLE). */
-function threadPolicies(pid: number): Map<number, number> {
-  const policies = new Map<number, number>();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      policies.set(Number(tid), Number(fields[41 - 3]));
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return policies;
-}
+const threadNices = (pid: number): Map<number, number> => threadStatField(pid, 19);
+/** 0 SCHED_OTHER, 5 SCHED_IDLE. */
+const threadPolicies = (pid: number): Map<number, number> => threadStatField(pid, 41);
 
 const SCHED_IDLE = 5;
 /** SCHED_IDLE comes from the native addon `npm run build` compiles where a C compiler is found. */
