@@ -17,6 +17,7 @@ const MAX_NICE = 19;
 
 const debug = debuglog('telecare-thread-priority');
 let failureLogged = false;
+let idleFailureLogged = false;
 
 /**
  * This thread's id as the kernel knows it (`/proc/thread-self` links to `<pid>/task/<tid>`); undefined where /proc
@@ -78,8 +79,8 @@ export function idleThisThread(what: string, library: string = mallocTrimLibrary
   } else {
     why = idle.unavailable;
   }
-  if (!took && !failureLogged) {
-    failureLogged = true;
+  if (!took && !idleFailureLogged) {
+    idleFailureLogged = true;
     debug('%s thread stays at its nice value: %s', what, why);
   }
   return took;

@@ -3,9 +3,9 @@ import type { EventValue } from '../rules/types.js';
 import type { DeviceKind, NativeEventType } from '../rules/vocabulary.js';
 import type { DeviceEvent } from './emit.js';
 import { homeEvents } from './home.js';
-import type { Incident } from './incidents.js';
+import { incidentAtMs, type Incident } from './incidents.js';
 import { deviceById, homeIds } from './layout.js';
-import { addDays, assertTimeZone, dayClock, localMidnight } from './localTime.js';
+import { addDays, assertTimeZone, localMidnight } from './localTime.js';
 
 /** One native event as the simulator produces it (SPEC 4.1 plus the home and device of its topic). */
 export interface SimEvent {
@@ -69,7 +69,7 @@ export function unseenIncidents(options: SimulationOptions, liveFromMs?: number)
   const last = addDays(start, days - 1);
   const notes: string[] = [];
   for (const inc of options.incidents ?? []) {
-    const atMs = dayClock(inc.date ?? start, timeZone)(inc.minutes);
+    const atMs = incidentAtMs(inc, start, timeZone);
     const text = incidentText(inc);
     if (atMs >= windowEnd) {
       notes.push(`incident ${text} is after the last simulated day (${last}): it never happens; add --days`);

@@ -4,7 +4,7 @@ import type { NativeEventType } from '../rules/vocabulary.js';
 import { drawPersona, drawWakeMinutes, planDay, type Stay } from './behaviour.js';
 import { fallTrace, toAccelEvents } from './accel.js';
 import { emitStays, type DeviceEvent } from './emit.js';
-import { DEFAULT_INCIDENT_DEVICE, type Incident } from './incidents.js';
+import { DEFAULT_INCIDENT_DEVICE, incidentAtMs, type Incident } from './incidents.js';
 import { DEVICE, ROOM_MOTION } from './layout.js';
 import { addDays, dayClock, localMidnight } from './localTime.js';
 import { drawDeviceHabits, periodicReports, type PeriodicOverrides } from './periodic.js';
@@ -199,7 +199,7 @@ export function* homeEvents(run: HomeRun): Generator<DeviceEvent[]> {
 
   const incidents: TimedIncident[] = run.incidents.map((inc) => ({
     ...inc,
-    atMs: Math.round(dayClock(inc.date ?? start, timeZone)(inc.minutes)),
+    atMs: incidentAtMs(inc, start, timeZone),
   }));
   const wakeOverride = new Map<string, number>();
   for (const inc of incidents) if (inc.kind === 'no-morning-activity') wakeOverride.set(inc.date ?? start, inc.minutes);

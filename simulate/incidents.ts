@@ -1,6 +1,6 @@
 // Incidents on demand (`--incident collapse@14:05`): parsed here, applied to a home's timeline by the generator.
 import { DEVICE } from './layout.js';
-import { parseClock } from './localTime.js';
+import { dayClock, parseClock } from './localTime.js';
 
 /** What can be staged; each maps to the alert kind a demo should then show. */
 export const INCIDENT_KINDS = [
@@ -60,4 +60,9 @@ export function parseIncident(text: string): Incident {
     homeId: m[4] ?? null,
     deviceId: m[5] ?? null,
   };
+}
+
+/** When an incident happens (epoch ms): its local time on its date, else on `start`, the first simulated day. */
+export function incidentAtMs(inc: Incident, start: string, timeZone: string): number {
+  return Math.round(dayClock(inc.date ?? start, timeZone)(inc.minutes));
 }
