@@ -219,6 +219,21 @@ function noExitContact(rec: IndexedRecording): Perturbed {
   return r.notApplicable === undefined ? r : { rec, notApplicable: 'no exit door' };
 }
 
+/** No device's room known (a hub installed without rooms, a recording whose sensors are codes); kinds kept. */
+function noRooms(rec: IndexedRecording): Perturbed {
+  if (rec.home.devices.every((d) => d.room === undefined)) return { rec, notApplicable: 'no room known' };
+  const devices = rec.home.devices.map(({ room: _room, ...d }) => d);
+  return { rec: withEvents(rec, rec.events, { ...rec.home, devices }) };
+}
+
+/** Sensor codes only (a CASAS Aruba file read as it is): no room known and the exit door a door like any other. */
+function codesOnly(rec: IndexedRecording): Perturbed {
+  const devices = rec.home.devices.map(({ room: _room, ...d }) =>
+    d.kind === 'exit-door' ? { ...d, kind: 'door' as const } : d,
+  );
+  return { rec: withEvents(rec, rec.events, { ...rec.home, devices }) };
+}
+
 /** The only sensor of each room that has one taken out (a room left unwatched when its one sensor fails). */
 function loneRoomSensors(rec: IndexedRecording): Perturbed {
   const perRoom = new Map<string, number>();
@@ -355,6 +370,8 @@ export const FAILURE_PERTURBATIONS: readonly Perturbation[] = [
   })),
   { id: 'no-exit-contact', description: "the exit door's contact missing (layout)", apply: noExitContact },
   { id: 'lone-room-sensors', description: 'the only sensor of each room that has one missing', apply: loneRoomSensors },
+  { id: 'no-rooms', description: "no device's room known (kinds kept)", apply: noRooms },
+  { id: 'codes-only', description: 'no room known and the exit door a door (sensor codes only)', apply: codesOnly },
   {
     id: 'stuck-pir',
     description: 'the busiest PIR stuck on for 3 days from day 2 (no report, then its off)',

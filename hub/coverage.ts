@@ -7,9 +7,15 @@
 // collapse in bed at night waits for the night allowance or the morning check). These are facts of the layout, not
 // of the resident, so they are checked on the configuration alone and say nothing personal.
 import type { HomeConfig } from '../rules/types.js';
+import type { DeviceKind } from '../rules/vocabulary.js';
 
 /** Rooms one passes through from an exit door: a PIR there sees whoever comes back in or stays after the door shut. */
 const PASSAGE_ROOMS = new Set(['entrance', 'entry', 'hall', 'hallway', 'corridor', 'landing', 'porch', 'lobby']);
+
+/** Kinds whose report places the resident in a room (a pendant, a thermometer or a smoke alarm does not). */
+const PLACING_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>(['motion', 'door', 'bed', 'chair', 'appliance']);
+/** Devices named in the advice of devices without a room; the rest are counted. */
+const ROOMLESS_NAMED = 5;
 
 /** One line of advice per gap found in one home's devices; empty when the layout has none of them. */
 export function coverageAdvice(home: HomeConfig): string[] {
@@ -29,9 +35,24 @@ export function coverageAdvice(home: HomeConfig): string[] {
     );
   }
   if (exitDoors.length === 0) {
+    const doors = devices.filter((d) => d.kind === 'door').length;
     advice.push(
-      `home ${home.id}: no exit door contact, so the hub cannot tell when the resident is out: a long outing is ` +
-        'called as a silence (set the home away for planned absences). Fit a contact on each door to the outside.',
+      doors > 0
+        ? `home ${home.id}: no exit door marked, so until the hub has learned which door is the way out (a door that ` +
+            "begins and ends the home's daytime silences, after a few outings through it) a long outing is called " +
+            'as a silence. Give the contact on each door to the outside the kind "exit-door".'
+        : `home ${home.id}: no exit door contact, so the hub cannot tell when the resident is out: a long outing is ` +
+            'called as a silence (set the home away for planned absences). Fit a contact on each door to the outside.',
+    );
+  }
+  const roomless = devices.filter((d) => PLACING_KINDS.has(d.kind) && d.room === undefined).map((d) => d.id);
+  if (roomless.length > 0) {
+    const named = roomless.slice(0, ROOMLESS_NAMED).join(', ');
+    const more = roomless.length > ROOMLESS_NAMED ? ` and ${roomless.length - ROOMLESS_NAMED} more` : '';
+    advice.push(
+      `home ${home.id}: no room for ${named}${more}, so the rules cannot tell where the resident was after them: a ` +
+        "collapse there waits for the home's whole silence, not the room's (a bathroom's or kitchen's is shorter). " +
+        'Give each device its room.',
     );
   }
   if (!devices.some((d) => d.kind === 'bed')) {

@@ -2,6 +2,7 @@
 import type { BuiltInHomeTimer } from './built-in.js';
 import { isWorn, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
+import { ExitDoorLearner, type ExitDoorLearningState } from './exit-door-learning.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
 import { inWindow, parseHhMm, ZoneClock } from './local-time.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
@@ -275,6 +276,8 @@ export interface HomeSnapshot {
   reportDays?: { living: number[]; day: number; devices: number };
   /** Which device ended the silences that began at each (`HomeState.silenceEnds`); absent before session 30. */
   silenceEnds?: SilenceEndsState;
+  /** The way out learned where none was configured (`HomeState.exitLearning`); absent before session 42 and when none. */
+  exitLearning?: ExitDoorLearningState;
   /** The home slices of the rules that keep one, by rule name. */
   rules?: Record<string, SavedSlice>;
 }
@@ -297,6 +300,11 @@ export class HomeState {
     return this.bedMats > 0;
   }
   private bedMats = 0;
+  /** Exit doors among the devices (configured, a replay line's, or learned: `exitLearning`). */
+  get hasExitDoor(): boolean {
+    return this.exitDoors > 0;
+  }
+  private exitDoors = 0;
   /** One resident (or none configured): activity in another room says a mat's state is not them. */
   readonly singleResident: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
@@ -331,6 +339,8 @@ export class HomeState {
   silences = new DeviceSilence();
   /** Which device ended the silences that began at each device: what a dead device holds off (`roomRulesHeld`). */
   silenceEnds = new SilenceEnds();
+  /** Which door is the way out, in a home configured with none (`exit-door-learning.ts`). */
+  exitLearning = new ExitDoorLearner();
 
   firstSeenAt = NaN;
   /**
@@ -494,7 +504,19 @@ export class HomeState {
     const { kind, room } = device;
     if (kind === 'bed') this.bedMats++;
     if ((kind === 'bed' || kind === 'chair') && room !== undefined) this.matRoomSet.add(room);
+    if (kind === 'exit-door') this.exitDoors++;
     if (kind === 'exit-door' && room !== undefined) this.exitRoomSet.add(room);
+  }
+
+  /**
+   * A door of this home taken for the way out (`exitLearning` decided it, or a saved state says it did): from now its
+   * closings may begin an outing and its openings end one, as a configured exit door's.
+   */
+  takeAsExitDoor(id: string): void {
+    const device = this.devices.get(id);
+    if (!device || device.kind !== 'door') return;
+    device.kind = 'exit-door';
+    this.noteKind(device);
   }
 
   /** A home timer by name: the built-in rules' are typed on `timers`; a rule added to the registry asks here. */
@@ -927,6 +949,7 @@ export class HomeState {
       const state = codec?.save(this.slices[position]);
       if (codec && state !== undefined) rules[rule.name] = { v: codec.version, s: state };
     });
+    const exitLearning = this.exitLearning.exportState();
     return {
       firstSeenAt: this.firstSeenAt,
       lastActivityAt: this.lastActivityAt,
@@ -950,6 +973,7 @@ export class HomeState {
       lastActivityKey: this.lastActivityKey ?? null,
       silences: this.silences.exportState(),
       silenceEnds: this.silenceEnds.exportState(),
+      ...(exitLearning === undefined ? {} : { exitLearning }),
       lastActivityDeviceId: this.lastActivityDeviceId ?? null,
       ...(this.sightingDeviceId === undefined
         ? {}
@@ -1021,6 +1045,9 @@ export class HomeState {
     this.silences = DeviceSilence.fromState(saved.silences);
     // Absent before session 30 (state version 7): none counted yet, and a dead device holds home-wide until they are.
     this.silenceEnds = SilenceEnds.fromState(saved.silenceEnds);
+    // Absent before session 42: counted again from the events to come. Only a door of this home's is kept.
+    this.exitLearning = ExitDoorLearner.fromState(saved.exitLearning, (id) => this.devices.get(id)?.kind === 'door');
+    if (this.exitLearning.learned !== undefined) this.takeAsExitDoor(this.exitLearning.learned);
     this.lastActivityDeviceId = typeof saved.lastActivityDeviceId === 'string' ? saved.lastActivityDeviceId : undefined;
     // Only a device of this home's with a room (a saved state is not trusted to name anything else). Before session 36
     // none was saved: the last activity stands for it when a device with a room, not worn, reported it.

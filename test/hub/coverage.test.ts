@@ -43,6 +43,23 @@ describe('coverageAdvice', () => {
       expect.stringMatching(/^home h1: no bed mat/),
     ]);
   });
+
+  it('names the devices that place the resident but have no room (the first five, then a count)', () => {
+    const roomless = Array.from({ length: 7 }, (_, i): DeviceConfig => ({ id: `m${i}`, kind: 'motion' }));
+    const pendant: DeviceConfig = { id: 'pendant', kind: 'pendant' };
+    const advice = coverageAdvice(
+      home([bed, door, { id: 'e-pir', kind: 'motion', room: 'entrance' }, pendant, ...roomless]),
+    );
+    expect(advice).toEqual([
+      expect.stringMatching(/^home h1: no room for m0, m1, m2, m3, m4 and 2 more, so the rules/),
+    ]);
+  });
+
+  it('names a home whose doors have no exit door among them: the way out is learned, marking it is surer', () => {
+    const hallDoor = { id: 'hall-door', kind: 'door' as const, room: 'hall' };
+    const advice = coverageAdvice(home([bed, hallDoor, kitchenPir]));
+    expect(advice).toEqual([expect.stringMatching(/^home h1: no exit door marked, so until the hub has learned/)]);
+  });
 });
 
 describe('telecare hub --check-config', () => {
