@@ -11,10 +11,10 @@ import { loadHomes, type HomeRecording } from './homes-data.js';
 
 export interface ExitDoorFinding {
   home: string;
-  /** The door learned, and whether the recording's own layout calls it the exit door. */
-  learned: string | undefined;
-  isExitDoor: boolean;
-  /** Days from the recording's first event to the doing that decided it. */
+  /** The doors learned, and whether the recording's own layout calls each its exit door. */
+  learned: string[];
+  isExitDoor: boolean[];
+  /** Days from the recording's first event to the doing that decided the first. */
   afterDays: number | undefined;
   /** Each door's silences begun and ended by it, by day and by night, up to the decision (or the end). */
   counts: Record<string, [number, number]>;
@@ -25,7 +25,7 @@ export function learnExitDoor(rec: HomeRecording): ExitDoorFinding {
   const kinds = new Map(rec.home.devices.map((d) => [d.id, d]));
   const zone = new ZoneClock(rec.home.timezone || 'UTC');
   const learner = new ExitDoorLearner();
-  let decidedAt = NaN;
+  let decidedAt = NaN; // the first door's
   for (const e of rec.events) {
     const d = kinds.get(e.deviceId);
     const kind = d?.kind;
@@ -35,13 +35,13 @@ export function learnExitDoor(rec: HomeRecording): ExitDoorFinding {
     const door = (kind === 'door' || kind === 'exit-door') && e.type === 'contact';
     const room = kind === 'exit-door' ? undefined : d?.room;
     const found = learner.observe({ deviceId: e.deviceId, door, room, heldEnd: false, at: e.ts }, zone);
-    if (found !== undefined) decidedAt = e.ts;
+    if (found !== undefined && Number.isNaN(decidedAt)) decidedAt = e.ts;
   }
-  const learned = learner.learned;
+  const learned = [...learner.learned];
   return {
     home: rec.id,
     learned,
-    isExitDoor: learned !== undefined && kinds.get(learned)?.kind === 'exit-door',
+    isExitDoor: learned.map((id) => kinds.get(id)?.kind === 'exit-door'),
     afterDays: Number.isNaN(decidedAt) ? undefined : Math.round(((decidedAt - rec.firstAt) / DAY_MS) * 10) / 10,
     counts: learner.exportState()?.counts ?? {},
   };
@@ -72,9 +72,10 @@ function main(): void {
   if (findings.length === 0) process.stderr.write('exit-doors: no home recording found\n');
   for (const f of findings) {
     const verdict =
-      f.learned === undefined
+      f.learned.length === 0
         ? 'none learned'
-        : `${f.learned} after ${f.afterDays} days (${f.isExitDoor ? 'its exit door' : 'NOT its exit door'})`;
+        : f.learned.map((id, i) => `${id} (${f.isExitDoor[i] ? 'its exit door' : 'NOT its exit door'})`).join(', ') +
+          `, the first after ${f.afterDays} days`;
     const counts = Object.entries(f.counts)
       .map(([id, [day, night]]) => `${id} ${day}/${night}`)
       .join(', ');

@@ -579,8 +579,8 @@ export class RulesEngine {
     const ctx = this.ctx;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;
-    // A home configured with no exit door learns which door is the way out from its own silences (exit-door-learning.ts).
-    if (!home.hasExitDoor) this.learnExitDoor(home, device, event, activity, at);
+    // A home configured with no exit door learns which doors are the way out from its own silences (exit-door-learning.ts).
+    if (!home.exitDoorGiven) this.learnExitDoor(home, device, event, activity, at);
     // Outings older than the last two spans of days are forgotten (`HomeState.ageOutings`).
     home.ageOutings(home.zone.dayNumber(at));
     // After an outing that lapsed, the first activity ends it: its length teaches the bound (a day away is learned).
@@ -676,7 +676,8 @@ export class RulesEngine {
     activity: Activity,
     at: number,
   ): void {
-    const door = device.kind === 'door' && event.type === 'contact';
+    // A door learned already stays one (its moves still bound the silences, so an inside door by it is not taken).
+    const door = (device.kind === 'door' || device.kind === 'exit-door') && event.type === 'contact';
     const learned = home.exitLearning.observe(
       { deviceId: device.id, door, room: device.room, heldEnd: activity.heldEnd, at },
       home.zone,

@@ -30,8 +30,8 @@ interface DoorSilences {
 export interface ExitDoorLearningState {
   /** Per door id, [by day, by night]. */
   counts: Record<string, [number, number]>;
-  /** The door taken for the way out, once one is. */
-  learned?: string;
+  /** The doors taken for the way out, in the order they were. */
+  learned?: string[];
 }
 
 /** The local time of an instant (`ZoneClock`). */
@@ -57,14 +57,16 @@ export interface ExitDoorObservation {
  * a silence of `EXIT_SILENCE_MS` or more begun by one door (the resident shutting it behind them) and ended by the same
  * door (coming back), by day. A bedroom door shut for the night also begins and ends a silence, at night; an inside door
  * is followed by the resident's other doings within minutes. Taken for the way out: the door with `EXIT_MIN_SILENCES`
- * such daytime silences, more of them by day than by night, and `EXIT_LEAD` times as many as any other door that has
- * more by day than by night (one door only, never a bedroom's or a bathroom's; a door that also shuts the night, a
- * bedroom's, is no rival). Measured on Kasteren A, B, C, CASAS, Ordóñez and ARAS read as sensor codes
+ * such daytime silences, more of them by day than by night, and `EXIT_LEAD` times as many as any other door not yet
+ * taken that has more by day than by night (never a bedroom's or a bathroom's; a door that also shuts the night, a
+ * bedroom's, is no rival). A second way out (a back door, the garage's) is taken the same way once its own outings lead
+ * the doors left. Measured on Kasteren A, B, C, CASAS, Ordóñez and ARAS read as sensor codes
  * (eval/README.md, "Twenty-fifth round").
  */
 export class ExitDoorLearner {
   private readonly counts = new Map<string, DoorSilences>();
-  learned: string | undefined = undefined;
+  /** The doors taken for the way out, in the order they were. */
+  readonly learned: string[] = [];
   // Not saved: the silence under way when the hub restarts is not counted (one outing fewer).
   private lastDoingAt = NaN;
   private lastDoorId: string | undefined = undefined;
@@ -76,7 +78,7 @@ export class ExitDoorLearner {
    * out by this activity, if it is the one that decided it.
    */
   observe(o: ExitDoorObservation, zone: LocalClock): string | undefined {
-    if (this.learned !== undefined || o.heldEnd || o.at < this.lastDoingAt) return undefined;
+    if (o.heldEnd || o.at < this.lastDoingAt) return undefined;
     if (this.pending && o.at - this.pending.endedAt > EXIT_NEAR_MS) this.pending = undefined;
     if (
       o.at - this.lastDoingAt >= EXIT_SILENCE_MS &&
@@ -97,7 +99,10 @@ export class ExitDoorLearner {
         if (this.pending.day) c.day++;
         else c.night++;
         this.counts.set(o.deviceId, c);
-        if (this.isWayOut(o.deviceId)) decided = this.learned = o.deviceId;
+        if (this.isWayOut(o.deviceId)) {
+          this.learned.push(o.deviceId);
+          decided = o.deviceId;
+        }
       }
       this.pending = undefined;
     }
@@ -111,17 +116,17 @@ export class ExitDoorLearner {
 
   private isWayOut(id: string): boolean {
     const c = this.counts.get(id);
-    if (!c || c.day < EXIT_MIN_SILENCES || c.day <= c.night) return false;
+    if (!c || this.learned.includes(id) || c.day < EXIT_MIN_SILENCES || c.day <= c.night) return false;
     for (const [other, o] of this.counts)
-      if (other !== id && o.day > o.night && c.day < EXIT_LEAD * o.day) return false;
+      if (other !== id && !this.learned.includes(other) && o.day > o.night && c.day < EXIT_LEAD * o.day) return false;
     return true;
   }
 
   exportState(): ExitDoorLearningState | undefined {
-    if (this.counts.size === 0 && this.learned === undefined) return undefined;
+    if (this.counts.size === 0 && this.learned.length === 0) return undefined;
     const counts: Record<string, [number, number]> = {};
     for (const [id, c] of this.counts) counts[id] = [c.day, c.night];
-    return { counts, ...(this.learned === undefined ? {} : { learned: this.learned }) };
+    return { counts, ...(this.learned.length === 0 ? {} : { learned: [...this.learned] }) };
   }
 
   /** Back from a saved state; only the doors `isDoor` accepts (this home's doors) are kept. */
@@ -135,7 +140,9 @@ export class ExitDoorLearner {
         const [day, night] = c.map((n) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : 0));
         learner.counts.set(id, { day: day ?? 0, night: night ?? 0 });
       }
-    if (typeof s.learned === 'string' && isDoor(s.learned)) learner.learned = s.learned;
+    const learned: unknown[] = typeof s.learned === 'string' ? [s.learned] : Array.isArray(s.learned) ? s.learned : [];
+    for (const id of learned)
+      if (typeof id === 'string' && isDoor(id) && !learner.learned.includes(id)) learner.learned.push(id);
     return learner;
   }
 }

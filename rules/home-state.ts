@@ -300,11 +300,12 @@ export class HomeState {
     return this.bedMats > 0;
   }
   private bedMats = 0;
-  /** Exit doors among the devices (configured, a replay line's, or learned: `exitLearning`). */
-  get hasExitDoor(): boolean {
-    return this.exitDoors > 0;
+  /** An exit door among the devices that the configuration (or a replay line) named, not one learned (`exitLearning`). */
+  get exitDoorGiven(): boolean {
+    return this.exitDoors > this.exitDoorsLearned;
   }
   private exitDoors = 0;
+  private exitDoorsLearned = 0;
   /** One resident (or none configured): activity in another room says a mat's state is not them. */
   readonly singleResident: boolean;
   /** Rooms with a bed or chair mat: there the mat, not the silence, says whether the resident rests. */
@@ -516,6 +517,7 @@ export class HomeState {
     const device = this.devices.get(id);
     if (!device || device.kind !== 'door') return;
     device.kind = 'exit-door';
+    this.exitDoorsLearned++;
     this.noteKind(device);
   }
 
@@ -1045,9 +1047,12 @@ export class HomeState {
     this.silences = DeviceSilence.fromState(saved.silences);
     // Absent before session 30 (state version 7): none counted yet, and a dead device holds home-wide until they are.
     this.silenceEnds = SilenceEnds.fromState(saved.silenceEnds);
-    // Absent before session 42: counted again from the events to come. Only a door of this home's is kept.
-    this.exitLearning = ExitDoorLearner.fromState(saved.exitLearning, (id) => this.devices.get(id)?.kind === 'door');
-    if (this.exitLearning.learned !== undefined) this.takeAsExitDoor(this.exitLearning.learned);
+    // Absent before session 42: counted again from the events to come. Only a door of this home's is kept, and nothing
+    // once the configuration names an exit door (the installer's word wins over what was learned).
+    this.exitLearning = this.exitDoorGiven
+      ? new ExitDoorLearner()
+      : ExitDoorLearner.fromState(saved.exitLearning, (id) => this.devices.get(id)?.kind === 'door');
+    for (const id of this.exitLearning.learned) this.takeAsExitDoor(id);
     this.lastActivityDeviceId = typeof saved.lastActivityDeviceId === 'string' ? saved.lastActivityDeviceId : undefined;
     // Only a device of this home's with a room (a saved state is not trusted to name anything else). Before session 36
     // none was saved: the last activity stands for it when a device with a room, not worn, reported it.

@@ -63,7 +63,7 @@ describe('a way out nobody marked is learned from the home’s own silences', ()
     const outAt = MONDAY + 6 * DAY_MS + 10 * HOUR_MS;
     ordinaryDay(h, 6, 7.5);
     expect(familyBetween(h, outAt, outAt + 7.5 * HOUR_MS)).toEqual([]);
-    expect(h.engine.exportState()).toMatchObject({ homes: { h1: { exitLearning: { learned: 'c1' } } } });
+    expect(h.engine.exportState()).toMatchObject({ homes: { h1: { exitLearning: { learned: ['c1'] } } } });
   });
 
   it('guard: a collapse at home after the kitchen is still called the same day', () => {
@@ -81,9 +81,22 @@ describe('a way out nobody marked is learned from the home’s own silences', ()
   it('guard: with the same days but outings of 45 min, nothing is learned (no silence long enough)', () => {
     const h = new Harness(home({ devices: UNMARKED }), MONDAY);
     for (let day = 0; day < 6; day++) ordinaryDay(h, day, 0.2);
-    const saved = (h.engine.exportState() as { homes: Record<string, { exitLearning?: { learned?: string } }> }).homes
+    const saved = (h.engine.exportState() as { homes: Record<string, { exitLearning?: { learned?: string[] } }> }).homes
       .h1!;
     expect(saved.exitLearning?.learned).toBeUndefined();
+  });
+
+  it('a configuration that names an exit door later wins over the door learned (after a restart)', () => {
+    const h = new Harness(home({ devices: UNMARKED }), MONDAY);
+    for (let day = 0; day < 6; day++) ordinaryDay(h, day);
+    // The installer marks c2 (say the door learned was wrong): c1 is a plain door again, and nothing more is learned.
+    const marked = home({ devices: UNMARKED.map((d) => (d.id === 'c2' ? { ...d, kind: 'exit-door' as const } : d)) });
+    h.restart(marked);
+    const outAt = MONDAY + 6 * DAY_MS + 10 * HOUR_MS;
+    ordinaryDay(h, 6, 7.5);
+    expect(familyBetween(h, outAt, outAt + 7.5 * HOUR_MS)).toEqual(['inactivity']);
+    const saved = (h.engine.exportState() as { homes: Record<string, Record<string, unknown>> }).homes.h1!;
+    expect(saved.exitLearning).toBeUndefined();
   });
 
   it('a home with an exit door configured learns nothing (the installer’s word stands)', () => {
@@ -112,7 +125,7 @@ describe('ExitDoorLearner', () => {
     const l = new ExitDoorLearner();
     for (let d = 0; d < EXIT_MIN_SILENCES - 1; d++) expect(silence(l, 'front', d, 11)).toBeUndefined();
     expect(silence(l, 'front', EXIT_MIN_SILENCES, 11)).toBe('front');
-    expect(l.learned).toBe('front');
+    expect(l.learned).toEqual(['front']);
   });
 
   it('a door whose silences are nights (a bedroom door) is never the way out', () => {
@@ -121,7 +134,7 @@ describe('ExitDoorLearner', () => {
       silence(l, 'bedroom', d, 23, 8);
       if (d % 3 === 0) silence(l, 'bedroom', d, 14, 1);
     }
-    expect(l.learned).toBeUndefined();
+    expect(l.learned).toEqual([]);
   });
 
   it('a rival door with daytime silences of its own holds off the choice until one leads three to one', () => {
@@ -141,16 +154,26 @@ describe('ExitDoorLearner', () => {
       l.observe({ deviceId: 'pir', door: false, room: 'hall', heldEnd: false, at: start + 2.5 * HOUR_MS }, hourOf);
       l.observe({ deviceId: 'front', door: true, room: undefined, heldEnd: false, at: start + 3.5 * HOUR_MS }, hourOf);
     }
-    expect(l.learned).toBeUndefined();
+    expect(l.learned).toEqual([]);
     expect(l.exportState()).toBeUndefined();
+  });
+
+  it('a second way out (a back door) is taken once its own outings lead the doors left', () => {
+    const l = new ExitDoorLearner();
+    for (let d = 0; d < 4; d++) silence(l, 'front', d, 10);
+    expect(l.learned).toEqual(['front']);
+    // The back door's outings: the front door, taken already, is no rival any more.
+    for (let d = 4; d < 7; d++) expect(silence(l, 'back', d, 15)).toBeUndefined();
+    expect(silence(l, 'back', 7, 15)).toBe('back');
+    expect(l.learned).toEqual(['front', 'back']);
   });
 
   it('is saved and read back; a saved door that is not this home’s is dropped', () => {
     const l = new ExitDoorLearner();
     for (let d = 0; d <= EXIT_MIN_SILENCES; d++) silence(l, 'front', d, 11);
     const state = JSON.parse(JSON.stringify(l.exportState())) as unknown;
-    expect(ExitDoorLearner.fromState(state, (id) => id === 'front').learned).toBe('front');
-    expect(ExitDoorLearner.fromState(state, () => false).learned).toBeUndefined();
+    expect(ExitDoorLearner.fromState(state, (id) => id === 'front').learned).toEqual(['front']);
+    expect(ExitDoorLearner.fromState(state, () => false).learned).toEqual([]);
     expect(ExitDoorLearner.fromState({ counts: { front: ['x', -1] }, learned: 7 }, () => true).exportState()).toEqual({
       counts: { front: [0, 0] },
     });
