@@ -156,6 +156,63 @@ describe('telecare replay --format casas', () => {
   });
 });
 
+/**
+ * `days` days of an Aruba-format home (sensor codes only: no room, no exit door named): up at 07:00 (M003 in the bedroom,
+ * then M010 and M015 by turns every 20 min), out through D001 from 09:30 for `outHours(day)` hours, in bed at 22:00 (D002,
+ * the bedroom's door, then nothing until morning).
+ */
+function arubaStyleDays(days: number, outHours: (day: number) => number): string {
+  const lines: string[] = [];
+  const at = (ms: number, sensor: string, state: string): void => {
+    lines.push(`${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}123 ${sensor} ${state}`);
+  };
+  const pirs = (from: number, to: number): void => {
+    for (let t = from, i = 0; t < to; t += 20 * 60_000, i++) {
+      const pir = i % 2 === 0 ? 'M010' : 'M015';
+      at(t, pir, 'ON');
+      at(t + 5_000, pir, 'OFF');
+    }
+  };
+  const door = (t: number, sensor: string): void => {
+    at(t, sensor, 'OPEN');
+    at(t + 15_000, sensor, 'CLOSE');
+  };
+  for (let d = 0; d < days; d++) {
+    const day = Date.UTC(2010, 10, 1 + d);
+    const h = (hours: number): number => day + hours * 3_600_000;
+    at(h(7), 'M003', 'ON');
+    at(h(7) + 5_000, 'M003', 'OFF');
+    door(h(7) + 60_000, 'D002');
+    pirs(h(7.05), h(9.5));
+    door(h(9.5), 'D001');
+    door(h(9.5 + outHours(d)), 'D001');
+    pirs(h(9.5 + outHours(d)) + 60_000, h(22));
+    door(h(22), 'D002');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('telecare replay --format casas, a home whose sensors are only codes', () => {
+  it('learns D001 as the way out from its outings: the later, longer outings raise nothing (before: inactivity called)', () => {
+    const input = path.join(dir, 'aruba-style.txt');
+    // Outings of 3 h for five days, then of 6 h: over the first days' allowance (4 h), called before session 42.
+    fs.writeFileSync(
+      input,
+      arubaStyleDays(9, (d) => (d < 5 ? 3 : 6)),
+    );
+    const r = runReplay(['--input', input, '--format', 'casas', '--tz', 'UTC']);
+    expect(r.status).toBe(0);
+    const calls = jsonLines<ReplayAlert>(r.stdout).filter((a) => INACTIVITY_FAMILY.has(a.kind));
+    const outings = calls.filter((a) => {
+      const t = Date.parse(a.raisedAt);
+      const day = Math.floor((t - Date.UTC(2010, 10, 1)) / 86_400_000);
+      const hour = (t / 3_600_000) % 24;
+      return day >= 5 && hour >= 9.5 && hour <= 15.5;
+    });
+    expect(outings).toEqual([]);
+  });
+});
+
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const casasFile = path.resolve(projectRoot, '../shared/data/casas-al-smarthome/data');
 const haveCasas = fs.existsSync(casasFile);
