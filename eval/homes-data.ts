@@ -113,7 +113,8 @@ const ASLEEP_ACTIVITY = /go to bed|sleep/i;
 
 /**
  * Kasteren B and C (`sensors.tsv`, `events.tsv`, `activities.tsv`). The suggested kinds and rooms are
- * kept, with two corrections: a door between a room and the hall (toilet, bathroom swing doors) does
+ * kept (an empty kind read from the name, and a `door` the name calls the front or main door the exit door), with two
+ * corrections: a door between a room and the hall (toilet, bathroom swing doors) does
  * not say on which side the resident is, so it is placed in the hall, as for house A; the bedroom
  * door stays in the bedroom. Water floats and temperature probes (`other`) are activity only.
  */
@@ -121,8 +122,11 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
   for (const [sensorId, name, named, room] of tsv(path.join(dir, 'sensors.tsv'))) {
-    if (!sensorId || !named || named === '-') continue;
-    const kind = deviceKindFromName(named, room);
+    // A kind of `-` is a sensor left out (dead); an empty one is read from the name.
+    if (!sensorId || named === '-' || (!named && !name)) continue;
+    const suggested = deviceKindFromName(named || name || '', room);
+    // A door the name calls the way out ("front door", "main door") is the exit door, whatever kind was suggested.
+    const kind = suggested === 'door' && deviceKindFromName(name ?? '', room) === 'exit-door' ? 'exit-door' : suggested;
     const roomDoor = kind === 'door' && /(toilet|bathroom).*door/.test(name ?? '');
     const placed = roomDoor ? 'hall' : room && room !== '-' ? canonicalRoom(room) : undefined;
     devices.set(sensorId, { id: `s${sensorId}`, kind, room: placed });
