@@ -67,6 +67,8 @@ export class RulesRunner {
   /** A deferred `finishRest` is scheduled. */
   private restScheduled = false;
   private readonly log: Logger;
+  /** Doors whose learning was logged this run (`tellExitDoorLearned`), as home id NUL device id. */
+  private readonly exitDoorsTold = new Set<string>();
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ ns: 'rules' });
@@ -82,7 +84,10 @@ export class RulesRunner {
     const saved = store.loadRuleState(STATE_KEY);
     const mutableHomes = homes as HomeConfig[];
     const restorable = saved !== undefined && RulesEngine.acceptsState(saved.state);
-    const rules = { rules: this.options.rules };
+    const rules = {
+      rules: this.options.rules,
+      onExitDoorLearned: (homeId: string, deviceId: string) => this.tellExitDoorLearned(homeId, [deviceId], false),
+    };
     const engine = restorable
       ? RulesEngine.fromState(mutableHomes, saved.state, rules)
       : new RulesEngine(mutableHomes, rules);
@@ -138,6 +143,8 @@ export class RulesRunner {
         'saved rules state is of another version: learned normal rebuilt from the stored events',
       );
     }
+    // A way out learned before this start (saved): said again, so the installer reading today's log sees it too.
+    for (const [homeId, deviceIds] of engine.exitDoorsLearned()) this.tellExitDoorLearned(homeId, deviceIds, true);
     this.log.info({ restored: restorable, refedEvents: refed }, 'rules engine started');
   }
 
@@ -193,6 +200,20 @@ export class RulesRunner {
       this.dirty = true;
       this.rearm();
     }
+  }
+
+  /**
+   * A home with no exit door configured whose way out the rules learned from its outings (`ExitDoorLearner`): the
+   * installer should mark it. Device and home ids only (no resident's times); once per door and run.
+   */
+  private tellExitDoorLearned(homeId: string, deviceIds: readonly string[], earlier: boolean): void {
+    const fresh = deviceIds.filter((id) => !this.exitDoorsTold.has(`${homeId}\u0000${id}`));
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.exitDoorsTold.add(`${homeId}\u0000${id}`);
+    this.log.info(
+      { homeId, deviceIds: fresh, learned: earlier ? 'before this start' : 'now' },
+      'exit door learned from the home\'s outings (none is configured): mark it "kind": "exit-door" in the configuration to be sure',
+    );
   }
 
   /** What the rules know of each device of a home (`RulesEngine.deviceLiveness`); undefined while stopped. */

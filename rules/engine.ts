@@ -41,6 +41,11 @@ const STATE_VERSION = 7;
 export interface RulesEngineOptions {
   /** The rules, in calling order (default: `BUILT_IN_RULES`); a test or a deployment may add its own. */
   rules?: readonly AnyRule[];
+  /**
+   * Told when a home with no exit door configured has just learned one from its own outings (`ExitDoorLearner`), on
+   * the rules' time: the hub logs it, so the installer can mark it. Never called for a door restored from a saved state.
+   */
+  onExitDoorLearned?: (homeId: string, deviceId: string, at: number) => void;
 }
 
 interface EngineState {
@@ -102,6 +107,8 @@ export interface DeviceLiveness {
   lastHeardAt: number | null;
   /** `sensor-offline` holds it offline: silent past `sensorOffline.silentHours`, or Zigbee2MQTT said unavailable. */
   offline: boolean;
+  /** A door of kind `door` the rules took for the way out from the home's outings (nobody marked an exit door). */
+  wayOutLearned: boolean;
   /** Its latest reported battery percentage, null when none. */
   battery: number | null;
   /** At or below `lowBattery.percent`, or its own `battery_low` flag. */
@@ -140,8 +147,11 @@ export class RulesEngine {
    */
   private readonly detached: Record<string, HomeSnapshot> = {};
 
+  private readonly onExitDoorLearned: RulesEngineOptions['onExitDoorLearned'];
+
   constructor(homes: HomeConfig[], options: RulesEngineOptions = {}) {
     this.registry = new RuleRegistry(options.rules ?? BUILT_IN_RULES);
+    this.onExitDoorLearned = options.onExitDoorLearned;
     // Filled in before each use (no activity is heard before its device is known): one object, none made per event.
     this.seen = {
       device: undefined as unknown as DeviceState,
@@ -240,6 +250,7 @@ export class RulesEngine {
       out.set(device.id, {
         lastHeardAt: seen?.lastSeenAt ?? null,
         offline: seen?.offline === true,
+        wayOutLearned: home.exitLearning.learned.includes(device.id),
         battery: battery?.percent ?? null,
         batteryLow: battery?.low === true,
       });
@@ -682,7 +693,17 @@ export class RulesEngine {
       { deviceId: device.id, door, room: device.room, heldEnd: activity.heldEnd, at },
       home.zone,
     );
-    if (learned !== undefined) home.takeAsExitDoor(learned);
+    if (learned === undefined) return;
+    home.takeAsExitDoor(learned);
+    this.onExitDoorLearned?.(home.config.id, learned, at);
+  }
+
+  /** Per home, the doors taken for the way out from its outings (nobody marked an exit door); homes with none left out. */
+  exitDoorsLearned(): Map<string, readonly string[]> {
+    const out = new Map<string, readonly string[]>();
+    for (const home of this.homes)
+      if (home.exitLearning.learned.length > 0) out.set(home.config.id, home.exitLearning.learned);
+    return out;
   }
 
   /**

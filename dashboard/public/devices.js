@@ -163,6 +163,16 @@ function battery(d) {
   return d.batteryLow ? el('span', { class: 'error' }, `${d.battery} % — low`) : `${d.battery} %`;
 }
 
+/** Its kind, and for a door the rules took for the way out (no exit door configured), that it was learned. */
+function kind(d) {
+  if (!d.wayOutLearned) return d.kind;
+  return el(
+    'span',
+    { title: 'Learned from the resident’s outings: mark it "kind": "exit-door" in the configuration to be sure' },
+    `${d.kind} — learned: the way out`,
+  );
+}
+
 /** Offline first, then never heard, then the rest in the configuration's order: a dead device stands out. */
 function byAttention(devices) {
   const rank = (d) => (d.offline ? 0 : d.lastHeardAt === null ? 1 : 2);
@@ -182,9 +192,21 @@ function deviceTable(home) {
     );
   const devices = byAttention(home.devices);
   const offline = devices.filter((d) => d.offline);
+  const wayOut = devices.filter((d) => d.wayOutLearned);
   return el(
     'div',
     {},
+    wayOut.length
+      ? el(
+          'p',
+          { 'data-way-out-learned': '' },
+          `No exit door is marked in ${home.id}: the hub learned from the resident’s outings that `,
+          `${wayOut.map((d) => d.id).join(' and ')} ${wayOut.length === 1 ? 'is' : 'are'} the way out. Mark `,
+          wayOut.length === 1 ? 'it ' : 'them ',
+          el('code', {}, '"kind": "exit-door"'),
+          ' in the configuration to be sure.',
+        )
+      : null,
     offline.length
       ? el(
           'p',
@@ -195,7 +217,7 @@ function deviceTable(home) {
     table(
       `Devices of ${home.id}`,
       ['Device', 'Last heard', 'Battery', 'Kind', 'Room', 'Zigbee name', 'Resident'],
-      devices.map((d) => [d.id, lastHeard(d), battery(d), d.kind, d.room, d.zigbee, d.residentId]),
+      devices.map((d) => [d.id, lastHeard(d), battery(d), kind(d), d.room, d.zigbee, d.residentId]),
       (n) => ({ 'data-device': devices[n].id, class: devices[n].offline ? 'offline' : undefined }),
     ),
   );

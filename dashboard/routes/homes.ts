@@ -32,6 +32,9 @@ const homeSchema = {
           lastHeardAt: { type: ['string', 'null'] },
           silentForS: { type: ['integer', 'null'] },
           offline: { type: 'boolean' },
+          // A door of kind `door` the rules took for the way out from the resident's outings (session 43): nobody
+          // marked an exit door; the installer should.
+          wayOutLearned: { type: 'boolean' },
           battery: { type: ['number', 'null'] },
           batteryLow: { type: 'boolean' },
         },
@@ -64,6 +67,7 @@ function withLiveness<D extends object>(device: D, live: DeviceLiveness | undefi
     lastHeardAt: at === null ? null : new Date(at).toISOString(),
     silentForS: at === null ? null : Math.max(0, Math.round((now - at) / 1000)),
     offline: live?.offline === true,
+    wayOutLearned: live?.wayOutLearned === true,
     battery: live?.battery ?? null,
     batteryLow: live?.batteryLow === true,
   };

@@ -19,10 +19,17 @@ describe('RulesEngine.deviceLiveness', () => {
     expect(live?.get('thermo')).toEqual({
       lastHeardAt: MONDAY + MINUTE_MS,
       offline: true,
+      wayOutLearned: false,
       battery: 12,
       batteryLow: true,
     });
-    expect(live?.get('hall-pir')).toEqual({ lastHeardAt: now, offline: false, battery: null, batteryLow: false });
+    expect(live?.get('hall-pir')).toEqual({
+      lastHeardAt: now,
+      offline: false,
+      wayOutLearned: false,
+      battery: null,
+      batteryLow: false,
+    });
     expect(engine.deviceLiveness('elsewhere')).toBeUndefined();
   });
 

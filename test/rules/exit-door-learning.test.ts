@@ -64,6 +64,10 @@ describe('a way out nobody marked is learned from the home’s own silences', ()
     ordinaryDay(h, 6, 7.5);
     expect(familyBetween(h, outAt, outAt + 7.5 * HOUR_MS)).toEqual([]);
     expect(h.engine.exportState()).toMatchObject({ homes: { h1: { exitLearning: { learned: ['c1'] } } } });
+    // What the devices page and the hub's log read (session 43).
+    expect(h.engine.exitDoorsLearned()).toEqual(new Map([['h1', ['c1']]]));
+    expect(h.engine.deviceLiveness('h1')?.get('c1')?.wayOutLearned).toBe(true);
+    expect(h.engine.deviceLiveness('h1')?.get('c2')?.wayOutLearned).toBe(false);
   });
 
   it('guard: a collapse at home after the kitchen is still called the same day', () => {
