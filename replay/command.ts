@@ -150,6 +150,14 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       ? `replay: warning: ${stats.late} line(s) older than the line before them; the input is read in time order ` +
         '(SPEC 8: sort it by ts), so each was taken as a late report, as a live hub takes a bridge flushing its buffer\n'
       : '';
+  // A way out the rules learned (no exit door configured or named): the installer's configuration should say it.
+  const learned = stats.exitDoorsLearned
+    .map(
+      (d) =>
+        `replay: exit door learned from the outings (none configured): ${d.homeId} ${d.deviceId} at ${d.at}; ` +
+        'mark it "kind": "exit-door" in the configuration to be sure\n',
+    )
+    .join('');
   const drained =
     stats.drainedAlerts > 0
       ? `replay: ${stats.drainedAlerts} of them raised during the ${drainHours} h drain after the last event ` +
@@ -162,6 +170,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
       seconds +
       kindsUnknown +
       unsorted +
+      learned +
       `replay: ${stats.alerts} alert(s)${kinds ? `: ${kinds}` : ''}\n` +
       drained +
       `replay: ${(stats.wallMs / 1000).toFixed(2)} s, ${stats.eventsPerSecond.toLocaleString('en-GB')} events/s\n`,

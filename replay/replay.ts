@@ -101,6 +101,11 @@ export interface ReplayStats {
   unknownKinds: Record<string, number>;
   /** Samples of accel lines that were not three numbers within ±64 g: dropped alone, the line's other samples kept. */
   accelSamplesDropped: number;
+  /**
+   * Doors taken for the way out from a home's outings, where none was configured or named (`ExitDoorLearner`), with
+   * the simulated time each was learned (at most `MAX_EXIT_DOORS_TOLD`): the command tells them, to be marked.
+   */
+  exitDoorsLearned: { homeId: string; deviceId: string; at: string }[];
   homes: number;
   alerts: number;
   alertsByKind: Record<string, number>;
@@ -147,6 +152,9 @@ function kindOfLine(type: EventType, room: string | undefined): DeviceKind {
   if (type === 'occupancy' && room === 'living') return 'chair';
   return KIND_OF_TYPE[type] ?? 'other';
 }
+
+/** How many learned exit doors a replay lists (a file of made-up homes must not grow the summary). */
+const MAX_EXIT_DOORS_TOLD = 20;
 
 /** How many distinct unknown kind names a replay counts (a file of garbage kinds must not grow the summary). */
 const MAX_UNKNOWN_KINDS = 20;
@@ -196,6 +204,7 @@ export class Replayer {
     secondsLikeTs: 0,
     unknownKinds: {},
     accelSamplesDropped: 0,
+    exitDoorsLearned: [],
     homes: 0,
     alerts: 0,
     alertsByKind: {},
@@ -215,7 +224,13 @@ export class Replayer {
     }
     this.defaultTimezone = options.defaultTimezone ?? 'UTC';
     this.drainMs = (options.drainHours ?? 24) * HOUR_MS;
-    this.engine = new RulesEngine(homes, { rules: options.rules });
+    this.engine = new RulesEngine(homes, {
+      rules: options.rules,
+      onExitDoorLearned: (homeId, deviceId, at) => {
+        if (this.stats.exitDoorsLearned.length < MAX_EXIT_DOORS_TOLD)
+          this.stats.exitDoorsLearned.push({ homeId, deviceId, at: new Date(at).toISOString() });
+      },
+    });
     if (typeof options.startedAt === 'number') this.deliver(this.engine.watch(options.startedAt));
     this.watchAtFirstEvent = options.startedAt === 'first-event';
     this.stats.homes = homes.length;

@@ -210,6 +210,12 @@ describe('telecare replay --format casas, a home whose sensors are only codes', 
       return day >= 5 && hour >= 9.5 && hour <= 15.5;
     });
     expect(outings).toEqual([]);
+    // Said, to be marked (session 43): learned on the fourth return through D001, day 3 at 12:30.
+    expect(r.stderr).toContain(
+      'replay: exit door learned from the outings (none configured): casas D001 at 2010-11-04T12:30:00.000Z; ' +
+        'mark it "kind": "exit-door" in the configuration to be sure',
+    );
+    expect(r.stderr.match(/exit door learned/g)).toHaveLength(1);
   });
 });
 
