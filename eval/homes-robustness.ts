@@ -10,6 +10,7 @@ import {
   type HomeResult,
   type HomesOptions,
   type ReplayedEvent,
+  withOrigin,
 } from './homes.js';
 
 type Events = ReplayedEvent[];
@@ -123,7 +124,11 @@ function stuckMat(rec: IndexedRecording): Perturbed {
 /** Timestamps jittered by up to ±2 s (sensors' clocks), arrival order kept, and 1 in 200 events arriving after the next. */
 function jitter(rec: IndexedRecording, seed: number): Perturbed {
   const random = createRng(seed).next;
-  const events: Events = rec.events.map((e) => ({ ...e, ts: e.ts + Math.round((random() * 2 - 1) * 2000) }));
+  const events: Events = rec.events.map((e) => {
+    const copy = withOrigin(e, e.origin);
+    copy.ts = e.ts + Math.round((random() * 2 - 1) * 2000);
+    return copy;
+  });
   for (let i = 0; i + 1 < events.length; i++) {
     const a = events[i];
     const b = events[i + 1];
@@ -443,7 +448,7 @@ export function evaluateRobustness(dataDir: string, options: RobustnessOptions =
       : PERTURBATIONS;
     for (const p of all.filter(wanted)) {
       o.onProgress?.(`${rec.title}: ${p.id}`);
-      const perturbed = p.apply({ ...rec, events: rec.events.map((e, i) => ({ ...e, origin: i })) }, seed);
+      const perturbed = p.apply({ ...rec, events: rec.events.map(withOrigin) }, seed);
       const row: RobustnessRow = { perturbation: p.id, home: rec.id, title: rec.title, heldOut: false };
       if (perturbed.notApplicable !== undefined) {
         rows.push({ ...row, notApplicable: perturbed.notApplicable });
