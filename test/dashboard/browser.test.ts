@@ -14,6 +14,7 @@ import {
   type Dashboard,
 } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { openThroughLogin } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the browser tests');
 
@@ -44,13 +45,8 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-async function logIn(page: Page, username: string, password: string, path: string): Promise<void> {
-  await page.goto(`${base}${path}`);
-  await page.waitForURL(/\/login\?next=/);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(`${base}${path}`);
+function logIn(page: Page, username: string, password: string, path: string): Promise<void> {
+  return openThroughLogin(page, base, path, username, password);
 }
 
 describe.skipIf(!haveChromium)('the responder console in a browser', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { openThroughLogin } from '../support/screen.js';
 import { TEST_ADMIN_PASSWORD, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
@@ -35,12 +36,7 @@ describe.skipIf(!haveChromium)("the installer's first hour on the devices page",
   it('says what to do on an empty hub, then shows a first event with the line for the configuration file', async () => {
     const base = dashboardUrl(hub);
     const page = await browser.newPage();
-    await page.goto(`${base}/devices`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${base}/devices`);
+    await openThroughLogin(page, base, '/devices', 'admin', TEST_ADMIN_PASSWORD);
 
     // Nothing configured, nothing heard: each part of the page says so, and what comes next.
     await page.getByText('No home is configured yet.').waitFor();

@@ -14,6 +14,7 @@ import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
 import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { openThroughLogin } from '../support/screen.js';
 import { TEST_ADMIN_PASSWORD, adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
@@ -157,12 +158,7 @@ describe('the way out learned by the live hub, told to the installer', () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
-      await page.goto(`${base}/devices`);
-      await page.waitForURL(/\/login\?next=/);
-      await page.getByLabel('Username').fill('admin');
-      await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL(`${base}/devices`);
+      await openThroughLogin(page, base, '/devices', 'admin', TEST_ADMIN_PASSWORD);
       const note = page.locator('[data-way-out-learned]');
       await note.waitFor();
       expect(await note.innerText()).toBe(

@@ -118,3 +118,22 @@ export async function loggedInPage(
   await page.waitForURL(/\/(console|council)$/);
   return page;
 }
+
+/**
+ * Opens `path` of the dashboard at `base` as a visitor would: sent to the login page, logs in as `username`, lands back
+ * on `path`.
+ */
+export async function openThroughLogin(
+  page: Page,
+  base: string,
+  path: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}${path}`);
+}
