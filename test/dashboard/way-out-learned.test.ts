@@ -99,6 +99,7 @@ async function ordinaryDay(day: number, outHours = 3): Promise<void> {
 
 interface DeviceRow {
   id: string;
+  kind?: string;
   wayOutLearned?: boolean;
 }
 
@@ -186,5 +187,25 @@ describe('the way out learned by the live hub, told to the installer', () => {
       expect.objectContaining({ homeId: 'h1', deviceIds: ['c1'], learned: 'before this start' }),
     ]);
     expect((await devices()).filter((d) => d.wayOutLearned).map((d) => d.id)).toEqual(['c1']);
+  }, 60_000);
+
+  it('once the installer marks c1 as the exit door (a reload), nothing is said learned any more', async () => {
+    const marked = parseHubConfig({
+      homes: [
+        {
+          ...CONFIG.homes[0],
+          devices: CONFIG.homes[0]!.devices.map((d) => (d.id === 'c1' ? { ...d, kind: 'exit-door' } : d)),
+        },
+      ],
+    });
+    logged.length = 0;
+    hub.reload(marked);
+    expect((await devices()).map((d) => [d.id, d.kind, d.wayOutLearned])).toEqual([
+      ['c1', 'exit-door', false],
+      ['c2', 'door', false],
+      ['kitchen-pir', 'motion', false],
+      ['living-pir', 'motion', false],
+    ]);
+    expect(learnedLines()).toEqual([]);
   }, 60_000);
 });
