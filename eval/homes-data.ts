@@ -8,7 +8,7 @@ import { canonicalRoom, deviceKindFromName, type DeviceKind } from '../rules/voc
 import type { ReplayLine } from '../replay/replay.js';
 import { casasDevice, casasEvent, parseCasasLine } from '../replay/casas.js';
 import { parseIsoMs } from '../rules/iso-time.js';
-import { loadKasteren } from './kasteren-data.js';
+import { kasterenIdTable, loadKasteren, loadKasterenFormat } from './kasteren-data.js';
 import { ARAS_TIMEZONE, convertAras } from './aras-convert.js';
 import { HOUR_MS } from '../rules/time.js';
 
@@ -425,6 +425,28 @@ function findHomeFormat(dir: string, folder: string): FoundHome | undefined {
     return { folder, load: () => loadKasterenBC(dir, id, title, zone) };
   }
   const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  // Another home in house A's format (its sensors named only in the file's header), whatever the folder's name.
+  const sense = files.find((f) => /sensedata\.txt$/i.test(f));
+  if (sense && kasterenIdTable(path.join(dir, sense)).size > 0) {
+    const act = files.find((f) => /actdata\.txt$/i.test(f));
+    const zone = timezoneForFolder(dir, /^kasteren/i.test(folder) ? KASTEREN_BC_TIMEZONE : 'UTC');
+    return {
+      folder,
+      load: () => {
+        const rec = loadKasterenFormat(path.join(dir, sense), act && path.join(dir, act), id, zone);
+        return {
+          id,
+          title,
+          home: rec.home,
+          events: rec.events as HomeRecording['events'],
+          out: rec.leaveHouse,
+          asleep: rec.asleep,
+          firstAt: rec.firstAt,
+          lastAt: rec.lastAt,
+        };
+      },
+    };
+  }
   const uciSensors = files.find((f) => /_Sensors\.txt$/i.test(f));
   const uciAdls =
     uciSensors &&

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ZoneClock } from '../rules/local-time.js';
 import type { DeviceConfig, HomeConfig } from '../rules/types.js';
+import { deviceKindFromName } from '../rules/vocabulary.js';
 import type { ReplayLine } from '../replay/replay.js';
 
 export const KASTEREN_HOME_ID = 'kasteren-a';
@@ -112,6 +113,108 @@ export function loadKasteren(dir: string): KasterenRecording {
     home,
     events: events.map(({ order: _order, ...e }) => e),
     leaveHouse,
+    firstAt: events[0]?.ts ?? NaN,
+    lastAt: events[events.length - 1]?.ts ?? NaN,
+  };
+}
+
+/** A header's id table line of the 2008 format: `[ 1]    'Microwave'` (sensors) or `10:'go to bed'` (activities). */
+const ID_LINE = /^\s*\[?\s*(\d+)\s*\]?\s*:?\s*'([^']+)'/;
+
+/** The id table of a 2008-format file's header (before its column rows): id → label. */
+export function kasterenIdTable(file: string): Map<number, string> {
+  const table = new Map<number, string>();
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    if (ROW.test(line)) break;
+    const m = ID_LINE.exec(line);
+    if (m) table.set(Number(m[1]), (m[2] ?? '').trim());
+  }
+  return table;
+}
+
+/**
+ * Where a 2008-format sensor is, from its label (the format names no room): a door between the hall and a room
+ * ("Hall-Toilet door") is placed in the hall, as house A's, except the bedroom's (the only sign of going to bed); the
+ * front door at the entrance; a flush in the toilet; cupboards and kitchen appliances in the kitchen.
+ */
+export function kasterenRoomFromLabel(label: string): string | undefined {
+  const l = label.toLowerCase();
+  if (/front ?door|main ?door|entrance/.test(l)) return 'entrance';
+  if (/^hall\b/.test(l)) return /bedroom/.test(l) ? 'bedroom' : 'hall';
+  if (/toilet|flush|\bwc\b/.test(l)) return 'toilet';
+  if (/bath|shower/.test(l)) return 'bathroom';
+  if (/washing|dryer|laundry/.test(l)) return 'utility';
+  if (
+    /fridge|freezer|microwave|dishwasher|cupboard|stove|oven|kettle|toaster|pans?\b|plates?|cups?|groceries|cutlery|drawer/.test(
+      l,
+    )
+  )
+    return 'kitchen';
+  if (/bed/.test(l)) return 'bedroom';
+  if (/couch|sofa|living|lounge/.test(l)) return 'living';
+  return undefined;
+}
+
+/**
+ * A home in the 2008 format of house A (`*SenseData.txt`, `*ActData.txt`) whose sensors are named only in the files'
+ * headers: every sensor of that format is a reed switch firing (a contact: a door, a cupboard, an appliance's door),
+ * except a flush (appliance use). Kinds are read from the labels (`deviceKindFromName`, "ToiletFlush" as "Toilet
+ * Flush"), rooms as `kasterenRoomFromLabel`; house A read so gets the kinds and rooms of `KASTEREN_DEVICES`.
+ */
+export function loadKasterenFormat(
+  senseFile: string,
+  actFile: string | undefined,
+  id: string,
+  timezone: string,
+): KasterenRecording & { asleep: [number, number][] } {
+  const zone = new ZoneClock(timezone);
+  const devices = new Map<number, DeviceConfig>();
+  for (const [sensor, label] of kasterenIdTable(senseFile)) {
+    const spaced = label.replace(/([a-z])([A-Z])/g, '$1 $2');
+    const named = deviceKindFromName(spaced, undefined);
+    const kind = named === 'appliance' || named === 'exit-door' || named === 'door' ? named : 'door';
+    const slug = spaced
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+    devices.set(sensor, { id: `${sensor}-${slug || 'sensor'}`, kind, room: kasterenRoomFromLabel(spaced) });
+  }
+  const events: (ReplayLine & { ts: number; order: number })[] = [];
+  let order = 0;
+  for (const m of rows(senseFile)) {
+    const device = devices.get(Number(m[13]));
+    if (!device) continue;
+    const common = { homeId: id, deviceId: device.id };
+    const [on, off] = device.kind === 'appliance' ? [100, 0] : [false, true];
+    const type = device.kind === 'appliance' ? 'power' : 'contact';
+    events.push({ ...common, ts: localToUtc(zone, m, 1), type, value: on, order: order++ });
+    events.push({ ...common, ts: localToUtc(zone, m, 7), type, value: off, order: order++ });
+  }
+  events.sort((a, b) => a.ts - b.ts || a.order - b.order);
+  const leaveHouse: [number, number][] = [];
+  const asleep: [number, number][] = [];
+  if (actFile) {
+    const activities = kasterenIdTable(actFile);
+    for (const m of rows(actFile)) {
+      const name = activities.get(Number(m[13])) ?? '';
+      const span: [number, number] = [localToUtc(zone, m, 1), localToUtc(zone, m, 7)];
+      if (/leave|go(ing)? out/i.test(name)) leaveHouse.push(span);
+      else if (/bed|sleep/i.test(name)) asleep.push(span);
+    }
+  }
+  return {
+    home: {
+      id,
+      timezone,
+      nightWindow: { start: '23:00', end: '06:00' },
+      away: false,
+      residents: [{ id: `resident-${id}` }],
+      devices: [...devices.values()],
+      rules: {},
+    },
+    events: events.map(({ order: _order, ...e }) => e),
+    leaveHouse,
+    asleep,
     firstAt: events[0]?.ts ?? NaN,
     lastAt: events[events.length - 1]?.ts ?? NaN,
   };

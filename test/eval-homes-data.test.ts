@@ -3,10 +3,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { homeIdForFolder, loadHomes } from '../eval/homes-data.js';
 import { deviceKindFromName } from '../rules/vocabulary.js';
 import { evaluateHomes } from '../eval/homes.js';
+import { KASTEREN_DEVICES, loadKasteren } from '../eval/kasteren-data.js';
+
+/** The shared house A (absent on a fresh clone: the case using it is skipped). */
+const SHARED_A = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/data/kasteren-houseA');
 
 let dir: string;
 beforeEach(() => {
@@ -182,4 +187,81 @@ describe('homes dropped into the data folder', () => {
       ),
     ).toEqual(['bed', 'chair', 'chair', 'bed']);
   });
+
+  it("reads a home in house A's 2008 format under any folder name, its sensors named only in the header", () => {
+    const home = path.join(dir, 'flat-7');
+    fs.mkdirSync(home);
+    const row = (from: string, to: string, id: number): string => `${from}\t${to}\t${id}\t1`;
+    fs.writeFileSync(
+      path.join(home, 'flat7SenseData.txt'),
+      [
+        'Start time: Time sensor started firing',
+        'Sensor IDs are: ',
+        "    [ 3]    'Frontdoor'         ",
+        "    [ 4]    'Hall-Bedroom door' ",
+        "    [ 5]    'ToiletFlush'       ",
+        "    [ 8]    'Fridge'            ",
+        "    [11]    'Hall-Toilet door'  ",
+        '',
+        'Start time          \tEnd time            \tID\tVal',
+        '--------------------\t--------------------\t--\t---',
+        row('02-Mar-2009 07:00:00', '02-Mar-2009 07:00:05', 4),
+        row('02-Mar-2009 07:05:00', '02-Mar-2009 07:05:02', 5),
+        row('02-Mar-2009 07:30:00', '02-Mar-2009 07:30:20', 8),
+        row('02-Mar-2009 09:00:00', '02-Mar-2009 09:00:10', 3),
+        row('02-Mar-2009 12:00:00', '02-Mar-2009 12:00:10', 3),
+      ].join('\r\n'),
+    );
+    fs.writeFileSync(
+      path.join(home, 'flat7ActData.txt'),
+      [
+        'activity id list:',
+        "1: 'leave house'",
+        "10:'go to bed'",
+        '',
+        'Start time          \tEnd time            \tID',
+        '--------------------\t--------------------\t--',
+        '01-Mar-2009 23:00:00\t02-Mar-2009 07:00:00\t10',
+        '02-Mar-2009 09:00:10\t02-Mar-2009 12:00:00\t1',
+      ].join('\r\n'),
+    );
+    fs.writeFileSync(path.join(home, 'timezone.txt'), 'Europe/Amsterdam\n');
+    const [rec] = loadHomes(dir);
+    expect(rec?.id).toBe('flat-7');
+    // As house A's own table has them: the front door the way out, a hall door in the hall but the bedroom's in the
+    // bedroom, the flush an appliance in the toilet, the fridge a contact in the kitchen.
+    expect(rec?.home.devices.map((d) => [d.id, d.kind, d.room])).toEqual([
+      ['3-frontdoor', 'exit-door', 'entrance'],
+      ['4-hall-bedroom-door', 'door', 'bedroom'],
+      ['5-toilet-flush', 'appliance', 'toilet'],
+      ['8-fridge', 'door', 'kitchen'],
+      ['11-hall-toilet-door', 'door', 'hall'],
+    ]);
+    expect(rec?.events.slice(0, 4).map((e) => [e.deviceId, e.type, e.value])).toEqual([
+      ['4-hall-bedroom-door', 'contact', false],
+      ['4-hall-bedroom-door', 'contact', true],
+      ['5-toilet-flush', 'power', 100],
+      ['5-toilet-flush', 'power', 0],
+    ]);
+    // 07:00 in Amsterdam (CET) is 06:00 UTC.
+    expect(rec?.firstAt).toBe(Date.UTC(2009, 2, 2, 6, 0, 0));
+    expect(rec?.out).toEqual([[Date.UTC(2009, 2, 2, 8, 0, 10), Date.UTC(2009, 2, 2, 11, 0, 0)]]);
+    expect(rec?.asleep).toEqual([[Date.UTC(2009, 2, 1, 22, 0, 0), Date.UTC(2009, 2, 2, 6, 0, 0)]]);
+  });
+
+  it.skipIf(!fs.existsSync(SHARED_A))(
+    'house A itself, under another folder name, reads as its own table has it',
+    () => {
+      const home = path.join(dir, 'another-name');
+      fs.mkdirSync(home);
+      for (const f of ['kasterenSenseData.txt', 'kasterenActData.txt'])
+        fs.copyFileSync(path.join(SHARED_A, f), path.join(home, f));
+      fs.writeFileSync(path.join(home, 'timezone.txt'), 'Europe/Amsterdam\n');
+      const [rec] = loadHomes(dir);
+      const byLabel = Object.values(KASTEREN_DEVICES).map((d) => [d.kind, d.room]);
+      expect(rec?.home.devices.map((d) => [d.kind, d.room])).toEqual(byLabel);
+      expect(rec?.events.length).toBe(loadKasteren(SHARED_A).events.length);
+      expect(rec?.out).toEqual(loadKasteren(SHARED_A).leaveHouse);
+    },
+  );
 });
