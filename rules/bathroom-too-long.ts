@@ -28,10 +28,17 @@ export interface FlushWatch {
   seenElsewhere: boolean;
   /** The activity being handled is such a repeat. */
   repeat: boolean;
+  /**
+   * The activity being handled ends a silence of a bathroom visit that was already called (another alert of the
+   * inactivity family open, raised in that silence): told before the rules clear it, read when the visit goes on.
+   */
+  called: boolean;
+  /** Such an activity in the visit under way (epoch ms; NaN: none): the visit's wait runs again from it. */
+  waitFrom: number;
 }
 
 function newFlushWatch(): FlushWatch {
-  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false };
+  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false, called: false, waitFrom: NaN };
 }
 
 function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
@@ -60,13 +67,14 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
   watch.at = at;
 }
 
-function bathroomDeadline(home: HomeState, enteredAt: number): number {
+/** When the visit begun at `enteredAt` is due; its wait run again from `waitFrom` (NaN: not) when that is later. */
+function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed.bathroom = { ms, source: t.source };
-  return enteredAt + ms;
+  return Number.isNaN(waitFrom) ? enteredAt + ms : Math.max(enteredAt, waitFrom) + ms;
 }
 
 /** Registered in rules/built-in.ts. */
@@ -80,16 +88,22 @@ export const bathroomDefinition = {
   homeState: {
     version: 1,
     create: newFlushWatch,
-    save: (watch: FlushWatch) => (watch.deviceId === undefined ? undefined : { ...watch, repeat: false }),
+    // Nothing to keep in a home whose flush never reported and whose visit's wait never ran again.
+    save: (watch: FlushWatch) =>
+      watch.deviceId === undefined && Number.isNaN(watch.waitFrom)
+        ? undefined
+        : { ...watch, repeat: false, called: false },
     load: (saved: unknown): FlushWatch | undefined => {
       const s = saved as Partial<FlushWatch> | null;
-      if (typeof s !== 'object' || s === null || typeof s.deviceId !== 'string') return undefined;
+      if (typeof s !== 'object' || s === null) return undefined;
       // JSON turns NaN into null.
       return {
-        deviceId: s.deviceId,
+        deviceId: typeof s.deviceId === 'string' ? s.deviceId : undefined,
         at: typeof s.at === 'number' ? s.at : NaN,
         seenElsewhere: s.seenElsewhere === true,
         repeat: false,
+        called: false,
+        waitFrom: typeof s.waitFrom === 'number' ? s.waitFrom : NaN,
       };
     },
   },
@@ -107,8 +121,10 @@ export const bathroomDefinition = {
     onFlushReport(device, event, at, home.params.presence.powerRiseW, watch);
   },
 
-  onActivitySeen(_home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: FlushWatch): void {
+  onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: FlushWatch): void {
     watchFlush(watch, seen, at);
+    // Before possible-fall hears the activity and clears its call (rules/built-in.ts runs it first).
+    watch.called = !Number.isNaN(home.bathroomEnteredAt) && home.familyOpenThisSilence('bathroom-too-long');
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: FlushWatch): void {
@@ -134,25 +150,36 @@ export const bathroomDefinition = {
         ctx.disarm(home.timers.bathroom);
         return;
       }
-      if (Number.isNaN(home.bathroomEnteredAt)) home.bathroomEnteredAt = at;
+      if (Number.isNaN(home.bathroomEnteredAt)) {
+        home.bathroomEnteredAt = at;
+        watch.waitFrom = NaN;
+      }
       // Not before this activity: a visit already past its deadline (its call held back while another of the family was
       // open in the silence before, which this activity cleared) is called now, not stamped at the deadline, minutes
       // before the report that made it due (session 37; Ordonez A, 1 Dec 2011: possible-fall at 17:09, the basin PIR's
       // clearing at 17:27:13 cleared it, and bathroom-too-long came stamped 17:14:44).
-      ctx.arm(home.timers.bathroom, Math.max(at, bathroomDeadline(home, home.bathroomEnteredAt)));
+      // A visit already called in the silence this activity ends (a possible fall raised, now cleared by the
+      // resident moving there): the episode was told; this movement starts the visit's wait again, not a second
+      // call-out at once (session 44; Ordonez A, 1 Dec 2011: possible-fall at 17:09, the basin PIR's clearing at
+      // 17:27:13 cleared it and raised bathroom-too-long in the same second). A collapse after this movement is still
+      // possible-fall's, on its own shorter wait.
+      if (watch.called) watch.waitFrom = at;
+      ctx.arm(home.timers.bathroom, Math.max(at, bathroomDeadline(home, home.bathroomEnteredAt, watch.waitFrom)));
       return;
     }
     if (!Number.isNaN(home.bathroomEnteredAt)) {
       const entered = home.bathroomEnteredAt;
       home.learned.record('bathroom-stay', home.zone.hourOfWeek(entered), at - entered, home.zone.dayNumber(at));
       home.bathroomEnteredAt = NaN;
+      watch.waitFrom = NaN;
       ctx.clear(home, 'bathroom-too-long', at, `activity in ${home.lastActivityRoom ?? 'another room'}`);
     }
     ctx.disarm(home.timers.bathroom);
   },
 
-  onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {
+  onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: FlushWatch): void {
     home.bathroomEnteredAt = NaN;
+    watch.waitFrom = NaN;
     ctx.disarm(home.timers.bathroom);
   },
 
