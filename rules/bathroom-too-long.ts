@@ -187,8 +187,10 @@ export const bathroomDefinition = {
     ctx.raise(home, 'bathroom-too-long', 'high', at, {
       room: home.lastActivityRoom,
       episodic: true,
+      // The silence is the one since the last movement (the resident may have moved there minutes ago); the limit
+      // crossed is the visit's, against `minutesInBathroom` (session 44: the card said "silent for" the whole visit).
       detail: {
-        ...silenceDetail(home, 'bathroom', at, home.bathroomEnteredAt),
+        ...silenceDetail(home, 'bathroom', at, home.lastActivityAt),
         minutesInBathroom: Math.round((at - home.bathroomEnteredAt) / MINUTE_MS),
         enteredAt: new Date(home.bathroomEnteredAt).toISOString(),
       },

@@ -80,7 +80,15 @@ export function why(alert, zone) {
         : d.checkTime
           ? ` (morning check at ${d.checkTime}, ${source})`
           : '';
-    parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
+    // bathroom-too-long: the limit is the visit's; the silence, since the last movement, may be shorter (session 44).
+    if (typeof d.minutesInBathroom === 'number') {
+      parts.push(`In the bathroom for ${duration(d.minutesInBathroom)}${limit}`);
+      parts.push(
+        d.silenceMinutes < d.minutesInBathroom
+          ? `last movement ${duration(d.silenceMinutes)} ago`
+          : 'no movement since going in',
+      );
+    } else parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
   }
   // Nothing of the home heard since the hub began watching it (session 27): no last room to name.
   if (d.watchedSince) parts.push('no sensor of this home has reported since the hub started watching it');

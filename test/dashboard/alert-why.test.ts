@@ -247,3 +247,27 @@ describe("the card of a worn device's alert says where the home's sensors last s
     expect(place({ homeId: 'h1', room: 'kitchen' })).toBe('h1 · kitchen');
   });
 });
+
+describe("the card's line for a bathroom visit too long (session 44)", () => {
+  const visit = {
+    thresholdMinutes: 60,
+    thresholdSource: 'cold-start',
+    lastRoom: 'bathroom',
+    lastDeviceId: 'bathroom-pir',
+    lastDeviceKind: 'motion',
+    matOccupied: null,
+  };
+
+  it('says how long the visit has lasted against its limit, and when the resident last moved there', () => {
+    // Before, "Silent for 2 h 10 min": the whole visit, though the PIR saw the resident ten minutes ago.
+    expect(why({ kind: 'bathroom-too-long', detail: { ...visit, silenceMinutes: 10, minutesInBathroom: 130 } })).toBe(
+      'In the bathroom for 2 h 10 min (first-weeks limit: 1 h 00 min) · last movement 10 min ago · last seen: bathroom, motion sensor · no mat occupied',
+    );
+  });
+
+  it('a visit with no movement since going in says so', () => {
+    expect(why({ kind: 'bathroom-too-long', detail: { ...visit, silenceMinutes: 61, minutesInBathroom: 61 } })).toBe(
+      'In the bathroom for 1 h 01 min (first-weeks limit: 1 h 00 min) · no movement since going in · last seen: bathroom, motion sensor · no mat occupied',
+    );
+  });
+});

@@ -24,7 +24,8 @@ describe('bathroom-too-long held back by possible-fall, then the visit continued
     // A visit's own wait (60 min by day in the first weeks) after the movement that ended the called silence: 70 + 60.
     const late = h.raised('bathroom-too-long');
     expect(late.map((d) => d.at)).toEqual([TEN + 130 * MINUTE_MS]);
-    expect(late[0]?.detail).toMatchObject({ minutesInBathroom: 130 });
+    // The visit against its limit, and the silence since the last movement there (the PIR at 120 min).
+    expect(late[0]?.detail).toMatchObject({ minutesInBathroom: 130, thresholdMinutes: 60, silenceMinutes: 10 });
   });
 
   it("after that movement, a silence is possible-fall's again, on its own wait, and called once", () => {
