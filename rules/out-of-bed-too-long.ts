@@ -80,7 +80,9 @@ export const outOfBedDefinition = {
       room: home.lastActivityRoom,
       episodic: true,
       detail: {
-        ...silenceDetail(home, 'out-of-bed', at, home.gotUpAt),
+        // The silence since the last movement (a resident up and about moves); the limit crossed is the time out of
+        // bed, `minutesOutOfBed` (session 44, as bathroom-too-long's visit).
+        ...silenceDetail(home, 'out-of-bed', at, home.lastActivityAt),
         minutesOutOfBed: Math.round((at - home.gotUpAt) / MINUTE_MS),
         gotUpAt: new Date(home.gotUpAt).toISOString(),
       },

@@ -80,13 +80,20 @@ export function why(alert, zone) {
         : d.checkTime
           ? ` (morning check at ${d.checkTime}, ${source})`
           : '';
-    // bathroom-too-long: the limit is the visit's; the silence, since the last movement, may be shorter (session 44).
-    if (typeof d.minutesInBathroom === 'number') {
-      parts.push(`In the bathroom for ${duration(d.minutesInBathroom)}${limit}`);
+    // bathroom-too-long and out-of-bed-too-long: the limit is the visit's or the time up; the silence, since the last
+    // movement, may be shorter (session 44).
+    const stay =
+      typeof d.minutesInBathroom === 'number'
+        ? { minutes: d.minutesInBathroom, what: 'In the bathroom for', since: 'going in' }
+        : typeof d.minutesOutOfBed === 'number'
+          ? { minutes: d.minutesOutOfBed, what: 'Out of bed for', since: 'getting up' }
+          : undefined;
+    if (stay) {
+      parts.push(`${stay.what} ${duration(stay.minutes)}${limit}`);
       parts.push(
-        d.silenceMinutes < d.minutesInBathroom
+        d.silenceMinutes < stay.minutes
           ? `last movement ${duration(d.silenceMinutes)} ago`
-          : 'no movement since going in',
+          : `no movement since ${stay.since}`,
       );
     } else parts.push(`Silent for ${duration(d.silenceMinutes)}${limit}`);
   }

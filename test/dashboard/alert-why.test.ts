@@ -271,3 +271,21 @@ describe("the card's line for a bathroom visit too long (session 44)", () => {
     );
   });
 });
+
+describe("the card's line for a night up out of bed too long (session 44)", () => {
+  it('says how long the resident has been up against the limit, and when they last moved', () => {
+    const detail = {
+      silenceMinutes: 4,
+      thresholdMinutes: 45,
+      thresholdSource: 'cold-start',
+      minutesOutOfBed: 52,
+      lastRoom: 'kitchen',
+      lastDeviceId: 'kitchen-pir',
+      lastDeviceKind: 'motion',
+      matOccupied: null,
+    };
+    expect(why({ kind: 'out-of-bed-too-long', detail })).toBe(
+      'Out of bed for 52 min (first-weeks limit: 45 min) · last movement 4 min ago · last seen: kitchen, motion sensor · no mat occupied',
+    );
+  });
+});

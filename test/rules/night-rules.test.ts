@@ -54,6 +54,13 @@ describe('out-of-bed-too-long rule', () => {
     expect(h.raised('out-of-bed-too-long')).toEqual([
       expect.objectContaining({ at: MONDAY + 26 * HOUR_MS + 45 * MINUTE_MS }),
     ]);
+    // Up 45 min against the 45-min limit; the silence is since the kitchen PIR at 02:37, not since getting up (session
+    // 44: the card said "Silent for 45 min" of a resident seen moving 8 min before).
+    expect(h.raised('out-of-bed-too-long')[0]?.detail).toMatchObject({
+      minutesOutOfBed: 45,
+      thresholdMinutes: 45,
+      silenceMinutes: 8,
+    });
     h.at(MINUTE_MS, 'bed', 'occupancy', true);
     expect(h.of('clear', 'out-of-bed-too-long')).toHaveLength(1);
   });
