@@ -67,14 +67,14 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
   watch.at = at;
 }
 
-/** When the visit begun at `enteredAt` is due; its wait run again from `waitFrom` (NaN: not) when that is later. */
+/** When the visit begun at `enteredAt` is due: its wait from `waitFrom` when run again (a time in the visit), else from entry. */
 function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
   const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
   home.armed.bathroom = { ms, source: t.source };
-  return Number.isNaN(waitFrom) ? enteredAt + ms : Math.max(enteredAt, waitFrom) + ms;
+  return (Number.isNaN(waitFrom) ? enteredAt : waitFrom) + ms;
 }
 
 /** Registered in rules/built-in.ts. */

@@ -60,17 +60,18 @@ describe.skipIf(missing !== undefined)('centre ingest', () => {
     const seen: string[] = [];
     const sub = nc.subscribe('telecare-up.>', { callback: (_err, m) => seen.push(m.subject) });
     await nc.flush();
-    // `flush` says only that the node this connection landed on has the subscription; the gateway's node learns of it
-    // a moment later over the cluster's routes, and a core NATS message published before then reaches nobody (a
-    // whole-suite run on a loaded machine, session 44, lost the one probe sent). So the probe is sent again until one
-    // arrives; only then is the route known to carry what hub1 publishes.
-    const seenOnce = async (subject: string, send: () => Promise<unknown>): Promise<void> =>
+    // `flush` says only that the node this connection landed on has the subscription; the other nodes learn of it a
+    // moment later over the cluster's routes, and a core NATS message published before then reaches nobody (a
+    // whole-suite run on a loaded machine, session 44, lost the one probe sent). So a probe is sent again until one
+    // arrives; only then is the route known to carry it.
+    const sentUntil = (arrived: () => boolean, send: () => Promise<unknown>): Promise<void> =>
       eventually(async () => {
-        if (!seen.includes(subject)) await send();
-        expect(seen).toContain(subject);
+        if (!arrived()) await send();
+        expect(arrived()).toBe(true);
       });
-    await seenOnce('telecare-up.hub1.privilege-probe', () =>
-      hubClient.publishAsync('telecare-up/hub1/privilege-probe', 'x', { qos: 1 }),
+    await sentUntil(
+      () => seen.includes('telecare-up.hub1.privilege-probe'),
+      () => hubClient.publishAsync('telecare-up/hub1/privilege-probe', 'x', { qos: 1 }),
     );
     // Then, with the route known to work: hub1 publishing as hub2, and after it a second probe of its own on the same
     // connection, which arrives after anything the first could have delivered.
@@ -81,14 +82,14 @@ describe.skipIf(missing !== undefined)('centre ingest', () => {
 
     // Commands for hub2 never reach hub1; its own do (sent again until one arrives, as above: hub1's subscription
     // reaches this connection's node over the routes).
-    await eventually(async () => {
-      if (!received.includes('telecare-down/hub1/alerts/a1/ack')) {
+    await sentUntil(
+      () => received.includes('telecare-down/hub1/alerts/a1/ack'),
+      async () => {
         nc.publish('telecare-down.hub2.alerts.a1.ack', '{"action":"acknowledge"}');
         nc.publish('telecare-down.hub1.alerts.a1.ack', '{"action":"acknowledge"}');
         await nc.flush();
-      }
-      expect(received).toContain('telecare-down/hub1/alerts/a1/ack');
-    });
+      },
+    );
     expect(received).not.toContain('telecare-down/hub2/alerts/a1/ack');
     sub.unsubscribe();
     await nc.close();
