@@ -128,6 +128,9 @@ export interface DeviceState {
   reportsHeld: boolean;
   /** The shortest held state it reported (about its hold time, ms); NaN before one. */
   holdMinMs: number;
+  /** A contact's or mat's changes of state and repeats of it (`activity.ts`, a repeat read as a lost change). */
+  changes: number;
+  repeats: number;
   /** A mat's on→off holds seen, and how many were shorter than `presence.matPulseSeconds`. */
   matHolds: number;
   matBriefHolds: number;
@@ -198,6 +201,9 @@ export interface DeviceSnapshot {
   reportsHeld: boolean;
   /** The shortest held state it reported (absent before one, and in older snapshots). */
   holdMinMs?: number;
+  /** A contact's or mat's changes and repeats (absent when none, and before session 45). */
+  changes?: number;
+  repeats?: number;
   /** A mat's holds and resting evidence (absent for other devices). */
   mat?: Pick<DeviceState, 'matHolds' | 'matBriefHolds' | 'restSince' | 'restVoid'> & {
     matRestMaxMs?: number;
@@ -477,6 +483,8 @@ export class HomeState {
       heldSince: NaN,
       reportsHeld: false,
       holdMinMs: NaN,
+      changes: 0,
+      repeats: 0,
       matHolds: 0,
       matBriefHolds: 0,
       matRestMaxMs: 0,
@@ -912,6 +920,8 @@ export class HomeState {
     for (const d of this.devices.values()) {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
+      if (d.changes > 0) saved.changes = d.changes;
+      if (d.repeats > 0) saved.repeats = d.repeats;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
       if (!Number.isNaN(d.stateReportAt)) saved.stateAt = d.stateReportAt;
       // Also a device Zigbee2MQTT called offline before it reported a day (just installed, or a hub upgraded from
@@ -1025,6 +1035,7 @@ export class HomeState {
   restore(saved: HomeSnapshot, version: number): [TimerSlot, number][] {
     // JSON turns NaN into null: read numbers back with NaN for null.
     const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+    const count = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
     this.firstSeenAt = num(saved.firstSeenAt);
     this.lastActivityAt = num(saved.lastActivityAt);
     this.lastActivityRoom = saved.lastActivityRoom ?? undefined;
@@ -1134,6 +1145,8 @@ export class HomeState {
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
       device.holdMinMs = num(d.holdMinMs);
+      device.changes = count(d.changes);
+      device.repeats = count(d.repeats);
       if (Array.isArray(d.reported))
         device.recentReports = d.reported
           // Not a value that is an object: saved by session 28's first version (a wearable's samples), never matched.

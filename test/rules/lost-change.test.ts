@@ -1,0 +1,105 @@
+// A contact or mat that reports changes only, repeating its state: the change in between was lost (radio, a bridge
+// restarting), and the repeat is someone moving. A device that repeats its state often (a heartbeat) is heard as before.
+import { describe, expect, it } from 'vitest';
+import { isActivity, LOST_CHANGE_MIN_CHANGES, newDeviceMemory } from '../../rules/activity.js';
+import { resolveRuleParams } from '../../rules/params.js';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { Harness, MONDAY } from './factories.js';
+
+const NINE = MONDAY + 9 * HOUR_MS;
+
+/** Twelve sittings of 20 min in the chair, the kitchen between: the chair is known to report its changes only. */
+function sittings(h: Harness): void {
+  for (let i = 0; i < 12; i++) {
+    h.at(MINUTE_MS, 'chair', 'occupancy', true);
+    h.at(20 * MINUTE_MS, 'chair', 'occupancy', false);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+  }
+}
+
+/** Ordóñez A with 5 % of reports dropped: up from the chair (the release lost), to the bathroom, back in the chair. */
+function backInTheChairReleaseLost(h: Harness): void {
+  h.at(MINUTE_MS, 'chair', 'occupancy', true);
+  // The release at +30 min is lost.
+  h.at(31 * MINUTE_MS, 'bathroom-pir', 'motion', true);
+  h.at(MINUTE_MS, 'chair', 'occupancy', true); // the same state again: pressed anew
+}
+
+describe('a repeat of a change-only device is a lost change', () => {
+  it('a chair pressed again after its release was lost: the resident sits there, not a possible fall in the bathroom', () => {
+    const h = new Harness(undefined, NINE);
+    sittings(h);
+    backInTheChairReleaseLost(h);
+    const back = h.clock.now();
+    h.advanceBy(90 * MINUTE_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+    // Sitting is watched as sitting: the silence runs from the press, in the chair.
+    h.advanceBy(10 * HOUR_MS);
+    const first = h.raised()[0];
+    expect(first?.detail).toMatchObject({ lastDeviceId: 'chair', lastActivityAt: new Date(back).toISOString() });
+  });
+
+  it('what the chair has shown survives a restart', () => {
+    const h = new Harness(undefined, NINE);
+    sittings(h);
+    h.restart();
+    backInTheChairReleaseLost(h);
+    h.advanceBy(90 * MINUTE_MS);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
+
+  it('guard: before the chair has shown itself (fewer changes), the repeat is not activity: the bathroom silence is called', () => {
+    const h = new Harness(undefined, NINE);
+    h.at(MINUTE_MS, 'chair', 'occupancy', true);
+    h.at(20 * MINUTE_MS, 'chair', 'occupancy', false);
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    backInTheChairReleaseLost(h);
+    h.advanceBy(90 * MINUTE_MS);
+    expect(h.raised('possible-fall')).toHaveLength(1);
+  });
+
+  it('guard: a contact that reports its state again and again (a heartbeat) is no movement when it does', () => {
+    const h = new Harness(undefined, NINE);
+    // The fridge opened and shut twelve times, and its closed state sent every 10 min besides: repeats as many as changes.
+    for (let i = 0; i < 12; i++) {
+      h.at(MINUTE_MS, 'fridge', 'contact', false);
+      h.at(MINUTE_MS, 'fridge', 'contact', true);
+      for (let k = 0; k < 2; k++) h.at(10 * MINUTE_MS, 'fridge', 'contact', true);
+    }
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    const seen = h.clock.now();
+    for (let k = 0; k < 6; k++) h.at(10 * MINUTE_MS, 'fridge', 'contact', true);
+    h.advanceBy(30 * MINUTE_MS);
+    const pf = h.raised('possible-fall');
+    expect(pf).toHaveLength(1);
+    expect(pf[0]?.detail).toMatchObject({ lastDeviceId: 'kitchen-pir', lastActivityAt: new Date(seen).toISOString() });
+  });
+
+  it('the counts behind it: a repeat is activity from the changes and share on, never the first report', () => {
+    const presence = resolveRuleParams(undefined).presence;
+    const d = newDeviceMemory('door', 'kitchen');
+    const report = (value: boolean, ts: number): boolean =>
+      isActivity(d, { homeId: 'h', deviceId: 'd', ts, type: 'contact', value }, presence);
+    expect(report(true, 0)).toBe(true); // the first report: a state heard at all
+    expect(report(true, 1)).toBe(false); // a repeat before any change
+    for (let i = 0; i < LOST_CHANGE_MIN_CHANGES; i++) expect(report(i % 2 === 1, 2 + i)).toBe(true);
+    expect(d.changes).toBe(LOST_CHANGE_MIN_CHANGES);
+    // 20 changes, one repeat so far: the next repeats are lost changes while they are at most a fifth of the changes.
+    const last = d.lastValue as boolean;
+    expect([1, 2, 3].map((k) => report(last, 100 + k))).toEqual([true, true, true]); // 4 repeats of 20 changes
+    expect(report(last, 200)).toBe(false); // 5: a device that repeats its state, not one that lost a change
+    expect(d.repeats).toBe(5);
+  });
+
+  it("a mat's press repeated is a lost change; its release repeated is left to what the mat's holds say", () => {
+    const presence = resolveRuleParams(undefined).presence;
+    const mat = newDeviceMemory('chair', 'living');
+    const report = (value: boolean, ts: number): boolean =>
+      isActivity(mat, { homeId: 'h', deviceId: 'm', ts, type: 'occupancy', value }, presence);
+    for (let i = 0; i < 2 * LOST_CHANGE_MIN_CHANGES; i++) report(i % 2 === 0, i);
+    expect(mat.lastValue).toBe(false);
+    expect(report(false, 100)).toBe(false); // released again: a lost press, or a mat that still rests someone
+    expect(report(true, 101)).toBe(true); // pressed: a change
+    expect(report(true, 102)).toBe(true); // pressed again: its release was lost
+  });
+});
