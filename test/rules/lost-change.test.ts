@@ -79,7 +79,11 @@ describe('a repeat of a change-only device is a lost change', () => {
     const presence = resolveRuleParams(undefined).presence;
     const d = newDeviceMemory('door', 'kitchen');
     const report = (value: boolean, ts: number): boolean =>
-      isActivity(d, { homeId: 'h', deviceId: 'd', ts, type: 'contact', value }, presence);
+      isActivity(
+        d,
+        { homeId: 'h', deviceId: 'd', ts, type: 'contact', value, source: 'replay', assigned: true },
+        presence,
+      );
     expect(report(true, 0)).toBe(true); // the first report: a state heard at all
     expect(report(true, 1)).toBe(false); // a repeat before any change
     for (let i = 0; i < LOST_CHANGE_MIN_CHANGES; i++) expect(report(i % 2 === 1, 2 + i)).toBe(true);
@@ -95,7 +99,11 @@ describe('a repeat of a change-only device is a lost change', () => {
     const presence = resolveRuleParams(undefined).presence;
     const mat = newDeviceMemory('chair', 'living');
     const report = (value: boolean, ts: number): boolean =>
-      isActivity(mat, { homeId: 'h', deviceId: 'm', ts, type: 'occupancy', value }, presence);
+      isActivity(
+        mat,
+        { homeId: 'h', deviceId: 'm', ts, type: 'occupancy', value, source: 'replay', assigned: true },
+        presence,
+      );
     for (let i = 0; i < 2 * LOST_CHANGE_MIN_CHANGES; i++) report(i % 2 === 0, i);
     expect(mat.lastValue).toBe(false);
     expect(report(false, 100)).toBe(false); // released again: a lost press, or a mat that still rests someone
