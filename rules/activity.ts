@@ -28,6 +28,23 @@ export interface DeviceMemory {
    */
   changes: number;
   repeats: number;
+  /** A mat's on→off holds and how many were brief (the rules' `DeviceState` keeps them; analytics' memory does not). */
+  matHolds?: number;
+  matBriefHolds?: number;
+}
+
+/** Holds a mat must have reported before its holds say whether it pulses or holds. */
+export const MAT_MIN_HOLDS = 10;
+
+/** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
+export function matPulses(device: Pick<DeviceMemory, 'matHolds' | 'matBriefHolds'>): boolean {
+  const holds = device.matHolds ?? 0;
+  return holds >= MAT_MIN_HOLDS && 2 * (device.matBriefHolds ?? 0) > holds;
+}
+
+/** Whether a mat is known to hold (of at least `MAT_MIN_HOLDS` holds, most long): on while sat on, off when left. */
+function matHolds(device: DeviceMemory): boolean {
+  return (device.matHolds ?? 0) >= MAT_MIN_HOLDS && !matPulses(device);
 }
 
 export function newDeviceMemory(kind: DeviceKind, room: string | undefined): DeviceMemory {
@@ -143,11 +160,12 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
       // Room presence sensors repeat `true` while someone is there; mats report changes (and a repeat may be a lost one).
       const mat = isMat(device.kind);
       let changed: boolean;
-      // A mat's release repeated is left as it was: what it says of the rest depends on the mat (one that reports each
-      // movement may still be pressed), which `presence.ts` reads from the mat's holds.
+      // A mat's release repeated: on a mat known to hold, its press was lost (someone sat and got up); on one that
+      // reports each movement, or one not yet known, it may be one more movement with the resident still on it, which
+      // `presence.ts` reads from the mat's holds: left as it was.
       if (mat) {
         const repeat = device.lastValue === value;
-        changed = noteState(device, value) && (value === true || !repeat);
+        changed = noteState(device, value) && (value === true || !repeat || matHolds(device));
       } else {
         changed = device.lastValue !== value;
         device.lastValue = value as boolean;

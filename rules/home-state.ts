@@ -1,6 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
 import type { BuiltInHomeTimer } from './built-in.js';
-import { isWorn, newExitDoorState, type ExitDoorState } from './activity.js';
+import { isWorn, matPulses, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { ExitDoorLearner, type ExitDoorLearningState } from './exit-door-learning.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
@@ -16,7 +16,6 @@ import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary
 
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 /** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
-const MAT_MIN_HOLDS = 10;
 /** A day on which at least this many devices reported is one the home lived (`HomeState.livingDays`)... */
 const LIVING_DAY_DEVICES = 3;
 /**
@@ -628,7 +627,7 @@ export class HomeState {
 
   /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
   matPulses(device: DeviceState): boolean {
-    return device.matHolds >= MAT_MIN_HOLDS && 2 * device.matBriefHolds > device.matHolds;
+    return matPulses(device);
   }
 
   /**

@@ -95,6 +95,23 @@ describe('a repeat of a change-only device is a lost change', () => {
     expect(d.repeats).toBe(5);
   });
 
+  it('a chair that holds, released again after its press was lost: the possible fall raised meanwhile clears, and a collapse after is called', () => {
+    const h = new Harness(undefined, NINE);
+    sittings(h); // twelve sittings of 20 min: the chair holds (on while sat on)
+    h.at(MINUTE_MS, 'kitchen-pir', 'motion', true);
+    // Sat down at +1 min, the press lost: the rules see a silence from the kitchen and call it.
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('possible-fall')).toHaveLength(1);
+    h.at(MINUTE_MS, 'chair', 'occupancy', false); // up from the chair: the same state again, its press lost
+    const up = h.clock.now();
+    expect(h.of('clear', 'possible-fall')).toHaveLength(1);
+    // Then nothing: a collapse after getting up is called, within the day.
+    h.advanceBy(24 * HOUR_MS);
+    const after = h.raised().filter((d) => d.at > up);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after[0]?.detail).toMatchObject({ lastDeviceId: 'chair', lastActivityAt: new Date(up).toISOString() });
+  });
+
   it("a mat's press repeated is a lost change; its release repeated is left to what the mat's holds say", () => {
     const presence = resolveRuleParams(undefined).presence;
     const mat = newDeviceMemory('chair', 'living');
@@ -106,8 +123,15 @@ describe('a repeat of a change-only device is a lost change', () => {
       );
     for (let i = 0; i < 2 * LOST_CHANGE_MIN_CHANGES; i++) report(i % 2 === 0, i);
     expect(mat.lastValue).toBe(false);
+    // (Its holds are kept by the rules, `presence.ts`: none here, so whether it holds is not known.)
     expect(report(false, 100)).toBe(false); // released again: a lost press, or a mat that still rests someone
     expect(report(true, 101)).toBe(true); // pressed: a change
     expect(report(true, 102)).toBe(true); // pressed again: its release was lost
+    // Known to hold (ten holds, all long): a release repeated is a press lost, then the resident getting up.
+    Object.assign(mat, { matHolds: 10, matBriefHolds: 0 });
+    expect(report(false, 103)).toBe(true);
+    expect(report(false, 104)).toBe(true);
+    Object.assign(mat, { matHolds: 10, matBriefHolds: 6 }); // most holds brief: it reports each movement
+    expect(report(false, 105)).toBe(false);
   });
 });
