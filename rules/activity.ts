@@ -60,7 +60,7 @@ export function newDeviceMemory(kind: DeviceKind, room: string | undefined): Dev
   };
 }
 
-/** Changes a contact or mat must have reported before a repeat of its state is read as a lost change (`lostChange`). */
+/** Changes a contact or mat must have reported before a repeat of its state is read as a lost change (`noteState`). */
 export const LOST_CHANGE_MIN_CHANGES = 20;
 /** At most this many repeats per change: the device reports changes, not its state over and over. */
 export const LOST_CHANGE_MAX_SHARE = 0.2;
@@ -74,8 +74,11 @@ export const LOST_CHANGE_MAX_SHARE = 0.2;
  * changes). A mat pressed again after its release was lost, a door closed again after its opening was lost: someone
  * moved, as surely as when the change itself came (Ordóñez A with 5 % dropped: a chair press after a lost release
  * was no activity, so a resident back in the chair was called a possible fall in the bathroom they had left).
+ * Never from Zigbee2MQTT (`source` 'zigbee'): it publishes a device's whole state with every message (a battery or
+ * link report, its periodic check-in, any other key with its default `cache_state`), so a repeat there is state, not
+ * a report, however seldom the device has repeated so far (a busy door's first hours).
  */
-function noteState(device: DeviceMemory, value: unknown): boolean {
+function noteState(device: DeviceMemory, value: unknown, source: SensorEvent['source']): boolean {
   const before = device.lastValue;
   device.lastValue = value as boolean;
   if (before === undefined) return true;
@@ -84,7 +87,11 @@ function noteState(device: DeviceMemory, value: unknown): boolean {
     return true;
   }
   device.repeats++;
-  return device.changes >= LOST_CHANGE_MIN_CHANGES && device.repeats <= LOST_CHANGE_MAX_SHARE * device.changes;
+  return (
+    source !== 'zigbee' &&
+    device.changes >= LOST_CHANGE_MIN_CHANGES &&
+    device.repeats <= LOST_CHANGE_MAX_SHARE * device.changes
+  );
 }
 
 /** Remember the length of a held state that just ended (its shortest is about the sensor's hold time). */
@@ -155,7 +162,7 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
     case 'pendant':
       return value === true;
     case 'contact':
-      return noteState(device, value);
+      return noteState(device, value, event.source);
     case 'occupancy': {
       // Room presence sensors repeat `true` while someone is there; mats report changes (and a repeat may be a lost one).
       const mat = isMat(device.kind);
@@ -165,7 +172,7 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
       // `presence.ts` reads from the mat's holds: left as it was.
       if (mat) {
         const repeat = device.lastValue === value;
-        changed = noteState(device, value) && (value === true || !repeat || matHolds(device));
+        changed = noteState(device, value, event.source) && (value === true || !repeat || matHolds(device));
       } else {
         changed = device.lastValue !== value;
         device.lastValue = value as boolean;

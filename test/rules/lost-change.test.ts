@@ -112,6 +112,20 @@ describe('a repeat of a change-only device is a lost change', () => {
     expect(after[0]?.detail).toMatchObject({ lastDeviceId: 'chair', lastActivityAt: new Date(up).toISOString() });
   });
 
+  it('guard: from Zigbee2MQTT, which publishes the whole state with every message, a repeat is never a lost change', () => {
+    const presence = resolveRuleParams(undefined).presence;
+    const d = newDeviceMemory('door', 'kitchen');
+    const report = (value: boolean, ts: number): boolean =>
+      isActivity(
+        d,
+        { homeId: 'h', deviceId: 'd', ts, type: 'contact', value, source: 'zigbee', assigned: true },
+        presence,
+      );
+    for (let i = 0; i <= 2 * LOST_CHANGE_MIN_CHANGES; i++) expect(report(i % 2 === 0, i)).toBe(true);
+    expect(report(true, 100)).toBe(false); // a battery report or check-in carrying `contact: true` again
+    expect(d.repeats).toBe(1);
+  });
+
   it("a mat's press repeated is a lost change; its release repeated is left to what the mat's holds say", () => {
     const presence = resolveRuleParams(undefined).presence;
     const mat = newDeviceMemory('chair', 'living');
