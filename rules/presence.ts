@@ -1,5 +1,5 @@
 // Where the rules place the resident after an activity (SPEC 6, issue 4); what counts as activity is `activity.ts`.
-import type { Activity } from './activity.js';
+import { isWorn, type Activity } from './activity.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { HOUR_MS, MINUTE_MS } from './time.js';
@@ -119,6 +119,24 @@ export function movedAfterExitClosed(home: HomeState, device: DeviceState, activ
   if (!Number.isFinite(checkAt) || Number.isNaN(device.holdMinMs)) return false;
   const closedAt = checkAt - home.params.presence.outAfterMinutes * MINUTE_MS;
   return at - device.holdMinMs > closedAt + AFTER_EXIT_MARGIN_MS;
+}
+
+/**
+ * Whether a held state's end (a PIR or room presence sensor clearing) comes behind the resident: its last movement,
+ * about its hold before the clearing (`holdMinMs`, the shortest held state it has reported), came before the last
+ * activity, which was in another room. A PIR that holds minutes clears after the resident has left and sat down
+ * elsewhere; read as activity, it put them back in the room they had left (Ordóñez A with every PIR holding 4 min: the
+ * bathroom PIR clearing after the chair's press began a bathroom visit, called 30-60 min later, nine times in a
+ * fortnight). Not a sensor whose hold is not known yet, nor one in the room of the last activity, nor after a worn
+ * device (it places nobody).
+ */
+export function clearedBehind(home: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
+  if (!activity.heldEnd || Number.isNaN(device.holdMinMs) || Number.isNaN(home.lastActivityAt)) return false;
+  if (home.lastActivityDeviceId === device.id || home.lastActivityRoom === device.room) return false;
+  const last = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (last === undefined || (last.kind !== 'bed' && last.kind !== 'chair') || Number.isNaN(last.heldSince))
+    return false;
+  return at - device.holdMinMs < home.lastActivityAt;
 }
 
 /**
