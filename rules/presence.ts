@@ -1,5 +1,5 @@
 // Where the rules place the resident after an activity (SPEC 6, issue 4); what counts as activity is `activity.ts`.
-import { isWorn, type Activity } from './activity.js';
+import type { Activity } from './activity.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { HOUR_MS, MINUTE_MS } from './time.js';
