@@ -4,6 +4,7 @@ import { isBathroom } from '../rules/vocabulary.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import {
   blankActivity,
+  clearedBehind,
   newDeviceMemory,
   observeActivity,
   OutOfHome,
@@ -99,6 +100,8 @@ interface HomeState {
   lastActiveMinute: number;
   lastActivityUtc: number;
   lastActivityRecord: DayRecord | undefined;
+  /** The device of the last activity (`clearedBehind`). */
+  lastActivityDevice: DeviceMemory | undefined;
   lastRoom: string | undefined;
   lastBathroomUtc: number;
   lastKitchenUseUtc: number;
@@ -163,7 +166,12 @@ export class FeatureAccumulator {
       return;
     }
     const activity = this.activityOf(home, event);
-    if (activity) this.onActivity(home, rec, event, activity, ts);
+    // A clearing behind the resident (they sat down on a mat elsewhere first) is no activity, as for the rules.
+    if (
+      activity &&
+      !clearedBehind(home.devices.get(event.deviceId)!, activity, ts, home.lastActivityDevice, home.lastActivityUtc)
+    )
+      this.onActivity(home, rec, event, activity, ts);
   }
 
   /** Count an alert raised for `homeId` at event time `at` in the feature day that holds it. */
@@ -250,6 +258,7 @@ export class FeatureAccumulator {
       lastActiveMinute: -1,
       lastActivityUtc: -Infinity,
       lastActivityRecord: undefined,
+      lastActivityDevice: undefined,
       lastRoom: undefined,
       lastBathroomUtc: -Infinity,
       lastKitchenUseUtc: -Infinity,
@@ -358,6 +367,7 @@ export class FeatureAccumulator {
     this.checkQuiet(home, ts);
     home.lastActivityUtc = ts;
     home.lastActivityRecord = rec;
+    home.lastActivityDevice = home.devices.get(event.deviceId);
 
     const absence = home.out.onActivity(activity, ts);
     if (absence !== undefined) {

@@ -1,10 +1,17 @@
 // The rules engine: pure, clock-injected; the same code runs live, in replay and in tests.
-import { blankActivity, exitDoorMove, observeActivity, outConfirmedAt, type Activity } from './activity.js';
+import {
+  blankActivity,
+  clearedBehind,
+  exitDoorMove,
+  observeActivity,
+  outConfirmedAt,
+  type Activity,
+} from './activity.js';
 import { BUILT_IN_RULES } from './built-in.js';
 import { RuleContext } from './context.js';
 import { HomeState, LEGACY_STATE_VERSION, type DeviceState, type HomeSnapshot } from './home-state.js';
 import { IN_BED, IN_CHAIR } from './inactivity.js';
-import { activityKey, clearedBehind, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
+import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
 import { shutInForNight } from './possible-fall.js';
@@ -591,8 +598,9 @@ export class RulesEngine {
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;
     // A PIR's or presence sensor's clearing whose last movement (its hold before the clearing) came before the resident
-    // was seen in another room: they had moved on; it is no sign of them there now (`clearedBehind`).
-    if (clearedBehind(home, device, activity, at)) return;
+    // sat down on a mat in another room: they had moved on; it is no sign of them there now (`clearedBehind`).
+    if (clearedBehind(device, activity, at, home.devices.get(home.lastActivityDeviceId ?? ''), home.lastActivityAt))
+      return;
     // A home configured with no exit door learns which doors are the way out from its own silences (exit-door-learning.ts).
     if (!home.exitDoorGiven) this.learnExitDoor(home, device, event, activity, at);
     // Outings older than the last two spans of days are forgotten (`HomeState.ageOutings`).

@@ -122,24 +122,6 @@ export function movedAfterExitClosed(home: HomeState, device: DeviceState, activ
 }
 
 /**
- * Whether a held state's end (a PIR or room presence sensor clearing) comes behind the resident: its last movement,
- * about its hold before the clearing (`holdMinMs`, the shortest held state it has reported), came before the last
- * activity, which was in another room. A PIR that holds minutes clears after the resident has left and sat down
- * elsewhere; read as activity, it put them back in the room they had left (Ordóñez A with every PIR holding 4 min: the
- * bathroom PIR clearing after the chair's press began a bathroom visit, called 30-60 min later, nine times in a
- * fortnight). Not a sensor whose hold is not known yet, nor one in the room of the last activity, nor after a worn
- * device (it places nobody).
- */
-export function clearedBehind(home: HomeState, device: DeviceState, activity: Activity, at: number): boolean {
-  if (!activity.heldEnd || Number.isNaN(device.holdMinMs) || Number.isNaN(home.lastActivityAt)) return false;
-  if (home.lastActivityDeviceId === device.id || home.lastActivityRoom === device.room) return false;
-  const last = home.devices.get(home.lastActivityDeviceId ?? '');
-  if (last === undefined || (last.kind !== 'bed' && last.kind !== 'chair') || Number.isNaN(last.heldSince))
-    return false;
-  return at - device.holdMinMs < home.lastActivityAt;
-}
-
-/**
  * What a silence after this activity is learned under: the device, and for a contact which way it moved. A chair mat
  * freed is learned apart from its presses (`chairLeftKey`): after a press the resident sits for hours, after leaving
  * the chair they are up and soon seen again (session 35).
