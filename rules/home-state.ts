@@ -1,6 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
 import type { BuiltInHomeTimer } from './built-in.js';
-import { isWorn, matPulses, newExitDoorState, type ExitDoorState } from './activity.js';
+import { isWorn, matPulses, newDeviceMemory, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { ExitDoorLearner, type ExitDoorLearningState } from './exit-door-learning.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
@@ -475,15 +475,8 @@ export class HomeState {
   addDevice(id: string, kind: DeviceKind, room: string | undefined, config?: DeviceConfig): DeviceState {
     const device: DeviceState = {
       id,
-      kind,
-      room,
+      ...newDeviceMemory(kind, room),
       residentId: config?.residentId,
-      lastValue: undefined,
-      heldSince: NaN,
-      reportsHeld: false,
-      holdMinMs: NaN,
-      changes: 0,
-      repeats: 0,
       matHolds: 0,
       matBriefHolds: 0,
       matRestMaxMs: 0,

@@ -1,12 +1,24 @@
 // A contact or mat that reports changes only, repeating its state: the change in between was lost (radio, a bridge
 // restarting), and the repeat is someone moving. A device that repeats its state often (a heartbeat) is heard as before.
 import { describe, expect, it } from 'vitest';
-import { isActivity, LOST_CHANGE_MIN_CHANGES, newDeviceMemory } from '../../rules/activity.js';
+import { isActivity, LOST_CHANGE_MIN_CHANGES, newDeviceMemory, type DeviceMemory } from '../../rules/activity.js';
+import type { SensorEvent } from '../../rules/types.js';
 import { resolveRuleParams } from '../../rules/params.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { Harness, MONDAY } from './factories.js';
 
 const NINE = MONDAY + 9 * HOUR_MS;
+
+/** One device's reports of `type` from `source`, each answered by whether the rules' definition takes it for activity. */
+function reporter(
+  device: DeviceMemory,
+  type: 'contact' | 'occupancy',
+  source: SensorEvent['source'],
+): (value: boolean, ts: number) => boolean {
+  const presence = resolveRuleParams(undefined).presence;
+  return (value, ts) =>
+    isActivity(device, { homeId: 'h', deviceId: 'd', ts, type, value, source, assigned: true }, presence);
+}
 
 /** Twelve sittings of 20 min in the chair, the kitchen between: the chair is known to report its changes only. */
 function sittings(h: Harness): void {
@@ -76,14 +88,8 @@ describe('a repeat of a change-only device is a lost change', () => {
   });
 
   it('the counts behind it: a repeat is activity from the changes and share on, never the first report', () => {
-    const presence = resolveRuleParams(undefined).presence;
     const d = newDeviceMemory('door', 'kitchen');
-    const report = (value: boolean, ts: number): boolean =>
-      isActivity(
-        d,
-        { homeId: 'h', deviceId: 'd', ts, type: 'contact', value, source: 'replay', assigned: true },
-        presence,
-      );
+    const report = reporter(d, 'contact', 'replay');
     expect(report(true, 0)).toBe(true); // the first report: a state heard at all
     expect(report(true, 1)).toBe(false); // a repeat before any change
     for (let i = 0; i < LOST_CHANGE_MIN_CHANGES; i++) expect(report(i % 2 === 1, 2 + i)).toBe(true);
@@ -113,28 +119,16 @@ describe('a repeat of a change-only device is a lost change', () => {
   });
 
   it('guard: from Zigbee2MQTT, which publishes the whole state with every message, a repeat is never a lost change', () => {
-    const presence = resolveRuleParams(undefined).presence;
     const d = newDeviceMemory('door', 'kitchen');
-    const report = (value: boolean, ts: number): boolean =>
-      isActivity(
-        d,
-        { homeId: 'h', deviceId: 'd', ts, type: 'contact', value, source: 'zigbee', assigned: true },
-        presence,
-      );
+    const report = reporter(d, 'contact', 'zigbee');
     for (let i = 0; i <= 2 * LOST_CHANGE_MIN_CHANGES; i++) expect(report(i % 2 === 0, i)).toBe(true);
     expect(report(true, 100)).toBe(false); // a battery report or check-in carrying `contact: true` again
     expect(d.repeats).toBe(1);
   });
 
   it("a mat's press repeated is a lost change; its release repeated is left to what the mat's holds say", () => {
-    const presence = resolveRuleParams(undefined).presence;
     const mat = newDeviceMemory('chair', 'living');
-    const report = (value: boolean, ts: number): boolean =>
-      isActivity(
-        mat,
-        { homeId: 'h', deviceId: 'm', ts, type: 'occupancy', value, source: 'replay', assigned: true },
-        presence,
-      );
+    const report = reporter(mat, 'occupancy', 'replay');
     for (let i = 0; i < 2 * LOST_CHANGE_MIN_CHANGES; i++) report(i % 2 === 0, i);
     expect(mat.lastValue).toBe(false);
     // (Its holds are kept by the rules, `presence.ts`: none here, so whether it holds is not known.)
