@@ -17,6 +17,8 @@ export interface DeviceMemory {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /** A PIR's last `true` (epoch ms; NaN before one): the last movement it reported, held or not. */
+  motionAt: number;
   /**
    * The shortest held state it has reported (ms; NaN before one): about its hold time, since a held state lasts
    * at least that long after the last movement it saw. Its `off` says the last movement was about this long ago.
@@ -54,6 +56,7 @@ export function newDeviceMemory(kind: DeviceKind, room: string | undefined): Dev
     lastValue: undefined,
     heldSince: NaN,
     reportsHeld: false,
+    motionAt: NaN,
     holdMinMs: NaN,
     changes: 0,
     repeats: 0,
@@ -150,14 +153,20 @@ export function isActivity(device: DeviceMemory, event: SensorEvent, presence: P
   switch (event.type) {
     case 'motion': {
       // A PIR that reports a held state sends `false` when movement stops: the resident was there
-      // until then, so the end of a held state is activity too (a pulse PIR never sends it).
+      // until then, so the end of a held state is activity too (a pulse PIR never sends it). Not the end of a hold
+      // whose last `true` is older than `presence.heldMaxMinutes`: such a PIR was taken for stuck (its presence no longer believed,
+      // `HomeState.presenceHeld`), and its `off` when it comes (reset, a battery changed) says nothing of the resident
+      // now (Kasteren B's bathroom PIR held on nine days as published: its `off` put the resident in the bathroom, and
+      // alarms followed there). A room presence sensor's long hold is someone still there: not this.
       const wasHeld = !Number.isNaN(device.heldSince);
       if (wasHeld && value === false) {
         device.reportsHeld = true;
         noteHold(device, event.ts);
       }
+      const stillMs = event.ts - device.motionAt;
       device.heldSince = value === true ? (wasHeld ? device.heldSince : event.ts) : NaN;
-      return value === true || wasHeld;
+      if (value === true) device.motionAt = event.ts;
+      return value === true || (wasHeld && !(stillMs > presence.heldMaxMinutes * MINUTE_MS));
     }
     case 'pendant':
       return value === true;

@@ -125,6 +125,8 @@ export interface DeviceState {
   heldSince: number;
   /** Seen to report the end of a held state (`false`): its `true` means presence until then, not a pulse. */
   reportsHeld: boolean;
+  /** A PIR's last `true` (epoch ms; NaN before one). */
+  motionAt: number;
   /** The shortest held state it reported (about its hold time, ms); NaN before one. */
   holdMinMs: number;
   /** A contact's or mat's changes of state and repeats of it (`activity.ts`, a repeat read as a lost change). */
@@ -200,6 +202,8 @@ export interface DeviceSnapshot {
   reportsHeld: boolean;
   /** The shortest held state it reported (absent before one, and in older snapshots). */
   holdMinMs?: number;
+  /** A PIR's last `true` (absent before one, and before session 45: its held state's start read instead). */
+  motionAt?: number;
   /** A contact's or mat's changes and repeats (absent when none, and before session 45). */
   changes?: number;
   repeats?: number;
@@ -912,6 +916,7 @@ export class HomeState {
     for (const d of this.devices.values()) {
       const saved: DeviceSnapshot = { lastValue: d.lastValue, heldSince: d.heldSince, reportsHeld: d.reportsHeld };
       if (!Number.isNaN(d.holdMinMs)) saved.holdMinMs = d.holdMinMs;
+      if (!Number.isNaN(d.motionAt)) saved.motionAt = d.motionAt;
       if (d.changes > 0) saved.changes = d.changes;
       if (d.repeats > 0) saved.repeats = d.repeats;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
@@ -1137,6 +1142,8 @@ export class HomeState {
       device.heldSince = num(d.heldSince);
       device.reportsHeld = d.reportsHeld;
       device.holdMinMs = num(d.holdMinMs);
+      // Before session 45 not saved: a held state's start is the latest `true` known to have come.
+      device.motionAt = typeof d.motionAt === 'number' ? d.motionAt : device.heldSince;
       device.changes = count(d.changes);
       device.repeats = count(d.repeats);
       if (Array.isArray(d.reported))
