@@ -25,7 +25,7 @@ export interface DeviceMemory {
    */
   holdMinMs: number;
   /**
-   * A contact's or mat's reports that changed its state, and those that repeated it (`lostChange`). Absent from a
+   * A contact's or mat's reports that changed its state, and those that repeated it (`noteState`). Absent from a
    * device saved before session 45 (read as none).
    */
   changes: number;

@@ -15,7 +15,6 @@ import type { DeviceConfig, HomeConfig, SensorEvent } from './types.js';
 import { INACTIVITY_FAMILY, type AlertKind, type DeviceKind } from './vocabulary.js';
 
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
-/** Holds a mat must have shown before it is judged to report movements rather than occupancy. */
 /** A day on which at least this many devices reported is one the home lived (`HomeState.livingDays`)... */
 const LIVING_DAY_DEVICES = 3;
 /**
