@@ -166,12 +166,14 @@ export class FeatureAccumulator {
       return;
     }
     const activity = this.activityOf(home, event);
+    if (!activity) return;
     // A clearing behind the resident (they sat down on a mat elsewhere first) is no activity, as for the rules.
     if (
-      activity &&
-      !clearedBehind(home.devices.get(event.deviceId)!, activity, ts, home.lastActivityDevice, home.lastActivityUtc)
+      activity.heldEnd &&
+      clearedBehind(home.devices.get(event.deviceId)!, activity, ts, home.lastActivityDevice, home.lastActivityUtc)
     )
-      this.onActivity(home, rec, event, activity, ts);
+      return;
+    this.onActivity(home, rec, event, activity, ts);
   }
 
   /** Count an alert raised for `homeId` at event time `at` in the feature day that holds it. */

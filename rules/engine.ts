@@ -599,7 +599,10 @@ export class RulesEngine {
     if (at < home.lastActivityAt) return;
     // A PIR's or presence sensor's clearing whose last movement (its hold before the clearing) came before the resident
     // sat down on a mat in another room: they had moved on; it is no sign of them there now (`clearedBehind`).
-    if (clearedBehind(device, activity, at, home.devices.get(home.lastActivityDeviceId ?? ''), home.lastActivityAt))
+    if (
+      activity.heldEnd &&
+      clearedBehind(device, activity, at, home.devices.get(home.lastActivityDeviceId ?? ''), home.lastActivityAt)
+    )
       return;
     // A home configured with no exit door learns which doors are the way out from its own silences (exit-door-learning.ts).
     if (!home.exitDoorGiven) this.learnExitDoor(home, device, event, activity, at);
