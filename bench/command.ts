@@ -60,7 +60,8 @@ export function registerBenchCommand(program: Command): void {
       'after',
       `
 Spawns real processes (node dist/bin/telecare.js hub, telecare simulate as load, a bare aedes
-broker as the baseline) on free ports with temporary data folders, and kills them all at the end.
+broker and a Mosquitto as the baselines, a pass-through relay in Node as the floor under any hub
+written in Node) on free ports with temporary data folders, and kills them all at the end.
 Each figure is shown with its target and PASS or MISS; "n/a (reason)" when it could not be measured.
 Exit code 1 when a target is missed (figures not measured do not count), 0 otherwise.`,
     )

@@ -29,6 +29,8 @@ export interface PressPlan {
    * message of this many bytes (QoS 1, retained, as the hub publishes alerts) and times its delivery back to itself.
    */
   directAlertBytes?: number;
+  /** After each alert, clear its retained copy (outside the timing), as the hub does when it is resolved. */
+  clearAlert?: boolean;
 }
 
 /** After this many presses without their alert the run stops. */
@@ -100,6 +102,9 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
         await plan.afterAlert?.(homeId, alert.alertId);
         // Like the hub resolving its alert: the retained copy is cleared, outside the timing.
         if (direct) await client.publishAsync(direct.topic, '', { qos: 1, retain: true });
+        else if (plan.clearAlert) {
+          await client.publishAsync(`telecare/${homeId}/alerts/${alert.alertId}`, '', { qos: 1, retain: true });
+        }
       }
       if ((i & 31) === 31) plan.onProgress?.(i + 1);
       await sleep(plan.gapMs[0] + Math.random() * (plan.gapMs[1] - plan.gapMs[0]));

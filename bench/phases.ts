@@ -398,6 +398,28 @@ async function startRawBroker(): Promise<{ mqttUrl: string; stop: () => Promise<
   return { mqttUrl: `mqtt://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
+/**
+ * Starts the pass-through relay (bench/relay.js) as its own process: with an aedes of its own (`brokerUrl`
+ * undefined; resolves with that broker's URL) or as a client of the broker at `brokerUrl` (resolves with it).
+ */
+async function startRelay(
+  alertBytes: number,
+  brokerUrl?: string,
+): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./relay.js', import.meta.url));
+  const args = brokerUrl === undefined ? [script, 'embedded'] : [script, 'client', brokerUrl];
+  const child = spawnTracked(process.execPath, args, {
+    env: { ...process.env, RELAY_ALERT_BYTES: String(alertBytes) },
+  });
+  const line = await new Promise<{ port?: number }>((resolve, reject) => {
+    const rl = readline.createInterface({ input: child.stdout! });
+    rl.once('line', (text) => resolve(JSON.parse(text) as { port?: number }));
+    child.once('exit', (code) => reject(new Error(`relay exited (${code})`)));
+  });
+  const mqttUrl = brokerUrl ?? `mqtt://127.0.0.1:${line.port ?? 0}`;
+  return { mqttUrl, stop: () => stopChild(child) };
+}
+
 /** Homes configured on the hub in the latency phases (SPEC 11: 1,000). */
 export const LATENCY_HOMES = 1000;
 const BAD_LOGINS_PER_S = 100;
@@ -425,6 +447,7 @@ async function pressRuns(
   extra: {
     afterAlert?: (homeId: string, alertId: string) => Promise<void>;
     directAlertBytes?: number;
+    clearAlert?: boolean;
     badLogins?: boolean;
   },
 ): Promise<PressRuns> {
@@ -522,6 +545,59 @@ export function ratioFigure(
     target: { op: '<=', value: RATIO_TARGET },
     note: 'a run had no samples',
   };
+}
+
+/** A ratio of two runs' p99 shown for information (no target). */
+function infoRatio(key: string, label: string, over: PressRun | undefined, under: PressRun | undefined): Figure {
+  const { target: _target, ...figure } = ratioFigure(key, label, over, under);
+  return figure;
+}
+
+/**
+ * The pass-through relay's runs (quiet and loaded) and their figures: its p99, and its ratio to the bare broker's
+ * (what one Node process in the path costs by itself, before any rule or storage) and the hub's to it.
+ */
+async function relayFigures(
+  ctx: PhaseContext,
+  presses: string[],
+  alertBytes: number,
+  where: { key: string; broker: string; brokerUrl?: string },
+  hub: PressRuns,
+  bare: PressRuns,
+): Promise<Figure[]> {
+  const relay = await startRelay(alertBytes, where.brokerUrl);
+  let runs: PressRuns;
+  try {
+    runs = await pressRuns(ctx, `relay on ${where.broker}`, relay.mqttUrl, presses, { clearAlert: true });
+  } finally {
+    await relay.stop();
+  }
+  const label = `pass-through relay in Node on ${where.broker} (parses every event, answers a press; no rules, no storage)`;
+  const figures: Figure[] = [];
+  for (const condition of ['quiet', 'loaded'] as const) {
+    const when = condition === 'quiet' ? 'no other traffic' : '1,000 events/s';
+    figures.push(
+      ...latencyFigures(
+        `latency.${where.key}.${condition}`,
+        `pendant → alert, ${label}, ${when}`,
+        runs.runs[condition],
+        false,
+      ),
+      infoRatio(
+        `latency.ratio.${where.key}.bare.${condition}`,
+        `relay p99 / bare ${where.broker} p99, ${when}`,
+        runs.runs[condition],
+        bare.runs[condition],
+      ),
+      infoRatio(
+        `latency.ratio.${where.key}.hub.${condition}`,
+        `hub p99 / relay p99 on ${where.broker}, ${when}`,
+        hub.runs[condition],
+        runs.runs[condition],
+      ),
+    );
+  }
+  return figures;
 }
 
 /**
@@ -680,6 +756,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
       },
     },
   );
+  figures.push(...(await relayFigures(ctx, presses, alertBytes, { key: 'relay', broker: 'aedes' }, hubRuns, rawRuns)));
   figures.push(...(await externalBrokerLatency(ctx, presses, alertBytes, resolverFor)));
   return figures;
 }
@@ -715,6 +792,14 @@ async function externalBrokerLatency(
     } finally {
       await hub.stop();
     }
+    const relay = await relayFigures(
+      ctx,
+      presses,
+      alertBytes,
+      { key: 'relay.ext', broker: 'Mosquitto', brokerUrl: mosquitto.mqttUrl },
+      hubRuns,
+      brokerRuns,
+    );
     return [
       ...latencyFigures(
         'latency.ext.quiet',
@@ -752,6 +837,7 @@ async function externalBrokerLatency(
         hubRuns.runs.loaded,
         brokerRuns.runs.loaded,
       ),
+      ...relay,
     ];
   } finally {
     await mosquitto.stop();

@@ -149,6 +149,14 @@ describe('telecare bench --quick --json', () => {
           'latency.mosquitto.loaded',
           'latency.ratio.ext.quiet',
           'latency.ratio.ext.loaded',
+          'latency.relay.quiet',
+          'latency.relay.loaded',
+          'latency.ratio.relay.bare.quiet',
+          'latency.ratio.relay.hub.loaded',
+          'latency.relay.ext.quiet',
+          'latency.relay.ext.loaded',
+          'latency.ratio.relay.ext.bare.loaded',
+          'latency.ratio.relay.ext.hub.quiet',
           'review.history',
           'latency.review.quiet',
           'latency.review.logins',
@@ -197,6 +205,7 @@ describe('telecare bench --quick --json', () => {
           'ext.loaded',
         ];
         pressRuns.push('mosquitto.quiet', 'mosquitto.loaded', 'review.quiet', 'review.logins', 'review.running');
+        pressRuns.push('relay.quiet', 'relay.loaded', 'relay.ext.quiet', 'relay.ext.loaded');
         for (const k of pressRuns) expect(byKey.get(`latency.${k}`)!.detail?.n, k).toBe(PRESSES);
         // The one flat's idle RSS is read after the hub's start-up memory releases, not racing them (session 39).
         expect(byKey.get('memory.home.rss.idle')!.detail).toEqual({ 'start-up releases logged': 1 });
@@ -208,6 +217,8 @@ describe('telecare bench --quick --json', () => {
         expect(byKey.get('latency.hub.quiet')!.target).toEqual({ op: '<=', value: 3 });
         expect(byKey.get('latency.hub.quiet.p50')!.target).toEqual({ op: '<=', value: 1 });
         expect(byKey.get('latency.ratio.logins')!.target).toEqual({ op: '<=', value: 2 });
+        // The relay is a floor shown for information: it has no target of its own and cannot fail the bench.
+        expect(byKey.get('latency.ratio.relay.ext.bare.quiet')!.result).toBe('info');
         expect(byKey.get('ingest.rate')!.target).toEqual({ op: '>=', value: 50_000 });
         expect(byKey.get('memory.homes1000.rss.idle')!.target).toEqual({ op: '<=', value: 120 });
         expect(byKey.get('memory.scheme.rss.idle')!.target).toEqual({ op: '<=', value: 150 });
