@@ -557,13 +557,13 @@ export class RulesEngine {
     // once or after a later report): it is not activity (a gap of 0 learned as a quiet period), and a copy that comes
     // after a later report does not set the device's state back (a door's `open` after its `close` would hide the
     // next opening). The event's own rules heard it (a pendant press is one alert however often it is delivered).
-    if (duplicate === 'earlier') return;
-    if (duplicate === undefined) noteReport(device, event, at);
-    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). The latest
-    // report again is heard as before (a mat that pulses and repeats its `off` is not taken to be rested on).
+    if (duplicate !== undefined) return;
+    noteReport(device, event, at);
+    // A mat's report also says whether someone rests on it (rules only: mats as evidence, presence.ts). Not a copy of
+    // its latest report (same time, same value): a pulsing mat's release copied would end the rest its first delivery
+    // kept (a copy is no news from the mat; a repeated release at a time of its own is, `noteState`).
     if (event.type === 'occupancy' && (device.kind === 'bed' || device.kind === 'chair'))
       onMatReport(home, device, event.value === true, event.ts);
-    if (duplicate !== undefined) return;
     const activity = observeActivity(device, event, home.params.presence, this.activity);
     if (activity) this.onActivity(home, device, event, activity, at);
   }

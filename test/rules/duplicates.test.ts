@@ -40,3 +40,39 @@ describe('a report delivered twice', () => {
     expect(morning('after-close-and-restart')).toEqual(plain);
   });
 });
+
+/**
+ * A night on a mat that reports each movement (short presses a few minutes apart); the last press's release is then
+ * delivered once, twice at once (`latest`: the same time and value again), or twice across a restart; the bedroom PIR
+ * sees the resident turn over, then two hours with nothing: asleep. Returns the inactivity family's calls until 01:30.
+ */
+function pulsingNight(copy: 'none' | 'again' | 'again-after-restart'): [string, number][] {
+  const h = new Harness(undefined, MONDAY + 23 * HOUR_MS);
+  for (let i = 0; i < 12; i++) {
+    h.at(i === 0 ? 0 : 4 * MINUTE_MS, 'bed', 'occupancy', true);
+    h.at(2_000, 'bed', 'occupancy', false);
+  }
+  const releasedAt = h.clock.now();
+  if (copy === 'again-after-restart') h.restart();
+  if (copy !== 'none') h.send(ev(releasedAt, 'bed', 'occupancy', false, h.config));
+  // The bedroom PIR sees the resident turn over: a movement where they rest, with the mat's word on where they are.
+  h.at(MINUTE_MS, 'bedroom-pir', 'motion', true);
+  h.at(5_000, 'bedroom-pir', 'motion', false);
+  h.clock.advanceTo(MONDAY + 25 * HOUR_MS + 30 * MINUTE_MS);
+  return h
+    .raised()
+    .filter((d) => FAMILY.has(d.kind))
+    .map((d) => [d.kind, d.at]);
+}
+
+describe('a pulsing mat’s release delivered twice', () => {
+  it('the copy says nothing new: the resident still rests on the mat, no call', () => {
+    const plain = pulsingNight('none');
+    // The mat's own word: a short press ended, the resident still in bed asleep (mat-lost-release.test.ts).
+    expect(plain).toEqual([]);
+    // Before: the copy was heard as a release with no press before it, which ended the rest the first one kept: the
+    // bedroom PIR then placed the sleeping resident beside an empty bed, a possible fall 20 min later (night value).
+    expect(pulsingNight('again')).toEqual(plain);
+    expect(pulsingNight('again-after-restart')).toEqual(plain);
+  });
+});
