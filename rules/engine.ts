@@ -19,7 +19,7 @@ import { shutInForNight } from './possible-fall.js';
 // per home, session 36).
 import { clearOfflineWithoutDevice, savedNeverHeard, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
-import { duplicateReport, noteReport, type ReportCopy } from './device-reports.js';
+import { duplicateReport, noteReport, REORDER_MS, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
@@ -595,6 +595,12 @@ export class RulesEngine {
 
   private onActivity(home: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {
     const ctx = this.ctx;
+    // The device the home last heard, its next report stamped a few seconds before that one (its clock's jitter: a
+    // door's closing stamped before its opening): the device's state now, heard when its last report was, so the
+    // silence under way is judged with it (the door shut, not left open). Not a copy (`duplicateReport`), not older
+    // than `REORDER_MS`, not another device's (which of two devices came last, their stamps cannot say).
+    if (at < home.lastActivityAt && device.id === home.lastActivityDeviceId && home.lastActivityAt - at <= REORDER_MS)
+      at = home.lastActivityAt;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;
     // A PIR's or presence sensor's clearing whose last movement (its hold before the clearing) came before the resident

@@ -1,0 +1,48 @@
+// A device's next report stamped a little before its last one (a sensor's clock jitters by a second or two; the
+// evaluation's `jitter` row): it arrives after it, so it is the device's state now. Before, it was older than the last
+// activity and ignored as a late batch, so the silence was judged with the device as it had been: an exit door's
+// closing stamped a second before its opening left the door "open", and the resident who went out was called about.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
+import { ev, Harness, MONDAY } from './factories.js';
+
+const FAMILY = new Set<string>(INACTIVITY_FAMILY);
+
+/**
+ * A morning in the kitchen, then out by the front door at 10:00 (its closing `closeAfterMs` after its opening, which may
+ * be negative: stamped before it, sent after it), `restart` between the two; then six hours with nothing inside.
+ */
+function goesOut(closeAfterMs: number, restart = false): [string, number][] {
+  const h = new Harness(undefined, MONDAY + 9 * HOUR_MS);
+  h.at(0, 'kitchen-pir', 'motion', true);
+  h.at(20_000, 'kitchen-pir', 'motion', false);
+  h.at(30 * MINUTE_MS, 'hall-pir', 'motion', true);
+  h.at(10_000, 'hall-pir', 'motion', false);
+  const openedAt = MONDAY + 10 * HOUR_MS;
+  h.clock.advanceTo(openedAt);
+  h.send(ev(openedAt, 'front', 'contact', false, h.config));
+  if (restart) h.restart();
+  h.clock.advanceTo(openedAt + 2_000);
+  h.send(ev(openedAt + closeAfterMs, 'front', 'contact', true, h.config));
+  h.clock.advanceTo(openedAt + 6 * HOUR_MS);
+  return h
+    .raised()
+    .filter((d) => FAMILY.has(d.kind))
+    .map((d) => [d.kind, d.at]);
+}
+
+describe('a report stamped a little before the same device’s last one', () => {
+  it('an exit door’s closing stamped a second before its opening: the resident went out, as if stamped after', () => {
+    const inOrder = goesOut(1_000);
+    // Out: nothing called for the six hours away.
+    expect(inOrder).toEqual([]);
+    expect(goesOut(-1_000)).toEqual(inOrder);
+    expect(goesOut(-1_000, true)).toEqual(inOrder);
+  });
+
+  it('guard: a closing stamped more than a minute early is an old report (a late batch), not the door’s state now', () => {
+    // The door is left as it was heard at its opening: open, nothing since; the silence is called.
+    expect(goesOut(-2 * MINUTE_MS).length).toBeGreaterThan(0);
+  });
+});
