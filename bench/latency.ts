@@ -120,7 +120,14 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
 
 /** An alert-shaped message of about `bytes` bytes on the alert topic, for the bare broker's publish → deliver. */
 function directAlert(homeId: string, i: number, bytes: number): { topic: string; payload: string } {
-  const id = `raw-${process.pid}-${i}`;
+  return alertShapedMessage(homeId, `raw-${process.pid}-${i}`, bytes);
+}
+
+/**
+ * A raised pendant alert of home `homeId` with id `id`, padded to about `bytes` bytes (the hub's alert size), on its
+ * alert topic: what the bare broker delivers and the pass-through relay answers with (bench/relay.ts).
+ */
+export function alertShapedMessage(homeId: string, id: string, bytes: number): { topic: string; payload: string } {
   const body = JSON.stringify({
     id,
     homeId,

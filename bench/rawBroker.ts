@@ -4,26 +4,18 @@
 // Before aedes, as in the hub: mqtt-packet's loggers allocate nothing while off, so the floor is not made slower
 // than the hub's own broker by a cost the hub does not pay (hub/mqtt-debug.ts).
 import '../hub/mqtt-debug.js';
-import net from 'node:net';
 import { Aedes } from 'aedes';
+import { serveAedes } from './aedesServer.js';
 
 async function main(): Promise<void> {
   const broker = await Aedes.createBroker({ drainTimeout: 5_000 });
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    broker.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port, stop } = await serveAedes(broker);
   process.stdout.write(`${JSON.stringify({ port })}\n`);
-
-  const stop = (): void => {
-    server.close();
-    broker.close(() => process.exit(0));
+  const end = (): void => {
+    void stop().then(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', end);
+  process.once('SIGINT', end);
 }
 
 main().catch((err: unknown) => {

@@ -4,9 +4,10 @@
 // (as `npm start`); `client URL`: an MQTT client of another broker (as HUB_MQTT_URL). The bench measures it with the
 // same presses as the hub, so the hub's p99 is read against what one Node process in the path costs by itself.
 import '../hub/mqtt-debug.js';
-import net from 'node:net';
 import { Aedes } from 'aedes';
 import { connectMqtt } from '../simulate/mqttConnect.js';
+import { serveAedes } from './aedesServer.js';
+import { alertShapedMessage } from './latency.js';
 
 const EVENTS = /^telecare\/([^/]+)\/devices\/[^/]+\/events$/;
 let next = 0;
@@ -22,19 +23,8 @@ function answer(topic: string, payload: Buffer, padTo: number): { topic: string;
     return undefined;
   }
   if (event.type !== 'pendant' || event.value !== true) return undefined;
-  const homeId = match[1] ?? '';
-  const id = `relay-${process.pid}-${next++}`;
-  const body = JSON.stringify({
-    id,
-    homeId,
-    kind: 'pendant',
-    severity: 'critical',
-    state: 'raised',
-    raisedAt: new Date().toISOString(),
-  });
   // As large as the hub's alert, so the delivery carries the same bytes.
-  const pad = Math.max(0, padTo - body.length - 9);
-  return { topic: `telecare/${homeId}/alerts/${id}`, payload: `${body.slice(0, -1)},"pad":"${'x'.repeat(pad)}"}` };
+  return alertShapedMessage(match[1] ?? '', `relay-${process.pid}-${next++}`, padTo);
 }
 
 async function embedded(padTo: number): Promise<() => Promise<void>> {
@@ -49,19 +39,9 @@ async function embedded(padTo: number): Promise<() => Promise<void>> {
       () => undefined,
     );
   });
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    broker.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port, stop } = await serveAedes(broker);
   process.stdout.write(`${JSON.stringify({ port })}\n`);
-  return () =>
-    new Promise<void>((resolve) => {
-      server.close();
-      broker.close(() => resolve());
-    });
+  return stop;
 }
 
 async function client(url: string, padTo: number): Promise<() => Promise<void>> {
