@@ -122,6 +122,12 @@ export interface DeviceLiveness {
   batteryLow: boolean;
 }
 
+/**
+ * How far apart two devices' stamps may be and still not say which report came first: their clocks (a bridge's stamp
+ * at reception, a sensor's own clock set over the network) agree to a second or two at best.
+ */
+export const STAMP_ORDER_MS = 2_000;
+
 export class RulesEngine {
   private clockMs = 0;
   private readonly queue = new TimerQueue();
@@ -595,11 +601,16 @@ export class RulesEngine {
 
   private onActivity(home: HomeState, device: DeviceState, event: SensorEvent, activity: Activity, at: number): void {
     const ctx = this.ctx;
-    // The device the home last heard, its next report stamped a few seconds before that one (its clock's jitter: a
-    // door's closing stamped before its opening): the device's state now, heard when its last report was, so the
-    // silence under way is judged with it (the door shut, not left open). Not a copy (`duplicateReport`), not older
-    // than `REORDER_MS`, not another device's (which of two devices came last, their stamps cannot say).
-    if (at < home.lastActivityAt && device.id === home.lastActivityDeviceId && home.lastActivityAt - at <= REORDER_MS)
+    // A report stamped just before the last activity but heard after it: the device's state now, heard when the last
+    // activity was, so the silence under way is judged with it (a door's closing stamped before its opening: the door
+    // shut, not left open; the exit door's closing stamped a moment before the hall PIR's clearing: the resident went
+    // out). From the device the home last heard, up to `REORDER_MS` (its next report, its clock's jitter; not a copy,
+    // `duplicateReport`); from another, up to `STAMP_ORDER_MS`, within which two devices' stamps cannot say which came
+    // last and the order they reached the hub in is the better word. Older, a late report (a bridge's flush).
+    if (
+      at < home.lastActivityAt &&
+      home.lastActivityAt - at <= (device.id === home.lastActivityDeviceId ? REORDER_MS : STAMP_ORDER_MS)
+    )
       at = home.lastActivityAt;
     // Older than the last activity known (a late batch): the resident was already seen since; nothing re-arms.
     if (at < home.lastActivityAt) return;

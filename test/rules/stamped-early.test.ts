@@ -45,4 +45,30 @@ describe('a report stamped a little before the same device’s last one', () => 
     // The door is left as it was heard at its opening: open, nothing since; the silence is called.
     expect(goesOut(-2 * MINUTE_MS).length).toBeGreaterThan(0);
   });
+
+  it('another device’s report stamped a moment before the last one: the exit door’s closing, then the hall PIR clearing', () => {
+    const run = (closeBeforeClearingMs: number): [string, number][] => {
+      const h = new Harness(undefined, MONDAY + 9 * HOUR_MS + 50 * MINUTE_MS);
+      h.at(0, 'kitchen-pir', 'motion', true);
+      h.at(20_000, 'kitchen-pir', 'motion', false);
+      const t = MONDAY + 10 * HOUR_MS;
+      h.clock.advanceTo(t);
+      h.send(ev(t, 'hall-pir', 'motion', true, h.config));
+      h.send(ev(t + 2_000, 'front', 'contact', false, h.config));
+      // The hall PIR clears at +6 s; the door's closing, stamped `closeBeforeClearingMs` before that, is heard after it.
+      h.clock.advanceTo(t + 6_500);
+      h.send(ev(t + 6_000, 'hall-pir', 'motion', false, h.config));
+      h.send(ev(t + 6_000 - closeBeforeClearingMs, 'front', 'contact', true, h.config));
+      h.clock.advanceTo(t + 6 * HOUR_MS);
+      return h
+        .raised()
+        .filter((d) => FAMILY.has(d.kind))
+        .map((d) => [d.kind, d.at]);
+    };
+    const inOrder = run(-500); // the closing stamped after the clearing, as it was heard
+    expect(inOrder).toEqual([]);
+    expect(run(500)).toEqual(inOrder);
+    // guard: stamped a minute before, a late report: the door as heard before it, open, and the silence called.
+    expect(run(MINUTE_MS).length).toBeGreaterThan(0);
+  });
 });
