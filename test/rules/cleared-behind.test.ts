@@ -59,4 +59,24 @@ describe('a held PIR clearing behind the resident', () => {
       lastActivityAt: new Date(cleared).toISOString(),
     });
   });
+
+  it('after a pulsing bed mat’s short press and release, the bathroom PIR clearing does not begin a bathroom visit', () => {
+    // Kasteren C with every PIR holding 4 min: the bathroom PIR cleared after the resident had gone to bed on a mat that
+    // reports each movement (pressed and released within seconds), and a bathroom visit was called 27 min later.
+    const h = new Harness(undefined, MONDAY + 21 * HOUR_MS);
+    knownHold(h);
+    // Evenings on the bed mat: short presses a few minutes apart, so it is known to pulse.
+    for (let i = 0; i < 12; i++) {
+      h.at(i === 0 ? MINUTE_MS : 3 * MINUTE_MS, 'bed', 'occupancy', true);
+      h.at(2 * SECOND_MS, 'bed', 'occupancy', false);
+    }
+    h.clock.advanceTo(MONDAY + 23 * HOUR_MS + 20 * MINUTE_MS);
+    h.at(0, 'bathroom-pir', 'motion', true);
+    h.at(2 * MINUTE_MS, 'bed', 'occupancy', true); // left the bathroom and lay down
+    h.at(2 * SECOND_MS, 'bed', 'occupancy', false); // a movement in bed, the mat released
+    h.at(HOLD - MINUTE_MS, 'bathroom-pir', 'motion', false); // its hold runs out behind them
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.raised('bathroom-too-long')).toEqual([]);
+    expect(h.raised('possible-fall')).toEqual([]);
+  });
 });
