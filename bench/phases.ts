@@ -386,38 +386,41 @@ async function storeCommits(hub: HubHandle): Promise<{ commits: number; rows: nu
   }
 }
 
-/** Starts the baseline broker (bench/rawBroker.js) as its own process; resolves with its port. */
-async function startRawBroker(): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
-  const script = fileURLToPath(new URL('./rawBroker.js', import.meta.url));
-  const child = spawnTracked(process.execPath, [script]);
-  const port = await new Promise<number>((resolve, reject) => {
-    const rl = readline.createInterface({ input: child.stdout! });
-    rl.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`raw broker exited (${code})`)));
-  });
-  return { mqttUrl: `mqtt://127.0.0.1:${port}`, stop: () => stopChild(child) };
-}
-
 /**
- * Starts the pass-through relay (bench/relay.js) as its own process: with an aedes of its own (`brokerUrl`
- * undefined; resolves with that broker's URL) or as a client of the broker at `brokerUrl` (resolves with it).
+ * Starts a baseline of the bench (`script` in bench/, with `args`) as its own process; resolves once it prints its
+ * first line (JSON: an aedes of its own says its port), with the URL to press at: `brokerUrl` when it is a client of
+ * another broker, else its own.
  */
-async function startRelay(
-  alertBytes: number,
+async function startBaseline(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
   brokerUrl?: string,
 ): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
-  const script = fileURLToPath(new URL('./relay.js', import.meta.url));
-  const args = brokerUrl === undefined ? [script, 'embedded'] : [script, 'client', brokerUrl];
-  const child = spawnTracked(process.execPath, args, {
-    env: { ...process.env, RELAY_ALERT_BYTES: String(alertBytes) },
-  });
+  const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const child = spawnTracked(process.execPath, [path, ...args], { env: { ...process.env, ...env } });
   const line = await new Promise<{ port?: number }>((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });
     rl.once('line', (text) => resolve(JSON.parse(text) as { port?: number }));
-    child.once('exit', (code) => reject(new Error(`relay exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
-  const mqttUrl = brokerUrl ?? `mqtt://127.0.0.1:${line.port ?? 0}`;
-  return { mqttUrl, stop: () => stopChild(child) };
+  return { mqttUrl: brokerUrl ?? `mqtt://127.0.0.1:${line.port ?? 0}`, stop: () => stopChild(child) };
+}
+
+/** The bare aedes broker (bench/rawBroker.js). */
+function startRawBroker(): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
+  return startBaseline('rawBroker.js', []);
+}
+
+/**
+ * The pass-through relay (bench/relay.js): with an aedes of its own (`brokerUrl` undefined) or as a client of the
+ * broker at `brokerUrl`.
+ */
+function startRelay(alertBytes: number, brokerUrl?: string): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
+  const env = { RELAY_ALERT_BYTES: String(alertBytes) };
+  return brokerUrl === undefined
+    ? startBaseline('relay.js', ['embedded'], env)
+    : startBaseline('relay.js', ['client', brokerUrl], env, brokerUrl);
 }
 
 /** Homes configured on the hub in the latency phases (SPEC 11: 1,000). */

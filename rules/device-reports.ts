@@ -11,6 +11,12 @@ export const RECENT_REPORTS = 4;
  * to 2 s, so a PIR's `off` may be stamped before its `on`): such a report is heard as before.
  */
 export const REORDER_MS = MINUTE_MS;
+/**
+ * How far apart two devices' stamps may be and still not say which report came first: their clocks (a bridge's stamp
+ * at reception, a sensor's own clock set over the network) agree to a second or two at best (`RulesEngine.onActivity`
+ * takes reports that close in the order they were heard).
+ */
+export const STAMP_ORDER_MS = 2_000;
 /** Later messages (distinct stamps) of a device a report within `REORDER_MS` must come behind to be a copy. */
 const LATER_MESSAGES = 3;
 

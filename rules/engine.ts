@@ -19,7 +19,7 @@ import { shutInForNight } from './possible-fall.js';
 // per home, session 36).
 import { clearOfflineWithoutDevice, savedNeverHeard, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
-import { duplicateReport, noteReport, REORDER_MS, type ReportCopy } from './device-reports.js';
+import { duplicateReport, noteReport, REORDER_MS, STAMP_ORDER_MS, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
 import { MINUTE_MS } from './time.js';
 import { INACTIVITY_FAMILY } from './vocabulary.js';
@@ -121,12 +121,6 @@ export interface DeviceLiveness {
   /** At or below `lowBattery.percent`, or its own `battery_low` flag. */
   batteryLow: boolean;
 }
-
-/**
- * How far apart two devices' stamps may be and still not say which report came first: their clocks (a bridge's stamp
- * at reception, a sensor's own clock set over the network) agree to a second or two at best.
- */
-export const STAMP_ORDER_MS = 2_000;
 
 export class RulesEngine {
   private clockMs = 0;

@@ -1,6 +1,6 @@
 // What the engine knows about one home: its configuration, devices, where the resident is, timers, the rules' slices.
 import type { BuiltInHomeTimer } from './built-in.js';
-import { isWorn, matPulses, newDeviceMemory, newExitDoorState, type ExitDoorState } from './activity.js';
+import { isWorn, newDeviceMemory, newExitDoorState, type ExitDoorState } from './activity.js';
 import { DeviceSilence, type DeviceSilenceState } from './device-silence.js';
 import { ExitDoorLearner, type ExitDoorLearningState } from './exit-door-learning.js';
 import { LearnedNormal, type LearnedNormalState } from './learned-normal.js';
@@ -619,11 +619,6 @@ export class HomeState {
   /** Whether this mat says the resident rests on it at `at`: its evidence not voided, nor older than the limit. */
   restsOn(device: DeviceState, at: number): boolean {
     return !device.restVoid && at - device.restSince < this.params.presence.matHeldMaxHours * HOUR_MS;
-  }
-
-  /** Whether most of a mat's holds (of at least `MAT_MIN_HOLDS`) are short: it reports movements on it, not occupancy. */
-  matPulses(device: DeviceState): boolean {
-    return matPulses(device);
   }
 
   /**

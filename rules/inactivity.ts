@@ -1,4 +1,5 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
+import { matPulses } from './activity.js';
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
@@ -228,13 +229,13 @@ export function stillInBedFrom(home: HomeState, at: number): number {
   // The silence began with a movement in bed on a mat that pulses (a press, or a release while the bed's other mat
   // stays pressed): the presses still on may be read.
   const last = home.lastActivityDeviceId === undefined ? undefined : home.devices.get(home.lastActivityDeviceId);
-  const inBed = last?.kind === 'bed' && home.matPulses(last);
+  const inBed = last?.kind === 'bed' && matPulses(last);
   let pulsing = false;
   let from = -Infinity;
   const briefMs = home.params.presence.matPulseSeconds * 1000;
   for (const d of home.devices.values()) {
     if (d.kind !== 'bed' || !home.restsOn(d, at)) continue;
-    const pulses = home.matPulses(d);
+    const pulses = matPulses(d);
     if (!Number.isNaN(d.heldSince)) {
       // A mat that holds, or a silence that did not begin in bed (the resident moved on after the press): it says
       // nothing. A movement on the bed's other mat after the press is a later movement in the same bed (Kasteren B:
@@ -306,7 +307,7 @@ export function sittingAllowance(home: HomeState, start: number): Threshold | un
   const p = home.params.inactivity;
   let best: Threshold | undefined;
   for (const d of home.devices.values()) {
-    if (d.kind !== 'chair' || Number.isNaN(d.heldSince) || !home.restsOn(d, start) || home.matPulses(d)) continue;
+    if (d.kind !== 'chair' || Number.isNaN(d.heldSince) || !home.restsOn(d, start) || matPulses(d)) continue;
     // The silence began as the resident sat down: the mat is the last thing that placed them (a PIR clearing behind
     // them is no sighting). After a later movement seen in the chair (a PIR there, a door), it is stillness within a
     // sitting, not a sitting: judged as before.

@@ -110,7 +110,7 @@ export interface RuleParams {
     nightSeenMinSilences: number;
     /**
      * A silence that begins with the resident sitting on a chair mat that holds (reports on when sat on and off when
-     * left, not each movement: `HomeState.matPulses` false) is someone watching television, reading, dozing: issue 11
+     * left, not each movement: `matPulses` false, activity.ts) is someone watching television, reading, dozing: issue 11
      * (section 4), "a chair or couch mat occupied for five hours is someone watching television". Until the mat's own
      * sittings say how long this resident sits (`sittingMinDays`), such a silence is allowed at least this long: five
      * hours with the learned margins (`learned.marginPercent` 10 %, `learned.marginMinutes` 10), 340 min. Decided from

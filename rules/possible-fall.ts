@@ -5,7 +5,7 @@ import { ABSENCE_MEMORY_DAYS, absenceSpansPassed, type HomeState } from './home-
 import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
-import { isWorn, SAME_PASSAGE_MS } from './activity.js';
+import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { MINUTE_MS } from './time.js';
 import { isBathroom } from './vocabulary.js';
@@ -412,7 +412,7 @@ function beforeMorningCheck(home: HomeState, at: number): boolean {
  */
 function bedSilenceSaysEmpty(home: HomeState, at: number): boolean {
   if (!bedMatsWork(home, at)) return false;
-  for (const d of home.devices.values()) if (d.kind === 'bed' && home.matPulses(d)) return false;
+  for (const d of home.devices.values()) if (d.kind === 'bed' && matPulses(d)) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 // Where the rules place the resident after an activity (SPEC 6, issue 4); what counts as activity is `activity.ts`.
-import type { Activity } from './activity.js';
+import { matPulses, type Activity } from './activity.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { HOUR_MS, MINUTE_MS } from './time.js';
@@ -19,7 +19,7 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
     if (Number.isNaN(device.heldSince)) device.heldSince = device.restSince = ts;
     // A mat that reports each movement pressed again while held: the release between was lost (radio, a bridge);
     // this press is timed from now, or its end would read as a long press ended (getting out of bed), not a pulse.
-    else if (ts > device.heldSince && home.matPulses(device)) device.heldSince = ts;
+    else if (ts > device.heldSince && matPulses(device)) device.heldSince = ts;
     return;
   }
   if (Number.isNaN(device.heldSince)) {
@@ -40,7 +40,7 @@ export function onMatReport(home: HomeState, device: DeviceState, on: boolean, t
   device.matHolds++;
   if (brief) device.matBriefHolds++;
   device.heldSince = NaN;
-  device.restSince = brief && home.matPulses(device) ? ts : NaN;
+  device.restSince = brief && matPulses(device) ? ts : NaN;
 }
 
 /**

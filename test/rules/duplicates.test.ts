@@ -4,10 +4,8 @@
 // no change and no activity, and the silence was called from the report before it.
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
-import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
 import { ev, Harness, home, MONDAY, WITHOUT_POSSIBLE_FALL } from './factories.js';
 
-const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 const START = MONDAY + 9 * HOUR_MS;
 const config = home({}, WITHOUT_POSSIBLE_FALL);
 
@@ -25,10 +23,7 @@ function morning(copy: 'none' | 'after-close' | 'after-close-and-restart'): [str
   h.advanceBy(40 * MINUTE_MS);
   h.at(0, 'fridge', 'contact', false);
   h.advanceBy(24 * HOUR_MS);
-  return h
-    .raised()
-    .filter((d) => FAMILY.has(d.kind))
-    .map((d) => [d.kind, d.at]);
+  return h.familyCalls();
 }
 
 describe('a report delivered twice', () => {
@@ -59,10 +54,7 @@ function pulsingNight(copy: 'none' | 'again' | 'again-after-restart'): [string, 
   h.at(MINUTE_MS, 'bedroom-pir', 'motion', true);
   h.at(5_000, 'bedroom-pir', 'motion', false);
   h.clock.advanceTo(MONDAY + 25 * HOUR_MS + 30 * MINUTE_MS);
-  return h
-    .raised()
-    .filter((d) => FAMILY.has(d.kind))
-    .map((d) => [d.kind, d.at]);
+  return h.familyCalls();
 }
 
 describe('a pulsing mat’s release delivered twice', () => {

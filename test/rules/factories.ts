@@ -3,7 +3,9 @@ import { FakeClock } from '../../hub/clock.js';
 import { RulesEngine } from '../../rules/engine.js';
 import type { RuleOverrides } from '../../rules/params.js';
 import type { DeviceConfig, EventValue, HomeConfig, RuleDecision, SensorEvent } from '../../rules/types.js';
-import type { EventType } from '../../rules/vocabulary.js';
+import { INACTIVITY_FAMILY, type EventType } from '../../rules/vocabulary.js';
+
+const FAMILY: ReadonlySet<string> = new Set(INACTIVITY_FAMILY);
 
 /** Monday 5 January 2026, 00:00 UTC. */
 export const MONDAY = Date.UTC(2026, 0, 5);
@@ -117,6 +119,13 @@ export class Harness {
       (d): d is Extract<RuleDecision, { type: 'raise' }> =>
         d.type === 'raise' && (kind === undefined || d.kind === kind),
     );
+  }
+
+  /** The inactivity family's raises as [kind, time]: what a silence was called, and when. */
+  familyCalls(): [string, number][] {
+    return this.raised()
+      .filter((d) => FAMILY.has(d.kind))
+      .map((d) => [d.kind, d.at]);
   }
 
   of(type: RuleDecision['type'], kind?: string): RuleDecision[] {

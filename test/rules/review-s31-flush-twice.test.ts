@@ -6,10 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { RulesEngine } from '../../rules/engine.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
-import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
 import { ev, Harness, home, MONDAY, WITHOUT_POSSIBLE_FALL } from './factories.js';
 
-const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 const START = MONDAY + 9 * HOUR_MS;
 const config = home({}, WITHOUT_POSSIBLE_FALL);
 
@@ -42,10 +40,7 @@ function morning(resend: Resend): [string, number][] {
   h.advanceBy(40 * MINUTE_MS);
   h.at(0, 'fridge', 'contact', false);
   h.advanceBy(24 * HOUR_MS);
-  return h
-    .raised()
-    .filter((d) => FAMILY.has(d.kind))
-    .map((d) => [d.kind, d.at]);
+  return h.familyCalls();
 }
 
 describe('a flush of more than four reports of one device sent twice', () => {

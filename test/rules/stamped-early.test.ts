@@ -4,10 +4,7 @@
 // closing stamped a second before its opening left the door "open", and the resident who went out was called about.
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
-import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
 import { ev, Harness, MONDAY } from './factories.js';
-
-const FAMILY = new Set<string>(INACTIVITY_FAMILY);
 
 /**
  * A morning in the kitchen, then out by the front door at 10:00 (its closing `closeAfterMs` after its opening, which may
@@ -26,10 +23,7 @@ function goesOut(closeAfterMs: number, restart = false): [string, number][] {
   h.clock.advanceTo(openedAt + 2_000);
   h.send(ev(openedAt + closeAfterMs, 'front', 'contact', true, h.config));
   h.clock.advanceTo(openedAt + 6 * HOUR_MS);
-  return h
-    .raised()
-    .filter((d) => FAMILY.has(d.kind))
-    .map((d) => [d.kind, d.at]);
+  return h.familyCalls();
 }
 
 describe('a report stamped a little before the same device’s last one', () => {
@@ -60,10 +54,7 @@ describe('a report stamped a little before the same device’s last one', () => 
       h.send(ev(t + 6_000, 'hall-pir', 'motion', false, h.config));
       h.send(ev(t + 6_000 - closeBeforeClearingMs, 'front', 'contact', true, h.config));
       h.clock.advanceTo(t + 6 * HOUR_MS);
-      return h
-        .raised()
-        .filter((d) => FAMILY.has(d.kind))
-        .map((d) => [d.kind, d.at]);
+      return h.familyCalls();
     };
     const inOrder = run(-500); // the closing stamped after the clearing, as it was heard
     expect(inOrder).toEqual([]);
