@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { returnInDoubt, shutInForNight } from './possible-fall.js';
-import { learnedOrPrior } from './threshold.js';
+import { learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
@@ -67,14 +67,31 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
   watch.at = at;
 }
 
-/** When the visit begun at `enteredAt` is due: its wait from `waitFrom` when run again (a time in the visit), else from entry. */
+/**
+ * When the visit begun at `enteredAt` is due: its wait from `waitFrom` when run again (a time in the visit), else from
+ * entry. NaN where this home's own visits at that hour last as long as the cap or longer (`bathroomUntimed`).
+ */
 function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
-  const ms = Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  const capMs = home.params.inactivity.capMinutes * MINUTE_MS;
+  if (bathroomUntimed(t, capMs)) return NaN;
+  const ms = Math.min(capMs, t.ms);
   home.armed.bathroom = { ms, source: t.source };
   return (Number.isNaN(waitFrom) ? enteredAt : waitFrom) + ms;
+}
+
+/**
+ * Whether a visit's length says nothing in this home at this hour: its own visits, learned, last as long as the cap
+ * (12 h) or longer. No resident spends that long in a bathroom night after night; a "visit" that long is a layout
+ * that sees the bathroom and nothing of where the resident goes next (Ordonez A without its mats: the evening's
+ * first bathroom report at 21:21 and nothing but the bathroom until the morning, learned as a 12-h visit and called
+ * at the cap every morning, the resident up and about: five of its 22 false alarms; session 47). The silence itself is
+ * still watched (possible-fall, inactivity); only the visit's own clock, which the home has shown to mean nothing, stops.
+ */
+export function bathroomUntimed(t: Threshold, capMs: number): boolean {
+  return t.source === 'learned' && t.ms >= capMs;
 }
 
 /** Registered in rules/built-in.ts. */
@@ -164,7 +181,9 @@ export const bathroomDefinition = {
       // 17:27:13 cleared it and raised bathroom-too-long in the same second). A collapse after this movement is still
       // possible-fall's, on its own shorter wait.
       if (watch.called) watch.waitFrom = at;
-      ctx.arm(home.timers.bathroom, Math.max(at, bathroomDeadline(home, home.bathroomEnteredAt, watch.waitFrom)));
+      const due = bathroomDeadline(home, home.bathroomEnteredAt, watch.waitFrom);
+      if (Number.isNaN(due)) ctx.disarm(home.timers.bathroom);
+      else ctx.arm(home.timers.bathroom, Math.max(at, due));
       return;
     }
     if (!Number.isNaN(home.bathroomEnteredAt)) {
