@@ -76,7 +76,10 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
   const capMs = home.params.inactivity.capMinutes * MINUTE_MS;
-  if (bathroomUntimed(t, capMs)) return NaN;
+  if (bathroomUntimed(t, capMs)) {
+    delete home.armed.bathroom;
+    return NaN;
+  }
   const ms = Math.min(capMs, t.ms);
   home.armed.bathroom = { ms, source: t.source };
   return (Number.isNaN(waitFrom) ? enteredAt : waitFrom) + ms;
