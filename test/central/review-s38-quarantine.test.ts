@@ -8,10 +8,13 @@
 //
 // The store is made small here (the stream's `max_bytes` with discard-new: JetStream then refuses a message as it
 // does when the nodes' 8 GB `max_file_store` is full) so that one hub fills it in a few MiB.
+import fs from 'node:fs';
+import path from 'node:path';
 import { DiscardPolicy, connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { actOnCentreAlert } from '../../central/console/alerts.js';
 import { loadLayout } from '../../central/nats-cluster.js';
+import { nodeName } from '../../central/nats-config.js';
 import { HUB_QUARANTINED, liftedUsage, recordUsage } from '../../central/quarantine.js';
 import { STREAM } from '../../central/stream.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
@@ -101,6 +104,9 @@ async function floodUntilStopped(
   }
 }
 
+/** Why the last probe of `connects` failed (its error), for a failure's message. */
+let lastProbeError = '';
+
 /** Whether a hub's credential gets a connection at the gateway now. */
 async function connects(port: number, hubId: string): Promise<boolean> {
   try {
@@ -113,9 +119,20 @@ async function connects(port: number, hubId: string): Promise<boolean> {
     });
     await client.endAsync(true);
     return true;
-  } catch {
+  } catch (err) {
+    lastProbeError = err instanceof Error ? err.message : String(err);
     return false;
   }
+}
+
+/**
+ * What a failed reconnection leaves to read (once seen in a whole run under load, session 47: the lifted hub not
+ * connecting within 90 s): the probe's last error and the end of the first node's log (its reloads, its refusals).
+ */
+function reconnectionDiagnosis(): string {
+  const log = path.join(centre.cluster.layout.dir, nodeName(0), 'nats.log');
+  const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
+  return `last probe error: ${lastProbeError || 'none'}; layout: ${JSON.stringify(loadLayout(centre.cluster.layout.dir).quarantined ?? [])}; ${nodeName(0)} log:\n${tail}`;
 }
 
 describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' alerts", () => {
@@ -237,7 +254,7 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
     );
     expect(resolved.ok).toBe(true);
     await eventually(() => expect(loadLayout(centre.cluster.layout.dir).quarantined).toEqual([]));
-    await eventually(async () => expect(await connects(port, 'flood')).toBe(true));
+    await eventually(async () => expect(await connects(port, 'flood'), reconnectionDiagnosis()).toBe(true));
     const quarantines = await centre.pool.query(`SELECT 1 FROM central_alerts WHERE hub_id = 'flood' AND type = $1`, [
       HUB_QUARANTINED,
     ]);
