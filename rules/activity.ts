@@ -230,8 +230,9 @@ export function describeActivity(device: DeviceMemory, event: SensorEvent, into:
  * Whether a held state's end (a PIR or room presence sensor clearing) comes behind the resident: the last activity
  * (`last`, at `lastAt`) was a bed or chair mat's report in another room (a press, or the release of a mat that reports
  * each movement: the resident was at the mat then, session 46), and the clearing's last movement, about its hold before
- * the clearing (`holdMinMs`, the shortest held state it has reported), came before that report. A PIR that holds minutes clears after the resident has left its room and sat down elsewhere; read as activity,
- * it put them back in the room they had left (Ordóñez A with every PIR holding 4 min: the bathroom PIR clearing after
+ * the clearing (`holdMinMs`, the shortest held state it has reported), came before that report. A PIR that holds
+ * minutes clears after the resident has left its room and sat down elsewhere; read as activity, it put them back in
+ * the room they had left (Ordóñez A with every PIR holding 4 min: the bathroom PIR clearing after
  * the chair's press began a bathroom visit, called 30-60 min later, nine times in a fortnight). Then it is no activity,
  * for the rules and the daily features alike. Only after a mat: a PIR next door is no proof they left (CASAS's PIRs see
  * through doorways). Not a sensor whose hold is not known yet.

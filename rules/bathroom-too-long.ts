@@ -91,7 +91,8 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
  * that sees the bathroom and nothing of where the resident goes next (Ordonez A without its mats: the evening's
  * first bathroom report at 21:21 and nothing but the bathroom until the morning, learned as a 12-h visit and called
  * at the cap every morning, the resident up and about: five of its 22 false alarms; session 47). The silence itself is
- * still watched (possible-fall, inactivity); only the visit's own clock, which the home has shown to mean nothing, stops.
+ * still watched (possible-fall, inactivity); only the visit's own clock, which the home has shown to mean nothing,
+ * stops.
  */
 export function bathroomUntimed(t: Threshold, capMs: number): boolean {
   return t.source === 'learned' && t.ms >= capMs;

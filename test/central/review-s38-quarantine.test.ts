@@ -132,7 +132,8 @@ async function connects(port: number, hubId: string): Promise<boolean> {
 function reconnectionDiagnosis(): string {
   const log = path.join(centre.cluster.layout.dir, nodeName(0), 'nats.log');
   const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
-  return `last probe error: ${lastProbeError || 'none'}; layout: ${JSON.stringify(loadLayout(centre.cluster.layout.dir).quarantined ?? [])}; ${nodeName(0)} log:\n${tail}`;
+  const quarantined = JSON.stringify(loadLayout(centre.cluster.layout.dir).quarantined ?? []);
+  return `last probe error: ${lastProbeError || 'none'}; layout: ${quarantined}; ${nodeName(0)} log:\n${tail}`;
 }
 
 describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' alerts", () => {
