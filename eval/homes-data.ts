@@ -10,7 +10,7 @@ import { casasDevice, casasEvent, parseCasasLine } from '../replay/casas.js';
 import { parseIsoMs } from '../rules/iso-time.js';
 import { kasterenIdTable, loadKasteren, loadKasterenFormat } from './kasteren-data.js';
 import { ARAS_TIMEZONE, convertAras } from './aras-convert.js';
-import { HOUR_MS } from '../rules/time.js';
+import { DAY_MS, HOUR_MS } from '../rules/time.js';
 
 /** One home's recording, ready for the evaluation. */
 export interface HomeRecording {
@@ -29,6 +29,11 @@ export interface HomeRecording {
    * with the mats held on and the front door used four times), so no collapse is simulated there. Undefined: all.
    */
   annotated?: [number, number];
+  /**
+   * Spans with no recording in them (between the passes of a repeated recording, `repeatRecording`): an alert raised in
+   * one is not counted, and they are not counted as days watched.
+   */
+  unrecorded?: [number, number][];
   firstAt: number;
   lastAt: number;
 }
@@ -510,6 +515,48 @@ function loadArasHouse(dir: string, id: string, title: string): HomeRecording {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A long deployment made of a short recording: `rec` played `times` times, each pass moved on by the recording's length
+ * rounded up to whole days (so every pass keeps its local times of day, but for a daylight-saving change), the span
+ * between two passes unrecorded. The rules learn from every pass before, as a hub does month after month; the days of
+ * the later passes are days it has seen, so this measures how a history that grows changes the rules' own thresholds
+ * (session 48: a quantile that left out more of a longer history called out again on what the home had already done),
+ * not how they meet new days. Outside the annotated span of each pass no collapse is simulated (as in the recording).
+ */
+export function repeatRecording(rec: HomeRecording, times: number): HomeRecording {
+  if (!Number.isInteger(times) || times < 1)
+    throw new Error(`a recording is repeated a whole number of times, not ${times}`);
+  if (times === 1) return rec;
+  const step = Math.ceil((rec.lastAt - rec.firstAt + 1) / DAY_MS) * DAY_MS;
+  const moved = (spans: readonly [number, number][], k: number): [number, number][] =>
+    spans.map(([a, b]) => [a + k * step, b + k * step]);
+  const events: HomeRecording['events'] = [];
+  const out: [number, number][] = [];
+  const asleep: [number, number][] = [];
+  const unrecorded: [number, number][] = [];
+  for (let k = 0; k < times; k++) {
+    for (const e of rec.events) events.push({ ...e, ts: e.ts + k * step });
+    out.push(...moved(rec.out, k));
+    asleep.push(...moved(rec.asleep, k));
+    // No collapse outside a pass's annotated span: taken as "out" (the only use of `out` is to keep cuts away).
+    if (rec.annotated) {
+      out.push([rec.firstAt + k * step, rec.annotated[0] + k * step]);
+      out.push([rec.annotated[1] + k * step, rec.lastAt + k * step]);
+    }
+    if (k > 0) unrecorded.push([rec.lastAt + (k - 1) * step + 1, rec.firstAt + k * step - 1]);
+  }
+  const { annotated: _annotated, ...rest } = rec;
+  return {
+    ...rest,
+    title: `${rec.title} x${times}`,
+    events,
+    out,
+    asleep,
+    unrecorded: [...(rec.unrecorded ?? []), ...unrecorded],
+    lastAt: rec.lastAt + (times - 1) * step,
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { resolveRuleParams, type RuleOverrides } from '../rules/params.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import { INACTIVITY_FAMILY, isBathroom } from '../rules/vocabulary.js';
 import { delayFigures, emptyOutcome, stopwatchAlarms, type CollapseOutcome, type DelayFigures } from './collapse.js';
-import { loadHomes, type HomeRecording } from './homes-data.js';
+import { loadHomes, repeatRecording, type HomeRecording } from './homes-data.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
 
 const FAMILY = new Set<string>(INACTIVITY_FAMILY);
@@ -39,6 +39,8 @@ export interface HomesOptions {
   rules: RuleOverrides;
   /** Only these home ids (all present by default). */
   only?: readonly string[];
+  /** Each recording played this many times on end (`repeatRecording`: a long deployment); 1 or absent: once. */
+  repeat?: number;
   /** How long after the last movement a held-state PIR reports `off` (the off sent after a cut). */
   pirHoldMs?: number;
   /**
@@ -106,6 +108,22 @@ export interface HomesResults {
 
 function rate(count: number, days: number): AlarmRate {
   return { count, days, per30Days: days > 0 ? (count / days) * 30 : 0 };
+}
+
+/** Time-ordered `timestamps` split at each span of `gaps` (the passes of a repeated recording; one list when none). */
+function splitAt(timestamps: readonly number[], gaps: readonly [number, number][]): number[][] {
+  const parts: number[][] = [[]];
+  let g = 0;
+  for (const ts of timestamps) {
+    let moved = false;
+    while (g < gaps.length && ts > (gaps[g]?.[0] ?? Infinity)) {
+      g++;
+      moved = true;
+    }
+    if (moved) parts.push([]);
+    parts[parts.length - 1]?.push(ts);
+  }
+  return parts;
 }
 
 function within(intervals: readonly [number, number][], t: number): boolean {
@@ -237,7 +255,9 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     // nothing from then is a silence from then, as live.
     startedAt: Math.min(rec.firstAt, events[0]?.ts ?? Infinity),
     onAlert: (a) => {
-      if (FAMILY.has(a.kind)) alerts.push({ kind: a.kind, at: Date.parse(a.raisedAt), detail: a.detail });
+      const at = Date.parse(a.raisedAt);
+      // Between two passes of a repeated recording nothing was recorded: the silence there is the harness's own.
+      if (FAMILY.has(a.kind) && !within(rec.unrecorded ?? [], at)) alerts.push({ kind: a.kind, at, detail: a.detail });
     },
   });
   const byPlace = new Map<Place, CollapseOutcome>(PLACES.map((p) => [p, emptyOutcome()]));
@@ -380,15 +400,18 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   }
   replayer.finish();
 
-  const days = (rec.lastAt - rec.firstAt) / DAY_MS;
+  const unrecordedMs = (rec.unrecorded ?? []).reduce((sum, [from, to]) => sum + Math.max(0, to - from), 0);
+  const days = (rec.lastAt - rec.firstAt - unrecordedMs) / DAY_MS;
   const coldDays = Math.min(days, o.coldStartDays);
   const byKind: Record<string, number> = {};
   for (const a of alerts) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
   const coldCount = alerts.filter((a) => a.at < coldEnd).length;
-  const stopwatch = stopwatchAlarms(
+  // A gap between two passes of a repeated recording is no silence of the resident's: each pass is timed on its own.
+  const passes = splitAt(
     events.map((e) => e.ts),
-    STOPWATCH_MS,
+    rec.unrecorded ?? [],
   );
+  const stopwatch = passes.reduce((sum, pass) => sum + stopwatchAlarms(pass, STOPWATCH_MS), 0);
   return {
     id: rec.id,
     title: rec.title,
@@ -419,7 +442,7 @@ export function evaluateHomes(dataDir: string, options: Partial<HomesOptions> = 
   for (const rec of loadHomes(dataDir)) {
     if (o.only && !o.only.includes(rec.id)) continue;
     o.onProgress?.(`${rec.title}: ${rec.events.length} events`);
-    results.push(evaluateHome(rec, o));
+    results.push(evaluateHome(o.repeat !== undefined && o.repeat > 1 ? repeatRecording(rec, o.repeat) : rec, o));
   }
   const { onProgress: _progress, ...plain } = o;
   return { options: plain, tuningHomes: TUNING_HOMES, homes: results };

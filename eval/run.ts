@@ -29,13 +29,14 @@ function main(): void {
       failures: { type: 'boolean', default: false },
       perturbation: { type: 'string', multiple: true },
       'plain-cut': { type: 'boolean', default: false },
+      repeat: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
       [
-        'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details] [--plain-cut]',
+        'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details] [--plain-cut] [--repeat N]',
         '       npm run eval -- --robustness [--failures] [--plain-cut] [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
         '',
         'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
@@ -44,6 +45,8 @@ function main(): void {
         '            20-200 Hz behind an anti-alias filter, ranges down to ±2 g, regular, irregular and harsh timing',
         'Held-out rows are the results; see eval/README.md and docs/fall-detection.md for the splits.',
         '--plain-cut drops every event after a collapse and sends nothing (no PIR clearing, no pulsing mat released).',
+        '--repeat N plays each home N times on end, whole days apart (a long deployment: the rules learn from every pass',
+        '         before; the later passes are days they have seen). Homes only; the gap between passes is not counted.',
         '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
         `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
         `--failures adds sensor failures (for tuning): ${FAILURE_PERTURBATIONS.map((p) => p.id).join(', ')}, and each device dropped alone (drop-one).`,
@@ -63,6 +66,17 @@ function main(): void {
   if (!fs.existsSync(dataDir)) {
     process.stderr.write(`eval: no data folder at ${dataDir} (see ../shared/data/README.md); nothing to evaluate\n`);
     process.exitCode = 1;
+    return;
+  }
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
+    process.stderr.write(`eval: --repeat must be a whole number from 1 to 50, not '${values.repeat ?? ''}'\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (repeat > 1 && (values.robustness || only === 'wearable')) {
+    process.stderr.write('eval: --repeat applies to the homes alone (not --robustness, not --only wearable)\n');
+    process.exitCode = 2;
     return;
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
@@ -101,6 +115,7 @@ function main(): void {
       rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
       only: values.home,
       plainCut: values['plain-cut'],
+      repeat,
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\x1b[K');

@@ -25,12 +25,16 @@ export function upperEdgeMinutes(bin: number): number {
 }
 
 /**
- * The learned threshold of `n` lengths in bins 1 and up of `counts` (bin 0 not counted): the upper edge of the bin of the
- * `learned.quantilePercent` one, with the margins, in ms; NaN when there are none.
+ * The learned threshold of `n` lengths in bins 1 and up of `counts` (bin 0 not counted), gathered over `days` days: the
+ * upper edge of the bin of the `learned.quantilePercent` one, with the margins, in ms; NaN when there are none. The
+ * lengths left out above it are at most one per `learned.leaveOutDays` of those days (session 48): the share a quantile
+ * leaves out grows with the count, and a pool with ten quiet periods a day that passes 100 leaves out its longest though
+ * the home had it a fortnight ago; a length the home has had again within that many days is always kept.
  */
-function quantileMs(counts: ArrayLike<number>, n: number, learned: RuleParams['learned']): number {
+function quantileMs(counts: ArrayLike<number>, n: number, learned: RuleParams['learned'], days: number): number {
   if (n <= 0) return NaN;
-  const rank = Math.max(1, Math.ceil((n * learned.quantilePercent) / 100));
+  let rank = Math.max(1, Math.ceil((n * learned.quantilePercent) / 100));
+  if (learned.leaveOutDays > 0) rank = Math.max(rank, n - Math.floor(Math.max(0, days) / learned.leaveOutDays));
   let seen = 0;
   let bin = BINS - 1;
   for (let b = 1; b < BINS; b++) {
@@ -89,7 +93,13 @@ class QuietHistogram {
    * The threshold for a quiet period starting at `hourOfWeek`, recomputed at most once a local day,
    * and into `out.samples` how many quiet periods it rests on (the weight it earns against a prior).
    */
-  threshold(hourOfWeek: number, day: number, learned: RuleParams['learned'], out?: { samples: number }): number {
+  threshold(
+    hourOfWeek: number,
+    day: number,
+    learned: RuleParams['learned'],
+    historyDays: number,
+    out?: { samples: number },
+  ): number {
     if (this.cacheDay[hourOfWeek] === day) {
       if (out) out.samples = this.cacheN[hourOfWeek] ?? 0;
       return this.cacheMs[hourOfWeek] ?? NaN;
@@ -100,10 +110,15 @@ class QuietHistogram {
     const pooled = POOLED.fill(0);
     const hour = hourOfWeek % 24;
     let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
-    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) n = this.pool(pooled.fill(0), this.byHour, 0, hour);
+    // The same weekday alone: one day in seven of the history.
+    let days = historyDays / 7;
+    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
+      n = this.pool(pooled.fill(0), this.byHour, 0, hour);
+      days = historyDays;
+    }
     // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
     pooled[0] = 0;
-    const value = quantileMs(pooled, n, learned);
+    const value = quantileMs(pooled, n, learned, days);
     this.cacheDay[hourOfWeek] = day;
     this.cacheMs[hourOfWeek] = value;
     this.cacheN[hourOfWeek] = n;
@@ -149,6 +164,8 @@ export interface LearnedNormalState {
   rising: number[];
   /** Local day whose quiet periods are still pending, and those periods: [context, hourOfWeek, gapMs]. */
   day: number;
+  /** Local day of the first period recorded; absent in a state saved before session 48. */
+  firstDay?: number;
   pending: [string, number, number][];
   /** Per habit (`recordHabit`), the non-zero bins as flat [bin, count, ...]; absent in a state saved before session 29. */
   habits?: Record<string, number[]>;
@@ -173,6 +190,8 @@ export class LearnedNormal {
    * only on the days before it: the same after a restart mid-day as without one.
    */
   private day = -1;
+  /** The local day of the first period recorded (-1: none yet): the histograms hold the days from it to `day`. */
+  private firstDay = -1;
   private pendingContext: string[] = [];
   private pendingHour: number[] = [];
   private pendingGapMs: number[] = [];
@@ -189,6 +208,7 @@ export class LearnedNormal {
     // Pauses under a minute are within one burst of activity, not quiet periods: not kept at all.
     if (gapMs < MINUTE_MS) return;
     if (day > this.day) this.turnDay(day);
+    if (this.firstDay < 0) this.firstDay = day;
     this.pendingContext.push(context);
     this.pendingHour.push(hourOfWeek);
     this.pendingGapMs.push(gapMs);
@@ -203,6 +223,7 @@ export class LearnedNormal {
    */
   recordHabit(context: string, lengthMs: number, day: number): void {
     if (day > this.day) this.turnDay(day);
+    if (this.firstDay < 0) this.firstDay = day;
     this.pendingContext.push(context);
     this.pendingHour.push(HABIT);
     this.pendingGapMs.push(Math.max(MINUTE_MS, lengthMs));
@@ -215,7 +236,7 @@ export class LearnedNormal {
     let n = 0;
     if (counts) for (let b = 1; b < BINS; b++) n += counts[b] ?? 0;
     if (out) out.samples = n;
-    return counts ? quantileMs(counts, n, learned) : NaN;
+    return counts ? quantileMs(counts, n, learned, this.historyDays(day)) : NaN;
   }
 
   /** Learned threshold in ms, or NaN when this context has no history yet. */
@@ -228,9 +249,14 @@ export class LearnedNormal {
   ): number {
     if (day > this.day) this.turnDay(day);
     const h = this.contexts.get(context);
-    if (h) return h.threshold(hourOfWeek, day, learned, out);
+    if (h) return h.threshold(hourOfWeek, day, learned, this.historyDays(day), out);
     if (out) out.samples = 0;
     return NaN;
+  }
+
+  /** Days of history the histograms hold when thresholds are asked on local day `day` (those before it). */
+  private historyDays(day: number): number {
+    return this.firstDay < 0 ? 0 : Math.max(0, day - this.firstDay);
   }
 
   /**
@@ -348,7 +374,7 @@ export class LearnedNormal {
       });
       habits[name] = cells;
     }
-    return { contexts, rising: [...this.rising], day: this.day, pending, habits };
+    return { contexts, rising: [...this.rising], day: this.day, firstDay: this.firstDay, pending, habits };
   }
 
   static fromState(state: LearnedNormalState | undefined): LearnedNormal {
@@ -382,6 +408,12 @@ export class LearnedNormal {
       }
     }
     learned.day = typeof state.day === 'number' ? state.day : -1;
+    // A state saved before session 48 does not say when its history began: from its own day, so its longest periods
+    // are kept for `learned.leaveOutDays` (the cautious side: no silence it holds is left out meanwhile).
+    learned.firstDay =
+      typeof state.firstDay === 'number' && Number.isInteger(state.firstDay) && state.firstDay <= learned.day
+        ? state.firstDay
+        : learned.day;
     for (const p of Array.isArray(state.pending) ? state.pending : []) {
       if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number' || typeof p[2] !== 'number')
         continue;

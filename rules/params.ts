@@ -10,6 +10,12 @@ export interface RuleParams {
   learned: {
     /** Share of past quiet periods (same context) that must end before the threshold, in percent. */
     quantilePercent: number;
+    /**
+     * Of the quiet periods longer than that quantile, at most one per this many days of the history a threshold rests
+     * on is left out (0: no such bound, the quantile alone): a length the home has had again within that many days is
+     * kept, so the share a quantile leaves out does not grow with the count as a history grows (session 48).
+     */
+    leaveOutDays: number;
     /** The threshold is the quantile times (1 + marginPercent/100) plus marginMinutes. */
     marginPercent: number;
     marginMinutes: number;
@@ -193,7 +199,14 @@ export interface RuleParams {
 
 export const DEFAULT_RULE_PARAMS: RuleParams = {
   learningDays: 14,
-  learned: { quantilePercent: 99, marginPercent: 10, marginMinutes: 10, minSamples: 30, priorWeight: 30 },
+  learned: {
+    quantilePercent: 99,
+    leaveOutDays: 120,
+    marginPercent: 10,
+    marginMinutes: 10,
+    minSamples: 30,
+    priorWeight: 30,
+  },
   presence: {
     outAfterMinutes: 10,
     powerRiseW: 10,
@@ -280,6 +293,7 @@ export const RULE_PARAM_BOUNDS: {
   learningDays: [0, 365, 'days of history before the learned model stands alone; a year at most'],
   learned: {
     quantilePercent: [0, 100, 'a percentage'],
+    leaveOutDays: [0, 3650, 'days; 0 turns the bound off; ten years at most'],
     marginPercent: [0, 200, "percent; a threshold tripled at most: more would hide the home's own quiet periods"],
     marginMinutes: [0, MAX_RULE_MINUTES, upToADay],
     minSamples: [0, 365, 'quiet periods'],

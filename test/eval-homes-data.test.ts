@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { homeIdForFolder, loadHomes } from '../eval/homes-data.js';
+import { homeIdForFolder, loadHomes, repeatRecording } from '../eval/homes-data.js';
 import { deviceKindFromName } from '../rules/vocabulary.js';
 import { evaluateHomes } from '../eval/homes.js';
 import { KASTEREN_DEVICES, loadKasteren } from '../eval/kasteren-data.js';
@@ -89,6 +89,33 @@ describe('homes dropped into the data folder', () => {
     expect(results.homes[0]?.delay.all.cuts).toBeGreaterThan(20);
     // Local times of a Kasteren folder without a timezone.txt are Amsterdam's.
     expect(loadHomes(dir)[0]?.home.timezone).toBe('Europe/Amsterdam');
+  });
+
+  it('plays a recording several times on end as one long deployment, whole days apart, the gaps unrecorded', () => {
+    writeTsvHome('kasteren-houseD');
+    const [rec] = loadHomes(dir);
+    if (!rec) throw new Error('no recording');
+    const long = repeatRecording(rec, 3);
+    expect(long.title).toBe('Kasteren D x3');
+    expect(long.events).toHaveLength(3 * rec.events.length);
+    // Each pass moved on by whole days (the local times of day kept), in time order.
+    const step = (long.events[rec.events.length]?.ts ?? 0) - (rec.events[0]?.ts ?? 0);
+    expect(step % 86_400_000).toBe(0);
+    expect(step).toBeGreaterThanOrEqual(rec.lastAt - rec.firstAt);
+    expect(long.events.every((e, i, all) => i === 0 || e.ts >= (all[i - 1]?.ts ?? 0))).toBe(true);
+    // Outside each pass's annotated span no collapse is simulated: taken as out (two spans a pass, where annotated).
+    expect(long.out).toHaveLength(3 * rec.out.length + (rec.annotated ? 6 : 0));
+    expect(long.annotated).toBeUndefined();
+    expect(long.unrecorded).toHaveLength(2);
+    expect(long.lastAt).toBe(rec.lastAt + 2 * step);
+    expect(repeatRecording(rec, 1)).toBe(rec);
+    expect(() => repeatRecording(rec, 0)).toThrow(/whole number of times/);
+    // Evaluated so: the gaps are neither days watched nor silences of the resident's (the stopwatch is timed per pass).
+    const once = evaluateHomes(dir, { maxCutsPerHome: 20 }).homes[0];
+    const thrice = evaluateHomes(dir, { maxCutsPerHome: 20, repeat: 3 }).homes[0];
+    expect(thrice?.title).toBe('Kasteren D x3');
+    expect(thrice?.days).toBeCloseTo(3 * (once?.days ?? 0), 5);
+    expect(thrice?.stopwatch.falseAlarms.count).toBe(3 * (once?.stopwatch.falseAlarms.count ?? 0));
   });
 
   it('configures a home for the residents its residents.txt names, and refuses a number that is none', () => {

@@ -60,7 +60,11 @@ const FLOORS: Record<
   // Tenth round (session 25): a still spell on C's pulsing bed mat by day is no new night (150 cuts: 144 / 217 -> 143 / 213).
   // Eleventh round (session 26): the harness no longer clears a PIR stuck on (held over presence.heldMaxMinutes) after
   // a cut; C's bathroom PIR clearing had placed collapses in bed in the bathroom (150 cuts: 143 / 213 -> 146 / 225).
-  'kasteren-c': { coldStartAlarms: 0, afterAlarms: 0, medianMinutes: 148, p90Minutes: 228 },
+  // Session 48: a learned threshold leaves out at most one quiet period per `learned.leaveOutDays` (120) of history, so
+  // C's 225-min morning in bed (21 Nov) is covered from then on, where the 99th percentile had left it out once its pool
+  // passed 100 (150 cuts: 146 / 225 -> 162 / 230). Bought on purpose: the same home repeated for 3 months called out on
+  // that morning every time it came back (eval/README.md "Session 48").
+  'kasteren-c': { coldStartAlarms: 0, afterAlarms: 0, medianMinutes: 164, p90Minutes: 232 },
   // Ninth round (session 24): CASAS's one cold-start alarm (a bathroom PIR blip after the bedroom at night) is gone.
   casas: { coldStartAlarms: 0, afterAlarms: 0, medianMinutes: 50, p90Minutes: 250 },
 };
@@ -112,9 +116,26 @@ describe('every real home present in ../shared/data', () => {
    * bed mat never released counts as stillness once longer than the mat's own presses (C: 158 / 303 -> 158 / 300).
    */
   const PLAIN_CUT_FLOORS: Record<string, { medianMinutes: number; p90Minutes: number }> = {
-    'kasteren-c': { medianMinutes: 160, p90Minutes: 302 },
+    // Session 48, the bound on what a learned threshold leaves out (above): 158 / 300 -> 178 / 300.
+    'kasteren-c': { medianMinutes: 180, p90Minutes: 302 },
     casas: { medianMinutes: 47, p90Minutes: 246 },
   };
+
+  it.skipIf(!homes.some((h) => h.id === 'kasteren-c'))(
+    'a long deployment: held-out Kasteren C played four times on end calls no one out after its fortnight',
+    () => {
+      // Session 48: the 99th percentile left out more of a history as it grew, and C's 225-min morning in bed (day 2)
+      // was called each time it came back (3 false alarms in the later passes; at most one period per
+      // `learned.leaveOutDays` of history is left out now). The later passes are days the rules have seen: this is how
+      // a growing history moves the thresholds, not how they meet new days.
+      const [c] = evaluateHomes(dataDir, { maxCutsPerHome: 40, only: ['kasteren-c'], repeat: 4 }).homes;
+      expect(c?.days).toBeGreaterThan(70);
+      expect(c?.falseAlarms.coldStart.count).toBe(0);
+      expect(c?.falseAlarms.list, 'false alarms of C played four times').toEqual([]);
+      expect(c?.delay.all.missed).toBe(0);
+    },
+    120_000,
+  );
 
   it.skipIf(heldOut.length === 0)(
     "held-out homes under the issue's literal cut: none missed, delays no worse than their floors",

@@ -137,4 +137,63 @@ describe('learned normal', () => {
     again.habitThreshold('opened:fridge', 3, DEFAULT_RULE_PARAMS.learned, out);
     expect(out.samples).toBe(12);
   });
+
+  /**
+   * Four quiet periods a day at 10:00 of 10 min, and on day 0 one of 3 h (a long morning in a chair, say). The pool
+   * (10:00 of every weekday) passes 100 periods on day 25: at 99 % alone it then left out the 3 h, and the home's next
+   * such morning was called.
+   */
+  function longMorningOnce(learned: LearnedNormal, days: number): void {
+    learned.record('home', 10, 3 * HOUR_MS, 0);
+    for (let d = 0; d < days; d++)
+      for (let i = 0; i < 4; i++) learned.record('home', (d % 7) * 24 + 10, 10 * MINUTE_MS, d);
+  }
+
+  it('a long quiet period the home has had is not left out as the count passes 100 (session 48)', () => {
+    // (A threshold is kept for the day it was asked: each set of parameters gets a history of its own.)
+    const before = new LearnedNormal();
+    longMorningOnce(before, 30);
+    const out = { samples: 0 };
+    const quantileOnly = before.threshold('home', 10, 30, { ...DEFAULT_RULE_PARAMS.learned, leaveOutDays: 0 }, out);
+    expect(out.samples).toBeGreaterThan(100);
+    // The quantile alone: the 10-minute periods decide (with the margins, well under an hour); the 3 h would be called.
+    expect(quantileOnly).toBeLessThan(HOUR_MS);
+    // One period per 120 days of history may be left out: 30 days leave out none, so the 3 h is covered.
+    const learned = new LearnedNormal();
+    longMorningOnce(learned, 30);
+    expect(learned.threshold('home', 10, 30, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(3 * 1.1 * HOUR_MS);
+    // And after a restart alike (the first day of the history is saved with the state).
+    const copy = LearnedNormal.fromState(JSON.parse(JSON.stringify(learned.exportState())));
+    expect(copy.threshold('home', 10, 30, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(3 * 1.1 * HOUR_MS);
+  });
+
+  it('once the history is long, one period per leaveOutDays is left out, as the quantile allows', () => {
+    const learned = new LearnedNormal();
+    longMorningOnce(learned, 121);
+    // 121 days of history: one period may be left out (the 3 h, seen once in those 121 days).
+    expect(learned.threshold('home', 10, 121, DEFAULT_RULE_PARAMS.learned)).toBeLessThan(HOUR_MS);
+    // Seen twice, it is kept until 240 days.
+    const twice = new LearnedNormal();
+    twice.record('home', 2 * 24 + 10, 3 * HOUR_MS, 30);
+    longMorningOnce(twice, 121);
+    expect(twice.threshold('home', 10, 121, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(3 * 1.1 * HOUR_MS);
+    // A quantile that leaves out fewer still decides: at 100 % nothing is left out, whatever the history.
+    const all = new LearnedNormal();
+    longMorningOnce(all, 121);
+    expect(all.threshold('home', 10, 121, { ...DEFAULT_RULE_PARAMS.learned, quantilePercent: 100 })).toBeGreaterThan(
+      3 * 1.1 * HOUR_MS,
+    );
+  });
+
+  it('a state saved before the first day was kept counts its history from its own day (nothing left out at once)', () => {
+    const learned = new LearnedNormal();
+    longMorningOnce(learned, 200);
+    const state = JSON.parse(JSON.stringify(learned.exportState())) as Record<string, unknown>;
+    expect(learned.threshold('home', 10, 200, DEFAULT_RULE_PARAMS.learned)).toBeLessThan(HOUR_MS);
+    delete state.firstDay;
+    const old = LearnedNormal.fromState(state as never);
+    expect(old.threshold('home', 10, 200, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(3 * 1.1 * HOUR_MS);
+    // 120 days on, it leaves one out again.
+    expect(old.threshold('home', 10, 320, DEFAULT_RULE_PARAMS.learned)).toBeLessThan(HOUR_MS);
+  });
 });
