@@ -343,6 +343,16 @@ export class LearnedNormal {
     return n;
   }
 
+  /**
+   * The rising minute of the recent mornings that only `rank` were later than (0: the latest), or null before any; the
+   * earliest when there are fewer.
+   */
+  latestRisingMinute(rank: number): number | null {
+    if (this.rising.length === 0) return null;
+    const sorted = [...this.rising].sort((a, b) => b - a);
+    return sorted[Math.min(Math.max(0, rank), sorted.length - 1)] ?? null;
+  }
+
   /** Median rising minute of the recent mornings, or null before any. */
   usualRisingMinute(): number | null {
     if (this.rising.length === 0) return null;

@@ -63,21 +63,37 @@ function learnRising(home: HomeState, at: number): boolean {
  * The morning check's local minute and where it came from. The prior is the care plan's usual rising
  * time plus the margin, else the cold-start time. The learned usual rising time (median of recent
  * mornings) plus the margin takes over: at once when later than the prior (a late riser is never
- * called about for sleeping in), gradually when earlier, as mornings accumulate.
+ * called about for sleeping in), gradually when earlier, as mornings accumulate. The learned value is
+ * never earlier than the second-latest recent rising plus `lateMarginMinutes` (`learnedMorningMinute`).
  */
 export function morningCheck(home: HomeState): { minute: number; source: ThresholdSource } {
   const p = home.params.noMorningActivity;
   const fromPlan = !Number.isNaN(home.routineRisingMinute);
   const prior = fromPlan ? home.routineRisingMinute + p.marginMinutes : parseHhMm(p.coldStartTime);
-  const usual = home.learned.usualRisingMinute();
   const t = shrink(
     prior,
-    usual === null ? NaN : usual + p.marginMinutes,
+    learnedMorningMinute(home),
     home.learned.risingMornings(),
     p.priorMornings,
     fromPlan ? 'care-plan' : 'cold-start',
   );
   return { minute: Math.min(RISING_LATEST_MIN + p.marginMinutes, Math.round(t.ms)), source: t.source };
+}
+
+/**
+ * The learned check (NaN before any morning): the usual rising time plus the margin, and no earlier than the
+ * second-latest of the recent mornings' risings plus `lateMarginMinutes`. The median plus 90 min is passed by a home
+ * whose risings spread over hours on each of its late mornings: played six times on end, Kasteren B (tuning) was called
+ * on its two late mornings of every month (7 of its 9 later false alarms), and ARAS A (unseen) on 29 Jan after its first
+ * fortnight. The second-latest, not the latest, so that one odd "rising" (the first activity after a night away, in the
+ * afternoon) does not put the check off for four weeks (session 48).
+ */
+function learnedMorningMinute(home: HomeState): number {
+  const p = home.params.noMorningActivity;
+  const usual = home.learned.usualRisingMinute();
+  if (usual === null) return NaN;
+  const late = p.lateMarginMinutes >= 0 ? home.learned.latestRisingMinute(1) : null;
+  return Math.max(usual + p.marginMinutes, late === null ? -Infinity : late + p.lateMarginMinutes);
 }
 
 function deadlineMinute(home: HomeState): number {

@@ -174,6 +174,13 @@ export interface RuleParams {
     priorMornings: number;
     /** A resident still in bed (bed mat) at the check is looked at again this much later, once. */
     inBedGraceMinutes: number;
+    /**
+     * The learned check is never earlier than the second-latest of the recent mornings' risings plus this many minutes
+     * (-1: no such bound, the usual rising time plus `marginMinutes` alone, as SPEC 6 words it). A home whose risings
+     * spread over hours is not called on each of its late mornings; one whose risings keep close is checked at the
+     * usual time plus the margin, as before (session 48).
+     */
+    lateMarginMinutes: number;
   };
   nightExit: { noMotionMinutes: number };
   outOfBed: { coldStartMinutes: number };
@@ -244,7 +251,13 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
     ownNightMornings: 3,
     ownNightBeforeRisingMinutes: 120,
   },
-  noMorningActivity: { marginMinutes: 90, coldStartTime: '10:00', priorMornings: 7, inBedGraceMinutes: 120 },
+  noMorningActivity: {
+    marginMinutes: 90,
+    coldStartTime: '10:00',
+    priorMornings: 7,
+    inBedGraceMinutes: 120,
+    lateMarginMinutes: 30,
+  },
   nightExit: { noMotionMinutes: 10 },
   outOfBed: { coldStartMinutes: 45 },
   bathroom: { coldStartDayMinutes: 60, coldStartNightMinutes: 30 },
@@ -347,6 +360,11 @@ export const RULE_PARAM_BOUNDS: {
     marginMinutes: [0, MAX_RULE_MINUTES, upToADay],
     priorMornings: [0, 365, 'mornings'],
     inBedGraceMinutes: [0, MAX_RULE_MINUTES, upToADay],
+    lateMarginMinutes: [
+      -1,
+      MAX_RULE_MINUTES,
+      'minutes after the second-latest recent rising, up to a day; -1 turns it off',
+    ],
   },
   nightExit: { noMotionMinutes: [0, 240, 'minutes (SPEC 6: 10); 4 h at most'] },
   outOfBed: { coldStartMinutes: [0, MAX_RULE_MINUTES, upToADay] },

@@ -53,7 +53,7 @@ describe('rule parameter bounds', () => {
         checked++;
       }
     }
-    expect(checked).toBe(55);
+    expect(checked).toBe(56);
     expect(problemsLoading(withRules(DEFAULT_RULE_PARAMS))).toEqual([]);
   });
 
