@@ -11,6 +11,7 @@ const MAX_COUNT = 65_535;
 const RISING_DAYS = 28;
 /** Scratch for pooling (the engine runs on one thread; a threshold is computed start to end). */
 const POOLED = new Float64Array(BINS);
+const SCRATCH = new Float64Array(BINS);
 /** The same weekday alone is trusted once it holds this many times `minSamples` (months of history). */
 const WEEKDAY_POOL_FACTOR = 4;
 
@@ -110,12 +111,12 @@ class QuietHistogram {
     const pooled = POOLED.fill(0);
     const hour = hourOfWeek % 24;
     let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
-    // The same weekday alone: one day in seven of the history.
-    let days = historyDays / 7;
-    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
-      n = this.pool(pooled.fill(0), this.byHour, 0, hour);
-      days = historyDays;
-    }
+    let days = historyDays;
+    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) n = this.pool(pooled.fill(0), this.byHour, 0, hour);
+    // The same weekday alone holds that weekday's share of the periods of those hours, so about that share of the
+    // history's days: a seventh where every day records at its own hour, all of them where a context files every
+    // period under one hour whatever the day (up and about, a lone night trigger, out of bed: `UP_HOUR`, 0).
+    else days = (historyDays * n) / Math.max(n, this.pool(SCRATCH.fill(0), this.byHour, 0, hour));
     // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
     pooled[0] = 0;
     const value = quantileMs(pooled, n, learned, days);

@@ -71,19 +71,22 @@ describe.skipIf(!present)('quiet spells of the real homes (figures quoted in eva
     if (byId.has('casas')) expect(rule('casas', 'bedroom-pir')?.thresholdMinutes).toBe(397);
   });
 
-  it('up and about on the real homes: B (tuning) 61 silences of a minute or more, called after 71 min; none without mats', () => {
+  it('up and about on the real homes: B (tuning) 60 silences of a minute or more, called after 71 min; none without mats', () => {
     const up = (id: string) => byId.get(id)?.upAndAbout;
     const count = (id: string): number => (up(id)?.byBand ?? []).reduce((n, b) => n + b.minutes.length, 0);
     if (byId.has('kasteren-b')) {
       // Session 25: 69 -> 61, longest 92 -> 55 min, threshold 119 -> 71: the night's silences after the kitchen PIR
       // firing alone while the resident slept on a pulsing mat are now getting up in doubt, not up and about.
-      expect(count('kasteren-b')).toBe(61);
+      // Session 48: 61 -> 60 (17 Aug 11:03, a silence of one minute: the morning check, no longer due at that moment,
+      // does not split the morning's activity there), crossing at 30 0.45 -> 0.3 %.
+      expect(count('kasteren-b')).toBe(60);
       expect(Math.max(...(up('kasteren-b')?.byBand ?? []).flatMap((b) => b.minutes))).toBe(55);
       expect(up('kasteren-b')?.thresholdMinutes).toBe(71);
-      // Resampled, an ordinary silence crosses the threshold learned from 30 others in about 1 % of draws, from 60 less.
+      // Resampled, an ordinary silence crosses the threshold learned from 30 others in under 1 % of draws, from 59 less.
       const all = (up('kasteren-b')?.byBand ?? []).flatMap((b) => b.minutes);
-      expect(upCrossingPercent(all, 30)).toBe(0.45);
-      expect(upCrossingPercent(all, 60)).toBeLessThan(upCrossingPercent(all, 30));
+      expect(upCrossingPercent(all, 30)).toBe(0.3);
+      // (From 59: 60 silences leave none to test against 60.)
+      expect(upCrossingPercent(all, 59)).toBeLessThan(upCrossingPercent(all, 30));
     }
     // No mat at all: the rule never applies.
     for (const id of ['kasteren-a', 'casas'])

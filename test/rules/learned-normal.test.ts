@@ -196,4 +196,20 @@ describe('learned normal', () => {
     // 120 days on, it leaves one out again.
     expect(old.threshold('home', 10, 320, DEFAULT_RULE_PARAMS.learned)).toBeLessThan(HOUR_MS);
   });
+
+  it('a context filed under one hour whatever the day counts every day of its history, not a seventh of them', () => {
+    // Up and about, a lone night trigger, out of bed: every period at hour 0 of the week, so the pool of that weekday
+    // hour passes 120 periods and is used alone, though it holds every day's. 4 a day and one 3 h on day 0: after
+    // 121 days one period may be left out, as for any pool (a seventh of the days would have kept it 840 days).
+    const learned = new LearnedNormal();
+    learned.record('up-and-about', 0, 3 * HOUR_MS, 0);
+    for (let d = 0; d < 121; d++) for (let i = 0; i < 4; i++) learned.record('up-and-about', 0, 10 * MINUTE_MS, d);
+    const out = { samples: 0 };
+    expect(learned.threshold('up-and-about', 0, 121, DEFAULT_RULE_PARAMS.learned, out)).toBeLessThan(HOUR_MS);
+    expect(out.samples).toBe(485);
+    const young = new LearnedNormal();
+    young.record('up-and-about', 0, 3 * HOUR_MS, 0);
+    for (let d = 0; d < 100; d++) for (let i = 0; i < 4; i++) young.record('up-and-about', 0, 10 * MINUTE_MS, d);
+    expect(young.threshold('up-and-about', 0, 100, DEFAULT_RULE_PARAMS.learned)).toBeGreaterThan(3 * 1.1 * HOUR_MS);
+  });
 });
