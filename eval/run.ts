@@ -61,13 +61,6 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
-  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const dataDir = values.data ?? path.resolve(projectRoot, '../shared/data');
-  if (!fs.existsSync(dataDir)) {
-    process.stderr.write(`eval: no data folder at ${dataDir} (see ../shared/data/README.md); nothing to evaluate\n`);
-    process.exitCode = 1;
-    return;
-  }
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
     process.stderr.write(`eval: --repeat must be a whole number from 1 to 50, not '${values.repeat ?? ''}'\n`);
@@ -77,6 +70,13 @@ function main(): void {
   if (repeat > 1 && (values.robustness || only === 'wearable')) {
     process.stderr.write('eval: --repeat applies to the homes alone (not --robustness, not --only wearable)\n');
     process.exitCode = 2;
+    return;
+  }
+  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const dataDir = values.data ?? path.resolve(projectRoot, '../shared/data');
+  if (!fs.existsSync(dataDir)) {
+    process.stderr.write(`eval: no data folder at ${dataDir} (see ../shared/data/README.md); nothing to evaluate\n`);
+    process.exitCode = 1;
     return;
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
