@@ -104,6 +104,19 @@ async function floodUntilStopped(
   }
 }
 
+/** `promise`, or a failure saying `what` after 90 s (a wait that would otherwise hang to the test's own timeout). */
+async function withinOrFail<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within 90 s`)), 90_000);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Why the last probe of `connects` failed (its error), for a failure's message. */
 let lastProbeError = '';
 
@@ -205,7 +218,7 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
         `SELECT version, state FROM central_alerts WHERE hub_id = 'good' AND alert_id = 'a1'`,
       );
       expect(alert.rows).toEqual([{ version: 1, state: 'raised' }]);
-      await pubacked;
+      await withinOrFail(pubacked, "the good hub's PUBACK did not come");
     } finally {
       await good.endAsync(true);
     }
@@ -227,7 +240,7 @@ describe.skipIf(missing !== undefined)("one hub's flood and the other hubs' aler
     // Its user is out of the nodes' configuration: it cannot connect (it keeps what it has to send queued).
     await eventually(() => expect(loadLayout(centre.cluster.layout.dir).quarantined).toEqual(['flood']));
     await eventually(async () => expect(await connects(port, 'flood')).toBe(false));
-    await idleClosed;
+    await withinOrFail(idleClosed, "the quarantined hub's idle connection was not closed");
     expect(await connects(port, 'good')).toBe(true);
 
     // The flooding hub's messages the workers stored are purged: the store has room again.

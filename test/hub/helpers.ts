@@ -62,12 +62,17 @@ export async function freePort(): Promise<number> {
 }
 
 export async function mqttClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+  const opts: IClientOptions = {
     reconnectPeriod: 0,
     // The broker checks a password hash before its CONNACK: seconds on a loaded machine, never a timing assertion.
     connectTimeout: 15_000,
     ...options,
-  });
+  };
+  // A client that does not reconnect fails when its connection closes before the CONNACK. Without this, mqtt's
+  // `connectAsync` (retries allowed by default) waits for a CONNACK that can no longer come: a server that drops the
+  // connection mid-handshake without an error (a NATS gateway reloading its users, session 48) hung the test that
+  // awaited it until its own timeout, 600 s, with nothing to say where.
+  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, opts, opts.reconnectPeriod !== 0);
   (client.stream as net.Socket).setNoDelay?.(true);
   return client;
 }
