@@ -442,7 +442,7 @@ export function evaluateHomes(dataDir: string, options: Partial<HomesOptions> = 
   for (const rec of loadHomes(dataDir)) {
     if (o.only && !o.only.includes(rec.id)) continue;
     o.onProgress?.(`${rec.title}: ${rec.events.length} events`);
-    results.push(evaluateHome(o.repeat !== undefined && o.repeat > 1 ? repeatRecording(rec, o.repeat) : rec, o));
+    results.push(evaluateHome(repeatRecording(rec, o.repeat ?? 1), o));
   }
   const { onProgress: _progress, ...plain } = o;
   return { options: plain, tuningHomes: TUNING_HOMES, homes: results };

@@ -112,11 +112,14 @@ class QuietHistogram {
     const hour = hourOfWeek % 24;
     let n = this.pool(pooled, this.counts, hourOfWeek - hour, hour);
     let days = historyDays;
-    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) n = this.pool(pooled.fill(0), this.byHour, 0, hour);
-    // The same weekday alone holds that weekday's share of the periods of those hours, so about that share of the
-    // history's days: a seventh where every day records at its own hour, all of them where a context files every
-    // period under one hour whatever the day (up and about, a lone night trigger, out of bed: `UP_HOUR`, 0).
-    else days = (historyDays * n) / Math.max(n, this.pool(SCRATCH.fill(0), this.byHour, 0, hour));
+    if (n < WEEKDAY_POOL_FACTOR * learned.minSamples) {
+      n = this.pool(pooled.fill(0), this.byHour, 0, hour);
+    } else {
+      // The same weekday alone holds that weekday's share of the periods of those hours, so about that share of the
+      // history's days: a seventh where every day records at its own hour, all of them where a context files every
+      // period under one hour whatever the day (up and about, a lone night trigger, out of bed: `UP_HOUR`, 0).
+      days = (historyDays * n) / Math.max(n, this.pool(SCRATCH.fill(0), this.byHour, 0, hour));
+    }
     // Gaps under a minute are the pauses within one burst of activity, not quiet periods.
     pooled[0] = 0;
     const value = quantileMs(pooled, n, learned, days);
