@@ -17,6 +17,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('../analytics/command.js')).registerReportCommand,
   bench: async () => (await import('../bench/command.js')).registerBenchCommand,
   central: async () => (await import('../central/command.js')).registerCentralCommand,
+  eval: async () => (await import('../eval/command.js')).registerEvalCommand,
 };
 
 /** The subcommands to register for these arguments: the one named first, or all of them. */

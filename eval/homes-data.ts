@@ -559,14 +559,21 @@ export function repeatRecording(rec: HomeRecording, times: number): HomeRecordin
   };
 }
 
+/** A home recording found under a data folder, not yet read: its id (as reported), folder, and how to read it. */
+export interface HomeFound {
+  id: string;
+  folder: string;
+  load: () => HomeRecording;
+}
+
 /**
- * Every home whose files are present under `dataDir`: the shared homes first, in a fixed order, then any other folder
- * holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as Kasteren B and C;
- * a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; an ARAS house as published; a CASAS
- * recording, told by its lines), in folder order.
+ * Every home whose files are present under `dataDir`, not yet read: the shared homes first, in a fixed order, then any
+ * other folder holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as
+ * Kasteren B and C; a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; an ARAS house as
+ * published; a CASAS recording, told by its lines), in folder order. A `dataDir` that is absent or no folder has none.
  */
-export function loadHomes(dataDir: string): HomeRecording[] {
-  if (!fs.existsSync(dataDir)) return [];
+export function findHomes(dataDir: string): HomeFound[] {
+  if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) return [];
   const folders = fs
     .readdirSync(dataDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
@@ -579,6 +586,13 @@ export function loadHomes(dataDir: string): HomeRecording[] {
     });
   return folders.flatMap((folder) => {
     const found = findHome(dataDir, folder);
-    return found ? [found.load()] : [];
+    return found ? [{ id: homeIdForFolder(folder), ...found }] : [];
   });
+}
+
+/** Every home recording under `dataDir`, read (`findHomes`' order); `only`: just the homes of these ids. */
+export function loadHomes(dataDir: string, only?: readonly string[]): HomeRecording[] {
+  return findHomes(dataDir)
+    .filter((h) => !only || only.includes(h.id))
+    .map((h) => h.load());
 }

@@ -439,8 +439,7 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
 export function evaluateHomes(dataDir: string, options: Partial<HomesOptions> = {}): HomesResults {
   const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...options };
   const results: HomeResult[] = [];
-  for (const rec of loadHomes(dataDir)) {
-    if (o.only && !o.only.includes(rec.id)) continue;
+  for (const rec of loadHomes(dataDir, o.only)) {
     o.onProgress?.(`${rec.title}: ${rec.events.length} events`);
     results.push(evaluateHome(repeatRecording(rec, o.repeat ?? 1), o));
   }

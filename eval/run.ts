@@ -2,8 +2,9 @@
 // present in ../shared/data; tables on stdout (or --json), progress on stderr.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ConfigError, jsonMistake, parseHubConfig } from '../hub/config.js';
 import type { RuleOverrides } from '../rules/params.js';
 import {
   DEFAULT_HOMES_OPTIONS,
@@ -13,26 +14,76 @@ import {
   type HomesResults,
 } from './homes.js';
 import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, FAILURE_PERTURBATIONS } from './homes-robustness.js';
+import { findHomes } from './homes-data.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'max-cuts': { type: 'string' },
-      home: { type: 'string', multiple: true },
-      rules: { type: 'string' },
-      only: { type: 'string' },
-      details: { type: 'boolean', default: false },
-      robustness: { type: 'boolean', default: false },
-      failures: { type: 'boolean', default: false },
-      perturbation: { type: 'string', multiple: true },
-      'plain-cut': { type: 'boolean', default: false },
-      repeat: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+const OPTIONS = {
+  data: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'max-cuts': { type: 'string' },
+  home: { type: 'string', multiple: true },
+  rules: { type: 'string' },
+  only: { type: 'string' },
+  details: { type: 'boolean', default: false },
+  robustness: { type: 'boolean', default: false },
+  failures: { type: 'boolean', default: false },
+  perturbation: { type: 'string', multiple: true },
+  'plain-cut': { type: 'boolean', default: false },
+  repeat: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** A mistake on the command line: said on stderr, exit code 2, nothing read. */
+class UsageError extends Error {}
+
+/** `--rules`: a home's `rules` object as the hub's configuration takes it, refused with the configuration's words. */
+function parseRules(text: string | undefined): RuleOverrides {
+  if (text === undefined) return {};
+  let rules: unknown;
+  try {
+    rules = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--rules is not JSON: ${jsonMistake((err as Error).message, text)}`);
+  }
+  try {
+    const config = parseHubConfig({ homes: [{ id: 'eval', rules }] }, '--rules');
+    return config.homes[0]?.rules ?? {};
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new UsageError(err.message.replaceAll('homes[0].rules', 'rules'));
+  }
+}
+
+function wholeNumber(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${String(min)} to ${String(max)}, not '${text}'`);
+  }
+  return n;
+}
+
+/**
+ * `npm run eval -- ARGS` and `telecare eval ARGS`. Returns the exit code: 0 done, 1 nothing to evaluate, 2 a mistake
+ * on the command line (said before any data is read).
+ */
+export function runEval(args: readonly string[]): number {
+  try {
+    return evaluate(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`eval: ${err.message}\n(npm run eval -- --help says what it takes)\n`);
+    return 2;
+  }
+}
+
+function evaluate(args: readonly string[]): number {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: [...args], options: OPTIONS }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   if (values.help) {
     process.stdout.write(
       [
@@ -50,51 +101,65 @@ function main(): void {
         '--details lists every false alarm of the homes (local time, kind, threshold, last room and device, mat).',
         `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
         `--failures adds sensor failures (for tuning): ${FAILURE_PERTURBATIONS.map((p) => p.id).join(', ')}, and each device dropped alone (drop-one).`,
+        'The same runs as `telecare eval ...` (after npm run build).',
+        'Exit code: 0 done, 1 nothing to evaluate (no data folder, no such home), 2 a mistake in the options.',
         '',
       ].join('\n'),
     );
-    return;
+    return 0;
   }
   const only = values.only;
   if (only !== undefined && only !== 'homes' && only !== 'wearable') {
-    process.stderr.write(`eval: --only must be homes or wearable, not '${only}'\n`);
-    process.exitCode = 2;
-    return;
+    throw new UsageError(`--only must be homes or wearable, not '${only}'`);
   }
-  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
-    process.stderr.write(`eval: --repeat must be a whole number from 1 to 50, not '${values.repeat ?? ''}'\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const repeat = wholeNumber('repeat', values.repeat, 1, 50) ?? 1;
   if (repeat > 1 && (values.robustness || only === 'wearable')) {
-    process.stderr.write('eval: --repeat applies to the homes alone (not --robustness, not --only wearable)\n');
-    process.exitCode = 2;
-    return;
+    throw new UsageError('--repeat applies to the homes alone (not --robustness, not --only wearable)');
   }
+  const maxCuts = wholeNumber('max-cuts', values['max-cuts'], 1, 100_000);
+  const rules = parseRules(values.rules);
+  const knownPerturbations = new Set([...PERTURBATIONS, ...FAILURE_PERTURBATIONS].map((p) => p.id));
+  const failureIds = new Set(FAILURE_PERTURBATIONS.map((p) => p.id));
+  for (const id of values.perturbation ?? []) {
+    if (!knownPerturbations.has(id) && id !== 'drop-one' && !id.startsWith('drop-one:')) {
+      throw new UsageError(`no perturbation '${id}'; there are ${[...knownPerturbations, 'drop-one'].join(', ')}`);
+    }
+  }
+  // A sensor failure asked for by name is run (it is one of the --failures rows).
+  const failures =
+    values.failures || (values.perturbation ?? []).some((id) => failureIds.has(id) || id.startsWith('drop-one'));
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const dataDir = values.data ?? path.resolve(projectRoot, '../shared/data');
-  if (!fs.existsSync(dataDir)) {
+  if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) {
     process.stderr.write(`eval: no data folder at ${dataDir} (see ../shared/data/README.md); nothing to evaluate\n`);
-    process.exitCode = 1;
-    return;
+    return 1;
+  }
+  if (values.home && (values.robustness || only !== 'wearable')) {
+    const present = findHomes(dataDir).map((h) => h.id);
+    const absent = values.home.filter((id) => !present.includes(id));
+    if (absent.length > 0) {
+      process.stderr.write(
+        `eval: no home ${absent.map((id) => `'${id}'`).join(', ')} under ${dataDir}; ` +
+          (present.length > 0 ? `the homes there: ${present.join(', ')}\n` : 'no home recording is there\n'),
+      );
+      return 1;
+    }
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
   if (values.robustness) {
     const rows = evaluateRobustness(dataDir, {
-      maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : 150,
-      rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
+      maxCutsPerHome: maxCuts ?? 150,
+      rules,
       only: values.home,
       perturbations: values.perturbation,
-      failures: values.failures,
+      failures,
       plainCut: values['plain-cut'],
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     if (rows.length === 0) {
       process.stderr.write(`eval: no home recording found under ${dataDir}\n`);
-      process.exitCode = 1;
-      return;
+      return 1;
     }
     if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else process.stdout.write(formatRobustnessTable(rows));
@@ -106,13 +171,13 @@ function main(): void {
             formatFalseAlarms({ options: { ...DEFAULT_HOMES_OPTIONS }, tuningHomes: [], homes: [r.result] }),
           );
         }
-    return;
+    return 0;
   }
   let homes: HomesResults | undefined;
   if (only !== 'wearable') {
     homes = evaluateHomes(dataDir, {
-      maxCutsPerHome: values['max-cuts'] ? Number(values['max-cuts']) : DEFAULT_HOMES_OPTIONS.maxCutsPerHome,
-      rules: values.rules ? (JSON.parse(values.rules) as RuleOverrides) : {},
+      maxCutsPerHome: maxCuts ?? DEFAULT_HOMES_OPTIONS.maxCutsPerHome,
+      rules,
       only: values.home,
       plainCut: values['plain-cut'],
       repeat,
@@ -129,12 +194,11 @@ function main(): void {
   }
   if ((homes?.homes.length ?? 0) === 0 && (wearables?.rows.length ?? 0) === 0) {
     process.stderr.write(`eval: no home recording or fall dataset found under ${dataDir}\n`);
-    process.exitCode = 1;
-    return;
+    return 1;
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ homes, wearables }, null, 2)}\n`);
-    return;
+    return 0;
   }
   if (homes && homes.homes.length > 0) process.stdout.write(formatHomesTable(homes));
   if (homes && values.details) process.stdout.write(`\n${formatFalseAlarms(homes)}`);
@@ -144,6 +208,10 @@ function main(): void {
     );
     process.stdout.write(`${formatWearableTable(wearables, { details: values.details })}\n`);
   }
+  return 0;
 }
 
-main();
+// Run as `node dist/eval/run.js` (`npm run eval`); `telecare eval` imports runEval.
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
+  process.exitCode = runEval(process.argv.slice(2));
+}
