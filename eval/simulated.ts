@@ -212,8 +212,21 @@ function main(): void {
       days: { type: 'string' },
       seeds: { type: 'string' },
       stride: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'Usage: npm run eval:simulated -- [--homes N] [--days N] [--seeds N,N,...] [--stride N]',
+        '',
+        'The inactivity family on simulated homes with PIRs and mats (simulate/): false alarms per 30 home-days and the',
+        `delay after collapses cut every --stride events. Defaults: ${String(DEFAULT_SIMULATED.homes)} homes, ${String(DEFAULT_SIMULATED.days)} days, seeds ${DEFAULT_SIMULATED.seeds.join(',')}, stride ${String(DEFAULT_SIMULATED.stride)}.`,
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   const whole = (s: string | undefined, fallback: number, name: string): number => {
     if (s === undefined) return fallback;
     const n = Number(s);

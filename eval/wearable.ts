@@ -242,10 +242,32 @@ export function formatSpecificityEvidence(results: WearableResults): string {
   return lines.join('\n');
 }
 
+const WEARABLE_USAGE = [
+  'Usage: npm run eval:fall -- [--details | --cv | --older]',
+  '',
+  'The wearable fall detector on SisFall and MobiFall in ../shared/data: every row of the table (npm run eval -- --only',
+  'wearable shows the same rows), the specificity evidence, the older fallers and the detector cost.',
+  '  --details  each held-out missed fall and false alarm, by trial',
+  '  --cv       the cross-validation of the thresholds over SisFall subject folds (only this)',
+  '  --older    the older-faller stress test alone',
+  '',
+].join('\n');
+
 function main(): void {
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const dataDir = path.resolve(projectRoot, '../shared/data');
   const tty = process.stderr.isTTY;
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(WEARABLE_USAGE);
+    return;
+  }
+  const unknown = args.filter((a) => !['--details', '--cv', '--older'].includes(a));
+  if (unknown.length > 0) {
+    process.stderr.write(`eval:fall: unknown option ${unknown.map((a) => `'${a}'`).join(', ')}\n${WEARABLE_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   if (process.argv.includes('--cv')) {
     mainCv(dataDir);
     return;

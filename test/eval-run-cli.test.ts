@@ -131,4 +131,16 @@ describe('npm run eval', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^tiny-flat\s+held out/m);
   });
+
+  it('gives npm run eval:fall and eval:simulated a --help, and refuses an option they do not take', () => {
+    const script = (name: string, ...args: string[]) =>
+      spawnSync(process.execPath, [path.join(projectRoot, 'dist/eval', name), ...args], { encoding: 'utf8' });
+    expect(script('wearable.js', '--help').stdout).toMatch(/^Usage: npm run eval:fall -- \[--details \| --cv/);
+    const fall = script('wearable.js', '--detail');
+    expect(fall.status).toBe(2);
+    expect(fall.stderr).toContain("eval:fall: unknown option '--detail'");
+    const simulated = script('simulated.js', '--help');
+    expect(simulated.status).toBe(0);
+    expect(simulated.stdout).toMatch(/^Usage: npm run eval:simulated -- \[--homes N\] \[--days N\]/);
+  });
 });
