@@ -662,6 +662,10 @@ export const inactivityDefinition = {
       );
       return;
     }
+    // The warning is over whichever way this ends (raised now, or another kind of the family called this silence):
+    // cancelled after the raise, or its retained message would stay on the home's topic (and be restated at every
+    // start) until the next pre-alert, since the activity that follows no longer finds it open (review, session 49).
+    const warned = home.prealertOpen;
     home.prealertOpen = false;
     // No activity of the home known yet: the silence runs from when the hub began watching it.
     const watched = Number.isNaN(home.lastActivityAt) && !Number.isNaN(home.watchedSince);
@@ -687,5 +691,6 @@ export const inactivityDefinition = {
           : { outingUnended: { since: new Date(home.outLapsedSince).toISOString() }, presenceInDoubt: true }),
       },
     });
+    if (warned) ctx.prealertCancel(home, 'inactivity', at);
   },
 } satisfies RuleDefinition<InactivitySlice>;
