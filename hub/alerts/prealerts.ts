@@ -11,6 +11,14 @@ export interface PrealertsDeps {
 }
 
 export class Prealerts {
+  /**
+   * Pre-alerts told from memory while storage failed, by home and kind (`prealertKey`): `started` (the resident was
+   * warned, its row not stored) or `cancelled` (the warning cleared, its row not deleted). Without this a pre-alert
+   * started from memory was never cleared (the cancel found no row to delete, so published nothing), and one cancelled
+   * from memory came back with every restatement (review, session 49).
+   */
+  private readonly toldFromMemory = new Map<string, { homeId: string; kind: string; told: 'started' | 'cancelled' }>();
+
   constructor(private readonly d: PrealertsDeps) {}
 
   /** Tell the resident that `kind` will be raised at `raiseAtMs` unless there is activity first. */
@@ -22,31 +30,61 @@ export class Prealerts {
       return outbox.enqueue(message);
     });
     // A pre-alert is for the resident, not an alert to keep: told from memory, not held.
-    if (row === HELD) void this.d.held.send(message);
-    else if (row) this.d.stored().outbox.deliver(row);
+    if (row === HELD) {
+      this.toldFromMemory.set(prealertKey(homeId, kind), { homeId, kind, told: 'started' });
+      void this.d.held.send(message);
+      return;
+    }
+    this.toldFromMemory.delete(prealertKey(homeId, kind));
+    if (row) this.d.stored().outbox.deliver(row);
   }
 
   /** The pre-alert of `kind` is over: the home's retained pre-alert is cleared, or shows another kind still running. */
   cancel(homeId: string, kind: string): void {
+    const key = prealertKey(homeId, kind);
+    const startedFromMemory = this.toldFromMemory.get(key)?.told === 'started';
     const row = this.d.held.storeOrHold('prealert-cancel', () => {
       const { sql, outbox } = this.d.stored();
-      if (sql.prealertDelete.run(homeId, kind).changes === 0) return undefined;
+      if (sql.prealertDelete.run(homeId, kind).changes === 0 && !startedFromMemory) return undefined;
       // Another kind's pre-alert may still be running for this home: it becomes the retained one again.
       const other = sql.prealertLatest.get(homeId);
       return outbox.enqueue(retained(homeId, other ? prealertPayload(other.kind, other.raise_at) : ''));
     });
-    if (row === HELD) void this.d.held.send(retained(homeId, ''));
-    else if (row) this.d.stored().outbox.deliver(row);
+    if (row === HELD) {
+      this.toldFromMemory.set(key, { homeId, kind, told: 'cancelled' });
+      void this.d.held.send(retained(homeId, ''));
+      return;
+    }
+    this.toldFromMemory.delete(key);
+    if (row) this.d.stored().outbox.deliver(row);
   }
 
   /** Restate the retained pre-alert of every home that has one running. In the transaction of restateOpen. */
   restate(): void {
     const { sql } = this.d.stored();
+    this.deleteCancelledFromMemory();
     for (const { home_id } of sql.prealertHomes.all()) {
       const latest = sql.prealertLatest.get(home_id);
       if (latest) this.d.changes.restate(prealertTopic(home_id), prealertPayload(latest.kind, latest.raise_at));
     }
   }
+
+  /**
+   * The rows of pre-alerts cancelled from memory (storage failed then) are deleted, so that nothing restates them: at
+   * each restatement (in its transaction: kept in mind until a later start or cancel of the same one is stored, in
+   * case that transaction is rolled back) and at a graceful stop.
+   */
+  deleteCancelledFromMemory(): void {
+    const { sql } = this.d.stored();
+    for (const { homeId, kind, told } of this.toldFromMemory.values()) {
+      if (told === 'cancelled') sql.prealertDelete.run(homeId, kind);
+    }
+  }
+}
+
+/** A pre-alert's key in `toldFromMemory`: home id NUL kind. */
+function prealertKey(homeId: string, kind: string): string {
+  return `${homeId}\u0000${kind}`;
 }
 
 function retained(homeId: string, payload: string): NewOutboxRow {

@@ -181,6 +181,7 @@ export class AlertService implements AlertServiceApi {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.storage.guard('alert-store-held', () => this.held.store());
+    this.storage.guard('prealert-cancel', () => this.prealerts.deleteCancelledFromMemory());
     this.started = false;
     const held = this.held.stop();
     this.escalation.clearAll();
