@@ -19,8 +19,8 @@ export function createDashboardAnalytics(
       worker
         ? worker.homeActivity(homeId, fromDate, toDate, clock.now())
         : homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
-    preventionReport: (fromDate, toDate) =>
-      preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now() }),
+    preventionReport: (fromDate, toDate, knownBy) =>
+      preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now(), knownBy }),
     preventionCsv: (report) => toCsv(report as PreventionReport),
   };
 }

@@ -26,6 +26,11 @@ export interface PreventionReportInput {
   from: string;
   to: string;
   now?: number;
+  /**
+   * Only what the hub knew before this instant: alerts raised, acknowledged and closed before it (an analyst's report
+   * stops at the start of the month under way, so that asking again each day of it tells nothing of its days).
+   */
+  knownBy?: number;
 }
 
 type Counts<K extends string> = Record<K, PublishedCount>;
@@ -80,13 +85,16 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   const fromMs = zone.instantOf(range.from, 0);
   const toMs = zone.instantOf(range.to + 1, 0);
 
-  const withFollowUp = queryAlerts(db, { from: fromMs, to: toMs + FOLLOW_UP_DAYS * DAY_MS }).reverse();
+  const knownBy = input.knownBy ?? Infinity;
+  const withFollowUp = queryAlerts(db, { from: fromMs, to: Math.min(toMs + FOLLOW_UP_DAYS * DAY_MS, knownBy) })
+    .reverse()
+    .map((a) => asKnownAt(a, knownBy));
   const alerts = withFollowUp.filter((a) => Date.parse(a.raisedAt) < toMs);
 
   // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
   const homes = new Map<string, string[]>();
   for (const home of config.homes) {
-    if (homeHasEvents(db, home.id, fromMs, toMs))
+    if (homeHasEvents(db, home.id, fromMs, Math.min(toMs, knownBy)))
       homes.set(
         home.id,
         home.residents.map((r) => r.id),
@@ -146,6 +154,23 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       falls: suppressCount([...perResident.values()].filter((r) => r.falls > 0).length),
       routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
     },
+  };
+}
+
+/** `a` as it stood at `t` (raised before it): acknowledged and closed only if that came before `t`. */
+export function asKnownAt(a: Alert, t: number): Alert {
+  const closedLater = a.resolvedAt !== null && Date.parse(a.resolvedAt) >= t;
+  const acknowledgedLater = a.acknowledgedAt !== null && Date.parse(a.acknowledgedAt) >= t;
+  if (!closedLater && !acknowledgedLater) return a;
+  const acknowledged = a.acknowledgedAt !== null && !acknowledgedLater;
+  return {
+    ...a,
+    state: acknowledged ? 'acknowledged' : 'raised',
+    acknowledgedAt: acknowledged ? a.acknowledgedAt : null,
+    acknowledgedBy: acknowledged ? a.acknowledgedBy : null,
+    resolvedAt: null,
+    outcome: null,
+    note: null,
   };
 }
 

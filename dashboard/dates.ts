@@ -53,3 +53,13 @@ export function wholeEndedMonths(range: { from: string; to: string }, nowMs: num
   }
   return { from: isoDate(firstDay), to: isoDate(lastDay) };
 }
+
+/**
+ * The instant the last whole month ended by `nowMs` (its UTC date), as `wholeEndedMonths` counts: the start of the
+ * month under way. An analyst's report knows nothing after it: follow-ups, acknowledgements and outcomes that came in
+ * the month under way would otherwise change an ended month's figures day by day (review, session 49).
+ */
+export function startOfMonthUnderWay(nowMs: number): number {
+  const today = new Date(`${isoDate(nowMs)}T00:00:00Z`);
+  return Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+}

@@ -36,8 +36,11 @@ export interface UnassignedDevice {
 /** The preventive analytics the dashboard serves (SPEC 7); dates are local `YYYY-MM-DD`. */
 export interface DashboardAnalytics {
   homeActivity(homeId: string, fromDate: string, toDate: string): DailyFeatures[] | Promise<DailyFeatures[]>;
-  /** The council report: aggregated, residents only as keyed pseudonyms. */
-  preventionReport(fromDate: string, toDate: string): unknown;
+  /**
+   * The council report: aggregated, residents only as keyed pseudonyms. With `knownBy`, only what the hub knew before
+   * that instant (alerts raised, acknowledged and closed before it).
+   */
+  preventionReport(fromDate: string, toDate: string, knownBy?: number): unknown;
   preventionCsv(report: unknown): string;
 }
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DashboardContext } from '../context.js';
 import { principalOf } from '../access.js';
-import { dateRange, wholeEndedMonths } from '../dates.js';
+import { dateRange, startOfMonthUnderWay, wholeEndedMonths } from '../dates.js';
 import { dateSchema, errors } from '../schemas.js';
 
 export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -28,10 +28,13 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
     },
     async (request, reply) => {
       const asked = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90);
-      // An analyst sees aggregated data only: no period shorter than a month, none still under way.
-      const range = principalOf(request).role === 'analyst' ? wholeEndedMonths(asked, ctx.clock.now()) : asked;
+      // An analyst sees aggregated data only: no period shorter than a month, none still under way, and nothing the
+      // month under way brought (a fall after a flag, an outcome given since).
+      const analyst = principalOf(request).role === 'analyst';
+      const range = analyst ? wholeEndedMonths(asked, ctx.clock.now()) : asked;
       const { analytics } = ctx;
-      const report = await analytics.preventionReport(range.from, range.to);
+      const knownBy = analyst ? startOfMonthUnderWay(ctx.clock.now()) : undefined;
+      const report = await analytics.preventionReport(range.from, range.to, knownBy);
       if (request.query.format === 'csv') {
         return reply
           .type('text/csv; charset=utf-8')
