@@ -7,20 +7,24 @@ import { homeActivity } from './activity.js';
 import type { ActivityWorker } from './offloop.js';
 import { preventionReport, toCsv, type PreventionReport } from './report.js';
 
-/** With `worker`, home activity is computed in the analytics worker thread, off the loop that alerts. */
+/**
+ * With `worker`, home activity is computed in the analytics worker thread, off the loop that alerts. `config` as a
+ * function is read at each request: the configuration in force, after any reload (SIGHUP).
+ */
 export function createDashboardAnalytics(
   db: Database,
-  config: HubConfig,
+  config: HubConfig | (() => HubConfig),
   clock: Clock,
   worker?: ActivityWorker,
 ): DashboardAnalytics {
+  const inForce = typeof config === 'function' ? config : () => config;
   return {
     homeActivity: (homeId, fromDate, toDate) =>
       worker
         ? worker.homeActivity(homeId, fromDate, toDate, clock.now())
-        : homeActivity(db, config, homeId, fromDate, toDate, clock.now()),
+        : homeActivity(db, inForce(), homeId, fromDate, toDate, clock.now()),
     preventionReport: (fromDate, toDate, knownBy) =>
-      preventionReport({ db, config, from: fromDate, to: toDate, now: clock.now(), knownBy }),
+      preventionReport({ db, config: inForce(), from: fromDate, to: toDate, now: clock.now(), knownBy }),
     preventionCsv: (report) => toCsv(report as PreventionReport),
   };
 }

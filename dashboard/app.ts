@@ -56,7 +56,7 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     throttle: new LoginThrottle(),
     clock,
     metrics: dashboardMetrics(deps.metrics),
-    analytics: deps.analytics ?? createDashboardAnalytics(deps.db, deps.config, clock),
+    analytics: deps.analytics ?? createDashboardAnalytics(deps.db, () => deps.config, clock),
   };
 
   // Typed as the plain HTTP instance: routes and hooks are the same over HTTPS.

@@ -357,7 +357,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     secureCookies: options.secureCookies,
     trustProxy: options.trustProxy,
     alerts: alertService,
-    analytics: createDashboardAnalytics(db, config, clock, activityWorker),
+    // The configuration in force at each request: a reload's homes are counted in the council report.
+    analytics: createDashboardAnalytics(db, () => appDeps.config, clock, activityWorker),
     deviceLiveness: (homeId) => rules?.deviceLiveness(homeId),
     async ingestHttp(body: unknown): Promise<HttpIngestResult> {
       const outcome = ingest.fromHttp(body);
