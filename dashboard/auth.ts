@@ -261,8 +261,27 @@ export class AuthStore {
     return this.statements.userByName.get(username) !== undefined;
   }
 
-  async createUser(username: string, role: Role, password: string, createdBy: string, now: number): Promise<void> {
-    this.statements.insertUser.run(username, role, await hashPassword(password, DASHBOARD_HASHING), now, createdBy);
+  /**
+   * A new user, or `'exists'` when the name is taken: also when another request stored it while this one hashed the
+   * password (the check before the hash cannot see it; the table's key refuses the second insert).
+   */
+  async createUser(
+    username: string,
+    role: Role,
+    password: string,
+    createdBy: string,
+    now: number,
+  ): Promise<'created' | 'exists'> {
+    if (this.userExists(username)) return 'exists';
+    const hash = await hashPassword(password, DASHBOARD_HASHING);
+    try {
+      this.statements.insertUser.run(username, role, hash, now, createdBy);
+    } catch (err) {
+      const code = sqliteCode(err);
+      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return 'exists';
+      throw err;
+    }
+    return 'created';
   }
 
   /** New password; every session of the user ends (a stolen session does not outlive the change). */

@@ -73,9 +73,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request, reply) => {
       const { username, password, role } = request.body;
-      if (auth.userExists(username))
+      // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
+      if ((await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now())) === 'exists')
         throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
-      await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
       return reply.code(201).send({ username, role });
     },
   );
