@@ -263,7 +263,8 @@ export class AuthStore {
 
   /**
    * A new user, or `'exists'` when the name is taken: also when another request stored it while this one hashed the
-   * password (the check before the hash cannot see it; the table's key refuses the second insert).
+   * password (the check before the hash cannot see it; the table's key refuses the second insert). `'not-stored'`
+   * when storage refused the row (a full disk): no user was made.
    */
   async createUser(
     username: string,
@@ -271,7 +272,7 @@ export class AuthStore {
     password: string,
     createdBy: string,
     now: number,
-  ): Promise<'created' | 'exists'> {
+  ): Promise<'created' | 'exists' | 'not-stored'> {
     if (this.userExists(username)) return 'exists';
     const hash = await hashPassword(password, DASHBOARD_HASHING);
     try {
@@ -279,21 +280,33 @@ export class AuthStore {
     } catch (err) {
       const code = sqliteCode(err);
       if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return 'exists';
-      throw err;
+      if (code === undefined) throw err;
+      return 'not-stored';
     }
     return 'created';
   }
 
-  /** New password; every session of the user ends (a stolen session does not outlive the change). */
-  async changePassword(username: string, password: string): Promise<void> {
+  /**
+   * New password; every session of the user ends (a stolen session does not outlive the change). `'not-stored'` when
+   * storage refused it (a full disk): nothing changed, the old password and the sessions still count. (Unlike
+   * HUB_ADMIN_PASSWORD, which every start applies again, a password held in memory only would be lost at a restart
+   * and the old one, which its owner meant to end, would count again.)
+   */
+  async changePassword(username: string, password: string): Promise<'changed' | 'not-stored'> {
     const hash = await hashPassword(password, DASHBOARD_HASHING);
-    this.db.transaction(() => {
-      this.statements.setPassword.run(hash, username);
-      this.statements.deleteSessionsOf.run(username);
-    })();
+    try {
+      this.db.transaction(() => {
+        this.statements.setPassword.run(hash, username);
+        this.statements.deleteSessionsOf.run(username);
+      })();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      return 'not-stored';
+    }
     this.pendingPasswords.delete(username);
     this.forgetMemorySessionsOf(username);
     this.revocations++;
+    return 'changed';
   }
 
   private forgetMemorySessionsOf(username: string): void {

@@ -33,6 +33,9 @@ export const DASHBOARD_ERRORS = {
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
+/** Retry-After (seconds) of a 503 STORAGE_UNAVAILABLE: the hub's storage refused a write (a full disk). */
+export const STORAGE_RETRY_AFTER_S = 5;
+
 export type DashboardErrorCode = keyof typeof DASHBOARD_ERRORS;
 
 /** The body of every error answer. */

@@ -10,7 +10,7 @@ import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { ActivityWorker } from '../analytics/offloop.js';
 import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
-import { DashboardError } from '../dashboard/errors.js';
+import { DashboardError, STORAGE_RETRY_AFTER_S } from '../dashboard/errors.js';
 import type { RuleDecision, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
@@ -93,9 +93,6 @@ export interface RunningHub {
    */
   reload(config: HubConfig): void;
 }
-
-/** Retry-After of POST /api/events while events cannot be stored. */
-const STORAGE_RETRY_AFTER_S = 5;
 
 /** How often start-up writes refused by a full disk are tried again. */
 const STARTUP_WRITES_RETRY_MS = 2_000;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../rules/vocabulary.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
-import { DashboardError } from '../errors.js';
+import { DashboardError, STORAGE_RETRY_AFTER_S } from '../errors.js';
 import { errors, roleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
@@ -67,15 +67,22 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         },
         response: {
           201: { type: 'object', properties: { username: { type: 'string' }, role: roleSchema } },
-          ...errors(400, 401, 403, 409),
+          ...errors(400, 401, 403, 409, 503),
         },
       },
     },
     async (request, reply) => {
       const { username, password, role } = request.body;
+      const created = await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
       // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
-      if ((await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now())) === 'exists')
-        throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
+      if (created === 'exists') throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
+      if (created === 'not-stored') {
+        throw new DashboardError(
+          'STORAGE_UNAVAILABLE',
+          `The hub cannot store a user now (its storage is failing, the disk full?): '${username}' was not created; try again later`,
+          STORAGE_RETRY_AFTER_S,
+        );
+      }
       return reply.code(201).send({ username, role });
     },
   );

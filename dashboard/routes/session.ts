@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { servedOverHttps } from '../deps.js';
-import { DashboardError } from '../errors.js';
+import { DashboardError, STORAGE_RETRY_AFTER_S } from '../errors.js';
 import { addressKey, loginAddress } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { allows } from '../../hub/permissions.js';
@@ -107,7 +107,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
         tags: ['auth'],
         summary: "Change one's own password (ends every session of the user; log in again)",
         body: passwordChangeBody(10),
-        response: { 204: { type: 'null' }, ...errors(400, 401, 403, 429) },
+        response: { 204: { type: 'null' }, ...errors(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -124,7 +124,13 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
         throw new DashboardError('BAD_CREDENTIALS', 'The current password is wrong');
       }
       throttle.succeeded(reserved.attempt);
-      await auth.changePassword(principal.name, newPassword);
+      if ((await auth.changePassword(principal.name, newPassword)) === 'not-stored') {
+        throw new DashboardError(
+          'STORAGE_UNAVAILABLE',
+          'The hub cannot store a password now (its storage is failing, the disk full?): the password was not changed, the current one still counts; try again later',
+          STORAGE_RETRY_AFTER_S,
+        );
+      }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },
