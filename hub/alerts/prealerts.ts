@@ -59,6 +59,23 @@ export class Prealerts {
     if (row) this.d.stored().outbox.deliver(row);
   }
 
+  /**
+   * The pre-alerts of homes `configured` no longer lists (taken out of the configuration while one ran) are cancelled:
+   * no rule runs for such a home any more, so nothing else would clear its retained warning, which every start
+   * restated (review, session 49). Oldest first: until the last one goes, the home's retained pre-alert stays the
+   * newest, as it was; the last one's cancel clears it.
+   */
+  cancelUnconfigured(configured: (homeId: string) => boolean): void {
+    const { sql } = this.d.stored();
+    const running = sql.prealertsOldestFirst.all().map((row) => ({ homeId: row.home_id, kind: row.kind }));
+    const stored = new Set(running.map((p) => prealertKey(p.homeId, p.kind)));
+    // Started from memory while storage failed: no row, but the resident was warned all the same.
+    for (const [key, { homeId, kind, told }] of this.toldFromMemory) {
+      if (told === 'started' && !stored.has(key)) running.push({ homeId, kind });
+    }
+    for (const { homeId, kind } of running) if (!configured(homeId)) this.cancel(homeId, kind);
+  }
+
   /** Restate the retained pre-alert of every home that has one running. In the transaction of restateOpen. */
   restate(): void {
     const { sql } = this.d.stored();

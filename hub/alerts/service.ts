@@ -106,6 +106,16 @@ export class AlertService implements AlertServiceApi {
   setConfig(config: HubConfig): void {
     this.deps.config = config;
     this.store?.outbox.setConfig(config);
+    if (this.started) this.cancelUnconfiguredPrealerts();
+  }
+
+  /**
+   * A home taken out of the configuration (a reload, or a restart with another file) has no rule running any more:
+   * its pre-alerts are cancelled, or their retained warning would stay on its topic, restated at every start.
+   */
+  private cancelUnconfiguredPrealerts(): void {
+    const homes = new Set(this.deps.config.homes.map((h) => h.id));
+    this.storage.guard('prealert-cancel', () => this.prealerts.cancelUnconfigured((homeId) => homes.has(homeId)));
   }
 
   /**
@@ -135,6 +145,8 @@ export class AlertService implements AlertServiceApi {
     // made meanwhile wait for restateOpen() instead of failing and waiting a retry period. Webhooks go.
     if (options.restate === false) outbox.holdMqtt();
 
+    // Before the restatement: a pre-alert of a home no longer configured is cleared, never restated.
+    this.cancelUnconfiguredPrealerts();
     const open = sql.open.all();
     this.escalation.fireOverdue(open, this.deps.clock.now());
     for (const row of sql.open.all()) this.escalation.arm(row);

@@ -62,6 +62,7 @@ export interface AlertStatements {
   prealertDelete: Statement<[homeId: string, kind: string]>;
   prealertLatest: Statement<[homeId: string], PrealertRow>;
   prealertHomes: Statement<[], Pick<PrealertRow, 'home_id'>>;
+  prealertsOldestFirst: Statement<[], PrealertRow>;
 }
 
 /** Prepare the statements; the alert tables must exist (migrateAlerts). */
@@ -114,6 +115,7 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     prealertDelete: prepare('DELETE FROM alert_prealerts WHERE home_id = ? AND kind = ?'),
     prealertLatest: prepare('SELECT * FROM alert_prealerts WHERE home_id = ? ORDER BY at DESC LIMIT 1'),
     prealertHomes: prepare('SELECT DISTINCT home_id FROM alert_prealerts'),
+    prealertsOldestFirst: prepare('SELECT * FROM alert_prealerts ORDER BY at, kind'),
   };
 }
 
