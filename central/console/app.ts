@@ -22,6 +22,7 @@ import {
 } from '../../dashboard/routes/session-shared.js';
 import { dashboardPublicDir, findDir, PageFiles, type PageSpec } from '../../dashboard/routes/page-files.js';
 import { HashQueueFull } from '../../hub/passwords.js';
+import { systemClock, type Clock } from '../../hub/clock.js';
 import { MAX_NOTE_CHARS, noteProblem } from '../../hub/alerts/lifecycle.js';
 import { OUTCOMES } from '../../rules/vocabulary.js';
 import {
@@ -93,6 +94,8 @@ export interface ConsoleAppDeps {
   trustProxy?: boolean;
   sseHeartbeatSeconds: number;
   trustedOrigins?: readonly string[];
+  /** The time the council report is asked at (what it may know: `councilReport`); the system clock by default. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** This folder's pages and scripts, then the hub dashboard's shared ones (style, toolkit, login), from source or dist. */
@@ -562,7 +565,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       },
     },
     async (request, reply) => {
-      const report = await councilReport(pool, { from: request.query.from, to: request.query.to });
+      const now = (deps.clock ?? systemClock).now();
+      const report = await councilReport(pool, { from: request.query.from, to: request.query.to, now });
       if (request.query.format !== 'csv') return report;
       return reply
         .type('text/csv; charset=utf-8')

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { pino } from 'pino';
+import type { Clock } from '../../hub/clock.js';
 import { migrateCentral } from '../schema.js';
 import { buildConsoleApp } from './app.js';
 import { CommandSender, DEFAULT_COMMAND_SETTINGS, type CommandSettings } from './commands.js';
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
   trustedOrigins?: readonly string[];
   /** A reverse proxy on this machine names the operators in X-Forwarded-For: the login throttle's address. */
   trustProxy?: boolean;
+  /** What the council report takes as now (tests); the system clock by default. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface RunningConsole {
@@ -87,6 +90,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     sseHeartbeatSeconds: options.sseHeartbeatSeconds ?? 15,
     ...(options.trustedOrigins ? { trustedOrigins: options.trustedOrigins } : {}),
     trustProxy: options.trustProxy ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   let url: string;
   try {

@@ -6,6 +6,7 @@ import { suppressCount, type PublishedCount } from '../../analytics/disclosure.j
 import {
   acknowledgement,
   addAlertFigureRows,
+  asKnownAt,
   countBy,
   csvField,
   FALL_KINDS,
@@ -42,6 +43,13 @@ export interface CouncilReport {
   report: 'council';
   period: { from: string; to: string; timezone: 'UTC' };
   generatedAt: string;
+  /**
+   * The figures read only what was known before this instant: the end of the period's follow-up (its last day plus
+   * `FOLLOW_UP_DAYS`) or, when asked sooner, the start (Monday, UTC) of the week under way.
+   */
+  knownBy: string;
+  /** `knownBy` is the end of the follow-up: the figures will not change however late the report is asked again. */
+  final: boolean;
   disclosure: string;
   hubs: PublishedCount;
   weeks: PeriodFigures[];
@@ -52,7 +60,10 @@ const DISCLOSURE =
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
-  'alerts count in the week (UTC) they were raised, features in the home’s local date.';
+  'alerts count in the week (UTC) they were raised, features in the home’s local date. The figures read only what ' +
+  'was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
+  '(Monday, UTC) of the week under way. Alerts raised later are left out, and one acknowledged or closed later counts ' +
+  'as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -124,6 +135,12 @@ function figures(
 /**
  * Dates `from..to` (YYYY-MM-DD, inclusive): hubs' alerts (origin `hub`; the centre's `hub-offline` is about hubs,
  * not people) and the pseudonymised daily features. Throws `DateRangeError` on a bad or too long range.
+ *
+ * Only what was known before `knownBy` (review, session 49): the end of the period's follow-up, or the start of the
+ * week (UTC) under way at `now` if sooner. Alerts raised after it are left out (of the period and of the follow-up),
+ * an alert acknowledged or closed after it counts as it stood then, and features of days from it on are left out.
+ * Otherwise a past period's report moved as time passed: asked each day, its follow-up told the day a flagged resident
+ * fell, and an outcome given weeks later changed figures already published.
  */
 export async function councilReport(
   pool: pg.Pool,
@@ -137,9 +154,13 @@ export async function councilReport(
   }
   const fromMs = range.from * DAY_MS;
   const toMs = (range.to + 1) * DAY_MS;
+  const nowMs = input.now ?? Date.now();
+  const followUpEnd = toMs + FOLLOW_UP_DAYS * DAY_MS;
+  const knownBy = Math.min(followUpEnd, mondayOf(Math.floor(nowMs / DAY_MS)) * DAY_MS);
   const featureRows = await pool.query<{ hub_id: string; home: string; day: string }>(
-    `SELECT hub_id, home, day::text AS day FROM central_features WHERE day BETWEEN $1::date AND $2::date`,
-    [input.from, input.to],
+    `SELECT hub_id, home, day::text AS day FROM central_features
+     WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
+    [input.from, input.to, isoDay(knownBy / DAY_MS)],
   );
   const features = featureRows.rows.map((r) => ({
     home: `${r.hub_id}\u0000${r.home}`,
@@ -148,9 +169,11 @@ export async function councilReport(
   const alertRows = await pool.query<{ hub_id: string; type: string; raised_at: Date; alert: Record<string, unknown> }>(
     `SELECT hub_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
-    [new Date(fromMs), new Date(toMs + FOLLOW_UP_DAYS * DAY_MS)],
+    [new Date(fromMs), new Date(knownBy)],
   );
-  const withFollowUp = alertRows.rows.map((r) => asReportAlert(r.hub_id, r.alert, r.type, r.raised_at));
+  const withFollowUp = alertRows.rows.map((r) =>
+    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at), knownBy),
+  );
   const hubs = new Set([
     ...featureRows.rows.map((r) => r.hub_id),
     ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
@@ -163,7 +186,9 @@ export async function councilReport(
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone: 'UTC' },
-    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+    generatedAt: new Date(nowMs).toISOString(),
+    knownBy: new Date(knownBy).toISOString(),
+    final: knownBy === followUpEnd,
     disclosure: DISCLOSURE,
     hubs: suppressCount(hubs.size),
     weeks,

@@ -91,7 +91,14 @@ function draw(report) {
         ),
       ),
     ),
-    el('p', { class: 'muted' }, report.disclosure),
+    el(
+      'p',
+      { class: 'muted' },
+      report.final
+        ? `Final: known by ${report.knownBy.slice(0, 10)}, the end of the follow-up. `
+        : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
+      report.disclosure,
+    ),
   );
 }
 
