@@ -54,15 +54,23 @@ export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs
   );
 }
 
-/** Devices the hub saw but nobody configured, most recently seen first. */
+/**
+ * The store keeps at most this many unassigned devices per home (`''`: Zigbee names nobody configured) and in all, the
+ * most recently heard, and counts those it dropped (review, session 49): a device credential may publish under any
+ * device id of its home, and the list (read whole by the installers' page every 10 s) grew with each id it invented.
+ */
+export const MAX_UNASSIGNED_PER_HOME = 100;
+export const MAX_UNASSIGNED_TOTAL = 1_000;
+
+/** Devices the hub saw but nobody configured, most recently seen first (at most `MAX_UNASSIGNED_TOTAL`). */
 export function unassignedDevices(db: Database): UnassignedDevice[] {
   if (!hasTable(db, 'unassigned_devices')) return [];
   const rows = db
     .prepare<
-      [],
+      [number],
       { home_id: string; device_id: string; source: string; first_seen: number; last_seen: number; count: number }
-    >('SELECT * FROM unassigned_devices ORDER BY last_seen DESC')
-    .all();
+    >('SELECT * FROM unassigned_devices ORDER BY last_seen DESC, rowid DESC LIMIT ?')
+    .all(MAX_UNASSIGNED_TOTAL);
   return rows.map((r) => ({
     homeId: r.home_id,
     deviceId: r.device_id,
@@ -71,6 +79,20 @@ export function unassignedDevices(db: Database): UnassignedDevice[] {
     lastSeen: r.last_seen,
     count: r.count,
   }));
+}
+
+/**
+ * Unassigned devices heard and not listed by `unassignedDevices`: those the store dropped to keep its caps, and any
+ * beyond `MAX_UNASSIGNED_TOTAL` (a database written before the caps). A device heard again after being dropped is
+ * listed again and still counted here once.
+ */
+export function unassignedNotListed(db: Database): number {
+  if (!hasTable(db, 'unassigned_devices')) return 0;
+  const rows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM unassigned_devices').get()!.n;
+  const dropped = hasTable(db, 'unassigned_dropped')
+    ? (db.prepare<[], { n: number | null }>('SELECT SUM(count) AS n FROM unassigned_dropped').get()!.n ?? 0)
+    : 0;
+  return dropped + Math.max(0, rows - MAX_UNASSIGNED_TOTAL);
 }
 
 /** The stored event of a row, or undefined when its value is not JSON (skipped rather than failing a report). */

@@ -9,7 +9,7 @@ import type { DeviceKind, EventSource, EventType } from '../rules/vocabulary.js'
 import type { RepeatCount, RepeatSink } from './chatter.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
-import { unassignedDevices } from './event-reads.js';
+import { MAX_UNASSIGNED_PER_HOME, MAX_UNASSIGNED_TOTAL, unassignedDevices } from './event-reads.js';
 import { migrate, type MigrationStep } from './migrations.js';
 import { beginImmediateNoWait, NativeCheckpointer } from './store-checkpoint-native.js';
 import { writeWalAgain } from './wal-rewrite.js';
@@ -78,6 +78,19 @@ const REPEAT_MIGRATIONS: readonly MigrationStep[] = [
      count INTEGER NOT NULL,
      PRIMARY KEY (window_start, home_id, device_id, type, value)
    )`,
+];
+
+/**
+ * The unassigned devices' caps (review, session 49; `MAX_UNASSIGNED_PER_HOME` and `MAX_UNASSIGNED_TOTAL`): indexes to
+ * find a home's and the hub's least recently heard, and how many each home had dropped.
+ */
+const UNASSIGNED_CAP_MIGRATIONS: readonly MigrationStep[] = [
+  `CREATE INDEX unassigned_devices_home_last_seen ON unassigned_devices (home_id, last_seen);
+   CREATE INDEX unassigned_devices_last_seen ON unassigned_devices (last_seen);
+   CREATE TABLE unassigned_dropped (
+     home_id TEXT PRIMARY KEY,
+     count INTEGER NOT NULL
+   );`,
 ];
 
 /** A stored event with its row id (ids grow in the order events were stored). */
@@ -303,6 +316,12 @@ export class EventStore implements RepeatSink {
   /** Four events' rows in one statement (the group commit's bulk). */
   private readonly insertFourEvents: Statement;
   private readonly upsertUnassigned: Statement;
+  private readonly countUnassignedOfHome: Statement<[string], { n: number }>;
+  private readonly dropOldestUnassignedOfHome: Statement<[string, number]>;
+  private readonly countUnassigned: Statement<[], { n: number }>;
+  private readonly oldestUnassigned: Statement<[number], { id: number; home_id: string }>;
+  private readonly dropUnassigned: Statement<[number]>;
+  private readonly addUnassignedDropped: Statement<[string, number]>;
   private readonly insertSensorTs: Statement;
   private readonly upsertRepeat: Statement;
   private readonly selectSensorTs: Statement<[number], { sensor_ts: number }>;
@@ -471,6 +490,7 @@ export class EventStore implements RepeatSink {
     migrate(db, 'store', STORE_MIGRATIONS);
     migrate(db, 'event-sensor-ts', SENSOR_TS_MIGRATIONS);
     migrate(db, 'event-repeats', REPEAT_MIGRATIONS);
+    migrate(db, 'unassigned-cap', UNASSIGNED_CAP_MIGRATIONS);
     this.log = options.logger?.child({ ns: 'store' });
     this.writeHealth = options.writeHealth;
     this.walFile = `${db.name}-wal`;
@@ -578,6 +598,20 @@ export class EventStore implements RepeatSink {
        VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (home_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1, source = excluded.source`,
     );
+    this.countUnassignedOfHome = db.prepare('SELECT COUNT(*) AS n FROM unassigned_devices WHERE home_id = ?');
+    this.dropOldestUnassignedOfHome = db.prepare(
+      `DELETE FROM unassigned_devices WHERE rowid IN
+         (SELECT rowid FROM unassigned_devices WHERE home_id = ? ORDER BY last_seen, rowid LIMIT ?)`,
+    );
+    this.countUnassigned = db.prepare('SELECT COUNT(*) AS n FROM unassigned_devices');
+    this.oldestUnassigned = db.prepare(
+      'SELECT rowid AS id, home_id FROM unassigned_devices ORDER BY last_seen, rowid LIMIT ?',
+    );
+    this.dropUnassigned = db.prepare('DELETE FROM unassigned_devices WHERE rowid = ?');
+    this.addUnassignedDropped = db.prepare(
+      `INSERT INTO unassigned_dropped (home_id, count) VALUES (?, ?)
+       ON CONFLICT (home_id) DO UPDATE SET count = count + excluded.count`,
+    );
     this.insertSensorTs = db.prepare('INSERT INTO event_sensor_ts (event_id, sensor_ts) VALUES (?, ?)');
     this.selectSensorTs = db.prepare('SELECT sensor_ts FROM event_sensor_ts WHERE event_id = ?');
     // A window's repeats may span several batches: each commit adds its count to the window's row.
@@ -668,11 +702,16 @@ export class EventStore implements RepeatSink {
         );
       }
       // The rare rows beside an event (same transaction: their order against the events' rows does not matter).
+      let unassignedHomes: Set<string> | undefined;
       for (let k = 0; k < n; k++) {
         const e = events[k]!;
-        if (!e.assigned) this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
+        if (!e.assigned) {
+          this.upsertUnassigned.run(e.homeId, e.deviceId, e.source, receivedAt, receivedAt);
+          (unassignedHomes ??= new Set()).add(e.homeId);
+        }
         if (e.sensorTs !== undefined) this.insertSensorTs.run(firstId + k, e.sensorTs);
       }
+      if (unassignedHomes) this.capUnassigned(unassignedHomes);
       for (const r of repeats)
         this.upsertRepeat.run(
           r.windowStart,
@@ -1384,6 +1423,28 @@ export class EventStore implements RepeatSink {
 
   unassignedDevices(): UnassignedDevice[] {
     return unassignedDevices(this.db);
+  }
+
+  /**
+   * Keeps the unassigned devices within their caps (in the batch's transaction): the least recently heard of each
+   * home in `homes` past `MAX_UNASSIGNED_PER_HOME`, then the hub's past `MAX_UNASSIGNED_TOTAL`, are dropped and
+   * counted per home in `unassigned_dropped`.
+   */
+  private capUnassigned(homes: ReadonlySet<string>): void {
+    for (const home of homes) {
+      const over = this.countUnassignedOfHome.get(home)!.n - MAX_UNASSIGNED_PER_HOME;
+      if (over <= 0) continue;
+      this.dropOldestUnassignedOfHome.run(home, over);
+      this.addUnassignedDropped.run(home, over);
+    }
+    const over = this.countUnassigned.get()!.n - MAX_UNASSIGNED_TOTAL;
+    if (over <= 0) return;
+    const dropped = new Map<string, number>();
+    for (const row of this.oldestUnassigned.all(over)) {
+      this.dropUnassigned.run(row.id);
+      dropped.set(row.home_id, (dropped.get(row.home_id) ?? 0) + 1);
+    }
+    for (const [home, count] of dropped) this.addUnassignedDropped.run(home, count);
   }
 
   loadRuleState(key: string): { state: unknown; lastEventId: number } | undefined {

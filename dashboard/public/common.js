@@ -9,7 +9,8 @@ let homeZones = {};
 let sessionKnown = false;
 
 export async function api(path, options = {}) {
-  const init = { credentials: 'same-origin', ...options, headers: { ...(options.headers || {}) } };
+  const { onResponse, ...rest } = options;
+  const init = { credentials: 'same-origin', ...rest, headers: { ...(options.headers || {}) } };
   if (options.body !== undefined && typeof options.body !== 'string') {
     init.body = JSON.stringify(options.body);
     init.headers['content-type'] = 'application/json';
@@ -42,6 +43,8 @@ export async function api(path, options = {}) {
     err.code = body && body.error;
     throw err;
   }
+  // For an answer's headers (a list's "and N more").
+  if (onResponse) onResponse(res);
   return body;
 }
 

@@ -81,7 +81,16 @@ function pasteList(unassigned, homes) {
 /** Devices already listed: one heard for the first time is said (a polite live region), not the list each time. */
 let listed = null;
 
-function showUnassigned(unassigned, homes) {
+/** The unassigned devices, and how many heard the hub no longer lists (it keeps the most recent). */
+async function fetchUnassigned() {
+  let notListed = 0;
+  const unassigned = await api('/api/devices/unassigned', {
+    onResponse: (res) => (notListed = Number(res.headers.get('x-unassigned-not-listed')) || 0),
+  });
+  return { unassigned, notListed };
+}
+
+function showUnassigned({ unassigned, notListed }, homes) {
   const fresh = listed ? unassigned.filter((d) => !listed.has(`${d.homeId} ${d.deviceId}`)) : [];
   listed = new Set(unassigned.map((d) => `${d.homeId} ${d.deviceId}`));
   if (fresh.length)
@@ -104,6 +113,15 @@ function showUnassigned(unassigned, homes) {
               when(d.lastSeenAt),
             ]),
           ),
+          ...(notListed > 0
+            ? [
+                el(
+                  'p',
+                  { class: 'muted' },
+                  `And ${notListed} more heard earlier, no longer listed: the hub keeps the 100 most recently heard of each home and 1,000 in all.`,
+                ),
+              ]
+            : []),
           el('p', {}, `To configure them, choose each one's kind (${KINDS}) and its room, then add:`),
           pasteList(unassigned, homes),
           el(
@@ -273,7 +291,7 @@ async function lookForDevices() {
   if (looking) return;
   looking = true;
   try {
-    showUnassigned(await api('/api/devices/unassigned'), homes);
+    showUnassigned(await fetchUnassigned(), homes);
   } catch (err) {
     document.getElementById('unassigned-status').textContent = `Could not check for new devices: ${err.message}`;
   } finally {
@@ -283,7 +301,7 @@ async function lookForDevices() {
 
 async function start() {
   await startPage();
-  const [configured, unassigned] = await Promise.all([api('/api/homes'), api('/api/devices/unassigned')]);
+  const [configured, unassigned] = await Promise.all([api('/api/homes'), fetchUnassigned()]);
   homes = configured;
   showHomes(homes);
   showUnassigned(unassigned, homes);

@@ -1,6 +1,6 @@
 // Installers' view of the homes: configuration, daily activity features, and devices the hub saw but nobody configured.
 import type { FastifyInstance } from 'fastify';
-import { unassignedDevices } from '../../hub/event-reads.js';
+import { unassignedDevices, unassignedNotListed } from '../../hub/event-reads.js';
 import type { DashboardContext } from '../context.js';
 import type { UnassignedDevice } from '../deps.js';
 import type { DeviceLiveness } from '../../rules/engine.js';
@@ -42,6 +42,9 @@ const homeSchema = {
     },
   },
 } as const;
+
+/** How many unassigned devices heard are not in `GET /api/devices/unassigned`'s list (dropped by the caps). */
+export const UNASSIGNED_NOT_LISTED_HEADER = 'x-unassigned-not-listed';
 
 /** The event store's record of unconfigured devices, as the dashboard shows them. */
 function storedUnassignedDevices(ctx: DashboardContext): UnassignedDevice[] {
@@ -133,6 +136,9 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
       schema: {
         tags: ['homes'],
         summary: 'Devices seen by the hub but not in the configuration',
+        description:
+          'The most recently heard: at most 100 per home and 1,000 in all. The header x-unassigned-not-listed counts ' +
+          'those heard and left out.',
         response: {
           200: {
             type: 'array',
@@ -152,6 +158,10 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
         },
       },
     },
-    async () => storedUnassignedDevices(ctx),
+    async (_request, reply) => {
+      // The list is capped (hub/event-reads.ts): how many heard devices it leaves out, for the page's "and N more".
+      void reply.header(UNASSIGNED_NOT_LISTED_HEADER, String(unassignedNotListed(ctx.deps.db)));
+      return storedUnassignedDevices(ctx);
+    },
   );
 }
