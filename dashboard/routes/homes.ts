@@ -1,5 +1,7 @@
 // Installers' view of the homes: configuration, daily activity features, and devices the hub saw but nobody configured.
 import type { FastifyInstance } from 'fastify';
+import { DeviceIndex } from '../../hub/config.js';
+import type { HubConfig } from '../../hub/config-types.js';
 import { unassignedDevices, unassignedNotListed } from '../../hub/event-reads.js';
 import type { DashboardContext } from '../context.js';
 import type { UnassignedDevice } from '../deps.js';
@@ -46,16 +48,33 @@ const homeSchema = {
 /** How many unassigned devices heard are not in `GET /api/devices/unassigned`'s list (dropped by the caps). */
 export const UNASSIGNED_NOT_LISTED_HEADER = 'x-unassigned-not-listed';
 
-/** The event store's record of unconfigured devices, as the dashboard shows them. */
+/** The configuration's lookups, made once per configuration in force (a reload replaces the object). */
+const configuredDevices = new WeakMap<HubConfig, DeviceIndex>();
+
+/** Whether a device heard as unassigned (home '' for a Zigbee name nobody configured) is now in the configuration. */
+function nowConfigured(config: HubConfig, homeId: string, deviceId: string): boolean {
+  let index = configuredDevices.get(config);
+  if (!index) configuredDevices.set(config, (index = new DeviceIndex(config)));
+  return (homeId === '' ? index.zigbee(deviceId) : index.device(homeId, deviceId)) !== undefined;
+}
+
+/**
+ * The event store's record of unconfigured devices, as the dashboard shows them, less those configured since they were
+ * heard (the installer added them and reloaded: they are no longer unassigned; the store's row stays, as it is the
+ * record of what was heard before).
+ */
 function storedUnassignedDevices(ctx: DashboardContext): UnassignedDevice[] {
-  return unassignedDevices(ctx.deps.db).map((d) => ({
-    homeId: d.homeId === '' ? null : d.homeId,
-    deviceId: d.deviceId,
-    firstSeenAt: d.firstSeen,
-    lastSeenAt: d.lastSeen,
-    source: d.source,
-    count: d.count,
-  }));
+  const config = ctx.deps.config;
+  return unassignedDevices(ctx.deps.db)
+    .filter((d) => !nowConfigured(config, d.homeId, d.deviceId))
+    .map((d) => ({
+      homeId: d.homeId === '' ? null : d.homeId,
+      deviceId: d.deviceId,
+      firstSeenAt: d.firstSeen,
+      lastSeenAt: d.lastSeen,
+      source: d.source,
+      count: d.count,
+    }));
 }
 
 /**
