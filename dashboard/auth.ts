@@ -315,18 +315,32 @@ export class AuthStore {
     }
   }
 
-  /** Removes a user and their sessions; never the last admin (`'last-admin'`). */
-  deleteUser(username: string): 'deleted' | 'not-found' | 'last-admin' {
-    return this.db.transaction(() => {
-      const user = this.statements.userByName.get(username);
-      if (!user) return 'not-found';
-      if (user.role === 'admin' && this.statements.adminCount.get()!.n <= 1) return 'last-admin';
-      this.statements.deleteSessionsOf.run(username);
-      this.statements.deleteUser.run(username);
+  /**
+   * Removes a user and their sessions; never the last admin (`'last-admin'`). `'not-stored'` when storage refused it
+   * (a full disk): nothing changed, the user and every session of theirs still count. (Not held in memory: a restart
+   * before it was stored would bring the user back without a word.)
+   */
+  deleteUser(username: string): 'deleted' | 'not-found' | 'last-admin' | 'not-stored' {
+    let result: 'deleted' | 'not-found' | 'last-admin';
+    try {
+      result = this.db.transaction(() => {
+        const user = this.statements.userByName.get(username);
+        if (!user) return 'not-found';
+        if (user.role === 'admin' && this.statements.adminCount.get()!.n <= 1) return 'last-admin';
+        this.statements.deleteSessionsOf.run(username);
+        this.statements.deleteUser.run(username);
+        return 'deleted';
+      })();
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      return 'not-stored';
+    }
+    if (result === 'deleted') {
+      // Only once stored: a refused commit leaves the user's sessions, held in memory too, counting.
       this.forgetMemorySessionsOf(username);
       this.revocations++;
-      return 'deleted';
-    })();
+    }
+    return result;
   }
 
   listUsers(): { username: string; role: Role; createdAt: number }[] {
@@ -435,11 +449,16 @@ export class AuthStore {
     return this.statements.tokenByName.get(name) !== undefined;
   }
 
-  /** Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. */
-  createToken(name: string, role: Role, createdBy: string, now: number): { id: string; token: string } {
+  /**
+   * Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. `'not-stored'` when storage refused
+   * the row (a full disk): no token was made.
+   */
+  createToken(name: string, role: Role, createdBy: string, now: number): { id: string; token: string } | 'not-stored' {
     const id = randomSecret(9);
     const secret = randomSecret();
-    this.statements.insertToken.run(id, name, role, hashSecret(secret), now, createdBy);
+    if (!this.bestEffort(() => this.statements.insertToken.run(id, name, role, hashSecret(secret), now, createdBy))) {
+      return 'not-stored';
+    }
     return { id, token: `${TOKEN_PREFIX}${id}.${secret}` };
   }
 
@@ -472,8 +491,21 @@ export class AuthStore {
     }));
   }
 
-  revokeToken(id: string, now: number): boolean {
+  /**
+   * Revokes an active token (`'not-found'`: none with this id, or revoked already). `'not-stored'` when storage
+   * refused it (a full disk): the token was NOT revoked and still works. (Not refused from memory instead: a restart
+   * before the revocation was stored would let the token work again while the admin believed it revoked.)
+   */
+  revokeToken(id: string, now: number): 'revoked' | 'not-found' | 'not-stored' {
+    let changes: number;
+    try {
+      changes = this.statements.revokeToken.run(now, id).changes;
+    } catch (err) {
+      if (sqliteCode(err) === undefined) throw err;
+      return 'not-stored';
+    }
+    if (changes === 0) return 'not-found';
     this.revocations++;
-    return this.statements.revokeToken.run(now, id).changes > 0;
+    return 'revoked';
   }
 }

@@ -95,7 +95,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         tags: ['admin'],
         summary: 'Remove a dashboard user and end their sessions (never the last admin)',
         params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
-        response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) },
+        response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -104,6 +104,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       if (result === 'not-found') throw new DashboardError('USER_NOT_FOUND', `No user named '${username}'`);
       if (result === 'last-admin')
         throw new DashboardError('LAST_ADMIN', `'${username}' is the last admin: make another admin first`);
+      if (result === 'not-stored') {
+        throw new DashboardError(
+          'STORAGE_UNAVAILABLE',
+          `The hub cannot store a change of users now (its storage is failing, the disk full?): '${username}' was not removed, their password and sessions still work; try again later`,
+          STORAGE_RETRY_AFTER_S,
+        );
+      }
       return reply.code(204).send();
     },
   );
@@ -150,7 +157,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
               token: { type: 'string' },
             },
           },
-          ...errors(400, 401, 403, 409),
+          ...errors(400, 401, 403, 409, 503),
         },
       },
     },
@@ -158,6 +165,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       const { name, role } = request.body;
       if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
       const created = auth.createToken(name, role, actorName(principalOf(request)), clock.now());
+      if (created === 'not-stored') {
+        throw new DashboardError(
+          'STORAGE_UNAVAILABLE',
+          `The hub cannot store a token now (its storage is failing, the disk full?): '${name}' was not created; try again later`,
+          STORAGE_RETRY_AFTER_S,
+        );
+      }
       return reply.code(201).send({ id: created.id, name, role, token: created.token });
     },
   );
@@ -170,12 +184,20 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         tags: ['admin'],
         summary: 'Revoke an API token',
         params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-        response: { 204: { type: 'null' }, ...errors(401, 403, 404) },
+        response: { 204: { type: 'null' }, ...errors(401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
-      if (!auth.revokeToken(request.params.id, clock.now())) {
-        throw new DashboardError('TOKEN_NOT_FOUND', `No active token with id '${request.params.id}'`);
+      const { id } = request.params;
+      const result = auth.revokeToken(id, clock.now());
+      if (result === 'not-found') throw new DashboardError('TOKEN_NOT_FOUND', `No active token with id '${id}'`);
+      if (result === 'not-stored') {
+        // Said plainly: an admin revoking a leaked token must not believe it is done.
+        throw new DashboardError(
+          'STORAGE_UNAVAILABLE',
+          `The hub cannot store a revocation now (its storage is failing, the disk full?): token '${id}' was NOT revoked and still works; free space, then revoke it again`,
+          STORAGE_RETRY_AFTER_S,
+        );
       }
       return reply.code(204).send();
     },
