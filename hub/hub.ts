@@ -311,7 +311,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   alertService.subscribe(() => storage.guard('wal-sync', () => store.syncSoon()));
 
   broker.subscribe('telecare/+/alerts/+/ack', (topic, payload, context) => {
-    if (parseAlertAckTopic(topic)) alertService.handleAckMessage(topic, payload, context.username);
+    if (parseAlertAckTopic(topic))
+      alertService.handleAckMessage(topic, payload, context.username, Boolean(options.mqttUrl));
   });
 
   const retention = new Retention({

@@ -21,12 +21,26 @@ export interface AckProtocolDeps {
   lifecycle: AlertLifecycle;
 }
 
-/** Carry out one acknowledgement or resolution received over MQTT and publish the answer (QoS 1, not retained). */
+/**
+ * Why a command through an external broker (HUB_MQTT_URL) is refused: the hub is one of the broker's clients and MQTT
+ * does not tell a subscriber who published, so it cannot know (or record) who acted, and anyone the broker lets publish
+ * there could otherwise acknowledge alerts.
+ */
+export const EXTERNAL_BROKER_ACK_REFUSAL =
+  'this hub uses an external broker (HUB_MQTT_URL), which does not tell the hub who sent an MQTT message, so it ' +
+  'cannot record who acted: acknowledge or resolve on the dashboard, or with POST /api/alerts/<alertId>/ack or ' +
+  "/resolve (acting over MQTT needs the hub's embedded broker)";
+
+/**
+ * Carry out one acknowledgement or resolution received over MQTT and publish the answer (QoS 1, not retained).
+ * `externalBroker`: the message came through HUB_MQTT_URL, where the sender's username is never known.
+ */
 export function handleAckCommand(
   d: AckProtocolDeps,
   topic: string,
   payload: Buffer,
   username: string | undefined,
+  externalBroker = false,
 ): void {
   const target = parseAlertAckTopic(topic);
   if (!target) {
@@ -47,6 +61,15 @@ export function handleAckCommand(
     return;
   }
   const command = parsed.command;
+  if (externalBroker && username === undefined) {
+    d.metrics.rejectedActions.inc({ code: 'forbidden', via: 'mqtt' });
+    d.log.warn(
+      { alertId: target.alertId, action: command.action, via: 'mqtt', code: 'forbidden' },
+      'alert action over MQTT refused: the external broker does not tell the hub who sent it (acknowledge on the dashboard or the API)',
+    );
+    answer({ ok: false, action: command.action, code: 'forbidden', message: EXTERNAL_BROKER_ACK_REFUSAL });
+    return;
+  }
   const result = d.lifecycle.act(command.action, target.alertId, username, 'mqtt', (by) => {
     const role = d.config().mqttUsers?.find((u) => u.username === by)?.role;
     if (role && MQTT_ROLES_WITHOUT_ALERT_RIGHTS.has(role)) {

@@ -262,12 +262,12 @@ export class AlertService implements AlertServiceApi {
   }
 
   /** An acknowledgement or resolution published on `telecare/<homeId>/alerts/<alertId>/ack`; answered on `.../ack/result`. */
-  handleAckMessage(topic: string, payload: Buffer, username: string | undefined): void {
+  handleAckMessage(topic: string, payload: Buffer, username: string | undefined, externalBroker = false): void {
     if (!this.started) {
       this.log.warn('ack received while the alert service is stopped: dropped');
       return;
     }
-    handleAckCommand(this.ackProtocol, topic, payload, username);
+    handleAckCommand(this.ackProtocol, topic, payload, username, externalBroker);
   }
 
   /** The MQTT message of an open alert's current version, straight from memory (storage failed). */
