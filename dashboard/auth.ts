@@ -63,6 +63,9 @@ const TOKEN_PREFIX = 'tct_';
 /** The dashboard's hashes wait in their own queue: a flood of logins never delays a device's reconnect. */
 const DASHBOARD_HASHING: HashOptions = { queue: 'dashboard' };
 
+/** A write storage refused (a full disk, `SQLITE_FULL` and kin): nothing changed. */
+const NOT_STORED = 'not-stored';
+
 export class AuthStore {
   private readonly tokenTouchedAt = new Map<string, number>();
   /**
@@ -294,15 +297,13 @@ export class AuthStore {
    */
   async changePassword(username: string, password: string): Promise<'changed' | 'not-stored'> {
     const hash = await hashPassword(password, DASHBOARD_HASHING);
-    try {
+    const stored = this.bestEffort(() =>
       this.db.transaction(() => {
         this.statements.setPassword.run(hash, username);
         this.statements.deleteSessionsOf.run(username);
-      })();
-    } catch (err) {
-      if (sqliteCode(err) === undefined) throw err;
-      return 'not-stored';
-    }
+      })(),
+    );
+    if (!stored) return NOT_STORED;
     this.pendingPasswords.delete(username);
     this.forgetMemorySessionsOf(username);
     this.revocations++;
@@ -321,20 +322,16 @@ export class AuthStore {
    * before it was stored would bring the user back without a word.)
    */
   deleteUser(username: string): 'deleted' | 'not-found' | 'last-admin' | 'not-stored' {
-    let result: 'deleted' | 'not-found' | 'last-admin';
-    try {
-      result = this.db.transaction(() => {
+    const result = this.storedOr(() =>
+      this.db.transaction((): 'deleted' | 'not-found' | 'last-admin' => {
         const user = this.statements.userByName.get(username);
         if (!user) return 'not-found';
         if (user.role === 'admin' && this.statements.adminCount.get()!.n <= 1) return 'last-admin';
         this.statements.deleteSessionsOf.run(username);
         this.statements.deleteUser.run(username);
         return 'deleted';
-      })();
-    } catch (err) {
-      if (sqliteCode(err) === undefined) throw err;
-      return 'not-stored';
-    }
+      })(),
+    );
     if (result === 'deleted') {
       // Only once stored: a refused commit leaves the user's sessions, held in memory too, counting.
       this.forgetMemorySessionsOf(username);
@@ -436,12 +433,16 @@ export class AuthStore {
    * made, false when storage refused it.
    */
   private bestEffort(write: () => unknown): boolean {
+    return this.storedOr(write) !== NOT_STORED;
+  }
+
+  /** `write`'s result, or `'not-stored'` when storage refused it (a full disk); any other error is thrown. */
+  private storedOr<T>(write: () => T): T | typeof NOT_STORED {
     try {
-      write();
-      return true;
+      return write();
     } catch (err) {
       if (sqliteCode(err) === undefined) throw err;
-      return false;
+      return NOT_STORED;
     }
   }
 
@@ -457,7 +458,7 @@ export class AuthStore {
     const id = randomSecret(9);
     const secret = randomSecret();
     if (!this.bestEffort(() => this.statements.insertToken.run(id, name, role, hashSecret(secret), now, createdBy))) {
-      return 'not-stored';
+      return NOT_STORED;
     }
     return { id, token: `${TOKEN_PREFIX}${id}.${secret}` };
   }
@@ -497,13 +498,8 @@ export class AuthStore {
    * before the revocation was stored would let the token work again while the admin believed it revoked.)
    */
   revokeToken(id: string, now: number): 'revoked' | 'not-found' | 'not-stored' {
-    let changes: number;
-    try {
-      changes = this.statements.revokeToken.run(now, id).changes;
-    } catch (err) {
-      if (sqliteCode(err) === undefined) throw err;
-      return 'not-stored';
-    }
+    const changes = this.storedOr(() => this.statements.revokeToken.run(now, id).changes);
+    if (changes === NOT_STORED) return NOT_STORED;
     if (changes === 0) return 'not-found';
     this.revocations++;
     return 'revoked';
