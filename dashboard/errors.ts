@@ -65,3 +65,15 @@ export const errorBodySchema = {
   properties: { error: { type: 'string' }, message: { type: 'string' } },
   required: ['error', 'message'],
 } as const;
+
+/**
+ * A 503 STORAGE_UNAVAILABLE for a write the hub's storage refused (a full disk), with Retry-After: `what` could not be
+ * stored, and `outcome` says what that leaves as it was.
+ */
+export function storageRefused(what: string, outcome: string): DashboardError {
+  return new DashboardError(
+    'STORAGE_UNAVAILABLE',
+    `The hub cannot store ${what} now (its storage is failing, the disk full?): ${outcome}`,
+    STORAGE_RETRY_AFTER_S,
+  );
+}

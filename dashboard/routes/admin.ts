@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../rules/vocabulary.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
-import { DashboardError, STORAGE_RETRY_AFTER_S } from '../errors.js';
+import { DashboardError, storageRefused } from '../errors.js';
 import { errors, roleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
@@ -77,11 +77,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
       if (created === 'exists') throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
       if (created === 'not-stored') {
-        throw new DashboardError(
-          'STORAGE_UNAVAILABLE',
-          `The hub cannot store a user now (its storage is failing, the disk full?): '${username}' was not created; try again later`,
-          STORAGE_RETRY_AFTER_S,
-        );
+        throw storageRefused('a user', `'${username}' was not created; try again later`);
       }
       return reply.code(201).send({ username, role });
     },
@@ -105,10 +101,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       if (result === 'last-admin')
         throw new DashboardError('LAST_ADMIN', `'${username}' is the last admin: make another admin first`);
       if (result === 'not-stored') {
-        throw new DashboardError(
-          'STORAGE_UNAVAILABLE',
-          `The hub cannot store a change of users now (its storage is failing, the disk full?): '${username}' was not removed, their password and sessions still work; try again later`,
-          STORAGE_RETRY_AFTER_S,
+        throw storageRefused(
+          'a change of users',
+          `'${username}' was not removed, their password and sessions still work; try again later`,
         );
       }
       return reply.code(204).send();
@@ -166,11 +161,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
       const created = auth.createToken(name, role, actorName(principalOf(request)), clock.now());
       if (created === 'not-stored') {
-        throw new DashboardError(
-          'STORAGE_UNAVAILABLE',
-          `The hub cannot store a token now (its storage is failing, the disk full?): '${name}' was not created; try again later`,
-          STORAGE_RETRY_AFTER_S,
-        );
+        throw storageRefused('a token', `'${name}' was not created; try again later`);
       }
       return reply.code(201).send({ id: created.id, name, role, token: created.token });
     },
@@ -193,10 +184,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       if (result === 'not-found') throw new DashboardError('TOKEN_NOT_FOUND', `No active token with id '${id}'`);
       if (result === 'not-stored') {
         // Said plainly: an admin revoking a leaked token must not believe it is done.
-        throw new DashboardError(
-          'STORAGE_UNAVAILABLE',
-          `The hub cannot store a revocation now (its storage is failing, the disk full?): token '${id}' was NOT revoked and still works; free space, then revoke it again`,
-          STORAGE_RETRY_AFTER_S,
+        throw storageRefused(
+          'a revocation',
+          `token '${id}' was NOT revoked and still works; free space, then revoke it again`,
         );
       }
       return reply.code(204).send();

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { servedOverHttps } from '../deps.js';
-import { DashboardError, STORAGE_RETRY_AFTER_S } from '../errors.js';
+import { DashboardError, storageRefused } from '../errors.js';
 import { addressKey, loginAddress } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { allows } from '../../hub/permissions.js';
@@ -125,10 +125,9 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       }
       throttle.succeeded(reserved.attempt);
       if ((await auth.changePassword(principal.name, newPassword)) === 'not-stored') {
-        throw new DashboardError(
-          'STORAGE_UNAVAILABLE',
-          'The hub cannot store a password now (its storage is failing, the disk full?): the password was not changed, the current one still counts; try again later',
-          STORAGE_RETRY_AFTER_S,
+        throw storageRefused(
+          'a password',
+          'the password was not changed, the current one still counts; try again later',
         );
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
