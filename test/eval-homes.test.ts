@@ -15,7 +15,7 @@ import {
 
 /**
  * The recordings are read once for the file, not once per evaluation (six reads, about 1.5 s of CPU each; docs/testing.md,
- * session 34). Each evaluation gets them as `loadHomes` returns them, but frozen throughout: an evaluation that changed a
+ * session 34). Each evaluation gets them as `loadHomes` returns them (only the homes it names), but frozen throughout: an evaluation that changed a
  * recording it was given would throw here, instead of handing the next evaluation other data than a fresh read.
  */
 vi.mock('../eval/homes-data.js', async (importOriginal) => {
@@ -30,10 +30,10 @@ vi.mock('../eval/homes-data.js', async (importOriginal) => {
   const read = new Map<string, readonly HomeRecording[]>();
   return {
     ...actual,
-    loadHomes: (dataDir: string): HomeRecording[] => {
+    loadHomes: (dataDir: string, only?: readonly string[]): HomeRecording[] => {
       const dir = path.resolve(dataDir);
       if (!read.has(dir)) read.set(dir, deepFreeze(actual.loadHomes(dir)));
-      return [...read.get(dir)!];
+      return read.get(dir)!.filter((rec) => !only || only.includes(rec.id));
     },
   };
 });
