@@ -59,6 +59,11 @@ interface EngineState {
   version: number;
   clockMs: number;
   homes: Record<string, HomeSnapshot>;
+  /**
+   * The homes of `homes` kept while out of the configuration, with the rules' time they were first kept so (absent
+   * before session 50, and when none).
+   */
+  detached?: Record<string, number>;
 }
 
 /** A home absent from the configuration (replay only: live, its devices are unassigned). */
@@ -153,6 +158,15 @@ export class RulesEngine {
    * timer armed, restored if the home is configured again.
    */
   private readonly detached: Record<string, HomeSnapshot> = {};
+  /** The rules' time each home of `detached` was first kept so. */
+  private readonly detachedAt: Record<string, number> = {};
+  /**
+   * Homes configured again whose saved state was kept while they were out of the configuration (`fromState`), with when
+   * they went out and their saved timers, not armed yet. The next `watch` decides (`heardWhileOut`): heard from
+   * meanwhile, the rules did not weigh what was, and the resident is taken as just come in; not heard from, the saved
+   * silence goes on and its timers are armed (called overdue if due meanwhile).
+   */
+  private readonly returning = new Map<HomeState, { since: number; timers: [TimerSlot, number][]; heard: boolean }>();
 
   private readonly onExitDoorLearned: RulesEngineOptions['onExitDoorLearned'];
 
@@ -282,22 +296,28 @@ export class RulesEngine {
         this.suspend(home, at);
       } else {
         // Back from away: the silence starts now, as if the resident had just come in (the silence rules re-arm).
-        home.out = false;
-        home.outSince = NaN;
-        home.outLapsedSince = NaN;
-        this.ctx.disarm(home.timers[OUT_CHECK_TIMER]);
-        home.lastActivityAt = at;
-        home.watchedSince = NaN;
-        home.lastActivityRoom = undefined;
-        home.lastActivityContext = undefined;
-        home.lastActivityShutIn = undefined;
-        home.lastActivityKey = undefined;
-        home.lastActivityLocated = false;
-        for (const entry of this.registry.entries)
-          if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
+        this.comeIn(home, at);
       }
     }
     return this.ctx.take();
+  }
+
+  /** The resident is taken to have just come in at `at` (back from away, or the home back in the configuration). */
+  private comeIn(home: HomeState, at: number): void {
+    this.returning.delete(home);
+    home.out = false;
+    home.outSince = NaN;
+    home.outLapsedSince = NaN;
+    this.ctx.disarm(home.timers[OUT_CHECK_TIMER]);
+    home.lastActivityAt = at;
+    home.watchedSince = NaN;
+    home.lastActivityRoom = undefined;
+    home.lastActivityContext = undefined;
+    home.lastActivityShutIn = undefined;
+    home.lastActivityKey = undefined;
+    home.lastActivityLocated = false;
+    for (const entry of this.registry.entries)
+      if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
   }
 
   /**
@@ -326,6 +346,18 @@ export class RulesEngine {
     this.noRestPending();
     this.fireDue(now);
     const at = this.clockMs;
+    // Back in the configuration (`heardWhileOut`). Away, the resident comes in when the home is set back from away.
+    for (const [home, back] of this.returning) {
+      this.returning.delete(home);
+      if (back.heard) {
+        home.forgetDevicesUnderWay();
+        for (const entry of this.registry.entries) entry.rule.onReturn?.(home, homeSlice(home, entry));
+        if (!home.away) this.comeIn(home, at);
+      } else {
+        for (const [slot, due] of back.timers) this.queue.arm(slot, due);
+        this.armOutingBound(home);
+      }
+    }
     for (const home of this.homes) {
       clearOfflineWithoutDevice(home, at, this.ctx);
       watchNeverHeard(home, at, this.ctx, savedNeverHeard.get(home.config.id));
@@ -394,6 +426,7 @@ export class RulesEngine {
     const homes: Record<string, HomeSnapshot> = { ...this.detached };
     for (const h of this.homes) homes[h.config.id] = h.snapshot();
     const state: EngineState = { version: STATE_VERSION, clockMs: this.clockMs, homes };
+    if (Object.keys(this.detachedAt).length > 0) state.detached = { ...this.detachedAt };
     return state;
   }
 
@@ -418,18 +451,46 @@ export class RulesEngine {
       // A home no longer in the configuration is not watched (its timers would call responders about a home the hub
       // no longer serves); its saved state is kept as it was, for the day it is configured again.
       if (!home) {
-        if (s.version === STATE_VERSION) engine.detached[id] = snapshot;
+        if (s.version === STATE_VERSION) {
+          engine.detached[id] = snapshot;
+          const since = s.detached?.[id];
+          engine.detachedAt[id] = typeof since === 'number' && Number.isFinite(since) ? since : engine.clockMs;
+        }
         continue;
       }
-      for (const [slot, at] of home.restore(snapshot, s.version)) engine.queue.arm(slot, at);
-      // An outing under way: its bound is the configuration's now (a reload may have moved or turned it off).
-      if (home.out && !Number.isNaN(home.outSince)) {
-        const endsAt = home.outingEndsAt();
-        if (Number.isFinite(endsAt)) engine.queue.arm(home.timers[OUT_CHECK_TIMER], Math.ceil(endsAt));
-        else engine.queue.disarm(home.timers[OUT_CHECK_TIMER]);
+      const timers = home.restore(snapshot, s.version);
+      // Kept while out of the configuration, now configured again: its timers wait for the next `watch`.
+      const since = s.detached?.[id];
+      if (typeof since === 'number' && Number.isFinite(since)) {
+        engine.returning.set(home, { since, timers, heard: false });
+        continue;
       }
+      for (const [slot, at] of timers) engine.queue.arm(slot, at);
+      engine.armOutingBound(home);
     }
     return engine;
+  }
+
+  /** An outing under way: its bound is the configuration's now (a reload may have moved or turned it off). */
+  private armOutingBound(home: HomeState): void {
+    if (!home.out || Number.isNaN(home.outSince)) return;
+    const endsAt = home.outingEndsAt();
+    if (Number.isFinite(endsAt)) this.queue.arm(home.timers[OUT_CHECK_TIMER], Math.ceil(endsAt));
+    else this.queue.disarm(home.timers[OUT_CHECK_TIMER]);
+  }
+
+  /** The homes configured again after time out of the configuration (`fromState`), by id: since when (rules' time). */
+  returningHomes(): Map<string, number> {
+    return new Map([...this.returning].map(([home, back]) => [home.config.id, back.since]));
+  }
+
+  /**
+   * Something of a home configured again was heard (stored) while it was out of the configuration, which the rules
+   * did not weigh: at the next `watch` what its saved state had under way is forgotten, learned normal kept (review,
+   * session 50: a home put back after a fortnight was called at once as a collapse, every device as offline).
+   */
+  heardWhileOut(homeId: string): void {
+    for (const [home, back] of this.returning) if (home.config.id === homeId) back.heard = true;
   }
 
   /**

@@ -537,6 +537,20 @@ export class HomeState {
     return position < 0 ? undefined : (device.slices?.[position] as Slice | undefined);
   }
 
+  /**
+   * Configured again after time out of the configuration (`RulesEngine.fromState`), nothing of the home heard
+   * meanwhile: what its devices' rules had under way on a timer (a device's silence towards `sensor-offline`, a cold
+   * room's hours, a wearable's fall being confirmed) starts afresh, as for a device not heard yet. What the devices
+   * taught of the home (holds, sittings, learned normal) is kept.
+   */
+  forgetDevicesUnderWay(): void {
+    const rules = this.registry.deviceStateRules;
+    for (const device of this.devices.values())
+      rules.forEach((rule, position) => {
+        if (rule.deviceState?.timer !== undefined && device.slices) device.slices[position] = undefined;
+      });
+  }
+
   /** `rule`'s slice for `device`, made now if the rule had not heard from it yet. */
   deviceSlice(device: DeviceState, rule: AnyRule, position: number): unknown {
     const slices = (device.slices ??= new Array<unknown>(this.registry.deviceStateRules.length).fill(undefined));

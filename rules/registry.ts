@@ -98,6 +98,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * configured): a silence from `at`, as if the resident had been seen then (never heard while out or away).
    */
   onWatchStart?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * The home is configured again after time out of the configuration (`RulesEngine.fromState`), nothing of it heard
+   * meanwhile: forget what its saved state had under way (none of its saved timers is armed again).
+   */
+  onReturn?(home: HomeState, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */

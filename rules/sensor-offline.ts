@@ -191,6 +191,12 @@ export const sensorOfflineRule = {
   name: 'sensor-offline',
   events: 'all',
   homeTimers: [NEVER_HEARD_TIMER] as const,
+  // Back in the configuration: a device never heard before is watched from the next watch (`watchNeverHeard`), not
+  // from when it was first configured, the hub having listened to none of the home's devices meanwhile.
+  onReturn(_home: HomeState, slice: NeverHeardSlice): void {
+    slice.ids = [];
+    slice.since = [];
+  },
   homeState: {
     version: 1,
     create: newNeverHeard,
