@@ -84,8 +84,7 @@ export class AlertLifecycle {
         }
         const row = returned(sql.merge.get(now, open.id), 'merge');
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
-        // A repeat is not news to a responder: MQTT and the dashboard show the count, no webhook is sent.
-        return { row, outbox: changes.enqueue(row, []) };
+        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity)) };
       }
       // The new row is the one written: not read back (RETURNING) nor its ladder parsed again from its JSON.
       const { row, ladder, detail } = this.newAlertRow(decision, now);
@@ -329,7 +328,14 @@ export class AlertLifecycle {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
-      if (!upgrade) return changes.hold(repeat, HUB_ACTOR, 'merge', { count: repeat.count }, []);
+      if (!upgrade)
+        return changes.hold(
+          repeat,
+          HUB_ACTOR,
+          'merge',
+          { count: repeat.count },
+          repeatGroups(open, repeat, decision.severity),
+        );
       const row: AlertRow = { ...repeat, ...upgrade };
       return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
     }
@@ -379,6 +385,17 @@ function supersedesInfo(decision: Raise, open: AlertRow): boolean {
 }
 
 /** Everyone told of the alert so far, and the group of its level on the new ladder: each hears of it once. */
+/**
+ * The groups a repeat merged into the open alert `open` (now `row`) is news to. While the ladder runs, none: MQTT and
+ * the dashboard show the count, and the ladder tells the next group in time. Once someone acknowledged, the ladder has
+ * stopped: a repeat as serious as high (a pendant pressed again, another fall, smoke again) goes to every group told so
+ * far, or no call-centre platform would hear of it, however long ago the call was taken and left unresolved (review,
+ * session 50). A less serious one (a second device offline) is still not news.
+ */
+function repeatGroups(open: AlertRow, row: AlertRow, severity: Severity): string[] {
+  return open.state === 'acknowledged' && (severity === 'critical' || severity === 'high') ? groupsToldSoFar(row) : [];
+}
+
 function upgradeGroups(before: AlertRow, after: AlertRow): string[] {
   return [...new Set([...groupsToldSoFar(before), ...groupsToldSoFar(after)])];
 }
