@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
-import type { EventValue, SensorEvent } from '../rules/types.js';
+import type { AccelValue, EventValue, SensorEvent } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import {
   EVENT_VALUE_KIND,
@@ -99,6 +99,26 @@ const NOT_PRINTABLE = /\p{C}/u;
 /** An id that is safe to store, log and show: non-empty, bounded, printable. */
 export function isPrintableId(id: string, maxLength: number): boolean {
   return id.length > 0 && id.length <= maxLength && !NOT_PRINTABLE.test(id);
+}
+
+/**
+ * A refused `type` as a message shows it: a string's first characters, a number or boolean as it is, an object or
+ * array by its kind only. Never serialised whole: 64 KiB of JSON can nest 30,000 deep, past the stack of a recursive
+ * JSON.stringify, and its RangeError ended the hub.
+ */
+export function describeType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.slice(0, 40));
+  if (type === null || typeof type !== 'object') return String(type);
+  return Array.isArray(type) ? 'an array' : 'an object';
+}
+
+/**
+ * An accel value as stored: its rate and samples alone. The other keys of the sender's object were checked by
+ * nothing, so kept they could be anything up to the payload bound, e.g. arrays nested too deep for the store's
+ * JSON.stringify: every batch holding the message then failed, and the sender sent it again after each failure.
+ */
+function accelValue({ rate, samples }: AccelValue): AccelValue {
+  return { rate, samples };
 }
 
 const inRange = (v: number, range: { min: number; max: number }): boolean => v >= range.min && v <= range.max;
@@ -360,7 +380,8 @@ export class Ingest {
       sensorTs = at;
     }
     if (typeof checked === 'number') {
-      this.push(out, undefined, homeId, deviceId, ref, type, value, ts, source, sensorTs);
+      const stored = type === 'accel' ? accelValue(value as AccelValue) : value;
+      this.push(out, undefined, homeId, deviceId, ref, type, stored, ts, source, sensorTs);
       return;
     }
     const { runs, dropped } = checked.split;
@@ -414,7 +435,7 @@ export class Ingest {
     }
     const { type, value, ts } = item as { type?: unknown; value?: unknown; ts?: unknown };
     if (typeof type !== 'string' || !NATIVE_TYPES.has(type)) {
-      return reject('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
+      return reject('unknown-type', `unknown event type ${describeType(type)}`);
     }
     // An accel message in one pass over its samples: the usable ones, or none when it is refused (its reason below).
     const split = type === 'accel' ? accelRuns(value) : undefined;

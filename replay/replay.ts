@@ -2,7 +2,7 @@
 import { FeatureAccumulator } from '../analytics/features.js';
 import type { DailyFeatures } from '../analytics/types.js';
 import type { Alert } from '../hub/alerts/api.js';
-import { isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
+import { describeType, isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
 import { defaultHomeConfig, RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { DeviceConfig, HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
@@ -355,7 +355,7 @@ export class Replayer {
       return this.drop('bad-id', `homeId and deviceId must be printable and at most ${MAX_ID_LENGTH} characters`);
     }
     if (typeof type !== 'string' || !EVENT_TYPE_SET.has(type)) {
-      return this.drop('unknown-type', `unknown event type ${JSON.stringify(type)?.slice(0, 40)}`);
+      return this.drop('unknown-type', `unknown event type ${describeType(type)}`);
     }
     // An accel line with some unusable samples keeps the others, at their own times, as live (`accelRuns`).
     const split = type === 'accel' ? accelRuns(line.value) : undefined;
