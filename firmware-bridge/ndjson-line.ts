@@ -1,7 +1,7 @@
 // The `ndjson` framing: one native event per line plus `device` (and `home`), checked against the vocabulary.
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../rules/vocabulary.js';
 import { parseIsoMs } from '../rules/iso-time.js';
-import type { EventValue } from '../rules/types.js';
+import type { AccelValue, EventValue } from '../rules/types.js';
 import { TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
 
 /** Why a line was dropped; the bridge counts each reason apart. */
@@ -25,6 +25,15 @@ function isAccel(value: unknown): value is EventValue {
       (s) => Array.isArray(s) && s.length === 3 && s.every((g) => typeof g === 'number' && Number.isFinite(g)),
     )
   );
+}
+
+/**
+ * An accel value as published: its rate and samples (checked above) alone. Any other key of the line's object was
+ * checked by nothing: arrays nested 30,000 deep fit in a line and overflowed the stack of the JSON.stringify that
+ * publishes the event, which ended the bridge and every event it held for a broker that was away.
+ */
+function accelOnly({ rate, samples }: AccelValue): AccelValue {
+  return { rate, samples };
 }
 
 function isValueOfType(type: NativeEventType, value: unknown): value is EventValue {
@@ -73,6 +82,12 @@ export function decodeNdjsonLine(
   if (ts !== undefined && !isTimestamp(ts)) return { ok: false, reason: 'ts' };
   return {
     ok: true,
-    event: { homeId, deviceId: device, type: eventType, value, ts: ts ?? new Date(receivedAtMs).toISOString() },
+    event: {
+      homeId,
+      deviceId: device,
+      type: eventType,
+      value: eventType === 'accel' ? accelOnly(value as AccelValue) : value,
+      ts: ts ?? new Date(receivedAtMs).toISOString(),
+    },
   };
 }
