@@ -24,6 +24,8 @@ interface QueuedMessage {
   payload: string;
   /** An emergency (a pendant press, a fall, an alarm): the last to be dropped when the queue is full. */
   urgent: boolean;
+  /** Events delivered when this one was last put back behind the others as suspect (see DROPS_BEFORE_REFUSED). */
+  deliveredWhenSuspect?: number;
 }
 
 /** The broker URL without any credentials in it, for logs. */
@@ -41,14 +43,16 @@ export function redactedUrl(url: string): string {
 // Messages handed to mqtt.js but not yet acknowledged; mqtt.js resends them itself after a reconnect.
 const MAX_IN_FLIGHT = 64;
 /**
- * A broker that refuses a publication (the hub's ACL: a home the credential does not cover) drops the connection,
- * and mqtt.js resends that message first on every reconnect, ahead of everything else. A message resent this many
- * times in a row with the connection dropped before its PUBACK is taken as refused and given up.
+ * A broker that refuses a publication (an ACL: a home the credential does not cover) may drop the connection, and
+ * mqtt.js resends that message first on every reconnect, ahead of everything else. A message resent this many times
+ * in a row with the connection dropped before its PUBACK is suspect: it goes back behind the others. The hub drops
+ * the connection the same way for every event it cannot store (a full disk), and wants each sent again once it can:
+ * so a suspect is given up as refused only when it is suspect again after the broker took other events meanwhile.
  */
 const DROPS_BEFORE_REFUSED = 3;
 
-/** The broker would not take a message (see DROPS_BEFORE_REFUSED). */
-class RefusedByBroker extends Error {}
+/** The broker dropped the connection at a message DROPS_BEFORE_REFUSED times in a row (see there). */
+class ConnectionDroppedAt extends Error {}
 
 export interface OutboxEvents {
   connected: [];
@@ -148,16 +152,17 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       this.suspect = { messageId: resent.messageId, drops };
       if (drops < DROPS_BEFORE_REFUSED) return;
       this.suspect = undefined;
-      this.options.logger.error(
+      // At debug: a hub that cannot store (a full disk) does this to every event, for as long as its disk is full.
+      this.options.logger.debug(
         { topic: resent.topic, drops },
-        'the broker keeps dropping the connection at this event (not allowed for this credential?): event dropped',
+        'the broker keeps dropping the connection at this event: put behind the others',
       );
       client.outgoingStore.del({ messageId: resent.messageId }, () => undefined);
       const pending = client.outgoing[resent.messageId];
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- mqtt.js keeps its in-flight callbacks by id
       delete client.outgoing[resent.messageId];
       client.messageIdProvider.deallocate(resent.messageId);
-      pending?.cb(new RefusedByBroker('refused by the broker'));
+      pending?.cb(new ConnectionDroppedAt('the broker dropped the connection at this message'));
     });
   }
 
@@ -211,9 +216,8 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       this.inFlight++;
       client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
         this.inFlight--;
-        if (err instanceof RefusedByBroker) {
-          this.dropped++;
-          this.emit('dropped');
+        if (err instanceof ConnectionDroppedAt) {
+          this.suspected(message);
           return;
         }
         if (err) {
@@ -232,6 +236,25 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
+  }
+
+  /**
+   * A message the broker dropped the connection at, again and again: refused (dropped, counted) if it was suspect
+   * before and the broker has taken other events since; else put back behind the others (a hub that cannot store
+   * anything takes none of them, and each gets through once it can).
+   */
+  private suspected(message: QueuedMessage): void {
+    if (message.deliveredWhenSuspect !== undefined && this.delivered > message.deliveredWhenSuspect) {
+      this.options.logger.error(
+        { topic: message.topic },
+        'the broker takes other events but keeps dropping the connection at this one (not allowed for this credential?): event dropped',
+      );
+      this.dropped++;
+      this.emit('dropped');
+      return;
+    }
+    message.deliveredWhenSuspect = this.delivered;
+    this.queue.push(message);
   }
 
   /** Gives queued events up to `timeoutMs` to reach the broker, publishes `finalStatus` (retained), disconnects. */
