@@ -1,5 +1,6 @@
 // The `ndjson` framing: one native event per line plus `device` (and `home`), checked against the vocabulary.
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../rules/vocabulary.js';
+import { accelRuns, usableSample } from '../rules/event-value.js';
 import { parseIsoMs } from '../rules/iso-time.js';
 import type { AccelValue, EventValue } from '../rules/types.js';
 import { TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
@@ -12,28 +13,19 @@ export type LineDecodeResult = { ok: true; event: BridgeEvent } | { ok: false; r
 /** SPEC 4.1 rejects payloads over 64 KiB; a longer line cannot become a valid event. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-function isAccel(value: unknown): value is EventValue {
-  if (typeof value !== 'object' || value === null) return false;
-  const { rate, samples } = value as { rate?: unknown; samples?: unknown };
-  return (
-    typeof rate === 'number' &&
-    rate > 0 &&
-    Number.isFinite(rate) &&
-    Array.isArray(samples) &&
-    samples.length > 0 &&
-    samples.every(
-      (s) => Array.isArray(s) && s.length === 3 && s.every((g) => typeof g === 'number' && Number.isFinite(g)),
-    )
-  );
-}
-
 /**
- * An accel value as published: its rate and samples (checked above) alone. Any other key of the line's object was
- * checked by nothing: arrays nested 30,000 deep fit in a line and overflowed the stack of the JSON.stringify that
- * publishes the event, which ended the bridge and every event it held for a broker that was away.
+ * An accel value as published, or undefined when the hub would refuse it whole (`accelRuns`: no rate within range, no
+ * samples or too many, nothing usable, or too many unusable to trust the rest). Its rate and samples alone: any other
+ * key of the line's object was checked by nothing (arrays nested 30,000 deep fit in a line and overflowed the stack of
+ * the JSON.stringify that publishes the event, which ended the bridge and every event it held for a broker that was
+ * away). A sample the hub cannot use (a glitch out of range, a `null` its firmware wrote for a NaN) goes as `null` in
+ * its place, so the samples keep their times: the bridge dropped the whole batch for it, which may have held the impact
+ * of a fall, where the hub keeps the rest (review, session 50).
  */
-function accelOnly({ rate, samples }: AccelValue): AccelValue {
-  return { rate, samples };
+function accelValue(value: unknown): AccelValue | undefined {
+  if (accelRuns(value) === undefined) return undefined;
+  const { rate, samples } = value as { rate: number; samples: unknown[] };
+  return { rate, samples: samples.map((s) => (usableSample(s) ? s : null)) as AccelValue['samples'] };
 }
 
 function isValueOfType(type: NativeEventType, value: unknown): value is EventValue {
@@ -45,7 +37,7 @@ function isValueOfType(type: NativeEventType, value: unknown): value is EventVal
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
     case 'accel':
-      return isAccel(value);
+      return true; // checked by `accelValue`
   }
 }
 
@@ -78,7 +70,10 @@ export function decodeNdjsonLine(
     return { ok: false, reason: 'event-type' };
   }
   const eventType = type as NativeEventType;
-  if (!isValueOfType(eventType, value)) return { ok: false, reason: 'value' };
+  const accel = eventType === 'accel' ? accelValue(value) : undefined;
+  if (eventType === 'accel' ? accel === undefined : !isValueOfType(eventType, value)) {
+    return { ok: false, reason: 'value' };
+  }
   if (ts !== undefined && !isTimestamp(ts)) return { ok: false, reason: 'ts' };
   return {
     ok: true,
@@ -86,7 +81,7 @@ export function decodeNdjsonLine(
       homeId,
       deviceId: device,
       type: eventType,
-      value: eventType === 'accel' ? accelOnly(value as AccelValue) : value,
+      value: accel ?? (value as EventValue),
       ts: ts ?? new Date(receivedAtMs).toISOString(),
     },
   };

@@ -28,7 +28,7 @@ export function isAccelValue(v: unknown): v is AccelValue {
 type Sample = [number, number, number];
 
 /** A sample the rules can use: three finite numbers within ±VALUE_RANGES.accelG g. */
-function usableSample(s: unknown): s is Sample {
+export function usableSample(s: unknown): s is Sample {
   if (!Array.isArray(s) || s.length !== 3) return false;
   const { min, max } = VALUE_RANGES.accelG;
   for (let i = 0; i < 3; i++) {
