@@ -152,11 +152,32 @@ export function why(alert, zone) {
     });
     parts.push(dead.join(', ') + pausedChecks(alert.kind, d.roomChecksPaused));
   }
+  // The home too cold or too hot for hours (rules/climate.ts), or the way out opened in the night with nothing inside
+  // since (rules/night-exit.ts): how cold, the limit, since when; which door.
+  const condition = climate(alert, d, zone) || nightExit(alert, d);
+  if (condition) parts.push(condition);
   // A device's own alarm (session 35): which device raised it (the card says the room), so a responder at 3 a.m. knows what to ask
   // about or to send to without opening another page (the rules' detail names the device: hub/alerts/lifecycle.ts).
   const alarm = deviceAlarm(alert, d);
   if (alarm) parts.push(alarm);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/** "Temperature below 16 °C since Mon 12:00, last reading 15.0 °C (thermo)"; null for any other alert. */
+function climate(alert, d, zone) {
+  if ((alert.kind !== 'cold' && alert.kind !== 'heat') || typeof d.limitC !== 'number') return null;
+  const side = alert.kind === 'cold' ? 'below' : 'above';
+  const since = typeof d.sinceAt === 'string' ? ` since ${dayAndClock(d.sinceAt, zone)}` : '';
+  const reading = typeof d.lastTempC === 'number' ? `, last reading ${d.lastTempC.toFixed(1)} °C` : '';
+  const device = typeof d.deviceId === 'string' && d.deviceId ? ` (${d.deviceId})` : '';
+  return `Temperature ${side} ${d.limitC} °C${since}${reading}${device}`;
+}
+
+/** "front opened in the night, no movement inside in the 10 min after"; null for any other alert. */
+function nightExit(alert, d) {
+  if (alert.kind !== 'night-exit' || typeof d.minutesSinceDoor !== 'number') return null;
+  const door = typeof d.deviceId === 'string' && d.deviceId ? d.deviceId : 'the front door';
+  return `${door} opened in the night, no movement inside in the ${duration(d.minutesSinceDoor)} after`;
 }
 
 /**
