@@ -154,7 +154,7 @@ export function why(alert, zone) {
   }
   // The home too cold or too hot for hours (rules/climate.ts), or the way out opened in the night with nothing inside
   // since (rules/night-exit.ts): how cold, the limit, since when; which door.
-  const condition = climate(alert, d, zone) || nightExit(alert, d);
+  const condition = climate(alert, d, zone) || nightExit(alert, d) || routineChange(alert, d);
   if (condition) parts.push(condition);
   // A device's own alarm (session 35): which device raised it (the card says the room), so a responder at 3 a.m. knows what to ask
   // about or to send to without opening another page (the rules' detail names the device: hub/alerts/lifecycle.ts).
@@ -178,6 +178,59 @@ function nightExit(alert, d) {
   if (alert.kind !== 'night-exit' || typeof d.minutesSinceDoor !== 'number') return null;
   const door = typeof d.deviceId === 'string' && d.deviceId ? d.deviceId : 'the front door';
   return `${door} opened in the night, no movement inside in the ${duration(d.minutesSinceDoor)} after`;
+}
+
+/** The daily features a routine change is flagged on (analytics/baseline.ts), as the home view's charts name them. */
+const FEATURES = {
+  risingTime: 'Rising time',
+  bedtime: 'Bedtime',
+  activeMinutes: 'Active minutes',
+  roomTransitions: 'Room transitions',
+  bathroomVisitsDay: 'Bathroom visits by day',
+  bathroomVisitsNight: 'Bathroom visits at night',
+  nightActivityMinutes: 'Night-time activity',
+  minutesOut: 'Time out of home',
+  kitchenUses: 'Kitchen and appliance uses',
+  meanIndoorTempC: 'Mean indoor temperature',
+};
+
+/** A day of the home's calendar ("2026-11-02") as "2 Nov". */
+function shortDate(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return String(date);
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(d);
+}
+
+/** One value of a feature in its unit: a clock time, minutes, °C or a count (analytics/review.ts `UNITS`). */
+function featureValue(feature, value) {
+  if (feature === 'risingTime' || feature === 'bedtime') {
+    // Minutes after midnight; a bedtime after midnight counts past 24:00.
+    const m = ((Math.round(value) % 1440) + 1440) % 1440;
+    return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  }
+  if (feature === 'meanIndoorTempC') return `${value.toFixed(1)} °C`;
+  if (feature === 'activeMinutes' || feature === 'nightActivityMinutes' || feature === 'minutesOut')
+    return duration(value);
+  return String(Math.round(value * 10) / 10);
+}
+
+/**
+ * "Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0" (analytics/review.ts): which
+ * habit, which way, the days and their values, and the home's usual (the baseline's median); null for any other alert.
+ */
+function routineChange(alert, d) {
+  if (alert.kind !== 'routine-change' || typeof d.feature !== 'string') return null;
+  const name = FEATURES[d.feature] || d.feature;
+  const values = Array.isArray(d.values) ? d.values.filter((v) => typeof v === 'number') : [];
+  const days = typeof d.days === 'number' ? d.days : values.length;
+  const span =
+    typeof d.fromDate === 'string' && typeof d.date === 'string'
+      ? ` (${shortDate(d.fromDate)} to ${shortDate(d.date)})`
+      : '';
+  const seen = values.length ? `: ${values.map((v) => featureValue(d.feature, v)).join(', ')}` : '';
+  const median = d.baseline && typeof d.baseline.median === 'number' ? d.baseline.median : undefined;
+  const usual = median === undefined ? '' : `; usually ${featureValue(d.feature, median)}`;
+  return `${name} ${d.change || d.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
 }
 
 /**
