@@ -241,7 +241,15 @@ function deviceTable(home) {
   );
 }
 
+/** Draws the configured homes anew, the keyboard kept on the link it was on (the tables hold no other control). */
 function showHomes(homes) {
+  const active = document.activeElement;
+  const href = active && active.closest('#homes') && active.getAttribute('href');
+  drawHomes(homes);
+  if (href) [...document.querySelectorAll('#homes a')].find((a) => a.getAttribute('href') === href)?.focus();
+}
+
+function drawHomes(homes) {
   if (!homes.length) {
     document
       .getElementById('homes')
@@ -291,7 +299,12 @@ async function lookForDevices() {
   if (looking) return;
   looking = true;
   try {
-    showUnassigned(await fetchUnassigned(), homes);
+    // The configured homes too: a device added to the file and reloaded (the help's step 4) moves under its home, not
+    // off the page, and each device's last heard moves on while the installer tries a sensor.
+    const [configured, unassigned] = await Promise.all([api('/api/homes'), fetchUnassigned()]);
+    homes = configured;
+    showHomes(homes);
+    showUnassigned(unassigned, homes);
   } catch (err) {
     document.getElementById('unassigned-status').textContent = `Could not check for new devices: ${err.message}`;
   } finally {
