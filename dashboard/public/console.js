@@ -195,7 +195,16 @@ function connect() {
   source.addEventListener('ready', (event) => {
     // Resumed from the last event id: only what changed was sent, every other alert shown is still as it was.
     const resumed = JSON.parse(event.data).resumed === true;
-    if (snapshot && !resumed) for (const id of [...alerts.keys()]) if (!snapshot.has(id)) alerts.delete(id);
+    let closedMeanwhile = false;
+    if (snapshot && !resumed)
+      for (const id of [...alerts.keys()]) {
+        if (snapshot.has(id)) continue;
+        alerts.delete(id);
+        closedMeanwhile = true;
+      }
+    // An alert closed while the stream was away goes to "Recently closed" with how it was closed, not off the screen
+    // unsaid (the list afresh names only what is open).
+    if (closedMeanwhile) loadRecentlyClosed();
     snapshot = null;
     // A note kept for an alert closed meanwhile (while the responder logged in again) has nothing to resolve.
     for (const id of drafts.keys()) {

@@ -1,0 +1,96 @@
+// An alert closed while the console's stream was away, on a reconnection that lists the open alerts afresh, shows in "Recently closed" (it vanished).
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import { JOURNAL_SIZE } from '../../dashboard/routes/alert-stream.js';
+import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+
+const haveChromium = chromiumAvailable('the console reconnect (afresh) test');
+
+/** A TCP proxy in front of the dashboard that can cut every connection. */
+async function cuttingProxy(targetPort: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      for (const socket of [...sockets]) socket.destroy();
+    },
+    close: async () => {
+      for (const socket of [...sockets]) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+let dashboard: Dashboard;
+let browser: Browser;
+let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
+let cookie: string;
+const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  dashboard = await startDashboard({ clock });
+  cookie = await userWithRole(dashboard.app, 'responder', 'sam');
+  proxy = await cuttingProxy(await listenLocally(dashboard.app));
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await proxy?.close();
+  await dashboard?.close();
+});
+
+describe.skipIf(!haveChromium)('the responder console after a reconnection it cannot resume', () => {
+  it('lists an alert resolved meanwhile under "Recently closed", with its outcome, instead of dropping it', async () => {
+    const base = `http://127.0.0.1:${proxy.port}`;
+    const context = await browser.newContext();
+    const equals = cookie.indexOf('=');
+    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const page = await context.newPage();
+    try {
+      const press = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
+      const tamper = raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+      await page.goto(`${base}/console`);
+      await page.locator(`#alert-${press.id}`).waitFor();
+      await page.getByText('Live: connected').waitFor();
+
+      proxy.cut();
+      await page.getByText(/^No connection to the hub since .*: reconnecting…/).waitFor();
+      // Another responder resolves the press; then more versions than the hub's journal holds (a tamper that keeps
+      // reporting), so the console's last event id is too far behind: the open alerts are listed afresh.
+      expect(dashboard.alerts.resolve(press.id, 'carer-visit', 'Carer found her well', 'kim').ok).toBe(true);
+      for (let i = 0; i <= JOURNAL_SIZE; i++)
+        raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+
+      await page.getByText('Live: connected').waitFor({ timeout: 30_000 });
+      await page.locator(`#alert-${tamper.id}`).waitFor();
+      expect(await page.locator(`#alert-${press.id}`).count()).toBe(0);
+      // Before: gone from the open list and absent from "Recently closed": the press read as never dealt with.
+      const closed = page.locator(`#closed-${press.id}`);
+      await closed.waitFor();
+      expect(await closed.innerText()).toMatch(
+        /^Pendant · h1 · living · resolved: Carer visit \("Carer found her well"\) · /,
+      );
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+});
