@@ -299,8 +299,17 @@ function connect() {
   });
   source.addEventListener('command', (event) => receiveCommand(JSON.parse(event.data)));
   source.addEventListener('ready', () => {
-    if (snapshot) for (const key of [...alerts.keys()]) if (!snapshot.has(key)) alerts.delete(key);
+    let closedMeanwhile = false;
+    if (snapshot)
+      for (const key of [...alerts.keys()]) {
+        if (snapshot.has(key)) continue;
+        alerts.delete(key);
+        closedMeanwhile = true;
+      }
     snapshot = null;
+    // An alert closed while the stream was away goes to "Recently closed" with how it was closed, not off the screen
+    // unsaid (the list afresh names only what is open).
+    if (closedMeanwhile) loadRecentlyClosed();
     // A note kept for an alert closed meanwhile (while the operator logged in again) has nothing to resolve.
     for (const key of drafts.keys()) {
       if (alerts.has(key)) continue;
