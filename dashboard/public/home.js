@@ -79,12 +79,30 @@ async function show() {
   }
 }
 
+/** How long the page waits before it asks for the configured homes again after a failed read. */
+const RETRY_MS = 10_000;
+
+/**
+ * The configured homes, asked again every RETRY_MS until the hub answers: a failed first read (the hub restarting, the
+ * Wi-Fi dropping as the page opened) left the page on "Loading…" for good, its error shown nowhere (review, session 50).
+ */
+async function configuredHomes() {
+  for (;;) {
+    try {
+      return await api('/api/homes');
+    } catch (err) {
+      message.textContent = `${err.message} Trying again in ${RETRY_MS / 1000} s.`;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
 async function start() {
   await startPage();
   const params = new URLSearchParams(location.search);
   form.from.value = params.get('from') || daysAgo(27);
   form.to.value = params.get('to') || daysAgo(0);
-  const homes = await api('/api/homes');
+  const homes = await configuredHomes();
   for (const home of homes) form.home.append(new Option(home.id, home.id));
   if (params.get('home')) form.home.value = params.get('home');
   form.addEventListener('submit', (e) => {
