@@ -80,6 +80,8 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     drainHours,
     startedAt,
     features: o.features !== undefined,
+    // The hub's daily routine review raises alerts too (SPEC 7's routine-change flags): every alert, as live.
+    routineReview: true,
     onAlert: (alert) => {
       pending += `${JSON.stringify(alert)}\n`;
     },

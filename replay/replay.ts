@@ -1,5 +1,14 @@
 // Replay recorded events through the rules engine on a simulated clock that follows event time.
+import {
+  DAY_SETTLE_MS,
+  featureDayStart,
+  homeCalendar,
+  lastCompleteDay,
+  type HomeCalendar,
+} from '../analytics/activity.js';
+import { DEFAULT_BASELINE_OPTIONS } from '../analytics/baseline.js';
 import { FeatureAccumulator } from '../analytics/features.js';
+import { reviewDecisions } from '../analytics/review.js';
 import type { DailyFeatures } from '../analytics/types.js';
 import type { Alert } from '../hub/alerts/api.js';
 import { describeType, isPrintableId, outOfRange, type RejectReason } from '../hub/ingest.js';
@@ -17,7 +26,7 @@ import {
   type EventType,
 } from '../rules/vocabulary.js';
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
-import { ZoneClock } from '../rules/local-time.js';
+import { dayToIsoDate, ZoneClock } from '../rules/local-time.js';
 import { HOUR_MS } from '../rules/time.js';
 
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
@@ -69,6 +78,12 @@ export interface ReplayOptions {
   onPrealert?: (prealert: ReplayPrealert) => void;
   /** Collect daily features (SPEC 7) while replaying. */
   features?: boolean;
+  /**
+   * Run the hub's daily routine review (`analytics/review.ts`) on the simulated clock: each home's day, once complete
+   * (its night over and bedtime settled, `DAY_SETTLE_MS` later), compared with its baseline, a `routine-change` alert
+   * per flag, as the live hub raises at its next hourly round. The CLI's default; the evaluation counts the rules alone.
+   */
+  routineReview?: boolean;
   /** The rules engine's rules (default: the built-in ones), as the hub's `RulesRunnerOptions.rules`. */
   rules?: RulesEngineOptions['rules'];
   /**
@@ -170,6 +185,19 @@ function namedKind(name: string, room: unknown): DeviceKind | undefined {
   return kind === 'other' && name.trim().toLowerCase() !== 'other' ? undefined : kind;
 }
 
+/** Days of features a routine review of one day reads (`reviewWindow`): the baseline's window, the run, the day. */
+const REVIEW_DAYS = DEFAULT_BASELINE_OPTIONS.windowDays + DEFAULT_BASELINE_OPTIONS.sustainDays + 1;
+
+/** A home's routine review on the simulated clock: the next day to review, when it is complete, the days it reads. */
+interface HomeReview {
+  home: HomeConfig;
+  calendar: HomeCalendar;
+  day: number;
+  at: number;
+  days: DailyFeatures[];
+  lastEventTs: number;
+}
+
 /**
  * Feeds lines to one engine, in order, and turns raise decisions into SPEC 5 alerts with
  * deterministic ids. `push` then `finish` (which drains); the CLI, the evaluation and the bench use it.
@@ -193,6 +221,12 @@ export class Replayer {
   private watchAtFirstEvent: boolean;
   /** Ids already found printable: they repeat on every line. */
   private readonly goodIds = new Set<string>();
+  /** Homes under the routine review (`routineReview`), by id; null for a home in away mode (never reviewed, as live). */
+  private readonly reviews: Map<string, HomeReview | null> | undefined;
+  /** The earliest `HomeReview.at` of them. */
+  private nextReviewAt = Infinity;
+  /** Days the accumulator handed out for the review, by home, kept for `dailyFeatures`. */
+  private readonly flushedDays = new Map<string, DailyFeatures[]>();
   /** `namedKind` by name and room (`\u0000` between): its reading costs ~0.4 µs, a line ~2 µs. */
   private readonly namedKinds = new Map<string, DeviceKind | undefined>();
   readonly stats: ReplayStats = {
@@ -234,9 +268,11 @@ export class Replayer {
     if (typeof options.startedAt === 'number') this.deliver(this.engine.watch(options.startedAt));
     this.watchAtFirstEvent = options.startedAt === 'first-event';
     this.stats.homes = homes.length;
-    this.features = options.features
-      ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })
-      : undefined;
+    this.reviews = options.routineReview ? new Map() : undefined;
+    this.features =
+      options.features || options.routineReview
+        ? new FeatureAccumulator(homes, { defaultTimezone: this.defaultTimezone })
+        : undefined;
   }
 
   /** The home's zone: its configured one, else the default (`--tz`). */
@@ -302,6 +338,7 @@ export class Replayer {
       this.watchAtFirstEvent = false;
       this.deliver(this.engine.watch(event.ts));
     }
+    if (this.reviews) this.reviewUntil(event.homeId, event.ts);
     this.features?.add(event);
     this.deliver(
       arrivesAt !== undefined && arrivesAt > event.ts
@@ -313,7 +350,10 @@ export class Replayer {
   /** Run the clock on by the drain so due timers fire; returns the final figures. */
   finish(): ReplayStats {
     this.draining = true;
-    if (this.lastTs > -Infinity) this.deliver(this.engine.advanceTo(this.lastTs + this.drainMs));
+    if (this.lastTs > -Infinity) {
+      if (this.reviews) this.reviewUntil(undefined, this.lastTs + this.drainMs);
+      this.deliver(this.engine.advanceTo(this.lastTs + this.drainMs));
+    }
     const s = this.stats;
     s.wallMs = performance.now() - this.started;
     s.eventsPerSecond = s.wallMs > 0 ? Math.round((s.events / s.wallMs) * 1000) : 0;
@@ -323,9 +363,82 @@ export class Replayer {
     return s;
   }
 
-  /** Daily features of every home (after `finish`), when asked for in the options. */
+  /** Daily features of every home (after `finish`), by home then date, when asked for in the options. */
   dailyFeatures(): DailyFeatures[] {
-    return this.features ? this.features.finish() : [];
+    if (!this.options.features || !this.features) return [];
+    const held = this.features.finish();
+    if (this.flushedDays.size === 0) return held;
+    // Every home the accumulator saw still holds its day in progress, so `held` names them all, in its order.
+    const out: DailyFeatures[] = [];
+    for (const [i, day] of held.entries()) {
+      if (i === 0 || held[i - 1]!.homeId !== day.homeId) out.push(...(this.flushedDays.get(day.homeId) ?? []));
+      out.push(day);
+    }
+    return out;
+  }
+
+  /**
+   * The routine review up to `t`, as the live hub's hourly rounds do it: every home's day complete by then, in time
+   * order, compared with its baseline (the rules' timers due before each review fire first, so alerts stay in time
+   * order). `homeId`: the home of the event at `t`, to start reviewing it.
+   */
+  private reviewUntil(homeId: string | undefined, t: number): void {
+    const reviews = this.reviews!;
+    while (this.nextReviewAt <= t) {
+      const at = this.nextReviewAt;
+      this.deliver(this.engine.advanceTo(at));
+      for (const day of this.features!.flush(at)) {
+        const review = reviews.get(day.homeId);
+        if (review) review.days.push(day);
+        if (this.options.features) {
+          const kept = this.flushedDays.get(day.homeId);
+          if (kept) kept.push(day);
+          else this.flushedDays.set(day.homeId, [day]);
+        }
+      }
+      for (const review of reviews.values()) {
+        if (review === null || review.at !== at) continue;
+        const date = dayToIsoDate(review.day);
+        // The hub reads the days from the stored events, starting the day before the first it has not cached: a home
+        // silent since before then has no day to compare.
+        if (review.lastEventTs >= featureDayStart(review.calendar, review.day - 1)) {
+          this.deliver(reviewDecisions(review.home, review.days, date, at), false);
+        }
+        const firstKept = dayToIsoDate(review.day - REVIEW_DAYS + 2);
+        while (review.days[0] !== undefined && review.days[0].date < firstKept) review.days.shift();
+        let next = review.day + 1;
+        // A silent home has nothing to compare until it is heard again: its silent days complete by `t` are passed over
+        // at once (a recording with a gap of years is not reviewed day by day through it).
+        if (review.lastEventTs < featureDayStart(review.calendar, next - 1)) {
+          next = Math.max(next, lastCompleteDay(review.calendar, t) + 1);
+        }
+        this.scheduleReview(review, next);
+      }
+      this.nextReviewAt = Math.min(...[...reviews.values()].map((r) => r?.at ?? Infinity));
+    }
+    if (homeId === undefined) return;
+    const review = reviews.get(homeId);
+    if (review) review.lastEventTs = Math.max(review.lastEventTs, t);
+    else if (review === undefined) this.startReview(homeId, t);
+  }
+
+  /** A home heard for the first time at `t`: its first review is of the day under way. */
+  private startReview(homeId: string, t: number): void {
+    const home = this.configHomes.get(homeId) ?? defaultHomeConfig(homeId, this.defaultTimezone);
+    if (home.away) {
+      this.reviews!.set(homeId, null);
+      return;
+    }
+    const calendar = homeCalendar(home);
+    const review: HomeReview = { home, calendar, day: 0, at: Infinity, days: [], lastEventTs: t };
+    this.scheduleReview(review, lastCompleteDay(calendar, t) + 1);
+    this.reviews!.set(homeId, review);
+    this.nextReviewAt = Math.min(this.nextReviewAt, review.at);
+  }
+
+  private scheduleReview(review: HomeReview, day: number): void {
+    review.day = day;
+    review.at = featureDayStart(review.calendar, day + 1) + DAY_SETTLE_MS;
   }
 
   private printable(id: string): boolean {
@@ -444,14 +557,15 @@ export class Replayer {
     else if (Object.keys(known).length < MAX_UNKNOWN_KINDS) known[name] = 1;
   }
 
-  private deliver(decisions: RuleDecision[]): void {
+  /** `drainable`: false for the routine review's, which the hub raises whatever happens in the home meanwhile. */
+  private deliver(decisions: RuleDecision[], drainable = true): void {
     for (const d of decisions) {
       if (d.type === 'raise') {
         this.stats.alerts++;
         this.stats.alertsByKind[d.kind] = (this.stats.alertsByKind[d.kind] ?? 0) + 1;
         this.features?.addAlert(d.homeId, d.kind, d.at);
         const alert: ReplayAlert = this.toAlert(d);
-        if (this.draining) {
+        if (this.draining && drainable) {
           this.stats.drainedAlerts++;
           alert.drained = true;
         }
