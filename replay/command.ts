@@ -58,6 +58,23 @@ export function loadReplayHomes(file: string, defaultTimezone: string): HomeConf
   return [...parseHubConfig({ ...hubShaped, homes }, file).homes];
 }
 
+/**
+ * The `--features` file, opened (emptied) before the replay: a path that cannot be written fails at once, not after
+ * the whole input was replayed, and the input itself is refused (it was overwritten with the features).
+ */
+function openFeaturesFile(file: string, input: string): number {
+  const written = fs.statSync(file, { throwIfNoEntry: false });
+  const read = input === '-' || written === undefined ? undefined : fs.statSync(input, { throwIfNoEntry: false });
+  if (written !== undefined && read !== undefined && written.dev === read.dev && written.ino === read.ino) {
+    throw new Error(`--features ${file} is the --input file: it would be overwritten`);
+  }
+  try {
+    return fs.openSync(file, 'w');
+  } catch (err) {
+    throw new Error(`--features ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
 async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
@@ -71,6 +88,25 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
   const startedAt = parseStartedAt(o.startedAt);
   const zone = new ZoneClock(o.tz);
   const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];
+  const featuresFd = o.features === undefined ? undefined : openFeaturesFile(o.features, o.input);
+  try {
+    await replayInto(o, { drainHours, startedAt, zone, homes, featuresFd });
+  } finally {
+    if (featuresFd !== undefined) fs.closeSync(featuresFd);
+  }
+}
+
+async function replayInto(
+  o: ReplayCliOptions,
+  setup: {
+    drainHours: number;
+    startedAt: number | 'first-event' | undefined;
+    zone: ZoneClock;
+    homes: HomeConfig[];
+    featuresFd: number | undefined;
+  },
+): Promise<void> {
+  const { drainHours, startedAt, zone, homes, featuresFd } = setup;
 
   // Alerts are few: buffer them and write in batches so stdout never slows the replay down.
   let pending = '';
@@ -79,7 +115,7 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     defaultTimezone: o.tz,
     drainHours,
     startedAt,
-    features: o.features !== undefined,
+    features: featuresFd !== undefined,
     // The hub's daily routine review raises alerts too (SPEC 7's routine-change flags): every alert, as live.
     routineReview: true,
     onAlert: (alert) => {
@@ -118,12 +154,12 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
   bar?.stop();
   await write(process.stdout, pending);
 
-  if (o.features !== undefined) {
+  if (featuresFd !== undefined) {
     const lines = replayer
       .dailyFeatures()
       .map((f) => JSON.stringify(f))
       .join('\n');
-    fs.writeFileSync(o.features, lines.length > 0 ? `${lines}\n` : '');
+    fs.writeFileSync(featuresFd, lines.length > 0 ? `${lines}\n` : '');
   }
   const kinds = Object.entries(stats.alertsByKind)
     .map(([k, n]) => `${k} ${n}`)
