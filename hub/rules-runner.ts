@@ -94,8 +94,9 @@ export class RulesRunner {
     this.engine = engine;
     // A home configured again after time out of the configuration: its devices' reports stored meanwhile (unassigned)
     // were not weighed by the rules; any at all, and what its saved state had under way is forgotten at the watch.
-    for (const [homeId, since] of engine.returningHomes())
-      if (store.eventsOfHome(homeId, since + 1, Number.MAX_SAFE_INTEGER, 1).length > 0) engine.heardWhileOut(homeId);
+    engine.weighReturns(
+      (homeId, since) => store.eventsOfHome(homeId, since + 1, Number.MAX_SAFE_INTEGER, 1).length > 0,
+    );
     const rebuildThroughId = saved !== undefined && !restorable ? saved.lastEventId : 0;
     this.lastEventId = restorable ? saved.lastEventId : 0;
     // The configuration's away mode wins over the saved one: a home set away while the hub was down is away now.

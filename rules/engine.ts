@@ -162,7 +162,7 @@ export class RulesEngine {
   private readonly detachedAt: Record<string, number> = {};
   /**
    * Homes configured again whose saved state was kept while they were out of the configuration (`fromState`), with when
-   * they went out and their saved timers, not armed yet. The next `watch` decides (`heardWhileOut`): heard from
+   * they went out and their saved timers, not armed yet. The next `watch` decides (`weighReturns`): heard from
    * meanwhile, the rules did not weigh what was, and the resident is taken as just come in; not heard from, the saved
    * silence goes on and its timers are armed (called overdue if due meanwhile).
    */
@@ -346,7 +346,7 @@ export class RulesEngine {
     this.noRestPending();
     this.fireDue(now);
     const at = this.clockMs;
-    // Back in the configuration (`heardWhileOut`). Away, the resident comes in when the home is set back from away.
+    // Back in the configuration (`weighReturns`). Away, the resident comes in when the home is set back from away.
     for (const [home, back] of this.returning) {
       this.returning.delete(home);
       if (back.heard) {
@@ -479,18 +479,14 @@ export class RulesEngine {
     else this.queue.disarm(home.timers[OUT_CHECK_TIMER]);
   }
 
-  /** The homes configured again after time out of the configuration (`fromState`), by id: since when (rules' time). */
-  returningHomes(): Map<string, number> {
-    return new Map([...this.returning].map(([home, back]) => [home.config.id, back.since]));
-  }
-
   /**
-   * Something of a home configured again was heard (stored) while it was out of the configuration, which the rules
-   * did not weigh: at the next `watch` what its saved state had under way is forgotten, learned normal kept (review,
-   * session 50: a home put back after a fortnight was called at once as a collapse, every device as offline).
+   * Asks `heardFrom` of each home configured again after time out of the configuration (`fromState`; `since`: when it
+   * went out, rules' time) whether anything of it was heard (stored) meanwhile, which the rules did not weigh: if so, at
+   * the next `watch` what its saved state had under way is forgotten, learned normal kept (review, session 50: a home
+   * put back after a fortnight was called at once as a collapse, every device as offline).
    */
-  heardWhileOut(homeId: string): void {
-    for (const [home, back] of this.returning) if (home.config.id === homeId) back.heard = true;
+  weighReturns(heardFrom: (homeId: string, since: number) => boolean): void {
+    for (const [home, back] of this.returning) back.heard = heardFrom(home.config.id, back.since);
   }
 
   /**

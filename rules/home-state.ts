@@ -538,8 +538,8 @@ export class HomeState {
   }
 
   /**
-   * Configured again after time out of the configuration (`RulesEngine.fromState`), nothing of the home heard
-   * meanwhile: what its devices' rules had under way on a timer (a device's silence towards `sensor-offline`, a cold
+   * Configured again after time out of the configuration, the home heard from meanwhile (`RulesEngine.weighReturns`),
+   * which the rules did not weigh: what its devices' rules had under way on a timer (a device's silence towards `sensor-offline`, a cold
    * room's hours, a wearable's fall being confirmed) starts afresh, as for a device not heard yet. What the devices
    * taught of the home (holds, sittings, learned normal) is kept.
    */
