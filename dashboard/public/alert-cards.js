@@ -233,8 +233,17 @@ export function announce(announcer, text) {
   }, 50);
 }
 
-/** How long new alerts are gathered before they are said: a flood is said once, not one sentence per alert. */
+/**
+ * How long the page waits, after the last new alert, before saying what it gathered: a flood is said once, not one
+ * sentence per alert.
+ */
 const ANNOUNCE_GATHER_MS = 300;
+/**
+ * The longest an alert waits to be said while more keep coming: a flood that arrives over many seconds (a centre's
+ * hubs reconnecting, a slow link) is said every 2 s with how many came, not every 300 ms, each sentence cutting off the
+ * one before, and the alerts that came first are not held back until the flood ends.
+ */
+const ANNOUNCE_LONGEST_WAIT_MS = 2000;
 
 /**
  * Says new alerts through the aria-live region `announcer`, gathered for a moment so that a flood is said once (not
@@ -247,9 +256,12 @@ export function alertAnnouncer(announcer, where) {
   let listing = false;
   let first = true;
   let timer = null;
+  /** When the first alert not yet said came (performance.now()), or null. */
+  let gatheringSince = null;
   const say = (what) => {
     clearTimeout(timer);
     timer = null;
+    gatheringSince = null;
     const gathered = unannounced.sort(byUrgency);
     unannounced = [];
     const top = gathered[0];
@@ -267,11 +279,19 @@ export function alertAnnouncer(announcer, where) {
     /** An alert this page had not seen. */
     add(alert) {
       unannounced.push(alert);
-      if (!listing && timer === null)
-        timer = setTimeout(() => {
+      if (listing) return;
+      // Said once the alerts stop coming for a moment, or once the first of them has waited the longest.
+      const now = performance.now();
+      if (gatheringSince === null) gatheringSince = now;
+      const wait = Math.min(ANNOUNCE_GATHER_MS, gatheringSince + ANNOUNCE_LONGEST_WAIT_MS - now);
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => {
           timer = null;
           if (!listing) say('new');
-        }, ANNOUNCE_GATHER_MS);
+        },
+        Math.max(0, wait),
+      );
     },
     /** The server starts listing what is open (or what changed while the page was away). */
     listing() {
