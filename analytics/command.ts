@@ -48,6 +48,9 @@ export function registerReportCommand(program: Command): void {
 
 class UsageError extends Error {}
 
+/** Tables every hub database has from its first start (hub/store migrations), which the report reads. */
+const HUB_TABLES = ['events', 'alerts', 'schema_migrations'];
+
 function runReport(options: ReportOptions): void {
   if (options.format !== 'json' && options.format !== 'csv') {
     throw new UsageError(`--format: '${options.format}' is not json or csv`);
@@ -74,6 +77,18 @@ function runReport(options: ReportOptions): void {
   const db = new Database(dbFile, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
+    // Another program's SQLite file under the name would give a report of zeros, as if nothing had happened.
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+        (t) => t.name,
+      ),
+    );
+    const missing = HUB_TABLES.filter((t) => !tables.has(t));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `${dbFile} is not a hub database (no ${missing.join(' or ')} table): give the hub's --data-dir`,
+      );
+    }
     const report = preventionReport({ db, config, from, to, now });
     const text = options.format === 'csv' ? toCsv(report) : `${JSON.stringify(report, null, 2)}\n`;
     if (options.out) writeFileSync(path.resolve(options.out), text);

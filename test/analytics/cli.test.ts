@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestHubDb, type TestHubDb } from './hub-db.js';
 import { config, november, PERSONAL } from './november.js';
@@ -76,6 +77,23 @@ describe('telecare report', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`no hub database at ${path.join(missing, 'hub.db')}`);
     expect(fs.existsSync(missing)).toBe(false);
+  });
+
+  it("refuses another program's SQLite file named hub.db (no report of zeros) and leaves it as it was", () => {
+    const other = path.join(hub.dir, 'not-a-hub');
+    fs.mkdirSync(other);
+    const file = path.join(other, 'hub.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)');
+    db.close();
+    const run = telecare(['report', '--data-dir', other]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${file} is not a hub database (no events or alerts or schema_migrations table)`);
+    const after = new Database(file, { readonly: true });
+    const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    after.close();
+    expect(tables).toEqual([{ name: 'photos' }]);
   });
 
   it('refuses bad dates and formats, naming the option', () => {
