@@ -79,12 +79,26 @@ async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
+/** `--input` names a recording this can read: said by the option's name, not as a bare EISDIR or ENOENT. */
+function checkInput(input: string): void {
+  if (input === '-') return;
+  const stat = fs.statSync(input, { throwIfNoEntry: false });
+  if (stat === undefined) throw new Error(`--input ${input}: no such file`);
+  if (stat.isDirectory()) {
+    throw new Error(
+      `--input ${input} is a folder: give the recording's file (one JSON event per line, or a CASAS home's text ` +
+        'file with --format casas), or "-" for stdin',
+    );
+  }
+}
+
 async function runReplay(o: ReplayCliOptions): Promise<void> {
   const drainHours = Number(o.drain);
   if (!Number.isFinite(drainHours) || drainHours < 0)
     throw new Error(`--drain must be a number of hours, not "${o.drain}"`);
   if (o.format !== 'ndjson' && o.format !== 'casas')
     throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
+  checkInput(o.input);
   const startedAt = parseStartedAt(o.startedAt);
   const zone = new ZoneClock(o.tz);
   const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];

@@ -119,6 +119,13 @@ describe('telecare replay', () => {
     const bad = runReplay(['--input', casas, '--drain', 'soon']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--drain/);
+    // An --input that is a folder or is not there is named as the option, not as a bare EISDIR or ENOENT.
+    const folder = runReplay(['--input', dir]);
+    expect(folder.status).toBe(1);
+    expect(folder.stderr).toContain(`--input ${dir} is a folder: give the recording's file`);
+    const missing = runReplay(['--input', path.join(dir, 'no-such.ndjson')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(`--input ${path.join(dir, 'no-such.ndjson')}: no such file`);
   });
 });
 
