@@ -1,7 +1,7 @@
 // The council prevention report (SPEC 7): aggregated counts only, each with small-number suppression; no row per person.
 import type { Database } from 'better-sqlite3';
 import type { Alert } from '../hub/alerts/api.js';
-import { neededAnswer, queryAlerts } from '../hub/alerts/query.js';
+import { neededAnswer, queryAlerts, routineChangesSeenSince } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { parseDateRange } from './activity.js';
@@ -90,6 +90,8 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     .reverse()
     .map((a) => asKnownAt(a, knownBy));
   const alerts = withFollowUp.filter((a) => Date.parse(a.raisedAt) < toMs);
+  // A routine-change alert raised before the period and still open in it may hold flags made in the period.
+  const openBefore = routineChangesSeenSince(db, fromMs).map((a) => asKnownAt(a, knownBy));
 
   // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
   const homes = new Map<string, string[]>();
@@ -124,15 +126,22 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   );
   const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
   const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
-  const flags = alerts.filter((a) => a.kind === 'routine-change');
-  for (const a of alerts) {
-    const key = residentKey(a.homeId, a.residentId);
+  const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
+  const rowOf = (
+    homeId: string,
+    residentId: string | null,
+  ): { alerts: number; falls: number; routineChanges: number } => {
+    const key = residentKey(homeId, residentId);
     const row = perResident.get(key) ?? { alerts: 0, falls: 0, routineChanges: 0 };
+    perResident.set(key, row);
+    return row;
+  };
+  for (const a of alerts) {
+    const row = rowOf(a.homeId, a.residentId);
     row.alerts++;
     if (FALL_KINDS.includes(a.kind)) row.falls++;
-    if (a.kind === 'routine-change') row.routineChanges++;
-    perResident.set(key, row);
   }
+  for (const f of flags) rowOf(f.alert.homeId, f.alert.residentId).routineChanges++;
 
   const ack = acknowledgement(alerts);
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));
@@ -157,8 +166,12 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   };
 }
 
-/** `a` as it stood at `t` (raised before it): acknowledged and closed only if that came before `t`. */
+/**
+ * `a` as it stood at `t` (raised before it): acknowledged and closed only if that came before `t`, and holding only the
+ * routine-change flags merged into it before `t` (`detail.laterFlags`).
+ */
 export function asKnownAt(a: Alert, t: number): Alert {
+  a = withFlagsKnownAt(a, t);
   const closedLater = a.resolvedAt !== null && Date.parse(a.resolvedAt) >= t;
   const acknowledgedLater = a.acknowledgedAt !== null && Date.parse(a.acknowledgedAt) >= t;
   if (!closedLater && !acknowledgedLater) return a;
@@ -172,6 +185,62 @@ export function asKnownAt(a: Alert, t: number): Alert {
     outcome: null,
     note: null,
   };
+}
+
+/** `a` without the later flags merged into it at or after `t` (the same object when there are none). */
+function withFlagsKnownAt(a: Alert, t: number): Alert {
+  const later = a.detail.laterFlags;
+  if (!Array.isArray(later)) return a;
+  const known = later.filter((f) => !(flagTime(f, NaN) >= t));
+  return known.length === later.length ? a : { ...a, detail: { ...a.detail, laterFlags: known } };
+}
+
+/**
+ * One routine-change flag (SPEC 7): the one that raised its alert, or one merged into the open alert later (a second
+ * habit flagged, or the same again, while the first alert was open: `detail.laterFlags`, hub/alerts/lifecycle.ts).
+ */
+export interface RoutineFlag {
+  alert: Alert;
+  /** The daily feature flagged (analytics/baseline.ts); '' when the detail does not say. */
+  feature: string;
+  /** When the hub raised it or merged it (ms): the alert's raisedAt for the first, its `seenAt` for a later one. */
+  at: number;
+}
+
+/** The time (ms) of a later flag's `seenAt`, else `otherwise`. */
+function flagTime(flag: unknown, otherwise: number): number {
+  const seenAt = typeof flag === 'object' && flag !== null ? (flag as Record<string, unknown>).seenAt : undefined;
+  const at = typeof seenAt === 'string' ? Date.parse(seenAt) : NaN;
+  return Number.isNaN(at) ? otherwise : at;
+}
+
+function featureOf(flag: unknown): string {
+  const feature = typeof flag === 'object' && flag !== null ? (flag as Record<string, unknown>).feature : undefined;
+  return typeof feature === 'string' ? feature : '';
+}
+
+/** Every flag of a routine-change alert, the first and each later one (none for an alert of another kind). */
+export function flagsOf(alert: Alert): RoutineFlag[] {
+  if (alert.kind !== 'routine-change') return [];
+  const flags: RoutineFlag[] = [{ alert, feature: featureOf(alert.detail), at: Date.parse(alert.raisedAt) }];
+  const later = alert.detail.laterFlags;
+  if (Array.isArray(later)) {
+    // A later flag whose time cannot be read counts when the alert was last seen (a merge's time).
+    for (const f of later) flags.push({ alert, feature: featureOf(f), at: flagTime(f, Date.parse(alert.lastSeenAt)) });
+  }
+  return flags;
+}
+
+/** The routine-change flags of `alerts` made in [fromMs, toMs), oldest first; an alert given twice counts once. */
+export function routineFlags(alerts: readonly Alert[], fromMs: number, toMs: number): RoutineFlag[] {
+  const seen = new Set<string>();
+  const flags: RoutineFlag[] = [];
+  for (const a of alerts) {
+    if (a.kind !== 'routine-change' || seen.has(a.id)) continue;
+    seen.add(a.id);
+    for (const f of flagsOf(a)) if (f.at >= fromMs && f.at < toMs) flags.push(f);
+  }
+  return flags.sort((x, y) => x.at - y.at);
 }
 
 export function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
@@ -221,9 +290,14 @@ export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] 
   };
 }
 
-/** The routine-change figures of a period: flags by feature, what followed them (`followUp`, same order), outcomes. */
+/**
+ * The routine-change figures of a period: flags by feature, what followed them (`followUp`, same order), outcomes.
+ * Each flag counts, the first of an alert and each merged into it later (review, session 51: the alert's first flag
+ * alone was counted, so a resident whose routine changed in several ways at once counted once, under one habit); the
+ * outcomes are those of each flag's alert.
+ */
 export function routineChangeFigures(
-  flags: readonly Alert[],
+  flags: readonly RoutineFlag[],
   followUps: readonly ReturnType<typeof followUp>[],
 ): PreventionReport['routineChanges'] {
   return {
@@ -231,33 +305,37 @@ export function routineChangeFigures(
     byFeature: publish(
       countBy(
         WATCHED_FEATURES.map((w) => w.feature as string),
-        flags.map((f) => (typeof f.detail.feature === 'string' ? f.detail.feature : '')),
+        flags.map((f) => f.feature),
       ),
     ),
     followUpDays: FOLLOW_UP_DAYS,
     followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
     followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
     followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
-    outcomes: outcomeFigures(flags),
+    outcomes: outcomeFigures(flags.map((f) => f.alert)),
   };
 }
 
-/** What happened in the home in the follow-up days after a routine-change flag (the flag's own outcome included). */
+/**
+ * What happened in the home in the follow-up days after a routine-change flag, from the flag's own time (a later
+ * flag's from when it was merged), its alert's outcome included.
+ */
 export function followUp(
-  flag: Alert,
+  flag: RoutineFlag,
   alerts: readonly Alert[],
 ): { alert: boolean; fall: boolean; intervention: boolean } {
-  const start = Date.parse(flag.raisedAt);
+  const start = flag.at;
   const end = start + FOLLOW_UP_DAYS * DAY_MS;
+  const { homeId, id } = flag.alert;
   const after = alerts.filter((a) => {
     const at = Date.parse(a.raisedAt);
-    return a.homeId === flag.homeId && a.id !== flag.id && a.kind !== 'routine-change' && at > start && at <= end;
+    return a.homeId === homeId && a.id !== id && a.kind !== 'routine-change' && at > start && at <= end;
   });
   const intervened = (a: Alert): boolean => a.outcome !== null && INTERVENTIONS.includes(a.outcome);
   return {
     alert: after.length > 0,
     fall: after.some((a) => FALL_KINDS.includes(a.kind)),
-    intervention: intervened(flag) || after.some(intervened),
+    intervention: intervened(flag.alert) || after.some(intervened),
   };
 }
 

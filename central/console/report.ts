@@ -16,6 +16,7 @@ import {
   outcomeOf,
   publish,
   routineChangeFigures,
+  routineFlags,
   type PreventionReport,
 } from '../../analytics/report.js';
 import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
@@ -60,7 +61,8 @@ const DISCLOSURE =
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
-  'alerts count in the week (UTC) they were raised, features in the home’s local date. The figures read only what ' +
+  'alerts count in the week (UTC) they were raised, routine-change flags in the week each was made (a flag merged ' +
+  'into an open routine-change alert counts too), features in the home’s local date. The figures read only what ' +
   'was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
   '(Monday, UTC) of the week under way. Alerts raised later are left out, and one acknowledged or closed later counts ' +
   'as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
@@ -95,11 +97,16 @@ function asReportAlert(hubId: string, raw: Record<string, unknown>, type: string
   };
 }
 
+/**
+ * The figures of days `fromDay..toDay`. `openBefore`: routine-change alerts raised before the report's period and
+ * still open in it, whose later flags (`detail.laterFlags`) may fall in these days.
+ */
 function figures(
   fromDay: number,
   toDay: number,
   features: readonly FeatureDay[],
   withFollowUp: readonly Alert[],
+  openBefore: readonly Alert[],
 ): PeriodFigures {
   const fromMs = fromDay * DAY_MS;
   const toMs = (toDay + 1) * DAY_MS;
@@ -109,7 +116,8 @@ function figures(
     return at >= fromMs && at < toMs;
   });
   const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
-  const flags = alerts.filter((a) => a.kind === 'routine-change');
+  // Each flag in the week it was made: the one that raised its alert and each merged into it later.
+  const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));
   return {
     from: isoDay(fromDay),
@@ -174,6 +182,22 @@ export async function councilReport(
   const withFollowUp = alertRows.rows.map((r) =>
     asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at), knownBy),
   );
+  // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
+  // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
+  const openBeforeRows = await pool.query<{
+    hub_id: string;
+    type: string;
+    raised_at: Date;
+    alert: Record<string, unknown>;
+  }>(
+    `SELECT hub_id, type, raised_at, alert FROM central_alerts
+     WHERE origin = 'hub' AND type = 'routine-change' AND raised_at < $1 AND alert->>'lastSeenAt' >= $2
+     ORDER BY raised_at`,
+    [new Date(fromMs), new Date(fromMs).toISOString()],
+  );
+  const openBefore = openBeforeRows.rows.map((r) =>
+    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at), knownBy),
+  );
   const hubs = new Set([
     ...featureRows.rows.map((r) => r.hub_id),
     ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
@@ -181,7 +205,9 @@ export async function councilReport(
 
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
-    weeks.push(figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp));
+    weeks.push(
+      figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp, openBefore),
+    );
   }
   return {
     report: 'council',
@@ -192,7 +218,7 @@ export async function councilReport(
     disclosure: DISCLOSURE,
     hubs: suppressCount(hubs.size),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp),
+    total: figures(range.from, range.to, features, withFollowUp, openBefore),
   };
 }
 

@@ -214,23 +214,56 @@ function featureValue(feature, value) {
   return String(Math.round(value * 10) / 10);
 }
 
+/** Flags told in full on a card; with more habits flagged, each is named with its way and days alone. */
+const FULL_FLAGS = 3;
+
 /**
- * "Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0" (analytics/review.ts): which
- * habit, which way, the days and their values, and the home's usual (the baseline's median); null for any other alert.
+ * Every habit a routine-change alert flags (analytics/review.ts), the first and each merged into it while it was open
+ * (`laterFlags`, hub/alerts/lifecycle.ts; review, session 51: the card named the first habit alone). A habit flagged
+ * again is told once, by its latest flag. Up to three in full, "Bathroom visits at night up 3 days running (31 Oct to
+ * 2 Nov): 4, 5, 5; usually 0 · Rising time later …"; more as "5 habits changed: Bathroom visits at night up 3 days
+ * (to 2 Nov), …". Null for any other alert.
  */
 function routineChange(alert, d) {
   if (alert.kind !== 'routine-change' || typeof d.feature !== 'string') return null;
-  const name = FEATURES[d.feature] || d.feature;
-  const values = Array.isArray(d.values) ? d.values.filter((v) => typeof v === 'number') : [];
-  const days = typeof d.days === 'number' ? d.days : values.length;
+  const later = Array.isArray(d.laterFlags) ? d.laterFlags : [];
+  const latest = new Map();
+  for (const f of [d, ...later]) {
+    if (!f || typeof f !== 'object' || typeof f.feature !== 'string') continue;
+    const key = `${f.feature} ${f.change || f.direction || ''}`;
+    latest.delete(key); // told where it was last flagged
+    latest.set(key, f);
+  }
+  const flags = [...latest.values()];
+  if (flags.length <= FULL_FLAGS) return flags.map(routineFlag).join(' · ');
+  return `${flags.length} habits changed: ${flags.map(routineFlagShort).join(', ')}`;
+}
+
+function flagDays(f) {
+  const values = Array.isArray(f.values) ? f.values.filter((v) => typeof v === 'number') : [];
+  return typeof f.days === 'number' ? f.days : values.length;
+}
+
+/** "Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0": which habit, which way, the days and their values, and the home's usual (the baseline's median). */
+function routineFlag(f) {
+  const name = FEATURES[f.feature] || f.feature;
+  const values = Array.isArray(f.values) ? f.values.filter((v) => typeof v === 'number') : [];
+  const days = flagDays(f);
   const span =
-    typeof d.fromDate === 'string' && typeof d.date === 'string'
-      ? ` (${shortDate(d.fromDate)} to ${shortDate(d.date)})`
+    typeof f.fromDate === 'string' && typeof f.date === 'string'
+      ? ` (${shortDate(f.fromDate)} to ${shortDate(f.date)})`
       : '';
-  const seen = values.length ? `: ${values.map((v) => featureValue(d.feature, v)).join(', ')}` : '';
-  const median = d.baseline && typeof d.baseline.median === 'number' ? d.baseline.median : undefined;
-  const usual = median === undefined ? '' : `; usually ${featureValue(d.feature, median)}`;
-  return `${name} ${d.change || d.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
+  const seen = values.length ? `: ${values.map((v) => featureValue(f.feature, v)).join(', ')}` : '';
+  const median = f.baseline && typeof f.baseline.median === 'number' ? f.baseline.median : undefined;
+  const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}`;
+  return `${name} ${f.change || f.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
+}
+
+/** "Bathroom visits at night up 3 days (to 2 Nov)": the habit, the way, the days. */
+function routineFlagShort(f) {
+  const days = flagDays(f);
+  const to = typeof f.date === 'string' ? ` (to ${shortDate(f.date)})` : '';
+  return `${FEATURES[f.feature] || f.feature} ${f.change || f.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days'}${to}`;
 }
 
 /**

@@ -82,7 +82,14 @@ export class AlertLifecycle {
           changes.audit(row.id, row.version, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row));
           return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
         }
-        const row = returned(sql.merge.get(now, open.id), 'merge');
+        // A routine-change repeat is another habit flagged (or the same one again): its flag is kept in the detail
+        // (`laterFlags`). Any other kind's repeat changes count and last seen alone, its detail not even read.
+        const row = returned(
+          decision.kind === 'routine-change'
+            ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
+            : sql.merge.get(now, open.id),
+          'merge',
+        );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
         return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity)) };
       }
@@ -326,6 +333,7 @@ export class AlertLifecycle {
     const open = changes.openByKind(decision.homeId, decision.kind);
     if (open) {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
+      if (decision.kind === 'routine-change') repeat.detail = withLaterFlag(open, decision, now);
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
       if (!upgrade)
@@ -377,6 +385,27 @@ function flatJson(o: Record<string, unknown>): boolean {
     return false;
   }
   return true;
+}
+
+/** The most later flags a `routine-change` alert keeps (the latest): an alert open for months must not grow for ever. */
+export const MAX_LATER_FLAGS = 50;
+
+/**
+ * The detail (JSON) of the open routine-change alert `open` with the flag of the repeat `decision` kept in
+ * `laterFlags` (review, session 51: a second habit flagged while the first alert was open was merged as count and last
+ * seen alone, so the card named one habit and the council report counted one flag). Each entry is the flag's detail as
+ * a first raise stores it (feature, change, direction, days, fromDate, date, values, baseline, unit, eventAt) and
+ * `seenAt`, when it was merged (a first flag's is the alert's raisedAt); the latest MAX_LATER_FLAGS are kept.
+ */
+function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
+  const detail = JSON.parse(open.detail) as Record<string, unknown>;
+  const flag: Record<string, unknown> = Object.assign({}, decision.detail);
+  if (decision.deviceId) flag.deviceId = decision.deviceId;
+  flag.eventAt = isoTime(decision.at);
+  flag.seenAt = isoTime(now);
+  const earlier: unknown[] = Array.isArray(detail.laterFlags) ? (detail.laterFlags as unknown[]) : [];
+  detail.laterFlags = [...earlier, flag].slice(-MAX_LATER_FLAGS);
+  return JSON.stringify(detail);
 }
 
 /** True when `decision` is more serious than an open info record, which it must not merge into (see closeInfoRecord). */

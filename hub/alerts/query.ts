@@ -84,6 +84,20 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
   return (db.prepare(sql).all(...args) as AlertRow[]).map(rowToAlert);
 }
 
+/**
+ * The routine-change alerts raised before `ms` and last seen at or after it: those open into a period from before it,
+ * which may hold flags merged into them in the period (`detail.laterFlags`, the council report).
+ */
+export function routineChangesSeenSince(db: Database, ms: number): Alert[] {
+  if (!hasAlertTables(db)) return [];
+  const rows = db
+    .prepare(
+      "SELECT * FROM alerts WHERE kind = 'routine-change' AND raised_at < ? AND last_seen_at >= ? ORDER BY raised_at, id",
+    )
+    .all(ms, ms) as AlertRow[];
+  return rows.map(rowToAlert);
+}
+
 /** Whether `alert` is one `queryAlerts(db, filter)` returns (for versions not stored yet); `limit` aside. */
 export function matchesFilter(alert: Alert, filter: AlertFilter): boolean {
   const raisedAt = Date.parse(alert.raisedAt);

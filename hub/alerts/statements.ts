@@ -50,6 +50,8 @@ export interface AlertStatements {
   open: Statement<[], AlertRow>;
   insert: Statement<[row: NewAlertRow]>;
   merge: Statement<[lastSeenAt: number, id: string], AlertRow>;
+  /** A repeat that also changes the detail (a routine-change alert's later flags). */
+  mergeDetail: Statement<[lastSeenAt: number, detail: string, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
   acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
@@ -79,6 +81,9 @@ export function prepareAlertStatements(db: Database): AlertStatements {
           @ladder, @escalation_due_at)`),
     merge: prepare(
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+    ),
+    mergeDetail: prepare(
+      'UPDATE alerts SET count = count + 1, last_seen_at = ?, detail = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
     raiseSeverity: prepare(`UPDATE alerts SET count = count + 1, last_seen_at = @now, severity = @severity,
           ladder = @ladder, escalation_level = @escalation_level, escalation_due_at = @escalation_due_at,
