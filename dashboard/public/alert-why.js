@@ -1,4 +1,6 @@
 // Why an alert was raised, in one line a responder can read at 3 a.m.: shared by the hub's console and the centre's.
+import { shortDay } from './charts.js';
+
 const DEVICE_KINDS = {
   motion: 'motion sensor',
   door: 'door contact',
@@ -194,11 +196,9 @@ const FEATURES = {
   meanIndoorTempC: 'Mean indoor temperature',
 };
 
-/** A day of the home's calendar ("2026-11-02") as "2 Nov". */
+/** A day of the home's calendar ("2026-11-02") as "2 Nov", as the charts say it (en-GB's own says "Sept"). */
 function shortDate(date) {
-  const d = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(d.getTime())) return String(date);
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(d);
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) ? shortDay(date) : String(date);
 }
 
 /** One value of a feature in its unit: a clock time, minutes, °C or a count (analytics/review.ts `UNITS`). */
