@@ -61,6 +61,28 @@ const SHARED_PROCESS = [
   // The wearable detector's files that read recordings or synthesise signals and run them through the pure detector
   // (session 34); not live (hub processes) nor replay (temp folders, a CLI).
   'test/fall/{detector,engine,transport,older-falls,wearable-cv,wearable-eval,wearable-figures,wearable-sensor,wearable-transport}.test.ts',
+  // Session 52: hubs in-process (their embedded broker and dashboard on ephemeral ports of this process), the
+  // embedded broker alone, the event store on SQLite in temp folders, the dashboard through `inject` or a local port,
+  // each stopped, closed and its folder removed in the file's hooks; no child process but a synchronous one (openssl
+  // for a test certificate, `telecare replay`), no stub, no listener on the process, no change to process.env, and
+  // no count read across files (lazy-schemas and login-flood compare before and after within the test). In one
+  // reused process, in shuffled orders: every file passed, and none left a descriptor, socket, server or timer behind
+  // (process.getActiveResourcesInfo() and /proc/self/fd before and after each file; hub-inprocess and
+  // store-completions closed a store's WAL descriptor only once fixed). Out: alert-path-cost (counts date formats
+  // and ladder parses through hub/alerts/rows.ts's process-wide caches, which another file fills), rules-runner and
+  // live-equals-replay (stores never closed, a crash simulated by leaving one open), the scryptRunCount() readers.
+  'test/hub/{access-matrix,accel-corrupt-sample,alert-path-order,broker-awaiting,chatter,clock-steps,database-file-watch,first-start,fuzz,http-events,hub-inprocess,mqtt-pending,offline-queue,sensor-clock,uplink-queue}.test.ts',
+  'test/hub/review-{s34-offline-queue-bound,s34-session-expiry,s35-never-heard,s35-offline-allowance,s35-offline-reload,s35-will-revoked,s36-activity-key-ids,s49-prealert-cleared,s49-unassigned-configured,s50-home-readded}.test.ts',
+  'test/hub/{store-checkpoint,store-completions,store-fsync-fault,store-group-commit,store-wal-bound,wal-rewrite}.test.ts',
+  'test/dashboard/{alert-stream,alerts,auth,behind-proxy,connection-cap,csrf,hardening,lazy-schemas,login-flood,password-upgrade,report-periods,roles,routes}.test.ts',
+  'test/dashboard/review-{s34-health-analyst,s49-report-follow-up,s49-user-race}.test.ts',
+  'test/alerts/{notified-groups,review-s34-ladder-reload,review-s50-repeat-after-ack,webhook-order}.test.ts',
+  'test/analytics/review-s51-routine-change-flags.test.ts',
+  'test/bench/smaps.test.ts',
+  // The evaluations on recordings read from ../shared/data (skipped without it) and on simulated flats: pure.
+  'test/eval-{evidence-floor,exit-doors,homes-data,homes-data-aras,homes-data-uci,quiet-spells,simulated}.test.ts',
+  'test/fall/{replay,wearers-unseen}.test.ts',
+  'test/replay/{casas,unconfigured-home,review-s50-features-file,review-s50-routine-change}.test.ts',
 ];
 
 /**

@@ -201,7 +201,10 @@ describe('hub in-process', () => {
     await sender.endAsync();
     await first.stop();
     const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
-    expect(new EventStore(db, new FakeClock()).loadRuleState('rules-engine')?.lastEventId).toBe(5);
+    const store = new EventStore(db, new FakeClock());
+    expect(store.loadRuleState('rules-engine')?.lastEventId).toBe(5);
+    // The store holds the WAL's descriptor (and a checkpoint thread) until closed, not until the database is.
+    store.close();
     db.close();
   });
 
@@ -209,7 +212,8 @@ describe('hub in-process', () => {
     await (await start()).stop();
     // What a kill -9 between the commit and the rules leaves behind: a stored event after the snapshot.
     const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
-    await new EventStore(db, new FakeClock()).append([
+    const store = new EventStore(db, new FakeClock());
+    await store.append([
       {
         homeId: 'h1',
         deviceId: 'p1',
@@ -222,6 +226,7 @@ describe('hub in-process', () => {
         assigned: true,
       },
     ]);
+    store.close();
     db.close();
     const again = await start();
     expect(again.alerts.list({ state: 'open' })).toMatchObject([{ homeId: 'h1', kind: 'pendant' }]);

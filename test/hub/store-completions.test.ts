@@ -72,6 +72,9 @@ describe("the store's fsync completions", () => {
     await stored;
     await vi.waitFor(() => expect(sync.started()).toBe(2), { timeout: 15_000, interval: 5 });
     expect(startedAtAlert).toEqual([1]);
+    // Released once its fsync has ended and is held (started is counted before): a completion never called would
+    // keep the store's WAL descriptor open after close.
+    await vi.waitFor(() => expect(sync.held()).toBe(1), { timeout: 15_000, interval: 5 });
     sync.release();
     store.close();
     db.close();
@@ -90,6 +93,7 @@ describe("the store's fsync completions", () => {
     // A new commit (an alert change) gets its own.
     store.saveRuleState('rules-engine', { v: 1 }, 1);
     await vi.waitFor(() => expect(sync.started()).toBe(2), { timeout: 15_000, interval: 5 });
+    await vi.waitFor(() => expect(sync.held()).toBe(1), { timeout: 15_000, interval: 5 });
     sync.release();
     store.close();
     db.close();
