@@ -29,6 +29,7 @@ describe('event store', () => {
     const during = fullSync(store.db, () => store.db.pragma('synchronous', { simple: true }));
     expect(during).toBe(2);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+    store.close();
     store.db.close();
   });
 
@@ -46,6 +47,7 @@ describe('event store', () => {
       [2, 2],
       [3, 3],
     ]);
+    store.close();
     store.db.close();
   });
 
@@ -140,6 +142,7 @@ describe('event store', () => {
       { ...motion('h1', 2), type: 'accel', value: { rate: 50, samples: [[0, 0, 1]] } },
     ]);
     expect(store.eventsOfHome('h1', 0, 10).map((e) => e.value)).toEqual([18.25, { rate: 50, samples: [[0, 0, 1]] }]);
+    store.close();
     store.db.close();
   });
 
@@ -151,6 +154,7 @@ describe('event store', () => {
       .prepare("EXPLAIN QUERY PLAN SELECT * FROM events WHERE home_id = 'h1' AND ts >= 0 AND ts < 9")
       .all();
     expect(JSON.stringify(plan)).toContain('events_home_ts');
+    store.close();
     store.db.close();
   });
 
@@ -163,16 +167,19 @@ describe('event store', () => {
     expect(store.unassignedDevices()).toEqual([
       { homeId: 'h1', deviceId: 'stranger', source: 'mqtt', firstSeen: 1_000, lastSeen: 6_000, count: 2 },
     ]);
+    store.close();
     store.db.close();
   });
 
   it('keeps the rules snapshot and the last event it had seen across a reopen', async () => {
     const store = open();
     store.saveRuleState('rules-engine', { version: 1, clockMs: 42 }, 7);
+    store.close();
     store.db.close();
     const again = open();
     expect(again.loadRuleState('rules-engine')).toEqual({ state: { version: 1, clockMs: 42 }, lastEventId: 7 });
     expect(again.loadRuleState('other')).toBeUndefined();
+    again.close();
     again.db.close();
   });
 
