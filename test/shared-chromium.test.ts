@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, connectSharedChromium } from './support/chromium.js';
+import {
+  DISABLED_FEATURES,
+  PLAYWRIGHT_DISABLED_FEATURES,
+  chromiumAvailable,
+  connectSharedChromium,
+} from './support/chromium.js';
 import { processAlive, stopSharedChromium, type ServerInfo } from './support/chromium-global.js';
 
 const haveChromium = chromiumAvailable('the shared chromium tests');
@@ -121,5 +126,42 @@ describe.skipIf(!haveChromium)('the shared chromium', () => {
     await until(() => !fs.existsSync(own));
     await until(() => !processAlive(server.pid));
     expect(processAlive(server.chromiumPid)).toBe(false);
+  });
+});
+
+describe.skipIf(!haveChromium)("the shared chromium's features", () => {
+  it("keeps every feature playwright turns off off, and draws no page of its own for a context's window", async () => {
+    const own = runFolder();
+    const browser = await connectSharedChromium(own, process.pid);
+    const { chromiumPid } = serverInfo(own, 1);
+    const argv = fs.readFileSync(`/proc/${chromiumPid}/cmdline`, 'utf8').split('\0');
+    const lists = argv
+      .filter((arg) => arg.startsWith('--disable-features='))
+      .map((arg) => arg.slice('--disable-features='.length).split(','));
+    // Chromium reads the last one only: playwright's own (the first) must be in it, as must ours.
+    expect(lists.length).toBeGreaterThan(0);
+    const last = lists[lists.length - 1];
+    for (const list of lists) expect(last).toEqual(expect.arrayContaining(list));
+    expect(last).toEqual(expect.arrayContaining([...PLAYWRIGHT_DISABLED_FEATURES, ...DISABLED_FEATURES]));
+
+    // A context's page: its renderer only, no address-bar popup (a renderer marked --top-chrome-webui).
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.setContent('<p>one page</p>');
+    expect(await page.textContent('p')).toBe('one page');
+    const profile = path.join(own, 'tmp-1');
+    const renderers: string[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (cmdline.includes(profile) && cmdline.includes('--type=renderer')) renderers.push(cmdline);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    expect(renderers.length).toBeGreaterThan(0);
+    expect(renderers.filter((cmdline) => cmdline.includes('--top-chrome-webui'))).toEqual([]);
+    await browser.close();
   });
 });
