@@ -1,7 +1,7 @@
 // The centre's console at the screen, round 2 (session 35; docs/central-console.md): what the next shift reads of
 // the closed alerts, whom an escalated alert went to, and the supervisor's tables on a phone. Debian's chromium.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { HUB_CHANNEL } from '../../central/schema.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
@@ -36,6 +36,12 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
     await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
     await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
+  });
+
+  // Each test's pages closed when it ends: left open, every later test's alerts reached them live and were drawn
+  // again on each (none of these tests reads a page of another).
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
   });
 
   afterAll(async () => {
