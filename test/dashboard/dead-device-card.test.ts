@@ -1,49 +1,35 @@
 // In a real browser (Debian chromium): an alert raised while a device is dead to the rules (session 29) says on the
 // responder's card which device, since when (in the home's time, not the viewer's), and that the room checks are paused.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { cannedAnalytics, listenLocally, raiseAlert, startDashboard, userWithRole, USER_PASSWORD } from './support.js';
-import type { Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { cannedAnalytics, raiseAlert, USER_PASSWORD } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { dashboardInChromium } from './in-chromium.js';
 
 const haveChromium = chromiumAvailable('the dead-device card test');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let base: string;
 const clock = new FakeClock(Date.UTC(2026, 10, 26, 11, 0, 0));
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock, analytics: cannedAnalytics() });
-  await userWithRole(dashboard.app, 'responder', 'sam');
-  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-});
+const screen = dashboardInChromium(haveChromium, { clock, analytics: cannedAnalytics() }, { responder: true });
 
 describe.skipIf(!haveChromium)('a dead device on the responder console card', () => {
   it("names the dead device, its room, its last report in the home's time, and that the room checks are paused; sensor-offline names it too", async () => {
     // The viewer in New York; home h1 in London: the card gives London's time (14:05), as for the rest of the card.
-    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-GB' });
+    const context = await screen.browser.newContext({ timezoneId: 'America/New_York', locale: 'en-GB' });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error') errors.push(msg.text());
     });
-    await page.goto(`${base}/console`);
+    await page.goto(`${screen.base}/console`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Username').fill('sam');
     await page.getByLabel('Password').fill(USER_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${base}/console`);
+    await page.waitForURL(`${screen.base}/console`);
     // The detail as rules/explain.ts gives it (test/rules/dead-device-detail.test.ts: the real engine's).
-    const alert = raiseAlert(dashboard.alerts, clock, {
+    const alert = raiseAlert(screen.dashboard.alerts, clock, {
       kind: 'inactivity',
       severity: 'high',
       homeId: 'h1',
@@ -68,7 +54,7 @@ describe.skipIf(!haveChromium)('a dead device on the responder console card', ()
       )
       .waitFor();
     // The alert that told the staff first (sensor-offline, 25 h after its last report): which device, since when.
-    const offline = raiseAlert(dashboard.alerts, clock, {
+    const offline = raiseAlert(screen.dashboard.alerts, clock, {
       kind: 'sensor-offline',
       severity: 'low',
       homeId: 'h1',

@@ -1,37 +1,25 @@
 // A cold, heat or night-exit card on the console says why it was raised (the reading, the limit, since when; the door), not nothing.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { Harness, MONDAY } from '../rules/factories.js';
-import { USER_PASSWORD, listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { USER_PASSWORD } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { dashboardInChromium } from './in-chromium.js';
 import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the climate and night-exit card tests');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let base: string;
 const clock = new FakeClock(MONDAY + 14 * HOUR_MS);
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock });
-  await userWithRole(dashboard.app, 'responder', 'sam');
-  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-});
+const screen = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
 /** The real rules engine's raise of `kind`, stored by the dashboard's alert service as the hub stores it. */
 function store(h: Harness, kind: string): string {
   const raise = h.raised(kind)[0];
   expect(raise).toBeDefined();
-  const alert = dashboard.alerts.apply(raise!);
+  const alert = screen.dashboard.alerts.apply(raise!);
   expect(alert).toBeTruthy();
   return alert!.id;
 }
@@ -62,7 +50,7 @@ describe.skipIf(!haveChromium)("the card's why line for the home's temperature a
     night.advanceBy(11 * MINUTE_MS);
     const exitId = store(night, 'night-exit');
 
-    const page = await loggedInPage(browser, base, 390, 'sam', USER_PASSWORD);
+    const page = await loggedInPage(screen.browser, screen.base, 390, 'sam', USER_PASSWORD);
     // Before: no why line at all ("Cold · medium · h1 · living · Raised …"): how cold, and since when, unsaid.
     expect(await whyLine(page, coldId)).toBe('Temperature below 16 °C since Mon 12:00, last reading 15.0 °C (thermo)');
     expect(await whyLine(page, heatId)).toBe('Temperature above 30 °C since Mon 12:00, last reading 31.2 °C (thermo)');

@@ -1,33 +1,21 @@
 // A routine-change card on the console says which habit changed, by how much, for how long, against what usual (it said nothing).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { reviewDecisions } from '../../analytics/review.js';
 import type { DailyFeatures } from '../../analytics/types.js';
 import { FakeClock } from '../../hub/clock.js';
 import { isoDate, ordinaryFeatures } from '../analytics/daily.js';
-import { USER_PASSWORD, listenLocally, startDashboard, testConfig, userWithRole, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { USER_PASSWORD, testConfig } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { dashboardInChromium } from './in-chromium.js';
 import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the routine-change card tests');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let base: string;
 const NOW = Date.UTC(2026, 10, 3, 9, 0, 0);
 const clock = new FakeClock(NOW);
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock });
-  await userWithRole(dashboard.app, 'responder', 'sam');
-  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-});
+const screen = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
 /** 30 ordinary days from 1 October, then `after`: the real routine review's raise for the last day, stored. */
 function flagged(homeId: string, after: Partial<DailyFeatures>[]): string {
@@ -37,7 +25,7 @@ function flagged(homeId: string, after: Partial<DailyFeatures>[]): string {
   const home = testConfig().homes.find((h) => h.id === homeId)!;
   const decisions = reviewDecisions(home, days, days.at(-1)!.date, NOW);
   expect(decisions).toHaveLength(1);
-  const alert = dashboard.alerts.apply(decisions[0]!);
+  const alert = screen.dashboard.alerts.apply(decisions[0]!);
   expect(alert).toBeTruthy();
   return alert!.id;
 }
@@ -55,7 +43,7 @@ describe.skipIf(!haveChromium)("the card's why line for a routine change", () =>
     // Rising later three mornings running, in h2.
     const rising = flagged('h2', [{ risingTime: '09:40' }, { risingTime: '10:05' }, { risingTime: '10:20' }]);
 
-    const page = await loggedInPage(browser, base, 390, 'sam', USER_PASSWORD);
+    const page = await loggedInPage(screen.browser, screen.base, 390, 'sam', USER_PASSWORD);
     // Before: "Routine change · low · h1 · Raised …" and nothing saying what changed.
     expect(await whyLine(page, nights)).toBe(
       'Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0',

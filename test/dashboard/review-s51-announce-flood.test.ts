@@ -4,38 +4,26 @@
 // centre's) now says what it gathered once the alerts stop coming for a moment, or once the first of them has waited
 // 2 s. Debian's chromium on the real dashboard's assets; the page's timers on Playwright's clock, paused, so the
 // spacing of the alerts is exact on a loaded machine.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { cannedAnalytics, listenLocally, startDashboard, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { cannedAnalytics } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { dashboardInChromium } from './in-chromium.js';
 
 const haveChromium = chromiumAvailable('announcing a flood of alerts');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({
-    clock: new FakeClock(Date.UTC(2026, 11, 4, 3, 0, 0)),
-    analytics: cannedAnalytics(),
-  });
-  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
+const screen = dashboardInChromium(haveChromium, {
+  clock: new FakeClock(Date.UTC(2026, 11, 4, 3, 0, 0)),
+  analytics: cannedAnalytics(),
 });
 
 /** A page of the dashboard with the consoles' announcer on an aria-live region, and what it says, by fake time. */
 async function announcerPage(): Promise<{ page: Page; add: (id: string, severity: string) => Promise<void> }> {
-  const context = await browser.newContext();
+  const context = await screen.browser.newContext();
   const page = await context.newPage();
   await page.clock.install({ time: Date.UTC(2026, 11, 4, 3, 0, 0) });
-  await page.goto(`${base}/login`);
+  await page.goto(`${screen.base}/login`);
   // Time moves only when the test moves it (runFor), however slowly the machine answers meanwhile.
   await page.clock.pauseAt(Date.UTC(2026, 11, 4, 3, 1, 0));
   // A string, not a function: vitest would rewrite a function's dynamic import into its own loader.

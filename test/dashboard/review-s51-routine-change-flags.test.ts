@@ -2,37 +2,25 @@
 // alert was open (another habit the same day, or one days later) was merged as a count, its detail thrown away, so the
 // card said nothing of it though the count said 2. The card's why line now names every habit flagged; more than three
 // are named in short. The real review's raises through the hub's alert service, the console in chromium.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { reviewDecisions } from '../../analytics/review.js';
 import type { DailyFeatures } from '../../analytics/types.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import { FakeClock } from '../../hub/clock.js';
 import { DAY_MS } from '../../rules/time.js';
 import { isoDate, ordinaryFeatures } from '../analytics/daily.js';
-import { USER_PASSWORD, listenLocally, startDashboard, testConfig, userWithRole, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { USER_PASSWORD, testConfig } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { dashboardInChromium } from './in-chromium.js';
 import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the routine-change flags card tests');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let base: string;
 const NOW = Date.UTC(2026, 10, 3, 9, 0, 0);
 const clock = new FakeClock(NOW);
 
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock });
-  await userWithRole(dashboard.app, 'responder', 'sam');
-  base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-});
+const screen = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
 /** The real review's raises for `homeId`: 30 ordinary days from `start`, then `after`; each raised, the last alert. */
 function raiseFlags(homeId: string, start: string, after: Partial<DailyFeatures>[], features: string[]): Alert {
@@ -43,7 +31,7 @@ function raiseFlags(homeId: string, start: string, after: Partial<DailyFeatures>
   const decisions = reviewDecisions(home, days, days.at(-1)!.date, clock.now());
   expect(decisions.map((d) => d.type === 'raise' && d.detail.feature)).toEqual(features);
   let alert: Alert | undefined;
-  for (const d of decisions) alert = dashboard.alerts.apply(d);
+  for (const d of decisions) alert = screen.dashboard.alerts.apply(d);
   return alert!;
 }
 
@@ -90,7 +78,7 @@ describe.skipIf(!haveChromium)("the card's why line for a routine-change alert w
     );
     expect(many.count).toBe(4);
 
-    const page = await loggedInPage(browser, base, 390, 'sam', USER_PASSWORD);
+    const page = await loggedInPage(screen.browser, screen.base, 390, 'sam', USER_PASSWORD);
     // Before: the night bathroom visits alone on both cards.
     expect(await whyLine(page, both.id)).toBe(
       'Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0 · ' +

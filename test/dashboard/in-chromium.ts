@@ -1,0 +1,35 @@
+// The browser files' common stage: the real dashboard in-process on a local port (with a responder, `sam`, when
+// asked) and the run's chromium, started before the file's tests when chromium is there, closed after them.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import { listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
+
+export interface DashboardInChromium {
+  dashboard: Dashboard;
+  browser: Browser;
+  /** `http://127.0.0.1:<port>` of the dashboard. */
+  base: string;
+}
+
+/** Registers the stage's hooks in the calling file; its fields are there from the file's first test on. */
+export function dashboardInChromium(
+  haveChromium: boolean,
+  options: Parameters<typeof startDashboard>[0],
+  { responder = false }: { responder?: boolean } = {},
+): DashboardInChromium {
+  const stage: Partial<DashboardInChromium> = {};
+  beforeAll(async () => {
+    if (!haveChromium) return;
+    const dashboard = await startDashboard(options);
+    stage.dashboard = dashboard;
+    if (responder) await userWithRole(dashboard.app, 'responder', 'sam');
+    stage.base = `http://127.0.0.1:${await listenLocally(dashboard.app)}`;
+    stage.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await stage.browser?.close();
+    await stage.dashboard?.close();
+  });
+  return stage as DashboardInChromium;
+}
