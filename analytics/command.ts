@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { configPath, loadHubConfig } from '../hub/config.js';
+import { hasTable } from '../hub/event-reads.js';
 import { DateRangeError } from './activity.js';
 import { preventionReport, reportTimezone, toCsv } from './report.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
@@ -78,12 +79,7 @@ function runReport(options: ReportOptions): void {
   try {
     db.pragma('busy_timeout = 5000');
     // Another program's SQLite file under the name would give a report of zeros, as if nothing had happened.
-    const tables = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
-        (t) => t.name,
-      ),
-    );
-    const missing = HUB_TABLES.filter((t) => !tables.has(t));
+    const missing = HUB_TABLES.filter((t) => !hasTable(db, t));
     if (missing.length > 0) {
       throw new UsageError(
         `${dbFile} is not a hub database (no ${missing.join(' or ')} table): give the hub's --data-dir`,

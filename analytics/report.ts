@@ -207,16 +207,20 @@ export interface RoutineFlag {
   at: number;
 }
 
+/** A flag's string field `name` (a later flag is whatever JSON the hub stored), else undefined. */
+function stringField(flag: unknown, name: string): string | undefined {
+  const value = typeof flag === 'object' && flag !== null ? (flag as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The time (ms) of a later flag's `seenAt`, else `otherwise`. */
 function flagTime(flag: unknown, otherwise: number): number {
-  const seenAt = typeof flag === 'object' && flag !== null ? (flag as Record<string, unknown>).seenAt : undefined;
-  const at = typeof seenAt === 'string' ? Date.parse(seenAt) : NaN;
+  const at = Date.parse(stringField(flag, 'seenAt') ?? '');
   return Number.isNaN(at) ? otherwise : at;
 }
 
 function featureOf(flag: unknown): string {
-  const feature = typeof flag === 'object' && flag !== null ? (flag as Record<string, unknown>).feature : undefined;
-  return typeof feature === 'string' ? feature : '';
+  return stringField(flag, 'feature') ?? '';
 }
 
 /** Every flag of a routine-change alert, the first and each later one (none for an alert of another kind). */

@@ -6,7 +6,8 @@ import { toStored, type EventRow, type StoredEvent, type UnassignedDevice } from
 
 const DEFAULT_PAGE_SIZE = 5_000;
 
-function hasTable(db: Database, name: string): boolean {
+/** True when the database has a table called `name`. */
+export function hasTable(db: Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
