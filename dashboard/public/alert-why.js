@@ -239,16 +239,25 @@ function routineChange(alert, d) {
   return `${flags.length} habits changed: ${flags.map(routineFlagShort).join(', ')}`;
 }
 
-function flagDays(f) {
-  const values = Array.isArray(f.values) ? f.values.filter((v) => typeof v === 'number') : [];
+/** The flag's daily values (numbers alone). */
+function flagValues(f) {
+  return Array.isArray(f.values) ? f.values.filter((v) => typeof v === 'number') : [];
+}
+
+/** How many days the flag covers: its `days`, else how many values it gives. */
+function flagDays(f, values = flagValues(f)) {
   return typeof f.days === 'number' ? f.days : values.length;
+}
+
+/** "Bathroom visits at night up": the habit and which way it went. */
+function habitAndWay(f) {
+  return `${FEATURES[f.feature] || f.feature} ${f.change || f.direction || 'changed'}`;
 }
 
 /** "Bathroom visits at night up 3 days running (31 Oct to 2 Nov): 4, 5, 5; usually 0": which habit, which way, the days and their values, and the home's usual (the baseline's median). */
 function routineFlag(f) {
-  const name = FEATURES[f.feature] || f.feature;
-  const values = Array.isArray(f.values) ? f.values.filter((v) => typeof v === 'number') : [];
-  const days = flagDays(f);
+  const values = flagValues(f);
+  const days = flagDays(f, values);
   const span =
     typeof f.fromDate === 'string' && typeof f.date === 'string'
       ? ` (${shortDate(f.fromDate)} to ${shortDate(f.date)})`
@@ -256,14 +265,14 @@ function routineFlag(f) {
   const seen = values.length ? `: ${values.map((v) => featureValue(f.feature, v)).join(', ')}` : '';
   const median = f.baseline && typeof f.baseline.median === 'number' ? f.baseline.median : undefined;
   const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}`;
-  return `${name} ${f.change || f.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
+  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
 }
 
 /** "Bathroom visits at night up 3 days (to 2 Nov)": the habit, the way, the days. */
 function routineFlagShort(f) {
   const days = flagDays(f);
   const to = typeof f.date === 'string' ? ` (to ${shortDate(f.date)})` : '';
-  return `${FEATURES[f.feature] || f.feature} ${f.change || f.direction || 'changed'} ${days} ${days === 1 ? 'day' : 'days'}${to}`;
+  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days'}${to}`;
 }
 
 /**
