@@ -4,13 +4,25 @@ export interface TimerHandle {
   readonly at: number;
 }
 
+export interface TimerOptions {
+  /**
+   * Also due once the wall clock reads this instant (epoch ms; usually `at` itself): for a stored escalation or
+   * delivery due time, or a rule's deadline, rather than a delay from now. A step back of the wall clock still does
+   * not hold the timer back (its delay is measured on the monotonic clock), but a step forward past this instant makes
+   * it due. A Raspberry Pi has no real-time clock: it starts with the time it last saved, hours behind after a power
+   * cut, until network time steps it forward; what fell due while the hub was down (an unanswered alert's next
+   * responder group, a resident's silence) must not then wait that error again (docs/time.md).
+   */
+  wallDueAt?: number;
+}
+
 export interface Clock {
   now(): number;
   /**
    * Run `fn` once at epoch-ms `at` (at once if `at` is past). Live, the delay is measured when the timer is set: if
    * the wall clock steps meanwhile, `fn` may run while `now()` is still before `at`, and must take itself as due.
    */
-  setTimer(at: number, fn: () => void): TimerHandle;
+  setTimer(at: number, fn: () => void, options?: TimerOptions): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
 
@@ -28,20 +40,32 @@ export interface TimeSources {
 const MAX_TIMEOUT_MS = 2_147_483_000;
 /** Node may wake a timer up to a millisecond before the monotonic clock says it is due. */
 const WAKE_EARLY_TOLERANCE_MS = 1;
+/** How often the wall clock is read while a timer with a `wallDueAt` waits. */
+export const WALL_CHECK_MS = 1_000;
 
 /**
  * The hub's clock: wall time for `now()`, but every timer's delay (`at` minus now, when armed) measured on a
  * monotonic clock. A wall clock stepped back an hour (NTP, a wrong RTC corrected) would otherwise hold a due timer
- * back an hour, and one stepped forward fire it early; a timer woken before its delay is over sleeps again.
+ * back an hour, and one stepped forward fire it early; a timer woken before its delay is over sleeps again. A timer
+ * with a `wallDueAt` is also due once the wall clock reads it: while one waits, the wall clock is read every
+ * `WALL_CHECK_MS` (one unref'd interval for them all), and a step forward past it brings the timer due then.
  */
 export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
   const wallNow = sources.wallNow ?? (() => Date.now());
   const monotonicNow = sources.monotonicNow ?? (() => performance.now());
+  /** The waiting timers with a `wallDueAt`, each with what brings it forward when the wall clock has stepped past it. */
+  const wallDue = new Map<SystemTimer, () => void>();
+  let wallCheck: NodeJS.Timeout | undefined;
+  const forget = (handle: SystemTimer): void => {
+    if (!wallDue.delete(handle) || wallDue.size > 0 || wallCheck === undefined) return;
+    clearInterval(wallCheck);
+    wallCheck = undefined;
+  };
   return {
     now: wallNow,
-    setTimer(at, fn) {
+    setTimer(at, fn, options) {
       const handle: SystemTimer = { at, timeout: undefined };
-      const dueMono = monotonicNow() + Math.max(0, at - wallNow());
+      let dueMono = monotonicNow() + Math.max(0, at - wallNow());
       const arm = (): void => {
         const leftMs = dueMono - monotonicNow();
         handle.timeout = setTimeout(wake, Math.max(0, Math.min(leftMs, MAX_TIMEOUT_MS)));
@@ -51,15 +75,34 @@ export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
         if (dueMono - monotonicNow() > WAKE_EARLY_TOLERANCE_MS) arm();
         else {
           handle.timeout = undefined;
+          forget(handle);
           fn();
         }
       };
       arm();
+      const wallDueAt = options?.wallDueAt;
+      if (wallDueAt !== undefined) {
+        wallDue.set(handle, () => {
+          // Due by the wall clock sooner than by the delay measured when armed: the wall clock stepped forward.
+          const byWall = monotonicNow() + Math.max(0, wallDueAt - wallNow());
+          if (byWall >= dueMono - WAKE_EARLY_TOLERANCE_MS || handle.timeout === undefined) return;
+          dueMono = byWall;
+          clearTimeout(handle.timeout);
+          arm();
+        });
+        if (wallCheck === undefined) {
+          wallCheck = setInterval(() => {
+            for (const bringForward of wallDue.values()) bringForward();
+          }, WALL_CHECK_MS);
+          wallCheck.unref?.();
+        }
+      }
       return handle;
     },
     clearTimer(handle) {
       const t = (handle as SystemTimer).timeout;
       if (t) clearTimeout(t);
+      forget(handle as SystemTimer);
     },
   };
 }
@@ -71,6 +114,7 @@ interface FakeTimer extends TimerHandle {
   seq: number;
   fn: () => void;
   cancelled: boolean;
+  wallDueAt: number;
 }
 
 /** A clock that only moves when told; timers fire in time order as it is advanced. */
@@ -87,8 +131,8 @@ export class FakeClock implements Clock {
     return this.current;
   }
 
-  setTimer(at: number, fn: () => void): TimerHandle {
-    const timer: FakeTimer = { at, fn, seq: this.seq++, cancelled: false };
+  setTimer(at: number, fn: () => void, options?: TimerOptions): TimerHandle {
+    const timer: FakeTimer = { at, fn, seq: this.seq++, cancelled: false, wallDueAt: options?.wallDueAt ?? Infinity };
     this.timers.push(timer);
     return timer;
   }
@@ -124,10 +168,11 @@ export class FakeClock implements Clock {
 
   /**
    * Step the wall clock by `deltaMs` (either way), as NTP or a corrected RTC does: `now()` jumps, and each waiting
-   * timer keeps the delay it had left, as the system clock's timers (measured on a monotonic clock) do.
+   * timer keeps the delay it had left, as the system clock's timers (measured on a monotonic clock) do, or comes due
+   * when the wall clock reads its `wallDueAt`, whichever is sooner.
    */
   stepWall(deltaMs: number): void {
     this.current += deltaMs;
-    for (const t of this.timers) t.at += deltaMs;
+    for (const t of this.timers) t.at = Math.min(t.at + deltaMs, t.wallDueAt);
   }
 }

@@ -20,6 +20,10 @@ export interface AlertKindAt {
  * caused: an alert raised this much before a re-made decision is taken as that decision's.
  */
 const REFEED_SLACK_MS = 60_000;
+/** How far behind what the rules last saw the clock may read at start before the log says so (docs/time.md). */
+const CLOCK_BEHIND_MS = 60_000;
+/** A timer fires up to a millisecond early and advances the rules to its due time: not a clock behind. */
+const CLOCK_BEHIND_TOLERANCE_MS = 1_000;
 
 export interface RulesRunnerOptions {
   homes: readonly HomeConfig[];
@@ -61,6 +65,8 @@ export class RulesRunner {
   private timer: TimerHandle | undefined;
   /** The engine time the timer stands for (its handle's `at` is on the hub's clock). */
   private timerDueAt = NaN;
+  /** An event was fed while the clock read behind the rules' time, and it has not caught up since (`rearm`). */
+  private fedBehind = false;
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
@@ -119,6 +125,15 @@ export class RulesRunner {
       refed++;
     }
     const now = clock.now();
+    // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
+    // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
+    const lastSeenAt = engine.now();
+    if (lastSeenAt - now > CLOCK_BEHIND_MS)
+      this.log.warn(
+        { clockAt: new Date(now).toISOString(), lastSeenAt: new Date(lastSeenAt).toISOString() },
+        'the clock reads before the last time the rules saw: not set yet? Escalations and deliveries that fell due ' +
+          'while the hub was down go once it is corrected; silences are timed from the rules time meanwhile',
+      );
     // Set back from away while the hub was down: the silence starts now, as if the resident had just come in.
     for (const home of homes) if (!home.away) this.run(this.unseen(engine.setAway(home.id, false, now)));
     // Timers due while the hub was down: decisions made again, less those carried out before the restart.
@@ -162,8 +177,12 @@ export class RulesRunner {
     let id = lastId - events.length + 1;
     for (const event of events) {
       this.finishRest();
+      const now = clock.now();
+      // Seen while the clock reads behind the rules' time (the rules' time holds still meanwhile): deadlines from it are
+      // not the wall clock's instants, so the timer keeps to its delay until the clock has caught up (`rearm`).
+      if (now < engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.fedBehind = true;
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
-      const decisions = engine.handleFirst(event, clock.now());
+      const decisions = engine.handleFirst(event, now);
       this.lastEventId = id++;
       if (engine.restPending) {
         // An alert first (stored and published by `decide`), the event's bookkeeping and the timer after.
@@ -272,7 +291,12 @@ export class RulesRunner {
     if (due === null) return;
     const wallNow = clock.now();
     this.timerDueAt = due;
-    this.timer = clock.setTimer(wallNow + (due - Math.max(wallNow, engine.now())), () => {
+    // Due after its delay from the rules' time, or once the wall clock reads the deadline: a hub started on a clock
+    // behind the rules' time (a Pi with no real-time clock after a power cut) calls a silence begun before the cut
+    // when network time corrects the clock, not up to the time it was down later. Not once an event came while the
+    // clock read behind: its deadlines hold the rules' stilled time, which the corrected clock would find long past.
+    if (this.fedBehind && wallNow >= engine.now()) this.fedBehind = false;
+    const onDue = (): void => {
       this.timer = undefined;
       if (!this.engine) return;
       this.dirty = true;
@@ -284,7 +308,12 @@ export class RulesRunner {
         // Thrown from a timer it would end the process; the next event or restart tries again.
         this.log.error({ err }, 'rules engine failed on its timer');
       }
-    });
+    };
+    this.timer = clock.setTimer(
+      wallNow + (due - Math.max(wallNow, engine.now())),
+      onDue,
+      this.fedBehind ? {} : { wallDueAt: due },
+    );
   }
 
   private scheduleSnapshot(): void {

@@ -48,11 +48,17 @@ export class Escalation {
     const dueAt = row.escalation_due_at;
     this.timers.set(
       row.id,
-      this.d.clock.setTimer(dueAt, () => {
-        this.timers.delete(row.id);
-        // A timer callback that throws would end the process: whatever fails is counted and logged instead.
-        if (this.d.running()) this.d.storage.guard('escalation-timer', () => this.escalate(row.id, dueAt));
-      }),
+      // An instant: a level that timed out while the hub was down is due when network time corrects a clock that
+      // started behind (a Pi has no real-time clock), not that error later (docs/time.md).
+      this.d.clock.setTimer(
+        dueAt,
+        () => {
+          this.timers.delete(row.id);
+          // A timer callback that throws would end the process: whatever fails is counted and logged instead.
+          if (this.d.running()) this.d.storage.guard('escalation-timer', () => this.escalate(row.id, dueAt));
+        },
+        { wallDueAt: dueAt },
+      ),
     );
   }
 

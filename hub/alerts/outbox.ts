@@ -586,10 +586,16 @@ export class Outbox {
       this.immediate ??= setImmediate(() => this.drain());
     } else {
       const dueAt = next.next_attempt_at;
-      this.timer = this.d.clock.setTimer(dueAt, () => {
-        this.timer = undefined;
-        this.drain(Math.max(this.d.clock.now(), dueAt));
-      });
+      // An instant, as the escalation's: a retry that fell due while the hub was down goes when network time
+      // corrects a clock that started behind.
+      this.timer = this.d.clock.setTimer(
+        dueAt,
+        () => {
+          this.timer = undefined;
+          this.drain(Math.max(this.d.clock.now(), dueAt));
+        },
+        { wallDueAt: dueAt },
+      );
     }
   }
 }

@@ -1,5 +1,6 @@
-// A real hub whose wall clock is stepped back an hour (a faked Date preloaded with --import) still escalates on time.
-// Needs the compiled hub (npm run build).
+// A real hub whose wall clock is stepped back an hour (a faked Date preloaded with --import) still escalates on time;
+// one restarted after SIGKILL on a clock that starts hours behind (a Pi with no real-time clock) escalates what fell
+// due meanwhile as soon as network time corrects it. Needs the compiled hub (npm run build).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,6 +69,55 @@ describe('a hub whose wall clock steps back an hour', () => {
       timeout: 15_000,
       interval: 20,
     });
+    await responder.endAsync();
+  });
+});
+
+describe('a hub restarted on a clock that starts three hours behind', () => {
+  it('escalates an alert whose level timed out while it was down once the clock is stepped forward', async () => {
+    const config = {
+      ...ONE_HOME_CONFIG,
+      escalation: {
+        default: [
+          { group: 'first', timeoutSeconds: 2 },
+          { group: 'supervisors', timeoutSeconds: 600 },
+        ],
+      },
+    };
+    const env = { HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) };
+    hub = await spawnHub(env);
+    const isAlert = (t: string): boolean => /^telecare\/h1\/alerts\/[^/]+$/.test(t);
+    const presser = await mqttClient(hub.mqttPort);
+    await presser.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
+    const raised = nextMessage(presser, isAlert);
+    await presser.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
+      qos: 1,
+    });
+    const alert = JSON.parse((await raised).payload.toString()) as { id: string; escalationLevel: number };
+    expect(alert.escalationLevel).toBe(0);
+    // Power cut before the first group's 2 s are up.
+    await presser.endAsync(true);
+    await killHub(hub);
+
+    hub = await spawnHub({
+      ...env,
+      NODE_OPTIONS: `--import ${stepper}`,
+      START_WALL_OFFSET_MS: String(-3 * 3_600_000),
+      STEP_WALL_MS: String(3 * 3_600_000),
+    });
+    const responder = await mqttClient(hub.mqttPort);
+    const restated = nextMessage(responder, isAlert);
+    await responder.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
+    // The store is the truth: restated at start, still at the first level (its due time reads three hours away).
+    expect(JSON.parse((await restated).payload.toString())).toMatchObject({ id: alert.id, escalationLevel: 0 });
+    const running = hub;
+    await vi.waitFor(() => expect(running.stdout()).toContain('the clock reads before the last time the rules saw'), {
+      timeout: 15_000,
+      interval: 20,
+    });
+    const escalated = nextMessage(responder, isAlert, 20_000);
+    hub.child.kill('SIGUSR2');
+    expect(JSON.parse((await escalated).payload.toString())).toMatchObject({ id: alert.id, escalationLevel: 1 });
     await responder.endAsync();
   });
 });

@@ -1,6 +1,7 @@
 // The hub's timers survive the wall clock stepping either way: escalations, delivery retries and rule timers still fire.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { AlertService } from '../../hub/alerts/service.js';
@@ -8,14 +9,15 @@ import { createSystemClock, FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { Publisher } from '../../hub/publisher.js';
 import type { SensorEvent } from '../../rules/types.js';
-import { homeConfig, pendantPress, tempDb, waitFor, type TempDb } from '../alerts/helpers.js';
+import { homeConfig, pendantPress, tempDb, waitFor, webhookReceiver, type TempDb } from '../alerts/helpers.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
-import { clockedRules, inactivityOnlyHome, startAlertService } from '../support/clocked-hub.js';
+import { clockedRules, inactivityOnlyHome, motion, startAlertService } from '../support/clocked-hub.js';
+import { createLogger } from '../../hub/logger.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 
-/** A wall clock the test steps, over the real monotonic clock and real timers. */
-function steppableClock() {
-  let offsetMs = 0;
+/** A wall clock the test steps, over the real monotonic clock and real timers; `startOffsetMs` behind or ahead. */
+function steppableClock(startOffsetMs = 0) {
+  let offsetMs = startOffsetMs;
   const clock = createSystemClock({ wallNow: () => Date.now() + offsetMs });
   return { clock, step: (deltaMs: number) => (offsetMs += deltaMs) };
 }
@@ -33,6 +35,46 @@ describe('the system clock', () => {
     clock.setTimer(clock.now() + 100, () => fired.push('100 ms'));
     await waitFor(() => fired.length === 2, 'the short timer');
     expect(fired).toEqual(['back', '100 ms']);
+  });
+
+  it('fires a timer with a wall due time once the wall clock is stepped forward past it, a plain one after its delay', async () => {
+    // A Pi started two hours behind (no real-time clock): a stored due time 30 s ahead of the real time reads as 2 h
+    // away until network time corrects the clock.
+    const { clock, step } = steppableClock(-2 * HOUR_MS);
+    const fired: string[] = [];
+    const dueAt = Date.now() + 30_000;
+    clock.setTimer(dueAt, () => fired.push('plain'));
+    clock.setTimer(dueAt, () => fired.push('instant'), { wallDueAt: dueAt });
+    clock.setTimer(Date.now() - 1, () => fired.push('instant, already past'), { wallDueAt: Date.now() - 1 });
+    step(2 * HOUR_MS + 60_000);
+    await waitFor(() => fired.length === 2, 'the timers due by the wall clock, after the step');
+    expect(fired).toEqual(['instant', 'instant, already past']);
+    // Stepped back, an instant timer keeps its delay as every timer does.
+    const soon = clock.now() + 300;
+    clock.setTimer(soon, () => fired.push('instant, stepped back'), { wallDueAt: soon });
+    step(-HOUR_MS);
+    await waitFor(() => fired.length === 3, 'the timer armed before a step back');
+    expect(fired).not.toContain('plain');
+  });
+
+  it('fake: a timer with a wall due time comes due at it when the wall steps forward, keeps its delay when it steps back', () => {
+    const clock = new FakeClock();
+    const fired: string[] = [];
+    const t0 = clock.now();
+    clock.setTimer(t0 + MINUTE_MS, () => fired.push('plain'));
+    clock.setTimer(t0 + MINUTE_MS, () => fired.push('instant'), { wallDueAt: t0 + MINUTE_MS });
+    clock.stepWall(HOUR_MS);
+    clock.advanceBy(0);
+    expect(fired).toEqual(['instant']);
+    clock.advanceBy(MINUTE_MS);
+    expect(fired).toEqual(['instant', 'plain']);
+    const inAMinute = clock.now() + MINUTE_MS;
+    clock.setTimer(inAMinute, () => fired.push('instant, stepped back'), { wallDueAt: inAMinute });
+    clock.stepWall(-HOUR_MS);
+    clock.advanceBy(MINUTE_MS - 1);
+    expect(fired).toHaveLength(2);
+    clock.advanceBy(1);
+    expect(fired).toHaveLength(3);
   });
 });
 
@@ -95,6 +137,57 @@ describe('alert timers across a clock step', () => {
     }
   });
 
+  it('an escalation that fell due while the hub was down goes when network time corrects a clock that started behind', async () => {
+    const config = homeConfig([], {
+      default: [
+        { group: 'first', timeoutSeconds: 1 },
+        { group: 'supervisors', timeoutSeconds: 600 },
+      ],
+    });
+    const publisher: Publisher = { publish: async () => undefined };
+    // Raised on a clock that was right; the hub stops before its first level times out.
+    const before = await startAlertService({ db, publisher, config, clock: steppableClock().clock });
+    const alert = before.apply(pendantPress(Date.now()))!;
+    await before.stop();
+    // Started again on a Pi whose clock reads three hours behind (the time it saved before the power cut): nothing
+    // looks overdue, and the level's due time reads three hours away.
+    const { clock, step } = steppableClock(-3 * HOUR_MS);
+    alerts = await startAlertService({ db, publisher, config, clock });
+    expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 0 });
+    step(3 * HOUR_MS);
+    await waitFor(() => alerts!.get(alert.id)!.escalationLevel === 1, 'the escalation once the clock is corrected');
+    expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
+  });
+
+  it('a webhook retry that fell due while the hub was down goes when network time corrects a clock that started behind', async () => {
+    // The call centre refuses the first attempt; its retry is stored for 1 s later.
+    const callCentre = await webhookReceiver(1);
+    try {
+      const config = homeConfig(
+        [
+          {
+            id: 'cc',
+            group: 'first',
+            webhook: { url: callCentre.url, secret: 'cc-secret', allowPrivateNetwork: true },
+          },
+        ],
+        { default: [{ group: 'first', timeoutSeconds: 600 }] },
+      );
+      const publisher: Publisher = { publish: async () => undefined };
+      const outbox = { retryBaseMs: 1_000 };
+      const before = await startAlertService({ db, publisher, config, clock: steppableClock().clock, outbox });
+      before.apply(pendantPress(Date.now()));
+      await waitFor(() => callCentre.requests.length === 1, 'the refused first attempt');
+      await before.stop();
+      const { clock, step } = steppableClock(-3 * HOUR_MS);
+      alerts = await startAlertService({ db, publisher, config, clock, outbox });
+      step(3 * HOUR_MS);
+      await waitFor(() => callCentre.accepted().length === 1, 'the retry once the clock is corrected');
+    } finally {
+      await callCentre.close();
+    }
+  });
+
   it('a failed delivery is retried with the wall clock stepped back an hour', async () => {
     const { clock, step } = steppableClock();
     let attempts = 0;
@@ -154,6 +247,82 @@ describe('rule timers across a clock step', () => {
     clock.advanceBy(3 * HOUR_MS - 1); // 4 h after the motion, less a millisecond
     expect(raised.map((r) => r.kind)).toEqual([]);
     clock.advanceBy(1);
+    expect(raised.map((r) => r.kind)).toEqual(['inactivity']);
+    rules.close();
+  });
+
+  it('a silence begun before a power cut is called when network time corrects a clock that started behind', async () => {
+    const config = parseHubConfig(inactivityOnlyHome(ONE_HOME_CONFIG.homes[0]));
+    const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+    const file = path.join(dir, 'hub.db');
+    const before = new FakeClock(t0);
+    const raised: { kind: string; wallAt: number }[] = [];
+    const first = clockedRules(file, before, config.homes, () => undefined);
+    first.runner.start();
+    await first.send(motion('hall-pir', t0));
+    before.advanceBy(HOUR_MS);
+    first.close();
+
+    // The power comes back at 14:00, an hour after the 4 h silence fell due (13:00); the Pi starts on the time it last
+    // saved, 09:30, half an hour before the rules' last time.
+    const realStart = t0 + 5 * HOUR_MS;
+    const clock = new FakeClock(t0 + 30 * MINUTE_MS);
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    const rules = clockedRules(
+      file,
+      clock,
+      config.homes,
+      (ds) => {
+        for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
+      },
+      { logger },
+    );
+    rules.runner.start();
+    expect(raised).toEqual([]);
+    expect(lines.join('')).toContain('the clock reads before the last time the rules saw');
+    clock.advanceBy(MINUTE_MS);
+    // Network time: the clock steps to the real time. The silence is overdue: called now, not 3 h from now.
+    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    clock.advanceBy(0);
+    expect(raised).toEqual([{ kind: 'inactivity', wallAt: realStart + MINUTE_MS }]);
+    rules.close();
+  });
+
+  it('after motion seen while the clock read behind, the silence keeps its length when the clock is corrected', async () => {
+    const config = parseHubConfig(inactivityOnlyHome(ONE_HOME_CONFIG.homes[0]));
+    const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+    const file = path.join(dir, 'hub.db');
+    const before = new FakeClock(t0);
+    const first = clockedRules(file, before, config.homes, () => undefined);
+    first.runner.start();
+    await first.send(motion('hall-pir', t0));
+    before.advanceBy(HOUR_MS);
+    first.close();
+
+    // Back at 14:00 on a clock that reads 09:30; the resident walks past the hall sensor at once. The rules' time holds
+    // at 10:00 until the clock catches up, so the new silence's deadline reads about 13:30-14:00 on the rules' time: the
+    // corrected clock must not take it for past.
+    const realStart = t0 + 5 * HOUR_MS;
+    const clock = new FakeClock(t0 + 30 * MINUTE_MS);
+    const raised: { kind: string; wallAt: number }[] = [];
+    const rules = clockedRules(file, clock, config.homes, (ds) => {
+      for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
+    });
+    rules.runner.start();
+    await rules.send(motion('hall-pir', clock.now()));
+    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    clock.advanceBy(HOUR_MS);
+    expect(raised).toEqual([]);
+    clock.advanceBy(3 * HOUR_MS);
     expect(raised.map((r) => r.kind)).toEqual(['inactivity']);
     rules.close();
   });
