@@ -18,6 +18,8 @@ export interface TimerOptions {
 
 export interface Clock {
   now(): number;
+  /** Milliseconds on a clock that never steps (the system's monotonic clock; a fake clock's time less its steps). */
+  monotonicNow?(): number;
   /**
    * Run `fn` once at epoch-ms `at` (at once if `at` is past). Live, the delay is measured when the timer is set: if
    * the wall clock steps meanwhile, `fn` may run while `now()` is still before `at`, and must take itself as due.
@@ -63,6 +65,7 @@ export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
   };
   return {
     now: wallNow,
+    monotonicNow,
     setTimer(at, fn, options) {
       const handle: SystemTimer = { at, timeout: undefined };
       let dueMono = monotonicNow() + Math.max(0, at - wallNow());
@@ -120,6 +123,8 @@ interface FakeTimer extends TimerHandle {
 /** A clock that only moves when told; timers fire in time order as it is advanced. */
 export class FakeClock implements Clock {
   private current: number;
+  /** The wall clock's steps so far (`stepWall`): the monotonic clock is `current` less them. */
+  private stepped = 0;
   private seq = 0;
   private timers: FakeTimer[] = [];
 
@@ -129,6 +134,10 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.current;
+  }
+
+  monotonicNow(): number {
+    return this.current - this.stepped;
   }
 
   setTimer(at: number, fn: () => void, options?: TimerOptions): TimerHandle {
@@ -173,6 +182,7 @@ export class FakeClock implements Clock {
    */
   stepWall(deltaMs: number): void {
     this.current += deltaMs;
+    this.stepped += deltaMs;
     for (const t of this.timers) t.at = Math.min(t.at + deltaMs, t.wallDueAt);
   }
 }

@@ -24,6 +24,17 @@ const REFEED_SLACK_MS = 60_000;
 const CLOCK_BEHIND_MS = 60_000;
 /** A timer fires up to a millisecond early and advances the rules to its due time: not a clock behind. */
 const CLOCK_BEHIND_TOLERANCE_MS = 1_000;
+/** Events kept to be re-timed after a start on a clock behind (minutes of a scheme's traffic); more keep their time. */
+const MAX_RETIMED_EVENTS = 50_000;
+
+/** An event fed while the clock read behind the rules' time after a start, and when it came. */
+interface BehindEvent {
+  event: SensorEvent;
+  /** The hub's (wrong) wall clock then. */
+  wallAt: number;
+  /** The monotonic clock then (ms). */
+  monoAt: number;
+}
 
 export interface RulesRunnerOptions {
   homes: readonly HomeConfig[];
@@ -67,6 +78,15 @@ export class RulesRunner {
   private timerDueAt = NaN;
   /** An event was fed while the clock read behind the rules' time, and it has not caught up since (`rearm`). */
   private fedBehind = false;
+  /**
+   * Started on a clock that read behind the rules' last time (a Pi with no real-time clock after a power cut): the
+   * engine's state then, and each event fed since, with when it came on the monotonic clock and the wall clock. Once
+   * the clock has caught up, the engine is rebuilt from that state with those events at their corrected times
+   * (`retime`); undefined otherwise, or once done.
+   */
+  private behind: { state: string; heldAt: number; events: BehindEvent[] } | undefined;
+  /** The engine's options, for a rebuild. */
+  private engineOptions: RulesEngineOptions = {};
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
@@ -94,6 +114,7 @@ export class RulesRunner {
       rules: this.options.rules,
       onExitDoorLearned: (homeId: string, deviceId: string) => this.tellExitDoorLearned(homeId, [deviceId], false),
     };
+    this.engineOptions = rules;
     const engine = restorable
       ? RulesEngine.fromState(mutableHomes, saved.state, rules)
       : new RulesEngine(mutableHomes, rules);
@@ -156,6 +177,10 @@ export class RulesRunner {
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();
+    this.behind =
+      lastSeenAt - now > CLOCK_BEHIND_MS
+        ? { state: JSON.stringify(engine.exportState()), heldAt: engine.now(), events: [] }
+        : undefined;
     if (saved !== undefined && !restorable) {
       const savedVersion = (saved.state as { version?: unknown } | null)?.version ?? null;
       this.log.info(
@@ -171,16 +196,13 @@ export class RulesRunner {
   /** Feed events just handed to the store (their ids reserved), in storage order; `lastId` is the id of the last. */
   feed(events: readonly SensorEvent[], lastId: number): void {
     const { clock } = this.options;
-    const engine = this.engine;
-    if (!engine) return;
+    if (!this.engine) return;
     // One append's events get consecutive row ids; each is recorded before its decisions are snapshotted.
     let id = lastId - events.length + 1;
     for (const event of events) {
       this.finishRest();
       const now = clock.now();
-      // Seen while the clock reads behind the rules' time (the rules' time holds still meanwhile): deadlines from it are
-      // not the wall clock's instants, so the timer keeps to its delay until the clock has caught up (`rearm`).
-      if (now < engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.fedBehind = true;
+      const engine = this.noteClock(event, now);
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
       const decisions = engine.handleFirst(event, now);
       this.lastEventId = id++;
@@ -193,6 +215,73 @@ export class RulesRunner {
       }
     }
     this.dirty = true;
+  }
+
+  /**
+   * Before an event is handled at `now`: an event seen while the clock reads behind the rules' time (which holds still
+   * meanwhile) makes the rules' timer keep to its delay until the clock has caught up (`rearm`), and after a start on
+   * such a clock it is kept to be re-timed; the first event once the clock has caught up re-times them first. Returns
+   * the engine to handle the event with (a new one after a re-timing).
+   */
+  private noteClock(event: SensorEvent, now: number): RulesEngine {
+    const engine = this.engine!;
+    const isBehind = now < engine.now() - CLOCK_BEHIND_TOLERANCE_MS;
+    if (isBehind) this.fedBehind = true;
+    const behind = this.behind;
+    if (behind === undefined) return engine;
+    if (!isBehind) return this.retime(now);
+    // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
+    if (behind.events.length < MAX_RETIMED_EVENTS)
+      behind.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
+    else {
+      this.behind = undefined;
+      this.log.warn(
+        { events: behind.events.length },
+        'too many events while the clock read behind: they keep the rules time they were seen at',
+      );
+    }
+    return engine;
+  }
+
+  /**
+   * The clock has caught up with the rules' time after a start on a clock that read behind it: the events seen
+   * meanwhile were placed at the rules' stilled time (or their stale stamps), so a silence after one would look as long
+   * as the time the hub was down and be called at once. The engine is rebuilt from its state at the start with each of
+   * them at the wall-clock time it came at as the corrected clock reads it (now less the monotonic time since), its stamp
+   * moved by the same correction; their decisions are dropped (they were carried out when the events came).
+   */
+  private retime(now: number): RulesEngine {
+    const behind = this.behind!;
+    this.behind = undefined;
+    this.fedBehind = false;
+    this.finishRest();
+    if (behind.events.length === 0) return this.engine!;
+    const monoNow = this.monotonicNow();
+    const engine = RulesEngine.fromState(
+      this.options.homes as HomeConfig[],
+      JSON.parse(behind.state),
+      this.engineOptions,
+    );
+    for (const { event, wallAt, monoAt } of behind.events) {
+      const at = Math.min(now, now - (monoNow - monoAt));
+      const ts = event.ts <= behind.heldAt ? event.ts + (at - wallAt) : event.ts;
+      try {
+        engine.handle({ ...event, ts }, at);
+      } catch (err) {
+        this.log.error({ err }, 'rules engine failed on an event re-timed after the clock caught up; skipped');
+      }
+    }
+    this.engine = engine;
+    this.dirty = true;
+    this.log.info(
+      { events: behind.events.length, correctedByMs: Math.round(now - behind.heldAt) },
+      'the clock caught up with the rules time: the events seen while it read behind re-timed',
+    );
+    return engine;
+  }
+
+  private monotonicNow(): number {
+    return this.options.clock.monotonicNow?.() ?? performance.now();
   }
 
   private deferRest(): void {
@@ -302,6 +391,9 @@ export class RulesRunner {
       this.dirty = true;
       try {
         this.finishRest();
+        // The clock caught up with the rules' time since a start behind it: the events seen meanwhile re-timed first.
+        const now = clock.now();
+        if (this.behind && now >= this.engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.retime(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
         this.run(this.engine.advanceTo(Math.max(clock.now(), due)));
       } catch (err) {

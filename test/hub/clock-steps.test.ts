@@ -297,7 +297,8 @@ describe('rule timers across a clock step', () => {
     rules.close();
   });
 
-  it('after motion seen while the clock read behind, the silence keeps its length when the clock is corrected', async () => {
+  /** A home watched since 09:00 by a hub that stops at 10:00, started again at 14:00 on a clock that reads 09:30. */
+  async function startedBehind(raised: { kind: string; wallAt: number }[]) {
     const config = parseHubConfig(inactivityOnlyHome(ONE_HOME_CONFIG.homes[0]));
     const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
     const file = path.join(dir, 'hub.db');
@@ -307,23 +308,63 @@ describe('rule timers across a clock step', () => {
     await first.send(motion('hall-pir', t0));
     before.advanceBy(HOUR_MS);
     first.close();
-
-    // Back at 14:00 on a clock that reads 09:30; the resident walks past the hall sensor at once. The rules' time holds
-    // at 10:00 until the clock catches up, so the new silence's deadline reads about 13:30-14:00 on the rules' time: the
-    // corrected clock must not take it for past.
-    const realStart = t0 + 5 * HOUR_MS;
     const clock = new FakeClock(t0 + 30 * MINUTE_MS);
-    const raised: { kind: string; wallAt: number }[] = [];
     const rules = clockedRules(file, clock, config.homes, (ds) => {
       for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
     });
     rules.runner.start();
+    return { clock, rules, realStart: t0 + 5 * HOUR_MS };
+  }
+
+  it('motion seen while the clock read behind counts at its real time once the clock is corrected', async () => {
+    const raised: { kind: string; wallAt: number }[] = [];
+    const { clock, rules, realStart } = await startedBehind(raised);
+    // The resident walks past the hall sensor at once (14:00 really; the rules' time holds at 10:00 meanwhile and the
+    // hub stamps it 09:30); network time corrects the clock a minute later.
     await rules.send(motion('hall-pir', clock.now()));
+    clock.advanceBy(MINUTE_MS);
     clock.stepWall(realStart + MINUTE_MS - clock.now());
-    clock.advanceBy(HOUR_MS);
+    clock.advanceBy(4 * HOUR_MS - MINUTE_MS - 1);
     expect(raised).toEqual([]);
-    clock.advanceBy(3 * HOUR_MS);
-    expect(raised.map((r) => r.kind)).toEqual(['inactivity']);
+    // Four hours after the motion as it really came: not the stale stamp's 3.5 h, nor at once.
+    clock.advanceBy(1);
+    expect(raised).toEqual([{ kind: 'inactivity', wallAt: realStart + 4 * HOUR_MS }]);
+    rules.close();
+  });
+
+  it('the first event after the clock is corrected does not find the silence before it long past', async () => {
+    const raised: { kind: string; wallAt: number }[] = [];
+    const { clock, rules, realStart } = await startedBehind(raised);
+    await rules.send(motion('hall-pir', clock.now()));
+    clock.advanceBy(MINUTE_MS);
+    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    // Ten minutes later the kitchen sensor: before the re-timing the hall motion's silence read 4 h 11 min (from the
+    // rules' stilled 10:00) and this event called the resident who had just moved.
+    clock.advanceBy(10 * MINUTE_MS);
+    await rules.send(motion('kitchen-pir', clock.now()));
+    expect(raised).toEqual([]);
+    clock.advanceBy(4 * HOUR_MS);
+    expect(raised).toEqual([{ kind: 'inactivity', wallAt: realStart + 11 * MINUTE_MS + 4 * HOUR_MS }]);
+    rules.close();
+  });
+
+  it('a pendant press seen while the clock read behind is raised at once and not again when it is re-timed', async () => {
+    const raised: { kind: string; wallAt: number }[] = [];
+    const { clock, rules, realStart } = await startedBehind(raised);
+    const press: SensorEvent = {
+      ...motion('hall-pir', clock.now()),
+      deviceId: 'p1',
+      type: 'pendant',
+      room: 'living',
+      kind: 'pendant',
+    };
+    await rules.send(press);
+    expect(raised.map((r) => r.kind)).toEqual(['pendant']);
+    clock.advanceBy(MINUTE_MS);
+    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    await rules.send(motion('kitchen-pir', clock.now()));
+    clock.advanceBy(HOUR_MS);
+    expect(raised.map((r) => r.kind)).toEqual(['pendant']);
     rules.close();
   });
 });
