@@ -30,17 +30,20 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** ONE_HOME_CONFIG with its first responder group given `seconds` before the supervisors are called. */
+function escalatingAfter(seconds: number): object {
+  const escalation = {
+    default: [
+      { group: 'first', timeoutSeconds: seconds },
+      { group: 'supervisors', timeoutSeconds: 600 },
+    ],
+  };
+  return { ...ONE_HOME_CONFIG, escalation };
+}
+
 describe('a hub whose wall clock steps back an hour', () => {
   it('escalates an unacknowledged pendant alert when its level times out', async () => {
-    const config = {
-      ...ONE_HOME_CONFIG,
-      escalation: {
-        default: [
-          { group: 'first', timeoutSeconds: 3 },
-          { group: 'supervisors', timeoutSeconds: 600 },
-        ],
-      },
-    };
+    const config = escalatingAfter(3);
     hub = await spawnHub({
       HUB_DATA_DIR: path.join(dir, 'data'),
       HUB_CONFIG: writeConfig(dir, config),
@@ -75,15 +78,7 @@ describe('a hub whose wall clock steps back an hour', () => {
 
 describe('a hub restarted on a clock that starts three hours behind', () => {
   it('escalates an alert whose level timed out while it was down once the clock is stepped forward', async () => {
-    const config = {
-      ...ONE_HOME_CONFIG,
-      escalation: {
-        default: [
-          { group: 'first', timeoutSeconds: 2 },
-          { group: 'supervisors', timeoutSeconds: 600 },
-        ],
-      },
-    };
+    const config = escalatingAfter(2);
     const env = { HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: writeConfig(dir, config) };
     hub = await spawnHub(env);
     const isAlert = (t: string): boolean => /^telecare\/h1\/alerts\/[^/]+$/.test(t);

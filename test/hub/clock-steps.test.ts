@@ -313,17 +313,21 @@ describe('rule timers across a clock step', () => {
       for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
     });
     rules.runner.start();
-    return { clock, rules, realStart: t0 + 5 * HOUR_MS };
+    const realStart = t0 + 5 * HOUR_MS;
+    /** The resident walks past the hall sensor at once; network time corrects the clock a minute later. */
+    const motionThenCorrected = async (): Promise<void> => {
+      await rules.send(motion('hall-pir', clock.now()));
+      clock.advanceBy(MINUTE_MS);
+      clock.stepWall(realStart + MINUTE_MS - clock.now());
+    };
+    return { clock, rules, realStart, motionThenCorrected };
   }
 
   it('motion seen while the clock read behind counts at its real time once the clock is corrected', async () => {
     const raised: { kind: string; wallAt: number }[] = [];
-    const { clock, rules, realStart } = await startedBehind(raised);
-    // The resident walks past the hall sensor at once (14:00 really; the rules' time holds at 10:00 meanwhile and the
-    // hub stamps it 09:30); network time corrects the clock a minute later.
-    await rules.send(motion('hall-pir', clock.now()));
-    clock.advanceBy(MINUTE_MS);
-    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    const { clock, rules, realStart, motionThenCorrected } = await startedBehind(raised);
+    // 14:00 really; the rules' time holds at 10:00 meanwhile and the hub stamps it 09:30.
+    await motionThenCorrected();
     clock.advanceBy(4 * HOUR_MS - MINUTE_MS - 1);
     expect(raised).toEqual([]);
     // Four hours after the motion as it really came: not the stale stamp's 3.5 h, nor at once.
@@ -334,10 +338,8 @@ describe('rule timers across a clock step', () => {
 
   it('the first event after the clock is corrected does not find the silence before it long past', async () => {
     const raised: { kind: string; wallAt: number }[] = [];
-    const { clock, rules, realStart } = await startedBehind(raised);
-    await rules.send(motion('hall-pir', clock.now()));
-    clock.advanceBy(MINUTE_MS);
-    clock.stepWall(realStart + MINUTE_MS - clock.now());
+    const { clock, rules, realStart, motionThenCorrected } = await startedBehind(raised);
+    await motionThenCorrected();
     // Ten minutes later the kitchen sensor: before the re-timing the hall motion's silence read 4 h 11 min (from the
     // rules' stilled 10:00) and this event called the resident who had just moved.
     clock.advanceBy(10 * MINUTE_MS);
