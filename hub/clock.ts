@@ -44,6 +44,11 @@ const MAX_TIMEOUT_MS = 2_147_483_000;
 const WAKE_EARLY_TOLERANCE_MS = 1;
 /** How often the wall clock is read while a timer with a `wallDueAt` waits. */
 export const WALL_CHECK_MS = 1_000;
+/**
+ * How much sooner the wall clock must make such a timer due before it is re-armed: a step (network time correcting a
+ * clock, an installer), not the milliseconds the wall clock drifts from the monotonic one as network time slews it.
+ */
+const WALL_STEP_MS = 1_000;
 
 /**
  * The hub's clock: wall time for `now()`, but every timer's delay (`at` minus now, when armed) measured on a
@@ -88,7 +93,7 @@ export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
         wallDue.set(handle, () => {
           // Due by the wall clock sooner than by the delay measured when armed: the wall clock stepped forward.
           const byWall = monotonicNow() + Math.max(0, wallDueAt - wallNow());
-          if (byWall >= dueMono - WAKE_EARLY_TOLERANCE_MS || handle.timeout === undefined) return;
+          if (byWall > dueMono - WALL_STEP_MS || handle.timeout === undefined) return;
           dueMono = byWall;
           clearTimeout(handle.timeout);
           arm();
