@@ -36,9 +36,58 @@
 #error "malloc_trim needs glibc"
 #endif
 
+/* What every job starts with: its async work and the JS callback it calls back. */
 typedef struct {
   napi_async_work work;
   napi_ref callback;
+} Job;
+
+/* `name(callback)`: allocates a job of `size` bytes (a struct whose first member is a Job, zeroed) and queues it on a
+ * pool thread; throws (and queues nothing) on a missing callback or when the work cannot be queued. */
+static napi_value queue_job(napi_env env, napi_callback_info info, const char *name, const char *resource, size_t size,
+                            napi_async_execute_callback execute, napi_async_complete_callback complete) {
+  size_t argc = 1;
+  napi_value argv[1], resource_name;
+  napi_valuetype type = napi_undefined;
+  char message[128];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type != napi_function) {
+    snprintf(message, sizeof message, "%s(callback): callback must be a function", name);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  Job *job = calloc(1, size);
+  if (job == NULL) {
+    snprintf(message, sizeof message, "%s: out of memory", name);
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+  napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &resource_name);
+  if (napi_create_reference(env, argv[0], 1, &job->callback) != napi_ok ||
+      napi_create_async_work(env, NULL, resource_name, execute, complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    free(job);
+    snprintf(message, sizeof message, "%s: could not queue the work", name);
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+  return NULL;
+}
+
+/* The job is done: frees it and calls its callback with `args` (error or null, then the value). */
+static void finish_job(napi_env env, Job *job, napi_value args[2]) {
+  napi_value callback, global;
+  napi_get_reference_value(env, job->callback, &callback);
+  napi_get_global(env, &global);
+  napi_delete_reference(env, job->callback);
+  napi_delete_async_work(env, job->work);
+  free(job);
+  if (callback != NULL) napi_call_function(env, global, callback, 2, args, NULL);
+}
+
+typedef struct {
+  Job job;
   int released;
 } TrimJob;
 
@@ -50,46 +99,18 @@ static void trim_execute(napi_env env, void *data) {
 
 static void trim_complete(napi_env env, napi_status status, void *data) {
   TrimJob *job = data;
-  napi_value callback, global, args[2];
-  napi_get_reference_value(env, job->callback, &callback);
-  napi_get_global(env, &global);
+  napi_value args[2];
   napi_get_null(env, &args[0]);
   napi_get_boolean(env, status == napi_ok && job->released != 0, &args[1]);
-  napi_delete_reference(env, job->callback);
-  napi_delete_async_work(env, job->work);
-  free(job);
-  if (callback != NULL) napi_call_function(env, global, callback, 2, args, NULL);
+  finish_job(env, &job->job, args);
 }
 
 static napi_value trim(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], name;
-  napi_valuetype type = napi_undefined;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  if (type != napi_function) {
-    napi_throw_type_error(env, NULL, "trim(callback): callback must be a function");
-    return NULL;
-  }
-  TrimJob *job = calloc(1, sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, NULL, "trim: out of memory");
-    return NULL;
-  }
-  napi_create_string_utf8(env, "telecare:malloc_trim", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_reference(env, argv[0], 1, &job->callback) != napi_ok ||
-      napi_create_async_work(env, NULL, name, trim_execute, trim_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    free(job);
-    napi_throw_error(env, NULL, "trim: could not queue the work");
-    return NULL;
-  }
-  return NULL;
+  return queue_job(env, info, "trim", "telecare:malloc_trim", sizeof(TrimJob), trim_execute, trim_complete);
 }
 
 typedef struct {
-  napi_async_work work;
-  napi_ref callback;
+  Job job;
   double bytes;
   int failed;
 } FilePagesJob;
@@ -147,9 +168,7 @@ static void file_pages_execute(napi_env env, void *data) {
 
 static void file_pages_complete(napi_env env, napi_status status, void *data) {
   FilePagesJob *job = data;
-  napi_value callback, global, args[2];
-  napi_get_reference_value(env, job->callback, &callback);
-  napi_get_global(env, &global);
+  napi_value args[2];
   if (status != napi_ok || job->failed) {
     napi_value message;
     napi_create_string_utf8(env, "releaseFilePages: /proc/self/smaps or madvise failed", NAPI_AUTO_LENGTH, &message);
@@ -158,36 +177,12 @@ static void file_pages_complete(napi_env env, napi_status status, void *data) {
     napi_get_null(env, &args[0]);
   }
   napi_create_double(env, job->bytes, &args[1]);
-  napi_delete_reference(env, job->callback);
-  napi_delete_async_work(env, job->work);
-  free(job);
-  if (callback != NULL) napi_call_function(env, global, callback, 2, args, NULL);
+  finish_job(env, &job->job, args);
 }
 
 static napi_value release_file_pages(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], name;
-  napi_valuetype type = napi_undefined;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  if (type != napi_function) {
-    napi_throw_type_error(env, NULL, "releaseFilePages(callback): callback must be a function");
-    return NULL;
-  }
-  FilePagesJob *job = calloc(1, sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, NULL, "releaseFilePages: out of memory");
-    return NULL;
-  }
-  napi_create_string_utf8(env, "telecare:release_file_pages", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_reference(env, argv[0], 1, &job->callback) != napi_ok ||
-      napi_create_async_work(env, NULL, name, file_pages_execute, file_pages_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    free(job);
-    napi_throw_error(env, NULL, "releaseFilePages: could not queue the work");
-    return NULL;
-  }
-  return NULL;
+  return queue_job(env, info, "releaseFilePages", "telecare:release_file_pages", sizeof(FilePagesJob),
+                   file_pages_execute, file_pages_complete);
 }
 
 static napi_value idle_this_thread(napi_env env, napi_callback_info info) {
