@@ -19,7 +19,7 @@ export interface TimerOptions {
 export interface Clock {
   now(): number;
   /** Milliseconds on a clock that never steps (the system's monotonic clock; a fake clock's time less its steps). */
-  monotonicNow?(): number;
+  monotonicNow(): number;
   /**
    * Run `fn` once at epoch-ms `at` (at once if `at` is past). Live, the delay is measured when the timer is set: if
    * the wall clock steps meanwhile, `fn` may run while `now()` is still before `at`, and must take itself as due.
@@ -93,7 +93,7 @@ export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
         wallDue.set(handle, () => {
           // Due by the wall clock sooner than by the delay measured when armed: the wall clock stepped forward.
           const byWall = monotonicNow() + Math.max(0, wallDueAt - wallNow());
-          if (byWall > dueMono - WALL_STEP_MS || handle.timeout === undefined) return;
+          if (byWall > dueMono - WALL_STEP_MS) return;
           dueMono = byWall;
           clearTimeout(handle.timeout);
           arm();

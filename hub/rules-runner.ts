@@ -76,8 +76,6 @@ export class RulesRunner {
   private timer: TimerHandle | undefined;
   /** The engine time the timer stands for (its handle's `at` is on the hub's clock). */
   private timerDueAt = NaN;
-  /** An event was fed while the clock read behind the rules' time, and it has not caught up since (`rearm`). */
-  private fedBehind = false;
   /**
    * Started on a clock that read behind the rules' last time (a Pi with no real-time clock after a power cut): the
    * engine's state then, and each event fed since, with when it came on the monotonic clock and the wall clock. Once
@@ -148,10 +146,10 @@ export class RulesRunner {
     const now = clock.now();
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
-    const lastSeenAt = engine.now();
-    if (lastSeenAt - now > CLOCK_BEHIND_MS)
+    const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
+    if (startedBehind)
       this.log.warn(
-        { clockAt: new Date(now).toISOString(), lastSeenAt: new Date(lastSeenAt).toISOString() },
+        { clockAt: new Date(now).toISOString(), lastSeenAt: new Date(engine.now()).toISOString() },
         'the clock reads before the last time the rules saw: not set yet? Escalations and deliveries that fell due ' +
           'while the hub was down go once it is corrected; silences are timed from the rules time meanwhile',
       );
@@ -177,10 +175,9 @@ export class RulesRunner {
     this.run(this.unseen(engine.advanceTo(now)));
     this.saveSnapshot();
     this.scheduleSnapshot();
-    this.behind =
-      lastSeenAt - now > CLOCK_BEHIND_MS
-        ? { state: JSON.stringify(engine.exportState()), heldAt: engine.now(), events: [] }
-        : undefined;
+    this.behind = startedBehind
+      ? { state: JSON.stringify(engine.exportState()), heldAt: engine.now(), events: [] }
+      : undefined;
     if (saved !== undefined && !restorable) {
       const savedVersion = (saved.state as { version?: unknown } | null)?.version ?? null;
       this.log.info(
@@ -218,18 +215,15 @@ export class RulesRunner {
   }
 
   /**
-   * Before an event is handled at `now`: an event seen while the clock reads behind the rules' time (which holds still
-   * meanwhile) makes the rules' timer keep to its delay until the clock has caught up (`rearm`), and after a start on
-   * such a clock it is kept to be re-timed; the first event once the clock has caught up re-times them first. Returns
-   * the engine to handle the event with (a new one after a re-timing).
+   * Before an event is handled at `now`, after a start on a clock that read behind the rules' time (which holds still
+   * meanwhile): an event seen while it still reads behind is kept to be re-timed; the first one once it has caught up
+   * re-times them first. Returns the engine to handle the event with (a new one after a re-timing).
    */
   private noteClock(event: SensorEvent, now: number): RulesEngine {
     const engine = this.engine!;
-    const isBehind = now < engine.now() - CLOCK_BEHIND_TOLERANCE_MS;
-    if (isBehind) this.fedBehind = true;
     const behind = this.behind;
     if (behind === undefined) return engine;
-    if (!isBehind) return this.retime(now);
+    if (now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) return this.retime(now);
     // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
     if (behind.events.length < MAX_RETIMED_EVENTS)
       behind.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
@@ -253,7 +247,6 @@ export class RulesRunner {
   private retime(now: number): RulesEngine {
     const behind = this.behind!;
     this.behind = undefined;
-    this.fedBehind = false;
     this.finishRest();
     if (behind.events.length === 0) return this.engine!;
     const monoNow = this.monotonicNow();
@@ -263,7 +256,7 @@ export class RulesRunner {
       this.engineOptions,
     );
     for (const { event, wallAt, monoAt } of behind.events) {
-      const at = Math.min(now, now - (monoNow - monoAt));
+      const at = now - (monoNow - monoAt);
       const ts = event.ts <= behind.heldAt ? event.ts + (at - wallAt) : event.ts;
       try {
         engine.handle({ ...event, ts }, at);
@@ -281,7 +274,7 @@ export class RulesRunner {
   }
 
   private monotonicNow(): number {
-    return this.options.clock.monotonicNow?.() ?? performance.now();
+    return this.options.clock.monotonicNow();
   }
 
   private deferRest(): void {
@@ -382,9 +375,8 @@ export class RulesRunner {
     this.timerDueAt = due;
     // Due after its delay from the rules' time, or once the wall clock reads the deadline: a hub started on a clock
     // behind the rules' time (a Pi with no real-time clock after a power cut) calls a silence begun before the cut
-    // when network time corrects the clock, not up to the time it was down later. Not once an event came while the
-    // clock read behind: its deadlines hold the rules' stilled time, which the corrected clock would find long past.
-    if (this.fedBehind && wallNow >= engine.now()) this.fedBehind = false;
+    // when network time corrects the clock, not up to the time it was down later. A deadline of an event seen while the
+    // clock read behind holds the rules' stilled time: when this fires, those events are re-timed first (`retime`).
     const onDue = (): void => {
       this.timer = undefined;
       if (!this.engine) return;
@@ -395,17 +387,13 @@ export class RulesRunner {
         const now = clock.now();
         if (this.behind && now >= this.engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.retime(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
-        this.run(this.engine.advanceTo(Math.max(clock.now(), due)));
+        this.run(this.engine.advanceTo(Math.max(now, due)));
       } catch (err) {
         // Thrown from a timer it would end the process; the next event or restart tries again.
         this.log.error({ err }, 'rules engine failed on its timer');
       }
     };
-    this.timer = clock.setTimer(
-      wallNow + (due - Math.max(wallNow, engine.now())),
-      onDue,
-      this.fedBehind ? {} : { wallDueAt: due },
-    );
+    this.timer = clock.setTimer(wallNow + (due - Math.max(wallNow, engine.now())), onDue, { wallDueAt: due });
   }
 
   private scheduleSnapshot(): void {

@@ -36,6 +36,7 @@ async function reviewRound(
   const scheduled: number[] = [];
   const clock: Clock = {
     now: () => db.clock.now(),
+    monotonicNow: () => db.clock.monotonicNow(),
     setTimer: (at, fn) => {
       scheduled.push(at);
       return db.clock.setTimer(at, fn);
