@@ -25,7 +25,13 @@ export interface EscalationDeps {
 }
 
 export class Escalation {
-  private readonly timers = new Map<string, TimerHandle>();
+  /** Each raised alert's timer, and the due time it was armed for (a fake clock's handle moves when its wall steps). */
+  private readonly timers = new Map<string, { handle: TimerHandle; dueAt: number }>();
+  /**
+   * Due times read from storage at start (alert id to due time): fixed before this process, on a clock that was then
+   * right, so instants on the wall clock. One fixed since is a delay from when it was fixed (`arm`).
+   */
+  private readonly storedBefore = new Map<string, number>();
   /** Escalation steps sent to the home's ladder as configured now, the stored one naming a group no longer configured. */
   rerouted = 0;
 
@@ -39,32 +45,49 @@ export class Escalation {
     }
   }
 
-  /** (Re)arm the timer of an alert's current level; clears it when the alert no longer escalates. */
+  /** At start: arm the open alerts' timers, their due times as stored before this start. */
+  armStored(open: readonly AlertRow[]): void {
+    for (const row of open) if (row.escalation_due_at !== null) this.storedBefore.set(row.id, row.escalation_due_at);
+    for (const row of open) this.arm(row);
+  }
+
+  /**
+   * (Re)arm the timer of an alert's current level; clears it when the alert no longer escalates. A level whose due time
+   * is unchanged keeps its timer: re-armed from the stored due time after the wall clock stepped, it would run the
+   * level short or long by the step.
+   */
   arm(row: AlertRow): void {
+    const dueAt = row.state === 'raised' ? row.escalation_due_at : null;
     const existing = this.timers.get(row.id);
-    if (existing) this.d.clock.clearTimer(existing);
+    if (existing && existing.dueAt === dueAt) return;
+    if (existing) this.d.clock.clearTimer(existing.handle);
     this.timers.delete(row.id);
-    if (row.state !== 'raised' || row.escalation_due_at === null) return;
-    const dueAt = row.escalation_due_at;
-    this.timers.set(
-      row.id,
-      // An instant: a level that timed out while the hub was down is due when network time corrects a clock that
-      // started behind (a Pi has no real-time clock), not that error later (docs/time.md).
-      this.d.clock.setTimer(
-        dueAt,
-        () => {
-          this.timers.delete(row.id);
-          // A timer callback that throws would end the process: whatever fails is counted and logged instead.
-          if (this.d.running()) this.d.storage.guard('escalation-timer', () => this.escalate(row.id, dueAt));
-        },
-        { wallDueAt: dueAt },
-      ),
+    if (dueAt === null) {
+      this.storedBefore.delete(row.id);
+      return;
+    }
+    // A due time stored before this start is an instant: a level that timed out while the hub was down is due when
+    // network time corrects a clock that started behind (a Pi has no real-time clock), not that error later. One
+    // fixed since (a raise, an escalation) is the level's delay from then, whatever the clock read: a press while the
+    // clock still read hours behind must not reach the next group the moment network time corrects it (docs/time.md).
+    const storedBefore = this.storedBefore.get(row.id) === dueAt;
+    if (!storedBefore) this.storedBefore.delete(row.id);
+    const handle = this.d.clock.setTimer(
+      dueAt,
+      () => {
+        this.timers.delete(row.id);
+        // A timer callback that throws would end the process: whatever fails is counted and logged instead.
+        if (this.d.running()) this.d.storage.guard('escalation-timer', () => this.escalate(row.id, dueAt));
+      },
+      storedBefore ? { wallDueAt: dueAt } : undefined,
     );
+    this.timers.set(row.id, { handle, dueAt });
   }
 
   clearAll(): void {
-    for (const handle of this.timers.values()) this.d.clock.clearTimer(handle);
+    for (const { handle } of this.timers.values()) this.d.clock.clearTimer(handle);
     this.timers.clear();
+    this.storedBefore.clear();
   }
 
   /**

@@ -149,7 +149,7 @@ export class AlertService implements AlertServiceApi {
     this.cancelUnconfiguredPrealerts();
     const open = sql.open.all();
     this.escalation.fireOverdue(open, this.deps.clock.now());
-    for (const row of sql.open.all()) this.escalation.arm(row);
+    this.escalation.armStored(sql.open.all());
     if (options.restate !== false) this.restateOpen();
     outbox.resume();
     this.log.info({ open: open.length }, 'alert service started');

@@ -159,6 +159,33 @@ describe('alert timers across a clock step', () => {
     expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
   });
 
+  it("a press while the clock reads behind keeps its first group's whole time when network time corrects the clock", async () => {
+    // A Pi started three hours behind: the press is raised at once, its level due a minute from the clock's reading.
+    const clock = new FakeClock();
+    const publisher: Publisher = { publish: async () => undefined };
+    const config = homeConfig([], {
+      default: [
+        { group: 'first', timeoutSeconds: 60 },
+        { group: 'supervisors', timeoutSeconds: 600 },
+      ],
+    });
+    alerts = await startAlertService({ db, publisher, config, clock });
+    const alert = alerts.apply(pendantPress(clock.now()))!;
+    clock.advanceBy(10_000);
+    // Network time corrects the clock ten seconds later: the first group still has its 50 s left.
+    clock.stepWall(3 * HOUR_MS);
+    clock.advanceBy(0);
+    expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 0 });
+    // A second press merged into the alert re-arms nothing: its level's due time is unchanged.
+    alerts.apply(pendantPress(clock.now()));
+    clock.advanceBy(0);
+    expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 0, count: 2 });
+    clock.advanceBy(49_999);
+    expect(alerts.get(alert.id)).toMatchObject({ escalationLevel: 0 });
+    clock.advanceBy(1);
+    expect(alerts.get(alert.id)).toMatchObject({ state: 'raised', escalationLevel: 1 });
+  });
+
   it('a webhook retry that fell due while the hub was down goes when network time corrects a clock that started behind', async () => {
     // The call centre refuses the first attempt; its retry is stored for 1 s later.
     const callCentre = await webhookReceiver(1);
