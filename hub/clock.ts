@@ -26,6 +26,12 @@ export interface Clock {
    */
   setTimer(at: number, fn: () => void, options?: TimerOptions): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+  /**
+   * Be told when the wall clock steps (a second or more against the monotonic clock), with the step; returns the way
+   * to stop. Live the wall clock is read once a second while anyone listens. Optional: a clock without it steps
+   * silently.
+   */
+  onStep?(listener: (stepMs: number) => void): () => void;
 }
 
 interface SystemTimer extends TimerHandle {
@@ -112,6 +118,18 @@ export function createSystemClock(sources: Partial<TimeSources> = {}): Clock {
       if (t) clearTimeout(t);
       forget(handle as SystemTimer);
     },
+    onStep(listener) {
+      let offset = wallNow() - monotonicNow();
+      const check = setInterval(() => {
+        const now = wallNow() - monotonicNow();
+        if (Math.abs(now - offset) < WALL_STEP_MS) return;
+        const stepMs = now - offset;
+        offset = now;
+        listener(stepMs);
+      }, WALL_CHECK_MS);
+      check.unref?.();
+      return () => clearInterval(check);
+    },
   };
 }
 
@@ -132,6 +150,7 @@ export class FakeClock implements Clock {
   private stepped = 0;
   private seq = 0;
   private timers: FakeTimer[] = [];
+  private readonly stepListeners = new Set<(stepMs: number) => void>();
 
   constructor(start: number = Date.UTC(2026, 0, 5, 8, 0, 0)) {
     this.current = start;
@@ -189,5 +208,11 @@ export class FakeClock implements Clock {
     this.current += deltaMs;
     this.stepped += deltaMs;
     for (const t of this.timers) t.at = Math.min(t.at + deltaMs, t.wallDueAt);
+    if (Math.abs(deltaMs) >= WALL_STEP_MS) for (const listener of [...this.stepListeners]) listener(deltaMs);
+  }
+
+  onStep(listener: (stepMs: number) => void): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
   }
 }

@@ -336,6 +336,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       // delivers from an immediate of its own, queued by the publish's promise chain after this turn.
       deferRest: (finish) => setImmediate(() => setImmediate(finish)),
       alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+      // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
+      clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
     });
     runner.start();
     return runner;

@@ -27,6 +27,18 @@ const CLOCK_BEHIND_TOLERANCE_MS = 1_000;
 /** Events kept to be re-timed after a start on a clock behind (minutes of a scheme's traffic); more keep their time. */
 const MAX_RETIMED_EVENTS = 50_000;
 
+/** The engine's state at the last start, kept in the store for a re-timing when the clock then steps forward. */
+const START_STATE_KEY = 'rules-engine-at-start';
+/**
+ * Events kept after a start on a clock not seen to read behind, for a re-timing if network time then steps it forward
+ * (a Pi with no real-time clock that starts before its network: hours of a home's events, seconds of a scheme's).
+ */
+const MAX_STEP_WATCH_EVENTS = 2_000;
+/** A move of the wall clock against the monotonic clock this large is a step (network time), not a slew. */
+const CLOCK_STEP_MS = 1_000;
+/** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
+const STAMP_AHEAD_MS = 60_000;
+
 /** An event fed while the clock read behind the rules' time after a start, and when it came. */
 interface BehindEvent {
   event: SensorEvent;
@@ -69,6 +81,13 @@ export interface RulesRunnerOptions {
    * failure itself. Either way the next snapshot tries again and the events stored meanwhile rebuild the rest.
    */
   storageFailed?: (where: string, err: unknown) => void;
+  /**
+   * Told `true` at a start on a clock that reads behind the rules' last time, or that may (the runner watches for
+   * network time's first step: `stepWatch`), and `false` when such a watch ends without a forward step: meanwhile the
+   * alert service follows the alerts stamped, to correct their times when the clock steps forward
+   * (hub/alerts/clock-correction.ts).
+   */
+  clockInDoubt?: (inDoubt: boolean) => void;
 }
 
 export class RulesRunner {
@@ -83,6 +102,15 @@ export class RulesRunner {
    * (`retime`); undefined otherwise, or once done.
    */
   private behind: { state: string; heldAt: number; events: BehindEvent[] } | undefined;
+  /**
+   * After a start on a clock not seen to read behind, until it first steps (or `MAX_STEP_WATCH_EVENTS`): the wall clock
+   * less the monotonic clock at the start, and each event fed since with the wall clock's reading when it came. A
+   * forward step means the clock read that much behind meanwhile: the engine is rebuilt from its state at the start
+   * (`START_STATE_KEY`) with those events at their corrected times (`retimeStep`). Without it, a Pi started before its
+   * network placed the resident's last movement an hour back when network time stepped the clock an hour forward, and
+   * called a possible fall (or every device offline, after a month's step).
+   */
+  private stepWatch: { offset: number; events: { event: SensorEvent; wallAt: number }[] } | undefined;
   /** The engine's options, for a rebuild. */
   private engineOptions: RulesEngineOptions = {};
   private snapshotTimer: TimerHandle | undefined;
@@ -147,6 +175,8 @@ export class RulesRunner {
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
+    // Told before the overdue decisions below: what they raise is stamped on the clock that reads behind.
+    if (startedBehind) this.options.clockInDoubt?.(true);
     if (startedBehind)
       this.log.warn(
         { clockAt: new Date(now).toISOString(), lastSeenAt: new Date(engine.now()).toISOString() },
@@ -173,11 +203,15 @@ export class RulesRunner {
       ),
     );
     this.run(this.unseen(engine.advanceTo(now)));
-    this.saveSnapshot();
+    const snapshotted = this.saveSnapshot();
     this.scheduleSnapshot();
     this.behind = startedBehind
       ? { state: JSON.stringify(engine.exportState()), heldAt: engine.now(), events: [] }
       : undefined;
+    this.stepWatch = undefined;
+    if (!startedBehind && snapshotted && this.keepStartState())
+      this.stepWatch = { offset: clock.now() - clock.monotonicNow(), events: [] };
+    if (this.stepWatch) this.options.clockInDoubt?.(true);
     if (saved !== undefined && !restorable) {
       const savedVersion = (saved.state as { version?: unknown } | null)?.version ?? null;
       this.log.info(
@@ -199,7 +233,7 @@ export class RulesRunner {
     for (const event of events) {
       this.finishRest();
       const now = clock.now();
-      const engine = this.noteClock(event, now);
+      const engine = this.stepWatch ? this.watchStep(now, event) : this.noteClock(event, now);
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
       const decisions = engine.handleFirst(event, now);
       this.lastEventId = id++;
@@ -212,6 +246,77 @@ export class RulesRunner {
       }
     }
     this.dirty = true;
+  }
+
+  /** The state just saved at start, copied for `retimeStep`; false if storage failed (no watch then). */
+  private keepStartState(): boolean {
+    try {
+      return this.options.store.copyRuleState(STATE_KEY, START_STATE_KEY);
+    } catch (err) {
+      this.options.storageFailed?.('rules-state', err);
+      return false;
+    }
+  }
+
+  /**
+   * Before an event (or the rules' timer) is handled at `now`, while `stepWatch` is on: a forward step of the clock since
+   * the start re-times what came meanwhile (`retimeStep`), a step back ends the watch (the rules' time never goes back,
+   * and what came before was stamped ahead, not behind); otherwise the event is kept. Returns the engine to go on with.
+   */
+  private watchStep(now: number, event?: SensorEvent): RulesEngine {
+    const watch = this.stepWatch!;
+    const stepMs = now - this.monotonicNow() - watch.offset;
+    if (stepMs >= CLOCK_STEP_MS) {
+      this.stepWatch = undefined;
+      return this.retimeStep(watch.events, Math.round(stepMs), now);
+    }
+    if (stepMs <= -CLOCK_STEP_MS || watch.events.length >= MAX_STEP_WATCH_EVENTS) {
+      this.stepWatch = undefined;
+      this.options.clockInDoubt?.(false);
+    } else if (event) watch.events.push({ event, wallAt: now });
+    return this.engine!;
+  }
+
+  /**
+   * The clock stepped forward by `stepMs` since the start: it read that much behind meanwhile. The engine is rebuilt
+   * from its state at the start with each event since at its wall reading plus the step (its stamp moved too, unless it
+   * was ahead of the hub's reading: a sensor whose clock was right), then brought to the corrected time the rules had
+   * reached; what it decides on the way is dropped (decided before the step, on the clock that read behind). Returns
+   * the engine to go on with (the same one when the state at the start cannot be read).
+   */
+  private retimeStep(
+    events: readonly { event: SensorEvent; wallAt: number }[],
+    stepMs: number,
+    now: number,
+  ): RulesEngine {
+    this.finishRest();
+    const old = this.engine!;
+    let saved: ReturnType<EventStore['loadRuleState']>;
+    try {
+      saved = this.options.store.loadRuleState(START_STATE_KEY);
+    } catch (err) {
+      this.log.error({ err }, 'could not read the rules state at start: the clock step is not re-timed');
+      return old;
+    }
+    if (saved === undefined || !RulesEngine.acceptsState(saved.state)) return old;
+    const engine = RulesEngine.fromState(this.options.homes as HomeConfig[], saved.state, this.engineOptions);
+    try {
+      for (const { event, wallAt } of events) {
+        const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + stepMs : event.ts;
+        engine.handle({ ...event, ts }, wallAt + stepMs);
+      }
+      engine.advanceTo(Math.min(now, old.now() + stepMs));
+    } catch (err) {
+      this.log.error({ err }, 'rules engine failed re-timing the events before a clock step; kept as they were');
+      return old;
+    }
+    this.engine = engine;
+    this.dirty = true;
+    this.log.info(
+      { events: events.length, correctedByMs: stepMs },
+      'the clock stepped forward since the start: the events seen before re-timed',
+    );
+    return engine;
   }
 
   /**
@@ -335,6 +440,7 @@ export class RulesRunner {
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
     this.timer = undefined;
     this.snapshotTimer = undefined;
+    this.stepWatch = undefined;
     if (this.engine) this.saveSnapshot();
     this.engine = undefined;
   }
@@ -385,7 +491,8 @@ export class RulesRunner {
         this.finishRest();
         // The clock caught up with the rules' time since a start behind it: the events seen meanwhile re-timed first.
         const now = clock.now();
-        if (this.behind && now >= this.engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.retime(now);
+        if (this.stepWatch) this.watchStep(now);
+        else if (this.behind && now >= this.engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.retime(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
         this.run(this.engine.advanceTo(Math.max(now, due)));
       } catch (err) {
@@ -405,15 +512,18 @@ export class RulesRunner {
     });
   }
 
-  private saveSnapshot(): void {
-    if (!this.engine) return;
+  /** Write the engine's state; false when storage failed. */
+  private saveSnapshot(): boolean {
+    if (!this.engine) return false;
     try {
       this.finishRest();
       this.options.store.saveRuleState(STATE_KEY, this.engine.exportState(), this.lastEventId);
       this.dirty = false;
+      return true;
     } catch (err) {
       if (this.options.storageFailed) this.options.storageFailed('rules-state', err);
       else this.log.error({ err }, 'could not save the rules engine state');
+      return false;
     }
   }
 }

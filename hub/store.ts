@@ -330,6 +330,7 @@ export class EventStore implements RepeatSink {
   private readonly selectAfter: Statement;
   private readonly selectState: Statement;
   private readonly upsertState: Statement;
+  private readonly copyState: Statement;
 
   /** Flush at once when this many events are waiting (otherwise on the next turn of the event loop). */
   static readonly MAX_BATCH_EVENTS = 4096;
@@ -734,6 +735,11 @@ export class EventStore implements RepeatSink {
     this.selectState = db.prepare('SELECT json, last_event_id FROM rule_state WHERE key = ?');
     this.upsertState = db.prepare(
       `INSERT INTO rule_state (key, json, updated_at, last_event_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
+    );
+    this.copyState = db.prepare(
+      `INSERT INTO rule_state (key, json, updated_at, last_event_id) SELECT ?, json, updated_at, last_event_id
+         FROM rule_state WHERE key = ?
        ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
     );
   }
@@ -1450,6 +1456,14 @@ export class EventStore implements RepeatSink {
   loadRuleState(key: string): { state: unknown; lastEventId: number } | undefined {
     const row = this.selectState.get(key) as { json: string; last_event_id: number } | undefined;
     return row ? { state: JSON.parse(row.json) as unknown, lastEventId: row.last_event_id } : undefined;
+  }
+
+  /**
+   * Copy the state saved under `from` to `to` inside SQLite (no parse, no serialisation); false when `from` has none.
+   * Committed, not synced: a copy lost to a crash is made again at the next start.
+   */
+  copyRuleState(from: string, to: string): boolean {
+    return this.copyState.run(to, from).changes > 0;
   }
 
   /** Off the loop: committed now, on disk after the next fsync (requested at once). */

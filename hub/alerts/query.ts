@@ -24,7 +24,8 @@ export type AuditAction =
   | 'escalate'
   | 'ladder-exhausted'
   | 'delivered'
-  | 'delivery-abandoned';
+  | 'delivery-abandoned'
+  | 'clock-corrected';
 
 export interface EscalationStep {
   alertId: string;

@@ -13,6 +13,7 @@ import type { HubConfig } from '../config-types.js';
 import { handleAckCommand, type AckProtocolDeps } from './ack-protocol.js';
 import type { Alert, AlertActionResult, AlertFilter, AlertServiceApi } from './api.js';
 import { AlertChanges } from './changes.js';
+import { ClockCorrection } from './clock-correction.js';
 import { Escalation } from './escalation.js';
 import { DEFAULT_STORAGE_RETRY_MS, HeldAlerts, type AlertStore } from './held.js';
 import { AlertLifecycle } from './lifecycle.js';
@@ -56,6 +57,7 @@ export class AlertService implements AlertServiceApi {
   private readonly escalation: Escalation;
   private readonly prealerts: Prealerts;
   private readonly lifecycle: AlertLifecycle;
+  private readonly clockCorrection: ClockCorrection;
   private readonly ackProtocol: AckProtocolDeps;
   readonly storage: StorageHealth;
 
@@ -87,6 +89,7 @@ export class AlertService implements AlertServiceApi {
     this.escalation = new Escalation(parts);
     this.prealerts = new Prealerts(parts);
     this.lifecycle = new AlertLifecycle(parts);
+    this.clockCorrection = new ClockCorrection({ ...parts, subscribe: (listener) => this.subscribe(listener) });
     this.ackProtocol = { ...parts, publisher: deps.publisher, lifecycle: this.lifecycle };
   }
 
@@ -195,10 +198,23 @@ export class AlertService implements AlertServiceApi {
     this.storage.guard('alert-store-held', () => this.held.store());
     this.storage.guard('prealert-cancel', () => this.prealerts.deleteCancelledFromMemory());
     this.started = false;
+    this.clockCorrection.forget();
     const held = this.held.stop();
     this.escalation.clearAll();
     await held;
     await this.store?.outbox.stop();
+  }
+
+  /**
+   * The hub's clock reads behind, or may (`true`: the rules runner started on a clock before their last time, or
+   * watches for network time's first step on a Pi with no real-time clock). The alerts changed from then on are
+   * followed; when the clock steps forward by a minute or more (`Clock.onStep`), each gets a new version with the times
+   * stamped meanwhile moved by the step. `false`: the clock is taken as right (the runner's watch ended without a
+   * step), and following ends.
+   */
+  clockInDoubt(inDoubt: boolean): void {
+    if (!inDoubt) this.clockCorrection.forget();
+    else if (this.started) this.clockCorrection.behind();
   }
 
   /** Resolves once no delivery is in flight (tests, graceful stop). */

@@ -44,6 +44,15 @@ export interface PrealertRow {
   at: number;
 }
 
+export interface CorrectTimesParams {
+  id: string;
+  raised_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  last_seen_at: number;
+  escalation_due_at: number | null;
+}
+
 export interface AlertStatements {
   byId: Statement<[id: string], AlertRow>;
   openByKind: Statement<[homeId: string, kind: string], AlertRow>;
@@ -59,6 +68,10 @@ export interface AlertStatements {
   escalate: Statement<[level: number, dueAt: number | null, ladder: string, id: string], AlertRow>;
   upsertHeld: Statement<[row: AlertRow]>;
   exhaust: Statement<[id: string]>;
+  /** The times of an alert stamped while the clock read behind, corrected (clock-correction.ts). */
+  correctTimes: Statement<[params: CorrectTimesParams], AlertRow>;
+  /** Its audit entries after `version` stamped before `readBefore`, moved by `stepMs`. */
+  shiftAudit: Statement<[stepMs: number, alertId: string, version: number, readBefore: number]>;
   audit: Statement<[alertId: string, at: number, actor: string, action: AuditAction, version: number, detail: string]>;
   prealertUpsert: Statement<[homeId: string, kind: string, raiseAt: number, at: number]>;
   prealertDelete: Statement<[homeId: string, kind: string]>;
@@ -114,6 +127,10 @@ export function prepareAlertStatements(db: Database): AlertStatements {
           last_seen_at = excluded.last_seen_at, version = excluded.version, escalation_due_at = excluded.escalation_due_at
         WHERE excluded.version > alerts.version`),
     exhaust: prepare('UPDATE alerts SET escalation_due_at = NULL WHERE id = ?'),
+    correctTimes: prepare(`UPDATE alerts SET raised_at = @raised_at, acknowledged_at = @acknowledged_at,
+          resolved_at = @resolved_at, last_seen_at = @last_seen_at, escalation_due_at = @escalation_due_at,
+          version = version + 1 WHERE id = @id RETURNING *`),
+    shiftAudit: prepare('UPDATE alert_audit SET at = at + ? WHERE alert_id = ? AND version > ? AND at < ?'),
     audit: prepare('INSERT INTO alert_audit (alert_id, at, actor, action, version, detail) VALUES (?, ?, ?, ?, ?, ?)'),
     prealertUpsert: prepare(`INSERT INTO alert_prealerts (home_id, kind, raise_at, at) VALUES (?, ?, ?, ?)
         ON CONFLICT (home_id, kind) DO UPDATE SET raise_at = excluded.raise_at, at = excluded.at`),

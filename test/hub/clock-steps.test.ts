@@ -57,6 +57,20 @@ describe('the system clock', () => {
     expect(fired).not.toContain('plain');
   });
 
+  it('tells of a step of the wall clock against the monotonic clock, either way, until told to stop', async () => {
+    const { clock, step } = steppableClock();
+    const steps: number[] = [];
+    const stop = clock.onStep!((ms) => steps.push(ms));
+    // Less than a second is a slew, not told; it is part of the next step told.
+    step(300);
+    step(2_000);
+    await waitFor(() => steps.length === 1, 'the step forward');
+    step(-5_000);
+    await waitFor(() => steps.length === 2, 'the step back');
+    stop();
+    expect(steps.map((ms) => Math.round(ms / 100) * 100)).toEqual([2_300, -5_000]);
+  });
+
   it('fake: a timer with a wall due time comes due at it when the wall steps forward, keeps its delay when it steps back', () => {
     const clock = new FakeClock();
     const fired: string[] = [];
