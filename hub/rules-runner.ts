@@ -101,7 +101,17 @@ export class RulesRunner {
    * the clock has caught up, the engine is rebuilt from that state with those events at their corrected times
    * (`retime`); undefined otherwise, or once done.
    */
-  private behind: { state: string; heldAt: number; events: BehindEvent[] } | undefined;
+  private behind:
+    | {
+        state: string;
+        heldAt: number;
+        events: BehindEvent[];
+        /** The wall clock less the monotonic clock at the start: a step moves the one, not the other. */
+        offset: number;
+        /** The clock has reached the rules' time by running (re-timed then on it, kept for the step to come). */
+        caughtUp: boolean;
+      }
+    | undefined;
   /**
    * After a start on a clock not seen to read behind, until it first steps (or `MAX_STEP_WATCH_EVENTS`): the wall clock
    * less the monotonic clock at the start, and each event fed since with the wall clock's reading when it came. A
@@ -206,7 +216,13 @@ export class RulesRunner {
     const snapshotted = this.saveSnapshot();
     this.scheduleSnapshot();
     this.behind = startedBehind
-      ? { state: JSON.stringify(engine.exportState()), heldAt: engine.now(), events: [] }
+      ? {
+          state: JSON.stringify(engine.exportState()),
+          heldAt: engine.now(),
+          events: [],
+          offset: clock.now() - clock.monotonicNow(),
+          caughtUp: false,
+        }
       : undefined;
     this.stepWatch = undefined;
     if (!startedBehind && snapshotted && this.keepStartState())
@@ -233,7 +249,7 @@ export class RulesRunner {
     for (const event of events) {
       this.finishRest();
       const now = clock.now();
-      const engine = this.stepWatch ? this.watchStep(now, event) : this.noteClock(event, now);
+      const engine = this.stepWatch ? this.watchStep(now, event) : this.noteClock(now, event);
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
       const decisions = engine.handleFirst(event, now);
       this.lastEventId = id++;
@@ -320,15 +336,23 @@ export class RulesRunner {
   }
 
   /**
-   * Before an event is handled at `now`, after a start on a clock that read behind the rules' time (which holds still
-   * meanwhile): an event seen while it still reads behind is kept to be re-timed; the first one once it has caught up
-   * re-times them first. Returns the engine to handle the event with (a new one after a re-timing).
+   * Before an event (or the rules' timer: no `event`) is handled at `now`, after a start on a clock that read behind the
+   * rules' time (which holds still meanwhile): once network time steps the clock forward, the events seen since the
+   * start are re-timed to the real times they came at and the watch ends; once the clock reaches the rules' time by
+   * running (no network yet), they are re-timed on it and still kept, for the step to come; otherwise the event is kept.
+   * Returns the engine to handle the event with (a new one after a re-timing).
    */
-  private noteClock(event: SensorEvent, now: number): RulesEngine {
-    const engine = this.engine!;
+  private noteClock(now: number, event?: SensorEvent): RulesEngine {
     const behind = this.behind;
-    if (behind === undefined) return engine;
-    if (now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) return this.retime(now);
+    if (behind === undefined) return this.engine!;
+    const stepMs = now - this.monotonicNow() - behind.offset;
+    if (stepMs >= CLOCK_STEP_MS) return this.retime(now, Math.round(stepMs));
+    let engine = this.engine!;
+    if (!behind.caughtUp && now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) {
+      behind.caughtUp = true;
+      engine = this.retime(now);
+    }
+    if (event === undefined) return engine;
     // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
     if (behind.events.length < MAX_RETIMED_EVENTS)
       behind.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
@@ -343,17 +367,20 @@ export class RulesRunner {
   }
 
   /**
-   * The clock has caught up with the rules' time after a start on a clock that read behind it: the events seen
-   * meanwhile were placed at the rules' stilled time (or their stale stamps), so a silence after one would look as long
-   * as the time the hub was down and be called at once. The engine is rebuilt from its state at the start with each of
-   * them at the wall-clock time it came at as the corrected clock reads it (now less the monotonic time since), its stamp
-   * moved by the same correction; their decisions are dropped (they were carried out when the events came).
+   * The events seen since a start on a clock that read behind the rules' time were placed at the rules' stilled time
+   * (or their stale stamps), so a silence after one would look as long as the time the hub was down. The engine is
+   * rebuilt from its state at the start with each of them at the wall-clock time it came at as the clock now reads it
+   * (now less the monotonic time since), its stamp moved by the same correction; their decisions are dropped (they were
+   * carried out when the events came). With `stepMs` (network time stepped the clock forward: the re-timing is final,
+   * the watch ends) a rebuilt engine is also brought to the corrected time the rules had reached if they had run on
+   * since the clock reached their time, what it decides on the way dropped (decided then, on the clock behind).
    */
-  private retime(now: number): RulesEngine {
+  private retime(now: number, stepMs?: number): RulesEngine {
     const behind = this.behind!;
-    this.behind = undefined;
+    if (stepMs !== undefined) this.behind = undefined;
     this.finishRest();
     if (behind.events.length === 0) return this.engine!;
+    const old = this.engine!;
     const monoNow = this.monotonicNow();
     const engine = RulesEngine.fromState(
       this.options.homes as HomeConfig[],
@@ -362,18 +389,29 @@ export class RulesRunner {
     );
     for (const { event, wallAt, monoAt } of behind.events) {
       const at = now - (monoNow - monoAt);
-      const ts = event.ts <= behind.heldAt ? event.ts + (at - wallAt) : event.ts;
+      // A stamp no later than the hub's own reading was made on a clock as wrong (the hub's, a bridge's); one well ahead of it by
+      // a sensor whose clock was right.
+      const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
       try {
         engine.handle({ ...event, ts }, at);
       } catch (err) {
         this.log.error({ err }, 'rules engine failed on an event re-timed after the clock caught up; skipped');
       }
     }
+    if (stepMs !== undefined && behind.caughtUp) {
+      try {
+        engine.advanceTo(Math.min(now, old.now() + stepMs));
+      } catch (err) {
+        this.log.error({ err }, 'rules engine failed on its timers after a clock step');
+      }
+    }
     this.engine = engine;
     this.dirty = true;
     this.log.info(
-      { events: behind.events.length, correctedByMs: Math.round(now - behind.heldAt) },
-      'the clock caught up with the rules time: the events seen while it read behind re-timed',
+      { events: behind.events.length, correctedByMs: Math.round(stepMs ?? now - behind.heldAt) },
+      stepMs === undefined
+        ? 'the clock caught up with the rules time: the events seen while it read behind re-timed'
+        : 'the clock stepped forward: the events seen since the start on a clock behind re-timed',
     );
     return engine;
   }
@@ -492,7 +530,7 @@ export class RulesRunner {
         // The clock caught up with the rules' time since a start behind it: the events seen meanwhile re-timed first.
         const now = clock.now();
         if (this.stepWatch) this.watchStep(now);
-        else if (this.behind && now >= this.engine.now() - CLOCK_BEHIND_TOLERANCE_MS) this.retime(now);
+        else this.noteClock(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
         this.run(this.engine.advanceTo(Math.max(now, due)));
       } catch (err) {

@@ -391,6 +391,28 @@ describe('rule timers across a clock step', () => {
     rules.close();
   });
 
+  it('a clock that reaches the rules time by running before network time steps it is still re-timed at the step', async () => {
+    const raised: { kind: string; wallAt: number }[] = [];
+    const { clock, rules, realStart } = await startedBehind(raised);
+    // No network yet: the clock runs from 09:30 past the rules' 10:00 while the resident moves every five minutes.
+    for (let minute = 0; minute <= 40; minute += 5) {
+      await rules.send(motion(minute % 10 ? 'hall-pir' : 'kitchen-pir', clock.now()));
+      clock.advanceBy(5 * MINUTE_MS);
+    }
+    // 10:15 by the clock, 14:45 really: the last movement was five minutes ago, not four and a half hours.
+    // Network time: the clock read 4 h 30 min behind (09:30 at a start at 14:00).
+    clock.stepWall(4 * HOUR_MS + 30 * MINUTE_MS);
+    clock.advanceBy(0);
+    expect(raised).toEqual([]);
+    // The silence is called four hours after the last movement as it really came (14:40).
+    const lastReally = realStart + 40 * MINUTE_MS;
+    clock.advanceTo(lastReally + 4 * HOUR_MS - 1);
+    expect(raised).toEqual([]);
+    clock.advanceBy(1);
+    expect(raised).toEqual([{ kind: 'inactivity', wallAt: lastReally + 4 * HOUR_MS }]);
+    rules.close();
+  });
+
   it('a pendant press seen while the clock read behind is raised at once and not again when it is re-timed', async () => {
     const raised: { kind: string; wallAt: number }[] = [];
     const { clock, rules, realStart } = await startedBehind(raised);
