@@ -41,6 +41,24 @@ function escalatingAfter(seconds: number): object {
   return { ...ONE_HOME_CONFIG, escalation };
 }
 
+/**
+ * The hub started again (after SIGKILL) on a `Date` three hours behind, stepped three hours forward on SIGUSR2; resolves
+ * once its rules have said the clock reads behind.
+ */
+async function startedThreeHoursBehind(env: Record<string, string>): Promise<HubProcess> {
+  const started = await spawnHub({
+    ...env,
+    NODE_OPTIONS: `--import ${stepper}`,
+    START_WALL_OFFSET_MS: String(-3 * 3_600_000),
+    STEP_WALL_MS: String(3 * 3_600_000),
+  });
+  await vi.waitFor(() => expect(started.stdout()).toContain('the clock reads before the last time the rules saw'), {
+    timeout: 15_000,
+    interval: 20,
+  });
+  return started;
+}
+
 describe('a hub whose wall clock steps back an hour', () => {
   it('escalates an unacknowledged pendant alert when its level times out', async () => {
     const config = escalatingAfter(3);
@@ -94,22 +112,12 @@ describe('a hub restarted on a clock that starts three hours behind', () => {
     await presser.endAsync(true);
     await killHub(hub);
 
-    hub = await spawnHub({
-      ...env,
-      NODE_OPTIONS: `--import ${stepper}`,
-      START_WALL_OFFSET_MS: String(-3 * 3_600_000),
-      STEP_WALL_MS: String(3 * 3_600_000),
-    });
+    hub = await startedThreeHoursBehind(env);
     const responder = await mqttClient(hub.mqttPort);
     const restated = nextMessage(responder, isAlert);
     await responder.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
     // The store is the truth: restated at start, still at the first level (its due time reads three hours away).
     expect(JSON.parse((await restated).payload.toString())).toMatchObject({ id: alert.id, escalationLevel: 0 });
-    const running = hub;
-    await vi.waitFor(() => expect(running.stdout()).toContain('the clock reads before the last time the rules saw'), {
-      timeout: 15_000,
-      interval: 20,
-    });
     const escalated = nextMessage(responder, isAlert, 20_000);
     hub.child.kill('SIGUSR2');
     expect(JSON.parse((await escalated).payload.toString())).toMatchObject({ id: alert.id, escalationLevel: 1 });
@@ -128,17 +136,7 @@ describe('a hub restarted on a clock that starts three hours behind, pressed bef
     await before.endAsync(true);
     await killHub(hub);
 
-    hub = await spawnHub({
-      ...env,
-      NODE_OPTIONS: `--import ${stepper}`,
-      START_WALL_OFFSET_MS: String(-3 * 3_600_000),
-      STEP_WALL_MS: String(3 * 3_600_000),
-    });
-    const running = hub;
-    await vi.waitFor(() => expect(running.stdout()).toContain('the clock reads before the last time the rules saw'), {
-      timeout: 15_000,
-      interval: 20,
-    });
+    hub = await startedThreeHoursBehind(env);
     const responder = await mqttClient(hub.mqttPort);
     await responder.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
     const raised = nextMessage(responder, isAlert);

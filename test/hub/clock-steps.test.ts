@@ -92,6 +92,16 @@ describe('the system clock', () => {
   });
 });
 
+/** Home h1 whose alerts go to the first group, then after `firstSeconds` to the supervisors for `thenSeconds`. */
+function firstThenSupervisors(firstSeconds: number, thenSeconds: number) {
+  return homeConfig([], {
+    default: [
+      { group: 'first', timeoutSeconds: firstSeconds },
+      { group: 'supervisors', timeoutSeconds: thenSeconds },
+    ],
+  });
+}
+
 describe('alert timers across a clock step', () => {
   let store: TempDb;
   let db: Database.Database;
@@ -111,12 +121,7 @@ describe('alert timers across a clock step', () => {
     const { clock, step } = steppableClock();
     const sent: string[] = [];
     const publisher: Publisher = { publish: async (topic) => void sent.push(topic) };
-    const config = homeConfig([], {
-      default: [
-        { group: 'first', timeoutSeconds: 0.3 },
-        { group: 'supervisors', timeoutSeconds: 60 },
-      ],
-    });
+    const config = firstThenSupervisors(0.3, 60);
     alerts = await startAlertService({ db, publisher, config, clock });
     const alert = alerts.apply(pendantPress(clock.now()))!;
     step(-HOUR_MS);
@@ -127,12 +132,7 @@ describe('alert timers across a clock step', () => {
   it('a due escalation fires from memory (storage locked) with the wall clock stepped back an hour', async () => {
     const clock = new FakeClock();
     const publisher: Publisher = { publish: async () => undefined };
-    const config = homeConfig([], {
-      default: [
-        { group: 'first', timeoutSeconds: 60 },
-        { group: 'supervisors', timeoutSeconds: 600 },
-      ],
-    });
+    const config = firstThenSupervisors(60, 600);
     alerts = await startAlertService({ db, publisher, config, clock });
     db.pragma('busy_timeout = 0');
     // Another process holds the write lock: every change is told from memory and held.
@@ -152,12 +152,7 @@ describe('alert timers across a clock step', () => {
   });
 
   it('an escalation that fell due while the hub was down goes when network time corrects a clock that started behind', async () => {
-    const config = homeConfig([], {
-      default: [
-        { group: 'first', timeoutSeconds: 1 },
-        { group: 'supervisors', timeoutSeconds: 600 },
-      ],
-    });
+    const config = firstThenSupervisors(1, 600);
     const publisher: Publisher = { publish: async () => undefined };
     // Raised on a clock that was right; the hub stops before its first level times out.
     const before = await startAlertService({ db, publisher, config, clock: steppableClock().clock });
@@ -177,12 +172,7 @@ describe('alert timers across a clock step', () => {
     // A Pi started three hours behind: the press is raised at once, its level due a minute from the clock's reading.
     const clock = new FakeClock();
     const publisher: Publisher = { publish: async () => undefined };
-    const config = homeConfig([], {
-      default: [
-        { group: 'first', timeoutSeconds: 60 },
-        { group: 'supervisors', timeoutSeconds: 600 },
-      ],
-    });
+    const config = firstThenSupervisors(60, 600);
     alerts = await startAlertService({ db, publisher, config, clock });
     const alert = alerts.apply(pendantPress(clock.now()))!;
     clock.advanceBy(10_000);
