@@ -395,8 +395,8 @@ export class RulesRunner {
     );
     for (const { event, wallAt, monoAt } of behind.events) {
       const at = now - (monoNow - monoAt);
-      // A stamp no later than the hub's own reading was made on a clock as wrong (the hub's, a bridge's); one well ahead of it by
-      // a sensor whose clock was right.
+      // A stamp no later than the hub's own reading was made on a clock as wrong (the hub's, a bridge's); one well
+      // ahead of it by a sensor whose clock was right.
       const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
       try {
         engine.handle({ ...event, ts }, at);
