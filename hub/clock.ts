@@ -28,10 +28,9 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
   /**
    * Be told when the wall clock steps (a second or more against the monotonic clock), with the step; returns the way
-   * to stop. Live the wall clock is read once a second while anyone listens. Optional: a clock without it steps
-   * silently.
+   * to stop. Live the wall clock is read once a second while anyone listens.
    */
-  onStep?(listener: (stepMs: number) => void): () => void;
+  onStep(listener: (stepMs: number) => void): () => void;
 }
 
 interface SystemTimer extends TimerHandle {

@@ -26,18 +26,16 @@ const CLOCK_BEHIND_MS = 60_000;
 const CLOCK_BEHIND_TOLERANCE_MS = 1_000;
 /** Events kept to be re-timed after a start on a clock behind (minutes of a scheme's traffic); more keep their time. */
 const MAX_RETIMED_EVENTS = 50_000;
-
-/** The engine's state at the last start, kept in the store for a re-timing when the clock then steps forward. */
-const START_STATE_KEY = 'rules-engine-at-start';
 /**
  * Events kept after a start on a clock not seen to read behind, for a re-timing if network time then steps it forward
  * (a Pi with no real-time clock that starts before its network: hours of a home's events, seconds of a scheme's).
  */
 const MAX_STEP_WATCH_EVENTS = 2_000;
 /**
- * Homes up to which the watch is kept: a flat's hub or a small block's (a Pi). A scheme's hub is a server that keeps
- * its time, its 2,000 events are seconds of traffic, and copying its state at each start cost 7 MB of peak RSS at
- * 1,000 homes (`telecare bench --only latency`: 108-111 MB at start before, 118 with the copy).
+ * Homes up to which a start on a clock not seen to read behind is watched: a flat's hub or a small block's (a Pi). A
+ * scheme's hub is a server that keeps its time, its 2,000 events are seconds of traffic, and keeping its state at the
+ * start for the watch cost 7 MB of peak RSS at 1,000 homes (`telecare bench --only latency`: 108-111 MB at start
+ * before, 118 with it).
  */
 const MAX_STEP_WATCH_HOMES = 20;
 /** A move of the wall clock against the monotonic clock this large is a step (network time), not a slew. */
@@ -45,10 +43,10 @@ const CLOCK_STEP_MS = 1_000;
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 
-/** An event fed while the clock read behind the rules' time after a start, and when it came. */
-interface BehindEvent {
+/** An event fed while the clock is watched after a start, and when it came. */
+interface WatchedEvent {
   event: SensorEvent;
-  /** The hub's (wrong) wall clock then. */
+  /** The hub's wall clock then (behind, if the watch ends in a step). */
   wallAt: number;
   /** The monotonic clock then (ms). */
   monoAt: number;
@@ -89,7 +87,7 @@ export interface RulesRunnerOptions {
   storageFailed?: (where: string, err: unknown) => void;
   /**
    * Told `true` at a start on a clock that reads behind the rules' last time, or that may (the runner watches for
-   * network time's first step: `stepWatch`), and `false` when such a watch ends without a forward step: meanwhile the
+   * network time's first step: `watch`), and `false` when such a watch ends without a forward step: meanwhile the
    * alert service follows the alerts stamped, to correct their times when the clock steps forward
    * (hub/alerts/clock-correction.ts).
    */
@@ -102,31 +100,27 @@ export class RulesRunner {
   /** The engine time the timer stands for (its handle's `at` is on the hub's clock). */
   private timerDueAt = NaN;
   /**
-   * Started on a clock that read behind the rules' last time (a Pi with no real-time clock after a power cut): the
-   * engine's state then, and each event fed since, with when it came on the monotonic clock and the wall clock. Once
-   * the clock has caught up, the engine is rebuilt from that state with those events at their corrected times
-   * (`retime`); undefined otherwise, or once done.
+   * After a start, until network time steps the clock forward: the engine's state at the start (the snapshot's JSON),
+   * the wall clock less the monotonic clock then, and each event fed since with when it came on both clocks. At a
+   * forward step the clock read that much behind meanwhile: the engine is rebuilt from that state with those events at
+   * their corrected times (`retime`). Kept after a start on a clock that read behind the rules' last time (a Pi with no
+   * real-time clock after a power cut: `behind`), or on one not seen to (a Pi started before its network: up to
+   * `MAX_STEP_WATCH_EVENTS`, on a hub of at most `MAX_STEP_WATCH_HOMES`); undefined otherwise, or once done. Without
+   * it an hour's step called a possible fall for the movement a minute before it, a month's every device offline.
    */
-  private behind:
+  private watch:
     | {
-        state: string;
+        /** Started on a clock that read behind the rules' last time, then `heldAt`, at which their time holds. */
+        behind: boolean;
         heldAt: number;
-        events: BehindEvent[];
+        state: string;
+        events: WatchedEvent[];
         /** The wall clock less the monotonic clock at the start: a step moves the one, not the other. */
         offset: number;
-        /** The clock has reached the rules' time by running (re-timed then on it, kept for the step to come). */
+        /** The rules' time runs with the clock (from the start unless it read behind: once it reaches their time). */
         caughtUp: boolean;
       }
     | undefined;
-  /**
-   * After a start on a clock not seen to read behind, until it first steps (or `MAX_STEP_WATCH_EVENTS`): the wall clock
-   * less the monotonic clock at the start, and each event fed since with the wall clock's reading when it came. A
-   * forward step means the clock read that much behind meanwhile: the engine is rebuilt from its state at the start
-   * (`START_STATE_KEY`) with those events at their corrected times (`retimeStep`). Without it, a Pi started before its
-   * network placed the resident's last movement an hour back when network time stepped the clock an hour forward, and
-   * called a possible fall (or every device offline, after a month's step).
-   */
-  private stepWatch: { offset: number; events: { event: SensorEvent; wallAt: number }[] } | undefined;
   /** The engine's options, for a rebuild. */
   private engineOptions: RulesEngineOptions = {};
   private snapshotTimer: TimerHandle | undefined;
@@ -219,21 +213,21 @@ export class RulesRunner {
       ),
     );
     this.run(this.unseen(engine.advanceTo(now)));
-    const snapshotted = this.saveSnapshot();
+    const state = this.saveSnapshot();
     this.scheduleSnapshot();
-    this.behind = startedBehind
-      ? {
-          state: JSON.stringify(engine.exportState()),
-          heldAt: engine.now(),
-          events: [],
-          offset: clock.now() - clock.monotonicNow(),
-          caughtUp: false,
-        }
-      : undefined;
-    this.stepWatch = undefined;
-    if (!startedBehind && homes.length <= MAX_STEP_WATCH_HOMES && snapshotted && this.keepStartState())
-      this.stepWatch = { offset: clock.now() - clock.monotonicNow(), events: [] };
-    if (this.stepWatch) this.options.clockInDoubt?.(true);
+    this.watch = undefined;
+    if (state !== undefined && (startedBehind || homes.length <= MAX_STEP_WATCH_HOMES)) {
+      this.watch = {
+        behind: startedBehind,
+        heldAt: engine.now(),
+        state,
+        events: [],
+        offset: clock.now() - clock.monotonicNow(),
+        caughtUp: !startedBehind,
+      };
+      // A clock that read behind was told above, before the overdue decisions.
+      if (!startedBehind) this.options.clockInDoubt?.(true);
+    }
     if (saved !== undefined && !restorable) {
       const savedVersion = (saved.state as { version?: unknown } | null)?.version ?? null;
       this.log.info(
@@ -255,7 +249,7 @@ export class RulesRunner {
     for (const event of events) {
       this.finishRest();
       const now = clock.now();
-      const engine = this.stepWatch ? this.watchStep(now, event) : this.noteClock(now, event);
+      const engine = this.noteClock(now, event);
       // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
       const decisions = engine.handleFirst(event, now);
       this.lastEventId = id++;
@@ -270,141 +264,79 @@ export class RulesRunner {
     this.dirty = true;
   }
 
-  /** The state just saved at start, copied for `retimeStep`; false if storage failed (no watch then). */
-  private keepStartState(): boolean {
-    try {
-      return this.options.store.copyRuleState(STATE_KEY, START_STATE_KEY);
-    } catch (err) {
-      this.options.storageFailed?.('rules-state', err);
-      return false;
-    }
-  }
-
   /**
-   * Before an event (or the rules' timer) is handled at `now`, while `stepWatch` is on: a forward step of the clock since
-   * the start re-times what came meanwhile (`retimeStep`), a step back ends the watch (the rules' time never goes back,
-   * and what came before was stamped ahead, not behind); otherwise the event is kept. Returns the engine to go on with.
-   */
-  private watchStep(now: number, event?: SensorEvent): RulesEngine {
-    const watch = this.stepWatch!;
-    const stepMs = now - this.monotonicNow() - watch.offset;
-    if (stepMs >= CLOCK_STEP_MS) {
-      this.stepWatch = undefined;
-      return this.retimeStep(watch.events, Math.round(stepMs), now);
-    }
-    if (stepMs <= -CLOCK_STEP_MS || watch.events.length >= MAX_STEP_WATCH_EVENTS) {
-      this.stepWatch = undefined;
-      this.options.clockInDoubt?.(false);
-    } else if (event) watch.events.push({ event, wallAt: now });
-    return this.engine!;
-  }
-
-  /**
-   * The clock stepped forward by `stepMs` since the start: it read that much behind meanwhile. The engine is rebuilt
-   * from its state at the start with each event since at its wall reading plus the step (its stamp moved too, unless it
-   * was ahead of the hub's reading: a sensor whose clock was right), then brought to the corrected time the rules had
-   * reached; what it decides on the way is dropped (decided before the step, on the clock that read behind). Returns
-   * the engine to go on with (the same one when the state at the start cannot be read).
-   */
-  private retimeStep(
-    events: readonly { event: SensorEvent; wallAt: number }[],
-    stepMs: number,
-    now: number,
-  ): RulesEngine {
-    this.finishRest();
-    const old = this.engine!;
-    let saved: ReturnType<EventStore['loadRuleState']>;
-    try {
-      saved = this.options.store.loadRuleState(START_STATE_KEY);
-    } catch (err) {
-      this.log.error({ err }, 'could not read the rules state at start: the clock step is not re-timed');
-      return old;
-    }
-    if (saved === undefined || !RulesEngine.acceptsState(saved.state)) return old;
-    const engine = RulesEngine.fromState(this.options.homes as HomeConfig[], saved.state, this.engineOptions);
-    try {
-      for (const { event, wallAt } of events) {
-        const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + stepMs : event.ts;
-        engine.handle({ ...event, ts }, wallAt + stepMs);
-      }
-      engine.advanceTo(Math.min(now, old.now() + stepMs));
-    } catch (err) {
-      this.log.error({ err }, 'rules engine failed re-timing the events before a clock step; kept as they were');
-      return old;
-    }
-    this.engine = engine;
-    this.dirty = true;
-    this.log.info(
-      { events: events.length, correctedByMs: stepMs },
-      'the clock stepped forward since the start: the events seen before re-timed',
-    );
-    return engine;
-  }
-
-  /**
-   * Before an event (or the rules' timer: no `event`) is handled at `now`, after a start on a clock that read behind the
-   * rules' time (which holds still meanwhile): once network time steps the clock forward, the events seen since the
-   * start are re-timed to the real times they came at and the watch ends; once the clock reaches the rules' time by
-   * running (no network yet), they are re-timed on it and still kept, for the step to come; otherwise the event is kept.
-   * Returns the engine to handle the event with (a new one after a re-timing).
+   * Before an event (or the rules' timer: no `event`) is handled at `now`, while the clock is watched after a start: a
+   * forward step re-times the events seen since the start to the real times they came at, and the watch ends. A step
+   * back ends a watch on a clock not seen to read behind (the rules' time never goes back, and what came before was
+   * stamped ahead, not behind). A clock that read behind and reaches the rules' time by running (no network yet)
+   * re-times them on it, and they are still kept, for the step to come. Otherwise the event is kept. Returns the engine
+   * to handle the event with (a new one after a re-timing).
    */
   private noteClock(now: number, event?: SensorEvent): RulesEngine {
-    const behind = this.behind;
-    if (behind === undefined) return this.engine!;
-    const stepMs = now - this.monotonicNow() - behind.offset;
+    const watch = this.watch;
+    if (watch === undefined) return this.engine!;
+    const stepMs = now - this.monotonicNow() - watch.offset;
     if (stepMs >= CLOCK_STEP_MS) return this.retime(now, Math.round(stepMs));
+    if (stepMs <= -CLOCK_STEP_MS && !watch.behind) return this.endWatch();
     let engine = this.engine!;
-    if (!behind.caughtUp && now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) {
-      behind.caughtUp = true;
+    if (!watch.caughtUp && now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) {
+      watch.caughtUp = true;
       engine = this.retime(now);
     }
     if (event === undefined) return engine;
     // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
-    if (behind.events.length < MAX_RETIMED_EVENTS)
-      behind.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
+    if (watch.events.length < (watch.behind ? MAX_RETIMED_EVENTS : MAX_STEP_WATCH_EVENTS))
+      watch.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
+    else if (!watch.behind) this.endWatch();
     else {
-      this.behind = undefined;
+      this.watch = undefined;
       this.log.warn(
-        { events: behind.events.length },
+        { events: watch.events.length },
         'too many events while the clock read behind: they keep the rules time they were seen at',
       );
     }
     return engine;
   }
 
+  /** A watch on a clock not seen to read behind ends without a step: the alert service stops following. */
+  private endWatch(): RulesEngine {
+    this.watch = undefined;
+    this.options.clockInDoubt?.(false);
+    return this.engine!;
+  }
+
   /**
-   * The events seen since a start on a clock that read behind the rules' time were placed at the rules' stilled time
-   * (or their stale stamps), so a silence after one would look as long as the time the hub was down. The engine is
-   * rebuilt from its state at the start with each of them at the wall-clock time it came at as the clock now reads it
-   * (now less the monotonic time since), its stamp moved by the same correction; their decisions are dropped (they were
-   * carried out when the events came). With `stepMs` (network time stepped the clock forward: the re-timing is final,
-   * the watch ends) a rebuilt engine is also brought to the corrected time the rules had reached if they had run on
-   * since the clock reached their time, what it decides on the way dropped (decided then, on the clock behind).
+   * The events seen since the start were placed on a clock that read behind (the rules' stilled time, the hub's reading
+   * or their stale stamps), so a silence after one would look as long as the step. The engine is rebuilt from its state
+   * at the start with each of them at the wall-clock time it came at as the clock now reads it (now less the monotonic
+   * time since), its stamp moved by the same correction unless it was well ahead of the hub's reading (a sensor whose
+   * clock was right); their decisions are dropped (they were carried out when the events came). With `stepMs` (network
+   * time stepped the clock forward: the re-timing is final, the watch ends), a rebuilt engine whose rules' time ran with
+   * the clock is also brought to the corrected time it had reached, what it decides on the way dropped (decided then).
    */
   private retime(now: number, stepMs?: number): RulesEngine {
-    const behind = this.behind!;
-    if (stepMs !== undefined) this.behind = undefined;
+    const watch = this.watch!;
+    if (stepMs !== undefined) this.watch = undefined;
     this.finishRest();
-    if (behind.events.length === 0) return this.engine!;
+    // Started behind with nothing fed since: the engine at hand is the start's, advanced by its own timers only.
+    if (watch.behind && watch.events.length === 0) return this.engine!;
     const old = this.engine!;
     const monoNow = this.monotonicNow();
     const engine = RulesEngine.fromState(
       this.options.homes as HomeConfig[],
-      JSON.parse(behind.state),
+      JSON.parse(watch.state),
       this.engineOptions,
     );
-    for (const { event, wallAt, monoAt } of behind.events) {
+    for (const { event, wallAt, monoAt } of watch.events) {
       const at = now - (monoNow - monoAt);
-      // A stamp no later than the hub's own reading was made on a clock as wrong (the hub's, a bridge's); one well
-      // ahead of it by a sensor whose clock was right.
       const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
       try {
         engine.handle({ ...event, ts }, at);
       } catch (err) {
-        this.log.error({ err }, 'rules engine failed on an event re-timed after the clock caught up; skipped');
+        this.log.error({ err }, 'rules engine failed on an event re-timed after a clock step; skipped');
       }
     }
-    if (stepMs !== undefined && behind.caughtUp) {
+    if (stepMs !== undefined && watch.caughtUp) {
       try {
         engine.advanceTo(Math.min(now, old.now() + stepMs));
       } catch (err) {
@@ -414,10 +346,10 @@ export class RulesRunner {
     this.engine = engine;
     this.dirty = true;
     this.log.info(
-      { events: behind.events.length, correctedByMs: Math.round(stepMs ?? now - behind.heldAt) },
+      { events: watch.events.length, correctedByMs: Math.round(stepMs ?? now - watch.heldAt) },
       stepMs === undefined
         ? 'the clock caught up with the rules time: the events seen while it read behind re-timed'
-        : 'the clock stepped forward: the events seen since the start on a clock behind re-timed',
+        : 'the clock stepped forward since the start: the events seen before re-timed',
     );
     return engine;
   }
@@ -484,7 +416,7 @@ export class RulesRunner {
     if (this.snapshotTimer) clock.clearTimer(this.snapshotTimer);
     this.timer = undefined;
     this.snapshotTimer = undefined;
-    this.stepWatch = undefined;
+    this.watch = undefined;
     if (this.engine) this.saveSnapshot();
     this.engine = undefined;
   }
@@ -535,8 +467,7 @@ export class RulesRunner {
         this.finishRest();
         // The clock caught up with the rules' time since a start behind it: the events seen meanwhile re-timed first.
         const now = clock.now();
-        if (this.stepWatch) this.watchStep(now);
-        else this.noteClock(now);
+        this.noteClock(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
         this.run(this.engine.advanceTo(Math.max(now, due)));
       } catch (err) {
@@ -556,18 +487,19 @@ export class RulesRunner {
     });
   }
 
-  /** Write the engine's state; false when storage failed. */
-  private saveSnapshot(): boolean {
-    if (!this.engine) return false;
+  /** Write the engine's state; returns it as the JSON written (also when storage refused it), for the start's watch. */
+  private saveSnapshot(): string | undefined {
+    if (!this.engine) return undefined;
+    let json: string | undefined;
     try {
       this.finishRest();
-      this.options.store.saveRuleState(STATE_KEY, this.engine.exportState(), this.lastEventId);
+      json = JSON.stringify(this.engine.exportState());
+      this.options.store.saveRuleStateJson(STATE_KEY, json, this.lastEventId);
       this.dirty = false;
-      return true;
     } catch (err) {
       if (this.options.storageFailed) this.options.storageFailed('rules-state', err);
       else this.log.error({ err }, 'could not save the rules engine state');
-      return false;
     }
+    return json;
   }
 }

@@ -330,7 +330,6 @@ export class EventStore implements RepeatSink {
   private readonly selectAfter: Statement;
   private readonly selectState: Statement;
   private readonly upsertState: Statement;
-  private readonly copyState: Statement;
 
   /** Flush at once when this many events are waiting (otherwise on the next turn of the event loop). */
   static readonly MAX_BATCH_EVENTS = 4096;
@@ -735,11 +734,6 @@ export class EventStore implements RepeatSink {
     this.selectState = db.prepare('SELECT json, last_event_id FROM rule_state WHERE key = ?');
     this.upsertState = db.prepare(
       `INSERT INTO rule_state (key, json, updated_at, last_event_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
-    );
-    this.copyState = db.prepare(
-      `INSERT INTO rule_state (key, json, updated_at, last_event_id) SELECT ?, json, updated_at, last_event_id
-         FROM rule_state WHERE key = ?
        ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
     );
   }
@@ -1458,21 +1452,18 @@ export class EventStore implements RepeatSink {
     return row ? { state: JSON.parse(row.json) as unknown, lastEventId: row.last_event_id } : undefined;
   }
 
-  /**
-   * Copy the state saved under `from` to `to` inside SQLite (no parse, no serialisation); false when `from` has none.
-   * Committed, not synced: a copy lost to a crash is made again at the next start.
-   */
-  copyRuleState(from: string, to: string): boolean {
-    return this.copyState.run(to, from).changes > 0;
-  }
-
   /** Off the loop: committed now, on disk after the next fsync (requested at once). */
   saveRuleState(key: string, state: unknown, lastEventId: number): void {
+    this.saveRuleStateJson(key, JSON.stringify(state), lastEventId);
+  }
+
+  /** `saveRuleState` of a state already serialised (the rules runner keeps the text it wrote at start). */
+  saveRuleStateJson(key: string, json: string, lastEventId: number): void {
     if (this.walFd === undefined) {
-      fullSync(this.db, () => this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId));
+      fullSync(this.db, () => this.upsertState.run(key, json, this.clock.now(), lastEventId));
       return;
     }
-    this.upsertState.run(key, JSON.stringify(state), this.clock.now(), lastEventId);
+    this.upsertState.run(key, json, this.clock.now(), lastEventId);
     this.syncSoon();
   }
 

@@ -5,7 +5,6 @@ import type { Logger } from '../logger.js';
 import type { StorageHealth } from '../storage-health.js';
 import { groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
-import type { AlertMetrics } from './metrics.js';
 import { rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, returned } from './statements.js';
 
@@ -20,7 +19,6 @@ const MAX_FOLLOWED = 10_000;
 export interface ClockCorrectionDeps {
   clock: Clock;
   log: Logger;
-  metrics: AlertMetrics;
   storage: StorageHealth;
   stored(): AlertStore;
   held: HeldAlerts;
@@ -68,14 +66,14 @@ export class ClockCorrection {
       if (changed.size < MAX_FOLLOWED) changed.add(alert.id);
     });
     // Network time steps the clock: the correction at once, not at the next report.
-    const stopSteps = clock.onStep?.(() => this.check());
+    const stopSteps = clock.onStep(() => this.check());
     this.current = {
       offsetMs: clock.now() - clock.monotonicNow(),
       before: new Map(open.map((row) => [row.id, row])),
       changed,
       stop: () => {
         stopChanges();
-        stopSteps?.();
+        stopSteps();
       },
     };
   }
@@ -88,16 +86,15 @@ export class ClockCorrection {
 
   /**
    * If the clock has stepped forward by a minute or more since it was found behind, the alerts changed meanwhile get
-   * the step, and following ends; otherwise (a step back, or a clock without `onStep`'s report yet) following goes on.
-   * Returns how many alerts were corrected.
+   * the step, and following ends; otherwise (a step back, or one of less than a minute) following goes on.
    */
-  private check(): number {
+  private check(): void {
     const behind = this.current;
-    if (!behind) return 0;
+    if (!behind) return;
     const { clock } = this.d;
     const now = clock.now();
     const stepMs = Math.round(now - clock.monotonicNow() - behind.offsetMs);
-    if (stepMs < MIN_CORRECTION_MS) return 0;
+    if (stepMs < MIN_CORRECTION_MS) return;
     this.forget();
     // On the clock before the step, every time stamped meanwhile reads before this; every one since, after.
     const readBefore = now - stepMs;
@@ -110,7 +107,6 @@ export class ClockCorrection {
       { alerts: corrected, correctedByMs: stepMs },
       'the clock stepped forward: alerts stamped while it read behind have their times corrected',
     );
-    return corrected;
   }
 
   /** One alert's new version with its times corrected; false when nothing of it was stamped while behind. */

@@ -42,6 +42,7 @@ async function reviewRound(
       return db.clock.setTimer(at, fn);
     },
     clearTimer: (handle) => db.clock.clearTimer(handle),
+    onStep: (listener) => db.clock.onStep(listener),
   };
   const startedAt = db.clock.now();
   const review = new RoutineReview({

@@ -60,7 +60,7 @@ describe('the system clock', () => {
   it('tells of a step of the wall clock against the monotonic clock, either way, until told to stop', async () => {
     const { clock, step } = steppableClock();
     const steps: number[] = [];
-    const stop = clock.onStep!((ms) => steps.push(ms));
+    const stop = clock.onStep((ms) => steps.push(ms));
     // Less than a second is a slew, not told; it is part of the next step told.
     step(300);
     step(2_000);
