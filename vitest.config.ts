@@ -71,7 +71,7 @@ const SHARED_PROCESS = [
   // store-completions closed a store's WAL descriptor only once fixed). Out: alert-path-cost (counts date formats
   // and ladder parses through hub/alerts/rows.ts's process-wide caches, which another file fills), rules-runner and
   // live-equals-replay (stores never closed, a crash simulated by leaving one open), the scryptRunCount() readers.
-  'test/hub/{access-matrix,accel-corrupt-sample,alert-path-order,broker-awaiting,chatter,clock-correction,clock-step-watch,clock-steps,database-file-watch,first-start,fuzz,http-events,hub-inprocess,mqtt-pending,offline-queue,sensor-clock,uplink-queue}.test.ts',
+  'test/hub/{access-matrix,accel-corrupt-sample,alert-path-order,broker-awaiting,chatter,clock-correction,clock-step-watch,clock-steps,database-file-watch,first-start,fuzz,http-events,hub-inprocess,mqtt-pending,offline-queue,restart-grace,sensor-clock,uplink-queue}.test.ts',
   'test/hub/review-{s34-offline-queue-bound,s34-session-expiry,s35-never-heard,s35-offline-allowance,s35-offline-reload,s35-will-revoked,s36-activity-key-ids,s49-prealert-cleared,s49-unassigned-configured,s50-home-readded}.test.ts',
   'test/hub/{store-checkpoint,store-completions,store-fsync-fault,store-group-commit,store-wal-bound,wal-rewrite}.test.ts',
   'test/dashboard/{alert-stream,alerts,auth,behind-proxy,connection-cap,csrf,hardening,lazy-schemas,login-flood,password-upgrade,report-periods,roles,routes}.test.ts',

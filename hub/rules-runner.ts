@@ -4,6 +4,7 @@ import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import type { AlertKind } from '../rules/vocabulary.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
+import { StartGrace } from './start-grace.js';
 import type { EventStore } from './store.js';
 
 const STATE_KEY = 'rules-engine';
@@ -131,9 +132,19 @@ export class RulesRunner {
   private readonly log: Logger;
   /** Doors whose learning was logged this run (`tellExitDoorLearned`), as home id NUL device id. */
   private readonly exitDoorsTold = new Set<string>();
+  /** Silence alerts held in each home's grace after the start (`restart.graceSeconds`). */
+  private readonly grace: StartGrace;
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ ns: 'rules' });
+    this.grace = new StartGrace(options.clock, (raises) => {
+      this.log.info(
+        { alerts: raises.length, kinds: [...new Set(raises.map((r) => r.kind))] },
+        "a silence that fell due while the hub was down lasted the start's grace: called",
+      );
+      this.options.decide(raises);
+      this.dirty = true;
+    });
   }
 
   /**
@@ -182,6 +193,9 @@ export class RulesRunner {
       refed++;
     }
     const now = clock.now();
+    // From here the timers due while the hub was down fire: the silences they call wait for each home's grace, in which
+    // a bridge sends what it buffered and a resident up and about is seen (`StartGrace`).
+    this.grace.begin(homes);
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
@@ -255,7 +269,7 @@ export class RulesRunner {
       this.lastEventId = id++;
       if (engine.restPending) {
         // An alert first (stored and published by `decide`), the event's bookkeeping and the timer after.
-        this.options.decide(decisions);
+        this.carryOut(decisions);
         this.deferRest();
       } else {
         this.run(decisions);
@@ -417,16 +431,31 @@ export class RulesRunner {
     this.timer = undefined;
     this.snapshotTimer = undefined;
     this.watch = undefined;
-    if (this.engine) this.saveSnapshot();
+    // A silence held in the grace was raised by the rules but told nobody: their state is not saved with it, so the
+    // next start re-feeds the events since the last snapshot, makes the decision again and holds it again.
+    if (this.grace.holding)
+      this.log.info(
+        { alerts: this.grace.size },
+        "stopped in the start's grace with a silence held: the next start decides it again",
+      );
+    if (this.engine && !this.grace.holding) this.saveSnapshot();
+    this.grace.stop();
     this.engine = undefined;
   }
 
   private run(decisions: RuleDecision[]): void {
     if (decisions.length > 0) {
-      this.options.decide(decisions);
+      this.carryOut(decisions);
       this.dirty = true;
     }
     this.rearm();
+  }
+
+  /** Decisions to the alert service, less the silences held in a grace after the start (and the clears of those). */
+  private carryOut(decisions: RuleDecision[]): void {
+    const engine = this.engine;
+    const kept = this.grace.filter(decisions, (d) => engine?.raisedByTimer(d) === true);
+    if (kept.length > 0) this.options.decide(kept);
   }
 
   /** Decisions made again at start, less those already carried out before the restart. */
@@ -482,18 +511,22 @@ export class RulesRunner {
     const { clock } = this.options;
     const everyMs = this.options.snapshotEveryMs ?? 600_000;
     this.snapshotTimer = clock.setTimer(clock.now() + everyMs, () => {
-      if (this.dirty) this.saveSnapshot();
+      if (this.dirty && !this.grace.holding) this.saveSnapshot();
       this.scheduleSnapshot();
     });
   }
 
-  /** Write the engine's state; returns it as the JSON written (also when storage refused it), for the start's watch. */
+  /**
+   * Write the engine's state; returns it as the JSON written (also when storage refused it), for the start's watch. Not
+   * written while a silence is held in the start's grace (`StartGrace`): the JSON is still returned.
+   */
   private saveSnapshot(): string | undefined {
     if (!this.engine) return undefined;
     let json: string | undefined;
     try {
       this.finishRest();
       json = JSON.stringify(this.engine.exportState());
+      if (this.grace.holding) return json;
       this.options.store.saveRuleStateJson(STATE_KEY, json, this.lastEventId);
       this.dirty = false;
     } catch (err) {

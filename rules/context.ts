@@ -32,6 +32,10 @@ export class RuleContext {
    * it; the rules and the engine's bookkeeping after them read it here instead of looking again.
    */
   duplicate: ReportCopy = undefined;
+  /** A timer is firing (`RulesEngine.fireDue`): what it raises goes into `raisedByTimer`. */
+  inTimer = false;
+  /** The raises made by a timer firing (a silence that lasted, a wearable's fall confirmed), not by an event. */
+  readonly raisedByTimer = new WeakSet<RuleDecision>();
 
   constructor(private readonly queue: TimerQueue) {}
 
@@ -67,6 +71,7 @@ export class RuleContext {
     const room = options.room ?? options.device?.room;
     if (room !== undefined) decision.room = room;
     if (options.device) decision.deviceId = options.device.id;
+    if (this.inTimer) this.raisedByTimer.add(decision);
     this.decisions.push(decision);
   }
 

@@ -250,6 +250,15 @@ export class RulesEngine {
     return this.ctx.take();
   }
 
+  /**
+   * Whether this raise (one this engine returned) was made by a timer firing (a silence that lasted its allowance, a
+   * wearable's fall confirmed after its samples stopped), not by an event: the hub holds a silence called at its start
+   * for the home's grace (`hub/start-grace.ts`), never a report such as Zigbee2MQTT calling a device offline.
+   */
+  raisedByTimer(decision: RuleDecision): boolean {
+    return this.ctx.raisedByTimer.has(decision);
+  }
+
   /** The rules' time: the latest `now` or timer seen (it never goes back). */
   now(): number {
     return this.clockMs;
@@ -512,7 +521,13 @@ export class RulesEngine {
       if (!fired) break;
       if (fired.at > this.clockMs) this.clockMs = fired.at;
       const home = this.homes[fired.slot.homeIndex];
-      if (home) this.onTimer(home, fired.slot, fired.at);
+      if (!home) continue;
+      this.ctx.inTimer = true;
+      try {
+        this.onTimer(home, fired.slot, fired.at);
+      } finally {
+        this.ctx.inTimer = false;
+      }
     }
     if (now > this.clockMs) this.clockMs = now;
   }

@@ -188,6 +188,13 @@ export interface RuleParams {
   climate: { coldBelowC: number; heatAboveC: number; sustainMinutes: number };
   sensorOffline: { silentHours: number };
   lowBattery: { percent: number };
+  /**
+   * After each start of the hub, a silence that fell due while it was down (or falls due in the grace) is called only
+   * if the home's sensors say nothing for this long: a bridge sends what it buffered once the broker is back, and a
+   * resident up and about trips a PIR within a minute. Emergencies are never held; 0: called at the start, as before
+   * session 55.
+   */
+  restart: { graceSeconds: number };
   fall: {
     /** Impact peak of the acceleration magnitude, in g. */
     impactG: number;
@@ -264,6 +271,7 @@ export const DEFAULT_RULE_PARAMS: RuleParams = {
   climate: { coldBelowC: 16, heatAboveC: 30, sustainMinutes: 120 },
   sensorOffline: { silentHours: 25 },
   lowBattery: { percent: 15 },
+  restart: { graceSeconds: 120 },
   // Chosen by grid search on MobiFall v2 falls of subjects 1-5 and odd ADL trials (middle of the
   // plateau where both reach 100 %); held-out figures and curves in docs/fall-detection.md.
   fall: { impactG: 2.0, freeFallG: 0.9, stillSeconds: 2, stillStdG: 0.2, postureChangeDeg: 45, recoverSeconds: 10 },
@@ -386,6 +394,9 @@ export const RULE_PARAM_BOUNDS: {
     ],
   },
   lowBattery: { percent: [0, 100, 'a percentage'] },
+  restart: {
+    graceSeconds: [0, 900, 'seconds after a start; 0: a silence overdue is called at once; 15 min at most'],
+  },
   fall: {
     impactG: [0, 16, "g; a wearable's accelerometer reads 16 g at most"],
     freeFallG: [0, 1, 'g; free fall is below gravity (1 g)'],

@@ -28,7 +28,11 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Silences of an hour by day and night (possible fall after 30 min), so that an hour-old motion runs out at once. */
+/**
+ * Silences of an hour by day and night (possible fall after 30 min), so that an hour-old motion runs out at once; no
+ * grace after the start (a silence called in it waits two minutes: restart-grace.test.ts, which also checks, with
+ * watched-from-start.test.ts, that a call held in the grace is not made twice across restarts).
+ */
 const CONFIG = {
   ...ONE_HOME_CONFIG,
   homes: ONE_HOME_CONFIG.homes.map((h) => ({
@@ -36,6 +40,7 @@ const CONFIG = {
     rules: {
       inactivity: { coldStartDayMinutes: 60, coldStartNightMinutes: 60, floorMinutes: 60 },
       possibleFall: { coldStartDayMinutes: 30, coldStartNightMinutes: 30 },
+      restart: { graceSeconds: 0 },
     },
   })),
 };
