@@ -323,8 +323,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
   });
 
-  const startRules = (forConfig: HubConfig): RulesRunner => {
+  const startRules = (forConfig: HubConfig, reload = false): RulesRunner => {
     const runner = new RulesRunner({
+      reload,
       homes: forConfig.homes,
       store,
       clock,
@@ -495,7 +496,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // The rules restart as after a restart: from their snapshot (saved by stop), with the new homes and parameters.
     routineReview?.stop();
     rules?.stop();
-    rules = startRules(next);
+    rules = startRules(next, true);
     routineReview = new RoutineReview({ db, config: next, clock, logger, decide, worker: activityWorker });
     routineReview.start();
     current = next;

@@ -8,6 +8,8 @@ import { StartGrace } from './start-grace.js';
 import type { EventStore } from './store.js';
 
 const STATE_KEY = 'rules-engine';
+/** The grace each home used after starts whose grace did not end (`StartGrace`). */
+const GRACE_KEY = 'start-grace';
 
 /** A decision about an alert kind of a home, at a time: what `alreadyRaised` is asked about. */
 export interface AlertKindAt {
@@ -93,6 +95,11 @@ export interface RulesRunnerOptions {
    * (hub/alerts/clock-correction.ts).
    */
   clockInDoubt?: (inDoubt: boolean) => void;
+  /**
+   * This start is a reload of the configuration (SIGHUP), not of the process: the hub was not down, so no new grace
+   * begins; only one a stop left unfinished goes on (`StartGrace`).
+   */
+  reload?: boolean;
 }
 
 export class RulesRunner {
@@ -137,14 +144,35 @@ export class RulesRunner {
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ ns: 'rules' });
-    this.grace = new StartGrace(options.clock, (raises) => {
-      this.log.info(
-        { alerts: raises.length, kinds: [...new Set(raises.map((r) => r.kind))] },
-        "a silence that fell due while the hub was down lasted the start's grace: called",
-      );
-      this.options.decide(raises);
-      this.dirty = true;
-    });
+    this.grace = new StartGrace(
+      options.clock,
+      (raises) => {
+        this.log.info(
+          { alerts: raises.length, kinds: [...new Set(raises.map((r) => r.kind))] },
+          "a silence that fell due while the hub was down lasted the start's grace: called",
+        );
+        this.options.decide(raises);
+        this.dirty = true;
+      },
+      {
+        load: () => {
+          try {
+            return (options.store.loadRuleState(GRACE_KEY)?.state ?? {}) as Record<string, number>;
+          } catch (err) {
+            this.log.warn({ err }, "the start's grace used could not be read: a whole grace");
+            return {};
+          }
+        },
+        save: (used) => {
+          try {
+            options.store.saveRuleState(GRACE_KEY, used, 0);
+          } catch (err) {
+            if (options.storageFailed) options.storageFailed('rules-state', err);
+            else this.log.error({ err }, "could not save the start's grace used");
+          }
+        },
+      },
+    );
   }
 
   /**
@@ -195,7 +223,13 @@ export class RulesRunner {
     const now = clock.now();
     // From here the timers due while the hub was down fire: the silences they call wait for each home's grace, in which
     // a bridge sends what it buffered and a resident up and about is seen (`StartGrace`).
-    this.grace.begin(homes);
+    const spent = this.grace.begin(homes, { fresh: this.options.reload !== true });
+    if (spent.length > 0)
+      this.log.warn(
+        { homes: spent.length },
+        'the grace after the last starts ran out with none ending (the hub restarting over and over?): a silence ' +
+          'that fell due while it was down is called now',
+      );
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;

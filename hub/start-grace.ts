@@ -18,6 +18,25 @@ const SILENCE_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>([
 type Raise = Extract<RuleDecision, { type: 'raise' }>;
 
 /**
+ * How often the grace used is written while a grace runs. Each write counts the time up to the next one as used
+ * already, so a hub killed between writes has used no less than it ran, and one that dies seconds after every start
+ * still spends its grace (at most `graceSeconds` over this many restarts).
+ */
+export const GRACE_CHECKPOINT_MS = 10_000;
+
+/** Where the grace each home has used is kept across starts (the hub's store). */
+export interface GraceStore {
+  /** Per home, the ms of grace used by starts whose grace did not end (a crash, a stop, a reload in it). */
+  load(): Record<string, number>;
+  save(used: Record<string, number>): void;
+}
+
+/** How a grace begins: a start of the process (`fresh`), or a reload of the configuration, when the hub was not down. */
+export interface GraceBegin {
+  fresh: boolean;
+}
+
+/**
  * Holds the silence alerts the rules raise in each home's grace after a start. Each is told when the grace ends
  * (`release`), unless the rules clear it first: the resident was heard, now or in a bridge's buffered reports, and
  * nobody is called about a silence that did not last. The rules' state is not touched: they raised and cleared as
@@ -28,25 +47,50 @@ type Raise = Extract<RuleDecision, { type: 'raise' }>;
 export class StartGrace {
   /** Per home, when its grace ends on the monotonic clock (ms); none once ended, or for a grace of 0. */
   private readonly ends = new Map<string, number>();
+  /** Per home in grace, its length (ms): what it may use in all, across starts. */
+  private readonly lengths = new Map<string, number>();
   /** The raises held, by home and kind (one raise per episode). */
   private readonly held = new Map<string, Raise>();
   private timer: TimerHandle | undefined;
+  private checkpointTimer: TimerHandle | undefined;
 
   constructor(
     private readonly clock: Clock,
     /** Carries out the raises whose grace ended, in the order they were made. */
     private readonly release: (raises: Raise[]) => void,
+    /**
+     * Keeps the grace used across starts (none: each start's grace is whole). A hub that stops, is killed or reloads in
+     * a grace goes on with what is left of it at the next start, rather than a new one: a hub restarting every minute
+     * (a crash loop) would otherwise hold a silence that fell due for ever.
+     */
+    private readonly store?: GraceStore,
   ) {}
 
-  /** The start: each home's grace begins now. */
-  begin(homes: readonly HomeConfig[]): void {
+  /**
+   * The start: each home's grace begins now, less what starts before used of a grace that never ended. A reload
+   * (`fresh` false: the hub was not down, nothing went unheard) only goes on with such a remainder. Returns the homes
+   * whose grace the starts before used up without one ending (each called at once now).
+   */
+  begin(homes: readonly HomeConfig[], how: GraceBegin = { fresh: true }): string[] {
     this.stop();
+    const used = this.loadUsed();
+    const spent: string[] = [];
     const mono = this.clock.monotonicNow();
     for (const home of homes) {
       const graceMs = resolveRuleParams(home.rules).restart.graceSeconds * 1000;
-      if (graceMs > 0) this.ends.set(home.id, mono + graceMs);
+      const before = used[home.id];
+      if (graceMs <= 0 || (!how.fresh && before === undefined)) continue;
+      const left = graceMs - (before ?? 0);
+      if (left <= 0) {
+        spent.push(home.id);
+        continue;
+      }
+      this.ends.set(home.id, mono + left);
+      this.lengths.set(home.id, graceMs);
     }
+    this.checkpoint(GRACE_CHECKPOINT_MS);
     this.arm();
+    return spent;
   }
 
   /** Whether a raise is held (the rules' state must not be saved meanwhile). */
@@ -86,12 +130,51 @@ export class StartGrace {
     return kept;
   }
 
-  /** Forget the graces and what they hold (the hub stops: the next start decides again). */
+  /**
+   * Forget the graces and what they hold (the hub stops: the next start decides again); what each home used of a
+   * grace not ended is kept, for the next start to go on with.
+   */
   stop(): void {
     if (this.timer) this.clock.clearTimer(this.timer);
+    if (this.checkpointTimer) this.clock.clearTimer(this.checkpointTimer);
     this.timer = undefined;
+    this.checkpointTimer = undefined;
+    if (this.ends.size > 0) this.checkpoint(0);
     this.ends.clear();
+    this.lengths.clear();
     this.held.clear();
+  }
+
+  /** What the starts before used, per home; a value that is not a number of ms is taken as none. */
+  private loadUsed(): Record<string, number> {
+    const used: Record<string, number> = {};
+    const stored: unknown = this.store?.load();
+    if (typeof stored !== 'object' || stored === null) return used;
+    for (const [homeId, ms] of Object.entries(stored))
+      if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) used[homeId] = ms;
+    return used;
+  }
+
+  /**
+   * Writes what each home in grace has used, counted `aheadMs` on (the time to the next write: a kill before it
+   * loses none), and, while a grace runs, sets the next write. A home whose grace ended is written as none used.
+   */
+  private checkpoint(aheadMs: number): void {
+    if (this.checkpointTimer) this.clock.clearTimer(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    if (!this.store) return;
+    const mono = this.clock.monotonicNow();
+    const used: Record<string, number> = {};
+    for (const [homeId, end] of this.ends) {
+      const length = this.lengths.get(homeId)!;
+      used[homeId] = Math.min(length, Math.max(0, length - (end - mono) + aheadMs));
+    }
+    this.store.save(used);
+    if (aheadMs > 0 && this.ends.size > 0)
+      this.checkpointTimer = this.clock.setTimer(this.clock.now() + aheadMs, () => {
+        this.checkpointTimer = undefined;
+        this.checkpoint(GRACE_CHECKPOINT_MS);
+      });
   }
 
   /** One timer, at the earliest grace's end. */
@@ -112,7 +195,12 @@ export class StartGrace {
     const mono = this.clock.monotonicNow();
     const ended = new Set<string>();
     for (const [homeId, end] of this.ends) if (end <= mono) ended.add(homeId);
-    for (const homeId of ended) this.ends.delete(homeId);
+    for (const homeId of ended) {
+      this.ends.delete(homeId);
+      this.lengths.delete(homeId);
+    }
+    // The graces ended are written as none used: the next start's grace is whole.
+    if (ended.size > 0) this.checkpoint(GRACE_CHECKPOINT_MS);
     const due: Raise[] = [];
     for (const [key, raise] of this.held)
       if (ended.has(raise.homeId)) {

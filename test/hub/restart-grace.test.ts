@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import { StartGrace } from '../../hub/start-grace.js';
+import { GRACE_CHECKPOINT_MS, StartGrace } from '../../hub/start-grace.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { AlertKind } from '../../rules/vocabulary.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
@@ -25,11 +25,25 @@ describe('a silence that fell due while the hub was down', () => {
   let clock: FakeClock;
   let raised: { kind: string; wallAt: number }[];
 
-  function startRules(config = ONE_HOME_CONFIG): void {
-    rules = clockedRules(path.join(dir, 'hub.db'), clock, parseHubConfig(config).homes, (ds: RuleDecision[]) => {
-      for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
-    });
+  function startRules(config = ONE_HOME_CONFIG, reload = false): void {
+    rules = clockedRules(
+      path.join(dir, 'hub.db'),
+      clock,
+      parseHubConfig(config).homes,
+      (ds: RuleDecision[]) => {
+        for (const d of ds) if (d.type === 'raise') raised.push({ kind: d.kind, wallAt: clock.now() });
+      },
+      { reload },
+    );
     rules.runner.start();
+  }
+
+  /** Killed: the runner is never stopped; its timers stay on a clock nobody advances again. */
+  function kill(): void {
+    rules!.store.close();
+    rules!.db.close();
+    rules = undefined;
+    clock = new FakeClock(clock.now());
   }
 
   beforeEach(() => {
@@ -110,7 +124,7 @@ describe('a silence that fell due while the hub was down', () => {
     expect(raised).toEqual([{ kind: 'possible-fall', wallAt: T0 + 54 * MINUTE_MS }]);
   });
 
-  it('a hub stopped in the grace, a silence held, calls it at the end of the next start grace', async () => {
+  it('a hub stopped in the grace, a silence held, calls it when the grace left ends at the next start', async () => {
     await aboutThenDown(60 * MINUTE_MS);
     startRules();
     clock.advanceBy(GRACE_MS / 2);
@@ -120,24 +134,94 @@ describe('a silence that fell due while the hub was down', () => {
     const secondStart = clock.now();
     startRules();
     expect(raised).toEqual([]);
-    clock.advanceTo(secondStart + GRACE_MS);
-    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: secondStart + GRACE_MS }]);
+    // Half the grace was used before the stop: the other half is left, not a new one.
+    clock.advanceTo(secondStart + GRACE_MS / 2 - 1);
+    expect(raised).toEqual([]);
+    clock.advanceTo(secondStart + GRACE_MS / 2);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: secondStart + GRACE_MS / 2 }]);
   });
 
-  it('a hub killed in the grace (no stop, no last snapshot) calls it at the end of the next start grace', async () => {
+  it('a hub killed in the grace (no stop, no last snapshot) calls it when the grace left ends at the next start', async () => {
     await aboutThenDown(60 * MINUTE_MS);
     startRules();
     clock.advanceBy(GRACE_MS / 2);
-    // Killed: the runner is never stopped; its timers stay on a clock nobody advances again.
-    rules!.store.close();
-    rules!.db.close();
-    rules = undefined;
-    clock = new FakeClock(clock.now() + 10_000);
+    kill();
+    clock.advanceBy(10_000);
     const secondStart = clock.now();
     startRules();
     expect(raised).toEqual([]);
-    clock.advanceTo(secondStart + GRACE_MS);
-    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: secondStart + GRACE_MS }]);
+    // What was written before the kill counts the time to the next write as used: up to one write's worth less left.
+    const left = GRACE_MS / 2 - GRACE_CHECKPOINT_MS;
+    clock.advanceTo(secondStart + left - 1);
+    expect(raised).toEqual([]);
+    clock.advanceTo(secondStart + left);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: secondStart + left }]);
+  });
+
+  it('a hub restarting over and over (killed 30 s after each start) still calls the silence', async () => {
+    await aboutThenDown(60 * MINUTE_MS);
+    // Each start's grace was whole before: the silence was held for ever, 30 s at a time.
+    const starts: number[] = [];
+    for (let i = 0; i < 8 && raised.length === 0; i++) {
+      starts.push(clock.now());
+      startRules();
+      if (raised.length > 0) break;
+      clock.advanceBy(30_000);
+      kill();
+      clock.advanceBy(5_000);
+    }
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.kind).toBe('possible-fall');
+    // Called at a start, once the starts before had used the grace (each 30 s up and a write ahead: 40 s of it).
+    const uptimeBefore = (starts.length - 1) * 30_000;
+    expect(raised[0]!.wallAt).toBe(starts.at(-1));
+    expect(uptimeBefore).toBeLessThanOrEqual(GRACE_MS);
+    expect(uptimeBefore + (starts.length - 1) * GRACE_CHECKPOINT_MS).toBeGreaterThanOrEqual(GRACE_MS);
+  });
+
+  it('a grace that ended whole leaves the next start a whole grace', async () => {
+    await aboutThenDown(60 * MINUTE_MS);
+    let startAt = clock.now();
+    startRules();
+    clock.advanceTo(startAt + GRACE_MS);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: startAt + GRACE_MS }]);
+    // The resident is about again (the call cleared), then a second cut in which the silence falls due again.
+    raised = [];
+    await aboutThenDown(60 * MINUTE_MS);
+    startAt = clock.now();
+    startRules();
+    clock.advanceTo(startAt + GRACE_MS - 1);
+    expect(raised).toEqual([]);
+    clock.advanceTo(startAt + GRACE_MS);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: startAt + GRACE_MS }]);
+  });
+
+  it('a reload (the hub not down) begins no grace: a silence falling due just after it keeps its time', async () => {
+    // The hub started at T0 (beforeEach), its grace long over.
+    clock.advanceBy(GRACE_MS);
+    await rules!.send(motion('hall-pir', clock.now()));
+    const dueAt = clock.now() + 45 * MINUTE_MS;
+    clock.advanceTo(dueAt - 30_000);
+    rules!.close();
+    startRules(ONE_HOME_CONFIG, true);
+    clock.advanceTo(dueAt - 1);
+    expect(raised).toEqual([]);
+    clock.advanceTo(dueAt);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: dueAt }]);
+  });
+
+  it('a reload in a grace goes on with what is left of it', async () => {
+    await aboutThenDown(60 * MINUTE_MS);
+    const startAt = clock.now();
+    startRules();
+    clock.advanceBy(GRACE_MS / 4);
+    rules!.close();
+    startRules(ONE_HOME_CONFIG, true);
+    expect(raised).toEqual([]);
+    clock.advanceTo(startAt + GRACE_MS - 1);
+    expect(raised).toEqual([]);
+    clock.advanceTo(startAt + GRACE_MS);
+    expect(raised).toEqual([{ kind: 'possible-fall', wallAt: startAt + GRACE_MS }]);
   });
 
   it('a home that sets the grace to 0 is called at the start, as before', async () => {
@@ -188,6 +272,74 @@ describe('what the grace holds', () => {
     expect(told.map((d) => d.kind)).toEqual(['possible-fall', 'night-exit', 'sensor-offline']);
     // After the grace nothing is held.
     expect(grace.filter([raise('possible-fall')], byTimer)).toHaveLength(1);
+    grace.stop();
+  });
+});
+
+describe('the grace used, kept across starts', () => {
+  const homes = parseHubConfig(ONE_HOME_CONFIG).homes;
+
+  function graceWith(stored: unknown, fresh = true) {
+    const clock = new FakeClock(T0);
+    const saved: Record<string, number>[] = [];
+    const grace = new StartGrace(clock, () => undefined, {
+      load: () => stored as Record<string, number>,
+      save: (used) => saved.push({ ...used }),
+    });
+    const spent = grace.begin(homes, { fresh });
+    return { clock, grace, saved, spent };
+  }
+
+  it('goes on with what is left, writes ahead of time, and none used once it ends', () => {
+    const { clock, grace, saved, spent } = graceWith({ h1: GRACE_MS - 25_000 });
+    expect(spent).toEqual([]);
+    expect(saved).toEqual([{ h1: GRACE_MS - 15_000 }]);
+    clock.advanceBy(GRACE_CHECKPOINT_MS);
+    expect(saved.at(-1)).toEqual({ h1: GRACE_MS - 5_000 });
+    clock.advanceBy(15_000);
+    expect(saved.at(-1)).toEqual({});
+    grace.stop();
+  });
+
+  it('a grace used up without ending: the home is named, nothing held', () => {
+    const { grace, spent } = graceWith({ h1: GRACE_MS });
+    expect(spent).toEqual(['h1']);
+    const raise: RuleDecision = {
+      type: 'raise',
+      homeId: 'h1',
+      kind: 'inactivity',
+      severity: 'high',
+      at: T0,
+      detail: {},
+    };
+    expect(grace.filter([raise], () => true)).toEqual([raise]);
+    grace.stop();
+  });
+
+  it('a stop writes what was used, to the millisecond', () => {
+    const { clock, grace, saved } = graceWith({});
+    clock.advanceBy(12_345);
+    grace.stop();
+    expect(saved.at(-1)).toEqual({ h1: 12_345 });
+  });
+
+  it('a stored value that is not a number of ms is no grace used; a reload with none begins none', () => {
+    for (const stored of [null, 'x', [], { h1: 'much' }, { h1: -5 }, { h1: Number.NaN }]) {
+      const { grace, saved } = graceWith(stored);
+      expect(saved[0]).toEqual({ h1: GRACE_CHECKPOINT_MS });
+      grace.stop();
+    }
+    const { grace, saved } = graceWith({}, false);
+    expect(saved).toEqual([{}]);
+    const raise: RuleDecision = {
+      type: 'raise',
+      homeId: 'h1',
+      kind: 'inactivity',
+      severity: 'high',
+      at: T0,
+      detail: {},
+    };
+    expect(grace.filter([raise], () => true)).toEqual([raise]);
     grace.stop();
   });
 });

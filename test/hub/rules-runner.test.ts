@@ -161,7 +161,10 @@ describe('rules runner', () => {
       )?.value ?? 0;
     // Another process makes the database refuse the engine's state (a real SQLite error on the real statement).
     const other = new Database(file);
-    other.exec("CREATE TRIGGER refuse BEFORE UPDATE ON rule_state BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    // (Its state only: the start's grace used, written beside it, is another row.)
+    other.exec(
+      "CREATE TRIGGER refuse BEFORE UPDATE ON rule_state WHEN NEW.key = 'rules-engine' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
     const before = savedAt();
     const motion = [event('motion', 'hall-pir', 'hall', clock.now())];
     runner.feed(motion, await store.append(motion));
