@@ -237,15 +237,17 @@ describe('a silence that fell due while the hub was down', () => {
   });
 });
 
+/** A raise of `kind` in home h1 at T0, as the rules make one. */
+const raise = (kind: AlertKind): RuleDecision => ({
+  type: 'raise',
+  homeId: 'h1',
+  kind,
+  severity: 'high',
+  at: T0,
+  detail: {},
+});
+
 describe('what the grace holds', () => {
-  const raise = (kind: AlertKind): RuleDecision => ({
-    type: 'raise',
-    homeId: 'h1',
-    kind,
-    severity: 'high',
-    at: T0,
-    detail: {},
-  });
   const homes = parseHubConfig(ONE_HOME_CONFIG).homes;
 
   it('a silence its timer raised; never an emergency, nor a raise made by a report', () => {
@@ -304,15 +306,7 @@ describe('the grace used, kept across starts', () => {
   it('a grace used up without ending: the home is named, nothing held', () => {
     const { grace, spent } = graceWith({ h1: GRACE_MS });
     expect(spent).toEqual(['h1']);
-    const raise: RuleDecision = {
-      type: 'raise',
-      homeId: 'h1',
-      kind: 'inactivity',
-      severity: 'high',
-      at: T0,
-      detail: {},
-    };
-    expect(grace.filter([raise], () => true)).toEqual([raise]);
+    expect(grace.filter([raise('inactivity')], () => true)).toEqual([raise('inactivity')]);
     grace.stop();
   });
 
@@ -331,15 +325,7 @@ describe('the grace used, kept across starts', () => {
     }
     const { grace, saved } = graceWith({}, false);
     expect(saved).toEqual([{}]);
-    const raise: RuleDecision = {
-      type: 'raise',
-      homeId: 'h1',
-      kind: 'inactivity',
-      severity: 'high',
-      at: T0,
-      detail: {},
-    };
-    expect(grace.filter([raise], () => true)).toEqual([raise]);
+    expect(grace.filter([raise('inactivity')], () => true)).toEqual([raise('inactivity')]);
     grace.stop();
   });
 });
