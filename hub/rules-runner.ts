@@ -157,7 +157,7 @@ export class RulesRunner {
       {
         load: () => {
           try {
-            return (options.store.loadRuleState(GRACE_KEY)?.state ?? {}) as Record<string, number>;
+            return options.store.loadRuleState(GRACE_KEY)?.state;
           } catch (err) {
             this.log.warn({ err }, "the start's grace used could not be read: a whole grace");
             return {};

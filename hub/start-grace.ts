@@ -26,8 +26,11 @@ export const GRACE_CHECKPOINT_MS = 10_000;
 
 /** Where the grace each home has used is kept across starts (the hub's store). */
 export interface GraceStore {
-  /** Per home, the ms of grace used by starts whose grace did not end (a crash, a stop, a reload in it). */
-  load(): Record<string, number>;
+  /**
+   * Per home, the ms of grace used by starts whose grace did not end (a crash, a stop, a reload in it), as stored:
+   * checked on reading.
+   */
+  load(): unknown;
   save(used: Record<string, number>): void;
 }
 
@@ -45,10 +48,11 @@ export interface GraceBegin {
  * the next start re-makes the decision from the snapshot before and holds it again.
  */
 export class StartGrace {
-  /** Per home, when its grace ends on the monotonic clock (ms); none once ended, or for a grace of 0. */
-  private readonly ends = new Map<string, number>();
-  /** Per home in grace, its length (ms): what it may use in all, across starts. */
-  private readonly lengths = new Map<string, number>();
+  /**
+   * Per home in grace, when it ends on the monotonic clock (ms) and its length (what it may use in all, across starts);
+   * none once ended, or for a grace of 0.
+   */
+  private readonly ends = new Map<string, { at: number; lengthMs: number }>();
   /** The raises held, by home and kind (one raise per episode). */
   private readonly held = new Map<string, Raise>();
   private timer: TimerHandle | undefined;
@@ -85,8 +89,7 @@ export class StartGrace {
         spent.push(home.id);
         continue;
       }
-      this.ends.set(home.id, mono + left);
-      this.lengths.set(home.id, graceMs);
+      this.ends.set(home.id, { at: mono + left, lengthMs: graceMs });
     }
     this.checkpoint(GRACE_CHECKPOINT_MS);
     this.arm();
@@ -117,7 +120,7 @@ export class StartGrace {
       if (
         d.type === 'raise' &&
         SILENCE_KINDS.has(d.kind) &&
-        mono < (this.ends.get(d.homeId) ?? -Infinity) &&
+        mono < (this.ends.get(d.homeId)?.at ?? -Infinity) &&
         byTimer(d)
       ) {
         if (!this.held.has(key)) this.held.set(key, d);
@@ -141,14 +144,13 @@ export class StartGrace {
     this.checkpointTimer = undefined;
     if (this.ends.size > 0) this.checkpoint(0);
     this.ends.clear();
-    this.lengths.clear();
     this.held.clear();
   }
 
   /** What the starts before used, per home; a value that is not a number of ms is taken as none. */
   private loadUsed(): Record<string, number> {
     const used: Record<string, number> = {};
-    const stored: unknown = this.store?.load();
+    const stored = this.store?.load();
     if (typeof stored !== 'object' || stored === null) return used;
     for (const [homeId, ms] of Object.entries(stored))
       if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) used[homeId] = ms;
@@ -165,10 +167,8 @@ export class StartGrace {
     if (!this.store) return;
     const mono = this.clock.monotonicNow();
     const used: Record<string, number> = {};
-    for (const [homeId, end] of this.ends) {
-      const length = this.lengths.get(homeId)!;
-      used[homeId] = Math.min(length, Math.max(0, length - (end - mono) + aheadMs));
-    }
+    for (const [homeId, end] of this.ends)
+      used[homeId] = Math.min(end.lengthMs, Math.max(0, end.lengthMs - (end.at - mono) + aheadMs));
     this.store.save(used);
     if (aheadMs > 0 && this.ends.size > 0)
       this.checkpointTimer = this.clock.setTimer(this.clock.now() + aheadMs, () => {
@@ -182,7 +182,7 @@ export class StartGrace {
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     if (this.ends.size === 0) return;
-    const first = Math.min(...this.ends.values());
+    const first = Math.min(...[...this.ends.values()].map((end) => end.at));
     const delay = Math.max(0, first - this.clock.monotonicNow());
     this.timer = this.clock.setTimer(this.clock.now() + delay, () => {
       this.timer = undefined;
@@ -194,11 +194,8 @@ export class StartGrace {
   private endDue(): void {
     const mono = this.clock.monotonicNow();
     const ended = new Set<string>();
-    for (const [homeId, end] of this.ends) if (end <= mono) ended.add(homeId);
-    for (const homeId of ended) {
-      this.ends.delete(homeId);
-      this.lengths.delete(homeId);
-    }
+    for (const [homeId, end] of this.ends) if (end.at <= mono) ended.add(homeId);
+    for (const homeId of ended) this.ends.delete(homeId);
     // The graces ended are written as none used: the next start's grace is whole.
     if (ended.size > 0) this.checkpoint(GRACE_CHECKPOINT_MS);
     const due: Raise[] = [];

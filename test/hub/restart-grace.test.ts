@@ -285,7 +285,7 @@ describe('the grace used, kept across starts', () => {
     const clock = new FakeClock(T0);
     const saved: Record<string, number>[] = [];
     const grace = new StartGrace(clock, () => undefined, {
-      load: () => stored as Record<string, number>,
+      load: () => stored,
       save: (used) => saved.push({ ...used }),
     });
     const spent = grace.begin(homes, { fresh });
