@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
-import { simulate, toReplayLine, unseenIncidents, validateSimulation, type SimulationOptions } from './generator.js';
+import {
+  hubClockNotes,
+  simulate,
+  toReplayLine,
+  unseenIncidents,
+  validateSimulation,
+  type SimulationOptions,
+} from './generator.js';
 import { INCIDENT_KINDS, INCIDENT_SYNTAX, parseIncident, type Incident } from './incidents.js';
 import { schemeConfig } from './layout.js';
 import { addDays, assertTimeZone, localDate, localMidnight } from './localTime.js';
@@ -175,6 +182,10 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
   // A live demo without --start begins now, not at midnight.
   const liveFromMs = publishing && flags.start === undefined && flags.rate === undefined ? Date.now() : undefined;
   for (const note of unseenIncidents(options, liveFromMs)) process.stderr.write(`simulate: warning: ${note}\n`);
+  if (publishing && flags.rate === undefined) {
+    const config = flags.writeConfig ?? 'telecare.config.json';
+    for (const note of hubClockNotes(options, flags.speed, config)) process.stderr.write(`simulate: note: ${note}\n`);
+  }
 
   if (flags.writeConfig) {
     fs.writeFileSync(flags.writeConfig, JSON.stringify(schemeConfig(flags.homes, flags.tz), null, 2) + '\n');

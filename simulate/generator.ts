@@ -1,4 +1,5 @@
 // The simulator's public entry: every event of one home or a scheme of flats, in time order.
+import { DEFAULT_RULE_PARAMS } from '../rules/params.js';
 import type { EventValue } from '../rules/types.js';
 import type { DeviceKind, NativeEventType } from '../rules/vocabulary.js';
 import type { DeviceEvent } from './emit.js';
@@ -85,6 +86,59 @@ export function unseenIncidents(options: SimulationOptions, liveFromMs?: number)
     }
   }
   return notes;
+}
+
+/**
+ * What the hub waits for, on its own clock, before it calls each incident found by a silence or by a state that lasts
+ * (with the rules' defaults, in a hub's first fortnight: a learned normal may be longer).
+ */
+function hubWait(kind: Incident['kind']): string | undefined {
+  const p = DEFAULT_RULE_PARAMS;
+  switch (kind) {
+    case 'collapse':
+      return `a possible fall ${p.possibleFall.coldStartDayMinutes} min after it, ${p.possibleFall.coldStartNightMinutes} at night`;
+    case 'bathroom-too-long':
+      return `${p.bathroom.coldStartDayMinutes} min in the bathroom, ${p.bathroom.coldStartNightMinutes} at night`;
+    case 'out-of-bed-too-long':
+      return `${p.outOfBed.coldStartMinutes} min out of bed`;
+    case 'no-morning-activity':
+      return `the morning check at ${p.noMorningActivity.coldStartTime} of the hub's own day`;
+    case 'sensor-offline':
+      return "the device's offline allowance (hours)";
+    case 'cold':
+    case 'heat':
+      return `${p.climate.sustainMinutes} min of the temperature`;
+    case 'routine-change':
+      return "days of the hub's own history";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Said to whoever publishes a demo faster than real time: the hub's rules run on its own clock (SPEC 4.1), so an
+ * incident found by a silence is called after the real allowance, whatever `--speed`: collapse@14:05 at 60x is
+ * published within minutes but called 45 minutes after. Names each such incident and the command that shows the
+ * whole day's alerts at once (replay runs on the events' time). Empty when nothing is timed by the hub or at 1x.
+ */
+export function hubClockNotes(options: SimulationOptions, speed: number, config: string): string[] {
+  if (speed === 1) return [];
+  const timed = (options.incidents ?? []).filter((inc) => hubWait(inc.kind) !== undefined);
+  if (timed.length === 0) return [];
+  const waits = timed.map((inc) => `${incidentText(inc)}: ${hubWait(inc.kind)}`).join('; ');
+  const args = [
+    `--start ${options.start}`,
+    ...(options.days !== 1 ? [`--days ${options.days}`] : []),
+    ...(options.homes !== 1 ? [`--homes ${options.homes}`] : []),
+    `--tz ${options.timeZone}`,
+    ...(options.incidents ?? []).map((inc) => `--incident ${incidentText(inc)}`),
+  ].join(' ');
+  return [
+    `the hub times silences on its own clock, not the simulation's: at --speed ${speed} the home's day runs ` +
+      `${speed} times as fast, but ${timed.length === 1 ? 'this incident is' : 'these incidents are'} called only ` +
+      `after the real wait, as in a hub's first fortnight (${waits}). To see the whole day's alerts at once, replay ` +
+      `it: npx telecare simulate ${args} --out day.ndjson && npx telecare replay --input day.ndjson --config ${config}`,
+  ];
 }
 
 /** One home's events as the merge reads them: the chunk being read, the position in it, and the event there. */

@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { afterEach, assert, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import { INACTIVITY_FAMILY } from '../../rules/vocabulary.js';
+import { localDate } from '../../simulate/localTime.js';
 
 const run = promisify(execFile);
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -284,6 +285,71 @@ describe('telecare simulate', () => {
       await new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => broker.close(() => r()));
     }
+  });
+
+  it('tells a demo run faster than real time that the hub times a collapse on its own clock, and the replay it prints shows the alert', async () => {
+    const broker = await Aedes.createBroker();
+    const server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const live = (speed: string, incident: string): Promise<{ stderr: string }> =>
+      run(
+        process.execPath,
+        [
+          cli,
+          'simulate',
+          '--mqtt',
+          `mqtt://127.0.0.1:${port}`,
+          '--tz',
+          'UTC',
+          '--write-config',
+          'home.json',
+          '--speed',
+          speed,
+          '--incident',
+          incident,
+          '--duration',
+          '1',
+        ],
+        { cwd: dir },
+      );
+    let note: string;
+    try {
+      note = (await live('60', 'collapse@14:05')).stderr;
+      // At 1x the waits are real for the demo too, and a press is told at once at any speed: nothing to say.
+      expect((await live('1', 'collapse@14:05')).stderr).not.toContain('simulate: note:');
+      expect((await live('60', 'pendant@14:05')).stderr).not.toContain('simulate: note:');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+    expect(note).toContain(
+      "simulate: note: the hub times silences on its own clock, not the simulation's: at --speed 60 the home's day " +
+        "runs 60 times as fast, but this incident is called only after the real wait, as in a hub's first fortnight " +
+        '(collapse@14:05: a possible fall 45 min after it, 20 at night).',
+    );
+
+    // The command it gives, run as printed (npx telecare is this checkout's CLI), shows the collapse's alert.
+    const command = /replay it: (.*)$/m.exec(note)?.[1];
+    assert(command !== undefined, note);
+    const [write, replay] = command.split(' && ').map((part) => part.replace(/^npx telecare /, '').split(' '));
+    assert(write !== undefined && replay !== undefined, command);
+    expect(write).toEqual(expect.arrayContaining(['--incident', 'collapse@14:05', '--tz', 'UTC']));
+    await run(process.execPath, [cli, ...write], { cwd: dir });
+    const { stdout } = await run(process.execPath, [cli, ...replay], { cwd: dir });
+    const alerts = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; raisedAt: string });
+    const collapseAt = Date.parse(`${localDate(Date.now(), 'UTC')}T14:05:00Z`);
+    expect(
+      alerts.filter(
+        (a) =>
+          (INACTIVITY_FAMILY as readonly string[]).includes(a.kind) &&
+          Date.parse(a.raisedAt) > collapseAt &&
+          Date.parse(a.raisedAt) <= collapseAt + 90 * 60_000,
+      ),
+    ).not.toEqual([]);
   });
 
   it('refuses a bad incident with the reason and a non-zero exit', async () => {
