@@ -23,6 +23,20 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** A real aedes broker on an ephemeral port of the loopback; `close` stops its server and the broker. */
+async function brokerOnFreePort(
+  options?: Parameters<typeof Aedes.createBroker>[0],
+): Promise<{ broker: Aedes; port: number; close: () => Promise<void> }> {
+  const broker = await Aedes.createBroker(options);
+  const server = net.createServer((s) => broker.handle(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = async (): Promise<void> => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => broker.close(() => r()));
+  };
+  return { broker, port: (server.address() as net.AddressInfo).port, close };
+}
+
 describe('telecare simulate', () => {
   it('writes a configuration of the simulated flats that the hub accepts', async () => {
     const file = path.join(dir, 'scheme.json');
@@ -72,10 +86,7 @@ describe('telecare simulate', () => {
   });
 
   it('publishes native events over MQTT at a fixed rate, as the bench loads the hub', async () => {
-    const broker = await Aedes.createBroker();
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
+    const { port, close } = await brokerOnFreePort();
     const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
     const received: { topic: string; body: { type: string; ts: string } }[] = [];
     subscriber.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) }));
@@ -108,14 +119,13 @@ describe('telecare simulate', () => {
       expect(Math.abs(Date.parse(first.body.ts) - Date.now())).toBeLessThan(60_000);
     } finally {
       await subscriber.endAsync();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
   });
 
   it('keeps publishing after the broker refuses a reconnection for a while (hub restarting), and says so on stderr', async () => {
     let refusalsLeft = 0;
-    const broker = await Aedes.createBroker({
+    const { broker, port, close } = await brokerOnFreePort({
       authenticate: (_client, _username, _password, done) => {
         if (refusalsLeft === 0) {
           done(null, true);
@@ -125,9 +135,6 @@ describe('telecare simulate', () => {
         done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), null);
       },
     });
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
     const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
     let received = 0;
     let receivedAfterOutage = 0;
@@ -164,19 +171,15 @@ describe('telecare simulate', () => {
     } finally {
       simulator.child.kill('SIGKILL');
       await subscriber.endAsync();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
   });
 
   it("a wrong password at start ends the simulator with the broker's reason, never a silent loop", async () => {
-    const broker = await Aedes.createBroker({
+    const { port, close } = await brokerOnFreePort({
       authenticate: (_client, _username, _password, done) =>
         done(Object.assign(new Error('bad password'), { returnCode: 4 as const }), null),
     });
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
     try {
       await expect(
         run(
@@ -186,22 +189,18 @@ describe('telecare simulate', () => {
         ),
       ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Bad username or password/) });
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
   });
 
   it('takes the MQTT password from --password-file or TELECARE_MQTT_PASSWORD (off the process list), and warns when it is on the command line', async () => {
     const passwords: string[] = [];
-    const broker = await Aedes.createBroker({
+    const { port, close } = await brokerOnFreePort({
       authenticate: (_client, _username, password, done) => {
         passwords.push(password?.toString('utf8') ?? '');
         done(null, true);
       },
     });
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
     const publishing = ['simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--username', 'sim', '--start', '2026-01-12'];
     const briefly = ['--rate', '200', '--duration', '0.5'];
     const passwordFile = path.join(dir, 'mqtt-password');
@@ -237,8 +236,7 @@ describe('telecare simulate', () => {
         run(process.execPath, [cli, ...publishing, '--password-file', path.join(dir, 'missing'), ...briefly], { env }),
       ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--password-file .*missing: ENOENT/) });
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
   });
 
@@ -261,10 +259,7 @@ describe('telecare simulate', () => {
     expect(later).not.toContain('smoke@12:00');
 
     // Live from now (no --start): 00:00 today has passed, so nothing of it would be sent.
-    const broker = await Aedes.createBroker();
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
+    const { port, close } = await brokerOnFreePort();
     try {
       const { stderr: live } = await run(process.execPath, [
         cli,
@@ -282,16 +277,12 @@ describe('telecare simulate', () => {
         /warning: incident pendant@00:00 is before now: a live run without --start publishes from now on, so it is not sent; give a later time, or --start \d{4}-\d{2}-\d{2} to publish the whole day from midnight/,
       );
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
   });
 
   it('tells a demo run faster than real time that the hub times a collapse on its own clock, and the replay it prints shows the alert', async () => {
-    const broker = await Aedes.createBroker();
-    const server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
+    const { port, close } = await brokerOnFreePort();
     const live = (speed: string, incident: string): Promise<{ stderr: string }> =>
       run(
         process.execPath,
@@ -320,8 +311,7 @@ describe('telecare simulate', () => {
       expect((await live('1', 'collapse@14:05')).stderr).not.toContain('simulate: note:');
       expect((await live('60', 'pendant@14:05')).stderr).not.toContain('simulate: note:');
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
+      await close();
     }
     expect(note).toContain(
       "simulate: note: the hub times silences on its own clock, not the simulation's: at --speed 60 the home's day " +
