@@ -310,11 +310,25 @@ class FrozenParts {
 }
 
 /** Validate a parsed configuration object, fill defaults and freeze it. `file` only names it in errors. */
+/** Each home's `timezone` that is a string and no known zone, in a configuration the schema refused. */
+function unknownTimeZones(candidate: unknown): string[] {
+  const homes = (candidate as { homes?: unknown } | null)?.homes;
+  if (!Array.isArray(homes)) return [];
+  return homes.flatMap((home: unknown, h) => {
+    const zone = (home as { timezone?: unknown } | null)?.timezone;
+    return typeof zone === 'string' && !isKnownTimeZone(zone)
+      ? [`homes[${h}].timezone: unknown time zone '${zone}'`]
+      : [];
+  });
+}
+
 export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig {
   // A copy: Ajv fills defaults into what it validates, and the caller's object stays as it was.
   const candidate = internedCopy(raw, new Map());
   if (!validateHubConfig(candidate)) {
-    throw new ConfigError(file, (validateHubConfig.errors ?? []).map(describe));
+    // The time zones too, so that a file with a schema mistake and a misspelt zone is not fixed in two rounds; the
+    // other cross-checks need the shapes the schema guarantees.
+    throw new ConfigError(file, [...(validateHubConfig.errors ?? []).map(describe), ...unknownTimeZones(candidate)]);
   }
   const config = candidate as HubConfig;
   canonicalRooms(config);

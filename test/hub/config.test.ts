@@ -99,6 +99,27 @@ describe('hub configuration', () => {
     ]);
   });
 
+  it('names an unknown time zone beside the schema mistakes of the same file, not in a second round', () => {
+    const problems = problemsOf({
+      homes: [
+        { id: 'h1', timezone: 'Europe/Lndon', devices: [{ id: 'a', kind: 'pir' }] },
+        { id: 'h2', timezone: 'Europe/London', devices: [{ id: 'b', kind: 'motion', room: 5 }] },
+        { id: 'h3', timezone: 7 },
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^homes\[0\]\.devices\[0\]\.kind: must be one of motion, door/),
+        'homes[1].devices[0].room: must be string',
+        "homes[0].timezone: unknown time zone 'Europe/Lndon'",
+      ]),
+    );
+    // A zone that is not a string is the schema's to report; a known one is not reported.
+    expect(problems.filter((p) => p.includes('unknown time zone'))).toEqual([
+      "homes[0].timezone: unknown time zone 'Europe/Lndon'",
+    ]);
+  });
+
   it('scopes MQTT users to homes that exist ("*" for all)', () => {
     // A well-formed hash (its password is never checked here).
     const passwordHash = `scrypt$8192$8$10$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
