@@ -184,7 +184,8 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
   for (const note of unseenIncidents(options, liveFromMs)) process.stderr.write(`simulate: warning: ${note}\n`);
   if (publishing && flags.rate === undefined) {
     const config = flags.writeConfig ?? 'telecare.config.json';
-    for (const note of hubClockNotes(options, flags.speed, config)) process.stderr.write(`simulate: note: ${note}\n`);
+    for (const note of hubClockNotes(options, flags.speed, config, Date.now()))
+      process.stderr.write(`simulate: note: ${note}\n`);
   }
 
   if (flags.writeConfig) {

@@ -118,12 +118,17 @@ function hubWait(kind: Incident['kind']): string | undefined {
 /**
  * Said to whoever publishes a demo faster than real time: the hub's rules run on its own clock (SPEC 4.1), so an
  * incident found by a silence is called after the real allowance, whatever `--speed`: collapse@14:05 at 60x is
- * published within minutes but called 45 minutes after. Names each such incident and the command that shows the
- * whole day's alerts at once (replay runs on the events' time). Empty when nothing is timed by the hub or at 1x.
+ * published within minutes but called 45 minutes after. Names each such incident still to come at `nowMs` and the
+ * command that shows the whole day's alerts at once (replay runs on the events' time). Empty when nothing is timed by
+ * the hub or at 1x.
  */
-export function hubClockNotes(options: SimulationOptions, speed: number, config: string): string[] {
+export function hubClockNotes(options: SimulationOptions, speed: number, config: string, nowMs: number): string[] {
   if (speed === 1) return [];
-  const timed = (options.incidents ?? []).filter((inc) => hubWait(inc.kind) !== undefined);
+  // One whose moment has passed is published stamped in the past: its silence has already lasted, and it is called
+  // as soon as its events are in.
+  const timed = (options.incidents ?? []).filter(
+    (inc) => hubWait(inc.kind) !== undefined && incidentAtMs(inc, options.start, options.timeZone) > nowMs,
+  );
   if (timed.length === 0) return [];
   const waits = timed.map((inc) => `${incidentText(inc)}: ${hubWait(inc.kind)}`).join('; ');
   const args = [

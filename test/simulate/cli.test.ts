@@ -283,7 +283,9 @@ describe('telecare simulate', () => {
 
   it('tells a demo run faster than real time that the hub times a collapse on its own clock, and the replay it prints shows the alert', async () => {
     const { port, close } = await brokerOnFreePort();
-    const live = (speed: string, incident: string): Promise<{ stderr: string }> =>
+    // Tomorrow (UTC): the collapse is still to come whenever the test runs, and its events are stamped ahead of now.
+    const day = localDate(Date.now() + 24 * 3_600_000, 'UTC');
+    const live = (speed: string, incident: string, start = day): Promise<{ stderr: string }> =>
       run(
         process.execPath,
         [
@@ -295,6 +297,8 @@ describe('telecare simulate', () => {
           'UTC',
           '--write-config',
           'home.json',
+          '--start',
+          start,
           '--speed',
           speed,
           '--incident',
@@ -310,6 +314,9 @@ describe('telecare simulate', () => {
       // At 1x the waits are real for the demo too, and a press is told at once at any speed: nothing to say.
       expect((await live('1', 'collapse@14:05')).stderr).not.toContain('simulate: note:');
       expect((await live('60', 'pendant@14:05')).stderr).not.toContain('simulate: note:');
+      // Nor for a collapse already past (yesterday's): its events are stamped in the past, its silence has lasted.
+      const yesterday = localDate(Date.now() - 24 * 3_600_000, 'UTC');
+      expect((await live('60', 'collapse@14:05', yesterday)).stderr).not.toContain('simulate: note:');
     } finally {
       await close();
     }
@@ -324,14 +331,14 @@ describe('telecare simulate', () => {
     assert(command !== undefined, note);
     const [write, replay] = command.split(' && ').map((part) => part.replace(/^npx telecare /, '').split(' '));
     assert(write !== undefined && replay !== undefined, command);
-    expect(write).toEqual(expect.arrayContaining(['--incident', 'collapse@14:05', '--tz', 'UTC']));
+    expect(write).toEqual(expect.arrayContaining(['--start', day, '--incident', 'collapse@14:05', '--tz', 'UTC']));
     await run(process.execPath, [cli, ...write], { cwd: dir });
     const { stdout } = await run(process.execPath, [cli, ...replay], { cwd: dir });
     const alerts = stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { kind: string; raisedAt: string });
-    const collapseAt = Date.parse(`${localDate(Date.now(), 'UTC')}T14:05:00Z`);
+    const collapseAt = Date.parse(`${day}T14:05:00Z`);
     expect(
       alerts.filter(
         (a) =>
