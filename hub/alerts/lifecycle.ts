@@ -303,6 +303,7 @@ export class AlertLifecycle {
     const detail: Record<string, unknown> = Object.assign({}, decision.detail);
     if (decision.deviceId) detail.deviceId = decision.deviceId;
     detail.eventAt = isoTime(decision.at);
+    lastedUntilRaised(detail, now - decision.at);
     const row: AlertRow = {
       id: newAlertId(now),
       home_id: decision.homeId,
@@ -461,4 +462,23 @@ function describeState(row: AlertRow, action: string): string {
 
 function cancelledDetail(open: AlertRow, decision: Clear): string {
   return JSON.stringify({ ...(JSON.parse(open.detail) as Record<string, unknown>), cancelReason: decision.reason });
+}
+
+/** A rule's detail that says how long something has lasted, in minutes, at the decision's time. */
+const LASTING_MINUTES = ['silenceMinutes', 'minutesInBathroom', 'minutesOutOfBed'] as const;
+
+/**
+ * A call made after the time it fell due (the hub was down then and calls it after its start's grace, or a bridge
+ * flushed the events late, so the rules reached the silence's end at once): the silence, the visit or the time up have
+ * lasted until the raise, not only until then, and the responder's card says so ("Silent for 23 h 01 min", not the
+ * 45 min limit it crossed). `eventAt` stays the time it fell due. A call on time (live within a minute, or replay,
+ * whose clock is the events') is left as the rule gave it; a clock behind the rules' time changes nothing.
+ */
+function lastedUntilRaised(detail: Record<string, unknown>, lateMs: number): void {
+  if (!(lateMs >= 60_000)) return;
+  const late = Math.round(lateMs / 60_000);
+  for (const key of LASTING_MINUTES) {
+    const minutes = detail[key];
+    if (typeof minutes === 'number') detail[key] = minutes + late;
+  }
 }
