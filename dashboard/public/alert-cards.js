@@ -178,12 +178,42 @@ export function cardHeading(kind, severity, state, ...badges) {
   );
 }
 
+/**
+ * Alerts raised at one event (a press, a fall, a detector's alarm, a tamper, a battery report): their `eventAt` is the
+ * event's own time. A silence's `eventAt` is when it fell due; its card says how long it has lasted instead.
+ */
+const AT_AN_EVENT = new Set(['pendant', 'fall', 'smoke', 'co', 'gas', 'flood', 'tamper', 'low-battery']);
+/** A wearable's fall is judged within seconds of the impact; a minute or more behind means the event reached the hub late. */
+const LATE_EVENT_MS = 60_000;
+
+/**
+ * "Happened Sun 22:00 (16 h 02 min ago)" before "Raised …", for an alert raised a minute or more after its event: a
+ * bridge flushing what it buffered, a radio retrying, or a hub that was not running. Without it a press made yesterday
+ * evening reads as one made just now (session 58). Nothing for an alert raised on time.
+ */
+export function lateEvent(alert, raisedAt) {
+  if (!AT_AN_EVENT.has(alert.kind) || !alert.detail || typeof alert.detail.eventAt !== 'string') return null;
+  const eventAt = alert.detail.eventAt;
+  if (!(Date.parse(raisedAt) - Date.parse(eventAt) >= LATE_EVENT_MS)) return null;
+  return el(
+    'span',
+    {
+      class: 'late-event',
+      title:
+        'When it happened: the hub received it later (a sensor or bridge sent it late, or the hub was not running)',
+    },
+    'Happened ',
+    timeWithAge(eventAt, Date.now(), homeZone(alert.homeId)),
+  );
+}
+
 /** The card's facts line: `where` items, when raised (the home's time and age), repeats, who acknowledged, escalation. */
 export function cardMeta(where, alert, raisedAt) {
   return el(
     'p',
     { class: 'meta' },
     where.filter(Boolean).map((text) => el('span', {}, text)),
+    lateEvent(alert, raisedAt),
     el('span', {}, 'Raised ', timeWithAge(raisedAt, Date.now(), homeZone(alert.homeId))),
     alert.count > 1
       ? el(
