@@ -123,13 +123,15 @@ export class ClockCorrection {
         row.escalation_due_at !== null &&
         (before === undefined || row.escalation_due_at !== before.escalation_due_at) &&
         row.escalation_due_at - (rowLadder(row)[row.escalation_level]?.timeoutSeconds ?? 0) * 1000 < readBefore;
+      const raisedBehind = before === undefined && row.raised_at < readBefore;
       const next = {
         id,
-        raised_at: before === undefined && row.raised_at < readBefore ? row.raised_at + stepMs : row.raised_at,
+        raised_at: raisedBehind ? row.raised_at + stepMs : row.raised_at,
         acknowledged_at: moved(row.acknowledged_at, before?.acknowledged_at),
         resolved_at: moved(row.resolved_at, before?.resolved_at),
         last_seen_at: moved(row.last_seen_at, before?.last_seen_at)!,
         escalation_due_at: dueFixedBehind ? row.escalation_due_at! + stepMs : row.escalation_due_at,
+        detail: raisedBehind ? eventAtCorrected(row.detail, stepMs, row.raised_at + stepMs) : row.detail,
       };
       if (
         next.raised_at === row.raised_at &&
@@ -152,4 +154,25 @@ export class ClockCorrection {
     changes.publish(change);
     return true;
   }
+}
+
+/**
+ * The detail of an alert raised while the clock read behind, its `eventAt` (the rules' time of the event, on that
+ * clock or the rules' time held still while it read behind) moved by the step, and never past the corrected raise: a
+ * press seen while behind happened when it was raised, not hours before, which its card would otherwise show as
+ * "Happened … (3 h ago)" (session 58). The detail's text unchanged when it has no such time.
+ */
+function eventAtCorrected(detail: string, stepMs: number, raisedAt: number): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return detail;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return detail;
+  const record = parsed as Record<string, unknown>;
+  const eventAt = typeof record.eventAt === 'string' ? Date.parse(record.eventAt) : NaN;
+  if (!Number.isFinite(eventAt)) return detail;
+  record.eventAt = new Date(Math.min(eventAt + stepMs, raisedAt)).toISOString();
+  return JSON.stringify(record);
 }

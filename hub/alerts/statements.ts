@@ -51,6 +51,7 @@ export interface CorrectTimesParams {
   resolved_at: number | null;
   last_seen_at: number;
   escalation_due_at: number | null;
+  detail: string;
 }
 
 export interface AlertStatements {
@@ -129,7 +130,7 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     exhaust: prepare('UPDATE alerts SET escalation_due_at = NULL WHERE id = ?'),
     correctTimes: prepare(`UPDATE alerts SET raised_at = @raised_at, acknowledged_at = @acknowledged_at,
           resolved_at = @resolved_at, last_seen_at = @last_seen_at, escalation_due_at = @escalation_due_at,
-          version = version + 1 WHERE id = @id RETURNING *`),
+          detail = @detail, version = version + 1 WHERE id = @id RETURNING *`),
     shiftAudit: prepare('UPDATE alert_audit SET at = at + ? WHERE alert_id = ? AND version > ? AND at < ?'),
     audit: prepare('INSERT INTO alert_audit (alert_id, at, actor, action, version, detail) VALUES (?, ?, ?, ?, ?, ?)'),
     prealertUpsert: prepare(`INSERT INTO alert_prealerts (home_id, kind, raise_at, at) VALUES (?, ?, ?, ?)

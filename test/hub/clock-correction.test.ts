@@ -112,6 +112,8 @@ describe('alerts stamped while the clock read behind', () => {
     expect(fixed).toMatchObject({ state: 'raised', escalationLevel: 0, version: 2 });
     expect(Date.parse(fixed.raisedAt)).toBe(REAL_START);
     expect(Date.parse(fixed.lastSeenAt)).toBe(REAL_START);
+    // The press's own time too: it came when it was raised, not hours before (the card would say "Happened … 4 h ago").
+    expect(Date.parse(String(fixed.detail.eventAt))).toBe(REAL_START);
     // Told on MQTT (retained: a console that connects now reads the corrected time).
     const messages = published.get(`telecare/h1/alerts/${raised.id}`) ?? [];
     expect(JSON.parse(messages.at(-1)!)).toMatchObject({ version: 2, raisedAt: new Date(REAL_START).toISOString() });
