@@ -1,7 +1,8 @@
 // The browser files' common stage: the real dashboard in-process on a local port (with a responder, `sam`, when
 // asked) and the run's chromium, started before the file's tests when chromium is there, closed after them.
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Harness } from '../rules/factories.js';
 import { launchChromium } from '../support/chromium.js';
 import { listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
 
@@ -32,4 +33,13 @@ export function dashboardInChromium(
     await stage.dashboard?.close();
   });
   return stage as DashboardInChromium;
+}
+
+/** The real rules engine's first raise of `kind` in `h`, stored by the stage's alert service at its clock's time; its id. */
+export function storeFirstRaise(stage: DashboardInChromium, h: Harness, kind: string): string {
+  const raise = h.raised(kind)[0];
+  expect(raise, kind).toBeDefined();
+  const alert = stage.dashboard.alerts.apply(raise!);
+  expect(alert, kind).toBeTruthy();
+  return alert!.id;
 }

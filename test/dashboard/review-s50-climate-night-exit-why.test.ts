@@ -6,7 +6,7 @@ import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { Harness, MONDAY } from '../rules/factories.js';
 import { USER_PASSWORD } from './support.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { dashboardInChromium } from './in-chromium.js';
+import { dashboardInChromium, storeFirstRaise } from './in-chromium.js';
 import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable('the climate and night-exit card tests');
@@ -15,14 +15,7 @@ const clock = new FakeClock(MONDAY + 14 * HOUR_MS);
 
 const screen = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
-/** The real rules engine's raise of `kind`, stored by the dashboard's alert service as the hub stores it. */
-function store(h: Harness, kind: string): string {
-  const raise = h.raised(kind)[0];
-  expect(raise).toBeDefined();
-  const alert = screen.dashboard.alerts.apply(raise!);
-  expect(alert).toBeTruthy();
-  return alert!.id;
-}
+const store = (h: Harness, kind: string): string => storeFirstRaise(screen, h, kind);
 
 async function whyLine(page: Page, id: string): Promise<string | null> {
   const card = page.locator(`#alert-${id}`);

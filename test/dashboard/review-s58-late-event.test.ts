@@ -8,7 +8,7 @@ import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { Harness, home, MONDAY } from '../rules/factories.js';
 import { USER_PASSWORD } from './support.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { dashboardInChromium } from './in-chromium.js';
+import { dashboardInChromium, storeFirstRaise } from './in-chromium.js';
 import { loggedInPage } from '../support/screen.js';
 
 const haveChromium = chromiumAvailable("the late event's time on the card");
@@ -18,14 +18,7 @@ const clock = new FakeClock(NOW);
 
 const screen = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
-/** The real rules engine's first raise of `kind`, stored by the dashboard's alert service at the clock's time. */
-function store(h: Harness, kind: string): string {
-  const raise = h.raised(kind)[0];
-  expect(raise).toBeDefined();
-  const alert = screen.dashboard.alerts.apply(raise!);
-  expect(alert).toBeTruthy();
-  return alert!.id;
-}
+const store = (h: Harness, kind: string): string => storeFirstRaise(screen, h, kind);
 
 /** The card's "Happened …" part: its text and the event's time it names, or null when the card has none. */
 async function lateEvent(page: Page, id: string): Promise<{ text: string; datetime: string | null } | null> {
