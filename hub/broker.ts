@@ -308,8 +308,11 @@ export class EmbeddedBroker implements HubBroker {
   /** When a full persistent session queue was last logged (one line a minute). */
   private offlineFullWarnedAt = -Infinity;
   private loginRefusalsUnlogged = 0;
-  /** Persistent sessions whose client is away: since when, and the owner of the client id (see expireSessions). */
-  private readonly away = new Map<string, { since: number; owner: string }>();
+  /**
+   * Persistent sessions whose client is away: since when, the owner of the client id (see expireSessions), and the
+   * identity it last logged in with (what may be queued for it; none once a reload removed or changed its credential).
+   */
+  private readonly away = new Map<string, { since: number; owner: string; identity: MqttIdentity | undefined }>();
   /** Persistent sessions removed because their client stayed away past the expiry (for GET /api/health). */
   private sessionsExpired = 0;
   private expirySweep: NodeJS.Timeout | undefined;
@@ -464,6 +467,12 @@ export class EmbeddedBroker implements HubBroker {
       max: this.options.offlineQueueMax ?? DEFAULT_OFFLINE_QUEUE_MAX,
       totalMax: this.options.offlineQueueTotalMax ?? DEFAULT_OFFLINE_QUEUE_TOTAL_MAX,
       onFull: (clientId) => this.offlineQueueFull(clientId),
+      mayQueue: (clientId, topic) => {
+        // What the away client may not read is never delivered to it (authorizeForward): queued, it took the room of
+        // what it may read, and a responder's `telecare/#` filled its bound with sensor events, then lost the next alert.
+        const identity = this.away.get(clientId)?.identity;
+        return identity === undefined || this.options.access.canRead(identity, topic);
+      },
     });
     const persistentSubscriptions = offline.persistent;
     this.offlineQueued = offline.queued;
@@ -501,7 +510,12 @@ export class EmbeddedBroker implements HubBroker {
       if (!identity || live.get(client.id) !== client) return;
       live.delete(client.id);
       if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
-      else this.away.set(client.id, { since: this.now(), owner: clientIdOwner(identity) });
+      else
+        this.away.set(client.id, {
+          since: this.now(),
+          owner: clientIdOwner(identity),
+          identity: this.revoked.has(client) ? undefined : identity,
+        });
     });
     this.expirySweep = setInterval(() => void this.expireSessions(), SESSION_EXPIRY_SWEEP_MS);
     this.expirySweep.unref();
@@ -829,6 +843,11 @@ export class EmbeddedBroker implements HubBroker {
    */
   disconnectUsers(usernames: ReadonlySet<string>): number {
     if (usernames.size === 0) return 0;
+    // Their sessions away keep everything queued until they log in again: the rights they had no longer stand.
+    for (const away of this.away.values()) {
+      const username = away.identity?.username;
+      if (username !== undefined && usernames.has(username)) away.identity = undefined;
+    }
     let closed = 0;
     for (const socket of this.sockets) {
       const client = this.clientOfSocket.get(socket);
@@ -964,8 +983,12 @@ export class EmbeddedBroker implements HubBroker {
 interface OfflineQueue {
   addSubscriptions(client: Client, subs: readonly { qos: number }[], callback?: unknown): Promise<void>;
   subscriptionsByTopic(topic: string, callback?: unknown): Promise<unknown[]>;
-  outgoingEnqueueCombi(subs: readonly { clientId: string }[], packet: unknown, callback?: unknown): Promise<void>;
-  outgoingEnqueue(sub: { clientId: string }, packet: unknown, callback?: unknown): Promise<void>;
+  outgoingEnqueueCombi(
+    subs: readonly { clientId: string }[],
+    packet: { topic: string },
+    callback?: unknown,
+  ): Promise<void>;
+  outgoingEnqueue(sub: { clientId: string }, packet: { topic: string }, callback?: unknown): Promise<void>;
   /** Removes the session's queued message with the packet's id; resolves with it, or undefined when none. */
   outgoingClearMessageId(client: { id: string }, packet: unknown, callback?: unknown): Promise<unknown>;
 }
@@ -993,7 +1016,13 @@ const NOTHING_QUEUED: Promise<void> = Promise.resolve();
  */
 function skipOfflineQueueWithoutPersistentSubscriptions(
   aedes: Aedes,
-  bound: { max: number; totalMax: number; onFull: (clientId: string) => void },
+  bound: {
+    max: number;
+    totalMax: number;
+    onFull: (clientId: string) => void;
+    /** False when the session's client may not read `topic` (it would never be sent it): not queued, not counted. */
+    mayQueue: (clientId: string, topic: string) => boolean;
+  },
 ): { persistent: () => boolean; queued: () => number } {
   const persistence = (aedes as unknown as { persistence: OfflineQueue }).persistence;
   const add = persistence.addSubscriptions.bind(persistence);
@@ -1006,7 +1035,8 @@ function skipOfflineQueueWithoutPersistentSubscriptions(
   const queued = new Map<string, number>();
   let total = 0;
   const clients = (aedes as unknown as { clients: Record<string, { closed?: boolean } | undefined> }).clients;
-  const admit = (clientId: string): boolean => {
+  const admit = (clientId: string, topic: string): boolean => {
+    if (!bound.mayQueue(clientId, topic)) return false;
     const n = queued.get(clientId) ?? 0;
     // Only a session whose client is away loses messages: a connected one is being sent its queue (a reconnection
     // drains it while new messages come), and one that stops reading is dropped for that (dropWhenStalled).
@@ -1036,7 +1066,7 @@ function skipOfflineQueueWithoutPersistentSubscriptions(
     // Each session with room gets its copy; a full one none (counted). The usual case (all have room) copies nothing.
     let admitted: { clientId: string }[] | undefined;
     for (let i = 0; i < subs.length; i++) {
-      if (admit(subs[i]!.clientId)) {
+      if (admit(subs[i]!.clientId, packet.topic)) {
         if (admitted) admitted.push(subs[i]!);
       } else {
         admitted ??= subs.slice(0, i);
@@ -1047,7 +1077,7 @@ function skipOfflineQueueWithoutPersistentSubscriptions(
   };
   persistence.outgoingEnqueue = (sub, packet, callback) => {
     if (callback !== undefined) return enqueueOne(sub, packet, callback);
-    return admit(sub.clientId) ? enqueueOne(sub, packet) : NOTHING_QUEUED;
+    return admit(sub.clientId, packet.topic) ? enqueueOne(sub, packet) : NOTHING_QUEUED;
   };
   persistence.outgoingClearMessageId = (client, packet, callback) => {
     if (callback !== undefined) return clear(client, packet, callback);

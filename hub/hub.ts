@@ -336,7 +336,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       // press's turn: activity, learned normal, every rule's timers) runs after it went out. Two immediates: aedes
       // delivers from an immediate of its own, queued by the publish's promise chain after this turn.
       deferRest: (finish) => setImmediate(() => setImmediate(finish)),
-      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, from: d.at }).some((a) => a.kind === d.kind),
+      // Raised or repeated since: a press merged into the open alert (pressed again) was carried out too, by moving
+      // its last seen, not its raise; taken for news, it was counted again, or raised anew once the alert was resolved
+      // (review, session 58).
+      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, seenFrom: d.at }).some((a) => a.kind === d.kind),
       // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
       clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
     });

@@ -37,8 +37,14 @@ export interface AlertFilter {
   /** `open` means raised or acknowledged. */
   state?: AlertState | 'open';
   homeId?: string;
+  /** Raised at or after (epoch ms). */
   from?: number;
   to?: number;
+  /**
+   * Raised or repeated (merged: `lastSeenAt`) at or after (epoch ms): an alert that carried out a rule's raise of its
+   * kind at that time or later, a repeat of an open alert included.
+   */
+  seenFrom?: number;
   limit?: number;
 }
 

@@ -1,4 +1,5 @@
 // The delivery outbox: notifications recorded with the alert change, then delivered at least once, retried with backoff.
+import { randomInt } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -59,6 +60,14 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   random: Math.random,
   deliveryMarksWindowMs: 25,
 };
+
+/**
+ * The next delivery id of a webhook posted from memory (storage failing: it has no row, so no row id). Each is new, and
+ * none is a stored delivery's (rows count from 1; these from 2^48 on, from a random point so that the next process's do
+ * not repeat this one's): a receiver drops a delivery id it saw in the last 5 minutes as a replay (docs/alerts.md), and
+ * the one id 0 they all had before made it drop every delivery from memory after the first (review, session 58).
+ */
+let nextMemoryDeliveryId = 2 ** 48 + randomInt(2 ** 47);
 
 /** Marks held this many are stored at once, whatever the window: a drain after an outage delivers hundreds. */
 const MARKS_AT_ONCE = 256;
@@ -267,14 +276,14 @@ export class Outbox {
     });
   }
 
-  /** POST a webhook now, without storage (alerts told from memory); delivery id 0 says it was not stored yet. */
+  /** POST a webhook now, without storage (alerts told from memory), with a delivery id no other delivery has. */
   postMessage(row: NewOutboxRow): Promise<void> {
     return this.postWebhook({
       responder_id: row.responderId ?? null,
       payload: row.payload,
       alert_id: row.alertId,
       version: row.version,
-      id: 0,
+      id: nextMemoryDeliveryId++,
     });
   }
 

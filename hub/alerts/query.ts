@@ -75,6 +75,10 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
     where.push('raised_at < ?');
     args.push(filter.to);
   }
+  if (filter.seenFrom !== undefined) {
+    where.push('(raised_at >= ? OR last_seen_at >= ?)');
+    args.push(filter.seenFrom, filter.seenFrom);
+  }
   let sql = 'SELECT * FROM alerts';
   if (where.length) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ' ORDER BY raised_at DESC, id DESC';
@@ -107,6 +111,8 @@ export function matchesFilter(alert: Alert, filter: AlertFilter): boolean {
   if (filter.state !== undefined && filter.state !== 'open' && alert.state !== filter.state) return false;
   if (filter.from !== undefined && raisedAt < filter.from) return false;
   if (filter.to !== undefined && raisedAt >= filter.to) return false;
+  if (filter.seenFrom !== undefined && raisedAt < filter.seenFrom && Date.parse(alert.lastSeenAt) < filter.seenFrom)
+    return false;
   return true;
 }
 
