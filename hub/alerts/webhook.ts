@@ -76,6 +76,87 @@ export class WebhookAddressRefused extends Error {
 
 const systemResolve = (hostname: string): Promise<ResolvedAddress[]> => lookup(hostname, { all: true, verbatim: true });
 
+type Resolve = NonNullable<PostWebhookOptions['resolve']>;
+
+/**
+ * Lookups of one resolver in flight at once. The system's (getaddrinfo) runs on libuv's thread pool of four, which also
+ * carries the event store's fsyncs (a sensor's event is acknowledged after its fsync): a resolver that hangs (a home's
+ * router with the internet down, answering nothing) held a thread per webhook delivery, and four responders' retries
+ * took the whole pool, holding every acknowledgement back for the resolver's own timeout (review, session 58).
+ */
+const LOOKUPS_AT_ONCE = 2;
+/** How long a host's addresses are reused: most responders' webhooks share a host, and a retry need not look it up. */
+const ADDRESSES_KEPT_MS = 60_000;
+
+interface Lookups {
+  running: number;
+  waiting: (() => void)[];
+  known: Map<string, { at: number; addresses: ResolvedAddress[] }>;
+}
+const lookupsOf = new WeakMap<Resolve, Lookups>();
+
+/**
+ * `resolve(host)`, its answer kept for a minute, in turn behind the lookups of the same resolver in flight; the
+ * delivery fails (the outbox retries it) when no address came within `timeoutMs`, and a lookup still waiting its
+ * turn then is not begun. An answer that comes after is still kept for the next delivery.
+ */
+function resolveInTurn(
+  resolve: Resolve,
+  self: PostWebhookOptions,
+  host: string,
+  timeoutMs: number,
+): Promise<ResolvedAddress[]> {
+  let lookups = lookupsOf.get(resolve);
+  if (!lookups) lookupsOf.set(resolve, (lookups = { running: 0, waiting: [], known: new Map() }));
+  const turns = lookups;
+  const kept = (): ResolvedAddress[] | undefined => {
+    const known = turns.known.get(host);
+    return known && performance.now() - known.at < ADDRESSES_KEPT_MS ? known.addresses : undefined;
+  };
+  const addresses = kept();
+  if (addresses) return Promise.resolve(addresses);
+  return new Promise<ResolvedAddress[]>((ok, fail) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      const waiting = turns.waiting.indexOf(begin);
+      if (waiting >= 0) turns.waiting.splice(waiting, 1);
+      fail(new Error(`webhook host ${host}: no address within ${timeoutMs} ms (the DNS resolver did not answer)`));
+    }, timeoutMs);
+    function begin(): void {
+      // An answer that came while this one waited its turn serves it.
+      const meanwhile = kept();
+      if (meanwhile) {
+        settled = true;
+        clearTimeout(timer);
+        ok(meanwhile);
+        turns.waiting.shift()?.();
+        return;
+      }
+      turns.running++;
+      Promise.resolve()
+        .then(() => resolve.call(self, host))
+        .then(
+          (addresses) => {
+            if (addresses.length > 0) turns.known.set(host, { at: performance.now(), addresses });
+            if (!settled) ok(addresses);
+          },
+          (err: unknown) => {
+            if (!settled) fail(err instanceof Error ? err : new Error(String(err)));
+          },
+        )
+        .finally(() => {
+          settled = true;
+          clearTimeout(timer);
+          turns.running--;
+          turns.waiting.shift()?.();
+        });
+    }
+    if (turns.running < LOOKUPS_AT_ONCE) begin();
+    else turns.waiting.push(begin);
+  });
+}
+
 /** Only globally routed unicast: not loopback, private, link-local, unique-local, CGNAT, multicast or reserved. */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
@@ -90,11 +171,16 @@ export function isPublicAddress(address: string): boolean {
 async function checkedAddresses(
   url: URL,
   allowPrivateNetwork: boolean,
-  resolve: PostWebhookOptions['resolve'],
+  options: PostWebhookOptions,
+  timeoutMs: number,
 ): Promise<ResolvedAddress[]> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const family = isIP(host);
-  const addresses = family ? [{ address: host, family }] : await (resolve ?? systemResolve)(host);
+  const addresses = family
+    ? [{ address: host, family }]
+    : // The resolver is its queue's key (called on `options`): a bound copy would be a new key at each delivery.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      await resolveInTurn(options.resolve ?? systemResolve, options, host, timeoutMs);
   if (addresses.length === 0) throw new Error(`webhook host ${host} has no address`);
   if (!allowPrivateNetwork) {
     const refused = addresses.find((a) => !isPublicAddress(a.address));
@@ -117,8 +203,7 @@ export async function postWebhook(
   const url = new URL(d.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new WebhookAddressRefused(`webhook URL must be http(s), not ${url.protocol}`);
-  const resolve = options.resolve?.bind(options);
-  const [target] = await checkedAddresses(url, d.allowPrivateNetwork === true, resolve);
+  const [target] = await checkedAddresses(url, d.allowPrivateNetwork === true, options, timeoutMs);
   // checkedAddresses throws rather than return no address; the guard keeps the type honest.
   if (target === undefined) throw new Error(`webhook host ${url.hostname} has no address`);
   // Connect to the address just checked, never to a second answer of the resolver (DNS rebinding).

@@ -150,6 +150,42 @@ describe('where a webhook may go', () => {
     expect(nth(r.requests, 0).headers.host).toBe(`call-centre.invalid:${port}`);
   });
 
+  it('a resolver that answers nothing fails the delivery at its timeout, with two lookups in flight at most', async () => {
+    // The system resolver runs on libuv's pool of four threads, which also fsyncs the event store: before, each
+    // delivery's lookup waited for the resolver with no bound (the request's timeout starts after it), one per
+    // delivery at once, so four hung lookups took the pool (review, session 58).
+    let begun = 0;
+    const answer = [{ address: '127.0.0.1', family: 4 }];
+    const gate: (() => void)[] = [];
+    const resolve = () => {
+      begun++;
+      return new Promise<typeof answer>((ok) => gate.push(() => ok(answer)));
+    };
+    const r = await receiver();
+    const port = new URL(r.url).port;
+    const hook = delivery(`http://call-centre.invalid:${port}/telecare`, { allowPrivateNetwork: true });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => postWebhook(hook, 300, { resolve })));
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/no address within 300 ms/);
+    }
+    // Two lookups began; the two that waited their turn and timed out never began.
+    expect(begun).toBe(2);
+    expect(r.requests).toHaveLength(0);
+    // Another resolver is not held behind this one.
+    await postWebhook(hook, TIMEOUT_MS, { resolve: async () => answer });
+    expect(r.requests).toHaveLength(1);
+    // A third delivery waits its turn behind the two hung lookups; once they answer at last, their answer is kept and
+    // serves it (and the next) without another lookup.
+    const next = postWebhook(hook, TIMEOUT_MS, { resolve });
+    expect(begun).toBe(2);
+    for (const open of gate.splice(0)) open();
+    await next;
+    await postWebhook(hook, TIMEOUT_MS, { resolve });
+    expect(begun).toBe(2);
+    expect(r.requests).toHaveLength(3);
+  });
+
   it('a redirect is a failed delivery and is not followed', async () => {
     const target = await receiver();
     const redirecting = http.createServer((_req, res) => res.writeHead(307, { location: target.url }).end());
