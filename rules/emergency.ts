@@ -47,6 +47,9 @@ export const emergencyRule = {
   ): void {
     const kind = EMERGENCY_KIND[event.type];
     if (!kind) return;
+    // A report sent again as it was (the same stamp, type and value: an HTTP device retrying after a 503, a bridge
+    // re-sending its flush without MQTT's DUP flag) is not a second press, nor a detector's state set back by an old copy.
+    if (ctx.duplicate !== undefined) return;
     const isHazard = kind !== 'pendant' && kind !== 'fall';
     if (event.value !== true) {
       if (isHazard) hazard.on = false;
