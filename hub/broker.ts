@@ -284,6 +284,8 @@ export class EmbeddedBroker implements HubBroker {
   private readonly lastStoredOf = new WeakMap<Client, Promise<void>>();
   /** Connections whose refused publication was logged already (the rest are only counted). */
   private readonly refusalLogged = new WeakSet<Client>();
+  /** Connections whose refused subscription was logged already: a client resubscribing in a loop cannot fill the disk. */
+  private readonly subscribeRefusalLogged = new WeakSet<Client>();
   private readonly sockets = new Set<net.Socket>();
   /** Payloads of the hub's own publications while aedes delivers them (see deliverOwnAtOnce). */
   private readonly ownPayloads = new WeakSet<Buffer>();
@@ -448,10 +450,13 @@ export class EmbeddedBroker implements HubBroker {
         const identity = this.identities.get(client);
         if (!identity || !this.options.access.canSubscribe(identity, subscription.topic)) {
           this.refuse('subscribe-denied');
-          this.log.warn(
-            { clientId: client.id, role: identity?.role, filter: subscription.topic },
-            'mqtt subscribe refused',
-          );
+          if (!this.subscribeRefusalLogged.has(client)) {
+            this.subscribeRefusalLogged.add(client);
+            this.log.warn(
+              { clientId: client.id, role: identity?.role, filter: subscription.topic },
+              'mqtt subscribe refused (further refusals on this connection are only counted)',
+            );
+          }
           callback(null, null);
           return;
         }
