@@ -1,6 +1,7 @@
 // Who may connect to the embedded broker and what each may publish or subscribe (least privilege, like Mosquitto 2).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { addressKey } from '../dashboard/login-throttle.js';
 import type { HubConfig, MqttUserConfig } from './config-types.js';
 import type { DeviceIndex } from './config.js';
 import { migrate } from './migrations.js';
@@ -163,11 +164,14 @@ export class MqttCredentials {
     if (options.clearTextRefused && !isLoopback(remoteAddress))
       return { ok: false, returnCode: NOT_AUTHORIZED, reason: 'clear-text-remote' };
     const secret = password?.toString('utf8') ?? '';
+    // Failures and waiting hashes are counted per source: an IPv6 /64 as one, as the dashboard's throttle and the cap on
+    // connections not logged in count it (a host on an IPv6 LAN may take any address of its /64).
+    const source = remoteAddress === undefined ? undefined : addressKey(remoteAddress);
     const entry = this.lookup(username);
     if (!entry) {
       // Usernames are not secrets; what matters is that an unknown one costs no scrypt.
       timingSafeEqual(createHash('sha256').update(secret).digest(), this.dummyDigest);
-      this.recordFailure(remoteAddress);
+      this.recordFailure(source);
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'unknown-user' };
     }
     const identity: MqttIdentity = { username, role: entry.role, homes: entry.homes };
@@ -176,12 +180,12 @@ export class MqttCredentials {
     const cached = this.verified.get(username);
     if (isScrypt && cached && cached.until > this.nowMs() && timingSafeEqual(cached.tag, tag))
       return { ok: true, identity };
-    if (isScrypt && this.throttled(remoteAddress))
+    if (isScrypt && this.throttled(source))
       return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
     let ok: boolean;
     const generation = this.generation;
     try {
-      ok = await verifyPassword(secret, entry.hash, { source: remoteAddress ?? 'unknown' });
+      ok = await verifyPassword(secret, entry.hash, { source: source ?? 'unknown' });
     } catch (err) {
       if (err instanceof HashQueueFull) return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
       throw err;
@@ -189,7 +193,7 @@ export class MqttCredentials {
     // The credential was removed or changed while its hash was checked: the login must not carry the old rights.
     if (generation !== this.generation) return this.authenticate(remoteAddress, username, password, options);
     if (!ok) {
-      this.recordFailure(remoteAddress);
+      this.recordFailure(source);
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };
     }
     if (isScrypt) this.verified.set(username, { tag, until: this.nowMs() + VERIFIED_CACHE_MS });
