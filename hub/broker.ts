@@ -269,7 +269,13 @@ export class EmbeddedBroker implements HubBroker {
   private aedes: Aedes | undefined;
   private server: net.Server | undefined;
   private tlsServer: tls.Server | undefined;
-  private readonly clientIds = new ClientIdRegistry();
+  /** Client ids and their owners; a connected client's or an away session's claim is never pushed out by the bound. */
+  private readonly clientIds = new ClientIdRegistry(
+    undefined,
+    (clientId) =>
+      this.away.has(clientId) ||
+      (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients[clientId] !== undefined,
+  );
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();

@@ -412,6 +412,9 @@ export function clientIdOwner(identity: MqttIdentity): string {
   return identity.username === undefined ? 'local' : `user:${identity.username}`;
 }
 
+/** Claims the client-id registry looks at, oldest first, for one to forget when it is full. */
+const OLDEST_LOOKED_AT = 8;
+
 /**
  * Who owns which client id (item 11): the first identity to connect with an id owns it while the hub runs; another
  * username presenting it is refused (CONNACK 2), so it cannot disconnect the owner or take over its session.
@@ -419,14 +422,32 @@ export function clientIdOwner(identity: MqttIdentity): string {
 export class ClientIdRegistry {
   private readonly owners = new Map<string, string>();
 
-  constructor(private readonly maxEntries = 10_000) {}
+  /**
+   * `inUse`: whether a client is connected under the id now, or its persistent session is away (the broker's own
+   * state). Such a claim is never the one the bound pushes out.
+   */
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly inUse: (clientId: string) => boolean = () => false,
+  ) {}
 
   /** Claims `clientId` for `owner`; false when another owner holds it. */
   claim(clientId: string, owner: string): boolean {
     const current = this.owners.get(clientId);
     if (current !== undefined) return current === owner;
-    // Bounded: past the cap the oldest claims go (their sessions are long gone on a hub this size).
-    if (this.owners.size >= this.maxEntries) this.owners.delete(this.owners.keys().next().value!);
+    // Bounded: past the cap an old claim no client holds goes (left by a connection that never became ready). Never
+    // one in use: a credential that claimed ten thousand ids of its own would otherwise push out the claim of
+    // Zigbee2MQTT, connected since the start, then take its id (review, session 58). A few of the oldest are looked at,
+    // those in use moved to the back (constant work per claim, however many are held); when all are in use the
+    // registry grows with the broker's own connections and persistent sessions, which it bounds by expiry.
+    if (this.owners.size >= this.maxEntries) {
+      for (let looked = 0; looked < OLDEST_LOOKED_AT; looked++) {
+        const [held, heldBy] = this.owners.entries().next().value!;
+        this.owners.delete(held);
+        if (!this.inUse(held)) break;
+        this.owners.set(held, heldBy);
+      }
+    }
     this.owners.set(clientId, owner);
     return true;
   }
