@@ -106,6 +106,14 @@ export const DEFAULT_OFFLINE_QUEUE_TOTAL_MAX = 100_000;
  * every open alert, retained while open; only the versions of alerts closed meanwhile and sensor events are not resent.
  */
 export const DEFAULT_SESSION_EXPIRY_MS = 3 * 24 * 3_600_000;
+/**
+ * Persistent sessions one credential (one username; every anonymous client on the Pi together) may have away at once;
+ * past it, its session away longest is removed as an expired one is. A session with a subscription is about 1 KB of
+ * heap for three days: without a bound one device credential leaving sessions under made-up client ids (20,000 in 20 s
+ * here; a reconnect costs no scrypt) could fill a Pi's memory and have the hub killed (review, session 58). A device,
+ * a bridge or a responder's phone needs one; a credential shared by many gateways, a few dozen.
+ */
+export const MAX_SESSIONS_AWAY_PER_CREDENTIAL = 1_000;
 /** How often sessions away past their expiry are looked for (at most this late; a walk over the absent ones only). */
 const SESSION_EXPIRY_SWEEP_MS = 60_000;
 
@@ -321,8 +329,14 @@ export class EmbeddedBroker implements HubBroker {
    * identity it last logged in with (what may be queued for it; none once a reload removed or changed its credential).
    */
   private readonly away = new Map<string, { since: number; owner: string; identity: MqttIdentity | undefined }>();
+  /** Sessions in `away` per owner of their client id (see MAX_SESSIONS_AWAY_PER_CREDENTIAL). */
+  private readonly awayPerOwner = new Map<string, number>();
   /** Persistent sessions removed because their client stayed away past the expiry (for GET /api/health). */
   private sessionsExpired = 0;
+  /** Persistent sessions removed because their credential had too many away (for GET /api/health). */
+  private sessionsOverBound = 0;
+  /** When sessions removed over the bound were last logged (one line a minute). */
+  private overBoundWarnedAt = -Infinity;
   private expirySweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
@@ -513,7 +527,7 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity) return;
       live.set(client.id, client);
-      this.away.delete(client.id);
+      this.deleteAway(client.id);
       this.clientIds.claim(client.id, clientIdOwner(identity));
     });
     aedes.on('clientDisconnect', (client) => {
@@ -522,7 +536,7 @@ export class EmbeddedBroker implements HubBroker {
       live.delete(client.id);
       if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
       else
-        this.away.set(client.id, {
+        this.setAway(client.id, {
           since: this.now(),
           owner: clientIdOwner(identity),
           identity: this.revoked.has(client) ? undefined : identity,
@@ -907,28 +921,11 @@ export class EmbeddedBroker implements HubBroker {
     if (!aedes || this.away.size === 0) return 0;
     const expiryMs = this.options.sessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
     const now = this.now();
-    const persistence = (aedes as unknown as { persistence: SessionStore }).persistence;
-    const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
     let expired = 0;
     for (const [clientId, away] of [...this.away]) {
       if (away.since > now) away.since = now;
       if (now - away.since < expiryMs || this.away.get(clientId) !== away) continue;
-      this.away.delete(clientId);
-      const session = { id: clientId };
-      try {
-        await persistence.cleanSubscriptions(session);
-        for await (const packet of persistence.outgoingStream(session)) {
-          // A client back meanwhile is being sent its queue: what is left is its own.
-          if (clients[clientId] !== undefined) break;
-          await persistence.outgoingClearMessageId(session, packet);
-        }
-        if (typeof persistence.cleanIncoming === 'function') await persistence.cleanIncoming(session);
-      } catch (err) {
-        this.log.warn({ err }, 'could not remove an expired mqtt persistent session');
-        continue;
-      }
-      if (clients[clientId] === undefined) this.clientIds.release(clientId, away.owner);
-      expired += 1;
+      if (await this.removeAwaySession(aedes, clientId, away)) expired += 1;
     }
     if (expired > 0) {
       this.sessionsExpired += expired;
@@ -938,6 +935,66 @@ export class EmbeddedBroker implements HubBroker {
       );
     }
     return expired;
+  }
+
+  /**
+   * Removes one session away (taken out of `away` first): its subscriptions, queued messages and the client id's
+   * owner, as a clean reconnection would. False when the store could not (logged).
+   */
+  private async removeAwaySession(aedes: Aedes, clientId: string, away: { owner: string }): Promise<boolean> {
+    const persistence = (aedes as unknown as { persistence: SessionStore }).persistence;
+    const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
+    this.deleteAway(clientId);
+    const session = { id: clientId };
+    try {
+      await persistence.cleanSubscriptions(session);
+      for await (const packet of persistence.outgoingStream(session)) {
+        // A client back meanwhile is being sent its queue: what is left is its own.
+        if (clients[clientId] !== undefined) break;
+        await persistence.outgoingClearMessageId(session, packet);
+      }
+      if (typeof persistence.cleanIncoming === 'function') await persistence.cleanIncoming(session);
+    } catch (err) {
+      this.log.warn({ err }, 'could not remove an mqtt persistent session');
+      return false;
+    }
+    if (clients[clientId] === undefined) this.clientIds.release(clientId, away.owner);
+    return true;
+  }
+
+  /** A session goes away; past its credential's bound, that credential's session away longest is removed. */
+  private setAway(clientId: string, away: { since: number; owner: string; identity: MqttIdentity | undefined }): void {
+    this.deleteAway(clientId);
+    this.away.set(clientId, away);
+    const held = (this.awayPerOwner.get(away.owner) ?? 0) + 1;
+    this.awayPerOwner.set(away.owner, held);
+    if (held <= MAX_SESSIONS_AWAY_PER_CREDENTIAL) return;
+    const aedes = this.aedes;
+    if (!aedes) return;
+    // `away` is in the order the clients left: the first of this owner's is the one away longest.
+    for (const [oldestId, oldest] of this.away) {
+      if (oldest.owner !== away.owner) continue;
+      this.sessionsOverBound += 1;
+      void this.removeAwaySession(aedes, oldestId, oldest);
+      break;
+    }
+    const now = Date.now();
+    if (now - this.overBoundWarnedAt >= 60_000 || now < this.overBoundWarnedAt) {
+      this.overBoundWarnedAt = now;
+      this.log.warn(
+        { owner: away.owner, bound: MAX_SESSIONS_AWAY_PER_CREDENTIAL },
+        'mqtt persistent sessions of one credential over the bound: the one away longest removed (one line a minute)',
+      );
+    }
+  }
+
+  private deleteAway(clientId: string): void {
+    const away = this.away.get(clientId);
+    if (away === undefined) return;
+    this.away.delete(clientId);
+    const held = (this.awayPerOwner.get(away.owner) ?? 1) - 1;
+    if (held > 0) this.awayPerOwner.set(away.owner, held);
+    else this.awayPerOwner.delete(away.owner);
   }
 
   /** Wait (at most `timeoutMs`) until aedes has written what it queued to every connected client. */
@@ -985,6 +1042,7 @@ export class EmbeddedBroker implements HubBroker {
       persistentSessionQueued: this.offlineQueued(),
       persistentSessionsAway: this.away.size,
       persistentSessionsExpired: this.sessionsExpired,
+      persistentSessionsOverBound: this.sessionsOverBound,
       retained: this.retained.describe(),
     };
   }

@@ -1,0 +1,107 @@
+// Review, session 58: one MQTT credential cannot fill the hub's memory with persistent sessions left under made-up
+// client ids (about 1 KB each, kept three days): past a bound per credential its oldest session away is removed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EmbeddedBroker } from '../../hub/broker.js';
+import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
+import { createLogger } from '../../hub/logger.js';
+import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
+import { hashPassword } from '../../hub/passwords.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
+const RESPONDER = { username: 'phone-1', password: 'responder-phone-secret' };
+/** `MAX_SESSIONS_AWAY_PER_CREDENTIAL` of hub/broker.ts. */
+const BOUND = 1_000;
+
+let dir: string;
+let db: Database.Database;
+let broker: EmbeddedBroker | undefined;
+const clients: MqttClient[] = [];
+
+beforeEach(async () => {
+  dir = tempDir('sessions-per-credential');
+  db = new Database(path.join(dir, 'hub.db'));
+  const config = parseHubConfig({
+    ...ONE_HOME_CONFIG,
+    mqttUsers: [
+      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: RESPONDER.username, passwordHash: await hashPassword(RESPONDER.password), role: 'responder' },
+    ],
+  });
+  broker = new EmbeddedBroker({
+    port: 0,
+    host: '127.0.0.1',
+    credentials: new MqttCredentials(db, config),
+    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
+    intake: () => undefined,
+    logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
+  });
+  await broker.start();
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.endAsync(true);
+  await broker?.stop();
+  broker = undefined;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Connects under `clientId` with a persistent session (clean = false); whether the broker still had its session. */
+async function connect(
+  who: { username: string; password: string },
+  clientId: string,
+): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
+    ...who,
+    clientId,
+    clean: false,
+    reconnectPeriod: 0,
+    connectTimeout: 15_000,
+    resubscribe: false,
+  });
+  const sessionPresent = await new Promise<boolean>((resolve, reject) => {
+    client.once('connect', (connack) => resolve(connack.sessionPresent));
+    client.once('error', reject);
+  });
+  return { client, sessionPresent };
+}
+
+/** A session with one subscription, left away. */
+async function leaveSession(who: { username: string; password: string }, clientId: string, topic: string) {
+  const { client } = await connect(who, clientId);
+  await client.subscribeAsync(topic, { qos: 1 });
+  await client.endAsync();
+}
+
+describe('persistent sessions away, per credential', () => {
+  it('are bounded: a credential leaving sessions under new ids loses its oldest, another credential keeps its own', async () => {
+    // A responder's phone, off for the night: its session (and the alerts queued for it) must stay.
+    await leaveSession(RESPONDER, 'phone-1', 'telecare/h1/alerts/#');
+    // The device credential warms its verified password, then leaves sessions under new ids, 25 at a time.
+    await leaveSession(DEVICE, 'dev-0', 'telecare/h1/prealert');
+    for (let next = 1; next < BOUND + 50; next += 25) {
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) => leaveSession(DEVICE, `dev-${next + i}`, 'telecare/h1/prealert')),
+      );
+    }
+    // The phone's session and the device credential's newest BOUND are held; nothing more.
+    await vi.waitFor(() => expect(broker!.describe().persistentSessionsAway).toBe(BOUND + 1), { timeout: 15_000 });
+
+    const phone = await connect(RESPONDER, 'phone-1');
+    clients.push(phone.client);
+    expect(phone.sessionPresent).toBe(true);
+    // The device credential's oldest session was removed (its client starts a new one), its newest kept.
+    const oldest = await connect(DEVICE, 'dev-0');
+    clients.push(oldest.client);
+    expect(oldest.sessionPresent).toBe(false);
+    const newest = await connect(DEVICE, `dev-${BOUND + 50}`);
+    clients.push(newest.client);
+    expect(newest.sessionPresent).toBe(true);
+  });
+});
