@@ -28,6 +28,13 @@ const MAX_FUTURE_MS = 24 * 3600_000;
  */
 export const EARLIEST_SENSOR_TS_MS = Date.UTC(2026, 0, 1);
 const LOG_EVERY_MS = 60_000;
+/**
+ * Rejection lines a minute in all devices together (each device at most once a minute as well): a sender making up a
+ * new device id for each bad message (any id of its flat is open to a device credential; a radio receiver decoding
+ * noise does the same) would otherwise write a line for each (review, session 58). The rest are counted, and the next
+ * line logged says how many went unlogged.
+ */
+export const REJECTION_LINES_PER_MINUTE = 60;
 
 export const REJECT_REASONS = [
   'too-large',
@@ -180,6 +187,8 @@ export class Ingest {
    */
   private readonly acceptedSinceRead = new Map<EventSource, number>();
   private readonly lastLoggedAt = new Map<string, number>();
+  /** The minute of rejection lines under way (REJECTION_LINES_PER_MINUTE): its start, lines logged, rejections not. */
+  private logWindow = { startedAt: -Infinity, lines: 0, unlogged: 0 };
   private readonly zigbeePrefix: string;
   private readonly log: Logger;
 
@@ -596,23 +605,47 @@ export class Ingest {
     addEvent(out, sensorTs === undefined ? event : { ...event, sensorTs });
   }
 
-  /** Count every rejection; log it at most once per device (or Zigbee name) per minute. */
+  /** Count every rejection; log it at most once per device (or Zigbee name) a minute, REJECTION_LINES_PER_MINUTE in all. */
   private drop(out: IngestOutcome, logKey: string, rejection: Rejection): void {
     const refused = { reason: rejection.reason, message: rejection.message };
     if (out.rejections.length === 0) out.rejections = [refused];
     else out.rejections.push(refused);
     this.rejected.inc({ reason: rejection.reason }, 1);
-    if (!this.logDue(logKey, this.deps.clock.now())) return;
-    this.log.warn({ device: logKey, reason: rejection.reason }, `input rejected: ${rejection.message}`);
+    const now = this.deps.clock.now();
+    if (!this.keyDue(logKey, now)) return;
+    const window = this.logWindow;
+    if (now - window.startedAt >= LOG_EVERY_MS || now < window.startedAt) {
+      this.logWindow = { startedAt: now, lines: 0, unlogged: window.unlogged };
+    } else if (window.lines >= REJECTION_LINES_PER_MINUTE) {
+      // No room this minute: counted, and the device may be logged as soon as there is room again.
+      window.unlogged += 1;
+      return;
+    }
+    const { unlogged } = this.logWindow;
+    this.logWindow.lines += 1;
+    this.logWindow.unlogged = 0;
+    this.noteLogged(logKey, now);
+    this.log.warn(
+      { device: logKey, reason: rejection.reason, ...(unlogged > 0 ? { notLoggedSinceLastLine: unlogged } : {}) },
+      `input rejected: ${rejection.message}`,
+    );
   }
 
   /** Whether `logKey` may be logged at `now` (at most once per LOG_EVERY_MS); if so, notes that it is. */
   private logDue(logKey: string, now: number): boolean {
+    if (!this.keyDue(logKey, now)) return false;
+    this.noteLogged(logKey, now);
+    return true;
+  }
+
+  private keyDue(logKey: string, now: number): boolean {
     const last = this.lastLoggedAt.get(logKey);
-    if (last !== undefined && now - last < LOG_EVERY_MS) return false;
+    return last === undefined || now - last >= LOG_EVERY_MS;
+  }
+
+  private noteLogged(logKey: string, now: number): void {
     // Bounded: a flood of made-up device ids must not grow memory without limit.
     if (this.lastLoggedAt.size > 10_000) this.lastLoggedAt.clear();
     this.lastLoggedAt.set(logKey, now);
-    return true;
   }
 }
