@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { TEST_ADMIN_PASSWORD, startTestHub } from '../support/in-process-hub.js';
+import { adminSession, startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 let dir: string;
@@ -24,13 +24,7 @@ afterEach(async () => {
 describe('a press sent again with its own stamp', () => {
   it('is one press: the alert counts it once, before and after acknowledgement; a new press still counts', async () => {
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
-    const login = await hub.app.inject({
-      method: 'POST',
-      url: '/api/login',
-      payload: { username: 'admin', password: TEST_ADMIN_PASSWORD },
-    });
-    const setCookie = login.headers['set-cookie'];
-    const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? '']).map((c) => c.split(';')[0]).join('; ');
+    const cookie = await adminSession(hub);
     const running = hub;
     const post = async (ts: string) => {
       const res = await running.app.inject({
