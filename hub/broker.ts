@@ -23,7 +23,7 @@ import {
   type RefusalCode,
 } from './mqtt-auth.js';
 import type { PublishOptions, Publisher } from './publisher.js';
-import { HUB_STATUS_TOPIC, topicMatches } from './topics.js';
+import { HUB_STATUS_TOPIC, isAlertTopic, topicMatches } from './topics.js';
 
 export interface MessageContext {
   /** Undefined for anonymous local clients and for messages relayed by an external broker. */
@@ -95,6 +95,13 @@ export const DEFAULT_OFFLINE_QUEUE_MAX = 10_000;
  * client id at every start, or a credential holder making sessions on purpose, cannot multiply the bound above.
  */
 export const DEFAULT_OFFLINE_QUEUE_TOTAL_MAX = 100_000;
+/**
+ * Alerts a session whose queue is full of other messages still takes, each bound above raised by this much for an
+ * alert's topic alone: a local program subscribed to `telecare/#` (Node-RED forwarding alerts to a carer's phone) away
+ * while sensors fill its queue must still find the alert raised meanwhile when it comes back. Its session is kept, so
+ * it is not subscribed again and is not sent the retained copy: the queued one is all it gets (review, session 59).
+ */
+export const OFFLINE_QUEUE_ALERT_RESERVE = 1_000;
 
 /**
  * A persistent session (clean = false) whose client has been away this long is removed: its subscriptions, its queued
@@ -1111,7 +1118,12 @@ function skipOfflineQueueWithoutPersistentSubscriptions(
     // drains it while new messages come), and one that stops reading is dropped for that (dropWhenStalled).
     if (
       (n >= bound.max || total >= bound.totalMax) &&
-      (clients[clientId] === undefined || clients[clientId].closed === true)
+      (clients[clientId] === undefined || clients[clientId].closed === true) &&
+      !(
+        n < bound.max + OFFLINE_QUEUE_ALERT_RESERVE &&
+        total < bound.totalMax + OFFLINE_QUEUE_ALERT_RESERVE &&
+        isAlertTopic(topic)
+      )
     ) {
       bound.onFull(clientId);
       return false;

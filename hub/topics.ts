@@ -46,6 +46,12 @@ function parseNativeIds(topic: string): NativeTopicIds | null {
   return { homeId: topic.slice(9, homeEnd), deviceId: topic.slice(deviceStart, deviceEnd) };
 }
 
+/** Whether `topic` is an alert's own topic, `telecare/<homeId>/alerts/<alertId>` (not its ack topic). */
+export function isAlertTopic(topic: string): boolean {
+  const parts = topic.split('/');
+  return parts.length === 4 && parts[0] === 'telecare' && parts[2] === 'alerts' && parts[1] !== '' && parts[3] !== '';
+}
+
 /** `telecare/<homeId>/alerts/<alertId>/ack` → its ids, or null. */
 export function parseAlertAckTopic(topic: string): { homeId: string; alertId: string } | null {
   const parts = topic.split('/');
