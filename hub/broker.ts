@@ -385,7 +385,12 @@ export class EmbeddedBroker implements HubBroker {
   }
 
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
-  private logLoginRefusal(remote: string | undefined, returnCode: number, reason: string): void {
+  private logLoginRefusal(
+    remote: string | undefined,
+    returnCode: number,
+    reason: string,
+    extra: { clientId?: string } = {},
+  ): void {
     const now = Date.now();
     if (now - this.loginRefusalWarnedAt < 60_000 && now >= this.loginRefusalWarnedAt) {
       this.loginRefusalsUnlogged++;
@@ -395,7 +400,7 @@ export class EmbeddedBroker implements HubBroker {
     const unlogged = this.loginRefusalsUnlogged;
     this.loginRefusalsUnlogged = 0;
     this.log.warn(
-      { remote, returnCode, reason, ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}) },
+      { remote, returnCode, reason, ...extra, ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}) },
       'mqtt connection refused (one line a minute; telecare_mqtt_refused_total counts each)',
     );
   }
@@ -416,11 +421,10 @@ export class EmbeddedBroker implements HubBroker {
             }
             // A client id belongs to the identity that first used it: no one else can disconnect it or take its session.
             if (!this.clientIds.claim(client.id, clientIdOwner(result.identity))) {
+              // In the refusals' one line a minute: a credential retrying a taken id every second (or on purpose,
+              // many connections at once) cannot flood the log (review, session 59).
               this.refuse('client-id-taken');
-              this.log.warn(
-                { remote, clientId: client.id },
-                'mqtt connection refused: client id owned by another user',
-              );
+              this.logLoginRefusal(remote, IDENTIFIER_REJECTED, 'client-id-taken', { clientId: client.id });
               done(authError(IDENTIFIER_REJECTED), false);
               return;
             }

@@ -204,4 +204,21 @@ describe('embedded broker: refused logins', () => {
     // The right password still gets in.
     await connect({ username: 'installer', password: installerPassword });
   });
+
+  it('another credential retrying a client id that is taken is counted each time and logged once a minute', async () => {
+    const refusedTaken = async (): Promise<number> => {
+      const metric = await hub!.metrics.getSingleMetric('telecare_mqtt_refused_total')!.get();
+      return metric.values.find((v) => v.labels.reason === 'client-id-taken')?.value ?? 0;
+    };
+    await connect({ ...DEVICE, clientId: 'hall-bridge' });
+    for (let i = 0; i < 12; i++)
+      await expect(
+        mqttClient(hub!.ports.mqtt!, { username: 'installer', password: installerPassword, clientId: 'hall-bridge' }),
+      ).rejects.toThrow(/identifier rejected/i);
+    expect(await refusedTaken()).toBe(12);
+    // Before: a warning per attempt (12 lines).
+    const lines = logLines.filter((l) => l.includes('mqtt connection refused'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ reason: 'client-id-taken', clientId: 'hall-bridge', returnCode: 2 });
+  });
 });
