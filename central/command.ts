@@ -8,6 +8,7 @@ import pg from 'pg';
 import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
+import { isKnownTimeZone } from '../rules/local-time.js';
 import { layoutPath, loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
 import { assertHubId, hashPassword, newPassword } from './nats-config.js';
 import { DEFAULT_HUB_BUDGET_BYTES, MAX_HUB_BUDGET_BYTES, reloadNodes } from './quarantine.js';
@@ -80,6 +81,8 @@ interface Settings {
   secureCookies: boolean;
   trustProxy: boolean;
   trustedOrigins: string[];
+  /** The council report's days and weeks (CENTRAL_REPORT_TIMEZONE, an IANA zone; default UTC). */
+  reportTimezone: string | undefined;
 }
 
 /** A setting read by the hub's own parsers, its mistake a usage error (exit 2) like every other here. */
@@ -124,10 +127,19 @@ export function parseCentralOptions(options: CentralOptions, env: NodeJS.Process
     secureCookies: usage(() => flag(env.CENTRAL_SECURE_COOKIES, 'CENTRAL_SECURE_COOKIES')) ?? false,
     trustProxy: usage(() => flag(env.CENTRAL_TRUST_PROXY, 'CENTRAL_TRUST_PROXY')) ?? false,
     trustedOrigins: usage(() => origins(env.CENTRAL_TRUSTED_ORIGINS, 'CENTRAL_TRUSTED_ORIGINS')),
+    reportTimezone: reportTimezone(env.CENTRAL_REPORT_TIMEZONE),
   };
 }
 
 const MIB = 1024 * 1024;
+
+function reportTimezone(zone: string | undefined): string | undefined {
+  if (zone === undefined || zone === '') return undefined;
+  if (!isKnownTimeZone(zone)) {
+    throw new UsageError(`CENTRAL_REPORT_TIMEZONE: '${zone}' is not a known IANA timezone (e.g. Europe/London)`);
+  }
+  return zone;
+}
 
 function clusterDir(dir: string | undefined): string | undefined {
   if (dir === undefined || dir === '') return undefined;
@@ -198,6 +210,7 @@ export async function runCentral(settings: Settings, log: Logger): Promise<void>
     secureCookies: settings.secureCookies,
     trustProxy: settings.trustProxy,
     trustedOrigins: settings.trustedOrigins,
+    ...(settings.reportTimezone !== undefined ? { reportTimezone: settings.reportTimezone } : {}),
   });
   log.info({ url: consoleServer.url }, 'centre console listening');
   process.stdout.write(
@@ -314,6 +327,7 @@ export function registerCentralCommand(program: Command): void {
       '\nThe NATS password comes from CENTRAL_NATS_PASSWORD (never a flag: the process list shows flags).\n' +
         'Console behind a TLS reverse proxy (docs/security.md): CENTRAL_SECURE_COOKIES=1, CENTRAL_TRUST_PROXY=1,\n' +
         'CENTRAL_TRUSTED_ORIGINS=https://console.example.org. A gateway with TLS (mqtts://): CENTRAL_MQTT_CA, its CA.\n' +
+        "The council report's days and weeks: CENTRAL_REPORT_TIMEZONE=Europe/London (the council's zone; default UTC).\n" +
         'Stops on SIGTERM or Ctrl-C: workers finish the message in hand; what is not acknowledged is delivered again.\n' +
         'npm run central:dev starts a local cluster and PostgreSQL and runs this against them.',
     )

@@ -34,6 +34,8 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** The centre's own alert type for a silent hub, and its origin in `central_alerts`. */
 export const HUB_OFFLINE = 'hub-offline';
 export const CENTRE_ORIGIN = 'centre';
+/** How the ids of the centre's own alerts begin (`centre-hub-offline-<ms>`); never a hub's alert id. */
+export const CENTRE_ALERT_ID_PREFIX = `${CENTRE_ORIGIN}-`;
 
 type Parsed =
   | { kind: 'alert'; alertId: string }
@@ -164,7 +166,7 @@ export async function markHubsOffline(client: pg.ClientBase, hubs: readonly Sile
     HUB_CHANNEL,
     ids.map((hubId) => ({ hubId, status: 'offline' })),
   );
-  const alertId = `centre-${HUB_OFFLINE}-${String(at.getTime())}`;
+  const alertId = `${CENTRE_ALERT_ID_PREFIX}${HUB_OFFLINE}-${String(at.getTime())}`;
   const alerts = new Map(sorted.map((h) => [h.hubId, hubOfflineAlert(alertId, at, h.reason, h.lastSeenAt)]));
   const inserted = await client.query<{ hub_id: string }>(
     `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
@@ -258,6 +260,10 @@ function decode(hubId: string, parsed: Exclude<Parsed, { kind: 'status' }>, msg:
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || body.alertId !== parsed.alertId) {
       return { kind: 'dropped', reason: 'bad-payload' };
     }
+    // The centre's own alerts about a hub (hub-offline, hub-quarantined) sit under the hub's id with ids of their own
+    // prefix; a hub's ids never have it (hub/alerts/ids.ts). Before session 59 a hub sending a version under such an id
+    // closed the centre's alert: a shut-out hub could lift its own quarantine.
+    if (parsed.alertId.startsWith(CENTRE_ALERT_ID_PREFIX)) return { kind: 'dropped', reason: 'bad-payload' };
     if (!isObject(alert)) return { kind: 'dropped', reason: 'bad-payload' };
     const { kind, severity, state, raisedAt } = alert;
     if (typeof kind !== 'string' || typeof severity !== 'string' || typeof state !== 'string' || !validDate(raisedAt)) {

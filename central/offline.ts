@@ -84,7 +84,8 @@ export async function contactIncomplete(
 
 /**
  * Flags the hubs last heard from before `now - silenceMs` (at most `limit` in one transaction); returns their ids.
- * `now` is the caller's clock.
+ * `now` is the caller's clock. `hearingSince`: when the caller could hear hubs again (its start, or the end of an
+ * outage of JetStream): no hub could be heard before, so silence counts from then at the earliest (session 59).
  */
 export async function sweepSilentHubs(
   client: pg.ClientBase,
@@ -92,6 +93,7 @@ export async function sweepSilentHubs(
   silenceMs: number,
   limit = 500,
   willGraceMs = DEFAULT_WILL_GRACE_MS,
+  hearingSince?: Date,
 ): Promise<string[]> {
   await client.query('BEGIN');
   try {
@@ -102,13 +104,13 @@ export async function sweepSilentHubs(
     // lifted the silence counts from the lift: a hub that never comes back is called offline `silenceMs` later.
     const silent = await client.query<{ hub_id: string; last_seen_at: Date; will: boolean }>(
       `SELECT hub_id, last_seen_at, (reported_status = 'offline' AND reported_status_at >= last_seen_at) AS will
-       FROM central_hubs h WHERE status = 'online' AND (last_seen_at < $1
+       FROM central_hubs h WHERE status = 'online' AND ((last_seen_at < $1 AND $4::timestamptz < $1)
          OR (reported_status = 'offline' AND reported_status_at >= last_seen_at AND reported_status_at < $3))
          AND NOT EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
            AND q.type = '${HUB_QUARANTINED}'
            AND (q.state NOT IN ('resolved', 'cancelled') OR (q.alert->>'resolvedAt')::timestamptz > $1))
        ORDER BY last_seen_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [new Date(now.getTime() - silenceMs), limit, new Date(now.getTime() - willGraceMs)],
+      [new Date(now.getTime() - silenceMs), limit, new Date(now.getTime() - willGraceMs), hearingSince ?? new Date(0)],
     );
     // In a few statements whatever their number: the workers' batches for these hubs wait on their rows until COMMIT.
     await markHubsOffline(

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import type { JetStreamManager } from 'nats';
 import type pg from 'pg';
 import type { Logger } from '../hub/logger.js';
-import { CENTRE_ORIGIN, centreAlert, parseSubject } from './ingest.js';
+import { CENTRE_ALERT_ID_PREFIX, CENTRE_ORIGIN, centreAlert, parseSubject } from './ingest.js';
 import { loadLayout, saveLayout } from './nats-cluster.js';
 import { nodePidPath, type ClusterLayout } from './nats-config.js';
 import { ALERT_CHANNEL } from './schema.js';
@@ -166,7 +166,7 @@ export async function quarantineOver(
   const raised: string[] = [];
   for (const { hubId, bytes, atMs } of over) {
     const at = new Date(atMs);
-    const alertId = `centre-${HUB_QUARANTINED}-${String(at.getTime())}`;
+    const alertId = `${CENTRE_ALERT_ID_PREFIX}${HUB_QUARANTINED}-${String(at.getTime())}`;
     const alert = quarantineAlert(alertId, at, bytes, budget, windowMs);
     await client.query('BEGIN');
     try {

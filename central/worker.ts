@@ -3,7 +3,7 @@
 // timer. Any number run side by side.
 import fs from 'node:fs';
 import path from 'node:path';
-import { connect, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { connect, type ConsumerInfo, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { ingest, ingestBatch, isRefusedData, type DropReason, type IngestResult } from './ingest.js';
@@ -395,13 +395,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
   const maxBacklog = options.sweepMaxBacklog ?? 0;
   let sweeping = false;
+  // When this worker could hear hubs again (session 59): its start, or the first check that reached JetStream after one
+  // that could not (every node down, no quorum). Hubs could not be heard before, whatever they did: their silence counts
+  // from then, or the check that follows such an outage flags every hub not yet reconnected (2,000 hub-offline alerts).
+  // On this worker's clock, judged on JetStream's as the rest with the difference known at each check (at the first
+  // check after a start none may be known yet).
+  let hearingSinceLocal: number | undefined;
   const sweepTimer = setInterval(() => {
     if (sweeping || stopping) return;
     sweeping = true;
     void (async () => {
       try {
-        const info = await jsm.consumers.info(STREAM, DURABLE);
-        const streamNow = streamClock.toStream(now());
+        let info: ConsumerInfo;
+        try {
+          info = await jsm.consumers.info(STREAM, DURABLE);
+        } catch (err) {
+          hearingSinceLocal = undefined;
+          throw err;
+        }
+        const local = now();
+        const streamNow = streamClock.toStream(local);
+        hearingSinceLocal ??= local.getTime();
+        const hearingSince = new Date(hearingSinceLocal - (local.getTime() - streamNow.getTime()));
         const incomplete = await contactIncomplete(jsm, info, streamNow, { maxBacklog, maxLagMs: SWEEP_MAX_LAG_MS });
         if (incomplete !== undefined) {
           log.debug({ why: incomplete }, 'silence check skipped until what waits is stored');
@@ -409,7 +424,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         }
         const client = await pool.connect();
         try {
-          const flagged = await sweepSilentHubs(client, streamNow, silenceMs);
+          const flagged = await sweepSilentHubs(client, streamNow, silenceMs, undefined, undefined, hearingSince);
           stats.flaggedOffline += flagged.length;
           if (flagged.length > 0) log.warn({ hubs: flagged.length }, 'silent hubs flagged offline');
         } finally {

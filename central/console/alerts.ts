@@ -16,7 +16,11 @@ export interface ConsoleAlert {
   updatedAt: string;
   /** The alert as the hub sent it (SPEC 5, with `detail`), or the centre's own. */
   alert: Record<string, unknown>;
-  hub: { status: string; offlineSince: string | null; lastSeenAt: string | null };
+  /**
+   * `quarantined` (session 59): cut off by the centre until its hub-quarantined alert is resolved; never `offline`
+   * meanwhile (central/offline.ts), and no command reaches it either.
+   */
+  hub: { status: string; offlineSince: string | null; lastSeenAt: string | null; quarantined: boolean };
   command: CommandView | null;
 }
 
@@ -70,6 +74,8 @@ export function commandView(row: CommandRow): CommandView {
 const SELECT_CARDS = `
   SELECT a.hub_id, a.alert_id, a.origin, a.version, a.type, a.severity, a.state, a.raised_at, a.updated_at, a.alert,
          h.status AS hub_status, h.offline_since, h.last_seen_at,
+         EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = a.hub_id AND q.origin = 'centre'
+           AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')) AS hub_quarantined,
          c.command_id, c.action, c.operator, c.state AS command_state, c.sends, c.created_at, c.finished_at, c.result
   FROM central_alerts a
   LEFT JOIN central_hubs h ON h.hub_id = a.hub_id
@@ -92,6 +98,7 @@ interface CardRow {
   hub_status: string | null;
   offline_since: Date | null;
   last_seen_at: Date | null;
+  hub_quarantined: boolean;
   command_id: string | null;
   action: 'acknowledge' | 'resolve' | null;
   operator: string | null;
@@ -118,6 +125,7 @@ function card(row: CardRow): ConsoleAlert {
       status: row.hub_status ?? 'unknown',
       offlineSince: row.offline_since?.toISOString() ?? null,
       lastSeenAt: row.last_seen_at?.toISOString() ?? null,
+      quarantined: row.hub_quarantined,
     },
     command:
       row.command_id === null

@@ -96,6 +96,8 @@ export interface ConsoleAppDeps {
   trustedOrigins?: readonly string[];
   /** The time the council report is asked at (what it may know: `councilReport`); the system clock by default. */
   clock?: Pick<Clock, 'now'>;
+  /** The council report's days and weeks: an IANA zone (`CENTRAL_REPORT_TIMEZONE`); UTC by default. */
+  reportTimezone?: string;
 }
 
 /** This folder's pages and scripts, then the hub dashboard's shared ones (style, toolkit, login), from source or dist. */
@@ -566,7 +568,12 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const now = (deps.clock ?? systemClock).now();
-      const report = await councilReport(pool, { from: request.query.from, to: request.query.to, now });
+      const report = await councilReport(pool, {
+        from: request.query.from,
+        to: request.query.to,
+        now,
+        ...(deps.reportTimezone !== undefined ? { timezone: deps.reportTimezone } : {}),
+      });
       if (request.query.format !== 'csv') return report;
       return reply
         .type('text/csv; charset=utf-8')

@@ -4,6 +4,7 @@ import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { pino } from 'pino';
 import type { Clock } from '../../hub/clock.js';
+import { isKnownTimeZone } from '../../rules/local-time.js';
 import { migrateCentral } from '../schema.js';
 import { buildConsoleApp } from './app.js';
 import { CommandSender, DEFAULT_COMMAND_SETTINGS, type CommandSettings } from './commands.js';
@@ -36,6 +37,11 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   /** What the council report takes as now (tests); the system clock by default. */
   clock?: Pick<Clock, 'now'>;
+  /**
+   * The council's IANA timezone: the council report's days and weeks (`CENTRAL_REPORT_TIMEZONE`; default UTC). The
+   * centre cannot know the homes' zones (none leaves a hub), and the hub's own report counts in its homes' local days.
+   */
+  reportTimezone?: string;
 }
 
 export interface RunningConsole {
@@ -44,6 +50,9 @@ export interface RunningConsole {
 }
 
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  if (options.reportTimezone !== undefined && !isKnownTimeZone(options.reportTimezone)) {
+    throw new Error(`reportTimezone: '${options.reportTimezone}' is not a known IANA timezone (e.g. Europe/London)`);
+  }
   const log = options.log ?? pino({ level: 'info' });
   // An idle pooled connection that PostgreSQL ends (a restart, an administrator) emits 'error' on the pool: without a
   // listener that would end the process; the pool replaces the connection on the next query.
@@ -91,6 +100,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     ...(options.trustedOrigins ? { trustedOrigins: options.trustedOrigins } : {}),
     trustProxy: options.trustProxy ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.reportTimezone !== undefined ? { reportTimezone: options.reportTimezone } : {}),
   });
   let url: string;
   try {

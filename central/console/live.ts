@@ -2,6 +2,7 @@
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL } from '../schema.js';
+import { HUB_QUARANTINED } from '../quarantine.js';
 import { alertsByKey, openAlertsOfHubs, type CommandView, type ConsoleAlert } from './alerts.js';
 
 export type LiveEvent =
@@ -132,7 +133,13 @@ export class LiveFeed {
         this.pendingHubs = new Set();
         // The notified versions first (an operator waits for them), then the cards of hubs whose status changed: one
         // query for all of them, as a mass outage or its end changes hundreds at once.
-        for (const alert of await alertsByKey(this.pool, keys)) this.publish({ type: 'alert', alert });
+        for (const alert of await alertsByKey(this.pool, keys)) {
+          this.publish({ type: 'alert', alert });
+          // A quarantine raised or lifted changes what the hub's other cards say (session 59): cut off, or not.
+          if (alert.type === HUB_QUARANTINED && alert.origin === 'centre' && !hubs.includes(alert.hubId)) {
+            hubs.push(alert.hubId);
+          }
+        }
         for (const alert of await openAlertsOfHubs(this.pool, hubs)) this.publish({ type: 'alert', alert });
       }
     } catch (err) {

@@ -21,6 +21,7 @@ import {
 } from '../../analytics/report.js';
 import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
+import { ZoneClock } from '../../rules/local-time.js';
 
 /** A report spans at most this many days (a year and a bit: 54 weekly columns). */
 export const MAX_REPORT_DAYS = 371;
@@ -42,11 +43,12 @@ export interface PeriodFigures {
 
 export interface CouncilReport {
   report: 'council';
-  period: { from: string; to: string; timezone: 'UTC' };
+  /** `timezone`: the council's (`CENTRAL_REPORT_TIMEZONE`, default UTC); days and weeks are its local ones. */
+  period: { from: string; to: string; timezone: string };
   generatedAt: string;
   /**
    * The figures read only what was known before this instant: the end of the period's follow-up (its last day plus
-   * `FOLLOW_UP_DAYS`) or, when asked sooner, the start (Monday, UTC) of the week under way.
+   * `FOLLOW_UP_DAYS`) or, when asked sooner, the start (Monday, in the report's timezone) of the week under way.
    */
   knownBy: string;
   /** `knownBy` is the end of the follow-up: the figures will not change however late the report is asked again. */
@@ -57,15 +59,15 @@ export interface CouncilReport {
   total: PeriodFigures;
 }
 
-const DISCLOSURE =
+const disclosure = (timezone: string): string =>
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
-  'alerts count in the week (UTC) they were raised, routine-change flags in the week each was made (a flag merged ' +
-  'into an open routine-change alert counts too), features in the home’s local date. The figures read only what ' +
-  'was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
-  '(Monday, UTC) of the week under way. Alerts raised later are left out, and one acknowledged or closed later counts ' +
-  'as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
+  `alerts count in the week (${timezone}) they were raised, routine-change flags in the week each was made (a flag ` +
+  'merged into an open routine-change alert counts too), features in the home’s local date. The figures read only ' +
+  'what was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
+  `(Monday, ${timezone}) of the week under way. Alerts raised later are left out, and one acknowledged or closed ` +
+  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -107,9 +109,10 @@ function figures(
   features: readonly FeatureDay[],
   withFollowUp: readonly Alert[],
   openBefore: readonly Alert[],
+  zone: ZoneClock,
 ): PeriodFigures {
-  const fromMs = fromDay * DAY_MS;
-  const toMs = (toDay + 1) * DAY_MS;
+  const fromMs = zone.instantOf(fromDay, 0);
+  const toMs = zone.instantOf(toDay + 1, 0);
   const days = features.filter((f) => f.day >= fromDay && f.day <= toDay);
   const alerts = withFollowUp.filter((a) => {
     const at = Date.parse(a.raisedAt);
@@ -145,14 +148,14 @@ function figures(
  * not people) and the pseudonymised daily features. Throws `DateRangeError` on a bad or too long range.
  *
  * Only what was known before `knownBy` (review, session 49): the end of the period's follow-up, or the start of the
- * week (UTC) under way at `now` if sooner. Alerts raised after it are left out (of the period and of the follow-up),
+ * week under way at `now` (Monday 00:00 in `timezone`) if sooner. Alerts raised after it are left out (of the period and of the follow-up),
  * an alert acknowledged or closed after it counts as it stood then, and features of days from it on are left out.
  * Otherwise a past period's report moved as time passed: asked each day, its follow-up told the day a flagged resident
  * fell, and an outcome given weeks later changed figures already published.
  */
 export async function councilReport(
   pool: pg.Pool,
-  input: { from: string; to: string; now?: number },
+  input: { from: string; to: string; now?: number; timezone?: string },
 ): Promise<CouncilReport> {
   const range = parseDateRange(input.from, input.to);
   if (range.to - range.from + 1 > MAX_REPORT_DAYS) {
@@ -160,15 +163,20 @@ export async function councilReport(
     error.name = 'DateRangeError';
     throw error;
   }
-  const fromMs = range.from * DAY_MS;
-  const toMs = (range.to + 1) * DAY_MS;
+  // Days and weeks of the council's timezone (session 59; before, always UTC): SPEC 10's "same definitions" as the
+  // hub's report, which counts in its homes' local days, and the features' dates are the homes' local dates.
+  const timezone = input.timezone ?? 'UTC';
+  const zone = new ZoneClock(timezone);
+  const fromMs = zone.instantOf(range.from, 0);
+  const toMs = zone.instantOf(range.to + 1, 0);
   const nowMs = input.now ?? Date.now();
-  const followUpEnd = toMs + FOLLOW_UP_DAYS * DAY_MS;
-  const knownBy = Math.min(followUpEnd, mondayOf(Math.floor(nowMs / DAY_MS)) * DAY_MS);
+  const followUpEndDay = range.to + 1 + FOLLOW_UP_DAYS;
+  const knownByDay = Math.min(followUpEndDay, mondayOf(zone.dayNumber(nowMs)));
+  const knownBy = zone.instantOf(knownByDay, 0);
   const featureRows = await pool.query<{ hub_id: string; home: string; day: string }>(
     `SELECT hub_id, home, day::text AS day FROM central_features
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
-    [input.from, input.to, isoDay(knownBy / DAY_MS)],
+    [input.from, input.to, isoDay(knownByDay)],
   );
   const features = featureRows.rows.map((r) => ({
     home: `${r.hub_id}\u0000${r.home}`,
@@ -206,19 +214,19 @@ export async function councilReport(
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     weeks.push(
-      figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp, openBefore),
+      figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp, openBefore, zone),
     );
   }
   return {
     report: 'council',
-    period: { from: input.from, to: input.to, timezone: 'UTC' },
+    period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(nowMs).toISOString(),
     knownBy: new Date(knownBy).toISOString(),
-    final: knownBy === followUpEnd,
-    disclosure: DISCLOSURE,
+    final: knownByDay === followUpEndDay,
+    disclosure: disclosure(timezone),
     hubs: suppressCount(hubs.size),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp, openBefore),
+    total: figures(range.from, range.to, features, withFollowUp, openBefore, zone),
   };
 }
 

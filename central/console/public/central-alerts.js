@@ -61,7 +61,16 @@ function explanation(card) {
  * phoned. Before session 35 only the red badge said so, and the card said it a minute after the press.
  */
 function unreachable(card) {
-  if (card.origin !== 'hub' || card.hub.status !== 'offline') return null;
+  if (card.origin !== 'hub') return null;
+  // Cut off by the centre itself (session 59): never called offline meanwhile, and no command reaches it either.
+  if (card.hub.quarantined) {
+    return el(
+      'p',
+      { class: 'why unreachable' },
+      `Hub ${card.hubId} is cut off by the centre (quarantined: it sent far more than a hub does): an acknowledgement or resolution sent from here cannot reach it until its "Hub quarantined" alert is resolved. Phone the home.`,
+    );
+  }
+  if (card.hub.status !== 'offline') return null;
   const since = card.hub.lastSeenAt || card.hub.offlineSince;
   return el(
     'p',
@@ -147,7 +156,11 @@ function cardNode(card) {
       card.type,
       card.severity,
       card.state,
-      card.hub.status === 'offline' ? el('span', { class: 'badge sev-critical' }, 'hub offline') : null,
+      card.hub.status === 'offline'
+        ? el('span', { class: 'badge sev-critical' }, 'hub offline')
+        : card.origin === 'hub' && card.hub.quarantined
+          ? el('span', { class: 'badge sev-critical' }, 'hub cut off')
+          : null,
     ),
     cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
