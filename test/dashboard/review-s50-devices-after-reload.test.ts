@@ -1,12 +1,12 @@
 // The devices page shows a device the installer configured and reloaded under its home, without a page reload (it vanished).
 import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { openThroughLogin } from '../support/screen.js';
+import { clockOnUntilShown, openThroughLogin } from '../support/screen.js';
 import { TEST_ADMIN_PASSWORD, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
@@ -30,19 +30,8 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * The page looks for devices every 10 s (`REFRESH_MS`, dashboard/public/devices.js). Its clock is moved on to each next
- * look, until `shown` is on the page, instead of waiting 10 s of real time for each (session 59: 22 s → 3 s).
- */
-async function lookAgainUntil(page: Page, shown: Locator): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      await page.clock.fastForward(10_000);
-      expect(await shown.count()).toBeGreaterThan(0);
-    },
-    { timeout: 60_000, interval: 200 },
-  );
-}
+/** How often the devices page looks for new devices (`REFRESH_MS`, dashboard/public/devices.js). */
+const REFRESH_MS = 10_000;
 
 describe.skipIf(!haveChromium)('the devices page while the installer configures a device', () => {
   it('moves a device from "seen but not configured" to its home once the configuration is reloaded', async () => {
@@ -57,7 +46,7 @@ describe.skipIf(!haveChromium)('the devices page while the installer configures 
     await client.publishAsync('telecare/h9/devices/hall-pir/events', JSON.stringify({ type: 'motion', value: true }), {
       qos: 1,
     });
-    await lookAgainUntil(page, page.locator('li[data-device="hall-pir"]'));
+    await clockOnUntilShown(page, page.locator('li[data-device="hall-pir"]'), REFRESH_MS);
 
     // Step 4 of the page's own help: the line pasted into the file, the file reloaded (kill -HUP).
     hub.reload(
@@ -74,7 +63,7 @@ describe.skipIf(!haveChromium)('the devices page while the installer configures 
     );
     // "The device then shows under its home below." Before: the page kept "No home is configured yet." and, the
     // device gone from the unassigned list, said "No device has been heard from yet."
-    await lookAgainUntil(page, page.locator('#homes tr[data-device="hall-pir"]'));
+    await clockOnUntilShown(page, page.locator('#homes tr[data-device="hall-pir"]'), REFRESH_MS);
     expect(await page.locator('#homes h3').first().innerText()).toMatch(/^h9 /);
     await page.getByText('None: every device the hub has heard from is configured.').waitFor();
     expect(await page.getByText('No device has been heard from yet.').count()).toBe(0);
