@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { openThroughLogin } from '../support/screen.js';
+import { clockOnUntilShown, openThroughLogin } from '../support/screen.js';
 import { TEST_ADMIN_PASSWORD, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
@@ -36,6 +36,9 @@ describe.skipIf(!haveChromium)("the installer's first hour on the devices page",
   it('says what to do on an empty hub, then shows a first event with the line for the configuration file', async () => {
     const base = dashboardUrl(hub);
     const page = await browser.newPage();
+    // Fake timers from the real time on: the page looks for devices every 10 s (dashboard/public/devices.js), and the
+    // test moves its clock on to the next look instead of waiting for it.
+    await page.clock.install();
     await openThroughLogin(page, base, '/devices', 'admin', TEST_ADMIN_PASSWORD);
 
     // Nothing configured, nothing heard: each part of the page says so, and what comes next.
@@ -52,7 +55,7 @@ describe.skipIf(!haveChromium)("the installer's first hour on the devices page",
       qos: 1,
     });
     const line = page.locator('li[data-device="hall-pir"]');
-    await line.waitFor({ timeout: 60_000 });
+    await clockOnUntilShown(page, line, 10_000);
     expect(await line.innerText()).toBe(
       'hall-pir: add {"id": "hall-pir", "kind": "…", "room": "…"} into "devices" of a new home with "id": "h9" (this home is not configured yet).',
     );

@@ -144,6 +144,9 @@ describe('the analytics worker thread', () => {
     const hubDb = await openTestHubDb(FLAT_7_CONFIG);
     // Events up to today, whose day is not complete: each request has a day to compute (cached days need no thread).
     await hubDb.append(monthThenDrift(FLAT_7, '2026-12-04T12:00'));
+    // The idle timer on a fake clock, moved by the test: the ten seconds are not waited for in real time (session 59:
+    // 10.7 s → under 1 s). Only setTimeout is faked; the thread, its messages and vi.waitFor run in real time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const worker = new ActivityWorker(hubDb.db, FLAT_7_CONFIG);
     try {
       // libuv's pool threads start on first use: started here, so they are in the count before the worker.
@@ -152,11 +155,14 @@ describe('the analytics worker thread', () => {
       const now = utc('2026-12-04T12:00');
       expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-04', now)).toEqual(expect.any(Array));
       expect(threads()).toBeGreaterThan(before);
-      // Well under the old minute, with room for a loaded machine.
+      // Ten seconds after the last job, then the thread's own exit. vi.waitFor moves the fake clock on by its interval
+      // at each try, so the bound is as before: well under the old minute (with that minute, this fails).
+      vi.advanceTimersByTime(10_000);
       await vi.waitFor(() => expect(threads()).toBeLessThanOrEqual(before), { timeout: 40_000, interval: 100 });
       expect(await worker.homeActivity(FLAT_7, '2026-12-01', '2026-12-04', now)).toEqual(expect.any(Array));
       expect(threads()).toBeGreaterThan(before);
     } finally {
+      vi.useRealTimers();
       worker.stop();
       await hubDb.close();
     }

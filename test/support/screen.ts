@@ -1,6 +1,7 @@
 // At-the-screen helpers for the browser tests of both consoles: where the keyboard focus is, Tab until a control,
 // and what an aria-live region has said (page scripts as strings: the tests compile without the DOM's types).
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { expect, vi } from 'vitest';
 
 /** What has the keyboard focus: tag, text (or name), the key of its alert card, and its outline (visible focus). */
 export interface Focused {
@@ -136,4 +137,19 @@ export async function openThroughLogin(
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(`${base}${path}`);
+}
+
+/**
+ * Moves the clock of `page` (`page.clock.install()` before the page loaded) on by `everyMs`, the page's own wait
+ * before it looks again (the devices page's refresh, the home view's retry), until `shown` is on the page: each look
+ * comes at once instead of after its wait in real time (session 59). The page's clock otherwise runs as the real one.
+ */
+export async function clockOnUntilShown(page: Page, shown: Locator, everyMs: number): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      await page.clock.fastForward(everyMs);
+      expect(await shown.count()).toBeGreaterThan(0);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
 }
