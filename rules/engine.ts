@@ -365,6 +365,7 @@ export class RulesEngine {
       } else {
         for (const [slot, due] of back.timers) this.queue.arm(slot, due);
         this.armOutingBound(home);
+        this.restored(home);
       }
     }
     for (const home of this.homes) {
@@ -476,8 +477,18 @@ export class RulesEngine {
       }
       for (const [slot, at] of timers) engine.queue.arm(slot, at);
       engine.armOutingBound(home);
+      engine.restored(home);
     }
     return engine;
+  }
+
+  /**
+   * Its saved timers armed: each rule moves one the configuration places (the morning check: a reload that changed the
+   * care plan's rising time, session 59). Arms only; decides nothing.
+   */
+  private restored(home: HomeState): void {
+    for (const entry of this.registry.entries)
+      entry.rule.onRestore?.(home, this.clockMs, this.ctx, homeSlice(home, entry));
   }
 
   /** An outing under way: its bound is the configuration's now (a reload may have moved or turned it off). */

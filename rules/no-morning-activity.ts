@@ -137,6 +137,24 @@ export const noMorningActivityDefinition = {
     silenceBegan.set(home, home.lastActivityAt);
   },
 
+  /**
+   * The next check was armed by the configuration it was saved under: a reload (or a restart with a new file) that moved
+   * the care plan's rising time or the rule's times moves it on the same day (session 59: before, the old check called
+   * the next morning a resident who rises at the time the installer had just written). Not the in-bed grace's second
+   * look, and not to a time already past: today's check then stays as it was, and the next follows the new time.
+   */
+  onRestore(home: HomeState, at: number, ctx: RuleContext): void {
+    const slot = home.timers['no-morning'];
+    if (!Number.isFinite(slot.dueAt)) return;
+    const day = home.zone.dayNumber(slot.dueAt);
+    if (home.morningGraceDay === day) return;
+    const check = morningCheck(home);
+    const due = home.zone.instantOf(day, check.minute);
+    if (due === slot.dueAt || due <= at) return;
+    home.armed['no-morning'] = { ms: NaN, source: check.source };
+    ctx.arm(slot, due);
+  },
+
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     if (learnRising(home, at)) {
       // The next check was armed before this morning was known: a later riser must not be called about tomorrow.

@@ -103,6 +103,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * meanwhile: forget what its saved state had under way (none of its saved timers is armed again).
    */
   onReturn?(home: HomeState, homeSlice: HomeSlice): void;
+  /**
+   * The home's saved state was restored under the configuration now (every start and reload: `RulesEngine.fromState`),
+   * its saved timers armed as they were: a timer the configuration places (a time of day) is moved to where it now says.
+   */
+  onRestore?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */
