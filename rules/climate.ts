@@ -34,11 +34,27 @@ function newSlice(device: DeviceState, home: HomeState): ClimateSlice {
   };
 }
 
+/**
+ * Whether another climate sensor of the home has been out of range this way for the rule's time: the alert is the
+ * home's, so one room back in range does not clear it while another is still that cold (or hot). One out of range for
+ * less raises it itself when its time is up.
+ */
+function otherRoomStillOut(home: HomeState, state: ClimateSlice, kind: 'cold' | 'heat', at: number): boolean {
+  const sustainMs = home.params.climate.sustainMinutes * MINUTE_MS;
+  for (const device of home.devices.values()) {
+    const other = home.sliceOf(device, climateRule);
+    if (other === undefined || other === state || other.kind !== kind || other.sinceAt === undefined) continue;
+    if (at - other.sinceAt >= sustainMs) return true;
+  }
+  return false;
+}
+
 function onTemperature(home: HomeState, state: ClimateSlice, tempC: number, at: number, ctx: RuleContext): void {
   const p = home.params.climate;
   const kind = tempC < p.coldBelowC ? 'cold' : tempC > p.heatAboveC ? 'heat' : undefined;
   if (kind === state.kind) return;
-  if (state.kind !== undefined) ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
+  if (state.kind !== undefined && !otherRoomStillOut(home, state, state.kind, at))
+    ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
   state.kind = kind;
   if (kind === undefined) {
     state.sinceAt = undefined;
