@@ -101,6 +101,20 @@ export const climateRule = {
     state.lastTempC = event.value;
   },
 
+  /**
+   * Each room out of range and not called yet, timed under the allowance in force now from when it went out of range (a
+   * reload, or a restart with a new file, may have changed `sustainMinutes`; session 59). One now past it is called at
+   * once.
+   */
+  onRestore(home: HomeState, _at: number, ctx: RuleContext): void {
+    const sustainMs = home.params.climate.sustainMinutes * MINUTE_MS;
+    for (const device of home.devices.values()) {
+      const state = home.sliceOf(device, climateRule);
+      if (state?.kind === undefined || state.sinceAt === undefined || !Number.isFinite(state.timer.dueAt)) continue;
+      ctx.arm(state.timer, state.sinceAt + sustainMs);
+    }
+  },
+
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: ClimateSlice): void {
     if (state.kind === undefined) return;
     const p = home.params.climate;

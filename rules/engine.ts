@@ -483,8 +483,8 @@ export class RulesEngine {
   }
 
   /**
-   * Its saved timers armed: each rule moves one the configuration places (the morning check: a reload that changed the
-   * care plan's rising time, session 59). Arms only; decides nothing.
+   * Its saved timers armed: each rule moves one the configuration places (session 59: the morning check, a device's
+   * silence, a room's cold spell, after a reload that changed the care plan or an allowance). Arms only; decides nothing.
    */
   private restored(home: HomeState): void {
     for (const entry of this.registry.entries)

@@ -105,7 +105,8 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
   onReturn?(home: HomeState, homeSlice: HomeSlice): void;
   /**
    * The home's saved state was restored under the configuration now (every start and reload: `RulesEngine.fromState`),
-   * its saved timers armed as they were: a timer the configuration places (a time of day) is moved to where it now says.
+   * its saved timers armed as they were: a timer the configuration places (a time of day, an allowance from a saved
+   * start) is moved to where it now says.
    */
   onRestore?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
