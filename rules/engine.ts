@@ -325,8 +325,10 @@ export class RulesEngine {
     home.lastActivityShutIn = undefined;
     home.lastActivityKey = undefined;
     home.lastActivityLocated = false;
-    for (const entry of this.registry.entries)
+    for (const entry of this.registry.entries) {
       if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
+      entry.rule.onComeIn?.(home, at, this.ctx, homeSlice(home, entry));
+    }
   }
 
   /**

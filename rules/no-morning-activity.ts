@@ -171,6 +171,17 @@ export const noMorningActivityDefinition = {
     ctx.clear(home, 'no-morning-activity', at, 'activity outside the bedroom');
   },
 
+  /**
+   * Just come in (back from away): up and about, not in bed, at a time that would count as rising. What the home's
+   * sensors saw while it was away does not count, so without this a resident home since the morning and sitting in the
+   * living room was called at the check (session 59). No rising is learned from it: it is the carer's word, not a time.
+   */
+  onComeIn(home: HomeState, at: number): void {
+    const minute = home.zone.minuteOfDay(at);
+    if (minute < home.nightEndMinute - RISING_EARLIEST_BEFORE_NIGHT_END_MIN || minute >= RISING_LATEST_MIN) return;
+    home.risenDay = home.zone.dayNumber(at);
+  },
+
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {
     const day = home.zone.dayNumber(at);
     // Out, or a device alone in a home shown to be empty at such times (`emptyHomeShown`): nobody to be up.

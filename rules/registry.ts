@@ -109,6 +109,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * start) is moved to where it now says.
    */
   onRestore?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * The resident is taken to have just come in at `at` (the home set back from away, or configured again after it was
+   * heard meanwhile: `RulesEngine.comeIn`), after the silence rules heard it as activity.
+   */
+  onComeIn?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */
