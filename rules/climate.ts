@@ -34,11 +34,27 @@ function newSlice(device: DeviceState, home: HomeState): ClimateSlice {
   };
 }
 
+/**
+ * Whether another climate sensor of the home has been out of range this way for the rule's time: the alert is the
+ * home's, so one room back in range does not clear it while another is still that cold (or hot). One out of range for
+ * less raises it itself when its time is up.
+ */
+function otherRoomStillOut(home: HomeState, state: ClimateSlice, kind: 'cold' | 'heat', at: number): boolean {
+  const sustainMs = home.params.climate.sustainMinutes * MINUTE_MS;
+  for (const device of home.devices.values()) {
+    const other = home.sliceOf(device, climateRule);
+    if (other === undefined || other === state || other.kind !== kind || other.sinceAt === undefined) continue;
+    if (at - other.sinceAt >= sustainMs) return true;
+  }
+  return false;
+}
+
 function onTemperature(home: HomeState, state: ClimateSlice, tempC: number, at: number, ctx: RuleContext): void {
   const p = home.params.climate;
   const kind = tempC < p.coldBelowC ? 'cold' : tempC > p.heatAboveC ? 'heat' : undefined;
   if (kind === state.kind) return;
-  if (state.kind !== undefined) ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
+  if (state.kind !== undefined && !otherRoomStillOut(home, state, state.kind, at))
+    ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
   state.kind = kind;
   if (kind === undefined) {
     state.sinceAt = undefined;
@@ -83,6 +99,20 @@ export const climateRule = {
     if (typeof event.value !== 'number') return;
     onTemperature(home, state, event.value, at, ctx);
     state.lastTempC = event.value;
+  },
+
+  /**
+   * Each room out of range and not called yet, timed under the allowance in force now from when it went out of range (a
+   * reload, or a restart with a new file, may have changed `sustainMinutes`; session 59). One now past it is called at
+   * once.
+   */
+  onRestore(home: HomeState, _at: number, ctx: RuleContext): void {
+    const sustainMs = home.params.climate.sustainMinutes * MINUTE_MS;
+    for (const device of home.devices.values()) {
+      const state = home.sliceOf(device, climateRule);
+      if (state?.kind === undefined || state.sinceAt === undefined || !Number.isFinite(state.timer.dueAt)) continue;
+      ctx.arm(state.timer, state.sinceAt + sustainMs);
+    }
   },
 
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: ClimateSlice): void {

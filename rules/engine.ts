@@ -325,8 +325,10 @@ export class RulesEngine {
     home.lastActivityShutIn = undefined;
     home.lastActivityKey = undefined;
     home.lastActivityLocated = false;
-    for (const entry of this.registry.entries)
+    for (const entry of this.registry.entries) {
       if (entry.rule.silence) entry.rule.onActivity?.(home, at, this.ctx, homeSlice(home, entry));
+      entry.rule.onComeIn?.(home, at, this.ctx, homeSlice(home, entry));
+    }
   }
 
   /**
@@ -365,6 +367,7 @@ export class RulesEngine {
       } else {
         for (const [slot, due] of back.timers) this.queue.arm(slot, due);
         this.armOutingBound(home);
+        this.restored(home);
       }
     }
     for (const home of this.homes) {
@@ -476,8 +479,18 @@ export class RulesEngine {
       }
       for (const [slot, at] of timers) engine.queue.arm(slot, at);
       engine.armOutingBound(home);
+      engine.restored(home);
     }
     return engine;
+  }
+
+  /**
+   * Its saved timers armed: each rule moves one the configuration places (session 59: the morning check, a device's
+   * silence, a room's cold spell, after a reload that changed the care plan or an allowance). Arms only; decides nothing.
+   */
+  private restored(home: HomeState): void {
+    for (const entry of this.registry.entries)
+      entry.rule.onRestore?.(home, this.clockMs, this.ctx, homeSlice(home, entry));
   }
 
   /** An outing under way: its bound is the configuration's now (a reload may have moved or turned it off). */

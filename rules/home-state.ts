@@ -1085,8 +1085,9 @@ export class HomeState {
     this.sightingDeviceId = sightingKnown ? sighted.id : undefined;
     this.sightingAt = sightingKnown ? sighting.at : NaN;
     for (const [name, t] of Object.entries(saved.armed ?? {})) {
-      if (this.registry.homeTimers.includes(name) && typeof t.ms === 'number')
-        this.armed[name as HomeTimer] = { ms: t.ms, source: t.source };
+      // The morning check's threshold has no minutes (NaN: it is a time of day), which JSON saved as null.
+      if (this.registry.homeTimers.includes(name) && (typeof t.ms === 'number' || (t.ms as unknown) === null))
+        this.armed[name as HomeTimer] = { ms: num(t.ms), source: t.source };
     }
     this.morningGraceDay = typeof saved.morningGraceDay === 'number' ? saved.morningGraceDay : -1;
     this.familySilenceAt = num(saved.familySilenceAt);

@@ -137,6 +137,24 @@ export const noMorningActivityDefinition = {
     silenceBegan.set(home, home.lastActivityAt);
   },
 
+  /**
+   * The next check was armed by the configuration it was saved under: a reload (or a restart with a new file) that moved
+   * the care plan's rising time or the rule's times moves it on the same day (session 59: before, the old check called
+   * the next morning a resident who rises at the time the installer had just written). Not the in-bed grace's second
+   * look, and not to a time already past: today's check then stays as it was, and the next follows the new time.
+   */
+  onRestore(home: HomeState, at: number, ctx: RuleContext): void {
+    const slot = home.timers['no-morning'];
+    if (!Number.isFinite(slot.dueAt)) return;
+    const day = home.zone.dayNumber(slot.dueAt);
+    if (home.morningGraceDay === day) return;
+    const check = morningCheck(home);
+    const due = home.zone.instantOf(day, check.minute);
+    if (due === slot.dueAt || due <= at) return;
+    home.armed['no-morning'] = { ms: NaN, source: check.source };
+    ctx.arm(slot, due);
+  },
+
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {
     if (learnRising(home, at)) {
       // The next check was armed before this morning was known: a later riser must not be called about tomorrow.
@@ -151,6 +169,17 @@ export const noMorningActivityDefinition = {
     if (home.risenDay === day) return;
     home.risenDay = day;
     ctx.clear(home, 'no-morning-activity', at, 'activity outside the bedroom');
+  },
+
+  /**
+   * Just come in (back from away): up and about, not in bed, at a time that would count as rising. What the home's
+   * sensors saw while it was away does not count, so without this a resident home since the morning and sitting in the
+   * living room was called at the check (session 59). No rising is learned from it: it is the carer's word, not a time.
+   */
+  onComeIn(home: HomeState, at: number): void {
+    const minute = home.zone.minuteOfDay(at);
+    if (minute < home.nightEndMinute - RISING_EARLIEST_BEFORE_NIGHT_END_MIN || minute >= RISING_LATEST_MIN) return;
+    home.risenDay = home.zone.dayNumber(at);
   },
 
   onTimer(home: HomeState, _timer: string, at: number, ctx: RuleContext): void {

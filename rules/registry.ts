@@ -103,6 +103,17 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * meanwhile: forget what its saved state had under way (none of its saved timers is armed again).
    */
   onReturn?(home: HomeState, homeSlice: HomeSlice): void;
+  /**
+   * The home's saved state was restored under the configuration now (every start and reload: `RulesEngine.fromState`),
+   * its saved timers armed as they were: a timer the configuration places (a time of day, an allowance from a saved
+   * start) is moved to where it now says.
+   */
+  onRestore?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * The resident is taken to have just come in at `at` (the home set back from away, or configured again after it was
+   * heard meanwhile: `RulesEngine.comeIn`), after the silence rules heard it as activity.
+   */
+  onComeIn?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */

@@ -307,6 +307,21 @@ export const sensorOfflineRule = {
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: OfflineSlice): void {
     raiseOffline(home, device, state, at, offlineReason(home, state), ctx);
   },
+
+  /**
+   * Each silent device's timer under the allowance in force now, from when it was last heard (a reload, or a restart
+   * with a new file, may have changed `silentHours`; session 59: before, the saved timer called it at the old allowance,
+   * its alert saying the new one). One now past its allowance is called at once.
+   */
+  onRestore(home: HomeState, _at: number, ctx: RuleContext): void {
+    const silentMs = home.params.sensorOffline.silentHours * HOUR_MS;
+    for (const device of home.devices.values()) {
+      const state = home.sliceOf(device, sensorOfflineRule);
+      if (state === undefined || state.offline || !Number.isFinite(state.timer.dueAt)) continue;
+      const since = state.lastSeenAt ?? state.configuredAt;
+      if (since !== undefined) ctx.arm(state.timer, since + silentMs);
+    }
+  },
 } satisfies RuleDefinition<NeverHeardSlice, OfflineSlice>;
 
 function offlineReason(home: HomeState, state: OfflineSlice): string {
