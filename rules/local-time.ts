@@ -8,6 +8,8 @@ const QUARTER_MS = 15 * MINUTE_MS;
 // Offsets change at most twice a year, on a quarter hour; a span whose first and last quarters have
 // the same offset is taken as one offset throughout (no zone changes twice within 6 h).
 const SPAN_MS = 6 * HOUR_MS;
+/** Farther than any UTC offset (-12 h to +14 h): a wall time's instant lies within this of it read as UTC. */
+const WALL_REACH_MS = 15 * HOUR_MS;
 
 /** Minutes since midnight of "HH:MM" (00:00..23:59); undefined when malformed. */
 export function hhmmToMinutes(hhmm: string): number | undefined {
@@ -213,23 +215,30 @@ export class ZoneClock {
     return ((((day + 3) % 7) + 7) % 7) * 24 + hour; // 1970-01-01 was a Thursday
   }
 
-  /** The UTC instant of a local wall time (its fields read as if UTC: `Date.UTC(...)` of the local date and time). */
+  /**
+   * The UTC instant of a local wall time (its fields read as if UTC: `Date.UTC(...)` of the local date and time). A
+   * wall time skipped by a spring-forward change is read in the offset before the change (an hour later in effect, as
+   * JavaScript's Temporal "compatible"); one repeated in autumn is its first occurrence. East or west of UTC alike:
+   * up to session 59 a skipped time west of UTC (New York's 02:30 on the spring-forward day, Santiago's or Havana's
+   * skipped midnight) came out an hour early, on the day before for a skipped midnight.
+   */
   fromWall(wall: number): number {
-    return wall - this.offsetAt(wall - this.offsetAt(wall));
+    // The instant lies within 14 h of the wall time read as UTC: the offsets 15 h either side are those before and
+    // after any change near it (changes are months apart).
+    const before = wall - this.offsetAt(wall - WALL_REACH_MS);
+    const after = wall - this.offsetAt(wall + WALL_REACH_MS);
+    if (before === after) return before;
+    const beforeFits = before + this.offsetAt(before) === wall;
+    const afterFits = after + this.offsetAt(after) === wall;
+    if (beforeFits && afterFits) return Math.min(before, after);
+    if (afterFits) return after;
+    // Fits in the earlier offset, or in neither (skipped): read in the earlier offset.
+    return before;
   }
 
-  /**
-   * The UTC instant of local `minuteOfDay` on local day `day`. A time skipped by a spring-forward change
-   * resolves to the same wall time in the earlier offset (an hour later in effect); a time repeated in
-   * autumn resolves to its first occurrence.
-   */
+  /** The UTC instant of local `minuteOfDay` on local day `day` (skipped and repeated times as `fromWall`). */
   instantOf(day: number, minuteOfDay: number): number {
-    const wall = day * DAY_MS + minuteOfDay * MINUTE_MS;
-    const first = wall - this.offsetAt(wall - this.offsetAt(wall));
-    const earlier = wall - this.offsetAt(first - 2 * HOUR_MS);
-    // In the repeated autumn hour both offsets fit: take the earlier instant.
-    if (earlier < first && earlier + this.offsetAt(earlier) === wall) return earlier;
-    return first;
+    return this.fromWall(day * DAY_MS + minuteOfDay * MINUTE_MS);
   }
 
   private computeOffset(ts: number): number {
