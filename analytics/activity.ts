@@ -103,15 +103,16 @@ export function planHomeActivity(
   }
   let fresh: DailyFeatures[] = [];
   if (firstMissing !== undefined) {
-    const computed = computeDays(db, home ? [home] : [], homeId, cal, firstMissing, lastWanted, now);
-    fresh = computed.filter((d) => {
+    const from = firstMissing;
+    const computed = computeDays(db, home ? [home] : [], homeId, cal, from, lastWanted, now);
+    // The day before the first missing one is computed from its 06:00 only, for the next morning: its own morning
+    // unseen (no rising time), it is not an answer. Cached, it took the place of the whole day (review, session 59).
+    const wanted = (d: DailyFeatures): boolean => {
       const day = isoDateToDay(d.date)!;
-      return day <= completeUntil && day >= range.from && day <= range.to;
-    });
-    for (const d of computed) {
-      const day = isoDateToDay(d.date)!;
-      if (day >= range.from && day <= range.to) byDate.set(d.date, d);
-    }
+      return day >= from && day <= range.to;
+    };
+    fresh = computed.filter((d) => wanted(d) && isoDateToDay(d.date)! <= completeUntil);
+    for (const d of computed) if (wanted(d)) byDate.set(d.date, d);
   }
   return { days: [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)), fresh };
 }
