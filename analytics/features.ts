@@ -63,6 +63,8 @@ interface DayRecord {
   eveningStartUtc: number;
   nightStartUtc: number;
   dayEndUtc: number;
+  /** Events of the home taken in this day (any type): none, and no time out, is a day with no data (`observed`). */
+  events: number;
   risingUtc: number;
   matBedtimeUtc: number;
   /** Last activity before the first night quiet, and before the first one that began in the bedroom. */
@@ -150,6 +152,7 @@ export class FeatureAccumulator {
     this.advance(home, ts);
     const rec = home.cur;
     if (ts < rec.dayStartUtc) return;
+    rec.events++;
     if (ts > home.lastSeenUtc) home.lastSeenUtc = ts;
 
     if (event.type === 'temperature') {
@@ -201,7 +204,7 @@ export class FeatureAccumulator {
         if (rec.dayEndUtc > settledUntil) break;
         done++;
       }
-      for (const rec of home.records.splice(0, done)) out.push(this.toFeatures(home, rec));
+      for (const rec of home.records.splice(0, done)) if (observed(rec)) out.push(this.toFeatures(home, rec));
     }
     return out;
   }
@@ -213,7 +216,7 @@ export class FeatureAccumulator {
       this.settle(home, home.lastSeenUtc, false);
       this.endAbsenceAtDoor(home);
       if (home.risingRecord !== undefined && home.risingRecord !== home.next) this.closeRisingSearch(home);
-      for (const rec of home.records) out.push(this.toFeatures(home, rec));
+      for (const rec of home.records) if (observed(rec)) out.push(this.toFeatures(home, rec));
       home.records = [];
     }
     this.homes.clear();
@@ -539,6 +542,16 @@ export class FeatureAccumulator {
   }
 }
 
+/**
+ * Whether the hub knew anything of the home in this day: an event (any type, a battery report or a temperature too),
+ * or the resident out of home through it. A day with neither (the hub switched off, its Zigbee stick or the home's
+ * sensors silent) is left out, not given as a day of no activity: read as 0 active minutes, three such days raised a
+ * routine-change flag 'activity down' (review, session 59).
+ */
+function observed(rec: DayRecord): boolean {
+  return rec.events > 0 || rec.outMs > 0;
+}
+
 function makeRecord(
   zone: ZoneClock,
   day: number,
@@ -554,6 +567,7 @@ function makeRecord(
     eveningStartUtc: Math.min(zone.instantOf(day, T.eveningStartMinute), nightStartUtc),
     nightStartUtc,
     dayEndUtc: zone.instantOf(day + 1, nightEndMin),
+    events: 0,
     risingUtc: -1,
     matBedtimeUtc: -1,
     quietBedtimeUtc: -1,
