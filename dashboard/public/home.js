@@ -7,7 +7,23 @@ const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
 function points(days, pick) {
-  return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: pick(d) }));
+  return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: d.missing ? null : pick(d) }));
+}
+
+/**
+ * Every date from the first day to the last, a date the hub answered no day for (nothing heard from the home: the hub
+ * off, its sensors silent) as `{ date, missing: true }`: a gap in the charts. Session 59: the days either side of it
+ * were drawn side by side, the rising-time line joined across it.
+ */
+function everyDate(days) {
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  const out = [];
+  const last = Date.parse(`${days[days.length - 1].date}T00:00:00Z`);
+  for (let ms = Date.parse(`${days[0].date}T00:00:00Z`); ms <= last; ms += 86_400_000) {
+    const date = new Date(ms).toISOString().slice(0, 10);
+    out.push(byDate.get(date) ?? { date, missing: true });
+  }
+  return out;
 }
 
 /** The latest choice of home and period: an answer to an earlier one (slower, or the home changed) is dropped. */
@@ -22,15 +38,18 @@ async function show() {
   message.textContent = 'Loading…';
   charts.replaceChildren();
   try {
-    const days = await api(url);
+    let days = await api(url);
     // A newer choice was made while this answer was on its way: its answer is the one to show, not this one.
     if (mine !== asked) return;
+    const unheard = days.length ? everyDate(days).length - days.length : 0;
     message.textContent = days.length
-      ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}`
+      ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}` +
+        (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '')
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
         'check Device setup.';
     if (!days.length) return;
+    days = everyDate(days);
     const clock = { format: formatClock, unit: 'Time', clock: true };
     charts.append(
       barChart(
