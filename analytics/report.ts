@@ -7,7 +7,7 @@ import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vo
 import { parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
-import { homeHasEvents } from '../hub/event-reads.js';
+import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { ZoneClock } from '../rules/local-time.js';
 import { DAY_MS } from '../rules/time.js';
 
@@ -101,6 +101,11 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
         home.id,
         home.residents.map((r) => r.id),
       );
+  }
+  // And a home taken out of the configuration since, whose configured devices sent events in the period (review,
+  // session 59): monitored then; its residents are no longer known, so it counts as one, as for its alerts below.
+  for (const homeId of homesWithAssignedEvents(db, fromMs, Math.min(toMs, knownBy))) {
+    if (!homes.has(homeId)) homes.set(homeId, []);
   }
   for (const a of alerts) {
     if (!homes.has(a.homeId))

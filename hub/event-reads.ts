@@ -56,6 +56,25 @@ export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs
 }
 
 /**
+ * The homes with an event of a configured device (stored as assigned) in `fromMs <= ts < toMs`, whether or not they are
+ * configured now. One index seek per home id stored (the events_home_ts index), then one per home for the range.
+ */
+export function homesWithAssignedEvents(db: Database, fromMs: number, toMs: number): string[] {
+  if (!hasEventsTable(db)) return [];
+  const next = db.prepare<[string], { home_id: string }>(
+    'SELECT home_id FROM events WHERE home_id > ? ORDER BY home_id LIMIT 1',
+  );
+  const assigned = db.prepare<[string, number, number], 1>(
+    'SELECT 1 FROM events WHERE home_id = ? AND ts >= ? AND ts < ? AND assigned = 1 LIMIT 1',
+  );
+  const homes: string[] = [];
+  for (let row = next.get(''); row !== undefined; row = next.get(row.home_id)) {
+    if (assigned.get(row.home_id, fromMs, toMs) !== undefined) homes.push(row.home_id);
+  }
+  return homes;
+}
+
+/**
  * The store keeps at most this many unassigned devices per home (`''`: Zigbee names nobody configured) and in all, the
  * most recently heard, and counts those it dropped (review, session 49): a device credential may publish under any
  * device id of its home, and the list (read whole by the installers' page every 10 s) grew with each id it invented.
