@@ -1,6 +1,7 @@
 // Date ranges of the activity and report routes: local dates YYYY-MM-DD, checked, with a default window.
 import { DashboardError } from './errors.js';
 import { DAY_MS } from '../rules/time.js';
+import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 
 const MAX_RANGE_DAYS = 732;
 
@@ -32,15 +33,26 @@ export function dateRange(
   return { from: isoDate(fromMs), to: isoDate(toMs) };
 }
 
+/** The local date of `nowMs` in `timezone`, as UTC midnight of that date (ms). */
+function localToday(nowMs: number, timezone: string): Date {
+  return new Date(`${dayToIsoDate(new ZoneClock(timezone).dayNumber(nowMs))}T00:00:00Z`);
+}
+
 /**
- * The whole calendar months that cover `range` and have ended by `nowMs` (its UTC date): what an analyst's council
- * report covers. Small-number suppression hides a count of 1 to 7, not whether it is 0: a report for one day of a
- * one-flat hub, or for a month still under way asked again each day, would say on which day the resident fell.
+ * The whole calendar months that cover `range` and have ended by `nowMs` (its date in `timezone`, the report's: review,
+ * session 59, they were UTC months, and on a hub in New York November had ended at 19:00 on the 30th): what an
+ * analyst's council report covers. Small-number suppression hides a count of 1 to 7, not whether it is 0: a report for
+ * one day of a one-flat hub, or for a month still under way asked again each day, would say on which day the resident
+ * fell.
  */
-export function wholeEndedMonths(range: { from: string; to: string }, nowMs: number): { from: string; to: string } {
+export function wholeEndedMonths(
+  range: { from: string; to: string },
+  nowMs: number,
+  timezone = 'UTC',
+): { from: string; to: string } {
   const from = new Date(`${range.from}T00:00:00Z`);
   const to = new Date(`${range.to}T00:00:00Z`);
-  const today = new Date(`${isoDate(nowMs)}T00:00:00Z`);
+  const today = localToday(nowMs, timezone);
   const firstDay = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1);
   // Day 0 of the next month is the last day of this one.
   let lastDay = Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 0);
@@ -55,11 +67,13 @@ export function wholeEndedMonths(range: { from: string; to: string }, nowMs: num
 }
 
 /**
- * The instant the last whole month ended by `nowMs` (its UTC date), as `wholeEndedMonths` counts: the start of the
- * month under way. An analyst's report knows nothing after it: follow-ups, acknowledgements and outcomes that came in
- * the month under way would otherwise change an ended month's figures day by day (review, session 49).
+ * The instant the last whole month ended by `nowMs` in `timezone`, as `wholeEndedMonths` counts: the start of the month
+ * under way there. An analyst's report knows nothing after it: follow-ups, acknowledgements and outcomes that came in
+ * the month under way would otherwise change an ended month's figures day by day (review, session 49). Before session
+ * 59, UTC midnight: on a hub in New York the last five hours of each month were in no report asked in the month after.
  */
-export function startOfMonthUnderWay(nowMs: number): number {
-  const today = new Date(`${isoDate(nowMs)}T00:00:00Z`);
-  return Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+export function startOfMonthUnderWay(nowMs: number, timezone = 'UTC'): number {
+  const today = localToday(nowMs, timezone);
+  const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+  return new ZoneClock(timezone).instantOf(isoDateToDay(isoDate(first))!, 0);
 }

@@ -4,6 +4,7 @@ import type { DashboardContext } from '../context.js';
 import { principalOf } from '../access.js';
 import { dateRange, startOfMonthUnderWay, wholeEndedMonths } from '../dates.js';
 import { dateSchema, errors } from '../schemas.js';
+import { reportTimezone } from '../../analytics/report.js';
 
 export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   app.get<{ Querystring: { from?: string; to?: string; format?: 'json' | 'csv' } }>(
@@ -31,9 +32,11 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
       // An analyst sees aggregated data only: no period shorter than a month, none still under way, and nothing the
       // month under way brought (a fall after a flag, an outcome given since).
       const analyst = principalOf(request).role === 'analyst';
-      const range = analyst ? wholeEndedMonths(asked, ctx.clock.now()) : asked;
+      // Months of the report's own dates: its homes' time zone (UTC when they differ).
+      const zone = reportTimezone(ctx.deps.config);
+      const range = analyst ? wholeEndedMonths(asked, ctx.clock.now(), zone) : asked;
       const { analytics } = ctx;
-      const knownBy = analyst ? startOfMonthUnderWay(ctx.clock.now()) : undefined;
+      const knownBy = analyst ? startOfMonthUnderWay(ctx.clock.now(), zone) : undefined;
       const report = await analytics.preventionReport(range.from, range.to, knownBy);
       if (request.query.format === 'csv') {
         return reply
