@@ -79,7 +79,8 @@ export class FirmwareBridge {
       username: options.username,
       password: options.password,
       statusTopic: statusTopic(name),
-      lastWill: JSON.stringify({ state: 'offline', name, reason: 'bridge-lost' }),
+      // With its home: the hub reports the receiver's device unavailable past a grace (hub/bridge-watch.ts).
+      lastWill: JSON.stringify({ state: 'offline', name, homeId: homeId ?? null, reason: 'bridge-lost' }),
       maxQueued: options.maxQueued,
       reconnectPeriodMs: options.mqttReconnectMs,
       logger: logger.child({ ns: 'bridge:mqtt' }),

@@ -1,5 +1,6 @@
 // The hub process composed: config → store → broker → ingest → rules → alerts → dashboard; in-process for tests and bench.
 // First: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
+import { BridgeWatch } from './bridge-watch.js';
 import './mqtt-debug.js';
 import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
@@ -60,6 +61,8 @@ export interface HubOptions {
    * instead of rows (HUB_CHATTER_MAX_PER_MINUTE, default CHATTER_MAX_PER_WINDOW; 0: no bound). See hub/chatter.ts.
    */
   chatterMaxPerMinute?: number;
+  /** How long a serial bridge may say offline before its receiver's device is unavailable (BRIDGE_OFFLINE_GRACE_MS). */
+  bridgeOfflineGraceMs?: number;
   /** Bound of the database integrity check at start. */
   integrityCheckMs?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
@@ -315,6 +318,25 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       alertService.handleAckMessage(topic, payload, context.username, Boolean(options.mqttUrl));
   });
 
+  // A serial bridge saying offline past its grace (its receiver unplugged, or the bridge lost) makes its receiver's
+  // device unavailable, so sensor-offline calls it in minutes rather than after 25 h of silence (hub/bridge-watch.ts).
+  const bridgeWatch = new BridgeWatch({
+    clock,
+    logger,
+    ...(options.bridgeOfflineGraceMs !== undefined ? { graceMs: options.bridgeOfflineGraceMs } : {}),
+    mayReportFor: (homeId, username) => credentials.maySendFor(username, homeId),
+    report: (homeId, deviceId, online) => {
+      const outcome = ingest.receiverAvailability(homeId, deviceId, online);
+      if (outcome.events.length === 0) return;
+      storeAndRun(outcome.events).catch((err: unknown) =>
+        log.error({ err, homeId }, "could not store a serial receiver's availability"),
+      );
+    },
+  });
+  broker.subscribe('telecare/bridge/+/status', (topic, payload, context) =>
+    bridgeWatch.onStatus(topic, payload, context.username),
+  );
+
   const retention = new Retention({
     db,
     clock,
@@ -461,6 +483,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await uplink?.stop();
       await Promise.allSettled([...inFlight]);
       routineReview?.stop();
+      bridgeWatch.stop();
       activityWorker.stop();
       rules?.stop();
       await alertService.stop();

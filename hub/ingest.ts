@@ -565,6 +565,20 @@ export class Ingest {
     );
   }
 
+  /**
+   * A serial bridge's word on its receiver (hub/bridge-watch.ts): an availability event of the receiver's own device
+   * (the bridge's `--name` in its `--home`), as Zigbee2MQTT's availability is of its devices. Nothing when the
+   * configuration has no such device: a receiver nobody configured is watched by nothing.
+   */
+  receiverAvailability(homeId: string, deviceId: string, online: boolean): IngestOutcome {
+    const out = emptyOutcome();
+    const ref = this.deps.index.device(homeId, deviceId);
+    if (ref === undefined) return out;
+    this.push(out, undefined, homeId, deviceId, ref, 'availability', online, this.deps.clock.now(), 'serial');
+    this.countAccepted(out.events);
+    return out;
+  }
+
   /** `logKey` undefined: a native event's, `homeId/deviceId`, made only if it is needed. */
   private push(
     out: IngestOutcome,

@@ -135,6 +135,18 @@ export class MqttCredentials {
     return { username: INSTALLER_USERNAME, password };
   }
 
+  /**
+   * Whether `username` (undefined: an anonymous client, local only) may publish `homeId`'s sensor data: a serial
+   * bridge's status speaks for its receiver's home only if its sender could have sent that home's events.
+   */
+  maySendFor(username: string | undefined, homeId: string): boolean {
+    if (username === undefined) return true;
+    const entry = this.lookup(username);
+    return (
+      entry !== undefined && allows(entry.role, 'sensor.publish') && (entry.homes === 'all' || entry.homes.has(homeId))
+    );
+  }
+
   private lookup(username: string): { hash: string; role: MqttUserConfig['role']; homes: HomeScope } | undefined {
     const fromConfig = this.config.mqttUsers.find((u) => u.username === username);
     if (fromConfig) return { hash: fromConfig.passwordHash, role: fromConfig.role, homes: scopeOf(fromConfig) };
