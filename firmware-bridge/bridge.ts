@@ -90,6 +90,7 @@ export class FirmwareBridge {
     this.serial.on('frame', (frame) => this.onFrame(frame));
     this.serial.on('oversized', () => this.countBad('oversized'));
     this.serial.on('state', (state, error) => {
+      if (state === 'open') this.decoder.portOpened?.();
       this.log[state === 'opening' ? 'debug' : 'info']({ port: state, error }, 'serial port state');
       this.publishStatus();
     });

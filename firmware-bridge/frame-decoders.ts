@@ -18,6 +18,8 @@ export interface FramingDecoder {
   readonly maxFrameBytes: number;
   readonly delimiter: number;
   decode(frame: Buffer): FrameOutcome;
+  /** The port was (re)opened: the receiver behind it may have restarted (see `cobsDecoder`). */
+  portOpened?(): void;
 }
 
 export function ndjsonDecoder(homeId: string | undefined, clock: Clock): FramingDecoder {
@@ -55,7 +57,7 @@ export function cobsDecoder(
   clock: Clock,
   monotonicNowMs: () => number = () => performance.now(),
 ): FramingDecoder {
-  const sequences = new SequenceTracker();
+  let sequences = new SequenceTracker();
   return {
     maxFrameBytes: cobsMaxEncodedLength(MAX_FRAME_BYTES),
     delimiter: 0x00,
@@ -81,6 +83,15 @@ export function cobsDecoder(
         missed: verdict.kind === 'next' ? verdict.missed : 0,
         restarted: verdict.kind === 'restart',
       };
+    },
+    /**
+     * A port that comes back is a receiver that restarted: unplugged and plugged back it was powered off, and opening
+     * the port resets many (an Arduino's DTR): it numbers each sensor afresh. Remembering the numbers from before
+     * dropped its first frame as a retransmit when its number matched (a pendant pressed again) and counted up to
+     * 32,767 lost frames when it did not.
+     */
+    portOpened() {
+      sequences = new SequenceTracker();
     },
   };
 }
