@@ -27,6 +27,8 @@ export interface BridgeOptions {
   clock: Clock;
   /** Milliseconds on a clock that never steps (default `performance.now()`): the duplicate window's. */
   monotonicNowMs?: () => number;
+  /** udev's links to USB serial devices by serial number (default /dev/serial/by-id): see SerialLink. */
+  stableLinksDir?: string;
   logger: Logger;
 }
 
@@ -69,6 +71,7 @@ export class FirmwareBridge {
       delimiter: this.decoder.delimiter,
       maxFrameBytes: this.decoder.maxFrameBytes,
       backoff: options.reopenBackoff,
+      stableLinksDir: options.stableLinksDir,
       logger: logger.child({ ns: 'bridge:serial' }),
     });
     this.outbox = new MqttOutbox({
