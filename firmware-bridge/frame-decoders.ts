@@ -72,6 +72,11 @@ export function cobsDecoder(
       const deviceId = frame.frameType === 'event' ? frame.deviceId : receiverId;
       const verdict = sequences.observe(deviceId, frame.seq, monotonicNowMs());
       if (verdict.kind === 'duplicate') return { kind: 'duplicate' };
+      if (frame.frameType === 'receiver-heartbeat' && verdict.kind === 'restart') {
+        // The receiver restarted without its port going (its adapter kept power): it numbers its sensors afresh too.
+        sequences = new SequenceTracker();
+        sequences.observe(receiverId, frame.seq, monotonicNowMs());
+      }
       const ts = new Date(eventTimeMs(frame, nowMs)).toISOString();
       const event: BridgeEvent =
         frame.frameType === 'event'
