@@ -153,6 +153,7 @@ export class FirmwareBridge {
           return;
         }
       case 'event':
+        if (outcome.badBefore !== undefined) this.countBad(outcome.badBefore);
         this.stats.framesOk++;
         this.stats.gaps += outcome.missed;
         if (outcome.restarted) this.stats.sequenceRestarts++;

@@ -4,11 +4,12 @@ import { cobsMaxEncodedLength } from './cobs.js';
 import { decodeWireFrame, toNativeValue, type Frame } from './frame-codec.js';
 import { MAX_FRAME_BYTES } from './frame-layout.js';
 import type { BridgeEvent } from './native-event.js';
-import { decodeNdjsonLine, MAX_LINE_BYTES } from './ndjson-line.js';
+import { decodeNdjsonLine, MAX_LINE_BYTES, trailingObjectStart } from './ndjson-line.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
 export type FrameOutcome =
-  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean }
+  /** `badBefore`: the event ended a garbled line, whose head is counted as a bad frame of this reason. */
+  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean; badBefore?: string }
   | { kind: 'duplicate' }
   | { kind: 'ignored' }
   | { kind: 'bad'; reason: string };
@@ -30,9 +31,14 @@ export function ndjsonDecoder(homeId: string | undefined, clock: Clock): Framing
       if (frame.length > MAX_LINE_BYTES) return { kind: 'bad', reason: 'oversized' };
       const line = frame.toString('utf8').trim();
       if (line === '') return { kind: 'ignored' };
-      const result = decodeNdjsonLine(line, homeId, clock.now());
-      return result.ok
-        ? { kind: 'event', event: result.event, missed: 0, restarted: false }
+      const receivedAtMs = clock.now();
+      const result = decodeNdjsonLine(line, homeId, receivedAtMs);
+      if (result.ok) return { kind: 'event', event: result.event, missed: 0, restarted: false };
+      // A line cut off by the receiver's reset, or a stray byte, before a whole line: that line is delivered.
+      const start = result.reason === 'json' ? trailingObjectStart(line) : undefined;
+      const next = start === undefined ? undefined : decodeNdjsonLine(line.slice(start), homeId, receivedAtMs);
+      return next?.ok
+        ? { kind: 'event', event: next.event, missed: 0, restarted: false, badBefore: 'json' }
         : { kind: 'bad', reason: result.reason };
     },
   };
