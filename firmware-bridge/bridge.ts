@@ -27,6 +27,8 @@ export interface BridgeOptions {
   clock: Clock;
   /** Milliseconds on a clock that never steps (default `performance.now()`): the duplicate window's. */
   monotonicNowMs?: () => number;
+  /** udev's links to USB serial devices by serial number (default /dev/serial/by-id): see SerialLink. */
+  stableLinksDir?: string;
   logger: Logger;
 }
 
@@ -69,6 +71,7 @@ export class FirmwareBridge {
       delimiter: this.decoder.delimiter,
       maxFrameBytes: this.decoder.maxFrameBytes,
       backoff: options.reopenBackoff,
+      stableLinksDir: options.stableLinksDir,
       logger: logger.child({ ns: 'bridge:serial' }),
     });
     this.outbox = new MqttOutbox({
@@ -91,6 +94,7 @@ export class FirmwareBridge {
     this.serial.on('frame', (frame) => this.onFrame(frame));
     this.serial.on('oversized', () => this.countBad('oversized'));
     this.serial.on('state', (state, error) => {
+      if (state === 'open') this.decoder.portOpened?.();
       this.log[state === 'opening' ? 'debug' : 'info']({ port: state, error }, 'serial port state');
       this.publishStatus();
     });
@@ -150,6 +154,7 @@ export class FirmwareBridge {
           return;
         }
       case 'event':
+        if (outcome.badBefore !== undefined) this.countBad(outcome.badBefore);
         this.stats.framesOk++;
         this.stats.gaps += outcome.missed;
         if (outcome.restarted) this.stats.sequenceRestarts++;

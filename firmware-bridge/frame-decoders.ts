@@ -4,11 +4,12 @@ import { cobsMaxEncodedLength } from './cobs.js';
 import { decodeWireFrame, toNativeValue, type Frame } from './frame-codec.js';
 import { MAX_FRAME_BYTES } from './frame-layout.js';
 import type { BridgeEvent } from './native-event.js';
-import { decodeNdjsonLine, MAX_LINE_BYTES } from './ndjson-line.js';
+import { decodeNdjsonLine, MAX_LINE_BYTES, trailingObjectStart } from './ndjson-line.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
 export type FrameOutcome =
-  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean }
+  /** `badBefore`: the event ended a garbled line, whose head is counted as a bad frame of this reason. */
+  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean; badBefore?: string }
   | { kind: 'duplicate' }
   | { kind: 'ignored' }
   | { kind: 'bad'; reason: string };
@@ -18,6 +19,8 @@ export interface FramingDecoder {
   readonly maxFrameBytes: number;
   readonly delimiter: number;
   decode(frame: Buffer): FrameOutcome;
+  /** The port was (re)opened: the receiver behind it may have restarted (see `cobsDecoder`). */
+  portOpened?(): void;
 }
 
 export function ndjsonDecoder(homeId: string | undefined, clock: Clock): FramingDecoder {
@@ -28,9 +31,14 @@ export function ndjsonDecoder(homeId: string | undefined, clock: Clock): Framing
       if (frame.length > MAX_LINE_BYTES) return { kind: 'bad', reason: 'oversized' };
       const line = frame.toString('utf8').trim();
       if (line === '') return { kind: 'ignored' };
-      const result = decodeNdjsonLine(line, homeId, clock.now());
-      return result.ok
-        ? { kind: 'event', event: result.event, missed: 0, restarted: false }
+      const receivedAtMs = clock.now();
+      const result = decodeNdjsonLine(line, homeId, receivedAtMs);
+      if (result.ok) return { kind: 'event', event: result.event, missed: 0, restarted: false };
+      // A line cut off by the receiver's reset, or a stray byte, before a whole line: that line is delivered.
+      const start = result.reason === 'json' ? trailingObjectStart(line) : undefined;
+      const next = start === undefined ? undefined : decodeNdjsonLine(line.slice(start), homeId, receivedAtMs);
+      return next?.ok
+        ? { kind: 'event', event: next.event, missed: 0, restarted: false, badBefore: 'json' }
         : { kind: 'bad', reason: result.reason };
     },
   };
@@ -55,7 +63,7 @@ export function cobsDecoder(
   clock: Clock,
   monotonicNowMs: () => number = () => performance.now(),
 ): FramingDecoder {
-  const sequences = new SequenceTracker();
+  let sequences = new SequenceTracker();
   return {
     maxFrameBytes: cobsMaxEncodedLength(MAX_FRAME_BYTES),
     delimiter: 0x00,
@@ -70,6 +78,11 @@ export function cobsDecoder(
       const deviceId = frame.frameType === 'event' ? frame.deviceId : receiverId;
       const verdict = sequences.observe(deviceId, frame.seq, monotonicNowMs());
       if (verdict.kind === 'duplicate') return { kind: 'duplicate' };
+      if (frame.frameType === 'receiver-heartbeat' && verdict.kind === 'restart') {
+        // The receiver restarted without its port going (its adapter kept power): it numbers its sensors afresh too.
+        sequences = new SequenceTracker();
+        sequences.observe(receiverId, frame.seq, monotonicNowMs());
+      }
       const ts = new Date(eventTimeMs(frame, nowMs)).toISOString();
       const event: BridgeEvent =
         frame.frameType === 'event'
@@ -81,6 +94,15 @@ export function cobsDecoder(
         missed: verdict.kind === 'next' ? verdict.missed : 0,
         restarted: verdict.kind === 'restart',
       };
+    },
+    /**
+     * A port that comes back is a receiver that restarted: unplugged and plugged back it was powered off, and opening
+     * the port resets many (an Arduino's DTR): it numbers each sensor afresh. Remembering the numbers from before
+     * dropped its first frame as a retransmit when its number matched (a pendant pressed again) and counted up to
+     * 32,767 lost frames when it did not.
+     */
+    portOpened() {
+      sequences = new SequenceTracker();
     },
   };
 }

@@ -46,6 +46,31 @@ function isTimestamp(ts: unknown): ts is string | number {
   return typeof ts === 'string' && !Number.isNaN(parseIsoMs(ts));
 }
 
+/** `{` tried from the end of a line that is not JSON (`trailingObjectStart`): an accel value nests one object. */
+const RESYNC_TRIES = 8;
+
+/**
+ * Where the JSON object a line that is not JSON ends with starts, if it ends with one. A receiver that resets while its
+ * port stays (its USB serial adapter powered apart) leaves the line it was writing cut off, with no newline, and its
+ * next line is read on the end of it; or the reset puts a stray byte (0x00, 0xFF) before its next line. The object at
+ * the end is that next line; only it can parse, since JSON allows nothing after its object.
+ */
+export function trailingObjectStart(line: string): number | undefined {
+  let end = line.length;
+  for (let tries = 0; tries < RESYNC_TRIES && end > 1; tries++) {
+    const start = line.lastIndexOf('{', end - 1);
+    if (start <= 0) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(line.slice(start));
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return start;
+    } catch {
+      // not this one: an object nested in the line, or inside the cut-off part
+    }
+    end = start;
+  }
+  return undefined;
+}
+
 /**
  * Decodes one line (without its newline). `defaultHomeId` is `--home`; a line's own `home` wins.
  * Events without `ts` are stamped with `receivedAtMs`, so events buffered while the broker is away keep their time.

@@ -1,5 +1,7 @@
 // The serial side of the bridge: keeps a port open (reopening with backoff) and hands out delimited frames.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../hub/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
@@ -14,8 +16,12 @@ export interface SerialLinkOptions {
   /** Longer frames are dropped as `oversized` without being kept in memory. */
   maxFrameBytes: number;
   backoff: BackoffPolicy;
+  /** Where udev keeps a link per USB serial device named by its serial number (default /dev/serial/by-id). */
+  stableLinksDir?: string;
   logger: Logger;
 }
+
+const STABLE_LINKS_DIR = '/dev/serial/by-id';
 
 export interface SerialLinkEvents {
   /** One frame without its delimiter, possibly longer than maxFrameBytes if it came in one read. */
@@ -29,6 +35,8 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private failedAttempts = 0;
   private stopping = false;
+  /** The udev link that named the device when `path` last opened: it follows the device to its next kernel name. */
+  private stableLink: string | undefined;
   state: PortState = 'closed';
   lastError: string | undefined;
 
@@ -61,7 +69,8 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     if (this.stopping) return;
     // Retries stay `retrying` until one succeeds: a missing port is one outage, not a flapping state.
     if (this.state !== 'retrying') this.setState('opening', undefined);
-    const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
+    const devicePath = this.devicePath();
+    const port = new SerialPort({ path: devicePath, baudRate: this.options.baudRate, autoOpen: false });
     this.port = port;
     const splitter = new BoundedDelimiterParser(this.options.delimiter, this.options.maxFrameBytes);
     splitter.on('data', (frame: Buffer) => this.emit('frame', frame));
@@ -87,10 +96,46 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
         return;
       }
       this.failedAttempts = 0;
+      if (devicePath === this.options.path) this.rememberStableLink();
       port.pipe(splitter);
       this.setState('open', undefined);
-      this.options.logger.info({ path: this.options.path }, 'serial port open');
+      this.options.logger.info({ path: this.options.path, device: devicePath }, 'serial port open');
     });
+  }
+
+  /**
+   * A USB receiver unplugged and plugged back may come back under another kernel name (ttyUSB0, then ttyUSB1: the old
+   * one was still held open as it went, or another adapter took it meanwhile): its udev link, once known, is opened
+   * first, so the bridge finds the receiver again, and while the link is there never opens another device that took
+   * its old name. Without it (the receiver not plugged back yet, or replaced by another) the given name is tried.
+   */
+  private devicePath(): string {
+    const link = this.stableLink;
+    return link !== undefined && fs.existsSync(link) ? link : this.options.path;
+  }
+
+  /** Notes the udev link that resolves to the device `path` names now, when there is one (a USB device). */
+  private rememberStableLink(): void {
+    const dir = this.options.stableLinksDir ?? STABLE_LINKS_DIR;
+    let device: string;
+    let names: string[];
+    try {
+      device = fs.realpathSync(this.options.path);
+      names = fs.readdirSync(dir);
+    } catch {
+      return; // no such folder: no udev, or no USB serial device at all
+    }
+    for (const name of names) {
+      const link = path.join(dir, name);
+      try {
+        if (fs.realpathSync(link) === device) {
+          this.stableLink = link;
+          return;
+        }
+      } catch {
+        // a link whose device is gone
+      }
+    }
   }
 
   private scheduleReopen(reason: string): void {
