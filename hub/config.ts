@@ -98,11 +98,28 @@ function checkLadders(config: HubConfig, problems: string[]): Set<string> {
   return names;
 }
 
-/** Each device's room as the rules understand it (`canonicalRoom`: "Bathroom ", "Living room" are SPEC 3's names). */
+/** A room's name with its case, spacing and `_`/`-` between words set aside: "Utility Room", "utility_room ". */
+function roomKey(room: string): string {
+  return room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+}
+
+/**
+ * Each device's room as the rules understand it (`canonicalRoom`: "Bathroom ", "Living room" are SPEC 3's names), and
+ * any other room written two ways in one home ("Porch" and "porch ") as its first spelling: the rules compare rooms
+ * exactly, and would otherwise take a door and the PIR beside it for two rooms (review, session 59).
+ */
 function canonicalRooms(config: HubConfig): void {
   for (const home of config.homes) {
+    const spelling = new Map<string, string>();
     for (const device of home.devices) {
-      if (device.room !== undefined) device.room = canonicalRoom(device.room);
+      if (device.room === undefined) continue;
+      const room = canonicalRoom(device.room);
+      const key = roomKey(room);
+      if (!spelling.has(key)) spelling.set(key, room.trim());
+      device.room = spelling.get(key);
     }
   }
 }
