@@ -10,7 +10,8 @@ import {
 } from './config-patterns.js';
 
 // Ids travel in MQTT topics: no topic separators or wildcards in them. No invisible or control characters either
-// (Unicode category C): ingest drops such ids as `bad-id`, so a device so named would never be heard.
+// (Unicode category C): ingest drops such ids as `bad-id`, so a device so named would never be heard. Spaces inside
+// are heard as any character (session 59), not at either end (a typo no one sees).
 const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: topicSafeIdPattern } as const;
 /** Text a person reads (rooms, resident ids): anything printable. */
 const printableText = '^[^\\p{C}]+$';

@@ -63,7 +63,7 @@ function whereWrong(value: unknown, wrong: RegExp): string {
 function describePattern(field: string, pattern: string, value: unknown): string {
   switch (pattern) {
     case topicSafeIdPattern:
-      return `${field}: must not contain / + #, spaces, or an invisible or control character: the hub drops such ids, so the device would never be heard${whereWrong(value, /[/+#\s\p{C}]/u)}`;
+      return `${field}: must not contain / + # or an invisible or control character (an MQTT topic level cannot carry them: the device would never be heard), nor begin or end with a space${whereWrong(value, /[/+#\p{C}]|^\s|\s$/u)}`;
     case zigbeeNamePattern:
       return `${field}: must be the friendly name exactly as Zigbee2MQTT shows it: spaces and / are fine, + # and invisible or control characters are not${whereWrong(value, /[+#\p{C}]/u)}`;
     case hubNamePattern:

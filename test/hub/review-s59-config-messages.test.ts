@@ -47,7 +47,7 @@ describe('--check-config on a field written wrong', () => {
           timezone: 'Europe/London',
           residents: [{ id: 'r1' }],
           devices: [
-            { id: 'hall pir', kind: 'motion', room: 'hall' },
+            { id: 'hall/pir', kind: 'motion', room: 'hall' },
             { id: 'living-pir', zigbee: 'Living room PIR\u200b', kind: 'motion', room: 'living' },
             { id: 'kitchen-pir', zigbee: 'kitchen/pir+2', kind: 'motion', room: 'kitchen' },
           ],
@@ -65,7 +65,7 @@ describe('--check-config on a field written wrong', () => {
     expect(problems).toEqual([
       'hub.name: must be letters, digits, _, . or - only (here " " (a space) at character 5)',
       'hub.zigbeeBaseTopic: must be the base_topic of Zigbee2MQTT\'s configuration: no + or #, and not ending in / (here "/" at character 12)',
-      'homes[0].devices[0].id: must not contain / + #, spaces, or an invisible or control character: the hub drops such ids, so the device would never be heard (here " " (a space) at character 5)',
+      'homes[0].devices[0].id: must not contain / + # or an invisible or control character (an MQTT topic level cannot carry them: the device would never be heard), nor begin or end with a space (here "/" at character 5)',
       'homes[0].devices[1].zigbee: must be the friendly name exactly as Zigbee2MQTT shows it: spaces and / are fine, + # and invisible or control characters are not (here U+200B (invisible) at character 16)',
       'homes[0].devices[2].zigbee: must be the friendly name exactly as Zigbee2MQTT shows it: spaces and / are fine, + # and invisible or control characters are not (here "+" at character 12)',
       'responders[0].webhook.url: must begin with https:// (or http://)',
