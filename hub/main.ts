@@ -296,11 +296,12 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing.
+  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
+  // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   process.on('SIGHUP', () => {
     let next;
     try {
-      next = loadHubConfig(settings.config, { required: settings.configRequired });
+      next = loadHubConfig(settings.config, { required: true });
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
       logger.error(
