@@ -1,4 +1,5 @@
 // `telecare hub`: run the hub (embedded MQTT broker, rules, alerts, dashboard); options mirror the HUB_* variables.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hashPassword } from './passwords.js';
 import { ConfigError, loadHubConfig } from './config.js';
@@ -52,6 +53,15 @@ export function registerHubCommand(program: Command): void {
       }
       const settings = resolveSettings(options);
       if (options.checkConfig) {
+        // No file where the hub looks (another folder, a file saved under another name): the hub starts with no
+        // homes, which is no verdict on the file the installer has just written (review, session 59).
+        if (!settings.configRequired && !existsSync(settings.config)) {
+          process.stdout.write(
+            `${settings.config}: no such file. The hub starts with no homes (devices it hears are kept as not ` +
+              'configured). Write the configuration there, or name its file with --config or HUB_CONFIG.\n',
+          );
+          return;
+        }
         try {
           const config = loadHubConfig(settings.config, { required: settings.configRequired });
           process.stdout.write(`${settings.config}: valid (${config.homes.length} homes)\n`);

@@ -1,10 +1,18 @@
 // The JSON Schema of telecare.config.json (SPEC 3): the one source for validation, defaults and docs/telecare.config.schema.json.
 import { ruleOverridesSchema } from '../rules/params.js';
 import { DEVICE_KINDS } from '../rules/vocabulary.js';
+import {
+  hubNamePattern,
+  topicSafeIdPattern,
+  webhookUrlPattern,
+  zigbeeBaseTopicPattern,
+  zigbeeNamePattern,
+} from './config-patterns.js';
 
 // Ids travel in MQTT topics: no topic separators or wildcards in them. No invisible or control characters either
-// (Unicode category C): ingest drops such ids as `bad-id`, so a device so named would never be heard.
-const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/+#\\s\\p{C}]+$' } as const;
+// (Unicode category C): ingest drops such ids as `bad-id`, so a device so named would never be heard. Spaces inside
+// are heard as any character (session 59), not at either end (a typo no one sees).
+const topicSafeId = { type: 'string', minLength: 1, maxLength: 64, pattern: topicSafeIdPattern } as const;
 /** Text a person reads (rooms, resident ids): anything printable. */
 const printableText = '^[^\\p{C}]+$';
 const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
@@ -25,7 +33,7 @@ const deviceSchema = {
       minLength: 1,
       // Ingest's own limit (MAX_FRIENDLY_NAME_LENGTH): a longer name would be dropped as a bad id, a deaf device.
       maxLength: 256,
-      pattern: '^[^+#\\p{C}]+$',
+      pattern: zigbeeNamePattern,
       // Topics that are never sensor data (hub/ingest.ts sensorTopic): a device so named would never be heard.
       not: { pattern: '^bridge(/|$)|/(set|get)(/|$)|/availability$' },
       description: 'Zigbee2MQTT friendly name (may contain /)',
@@ -87,8 +95,8 @@ export const hubConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$', default: 'telecare-hub' },
-        zigbeeBaseTopic: { type: 'string', minLength: 1, pattern: '^[^+#]+[^/+#]$|^[^/+#]$', default: 'zigbee2mqtt' },
+        name: { type: 'string', minLength: 1, maxLength: 64, pattern: hubNamePattern, default: 'telecare-hub' },
+        zigbeeBaseTopic: { type: 'string', minLength: 1, pattern: zigbeeBaseTopicPattern, default: 'zigbee2mqtt' },
       },
     },
     homes: { type: 'array', default: [], items: homeSchema },
@@ -107,7 +115,7 @@ export const hubConfigSchema = {
             additionalProperties: false,
             required: ['url', 'secret'],
             properties: {
-              url: { type: 'string', pattern: '^https?://' },
+              url: { type: 'string', pattern: webhookUrlPattern },
               secret: { type: 'string', minLength: 16 },
               allowPrivateNetwork: {
                 type: 'boolean',

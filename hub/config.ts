@@ -9,6 +9,13 @@ import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { loadConfigValidator } from './config-validator.js';
+import {
+  hubNamePattern,
+  topicSafeIdPattern,
+  webhookUrlPattern,
+  zigbeeBaseTopicPattern,
+  zigbeeNamePattern,
+} from './config-patterns.js';
 import { storedHashProblem } from './passwords.js';
 
 export class ConfigError extends Error {
@@ -33,6 +40,42 @@ function fieldName(instancePath: string, extra?: string): string {
   return out === '' ? '(top level)' : out;
 }
 
+/**
+ * Where `value` breaks its field's rule, for a person to find it: `here "/" at character 12`, or for a character that
+ * cannot be seen `here U+200B (invisible) at character 16` (one pasted with a name from a web page or a document).
+ */
+function whereWrong(value: unknown, wrong: RegExp): string {
+  if (typeof value !== 'string') return '';
+  const found = wrong.exec(value);
+  if (!found) return '';
+  const [char] = found;
+  const at = Array.from(value.slice(0, found.index)).length + 1;
+  const shown =
+    char === ' '
+      ? '" " (a space)'
+      : /[\s\p{C}]/u.test(char)
+        ? `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} (invisible)`
+        : JSON.stringify(char);
+  return ` (here ${shown} at character ${at})`;
+}
+
+/** What a field with a pattern takes, said as the installer writes it (review, session 59: not one message for all). */
+function describePattern(field: string, pattern: string, value: unknown): string {
+  switch (pattern) {
+    case topicSafeIdPattern:
+      return `${field}: must not contain / + # or an invisible or control character (an MQTT topic level cannot carry them: the device would never be heard), nor begin or end with a space${whereWrong(value, /[/+#\p{C}]|^\s|\s$/u)}`;
+    case zigbeeNamePattern:
+      return `${field}: must be the friendly name exactly as Zigbee2MQTT shows it: spaces and / are fine, + # and invisible or control characters are not${whereWrong(value, /[+#\p{C}]/u)}`;
+    case hubNamePattern:
+      return `${field}: must be letters, digits, _, . or - only${whereWrong(value, /[^A-Za-z0-9_.-]/)}`;
+    case zigbeeBaseTopicPattern:
+      return `${field}: must be the base_topic of Zigbee2MQTT's configuration: no + or #, and not ending in /${whereWrong(value, /[+#]|\/$/)}`;
+    case webhookUrlPattern:
+      return `${field}: must begin with https:// (or http://)`;
+  }
+  return `${field}: must match the pattern ${pattern}`;
+}
+
 function describe(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -53,9 +96,7 @@ function describe(error: ErrorObject): string {
         return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C): the username is recorded as who acknowledged an alert`;
       if (String(p.pattern) === '^[^\\p{C}]+$')
         return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C)`;
-      return String(p.pattern).includes('p{C}')
-        ? `${fieldName(error.instancePath)}: must not contain / + #, spaces, or an invisible or control character: the hub drops such ids, so the device would never be heard (pattern ${String(p.pattern)})`
-        : `${fieldName(error.instancePath)}: must not contain / + # or spaces (pattern ${String(p.pattern)})`;
+      return describePattern(fieldName(error.instancePath), String(p.pattern), error.data);
     case 'minimum':
     case 'maximum': {
       const reason = (error.parentSchema as { description?: unknown } | undefined)?.description;
@@ -98,11 +139,28 @@ function checkLadders(config: HubConfig, problems: string[]): Set<string> {
   return names;
 }
 
-/** Each device's room as the rules understand it (`canonicalRoom`: "Bathroom ", "Living room" are SPEC 3's names). */
+/** A room's name with its case, spacing and `_`/`-` between words set aside: "Utility Room", "utility_room ". */
+function roomKey(room: string): string {
+  return room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+}
+
+/**
+ * Each device's room as the rules understand it (`canonicalRoom`: "Bathroom ", "Living room" are SPEC 3's names), and
+ * any other room written two ways in one home ("Porch" and "porch ") as its first spelling: the rules compare rooms
+ * exactly, and would otherwise take a door and the PIR beside it for two rooms (review, session 59).
+ */
 function canonicalRooms(config: HubConfig): void {
   for (const home of config.homes) {
+    const spelling = new Map<string, string>();
     for (const device of home.devices) {
-      if (device.room !== undefined) device.room = canonicalRoom(device.room);
+      if (device.room === undefined) continue;
+      const room = canonicalRoom(device.room);
+      const key = roomKey(room);
+      if (!spelling.has(key)) spelling.set(key, room.trim());
+      device.room = spelling.get(key);
     }
   }
 }
@@ -204,6 +262,16 @@ function crossCheck(config: HubConfig): string[] {
         problems.push(`${at}.residentId: no resident '${device.residentId}' in home '${home.id}'`);
       }
       if (device.zigbee !== undefined) {
+        // The topic copied for the name (MQTT Explorer, Zigbee2MQTT's log): the hub would wait for
+        // `<base>/<base>/<name>`, and the device would never be heard.
+        const base = `${config.hub.zigbeeBaseTopic}/`;
+        if (device.zigbee.startsWith(base) && device.zigbee.length > base.length) {
+          const name = device.zigbee.slice(base.length);
+          problems.push(
+            `${at}.zigbee: '${device.zigbee}' begins with the base topic '${base}': write the friendly name alone, ` +
+              `'${name}' (Zigbee2MQTT publishes its state on ${base}${name})`,
+          );
+        }
         const first = zigbeeNames.get(device.zigbee);
         if (first) problems.push(`${at}.zigbee: friendly name '${device.zigbee}' is already used by ${first}`);
         else zigbeeNames.set(device.zigbee, at);

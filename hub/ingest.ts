@@ -100,6 +100,14 @@ function tooLarge(bytes: number): Refusal {
   return reject('too-large', `payload of ${bytes} bytes is over ${MAX_PAYLOAD_BYTES}`);
 }
 
+/** An id the configuration refuses (a topic separator or wildcard, a space at either end): HTTP alone can send one. */
+const NOT_CONFIGURABLE_ID = /[/+#]|^\s|\s$/;
+const NOT_CONFIGURABLE_HTTP_ID = reject(
+  'bad-id',
+  'homeId and deviceId must not contain / + #, nor begin or end with a space: the configuration cannot hold such an ' +
+    'id, so the device could never be configured; rename it',
+);
+
 // Control, format (bidi overrides), private-use, surrogate and unassigned code points: never in an id a person reads.
 const NOT_PRINTABLE = /\p{C}/u;
 
@@ -337,6 +345,12 @@ export class Ingest {
     }
     if (!isPrintableId(homeId, MAX_ID_LENGTH) || !isPrintableId(deviceId, MAX_ID_LENGTH)) {
       this.drop(out, 'bad-id', reject('bad-id', 'homeId and deviceId must be printable and at most 64 characters'));
+      return;
+    }
+    // What a topic level cannot carry, the configuration cannot hold (docs/telecare.config.schema.json): such a device
+    // would be kept as unassigned for good, never configured, never alerting (review, session 59).
+    if (NOT_CONFIGURABLE_ID.test(homeId) || NOT_CONFIGURABLE_ID.test(deviceId)) {
+      this.drop(out, 'bad-id', NOT_CONFIGURABLE_HTTP_ID);
       return;
     }
     this.nativeItem(homeId, deviceId, this.deps.index.device(homeId, deviceId), item, now, 'http', out);

@@ -184,6 +184,24 @@ function fileAdvice(settings: HubSettings, config: HubConfig): string[] {
   return advice.filter((a) => a !== undefined);
 }
 
+/**
+ * What a reload leaves for the next start: the `hub` section's fields changed from those the hub started with (the
+ * reload applies homes, devices, rules, responders and MQTT users; hub/hub.ts). An installer told only "configuration
+ * reloaded" after setting the Zigbee2MQTT base topic had every Zigbee2MQTT sensor unheard, and nothing said why.
+ */
+function restartOnlyChanges(started: HubConfig['hub'], next: HubConfig['hub']): string[] {
+  const advice: string[] = [];
+  if (next.zigbeeBaseTopic !== started.zigbeeBaseTopic)
+    advice.push(
+      `hub.zigbeeBaseTopic "${next.zigbeeBaseTopic}" takes effect at the next start: restart the hub to apply it ` +
+        `(until then Zigbee2MQTT is heard under "${started.zigbeeBaseTopic}/", and devices publishing under ` +
+        `"${next.zigbeeBaseTopic}/" are not)`,
+    );
+  if (next.name !== started.name)
+    advice.push(`hub.name "${next.name}" takes effect at the next start: restart the hub to apply it`);
+  return advice;
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -278,11 +296,12 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing.
+  // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
+  // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   process.on('SIGHUP', () => {
     let next;
     try {
-      next = loadHubConfig(settings.config, { required: settings.configRequired });
+      next = loadHubConfig(settings.config, { required: true });
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
       logger.error(
@@ -297,6 +316,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       hub.reload(next);
     } catch (err) {
       logger.error({ err }, 'configuration reload failed');
+      return;
     }
+    for (const line of restartOnlyChanges(config.hub, next.hub)) logger.warn(line);
   });
 }

@@ -47,14 +47,32 @@ function table(caption, headers, rows, rowAttrs = () => ({})) {
   );
 }
 
-/** The device's line for the configuration file, its kind and room left for the installer to choose. */
+/**
+ * An id for a Zigbee2MQTT device, from its friendly name: a device id has no `/`, `+`, `#`, space or invisible
+ * character (docs/telecare.config.schema.json), which friendly names often have ("Living room PIR", "kitchen/pir").
+ */
+function idFromFriendlyName(name) {
+  const id = name
+    .replace(/[/+#\s\p{C}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+  return id || 'zigbee-device';
+}
+
+/**
+ * The device's line for the configuration file, its kind and room left for the installer to choose; pasted as it is,
+ * it passes --check-config. Each name is written as JSON writes it: a colon or comma in a name is kept as it is.
+ */
 function configLine(device) {
-  const entry = { id: device.deviceId };
   // Zigbee2MQTT devices are known by their friendly name; the id is ours to choose (the name is a fair start).
-  if (device.source === 'zigbee') entry.zigbee = device.deviceId;
+  const entry =
+    device.source === 'zigbee'
+      ? { id: idFromFriendlyName(device.deviceId), zigbee: device.deviceId }
+      : { id: device.deviceId };
   entry.kind = '…';
   entry.room = '…';
-  return JSON.stringify(entry).replace(/,/g, ', ').replace(/:/g, ': ');
+  const fields = Object.entries(entry).map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  return `{${fields.join(', ')}}`;
 }
 
 /** What to paste where, per unconfigured device. */
