@@ -368,12 +368,18 @@ export class Replayer {
     if (!this.options.features || !this.features) return [];
     const held = this.features.finish();
     if (this.flushedDays.size === 0) return held;
-    // Every home the accumulator saw still holds its day in progress, so `held` names them all, in its order.
+    // By home, each one's days handed out for the review before those held. A home whose held days are all left out
+    // (a day with no data is not a day: session 59) is not in `held`: its handed-out days come after the others'.
     const out: DailyFeatures[] = [];
+    const done = new Set<string>();
     for (const [i, day] of held.entries()) {
-      if (i === 0 || held[i - 1]!.homeId !== day.homeId) out.push(...(this.flushedDays.get(day.homeId) ?? []));
+      if (i === 0 || held[i - 1]!.homeId !== day.homeId) {
+        out.push(...(this.flushedDays.get(day.homeId) ?? []));
+        done.add(day.homeId);
+      }
       out.push(day);
     }
+    for (const [homeId, days] of this.flushedDays) if (!done.has(homeId)) out.push(...days);
     return out;
   }
 
