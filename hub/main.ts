@@ -298,6 +298,9 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   process.once('SIGTERM', onSignal);
   // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
+  // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub
+  // may have started with no home at all), one unchanged is not told again (review, session 59).
+  let adviceGiven = new Set(config.homes.flatMap(coverageAdvice));
   process.on('SIGHUP', () => {
     let next;
     try {
@@ -319,5 +322,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     for (const line of restartOnlyChanges(config.hub, next.hub)) logger.warn(line);
+    const layoutAdvice = next.homes.flatMap(coverageAdvice);
+    for (const line of layoutAdvice) if (!adviceGiven.has(line)) logger.warn(line);
+    adviceGiven = new Set(layoutAdvice);
   });
 }
