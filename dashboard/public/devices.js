@@ -330,8 +330,28 @@ async function lookForDevices() {
   }
 }
 
+/**
+ * Where sensors publish, as this hub runs (its health's broker): the port it listens on, not the default the help
+ * would otherwise name (a hub started with HUB_MQTT_PORT, or an external broker). Left as written when unknown.
+ */
+async function showBrokerAddress() {
+  const health = await api('/api/health').catch(() => undefined);
+  const mqtt = health && health.mqtt;
+  const where = document.getElementById('mqtt-where');
+  if (!mqtt || !where) return;
+  if (mqtt.mode === 'embedded' && Number.isInteger(mqtt.port)) {
+    const host = location.hostname;
+    where.textContent = Number.isInteger(mqtt.tlsPort)
+      ? `${host}, port ${mqtt.port}; over TLS port ${mqtt.tlsPort}`
+      : `${host}, port ${mqtt.port}`;
+  } else if (mqtt.mode === 'external' && typeof mqtt.url === 'string') {
+    where.textContent = `the broker the hub uses, ${mqtt.url}`;
+  }
+}
+
 async function start() {
   await startPage();
+  void showBrokerAddress();
   const [configured, unassigned] = await Promise.all([api('/api/homes'), fetchUnassigned()]);
   homes = configured;
   showHomes(homes);

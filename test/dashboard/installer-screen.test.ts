@@ -48,6 +48,11 @@ describe.skipIf(!haveChromium)("the installer's first hour on the devices page",
     await help.getByText('Connecting a sensor').click();
     await help.getByText('telecare/<home id>/devices/<device id>/events').waitFor();
     await help.getByText('npx telecare hub --check-config').waitFor();
+    // The port this hub's broker listens on (an ephemeral one here), not the default the help would name (session 59:
+    // it said "port 1883" whatever HUB_MQTT_PORT was).
+    await expect
+      .poll(() => help.locator('#mqtt-where').textContent())
+      .toBe(`${new URL(base).hostname}, port ${hub.ports.mqtt}`);
 
     // A sensor's first event, over MQTT from this machine: the page finds it without a reload.
     client = await mqttClient(hub.ports.mqtt ?? 0);
