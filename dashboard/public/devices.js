@@ -87,13 +87,41 @@ function pasteList(unassigned, homes) {
           ? `into "devices" of home ${d.homeId}`
           : `into "devices" of a new home with "id": "${d.homeId}" (this home is not configured yet)`
         : 'into "devices" of its home';
+      const near = sameButCase(d, homes);
       return el(
         'li',
         { class: 'card', 'data-device': d.deviceId },
-        el('p', {}, `${d.deviceId}: add `, el('code', {}, configLine(d)), ` ${where}.`),
+        near
+          ? el(
+              'p',
+              { class: 'case-differs' },
+              `${d.deviceId}: already configured as "${near.name}" (${near.where}), which differs only in capitals: ` +
+                `names are matched exactly, so write "${d.deviceId}" there instead of adding it again.`,
+            )
+          : el('p', {}, `${d.deviceId}: add `, el('code', {}, configLine(d)), ` ${where}.`),
       );
     }),
   );
+}
+
+/**
+ * A configured device whose name differs from the one heard only in capitals (a Zigbee2MQTT friendly name typed
+ * `hall_pir` for `Hall_PIR`, a native id of the same home): the installer meant it, and adding the heard one again
+ * would make two devices of one (session 59). `{ name, where }`, or undefined.
+ */
+function sameButCase(d, homes) {
+  const heard = d.deviceId.toLowerCase();
+  for (const home of homes) {
+    for (const device of home.devices || []) {
+      if (!d.homeId && typeof device.zigbee === 'string' && device.zigbee !== d.deviceId) {
+        if (device.zigbee.toLowerCase() === heard)
+          return { name: device.zigbee, where: `the Zigbee2MQTT name of ${device.id} in home ${home.id}` };
+      } else if (d.homeId === home.id && device.id !== d.deviceId && device.id.toLowerCase() === heard) {
+        return { name: device.id, where: `a device id of home ${home.id}` };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Devices already listed: one heard for the first time is said (a polite live region), not the list each time. */
