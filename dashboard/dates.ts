@@ -1,7 +1,7 @@
 // Date ranges of the activity and report routes: local dates YYYY-MM-DD, checked, with a default window.
 import { DashboardError } from './errors.js';
 import { DAY_MS } from '../rules/time.js';
-import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
+import { ZoneClock } from '../rules/local-time.js';
 
 const MAX_RANGE_DAYS = 732;
 
@@ -33,9 +33,9 @@ export function dateRange(
   return { from: isoDate(fromMs), to: isoDate(toMs) };
 }
 
-/** The local date of `nowMs` in `timezone`, as UTC midnight of that date (ms). */
-function localToday(nowMs: number, timezone: string): Date {
-  return new Date(`${dayToIsoDate(new ZoneClock(timezone).dayNumber(nowMs))}T00:00:00Z`);
+/** The local date of `nowMs` in `timezone`, as UTC midnight of that date. */
+function localToday(nowMs: number, zone: ZoneClock): Date {
+  return new Date(zone.dayNumber(nowMs) * DAY_MS);
 }
 
 /**
@@ -52,7 +52,7 @@ export function wholeEndedMonths(
 ): { from: string; to: string } {
   const from = new Date(`${range.from}T00:00:00Z`);
   const to = new Date(`${range.to}T00:00:00Z`);
-  const today = localToday(nowMs, timezone);
+  const today = localToday(nowMs, new ZoneClock(timezone));
   const firstDay = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1);
   // Day 0 of the next month is the last day of this one.
   let lastDay = Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 0);
@@ -73,7 +73,7 @@ export function wholeEndedMonths(
  * 59, UTC midnight: on a hub in New York the last five hours of each month were in no report asked in the month after.
  */
 export function startOfMonthUnderWay(nowMs: number, timezone = 'UTC'): number {
-  const today = localToday(nowMs, timezone);
-  const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
-  return new ZoneClock(timezone).instantOf(isoDateToDay(isoDate(first))!, 0);
+  const zone = new ZoneClock(timezone);
+  const today = localToday(nowMs, zone);
+  return zone.instantOf(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1) / DAY_MS, 0);
 }

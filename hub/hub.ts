@@ -1,6 +1,5 @@
 // The hub process composed: config → store → broker → ingest → rules → alerts → dashboard; in-process for tests and bench.
 // First: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
-import { BridgeWatch } from './bridge-watch.js';
 import './mqtt-debug.js';
 import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
@@ -13,6 +12,7 @@ import { buildApp } from '../dashboard/app.js';
 import type { HttpIngestResult } from '../dashboard/deps.js';
 import { DashboardError, STORAGE_RETRY_AFTER_S } from '../dashboard/errors.js';
 import type { RuleDecision, SensorEvent } from '../rules/types.js';
+import { BridgeWatch } from './bridge-watch.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';

@@ -4,6 +4,7 @@ import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.
 import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { AccelValue, EventValue, SensorEvent } from '../rules/types.js';
+import { topicSafeIdPattern } from './config-patterns.js';
 import type { HubConfig } from './config-types.js';
 import {
   EVENT_VALUE_KIND,
@@ -100,8 +101,8 @@ function tooLarge(bytes: number): Refusal {
   return reject('too-large', `payload of ${bytes} bytes is over ${MAX_PAYLOAD_BYTES}`);
 }
 
-/** An id the configuration refuses (a topic separator or wildcard, a space at either end): HTTP alone can send one. */
-const NOT_CONFIGURABLE_ID = /[/+#]|^\s|\s$/;
+/** An id the configuration takes (its schema's pattern: no topic separator or wildcard, no space at either end). */
+const CONFIGURABLE_ID = new RegExp(topicSafeIdPattern, 'u');
 const NOT_CONFIGURABLE_HTTP_ID = reject(
   'bad-id',
   'homeId and deviceId must not contain / + #, nor begin or end with a space: the configuration cannot hold such an ' +
@@ -349,7 +350,7 @@ export class Ingest {
     }
     // What a topic level cannot carry, the configuration cannot hold (docs/telecare.config.schema.json): such a device
     // would be kept as unassigned for good, never configured, never alerting (review, session 59).
-    if (NOT_CONFIGURABLE_ID.test(homeId) || NOT_CONFIGURABLE_ID.test(deviceId)) {
+    if (!CONFIGURABLE_ID.test(homeId) || !CONFIGURABLE_ID.test(deviceId)) {
       this.drop(out, 'bad-id', NOT_CONFIGURABLE_HTTP_ID);
       return;
     }

@@ -219,7 +219,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
-  for (const advice of config.homes.flatMap(coverageAdvice)) logger.warn(advice);
+  const startAdvice = config.homes.flatMap(coverageAdvice);
+  for (const advice of startAdvice) logger.warn(advice);
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
   process.on('SIGXFSZ', () => undefined);
@@ -300,7 +301,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub
   // may have started with no home at all), one unchanged is not told again (review, session 59).
-  let adviceGiven = new Set(config.homes.flatMap(coverageAdvice));
+  let adviceGiven = new Set(startAdvice);
   process.on('SIGHUP', () => {
     let next;
     try {

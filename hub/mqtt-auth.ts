@@ -143,7 +143,9 @@ export class MqttCredentials {
     if (username === undefined) return true;
     const entry = this.lookup(username);
     return (
-      entry !== undefined && allows(entry.role, 'sensor.publish') && (entry.homes === 'all' || entry.homes.has(homeId))
+      entry !== undefined &&
+      allows(entry.role, 'sensor.publish') &&
+      inScope({ username, role: entry.role, homes: entry.homes }, homeId)
     );
   }
 
