@@ -46,6 +46,8 @@ export const dailyFeaturesSchema = {
     kitchenUses: { type: 'number' },
     meanIndoorTempC: { type: ['number', 'null'] },
     alerts: { type: 'number' },
+    /** The day's night has not ended yet (today): its figures so far. Absent on a complete day. */
+    inProgress: { type: 'boolean' },
   },
   required: ['homeId', 'date'],
 } as const;

@@ -90,7 +90,7 @@ function summary(points, format, step) {
   if (!values.length) return 'no data';
   const last = values[values.length - 1];
   const n = values.length;
-  const latest = step === 'week' ? last.fullLabel || last.label : last.label;
+  const latest = (step === 'week' ? last.fullLabel || last.label : last.label) + (last.soFar ? ' (so far)' : '');
   return `${n} ${step}${n === 1 ? '' : 's'}, latest ${latest}: ${format(last.value)}`;
 }
 
@@ -121,14 +121,17 @@ function figure(title, root, points, format, unit, step) {
   return box;
 }
 
-/** points: [{ label, value, fullLabel? }]; null values leave a gap. `step`: what each point is ('day', 'week'). */
+/**
+ * points: [{ label, value, fullLabel?, soFar? }]; null values leave a gap; `soFar`: a day not over yet, drawn paler
+ * (its bar outlined, its dot hollow). `step`: what each point is ('day', 'week').
+ */
 export function barChart(title, points, { format = WHOLE, unit = 'Value', step = 'day' } = {}) {
   const { root, y, slot, min } = frame(title, points, format, 'zero', step);
   points.forEach((p, i) => {
     if (p.value === null || p.value === undefined) return;
     const top = y(Math.max(p.value, min));
     const rect = svg('rect', {
-      class: 'bar',
+      class: p.soFar ? 'bar so-far' : 'bar',
       x: PAD.left + slot * i + slot * 0.15,
       y: top,
       width: slot * 0.7,
@@ -155,7 +158,7 @@ export function lineChart(
     if (p.value === null || p.value === undefined) return;
     const x = PAD.left + slot * (i + 0.5);
     d += `${d && points[i - 1] && points[i - 1].value !== null && points[i - 1].value !== undefined ? 'L' : 'M'}${x.toFixed(1)},${y(p.value).toFixed(1)} `;
-    const dot = svg('circle', { class: 'dot', cx: x, cy: y(p.value), r: 3 });
+    const dot = svg('circle', { class: p.soFar ? 'dot so-far' : 'dot', cx: x, cy: y(p.value), r: 3 });
     dot.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
     root.append(dot);
   });

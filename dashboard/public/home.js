@@ -6,8 +6,14 @@ const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
+/** A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60). */
 function points(days, pick) {
-  return days.map((d) => ({ label: shortDay(d.date), fullLabel: d.date, value: d.missing ? null : pick(d) }));
+  return days.map((d) => ({
+    label: shortDay(d.date),
+    fullLabel: d.inProgress ? `${d.date} (so far)` : d.date,
+    value: d.missing ? null : pick(d),
+    soFar: d.inProgress === true,
+  }));
 }
 
 /**
@@ -42,9 +48,11 @@ async function show() {
     // A newer choice was made while this answer was on its way: its answer is the one to show, not this one.
     if (mine !== asked) return;
     const unheard = days.length ? everyDate(days).length - days.length : 0;
+    const soFar = days.find((d) => d.inProgress);
     message.textContent = days.length
       ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}` +
-        (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '')
+        (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '') +
+        (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '')
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
         'check Device setup.';

@@ -9,6 +9,8 @@ import type { DeviceLiveness } from '../../rules/engine.js';
 import { dateRange } from '../dates.js';
 import { DashboardError } from '../errors.js';
 import { dailyFeaturesSchema, dateSchema, errors } from '../schemas.js';
+import { homeCalendar, lastCompleteDay } from '../../analytics/activity.js';
+import { dayToIsoDate } from '../../rules/local-time.js';
 
 const homeSchema = {
   type: 'object',
@@ -140,11 +142,16 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
     },
     async (request) => {
       const homeId = request.params.id;
-      if (!ctx.deps.config.homes.some((h) => h.id === homeId)) {
-        throw new DashboardError('HOME_NOT_FOUND', `No home '${homeId}' in the configuration`);
-      }
-      const range = dateRange(request.query.from, request.query.to, ctx.clock.now(), 28);
-      return ctx.analytics.homeActivity(homeId, range.from, range.to);
+      const home = ctx.deps.config.homes.find((h) => h.id === homeId);
+      if (!home) throw new DashboardError('HOME_NOT_FOUND', `No home '${homeId}' in the configuration`);
+      const now = ctx.clock.now();
+      const range = dateRange(request.query.from, request.query.to, now, 28);
+      const days = await ctx.analytics.homeActivity(homeId, range.from, range.to);
+      // A day whose night has not ended yet (today; until the next morning, yesterday) is answered with its figures so
+      // far: marked, so that the home view does not draw this morning's few active minutes as a day of little activity
+      // (review, session 60).
+      const lastComplete = dayToIsoDate(lastCompleteDay(homeCalendar(home), now));
+      return days.map((d) => (d.date > lastComplete ? { ...d, inProgress: true } : d));
     },
   );
 
