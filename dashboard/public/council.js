@@ -1,6 +1,7 @@
 // The council view: the prevention report drawn from its JSON (counts as charts, lists as tables), and its CSV.
 import { api, daysAgo, el, startPage } from '/assets/common.js';
 import { categoryChart, longDay, longDayAndTime } from '/assets/charts.js';
+import { OUTCOMES } from '/assets/alert-cards.js';
 
 const form = document.getElementById('period');
 const message = document.getElementById('message');
@@ -14,6 +15,56 @@ function title(key) {
     .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/**
+ * A council officer's words for the figures whose keys say them badly (review, session 60: "Falls fall", "Falls
+ * possible fall", "Routine changes follow up days", "Acknowledgement alerts"), by their place in the report; other
+ * figures keep the words of their keys. The CSV and JSON keep the keys (for programs).
+ */
+const FIGURE_WORDS = {
+  'acknowledgement severities': 'Answer times count alerts of severity',
+  'acknowledgement alerts': 'Alerts of those severities needing an answer',
+  'acknowledgement within60s': 'Acknowledged within 60 seconds',
+  'acknowledgement within180s': 'Acknowledged within 3 minutes',
+  'acknowledgement shareWithin60s': 'Share acknowledged within 60 seconds',
+  'acknowledgement shareWithin180s': 'Share acknowledged within 3 minutes',
+  'acknowledgement medianSeconds': 'Median time to acknowledge (seconds)',
+  'falls total': 'Falls and possible falls',
+  'falls fall': 'Falls reported by a wearable or fall sensor',
+  'falls possibleFall': 'Possible falls (found from a silence after activity)',
+  'falls outcomes': 'Outcomes of falls',
+  'routineChanges flags': 'Routine changes flagged',
+  'routineChanges byFeature': 'Routine changes by habit',
+  'routineChanges followUpDays': 'Days followed after each flag',
+  'routineChanges followedByAlert': 'Flags followed by an alert in those days',
+  'routineChanges followedByFall': 'Flags followed by a fall in those days',
+  'routineChanges followedByIntervention': 'Flags followed by an intervention in those days',
+  'routineChanges outcomes': 'Outcomes of routine-change flags',
+};
+
+/** The habits of SPEC 7 as the home view's charts name them (at most 20 characters: the chart's label room). */
+const HABIT_WORDS = {
+  bathroomVisitsNight: 'Bathroom at night',
+  bathroomVisitsDay: 'Bathroom by day',
+  activeMinutes: 'Active minutes',
+  roomTransitions: 'Moves between rooms',
+  risingTime: 'Rising time',
+  bedtime: 'Bedtime',
+  nightActivityMinutes: 'Night-time activity',
+  minutesOut: 'Time out of home',
+  kitchenUses: 'Kitchen use',
+  meanIndoorTempC: 'Indoor temperature',
+};
+
+/** A category of a chart of counts in words: an alert kind ("Possible fall"), an outcome, a habit. */
+function categoryWords(category) {
+  if (category === 'co') return 'CO';
+  if (category === 'open') return 'Still open';
+  if (category === 'cancelled') return 'Cancelled by the hub';
+  return OUTCOMES.find(([value]) => value === category)?.[1] ?? HABIT_WORDS[category] ?? title(category);
+}
+
+const words = (name) => FIGURE_WORDS[name] ?? title(name);
 
 const isCount = (v) => typeof v === 'number' || v === '*';
 const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
@@ -38,15 +89,15 @@ function countsChart(key, counts) {
   // Categories with nothing in them are left out of the bars (the table of numbers still lists them).
   const points = Object.entries(counts)
     .filter(([, v]) => v !== 0)
-    .map(([label, value]) => ({ label, value, shown: value }));
+    .map(([category, value]) => ({ label: categoryWords(category), value, shown: value }));
   if (!points.length)
     return el(
       'section',
       { class: 'card' },
-      el('h3', {}, title(key)),
+      el('h3', {}, words(key)),
       el('p', { class: 'muted' }, 'None in this period.'),
     );
-  return categoryChart(title(key), points);
+  return categoryChart(words(key), points);
 }
 
 function rowsTable(key, rows) {
@@ -98,10 +149,10 @@ function render(report) {
       // The report's own kind ("prevention"): a word for programs, not a figure (session 36: "Report prevention").
       if (!prefix && key === 'report') continue;
       const name = prefix ? `${prefix} ${key}` : key;
-      if (isScalar(value)) summary.append(el('dt', {}, title(name)), el('dd', {}, shown(key, value)));
+      if (isScalar(value)) summary.append(el('dt', {}, words(name)), el('dd', {}, shown(key, value)));
       else if (Array.isArray(value)) {
         if (value.length && value.every((v) => v && typeof v === 'object')) tables.push(rowsTable(name, value));
-        else summary.append(el('dt', {}, title(name)), el('dd', {}, value.join(', ') || '—'));
+        else summary.append(el('dt', {}, words(name)), el('dd', {}, value.join(', ') || '—'));
       } else if (Object.values(value).length && Object.values(value).every(isCount))
         charts.push(countsChart(name, value));
       else walk(value, name);
