@@ -14,6 +14,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   bridge: async () => (await import('../firmware-bridge/command.js')).registerBridgeCommand,
   simulate: async () => (await import('../simulate/command.js')).registerSimulateCommand,
   replay: async () => (await import('../replay/command.js')).registerReplayCommand,
+  export: async () => (await import('../replay/export.js')).registerExportCommand,
   report: async () => (await import('../analytics/command.js')).registerReportCommand,
   bench: async () => (await import('../bench/command.js')).registerBenchCommand,
   central: async () => (await import('../central/command.js')).registerCentralCommand,

@@ -45,6 +45,33 @@ export function* homeEvents(
   }
 }
 
+/**
+ * Events of `homeId` with `fromMs <= ts < toMs` in the order the hub stored them (the order its rules took them live:
+ * a sensor's late or early stamp does not move an event), page by page; rows whose value is not JSON are skipped.
+ */
+export function* homeEventsAsStored(
+  db: Database,
+  homeId: string,
+  fromMs: number,
+  toMs: number,
+  pageSize = DEFAULT_PAGE_SIZE,
+): Generator<StoredEvent> {
+  if (!hasEventsTable(db)) return;
+  const page = db.prepare<[string, number, number, number, number], EventRow>(
+    'SELECT * FROM events WHERE home_id = ? AND ts >= ? AND ts < ? AND id > ? ORDER BY id LIMIT ?',
+  );
+  for (let lastId = -1; ;) {
+    const rows = page.all(homeId, fromMs, toMs, lastId, pageSize);
+    for (const row of rows) {
+      const event = decode(row);
+      if (event) yield event;
+    }
+    const last = rows.at(-1);
+    if (rows.length < pageSize || last === undefined) return;
+    lastId = last.id;
+  }
+}
+
 /** Whether `homeId` has any stored event with `fromMs <= ts < toMs`. */
 export function homeHasEvents(db: Database, homeId: string, fromMs: number, toMs: number): boolean {
   if (!hasEventsTable(db)) return false;

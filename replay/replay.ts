@@ -56,6 +56,12 @@ export interface ReplayLine {
   value: unknown;
   room?: string;
   kind?: string;
+  /**
+   * When the hub received the event, if before its `ts` (a sensor whose clock runs ahead; `telecare export` writes it):
+   * the rules' time for it, as live, where the hub's clock and not the sensor's moves the rules (SPEC 4.1). The event
+   * keeps its `ts` for the features. An ISO time or epoch ms; ignored when not before `ts`.
+   */
+  receivedAt?: number | string;
 }
 
 /** A pre-alert as replay writes it with `--prealerts` (SPEC 5: for the resident, not an alert). */
@@ -296,8 +302,19 @@ export class Replayer {
       this.drop('bad-json', 'not JSON');
       return;
     }
+    const heardAt = this.receivedAtOf(parsed);
     // A line parsed here belongs to nobody else: it becomes the engine's event, no copy on the hot path.
-    this.replay(this.toEvent(parsed, true));
+    this.replay(this.toEvent(parsed, true), undefined, heardAt);
+  }
+
+  /** A line's `receivedAt` as epoch ms (a time without a zone in the home's), or undefined. */
+  private receivedAtOf(parsed: unknown): number | undefined {
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { receivedAt, homeId } = parsed as Partial<ReplayLine>;
+    if (typeof receivedAt === 'number') return Number.isFinite(receivedAt) ? receivedAt : undefined;
+    if (typeof receivedAt !== 'string' || typeof homeId !== 'string') return undefined;
+    const ms = parseIsoMs(receivedAt, this.zoneOf(homeId));
+    return Number.isFinite(ms) ? ms : undefined;
   }
 
   /**
@@ -323,10 +340,11 @@ export class Replayer {
     return null;
   }
 
-  private replay(event: SensorEvent | SensorEvent[] | null, arrivesAt?: number): void {
+  /** `heardAt`: the line's `receivedAt`, the rules' time for an event stamped after it (its sensor's clock ahead). */
+  private replay(event: SensorEvent | SensorEvent[] | null, arrivesAt?: number, heardAt?: number): void {
     if (!event) return;
     if (Array.isArray(event)) {
-      for (const e of event) this.replay(e, arrivesAt);
+      for (const e of event) this.replay(e, arrivesAt, heardAt);
       return;
     }
     this.stats.events++;
@@ -336,14 +354,16 @@ export class Replayer {
     if (this.watchAtFirstEvent) {
       // The hub starts as the first line arrives, then handles it: its own home is heard at once.
       this.watchAtFirstEvent = false;
-      this.deliver(this.engine.watch(event.ts));
+      this.deliver(this.engine.watch(heardAt !== undefined && heardAt < event.ts ? heardAt : event.ts));
     }
     if (this.reviews) this.reviewUntil(event.homeId, event.ts);
     this.features?.add(event);
     this.deliver(
       arrivesAt !== undefined && arrivesAt > event.ts
         ? this.engine.handle(event, arrivesAt)
-        : this.engine.handle(event),
+        : heardAt !== undefined && heardAt < event.ts
+          ? this.engine.handle(event, heardAt)
+          : this.engine.handle(event),
     );
   }
 
