@@ -16,6 +16,22 @@ export function hasEventsTable(db: Database): boolean {
   return hasTable(db, 'events');
 }
 
+/**
+ * The events of pages of rows, `page(last)` giving the rows after the last row of the page before (`undefined` for
+ * the first), until a page is short; rows whose value is not JSON are skipped.
+ */
+function* paged(page: (last: EventRow | undefined) => EventRow[], pageSize: number): Generator<StoredEvent> {
+  for (let last: EventRow | undefined; ;) {
+    const rows = page(last);
+    for (const row of rows) {
+      const event = decode(row);
+      if (event) yield event;
+    }
+    last = rows.at(-1);
+    if (rows.length < pageSize || last === undefined) return;
+  }
+}
+
 /** Events of `homeId` with `fromMs <= ts < toMs`, oldest first, page by page; rows whose value is not JSON are skipped. */
 export function* homeEvents(
   db: Database,
@@ -30,19 +46,10 @@ export function* homeEvents(
     `SELECT * FROM events
      WHERE home_id = ? AND (ts > ? OR (ts = ? AND id > ?)) AND ts < ? ORDER BY ts, id LIMIT ?`,
   );
-  let lastTs = fromMs;
-  let lastId = -1;
-  for (;;) {
-    const rows = page.all(homeId, lastTs, lastTs, lastId, toMs, pageSize);
-    for (const row of rows) {
-      const event = decode(row);
-      if (event) yield event;
-    }
-    const last = rows.at(-1);
-    if (rows.length < pageSize || last === undefined) return;
-    lastTs = last.ts;
-    lastId = last.id;
-  }
+  yield* paged((last) => {
+    const [lastTs, lastId] = last ? [last.ts, last.id] : [fromMs, -1];
+    return page.all(homeId, lastTs, lastTs, lastId, toMs, pageSize);
+  }, pageSize);
 }
 
 /**
@@ -60,16 +67,7 @@ export function* homeEventsAsStored(
   const page = db.prepare<[string, number, number, number, number], EventRow>(
     'SELECT * FROM events WHERE home_id = ? AND ts >= ? AND ts < ? AND id > ? ORDER BY id LIMIT ?',
   );
-  for (let lastId = -1; ;) {
-    const rows = page.all(homeId, fromMs, toMs, lastId, pageSize);
-    for (const row of rows) {
-      const event = decode(row);
-      if (event) yield event;
-    }
-    const last = rows.at(-1);
-    if (rows.length < pageSize || last === undefined) return;
-    lastId = last.id;
-  }
+  yield* paged((last) => page.all(homeId, fromMs, toMs, last?.id ?? -1, pageSize), pageSize);
 }
 
 /** Whether `homeId` has any stored event with `fromMs <= ts < toMs`. */
