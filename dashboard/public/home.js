@@ -1,5 +1,5 @@
 // The home view: a home's daily activity features over the last weeks, as small charts.
-import { api, daysAgo, startPage } from '/assets/common.js';
+import { api, daysAgo, el, startPage } from '/assets/common.js';
 import { barChart, bedtimeMinutes, clockMinutes, formatClock, lineChart, shortDay } from '/assets/charts.js';
 
 const form = document.getElementById('pick');
@@ -136,7 +136,13 @@ async function start() {
     e.preventDefault();
     show();
   });
-  if (!homes.length) message.textContent = 'No homes configured.';
+  // Where homes come from, for an installer on a new hub (review, session 60: "No homes configured." alone).
+  if (!homes.length)
+    message.replaceChildren(
+      "No home is configured yet: homes are set in the hub's configuration file (",
+      el('a', { href: '/devices' }, 'Device setup'),
+      " says how). A home's charts appear here from the day after its sensors are first heard.",
+    );
   else show();
 }
 

@@ -73,4 +73,19 @@ describe.skipIf(!haveChromium)("the installer's first hour on the devices page",
       .toBe('First event from hall-pir: listed under devices seen but not configured.');
     await page.close();
   });
+
+  it('says on the home view of an empty hub where homes come from, not only that there are none', async () => {
+    const page = await browser.newPage();
+    await openThroughLogin(page, dashboardUrl(hub), '/home', 'admin', TEST_ADMIN_PASSWORD);
+    // Before (session 60): "No homes configured." and nothing more.
+    await page
+      .getByText(
+        "No home is configured yet: homes are set in the hub's configuration file (Device setup says how). A home's " +
+          'charts appear here from the day after its sensors are first heard.',
+        { exact: true },
+      )
+      .waitFor();
+    expect(await page.getByRole('link', { name: 'Device setup' }).getAttribute('href')).toBe('/devices');
+    await page.close();
+  });
 });
