@@ -3,10 +3,11 @@ import type { Database } from 'better-sqlite3';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
-import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { hasAlertTables } from '../hub/alerts/schema.js';
 import { DEFAULT_BASELINE_OPTIONS, routineChangesOn, type BaselineFeature, type BaselineOptions } from './baseline.js';
 import { markReviewed } from './store.js';
-import { dayToIsoDate } from '../rules/local-time.js';
+import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
   risingTime: 'minutes after midnight',
@@ -62,6 +63,45 @@ export function reviewDecisions(
 }
 
 /**
+ * `decisions` (the routine review's raises for `home`) with, in each flag's detail, `sensorsOffline`: the home's devices
+ * the hub reported offline (a `sensor-offline` alert open) at any time in the days of the flag's run, when there are
+ * any. One dead PIR among several reads as fewer active minutes and room transitions; the flag said nothing of it, and a
+ * care worker asked the resident about a battery (review, session 60). Flags are few: one read of the alerts each.
+ */
+export function withSensorsOffline(db: Database, home: HomeConfig, decisions: RuleDecision[]): RuleDecision[] {
+  if (decisions.length === 0 || !hasAlertTables(db)) return decisions;
+  const cal = homeCalendar(home);
+  const offline = db.prepare<[string, number, number], { detail: string }>(
+    `SELECT detail FROM alerts WHERE home_id = ? AND kind = 'sensor-offline' AND raised_at < ?
+       AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY raised_at`,
+  );
+  return decisions.map((decision) => {
+    if (decision.type !== 'raise') return decision;
+    const first = isoDateToDay(String(decision.detail.fromDate));
+    const last = isoDateToDay(String(decision.detail.date));
+    if (first === undefined || last === undefined) return decision;
+    const devices = new Set<string>();
+    for (const row of offline.all(home.id, featureDayStart(cal, last + 1), featureDayStart(cal, first))) {
+      const deviceId = deviceOf(row.detail);
+      if (deviceId !== undefined) devices.add(deviceId);
+    }
+    return devices.size === 0
+      ? decision
+      : { ...decision, detail: { ...decision.detail, sensorsOffline: [...devices] } };
+  });
+}
+
+/** The `deviceId` of an alert's stored detail (JSON), else undefined: a damaged detail must not stop the review. */
+function deviceOf(detail: string): string | undefined {
+  try {
+    const deviceId = (JSON.parse(detail) as Record<string, unknown> | null)?.deviceId;
+    return typeof deviceId === 'string' ? deviceId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * For every home (or those in `homeIds`): the `routine-change` raises (severity low) for flags ending on its
  * latest day completed by `now`. Each (home, day) is reviewed once, so calling this more often than daily is harmless.
  */
@@ -78,8 +118,9 @@ export function dailyReview(
     if (home.away) continue; // a home in away mode has no routine to compare
     const { date, from } = reviewWindow(home, now, options);
     const days = homeActivity(db, config, home.id, from, date, now);
+    const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options));
     if (!markReviewed(db, home.id, date, now)) continue;
-    decisions.push(...reviewDecisions(home, days, date, now, options));
+    decisions.push(...flags);
   }
   return decisions;
 }
