@@ -6,7 +6,7 @@ import type { DailyFeatures } from './types.js';
 import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
 import { hasAlertTables } from '../hub/alerts/schema.js';
 import { DEFAULT_BASELINE_OPTIONS, routineChangesOn, type BaselineFeature, type BaselineOptions } from './baseline.js';
-import { markReviewed } from './store.js';
+import { markAwayDay, markReviewed, withoutAwayDays } from './store.js';
 import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
@@ -30,6 +30,18 @@ export function reviewWindow(
 ): { date: string; from: string } {
   const day = lastCompleteDay(homeCalendar(home), now);
   return { date: dayToIsoDate(day), from: dayToIsoDate(day - options.windowDays - options.sustainDays) };
+}
+
+/**
+ * A home in away mode when the review looks: its feature day under way at `now` is noted as away (`markAwayDay`), so
+ * that it stays out of the baselines once the home is back (review, session 60: a fortnight away made the baseline of
+ * the weeks after, an empty home's days, and the resident back as before was flagged).
+ */
+export function noteAway(db: Database, home: HomeConfig, now: number): void {
+  const cal = homeCalendar(home);
+  let day = cal.zone.dayNumber(now);
+  if (featureDayStart(cal, day) > now) day--;
+  markAwayDay(db, home.id, dayToIsoDate(day));
 }
 
 /** The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features. */
@@ -115,9 +127,12 @@ export function dailyReview(
   const decisions: RuleDecision[] = [];
   for (const home of config.homes) {
     if (homeIds && !homeIds.includes(home.id)) continue;
-    if (home.away) continue; // a home in away mode has no routine to compare
+    if (home.away) {
+      noteAway(db, home, now); // a home in away mode has no routine to compare, nor to learn from later
+      continue;
+    }
     const { date, from } = reviewWindow(home, now, options);
-    const days = homeActivity(db, config, home.id, from, date, now);
+    const days = withoutAwayDays(db, home.id, homeActivity(db, config, home.id, from, date, now));
     const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options));
     if (!markReviewed(db, home.id, date, now)) continue;
     decisions.push(...flags);
