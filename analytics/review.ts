@@ -5,8 +5,14 @@ import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
 import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
 import { hasAlertTables } from '../hub/alerts/schema.js';
-import { DEFAULT_BASELINE_OPTIONS, routineChangesOn, type BaselineFeature, type BaselineOptions } from './baseline.js';
-import { markAwayDay, markReviewed, withoutAwayDays } from './store.js';
+import {
+  dayAway,
+  DEFAULT_BASELINE_OPTIONS,
+  routineChangesOn,
+  type BaselineFeature,
+  type BaselineOptions,
+} from './baseline.js';
+import { awayDates, markAwayDay, markReviewed } from './store.js';
 import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
@@ -44,16 +50,27 @@ export function noteAway(db: Database, home: HomeConfig, now: number): void {
   markAwayDay(db, home.id, dayToIsoDate(day));
 }
 
-/** The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features. */
+/**
+ * The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features, less the
+ * days in `away` (the dates it spent in away mode, `awayDates`). A flag whose baseline window held days away (those
+ * and the days out of home through, `dayAway`) says how many were left out: `daysAwayLeftOut`.
+ */
 export function reviewDecisions(
   home: HomeConfig,
   days: readonly DailyFeatures[],
   date: string,
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+  away: ReadonlySet<string> = new Set(),
 ): RuleDecision[] {
   const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
-  return routineChangesOn(days, date, options).map((flag) => ({
+  const atHome = away.size === 0 ? days : days.filter((d) => !away.has(d.date));
+  const day = isoDateToDay(date) ?? NaN;
+  const leftOut = days.filter((d) => {
+    const n = isoDateToDay(d.date) ?? NaN;
+    return n >= day - options.windowDays && n < day && (away.has(d.date) || dayAway(d));
+  }).length;
+  return routineChangesOn(atHome, date, options).map((flag) => ({
     type: 'raise',
     homeId: home.id,
     ...(residentId !== undefined ? { residentId } : {}),
@@ -69,6 +86,7 @@ export function reviewDecisions(
       date: flag.date,
       values: flag.values,
       baseline: flag.baseline,
+      ...(leftOut > 0 ? { daysAwayLeftOut: leftOut } : {}),
       unit: UNITS[flag.feature],
     },
   }));
@@ -132,8 +150,9 @@ export function dailyReview(
       continue;
     }
     const { date, from } = reviewWindow(home, now, options);
-    const days = withoutAwayDays(db, home.id, homeActivity(db, config, home.id, from, date, now));
-    const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options));
+    const days = homeActivity(db, config, home.id, from, date, now);
+    const away = awayDates(db, home.id, days);
+    const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options, away));
     if (!markReviewed(db, home.id, date, now)) continue;
     decisions.push(...flags);
   }

@@ -115,14 +115,13 @@ export function markAwayDay(db: Database, homeId: string, date: string): void {
 }
 
 /**
- * `days` less those `homeId` spent in away mode (`markAwayDay`). Works on a read-only connection (the analytics
+ * The dates of `days` that `homeId` spent in away mode (`markAwayDay`). Works on a read-only connection (the analytics
  * thread's): before the table exists, no day was away.
  */
-export function withoutAwayDays(db: Database, homeId: string, days: readonly DailyFeatures[]): DailyFeatures[] {
-  if (days.length === 0 || !hasTable(db, 'away_days')) return [...days];
+export function awayDates(db: Database, homeId: string, days: readonly DailyFeatures[]): Set<string> {
+  if (days.length === 0 || !hasTable(db, 'away_days')) return new Set();
   const rows = db
     .prepare('SELECT date FROM away_days WHERE home_id = ? AND date >= ? AND date <= ?')
     .all(homeId, days[0]!.date, days[days.length - 1]!.date) as { date: string }[];
-  const away = new Set(rows.map((r) => r.date));
-  return away.size === 0 ? [...days] : days.filter((d) => !away.has(d.date));
+  return new Set(rows.map((r) => r.date));
 }

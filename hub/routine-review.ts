@@ -3,7 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
 import type { CachedDayRow } from '../analytics/store.js';
 import { dailyReview, noteAway, reviewDecisions, reviewWindow, withSensorsOffline } from '../analytics/review.js';
-import { cacheDayRows, markReviewed, withoutAwayDays } from '../analytics/store.js';
+import { awayDates, cacheDayRows, markReviewed } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -111,7 +111,7 @@ export class RoutineReview {
     const flags =
       answer.cached === undefined
         ? answer.decisions
-        : reviewDecisions(home, withoutAwayDays(db, home.id, answer.cached), date, now);
+        : reviewDecisions(home, answer.cached, date, now, undefined, awayDates(db, home.id, answer.cached));
     // The sensors offline in the flags' days (session 60) looked up first: the day is marked reviewed once.
     const decisions = withSensorsOffline(db, home, flags);
     if (!markReviewed(db, home.id, date, now)) return;

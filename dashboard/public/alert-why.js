@@ -264,8 +264,17 @@ function routineFlag(f) {
       : '';
   const seen = values.length ? `: ${values.map((v) => featureValue(f.feature, v)).join(', ')}` : '';
   const median = f.baseline && typeof f.baseline.median === 'number' ? f.baseline.median : undefined;
-  const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}`;
+  const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}${awayLeftOut(f)}`;
   return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}${sensorsOffline(f)}`;
+}
+
+/**
+ * " (7 days away not counted)": the days of the usual's four weeks the resident spent away (away mode, or out of home
+ * through: analytics/review.ts `daysAwayLeftOut`, session 60), left out of it.
+ */
+function awayLeftOut(f) {
+  const n = f.daysAwayLeftOut;
+  return typeof n === 'number' && n > 0 ? ` (${n} ${n === 1 ? 'day' : 'days'} away not counted)` : '';
 }
 
 /**

@@ -114,4 +114,29 @@ describe('days in away mode', () => {
     }
     expect(hub.alerts.list({}).map((a) => [a.kind, a.detail.feature, a.detail.date])).toEqual([]);
   });
+
+  it('a change after the return is measured against the days at home, and the flag says how many days away it left out', async () => {
+    hub = await openTestHubDb(configWith(false));
+    // Her routine from 25 October to 19 November; away from 20 to 26 November (the thermometer alone heard); her
+    // routine from 27 November, and from 1 December three bathroom trips a night.
+    const events: SensorEvent[] = [];
+    for (let i = 0; i < 26; i++) events.push(...routineDay(HOME, isoDate('2026-10-25', i), i, 0));
+    for (let day = 0; day < 7; day++)
+      for (let hour = 0; hour < 24; hour += 2)
+        events.push(
+          ev(HOME, `${isoDate('2026-11-20', day)}T${String(hour).padStart(2, '0')}:30`, 'living-climate', 17),
+        );
+    for (let i = 0; i < 4; i++) events.push(...routineDay(HOME, isoDate('2026-11-27', i), i, 0));
+    for (let i = 0; i < 4; i++) events.push(...routineDay(HOME, isoDate('2026-12-01', i), i, 3));
+    await hub.append(events);
+    hub.clock.advanceTo(utc('2026-11-20T09:00'));
+    reviewUntil(hub, configWith(true), '2026-11-26T19:00');
+    reviewUntil(hub, configWith(false), '2026-12-04T14:00');
+
+    const flags = hub.alerts.list({}).filter((a) => a.kind === 'routine-change');
+    expect(flags.map((a) => [a.detail.feature, a.detail.date, a.detail.daysAwayLeftOut])).toEqual([
+      ['bathroomVisitsNight', '2026-12-03', 7],
+    ]);
+    expect(flags[0]!.detail.baseline).toMatchObject({ median: 0, days: 21 });
+  });
 });

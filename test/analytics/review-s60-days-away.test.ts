@@ -7,11 +7,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { homeActivity } from '../../analytics/activity.js';
 import { routineChanges } from '../../analytics/baseline.js';
+import { reviewDecisions } from '../../analytics/review.js';
 import { RoutineReview } from '../../hub/routine-review.js';
 import { silentLogger } from '../../hub/logger.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { isoDate, ordinaryFeatures, routineDay } from './daily.js';
-import { ev, utc } from './factories.js';
+import { ev, home, utc } from './factories.js';
 import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 const HOME = 'flat-7';
@@ -94,5 +95,8 @@ describe('days away from home', () => {
     expect(flags.map((f) => [f.feature, f.fromDate, f.date, f.baseline.days])).toEqual([
       ['bathroomVisitsNight', '2026-12-06', '2026-12-08', 21],
     ]);
+    // The review's flag says how many days of its usual's four weeks were left out as away.
+    const [flag] = reviewDecisions(home(HOME), days, '2026-12-08', utc('2026-12-09T09:00'));
+    expect(flag?.type === 'raise' && flag.detail.daysAwayLeftOut).toBe(7);
   });
 });
