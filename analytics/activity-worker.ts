@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
 import { reviewDecisions } from './review.js';
-import { cachedDayRow } from './store.js';
+import { awayDates, cachedDayRow } from './store.js';
 import { idleThisThread, lowerThisThreadPriority } from '../hub/thread-priority.js';
 
 lowerThisThreadPriority('analytics');
@@ -34,7 +34,8 @@ port.on('message', (req: ActivityRequest) => {
     if (req.op === 'review') {
       // The routine review's loop work done here: the fresh days' JSON and the comparison with the baseline.
       const home = config.homes.find((h) => h.id === req.homeId);
-      const decisions = home ? reviewDecisions(home, plan.days, req.toDate, req.now) : [];
+      const away = home ? awayDates(db, home.id, plan.days) : undefined;
+      const decisions = home ? reviewDecisions(home, plan.days, req.toDate, req.now, undefined, away) : [];
       reply = { id: req.id, ok: true, rows: plan.fresh.map(cachedDayRow), decisions };
     } else {
       reply = { id: req.id, ok: true, ...plan };

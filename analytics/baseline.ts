@@ -113,9 +113,17 @@ export interface RoutineChange {
 const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
 
 /**
+ * A day the resident spent away: out of home (through the exit door) with no activity at all in it (a stay in hospital,
+ * a week with family). It says nothing of their routine at home: left out of the baselines, and it breaks a run, as a
+ * day with no data (left out of the features) does. Without it three weeks in hospital made a median of 1,440 minutes
+ * out and no bathroom visit, and the resident back as before was flagged 'going out less' (review, session 60).
+ */
+export const dayAway = (day: DailyFeatures): boolean => day.minutesOut > 0 && day.activeMinutes === 0;
+
+/**
  * Every routine change in one home's days: a flag on the day a run beyond the baseline reaches
  * `sustainDays` consecutive days (one flag per run). Each day is measured against the `windowDays`
- * calendar days before it. Days may have gaps; a missing day breaks a run.
+ * calendar days before it. Days may have gaps; a missing day, or one away (`dayAway`), breaks a run.
  */
 export function routineChanges(
   days: readonly DailyFeatures[],
@@ -149,7 +157,7 @@ function changesFrom(
   options: BaselineOptions,
   watched: readonly FeatureWatch[],
 ): RoutineChange[] {
-  const sorted = [...days].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const sorted = days.filter((day) => !dayAway(day)).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const flags: RoutineChange[] = [];
   for (const watch of watched) {
     const points = sorted.map((day) => ({

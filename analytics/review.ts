@@ -3,10 +3,17 @@ import type { Database } from 'better-sqlite3';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
-import { homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
-import { DEFAULT_BASELINE_OPTIONS, routineChangesOn, type BaselineFeature, type BaselineOptions } from './baseline.js';
-import { markReviewed } from './store.js';
-import { dayToIsoDate } from '../rules/local-time.js';
+import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { hasAlertTables } from '../hub/alerts/schema.js';
+import {
+  dayAway,
+  DEFAULT_BASELINE_OPTIONS,
+  routineChangesOn,
+  type BaselineFeature,
+  type BaselineOptions,
+} from './baseline.js';
+import { awayDates, markAwayDay, markReviewed } from './store.js';
+import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
   risingTime: 'minutes after midnight',
@@ -31,16 +38,39 @@ export function reviewWindow(
   return { date: dayToIsoDate(day), from: dayToIsoDate(day - options.windowDays - options.sustainDays) };
 }
 
-/** The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features. */
+/**
+ * A home in away mode when the review looks: its feature day under way at `now` is noted as away (`markAwayDay`), so
+ * that it stays out of the baselines once the home is back (review, session 60: a fortnight away made the baseline of
+ * the weeks after, an empty home's days, and the resident back as before was flagged).
+ */
+export function noteAway(db: Database, home: HomeConfig, now: number): void {
+  const cal = homeCalendar(home);
+  let day = cal.zone.dayNumber(now);
+  if (featureDayStart(cal, day) > now) day--;
+  markAwayDay(db, home.id, dayToIsoDate(day));
+}
+
+/**
+ * The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features, less the
+ * days in `away` (the dates it spent in away mode, `awayDates`). A flag whose baseline window held days away (those
+ * and the days out of home through, `dayAway`) says how many were left out: `daysAwayLeftOut`.
+ */
 export function reviewDecisions(
   home: HomeConfig,
   days: readonly DailyFeatures[],
   date: string,
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+  away: ReadonlySet<string> = new Set(),
 ): RuleDecision[] {
   const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
-  return routineChangesOn(days, date, options).map((flag) => ({
+  const atHome = away.size === 0 ? days : days.filter((d) => !away.has(d.date));
+  const day = isoDateToDay(date) ?? NaN;
+  const leftOut = days.filter((d) => {
+    const n = isoDateToDay(d.date) ?? NaN;
+    return n >= day - options.windowDays && n < day && (away.has(d.date) || dayAway(d));
+  }).length;
+  return routineChangesOn(atHome, date, options).map((flag) => ({
     type: 'raise',
     homeId: home.id,
     ...(residentId !== undefined ? { residentId } : {}),
@@ -56,9 +86,49 @@ export function reviewDecisions(
       date: flag.date,
       values: flag.values,
       baseline: flag.baseline,
+      ...(leftOut > 0 ? { daysAwayLeftOut: leftOut } : {}),
       unit: UNITS[flag.feature],
     },
   }));
+}
+
+/**
+ * `decisions` (the routine review's raises for `home`) with, in each flag's detail, `sensorsOffline`: the home's devices
+ * the hub reported offline (a `sensor-offline` alert open) at any time in the days of the flag's run, when there are
+ * any. One dead PIR among several reads as fewer active minutes and room transitions; the flag said nothing of it, and a
+ * care worker asked the resident about a battery (review, session 60). Flags are few: one read of the alerts each.
+ */
+export function withSensorsOffline(db: Database, home: HomeConfig, decisions: RuleDecision[]): RuleDecision[] {
+  if (decisions.length === 0 || !hasAlertTables(db)) return decisions;
+  const cal = homeCalendar(home);
+  const offline = db.prepare<[string, number, number], { detail: string }>(
+    `SELECT detail FROM alerts WHERE home_id = ? AND kind = 'sensor-offline' AND raised_at < ?
+       AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY raised_at`,
+  );
+  return decisions.map((decision) => {
+    if (decision.type !== 'raise') return decision;
+    const first = isoDateToDay(String(decision.detail.fromDate));
+    const last = isoDateToDay(String(decision.detail.date));
+    if (first === undefined || last === undefined) return decision;
+    const devices = new Set<string>();
+    for (const row of offline.all(home.id, featureDayStart(cal, last + 1), featureDayStart(cal, first))) {
+      const deviceId = deviceOf(row.detail);
+      if (deviceId !== undefined) devices.add(deviceId);
+    }
+    return devices.size === 0
+      ? decision
+      : { ...decision, detail: { ...decision.detail, sensorsOffline: [...devices] } };
+  });
+}
+
+/** The `deviceId` of an alert's stored detail (JSON), else undefined: a damaged detail must not stop the review. */
+function deviceOf(detail: string): string | undefined {
+  try {
+    const deviceId = (JSON.parse(detail) as Record<string, unknown> | null)?.deviceId;
+    return typeof deviceId === 'string' ? deviceId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -75,11 +145,16 @@ export function dailyReview(
   const decisions: RuleDecision[] = [];
   for (const home of config.homes) {
     if (homeIds && !homeIds.includes(home.id)) continue;
-    if (home.away) continue; // a home in away mode has no routine to compare
+    if (home.away) {
+      noteAway(db, home, now); // a home in away mode has no routine to compare, nor to learn from later
+      continue;
+    }
     const { date, from } = reviewWindow(home, now, options);
     const days = homeActivity(db, config, home.id, from, date, now);
+    const away = awayDates(db, home.id, days);
+    const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options, away));
     if (!markReviewed(db, home.id, date, now)) continue;
-    decisions.push(...reviewDecisions(home, days, date, now, options));
+    decisions.push(...flags);
   }
   return decisions;
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { migrate, type MigrationStep } from '../hub/migrations.js';
 import type { DailyFeatures } from './types.js';
+import { hasTable } from '../hub/event-reads.js';
 
 const STEPS: readonly MigrationStep[] = [
   `CREATE TABLE daily_features (
@@ -23,6 +24,13 @@ const STEPS: readonly MigrationStep[] = [
      home_id TEXT NOT NULL,
      date TEXT NOT NULL,
      reviewed_at INTEGER NOT NULL,
+     PRIMARY KEY (home_id, date)
+   );`,
+  // Feature days a home was in away mode when the hourly routine review looked (review, session 60): no routine to
+  // learn from, left out of the baselines. Only the configuration's present value says it otherwise.
+  `CREATE TABLE away_days (
+     home_id TEXT NOT NULL,
+     date TEXT NOT NULL,
      PRIMARY KEY (home_id, date)
    );`,
 ];
@@ -98,4 +106,22 @@ export function pseudonymSecret(db: Database, now: number = Date.now()): Buffer 
 /** Mark (home, date) reviewed; false when it already was. */
 export function markReviewed(db: Database, homeId: string, date: string, now: number): boolean {
   return statementsOf(db).mark.run(homeId, date, now).changes === 1;
+}
+
+/** Note that `homeId` was in away mode in its feature day `date`. */
+export function markAwayDay(db: Database, homeId: string, date: string): void {
+  migrateAnalytics(db);
+  db.prepare('INSERT OR IGNORE INTO away_days (home_id, date) VALUES (?, ?)').run(homeId, date);
+}
+
+/**
+ * The dates of `days` that `homeId` spent in away mode (`markAwayDay`). Works on a read-only connection (the analytics
+ * thread's): before the table exists, no day was away.
+ */
+export function awayDates(db: Database, homeId: string, days: readonly DailyFeatures[]): Set<string> {
+  if (days.length === 0 || !hasTable(db, 'away_days')) return new Set();
+  const rows = db
+    .prepare('SELECT date FROM away_days WHERE home_id = ? AND date >= ? AND date <= ?')
+    .all(homeId, days[0]!.date, days[days.length - 1]!.date) as { date: string }[];
+  return new Set(rows.map((r) => r.date));
 }

@@ -2,8 +2,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
 import type { CachedDayRow } from '../analytics/store.js';
-import { dailyReview, reviewDecisions, reviewWindow } from '../analytics/review.js';
-import { cacheDayRows, markReviewed } from '../analytics/store.js';
+import { dailyReview, noteAway, reviewDecisions, reviewWindow, withSensorsOffline } from '../analytics/review.js';
+import { awayDates, cacheDayRows, markReviewed } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -78,7 +78,8 @@ export class RoutineReview {
   private async reviewInWorker(worker: ActivityWorker, home: HomeConfig, index: number): Promise<void> {
     const { clock } = this.options;
     try {
-      if (!home.away) {
+      if (home.away) noteAway(this.options.db, home, clock.now());
+      else {
         const now = clock.now();
         const { date, from } = reviewWindow(home, now);
         // Reviewed already (23 rounds a day): markReviewed would refuse it, whatever the days; nothing to compute.
@@ -107,8 +108,14 @@ export class RoutineReview {
   /** Marks the day reviewed and, the first time, tells its decisions (the thread's, or compared here from the cache). */
   private finishHome(home: HomeConfig, date: string, now: number, answer: ReviewAnswer): void {
     const { db, decide } = this.options;
+    const flags =
+      answer.cached === undefined
+        ? answer.decisions
+        : reviewDecisions(home, answer.cached, date, now, undefined, awayDates(db, home.id, answer.cached));
+    // The sensors offline in the flags' days (session 60) looked up first: the day is marked reviewed once.
+    const decisions = withSensorsOffline(db, home, flags);
     if (!markReviewed(db, home.id, date, now)) return;
-    decide(answer.cached === undefined ? answer.decisions : reviewDecisions(home, answer.cached, date, now));
+    decide(decisions);
   }
 
   private schedule(at: number, fn: () => void): void {

@@ -264,15 +264,34 @@ function routineFlag(f) {
       : '';
   const seen = values.length ? `: ${values.map((v) => featureValue(f.feature, v)).join(', ')}` : '';
   const median = f.baseline && typeof f.baseline.median === 'number' ? f.baseline.median : undefined;
-  const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}`;
-  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}`;
+  const usual = median === undefined ? '' : `; usually ${featureValue(f.feature, median)}${awayLeftOut(f)}`;
+  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days running'}${span}${seen}${usual}${sensorsOffline(f)}`;
+}
+
+/**
+ * " (7 days away not counted)": the days of the usual's four weeks the resident spent away (away mode, or out of home
+ * through: analytics/review.ts `daysAwayLeftOut`, session 60), left out of it.
+ */
+function awayLeftOut(f) {
+  const n = f.daysAwayLeftOut;
+  return typeof n === 'number' && n > 0 ? ` (${n} ${n === 1 ? 'day' : 'days'} away not counted)` : '';
+}
+
+/**
+ * " (hall-pir reported offline in these days: the change may be the sensor's)": the home's devices the hub called
+ * offline during the flag's days (analytics/review.ts `withSensorsOffline`; review, session 60: a flat battery read as
+ * a resident doing less, and the card did not say so).
+ */
+function sensorsOffline(f) {
+  const ids = Array.isArray(f.sensorsOffline) ? f.sensorsOffline.filter((id) => typeof id === 'string') : [];
+  return ids.length ? ` (${ids.join(', ')} reported offline in these days: the change may be the sensor's)` : '';
 }
 
 /** "Bathroom visits at night up 3 days (to 2 Nov)": the habit, the way, the days. */
 function routineFlagShort(f) {
   const days = flagDays(f);
   const to = typeof f.date === 'string' ? ` (to ${shortDate(f.date)})` : '';
-  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days'}${to}`;
+  return `${habitAndWay(f)} ${days} ${days === 1 ? 'day' : 'days'}${to}${sensorsOffline(f) ? ' (a sensor offline)' : ''}`;
 }
 
 /**
