@@ -27,7 +27,7 @@ export function registerReportCommand(program: Command): void {
     .description('write the council prevention report (aggregated counts only; nobody named or pseudonymised)')
     .option('--data-dir <dir>', 'hub data folder holding hub.db (default: $HUB_DATA_DIR or ./data)')
     .option('--config <file>', 'configuration file (default: $HUB_CONFIG or ./telecare.config.json)')
-    .option('--from <date>', `first local date, YYYY-MM-DD (default: ${DEFAULT_DAYS} days before --to)`)
+    .option('--from <date>', `first local date, YYYY-MM-DD (default: the ${DEFAULT_DAYS} days ending on --to)`)
     .option('--to <date>', 'last local date, YYYY-MM-DD (default: yesterday)')
     .option('--format <format>', 'json or csv', 'json')
     .option('--out <file>', 'write to this file instead of stdout')
