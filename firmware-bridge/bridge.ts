@@ -4,6 +4,7 @@ import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
+import { readSpool, writeSpool } from './event-spool.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
 import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
@@ -22,6 +23,11 @@ export interface BridgeOptions {
   password?: string;
   statusIntervalMs: number;
   maxQueued: number;
+  /**
+   * Where events still undelivered at a stop are kept, to be sent first at the next start (none: lost at a stop, as
+   * they are at a crash).
+   */
+  spoolPath?: string;
   reopenBackoff: BackoffPolicy;
   mqttReconnectMs: number;
   clock: Clock;
@@ -54,6 +60,8 @@ export class FirmwareBridge {
   private readonly log: Logger;
   /** Once stopping, only the final status may go out: nothing may overwrite its `reason`. */
   private stopping = false;
+  /** The spool holds events from the last run that are queued now: removed once they are all delivered. */
+  private spoolHeld = false;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
@@ -101,6 +109,7 @@ export class FirmwareBridge {
     this.outbox.on('connected', () => this.publishStatus());
     this.outbox.on('delivered', () => this.statusChanged());
     this.outbox.on('dropped', () => this.statusChanged());
+    this.restoreSpool();
     this.outbox.start();
     this.serial.start();
     this.statusTimer = setInterval(() => this.periodicStatus(), this.options.statusIntervalMs);
@@ -116,6 +125,54 @@ export class FirmwareBridge {
     const final = this.status('offline');
     this.log.info({ status: final }, 'bridge stopped');
     await this.outbox.stop(JSON.stringify({ ...final, reason: 'stopped' }));
+    this.keepUndelivered();
+  }
+
+  /** Queues the events the last run kept, ahead of anything the receiver sends now. */
+  private restoreSpool(): void {
+    const file = this.options.spoolPath;
+    if (file === undefined) return;
+    let kept;
+    try {
+      kept = readSpool(file);
+    } catch (err) {
+      this.log.error({ err, spool: file }, 'could not read the events kept at the last stop');
+      return;
+    }
+    for (const event of kept.events) this.outbox.publish(event.topic, event.payload, event.urgent);
+    // A line cut short (the disk full, a power cut as the file was being replaced by hand): that event is lost.
+    this.outbox.dropped += kept.unreadable;
+    if (kept.events.length + kept.unreadable === 0) return;
+    this.log.info(
+      { events: kept.events.length, unreadable: kept.unreadable, spool: file },
+      'events kept at the last stop queued first',
+    );
+    this.spoolHeld = true;
+    // Kept on disk until they are delivered: a bridge killed before that still has them at its next start.
+    this.outbox.on('delivered', () => {
+      if (!this.spoolHeld || this.outbox.queued > 0 || this.stopping) return;
+      this.spoolHeld = false;
+      try {
+        writeSpool(file, []);
+      } catch (err) {
+        this.log.warn({ err, spool: file }, 'could not remove the delivered events kept at the last stop');
+      }
+    });
+  }
+
+  /** Writes what the broker has not acknowledged (it was away) to the spool, for the next start. */
+  private keepUndelivered(): void {
+    const file = this.options.spoolPath;
+    if (file === undefined) return;
+    const events = this.outbox.undelivered();
+    try {
+      writeSpool(file, events);
+    } catch (err) {
+      this.log.error({ err, spool: file, events: events.length }, 'could not keep the undelivered events: lost');
+      return;
+    }
+    if (events.length > 0)
+      this.log.warn({ events: events.length, spool: file }, 'undelivered events kept for the next start');
   }
 
   status(stateOverride?: BridgeState): BridgeStatus {

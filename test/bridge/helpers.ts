@@ -167,8 +167,9 @@ export interface BridgeProcess {
   logs: { msg?: string; level?: number }[];
 }
 
-export function spawnBridge(args: string[]): BridgeProcess {
-  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cwd` and `env` default to the test's own. */
+export function spawnBridge(args: string[], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): BridgeProcess {
+  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...where });
   const logs: BridgeProcess['logs'] = [];
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {
