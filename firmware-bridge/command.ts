@@ -66,9 +66,9 @@ Statistics (frames ok, duplicates, gaps, bad frames by reason, port state) are p
 retained on telecare/bridge/<name>/status, with an MQTT last will saying offline.
 A missing or unplugged port is reopened with capped exponential backoff; a USB receiver
 plugged back under another name (ttyUSB1 for ttyUSB0) is found by its /dev/serial/by-id
-link, which --port may also name. While the broker is away, events are buffered (bounded)
-and sent on reconnect; those still unsent when the bridge is stopped (SIGTERM, a restart,
-an upgrade) are kept in the --spool file and sent first at its next start. Bad frames are
+link, which --port may also name. While the broker is away, events are buffered (bounded),
+kept in the --spool file too, and sent on reconnect; a bridge stopped or killed before then
+(a restart, an upgrade, a crash) sends them first at its next start. Bad frames are
 counted by reason and dropped: the bridge never exits on a device fault. SIGINT/SIGTERM
 stop it gracefully. The binary framing is documented in firmware-bridge/PROTOCOL.md.
 
@@ -108,7 +108,7 @@ Examples:
     )
     .option(
       '--spool <file>',
-      'where events still unsent at a stop are kept for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data)',
+      'file keeping the events not yet sent while the broker is away, for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data)',
     )
     .option(
       '--retry-min-ms <ms>',

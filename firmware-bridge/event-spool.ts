@@ -1,4 +1,5 @@
-// Events the bridge still held when it stopped (the broker away), kept in a small file and sent first at the next start.
+// Events the bridge holds while the broker is away, kept in a small file too: a bridge stopped or killed before the
+// broker is back sends them first at its next start.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -66,4 +67,18 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
     fs.closeSync(fd);
   }
   fs.renameSync(partial, file);
+}
+
+/**
+ * Adds one event to `file` (made if missing), flushed to disk when `event.urgent`: a routine one may be lost to a power
+ * cut with the page cache, a pendant press may not. A crash in the write leaves a torn last line, which readSpool drops.
+ */
+export function appendSpool(file: string, event: SpooledEvent): void {
+  const fd = fs.openSync(file, 'a', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(event)}\n`);
+    if (event.urgent) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

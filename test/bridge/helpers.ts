@@ -178,9 +178,20 @@ export interface BridgeProcess {
   logs: { msg?: string; level?: number }[];
 }
 
-/** `cwd` and `env` default to the test's own. */
-export function spawnBridge(args: string[], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): BridgeProcess {
-  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...where });
+/**
+ * Runs in `cwd`, else in a folder of its own removed when it exits: while the broker is away a bridge keeps its events
+ * in ./data (--spool), and one story's must never reach another's, nor the project's. HUB_DATA_DIR is not passed on.
+ */
+export function spawnBridge(args: string[], where: { cwd?: string } = {}): BridgeProcess {
+  const ownDir = where.cwd === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-run-')) : undefined;
+  const env = { ...process.env };
+  delete env.HUB_DATA_DIR;
+  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: where.cwd ?? ownDir,
+    env,
+  });
+  if (ownDir !== undefined) child.once('exit', () => fs.rmSync(ownDir, { recursive: true, force: true }));
   const logs: BridgeProcess['logs'] = [];
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {

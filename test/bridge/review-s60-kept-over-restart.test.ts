@@ -19,7 +19,7 @@ import {
   type Subscriber,
   type TestBroker,
 } from './helpers.js';
-import { pendantPress, wire } from './fixtures.js';
+import { motion, pendantPress, wire } from './fixtures.js';
 
 let dir: string | undefined;
 let pair: SerialPair | undefined;
@@ -39,7 +39,7 @@ afterEach(async () => {
   dir = pair = bridge = subscriber = undefined;
 });
 
-it('keeps a press held while the broker is away over a SIGTERM, and sends it once from the next start', async () => {
+async function pressKeptOver(signal: NodeJS.Signals): Promise<void> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s60-kept-'));
   pair = await startSerialPair(dir, 'tty');
   const first = await startBroker();
@@ -64,9 +64,7 @@ it('keeps a press held while the broker is away over a SIGTERM, and sends it onc
     'debug',
   ];
   // Run as a service would be, from its own folder, with every default (the hub's data beside it in ./data).
-  const env = { ...process.env };
-  delete env.HUB_DATA_DIR;
-  const where = { cwd: dir, env };
+  const where = { cwd: dir };
   bridge = spawnBridge(args, where);
   await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
   await subscriber.close();
@@ -77,12 +75,13 @@ it('keeps a press held while the broker is away over a SIGTERM, and sends it onc
   await waitFor('bridge noticed the broker is gone', () =>
     bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'),
   );
-  writeToSerial(pair.receiverEnd, wire(pendantPress('p1', 1)));
-  await waitFor('bridge read the press', () => bridge!.logs.some((l) => l.msg === 'serial event'));
+  // The hall sensor sees the resident, then the pendant is pressed: the first of the outage, then one more.
+  writeToSerial(pair.receiverEnd, wire(motion('hall-pir', 1), pendantPress('p1', 1)));
+  await waitFor('bridge read both', () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 2);
 
   const exit = new Promise<number | null>((resolve) => bridge!.child.once('exit', (code) => resolve(code)));
-  bridge.child.kill('SIGTERM');
-  expect(await exit).toBe(0);
+  bridge.child.kill(signal);
+  expect(await exit).toBe(signal === 'SIGTERM' ? 0 : null);
 
   // The broker is back on its port, the bridge started again; the bridge is let in once the subscriber listens.
   let subscriberReady = false;
@@ -99,12 +98,23 @@ it('keeps a press held while the broker is away over a SIGTERM, and sends it onc
   // Nothing left to send: the press was sent once, and the kept copy is gone.
   await waitFor('nothing left queued', () => {
     const s = subscriber!.lastStatus('rx-hall');
-    return s?.state === 'online' && s.events.queued === 0 && s.events.published === 1;
+    return s?.state === 'online' && s.events.queued === 0 && s.events.published === 2;
   });
+  expect(subscriber.on('telecare/h1/devices/hall-pir/events')).toEqual([
+    expect.objectContaining({ type: 'motion', value: true }),
+  ]);
   expect(subscriber.on('telecare/h1/devices/p1/events')).toEqual([
     expect.objectContaining({ type: 'pendant', value: true }),
   ]);
-  expect(fs.readdirSync(path.join(dir, 'data'))).toEqual([]);
+  await waitFor('the kept copy removed', () => fs.readdirSync(path.join(dir!, 'data')).length === 0);
+}
+
+it('keeps a press held while the broker is away over a SIGTERM, and sends it once from the next start', async () => {
+  await pressKeptOver('SIGTERM');
+});
+
+it('keeps it too when the bridge is killed outright (SIGKILL: systemd past its stop timeout, a crash)', async () => {
+  await pressKeptOver('SIGKILL');
 });
 
 it('sends what a kept file holds whole, and counts a line cut short as dropped instead of failing to start', async () => {
