@@ -4,6 +4,7 @@ import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
+import { appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
 import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
@@ -22,6 +23,11 @@ export interface BridgeOptions {
   password?: string;
   statusIntervalMs: number;
   maxQueued: number;
+  /**
+   * Where events are kept while the broker is away and at a stop, to be sent first at the next start after a stop or a
+   * crash (none: held in memory only).
+   */
+  spoolPath?: string;
   reopenBackoff: BackoffPolicy;
   mqttReconnectMs: number;
   clock: Clock;
@@ -54,6 +60,9 @@ export class FirmwareBridge {
   private readonly log: Logger;
   /** Once stopping, only the final status may go out: nothing may overwrite its `reason`. */
   private stopping = false;
+  /** Lines in the spool (0: no file). While there are any, every event queued is added, until all are delivered. */
+  private spoolLines = 0;
+  private spoolFailing = false;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
@@ -99,8 +108,14 @@ export class FirmwareBridge {
       this.publishStatus();
     });
     this.outbox.on('connected', () => this.publishStatus());
-    this.outbox.on('delivered', () => this.statusChanged());
+    this.outbox.on('delivered', () => {
+      this.statusChanged();
+      if (this.spoolLines > 0 && this.outbox.queued === 0 && !this.stopping) this.keepUndelivered();
+    });
     this.outbox.on('dropped', () => this.statusChanged());
+    // Whatever the broker had not acknowledged as it went is on disk from now on.
+    this.outbox.on('disconnected', () => this.keepUndelivered());
+    this.restoreSpool();
     this.outbox.start();
     this.serial.start();
     this.statusTimer = setInterval(() => this.periodicStatus(), this.options.statusIntervalMs);
@@ -116,6 +131,69 @@ export class FirmwareBridge {
     const final = this.status('offline');
     this.log.info({ status: final }, 'bridge stopped');
     await this.outbox.stop(JSON.stringify({ ...final, reason: 'stopped' }));
+    this.keepUndelivered();
+    if (this.spoolLines > 0)
+      this.log.warn(
+        { events: this.spoolLines, spool: this.options.spoolPath },
+        'undelivered events kept for the next start',
+      );
+  }
+
+  /** Queues the events the last run kept, ahead of anything the receiver sends now; the file holds them until sent. */
+  private restoreSpool(): void {
+    const file = this.options.spoolPath;
+    if (file === undefined) return;
+    let kept;
+    try {
+      kept = readSpool(file);
+    } catch (err) {
+      this.log.error({ err, spool: file }, 'could not read the events kept by the last run');
+      return;
+    }
+    for (const event of kept.events) this.outbox.publish(event.topic, event.payload, event.urgent);
+    // A line cut short (the bridge killed as it wrote, a power cut): that event is lost.
+    this.outbox.dropped += kept.unreadable;
+    if (kept.events.length + kept.unreadable === 0) return;
+    this.log.info(
+      { events: kept.events.length, unreadable: kept.unreadable, spool: file },
+      'events kept by the last run queued first',
+    );
+    // Written again whole, so that no event added from now on lands on the end of a torn line.
+    this.keepUndelivered();
+  }
+
+  /** One event queued: on disk too while the broker is away, or while the spool still holds others. */
+  private spoolQueued(event: SpooledEvent): void {
+    const file = this.options.spoolPath;
+    if (file === undefined || (this.outbox.connected && this.spoolLines === 0)) return;
+    // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
+    if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
+      this.keepUndelivered();
+      return;
+    }
+    this.spoolWrite(() => appendSpool(file, event), 1);
+  }
+
+  /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
+  private keepUndelivered(): void {
+    const file = this.options.spoolPath;
+    if (file === undefined) return;
+    const events = this.outbox.undelivered();
+    this.spoolWrite(() => writeSpool(file, events), events.length - this.spoolLines);
+  }
+
+  /** A spool write, `added` lines more (or fewer); a failure is logged once until one succeeds, and never stops the bridge. */
+  private spoolWrite(write: () => void, added: number): void {
+    try {
+      write();
+    } catch (err) {
+      if (!this.spoolFailing)
+        this.log.error({ err, spool: this.options.spoolPath }, 'could not keep events on disk: held in memory only');
+      this.spoolFailing = true;
+      return;
+    }
+    this.spoolFailing = false;
+    this.spoolLines += added;
   }
 
   status(stateOverride?: BridgeState): BridgeStatus {
@@ -161,12 +239,14 @@ export class FirmwareBridge {
         if (this.log.isLevelEnabled('debug')) {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
-        this.outbox.publish(
-          nativeEventTopic(outcome.event),
-          nativeEventPayload(outcome.event),
-          isEmergency(outcome.event),
-        );
         {
+          const queued = {
+            topic: nativeEventTopic(outcome.event),
+            payload: nativeEventPayload(outcome.event),
+            urgent: isEmergency(outcome.event),
+          };
+          this.outbox.publish(queued.topic, queued.payload, queued.urgent);
+          this.spoolQueued(queued);
           this.statusChanged();
           return;
         }

@@ -21,6 +21,7 @@ interface BridgeCliOptions {
   passwordFile?: string;
   statusIntervalMs: number;
   maxQueued: number;
+  spool?: string;
   retryMinMs: number;
   retryMaxMs: number;
   mqttReconnectMs: number;
@@ -65,10 +66,11 @@ Statistics (frames ok, duplicates, gaps, bad frames by reason, port state) are p
 retained on telecare/bridge/<name>/status, with an MQTT last will saying offline.
 A missing or unplugged port is reopened with capped exponential backoff; a USB receiver
 plugged back under another name (ttyUSB1 for ttyUSB0) is found by its /dev/serial/by-id
-link, which --port may also name. While the broker is away, events are buffered (bounded)
-and sent on reconnect. Bad frames are counted by reason and dropped: the bridge never
-exits on a device fault. SIGINT/SIGTERM stop it gracefully. The binary framing is
-documented in firmware-bridge/PROTOCOL.md.
+link, which --port may also name. While the broker is away, events are buffered (bounded),
+kept in the --spool file too, and sent on reconnect; a bridge stopped or killed before then
+(a restart, an upgrade, a crash) sends them first at its next start. Bad frames are
+counted by reason and dropped: the bridge never exits on a device fault. SIGINT/SIGTERM
+stop it gracefully. The binary framing is documented in firmware-bridge/PROTOCOL.md.
 
 Examples:
   telecare bridge --port /dev/ttyUSB0 --framing cobs --home h1 --name rx-hall
@@ -105,6 +107,10 @@ Examples:
       10_000,
     )
     .option(
+      '--spool <file>',
+      'file keeping the events not yet sent while the broker is away, for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data)',
+    )
+    .option(
       '--retry-min-ms <ms>',
       'first wait before reopening a missing port',
       positiveInt,
@@ -134,6 +140,7 @@ Examples:
         password,
         statusIntervalMs: opts.statusIntervalMs,
         maxQueued: opts.maxQueued,
+        spoolPath: path.resolve(opts.spool ?? path.join(process.env.HUB_DATA_DIR || 'data', `bridge-${name}.spool`)),
         reopenBackoff: { initialMs: opts.retryMinMs, maxMs: Math.max(opts.retryMinMs, opts.retryMaxMs) },
         mqttReconnectMs: opts.mqttReconnectMs,
         clock: systemClock,

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../hub/logger.js';
+import type { SpooledEvent } from './event-spool.js';
 
 export interface OutboxOptions {
   url: string;
@@ -65,7 +66,8 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
   private client: MqttClient | undefined;
   private readonly queue: QueuedMessage[] = [];
   private queueHead = 0;
-  private inFlight = 0;
+  /** Handed to mqtt.js, not yet acknowledged: still ours to keep if the bridge stops now. */
+  private readonly inFlight = new Set<QueuedMessage>();
   private pendingStatus: string | undefined;
   private stopping = false;
   connected = false;
@@ -82,7 +84,16 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
   }
 
   get queued(): number {
-    return this.queue.length - this.queueHead + this.inFlight;
+    return this.queue.length - this.queueHead + this.inFlight.size;
+  }
+
+  /** Every event not yet acknowledged by the broker, oldest first as far as known: what a stop would lose. */
+  undelivered(): SpooledEvent[] {
+    return [...this.inFlight, ...this.queue.slice(this.queueHead)].map(({ topic, payload, urgent }) => ({
+      topic,
+      payload,
+      urgent,
+    }));
   }
 
   start(): void {
@@ -209,13 +220,13 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
 
   private pump(): void {
     const client = this.client;
-    while (client && this.connected && !this.stopping && this.inFlight < MAX_IN_FLIGHT) {
+    while (client && this.connected && !this.stopping && this.inFlight.size < MAX_IN_FLIGHT) {
       const message = this.queue[this.queueHead];
       if (message === undefined) break; // all sent
       this.queueHead++;
-      this.inFlight++;
+      this.inFlight.add(message);
       client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
-        this.inFlight--;
+        this.inFlight.delete(message);
         if (err instanceof ConnectionDroppedAt) {
           this.suspected(message);
           return;

@@ -59,7 +59,8 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   }
 
   private setState(state: PortState, error: string | undefined): void {
-    this.lastError = error ?? this.lastError;
+    // An open port has no error: the one that kept it closed is over (the status would show it to installers).
+    this.lastError = state === 'open' ? undefined : (error ?? this.lastError);
     if (state === this.state) return;
     this.state = state;
     this.emit('state', state, error);

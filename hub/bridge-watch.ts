@@ -1,7 +1,7 @@
 // A serial bridge's retained status (`telecare/bridge/<name>/status`, firmware-bridge/bridge.ts) read by the hub: a
 // receiver whose port has stayed closed (unplugged, its USB adapter failed) or whose bridge was lost (its last will)
 // makes its own device unavailable, so `sensor-offline` calls it within minutes instead of after 25 h of silence,
-// while every pendant behind it could raise nothing (review, session 59).
+// while every pendant behind it could raise nothing (review, session 59); in each home it serves (session 60).
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 
@@ -22,10 +22,17 @@ export interface BridgeWatchOptions {
   report: (homeId: string, deviceId: string, online: boolean) => void;
   /** Whether the status's sender may speak for `homeId` (its credential may publish that home's sensor data). */
   mayReportFor: (homeId: string, username: string | undefined) => boolean;
+  /**
+   * The homes configured with a device of a bridge's name: the device of its receiver's heartbeats there, as in the
+   * home of a bridge's --home. A bridge serving several homes (ndjson lines naming theirs) serves these.
+   */
+  homesServedBy: (name: string) => readonly string[];
   logger: Logger;
 }
 
 interface Watched {
+  name: string;
+  homeId: string;
   timer: TimerHandle | undefined;
   /** Reported unavailable, not yet available again. */
   reported: boolean;
@@ -51,9 +58,25 @@ export class BridgeWatch {
     }
     if (typeof status !== 'object' || status === null) return;
     const { state, homeId } = status as { state?: unknown; homeId?: unknown };
-    // A bridge serving several homes (ndjson lines naming theirs) has no receiver device in one home: not watched.
-    if (typeof homeId !== 'string' || (state !== 'online' && state !== 'offline')) return;
-    if (!this.options.mayReportFor(homeId, username)) return;
+    if (state !== 'online' && state !== 'offline') return;
+    // A bridge serving several homes (ndjson lines naming theirs) says null, or only its --home: it serves each.
+    if (typeof homeId !== 'string' && homeId !== null) return;
+    for (const home of this.servedHomes(name, homeId))
+      if (this.options.mayReportFor(home, username)) this.onHomeStatus(name, home, state);
+  }
+
+  /**
+   * The bridge's --home, the homes with a device of its name, and those it is watched in now (a reload may have
+   * removed its device from one, which must still hear that the receiver is back).
+   */
+  private servedHomes(name: string, homeId: string | null): Set<string> {
+    const homes = new Set(this.options.homesServedBy(name));
+    if (homeId !== null) homes.add(homeId);
+    for (const watched of this.bridges.values()) if (watched.name === name) homes.add(watched.homeId);
+    return homes;
+  }
+
+  private onHomeStatus(name: string, homeId: string, state: 'online' | 'offline'): void {
     const key = `${homeId}\u0000${name}`;
     let watched = this.bridges.get(key);
     if (state === 'online') {
@@ -67,7 +90,7 @@ export class BridgeWatch {
       return;
     }
     if (watched !== undefined) return; // offline again: the same episode
-    watched = { timer: undefined, reported: false };
+    watched = { name, homeId, timer: undefined, reported: false };
     this.bridges.set(key, watched);
     const entry = watched;
     entry.timer = this.options.clock.setTimer(this.options.clock.now() + this.graceMs, () => {

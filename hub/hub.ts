@@ -325,6 +325,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     logger,
     ...(options.bridgeOfflineGraceMs !== undefined ? { graceMs: options.bridgeOfflineGraceMs } : {}),
     mayReportFor: (homeId, username) => credentials.maySendFor(username, homeId),
+    homesServedBy: (name) => current.homes.filter((h) => h.devices.some((d) => d.id === name)).map((h) => h.id),
     report: (homeId, deviceId, online) => {
       const outcome = ingest.receiverAvailability(homeId, deviceId, online);
       if (outcome.events.length === 0) return;

@@ -62,6 +62,17 @@ export async function killProcess(child: ChildProcess | undefined, signal: NodeJ
   await exited;
 }
 
+/**
+ * The receiver unplugged: its device name goes first, as udev removes /dev/ttyUSB0, then the pair itself. socat killed
+ * alone leaves its links to /dev/pts numbers that the next pty made anywhere on the machine takes at once (another test
+ * file's pair): a bridge retrying the old name then opened that stranger's pty, said online again within its retry
+ * wait, and read the other test's bytes (session 60: the 'offline status after unplugging' timeouts under load).
+ */
+export async function unplug(pair: SerialPair): Promise<void> {
+  for (const link of [pair.hubEnd, pair.receiverEnd]) fs.rmSync(link, { force: true });
+  await killProcess(pair.process);
+}
+
 /** Writes bytes to the receiver's end of the pair, as a receiver's UART would. */
 export function writeToSerial(ptyPath: string, bytes: Buffer | string): void {
   const fd = fs.openSync(ptyPath, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
@@ -167,8 +178,20 @@ export interface BridgeProcess {
   logs: { msg?: string; level?: number }[];
 }
 
-export function spawnBridge(args: string[]): BridgeProcess {
-  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs in `cwd`, else in a folder of its own removed when it exits: while the broker is away a bridge keeps its events
+ * in ./data (--spool), and one story's must never reach another's, nor the project's. HUB_DATA_DIR is not passed on.
+ */
+export function spawnBridge(args: string[], where: { cwd?: string } = {}): BridgeProcess {
+  const ownDir = where.cwd === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-run-')) : undefined;
+  const env = { ...process.env };
+  delete env.HUB_DATA_DIR;
+  const child = spawn(process.execPath, [cliPath, 'bridge', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: where.cwd ?? ownDir,
+    env,
+  });
+  if (ownDir !== undefined) child.once('exit', () => fs.rmSync(ownDir, { recursive: true, force: true }));
   const logs: BridgeProcess['logs'] = [];
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {

@@ -13,6 +13,7 @@ import {
   startBroker,
   startSerialPair,
   startSubscriber,
+  unplug,
   waitFor,
   writeToSerial,
   type SerialPair,
@@ -71,7 +72,7 @@ it('delivers the restarted receiver’s first frames however their numbers compa
   await waitFor('frames before the unplugging', () => presses().length === 1 && hall().length === 1);
 
   // Unplugged and plugged back: the receiver was powered off, and numbers each sensor from 1 again.
-  await killProcess(first.process);
+  await unplug(first);
   await waitFor('port lost', () => live.status().port.state === 'retrying');
   const second = await startSerialPair(dir);
   pairs.push(second);

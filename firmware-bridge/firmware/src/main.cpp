@@ -37,8 +37,10 @@ static const size_t SENSOR_COUNT = sizeof SENSOR_CODES / sizeof SENSOR_CODES[0];
 // Per-device sequence numbers: devices sharing an id (the front door's codes) share a counter.
 static uint16_t deviceSeq[SENSOR_COUNT];
 static uint16_t heartbeatSeq;
-static unsigned long lastCode;
-static unsigned long lastCodeAtMs;
+// When each learned code was last heard. Its repeats are told apart per code: another sensor's code may come between
+// two copies of one message (a PIR seeing the resident reach for the pendant), and that is still one press.
+static bool codeHeard[SENSOR_COUNT];
+static unsigned long codeHeardAtMs[SENSOR_COUNT];
 static unsigned long lastHeartbeatAtMs;
 
 static RCSwitch radio;
@@ -60,12 +62,12 @@ static size_t counterIndex(size_t i) {
 }
 
 static void onCode(unsigned long code, unsigned long nowMs) {
-  bool repeat = code == lastCode && nowMs - lastCodeAtMs < REPEAT_WINDOW_MS;
-  lastCode = code;
-  lastCodeAtMs = nowMs;
   for (size_t i = 0; i < SENSOR_COUNT; i++) {
     const SensorCode &s = SENSOR_CODES[i];
     if (s.code != code) continue;
+    bool repeat = codeHeard[i] && nowMs - codeHeardAtMs[i] < REPEAT_WINDOW_MS;
+    codeHeard[i] = true;
+    codeHeardAtMs[i] = nowMs;
     uint16_t &seq = deviceSeq[counterIndex(i)];
     if (!repeat) seq++;
     struct tc_event ev;

@@ -1,0 +1,84 @@
+// Events the bridge holds while the broker is away, kept in a small file too: a bridge stopped or killed before the
+// broker is back sends them first at its next start.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** One undelivered event, as the outbox queues it. */
+export interface SpooledEvent {
+  topic: string;
+  payload: string;
+  /** An emergency: the last to be dropped when the queue is full. */
+  urgent: boolean;
+}
+
+export interface SpoolContents {
+  events: SpooledEvent[];
+  /** Lines that are not an event (a torn last line, a damaged file): dropped and counted. */
+  unreadable: number;
+}
+
+function spooledEvent(line: string): SpooledEvent | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { topic, payload, urgent } = value as Record<string, unknown>;
+    if (typeof topic !== 'string' || typeof payload !== 'string' || typeof urgent !== 'boolean') return undefined;
+    return { topic, payload, urgent };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The events kept in `file`, oldest first; none when there is no file. Throws only when the file cannot be read. */
+export function readSpool(file: string): SpoolContents {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], unreadable: 0 };
+    throw err;
+  }
+  const contents: SpoolContents = { events: [], unreadable: 0 };
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const event = spooledEvent(line);
+    if (event === undefined) contents.unreadable++;
+    else contents.events.push(event);
+  }
+  return contents;
+}
+
+/**
+ * Replaces `file` with `events` (none: removes it). Written beside it, flushed to disk and renamed over it, so a power
+ * cut leaves the old file or the new one whole, never half of one.
+ */
+export function writeSpool(file: string, events: readonly SpooledEvent[]): void {
+  if (events.length === 0) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial`;
+  const fd = fs.openSync(partial, 'w', 0o600);
+  try {
+    fs.writeSync(fd, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(partial, file);
+}
+
+/**
+ * Adds one event to `file` (made if missing), flushed to disk when `event.urgent`: a routine one may be lost to a power
+ * cut with the page cache, a pendant press may not. A crash in the write leaves a torn last line, which readSpool drops.
+ */
+export function appendSpool(file: string, event: SpooledEvent): void {
+  const fd = fs.openSync(file, 'a', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(event)}\n`);
+    if (event.urgent) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
