@@ -1,0 +1,66 @@
+// Review, session 60: the inactivity allowance of a silence already under way was the one in force at the resident's
+// last activity. An installer who changed it and reloaded (or restarted with the new file) saw it applied only from the
+// next activity: a resident silent since 10:00 under a day allowance lowered from 4 h to 2 h 30 at 11:00 was called
+// at 14:00, the old time; one raised to 6 h was called at 14:00 all the same.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
+import { Harness, home, MONDAY, WITHOUT_POSSIBLE_FALL } from './factories.js';
+
+const TEN = MONDAY + 10 * HOUR_MS;
+
+/** The resident last seen at 10:00 in the living room (a Monday, no history: the cold-start day allowance, 4 h). */
+function silentFromTen(): Harness {
+  const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), TEN);
+  h.at(0, 'living-pir', 'motion', true);
+  h.at(0, 'living-pir', 'motion', false);
+  return h;
+}
+
+const dayAllowance = (minutes: number) =>
+  home({}, { ...WITHOUT_POSSIBLE_FALL, inactivity: { coldStartDayMinutes: minutes } });
+
+const prealerts = (h: Harness): number[] => h.of('prealert').map((d) => (d as { at: number }).at);
+
+describe('an inactivity allowance changed by a reload applies to the silence under way', () => {
+  it('lowered from 4 h to 2 h 30 at 11:00: called at 12:30, warned at 12:20', () => {
+    const h = silentFromTen();
+    h.advanceBy(HOUR_MS);
+    h.restart(dayAllowance(150));
+    h.watch();
+    h.advanceBy(8 * HOUR_MS);
+    expect(h.familyCalls()).toEqual([['inactivity', TEN + 150 * MINUTE_MS]]);
+    expect(prealerts(h)).toEqual([TEN + 140 * MINUTE_MS]);
+    expect(h.raised('inactivity')[0]?.detail).toMatchObject({ thresholdMinutes: 150 });
+  });
+
+  it('raised from 4 h to 6 h at 11:00: not called at 14:00, called at 16:00', () => {
+    const h = silentFromTen();
+    h.advanceBy(HOUR_MS);
+    h.restart(dayAllowance(360));
+    h.watch();
+    h.advanceBy(4 * HOUR_MS);
+    expect(h.familyCalls()).toEqual([]);
+    h.advanceBy(4 * HOUR_MS);
+    expect(h.familyCalls()).toEqual([['inactivity', TEN + 6 * HOUR_MS]]);
+  });
+
+  it('lowered at 13:00 below the silence so far: called at once, as overdue since 12:30', () => {
+    const h = silentFromTen();
+    h.advanceBy(3 * HOUR_MS);
+    h.restart(dayAllowance(150));
+    h.watch();
+    // Stamped when the allowance ran out, as the hub stamps a silence that fell due while it was down.
+    h.advanceBy(MINUTE_MS);
+    expect(h.familyCalls()).toEqual([['inactivity', TEN + 150 * MINUTE_MS]]);
+  });
+
+  it('a restart with the configuration unchanged moves nothing', () => {
+    const h = silentFromTen();
+    h.advanceBy(HOUR_MS);
+    h.restart();
+    h.watch();
+    h.advanceBy(8 * HOUR_MS);
+    expect(h.familyCalls()).toEqual([['inactivity', TEN + 4 * HOUR_MS]]);
+    expect(prealerts(h)).toEqual([TEN + 230 * MINUTE_MS]);
+  });
+});
