@@ -64,3 +64,43 @@ describe('an inactivity allowance changed by a reload applies to the silence und
     expect(prealerts(h)).toEqual([TEN + 230 * MINUTE_MS]);
   });
 });
+
+describe("a room's possible-fall allowance changed by a reload applies to the silence under way", () => {
+  /** The resident last seen at 10:00 in the kitchen (no history: the room's cold-start day allowance, 45 min). */
+  function inKitchenAtTen(): Harness {
+    const h = new Harness(home(), TEN);
+    h.at(0, 'kitchen-pir', 'motion', true);
+    h.at(0, 'kitchen-pir', 'motion', false);
+    return h;
+  }
+  const roomAllowance = (minutes: number) => home({}, { possibleFall: { coldStartDayMinutes: minutes } });
+
+  it('lowered from 45 to 30 min at 10:10: called at 10:30', () => {
+    const h = inKitchenAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart(roomAllowance(30));
+    h.watch();
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([['possible-fall', TEN + 30 * MINUTE_MS]]);
+  });
+
+  it('raised from 45 to 60 min at 10:10: not called at 10:45, called at 11:00', () => {
+    const h = inKitchenAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart(roomAllowance(60));
+    h.watch();
+    h.advanceBy(40 * MINUTE_MS);
+    expect(h.familyCalls()).toEqual([]);
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([['possible-fall', TEN + 60 * MINUTE_MS]]);
+  });
+
+  it('a restart with the configuration unchanged moves nothing', () => {
+    const h = inKitchenAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart();
+    h.watch();
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([['possible-fall', TEN + 45 * MINUTE_MS]]);
+  });
+});
