@@ -645,7 +645,7 @@ export const inactivityDefinition = {
     const armed = home.armed.inactivity;
     const start = home.lastActivityAt;
     if (armed === undefined || armed.source === 'outing-bound' || !Number.isFinite(slot.dueAt)) return;
-    if (Number.isNaN(start) || slot.dueAt !== start + armed.ms || emptyHomeShown(home, start)) return;
+    if (Number.isNaN(start) || slot.dueAt !== Math.ceil(start + armed.ms) || emptyHomeShown(home, start)) return;
     const opened = state.silenceOpened?.at === start ? state.silenceOpened.context : undefined;
     const threshold = inactivityThreshold(
       home,

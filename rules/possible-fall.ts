@@ -1145,7 +1145,7 @@ export const possibleFallDefinition = {
     const armed = home.armed['possible-fall'];
     const start = home.lastActivityAt;
     if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(start)) return;
-    if (slot.dueAt !== start + armed.ms) return;
+    if (slot.dueAt !== Math.ceil(start + armed.ms)) return;
     const kept = {
       upSilences: watch.upSilences,
       loneNightDevice: watch.loneNightDevice,
@@ -1157,7 +1157,7 @@ export const possibleFallDefinition = {
       Object.assign(watch, kept);
       return;
     }
-    if (deadline !== slot.dueAt) ctx.arm(slot, Math.max(at, deadline));
+    if (Math.ceil(deadline) !== slot.dueAt) ctx.arm(slot, Math.max(at, deadline));
   },
 
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {

@@ -54,6 +54,31 @@ describe('an inactivity allowance changed by a reload applies to the silence und
     expect(h.familyCalls()).toEqual([['inactivity', TEN + 150 * MINUTE_MS]]);
   });
 
+  it('a learned allowance (three days of history, taken over from the prior) moves with the prior lowered', () => {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), MONDAY + 8 * HOUR_MS);
+    for (let day = 0; day < 3; day++) {
+      const morning = MONDAY + day * 24 * HOUR_MS + 8 * HOUR_MS;
+      for (let t = morning; t < morning + 13 * HOUR_MS; t += 17 * MINUTE_MS) {
+        h.advanceBy(t - h.clock.now());
+        h.at(0, 'living-pir', 'motion', true);
+      }
+    }
+    const thursday = MONDAY + 3 * 24 * HOUR_MS + 10 * HOUR_MS;
+    h.advanceBy(thursday - h.clock.now());
+    h.at(0, 'living-pir', 'motion', true);
+    const before = h.engine.nextDueAt();
+    h.advanceBy(30 * MINUTE_MS);
+    h.restart(dayAllowance(150));
+    h.watch();
+    const calls = h.familyCalls().length;
+    h.advanceBy(10 * HOUR_MS);
+    const [call] = h.familyCalls().slice(calls);
+    // Learned from the home's days, shrunk toward a prior now lower: sooner than it was armed (2 h 47 then 2 h 13).
+    expect(call?.[1]).toBeLessThan(before ?? 0);
+    expect(call?.[1]).toBeGreaterThan(thursday + 30 * MINUTE_MS);
+    expect(h.raised('inactivity').at(-1)?.detail).toMatchObject({ thresholdSource: 'learned' });
+  });
+
   it('a restart with the configuration unchanged moves nothing', () => {
     const h = silentFromTen();
     h.advanceBy(HOUR_MS);
@@ -102,5 +127,46 @@ describe("a room's possible-fall allowance changed by a reload applies to the si
     h.watch();
     h.advanceBy(HOUR_MS);
     expect(h.familyCalls()).toEqual([['possible-fall', TEN + 45 * MINUTE_MS]]);
+  });
+});
+
+describe("a bathroom visit's allowance changed by a reload applies to the visit under way", () => {
+  /** The resident in the bathroom from 10:00 (no history: the day's allowance, 60 min). */
+  function inBathroomAtTen(): Harness {
+    const h = new Harness(home({}, WITHOUT_POSSIBLE_FALL), TEN);
+    h.at(0, 'bathroom-pir', 'motion', true);
+    h.at(0, 'bathroom-pir', 'motion', false);
+    return h;
+  }
+  const visitAllowance = (minutes: number) =>
+    home({}, { ...WITHOUT_POSSIBLE_FALL, bathroom: { coldStartDayMinutes: minutes } });
+
+  it('lowered from 60 to 40 min at 10:10: called at 10:40', () => {
+    const h = inBathroomAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart(visitAllowance(40));
+    h.watch();
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([['bathroom-too-long', TEN + 40 * MINUTE_MS]]);
+  });
+
+  it('raised from 60 to 90 min at 10:10: not called at 11:00, called at 11:30', () => {
+    const h = inBathroomAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart(visitAllowance(90));
+    h.watch();
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([]);
+    h.advanceBy(HOUR_MS);
+    expect(h.familyCalls()).toEqual([['bathroom-too-long', TEN + 90 * MINUTE_MS]]);
+  });
+
+  it('a restart with the configuration unchanged moves nothing', () => {
+    const h = inBathroomAtTen();
+    h.advanceBy(10 * MINUTE_MS);
+    h.restart();
+    h.watch();
+    h.advanceBy(2 * HOUR_MS);
+    expect(h.familyCalls()).toEqual([['bathroom-too-long', TEN + 60 * MINUTE_MS]]);
   });
 });
