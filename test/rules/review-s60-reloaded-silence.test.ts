@@ -170,3 +170,48 @@ describe("a bathroom visit's allowance changed by a reload applies to the visit 
     expect(h.familyCalls()).toEqual([['bathroom-too-long', TEN + 60 * MINUTE_MS]]);
   });
 });
+
+describe("a night's out-of-bed allowance changed by a reload applies to the absence under way", () => {
+  /** In bed at 23:00, up at 02:00 and about the kitchen every 5 min (no history: 45 min out of bed allowed). */
+  function upAtTwo(config = home()): { h: Harness; up: number; about: (until: number) => void } {
+    const h = new Harness(config, MONDAY + 23 * HOUR_MS);
+    h.at(0, 'bed', 'occupancy', true);
+    h.at(3 * HOUR_MS, 'bed', 'occupancy', false);
+    const up = h.clock.now();
+    const about = (until: number) => {
+      while (h.clock.now() + 5 * MINUTE_MS <= until) h.at(5 * MINUTE_MS, 'kitchen-pir', 'motion', true);
+    };
+    return { h, up, about };
+  }
+  const outOfBed = (minutes: number) => home({}, { outOfBed: { coldStartMinutes: minutes } });
+  const calls = (h: Harness) => h.raised('out-of-bed-too-long').map((d) => d.at);
+
+  it('lowered from 45 to 30 min at 02:10: called at 02:30', () => {
+    const { h, up, about } = upAtTwo();
+    about(up + 10 * MINUTE_MS);
+    h.restart(outOfBed(30));
+    h.watch();
+    about(up + 60 * MINUTE_MS);
+    expect(calls(h)).toEqual([up + 30 * MINUTE_MS]);
+  });
+
+  it('raised from 45 to 60 min at 02:10: not called at 02:45, called at 03:00', () => {
+    const { h, up, about } = upAtTwo();
+    about(up + 10 * MINUTE_MS);
+    h.restart(outOfBed(60));
+    h.watch();
+    about(up + 50 * MINUTE_MS);
+    expect(calls(h)).toEqual([]);
+    about(up + 70 * MINUTE_MS);
+    expect(calls(h)).toEqual([up + 60 * MINUTE_MS]);
+  });
+
+  it('a restart with the configuration unchanged moves nothing', () => {
+    const { h, up, about } = upAtTwo();
+    about(up + 10 * MINUTE_MS);
+    h.restart();
+    h.watch();
+    about(up + 60 * MINUTE_MS);
+    expect(calls(h)).toEqual([up + 45 * MINUTE_MS]);
+  });
+});
