@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hashPassword } from './passwords.js';
 import { ConfigError, loadHubConfig } from './config.js';
-import { coverageAdvice } from './coverage.js';
+import { configAdvice } from './coverage.js';
 import { resolveSettings, runHubProcess } from './main.js';
 
 interface HubCliOptions {
@@ -65,7 +65,7 @@ export function registerHubCommand(program: Command): void {
         try {
           const config = loadHubConfig(settings.config, { required: settings.configRequired });
           process.stdout.write(`${settings.config}: valid (${config.homes.length} homes)\n`);
-          for (const line of config.homes.flatMap(coverageAdvice)) process.stdout.write(`advice: ${line}\n`);
+          for (const line of configAdvice(config)) process.stdout.write(`advice: ${line}\n`);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           process.stderr.write(`telecare hub: ${err.message}\n`);

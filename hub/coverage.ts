@@ -8,6 +8,7 @@
 // of the resident, so they are checked on the configuration alone and say nothing personal.
 import type { HomeConfig } from '../rules/types.js';
 import type { DeviceKind } from '../rules/vocabulary.js';
+import type { HubConfig } from './config-types.js';
 
 /** Rooms one passes through from an exit door: a PIR there sees whoever comes back in or stays after the door shut. */
 const PASSAGE_ROOMS = new Set(['entrance', 'entry', 'hall', 'hallway', 'corridor', 'landing', 'porch', 'lobby']);
@@ -63,4 +64,36 @@ export function coverageAdvice(home: HomeConfig): string[] {
     );
   }
   return advice;
+}
+
+/**
+ * A Zigbee2MQTT friendly name that begins with the base topic and a `/`: most often the topic copied for the name
+ * (MQTT Explorer, Zigbee2MQTT's log), and then the device is never heard, since the hub waits for
+ * `<base>/<base>/<name>`. But Zigbee2MQTT itself takes such a name (its friendly-name check refuses only an empty name, a
+ * `/` at either end, a last level of digits, `+` and `#`) and publishes under `<base>/<name>` as for any other, so a
+ * device really so named is heard, and was monitored before session 59 refused the name: an upgrade then left the
+ * hub unable to start. Said, never refused (review, session 60).
+ */
+export function baseTopicNameAdvice(config: HubConfig): string[] {
+  const base = `${config.hub.zigbeeBaseTopic}/`;
+  const advice: string[] = [];
+  config.homes.forEach((home, h) => {
+    home.devices.forEach((device, d) => {
+      const zigbee = device.zigbee;
+      if (zigbee === undefined || !zigbee.startsWith(base) || zigbee.length <= base.length) return;
+      const name = zigbee.slice(base.length);
+      advice.push(
+        `homes[${h}].devices[${d}].zigbee: '${zigbee}' begins with the base topic '${base}', so device ${device.id} ` +
+          `of home ${home.id} is heard on ${base}${zigbee}, where Zigbee2MQTT publishes a device with that friendly ` +
+          `name. If its name in Zigbee2MQTT is '${name}' (the topic copied), write the friendly name alone, '${name}': ` +
+          'as written it is never heard.',
+      );
+    });
+  });
+  return advice;
+}
+
+/** Everything a configuration gets said about it at --check-config, at the start and at a reload: not refusals. */
+export function configAdvice(config: HubConfig): string[] {
+  return [...baseTopicNameAdvice(config), ...config.homes.flatMap(coverageAdvice)];
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
-import { coverageAdvice } from './coverage.js';
+import { configAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
@@ -219,7 +219,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
-  const startAdvice = config.homes.flatMap(coverageAdvice);
+  const startAdvice = configAdvice(config);
   for (const advice of startAdvice) logger.warn(advice);
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
@@ -323,7 +323,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     for (const line of restartOnlyChanges(config.hub, next.hub)) logger.warn(line);
-    const layoutAdvice = next.homes.flatMap(coverageAdvice);
+    const layoutAdvice = configAdvice(next);
     for (const line of layoutAdvice) if (!adviceGiven.has(line)) logger.warn(line);
     adviceGiven = new Set(layoutAdvice);
   });

@@ -200,6 +200,26 @@ export const bathroomDefinition = {
     ctx.disarm(home.timers.bathroom);
   },
 
+  // Restored under the configuration now (a reload, or a restart with a new file): the visit under way is timed from
+  // its entry (or its wait run again) under that configuration, as inactivity's silence is (review, session 60: the
+  // day's allowance lowered from 60 to 40 min at 10:10, the resident in the bathroom since 10:00 was called at 11:00).
+  // Only the timer as the visit armed it (not one held to its activity's time); where the configuration now leaves the
+  // visit untimed, the one armed stands. One already past calls at once.
+  onRestore(home: HomeState, at: number, ctx: RuleContext, watch: FlushWatch): void {
+    const slot = home.timers.bathroom;
+    const armed = home.armed.bathroom;
+    const entered = home.bathroomEnteredAt;
+    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(entered)) return;
+    const from = Number.isNaN(watch.waitFrom) ? entered : watch.waitFrom;
+    if (slot.dueAt !== Math.ceil(from + armed.ms)) return;
+    const due = bathroomDeadline(home, entered, watch.waitFrom);
+    if (Number.isNaN(due)) {
+      home.armed.bathroom = armed;
+      return;
+    }
+    if (Math.ceil(due) !== slot.dueAt) ctx.arm(slot, Math.max(at, due));
+  },
+
   onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: FlushWatch): void {
     home.bathroomEnteredAt = NaN;
     watch.waitFrom = NaN;

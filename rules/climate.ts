@@ -35,26 +35,76 @@ function newSlice(device: DeviceState, home: HomeState): ClimateSlice {
 }
 
 /**
- * Whether another climate sensor of the home has been out of range this way for the rule's time: the alert is the
- * home's, so one room back in range does not clear it while another is still that cold (or hot). One out of range for
- * less raises it itself when its time is up.
+ * Another climate sensor of the home out of range this way for the rule's time (the one out longest), with its slice:
+ * the alert is the home's, so one room back in range does not clear it while another is still that cold (or hot). One
+ * out of range for less raises it itself when its time is up.
  */
-function otherRoomStillOut(home: HomeState, state: ClimateSlice, kind: 'cold' | 'heat', at: number): boolean {
+function otherRoomStillOut(
+  home: HomeState,
+  state: ClimateSlice,
+  kind: 'cold' | 'heat',
+  at: number,
+): { device: DeviceState; state: ClimateSlice } | undefined {
   const sustainMs = home.params.climate.sustainMinutes * MINUTE_MS;
+  let longest: { device: DeviceState; state: ClimateSlice } | undefined;
   for (const device of home.devices.values()) {
     const other = home.sliceOf(device, climateRule);
     if (other === undefined || other === state || other.kind !== kind || other.sinceAt === undefined) continue;
-    if (at - other.sinceAt >= sustainMs) return true;
+    if (at - other.sinceAt < sustainMs) continue;
+    if (longest === undefined || other.sinceAt < (longest.state.sinceAt ?? Infinity))
+      longest = { device, state: other };
   }
-  return false;
+  return longest;
 }
 
-function onTemperature(home: HomeState, state: ClimateSlice, tempC: number, at: number, ctx: RuleContext): void {
+/** The alert of `device` out of range (its room, its reading), raised when its time is up or handed to it. */
+function raiseFor(
+  home: HomeState,
+  device: DeviceState,
+  state: ClimateSlice,
+  at: number,
+  ctx: RuleContext,
+  episodic: boolean,
+): void {
+  if (state.kind === undefined) return;
+  const p = home.params.climate;
+  ctx.raise(home, state.kind, 'medium', at, {
+    device,
+    episodic,
+    detail: {
+      sinceAt: state.sinceAt === undefined ? null : new Date(state.sinceAt).toISOString(),
+      limitC: state.kind === 'cold' ? p.coldBelowC : p.heatAboveC,
+      lastTempC: state.lastTempC ?? null,
+    },
+  });
+}
+
+function onTemperature(
+  home: HomeState,
+  device: DeviceState,
+  state: ClimateSlice,
+  tempC: number,
+  at: number,
+  ctx: RuleContext,
+): void {
   const p = home.params.climate;
   const kind = tempC < p.coldBelowC ? 'cold' : tempC > p.heatAboveC ? 'heat' : undefined;
   if (kind === state.kind) return;
-  if (state.kind !== undefined && !otherRoomStillOut(home, state, state.kind, at))
-    ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
+  if (state.kind !== undefined) {
+    const still = otherRoomStillOut(home, state, state.kind, at);
+    if (still === undefined) ctx.clear(home, state.kind, at, `temperature back to ${tempC} °C`);
+    // The alert stays open for the room still out of range, and says so: its room and reading, not this one's, which
+    // has come back (review, session 60: the responder was sent to the living room, warm again, while the bedroom
+    // stayed at 14 °C). A repeat of the open alert, which the hub merges with its room and detail; only from a room out
+    // for the rule's time, which may be the one the alert names (a moment's dip elsewhere names nothing).
+    else if (
+      home.open.has(state.kind) &&
+      still.device.room !== device.room &&
+      state.sinceAt !== undefined &&
+      at - state.sinceAt >= p.sustainMinutes * MINUTE_MS
+    )
+      raiseFor(home, still.device, still.state, at, ctx, false);
+  }
   state.kind = kind;
   if (kind === undefined) {
     state.sinceAt = undefined;
@@ -89,7 +139,7 @@ export const climateRule = {
 
   onEvent(
     home: HomeState,
-    _device: DeviceState,
+    device: DeviceState,
     event: SensorEvent,
     at: number,
     ctx: RuleContext,
@@ -97,7 +147,7 @@ export const climateRule = {
     state: ClimateSlice,
   ): void {
     if (typeof event.value !== 'number') return;
-    onTemperature(home, state, event.value, at, ctx);
+    onTemperature(home, device, state, event.value, at, ctx);
     state.lastTempC = event.value;
   },
 
@@ -116,16 +166,6 @@ export const climateRule = {
   },
 
   onDeviceTimer(home: HomeState, device: DeviceState, at: number, ctx: RuleContext, state: ClimateSlice): void {
-    if (state.kind === undefined) return;
-    const p = home.params.climate;
-    ctx.raise(home, state.kind, 'medium', at, {
-      device,
-      episodic: true,
-      detail: {
-        sinceAt: state.sinceAt === undefined ? null : new Date(state.sinceAt).toISOString(),
-        limitC: state.kind === 'cold' ? p.coldBelowC : p.heatAboveC,
-        lastTempC: state.lastTempC ?? null,
-      },
-    });
+    raiseFor(home, device, state, at, ctx, true);
   },
 } satisfies RuleDefinition<undefined, ClimateSlice>;

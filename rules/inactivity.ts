@@ -633,6 +633,38 @@ export const inactivityDefinition = {
     if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
   },
 
+  // Restored under the configuration now (a reload, or a restart with a new file): the silence under way is allowed
+  // what that configuration gives it from its start, as the last activity would have armed it then. An installer who
+  // lowered the day allowance from 4 h to 2 h 30 and reloaded at 11:00, the resident silent since 10:00, had the call
+  // at 14:00 all the same; one who raised it had the old, sooner call (review, session 60). Only the timer as the
+  // last activity armed it (not an outing's bound, a held PIR's wait, a silence from the hub's start or a lapsed
+  // outing), and only where the allowance differs: an unchanged configuration moves nothing. One already past calls at
+  // once, as a device's silence does (sensor-offline); a warning already given stands.
+  onRestore(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
+    const slot = home.timers.inactivity;
+    const armed = home.armed.inactivity;
+    const start = home.lastActivityAt;
+    if (armed === undefined || armed.source === 'outing-bound' || !Number.isFinite(slot.dueAt)) return;
+    if (Number.isNaN(start) || slot.dueAt !== Math.ceil(start + armed.ms) || emptyHomeShown(home, start)) return;
+    const opened = state.silenceOpened?.at === start ? state.silenceOpened.context : undefined;
+    const threshold = inactivityThreshold(
+      home,
+      start,
+      homeMayBeEmpty(home, state),
+      state.bedroomAt,
+      stillInBedFrom(home, start),
+      opened,
+    );
+    if (threshold.ms === armed.ms && threshold.source === armed.source) return;
+    home.armed.inactivity = threshold;
+    const deadline = start + threshold.ms;
+    ctx.arm(slot, Math.max(at, deadline));
+    if (home.prealertOpen) return;
+    const preAt = deadline - home.params.inactivity.preAlertMinutes * MINUTE_MS;
+    if (preAt > at) ctx.arm(home.timers['inactivity-pre'], preAt);
+    else ctx.disarm(home.timers['inactivity-pre']);
+  },
+
   onSuspend(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
     // Out or away: the time until the next activity is no still period in bed, nor a silence after an opening.
     state.stillSince = NaN;

@@ -2,11 +2,19 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { shrink } from './threshold.js';
+import { shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
 const SAMPLES = { samples: 0 };
+
+/** How long the resident up at `at` may be out of bed, and where that came from. */
+function outOfBedLimit(home: HomeState, at: number): Threshold {
+  // Night absences from bed are learned at hour 0 (one pool for the whole night).
+  const prior = home.params.outOfBed.coldStartMinutes * MINUTE_MS;
+  const learnedMs = home.learned.threshold('out-of-bed', 0, home.zone.dayNumber(at), home.params.learned, SAMPLES);
+  return shrink(prior, learnedMs, SAMPLES.samples, home.params.learned.priorWeight, 'cold-start');
+}
 
 /** A bed mat changed: `occupied` true = in bed. */
 function onBed(home: HomeState, occupied: boolean, at: number, ctx: RuleContext): void {
@@ -24,10 +32,7 @@ function onBed(home: HomeState, occupied: boolean, at: number, ctx: RuleContext)
     return;
   }
   home.gotUpAt = at;
-  // Night absences from bed are learned at hour 0 (one pool for the whole night).
-  const prior = home.params.outOfBed.coldStartMinutes * MINUTE_MS;
-  const learnedMs = home.learned.threshold('out-of-bed', 0, home.zone.dayNumber(at), home.params.learned, SAMPLES);
-  const t = shrink(prior, learnedMs, SAMPLES.samples, home.params.learned.priorWeight, 'cold-start');
+  const t = outOfBedLimit(home, at);
   const limitMs = t.ms;
   home.armed['out-of-bed'] = t;
   // Getting up near the end of the night is getting up for the day.
@@ -67,6 +72,23 @@ export const outOfBedDefinition = {
     if (seen.bedChanged) onBed(home, home.bedOccupied, at, ctx);
     else if (seen.activity.mat === undefined && !seen.activity.worn && isBedRoom(home, seen.device.room))
       seenInBedroom(home, at, ctx);
+  },
+
+  // Restored under the configuration now (a reload, or a restart with a new file): the absence under way is timed from
+  // the getting up under that configuration, as the silence rules' timers are (review, session 60: the night's
+  // allowance lowered from 45 to 30 min at 02:10, the resident up since 02:00, was called at 02:45). Only the timer as
+  // the getting up armed it (not one run again from a movement in the bedroom), and only within the night, where the
+  // getting up would have armed it. One already past calls at once.
+  onRestore(home: HomeState, at: number, ctx: RuleContext): void {
+    const slot = home.timers['out-of-bed'];
+    const armed = home.armed['out-of-bed'];
+    const up = home.gotUpAt;
+    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(up)) return;
+    if (slot.dueAt !== Math.ceil(up + armed.ms)) return;
+    const t = outOfBedLimit(home, up);
+    if (t.ms === armed.ms || !home.inNight(up + t.ms)) return;
+    home.armed['out-of-bed'] = t;
+    ctx.arm(slot, Math.max(at, up + t.ms));
   },
 
   onSuspend(home: HomeState, _at: number, ctx: RuleContext): void {

@@ -1135,6 +1135,31 @@ export const possibleFallDefinition = {
     else ctx.arm(home.timers['possible-fall'], deadline);
   },
 
+  // Restored under the configuration now (a reload, or a restart with a new file): the silence under way is timed
+  // from its start as the last activity would have armed it under that configuration, as inactivity's is (review,
+  // session 60: a room's allowance lowered from 45 to 30 min at 10:10, the resident silent since 10:00 in the kitchen,
+  // was called at 10:45). Only the timer as the last activity armed it, and only where it moves: where the
+  // configuration now arms none for this silence, the one armed stands. One already past calls at once.
+  onRestore(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
+    const slot = home.timers['possible-fall'];
+    const armed = home.armed['possible-fall'];
+    const start = home.lastActivityAt;
+    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(start)) return;
+    if (slot.dueAt !== Math.ceil(start + armed.ms)) return;
+    const kept = {
+      upSilences: watch.upSilences,
+      loneNightDevice: watch.loneNightDevice,
+      loneNightAt: watch.loneNightAt,
+    };
+    const deadline = possibleFallDeadline(home, start, watch);
+    if (Number.isNaN(deadline)) {
+      home.armed['possible-fall'] = armed;
+      Object.assign(watch, kept);
+      return;
+    }
+    if (Math.ceil(deadline) !== slot.dueAt) ctx.arm(slot, Math.max(at, deadline));
+  },
+
   onSuspend(home: HomeState, at: number, ctx: RuleContext, watch: ReturnWatch): void {
     ctx.disarm(home.timers['possible-fall']);
     // An outing confirmed after the door ended a long return in doubt: the device alone was the resident, who left.

@@ -87,7 +87,9 @@ export class AlertLifecycle {
         const row = returned(
           decision.kind === 'routine-change'
             ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
-            : sql.merge.get(now, open.id),
+            : ROOM_MOVES.has(decision.kind)
+              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision), open.id)
+              : sql.merge.get(now, open.id),
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
@@ -335,6 +337,10 @@ export class AlertLifecycle {
     if (open) {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       if (decision.kind === 'routine-change') repeat.detail = withLaterFlag(open, decision, now);
+      if (ROOM_MOVES.has(decision.kind)) {
+        repeat.room = decision.room ?? null;
+        repeat.detail = roomDetail(decision);
+      }
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
       if (!upgrade)
@@ -406,6 +412,22 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
   flag.seenAt = isoTime(now);
   const earlier: unknown[] = Array.isArray(detail.laterFlags) ? (detail.laterFlags as unknown[]) : [];
   detail.laterFlags = [...earlier, flag].slice(-MAX_LATER_FLAGS);
+  return JSON.stringify(detail);
+}
+
+/**
+ * Kinds whose repeat names where the condition is now: a cold (or heat) alert is the home's, kept open while any room
+ * is out of range, and the rules repeat it for the room still out when the one it named comes back (review, session
+ * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). Its room and detail become the
+ * repeat's; the other kinds' repeats change count and last seen alone.
+ */
+const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat']);
+
+/** The detail (JSON) a repeat of a ROOM_MOVES kind gives its open alert: as a first raise of it would store it. */
+function roomDetail(decision: Raise): string {
+  const detail: Record<string, unknown> = Object.assign({}, decision.detail);
+  if (decision.deviceId) detail.deviceId = decision.deviceId;
+  detail.eventAt = isoTime(decision.at);
   return JSON.stringify(detail);
 }
 
