@@ -290,6 +290,67 @@ export async function actOnCentreAlert(
   }
 }
 
+/**
+ * Closes at the centre a hub's alert that its hub has no record of: the hub answered an operator's resolve `not-found`
+ * (re-installed with the same HUB_ID, its database new or restored from before the alert). Nothing the hub sends can
+ * close it any more, so the centre writes the resolution the operator asked for as the alert's next version (marked
+ * `closedAtCentre`), in one transaction with its NOTIFY. Only an open alert of origin `hub`; `false` when there was
+ * none (closed already, e.g. by another console taking the same answer).
+ */
+export async function closeLostHubAlert(
+  pool: pg.Pool,
+  hubId: string,
+  alertId: string,
+  resolution: { operator: string; outcome: string; note: string | null; hubAnswer: string },
+  now: Date,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const current = (
+      await client.query<{ version: number; alert: Record<string, unknown> }>(
+        `SELECT version, alert FROM central_alerts WHERE hub_id = $1 AND alert_id = $2 AND origin = 'hub'
+           AND state IN ('raised', 'acknowledged') FOR UPDATE`,
+        [hubId, alertId],
+      )
+    ).rows[0];
+    if (!current) {
+      await client.query('COMMIT');
+      return false;
+    }
+    const version = current.version + 1;
+    const at = now.toISOString();
+    const by = `centre:${resolution.operator}`;
+    const alert: Record<string, unknown> = {
+      ...current.alert,
+      version,
+      state: 'resolved',
+      resolvedAt: at,
+      outcome: resolution.outcome,
+      note: resolution.note,
+      closedAtCentre: { by, at, hubAnswer: resolution.hubAnswer },
+    };
+    await client.query(
+      `UPDATE central_alerts SET version = $3, state = 'resolved', alert = $4, updated_at = now()
+       WHERE hub_id = $1 AND alert_id = $2`,
+      [hubId, alertId, version, alert],
+    );
+    await client.query(
+      `INSERT INTO central_alert_versions (hub_id, alert_id, version, payload) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [hubId, alertId, version, { hubId, alertId, version, alert }],
+    );
+    await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, JSON.stringify({ hubId, alertId, version })]);
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 /** One line of the console's audit: who did what to which alert (never a resident's data, nor the note). */
 export async function audit(
   pool: pg.Pool | pg.ClientBase,

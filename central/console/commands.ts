@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
-import { commandView, type CommandView } from './alerts.js';
+import { audit, closeLostHubAlert, commandView, type CommandView } from './alerts.js';
 import type { LiveFeed } from './live.js';
 
 /**
@@ -153,6 +153,7 @@ export class CommandSender {
     const now = this.now();
     for (const row of pending.rows) {
       if (row.result) {
+        if (row.result.ok !== true && row.result.code === 'not-found') await this.closeLost(row, now);
         await this.finish(row.command_id, row.result.ok === true ? 'done' : 'failed', row.result);
       } else if (now - row.created_at.getTime() >= this.settings.timeoutMs) {
         this.log.warn({ commandId: row.command_id }, 'console: no answer from the hub to a command in time');
@@ -165,6 +166,38 @@ export class CommandSender {
         this.publish(row.hub_id, row.alert_id, row.body);
       }
     }
+  }
+
+  /**
+   * The hub has no record of the alert (re-installed with the same HUB_ID, its database new): nothing it sends will
+   * ever close the centre's copy, so an operator's resolve closes it here, with their outcome and note (session 60).
+   * Before, the hub's "no alert" left the card open on every screen for good. An acknowledgement changes nothing.
+   */
+  private async closeLost(row: PendingRow, now: number): Promise<void> {
+    const { body } = row;
+    if (body.action !== 'resolve' || typeof body.outcome !== 'string' || typeof body.operator !== 'string') return;
+    const note = typeof body.note === 'string' ? body.note : null;
+    const hubAnswer = typeof row.result?.message === 'string' ? row.result.message : 'not-found';
+    const closed = await closeLostHubAlert(
+      this.pool,
+      row.hub_id,
+      row.alert_id,
+      { operator: body.operator, outcome: body.outcome, note, hubAnswer },
+      new Date(now),
+    );
+    if (!closed) return;
+    this.log.warn(
+      { hubId: row.hub_id, alertId: row.alert_id, commandId: row.command_id },
+      'console: the hub has no record of an alert the centre held open; closed at the centre as the operator resolved it',
+    );
+    await audit(this.pool, {
+      operator: body.operator,
+      action: 'close-at-centre',
+      hubId: row.hub_id,
+      alertId: row.alert_id,
+      commandId: row.command_id,
+      detail: { outcome: body.outcome, reason: 'not-found-at-hub' },
+    });
   }
 
   private async finish(

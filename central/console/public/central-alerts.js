@@ -94,6 +94,9 @@ function commandLine(command) {
     text = result.alreadyDone
       ? `${what}: the hub had it already (${result.state})`
       : `${what} applied by the hub (${result.state})`;
+  } else if (command.state === 'failed' && result.code === 'not-found') {
+    // A hub re-installed with the same id has lost its old alerts: a resolution closes the centre's copy (session 60).
+    text = `${what}: the hub has no record of this alert (re-installed, or its data lost). Resolve it here to close it.`;
   } else if (command.state === 'failed') {
     text = `${what} refused by the hub: ${result.message || result.code}`;
   } else {
@@ -205,7 +208,9 @@ function render() {
  */
 function closedNode(c) {
   const a = c.alert || {};
-  const how = cards.howClosed({ ...a, state: c.state });
+  // Closed here because the hub has no record of it (re-installed: central/console/commands.ts, session 60).
+  const lost = a.closedAtCentre ? ' at the centre (the hub has no record of this alert)' : '';
+  const how = cards.howClosed({ ...a, state: c.state }) + lost;
   const where = [`hub ${c.hubId}`, place(a)].filter(Boolean).join(' · ');
   return el(
     'li',
