@@ -6,7 +6,8 @@ import type { ActivityWorker } from '../analytics/offloop.js';
 import type { HomeConfig } from '../rules/types.js';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AlertServiceApi } from './alerts/api.js';
+import type { Alert, AlertServiceApi } from './alerts/api.js';
+import { queryAlertAudit } from './alerts/query.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { centreActor, downFilter, parseDownMessage, type DownRejection } from './uplink-down.js';
@@ -426,20 +427,36 @@ export class Uplink {
         answer = { ok: true, state: result.alert.state, version: result.alert.version };
       } else {
         // The same command again (a centre retrying) finds the alert already where it asked: done, nothing changed.
+        // A resolution with another outcome (a warden closed the call at the hub meanwhile) is not the same command:
+        // before session 60 it was answered done too, and the centre's outcome and note were recorded nowhere.
         const current = result.code === 'wrong-state' ? alerts.get(alertId) : undefined;
         const already =
           current !== undefined &&
-          (command.action === 'acknowledge' ? current.state !== 'raised' : current.state === 'resolved');
+          (command.action === 'acknowledge'
+            ? current.state !== 'raised'
+            : current.state === 'resolved' && current.outcome === command.outcome);
         this.metrics.down.inc({ result: already ? 'already-done' : result.code });
+        const otherwise =
+          command.action === 'resolve' && current?.state === 'resolved' ? this.resolvedOtherwise(current) : undefined;
         answer = already
           ? { ok: true, alreadyDone: true, state: current.state, version: current.version }
-          : { ok: false, code: result.code, message: result.message };
+          : { ok: false, code: result.code, message: otherwise ?? result.message };
       }
       this.answerCommand(alertId, { action: command.action, commandId: command.commandId, ...answer });
     } catch (err) {
       // Never a crash on the centre's input: counted and logged.
       this.rejectCommand('bad-command', topic, String(err));
     }
+  }
+
+  /** How the hub resolved an alert, for a centre whose resolution came after: who (from the audit) and the outcome. */
+  private resolvedOtherwise(current: Alert): string {
+    const audit = queryAlertAudit(this.deps.db, { alertId: current.id, actions: ['resolve'] });
+    const actor = audit.at(-1)?.actor;
+    return (
+      `already resolved at the hub${actor ? ` by ${actor}` : ''} as ${current.outcome ?? 'unknown'}: ` +
+      'this resolution was not recorded'
+    );
   }
 
   /** A command's answer to the centre, on telecare-up/<hub>/alerts/<id>/ack/result. */
