@@ -20,8 +20,29 @@ export interface ConsoleAlert {
    * `quarantined` (session 59): cut off by the centre until its hub-quarantined alert is resolved; never `offline`
    * meanwhile (central/offline.ts), and no command reaches it either.
    */
-  hub: { status: string; offlineSince: string | null; lastSeenAt: string | null; quarantined: boolean };
+  hub: {
+    status: string;
+    offlineSince: string | null;
+    lastSeenAt: string | null;
+    quarantined: boolean;
+    /**
+     * How far the hub's clock reads ahead of the centre's (negative: behind), by its newest heartbeat (its `at` against
+     * when the centre's gateway took it), or null before any heartbeat (session 60). A card's times are the hub's.
+     */
+    clockAheadMs: number | null;
+  };
   command: CommandView | null;
+}
+
+/**
+ * The hub's clock against the centre's, from its newest heartbeat: the hub's `at` less the NATS time the gateway
+ * stored it at (a few milliseconds of transit aside). Null without a heartbeat or with an `at` that is not a time.
+ */
+export function clockAheadMs(heartbeat: unknown, heartbeatAt: Date | null): number | null {
+  if (heartbeatAt === null || typeof heartbeat !== 'object' || heartbeat === null) return null;
+  const at = (heartbeat as Record<string, unknown>).at;
+  const ms = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isFinite(ms) ? ms - heartbeatAt.getTime() : null;
 }
 
 /** A command sent down to a hub and where it stands: `sent` (resending until answered), `done`, `failed`, `timeout`. */
@@ -73,7 +94,7 @@ export function commandView(row: CommandRow): CommandView {
 
 const SELECT_CARDS = `
   SELECT a.hub_id, a.alert_id, a.origin, a.version, a.type, a.severity, a.state, a.raised_at, a.updated_at, a.alert,
-         h.status AS hub_status, h.offline_since, h.last_seen_at,
+         h.status AS hub_status, h.offline_since, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
          EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = a.hub_id AND q.origin = 'centre'
            AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')) AS hub_quarantined,
          c.command_id, c.action, c.operator, c.state AS command_state, c.sends, c.created_at, c.finished_at, c.result
@@ -98,6 +119,8 @@ interface CardRow {
   hub_status: string | null;
   offline_since: Date | null;
   last_seen_at: Date | null;
+  last_heartbeat: unknown;
+  last_heartbeat_at: Date | null;
   hub_quarantined: boolean;
   command_id: string | null;
   action: 'acknowledge' | 'resolve' | null;
@@ -126,6 +149,7 @@ function card(row: CardRow): ConsoleAlert {
       offlineSince: row.offline_since?.toISOString() ?? null,
       lastSeenAt: row.last_seen_at?.toISOString() ?? null,
       quarantined: row.hub_quarantined,
+      clockAheadMs: clockAheadMs(row.last_heartbeat, row.last_heartbeat_at),
     },
     command:
       row.command_id === null

@@ -28,6 +28,7 @@ import { OUTCOMES } from '../../rules/vocabulary.js';
 import {
   actOnCentreAlert,
   audit,
+  clockAheadMs,
   closedAlerts,
   findAlert,
   MAX_CLOSED,
@@ -524,12 +525,13 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       first_seen_at: Date;
       last_seen_at: Date;
       last_heartbeat: Record<string, unknown> | null;
+      last_heartbeat_at: Date | null;
       open_alerts: string;
       quarantined: boolean;
     }>(
       // Quarantined (session 39): shut out by the centre for going over its byte budget (central/quarantine.ts), so
       // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest.
-      `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat,
+      `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
               (SELECT count(*) FROM central_alerts a
                WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts,
               EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
@@ -544,6 +546,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       firstSeenAt: r.first_seen_at.toISOString(),
       lastSeenAt: r.last_seen_at.toISOString(),
       lastHeartbeat: r.last_heartbeat,
+      clockAheadMs: clockAheadMs(r.last_heartbeat, r.last_heartbeat_at),
       openAlerts: Number(r.open_alerts),
       quarantined: r.quarantined,
     }));

@@ -79,6 +79,26 @@ function unreachable(card) {
   );
 }
 
+/** A hub clock this far off the centre's is said on its cards (network time corrects drift of seconds). */
+const CLOCK_OFF_MS = 2 * 60_000;
+
+/**
+ * On a hub's alert while that hub's clock is wrong (a Raspberry Pi has no real-time clock; without network time it
+ * keeps the time it last saved): its times are the hub's, so a call just made read "Raised 06:40 (3 h 02 min ago)".
+ * The centre knows the difference from the hub's newest heartbeat (`hub.clockAheadMs`, session 60).
+ */
+function clockLine(card) {
+  const off = card.origin === 'hub' ? card.hub.clockAheadMs : null;
+  if (typeof off !== 'number' || Math.abs(off) < CLOCK_OFF_MS) return null;
+  const span = age(new Date(Date.now() - Math.abs(off)).toISOString());
+  const [way, seems] = off < 0 ? ['behind', 'newer'] : ['ahead of', 'older'];
+  return el(
+    'p',
+    { class: 'why clock' },
+    `Hub ${card.hubId}'s clock is ${span} ${way} the centre's: the times on this card are the hub's, so this alert is ${span} ${seems} than they say.`,
+  );
+}
+
 const ACTION_TEXT = { acknowledge: 'Acknowledgement', resolve: 'Resolution' };
 
 /** Where the last command for this alert stands, in words. */
@@ -168,6 +188,7 @@ function cardNode(card) {
     cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
     explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
     unreachable(card),
+    clockLine(card),
     commandLine(card.command),
     cards.actionRow({
       state: card.state,

@@ -10,6 +10,13 @@ function uptime(seconds) {
   return seconds < 60 ? 'under a minute' : age(new Date(Date.now() - seconds * 1000).toISOString());
 }
 
+/** The hub's clock against the centre's, by its newest heartbeat, when over 2 min off (session 60); else nothing. */
+function clockNote(aheadMs) {
+  if (typeof aheadMs !== 'number' || Math.abs(aheadMs) < 2 * 60_000) return null;
+  const span = age(new Date(Date.now() - Math.abs(aheadMs)).toISOString());
+  return [' ', el('span', { class: 'badge sev-high' }, `hub clock ${span} ${aheadMs < 0 ? 'behind' : 'ahead'}`)];
+}
+
 async function refresh() {
   try {
     const hubs = await api('/api/hubs');
@@ -38,7 +45,7 @@ async function refresh() {
           ),
           // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
           el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
-          el('td', { 'data-label': 'Last heartbeat' }, beat.at ? formatTime(beat.at) : '—'),
+          el('td', { 'data-label': 'Last heartbeat' }, beat.at ? formatTime(beat.at) : '—', clockNote(h.clockAheadMs)),
           el('td', { 'data-label': 'Queue' }, typeof beat.queue === 'number' ? String(beat.queue) : '—'),
           el(
             'td',
