@@ -177,6 +177,28 @@ function authError(returnCode: RefusalCode): AuthenticateError {
 }
 
 /** Retained messages left by clients, by topic: size and owner, to keep them within the quota. */
+/**
+ * One log line a minute for something a client can repeat at will (a connection dropped for an oversized packet, a
+ * retained message over the quota): the first of each minute is logged with the number left unlogged since the last
+ * line; every one is counted in the metrics. A client cannot fill the log (journald on the Pi's SD card).
+ */
+class LinePerMinute {
+  private loggedAt = -Infinity;
+  private unlogged = 0;
+
+  /** The number not logged since the last line when a line may be written now; undefined (and counted) otherwise. */
+  take(now: number): number | undefined {
+    if (now - this.loggedAt < 60_000 && now >= this.loggedAt) {
+      this.unlogged++;
+      return undefined;
+    }
+    this.loggedAt = now;
+    const unlogged = this.unlogged;
+    this.unlogged = 0;
+    return unlogged;
+  }
+}
+
 class RetainedLedger {
   private readonly byTopic = new Map<string, { bytes: number; owner: string }>();
   private readonly perOwner = new Map<string, number>();
@@ -326,6 +348,8 @@ export class EmbeddedBroker implements HubBroker {
    * then neither floods the log nor spends a synchronous log write per attempt on the loop that carries alerts.
    */
   private loginRefusalWarnedAt = -Infinity;
+  /** Connections dropped for announcing an oversized packet: anyone who reaches the port, before any login. */
+  private readonly oversizedLines = new LinePerMinute();
   /** Messages queued for persistent sessions, unacknowledged (for GET /api/health). */
   private offlineQueued: () => number = () => 0;
   /** When a full persistent session queue was last logged (one line a minute). */
@@ -586,7 +610,12 @@ export class EmbeddedBroker implements HubBroker {
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
         this.options.onOversizedPacket?.();
-        this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped');
+        const unlogged = this.oversizedLines.take(Date.now());
+        if (unlogged === undefined) return;
+        this.log.warn(
+          { remote: socket.remoteAddress, bytes, ...(unlogged > 0 ? { droppedUnloggedSinceLastLine: unlogged } : {}) },
+          'mqtt packet over the size limit: connection dropped (one line a minute; telecare_ingest_rejected_total{reason="too-large"} counts each)',
+        );
       });
     };
     // The high-water mark is each client's queue bound: a write past it means the client stopped reading.

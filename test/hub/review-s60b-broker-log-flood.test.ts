@@ -1,0 +1,75 @@
+// Review, session 60 (round 2): two more ways to write to the hub's log (journald on the Pi's SD card) without bound,
+// found after session 58 bounded refused subscriptions and rejected input. An in-process hub on free ports, its
+// embedded broker, raw TCP sockets and mqtt.js clients; the log captured from the hub's own logger.
+import fs from 'node:fs';
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { createLogger } from '../../hub/logger.js';
+import { hashPassword } from '../../hub/passwords.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+
+const BRIDGE = { username: 'flat-h1-bridge', password: 'bridge-h1-secret' };
+
+let dir: string;
+let hub: RunningHub | undefined;
+let logLines: string[];
+const clients: MqttClient[] = [];
+
+beforeEach(async () => {
+  dir = tempDir('broker-log-flood');
+  logLines = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  const config = parseHubConfig({
+    ...ONE_HOME_CONFIG,
+    mqttUsers: [
+      { username: BRIDGE.username, passwordHash: await hashPassword(BRIDGE.password), role: 'bridge', homes: ['h1'] },
+    ],
+  });
+  hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  await hub?.stop();
+  hub = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function counted(name: string, reason: string): Promise<number> {
+  const metric = await hub!.metrics.getSingleMetric(name)!.get();
+  return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
+
+/** A TCP connection that announces a packet of 256 MB, as its first five bytes; resolves when the hub has closed it. */
+function announceHugePacket(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f])));
+    socket.on('error', reject);
+    socket.on('close', () => resolve());
+  });
+}
+
+const linesSaying = (words: string): string[] => logLines.filter((line) => line.includes(words));
+
+describe('embedded broker: what a flood cannot make it write to the log', () => {
+  it('connections dropped for announcing an oversized packet are each counted, logged once a minute (no login needed)', async () => {
+    // Anyone who can reach port 1883, without a credential: the guard reads the packet's header before any login.
+    for (let i = 0; i < 200; i++) await announceHugePacket(hub!.ports.mqtt!);
+    expect(await counted('telecare_ingest_rejected_total', 'too-large')).toBe(200);
+    // Before: one warning line per connection (200). A minute boundary crossed under load may allow a second line.
+    const lines = linesSaying('mqtt packet over the size limit');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ remote: '127.0.0.1' });
+  });
+});
