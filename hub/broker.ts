@@ -350,6 +350,8 @@ export class EmbeddedBroker implements HubBroker {
   private loginRefusalWarnedAt = -Infinity;
   /** Connections dropped for announcing an oversized packet: anyone who reaches the port, before any login. */
   private readonly oversizedLines = new LinePerMinute();
+  /** Retained messages over the quota: any credential that may publish one (a flat's bridge) can send them in a loop. */
+  private readonly retainQuotaLines = new LinePerMinute();
   /** Messages queued for persistent sessions, unacknowledged (for GET /api/health). */
   private offlineQueued: () => number = () => 0;
   /** When a full persistent session queue was last logged (one line a minute). */
@@ -799,7 +801,12 @@ export class EmbeddedBroker implements HubBroker {
     if (!this.retained.admit(packet.topic, bytes, clientIdOwner(identity))) {
       packet.retain = false;
       this.refuse('retain-quota');
-      this.log.warn({ role: identity.role, bytes }, 'retained message over the quota: delivered but not retained');
+      const unlogged = this.retainQuotaLines.take(Date.now());
+      if (unlogged === undefined) return;
+      this.log.warn(
+        { role: identity.role, bytes, ...(unlogged > 0 ? { overQuotaUnloggedSinceLastLine: unlogged } : {}) },
+        'retained message over the quota: delivered but not retained (one line a minute; telecare_mqtt_refused_total{reason="retain-quota"} counts each)',
+      );
     }
   }
 

@@ -11,7 +11,7 @@ import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
 
 const BRIDGE = { username: 'flat-h1-bridge', password: 'bridge-h1-secret' };
 
@@ -71,5 +71,24 @@ describe('embedded broker: what a flood cannot make it write to the log', () => 
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(JSON.parse(lines[0]!)).toMatchObject({ remote: '127.0.0.1' });
+  });
+
+  it("retained messages over one credential's quota are each counted, logged once a minute", async () => {
+    // One flat's bridge credential may publish serial bridges' retained status, under any bridge name: 100 are kept
+    // for it (the retained quota per credential), the next 200 delivered but not kept.
+    const bridge = await mqttClient(hub!.ports.mqtt!, { ...BRIDGE, clientId: 'flat-h1-bridge-1' });
+    clients.push(bridge);
+    for (let i = 0; i < 300; i++) {
+      await bridge.publishAsync(`telecare/bridge/b${i}/status`, JSON.stringify({ state: 'online', homeId: 'h1' }), {
+        qos: 1,
+        retain: true,
+      });
+    }
+    expect(await counted('telecare_mqtt_refused_total', 'retain-quota')).toBe(200);
+    // Before: one warning line per message over the quota (200).
+    const lines = linesSaying('retained message over the quota');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ role: 'bridge' });
   });
 });
