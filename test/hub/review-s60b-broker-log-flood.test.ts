@@ -14,6 +14,7 @@ import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
 
 const BRIDGE = { username: 'flat-h1-bridge', password: 'bridge-h1-secret' };
+const DEVICE = { username: 'flat-h1-device', password: 'device-h1-secret' };
 
 let dir: string;
 let hub: RunningHub | undefined;
@@ -33,6 +34,7 @@ beforeEach(async () => {
     ...ONE_HOME_CONFIG,
     mqttUsers: [
       { username: BRIDGE.username, passwordHash: await hashPassword(BRIDGE.password), role: 'bridge', homes: ['h1'] },
+      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
   hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
@@ -91,4 +93,29 @@ describe('embedded broker: what a flood cannot make it write to the log', () => 
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(JSON.parse(lines[0]!)).toMatchObject({ role: 'bridge' });
   });
+
+  it('refused publications and subscriptions are logged at most 60 lines a minute, however often the client reconnects', async () => {
+    // One flat's device credential (a password read out of a sensor's flash) in a loop: connect, publish for another
+    // home, subscribe to its alerts, leave. Its password was verified once: each reconnect costs the hub no scrypt.
+    const rounds = 300;
+    for (let i = 0; i < rounds; i++) {
+      const device = await mqttClient(hub!.ports.mqtt!, { ...DEVICE, clientId: `loop-${i}`, reconnectPeriod: 0 });
+      await device.publishAsync('telecare/h2/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
+        qos: 1,
+      });
+      await device.subscribeAsync('telecare/h2/alerts/#').catch(() => undefined);
+      await device.endAsync(true);
+    }
+    expect(await counted('telecare_mqtt_refused_total', 'publish-denied')).toBe(rounds);
+    expect(await counted('telecare_mqtt_refused_total', 'subscribe-denied')).toBe(rounds);
+    // Before: a line per connection for each (300 and 300). Now the first 60 of a minute each (a minute boundary
+    // crossed under load may allow 60 more), the next one saying how many went unlogged.
+    const published = linesSaying('mqtt publish refused');
+    const subscribed = linesSaying('mqtt subscribe refused');
+    expect(published.length).toBeGreaterThanOrEqual(60);
+    expect(published.length).toBeLessThanOrEqual(120);
+    expect(subscribed.length).toBeGreaterThanOrEqual(60);
+    expect(subscribed.length).toBeLessThanOrEqual(120);
+    expect(JSON.parse(published[0]!)).toMatchObject({ clientId: 'loop-0', role: 'device' });
+  }, 120_000);
 });
