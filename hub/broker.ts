@@ -176,6 +176,39 @@ function authError(returnCode: RefusalCode): AuthenticateError {
   return err;
 }
 
+/**
+ * At most `perMinute` log lines a minute for something a client can repeat at will (a connection dropped for an
+ * oversized packet, a retained message over the quota, a refused publication or subscription on each of many
+ * connections): the next line logged says how many went unlogged; every one is counted in the metrics. A client cannot
+ * fill the log (journald on the Pi's SD card) nor spend a log write per try on the loop that carries alerts.
+ */
+class LogLines {
+  private windowStart = -Infinity;
+  private logged = 0;
+  private unlogged = 0;
+
+  constructor(private readonly perMinute = 1) {}
+
+  /** The number not logged since the last line when a line may be written now; undefined (and counted) otherwise. */
+  take(now: number): number | undefined {
+    if (now - this.windowStart >= 60_000 || now < this.windowStart) {
+      this.windowStart = now;
+      this.logged = 0;
+    }
+    if (this.logged >= this.perMinute) {
+      this.unlogged++;
+      return undefined;
+    }
+    this.logged++;
+    const unlogged = this.unlogged;
+    this.unlogged = 0;
+    return unlogged;
+  }
+}
+
+/** Lines a minute for refused publications and for refused subscriptions, each the first of its connection. */
+const REFUSAL_LINES_PER_MINUTE = 60;
+
 /** Retained messages left by clients, by topic: size and owner, to keep them within the quota. */
 class RetainedLedger {
   private readonly byTopic = new Map<string, { bytes: number; owner: string }>();
@@ -307,6 +340,9 @@ export class EmbeddedBroker implements HubBroker {
   private readonly refusalLogged = new WeakSet<Client>();
   /** Connections whose refused subscription was logged already: a client resubscribing in a loop cannot fill the disk. */
   private readonly subscribeRefusalLogged = new WeakSet<Client>();
+  /** Each connection's first refusal, at most 60 lines a minute: a client reconnecting in a loop cannot fill the disk. */
+  private readonly publishRefusalLines = new LogLines(REFUSAL_LINES_PER_MINUTE);
+  private readonly subscribeRefusalLines = new LogLines(REFUSAL_LINES_PER_MINUTE);
   private readonly sockets = new Set<net.Socket>();
   /** Payloads of the hub's own publications while aedes delivers them (see deliverOwnAtOnce). */
   private readonly ownPayloads = new WeakSet<Buffer>();
@@ -326,6 +362,10 @@ export class EmbeddedBroker implements HubBroker {
    * then neither floods the log nor spends a synchronous log write per attempt on the loop that carries alerts.
    */
   private loginRefusalWarnedAt = -Infinity;
+  /** Connections dropped for announcing an oversized packet: anyone who reaches the port, before any login. */
+  private readonly oversizedLines = new LogLines();
+  /** Retained messages over the quota: any credential that may publish one (a flat's bridge) can send them in a loop. */
+  private readonly retainQuotaLines = new LogLines();
   /** Messages queued for persistent sessions, unacknowledged (for GET /api/health). */
   private offlineQueued: () => number = () => 0;
   /** When a full persistent session queue was last logged (one line a minute). */
@@ -483,10 +523,18 @@ export class EmbeddedBroker implements HubBroker {
           this.refuse('subscribe-denied');
           if (!this.subscribeRefusalLogged.has(client)) {
             this.subscribeRefusalLogged.add(client);
-            this.log.warn(
-              { clientId: client.id, role: identity?.role, filter: subscription.topic },
-              'mqtt subscribe refused (further refusals on this connection are only counted)',
-            );
+            const unlogged = this.subscribeRefusalLines.take(Date.now());
+            if (unlogged !== undefined) {
+              this.log.warn(
+                {
+                  clientId: client.id,
+                  role: identity?.role,
+                  filter: subscription.topic,
+                  ...(unlogged > 0 ? { connectionsUnloggedSinceLastLine: unlogged } : {}),
+                },
+                'mqtt subscribe refused (further refusals on this connection are only counted; 60 connections a minute logged)',
+              );
+            }
           }
           callback(null, null);
           return;
@@ -586,7 +634,12 @@ export class EmbeddedBroker implements HubBroker {
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {
         this.options.onOversizedPacket?.();
-        this.log.warn({ remote: socket.remoteAddress, bytes }, 'mqtt packet over the size limit: connection dropped');
+        const unlogged = this.oversizedLines.take(Date.now());
+        if (unlogged === undefined) return;
+        this.log.warn(
+          { remote: socket.remoteAddress, bytes, ...(unlogged > 0 ? { droppedUnloggedSinceLastLine: unlogged } : {}) },
+          'mqtt packet over the size limit: connection dropped (one line a minute; telecare_ingest_rejected_total{reason="too-large"} counts each)',
+        );
       });
     };
     // The high-water mark is each client's queue bound: a write past it means the client stopped reading.
@@ -617,7 +670,7 @@ export class EmbeddedBroker implements HubBroker {
    * everything queued behind it for ever (MQTT-3.3.5-2 allows either; Mosquitto does this). The packet aedes goes on
    * to publish is rewritten so that nobody receives it: a `$` topic, which no wildcard matches, no client may
    * subscribe to (canSubscribe) and no delivery passes (canRead); empty; never retained. Counted every time, logged
-   * once per connection so that a client that keeps trying cannot flood the log.
+   * once per connection (at most 60 connections a minute) so that a client that keeps trying cannot flood the log.
    */
   private discardRefused(
     client: Client,
@@ -627,10 +680,18 @@ export class EmbeddedBroker implements HubBroker {
     this.refuse('publish-denied');
     if (!this.refusalLogged.has(client)) {
       this.refusalLogged.add(client);
-      this.log.warn(
-        { clientId: client.id, role: identity?.role, topic: packet.topic },
-        'mqtt publish refused: acknowledged and discarded (further refusals on this connection are only counted)',
-      );
+      const unlogged = this.publishRefusalLines.take(Date.now());
+      if (unlogged !== undefined) {
+        this.log.warn(
+          {
+            clientId: client.id,
+            role: identity?.role,
+            topic: packet.topic,
+            ...(unlogged > 0 ? { connectionsUnloggedSinceLastLine: unlogged } : {}),
+          },
+          'mqtt publish refused: acknowledged and discarded (further refusals on this connection are only counted; 60 connections a minute logged)',
+        );
+      }
     }
     packet.topic = REFUSED_TOPIC;
     packet.payload = EMPTY;
@@ -770,7 +831,12 @@ export class EmbeddedBroker implements HubBroker {
     if (!this.retained.admit(packet.topic, bytes, clientIdOwner(identity))) {
       packet.retain = false;
       this.refuse('retain-quota');
-      this.log.warn({ role: identity.role, bytes }, 'retained message over the quota: delivered but not retained');
+      const unlogged = this.retainQuotaLines.take(Date.now());
+      if (unlogged === undefined) return;
+      this.log.warn(
+        { role: identity.role, bytes, ...(unlogged > 0 ? { overQuotaUnloggedSinceLastLine: unlogged } : {}) },
+        'retained message over the quota: delivered but not retained (one line a minute; telecare_mqtt_refused_total{reason="retain-quota"} counts each)',
+      );
     }
   }
 

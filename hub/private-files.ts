@@ -1,5 +1,5 @@
 // The data folder and hub.db readable by the hub's own user only: they hold residents' events, alerts and password hashes.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const FOLDER_MODE = 0o700;
@@ -19,6 +19,23 @@ export function preparePrivateDataDir(dataDir: string): string {
     if (existsSync(file)) chmodSync(file, FILE_MODE);
   }
   return dbFile;
+}
+
+/**
+ * Opens `file` for writing (emptied) readable by its owner only: a file of personal data the CLI writes (an export of
+ * a home's events, daily features), as private as hub.db. One an earlier run left open to others is narrowed; a device
+ * or a pipe (`/dev/stdout`) is left as it is. Returns the file descriptor.
+ */
+export function openPrivateFile(file: string): number {
+  const fd = openSync(file, 'w', FILE_MODE);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isFile() && (stats.mode & 0o077) !== 0) fchmodSync(fd, FILE_MODE);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
 }
 
 /**

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseHubConfig, readConfigJson } from '../hub/config.js';
+import { openPrivateFile } from '../hub/private-files.js';
 import { parseIsoMs } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
@@ -69,7 +70,8 @@ function openFeaturesFile(file: string, input: string): number {
     throw new Error(`--features ${file} is the --input file: it would be overwritten`);
   }
   try {
-    return fs.openSync(file, 'w');
+    // A home's daily features (rising time, bathroom visits...) are personal data: readable by their owner only.
+    return openPrivateFile(file);
   } catch (err) {
     throw new Error(`--features ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }

@@ -1,7 +1,7 @@
 // `telecare export`: the events a hub stored for some homes, as the NDJSON lines `telecare replay` reads. So a night
 // that raised an alert can be replayed through every rule (with other rule parameters, or a newer hub's rules), and a
 // home's record handed over, without reading SQLite by hand.
-import { createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import type { Database as Db } from 'better-sqlite3';
 import type { Command } from 'commander';
 import { configPath, loadHubConfig } from '../hub/config.js';
 import type { HubConfig } from '../hub/config-types.js';
+import { openPrivateFile } from '../hub/private-files.js';
 import { hasEventsTable, homeEventsAsStored } from '../hub/event-reads.js';
 import type { StoredEvent } from '../hub/store.js';
 import { parseIsoMs } from '../rules/iso-time.js';
@@ -165,8 +166,9 @@ async function runExport(options: ExportOptions): Promise<void> {
   try {
     db.pragma('busy_timeout = 5000');
     if (!hasEventsTable(db)) throw new ExportUsageError(`${dbFile} is not a hub database (no events table)`);
-    // Opened here, so that a folder that does not exist is said at once, as an error, not after reading.
-    out = options.out ? createWriteStream('', { fd: openSync(path.resolve(options.out), 'w') }) : undefined;
+    // Opened here, so that a folder that does not exist is said at once, as an error, not after reading. Personal data:
+    // readable by its owner only, as hub.db.
+    out = options.out ? createWriteStream('', { fd: openPrivateFile(path.resolve(options.out)) }) : undefined;
     const sink: NodeJS.WritableStream = out ?? process.stdout;
     const lines = exportedLines(db, ranges);
     let step = lines.next();
