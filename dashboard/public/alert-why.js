@@ -142,6 +142,18 @@ export function why(alert, zone) {
           ? `${d.deviceId} never heard since it was configured, ${dayAndClock(d.configuredAt, zone)}`
           : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
     );
+    // The home's other devices offline now (one alert per home and kind; session 60, round 2): each by name and room.
+    if (Array.isArray(d.alsoOffline) && d.alsoOffline.length > 0) {
+      const others = d.alsoOffline.map((x) => {
+        const name = x.room ? `${x.deviceId} (${x.room})` : String(x.deviceId);
+        return typeof x.lastSeenAt === 'string'
+          ? `${name}, last heard ${dayAndClock(x.lastSeenAt, zone)}`
+          : typeof x.configuredAt === 'string'
+            ? `${name}, never heard since it was configured, ${dayAndClock(x.configuredAt, zone)}`
+            : `${name}, never heard`;
+      });
+      parts.push(`also offline: ${others.join('; ')}`);
+    }
   }
   // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.
   if (Array.isArray(d.deadDevices) && d.deadDevices.length > 0) {

@@ -418,10 +418,13 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
 /**
  * Kinds whose repeat names where the condition is now: a cold (or heat) alert is the home's, kept open while any room
  * is out of range, and the rules repeat it for the room still out when the one it named comes back (review, session
- * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). Its room and detail become the
- * repeat's; the other kinds' repeats change count and last seen alone.
+ * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). A sensor-offline alert is the
+ * home's too: a repeat is another device offline, or one back while others are not, its detail naming every device
+ * offline (review, session 60, round 2: the card named the first device alone, even once it was back, and never the
+ * bed mat dead since). Its room and detail become the repeat's; the other kinds' repeats change count and last seen
+ * alone.
  */
-const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat']);
+const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline']);
 
 /** The detail (JSON) a repeat of a ROOM_MOVES kind gives its open alert: as a first raise of it would store it. */
 function roomDetail(decision: Raise): string {
