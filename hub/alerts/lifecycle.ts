@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { RuleDecision } from '../../rules/types.js';
 import type { EscalationLevel, HubConfig } from '../config-types.js';
-import { OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
+import { INACTIVITY_FAMILY, OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
 import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { afterDelivery, groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
@@ -88,7 +88,7 @@ export class AlertLifecycle {
           decision.kind === 'routine-change'
             ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
             : ROOM_MOVES.has(decision.kind)
-              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision), open.id)
+              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision, now), open.id)
               : sql.merge.get(now, open.id),
           'merge',
         );
@@ -339,7 +339,7 @@ export class AlertLifecycle {
       if (decision.kind === 'routine-change') repeat.detail = withLaterFlag(open, decision, now);
       if (ROOM_MOVES.has(decision.kind)) {
         repeat.room = decision.room ?? null;
-        repeat.detail = roomDetail(decision);
+        repeat.detail = roomDetail(decision, now);
       }
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
@@ -421,16 +421,20 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
  * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). A sensor-offline alert is the
  * home's too: a repeat is another device offline, or one back while others are not, its detail naming every device
  * offline (review, session 60, round 2: the card named the first device alone, even once it was back, and never the
- * bed mat dead since). Its room and detail become the repeat's; the other kinds' repeats change count and last seen
- * alone.
+ * bed mat dead since). A silence of the inactivity family repeats only once the one called has ended, so its repeat
+ * (into an alert acknowledged and left open: a clear then changes nothing) is a new silence, maybe in another room
+ * (review, session 60, round 2: the card and the "seen again" webhook named the morning's silence in the hall, the
+ * resident silent in the kitchen since 14:00). Its room and detail become the repeat's; the other kinds' repeats change
+ * count and last seen alone.
  */
-const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline']);
+const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline', ...INACTIVITY_FAMILY]);
 
 /** The detail (JSON) a repeat of a ROOM_MOVES kind gives its open alert: as a first raise of it would store it. */
-function roomDetail(decision: Raise): string {
+function roomDetail(decision: Raise, now: number): string {
   const detail: Record<string, unknown> = Object.assign({}, decision.detail);
   if (decision.deviceId) detail.deviceId = decision.deviceId;
   detail.eventAt = isoTime(decision.at);
+  lastedUntilRaised(detail, now - decision.at);
   return JSON.stringify(detail);
 }
 
