@@ -365,12 +365,24 @@ function deviceAlarm(alert, d) {
   if (alert.kind === 'fall' && d.source === 'wearable')
     return `fall detected by the hub from the movement of ${d.deviceId}`;
   if (alert.kind === 'low-battery') {
-    const level = typeof d.value === 'number' ? `at ${Math.round(d.value)} %` : 'low';
-    return `battery ${level} on ${d.deviceId}`;
+    const level = (x) => (typeof x.value === 'number' ? `at ${Math.round(x.value)} %` : 'low');
+    const others = otherDevices(d).map((x) => `${x.deviceId}${x.room ? ` (${x.room})` : ''} ${level(x)}`);
+    return `battery ${level(d)} on ${d.deviceId}${others.length ? `; also low: ${others.join(', ')}` : ''}`;
   }
   if (alert.kind === 'tamper') {
-    const kind = DEVICE_KINDS[d.deviceKind] || d.deviceKind || 'device';
-    return `${d.deviceId} (${kind}) opened or moved`;
+    const kind = (x) => DEVICE_KINDS[x.deviceKind] || x.deviceKind || 'device';
+    const others = otherDevices(d).map((x) => `${x.deviceId} (${[x.room, kind(x)].filter(Boolean).join(', ')})`);
+    return `${d.deviceId} (${kind(d)}) opened or moved${others.length ? `; also ${others.join(', ')}` : ''}`;
   }
   return null;
+}
+
+/**
+ * The home's other devices a low-battery or tamper alert was repeated for (`otherDevices`, hub/alerts/lifecycle.ts;
+ * session 60, round 2: the card named the first device alone).
+ */
+function otherDevices(d) {
+  return Array.isArray(d.otherDevices)
+    ? d.otherDevices.filter((x) => x && typeof x.deviceId === 'string' && x.deviceId !== d.deviceId)
+    : [];
 }

@@ -83,13 +83,17 @@ export class AlertLifecycle {
           return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
         }
         // A routine-change repeat is another habit flagged (or the same one again): its flag is kept in the detail
-        // (`laterFlags`). Any other kind's repeat changes count and last seen alone, its detail not even read.
+        // (`laterFlags`); one of a home's cold, offline devices or silence says where it is now (ROOM_MOVES); another
+        // device's low battery or tampering is added (PER_DEVICE). Any other kind's repeat changes count and last seen
+        // alone, its detail not even read.
         const row = returned(
           decision.kind === 'routine-change'
             ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
             : ROOM_MOVES.has(decision.kind)
               ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision, now), open.id)
-              : sql.merge.get(now, open.id),
+              : PER_DEVICE.has(decision.kind)
+                ? sql.mergeDetail.get(now, withOtherDevice(open, decision), open.id)
+                : sql.merge.get(now, open.id),
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
@@ -341,6 +345,7 @@ export class AlertLifecycle {
         repeat.room = decision.room ?? null;
         repeat.detail = roomDetail(decision, now);
       }
+      if (PER_DEVICE.has(decision.kind)) repeat.detail = withOtherDevice(open, decision);
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
       if (!upgrade)
@@ -435,6 +440,31 @@ function roomDetail(decision: Raise, now: number): string {
   if (decision.deviceId) detail.deviceId = decision.deviceId;
   detail.eventAt = isoTime(decision.at);
   lastedUntilRaised(detail, now - decision.at);
+  return JSON.stringify(detail);
+}
+
+/**
+ * Kinds the rules raise per device whose alert is the home's (one open alert per home and kind): a repeat from another
+ * device is another device to see to. Before, it changed count and last seen alone: the card named the first device,
+ * the installer changed its battery and resolved the alert, and the bed mat's low battery, never named, went flat (its
+ * battery still low, nothing raised again; review, session 60, round 2).
+ */
+const PER_DEVICE: ReadonlySet<string> = new Set(['low-battery', 'tamper']);
+
+/**
+ * The detail (JSON) of the open alert `open` with the repeat's device in `otherDevices` (each entry the rule's detail,
+ * `deviceId`, `room` and `eventAt`, a device told again taking its latest place), unless it is the device the alert
+ * names: that one's repeat leaves the detail as it is. Bounded by the home's devices.
+ */
+function withOtherDevice(open: AlertRow, decision: Raise): string {
+  const detail = JSON.parse(open.detail) as Record<string, unknown>;
+  if (!decision.deviceId || decision.deviceId === detail.deviceId) return open.detail;
+  const entry: Record<string, unknown> = Object.assign({}, decision.detail);
+  entry.deviceId = decision.deviceId;
+  entry.room = decision.room ?? null;
+  entry.eventAt = isoTime(decision.at);
+  const earlier = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
+  detail.otherDevices = [...earlier.filter((d) => d?.deviceId !== decision.deviceId), entry];
   return JSON.stringify(detail);
 }
 
