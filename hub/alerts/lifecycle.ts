@@ -429,10 +429,10 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
  * bed mat dead since). A silence of the inactivity family repeats only once the one called has ended, so its repeat
  * (into an alert acknowledged and left open: a clear then changes nothing) is a new silence, maybe in another room
  * (review, session 60, round 2: the card and the "seen again" webhook named the morning's silence in the hall, the
- * resident silent in the kitchen since 14:00). Its room and detail become the repeat's; the other kinds' repeats change
- * count and last seen alone.
+ * resident silent in the kitchen since 14:00). So is a night exit's, once the resident was back inside: another door,
+ * another time. Its room and detail become the repeat's; the other kinds' repeats change count and last seen alone.
  */
-const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline', ...INACTIVITY_FAMILY]);
+const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline', 'night-exit', ...INACTIVITY_FAMILY]);
 
 /** The detail (JSON) a repeat of a ROOM_MOVES kind gives its open alert: as a first raise of it would store it. */
 function roomDetail(decision: Raise, now: number): string {

@@ -89,3 +89,55 @@ describe('a possible fall acknowledged and left open, then a new silence in anot
     expect(card(again!)).toContain('last seen: kitchen');
   }, 60_000);
 });
+
+describe('a night exit acknowledged and left open, then the back door in the small hours', () => {
+  it('names the back door and the new time, not the front door at 23:30', async () => {
+    // Monday 23 November 2026, 23:30 in London: in the night window.
+    const NIGHT = Date.UTC(2026, 10, 23, 23, 30, 0);
+    const doors = parseHubConfig({
+      homes: [
+        {
+          ...ONE_HOME_CONFIG.homes[0]!,
+          devices: [...ONE_HOME_CONFIG.homes[0]!.devices, { id: 'back', kind: 'exit-door', room: 'kitchen' }],
+        },
+      ],
+    });
+    const clock = new FakeClock(NIGHT - GRACE_MS);
+    hub = await startTestHub(doors, dir, { clock });
+    const client = await mqttClient(hub.ports.mqtt!);
+    clients.push(client);
+    clock.advanceTo(NIGHT);
+    const report = async (deviceId: string, type: string, value: boolean) => {
+      await client.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify({ type, value }), { qos: 1 });
+      await hub!.alerts.settled();
+    };
+    const exits = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'night-exit');
+
+    // 23:30 the front door opens, nothing inside: called at 23:40, acknowledged, never resolved.
+    await report('front', 'contact', false);
+    clock.advanceTo(NIGHT + 11 * MINUTE);
+    await hub.alerts.settled();
+    const [first] = exits();
+    expect(first).toMatchObject({ room: 'entrance', detail: { deviceId: 'front' } });
+    expect(hub.alerts.acknowledge(first!.id, 'carer')).toMatchObject({ ok: true });
+    // Back inside at 23:50; 01:00 the back door opens, nothing inside since: called at 01:10.
+    clock.advanceTo(NIGHT + 20 * MINUTE);
+    await report('front', 'contact', true);
+    await report('hall-pir', 'motion', true);
+    await report('hall-pir', 'motion', false);
+    clock.advanceTo(NIGHT + 90 * MINUTE);
+    await report('back', 'contact', false);
+    clock.advanceTo(NIGHT + 101 * MINUTE);
+    await hub.alerts.settled();
+    const [again] = exits();
+    // Before the fix: the entrance and the front door, 23:40.
+    expect(again).toMatchObject({
+      id: first!.id,
+      state: 'acknowledged',
+      count: 2,
+      room: 'kitchen',
+      detail: { deviceId: 'back', eventAt: expect.stringMatching(/^2026-11-24T01:10/) },
+    });
+    expect(why(again!, 'Europe/London')).toBe('back opened in the night, no movement inside in the 10 min after');
+  }, 60_000);
+});
