@@ -359,8 +359,11 @@ const DEVICE_ALARMS = {
  */
 function deviceAlarm(alert, d) {
   if (typeof d.deviceId !== 'string' || !d.deviceId) return null;
-  if (typeof d.eventType === 'string' && Object.hasOwn(DEVICE_ALARMS, d.eventType))
-    return DEVICE_ALARMS[d.eventType](d.deviceId);
+  if (typeof d.eventType === 'string' && Object.hasOwn(DEVICE_ALARMS, d.eventType)) {
+    // Other devices raising the same kind while it was open (a second detector, another resident's pendant).
+    const others = otherDevices(d).map((x) => `${x.deviceId}${x.room ? ` (${x.room})` : ''}`);
+    return `${DEVICE_ALARMS[d.eventType](d.deviceId)}${others.length ? `; also ${others.join(', ')}` : ''}`;
+  }
   // The hub's own fall detector, from the wearable's movement (rules/wearable-fall.ts): no event of the device's own.
   if (alert.kind === 'fall' && d.source === 'wearable')
     return `fall detected by the hub from the movement of ${d.deviceId}`;
@@ -378,8 +381,8 @@ function deviceAlarm(alert, d) {
 }
 
 /**
- * The home's other devices a low-battery or tamper alert was repeated for (`otherDevices`, hub/alerts/lifecycle.ts;
- * session 60, round 2: the card named the first device alone).
+ * The home's other devices a low-battery, tamper or device alarm's alert was repeated for (`otherDevices`,
+ * hub/alerts/lifecycle.ts; session 60, round 2: the card named the first device alone).
  */
 function otherDevices(d) {
   return Array.isArray(d.otherDevices)

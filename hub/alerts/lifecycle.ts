@@ -445,11 +445,22 @@ function roomDetail(decision: Raise, now: number): string {
 
 /**
  * Kinds the rules raise per device whose alert is the home's (one open alert per home and kind): a repeat from another
- * device is another device to see to. Before, it changed count and last seen alone: the card named the first device,
+ * device is another device to see to (a repeat from the one the alert names still changes count and last seen alone: a
+ * pendant pressed again stays as the first press described it). Before, it changed count and last seen alone: the card named the first device,
  * the installer changed its battery and resolved the alert, and the bed mat's low battery, never named, went flat (its
  * battery still low, nothing raised again; review, session 60, round 2).
  */
-const PER_DEVICE: ReadonlySet<string> = new Set(['low-battery', 'tamper']);
+const PER_DEVICE: ReadonlySet<string> = new Set([
+  'low-battery',
+  'tamper',
+  // A device's own alarm: a second detector (the smoke reaching the hall), a second resident's pendant.
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'flood',
+]);
 
 /**
  * The detail (JSON) of the open alert `open` with the repeat's device in `otherDevices` (each entry the rule's detail,
@@ -462,6 +473,7 @@ function withOtherDevice(open: AlertRow, decision: Raise): string {
   const entry: Record<string, unknown> = Object.assign({}, decision.detail);
   entry.deviceId = decision.deviceId;
   entry.room = decision.room ?? null;
+  if (decision.residentId !== undefined) entry.residentId = decision.residentId;
   entry.eventAt = isoTime(decision.at);
   const earlier = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
   detail.otherDevices = [...earlier.filter((d) => d?.deviceId !== decision.deviceId), entry];

@@ -32,6 +32,8 @@ const config = parseHubConfig({
       devices: [
         { id: 'hall-pir', kind: 'motion', room: 'hall' },
         { id: 'bed-mat', kind: 'bed', room: 'bedroom' },
+        { id: 'kitchen-smoke', kind: 'smoke', room: 'kitchen' },
+        { id: 'hall-smoke', kind: 'smoke', room: 'hall' },
       ],
     },
   ],
@@ -91,5 +93,16 @@ describe('a second device repeating a per-device alert of the home', () => {
     expect(alert).toMatchObject({ count: 2, room: 'hall', detail: { deviceId: 'hall-pir' } });
     // Before the fix: 'hall-pir (motion sensor) opened or moved', the bed mat nowhere.
     expect(card(alert!)).toBe('hall-pir (motion sensor) opened or moved; also bed-mat (bedroom, bed mat)');
+  }, 60_000);
+
+  it('smoke: names the hall detector as well as the kitchen one (the fire spreading)', async () => {
+    const { clock, report } = await started();
+    await report('kitchen-smoke', { type: 'smoke', value: true });
+    clock.advanceTo(TEN + 2 * MINUTE);
+    await report('hall-smoke', { type: 'smoke', value: true });
+    const [alert] = ofKind('smoke');
+    expect(alert).toMatchObject({ count: 2, room: 'kitchen', detail: { deviceId: 'kitchen-smoke' } });
+    // Before the fix: 'smoke detected by kitchen-smoke', the hall nowhere.
+    expect(card(alert!)).toBe('smoke detected by kitchen-smoke; also hall-smoke (hall)');
   }, 60_000);
 });
