@@ -16,6 +16,8 @@ export interface OfflineSlice {
    */
   configuredAt: number | undefined;
   offline: boolean;
+  /** Why it was called offline (the alert's `reason`), while it is: a repeat naming it again says the same. */
+  reason: string | undefined;
   /** Due when the device has been silent for `sensorOffline.silentHours`. */
   readonly timer: TimerSlot;
 }
@@ -25,6 +27,7 @@ function newSlice(device: DeviceState, home: HomeState): OfflineSlice {
     lastSeenAt: undefined,
     configuredAt: undefined,
     offline: false,
+    reason: undefined,
     timer: newTimerSlot(home.index, 'offline', device.id),
   };
 }
@@ -39,19 +42,41 @@ function raiseOffline(
 ): void {
   if (state.offline) return;
   state.offline = true;
-  // One open alert per home and kind: a second silent device is added to it by the alert service.
+  state.reason = reason;
+  // One open alert per home and kind: a second silent device is added to it by the alert service, which takes the
+  // repeat's room and detail (naming every device offline: `alsoOffline`).
   home.open.delete('sensor-offline');
-  ctx.raise(home, 'sensor-offline', 'low', at, {
-    device,
-    episodic: true,
-    detail: {
-      reason,
-      lastSeenAt: state.lastSeenAt === undefined ? null : new Date(state.lastSeenAt).toISOString(),
-      ...(state.lastSeenAt === undefined && state.configuredAt !== undefined
-        ? { configuredAt: new Date(state.configuredAt).toISOString() }
-        : {}),
-    },
-  });
+  ctx.raise(home, 'sensor-offline', 'low', at, { device, episodic: true, detail: offlineDetail(home, device, state) });
+}
+
+/**
+ * What the home's alert says of `device` offline: why, when it was last heard (or configured, never heard), and the
+ * other devices of the home offline now (`alsoOffline`, in configuration order; absent when none). One alert per home
+ * and kind: without them a second device falling silent while the first's alert was open was a count and nothing
+ * more, and the card named only the first, even once it was back (review, session 60, round 2).
+ */
+function offlineDetail(home: HomeState, device: DeviceState, state: OfflineSlice): Record<string, unknown> {
+  const others: Record<string, unknown>[] = [];
+  for (const d of home.devices.values()) {
+    const other = d === device ? undefined : home.sliceOf(d, sensorOfflineRule);
+    if (other?.offline !== true) continue;
+    others.push({ deviceId: d.id, room: d.room ?? null, ...lastHeard(other) });
+  }
+  return {
+    reason: state.reason ?? offlineReason(home, state),
+    ...lastHeard(state),
+    ...(others.length > 0 ? { alsoOffline: others } : {}),
+  };
+}
+
+/** When a device was last heard, or (never heard) when it was configured. */
+function lastHeard(state: OfflineSlice): { lastSeenAt: string | null; configuredAt?: string } {
+  return {
+    lastSeenAt: state.lastSeenAt === undefined ? null : new Date(state.lastSeenAt).toISOString(),
+    ...(state.lastSeenAt === undefined && state.configuredAt !== undefined
+      ? { configuredAt: new Date(state.configuredAt).toISOString() }
+      : {}),
+  };
 }
 
 /** Any event from the device: it is alive. */
@@ -61,9 +86,26 @@ function onSeen(home: HomeState, device: DeviceState, state: OfflineSlice, at: n
   ctx.arm(state.timer, at + home.params.sensorOffline.silentHours * HOUR_MS);
   if (state.offline) {
     state.offline = false;
-    let anyOffline = false;
-    for (const d of home.devices.values()) anyOffline ||= home.sliceOf(d, sensorOfflineRule)?.offline === true;
-    if (!anyOffline) ctx.clear(home, 'sensor-offline', at, `device ${device.id} heard again`);
+    state.reason = undefined;
+    let still: DeviceState | undefined;
+    for (const d of home.devices.values()) {
+      if (home.sliceOf(d, sensorOfflineRule)?.offline === true) {
+        still = d;
+        break;
+      }
+    }
+    if (still === undefined) ctx.clear(home, 'sensor-offline', at, `device ${device.id} heard again`);
+    // The alert stays open for the devices still offline, and names them, not this one, back (review, session 60,
+    // round 2: the card sent the installer to the smoke alarm, heard again, while the bed mat stayed dead). A repeat of
+    // the open alert, which the hub merges with its room and detail, acknowledged or not.
+    else if (home.open.has('sensor-offline')) {
+      const offline = home.sliceOf(still, sensorOfflineRule)!;
+      ctx.raise(home, 'sensor-offline', 'low', at, {
+        device: still,
+        episodic: false,
+        detail: offlineDetail(home, still, offline),
+      });
+    }
   }
 }
 
@@ -232,10 +274,11 @@ export const sensorOfflineRule = {
       lastSeenAt: slice.lastSeenAt ?? null,
       offline: slice.offline,
       ...(slice.configuredAt === undefined ? {} : { configuredAt: slice.configuredAt }),
+      ...(slice.offline && slice.reason !== undefined ? { reason: slice.reason } : {}),
     }),
     // Version 0 (the flat device record of state version 5) used the same field names.
     load: (saved, _version, device, home) => {
-      const s = saved as { lastSeenAt?: unknown; offline?: unknown; configuredAt?: unknown };
+      const s = saved as { lastSeenAt?: unknown; offline?: unknown; configuredAt?: unknown; reason?: unknown };
       const slice = newSlice(device, home);
       slice.lastSeenAt = typeof s.lastSeenAt === 'number' ? s.lastSeenAt : undefined;
       // Absent before session 35: a device never heard is watched from the next start.
@@ -244,6 +287,8 @@ export const sensorOfflineRule = {
           ? s.configuredAt
           : undefined;
       slice.offline = s.offline === true;
+      // Absent before session 60 (round 2): a repeat then says why as the timer would have.
+      slice.reason = slice.offline && typeof s.reason === 'string' ? s.reason : undefined;
       return slice.lastSeenAt === undefined && !slice.offline && slice.configuredAt === undefined ? undefined : slice;
     },
     timer: { name: 'offline', slot: (slice) => slice.timer },

@@ -142,6 +142,18 @@ export function why(alert, zone) {
           ? `${d.deviceId} never heard since it was configured, ${dayAndClock(d.configuredAt, zone)}`
           : `${d.deviceId} silent since ${dayAndClock(d.lastSeenAt, zone)}`,
     );
+    // The home's other devices offline now (one alert per home and kind; session 60, round 2): each by name and room.
+    if (Array.isArray(d.alsoOffline) && d.alsoOffline.length > 0) {
+      const others = d.alsoOffline.map((x) => {
+        const name = x.room ? `${x.deviceId} (${x.room})` : String(x.deviceId);
+        return typeof x.lastSeenAt === 'string'
+          ? `${name}, last heard ${dayAndClock(x.lastSeenAt, zone)}`
+          : typeof x.configuredAt === 'string'
+            ? `${name}, never heard since it was configured, ${dayAndClock(x.configuredAt, zone)}`
+            : `${name}, never heard`;
+      });
+      parts.push(`also offline: ${others.join('; ')}`);
+    }
   }
   // A device the rules take for dead (session 29): which, since when, and that the room checks it fed are paused.
   if (Array.isArray(d.deadDevices) && d.deadDevices.length > 0) {
@@ -347,18 +359,33 @@ const DEVICE_ALARMS = {
  */
 function deviceAlarm(alert, d) {
   if (typeof d.deviceId !== 'string' || !d.deviceId) return null;
-  if (typeof d.eventType === 'string' && Object.hasOwn(DEVICE_ALARMS, d.eventType))
-    return DEVICE_ALARMS[d.eventType](d.deviceId);
+  if (typeof d.eventType === 'string' && Object.hasOwn(DEVICE_ALARMS, d.eventType)) {
+    // Other devices raising the same kind while it was open (a second detector, another resident's pendant).
+    const others = otherDevices(d).map((x) => `${x.deviceId}${x.room ? ` (${x.room})` : ''}`);
+    return `${DEVICE_ALARMS[d.eventType](d.deviceId)}${others.length ? `; also ${others.join(', ')}` : ''}`;
+  }
   // The hub's own fall detector, from the wearable's movement (rules/wearable-fall.ts): no event of the device's own.
   if (alert.kind === 'fall' && d.source === 'wearable')
     return `fall detected by the hub from the movement of ${d.deviceId}`;
   if (alert.kind === 'low-battery') {
-    const level = typeof d.value === 'number' ? `at ${Math.round(d.value)} %` : 'low';
-    return `battery ${level} on ${d.deviceId}`;
+    const level = (x) => (typeof x.value === 'number' ? `at ${Math.round(x.value)} %` : 'low');
+    const others = otherDevices(d).map((x) => `${x.deviceId}${x.room ? ` (${x.room})` : ''} ${level(x)}`);
+    return `battery ${level(d)} on ${d.deviceId}${others.length ? `; also low: ${others.join(', ')}` : ''}`;
   }
   if (alert.kind === 'tamper') {
-    const kind = DEVICE_KINDS[d.deviceKind] || d.deviceKind || 'device';
-    return `${d.deviceId} (${kind}) opened or moved`;
+    const kind = (x) => DEVICE_KINDS[x.deviceKind] || x.deviceKind || 'device';
+    const others = otherDevices(d).map((x) => `${x.deviceId} (${[x.room, kind(x)].filter(Boolean).join(', ')})`);
+    return `${d.deviceId} (${kind(d)}) opened or moved${others.length ? `; also ${others.join(', ')}` : ''}`;
   }
   return null;
+}
+
+/**
+ * The home's other devices a low-battery, tamper or device alarm's alert was repeated for (`otherDevices`,
+ * hub/alerts/lifecycle.ts; session 60, round 2: the card named the first device alone).
+ */
+function otherDevices(d) {
+  return Array.isArray(d.otherDevices)
+    ? d.otherDevices.filter((x) => x && typeof x.deviceId === 'string' && x.deviceId !== d.deviceId)
+    : [];
 }

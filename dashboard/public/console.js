@@ -172,8 +172,28 @@ function receive(alert) {
   } else if (!known) {
     announcer.add(alert);
     if (alert.severity === 'critical') beep();
+  } else if (repeatedAfterAck(known, alert)) {
+    cards.announce(
+      document.getElementById('announcer'),
+      `${cards.label(alert.severity)} alert again: ${cards.label(alert.kind)} at ${alert.homeId}, seen ${alert.count} times, acknowledged by ${alert.acknowledgedBy}`,
+    );
+    if (alert.severity === 'critical') beep();
   }
   render();
+}
+
+/**
+ * A repeat as serious as high of an alert someone acknowledged (a pendant pressed again, smoke again): the ladder has
+ * stopped, so the hub sends it to every group told (docs/alerts.md, session 50), and the console says it too. Before,
+ * only the card's "Seen 2 times" changed: no sound, nothing said (review, session 60, round 2).
+ */
+function repeatedAfterAck(known, alert) {
+  return (
+    known.state === 'acknowledged' &&
+    alert.state === 'acknowledged' &&
+    alert.count > known.count &&
+    (alert.severity === 'critical' || alert.severity === 'high')
+  );
 }
 
 function connect() {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { RuleDecision } from '../../rules/types.js';
 import type { EscalationLevel, HubConfig } from '../config-types.js';
-import { OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
+import { INACTIVITY_FAMILY, OUTCOMES, SEVERITIES, type Severity } from '../../rules/vocabulary.js';
 import type { Alert, AlertActionError, AlertActionResult } from './api.js';
 import { afterDelivery, groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
@@ -83,13 +83,17 @@ export class AlertLifecycle {
           return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
         }
         // A routine-change repeat is another habit flagged (or the same one again): its flag is kept in the detail
-        // (`laterFlags`). Any other kind's repeat changes count and last seen alone, its detail not even read.
+        // (`laterFlags`); one of a home's cold, offline devices or silence says where it is now (ROOM_MOVES); another
+        // device's low battery or tampering is added (PER_DEVICE). Any other kind's repeat changes count and last seen
+        // alone, its detail not even read.
         const row = returned(
           decision.kind === 'routine-change'
             ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
             : ROOM_MOVES.has(decision.kind)
-              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision), open.id)
-              : sql.merge.get(now, open.id),
+              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision, now), open.id)
+              : PER_DEVICE.has(decision.kind)
+                ? sql.mergeDetail.get(now, withOtherDevice(open, decision), open.id)
+                : sql.merge.get(now, open.id),
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
@@ -339,8 +343,9 @@ export class AlertLifecycle {
       if (decision.kind === 'routine-change') repeat.detail = withLaterFlag(open, decision, now);
       if (ROOM_MOVES.has(decision.kind)) {
         repeat.room = decision.room ?? null;
-        repeat.detail = roomDetail(decision);
+        repeat.detail = roomDetail(decision, now);
       }
+      if (PER_DEVICE.has(decision.kind)) repeat.detail = withOtherDevice(open, decision);
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
       if (!upgrade)
@@ -418,16 +423,60 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
 /**
  * Kinds whose repeat names where the condition is now: a cold (or heat) alert is the home's, kept open while any room
  * is out of range, and the rules repeat it for the room still out when the one it named comes back (review, session
- * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). Its room and detail become the
- * repeat's; the other kinds' repeats change count and last seen alone.
+ * 60: the card sent the responder to a living room warm again, the bedroom at 14 °C). A sensor-offline alert is the
+ * home's too: a repeat is another device offline, or one back while others are not, its detail naming every device
+ * offline (review, session 60, round 2: the card named the first device alone, even once it was back, and never the
+ * bed mat dead since). A silence of the inactivity family repeats only once the one called has ended, so its repeat
+ * (into an alert acknowledged and left open: a clear then changes nothing) is a new silence, maybe in another room
+ * (review, session 60, round 2: the card and the "seen again" webhook named the morning's silence in the hall, the
+ * resident silent in the kitchen since 14:00). So is a night exit's, once the resident was back inside: another door,
+ * another time. Its room and detail become the repeat's; the other kinds' repeats change count and last seen alone.
  */
-const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat']);
+const ROOM_MOVES: ReadonlySet<string> = new Set(['cold', 'heat', 'sensor-offline', 'night-exit', ...INACTIVITY_FAMILY]);
 
 /** The detail (JSON) a repeat of a ROOM_MOVES kind gives its open alert: as a first raise of it would store it. */
-function roomDetail(decision: Raise): string {
+function roomDetail(decision: Raise, now: number): string {
   const detail: Record<string, unknown> = Object.assign({}, decision.detail);
   if (decision.deviceId) detail.deviceId = decision.deviceId;
   detail.eventAt = isoTime(decision.at);
+  lastedUntilRaised(detail, now - decision.at);
+  return JSON.stringify(detail);
+}
+
+/**
+ * Kinds the rules raise per device whose alert is the home's (one open alert per home and kind): a repeat from another
+ * device is another device to see to (a repeat from the one the alert names still changes count and last seen alone: a
+ * pendant pressed again stays as the first press described it). Before, it changed count and last seen alone: the card named the first device,
+ * the installer changed its battery and resolved the alert, and the bed mat's low battery, never named, went flat (its
+ * battery still low, nothing raised again; review, session 60, round 2).
+ */
+const PER_DEVICE: ReadonlySet<string> = new Set([
+  'low-battery',
+  'tamper',
+  // A device's own alarm: a second detector (the smoke reaching the hall), a second resident's pendant.
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'flood',
+]);
+
+/**
+ * The detail (JSON) of the open alert `open` with the repeat's device in `otherDevices` (each entry the rule's detail,
+ * `deviceId`, `room` and `eventAt`, a device told again taking its latest place), unless it is the device the alert
+ * names: that one's repeat leaves the detail as it is. Bounded by the home's devices.
+ */
+function withOtherDevice(open: AlertRow, decision: Raise): string {
+  const detail = JSON.parse(open.detail) as Record<string, unknown>;
+  if (!decision.deviceId || decision.deviceId === detail.deviceId) return open.detail;
+  const entry: Record<string, unknown> = Object.assign({}, decision.detail);
+  entry.deviceId = decision.deviceId;
+  entry.room = decision.room ?? null;
+  if (decision.residentId !== undefined) entry.residentId = decision.residentId;
+  entry.eventAt = isoTime(decision.at);
+  const earlier = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
+  detail.otherDevices = [...earlier.filter((d) => d?.deviceId !== decision.deviceId), entry];
   return JSON.stringify(detail);
 }
 

@@ -267,9 +267,24 @@ describe('saved state', () => {
     expect(worn.length).toBeGreaterThan(0);
     // The v5 state's last activity was the bed mat's: it stands for the sighting no state before session 36 saved.
     for (const detail of worn) expect(detail).toMatchObject({ deviceKind: 'wearable', seenRoom: 'bedroom' });
+    // The other devices offline that a sensor-offline raise names (session 60, round 2) are new as well: each raise
+    // names those called offline before it, still offline.
+    const offline = decisions.flatMap((d) => (d.type === 'raise' && d.kind === 'sensor-offline' ? [d] : []));
+    expect(offline.length).toBeGreaterThan(1);
+    offline.forEach((d, i) => {
+      const named = (d.detail.alsoOffline ?? []) as { deviceId: string }[];
+      expect(named.map((x) => x.deviceId).sort()).toEqual(
+        offline
+          .slice(0, i)
+          .map((x) => x.deviceId)
+          .sort(),
+      );
+    });
     const withoutWorn = decisions.map((d) => {
-      if (d.type !== 'raise' || d.detail.worn !== true) return d;
-      const detail = Object.fromEntries(Object.entries(d.detail).filter(([key]) => !WORN_KEYS.includes(key)));
+      if (d.type !== 'raise' || (d.detail.worn !== true && d.detail.alsoOffline === undefined)) return d;
+      const detail = Object.fromEntries(
+        Object.entries(d.detail).filter(([key]) => !WORN_KEYS.includes(key) && key !== 'alsoOffline'),
+      );
       return { ...d, detail };
     });
     // The pre-alert cancelled once its silence is called (session 49) is new too: compared without it, checked apart.
