@@ -257,7 +257,16 @@ describe('hub on an external broker: acknowledgements pipelined, rules on arriva
 
     // The broker kept the hub's session: everything not acknowledged comes again and is stored.
     hubProcess = await spawnHub(env);
-    // Up to 3,000 events sent again through Mosquitto and stored: a minute for a loaded machine.
-    await vi.waitFor(() => expect(storedTs().size).toBe(events), { timeout: 60_000, interval: 50 });
-  }, 180_000);
+    // Up to 3,000 events sent again through Mosquitto and stored, for as long as they keep coming: on a machine loaded
+    // to 14 (session 60) they were still arriving after a minute, 3,380 of 4,000 stored. A slow machine is not a
+    // wrong hub; thirty seconds with none stored is.
+    let stored = storedTs().size;
+    for (let progressAt = Date.now(); stored < events && Date.now() - progressAt < 30_000;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = storedTs().size;
+      if (now > stored) progressAt = Date.now();
+      stored = now;
+    }
+    expect(stored).toBe(events);
+  }, 400_000);
 });
