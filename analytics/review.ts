@@ -112,8 +112,7 @@ export function withSensorsOffline(db: Database, home: HomeConfig, decisions: Ru
     if (first === undefined || last === undefined) return decision;
     const devices = new Set<string>();
     for (const row of offline.all(home.id, featureDayStart(cal, last + 1), featureDayStart(cal, first))) {
-      const deviceId = deviceOf(row.detail);
-      if (deviceId !== undefined) devices.add(deviceId);
+      for (const deviceId of devicesOf(row.detail)) devices.add(deviceId);
     }
     return devices.size === 0
       ? decision
@@ -121,13 +120,22 @@ export function withSensorsOffline(db: Database, home: HomeConfig, decisions: Ru
   });
 }
 
-/** The `deviceId` of an alert's stored detail (JSON), else undefined: a damaged detail must not stop the review. */
-function deviceOf(detail: string): string | undefined {
+/**
+ * The devices a sensor-offline alert's stored detail (JSON) names: its `deviceId`, and those `alsoOffline` (the home's
+ * other devices offline with it: one alert per home, session 60 round 2). None of a damaged detail: it must not stop
+ * the review.
+ */
+function devicesOf(detail: string): string[] {
   try {
-    const deviceId = (JSON.parse(detail) as Record<string, unknown> | null)?.deviceId;
-    return typeof deviceId === 'string' ? deviceId : undefined;
+    const parsed = JSON.parse(detail) as { deviceId?: unknown; alsoOffline?: unknown } | null;
+    const also: unknown[] = Array.isArray(parsed?.alsoOffline) ? (parsed.alsoOffline as unknown[]) : [];
+    const named: unknown[] = [
+      parsed?.deviceId,
+      ...also.map((d) => (typeof d === 'object' && d !== null ? (d as { deviceId?: unknown }).deviceId : undefined)),
+    ];
+    return named.filter((d): d is string => typeof d === 'string');
   } catch {
-    return undefined;
+    return [];
   }
 }
 

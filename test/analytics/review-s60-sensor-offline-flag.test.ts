@@ -86,6 +86,36 @@ describe('a routine change while a sensor of the home was reported offline', () 
     ]);
   });
 
+  it("names every device of the home's one sensor-offline alert, those offline with the first too", async () => {
+    hub = await openTestHubDb(config);
+    await hub.append(kitchenPirDies(HOME));
+    // One alert per home and kind: the hall PIR fell silent as well, named in the alert's alsoOffline (the rules').
+    hub.raise({
+      ...offline(HOME, '2026-12-01T22:20'),
+      detail: {
+        reason: 'silent for 25 h',
+        alsoOffline: [{ deviceId: 'hall-pir', room: 'hall', lastSeenAt: '2026-11-30T21:00:00.000Z' }],
+      },
+    });
+    hub.clock.advanceTo(utc('2026-12-02T07:00'));
+    const alerts = hub.alerts;
+    const routine = new RoutineReview({
+      db: hub.db,
+      config,
+      clock: hub.clock,
+      logger: silentLogger,
+      decide: (decisions) => decisions.forEach((d) => alerts.apply(d)),
+    });
+    routine.start();
+    hub.clock.advanceTo(utc('2026-12-05T14:00'));
+    routine.stop();
+    const flags = hub.alerts.list({}).filter((a) => a.kind === 'routine-change');
+    // Before: the kitchen PIR alone, the first device the alert named.
+    expect(flags.map((a) => [a.detail.feature, a.detail.sensorsOffline])).toEqual([
+      ['roomTransitions', ['kitchen-pir', 'hall-pir']],
+    ]);
+  });
+
   it('names the sensor in the flag when the hub reviews in its analytics thread', async () => {
     hub = await openTestHubDb(config);
     await hub.append(kitchenPirDies(HOME));
