@@ -14,6 +14,55 @@ export const OUTCOMES = [
 ];
 export const OPEN = new Set(['raised', 'acknowledged']);
 
+/**
+ * A console's "Sound for critical alerts" toggle (`button`): off until pressed, as browsers play sound only after a
+ * gesture of the user's. Returns `beep()`: three short tones while on. Both consoles (the centre's from session 60;
+ * before, it had no sound at all).
+ */
+export function criticalSound(button) {
+  let on = false;
+  let audio;
+  button.addEventListener('click', () => {
+    on = !on;
+    button.setAttribute('aria-pressed', String(on));
+    button.textContent = `Sound for critical alerts: ${on ? 'on' : 'off'}`;
+    if (on) {
+      audio = audio || new AudioContext();
+      audio.resume();
+    }
+  });
+  return function beep() {
+    if (!on) return;
+    audio = audio || new AudioContext();
+    const now = audio.currentTime;
+    for (let i = 0; i < 3; i++) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.25, now + i * 0.35);
+      gain.gain.setValueAtTime(0, now + i * 0.35 + 0.2);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(now + i * 0.35);
+      osc.stop(now + i * 0.35 + 0.2);
+    }
+  };
+}
+
+/**
+ * A repeat as serious as high of an alert someone acknowledged (a pendant pressed again, smoke again): the ladder has
+ * stopped, so the hub sends it to every group told (docs/alerts.md, session 50), and a console says it too. Before,
+ * only the card's "Seen 2 times" changed: no sound, nothing said (review, session 60, round 2). `known` and `next`:
+ * `{ state, count, severity }`.
+ */
+export function repeatedAfterAck(known, next) {
+  return (
+    known.state === 'acknowledged' &&
+    next.state === 'acknowledged' &&
+    next.count > known.count &&
+    (next.severity === 'critical' || next.severity === 'high')
+  );
+}
+
 /** `possible-fall` → "Possible fall". */
 export function label(kind) {
   return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());

@@ -16,9 +16,8 @@ const resolving = new Set();
 const failures = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
-let soundOn = false;
-let audio;
 
+const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
@@ -29,22 +28,6 @@ const announcer = cards.alertAnnouncer(
 );
 /** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
 let openListed = false;
-
-function beep() {
-  if (!soundOn) return;
-  audio = audio || new AudioContext();
-  const now = audio.currentTime;
-  for (let i = 0; i < 3; i++) {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.frequency.value = 880;
-    gain.gain.setValueAtTime(0.25, now + i * 0.35);
-    gain.gain.setValueAtTime(0, now + i * 0.35 + 0.2);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(now + i * 0.35);
-    osc.stop(now + i * 0.35 + 0.2);
-  }
-}
 
 async function act(alert, action, body) {
   // A new try: the last one's failure goes.
@@ -172,7 +155,7 @@ function receive(alert) {
   } else if (!known) {
     announcer.add(alert);
     if (alert.severity === 'critical') beep();
-  } else if (repeatedAfterAck(known, alert)) {
+  } else if (cards.repeatedAfterAck(known, alert)) {
     cards.announce(
       document.getElementById('announcer'),
       `${cards.label(alert.severity)} alert again: ${cards.label(alert.kind)} at ${alert.homeId}, seen ${alert.count} times, acknowledged by ${alert.acknowledgedBy}`,
@@ -180,20 +163,6 @@ function receive(alert) {
     if (alert.severity === 'critical') beep();
   }
   render();
-}
-
-/**
- * A repeat as serious as high of an alert someone acknowledged (a pendant pressed again, smoke again): the ladder has
- * stopped, so the hub sends it to every group told (docs/alerts.md, session 50), and the console says it too. Before,
- * only the card's "Seen 2 times" changed: no sound, nothing said (review, session 60, round 2).
- */
-function repeatedAfterAck(known, alert) {
-  return (
-    known.state === 'acknowledged' &&
-    alert.state === 'acknowledged' &&
-    alert.count > known.count &&
-    (alert.severity === 'critical' || alert.severity === 'high')
-  );
 }
 
 function connect() {
@@ -247,16 +216,6 @@ function connect() {
     }
   });
 }
-
-document.getElementById('sound').addEventListener('click', (event) => {
-  soundOn = !soundOn;
-  event.currentTarget.setAttribute('aria-pressed', String(soundOn));
-  event.currentTarget.textContent = `Sound for critical alerts: ${soundOn ? 'on' : 'off'}`;
-  if (soundOn) {
-    audio = audio || new AudioContext();
-    audio.resume();
-  }
-});
 
 // While the hub cannot store (disk full, database locked), alerts still arrive but live only in the hub's memory.
 const storageBanner = document.getElementById('storage-banner');

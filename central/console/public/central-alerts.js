@@ -19,6 +19,8 @@ const failures = new Map();
 /** What the operator typed in each open resolve form (set once the operator is known). */
 let drafts;
 
+// The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles.
+const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
@@ -286,6 +288,9 @@ function laterCommand(current, incoming) {
   return current.createdAt > incoming.createdAt ? current : incoming;
 }
 
+/** What `cards.repeatedAfterAck` compares of a centre card (its count is the hub's alert's). */
+const facts = (card) => ({ state: card.state, severity: card.severity, count: card.alert.count });
+
 function receive(card) {
   const key = keyOf(card);
   const known = alerts.get(key);
@@ -299,7 +304,18 @@ function receive(card) {
     addClosed(card);
   } else {
     alerts.set(key, card);
-    if (!known) announcer.add(card);
+    if (!known) {
+      announcer.add(card);
+      if (card.severity === 'critical') beep();
+    } else if (cards.repeatedAfterAck(facts(known), facts(card))) {
+      // Pressed again after an operator took the call: the resident still needs help (review, session 60).
+      cards.announce(
+        document.getElementById('announcer'),
+        `${cards.label(card.severity)} alert again: ${cards.label(card.type)} at hub ${card.hubId}, seen ` +
+          `${card.alert.count} times, acknowledged by ${card.alert.acknowledgedBy}`,
+      );
+      if (card.severity === 'critical') beep();
+    }
   }
   renderSoon();
 }
