@@ -9,6 +9,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { COUNTING_AUDIO } from '../support/screen.js';
 import {
   ADMIN_PASSWORD,
   hubAlert,
@@ -24,18 +25,6 @@ if (missing) console.warn(`skipping the centre sound test: ${missing}`);
 const runnable = missing === undefined && chromiumAvailable('the centre sound test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
-
-const COUNTING_AUDIO = `(() => {
-  window.tones = 0;
-  window.AudioContext = class {
-    constructor() { this.currentTime = 0; this.destination = {}; }
-    resume() { return Promise.resolve(); }
-    createGain() { return { gain: { setValueAtTime() {} }, connect: (to) => to }; }
-    createOscillator() {
-      return { frequency: { value: 0 }, connect: (to) => to, start: () => { window.tones += 1; }, stop() {} };
-    }
-  };
-})()`;
 
 describe.skipIf(!runnable)("review s60: the centre's console and a critical call", () => {
   let env: ConsoleEnv;

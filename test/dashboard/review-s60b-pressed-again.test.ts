@@ -8,25 +8,13 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
+import { COUNTING_AUDIO } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { ADMIN_PASSWORD, cannedAnalytics, raiseAlert } from './support.js';
 
 const haveChromium = chromiumAvailable('the console on a repeat after an acknowledgement');
 const clock = new FakeClock(Date.UTC(2026, 11, 7, 3, 0, 0));
 const stage = dashboardInChromium(haveChromium, { clock, analytics: cannedAnalytics() });
-
-/** Counts the tones the page plays (each beep is three): no sound card on a test machine, nothing timed. */
-const COUNTING_AUDIO = `(() => {
-  window.tones = 0;
-  window.AudioContext = class {
-    constructor() { this.currentTime = 0; this.destination = {}; }
-    resume() { return Promise.resolve(); }
-    createGain() { return { gain: { setValueAtTime() {} }, connect: (to) => to }; }
-    createOscillator() {
-      return { frequency: { value: 0 }, connect: (to) => to, start: () => { window.tones += 1; }, stop() {} };
-    }
-  };
-})()`;
 
 async function consoleWithSound(): Promise<Page> {
   const context = await stage.browser.newContext({ locale: 'en-GB' });

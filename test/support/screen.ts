@@ -153,3 +153,19 @@ export async function clockOnUntilShown(page: Page, shown: Locator, everyMs: num
     { timeout: 30_000, interval: 200 },
   );
 }
+
+/**
+ * An init script that replaces the page's AudioContext by one that counts the tones it is asked to play (`window.tones`;
+ * each beep of the consoles is three): no sound card on a test machine, nothing timed.
+ */
+export const COUNTING_AUDIO = `(() => {
+  window.tones = 0;
+  window.AudioContext = class {
+    constructor() { this.currentTime = 0; this.destination = {}; }
+    resume() { return Promise.resolve(); }
+    createGain() { return { gain: { setValueAtTime() {} }, connect: (to) => to }; }
+    createOscillator() {
+      return { frequency: { value: 0 }, connect: (to) => to, start: () => { window.tones += 1; }, stop() {} };
+    }
+  };
+})()`;
