@@ -361,7 +361,7 @@ export class EmbeddedBroker implements HubBroker {
    * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
    * then neither floods the log nor spends a synchronous log write per attempt on the loop that carries alerts.
    */
-  private loginRefusalWarnedAt = -Infinity;
+  private readonly loginRefusalLines = new LogLines();
   /** Connections dropped for announcing an oversized packet: anyone who reaches the port, before any login. */
   private readonly oversizedLines = new LogLines();
   /** Retained messages over the quota: any credential that may publish one (a flat's bridge) can send them in a loop. */
@@ -370,7 +370,6 @@ export class EmbeddedBroker implements HubBroker {
   private offlineQueued: () => number = () => 0;
   /** When a full persistent session queue was last logged (one line a minute). */
   private offlineFullWarnedAt = -Infinity;
-  private loginRefusalsUnlogged = 0;
   /**
    * Persistent sessions whose client is away: since when, the owner of the client id (see expireSessions), and the
    * identity it last logged in with (what may be queued for it; none once a reload removed or changed its credential).
@@ -431,14 +430,8 @@ export class EmbeddedBroker implements HubBroker {
     reason: string,
     extra: { clientId?: string } = {},
   ): void {
-    const now = Date.now();
-    if (now - this.loginRefusalWarnedAt < 60_000 && now >= this.loginRefusalWarnedAt) {
-      this.loginRefusalsUnlogged++;
-      return;
-    }
-    this.loginRefusalWarnedAt = now;
-    const unlogged = this.loginRefusalsUnlogged;
-    this.loginRefusalsUnlogged = 0;
+    const unlogged = this.loginRefusalLines.take(Date.now());
+    if (unlogged === undefined) return;
     this.log.warn(
       { remote, returnCode, reason, ...extra, ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}) },
       'mqtt connection refused (one line a minute; telecare_mqtt_refused_total counts each)',

@@ -4,7 +4,7 @@ import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { returnInDoubt, shutInForNight } from './possible-fall.js';
-import { learnedOrPrior, type Threshold } from './threshold.js';
+import { dueFrom, learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS } from './presence.js';
@@ -209,9 +209,7 @@ export const bathroomDefinition = {
     const slot = home.timers.bathroom;
     const armed = home.armed.bathroom;
     const entered = home.bathroomEnteredAt;
-    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(entered)) return;
-    const from = Number.isNaN(watch.waitFrom) ? entered : watch.waitFrom;
-    if (slot.dueAt !== Math.ceil(from + armed.ms)) return;
+    if (Number.isNaN(entered) || !dueFrom(slot, armed, Number.isNaN(watch.waitFrom) ? entered : watch.waitFrom)) return;
     const due = bathroomDeadline(home, entered, watch.waitFrom);
     if (Number.isNaN(due)) {
       home.armed.bathroom = armed;

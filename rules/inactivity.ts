@@ -3,7 +3,7 @@ import { matPulses } from './activity.js';
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
-import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
+import { dueFrom, learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
@@ -644,8 +644,7 @@ export const inactivityDefinition = {
     const slot = home.timers.inactivity;
     const armed = home.armed.inactivity;
     const start = home.lastActivityAt;
-    if (armed === undefined || armed.source === 'outing-bound' || !Number.isFinite(slot.dueAt)) return;
-    if (Number.isNaN(start) || slot.dueAt !== Math.ceil(start + armed.ms) || emptyHomeShown(home, start)) return;
+    if (!dueFrom(slot, armed, start) || armed.source === 'outing-bound' || emptyHomeShown(home, start)) return;
     const opened = state.silenceOpened?.at === start ? state.silenceOpened.context : undefined;
     const threshold = inactivityThreshold(
       home,

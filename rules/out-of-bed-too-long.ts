@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import type { HomeState } from './home-state.js';
-import { shrink, type Threshold } from './threshold.js';
+import { dueFrom, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 
@@ -83,8 +83,7 @@ export const outOfBedDefinition = {
     const slot = home.timers['out-of-bed'];
     const armed = home.armed['out-of-bed'];
     const up = home.gotUpAt;
-    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(up)) return;
-    if (slot.dueAt !== Math.ceil(up + armed.ms)) return;
+    if (!dueFrom(slot, armed, up)) return;
     const t = outOfBedLimit(home, up);
     if (t.ms === armed.ms || !home.inNight(up + t.ms)) return;
     home.armed['out-of-bed'] = t;

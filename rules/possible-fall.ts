@@ -2,7 +2,7 @@
 import type { RuleContext } from './context.js';
 import { silenceDetail } from './explain.js';
 import { ABSENCE_MEMORY_DAYS, absenceSpansPassed, type HomeState } from './home-state.js';
-import { learnedOrPrior, shrink, type Threshold } from './threshold.js';
+import { dueFrom, learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
 import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
@@ -1144,8 +1144,7 @@ export const possibleFallDefinition = {
     const slot = home.timers['possible-fall'];
     const armed = home.armed['possible-fall'];
     const start = home.lastActivityAt;
-    if (armed === undefined || !Number.isFinite(slot.dueAt) || Number.isNaN(start)) return;
-    if (slot.dueAt !== Math.ceil(start + armed.ms)) return;
+    if (!dueFrom(slot, armed, start)) return;
     const kept = {
       upSilences: watch.upSilences,
       loneNightDevice: watch.loneNightDevice,

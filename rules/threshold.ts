@@ -59,3 +59,16 @@ export function learnedOrPrior(
   );
   return shrink(priorMs, Math.max(floorMs, learnedMs), SAMPLES.samples, home.params.learned.priorWeight, priorSource);
 }
+
+/**
+ * Whether the timer `slot` is due where an allowance `armed`, counted from `start`, put it (timers are armed on whole
+ * milliseconds): not moved since by another arming, nor disarmed, nor of a start not known (NaN). What a rule's
+ * `onRestore` may time again from that start under the configuration now.
+ */
+export function dueFrom(
+  slot: { readonly dueAt: number },
+  armed: Threshold | undefined,
+  start: number,
+): armed is Threshold {
+  return armed !== undefined && slot.dueAt === Math.ceil(start + armed.ms);
+}

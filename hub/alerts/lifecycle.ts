@@ -82,18 +82,11 @@ export class AlertLifecycle {
           changes.audit(row.id, row.version, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row));
           return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
         }
-        // A routine-change repeat is another habit flagged (or the same one again): its flag is kept in the detail
-        // (`laterFlags`); one of a home's cold, offline devices or silence says where it is now (ROOM_MOVES); another
-        // device's low battery or tampering is added (PER_DEVICE). Any other kind's repeat changes count and last seen
-        // alone, its detail not even read.
+        const change = repeatChange(open, decision, now);
         const row = returned(
-          decision.kind === 'routine-change'
-            ? sql.mergeDetail.get(now, withLaterFlag(open, decision, now), open.id)
-            : ROOM_MOVES.has(decision.kind)
-              ? sql.mergeRoom.get(now, decision.room ?? null, roomDetail(decision, now), open.id)
-              : PER_DEVICE.has(decision.kind)
-                ? sql.mergeDetail.get(now, withOtherDevice(open, decision), open.id)
-                : sql.merge.get(now, open.id),
+          change === undefined
+            ? sql.merge.get(now, open.id)
+            : sql.mergeDetail.get(now, change.room, change.detail, open.id),
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
@@ -340,12 +333,8 @@ export class AlertLifecycle {
     const open = changes.openByKind(decision.homeId, decision.kind);
     if (open) {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
-      if (decision.kind === 'routine-change') repeat.detail = withLaterFlag(open, decision, now);
-      if (ROOM_MOVES.has(decision.kind)) {
-        repeat.room = decision.room ?? null;
-        repeat.detail = roomDetail(decision, now);
-      }
-      if (PER_DEVICE.has(decision.kind)) repeat.detail = withOtherDevice(open, decision);
+      const change = repeatChange(open, decision, now);
+      if (change !== undefined) Object.assign(repeat, change);
       metrics.merged.inc({ kind: decision.kind });
       const upgrade = this.severityUpgrade(open, decision.severity, now);
       if (!upgrade)
@@ -418,6 +407,23 @@ function withLaterFlag(open: AlertRow, decision: Raise, now: number): string {
   const earlier: unknown[] = Array.isArray(detail.laterFlags) ? (detail.laterFlags as unknown[]) : [];
   detail.laterFlags = [...earlier, flag].slice(-MAX_LATER_FLAGS);
   return JSON.stringify(detail);
+}
+
+/**
+ * What a repeat of `decision` changes of its open alert `open` besides count and last seen, in the store and in
+ * memory alike: a routine-change repeat is another habit flagged (or the same one again), its flag kept in the detail
+ * (`laterFlags`); one of a home's cold, offline devices or silence says where it is now (ROOM_MOVES); another device's
+ * alarm, low battery or tampering is added (PER_DEVICE). Undefined for any other kind: its detail is not even read.
+ */
+function repeatChange(
+  open: AlertRow,
+  decision: Raise,
+  now: number,
+): { room: string | null; detail: string } | undefined {
+  if (decision.kind === 'routine-change') return { room: open.room, detail: withLaterFlag(open, decision, now) };
+  if (ROOM_MOVES.has(decision.kind)) return { room: decision.room ?? null, detail: roomDetail(decision, now) };
+  if (PER_DEVICE.has(decision.kind)) return { room: open.room, detail: withOtherDevice(open, decision) };
+  return undefined;
 }
 
 /**

@@ -60,10 +60,11 @@ export interface AlertStatements {
   open: Statement<[], AlertRow>;
   insert: Statement<[row: NewAlertRow]>;
   merge: Statement<[lastSeenAt: number, id: string], AlertRow>;
-  /** A repeat that also changes the detail (a routine-change alert's later flags). */
-  mergeDetail: Statement<[lastSeenAt: number, detail: string, id: string], AlertRow>;
-  /** A repeat that names another room (a cold or heat alert kept open by another room: review, session 60). */
-  mergeRoom: Statement<[lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
+  /**
+   * A repeat that also changes the room and detail (a routine-change alert's later flags, a cold alert kept open by
+   * another room, another device's alarm: `repeatChange` in lifecycle.ts).
+   */
+  mergeDetail: Statement<[lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
   acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
@@ -99,9 +100,6 @@ export function prepareAlertStatements(db: Database): AlertStatements {
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
     mergeDetail: prepare(
-      'UPDATE alerts SET count = count + 1, last_seen_at = ?, detail = ?, version = version + 1 WHERE id = ? RETURNING *',
-    ),
-    mergeRoom: prepare(
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, room = ?, detail = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
     raiseSeverity: prepare(`UPDATE alerts SET count = count + 1, last_seen_at = @now, severity = @severity,
