@@ -52,15 +52,15 @@ export function criticalSound(button) {
  * A repeat as serious as high of an alert someone acknowledged (a pendant pressed again, smoke again): the ladder has
  * stopped, so the hub sends it to every group told (docs/alerts.md, session 50), and a console says it too. Before,
  * only the card's "Seen 2 times" changed: no sound, nothing said (review, session 60, round 2). `known` and `next`:
- * `{ state, count, severity }`.
+ * `{ state, count, severity, lastSeenAt, acknowledgedAt }`. The page may not see the acknowledgement on its own: the
+ * centre's console reads an alert's newest version when notified, so an acknowledgement and a press just after it
+ * can come as one change (raised, seen once → acknowledged, seen twice); the press after the acknowledgement
+ * (`lastSeenAt` later than `acknowledgedAt`) is said then too (session 61).
  */
 export function repeatedAfterAck(known, next) {
-  return (
-    known.state === 'acknowledged' &&
-    next.state === 'acknowledged' &&
-    next.count > known.count &&
-    (next.severity === 'critical' || next.severity === 'high')
-  );
+  if (next.state !== 'acknowledged' || !(next.count > known.count)) return false;
+  if (next.severity !== 'critical' && next.severity !== 'high') return false;
+  return known.state === 'acknowledged' || Date.parse(next.lastSeenAt) > Date.parse(next.acknowledgedAt);
 }
 
 /** `possible-fall` → "Possible fall". */
@@ -375,6 +375,21 @@ export function alertAnnouncer(announcer, where) {
     /** The server starts listing what is open (or what changed while the page was away). */
     listing() {
       listing = true;
+    },
+    /**
+     * Says `text` about an alert already known (pressed again after an acknowledgement) now. The alert is no longer
+     * new: if it still waits to be said as new (acknowledged and pressed again within the moment new alerts are
+     * gathered), it is not said as new after, which would cut this sentence off with a stale one (session 61).
+     * `isIt(alert)` picks it out of those waiting.
+     */
+    sayNow(text, isIt) {
+      unannounced = unannounced.filter((alert) => !isIt(alert));
+      if (unannounced.length === 0 && timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+        gatheringSince = null;
+      }
+      announce(announcer, text);
     },
     /** The list is complete: say it in one sentence. */
     listed() {

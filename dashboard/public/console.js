@@ -156,9 +156,9 @@ function receive(alert) {
     announcer.add(alert);
     if (alert.severity === 'critical') beep();
   } else if (cards.repeatedAfterAck(known, alert)) {
-    cards.announce(
-      document.getElementById('announcer'),
+    announcer.sayNow(
       `${cards.label(alert.severity)} alert again: ${cards.label(alert.kind)} at ${alert.homeId}, seen ${alert.count} times, acknowledged by ${alert.acknowledgedBy}`,
+      (waiting) => waiting.id === alert.id,
     );
     if (alert.severity === 'critical') beep();
   }

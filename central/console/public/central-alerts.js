@@ -289,7 +289,13 @@ function laterCommand(current, incoming) {
 }
 
 /** What `cards.repeatedAfterAck` compares of a centre card (its count is the hub's alert's). */
-const facts = (card) => ({ state: card.state, severity: card.severity, count: card.alert.count });
+const facts = (card) => ({
+  state: card.state,
+  severity: card.severity,
+  count: card.alert.count,
+  lastSeenAt: card.alert.lastSeenAt,
+  acknowledgedAt: card.alert.acknowledgedAt,
+});
 
 function receive(card) {
   const key = keyOf(card);
@@ -309,10 +315,10 @@ function receive(card) {
       if (card.severity === 'critical') beep();
     } else if (cards.repeatedAfterAck(facts(known), facts(card))) {
       // Pressed again after an operator took the call: the resident still needs help (review, session 60).
-      cards.announce(
-        document.getElementById('announcer'),
+      announcer.sayNow(
         `${cards.label(card.severity)} alert again: ${cards.label(card.type)} at hub ${card.hubId}, seen ` +
           `${card.alert.count} times, acknowledged by ${card.alert.acknowledgedBy}`,
+        (waiting) => keyOf(waiting) === key,
       );
       if (card.severity === 'critical') beep();
     }
