@@ -22,7 +22,12 @@ export type DropReason =
   | 'wrong-hub'
   | 'too-large'
   /** PostgreSQL refused the message's own data (e.g. a version past its integer, a date it cannot read). */
-  | 'refused-by-database';
+  | 'refused-by-database'
+  /** Its hub was retired (`telecare central hub remove`, session 61): nothing it sent still counts. */
+  | 'retired-hub';
+
+/** `central_hubs.status` of a hub taken out of service for good (`central/retire.ts`). */
+export const RETIRED = 'retired';
 
 export type IngestResult =
   | { kind: MessageKind; hubId: string; stored: boolean }
@@ -341,6 +346,9 @@ async function storeInTransaction(
   msg: Incoming,
 ): Promise<IngestResult> {
   const hub = await touchHub(client, hubId, msg.receivedAt);
+  // A retired hub's messages still in the stream (sent before its credential was revoked, or its last will published
+  // when the reload closed its connection) would reopen alerts the retirement closed: dropped, counted.
+  if (hub.status === RETIRED) return { kind: 'dropped', reason: 'retired-hub', hubId };
   const comesBack = hub.status === 'offline' && (hub.offline_since === null || msg.receivedAt > hub.offline_since);
   if (parsed.kind === 'status') {
     const text = Buffer.from(msg.data).toString('utf8');
@@ -498,7 +506,8 @@ export async function ingestBatch(
       touched.rows.filter((r) => r.inserted).map((r) => ({ hubId: r.hub_id, status: 'online' })),
     );
 
-    // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order.
+    // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order
+    // (and a retired hub's messages are dropped there).
     // An online hub's messages change no state that order matters for: its status only records what the hub (or its
     // will) said last, and the silence check reads it later; so a reconnect burst's statuses go in one statement too.
     const stateful = (hubId: string): boolean => hubStatus.get(hubId) !== 'online';

@@ -81,6 +81,9 @@ const STATEMENTS: readonly string[] = [
      window_start timestamptz NOT NULL,
      bytes        bigint      NOT NULL
    )`,
+  // Session 61 (central/retire.ts): a hub taken out of service for good (status 'retired'), when and by whom.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_at timestamptz`,
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_by text`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
 ];
