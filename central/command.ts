@@ -1,5 +1,5 @@
 // `telecare central` (SPEC 10): runs the centre's workers (child processes, restarted when one dies) and the console,
-// and `telecare central hub add` gives a hub its credential at the centre's NATS cluster.
+// `telecare central hub add` gives a hub its credential at the centre's NATS cluster, and `hub remove` retires one.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +13,9 @@ import { layoutPath, loadLayout, mqttUrls, saveLayout, withHubs } from './nats-c
 import { assertHubId, hashPassword, newPassword } from './nats-config.js';
 import { DEFAULT_HUB_BUDGET_BYTES, MAX_HUB_BUDGET_BYTES, reloadNodes } from './quarantine.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
-import { assertAdminPassword } from './console/operators.js';
+import { USERNAME_PATTERN, assertAdminPassword } from './console/operators.js';
+import { migrateConsole } from './console/schema.js';
+import { retireHubAtCentre, type RetiredAtCentre } from './retire.js';
 import { migrateCentral } from './schema.js';
 import { startWorkerPool } from './workers.js';
 
@@ -275,6 +277,13 @@ export function addHub(clusterDir: string, hubId: string, replace: boolean): Hub
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   const layout = loadLayout(clusterDir);
+  const retired = layout.retired?.find((r) => r.hubId === hubId);
+  if (retired) {
+    // The centre drops whatever comes under a retired id (its alerts were closed for good): a new box needs its own.
+    throw new UsageError(
+      `hub ${hubId} was retired on ${retired.at} by ${retired.by}: a retired HUB_ID is not given again; give the new box another HUB_ID`,
+    );
+  }
   if (!replace && layout.hubs.some((h) => h.hubId === hubId)) {
     throw new UsageError(`hub ${hubId} exists already (--replace gives it a new password)`);
   }
@@ -284,6 +293,79 @@ export function addHub(clusterDir: string, hubId: string, replace: boolean): Hub
   // SIGHUP is nats-server's reload (what `nats-server --signal reload` sends).
   const reloaded = reloadNodes(next);
   return { hubId, password, mqttUrls: mqttUrls(next), reloaded };
+}
+
+export interface HubRemoveResult extends RetiredAtCentre {
+  hubId: string;
+  /** The hub had a credential in the layout (now revoked). */
+  revoked: boolean;
+  reloaded: number;
+}
+
+/**
+ * Retires a hub for good (session 61): at the centre's database first (`retireHubAtCentre`: its open alerts closed,
+ * never flagged offline again, whatever still comes under its id dropped, audited as `by`), then its credential taken
+ * out of the cluster at `clusterDir` and the running nodes reloaded (its connection is closed, and it is refused as
+ * any unknown user). Run again after a failure, it finishes what was left.
+ */
+export async function removeHub(
+  clusterDir: string,
+  databaseUrl: string,
+  hubId: string,
+  by: string,
+  now: () => Date = () => new Date(),
+): Promise<HubRemoveResult> {
+  usage(() => assertHubId(hubId));
+  if (!USERNAME_PATTERN.test(by)) {
+    throw new UsageError(`--by: '${by}' is not a name (1 to 64 letters, digits, ".", "_", "@" or "-")`);
+  }
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new UsageError(`--database: '${databaseUrl}' is not a postgres:// URL`);
+  }
+  const layout = loadLayout(clusterDir);
+  const at = now();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  pool.on('error', () => undefined);
+  let atCentre: RetiredAtCentre;
+  try {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw new Error(`PostgreSQL at ${redact(databaseUrl)}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
+    try {
+      await migrateCentral(client);
+      await migrateConsole(client);
+      const known =
+        layout.hubs.some((h) => h.hubId === hubId) ||
+        layout.retired?.some((r) => r.hubId === hubId) === true ||
+        (await client.query('SELECT 1 FROM central_hubs WHERE hub_id = $1', [hubId])).rowCount === 1;
+      if (!known)
+        throw new UsageError(`no hub ${hubId} at this centre (not in ${layoutPath(clusterDir)}, never heard)`);
+    } finally {
+      client.release();
+    }
+    atCentre = await retireHubAtCentre(pool, hubId, by, at);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  const revoked = layout.hubs.some((h) => h.hubId === hubId);
+  const next = {
+    ...layout,
+    hubs: layout.hubs.filter((h) => h.hubId !== hubId),
+    quarantined: (layout.quarantined ?? []).filter((id) => id !== hubId),
+    retired: [
+      ...(layout.retired ?? []).filter((r) => r.hubId !== hubId),
+      layout.retired?.find((r) => r.hubId === hubId) ?? { hubId, at: at.toISOString(), by },
+    ],
+  };
+  saveLayout(next);
+  // SIGHUP is nats-server's reload: the nodes close the hub's connection and refuse it from now on.
+  const reloaded = reloadNodes(next);
+  return { hubId, revoked, reloaded, ...atCentre };
 }
 
 export const DEFAULT_CLUSTER_DIR = path.join('.central-dev', 'nats');
@@ -340,9 +422,8 @@ export function registerCentralCommand(program: Command): void {
         process.exitCode = err instanceof UsageError ? 2 : 1;
       }
     });
-  central
-    .command('hub')
-    .description("manage hubs' credentials at the centre")
+  const hub = central.command('hub').description("manage hubs' credentials at the centre");
+  hub
     .command('add <hubId>')
     .description('give a hub a new random password (printed once; only its bcrypt hash is kept) and reload NATS')
     .option(
@@ -368,6 +449,45 @@ export function registerCentralCommand(program: Command): void {
         }
       } catch (err) {
         process.stderr.write(`telecare central hub add: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+      }
+    });
+  hub
+    .command('remove <hubId>')
+    .alias('retire')
+    .description(
+      'retire a hub for good (taken out of a home, or replaced by a box with another HUB_ID): revoke its credential ' +
+        'and reload NATS, close its open alerts at the centre (cancelled, "hub-retired", audited), never flag it offline',
+    )
+    .option(
+      '--cluster-dir <dir>',
+      'folder of the cluster layout (cluster.json)',
+      process.env.CENTRAL_CLUSTER_DIR ?? DEFAULT_CLUSTER_DIR,
+    )
+    .option(
+      '--database <url>',
+      "the centre's PostgreSQL URL (or CENTRAL_DATABASE_URL)",
+      process.env.CENTRAL_DATABASE_URL ?? '',
+    )
+    .requiredOption('--by <name>', 'who retires it (recorded on the closed alerts and in the console audit)')
+    .addHelpText(
+      'after',
+      '\nWhat the hub stored stays (the council report reads it). Whatever still comes under its id is dropped, and a\n' +
+        'box that connects with it is refused as any unknown hub. A retired HUB_ID is not given again by `hub add`:\n' +
+        'a new box gets its own. Run it again after a failure: it finishes what was left.',
+    )
+    .action(async (hubId: string, options: { clusterDir: string; database: string; by: string }) => {
+      try {
+        const removed = await removeHub(options.clusterDir, options.database, hubId, options.by);
+        process.stdout.write(
+          removed.retired
+            ? `Hub ${removed.hubId} retired by ${options.by}: ${String(removed.closedAlerts)} open alerts closed at the centre, ` +
+                `${String(removed.cancelledCommands)} pending commands given up; ` +
+                `its credential ${removed.revoked ? 'revoked' : 'was already gone'} (${String(removed.reloaded)} NATS nodes reloaded).\n`
+            : `Hub ${removed.hubId} was retired already; its credential is gone (${String(removed.reloaded)} NATS nodes reloaded).\n`,
+        );
+      } catch (err) {
+        process.stderr.write(`telecare central hub remove: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = err instanceof UsageError ? 2 : 1;
       }
     });

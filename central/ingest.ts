@@ -22,7 +22,12 @@ export type DropReason =
   | 'wrong-hub'
   | 'too-large'
   /** PostgreSQL refused the message's own data (e.g. a version past its integer, a date it cannot read). */
-  | 'refused-by-database';
+  | 'refused-by-database'
+  /** Its hub was retired (`telecare central hub remove`, session 61): nothing it sent still counts. */
+  | 'retired-hub';
+
+/** `central_hubs.status` of a hub taken out of service for good (`central/retire.ts`). */
+export const RETIRED = 'retired';
 
 export type IngestResult =
   | { kind: MessageKind; hubId: string; stored: boolean }
@@ -341,6 +346,9 @@ async function storeInTransaction(
   msg: Incoming,
 ): Promise<IngestResult> {
   const hub = await touchHub(client, hubId, msg.receivedAt);
+  // A retired hub's messages still in the stream (sent before its credential was revoked, or its last will published
+  // when the reload closed its connection) would reopen alerts the retirement closed: dropped, counted.
+  if (hub.status === RETIRED) return { kind: 'dropped', reason: 'retired-hub', hubId };
   const comesBack = hub.status === 'offline' && (hub.offline_since === null || msg.receivedAt > hub.offline_since);
   if (parsed.kind === 'status') {
     const text = Buffer.from(msg.data).toString('utf8');
@@ -362,12 +370,8 @@ async function storeInTransaction(
   const decoded = decode(hubId, parsed, msg);
   if (decoded.kind === 'dropped') return { kind: 'dropped', reason: decoded.reason, hubId };
   if (decoded.kind === 'heartbeat') {
-    const applied = await client.query(
-      `UPDATE central_hubs SET last_heartbeat = $2, last_heartbeat_at = $3
-       WHERE hub_id = $1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < $3)`,
-      [hubId, JSON.stringify(decoded.body), msg.receivedAt],
-    );
-    return { kind: 'heartbeat', hubId, stored: applied.rowCount === 1 };
+    const applied = await applyHeartbeats(client, [{ hubId, body: decoded.body, at: msg.receivedAt }]);
+    return { kind: 'heartbeat', hubId, stored: applied.has(hubId) };
   }
   if (decoded.kind === 'alert') {
     return { kind: 'alert', hubId, stored: await storeAlert(client, hubId, decoded, msg) };
@@ -427,6 +431,99 @@ function complete(results: readonly (IngestResult | undefined)[]): IngestResult[
     if (!r) throw new Error('a message of the batch was left without a result');
     return r;
   });
+}
+
+/** The centre's alert about two boxes sending under one HUB_ID (session 61; origin `centre`, like `hub-offline`). */
+export const HUB_DUPLICATE_ID = 'hub-duplicate-id';
+/**
+ * Two starts of a hub closer than this are one (a heartbeat's `uptimeS` is rounded to the second, so `at - uptimeS`
+ * wanders by up to half a second).
+ */
+const SAME_START_S = 2;
+
+/** When the hub that sent this heartbeat started: its `at` less its `uptimeS`; null when either is missing or bad. */
+export function heartbeatStart(body: Record<string, unknown>): Date | null {
+  const { at, uptimeS } = body;
+  if (!validDate(at) || typeof uptimeS !== 'number' || !Number.isFinite(uptimeS) || uptimeS < 0) return null;
+  const ms = Date.parse(at) - uptimeS * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms) : null;
+}
+
+/**
+ * Stores each hub's heartbeat when it is newer than the stored one (hubs in key order); returns the hubs whose
+ * heartbeat was stored. Session 61: two boxes with one HUB_ID (a cloned SD card, a replaced box left plugged in) take
+ * turns on the gateway (one client id: each connection closes the other's) and their messages interleave under one
+ * hub. A hub's start (`heartbeatStart`) only ever moves on, to a new start; so a heartbeat whose start is the one
+ * before the current start is a second box: the centre raises `hub-duplicate-id` (high, one open per hub: unique
+ * partial index `central_alerts_one_hub_duplicate_id`; raised again if the two go on after it is resolved).
+ */
+async function applyHeartbeats(
+  client: pg.ClientBase,
+  beats: readonly { hubId: string; body: Record<string, unknown>; at: Date }[],
+): Promise<Set<string>> {
+  if (beats.length === 0) return new Set();
+  const sorted = [...beats].sort((a, b) => compareKeys(a.hubId, b.hubId));
+  // `o` is the row as it was (SET and RETURNING of `h` see the new one): the start before the current one.
+  const applied = await client.query<{ hub_id: string; twice: boolean; started: Date | null; other: Date | null }>(
+    `UPDATE central_hubs AS h SET last_heartbeat = t.body::jsonb, last_heartbeat_at = t.at,
+       started_at = COALESCE(t.started, h.started_at),
+       previous_started_at = CASE WHEN abs(extract(epoch FROM t.started - h.started_at)) > $5
+         THEN h.started_at ELSE h.previous_started_at END
+     FROM central_hubs AS o, unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(id, body, at, started)
+     WHERE h.hub_id = t.id AND o.hub_id = t.id AND (h.last_heartbeat_at IS NULL OR h.last_heartbeat_at < t.at)
+     RETURNING h.hub_id, t.started, o.started_at AS other,
+       COALESCE(abs(extract(epoch FROM t.started - o.started_at)) > $5
+         AND abs(extract(epoch FROM t.started - o.previous_started_at)) <= $5, false) AS twice`,
+    [
+      sorted.map((b) => b.hubId),
+      sorted.map((b) => JSON.stringify(b.body)),
+      sorted.map((b) => b.at),
+      sorted.map((b) => heartbeatStart(b.body)),
+      SAME_START_S,
+    ],
+  );
+  const twice = applied.rows.filter((r) => r.twice);
+  if (twice.length > 0) {
+    const at = sorted.find((b) => b.hubId === twice[0]?.hub_id)?.at ?? new Date();
+    const alertId = `${CENTRE_ALERT_ID_PREFIX}${HUB_DUPLICATE_ID}-${String(at.getTime())}`;
+    const alerts = new Map(
+      twice.map((r) => [
+        r.hub_id,
+        centreAlert(alertId, HUB_DUPLICATE_ID, at, {
+          reason: 'two-starts',
+          starts: [r.other?.toISOString() ?? null, r.started?.toISOString() ?? null],
+        }),
+      ]),
+    );
+    const ids = twice.map((r) => r.hub_id);
+    const inserted = await client.query<{ hub_id: string }>(
+      `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
+       SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
+       FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
+       ON CONFLICT DO NOTHING RETURNING hub_id`,
+      [ids, alertId, CENTRE_ORIGIN, HUB_DUPLICATE_ID, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
+    );
+    const fresh = inserted.rows.map((r) => r.hub_id).sort(compareKeys);
+    if (fresh.length > 0) {
+      await client.query(
+        `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+         SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h
+         ON CONFLICT DO NOTHING`,
+        [
+          fresh,
+          alertId,
+          at,
+          fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
+        ],
+      );
+      await notifyMany(
+        client,
+        ALERT_CHANNEL,
+        fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
+      );
+    }
+  }
+  return new Set(applied.rows.map((r) => r.hub_id));
 }
 
 const bySeq = <T extends { index: number }>(a: T, b: T): number => a.index - b.index;
@@ -498,7 +595,8 @@ export async function ingestBatch(
       touched.rows.filter((r) => r.inserted).map((r) => ({ hubId: r.hub_id, status: 'online' })),
     );
 
-    // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order.
+    // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order
+    // (and a retired hub's messages are dropped there).
     // An online hub's messages change no state that order matters for: its status only records what the hub (or its
     // will) said last, and the silence check reads it later; so a reconnect burst's statuses go in one statement too.
     const stateful = (hubId: string): boolean => hubStatus.get(hubId) !== 'online';
@@ -559,13 +657,10 @@ export async function ingestBatch(
       const newest = [...heartbeats.entries()]
         .map(([hubId, list]) => ({ hubId, beat: list.reduce((a, b) => (b.at > a.at ? b : a)) }))
         .sort((a, b) => compareKeys(a.hubId, b.hubId));
-      const applied = await client.query<{ hub_id: string }>(
-        `UPDATE central_hubs AS h SET last_heartbeat = t.body::jsonb, last_heartbeat_at = t.at
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(id, body, at)
-         WHERE h.hub_id = t.id AND (h.last_heartbeat_at IS NULL OR h.last_heartbeat_at < t.at) RETURNING h.hub_id`,
-        [newest.map((n) => n.hubId), newest.map((n) => JSON.stringify(n.beat.body)), newest.map((n) => n.beat.at)],
+      const appliedHubs = await applyHeartbeats(
+        client,
+        newest.map((n) => ({ hubId: n.hubId, body: n.beat.body, at: n.beat.at })),
       );
-      const appliedHubs = new Set(applied.rows.map((r) => r.hub_id));
       for (const [hubId, list] of heartbeats) {
         for (const beat of list) results[beat.index] = { kind: 'heartbeat', hubId, stored: appliedHubs.has(hubId) };
       }

@@ -50,6 +50,11 @@ export interface ClusterLayout {
    * configuration, so their connections are closed at the reload and they cannot connect until it is lifted.
    */
   quarantined?: readonly string[];
+  /**
+   * Hubs retired for good (`telecare central hub remove`, session 61): their users are gone from `hubs`, and
+   * `hub add` refuses their ids (the centre drops whatever comes under a retired id).
+   */
+  retired?: readonly { hubId: string; at: string; by: string }[];
   /** Replicas of the MQTT gateway's own streams (sessions, retained messages, QoS 1 in flight). */
   mqttReplicas: number;
   /**

@@ -81,8 +81,18 @@ const STATEMENTS: readonly string[] = [
      window_start timestamptz NOT NULL,
      bytes        bigint      NOT NULL
    )`,
+  // Session 61 (central/retire.ts): a hub taken out of service for good (status 'retired'), when and by whom.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_at timestamptz`,
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_by text`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
+  // Session 61 (central/ingest.ts, applyHeartbeats): when the hub that sent the newest heartbeat started, and the
+  // start before it (a heartbeat from that one again is a second box with the same HUB_ID); one open
+  // hub-duplicate-id alert per hub, whichever worker raises it.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS started_at timestamptz`,
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS previous_started_at timestamptz`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_duplicate_id ON central_alerts (hub_id)
+     WHERE origin = 'centre' AND type = 'hub-duplicate-id' AND state NOT IN ('resolved', 'cancelled')`,
 ];
 
 /** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */

@@ -54,6 +54,10 @@ function explanation(card) {
       d.bytes !== undefined ? ` (${mib(d.bytes)}, budget ${mib(d.budgetBytes)} in ${String(d.windowMinutes)} min)` : '';
     return `Hub ${card.hubId} sent far more than a hub does${sent}: the centre has cut it off so that other hubs' alerts still get through. Its alarms wait on the hub, or reach its own responders. Phone the home or the scheme; resolve this once the hub is fixed or its password renewed to let it connect again.`;
   }
+  if (card.type === 'hub-duplicate-id') {
+    // Session 61: heartbeats from two boxes that started at different times take turns under one HUB_ID.
+    return `Two boxes are sending as hub ${card.hubId} (a copied SD card, or an old box still plugged in): they take turns at the centre, so either home's alarms and commands may wait or go to the wrong box. Phone the installer; resolve this once one of them has another HUB_ID or is switched off.`;
+  }
   return why(card.alert);
 }
 
