@@ -108,6 +108,18 @@ export function markReviewed(db: Database, homeId: string, date: string, now: nu
   return statementsOf(db).mark.run(homeId, date, now).changes === 1;
 }
 
+/**
+ * The latest date of `homeId` the routine review looked at; undefined when none (or before the table exists: the
+ * hub's loop asks before the analytics thread's first answer).
+ */
+export function latestReviewed(db: Database, homeId: string): string | undefined {
+  if (!hasTable(db, 'routine_reviews')) return undefined;
+  const row = db.prepare('SELECT max(date) AS date FROM routine_reviews WHERE home_id = ?').get(homeId) as {
+    date: string | null;
+  };
+  return row.date ?? undefined;
+}
+
 /** Note that `homeId` was in away mode in its feature day `date`. */
 export function markAwayDay(db: Database, homeId: string, date: string): void {
   migrateAnalytics(db);

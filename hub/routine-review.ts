@@ -2,8 +2,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
 import type { CachedDayRow } from '../analytics/store.js';
-import { dailyReview, noteAway, reviewDecisions, reviewWindow, withSensorsOffline } from '../analytics/review.js';
-import { awayDates, cacheDayRows, markReviewed } from '../analytics/store.js';
+import {
+  dailyReview,
+  markReviewedDays,
+  noteAway,
+  reviewDecisionsOf,
+  reviewWindow,
+  withSensorsOffline,
+} from '../analytics/review.js';
+import { awayDates, cacheDayRows } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -81,16 +88,16 @@ export class RoutineReview {
       if (home.away) noteAway(this.options.db, home, clock.now());
       else {
         const now = clock.now();
-        const { date, from } = reviewWindow(home, now);
+        const { first, date, from } = reviewWindow(this.options.db, home, now);
         // Reviewed already (23 rounds a day): markReviewed would refuse it, whatever the days; nothing to compute.
         if (!this.reviewed(home.id, date)) {
-          const answer = await worker.review(home.id, from, date, now);
+          const answer = await worker.review(home.id, from, date, now, first);
           if (this.stopped) return;
           if (answer.cached === undefined) this.cacheAnswer(answer.rows, now);
           // The day's verdict in a turn of its own: a press that arrived meanwhile is handled first.
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (this.stopped) return;
-          this.finishHome(home, date, now, answer);
+          this.finishHome(home, first, date, now, answer);
         }
       }
     } catch (err) {
@@ -105,17 +112,17 @@ export class RoutineReview {
     if (this.options.db.open) cacheDayRows(this.options.db, rows, now);
   }
 
-  /** Marks the day reviewed and, the first time, tells its decisions (the thread's, or compared here from the cache). */
-  private finishHome(home: HomeConfig, date: string, now: number, answer: ReviewAnswer): void {
+  /** Marks the days reviewed and, the first time, tells their decisions (the thread's, or compared here from the cache). */
+  private finishHome(home: HomeConfig, first: string, date: string, now: number, answer: ReviewAnswer): void {
     const { db, decide } = this.options;
     const flags =
       answer.cached === undefined
         ? answer.decisions
-        : reviewDecisions(home, answer.cached, date, now, undefined, awayDates(db, home.id, answer.cached));
-    // The sensors offline in the flags' days (session 60) looked up first: the day is marked reviewed once.
+        : reviewDecisionsOf(home, answer.cached, first, date, now, undefined, awayDates(db, home.id, answer.cached));
+    // The sensors offline in the flags' days (session 60) looked up first: each day is marked reviewed once.
     const decisions = withSensorsOffline(db, home, flags);
-    if (!markReviewed(db, home.id, date, now)) return;
-    decide(decisions);
+    const fresh = markReviewedDays(db, home.id, first, date, now, decisions);
+    if (fresh.length > 0) decide(fresh);
   }
 
   private schedule(at: number, fn: () => void): void {
