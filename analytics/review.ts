@@ -12,7 +12,8 @@ import {
   type BaselineFeature,
   type BaselineOptions,
 } from './baseline.js';
-import { awayDates, latestReviewed, markAwayDay, markReviewed, migrateAnalytics } from './store.js';
+import { awayDates, hubOffSpans, latestReviewed, markAwayDay, markReviewed, migrateAnalytics } from './store.js';
+import { MINUTE_MS } from '../rules/time.js';
 import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
@@ -69,9 +70,12 @@ export function reviewDecisionsOf(
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
   away: ReadonlySet<string> = new Set(),
+  hubOff: ReadonlySet<string> = new Set(),
 ): RuleDecision[] {
   const decisions: RuleDecision[] = [];
-  for (const day of reviewDays(first, date)) decisions.push(...reviewDecisions(home, days, day, now, options, away));
+  for (const day of reviewDays(first, date)) {
+    decisions.push(...reviewDecisions(home, days, day, now, options, away, hubOff));
+  }
   return decisions;
 }
 
@@ -107,9 +111,37 @@ export function noteAway(db: Database, home: HomeConfig, now: number): void {
 }
 
 /**
+ * A day the hub was off for this long or more is not a day of the resident's: a restart (a crash, an upgrade) takes a
+ * minute or two, and the hub notes that it runs every `HUB_ALIVE_EVERY_MS`.
+ */
+export const HUB_OFF_MIN_MS = 15 * MINUTE_MS;
+
+/**
+ * The dates of `days` the hub was off for part of (`hubOffSpans`, `HUB_OFF_MIN_MS` or more in the feature day): the
+ * hours nothing listened are not hours the resident did nothing (review, session 61: three evenings of power cuts were
+ * flagged 'room transitions down'). Left out of the baselines and breaking a run, as the days away are.
+ */
+export function hubOffDates(db: Database, home: HomeConfig, days: readonly DailyFeatures[]): Set<string> {
+  const spans = days.length === 0 ? [] : hubOffSpans(db, HUB_OFF_MIN_MS);
+  if (spans.length === 0) return new Set();
+  const cal = homeCalendar(home);
+  const dates = new Set<string>();
+  for (const d of days) {
+    const day = isoDateToDay(d.date);
+    if (day === undefined) continue;
+    const start = featureDayStart(cal, day);
+    const end = featureDayStart(cal, day + 1);
+    const offMs = spans.reduce((sum, [off, on]) => sum + Math.max(0, Math.min(on, end) - Math.max(off, start)), 0);
+    if (offMs >= HUB_OFF_MIN_MS) dates.add(d.date);
+  }
+  return dates;
+}
+
+/**
  * The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features, less the
- * days in `away` (the dates it spent in away mode, `awayDates`). A flag whose baseline window held days away (those
- * and the days out of home through, `dayAway`) says how many were left out: `daysAwayLeftOut`.
+ * days in `away` (the dates it spent in away mode, `awayDates`) and in `hubOff` (the hub off for part of them,
+ * `hubOffDates`). A flag whose baseline window held days away (those in `away` and the days out of home through,
+ * `dayAway`) says how many were left out: `daysAwayLeftOut`.
  */
 export function reviewDecisions(
   home: HomeConfig,
@@ -118,9 +150,11 @@ export function reviewDecisions(
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
   away: ReadonlySet<string> = new Set(),
+  hubOff: ReadonlySet<string> = new Set(),
 ): RuleDecision[] {
   const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
-  const atHome = away.size === 0 ? days : days.filter((d) => !away.has(d.date));
+  const atHome =
+    away.size === 0 && hubOff.size === 0 ? days : days.filter((d) => !away.has(d.date) && !hubOff.has(d.date));
   const day = isoDateToDay(date) ?? NaN;
   const leftOut = days.filter((d) => {
     const n = isoDateToDay(d.date) ?? NaN;
@@ -217,7 +251,8 @@ export function dailyReview(
     const { first, date, from } = reviewWindow(db, home, now, options);
     const days = homeActivity(db, config, home.id, from, date, now);
     const away = awayDates(db, home.id, days);
-    const flags = withSensorsOffline(db, home, reviewDecisionsOf(home, days, first, date, now, options, away));
+    const hubOff = hubOffDates(db, home, days);
+    const flags = withSensorsOffline(db, home, reviewDecisionsOf(home, days, first, date, now, options, away, hubOff));
     decisions.push(...markReviewedDays(db, home.id, first, date, now, flags));
   }
   return decisions;

@@ -4,17 +4,21 @@ import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
 import type { CachedDayRow } from '../analytics/store.js';
 import {
   dailyReview,
+  hubOffDates,
   markReviewedDays,
   noteAway,
   reviewDecisionsOf,
   reviewWindow,
   withSensorsOffline,
 } from '../analytics/review.js';
-import { awayDates, cacheDayRows } from '../analytics/store.js';
+import { awayDates, cacheDayRows, noteHubRunning } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
+
+/** How often the hub notes that it runs (`hub_runs`): a day it was off for part of is not the resident's. */
+export const HUB_ALIVE_EVERY_MS = 5 * 60_000;
 
 export interface RoutineReviewOptions {
   db: Database;
@@ -37,6 +41,8 @@ export interface RoutineReviewOptions {
 
 export class RoutineReview {
   private timer: TimerHandle | undefined;
+  private aliveTimer: TimerHandle | undefined;
+  private startedAt: number | undefined;
   private stopped = false;
   private readonly log: Logger;
   private reviewedStatement: Statement<[string, string]> | undefined;
@@ -53,6 +59,8 @@ export class RoutineReview {
 
   start(): void {
     const { clock } = this.options;
+    this.startedAt = clock.now();
+    this.noteRunning();
     this.schedule(clock.now() + (this.options.firstAfterMs ?? 60_000), () => this.reviewHome(0));
   }
 
@@ -60,6 +68,27 @@ export class RoutineReview {
     this.stopped = true;
     if (this.timer) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.aliveTimer) this.options.clock.clearTimer(this.aliveTimer);
+    this.aliveTimer = undefined;
+    this.noteRunning();
+  }
+
+  /**
+   * Notes that the hub runs (`hub_runs`), now and every `HUB_ALIVE_EVERY_MS`: the hours between two runs are hours
+   * nothing listened, and a day with such hours is left out of the baselines (review, session 61).
+   */
+  private noteRunning(): void {
+    const { clock, db } = this.options;
+    try {
+      if (db.open && this.startedAt !== undefined) noteHubRunning(db, this.startedAt, clock.now());
+    } catch (err) {
+      this.log.error({ err }, 'could not note that the hub runs');
+    }
+    if (this.stopped) return;
+    this.aliveTimer = clock.setTimer(clock.now() + HUB_ALIVE_EVERY_MS, () => {
+      this.aliveTimer = undefined;
+      this.noteRunning();
+    });
   }
 
   private reviewHome(index: number): void {
@@ -118,7 +147,16 @@ export class RoutineReview {
     const flags =
       answer.cached === undefined
         ? answer.decisions
-        : reviewDecisionsOf(home, answer.cached, first, date, now, undefined, awayDates(db, home.id, answer.cached));
+        : reviewDecisionsOf(
+            home,
+            answer.cached,
+            first,
+            date,
+            now,
+            undefined,
+            awayDates(db, home.id, answer.cached),
+            hubOffDates(db, home, answer.cached),
+          );
     // The sensors offline in the flags' days (session 60) looked up first: each day is marked reviewed once.
     const decisions = withSensorsOffline(db, home, flags);
     const fresh = markReviewedDays(db, home.id, first, date, now, decisions);
