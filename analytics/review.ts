@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
-import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { featureDayStart, homeActivity, homeCalendar, hubOffMinutes, lastCompleteDay } from './activity.js';
 import { hasAlertTables } from '../hub/alerts/schema.js';
 import {
   dayAway,
@@ -12,8 +12,7 @@ import {
   type BaselineFeature,
   type BaselineOptions,
 } from './baseline.js';
-import { awayDates, hubOffSpans, latestReviewed, markAwayDay, markReviewed, migrateAnalytics } from './store.js';
-import { MINUTE_MS } from '../rules/time.js';
+import { awayDates, latestReviewed, markAwayDay, markReviewed, migrateAnalytics } from './store.js';
 import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
@@ -111,30 +110,12 @@ export function noteAway(db: Database, home: HomeConfig, now: number): void {
 }
 
 /**
- * A day the hub was off for this long or more is not a day of the resident's: a restart (a crash, an upgrade) takes a
- * minute or two, and the hub notes that it runs every `HUB_ALIVE_EVERY_MS`.
- */
-export const HUB_OFF_MIN_MS = 15 * MINUTE_MS;
-
-/**
- * The dates of `days` the hub was off for part of (`hubOffSpans`, `HUB_OFF_MIN_MS` or more in the feature day): the
- * hours nothing listened are not hours the resident did nothing (review, session 61: three evenings of power cuts were
- * flagged 'room transitions down'). Left out of the baselines and breaking a run, as the days away are.
+ * The dates of `days` the hub was off for part of (`hubOffMinutes`): the hours nothing listened are not hours the
+ * resident did nothing (review, session 61: three evenings of power cuts were flagged 'room transitions down'). Left out
+ * of the baselines and breaking a run, as the days away are.
  */
 export function hubOffDates(db: Database, home: HomeConfig, days: readonly DailyFeatures[]): Set<string> {
-  const spans = days.length === 0 ? [] : hubOffSpans(db, HUB_OFF_MIN_MS);
-  if (spans.length === 0) return new Set();
-  const cal = homeCalendar(home);
-  const dates = new Set<string>();
-  for (const d of days) {
-    const day = isoDateToDay(d.date);
-    if (day === undefined) continue;
-    const start = featureDayStart(cal, day);
-    const end = featureDayStart(cal, day + 1);
-    const offMs = spans.reduce((sum, [off, on]) => sum + Math.max(0, Math.min(on, end) - Math.max(off, start)), 0);
-    if (offMs >= HUB_OFF_MIN_MS) dates.add(d.date);
-  }
-  return dates;
+  return new Set(hubOffMinutes(db, home, days).keys());
 }
 
 /**

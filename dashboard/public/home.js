@@ -6,14 +6,24 @@ const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
-/** A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60). */
+/**
+ * A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60); a day the hub was off
+ * for part of (`hubOffMinutes`) too, named "partial": nothing listened then (review, session 61).
+ */
 function points(days, pick) {
   return days.map((d) => ({
     label: shortDay(d.date),
-    fullLabel: d.inProgress ? `${d.date} (so far)` : d.date,
+    fullLabel: d.inProgress ? `${d.date} (so far)` : d.hubOffMinutes ? `${d.date} (partial: ${hubOff(d)})` : d.date,
     value: d.missing ? null : pick(d),
     soFar: d.inProgress === true,
+    partial: !d.inProgress && d.hubOffMinutes > 0,
   }));
+}
+
+/** "hub off 6 h" */
+function hubOff(day) {
+  const minutes = day.hubOffMinutes;
+  return minutes < 90 ? `hub off ${minutes} min` : `hub off ${Math.round(minutes / 60)} h`;
 }
 
 /**
@@ -49,10 +59,15 @@ async function show() {
     if (mine !== asked) return;
     const unheard = days.length ? everyDate(days).length - days.length : 0;
     const soFar = days.find((d) => d.inProgress);
+    const partial = days.filter((d) => !d.inProgress && d.hubOffMinutes > 0).length;
     message.textContent = days.length
       ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}` +
         (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '') +
-        (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '')
+        (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '') +
+        (partial
+          ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day' : 'days'}: ${partial === 1 ? 'its' : 'their'} ` +
+            'figures are partial (paler)'
+          : '')
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
         'check Device setup.';
