@@ -42,6 +42,17 @@ function everyDate(days) {
   return out;
 }
 
+/** The date `days` days before today in `timeZone`, YYYY-MM-DD (the UTC date, as `daysAgo`, if the zone is unknown). */
+function localDaysAgo(timeZone, days) {
+  try {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    const ms = Date.parse(`${today.format(new Date())}T00:00:00Z`) - days * 86_400_000;
+    return new Date(ms).toISOString().slice(0, 10);
+  } catch {
+    return daysAgo(days);
+  }
+}
+
 /** The latest choice of home and period: an answer to an earlier one (slower, or the home changed) is dropped. */
 let asked = 0;
 
@@ -147,6 +158,13 @@ async function start() {
   const homes = await configuredHomes();
   for (const home of homes) form.home.append(new Option(home.id, home.id));
   if (params.get('home')) form.home.value = params.get('home');
+  // The dates are the home's local dates: by default the four weeks ending today there, not in UTC (review, session
+  // 61: at 09:00 in Sydney the page asked for the days up to yesterday, and the day under way was not shown).
+  const zone = homes.find((h) => h.id === form.home.value)?.timezone;
+  if (zone) {
+    if (!params.get('from')) form.from.value = localDaysAgo(zone, 27);
+    if (!params.get('to')) form.to.value = localDaysAgo(zone, 0);
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     show();

@@ -145,7 +145,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
       const home = ctx.deps.config.homes.find((h) => h.id === homeId);
       if (!home) throw new DashboardError('HOME_NOT_FOUND', `No home '${homeId}' in the configuration`);
       const now = ctx.clock.now();
-      const range = dateRange(request.query.from, request.query.to, now, 28);
+      const range = dateRange(request.query.from, request.query.to, now, 28, home.timezone);
       const days = await ctx.analytics.homeActivity(homeId, range.from, range.to);
       // A day whose night has not ended yet (today; until the next morning, yesterday) is answered with its figures so
       // far: marked, so that the home view does not draw this morning's few active minutes as a day of little activity
