@@ -139,9 +139,9 @@ export class ActivityWorker {
   }
 
   /**
-   * The routine review of `homeId`'s days `first..date` (its window from `fromDate`): when every day it needs is cached (or
-   * nothing new can be computed), the cached days, to compare on the loop, as `homeActivity` answers them; else the
-   * thread computes the days and the comparison, and answers the fresh days' rows (not yet cached: the caller
+   * The routine review of `homeId`'s days `first..date` (its window from `fromDate`): when every day it needs is
+   * cached (or nothing new can be computed), the cached days, to compare on the loop, as `homeActivity` answers them;
+   * else the thread computes the days and the comparison, and answers the fresh days' rows (not yet cached: the caller
    * caches them, `cacheDayRows`) and the decisions. The loop then does no JSON and no baseline of its own.
    */
   async review(homeId: string, fromDate: string, date: string, now: number, first = date): Promise<ReviewAnswer> {

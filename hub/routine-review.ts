@@ -141,7 +141,7 @@ export class RoutineReview {
     if (this.options.db.open) cacheDayRows(this.options.db, rows, now);
   }
 
-  /** Marks the days reviewed and, the first time, tells their decisions (the thread's, or compared here from the cache). */
+  /** Marks the days reviewed and, the first time, tells their decisions (the thread's, or compared here from cache). */
   private finishHome(home: HomeConfig, first: string, date: string, now: number, answer: ReviewAnswer): void {
     const { db, decide } = this.options;
     const flags =

@@ -76,8 +76,8 @@ async function show() {
         (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '') +
         (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '') +
         (partial
-          ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day' : 'days'}: ${partial === 1 ? 'its' : 'their'} ` +
-            'figures are partial (paler)'
+          ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day: its' : 'days: their'} figures are ` +
+            'partial (paler)'
           : '')
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
