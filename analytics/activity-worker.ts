@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
-import { reviewDecisions } from './review.js';
+import { hubOffDates, reviewDecisionsOf } from './review.js';
 import { awayDates, cachedDayRow } from './store.js';
 import { idleThisThread, lowerThisThreadPriority } from '../hub/thread-priority.js';
 
@@ -35,7 +35,10 @@ port.on('message', (req: ActivityRequest) => {
       // The routine review's loop work done here: the fresh days' JSON and the comparison with the baseline.
       const home = config.homes.find((h) => h.id === req.homeId);
       const away = home ? awayDates(db, home.id, plan.days) : undefined;
-      const decisions = home ? reviewDecisions(home, plan.days, req.toDate, req.now, undefined, away) : [];
+      const hubOff = home ? hubOffDates(db, home, plan.days) : undefined;
+      const decisions = home
+        ? reviewDecisionsOf(home, plan.days, req.firstDate, req.toDate, req.now, undefined, away, hubOff)
+        : [];
       reply = { id: req.id, ok: true, rows: plan.fresh.map(cachedDayRow), decisions };
     } else {
       reply = { id: req.id, ok: true, ...plan };

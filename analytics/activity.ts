@@ -5,7 +5,7 @@ import type { HubConfig } from '../hub/config-types.js';
 import { queryAlerts } from '../hub/alerts/query.js';
 import { FeatureAccumulator, FEATURE_THRESHOLDS } from './features.js';
 import { homeEvents } from '../hub/event-reads.js';
-import { cacheDays, cachedDays, migrateAnalytics } from './store.js';
+import { cacheDays, cachedDays, hubOffSpans, migrateAnalytics } from './store.js';
 import { dayToIsoDate, hhmmToMinutes, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { DailyFeatures } from './types.js';
 import { MINUTE_MS } from '../rules/time.js';
@@ -41,6 +41,36 @@ export function lastCompleteDay(cal: HomeCalendar, now: number): number {
   let day = cal.zone.dayNumber(now);
   while (featureDayStart(cal, day + 1) + DAY_SETTLE_MS > now) day--;
   return day;
+}
+
+/**
+ * A day the hub was off for this long or more is not wholly the resident's: a restart (a crash, an upgrade) takes a
+ * minute or two, and the hub notes that it runs every 5 minutes (`hub_runs`).
+ */
+export const HUB_OFF_MIN_MS = 15 * MINUTE_MS;
+
+/**
+ * The minutes of each of `days` in which the hub was off (`hubOffSpans`), for the days with `HUB_OFF_MIN_MS` or more
+ * of them: nothing listened then, and their figures are partial (review, session 61). Works on a read-only connection.
+ */
+export function hubOffMinutes(
+  db: Database,
+  home: HomeConfig | undefined,
+  days: readonly DailyFeatures[],
+): Map<string, number> {
+  const spans = days.length === 0 ? [] : hubOffSpans(db, HUB_OFF_MIN_MS);
+  const byDate = new Map<string, number>();
+  if (spans.length === 0) return byDate;
+  const cal = homeCalendar(home);
+  for (const d of days) {
+    const day = isoDateToDay(d.date);
+    if (day === undefined) continue;
+    const start = featureDayStart(cal, day);
+    const end = featureDayStart(cal, day + 1);
+    const offMs = spans.reduce((sum, [off, on]) => sum + Math.max(0, Math.min(on, end) - Math.max(off, start)), 0);
+    if (offMs >= HUB_OFF_MIN_MS) byDate.set(d.date, Math.round(offMs / MINUTE_MS));
+  }
+  return byDate;
 }
 
 export function parseDateRange(fromDate: string, toDate: string): { from: number; to: number } {

@@ -24,8 +24,8 @@ export interface ActivityWorkerData {
 
 export type ActivityRequest =
   | { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
-  /** The routine review of `toDate`: the days computed, compared with the baseline, in the thread. */
-  | { op: 'review'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
+  /** The routine review of `firstDate..toDate`: the days computed, compared with the baseline, in the thread. */
+  | { op: 'review'; id: number; homeId: string; fromDate: string; firstDate: string; toDate: string; now: number }
   | { op: 'config'; config: HubConfig }
   | { op: 'stop' };
 
@@ -139,16 +139,16 @@ export class ActivityWorker {
   }
 
   /**
-   * The routine review of `homeId`'s `date` (its window from `fromDate`): when every day it needs is cached (or
-   * nothing new can be computed), the cached days, to compare on the loop, as `homeActivity` answers them; else the
-   * thread computes the days and the comparison, and answers the fresh days' rows (not yet cached: the caller
+   * The routine review of `homeId`'s days `first..date` (its window from `fromDate`): when every day it needs is
+   * cached (or nothing new can be computed), the cached days, to compare on the loop, as `homeActivity` answers them;
+   * else the thread computes the days and the comparison, and answers the fresh days' rows (not yet cached: the caller
    * caches them, `cacheDayRows`) and the decisions. The loop then does no JSON and no baseline of its own.
    */
-  async review(homeId: string, fromDate: string, date: string, now: number): Promise<ReviewAnswer> {
+  async review(homeId: string, fromDate: string, date: string, now: number, first = date): Promise<ReviewAnswer> {
     const range = parseDateRange(fromDate, date);
     const onLoop = this.cachedOnly(homeId, range, now);
     if (onLoop) return { cached: onLoop };
-    return this.request<ReviewPlan>({ op: 'review', homeId, fromDate, toDate: date, now });
+    return this.request<ReviewPlan>({ op: 'review', homeId, fromDate, firstDate: first, toDate: date, now });
   }
 
   plan(homeId: string, fromDate: string, toDate: string, now: number): Promise<ActivityPlan> {
@@ -156,7 +156,8 @@ export class ActivityWorker {
   }
 
   private request<T extends ActivityPlan | ReviewPlan>(
-    req: Omit<Extract<ActivityRequest, { op: 'activity' | 'review' }>, 'id'>,
+    req:
+      Omit<Extract<ActivityRequest, { op: 'activity' }>, 'id'> | Omit<Extract<ActivityRequest, { op: 'review' }>, 'id'>,
   ): Promise<T> {
     if (this.stopped) return Promise.reject(new Error('analytics worker stopped'));
     const id = this.nextId++;

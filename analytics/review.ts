@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
-import { featureDayStart, homeActivity, homeCalendar, lastCompleteDay } from './activity.js';
+import { featureDayStart, homeActivity, homeCalendar, hubOffMinutes, lastCompleteDay } from './activity.js';
 import { hasAlertTables } from '../hub/alerts/schema.js';
 import {
   dayAway,
@@ -12,7 +12,7 @@ import {
   type BaselineFeature,
   type BaselineOptions,
 } from './baseline.js';
-import { awayDates, markAwayDay, markReviewed } from './store.js';
+import { awayDates, latestReviewed, markAwayDay, markReviewed, migrateAnalytics } from './store.js';
 import { dayToIsoDate, isoDateToDay } from '../rules/local-time.js';
 
 const UNITS: Record<BaselineFeature, string> = {
@@ -28,14 +28,73 @@ const UNITS: Record<BaselineFeature, string> = {
   meanIndoorTempC: '°C',
 };
 
-/** The day a review of `home` at `now` looks at, and the first day of the features it needs. */
+/**
+ * The most days a review looks back for completed days not yet reviewed (the hub off when they completed): a baseline
+ * window's worth.
+ */
+export const CATCH_UP_DAYS = DEFAULT_BASELINE_OPTIONS.windowDays;
+
+/**
+ * The days a review of `home` at `now` looks at, `first..date` (`date` its latest completed day), and the first day of
+ * the features it needs. `first` is the day after the home's latest reviewed one (at most `CATCH_UP_DAYS` back; `date`
+ * for a home never reviewed): a flag is raised on the third day of its run only, and a day whose review round never
+ * came while the hub ran (unplugged at 07:00, back the next day) lost its flag for good (review, session 61).
+ */
 export function reviewWindow(
+  db: Database,
   home: HomeConfig,
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
-): { date: string; from: string } {
+): { first: string; date: string; from: string } {
   const day = lastCompleteDay(homeCalendar(home), now);
-  return { date: dayToIsoDate(day), from: dayToIsoDate(day - options.windowDays - options.sustainDays) };
+  const latest = latestReviewed(db, home.id);
+  const latestDay = latest === undefined ? undefined : isoDateToDay(latest);
+  const first = latestDay === undefined ? day : Math.min(day, Math.max(latestDay + 1, day - CATCH_UP_DAYS));
+  return {
+    first: dayToIsoDate(first),
+    date: dayToIsoDate(day),
+    from: dayToIsoDate(first - options.windowDays - options.sustainDays),
+  };
+}
+
+/**
+ * The `routine-change` raises for each of `home`'s days `first..date` (`reviewDecisions` of each), and those days,
+ * for `markReviewedDays`.
+ */
+export function reviewDecisionsOf(
+  home: HomeConfig,
+  days: readonly DailyFeatures[],
+  first: string,
+  date: string,
+  now: number,
+  options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+  away: ReadonlySet<string> = new Set(),
+  hubOff: ReadonlySet<string> = new Set(),
+): RuleDecision[] {
+  const decisions: RuleDecision[] = [];
+  for (const day of reviewDays(first, date)) {
+    decisions.push(...reviewDecisions(home, days, day, now, options, away, hubOff));
+  }
+  return decisions;
+}
+
+/** Each (home, day) of `first..date` marked reviewed; `decisions` of the days it was not yet (those to raise). */
+export function markReviewedDays(
+  db: Database,
+  homeId: string,
+  first: string,
+  date: string,
+  now: number,
+  decisions: readonly RuleDecision[],
+): RuleDecision[] {
+  const fresh = new Set(reviewDays(first, date).filter((day) => markReviewed(db, homeId, day, now)));
+  return decisions.filter((d) => d.type !== 'raise' || fresh.has(String(d.detail.date)));
+}
+
+function reviewDays(first: string, date: string): string[] {
+  const days: string[] = [];
+  for (let day = isoDateToDay(first) ?? NaN; day <= (isoDateToDay(date) ?? NaN); day++) days.push(dayToIsoDate(day));
+  return days;
 }
 
 /**
@@ -51,9 +110,19 @@ export function noteAway(db: Database, home: HomeConfig, now: number): void {
 }
 
 /**
+ * The dates of `days` the hub was off for part of (`hubOffMinutes`): the hours nothing listened are not hours the
+ * resident did nothing (review, session 61: three evenings of power cuts were flagged 'room transitions down'). Left out
+ * of the baselines and breaking a run, as the days away are.
+ */
+export function hubOffDates(db: Database, home: HomeConfig, days: readonly DailyFeatures[]): Set<string> {
+  return new Set(hubOffMinutes(db, home, days).keys());
+}
+
+/**
  * The `routine-change` raises (severity low) for `home`'s flags ending on `date`, from its days' features, less the
- * days in `away` (the dates it spent in away mode, `awayDates`). A flag whose baseline window held days away (those
- * and the days out of home through, `dayAway`) says how many were left out: `daysAwayLeftOut`.
+ * days in `away` (the dates it spent in away mode, `awayDates`) and in `hubOff` (the hub off for part of them,
+ * `hubOffDates`). A flag whose baseline window held days away (those in `away` and the days out of home through,
+ * `dayAway`) says how many were left out: `daysAwayLeftOut`.
  */
 export function reviewDecisions(
   home: HomeConfig,
@@ -62,9 +131,11 @@ export function reviewDecisions(
   now: number,
   options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
   away: ReadonlySet<string> = new Set(),
+  hubOff: ReadonlySet<string> = new Set(),
 ): RuleDecision[] {
   const residentId = home.residents.length === 1 ? home.residents[0]?.id : undefined;
-  const atHome = away.size === 0 ? days : days.filter((d) => !away.has(d.date));
+  const atHome =
+    away.size === 0 && hubOff.size === 0 ? days : days.filter((d) => !away.has(d.date) && !hubOff.has(d.date));
   const day = isoDateToDay(date) ?? NaN;
   const leftOut = days.filter((d) => {
     const n = isoDateToDay(d.date) ?? NaN;
@@ -157,12 +228,13 @@ export function dailyReview(
       noteAway(db, home, now); // a home in away mode has no routine to compare, nor to learn from later
       continue;
     }
-    const { date, from } = reviewWindow(home, now, options);
+    migrateAnalytics(db);
+    const { first, date, from } = reviewWindow(db, home, now, options);
     const days = homeActivity(db, config, home.id, from, date, now);
     const away = awayDates(db, home.id, days);
-    const flags = withSensorsOffline(db, home, reviewDecisions(home, days, date, now, options, away));
-    if (!markReviewed(db, home.id, date, now)) continue;
-    decisions.push(...flags);
+    const hubOff = hubOffDates(db, home, days);
+    const flags = withSensorsOffline(db, home, reviewDecisionsOf(home, days, first, date, now, options, away, hubOff));
+    decisions.push(...markReviewedDays(db, home.id, first, date, now, flags));
   }
   return decisions;
 }

@@ -33,6 +33,12 @@ const STEPS: readonly MigrationStep[] = [
      date TEXT NOT NULL,
      PRIMARY KEY (home_id, date)
    );`,
+  // When the hub ran (review, session 61): from each start, last known alive at. Between two runs nothing listened,
+  // and the hours of a day the hub was off are not hours the resident did nothing.
+  `CREATE TABLE hub_runs (
+     started_at INTEGER PRIMARY KEY,
+     alive_at INTEGER NOT NULL
+   );`,
 ];
 
 export function migrateAnalytics(db: Database): void {
@@ -108,6 +114,18 @@ export function markReviewed(db: Database, homeId: string, date: string, now: nu
   return statementsOf(db).mark.run(homeId, date, now).changes === 1;
 }
 
+/**
+ * The latest date of `homeId` the routine review looked at; undefined when none (or before the table exists: the
+ * hub's loop asks before the analytics thread's first answer).
+ */
+export function latestReviewed(db: Database, homeId: string): string | undefined {
+  if (!hasTable(db, 'routine_reviews')) return undefined;
+  const row = db.prepare('SELECT max(date) AS date FROM routine_reviews WHERE home_id = ?').get(homeId) as {
+    date: string | null;
+  };
+  return row.date ?? undefined;
+}
+
 /** Note that `homeId` was in away mode in its feature day `date`. */
 export function markAwayDay(db: Database, homeId: string, date: string): void {
   migrateAnalytics(db);
@@ -124,4 +142,33 @@ export function awayDates(db: Database, homeId: string, days: readonly DailyFeat
     .prepare('SELECT date FROM away_days WHERE home_id = ? AND date >= ? AND date <= ?')
     .all(homeId, days[0]!.date, days[days.length - 1]!.date) as { date: string }[];
   return new Set(rows.map((r) => r.date));
+}
+
+/** Note that the hub started at `startedAt` runs at `now` (its run's row in `hub_runs`). */
+export function noteHubRunning(db: Database, startedAt: number, now: number): void {
+  migrateAnalytics(db);
+  db.prepare(
+    `INSERT INTO hub_runs (started_at, alive_at) VALUES (?, ?)
+     ON CONFLICT (started_at) DO UPDATE SET alive_at = max(alive_at, excluded.alive_at)`,
+  ).run(startedAt, now);
+}
+
+/**
+ * The spans `[off, on)` between two of the hub's runs (`noteHubRunning`) of at least `minMs`: the hub was off (or
+ * stopped) and nothing was stored. None before the first run noted (a hub from before session 61: not known). Works on
+ * a read-only connection (the analytics thread's).
+ */
+export function hubOffSpans(db: Database, minMs: number): [off: number, on: number][] {
+  if (!hasTable(db, 'hub_runs')) return [];
+  const runs = db.prepare('SELECT started_at, alive_at FROM hub_runs ORDER BY started_at').all() as {
+    started_at: number;
+    alive_at: number;
+  }[];
+  const spans: [number, number][] = [];
+  let aliveUntil: number | undefined;
+  for (const run of runs) {
+    if (aliveUntil !== undefined && run.started_at - aliveUntil >= minMs) spans.push([aliveUntil, run.started_at]);
+    aliveUntil = Math.max(aliveUntil ?? -Infinity, run.alive_at);
+  }
+  return spans;
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const now = Date.now();
     try {
       for (const home of config.homes) {
-        const { date, from } = reviewWindow(home, now);
+        const { date, from } = reviewWindow(db, home, now);
         // First (nothing cached yet, so the thread computes): the review's answer, and its rows cached.
         const answer = await worker.review(home.id, from, date, now);
         if (answer.cached !== undefined) throw new Error('expected the thread to compute the days');

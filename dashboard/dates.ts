@@ -17,14 +17,18 @@ export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** `from`..`to` inclusive; by default the `defaultDays` days ending today (UTC date of `nowMs`). */
+/**
+ * `from`..`to` inclusive; by default the `defaultDays` days ending today in `timezone` (the home's, the report's: the
+ * dates are local dates; review, session 61: the UTC date, and at 09:00 in Sydney the day under way was not asked for).
+ */
 export function dateRange(
   from: string | undefined,
   to: string | undefined,
   nowMs: number,
   defaultDays: number,
+  timezone = 'UTC',
 ): { from: string; to: string } {
-  const toMs = to === undefined ? Date.parse(`${isoDate(nowMs)}T00:00:00Z`) : parseDate(to, 'to');
+  const toMs = to === undefined ? localToday(nowMs, new ZoneClock(timezone)).getTime() : parseDate(to, 'to');
   const fromMs = from === undefined ? toMs - (defaultDays - 1) * DAY_MS : parseDate(from, 'from');
   if (fromMs > toMs) throw new DashboardError('BAD_DATE_RANGE', `from ${isoDate(fromMs)} is after to ${isoDate(toMs)}`);
   if ((toMs - fromMs) / DAY_MS >= MAX_RANGE_DAYS) {

@@ -48,6 +48,8 @@ export const dailyFeaturesSchema = {
     alerts: { type: 'number' },
     /** The day's night has not ended yet (today): its figures so far. Absent on a complete day. */
     inProgress: { type: 'boolean' },
+    /** Minutes of the day the hub was off (15 or more): nothing listened then, its figures are partial. Else absent. */
+    hubOffMinutes: { type: 'number' },
   },
   required: ['homeId', 'date'],
 } as const;

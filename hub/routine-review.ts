@@ -2,12 +2,23 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityWorker, ReviewAnswer } from '../analytics/offloop.js';
 import type { CachedDayRow } from '../analytics/store.js';
-import { dailyReview, noteAway, reviewDecisions, reviewWindow, withSensorsOffline } from '../analytics/review.js';
-import { awayDates, cacheDayRows, markReviewed } from '../analytics/store.js';
+import {
+  dailyReview,
+  hubOffDates,
+  markReviewedDays,
+  noteAway,
+  reviewDecisionsOf,
+  reviewWindow,
+  withSensorsOffline,
+} from '../analytics/review.js';
+import { awayDates, cacheDayRows, noteHubRunning } from '../analytics/store.js';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
 import type { HubConfig } from './config-types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
+
+/** How often the hub notes that it runs (`hub_runs`): a day it was off for part of is not the resident's. */
+export const HUB_ALIVE_EVERY_MS = 5 * 60_000;
 
 export interface RoutineReviewOptions {
   db: Database;
@@ -30,6 +41,8 @@ export interface RoutineReviewOptions {
 
 export class RoutineReview {
   private timer: TimerHandle | undefined;
+  private aliveTimer: TimerHandle | undefined;
+  private startedAt: number | undefined;
   private stopped = false;
   private readonly log: Logger;
   private reviewedStatement: Statement<[string, string]> | undefined;
@@ -46,6 +59,8 @@ export class RoutineReview {
 
   start(): void {
     const { clock } = this.options;
+    this.startedAt = clock.now();
+    this.noteRunning();
     this.schedule(clock.now() + (this.options.firstAfterMs ?? 60_000), () => this.reviewHome(0));
   }
 
@@ -53,6 +68,27 @@ export class RoutineReview {
     this.stopped = true;
     if (this.timer) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.aliveTimer) this.options.clock.clearTimer(this.aliveTimer);
+    this.aliveTimer = undefined;
+    this.noteRunning();
+  }
+
+  /**
+   * Notes that the hub runs (`hub_runs`), now and every `HUB_ALIVE_EVERY_MS`: the hours between two runs are hours
+   * nothing listened, and a day with such hours is left out of the baselines (review, session 61).
+   */
+  private noteRunning(): void {
+    const { clock, db } = this.options;
+    try {
+      if (db.open && this.startedAt !== undefined) noteHubRunning(db, this.startedAt, clock.now());
+    } catch (err) {
+      this.log.error({ err }, 'could not note that the hub runs');
+    }
+    if (this.stopped) return;
+    this.aliveTimer = clock.setTimer(clock.now() + HUB_ALIVE_EVERY_MS, () => {
+      this.aliveTimer = undefined;
+      this.noteRunning();
+    });
   }
 
   private reviewHome(index: number): void {
@@ -81,16 +117,16 @@ export class RoutineReview {
       if (home.away) noteAway(this.options.db, home, clock.now());
       else {
         const now = clock.now();
-        const { date, from } = reviewWindow(home, now);
+        const { first, date, from } = reviewWindow(this.options.db, home, now);
         // Reviewed already (23 rounds a day): markReviewed would refuse it, whatever the days; nothing to compute.
         if (!this.reviewed(home.id, date)) {
-          const answer = await worker.review(home.id, from, date, now);
+          const answer = await worker.review(home.id, from, date, now, first);
           if (this.stopped) return;
           if (answer.cached === undefined) this.cacheAnswer(answer.rows, now);
           // The day's verdict in a turn of its own: a press that arrived meanwhile is handled first.
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (this.stopped) return;
-          this.finishHome(home, date, now, answer);
+          this.finishHome(home, first, date, now, answer);
         }
       }
     } catch (err) {
@@ -105,17 +141,26 @@ export class RoutineReview {
     if (this.options.db.open) cacheDayRows(this.options.db, rows, now);
   }
 
-  /** Marks the day reviewed and, the first time, tells its decisions (the thread's, or compared here from the cache). */
-  private finishHome(home: HomeConfig, date: string, now: number, answer: ReviewAnswer): void {
+  /** Marks the days reviewed and, the first time, tells their decisions (the thread's, or compared here from cache). */
+  private finishHome(home: HomeConfig, first: string, date: string, now: number, answer: ReviewAnswer): void {
     const { db, decide } = this.options;
     const flags =
       answer.cached === undefined
         ? answer.decisions
-        : reviewDecisions(home, answer.cached, date, now, undefined, awayDates(db, home.id, answer.cached));
-    // The sensors offline in the flags' days (session 60) looked up first: the day is marked reviewed once.
+        : reviewDecisionsOf(
+            home,
+            answer.cached,
+            first,
+            date,
+            now,
+            undefined,
+            awayDates(db, home.id, answer.cached),
+            hubOffDates(db, home, answer.cached),
+          );
+    // The sensors offline in the flags' days (session 60) looked up first: each day is marked reviewed once.
     const decisions = withSensorsOffline(db, home, flags);
-    if (!markReviewed(db, home.id, date, now)) return;
-    decide(decisions);
+    const fresh = markReviewedDays(db, home.id, first, date, now, decisions);
+    if (fresh.length > 0) decide(fresh);
   }
 
   private schedule(at: number, fn: () => void): void {

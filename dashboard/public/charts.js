@@ -90,7 +90,9 @@ function summary(points, format, step) {
   if (!values.length) return 'no data';
   const last = values[values.length - 1];
   const n = values.length;
-  const latest = (step === 'week' ? last.fullLabel || last.label : last.label) + (last.soFar ? ' (so far)' : '');
+  const latest =
+    (step === 'week' ? last.fullLabel || last.label : last.label) +
+    (last.soFar ? ' (so far)' : last.partial ? ' (partial: the hub was off)' : '');
   return `${n} ${step}${n === 1 ? '' : 's'}, latest ${latest}: ${format(last.value)}`;
 }
 
@@ -122,8 +124,9 @@ function figure(title, root, points, format, unit, step) {
 }
 
 /**
- * points: [{ label, value, fullLabel?, soFar? }]; null values leave a gap; `soFar`: a day not over yet, drawn paler
- * (its bar outlined, its dot hollow). `step`: what each point is ('day', 'week').
+ * points: [{ label, value, fullLabel?, soFar?, partial? }]; null values leave a gap; `soFar`: a day not over yet, and
+ * `partial`: a day the hub was off for part of, drawn paler (its bar outlined, its dot hollow). `step`: what each point
+ * is ('day', 'week').
  */
 export function barChart(title, points, { format = WHOLE, unit = 'Value', step = 'day' } = {}) {
   const { root, y, slot, min } = frame(title, points, format, 'zero', step);
@@ -131,7 +134,7 @@ export function barChart(title, points, { format = WHOLE, unit = 'Value', step =
     if (p.value === null || p.value === undefined) return;
     const top = y(Math.max(p.value, min));
     const rect = svg('rect', {
-      class: p.soFar ? 'bar so-far' : 'bar',
+      class: p.soFar || p.partial ? 'bar so-far' : 'bar',
       x: PAD.left + slot * i + slot * 0.15,
       y: top,
       width: slot * 0.7,
@@ -158,7 +161,7 @@ export function lineChart(
     if (p.value === null || p.value === undefined) return;
     const x = PAD.left + slot * (i + 0.5);
     d += `${d && points[i - 1] && points[i - 1].value !== null && points[i - 1].value !== undefined ? 'L' : 'M'}${x.toFixed(1)},${y(p.value).toFixed(1)} `;
-    const dot = svg('circle', { class: p.soFar ? 'dot so-far' : 'dot', cx: x, cy: y(p.value), r: 3 });
+    const dot = svg('circle', { class: p.soFar || p.partial ? 'dot so-far' : 'dot', cx: x, cy: y(p.value), r: 3 });
     dot.append(svg('title', {}, `${p.fullLabel || p.label}: ${format(p.value)}`));
     root.append(dot);
   });

@@ -6,14 +6,24 @@ const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
 
-/** A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60). */
+/**
+ * A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60); a day the hub was off
+ * for part of (`hubOffMinutes`) too, named "partial": nothing listened then (review, session 61).
+ */
 function points(days, pick) {
   return days.map((d) => ({
     label: shortDay(d.date),
-    fullLabel: d.inProgress ? `${d.date} (so far)` : d.date,
+    fullLabel: d.inProgress ? `${d.date} (so far)` : d.hubOffMinutes ? `${d.date} (partial: ${hubOff(d)})` : d.date,
     value: d.missing ? null : pick(d),
     soFar: d.inProgress === true,
+    partial: !d.inProgress && d.hubOffMinutes > 0,
   }));
+}
+
+/** "hub off 6 h" */
+function hubOff(day) {
+  const minutes = day.hubOffMinutes;
+  return minutes < 90 ? `hub off ${minutes} min` : `hub off ${Math.round(minutes / 60)} h`;
 }
 
 /**
@@ -30,6 +40,17 @@ function everyDate(days) {
     out.push(byDate.get(date) ?? { date, missing: true });
   }
   return out;
+}
+
+/** The date `days` days before today in `timeZone`, YYYY-MM-DD (the UTC date, as `daysAgo`, if the zone is unknown). */
+function localDaysAgo(timeZone, days) {
+  try {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    const ms = Date.parse(`${today.format(new Date())}T00:00:00Z`) - days * 86_400_000;
+    return new Date(ms).toISOString().slice(0, 10);
+  } catch {
+    return daysAgo(days);
+  }
 }
 
 /** The latest choice of home and period: an answer to an earlier one (slower, or the home changed) is dropped. */
@@ -49,10 +70,15 @@ async function show() {
     if (mine !== asked) return;
     const unheard = days.length ? everyDate(days).length - days.length : 0;
     const soFar = days.find((d) => d.inProgress);
+    const partial = days.filter((d) => !d.inProgress && d.hubOffMinutes > 0).length;
     message.textContent = days.length
       ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}` +
         (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '') +
-        (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '')
+        (soFar ? `; ${shortDay(soFar.date)} is not over: its figures so far (paler)` : '') +
+        (partial
+          ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day: its' : 'days: their'} figures are ` +
+            'partial (paler)'
+          : '')
       : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
         'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
         'check Device setup.';
@@ -132,6 +158,13 @@ async function start() {
   const homes = await configuredHomes();
   for (const home of homes) form.home.append(new Option(home.id, home.id));
   if (params.get('home')) form.home.value = params.get('home');
+  // The dates are the home's local dates: by default the four weeks ending today there, not in UTC (review, session
+  // 61: at 09:00 in Sydney the page asked for the days up to yesterday, and the day under way was not shown).
+  const zone = homes.find((h) => h.id === form.home.value)?.timezone;
+  if (zone) {
+    if (!params.get('from')) form.from.value = localDaysAgo(zone, 27);
+    if (!params.get('to')) form.to.value = localDaysAgo(zone, 0);
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     show();

@@ -9,7 +9,7 @@ import type { DeviceLiveness } from '../../rules/engine.js';
 import { dateRange } from '../dates.js';
 import { DashboardError } from '../errors.js';
 import { dailyFeaturesSchema, dateSchema, errors } from '../schemas.js';
-import { homeCalendar, lastCompleteDay } from '../../analytics/activity.js';
+import { homeCalendar, hubOffMinutes, lastCompleteDay } from '../../analytics/activity.js';
 import { dayToIsoDate } from '../../rules/local-time.js';
 
 const homeSchema = {
@@ -145,13 +145,20 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
       const home = ctx.deps.config.homes.find((h) => h.id === homeId);
       if (!home) throw new DashboardError('HOME_NOT_FOUND', `No home '${homeId}' in the configuration`);
       const now = ctx.clock.now();
-      const range = dateRange(request.query.from, request.query.to, now, 28);
+      const range = dateRange(request.query.from, request.query.to, now, 28, home.timezone);
       const days = await ctx.analytics.homeActivity(homeId, range.from, range.to);
       // A day whose night has not ended yet (today; until the next morning, yesterday) is answered with its figures so
       // far: marked, so that the home view does not draw this morning's few active minutes as a day of little activity
       // (review, session 60).
       const lastComplete = dayToIsoDate(lastCompleteDay(homeCalendar(home), now));
-      return days.map((d) => (d.date > lastComplete ? { ...d, inProgress: true } : d));
+      // A day the hub was off for part of, its figures partial: marked too, else the hours nothing listened read as a
+      // resident who did nothing (review, session 61).
+      const hubOff = hubOffMinutes(ctx.deps.db, home, days);
+      return days.map((d) => ({
+        ...d,
+        ...(d.date > lastComplete ? { inProgress: true } : {}),
+        ...(hubOff.has(d.date) ? { hubOffMinutes: hubOff.get(d.date) } : {}),
+      }));
     },
   );
 

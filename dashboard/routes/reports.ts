@@ -28,12 +28,12 @@ export function registerReportRoutes(app: FastifyInstance, ctx: DashboardContext
       },
     },
     async (request, reply) => {
-      const asked = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90);
+      // Months and days of the report's own dates: its homes' time zone (UTC when they differ).
+      const zone = reportTimezone(ctx.deps.config);
+      const asked = dateRange(request.query.from, request.query.to, ctx.clock.now(), 90, zone);
       // An analyst sees aggregated data only: no period shorter than a month, none still under way, and nothing the
       // month under way brought (a fall after a flag, an outcome given since).
       const analyst = principalOf(request).role === 'analyst';
-      // Months of the report's own dates: its homes' time zone (UTC when they differ).
-      const zone = reportTimezone(ctx.deps.config);
       const range = analyst ? wholeEndedMonths(asked, ctx.clock.now(), zone) : asked;
       const { analytics } = ctx;
       const knownBy = analyst ? startOfMonthUnderWay(ctx.clock.now(), zone) : undefined;
