@@ -40,6 +40,7 @@ import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender 
 import type { LiveEvent, LiveFeed } from './live.js';
 import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
 import { councilCsv, councilReport } from './report.js';
+import { RETIRED } from '../ingest.js';
 import { HUB_QUARANTINED } from '../quarantine.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
 import {
@@ -528,16 +529,21 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       last_heartbeat_at: Date | null;
       open_alerts: string;
       quarantined: boolean;
+      retired_at: Date | null;
+      retired_by: string | null;
     }>(
       // Quarantined (session 39): shut out by the centre for going over its byte budget (central/quarantine.ts), so
-      // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest.
+      // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest. Retired
+      // (session 61, `telecare central hub remove`): out of service for good, listed last.
       `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
+              h.retired_at, h.retired_by,
               (SELECT count(*) FROM central_alerts a
                WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts,
               EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
                 AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')) AS quarantined
        FROM central_hubs h
-       ORDER BY (h.status = 'offline') DESC, quarantined DESC, h.offline_since ASC NULLS LAST, h.hub_id`,
+       ORDER BY (h.status = '${RETIRED}') ASC, (h.status = 'offline') DESC, quarantined DESC,
+         h.offline_since ASC NULLS LAST, h.hub_id`,
     );
     return rows.rows.map((r) => ({
       hubId: r.hub_id,
@@ -549,6 +555,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       clockAheadMs: clockAheadMs(r.last_heartbeat, r.last_heartbeat_at),
       openAlerts: Number(r.open_alerts),
       quarantined: r.quarantined,
+      retiredAt: r.retired_at?.toISOString() ?? null,
+      retiredBy: r.retired_by,
     }));
   });
 

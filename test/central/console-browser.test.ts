@@ -2,6 +2,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
+import { retireHubAtCentre } from '../../central/retire.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { focused, recordLiveRegion, tabTo } from '../support/screen.js';
 import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
@@ -271,9 +272,21 @@ describe.skipIf(!runnable)('central console in a browser', () => {
       lastSeenAt: new Date(),
       heartbeat: { queue: 3, openAlerts: 0, uptimeS: 60 },
     });
+    // Session 61: a hub retired (`telecare central hub remove`) is listed last, with who retired it and when, and is
+    // not counted among the hubs in service (it was listed as a hub like any other, "retired" its only word).
+    await storeHub(env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
+    await retireHubAtCentre(env.pool, 'hub-a', 'ann', new Date('2026-11-30T10:15:00Z'));
     const page = await logIn('/hubs', 'sam');
     await page.locator('#hubs tbody tr').first().waitFor({ timeout: 15_000 });
     expect(await page.locator('#hubs tbody tr').first().getAttribute('data-status')).toBe('offline');
+    const rows = page.locator('#hubs tbody tr');
+    const last = rows.last();
+    expect(await last.getAttribute('data-hub')).toBe('hub-a');
+    expect(await last.locator('td[data-label="Status"]').innerText()).toMatch(/^retired \S.* by ann$/);
+    const hubs = await rows.count();
+    expect(await page.locator('#message').innerText()).toMatch(
+      new RegExp(`^${String(hubs - 1)} hubs, 1 offline \\(and 1 retired\\)\\. Updated`),
+    );
     await page.getByRole('link', { name: 'Council report' }).click();
     await page.locator('#council-table').waitFor({ timeout: 15_000 });
     expect(await page.locator('figure.chart').count()).toBe(3);

@@ -21,7 +21,10 @@ async function refresh() {
   try {
     const hubs = await api('/api/hubs');
     const quarantined = hubs.filter((h) => h.quarantined).length;
-    message.textContent = `${hubs.length} hub${hubs.length === 1 ? '' : 's'}, ${hubs.filter((h) => h.status === 'offline').length} offline${quarantined > 0 ? `, ${quarantined} quarantined` : ''}. Updated ${formatTime(new Date().toISOString())}.`;
+    // Retired hubs (taken out of service for good, session 61) are listed last and not counted as hubs in service.
+    const retired = hubs.filter((h) => h.status === 'retired').length;
+    const inService = hubs.length - retired;
+    message.textContent = `${inService} hub${inService === 1 ? '' : 's'}, ${hubs.filter((h) => h.status === 'offline').length} offline${quarantined > 0 ? `, ${quarantined} quarantined` : ''}${retired > 0 ? ` (and ${retired} retired)` : ''}. Updated ${formatTime(new Date().toISOString())}.`;
     body.replaceChildren(
       ...hubs.map((h) => {
         const beat = h.lastHeartbeat || {};
@@ -38,10 +41,16 @@ async function refresh() {
                   { class: 'badge sev-critical' },
                   `offline since ${formatTime(h.offlineSince || h.lastSeenAt)}`,
                 )
-              : h.quarantined
-                ? // Shut out by the centre (over its byte budget): it cannot send until its alert is resolved.
-                  el('span', { class: 'badge sev-high' }, 'quarantined: shut out until its alert is resolved')
-                : el('span', { class: 'badge sev-low' }, h.status),
+              : h.status === 'retired'
+                ? el(
+                    'span',
+                    { class: 'badge' },
+                    `retired${h.retiredAt ? ` ${formatTime(h.retiredAt)}` : ''}${h.retiredBy ? ` by ${h.retiredBy}` : ''}`,
+                  )
+                : h.quarantined
+                  ? // Shut out by the centre (over its byte budget): it cannot send until its alert is resolved.
+                    el('span', { class: 'badge sev-high' }, 'quarantined: shut out until its alert is resolved')
+                  : el('span', { class: 'badge sev-low' }, h.status),
           ),
           // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
           el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
