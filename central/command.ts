@@ -352,14 +352,18 @@ export async function removeHub(
   } finally {
     await pool.end().catch(() => undefined);
   }
-  const revoked = layout.hubs.some((h) => h.hubId === hubId);
+  // Read again after the database's awaits, and changed and saved with nothing awaited between: a worker's
+  // quarantine list written meanwhile (central/quarantine.ts, applyQuarantine) is kept, not undone by the copy read
+  // before them.
+  const latest = loadLayout(clusterDir);
+  const revoked = latest.hubs.some((h) => h.hubId === hubId);
   const next = {
-    ...layout,
-    hubs: layout.hubs.filter((h) => h.hubId !== hubId),
-    quarantined: (layout.quarantined ?? []).filter((id) => id !== hubId),
+    ...latest,
+    hubs: latest.hubs.filter((h) => h.hubId !== hubId),
+    quarantined: (latest.quarantined ?? []).filter((id) => id !== hubId),
     retired: [
-      ...(layout.retired ?? []).filter((r) => r.hubId !== hubId),
-      layout.retired?.find((r) => r.hubId === hubId) ?? { hubId, at: at.toISOString(), by },
+      ...(latest.retired ?? []).filter((r) => r.hubId !== hubId),
+      latest.retired?.find((r) => r.hubId === hubId) ?? { hubId, at: at.toISOString(), by },
     ],
   };
   saveLayout(next);
