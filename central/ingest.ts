@@ -152,6 +152,48 @@ export interface SilentHub {
 }
 
 /**
+ * Raises the centre's own alert `type` (high, version 1, `alertId`) of each hub of `alerts` (hub → its alert), unless one
+ * of that type is open already (each type's unique partial index keeps it to one per hub, whichever worker gets there
+ * first): the alert, its version and the NOTIFY, in multi-row statements in hub order. Returns the hubs raised for.
+ */
+async function raiseCentreAlerts(
+  client: pg.ClientBase,
+  type: string,
+  alertId: string,
+  at: Date,
+  alerts: ReadonlyMap<string, object>,
+): Promise<string[]> {
+  const ids = [...alerts.keys()].sort(compareKeys);
+  const inserted = await client.query<{ hub_id: string }>(
+    `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
+     SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
+     FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
+     ON CONFLICT DO NOTHING RETURNING hub_id`,
+    [ids, alertId, CENTRE_ORIGIN, type, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
+  );
+  const raised = new Set(inserted.rows.map((r) => r.hub_id));
+  const fresh = ids.filter((id) => raised.has(id));
+  if (fresh.length === 0) return fresh;
+  await client.query(
+    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
+     SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h
+     ON CONFLICT DO NOTHING`,
+    [
+      fresh,
+      alertId,
+      at,
+      fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
+    ],
+  );
+  await notifyMany(
+    client,
+    ALERT_CHANNEL,
+    fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
+  );
+  return fresh;
+}
+
+/**
  * Marks `hubs` offline since `at` and raises each one's hub-offline alert, unless one is open already (the unique
  * partial index `central_alerts_one_hub_offline` keeps it to one, whichever worker gets there first); returns how many
  * alerts were raised. Multi-row statements: the caller holds these hubs' rows locked (the silence check's
@@ -173,31 +215,7 @@ export async function markHubsOffline(client: pg.ClientBase, hubs: readonly Sile
   );
   const alertId = `${CENTRE_ALERT_ID_PREFIX}${HUB_OFFLINE}-${String(at.getTime())}`;
   const alerts = new Map(sorted.map((h) => [h.hubId, hubOfflineAlert(alertId, at, h.reason, h.lastSeenAt)]));
-  const inserted = await client.query<{ hub_id: string }>(
-    `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-     SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
-     FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
-     ON CONFLICT DO NOTHING RETURNING hub_id`,
-    [ids, alertId, CENTRE_ORIGIN, HUB_OFFLINE, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
-  );
-  const raised = new Set(inserted.rows.map((r) => r.hub_id));
-  const fresh = ids.filter((id) => raised.has(id));
-  if (fresh.length === 0) return 0;
-  await client.query(
-    `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
-     SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h`,
-    [
-      fresh,
-      alertId,
-      at,
-      fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
-    ],
-  );
-  await notifyMany(
-    client,
-    ALERT_CHANNEL,
-    fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
-  );
+  const fresh = await raiseCentreAlerts(client, HUB_OFFLINE, alertId, at, alerts);
   return fresh.length;
 }
 
@@ -495,33 +513,7 @@ async function applyHeartbeats(
         }),
       ]),
     );
-    const ids = twice.map((r) => r.hub_id);
-    const inserted = await client.query<{ hub_id: string }>(
-      `INSERT INTO central_alerts (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-       SELECT h, $2, $3, 1, $4, 'high', 'raised', NULL, $5, $5, a::jsonb
-       FROM unnest($1::text[], $6::text[]) AS t(h, a) ORDER BY h
-       ON CONFLICT DO NOTHING RETURNING hub_id`,
-      [ids, alertId, CENTRE_ORIGIN, HUB_DUPLICATE_ID, at, ids.map((id) => JSON.stringify(alerts.get(id)))],
-    );
-    const fresh = inserted.rows.map((r) => r.hub_id).sort(compareKeys);
-    if (fresh.length > 0) {
-      await client.query(
-        `INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
-         SELECT h, $2, 1, $3, p::jsonb FROM unnest($1::text[], $4::text[]) AS t(h, p) ORDER BY h
-         ON CONFLICT DO NOTHING`,
-        [
-          fresh,
-          alertId,
-          at,
-          fresh.map((hubId) => JSON.stringify({ hubId, alertId, version: 1, alert: alerts.get(hubId) })),
-        ],
-      );
-      await notifyMany(
-        client,
-        ALERT_CHANNEL,
-        fresh.map((hubId) => ({ hubId, alertId, version: 1 })),
-      );
-    }
+    await raiseCentreAlerts(client, HUB_DUPLICATE_ID, alertId, at, alerts);
   }
   return new Set(applied.rows.map((r) => r.hub_id));
 }
