@@ -83,6 +83,15 @@ const SHARED_PROCESS = [
   'test/eval-{evidence-floor,exit-doors,homes-data,homes-data-aras,homes-data-uci,quiet-spells,simulated}.test.ts',
   'test/fall/{replay,wearers-unseen}.test.ts',
   'test/replay/{casas,unconfigured-home,review-s50-features-file,review-s50-routine-change}.test.ts',
+  // Session 61: the same kinds of file added since (in-process hubs, the embedded broker, stores and the analytics'
+  // thread on SQLite in temp folders, a webhook receiver on a local port), read and checked as in session 52.
+  'test/alerts/{webhook,review-s60b-new-episode,review-s60b-offline-devices,review-s60b-second-device}.test.ts',
+  'test/analytics/review-{s49-report-reload,s59-cached-days,s59-no-data-days,s59-removed-home,s60-away-mode,s60-days-away,s60-sensor-offline-flag}.test.ts',
+  'test/dashboard/review-s59-report-month-zone.test.ts',
+  'test/hub/reload-no-grace.test.ts',
+  'test/hub/review-{s34-mqtt-revoke,s35-away-reload,s49-prealert-removed-home,s57-late-call}.test.ts',
+  'test/hub/review-{s58-client-id-squatting,s58-mqtt-ipv6-guessing,s58-refed-repeat,s58-rejection-log-flood,s58-resent-press,s58-responder-queue,s58-sessions-per-credential,s58-subscribe-log-flood}.test.ts',
+  'test/hub/review-{s59-alert-queue-reserve,s59-back-from-away,s59-care-plan-reload,s59-http-unconfigurable-id,s59-id-with-space,s60-cold-room-named,s60-reloaded-silence,s60b-broker-log-flood}.test.ts',
 ];
 
 /**
