@@ -83,6 +83,25 @@ const SHARED_PROCESS = [
   'test/eval-{evidence-floor,exit-doors,homes-data,homes-data-aras,homes-data-uci,quiet-spells,simulated}.test.ts',
   'test/fall/{replay,wearers-unseen}.test.ts',
   'test/replay/{casas,unconfigured-home,review-s50-features-file,review-s50-routine-change}.test.ts',
+  // Session 61: the same kinds of file added since (in-process hubs, the embedded broker, stores and the analytics'
+  // thread on SQLite in temp folders, a webhook receiver on a local port), read and checked as in session 52.
+  'test/alerts/{webhook,review-s60b-new-episode,review-s60b-offline-devices,review-s60b-second-device}.test.ts',
+  'test/analytics/review-{s49-report-reload,s59-cached-days,s59-no-data-days,s59-removed-home,s60-away-mode,s60-days-away,s60-sensor-offline-flag}.test.ts',
+  'test/dashboard/review-s59-report-month-zone.test.ts',
+  'test/hub/reload-no-grace.test.ts',
+  'test/hub/review-{s34-mqtt-revoke,s35-away-reload,s49-prealert-removed-home,s57-late-call}.test.ts',
+  'test/hub/review-{s58-client-id-squatting,s58-mqtt-ipv6-guessing,s58-refed-repeat,s58-rejection-log-flood,s58-resent-press,s58-responder-queue,s58-sessions-per-credential,s58-subscribe-log-flood}.test.ts',
+  'test/hub/review-{s59-alert-queue-reserve,s59-back-from-away,s59-care-plan-reload,s59-http-unconfigurable-id,s59-id-with-space,s60-cold-room-named,s60-reloaded-silence,s60b-broker-log-flood}.test.ts',
+  'test/hub/review-{s59-receiver-unplugged,s60-multi-home-bridge}.test.ts',
+  // Session 61: files whose only child processes are synchronous (`spawnSync` of the telecare CLI or `telecare
+  // replay`, gcc for the firmware's C and C++ into a temp folder removed after the file): the worker's fork and
+  // imports spared, what each CLI run costs unchanged.
+  'test/hub/{config-param-bounds,coverage,settings-safety}.test.ts',
+  'test/hub/review-{s37-mqtt-username,s59-check-config-no-file,s59-config-messages,s59-room-spelling,s59-zigbee-topic-name}.test.ts',
+  'test/replay/{cli,export,ingest-checks,review-s60b-private-output}.test.ts',
+  'test/analytics/cli.test.ts',
+  'test/eval-run-cli.test.ts',
+  'test/bridge/{c-encoder,review-s60-firmware-repeats}.test.ts',
 ];
 
 /**
