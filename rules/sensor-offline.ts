@@ -97,12 +97,15 @@ function onSeen(home: HomeState, device: DeviceState, state: OfflineSlice, at: n
     if (still === undefined) ctx.clear(home, 'sensor-offline', at, `device ${device.id} heard again`);
     // The alert stays open for the devices still offline, and names them, not this one, back (review, session 60,
     // round 2: the card sent the installer to the smoke alarm, heard again, while the bed mat stayed dead). A repeat of
-    // the open alert, which the hub merges with its room and detail, acknowledged or not.
+    // the open alert, which the hub merges with its room and detail, acknowledged or not; and only that: a device back
+    // is no new alert. With the alert resolved (both batteries changed, the other device not reporting yet), the hub
+    // raised a new one naming the other as silent since the day before (review, session 61).
     else if (home.open.has('sensor-offline')) {
       const offline = home.sliceOf(still, sensorOfflineRule)!;
       ctx.raise(home, 'sensor-offline', 'low', at, {
         device: still,
         episodic: false,
+        repeatOnly: true,
         detail: offlineDetail(home, still, offline),
       });
     }
