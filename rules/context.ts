@@ -16,6 +16,8 @@ export interface RaiseOptions {
   detail: Record<string, unknown>;
   /** One raise per episode: not again until cleared (timer rules). Emergencies raise every time. */
   episodic: boolean;
+  /** Only a change to the open alert: nothing is raised when none is open (`RuleDecision`'s `repeatOnly`). */
+  repeatOnly?: boolean;
 }
 
 export class RuleContext {
@@ -71,6 +73,7 @@ export class RuleContext {
     const room = options.room ?? options.device?.room;
     if (room !== undefined) decision.room = room;
     if (options.device) decision.deviceId = options.device.id;
+    if (options.repeatOnly === true) decision.repeatOnly = true;
     if (this.inTimer) this.raisedByTimer.add(decision);
     this.decisions.push(decision);
   }

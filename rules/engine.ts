@@ -17,7 +17,13 @@ import { lowBatteryRule } from './low-battery.js';
 import { shutInForNight } from './possible-fall.js';
 // sensor-offline's watch of configured devices never heard: watchNeverHeard (review, session 35; one list and timer
 // per home, session 36).
-import { clearOfflineWithoutDevice, savedNeverHeard, sensorOfflineRule, watchNeverHeard } from './sensor-offline.js';
+import {
+  clearOfflineWithoutDevice,
+  offlineLeftBehind,
+  savedNeverHeard,
+  sensorOfflineRule,
+  watchNeverHeard,
+} from './sensor-offline.js';
 import { TimerQueue, type TimerSlot } from './timer-queue.js';
 import { duplicateReport, noteReport, REORDER_MS, STAMP_ORDER_MS, type ReportCopy } from './device-reports.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from './types.js';
@@ -167,6 +173,11 @@ export class RulesEngine {
    * silence goes on and its timers are armed (called overdue if due meanwhile).
    */
   private readonly returning = new Map<HomeState, { since: number; timers: [TimerSlot, number][]; heard: boolean }>();
+  /**
+   * Homes whose restored state held offline a device no longer configured (`offlineLeftBehind`): at the next `watch`
+   * their open `sensor-offline` alert names the configured devices still offline, not the one gone.
+   */
+  private readonly offlineGone = new Set<HomeState>();
 
   private readonly onExitDoorLearned: RulesEngineOptions['onExitDoorLearned'];
 
@@ -371,7 +382,7 @@ export class RulesEngine {
       }
     }
     for (const home of this.homes) {
-      clearOfflineWithoutDevice(home, at, this.ctx);
+      clearOfflineWithoutDevice(home, at, this.ctx, this.offlineGone.delete(home));
       watchNeverHeard(home, at, this.ctx, savedNeverHeard.get(home.config.id));
       if (!Number.isNaN(home.lastActivityAt) || !Number.isNaN(home.watchedSince) || home.suspended()) continue;
       // A home with no device that reports the resident about the home (only a pendant, pressed in an emergency, and
@@ -471,6 +482,7 @@ export class RulesEngine {
         continue;
       }
       const timers = home.restore(snapshot, s.version);
+      if (offlineLeftBehind(home, snapshot, s.version)) engine.offlineGone.add(home);
       // Kept while out of the configuration, now configured again: its timers wait for the next `watch`.
       const since = s.detached?.[id];
       if (typeof since === 'number' && Number.isFinite(since)) {

@@ -7,6 +7,7 @@ import { returnInDoubt } from './possible-fall.js';
 import { bedMatsWork } from './presence.js';
 import type { RuleParams } from './params.js';
 import type { RuleDefinition } from './registry.js';
+import { dueFrom } from './threshold.js';
 import { HOUR_MS, MINUTE_MS } from './time.js';
 
 /**
@@ -139,6 +140,25 @@ export function nightStillnessMs(params: RuleParams, longestMinutes: readonly nu
   return Math.round(Math.max(p.floorMinutes, bound, longest) * MINUTE_MS);
 }
 
+/**
+ * Arm the still spell under way (`spellContext`, from `spellSince`) at the deadline the home's nights give it, when that
+ * is sooner than inactivity's; otherwise inactivity watches it alone. `at`: now (the last activity, or a restore).
+ */
+function armStillSpell(home: HomeState, at: number, ctx: RuleContext, state: NightStillnessSlice): void {
+  delete home.armed['night-stillness'];
+  ctx.disarm(home.timers['night-stillness']);
+  const context = state.spellContext;
+  if (context === undefined) return;
+  // The home may be empty (a mat alone since the exit door, a device alone after an outing): inactivity watches.
+  if (returnInDoubt(home) || homeMayBeEmpty(home, home.homeSliceOf(inactivityDefinition))) return;
+  const ms = nightStillnessMs(home.params, state.nights[context].longestMinutes);
+  // The still spell from its start (a press still on: from when it outlasts the mat's own presses).
+  const dueAt = state.spellSince + ms;
+  if (Number.isNaN(ms) || dueAt >= home.timers.inactivity.dueAt) return;
+  home.armed['night-stillness'] = { ms: dueAt - home.lastActivityAt, source: 'learned' };
+  ctx.arm(home.timers['night-stillness'], Math.max(at, dueAt));
+}
+
 /** Registered in rules/built-in.ts (after inactivity: it arms only when earlier than inactivity's deadline). */
 export const nightStillnessDefinition = {
   name: 'night-stillness',
@@ -199,17 +219,23 @@ export const nightStillnessDefinition = {
     state.spellContext = context;
     state.spellSince = night?.since ?? NaN;
     ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
-    delete home.armed['night-stillness'];
-    ctx.disarm(home.timers['night-stillness']);
-    if (context === undefined) return;
-    // The home may be empty (a mat alone since the exit door, a device alone after an outing): inactivity watches.
-    if (returnInDoubt(home) || homeMayBeEmpty(home, home.homeSliceOf(inactivityDefinition))) return;
-    const ms = nightStillnessMs(home.params, state.nights[context].longestMinutes);
-    // The still spell from its start (a press still on: from when it outlasts the mat's own presses).
-    const dueAt = state.spellSince + ms;
-    if (Number.isNaN(ms) || dueAt >= home.timers.inactivity.dueAt) return;
-    home.armed['night-stillness'] = { ms: dueAt - at, source: 'learned' };
-    ctx.arm(home.timers['night-stillness'], dueAt);
+    armStillSpell(home, at, ctx, state);
+  },
+
+  // Restored under the configuration now (a reload, or a restart with a new file): the still spell under way is judged
+  // as that configuration judges the home's nights, as its last movement would have armed it then. An installer who
+  // asked for more nights first (`possibleFall.stillMinNights`) or a wider bound (`stillNightPercent`) and reloaded
+  // while the resident lay still had the silence called at the old, sooner deadline all the same; one who lowered it
+  // had the old, later call (review, session 61). Only the spell as its last movement left it (armed then and not moved
+  // since by a held PIR's wait, or left to inactivity then), while inactivity's deadline is as that movement armed it;
+  // an unchanged configuration moves nothing. One already past calls at once.
+  onRestore(home: HomeState, at: number, ctx: RuleContext, state: NightStillnessSlice): void {
+    const slot = home.timers['night-stillness'];
+    const armed = home.armed['night-stillness'];
+    const start = home.lastActivityAt;
+    if (state.spellContext === undefined || !dueFrom(home.timers.inactivity, home.armed.inactivity, start)) return;
+    if (armed === undefined ? Number.isFinite(slot.dueAt) : !dueFrom(slot, armed, start)) return;
+    armStillSpell(home, at, ctx, state);
   },
 
   onSuspend(home: HomeState, _at: number, ctx: RuleContext, state: NightStillnessSlice): void {

@@ -1,6 +1,6 @@
 // sensor-offline: nothing from a device for 25 h (since it was configured, if never heard), or Zigbee2MQTT says it is unavailable.
 import type { RuleContext } from './context.js';
-import type { DeviceState, HomeState } from './home-state.js';
+import { LEGACY_STATE_VERSION, type DeviceState, type HomeState } from './home-state.js';
 import { newTimerSlot, type AnyRule, type RuleDefinition } from './registry.js';
 import type { TimerSlot } from './timer-queue.js';
 import { HOUR_MS } from './time.js';
@@ -96,34 +96,66 @@ function onSeen(home: HomeState, device: DeviceState, state: OfflineSlice, at: n
     }
     if (still === undefined) ctx.clear(home, 'sensor-offline', at, `device ${device.id} heard again`);
     // The alert stays open for the devices still offline, and names them, not this one, back (review, session 60,
-    // round 2: the card sent the installer to the smoke alarm, heard again, while the bed mat stayed dead). A repeat of
-    // the open alert, which the hub merges with its room and detail, acknowledged or not.
-    else if (home.open.has('sensor-offline')) {
-      const offline = home.sliceOf(still, sensorOfflineRule)!;
-      ctx.raise(home, 'sensor-offline', 'low', at, {
-        device: still,
-        episodic: false,
-        detail: offlineDetail(home, still, offline),
-      });
-    }
+    // round 2: the card sent the installer to the smoke alarm, heard again, while the bed mat stayed dead).
+    else if (home.open.has('sensor-offline')) repeatForStillOffline(home, still, at, ctx);
   }
+}
+
+/**
+ * The home's open alert names `still`, a device still offline, and the others offline with it, no longer one back or
+ * gone. A repeat of the open alert, which the hub merges with its room and detail, acknowledged or not; and only that:
+ * it is no new alert. With the alert resolved (both batteries changed, the other device not reporting yet), the hub
+ * raised a new one naming the other as silent since the day before (review, session 61).
+ */
+function repeatForStillOffline(home: HomeState, still: DeviceState, at: number, ctx: RuleContext): void {
+  const offline = home.sliceOf(still, sensorOfflineRule)!;
+  ctx.raise(home, 'sensor-offline', 'low', at, {
+    device: still,
+    episodic: false,
+    repeatOnly: true,
+    detail: offlineDetail(home, still, offline),
+  });
 }
 
 /**
  * At a start or a reload (`RulesEngine.watch`): the home's `sensor-offline` alert is open while none of its configured
  * devices is offline. The silent device was taken out of the configuration since (replaced under a new id, handed
  * back); its state was left behind at restore, so no report of it can ever clear the alert (review, session 34).
+ * `gone`: the restore left behind a device offline (`offlineLeftBehind`); with others still offline the alert stays
+ * open, and names them, not the one gone: the card sent the installer to a smoke alarm replaced under a new id, the
+ * bed mat named only as also offline (review, session 61).
  */
-export function clearOfflineWithoutDevice(home: HomeState, at: number, ctx: RuleContext): void {
+export function clearOfflineWithoutDevice(home: HomeState, at: number, ctx: RuleContext, gone = false): void {
   // Only where this rule runs (an engine given other rules keeps no offline state to judge by).
   if (!home.open.has('sensor-offline') || home.registry.slotOf(sensorOfflineRule as AnyRule) < 0) return;
-  for (const d of home.devices.values()) if (home.sliceOf(d, sensorOfflineRule)?.offline === true) return;
+  for (const d of home.devices.values())
+    if (home.sliceOf(d, sensorOfflineRule)?.offline === true) {
+      if (gone) repeatForStillOffline(home, d, at, ctx);
+      return;
+    }
   ctx.clear(
     home,
     'sensor-offline',
     at,
     'no configured device is offline: the silent one was taken out of the configuration',
   );
+}
+
+/**
+ * Whether a saved home state (`snapshot`, of state `version`) held offline a device not among `home`'s configured ones
+ * now: the restore leaves it behind (`HomeState.restore`). Version 5 kept the flag in the flat device record.
+ */
+export function offlineLeftBehind(home: HomeState, snapshot: unknown, version: number): boolean {
+  const devices = (snapshot as { devices?: unknown } | null)?.devices;
+  if (typeof devices !== 'object' || devices === null) return false;
+  for (const [id, saved] of Object.entries(devices as Record<string, unknown>)) {
+    if (home.devices.has(id)) continue;
+    const record = saved as { offline?: unknown; rules?: Record<string, { s?: { offline?: unknown } } | undefined> };
+    const offline =
+      version === LEGACY_STATE_VERSION ? record?.offline : record?.rules?.[sensorOfflineRule.name]?.s?.offline;
+    if (offline === true) return true;
+  }
+  return false;
 }
 
 /**

@@ -74,6 +74,11 @@ export type RuleDecision =
       room?: string;
       deviceId?: string;
       detail: Record<string, unknown>;
+      /**
+       * Only a change to the open alert of its home and kind (what it says now, e.g. the devices still offline once one
+       * is back): with none open (a responder resolved it), nothing is raised. The rules are not told of a resolution.
+       */
+      repeatOnly?: true;
     }
   | {
       /** The condition ended before anyone acknowledged (e.g. the resident moved again): cancel an open, unacknowledged alert. */

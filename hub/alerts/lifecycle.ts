@@ -57,11 +57,15 @@ export interface LifecycleDeps {
 export class AlertLifecycle {
   constructor(private readonly d: LifecycleDeps) {}
 
-  /** A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. */
-  raise(decision: Raise): Alert {
+  /**
+   * A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. A raise that is only
+   * a change to the open alert (`repeatOnly`) changes nothing when none is open.
+   */
+  raise(decision: Raise): Alert | undefined {
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
     let merged = false;
+    let noneOpen = false;
     let severityFrom: string | undefined;
     let infoRecord: AlertRow | undefined;
     const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
@@ -92,6 +96,10 @@ export class AlertLifecycle {
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
         return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity)) };
       }
+      if (decision.repeatOnly === true) {
+        noneOpen = true;
+        return undefined;
+      }
       // The new row is the one written: not read back (RETURNING) nor its ladder parsed again from its JSON.
       const { row, ladder, detail } = this.newAlertRow(decision, now);
       sql.insert.run(row);
@@ -108,8 +116,10 @@ export class AlertLifecycle {
     if (change === HELD) {
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
+      if (!open && decision.repeatOnly === true) return undefined;
       return this.raiseFromMemory(decision, now);
     }
+    if (noneOpen) return undefined;
     if (change === undefined) throw new Error('alert raise changed nothing');
     const alert = changes.publish(change);
     if (merged) metrics.merged.inc({ kind: decision.kind });
