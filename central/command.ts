@@ -319,6 +319,11 @@ export async function removeHub(
   if (!USERNAME_PATTERN.test(by)) {
     throw new UsageError(`--by: '${by}' is not a name (1 to 64 letters, digits, ".", "_", "@" or "-")`);
   }
+  if (databaseUrl === '') {
+    throw new UsageError(
+      "no database: give the centre's PostgreSQL URL with --database postgres://user@host:5432/db (or CENTRAL_DATABASE_URL)",
+    );
+  }
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new UsageError(`--database: '${databaseUrl}' is not a postgres:// URL`);
   }

@@ -135,6 +135,12 @@ describe('telecare central settings', () => {
       expect(refused.constructor.name, Object.keys(extra).join()).toBe('UsageError');
       expect(refused.message).toMatch(message);
     }
+    // Retiring a hub needs the centre's database: without one, a message that says where to give it (session 61).
+    const noDatabase = cli(['central', 'hub', 'remove', 'hub-x', '--by', 'ann'], { ...env, CENTRAL_DATABASE_URL: '' });
+    expect(noDatabase.status).toBe(2);
+    expect(noDatabase.stderr).toMatch(
+      /no database: give the centre's PostgreSQL URL with --database .*CENTRAL_DATABASE_URL/,
+    );
     const behindProxy = parseCentralOptions(
       {
         nats: 'nats://h:1',
