@@ -17,6 +17,11 @@ import { summarise } from './stats.js';
 
 export interface PhaseContext {
   quick: boolean;
+  /**
+   * `--check`: the smallest sizes that still run every part's code and produce every figure (shorter soak, ingest,
+   * idle waits and replays); only to check that the bench runs (the test suite), its figures not comparable to SPEC 11.
+   */
+  check?: boolean;
   /** Presses in each latency run (`--presses`; default 2,000, quick 150). */
   presses?: number;
   note(text: string): void;
@@ -262,7 +267,7 @@ export async function schemePhase(ctx: PhaseContext): Promise<Figure[]> {
 /** Several QoS 1 publishers flat out; the store's row count read (read-only) every 500 ms. */
 async function ingest(ctx: PhaseContext, hub: HubHandle, flats: number): Promise<Figure[]> {
   const publishers = 4;
-  const durationS = ctx.quick ? 5 : 30;
+  const durationS = ctx.check ? 2 : ctx.quick ? 5 : 30;
   ctx.note(`ingest: ${publishers} publishers for ${durationS} s`);
   const rowsBefore = hub.storedEvents();
   if (rowsBefore === null) {
@@ -673,7 +678,7 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
         : {}),
     });
     // Whether the memory the runs took is given back: RSS once the hub has been idle a while.
-    const settleS = ctx.quick ? 10 : 30;
+    const settleS = ctx.check ? 2 : ctx.quick ? 10 : 30;
     ctx.note(`hub: idle ${settleS} s after the runs`);
     await sleep(settleS * 1000);
     const after = hub.rssBytes();
@@ -853,7 +858,8 @@ async function externalBrokerLatency(
  * (`--soak-minutes 120` for the two-hour figure); the default is short.
  */
 export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Figure[]> {
-  const durationS = Math.max(20, Math.round(minutes * 60));
+  // `--check`: 8 s (a 3 s warm-up, then samples to the end), only to see the part run.
+  const durationS = ctx.check ? 8 : Math.max(20, Math.round(minutes * 60));
   const hub = await spawnHub(benchConfig(SCHEME_FLATS), 'soak');
   try {
     ctx.note(`soak: 200 events/s for ${durationS} s`);
@@ -865,7 +871,7 @@ export async function soakPhase(ctx: PhaseContext, minutes: number): Promise<Fig
       durationS,
       seed: 51,
     });
-    const warmUpS = Math.max(10, durationS / 5);
+    const warmUpS = ctx.check ? 3 : Math.max(10, durationS / 5);
     const samples: { tS: number; rss: number }[] = [];
     const started = performance.now();
     let finished = false;
