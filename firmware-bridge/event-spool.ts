@@ -57,7 +57,9 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
     fs.rmSync(file, { force: true });
     return;
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // It holds a resident's events: a folder made here is as private as the hub makes its data folder (the default is
+  // that folder, ./data, which a bridge started before the hub makes first).
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
   const fd = fs.openSync(partial, 'w', 0o600);
   try {

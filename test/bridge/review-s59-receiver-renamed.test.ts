@@ -13,6 +13,7 @@ import {
   startBroker,
   startSerialPair,
   startSubscriber,
+  unplug,
   waitFor,
   writeToSerial,
   type SerialPair,
@@ -49,13 +50,15 @@ it('follows the receiver to its new device name through its /dev/serial/by-id li
   fs.mkdirSync(byIdDir);
   const first = await startSerialPair(dir, 'one');
   pairs.push(first);
-  // The installer gives the kernel's name, as the README's examples do (/dev/ttyUSB0): here the pty itself.
+  // The installer gives the kernel's name, as the README's examples do (/dev/ttyUSB0): here the pair's link to its pty,
+  // which goes with the unplugging as /dev/ttyUSB0 does. (Not the /dev/pts name itself: the kernel gives that to the
+  // next pty made anywhere on the machine, another test file's, which the bridge would then open and read.)
   const firstDevice = fs.realpathSync(first.hubEnd);
   udevLink(byIdDir, firstDevice);
   broker = await startBroker();
   subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
   bridge = new FirmwareBridge({
-    portPath: firstDevice,
+    portPath: first.hubEnd,
     baudRate: 115_200,
     framing: 'cobs',
     mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
@@ -82,7 +85,9 @@ it('follows the receiver to its new device name through its /dev/serial/by-id li
   pairs.push(second);
   const secondDevice = fs.realpathSync(second.hubEnd);
   expect(secondDevice).not.toBe(firstDevice);
-  await killProcess(first.process);
+  // Unplugged: udev removes the stable link and the kernel's name as the device goes (session 60's `unplug`).
+  fs.rmSync(path.join(byIdDir, 'usb-1a86_USB_Serial-if00-port0'));
+  await unplug(first);
   await waitFor('port lost', () => live.status().port.state === 'retrying');
   udevLink(byIdDir, secondDevice);
 
