@@ -14,7 +14,7 @@ import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import type { Alert } from '../../hub/alerts/api.js';
-import { startTestHub } from '../support/in-process-hub.js';
+import { heartbeatSender, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
@@ -62,14 +62,7 @@ describe('a sensor-offline alert with a second device offline', () => {
       hub = await startTestHub(config, dir, { clock });
       const client = await mqttClient(hub.ports.mqtt!);
       clients.push(client);
-      const heartbeat = async (deviceId: string) => {
-        await client.publishAsync(
-          `telecare/h1/devices/${deviceId}/events`,
-          JSON.stringify({ type: 'heartbeat', value: true }),
-          { qos: 1 },
-        );
-        await hub!.alerts.settled();
-      };
+      const heartbeat = heartbeatSender(client, hub);
       const offline = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'sensor-offline');
       const card = (alert: Alert) => why(alert, 'Europe/London');
 

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { startTestHub } from '../support/in-process-hub.js';
+import { heartbeatSender, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
@@ -63,14 +63,7 @@ describe('a device named on the open sensor-offline alert, taken out of the conf
       hub = await startTestHub(configWith('kitchen-smoke'), dir, { clock });
       const client = await mqttClient(hub.ports.mqtt!);
       clients.push(client);
-      const heartbeat = async (deviceId: string) => {
-        await client.publishAsync(
-          `telecare/h1/devices/${deviceId}/events`,
-          JSON.stringify({ type: 'heartbeat', value: true }),
-          { qos: 1 },
-        );
-        await hub!.alerts.settled();
-      };
+      const heartbeat = heartbeatSender(client, hub);
       const offline = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'sensor-offline');
 
       await heartbeat('bed-mat');

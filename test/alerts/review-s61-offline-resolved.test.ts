@@ -14,7 +14,7 @@ import type { RunningHub } from '../../hub/hub.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import type { RuleDecision } from '../../rules/types.js';
 import { startAlertService } from '../support/clocked-hub.js';
-import { startTestHub } from '../support/in-process-hub.js';
+import { heartbeatSender, startTestHub } from '../support/in-process-hub.js';
 import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
 import { homeConfig, startBroker, tempDb, type TempDb, type TestBroker } from './helpers.js';
@@ -60,14 +60,7 @@ describe('a sensor-offline alert resolved while its devices were still offline',
     hub = await startTestHub(config, dir, { clock });
     const client = await mqttClient(hub.ports.mqtt!);
     clients.push(client);
-    const heartbeat = async (deviceId: string) => {
-      await client.publishAsync(
-        `telecare/h1/devices/${deviceId}/events`,
-        JSON.stringify({ type: 'heartbeat', value: true }),
-        { qos: 1 },
-      );
-      await hub!.alerts.settled();
-    };
+    const heartbeat = heartbeatSender(client, hub);
     const offline = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'sensor-offline');
 
     await heartbeat('kitchen-smoke');

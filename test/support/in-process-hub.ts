@@ -1,5 +1,6 @@
 // In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
 import path from 'node:path';
+import type { MqttClient } from 'mqtt';
 import type { HubConfig } from '../../hub/config-types.js';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
@@ -55,4 +56,23 @@ export async function createApiToken(hub: RunningHub, cookie: string, name: stri
   });
   if (!made.ok) throw new Error(`token for ${role} refused: ${made.status} ${await made.text()}`);
   return ((await made.json()) as { token: string }).token;
+}
+
+/**
+ * Sends a device's heartbeat (QoS 1) in home `homeId` through `client` and waits until the hub's alerts have taken
+ * what it caused: `await heartbeat('bed-mat')`.
+ */
+export function heartbeatSender(
+  client: MqttClient,
+  hub: RunningHub,
+  homeId = 'h1',
+): (deviceId: string) => Promise<void> {
+  return async (deviceId) => {
+    await client.publishAsync(
+      `telecare/${homeId}/devices/${deviceId}/events`,
+      JSON.stringify({ type: 'heartbeat', value: true }),
+      { qos: 1 },
+    );
+    await hub.alerts.settled();
+  };
 }
