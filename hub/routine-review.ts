@@ -43,6 +43,7 @@ export class RoutineReview {
   private timer: TimerHandle | undefined;
   private aliveTimer: TimerHandle | undefined;
   private startedAt: number | undefined;
+  private stopStepWatch: (() => void) | undefined;
   private stopped = false;
   private readonly log: Logger;
   private reviewedStatement: Statement<[string, string]> | undefined;
@@ -61,6 +62,17 @@ export class RoutineReview {
     const { clock } = this.options;
     this.startedAt = clock.now();
     this.noteRunning();
+    // A Raspberry Pi has no battery-backed clock: after a power cut it boots with the time saved before it, and network
+    // time steps it forward minutes later. The run noted on the behind clock ends at the step and a new one begins, so
+    // the hours the step jumped over read as hours the hub was off (review, session 62). A step back is no outage: the
+    // run goes on (`hubOffSpans` reads the runs in order of their start).
+    this.stopStepWatch = clock.onStep((stepMs) => {
+      if (stepMs <= 0 || this.stopped || this.startedAt === undefined) return;
+      // The run on the behind clock lasted until the step: a hub that ran through a correction was off for the step.
+      this.noteAt(this.startedAt, clock.now() - stepMs);
+      this.startedAt = clock.now();
+      this.noteRunning(false);
+    });
     this.schedule(clock.now() + (this.options.firstAfterMs ?? 60_000), () => this.reviewHome(0));
   }
 
@@ -70,6 +82,8 @@ export class RoutineReview {
     this.timer = undefined;
     if (this.aliveTimer) this.options.clock.clearTimer(this.aliveTimer);
     this.aliveTimer = undefined;
+    this.stopStepWatch?.();
+    this.stopStepWatch = undefined;
     this.noteRunning();
   }
 
@@ -77,18 +91,23 @@ export class RoutineReview {
    * Notes that the hub runs (`hub_runs`), now and every `HUB_ALIVE_EVERY_MS`: the hours between two runs are hours
    * nothing listened, and a day with such hours is left out of the baselines (review, session 61).
    */
-  private noteRunning(): void {
-    const { clock, db } = this.options;
-    try {
-      if (db.open && this.startedAt !== undefined) noteHubRunning(db, this.startedAt, clock.now());
-    } catch (err) {
-      this.log.error({ err }, 'could not note that the hub runs');
-    }
-    if (this.stopped) return;
+  private noteRunning(rearm = true): void {
+    const { clock } = this.options;
+    if (this.startedAt !== undefined) this.noteAt(this.startedAt, clock.now());
+    if (this.stopped || !rearm) return;
     this.aliveTimer = clock.setTimer(clock.now() + HUB_ALIVE_EVERY_MS, () => {
       this.aliveTimer = undefined;
       this.noteRunning();
     });
+  }
+
+  private noteAt(startedAt: number, at: number): void {
+    const { db } = this.options;
+    try {
+      if (db.open) noteHubRunning(db, startedAt, at);
+    } catch (err) {
+      this.log.error({ err }, 'could not note that the hub runs');
+    }
   }
 
   private reviewHome(index: number): void {
