@@ -566,6 +566,15 @@ export interface HomeFound {
   load: () => HomeRecording;
 }
 
+/** Whether `p` is a folder, or a symbolic link to one (a data folder put together from recordings kept elsewhere). */
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false; // a link that leads nowhere
+  }
+}
+
 /**
  * Every home whose files are present under `dataDir`, not yet read: the shared homes first, in a fixed order, then any
  * other folder holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as
@@ -575,9 +584,8 @@ export interface HomeFound {
 export function findHomes(dataDir: string): HomeFound[] {
   if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) return [];
   const folders = fs
-    .readdirSync(dataDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
+    .readdirSync(dataDir)
+    .filter((name) => isFolder(path.join(dataDir, name)))
     .sort((a, b) => {
       const ka = KNOWN_FOLDERS.indexOf(a);
       const kb = KNOWN_FOLDERS.indexOf(b);

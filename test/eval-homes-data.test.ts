@@ -91,6 +91,22 @@ describe('homes dropped into the data folder', () => {
     expect(loadHomes(dir)[0]?.home.timezone).toBe('Europe/Amsterdam');
   });
 
+  it('finds a home whose folder is a symbolic link (a data folder put together from recordings kept elsewhere)', () => {
+    const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'homes-kept-'));
+    try {
+      writeTsvHome('kasteren-houseD');
+      fs.renameSync(path.join(dir, 'kasteren-houseD'), path.join(kept, 'houseD'));
+      fs.symlinkSync(path.join(kept, 'houseD'), path.join(dir, 'kasteren-houseD'));
+      // A link to a file, and one that leads nowhere, are passed over as other files are.
+      fs.writeFileSync(path.join(kept, 'notes.txt'), 'not a home');
+      fs.symlinkSync(path.join(kept, 'notes.txt'), path.join(dir, 'notes'));
+      fs.symlinkSync(path.join(kept, 'gone'), path.join(dir, 'kasteren-houseE'));
+      expect(loadHomes(dir).map((h) => [h.id, h.events.length > 0])).toEqual([['kasteren-d', true]]);
+    } finally {
+      fs.rmSync(kept, { recursive: true, force: true });
+    }
+  });
+
   it('plays a recording several times on end as one long deployment, whole days apart, the gaps unrecorded', () => {
     writeTsvHome('kasteren-houseD');
     const [rec] = loadHomes(dir);
