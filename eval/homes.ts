@@ -366,8 +366,14 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   };
   let next = 0;
   let lastPushedAt = -Infinity;
+  // Spans nothing was recorded in (between two passes of a repeated recording): the hub heard nothing, as a hub that
+  // was down, and is told so at the first event after each (`RulesEngine.unheardUntil`, as `RulesRunner.start`).
+  const unheard = [...(rec.unrecorded ?? [])].sort((a, b) => a[1] - b[1]);
+  let nextUnheard = 0;
   for (const [index, line] of events.entries()) {
     for (let cut = cuts[next]; cut && cut.at + CUT_LATE_MS < line.ts; cut = cuts[++next]) collapse(cut);
+    for (let span = unheard[nextUnheard]; span && span[1] <= line.ts; span = unheard[++nextUnheard])
+      replayer.engine.unheardUntil(span[1]);
     const d = devices.get(line.deviceId);
     if (d && line.type === 'motion') {
       if (line.value !== true) held.delete(d.id);

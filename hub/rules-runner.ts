@@ -221,6 +221,10 @@ export class RulesRunner {
       refed++;
     }
     const now = clock.now();
+    // A start after a run (not a reload, not the first start): the hub heard nothing while it was down, so the silences
+    // under way are not learned when they end (a resident active through a power cut would otherwise teach a silence
+    // of its length). On a clock that reads behind (no real-time clock yet), what the rules last saw is the start's.
+    if (this.options.reload !== true && saved !== undefined) engine.unheardUntil(Math.max(now, engine.now()));
     // From here the timers due while the hub was down fire: the silences they call wait for each home's grace, in which
     // a bridge sends what it buffered and a resident up and about is seen (`StartGrace`).
     const spent = this.grace.begin(homes, { fresh: this.options.reload !== true });

@@ -192,7 +192,8 @@ export const bathroomDefinition = {
     }
     if (!Number.isNaN(home.bathroomEnteredAt)) {
       const entered = home.bathroomEnteredAt;
-      home.learned.record('bathroom-stay', home.zone.hourOfWeek(entered), at - entered, home.zone.dayNumber(at));
+      if (home.heardSince(entered))
+        home.learned.record('bathroom-stay', home.zone.hourOfWeek(entered), at - entered, home.zone.dayNumber(at));
       home.bathroomEnteredAt = NaN;
       watch.waitFrom = NaN;
       ctx.clear(home, 'bathroom-too-long', at, `activity in ${home.lastActivityRoom ?? 'another room'}`);

@@ -352,6 +352,17 @@ export class RulesEngine {
   }
 
   /**
+   * The hub heard nothing of its homes until `at` (rules' time): live, its start after a time down (`RulesRunner.start`;
+   * not a reload); in the evaluation, the end of a span not recorded. What each home's resident did meanwhile is not
+   * known: the silence under way, and any still spell, stay or outing under way, is not learned when it ends (learned
+   * normal learns what was heard: a day's silence across a power cut taught the kitchen a 12-hour threshold). Decides
+   * nothing.
+   */
+  unheardUntil(at: number): void {
+    for (const home of this.homes) if (!(home.unheardUntil >= at)) home.unheardUntil = at;
+  }
+
+  /**
    * The hub watches its homes from `now` (live: every start and reload, `RulesRunner.start`; replay: its
    * `startedAt`). A home none of whose activity is known, not watched yet, and neither out nor away is a silence from
    * now, as if the resident had been seen at that moment: a resident who collapsed before any sensor reported (the
@@ -720,12 +731,14 @@ export class RulesEngine {
     const lapsedSince = home.outLapsedSince;
     home.outLapsedSince = NaN;
     if (!Number.isNaN(lapsedSince)) home.noteOuting(lapsedSince, at);
-    // Learn the quiet period that just ended, unless the resident was out (or an outing lapsed) or the home away.
+    // Learn the quiet period that just ended, unless the resident was out (or an outing lapsed) or the home away, or
+    // the hub heard nothing for part of it (it was down: `heardSince`).
     if (
       !home.suspended() &&
       Number.isNaN(lapsedSince) &&
       !Number.isNaN(home.lastActivityAt) &&
-      at >= home.lastActivityAt
+      at >= home.lastActivityAt &&
+      home.heardSince(home.lastActivityAt)
     ) {
       const hourOfWeek = home.zone.hourOfWeek(home.lastActivityAt);
       const gap = at - home.lastActivityAt;

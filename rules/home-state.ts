@@ -278,6 +278,8 @@ export interface HomeSnapshot {
   /** When the hub began watching the home with none of its activity known (absent before session 27, and once
    *  an activity is known). */
   watchedSince?: number;
+  /** `HomeState.unheardUntil`; absent when none (and before session 62). */
+  unheardUntil?: number;
   /** `HomeState.lastActivityShutIn`; absent when undefined and before session 35 (then learned as the room). */
   lastActivityShutIn?: string;
   /** The home's living days (`HomeState.livingDays`, `reportDay`...); absent before session 29 and before a report. */
@@ -358,6 +360,12 @@ export class HomeState {
    * activity is known (the silence rules then run from it), or before the hub watched.
    */
   watchedSince = NaN;
+  /**
+   * Until when the hub heard nothing of the home (rules' time): its last start after a time down, or the end of a
+   * span the evaluation did not record. A silence, a still spell, a stay or an outing that began before it is not
+   * learned when it ends: what the resident did meanwhile was not heard (session 62). NaN: none.
+   */
+  unheardUntil = NaN;
   /** The last activity of the resident (any room), and where. */
   lastActivityAt = NaN;
   lastActivityRoom: string | undefined = undefined;
@@ -742,8 +750,20 @@ export class HomeState {
     return this.outSince + this.outingBoundMs(this.outSince);
   }
 
-  /** An outing (or a silence after a lapsed one) from `since` to `until` ended: the bound learns from it. */
+  /**
+   * Whether a spell that began at `since` was heard throughout: it did not begin before the hub's start after a time
+   * down (`unheardUntil`). One that did is not learned.
+   */
+  heardSince(since: number): boolean {
+    return !(since < this.unheardUntil);
+  }
+
+  /**
+   * An outing (or a silence after a lapsed one) from `since` to `until` ended: the bound learns from it, unless it
+   * began before a time the hub heard nothing (`heardSince`: the resident may have come home and gone out meanwhile).
+   */
   noteOuting(since: number, until: number): void {
+    if (!this.heardSince(since)) return;
     const ms = until - since;
     if (ms > this.longestOutingMs) this.longestOutingMs = ms;
     if (Number.isNaN(since)) return;
@@ -1025,6 +1045,7 @@ export class HomeState {
             },
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
+      ...(Number.isNaN(this.unheardUntil) ? {} : { unheardUntil: this.unheardUntil }),
       ...(this.lastActivityShutIn === undefined ? {} : { lastActivityShutIn: this.lastActivityShutIn }),
       ...(this.reportDay >= 0
         ? { reportDays: { living: [...this.livingDays], day: this.reportDay, devices: this.reportDayDevices } }
@@ -1121,6 +1142,7 @@ export class HomeState {
     const spanDay = saved.outing?.spanDay;
     this.outingSpanDay = Number.isInteger(spanDay) && spanDay! >= 0 ? spanDay! : -1;
     this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
+    this.unheardUntil = num(saved.unheardUntil);
     const shutIn = saved.lastActivityShutIn;
     // Only a room context of this home's own devices (a saved state is not trusted to name anything else).
     let shutInContext: string | undefined;

@@ -564,7 +564,7 @@ export const inactivityDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, state: InactivitySlice): void {
     // The still period in bed that just ended joins learned normal (the engine learns the other contexts).
-    if (at > state.stillSince) {
+    if (at > state.stillSince && home.heardSince(state.stillSince)) {
       const zone = home.zone;
       home.learned.record(IN_BED_STILL, zone.hourOfWeek(state.stillSince), at - state.stillSince, zone.dayNumber(at));
     }

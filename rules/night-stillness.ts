@@ -212,7 +212,7 @@ export const nightStillnessDefinition = {
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, state: NightStillnessSlice): void {
     // The spell that just ended joins its night.
-    if (state.spellContext !== undefined && at > state.spellSince)
+    if (state.spellContext !== undefined && at > state.spellSince && home.heardSince(state.spellSince))
       recordSpell(home, state.nights[state.spellContext], state.spellSince, at - state.spellSince);
     const night = nightContext(home, at);
     const context = night?.context;

@@ -19,7 +19,8 @@ function outOfBedLimit(home: HomeState, at: number): Threshold {
 /** A bed mat changed: `occupied` true = in bed. */
 function onBed(home: HomeState, occupied: boolean, at: number, ctx: RuleContext): void {
   if (occupied) {
-    if (!Number.isNaN(home.gotUpAt)) home.learned.record('out-of-bed', 0, at - home.gotUpAt, home.zone.dayNumber(at));
+    if (!Number.isNaN(home.gotUpAt) && home.heardSince(home.gotUpAt))
+      home.learned.record('out-of-bed', 0, at - home.gotUpAt, home.zone.dayNumber(at));
     home.gotUpAt = NaN;
     home.wentToBed = true;
     ctx.disarm(home.timers['out-of-bed']);

@@ -1117,9 +1117,10 @@ export const possibleFallDefinition = {
         record(watch),
       );
     // The silence that just ended, begun up and about, joins the home's silences in that context.
-    if (at > watch.upSince) home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
+    if (at > watch.upSince && home.heardSince(watch.upSince))
+      home.learned.record(UP_AND_ABOUT, UP_HOUR, at - watch.upSince, home.zone.dayNumber(at));
     // The silence that just ended, begun with a PIR's lone trigger at night, joins that device's record.
-    if (watch.loneNightDevice !== undefined && at > watch.loneNightAt)
+    if (watch.loneNightDevice !== undefined && at > watch.loneNightAt && home.heardSince(watch.loneNightAt))
       home.learned.record(
         loneNightContext(watch.loneNightDevice),
         UP_HOUR,
