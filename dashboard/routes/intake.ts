@@ -1,8 +1,26 @@
 // Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { mayReadHealthDetails } from '../access.js';
+import { mayPostFor, mayReadHealthDetails, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
+import { DASHBOARD_ERRORS } from '../errors.js';
 import { errors } from '../schemas.js';
+
+/** A refused `POST /api/events` body: the first refused event's reason and position, and up to ten refused events. */
+const refusedBodySchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    index: { type: 'integer' },
+    rejected: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { index: { type: 'integer' }, reason: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;
 
 export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { deps } = ctx;
@@ -48,35 +66,33 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
         description:
           'All or nothing: 202 once every event is stored; 400 when any is refused, and then none is stored. ' +
           "The 400 names the first refused event's reason (`error`) and position (`index`), and lists up to ten " +
-          'refused events in `rejected`.',
+          "refused events in `rejected`. A device's API token posts only for its homes: an event of another home " +
+          'refuses the body with 403 `FORBIDDEN_HOME` (nothing stored), its position in `index`.',
         body: { type: ['object', 'array'] },
         response: {
           202: { type: 'object', properties: { accepted: { type: 'integer' } } },
-          ...errors(401, 403, 503),
-          400: {
-            type: 'object',
-            properties: {
-              error: { type: 'string' },
-              message: { type: 'string' },
-              index: { type: 'integer' },
-              rejected: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    index: { type: 'integer' },
-                    reason: { type: 'string' },
-                    message: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
+          ...errors(401, 503),
+          400: refusedBodySchema,
+          403: refusedBodySchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await deps.ingestHttp(request.body);
+      const principal = principalOf(request);
+      const scoped = principal.homes === undefined ? undefined : (homeId: string) => mayPostFor(principal, homeId);
+      const result = await deps.ingestHttp(request.body, scoped);
+      if (!result.ok && result.reason === 'home-not-allowed') {
+        const index = result.rejected?.[0]?.index ?? 0;
+        const refused = (Array.isArray(request.body) ? request.body[index] : request.body) as { homeId: string };
+        return (reply as FastifyReply).code(DASHBOARD_ERRORS.FORBIDDEN_HOME.status).send({
+          error: 'FORBIDDEN_HOME',
+          message:
+            `event ${index}: this token may post events only for ${principal.homes!.join(', ')}, not for ` +
+            `'${refused.homeId.slice(0, 64)}'; nothing stored`,
+          index,
+          rejected: result.rejected,
+        });
+      }
       // Ingest's own reason (e.g. unknown-type) is the error code: the same words as the MQTT drop counters.
       if (!result.ok) {
         return (reply as FastifyReply).code(400).send({
