@@ -84,10 +84,13 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       if (!result.ok && result.reason === 'home-not-allowed') {
         const index = result.rejected?.[0]?.index ?? 0;
         const refused = (Array.isArray(request.body) ? request.body[index] : request.body) as { homeId: string };
+        const homes = principal.homes!;
+        // A scheme's gateway may serve hundreds of flats: named up to five, counted beyond.
+        const its = homes.length <= 5 ? homes.join(', ') : `its ${homes.length} homes`;
         return (reply as FastifyReply).code(DASHBOARD_ERRORS.FORBIDDEN_HOME.status).send({
           error: 'FORBIDDEN_HOME',
           message:
-            `event ${index}: this token may post events only for ${principal.homes!.join(', ')}, not for ` +
+            `event ${index}: this token may post events only for ${its}, not for ` +
             `'${refused.homeId.slice(0, 64)}'; nothing stored`,
           index,
           rejected: result.rejected,
