@@ -50,11 +50,8 @@ export interface DashboardDeps {
   config: HubConfig;
   logger: Logger;
   metrics: Registry;
-  /**
-   * Takes `{ homeId, deviceId, type, value, ts? }` (or an array of them) through ingest; resolves once stored.
-   * `mayPostFor`: the sender's homes (a device's token); an event of another home refuses the body (`home-not-allowed`).
-   */
-  ingestHttp(body: unknown, mayPostFor?: (homeId: string) => boolean): Promise<HttpIngestResult>;
+  /** Takes `{ homeId, deviceId, type, value, ts? }` (or an array of them) through ingest; resolves once stored. */
+  ingestHttp(body: unknown): Promise<HttpIngestResult>;
   /** Extra fields for GET /api/health (broker, store, uptime...). */
   health(): Record<string, unknown>;
   alerts?: AlertServiceApi;

@@ -387,8 +387,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // The configuration in force at each request: a reload's homes are counted in the council report.
     analytics: createDashboardAnalytics(db, () => appDeps.config, clock, activityWorker),
     deviceLiveness: (homeId) => rules?.deviceLiveness(homeId),
-    async ingestHttp(body: unknown, mayPostFor?: (homeId: string) => boolean): Promise<HttpIngestResult> {
-      const outcome = ingest.fromHttp(body, mayPostFor);
+    async ingestHttp(body: unknown): Promise<HttpIngestResult> {
+      const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];
       if (first) {
         const rejected = outcome.rejections

@@ -50,7 +50,8 @@ export const REJECT_REASONS = [
   'bad-id',
   'out-of-range',
   'kind-mismatch',
-  // `POST /api/events` by a device's API token for a home not among the token's homes (dashboard/access.ts).
+  // `POST /api/events` by a device's API token for a home not among the token's homes: refused by the dashboard
+  // before ingest sees the body, counted here (dashboard/app.ts, INTAKE_REFUSALS).
   'home-not-allowed',
   // A retained sensor message an external broker hands over on (re)connect: an old event, never new input.
   'retained',
@@ -321,21 +322,10 @@ export class Ingest {
    * `POST /api/events`: the native event plus `homeId` and `deviceId`, one or an array (SPEC 4.4). All or nothing:
    * a body with a bad event is refused as a whole (its good events are neither stored nor counted as accepted) and
    * each rejection names its position, so the sender fixes it and sends the body again without duplicating any.
-   * `mayPostFor`: the homes the sender may post for (a device's token); an event of another home refuses the body
-   * before anything else is checked (`home-not-allowed`, its only rejections).
    */
-  fromHttp(body: unknown, mayPostFor?: (homeId: string) => boolean): IngestOutcome {
+  fromHttp(body: unknown): IngestOutcome {
     const out = emptyOutcome();
     const items: unknown[] = Array.isArray(body) ? body : [body];
-    if (mayPostFor) {
-      items.forEach((item, index) => {
-        const homeId = (item as { homeId?: unknown } | null)?.homeId;
-        if (typeof homeId !== 'string' || mayPostFor(homeId)) return;
-        this.drop(out, 'http', reject('home-not-allowed', 'this token may not post events for this home'));
-        out.rejections[out.rejections.length - 1]!.index = index;
-      });
-      if (out.rejections.length > 0) return out;
-    }
     const now = this.deps.clock.now();
     items.forEach((item, index) => {
       const before = out.rejections.length;
