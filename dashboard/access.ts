@@ -1,6 +1,6 @@
 // Least privilege: which role may do what, and the one request hook that identifies the caller and enforces it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ROLES } from '../rules/vocabulary.js';
+import { ROLES, TOKEN_ROLES, type Role, type TokenRole } from '../rules/vocabulary.js';
 import { allows, type Action } from '../hub/permissions.js';
 import type { AuthStore, Principal } from './auth.js';
 import { DashboardError } from './errors.js';
@@ -61,8 +61,15 @@ export function mayReadHealthDetails(principal: Principal): boolean {
   return allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read');
 }
 
+/** Whether the caller is a person's role (or a token of one), that logs in and uses pages; not a device's token. */
+function isDashboardRole(role: TokenRole): role is Role {
+  return (ROLES as readonly TokenRole[]).includes(role);
+}
+
 function mayUse(principal: Principal, access: Access): boolean {
-  if (access === 'public' || access === 'login') return true;
+  if (access === 'public') return true;
+  // A device's token posts events and nothing else: not `/api/me`, the pages or the API's documentation either.
+  if (access === 'login') return isDashboardRole(principal.role);
   if (access === 'metrics:read' && mayScrapeMetrics(principal)) return true;
   return PERMISSIONS[access].every((action) => allows(principal.role, action));
 }
@@ -105,10 +112,11 @@ export function installAccessControl(app: FastifyInstance, auth: AuthStore, cloc
     }
     request.principal = principal;
     if (mayUse(principal, access)) return;
-    if (config.page) return refusePage(request, reply, true);
-    const allowed = ROLES.filter((role) =>
-      PERMISSIONS[access as Permission].every((action) => allows(role, action)),
-    ).join(', ');
+    // A device's token has no page of its own to be sent to: refused plainly, never redirected round.
+    if (config.page && isDashboardRole(principal.role)) return refusePage(request, reply, true);
+    const allowed = (access === 'login' ? ROLES : TOKEN_ROLES)
+      .filter((role) => access === 'login' || PERMISSIONS[access].every((action) => allows(role, action)))
+      .join(', ');
     throw new DashboardError(
       'FORBIDDEN_ROLE',
       `The role '${principal.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${allowed})`,
@@ -134,6 +142,14 @@ export function stillAllowed(request: FastifyRequest, auth: AuthStore, now: numb
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DashboardError('AUTH_REQUIRED');
   return request.principal;
+}
+
+/**
+ * Whether `principal` may post events for `homeId`: every home unless it is a device's token, which may post only for
+ * the homes named when it was made (as `homes` scopes a device's MQTT credential).
+ */
+export function mayPostFor(principal: Principal, homeId: string): boolean {
+  return principal.homes === undefined || principal.homes.includes('*') || principal.homes.includes(homeId);
 }
 
 /** What goes into `acknowledgedBy` and audit records. */

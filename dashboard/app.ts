@@ -25,13 +25,15 @@ import { registerSessionRoutes } from './routes/session.js';
 import { lazySchemaController } from './lazy-schemas.js';
 
 /** Reasons of telecare_ingest_rejected_total (hub/ingest.ts) for the event intake requests Fastify refuses itself. */
-const INTAKE_REFUSALS: Record<string, 'too-large' | 'bad-json'> = {
+const INTAKE_REFUSALS: Record<string, 'too-large' | 'bad-json' | 'home-not-allowed'> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'too-large',
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad-json',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-json',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'bad-json',
   JSON_REQUIRED: 'bad-json',
+  // A device's token posting for a home not among its own (dashboard/routes/intake.ts).
+  FORBIDDEN_HOME: 'home-not-allowed',
 };
 
 /**

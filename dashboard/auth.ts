@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { migrate } from '../hub/migrations.js';
 import { sqliteCode } from '../hub/storage-health.js';
-import type { Role } from '../rules/vocabulary.js';
+import type { Role, TokenRole } from '../rules/vocabulary.js';
 import {
   generatePassword,
   hashGeneratedSecret,
@@ -39,6 +39,8 @@ const AUTH_MIGRATIONS = [
   // 1 while the password is one the hub generated and nobody has logged in with yet: the next start replaces it and
   // shows the new one, so an installer who missed the first start's output (or whose first start failed) gets in.
   'ALTER TABLE dashboard_users ADD COLUMN password_unclaimed INTEGER NOT NULL DEFAULT 0',
+  // A device token's homes (JSON array; `*` every home); NULL for the dashboard roles' tokens, which homes do not scope.
+  'ALTER TABLE dashboard_tokens ADD COLUMN homes TEXT',
 ] as const;
 
 /** Who is making a request: a person logged in, or a program holding a token. */
@@ -46,13 +48,17 @@ export interface Principal {
   kind: 'user' | 'token';
   /** Username, or the token's name; recorded as `by` on alert actions (`token:<name>` for tokens). */
   name: string;
-  role: Role;
+  role: TokenRole;
+  /** A device token's homes, the only ones it may post events for (`*`: every home); absent for every other caller. */
+  homes?: readonly string[];
 }
 
 export interface TokenInfo {
   id: string;
   name: string;
-  role: Role;
+  role: TokenRole;
+  /** A device token's homes; null for the other roles. */
+  homes: string[] | null;
   createdAt: number;
   createdBy: string;
   lastUsedAt: number | null;
@@ -105,8 +111,11 @@ export class AuthStore {
     sessionByHash: Statement<[string], { username: string; role: Role; created_at: number; expires_at: number }>;
     deleteSession: Statement<[string]>;
     deleteExpired: Statement<[number]>;
-    insertToken: Statement<[string, string, string, string, number, string]>;
-    tokenById: Statement<[string], { name: string; role: Role; secret_hash: string; revoked_at: number | null }>;
+    insertToken: Statement<[string, string, string, string | null, string, number, string]>;
+    tokenById: Statement<
+      [string],
+      { name: string; role: TokenRole; homes: string | null; secret_hash: string; revoked_at: number | null }
+    >;
     tokenByName: Statement<[string], { id: string }>;
     touchToken: Statement<[number, string]>;
     listTokens: Statement<
@@ -114,7 +123,8 @@ export class AuthStore {
       {
         id: string;
         name: string;
-        role: Role;
+        role: TokenRole;
+        homes: string | null;
         created_at: number;
         created_by: string;
         last_used_at: number | null;
@@ -159,13 +169,13 @@ export class AuthStore {
       deleteSession: db.prepare('DELETE FROM dashboard_sessions WHERE id_hash = ?'),
       deleteExpired: db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?'),
       insertToken: db.prepare(
-        'INSERT INTO dashboard_tokens (id, name, role, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO dashboard_tokens (id, name, role, homes, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      tokenById: db.prepare('SELECT name, role, secret_hash, revoked_at FROM dashboard_tokens WHERE id = ?'),
+      tokenById: db.prepare('SELECT name, role, homes, secret_hash, revoked_at FROM dashboard_tokens WHERE id = ?'),
       tokenByName: db.prepare('SELECT id FROM dashboard_tokens WHERE name = ?'),
       touchToken: db.prepare('UPDATE dashboard_tokens SET last_used_at = ? WHERE id = ?'),
       listTokens: db.prepare(
-        'SELECT id, name, role, created_at, created_by, last_used_at, revoked_at FROM dashboard_tokens ORDER BY created_at',
+        'SELECT id, name, role, homes, created_at, created_by, last_used_at, revoked_at FROM dashboard_tokens ORDER BY created_at',
       ),
       revokeToken: db.prepare('UPDATE dashboard_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     };
@@ -451,13 +461,25 @@ export class AuthStore {
   }
 
   /**
-   * Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. `'not-stored'` when storage refused
+   * Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. `homes`: a device token's homes
+   * (the route requires them for a device and refuses them for any other role). `'not-stored'` when storage refused
    * the row (a full disk): no token was made.
    */
-  createToken(name: string, role: Role, createdBy: string, now: number): { id: string; token: string } | 'not-stored' {
+  createToken(
+    name: string,
+    role: TokenRole,
+    homes: readonly string[] | undefined,
+    createdBy: string,
+    now: number,
+  ): { id: string; token: string } | 'not-stored' {
     const id = randomSecret(9);
     const secret = randomSecret();
-    if (!this.bestEffort(() => this.statements.insertToken.run(id, name, role, hashSecret(secret), now, createdBy))) {
+    const homesJson = homes === undefined ? null : JSON.stringify(homes);
+    if (
+      !this.bestEffort(() =>
+        this.statements.insertToken.run(id, name, role, homesJson, hashSecret(secret), now, createdBy),
+      )
+    ) {
       return NOT_STORED;
     }
     return { id, token: `${TOKEN_PREFIX}${id}.${secret}` };
@@ -477,7 +499,9 @@ export class AuthStore {
       this.tokenTouchedAt.set(id, now);
       this.bestEffort(() => this.statements.touchToken.run(now, id));
     }
-    return { kind: 'token', name: row.name, role: row.role };
+    const principal: Principal = { kind: 'token', name: row.name, role: row.role };
+    if (row.homes !== null) principal.homes = JSON.parse(row.homes) as string[];
+    return principal;
   }
 
   listTokens(): TokenInfo[] {
@@ -485,6 +509,7 @@ export class AuthStore {
       id: t.id,
       name: t.name,
       role: t.role,
+      homes: t.homes === null ? null : (JSON.parse(t.homes) as string[]),
       createdAt: t.created_at,
       createdBy: t.created_by,
       lastUsedAt: t.last_used_at,

@@ -9,6 +9,10 @@ export const DASHBOARD_ERRORS = {
   BAD_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   BAD_TOKEN: { status: 401, message: 'The API token is unknown or revoked' },
   FORBIDDEN_ROLE: { status: 403, message: 'Your role may not do this' },
+  FORBIDDEN_HOME: {
+    status: 403,
+    message: "This token may not post events for this home (not among the token's homes)",
+  },
   CROSS_SITE_REQUEST: { status: 403, message: 'Refused a state-changing request from another site' },
   JSON_REQUIRED: { status: 415, message: 'State-changing requests take application/json bodies only' },
   LOGIN_THROTTLED: { status: 429, message: 'Too many wrong passwords: wait before trying again' },

@@ -1,5 +1,5 @@
 // JSON Schemas of the API's bodies and answers: one source for validation, fast serialisation and the OpenAPI at /docs.
-import { ALERT_KINDS, ALERT_STATES, OUTCOMES, ROLES, SEVERITIES } from '../rules/vocabulary.js';
+import { ALERT_KINDS, ALERT_STATES, OUTCOMES, ROLES, SEVERITIES, TOKEN_ROLES } from '../rules/vocabulary.js';
 import { errorBodySchema } from './errors.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -58,6 +58,9 @@ export const dailyFeaturesSchema = {
 export const dateSchema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 
 export const roleSchema = { type: 'string', enum: ROLES } as const;
+
+/** An API token's role: a dashboard role, or `device` (posts events for its homes only). */
+export const tokenRoleSchema = { type: 'string', enum: TOKEN_ROLES } as const;
 
 /** Documented error answers, keyed by status. */
 export function errors(...statuses: number[]): Record<number, typeof errorBodySchema> {

@@ -50,6 +50,9 @@ export const REJECT_REASONS = [
   'bad-id',
   'out-of-range',
   'kind-mismatch',
+  // `POST /api/events` by a device's API token for a home not among the token's homes: refused by the dashboard
+  // before ingest sees the body, counted here (dashboard/app.ts, INTAKE_REFUSALS).
+  'home-not-allowed',
   // A retained sensor message an external broker hands over on (re)connect: an old event, never new input.
   'retained',
 ] as const;

@@ -260,6 +260,13 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * The roles of API tokens: the dashboard's, plus `device` (a sensor or gateway that speaks only HTTP, SPEC 4.4): it may
+ * post events for the homes named when its token was made, and nothing else. Nobody logs in with it.
+ */
+export const TOKEN_ROLES = [...ROLES, 'device'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
 export const EVENT_SOURCES = ['mqtt', 'zigbee', 'serial', 'http', 'replay', 'hub'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 

@@ -1,10 +1,11 @@
 // Admin only: dashboard users and API tokens for programs (a token is shown once, then only its hash is kept).
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../../rules/vocabulary.js';
+import type { Role, TokenRole } from '../../rules/vocabulary.js';
+import { topicSafeIdPattern } from '../../hub/config-patterns.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, storageRefused } from '../errors.js';
-import { errors, roleSchema } from '../schemas.js';
+import { errors, roleSchema, tokenRoleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
 
@@ -13,12 +14,25 @@ const tokenInfoSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    role: roleSchema,
+    role: tokenRoleSchema,
+    homes: { type: ['array', 'null'], items: { type: 'string' } },
     createdAt: { type: 'string' },
     createdBy: { type: 'string' },
     lastUsedAt: { type: ['string', 'null'] },
     revokedAt: { type: ['string', 'null'] },
   },
+} as const;
+
+/**
+ * A device token's homes: ids as the configuration takes them (a home not configured yet is allowed, as for an MQTT
+ * credential's `homes`), or `*` for every home.
+ */
+const tokenHomesSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1000,
+  uniqueItems: true,
+  items: { type: 'string', maxLength: 64, pattern: topicSafeIdPattern },
 } as const;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -129,16 +143,19 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       })),
   );
 
-  app.post<{ Body: { name: string; role: Role } }>(
+  app.post<{ Body: { name: string; role: TokenRole; homes?: string[] } }>(
     '/api/tokens',
     {
       config: { access: 'tokens:manage' },
       schema: {
         tags: ['admin'],
         summary: 'Create an API token for a program; the token is in this answer only',
+        description:
+          'A device that only posts events (SPEC 4.4) gets the `device` role with `homes`, the homes it may post ' +
+          'for (`["*"]`: every home); it may use no other route. `homes` is for the device role only.',
         body: {
           type: 'object',
-          properties: { name: nameSchema, role: roleSchema },
+          properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
           required: ['name', 'role'],
           additionalProperties: false,
         },
@@ -148,7 +165,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
             properties: {
               id: { type: 'string' },
               name: { type: 'string' },
-              role: roleSchema,
+              role: tokenRoleSchema,
+              homes: tokenInfoSchema.properties.homes,
               token: { type: 'string' },
             },
           },
@@ -157,13 +175,24 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
       },
     },
     async (request, reply) => {
-      const { name, role } = request.body;
+      const { name, role, homes } = request.body;
+      // A device without homes would post for none (or, taken as unscoped, for all); homes on another role would look
+      // like a scope the token does not have.
+      if (role === 'device' && homes === undefined) {
+        throw new DashboardError('BAD_REQUEST', 'A device token needs homes: the homes it may post events for');
+      }
+      if (role !== 'device' && homes !== undefined) {
+        throw new DashboardError(
+          'BAD_REQUEST',
+          `homes scope a device token only; a token of the '${role}' role reaches every home`,
+        );
+      }
       if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
-      const created = auth.createToken(name, role, actorName(principalOf(request)), clock.now());
+      const created = auth.createToken(name, role, homes, actorName(principalOf(request)), clock.now());
       if (created === 'not-stored') {
         throw storageRefused('a token', `'${name}' was not created; try again later`);
       }
-      return reply.code(201).send({ id: created.id, name, role, token: created.token });
+      return reply.code(201).send({ id: created.id, name, role, ...(homes ? { homes } : {}), token: created.token });
     },
   );
 

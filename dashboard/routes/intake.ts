@@ -1,8 +1,33 @@
 // Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { mayReadHealthDetails } from '../access.js';
+import { mayPostFor, mayReadHealthDetails, principalOf } from '../access.js';
+import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
+import { DashboardError } from '../errors.js';
 import { errors } from '../schemas.js';
+
+/**
+ * A device's token posts only for its homes: a body with an event of another home (a home not configured too) is
+ * refused whole, 403 FORBIDDEN_HOME, before ingest sees any of it (counted as `home-not-allowed` by app.ts).
+ */
+function refuseOtherHomes(principal: Principal, body: unknown): void {
+  const { homes } = principal;
+  if (homes === undefined) return;
+  const items: unknown[] = Array.isArray(body) ? body : [body];
+  const index = items.findIndex((item) => {
+    const homeId = (item as { homeId?: unknown } | null)?.homeId;
+    // An event without a home is ingest's to refuse (`missing-ids`).
+    return typeof homeId === 'string' && !mayPostFor(principal, homeId);
+  });
+  if (index < 0) return;
+  // A scheme's gateway may serve hundreds of flats: named up to five, counted beyond.
+  const its = homes.length <= 5 ? homes.join(', ') : `its ${homes.length} homes`;
+  const homeId = (items[index] as { homeId: string }).homeId;
+  throw new DashboardError(
+    'FORBIDDEN_HOME',
+    `event ${index}: this token may post events only for ${its}, not for '${homeId.slice(0, 64)}'; nothing stored`,
+  );
+}
 
 export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { deps } = ctx;
@@ -48,7 +73,8 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
         description:
           'All or nothing: 202 once every event is stored; 400 when any is refused, and then none is stored. ' +
           "The 400 names the first refused event's reason (`error`) and position (`index`), and lists up to ten " +
-          'refused events in `rejected`.',
+          "refused events in `rejected`. A device's API token posts only for its homes: an event of another home " +
+          'refuses the body with 403 `FORBIDDEN_HOME` (nothing stored), naming the first such event.',
         body: { type: ['object', 'array'] },
         response: {
           202: { type: 'object', properties: { accepted: { type: 'integer' } } },
@@ -76,6 +102,7 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       },
     },
     async (request, reply) => {
+      refuseOtherHomes(principalOf(request), request.body);
       const result = await deps.ingestHttp(request.body);
       // Ingest's own reason (e.g. unknown-type) is the error code: the same words as the MQTT drop counters.
       if (!result.ok) {

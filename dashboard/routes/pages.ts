@@ -36,14 +36,17 @@ export function registerPages(app: FastifyInstance): void {
       page.url,
       { config: { access: page.access, page: true }, schema: { hide: true } },
       async (request, reply) => {
-        if (page.url === '/login' && request.principal) return reply.redirect(LANDING[request.principal.role]);
+        // A device's token has no page: it is shown the login page as a stranger is.
+        const landing = request.principal && LANDING[request.principal.role as Role];
+        if (page.url === '/login' && landing) return reply.redirect(landing);
         return files.page(reply, dir, page);
       },
     );
   }
 
   app.get('/', { config: { access: 'login', page: true }, schema: { hide: true } }, async (request, reply) =>
-    reply.redirect(LANDING[principalOf(request).role]),
+    // Only the dashboard's roles reach here (access.ts refuses a device's token every `login` route).
+    reply.redirect(LANDING[principalOf(request).role as Role]),
   );
 
   app.get<{ Params: { file: string } }>(

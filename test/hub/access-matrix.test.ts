@@ -14,8 +14,8 @@ const N = false;
 /** MQTT credentials: anonymous on the Pi, the generated installer credential, and configured ones scoped to h1. */
 const MQTT_CREDENTIALS = ['local', 'installer', 'device-h1', 'bridge-h1', 'responder-h1', 'responder-all'] as const;
 type MqttCredential = (typeof MQTT_CREDENTIALS)[number];
-/** Dashboard roles, each through an API token. */
-const HTTP_ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
+/** Dashboard roles, each through an API token, and a device's token scoped to h1 (session 62). */
+const HTTP_ROLES = ['admin', 'installer', 'responder', 'analyst', 'device-h1'] as const;
 type HttpRole = (typeof HTTP_ROLES)[number];
 
 type Row =
@@ -37,14 +37,24 @@ const mqtt = (
   'responder-h1': rh1,
   'responder-all': rall,
 });
-const http = (admin: boolean, installer: boolean, responder: boolean, analyst: boolean): Record<HttpRole, boolean> => ({
+const http = (
+  admin: boolean,
+  installer: boolean,
+  responder: boolean,
+  analyst: boolean,
+  deviceH1: boolean,
+): Record<HttpRole, boolean> => ({
   admin,
   installer,
   responder,
   analyst,
+  'device-h1': deviceH1,
 });
 
-/** THE table. Columns: local, installer, device-h1, bridge-h1, responder-h1, responder-all | admin, installer, responder, analyst. */
+/**
+ * THE table. Columns: local, installer, device-h1, bridge-h1, responder-h1, responder-all | admin, installer, responder,
+ * analyst, device-h1 (tokens).
+ */
 const MATRIX: Row[] = [
   // Sensor data: only for one's own homes; Zigbee2MQTT names only as mapped to them; nothing invented.
   { transport: 'mqtt-publish', topic: 'telecare/h1/devices/p1/events', allow: mqtt(Y, Y, Y, Y, N, N) },
@@ -86,32 +96,39 @@ const MATRIX: Row[] = [
   { transport: 'mqtt-subscribe', topic: 'telecare/bridge/+/status', allow: mqtt(Y, Y, N, N, N, N) },
   { transport: 'mqtt-subscribe', topic: '#', allow: mqtt(Y, N, N, N, Y, Y) },
 
-  // The same rights over HTTP (admin, installer, responder, analyst).
-  { transport: 'http', method: 'GET', url: '/api/alerts', allow: http(Y, N, Y, N) },
-  { transport: 'http', method: 'POST', url: '/api/alerts/{id}/ack', body: {}, allow: http(Y, N, Y, N) },
+  // The same rights over HTTP (admin, installer, responder, analyst, a device's token for h1).
+  { transport: 'http', method: 'GET', url: '/api/alerts', allow: http(Y, N, Y, N, N) },
+  { transport: 'http', method: 'POST', url: '/api/alerts/{id}/ack', body: {}, allow: http(Y, N, Y, N, N) },
   {
     transport: 'http',
     method: 'POST',
     url: '/api/alerts/{id}/resolve',
     body: { outcome: 'false-alarm' },
-    allow: http(Y, N, Y, N),
+    allow: http(Y, N, Y, N, N),
   },
   {
     transport: 'http',
     method: 'POST',
     url: '/api/events',
     body: { homeId: 'h1', deviceId: 'p1', type: 'heartbeat', value: true },
-    allow: http(Y, Y, N, N),
+    allow: http(Y, Y, N, N, Y),
   },
-  { transport: 'http', method: 'GET', url: '/api/homes', allow: http(Y, Y, N, N) },
-  { transport: 'http', method: 'GET', url: '/api/devices/unassigned', allow: http(Y, Y, N, N) },
+  {
+    transport: 'http',
+    method: 'POST',
+    url: '/api/events',
+    body: { homeId: 'h2', deviceId: 'p2', type: 'heartbeat', value: true },
+    allow: http(Y, Y, N, N, N),
+  },
+  { transport: 'http', method: 'GET', url: '/api/homes', allow: http(Y, Y, N, N, N) },
+  { transport: 'http', method: 'GET', url: '/api/devices/unassigned', allow: http(Y, Y, N, N, N) },
   {
     transport: 'http',
     method: 'GET',
     url: '/api/reports/prevention?from=2026-01-01&to=2026-02-01',
-    allow: http(Y, N, N, Y),
+    allow: http(Y, N, N, Y, N),
   },
-  { transport: 'http', method: 'GET', url: '/api/users', allow: http(Y, N, N, N) },
+  { transport: 'http', method: 'GET', url: '/api/users', allow: http(Y, N, N, N, N) },
 ];
 
 let dir: string;
@@ -163,7 +180,12 @@ beforeAll(async () => {
   installerPassword = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer'))!)![1]!;
 
   const cookie = await adminSession(hub);
-  for (const role of HTTP_ROLES) tokens[role] = await createApiToken(hub, cookie, `matrix-${role}`, role);
+  for (const role of HTTP_ROLES) {
+    tokens[role] =
+      role === 'device-h1'
+        ? await createApiToken(hub, cookie, 'matrix-device-h1', 'device', ['h1'])
+        : await createApiToken(hub, cookie, `matrix-${role}`, role);
+  }
 }, 120_000);
 
 afterAll(async () => {

@@ -46,13 +46,19 @@ export async function adminSession(hub: RunningHub, password = TEST_ADMIN_PASSWO
     .join('; ');
 }
 
-/** Makes an API token with `role` through the dashboard, as the admin session `cookie`. */
-export async function createApiToken(hub: RunningHub, cookie: string, name: string, role: string): Promise<string> {
+/** Makes an API token with `role` (a device's with its `homes`) through the dashboard, as the admin session `cookie`. */
+export async function createApiToken(
+  hub: RunningHub,
+  cookie: string,
+  name: string,
+  role: string,
+  homes?: string[],
+): Promise<string> {
   const base = dashboardUrl(hub);
   const made = await fetch(`${base}/api/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: base, cookie },
-    body: JSON.stringify({ name, role }),
+    body: JSON.stringify(homes ? { name, role, homes } : { name, role }),
   });
   if (!made.ok) throw new Error(`token for ${role} refused: ${made.status} ${await made.text()}`);
   return ((await made.json()) as { token: string }).token;
