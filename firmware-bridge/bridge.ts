@@ -165,10 +165,14 @@ export class FirmwareBridge {
     this.keepUndelivered();
   }
 
-  /** One event queued: on disk too while the broker is away, or while the spool still holds others. */
+  /**
+   * One event queued: on disk too while the broker is away, or while the spool still holds others; an emergency always,
+   * until the broker acknowledges it: the hub acknowledges an event once it is on its disk, and a bridge killed (a power
+   * cut) before then lost a press held in memory only (review, session 62).
+   */
   private spoolQueued(event: SpooledEvent): void {
     const file = this.options.spoolPath;
-    if (file === undefined || (this.outbox.connected && this.spoolLines === 0)) return;
+    if (file === undefined || (this.outbox.connected && this.spoolLines === 0 && !event.urgent)) return;
     // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
     if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
       this.keepUndelivered();
@@ -256,6 +260,7 @@ export class FirmwareBridge {
             payload: nativeEventPayload(outcome.event),
             urgent: isEmergency(outcome.event),
           };
+          // Sent first, kept on disk after: a flush to an SD card may take seconds, and must not hold a press back.
           this.outbox.publish(queued.topic, queued.payload, queued.urgent);
           this.spoolQueued(queued);
           this.statusChanged();
