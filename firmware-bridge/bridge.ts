@@ -4,7 +4,7 @@ import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
-import { appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
+import { appendDelivered, appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
 import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
@@ -108,9 +108,12 @@ export class FirmwareBridge {
       this.publishStatus();
     });
     this.outbox.on('connected', () => this.publishStatus());
-    this.outbox.on('delivered', () => {
+    this.outbox.on('delivered', (event) => {
       this.statusChanged();
-      if (this.spoolLines > 0 && this.outbox.queued === 0 && !this.stopping) this.keepUndelivered();
+      if (this.spoolLines === 0) return;
+      if (this.outbox.queued === 0 && !this.stopping) this.keepUndelivered();
+      // Noted as it is acknowledged: killed before the file is rewritten, the next start does not send it again.
+      else this.spoolDelivered(event);
     });
     this.outbox.on('dropped', () => this.statusChanged());
     // Whatever the broker had not acknowledged as it went is on disk from now on.
@@ -162,16 +165,28 @@ export class FirmwareBridge {
     this.keepUndelivered();
   }
 
-  /** One event queued: on disk too while the broker is away, or while the spool still holds others. */
+  /**
+   * One event queued: on disk too while the broker is away, or while the spool still holds others; an emergency always,
+   * until the broker acknowledges it: the hub acknowledges an event once it is on its disk, and a bridge killed (a power
+   * cut) before then lost a press held in memory only (review, session 62).
+   */
   private spoolQueued(event: SpooledEvent): void {
     const file = this.options.spoolPath;
-    if (file === undefined || (this.outbox.connected && this.spoolLines === 0)) return;
+    if (file === undefined || (this.outbox.connected && this.spoolLines === 0 && !event.urgent)) return;
     // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
     if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
       this.keepUndelivered();
       return;
     }
     this.spoolWrite(() => appendSpool(file, event), 1);
+  }
+
+  /** Notes in the spool that the broker took `event`; grown well past the bound, it is written again whole instead. */
+  private spoolDelivered(event: SpooledEvent): void {
+    const file = this.options.spoolPath;
+    if (file === undefined) return;
+    if (this.spoolLines >= 2 * this.options.maxQueued) this.keepUndelivered();
+    else this.spoolWrite(() => appendDelivered(file, event), 1);
   }
 
   /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
@@ -245,6 +260,7 @@ export class FirmwareBridge {
             payload: nativeEventPayload(outcome.event),
             urgent: isEmergency(outcome.event),
           };
+          // Sent first, kept on disk after: a flush to an SD card may take seconds, and must not hold a press back.
           this.outbox.publish(queued.topic, queued.payload, queued.urgent);
           this.spoolQueued(queued);
           this.statusChanged();

@@ -58,7 +58,8 @@ class ConnectionDroppedAt extends Error {}
 export interface OutboxEvents {
   connected: [];
   disconnected: [];
-  delivered: [];
+  /** The broker acknowledged this event. */
+  delivered: [event: SpooledEvent];
   dropped: [];
 }
 
@@ -238,7 +239,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
           return;
         }
         this.delivered++;
-        this.emit('delivered');
+        this.emit('delivered', { topic: message.topic, payload: message.payload, urgent: message.urgent });
         this.pump();
       });
     }

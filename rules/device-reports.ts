@@ -1,5 +1,6 @@
 // A device's reports again (a redelivery, a bridge's flush sent twice): how the rules tell a copy from news.
-import { STATE_REPORT_TYPES, type DeviceState } from './home-state.js';
+import { EMERGENCY_EVENTS } from './emergency.js';
+import { STATE_REPORT_TYPES, type DeviceReport, type DeviceState } from './home-state.js';
 import { MINUTE_MS } from './time.js';
 import type { SensorEvent } from './types.js';
 
@@ -17,6 +18,14 @@ export const REORDER_MS = MINUTE_MS;
  * takes reports that close in the order they were heard).
  */
 export const STAMP_ORDER_MS = 2_000;
+/**
+ * How many of a device's latest emergency reports a copy is looked for among, however many of its other reports came
+ * since: a bridge killed as it sent its spool sends the press again behind the pendant's heartbeats and battery
+ * reports of the outage (review, session 62). A copy of an older one is taken as news: a doubt costs a duplicate alert,
+ * never a press.
+ */
+export const EMERGENCY_REPORTS = 16;
+const EMERGENCY_TYPES: ReadonlySet<string> = new Set(EMERGENCY_EVENTS);
 /** Later messages (distinct stamps) of a device a report within `REORDER_MS` must come behind to be a copy. */
 const LATER_MESSAGES = 3;
 
@@ -36,9 +45,10 @@ export function duplicateReport(device: DeviceState, event: SensorEvent, at: num
   const recent = device.recentReports;
   for (let i = recent.length - 1; i >= 0; i--) {
     const r = recent[i]!;
-    if (r.ts === event.ts && r.type === event.type && r.value === event.value)
-      return i === recent.length - 1 ? 'latest' : 'earlier';
+    if (sameReport(r, event)) return i === recent.length - 1 ? 'latest' : 'earlier';
   }
+  // An emergency report taken already, further back (a press, the same stamp): not a second press.
+  if (EMERGENCY_TYPES.has(event.type) && device.emergencyReports.some((r) => sameReport(r, event))) return 'earlier';
   if (!STATE_REPORT_TYPES.has(event.type)) return undefined;
   if (at < device.stateReportAt - REORDER_MS) return 'earlier';
   // Within the minute: older than each of the latest reports kept, themselves from at least `LATER_MESSAGES` messages
@@ -74,4 +84,12 @@ export function noteReport(device: DeviceState, event: SensorEvent, at: number =
   r.type = event.type;
   r.value = event.value;
   recent.push(r);
+  if (!EMERGENCY_TYPES.has(event.type)) return;
+  const emergencies = device.emergencyReports;
+  if (emergencies.length >= EMERGENCY_REPORTS) emergencies.shift();
+  emergencies.push({ ts: event.ts, type: event.type, value: event.value });
+}
+
+function sameReport(r: DeviceReport, event: SensorEvent): boolean {
+  return r.ts === event.ts && r.type === event.type && r.value === event.value;
 }

@@ -166,6 +166,12 @@ export interface DeviceState {
    */
   recentReports: DeviceReport[];
   /**
+   * Its latest emergency reports (a press, a fall, a hazard's alarm or all-clear) taken as news, oldest first: one sent
+   * again is a copy however many of its other reports came since (`duplicateReport`: a bridge's spool sent again after
+   * it was killed, the pendant's heartbeats and battery reports of the outage in it behind the press).
+   */
+  emergencyReports: DeviceReport[];
+  /**
    * The rules' time of its latest state report (motion, contact, occupancy, power) taken as new (NaN: none): one older
    * is a copy, however far back (`duplicateReport`).
    */
@@ -216,6 +222,8 @@ export interface DeviceSnapshot {
   rules?: Record<string, SavedSlice>;
   /** Its latest few reports (`DeviceState.recentReports`); absent before one and in older snapshots. */
   reported?: DeviceReport[];
+  /** Its latest emergency reports (`DeviceState.emergencyReports`); absent before one and before session 62. */
+  emergencies?: DeviceReport[];
   /** `DeviceState.stateReportAt`; absent before one and before session 31 (then taken from `reported`). */
   stateAt?: number;
   /** Whether it is alive (`DeviceState.lastReportDay`...; `day` -1 before a day reported, while Zigbee2MQTT calls it offline);
@@ -298,6 +306,14 @@ export interface UnseenArrival {
   doorId: string;
   openedAt: number;
   closedAt: number;
+}
+
+/** A device's saved reports read back: not one whose value is an object (saved by session 28's first version: a
+ *  wearable's samples, never matched). */
+function savedReports(saved: DeviceReport[]): DeviceReport[] {
+  return saved
+    .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string' && typeof r.value !== 'object')
+    .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
 }
 
 export class HomeState {
@@ -500,6 +516,7 @@ export class HomeState {
       contactKeys: undefined,
       slices: undefined,
       recentReports: [],
+      emergencyReports: [],
       stateReportAt: NaN,
       lastReportDay: -1,
       daysReported: 0,
@@ -948,6 +965,7 @@ export class HomeState {
       if (d.changes > 0) saved.changes = d.changes;
       if (d.repeats > 0) saved.repeats = d.repeats;
       if (d.recentReports.length > 0) saved.reported = d.recentReports.map((r) => ({ ...r }));
+      if (d.emergencyReports.length > 0) saved.emergencies = d.emergencyReports.map((r) => ({ ...r }));
       if (!Number.isNaN(d.stateReportAt)) saved.stateAt = d.stateReportAt;
       // Also a device Zigbee2MQTT called offline before it reported a day (just installed, or a hub upgraded from
       // before session 29): dead at once, and still after a restart.
@@ -1177,11 +1195,8 @@ export class HomeState {
       device.motionAt = typeof d.motionAt === 'number' ? d.motionAt : device.heldSince;
       device.changes = count(d.changes);
       device.repeats = count(d.repeats);
-      if (Array.isArray(d.reported))
-        device.recentReports = d.reported
-          // Not a value that is an object: saved by session 28's first version (a wearable's samples), never matched.
-          .filter((r) => typeof r?.ts === 'number' && typeof r.type === 'string' && typeof r.value !== 'object')
-          .map((r) => ({ ts: r.ts, type: r.type, value: r.value }));
+      if (Array.isArray(d.reported)) device.recentReports = savedReports(d.reported);
+      if (Array.isArray(d.emergencies)) device.emergencyReports = savedReports(d.emergencies);
       // Before session 31: the latest state report among those kept (none older than it is a copy of one of them).
       device.stateReportAt =
         typeof d.stateAt === 'number'

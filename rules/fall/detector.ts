@@ -242,10 +242,14 @@ const MIN_STILL_CELLS = 25;
 const MIN_CUT_CELLS = 5;
 /**
  * A message sent again (a bridge re-sending after a lost acknowledgement, without MQTT's DUP flag) is one of the last
- * few taken in, stamped the same and holding the same samples: it is not taken in again (laid end to end, a second
- * copy of an impact after the lying still made a new candidate with no posture change; session 32).
+ * taken in, stamped the same and holding the same samples: it is not taken in again (laid end to end, a second
+ * copy of an impact after the lying still made a new candidate with no posture change; session 32). A serial bridge
+ * killed as it sent what it held sends again at its next start up to 64 it had in flight (MAX_IN_FLIGHT,
+ * firmware-bridge/mqtt-outbox.ts), a minute of batches at one a second: with only the last 8 known, the fall among
+ * them was judged and called out a second time (review, session 62). Twice that many now (about 4.5 KB of keys in a
+ * saved detector); a batch with a stamp of its own is never one of them.
  */
-const RECENT_MESSAGES = 8;
+const RECENT_MESSAGES = 128;
 /**
  * A message that opens a radio gap (it starts more than RADIO_GAP_MS after the last sample taken in, and within
  * MAX_SILENCE_MS) is held until the next message comes in or the engine's wake-up fires, whichever is first (session
