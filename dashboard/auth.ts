@@ -39,7 +39,8 @@ const AUTH_MIGRATIONS = [
   // 1 while the password is one the hub generated and nobody has logged in with yet: the next start replaces it and
   // shows the new one, so an installer who missed the first start's output (or whose first start failed) gets in.
   'ALTER TABLE dashboard_users ADD COLUMN password_unclaimed INTEGER NOT NULL DEFAULT 0',
-  // A device token's homes (JSON array; `*` every home); NULL for the dashboard roles' tokens, which homes do not scope.
+  // A device token's homes (JSON array; `*` every home), or a responder token's when it was made with some (session
+  // 62); NULL for the other tokens, which homes do not scope.
   'ALTER TABLE dashboard_tokens ADD COLUMN homes TEXT',
 ] as const;
 
@@ -49,7 +50,10 @@ export interface Principal {
   /** Username, or the token's name; recorded as `by` on alert actions (`token:<name>` for tokens). */
   name: string;
   role: TokenRole;
-  /** A device token's homes, the only ones it may post events for (`*`: every home); absent for every other caller. */
+  /**
+   * The only homes a device token may post events for, or a scoped responder's token may see the alerts of (`*`: every
+   * home); absent for every other caller.
+   */
   homes?: readonly string[];
 }
 
@@ -57,7 +61,7 @@ export interface TokenInfo {
   id: string;
   name: string;
   role: TokenRole;
-  /** A device token's homes; null for the other roles. */
+  /** A device token's homes, or a scoped responder token's; null for the others. */
   homes: string[] | null;
   createdAt: number;
   createdBy: string;
@@ -462,7 +466,7 @@ export class AuthStore {
 
   /**
    * Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. `homes`: a device token's homes
-   * (the route requires them for a device and refuses them for any other role). `'not-stored'` when storage refused
+   * (the route requires them for a device, takes them for a responder and refuses them for any other role). `'not-stored'` when storage refused
    * the row (a full disk): no token was made.
    */
   createToken(

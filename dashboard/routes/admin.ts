@@ -24,8 +24,8 @@ const tokenInfoSchema = {
 } as const;
 
 /**
- * A device token's homes: ids as the configuration takes them (a home not configured yet is allowed, as for an MQTT
- * credential's `homes`), or `*` for every home.
+ * A device token's or a responder token's homes: ids as the configuration takes them (a home not configured yet is
+ * allowed, as for an MQTT credential's `homes`), or `*` for every home.
  */
 const tokenHomesSchema = {
   type: 'array',
@@ -152,7 +152,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         summary: 'Create an API token for a program; the token is in this answer only',
         description:
           'A device that only posts events (SPEC 4.4) gets the `device` role with `homes`, the homes it may post ' +
-          'for (`["*"]`: every home); it may use no other route. `homes` is for the device role only.',
+          'for (`["*"]`: every home); it may use no other route. A `responder` token may be given `homes` too: it ' +
+          'then sees, streams and acts on the alerts of those homes only (without: every home). `homes` is for ' +
+          'these two roles only.',
         body: {
           type: 'object',
           properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
@@ -176,15 +178,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request, reply) => {
       const { name, role, homes } = request.body;
-      // A device without homes would post for none (or, taken as unscoped, for all); homes on another role would look
-      // like a scope the token does not have.
+      // A device without homes would post for none (or, taken as unscoped, for all); a responder without homes sees
+      // every home's alerts, as before; homes on another role would look like a scope the token does not have.
       if (role === 'device' && homes === undefined) {
         throw new DashboardError('BAD_REQUEST', 'A device token needs homes: the homes it may post events for');
       }
-      if (role !== 'device' && homes !== undefined) {
+      if (role !== 'device' && role !== 'responder' && homes !== undefined) {
         throw new DashboardError(
           'BAD_REQUEST',
-          `homes scope a device token only; a token of the '${role}' role reaches every home`,
+          `homes scope a device or responder token only; a token of the '${role}' role reaches every home`,
         );
       }
       if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);

@@ -1,6 +1,6 @@
 // Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { mayPostFor, mayReadHealthDetails, principalOf } from '../access.js';
+import { mayReadHealthDetails, principalOf, reachesHome } from '../access.js';
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
@@ -17,7 +17,7 @@ function refuseOtherHomes(principal: Principal, body: unknown): void {
   const index = items.findIndex((item) => {
     const homeId = (item as { homeId?: unknown } | null)?.homeId;
     // An event without a home is ingest's to refuse (`missing-ids`).
-    return typeof homeId === 'string' && !mayPostFor(principal, homeId);
+    return typeof homeId === 'string' && !reachesHome(principal, homeId);
   });
   if (index < 0) return;
   // A scheme's gateway may serve hundreds of flats: named up to five, counted beyond.

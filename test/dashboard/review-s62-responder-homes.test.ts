@@ -1,0 +1,315 @@
+// A responder's API token can be scoped to homes, as an MQTT responder credential is (review, session 62): an alarm
+// centre covering some flats of a scheme, or a daughter's phone for her mother's flat, sees, streams and acts on the
+// alerts of those homes only; another home's alert is as one that does not exist. A real hub in-process (real SQLite in
+// a temp folder), alerts raised by real events posted over HTTP, the stream read over a real socket.
+import fs from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Alert } from '../../hub/alerts/api.js';
+import { parseHubConfig } from '../../hub/config.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import { tempDir } from '../hub/helpers.js';
+
+let dir: string;
+let hub: RunningHub;
+let base: string;
+let adminCookie: string;
+
+const TWO_HOMES = {
+  homes: [
+    {
+      id: 'h1',
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
+    },
+    {
+      id: 'h2',
+      timezone: 'Europe/Dublin',
+      residents: [{ id: 'r2' }],
+      devices: [{ id: 'p2', kind: 'pendant', room: 'bedroom' }],
+    },
+  ],
+};
+
+type Json = Record<string, unknown> & { error?: string; message?: string };
+
+/** A request to the hub over HTTP: a program's bearer token, or a browser's session cookie from the hub's origin. */
+async function call(
+  method: string,
+  url: string,
+  auth: { token?: string; cookie?: string },
+  body?: unknown,
+): Promise<{ status: number; json: Json; text: string }> {
+  const headers: Record<string, string> = {};
+  if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+  if (auth.cookie) {
+    headers.cookie = auth.cookie;
+    headers.origin = base;
+  }
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    // not JSON (metrics)
+  }
+  return { status: res.status, json, text };
+}
+
+/** Reads `GET /api/alerts/stream` over a real socket: the events as they come (`until` waits for a condition). */
+class StreamReader {
+  readonly events: { event: string; id?: string; data: string }[] = [];
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+  private readonly request: http.ClientRequest;
+
+  constructor(headers: Record<string, string>) {
+    this.request = http.get(`${base}/api/alerts/stream`, { headers }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        this.buffer += chunk;
+        let end: number;
+        while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+          const block = this.buffer.slice(0, end);
+          this.buffer = this.buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+          );
+          if (fields.event) this.events.push({ event: fields.event, id: fields.id, data: fields.data ?? '' });
+        }
+        this.wake();
+      });
+    });
+    this.request.on('error', () => this.wake());
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  alerts(): Alert[] {
+    return this.events.filter((e) => e.event === 'alert').map((e) => JSON.parse(e.data) as Alert);
+  }
+
+  ready(): Json | undefined {
+    const ready = this.events.find((e) => e.event === 'ready');
+    return ready ? (JSON.parse(ready.data) as Json) : undefined;
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+}
+
+async function makeToken(body: Record<string, unknown>) {
+  return call('POST', '/api/tokens', { cookie: adminCookie }, body);
+}
+
+/** A pendant press in `homeId`, posted as the admin; resolves to the open pendant alert it raised (or merged into). */
+async function press(homeId: string, deviceId: string): Promise<Alert> {
+  const before = hub.alerts.list({ homeId }).find((a) => a.state === 'raised' || a.state === 'acknowledged');
+  const res = await call(
+    'POST',
+    '/api/events',
+    { cookie: adminCookie },
+    { homeId, deviceId, type: 'pendant', value: true },
+  );
+  expect(res.status, res.text).toBe(202);
+  let alert: Alert | undefined;
+  await vi.waitFor(
+    () => {
+      alert = hub.alerts.list({ homeId, state: 'open' }).find((a) => a.kind === 'pendant');
+      expect(alert).toBeDefined();
+      expect(alert!.version).toBeGreaterThan(before?.version ?? 0);
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+  return alert!;
+}
+
+beforeAll(async () => {
+  dir = tempDir('responder-homes');
+  hub = await startTestHub(parseHubConfig(TWO_HOMES), dir);
+  base = dashboardUrl(hub);
+  adminCookie = await adminSession(hub);
+}, 60_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a responder's API token scoped to homes", () => {
+  let centre: string;
+  let everyHome: string;
+
+  beforeAll(async () => {
+    const made = await makeToken({ name: 'arc-h1', role: 'responder', homes: ['h1'] });
+    expect(made.status, made.text).toBe(201);
+    expect(made.json).toMatchObject({ name: 'arc-h1', role: 'responder', homes: ['h1'] });
+    centre = made.json.token as string;
+    const unscoped = await makeToken({ name: 'arc-all', role: 'responder' });
+    expect(unscoped.status, unscoped.text).toBe(201);
+    everyHome = unscoped.json.token as string;
+  });
+
+  it('lists the alerts of its homes only; an unscoped responder token still lists every home', async () => {
+    const h1 = await press('h1', 'p1');
+    const h2 = await press('h2', 'p2');
+    for (const url of ['/api/alerts', '/api/alerts?state=open', '/api/alerts?state=raised&limit=5']) {
+      const res = await call('GET', url, { token: centre });
+      expect(res.status, res.text).toBe(200);
+      const homes = (res.json as unknown as Alert[]).map((a) => a.homeId);
+      expect(homes, url).toContain('h1');
+      expect(homes, url).not.toContain('h2');
+    }
+    // Asking for another home by name finds nothing, as for a home that has no alert.
+    const other = await call('GET', '/api/alerts?homeId=h2', { token: centre });
+    expect(other.status).toBe(200);
+    expect(other.json).toEqual([]);
+    const all = await call('GET', '/api/alerts?state=open', { token: everyHome });
+    expect((all.json as unknown as Alert[]).map((a) => a.id).sort()).toEqual([h1.id, h2.id].sort());
+  });
+
+  it("answers another home's alert by id, acknowledge or resolve as an alert that does not exist, and changes nothing", async () => {
+    const h2 = await press('h2', 'p2');
+    const h1 = await press('h1', 'p1');
+    const missing = 'no-such-alert';
+    const cases: [string, string, unknown?][] = [
+      ['GET', ''],
+      ['POST', '/ack', {}],
+      ['POST', '/resolve', { outcome: 'false-alarm', note: 'not ours' }],
+    ];
+    for (const [method, action, body] of cases) {
+      const refused = await call(method, `/api/alerts/${h2.id}${action}`, { token: centre }, body);
+      const none = await call(method, `/api/alerts/${missing}${action}`, { token: centre }, body);
+      expect(refused.status, `${method} ${action}: ${refused.text}`).toBe(404);
+      expect(refused.json.error).toBe('ALERT_NOT_FOUND');
+      // Word for word the answer for an id that does not exist: the refusal tells nothing about the alert.
+      expect(refused.json.message).toBe(none.json.message!.replace(missing, h2.id));
+    }
+    expect(hub.alerts.get(h2.id)).toMatchObject({ state: 'raised', version: h2.version, acknowledgedBy: null });
+
+    const own = await call('GET', `/api/alerts/${h1.id}`, { token: centre });
+    expect(own.status, own.text).toBe(200);
+    const ack = await call('POST', `/api/alerts/${h1.id}/ack`, { token: centre }, {});
+    expect(ack.status, ack.text).toBe(200);
+    expect(ack.json).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'token:arc-h1' });
+    const resolved = await call(
+      'POST',
+      `/api/alerts/${h1.id}/resolve`,
+      { token: centre },
+      { outcome: 'false-alarm', note: null },
+    );
+    expect(resolved.status, resolved.text).toBe(200);
+  });
+
+  it('streams the alerts of its homes only: neither in the first listing nor afterwards', async () => {
+    const h2 = await press('h2', 'p2');
+    const h1 = await press('h1', 'p1');
+    const scoped = new StreamReader({ authorization: `Bearer ${centre}` });
+    const unscoped = new StreamReader({ authorization: `Bearer ${everyHome}` });
+    try {
+      await scoped.until(() => scoped.ready() !== undefined);
+      await unscoped.until(() => unscoped.ready() !== undefined);
+      expect(scoped.alerts().map((a) => a.id)).toEqual([h1.id]);
+      expect(scoped.ready()).toEqual({ open: 1, resumed: false });
+      expect(
+        unscoped
+          .alerts()
+          .map((a) => a.id)
+          .sort(),
+      ).toEqual([h1.id, h2.id].sort());
+
+      // h2's press is told first, h1's after it: once h1's arrives, h2's would have come before it.
+      const h2Again = await press('h2', 'p2');
+      const h1Again = await press('h1', 'p1');
+      await scoped.until(() => scoped.alerts().some((a) => a.id === h1.id && a.version === h1Again.version));
+      await unscoped.until(() => unscoped.alerts().some((a) => a.id === h1.id && a.version === h1Again.version));
+      expect(unscoped.alerts().some((a) => a.id === h2.id && a.version === h2Again.version)).toBe(true);
+      expect(scoped.alerts().map((a) => a.homeId)).not.toContain('h2');
+    } finally {
+      scoped.close();
+      unscoped.close();
+    }
+  });
+
+  it('a scoped stream that reconnects with Last-Event-ID catches up on its homes only', async () => {
+    const first = new StreamReader({ authorization: `Bearer ${centre}` });
+    let lastEventId: string | undefined;
+    try {
+      await first.until(() => first.ready() !== undefined);
+      lastEventId = first.events.filter((e) => e.id !== undefined).at(-1)!.id;
+    } finally {
+      first.close();
+    }
+    // While it is away: h1's alert and h2's change (h2's last).
+    const h1 = await press('h1', 'p1');
+    const h2 = await press('h2', 'p2');
+    const again = new StreamReader({ authorization: `Bearer ${centre}`, 'last-event-id': lastEventId! });
+    try {
+      await again.until(() => again.ready() !== undefined);
+      expect(again.alerts().map((a) => [a.id, a.version])).toEqual([[h1.id, h1.version]]);
+      expect(again.ready()).toEqual({ resumed: true, changes: 1 });
+      expect(h2.homeId).toBe('h2');
+    } finally {
+      again.close();
+    }
+  });
+
+  it('says its homes in /api/me (and their time zones only), and is listed with them to the admin', async () => {
+    const me = await call('GET', '/api/me', { token: centre });
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toEqual({
+      username: 'arc-h1',
+      role: 'responder',
+      kind: 'token',
+      homes: ['h1'],
+      homeTimeZones: { h1: 'Europe/London' },
+    });
+    const everywhere = await call('GET', '/api/me', { token: everyHome });
+    expect(everywhere.json.homes).toBeUndefined();
+    expect(everywhere.json.homeTimeZones).toEqual({ h1: 'Europe/London', h2: 'Europe/Dublin' });
+
+    const list = await call('GET', '/api/tokens', { cookie: adminCookie });
+    const tokens = list.json as unknown as { name: string; homes: string[] | null }[];
+    expect(tokens.find((t) => t.name === 'arc-h1')?.homes).toEqual(['h1']);
+    expect(tokens.find((t) => t.name === 'arc-all')?.homes).toBeNull();
+  });
+
+  it("may not scrape /metrics (every home's alert counters); an unscoped responder token still may", async () => {
+    const scoped = await call('GET', '/metrics', { token: centre });
+    expect(scoped.status, scoped.text).toBe(403);
+    expect(scoped.json.error).toBe('FORBIDDEN_ROLE');
+    expect((await call('GET', '/metrics', { token: everyHome })).status).toBe(200);
+  });
+
+  it('is made with valid home ids only; homes still scope no admin, installer or analyst token', async () => {
+    const badId = await makeToken({ name: 'arc-bad', role: 'responder', homes: ['h1/#'] });
+    expect(badId.status, badId.text).toBe(400);
+    const empty = await makeToken({ name: 'arc-empty', role: 'responder', homes: [] });
+    expect(empty.status, empty.text).toBe(400);
+    for (const role of ['admin', 'installer', 'analyst']) {
+      const res = await makeToken({ name: `${role}-h1`, role, homes: ['h1'] });
+      expect(res.status, `${role}: ${res.text}`).toBe(400);
+      expect(res.json.message).toMatch(/responder/);
+    }
+    const every = await makeToken({ name: 'arc-star', role: 'responder', homes: ['*'] });
+    expect(every.status, every.text).toBe(201);
+    const star = every.json.token as string;
+    const all = await call('GET', '/api/alerts?state=open', { token: star });
+    expect(new Set((all.json as unknown as Alert[]).map((a) => a.homeId))).toEqual(new Set(['h1', 'h2']));
+  });
+});
