@@ -24,7 +24,7 @@ const tokenInfoSchema = {
 } as const;
 
 /**
- * A device token's or a responder token's homes: ids as the configuration takes them (a home not configured yet is
+ * A device token's, or a responder's (token or user), homes: ids as the configuration takes them (a home not configured yet is
  * allowed, as for an MQTT credential's `homes`), or `*` for every home.
  */
 const tokenHomesSchema = {
@@ -52,7 +52,12 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
             type: 'array',
             items: {
               type: 'object',
-              properties: { username: { type: 'string' }, role: roleSchema, createdAt: { type: 'string' } },
+              properties: {
+                username: { type: 'string' },
+                role: roleSchema,
+                homes: { type: ['array', 'null'], items: { type: 'string' } },
+                createdAt: { type: 'string' },
+              },
             },
           },
           ...errors(401, 403),
@@ -62,38 +67,57 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     async () => auth.listUsers().map((u) => ({ ...u, createdAt: iso(u.createdAt) })),
   );
 
-  app.post<{ Body: { username: string; password: string; role: Role } }>(
+  app.post<{ Body: { username: string; password: string; role: Role; homes?: string[] } }>(
     '/api/users',
     {
       config: { access: 'users:manage' },
       schema: {
         tags: ['admin'],
         summary: 'Create a dashboard user with a role',
+        description:
+          'A `responder` may be given `homes`: they then see and act on the alerts of those homes only (without: ' +
+          'every home; `["*"]`: every home). `homes` is for the responder role only.',
         body: {
           type: 'object',
           properties: {
             username: nameSchema,
             password: { type: 'string', minLength: 10, maxLength: 256 },
             role: roleSchema,
+            homes: tokenHomesSchema,
           },
           required: ['username', 'password', 'role'],
           additionalProperties: false,
         },
         response: {
-          201: { type: 'object', properties: { username: { type: 'string' }, role: roleSchema } },
+          201: {
+            type: 'object',
+            properties: {
+              username: { type: 'string' },
+              role: roleSchema,
+              homes: { type: 'array', items: { type: 'string' } },
+            },
+          },
           ...errors(400, 401, 403, 409, 503),
         },
       },
     },
     async (request, reply) => {
-      const { username, password, role } = request.body;
-      const created = await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
+      const { username, password, role, homes } = request.body;
+      // Only alerts are scoped: homes on an installer or analyst would look like a scope they do not have.
+      if (role !== 'responder' && homes !== undefined) {
+        throw new DashboardError(
+          'BAD_REQUEST',
+          `homes scope a responder only; a user of the '${role}' role reaches every home`,
+        );
+      }
+      const by = actorName(principalOf(request));
+      const created = await auth.createUser(username, role, password, by, clock.now(), homes);
       // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
       if (created === 'exists') throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
       if (created === 'not-stored') {
         throw storageRefused('a user', `'${username}' was not created; try again later`);
       }
-      return reply.code(201).send({ username, role });
+      return reply.code(201).send({ username, role, ...(homes ? { homes } : {}) });
     },
   );
 

@@ -313,3 +313,93 @@ describe("a responder's API token scoped to homes", () => {
     expect(new Set((all.json as unknown as Alert[]).map((a) => a.homeId))).toEqual(new Set(['h1', 'h2']));
   });
 });
+
+describe('a responder user held to homes', () => {
+  let daughter: string;
+
+  /** Logs in over HTTP as a browser does; the session cookie. */
+  async function logIn(username: string, password: string): Promise<string> {
+    const res = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ username, password }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    return res.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';', 1).join(''))
+      .join('; ');
+  }
+
+  beforeAll(async () => {
+    const made = await call(
+      'POST',
+      '/api/users',
+      { cookie: adminCookie },
+      { username: 'daughter', password: 'mums-flat-password', role: 'responder', homes: ['h2'] },
+    );
+    expect(made.status, made.text).toBe(201);
+    expect(made.json).toEqual({ username: 'daughter', role: 'responder', homes: ['h2'] });
+    daughter = await logIn('daughter', 'mums-flat-password');
+  });
+
+  it("sees, acknowledges and streams her mother's flat's alerts only", async () => {
+    const h1 = await press('h1', 'p1');
+    const h2 = await press('h2', 'p2');
+    const list = await call('GET', '/api/alerts?state=open', { cookie: daughter });
+    expect(list.status, list.text).toBe(200);
+    expect((list.json as unknown as Alert[]).map((a) => a.id)).toEqual([h2.id]);
+    expect((await call('GET', `/api/alerts/${h1.id}`, { cookie: daughter })).status).toBe(404);
+    const refused = await call('POST', `/api/alerts/${h1.id}/ack`, { cookie: daughter }, {});
+    expect(refused.status, refused.text).toBe(404);
+    expect(refused.json).toEqual({ error: 'ALERT_NOT_FOUND', message: `no alert ${h1.id}` });
+    expect(hub.alerts.get(h1.id)).toMatchObject({ state: h1.state, version: h1.version });
+
+    const stream = new StreamReader({ cookie: daughter });
+    try {
+      await stream.until(() => stream.ready() !== undefined);
+      expect(stream.alerts().map((a) => a.homeId)).toEqual(['h2']);
+      const h1Again = await press('h1', 'p1');
+      const h2Again = await press('h2', 'p2');
+      await stream.until(() => stream.alerts().some((a) => a.id === h2.id && a.version === h2Again.version));
+      expect(stream.alerts().map((a) => a.id)).not.toContain(h1Again.id);
+    } finally {
+      stream.close();
+    }
+
+    const me = await call('GET', '/api/me', { cookie: daughter });
+    expect(me.json).toEqual({
+      username: 'daughter',
+      role: 'responder',
+      kind: 'user',
+      homes: ['h2'],
+      homeTimeZones: { h2: 'Europe/Dublin' },
+    });
+  });
+
+  it('is listed with her homes; homes scope no other role of user', async () => {
+    const users = (await call('GET', '/api/users', { cookie: adminCookie })).json as unknown as {
+      username: string;
+      homes: string[] | null;
+    }[];
+    expect(users.find((u) => u.username === 'daughter')?.homes).toEqual(['h2']);
+    expect(users.find((u) => u.username === 'admin')?.homes).toBeNull();
+    for (const role of ['admin', 'installer', 'analyst']) {
+      const res = await call(
+        'POST',
+        '/api/users',
+        { cookie: adminCookie },
+        { username: `${role}-h1`, password: 'a-long-enough-password', role, homes: ['h1'] },
+      );
+      expect(res.status, `${role}: ${res.text}`).toBe(400);
+      expect(res.json.message).toMatch(/responder/);
+    }
+    const bad = await call(
+      'POST',
+      '/api/users',
+      { cookie: adminCookie },
+      { username: 'bad-homes', password: 'a-long-enough-password', role: 'responder', homes: ['h1/#'] },
+    );
+    expect(bad.status, bad.text).toBe(400);
+  });
+});
