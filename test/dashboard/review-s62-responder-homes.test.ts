@@ -9,7 +9,7 @@ import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
-import { tempDir } from '../hub/helpers.js';
+import { mqttClient, tempDir } from '../hub/helpers.js';
 
 let dir: string;
 let hub: RunningHub;
@@ -28,7 +28,10 @@ const TWO_HOMES = {
       id: 'h2',
       timezone: 'Europe/Dublin',
       residents: [{ id: 'r2' }],
-      devices: [{ id: 'p2', kind: 'pendant', room: 'bedroom' }],
+      devices: [
+        { id: 'p2', kind: 'pendant', room: 'bedroom' },
+        { id: 'h2-pir', kind: 'motion', room: 'hall' },
+      ],
     },
   ],
 };
@@ -141,7 +144,8 @@ async function press(homeId: string, deviceId: string): Promise<Alert> {
 
 beforeAll(async () => {
   dir = tempDir('responder-homes');
-  hub = await startTestHub(parseHubConfig(TWO_HOMES), dir);
+  // The smallest chatter bound, so that h2's faulty PIR below is named in the health details.
+  hub = await startTestHub(parseHubConfig(TWO_HOMES), dir, { chatterMaxPerMinute: 30 });
   base = dashboardUrl(hub);
   adminCookie = await adminSession(hub);
 }, 60_000);
@@ -294,6 +298,34 @@ describe("a responder's API token scoped to homes", () => {
     expect(scoped.status, scoped.text).toBe(403);
     expect(scoped.json.error).toBe('FORBIDDEN_ROLE');
     expect((await call('GET', '/metrics', { token: everyHome })).status).toBe(200);
+  });
+
+  it("gets the hub's storage state from /api/health, not what moves with other homes (chattering devices, uplink)", async () => {
+    // A faulty PIR in h2 fires 60 times over MQTT: past the bound, its repeats are counted and the device named.
+    const client = await mqttClient(hub.ports.mqtt!);
+    try {
+      for (let i = 0; i < 60; i++) {
+        await client.publishAsync(
+          'telecare/h2/devices/h2-pir/events',
+          JSON.stringify({ type: 'motion', value: true }),
+          {
+            qos: 1,
+          },
+        );
+      }
+    } finally {
+      await client.endAsync(true);
+    }
+    const full = await call('GET', '/api/health', { token: everyHome });
+    expect(full.json.ingest, full.text).toMatchObject({
+      chattering: [expect.objectContaining({ device: 'h2/h2-pir' })],
+    });
+
+    const scoped = await call('GET', '/api/health', { token: centre });
+    expect(scoped.status, scoped.text).toBe(200);
+    expect(scoped.text).not.toContain('h2');
+    expect(Object.keys(scoped.json).sort()).toEqual(['status', 'storage']);
+    expect(scoped.json.storage).toEqual(full.json.storage);
   });
 
   it('is made with valid home ids only; homes still scope no admin, installer or analyst token', async () => {
