@@ -8,8 +8,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import { openThroughLogin } from '../support/screen.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
+
+const haveChromium = chromiumAvailable("the scoped responder's console test");
 
 let dir: string;
 let hub: RunningHub;
@@ -407,6 +411,37 @@ describe('a responder user held to homes', () => {
       homes: ['h2'],
       homeTimeZones: { h2: 'Europe/Dublin' },
     });
+  });
+
+  it.skipIf(!haveChromium)("uses the console page as it is: her flat's alerts, live, and Acknowledge", async () => {
+    const h1 = await press('h1', 'p1');
+    const h2 = await press('h2', 'p2');
+    const closedOfH1 = hub.alerts.list({ homeId: 'h1', state: 'resolved' });
+    expect(closedOfH1.length).toBeGreaterThan(0);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await openThroughLogin(page, base, '/console', 'daughter', 'mums-flat-password');
+      await page.locator('#connection', { hasText: 'Live: connected' }).waitFor();
+      const openCards = () => page.locator('#alerts > li[data-key]').evaluateAll((lis) => lis.map((li) => li.id));
+      expect(await openCards()).toEqual([`alert-${h2.id}`]);
+      // The recently closed list comes from GET /api/alerts too: h1's resolved alerts are not hers.
+      const closed = await page.locator('#closed > li').evaluateAll((lis) => lis.map((li) => li.id));
+      for (const alert of closedOfH1) expect(closed).not.toContain(`closed-${alert.id}`);
+
+      const h1Again = await press('h1', 'p1');
+      const h2Again = await press('h2', 'p2');
+      await page.locator(`#alert-${h2.id}[data-version="${h2Again.version}"]`).waitFor();
+      expect(await openCards()).toEqual([`alert-${h2.id}`]);
+      expect(h1Again.id).toBe(h1.id);
+
+      await page.locator(`#alert-${h2.id}`).getByRole('button', { name: 'Acknowledge' }).click();
+      await page.locator(`#alert-${h2.id}[data-state="acknowledged"]`).waitFor();
+      expect(hub.alerts.get(h2.id)?.acknowledgedBy).toBe('daughter');
+      expect(hub.alerts.get(h1.id)?.state).toBe('raised');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('is listed with her homes; homes scope no other role of user', async () => {
