@@ -1,5 +1,5 @@
 // Admin only: dashboard users and API tokens for programs (a token is shown once, then only its hash is kept).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role, TokenRole } from '../../rules/vocabulary.js';
 import { topicSafeIdPattern } from '../../hub/config-patterns.js';
 import { actorName, principalOf } from '../access.js';
@@ -37,6 +37,44 @@ const tokenHomesSchema = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Refuses a body field its schema does not name. Fastify's validator drops them (ajv `removeAdditional`), and here a
+ * dropped field is a dropped scope: `"home": ["h2"]` for `homes` made a responder of every home, answered 201.
+ */
+function refuseUnknownFields(properties: Record<string, unknown>) {
+  const known = Object.keys(properties);
+  return async (request: FastifyRequest): Promise<void> => {
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const unknown = Object.keys(body).filter((field) => !known.includes(field));
+    if (unknown.length === 0) return;
+    const named = unknown
+      .slice(0, 3)
+      .map((field) => `'${field.slice(0, 64)}'`)
+      .join(', ');
+    throw new DashboardError('BAD_REQUEST', `Unknown field ${named}: the fields are ${known.join(', ')}; nothing made`);
+  };
+}
+
+const userBody = {
+  type: 'object',
+  properties: {
+    username: nameSchema,
+    password: { type: 'string', minLength: 10, maxLength: 256 },
+    role: roleSchema,
+    homes: tokenHomesSchema,
+  },
+  required: ['username', 'password', 'role'],
+  additionalProperties: false,
+} as const;
+
+const tokenBody = {
+  type: 'object',
+  properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
+  required: ['name', 'role'],
+  additionalProperties: false,
+} as const;
+
 export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { auth, clock } = ctx;
 
@@ -71,23 +109,14 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/users',
     {
       config: { access: 'users:manage' },
+      preValidation: refuseUnknownFields(userBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create a dashboard user with a role',
         description:
           'A `responder` may be given `homes`: they then see and act on the alerts of those homes only (without: ' +
           'every home; `["*"]`: every home). `homes` is for the responder role only.',
-        body: {
-          type: 'object',
-          properties: {
-            username: nameSchema,
-            password: { type: 'string', minLength: 10, maxLength: 256 },
-            role: roleSchema,
-            homes: tokenHomesSchema,
-          },
-          required: ['username', 'password', 'role'],
-          additionalProperties: false,
-        },
+        body: userBody,
         response: {
           201: {
             type: 'object',
@@ -171,6 +200,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/tokens',
     {
       config: { access: 'tokens:manage' },
+      preValidation: refuseUnknownFields(tokenBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create an API token for a program; the token is in this answer only',
@@ -179,12 +209,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
           'for (`["*"]`: every home); it may use no other route. A `responder` token may be given `homes` too: it ' +
           'then sees, streams and acts on the alerts of those homes only (without: every home). `homes` is for ' +
           'these two roles only.',
-        body: {
-          type: 'object',
-          properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
-          required: ['name', 'role'],
-          additionalProperties: false,
-        },
+        body: tokenBody,
         response: {
           201: {
             type: 'object',

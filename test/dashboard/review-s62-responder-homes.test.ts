@@ -444,6 +444,25 @@ describe('a responder user held to homes', () => {
     }
   });
 
+  it('is never made for every home by a misspelt scope: an unknown field is refused, not dropped', async () => {
+    // Fastify's validator drops fields a schema does not name: `home` for `homes` made a responder of every home (201).
+    const user = await call(
+      'POST',
+      '/api/users',
+      { cookie: adminCookie },
+      { username: 'son', password: 'a-long-enough-password', role: 'responder', home: ['h2'] },
+    );
+    expect(user.status, user.text).toBe(400);
+    expect(user.json.message).toContain("'home'");
+    const token = await makeToken({ name: 'arc-typo', role: 'responder', homeIds: ['h1'] });
+    expect(token.status, token.text).toBe(400);
+    expect(token.json.message).toContain("'homeIds'");
+    const users = (await call('GET', '/api/users', { cookie: adminCookie })).json as unknown as { username: string }[];
+    expect(users.map((u) => u.username)).not.toContain('son');
+    const tokens = (await call('GET', '/api/tokens', { cookie: adminCookie })).json as unknown as { name: string }[];
+    expect(tokens.map((t) => t.name)).not.toContain('arc-typo');
+  });
+
   it('is listed with her homes; homes scope no other role of user', async () => {
     const users = (await call('GET', '/api/users', { cookie: adminCookie })).json as unknown as {
       username: string;
