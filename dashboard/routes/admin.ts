@@ -1,11 +1,11 @@
 // Admin only: dashboard users and API tokens for programs (a token is shown once, then only its hash is kept).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Role, TokenRole } from '../../rules/vocabulary.js';
 import { topicSafeIdPattern } from '../../hub/config-patterns.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, storageRefused } from '../errors.js';
-import { errors, roleSchema, tokenRoleSchema } from '../schemas.js';
+import { errors, refuseUnknownFields, roleSchema, tokenRoleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
 
@@ -36,25 +36,6 @@ const tokenHomesSchema = {
 } as const;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-/**
- * Refuses a body field its schema does not name. Fastify's validator drops them (ajv `removeAdditional`), and here a
- * dropped field is a dropped scope: `"home": ["h2"]` for `homes` made a responder of every home, answered 201.
- */
-function refuseUnknownFields(properties: Record<string, unknown>) {
-  const known = Object.keys(properties);
-  return async (request: FastifyRequest): Promise<void> => {
-    const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-    const unknown = Object.keys(body).filter((field) => !known.includes(field));
-    if (unknown.length === 0) return;
-    const named = unknown
-      .slice(0, 3)
-      .map((field) => `'${field.slice(0, 64)}'`)
-      .join(', ');
-    throw new DashboardError('BAD_REQUEST', `Unknown field ${named}: the fields are ${known.join(', ')}; nothing made`);
-  };
-}
 
 const userBody = {
   type: 'object',

@@ -6,7 +6,7 @@ import { actorName, homeScope, principalOf, reachesHome } from '../access.js';
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, type DashboardErrorCode } from '../errors.js';
-import { alertSchema, errors } from '../schemas.js';
+import { alertSchema, errors, refuseUnknownFields } from '../schemas.js';
 
 const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
   'not-found': 'ALERT_NOT_FOUND',
@@ -34,6 +34,17 @@ function reachableAlert(ctx: DashboardContext, principal: Principal, id: string)
   const alert = alertService(ctx).get(id);
   if (alert && !reachesHome(principal, alert.homeId)) throw new DashboardError('ALERT_NOT_FOUND', `no alert ${id}`);
 }
+
+const resolveBody = {
+  type: 'object',
+  properties: {
+    // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
+    outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
+    note: { type: ['string', 'null'], maxLength: 2000 },
+  },
+  required: ['outcome'],
+  additionalProperties: false,
+} as const;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
 
@@ -109,20 +120,12 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/alerts/:id/resolve',
     {
       config: { access: 'alerts:act' },
+      preValidation: refuseUnknownFields(resolveBody.properties),
       schema: {
         tags: ['alerts'],
         summary: 'Resolve an open alert with an outcome and a note',
         params: idParams,
-        body: {
-          type: 'object',
-          properties: {
-            // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
-            outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
-            note: { type: ['string', 'null'], maxLength: 2000 },
-          },
-          required: ['outcome'],
-          additionalProperties: false,
-        },
+        body: resolveBody,
         response: { 200: alertSchema, ...errors(400, 401, 403, 404, 409, 503) },
       },
     },

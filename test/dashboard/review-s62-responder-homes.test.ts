@@ -224,6 +224,20 @@ describe("a responder's API token scoped to homes", () => {
     expect(resolved.status, resolved.text).toBe(200);
   });
 
+  it("keeps a responder's note: a resolve with a field it does not take is refused, not resolved without it", async () => {
+    const h1 = await press('h1', 'p1');
+    // A call centre's program sending `notes` for `note`: the alert was resolved (200) and the note thrown away.
+    const misspelt = await call(
+      'POST',
+      `/api/alerts/${h1.id}/resolve`,
+      { token: centre },
+      { outcome: 'assisted-at-home', notes: 'Found on the bathroom floor; helped up, no injury' },
+    );
+    expect(misspelt.status, misspelt.text).toBe(400);
+    expect(misspelt.json.message).toContain("'notes'");
+    expect(hub.alerts.get(h1.id)).toMatchObject({ state: h1.state, note: null });
+  });
+
   it('streams the alerts of its homes only: neither in the first listing nor afterwards', async () => {
     const h2 = await press('h2', 'p2');
     const h1 = await press('h1', 'p1');
