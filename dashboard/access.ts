@@ -46,10 +46,15 @@ declare module 'fastify' {
  * The roles whose API token may scrape `/metrics` (a Prometheus scraper's). The counters tell when each alert was
  * raised, of which kind, and how many events came in between two scrapes: on a one-flat hub that is the minute the
  * resident fell or moved. So a token of a role that may read alerts or sensor data, never an analyst's, who sees
- * whole ended months only.
+ * whole ended months only, nor a responder's held to some homes (the counters are every home's).
  */
 function mayScrapeMetrics(principal: Principal): boolean {
-  return principal.kind === 'token' && (allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read'));
+  // A token held to some homes never: the counters are every home's.
+  return (
+    principal.kind === 'token' &&
+    homeScope(principal) === undefined &&
+    (allows(principal.role, 'alerts.read') || allows(principal.role, 'sensor.read'))
+  );
 }
 
 /**
@@ -145,11 +150,16 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * Whether `principal` may post events for `homeId`: every home unless it is a device's token, which may post only for
- * the homes named when it was made (as `homes` scopes a device's MQTT credential).
+ * The homes `principal` is held to, or undefined for every home: a device's token, and a responder's token made with
+ * homes, reach only the homes named when it was made (as `homes` scopes an MQTT credential); `*` is every home.
  */
-export function mayPostFor(principal: Principal, homeId: string): boolean {
-  return principal.homes === undefined || principal.homes.includes('*') || principal.homes.includes(homeId);
+export function homeScope(principal: Principal): readonly string[] | undefined {
+  return principal.homes === undefined || principal.homes.includes('*') ? undefined : principal.homes;
+}
+
+/** Whether `principal` may post events for, or see and act on the alerts of, `homeId` (see `homeScope`). */
+export function reachesHome(principal: Principal, homeId: string): boolean {
+  return homeScope(principal)?.includes(homeId) ?? true;
 }
 
 /** What goes into `acknowledgedBy` and audit records. */

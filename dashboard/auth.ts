@@ -39,8 +39,11 @@ const AUTH_MIGRATIONS = [
   // 1 while the password is one the hub generated and nobody has logged in with yet: the next start replaces it and
   // shows the new one, so an installer who missed the first start's output (or whose first start failed) gets in.
   'ALTER TABLE dashboard_users ADD COLUMN password_unclaimed INTEGER NOT NULL DEFAULT 0',
-  // A device token's homes (JSON array; `*` every home); NULL for the dashboard roles' tokens, which homes do not scope.
+  // A device token's homes (JSON array; `*` every home), or a responder token's when it was made with some (session
+  // 62); NULL for the other tokens, which homes do not scope.
   'ALTER TABLE dashboard_tokens ADD COLUMN homes TEXT',
+  // A responder's homes, when the admin held them to some (JSON array, as a token's); NULL: every home.
+  'ALTER TABLE dashboard_users ADD COLUMN homes TEXT',
 ] as const;
 
 /** Who is making a request: a person logged in, or a program holding a token. */
@@ -49,7 +52,10 @@ export interface Principal {
   /** Username, or the token's name; recorded as `by` on alert actions (`token:<name>` for tokens). */
   name: string;
   role: TokenRole;
-  /** A device token's homes, the only ones it may post events for (`*`: every home); absent for every other caller. */
+  /**
+   * The only homes a device token may post events for, or a scoped responder (user or token) may see the alerts of
+   * (`*`: every home); absent for every other caller.
+   */
   homes?: readonly string[];
 }
 
@@ -57,7 +63,7 @@ export interface TokenInfo {
   id: string;
   name: string;
   role: TokenRole;
-  /** A device token's homes; null for the other roles. */
+  /** A device token's homes, or a scoped responder token's; null for the others. */
   homes: string[] | null;
   createdAt: number;
   createdBy: string;
@@ -66,6 +72,18 @@ export interface TokenInfo {
 }
 
 const TOKEN_PREFIX = 'tct_';
+
+/** A `homes` column: the JSON array of a scoped credential, or NULL (undefined here) for one that homes do not scope. */
+function parseHomes(column: string | null): string[] | undefined {
+  return column === null ? undefined : (JSON.parse(column) as string[]);
+}
+
+function userPrincipal(name: string, role: Role, homes: string | null): Principal {
+  const principal: Principal = { kind: 'user', name, role };
+  const scope = parseHomes(homes);
+  if (scope) principal.homes = scope;
+  return principal;
+}
 /** The dashboard's hashes wait in their own queue: a flood of logins never delays a device's reconnect. */
 const DASHBOARD_HASHING: HashOptions = { queue: 'dashboard' };
 
@@ -95,20 +113,23 @@ export class AuthStore {
   private readonly statements: {
     userByName: Statement<
       [string],
-      { username: string; role: Role; password_hash: string; password_unclaimed: number }
+      { username: string; role: Role; homes: string | null; password_hash: string; password_unclaimed: number }
     >;
     userCount: Statement<[], { n: number }>;
     adminCount: Statement<[], { n: number }>;
-    insertUser: Statement<[string, string, string, number, string | null]>;
+    insertUser: Statement<[string, string, string | null, string, number, string | null]>;
     setPassword: Statement<[string, string]>;
     setGeneratedPassword: Statement<[string, string]>;
     claimPassword: Statement<[string]>;
     upgradeHash: Statement<[string, string, string]>;
     deleteUser: Statement<[string]>;
     deleteSessionsOf: Statement<[string]>;
-    listUsers: Statement<[], { username: string; role: Role; created_at: number }>;
+    listUsers: Statement<[], { username: string; role: Role; homes: string | null; created_at: number }>;
     insertSession: Statement<[string, string, number, number]>;
-    sessionByHash: Statement<[string], { username: string; role: Role; created_at: number; expires_at: number }>;
+    sessionByHash: Statement<
+      [string],
+      { username: string; role: Role; homes: string | null; created_at: number; expires_at: number }
+    >;
     deleteSession: Statement<[string]>;
     deleteExpired: Statement<[number]>;
     insertToken: Statement<[string, string, string, string | null, string, number, string]>;
@@ -141,12 +162,12 @@ export class AuthStore {
     migrate(db, 'auth', AUTH_MIGRATIONS);
     this.statements = {
       userByName: db.prepare(
-        `SELECT u.username, u.role, u.password_hash, u.password_unclaimed FROM dashboard_users u WHERE u.username = ?`,
+        `SELECT u.username, u.role, u.homes, u.password_hash, u.password_unclaimed FROM dashboard_users u WHERE u.username = ?`,
       ),
       userCount: db.prepare('SELECT COUNT(*) AS n FROM dashboard_users'),
       adminCount: db.prepare("SELECT COUNT(*) AS n FROM dashboard_users WHERE role = 'admin'"),
       insertUser: db.prepare(
-        'INSERT INTO dashboard_users (username, role, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO dashboard_users (username, role, homes, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       setPassword: db.prepare(
         'UPDATE dashboard_users SET password_hash = ?, password_unclaimed = 0 WHERE username = ?',
@@ -158,12 +179,12 @@ export class AuthStore {
       upgradeHash: db.prepare('UPDATE dashboard_users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
       deleteUser: db.prepare('DELETE FROM dashboard_users WHERE username = ?'),
       deleteSessionsOf: db.prepare('DELETE FROM dashboard_sessions WHERE username = ?'),
-      listUsers: db.prepare('SELECT username, role, created_at FROM dashboard_users ORDER BY username'),
+      listUsers: db.prepare('SELECT username, role, homes, created_at FROM dashboard_users ORDER BY username'),
       insertSession: db.prepare(
         'INSERT INTO dashboard_sessions (id_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)',
       ),
       sessionByHash: db.prepare(
-        `SELECT s.username, u.role, s.created_at, s.expires_at FROM dashboard_sessions s
+        `SELECT s.username, u.role, u.homes, s.created_at, s.expires_at FROM dashboard_sessions s
          JOIN dashboard_users u ON u.username = s.username WHERE s.id_hash = ?`,
       ),
       deleteSession: db.prepare('DELETE FROM dashboard_sessions WHERE id_hash = ?'),
@@ -210,14 +231,21 @@ export class AuthStore {
     }
     if (!adminPassword && this.statements.userCount.get()!.n > 0) return {};
     if (adminPassword) {
-      this.statements.insertUser.run('admin', 'admin', await hashPassword(adminPassword, DASHBOARD_HASHING), now, null);
+      this.statements.insertUser.run(
+        'admin',
+        'admin',
+        null,
+        await hashPassword(adminPassword, DASHBOARD_HASHING),
+        now,
+        null,
+      );
       return {};
     }
     // Generated (144 random bits): a fast hash is as safe as scrypt; a password admin later chooses gets scrypt.
     const generatedPassword = generatePassword();
     const hash = hashGeneratedSecret(generatedPassword);
     this.db.transaction(() => {
-      this.statements.insertUser.run('admin', 'admin', hash, now, null);
+      this.statements.insertUser.run('admin', 'admin', null, hash, now, null);
       this.statements.setGeneratedPassword.run(hash, 'admin');
     })();
     return { generatedPassword };
@@ -277,7 +305,8 @@ export class AuthStore {
   /**
    * A new user, or `'exists'` when the name is taken: also when another request stored it while this one hashed the
    * password (the check before the hash cannot see it; the table's key refuses the second insert). `'not-stored'`
-   * when storage refused the row (a full disk): no user was made.
+   * when storage refused the row (a full disk): no user was made. `homes`: a responder's, when held to some (the route
+   * refuses them for any other role).
    */
   async createUser(
     username: string,
@@ -285,11 +314,19 @@ export class AuthStore {
     password: string,
     createdBy: string,
     now: number,
+    homes?: readonly string[],
   ): Promise<'created' | 'exists' | 'not-stored'> {
     if (this.userExists(username)) return 'exists';
     const hash = await hashPassword(password, DASHBOARD_HASHING);
     try {
-      this.statements.insertUser.run(username, role, hash, now, createdBy);
+      this.statements.insertUser.run(
+        username,
+        role,
+        homes === undefined ? null : JSON.stringify(homes),
+        hash,
+        now,
+        createdBy,
+      );
     } catch (err) {
       const code = sqliteCode(err);
       if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return 'exists';
@@ -350,10 +387,13 @@ export class AuthStore {
     return result;
   }
 
-  listUsers(): { username: string; role: Role; createdAt: number }[] {
-    return this.statements.listUsers
-      .all()
-      .map((u) => ({ username: u.username, role: u.role, createdAt: u.created_at }));
+  listUsers(): { username: string; role: Role; homes: string[] | null; createdAt: number }[] {
+    return this.statements.listUsers.all().map((u) => ({
+      username: u.username,
+      role: u.role,
+      homes: parseHomes(u.homes) ?? null,
+      createdAt: u.created_at,
+    }));
   }
 
   /**
@@ -369,7 +409,7 @@ export class AuthStore {
     if (!ok || !user || stored === undefined) return undefined;
     if (needsRehash(stored)) await this.upgradeHash(username, password, stored);
     if (user.password_unclaimed === 1) this.bestEffort(() => this.statements.claimPassword.run(username));
-    return { kind: 'user', name: user.username, role: user.role };
+    return userPrincipal(user.username, user.role, user.homes);
   }
 
   /**
@@ -405,7 +445,7 @@ export class AuthStore {
     if (held) {
       // The user as stored now: removed users and changed roles count at once, as for stored sessions.
       const user = held.expiresAt > now ? this.statements.userByName.get(held.username) : undefined;
-      if (user) return { kind: 'user', name: user.username, role: user.role };
+      if (user) return userPrincipal(user.username, user.role, user.homes);
       this.memorySessions.delete(idHash);
       return undefined;
     }
@@ -422,7 +462,7 @@ export class AuthStore {
       this.bestEffort(() => this.statements.deleteSession.run(idHash));
       return undefined;
     }
-    return { kind: 'user', name: row.username, role: row.role };
+    return userPrincipal(row.username, row.role, row.homes);
   }
 
   closeSession(sessionId: string): void {
@@ -462,7 +502,7 @@ export class AuthStore {
 
   /**
    * Creates a token and returns its one and only clear copy: `tct_<id>.<secret>`. `homes`: a device token's homes
-   * (the route requires them for a device and refuses them for any other role). `'not-stored'` when storage refused
+   * (the route requires them for a device, takes them for a responder and refuses them for any other role). `'not-stored'` when storage refused
    * the row (a full disk): no token was made.
    */
   createToken(
@@ -500,7 +540,8 @@ export class AuthStore {
       this.bestEffort(() => this.statements.touchToken.run(now, id));
     }
     const principal: Principal = { kind: 'token', name: row.name, role: row.role };
-    if (row.homes !== null) principal.homes = JSON.parse(row.homes) as string[];
+    const homes = parseHomes(row.homes);
+    if (homes) principal.homes = homes;
     return principal;
   }
 
@@ -509,7 +550,7 @@ export class AuthStore {
       id: t.id,
       name: t.name,
       role: t.role,
-      homes: t.homes === null ? null : (JSON.parse(t.homes) as string[]),
+      homes: parseHomes(t.homes) ?? null,
       createdAt: t.created_at,
       createdBy: t.created_by,
       lastUsedAt: t.last_used_at,

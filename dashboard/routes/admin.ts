@@ -5,7 +5,7 @@ import { topicSafeIdPattern } from '../../hub/config-patterns.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, storageRefused } from '../errors.js';
-import { errors, roleSchema, tokenRoleSchema } from '../schemas.js';
+import { errors, refuseUnknownFields, roleSchema, tokenRoleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
 
@@ -24,8 +24,8 @@ const tokenInfoSchema = {
 } as const;
 
 /**
- * A device token's homes: ids as the configuration takes them (a home not configured yet is allowed, as for an MQTT
- * credential's `homes`), or `*` for every home.
+ * A device token's, or a responder's (token or user), homes: ids as the configuration takes them (a home not configured yet is
+ * allowed, as for an MQTT credential's `homes`), or `*` for every home.
  */
 const tokenHomesSchema = {
   type: 'array',
@@ -36,6 +36,25 @@ const tokenHomesSchema = {
 } as const;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const userBody = {
+  type: 'object',
+  properties: {
+    username: nameSchema,
+    password: { type: 'string', minLength: 10, maxLength: 256 },
+    role: roleSchema,
+    homes: tokenHomesSchema,
+  },
+  required: ['username', 'password', 'role'],
+  additionalProperties: false,
+} as const;
+
+const tokenBody = {
+  type: 'object',
+  properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
+  required: ['name', 'role'],
+  additionalProperties: false,
+} as const;
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { auth, clock } = ctx;
@@ -52,7 +71,12 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
             type: 'array',
             items: {
               type: 'object',
-              properties: { username: { type: 'string' }, role: roleSchema, createdAt: { type: 'string' } },
+              properties: {
+                username: { type: 'string' },
+                role: roleSchema,
+                homes: { type: ['array', 'null'], items: { type: 'string' } },
+                createdAt: { type: 'string' },
+              },
             },
           },
           ...errors(401, 403),
@@ -62,38 +86,48 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     async () => auth.listUsers().map((u) => ({ ...u, createdAt: iso(u.createdAt) })),
   );
 
-  app.post<{ Body: { username: string; password: string; role: Role } }>(
+  app.post<{ Body: { username: string; password: string; role: Role; homes?: string[] } }>(
     '/api/users',
     {
       config: { access: 'users:manage' },
+      preValidation: refuseUnknownFields(userBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create a dashboard user with a role',
-        body: {
-          type: 'object',
-          properties: {
-            username: nameSchema,
-            password: { type: 'string', minLength: 10, maxLength: 256 },
-            role: roleSchema,
-          },
-          required: ['username', 'password', 'role'],
-          additionalProperties: false,
-        },
+        description:
+          'A `responder` may be given `homes`: they then see and act on the alerts of those homes only (without: ' +
+          'every home; `["*"]`: every home). `homes` is for the responder role only.',
+        body: userBody,
         response: {
-          201: { type: 'object', properties: { username: { type: 'string' }, role: roleSchema } },
+          201: {
+            type: 'object',
+            properties: {
+              username: { type: 'string' },
+              role: roleSchema,
+              homes: { type: 'array', items: { type: 'string' } },
+            },
+          },
           ...errors(400, 401, 403, 409, 503),
         },
       },
     },
     async (request, reply) => {
-      const { username, password, role } = request.body;
-      const created = await auth.createUser(username, role, password, actorName(principalOf(request)), clock.now());
+      const { username, password, role, homes } = request.body;
+      // Only alerts are scoped: homes on an installer or analyst would look like a scope they do not have.
+      if (role !== 'responder' && homes !== undefined) {
+        throw new DashboardError(
+          'BAD_REQUEST',
+          `homes scope a responder only; a user of the '${role}' role reaches every home`,
+        );
+      }
+      const by = actorName(principalOf(request));
+      const created = await auth.createUser(username, role, password, by, clock.now(), homes);
       // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
       if (created === 'exists') throw new DashboardError('USER_EXISTS', `A user named '${username}' exists already`);
       if (created === 'not-stored') {
         throw storageRefused('a user', `'${username}' was not created; try again later`);
       }
-      return reply.code(201).send({ username, role });
+      return reply.code(201).send({ username, role, ...(homes ? { homes } : {}) });
     },
   );
 
@@ -147,18 +181,16 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/tokens',
     {
       config: { access: 'tokens:manage' },
+      preValidation: refuseUnknownFields(tokenBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create an API token for a program; the token is in this answer only',
         description:
           'A device that only posts events (SPEC 4.4) gets the `device` role with `homes`, the homes it may post ' +
-          'for (`["*"]`: every home); it may use no other route. `homes` is for the device role only.',
-        body: {
-          type: 'object',
-          properties: { name: nameSchema, role: tokenRoleSchema, homes: tokenHomesSchema },
-          required: ['name', 'role'],
-          additionalProperties: false,
-        },
+          'for (`["*"]`: every home); it may use no other route. A `responder` token may be given `homes` too: it ' +
+          'then sees, streams and acts on the alerts of those homes only (without: every home). `homes` is for ' +
+          'these two roles only.',
+        body: tokenBody,
         response: {
           201: {
             type: 'object',
@@ -176,15 +208,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request, reply) => {
       const { name, role, homes } = request.body;
-      // A device without homes would post for none (or, taken as unscoped, for all); homes on another role would look
-      // like a scope the token does not have.
+      // A device without homes would post for none (or, taken as unscoped, for all); a responder without homes sees
+      // every home's alerts, as before; homes on another role would look like a scope the token does not have.
       if (role === 'device' && homes === undefined) {
         throw new DashboardError('BAD_REQUEST', 'A device token needs homes: the homes it may post events for');
       }
-      if (role !== 'device' && homes !== undefined) {
+      if (role !== 'device' && role !== 'responder' && homes !== undefined) {
         throw new DashboardError(
           'BAD_REQUEST',
-          `homes scope a device token only; a token of the '${role}' role reaches every home`,
+          `homes scope a device or responder token only; a token of the '${role}' role reaches every home`,
         );
       }
       if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);

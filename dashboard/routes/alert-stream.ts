@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
-import { stillAllowed } from '../access.js';
+import { homeScope, principalOf, stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -111,6 +111,9 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
     (request, reply) => {
       const service = alertService(ctx);
       journal.attach(service);
+      // A responder held to some homes is told of theirs only: the first listing, the missed versions and live ones.
+      const homes = homeScope(principalOf(request));
+      const inScope = (alert: Alert): boolean => homes?.includes(alert.homeId) ?? true;
       const sentVersion = new Map<string, number>();
       // The caller was checked once, when the stream opened; a logout, a removed user or a revoked token since
       // must end it (residents' alerts to nobody who may no longer see them), and so must the session's expiry.
@@ -136,6 +139,7 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       });
       /** One alert version; `seq` gives it an id (the open alerts listed on connection have none: not a position). */
       const send = (alert: Alert, seq?: number): void => {
+        if (!inScope(alert)) return;
         if (!callerStillAllowed(false)) {
           stream.close();
           return;
@@ -156,10 +160,11 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       const missed = journal.since(typeof lastEventId === 'string' ? lastEventId : undefined);
       let ready: { open?: number; resumed: boolean; changes?: number };
       if (missed) {
-        for (const { seq, alert } of missed) send(alert, seq);
-        ready = { resumed: true, changes: missed.length };
+        const changes = missed.filter(({ alert }) => inScope(alert));
+        for (const { seq, alert } of changes) send(alert, seq);
+        ready = { resumed: true, changes: changes.length };
       } else {
-        const open = service.list({ state: 'open', limit: 1000 });
+        const open = service.list({ state: 'open', limit: 1000, ...(homes ? { homeIds: homes } : {}) });
         // ISO 8601 UTC times of one format sort as strings (localeCompare would load ICU's collation data: ~3 MB).
         for (const alert of open.sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : 0)))
           send(alert);

@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertActionError, AlertActionResult, AlertFilter, AlertServiceApi } from '../../hub/alerts/api.js';
 import { ALERT_STATES, OUTCOMES } from '../../rules/vocabulary.js';
-import { actorName, principalOf } from '../access.js';
+import { actorName, homeScope, principalOf, reachesHome } from '../access.js';
+import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, type DashboardErrorCode } from '../errors.js';
-import { alertSchema, errors } from '../schemas.js';
+import { alertSchema, errors, refuseUnknownFields } from '../schemas.js';
 
 const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
   'not-found': 'ALERT_NOT_FOUND',
@@ -24,6 +25,26 @@ function answer(result: AlertActionResult) {
   if (!result.ok) throw new DashboardError(ACTION_ERRORS[result.code], result.message);
   return result.alert;
 }
+
+/**
+ * The alert `id` as `principal` may see it: one of another home than a scoped responder's is answered as an alert that
+ * does not exist (the same words as the alert service's), so an id tells nothing of homes it may not see.
+ */
+function reachableAlert(ctx: DashboardContext, principal: Principal, id: string): void {
+  const alert = alertService(ctx).get(id);
+  if (alert && !reachesHome(principal, alert.homeId)) throw new DashboardError('ALERT_NOT_FOUND', `no alert ${id}`);
+}
+
+const resolveBody = {
+  type: 'object',
+  properties: {
+    // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
+    outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
+    note: { type: ['string', 'null'], maxLength: 2000 },
+  },
+  required: ['outcome'],
+  additionalProperties: false,
+} as const;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
 
@@ -52,6 +73,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       const filter: AlertFilter = { limit: limit ?? 200 };
       if (state) filter.state = state;
       if (homeId) filter.homeId = homeId;
+      const homes = homeScope(principalOf(request));
+      if (homes) filter.homeIds = homes;
       return alertService(ctx).list(filter);
     },
   );
@@ -69,7 +92,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
     async (request) => {
       const alert = alertService(ctx).get(request.params.id);
-      if (!alert) throw new DashboardError('ALERT_NOT_FOUND', `No alert with id '${request.params.id}'`);
+      if (!alert || !reachesHome(principalOf(request), alert.homeId))
+        throw new DashboardError('ALERT_NOT_FOUND', `No alert with id '${request.params.id}'`);
       return alert;
     },
   );
@@ -85,35 +109,31 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
         response: { 200: alertSchema, ...errors(401, 403, 404, 409, 503) },
       },
     },
-    async (request) => answer(alertService(ctx).acknowledge(request.params.id, actorName(principalOf(request)))),
+    async (request) => {
+      const principal = principalOf(request);
+      reachableAlert(ctx, principal, request.params.id);
+      return answer(alertService(ctx).acknowledge(request.params.id, actorName(principal)));
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { outcome: string; note?: string | null } }>(
     '/api/alerts/:id/resolve',
     {
       config: { access: 'alerts:act' },
+      preValidation: refuseUnknownFields(resolveBody.properties),
       schema: {
         tags: ['alerts'],
         summary: 'Resolve an open alert with an outcome and a note',
         params: idParams,
-        body: {
-          type: 'object',
-          properties: {
-            // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
-            outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
-            note: { type: ['string', 'null'], maxLength: 2000 },
-          },
-          required: ['outcome'],
-          additionalProperties: false,
-        },
+        body: resolveBody,
         response: { 200: alertSchema, ...errors(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
       const { outcome, note } = request.body;
-      return answer(
-        alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principalOf(request))),
-      );
+      const principal = principalOf(request);
+      reachableAlert(ctx, principal, request.params.id);
+      return answer(alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principal)));
     },
   );
 }

@@ -1,6 +1,6 @@
 // Health (no login), HTTP event intake for devices that only speak HTTP (SPEC 4.4) and Prometheus metrics.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { mayPostFor, mayReadHealthDetails, principalOf } from '../access.js';
+import { homeScope, mayReadHealthDetails, principalOf, reachesHome } from '../access.js';
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
@@ -17,7 +17,7 @@ function refuseOtherHomes(principal: Principal, body: unknown): void {
   const index = items.findIndex((item) => {
     const homeId = (item as { homeId?: unknown } | null)?.homeId;
     // An event without a home is ingest's to refuse (`missing-ids`).
-    return typeof homeId === 'string' && !mayPostFor(principal, homeId);
+    return typeof homeId === 'string' && !reachesHome(principal, homeId);
   });
   if (index < 0) return;
   // A scheme's gateway may serve hundreds of flats: named up to five, counted beyond.
@@ -39,7 +39,7 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       schema: {
         tags: ['hub'],
         summary:
-          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data',
+          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data (a responder held to homes: the storage state only)',
         security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
@@ -57,8 +57,15 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       const status = ok ? 'ok' : 'not ok';
       // Without a login: nothing that tells a stranger about the installation (homes, clients, versions). The
       // analyst's login neither: the details move with each alert.
-      const body =
-        request.principal && mayReadHealthDetails(request.principal) ? { status, ...deps.health() } : { status };
+      const principal = request.principal;
+      if (!principal || !mayReadHealthDetails(principal)) return reply.code(ok ? 200 : 503).send({ status });
+      const details = deps.health();
+      // A responder held to some homes: the storage state its console shows (alerts held in memory, call the
+      // installer), not what moves with other homes' alerts and events (a chattering device by home, the uplink's
+      // last send, the broker's clients).
+      const body = homeScope(principal)
+        ? { status, ...('status' in details ? { status: details.status } : {}), storage: details.storage }
+        : { status, ...details };
       return reply.code(ok ? 200 : 503).send(body);
     },
   );

@@ -1,6 +1,6 @@
 // Logging in and out (session cookie) and asking who one is.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE, principalOf } from '../access.js';
+import { SESSION_COOKIE, homeScope, principalOf, reachesHome } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { servedOverHttps } from '../deps.js';
 import { DashboardError, storageRefused } from '../errors.js';
@@ -16,6 +16,8 @@ const whoAmISchema = {
     username: { type: 'string' },
     role: roleSchema,
     kind: { type: 'string', enum: ['user', 'token'] },
+    // A responder held to some homes: those homes (absent: every home).
+    homes: { type: 'array', items: { type: 'string' } },
     // For those who see alerts: each home's time zone, so the console shows an alert's times as the home lives them.
     homeTimeZones: { type: 'object', additionalProperties: { type: 'string' } },
   },
@@ -149,7 +151,13 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
       const principal = principalOf(request);
       const me = { username: principal.name, role: principal.role, kind: principal.kind };
       if (!allows(principal.role, 'alerts.read')) return me;
-      return { ...me, homeTimeZones: Object.fromEntries(ctx.deps.config.homes.map((h) => [h.id, h.timezone])) };
+      const homes = homeScope(principal);
+      const zones = ctx.deps.config.homes.filter((h) => reachesHome(principal, h.id));
+      return {
+        ...me,
+        ...(homes ? { homes } : {}),
+        homeTimeZones: Object.fromEntries(zones.map((h) => [h.id, h.timezone])),
+      };
     },
   );
 }

@@ -37,6 +37,8 @@ export interface AlertFilter {
   /** `open` means raised or acknowledged. */
   state?: AlertState | 'open';
   homeId?: string;
+  /** Only the alerts of these homes (a responder held to some homes); none when empty. */
+  homeIds?: readonly string[];
   /** Raised at or after (epoch ms). */
   from?: number;
   to?: number;

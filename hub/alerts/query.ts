@@ -67,6 +67,11 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
     where.push('home_id = ?');
     args.push(filter.homeId);
   }
+  if (filter.homeIds !== undefined) {
+    // An empty list matches nothing (`IN ()` is no SQL).
+    where.push(filter.homeIds.length ? `home_id IN (${filter.homeIds.map(() => '?').join(', ')})` : '0');
+    args.push(...filter.homeIds);
+  }
   if (filter.from !== undefined) {
     where.push('raised_at >= ?');
     args.push(filter.from);
@@ -107,6 +112,7 @@ export function routineChangesSeenSince(db: Database, ms: number): Alert[] {
 export function matchesFilter(alert: Alert, filter: AlertFilter): boolean {
   const raisedAt = Date.parse(alert.raisedAt);
   if (filter.homeId !== undefined && alert.homeId !== filter.homeId) return false;
+  if (filter.homeIds !== undefined && !filter.homeIds.includes(alert.homeId)) return false;
   if (filter.state === 'open' && !isOpenState(alert.state)) return false;
   if (filter.state !== undefined && filter.state !== 'open' && alert.state !== filter.state) return false;
   if (filter.from !== undefined && raisedAt < filter.from) return false;

@@ -42,6 +42,10 @@ describe('alert queries', () => {
       { from: t0 + 60_000 },
       { to: t0 + 60_000 },
       { from: t0 + 60_000, to: t0 + 180_000, homeId: 'h2' },
+      { homeIds: ['h2'] },
+      { homeIds: ['h1', 'h2'], state: 'open' },
+      { homeIds: [] },
+      { homeIds: ['h1'], homeId: 'h2' },
     ];
     const all = queryAlerts(db);
     expect(all).toHaveLength(4);
