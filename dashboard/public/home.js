@@ -79,9 +79,9 @@ async function show() {
           ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day: its' : 'days: their'} figures are ` +
             'partial (paler)'
           : '')
-      : 'No activity recorded in this period. Charts appear after the first full day (midnight to midnight in the ' +
-        'home) with sensor events, so a home installed today shows them tomorrow. If sensors were fitted days ago, ' +
-        'check Device setup.';
+      : 'No activity recorded in this period: no sensor of this home was heard in it. Charts appear from the first ' +
+        "sensor event (today's figures so far, paler, until the day ends with the home's night). If sensors were " +
+        'fitted days ago, check Device setup.';
     if (!days.length) return;
     days = everyDate(days);
     const clock = { format: formatClock, unit: 'Time', clock: true };
