@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActivityWorker } from '../../analytics/offloop.js';
 import { RoutineReview } from '../../hub/routine-review.js';
 import { silentLogger } from '../../hub/logger.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { isoDate, routineDay } from './daily.js';
 import { utc } from './factories.js';
+import { CUTS, routineChanges, routineWithCuts, startReview } from './hub-off-cuts.js';
 import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
 
 let hub: TestHubDb | undefined;
@@ -23,27 +22,9 @@ afterEach(async () => {
   hub = undefined;
 });
 
-/** The power cut evenings: 1, 2 and 3 December, 17:00 to 23:00 (GMT). */
-const CUTS = ['2026-12-01', '2026-12-02', '2026-12-03'].map((d) => [utc(`${d}T17:00`), utc(`${d}T23:00`)] as const);
-
-/** Her routine from 1 November to 4 December, as the hub stored it: nothing in the power cuts. */
-function routineWithCuts(): SensorEvent[] {
-  const events: SensorEvent[] = [];
-  for (let i = 0; i < 34; i++) events.push(...routineDay(FLAT_7, isoDate('2026-11-01', i), i, i % 3 === 0 ? 1 : 0));
-  return events.filter((e) => e.ts < utc('2026-12-05T06:00') && !CUTS.some(([off, on]) => e.ts >= off && e.ts < on));
-}
-
 /** The hub's hourly review in the loop, from the clock's time to `until`, then stopped (the power cut). */
 function hubRunsUntil(h: TestHubDb, until: number): void {
-  const alerts = h.alerts;
-  const review = new RoutineReview({
-    db: h.db,
-    config: FLAT_7_CONFIG,
-    clock: h.clock,
-    logger: silentLogger,
-    decide: (decisions) => decisions.forEach((d) => alerts.apply(d)),
-  });
-  review.start();
+  const review = startReview(h);
   h.clock.advanceTo(until);
   review.stop();
 }
@@ -57,12 +38,6 @@ function hubThroughTheCuts(h: TestHubDb, until: number): void {
   }
   hubRunsUntil(h, until);
 }
-
-const routineChanges = (h: TestHubDb): unknown[] =>
-  h.alerts
-    .list({})
-    .filter((a) => a.kind === 'routine-change')
-    .map((a) => [a.detail.feature, a.detail.change, a.detail.date]);
 
 describe('days the hub was off for part of', () => {
   it('do not read as a routine change: three evenings of power cuts raise no flag', async () => {

@@ -7,12 +7,9 @@
 // Real hub database, real alert service, the hub's hourly routine review on a fake clock whose wall clock steps.
 import { afterEach, describe, expect, it } from 'vitest';
 import { hubOffSpans } from '../../analytics/store.js';
-import { silentLogger } from '../../hub/logger.js';
-import { RoutineReview } from '../../hub/routine-review.js';
-import type { SensorEvent } from '../../rules/types.js';
-import { isoDate, routineDay } from './daily.js';
 import { utc } from './factories.js';
-import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
+import { CUTS, routineChanges, routineWithCuts, startReview } from './hub-off-cuts.js';
+import { FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.js';
 
 let hub: TestHubDb | undefined;
 afterEach(async () => {
@@ -21,28 +18,6 @@ afterEach(async () => {
 });
 
 const MINUTE = 60_000;
-/** The power cut evenings: 1, 2 and 3 December, 17:00 to 23:00 (GMT). */
-const CUTS = ['2026-12-01', '2026-12-02', '2026-12-03'].map((d) => [utc(`${d}T17:00`), utc(`${d}T23:00`)] as const);
-
-/** Her routine from 1 November to 4 December, as the hub stored it: nothing in the power cuts. */
-function routineWithCuts(): SensorEvent[] {
-  const events: SensorEvent[] = [];
-  for (let i = 0; i < 34; i++) events.push(...routineDay(FLAT_7, isoDate('2026-11-01', i), i, i % 3 === 0 ? 1 : 0));
-  return events.filter((e) => e.ts < utc('2026-12-05T06:00') && !CUTS.some(([off, on]) => e.ts >= off && e.ts < on));
-}
-
-function startReview(h: TestHubDb): RoutineReview {
-  const alerts = h.alerts;
-  const review = new RoutineReview({
-    db: h.db,
-    config: FLAT_7_CONFIG,
-    clock: h.clock,
-    logger: silentLogger,
-    decide: (decisions) => decisions.forEach((d) => alerts.apply(d)),
-  });
-  review.start();
-  return review;
-}
 
 /**
  * The hub through the power cuts: stopped at each cut; at the power's return it boots with its clock reading a minute
@@ -62,12 +37,6 @@ function hubThroughTheCutsClockBehind(h: TestHubDb, until: number): void {
   h.clock.advanceTo(until);
   review.stop();
 }
-
-const routineChanges = (h: TestHubDb): unknown[] =>
-  h.alerts
-    .list({})
-    .filter((a) => a.kind === 'routine-change')
-    .map((a) => [a.detail.feature, a.detail.change, a.detail.date]);
 
 describe('a hub that boots with its clock behind (no real-time clock) and is then set right', () => {
   it('notes the hours the step jumped over as hours it was off', async () => {
