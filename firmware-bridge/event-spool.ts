@@ -91,6 +91,24 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
     fs.closeSync(fd);
   }
   fs.renameSync(partial, file);
+  syncFolder(file);
+}
+
+/**
+ * Flushes the folder of `file` to disk: its entry (a file just made, or renamed over the old one) survives a power cut
+ * as its contents do, as the hub's database writes back (`database-file-watch.ts`). Best effort: a file system that
+ * cannot flush a folder (some network mounts) has done what it can.
+ */
+function syncFolder(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path.dirname(file), 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Not supported here: the file's own flush is all there is.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /**
@@ -98,6 +116,7 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
  * cut with the page cache, a pendant press may not. A crash in the write leaves a torn last line, which readSpool drops.
  */
 export function appendSpool(file: string, event: SpooledEvent): void {
+  const made = event.urgent && !fs.existsSync(file);
   const fd = fs.openSync(file, 'a', 0o600);
   try {
     fs.writeSync(fd, `${JSON.stringify(event)}\n`);
@@ -105,6 +124,8 @@ export function appendSpool(file: string, event: SpooledEvent): void {
   } finally {
     fs.closeSync(fd);
   }
+  // A press that made the file: its folder's entry flushed too, or a power cut may keep the press and lose the file.
+  if (made) syncFolder(file);
 }
 
 /**
