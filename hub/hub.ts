@@ -67,6 +67,8 @@ export interface HubOptions {
   bridgeOfflineGraceMs?: number;
   /** Bound of the database integrity check at start. */
   integrityCheckMs?: number;
+  /** Client ids the embedded broker's registry holds before it forgets unused claims (default 10,000; tests). */
+  mqttClientIdBound?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
   /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
@@ -277,6 +279,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         metrics,
         onOversizedPacket: () => ingest.countRejected('too-large'),
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
+        ...(options.mqttClientIdBound === undefined ? {} : { clientIdBound: options.mqttClientIdBound }),
       });
 
   // The uplink (and mqtt.js with it) is loaded only when one is configured (HUB_UPLINK_URL): a hub without a centre
