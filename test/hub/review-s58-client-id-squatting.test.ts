@@ -7,9 +7,9 @@ import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { MAX_SESSIONS_AWAY_PER_CREDENTIAL } from '../../hub/broker.js';
 import { ClientIdRegistry } from '../../hub/mqtt-auth.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 /** Another flat's sensor credential (a scheme hands out one per flat; or one taken from a sensor in a hallway). */
 const OTHER = { username: 'flat9-sensors', password: 'flat9-sensor-secret' };
@@ -34,7 +34,7 @@ beforeEach(async () => {
       { id: 'flat9', timezone: 'Europe/London', residents: [{ id: 'r9' }], devices: [{ id: 'p9', kind: 'pendant' }] },
     ],
     mqttUsers: [
-      { username: OTHER.username, passwordHash: await hashPassword(OTHER.password), role: 'device', homes: ['flat9'] },
+      { username: OTHER.username, passwordHash: lowCostHash(OTHER.password), role: 'device', homes: ['flat9'] },
     ],
   });
   hub = await startTestHub(config, dir, { mqttClientIdBound: REGISTRY_CAP });

@@ -1,7 +1,6 @@
 // Review, session 58: MQTT password guessing counted per IPv6 /64, as the dashboard's throttle and the broker's cap on
 // connections not logged in count it. Checked on MqttCredentials directly, as test/hub/mqtt-auth.test.ts does: the
 // broker hands it each connection's remote address, and many addresses of one /64 cannot be had on this machine.
-import { scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
@@ -10,19 +9,14 @@ import { parseHubConfig } from '../../hub/config.js';
 import { MAX_FAILURES_PER_WINDOW, MqttCredentials } from '../../hub/mqtt-auth.js';
 import { MAX_PENDING_PER_SOURCE } from '../../hub/passwords.js';
 import { openHubDatabase } from '../../hub/store.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 import { tempDir } from './helpers.js';
 
 /**
- * The device's stored hash, at a cost of N=1024, r=8, p=1 (a stored hash carries its own cost; the hub checks it with
- * that cost, in the same queue): what is under test is how the checks are counted and queued per /64, not what one
- * costs. At the hub's own cost (N=8192, r=8, p=10; `hashPassword`) the file's 18 scrypt runs (16 checks, and the hash
- * made in each test's set-up) took 0.2 to 0.6 s of a core each here (session 62).
+ * The device's stored hash at a small cost (`lowCostHash`; session 62, before which each of the file's 16 checks ran
+ * at the hub's cost): what is under test is how the checks are counted and queued per /64, not what one costs.
  */
-const DEVICE_HASH = (() => {
-  const salt = Buffer.alloc(16, 7);
-  const key = scryptSync('the-device-password', salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-})();
+const DEVICE_HASH = lowCostHash('the-device-password');
 
 let dir: string;
 let db: Database;
