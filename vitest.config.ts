@@ -102,6 +102,11 @@ const SHARED_PROCESS = [
   'test/analytics/cli.test.ts',
   'test/eval-run-cli.test.ts',
   'test/bridge/{c-encoder,review-s60-firmware-repeats}.test.ts',
+  // Session 62: in-process hubs on fake clocks and the analytics' thread, added since session 61, read and checked as
+  // in session 52 (review-s61-offline-resolved holds SQLite's lock from a child: left in a process of its own).
+  'test/hub/first-review-after.test.ts',
+  'test/alerts/review-s61-offline-replaced.test.ts',
+  'test/analytics/review-{s61-hub-off-evenings,s61-missed-review-days}.test.ts',
 ];
 
 /**

@@ -80,6 +80,8 @@ export interface EmbeddedBrokerOptions {
   sessionExpiryMs?: number;
   /** The time for session expiry (default Date.now; tests step it). */
   now?: () => number;
+  /** Client ids the registry holds before it forgets an unused claim (ClientIdRegistry's default, 10,000). */
+  clientIdBound?: number;
 }
 
 /**
@@ -318,12 +320,7 @@ export class EmbeddedBroker implements HubBroker {
   private server: net.Server | undefined;
   private tlsServer: tls.Server | undefined;
   /** Client ids and their owners; a connected client's or an away session's claim is never pushed out by the bound. */
-  private readonly clientIds = new ClientIdRegistry(
-    undefined,
-    (clientId) =>
-      this.away.has(clientId) ||
-      (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients[clientId] !== undefined,
-  );
+  private readonly clientIds: ClientIdRegistry;
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
@@ -389,6 +386,12 @@ export class EmbeddedBroker implements HubBroker {
     this.log = options.logger.child({ ns: 'broker' });
     this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
     this.pending = new PendingConnections(options.maxPendingPerSource);
+    this.clientIds = new ClientIdRegistry(
+      options.clientIdBound,
+      (clientId) =>
+        this.away.has(clientId) ||
+        (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients[clientId] !== undefined,
+    );
     this.refused = new Counter({
       name: 'telecare_mqtt_refused_total',
       help: 'MQTT connections, publications, subscriptions and retained messages the embedded broker refused, by reason',

@@ -61,10 +61,14 @@ export interface HubOptions {
    * instead of rows (HUB_CHATTER_MAX_PER_MINUTE, default CHATTER_MAX_PER_WINDOW; 0: no bound). See hub/chatter.ts.
    */
   chatterMaxPerMinute?: number;
+  /** From the start, and from each reload, to the routine review's first round (HUB_FIRST_REVIEW_AFTER_S; 60 s). */
+  firstReviewAfterMs?: number;
   /** How long a serial bridge may say offline before its receiver's device is unavailable (BRIDGE_OFFLINE_GRACE_MS). */
   bridgeOfflineGraceMs?: number;
   /** Bound of the database integrity check at start. */
   integrityCheckMs?: number;
+  /** Client ids the embedded broker's registry holds before it forgets unused claims (default 10,000; tests). */
+  mqttClientIdBound?: number;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
   /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
@@ -275,6 +279,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         metrics,
         onOversizedPacket: () => ingest.countRejected('too-large'),
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
+        ...(options.mqttClientIdBound === undefined ? {} : { clientIdBound: options.mqttClientIdBound }),
       });
 
   // The uplink (and mqtt.js with it) is loaded only when one is configured (HUB_UPLINK_URL): a hub without a centre
@@ -433,7 +438,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await alertService.start({ restate: false });
     uplink?.start(alertService);
     rules = startRules(config);
-    routineReview = new RoutineReview({ db, config, clock, logger, decide, worker: activityWorker });
+    routineReview = new RoutineReview({
+      db,
+      config,
+      clock,
+      logger,
+      decide,
+      worker: activityWorker,
+      firstAfterMs: options.firstReviewAfterMs,
+    });
     routineReview.start();
     await broker.start();
     if (broker instanceof EmbeddedBroker) alertService.restateOpen();
@@ -524,7 +537,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview?.stop();
     rules?.stop();
     rules = startRules(next, true);
-    routineReview = new RoutineReview({ db, config: next, clock, logger, decide, worker: activityWorker });
+    routineReview = new RoutineReview({
+      db,
+      config: next,
+      clock,
+      logger,
+      decide,
+      worker: activityWorker,
+      firstAfterMs: options.firstReviewAfterMs,
+    });
     routineReview.start();
     current = next;
     log.info({ homes: next.homes.length, responders: next.responders.length }, 'configuration reloaded');

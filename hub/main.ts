@@ -38,6 +38,8 @@ export interface HubSettings {
   retentionDays: number | undefined;
   /** HUB_CHATTER_MAX_PER_MINUTE: 0 (no bound) or 30 to 1,000,000 reports a device may make in a minute (hub/chatter.ts). */
   chatterMaxPerMinute: number | undefined;
+  /** HUB_FIRST_REVIEW_AFTER_S: seconds from the start (or a reload) to the routine review's first round (default 60). */
+  firstReviewAfterS: number | undefined;
   /** HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY (SPEC 10). */
   uplink: UplinkSettings | undefined;
 }
@@ -76,6 +78,23 @@ function chatterBound(value: string | undefined): number | undefined {
   if (!Number.isInteger(n) || (n !== 0 && (n < CHATTER_MIN_SETTING || n > CHATTER_MAX_SETTING)))
     throw new Error(
       `HUB_CHATTER_MAX_PER_MINUTE must be 0 (no bound) or a whole number from ${CHATTER_MIN_SETTING} to ${CHATTER_MAX_SETTING}, not '${value}'`,
+    );
+  return n;
+}
+
+/** The routine review runs every hour: a first round later than that would only be a missed round. */
+const FIRST_REVIEW_AFTER_MAX_S = 3600;
+
+/**
+ * HUB_FIRST_REVIEW_AFTER_S: whole seconds, 0 to 3,600, digits only. Default 60: the hub has its start-up's other work
+ * first. A smaller value lets a bench or a test see the review's first round without waiting a minute for it.
+ */
+function firstReviewAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = /^\s*\d{1,4}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n > FIRST_REVIEW_AFTER_MAX_S)
+    throw new Error(
+      `HUB_FIRST_REVIEW_AFTER_S must be a whole number of seconds from 0 to ${FIRST_REVIEW_AFTER_MAX_S}, not '${value}'`,
     );
   return n;
 }
@@ -152,6 +171,7 @@ export function resolveSettings(
     trustProxy: flag(env.HUB_TRUST_PROXY, 'HUB_TRUST_PROXY'),
     retentionDays: days(env.HUB_RETENTION_DAYS, 'HUB_RETENTION_DAYS'),
     chatterMaxPerMinute: chatterBound(env.HUB_CHATTER_MAX_PER_MINUTE),
+    firstReviewAfterS: firstReviewAfter(env.HUB_FIRST_REVIEW_AFTER_S),
     uplink: uplinkSettingsFromEnv(env, cwd),
   };
 }
@@ -244,6 +264,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       trustProxy: settings.trustProxy,
       retentionDays: settings.retentionDays,
       ...(settings.chatterMaxPerMinute === undefined ? {} : { chatterMaxPerMinute: settings.chatterMaxPerMinute }),
+      ...(settings.firstReviewAfterS === undefined ? {} : { firstReviewAfterMs: settings.firstReviewAfterS * 1000 }),
       logger,
     });
   } catch (err) {

@@ -8,7 +8,6 @@ import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { startAlertService } from '../support/clocked-hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
 import type { AlertService } from '../../hub/alerts/service.js';
 import { retryDelayMs } from '../../hub/alerts/outbox.js';
@@ -24,6 +23,7 @@ import {
   type AlertStage,
   type WebhookReceiver,
 } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const T0 = Date.UTC(2026, 10, 22, 9, 0, 0);
 const SECOND = 1000;
@@ -71,8 +71,8 @@ describe('a more serious raise of an open alert, through the real hub', () => {
     const config = parseHubConfig({
       ...ONE_HOME_CONFIG,
       mqttUsers: [
-        { username: 'resp1', passwordHash: await hashPassword('responder-secret-1'), role: 'responder' },
-        { username: 'sensor1', passwordHash: await hashPassword('sensor-secret-1'), role: 'device', homes: ['h1'] },
+        { username: 'resp1', passwordHash: lowCostHash('responder-secret-1'), role: 'responder' },
+        { username: 'sensor1', passwordHash: lowCostHash('sensor-secret-1'), role: 'device', homes: ['h1'] },
       ],
       // No ladder configured: the default timeouts of each severity (critical 60 s, high 120 s) over these groups.
       responders: [

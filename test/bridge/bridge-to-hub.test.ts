@@ -6,7 +6,6 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, ONE_HOME_CONFIG } from '../hub/helpers.js';
 import {
@@ -20,6 +19,7 @@ import {
   type SerialPair,
   type Subscriber,
 } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const SENSOR_PASSWORD = 'sensor-h1-password';
 const BRIDGE_PASSWORD = 'bridge-h1-password';
@@ -36,8 +36,8 @@ describe('telecare bridge on the hub itself (anonymous loopback client of the em
     requireBuiltCli();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-bridge-hub-'));
     const mqttUsers = [
-      { username: 'sensor-h1', passwordHash: await hashPassword(SENSOR_PASSWORD), role: 'device', homes: ['h1'] },
-      { username: 'bridge-h1', passwordHash: await hashPassword(BRIDGE_PASSWORD), role: 'bridge', homes: ['h1'] },
+      { username: 'sensor-h1', passwordHash: lowCostHash(SENSOR_PASSWORD), role: 'device', homes: ['h1'] },
+      { username: 'bridge-h1', passwordHash: lowCostHash(BRIDGE_PASSWORD), role: 'bridge', homes: ['h1'] },
     ];
     hub = await startTestHub(parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers }), dir);
     pair = await startSerialPair(dir);

@@ -4,9 +4,9 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const Y = true;
 const N = false;
@@ -147,7 +147,7 @@ beforeAll(async () => {
   dir = tempDir('matrix');
   const hashed = async (credential: keyof typeof MQTT_LOGINS) => ({
     username: MQTT_LOGINS[credential].username,
-    passwordHash: await hashPassword(MQTT_LOGINS[credential].password),
+    passwordHash: lowCostHash(MQTT_LOGINS[credential].password),
   });
   const withHashes = parseHubConfig({
     homes: [

@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 const PRESS = '{"type":"pendant","value":true}';
@@ -40,7 +40,7 @@ beforeEach(async () => {
       { id: 'h2', timezone: 'Europe/London', residents: [{ id: 'r2' }], devices: [{ id: 'p2', kind: 'pendant' }] },
     ],
     mqttUsers: [
-      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
   hub = await startTestHub(config, dir, {

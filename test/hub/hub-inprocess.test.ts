@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { TEST_ADMIN_PASSWORD, startTestHub } from '../support/in-process-hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { FakeClock } from '../../hub/clock.js';
 import { EventStore, openHubDatabase } from '../../hub/store.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 let dir: string;
 let hub: RunningHub | undefined;
@@ -17,14 +17,13 @@ let announced: string[];
 const RESPONDER_PASSWORD = 'responder-secret-1';
 
 /**
- * The two configured users' password hashes, made once for the file: each is a scrypt (about 0.2 s of CPU) and the hub
- * is started thirteen times here. What the tests exercise is the hub checking logins against them, not the hashing.
+ * The two configured users' password hashes, made once for the file at a small cost (`lowCostHash`): the hub is started
+ * thirteen times here and checks each login at the stored cost. What the tests exercise is the hub checking logins
+ * against them, not the hashing.
  */
-let hashes: Promise<[string, string]> | undefined;
+const [responderHash, sensorHash] = [lowCostHash(RESPONDER_PASSWORD), lowCostHash('sensor-secret')];
 
 async function start(): Promise<RunningHub> {
-  hashes ??= Promise.all([hashPassword(RESPONDER_PASSWORD), hashPassword('sensor-secret')]);
-  const [responderHash, sensorHash] = await hashes;
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
     mqttUsers: [

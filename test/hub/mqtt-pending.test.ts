@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { MAX_PENDING_PER_SOURCE } from '../../hub/mqtt-pending.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { selfSignedPair } from '../support/tls.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 /**
  * An address of this machine that is not loopback: the broker listens on it and the test connects to it, so the
@@ -38,7 +38,7 @@ async function startHub(transport: 'mqtt' | 'mqtts'): Promise<void> {
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
     mqttUsers: [
-      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
   const tls = transport === 'mqtts' ? { mqttTls: { port: 0, ...selfSignedPair(dir) } } : {};

@@ -10,9 +10,9 @@ import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { MqttCredentials } from '../../hub/mqtt-auth.js';
 import { openHubDatabase } from '../../hub/store.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 let dir: string;
 let hub: RunningHub | undefined;
@@ -41,17 +41,18 @@ function closed(client: MqttClient): () => boolean {
   return () => isClosed;
 }
 
-// Many scrypt hashes and logins: 21–28 s of wall at a usual load, over the suite's 60 s per test once at load 14 (docs/testing.md,
-// session 61); a waiting bound, not a speed claim.
+// Many logins: 21–28 s of wall at a usual load with hashes at the hub's cost, over the suite's 60 s per test once at
+// load 14 (docs/testing.md, session 61; session 62: hashes at a small cost); a waiting bound, not a speed claim.
 describe('MQTT credentials removed or changed by a reload', { timeout: 180_000 }, () => {
   it('closes the connections made with them; the others stay; the old password is refused afterwards', async () => {
-    const [lost, moved, changed, kept, keptResp] = await Promise.all([
-      hashPassword('lost-phone-secret'),
-      hashPassword('moved-secret'),
-      hashPassword('old-secret'),
-      hashPassword('kept-secret'),
-      hashPassword('resp-secret'),
-    ]);
+    // Hashes at a small cost (test/support/low-cost-hash.ts): the subject is which connections a reload ends.
+    const [lost, moved, changed, kept, keptResp] = [
+      'lost-phone-secret',
+      'moved-secret',
+      'old-secret',
+      'kept-secret',
+      'resp-secret',
+    ].map(lowCostHash);
     const users = [
       { username: 'lost-phone', passwordHash: lost, role: 'responder' as const },
       { username: 'moved', passwordHash: moved, role: 'device' as const, homes: ['h1'] },
@@ -84,7 +85,7 @@ describe('MQTT credentials removed or changed by a reload', { timeout: 180_000 }
     const keptRespClosed = closed(keptResponder);
 
     // The lost phone is removed; a device credential moves to another flat (re-let); a password changes.
-    const newHash = await hashPassword('new-secret');
+    const newHash = lowCostHash('new-secret');
     hub.reload(
       parseHubConfig({
         homes,
@@ -112,7 +113,7 @@ describe('a reload during a password check', () => {
   it('checks the login again against the new credentials: a user removed meanwhile is refused', async () => {
     const db = openHubDatabase(path.join(dir, 'hub.db'));
     try {
-      const user = { username: 'lost-phone', passwordHash: await hashPassword('lost-phone-secret'), role: 'responder' };
+      const user = { username: 'lost-phone', passwordHash: lowCostHash('lost-phone-secret'), role: 'responder' };
       const credentials = new MqttCredentials(db, parseHubConfig({ ...ONE_HOME_CONFIG, mqttUsers: [user] }));
       // The scrypt check runs off the loop; the reload comes before its answer.
       const login = credentials.authenticate('192.0.2.7', 'lost-phone', Buffer.from('lost-phone-secret'));

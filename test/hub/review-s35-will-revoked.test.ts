@@ -8,9 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 let dir: string;
 let hub: RunningHub | undefined;
@@ -54,7 +54,7 @@ const pendantAlerts = (): number => hub!.alerts.list({ homeId: 'h1' }).filter((a
 
 describe('the last will of a connection closed by a reload', () => {
   it('is not published: the credential it logged in with was revoked; a dropped connection’s will still is', async () => {
-    const [moved, kept] = await Promise.all([hashPassword('moved-secret'), hashPassword('kept-secret')]);
+    const [moved, kept] = [lowCostHash('moved-secret'), lowCostHash('kept-secret')];
     const users = [
       { username: 'moved', passwordHash: moved, role: 'device' as const, homes: ['h1'] },
       { username: 'kept', passwordHash: kept, role: 'device' as const, homes: ['h1'] },

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { TEST_ADMIN_PASSWORD, adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { openThroughLogin } from '../support/screen.js';
 import { mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const haveChromium = chromiumAvailable('the unassigned list on the devices page');
 const HOMES = Array.from({ length: 11 }, (_, i) => `h${i + 1}`);
@@ -22,7 +22,7 @@ let cookie: string;
 
 beforeAll(async () => {
   dir = tempDir('review-s49-unassigned');
-  const [one, others] = await Promise.all([hashPassword('dev1-secret'), hashPassword('dev2-secret')]);
+  const [one, others] = [lowCostHash('dev1-secret'), lowCostHash('dev2-secret')];
   const config = parseHubConfig({
     homes: HOMES.map((id) => ({ id, timezone: 'Europe/London', residents: [{ id: `r-${id}` }], devices: [] })),
     mqttUsers: [

@@ -17,8 +17,8 @@ import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
 import { createLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 let dir: string;
 let db: Database.Database;
@@ -44,7 +44,7 @@ afterEach(async () => {
 async function startBroker(): Promise<EmbeddedBroker> {
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
-    mqttUsers: [{ username: 'resp1', passwordHash: await hashPassword(PASSWORD), role: 'responder' }],
+    mqttUsers: [{ username: 'resp1', passwordHash: lowCostHash(PASSWORD), role: 'responder' }],
   });
   broker = new EmbeddedBroker({
     port: 0,

@@ -10,8 +10,8 @@ import { EmbeddedBroker } from '../../hub/broker.js';
 import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
 import { createLogger } from '../../hub/logger.js';
 import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 const RESPONDER = { username: 'phone-1', password: 'responder-phone-secret' };
@@ -29,8 +29,8 @@ beforeEach(async () => {
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
     mqttUsers: [
-      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
-      { username: RESPONDER.username, passwordHash: await hashPassword(RESPONDER.password), role: 'responder' },
+      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: RESPONDER.username, passwordHash: lowCostHash(RESPONDER.password), role: 'responder' },
     ],
   });
   broker = new EmbeddedBroker({

@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 /** 200 distinct filters a device credential may not subscribe to: alerts, `$SYS`, other devices' data. */
@@ -36,7 +36,7 @@ beforeEach(async () => {
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
     mqttUsers: [
-      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
   hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });

@@ -11,10 +11,10 @@ import { BRIDGE_OFFLINE_GRACE_MS } from '../../hub/bridge-watch.js';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const START_GRACE_MS = DEFAULT_RULE_PARAMS.restart.graceSeconds * 1000;
@@ -46,7 +46,7 @@ async function startHub(clock: FakeClock): Promise<RunningHub> {
     mqttUsers: [
       {
         username: OTHER_BRIDGE.username,
-        passwordHash: await hashPassword(OTHER_BRIDGE.password),
+        passwordHash: lowCostHash(OTHER_BRIDGE.password),
         role: 'bridge',
         homes: ['h2'],
       },

@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
-import { hashPassword } from '../../hub/passwords.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 const BRIDGE = { username: 'flat-h1-bridge', password: 'bridge-h1-secret' };
 const DEVICE = { username: 'flat-h1-device', password: 'device-h1-secret' };
@@ -33,8 +33,8 @@ beforeEach(async () => {
   const config = parseHubConfig({
     ...ONE_HOME_CONFIG,
     mqttUsers: [
-      { username: BRIDGE.username, passwordHash: await hashPassword(BRIDGE.password), role: 'bridge', homes: ['h1'] },
-      { username: DEVICE.username, passwordHash: await hashPassword(DEVICE.password), role: 'device', homes: ['h1'] },
+      { username: BRIDGE.username, passwordHash: lowCostHash(BRIDGE.password), role: 'bridge', homes: ['h1'] },
+      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
   hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
