@@ -106,7 +106,8 @@ const SHARED_PROCESS = [
   // in session 52 (review-s61-offline-resolved holds SQLite's lock from a child: left in a process of its own).
   'test/hub/first-review-after.test.ts',
   'test/alerts/review-s61-offline-replaced.test.ts',
-  'test/analytics/review-{s61-hub-off-evenings,s61-missed-review-days}.test.ts',
+  'test/analytics/review-{s61-hub-off-evenings,s61-missed-review-days,s62-hub-off-clock-behind}.test.ts',
+  'test/hub/review-s62-learned-through-downtime.test.ts',
 ];
 
 /**
