@@ -93,7 +93,30 @@ export function baseTopicNameAdvice(config: HubConfig): string[] {
   return advice;
 }
 
+/** What the devices page's line to paste leaves for the installer to choose in its room (dashboard/public/devices.js). */
+const ROOM_PLACEHOLDERS = new Set(['…', '...']);
+
+/**
+ * A device pasted from the devices page with its room still the page's placeholder, `"…"`: the schema takes any room,
+ * so the device sat in a room named "…" that no rule knows, and nothing said so (review, session 62). Said, not
+ * refused: a hub that started with such a file must start again.
+ */
+export function roomPlaceholderAdvice(config: HubConfig): string[] {
+  const advice: string[] = [];
+  config.homes.forEach((home, h) => {
+    home.devices.forEach((device, d) => {
+      if (device.room === undefined || !ROOM_PLACEHOLDERS.has(device.room.trim())) return;
+      advice.push(
+        `homes[${h}].devices[${d}].room: '${device.room}' is the placeholder of the devices page's line, so device ` +
+          `${device.id} of home ${home.id} has no room the rules know (a bathroom or kitchen has a shorter silence ` +
+          'than the home): write the room it is in.',
+      );
+    });
+  });
+  return advice;
+}
+
 /** Everything a configuration gets said about it at --check-config, at the start and at a reload: not refusals. */
 export function configAdvice(config: HubConfig): string[] {
-  return [...baseTopicNameAdvice(config), ...config.homes.flatMap(coverageAdvice)];
+  return [...baseTopicNameAdvice(config), ...roomPlaceholderAdvice(config), ...config.homes.flatMap(coverageAdvice)];
 }
