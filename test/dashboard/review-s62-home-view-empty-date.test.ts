@@ -38,8 +38,9 @@ describe.skipIf(!haveChromium)('the home view with a date cleared', () => {
       const message = (await page.locator('#message').textContent()) ?? '';
       expect(message).not.toContain('must match pattern');
       expect(message).toMatch(/^\d+ days of h1/);
-      expect(await input.evaluate((el) => el === document.activeElement)).toBe(true);
-      expect(await input.evaluate((el: HTMLInputElement) => el.validationMessage)).not.toBe('');
+      const field$ = `document.querySelector('#pick [name=${field}]')`;
+      expect(await page.evaluate<boolean>(`document.activeElement === ${field$}`)).toBe(true);
+      expect(await page.evaluate<string>(`${field$}.validationMessage`)).not.toBe('');
       expect(await page.getByRole('heading', { name: 'Active minutes' }).count()).toBe(1);
       expect(analytics.calls.length).toBe(asked);
       await page.context().close();
