@@ -93,7 +93,61 @@ export function baseTopicNameAdvice(config: HubConfig): string[] {
   return advice;
 }
 
+/** What the devices page's line to paste leaves for the installer to choose in its room (dashboard/public/devices.js). */
+const ROOM_PLACEHOLDERS = new Set(['…', '...']);
+
+/**
+ * A device pasted from the devices page with its room still the page's placeholder, `"…"`: the schema takes any room,
+ * so the device sat in a room named "…" that no rule knows, and nothing said so (review, session 62). Said, not
+ * refused: a hub that started with such a file must start again.
+ */
+export function roomPlaceholderAdvice(config: HubConfig): string[] {
+  const advice: string[] = [];
+  config.homes.forEach((home, h) => {
+    home.devices.forEach((device, d) => {
+      if (device.room === undefined || !ROOM_PLACEHOLDERS.has(device.room.trim())) return;
+      advice.push(
+        `homes[${h}].devices[${d}].room: '${device.room}' is the placeholder of the devices page's line, so device ` +
+          `${device.id} of home ${home.id} has no room the rules know (a bathroom or kitchen has a shorter silence ` +
+          'than the home): write the room it is in.',
+      );
+    });
+  });
+  return advice;
+}
+
+/**
+ * Two homes whose ids differ only in capitals (`Flat-3`, `flat-3`): ids are matched exactly, so a sensor set up for the
+ * one is not heard in the other, and a flat's sensors so split have each home's silences judged without the others'
+ * (the devices page offered "a new home" for such a sensor before session 62). Said, not refused: two homes may be so
+ * named on purpose, and a hub that started with them must start again.
+ */
+export function homeCaseAdvice(config: HubConfig): string[] {
+  const advice: string[] = [];
+  const seen = new Map<string, number>();
+  config.homes.forEach((home, h) => {
+    const key = home.id.toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, h);
+      return;
+    }
+    const other = config.homes[first]!.id;
+    advice.push(
+      `homes[${h}].id: '${home.id}' differs only in capitals from home '${other}' (homes[${first}]): home ids are ` +
+        "matched exactly, so these are two homes, each one's silences judged without the other's sensors. If they " +
+        `are one home, move the devices of '${home.id}' into '${other}' and have them send their events for '${other}'.`,
+    );
+  });
+  return advice;
+}
+
 /** Everything a configuration gets said about it at --check-config, at the start and at a reload: not refusals. */
 export function configAdvice(config: HubConfig): string[] {
-  return [...baseTopicNameAdvice(config), ...config.homes.flatMap(coverageAdvice)];
+  return [
+    ...homeCaseAdvice(config),
+    ...baseTopicNameAdvice(config),
+    ...roomPlaceholderAdvice(config),
+    ...config.homes.flatMap(coverageAdvice),
+  ];
 }

@@ -88,6 +88,8 @@ function pasteList(unassigned, homes) {
           : `into "devices" of a new home with "id": "${d.homeId}" (this home is not configured yet)`
         : 'into "devices" of its home';
       const near = sameButCase(d, homes);
+      const nearHome = d.homeId && !known.has(d.homeId) ? homeButCase(d.homeId, homes) : undefined;
+      if (nearHome) return el('li', { class: 'card', 'data-device': d.deviceId }, homeButCaseAdvice(d, nearHome));
       return el(
         'li',
         { class: 'card', 'data-device': d.deviceId },
@@ -102,6 +104,35 @@ function pasteList(unassigned, homes) {
       );
     }),
   );
+}
+
+/** A configured home whose id differs from the one heard only in capitals (`flat-3` for `Flat-3`), or undefined. */
+function homeButCase(homeId, homes) {
+  const heard = homeId.toLowerCase();
+  return homes.find((home) => home.id.toLowerCase() === heard);
+}
+
+/**
+ * A device heard for a home written in other capitals than the configured one: home ids are matched exactly, so it
+ * must send its events for the configured home, and be added there, not to a new home (which would split the flat's
+ * sensors over two homes; session 62). The device's own id kept as configured there when the home has it already.
+ */
+function homeButCaseAdvice(d, home) {
+  const heard = d.deviceId.toLowerCase();
+  const configured = (home.devices || []).find((device) => device.id.toLowerCase() === heard);
+  const topic = `telecare/${home.id}/devices/${configured ? configured.id : d.deviceId}/events`;
+  const start =
+    `${d.deviceId}: heard for home "${d.homeId}", configured as "${home.id}", which differs only in capitals: homes ` +
+    `are matched exactly, so have it send its events for "${home.id}" (topic ${topic})`;
+  return configured
+    ? el('p', { class: 'case-differs' }, `${start}, where it is already configured, not a new home.`)
+    : el(
+        'p',
+        { class: 'case-differs' },
+        `${start} and add `,
+        el('code', {}, configLine(d)),
+        ` into "devices" of home ${home.id}, not a new home.`,
+      );
 }
 
 /**

@@ -157,7 +157,10 @@ async function start() {
   form.to.value = params.get('to') || daysAgo(0);
   const homes = await configuredHomes();
   for (const home of homes) form.home.append(new Option(home.id, home.id));
-  if (params.get('home')) form.home.value = params.get('home');
+  // A home asked for that is not configured (a link kept from before it was renamed or removed) is said, and no other
+  // home's charts shown in its place: the page showed nothing at all, no home chosen (review, session 62).
+  const unknown = params.get('home') && !homes.some((h) => h.id === params.get('home')) ? params.get('home') : '';
+  if (params.get('home') && !unknown) form.home.value = params.get('home');
   // The dates are the home's local dates: by default the four weeks ending today there, not in UTC (review, session
   // 61: at 09:00 in Sydney the page asked for the days up to yesterday, and the day under way was not shown).
   const zone = homes.find((h) => h.id === form.home.value)?.timezone;
@@ -176,6 +179,8 @@ async function start() {
       el('a', { href: '/devices' }, 'Device setup'),
       " says how). A home's charts appear here from the day after its sensors are first heard.",
     );
+  else if (unknown)
+    message.textContent = `No home "${unknown}" is configured (renamed or removed?): choose a home and press Show.`;
   else show();
 }
 
