@@ -41,7 +41,7 @@ export function registerHubCommand(program: Command): void {
         'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS), HUB_TRUSTED_ORIGINS, HUB_SECURE_COOKIES, HUB_TRUST_PROXY.\n' +
         'Alarm receiving centre uplink (docs/uplink.md): HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY, HUB_UPLINK_ALLOW_PLAINTEXT.\n' +
         'A first start prints the generated MQTT installer credential and dashboard admin password on stderr (never in the log)\n' +
-        'once the hub serves; until someone logs in with the admin password, each start replaces it and prints the new one.',
+        'once the hub serves; until someone logs in with one of them, each start replaces it and prints the new one.',
     )
     .action(async (options: HubCliOptions) => {
       if (options.hashPassword) {

@@ -82,6 +82,8 @@ export class MqttCredentials {
   private credentialRow: Statement<[string]> | undefined;
   /** Counts reloads: a password check that a reload overtook is made again against the new credentials. */
   private generation = 0;
+  /** The generated installer credential noted as logged in with (`claim`), in this run. */
+  private installerClaimed = false;
 
   /**
    * MQTT users of a reloaded configuration (SIGHUP), for connections from now on. Returns the usernames whose
@@ -113,26 +115,47 @@ export class MqttCredentials {
          role TEXT NOT NULL,
          created_at INTEGER NOT NULL
        )`,
+      // 1 while the generated installer password has not been logged in with: the next start replaces it and shows
+      // the new one, as the dashboard's admin password (an installer who missed the first start's output gets in).
+      'ALTER TABLE mqtt_credentials ADD COLUMN unclaimed INTEGER NOT NULL DEFAULT 0',
     ]);
   }
 
   /**
    * On a first start, make the installer credential; returns its clear password once (to print), else null (made
-   * before, or the configuration has its own `installer`).
+   * before and logged in with, or the configuration has its own `installer`). Until someone logs in with it, each
+   * start makes a new password and returns it (review, session 62: an installer who missed the first start's output
+   * had no way back but writing an `installer` into `mqttUsers`).
    */
   async ensureInstallerCredential(nowMs: number): Promise<{ username: string; password: string } | null> {
     // The configuration names its own `installer`: that one is used (it wins at login), so a generated password
     // would be printed and never work.
     if (this.config.mqttUsers.some((u) => u.username === INSTALLER_USERNAME)) return null;
-    const exists = this.db.prepare('SELECT 1 FROM mqtt_credentials WHERE username = ?').get(INSTALLER_USERNAME);
-    if (exists) return null;
+    const row = this.db.prepare('SELECT unclaimed FROM mqtt_credentials WHERE username = ?').get(INSTALLER_USERNAME) as
+      { unclaimed: number } | undefined;
+    if (row && row.unclaimed !== 1) return null;
     const password = generatePassword();
     // A generated secret: a fast hash is as safe as scrypt here and costs no scrypt memory at start.
     const hash = hashGeneratedSecret(password);
     this.db
-      .prepare('INSERT INTO mqtt_credentials (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)')
+      .prepare(
+        `INSERT INTO mqtt_credentials (username, password_hash, role, created_at, unclaimed) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, created_at = excluded.created_at`,
+      )
       .run(INSTALLER_USERNAME, hash, 'installer', nowMs);
     return { username: INSTALLER_USERNAME, password };
+  }
+
+  /** The generated installer credential was logged in with: the next starts keep it (best effort; retried at the next). */
+  private claim(username: string): void {
+    if (this.installerClaimed || username !== INSTALLER_USERNAME) return;
+    if (this.config.mqttUsers.some((u) => u.username === username)) return;
+    try {
+      this.db.prepare('UPDATE mqtt_credentials SET unclaimed = 0 WHERE username = ? AND unclaimed = 1').run(username);
+      this.installerClaimed = true;
+    } catch {
+      // Storage refused the write (a full disk, the database busy): the next login notes it.
+    }
   }
 
   /**
@@ -211,6 +234,7 @@ export class MqttCredentials {
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };
     }
     if (isScrypt) this.verified.set(username, { tag, until: this.nowMs() + VERIFIED_CACHE_MS });
+    else this.claim(username);
     return { ok: true, identity };
   }
 
