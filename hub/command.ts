@@ -64,7 +64,9 @@ export function registerHubCommand(program: Command): void {
         }
         try {
           const config = loadHubConfig(settings.config, { required: settings.configRequired });
-          process.stdout.write(`${settings.config}: valid (${config.homes.length} homes)\n`);
+          process.stdout.write(
+            `${settings.config}: valid (${config.homes.length} ${config.homes.length === 1 ? 'home' : 'homes'})\n`,
+          );
           for (const line of configAdvice(config)) process.stdout.write(`advice: ${line}\n`);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;

@@ -60,7 +60,7 @@ describe("a device pasted from the devices page with its room left as '…'", ()
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     // Before: "valid (1 homes)" and nothing more.
-    expect(run.stdout).toContain(`valid (1 homes)\nadvice: ${ADVICE}\n`);
+    expect(run.stdout).toContain(`valid (1 home)\nadvice: ${ADVICE}\n`);
 
     // The room written: nothing said.
     writeConfig(dir, { homes: [home('bathroom')] });

@@ -53,7 +53,7 @@ describe('telecare hub as npm start runs it', () => {
       cwd: projectRoot,
       env,
     });
-    expect(checked.stdout).toContain(`${config}: valid (1 homes)`);
+    expect(checked.stdout).toContain(`${config}: valid (1 home)`);
     expect(loadedPackage(checked.stderr, 'commander')).toBe(true);
 
     const help = await run(process.execPath, [cliPath, 'hub', '--help'], { cwd: projectRoot });
