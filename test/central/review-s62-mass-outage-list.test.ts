@@ -105,4 +105,19 @@ describe.skipIf(missing !== undefined)("the centre's live list in a mass outage"
       stream.close();
     }
   });
+
+  it("keeps a flat's open call in the list when every one of 2,000 hubs is flagged", async () => {
+    // The rest of SPEC 10's 2,000 hubs flagged too (the gateways' certificate expired, say): 2,000 hub-offline cards
+    // and the flat's two open calls. Before, the list stopped at 2,000 cards (`MAX_OPEN`), most severe then newest
+    // first: the flat's high "no movement" call, older than the flags, was left out of every list and stream.
+    await flagHubs(1501, 2000);
+    const { status, body } = await operator.json('GET', '/api/alerts');
+    expect(status).toBe(200);
+    expect(body).toHaveLength(2002);
+    expect(body.map((c: Json) => c.alertId)).toEqual(expect.arrayContaining(['no-movement', 'press']));
+    const { ready, cards, stream } = await firstList();
+    stream.close();
+    expect(ready).toEqual({ open: 2002 });
+    expect(cards.some((c) => c.alertId === 'no-movement')).toBe(true);
+  });
 });
