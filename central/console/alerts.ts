@@ -61,8 +61,13 @@ export interface CommandView {
 
 export const OPEN_STATES = ['raised', 'acknowledged'] as const;
 const SEVERITY_ORDER = `CASE a.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`;
-/** Cards shown at most: far more than a centre has open at once; the oldest least severe go first. */
-const MAX_OPEN = 2000;
+/**
+ * Cards listed at most (the oldest least severe go first): a bound against a runaway, never reached by a centre's own
+ * alerts. SPEC 10's 2,000 hubs can each have a hub-offline card at once (a regional outage, the gateways' certificate
+ * expired), beside their hubs' own alerts; at 2,000 (before session 62) such an outage pushed every older high, medium
+ * and low call off every operator's list. Five cards per hub of 2,000.
+ */
+const MAX_OPEN = 10_000;
 
 interface CommandRow {
   command_id: string;

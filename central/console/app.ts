@@ -56,6 +56,11 @@ export const SESSION_COOKIE = 'central_session';
 /** Who may call a route: `public`, any logged-in operator (`login`), or at least this role. */
 type Access = 'public' | 'login' | OperatorRole;
 
+/**
+ * Live events a stream holds while it writes its first list at the client's pace (session 62): far more than a mass
+ * outage's burst (a card per hub and per open alert of each), so that only a client that stopped reading is dropped.
+ */
+const MAX_WAITING_EVENTS = 20_000;
 const RANK: Record<OperatorRole, number> = { operator: 0, supervisor: 1, admin: 2 };
 
 declare module 'fastify' {
@@ -491,8 +496,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       else void snapshot();
     };
     const onEvent = (event: LiveEvent): void => {
-      if (waiting) waiting.push(event);
-      else handle(event);
+      if (!waiting) handle(event);
+      // A client that stopped taking the list holds it back: past this many events waiting it is dropped (as a slow
+      // client always was), and lists afresh when it reconnects.
+      else if (waiting.push(event) > MAX_WAITING_EVENTS) stream.close();
     };
     /** Every open alert, then `ready`: the browser drops any card not listed (closed while it was away). */
     const snapshot = async (): Promise<void> => {
@@ -501,7 +508,13 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
         const open = await openAlerts(pool);
         sentVersion.clear();
         write(`event: snapshot\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
-        for (const alert of open) sendAlert(alert);
+        for (const alert of open) {
+          sendAlert(alert);
+          // At the browser's pace: a mass outage's list (a card per hub) written at once was over the slow-client
+          // bound, and the stream was dropped before its `ready`, again at every reconnection (session 62).
+          await stream.drained();
+          if (stream.closed) return;
+        }
         write(`event: ready\ndata: ${JSON.stringify({ open: open.length })}\n\n`);
       } catch (err) {
         request.log.error({ err: (err as Error).message }, 'console: listing open alerts failed');

@@ -30,6 +30,13 @@ export interface CommandSettings {
 
 export const DEFAULT_COMMAND_SETTINGS: CommandSettings = { resendMs: 3_000, timeoutMs: 60_000 };
 
+/**
+ * A hub's answer is still taken this long after its command timed out (session 62): a hub that was away sends it through
+ * its uplink queue, behind what it held meanwhile. Before, a late answer was thrown away: an acknowledgement the hub had
+ * applied said "no answer from the hub in time", and a resolve a re-installed hub answered "no alert" left the call open.
+ */
+export const LATE_ANSWER_MS = 24 * 3_600_000;
+
 export type CommandBody = { action: 'acknowledge' } | { action: 'resolve'; outcome: string; note: string | null };
 
 interface PendingRow {
@@ -148,7 +155,8 @@ export class CommandSender {
        FROM console_commands c
        LEFT JOIN central_command_results r
          ON r.hub_id = c.hub_id AND r.alert_id = c.alert_id AND r.command_id = c.command_id
-       WHERE c.state = 'sent'`,
+       WHERE c.state = 'sent' OR (c.state = 'timeout' AND c.finished_at > $1 AND r.payload IS NOT NULL)`,
+      [new Date(this.now() - LATE_ANSWER_MS)],
     );
     const now = this.now();
     for (const row of pending.rows) {
@@ -206,8 +214,8 @@ export class CommandSender {
     result: Record<string, unknown> | null,
   ): Promise<void> {
     const updated = await this.pool.query<Parameters<typeof commandView>[0]>(
-      `UPDATE console_commands SET state = $2, result = $3, finished_at = $4 WHERE command_id = $1 AND state = 'sent'
-       RETURNING *`,
+      `UPDATE console_commands SET state = $2, result = $3, finished_at = $4
+       WHERE command_id = $1 AND (state = 'sent' OR (state = 'timeout' AND $3::jsonb IS NOT NULL)) RETURNING *`,
       [commandId, state, result, new Date(this.now())],
     );
     const row = updated.rows[0];

@@ -100,6 +100,22 @@ function asReportAlert(hubId: string, raw: Record<string, unknown>, type: string
 }
 
 /**
+ * The alert as SPEC 7's time to acknowledge takes it. An alert cancelled at the centre because its hub was retired
+ * (`closedAtCentre.reason` `hub-retired`, central/retire.ts) was withdrawn by nobody who knew it needed no answer: the
+ * hub's rule that leaves out an alert "cancelled before anyone acknowledged it" (a possible fall the resident got up
+ * from) does not apply, and it counts as the open call it was when the hub was retired (review, session 62: before,
+ * retiring a hub took its unanswered calls out of the acknowledgement figures).
+ */
+function asCall(a: Alert): Alert {
+  const closed = (a as unknown as Record<string, unknown>).closedAtCentre;
+  const retired =
+    typeof closed === 'object' && closed !== null && (closed as Record<string, unknown>).reason === 'hub-retired';
+  return a.state === 'cancelled' && retired
+    ? { ...a, state: a.acknowledgedAt === null ? 'raised' : 'acknowledged' }
+    : a;
+}
+
+/**
  * The figures of days `fromDay..toDay`. `openBefore`: routine-change alerts raised before the report's period and
  * still open in it, whose later flags (`detail.laterFlags`) may fall in these days.
  */
@@ -136,7 +152,7 @@ function figures(
         ),
       ),
     },
-    acknowledgement: acknowledgement(alerts),
+    acknowledgement: acknowledgement(alerts.map(asCall)),
     outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
     falls: fallFigures(falls),
     routineChanges: routineChangeFigures(flags, followUps),

@@ -53,6 +53,8 @@ const STATEMENTS: readonly string[] = [
    )`,
   `CREATE INDEX IF NOT EXISTS console_commands_pending ON console_commands (created_at) WHERE state = 'sent'`,
   `CREATE INDEX IF NOT EXISTS console_commands_alert ON console_commands (hub_id, alert_id)`,
+  // Commands timed out lately, whose hub's answer may still come (`LATE_ANSWER_MS`, session 62).
+  `CREATE INDEX IF NOT EXISTS console_commands_timed_out ON console_commands (finished_at) WHERE state = 'timeout'`,
   // "Recently closed" on the alerts page (`closedAlerts`): the newest closed alerts without reading every alert ever
   // stored. On the workers' table, made here since only the console reads it so (IF NOT EXISTS: safe at every start).
   `CREATE INDEX IF NOT EXISTS console_alerts_closed ON central_alerts (updated_at DESC)

@@ -10,6 +10,12 @@ export interface EventStream {
   write: (chunk: string) => void;
   close: () => void;
   readonly closed: boolean;
+  /**
+   * Resolves once the client has taken what was written, down to a quarter of `MAX_BACKLOG_BYTES`, or the stream has
+   * closed: a long first list (the centre's open alerts in a mass outage) is written at the client's pace instead of
+   * all at once over the bound, which dropped every client as too slow before the list was out (session 62).
+   */
+  drained: () => Promise<void>;
 }
 
 export interface EventStreamOptions {
@@ -55,6 +61,18 @@ export function openEventStream(
       }
       raw.write(chunk);
     },
+    drained: () =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (!closed && raw.writableLength > MAX_BACKLOG_BYTES / 4) return;
+          raw.off('drain', check);
+          raw.off('close', check);
+          resolve();
+        };
+        raw.on('drain', check);
+        raw.on('close', check);
+        check();
+      }),
     close: () => {
       if (closed) return;
       closed = true;

@@ -260,7 +260,10 @@ function addClosed(card) {
     closed.splice(known, 1);
   }
   closed.push(card);
-  closed.sort((a, b) => Date.parse(closedAt(b)) - Date.parse(closedAt(a)));
+  // Newest first as the centre heard of it (`updatedAt`, as `GET /api/alerts?state=closed` lists them), not by the
+  // hub's own `resolvedAt`: a hub whose clock is hours behind had a call just closed sorted below the last ten and cut,
+  // and one ahead held the top (review, session 62).
+  closed.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt));
   closed.length = Math.min(closed.length, 10);
 }
 
