@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv } from './console-env.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the console database test: ${missing}`);
@@ -53,12 +53,7 @@ describe.skipIf(!runnable)('central console when PostgreSQL is down', () => {
 
   async function logIn(): Promise<Page> {
     const page = await browser.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('olive');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env, 'olive', PASSWORD);
     return page;
   }
 

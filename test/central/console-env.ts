@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { connect, StringCodec, type NatsConnection, type Subscription } from 'nats';
 import pg from 'pg';
+import type { Page } from 'playwright-core';
 import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
@@ -360,4 +361,23 @@ export class ConsoleClient {
     })();
     return { events, ended: () => ended, close: () => controller.abort() };
   }
+}
+
+/**
+ * Opens `path` of the console on `page`, logs in on the login page it is sent to, and waits until it is back on `path`:
+ * the way every browser test of the console gets in when the login is not its subject.
+ */
+export async function logInAt(
+  page: Page,
+  env: Pick<ConsoleEnv, 'url'>,
+  username = 'admin',
+  password = ADMIN_PASSWORD,
+  path = '/alerts',
+): Promise<void> {
+  await page.goto(`${env.url}${path}`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${env.url}${path}`);
 }

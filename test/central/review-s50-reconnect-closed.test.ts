@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv } from './console-env.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the console reconnect (closed meanwhile) test: ${missing}`);
@@ -30,12 +30,7 @@ describe.skipIf(!runnable)('the centre console listing afresh', () => {
 
   it('shows an alert resolved while it was not listening in "Recently closed"', async () => {
     const page = await browser.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('olive');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env, 'olive', PASSWORD);
     await page.getByText('Live: connected').waitFor(WAIT);
     await storeAlert(env.pool, 'hub-c', hubAlert('gone'));
     await page.locator('li[data-key="hub-c gone"]').waitFor(WAIT);

@@ -12,7 +12,7 @@ import { actOnCentreAlert } from '../../central/console/alerts.js';
 import { createOperator } from '../../central/console/index.js';
 import { HUB_QUARANTINED, recordUsage } from '../../central/quarantine.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv } from './console-env.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the quarantined hub's card test: ${missing}`);
@@ -40,12 +40,7 @@ describe.skipIf(!runnable)('review s59: a quarantined hub’s alert says the cen
   async function logIn(): Promise<Page> {
     context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('olive');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env, 'olive', PASSWORD);
     return page;
   }
 

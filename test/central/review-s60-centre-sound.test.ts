@@ -15,13 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { COUNTING_AUDIO, recordLiveRegion } from '../support/screen.js';
 import {
-  ADMIN_PASSWORD,
   hubAlert,
   missingForConsole,
   startConsoleEnv,
   storeAlert,
   storeHub,
   type ConsoleEnv,
+  logInAt,
 } from './console-env.js';
 
 const missing = missingForConsole();
@@ -50,12 +50,7 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await context.addInitScript(COUNTING_AUDIO);
     const page = await context.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env);
     await page.getByText('Live: connected').waitFor(WAIT);
     await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
     await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);

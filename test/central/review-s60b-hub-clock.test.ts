@@ -8,13 +8,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import {
-  ADMIN_PASSWORD,
   hubAlert,
   missingForConsole,
   startConsoleEnv,
   storeAlert,
   storeHub,
   type ConsoleEnv,
+  logInAt,
 } from './console-env.js';
 
 const missing = missingForConsole();
@@ -42,12 +42,7 @@ describe.skipIf(!runnable)('review s60b: a hub whose clock is wrong', () => {
   async function logIn(): Promise<Page> {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env);
     return page;
   }
 

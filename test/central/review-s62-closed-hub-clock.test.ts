@@ -9,14 +9,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  ADMIN_PASSWORD,
-  hubAlert,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  type ConsoleEnv,
-} from './console-env.js';
+import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the closed-at-a-late-hub test: ${missing}`);
@@ -43,12 +36,7 @@ describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock
   async function logIn(): Promise<Page> {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await page.goto(`${env.url}/alerts`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await logInAt(page, env);
     return page;
   }
 
