@@ -48,7 +48,7 @@ describe('a room written with another case or spacing in one home', () => {
       ],
     });
     expect(status).toBe(0);
-    expect(lines).toEqual([expect.stringMatching(/: valid \(1 homes\)$/)]);
+    expect(lines).toEqual([expect.stringMatching(/: valid \(1 home\)$/)]);
   });
 
   it('is still told when no motion sensor is in the exit door room, however either is written', () => {

@@ -89,7 +89,7 @@ describe('a Zigbee2MQTT friendly name beginning with the base topic', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`valid (1 homes)\nadvice: ${ADVICE}\n`);
+    expect(run.stdout).toContain(`valid (1 home)\nadvice: ${ADVICE}\n`);
 
     writeConfig(dir, { homes: [home('living_button')] });
     hub = await spawnHub({ HUB_DATA_DIR: path.join(dir, 'data'), HUB_CONFIG: configFile });
