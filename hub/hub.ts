@@ -457,7 +457,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       const installer = await credentials.ensureInstallerCredential(clock.now());
       if (installer) {
         announce(
-          `MQTT installer credential created (shown once, stored only as a hash): username "${installer.username}" password "${installer.password}"`,
+          `MQTT installer credential created (stored only as a hash; shown at each start until someone logs in with it): username "${installer.username}" password "${installer.password}"`,
         );
       }
     });
