@@ -374,6 +374,20 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     runner.start();
     return runner;
   };
+  /** The routine review for `forConfig`, started: at the start and at each reload. */
+  const startRoutineReview = (forConfig: HubConfig): RoutineReview => {
+    const review = new RoutineReview({
+      db,
+      config: forConfig,
+      clock,
+      logger,
+      decide,
+      worker: activityWorker,
+      firstAfterMs: options.firstReviewAfterMs,
+    });
+    review.start();
+    return review;
+  };
 
   const startedAt = clock.now();
   const appDeps: Parameters<typeof buildApp>[0] = {
@@ -438,16 +452,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await alertService.start({ restate: false });
     uplink?.start(alertService);
     rules = startRules(config);
-    routineReview = new RoutineReview({
-      db,
-      config,
-      clock,
-      logger,
-      decide,
-      worker: activityWorker,
-      firstAfterMs: options.firstReviewAfterMs,
-    });
-    routineReview.start();
+    routineReview = startRoutineReview(config);
     await broker.start();
     if (broker instanceof EmbeddedBroker) alertService.restateOpen();
     await app.listen({ port: options.httpPort ?? 8080, host: options.host ?? '0.0.0.0' });
@@ -537,16 +542,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     routineReview?.stop();
     rules?.stop();
     rules = startRules(next, true);
-    routineReview = new RoutineReview({
-      db,
-      config: next,
-      clock,
-      logger,
-      decide,
-      worker: activityWorker,
-      firstAfterMs: options.firstReviewAfterMs,
-    });
-    routineReview.start();
+    routineReview = startRoutineReview(next);
     current = next;
     log.info({ homes: next.homes.length, responders: next.responders.length }, 'configuration reloaded');
   };

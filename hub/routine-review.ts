@@ -71,7 +71,7 @@ export class RoutineReview {
       // The run on the behind clock lasted until the step: a hub that ran through a correction was off for the step.
       this.noteAt(this.startedAt, clock.now() - stepMs);
       this.startedAt = clock.now();
-      this.noteRunning(false);
+      this.noteAt(this.startedAt, this.startedAt);
     });
     this.schedule(clock.now() + (this.options.firstAfterMs ?? 60_000), () => this.reviewHome(0));
   }
@@ -91,10 +91,10 @@ export class RoutineReview {
    * Notes that the hub runs (`hub_runs`), now and every `HUB_ALIVE_EVERY_MS`: the hours between two runs are hours
    * nothing listened, and a day with such hours is left out of the baselines (review, session 61).
    */
-  private noteRunning(rearm = true): void {
+  private noteRunning(): void {
     const { clock } = this.options;
     if (this.startedAt !== undefined) this.noteAt(this.startedAt, clock.now());
-    if (this.stopped || !rearm) return;
+    if (this.stopped) return;
     this.aliveTimer = clock.setTimer(clock.now() + HUB_ALIVE_EVERY_MS, () => {
       this.aliveTimer = undefined;
       this.noteRunning();

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
-import { homeScope, principalOf, stillAllowed } from '../access.js';
+import { homeScope, principalOf, reachesHome, stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -112,8 +112,9 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       const service = alertService(ctx);
       journal.attach(service);
       // A responder held to some homes is told of theirs only: the first listing, the missed versions and live ones.
-      const homes = homeScope(principalOf(request));
-      const inScope = (alert: Alert): boolean => homes?.includes(alert.homeId) ?? true;
+      const principal = principalOf(request);
+      const homes = homeScope(principal);
+      const inScope = (alert: Alert): boolean => reachesHome(principal, alert.homeId);
       const sentVersion = new Map<string, number>();
       // The caller was checked once, when the stream opened; a logout, a removed user or a revoked token since
       // must end it (residents' alerts to nobody who may no longer see them), and so must the session's expiry.
