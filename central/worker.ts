@@ -3,7 +3,7 @@
 // timer. Any number run side by side.
 import fs from 'node:fs';
 import path from 'node:path';
-import { connect, type ConsumerInfo, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { connect, Events, type ConsumerInfo, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { ingest, ingestBatch, isRefusedData, type DropReason, type IngestResult } from './ingest.js';
@@ -401,6 +401,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // On this worker's clock, judged on JetStream's as the rest with the difference known at each check (at the first
   // check after a start none may be known yet).
   let hearingSinceLocal: number | undefined;
+  // Losing the connection is such an outage too, though no check may have failed in it: one asked just before the
+  // cluster stopped is answered once it is back (session 63; a short restart of every node, or the request's wait
+  // outlasting it, left the mark at the worker's start and the next check flagged every hub).
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) hearingSinceLocal = undefined;
+    }
+  })();
   const sweepTimer = setInterval(() => {
     if (sweeping || stopping) return;
     sweeping = true;
