@@ -51,6 +51,14 @@ function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
     watch.seenElsewhere = false;
   } else if (!isBathroom(device.room) && !seen.activity.worn) {
     watch.seenElsewhere = true;
+  } else if (isBathroom(device.room) && !seen.activity.worn && !seen.activity.heldEnd) {
+    // Seen in the bathroom again after being seen elsewhere (a movement there, not a sensor clearing behind them): the
+    // flush's next report is this visit's, not a repeat of the last one (session 63; Kasteren C without its mats, 23 Nov:
+    // the flush rose at 05:30, the resident went out and came back to the bathroom at 06:18, then back to bed unseen;
+    // the flush fell at 09:24 and rose at 09:25, taken for a repeat, which ended the visit's wait without running it
+    // again after the possible-fall of 07:03, and the next movement in the bathroom, 09:27, called bathroom-too-long
+    // on a visit of 188 min, the resident up and moving).
+    watch.seenElsewhere = false;
   }
 }
 
