@@ -1,4 +1,6 @@
 // Runs the pure rules engine live: feeds events in storage order, owns its one timer, snapshots its state to the store.
+import { HUB_OFF_MIN_MS } from '../analytics/activity.js';
+import { hubOffSpans } from '../analytics/store.js';
 import { RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import type { AlertKind } from '../rules/vocabulary.js';
@@ -207,7 +209,16 @@ export class RulesRunner {
     for (const home of homes) if (home.away) this.run(engine.setAway(home.id, true, engine.now()));
     let refed = 0;
     let rebuilt = 0;
+    // The spans the hub was off (its runs, `hub_runs`): the events re-fed cross them when a rebuild replays months, and
+    // the rules must not learn such a span as a silence of the resident's (session 63; at a start the same is told
+    // below for the time just down). Told at the first event stored after each span ends.
+    const offSpans = this.hubOffSpans();
+    let nextOff = 0;
     for (const event of store.iterateAfter(this.lastEventId)) {
+      while (nextOff < offSpans.length && offSpans[nextOff]![1] <= event.receivedAt) {
+        engine.unheardUntil(offSpans[nextOff]![1]);
+        nextOff++;
+      }
       try {
         // Live, the rules saw the event on the hub's clock between its own time and its storage (a batch commits a
         // moment after the rules saw it): its own time, unless stamped ahead of the hub.
@@ -290,6 +301,16 @@ export class RulesRunner {
     // A way out learned before this start (saved): said again, so the installer reading today's log sees it too.
     for (const [homeId, deviceIds] of engine.exitDoorsLearned()) this.tellExitDoorLearned(homeId, deviceIds, true);
     this.log.info({ restored: restorable, refedEvents: refed }, 'rules engine started');
+  }
+
+  /** The spans the hub was off, from its runs noted in the database; none when they cannot be read. */
+  private hubOffSpans(): [number, number][] {
+    try {
+      return hubOffSpans(this.options.store.db, HUB_OFF_MIN_MS);
+    } catch (err) {
+      this.log.warn({ err }, 'the hub runs could not be read: spans it was off are not known to the rules rebuilt');
+      return [];
+    }
   }
 
   /** Feed events just handed to the store (their ids reserved), in storage order; `lastId` is the id of the last. */
