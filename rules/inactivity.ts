@@ -404,6 +404,10 @@ function thresholdOf(
   // then is mostly the other asleep too. The rest allowance (the night's, the wait for the morning check on a bed) is
   // the least it waits; learned normal may only lengthen it (ARAS A: 130-353 min into nights on the bed or couch mat).
   if (home.othersRest(start) && t.ms < prior) t = { ms: prior, source: 'cold-start' };
+  // A device of the home found dead that usually ended the silences that began where this one did (`roomRulesHeld`,
+  // which holds possible-fall and bathroom-too-long off): what the home learned of such silences it learned with that
+  // device ending them, and they are longer now. Learned normal may only lengthen the prior (session 63).
+  else if (t.ms < prior && home.roomRulesHeld(start)) t = { ms: prior, source: 'cold-start' };
   // The silence began with a door, cupboard or fridge opening, and it stands open: closing it would be activity, so
   // no silence from that opening can outlast the opening itself, and this home's silences after its openings (its own
   // record, `openedContext`) bound how long a silence from it can normally last, whatever the room or the hour says:
