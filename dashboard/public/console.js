@@ -233,11 +233,31 @@ async function checkStorage() {
 }
 setInterval(checkStorage, 10_000);
 
+/**
+ * A responder held to homes this hub does not have (an id typed in other capitals than the configuration's, a home
+ * renamed since the login was made) would see "No open alerts" for ever while those homes' calls went unseen: said at
+ * once, naming them (and nothing of the hub's other homes, which are not this responder's to know).
+ */
+function showHomesNotConfigured(me) {
+  const missing = (me.homes || []).filter((id) => !Object.hasOwn(me.homeTimeZones || {}, id));
+  const scopeBanner = document.getElementById('scope-banner');
+  scopeBanner.hidden = missing.length === 0;
+  if (missing.length === 0) return;
+  const named = missing.map((id) => `'${id}'`).join(', ');
+  const others = missing.length < me.homes.length ? ' (you do see the alerts of your other homes)' : '';
+  scopeBanner.textContent =
+    `Your login is for ${missing.length === 1 ? 'home' : 'homes'} ${named}, and this hub has no home of ` +
+    `${missing.length === 1 ? 'that id' : 'those ids'} (mistyped, or renamed since): no alert of ` +
+    `${missing.length === 1 ? 'it' : 'them'} can reach you here${others}. Ask the hub's admin to make your login ` +
+    "again with the home's id as the hub's configuration writes it.";
+}
+
 // Ages on the cards move on.
 setInterval(render, 30_000);
 startPage()
   .then((me) => {
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
+    showHomesNotConfigured(me);
     drafts = cards.draftStore('telecare.console.drafts', me.username);
     for (const id of drafts.keys()) resolving.add(id);
     connect();
