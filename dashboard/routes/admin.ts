@@ -219,7 +219,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
           `homes scope a device or responder token only; a token of the '${role}' role reaches every home`,
         );
       }
-      if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
+      const taken = auth.tokenNameTaken(name);
+      // A revoked token keeps its name (what it did stays under one name in the audit): said so, not "exists", which
+      // sent an admin replacing a leaked token to a list that showed it revoked (review, session 63).
+      if (taken?.revokedAt != null) {
+        throw new DashboardError(
+          'TOKEN_EXISTS',
+          `The token named '${name}' was revoked at ${iso(taken.revokedAt)}; a revoked token keeps its name (its ` +
+            `actions are recorded as token:${name}): choose another name for the new token`,
+        );
+      }
+      if (taken) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
       const created = auth.createToken(name, role, homes, actorName(principalOf(request)), clock.now());
       if (created === 'not-stored') {
         throw storageRefused('a token', `'${name}' was not created; try again later`);
