@@ -1,7 +1,7 @@
-// A responder held to a home the hub does not have (review, session 63): a scope typed in other capitals than the
-// configuration's (`flat-12` for `Flat-12`, the mistake session 62's advice is about), or a home renamed since the login
-// was made, left the console saying "No open alerts" for ever while the flat's pendant calls went unseen. A real hub
-// in-process (real SQLite in a temp folder), users made over HTTP, the console in Debian's chromium.
+// A responder held to a home the hub does not have (review, session 63): a home renamed since the login was made (here
+// `flat-12` written `Flat-12`, as session 62's advice asks when two homes differ only in capitals), or one typed wrong,
+// left the console saying "No open alerts" for ever while the flat's pendant calls went unseen. A real hub in-process
+// (real SQLite in a temp folder), users made over HTTP, the configuration reloaded, the console in Debian's chromium.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
@@ -18,6 +18,14 @@ let hub: RunningHub;
 let base: string;
 let adminCookie: string;
 
+/** The scheme as configured when the logins were made. */
+const BEFORE = {
+  homes: [
+    { id: 'flat-12', timezone: 'Europe/London', residents: [{ id: 'r12' }], devices: [{ id: 'p12', kind: 'pendant' }] },
+    { id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }], devices: [{ id: 'p1', kind: 'pendant' }] },
+  ],
+};
+/** And after: flat 12 renamed, flat 9 gone. */
 const SCHEME = {
   homes: [
     { id: 'Flat-12', timezone: 'Europe/London', residents: [{ id: 'r12' }], devices: [{ id: 'p12', kind: 'pendant' }] },
@@ -49,12 +57,13 @@ async function press(homeId: string, deviceId: string): Promise<void> {
 
 beforeAll(async () => {
   dir = tempDir('s63-scope-not-configured');
-  hub = await startTestHub(parseHubConfig(SCHEME), dir);
+  hub = await startTestHub(parseHubConfig(BEFORE), dir);
   base = dashboardUrl(hub);
   adminCookie = await adminSession(hub);
-  // The daughter's login typed with the flat's id in small letters; the warden's made before flat 9 became h1.
+  // The daughter's login for her mother's flat; the warden's for h1 and flat 9, not configured yet.
   await makeUser('daughter', ['flat-12']);
   await makeUser('warden', ['h1', 'flat-9']);
+  hub.reload(parseHubConfig(SCHEME));
 }, 60_000);
 
 afterAll(async () => {
