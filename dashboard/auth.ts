@@ -137,7 +137,7 @@ export class AuthStore {
       [string],
       { name: string; role: TokenRole; homes: string | null; secret_hash: string; revoked_at: number | null }
     >;
-    tokenByName: Statement<[string], { id: string }>;
+    tokenByName: Statement<[string], { id: string; revoked_at: number | null }>;
     touchToken: Statement<[number, string]>;
     listTokens: Statement<
       [],
@@ -193,7 +193,7 @@ export class AuthStore {
         'INSERT INTO dashboard_tokens (id, name, role, homes, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       tokenById: db.prepare('SELECT name, role, homes, secret_hash, revoked_at FROM dashboard_tokens WHERE id = ?'),
-      tokenByName: db.prepare('SELECT id FROM dashboard_tokens WHERE name = ?'),
+      tokenByName: db.prepare('SELECT id, revoked_at FROM dashboard_tokens WHERE name = ?'),
       touchToken: db.prepare('UPDATE dashboard_tokens SET last_used_at = ? WHERE id = ?'),
       listTokens: db.prepare(
         'SELECT id, name, role, homes, created_at, created_by, last_used_at, revoked_at FROM dashboard_tokens ORDER BY created_at',
@@ -496,8 +496,13 @@ export class AuthStore {
     }
   }
 
-  tokenNameTaken(name: string): boolean {
-    return this.statements.tokenByName.get(name) !== undefined;
+  /**
+   * The token named `name`, with when it was revoked (null: still in use): a revoked token keeps its name, so that
+   * what it did keeps one name in the audit (`token:<name>`). Undefined when no token has it.
+   */
+  tokenNameTaken(name: string): { revokedAt: number | null } | undefined {
+    const row = this.statements.tokenByName.get(name);
+    return row === undefined ? undefined : { revokedAt: row.revoked_at };
   }
 
   /**

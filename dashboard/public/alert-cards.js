@@ -190,15 +190,18 @@ export function draftStore(name, username) {
   };
 }
 
-/** Acknowledge (while raised) and Resolve… (unless its form is open); disabled while a command waits. */
-export function actionRow({ state, resolving, pending, onAcknowledge, onResolve }) {
+/**
+ * Acknowledge (while raised) and Resolve… (unless its form is open); disabled while a command waits (`pending`), or
+ * only Acknowledge while an acknowledgement waits (`acknowledging`: the hub's console, session 63).
+ */
+export function actionRow({ state, resolving, pending, acknowledging, onAcknowledge, onResolve }) {
   return el(
     'div',
     { class: 'row' },
     state === 'raised'
       ? el(
           'button',
-          { type: 'button', 'data-action': 'acknowledge', disabled: pending, onclick: onAcknowledge },
+          { type: 'button', 'data-action': 'acknowledge', disabled: pending || acknowledging, onclick: onAcknowledge },
           'Acknowledge',
         )
       : null,

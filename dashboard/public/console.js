@@ -16,6 +16,14 @@ const resolving = new Set();
 const failures = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
+/**
+ * The acknowledgements and resolutions sent and not yet answered (`<alert id> <action>`): the same press again meanwhile
+ * (a double-click, a press again when the first seemed not to take) sends nothing, and the card's Acknowledge waits.
+ * Before, it was sent and refused, and the card the responder had just acknowledged showed and said "cannot
+ * acknowledge …" (session 63). Resolve… and the resolve form stay as they are: a responder may open the form while the
+ * answer to Acknowledge is on its way, and disabling the form's button would take the keyboard off the card.
+ */
+const pending = new Set();
 
 const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
@@ -30,8 +38,12 @@ const announcer = cards.alertAnnouncer(
 let openListed = false;
 
 async function act(alert, action, body) {
-  // A new try: the last one's failure goes.
-  if (failures.delete(alert.id)) render();
+  const sent = `${alert.id} ${action}`;
+  if (pending.has(sent)) return;
+  pending.add(sent);
+  // A new try: the last one's failure goes; the card's Acknowledge waits for the answer.
+  failures.delete(alert.id);
+  render();
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the responder opened it.
@@ -42,9 +54,11 @@ async function act(alert, action, body) {
     receive(updated);
   } catch (err) {
     failures.set(alert.id, err.message);
-    render();
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
+  } finally {
+    pending.delete(sent);
+    render();
   }
 }
 
@@ -83,6 +97,7 @@ function card(alert) {
       state: alert.state,
       resolving: resolving.has(alert.id),
       pending: false,
+      acknowledging: pending.has(`${alert.id} ack`),
       onAcknowledge: () => act(alert, 'ack'),
       onResolve: () => {
         resolving.add(alert.id);
@@ -233,11 +248,31 @@ async function checkStorage() {
 }
 setInterval(checkStorage, 10_000);
 
+/**
+ * A responder held to homes this hub does not have (an id typed in other capitals than the configuration's, a home
+ * renamed since the login was made) would see "No open alerts" for ever while those homes' calls went unseen: said at
+ * once, naming them (and nothing of the hub's other homes, which are not this responder's to know).
+ */
+function showHomesNotConfigured(me) {
+  const missing = (me.homes || []).filter((id) => !Object.hasOwn(me.homeTimeZones || {}, id));
+  const scopeBanner = document.getElementById('scope-banner');
+  scopeBanner.hidden = missing.length === 0;
+  if (missing.length === 0) return;
+  const named = missing.map((id) => `'${id}'`).join(', ');
+  const others = missing.length < me.homes.length ? ' (you do see the alerts of your other homes)' : '';
+  scopeBanner.textContent =
+    `Your login is for ${missing.length === 1 ? 'home' : 'homes'} ${named}, and this hub has no home of ` +
+    `${missing.length === 1 ? 'that id' : 'those ids'} (mistyped, or renamed since): no alert of ` +
+    `${missing.length === 1 ? 'it' : 'them'} can reach you here${others}. Ask the hub's admin to make your login ` +
+    "again with the home's id as the hub's configuration writes it.";
+}
+
 // Ages on the cards move on.
 setInterval(render, 30_000);
 startPage()
   .then((me) => {
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
+    showHomesNotConfigured(me);
     drafts = cards.draftStore('telecare.console.drafts', me.username);
     for (const id of drafts.keys()) resolving.add(id);
     connect();

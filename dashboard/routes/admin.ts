@@ -37,6 +37,27 @@ const tokenHomesSchema = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Refuses `homes` naming a configured home in other capitals (`H1` for `h1`): home ids are matched exactly, so the
+ * credential would reach no home of that name (a responder seeing none of the flat's alerts, a gateway posting for a
+ * home that is not the flat), made without a word before (review, session 63). A home not configured at all is still
+ * allowed (configured later).
+ */
+function refuseHomesButCase(ctx: DashboardContext, homes: readonly string[] | undefined): void {
+  if (homes === undefined) return;
+  const configured = ctx.deps.config.homes.map((home) => home.id);
+  for (const id of homes) {
+    if (configured.includes(id)) continue;
+    const near = configured.find((home) => home.toLowerCase() === id.toLowerCase());
+    if (near === undefined) continue;
+    throw new DashboardError(
+      'BAD_REQUEST',
+      `homes: '${id}' differs only in capitals from the configured home '${near}': home ids are matched exactly, ` +
+        `so it would reach no home; write '${near}'. Nothing done`,
+    );
+  }
+}
+
 const userBody = {
   type: 'object',
   properties: {
@@ -120,6 +141,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
           `homes scope a responder only; a user of the '${role}' role reaches every home`,
         );
       }
+      refuseHomesButCase(ctx, homes);
       const by = actorName(principalOf(request));
       const created = await auth.createUser(username, role, password, by, clock.now(), homes);
       // 'exists' also when a request sent at the same time stored the name first (it answers 201, this one 409).
@@ -219,7 +241,18 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
           `homes scope a device or responder token only; a token of the '${role}' role reaches every home`,
         );
       }
-      if (auth.tokenNameTaken(name)) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
+      refuseHomesButCase(ctx, homes);
+      const taken = auth.tokenNameTaken(name);
+      // A revoked token keeps its name (what it did stays under one name in the audit): said so, not "exists", which
+      // sent an admin replacing a leaked token to a list that showed it revoked (review, session 63).
+      if (taken?.revokedAt != null) {
+        throw new DashboardError(
+          'TOKEN_EXISTS',
+          `The token named '${name}' was revoked at ${iso(taken.revokedAt)}; a revoked token keeps its name (its ` +
+            `actions are recorded as token:${name}): choose another name for the new token`,
+        );
+      }
+      if (taken) throw new DashboardError('TOKEN_EXISTS', `A token named '${name}' exists already`);
       const created = auth.createToken(name, role, homes, actorName(principalOf(request)), clock.now());
       if (created === 'not-stored') {
         throw storageRefused('a token', `'${name}' was not created; try again later`);

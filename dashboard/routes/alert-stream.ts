@@ -1,6 +1,6 @@
 // GET /api/alerts/stream: Server-Sent Events for the responder console (open alerts first, then every new version);
 // a console that reconnects with Last-Event-ID gets only what changed while it was away.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
 import { homeScope, principalOf, reachesHome, stillAllowed } from '../access.js';
@@ -16,12 +16,20 @@ export const JOURNAL_SIZE = 2000;
 
 type JournalListener = (seq: number, alert: Alert) => void;
 
+/** Positions are numbered below this (48 bits): far more alert versions than a hub makes in its life. */
+const POSITIONS = 2 ** 48;
+const HALF = 2 ** 24;
+
 /**
  * Every alert version told to the dashboard since the first stream opened, numbered. Event ids are
- * `<boot>-<seq>`: `boot` is new with each process, so an id from before a restart is never mistaken for a position.
+ * `<boot>-<position>`: `boot` is new with each process, so an id from before a restart is never mistaken for a
+ * position; the position is the version's number put through a keyed permutation of this process, so that ids do not
+ * count: a responder held to some homes sees ids of their versions only, and the gaps between counted the other homes'
+ * (review, session 63).
  */
 export class AlertJournal {
   readonly boot = randomBytes(6).toString('hex');
+  private readonly key = randomBytes(32);
   private seq = 0;
   private readonly entries: { seq: number; alert: Alert }[] = [];
   private readonly listeners = new Set<JournalListener>();
@@ -44,7 +52,21 @@ export class AlertJournal {
   }
 
   id(seq: number): string {
-    return `${this.boot}-${seq}`;
+    return `${this.boot}-${this.permute(seq, false)}`;
+  }
+
+  /**
+   * The newest position a stream that sees only `inScope` may resume from, at or after `from`: the last version it
+   * could see, not the head, which moves with every home's change (a scoped console opened again and again would
+   * learn the minute of each). Resuming from there gives what the head would: the versions between are not its.
+   */
+  newestSeen(inScope: (alert: Alert) => boolean, from = 0): number {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const entry = this.entries[i]!;
+      if (entry.seq <= from) break;
+      if (inScope(entry.alert)) return entry.seq;
+    }
+    return from;
   }
 
   listen(listener: JournalListener): () => void {
@@ -57,11 +79,8 @@ export class AlertJournal {
    * id is not one of this process's positions still held (absent, malformed, another boot, too old, ahead).
    */
   since(lastEventId: string | undefined): { seq: number; alert: Alert }[] | undefined {
-    const match = /^([0-9a-f]+)-(\d{1,15})$/.exec(lastEventId ?? '');
-    if (match?.[1] !== this.boot || match[2] === undefined) return undefined;
-    const from = Number(match[2]);
-    const oldest = this.entries[0]?.seq ?? this.seq + 1;
-    if (from > this.seq || from < oldest - 1) return undefined;
+    const from = this.position(lastEventId);
+    if (from === undefined) return undefined;
     const newest = new Map<string, { seq: number; alert: Alert }>();
     for (const entry of this.entries) {
       if (entry.seq <= from) continue;
@@ -70,6 +89,35 @@ export class AlertJournal {
       newest.set(entry.alert.id, entry);
     }
     return [...newest.values()];
+  }
+
+  /** The position of an event id, when it is one of this process's positions still held (see `since`). */
+  position(lastEventId: string | undefined): number | undefined {
+    const match = /^([0-9a-f]+)-(\d{1,15})$/.exec(lastEventId ?? '');
+    if (match?.[1] !== this.boot || match[2] === undefined) return undefined;
+    const from = this.permute(Number(match[2]), true);
+    const oldest = this.entries[0]?.seq ?? this.seq + 1;
+    if (from === undefined || from > this.seq || from < oldest - 1) return undefined;
+    return from;
+  }
+
+  /**
+   * A four-round Feistel network over the 48-bit positions, its rounds keyed by this process's key (HMAC-SHA-256), or
+   * its inverse; undefined for a number that is no position.
+   */
+  private permute(n: number, inverse: true): number | undefined;
+  private permute(n: number, inverse: false): number;
+  private permute(n: number, inverse: boolean): number | undefined {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= POSITIONS) return undefined;
+    const round = (i: number, half: number): number =>
+      createHmac('sha256', this.key).update(`${i}:${half}`).digest().readUIntBE(0, 3);
+    let left = Math.floor(n / HALF);
+    let right = n % HALF;
+    for (let r = 0; r < 4; r++) {
+      if (inverse) [left, right] = [right ^ round(3 - r, left), left];
+      else [left, right] = [right, left ^ round(r, right)];
+    }
+    return left * HALF + right;
   }
 
   private add(alert: Alert): void {
@@ -157,21 +205,26 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       openStreams.add(stream.close);
       ctx.metrics.sseClients.inc();
 
-      const lastEventId = request.headers['last-event-id'];
-      const missed = journal.since(typeof lastEventId === 'string' ? lastEventId : undefined);
+      const header = request.headers['last-event-id'];
+      const lastEventId = typeof header === 'string' ? header : undefined;
+      const missed = journal.since(lastEventId);
       let ready: { open?: number; resumed: boolean; changes?: number };
+      // Where a reconnection resumes: the head, or for a responder held to some homes the last version of theirs.
+      let resumeFrom = journal.head;
       if (missed) {
         const changes = missed.filter(({ alert }) => inScope(alert));
         for (const { seq, alert } of changes) send(alert, seq);
         ready = { resumed: true, changes: changes.length };
+        if (homes) resumeFrom = journal.newestSeen(inScope, journal.position(lastEventId));
       } else {
         const open = service.list({ state: 'open', limit: 1000, ...(homes ? { homeIds: homes } : {}) });
         // ISO 8601 UTC times of one format sort as strings (localeCompare would load ICU's collation data: ~3 MB).
         for (const alert of open.sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : 0)))
           send(alert);
         ready = { open: open.length, resumed: false };
+        if (homes) resumeFrom = journal.newestSeen(inScope);
       }
-      stream.write(`id: ${journal.id(journal.head)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+      stream.write(`id: ${journal.id(resumeFrom)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     },
   );
 }
