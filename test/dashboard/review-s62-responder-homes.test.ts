@@ -3,7 +3,6 @@
 // alerts of those homes only; another home's alert is as one that does not exist. A real hub in-process (real SQLite in
 // a temp folder), alerts raised by real events posted over HTTP, the stream read over a real socket.
 import fs from 'node:fs';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
@@ -12,6 +11,7 @@ import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { openThroughLogin } from '../support/screen.js';
 import { mqttClient, tempDir } from '../hub/helpers.js';
+import { StreamReader } from './stream-reader.js';
 
 const haveChromium = chromiumAvailable("the scoped responder's console test");
 
@@ -69,55 +69,6 @@ async function call(
     // not JSON (metrics)
   }
   return { status: res.status, json, text };
-}
-
-/** Reads `GET /api/alerts/stream` over a real socket: the events as they come (`until` waits for a condition). */
-class StreamReader {
-  readonly events: { event: string; id?: string; data: string }[] = [];
-  private buffer = '';
-  private waiters: (() => void)[] = [];
-  private readonly request: http.ClientRequest;
-
-  constructor(headers: Record<string, string>) {
-    this.request = http.get(`${base}/api/alerts/stream`, { headers }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        this.buffer += chunk;
-        let end: number;
-        while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-          const block = this.buffer.slice(0, end);
-          this.buffer = this.buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
-          );
-          if (fields.event) this.events.push({ event: fields.event, id: fields.id, data: fields.data ?? '' });
-        }
-        this.wake();
-      });
-    });
-    this.request.on('error', () => this.wake());
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  async until(check: () => boolean): Promise<void> {
-    while (!check()) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  alerts(): Alert[] {
-    return this.events.filter((e) => e.event === 'alert').map((e) => JSON.parse(e.data) as Alert);
-  }
-
-  ready(): Json | undefined {
-    const ready = this.events.find((e) => e.event === 'ready');
-    return ready ? (JSON.parse(ready.data) as Json) : undefined;
-  }
-
-  close(): void {
-    this.request.destroy();
-  }
 }
 
 async function makeToken(body: Record<string, unknown>) {
@@ -241,8 +192,8 @@ describe("a responder's API token scoped to homes", () => {
   it('streams the alerts of its homes only: neither in the first listing nor afterwards', async () => {
     const h2 = await press('h2', 'p2');
     const h1 = await press('h1', 'p1');
-    const scoped = new StreamReader({ authorization: `Bearer ${centre}` });
-    const unscoped = new StreamReader({ authorization: `Bearer ${everyHome}` });
+    const scoped = new StreamReader(base, { authorization: `Bearer ${centre}` });
+    const unscoped = new StreamReader(base, { authorization: `Bearer ${everyHome}` });
     try {
       await scoped.until(() => scoped.ready() !== undefined);
       await unscoped.until(() => unscoped.ready() !== undefined);
@@ -269,7 +220,7 @@ describe("a responder's API token scoped to homes", () => {
   });
 
   it('a scoped stream that reconnects with Last-Event-ID catches up on its homes only', async () => {
-    const first = new StreamReader({ authorization: `Bearer ${centre}` });
+    const first = new StreamReader(base, { authorization: `Bearer ${centre}` });
     let lastEventId: string | undefined;
     try {
       await first.until(() => first.ready() !== undefined);
@@ -280,7 +231,7 @@ describe("a responder's API token scoped to homes", () => {
     // While it is away: h1's alert and h2's change (h2's last).
     const h1 = await press('h1', 'p1');
     const h2 = await press('h2', 'p2');
-    const again = new StreamReader({ authorization: `Bearer ${centre}`, 'last-event-id': lastEventId! });
+    const again = new StreamReader(base, { authorization: `Bearer ${centre}`, 'last-event-id': lastEventId! });
     try {
       await again.until(() => again.ready() !== undefined);
       expect(again.alerts().map((a) => [a.id, a.version])).toEqual([[h1.id, h1.version]]);
@@ -405,7 +356,7 @@ describe('a responder user held to homes', () => {
     expect(refused.json).toEqual({ error: 'ALERT_NOT_FOUND', message: `no alert ${h1.id}` });
     expect(hub.alerts.get(h1.id)).toMatchObject({ state: h1.state, version: h1.version });
 
-    const stream = new StreamReader({ cookie: daughter });
+    const stream = new StreamReader(base, { cookie: daughter });
     try {
       await stream.until(() => stream.ready() !== undefined);
       expect(stream.alerts().map((a) => a.homeId)).toEqual(['h2']);

@@ -4,13 +4,13 @@
 // id moved with every home's change). A real hub in-process (real SQLite in a temp folder), alerts raised by events
 // posted over real HTTP, the stream read over a real socket.
 import fs from 'node:fs';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { tempDir } from '../hub/helpers.js';
+import { StreamReader } from './stream-reader.js';
 
 let dir: string;
 let hub: RunningHub;
@@ -27,66 +27,15 @@ const TWO_FLATS = {
   ],
 };
 
-/** Reads `GET /api/alerts/stream` over a real socket: the events as they come (`until` waits for a condition). */
-class StreamReader {
-  readonly events: { event: string; id?: string; data: string }[] = [];
-  private buffer = '';
-  private waiters: (() => void)[] = [];
-  private readonly request: http.ClientRequest;
-
-  constructor(headers: Record<string, string>) {
-    this.request = http.get(`${base}/api/alerts/stream`, { headers }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        this.buffer += chunk;
-        let end: number;
-        while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-          const block = this.buffer.slice(0, end);
-          this.buffer = this.buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
-          );
-          if (fields.event) this.events.push({ event: fields.event, id: fields.id, data: fields.data ?? '' });
-        }
-        this.wake();
-      });
-    });
-    this.request.on('error', () => this.wake());
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  async until(check: () => boolean): Promise<void> {
-    while (!check()) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  alerts(): { alert: Alert; id?: string }[] {
-    return this.events
-      .filter((e) => e.event === 'alert')
-      .map((e) => ({ alert: JSON.parse(e.data) as Alert, ...(e.id === undefined ? {} : { id: e.id }) }));
-  }
-
-  ready(): { id?: string; data: Record<string, unknown> } | undefined {
-    const ready = this.events.find((e) => e.event === 'ready');
-    return ready ? { ...(ready.id === undefined ? {} : { id: ready.id }), data: JSON.parse(ready.data) } : undefined;
-  }
-
-  close(): void {
-    this.request.destroy();
-  }
-}
-
 /** Opens the stream as `token` (from `lastEventId` when given) and reads it up to its `ready`; closes it. */
 async function readUpToReady(token: string, lastEventId?: string) {
-  const reader = new StreamReader({
+  const reader = new StreamReader(base, {
     authorization: `Bearer ${token}`,
     ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
   });
   try {
     await reader.until(() => reader.ready() !== undefined);
-    return { alerts: reader.alerts(), ready: reader.ready()! };
+    return { alerts: reader.alertEvents(), ready: reader.readyEvent()! };
   } finally {
     reader.close();
   }
@@ -154,22 +103,24 @@ describe("the alert stream's ids, to a responder held to some homes", () => {
   });
 
   it("do not count another home's changes between two of its own", async () => {
-    const scoped = new StreamReader({ authorization: `Bearer ${daughter}` });
-    const unscoped = new StreamReader({ authorization: `Bearer ${warden}` });
+    const scoped = new StreamReader(base, { authorization: `Bearer ${daughter}` });
+    const unscoped = new StreamReader(base, { authorization: `Bearer ${warden}` });
     try {
       await scoped.until(() => scoped.ready() !== undefined);
       await unscoped.until(() => unscoped.ready() !== undefined);
       const h1 = await press('h1', 'p1');
-      await scoped.until(() => scoped.alerts().some((e) => e.alert.id === h1.id && e.id !== undefined));
+      await scoped.until(() => scoped.alertEvents().some((e) => e.alert.id === h1.id && e.id !== undefined));
       await anotherFlatsCall();
       expect(hub.alerts.acknowledge(h1.id, 'daughter').ok).toBe(true);
-      await scoped.until(() => scoped.alerts().some((e) => e.alert.state === 'acknowledged'));
-      await unscoped.until(() => unscoped.alerts().some((e) => e.alert.id === h1.id && e.alert.state !== 'raised'));
+      await scoped.until(() => scoped.alertEvents().some((e) => e.alert.state === 'acknowledged'));
+      await unscoped.until(() =>
+        unscoped.alertEvents().some((e) => e.alert.id === h1.id && e.alert.state !== 'raised'),
+      );
 
-      const [raised, acknowledged] = scoped.alerts().filter((e) => e.id !== undefined);
-      expect(scoped.alerts().map((e) => e.alert.homeId)).not.toContain('h2');
+      const [raised, acknowledged] = scoped.alertEvents().filter((e) => e.id !== undefined);
+      expect(scoped.alertEvents().map((e) => e.alert.homeId)).not.toContain('h2');
       // The warden's stream had all five versions, h2's three between h1's two.
-      expect(unscoped.alerts().filter((e) => e.id !== undefined)).toHaveLength(5);
+      expect(unscoped.alertEvents().filter((e) => e.id !== undefined)).toHaveLength(5);
       // On main the daughter's two ids were 4 apart: h2's three versions counted between them.
       expect(position(acknowledged!.id) - position(raised!.id)).not.toBe(4);
       expect(position(acknowledged!.id) - position(raised!.id)).not.toBe(1);

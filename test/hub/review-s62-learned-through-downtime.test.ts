@@ -13,7 +13,7 @@ import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RuleDecision } from '../../rules/types.js';
 import { HOUR_MS, MINUTE_MS } from '../../rules/time.js';
-import { clockedRules, inactivityOnlyHome, motion, type ClockedRules } from '../support/clocked-hub.js';
+import { clockedRules, inactivityOnlyHome, upAndAbout, type ClockedRules } from '../support/clocked-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 /** Monday 5 January 2026, 00:00 in London (GMT). */
@@ -47,12 +47,8 @@ describe('a hub down for hours while the resident was up and about', () => {
       rules.runner.start();
     };
     /** Up and about from `from` to `to` (ms after the day's midnight): a movement every 20 minutes. */
-    const about = async (day: number, from: number, to: number): Promise<void> => {
-      for (let t = MONDAY + day * DAY_MS + from; t <= MONDAY + day * DAY_MS + to; t += 20 * MINUTE_MS) {
-        clock.advanceTo(t);
-        await rules!.send(motion(t % (40 * MINUTE_MS) === 0 ? 'kitchen-pir' : 'hall-pir', t));
-      }
-    };
+    const about = (day: number, from: number, to: number): Promise<void> =>
+      upAndAbout(clock, (e) => rules!.send(e), MONDAY + day * DAY_MS, from, to);
     start();
     for (let day = 0; day < 22; day++) {
       if (day === 8) {

@@ -94,3 +94,21 @@ export function motion(deviceId: 'hall-pir' | 'kitchen-pir', ts: number): Sensor
     assigned: true,
   };
 }
+
+/**
+ * The resident up and about from `dayStart + from` to `dayStart + to` (ms): a movement every 20 minutes, the kitchen's
+ * PIR on the whole 40 minutes and the hall's between, each sent at its time on `clock` (`send`: `ClockedRules.send`).
+ */
+export async function upAndAbout(
+  clock: FakeClock,
+  send: (event: SensorEvent) => Promise<void>,
+  dayStart: number,
+  from: number,
+  to: number,
+): Promise<void> {
+  const step = 20 * 60_000;
+  for (let t = dayStart + from; t <= dayStart + to; t += step) {
+    clock.advanceTo(t);
+    await send(motion(t % (2 * step) === 0 ? 'kitchen-pir' : 'hall-pir', t));
+  }
+}
