@@ -30,10 +30,16 @@ const HUBS = ['hub-a', 'hub-b'];
 let centre: TestCentre;
 let worker: RunningWorker | undefined;
 
-/** The worker's clock: this machine's until `frozenAt` is set, then that instant; `calls` counts its readings. */
-const clock = { frozenAt: undefined as number | undefined, calls: 0 };
+/**
+ * The worker's clock: this machine's until `frozenAt` is set, then that instant; `calls` counts its readings. With
+ * `creeping`, each reading moves it on a second: a check that fails after the jump (the cluster's routes settling)
+ * starts the worker's hearing again from that reading, and a clock that never moves again would never reach a whole
+ * threshold after it (session 63).
+ */
+const clock = { frozenAt: undefined as number | undefined, calls: 0, creeping: false };
 const now = (): Date => {
   clock.calls += 1;
+  if (clock.creeping && clock.frozenAt !== undefined) clock.frozenAt += 1_000;
   return new Date(clock.frozenAt ?? Date.now());
 };
 
@@ -102,6 +108,7 @@ describe.skipIf(missing !== undefined)('review s59: the centre’s own outage is
 
     // Nothing heard from either a whole threshold after the centre could hear again: both flagged, as silent.
     clock.frozenAt += SILENCE_MS + 1_000;
+    clock.creeping = true;
     await vi.waitFor(async () => expect(await offlineAlerts()).toEqual(HUBS), { timeout: 30_000, interval: 50 });
     const reasons = await centre.pool.query<{ reason: string }>(
       `SELECT DISTINCT alert->'detail'->>'reason' AS reason FROM central_alerts WHERE type = 'hub-offline'`,
