@@ -316,8 +316,13 @@ export async function removeHub(
   hubId: string,
   by: string,
   now: () => Date = () => new Date(),
+  replacedBy?: string,
 ): Promise<HubRemoveResult> {
   usage(() => assertHubId(hubId));
+  if (replacedBy !== undefined) {
+    usage(() => assertHubId(replacedBy));
+    if (replacedBy === hubId) throw new UsageError(`--replaced-by: a hub is not replaced by itself (${hubId})`);
+  }
   if (!USERNAME_PATTERN.test(by)) {
     throw new UsageError(`--by: '${by}' is not a name (1 to 64 letters, digits, ".", "_", "@" or "-")`);
   }
@@ -355,7 +360,7 @@ export async function removeHub(
     } finally {
       client.release();
     }
-    atCentre = await retireHubAtCentre(pool, hubId, by, at);
+    atCentre = await retireHubAtCentre(pool, hubId, by, at, replacedBy);
   } finally {
     await pool.end().catch(() => undefined);
   }
@@ -381,6 +386,13 @@ export async function removeHub(
 }
 
 export const DEFAULT_CLUSTER_DIR = path.join('.central-dev', 'nats');
+
+interface HubRemoveOptions {
+  clusterDir: string;
+  database: string;
+  by: string;
+  replacedBy?: string;
+}
 
 export function registerCentralCommand(program: Command): void {
   const central = program
@@ -482,15 +494,20 @@ export function registerCentralCommand(program: Command): void {
       process.env.CENTRAL_DATABASE_URL ?? '',
     )
     .requiredOption('--by <name>', 'who retires it (recorded on the closed alerts and in the console audit)')
+    .option(
+      '--replaced-by <hubId>',
+      'the HUB_ID of the new box in the same homes: the council report counts their homes once (may be given later)',
+    )
     .addHelpText(
       'after',
       '\nWhat the hub stored stays (the council report reads it). Whatever still comes under its id is dropped, and a\n' +
         'box that connects with it is refused as any unknown hub. A retired HUB_ID is not given again by `hub add`:\n' +
         'a new box gets its own. Run it again after a failure: it finishes what was left.',
     )
-    .action(async (hubId: string, options: { clusterDir: string; database: string; by: string }) => {
+    .action(async (hubId: string, options: HubRemoveOptions) => {
       try {
-        const removed = await removeHub(options.clusterDir, options.database, hubId, options.by);
+        const { clusterDir, database, by, replacedBy } = options;
+        const removed = await removeHub(clusterDir, database, hubId, by, undefined, replacedBy);
         process.stdout.write(
           removed.retired
             ? `Hub ${removed.hubId} retired by ${options.by}: ${String(removed.closedAlerts)} open alerts closed at the centre, ` +
@@ -498,6 +515,9 @@ export function registerCentralCommand(program: Command): void {
                 `its credential ${removed.revoked ? 'revoked' : 'was already gone'} (${String(removed.reloaded)} NATS nodes reloaded).\n`
             : `Hub ${removed.hubId} was retired already; its credential is gone (${String(removed.reloaded)} NATS nodes reloaded).\n`,
         );
+        if (replacedBy !== undefined) {
+          process.stdout.write(`Replaced by ${replacedBy}: the council report counts its homes under that hub.\n`);
+        }
       } catch (err) {
         process.stderr.write(`telecare central hub remove: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = err instanceof UsageError ? 2 : 1;
