@@ -9,7 +9,7 @@ import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
-import { layoutPath, loadLayout, mqttUrls, saveLayout, withHubs } from './nats-cluster.js';
+import { changeLayout, layoutPath, loadLayout, mqttUrls, withHubs } from './nats-cluster.js';
 import { assertHubId, hashPassword, newPassword } from './nats-config.js';
 import { DEFAULT_HUB_BUDGET_BYTES, MAX_HUB_BUDGET_BYTES, reloadNodes } from './quarantine.js';
 import { DEFAULT_SILENCE_MS, DEFAULT_SWEEP_MS } from './offline.js';
@@ -276,20 +276,22 @@ export function addHub(clusterDir: string, hubId: string, replace: boolean): Hub
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  const layout = loadLayout(clusterDir);
-  const retired = layout.retired?.find((r) => r.hubId === hubId);
-  if (retired) {
-    // The centre drops whatever comes under a retired id (its alerts were closed for good): a new box needs its own.
-    throw new UsageError(
-      `hub ${hubId} was retired on ${retired.at} by ${retired.by}: a retired HUB_ID is not given again; give the new box another HUB_ID`,
-    );
-  }
-  if (!replace && layout.hubs.some((h) => h.hubId === hubId)) {
-    throw new UsageError(`hub ${hubId} exists already (--replace gives it a new password)`);
-  }
+  // Hashed first (bcrypt takes a while): the layout is locked only while it is read, changed and saved.
   const password = newPassword();
-  const next = withHubs(layout, [{ hubId, passwordHash: hashPassword(password) }]);
-  saveLayout(next);
+  const passwordHash = hashPassword(password);
+  const next = changeLayout(clusterDir, (layout) => {
+    const retired = layout.retired?.find((r) => r.hubId === hubId);
+    if (retired) {
+      // The centre drops whatever comes under a retired id (its alerts were closed for good): a new box needs its own.
+      throw new UsageError(
+        `hub ${hubId} was retired on ${retired.at} by ${retired.by}: a retired HUB_ID is not given again; give the new box another HUB_ID`,
+      );
+    }
+    if (!replace && layout.hubs.some((h) => h.hubId === hubId)) {
+      throw new UsageError(`hub ${hubId} exists already (--replace gives it a new password)`);
+    }
+    return withHubs(layout, [{ hubId, passwordHash }]);
+  });
   // SIGHUP is nats-server's reload (what `nats-server --signal reload` sends).
   const reloaded = reloadNodes(next);
   return { hubId, password, mqttUrls: mqttUrls(next), reloaded };
@@ -314,8 +316,13 @@ export async function removeHub(
   hubId: string,
   by: string,
   now: () => Date = () => new Date(),
+  replacedBy?: string,
 ): Promise<HubRemoveResult> {
   usage(() => assertHubId(hubId));
+  if (replacedBy !== undefined) {
+    usage(() => assertHubId(replacedBy));
+    if (replacedBy === hubId) throw new UsageError(`--replaced-by: a hub is not replaced by itself (${hubId})`);
+  }
   if (!USERNAME_PATTERN.test(by)) {
     throw new UsageError(`--by: '${by}' is not a name (1 to 64 letters, digits, ".", "_", "@" or "-")`);
   }
@@ -353,31 +360,39 @@ export async function removeHub(
     } finally {
       client.release();
     }
-    atCentre = await retireHubAtCentre(pool, hubId, by, at);
+    atCentre = await retireHubAtCentre(pool, hubId, by, at, replacedBy);
   } finally {
     await pool.end().catch(() => undefined);
   }
-  // Read again after the database's awaits, and changed and saved with nothing awaited between: a worker's
-  // quarantine list written meanwhile (central/quarantine.ts, applyQuarantine) is kept, not undone by the copy read
-  // before them.
-  const latest = loadLayout(clusterDir);
-  const revoked = latest.hubs.some((h) => h.hubId === hubId);
-  const next = {
-    ...latest,
-    hubs: latest.hubs.filter((h) => h.hubId !== hubId),
-    quarantined: (latest.quarantined ?? []).filter((id) => id !== hubId),
-    retired: [
-      ...(latest.retired ?? []).filter((r) => r.hubId !== hubId),
-      latest.retired?.find((r) => r.hubId === hubId) ?? { hubId, at: at.toISOString(), by },
-    ],
-  };
-  saveLayout(next);
+  // Read again after the database's awaits, and changed and saved under the layout's lock: a worker's quarantine
+  // list (central/quarantine.ts, applyQuarantine) or another command's change written meanwhile is kept, not undone by
+  // the copy read before them.
+  let revoked = false;
+  const next = changeLayout(clusterDir, (latest) => {
+    revoked = latest.hubs.some((h) => h.hubId === hubId);
+    return {
+      ...latest,
+      hubs: latest.hubs.filter((h) => h.hubId !== hubId),
+      quarantined: (latest.quarantined ?? []).filter((id) => id !== hubId),
+      retired: [
+        ...(latest.retired ?? []).filter((r) => r.hubId !== hubId),
+        latest.retired?.find((r) => r.hubId === hubId) ?? { hubId, at: at.toISOString(), by },
+      ],
+    };
+  });
   // SIGHUP is nats-server's reload: the nodes close the hub's connection and refuse it from now on.
   const reloaded = reloadNodes(next);
   return { hubId, revoked, reloaded, ...atCentre };
 }
 
 export const DEFAULT_CLUSTER_DIR = path.join('.central-dev', 'nats');
+
+interface HubRemoveOptions {
+  clusterDir: string;
+  database: string;
+  by: string;
+  replacedBy?: string;
+}
 
 export function registerCentralCommand(program: Command): void {
   const central = program
@@ -479,15 +494,20 @@ export function registerCentralCommand(program: Command): void {
       process.env.CENTRAL_DATABASE_URL ?? '',
     )
     .requiredOption('--by <name>', 'who retires it (recorded on the closed alerts and in the console audit)')
+    .option(
+      '--replaced-by <hubId>',
+      'the HUB_ID of the new box in the same homes: the council report counts their homes once (may be given later)',
+    )
     .addHelpText(
       'after',
       '\nWhat the hub stored stays (the council report reads it). Whatever still comes under its id is dropped, and a\n' +
         'box that connects with it is refused as any unknown hub. A retired HUB_ID is not given again by `hub add`:\n' +
         'a new box gets its own. Run it again after a failure: it finishes what was left.',
     )
-    .action(async (hubId: string, options: { clusterDir: string; database: string; by: string }) => {
+    .action(async (hubId: string, options: HubRemoveOptions) => {
       try {
-        const removed = await removeHub(options.clusterDir, options.database, hubId, options.by);
+        const { clusterDir, database, by, replacedBy } = options;
+        const removed = await removeHub(clusterDir, database, hubId, by, undefined, replacedBy);
         process.stdout.write(
           removed.retired
             ? `Hub ${removed.hubId} retired by ${options.by}: ${String(removed.closedAlerts)} open alerts closed at the centre, ` +
@@ -495,6 +515,9 @@ export function registerCentralCommand(program: Command): void {
                 `its credential ${removed.revoked ? 'revoked' : 'was already gone'} (${String(removed.reloaded)} NATS nodes reloaded).\n`
             : `Hub ${removed.hubId} was retired already; its credential is gone (${String(removed.reloaded)} NATS nodes reloaded).\n`,
         );
+        if (replacedBy !== undefined) {
+          process.stdout.write(`Replaced by ${replacedBy}: the council report counts its homes under that hub.\n`);
+        }
       } catch (err) {
         process.stderr.write(`telecare central hub remove: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = err instanceof UsageError ? 2 : 1;

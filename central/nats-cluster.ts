@@ -82,6 +82,65 @@ export function saveLayout(layout: ClusterLayout): void {
   writeClusterConfig(layout);
 }
 
+/** How long a change of the layout waits for another one to finish (each holds it for milliseconds). */
+const LAYOUT_LOCK_WAIT_MS = 10_000;
+
+/** Whether the process that wrote its pid into the lock file `lock` is gone (it died during its change). */
+function lockHolderGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lock, 'utf8'));
+  } catch {
+    return false;
+  }
+  // An empty file: its holder is between creating it and writing its pid.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Reads the layout at `dir`, changes it and saves what `change` returns (nothing: left as it is), holding
+ * `cluster.json.lock` meanwhile. `hub add`, `hub remove` and the workers' quarantine each read, change and write the
+ * whole file: two at once (an installer adding hubs in parallel) each wrote its own copy, and every change but the last
+ * was lost while its command said it was done (session 63). `change` must not wait on anything.
+ */
+export function changeLayout(dir: string, change: (layout: ClusterLayout) => ClusterLayout | undefined): ClusterLayout {
+  const lock = `${layoutPath(dir)}.lock`;
+  const deadline = Date.now() + LAYOUT_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (lockHolderGone(lock)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the cluster layout is being changed by another process (${lock}); try again`);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  try {
+    const layout = loadLayout(dir);
+    const next = change(layout);
+    if (next === undefined) return layout;
+    saveLayout(next);
+    return next;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 /** A new layout of `nodes` nodes on free ports, with the centre's user; returns the centre's password once. */
 export async function createLayout(options: {
   dir: string;

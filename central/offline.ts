@@ -23,6 +23,7 @@ export const DEFAULT_WILL_GRACE_MS = 35_000;
  * the threshold less the heartbeat period (and flag them late when it runs behind). Each message gives
  * `local - stamped` (the clocks' difference plus its transit and any wait); the smallest over the last minute is the
  * difference. Before any message, or when none came for a minute, the last difference known (at first none).
+ * The worker leaves out messages delivered again: their wait is at least `ack_wait` (session 63).
  */
 export class StreamClock {
   /** Smallest `local - stamped` per bucket of `bucketMs` (local time). */

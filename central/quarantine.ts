@@ -14,7 +14,7 @@ import type { JetStreamManager } from 'nats';
 import type pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { CENTRE_ALERT_ID_PREFIX, CENTRE_ORIGIN, centreAlert, parseSubject } from './ingest.js';
-import { loadLayout, saveLayout } from './nats-cluster.js';
+import { changeLayout } from './nats-cluster.js';
 import { nodePidPath, type ClusterLayout } from './nats-config.js';
 import { ALERT_CHANNEL } from './schema.js';
 import { STORED_PREFIX, STREAM } from './stream.js';
@@ -255,10 +255,15 @@ export async function applyQuarantine(
   log: Logger,
 ): Promise<{ hubs: string[]; changed: boolean }> {
   const hubs = await quarantinedHubs(client);
-  const layout = loadLayout(clusterDir);
-  const current = [...(layout.quarantined ?? [])].sort();
-  if (current.length === hubs.length && current.every((h, i) => h === hubs[i])) return { hubs, changed: false };
-  saveLayout({ ...layout, quarantined: hubs });
+  let current: string[] = [];
+  let changed = false;
+  const layout = changeLayout(clusterDir, (latest) => {
+    current = [...(latest.quarantined ?? [])].sort();
+    if (current.length === hubs.length && current.every((h, i) => h === hubs[i])) return undefined;
+    changed = true;
+    return { ...latest, quarantined: hubs };
+  });
+  if (!changed) return { hubs, changed: false };
   const reloaded = reloadNodes(layout);
   log.warn(
     { quarantined: hubs.length, added: hubs.filter((h) => !current.includes(h)), reloaded },

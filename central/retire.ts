@@ -23,9 +23,17 @@ export interface RetiredAtCentre {
  * (`closedAtCentre: { by, at, reason: 'hub-retired' }`; cancelled, not resolved: nobody gave it an outcome, and the
  * council report counts it as cancelled), gives up the commands still being resent to it, and audits it, in one
  * transaction with the NOTIFYs that update every console. What it stored stays (the council report reads it).
+ * `replacedBy`: the hub that took its place in the same homes (also recorded on a hub retired already); the council
+ * report counts their homes once.
  * The console's tables must exist (`migrateConsole`).
  */
-export async function retireHubAtCentre(pool: pg.Pool, hubId: string, by: string, now: Date): Promise<RetiredAtCentre> {
+export async function retireHubAtCentre(
+  pool: pg.Pool,
+  hubId: string,
+  by: string,
+  now: Date,
+  replacedBy?: string,
+): Promise<RetiredAtCentre> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -34,14 +42,19 @@ export async function retireHubAtCentre(pool: pg.Pool, hubId: string, by: string
       await client.query<{ status: string }>(`SELECT status FROM central_hubs WHERE hub_id = $1 FOR UPDATE`, [hubId])
     ).rows[0];
     if (before?.status === RETIRED) {
+      // Retired before the new box was known: its replacement is recorded now.
+      if (replacedBy !== undefined) {
+        await client.query(`UPDATE central_hubs SET replaced_by = $2 WHERE hub_id = $1`, [hubId, replacedBy]);
+      }
       await client.query('COMMIT');
       return { retired: false, closedAlerts: 0, cancelledCommands: 0 };
     }
     await client.query(
-      `INSERT INTO central_hubs AS h (hub_id, first_seen_at, last_seen_at, status, retired_at, retired_by)
-       VALUES ($1, $2, $2, $3, $2, $4)
-       ON CONFLICT (hub_id) DO UPDATE SET status = $3, offline_since = NULL, retired_at = $2, retired_by = $4`,
-      [hubId, now, RETIRED, by],
+      `INSERT INTO central_hubs AS h (hub_id, first_seen_at, last_seen_at, status, retired_at, retired_by, replaced_by)
+       VALUES ($1, $2, $2, $3, $2, $4, $5)
+       ON CONFLICT (hub_id) DO UPDATE SET status = $3, offline_since = NULL, retired_at = $2, retired_by = $4,
+         replaced_by = $5`,
+      [hubId, now, RETIRED, by, replacedBy ?? null],
     );
     const open = await client.query<{ alert_id: string; version: number; alert: Record<string, unknown> }>(
       `SELECT alert_id, version, alert FROM central_alerts

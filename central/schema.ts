@@ -84,6 +84,9 @@ const STATEMENTS: readonly string[] = [
   // Session 61 (central/retire.ts): a hub taken out of service for good (status 'retired'), when and by whom.
   `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_at timestamptz`,
   `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS retired_by text`,
+  // Session 63: the hub that took a retired one's place in the same homes (`hub remove --replaced-by`): the council
+  // report counts their homes as one.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS replaced_by text`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
   // Session 61 (central/ingest.ts, applyHeartbeats): when the hub that sent the newest heartbeat started, and the

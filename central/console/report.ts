@@ -83,13 +83,22 @@ interface FeatureDay {
   day: number;
 }
 
-/** The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub). */
-function asReportAlert(hubId: string, raw: Record<string, unknown>, type: string, raisedAt: Date): Alert {
+/**
+ * The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub);
+ * its home under `homesHubId`, the hub now in its homes (`homesOf`).
+ */
+function asReportAlert(
+  hubId: string,
+  raw: Record<string, unknown>,
+  type: string,
+  raisedAt: Date,
+  homesHubId: string,
+): Alert {
   const text = (key: string): string | null => (typeof raw[key] === 'string' ? raw[key] : null);
   return {
     ...(raw as unknown as Alert),
     id: `${hubId}\u0000${text('id') ?? ''}`,
-    homeId: `${hubId}\u0000${text('homeId') ?? ''}`,
+    homeId: `${homesHubId}\u0000${text('homeId') ?? ''}`,
     kind: (text('kind') ?? type) as Alert['kind'],
     raisedAt: raisedAt.toISOString(),
     acknowledgedAt: text('acknowledgedAt'),
@@ -189,22 +198,41 @@ export async function councilReport(
   const followUpEndDay = range.to + 1 + FOLLOW_UP_DAYS;
   const knownByDay = Math.min(followUpEndDay, mondayOf(zone.dayNumber(nowMs)));
   const knownBy = zone.instantOf(knownByDay, 0);
+  // A hub retired with `--replaced-by` (session 63): its homes are the new box's (the same home ids, so the same
+  // pseudonyms); counted under the hub now in them, a home and a day once whichever box sent it.
+  const replacements = await pool.query<{ hub_id: string; replaced_by: string }>(
+    `SELECT hub_id, replaced_by FROM central_hubs WHERE replaced_by IS NOT NULL`,
+  );
+  const replacedBy = new Map(replacements.rows.map((r) => [r.hub_id, r.replaced_by]));
+  const homesOf = (hubId: string): string => {
+    const seen = new Set<string>();
+    let current = hubId;
+    for (let next = replacedBy.get(current); next !== undefined && !seen.has(next); next = replacedBy.get(current)) {
+      seen.add(current);
+      current = next;
+    }
+    return current;
+  };
   const featureRows = await pool.query<{ hub_id: string; home: string; day: string }>(
     `SELECT hub_id, home, day::text AS day FROM central_features
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
     [input.from, input.to, isoDay(knownByDay)],
   );
-  const features = featureRows.rows.map((r) => ({
-    home: `${r.hub_id}\u0000${r.home}`,
-    day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS),
-  }));
+  const features = [
+    ...new Map(
+      featureRows.rows.map((r) => {
+        const home = `${homesOf(r.hub_id)}\u0000${r.home}`;
+        return [`${home}\u0000${r.day}`, { home, day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS) }];
+      }),
+    ).values(),
+  ];
   const alertRows = await pool.query<{ hub_id: string; type: string; raised_at: Date; alert: Record<string, unknown> }>(
     `SELECT hub_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
     [new Date(fromMs), new Date(knownBy)],
   );
   const withFollowUp = alertRows.rows.map((r) =>
-    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at), knownBy),
+    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at, homesOf(r.hub_id)), knownBy),
   );
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
@@ -220,7 +248,7 @@ export async function councilReport(
     [new Date(fromMs), new Date(fromMs).toISOString()],
   );
   const openBefore = openBeforeRows.rows.map((r) =>
-    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at), knownBy),
+    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at, homesOf(r.hub_id)), knownBy),
   );
   const hubs = new Set([
     ...featureRows.rows.map((r) => r.hub_id),
