@@ -14,10 +14,6 @@ import {
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { openHubDatabase } from '../../hub/store.js';
 import { tempDir } from './helpers.js';
-import { atHubHashCost } from '../support/low-cost-hash.js';
-
-// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
-atHubHashCost();
 
 let dir: string;
 let db: Database;
