@@ -108,6 +108,11 @@ const SHARED_PROCESS = [
   'test/alerts/review-s61-offline-replaced.test.ts',
   'test/analytics/review-{s61-hub-off-evenings,s61-missed-review-days,s62-hub-off-clock-behind}.test.ts',
   'test/hub/review-s62-learned-through-downtime.test.ts',
+  // Session 63: files added since session 62, read and checked as in session 52: an in-process hub on a fake clock,
+  // one through its dashboard and API tokens (and a dashboard by `inject`), the fall rules on synthesised batches.
+  'test/dashboard/review-s62-device-token.test.ts',
+  'test/hub/review-s62-press-resent.test.ts',
+  'test/fall/review-s62-resent-batches.test.ts',
 ];
 
 /**
