@@ -108,6 +108,11 @@ const SHARED_PROCESS = [
   'test/alerts/review-s61-offline-replaced.test.ts',
   'test/analytics/review-{s61-hub-off-evenings,s61-missed-review-days,s62-hub-off-clock-behind}.test.ts',
   'test/hub/review-s62-learned-through-downtime.test.ts',
+  // Session 63: files added since session 62, read and checked as in session 52: an in-process hub on a fake clock,
+  // one through its dashboard and API tokens (and a dashboard by `inject`), the fall rules on synthesised batches.
+  'test/dashboard/review-s62-device-token.test.ts',
+  'test/hub/review-s62-press-resent.test.ts',
+  'test/fall/review-s62-resent-batches.test.ts',
 ];
 
 /**
@@ -122,6 +127,11 @@ export default defineConfig({
     // Generous for a loaded 2-core CI machine; a test that waits waits for its condition, never for a time.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // New password hashes at N=1024, r=8, p=1 in this process and the hubs, consoles and CLIs it starts (inherited),
+    // not at the hub's cost: each hash and each check of it about 1 ms, not 0.2 to 0.6 s of a core (docs/testing.md,
+    // session 63). Honoured only with NODE_ENV=test (`hub/passwords.ts`). A file whose subject is the hub's cost
+    // turns it off: `vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', undefined)` before each test.
+    env: { TELECARE_TEST_LOW_HASH_COST: '1' },
     // Integration tests start real brokers, hubs and serial pairs; two cores on CI, one file per core. Each file in a
     // process of its own (native SQLite, signals, patched globals in some tests), except SHARED_PROCESS.
     pool: 'forks',

@@ -21,6 +21,7 @@ import { DeviceIndex } from './config.js';
 import { DatabaseFileWatch } from './database-file-watch.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
+import { testHashCost } from './passwords.js';
 import { createMetricsRegistry } from './metrics.js';
 import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { preparePrivateDataDir } from './private-files.js';
@@ -115,6 +116,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // The configuration in force; replaced as a whole by reload().
   let current = config;
 
+  if (testHashCost()) {
+    log.warn(
+      'passwords hashed at the test suite cost (TELECARE_TEST_LOW_HASH_COST=1, NODE_ENV=test): not for a real install',
+    );
+  }
   const dbFile = preparePrivateDataDir(options.dataDir);
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
   const { db, exclusive } = openForStart(dbFile, log);

@@ -11,6 +11,7 @@ import { DatabaseCheckError } from './migrations.js';
 import { releaseFilePagesOnce, startMallocTrim } from './malloc-trim.js';
 import { scheduleV8Release } from './v8-release.js';
 import { scryptAddonUnavailable } from './scrypt-thread.js';
+import { testHashCost } from './passwords.js';
 import { looseFileAdvice } from './private-files.js';
 import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
@@ -137,6 +138,11 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): HubSettings {
+  if ((env.TELECARE_TEST_LOW_HASH_COST ?? '') !== '' && !testHashCost(env)) {
+    throw new Error(
+      'TELECARE_TEST_LOW_HASH_COST is for the test suite only (=1 with NODE_ENV=test): unset it, a hub hashes passwords at its own cost',
+    );
+  }
   const explicitConfig = cli.config ?? (env.HUB_CONFIG || undefined);
   const certFile = env.HUB_MQTT_TLS_CERT || undefined;
   const keyFile = env.HUB_MQTT_TLS_KEY || undefined;

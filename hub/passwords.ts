@@ -13,6 +13,24 @@ const KEY_LENGTH = 32;
  * thread). `npm start` sets `MALLOC_MMAP_THRESHOLD_` for this; `hub/main.ts` warns when it is missing.
  */
 const COST = { N: 8192, r: 8, p: 10 } as const;
+/**
+ * The test suite's cost (N=2^10, r=8, p=1: about a millisecond): new hashes, and the check of an unknown user, at it
+ * while TELECARE_TEST_LOW_HASH_COST=1 and NODE_ENV=test (vitest sets it; `npm start`, the service and the CLIs do
+ * not), so that a real install can never hash at it, whatever its environment. For the suite's hub starts and logins
+ * whose subject is not what a check costs (docs/testing.md, session 63); `hub/main.ts` refuses the variable without
+ * NODE_ENV=test, and a hub started with it logs a warning.
+ */
+const TEST_COST = { N: 1024, r: 8, p: 1 } as const;
+
+/** True when new hashes are made at the test suite's cost (`TEST_COST`). */
+export function testHashCost(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TELECARE_TEST_LOW_HASH_COST === '1' && env.NODE_ENV === 'test';
+}
+
+/** Today's cost of a new hash: the hub's, or the test suite's (`testHashCost()`). */
+function cost(): { N: number; r: number; p: number } {
+  return testHashCost() ? TEST_COST : COST;
+}
 const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /** Pending scrypt runs one source (a remote address) may have; more are refused at once (`HashQueueFull`). */
@@ -122,8 +140,9 @@ function sha256(secret: string, salt: Buffer): Buffer {
 /** For anything a person chose or may choose: `scrypt$N$r$p$<salt base64>$<key base64>`. */
 export async function hashPassword(password: string, options: HashOptions = {}): Promise<string> {
   const salt = randomBytes(16);
-  const key = await queues[options.queue ?? 'broker'].run(password, salt, COST.N, COST.r, COST.p, options.source);
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const { N, r, p } = cost();
+  const key = await queues[options.queue ?? 'broker'].run(password, salt, N, r, p, options.source);
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /**
@@ -136,7 +155,10 @@ export function hashGeneratedSecret(secret: string): string {
 }
 
 // Checked against when the user is unknown, so that a wrong username costs as much time as a wrong password.
-const DUMMY_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
+function dummyHash(): string {
+  const { N, r, p } = cost();
+  return `scrypt$${N}$${r}$${p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
+}
 
 /**
  * Checks either stored form (scrypt with its own cost, or sha256 for generated secrets, never queued). With a
@@ -147,7 +169,7 @@ export async function verifyPassword(
   hash: string | undefined,
   options: HashOptions = {},
 ): Promise<boolean> {
-  const stored = parseHash(hash ?? DUMMY_HASH);
+  const stored = parseHash(hash ?? dummyHash());
   const key = stored && (await derive(password, stored, options));
   if (!stored || !key) return false;
   return stored.key.length === KEY_LENGTH && timingSafeEqual(key, stored.key) && hash !== undefined;
@@ -212,7 +234,8 @@ async function derive(password: string, stored: StoredHash, options: HashOptions
  */
 export function needsRehash(hash: string): boolean {
   const stored = parseHash(hash);
-  return stored?.scheme === 'scrypt' && (stored.N !== COST.N || stored.r !== COST.r || stored.p !== COST.p);
+  const today = cost();
+  return stored?.scheme === 'scrypt' && (stored.N !== today.N || stored.r !== today.r || stored.p !== today.p);
 }
 
 /** A random password for a generated credential (24 url-safe characters, 144 bits). */

@@ -2,6 +2,10 @@
 import { scryptSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { USER_PASSWORD, login, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 let dashboard: Dashboard | undefined;
 afterEach(async () => {

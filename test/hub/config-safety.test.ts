@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadHubConfig, parseHubConfig } from '../../hub/config.js';
 import { hashPassword } from '../../hub/passwords.js';
 import { tempDir } from './helpers.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 function problemsOf(raw: unknown): string[] {
   try {

@@ -8,6 +8,10 @@ import type { RunningHub } from '../../hub/hub.js';
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { TEST_ADMIN_PASSWORD, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 let dir: string;
 let hub: RunningHub | undefined;

@@ -9,6 +9,10 @@ import { startTestHub } from '../support/in-process-hub.js';
 import { selfSignedPair } from '../support/tls.js';
 import { hashPassword, scryptRunCount } from '../../hub/passwords.js';
 import { ONE_HOME_CONFIG, mqttClient, nextMessage, tempDir } from './helpers.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 let dir: string;
 let hub: RunningHub | undefined;

@@ -1,18 +1,28 @@
 // Stored password hashes: scrypt for chosen passwords, salted SHA-256 for generated secrets, both verified.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import {
   generatePassword,
   hashGeneratedSecret,
   hashPassword,
   needsRehash,
   pendingHashes,
+  testHashCost,
   verifyPassword,
 } from '../../hub/passwords.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { createLogger } from '../../hub/logger.js';
+import { resolveSettings } from '../../hub/main.js';
+import { startTestHub } from '../support/in-process-hub.js';
 import { hubLaunch } from '../../bench/hubProcess.js';
-import { projectRoot } from './helpers.js';
+import { ONE_HOME_CONFIG, projectRoot, tempDir } from './helpers.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 /**
  * Hashes as an earlier version stored them: scrypt of the password at cost N, r, p with an all-zero salt, written
@@ -147,4 +157,60 @@ describe('the memory of a hash', () => {
     // Two node processes and ten hashes: minutes on a loaded shared machine.
     240_000,
   );
+});
+
+describe("the test suite's hash cost (TELECARE_TEST_LOW_HASH_COST, session 63)", () => {
+  it('hashes new passwords at N=1024, r=8, p=1 only with NODE_ENV=test, and is made again at the hub cost without it', async () => {
+    vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
+    expect(process.env.NODE_ENV).toBe('test');
+    expect(testHashCost()).toBe(true);
+    const low = await hashPassword('correct horse');
+    expect(low).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifyPassword('correct horse', low)).toBe(true);
+    expect(needsRehash(low)).toBe(false);
+
+    // Any other NODE_ENV, or another value: the hub's cost, and a low hash is made again at it at the next login.
+    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: undefined }, { TELECARE_TEST_LOW_HASH_COST: 'yes' }]) {
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      expect(testHashCost()).toBe(false);
+      expect(await hashPassword('correct horse')).toMatch(/^scrypt\$8192\$8\$10\$/);
+      expect(needsRehash(low)).toBe(true);
+      vi.stubEnv('NODE_ENV', 'test');
+      vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
+    }
+  });
+
+  it('stops a hub process started with it outside the test suite, naming the variable', () => {
+    for (const NODE_ENV of ['production', undefined]) {
+      expect(() => resolveSettings({}, { TELECARE_TEST_LOW_HASH_COST: '1', NODE_ENV }, '/srv/hub')).toThrow(
+        /TELECARE_TEST_LOW_HASH_COST is for the test suite only/,
+      );
+    }
+    expect(() => resolveSettings({}, { TELECARE_TEST_LOW_HASH_COST: '0' }, '/srv/hub')).toThrow(
+      /TELECARE_TEST_LOW_HASH_COST/,
+    );
+    expect(resolveSettings({}, { TELECARE_TEST_LOW_HASH_COST: '1', NODE_ENV: 'test' }, '/srv/hub').httpPort).toBe(8080);
+    expect(resolveSettings({}, { TELECARE_TEST_LOW_HASH_COST: '' }, '/srv/hub').httpPort).toBe(8080);
+  });
+
+  it('is said in a warning at each hub start', async () => {
+    vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
+    const dir = tempDir('test-hash-cost');
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
+      logger: createLogger({ level: 'warn', destination }),
+    });
+    try {
+      expect(lines.some((l) => /"level":40.*passwords hashed at the test suite cost/.test(l))).toBe(true);
+    } finally {
+      await hub.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,6 +10,10 @@ import { mallocTrimLibrary } from '../../hub/malloc-trim.js';
 import { BACKGROUND_NICE_STEP, currentThreadId } from '../../hub/thread-priority.js';
 import type { SensorEvent } from '../../rules/types.js';
 import { adminCookie, killHub, projectRoot, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { atHubHashCost } from '../support/low-cost-hash.js';
+
+// What a hash at the hub's own cost does is this file's subject: not the suite's low cost (session 63).
+atHubHashCost();
 
 /** Every thread of `pid` with field `field` of its /proc/<pid>/task/<tid>/stat (19: nice; 41: scheduling policy). */
 function threadStatField(pid: number, field: number): Map<number, number> {
