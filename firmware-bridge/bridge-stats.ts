@@ -31,6 +31,10 @@ export interface StatusContext {
   eventsPublished: number;
   eventsQueued: number;
   eventsDropped: number;
+  /** The spool in use (none: events held in memory only). */
+  spoolPath: string | undefined;
+  /** Where a spool the last run kept and this one could not read was moved, whole (see FirmwareBridge). */
+  spoolKeptAs: string | undefined;
   startedAtMs: number;
   nowMs: number;
 }
@@ -52,6 +56,7 @@ export function bridgeStatus(stats: BridgeStats, context: StatusContext, stateOv
     badFrames: { ...stats.badFrames },
     badFramesTotal: stats.badFramesTotal,
     events: { published: context.eventsPublished, queued: context.eventsQueued, dropped: context.eventsDropped },
+    spool: { path: context.spoolPath ?? null, unreadableKeptAs: context.spoolKeptAs ?? null },
     since: new Date(context.startedAtMs).toISOString(),
     ts: new Date(context.nowMs).toISOString(),
   };

@@ -1,5 +1,6 @@
 // `telecare bridge` at work: serial receiver in, native events out on MQTT, status and counters published.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -63,10 +64,15 @@ export class FirmwareBridge {
   /** Lines in the spool (0: no file). While there are any, every event queued is added, until all are delivered. */
   private spoolLines = 0;
   private spoolFailing = false;
+  /** The spool file (none: events held in memory only, as when one the last run kept cannot be read or moved aside). */
+  private spoolPath: string | undefined;
+  /** Where a spool this run could not read was moved, whole, so that nothing written now lands over its events. */
+  private spoolKeptAs: string | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
     this.startedAtMs = clock.now();
+    this.spoolPath = options.spoolPath;
     this.log = logger.child({ ns: 'bridge' });
     if (framing === 'cobs') {
       if (homeId === undefined) throw new Error('--home is required with --framing cobs (frames carry no home)');
@@ -136,21 +142,18 @@ export class FirmwareBridge {
     await this.outbox.stop(JSON.stringify({ ...final, reason: 'stopped' }));
     this.keepUndelivered();
     if (this.spoolLines > 0)
-      this.log.warn(
-        { events: this.spoolLines, spool: this.options.spoolPath },
-        'undelivered events kept for the next start',
-      );
+      this.log.warn({ events: this.spoolLines, spool: this.spoolPath }, 'undelivered events kept for the next start');
   }
 
   /** Queues the events the last run kept, ahead of anything the receiver sends now; the file holds them until sent. */
   private restoreSpool(): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
     let kept;
     try {
       kept = readSpool(file);
     } catch (err) {
-      this.log.error({ err, spool: file }, 'could not read the events kept by the last run');
+      this.keepUnreadableSpoolAside(file, err);
       return;
     }
     for (const event of kept.events) this.outbox.publish(event.topic, event.payload, event.urgent);
@@ -166,12 +169,36 @@ export class FirmwareBridge {
   }
 
   /**
+   * A spool this run cannot read (another user's, a failing card) holds the only copy of what the last run kept, a press
+   * among them: it is moved aside whole, not removed at the next delivery nor replaced at the next outage (review,
+   * session 63). If it cannot even be moved, this run keeps its events in memory only and leaves the file as it is.
+   */
+  private keepUnreadableSpoolAside(file: string, err: unknown): void {
+    const keptAs = `${file}.unreadable-${new Date(this.options.clock.now()).toISOString().replace(/[-:.]/g, '')}`;
+    try {
+      fs.renameSync(file, keptAs);
+    } catch (moveErr) {
+      this.spoolPath = undefined;
+      this.log.error(
+        { err, moveErr, spool: file },
+        'could not read the events kept by the last run, nor move them aside: left as they are, and events held in memory only this run',
+      );
+      return;
+    }
+    this.spoolKeptAs = keptAs;
+    this.log.error(
+      { err, spool: file, keptAs },
+      'could not read the events kept by the last run: kept aside, not sent (see keptAs); new events are kept in a new spool',
+    );
+  }
+
+  /**
    * One event queued: on disk too while the broker is away, or while the spool still holds others; an emergency always,
    * until the broker acknowledges it: the hub acknowledges an event once it is on its disk, and a bridge killed (a power
    * cut) before then lost a press held in memory only (review, session 62).
    */
   private spoolQueued(event: SpooledEvent): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined || (this.outbox.connected && this.spoolLines === 0 && !event.urgent)) return;
     // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
     if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
@@ -183,7 +210,7 @@ export class FirmwareBridge {
 
   /** Notes in the spool that the broker took `event`; grown well past the bound, it is written again whole instead. */
   private spoolDelivered(event: SpooledEvent): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
     if (this.spoolLines >= 2 * this.options.maxQueued) this.keepUndelivered();
     else this.spoolWrite(() => appendDelivered(file, event), 1);
@@ -191,7 +218,7 @@ export class FirmwareBridge {
 
   /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
   private keepUndelivered(): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
     const events = this.outbox.undelivered();
     this.spoolWrite(() => writeSpool(file, events), events.length - this.spoolLines);
@@ -203,7 +230,7 @@ export class FirmwareBridge {
       write();
     } catch (err) {
       if (!this.spoolFailing)
-        this.log.error({ err, spool: this.options.spoolPath }, 'could not keep events on disk: held in memory only');
+        this.log.error({ err, spool: this.spoolPath }, 'could not keep events on disk: held in memory only');
       this.spoolFailing = true;
       return;
     }
@@ -224,6 +251,8 @@ export class FirmwareBridge {
         eventsPublished: this.outbox.delivered,
         eventsQueued: this.outbox.queued,
         eventsDropped: this.outbox.dropped,
+        spoolPath: this.spoolPath,
+        spoolKeptAs: this.spoolKeptAs,
         startedAtMs: this.startedAtMs,
         nowMs: this.options.clock.now(),
       },
