@@ -10,6 +10,8 @@ export class BridgeStats {
   gaps = 0;
   /** Times a device's sequence number went backwards (device restart). */
   sequenceRestarts = 0;
+  /** Events stamped before any this version can receive (a receiver's clock never set): stamped on reading instead. */
+  clockNotSet = 0;
   readonly badFrames: Record<string, number> = {};
 
   countBad(reason: string): void {
@@ -53,6 +55,7 @@ export function bridgeStatus(stats: BridgeStats, context: StatusContext, stateOv
     duplicates: stats.duplicates,
     gaps: stats.gaps,
     sequenceRestarts: stats.sequenceRestarts,
+    clockNotSet: stats.clockNotSet,
     badFrames: { ...stats.badFrames },
     badFramesTotal: stats.badFramesTotal,
     events: { published: context.eventsPublished, queued: context.eventsQueued, dropped: context.eventsDropped },

@@ -8,7 +8,7 @@ import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Fr
 import { appendDelivered, appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
-import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
+import { isEmergency, nativeEventPayload, nativeEventTopic, type BridgeEvent } from './native-event.js';
 import { SerialLink } from './serial-link.js';
 
 export interface BridgeOptions {
@@ -280,6 +280,7 @@ export class FirmwareBridge {
         this.stats.framesOk++;
         this.stats.gaps += outcome.missed;
         if (outcome.restarted) this.stats.sequenceRestarts++;
+        if (outcome.clockNotSet !== undefined) this.clockNotSet(outcome.event, outcome.clockNotSet);
         if (this.log.isLevelEnabled('debug')) {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
@@ -296,6 +297,20 @@ export class FirmwareBridge {
           return;
         }
     }
+  }
+
+  /** An event its sender stamped before any this version can receive: counted, logged once a minute per device. */
+  private clockNotSet(event: BridgeEvent, sensorTs: string | number): void {
+    this.stats.clockNotSet++;
+    const device = `${event.homeId}/${event.deviceId}`;
+    const nowMs = this.options.clock.now();
+    const last = this.lastBadLogMs.get(`clock:${device}`);
+    if (last !== undefined && nowMs - last < BAD_FRAME_LOG_INTERVAL_MS) return;
+    this.lastBadLogMs.set(`clock:${device}`, nowMs);
+    this.log.warn(
+      { device, ts: sensorTs, count: this.stats.clockNotSet },
+      "sender's clock not set (ts before this version was built): event stamped when read",
+    );
   }
 
   private countBad(reason: string): void {
