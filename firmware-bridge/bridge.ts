@@ -171,11 +171,13 @@ export class FirmwareBridge {
   /**
    * A spool this run cannot read (another user's, a failing card) holds the only copy of what the last run kept, a press
    * among them: it is moved aside whole, not removed at the next delivery nor replaced at the next outage (review,
-   * session 63). If it cannot even be moved, this run keeps its events in memory only and leaves the file as it is.
+   * session 63). If it cannot even be moved, this run keeps its events in memory only and leaves the file as it is; so
+   * too for a folder (`--spool` naming the hub's data folder by mistake), which is no spool and is never moved.
    */
   private keepUnreadableSpoolAside(file: string, err: unknown): void {
     const keptAs = `${file}.unreadable-${new Date(this.options.clock.now()).toISOString().replace(/[-:.]/g, '')}`;
     try {
+      if (fs.lstatSync(file).isDirectory()) throw new Error(`${file} is a folder: --spool names a file`);
       fs.renameSync(file, keptAs);
     } catch (moveErr) {
       this.spoolPath = undefined;

@@ -88,3 +88,38 @@ it.skipIf(process.getuid?.() !== 0)(
   },
   60_000,
 );
+
+it("never moves a folder named as its spool (the hub's data folder by mistake): events held in memory only, said so", async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s63-folder-spool-'));
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, 'hub.db'), "the hub's database");
+  broker = await startBroker();
+  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  bridge = spawnBridge([
+    '--port',
+    path.join(dir, 'no-receiver'),
+    '--framing',
+    'cobs',
+    '--home',
+    'h1',
+    '--mqtt',
+    `mqtt://127.0.0.1:${broker.port}`,
+    '--name',
+    'rx-hall',
+    '--status-interval-ms',
+    '60000',
+    '--spool',
+    data,
+  ]);
+  await waitFor('the bridge connected', () => bridge!.logs.some((l) => l.msg === 'connected to MQTT broker'));
+  const exit = new Promise<number | null>((resolve) => bridge!.child.once('exit', (code) => resolve(code)));
+  bridge.child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+
+  expect(fs.readdirSync(dir).filter((f) => f.startsWith('data'))).toEqual(['data']);
+  expect(fs.readFileSync(path.join(data, 'hub.db'), 'utf8')).toBe("the hub's database");
+  expect(bridge.logs).toContainEqual(expect.objectContaining({ spool: data, level: 50 }));
+  const status = subscriber.lastStatus('rx-hall') as unknown as { spool: unknown };
+  expect(status.spool).toEqual({ path: null, unreadableKeptAs: null });
+}, 60_000);
