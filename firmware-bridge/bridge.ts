@@ -311,7 +311,7 @@ export class FirmwareBridge {
     this.lastBadLogMs.set(`clock:${device}`, nowMs);
     this.log.warn(
       { device, ts: sensorTs, count: this.stats.clockNotSet },
-      "sender's clock not set (ts before this version was built): event stamped when read",
+      "sender's ts before this version was built (its clock not set, or seconds sent for milliseconds): event stamped when read",
     );
   }
 
