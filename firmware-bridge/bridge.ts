@@ -41,6 +41,12 @@ export interface BridgeOptions {
 
 // Counter changes are folded into at most one status publish per this interval; state changes go at once.
 const STATUS_THROTTLE_MS = 1_000;
+/**
+ * Routine "delivered" notes in the spool are flushed to disk at least this often: a power cut in a drain then sends
+ * again at most these and the events in flight (64), fewer than the hub knows again as copies (a wearable's last 128
+ * batches, rules/fall/detector.ts). One flush per this many events acknowledged, while a spool is being drained only.
+ */
+const NOTES_PER_FLUSH = 32;
 // A bad-frame reason is logged at warn level at most once per this interval (debug otherwise).
 const BAD_FRAME_LOG_INTERVAL_MS = 60_000;
 
@@ -64,6 +70,8 @@ export class FirmwareBridge {
   /** Lines in the spool (0: no file). While there are any, every event queued is added, until all are delivered. */
   private spoolLines = 0;
   private spoolFailing = false;
+  /** Routine delivered notes appended since the spool was last flushed to disk. */
+  private notesUnflushed = 0;
   /** The spool file (none: events held in memory only, as when one the last run kept cannot be read or moved aside). */
   private spoolPath: string | undefined;
   /** Where a spool this run could not read was moved, whole, so that nothing written now lands over its events. */
@@ -214,8 +222,13 @@ export class FirmwareBridge {
   private spoolDelivered(event: SpooledEvent): void {
     const file = this.spoolPath;
     if (file === undefined) return;
-    if (this.spoolLines >= 2 * this.options.maxQueued) this.keepUndelivered();
-    else this.spoolWrite(() => appendDelivered(file, event), 1);
+    if (this.spoolLines >= 2 * this.options.maxQueued) {
+      this.keepUndelivered();
+      return;
+    }
+    const flush = event.urgent || this.notesUnflushed + 1 >= NOTES_PER_FLUSH;
+    this.spoolWrite(() => appendDelivered(file, event, flush), 1);
+    if (!this.spoolFailing) this.notesUnflushed = flush ? 0 : this.notesUnflushed + 1;
   }
 
   /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
