@@ -10,6 +10,8 @@ export class BridgeStats {
   gaps = 0;
   /** Times a device's sequence number went backwards (device restart). */
   sequenceRestarts = 0;
+  /** Events stamped before any this version can receive (a receiver's clock never set): stamped on reading instead. */
+  clockNotSet = 0;
   readonly badFrames: Record<string, number> = {};
 
   countBad(reason: string): void {
@@ -31,6 +33,10 @@ export interface StatusContext {
   eventsPublished: number;
   eventsQueued: number;
   eventsDropped: number;
+  /** The spool in use (none: events held in memory only). */
+  spoolPath: string | undefined;
+  /** Where a spool the last run kept and this one could not read was moved, whole (see FirmwareBridge). */
+  spoolKeptAs: string | undefined;
   startedAtMs: number;
   nowMs: number;
 }
@@ -49,9 +55,11 @@ export function bridgeStatus(stats: BridgeStats, context: StatusContext, stateOv
     duplicates: stats.duplicates,
     gaps: stats.gaps,
     sequenceRestarts: stats.sequenceRestarts,
+    clockNotSet: stats.clockNotSet,
     badFrames: { ...stats.badFrames },
     badFramesTotal: stats.badFramesTotal,
     events: { published: context.eventsPublished, queued: context.eventsQueued, dropped: context.eventsDropped },
+    spool: { path: context.spoolPath ?? null, unreadableKeptAs: context.spoolKeptAs ?? null },
     since: new Date(context.startedAtMs).toISOString(),
     ts: new Date(context.nowMs).toISOString(),
   };

@@ -1,5 +1,6 @@
 // `telecare bridge` at work: serial receiver in, native events out on MQTT, status and counters published.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -7,7 +8,7 @@ import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Fr
 import { appendDelivered, appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
-import { isEmergency, nativeEventPayload, nativeEventTopic } from './native-event.js';
+import { isEmergency, nativeEventPayload, nativeEventTopic, type BridgeEvent } from './native-event.js';
 import { SerialLink } from './serial-link.js';
 
 export interface BridgeOptions {
@@ -40,6 +41,12 @@ export interface BridgeOptions {
 
 // Counter changes are folded into at most one status publish per this interval; state changes go at once.
 const STATUS_THROTTLE_MS = 1_000;
+/**
+ * Routine "delivered" notes in the spool are flushed to disk at least this often: a power cut in a drain then sends
+ * again at most these and the events in flight (64), fewer than the hub knows again as copies (a wearable's last 128
+ * batches, rules/fall/detector.ts). One flush per this many events acknowledged, while a spool is being drained only.
+ */
+const NOTES_PER_FLUSH = 32;
 // A bad-frame reason is logged at warn level at most once per this interval (debug otherwise).
 const BAD_FRAME_LOG_INTERVAL_MS = 60_000;
 
@@ -63,10 +70,17 @@ export class FirmwareBridge {
   /** Lines in the spool (0: no file). While there are any, every event queued is added, until all are delivered. */
   private spoolLines = 0;
   private spoolFailing = false;
+  /** Routine delivered notes appended since the spool was last flushed to disk. */
+  private notesUnflushed = 0;
+  /** The spool file (none: events held in memory only, as when one the last run kept cannot be read or moved aside). */
+  private spoolPath: string | undefined;
+  /** Where a spool this run could not read was moved, whole, so that nothing written now lands over its events. */
+  private spoolKeptAs: string | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
     this.startedAtMs = clock.now();
+    this.spoolPath = options.spoolPath;
     this.log = logger.child({ ns: 'bridge' });
     if (framing === 'cobs') {
       if (homeId === undefined) throw new Error('--home is required with --framing cobs (frames carry no home)');
@@ -136,21 +150,18 @@ export class FirmwareBridge {
     await this.outbox.stop(JSON.stringify({ ...final, reason: 'stopped' }));
     this.keepUndelivered();
     if (this.spoolLines > 0)
-      this.log.warn(
-        { events: this.spoolLines, spool: this.options.spoolPath },
-        'undelivered events kept for the next start',
-      );
+      this.log.warn({ events: this.spoolLines, spool: this.spoolPath }, 'undelivered events kept for the next start');
   }
 
   /** Queues the events the last run kept, ahead of anything the receiver sends now; the file holds them until sent. */
   private restoreSpool(): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
     let kept;
     try {
       kept = readSpool(file);
     } catch (err) {
-      this.log.error({ err, spool: file }, 'could not read the events kept by the last run');
+      this.keepUnreadableSpoolAside(file, err);
       return;
     }
     for (const event of kept.events) this.outbox.publish(event.topic, event.payload, event.urgent);
@@ -166,12 +177,38 @@ export class FirmwareBridge {
   }
 
   /**
+   * A spool this run cannot read (another user's, a failing card) holds the only copy of what the last run kept, a press
+   * among them: it is moved aside whole, not removed at the next delivery nor replaced at the next outage (review,
+   * session 63). If it cannot even be moved, this run keeps its events in memory only and leaves the file as it is; so
+   * too for a folder (`--spool` naming the hub's data folder by mistake), which is no spool and is never moved.
+   */
+  private keepUnreadableSpoolAside(file: string, err: unknown): void {
+    const keptAs = `${file}.unreadable-${new Date(this.options.clock.now()).toISOString().replace(/[-:.]/g, '')}`;
+    try {
+      if (fs.lstatSync(file).isDirectory()) throw new Error(`${file} is a folder: --spool names a file`);
+      fs.renameSync(file, keptAs);
+    } catch (moveErr) {
+      this.spoolPath = undefined;
+      this.log.error(
+        { err, moveErr, spool: file },
+        'could not read the events kept by the last run, nor move them aside: left as they are, and events held in memory only this run',
+      );
+      return;
+    }
+    this.spoolKeptAs = keptAs;
+    this.log.error(
+      { err, spool: file, keptAs },
+      'could not read the events kept by the last run: kept aside, not sent (see keptAs); new events are kept in a new spool',
+    );
+  }
+
+  /**
    * One event queued: on disk too while the broker is away, or while the spool still holds others; an emergency always,
    * until the broker acknowledges it: the hub acknowledges an event once it is on its disk, and a bridge killed (a power
    * cut) before then lost a press held in memory only (review, session 62).
    */
   private spoolQueued(event: SpooledEvent): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined || (this.outbox.connected && this.spoolLines === 0 && !event.urgent)) return;
     // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
     if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
@@ -183,15 +220,20 @@ export class FirmwareBridge {
 
   /** Notes in the spool that the broker took `event`; grown well past the bound, it is written again whole instead. */
   private spoolDelivered(event: SpooledEvent): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
-    if (this.spoolLines >= 2 * this.options.maxQueued) this.keepUndelivered();
-    else this.spoolWrite(() => appendDelivered(file, event), 1);
+    if (this.spoolLines >= 2 * this.options.maxQueued) {
+      this.keepUndelivered();
+      return;
+    }
+    const flush = event.urgent || this.notesUnflushed + 1 >= NOTES_PER_FLUSH;
+    this.spoolWrite(() => appendDelivered(file, event, flush), 1);
+    if (!this.spoolFailing) this.notesUnflushed = flush ? 0 : this.notesUnflushed + 1;
   }
 
   /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
   private keepUndelivered(): void {
-    const file = this.options.spoolPath;
+    const file = this.spoolPath;
     if (file === undefined) return;
     const events = this.outbox.undelivered();
     this.spoolWrite(() => writeSpool(file, events), events.length - this.spoolLines);
@@ -203,7 +245,7 @@ export class FirmwareBridge {
       write();
     } catch (err) {
       if (!this.spoolFailing)
-        this.log.error({ err, spool: this.options.spoolPath }, 'could not keep events on disk: held in memory only');
+        this.log.error({ err, spool: this.spoolPath }, 'could not keep events on disk: held in memory only');
       this.spoolFailing = true;
       return;
     }
@@ -224,6 +266,8 @@ export class FirmwareBridge {
         eventsPublished: this.outbox.delivered,
         eventsQueued: this.outbox.queued,
         eventsDropped: this.outbox.dropped,
+        spoolPath: this.spoolPath,
+        spoolKeptAs: this.spoolKeptAs,
         startedAtMs: this.startedAtMs,
         nowMs: this.options.clock.now(),
       },
@@ -251,6 +295,7 @@ export class FirmwareBridge {
         this.stats.framesOk++;
         this.stats.gaps += outcome.missed;
         if (outcome.restarted) this.stats.sequenceRestarts++;
+        if (outcome.clockNotSet !== undefined) this.clockNotSet(outcome.event, outcome.clockNotSet);
         if (this.log.isLevelEnabled('debug')) {
           this.log.debug({ type: outcome.event.type, homeId: outcome.event.homeId }, 'serial event');
         }
@@ -267,6 +312,20 @@ export class FirmwareBridge {
           return;
         }
     }
+  }
+
+  /** An event its sender stamped before any this version can receive: counted, logged once a minute per device. */
+  private clockNotSet(event: BridgeEvent, sensorTs: string | number): void {
+    this.stats.clockNotSet++;
+    const device = `${event.homeId}/${event.deviceId}`;
+    const nowMs = this.options.clock.now();
+    const last = this.lastBadLogMs.get(`clock:${device}`);
+    if (last !== undefined && nowMs - last < BAD_FRAME_LOG_INTERVAL_MS) return;
+    this.lastBadLogMs.set(`clock:${device}`, nowMs);
+    this.log.warn(
+      { device, ts: sensorTs, count: this.stats.clockNotSet },
+      "sender's ts before this version was built (its clock not set, or seconds sent for milliseconds): event stamped when read",
+    );
   }
 
   private countBad(reason: string): void {

@@ -76,7 +76,10 @@ export function readSpool(file: string): SpoolContents {
  */
 export function writeSpool(file: string, events: readonly SpooledEvent[]): void {
   if (events.length === 0) {
+    if (!fs.existsSync(file)) return;
     fs.rmSync(file, { force: true });
+    // The removal flushed too: undone by a power cut, the next start sent again what the broker had taken.
+    syncFolder(file);
     return;
   }
   // It holds a resident's events: a folder made here is as private as the hub makes its data folder (the default is
@@ -131,14 +134,16 @@ export function appendSpool(file: string, event: SpooledEvent): void {
 /**
  * Notes in `file` that the broker acknowledged `event`, one of its lines: a bridge killed before the file is rewritten
  * (it is once all are delivered) sends at its next start only what the broker had not taken, not the whole file again
- * (review, session 62: a press the hub had taken came again behind other reports). Flushed to disk for an emergency;
- * a routine note lost to a power cut costs that event sent twice (a duplicate, never an event lost).
+ * (review, session 62: a press the hub had taken came again behind other reports). Flushed to disk for an emergency,
+ * and when `flush` (the caller flushes every few routine notes): a routine note lost to a power cut costs that event
+ * sent twice, which the hub knows again only among the latest it took (a wearable's last 128 batches; review, session
+ * 63: the notes of a long outage's drain all lost, its batches sent again were a fall called out again).
  */
-export function appendDelivered(file: string, event: SpooledEvent): void {
+export function appendDelivered(file: string, event: SpooledEvent, flush = false): void {
   const fd = fs.openSync(file, 'a', 0o600);
   try {
     fs.writeSync(fd, `${JSON.stringify({ delivered: { topic: event.topic, payload: event.payload } })}\n`);
-    if (event.urgent) fs.fsyncSync(fd);
+    if (event.urgent || flush) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -9,7 +9,15 @@ import { SequenceTracker } from './sequence-tracker.js';
 
 export type FrameOutcome =
   /** `badBefore`: the event ended a garbled line, whose head is counted as a bad frame of this reason. */
-  | { kind: 'event'; event: BridgeEvent; missed: number; restarted: boolean; badBefore?: string }
+  /** `clockNotSet`: the sender's own `ts`, before any this version can receive; the event is stamped on reading. */
+  | {
+      kind: 'event';
+      event: BridgeEvent;
+      missed: number;
+      restarted: boolean;
+      badBefore?: string;
+      clockNotSet?: string | number;
+    }
   | { kind: 'duplicate' }
   | { kind: 'ignored' }
   | { kind: 'bad'; reason: string };
@@ -33,12 +41,20 @@ export function ndjsonDecoder(homeId: string | undefined, clock: Clock): Framing
       if (line === '') return { kind: 'ignored' };
       const receivedAtMs = clock.now();
       const result = decodeNdjsonLine(line, homeId, receivedAtMs);
-      if (result.ok) return { kind: 'event', event: result.event, missed: 0, restarted: false };
+      if (result.ok)
+        return { kind: 'event', event: result.event, missed: 0, restarted: false, clockNotSet: result.clockNotSet };
       // A line cut off by the receiver's reset, or a stray byte, before a whole line: that line is delivered.
       const start = result.reason === 'json' ? trailingObjectStart(line) : undefined;
       const next = start === undefined ? undefined : decodeNdjsonLine(line.slice(start), homeId, receivedAtMs);
       return next?.ok
-        ? { kind: 'event', event: next.event, missed: 0, restarted: false, badBefore: 'json' }
+        ? {
+            kind: 'event',
+            event: next.event,
+            missed: 0,
+            restarted: false,
+            badBefore: 'json',
+            clockNotSet: next.clockNotSet,
+          }
         : { kind: 'bad', reason: result.reason };
     },
   };

@@ -1,14 +1,16 @@
 // The `ndjson` framing: one native event per line plus `device` (and `home`), checked against the vocabulary.
 import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../rules/vocabulary.js';
 import { accelRuns, usableSample } from '../rules/event-value.js';
-import { parseIsoMs } from '../rules/iso-time.js';
+import { EARLIEST_SENSOR_TS_MS, parseIsoMs } from '../rules/iso-time.js';
 import type { AccelValue, EventValue } from '../rules/types.js';
 import { TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
 
 /** Why a line was dropped; the bridge counts each reason apart. */
 export type BadLineReason = 'oversized' | 'json' | 'device-id' | 'home-id' | 'event-type' | 'value' | 'ts';
 
-export type LineDecodeResult = { ok: true; event: BridgeEvent } | { ok: false; reason: BadLineReason };
+/** `clockNotSet`: the line's own `ts`, before EARLIEST_SENSOR_TS_MS; the event is stamped at `receivedAtMs` instead. */
+export type LineDecodeResult =
+  { ok: true; event: BridgeEvent; clockNotSet?: string | number } | { ok: false; reason: BadLineReason };
 
 /** SPEC 4.1 rejects payloads over 64 KiB; a longer line cannot become a valid event. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -73,7 +75,10 @@ export function trailingObjectStart(line: string): number | undefined {
 
 /**
  * Decodes one line (without its newline). `defaultHomeId` is `--home`; a line's own `home` wins.
- * Events without `ts` are stamped with `receivedAtMs`, so events buffered while the broker is away keep their time.
+ * Events without `ts` are stamped with `receivedAtMs`, so events buffered while the broker is away keep their time;
+ * so are events stamped before EARLIEST_SENSOR_TS_MS (a receiver whose clock was never set). The hub would keep those at
+ * its own receive time, another each time the event came: a copy the bridge sent again (its spool after a power cut, a
+ * press in flight as it was killed) was a second press to the hub (review, session 63).
  */
 export function decodeNdjsonLine(
   line: string,
@@ -100,6 +105,7 @@ export function decodeNdjsonLine(
     return { ok: false, reason: 'value' };
   }
   if (ts !== undefined && !isTimestamp(ts)) return { ok: false, reason: 'ts' };
+  const clockNotSet = ts !== undefined && (typeof ts === 'number' ? ts : parseIsoMs(ts)) < EARLIEST_SENSOR_TS_MS;
   return {
     ok: true,
     event: {
@@ -107,7 +113,8 @@ export function decodeNdjsonLine(
       deviceId: device,
       type: eventType,
       value: accel ?? (value as EventValue),
-      ts: ts ?? new Date(receivedAtMs).toISOString(),
+      ts: ts === undefined || clockNotSet ? new Date(receivedAtMs).toISOString() : ts,
     },
+    ...(clockNotSet ? { clockNotSet: ts } : {}),
   };
 }

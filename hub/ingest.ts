@@ -1,7 +1,7 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
-import { parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
+import { EARLIEST_SENSOR_TS_MS, parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
 import type { AccelValue, EventValue, SensorEvent } from '../rules/types.js';
 import { topicSafeIdPattern } from './config-patterns.js';
@@ -23,11 +23,7 @@ import { parseNativeEventsTopic } from './topics.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const MAX_FUTURE_MS = 24 * 3600_000;
-/**
- * No event a live hub of this version receives happened before the year it was built: a `ts` before it is a sensor
- * whose clock was reset (1970, 2000). The event is kept at the hub's receive time, never dropped (it may be a press).
- */
-export const EARLIEST_SENSOR_TS_MS = Date.UTC(2026, 0, 1);
+export { EARLIEST_SENSOR_TS_MS };
 const LOG_EVERY_MS = 60_000;
 /**
  * Rejection lines a minute in all devices together (each device at most once a minute as well): a sender making up a

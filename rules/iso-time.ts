@@ -17,6 +17,13 @@ const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
+ * No event a live hub (or bridge) of this version receives happened before the year it was built: a `ts` before it is a
+ * sensor whose clock was reset or never set (1970, 2000). Such an event is kept at its receive time, never dropped (it
+ * may be a press): the hub's (hub/ingest.ts), or the serial bridge's when it came that way (firmware-bridge/).
+ */
+export const EARLIEST_SENSOR_TS_MS = Date.UTC(2026, 0, 1);
+
+/**
  * Epoch ms of an ISO-8601 date and time of day, or NaN for anything else (a date alone, a time alone, an impossible
  * date such as 30 February, free text). Without a zone the time is local: in `zone` when given (the home's: live and
  * in replay), else in the process's zone, as in ECMAScript. The common

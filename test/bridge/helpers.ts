@@ -181,8 +181,9 @@ export interface BridgeProcess {
 /**
  * Runs in `cwd`, else in a folder of its own removed when it exits: while the broker is away a bridge keeps its events
  * in ./data (--spool), and one story's must never reach another's, nor the project's. HUB_DATA_DIR is not passed on.
+ * `uid`/`gid`: run as that user (the bridge's service account), which needs the test to run as root.
  */
-export function spawnBridge(args: string[], where: { cwd?: string } = {}): BridgeProcess {
+export function spawnBridge(args: string[], where: { cwd?: string; uid?: number; gid?: number } = {}): BridgeProcess {
   const ownDir = where.cwd === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-run-')) : undefined;
   const env = { ...process.env };
   delete env.HUB_DATA_DIR;
@@ -190,6 +191,9 @@ export function spawnBridge(args: string[], where: { cwd?: string } = {}): Bridg
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: where.cwd ?? ownDir,
     env,
+    // Another user than the test's (a service account): only a test run as root may ask for one.
+    uid: where.uid,
+    gid: where.gid,
   });
   if (ownDir !== undefined) child.once('exit', () => fs.rmSync(ownDir, { recursive: true, force: true }));
   const logs: BridgeProcess['logs'] = [];
