@@ -50,18 +50,25 @@ export async function ensureGatewayStreams(
   password: string,
   ca?: Buffer,
 ): Promise<void> {
-  const client = await mqtt.connectAsync(mqttUrl, {
-    // A gateway with TLS (mqtts://) is verified, against `ca` when the centre has its own CA (CENTRAL_MQTT_CA).
-    ...(ca ? { ca } : {}),
-    rejectUnauthorized: true,
-    username: user,
-    password,
-    clientId: `central-setup-${String(process.pid)}`,
-    clean: true,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 30_000,
-  });
+  const client = await mqtt.connectAsync(
+    mqttUrl,
+    {
+      // A gateway with TLS (mqtts://) is verified, against `ca` when the centre has its own CA (CENTRAL_MQTT_CA).
+      ...(ca ? { ca } : {}),
+      rejectUnauthorized: true,
+      username: user,
+      password,
+      clientId: `central-setup-${String(process.pid)}`,
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 30_000,
+      // Without retries the promise fails when the connection closes before its CONNACK: a gateway that accepts the
+      // socket and closes it (still starting after every node restarted) left it pending for ever, and the worker's
+      // start with it (session 63).
+    },
+    false,
+  );
   await client.endAsync();
 }
 

@@ -180,16 +180,30 @@ function toIncoming(m: JsMsg): Parameters<typeof ingest>[1] {
 async function gatewayStreams(options: WorkerOptions): Promise<void> {
   let last: unknown;
   const ca = options.mqttCaFile === undefined ? undefined : await fs.promises.readFile(options.mqttCaFile);
-  for (const url of options.mqttUrls) {
-    try {
-      await ensureGatewayStreams(url, options.natsUser, options.natsPassword, ca);
-      return;
-    } catch (err) {
-      last = err;
+  // A worker started with the centre (every node just started) finds the gateways still starting: each is asked again
+  // for up to GATEWAY_WAIT_MS before the start fails (session 63).
+  const deadline = Date.now() + GATEWAY_WAIT_MS;
+  for (;;) {
+    for (const url of options.mqttUrls) {
+      try {
+        await ensureGatewayStreams(url, options.natsUser, options.natsPassword, ca);
+        return;
+      } catch (err) {
+        last = err;
+      }
     }
+    if (Date.now() >= deadline) break;
+    options.log.warn(
+      { err: last instanceof Error ? last.message : String(last) },
+      'no MQTT gateway answered yet; asking again',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   throw last instanceof Error ? last : new Error('no MQTT gateway answered');
 }
+
+/** How long a worker's start waits for an MQTT gateway to answer (`gatewayStreams`). */
+const GATEWAY_WAIT_MS = 120_000;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const log = options.log;
