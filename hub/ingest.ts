@@ -23,7 +23,6 @@ import { parseNativeEventsTopic } from './topics.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const MAX_FUTURE_MS = 24 * 3600_000;
-export { EARLIEST_SENSOR_TS_MS };
 const LOG_EVERY_MS = 60_000;
 /**
  * Rejection lines a minute in all devices together (each device at most once a minute as well): a sender making up a

@@ -2,6 +2,7 @@
 // ports in a temp folder, hub users, worker processes; every process stopped by pid. Skips when either is missing.
 import fs from 'node:fs';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import pg from 'pg';
 import { silentLogger } from '../../hub/logger.js';
 import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
@@ -26,6 +27,26 @@ export function centreMissing(): string | undefined {
 
 /** Test hubs' passwords (bcrypt cost 4 in tests: the lowest, so connects stay cheap). */
 export const hubPassword = (hubId: string): string => `password-of-${hubId}-for-tests`;
+
+/** One heartbeat from `hubId` over the first node's MQTT gateway, as its uplink sends it; then a clean leave (no will). */
+export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Promise<void> {
+  const hub = await mqtt.connectAsync({
+    host: '127.0.0.1',
+    port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
+    username: hubId,
+    password: hubPassword(hubId),
+    clientId: `telecare-uplink-${hubId}`,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  await hub.publishAsync(
+    `telecare-up/${hubId}/heartbeat`,
+    JSON.stringify({ hubId, at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),
+    { qos: 1 },
+  );
+  await hub.endAsync();
+}
 
 export interface TestCentre {
   dir: string;

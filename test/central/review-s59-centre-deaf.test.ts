@@ -13,12 +13,11 @@
 //
 // A real 3-node NATS cluster with its MQTT gateway, PostgreSQL and a worker (in this process, its clock injected: the
 // outage lasts 10 minutes of the centre's clock without waiting for them); two hubs over MQTT.
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { silentLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, heartbeatOverMqtt, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the centre-outage silence test: ${missing}`);
@@ -69,24 +68,7 @@ describe.skipIf(missing !== undefined)('review s59: the centre’s own outage is
 
   it('flags no hub on the checks right after the NATS cluster comes back, and one still silent a threshold later', async () => {
     // Both hubs talk, then leave cleanly (no last will).
-    for (const hubId of HUBS) {
-      const hub = await mqtt.connectAsync({
-        host: '127.0.0.1',
-        port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
-        username: hubId,
-        password: hubPassword(hubId),
-        clientId: `telecare-uplink-${hubId}`,
-        clean: true,
-        protocolVersion: 4,
-        reconnectPeriod: 0,
-      });
-      await hub.publishAsync(
-        `telecare-up/${hubId}/heartbeat`,
-        JSON.stringify({ hubId, at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),
-        { qos: 1 },
-      );
-      await hub.endAsync();
-    }
+    for (const hubId of HUBS) await heartbeatOverMqtt(centre, hubId);
     await vi.waitFor(
       async () => {
         const rows = await centre.pool.query('SELECT 1 FROM central_hubs WHERE last_heartbeat IS NOT NULL');

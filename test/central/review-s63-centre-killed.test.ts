@@ -12,14 +12,13 @@
 //
 // A real 3-node NATS cluster with its MQTT gateway, PostgreSQL and workers (in this process, their clock injected: the
 // outage lasts 10 minutes of the centre's clock without waiting for them); two hubs over MQTT.
-import mqtt from 'mqtt';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { silentLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, heartbeatOverMqtt, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the powered-off centre test: ${missing}`);
@@ -47,25 +46,7 @@ const startCentreWorker = async (): Promise<RunningWorker> => {
   return worker;
 };
 
-async function heartbeat(hubId: string): Promise<void> {
-  const hub = await mqtt.connectAsync({
-    host: '127.0.0.1',
-    port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
-    username: hubId,
-    password: hubPassword(hubId),
-    clientId: `telecare-uplink-${hubId}`,
-    clean: true,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-  });
-  await hub.publishAsync(
-    `telecare-up/${hubId}/heartbeat`,
-    JSON.stringify({ hubId, at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),
-    { qos: 1 },
-  );
-  // Cleanly: no last will.
-  await hub.endAsync();
-}
+const heartbeat = (hubId: string): Promise<void> => heartbeatOverMqtt(centre, hubId);
 
 async function offlineAlerts(): Promise<{ hubId: string; raisedAt: string; reason: string }[]> {
   const rows = await centre.pool.query<{ hub_id: string; raised_at: string; reason: string }>(
