@@ -275,9 +275,20 @@ export function cardMeta(where, alert, raisedAt) {
           timeWithAge(alert.lastSeenAt, Date.now(), homeZone(alert.homeId)),
         )
       : null,
-    alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
+    alert.acknowledgedBy
+      ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}${acknowledgementNote(alert)}`)
+      : null,
     escalation(alert),
   );
+}
+
+/**
+ * What the responder said on acknowledging (`POST /api/alerts/:id/ack {note}`, session 64: "calling her daughter"), for
+ * the next responder to read while the alert is open; a closed alert's note is said with how it was closed.
+ */
+function acknowledgementNote(alert) {
+  const note = alert.state === 'acknowledged' && typeof alert.note === 'string' ? alert.note.trim() : '';
+  return note ? `: "${note}"` : '';
 }
 
 /**

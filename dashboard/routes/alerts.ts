@@ -46,6 +46,13 @@ const resolveBody = {
   additionalProperties: false,
 } as const;
 
+/** SPEC 9 names no body for acknowledge; a note sent with it is kept (it was dropped: session 64). */
+const acknowledgeBody = {
+  type: ['object', 'null'],
+  properties: { note: { type: ['string', 'null'], maxLength: 2000 } },
+  additionalProperties: false,
+} as const;
+
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
 
 export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -98,21 +105,25 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { note?: string | null } | null | undefined }>(
     '/api/alerts/:id/ack',
     {
       config: { access: 'alerts:act' },
+      // A misspelt field (`notes`) is refused, as on resolve: the note must not be lost without a word.
+      preValidation: refuseUnknownFields(acknowledgeBody.properties),
       schema: {
         tags: ['alerts'],
-        summary: 'Acknowledge a raised alert (stops its escalation)',
+        summary: 'Acknowledge a raised alert (stops its escalation), with an optional note',
         params: idParams,
-        response: { 200: alertSchema, ...errors(401, 403, 404, 409, 503) },
+        body: acknowledgeBody,
+        response: { 200: alertSchema, ...errors(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       reachableAlert(ctx, principal, request.params.id);
-      return answer(alertService(ctx).acknowledge(request.params.id, actorName(principal)));
+      const note = request.body?.note ?? null;
+      return answer(alertService(ctx).acknowledge(request.params.id, actorName(principal), note));
     },
   );
 
