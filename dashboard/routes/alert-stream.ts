@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
-import { homeScope, principalOf, reachesHome, stillAllowed } from '../access.js';
+import { homeScope, homesNotConfigured, principalOf, reachesHome, stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -154,7 +154,8 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         summary: 'Live alerts as Server-Sent Events',
         description:
           'text/event-stream. Each `alert` event carries one alert version: first every open alert, then every new ' +
-          'version of any alert as it is stored; a `ready` event (`{ open, resumed }`) marks the end of the open ' +
+          'version of any alert as it is stored; a `ready` event (`{ open, resumed }`, and `homesNotConfigured` for a ' +
+          'caller held to homes the configuration does not have) marks the end of the open ' +
           'alerts; comment lines are heartbeats. Live events and `ready` have ids: a client that reconnects with ' +
           '`Last-Event-ID` (EventSource does) gets only the versions it missed, newest per alert, then `ready` with ' +
           '`resumed: true`; when that id is unknown (another hub process, or too far behind) it gets the open alerts ' +
@@ -207,8 +208,12 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       };
 
       /** The end of the listing; its id is where a reconnection resumes from. */
-      const writeReady = (resumeFrom: number, ready: { open?: number; resumed: boolean; changes?: number }): void =>
-        stream.write(`id: ${journal.id(resumeFrom)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+      // A program held to a home renamed since its token was made is told which ones no alert of can reach it.
+      const missing = homesNotConfigured(principal, ctx.deps.config.homes);
+      const writeReady = (resumeFrom: number, ready: { open?: number; resumed: boolean; changes?: number }): void => {
+        const data = missing.length > 0 ? { ...ready, homesNotConfigured: missing } : ready;
+        stream.write(`id: ${journal.id(resumeFrom)}\nevent: ready\ndata: ${JSON.stringify(data)}\n\n`);
+      };
       // Live versions that come while the open alerts are listed (at the client's pace) wait here, then follow `ready`.
       let waiting: { seq: number; alert: Alert }[] | null = null;
       // Listen before listing, in the same tick: no version can fall between the two.

@@ -2,7 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertActionError, AlertActionResult, AlertFilter, AlertServiceApi } from '../../hub/alerts/api.js';
 import { ALERT_STATES, OUTCOMES } from '../../rules/vocabulary.js';
-import { actorName, homeScope, principalOf, reachesHome } from '../access.js';
+import {
+  HOMES_NOT_CONFIGURED_HEADER,
+  actorName,
+  homeScope,
+  homesNotConfigured,
+  homesNotConfiguredHeader,
+  principalOf,
+  reachesHome,
+} from '../access.js';
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, type DashboardErrorCode } from '../errors.js';
@@ -63,6 +71,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       schema: {
         tags: ['alerts'],
         summary: 'List alerts, newest first (state=open: raised or acknowledged)',
+        description:
+          'A caller held to homes the configuration does not have (mistyped, or renamed since its login or token was ' +
+          'made) gets the header `x-homes-not-configured` naming them (URI-encoded, comma-separated): no alert of ' +
+          'theirs can be listed.',
         querystring: {
           type: 'object',
           properties: {
@@ -75,13 +87,17 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
         response: { 200: { type: 'array', items: alertSchema }, ...errors(400, 401, 403, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { state, homeId, limit } = request.query;
       const filter: AlertFilter = { limit: limit ?? 200 };
       if (state) filter.state = state;
       if (homeId) filter.homeId = homeId;
-      const homes = homeScope(principalOf(request));
+      const principal = principalOf(request);
+      const homes = homeScope(principal);
       if (homes) filter.homeIds = homes;
+      // A program held to a home renamed since its token was made would list nothing for ever, none the wiser.
+      const missing = homesNotConfigured(principal, ctx.deps.config.homes);
+      if (missing.length > 0) reply.header(HOMES_NOT_CONFIGURED_HEADER, homesNotConfiguredHeader(missing));
       return alertService(ctx).list(filter);
     },
   );
