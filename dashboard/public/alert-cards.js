@@ -63,6 +63,16 @@ export function repeatedAfterAck(known, next) {
   return known.state === 'acknowledged' || Date.parse(next.lastSeenAt) > Date.parse(next.acknowledgedAt);
 }
 
+/** An outcome's words, as the resolve form offers it: `carer-visit` → "Carer visit". */
+export function outcomeWords(outcome) {
+  return OUTCOMES.find(([value]) => value === outcome)?.[1] ?? outcome;
+}
+
+/** `text` with its first letter in capitals. */
+export function sentence(text) {
+  return text.replace(/^./, (c) => c.toUpperCase());
+}
+
 /** `possible-fall` → "Possible fall". */
 export function label(kind) {
   return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -75,7 +85,7 @@ export function label(kind) {
  */
 export function howClosed(alert) {
   if (alert.state === 'resolved') {
-    const outcome = OUTCOMES.find(([value]) => value === alert.outcome)?.[1] ?? alert.outcome;
+    const outcome = outcomeWords(alert.outcome);
     const note = typeof alert.note === 'string' && alert.note.trim() ? ` ("${alert.note.trim()}")` : '';
     return `resolved${outcome ? ': ' + outcome : ''}${note}`;
   }
