@@ -61,6 +61,9 @@ const acknowledgeBody = {
   additionalProperties: false,
 } as const;
 
+/** Alerts listed when no `limit` is given, but for `state=open` (every open alert). */
+const DEFAULT_LIST_LIMIT = 200;
+
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
 
 export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -72,6 +75,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
         tags: ['alerts'],
         summary: 'List alerts, newest first (state=open: raised or acknowledged)',
         description:
+          '`state=open` without `limit` lists every open alert (they are bounded by homes × kinds); otherwise at most ' +
+          '`limit` (default 200), and the header `x-more-alerts: true` says when more match than were listed. ' +
           'A caller held to homes the configuration does not have (mistyped, or renamed since its login or token was ' +
           'made) gets the header `x-homes-not-configured` naming them (URI-encoded, comma-separated): no alert of ' +
           'theirs can be listed.',
@@ -80,7 +85,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
           properties: {
             state: { type: 'string', enum: ['open', ...ALERT_STATES] },
             homeId: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
           },
           additionalProperties: false,
         },
@@ -88,8 +93,12 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       },
     },
     async (request, reply) => {
-      const { state, homeId, limit } = request.query;
-      const filter: AlertFilter = { limit: limit ?? 200 };
+      const { state, homeId } = request.query;
+      // Every open alert unless asked for fewer: after a storm the oldest calls, those waiting longest, were the ones
+      // left out of the 200 newest, and nothing said so (session 64).
+      const limit = request.query.limit ?? (state === 'open' ? undefined : DEFAULT_LIST_LIMIT);
+      // One more than asked: whether more match than are listed.
+      const filter: AlertFilter = limit === undefined ? {} : { limit: limit + 1 };
       if (state) filter.state = state;
       if (homeId) filter.homeId = homeId;
       const principal = principalOf(request);
@@ -98,7 +107,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       // A program held to a home renamed since its token was made would list nothing for ever, none the wiser.
       const missing = homesNotConfigured(principal, ctx.deps.config.homes);
       if (missing.length > 0) reply.header(HOMES_NOT_CONFIGURED_HEADER, homesNotConfiguredHeader(missing));
-      return alertService(ctx).list(filter);
+      const listed = alertService(ctx).list(filter);
+      if (limit === undefined || listed.length <= limit) return listed;
+      reply.header('x-more-alerts', 'true');
+      return listed.slice(0, limit);
     },
   );
 

@@ -2,7 +2,8 @@
 // alerts, so a responder who opened the console after a storm (a power cut on a scheme: every flat's sensors offline,
 // pendants, doors) did not see the oldest open calls at all, and `ready.open` said 1,000 as if that were all; and a
 // listing of more than the stream holds for a slow client (1 MiB) was written at once, so the console was dropped
-// before its `ready`, again at each reconnection. The dashboard on a real SQLite file with the real alert service, the
+// before its `ready`, again at each reconnection. `GET /api/alerts?state=open` (SPEC 9) gave the 200 newest without a
+// word. The dashboard on a real SQLite file with the real alert service, the
 // stream read over a real socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
@@ -90,4 +91,28 @@ describe('the console opened after a storm of alerts', () => {
       stream.close();
     }
   }, 120_000);
+
+  it('answers GET /api/alerts?state=open with every open alert, and says when a limit leaves some out', async () => {
+    const open = dashboard.alerts.list({ state: 'open' });
+    expect(open.length).toBeGreaterThan(1000);
+    const get = (query: string) => fetch(`${base}/api/alerts?${query}`, { headers: { cookie: responder } });
+
+    const all = await get('state=open');
+    expect(all.status).toBe(200);
+    expect(all.headers.get('x-more-alerts')).toBeNull();
+    const listed = (await all.json()) as { id: string }[];
+    expect(listed.map((a) => a.id).sort()).toEqual(open.map((a) => a.id).sort());
+
+    // A limit asked for is kept, newest first, and the answer says more match.
+    const ten = await get('state=open&limit=10');
+    expect(ten.headers.get('x-more-alerts')).toBe('true');
+    expect(((await ten.json()) as { id: string }[]).map((a) => a.id)).toEqual(open.slice(0, 10).map((a) => a.id));
+    // Other states keep their default of 200; a list that holds everything says nothing more.
+    const resolved = await get('state=resolved');
+    expect(resolved.headers.get('x-more-alerts')).toBeNull();
+    expect(((await resolved.json()) as unknown[]).length).toBe(1);
+    const every = await get('');
+    expect(every.headers.get('x-more-alerts')).toBe('true');
+    expect(((await every.json()) as unknown[]).length).toBe(200);
+  });
 });
