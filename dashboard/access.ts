@@ -162,6 +162,24 @@ export function reachesHome(principal: Principal, homeId: string): boolean {
   return homeScope(principal)?.includes(homeId) ?? true;
 }
 
+/**
+ * The homes of `principal`'s scope the configuration does not have (mistyped, or renamed since the login or token was
+ * made): none of their alerts can reach it, nor can its events for them raise any (session 64). Empty when unscoped.
+ */
+export function homesNotConfigured(principal: Principal, configured: readonly { id: string }[]): string[] {
+  const homes = homeScope(principal) ?? [];
+  return homes.filter((id) => !configured.some((home) => home.id === id));
+}
+
+/**
+ * Says the homes of `homesNotConfigured` on an answer whose body is fixed (a list): `x-homes-not-configured`, each id
+ * URI-encoded, joined by commas.
+ */
+export const HOMES_NOT_CONFIGURED_HEADER = 'x-homes-not-configured';
+export function homesNotConfiguredHeader(homes: readonly string[]): string {
+  return homes.map((id) => encodeURIComponent(id)).join(',');
+}
+
 /** What goes into `acknowledgedBy` and audit records. */
 export function actorName(principal: Principal): string {
   return principal.kind === 'token' ? `token:${principal.name}` : principal.name;

@@ -63,6 +63,16 @@ export function repeatedAfterAck(known, next) {
   return known.state === 'acknowledged' || Date.parse(next.lastSeenAt) > Date.parse(next.acknowledgedAt);
 }
 
+/** An outcome's words, as the resolve form offers it: `carer-visit` → "Carer visit". */
+export function outcomeWords(outcome) {
+  return OUTCOMES.find(([value]) => value === outcome)?.[1] ?? outcome;
+}
+
+/** `text` with its first letter in capitals. */
+export function sentence(text) {
+  return text.replace(/^./, (c) => c.toUpperCase());
+}
+
 /** `possible-fall` → "Possible fall". */
 export function label(kind) {
   return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -75,7 +85,7 @@ export function label(kind) {
  */
 export function howClosed(alert) {
   if (alert.state === 'resolved') {
-    const outcome = OUTCOMES.find(([value]) => value === alert.outcome)?.[1] ?? alert.outcome;
+    const outcome = outcomeWords(alert.outcome);
     const note = typeof alert.note === 'string' && alert.note.trim() ? ` ("${alert.note.trim()}")` : '';
     return `resolved${outcome ? ': ' + outcome : ''}${note}`;
   }
@@ -275,9 +285,20 @@ export function cardMeta(where, alert, raisedAt) {
           timeWithAge(alert.lastSeenAt, Date.now(), homeZone(alert.homeId)),
         )
       : null,
-    alert.acknowledgedBy ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}`) : null,
+    alert.acknowledgedBy
+      ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}${acknowledgementNote(alert)}`)
+      : null,
     escalation(alert),
   );
+}
+
+/**
+ * What the responder said on acknowledging (`POST /api/alerts/:id/ack {note}`, session 64: "calling her daughter"), for
+ * the next responder to read while the alert is open; a closed alert's note is said with how it was closed.
+ */
+function acknowledgementNote(alert) {
+  const note = alert.state === 'acknowledged' && typeof alert.note === 'string' ? alert.note.trim() : '';
+  return note ? `: "${note}"` : '';
 }
 
 /**

@@ -24,6 +24,13 @@ let drafts;
  * answer to Acknowledge is on its way, and disabling the form's button would take the keyboard off the card.
  */
 const pending = new Set();
+/**
+ * What a responder had chosen and typed in the resolve form of an alert that closed under it (resolved by another
+ * responder or the centre, withdrawn by the hub) and that the record does not hold: said on its closed card and aloud,
+ * with what it was, so that she neither takes the closed card's outcome for her own nor loses what she found (session
+ * 64: the form vanished and nothing said her resolution was never recorded).
+ */
+const notRecorded = new Map();
 
 const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
@@ -36,6 +43,27 @@ const announcer = cards.alertAnnouncer(
 );
 /** True once the stream has listed the open alerts: "No open alerts" must never flash before they arrive. */
 let openListed = false;
+
+/** What the open resolve form of `alert` holds, when the alert as closed (`closedAs`) does not record it. */
+function resolutionLost(closedAs) {
+  if (!resolving.has(closedAs.id)) return undefined;
+  const draft = drafts.get(closedAs.id) || {};
+  const field = (name) => document.getElementById(`${name}-${closedAs.id}`);
+  const outcome = field('outcome')?.value ?? draft.outcome ?? '';
+  const note = (field('note')?.value ?? draft.note ?? '').trim();
+  if (!outcome && !note) return undefined;
+  const recordedNote = typeof closedAs.note === 'string' ? closedAs.note : '';
+  // Her own resolution, told by the stream before the answer to her request: nothing lost.
+  if (closedAs.state === 'resolved' && (!outcome || closedAs.outcome === outcome) && recordedNote.includes(note))
+    return undefined;
+  return { outcome: cards.outcomeWords(outcome), note };
+}
+
+/** Why her resolution is not the record, and what it was: "… (Ambulance, "Found on the floor") …". */
+function notRecordedWords(lost) {
+  const what = [lost.outcome, lost.note ? `"${lost.note}"` : ''].filter(Boolean).join(', ');
+  return `it was closed before your resolution reached the hub, so yours was not recorded (${what}): write it in the call record.`;
+}
 
 async function act(alert, action, body) {
   const sent = `${alert.id} ${action}`;
@@ -53,6 +81,9 @@ async function act(alert, action, body) {
     }
     receive(updated);
   } catch (err) {
+    // Closed meanwhile by someone else: its closed card says what was not recorded (and it was said), in words, not
+    // the hub's refusal of an alert id.
+    if (!alerts.has(alert.id)) return;
     failures.set(alert.id, err.message);
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
@@ -129,6 +160,9 @@ function render() {
         { class: 'card', 'data-state': a.state, id: 'closed-' + a.id },
         // Where, as the centre's list says it (session 36: the hub's said the home only, "Possible fall · h2").
         `${cards.label(a.kind)} · ${place(a)} · ${cards.howClosed(a)} · ${formatTime(a.resolvedAt || a.lastSeenAt, homeZone(a.homeId))}`,
+        notRecorded.has(a.id)
+          ? el('p', { class: 'error not-recorded' }, cards.sentence(notRecordedWords(notRecorded.get(a.id))))
+          : null,
       ),
     ),
   );
@@ -162,6 +196,14 @@ function receive(alert) {
   if (known && known.version >= alert.version) return;
   alerts.set(alert.id, alert);
   if (!cards.OPEN.has(alert.state)) {
+    const lost = resolutionLost(alert);
+    if (lost) {
+      notRecorded.set(alert.id, lost);
+      announcer.sayNow(
+        `${cards.label(alert.kind)} at ${alert.homeId} ${cards.howClosed(alert)}; ${notRecordedWords(lost)}`,
+        (waiting) => waiting.id === alert.id,
+      );
+    }
     alerts.delete(alert.id);
     resolving.delete(alert.id);
     drafts.delete(alert.id);

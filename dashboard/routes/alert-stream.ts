@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Alert, AlertServiceApi } from '../../hub/alerts/api.js';
-import { homeScope, principalOf, reachesHome, stillAllowed } from '../access.js';
+import { homeScope, homesNotConfigured, principalOf, reachesHome, stillAllowed } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
@@ -15,6 +15,12 @@ const RECONNECT_MS = 3000;
 export const JOURNAL_SIZE = 2000;
 
 type JournalListener = (seq: number, alert: Alert) => void;
+
+/**
+ * Live versions a stream holds while it writes its first listing at the client's pace: far more than a storm's burst,
+ * so that only a client that stopped reading is dropped (it lists afresh when it reconnects).
+ */
+const MAX_WAITING_VERSIONS = 20_000;
 
 /** Positions are numbered below this (48 bits): far more alert versions than a hub makes in its life. */
 const POSITIONS = 2 ** 48;
@@ -148,7 +154,8 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         summary: 'Live alerts as Server-Sent Events',
         description:
           'text/event-stream. Each `alert` event carries one alert version: first every open alert, then every new ' +
-          'version of any alert as it is stored; a `ready` event (`{ open, resumed }`) marks the end of the open ' +
+          'version of any alert as it is stored; a `ready` event (`{ open, resumed }`, and `homesNotConfigured` for a ' +
+          'caller held to homes the configuration does not have) marks the end of the open ' +
           'alerts; comment lines are heartbeats. Live events and `ready` have ids: a client that reconnects with ' +
           '`Last-Event-ID` (EventSource does) gets only the versions it missed, newest per alert, then `ready` with ' +
           '`resumed: true`; when that id is unknown (another hub process, or too far behind) it gets the open alerts ' +
@@ -200,31 +207,54 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
         stream.write(`${id}event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
       };
 
+      /** The end of the listing; its id is where a reconnection resumes from. */
+      // A program held to a home renamed since its token was made is told which ones no alert of can reach it.
+      const missing = homesNotConfigured(principal, ctx.deps.config.homes);
+      const writeReady = (resumeFrom: number, ready: { open?: number; resumed: boolean; changes?: number }): void => {
+        const data = missing.length > 0 ? { ...ready, homesNotConfigured: missing } : ready;
+        stream.write(`id: ${journal.id(resumeFrom)}\nevent: ready\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      // Live versions that come while the open alerts are listed (at the client's pace) wait here, then follow `ready`.
+      let waiting: { seq: number; alert: Alert }[] | null = null;
       // Listen before listing, in the same tick: no version can fall between the two.
-      unsubscribe = journal.listen((seq, alert) => send(alert, seq));
+      unsubscribe = journal.listen((seq, alert) => {
+        if (!waiting) send(alert, seq);
+        else if (waiting.push({ seq, alert }) > MAX_WAITING_VERSIONS) stream.close();
+      });
       openStreams.add(stream.close);
       ctx.metrics.sseClients.inc();
 
       const header = request.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
       const missed = journal.since(lastEventId);
-      let ready: { open?: number; resumed: boolean; changes?: number };
-      // Where a reconnection resumes: the head, or for a responder held to some homes the last version of theirs.
-      let resumeFrom = journal.head;
       if (missed) {
         const changes = missed.filter(({ alert }) => inScope(alert));
         for (const { seq, alert } of changes) send(alert, seq);
-        ready = { resumed: true, changes: changes.length };
-        if (homes) resumeFrom = journal.newestSeen(inScope, journal.position(lastEventId));
-      } else {
-        const open = service.list({ state: 'open', limit: 1000, ...(homes ? { homeIds: homes } : {}) });
-        // ISO 8601 UTC times of one format sort as strings (localeCompare would load ICU's collation data: ~3 MB).
-        for (const alert of open.sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : 0)))
-          send(alert);
-        ready = { open: open.length, resumed: false };
-        if (homes) resumeFrom = journal.newestSeen(inScope);
+        // Where a reconnection resumes: the head, or for a responder held to some homes the last version of theirs.
+        const resumeFrom = homes ? journal.newestSeen(inScope, journal.position(lastEventId)) : journal.head;
+        writeReady(resumeFrom, { resumed: true, changes: changes.length });
+        return;
       }
-      stream.write(`id: ${journal.id(resumeFrom)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+      // Every open alert, however many: a storm's (a scheme's power cut) could be more than any cap, and a cap left
+      // out the oldest calls, those waiting longest, with `ready.open` counting only those listed (session 64). Open
+      // alerts are bounded by homes × kinds (a kind is merged into its home's open alert).
+      const open = service.list({ state: 'open', ...(homes ? { homeIds: homes } : {}) });
+      const resumeFrom = homes ? journal.newestSeen(inScope) : journal.head;
+      waiting = [];
+      void (async () => {
+        // ISO 8601 UTC times of one format sort as strings (localeCompare would load ICU's collation data: ~3 MB).
+        for (const alert of open.sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : 0))) {
+          send(alert);
+          // At the client's pace: a long list written at once went over the slow-client bound and dropped the
+          // console before its `ready`, again at every reconnection (as the centre's did, session 62).
+          await stream.drained();
+          if (stream.closed) return;
+        }
+        writeReady(resumeFrom, { open: open.length, resumed: false });
+        const queued = waiting ?? [];
+        waiting = null;
+        for (const { seq, alert } of queued) send(alert, seq);
+      })();
     },
   );
 }

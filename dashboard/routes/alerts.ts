@@ -2,7 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertActionError, AlertActionResult, AlertFilter, AlertServiceApi } from '../../hub/alerts/api.js';
 import { ALERT_STATES, OUTCOMES } from '../../rules/vocabulary.js';
-import { actorName, homeScope, principalOf, reachesHome } from '../access.js';
+import {
+  HOMES_NOT_CONFIGURED_HEADER,
+  actorName,
+  homeScope,
+  homesNotConfigured,
+  homesNotConfiguredHeader,
+  principalOf,
+  reachesHome,
+} from '../access.js';
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, type DashboardErrorCode } from '../errors.js';
@@ -46,6 +54,16 @@ const resolveBody = {
   additionalProperties: false,
 } as const;
 
+/** SPEC 9 names no body for acknowledge; a note sent with it is kept (it was dropped: session 64). */
+const acknowledgeBody = {
+  type: ['object', 'null'],
+  properties: { note: { type: ['string', 'null'], maxLength: 2000 } },
+  additionalProperties: false,
+} as const;
+
+/** Alerts listed when no `limit` is given, but for `state=open` (every open alert). */
+const DEFAULT_LIST_LIMIT = 200;
+
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 128 } }, required: ['id'] } as const;
 
 export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext): void {
@@ -56,26 +74,43 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       schema: {
         tags: ['alerts'],
         summary: 'List alerts, newest first (state=open: raised or acknowledged)',
+        description:
+          '`state=open` without `limit` lists every open alert (they are bounded by homes × kinds); otherwise at most ' +
+          '`limit` (default 200), and the header `x-more-alerts: true` says when more match than were listed. ' +
+          'A caller held to homes the configuration does not have (mistyped, or renamed since its login or token was ' +
+          'made) gets the header `x-homes-not-configured` naming them (URI-encoded, comma-separated): no alert of ' +
+          'theirs can be listed.',
         querystring: {
           type: 'object',
           properties: {
             state: { type: 'string', enum: ['open', ...ALERT_STATES] },
             homeId: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
           },
           additionalProperties: false,
         },
         response: { 200: { type: 'array', items: alertSchema }, ...errors(400, 401, 403, 503) },
       },
     },
-    async (request) => {
-      const { state, homeId, limit } = request.query;
-      const filter: AlertFilter = { limit: limit ?? 200 };
+    async (request, reply) => {
+      const { state, homeId } = request.query;
+      // Every open alert unless asked for fewer: after a storm the oldest calls, those waiting longest, were the ones
+      // left out of the 200 newest, and nothing said so (session 64).
+      const limit = request.query.limit ?? (state === 'open' ? undefined : DEFAULT_LIST_LIMIT);
+      // One more than asked: whether more match than are listed.
+      const filter: AlertFilter = limit === undefined ? {} : { limit: limit + 1 };
       if (state) filter.state = state;
       if (homeId) filter.homeId = homeId;
-      const homes = homeScope(principalOf(request));
+      const principal = principalOf(request);
+      const homes = homeScope(principal);
       if (homes) filter.homeIds = homes;
-      return alertService(ctx).list(filter);
+      // A program held to a home renamed since its token was made would list nothing for ever, none the wiser.
+      const missing = homesNotConfigured(principal, ctx.deps.config.homes);
+      if (missing.length > 0) reply.header(HOMES_NOT_CONFIGURED_HEADER, homesNotConfiguredHeader(missing));
+      const listed = alertService(ctx).list(filter);
+      if (limit === undefined || listed.length <= limit) return listed;
+      reply.header('x-more-alerts', 'true');
+      return listed.slice(0, limit);
     },
   );
 
@@ -98,21 +133,25 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { note?: string | null } | null | undefined }>(
     '/api/alerts/:id/ack',
     {
       config: { access: 'alerts:act' },
+      // A misspelt field (`notes`) is refused, as on resolve: the note must not be lost without a word.
+      preValidation: refuseUnknownFields(acknowledgeBody.properties),
       schema: {
         tags: ['alerts'],
-        summary: 'Acknowledge a raised alert (stops its escalation)',
+        summary: 'Acknowledge a raised alert (stops its escalation), with an optional note',
         params: idParams,
-        response: { 200: alertSchema, ...errors(401, 403, 404, 409, 503) },
+        body: acknowledgeBody,
+        response: { 200: alertSchema, ...errors(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       reachableAlert(ctx, principal, request.params.id);
-      return answer(alertService(ctx).acknowledge(request.params.id, actorName(principal)));
+      const note = request.body?.note ?? null;
+      return answer(alertService(ctx).acknowledge(request.params.id, actorName(principal), note));
     },
   );
 

@@ -29,6 +29,20 @@ function refuseOtherHomes(principal: Principal, body: unknown): void {
   );
 }
 
+/**
+ * The homes `body`'s events name that the configuration does not have: their events are kept as unassigned and raise
+ * nothing (SPEC 3), which a program posting for a home renamed since its token was made was never told (session 64).
+ */
+function homesNotConfiguredIn(body: unknown, configured: readonly { id: string }[]): string[] {
+  const items: unknown[] = Array.isArray(body) ? body : [body];
+  const named = new Set<string>();
+  for (const item of items) {
+    const homeId = (item as { homeId?: unknown } | null)?.homeId;
+    if (typeof homeId === 'string') named.add(homeId);
+  }
+  return [...named].filter((id) => !configured.some((home) => home.id === id));
+}
+
 export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { deps } = ctx;
 
@@ -81,10 +95,19 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
           'All or nothing: 202 once every event is stored; 400 when any is refused, and then none is stored. ' +
           "The 400 names the first refused event's reason (`error`) and position (`index`), and lists up to ten " +
           "refused events in `rejected`. A device's API token posts only for its homes: an event of another home " +
-          'refuses the body with 403 `FORBIDDEN_HOME` (nothing stored), naming the first such event.',
+          'refuses the body with 403 `FORBIDDEN_HOME` (nothing stored), naming the first such event. Events of a home ' +
+          'the configuration does not have are stored as unassigned and raise no alert: the 202 names those homes in ' +
+          '`homesNotConfigured` (a home renamed since the token was made, a mistyped id).',
         body: { type: ['object', 'array'] },
         response: {
-          202: { type: 'object', properties: { accepted: { type: 'integer' } } },
+          202: {
+            type: 'object',
+            properties: {
+              accepted: { type: 'integer' },
+              // Homes of the events the configuration does not have: kept as unassigned, they raise nothing.
+              homesNotConfigured: { type: 'array', items: { type: 'string' } },
+            },
+          },
           ...errors(401, 403, 503),
           400: {
             type: 'object',
@@ -120,7 +143,11 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
           rejected: result.rejected,
         });
       }
-      return reply.code(202).send({ accepted: result.accepted });
+      const missing = homesNotConfiguredIn(request.body, deps.config.homes);
+      return reply.code(202).send({
+        accepted: result.accepted,
+        ...(missing.length > 0 ? { homesNotConfigured: missing.slice(0, 100) } : {}),
+      });
     },
   );
 

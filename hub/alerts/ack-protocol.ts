@@ -80,7 +80,7 @@ export function handleAckCommand(
       return refuse('not-found', `no alert ${target.alertId} in home ${target.homeId}`);
     }
     return command.action === 'acknowledge'
-      ? d.lifecycle.acknowledge(target.alertId, by)
+      ? d.lifecycle.acknowledge(target.alertId, by, command.note)
       : d.lifecycle.resolve(target.alertId, command.outcome, command.note, by);
   });
   answer(

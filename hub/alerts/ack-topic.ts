@@ -3,7 +3,7 @@ import type { AlertActionError } from './api.js';
 import { alertAckTopic } from '../topics.js';
 
 export type AckCommand =
-  { action: 'acknowledge'; note: null } | { action: 'resolve'; outcome: string; note: string | null };
+  { action: 'acknowledge'; note: string | null } | { action: 'resolve'; outcome: string; note: string | null };
 
 export interface AckTopic {
   homeId: string;
@@ -18,7 +18,8 @@ export function ackResultTopic(t: AckTopic): string {
 }
 
 /**
- * Payload: empty or `{}` or `{"action":"ack"}` acknowledges; `{"action":"resolve","outcome":"...","note":"..."}` resolves.
+ * Payload: empty or `{}` or `{"action":"ack"}` acknowledges (`"note"` kept with it, session 64);
+ * `{"action":"resolve","outcome":"...","note":"..."}` resolves.
  * Who acts is the MQTT username, never a field of the payload.
  */
 export function parseAckPayload(
@@ -40,7 +41,9 @@ export function parseAckPayload(
   if (note !== undefined && note !== null && typeof note !== 'string') {
     return { ok: false, code: 'bad-request', message: 'note must be a string' };
   }
-  if (action === 'ack' || action === 'acknowledge') return { ok: true, command: { action: 'acknowledge', note: null } };
+  if (action === 'ack' || action === 'acknowledge') {
+    return { ok: true, command: { action: 'acknowledge', note: (note as string | undefined) ?? null } };
+  }
   if (action === 'resolve') {
     if (typeof outcome !== 'string') return { ok: false, code: 'bad-outcome', message: 'resolve needs an outcome' };
     return { ok: true, command: { action: 'resolve', outcome, note: (note as string | undefined) ?? null } };

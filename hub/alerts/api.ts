@@ -53,7 +53,8 @@ export interface AlertFilter {
 export interface AlertServiceApi {
   list(filter?: AlertFilter): Alert[];
   get(id: string): Alert | undefined;
-  acknowledge(id: string, by: string): AlertActionResult;
+  /** `note`: what the responder says on acknowledging ("calling her daughter"), kept in the alert's `note`. */
+  acknowledge(id: string, by: string, note?: string | null): AlertActionResult;
   resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult;
   /** Every new version of every alert, after it is stored. Returns the unsubscribe function. */
   subscribe(listener: (alert: Alert) => void): () => void;

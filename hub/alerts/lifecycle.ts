@@ -32,6 +32,17 @@ export function noteProblem(note: string): string | undefined {
     : undefined;
 }
 
+/**
+ * The note kept on a resolution of an alert acknowledged with a note: both, the acknowledgement's first (neither is
+ * lost, session 64), unless the resolution's repeats it; cut to MAX_NOTE_CHARS.
+ */
+export function resolutionNote(acknowledgementNote: string | null, resolutionNote: string | null): string | null {
+  if (acknowledgementNote === null || acknowledgementNote === '') return resolutionNote;
+  if (resolutionNote === null || resolutionNote.startsWith(acknowledgementNote))
+    return resolutionNote ?? acknowledgementNote;
+  return keptNote(`${acknowledgementNote}\n${resolutionNote}`);
+}
+
 /** `note` cut to MAX_NOTE_CHARS, never between the two halves of a character (an emoji). */
 export function keptNote(note: string): string {
   if (note.length <= MAX_NOTE_CHARS) return note;
@@ -197,15 +208,18 @@ export class AlertLifecycle {
     return changes.publish(change);
   }
 
-  acknowledge(id: string, by: string): AlertActionResult {
+  acknowledge(id: string, by: string, note: string | null = null): AlertActionResult {
     const { changes } = this.d;
     const now = this.d.clock.now();
+    const problem = note === null ? undefined : noteProblem(note);
+    if (problem !== undefined) return refuse('bad-note', problem);
+    const kept = note === null || note.trim() === '' ? null : keptNote(note);
     const change = this.d.held.storeOrHold('alert-acknowledge', (): Change | AlertActionResult => {
       const { sql } = this.d.stored();
       const current = sql.byId.get(id);
       if (!current) return refuse('not-found', `no alert ${id}`);
       if (current.state !== 'raised') return refuse('wrong-state', describeState(current, 'acknowledge'));
-      const row = returned(sql.acknowledge.get(now, by, id), 'acknowledgement');
+      const row = returned(sql.acknowledge.get(now, by, kept, id), 'acknowledgement');
       changes.audit(id, row.version, by, 'acknowledge', {});
       return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)) };
     });
@@ -218,6 +232,7 @@ export class AlertLifecycle {
         state: 'acknowledged',
         acknowledged_at: now,
         acknowledged_by: by,
+        note: kept ?? current.note,
         escalation_due_at: null,
         version: current.version + 1,
       };
@@ -241,7 +256,10 @@ export class AlertLifecycle {
         const { sql } = this.d.stored();
         const current = resolvable(id, sql.byId.get(id), outcome);
         if ('ok' in current) return current;
-        const row = returned(sql.resolve.get({ id, now, by, outcome, note: kept }), 'resolution');
+        const row = returned(
+          sql.resolve.get({ id, now, by, outcome, note: resolutionNote(current.note, kept) }),
+          'resolution',
+        );
         changes.audit(id, row.version, by, 'resolve', { outcome, fromState: current.state });
         const firstResponse = current.state === 'raised';
         return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)), ...(firstResponse ? { firstResponse } : {}) };
@@ -255,7 +273,7 @@ export class AlertLifecycle {
         state: 'resolved',
         resolved_at: now,
         outcome,
-        note: kept,
+        note: resolutionNote(current.note, kept),
         acknowledged_at: current.acknowledged_at ?? now,
         acknowledged_by: current.acknowledged_by ?? by,
         escalation_due_at: null,

@@ -267,9 +267,9 @@ export class AlertService implements AlertServiceApi {
     return () => this.listeners.delete(listener);
   }
 
-  acknowledge(id: string, by: string): AlertActionResult {
+  acknowledge(id: string, by: string, note: string | null = null): AlertActionResult {
     this.requireStarted();
-    return this.lifecycle.act('acknowledge', id, by, 'api', (who) => this.lifecycle.acknowledge(id, who));
+    return this.lifecycle.act('acknowledge', id, by, 'api', (who) => this.lifecycle.acknowledge(id, who, note));
   }
 
   resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {

@@ -66,7 +66,7 @@ export interface AlertStatements {
    */
   mergeDetail: Statement<[lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
-  acknowledge: Statement<[at: number, by: string, id: string], AlertRow>;
+  acknowledge: Statement<[at: number, by: string, note: string | null, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
   cancel: Statement<[at: number, detail: string, id: string], AlertRow>;
   escalate: Statement<[level: number, dueAt: number | null, ladder: string, id: string], AlertRow>;
@@ -106,7 +106,8 @@ export function prepareAlertStatements(db: Database): AlertStatements {
           ladder = @ladder, escalation_level = @escalation_level, escalation_due_at = @escalation_due_at,
           version = version + 1 WHERE id = @id RETURNING *`),
     acknowledge: prepare(`UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
-          escalation_due_at = NULL, version = version + 1 WHERE id = ? AND state = 'raised' RETURNING *`),
+          note = COALESCE(?, note), escalation_due_at = NULL, version = version + 1
+        WHERE id = ? AND state = 'raised' RETURNING *`),
     resolve: prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @now, outcome = @outcome, note = @note,
           acknowledged_at = COALESCE(acknowledged_at, @now), acknowledged_by = COALESCE(acknowledged_by, @by),
           escalation_due_at = NULL, version = version + 1

@@ -11,6 +11,8 @@ export interface StreamEvent {
 /** The stream at `base` opened with `headers`: its events as they come (`until` waits for a condition). */
 export class StreamReader {
   readonly events: StreamEvent[] = [];
+  /** The server ended the response (it dropped the client), or the connection failed. */
+  ended = false;
   private buffer = '';
   private waiters: (() => void)[] = [];
   private readonly request: http.ClientRequest;
@@ -31,8 +33,15 @@ export class StreamReader {
         }
         this.wake();
       });
+      res.on('close', () => {
+        this.ended = true;
+        this.wake();
+      });
     });
-    this.request.on('error', () => this.wake());
+    this.request.on('error', () => {
+      this.ended = true;
+      this.wake();
+    });
   }
 
   private wake(): void {
