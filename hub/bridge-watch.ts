@@ -40,6 +40,8 @@ interface Watched {
 
 export class BridgeWatch {
   private readonly bridges = new Map<string, Watched>();
+  /** The homes each bridge name is watched in (the keys of `bridges` by name): a status looks at its own only. */
+  private readonly watchedHomes = new Map<string, Set<string>>();
   private readonly log: Logger;
 
   constructor(private readonly options: BridgeWatchOptions) {
@@ -59,20 +61,23 @@ export class BridgeWatch {
     if (typeof status !== 'object' || status === null) return;
     const { state, homeId } = status as { state?: unknown; homeId?: unknown };
     if (state !== 'online' && state !== 'offline') return;
-    // A bridge serving several homes (ndjson lines naming theirs) says null, or only its --home: it serves each.
+    // A bridge serving several homes (ndjson lines naming theirs) says null, or only its --home: it serves each home
+    // configured with a device of its name (the home it names is one of them when its receiver is configured there).
     if (typeof homeId !== 'string' && homeId !== null) return;
-    for (const home of this.servedHomes(name, homeId))
+    for (const home of this.servedHomes(name))
       if (this.options.mayReportFor(home, username)) this.onHomeStatus(name, home, state);
   }
 
   /**
-   * The bridge's --home, the homes with a device of its name, and those it is watched in now (a reload may have
-   * removed its device from one, which must still hear that the receiver is back).
+   * The homes with a device of the bridge's name (its --home among them when the receiver is configured there), and
+   * those it is watched in now (a reload may have removed its device from one, which must still hear that the receiver
+   * is back). Never a home without such a device: nothing would be reported there, and a name anyone allowed to
+   * publish a bridge status can make up (one flat's bridge credential) would be held for good, with a timer, and
+   * looked through at every status (review, session 64).
    */
-  private servedHomes(name: string, homeId: string | null): Set<string> {
+  private servedHomes(name: string): Set<string> {
     const homes = new Set(this.options.homesServedBy(name));
-    if (homeId !== null) homes.add(homeId);
-    for (const watched of this.bridges.values()) if (watched.name === name) homes.add(watched.homeId);
+    for (const homeId of this.watchedHomes.get(name) ?? []) homes.add(homeId);
     return homes;
   }
 
@@ -82,7 +87,7 @@ export class BridgeWatch {
     if (state === 'online') {
       if (watched === undefined) return;
       if (watched.timer !== undefined) this.options.clock.clearTimer(watched.timer);
-      this.bridges.delete(key);
+      this.forget(key, watched);
       if (watched.reported) {
         this.log.info({ bridge: name, homeId }, "serial bridge's receiver back: reported available");
         this.options.report(homeId, name, true);
@@ -92,6 +97,9 @@ export class BridgeWatch {
     if (watched !== undefined) return; // offline again: the same episode
     watched = { name, homeId, timer: undefined, reported: false };
     this.bridges.set(key, watched);
+    let homes = this.watchedHomes.get(name);
+    if (homes === undefined) this.watchedHomes.set(name, (homes = new Set()));
+    homes.add(homeId);
     const entry = watched;
     entry.timer = this.options.clock.setTimer(this.options.clock.now() + this.graceMs, () => {
       entry.timer = undefined;
@@ -104,6 +112,13 @@ export class BridgeWatch {
     });
   }
 
+  private forget(key: string, watched: Watched): void {
+    this.bridges.delete(key);
+    const homes = this.watchedHomes.get(watched.name);
+    homes?.delete(watched.homeId);
+    if (homes?.size === 0) this.watchedHomes.delete(watched.name);
+  }
+
   private get graceMs(): number {
     return this.options.graceMs ?? BRIDGE_OFFLINE_GRACE_MS;
   }
@@ -112,5 +127,6 @@ export class BridgeWatch {
     for (const watched of this.bridges.values())
       if (watched.timer !== undefined) this.options.clock.clearTimer(watched.timer);
     this.bridges.clear();
+    this.watchedHomes.clear();
   }
 }

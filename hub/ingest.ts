@@ -72,7 +72,18 @@ export type SensorTopic =
   | { kind: 'zigbee-availability'; friendlyName: string };
 
 const NATIVE_TYPES = new Set<string>(NATIVE_EVENT_TYPES);
-const PENDANT_ACTIONS = new Set(['emergency', 'sos', 'single', 'press', 'on', 'single_click', 'click', 'panic']);
+
+/**
+ * Whether a Zigbee2MQTT `action` of a button configured as a pendant is the resident pressing it: any action but one
+ * that ends a press, which are a release after a hold (`release`, `on_hold_release`, `long_release`), a dimmer's stop
+ * (`brightness_stop`) and the empty action Zigbee2MQTT publishes after each. A single press (`single`, `on`, `press`,
+ * a vendor's `emergency` or `sos`) was the only one taken until session 64: the same button pressed again and again
+ * (`double`, `triple`, `many`) or held down (`long` on a Sonoff SNZB-01, `hold` on Aqara and Tuya buttons) raised
+ * nothing, though a resident in distress does either. A doubt costs a repeat of the open alert, never a press.
+ */
+function isPendantPress(action: string): boolean {
+  return action !== '' && !action.endsWith('release') && !action.endsWith('stop');
+}
 
 type Refusal = { ok: false } & Rejection;
 type AccelSplit = NonNullable<ReturnType<typeof accelRuns>>;
@@ -541,7 +552,7 @@ export class Ingest {
           }
           break;
         case 'action':
-          if (kind === 'pendant' && typeof value === 'string' && PENDANT_ACTIONS.has(value)) emit('pendant', true, key);
+          if (kind === 'pendant' && typeof value === 'string' && isPendantPress(value)) emit('pendant', true, key);
           break;
         default:
           break;
