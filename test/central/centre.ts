@@ -50,8 +50,13 @@ export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Prom
   await hub.endAsync();
 }
 
-/** Messages of the workers' consumer not yet acknowledged: waiting undelivered, and delivered but not acknowledged. */
-export async function consumerBacklog(centre: TestCentre): Promise<{ pending: number; ackPending: number }> {
+/**
+ * Messages of the workers' consumer not yet acknowledged (waiting undelivered, and delivered but not acknowledged), and
+ * how many it has delivered again.
+ */
+export async function consumerBacklog(
+  centre: TestCentre,
+): Promise<{ pending: number; ackPending: number; redelivered: number }> {
   const nc = await connect({
     servers: centre.cluster.natsUrls,
     user: centre.cluster.layout.centreUser,
@@ -59,7 +64,7 @@ export async function consumerBacklog(centre: TestCentre): Promise<{ pending: nu
   });
   try {
     const info = await (await nc.jetstreamManager()).consumers.info(STREAM, DURABLE);
-    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
   } finally {
     await nc.close();
   }

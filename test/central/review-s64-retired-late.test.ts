@@ -130,7 +130,10 @@ describe.skipIf(missing !== undefined)('a hub retired while what it sent waits i
 
     // The workers catch up: everything in the stream is taken.
     await centre.startWorkers(1);
-    await vi.waitFor(async () => expect(await consumerBacklog(centre)).toEqual({ pending: 0, ackPending: 0 }), WAIT);
+    await vi.waitFor(
+      async () => expect(await consumerBacklog(centre)).toMatchObject({ pending: 0, ackPending: 0 }),
+      WAIT,
+    );
 
     // The fall is closed with the responder's outcome, not as the retirement's unanswered call (before: cancelled).
     const fall = await alertRow('a-fall');
