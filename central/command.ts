@@ -270,7 +270,7 @@ export interface HubAddResult {
 }
 
 /** Adds (or with `replace`, renews) a hub's credential in the cluster at `clusterDir` and reloads its running nodes. */
-export function addHub(clusterDir: string, hubId: string, replace: boolean): HubAddResult {
+export async function addHub(clusterDir: string, hubId: string, replace: boolean): Promise<HubAddResult> {
   try {
     assertHubId(hubId);
   } catch (err) {
@@ -279,7 +279,7 @@ export function addHub(clusterDir: string, hubId: string, replace: boolean): Hub
   // Hashed first (bcrypt takes a while): the layout is locked only while it is read, changed and saved.
   const password = newPassword();
   const passwordHash = hashPassword(password);
-  const next = changeLayout(clusterDir, (layout) => {
+  const next = await changeLayout(clusterDir, (layout) => {
     const retired = layout.retired?.find((r) => r.hubId === hubId);
     if (retired) {
       // The centre drops whatever comes under a retired id (its alerts were closed for good): a new box needs its own.
@@ -368,7 +368,7 @@ export async function removeHub(
   // list (central/quarantine.ts, applyQuarantine) or another command's change written meanwhile is kept, not undone by
   // the copy read before them.
   let revoked = false;
-  const next = changeLayout(clusterDir, (latest) => {
+  const next = await changeLayout(clusterDir, (latest) => {
     revoked = latest.hubs.some((h) => h.hubId === hubId);
     return {
       ...latest,
@@ -456,9 +456,9 @@ export function registerCentralCommand(program: Command): void {
       process.env.CENTRAL_CLUSTER_DIR ?? DEFAULT_CLUSTER_DIR,
     )
     .option('--replace', "renew an existing hub's password")
-    .action((hubId: string, options: { clusterDir: string; replace?: boolean }) => {
+    .action(async (hubId: string, options: { clusterDir: string; replace?: boolean }) => {
       try {
-        const added = addHub(options.clusterDir, hubId, options.replace === true);
+        const added = await addHub(options.clusterDir, hubId, options.replace === true);
         process.stdout.write(
           `Hub ${added.hubId} added (${String(added.reloaded)} NATS nodes reloaded). Its settings; the password is not shown again:\n` +
             `HUB_UPLINK_URL=${added.mqttUrls[0] ?? ''} HUB_ID=${added.hubId} HUB_UPLINK_USER=${added.hubId} HUB_UPLINK_PASSWORD=${added.password}\n`,

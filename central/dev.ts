@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     state = { centrePassword, postgresPort: await freePort() };
   }
   if (!state.devHub) {
-    const added = addHub(natsDir, 'dev-hub', true);
+    const added = await addHub(natsDir, 'dev-hub', true);
     state.devHub = { hubId: added.hubId, password: added.password };
   }
   fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });

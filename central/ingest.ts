@@ -23,7 +23,10 @@ export type DropReason =
   | 'too-large'
   /** PostgreSQL refused the message's own data (e.g. a version past its integer, a date it cannot read). */
   | 'refused-by-database'
-  /** Its hub was retired (`telecare central hub remove`, session 61): nothing it sent still counts. */
+  /**
+   * Its hub was retired (`telecare central hub remove`, session 61): a heartbeat, status or command result of it no
+   * longer counts (its alert versions and features still do, session 64: `storeFromRetiredHub`).
+   */
   | 'retired-hub';
 
 /** `central_hubs.status` of a hub taken out of service for good (`central/retire.ts`). */
@@ -97,6 +100,8 @@ async function notify(client: pg.ClientBase, channel: string, payload: object): 
 interface HubRow {
   status: string;
   offline_since: Date | null;
+  retired_at: Date | null;
+  retired_by: string | null;
   inserted: boolean;
 }
 
@@ -105,7 +110,7 @@ async function touchHub(client: pg.ClientBase, hubId: string, at: Date): Promise
   const result = await client.query<HubRow>(
     `INSERT INTO central_hubs AS h (hub_id, first_seen_at, last_seen_at, status) VALUES ($1, $2, $2, 'online')
      ON CONFLICT (hub_id) DO UPDATE SET last_seen_at = GREATEST(h.last_seen_at, EXCLUDED.last_seen_at)
-     RETURNING h.status, h.offline_since, (xmax = 0) AS inserted`,
+     RETURNING h.status, h.offline_since, h.retired_at, h.retired_by, (xmax = 0) AS inserted`,
     [hubId, at],
   );
   const row = result.rows[0];
@@ -364,9 +369,7 @@ async function storeInTransaction(
   msg: Incoming,
 ): Promise<IngestResult> {
   const hub = await touchHub(client, hubId, msg.receivedAt);
-  // A retired hub's messages still in the stream (sent before its credential was revoked, or its last will published
-  // when the reload closed its connection) would reopen alerts the retirement closed: dropped, counted.
-  if (hub.status === RETIRED) return { kind: 'dropped', reason: 'retired-hub', hubId };
+  if (hub.status === RETIRED) return storeFromRetiredHub(client, hubId, parsed, msg, hub);
   const comesBack = hub.status === 'offline' && (hub.offline_since === null || msg.receivedAt > hub.offline_since);
   if (parsed.kind === 'status') {
     const text = Buffer.from(msg.data).toString('utf8');
@@ -405,12 +408,130 @@ async function storeInTransaction(
     }
     return { kind: 'command-result', hubId, stored: inserted.rowCount === 1 };
   }
+  return { kind: 'features', hubId, stored: await storeFeatures(client, hubId, decoded, msg) };
+}
+
+/** Stores a day of a home's features (the first copy is kept); `true` when it was new. */
+async function storeFeatures(
+  client: pg.ClientBase,
+  hubId: string,
+  decoded: Extract<Decoded, { kind: 'features' }>,
+  msg: Incoming,
+): Promise<boolean> {
   const inserted = await client.query(
     `INSERT INTO central_features (hub_id, home, day, features, received_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING`,
     [hubId, decoded.home, decoded.day, JSON.stringify(decoded.features), msg.receivedAt],
   );
-  return { kind: 'features', hubId, stored: inserted.rowCount === 1 };
+  return inserted.rowCount === 1;
+}
+
+/** The reason `central/retire.ts` writes into `closedAtCentre` of the alerts it closes. */
+export const HUB_RETIRED_REASON = 'hub-retired';
+
+/**
+ * A message of a hub retired since it was sent (session 64). Everything in the stream under a hub's id was sent while
+ * its credential was valid (the gateway's will aside): what it sent before the retirement still counts. Its days of
+ * features are stored; its alert versions too (`storeRetiredHubAlert`), without reopening a card. Its heartbeats and
+ * statuses (the will the reload makes the gateway publish) would change a retired hub's state, and its command
+ * results answer commands the retirement gave up: those are dropped (`retired-hub`). Before, every message was
+ * dropped: a responder's resolution of an alert raised before the retirement (its outcome, when it was acknowledged)
+ * and the last days of features were lost if the workers had not stored them when the installer ran `hub remove`.
+ */
+async function storeFromRetiredHub(
+  client: pg.ClientBase,
+  hubId: string,
+  parsed: Parsed,
+  msg: Incoming,
+  hub: HubRow,
+): Promise<IngestResult> {
+  if (parsed.kind !== 'alert' && parsed.kind !== 'features') return { kind: 'dropped', reason: 'retired-hub', hubId };
+  const decoded = decode(hubId, parsed, msg);
+  if (decoded.kind === 'dropped') return { kind: 'dropped', reason: decoded.reason, hubId };
+  if (decoded.kind === 'features') {
+    return { kind: 'features', hubId, stored: await storeFeatures(client, hubId, decoded, msg) };
+  }
+  if (decoded.kind !== 'alert') return { kind: 'dropped', reason: 'retired-hub', hubId };
+  return { kind: 'alert', hubId, stored: await storeRetiredHubAlert(client, hubId, decoded, msg, hub) };
+}
+
+/**
+ * A retired hub's alert version, applied as if it had been stored before the retirement, and the retirement after it:
+ * kept in `central_alert_versions` under its own key (a repeat stores nothing); when it is the hub's newest version of
+ * the alert, the alert takes its content, and stays closed: a version that closes the alert (a responder's resolution
+ * and its outcome) replaces the retirement's `cancelled`; one that leaves it open is cancelled at the centre as the
+ * retirement does (`closedAtCentre`, at the retirement or when it came, if later), keeping what it says (who
+ * acknowledged it, when). The retirement wrote its cancellation as the alert's next version, which may be the very
+ * number of the hub's version that was still in the stream: that version takes the number back (the alert's row keeps
+ * the retirement's mark while it applies). The row's version only grows, so the consoles take it as newer.
+ */
+async function storeRetiredHubAlert(
+  client: pg.ClientBase,
+  hubId: string,
+  decoded: Extract<Decoded, { kind: 'alert' }>,
+  msg: Incoming,
+  hub: HubRow,
+): Promise<boolean> {
+  const { alertId, version, alert, body, homeId } = decoded;
+  // The hub's row is locked (touchHub): this hub's messages are applied one at a time.
+  const row = (
+    await client.query<{ version: number }>(
+      `SELECT version FROM central_alerts WHERE hub_id = $1 AND alert_id = $2 FOR UPDATE`,
+      [hubId, alertId],
+    )
+  ).rows[0];
+  const inserted = await client.query(
+    `INSERT INTO central_alert_versions AS v (hub_id, alert_id, version, received_at, payload)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (hub_id, alert_id, version) DO UPDATE SET received_at = EXCLUDED.received_at, payload = EXCLUDED.payload
+     WHERE v.payload #>> '{alert,closedAtCentre,reason}' = $6`,
+    [hubId, alertId, version, msg.receivedAt, JSON.stringify(body), HUB_RETIRED_REASON],
+  );
+  if (inserted.rowCount !== 1) return false;
+  const newest = (
+    await client.query<{ top: number | null }>(
+      `SELECT max(version) AS top FROM central_alert_versions
+       WHERE hub_id = $1 AND alert_id = $2 AND (payload #>> '{alert,closedAtCentre,reason}') IS DISTINCT FROM $3`,
+      [hubId, alertId, HUB_RETIRED_REASON],
+    )
+  ).rows[0]?.top;
+  // An older version arriving after a newer one: kept, the alert already has the newer one's content.
+  if (newest !== undefined && newest !== null && newest > version) return true;
+  const rowVersion = row === undefined ? version : Math.max(row.version + 1, version);
+  const closed = decoded.state === 'resolved' || decoded.state === 'cancelled';
+  const retiredAt = hub.retired_at ?? msg.receivedAt;
+  const at = (msg.receivedAt > retiredAt ? msg.receivedAt : retiredAt).toISOString();
+  const state = closed ? decoded.state : 'cancelled';
+  const stored = closed
+    ? { ...alert, version: rowVersion }
+    : {
+        ...alert,
+        version: rowVersion,
+        state,
+        resolvedAt: at,
+        closedAtCentre: { by: `centre:${hub.retired_by ?? ''}`, at, reason: HUB_RETIRED_REASON },
+      };
+  await client.query(
+    `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
+     VALUES ($1, $2, 'hub', $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
+       severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
+       raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert`,
+    [
+      hubId,
+      alertId,
+      rowVersion,
+      decoded.type,
+      decoded.severity,
+      state,
+      homeId,
+      decoded.raisedAt,
+      msg.receivedAt,
+      JSON.stringify(stored),
+    ],
+  );
+  await notify(client, ALERT_CHANNEL, { hubId, alertId, version: rowVersion });
+  return true;
 }
 
 /**
@@ -588,7 +709,7 @@ export async function ingestBatch(
     );
 
     // A hub that is offline now may come back (its hub-offline alert resolved): message by message, in stream order
-    // (and a retired hub's messages are dropped there).
+    // (and a retired hub's messages are kept or dropped there, `storeFromRetiredHub`).
     // An online hub's messages change no state that order matters for: its status only records what the hub (or its
     // will) said last, and the silence check reads it later; so a reconnect burst's statuses go in one statement too.
     const stateful = (hubId: string): boolean => hubStatus.get(hubId) !== 'online';

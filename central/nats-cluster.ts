@@ -107,9 +107,15 @@ function lockHolderGone(lock: string): boolean {
  * Reads the layout at `dir`, changes it and saves what `change` returns (nothing: left as it is), holding
  * `cluster.json.lock` meanwhile. `hub add`, `hub remove` and the workers' quarantine each read, change and write the
  * whole file: two at once (an installer adding hubs in parallel) each wrote its own copy, and every change but the last
- * was lost while its command said it was done (session 63). `change` must not wait on anything.
+ * was lost while its command said it was done (session 63). `change` must not wait on anything: read, change and save
+ * are one synchronous step. Waiting for the lock is not: a worker calls this every sweep period, and a wait that
+ * blocked its event loop (up to 10 s while another process held the lock) stopped its progress acknowledgements, so
+ * that its messages went to the other workers after `ack_wait`, and its pulls and storing stood still (session 64).
  */
-export function changeLayout(dir: string, change: (layout: ClusterLayout) => ClusterLayout | undefined): ClusterLayout {
+export async function changeLayout(
+  dir: string,
+  change: (layout: ClusterLayout) => ClusterLayout | undefined,
+): Promise<ClusterLayout> {
   const lock = `${layoutPath(dir)}.lock`;
   const deadline = Date.now() + LAYOUT_LOCK_WAIT_MS;
   for (;;) {
@@ -128,7 +134,7 @@ export function changeLayout(dir: string, change: (layout: ClusterLayout) => Clu
     if (Date.now() > deadline) {
       throw new Error(`the cluster layout is being changed by another process (${lock}); try again`);
     }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   try {
     const layout = loadLayout(dir);

@@ -257,7 +257,7 @@ export async function applyQuarantine(
   const hubs = await quarantinedHubs(client);
   let current: string[] = [];
   let changed = false;
-  const layout = changeLayout(clusterDir, (latest) => {
+  const layout = await changeLayout(clusterDir, (latest) => {
     current = [...(latest.quarantined ?? [])].sort();
     if (current.length === hubs.length && current.every((h, i) => h === hubs[i])) return undefined;
     changed = true;

@@ -5,7 +5,7 @@
 // of the NATS nodes' configuration.
 import type pg from 'pg';
 import { audit } from './console/alerts.js';
-import { RETIRED } from './ingest.js';
+import { HUB_RETIRED_REASON, RETIRED } from './ingest.js';
 import { ALERT_CHANNEL, HUB_CHANNEL } from './schema.js';
 
 export interface RetiredAtCentre {
@@ -18,8 +18,9 @@ export interface RetiredAtCentre {
 }
 
 /**
- * Marks `hubId` retired (`central_hubs.status`, so the silence check never flags it and the workers drop whatever
- * still comes under its id, `retired-hub`), cancels each of its open alerts with a new version saying so
+ * Marks `hubId` retired (`central_hubs.status`, so the silence check never flags it and the workers drop its
+ * heartbeats, statuses and command results still in the stream, `retired-hub`, and apply its alert versions without
+ * reopening a card, session 64), cancels each of its open alerts with a new version saying so
  * (`closedAtCentre: { by, at, reason: 'hub-retired' }`; cancelled, not resolved: nobody gave it an outcome, and the
  * council report counts it as cancelled), gives up the commands still being resent to it, and audits it, in one
  * transaction with the NOTIFYs that update every console. What it stored stays (the council report reads it).
@@ -69,7 +70,7 @@ export async function retireHubAtCentre(
         version,
         state: 'cancelled',
         resolvedAt: at,
-        closedAtCentre: { by: `centre:${by}`, at, reason: 'hub-retired' },
+        closedAtCentre: { by: `centre:${by}`, at, reason: HUB_RETIRED_REASON },
       };
       await client.query(
         `UPDATE central_alerts SET version = $3, state = 'cancelled', alert = $4, updated_at = $5

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   connect,
   ConsumerDebugEvents,
+  ConsumerEvents,
   Events,
   type ConsumerInfo,
   type ConsumerMessages,
@@ -384,20 +385,42 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
    * it with a 409: the NATS library only notes it, and pulls again once two heartbeats are missed (5 to 7.5 s, during
    * which nothing reaches this worker). Here, once the consumer answers again (a new leader), the pull is closed, and
    * the consuming loop pulls again at once (session 63).
+   * A consumer deleted while the workers run (an administrator's `nats consumer rm`, one lost by JetStream) is only
+   * noted by the library too ("consumer deleted", then "no responders" on each pull), which pulls again for ever: no
+   * message reached the workers until they were restarted, and the wait above asked for the consumer for ever. Once
+   * JetStream says it is not there, it is created again (`ensureConsumer`: it delivers again whatever the stream still
+   * holds, stored once whatever the number of deliveries) and the worker pulls at once (session 64).
    */
   async function pullAgainOnLeaderChange(pull: ConsumerMessages): Promise<void> {
     for await (const status of await pull.status()) {
-      if (status.type !== ConsumerDebugEvents.DebugEvent || !/^409 leadership change/i.test(String(status.data)))
-        continue;
+      const leaderChange =
+        status.type === ConsumerDebugEvents.DebugEvent && /^409 leadership change/i.test(String(status.data));
+      const gone = status.type === ConsumerEvents.ConsumerDeleted || status.type === ConsumerEvents.NoResponders;
+      if (!leaderChange && !gone) continue;
       while (!stopping) {
         try {
           await jsm.consumers.info(STREAM, DURABLE);
           break;
-        } catch {
+        } catch (err) {
+          // "consumer not found" (or "stream not found"): made again. Any other failure (no leader yet, a timeout
+          // during an election) is asked again.
+          if (/not found/i.test(err instanceof Error ? err.message : String(err))) {
+            try {
+              await ensureMessageStream(jsm, log);
+              await ensureConsumer(jsm);
+              log.warn({ consumer: DURABLE }, 'the workers’ consumer was gone: created again');
+              break;
+            } catch (created) {
+              log.warn(
+                { err: created instanceof Error ? created.message : String(created) },
+                'the workers’ consumer is gone and could not be created yet',
+              );
+            }
+          }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
-      log.debug('the consumer has a new leader: pulling again');
+      log.debug('the consumer answers again: pulling again');
       await pull.close();
       return;
     }

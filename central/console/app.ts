@@ -544,12 +544,16 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       quarantined: boolean;
       retired_at: Date | null;
       retired_by: string | null;
+      replaced_by: string | null;
+      replaces: string[];
     }>(
       // Quarantined (session 39): shut out by the centre for going over its byte budget (central/quarantine.ts), so
       // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest. Retired
-      // (session 61, `telecare central hub remove`): out of service for good, listed last.
+      // (session 61, `telecare central hub remove`): out of service for good, listed last. A box replaced by another
+      // (`--replaced-by`, session 63) says which, and the new box which it replaced (session 64).
       `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
-              h.retired_at, h.retired_by,
+              h.retired_at, h.retired_by, h.replaced_by,
+              ARRAY(SELECT o.hub_id FROM central_hubs o WHERE o.replaced_by = h.hub_id ORDER BY o.hub_id) AS replaces,
               (SELECT count(*) FROM central_alerts a
                WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts,
               EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id AND q.origin = 'centre'
@@ -570,6 +574,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       quarantined: r.quarantined,
       retiredAt: r.retired_at?.toISOString() ?? null,
       retiredBy: r.retired_by,
+      replacedBy: r.replaced_by,
+      replaces: r.replaces,
     }));
   });
 

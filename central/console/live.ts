@@ -16,6 +16,24 @@ export type LiveEvent =
 const RECONNECT_MS = 1_000;
 
 /**
+ * How often the LISTEN connection is asked for an answer, and how long it has to give one before it is taken for dead
+ * and replaced (session 64). It only ever receives, so a connection whose path died without a word (a firewall or load
+ * balancer that forgot it while the night was quiet, the database's host losing power) was never noticed: TCP keepalive
+ * sends its first probe after the system's 2 hours, and meanwhile every NOTIFY was lost while the operators' screens
+ * said "Live: connected". Ten seconds: far above a `SELECT 1` on a loaded machine, so that a slow answer does not make
+ * every screen list its alerts afresh.
+ */
+const CHECK_EVERY_MS = 5_000;
+const CHECK_TIMEOUT_MS = 10_000;
+
+/** Closes the socket under a node-postgres client at once (`end()` waits for a server that may never answer). */
+function destroySocket(client: pg.Client): void {
+  // The connection's stream is not in node-postgres's types; it is a net.Socket (or a TLS one).
+  const { connection } = client as unknown as { connection?: { stream?: { destroy?: () => void } } };
+  connection?.stream?.destroy?.();
+}
+
+/**
  * One LISTEN connection for the whole console, not one per browser: notifications are batched (one query per
  * batch, not per alert) and fanned out to every open stream.
  */
@@ -27,6 +45,7 @@ export class LiveFeed {
   private pendingHubs = new Set<string>();
   private flushing = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
   /** Told when a hub's answer to a command arrives (the command sender checks it at once). */
   onCommandResult: (commandId: string) => void = () => undefined;
 
@@ -55,14 +74,39 @@ export class LiveFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.checkTimer);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
 
+  /** Asks the LISTEN connection for an answer every CHECK_EVERY_MS; one without an answer in time is replaced. */
+  private watch(client: pg.Client): void {
+    clearInterval(this.checkTimer);
+    let asking = false;
+    this.checkTimer = setInterval(() => {
+      if (asking || this.client !== client) return;
+      asking = true;
+      const deadline = setTimeout(() => {
+        if (this.client !== client) return;
+        this.log.warn({ afterMs: CHECK_TIMEOUT_MS }, 'console LISTEN connection does not answer: reconnecting');
+        destroySocket(client);
+        this.lost(client);
+      }, CHECK_TIMEOUT_MS);
+      client
+        .query('SELECT 1')
+        .catch(() => undefined)
+        .finally(() => {
+          clearTimeout(deadline);
+          asking = false;
+        });
+    }, CHECK_EVERY_MS);
+  }
+
   private async connect(): Promise<void> {
     // The pool's own settings (host, port, user, password, ssl), on a connection of its own that is never returned;
-    // TCP keepalive, so that a connection cut without a word is noticed and replaced.
+    // TCP keepalive (the system's: after hours), and `watch` (seconds), so that a connection cut without a word is
+    // noticed and replaced.
     const client = new pg.Client({ ...this.pool.options, keepAlive: true });
     client.on('notification', (message) => this.notified(message.channel, message.payload));
     client.on('error', (err) => {
@@ -73,6 +117,7 @@ export class LiveFeed {
     await client.connect();
     await client.query(`LISTEN ${ALERT_CHANNEL}; LISTEN ${HUB_CHANNEL}; LISTEN ${COMMAND_RESULT_CHANNEL}`);
     this.client = client;
+    this.watch(client);
   }
 
   private lost(client: pg.Client): void {

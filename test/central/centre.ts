@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import { connect } from 'nats';
 import pg from 'pg';
 import { silentLogger } from '../../hub/logger.js';
 import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
@@ -10,6 +11,7 @@ import { hashPassword, type ClusterLayout } from '../../central/nats-config.js';
 import { postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { seedPostgresData } from '../support/pg-template.js';
 import { migrateCentral } from '../../central/schema.js';
+import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
 import { freePort } from '../hub/helpers.js';
 
@@ -46,6 +48,26 @@ export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Prom
     { qos: 1 },
   );
   await hub.endAsync();
+}
+
+/**
+ * Messages of the workers' consumer not yet acknowledged (waiting undelivered, and delivered but not acknowledged), and
+ * how many it has delivered again.
+ */
+export async function consumerBacklog(
+  centre: TestCentre,
+): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+  const nc = await connect({
+    servers: centre.cluster.natsUrls,
+    user: centre.cluster.layout.centreUser,
+    pass: centre.centrePassword,
+  });
+  try {
+    const info = await (await nc.jetstreamManager()).consumers.info(STREAM, DURABLE);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  } finally {
+    await nc.close();
+  }
 }
 
 export interface TestCentre {

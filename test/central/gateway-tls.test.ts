@@ -47,7 +47,7 @@ describe.skipIf(missing !== undefined)('the MQTT gateway with a certificate', ()
     });
     centrePassword = created.centrePassword;
     // As an installer does it: `telecare central hub add`, whose printed URL the hub is given.
-    const added = addHub(natsDir, 'scheme-42', false);
+    const added = await addHub(natsDir, 'scheme-42', false);
     hub = { hubId: added.hubId, password: added.password, url: added.mqttUrls[0] ?? '' };
     cluster = await startCluster(JSON.parse(fs.readFileSync(path.join(natsDir, 'cluster.json'), 'utf8')));
   }, 120_000);

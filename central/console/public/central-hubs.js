@@ -45,12 +45,14 @@ async function refresh() {
                 ? el(
                     'span',
                     { class: 'badge' },
-                    `retired${h.retiredAt ? ` ${formatTime(h.retiredAt)}` : ''}${h.retiredBy ? ` by ${h.retiredBy}` : ''}`,
+                    `retired${h.retiredAt ? ` ${formatTime(h.retiredAt)}` : ''}${h.retiredBy ? ` by ${h.retiredBy}` : ''}${h.replacedBy ? `, replaced by ${h.replacedBy}` : ''}`,
                   )
                 : h.quarantined
                   ? // Shut out by the centre (over its byte budget): it cannot send until its alert is resolved.
                     el('span', { class: 'badge sev-high' }, 'quarantined: shut out until its alert is resolved')
                   : el('span', { class: 'badge sev-low' }, h.status),
+            // The box that took another's place in the same homes (session 64): their history is one.
+            h.replaces && h.replaces.length > 0 ? ` replaces ${h.replaces.join(', ')}` : null,
           ),
           // Each value names its column: on a phone the rows stack (style.css), a bare "0" or "1 / 1" says nothing.
           el('td', { 'data-label': 'Last heard' }, el('span', {}, timeWithAge(h.lastSeenAt))),
