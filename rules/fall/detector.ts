@@ -272,8 +272,9 @@ interface HeldMessage {
  * before the hole and every message taken since (`ReorderHole`, `TakenMessage`); a late message that fits a hole is
  * put in its place and the samples from the hole on are judged again, in the samples' order. Nothing waits for the
  * hole to fill, so a batch in order is judged as it comes (no added latency), and an in-order stream keeps nothing.
- * The bound: holes whose last sample before them lies within REORDER_MS of the newest sample, at most REORDER_HOLES of
- * them and REORDER_SAMPLES samples taken since the oldest (at most 144 KB of samples and 8 states of about 17 KB as
+ * The bound: holes that end (the first sample after them) within REORDER_MS of the newest sample, so a batch up to
+ * REORDER_MS older than the newest is put in its place; at most REORDER_HOLES of them and REORDER_SAMPLES samples taken
+ * since the oldest (at most 144 KB of samples and 8 states of about 17 KB as
  * JSON, only while a stream has holes). A message older than that, or one that does not fit a hole (a wearable clock
  * stepped back), is taken as before: laid end to end, the time line monotonic. Dropped, it would blind the detector
  * after a clock stepped back (every later batch "older"); laid after a lying still, it shows no change of posture.
@@ -462,6 +463,12 @@ const ringAt = (ring: Float64Array, i: number): number => {
   return ring[k < 0 ? k + ring.length : k] ?? 0;
 };
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+/** Flat samples back as [x, y, z] (a sample that was not valid stays not valid: NaN). */
+function nestedSamples(flat: Float64Array): AccelValue['samples'] {
+  const out: AccelValue['samples'] = [];
+  for (let k = 0; k + 2 < flat.length; k += 3) out.push([flat[k] ?? NaN, flat[k + 1] ?? NaN, flat[k + 2] ?? NaN]);
+  return out;
+}
 /** A message's samples as x, y, z one after another; NaN for a sample that is not three finite numbers. */
 function flatSamples(samples: AccelValue['samples']): Float64Array {
   const flat = new Float64Array(samples.length * 3).fill(NaN);
@@ -734,22 +741,16 @@ class StreamingFallDetector implements FallDetector {
     else this.takeMessage(m.ts, m.rate, m.samples, out);
   }
 
-  /** One message's samples, in the detector's time line. */
+  /** One message's samples, in the detector's time line; a hole before it is noted (REORDER_MS). */
   private takeMessage(ts: number, rate: number, samples: AccelValue['samples'], out: FallDetection[]): void {
-    this.takeFlat({ ts, rate, samples: flatSamples(samples) }, out);
-  }
-
-  /** One message (flat samples), in the detector's time line; a hole before it is noted (REORDER_MS). */
-  private takeFlat(m: TakenMessage, out: FallDetection[]): void {
-    const { ts, rate, samples } = m;
-    const count = samples.length / 3;
     const stepMs = 1000 / rate;
     const gapMs = ts - this.lastSampleAt;
-    if (Number.isFinite(gapMs) && gapMs >= Math.max(HOLE_MIN_CELLS * CELL_MS, 1.5 * stepMs) && count > 0)
+    if (Number.isFinite(gapMs) && gapMs >= Math.max(HOLE_MIN_CELLS * CELL_MS, 1.5 * stepMs) && samples.length > 0)
       this.holes.push({ index: this.journal.length, from: this.lastSampleAt, to: ts, state: this.stateNow() });
+    // Kept only while there is a hole a late message may fill: a stream in order keeps nothing.
     if (this.holes.length > 0) {
-      this.journal.push(m);
-      this.journalSamples += count;
+      this.journal.push({ ts, rate, samples: flatSamples(samples) });
+      this.journalSamples += samples.length;
     }
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
@@ -758,20 +759,22 @@ class StreamingFallDetector implements FallDetector {
     this.impactG = impactThresholdG(this.params.impactG, rate, this.tuning.lowRateImpactScale);
     this.descentWeight = descentWeight(rate);
     let taken = 0;
-    for (let k = 0; k < count; k++) {
-      const x = samples[3 * k] ?? NaN;
-      const y = samples[3 * k + 1] ?? NaN;
-      const z = samples[3 * k + 2] ?? NaN;
+    for (let k = 0; k < samples.length; k++) {
+      const s = samples[k];
+      if (!Array.isArray(s)) continue;
+      const x = s[0];
+      const y = s[1];
+      const z = s[2];
       if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) continue;
       this.take(startAt + k * stepMs, stepMs, x, y, z, out);
       taken++;
     }
     if (taken > 0) {
       this.lastMsgAt = startAt;
-      this.lastMessageMs = count * stepMs;
+      this.lastMessageMs = samples.length * stepMs;
       this.rateHz = rate;
     }
-    this.trimHoles();
+    if (this.holes.length > 0) this.trimHoles();
   }
 
   /** Forget the holes beyond the bound (REORDER_MS, REORDER_HOLES, REORDER_SAMPLES) and the messages before the oldest left. */
@@ -780,7 +783,7 @@ class StreamingFallDetector implements FallDetector {
     while (
       drop < this.holes.length &&
       (this.holes.length - drop > REORDER_HOLES ||
-        (this.holes[drop]?.from ?? Infinity) < this.lastSampleAt - REORDER_MS ||
+        (this.holes[drop]?.to ?? Infinity) < this.lastSampleAt - REORDER_MS ||
         this.journalSamples > REORDER_SAMPLES)
     ) {
       drop++;
@@ -822,7 +825,7 @@ class StreamingFallDetector implements FallDetector {
     Object.assign(this, kept);
     this.journalSamples = 0;
     for (const m of this.journal) this.journalSamples += m.samples.length / 3;
-    for (const m of after) this.takeFlat(m, out);
+    for (const m of after) this.takeMessage(m.ts, m.rate, nestedSamples(m.samples), out);
     return true;
   }
 
