@@ -26,6 +26,7 @@ export const PERTURBATIONS = [
   'lose 20 % of batches',
   'lose 1–3 s around the impact',
   'reorder batches',
+  'impact batch behind the next 5',
   'send twice, DUP set',
   'send twice, no DUP',
   'clock drift +1 %',
@@ -211,6 +212,14 @@ export function perturbedStream(
           [out[i], out[i + 1]] = [b, a];
           i++;
         }
+      break;
+    }
+    case 'impact batch behind the next 5': {
+      // The batch holding the impact (the peak) put behind the five after it: a serial bridge's outbox moving a message
+      // the broker dropped the connection at behind those it holds, a reconnect re-sending out of order (session 64).
+      const i = out.findLastIndex((b) => b.ts <= impactAt);
+      const behind = out[Math.min(out.length - 1, i + 5)];
+      if (i >= 0 && behind) out[i]!.arrival = behind.arrival + 1;
       break;
     }
     case 'send twice, DUP set':

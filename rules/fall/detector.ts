@@ -264,6 +264,52 @@ interface HeldMessage {
   samples: AccelValue['samples'];
 }
 
+/**
+ * A batch that comes in behind later ones (session 64, issue 11): a serial bridge's outbox puts a message the broker
+ * keeps dropping the connection at behind every message it holds, and MQTT reconnects re-send in other orders. Taken
+ * end to end after the later batches, an impact came after the lying still it caused and no fall was ever called.
+ * Where a message leaves a hole in the samples' time (HOLE_MIN_CELLS or more), the detector keeps its state from
+ * before the hole and every message taken since (`ReorderHole`, `TakenMessage`); a late message that fits a hole is
+ * put in its place and the samples from the hole on are judged again, in the samples' order. Nothing waits for the
+ * hole to fill, so a batch in order is judged as it comes (no added latency), and an in-order stream keeps nothing.
+ * The bound: holes that end (the first sample after them) within REORDER_MS of the newest sample, so a batch up to
+ * REORDER_MS older than the newest is put in its place; at most REORDER_HOLES of them and REORDER_SAMPLES samples taken
+ * since the oldest (at most 144 KB of samples and 8 states of about 17 KB as
+ * JSON, only while a stream has holes). A message older than that, or one that does not fit a hole (a wearable clock
+ * stepped back), is taken as before: laid end to end, the time line monotonic. Dropped, it would blind the detector
+ * after a clock stepped back (every later batch "older"); laid after a lying still, it shows no change of posture.
+ * rules/README.md, "Session 64 review".
+ */
+const REORDER_MS = 60_000;
+const REORDER_SAMPLES = 6000;
+const REORDER_HOLES = 8;
+/** A gap of at least this many cells (40 ms, and 1.5 samples) between two messages is a hole a late one may fill. */
+const HOLE_MIN_CELLS = 2;
+/** Falls reported lately, for knowing a fall judged again (REORDER_MS) from a new one. */
+const REPORTED_KEPT = 8;
+
+/** A message taken in since the oldest hole kept: its samples flat (x, y, z; NaN for a sample that was not valid), 24 bytes each. */
+interface TakenMessage {
+  ts: number;
+  rate: number;
+  samples: Float64Array;
+}
+
+/** A hole in the samples' time: the state before the message after it (`journal[index]`), and its span. */
+interface ReorderHole {
+  index: number;
+  from: number;
+  to: number;
+  state: FallDetectorState;
+}
+
+/** A fall reported: its impact and when it was decided (samples' time), and whether as a record only. */
+interface ReportedFall {
+  at: number;
+  decidedAt: number;
+  downgraded: boolean;
+}
+
 /** A message's identity: its stamp, rate, length and a hash of its samples (a copy has all four; a new message not). */
 function messageKey(ts: number, rate: number, samples: readonly unknown[]): string {
   let h = 0x811c9dc5;
@@ -323,6 +369,17 @@ export interface FallDetectorState {
   recent?: string[];
   /** A message held because it opened a radio gap (HeldMessage; absent in older states: none). */
   held?: { ts: number; rate: number; samples: AccelValue['samples'] } | null;
+  /**
+   * The holes a late message may still fill and the messages taken since the oldest (flat samples, null for a sample
+   * that was not valid), the falls reported lately and the newest sample judged before the last re-judging (session 64;
+   * absent in older states and in a hole's own state: none).
+   */
+  reorder?: {
+    journal: { ts: number; rate: number; samples: (number | null)[] }[];
+    holes: { index: number; from: number; to: number; state: FallDetectorState }[];
+    reported: ReportedFall[];
+    reanalysedTo: number | null;
+  };
   lastSampleAt: number | null;
   lastMessageAt: number | null;
   lastMessageMs: number;
@@ -406,6 +463,26 @@ const ringAt = (ring: Float64Array, i: number): number => {
   return ring[k < 0 ? k + ring.length : k] ?? 0;
 };
 const finiteOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+/** Flat samples back as [x, y, z] (a sample that was not valid stays not valid: NaN). */
+function nestedSamples(flat: Float64Array): AccelValue['samples'] {
+  const out: AccelValue['samples'] = [];
+  for (let k = 0; k + 2 < flat.length; k += 3) out.push([flat[k] ?? NaN, flat[k + 1] ?? NaN, flat[k + 2] ?? NaN]);
+  return out;
+}
+/** A message's samples as x, y, z one after another; NaN for a sample that is not three finite numbers. */
+function flatSamples(samples: AccelValue['samples']): Float64Array {
+  const flat = new Float64Array(samples.length * 3).fill(NaN);
+  for (let k = 0; k < samples.length; k++) {
+    const s: unknown = samples[k];
+    if (!Array.isArray(s)) continue;
+    const [x, y, z] = s as unknown[];
+    if (typeof x !== 'number' || typeof y !== 'number' || typeof z !== 'number') continue;
+    flat[3 * k] = x;
+    flat[3 * k + 1] = y;
+    flat[3 * k + 2] = z;
+  }
+  return flat;
+}
 
 /**
  * The detector's constants that were chosen on data (docs/fall-detection.md), as one object so that the
@@ -481,6 +558,14 @@ class StreamingFallDetector implements FallDetector {
   private recent: string[] = [];
   /** A message that opened a radio gap, held until the next one or the wake-up (HeldMessage). */
   private held: HeldMessage | null = null;
+  /** Messages taken since the oldest hole kept (REORDER_MS), in the order taken, and the holes in them. */
+  private journal: TakenMessage[] = [];
+  private journalSamples = 0;
+  private holes: ReorderHole[] = [];
+  /** Falls reported lately (REPORTED_KEPT). */
+  private reported: ReportedFall[] = [];
+  /** The newest sample judged before the last time a late message was put in its place (-Infinity: never). */
+  private reanalysedTo = -Infinity;
 
   // The open cell.
   private cellStart = NaN;
@@ -620,6 +705,8 @@ class StreamingFallDetector implements FallDetector {
     if (this.recent.includes(key)) return out;
     this.recent.push(key);
     if (this.recent.length > RECENT_MESSAGES) this.recent.shift();
+    // Behind later ones on the way in (REORDER_MS): put in its place if it fits a hole they left.
+    if (ts < this.lastSampleAt && this.fillHole(ts, value.rate, samples, out)) return out;
     const held = this.held;
     if (held && ts < held.ts) {
       // Overtaken by the held one on the way in: it comes first in the wearable's time, then the held one (which may
@@ -654,9 +741,17 @@ class StreamingFallDetector implements FallDetector {
     else this.takeMessage(m.ts, m.rate, m.samples, out);
   }
 
-  /** One message's samples, in the detector's time line. */
+  /** One message's samples, in the detector's time line; a hole before it is noted (REORDER_MS). */
   private takeMessage(ts: number, rate: number, samples: AccelValue['samples'], out: FallDetection[]): void {
     const stepMs = 1000 / rate;
+    const gapMs = ts - this.lastSampleAt;
+    if (Number.isFinite(gapMs) && gapMs >= Math.max(HOLE_MIN_CELLS * CELL_MS, 1.5 * stepMs) && samples.length > 0)
+      this.holes.push({ index: this.journal.length, from: this.lastSampleAt, to: ts, state: this.stateNow() });
+    // Kept only while there is a hole a late message may fill: a stream in order keeps nothing.
+    if (this.holes.length > 0) {
+      this.journal.push({ ts, rate, samples: flatSamples(samples) });
+      this.journalSamples += samples.length;
+    }
     // A message stamped before the previous one ended (sensor clock drift, a sender or hub that
     // stamps on arrival, a burst of buffered messages) is laid end to end with it: squeezing its
     // samples into the past would erase the signal; the time line stays monotonic.
@@ -679,12 +774,84 @@ class StreamingFallDetector implements FallDetector {
       this.lastMessageMs = samples.length * stepMs;
       this.rateHz = rate;
     }
+    if (this.holes.length > 0) this.trimHoles();
+  }
+
+  /** Forget the holes beyond the bound (REORDER_MS, REORDER_HOLES, REORDER_SAMPLES) and the messages before the oldest left. */
+  private trimHoles(): void {
+    let drop = 0;
+    while (
+      drop < this.holes.length &&
+      (this.holes.length - drop > REORDER_HOLES ||
+        (this.holes[drop]?.to ?? Infinity) < this.lastSampleAt - REORDER_MS ||
+        this.journalSamples > REORDER_SAMPLES)
+    ) {
+      drop++;
+      const next = this.holes[drop]?.index ?? this.journal.length;
+      for (const m of this.journal.slice(0, next)) this.journalSamples -= m.samples.length / 3;
+      this.journal.splice(0, next);
+      for (let i = drop; i < this.holes.length; i++) this.holes[i]!.index -= next;
+    }
+    if (drop > 0) this.holes.splice(0, drop);
+  }
+
+  /**
+   * A message that came in behind later ones: if it fits a hole they left (to within half a sample), the detector goes
+   * back to its state before that hole and takes it and every message since in the samples' order (REORDER_MS). A fall
+   * found again is not reported again (`decide`). False: no hole fits it.
+   */
+  private fillHole(ts: number, rate: number, samples: AccelValue['samples'], out: FallDetection[]): boolean {
+    const halfStepMs = 500 / rate;
+    const endAt = ts + ((Math.max(1, samples.length) - 1) * 1000) / rate;
+    const i = this.holes.findIndex((h) => ts > h.from - halfStepMs && endAt < h.to + halfStepMs);
+    const hole = this.holes[i];
+    if (!hole) return false;
+    const late: TakenMessage = { ts, rate, samples: flatSamples(samples) };
+    const after = this.journal.slice(hole.index);
+    const at = after.findIndex((m) => m.ts > ts);
+    after.splice(at < 0 ? after.length : at, 0, late);
+    this.reanalysedTo = Math.max(this.reanalysedTo, this.lastSampleAt);
+    // Back to before the hole; what is not the samples' analysis stays (copies known, a held message, reports).
+    const kept = {
+      recent: this.recent,
+      held: this.held,
+      journal: this.journal.slice(0, hole.index),
+      holes: this.holes.slice(0, i),
+      reported: this.reported,
+      reanalysedTo: this.reanalysedTo,
+    };
+    Object.assign(this, new StreamingFallDetector(this.params, this.tuning));
+    this.restore(hole.state);
+    Object.assign(this, kept);
+    this.journalSamples = 0;
+    for (const m of this.journal) this.journalSamples += m.samples.length / 3;
+    for (const m of after) this.takeMessage(m.ts, m.rate, nestedSamples(m.samples), out);
+    return true;
   }
 
   exportState(): FallDetectorState | null {
     // An idle detector is saved once it has taken samples: its history (2.56 s of cells, the posture before an impact
     // that comes in after a restart) and its last messages' keys (session 32, "a fall across a hub restart").
     if (this.phase === 'idle' && !this.resumable && !Number.isFinite(this.lastSampleAt)) return null;
+    const state = this.stateNow();
+    state.recent = [...this.recent];
+    if (this.held) state.held = { ts: this.held.ts, rate: this.held.rate, samples: [...this.held.samples] };
+    if (this.holes.length > 0 || this.reported.length > 0)
+      state.reorder = {
+        journal: this.journal.map((m) => ({
+          ts: m.ts,
+          rate: m.rate,
+          samples: Array.from(m.samples, (v) => (Number.isFinite(v) ? v : null)),
+        })),
+        holes: this.holes.map((h) => ({ ...h })),
+        reported: this.reported.map((r) => ({ ...r })),
+        reanalysedTo: Number.isFinite(this.reanalysedTo) ? this.reanalysedTo : null,
+      };
+    return state;
+  }
+
+  /** The samples' analysis as JSON: what a hole keeps (ReorderHole), and the core of `exportState`. */
+  private stateNow(): FallDetectorState {
     const nullIfNot = (v: number): number | null => (Number.isFinite(v) ? v : null);
     return {
       v: 1,
@@ -707,8 +874,6 @@ class StreamingFallDetector implements FallDetector {
       ...(this.fromLearnedUpright ? { fromUpright: true } : {}),
       walk: Number.isNaN(this.walkX) ? null : [this.walkX, this.walkY, this.walkZ, this.walkAt],
       ...(this.resumable ? { resumable: true } : {}),
-      recent: [...this.recent],
-      ...(this.held ? { held: { ts: this.held.ts, rate: this.held.rate, samples: [...this.held.samples] } } : {}),
       lastSampleAt: nullIfNot(this.lastSampleAt),
       lastMessageAt: nullIfNot(this.lastMsgAt),
       lastMessageMs: this.lastMessageMs,
@@ -823,7 +988,43 @@ class StreamingFallDetector implements FallDetector {
       h && Number.isFinite(h.ts) && h.rate > 0 && Number.isFinite(h.rate) && Array.isArray(h.samples)
         ? { ts: h.ts, rate: h.rate, samples: h.samples }
         : null;
+    this.restoreReorder(s.reorder);
     this.phase = s.phase;
+  }
+
+  /** The holes, messages and reports of `exportState().reorder`; anything malformed leaves none. */
+  private restoreReorder(r: FallDetectorState['reorder']): void {
+    if (!r || !Array.isArray(r.journal) || !Array.isArray(r.holes) || !Array.isArray(r.reported)) return;
+    const journal: TakenMessage[] = [];
+    for (const m of r.journal) {
+      if (!m || !Number.isFinite(m.ts) || !(m.rate > 0) || !Array.isArray(m.samples) || m.samples.length % 3 !== 0)
+        return;
+      journal.push({ ts: m.ts, rate: m.rate, samples: Float64Array.from(m.samples, (v) => finiteOr(v, NaN)) });
+    }
+    const holes: ReorderHole[] = [];
+    for (const h of r.holes) {
+      const valid =
+        h &&
+        Number.isInteger(h.index) &&
+        h.index >= 0 &&
+        h.index < journal.length &&
+        Number.isFinite(h.from) &&
+        Number.isFinite(h.to) &&
+        h.state?.v === 1 &&
+        Array.isArray(h.state.ring);
+      if (!valid) return;
+      holes.push({ index: h.index, from: h.from, to: h.to, state: h.state });
+    }
+    if (holes.length > 0 && holes[0]?.index !== 0) return;
+    this.journal = holes.length > 0 ? journal : [];
+    this.journalSamples = 0;
+    for (const m of this.journal) this.journalSamples += m.samples.length / 3;
+    this.holes = holes;
+    this.reported = r.reported
+      .filter((f) => f && Number.isFinite(f.at) && Number.isFinite(f.decidedAt))
+      .map((f) => ({ at: f.at, decidedAt: f.decidedAt, downgraded: (f.downgraded as unknown) === true }))
+      .slice(-REPORTED_KEPT);
+    this.reanalysedTo = finiteOr(r.reanalysedTo, -Infinity);
   }
 
   /** The silence after the last message (or after `m`, a held one) after which the engine judges on silence. */
@@ -1304,6 +1505,15 @@ class StreamingFallDetector implements FallDetector {
     out: FallDetection[],
   ): void {
     const recovered = recovery?.recovered ?? false;
+    this.phase = 'idle';
+    // Judged again after a late message was put in its place (fillHole): a fall already reported over the same time (from
+    // its impact to its decision) is not reported again, unless as a call-out where it was a record.
+    const fall: ReportedFall = { at: this.episodeStart, decidedAt: at, downgraded: recovered };
+    const again = (r: ReportedFall): boolean =>
+      fall.at <= r.decidedAt && r.at <= fall.decidedAt && (!r.downgraded || fall.downgraded);
+    if (fall.at <= this.reanalysedTo && this.reported.some(again)) return;
+    this.reported.push(fall);
+    if (this.reported.length > REPORTED_KEPT) this.reported.shift();
     // Silent since its last sample: the wearer was last seen lying still, and nothing says otherwise.
     const silentSeconds = at > this.lastSampleAt ? round1((at - this.lastSampleAt) / 1000) : 0;
     out.push({
@@ -1330,7 +1540,6 @@ class StreamingFallDetector implements FallDetector {
           : {}),
       },
     });
-    this.phase = 'idle';
   }
 
   /** One 20 ms cell closed at time `at` (its start): run the state machine. */
