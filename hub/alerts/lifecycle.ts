@@ -12,6 +12,7 @@ import { HELD, type AlertStore, type HeldAlerts } from './held.js';
 import { newAlertId } from './ids.js';
 import { ladderFor, ladderTextFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
+import { RepeatPacing, type PendingRepeats } from './pacing.js';
 import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { HUB_ACTOR, returned } from './statements.js';
 
@@ -66,7 +67,12 @@ export interface LifecycleDeps {
 }
 
 export class AlertLifecycle {
-  constructor(private readonly d: LifecycleDeps) {}
+  /** Repeats of a device's own alarm past a short burst, held and told at most once a second per alert (pacing.ts). */
+  private readonly pacing: RepeatPacing;
+
+  constructor(private readonly d: LifecycleDeps) {
+    this.pacing = new RepeatPacing(d.clock, (alertId) => this.tellPaced(alertId));
+  }
 
   /**
    * A rule found a condition: a new alert, or a repeat merged into the open alert of the same kind. A raise that is only
@@ -75,8 +81,15 @@ export class AlertLifecycle {
   raise(decision: Raise): Alert | undefined {
     const { changes, metrics } = this.d;
     const now = this.d.clock.now();
+    // A flood's later repeats (some held already, this one as serious): counted, without a store read or transaction.
+    if (this.pacing.holdMore(decision, now)) {
+      metrics.merged.inc({ kind: decision.kind });
+      return undefined;
+    }
     let merged = false;
     let noneOpen = false;
+    let pacedOpen: AlertRow | undefined;
+    let tellPacedFirst: string | undefined;
     let severityFrom: string | undefined;
     let infoRecord: AlertRow | undefined;
     const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
@@ -91,12 +104,24 @@ export class AlertLifecycle {
       if (open) {
         merged = true;
         const upgrade = this.severityUpgrade(open, decision.severity, now);
+        // Repeats held by the pace are told before the severity goes up (their versions first, in order).
+        if (upgrade && this.pacing.hasPending(open.id)) {
+          tellPacedFirst = open.id;
+          return undefined;
+        }
         if (upgrade) {
           severityFrom = open.severity;
           const row = returned(sql.raiseSeverity.get({ ...upgrade, now, id: open.id }), 'severity raise');
           changes.audit(row.id, row.version, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row));
           return { row, outbox: changes.enqueue(row, upgradeGroups(open, row)) };
         }
+        // Past a short burst, a repeat is counted and told with the next at the pace (no version of its own): held
+        // once this transaction is over (a memory change inside it would outlive a rollback).
+        if (this.pacing.mustHold(open.id, decision.kind, now)) {
+          pacedOpen = open;
+          return undefined;
+        }
+        this.pacing.spend(open.id, decision.kind, now);
         const change = repeatChange(open, decision, now);
         const row = returned(
           change === undefined
@@ -124,11 +149,20 @@ export class AlertLifecycle {
       this.closeInfoRecord(infoRecord, decision);
       return this.raise(decision);
     }
+    if (tellPacedFirst !== undefined) {
+      this.tellPaced(tellPacedFirst);
+      return this.raise(decision);
+    }
     if (change === HELD) {
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
       if (!open && decision.repeatOnly === true) return undefined;
       return this.raiseFromMemory(decision, now);
+    }
+    if (pacedOpen !== undefined) {
+      this.pacing.hold(pacedOpen.id, pacedOpen.severity, decision, now);
+      metrics.merged.inc({ kind: decision.kind });
+      return undefined;
     }
     if (noneOpen) return undefined;
     if (change === undefined) throw new Error('alert raise changed nothing');
@@ -178,6 +212,8 @@ export class AlertLifecycle {
   /** The condition ended before anyone acknowledged: the alert is cancelled. Undefined when there was none to cancel. */
   cancel(decision: Clear): Alert | undefined {
     const { changes, metrics } = this.d;
+    const pacedId = this.pacing.pendingFor(decision.homeId, decision.kind);
+    if (pacedId !== undefined) this.tellPaced(pacedId);
     const now = this.d.clock.now();
     const change = this.d.held.storeOrHold('alert-cancel', (): Change | undefined => {
       const { sql } = this.d.stored();
@@ -200,16 +236,20 @@ export class AlertLifecycle {
         version: open.version + 1,
       };
       metrics.closed.inc({ state: 'cancelled' });
+      this.pacing.forget(row.id);
       return changes.hold(row, HUB_ACTOR, 'cancel', { reason: decision.reason }, groupsToldSoFar(row));
     }
     if (!change) return undefined;
     metrics.closed.inc({ state: 'cancelled' });
+    this.pacing.forget(change.row.id);
     this.d.log.info({ alertId: change.row.id, kind: decision.kind }, 'alert cancelled');
     return changes.publish(change);
   }
 
   acknowledge(id: string, by: string, note: string | null = null): AlertActionResult {
     const { changes } = this.d;
+    // The repeats held by the pace happened before: told first, so the acknowledged version counts them.
+    this.tellPaced(id);
     const now = this.d.clock.now();
     const problem = note === null ? undefined : noteProblem(note);
     if (problem !== undefined) return refuse('bad-note', problem);
@@ -246,6 +286,7 @@ export class AlertLifecycle {
 
   resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {
     const { changes, metrics } = this.d;
+    this.tellPaced(id);
     const now = this.d.clock.now();
     const problem = note === null ? undefined : noteProblem(note);
     if (problem !== undefined) return refuse('bad-note', problem);
@@ -281,12 +322,14 @@ export class AlertLifecycle {
       };
       if (current.state === 'raised') this.observeTimeToAck(row);
       metrics.closed.inc({ state: 'resolved' });
+      this.pacing.forget(id);
       const alert = changes.hold(row, by, 'resolve', { outcome, fromState: current.state }, groupsToldSoFar(row));
       return { ok: true, alert };
     }
     if ('ok' in change) return change;
     if ('firstResponse' in change) this.observeTimeToAck(change.row);
     metrics.closed.inc({ state: 'resolved' });
+    this.pacing.forget(id);
     return { ok: true, alert: changes.publish(change) };
   }
 
@@ -356,9 +399,19 @@ export class AlertLifecycle {
     return { row, ladder, detail };
   }
 
-  private raiseFromMemory(decision: Raise, now: number): Alert {
+  private raiseFromMemory(decision: Raise, now: number): Alert | undefined {
     const { changes, metrics } = this.d;
-    const open = changes.openByKind(decision.homeId, decision.kind);
+    let open = changes.openByKind(decision.homeId, decision.kind);
+    if (open && this.pacing.hasPending(open.id) && moreSerious(decision.severity, open.severity)) {
+      this.tellPaced(open.id);
+      open = changes.openByKind(decision.homeId, decision.kind);
+    }
+    if (open && !moreSerious(decision.severity, open.severity) && this.pacing.mustHold(open.id, decision.kind, now)) {
+      this.pacing.hold(open.id, open.severity, decision, now);
+      metrics.merged.inc({ kind: decision.kind });
+      return undefined;
+    }
+    if (open && !moreSerious(decision.severity, open.severity)) this.pacing.spend(open.id, decision.kind, now);
     if (open) {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       const change = repeatChange(open, decision, now);
@@ -380,6 +433,57 @@ export class AlertLifecycle {
     const group = ladder[0]?.group;
     metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
     return changes.hold(row, HUB_ACTOR, 'raise', { group }, [group]);
+  }
+
+  /**
+   * The repeats the pace held for `alertId`, told in one version (count and last seen; another device's alarm named as
+   * a repeat of its own would): when their time comes, and before any other change of the alert. Nothing when none.
+   */
+  tellPaced(alertId: string): void {
+    const now = this.d.clock.now();
+    const pending = this.pacing.take(alertId, now);
+    if (pending === undefined) return;
+    const { changes } = this.d;
+    const severity = pendingSeverity(pending);
+    const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
+      const { sql } = this.d.stored();
+      const open = sql.byId.get(alertId);
+      if (!open || !isOpenState(open.state)) return undefined;
+      const { room, detail } = pacedChange(open, pending, now);
+      const row = returned(sql.mergePaced.get(pending.count, pending.lastSeenAt, room, detail, alertId), 'merge');
+      changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, paced: pending.count });
+      return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity)) };
+    });
+    if (change === HELD) {
+      const open = changes.current(alertId);
+      if (!open || !isOpenState(open.state)) return;
+      const row: AlertRow = {
+        ...open,
+        ...pacedChange(open, pending, now),
+        count: open.count + pending.count,
+        last_seen_at: pending.lastSeenAt,
+        version: open.version + 1,
+      };
+      changes.hold(
+        row,
+        HUB_ACTOR,
+        'merge',
+        { count: row.count, paced: pending.count },
+        repeatGroups(open, row, severity),
+      );
+      return;
+    }
+    if (change === undefined) {
+      this.d.log.warn({ alertId, repeats: pending.count }, 'repeats held by the pace found their alert closed');
+      return;
+    }
+    changes.publish(change);
+  }
+
+  /** A graceful stop: every repeat held by the pace told, and the pace's timers stopped. */
+  tellAllPaced(): void {
+    for (const id of this.pacing.pendingIds()) this.tellPaced(id);
+    this.pacing.clear();
   }
 
   private observeTimeToAck(row: AlertRow): void {
@@ -586,4 +690,27 @@ function lastedUntilRaised(detail: Record<string, unknown>, lateMs: number): voi
     const minutes = detail[key];
     if (typeof minutes === 'number') detail[key] = minutes + late;
   }
+}
+
+/**
+ * The room and detail (JSON) of `open` once the repeats the pace held are told: each device's latest repeat in turn, as
+ * a repeat told at once changes them (`repeatChange`: another device's alarm named; the named device's changes nothing).
+ */
+function pacedChange(open: AlertRow, pending: PendingRepeats, now: number): { room: string | null; detail: string } {
+  let room = open.room;
+  let detail = open.detail;
+  for (const decision of pending.decisions.values()) {
+    const change = repeatChange({ ...open, room, detail }, decision, now);
+    if (change !== undefined) ({ room, detail } = change);
+  }
+  return { room, detail };
+}
+
+/** The most serious severity among the repeats held (each no more serious than their alert). */
+function pendingSeverity(pending: PendingRepeats): Severity {
+  let severity: Severity = 'info';
+  for (const decision of pending.decisions.values()) {
+    if (moreSerious(decision.severity, severity)) severity = decision.severity;
+  }
+  return severity;
 }

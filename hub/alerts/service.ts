@@ -195,6 +195,8 @@ export class AlertService implements AlertServiceApi {
 
   async stop(): Promise<void> {
     if (!this.started) return;
+    // Repeats held by the pace (lifecycle.ts, pacing.ts) are told before the stop: the count stays exact.
+    this.storage.guard('alert-raise', () => this.lifecycle.tellAllPaced());
     this.storage.guard('alert-store-held', () => this.held.store());
     this.storage.guard('prealert-cancel', () => this.prealerts.deleteCancelledFromMemory());
     this.started = false;
@@ -222,7 +224,10 @@ export class AlertService implements AlertServiceApi {
     return this.store?.outbox.settled() ?? Promise.resolve();
   }
 
-  /** Carry out one rule decision: stored first, then published at once. */
+  /**
+   * Carry out one rule decision: stored first, then published at once. A repeat of a device's report past a short burst
+   * is counted and told with the others in one version a second (pacing.ts): undefined then, as for no change.
+   */
   apply(decision: RuleDecision): Alert | undefined {
     this.requireStarted();
     switch (decision.type) {

@@ -65,6 +65,8 @@ export interface AlertStatements {
    * another room, another device's alarm: `repeatChange` in lifecycle.ts).
    */
   mergeDetail: Statement<[lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
+  /** Repeats held back by the pace (pacing.ts), told in one version: `count` of them, the last at `lastSeenAt`. */
+  mergePaced: Statement<[count: number, lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
   acknowledge: Statement<[at: number, by: string, note: string | null, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
@@ -101,6 +103,9 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     ),
     mergeDetail: prepare(
       'UPDATE alerts SET count = count + 1, last_seen_at = ?, room = ?, detail = ?, version = version + 1 WHERE id = ? RETURNING *',
+    ),
+    mergePaced: prepare(
+      'UPDATE alerts SET count = count + ?, last_seen_at = ?, room = ?, detail = ?, version = version + 1 WHERE id = ? RETURNING *',
     ),
     raiseSeverity: prepare(`UPDATE alerts SET count = count + 1, last_seen_at = @now, severity = @severity,
           ladder = @ladder, escalation_level = @escalation_level, escalation_due_at = @escalation_due_at,
