@@ -53,12 +53,19 @@ export interface PreventionReport {
     medianSeconds: number | '*' | null;
   };
   outcomes: Counts<Outcome | 'open' | 'cancelled'>;
-  falls: { total: PublishedCount; fall: PublishedCount; possibleFall: PublishedCount; outcomes: Counts<Outcome> };
+  falls: {
+    total: PublishedCount;
+    fall: PublishedCount;
+    possibleFall: PublishedCount;
+    /** With `open` and `cancelled` (withdrawn by the hub), so that they add up to `total`. */
+    outcomes: Counts<Outcome | 'open' | 'cancelled'>;
+  };
   routineChanges: {
     flags: PublishedCount;
     byFeature: Record<string, PublishedCount>;
     followUpDays: number;
     followedByAlert: PublishedCount;
+    /** Flags followed in the follow-up days by a fall that stood (`fallStood`). */
     followedByFall: PublishedCount;
     /** Flags after which the flag itself or an alert in the follow-up days was resolved with an intervention. */
     followedByIntervention: PublishedCount;
@@ -144,7 +151,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   for (const a of alerts) {
     const row = rowOf(a.homeId, a.residentId);
     row.alerts++;
-    if (FALL_KINDS.includes(a.kind)) row.falls++;
+    if (fallStood(a)) row.falls++;
   }
   for (const f of flags) rowOf(f.alert.homeId, f.alert.residentId).routineChanges++;
 
@@ -289,13 +296,26 @@ function outcomeFigures(list: readonly Alert[]): Counts<Outcome> {
   );
 }
 
-/** The falls figures of a period (fall and possible-fall alerts), for this report and the centre's council report. */
+/**
+ * Whether an alert is a fall that stood: a `fall` or `possible-fall` neither withdrawn by the hub before anyone
+ * answered it (the resident got up and moved on: `neededAnswer`) nor resolved by the responder as a false alarm. Only
+ * these make a resident one "with a fall" and a routine change one "followed by a fall" (review, session 64: every
+ * fall alert did, so a bathroom silence the resident ended three minutes later read as a fall after the flag).
+ */
+export function fallStood(a: Alert): boolean {
+  return FALL_KINDS.includes(a.kind) && neededAnswer(a) && a.outcome !== 'false-alarm';
+}
+
+/**
+ * The falls figures of a period (fall and possible-fall alerts, every one), for this report and the centre's council
+ * report. Their outcomes count those still open and those the hub withdrew too, so that they add up to the total.
+ */
 export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] {
   return {
     total: suppressCount(falls.length),
     fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
     possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
-    outcomes: outcomeFigures(falls),
+    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, falls.map(outcomeOf))),
   };
 }
 
@@ -343,7 +363,7 @@ export function followUp(
   const intervened = (a: Alert): boolean => a.outcome !== null && INTERVENTIONS.includes(a.outcome);
   return {
     alert: after.length > 0,
-    fall: after.some((a) => FALL_KINDS.includes(a.kind)),
+    fall: after.some(fallStood),
     intervention: intervened(flag.alert) || after.some(intervened),
   };
 }
