@@ -4,11 +4,13 @@ import type { Alert } from '../hub/alerts/api.js';
 import { neededAnswer, queryAlerts, routineChangesSeenSince } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
-import { parseDateRange } from './activity.js';
+import { featureDayStart, homeCalendar, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
-import { ZoneClock } from '../rules/local-time.js';
+import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
+import type { HomeConfig } from '../rules/types.js';
+import { awayDatesBetween } from './store.js';
 import { DAY_MS } from '../rules/time.js';
 
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -100,10 +102,30 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   // A routine-change alert raised before the period and still open in it may hold flags made in the period.
   const openBefore = routineChangesSeenSince(db, fromMs).map((a) => asKnownAt(a, knownBy));
 
-  // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
+  // Homes monitored: configured homes that sent anything in the period, and any home that had an alert; but not in the
+  // days a home spent in away mode (review, session 64: a flat empty all month, its resident in hospital, counted as
+  // monitored by its thermometer's readings, a resident with no fall and no alert).
+  const untilMs = Math.min(toMs, knownBy);
+  const spansAtHome = new Map<string, [number, number][]>();
+  const atHomeSpans = (homeId: string): [number, number][] => {
+    let spans = spansAtHome.get(homeId);
+    if (spans === undefined) {
+      spans = notAwaySpans(
+        db,
+        homeId,
+        config.homes.find((h) => h.id === homeId),
+        fromMs,
+        untilMs,
+      );
+      spansAtHome.set(homeId, spans);
+    }
+    return spans;
+  };
+  const heardAtHome = (homeId: string): boolean =>
+    atHomeSpans(homeId).some(([from, until]) => homeHasEvents(db, homeId, from, until));
   const homes = new Map<string, string[]>();
   for (const home of config.homes) {
-    if (homeHasEvents(db, home.id, fromMs, Math.min(toMs, knownBy)))
+    if (heardAtHome(home.id))
       homes.set(
         home.id,
         home.residents.map((r) => r.id),
@@ -111,12 +133,18 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   }
   // And a home taken out of the configuration since, whose configured devices sent events in the period (review,
   // session 59): monitored then; its residents are no longer known, so it counts as one, as for its alerts below.
-  for (const homeId of homesWithAssignedEvents(db, fromMs, Math.min(toMs, knownBy))) {
-    if (!homes.has(homeId)) homes.set(homeId, []);
+  for (const homeId of homesWithAssignedEvents(db, fromMs, untilMs)) {
+    if (!homes.has(homeId) && heardAtHome(homeId)) homes.set(homeId, []);
   }
+  /** Homes whose alerts in the period all came in days away (a cold empty flat): no resident of theirs counts. */
+  const awayThrough = new Set<string>();
   for (const a of alerts) {
-    if (!homes.has(a.homeId))
+    if (homes.has(a.homeId)) continue;
+    const at = Date.parse(a.raisedAt);
+    if (atHomeSpans(a.homeId).some(([from, until]) => at >= from && at < until)) {
       homes.set(a.homeId, config.homes.find((h) => h.id === a.homeId)?.residents.map((r) => r.id) ?? []);
+      awayThrough.delete(a.homeId);
+    } else awayThrough.add(a.homeId);
   }
 
   const perResident = new Map<string, { alerts: number; falls: number; routineChanges: number }>();
@@ -144,6 +172,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     residentId: string | null,
   ): { alerts: number; falls: number; routineChanges: number } => {
     const key = residentKey(homeId, residentId);
+    if (awayThrough.has(homeId)) return { alerts: 0, falls: 0, routineChanges: 0 };
     const row = perResident.get(key) ?? { alerts: 0, falls: 0, routineChanges: 0 };
     perResident.set(key, row);
     return row;
@@ -176,6 +205,35 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
     },
   };
+}
+
+/**
+ * The parts of `fromMs..untilMs` outside the feature days `homeId` spent in away mode (`away_days`, noted by the
+ * routine review), in order: the whole period for a home never away in it.
+ */
+function notAwaySpans(
+  db: Database,
+  homeId: string,
+  home: HomeConfig | undefined,
+  fromMs: number,
+  untilMs: number,
+): [number, number][] {
+  if (untilMs <= fromMs) return [];
+  const cal = homeCalendar(home);
+  // The feature day under way at the period's start began on the date before (it ends at the night window's end).
+  const firstDate = dayToIsoDate(cal.zone.dayNumber(fromMs) - 1);
+  const spans: [number, number][] = [];
+  let from = fromMs;
+  for (const date of awayDatesBetween(db, homeId, firstDate, dayToIsoDate(cal.zone.dayNumber(untilMs)))) {
+    const day = isoDateToDay(date);
+    if (day === undefined) continue;
+    const awayFrom = featureDayStart(cal, day);
+    if (awayFrom > from) spans.push([from, Math.min(awayFrom, untilMs)]);
+    from = Math.max(from, featureDayStart(cal, day + 1));
+    if (from >= untilMs) return spans;
+  }
+  spans.push([from, untilMs]);
+  return spans;
 }
 
 /**
