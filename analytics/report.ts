@@ -4,13 +4,13 @@ import type { Alert } from '../hub/alerts/api.js';
 import { neededAnswer, queryAlerts, routineChangesSeenSince } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
-import { featureDayStart, homeCalendar, parseDateRange } from './activity.js';
+import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
-import { awayDatesBetween } from './store.js';
+import { awayDatesBetween, hubOffSpans, latestAlive } from './store.js';
 import { DAY_MS } from '../rules/time.js';
 
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -44,6 +44,11 @@ export interface PreventionReport {
   disclosure: string;
   homesMonitored: PublishedCount;
   residentsMonitored: PublishedCount;
+  /**
+   * Days of the period (local dates) on which the hub was off for `HUB_OFF_MIN_MS` or more (`hub_runs`): nothing was
+   * heard then, and the figures of those days are partial (no data is not no events). Days, not people: not rounded.
+   */
+  hubOffDays: number;
   alerts: { total: PublishedCount; byKind: Counts<AlertKind> };
   acknowledgement: {
     severities: string[];
@@ -194,6 +199,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
+    hubOffDays: hubOffDays(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
     acknowledgement: ack,
     outcomes: publish(outcomes),
@@ -205,6 +211,27 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
     },
   };
+}
+
+/**
+ * How many local dates of `fromMs..untilMs` the hub was off for `HUB_OFF_MIN_MS` or more of: between two of its runs
+ * (`hubOffSpans`), and since its last run when that ended before `untilMs` (a hub stopped, its database read by the
+ * CLI). Nothing before its first run noted counts (a hub from before session 61: not known).
+ */
+function hubOffDays(db: Database, zone: ZoneClock, fromMs: number, untilMs: number): number {
+  const spans = hubOffSpans(db, HUB_OFF_MIN_MS);
+  const lastAlive = latestAlive(db);
+  if (lastAlive !== undefined && untilMs - lastAlive >= HUB_OFF_MIN_MS) spans.push([lastAlive, untilMs]);
+  const offMsByDay = new Map<number, number>();
+  for (const [off, on] of spans) {
+    const from = Math.max(off, fromMs);
+    const until = Math.min(on, untilMs);
+    for (let day = zone.dayNumber(from); from < until && zone.instantOf(day, 0) < until; day++) {
+      const ms = Math.min(until, zone.instantOf(day + 1, 0)) - Math.max(from, zone.instantOf(day, 0));
+      if (ms > 0) offMsByDay.set(day, (offMsByDay.get(day) ?? 0) + ms);
+    }
+  }
+  return [...offMsByDay.values()].filter((ms) => ms >= HUB_OFF_MIN_MS).length;
 }
 
 /**
@@ -485,6 +512,7 @@ export function toCsv(report: PreventionReport): string {
   add('period', 'timezone', 'name', report.period.timezone);
   add('summary', 'homes', 'monitored', report.homesMonitored);
   add('summary', 'residents', 'monitored', report.residentsMonitored);
+  add('summary', 'hub', 'daysOff', report.hubOffDays);
   addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);

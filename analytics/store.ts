@@ -159,6 +159,13 @@ export function noteHubRunning(db: Database, startedAt: number, now: number): vo
   ).run(startedAt, now);
 }
 
+/** The last time the hub was known alive (`noteHubRunning`), undefined before any run noted. Read-only. */
+export function latestAlive(db: Database): number | undefined {
+  if (!hasTable(db, 'hub_runs')) return undefined;
+  const row = db.prepare('SELECT max(alive_at) AS at FROM hub_runs').get() as { at: number | null };
+  return row.at ?? undefined;
+}
+
 /**
  * The spans `[off, on)` between two of the hub's runs (`noteHubRunning`) of at least `minMs`: the hub was off (or
  * stopped) and nothing was stored. None before the first run noted (a hub from before session 61: not known). Works on
