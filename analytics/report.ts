@@ -170,7 +170,9 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     alerts.map((a) => a.kind),
   );
   const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
-  const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
+  // A fall raised the day before the period and still open may be the fall of a possible fall in it.
+  const fallsBefore = queryAlerts(db, { from: fromMs - DAY_MS, to: fromMs }).map((a) => asKnownAt(a, knownBy));
+  const falls = fallsOf(alerts, [...fallsBefore, ...alerts]);
   const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
   const rowOf = (
     homeId: string,
@@ -379,6 +381,26 @@ function outcomeFigures(list: readonly Alert[]): Counts<Outcome> {
       list.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
     ),
   );
+}
+
+/**
+ * The falls of `alerts` (`fall` and `possible-fall` alerts), each fall once: a possible fall raised while a `fall` alert
+ * of its home was open (raised at or before it, not closed before it: the resident still on the floor after the
+ * wearable's report, waiting for the ambulance) is that fall, not another (review, session 64: both counted). `known`:
+ * the alerts among which to look for that open fall (those of the period and before it).
+ */
+export function fallsOf(alerts: readonly Alert[], known: readonly Alert[] = alerts): Alert[] {
+  const fallsByHome = new Map<string, Alert[]>();
+  for (const a of known) {
+    if (a.kind === 'fall') fallsByHome.set(a.homeId, [...(fallsByHome.get(a.homeId) ?? []), a]);
+  }
+  const duringOpenFall = (possible: Alert): boolean => {
+    const at = Date.parse(possible.raisedAt);
+    return (fallsByHome.get(possible.homeId) ?? []).some(
+      (f) => Date.parse(f.raisedAt) <= at && (f.resolvedAt === null || Date.parse(f.resolvedAt) > at),
+    );
+  };
+  return alerts.filter((a) => a.kind === 'fall' || (a.kind === 'possible-fall' && !duringOpenFall(a)));
 }
 
 /**
