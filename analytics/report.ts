@@ -4,11 +4,13 @@ import type { Alert } from '../hub/alerts/api.js';
 import { neededAnswer, queryAlerts, routineChangesSeenSince } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
-import { parseDateRange } from './activity.js';
+import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
-import { ZoneClock } from '../rules/local-time.js';
+import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
+import type { HomeConfig } from '../rules/types.js';
+import { awayDatesBetween, hubOffSpans, latestAlive } from './store.js';
 import { DAY_MS } from '../rules/time.js';
 
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -42,6 +44,11 @@ export interface PreventionReport {
   disclosure: string;
   homesMonitored: PublishedCount;
   residentsMonitored: PublishedCount;
+  /**
+   * Days of the period (local dates) on which the hub was off for `HUB_OFF_MIN_MS` or more (`hub_runs`): nothing was
+   * heard then, and the figures of those days are partial (no data is not no events). Days, not people: not rounded.
+   */
+  hubOffDays: number;
   alerts: { total: PublishedCount; byKind: Counts<AlertKind> };
   acknowledgement: {
     severities: string[];
@@ -53,12 +60,19 @@ export interface PreventionReport {
     medianSeconds: number | '*' | null;
   };
   outcomes: Counts<Outcome | 'open' | 'cancelled'>;
-  falls: { total: PublishedCount; fall: PublishedCount; possibleFall: PublishedCount; outcomes: Counts<Outcome> };
+  falls: {
+    total: PublishedCount;
+    fall: PublishedCount;
+    possibleFall: PublishedCount;
+    /** With `open` and `cancelled` (withdrawn by the hub), so that they add up to `total`. */
+    outcomes: Counts<Outcome | 'open' | 'cancelled'>;
+  };
   routineChanges: {
     flags: PublishedCount;
     byFeature: Record<string, PublishedCount>;
     followUpDays: number;
     followedByAlert: PublishedCount;
+    /** Flags followed in the follow-up days by a fall that stood (`fallStood`). */
     followedByFall: PublishedCount;
     /** Flags after which the flag itself or an alert in the follow-up days was resolved with an intervention. */
     followedByIntervention: PublishedCount;
@@ -93,10 +107,30 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   // A routine-change alert raised before the period and still open in it may hold flags made in the period.
   const openBefore = routineChangesSeenSince(db, fromMs).map((a) => asKnownAt(a, knownBy));
 
-  // Homes monitored: configured homes that sent anything in the period, and any home that had an alert.
+  // Homes monitored: configured homes that sent anything in the period, and any home that had an alert; but not in the
+  // days a home spent in away mode (review, session 64: a flat empty all month, its resident in hospital, counted as
+  // monitored by its thermometer's readings, a resident with no fall and no alert).
+  const untilMs = Math.min(toMs, knownBy);
+  const spansAtHome = new Map<string, [number, number][]>();
+  const atHomeSpans = (homeId: string): [number, number][] => {
+    let spans = spansAtHome.get(homeId);
+    if (spans === undefined) {
+      spans = notAwaySpans(
+        db,
+        homeId,
+        config.homes.find((h) => h.id === homeId),
+        fromMs,
+        untilMs,
+      );
+      spansAtHome.set(homeId, spans);
+    }
+    return spans;
+  };
+  const heardAtHome = (homeId: string): boolean =>
+    atHomeSpans(homeId).some(([from, until]) => homeHasEvents(db, homeId, from, until));
   const homes = new Map<string, string[]>();
   for (const home of config.homes) {
-    if (homeHasEvents(db, home.id, fromMs, Math.min(toMs, knownBy)))
+    if (heardAtHome(home.id))
       homes.set(
         home.id,
         home.residents.map((r) => r.id),
@@ -104,12 +138,18 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   }
   // And a home taken out of the configuration since, whose configured devices sent events in the period (review,
   // session 59): monitored then; its residents are no longer known, so it counts as one, as for its alerts below.
-  for (const homeId of homesWithAssignedEvents(db, fromMs, Math.min(toMs, knownBy))) {
-    if (!homes.has(homeId)) homes.set(homeId, []);
+  for (const homeId of homesWithAssignedEvents(db, fromMs, untilMs)) {
+    if (!homes.has(homeId) && heardAtHome(homeId)) homes.set(homeId, []);
   }
+  /** Homes whose alerts in the period all came in days away (a cold empty flat): no resident of theirs counts. */
+  const awayThrough = new Set<string>();
   for (const a of alerts) {
-    if (!homes.has(a.homeId))
+    if (homes.has(a.homeId)) continue;
+    const at = Date.parse(a.raisedAt);
+    if (atHomeSpans(a.homeId).some(([from, until]) => at >= from && at < until)) {
       homes.set(a.homeId, config.homes.find((h) => h.id === a.homeId)?.residents.map((r) => r.id) ?? []);
+      awayThrough.delete(a.homeId);
+    } else awayThrough.add(a.homeId);
   }
 
   const perResident = new Map<string, { alerts: number; falls: number; routineChanges: number }>();
@@ -130,13 +170,16 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     alerts.map((a) => a.kind),
   );
   const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
-  const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
+  // A fall raised the day before the period and still open may be the fall of a possible fall in it.
+  const fallsBefore = queryAlerts(db, { from: fromMs - DAY_MS, to: fromMs }).map((a) => asKnownAt(a, knownBy));
+  const falls = fallsOf(alerts, [...fallsBefore, ...alerts]);
   const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
   const rowOf = (
     homeId: string,
     residentId: string | null,
   ): { alerts: number; falls: number; routineChanges: number } => {
     const key = residentKey(homeId, residentId);
+    if (awayThrough.has(homeId)) return { alerts: 0, falls: 0, routineChanges: 0 };
     const row = perResident.get(key) ?? { alerts: 0, falls: 0, routineChanges: 0 };
     perResident.set(key, row);
     return row;
@@ -144,7 +187,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   for (const a of alerts) {
     const row = rowOf(a.homeId, a.residentId);
     row.alerts++;
-    if (FALL_KINDS.includes(a.kind)) row.falls++;
+    if (fallStood(a)) row.falls++;
   }
   for (const f of flags) rowOf(f.alert.homeId, f.alert.residentId).routineChanges++;
 
@@ -155,9 +198,10 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
     disclosure:
-      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents.',
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded).',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
+    hubOffDays: hubOffDays(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
     acknowledgement: ack,
     outcomes: publish(outcomes),
@@ -169,6 +213,56 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
     },
   };
+}
+
+/**
+ * How many local dates of `fromMs..untilMs` the hub was off for `HUB_OFF_MIN_MS` or more of: between two of its runs
+ * (`hubOffSpans`), and since its last run when that ended before `untilMs` (a hub stopped, its database read by the
+ * CLI). Nothing before its first run noted counts (a hub from before session 61: not known).
+ */
+function hubOffDays(db: Database, zone: ZoneClock, fromMs: number, untilMs: number): number {
+  const spans = hubOffSpans(db, HUB_OFF_MIN_MS);
+  const lastAlive = latestAlive(db);
+  if (lastAlive !== undefined && untilMs - lastAlive >= HUB_OFF_MIN_MS) spans.push([lastAlive, untilMs]);
+  const offMsByDay = new Map<number, number>();
+  for (const [off, on] of spans) {
+    const from = Math.max(off, fromMs);
+    const until = Math.min(on, untilMs);
+    for (let day = zone.dayNumber(from); from < until && zone.instantOf(day, 0) < until; day++) {
+      const ms = Math.min(until, zone.instantOf(day + 1, 0)) - Math.max(from, zone.instantOf(day, 0));
+      if (ms > 0) offMsByDay.set(day, (offMsByDay.get(day) ?? 0) + ms);
+    }
+  }
+  return [...offMsByDay.values()].filter((ms) => ms >= HUB_OFF_MIN_MS).length;
+}
+
+/**
+ * The parts of `fromMs..untilMs` outside the feature days `homeId` spent in away mode (`away_days`, noted by the
+ * routine review), in order: the whole period for a home never away in it.
+ */
+function notAwaySpans(
+  db: Database,
+  homeId: string,
+  home: HomeConfig | undefined,
+  fromMs: number,
+  untilMs: number,
+): [number, number][] {
+  if (untilMs <= fromMs) return [];
+  const cal = homeCalendar(home);
+  // The feature day under way at the period's start began on the date before (it ends at the night window's end).
+  const firstDate = dayToIsoDate(cal.zone.dayNumber(fromMs) - 1);
+  const spans: [number, number][] = [];
+  let from = fromMs;
+  for (const date of awayDatesBetween(db, homeId, firstDate, dayToIsoDate(cal.zone.dayNumber(untilMs)))) {
+    const day = isoDateToDay(date);
+    if (day === undefined) continue;
+    const awayFrom = featureDayStart(cal, day);
+    if (awayFrom > from) spans.push([from, Math.min(awayFrom, untilMs)]);
+    from = Math.max(from, featureDayStart(cal, day + 1));
+    if (from >= untilMs) return spans;
+  }
+  spans.push([from, untilMs]);
+  return spans;
 }
 
 /**
@@ -289,13 +383,46 @@ function outcomeFigures(list: readonly Alert[]): Counts<Outcome> {
   );
 }
 
-/** The falls figures of a period (fall and possible-fall alerts), for this report and the centre's council report. */
+/**
+ * The falls of `alerts` (`fall` and `possible-fall` alerts), each fall once: a possible fall raised while a `fall` alert
+ * of its home was open (raised at or before it, not closed before it: the resident still on the floor after the
+ * wearable's report, waiting for the ambulance) is that fall, not another (review, session 64: both counted). `known`:
+ * the alerts among which to look for that open fall (those of the period and before it).
+ */
+export function fallsOf(alerts: readonly Alert[], known: readonly Alert[] = alerts): Alert[] {
+  const fallsByHome = new Map<string, Alert[]>();
+  for (const a of known) {
+    if (a.kind === 'fall') fallsByHome.set(a.homeId, [...(fallsByHome.get(a.homeId) ?? []), a]);
+  }
+  const duringOpenFall = (possible: Alert): boolean => {
+    const at = Date.parse(possible.raisedAt);
+    return (fallsByHome.get(possible.homeId) ?? []).some(
+      (f) => Date.parse(f.raisedAt) <= at && (f.resolvedAt === null || Date.parse(f.resolvedAt) > at),
+    );
+  };
+  return alerts.filter((a) => a.kind === 'fall' || (a.kind === 'possible-fall' && !duringOpenFall(a)));
+}
+
+/**
+ * Whether an alert is a fall that stood: a `fall` or `possible-fall` neither withdrawn by the hub before anyone
+ * answered it (the resident got up and moved on: `neededAnswer`) nor resolved by the responder as a false alarm. Only
+ * these make a resident one "with a fall" and a routine change one "followed by a fall" (review, session 64: every
+ * fall alert did, so a bathroom silence the resident ended three minutes later read as a fall after the flag).
+ */
+export function fallStood(a: Alert): boolean {
+  return FALL_KINDS.includes(a.kind) && neededAnswer(a) && a.outcome !== 'false-alarm';
+}
+
+/**
+ * The falls figures of a period (fall and possible-fall alerts, every one), for this report and the centre's council
+ * report. Their outcomes count those still open and those the hub withdrew too, so that they add up to the total.
+ */
 export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] {
   return {
     total: suppressCount(falls.length),
     fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
     possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
-    outcomes: outcomeFigures(falls),
+    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, falls.map(outcomeOf))),
   };
 }
 
@@ -343,7 +470,7 @@ export function followUp(
   const intervened = (a: Alert): boolean => a.outcome !== null && INTERVENTIONS.includes(a.outcome);
   return {
     alert: after.length > 0,
-    fall: after.some((a) => FALL_KINDS.includes(a.kind)),
+    fall: after.some(fallStood),
     intervention: intervened(flag.alert) || after.some(intervened),
   };
 }
@@ -407,6 +534,7 @@ export function toCsv(report: PreventionReport): string {
   add('period', 'timezone', 'name', report.period.timezone);
   add('summary', 'homes', 'monitored', report.homesMonitored);
   add('summary', 'residents', 'monitored', report.residentsMonitored);
+  add('summary', 'hub', 'daysOff', report.hubOffDays);
   addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);

@@ -137,11 +137,17 @@ export function markAwayDay(db: Database, homeId: string, date: string): void {
  * thread's): before the table exists, no day was away.
  */
 export function awayDates(db: Database, homeId: string, days: readonly DailyFeatures[]): Set<string> {
-  if (days.length === 0 || !hasTable(db, 'away_days')) return new Set();
+  if (days.length === 0) return new Set();
+  return new Set(awayDatesBetween(db, homeId, days[0]!.date, days[days.length - 1]!.date));
+}
+
+/** The dates `fromDate..toDate` (YYYY-MM-DD, inclusive) that `homeId` spent in away mode, in order. Read-only. */
+export function awayDatesBetween(db: Database, homeId: string, fromDate: string, toDate: string): string[] {
+  if (!hasTable(db, 'away_days')) return [];
   const rows = db
-    .prepare('SELECT date FROM away_days WHERE home_id = ? AND date >= ? AND date <= ?')
-    .all(homeId, days[0]!.date, days[days.length - 1]!.date) as { date: string }[];
-  return new Set(rows.map((r) => r.date));
+    .prepare('SELECT date FROM away_days WHERE home_id = ? AND date >= ? AND date <= ? ORDER BY date')
+    .all(homeId, fromDate, toDate) as { date: string }[];
+  return rows.map((r) => r.date);
 }
 
 /** Note that the hub started at `startedAt` runs at `now` (its run's row in `hub_runs`). */
@@ -151,6 +157,13 @@ export function noteHubRunning(db: Database, startedAt: number, now: number): vo
     `INSERT INTO hub_runs (started_at, alive_at) VALUES (?, ?)
      ON CONFLICT (started_at) DO UPDATE SET alive_at = max(alive_at, excluded.alive_at)`,
   ).run(startedAt, now);
+}
+
+/** The last time the hub was known alive (`noteHubRunning`), undefined before any run noted. Read-only. */
+export function latestAlive(db: Database): number | undefined {
+  if (!hasTable(db, 'hub_runs')) return undefined;
+  const row = db.prepare('SELECT max(alive_at) AS at FROM hub_runs').get() as { at: number | null };
+  return row.at ?? undefined;
 }
 
 /**

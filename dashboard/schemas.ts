@@ -51,6 +51,8 @@ export const dailyFeaturesSchema = {
     inProgress: { type: 'boolean' },
     /** Minutes of the day the hub was off (15 or more): nothing listened then, its figures are partial. Else absent. */
     hubOffMinutes: { type: 'number' },
+    /** The routine review found the home in away mode in this day (`away_days`): not a resident's day at home. Else absent. */
+    away: { type: 'boolean' },
   },
   required: ['homeId', 'date'],
 } as const;

@@ -9,8 +9,8 @@ import {
   asKnownAt,
   countBy,
   csvField,
-  FALL_KINDS,
   fallFigures,
+  fallsOf,
   FOLLOW_UP_DAYS,
   followUp,
   outcomeOf,
@@ -143,7 +143,7 @@ function figures(
     const at = Date.parse(a.raisedAt);
     return at >= fromMs && at < toMs;
   });
-  const falls = alerts.filter((a) => FALL_KINDS.includes(a.kind));
+  const falls = fallsOf(alerts, withFollowUp);
   // Each flag in the week it was made: the one that raised its alert and each merged into it later.
   const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));

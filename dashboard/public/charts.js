@@ -92,7 +92,7 @@ function summary(points, format, step) {
   const n = values.length;
   const latest =
     (step === 'week' ? last.fullLabel || last.label : last.label) +
-    (last.soFar ? ' (so far)' : last.partial ? ' (partial: the hub was off)' : '');
+    (last.soFar ? ' (so far)' : last.away ? ' (away)' : last.partial ? ' (partial: the hub was off)' : '');
   return `${n} ${step}${n === 1 ? '' : 's'}, latest ${latest}: ${format(last.value)}`;
 }
 
@@ -124,8 +124,9 @@ function figure(title, root, points, format, unit, step) {
 }
 
 /**
- * points: [{ label, value, fullLabel?, soFar?, partial? }]; null values leave a gap; `soFar`: a day not over yet, and
- * `partial`: a day the hub was off for part of, drawn paler (its bar outlined, its dot hollow). `step`: what each point
+ * points: [{ label, value, fullLabel?, soFar?, partial?, away? }]; null values leave a gap; `soFar`: a day not over yet,
+ * and `partial`: a day the hub was off for part of or (`away`) the home was in away mode, drawn paler (its bar
+ * outlined, its dot hollow). `step`: what each point
  * is ('day', 'week').
  */
 export function barChart(title, points, { format = WHOLE, unit = 'Value', step = 'day' } = {}) {

@@ -29,6 +29,7 @@ const FIGURE_WORDS = {
   'acknowledgement shareWithin60s': 'Share acknowledged within 60 seconds',
   'acknowledgement shareWithin180s': 'Share acknowledged within 3 minutes',
   'acknowledgement medianSeconds': 'Median time to acknowledge (seconds)',
+  hubOffDays: 'Days the hub was off for 15 minutes or more (their figures are partial)',
   'falls total': 'Falls and possible falls',
   'falls fall': 'Falls reported by a wearable or fall sensor',
   'falls possibleFall': 'Possible falls (found from a silence after activity)',

@@ -8,15 +8,23 @@ const charts = document.getElementById('charts');
 
 /**
  * A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60); a day the hub was off
- * for part of (`hubOffMinutes`) too, named "partial": nothing listened then (review, session 61).
+ * for part of (`hubOffMinutes`) too, named "partial": nothing listened then (review, session 61); and a day the home was
+ * in away mode (`away`), named "away": nobody was at home (review, session 64).
  */
 function points(days, pick) {
   return days.map((d) => ({
     label: shortDay(d.date),
-    fullLabel: d.inProgress ? `${d.date} (so far)` : d.hubOffMinutes ? `${d.date} (partial: ${hubOff(d)})` : d.date,
+    fullLabel: d.inProgress
+      ? `${d.date} (so far)`
+      : d.hubOffMinutes
+        ? `${d.date} (partial: ${hubOff(d)})`
+        : d.away
+          ? `${d.date} (away)`
+          : d.date,
     value: d.missing ? null : pick(d),
     soFar: d.inProgress === true,
-    partial: !d.inProgress && d.hubOffMinutes > 0,
+    partial: !d.inProgress && (d.hubOffMinutes > 0 || d.away === true),
+    away: !d.inProgress && !(d.hubOffMinutes > 0) && d.away === true,
   }));
 }
 
@@ -71,6 +79,7 @@ async function show() {
     const unheard = days.length ? everyDate(days).length - days.length : 0;
     const soFar = days.find((d) => d.inProgress);
     const partial = days.filter((d) => !d.inProgress && d.hubOffMinutes > 0).length;
+    const away = days.filter((d) => !d.inProgress && d.away === true).length;
     message.textContent = days.length
       ? `${days.length} ${days.length === 1 ? 'day' : 'days'} of ${homeId}` +
         (unheard ? `; nothing heard from the home on ${unheard} ${unheard === 1 ? 'day' : 'days'}` : '') +
@@ -78,6 +87,10 @@ async function show() {
         (partial
           ? `; the hub was off for part of ${partial} ${partial === 1 ? 'day: its' : 'days: their'} figures are ` +
             'partial (paler)'
+          : '') +
+        (away
+          ? `; the home was set away on ${away} ${away === 1 ? 'day' : 'days'}: not the routine of a resident at home ` +
+            '(paler)'
           : '')
       : 'No activity recorded in this period: no sensor of this home was heard in it. Charts appear from the first ' +
         "sensor event (today's figures so far, paler, until the day ends with the home's night). If sensors were " +

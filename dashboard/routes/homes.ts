@@ -11,6 +11,7 @@ import { DashboardError } from '../errors.js';
 import { dailyFeaturesSchema, dateSchema, errors } from '../schemas.js';
 import { homeCalendar, hubOffMinutes, lastCompleteDay } from '../../analytics/activity.js';
 import { dayToIsoDate } from '../../rules/local-time.js';
+import { awayDates } from '../../analytics/store.js';
 
 const homeSchema = {
   type: 'object',
@@ -154,10 +155,14 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
       // A day the hub was off for part of, its figures partial: marked too, else the hours nothing listened read as a
       // resident who did nothing (review, session 61).
       const hubOff = hubOffMinutes(ctx.deps.db, home, days);
+      // A day the home was in away mode (the resident in hospital): marked, else an empty home's day reads as a resident
+      // who did nothing (review, session 64).
+      const away = awayDates(ctx.deps.db, homeId, days);
       return days.map((d) => ({
         ...d,
         ...(d.date > lastComplete ? { inProgress: true } : {}),
         ...(hubOff.has(d.date) ? { hubOffMinutes: hubOff.get(d.date) } : {}),
+        ...(away.has(d.date) ? { away: true } : {}),
       }));
     },
   );

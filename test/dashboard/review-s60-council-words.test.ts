@@ -57,6 +57,8 @@ describe.skipIf(!haveChromium)('the council page', () => {
         'Routine changes flagged',
         'Days followed after each flag',
         'Flags followed by an intervention in those days',
+        // Session 64: the days nothing was heard.
+        'Days the hub was off for 15 minutes or more (their figures are partial)',
       ]),
     );
     for (const key of ['Falls fall', 'Falls possible fall', 'Routine changes follow up days', 'Acknowledgement alerts'])

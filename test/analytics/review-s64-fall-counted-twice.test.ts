@@ -1,0 +1,86 @@
+// Review, session 64: one fall counted twice in the council report. A resident's wearable reports a fall (a `fall`
+// alert, answered at once, an ambulance on its way); lying still on the floor for the long wait, the hub's silence rule
+// then raises a `possible-fall` too, about the same fall, while the first alert is still open. The report's falls
+// ("Falls and possible falls") counted both: a scheme whose residents wear pendants with fall detection read as having
+// half as many falls again as one whose residents do not, for the same falls. A possible fall raised while a fall alert
+// of its home is open is now that fall, not another (both still count as alerts by kind). `telecare report` on a real
+// hub database.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RuleDecision } from '../../rules/types.js';
+import { cliPath } from '../hub/helpers.js';
+import { isoDate } from './daily.js';
+import { utc } from './factories.js';
+import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+
+const FLATS = Array.from({ length: 20 }, (_, i) => `flat-${String(i + 1).padStart(2, '0')}`);
+const config = testConfig(
+  FLATS.map((id) => ({ id, timezone: 'Europe/London', residents: [{ id: `${id}-resident` }], devices: [] })),
+);
+
+type Raise = Extract<RuleDecision, { type: 'raise' }>;
+const raise = (homeId: string, kind: Raise['kind'], severity: Raise['severity'], iso: string): Raise => ({
+  type: 'raise',
+  homeId,
+  residentId: `${homeId}-resident`,
+  kind,
+  severity,
+  at: utc(iso),
+  detail: {},
+});
+
+describe('the council report of falls with a long wait for the ambulance', () => {
+  let hub: TestHubDb;
+  let configFile: string;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(cliPath)) throw new Error(`build first (npm run build): ${cliPath} is missing`);
+    hub = await openTestHubDb(config);
+    FLATS.forEach((flat, i) => {
+      const date = isoDate('2026-11-02', i);
+      if (i < 10) {
+        // Flats 1-10 wear fall-detecting pendants: the fall at 10:00, answered in 30 s; still on the floor at 10:45,
+        // the silence raises a possible fall, answered too; the ambulance takes the resident to hospital at 11:30.
+        const fall = hub.raise(raise(flat, 'fall', 'critical', `${date}T10:00`), 30);
+        const silence = hub.raise(raise(flat, 'possible-fall', 'high', `${date}T10:45`), 30);
+        hub.clock.advanceTo(utc(`${date}T11:30`));
+        for (const a of [fall, silence])
+          expect(hub.alerts.resolve(a.id, 'hospital-admission', null, 'r-1').ok).toBe(true);
+      } else {
+        // Flats 11-20 have no wearable: a fall in the bathroom found from the silence, the resident helped up.
+        hub.raise(raise(flat, 'possible-fall', 'high', `${date}T10:45`), 30, 'assisted-at-home');
+      }
+    });
+    configFile = path.join(hub.dir, 'telecare.config.json');
+    fs.writeFileSync(configFile, JSON.stringify(config));
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('counts each fall once, and every alert still by its kind', () => {
+    const run = spawnSync(
+      process.execPath,
+      [cliPath, 'report', '--data-dir', hub.dir, '--config', configFile, '--from', '2026-11-01', '--to', '2026-11-30'],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env, HUB_CONFIG: '', HUB_DATA_DIR: '' },
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout);
+    // Before: 30 falls, 20 possible falls, 20 hospital admissions (10 residents admitted).
+    expect(report.falls).toMatchObject({
+      total: 20,
+      fall: 10,
+      possibleFall: 10,
+      outcomes: { 'hospital-admission': 10, 'assisted-at-home': 10 },
+    });
+    expect(report.alerts.byKind).toMatchObject({ fall: 10, 'possible-fall': 20 });
+  });
+});
