@@ -113,6 +113,22 @@ const SHARED_PROCESS = [
   'test/dashboard/review-s62-device-token.test.ts',
   'test/hub/review-s62-press-resent.test.ts',
   'test/fall/review-s62-resent-batches.test.ts',
+  // Session 64: files added since session 63, read and checked as in session 52: dashboards by `inject` or on a local
+  // port (one a slow stream client), in-process hubs through their dashboard and API tokens or MQTT, the rules on a
+  // fake clock over SQLite in temp folders; each stopped, closed and its folder removed in the file's hooks. And
+  // mqtt-parser-reads, left before: an in-process hub, its only other children synchronous (`spawnSync` of node).
+  'test/dashboard/review-{s63-scope-case,s63-stream-ids,s63-token-name,s64-open-after-storm,s64-renamed-home}.test.ts',
+  'test/hub/review-{s63-rebuilt-through-downtime,s64-bridge-status-flood,s64-zigbee-button-presses}.test.ts',
+  'test/hub/mqtt-parser-reads.test.ts',
+  // Session 64: the dashboard's browser files (an in-process dashboard or hub on a local port, pages in the run's
+  // chromium through a connection each file closes in its hooks; no child process, stub or listener of their own).
+  // Each paid a fork and every import again (playwright-core's client, the dashboard's and hub's graphs).
+  'test/dashboard/{accessibility,browser,care-worker-screen,console-reconnect,console-screen,console-session,cross-site,dead-device-card,installer-screen,last-heard,small-screen,way-out-learned}.test.ts',
+  'test/dashboard/people-at-the-screen{,-3,-4}.test.ts',
+  'test/dashboard/review-{s50-climate-night-exit-why,s50-devices-after-reload,s50-home-view-unreachable,s50-reconnect-closed,s50-routine-change-why,s51-announce-flood,s51-routine-change-flags,s58-late-event}.test.ts',
+  'test/dashboard/review-{s59-home-view-gaps,s59-name-case,s59-paste-lines,s60-council-words,s60-day-so-far,s60-routine-change-days-away,s60-routine-change-sensor-offline,s60b-pressed-again}.test.ts',
+  'test/dashboard/review-{s61-home-view-hub-off,s61-home-view-local-date,s62-home-case,s62-home-view-empty-date,s62-home-view-unknown-home,s62-responder-homes}.test.ts',
+  'test/dashboard/review-{s63-double-press,s63-scope-not-configured,s64-ack-note,s64-closed-while-resolving}.test.ts',
 ];
 
 /**
@@ -141,8 +157,9 @@ export default defineConfig({
     // What a file started and never stopped (a set-up whose hook timed out) ends with the file's worker.
     setupFiles: ['test/support/children-end-with-worker.ts', 'test/support/cpu-account.ts'],
     projects: [
-      // The browser files are all here: the run's one chromium, started by the first of them (docs/testing.md,
-      // session 36); a run without browser files starts none.
+      // The centre's browser files are here (NATS, PostgreSQL: processes of their own), with this project's
+      // chromium, started by the first of them (docs/testing.md, session 36); a run without browser files starts
+      // none. The dashboard's are in `shared-process` since session 64, with a chromium of that project's.
       {
         extends: true,
         test: {
@@ -160,6 +177,9 @@ export default defineConfig({
           name: 'shared-process',
           include: SHARED_PROCESS,
           exclude: OWN_PROCESS_AMONG_SHARED,
+          // The dashboard's browser files are here since session 64: this project's chromium, started by the first
+          // of them (a run with browser files in both projects starts two).
+          globalSetup: ['test/support/chromium-global.ts'],
           isolate: false,
           unstubGlobals: true,
           unstubEnvs: true,
