@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { JOURNAL_SIZE } from '../../dashboard/routes/alert-stream.js';
+import { REPEAT_PACE_MS } from '../../hub/alerts/pacing.js';
 import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
@@ -75,10 +76,13 @@ describe.skipIf(!haveChromium)('the responder console after a reconnection it ca
       proxy.cut();
       await page.getByText(/^No connection to the hub since .*: reconnecting…/).waitFor();
       // Another responder resolves the press; then more versions than the hub's journal holds (a tamper that keeps
-      // reporting), so the console's last event id is too far behind: the open alerts are listed afresh.
+      // reporting, once a second: faster, its repeats are paced into fewer versions, session 64), so the console's
+      // last event id is too far behind: the open alerts are listed afresh.
       expect(dashboard.alerts.resolve(press.id, 'carer-visit', 'Carer found her well', 'kim').ok).toBe(true);
-      for (let i = 0; i <= JOURNAL_SIZE; i++)
+      for (let i = 0; i <= JOURNAL_SIZE; i++) {
+        clock.advanceBy(REPEAT_PACE_MS);
         raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+      }
 
       await page.getByText('Live: connected').waitFor({ timeout: 30_000 });
       await page.locator(`#alert-${tamper.id}`).waitFor();
