@@ -41,7 +41,22 @@ describe('coverageAdvice', () => {
     expect(advice).toEqual([
       expect.stringMatching(/^home h1: no exit door contact/),
       expect.stringMatching(/^home h1: no bed mat/),
+      expect.stringMatching(
+        /^home h1: no motion sensor or bed mat in the bedroom, so the hub does not see the resident go to bed/,
+      ),
     ]);
+  });
+
+  it('names a bedroom where nothing sees the resident go to bed, not one with a motion sensor or a bed mat', () => {
+    const bedroomDoor: DeviceConfig = { id: 'b-door', kind: 'door', room: 'Bedroom' };
+    const bedroomPir: DeviceConfig = { id: 'b-pir', kind: 'motion', room: 'Master Bedroom' };
+    const unseen = /^home h1: no motion sensor or bed mat in the bedroom/;
+    // A door contact sees its door, not the bed (Kasteren A; CASAS's closet door without its bedroom PIR).
+    expect(coverageAdvice(home([door, kitchenPir, bedroomDoor]))).toContainEqual(expect.stringMatching(unseen));
+    expect(coverageAdvice(home([door, kitchenPir, bedroomDoor, bedroomPir]))).not.toContainEqual(
+      expect.stringMatching(unseen),
+    );
+    expect(coverageAdvice(home([door, kitchenPir, bed]))).not.toContainEqual(expect.stringMatching(unseen));
   });
 
   it('names the devices that place the resident but have no room (the first five, then a count)', () => {
