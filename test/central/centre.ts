@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { connect } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { silentLogger } from '../../hub/logger.js';
 import { NATS_SERVER, createLayout, startCluster, withHubs, type NatsCluster } from '../../central/nats-cluster.js';
@@ -30,9 +30,9 @@ export function centreMissing(): string | undefined {
 /** Test hubs' passwords (bcrypt cost 4 in tests: the lowest, so connects stay cheap). */
 export const hubPassword = (hubId: string): string => `password-of-${hubId}-for-tests`;
 
-/** One heartbeat from `hubId` over the first node's MQTT gateway, as its uplink sends it; then a clean leave (no will). */
-export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Promise<void> {
-  const hub = await mqtt.connectAsync({
+/** `hubId`'s MQTT connection to the first node's gateway, as its uplink makes it (clean session, no reconnection). */
+export async function hubOverMqtt(centre: TestCentre, hubId: string): Promise<mqtt.MqttClient> {
+  return mqtt.connectAsync({
     host: '127.0.0.1',
     port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
     username: hubId,
@@ -42,6 +42,20 @@ export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Prom
     protocolVersion: 4,
     reconnectPeriod: 0,
   });
+}
+
+/** A NATS connection to the cluster as the workers' user (to look at or change their consumer). */
+export async function workerNats(centre: TestCentre): Promise<NatsConnection> {
+  return connect({
+    servers: centre.cluster.natsUrls,
+    user: centre.workerSettings.natsUser,
+    pass: centre.workerSettings.natsPassword,
+  });
+}
+
+/** One heartbeat from `hubId` over the first node's MQTT gateway, as its uplink sends it; then a clean leave (no will). */
+export async function heartbeatOverMqtt(centre: TestCentre, hubId: string): Promise<void> {
+  const hub = await hubOverMqtt(centre, hubId);
   await hub.publishAsync(
     `telecare-up/${hubId}/heartbeat`,
     JSON.stringify({ hubId, at: new Date().toISOString(), uptimeS: 1, queue: 0, openAlerts: 0 }),

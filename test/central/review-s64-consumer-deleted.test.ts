@@ -8,13 +8,13 @@
 //
 // A real 3-node NATS cluster with its MQTT gateway, PostgreSQL and a worker in this process; a hub over MQTT.
 import mqtt from 'mqtt';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { silentLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, hubOverMqtt, startTestCentre, type TestCentre, workerNats } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the deleted consumer test: ${missing}`);
@@ -41,21 +41,8 @@ describe.skipIf(missing !== undefined)('review s64: the workers’ consumer is d
   beforeAll(async () => {
     centre = await startTestCentre(tempDir('central-s64-consumer'), ['hub-a']);
     worker = await startWorker({ ...centre.workerSettings, log: silentLogger });
-    hub = await mqtt.connectAsync({
-      host: '127.0.0.1',
-      port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
-      username: 'hub-a',
-      password: hubPassword('hub-a'),
-      clientId: 'telecare-uplink-hub-a',
-      clean: true,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    nc = await connect({
-      servers: centre.cluster.natsUrls,
-      user: centre.workerSettings.natsUser,
-      pass: centre.workerSettings.natsPassword,
-    });
+    hub = await hubOverMqtt(centre, 'hub-a');
+    nc = await workerNats(centre);
   }, 120_000);
 
   afterAll(async () => {

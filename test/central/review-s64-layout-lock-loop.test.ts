@@ -20,7 +20,7 @@ import { layoutPath } from '../../central/nats-cluster.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { createLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, consumerBacklog, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, consumerBacklog, hubOverMqtt, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the layout lock test: ${missing}`);
@@ -52,16 +52,7 @@ describe.skipIf(missing !== undefined)('review s64: a worker while another proce
       concurrency: 1,
       log: createLogger({ level: 'warn', destination: lines }),
     });
-    hub = await mqtt.connectAsync({
-      host: '127.0.0.1',
-      port: centre.cluster.layout.nodes[0]?.mqtt ?? 0,
-      username: 'hub-a',
-      password: hubPassword('hub-a'),
-      clientId: 'telecare-uplink-hub-a',
-      clean: true,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    hub = await hubOverMqtt(centre, 'hub-a');
   }, 120_000);
 
   afterAll(async () => {
