@@ -1,4 +1,5 @@
 // A real hub database in a temp folder, written through the hub's own modules (event store, alert service).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { EventStore, openHubDatabase } from '../../hub/store.js';
 import type { RuleDecision, SensorEvent } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import type { Alert } from '../../hub/alerts/api.js';
+import { expect } from 'vitest';
+import { cliPath } from '../hub/helpers.js';
 
 export interface TestHubDb {
   dir: string;
@@ -90,4 +93,25 @@ export async function openTestHubDb(config: HubConfig): Promise<TestHubDb> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `telecare report` (the built CLI, `npm run build`) on the hub database in `dataDir` with the configuration in
+ * `configFile`, from `from` to `to` (local dates): its output, once it has said nothing on stderr and exited 0. The
+ * environment's HUB_CONFIG and HUB_DATA_DIR are cleared, so the options alone say what is read.
+ */
+export function councilReport(dataDir: string, configFile: string, from: string, to: string, format = 'json'): string {
+  const run = spawnSync(
+    process.execPath,
+    [cliPath, 'report', '--data-dir', dataDir, '--config', configFile, '--from', from, '--to', to, '--format', format],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, HUB_CONFIG: '', HUB_DATA_DIR: '' },
+    },
+  );
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  return run.stdout;
 }

@@ -5,7 +5,6 @@
 // the report now leaves a home out of the monitored homes when nothing was heard from it outside those days, and its
 // alerts in those days (a cold empty flat) make no resident one with an alert.
 // `telecare report` on a real hub database whose away days the hub's own hourly review noted.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import type { SensorEvent } from '../../rules/types.js';
 import { cliPath } from '../hub/helpers.js';
 import { isoDate, routineDay } from './daily.js';
 import { ev, utc } from './factories.js';
-import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+import { councilReport, openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 /** Twenty flats of one scheme, one resident each: ten at home all November, ten in hospital from 30 October. */
 const FLATS = Array.from({ length: 20 }, (_, i) => `flat-${String(i + 1).padStart(2, '0')}`);
@@ -80,21 +79,8 @@ describe('the council report of a November in which half the scheme was in hospi
     await hub?.close();
   });
 
-  const report = (from: string, to: string): Record<string, unknown> => {
-    const run = spawnSync(
-      process.execPath,
-      [cliPath, 'report', '--data-dir', hub.dir, '--config', configFile, '--from', from, '--to', to],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-        killSignal: 'SIGKILL',
-        env: { ...process.env, HUB_CONFIG: '', HUB_DATA_DIR: '' },
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return JSON.parse(run.stdout) as Record<string, unknown>;
-  };
+  const report = (from: string, to: string): Record<string, unknown> =>
+    JSON.parse(councilReport(hub.dir, configFile, from, to)) as Record<string, unknown>;
 
   it('counts as monitored the ten flats whose residents were at home, not the ten empty ones', () => {
     // Before: 20 and 20 (the empty flats' thermometers made them monitored).

@@ -3,7 +3,6 @@
 // and the analyst comparing months read it as fewer falls: no data read as no events. The hub notes its runs
 // (`hub_runs`, session 61); the report now says on how many of the period's days the hub was off for 15 minutes or more.
 // `telecare report` on a real hub database.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { noteHubRunning } from '../../analytics/store.js';
 import { cliPath } from '../hub/helpers.js';
 import { isoDate } from './daily.js';
 import { ev, utc } from './factories.js';
-import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+import { councilReport, openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 const FLATS = Array.from({ length: 10 }, (_, i) => `flat-${String(i + 1).padStart(2, '0')}`);
 const config = testConfig(
@@ -48,34 +47,8 @@ describe('the council report of a month in which the hub was off for a fortnight
     await hub?.close();
   });
 
-  const report = (from: string, to: string, format = 'json'): string => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        cliPath,
-        'report',
-        '--data-dir',
-        hub.dir,
-        '--config',
-        configFile,
-        '--from',
-        from,
-        '--to',
-        to,
-        '--format',
-        format,
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-        killSignal: 'SIGKILL',
-        env: { ...process.env, HUB_CONFIG: '', HUB_DATA_DIR: '' },
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return run.stdout;
-  };
+  const report = (from: string, to: string, format = 'json'): string =>
+    councilReport(hub.dir, configFile, from, to, format);
 
   it('says on how many days of the period the hub was off', () => {
     // 10 November (from 12:00), 11 to 24 November, 25 November (to 09:00): 16 days. Before: not said at all.

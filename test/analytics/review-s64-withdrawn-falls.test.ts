@@ -2,14 +2,13 @@
 // on before anyone answered) and a fall the responder found a false alarm as falls: residents "with a fall" and
 // routine changes "followed by a fall" in the follow-up days, although nobody fell. The falls section's outcomes left
 // the withdrawn ones out, so they did not add up to its total. `telecare report` on a real hub database.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuleDecision } from '../../rules/types.js';
 import { cliPath } from '../hub/helpers.js';
 import { utc } from './factories.js';
-import { openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
+import { councilReport, openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
 /** Twenty flats of one scheme, one resident each (enough for counts of 10 to be shown, not suppressed). */
 const FLATS = Array.from({ length: 20 }, (_, i) => `flat-${String(i + 1).padStart(2, '0')}`);
@@ -62,34 +61,8 @@ describe('the council report of a scheme whose possible falls the residents got 
     await hub?.close();
   });
 
-  const november = (format: 'json' | 'csv'): string => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        cliPath,
-        'report',
-        '--data-dir',
-        hub.dir,
-        '--config',
-        configFile,
-        '--from',
-        '2026-11-01',
-        '--to',
-        '2026-11-30',
-        '--format',
-        format,
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-        killSignal: 'SIGKILL',
-        env: { ...process.env, HUB_CONFIG: '', HUB_DATA_DIR: '' },
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return run.stdout;
-  };
+  const november = (format: 'json' | 'csv'): string =>
+    councilReport(hub.dir, configFile, '2026-11-01', '2026-11-30', format);
 
   it('counts as falls of residents and after routine changes only the falls that stood', () => {
     const report = JSON.parse(november('json'));
