@@ -1,53 +1,13 @@
 // In a real browser (Debian chromium): the console's live stream drops and EventSource reconnects with
 // Last-Event-ID; it gets only what changed meanwhile and keeps every alert that did not change.
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
 
 const haveChromium = chromiumAvailable('the console reconnect test');
-
-/** A TCP proxy in front of the dashboard that can cut every connection, and keeps what clients sent. */
-interface CuttingProxy {
-  port: number;
-  sent: string[];
-  cut(): void;
-  close(): Promise<void>;
-}
-
-async function cuttingProxy(targetPort: number): Promise<CuttingProxy> {
-  const sockets = new Set<net.Socket>();
-  const sent: string[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.on('data', (d: Buffer) => sent.push(d.toString('latin1')));
-    client.pipe(upstream).pipe(client);
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    sent,
-    cut: () => {
-      for (const socket of [...sockets]) socket.destroy();
-    },
-    close: async () => {
-      for (const socket of [...sockets]) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 let dashboard: Dashboard;
 let browser: Browser;

@@ -1,6 +1,4 @@
 // An alert closed while the console's stream was away, on a reconnection that lists the open alerts afresh, shows in "Recently closed" (it vanished).
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
@@ -8,41 +6,13 @@ import { JOURNAL_SIZE } from '../../dashboard/routes/alert-stream.js';
 import { REPEAT_PACE_MS } from '../../hub/alerts/pacing.js';
 import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
 
 const haveChromium = chromiumAvailable('the console reconnect (afresh) test');
 
-/** A TCP proxy in front of the dashboard that can cut every connection. */
-async function cuttingProxy(targetPort: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut: () => {
-      for (const socket of [...sockets]) socket.destroy();
-    },
-    close: async () => {
-      for (const socket of [...sockets]) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 let dashboard: Dashboard;
 let browser: Browser;
-let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
+let proxy: CuttingProxy;
 let cookie: string;
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
 

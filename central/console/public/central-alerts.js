@@ -367,17 +367,16 @@ function connect() {
   });
   source.addEventListener('command', (event) => receiveCommand(JSON.parse(event.data)));
   source.addEventListener('ready', () => {
-    let closedMeanwhile = false;
     if (snapshot)
       for (const key of [...alerts.keys()]) {
-        if (snapshot.has(key)) continue;
-        alerts.delete(key);
-        closedMeanwhile = true;
+        if (!snapshot.has(key)) alerts.delete(key);
       }
     snapshot = null;
     // An alert closed while the stream was away goes to "Recently closed" with how it was closed, not off the screen
-    // unsaid (the list afresh names only what is open).
-    if (closedMeanwhile) loadRecentlyClosed();
+    // unsaid (the list afresh names only what is open). Read again on every listing after the page's first, not only
+    // when a card shown went: a call raised and closed meanwhile was never on this screen, and was nowhere at all
+    // until the page was reloaded (review, session 64).
+    if (openListed) loadRecentlyClosed();
     // A note kept for an alert closed meanwhile (while the operator logged in again) has nothing to resolve.
     for (const key of drafts.keys()) {
       if (alerts.has(key)) continue;
