@@ -406,12 +406,14 @@ export class AlertLifecycle {
       this.tellPaced(open.id);
       open = changes.openByKind(decision.homeId, decision.kind);
     }
-    if (open && !moreSerious(decision.severity, open.severity) && this.pacing.mustHold(open.id, decision.kind, now)) {
-      this.pacing.hold(open.id, open.severity, decision, now);
-      metrics.merged.inc({ kind: decision.kind });
-      return undefined;
+    if (open && !moreSerious(decision.severity, open.severity)) {
+      if (this.pacing.mustHold(open.id, decision.kind, now)) {
+        this.pacing.hold(open.id, open.severity, decision, now);
+        metrics.merged.inc({ kind: decision.kind });
+        return undefined;
+      }
+      this.pacing.spend(open.id, decision.kind, now);
     }
-    if (open && !moreSerious(decision.severity, open.severity)) this.pacing.spend(open.id, decision.kind, now);
     if (open) {
       const repeat: AlertRow = { ...open, count: open.count + 1, last_seen_at: now, version: open.version + 1 };
       const change = repeatChange(open, decision, now);

@@ -4,12 +4,18 @@
 // in-process (real SQLite in a temp folder), alerts raised by events posted over real HTTP, the console in Debian's
 // chromium.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { TEST_ADMIN_PASSWORD, adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import {
+  TEST_ADMIN_PASSWORD,
+  adminSession,
+  dashboardUrl,
+  startTestHub,
+  pressOverHttp,
+} from '../support/in-process-hub.js';
 import { openThroughLogin, recordLiveRegion } from '../support/screen.js';
 import { tempDir } from '../hub/helpers.js';
 
@@ -27,22 +33,8 @@ const HOMES = {
   ],
 };
 
-async function press(homeId: string, deviceId: string): Promise<Alert> {
-  const res = await fetch(`${base}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base, cookie: adminCookie },
-    body: JSON.stringify({ homeId, deviceId, type: 'pendant', value: true }),
-  });
-  expect(res.status, await res.text()).toBe(202);
-  let alert: Alert | undefined;
-  await vi.waitFor(
-    () => {
-      alert = hub.alerts.list({ homeId, state: 'open' })[0];
-      expect(alert).toBeDefined();
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-  return alert!;
+function press(homeId: string, deviceId: string): Promise<Alert> {
+  return pressOverHttp(hub, adminCookie, homeId, deviceId);
 }
 
 /**

@@ -3,11 +3,17 @@
 // left the console saying "No open alerts" for ever while the flat's pendant calls went unseen. A real hub in-process
 // (real SQLite in a temp folder), users made over HTTP, the configuration reloaded, the console in Debian's chromium.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { TEST_ADMIN_PASSWORD, adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import {
+  TEST_ADMIN_PASSWORD,
+  adminSession,
+  dashboardUrl,
+  startTestHub,
+  pressOverHttp,
+} from '../support/in-process-hub.js';
 import { openThroughLogin } from '../support/screen.js';
 import { tempDir } from '../hub/helpers.js';
 
@@ -43,16 +49,7 @@ async function makeUser(username: string, homes: string[]): Promise<void> {
 }
 
 async function press(homeId: string, deviceId: string): Promise<void> {
-  const res = await fetch(`${base}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base, cookie: adminCookie },
-    body: JSON.stringify({ homeId, deviceId, type: 'pendant', value: true }),
-  });
-  expect(res.status, await res.text()).toBe(202);
-  await vi.waitFor(() => expect(hub.alerts.list({ homeId, state: 'open' })).not.toHaveLength(0), {
-    timeout: 20_000,
-    interval: 20,
-  });
+  await pressOverHttp(hub, adminCookie, homeId, deviceId);
 }
 
 beforeAll(async () => {

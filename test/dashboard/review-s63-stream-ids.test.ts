@@ -4,11 +4,11 @@
 // id moved with every home's change). A real hub in-process (real SQLite in a temp folder), alerts raised by events
 // posted over real HTTP, the stream read over a real socket.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import { adminSession, createApiToken, dashboardUrl, startTestHub, pressOverHttp } from '../support/in-process-hub.js';
 import { tempDir } from '../hub/helpers.js';
 import { StreamReader } from './stream-reader.js';
 
@@ -42,22 +42,8 @@ async function readUpToReady(token: string, lastEventId?: string) {
 }
 
 /** A pendant press in `homeId` posted over HTTP as the admin; resolves to the open pendant alert it raised. */
-async function press(homeId: string, deviceId: string): Promise<Alert> {
-  const res = await fetch(`${base}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base, cookie: adminCookie },
-    body: JSON.stringify({ homeId, deviceId, type: 'pendant', value: true }),
-  });
-  expect(res.status, await res.text()).toBe(202);
-  let alert: Alert | undefined;
-  await vi.waitFor(
-    () => {
-      alert = hub.alerts.list({ homeId, state: 'open' }).find((a) => a.kind === 'pendant');
-      expect(alert).toBeDefined();
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-  return alert!;
+function press(homeId: string, deviceId: string): Promise<Alert> {
+  return pressOverHttp(hub, adminCookie, homeId, deviceId);
 }
 
 /** Three versions of an alert in h2: raised, acknowledged by the warden, resolved. */

@@ -12,7 +12,13 @@ import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { TEST_ADMIN_PASSWORD, adminSession, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import {
+  TEST_ADMIN_PASSWORD,
+  adminSession,
+  dashboardUrl,
+  startTestHub,
+  pressOverHttp,
+} from '../support/in-process-hub.js';
 import { openThroughLogin, recordLiveRegion } from '../support/screen.js';
 import { tempDir } from '../hub/helpers.js';
 
@@ -32,22 +38,8 @@ const HOMES = {
   })),
 };
 
-async function press(homeId: string, deviceId: string): Promise<Alert> {
-  const res = await fetch(`${base}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base, cookie: adminCookie },
-    body: JSON.stringify({ homeId, deviceId, type: 'pendant', value: true }),
-  });
-  expect(res.status, await res.text()).toBe(202);
-  let alert: Alert | undefined;
-  await vi.waitFor(
-    () => {
-      alert = hub.alerts.list({ homeId, state: 'open' })[0];
-      expect(alert).toBeDefined();
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-  return alert!;
+function press(homeId: string, deviceId: string): Promise<Alert> {
+  return pressOverHttp(hub, adminCookie, homeId, deviceId);
 }
 
 /** Opens the alert's resolve form on the console and fills it as the responder would. */

@@ -1,6 +1,8 @@
 // In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
+import { expect, vi } from 'vitest';
+import type { Alert } from '../../hub/alerts/api.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
@@ -81,4 +83,27 @@ export function heartbeatSender(
     );
     await hub.alerts.settled();
   };
+}
+
+/**
+ * A pendant press of `deviceId` in `homeId` posted over real HTTP to the hub's `POST /api/events` with `cookie` (an
+ * admin's session: `adminSession`), then the home's open pendant alert once the hub has raised it.
+ */
+export async function pressOverHttp(hub: RunningHub, cookie: string, homeId: string, deviceId: string): Promise<Alert> {
+  const base = dashboardUrl(hub);
+  const res = await fetch(`${base}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base, cookie },
+    body: JSON.stringify({ homeId, deviceId, type: 'pendant', value: true }),
+  });
+  expect(res.status, await res.text()).toBe(202);
+  let alert: Alert | undefined;
+  await vi.waitFor(
+    () => {
+      alert = hub.alerts.list({ homeId, state: 'open' }).find((a) => a.kind === 'pendant');
+      expect(alert).toBeDefined();
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+  return alert!;
 }
