@@ -149,6 +149,8 @@ function card(alert) {
 }
 
 function render() {
+  clearTimeout(drawWaiting);
+  drawWaiting = null;
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
   cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
@@ -219,7 +221,23 @@ function receive(alert) {
     );
     if (alert.severity === 'critical') beep();
   }
-  render();
+  drawSoon();
+}
+
+/** True while the stream lists what is open (between its `open` and its `ready`): `ready` draws the list once. */
+let listingNow = false;
+/** A draw asked for and not yet done. */
+let drawWaiting = null;
+
+/**
+ * Draws the list once for the alerts that came together, not once per alert: every card is built anew at each draw, so
+ * a list of 150 alerts drawn for each of them as the stream listed them froze the page for many seconds, and 300 for
+ * more than 30 s, before "Live: connected" (review, session 65). While the stream lists, `ready` draws; otherwise the
+ * draw waits for the alerts that have already arrived (the next task), which also holds a flood that comes live.
+ */
+function drawSoon() {
+  if (listingNow || drawWaiting !== null) return;
+  drawWaiting = setTimeout(render, 0);
 }
 
 function connect() {
@@ -229,6 +247,7 @@ function connect() {
   let snapshot = null;
   source.addEventListener('open', () => {
     snapshot = new Set();
+    listingNow = true;
     // Not live until the open alerts are in: "Live: connected" over an empty list would say all is quiet.
     connection.listing();
     announcer.listing();
@@ -259,6 +278,7 @@ function connect() {
       resolving.delete(id);
     }
     openListed = true;
+    listingNow = false;
     connection.connected();
     render();
     // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
@@ -266,6 +286,11 @@ function connect() {
   });
   source.addEventListener('error', async () => {
     connection.lost();
+    // Cut off while listing: what came is drawn, as before (the next listing draws the rest).
+    if (listingNow) {
+      listingNow = false;
+      drawSoon();
+    }
     // EventSource retries by itself; a lost session needs a new login instead.
     if (source.readyState === EventSource.CLOSED) {
       await api('/api/me').catch(() => undefined);
