@@ -171,6 +171,27 @@ function render() {
   // Said only once the history is in: "nothing closed" must never flash before it arrives.
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+  showInTitle(open);
+}
+
+/** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */
+const pageTitle = document.title;
+/** True while the live stream is down (from its error to its next `ready`). */
+let streamLost = false;
+
+/**
+ * What waits for a responder, and a lost connection, in the tab's title: "No connection · 2 waiting (1 critical) ·
+ * Alerts · Telecare hub". A console in a background tab or behind another window (the care records open at 3 a.m.),
+ * or with its sound off, otherwise showed a new call nowhere but on the page itself, and a screen whose stream was down
+ * looked as quiet as one with nothing open (review, session 65).
+ */
+function showInTitle(open) {
+  const waiting = open.filter((a) => a.state === 'raised');
+  const critical = waiting.filter((a) => a.severity === 'critical').length;
+  const parts = [];
+  if (streamLost) parts.push('No connection');
+  if (waiting.length) parts.push(`${waiting.length} waiting${critical ? ` (${critical} critical)` : ''}`);
+  document.title = [...parts, pageTitle].join(' · ');
 }
 
 /** When closed: resolved, else cancelled (withdrawn by the rule), else last seen. */
@@ -279,6 +300,7 @@ function connect() {
     }
     openListed = true;
     listingNow = false;
+    streamLost = false;
     connection.connected();
     render();
     // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
@@ -286,6 +308,8 @@ function connect() {
   });
   source.addEventListener('error', async () => {
     connection.lost();
+    streamLost = true;
+    showInTitle([...alerts.values()].filter((a) => cards.OPEN.has(a.state)));
     // Cut off while listing: what came is drawn, as before (the next listing draws the rest).
     if (listingNow) {
       listingNow = false;
