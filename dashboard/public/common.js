@@ -27,7 +27,9 @@ export async function api(path, options = {}) {
   if (res.status === 401 && !path.startsWith('/api/login')) {
     const ended = sessionKnown ? '&ended=1' : '';
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search) + ended);
-    throw new Error('Not logged in');
+    const err = new Error('Not logged in');
+    err.status = 401;
+    throw err;
   }
   const type = res.headers.get('content-type') || '';
   const body = type.includes('application/json') ? await res.json() : await res.text();

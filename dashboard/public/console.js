@@ -385,9 +385,37 @@ function showHomesNotConfigured(me) {
     "again with the home's id as the hub's configuration writes it.";
 }
 
+/** How long the console waits before asking the hub again when it could not reach it as it opened. */
+const START_RETRY_MS = 5_000;
+
+/**
+ * Who is logged in, asked again every START_RETRY_MS while the hub cannot be reached or cannot answer (restarting, the
+ * Wi-Fi back a moment later): a console opened then stayed on "Connecting…" for good, live for nobody and saying
+ * nothing, until someone thought to reload it (review, session 65). Meanwhile the live line and the tab's title say
+ * there is no connection, as when the stream drops.
+ */
+async function whoIsLoggedIn() {
+  for (;;) {
+    try {
+      return await startPage();
+    } catch (err) {
+      // Not logged in: the page is on its way to the login.
+      if (err.status === 401) throw err;
+      if (err.code !== 'UNREACHABLE' && !(err.status >= 500)) {
+        connection.problem(err.message);
+        throw err;
+      }
+      connection.lost();
+      streamLost = true;
+      showInTitle([]);
+      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    }
+  }
+}
+
 // Ages on the cards move on.
 setInterval(render, 30_000);
-startPage()
+whoIsLoggedIn()
   .then((me) => {
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
     showHomesNotConfigured(me);
