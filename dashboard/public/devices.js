@@ -370,6 +370,8 @@ function drawHomes(homes) {
 }
 
 let homes = [];
+/** True once the configured homes have been drawn: until then a failed look says so in their place too. */
+let homesShown = false;
 /** One look at a time: a slow answer never lands after a newer one. */
 let looking = false;
 async function lookForDevices() {
@@ -381,12 +383,22 @@ async function lookForDevices() {
     const [configured, unassigned] = await Promise.all([api('/api/homes'), fetchUnassigned()]);
     homes = configured;
     showHomes(homes);
+    homesShown = true;
     showUnassigned(unassigned, homes);
   } catch (err) {
-    document.getElementById('unassigned-status').textContent = `Could not check for new devices: ${err.message}`;
+    document.getElementById('unassigned-status').textContent =
+      `Could not check for new devices: ${err.message} Trying again in ${REFRESH_MS / 1000} s.`;
+    if (!homesShown) cannotReach(err);
   } finally {
     looking = false;
   }
+}
+
+/** Says in place of the configured homes that the hub did not answer, and that the page asks again by itself. */
+function cannotReach(err) {
+  document
+    .getElementById('homes')
+    .replaceChildren(el('p', { class: 'error' }, `${err.message} Trying again in ${REFRESH_MS / 1000} s.`));
 }
 
 /**
@@ -408,14 +420,34 @@ async function showBrokerAddress() {
   }
 }
 
+/**
+ * Who is logged in, asked again every REFRESH_MS while the hub cannot be reached or cannot answer. The page is opened
+ * again as the hub restarts (its own step 4 says to restart it): it said "Loading…" above and "Cannot reach the hub"
+ * below for good, and nothing came once the hub was back until the installer thought to reload it (review, session 65).
+ */
+async function whoIsLoggedIn() {
+  for (;;) {
+    try {
+      return await startPage();
+    } catch (err) {
+      // Not logged in: the page is on its way to the login.
+      if (err.status === 401 || (err.code !== 'UNREACHABLE' && !(err.status >= 500))) throw err;
+      document.getElementById('unassigned-status').textContent =
+        `Could not check for new devices: ${err.message} Trying again in ${REFRESH_MS / 1000} s.`;
+      cannotReach(err);
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+    }
+  }
+}
+
 async function start() {
-  await startPage();
+  await whoIsLoggedIn();
   void showBrokerAddress();
-  const [configured, unassigned] = await Promise.all([api('/api/homes'), fetchUnassigned()]);
-  homes = configured;
-  showHomes(homes);
-  showUnassigned(unassigned, homes);
+  // A first look that fails says so and is tried again with the next ones.
+  await lookForDevices();
   setInterval(lookForDevices, REFRESH_MS);
 }
 
-start().catch((err) => document.getElementById('homes').replaceChildren(el('p', { class: 'error' }, err.message)));
+start().catch((err) => {
+  if (err.status !== 401) document.getElementById('homes').replaceChildren(el('p', { class: 'error' }, err.message));
+});
