@@ -129,6 +129,9 @@ const SHARED_PROCESS = [
   'test/dashboard/review-{s59-home-view-gaps,s59-name-case,s59-paste-lines,s60-council-words,s60-day-so-far,s60-routine-change-days-away,s60-routine-change-sensor-offline,s60b-pressed-again}.test.ts',
   'test/dashboard/review-{s61-home-view-hub-off,s61-home-view-local-date,s62-home-case,s62-home-view-empty-date,s62-home-view-unknown-home,s62-responder-homes}.test.ts',
   'test/dashboard/review-{s63-double-press,s63-scope-not-configured,s64-ack-note,s64-closed-while-resolving}.test.ts',
+  // Session 65: the review's browser files, on the same stage (`dashboardInChromium`; one a cutting proxy on a local
+  // port, closed in the file's hooks).
+  'test/dashboard/review-{s65-card-names,s65-console-unreachable,s65-devices-unreachable,s65-long-list,s65-tab-title}.test.ts',
 ];
 
 /**
