@@ -416,13 +416,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       const outcome = ingest.fromHttp(body);
       const first = outcome.rejections[0];
       if (first) {
+        // The emergencies of a refused body are taken all the same (ingest.fromHttp, review session 65): raised at once;
+        // storage failing costs their rows, not their alerts (counted by the storage health), and the 400 stands.
+        const taken = outcome.events.length;
+        if (taken > 0) await storeAndRun(outcome.events).catch(() => undefined);
         const rejected = outcome.rejections
           .slice(0, 10)
           .map((r) => ({ index: r.index ?? 0, reason: r.reason, message: r.message }));
         const message =
           `event ${first.index ?? 0}: ${first.message}` +
           (outcome.rejections.length > 1 ? ` (and ${outcome.rejections.length - 1} more refused)` : '') +
-          '; nothing stored: send the body again without the refused events';
+          (taken > 0
+            ? `; ${taken} emergency event${taken > 1 ? 's' : ''} of it (pendant, fall, smoke, co, gas, water) taken at ` +
+              'once, nothing else stored: send the body again without the refused events (an emergency sent again ' +
+              'with its own ts is known as a copy)'
+            : '; nothing stored: send the body again without the refused events');
         return { ok: false, reason: first.reason, message, rejected };
       }
       try {

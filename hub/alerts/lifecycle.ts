@@ -64,14 +64,102 @@ export interface LifecycleDeps {
   stored(): AlertStore;
   held: HeldAlerts;
   changes: AlertChanges;
+  /** False before start() and after stop(). */
+  running(): boolean;
 }
 
 export class AlertLifecycle {
   /** Repeats of a device's own alarm past a short burst, held and told at most once a second per alert (pacing.ts). */
   private readonly pacing: RepeatPacing;
+  /** Alerts whose held repeats changed since the store's note of them (`notePaced`), and whether a note is due. */
+  private readonly pacedChanged = new Set<string>();
+  private pacedNoteDue = false;
 
   constructor(private readonly d: LifecycleDeps) {
-    this.pacing = new RepeatPacing(d.clock, (alertId) => this.tellPaced(alertId));
+    this.pacing = new RepeatPacing(
+      d.clock,
+      (alertId) => this.tellPaced(alertId),
+      (alertId) => this.pacedChangedFor(alertId),
+    );
+  }
+
+  /**
+   * The held repeats of an alert changed: the store's note of them is brought up to date once this turn of the loop is
+   * over (one write however many presses a message held), before the presses' own acknowledgement, which waits for
+   * the events' fsync off the loop (review, session 65).
+   */
+  private pacedChangedFor(alertId: string): void {
+    this.pacedChanged.add(alertId);
+    if (this.pacedNoteDue) return;
+    this.pacedNoteDue = true;
+    setImmediate(() => {
+      this.pacedNoteDue = false;
+      if (this.d.running()) this.notePaced();
+    });
+  }
+
+  /**
+   * The repeats held by the pace, noted in the store (`alert_paced_repeats`: the count the alert has once they are
+   * told, each device's latest repeat), and the notes of those told or forgotten since deleted. A hub killed before it
+   * tells them finds them at its next start (`tellPacedAfterRestart`). Kept to try again when storage fails.
+   */
+  notePaced(): void {
+    if (this.pacedChanged.size === 0) return;
+    const ids = [...this.pacedChanged];
+    const done = this.d.held.storeOrHold('alert-paced-note', () => {
+      const { sql } = this.d.stored();
+      for (const id of ids) {
+        const pending = this.pacing.pending(id);
+        if (pending === undefined) sql.pacedDelete.run(id);
+        else
+          sql.pacedUpsert.run(
+            id,
+            pending.baseCount + pending.count,
+            pending.lastSeenAt,
+            JSON.stringify([...pending.decisions.values()]),
+          );
+      }
+      return true;
+    });
+    if (done === true) for (const id of ids) this.pacedChanged.delete(id);
+  }
+
+  /**
+   * At start: repeats a hub killed within the pace's second held and never told (noted by `notePaced`), told now in one
+   * version as they would have been, when the stored alert is still open and counts fewer. Without it the restart's
+   * re-feed took them for decisions carried out (a minute's slack around the alert's last sighting): the count of the
+   * versions told stayed, and another resident's press among the held ones was never named (review, session 65).
+   */
+  tellPacedAfterRestart(): void {
+    const { changes } = this.d;
+    const { sql } = this.d.stored();
+    const now = this.d.clock.now();
+    for (const saved of sql.pacedAll.all()) {
+      let repeats = 0;
+      const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
+        sql.pacedDelete.run(saved.alert_id);
+        const open = sql.byId.get(saved.alert_id);
+        if (!open || !isOpenState(open.state) || open.count >= saved.count) return undefined;
+        const pending = pendingFromNote(open, saved.count - open.count, saved.last_seen_at, saved.decisions);
+        repeats = pending.count;
+        const { room, detail } = pacedChange(open, pending, now);
+        const lastSeenAt = Math.max(open.last_seen_at, pending.lastSeenAt);
+        const row = returned(sql.mergePaced.get(pending.count, lastSeenAt, room, detail, open.id), 'merge');
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', {
+          count: row.count,
+          paced: pending.count,
+          afterRestart: true,
+        });
+        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, pendingSeverity(pending))) };
+      });
+      // Storage failing at start: the note stays for the next start.
+      if (change === HELD || change === undefined) continue;
+      changes.publish(change);
+      this.d.log.info(
+        { alertId: change.row.id, repeats },
+        'repeats the pace held when the hub stopped without telling them: told',
+      );
+    }
   }
 
   /**
@@ -160,7 +248,7 @@ export class AlertLifecycle {
       return this.raiseFromMemory(decision, now);
     }
     if (pacedOpen !== undefined) {
-      this.pacing.hold(pacedOpen.id, pacedOpen.severity, decision, now);
+      this.pacing.hold(pacedOpen.id, pacedOpen.severity, pacedOpen.count, decision, now);
       metrics.merged.inc({ kind: decision.kind });
       return undefined;
     }
@@ -408,7 +496,7 @@ export class AlertLifecycle {
     }
     if (open && !moreSerious(decision.severity, open.severity)) {
       if (this.pacing.mustHold(open.id, decision.kind, now)) {
-        this.pacing.hold(open.id, open.severity, decision, now);
+        this.pacing.hold(open.id, open.severity, open.count, decision, now);
         metrics.merged.inc({ kind: decision.kind });
         return undefined;
       }
@@ -482,10 +570,11 @@ export class AlertLifecycle {
     changes.publish(change);
   }
 
-  /** A graceful stop: every repeat held by the pace told, and the pace's timers stopped. */
+  /** A graceful stop: every repeat held by the pace told, the pace's timers stopped, its notes in the store cleared. */
   tellAllPaced(): void {
     for (const id of this.pacing.pendingIds()) this.tellPaced(id);
     this.pacing.clear();
+    this.notePaced();
   }
 
   private observeTimeToAck(row: AlertRow): void {
@@ -706,6 +795,28 @@ function pacedChange(open: AlertRow, pending: PendingRepeats, now: number): { ro
     if (change !== undefined) ({ room, detail } = change);
   }
   return { room, detail };
+}
+
+/** Repeats noted by `notePaced` as the pace held them: `count` more of `open`, the last at `lastSeenAt`. */
+function pendingFromNote(open: AlertRow, count: number, lastSeenAt: number, decisionsJson: string): PendingRepeats {
+  const decisions = new Map<string, Raise>();
+  try {
+    const parsed = JSON.parse(decisionsJson) as unknown;
+    if (Array.isArray(parsed))
+      for (const d of parsed as Raise[])
+        if (d !== null && typeof d === 'object' && d.type === 'raise') decisions.set(d.deviceId ?? '', d);
+  } catch {
+    // A note that cannot be read still counts its repeats; no device is named from it.
+  }
+  return {
+    homeId: open.home_id,
+    kind: open.kind,
+    severity: open.severity,
+    count,
+    baseCount: open.count,
+    lastSeenAt,
+    decisions,
+  };
 }
 
 /** The most serious severity among the repeats held (each no more serious than their alert). */

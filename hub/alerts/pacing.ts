@@ -6,6 +6,8 @@
 // resident pressing two or three times in distress), and past that burst one version a second at most: the repeats
 // meanwhile are counted (the count stays exact) and told together in one version, the last always told, before any
 // other change of the alert (acknowledgement, resolution, cancellation, a raised severity) and at a graceful stop.
+// What is held is noted in the store once per turn of the loop (`changed`), before the presses are acknowledged to
+// their sender, so a hub killed within the second tells them at its next start (review, session 65).
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RuleDecision } from '../../rules/types.js';
 
@@ -39,6 +41,8 @@ export interface PendingRepeats {
   severity: string;
   /** How many repeats (each one of the alert's count). */
   count: number;
+  /** The alert's count when the first of them was held: it has `baseCount + count` once they are told. */
+  baseCount: number;
   /** The hub's time of the last of them: the alert's `lastSeenAt` once told. */
   lastSeenAt: number;
   /** The latest repeat of each device, in the order of their last repeat (another device's alarm is named). */
@@ -66,6 +70,8 @@ export class RepeatPacing {
     private readonly clock: Clock,
     /** Tells the repeats held for an alert (its timer fell due): `take` gives them. */
     private readonly due: (alertId: string) => void,
+    /** The repeats held for an alert changed (held, or taken): the store's note of them is brought up to date. */
+    private readonly changed: (alertId: string) => void = () => undefined,
   ) {}
 
   /**
@@ -90,10 +96,11 @@ export class RepeatPacing {
   }
 
   /**
-   * A repeat of the open alert `alertId` (of severity `alertSeverity`) held: counted into its pending repeats, told with
-   * them when the burst has refilled one (a timer on the hub's clock) or before the alert's next change.
+   * A repeat of the open alert `alertId` (of severity `alertSeverity`, count `alertCount`) held: counted into its pending
+   * repeats, told with them when the burst has refilled one (a timer on the hub's clock) or before the alert's next
+   * change.
    */
-  hold(alertId: string, alertSeverity: string, decision: Raise, now: number): void {
+  hold(alertId: string, alertSeverity: string, alertCount: number, decision: Raise, now: number): void {
     const bucket = this.bucket(alertId, now);
     refill(bucket, now);
     if (bucket.pending === undefined) this.pendingByKind.set(kindKey(decision.homeId, decision.kind), alertId);
@@ -102,6 +109,7 @@ export class RepeatPacing {
       kind: decision.kind,
       severity: alertSeverity,
       count: 0,
+      baseCount: alertCount,
       lastSeenAt: now,
       decisions: new Map(),
     });
@@ -110,6 +118,7 @@ export class RepeatPacing {
     const device = decision.deviceId ?? '';
     pending.decisions.delete(device);
     pending.decisions.set(device, decision);
+    this.changed(alertId);
     if (bucket.timer === undefined) {
       const dueAt = now + Math.max(0, Math.ceil((1 - bucket.tokens) * REPEAT_PACE_MS));
       bucket.timer = this.clock.setTimer(dueAt, () => {
@@ -138,9 +147,15 @@ export class RepeatPacing {
     this.pendingByKind.delete(kindKey(pending.homeId, pending.kind));
     if (bucket.timer !== undefined) this.clock.clearTimer(bucket.timer);
     bucket.timer = undefined;
+    this.changed(alertId);
     refill(bucket, now);
     bucket.tokens = Math.max(0, bucket.tokens - 1);
     return pending;
+  }
+
+  /** The repeats held for `alertId`, left held (the store's note of them). */
+  pending(alertId: string): PendingRepeats | undefined {
+    return this.buckets.get(alertId)?.pending;
   }
 
   /** True when repeats of `alertId` are held. */
@@ -163,7 +178,7 @@ export class RepeatPacing {
     if (alertId === undefined) return false;
     const pending = this.buckets.get(alertId)?.pending;
     if (pending?.severity !== decision.severity) return false;
-    this.hold(alertId, pending.severity, decision, now);
+    this.hold(alertId, pending.severity, pending.baseCount, decision, now);
     return true;
   }
 
@@ -175,7 +190,10 @@ export class RepeatPacing {
   /** The alert is closed: nothing more to pace. */
   forget(alertId: string): void {
     const bucket = this.buckets.get(alertId);
-    if (bucket?.pending !== undefined) this.pendingByKind.delete(kindKey(bucket.pending.homeId, bucket.pending.kind));
+    if (bucket?.pending !== undefined) {
+      this.pendingByKind.delete(kindKey(bucket.pending.homeId, bucket.pending.kind));
+      this.changed(alertId);
+    }
     if (bucket?.timer !== undefined) this.clock.clearTimer(bucket.timer);
     this.buckets.delete(alertId);
   }

@@ -150,6 +150,8 @@ export class AlertService implements AlertServiceApi {
 
     // Before the restatement: a pre-alert of a home no longer configured is cleared, never restated.
     this.cancelUnconfiguredPrealerts();
+    // Repeats held by the pace that a hub killed within its second never told: told first, as they came first.
+    this.lifecycle.tellPacedAfterRestart();
     const open = sql.open.all();
     this.escalation.fireOverdue(open, this.deps.clock.now());
     this.escalation.armStored(sql.open.all());

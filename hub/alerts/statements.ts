@@ -54,6 +54,16 @@ export interface CorrectTimesParams {
   detail: string;
 }
 
+/** Repeats held by the pace not told yet (table `alert_paced_repeats`). */
+export interface PacedRepeatsRow {
+  alert_id: string;
+  /** The alert's count once they are told. */
+  count: number;
+  last_seen_at: number;
+  /** Each device's latest repeat (RuleDecision raises), as JSON. */
+  decisions: string;
+}
+
 export interface AlertStatements {
   byId: Statement<[id: string], AlertRow>;
   openByKind: Statement<[homeId: string, kind: string], AlertRow>;
@@ -84,6 +94,9 @@ export interface AlertStatements {
   prealertLatest: Statement<[homeId: string], PrealertRow>;
   prealertHomes: Statement<[], Pick<PrealertRow, 'home_id'>>;
   prealertsOldestFirst: Statement<[], PrealertRow>;
+  pacedUpsert: Statement<[alertId: string, count: number, lastSeenAt: number, decisions: string]>;
+  pacedDelete: Statement<[alertId: string]>;
+  pacedAll: Statement<[], PacedRepeatsRow>;
 }
 
 /** Prepare the statements; the alert tables must exist (migrateAlerts). */
@@ -148,6 +161,11 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     prealertLatest: prepare('SELECT * FROM alert_prealerts WHERE home_id = ? ORDER BY at DESC LIMIT 1'),
     prealertHomes: prepare('SELECT DISTINCT home_id FROM alert_prealerts'),
     prealertsOldestFirst: prepare('SELECT * FROM alert_prealerts ORDER BY at, kind'),
+    pacedUpsert: prepare(`INSERT INTO alert_paced_repeats (alert_id, count, last_seen_at, decisions) VALUES (?, ?, ?, ?)
+        ON CONFLICT (alert_id) DO UPDATE SET count = excluded.count, last_seen_at = excluded.last_seen_at,
+          decisions = excluded.decisions`),
+    pacedDelete: prepare('DELETE FROM alert_paced_repeats WHERE alert_id = ?'),
+    pacedAll: prepare('SELECT * FROM alert_paced_repeats ORDER BY alert_id'),
   };
 }
 

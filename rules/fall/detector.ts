@@ -748,6 +748,12 @@ class StreamingFallDetector implements FallDetector {
     const gapMs = ts - this.lastSampleAt;
     if (Number.isFinite(gapMs) && gapMs >= Math.max(HOLE_MIN_CELLS * CELL_MS, 1.5 * stepMs) && samples.length > 0)
       this.holes.push({ index: this.journal.length, from: this.lastSampleAt, to: ts, state: this.stateNow() });
+    // The stream's first message: nothing is known before it, so the time before it (REORDER_MS) is a hole too. A
+    // wearable's first batches overtaken on the way in (its first batch behind its second) are then put in their
+    // place; laid end to end, an impact in the first batch came after the lying still it caused and no fall was
+    // called, and every later batch of the stream was a batch late (review, session 65).
+    else if (!Number.isFinite(gapMs) && samples.length > 0)
+      this.holes.push({ index: this.journal.length, from: ts - REORDER_MS, to: ts, state: this.stateNow() });
     // Kept only while there is a hole a late message may fill: a stream in order keeps nothing.
     if (this.holes.length > 0) {
       this.journal.push({ ts, rate, samples: flatSamples(samples) });

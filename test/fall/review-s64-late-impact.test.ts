@@ -8,110 +8,23 @@
 // (QoS 1), SQLite in a temp folder; and `telecare replay` on the same lines in the order they came in.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../hub/clock.js';
-import { parseHubConfig } from '../../hub/config.js';
-import type { RunningHub } from '../../hub/hub.js';
 import { createFallDetector } from '../../rules/fall/detector.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
-import { startTestHub } from '../support/in-process-hub.js';
 import { jsonLines, runReplay, writeOneHomeConfig } from '../support/replay-cli.js';
-import { mqttClient, tempDir } from '../hub/helpers.js';
-import { batches, RATE, START, type Batch } from './batch-hub.js';
+import { batches, START } from './batch-hub.js';
 import { fallSegments, render, still, walking, UPRIGHT } from './signals.js';
+import { behind, impactSampleAt, WearableHub, type FallAlert } from './wearable-hub.js';
 
-const TOPIC = 'telecare/h1/devices/w1/events';
-const CONFIG = parseHubConfig({
-  homes: [
-    {
-      id: 'h1',
-      timezone: 'Europe/London',
-      residents: [{ id: 'r1' }],
-      devices: [{ id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }],
-    },
-  ],
-});
-
-/** The first sample at or over the impact threshold, on the samples' time (the alert's eventAt is its cell's start). */
-function impactSampleAt(segments: Parameters<typeof render>[0], startAt = START): number {
-  const samples = render(segments, RATE);
-  return startAt + (samples.findIndex((s) => Math.hypot(...s) >= DEFAULT_RULE_PARAMS.fall.impactG) * 1000) / RATE;
-}
-
-/** The batches, those at `late` taken out and sent just after the one at `after`, in the order given. */
-function behind(stream: Batch[], late: number[], after: number): Batch[] {
-  const out = stream.filter((_, i) => !late.includes(i));
-  const at = out.indexOf(stream[after]!);
-  const landing = stream[after]!.arrival;
-  out.splice(at + 1, 0, ...late.map((i, j) => ({ ...stream[i]!, arrival: landing + 10 * (j + 1) })));
-  return out;
-}
-
-interface FallAlert {
-  severity: string;
-  raisedAt: number;
-  eventAt: number;
-}
-
-let dir: string;
-let hub: RunningHub | undefined;
-let wearable: MqttClient | undefined;
+let run: WearableHub;
 
 beforeEach(() => {
-  dir = tempDir('review-s64-late-impact');
+  run = new WearableHub('review-s64-late-impact');
 });
 
 afterEach(async () => {
-  await wearable?.endAsync(true);
-  wearable = undefined;
-  await hub?.stop();
-  hub = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
+  await run.close();
 });
-
-/**
- * The batches sent over MQTT as they come in, each at its arrival on the hub's clock (QoS 1: the rules have it when
- * the PUBACK comes), then a minute of silence; the fall alerts stored. A responder resolves each fall alert as soon as
- * it is raised, so that a fall called out again is an alert of its own, not a count on the open one.
- */
-async function throughHub(sent: Batch[], restartBefore = -1): Promise<FallAlert[]> {
-  const clock = new FakeClock(START - 60_000);
-  hub = await startTestHub(CONFIG, dir, { clock });
-  wearable = await mqttClient(hub.ports.mqtt!);
-  for (const [i, b] of sent.entries()) {
-    if (i === restartBefore) {
-      // The hub stopped (its rules' state saved) and started again on the same database before this batch.
-      await wearable.endAsync(true);
-      await hub.stop();
-      hub = await startTestHub(CONFIG, dir, { clock });
-      wearable = await mqttClient(hub.ports.mqtt!);
-    }
-    clock.advanceTo(Math.max(clock.now(), b.arrival));
-    await wearable.publishAsync(TOPIC, JSON.stringify({ type: 'accel', ts: b.ts, value: b.value }), { qos: 1 });
-    await hub.alerts.settled();
-    resolveOpenFalls(hub);
-  }
-  const end = Math.max(...sent.map((b) => b.arrival));
-  for (let t = end + 1000; t <= end + 60_000; t += 1000) {
-    clock.advanceTo(t);
-    await hub.alerts.settled();
-    resolveOpenFalls(hub);
-  }
-  const rows = hub.db
-    .prepare("SELECT severity, raised_at AS raisedAt, detail FROM alerts WHERE kind = 'fall' ORDER BY raised_at")
-    .all() as { severity: string; raisedAt: number; detail: string }[];
-  return rows.map(({ detail, ...row }) => ({
-    ...row,
-    eventAt: Date.parse((JSON.parse(detail) as { eventAt: string }).eventAt),
-  }));
-}
-
-function resolveOpenFalls(running: RunningHub): void {
-  for (const alert of running.alerts.list({ state: 'open' }))
-    if (alert.kind === 'fall')
-      expect(running.alerts.resolve(alert.id, 'assisted-at-home', null, 'responder').ok).toBe(true);
-}
 
 describe("a wearable's impact batch that comes in behind later ones (session 64)", () => {
   it('calls the fall out once, at its impact, when the impact batch comes behind the next 2, 3 or 12 batches', async () => {
@@ -121,11 +34,8 @@ describe("a wearable's impact batch that comes in behind later ones (session 64)
     expect(Math.floor((impactAt - START) / 1000)).toBe(3);
     const results: FallAlert[][] = [];
     for (const after of [5, 6, 15]) {
-      results.push(await throughHub(behind(stream, [3], after)));
-      await wearable?.endAsync(true);
-      await hub?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-      dir = tempDir('review-s64-late-impact');
+      results.push(await run.through(behind(stream, [3], after)));
+      await run.fresh();
     }
     // Before: no fall alert at all behind 2 and 12 batches (none behind 3 either).
     for (const falls of results) {
@@ -140,7 +50,7 @@ describe("a wearable's impact batch that comes in behind later ones (session 64)
     const stream = batches([walking(4), ...fallSegments(60)]);
     const impactAt = impactSampleAt([walking(4), ...fallSegments(60)]);
     const impactBatch = Math.floor((impactAt - START) / 1000);
-    const falls = await throughHub(behind(stream, [impactBatch - 1, impactBatch], impactBatch + 8));
+    const falls = await run.through(behind(stream, [impactBatch - 1, impactBatch], impactBatch + 8));
     // Before: called out with its impact 10 s late (laid end to end after the later batches, the posture before it
     // taken from the walking the wearer did 10 s before).
     expect(falls.map((f) => f.severity)).toEqual(['critical']);
@@ -153,19 +63,16 @@ describe("a wearable's impact batch that comes in behind later ones (session 64)
     const sent = behind(stream, [3], 5);
     // Before: none.
     expect(sent[5]?.ts).toBe(stream[3]!.ts);
-    expect((await throughHub(sent, 5)).map((f) => f.severity)).toEqual(['critical']);
+    expect((await run.through(sent, 5)).map((f) => f.severity)).toEqual(['critical']);
   }, 60_000);
 
   it('calls it out as soon as in order when the wearable falls silent after the late batch', async () => {
     // The wearer lies 2.9 s after the impact, then nothing more is sent: the wake-up the engine arms decides.
     const segments = fallSegments(2.9);
     const stream = batches(segments);
-    const inOrder = await throughHub(stream);
-    await wearable?.endAsync(true);
-    await hub?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    dir = tempDir('review-s64-late-impact');
-    const late = await throughHub(behind(stream, [3], 5));
+    const inOrder = await run.through(stream);
+    await run.fresh();
+    const late = await run.through(behind(stream, [3], 5));
     expect(inOrder.map((f) => f.severity)).toEqual(['critical']);
     // Before: none.
     expect(late.map((f) => f.severity)).toEqual(['critical']);
@@ -182,14 +89,14 @@ describe("a wearable's impact batch that comes in behind later ones (session 64)
       b,
       ...(i >= 4 ? [{ ...reordered[i - 4]!, arrival: b.arrival + 5 }] : []),
     ]);
-    const falls = await throughHub(sent);
+    const falls = await run.through(sent);
     expect(falls.map((f) => f.severity)).toEqual(['critical']);
   }, 60_000);
 
   it('does not call a fall out again when a batch of the lying still comes in after the fall was called out', async () => {
     const stream = batches(fallSegments(60));
     // Batch 10 (lying) comes after batch 30: the fall was called out from the others at about 16.4 s.
-    const falls = await throughHub(behind(stream, [10], 30));
+    const falls = await run.through(behind(stream, [10], 30));
     // Judged again from before batch 10's hole, the fall is found again: not a second call-out.
     expect(falls.map((f) => f.severity)).toEqual(['critical']);
     expect(falls[0]!.raisedAt).toBeLessThan(stream[30]!.arrival);
@@ -200,7 +107,7 @@ describe("a wearable's impact batch that comes in behind later ones (session 64)
     // before this session (end to end after the lying still), which adds nothing; the wearable's stream goes on.
     const segments = [...fallSegments(80), still(3, UPRIGHT), walking(20), ...fallSegments(30)];
     const stream = batches(segments);
-    const falls = await throughHub(behind(stream, [10], 80));
+    const falls = await run.through(behind(stream, [10], 80));
     expect(falls.map((f) => f.severity)).toEqual(['critical', 'critical']);
   }, 60_000);
 });
@@ -212,9 +119,9 @@ describe('telecare replay of the same batches in the order they came in (session
     const lines = behind(stream, [3], 15).map((b) =>
       JSON.stringify({ ts: b.ts, homeId: 'h1', deviceId: 'w1', type: 'accel', value: b.value }),
     );
-    const input = path.join(dir, 'events.ndjson');
+    const input = path.join(run.dir, 'events.ndjson');
     fs.writeFileSync(input, `${lines.join('\n')}\n`);
-    const config = path.join(dir, 'home.json');
+    const config = path.join(run.dir, 'home.json');
     writeOneHomeConfig(config, [{ id: 'w1', kind: 'wearable', residentId: 'r1' }]);
     const r = runReplay(['--input', input, '--config', config, '--drain', '1']);
     expect(r.status).toBe(0);

@@ -13,9 +13,13 @@ describe("a wearable's accelerometer samples", () => {
   it('are not kept among its latest reports: the saved state does not grow with them', () => {
     const h = new Harness(undefined, MONDAY);
     for (let i = 0; i < 4; i++) h.at(i === 0 ? 0 : SECOND_MS, 'watch', 'accel', stillSecond(50));
-    const saved = JSON.stringify(h.engine.exportState());
-    // 4 x 50 samples of [x, y, z] would be kept (and saved with every rules snapshot) for each wearable.
-    expect(saved).not.toContain('"samples"');
+    const state = h.engine.exportState() as {
+      homes: Record<string, { devices: Record<string, { reported?: unknown }> }>;
+    };
+    const saved = JSON.stringify(state);
+    // 4 x 50 samples of [x, y, z] would be kept (and saved with every rules snapshot) for each wearable. (The fall
+    // detector keeps a stream's first minute for a late batch, session 65, bounded by its reorder bound: not here.)
+    expect(JSON.stringify(state.homes.h1!.devices.watch!.reported ?? [])).not.toContain('"samples"');
     // The fall detector's history is saved (2.56 s of 20 ms cells, session 32): bounded, whatever the rate and however
     // long the wearable sends; 40 s at 200 Hz stays within digits of 4 s at 50 Hz (kept, 4 x 200 samples: ~14 KB more).
     const h2 = new Harness(undefined, MONDAY);
