@@ -10,7 +10,7 @@ import { suppressCount, suppressShare, type PublishedCount } from './disclosure.
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
-import { awayDatesBetween, hubOffSpans, latestAlive } from './store.js';
+import { awayDatesBetween, hubOffSpans, recordEnd } from './store.js';
 import { DAY_MS } from '../rules/time.js';
 
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -49,6 +49,13 @@ export interface PreventionReport {
    * heard then, and the figures of those days are partial (no data is not no events). Days, not people: not rounded.
    */
   hubOffDays: number;
+  /**
+   * Where this database's record ends, when that is before the period's end and the hub's last run ended without a
+   * stop noted (review, session 65): a copy taken while the hub ran, or a hub that lost its power and has not started
+   * since. Nothing after it is known, so its days are not counted in `hubOffDays` either. Null when the record covers
+   * the period (or the hub was stopped: those days are in `hubOffDays`).
+   */
+  recordEndsAt: string | null;
   alerts: { total: PublishedCount; byKind: Counts<AlertKind> };
   acknowledgement: {
     severities: string[];
@@ -198,10 +205,10 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
     disclosure:
-      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded).',
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
-    hubOffDays: hubOffDays(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
+    ...hubOff(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
     acknowledgement: ack,
     outcomes: publish(outcomes),
@@ -217,13 +224,24 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
 
 /**
  * How many local dates of `fromMs..untilMs` the hub was off for `HUB_OFF_MIN_MS` or more of: between two of its runs
- * (`hubOffSpans`), and since its last run when that ended before `untilMs` (a hub stopped, its database read by the
- * CLI). Nothing before its first run noted counts (a hub from before session 61: not known).
+ * (`hubOffSpans`), and since its last run when that ended before `untilMs` in a graceful stop (a hub stopped, its
+ * database read by the CLI). Nothing before its first run noted counts (a hub from before session 61: not known).
+ * A last run that ended before `untilMs` with no stop noted is where the record ends (`recordEndsAt`): a copy of the
+ * database taken while the hub ran counted every day since the copy as a day the hub was off (review, session 65).
  */
-function hubOffDays(db: Database, zone: ZoneClock, fromMs: number, untilMs: number): number {
+function hubOff(
+  db: Database,
+  zone: ZoneClock,
+  fromMs: number,
+  untilMs: number,
+): { hubOffDays: number; recordEndsAt: string | null } {
   const spans = hubOffSpans(db, HUB_OFF_MIN_MS);
-  const lastAlive = latestAlive(db);
-  if (lastAlive !== undefined && untilMs - lastAlive >= HUB_OFF_MIN_MS) spans.push([lastAlive, untilMs]);
+  const end = recordEnd(db);
+  let recordEndsAt: string | null = null;
+  if (end !== undefined && untilMs - end.aliveAt >= HUB_OFF_MIN_MS) {
+    if (end.stopped) spans.push([end.aliveAt, untilMs]);
+    else if (end.aliveAt < untilMs) recordEndsAt = new Date(end.aliveAt).toISOString();
+  }
   const offMsByDay = new Map<number, number>();
   for (const [off, on] of spans) {
     const from = Math.max(off, fromMs);
@@ -233,7 +251,7 @@ function hubOffDays(db: Database, zone: ZoneClock, fromMs: number, untilMs: numb
       if (ms > 0) offMsByDay.set(day, (offMsByDay.get(day) ?? 0) + ms);
     }
   }
-  return [...offMsByDay.values()].filter((ms) => ms >= HUB_OFF_MIN_MS).length;
+  return { hubOffDays: [...offMsByDay.values()].filter((ms) => ms >= HUB_OFF_MIN_MS).length, recordEndsAt };
 }
 
 /**
@@ -535,6 +553,7 @@ export function toCsv(report: PreventionReport): string {
   add('summary', 'homes', 'monitored', report.homesMonitored);
   add('summary', 'residents', 'monitored', report.residentsMonitored);
   add('summary', 'hub', 'daysOff', report.hubOffDays);
+  add('summary', 'record', 'endsAt', report.recordEndsAt);
   addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);

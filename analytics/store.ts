@@ -39,6 +39,9 @@ const STEPS: readonly MigrationStep[] = [
      started_at INTEGER PRIMARY KEY,
      alive_at INTEGER NOT NULL
    );`,
+  // 1 when the run ended in a graceful stop (review, session 65): a record whose last run did not (a copy of a running
+  // hub's database, a power cut it never came back from) says nothing of the time after it.
+  `ALTER TABLE hub_runs ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrateAnalytics(db: Database): void {
@@ -150,20 +153,32 @@ export function awayDatesBetween(db: Database, homeId: string, fromDate: string,
   return rows.map((r) => r.date);
 }
 
-/** Note that the hub started at `startedAt` runs at `now` (its run's row in `hub_runs`). */
-export function noteHubRunning(db: Database, startedAt: number, now: number): void {
+/**
+ * Note that the hub started at `startedAt` runs at `now` (its run's row in `hub_runs`); `stopped`: the run ends there in
+ * a graceful stop.
+ */
+export function noteHubRunning(db: Database, startedAt: number, now: number, stopped = false): void {
   migrateAnalytics(db);
   db.prepare(
-    `INSERT INTO hub_runs (started_at, alive_at) VALUES (?, ?)
-     ON CONFLICT (started_at) DO UPDATE SET alive_at = max(alive_at, excluded.alive_at)`,
-  ).run(startedAt, now);
+    `INSERT INTO hub_runs (started_at, alive_at, stopped) VALUES (?, ?, ?)
+     ON CONFLICT (started_at) DO UPDATE SET alive_at = max(alive_at, excluded.alive_at),
+       stopped = max(stopped, excluded.stopped)`,
+  ).run(startedAt, now, stopped ? 1 : 0);
 }
 
-/** The last time the hub was known alive (`noteHubRunning`), undefined before any run noted. Read-only. */
-export function latestAlive(db: Database): number | undefined {
+/**
+ * Where the hub's record ends: the last time it was known alive (`noteHubRunning`), and whether its run ended there in
+ * a graceful stop (a hub from before session 65 noted none). Undefined before any run noted. Read-only.
+ */
+export function recordEnd(db: Database): { aliveAt: number; stopped: boolean } | undefined {
   if (!hasTable(db, 'hub_runs')) return undefined;
-  const row = db.prepare('SELECT max(alive_at) AS at FROM hub_runs').get() as { at: number | null };
-  return row.at ?? undefined;
+  const hasStopped = (db.prepare('PRAGMA table_info(hub_runs)').all() as { name: string }[]).some(
+    (c) => c.name === 'stopped',
+  );
+  const row = db
+    .prepare(`SELECT alive_at, ${hasStopped ? 'stopped' : '0'} AS stopped FROM hub_runs ORDER BY alive_at DESC LIMIT 1`)
+    .get() as { alive_at: number; stopped: number } | undefined;
+  return row === undefined ? undefined : { aliveAt: row.alive_at, stopped: row.stopped === 1 };
 }
 
 /**

@@ -96,6 +96,15 @@ const STATEMENTS: readonly string[] = [
   `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS previous_started_at timestamptz`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_duplicate_id ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-duplicate-id' AND state NOT IN ('resolved', 'cancelled')`,
+  // How far the workers' consumer had acknowledged (every message up to `ack_floor` stored), noted by every worker's
+  // silence check, and which stream that was (its creation time): a consumer made again starts after it, not at the
+  // stream's first message three days back (session 65).
+  `CREATE TABLE IF NOT EXISTS central_consumer_floor (
+     consumer       text        PRIMARY KEY,
+     stream_created text        NOT NULL,
+     ack_floor      bigint      NOT NULL,
+     noted_at       timestamptz NOT NULL DEFAULT now()
+   )`,
 ];
 
 /** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */

@@ -5,6 +5,7 @@
 // The centre creates that stream itself, before the gateway does, with `limits` retention (docs/central.md, session 21).
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamManager } from 'nats';
 import mqtt from 'mqtt';
+import type pg from 'pg';
 import type { Logger } from '../hub/logger.js';
 import { MAX_PAYLOAD_BYTES } from './ingest.js';
 import { UP_PREFIX } from './nats-config.js';
@@ -125,9 +126,11 @@ export async function ensureMessageStream(jsm: JetStreamManager, log: Logger, re
 
 /**
  * Creates the workers' durable consumer when missing (several workers may race: the loser looks it up), and brings
- * an older one's `ack_wait` to this version's.
+ * an older one's `ack_wait` to this version's. `fromSeq`: the first stream sequence a consumer made now delivers (the
+ * one after what the workers had acknowledged, `ConsumerFloor`); without it, everything the stream holds (the first
+ * consumer: messages sent before any worker started are kept and delivered).
  */
-export async function ensureConsumer(jsm: JetStreamManager): Promise<void> {
+export async function ensureConsumer(jsm: JetStreamManager, fromSeq?: number): Promise<void> {
   try {
     const info = await jsm.consumers.info(STREAM, DURABLE);
     if (info.config.ack_wait !== nanos(ACK_WAIT_MS)) {
@@ -142,7 +145,9 @@ export async function ensureConsumer(jsm: JetStreamManager): Promise<void> {
       durable_name: DURABLE,
       filter_subject: `${STORED_PREFIX}.>`,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      ...(fromSeq === undefined
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq }),
       ack_wait: nanos(ACK_WAIT_MS),
       max_deliver: -1,
       max_ack_pending: 20_000,
@@ -157,4 +162,40 @@ export async function ensureConsumer(jsm: JetStreamManager): Promise<void> {
 /** `telecare-up.<hubId>...` from the stored subject `$MQTT.msgs.telecare-up.<hubId>...`. */
 export function hubSubject(storedSubject: string): string {
   return storedSubject.startsWith('$MQTT.msgs.') ? storedSubject.slice('$MQTT.msgs.'.length) : storedSubject;
+}
+
+/**
+ * Where a consumer made again must start (session 65). The workers' consumer remembers what they stored; one made again
+ * (deleted by an administrator, lost by JetStream, gone while every worker was down) delivered everything the stream
+ * holds, up to three days (`MESSAGE_MAX_AGE_MS`): millions of messages at 2,000 hubs, read again in stream order before
+ * any new one, so a pendant alert sent then reached the operators only hours later, and the silence check, which waits
+ * while messages wait undelivered, flagged no hub meanwhile. Every worker's silence check notes the consumer's ack floor
+ * (every message up to it stored) in PostgreSQL with the stream's creation time; a consumer made again starts after the
+ * floor noted for the same stream (the few seconds since the last note are read again and stored once).
+ */
+export class ConsumerFloor {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Notes `ackFloor` of the consumer on the stream created at `streamCreated` (never moved back on one stream). */
+  async note(streamCreated: string, ackFloor: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO central_consumer_floor AS f (consumer, stream_created, ack_floor, noted_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (consumer) DO UPDATE SET
+         ack_floor = CASE WHEN f.stream_created = EXCLUDED.stream_created
+                          THEN GREATEST(f.ack_floor, EXCLUDED.ack_floor) ELSE EXCLUDED.ack_floor END,
+         stream_created = EXCLUDED.stream_created, noted_at = now()`,
+      [DURABLE, streamCreated, ackFloor],
+    );
+  }
+
+  /** The first sequence a consumer made now should deliver, or undefined (nothing noted of this stream: all of it). */
+  async startAfterNoted(jsm: JetStreamManager): Promise<number | undefined> {
+    const { created } = await jsm.streams.info(STREAM);
+    const noted = await this.pool.query<{ ack_floor: string }>(
+      `SELECT ack_floor FROM central_consumer_floor WHERE consumer = $1 AND stream_created = $2`,
+      [DURABLE, created],
+    );
+    const floor = noted.rows[0]?.ack_floor;
+    return floor === undefined ? undefined : Number(floor) + 1;
+  }
 }

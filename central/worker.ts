@@ -36,6 +36,7 @@ import {
 import { migrateCentral } from './schema.js';
 import {
   ACK_WAIT_MS,
+  ConsumerFloor,
   DURABLE,
   STREAM,
   ensureConsumer,
@@ -242,7 +243,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const jsm = await nc.jetstreamManager();
   await ensureMessageStream(jsm, log);
   await gatewayStreams(options);
-  await ensureConsumer(jsm);
+  // A consumer gone while every worker was down starts after what the workers had stored (session 65).
+  const consumerFloor = new ConsumerFloor(pool);
+  await ensureConsumer(jsm, await consumerFloor.startAfterNoted(jsm));
   const consumer = await nc.jetstream().consumers.get(STREAM, DURABLE);
   const stats: WorkerStats = {
     stored: 0,
@@ -420,8 +423,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           if (notFound && Date.now() - notFoundSince >= CONSUMER_GONE_MS) {
             try {
               await ensureMessageStream(jsm, log);
-              await ensureConsumer(jsm);
-              log.warn({ consumer: DURABLE }, 'the workers’ consumer was gone: created again');
+              // After what the workers had stored, not at the stream's first message (session 65).
+              const fromSeq = await consumerFloor.startAfterNoted(jsm);
+              await ensureConsumer(jsm, fromSeq);
+              log.warn({ consumer: DURABLE, fromSeq }, 'the workers’ consumer was gone: created again');
               break;
             } catch (created) {
               log.warn(
@@ -508,6 +513,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           hearingSinceLocal = undefined;
           throw err;
         }
+        // Where a consumer made again would start (session 65); a failure to note it leaves the last note.
+        await jsm.streams
+          .info(STREAM)
+          .then(({ created }) => consumerFloor.note(created, info.ack_floor.stream_seq))
+          .catch((err: unknown) =>
+            log.debug({ err: err instanceof Error ? err.message : String(err) }, 'consumer floor not noted'),
+          );
         const local = now();
         const streamNow = streamClock.toStream(local);
         hearingSinceLocal ??= local.getTime();

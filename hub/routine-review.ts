@@ -84,7 +84,9 @@ export class RoutineReview {
     this.aliveTimer = undefined;
     this.stopStepWatch?.();
     this.stopStepWatch = undefined;
-    this.noteRunning();
+    // Noted as a stop (session 65): a report read from this database later counts the days after as days the hub was
+    // off, which it cannot say of a copy taken while the hub ran.
+    if (this.startedAt !== undefined) this.noteAt(this.startedAt, this.options.clock.now(), true);
   }
 
   /**
@@ -101,10 +103,10 @@ export class RoutineReview {
     });
   }
 
-  private noteAt(startedAt: number, at: number): void {
+  private noteAt(startedAt: number, at: number, stopped = false): void {
     const { db } = this.options;
     try {
-      if (db.open) noteHubRunning(db, startedAt, at);
+      if (db.open) noteHubRunning(db, startedAt, at, stopped);
     } catch (err) {
       this.log.error({ err }, 'could not note that the hub runs');
     }

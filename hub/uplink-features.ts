@@ -25,10 +25,17 @@ export function homePseudonym(councilKey: string, homeId: string): string {
  * What leaves the hub for one day: the pseudonym, the date and the measurements. No home id, resident, device,
  * room name or timezone. Counts are not suppressed here: the centre adds hubs together first and applies SPEC 7's
  * suppression to what it publishes (suppressing a single home's counts would wreck every sum).
+ * `away`: the hub's routine review found the home in away mode in that feature day (`away_days`): `"away": true` among
+ * the features, so that the centre's council report, like the hub's, does not count an empty flat (its resident in
+ * hospital, its thermometer still reporting) as a home monitored (review, session 65).
  */
-export function featuresBody(councilKey: string, day: DailyFeatures): { home: string; date: string; features: object } {
+export function featuresBody(
+  councilKey: string,
+  day: DailyFeatures,
+  away = false,
+): { home: string; date: string; features: object } {
   const { homeId, date, ...features } = day;
-  return { home: homePseudonym(councilKey, homeId), date, features };
+  return { home: homePseudonym(councilKey, homeId), date, features: away ? { ...features, away: true } : features };
 }
 
 export interface UplinkFeaturesDeps {
@@ -36,6 +43,8 @@ export interface UplinkFeaturesDeps {
   councilKey: string;
   worker: ActivityWorker;
   homes(): readonly HomeConfig[];
+  /** The dates `from..to` (YYYY-MM-DD, inclusive) the home spent in away mode (`awayDatesBetween`). */
+  awayDates(homeId: string, fromDate: string, toDate: string): readonly string[];
   clock: Clock;
   logger: Logger;
   /** Called after days were queued, so the uplink sends them. */
@@ -97,8 +106,9 @@ export class UplinkFeatures {
     if (this.stopped) return;
     // A day with no data at all is not sent, and looked at again next time (a bridge may still flush its buffer).
     const complete = days.filter((d) => wanted.includes(d.date));
+    const away = new Set(this.d.awayDates(home.id, from, to));
     for (const day of complete) {
-      const body = featuresBody(this.d.councilKey, day);
+      const body = featuresBody(this.d.councilKey, day, away.has(day.date));
       this.d.queue.addFeatureDay(home.id, day.date, `features/${body.home}/${day.date}`, body, now);
     }
     if (complete.length > 0) this.d.queued();

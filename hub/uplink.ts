@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import type { ActivityWorker } from '../analytics/offloop.js';
+import { awayDatesBetween } from '../analytics/store.js';
 import type { HomeConfig } from '../rules/types.js';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -223,6 +224,7 @@ export class Uplink {
       councilKey,
       worker: source.worker,
       homes: () => source.homes(),
+      awayDates: (homeId, fromDate, toDate) => awayDatesBetween(this.deps.db, homeId, fromDate, toDate),
       clock: this.deps.clock,
       logger: this.log,
       queued: () => this.pumpLater(),

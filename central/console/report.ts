@@ -30,9 +30,9 @@ export const MAX_REPORT_DAYS = 371;
 export interface PeriodFigures {
   from: string;
   to: string;
-  /** Homes (council pseudonyms) with at least one day of features in the period. */
+  /** Homes (council pseudonyms) with at least one day of features in the period, not in away mode. */
   homesMonitored: PublishedCount;
-  /** Days of features received (one per home and day). */
+  /** Days of features received (one per home and day), the days a home was in away mode left out. */
   homeDays: PublishedCount;
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
@@ -213,17 +213,22 @@ export async function councilReport(
     }
     return current;
   };
-  const featureRows = await pool.query<{ hub_id: string; home: string; day: string }>(
-    `SELECT hub_id, home, day::text AS day FROM central_features
+  // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
+  // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
+  // 65; the hub's own report leaves those days out since session 64). Its hub still counts among the hubs.
+  const featureRows = await pool.query<{ hub_id: string; home: string; day: string; away: boolean }>(
+    `SELECT hub_id, home, day::text AS day, features->'away' = 'true'::jsonb AS away FROM central_features
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
     [input.from, input.to, isoDay(knownByDay)],
   );
   const features = [
     ...new Map(
-      featureRows.rows.map((r) => {
-        const home = `${homesOf(r.hub_id)}\u0000${r.home}`;
-        return [`${home}\u0000${r.day}`, { home, day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS) }];
-      }),
+      featureRows.rows
+        .filter((r) => !r.away)
+        .map((r) => {
+          const home = `${homesOf(r.hub_id)}\u0000${r.home}`;
+          return [`${home}\u0000${r.day}`, { home, day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS) }];
+        }),
     ).values(),
   ];
   const alertRows = await pool.query<{ hub_id: string; type: string; raised_at: Date; alert: Record<string, unknown> }>(

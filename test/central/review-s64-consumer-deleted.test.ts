@@ -66,8 +66,9 @@ describe.skipIf(missing !== undefined)('review s64: the workers’ consumer is d
     await vi.waitFor(() => expect(running.stats.stored).toBe(2), { timeout: 30_000, interval: 50 });
     const rows = await centre.pool.query(`SELECT alert_id FROM central_alerts WHERE hub_id = 'hub-a' ORDER BY 1`);
     expect(rows.rows).toEqual([{ alert_id: 'a-1' }, { alert_id: 'a-2' }]);
-    // The consumer made again delivers what the stream still holds: the first alert again, which stores nothing.
-    expect(running.stats.repeated).toBe(1);
+    // The consumer made again starts after the ack floor the worker last noted (session 65,
+    // review-s65-consumer-remade.test.ts): the first alert again (storing nothing) when no note came after it.
+    expect(running.stats.repeated).toBeLessThanOrEqual(1);
     expect((await jsm.consumers.info(STREAM, DURABLE)).num_pending).toBe(0);
   }, 120_000);
 });
