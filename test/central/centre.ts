@@ -13,6 +13,7 @@ import { seedPostgresData } from '../support/pg-template.js';
 import { migrateCentral } from '../../central/schema.js';
 import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
+import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { freePort } from '../hub/helpers.js';
 
 /** Why the centre's tests cannot run here, or undefined. CI installs both (`.ci/run`). */
@@ -51,6 +52,56 @@ export async function workerNats(centre: TestCentre): Promise<NatsConnection> {
     user: centre.workerSettings.natsUser,
     pass: centre.workerSettings.natsPassword,
   });
+}
+
+/** A new pendant call `alertId` (version 1, raised now) from `hubId` over its MQTT connection, QoS 1. */
+export async function callOverMqtt(hub: mqtt.MqttClient, hubId: string, alertId: string): Promise<void> {
+  await hub.publishAsync(
+    `telecare-up/${hubId}/alerts/${alertId}`,
+    JSON.stringify({
+      hubId,
+      alertId,
+      version: 1,
+      alert: { kind: 'pendant', severity: 'critical', state: 'raised', raisedAt: new Date().toISOString() },
+    }),
+    { qos: 1 },
+  );
+}
+
+/** A centre with one worker in this process, `hubId` over MQTT and a NATS connection as the workers' user. */
+export interface CentreWithWorker {
+  centre: TestCentre;
+  worker: RunningWorker;
+  hub: mqtt.MqttClient;
+  nc: NatsConnection;
+  /** Stops all four, the hub's connection first. */
+  stop(): Promise<void>;
+}
+
+export async function centreWithWorker(
+  dir: string,
+  hubId: string,
+  options: { silenceMs?: number; sweepEveryMs?: number } = {},
+): Promise<CentreWithWorker> {
+  const centre = await startTestCentre(dir, [hubId], options);
+  let worker: RunningWorker | undefined;
+  let hub: mqtt.MqttClient | undefined;
+  let nc: NatsConnection | undefined;
+  const stop = async (): Promise<void> => {
+    await hub?.endAsync();
+    await nc?.close();
+    await worker?.stop();
+    await centre.stop();
+  };
+  try {
+    worker = await startWorker({ ...centre.workerSettings, log: silentLogger });
+    hub = await hubOverMqtt(centre, hubId);
+    nc = await workerNats(centre);
+    return { centre, worker, hub, nc, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** One heartbeat from `hubId` over the first node's MQTT gateway, as its uplink sends it; then a clean leave (no will). */

@@ -13,18 +13,17 @@ import mqtt from 'mqtt';
 import { Empty, headers, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DURABLE, STREAM } from '../../central/stream.js';
-import { startWorker, type RunningWorker } from '../../central/worker.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningWorker } from '../../central/worker.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubOverMqtt, startTestCentre, type TestCentre, workerNats } from './centre.js';
+import { centreMissing, centreWithWorker, type CentreWithWorker } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the consumer leader change test: ${missing}`);
 
-let centre: TestCentre;
 let worker: RunningWorker | undefined;
 let nc: NatsConnection | undefined;
 let hub: mqtt.MqttClient | undefined;
+let setup: CentreWithWorker | undefined;
 
 const heartbeat = async (uptimeS: number): Promise<void> => {
   await hub?.publishAsync(
@@ -36,17 +35,12 @@ const heartbeat = async (uptimeS: number): Promise<void> => {
 
 describe.skipIf(missing !== undefined)('review s63: the workers’ consumer changes leader', () => {
   beforeAll(async () => {
-    centre = await startTestCentre(tempDir('central-s63-leader'), ['hub-a']);
-    worker = await startWorker({ ...centre.workerSettings, log: silentLogger });
-    hub = await hubOverMqtt(centre, 'hub-a');
-    nc = await workerNats(centre);
+    setup = await centreWithWorker(tempDir('central-s63-leader'), 'hub-a');
+    ({ worker, hub, nc } = setup);
   }, 120_000);
 
   afterAll(async () => {
-    await hub?.endAsync();
-    await nc?.close();
-    await worker?.stop();
-    await centre?.stop();
+    await setup?.stop();
   }, 60_000);
 
   it('asks the new leader for messages at once, and stores what a hub sends next', async () => {

@@ -11,10 +11,9 @@ import mqtt from 'mqtt';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DURABLE, STREAM } from '../../central/stream.js';
-import { startWorker, type RunningWorker } from '../../central/worker.js';
-import { silentLogger } from '../../hub/logger.js';
+import type { RunningWorker } from '../../central/worker.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubOverMqtt, startTestCentre, type TestCentre, workerNats } from './centre.js';
+import { callOverMqtt, centreMissing, centreWithWorker, type CentreWithWorker, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the deleted consumer test: ${missing}`);
@@ -23,33 +22,20 @@ let centre: TestCentre;
 let worker: RunningWorker | undefined;
 let nc: NatsConnection | undefined;
 let hub: mqtt.MqttClient | undefined;
+let setup: CentreWithWorker | undefined;
 
 const pendant = async (version: number): Promise<void> => {
-  await hub?.publishAsync(
-    `telecare-up/hub-a/alerts/a-${String(version)}`,
-    JSON.stringify({
-      hubId: 'hub-a',
-      alertId: `a-${String(version)}`,
-      version: 1,
-      alert: { kind: 'pendant', severity: 'critical', state: 'raised', raisedAt: new Date().toISOString() },
-    }),
-    { qos: 1 },
-  );
+  if (hub) await callOverMqtt(hub, 'hub-a', `a-${String(version)}`);
 };
 
 describe.skipIf(missing !== undefined)('review s64: the workers’ consumer is deleted while they run', () => {
   beforeAll(async () => {
-    centre = await startTestCentre(tempDir('central-s64-consumer'), ['hub-a']);
-    worker = await startWorker({ ...centre.workerSettings, log: silentLogger });
-    hub = await hubOverMqtt(centre, 'hub-a');
-    nc = await workerNats(centre);
+    setup = await centreWithWorker(tempDir('central-s64-consumer'), 'hub-a');
+    ({ centre, worker, hub, nc } = setup);
   }, 120_000);
 
   afterAll(async () => {
-    await hub?.endAsync();
-    await nc?.close();
-    await worker?.stop();
-    await centre?.stop();
+    await setup?.stop();
   }, 60_000);
 
   it('creates the consumer again and stores the next alert', async () => {

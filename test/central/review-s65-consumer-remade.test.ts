@@ -14,7 +14,7 @@ import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { silentLogger } from '../../hub/logger.js';
 import { tempDir } from '../hub/helpers.js';
-import { centreMissing, hubOverMqtt, startTestCentre, type TestCentre, workerNats } from './centre.js';
+import { callOverMqtt, centreMissing, centreWithWorker, type CentreWithWorker, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the remade consumer test: ${missing}`);
@@ -26,6 +26,7 @@ let centre: TestCentre;
 let worker: RunningWorker | undefined;
 let nc: NatsConnection | undefined;
 let hub: mqtt.MqttClient | undefined;
+let setup: CentreWithWorker | undefined;
 
 /**
  * Waits until the consumer's ack floor is noted in PostgreSQL (by a worker's silence check, with the fix). Before the
@@ -70,31 +71,18 @@ async function stored(alertId: string): Promise<void> {
 }
 
 const call = async (alertId: string): Promise<void> => {
-  await hub?.publishAsync(
-    `telecare-up/hub-a/alerts/${alertId}`,
-    JSON.stringify({
-      hubId: 'hub-a',
-      alertId,
-      version: 1,
-      alert: { kind: 'pendant', severity: 'critical', state: 'raised', raisedAt: new Date().toISOString() },
-    }),
-    { qos: 1 },
-  );
+  if (hub) await callOverMqtt(hub, 'hub-a', alertId);
 };
 
 describe.skipIf(missing !== undefined)('review s65: the workers’ consumer made again', () => {
   beforeAll(async () => {
-    centre = await startTestCentre(tempDir('central-s65-consumer'), ['hub-a'], { sweepEveryMs: 500 });
-    worker = await startWorker({ ...centre.workerSettings, log: silentLogger });
-    hub = await hubOverMqtt(centre, 'hub-a');
-    nc = await workerNats(centre);
+    setup = await centreWithWorker(tempDir('central-s65-consumer'), 'hub-a', { sweepEveryMs: 500 });
+    ({ centre, worker, hub, nc } = setup);
   }, 120_000);
 
   afterAll(async () => {
-    await hub?.endAsync();
-    await nc?.close();
-    await worker?.stop();
-    await centre?.stop();
+    await worker?.stop(); // the second case's worker, or the first (stopping twice is a no-op)
+    await setup?.stop();
   }, 60_000);
 
   it('starts after what the workers had stored: a new call is not queued behind the stream’s past days', async () => {
