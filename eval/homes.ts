@@ -77,6 +77,21 @@ export interface AlarmRate {
   per30Days: number;
 }
 
+/**
+ * What the recording's annotation says of the resident at a moment: asleep (in bed), out of the home, up and at home
+ * (annotated, neither), or not known (outside the span the annotation covers).
+ */
+export type ResidentDoing = 'asleep' | 'out' | 'up' | 'unannotated';
+
+/** What `rec`'s annotation says of the resident at `t`. */
+export function residentDoing(rec: HomeRecording, t: number): ResidentDoing {
+  if (within(rec.asleep, t)) return 'asleep';
+  if (within(rec.out, t)) return 'out';
+  const from = rec.annotated?.[0] ?? rec.firstAt;
+  const to = rec.annotated?.[1] ?? rec.lastAt;
+  return t < from || t > to ? 'unannotated' : 'up';
+}
+
 export interface HomeResult {
   id: string;
   title: string;
@@ -86,7 +101,11 @@ export interface HomeResult {
     coldStart: AlarmRate;
     after: AlarmRate;
     byKind: Record<string, number>;
-    list: { kind: string; at: string; detail: unknown }[];
+    /**
+     * Every false alarm: its kind, time (UTC) and detail, whether it fell in the cold start, and what the recording's
+     * annotation says the resident was doing when its silence began and when it was raised (`ResidentDoing`).
+     */
+    list: { kind: string; at: string; detail: unknown; coldStart: boolean; resident: [ResidentDoing, ResidentDoing] }[];
   };
   /** Every cut, and the cuts split by where the resident was. */
   delay: { all: DelayFigures; byPlace: Record<Place, DelayFigures>; coldStart: DelayFigures; after: DelayFigures };
@@ -427,7 +446,17 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       coldStart: rate(coldCount, coldDays),
       after: rate(alerts.length - coldCount, days - coldDays),
       byKind,
-      list: alerts.map((a) => ({ kind: a.kind, at: new Date(a.at).toISOString(), detail: a.detail })),
+      list: alerts.map((a) => {
+        const lastAt = (a.detail as { lastActivityAt?: unknown } | null)?.lastActivityAt;
+        const began = typeof lastAt === 'string' ? Date.parse(lastAt) : NaN;
+        return {
+          kind: a.kind,
+          at: new Date(a.at).toISOString(),
+          detail: a.detail,
+          coldStart: a.at < coldEnd,
+          resident: [Number.isFinite(began) ? residentDoing(rec, began) : 'unannotated', residentDoing(rec, a.at)],
+        };
+      }),
     },
     delay: {
       all: delayFigures(all),
@@ -547,7 +576,8 @@ export function formatFalseAlarms(r: HomesResults): string {
       };
       lines.push(
         `  ${a.at.slice(0, 16)}Z  ${a.kind.padEnd(19)}  silence ${cell('silenceMinutes')} min, threshold ${cell('thresholdMinutes')} min ` +
-          `(${cell('thresholdSource')}), last ${cell('lastRoom')} / ${cell('lastDeviceId')} (${cell('lastDeviceKind')}), mat ${cell('matOccupied')}`,
+          `(${cell('thresholdSource')}), last ${cell('lastRoom')} / ${cell('lastDeviceId')} (${cell('lastDeviceKind')}), mat ${cell('matOccupied')}, ` +
+          `${a.coldStart ? 'cold start' : 'after'}, resident ${a.resident[0]} -> ${a.resident[1]}`,
       );
     }
   }
