@@ -988,24 +988,9 @@ function afterActivityDeadline(home: HomeState, start: number): number {
  * bedroom door (Kasteren A) keeps a kitchen silence at night as a possible fall.
  */
 function nightsBeginHere(home: HomeState, start: number): boolean {
-  const context = home.lastActivityContext;
-  if (context === undefined) return false;
+  if (!home.inRestNight(start) || home.lastActivityContext === undefined) return false;
   const longMs = home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  const day = home.zone.dayNumber(start);
-  if (home.inRestNight(start)) return home.learned.longPeriods(context, longMs, day) > 0;
-  // In the evening, within inactivity's day value of the resident's night (as inactivity weighs an evening as night):
-  // only a night begun here counts, a silence begun at an evening's or a night's hour that lasted until the night
-  // window's end, not an afternoon's long silence (a nap) nor an evening's outing no exit contact saw.
-  const nightStart = home.nextRestNightStart(start);
-  if (nightStart - start > longMs) return false;
-  const fromHour = Math.floor(home.zone.minuteOfDay(nightStart - longMs) / 60);
-  const endHour = Math.ceil(home.nightEndMinute / 60);
-  for (let h = fromHour; h !== endHour; h = (h + 1) % 24) {
-    // Begun at the end of hour `h` at the latest: long enough to have reached the night's end from there.
-    const toNightEndMs = ((home.nightEndMinute - (h + 1) * 60 + 1440) % 1440) * MINUTE_MS;
-    if (home.learned.longPeriodsBegunAt(context, Math.max(longMs, toNightEndMs), h, day) > 0) return true;
-  }
-  return false;
+  return home.learned.longPeriods(home.lastActivityContext, longMs, home.zone.dayNumber(start)) > 0;
 }
 
 /** Whether an exit door of the home has reported at all. */
