@@ -32,11 +32,23 @@ const pending = new Set();
  */
 const notRecorded = new Map();
 
-const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+/**
+ * The sound, as this browser last had it: chosen on, it waits for the first click or key on the page (browsers play
+ * nothing before), and the banner and the live line say so meanwhile; it was off at every opening, with nothing but
+ * the button's words to say it (review, session 65, round 2). Any click on the page turns it on, the banner's button too.
+ */
+const soundBanner = document.getElementById('sound-banner');
+const beep = cards.criticalSound(document.getElementById('sound'), {
+  remember: 'telecare.console.sound',
+  onWaiting: (waiting) => {
+    soundBanner.hidden = !waiting;
+    connection.note(waiting ? 'Sound off until you click on this page or press a key' : '');
+  },
+});
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
