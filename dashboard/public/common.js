@@ -118,6 +118,24 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
   return me;
 }
 
+/**
+ * startPage, asked again every `everyMs` while the server cannot be reached or cannot answer (restarting, the Wi-Fi back
+ * a moment later), `waiting(err)` saying so each time: a page opened then stayed as it was for good, saying nothing,
+ * until someone thought to reload it (review, session 65: the console and the devices page; round 2: the council
+ * page). A 401 (the page is on its way to the login) and a refusal that asking again cannot mend are thrown.
+ */
+export async function startPageWhenReachable({ everyMs, waiting, pages = HUB_PAGES, serverName = 'the hub' }) {
+  for (;;) {
+    try {
+      return await startPage(pages, serverName);
+    } catch (err) {
+      if (err.status === 401 || (err.code !== 'UNREACHABLE' && !(err.status >= 500))) throw err;
+      waiting(err);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
 /** The time zone of a home, when the server said it; undefined otherwise (times then in the viewer's own). */
 export function homeZone(homeId) {
   return Object.hasOwn(homeZones, homeId) ? homeZones[homeId] : undefined;

@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime, homeZone, startPage } from '/assets/common.js';
+import { api, el, formatTime, homeZone, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -407,21 +407,19 @@ const START_RETRY_MS = 5_000;
  * there is no connection, as when the stream drops.
  */
 async function whoIsLoggedIn() {
-  for (;;) {
-    try {
-      return await startPage();
-    } catch (err) {
-      // Not logged in: the page is on its way to the login.
-      if (err.status === 401) throw err;
-      if (err.code !== 'UNREACHABLE' && !(err.status >= 500)) {
-        connection.problem(err.message);
-        throw err;
-      }
-      connection.lost();
-      streamLost = true;
-      showInTitle([]);
-      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
-    }
+  try {
+    return await startPageWhenReachable({
+      everyMs: START_RETRY_MS,
+      waiting: () => {
+        connection.lost();
+        streamLost = true;
+        showInTitle([]);
+      },
+    });
+  } catch (err) {
+    // Not logged in: the page is on its way to the login.
+    if (err.status !== 401) connection.problem(err.message);
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
 // Device setup: devices configured per home, and devices the hub has seen that nobody configured, with what to do
 // next at each step of an installer's first hour (an empty hub, a first event, a line to paste into the file).
-import { api, el, formatTime, startPage } from '/assets/common.js';
+import { api, el, formatTime, startPageWhenReachable } from '/assets/common.js';
 
 /** The kinds a configured device may have (docs/telecare.config.schema.json). */
 const KINDS =
@@ -425,19 +425,15 @@ async function showBrokerAddress() {
  * again as the hub restarts (its own step 4 says to restart it): it said "Loading…" above and "Cannot reach the hub"
  * below for good, and nothing came once the hub was back until the installer thought to reload it (review, session 65).
  */
-async function whoIsLoggedIn() {
-  for (;;) {
-    try {
-      return await startPage();
-    } catch (err) {
-      // Not logged in: the page is on its way to the login.
-      if (err.status === 401 || (err.code !== 'UNREACHABLE' && !(err.status >= 500))) throw err;
+function whoIsLoggedIn() {
+  return startPageWhenReachable({
+    everyMs: REFRESH_MS,
+    waiting: (err) => {
       document.getElementById('unassigned-status').textContent =
         `Could not check for new devices: ${err.message} Trying again in ${REFRESH_MS / 1000} s.`;
       cannotReach(err);
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-    }
-  }
+    },
+  });
 }
 
 async function start() {
