@@ -145,18 +145,31 @@ const DAY = { day: '2-digit', month: '2-digit', year: 'numeric' };
 const CLOCK = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
 
 /**
+ * The date and time formats made so far, by their options: a card shows two to four times, and making each format anew
+ * cost the console a pause at every redraw of a long list (review, session 65, round 2). The viewer's own zone is the
+ * one the page opened with.
+ */
+const formats = new Map();
+function dateFormat(locale, options) {
+  const key = `${locale ?? ''} ${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(locale, options)));
+  return format;
+}
+
+/**
  * A time in the viewer's locale, in `zone` (a home's: what a carer on the phone to the resident hears) or else the
  * viewer's own; the date only when it is not today there, and the zone's name when it is not the viewer's.
  */
 export function formatTime(iso, zone) {
   if (!iso) return '';
   const d = new Date(iso);
-  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const viewerZone = dateFormat(undefined, {}).resolvedOptions().timeZone;
   const timeZone = zone || viewerZone;
-  const dayOf = (date) => date.toLocaleDateString('en-CA', { timeZone });
+  const dayOf = (date) => dateFormat('en-CA', { timeZone }).format(date);
   const today = dayOf(d) === dayOf(new Date());
   const named = timeZone !== viewerZone;
-  const parts = new Intl.DateTimeFormat(undefined, {
+  const parts = dateFormat(undefined, {
     timeZone,
     ...(today ? {} : DAY),
     ...CLOCK,
@@ -175,13 +188,36 @@ export function age(iso, now = Date.now()) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-/** "<time>03:00:00</time> (5 min ago)": when (formatTime, in `zone`), and how long ago; the exact UTC time on hover. */
-export function timeWithAge(iso, now = Date.now(), zone = undefined) {
+/** " (just now)", " (5 min ago)". */
+function agoWords(iso, now) {
   const ago = age(iso, now);
+  return ago === 'just now' ? ' (just now)' : ` (${ago} ago)`;
+}
+
+/**
+ * "<time>03:00:00</time> (5 min ago)": when (formatTime, in `zone`), and how long ago; the exact UTC time on hover.
+ * `movingTimes` moves both on in place.
+ */
+export function timeWithAge(iso, now = Date.now(), zone = undefined) {
   return [
-    el('time', { datetime: iso, title: new Date(iso).toISOString() }, formatTime(iso, zone)),
-    ago === 'just now' ? ' (just now)' : ` (${ago} ago)`,
+    el('time', { datetime: iso, title: new Date(iso).toISOString(), 'data-zone': zone ?? '' }, formatTime(iso, zone)),
+    el('span', { 'data-ago': iso }, agoWords(iso, now)),
   ];
+}
+
+/**
+ * Moves on, in place, every time and age that `timeWithAge` drew under `root`: the ages, and the date once the time is
+ * no longer today. Only text that changed is written: a console's 30-second tick drew every card anew, a pause on a
+ * long list, and the keyboard's and a screen reader's place lost in it (review, session 65, round 2).
+ */
+export function movingTimes(root, now = Date.now()) {
+  const write = (node, text) => {
+    if (node.textContent !== text) node.textContent = text;
+  };
+  for (const node of root.querySelectorAll('span[data-ago]')) write(node, agoWords(node.dataset.ago, now));
+  for (const node of root.querySelectorAll('time[data-zone]')) {
+    write(node, formatTime(node.getAttribute('datetime'), node.dataset.zone || undefined));
+  }
 }
 
 export function isoDate(date) {

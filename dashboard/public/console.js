@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime, homeZone, startPageWhenReachable } from '/assets/common.js';
+import { api, el, formatTime, homeZone, movingTimes, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -194,6 +194,13 @@ function render() {
   cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
+  drawClosed();
+  cards.showCritical(banner, open);
+  showInTitle(open);
+}
+
+/** The last ten closed alerts, each with how it was closed and when. */
+function drawClosed() {
   closedList.replaceChildren(
     ...closed.slice(0, 10).map((a) =>
       el(
@@ -209,8 +216,6 @@ function render() {
   );
   // Said only once the history is in: "nothing closed" must never flash before it arrives.
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
-  cards.showCritical(banner, open);
-  showInTitle(open);
 }
 
 /** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */
@@ -423,8 +428,12 @@ async function whoIsLoggedIn() {
   }
 }
 
-// Ages on the cards move on.
-setInterval(render, 30_000);
+// Ages on the cards move on, in place: drawing every card anew each time paused a long list and took a keyboard
+// user's and a screen reader's place with it (review, session 65, round 2).
+setInterval(() => {
+  movingTimes(list);
+  drawClosed();
+}, 30_000);
 whoIsLoggedIn()
   .then((me) => {
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
