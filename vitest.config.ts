@@ -132,6 +132,7 @@ const SHARED_PROCESS = [
   // Session 65: the review's browser files, on the same stage (`dashboardInChromium`; one a cutting proxy on a local
   // port, closed in the file's hooks).
   'test/dashboard/review-{s65-card-names,s65-console-unreachable,s65-devices-unreachable,s65-long-list,s65-tab-title}.test.ts',
+  'test/dashboard/review-{s65b-ages-in-place,s65b-chart-numbers-names,s65b-council-unreachable,s65b-home-view-unreachable,s65b-sound-remembered,s65b-tampered-device}.test.ts',
 ];
 
 /**

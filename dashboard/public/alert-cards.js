@@ -18,19 +18,75 @@ export const OPEN = new Set(['raised', 'acknowledged']);
  * A console's "Sound for critical alerts" toggle (`button`): off until pressed, as browsers play sound only after a
  * gesture of the user's. Returns `beep()`: three short tones while on. Both consoles (the centre's from session 60;
  * before, it had no sound at all).
+ *
+ * `remember` (the hub's console): the key under which this browser keeps the choice. Chosen on, then the page opened
+ * again (a reload at night, a new login), the sound was off with nothing but the button's words saying so (review,
+ * session 65, round 2). The browser still plays nothing before a click or a key on the page, so the sound waits for
+ * the first one (any, anywhere on the page) and `onWaiting(true)` lets the page ask for it; `onWaiting(false)` once it
+ * plays, or once the responder chose otherwise with the button.
  */
-export function criticalSound(button) {
+export function criticalSound(button, { remember, onWaiting } = {}) {
   let on = false;
+  /** Chosen on, and the browser has not let this page play yet. */
+  let waiting = false;
   let audio;
-  button.addEventListener('click', () => {
-    on = !on;
+  const keep = (choice) => {
+    if (!remember) return;
+    try {
+      localStorage.setItem(remember, choice);
+    } catch {
+      // Storage refused (private mode): the choice holds for this page only.
+    }
+  };
+  const kept = () => {
+    try {
+      return remember ? localStorage.getItem(remember) : null;
+    } catch {
+      return null;
+    }
+  };
+  const show = () => {
     button.setAttribute('aria-pressed', String(on));
     button.textContent = `Sound for critical alerts: ${on ? 'on' : 'off'}`;
+    onWaiting?.(waiting);
+  };
+  const playing = () => {
+    if (!waiting || !audio || audio.state !== 'running') return;
+    waiting = false;
+    on = true;
+    stopListening();
+    show();
+  };
+  // Any click or key on the page is the gesture the browser waits for.
+  const wake = () => {
+    audio = audio || new AudioContext();
+    audio.resume().then(playing, () => undefined);
+  };
+  const stopListening = () => {
+    document.removeEventListener('pointerdown', wake, true);
+    document.removeEventListener('keydown', wake, true);
+  };
+  button.addEventListener('click', () => {
+    on = !on;
+    waiting = false;
+    stopListening();
+    keep(on ? 'on' : 'off');
     if (on) {
       audio = audio || new AudioContext();
       audio.resume();
     }
+    show();
   });
+  if (kept() === 'on') {
+    waiting = true;
+    audio = new AudioContext();
+    // A browser that lets the page play at once (a kiosk's autoplay setting): on, nothing to ask.
+    audio.addEventListener?.('statechange', playing);
+    document.addEventListener('pointerdown', wake, true);
+    document.addEventListener('keydown', wake, true);
+    playing();
+    if (waiting) show();
+  }
   return function beep() {
     if (!on) return;
     audio = audio || new AudioContext();
@@ -468,13 +524,18 @@ export function liveStatus(node, server) {
   let lostAt = null;
   let problem = null;
   let loading = false;
+  /** A sentence said after the connection's state, whatever it is (`note()`). */
+  let note = '';
+  const state = () => {
+    if (problem) return problem;
+    if (loading) return `Connected to ${server}: loading the open alerts…`;
+    if (lostAt)
+      return `No connection to ${server} since ${formatTime(lostAt)} (${age(lostAt)}): reconnecting… New alerts cannot reach this screen; use the phone procedure if this lasts.`;
+    return 'Live: connected';
+  };
   const show = () => {
     node.classList.toggle('lost', lostAt !== null || problem !== null);
-    if (problem) node.textContent = problem;
-    else if (loading) node.textContent = `Connected to ${server}: loading the open alerts…`;
-    else if (lostAt)
-      node.textContent = `No connection to ${server} since ${formatTime(lostAt)} (${age(lostAt)}): reconnecting… New alerts cannot reach this screen; use the phone procedure if this lasts.`;
-    else node.textContent = 'Live: connected';
+    node.textContent = note ? `${state()} · ${note}` : state();
   };
   setInterval(() => lostAt && show(), 30_000);
   return {
@@ -498,6 +559,11 @@ export function liveStatus(node, server) {
     /** `text` until the next `connected()`: the server answers, but cannot do its job (its database is down). */
     problem(text) {
       problem = text;
+      show();
+    },
+    /** `text` after the connection's state until `note('')` (the hub's console: the sound waits for a click). */
+    note(text) {
+      note = text;
       show();
     },
   };

@@ -118,6 +118,24 @@ export async function startPage(pages = HUB_PAGES, serverName = 'the hub') {
   return me;
 }
 
+/**
+ * startPage, asked again every `everyMs` while the server cannot be reached or cannot answer (restarting, the Wi-Fi back
+ * a moment later), `waiting(err)` saying so each time: a page opened then stayed as it was for good, saying nothing,
+ * until someone thought to reload it (review, session 65: the console and the devices page; round 2: the council
+ * page). A 401 (the page is on its way to the login) and a refusal that asking again cannot mend are thrown.
+ */
+export async function startPageWhenReachable({ everyMs, waiting, pages = HUB_PAGES, serverName = 'the hub' }) {
+  for (;;) {
+    try {
+      return await startPage(pages, serverName);
+    } catch (err) {
+      if (err.status === 401 || (err.code !== 'UNREACHABLE' && !(err.status >= 500))) throw err;
+      waiting(err);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
 /** The time zone of a home, when the server said it; undefined otherwise (times then in the viewer's own). */
 export function homeZone(homeId) {
   return Object.hasOwn(homeZones, homeId) ? homeZones[homeId] : undefined;
@@ -127,18 +145,31 @@ const DAY = { day: '2-digit', month: '2-digit', year: 'numeric' };
 const CLOCK = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
 
 /**
+ * The date and time formats made so far, by their options: a card shows two to four times, and making each format anew
+ * cost the console a pause at every redraw of a long list (review, session 65, round 2). The viewer's own zone is the
+ * one the page opened with.
+ */
+const formats = new Map();
+function dateFormat(locale, options) {
+  const key = `${locale ?? ''} ${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(locale, options)));
+  return format;
+}
+
+/**
  * A time in the viewer's locale, in `zone` (a home's: what a carer on the phone to the resident hears) or else the
  * viewer's own; the date only when it is not today there, and the zone's name when it is not the viewer's.
  */
 export function formatTime(iso, zone) {
   if (!iso) return '';
   const d = new Date(iso);
-  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const viewerZone = dateFormat(undefined, {}).resolvedOptions().timeZone;
   const timeZone = zone || viewerZone;
-  const dayOf = (date) => date.toLocaleDateString('en-CA', { timeZone });
+  const dayOf = (date) => dateFormat('en-CA', { timeZone }).format(date);
   const today = dayOf(d) === dayOf(new Date());
   const named = timeZone !== viewerZone;
-  const parts = new Intl.DateTimeFormat(undefined, {
+  const parts = dateFormat(undefined, {
     timeZone,
     ...(today ? {} : DAY),
     ...CLOCK,
@@ -157,13 +188,36 @@ export function age(iso, now = Date.now()) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-/** "<time>03:00:00</time> (5 min ago)": when (formatTime, in `zone`), and how long ago; the exact UTC time on hover. */
-export function timeWithAge(iso, now = Date.now(), zone = undefined) {
+/** " (just now)", " (5 min ago)". */
+function agoWords(iso, now) {
   const ago = age(iso, now);
+  return ago === 'just now' ? ' (just now)' : ` (${ago} ago)`;
+}
+
+/**
+ * "<time>03:00:00</time> (5 min ago)": when (formatTime, in `zone`), and how long ago; the exact UTC time on hover.
+ * `movingTimes` moves both on in place.
+ */
+export function timeWithAge(iso, now = Date.now(), zone = undefined) {
   return [
-    el('time', { datetime: iso, title: new Date(iso).toISOString() }, formatTime(iso, zone)),
-    ago === 'just now' ? ' (just now)' : ` (${ago} ago)`,
+    el('time', { datetime: iso, title: new Date(iso).toISOString(), 'data-zone': zone ?? '' }, formatTime(iso, zone)),
+    el('span', { 'data-ago': iso }, agoWords(iso, now)),
   ];
+}
+
+/**
+ * Moves on, in place, every time and age that `timeWithAge` drew under `root`: the ages, and the date once the time is
+ * no longer today. Only text that changed is written: a console's 30-second tick drew every card anew, a pause on a
+ * long list, and the keyboard's and a screen reader's place lost in it (review, session 65, round 2).
+ */
+export function movingTimes(root, now = Date.now()) {
+  const write = (node, text) => {
+    if (node.textContent !== text) node.textContent = text;
+  };
+  for (const node of root.querySelectorAll('span[data-ago]')) write(node, agoWords(node.dataset.ago, now));
+  for (const node of root.querySelectorAll('time[data-zone]')) {
+    write(node, formatTime(node.getAttribute('datetime'), node.dataset.zone || undefined));
+  }
 }
 
 export function isoDate(date) {

@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime, homeZone, startPage } from '/assets/common.js';
+import { api, el, formatTime, homeZone, movingTimes, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -32,11 +32,23 @@ const pending = new Set();
  */
 const notRecorded = new Map();
 
-const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+/**
+ * The sound, as this browser last had it: chosen on, it waits for the first click or key on the page (browsers play
+ * nothing before), and the banner and the live line say so meanwhile; it was off at every opening, with nothing but
+ * the button's words to say it (review, session 65, round 2). Any click on the page turns it on, the banner's button too.
+ */
+const soundBanner = document.getElementById('sound-banner');
+const beep = cards.criticalSound(document.getElementById('sound'), {
+  remember: 'telecare.console.sound',
+  onWaiting: (waiting) => {
+    soundBanner.hidden = !waiting;
+    connection.note(waiting ? 'Sound off until you click on this page or press a key' : '');
+  },
+});
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
@@ -182,6 +194,13 @@ function render() {
   cards.replaceKeepingFocus(list, open.map(card));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
+  drawClosed();
+  cards.showCritical(banner, open);
+  showInTitle(open);
+}
+
+/** The last ten closed alerts, each with how it was closed and when. */
+function drawClosed() {
   closedList.replaceChildren(
     ...closed.slice(0, 10).map((a) =>
       el(
@@ -197,8 +216,6 @@ function render() {
   );
   // Said only once the history is in: "nothing closed" must never flash before it arrives.
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
-  cards.showCritical(banner, open);
-  showInTitle(open);
 }
 
 /** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */
@@ -395,26 +412,28 @@ const START_RETRY_MS = 5_000;
  * there is no connection, as when the stream drops.
  */
 async function whoIsLoggedIn() {
-  for (;;) {
-    try {
-      return await startPage();
-    } catch (err) {
-      // Not logged in: the page is on its way to the login.
-      if (err.status === 401) throw err;
-      if (err.code !== 'UNREACHABLE' && !(err.status >= 500)) {
-        connection.problem(err.message);
-        throw err;
-      }
-      connection.lost();
-      streamLost = true;
-      showInTitle([]);
-      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
-    }
+  try {
+    return await startPageWhenReachable({
+      everyMs: START_RETRY_MS,
+      waiting: () => {
+        connection.lost();
+        streamLost = true;
+        showInTitle([]);
+      },
+    });
+  } catch (err) {
+    // Not logged in: the page is on its way to the login.
+    if (err.status !== 401) connection.problem(err.message);
+    throw err;
   }
 }
 
-// Ages on the cards move on.
-setInterval(render, 30_000);
+// Ages on the cards move on, in place: drawing every card anew each time paused a long list and took a keyboard
+// user's and a screen reader's place with it (review, session 65, round 2).
+setInterval(() => {
+  movingTimes(list);
+  drawClosed();
+}, 30_000);
 whoIsLoggedIn()
   .then((me) => {
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.

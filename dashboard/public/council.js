@@ -1,5 +1,5 @@
 // The council view: the prevention report drawn from its JSON (counts as charts, lists as tables), and its CSV.
-import { api, daysAgo, el, startPage } from '/assets/common.js';
+import { api, daysAgo, el, startPageWhenReachable } from '/assets/common.js';
 import { categoryChart, longDay, longDayAndTime } from '/assets/charts.js';
 import { OUTCOMES } from '/assets/alert-cards.js';
 
@@ -167,13 +167,27 @@ function render(report) {
 
 /** The latest period asked for: an answer to an earlier one (slower) is dropped. */
 let asked = 0;
+/** How long the page waits before asking the hub again when it could not reach it. */
+const RETRY_MS = 10_000;
+
+/** Says `text` in the page's status line, as an error or not. */
+function say(text, isError = false) {
+  message.textContent = text;
+  message.classList.toggle('error', isError);
+  message.classList.toggle('muted', !isError);
+}
+
+/** Whether asking again may mend `err`: the hub out of reach, or answering 5xx (restarting, busy). */
+function passing(err) {
+  return err.code === 'UNREACHABLE' || err.status >= 500;
+}
 
 async function show() {
   const mine = ++asked;
   const query = `from=${form.from.value}&to=${form.to.value}`;
   history.replaceState(null, '', `?${query}`);
   document.getElementById('csv').href = `/api/reports/prevention?${query}&format=csv`;
-  message.textContent = 'Loading…';
+  say('Loading…');
   try {
     const report = await api(`/api/reports/prevention?${query}`);
     // A newer period was asked for while this answer was on its way: its answer is the one to show.
@@ -186,17 +200,32 @@ async function show() {
     const moved = period.from !== form.from.value || period.to !== form.to.value;
     // Dates as the rest of the page says them ("1 Sep 2026", session 36).
     const [from, to] = [longDay(period.from), longDay(period.to)];
-    message.textContent = moved
-      ? `Report for ${from} to ${to}: whole months that have ended, not ${longDay(form.from.value)} to ` +
-        `${longDay(form.to.value)} as asked (so that no single day can be told apart)`
-      : `Report for ${from} to ${to}`;
+    say(
+      moved
+        ? `Report for ${from} to ${to}: whole months that have ended, not ${longDay(form.from.value)} to ` +
+            `${longDay(form.to.value)} as asked (so that no single day can be told apart)`
+        : `Report for ${from} to ${to}`,
+    );
   } catch (err) {
-    if (mine === asked) message.textContent = err.message;
+    if (mine !== asked) return;
+    if (!passing(err)) {
+      say(err.message, true);
+      return;
+    }
+    // The hub out of reach or restarting: said, and asked again (unless another period is asked for meanwhile).
+    say(`${err.message} Trying again in ${RETRY_MS / 1000} s.`, true);
+    setTimeout(() => {
+      if (mine === asked) show();
+    }, RETRY_MS);
   }
 }
 
+/**
+ * The page opened while the hub could not be reached (restarting, the Wi-Fi back a moment later) showed its form and
+ * nothing else for good: its start failed, said nowhere, and nothing asked again (review, session 65, round 2). It now
+ * says so in its status line and asks again every RETRY_MS until the report comes.
+ */
 async function start() {
-  await startPage();
   const params = new URLSearchParams(location.search);
   form.from.value = params.get('from') || daysAgo(89);
   form.to.value = params.get('to') || daysAgo(0);
@@ -204,7 +233,14 @@ async function start() {
     e.preventDefault();
     show();
   });
+  await startPageWhenReachable({
+    everyMs: RETRY_MS,
+    waiting: (err) => say(`${err.message} Trying again in ${RETRY_MS / 1000} s.`, true),
+  });
   show();
 }
 
-start();
+start().catch((err) => {
+  // Not logged in: the page is on its way to the login.
+  if (err.status !== 401) say(err.message, true);
+});

@@ -1,6 +1,6 @@
 // Device setup: devices configured per home, and devices the hub has seen that nobody configured, with what to do
 // next at each step of an installer's first hour (an empty hub, a first event, a line to paste into the file).
-import { api, el, formatTime, startPage } from '/assets/common.js';
+import { api, el, formatTime, startPageWhenReachable } from '/assets/common.js';
 
 /** The kinds a configured device may have (docs/telecare.config.schema.json). */
 const KINDS =
@@ -241,11 +241,13 @@ function ago(seconds) {
  */
 function lastHeard(d) {
   const words = d.lastHeardAt === null || d.silentForS === null ? 'never heard' : ago(d.silentForS);
-  const text = d.offline ? `${words} — offline` : words;
+  const text = [words, d.offline ? 'offline' : '', d.tamperedAt ? `opened or moved at ${formatTime(d.tamperedAt)}` : '']
+    .filter(Boolean)
+    .join(' — ');
   return el(
     'span',
     {
-      class: d.offline ? 'error' : undefined,
+      class: d.offline || d.tamperedAt ? 'error' : undefined,
       title: d.lastHeardAt ? `Last heard ${formatTime(d.lastHeardAt)}` : undefined,
     },
     text,
@@ -268,9 +270,12 @@ function kind(d) {
   );
 }
 
-/** Offline first, then never heard, then the rest in the configuration's order: a dead device stands out. */
+/**
+ * Offline or opened (tampered) first, then never heard, then the rest in the configuration's order: a dead or opened
+ * device stands out.
+ */
 function byAttention(devices) {
-  const rank = (d) => (d.offline ? 0 : d.lastHeardAt === null ? 1 : 2);
+  const rank = (d) => (d.offline || d.tamperedAt ? 0 : d.lastHeardAt === null ? 1 : 2);
   return devices
     .map((d, i) => ({ d, i }))
     .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
@@ -287,6 +292,7 @@ function deviceTable(home) {
     );
   const devices = byAttention(home.devices);
   const offline = devices.filter((d) => d.offline);
+  const opened = devices.filter((d) => d.tamperedAt);
   const wayOut = devices.filter((d) => d.wayOutLearned);
   return el(
     'div',
@@ -309,11 +315,26 @@ function deviceTable(home) {
           `${offline.length === 1 ? '1 device is' : `${offline.length} devices are`} offline: ${offline.map((d) => d.id).join(', ')}.`,
         )
       : null,
+    // Told to the installer, who reads no alert and is the one to close the casing or put the sensor back (review,
+    // session 65, round 2): while its tamper alert is open.
+    opened.length
+      ? el(
+          'p',
+          { class: 'error', 'data-tampered-summary': '' },
+          `${opened.length === 1 ? '1 device reports' : `${opened.length} devices report`} being opened or moved ` +
+            `(its tamper alert is open): ${opened.map((d) => `${d.id} (${d.room}) at ${formatTime(d.tamperedAt)}`).join(', ')}. ` +
+            'Check the casing and where it is fixed.',
+        )
+      : null,
     table(
       `Devices of ${home.id}`,
       ['Device', 'Last heard', 'Battery', 'Kind', 'Room', 'Zigbee name', 'Resident'],
       devices.map((d) => [d.id, lastHeard(d), battery(d), kind(d), d.room, d.zigbee, d.residentId]),
-      (n) => ({ 'data-device': devices[n].id, class: devices[n].offline ? 'offline' : undefined }),
+      (n) => ({
+        'data-device': devices[n].id,
+        class:
+          [devices[n].offline ? 'offline' : '', devices[n].tamperedAt ? 'tampered' : ''].join(' ').trim() || undefined,
+      }),
     ),
   );
 }
@@ -425,19 +446,15 @@ async function showBrokerAddress() {
  * again as the hub restarts (its own step 4 says to restart it): it said "Loading…" above and "Cannot reach the hub"
  * below for good, and nothing came once the hub was back until the installer thought to reload it (review, session 65).
  */
-async function whoIsLoggedIn() {
-  for (;;) {
-    try {
-      return await startPage();
-    } catch (err) {
-      // Not logged in: the page is on its way to the login.
-      if (err.status === 401 || (err.code !== 'UNREACHABLE' && !(err.status >= 500))) throw err;
+function whoIsLoggedIn() {
+  return startPageWhenReachable({
+    everyMs: REFRESH_MS,
+    waiting: (err) => {
       document.getElementById('unassigned-status').textContent =
         `Could not check for new devices: ${err.message} Trying again in ${REFRESH_MS / 1000} s.`;
       cannotReach(err);
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-    }
-  }
+    },
+  });
 }
 
 async function start() {

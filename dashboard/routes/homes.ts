@@ -6,6 +6,7 @@ import { unassignedDevices, unassignedNotListed } from '../../hub/event-reads.js
 import type { DashboardContext } from '../context.js';
 import type { UnassignedDevice } from '../deps.js';
 import type { DeviceLiveness } from '../../rules/engine.js';
+import type { Alert } from '../../hub/alerts/api.js';
 import { dateRange } from '../dates.js';
 import { DashboardError } from '../errors.js';
 import { dailyFeaturesSchema, dateSchema, errors } from '../schemas.js';
@@ -42,6 +43,9 @@ const homeSchema = {
           wayOutLearned: { type: 'boolean' },
           battery: { type: ['number', 'null'] },
           batteryLow: { type: 'boolean' },
+          // When it reported being opened or moved, while that `tamper` alert is open (review, session 65, round 2;
+          // null otherwise; absent, as the fields above, on a dashboard without rules, and without alerts).
+          tamperedAt: { type: ['string', 'null'] },
         },
       },
     },
@@ -98,6 +102,40 @@ function withLiveness<D extends object>(device: D, live: DeviceLiveness | undefi
   };
 }
 
+/**
+ * The devices each open `tamper` alert names, by home, with when each reported being opened or moved: the device the
+ * alert was raised for and those repeated into it (`otherDevices`, one open alert per home and kind). The installer,
+ * who is the one to close a casing or put a sensor back, reads no alert: the devices page showed nothing of it (review,
+ * session 65, round 2). Undefined on a dashboard without alerts.
+ */
+function tamperedDevices(ctx: DashboardContext): Map<string, Map<string, string>> | undefined {
+  const alerts = ctx.deps.alerts;
+  if (!alerts) return undefined;
+  let open: Alert[];
+  try {
+    open = alerts.list({ state: 'open' });
+  } catch {
+    // The alerts cannot be read just now (the database locked): the homes and devices are still shown, without it.
+    return undefined;
+  }
+  const byHome = new Map<string, Map<string, string>>();
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+  for (const alert of open) {
+    if (alert.kind !== 'tamper') continue;
+    let devices = byHome.get(alert.homeId);
+    if (!devices) byHome.set(alert.homeId, (devices = new Map<string, string>()));
+    const deviceId = text(alert.detail.deviceId);
+    if (deviceId) devices.set(deviceId, text(alert.detail.eventAt) ?? alert.raisedAt);
+    const others: unknown[] = Array.isArray(alert.detail.otherDevices) ? alert.detail.otherDevices : [];
+    for (const other of others) {
+      if (typeof other !== 'object' || other === null) continue;
+      const { deviceId: id, eventAt } = other as { deviceId?: unknown; eventAt?: unknown };
+      if (text(id)) devices.set(text(id)!, text(eventAt) ?? alert.lastSeenAt);
+    }
+  }
+  return byHome;
+}
+
 export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   app.get(
     '/api/homes',
@@ -111,15 +149,22 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
     },
     async () => {
       const now = ctx.clock.now();
+      // With what the rules know of each device: a dashboard without rules gives the configuration alone.
+      const tampered = ctx.deps.deviceLiveness ? tamperedDevices(ctx) : undefined;
       return ctx.deps.config.homes.map((home) => {
         const liveness = ctx.deps.deviceLiveness?.(home.id);
+        const opened = tampered?.get(home.id);
+        const live = (d: (typeof home.devices)[number]) => ({
+          ...withLiveness(d, liveness?.get(d.id), now),
+          ...(tampered ? { tamperedAt: opened?.get(d.id) ?? null } : {}),
+        });
         return {
           id: home.id,
           timezone: home.timezone,
           away: home.away,
           nightWindow: home.nightWindow,
           residents: home.residents,
-          devices: liveness ? home.devices.map((d) => withLiveness(d, liveness.get(d.id), now)) : home.devices,
+          devices: liveness ? home.devices.map(live) : home.devices,
         };
       });
     },
