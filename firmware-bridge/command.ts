@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
 import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
+import { localBrokerUrl } from '../hub/env-values.js';
 import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
 import { FirmwareBridge, statusTopic } from './bridge.js';
 import { redactedUrl } from './mqtt-outbox.js';
@@ -14,7 +15,7 @@ interface BridgeCliOptions {
   port: string;
   baud: number;
   framing: Framing;
-  mqtt: string;
+  mqtt?: string;
   home?: string;
   name?: string;
   username?: string;
@@ -86,7 +87,7 @@ Examples:
         .choices(['ndjson', 'cobs'])
         .default('ndjson'),
     )
-    .option('--mqtt <url>', 'MQTT broker URL', brokerUrl, 'mqtt://127.0.0.1:1883')
+    .option('--mqtt <url>', 'MQTT broker URL (default: the hub on this machine, port HUB_MQTT_PORT or 1883)', brokerUrl)
     .option(
       '--home <id>',
       'home id of the events (required with cobs; for ndjson lines that carry no "home")',
@@ -129,11 +130,12 @@ Examples:
       const logger = rootLogger.child({ ns: 'bridge' });
       const password = opts.passwordFile ? readPasswordFile(opts.passwordFile) : undefined;
       const name = opts.name ?? defaultName(opts.port);
+      const mqttUrl = opts.mqtt ?? localBrokerUrl();
       const bridge = new FirmwareBridge({
         portPath: opts.port,
         baudRate: opts.baud,
         framing: opts.framing,
-        mqttUrl: opts.mqtt,
+        mqttUrl,
         homeId: opts.home,
         name,
         username: opts.username,
@@ -147,7 +149,7 @@ Examples:
         logger: rootLogger,
       });
       logger.info(
-        { port: opts.port, framing: opts.framing, mqtt: redactedUrl(opts.mqtt), status: statusTopic(name) },
+        { port: opts.port, framing: opts.framing, mqtt: redactedUrl(mqttUrl), status: statusTopic(name) },
         'bridge starting',
       );
       bridge.start();

@@ -38,7 +38,9 @@ export function registerHubCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: HUB_MQTT_PORT, HUB_HTTP_PORT, HUB_DATA_DIR, HUB_CONFIG, HUB_MQTT_URL, HUB_ADMIN_PASSWORD, HUB_LOG_LEVEL,\n' +
-        'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS), HUB_TRUSTED_ORIGINS, HUB_SECURE_COOKIES, HUB_TRUST_PROXY.\n' +
+        'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS), HUB_TRUSTED_ORIGINS, HUB_SECURE_COOKIES, HUB_TRUST_PROXY,\n' +
+        'HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY (PEM files: MQTT over TLS too, on HUB_MQTT_TLS_PORT, default 8883),\n' +
+        "HUB_RETENTION_DAYS (raw events kept, default 400), HUB_CHATTER_MAX_PER_MINUTE (a chattering sensor's repeats, default 120).\n" +
         'Alarm receiving centre uplink (docs/uplink.md): HUB_UPLINK_URL, HUB_ID, HUB_UPLINK_USER, HUB_UPLINK_PASSWORD, HUB_UPLINK_CA, HUB_COUNCIL_KEY, HUB_UPLINK_ALLOW_PLAINTEXT.\n' +
         'A first start prints the generated MQTT installer credential and dashboard admin password on stderr (never in the log)\n' +
         'once the hub serves; until someone logs in with one of them, each start replaces it and prints the new one.',

@@ -6,7 +6,7 @@ import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { derivedActivityKeys } from '../rules/presence.js';
-import { canonicalRoom, SEVERITIES } from '../rules/vocabulary.js';
+import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
@@ -76,22 +76,106 @@ function describePattern(field: string, pattern: string, value: unknown): string
   return `${field}: must match the pattern ${pattern}`;
 }
 
+/** Edits (insert, delete, change, swap two neighbours) from `a` to `b`, letter case set aside. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const rows = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => i || j));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return rows[x.length]![y.length]!;
+}
+
+/**
+ * The one of `known` that `written` is most likely a slip of (`nightWindw`, `pendent`, `home`), or undefined when none
+ * is near: a third of its letters at most may differ (review, session 65: "unknown field" left the installer to find
+ * the right spelling in the schema).
+ */
+function nearest(written: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(written.length / 3)) + 1;
+  for (const name of known) {
+    const distance = editDistance(written, name);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+/** ` (did you mean 'x'?)`, or nothing. */
+function didYouMean(suggestion: string | undefined): string {
+  return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+}
+
+/**
+ * A time written as people write it ("7am", "7:30 pm", "7.30", "7:30") in the configuration's HH:MM, or undefined
+ * when it is not recognisably a time of day.
+ */
+function timeAsHhMm(written: unknown): string | undefined {
+  if (typeof written !== 'string') return undefined;
+  const twelve = /^\s*(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\.?\s*$/i.exec(written);
+  const plain = /^\s*(\d{1,2})[:.h](\d{2})\s*$/.exec(written);
+  let hours: number;
+  let minutes: number;
+  if (twelve) {
+    hours = Number(twelve[1]);
+    minutes = Number(twelve[2] ?? '0');
+    if (hours < 1 || hours > 12) return undefined;
+    hours = (hours % 12) + (twelve[3]!.toLowerCase() === 'p' ? 12 : 0);
+  } else if (plain) {
+    hours = Number(plain[1]);
+    minutes = Number(plain[2]);
+  } else return undefined;
+  if (hours > 23 || minutes > 59) return undefined;
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+/** The fields an object of the schema takes (Ajv's verbose error carries the object's schema). */
+function knownFields(error: ErrorObject): string[] {
+  const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties === undefined ? [] : Object.keys(properties);
+}
+
+/** A device kind written otherwise ("PIR", "pendent", "Front door"): the kind it names or nearly spells. */
+function kindSuggestion(written: unknown, allowed: readonly string[]): string | undefined {
+  if (typeof written !== 'string') return undefined;
+  const byName = deviceKindFromName(written);
+  return byName !== 'other' ? byName : nearest(written, allowed);
+}
+
 function describe(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'enum':
-      return `${fieldName(error.instancePath)}: must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      const suggestion = error.instancePath.endsWith('/kind')
+        ? kindSuggestion(error.data, allowed)
+        : typeof error.data === 'string'
+          ? nearest(error.data, allowed)
+          : undefined;
+      const written = typeof error.data === 'string' ? `, not '${error.data}'` : '';
+      return `${fieldName(error.instancePath)}: must be one of ${allowed.join(', ')}${written}${didYouMean(suggestion)}`;
+    }
     case 'required':
       return `${fieldName(error.instancePath, String(p.missingProperty))}: is required`;
     case 'additionalProperties':
-      return `${fieldName(error.instancePath, String(p.additionalProperty))}: unknown field`;
+      return `${fieldName(error.instancePath, String(p.additionalProperty))}: unknown field${didYouMean(nearest(String(p.additionalProperty), knownFields(error)))}`;
     case 'not':
       return `${fieldName(error.instancePath)}: this value is reserved`;
     case 'pattern':
       // A clear password where a hash belongs (an installer's first mistake): say so and how to hash it, never echo it.
       if (error.instancePath.endsWith('/passwordHash'))
         return `${fieldName(error.instancePath)}: must be a scrypt hash ("scrypt$..."), not the password itself; make one with: echo 'the password' | npx telecare hub --hash-password`;
-      if (String(p.pattern).includes('[0-5][0-9]')) return `${fieldName(error.instancePath)}: must be a time HH:MM`;
+      if (String(p.pattern).includes('[0-5][0-9]')) {
+        const written = typeof error.data === 'string' ? `, not '${error.data}'` : '';
+        return `${fieldName(error.instancePath)}: must be a time HH:MM on the 24-hour clock (e.g. 07:00, 23:30)${written}${didYouMean(timeAsHhMm(error.data))}`;
+      }
       if (String(p.pattern) === '^[^\\p{C}]+$' && error.instancePath.endsWith('/username'))
         return `${fieldName(error.instancePath)}: contains an invisible or control character (Unicode category C): the username is recorded as who acknowledged an alert`;
       if (String(p.pattern) === '^[^\\p{C}]+$')

@@ -21,6 +21,16 @@ const ROOMLESS_NAMED = 5;
 /** One line of advice per gap found in one home's devices; empty when the layout has none of them. */
 export function coverageAdvice(home: HomeConfig): string[] {
   const devices = home.devices;
+  // A home with no device at all: the gaps below would ask for a door contact, a mat and a bedroom sensor as if the
+  // rest were fitted, when nothing of the home is watched, not even its pendant (review, session 65).
+  if (devices.length === 0) {
+    return [
+      `home ${home.id}: no devices, so nothing in this home is watched and no alert of any kind is raised for it, not ` +
+        'even a pendant press (a sensor that sends for this home but is not listed in it is kept as not configured). ' +
+        'List its sensors in the home\'s "devices" ({ "id", "kind", "room" } each); the Devices page shows those the ' +
+        'hub has heard.',
+    ];
+  }
   const motionRooms = new Set(devices.filter((d) => d.kind === 'motion' && d.room !== undefined).map((d) => d.room));
   const advice: string[] = [];
   const exitDoors = devices.filter((d) => d.kind === 'exit-door');

@@ -28,3 +28,15 @@ export function origins(value: string | undefined, name: string): string[] {
       return url.origin;
     });
 }
+
+/**
+ * The hub's own broker on this machine, where `telecare bridge` and `telecare simulate` publish unless given `--mqtt`:
+ * port HUB_MQTT_PORT when it names one, else 1883. An installer who moved the hub's broker off 1883 (a Mosquitto holds
+ * it) had the bridge and the simulator publish to that other broker, each saying it was connected, and the hub heard
+ * nothing (review, session 65). HUB_MQTT_PORT=0 (any free port) names none: the hub's log says which it took.
+ */
+export function localBrokerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.HUB_MQTT_PORT?.trim() ?? '';
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : 0;
+  return `mqtt://127.0.0.1:${port >= 1 && port <= 65535 ? port : 1883}`;
+}

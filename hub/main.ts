@@ -122,6 +122,11 @@ function brokerUrl(value: string | undefined, name: string): string | undefined 
   } catch {
     url = undefined;
   }
+  // A host and port with no scheme ("localhost:1883", "127.0.0.1:1883"; nothing in it can be a password) was told
+  // "not 'localhost://'", or nothing at all (review, session 65): say the URL it wants.
+  if (/^[A-Za-z0-9.-]+:\d{1,5}$/.test(value) && !BROKER_SCHEMES.includes(url?.protocol ?? '')) {
+    throw new Error(`${name} must start with mqtt:// (or mqtts://, ws://, wss://): write mqtt://${value}`);
+  }
   if (url === undefined || !BROKER_SCHEMES.includes(url.protocol)) {
     const scheme = url === undefined ? '' : `, not '${url.protocol}//'`;
     throw new Error(
@@ -228,6 +233,40 @@ function restartOnlyChanges(started: HubConfig['hub'], next: HubConfig['hub']): 
   return advice;
 }
 
+/**
+ * A port another program holds, said as what to do: on a Pi the MQTT port is most often Mosquitto's (installed with
+ * Zigbee2MQTT) and 8080 another web server's. Before, the start ended on Node's `listen EADDRINUSE: address already in
+ * use :::1883`, which named neither the part, nor the setting that moves it, nor the choice of using that broker
+ * (review, session 65). Undefined for any other failure.
+ */
+export function portInUse(
+  err: unknown,
+  settings: Pick<HubSettings, 'mqttPort' | 'httpPort' | 'mqttUrl' | 'mqttTls'>,
+): string | undefined {
+  const failure = err as NodeJS.ErrnoException & { port?: unknown };
+  if (failure?.code !== 'EADDRINUSE' || typeof failure.port !== 'number') return undefined;
+  const port = failure.port;
+  if (settings.mqttUrl === undefined && port === settings.mqttPort) {
+    return (
+      `the MQTT port ${port} is already in use by another program (on a Pi most often a Mosquitto broker: ` +
+      `systemctl status mosquitto). Either stop it, or give the hub's broker another port with HUB_MQTT_PORT (or --mqtt-port) ` +
+      `(e.g. HUB_MQTT_PORT=${port === 1883 ? 1884 : port + 1}; sensors, Zigbee2MQTT, telecare bridge --mqtt and ` +
+      `telecare simulate --mqtt then use that port), or keep that broker and use it instead of the embedded one: ` +
+      `HUB_MQTT_URL=mqtt://127.0.0.1:${port}`
+    );
+  }
+  if (settings.mqttTls !== undefined && port === settings.mqttTls.port) {
+    return `the MQTT over TLS port ${port} is already in use by another program: stop it, or choose another with HUB_MQTT_TLS_PORT`;
+  }
+  if (port === settings.httpPort) {
+    return (
+      `the dashboard port ${port} is already in use by another program: stop it, or give the dashboard another ` +
+      `port with HUB_HTTP_PORT or --http-port (e.g. HUB_HTTP_PORT=${port === 8080 ? 8081 : port + 1}, then open http://<hub>:<that port>)`
+    );
+  }
+  return `port ${port} is already in use by another program (${failure.message})`;
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -281,7 +320,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     logger.fatal({ err }, 'hub could not start');
-    process.stderr.write(`telecare hub: could not start: ${(err as Error).message}\n`);
+    process.stderr.write(`telecare hub: could not start: ${portInUse(err, settings) ?? (err as Error).message}\n`);
     process.exitCode = 1;
     return;
   }

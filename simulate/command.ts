@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
+import { localBrokerUrl } from '../hub/env-values.js';
 import {
   hubClockNotes,
   simulate,
@@ -43,7 +44,6 @@ interface SimulateFlags {
   progressJson: boolean;
 }
 
-const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
 /** Where the MQTT password may come from without showing in the process list. */
 const PASSWORD_VARIABLE = 'TELECARE_MQTT_PASSWORD';
 
@@ -111,7 +111,7 @@ export function registerSimulateCommand(program: Command): void {
       'write replay NDJSON (one event per line, as fast as possible; "-" for stdout) instead of publishing',
     )
     .option('--write-config <file>', 'write the configuration of the simulated homes (alone: write it and exit)')
-    .option('--mqtt <url>', `broker to publish to (default ${DEFAULT_MQTT_URL})`)
+    .option('--mqtt <url>', 'broker to publish to (default: the hub on this machine, port HUB_MQTT_PORT or 1883)')
     .option('--username <name>', 'MQTT username (anonymous is allowed from loopback only)')
     .option('--password-file <file>', `file holding the MQTT password (or set ${PASSWORD_VARIABLE})`)
     .option('--password <secret>', 'MQTT password on the command line: visible to every user in ps; avoid')
@@ -230,7 +230,7 @@ async function publish(
   options: SimulationOptions,
   skipBeforeMs: number | undefined,
 ): Promise<void> {
-  const url = flags.mqtt ?? DEFAULT_MQTT_URL;
+  const url = flags.mqtt ?? localBrokerUrl();
   const client = await connectMqtt(url, {
     username: flags.username,
     password: mqttPassword(flags, process.env),
