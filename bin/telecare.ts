@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `telecare` program: one subcommand per job; each area of the project registers its own.
+import fs from 'node:fs';
 import type { Command } from 'commander';
 
 type Register = (program: Command) => void;
@@ -37,6 +38,22 @@ function isBareHub(argv: readonly string[]): boolean {
   return argv.length === 3 && argv[2] === 'hub';
 }
 
+/** This program's package name and version (from `dist/bin/` or `bin/`, the project's package.json). */
+function packageVersion(): string {
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'telecare-hub' && pkg.version) return `${pkg.name} ${pkg.version}`;
+    } catch {
+      // not there: the other layout
+    }
+  }
+  return 'telecare-hub (version unknown)';
+}
+
 async function main(argv: string[]): Promise<void> {
   if (isBareHub(argv)) {
     const { resolveSettings, runHubProcess } = await import('../hub/main.js');
@@ -48,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
   program
     .name('telecare')
     .description('Telecare hub: sensor ingest, emergency and inactivity rules, alerts, prevention analytics')
+    .version(packageVersion(), '-V, --version', 'print the version of this telecare hub')
     .showHelpAfterError()
     .enablePositionalOptions();
   for (const name of subcommandsFor(argv)) {

@@ -22,3 +22,15 @@ it('names in telecare hub --help every variable the README sets the first start 
   expect(help.status).toBe(0);
   expect(variables.filter((name) => !new RegExp(`\\b${name}\\b`).test(help.stdout))).toEqual([]);
 });
+
+it('says its version with telecare --version (an installer asked which hub a flat runs)', () => {
+  const { version } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  for (const flag of ['--version', '-V']) {
+    const run = spawnSync(process.execPath, [cliPath, flag], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(`telecare-hub ${version}`);
+  }
+});
