@@ -10,7 +10,7 @@ import { suppressCount, suppressShare, type PublishedCount } from './disclosure.
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
-import { awayDatesBetween, hubOffSpans, recordEnd } from './store.js';
+import { awayDatesBetween, hubOffSpans, recordEnd, recordStart } from './store.js';
 import { DAY_MS } from '../rules/time.js';
 
 /** What followed a routine-change flag is looked for this many days after it. */
@@ -56,6 +56,12 @@ export interface PreventionReport {
    * the period (or the hub was stopped: those days are in `hubOffDays`).
    */
   recordEndsAt: string | null;
+  /**
+   * Where this database's record begins, when that is after the period's start (review, session 65): a hub installed
+   * during the period, or a report asked for days before it ran (every count of those days is 0 because nothing was
+   * heard, not because nothing happened). Null when the record covers the period's start.
+   */
+  recordStartsAt: string | null;
   alerts: { total: PublishedCount; byKind: Counts<AlertKind> };
   acknowledgement: {
     severities: string[];
@@ -205,10 +211,11 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
     disclosure:
-      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known.',
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
     ...hubOff(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
+    recordStartsAt: recordStartsAfter(db, fromMs),
     alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
     acknowledgement: ack,
     outcomes: publish(outcomes),
@@ -220,6 +227,12 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
     },
   };
+}
+
+/** Where the record begins when that is after `fromMs` (the period's first instant), else null. */
+function recordStartsAfter(db: Database, fromMs: number): string | null {
+  const start = recordStart(db);
+  return start !== undefined && start > fromMs ? new Date(start).toISOString() : null;
 }
 
 /**
@@ -554,6 +567,7 @@ export function toCsv(report: PreventionReport): string {
   add('summary', 'residents', 'monitored', report.residentsMonitored);
   add('summary', 'hub', 'daysOff', report.hubOffDays);
   add('summary', 'record', 'endsAt', report.recordEndsAt);
+  add('summary', 'record', 'startsAt', report.recordStartsAt);
   addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);

@@ -182,6 +182,21 @@ export function recordEnd(db: Database): { aliveAt: number; stopped: boolean } |
 }
 
 /**
+ * Where the hub's record begins: the earlier of its first run noted (`noteHubRunning`) and its first stored event
+ * still kept (the lowest rowid: retention deletes the oldest first). Undefined for an empty record. Read-only.
+ */
+export function recordStart(db: Database): number | undefined {
+  const run = hasTable(db, 'hub_runs')
+    ? (db.prepare('SELECT min(started_at) AS at FROM hub_runs').get() as { at: number | null }).at
+    : null;
+  const event = hasTable(db, 'events')
+    ? (db.prepare('SELECT ts FROM events ORDER BY rowid LIMIT 1').get() as { ts: number } | undefined)?.ts
+    : undefined;
+  const starts = [run, event].filter((at): at is number => typeof at === 'number');
+  return starts.length === 0 ? undefined : Math.min(...starts);
+}
+
+/**
  * The spans `[off, on)` between two of the hub's runs (`noteHubRunning`) of at least `minMs`: the hub was off (or
  * stopped) and nothing was stored. None before the first run noted (a hub from before session 61: not known). Works on
  * a read-only connection (the analytics thread's).

@@ -79,6 +79,18 @@ describe('the council report on a copy of a hub’s database', () => {
     });
   });
 
+  it('says where the record begins when the hub started during the period (the lead, session 65)', () => {
+    // The record begins on 1 October (its first run and first event): a report of September says so (before: every
+    // count 0 and nothing saying the hub was not there yet); October's begins within the period's first hour (BST).
+    const september = JSON.parse(councilReport(copy.hub.dir, copy.configFile, '2026-09-01', '2026-09-30'));
+    expect(september).toMatchObject({ alerts: { total: 0 }, recordStartsAt: '2026-10-01T00:00:00.000Z' });
+    const csv = councilReport(copy.hub.dir, copy.configFile, '2026-09-01', '2026-09-30', 'csv').split('\r\n');
+    expect(csv).toContain('summary,record,startsAt,2026-10-01T00:00:00.000Z');
+    expect(JSON.parse(councilReport(copy.hub.dir, copy.configFile, '2026-11-01', '2026-11-30'))).toMatchObject({
+      recordStartsAt: null,
+    });
+  });
+
   it('a hub notes its graceful stop in its database', async () => {
     const dir = tempDir('s65-hub-stop');
     try {
