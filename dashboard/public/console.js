@@ -41,14 +41,7 @@ const connection = cards.liveStatus(document.getElementById('connection'), 'the 
  * nothing before), and the banner and the live line say so meanwhile; it was off at every opening, with nothing but
  * the button's words to say it (review, session 65, round 2). Any click on the page turns it on, the banner's button too.
  */
-const soundBanner = document.getElementById('sound-banner');
-const beep = cards.criticalSound(document.getElementById('sound'), {
-  remember: 'telecare.console.sound',
-  onWaiting: (waiting) => {
-    soundBanner.hidden = !waiting;
-    connection.note(waiting ? 'Sound off until you click on this page or press a key' : '');
-  },
-});
+const beep = cards.rememberedSound('telecare.console.sound', connection);
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
