@@ -13,7 +13,7 @@ import { dashboardInChromium } from './in-chromium.js';
 import { raiseAlert, USER_PASSWORD } from './support.js';
 
 const haveChromium = chromiumAvailable("the console's recently closed list moving on");
-// 23:58 UTC: the page's day ends two minutes after it opens (the page in UTC, as chromium here).
+// 23:58 UTC: the page's day ends two minutes after it opens (the page and h1 in London time, UTC in November).
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 23, 58, 0));
 const stage = dashboardInChromium(haveChromium, { clock }, { responder: true });
 
