@@ -15,6 +15,24 @@ export const OUTCOMES = [
 export const OPEN = new Set(['raised', 'acknowledged']);
 
 /**
+ * A console's sound as this browser last had it (`key` in `localStorage`), with the page's `#sound` button: chosen on,
+ * it waits for the first click or key on the page (browsers play nothing before), and meanwhile the `#sound-banner`
+ * shows and the live line (`connection`, a `liveStatus`) says so. Any click on the page turns it on, the banner's button
+ * too. The hub's console (review, session 65, round 2) and the centre's (round 3: its operators' choice was off after
+ * every reload and login, critical calls coming in silence). Returns `beep()`.
+ */
+export function rememberedSound(key, connection) {
+  const soundBanner = document.getElementById('sound-banner');
+  return criticalSound(document.getElementById('sound'), {
+    remember: key,
+    onWaiting: (waiting) => {
+      soundBanner.hidden = !waiting;
+      connection.note(waiting ? 'Sound off until you click on this page or press a key' : '');
+    },
+  });
+}
+
+/**
  * A console's "Sound for critical alerts" toggle (`button`): off until pressed, as browsers play sound only after a
  * gesture of the user's. Returns `beep()`: three short tones while on. Both consoles (the centre's from session 60;
  * before, it had no sound at all).

@@ -139,6 +139,20 @@ function rowsTable(key, rows) {
   );
 }
 
+/**
+ * The report's `recordEndsAt` in words (review, session 65, round 3): a report on a copy of the hub's database, or of
+ * a hub that has not run since, ends where its record does. The page showed it as a figure named from its key ("Record
+ * ends at", the instant as the JSON has it) and "—" for every live hub's report, while "Days the hub was off: 0" just
+ * above read as a hub that ran all month. Said beside that figure (the report puts the two together); nothing is said
+ * when the record covers the period.
+ */
+function recordEnds(iso) {
+  return (
+    `This record ends on ${longDayAndTime(iso, reportZone)}; the days after are not known (a copy of the hub’s ` +
+    'database, or a hub that has not run since): they are not counted as days the hub was off.'
+  );
+}
+
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
 function render(report) {
   reportZone = typeof report.period?.timezone === 'string' ? report.period.timezone : undefined;
@@ -150,6 +164,10 @@ function render(report) {
       // The report's own kind ("prevention"): a word for programs, not a figure (session 36: "Report prevention").
       if (!prefix && key === 'report') continue;
       const name = prefix ? `${prefix} ${key}` : key;
+      if (!prefix && key === 'recordEndsAt') {
+        if (value) summary.append(el('dt', {}, 'Where this record ends'), el('dd', {}, recordEnds(value)));
+        continue;
+      }
       if (isScalar(value)) summary.append(el('dt', {}, words(name)), el('dd', {}, shown(key, value)));
       else if (Array.isArray(value)) {
         if (value.length && value.every((v) => v && typeof v === 'object')) tables.push(rowsTable(name, value));

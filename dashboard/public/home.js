@@ -5,6 +5,7 @@ import { barChart, bedtimeMinutes, clockMinutes, formatClock, lineChart, shortDa
 const form = document.getElementById('pick');
 const message = document.getElementById('message');
 const charts = document.getElementById('charts');
+const week = document.getElementById('week');
 
 /**
  * A day not over yet (`inProgress`: today) is drawn apart and named "so far" (review, session 60); a day the hub was off
@@ -61,6 +62,71 @@ function localDaysAgo(timeZone, days) {
   }
 }
 
+/** The middle value of `values` (numbers), or null when there is none. */
+function median(values) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * "around 22:30 (latest 23:50 on 14 Nov)": the middle of the clock times `minutesOf` gives for `days` (null when none
+ * is known), and the latest of them when it is not that time: a late night is what a care worker looks for.
+ */
+function usually(days, minutesOf) {
+  const seen = days.map((d) => ({ date: d.date, minutes: minutesOf(d) })).filter((t) => t.minutes !== null);
+  const middle = median(seen.map((t) => t.minutes));
+  if (middle === null) return null;
+  const latest = seen.reduce((a, b) => (b.minutes > a.minutes ? b : a));
+  return (
+    `around ${formatClock(middle)}` +
+    (formatClock(latest.minutes) !== formatClock(middle)
+      ? ` (latest ${formatClock(latest.minutes)} on ${shortDay(latest.date)})`
+      : '')
+  );
+}
+
+/** "1 day: 14 Nov", "2 days: 14 Nov, 15 Nov". */
+function daysList(dates) {
+  return `${dates.length} ${dates.length === 1 ? 'day' : 'days'}: ${dates.map(shortDay).join(', ')}`;
+}
+
+/**
+ * The week at a glance, above the charts (review, session 65, round 3): on a phone the home view is eight charts, about
+ * 2,500 px at 375 px, with no line saying how the week went; a care worker scrolled through all of them to find it.
+ * From the days the page already has (`everyDate`'s, every date of the period): the last seven, their alerts, the
+ * nights (bedtime and rising time, the middle of those seen), the days away, the days the hub was off for part of and
+ * the days nothing was heard. A heading and a list, as a screen reader reads them.
+ */
+function showWeek(allDays) {
+  const days = allDays.slice(-7);
+  const known = days.filter((d) => !d.missing);
+  const last = days[days.length - 1];
+  document.getElementById('week-title').textContent =
+    `Last ${days.length} ${days.length === 1 ? 'day' : 'days'}: ${shortDay(days[0].date)} to ${shortDay(last.date)}` +
+    (last.inProgress ? ' (so far)' : '');
+  const alerts = known.reduce((sum, d) => sum + (d.alerts || 0), 0);
+  const bed = usually(known, (d) => bedtimeMinutes(d.bedtime));
+  const up = usually(known, (d) => clockMinutes(d.risingTime));
+  const nights =
+    bed === null && up === null
+      ? 'Nights: no bedtime or rising time seen'
+      : `Nights: ${[bed === null ? null : `to bed ${bed}`, up === null ? null : `up ${up}`].filter(Boolean).join(', ')}`;
+  const away = known.filter((d) => d.away === true).map((d) => d.date);
+  const hubOffDays = known.filter((d) => d.hubOffMinutes > 0).map((d) => d.date);
+  const unheard = days.filter((d) => d.missing).map((d) => d.date);
+  const lines = [
+    alerts ? `${alerts} ${alerts === 1 ? 'alert' : 'alerts'}` : 'No alerts',
+    nights,
+    away.length ? `Away ${daysList(away)}` : 'Away: no day',
+    hubOffDays.length ? `Hub off for part of ${daysList(hubOffDays)}` : 'Hub off: no day',
+    ...(unheard.length ? [`Nothing heard on ${daysList(unheard)}`] : []),
+  ];
+  document.getElementById('week-list').replaceChildren(...lines.map((line) => el('li', {}, line)));
+  week.hidden = false;
+}
+
 /** The latest choice of home and period: an answer to an earlier one (slower, or the home changed) is dropped. */
 let asked = 0;
 
@@ -72,6 +138,7 @@ async function show() {
   history.replaceState(null, '', `?home=${encodeURIComponent(homeId)}&from=${form.from.value}&to=${form.to.value}`);
   message.textContent = 'Loading…';
   charts.replaceChildren();
+  week.hidden = true;
   try {
     let days = await api(url);
     // A newer choice was made while this answer was on its way: its answer is the one to show, not this one.
@@ -97,6 +164,7 @@ async function show() {
         'fitted days ago, check Device setup.';
     if (!days.length) return;
     days = everyDate(days);
+    showWeek(days);
     const clock = { format: formatClock, unit: 'Time', clock: true };
     charts.append(
       barChart(

@@ -5,40 +5,16 @@
 // dashboard in-process (real SQLite file, real alert service), the console in Debian's chromium with its own autoplay
 // rule (no flag lets the page play before a gesture); the page's real AudioContext counts the tones it plays while
 // it is allowed to (`running`), mirrored on the page's root element so that reading them gives the page no gesture.
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { loggedInPage } from '../support/screen.js';
+import { COUNT_PLAYED_TONES, loggedInPage, tonesPlayed } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { raiseAlert, USER_PASSWORD } from './support.js';
 
 const haveChromium = chromiumAvailable('the console, its sound after a reload');
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 3, 0, 0));
 const stage = dashboardInChromium(haveChromium, { clock }, { responder: true });
-
-/** The page's own AudioContext, counting the tones started while the browser lets it play (`data-tones`). */
-const COUNT_PLAYED_TONES = `(() => {
-  const Real = window.AudioContext;
-  window.AudioContext = class extends Real {
-    createOscillator() {
-      const osc = super.createOscillator();
-      const start = osc.start.bind(osc);
-      osc.start = (...args) => {
-        if (this.state === 'running') {
-          const root = document.documentElement;
-          root.dataset.tones = String(Number(root.dataset.tones || 0) + 1);
-        }
-        return start(...args);
-      };
-      return osc;
-    }
-  };
-})()`;
-
-async function tonesPlayed(page: Page): Promise<number> {
-  return Number((await page.locator('html').getAttribute('data-tones')) ?? 0);
-}
 
 describe.skipIf(!haveChromium)("the console's sound, opened again", () => {
   it('remembers it was on, asks for one click while the browser holds it back, and sounds after that click', async () => {

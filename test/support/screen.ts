@@ -169,3 +169,32 @@ export const COUNTING_AUDIO = `(() => {
     }
   };
 })()`;
+
+/**
+ * An init script that keeps the page's real AudioContext (so chromium's own autoplay rule holds: nothing plays before a
+ * click or a key on the page) and counts the tones started while the browser lets it play (`running`), mirrored on the
+ * page's root element (`data-tones`) so that reading them gives the page no gesture. The consoles' remembered sound
+ * (review, session 65, rounds 2 and 3).
+ */
+export const COUNT_PLAYED_TONES = `(() => {
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    createOscillator() {
+      const osc = super.createOscillator();
+      const start = osc.start.bind(osc);
+      osc.start = (...args) => {
+        if (this.state === 'running') {
+          const root = document.documentElement;
+          root.dataset.tones = String(Number(root.dataset.tones || 0) + 1);
+        }
+        return start(...args);
+      };
+      return osc;
+    }
+  };
+})()`;
+
+/** The tones `COUNT_PLAYED_TONES` counted as played on `page`. */
+export async function tonesPlayed(page: Page): Promise<number> {
+  return Number((await page.locator('html').getAttribute('data-tones')) ?? 0);
+}

@@ -19,12 +19,15 @@ const failures = new Map();
 /** What the operator typed in each open resolve form (set once the operator is known). */
 let drafts;
 
-// The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles.
-const beep = cards.criticalSound(document.getElementById('sound'));
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
+// The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles. Its
+// operator's choice is kept in this browser as the hub's console keeps its responder's (review, session 65, round 3:
+// it was off after every reload and new login, critical calls coming in silence), and while the browser holds the
+// sound back until a click or a key, the banner and the live line say so.
+const beep = cards.rememberedSound('telecare.centre.sound', connection);
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (card) => `${cards.label(card.type)} at hub ${card.hubId}`,
