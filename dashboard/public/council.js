@@ -153,6 +153,17 @@ function recordEnds(iso) {
   );
 }
 
+/**
+ * The report's `recordStartsAt` in words (the lead, session 65): a report of days before the hub ran (installed during
+ * the period, or its first day) gave every count 0 with nothing saying the hub was not there yet.
+ */
+function recordStarts(iso) {
+  return (
+    `This record begins on ${longDayAndTime(iso, reportZone)}; the days before are not known (the hub was not ` +
+    'running yet): their counts are not counts of nothing happening.'
+  );
+}
+
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
 function render(report) {
   reportZone = typeof report.period?.timezone === 'string' ? report.period.timezone : undefined;
@@ -166,6 +177,10 @@ function render(report) {
       const name = prefix ? `${prefix} ${key}` : key;
       if (!prefix && key === 'recordEndsAt') {
         if (value) summary.append(el('dt', {}, 'Where this record ends'), el('dd', {}, recordEnds(value)));
+        continue;
+      }
+      if (!prefix && key === 'recordStartsAt') {
+        if (value) summary.append(el('dt', {}, 'Where this record begins'), el('dd', {}, recordStarts(value)));
         continue;
       }
       if (isScalar(value)) summary.append(el('dt', {}, words(name)), el('dd', {}, shown(key, value)));

@@ -62,4 +62,25 @@ describe.skipIf(!haveChromium)("the council page, a report whose record ends bef
       await page.context().close();
     }
   }, 120_000);
+
+  it('says where the record begins when the hub started during the period (the lead, session 65)', async () => {
+    const page = await loggedInPage(stage.browser, stage.base, 1024, 'admin', ADMIN_PASSWORD);
+    try {
+      // A hub installed on 5 Nov at 08:00 and running since: November's report has days before it.
+      stage.dashboard.deps.db.prepare('DELETE FROM hub_runs').run();
+      noteHubRunning(stage.dashboard.deps.db, Date.UTC(2026, 10, 5, 8, 0), clock.now());
+      await page.goto(`${stage.base}/council?from=2026-11-01&to=2026-11-22`);
+      await page.getByRole('heading', { name: 'Alerts by kind' }).waitFor();
+      const said = await summary(page);
+      // Before: no such line; every count of 1 to 4 Nov a 0 with nothing saying the hub was not there yet.
+      expect(said.find(([term]) => term === 'Where this record begins')).toEqual([
+        'Where this record begins',
+        'This record begins on 5 Nov 2026, 08:00 GMT; the days before are not known (the hub was not running yet): ' +
+          'their counts are not counts of nothing happening.',
+      ]);
+      expect(said.map(([, text]) => text).join(' ')).not.toContain('2026-11-05T');
+    } finally {
+      await page.context().close();
+    }
+  }, 120_000);
 });
