@@ -134,6 +134,7 @@ const SHARED_PROCESS = [
   'test/dashboard/review-{s65-card-names,s65-console-unreachable,s65-devices-unreachable,s65-long-list,s65-tab-title}.test.ts',
   'test/dashboard/review-{s65b-ages-in-place,s65b-chart-numbers-names,s65b-council-unreachable,s65b-home-view-unreachable,s65b-sound-remembered,s65b-tampered-device}.test.ts',
   'test/dashboard/review-{s65c-closed-in-place,s65c-council-record-ends,s65c-home-week}.test.ts',
+  'test/dashboard/review-s65d-council-disclosure.test.ts',
   // Session 65, the suite's review: files added since session 64 or left then, read and checked as in session 52: a
   // dashboard on a clock object of its own (not the process's timers) and an in-process hub, each in the run's
   // chromium, and the council report's files (SQLite in a temp folder closed and removed in the file's hooks,

@@ -199,10 +199,20 @@ function agoWords(iso, now) {
  * `movingTimes` moves both on in place.
  */
 export function timeWithAge(iso, now = Date.now(), zone = undefined) {
-  return [
-    el('time', { datetime: iso, title: new Date(iso).toISOString(), 'data-zone': zone ?? '' }, formatTime(iso, zone)),
-    el('span', { 'data-ago': iso }, agoWords(iso, now)),
-  ];
+  return [movingTime(iso, zone), el('span', { 'data-ago': iso }, agoWords(iso, now))];
+}
+
+/**
+ * "<time>03:00:00</time>": a time without its age (formatTime, in `zone`; the exact UTC time on hover), which
+ * `movingTimes` gives its date in place once it is no longer today: the closed lists of both consoles (review, session
+ * 65, rounds 3 and 4).
+ */
+export function movingTime(iso, zone = undefined) {
+  return el(
+    'time',
+    { datetime: iso, title: new Date(iso).toISOString(), 'data-zone': zone ?? '' },
+    formatTime(iso, zone),
+  );
 }
 
 /**

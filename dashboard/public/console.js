@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, formatTime, homeZone, movingTimes, startPageWhenReachable } from '/assets/common.js';
+import { api, el, homeZone, movingTime, movingTimes, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -220,12 +220,7 @@ function drawClosed() {
 function closedTime(alert) {
   const iso = alert.resolvedAt || alert.lastSeenAt;
   if (!iso) return '';
-  const zone = homeZone(alert.homeId);
-  return el(
-    'time',
-    { datetime: iso, title: new Date(iso).toISOString(), 'data-zone': zone ?? '' },
-    formatTime(iso, zone),
-  );
+  return movingTime(iso, homeZone(alert.homeId));
 }
 
 /** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */

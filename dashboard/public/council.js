@@ -164,6 +164,26 @@ function recordStarts(iso) {
   );
 }
 
+/**
+ * The report's disclosure in a council officer's words (review, session 65, round 4): the JSON's says which of its keys
+ * it means (`hubOffDays`, `recordEndsAt`, `recordStartsAt`) for the programs that read it, and it keeps them; the page
+ * showed it as it is, three words in code in the line that says how the figures are protected. Here each is said as
+ * this page names its figure, and any other key left in the text by its figure's name on this page.
+ */
+const DISCLOSURE_WORDS = [
+  [
+    '(hubOffDays, days the hub was off, counts days and is not rounded)',
+    '(the days the hub was off are a count of days, not rounded)',
+  ],
+  ['recordEndsAt, when given,', '“Where this record ends”, when the report says it,'],
+  ['recordStartsAt, when given,', '“Where this record begins”, when the report says it,'],
+];
+function disclosureWords(text) {
+  let said = text;
+  for (const [key, inWords] of DISCLOSURE_WORDS) said = said.replace(key, inWords);
+  return said.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (key) => `“${words(key)}”`);
+}
+
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
 function render(report) {
   reportZone = typeof report.period?.timezone === 'string' ? report.period.timezone : undefined;
@@ -177,6 +197,10 @@ function render(report) {
       const name = prefix ? `${prefix} ${key}` : key;
       if (!prefix && key === 'recordEndsAt') {
         if (value) summary.append(el('dt', {}, 'Where this record ends'), el('dd', {}, recordEnds(value)));
+        continue;
+      }
+      if (!prefix && key === 'disclosure' && typeof value === 'string') {
+        summary.append(el('dt', {}, words(name)), el('dd', {}, disclosureWords(value)));
         continue;
       }
       if (!prefix && key === 'recordStartsAt') {

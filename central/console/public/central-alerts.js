@@ -1,5 +1,5 @@
 // The centre's alert console: every hub's open alerts live (SSE), most severe and newest first; acknowledge, resolve.
-import { age, api, el, formatTime } from '/assets/common.js';
+import { age, api, el, movingTime, movingTimes, timeWithAge } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 import { startPage } from '/assets/central-nav.js';
@@ -41,13 +41,19 @@ const keyOf = (a) => `${a.hubId} ${a.alertId}`;
 const DATABASE_DOWN =
   "The centre's database cannot be reached: this screen can neither show nor change alerts just now. Alerts still go to each hub's own responders. Use the phone procedure; this screen carries on by itself when the database is back.";
 
-/** Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent. */
+/**
+ * Why, in one line: the hub's own explanation, or for the centre's hub-offline alert, since when it is silent (its time
+ * and age drawn as the cards' are, so that the 30 s tick moves them on in place: `movingTimes`).
+ */
 function explanation(card) {
   if (card.type === 'hub-offline') {
     // Since it was last heard, not since the centre flagged it (a silent hub is flagged minutes later: session 35).
     const since = card.hub.lastSeenAt || card.hub.offlineSince;
-    const ago = since ? (age(since) === 'just now' ? 'just now' : `${age(since)} ago`) : '';
-    return `No word from hub ${card.hubId}${since ? ` since ${formatTime(since)} (${ago})` : ''}: the home's alarms may not reach the centre. Phone the home or the scheme.`;
+    return [
+      `No word from hub ${card.hubId}`,
+      ...(since ? [' since ', ...timeWithAge(since)] : []),
+      ": the home's alarms may not reach the centre. Phone the home or the scheme.",
+    ];
   }
   if (card.type === 'hub-quarantined') {
     // Session 38: the hub sent more than its budget; the centre stopped taking its messages so that the others' go on.
@@ -84,7 +90,9 @@ function unreachable(card) {
   return el(
     'p',
     { class: 'why unreachable' },
-    `Hub ${card.hubId} is offline${since ? ` (last heard ${formatTime(since)})` : ''}: an acknowledgement or resolution sent from here cannot reach it now (the hub may be down, or only its link to the centre). Phone the home.`,
+    `Hub ${card.hubId} is offline`,
+    since ? [' (last heard ', movingTime(since), ')'] : null,
+    ': an acknowledgement or resolution sent from here cannot reach it now (the hub may be down, or only its link to the centre). Phone the home.',
   );
 }
 
@@ -156,6 +164,11 @@ async function act(card, action, body) {
   }
 }
 
+function whyLine(card) {
+  const text = explanation(card);
+  return text ? el('p', { class: 'why' }, text) : null;
+}
+
 function cardNode(card) {
   const key = keyOf(card);
   const existing = list.querySelector(`li[data-key="${CSS.escape(key)}"]`);
@@ -195,7 +208,7 @@ function cardNode(card) {
           : null,
     ),
     cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
-    explanation(card) ? el('p', { class: 'why' }, explanation(card)) : null,
+    whyLine(card),
     unreachable(card),
     clockLine(card),
     commandLine(card.command),
@@ -246,7 +259,8 @@ function closedNode(c) {
     'li',
     { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
     `${cards.label(c.type)} · ${where} · ${how} · `,
-    el('time', { datetime: closedAt(c) }, formatTime(closedAt(c))),
+    // Its date added in place once it is no longer today (review, session 65, round 4: the list was drawn anew for it).
+    movingTime(closedAt(c)),
   );
 }
 
@@ -412,8 +426,13 @@ function connect() {
   });
 }
 
-// Ages on the cards move on.
-setInterval(render, 30_000);
+// Ages and times on the cards and the closed lines move on in place, as on the hub's console: drawing the whole list
+// anew every 30 s paused a long list, and took a keyboard user's and a screen reader's place with it (review, session
+// 65, round 4). The list is drawn when an alert changes.
+setInterval(() => {
+  movingTimes(list);
+  movingTimes(closedList);
+}, 30_000);
 /** The header needs the operator (`/api/me`): if the database is away at that moment, the page says so and tries again. */
 function start() {
   startPage().then(
