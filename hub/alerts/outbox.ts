@@ -128,6 +128,8 @@ export class Outbox {
   private pausedUntil = 0;
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  /** The look for the next row after deliveries ended, once for all that end in one turn (see deliver). */
+  private afterAttempts: NodeJS.Immediate | undefined;
   private stopped = false;
   /**
    * MQTT rows wait while this is set (`holdMqtt`, until `retryMqttNow`/`releaseMqtt`): at start the broker is not up
@@ -341,7 +343,13 @@ export class Outbox {
     const attempt = this.attempt(row).finally(() => {
       this.inflight.delete(row.id);
       if (key !== undefined) this.inflightWebhooks.delete(key);
-      this.schedule();
+      // Once per turn, not once per delivery: the look reads every row in flight or not yet marked, and the PUBACKs of
+      // a drain's 200 MQTT rows end their attempts together. After a restart with thousands of pending pre-alert rows,
+      // a look per delivery read millions of rows and held the loop for minutes (review, session 65).
+      this.afterAttempts ??= setImmediate(() => {
+        this.afterAttempts = undefined;
+        this.schedule();
+      });
     });
     this.inflight.set(row.id, attempt);
   }
@@ -372,8 +380,10 @@ export class Outbox {
     this.stopped = true;
     if (this.timer) this.d.clock.clearTimer(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
+    if (this.afterAttempts) clearImmediate(this.afterAttempts);
     this.timer = undefined;
     this.immediate = undefined;
+    this.afterAttempts = undefined;
     await this.settled();
   }
 
