@@ -72,6 +72,14 @@ let nextMemoryDeliveryId = 2 ** 48 + randomInt(2 ** 47);
 /** Marks held this many are stored at once, whatever the window: a drain after an outage delivers hundreds. */
 const MARKS_AT_ONCE = 256;
 
+/**
+ * A drain puts at most this many rows in flight (a new alert version's own delivery, on the press's path, is never
+ * held by it). Rows in flight or delivered but not yet marked are still `pending`: the drain reads past them (review,
+ * session 65: it read the same 200 and found nothing to send while the next look found row 201 due, and the two ran in
+ * turn on the loop until the marks' window ended).
+ */
+const DRAIN_AT_ONCE = 200;
+
 class AbandonDelivery extends Error {}
 
 interface Deps {
@@ -176,13 +184,13 @@ export class Outbox {
         )
         .pluck(),
       due: db.prepare(
-        "SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
+        "SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       ),
       nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
         WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?`),
       // The same two while MQTT rows are held: webhooks only (held MQTT rows must neither hide them nor spin a drain).
       dueWebhooks: db.prepare(
-        "SELECT * FROM alert_outbox WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= ? ORDER BY id LIMIT 200",
+        "SELECT * FROM alert_outbox WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       ),
       nextDueWebhooks: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
         WHERE status = 'pending' AND channel = 'webhook' ORDER BY next_attempt_at, id LIMIT ?`),
@@ -532,9 +540,11 @@ export class Outbox {
     this.immediate = undefined;
     if (this.stopped || !this.d.db.open || this.paused()) return;
     this.guard('outbox-drain', () => {
-      const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy) as OutboxRow[];
+      const limit = DRAIN_AT_ONCE + this.inflight.size + this.unmarked.size;
+      const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy, limit) as OutboxRow[];
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
+        if (this.inflight.size >= DRAIN_AT_ONCE) break;
         // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
         if (row.channel === 'mqtt' && this.sql.newerMqtt.get(row.topic, row.id) !== undefined) {
           this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
@@ -580,6 +590,8 @@ export class Outbox {
     // has been marked delivered or is on its way (the usual case); the query, a few percent of the loop's time per
     // alert, is skipped. A row in flight schedules again when its attempt ends.
     if (this.nothingWaiting()) return;
+    // A drain's worth in flight: the next look comes as their attempts end.
+    if (this.inflight.size >= DRAIN_AT_ONCE) return;
     // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
     const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
     const candidates = (this.mqttHeld ? this.sql.nextDueWebhooks : this.sql.nextDue).all(busy + 16) as Pick<
