@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { clockOnUntilShown, loggedInPage } from '../support/screen.js';
+import { clockOnUntilShown, loggedInPage, refuseFirst } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { raiseAlert, USER_PASSWORD } from './support.js';
 
@@ -21,13 +21,7 @@ describe.skipIf(!haveChromium)('the console opened while the hub cannot be reach
     const page = await loggedInPage(stage.browser, stage.base, 390, 'sam', USER_PASSWORD);
     try {
       // The page's first two questions to the hub fail as a dropped network does; the next ones go through.
-      let refused = 0;
-      await page.route('**/api/me', async (route) => {
-        if (refused < 2) {
-          refused += 1;
-          await route.abort('internetdisconnected');
-        } else await route.continue();
-      });
+      const refused = await refuseFirst(page, '**/api/me');
       await page.clock.install();
       await page.goto(`${stage.base}/console`);
 
@@ -41,7 +35,7 @@ describe.skipIf(!haveChromium)('the console opened while the hub cannot be reach
 
       // Asked again by itself: live, with the call that was open all along.
       await clockOnUntilShown(page, line.getByText('Live: connected', { exact: true }), 5_000);
-      expect(refused).toBe(2);
+      expect(refused()).toBe(2);
       await page.locator(`#alert-${press.id}`).waitFor();
       await expect.poll(() => page.title()).toBe('1 waiting (1 critical) · Alerts · Telecare hub');
     } finally {

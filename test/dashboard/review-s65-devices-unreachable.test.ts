@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { clockOnUntilShown, loggedInPage } from '../support/screen.js';
+import { clockOnUntilShown, loggedInPage, refuseFirst } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { ADMIN_PASSWORD } from './support.js';
 
@@ -22,13 +22,7 @@ describe.skipIf(!haveChromium)('the devices page opened while the hub cannot be 
     it(`says so and what it does, then shows the homes once the hub answers (${what} not answered)`, async () => {
       const page = await loggedInPage(stage.browser, stage.base, 390, 'admin', ADMIN_PASSWORD);
       try {
-        let refused = 0;
-        await page.route(url, async (route) => {
-          if (refused < 2) {
-            refused += 1;
-            await route.abort('internetdisconnected');
-          } else await route.continue();
-        });
+        const refused = await refuseFirst(page, url);
         await page.clock.install();
         await page.goto(`${stage.base}/devices`);
 
@@ -45,7 +39,7 @@ describe.skipIf(!haveChromium)('the devices page opened while the hub cannot be 
 
         // Asked again by itself: the homes and their devices, and the unassigned list checked.
         await clockOnUntilShown(page, page.locator('#homes h3', { hasText: 'h1' }), 10_000);
-        expect(refused).toBe(2);
+        expect(refused()).toBe(2);
         await expect.poll(() => status.innerText()).toMatch(/^Checked at /);
         expect(await page.locator('#homes').innerText()).not.toContain('Cannot reach');
       } finally {

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { clockOnUntilShown, loggedInPage } from '../support/screen.js';
+import { clockOnUntilShown, loggedInPage, refuseFirst } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { raiseAlert, USER_PASSWORD, userWithRole } from './support.js';
 
@@ -31,13 +31,7 @@ describe.skipIf(!haveChromium)('the council page opened while the hub cannot be 
     it(`says so and that it tries again, then shows the report once the hub answers (${what} not answered)`, async () => {
       const page = await loggedInPage(stage.browser, stage.base, 390, 'ana', USER_PASSWORD);
       try {
-        let refused = 0;
-        await page.route(url, async (route) => {
-          if (refused < 2) {
-            refused += 1;
-            await route.abort('internetdisconnected');
-          } else await route.continue();
-        });
+        const refused = await refuseFirst(page, url);
         await page.clock.install();
         await page.goto(`${stage.base}/council?from=2026-10-01&to=2026-10-31`);
 
@@ -47,7 +41,7 @@ describe.skipIf(!haveChromium)('the council page opened while the hub cannot be 
 
         // Asked again by itself: the report, with its chart.
         await clockOnUntilShown(page, page.getByRole('heading', { name: 'Alerts by kind' }), 10_000);
-        expect(refused).toBe(2);
+        expect(refused()).toBe(2);
         expect(await status.innerText()).toBe('Report for 1 Oct 2026 to 31 Oct 2026');
         expect(await status.getAttribute('class')).not.toContain('error');
       } finally {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { clockOnUntilShown, loggedInPage } from '../support/screen.js';
+import { clockOnUntilShown, loggedInPage, refuseFirst } from '../support/screen.js';
 import { dashboardInChromium } from './in-chromium.js';
 import { ADMIN_PASSWORD, cannedAnalytics } from './support.js';
 
@@ -20,13 +20,7 @@ describe.skipIf(!haveChromium)('the home view opened while the hub cannot be rea
   it('says so and that it tries again, then shows the home once the hub answers who is logged in', async () => {
     const page = await loggedInPage(stage.browser, stage.base, 390, 'admin', ADMIN_PASSWORD);
     try {
-      let refused = 0;
-      await page.route('**/api/me', async (route) => {
-        if (refused < 2) {
-          refused += 1;
-          await route.abort('internetdisconnected');
-        } else await route.continue();
-      });
+      const refused = await refuseFirst(page, '**/api/me');
       await page.clock.install();
       await page.goto(`${stage.base}/home?home=h1&from=2026-11-20&to=2026-11-20`);
       await page
@@ -34,7 +28,7 @@ describe.skipIf(!haveChromium)('the home view opened while the hub cannot be rea
         .getByText(/^Cannot reach the hub: .* Trying again in 10 s\.$/)
         .waitFor({ timeout: 15_000 });
       await clockOnUntilShown(page, page.getByText('1 day of h1', { exact: true }), 10_000);
-      expect(refused).toBe(2);
+      expect(refused()).toBe(2);
     } finally {
       await page.context().close();
     }

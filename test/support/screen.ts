@@ -198,3 +198,18 @@ export const COUNT_PLAYED_TONES = `(() => {
 export async function tonesPlayed(page: Page): Promise<number> {
   return Number((await page.locator('html').getAttribute('data-tones')) ?? 0);
 }
+
+/**
+ * The page's first `times` requests to `url` fail as a dropped network does (`internetdisconnected`); the next ones go
+ * through. Returns how many were refused so far.
+ */
+export async function refuseFirst(page: Page, url: string, times = 2): Promise<() => number> {
+  let refused = 0;
+  await page.route(url, async (route) => {
+    if (refused < times) {
+      refused += 1;
+      await route.abort('internetdisconnected');
+    } else await route.continue();
+  });
+  return () => refused;
+}
