@@ -1,4 +1,4 @@
-// Values of yes/no and origin-list settings read from the environment (the hub's and the centre's), each checked so
+// Values of yes/no, port and origin-list settings read from the environment (the hub's and the centre's), each checked so
 // that a mistake stops the start naming the variable instead of weakening a default silently.
 
 /** A yes/no variable: 1/true/yes/on or 0/false/no/off; anything else is a mistake, never a silent "no". */
@@ -8,6 +8,15 @@ export function flag(value: string | undefined, name: string): boolean | undefin
   if (['1', 'true', 'yes', 'on'].includes(word)) return true;
   if (['0', 'false', 'no', 'off'].includes(word)) return false;
   throw new Error(`${name} must be 1 or 0 (or true/false, yes/no, on/off), not '${value}'`);
+}
+
+/** A port number variable (0: any free port); unset or empty is `fallback`; anything else is a mistake. */
+export function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
+  return n;
 }
 
 /** Origins as a browser sends them (`https://host[:port]`); a value that is not one would never match, silently. */
@@ -36,7 +45,11 @@ export function origins(value: string | undefined, name: string): string[] {
  * nothing (review, session 65). HUB_MQTT_PORT=0 (any free port) names none: the hub's log says which it took.
  */
 export function localBrokerUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const value = env.HUB_MQTT_PORT?.trim() ?? '';
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : 0;
-  return `mqtt://127.0.0.1:${port >= 1 && port <= 65535 ? port : 1883}`;
+  let hubPort = 0;
+  try {
+    hubPort = port(env.HUB_MQTT_PORT?.trim(), 'HUB_MQTT_PORT', 1883);
+  } catch {
+    // Not a port: the hub refuses to start with it, and these tools keep to the default.
+  }
+  return `mqtt://127.0.0.1:${hubPort === 0 ? 1883 : hubPort}`;
 }

@@ -6,7 +6,7 @@ import { configAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
-import { flag, origins } from './env-values.js';
+import { flag, origins, port } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
 import { releaseFilePagesOnce, startMallocTrim } from './malloc-trim.js';
 import { scheduleV8Release } from './v8-release.js';
@@ -51,14 +51,6 @@ function httpsFiles(env: NodeJS.ProcessEnv, cwd: string): HubSettings['https'] {
   if (!cert && !key) return undefined;
   if (!cert || !key) throw new Error('HUB_HTTPS_CERT and HUB_HTTPS_KEY go together: set both (PEM files) or neither');
   return { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) };
-}
-
-function port(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`${name} must be a port number 0-65535, not '${value}'`);
-  return n;
 }
 
 function days(value: string | undefined, name: string): number | undefined {
