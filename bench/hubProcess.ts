@@ -112,30 +112,9 @@ export async function spawnHub(
   }
   const configFile = path.join(dataDir, 'telecare.config.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
-  // Both at once: one free port after another can be the same port twice, and the hub would exit at start.
-  const [mqttPort, httpPort] = (await freePorts(2)) as [number, number];
   const adminPassword = crypto.randomBytes(18).toString('base64url');
-  const spawnedAt = performance.now();
   const launch = installedLaunch();
-  const child: ChildProcess = spawnTracked(process.execPath, [...launch.flags, TELECARE_CLI, 'hub'], {
-    env: {
-      ...process.env,
-      ...launch.env,
-      HUB_MQTT_PORT: String(mqttPort),
-      HUB_HTTP_PORT: String(httpPort),
-      HUB_DATA_DIR: path.join(dataDir, 'data'),
-      HUB_CONFIG: configFile,
-      HUB_ADMIN_PASSWORD: adminPassword,
-      HUB_HOST: '127.0.0.1',
-      // The load replays simulated days at tens of thousands of events a second, far past any one sensor's rate: the
-      // chattering-device bound (hub/chatter.ts) would store its repeats as counts, not rows, and SPEC 11's ingest
-      // target (and every earlier round's figure) is a row per event, fsynced; counts are far cheaper than rows, so
-      // the bound on would flatter the figure. The per-report check costs little (docs/reliability.md, session 36).
-      HUB_CHATTER_MAX_PER_MINUTE: '0',
-      ...env,
-    },
-  });
-  // Keep only the tail of the hub's output (for error messages); a full pipe would stall the hub.
+  // Kept only the tail of the hub's output (for error messages); a full pipe would stall the hub.
   // TELECARE_BENCH_HUB_LOG=<file> also appends all of it to that file (e.g. `--trace-gc` lines of a flag trial).
   let tail = '';
   const logFile = process.env.TELECARE_BENCH_HUB_LOG || undefined;
@@ -150,17 +129,50 @@ export async function spawnHub(
       onReleased?.();
     }
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  let child: ChildProcess;
+  let mqttPort: number;
+  let httpPort: number;
+  let httpUrl: string;
   let startupMs: number;
-  try {
-    await waitForHealth(`${httpUrl}/api/health`, 120_000, () => child.exitCode === null);
-    startupMs = performance.now() - spawnedAt;
-  } catch (err) {
-    await stopChild(child);
-    removeTempDir(dataDir);
-    throw new Error(`${(err as Error).message}; hub output: ${tail.slice(-800)}`, { cause: err });
+  // A port found free can be taken by another program before the hub binds it (tests run beside the bench): the hub
+  // then exits saying the port is in use, and is started again on other ports (three tries).
+  for (let attempt = 1; ; attempt++) {
+    // Both at once: one free port after another can be the same port twice, and the hub would exit at start.
+    [mqttPort, httpPort] = (await freePorts(2)) as [number, number];
+    tail = '';
+    const spawnedAt = performance.now();
+    child = spawnTracked(process.execPath, [...launch.flags, TELECARE_CLI, 'hub'], {
+      env: {
+        ...process.env,
+        ...launch.env,
+        HUB_MQTT_PORT: String(mqttPort),
+        HUB_HTTP_PORT: String(httpPort),
+        HUB_DATA_DIR: path.join(dataDir, 'data'),
+        HUB_CONFIG: configFile,
+        HUB_ADMIN_PASSWORD: adminPassword,
+        HUB_HOST: '127.0.0.1',
+        // The load replays simulated days at tens of thousands of events a second, far past any one sensor's rate: the
+        // chattering-device bound (hub/chatter.ts) would store its repeats as counts, not rows, and SPEC 11's ingest
+        // target (and every earlier round's figure) is a row per event, fsynced; counts are far cheaper than rows, so
+        // the bound on would flatter the figure. The per-report check costs little (docs/reliability.md, session 36).
+        HUB_CHATTER_MAX_PER_MINUTE: '0',
+        ...env,
+      },
+    });
+    const started = child;
+    started.stdout?.on('data', keep);
+    started.stderr?.on('data', keep);
+    httpUrl = `http://127.0.0.1:${httpPort}`;
+    try {
+      await waitForHealth(`${httpUrl}/api/health`, 120_000, () => started.exitCode === null);
+      startupMs = performance.now() - spawnedAt;
+      break;
+    } catch (err) {
+      await stopChild(started);
+      if (attempt < 3 && started.exitCode !== null && /already in use/.test(tail)) continue;
+      removeTempDir(dataDir);
+      throw new Error(`${(err as Error).message}; hub output: ${tail.slice(-800)}`, { cause: err });
+    }
   }
 
   let cookie: string | undefined;
