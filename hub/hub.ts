@@ -189,9 +189,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     return done;
   };
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
-    const done = durable(store.appendToBatch(events));
+    const batch = store.appendToBatch(events);
     // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
-    // published) without waiting for the disk; the sender's acknowledgement still waits for `done`.
+    // published) without waiting for the disk; the sender's acknowledgement still waits for `durable(batch)`.
     // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
     // events again, forever.
     try {
@@ -199,7 +199,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     } catch (err) {
       log.error({ err }, 'rules engine failed on new events');
     }
-    return done;
+    // The acknowledgement's bookkeeping (two promises, the batch's entries) after the rules, so that a press's alert
+    // is on the wire first; the batch cannot settle before this turn ends, so nothing is missed (session 66).
+    return durable(batch);
   };
 
   const redelivery = new RedeliveryCheck(db, () => watermark.durableUpTo, metrics);
