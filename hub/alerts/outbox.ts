@@ -597,12 +597,14 @@ export class Outbox {
     this.guard('outbox-drain', () => {
       const limit = DRAIN_AT_ONCE + this.inflight.size + this.unmarked.size;
       const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy, limit) as OutboxRow[];
+      /** MQTT rows a newer message of their topic makes stale: marked in one transaction after the loop. */
+      let stale: number[] | undefined;
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
         if (this.inflight.size >= DRAIN_AT_ONCE) break;
         // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
         if (row.channel === 'mqtt' && this.sql.newerMqtt.get(row.topic, row.id) !== undefined) {
-          this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
+          (stale ??= []).push(row.id);
           continue;
         }
         // A newer version waits for the same receiver: it carries this one's news and goes in its place.
@@ -614,8 +616,18 @@ export class Outbox {
         }
         this.deliver(row);
       }
+      // One commit for them all, not one each: a killed hub's backlog of a retained topic (a door's pre-alert changes)
+      // was read and superseded a WAL commit per row at the next start (review, session 66).
+      if (stale) this.markSuperseded(stale);
     });
     this.schedule();
+  }
+
+  private markSuperseded(ids: readonly number[]): void {
+    const now = this.d.clock.now();
+    this.d.db.transaction(() => {
+      for (const id of ids) this.sql.finish.run('superseded', now, null, id);
+    })();
   }
 
   private paused(): boolean {
