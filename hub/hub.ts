@@ -378,6 +378,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       alreadyRaised: (d) => alertService.list({ homeId: d.homeId, seenFrom: d.at }).some((a) => a.kind === d.kind),
       // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
       clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
+      // Pre-alert changes wait for their window (hub/alerts/prealerts.ts): stored before a snapshot that knows of them.
+      beforeSnapshot: () => alertService.storePrealertsNow(),
     });
     runner.start();
     return runner;

@@ -98,6 +98,12 @@ export interface RulesRunnerOptions {
    */
   clockInDoubt?: (inDoubt: boolean) => void;
   /**
+   * Called before each snapshot is written, once the decisions so far are carried out: whatever of them the alert
+   * service still keeps in memory (its pre-alert changes, stored once per window) is stored first, so that no snapshot
+   * says more than the store. What came after a snapshot is made again at a restart (events re-fed, timers re-fired).
+   */
+  beforeSnapshot?: () => void;
+  /**
    * This start is a reload of the configuration (SIGHUP), not of the process: the hub was not down, so no new grace
    * begins; only one a stop left unfinished goes on (`StartGrace`).
    */
@@ -586,6 +592,7 @@ export class RulesRunner {
       this.finishRest();
       json = JSON.stringify(this.engine.exportState());
       if (this.grace.holding) return json;
+      this.options.beforeSnapshot?.();
       this.options.store.saveRuleStateJson(STATE_KEY, json, this.lastEventId);
       this.dirty = false;
     } catch (err) {

@@ -155,8 +155,15 @@ export class Outbox {
   private mayHaveWaiting = true;
   /** Rows recorded since then and not yet marked delivered (or finished): `schedule` looks while any is left. */
   private readonly recordedSinceIdle = new Set<number>();
+  /**
+   * The newest row this object recorded on each MQTT topic, when it was a message of no alert (a pre-alert or a
+   * restatement): while it is still pending and not on its way, the next such message on the topic takes its place
+   * (enqueue). Any other message on the topic (an alert version) takes the entry away.
+   */
+  private readonly newestWithoutAlert = new Map<string, number>();
   private readonly sql: {
     insert: Statement;
+    replace: Statement;
     due: Statement;
     nextDue: Statement;
     dueWebhooks: Statement;
@@ -181,6 +188,12 @@ export class Outbox {
         (channel, alert_id, version, responder_id, topic, payload, retain, clear_retained, created_at, next_attempt_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING RETURNING id`,
+        )
+        .pluck(),
+      replace: db
+        .prepare(
+          `UPDATE alert_outbox SET payload = ?, retain = ?, clear_retained = ?, created_at = ?, next_attempt_at = ?,
+        last_error = NULL WHERE id = ? AND status = 'pending' RETURNING attempts`,
         )
         .pluck(),
       due: db.prepare(
@@ -225,7 +238,13 @@ export class Outbox {
     this.d.config = config;
   }
 
-  /** Record a notification; call inside the transaction of the alert change. Undefined if already recorded. */
+  /**
+   * Record a notification; call inside the transaction of the alert change. Undefined if already recorded. A retained
+   * message of no alert (a pre-alert, a restatement) takes the place of the one before it on its topic while that one is
+   * still pending and not on its way (the same row, updated): a newer retained message makes the older one stale, and
+   * a door opened and closed while the broker was away (or a spool of late events flushed) left a row per change, each
+   * read and superseded by the drain one commit at a time (review, session 66).
+   */
   enqueue(row: NewOutboxRow): OutboxRow | undefined {
     // The row's values bound by position, from the stored row made first: no named-parameter object made and thrown
     // away, and no name looked up per parameter, on every alert change (on the press's path).
@@ -242,6 +261,11 @@ export class Outbox {
       attempts: 0,
       next_attempt_at: this.d.clock.now(),
     };
+    if (row.channel === 'mqtt' && stored.topic !== null) {
+      if (row.alertId === null) {
+        if (this.replacePending(stored)) return stored;
+      } else if (this.newestWithoutAlert.size > 0) this.newestWithoutAlert.delete(stored.topic);
+    }
     // Only the id comes back: the rest of the row is what was just written (one row made into a JS object and its
     // payload copied back on every alert change, on the press's path, was for nothing).
     const id = this.sql.insert.get(
@@ -259,8 +283,37 @@ export class Outbox {
     if (id === undefined) return undefined;
     stored.id = id;
     this.recordedSinceIdle.add(id);
+    if (row.channel === 'mqtt' && row.alertId === null && stored.topic !== null)
+      this.newestWithoutAlert.set(stored.topic, id);
     if (row.channel === 'mqtt' && row.alertId !== null) this.d.onAlertVersion?.(row);
     return stored;
+  }
+
+  /**
+   * `stored` (a message of no alert) written over the newest row of its topic, if that one is still pending and not on
+   * its way; its id and attempts then are that row's (a failed one keeps its backoff). False: record a new row.
+   */
+  private replacePending(stored: OutboxRow): boolean {
+    const topic = stored.topic!;
+    const id = this.newestWithoutAlert.get(topic);
+    if (id === undefined || this.inflight.has(id) || this.unmarked.has(id)) return false;
+    const attempts = this.sql.replace.get(
+      stored.payload,
+      stored.retain,
+      stored.clear_retained,
+      stored.next_attempt_at,
+      stored.next_attempt_at,
+      id,
+    ) as number | undefined;
+    if (attempts === undefined) {
+      // Delivered, superseded or pruned since: the entry is stale.
+      this.newestWithoutAlert.delete(topic);
+      return false;
+    }
+    stored.id = id;
+    stored.attempts = attempts;
+    this.recordedSinceIdle.add(id);
+    return true;
   }
 
   /**
@@ -458,6 +511,8 @@ export class Outbox {
     for (const { row } of marks) {
       this.unmarked.delete(row.id);
       this.recordedSinceIdle.delete(row.id);
+      if (row.alert_id === null && row.topic !== null && this.newestWithoutAlert.get(row.topic) === row.id)
+        this.newestWithoutAlert.delete(row.topic);
     }
   }
 
@@ -542,12 +597,14 @@ export class Outbox {
     this.guard('outbox-drain', () => {
       const limit = DRAIN_AT_ONCE + this.inflight.size + this.unmarked.size;
       const rows = (this.mqttHeld ? this.sql.dueWebhooks : this.sql.due).all(dueBy, limit) as OutboxRow[];
+      /** MQTT rows a newer message of their topic makes stale: marked in one transaction after the loop. */
+      let stale: number[] | undefined;
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.unmarked.has(row.id)) continue;
         if (this.inflight.size >= DRAIN_AT_ONCE) break;
         // A newer message on the same topic went (or goes) out: publishing this one would bring back a stale retained copy.
         if (row.channel === 'mqtt' && this.sql.newerMqtt.get(row.topic, row.id) !== undefined) {
-          this.sql.finish.run('superseded', this.d.clock.now(), null, row.id);
+          (stale ??= []).push(row.id);
           continue;
         }
         // A newer version waits for the same receiver: it carries this one's news and goes in its place.
@@ -559,8 +616,18 @@ export class Outbox {
         }
         this.deliver(row);
       }
+      // One commit for them all, not one each: a killed hub's backlog of a retained topic (a door's pre-alert changes)
+      // was read and superseded a WAL commit per row at the next start (review, session 66).
+      if (stale) this.markSuperseded(stale);
     });
     this.schedule();
+  }
+
+  private markSuperseded(ids: readonly number[]): void {
+    const now = this.d.clock.now();
+    this.d.db.transaction(() => {
+      for (const id of ids) this.sql.finish.run('superseded', now, null, id);
+    })();
   }
 
   private paused(): boolean {

@@ -168,6 +168,8 @@ export class AlertService implements AlertServiceApi {
   restateOpen(): void {
     if (!this.started) return;
     const { sql, outbox } = this.stored();
+    // Pre-alert changes waiting for their window: the store is the truth restated below.
+    this.storage.guard('prealert', () => this.prealerts.storeNow());
     // Deliveries made and not yet marked would look pending below (and so not restated): marked first.
     outbox.storeMarksNow();
     try {
@@ -199,6 +201,7 @@ export class AlertService implements AlertServiceApi {
     if (!this.started) return;
     // Repeats held by the pace (lifecycle.ts, pacing.ts) are told before the stop: the count stays exact.
     this.storage.guard('alert-raise', () => this.lifecycle.tellAllPaced());
+    this.storage.guard('prealert', () => this.prealerts.storeNow());
     this.storage.guard('alert-store-held', () => this.held.store());
     this.storage.guard('prealert-cancel', () => this.prealerts.deleteCancelledFromMemory());
     this.started = false;
@@ -221,8 +224,17 @@ export class AlertService implements AlertServiceApi {
     else if (this.started) this.clockCorrection.behind();
   }
 
-  /** Resolves once no delivery is in flight (tests, graceful stop). */
+  /**
+   * Pre-alert changes waiting for their window (prealerts.ts) stored now: called before the rules' snapshot is written,
+   * so that a snapshot never says more than the store (a restart re-makes what came after it).
+   */
+  storePrealertsNow(): void {
+    if (this.started) this.storage.guard('prealert', () => this.prealerts.storeNow());
+  }
+
+  /** Resolves once no delivery is in flight and pre-alert changes are stored (tests, graceful stop). */
   settled(): Promise<void> {
+    this.storePrealertsNow();
     return this.store?.outbox.settled() ?? Promise.resolve();
   }
 

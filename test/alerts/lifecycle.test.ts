@@ -178,6 +178,8 @@ describe('alert lifecycle', () => {
     });
 
     alerts.apply({ type: 'prealert-cancel', homeId: 'h1', kind: 'inactivity', at: clock.now() });
+    // Stored and sent at the end of its window on the hub's clock (session 66), or once the service settles, as here.
+    await alerts.settled();
     await waitFor(() => home.messages.length === 2, 'the clearing message');
     expect(nth(home.messages, 1).payload).toBe('');
     expect((await broker.retained('telecare/h1/prealert')).size).toBe(0);
