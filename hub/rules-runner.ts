@@ -45,6 +45,12 @@ const MAX_STEP_WATCH_EVENTS = 2_000;
 const MAX_STEP_WATCH_HOMES = 20;
 /** A move of the wall clock against the monotonic clock this large is a step (network time), not a slew. */
 const CLOCK_STEP_MS = 1_000;
+/**
+ * A forward step of the wall clock against the monotonic clock this large, while no start's watch is kept, is network
+ * time correcting the hub's clock, not time passed (`RulesEngine.clockStepped`). Less is left to run as it does: the
+ * seconds network time slews or steps a clock that keeps its time call nobody early by much.
+ */
+const CLOCK_JUMP_MS = 60_000;
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 
@@ -133,6 +139,8 @@ export class RulesRunner {
     | undefined;
   /** The engine's options, for a rebuild. */
   private engineOptions: RulesEngineOptions = {};
+  /** The wall clock less the monotonic clock at the last look (`noteClock`): a step moves the one, not the other. */
+  private clockOffset = NaN;
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
@@ -279,6 +287,7 @@ export class RulesRunner {
     const state = this.saveSnapshot();
     this.scheduleSnapshot();
     this.watch = undefined;
+    this.clockOffset = clock.now() - clock.monotonicNow();
     if (state !== undefined && (startedBehind || homes.length <= MAX_STEP_WATCH_HOMES)) {
       this.watch = {
         behind: startedBehind,
@@ -347,7 +356,10 @@ export class RulesRunner {
    */
   private noteClock(now: number, event?: SensorEvent): RulesEngine {
     const watch = this.watch;
-    if (watch === undefined) return this.engine!;
+    const offset = now - this.monotonicNow();
+    const jumpMs = offset - this.clockOffset;
+    this.clockOffset = offset;
+    if (watch === undefined) return jumpMs >= CLOCK_JUMP_MS ? this.clockJumped(now, Math.round(jumpMs)) : this.engine!;
     const stepMs = now - this.monotonicNow() - watch.offset;
     if (stepMs >= CLOCK_STEP_MS) return this.retime(now, Math.round(stepMs));
     if (stepMs <= -CLOCK_STEP_MS && !watch.behind) return this.endWatch();
@@ -368,6 +380,31 @@ export class RulesRunner {
         'too many events while the clock read behind: they keep the rules time they were seen at',
       );
     }
+    return engine;
+  }
+
+  /**
+   * Network time stepped the hub's clock forward while it ran, with no start's watch to re-time what came before (a
+   * scheme's hub of more homes than a start watches, or a step after the watch ended): before, the step was taken as
+   * time passed, and every home's silence under way was called at once (review, session 66: a day's step on a scheme
+   * of 25 flats, every resident moving, called 25 possible falls and every pendant offline). The rules keep what each
+   * timer had left (`RulesEngine.clockStepped`), and the state is written at once, so that a restart's re-feed does not
+   * cross the step.
+   */
+  private clockJumped(now: number, stepMs: number): RulesEngine {
+    const engine = this.engine!;
+    this.finishRest();
+    this.log.warn(
+      { steppedByMs: stepMs },
+      'the clock stepped forward while the hub ran (network time correcting it?): the rules keep the time each ' +
+        'silence had left, not the step',
+    );
+    try {
+      this.run(engine.clockStepped(stepMs, now));
+    } catch (err) {
+      this.log.error({ err }, 'rules engine failed on its timers after a clock step');
+    }
+    this.saveSnapshot();
     return engine;
   }
 
