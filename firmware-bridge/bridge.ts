@@ -314,7 +314,10 @@ export class FirmwareBridge {
     }
   }
 
-  /** An event its sender stamped before any this version can receive: counted, logged once a minute per device. */
+  /**
+   * An event its sender stamped before any this version can receive, or an emergency whose stamp cannot be read: counted,
+   * logged once a minute per device.
+   */
   private clockNotSet(event: BridgeEvent, sensorTs: string | number): void {
     this.stats.clockNotSet++;
     const device = `${event.homeId}/${event.deviceId}`;
@@ -324,7 +327,8 @@ export class FirmwareBridge {
     this.lastBadLogMs.set(`clock:${device}`, nowMs);
     this.log.warn(
       { device, ts: sensorTs, count: this.stats.clockNotSet },
-      "sender's ts before this version was built (its clock not set, or seconds sent for milliseconds): event stamped when read",
+      "sender's ts before this version was built (its clock not set, or seconds sent for milliseconds), or an emergency's " +
+        'ts that cannot be read: event stamped when read',
     );
   }
 

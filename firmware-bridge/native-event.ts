@@ -23,7 +23,14 @@ export function nativeEventPayload(event: BridgeEvent): string {
 }
 
 // What the hub raises at once as a critical alert (SPEC 6): kept when a full queue must drop something.
-const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set(['pendant', 'fall', 'smoke', 'co', 'gas', 'water']);
+export const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set([
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'water',
+]);
 
 /** A pendant press, a fall or a hazard alarm going on (not its all-clear). */
 export function isEmergency(event: BridgeEvent): boolean {

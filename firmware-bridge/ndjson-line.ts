@@ -3,12 +3,15 @@ import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../r
 import { accelRuns, usableSample } from '../rules/event-value.js';
 import { EARLIEST_SENSOR_TS_MS, parseIsoMs } from '../rules/iso-time.js';
 import type { AccelValue, EventValue } from '../rules/types.js';
-import { TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
+import { EMERGENCY_TYPES, TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
 
 /** Why a line was dropped; the bridge counts each reason apart. */
 export type BadLineReason = 'oversized' | 'json' | 'device-id' | 'home-id' | 'event-type' | 'value' | 'ts';
 
-/** `clockNotSet`: the line's own `ts`, before EARLIEST_SENSOR_TS_MS; the event is stamped at `receivedAtMs` instead. */
+/**
+ * `clockNotSet`: the line's own `ts`, before EARLIEST_SENSOR_TS_MS (or, for an emergency, one that cannot be read: its
+ * JSON, cut to 64 characters); the event is stamped at `receivedAtMs` instead.
+ */
 export type LineDecodeResult =
   { ok: true; event: BridgeEvent; clockNotSet?: string | number } | { ok: false; reason: BadLineReason };
 
@@ -104,8 +107,13 @@ export function decodeNdjsonLine(
   if (eventType === 'accel' ? accel === undefined : !isValueOfType(eventType, value)) {
     return { ok: false, reason: 'value' };
   }
-  if (ts !== undefined && !isTimestamp(ts)) return { ok: false, reason: 'ts' };
-  const clockNotSet = ts !== undefined && (typeof ts === 'number' ? ts : parseIsoMs(ts)) < EARLIEST_SENSOR_TS_MS;
+  // A stamp that cannot be read drops the line, but for an emergency going on: a pendant press, a fall or an alarm is
+  // stamped on reading instead and counted as a clock not set (review, session 66: the press was dropped, nothing
+  // raised; the hub takes an emergency refused for its stamp at its receive time likewise).
+  const unreadable = ts !== undefined && !isTimestamp(ts);
+  if (unreadable && !(EMERGENCY_TYPES.has(eventType) && value === true)) return { ok: false, reason: 'ts' };
+  const clockNotSet =
+    ts !== undefined && (unreadable || (typeof ts === 'number' ? ts : parseIsoMs(ts)) < EARLIEST_SENSOR_TS_MS);
   return {
     ok: true,
     event: {
@@ -115,6 +123,6 @@ export function decodeNdjsonLine(
       value: accel ?? (value as EventValue),
       ts: ts === undefined || clockNotSet ? new Date(receivedAtMs).toISOString() : ts,
     },
-    ...(clockNotSet ? { clockNotSet: ts } : {}),
+    ...(clockNotSet ? { clockNotSet: unreadable ? JSON.stringify(ts).slice(0, 64) : ts } : {}),
   };
 }

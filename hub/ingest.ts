@@ -86,11 +86,31 @@ function isPendantPress(action: string): boolean {
   return action !== '' && !action.endsWith('release') && !action.endsWith('stop');
 }
 
-type Refusal = { ok: false } & Rejection;
+/** `at`: the sender's stamp, when a `future-ts` refusal's. */
+type Refusal = { ok: false; at?: number } & Rejection;
 type AccelSplit = NonNullable<ReturnType<typeof accelRuns>>;
 
 function reject(reason: RejectReason, message: string): Refusal {
   return { ok: false, reason, message };
+}
+
+/**
+ * An emergency going on (a pendant press, a fall, a detector's alarm: `rules/emergency.ts`) refused for its stamp
+ * alone, with what to log: it is taken at the hub's receive time all the same. A Pi has no real-time clock: started
+ * after a power cut of more than a day it reads its last saved time until network time corrects it, and every press of
+ * a device whose own clock was right read more than 24 h ahead and was refused, so the resident's call for help did
+ * nothing (review, session 66). A refusal for its stamp comes after its type and value were checked (`checkNative`).
+ */
+function emergencyRefusedForTs(refusal: Refusal, item: unknown): { type: EventType; message: string } | undefined {
+  if (refusal.reason !== 'future-ts' && refusal.reason !== 'bad-ts') return undefined;
+  const { type, value } = item as { type: EventType; value: unknown };
+  if (!EMERGENCY_TYPES.has(type) || value !== true) return undefined;
+  return {
+    type,
+    message:
+      `${refusal.message}: the '${type}' event is taken at the hub's receive time ` +
+      "(an emergency is never dropped for its stamp; the sender's or the hub's clock is wrong)",
+  };
 }
 
 const BAD_JSON = reject('bad-json', 'payload is not valid JSON');
@@ -406,7 +426,10 @@ export class Ingest {
   ): void {
     const checked = this.checkNative(item, now, homeId);
     if (typeof checked === 'object' && 'reason' in checked) {
-      this.drop(out, `${homeId}/${deviceId}`, checked);
+      const emergency = emergencyRefusedForTs(checked, item);
+      this.drop(out, `${homeId}/${deviceId}`, emergency ? { ...checked, message: emergency.message } : checked);
+      // Counted and logged as refused (SPEC 4.1), and taken all the same at the receive time (review, session 66).
+      if (emergency) this.push(out, undefined, homeId, deviceId, ref, emergency.type, true, now, source, checked.at);
       return;
     }
     // Checked above: a known type and a value that fits it (an accel message's usable samples: `checked.split`).
@@ -490,7 +513,7 @@ export class Ingest {
       at =
         typeof ts === 'number' ? ts : typeof ts === 'string' ? parseIsoMs(ts, this.homeZones.get(homeId)) : Number.NaN;
       if (!Number.isFinite(at) || at < 0) return reject('bad-ts', TS_FORMAT);
-      if (at > now + MAX_FUTURE_MS) return reject('future-ts', 'ts is more than 24 h in the future');
+      if (at > now + MAX_FUTURE_MS) return { ...reject('future-ts', 'ts is more than 24 h in the future'), at };
     }
     return split !== undefined && split.dropped > 0 ? { at, split } : at;
   }

@@ -45,6 +45,14 @@ const MAX_STEP_WATCH_EVENTS = 2_000;
 const MAX_STEP_WATCH_HOMES = 20;
 /** A move of the wall clock against the monotonic clock this large is a step (network time), not a slew. */
 const CLOCK_STEP_MS = 1_000;
+/**
+ * A forward step of the wall clock against the monotonic clock this large, while no start's watch is kept, is network
+ * time correcting the hub's clock, not time passed (`RulesEngine.clockStepped`). Less is left to run as it does: the
+ * seconds network time slews or steps a clock that keeps its time call nobody early by much.
+ */
+const CLOCK_JUMP_MS = 60_000;
+/** An ISO-8601 instant as the rules write them in an alert's detail (`Date.prototype.toISOString`). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 
@@ -139,6 +147,13 @@ export class RulesRunner {
     | undefined;
   /** The engine's options, for a rebuild. */
   private engineOptions: RulesEngineOptions = {};
+  /** The wall clock less the monotonic clock at the last look (`noteClock`): a step moves the one, not the other. */
+  private clockOffset = NaN;
+  /**
+   * How far the rules' time runs ahead of the hub's clock since it was stepped back while the hub ran (`steppedBack`):
+   * events are fed and timers armed at the hub's clock plus this, and decisions carried out at their time less it.
+   */
+  private leadMs = 0;
   private snapshotTimer: TimerHandle | undefined;
   private lastEventId = 0;
   private dirty = false;
@@ -285,6 +300,8 @@ export class RulesRunner {
     const state = this.saveSnapshot();
     this.scheduleSnapshot();
     this.watch = undefined;
+    this.clockOffset = clock.now() - clock.monotonicNow();
+    this.leadMs = 0;
     if (state !== undefined && (startedBehind || homes.length <= MAX_STEP_WATCH_HOMES)) {
       this.watch = {
         behind: startedBehind,
@@ -329,8 +346,16 @@ export class RulesRunner {
       this.finishRest();
       const now = clock.now();
       const engine = this.noteClock(now, event);
-      // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time.
-      const decisions = engine.handleFirst(event, now);
+      // The hub's clock, not the sensor's: one sensor's clock never moves anyone else's time. Ahead by the lead after a
+      // step back (`steppedBack`), the event's stamp with it unless a clock that was right stamped it.
+      const lead = this.leadMs;
+      const decisions =
+        lead === 0
+          ? engine.handleFirst(event, now)
+          : engine.handleFirst(
+              event.ts <= now + STAMP_AHEAD_MS ? { ...event, ts: event.ts + lead } : event,
+              now + lead,
+            );
       this.lastEventId = id++;
       if (engine.restPending) {
         // An alert first (stored and published by `decide`), the event's bookkeeping and the timer after.
@@ -353,10 +378,25 @@ export class RulesRunner {
    */
   private noteClock(now: number, event?: SensorEvent): RulesEngine {
     const watch = this.watch;
-    if (watch === undefined) return this.engine!;
+    const offset = now - this.monotonicNow();
+    const jumpMs = offset - this.clockOffset;
+    this.clockOffset = offset;
+    if (watch === undefined) {
+      if (jumpMs <= -CLOCK_JUMP_MS) this.steppedBack(Math.round(-jumpMs));
+      else if (jumpMs >= CLOCK_JUMP_MS) {
+        // A step forward after one back (a clock stepped wrongly, then put right): the lead first.
+        const stepMs = Math.round(jumpMs) - this.leadMs;
+        this.leadMs = Math.max(0, -stepMs);
+        if (stepMs > 0) return this.clockJumped(now, stepMs);
+      }
+      return this.engine!;
+    }
     const stepMs = now - this.monotonicNow() - watch.offset;
     if (stepMs >= CLOCK_STEP_MS) return this.retime(now, Math.round(stepMs));
-    if (stepMs <= -CLOCK_STEP_MS && !watch.behind) return this.endWatch();
+    if (stepMs <= -CLOCK_STEP_MS && !watch.behind) {
+      if (jumpMs <= -CLOCK_JUMP_MS) this.steppedBack(Math.round(-jumpMs));
+      return this.endWatch();
+    }
     let engine = this.engine!;
     if (!watch.caughtUp && now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) {
       watch.caughtUp = true;
@@ -375,6 +415,70 @@ export class RulesRunner {
       );
     }
     return engine;
+  }
+
+  /**
+   * Network time stepped the hub's clock forward while it ran, with no start's watch to re-time what came before (a
+   * scheme's hub of more homes than a start watches, or a step after the watch ended): before, the step was taken as
+   * time passed, and every home's silence under way was called at once (review, session 66: a day's step on a scheme
+   * of 25 flats, every resident moving, called 25 possible falls and every pendant offline). The rules keep what each
+   * timer had left (`RulesEngine.clockStepped`), and the state is written at once, so that a restart's re-feed does not
+   * cross the step.
+   */
+  private clockJumped(now: number, stepMs: number): RulesEngine {
+    const engine = this.engine!;
+    this.finishRest();
+    this.log.warn(
+      { steppedByMs: stepMs },
+      'the clock stepped forward while the hub ran (network time correcting it?): the rules keep the time each ' +
+        'silence had left, not the step',
+    );
+    try {
+      this.run(engine.clockStepped(stepMs, now));
+    } catch (err) {
+      this.log.error({ err }, 'rules engine failed on its timers after a clock step');
+    }
+    this.saveSnapshot();
+    return engine;
+  }
+
+  /**
+   * Network time stepped the hub's clock back while it ran (it read ahead). The rules' time never goes back, so each
+   * event after the step, at the corrected time, was older than the last activity they saw and moved no silence timer
+   * until the clock had run the step: every silence under way at the step was called when it had lasted its allowance,
+   * the resident moving about (review, session 66: a day's step back, 25 possible falls 45 minutes after it on a scheme
+   * of 25 flats). The rules now run that far ahead of the hub's clock (`leadMs`): each event is fed at the hub's reading
+   * plus the lead (its stamp moved by it, unless stamped more than a minute ahead of the hub: a sensor whose clock was
+   * already right), the rules' timer is due at its time less the lead, and each decision is carried out at its time
+   * less the lead, so alerts keep the true time. Until the next start (or reload), which finds the clock behind the
+   * rules' last time and takes the path of a start behind.
+   */
+  private steppedBack(stepMs: number): void {
+    this.leadMs += stepMs;
+    this.log.warn(
+      { steppedByMs: -stepMs, rulesAheadMs: this.leadMs },
+      'the clock stepped back while the hub ran (network time correcting it?): the rules run that far ahead of it, ' +
+        'so that a silence under way keeps its length',
+    );
+  }
+
+  /** A decision of the rules' time as the hub's clock reads it (`leadMs`): its times, and the ISO times of its detail. */
+  private toHubTime(decision: RuleDecision): RuleDecision {
+    const lead = this.leadMs;
+    const back = (iso: unknown): unknown =>
+      typeof iso === 'string' && ISO_INSTANT.test(iso) ? new Date(Date.parse(iso) - lead).toISOString() : iso;
+    switch (decision.type) {
+      case 'raise':
+        return {
+          ...decision,
+          at: decision.at - lead,
+          detail: Object.fromEntries(Object.entries(decision.detail).map(([k, v]) => [k, back(v)])),
+        };
+      case 'prealert':
+        return { ...decision, at: decision.at - lead, raiseAt: decision.raiseAt - lead };
+      default:
+        return { ...decision, at: decision.at - lead };
+    }
   }
 
   /** A watch on a clock not seen to read behind ends without a step: the alert service stops following. */
@@ -484,7 +588,11 @@ export class RulesRunner {
 
   /** What the rules know of each device of a home (`RulesEngine.deviceLiveness`); undefined while stopped. */
   deviceLiveness(homeId: string): ReturnType<RulesEngine['deviceLiveness']> {
-    return this.engine?.deviceLiveness(homeId);
+    const live = this.engine?.deviceLiveness(homeId);
+    // Heard on the rules' time, ahead of the hub's clock after a step back (`leadMs`).
+    if (live !== undefined && this.leadMs !== 0)
+      for (const device of live.values()) if (device.lastHeardAt !== null) device.lastHeardAt -= this.leadMs;
+    return live;
   }
 
   /** Clear the timers and write a last snapshot. */
@@ -520,7 +628,7 @@ export class RulesRunner {
   private carryOut(decisions: RuleDecision[]): void {
     const engine = this.engine;
     const kept = this.grace.filter(decisions, (d) => engine?.raisedByTimer(d) === true);
-    if (kept.length > 0) this.options.decide(kept);
+    if (kept.length > 0) this.options.decide(this.leadMs === 0 ? kept : kept.map((d) => this.toHubTime(d)));
   }
 
   /** Decisions made again at start, less those already carried out before the restart. */
@@ -548,6 +656,7 @@ export class RulesRunner {
     this.timer = undefined;
     if (due === null) return;
     const wallNow = clock.now();
+    const lead = this.leadMs;
     this.timerDueAt = due;
     // Due after its delay from the rules' time, or once the wall clock reads the deadline: a hub started on a clock
     // behind the rules' time (a Pi with no real-time clock after a power cut) calls a silence begun before the cut
@@ -563,13 +672,15 @@ export class RulesRunner {
         const now = clock.now();
         this.noteClock(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
-        this.run(this.engine.advanceTo(Math.max(now, due)));
+        this.run(this.engine.advanceTo(Math.max(now + this.leadMs, due)));
       } catch (err) {
         // Thrown from a timer it would end the process; the next event or restart tries again.
         this.log.error({ err }, 'rules engine failed on its timer');
       }
     };
-    this.timer = clock.setTimer(wallNow + (due - Math.max(wallNow, engine.now())), onDue, { wallDueAt: due });
+    this.timer = clock.setTimer(wallNow + (due - Math.max(wallNow + lead, engine.now())), onDue, {
+      wallDueAt: due - lead,
+    });
   }
 
   private scheduleSnapshot(): void {

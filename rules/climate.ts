@@ -118,6 +118,13 @@ function onTemperature(
 export const climateRule = {
   name: 'climate',
   events: ['temperature'],
+  // The hub's clock stepped forward: a room out of range has been so as long as before (its timer keeps its time left).
+  onClockStep(home: HomeState, stepMs: number): void {
+    for (const device of home.devices.values()) {
+      const state = home.sliceOf(device, climateRule);
+      if (state?.sinceAt !== undefined) state.sinceAt += stepMs;
+    }
+  },
   deviceState: {
     version: 1,
     create: newSlice,

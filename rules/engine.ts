@@ -363,6 +363,40 @@ export class RulesEngine {
   }
 
   /**
+   * The hub's clock was stepped forward by `stepMs` while it ran (network time correcting a clock that read behind,
+   * seen by the hub against its monotonic clock), and now reads `now`. What the rules timed was timed on the clock that
+   * read behind: taken as time passed, the step called every home's silence under way at once (a day's step: a
+   * possible fall in every flat whose resident had just moved, every device called offline). Every timer that
+   * measures a length of time (a silence, a device's silence, a cold spell, an outing's bound) keeps the time it had
+   * left, moved by the step, and so does each time a restore re-arms one from (`onClockStep`); a timer due at a local
+   * time of day (`timeOfDayTimers`) stays. The silences under way are not learned when they end (`unheardUntil`):
+   * measured across the step they would look the step longer. Returns what is due by `now` after the move.
+   */
+  clockStepped(stepMs: number, now: number): RuleDecision[] {
+    this.noRestPending();
+    const registry = this.registry;
+    for (const home of this.homes) {
+      for (const [name, slot] of Object.entries<TimerSlot>(home.timers)) {
+        if (!Number.isFinite(slot.dueAt)) continue;
+        if (!registry.timeOfDayTimers.has(name)) this.queue.arm(slot, slot.dueAt + stepMs);
+        else if (slot.dueAt <= now) this.queue.disarm(slot);
+      }
+      for (const device of home.devices.values()) {
+        registry.deviceStateRules.forEach((rule, position) => {
+          const slice: unknown = device.slices?.[position];
+          const slot = slice === undefined ? undefined : rule.deviceState?.timer?.slot(slice);
+          if (slot && Number.isFinite(slot.dueAt)) this.queue.arm(slot, slot.dueAt + stepMs);
+        });
+      }
+      for (const entry of registry.entries)
+        entry.rule.onClockStep?.(home, stepMs, now, this.ctx, homeSlice(home, entry));
+    }
+    this.unheardUntil(now);
+    this.fireDue(now);
+    return this.ctx.take();
+  }
+
+  /**
    * The hub watches its homes from `now` (live: every start and reload, `RulesRunner.start`; replay: its
    * `startedAt`). A home none of whose activity is known, not watched yet, and neither out nor away is a silence from
    * now, as if the resident had been seen at that moment: a resident who collapsed before any sensor reported (the

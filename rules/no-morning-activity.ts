@@ -127,6 +127,7 @@ function ensureArmed(home: HomeState, at: number, ctx: RuleContext): void {
 export const noMorningActivityDefinition = {
   name: 'no-morning-activity',
   homeTimers: ['no-morning'] as const,
+  timeOfDayTimers: ['no-morning'],
   events: 'all',
 
   onEvent(home: HomeState, _device: unknown, _event: unknown, _at: number, ctx: RuleContext, now: number): void {
@@ -153,6 +154,16 @@ export const noMorningActivityDefinition = {
     if (due === slot.dueAt || due <= at) return;
     home.armed['no-morning'] = { ms: NaN, source: check.source };
     ctx.arm(slot, due);
+  },
+
+  /**
+   * A morning check the step of the hub's clock carried past is not made: the hub heard the home right up to the step,
+   * on a clock that read behind, so its record cannot say whether the resident got up (before, every home whose
+   * resident had just moved was called at a day's step). The next morning is checked; a resident who did not get up is
+   * still called by inactivity, whose silence keeps its time.
+   */
+  onClockStep(home: HomeState, _stepMs: number, now: number, ctx: RuleContext): void {
+    ensureArmed(home, now, ctx);
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext): void {

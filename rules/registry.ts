@@ -68,6 +68,11 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
   readonly homeTimers?: readonly string[];
   /** An inactivity-family rule: its timers do not fire while the resident is out or the home away. */
   readonly silence?: boolean;
+  /**
+   * Its home timers due at a local time of day (the morning check), not after a length of time: a step of the hub's
+   * clock (`RulesEngine.clockStepped`) leaves them where they are; every other timer keeps the time it had left.
+   */
+  readonly timeOfDayTimers?: readonly string[];
   readonly homeState?: SliceCodec<HomeSlice, HomeState>;
   readonly deviceState?: DeviceSlices<DeviceSlice>;
 
@@ -114,6 +119,13 @@ export interface RuleDefinition<HomeSlice = undefined, DeviceSlice = undefined> 
    * heard meanwhile: `RulesEngine.comeIn`), after the silence rules heard it as activity.
    */
   onComeIn?(home: HomeState, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
+  /**
+   * The hub's clock was stepped forward by `stepMs` while it ran and reads `now` (`RulesEngine.clockStepped`): every time
+   * the rule keeps that a restore re-arms a timer from (a device's last report, a cold spell's start) is moved by the
+   * step, as its timer was, so that a restart does not take the step for time passed; a time-of-day timer the step
+   * carried past (disarmed by the engine) is armed for its next time.
+   */
+  onClockStep?(home: HomeState, stepMs: number, now: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** One of its home timers is due. */
   onTimer?(home: HomeState, timer: string, at: number, ctx: RuleContext, homeSlice: HomeSlice): void;
   /** Its device timer is due. */
@@ -161,6 +173,8 @@ export class RuleRegistry {
   readonly rules: readonly AnyRule[];
   /** Home timer names, in the order the rules declare them (the engine's `out-check` last). */
   readonly homeTimers: readonly string[];
+  /** Home timers due at a local time of day (`RuleDefinition.timeOfDayTimers`): not moved by a clock step. */
+  readonly timeOfDayTimers: ReadonlySet<string>;
   /** Rules with device state, in registry order: a device's slices sit at these positions. */
   readonly deviceStateRules: readonly AnyRule[];
   /** Every rule with where its slices sit, in registry order. */
@@ -193,6 +207,7 @@ export class RuleRegistry {
     }
     this.rules = rules;
     this.homeTimers = [...timers, OUT_CHECK_TIMER];
+    this.timeOfDayTimers = new Set(rules.flatMap((r) => r.timeOfDayTimers ?? []));
     this.deviceStateRules = rules.filter((r) => r.deviceState !== undefined);
     this.deviceStateRules.forEach((r, i) => this.slicePosition.set(r, i));
     this.homeStateRules = rules.filter((r) => r.homeState !== undefined);

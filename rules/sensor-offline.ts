@@ -265,6 +265,17 @@ export const sensorOfflineRule = {
   name: 'sensor-offline',
   events: 'all',
   homeTimers: [NEVER_HEARD_TIMER] as const,
+  // The hub's clock stepped forward: each device's silence so far is what it was (its last report, or when it was
+  // first watched, is moved with the step), as its timer keeps the time it had left.
+  onClockStep(home: HomeState, stepMs: number, _now: number, _ctx: RuleContext, slice: NeverHeardSlice): void {
+    slice.since = slice.since.map((at) => at + stepMs);
+    for (const device of home.devices.values()) {
+      const state = home.sliceOf(device, sensorOfflineRule);
+      if (state === undefined) continue;
+      if (state.lastSeenAt !== undefined) state.lastSeenAt += stepMs;
+      if (state.configuredAt !== undefined) state.configuredAt += stepMs;
+    }
+  },
   // Back in the configuration: a device never heard before is watched from the next watch (`watchNeverHeard`), not
   // from when it was first configured, the hub having listened to none of the home's devices meanwhile.
   onReturn(_home: HomeState, slice: NeverHeardSlice): void {
