@@ -180,8 +180,22 @@ export class AlertLifecycle {
     let tellPacedFirst: string | undefined;
     let severityFrom: string | undefined;
     let infoRecord: AlertRow | undefined;
+    let intoFall = false;
     const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
       const { sql } = this.d.stored();
+      // A silence called while the home's fall alert is open is that fall's: told on it, not a second call (session 66).
+      const fall = SILENCES.has(decision.kind)
+        ? fallHolding(decision, sql.openByKind.get(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        merged = intoFall = true;
+        const row = returned(
+          sql.mergeDetail.get(now, fall.room, withLaterSilence(fall, decision, now), fall.id),
+          'merge',
+        );
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind });
+        return { row, outbox: changes.enqueue(row, repeatGroups(fall, row, decision.severity)) };
+      }
       const open = sql.openByKind.get(decision.homeId, decision.kind);
       // The open alert is read once, here, on the path of every press: an info record it finds is resolved first
       // (below, its own change), and the raise made again.
@@ -242,6 +256,21 @@ export class AlertLifecycle {
       return this.raise(decision);
     }
     if (change === HELD) {
+      const fall = SILENCES.has(decision.kind)
+        ? fallHolding(decision, changes.openByKind(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        const row: AlertRow = {
+          ...fall,
+          detail: withLaterSilence(fall, decision, now),
+          count: fall.count + 1,
+          last_seen_at: now,
+          version: fall.version + 1,
+        };
+        metrics.merged.inc({ kind: decision.kind });
+        const groups = repeatGroups(fall, row, decision.severity);
+        return changes.hold(row, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind }, groups);
+      }
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
       if (!open && decision.repeatOnly === true) return undefined;
@@ -262,7 +291,13 @@ export class AlertLifecycle {
     afterDelivery(() =>
       this.d.log.info(
         { alertId, homeId: decision.homeId, kind: decision.kind, merged, severity },
-        severityFrom ? `alert severity raised from ${severityFrom}` : merged ? 'alert repeated' : 'alert raised',
+        severityFrom
+          ? `alert severity raised from ${severityFrom}`
+          : intoFall
+            ? 'silence told on the open fall alert'
+            : merged
+              ? 'alert repeated'
+              : 'alert raised',
       ),
     );
     return alert;
@@ -707,6 +742,48 @@ function withOtherDevice(open: AlertRow, decision: Raise): string {
   const earlier = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
   detail.otherDevices = [...earlier.filter((d) => d?.deviceId !== decision.deviceId), entry];
   return JSON.stringify(detail);
+}
+
+/** The kinds of the inactivity family: a silence, which the rules call once. */
+const SILENCES: ReadonlySet<string> = new Set(INACTIVITY_FAMILY);
+
+/**
+ * The open fall alert of the home a silence called now belongs to, or undefined. A wearer who fell (the wearable's own
+ * report, or the hub's detector) and lies still is one incident: the silence that follows was called as a second alert
+ * with a ladder of its own (a `possible-fall` 45 min after the fall, while the responder acknowledged the fall and was on
+ * the way), a second call for the same resident on the floor (review, session 66). Only into a fall at least as serious
+ * as the silence (a confirmed fall, never the `info` record of an impact the wearer got up from: that would hide the
+ * silence in an alert that never escalates) and of the same resident when both name one.
+ */
+function fallHolding(decision: Raise, fall: AlertRow | undefined): AlertRow | undefined {
+  if (!fall || moreSerious(decision.severity, fall.severity)) return undefined;
+  if (decision.residentId !== undefined && fall.resident_id !== null && decision.residentId !== fall.resident_id)
+    return undefined;
+  return fall;
+}
+
+/**
+ * The detail (JSON) of the open fall alert `fall` with the silence `decision` named in `laterSilence`: its kind, room
+ * and the rule's detail as a first raise stores it (`eventAt`, durations run to the raise) and `seenAt`, when it was
+ * told. A later silence called while the fall is still open takes its place.
+ */
+function withLaterSilence(fall: AlertRow, decision: Raise, now: number): string {
+  const detail = JSON.parse(fall.detail) as Record<string, unknown>;
+  const silence: Record<string, unknown> = { kind: decision.kind, room: decision.room ?? null };
+  Object.assign(silence, JSON.parse(roomDetail(decision, now)) as Record<string, unknown>);
+  silence.seenAt = isoTime(now);
+  detail.laterSilence = silence;
+  return JSON.stringify(detail);
+}
+
+/**
+ * True when `alert` is a fall alert a silence of `kind` called at or after `at` was told on (`laterSilence`): that
+ * silence's decision was carried out (the hub's restart re-feed asks, hub/hub.ts `alreadyRaised`).
+ */
+export function toldOnFall(alert: Alert, kind: string, at: number): boolean {
+  if (alert.kind !== 'fall') return false;
+  const silence = (alert.detail as { laterSilence?: { kind?: unknown; eventAt?: unknown } }).laterSilence;
+  return silence?.kind === kind && typeof silence.eventAt === 'string' && Date.parse(silence.eventAt) >= at;
 }
 
 /** True when `decision` is more serious than an open info record, which it must not merge into (see closeInfoRecord). */
