@@ -150,7 +150,13 @@ export class AlertLifecycle {
           paced: pending.count,
           afterRestart: true,
         });
-        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, pendingSeverity(pending))) };
+        return {
+          row,
+          outbox: changes.enqueue(
+            row,
+            repeatGroups(open, row, pendingSeverity(pending), [...pending.decisions.values()]),
+          ),
+        };
       });
       // Storage failing at start: the note stays for the next start.
       if (change === HELD || change === undefined) continue;
@@ -232,7 +238,7 @@ export class AlertLifecycle {
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
-        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity)) };
+        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity, [decision])) };
       }
       if (decision.repeatOnly === true) {
         noneOpen = true;
@@ -549,7 +555,7 @@ export class AlertLifecycle {
           HUB_ACTOR,
           'merge',
           { count: repeat.count },
-          repeatGroups(open, repeat, decision.severity),
+          repeatGroups(open, repeat, decision.severity, [decision]),
         );
       const row: AlertRow = { ...repeat, ...upgrade };
       return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
@@ -577,7 +583,7 @@ export class AlertLifecycle {
       const { room, detail } = pacedChange(open, pending, now);
       const row = returned(sql.mergePaced.get(pending.count, pending.lastSeenAt, room, detail, alertId), 'merge');
       changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, paced: pending.count });
-      return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity)) };
+      return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity, [...pending.decisions.values()])) };
     });
     if (change === HELD) {
       const open = changes.current(alertId);
@@ -594,7 +600,7 @@ export class AlertLifecycle {
         HUB_ACTOR,
         'merge',
         { count: row.count, paced: pending.count },
-        repeatGroups(open, row, severity),
+        repeatGroups(open, row, severity, [...pending.decisions.values()]),
       );
       return;
     }
@@ -793,14 +799,30 @@ function supersedesInfo(decision: Raise, open: AlertRow): boolean {
 
 /** Everyone told of the alert so far, and the group of its level on the new ladder: each hears of it once. */
 /**
- * The groups a repeat merged into the open alert `open` (now `row`) is news to. While the ladder runs, none: MQTT and
- * the dashboard show the count, and the ladder tells the next group in time. Once someone acknowledged, the ladder has
+ * The groups a repeat merged into the open alert `open` (now `row`) is news to. While the ladder runs, none (MQTT and
+ * the dashboard show the count, and the ladder tells the next group in time), unless a high or critical repeat names
+ * a device the alert did not name yet (`namesNewDevice`): every group told so far. Once someone acknowledged, the ladder has
  * stopped: a repeat as serious as high (a pendant pressed again, another fall, smoke again) goes to every group told so
  * far, or no call-centre platform would hear of it, however long ago the call was taken and left unresolved (review,
  * session 50). A less serious one (a second device offline) is still not news.
  */
-function repeatGroups(open: AlertRow, row: AlertRow, severity: Severity): string[] {
-  return open.state === 'acknowledged' && (severity === 'critical' || severity === 'high') ? groupsToldSoFar(row) : [];
+function repeatGroups(open: AlertRow, row: AlertRow, severity: Severity, repeats: readonly Raise[] = []): string[] {
+  if (severity !== 'critical' && severity !== 'high') return [];
+  return open.state === 'acknowledged' || repeats.some((d) => namesNewDevice(open, d)) ? groupsToldSoFar(row) : [];
+}
+
+/**
+ * True when the repeat `decision` names a device its open alert `open` did not name yet (PER_DEVICE: a second
+ * resident's pendant, a second smoke detector). That is news while the ladder runs too: the first group's call-centre
+ * platform, reached by webhook alone, showed one resident's press while the second resident's rang unseen until
+ * someone acknowledged (review, session 66). The same device again is not.
+ */
+function namesNewDevice(open: AlertRow, decision: Raise): boolean {
+  if (!PER_DEVICE.has(decision.kind) || decision.deviceId === undefined) return false;
+  const detail = JSON.parse(open.detail) as { deviceId?: unknown; otherDevices?: unknown };
+  if (decision.deviceId === detail.deviceId) return false;
+  const others = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
+  return !others.some((d) => d?.deviceId === decision.deviceId);
 }
 
 function upgradeGroups(before: AlertRow, after: AlertRow): string[] {
