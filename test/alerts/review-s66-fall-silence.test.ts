@@ -20,6 +20,8 @@ import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { copyAsCrashLeavesIt, mqttClient, ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
 import type { HubConfig } from '../../hub/config-types.js';
+import { batches, START } from '../fall/batch-hub.js';
+import { fallSegments } from '../fall/signals.js';
 import { startStage, waitFor, webhookReceiver, type AlertStage, type WebhookReceiver } from './helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
@@ -54,8 +56,11 @@ afterEach(async () => {
 });
 
 /** The one-home hub with a wearable on r1 and the call centre's webhook as its only responder group. */
-async function startHome(clock: FakeClock): Promise<{
-  send: (deviceId: string, type: string, value: unknown) => Promise<void>;
+async function startHome(
+  clock: FakeClock,
+  startAt = T0,
+): Promise<{
+  send: (deviceId: string, type: string, value: unknown, ts?: number) => Promise<void>;
   alertsSeen: Map<string, Alert[]>;
 }> {
   callCentre = await webhookReceiver();
@@ -83,9 +88,10 @@ async function startHome(clock: FakeClock): Promise<{
     alertsSeen.set(alert.id, [...(alertsSeen.get(alert.id) ?? []), alert]);
   });
   await responder.subscribeAsync('telecare/h1/alerts/+', { qos: 1 });
-  clock.advanceTo(T0);
-  const send = async (deviceId: string, type: string, value: unknown) => {
-    await client.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify({ type, value }), { qos: 1 });
+  clock.advanceTo(startAt);
+  const send = async (deviceId: string, type: string, value: unknown, ts?: number) => {
+    const event = ts === undefined ? { type, value } : { type, value, ts };
+    await client.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify(event), { qos: 1 });
     await hub!.alerts.settled();
   };
   return { send, alertsSeen };
@@ -187,6 +193,32 @@ describe('a wearable fall open, the wearer lying still', () => {
     await lieStill(clock, 6, 60);
     const open = hub!.alerts.list({ state: 'open' });
     expect(open.map((a) => [a.kind, a.state, a.room])).toEqual([['possible-fall', 'raised', 'hall']]);
+  }, 60_000);
+});
+
+describe("a fall found by the hub's own detector from the wearable's movement", () => {
+  it('the silence that follows is told on that fall alert too', async () => {
+    // The wearer seen in the hall a minute before; the wearable's 1 s batches of a hard fall, then lying still, each
+    // sent over MQTT at its arrival on the hub's clock (test/fall/batch-hub.ts).
+    const clock = new FakeClock(START - 60_000 - GRACE_MS);
+    const { send } = await startHome(clock, START - 60_000);
+    await send('hall-pir', 'motion', true);
+    await send('hall-pir', 'motion', false);
+    for (const b of batches(fallSegments(60))) {
+      clock.advanceTo(Math.max(clock.now(), b.arrival));
+      await send('w1', 'accel', b.value, b.ts);
+    }
+    for (let t = clock.now(); t <= START + 50 * MINUTE; t += MINUTE) {
+      clock.advanceTo(t);
+      await hub!.alerts.settled();
+    }
+    // Before the fix: the detector's critical fall and a possible-fall alert beside it.
+    const alerts = hub!.alerts.list({ homeId: 'h1' });
+    expect(alerts.map((a) => [a.kind, a.severity, a.state])).toEqual([['fall', 'critical', 'raised']]);
+    expect(alerts[0]!.detail).toMatchObject({
+      source: 'wearable',
+      laterSilence: { kind: 'possible-fall', room: 'hall', lastRoom: 'hall' },
+    });
   }, 60_000);
 });
 
