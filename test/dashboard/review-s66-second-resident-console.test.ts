@@ -71,6 +71,35 @@ describe.skipIf(!haveChromium)('the console, a second resident pressing while th
     await page.context().close();
   });
 
+  it('a silence told on an acknowledged fall (docs/alerts.md, session 66) is said and sounded as a repeat', async () => {
+    const page = await consoleWithSound();
+    clock.advanceBy(60_000);
+    const fall = raiseAlert(stage.dashboard.alerts, clock, { kind: 'fall', severity: 'critical', homeId: 'h2' });
+    const card = page.locator(`#alert-${fall.id}`);
+    await card.waitFor();
+    expect(stage.dashboard.alerts.acknowledge(fall.id, 'sam')).toMatchObject({ ok: true });
+    await card.locator('xpath=self::*[@data-state="acknowledged"]').waitFor();
+    expect(await tones(page)).toBe(3);
+    clock.advanceBy(45 * 60_000);
+    stage.dashboard.alerts.apply({
+      type: 'raise',
+      homeId: 'h2',
+      residentId: 'r1',
+      kind: 'possible-fall',
+      severity: 'high',
+      at: clock.now(),
+      room: 'hall',
+      detail: { silenceMinutes: 45, thresholdMinutes: 45, thresholdSource: 'cold-start', lastRoom: 'hall' },
+    });
+    await card.getByText('then no movement: possible fall called').waitFor();
+    await page.locator('#announcer', { hasText: 'again' }).waitFor();
+    expect(await page.locator('#announcer').textContent()).toBe(
+      'Critical alert again: Fall at h2, seen 2 times, acknowledged by sam',
+    );
+    expect(await tones(page)).toBe(6);
+    await page.context().close();
+  });
+
   it('found right: a critical alert of another kind in the same flat is a card and a sound of its own', async () => {
     const page = await consoleWithSound();
     clock.advanceBy(60_000);
