@@ -15,6 +15,7 @@ import type { RuleDecision, SensorEvent } from '../rules/types.js';
 import { BridgeWatch } from './bridge-watch.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
+import { toldOnFall } from './alerts/lifecycle.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
@@ -375,7 +376,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       // Raised or repeated since: a press merged into the open alert (pressed again) was carried out too, by moving
       // its last seen, not its raise; taken for news, it was counted again, or raised anew once the alert was resolved
       // (review, session 58).
-      alreadyRaised: (d) => alertService.list({ homeId: d.homeId, seenFrom: d.at }).some((a) => a.kind === d.kind),
+      // A silence told on the home's open fall alert (`laterSilence`, session 66) was carried out by that fall's merge.
+      alreadyRaised: (d) =>
+        alertService
+          .list({ homeId: d.homeId, seenFrom: d.at })
+          .some((a) => a.kind === d.kind || toldOnFall(a, d.kind, d.at)),
       // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
       clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
       // Pre-alert changes wait for their window (hub/alerts/prealerts.ts): stored before a snapshot that knows of them.

@@ -1,6 +1,6 @@
 // bathroom-too-long: last activity in the bathroom, none elsewhere since, for longer than learned normal.
 import type { RuleContext } from './context.js';
-import { silenceDetail } from './explain.js';
+import { silenceDetail, silenceEndedBy } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
 import { returnInDoubt, shutInForNight } from './possible-fall.js';
@@ -211,7 +211,12 @@ export const bathroomDefinition = {
         home.learned.record('bathroom-stay', home.zone.hourOfWeek(entered), at - entered, home.zone.dayNumber(at));
       home.bathroomEnteredAt = NaN;
       watch.waitFrom = NaN;
-      ctx.clear(home, 'bathroom-too-long', at, `activity in ${home.lastActivityRoom ?? 'another room'}`);
+      ctx.clear(
+        home,
+        'bathroom-too-long',
+        at,
+        silenceEndedBy(home, `activity in ${home.lastActivityRoom ?? 'another room'}`),
+      );
     }
     ctx.disarm(home.timers.bathroom);
   },

@@ -3,6 +3,18 @@ import type { DeviceState, HomeState, HomeTimer } from './home-state.js';
 import { MINUTE_MS } from './time.js';
 
 /**
+ * Why the activity just seen withdraws an alert of the inactivity family (its `clear` reason, the console's "cancelled
+ * by the hub: ..."): `seen` ("activity in hall"), unless that activity was a pendant press. A press is a call for help,
+ * raised as its own alert, and its room is where the pendant was set up, not where the resident is: "activity in
+ * living" read as the resident up and walking while she pressed from the hall floor (review, session 66).
+ */
+export function silenceEndedBy(home: HomeState, seen: string): string {
+  const id = home.lastActivityDeviceId;
+  const device = id === undefined ? undefined : home.devices.get(id);
+  return device?.kind === 'pendant' ? `pendant ${device.id} pressed (its own alert), no movement seen` : seen;
+}
+
+/**
  * The detail of an inactivity-family alert (issue 11 section 5): `silenceMinutes` since `since`,
  * the `thresholdMinutes` it crossed and its `thresholdSource`, the last room and device (id and kind), which
  * mat was occupied (`"bed"`, `"chair"` or null), and after an arrival by the exit door that no sensor inside has seen

@@ -1,7 +1,7 @@
 // inactivity: no activity anywhere at home for longer than learned normal for that hour, with a pre-alert.
 import { matPulses } from './activity.js';
 import type { RuleContext } from './context.js';
-import { silenceDetail } from './explain.js';
+import { silenceDetail, silenceEndedBy } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { dueFrom, learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
@@ -584,7 +584,7 @@ export const inactivityDefinition = {
       home.prealertOpen = false;
       ctx.prealertCancel(home, 'inactivity', at);
     }
-    ctx.clear(home, 'inactivity', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    ctx.clear(home, 'inactivity', at, silenceEndedBy(home, `activity in ${home.lastActivityRoom ?? 'the home'}`));
     // A device alone in a home shown by its own history to be empty at such times: waited on as an outing is, with an
     // outing's bound (`outingBoundMs`) of silence after it: a resident who came back unseen (an exit contact failed)
     // and fell where one sensor sees them is called late, not never; where an outing has no bound (a resident seen away

@@ -1,6 +1,6 @@
 // night-stillness: a possible fall in bed at night, once the home's own nights say how long its sleeper lies still.
 import type { RuleContext } from './context.js';
-import { silenceDetail } from './explain.js';
+import { silenceDetail, silenceEndedBy } from './explain.js';
 import type { HomeState } from './home-state.js';
 import { homeMayBeEmpty, inactivityDefinition, stillInBedFrom } from './inactivity.js';
 import { returnInDoubt } from './possible-fall.js';
@@ -218,7 +218,7 @@ export const nightStillnessDefinition = {
     const context = night?.context;
     state.spellContext = context;
     state.spellSince = night?.since ?? NaN;
-    ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    ctx.clear(home, 'possible-fall', at, silenceEndedBy(home, `activity in ${home.lastActivityRoom ?? 'the home'}`));
     armStillSpell(home, at, ctx, state);
   },
 

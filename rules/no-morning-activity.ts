@@ -1,7 +1,7 @@
 // no-morning-activity: nothing outside the bedroom by the usual rising time plus a margin.
 import type { RuleContext } from './context.js';
 import type { HomeState } from './home-state.js';
-import { silenceDetail } from './explain.js';
+import { silenceDetail, silenceEndedBy } from './explain.js';
 import { parseHhMm } from './local-time.js';
 import { shrink, type ThresholdSource } from './threshold.js';
 import type { RuleDefinition } from './registry.js';
@@ -179,7 +179,7 @@ export const noMorningActivityDefinition = {
     if (home.risingLearnedDay !== day && Number.isNaN(home.risingCandidateAt)) home.risingCandidateAt = at;
     if (home.risenDay === day) return;
     home.risenDay = day;
-    ctx.clear(home, 'no-morning-activity', at, 'activity outside the bedroom');
+    ctx.clear(home, 'no-morning-activity', at, silenceEndedBy(home, 'activity outside the bedroom'));
   },
 
   /**

@@ -1,6 +1,6 @@
 // possible-fall: the resident was placed in one room (a PIR, the bathroom) or, once learned, seen at any device, then silence everywhere.
 import type { RuleContext } from './context.js';
-import { silenceDetail } from './explain.js';
+import { silenceDetail, silenceEndedBy } from './explain.js';
 import { ABSENCE_MEMORY_DAYS, absenceSpansPassed, type HomeState } from './home-state.js';
 import { dueFrom, learnedOrPrior, shrink, type Threshold } from './threshold.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
@@ -1130,7 +1130,7 @@ export const possibleFallDefinition = {
     watch.loneNightDevice = undefined;
     watch.loneNightAt = NaN;
     watch.upSince = upAndAbout(home, at, watch) ? at : NaN;
-    ctx.clear(home, 'possible-fall', at, `activity in ${home.lastActivityRoom ?? 'the home'}`);
+    ctx.clear(home, 'possible-fall', at, silenceEndedBy(home, `activity in ${home.lastActivityRoom ?? 'the home'}`));
     const deadline = possibleFallDeadline(home, at, watch);
     if (Number.isNaN(deadline)) ctx.disarm(home.timers['possible-fall']);
     else ctx.arm(home.timers['possible-fall'], deadline);

@@ -137,6 +137,22 @@ export function repeatedAfterAck(known, next) {
   return known.state === 'acknowledged' || Date.parse(next.lastSeenAt) > Date.parse(next.acknowledgedAt);
 }
 
+/**
+ * The devices a high or critical alert names now that its version before did not (`otherDevices`: a second resident's
+ * pendant, a second smoke detector merged into the open alert), acknowledged or still ringing: news a console says and
+ * sounds, as the hub sends it to the groups at once (docs/alerts.md, session 66). Before, a card still ringing only
+ * grew "also p2 (bedroom)" in its small print. `known` and `next`: `{ severity, detail }`. Their ids; empty otherwise.
+ */
+export function newlyNamed(known, next) {
+  if (next.severity !== 'critical' && next.severity !== 'high') return [];
+  const named = (d) => [
+    d.deviceId,
+    ...(Array.isArray(d.otherDevices) ? d.otherDevices.map((x) => x && x.deviceId) : []),
+  ];
+  const before = new Set(named(known.detail || {}));
+  return named(next.detail || {}).filter((id) => typeof id === 'string' && !before.has(id));
+}
+
 /** An outcome's words, as the resolve form offers it: `carer-visit` → "Carer visit". */
 export function outcomeWords(outcome) {
   return OUTCOMES.find(([value]) => value === outcome)?.[1] ?? outcome;

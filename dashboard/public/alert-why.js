@@ -174,7 +174,22 @@ export function why(alert, zone) {
   // about or to send to without opening another page (the rules' detail names the device: hub/alerts/lifecycle.ts).
   const alarm = deviceAlarm(alert, d);
   if (alarm) parts.push(alarm);
+  // A silence called while this fall was open (session 66): told on the fall, not as a second call.
+  const silence = laterSilence(alert, d, zone);
+  if (silence) parts.push(silence);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/**
+ * "then no movement: possible fall called Mon 10:45 (Silent for 45 min ... · last seen: hall)" on a fall alert that a
+ * silence of the inactivity family was told on (`laterSilence`, hub/alerts/lifecycle.ts); null otherwise.
+ */
+function laterSilence(alert, d, zone) {
+  const s = d.laterSilence;
+  if (alert.kind !== 'fall' || !s || typeof s !== 'object' || typeof s.kind !== 'string') return null;
+  const inner = why({ kind: s.kind, room: s.room, detail: s }, zone);
+  const called = `then no movement: ${s.kind.replaceAll('-', ' ')} called ${dayAndClock(s.eventAt, zone)}`;
+  return inner ? `${called} (${inner})` : called;
 }
 
 /** "Temperature below 16 °C since Mon 12:00, last reading 15.0 °C (thermo)"; null for any other alert. */

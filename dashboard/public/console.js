@@ -284,6 +284,15 @@ function receive(alert) {
   } else if (!known) {
     announcer.add(alert);
     if (alert.severity === 'critical') beep();
+  } else if (cards.newlyNamed(known, alert).length > 0) {
+    // Another device of its kind while it is open (a second resident's pendant): a second person needing help.
+    announcer.sayNow(
+      `${cards.label(alert.severity)} alert: ${cards.label(alert.kind)} at ${alert.homeId}, also ${cards
+        .newlyNamed(known, alert)
+        .join(', ')}`,
+      (waiting) => waiting.id === alert.id,
+    );
+    if (alert.severity === 'critical') beep();
   } else if (cards.repeatedAfterAck(known, alert)) {
     announcer.sayNow(
       `${cards.label(alert.severity)} alert again: ${cards.label(alert.kind)} at ${alert.homeId}, seen ${alert.count} times, acknowledged by ${alert.acknowledgedBy}`,

@@ -150,7 +150,13 @@ export class AlertLifecycle {
           paced: pending.count,
           afterRestart: true,
         });
-        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, pendingSeverity(pending))) };
+        return {
+          row,
+          outbox: changes.enqueue(
+            row,
+            repeatGroups(open, row, pendingSeverity(pending), [...pending.decisions.values()]),
+          ),
+        };
       });
       // Storage failing at start: the note stays for the next start.
       if (change === HELD || change === undefined) continue;
@@ -180,8 +186,22 @@ export class AlertLifecycle {
     let tellPacedFirst: string | undefined;
     let severityFrom: string | undefined;
     let infoRecord: AlertRow | undefined;
+    let intoFall = false;
     const change = this.d.held.storeOrHold('alert-raise', (): Change | undefined => {
       const { sql } = this.d.stored();
+      // A silence called while the home's fall alert is open is that fall's: told on it, not a second call (session 66).
+      const fall = SILENCES.has(decision.kind)
+        ? fallHolding(decision, sql.openByKind.get(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        merged = intoFall = true;
+        const row = returned(
+          sql.mergeDetail.get(now, fall.room, withLaterSilence(fall, decision, now), fall.id),
+          'merge',
+        );
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind });
+        return { row, outbox: changes.enqueue(row, repeatGroups(fall, row, decision.severity)) };
+      }
       const open = sql.openByKind.get(decision.homeId, decision.kind);
       // The open alert is read once, here, on the path of every press: an info record it finds is resolved first
       // (below, its own change), and the raise made again.
@@ -218,7 +238,7 @@ export class AlertLifecycle {
           'merge',
         );
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
-        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity)) };
+        return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity, [decision])) };
       }
       if (decision.repeatOnly === true) {
         noneOpen = true;
@@ -242,6 +262,21 @@ export class AlertLifecycle {
       return this.raise(decision);
     }
     if (change === HELD) {
+      const fall = SILENCES.has(decision.kind)
+        ? fallHolding(decision, changes.openByKind(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        const row: AlertRow = {
+          ...fall,
+          detail: withLaterSilence(fall, decision, now),
+          count: fall.count + 1,
+          last_seen_at: now,
+          version: fall.version + 1,
+        };
+        metrics.merged.inc({ kind: decision.kind });
+        const groups = repeatGroups(fall, row, decision.severity);
+        return changes.hold(row, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind }, groups);
+      }
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
       if (!open && decision.repeatOnly === true) return undefined;
@@ -262,7 +297,13 @@ export class AlertLifecycle {
     afterDelivery(() =>
       this.d.log.info(
         { alertId, homeId: decision.homeId, kind: decision.kind, merged, severity },
-        severityFrom ? `alert severity raised from ${severityFrom}` : merged ? 'alert repeated' : 'alert raised',
+        severityFrom
+          ? `alert severity raised from ${severityFrom}`
+          : intoFall
+            ? 'silence told on the open fall alert'
+            : merged
+              ? 'alert repeated'
+              : 'alert raised',
       ),
     );
     return alert;
@@ -514,7 +555,7 @@ export class AlertLifecycle {
           HUB_ACTOR,
           'merge',
           { count: repeat.count },
-          repeatGroups(open, repeat, decision.severity),
+          repeatGroups(open, repeat, decision.severity, [decision]),
         );
       const row: AlertRow = { ...repeat, ...upgrade };
       return changes.hold(row, HUB_ACTOR, 'severity-raised', upgradeAudit(open, row), upgradeGroups(open, row));
@@ -542,7 +583,7 @@ export class AlertLifecycle {
       const { room, detail } = pacedChange(open, pending, now);
       const row = returned(sql.mergePaced.get(pending.count, pending.lastSeenAt, room, detail, alertId), 'merge');
       changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, paced: pending.count });
-      return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity)) };
+      return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity, [...pending.decisions.values()])) };
     });
     if (change === HELD) {
       const open = changes.current(alertId);
@@ -559,7 +600,7 @@ export class AlertLifecycle {
         HUB_ACTOR,
         'merge',
         { count: row.count, paced: pending.count },
-        repeatGroups(open, row, severity),
+        repeatGroups(open, row, severity, [...pending.decisions.values()]),
       );
       return;
     }
@@ -709,6 +750,48 @@ function withOtherDevice(open: AlertRow, decision: Raise): string {
   return JSON.stringify(detail);
 }
 
+/** The kinds of the inactivity family: a silence, which the rules call once. */
+const SILENCES: ReadonlySet<string> = new Set(INACTIVITY_FAMILY);
+
+/**
+ * The open fall alert of the home a silence called now belongs to, or undefined. A wearer who fell (the wearable's own
+ * report, or the hub's detector) and lies still is one incident: the silence that follows was called as a second alert
+ * with a ladder of its own (a `possible-fall` 45 min after the fall, while the responder acknowledged the fall and was on
+ * the way), a second call for the same resident on the floor (review, session 66). Only into a fall at least as serious
+ * as the silence (a confirmed fall, never the `info` record of an impact the wearer got up from: that would hide the
+ * silence in an alert that never escalates) and of the same resident when both name one.
+ */
+function fallHolding(decision: Raise, fall: AlertRow | undefined): AlertRow | undefined {
+  if (!fall || moreSerious(decision.severity, fall.severity)) return undefined;
+  if (decision.residentId !== undefined && fall.resident_id !== null && decision.residentId !== fall.resident_id)
+    return undefined;
+  return fall;
+}
+
+/**
+ * The detail (JSON) of the open fall alert `fall` with the silence `decision` named in `laterSilence`: its kind, room
+ * and the rule's detail as a first raise stores it (`eventAt`, durations run to the raise) and `seenAt`, when it was
+ * told. A later silence called while the fall is still open takes its place.
+ */
+function withLaterSilence(fall: AlertRow, decision: Raise, now: number): string {
+  const detail = JSON.parse(fall.detail) as Record<string, unknown>;
+  const silence: Record<string, unknown> = { kind: decision.kind, room: decision.room ?? null };
+  Object.assign(silence, JSON.parse(roomDetail(decision, now)) as Record<string, unknown>);
+  silence.seenAt = isoTime(now);
+  detail.laterSilence = silence;
+  return JSON.stringify(detail);
+}
+
+/**
+ * True when `alert` is a fall alert a silence of `kind` called at or after `at` was told on (`laterSilence`): that
+ * silence's decision was carried out (the hub's restart re-feed asks, hub/hub.ts `alreadyRaised`).
+ */
+export function toldOnFall(alert: Alert, kind: string, at: number): boolean {
+  if (alert.kind !== 'fall') return false;
+  const silence = (alert.detail as { laterSilence?: { kind?: unknown; eventAt?: unknown } }).laterSilence;
+  return silence?.kind === kind && typeof silence.eventAt === 'string' && Date.parse(silence.eventAt) >= at;
+}
+
 /** True when `decision` is more serious than an open info record, which it must not merge into (see closeInfoRecord). */
 function supersedesInfo(decision: Raise, open: AlertRow): boolean {
   return decision.severity !== 'info' && open.severity === 'info';
@@ -716,14 +799,30 @@ function supersedesInfo(decision: Raise, open: AlertRow): boolean {
 
 /** Everyone told of the alert so far, and the group of its level on the new ladder: each hears of it once. */
 /**
- * The groups a repeat merged into the open alert `open` (now `row`) is news to. While the ladder runs, none: MQTT and
- * the dashboard show the count, and the ladder tells the next group in time. Once someone acknowledged, the ladder has
+ * The groups a repeat merged into the open alert `open` (now `row`) is news to. While the ladder runs, none (MQTT and
+ * the dashboard show the count, and the ladder tells the next group in time), unless a high or critical repeat names
+ * a device the alert did not name yet (`namesNewDevice`): every group told so far. Once someone acknowledged, the ladder has
  * stopped: a repeat as serious as high (a pendant pressed again, another fall, smoke again) goes to every group told so
  * far, or no call-centre platform would hear of it, however long ago the call was taken and left unresolved (review,
  * session 50). A less serious one (a second device offline) is still not news.
  */
-function repeatGroups(open: AlertRow, row: AlertRow, severity: Severity): string[] {
-  return open.state === 'acknowledged' && (severity === 'critical' || severity === 'high') ? groupsToldSoFar(row) : [];
+function repeatGroups(open: AlertRow, row: AlertRow, severity: Severity, repeats: readonly Raise[] = []): string[] {
+  if (severity !== 'critical' && severity !== 'high') return [];
+  return open.state === 'acknowledged' || repeats.some((d) => namesNewDevice(open, d)) ? groupsToldSoFar(row) : [];
+}
+
+/**
+ * True when the repeat `decision` names a device its open alert `open` did not name yet (PER_DEVICE: a second
+ * resident's pendant, a second smoke detector). That is news while the ladder runs too: the first group's call-centre
+ * platform, reached by webhook alone, showed one resident's press while the second resident's rang unseen until
+ * someone acknowledged (review, session 66). The same device again is not.
+ */
+function namesNewDevice(open: AlertRow, decision: Raise): boolean {
+  if (!PER_DEVICE.has(decision.kind) || decision.deviceId === undefined) return false;
+  const detail = JSON.parse(open.detail) as { deviceId?: unknown; otherDevices?: unknown };
+  if (decision.deviceId === detail.deviceId) return false;
+  const others = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
+  return !others.some((d) => d?.deviceId === decision.deviceId);
 }
 
 function upgradeGroups(before: AlertRow, after: AlertRow): string[] {

@@ -15,7 +15,7 @@ import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { copyAsCrashLeavesIt, mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 // Monday 23 November 2026, 10:00 UTC.
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -67,11 +67,7 @@ async function press(count: number): Promise<void> {
 
 /** The hub's data folder as it is on disk now (a kill -9 here), copied to `crashed`; then the hub is stopped. */
 async function crash(): Promise<void> {
-  const from = path.join(dir, 'data');
-  const to = path.join(crashed, 'data');
-  fs.mkdirSync(to, { recursive: true });
-  // The WAL's index (-shm) is rebuilt from the WAL when the copy is opened, as after a crash.
-  for (const f of fs.readdirSync(from)) if (!f.endsWith('-shm')) fs.copyFileSync(path.join(from, f), path.join(to, f));
+  copyAsCrashLeavesIt(path.join(dir, 'data'), path.join(crashed, 'data'));
   await client!.endAsync(true);
   client = undefined;
   await hub!.stop();

@@ -312,10 +312,11 @@ function laterCommand(current, incoming) {
   return current.createdAt > incoming.createdAt ? current : incoming;
 }
 
-/** What `cards.repeatedAfterAck` compares of a centre card (its count is the hub's alert's). */
+/** What `cards.repeatedAfterAck` and `cards.newlyNamed` compare of a centre card (its count is the hub's alert's). */
 const facts = (card) => ({
   state: card.state,
   severity: card.severity,
+  detail: card.alert.detail,
   count: card.alert.count,
   lastSeenAt: card.alert.lastSeenAt,
   acknowledgedAt: card.alert.acknowledgedAt,
@@ -336,6 +337,14 @@ function receive(card) {
     alerts.set(key, card);
     if (!known) {
       announcer.add(card);
+      if (card.severity === 'critical') beep();
+    } else if (cards.newlyNamed(facts(known), facts(card)).length > 0) {
+      // Another device of its kind while it is open (a second resident's pendant; session 66).
+      announcer.sayNow(
+        `${cards.label(card.severity)} alert: ${cards.label(card.type)} at hub ${card.hubId}, also ` +
+          cards.newlyNamed(facts(known), facts(card)).join(', '),
+        (waiting) => keyOf(waiting) === key,
+      );
       if (card.severity === 'critical') beep();
     } else if (cards.repeatedAfterAck(facts(known), facts(card))) {
       // Pressed again after an operator took the call: the resident still needs help (review, session 60).
