@@ -1,6 +1,7 @@
 // Where a pendant press's turn goes, from a CPU profile of the hub: `node dist/bench/turnProfile.js FILE.cpuprofile
-// [ROOT]` takes the samples whose stack holds a function named ROOT (default: the embedded broker's
-// `authorizePublish`; `client.handleMessage` for the hub on an external broker) and puts each in one group, the first of the
+// [ROOT]` takes the samples whose stack holds a function named ROOT (default: the embedded broker's `publishDirect`,
+// where the hub takes a QoS 1 PUBLISH in itself since session 27; `client.handleMessage` for the hub on an external
+// broker) and puts each in one group, the first of the
 // list below found on its stack from the sampled function outwards. Prints JSON: the share of each group (%).
 // Profile the hub while it is pressed, without the trace's instrumentation:
 //   node --cpu-prof --cpu-prof-dir DIR --cpu-prof-interval 50 dist/bench/hotPathTrace.js --cpu --presses 600 --bench-gaps
@@ -40,7 +41,7 @@ const GROUPS: [string, (stack: string[]) => boolean][] = [
 ];
 
 function main(): void {
-  const [file, root = 'authorizePublish'] = process.argv.slice(2);
+  const [file, root = 'publishDirect'] = process.argv.slice(2);
   if (!file) throw new Error('usage: turnProfile FILE.cpuprofile [ROOT]');
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

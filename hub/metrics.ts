@@ -3,8 +3,19 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** How often the process metrics sample the event loop's delay. */
+export const EVENT_LOOP_SAMPLE_MS = 1_000;
+
 export function createMetricsRegistry(options: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'telecare_' });
+  // The event loop's delay sampled once a second, not prom-client's default 10 ms: its libuv timer woke an idle hub 100
+  // times a second (a Pi's CPU never resting); the lag histogram still takes every sample's delay (docs/performance.md,
+  // "Session 66 review").
+  if (options.processMetrics)
+    collectDefaultMetrics({
+      register: registry,
+      prefix: 'telecare_',
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    });
   return registry;
 }

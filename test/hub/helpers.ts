@@ -52,7 +52,6 @@ export function writeConfig(dir: string, config: unknown = ONE_HOME_CONFIG): str
   return file;
 }
 
-/** A port that was free a moment ago (for programs that cannot be told to use port 0). */
 /**
  * A hub's data folder `from` copied to `to` as a `kill -9` leaves it on disk (the hub still running): every file but
  * the WAL's index (-shm), which SQLite rebuilds from the WAL when the copy is opened, as after a crash.
@@ -62,6 +61,7 @@ export function copyAsCrashLeavesIt(from: string, to: string): void {
   for (const f of fs.readdirSync(from)) if (!f.endsWith('-shm')) fs.copyFileSync(path.join(from, f), path.join(to, f));
 }
 
+/** A port that was free a moment ago (for programs that cannot be told to use port 0). */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
