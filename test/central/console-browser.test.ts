@@ -1,15 +1,13 @@
 // The centre's console in Debian's chromium: log in, an alert appears live when stored and NOTIFYed, acknowledge it.
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { retireHubAtCentre } from '../../central/retire.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { focused, recordLiveRegion, tabTo } from '../support/screen.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
+import { hubAlert, storeAlert, storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the console browser test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the console browser test');
+const runnable = consoleInChromiumRunnable('the console browser test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
 /** How far the page scrolls sideways, and how many cards are wider than their box (run in the page). */
@@ -20,28 +18,21 @@ const OVERFLOW = `(() => ({
 const PASSWORD = 'a-long-password-1';
 
 describe.skipIf(!runnable)('central console in a browser', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await env?.stop();
+    await createOperator(stage.env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
+    await createOperator(stage.env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
   });
 
   async function logIn(path: string, username: string, page?: Page): Promise<Page> {
-    page ??= await browser.newPage();
-    await page.goto(`${env.url}${path}`);
+    page ??= await stage.browser.newPage();
+    await page.goto(`${stage.env.url}${path}`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}${path}`);
+    await page.waitForURL(`${stage.env.url}${path}`);
     return page;
   }
 
@@ -55,10 +46,10 @@ describe.skipIf(!runnable)('central console in a browser', () => {
   /** A page of a context of its own (`options`) on `path`, logged in as `username`: through the page the first time. */
   async function openAs(path: string, username: string, options: BrowserContextOptions = {}): Promise<Page> {
     const saved = sessions.get(username);
-    const context = await browser.newContext({ ...options, ...(saved ? { storageState: saved } : {}) });
+    const context = await stage.newContext({ ...options, ...(saved ? { storageState: saved } : {}) });
     const page = await context.newPage();
     if (saved) {
-      await page.goto(`${env.url}${path}`);
+      await page.goto(`${stage.env.url}${path}`);
       return page;
     }
     await logIn(path, username, page);
@@ -71,7 +62,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     expect(await page.locator('nav').innerText()).not.toContain('Council report');
 
-    await storeAlert(env.pool, 'hub-b', hubAlert('b1'));
+    await storeAlert(stage.env.pool, 'hub-b', hubAlert('b1'));
     const card = page.locator('li[data-hub="hub-b"][data-alert="b1"]');
     await card.waitFor({ timeout: 15_000 });
     // A responder at 3 a.m. understands it on the card: which hub and home, how long silent, against what, where.
@@ -101,7 +92,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     });
     await card.getByRole('button', { name: 'Acknowledge' }).click();
     await vi.waitFor(() => {
-      const sent = env.hub.received.find((r) => r.alertId === 'b1');
+      const sent = stage.env.hub.received.find((r) => r.alertId === 'b1');
       expect(sent?.subject).toBe('telecare-down.hub-b.alerts.b1.ack');
       expect(sent?.body).toMatchObject({ action: 'acknowledge', operator: 'olive' });
     }, WAIT);
@@ -123,12 +114,12 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     // The centre's own alert for a silent hub says since when, without another page.
     // (storeAlert marks the hub as heard now, as a hub's own alert does: the hub's row is set after it.)
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-q',
       hubAlert('q1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
       'centre',
     );
-    await storeHub(env.pool, 'hub-q', { status: 'offline', lastSeenAt: new Date(Date.now() - 5 * 60_000) });
+    await storeHub(stage.env.pool, 'hub-q', { status: 'offline', lastSeenAt: new Date(Date.now() - 5 * 60_000) });
     const offline = page.locator('li[data-hub="hub-q"][data-alert="q1"]');
     await offline.waitFor({ timeout: 15_000 });
     await expect.poll(() => offline.innerText(), WAIT).toMatch(/No word from hub hub-q since .* \(5 min ago\)/);
@@ -140,7 +131,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     const context = page.context();
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
     const said = await recordLiveRegion(page, 'announcer');
-    await storeAlert(env.pool, 'hub-k', hubAlert('k1', { homeId: 'home-9' }));
+    await storeAlert(stage.env.pool, 'hub-k', hubAlert('k1', { homeId: 'home-9' }));
     const card = page.locator('li[data-hub="hub-k"][data-alert="k1"]');
     await card.waitFor({ timeout: 15_000 });
     await expect.poll(said, WAIT).toContain('New high alert: Inactivity at hub hub-k');
@@ -150,7 +141,11 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     const stops = await tabTo(page, (f) => f.card === 'hub-k k1' && f.text === 'Acknowledge');
     for (const stop of stops) expect(stop.outline, JSON.stringify(stop)).not.toBe('none');
     // Another alert arrives and the list is drawn anew: the keyboard stays on the same button of the same card.
-    await storeAlert(env.pool, 'hub-k', hubAlert('k2', { homeId: 'home-10', severity: 'critical', kind: 'pendant' }));
+    await storeAlert(
+      stage.env.pool,
+      'hub-k',
+      hubAlert('k2', { homeId: 'home-10', severity: 'critical', kind: 'pendant' }),
+    );
     await page.locator('li[data-hub="hub-k"][data-alert="k2"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => focused(page), WAIT).toMatchObject({ card: 'hub-k k1', text: 'Acknowledge' });
 
@@ -161,7 +156,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await card
       .getByText('Cannot reach the centre: check the network connection, then try again. Nothing was changed.')
       .waitFor({ timeout: 15_000 });
-    expect(env.hub.received.filter((r) => r.alertId === 'k1')).toEqual([]);
+    expect(stage.env.hub.received.filter((r) => r.alertId === 'k1')).toEqual([]);
     await context.setOffline(false);
     await context.close();
   });
@@ -169,10 +164,10 @@ describe.skipIf(!runnable)('central console in a browser', () => {
   it('at 375 px and on a desktop: an unknown hub, a hub offline and a flood of 200 alerts stay readable, labelled and announced once', async () => {
     // A hub id as long as a subject token may be, that no operator knows, and an alert kind this console has no words for.
     const unknownHub = `hub-${'x7'.repeat(60)}`;
-    await storeAlert(env.pool, unknownHub, hubAlert('u1', { kind: 'new-kind-from-a-newer-hub', detail: {} }));
-    await env.pool.query('DELETE FROM central_hubs WHERE hub_id = $1', [unknownHub]);
-    await storeHub(env.pool, 'hub-down-375', { status: 'offline', lastSeenAt: new Date(Date.now() - 600_000) });
-    await storeAlert(env.pool, 'hub-down-375', hubAlert('d1', { severity: 'critical', kind: 'pendant' }));
+    await storeAlert(stage.env.pool, unknownHub, hubAlert('u1', { kind: 'new-kind-from-a-newer-hub', detail: {} }));
+    await stage.env.pool.query('DELETE FROM central_hubs WHERE hub_id = $1', [unknownHub]);
+    await storeHub(stage.env.pool, 'hub-down-375', { status: 'offline', lastSeenAt: new Date(Date.now() - 600_000) });
+    await storeAlert(stage.env.pool, 'hub-down-375', hubAlert('d1', { severity: 'critical', kind: 'pendant' }));
     for (const width of [375, 1280]) {
       const page = await openAs('/alerts', 'olive', { viewport: { width, height: 800 } });
       const context = page.context();
@@ -207,7 +202,7 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     const said = await recordLiveRegion(page, 'announcer');
     for (let i = 0; i < 200; i++) {
       await storeAlert(
-        env.pool,
+        stage.env.pool,
         `flood-${String(i % 20)}`,
         hubAlert(
           `f${String(i)}`,
@@ -243,13 +238,13 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     const page = await openAs('/alerts', 'olive');
     const context = page.context();
     await page.getByText('Live: connected').waitFor({ timeout: 15_000 });
-    await storeAlert(env.pool, 'hub-s', hubAlert('s1', { homeId: 'home-31' }));
+    await storeAlert(stage.env.pool, 'hub-s', hubAlert('s1', { homeId: 'home-31' }));
     const card = page.locator('li[data-hub="hub-s"][data-alert="s1"]');
     await card.getByRole('button', { name: 'Resolve…' }).click({ timeout: 15_000 });
     await page.locator('#outcome-hub-s-s1').selectOption('carer-visit');
     await page.locator('#note-hub-s-s1').fill('Warden knocked, all well');
     // The session ends (as at its expiry): sending the form takes the page to the login.
-    await env.pool.query(
+    await stage.env.pool.query(
       `UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE username = 'olive'`,
     );
     await card.getByRole('button', { name: 'Resolve', exact: true }).click();
@@ -257,25 +252,25 @@ describe.skipIf(!runnable)('central console in a browser', () => {
     await page.getByLabel('Username').fill('olive');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/alerts`);
+    await page.waitForURL(`${stage.env.url}/alerts`);
     await page.locator('#note-hub-s-s1').waitFor({ timeout: 15_000 });
     expect(await page.locator('#note-hub-s-s1').inputValue()).toBe('Warden knocked, all well');
     expect(await page.locator('#outcome-hub-s-s1').inputValue()).toBe('carer-visit');
-    expect(env.hub.received.filter((r) => r.alertId === 's1')).toEqual([]);
+    expect(stage.env.hub.received.filter((r) => r.alertId === 's1')).toEqual([]);
     await context.close();
   });
 
   it('shows a supervisor the hub list, offline first, and the council report with its chart and CSV link', async () => {
-    await storeHub(env.pool, 'hub-y', { status: 'offline', lastSeenAt: new Date(Date.now() - 10 * 60_000) });
-    await storeHub(env.pool, 'hub-z', {
+    await storeHub(stage.env.pool, 'hub-y', { status: 'offline', lastSeenAt: new Date(Date.now() - 10 * 60_000) });
+    await storeHub(stage.env.pool, 'hub-z', {
       status: 'online',
       lastSeenAt: new Date(),
       heartbeat: { queue: 3, openAlerts: 0, uptimeS: 60 },
     });
     // Session 61: a hub retired (`telecare central hub remove`) is listed last, with who retired it and when, and is
     // not counted among the hubs in service (it was listed as a hub like any other, "retired" its only word).
-    await storeHub(env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
-    await retireHubAtCentre(env.pool, 'hub-a', 'ann', new Date('2026-11-30T10:15:00Z'));
+    await storeHub(stage.env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
+    await retireHubAtCentre(stage.env.pool, 'hub-a', 'ann', new Date('2026-11-30T10:15:00Z'));
     const page = await logIn('/hubs', 'sam');
     await page.locator('#hubs tbody tr').first().waitFor({ timeout: 15_000 });
     expect(await page.locator('#hubs tbody tr').first().getAttribute('data-status')).toBe('offline');

@@ -1,31 +1,22 @@
 // The centre's console while its PostgreSQL is down: a 503 with what is true (not a generic 500), shown on the page,
 // and the page carries on live once the database is back. Real PostgreSQL stopped and started again, Debian's chromium.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
+import { hubAlert, storeAlert, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the console database test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the console database test');
+const runnable = consoleInChromiumRunnable('the console database test');
 
 const WAIT = { timeout: 30_000 };
 const PASSWORD = 'a-long-password-1';
 const DOWN_TEXT = "The centre's database cannot be reached";
 
 describe.skipIf(!runnable)('central console when PostgreSQL is down', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await env?.stop();
+    await createOperator(stage.env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
   });
 
   /** What the API answers, asked from the logged-in page (its cookie, its origin). */
@@ -52,20 +43,20 @@ describe.skipIf(!runnable)('central console when PostgreSQL is down', () => {
   }
 
   async function logIn(): Promise<Page> {
-    const page = await browser.newPage();
-    await logInAt(page, env, 'olive', PASSWORD);
+    const page = await stage.browser.newPage();
+    await logInAt(page, stage.env, 'olive', PASSWORD);
     return page;
   }
 
   it('answers 503 with what still works, shows it on the page, and goes on live when the database is back', async () => {
     const page = await logIn();
     await page.getByText('Live: connected').waitFor(WAIT);
-    await storeAlert(env.pool, 'hub-a', hubAlert('before-outage'));
+    await storeAlert(stage.env.pool, 'hub-a', hubAlert('before-outage'));
     await page.locator('li[data-key="hub-a before-outage"]').waitFor(WAIT);
     // A second page whose live stream is asked for only once the database is down (held until then): a browser
     // reconnecting during the outage.
     const session = await page.context().storageState();
-    const reconnecting = await browser.newPage({ storageState: session });
+    const reconnecting = await stage.browser.newPage({ storageState: session });
     let release: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
       release = resolve;
@@ -79,10 +70,10 @@ describe.skipIf(!runnable)('central console when PostgreSQL is down', () => {
       await stopped;
       await route.continue();
     });
-    await reconnecting.goto(`${env.url}/alerts`);
+    await reconnecting.goto(`${stage.env.url}/alerts`);
     await streamAsked;
 
-    await env.postgres.stop();
+    await stage.env.postgres.stop();
     release();
 
     // The open page says so (its stream stays open; the console's LISTEN connection was lost).
@@ -103,16 +94,16 @@ describe.skipIf(!runnable)('central console when PostgreSQL is down', () => {
       expect(answer.body.message).toContain("each hub's own responders");
     }
     // A page opened meanwhile is a readable page that tries again by itself, not a JSON error.
-    const opened = await browser.newPage({ storageState: session });
-    const response = await opened.goto(`${env.url}/alerts`);
+    const opened = await stage.browser.newPage({ storageState: session });
+    const response = await opened.goto(`${stage.env.url}/alerts`);
     expect(response?.status()).toBe(503);
     await opened.getByRole('alert').getByText(DOWN_TEXT).waitFor(WAIT);
 
-    await env.restartPostgres();
+    await stage.env.restartPostgres();
 
     // Back: every page goes on live by itself (the open one, the one whose stream was refused, and the one opened
     // during the outage), lists what is open, and shows what is stored now.
-    await storeAlert(env.pool, 'hub-a', hubAlert('after-outage', { severity: 'critical', kind: 'pendant' }));
+    await storeAlert(stage.env.pool, 'hub-a', hubAlert('after-outage', { severity: 'critical', kind: 'pendant' }));
     for (const p of [page, reconnecting, opened]) {
       await p.getByText('Live: connected').waitFor(WAIT);
       await p.locator('li[data-key="hub-a before-outage"]').waitFor(WAIT);

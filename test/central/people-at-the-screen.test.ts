@@ -1,15 +1,13 @@
 // The centre's console at the screen, round 2 (session 35; docs/central-console.md): what the next shift reads of
 // the closed alerts, whom an escalated alert went to, and the supervisor's tables on a phone. Debian's chromium.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { HUB_CHANNEL } from '../../central/schema.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, storeHub, type ConsoleEnv } from './console-env.js';
+import { hubAlert, storeAlert, storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the console's people-at-the-screen test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable("the console's people-at-the-screen test");
+const runnable = consoleInChromiumRunnable("the console's people-at-the-screen test");
 
 const WAIT = { timeout: 15_000, interval: 20 };
 const PASSWORD = 'a-long-password-1';
@@ -28,26 +26,18 @@ const CELLS = (selector: string): string => `(() => ({
 }))()`;
 
 describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
+    await createOperator(stage.env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
+    await createOperator(stage.env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
   });
 
   // Each test's pages closed when it ends: left open, every later test's alerts reached them live and were drawn
   // again on each (none of these tests reads a page of another).
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await env?.stop();
   });
 
   /**
@@ -60,7 +50,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
   /** A page of a context of its own (`viewport`) on `path`, logged in as `username`: through the page the first time. */
   async function logIn(path: string, username: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
     const saved = sessions.get(username);
-    const context = await browser.newContext({
+    const context = await stage.newContext({
       viewport,
       locale: 'en-GB',
       timezoneId: 'Europe/London',
@@ -68,7 +58,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     });
     contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${env.url}${path}`);
+    await page.goto(`${stage.env.url}${path}`);
     if (saved) {
       // Still logged in: the page itself, not the login.
       expect(new URL(page.url()).pathname).toBe(path);
@@ -78,7 +68,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}${path}`);
+    await page.waitForURL(`${stage.env.url}${path}`);
     sessions.set(username, await context.storageState());
     return page;
   }
@@ -90,7 +80,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
 
     // The night's alerts, closed before the morning shift opens the page.
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-n',
       hubAlert('n1', {
         kind: 'pendant',
@@ -105,7 +95,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
       }),
     );
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-n',
       hubAlert('n2', {
         kind: 'possible-fall',
@@ -116,7 +106,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
         version: 2,
       }),
     );
-    await storeAlert(env.pool, 'hub-n', hubAlert('n3', { homeId: 'home-5' }));
+    await storeAlert(stage.env.pool, 'hub-n', hubAlert('n3', { homeId: 'home-5' }));
 
     const morning = await logIn('/alerts', 'olive', PHONE);
     const closed = morning.locator('#closed li');
@@ -130,26 +120,26 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     );
     expect(await morning.getByText('No alert has been closed yet.').isVisible()).toBe(false);
     // The open one is not among them; the API gives the newest closed first, as many as asked.
-    const newest = (await (await morning.request.get(`${env.url}/api/alerts?state=closed&limit=1`)).json()) as {
+    const newest = (await (await morning.request.get(`${stage.env.url}/api/alerts?state=closed&limit=1`)).json()) as {
       alertId: string;
     }[];
     expect(newest.map((c) => c.alertId)).toEqual(['n2']);
-    const open = (await (await morning.request.get(`${env.url}/api/alerts`)).json()) as { alertId: string }[];
+    const open = (await (await morning.request.get(`${stage.env.url}/api/alerts`)).json()) as { alertId: string }[];
     expect(open.map((c) => c.alertId)).toContain('n3');
-    expect((await morning.request.get(`${env.url}/api/alerts?state=closed&limit=999`)).status()).toBe(400);
+    expect((await morning.request.get(`${stage.env.url}/api/alerts?state=closed&limit=999`)).status()).toBe(400);
   });
 
   it('says whom an alert was sent to, and whom it went to when it escalated', async () => {
     const page = await logIn('/alerts', 'olive');
     await page.getByText('Live: connected').waitFor(WAIT);
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-e',
       hubAlert('e1', { escalationLevel: 1, notifiedGroups: ['wardens', 'night-team'], homeId: 'home-1' }),
     );
-    await storeAlert(env.pool, 'hub-e', hubAlert('e2', { notifiedGroups: ['wardens'], homeId: 'home-2' }));
+    await storeAlert(stage.env.pool, 'hub-e', hubAlert('e2', { notifiedGroups: ['wardens'], homeId: 'home-2' }));
     // From a hub older than session 35: the level only, as before.
-    await storeAlert(env.pool, 'hub-e', hubAlert('e3', { escalationLevel: 1, homeId: 'home-3' }));
+    await storeAlert(stage.env.pool, 'hub-e', hubAlert('e3', { escalationLevel: 1, homeId: 'home-3' }));
     const meta = (id: string) => page.locator(`li[data-hub="hub-e"][data-alert="${id}"] .meta`);
     await expect
       .poll(() => meta('e1').innerText(), WAIT)
@@ -163,18 +153,18 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     const page = await logIn('/alerts', 'olive');
     await page.getByText('Live: connected').waitFor(WAIT);
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-s',
       hubAlert('s1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
       'centre',
     );
     // Last heard 10 min ago, flagged offline 7 min ago (the silence had to last 3 min first); set after storeAlert,
     // which marks the hub as heard now (as a hub's own alert does). The NOTIFY sends the hub's cards again.
-    await env.pool.query(
+    await stage.env.pool.query(
       `UPDATE central_hubs SET status = 'offline', last_seen_at = now() - interval '10 minutes',
          offline_since = now() - interval '7 minutes' WHERE hub_id = 'hub-s'`,
     );
-    await env.pool.query('SELECT pg_notify($1, $2)', [
+    await stage.env.pool.query('SELECT pg_notify($1, $2)', [
       HUB_CHANNEL,
       JSON.stringify({ hubId: 'hub-s', status: 'offline' }),
     ]);
@@ -185,11 +175,15 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
   it("says on an offline hub's alert, before anything is pressed, that the centre cannot reach it", async () => {
     const page = await logIn('/alerts', 'olive', PHONE);
     await page.getByText('Live: connected').waitFor(WAIT);
-    await storeAlert(env.pool, 'hub-o', hubAlert('o1', { kind: 'fall', severity: 'critical', homeId: 'home-8' }));
-    await storeAlert(env.pool, 'hub-u', hubAlert('u1', { kind: 'pendant', severity: 'critical', homeId: 'home-9' }));
+    await storeAlert(stage.env.pool, 'hub-o', hubAlert('o1', { kind: 'fall', severity: 'critical', homeId: 'home-8' }));
+    await storeAlert(
+      stage.env.pool,
+      'hub-u',
+      hubAlert('u1', { kind: 'pendant', severity: 'critical', homeId: 'home-9' }),
+    );
     const gone = page.locator('li[data-hub="hub-o"][data-alert="o1"]');
     await gone.waitFor(WAIT);
-    await storeHub(env.pool, 'hub-o', { status: 'offline', lastSeenAt: new Date(Date.now() - 4 * 60_000) });
+    await storeHub(stage.env.pool, 'hub-o', { status: 'offline', lastSeenAt: new Date(Date.now() - 4 * 60_000) });
     await expect
       .poll(() => gone.innerText(), WAIT)
       .toMatch(
@@ -202,7 +196,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
   });
 
   it('names each value of the hub list and the council report on a phone, with days no reader mistakes', async () => {
-    await storeHub(env.pool, 'hub-p', {
+    await storeHub(stage.env.pool, 'hub-p', {
       status: 'online',
       lastSeenAt: new Date(),
       heartbeat: { at: new Date().toISOString(), queue: 0, openAlerts: 1, uptimeS: 30 },
@@ -272,7 +266,7 @@ describe.skipIf(!runnable)("the centre's console, at the screen (round 2)", () =
     await page.getByText('Live: connected').waitFor(WAIT);
     // The detail as the hub's rules write it (rules/explain.ts `wornDetail`; test/rules/worn-where.test.ts).
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-w',
       hubAlert('w1', {
         kind: 'pendant',

@@ -6,55 +6,53 @@
 // pressed since session 35. Now such a card says the hub is cut off by the centre and to phone the home, from the
 // moment the quarantine is raised (an open page too) until it is lifted. Debian's chromium, the real console,
 // PostgreSQL; the quarantine raised and lifted by the centre's own functions.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actOnCentreAlert } from '../../central/console/alerts.js';
 import { createOperator } from '../../central/console/index.js';
 import { HUB_QUARANTINED, recordUsage } from '../../central/quarantine.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
+import { hubAlert, storeAlert, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the quarantined hub's card test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable("the quarantined hub's card test");
+const runnable = consoleInChromiumRunnable("the quarantined hub's card test");
 
 const WAIT = { timeout: 15_000, interval: 20 };
 const PASSWORD = 'a-long-password-1';
 
 describe.skipIf(!runnable)('review s59: a quarantined hub’s alert says the centre cannot reach it', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    await createOperator(env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
+    await createOperator(stage.env.pool, { username: 'olive', role: 'operator', password: PASSWORD });
   });
 
   async function logIn(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await logInAt(page, env, 'olive', PASSWORD);
+    await logInAt(page, stage.env, 'olive', PASSWORD);
     return page;
   }
 
   it('says so on an open page once the hub is cut off, and no longer once the quarantine is lifted', async () => {
     const page = await logIn();
     await page.getByText('Live: connected').waitFor(WAIT);
-    await storeAlert(env.pool, 'hub-q', hubAlert('q1', { kind: 'pendant', severity: 'critical', homeId: 'home-2' }));
-    await storeAlert(env.pool, 'hub-k', hubAlert('k1', { kind: 'pendant', severity: 'critical', homeId: 'home-3' }));
+    await storeAlert(
+      stage.env.pool,
+      'hub-q',
+      hubAlert('q1', { kind: 'pendant', severity: 'critical', homeId: 'home-2' }),
+    );
+    await storeAlert(
+      stage.env.pool,
+      'hub-k',
+      hubAlert('k1', { kind: 'pendant', severity: 'critical', homeId: 'home-3' }),
+    );
     const card = page.locator('li[data-hub="hub-q"][data-alert="q1"]');
     await card.waitFor(WAIT);
     expect(await card.innerText()).not.toContain('cannot reach');
 
     // The hub floods: over its budget, cut off (the workers' own step).
-    const client = await env.pool.connect();
+    const client = await stage.env.pool.connect();
     try {
       expect(await recordUsage(client, [{ hubId: 'hub-q', bytes: 2_000, atMs: Date.now() }], 1_000)).toEqual(['hub-q']);
     } finally {
@@ -74,12 +72,12 @@ describe.skipIf(!runnable)('review s59: a quarantined hub’s alert says the cen
     await expect.poll(() => card.innerText(), WAIT).toContain('is cut off by the centre');
 
     // An operator lifts it: the card no longer says so.
-    const quarantine = await env.pool.query<{ alert_id: string }>(
+    const quarantine = await stage.env.pool.query<{ alert_id: string }>(
       `SELECT alert_id FROM central_alerts WHERE hub_id = 'hub-q' AND type = $1`,
       [HUB_QUARANTINED],
     );
     const lifted = await actOnCentreAlert(
-      env.pool,
+      stage.env.pool,
       'hub-q',
       quarantine.rows[0]!.alert_id,
       { action: 'resolve', operator: 'olive', outcome: 'no-action-needed', note: null },

@@ -10,47 +10,26 @@
 // Session 61: CI caught the sentence "again" cut off by a stale "New critical alert" (the first press still waiting
 // to be said, gathered for 300 ms, when the acknowledgement and the press again came), and the console reads an
 // alert's newest version when notified, so the acknowledgement and the press just after it can come as one change.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { COUNTING_AUDIO, recordLiveRegion } from '../support/screen.js';
-import {
-  hubAlert,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-  logInAt,
-} from './console-env.js';
+import { hubAlert, storeAlert, storeHub, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the centre sound test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the centre sound test');
+const runnable = consoleInChromiumRunnable('the centre sound test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
 describe.skipIf(!runnable)("review s60: the centre's console and a critical call", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
 
   async function consoleWithSound(): Promise<Page> {
     await context?.close();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await context.addInitScript(COUNTING_AUDIO);
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     await page.getByText('Live: connected').waitFor(WAIT);
     await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
     await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
@@ -60,11 +39,11 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
   const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
   it('beeps for a new critical call, and says and sounds one pressed again after an operator took it', async () => {
-    await storeHub(env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const at = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt: at, lastSeenAt: at, room: 'living' };
-    await storeAlert(env.pool, 'hub-7', hubAlert('p1', press));
+    await storeAlert(stage.env.pool, 'hub-7', hubAlert('p1', press));
     const card = page.locator('li[data-hub="hub-7"][data-alert="p1"]');
     await card.waitFor(WAIT);
     // Before: no sound at all (no toggle either).
@@ -72,13 +51,13 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     await page.locator('#announcer', { hasText: 'New critical alert: Pendant at hub hub-7' }).waitFor(WAIT);
 
     const taken = { ...press, state: 'acknowledged', acknowledgedAt: at, acknowledgedBy: 'centre:ann' };
-    await storeAlert(env.pool, 'hub-7', hubAlert('p1', { ...taken, version: 2 }));
+    await storeAlert(stage.env.pool, 'hub-7', hubAlert('p1', { ...taken, version: 2 }));
     await expect.poll(() => card.innerText(), WAIT).toMatch(/acknowledged/i);
     expect(await tones(page)).toBe(3);
 
     // Pressed again: the hub's alert seen twice, still acknowledged.
     const later = new Date(Date.parse(at) + 60_000).toISOString();
-    await storeAlert(env.pool, 'hub-7', hubAlert('p1', { ...taken, version: 3, count: 2, lastSeenAt: later }));
+    await storeAlert(stage.env.pool, 'hub-7', hubAlert('p1', { ...taken, version: 3, count: 2, lastSeenAt: later }));
     await page.locator('#announcer', { hasText: 'again' }).waitFor(WAIT);
     expect(await page.locator('#announcer').textContent()).toBe(
       'Critical alert again: Pendant at hub hub-7, seen 2 times, acknowledged by centre:ann',
@@ -87,18 +66,18 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
   });
 
   it('says a press again that came with its acknowledgement in one change, and no stale "new" after it', async () => {
-    await storeHub(env.pool, 'hub-8', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-8', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const said = await recordLiveRegion(page, 'announcer');
     const raisedAt = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt, lastSeenAt: raisedAt, room: 'hall' };
-    await storeAlert(env.pool, 'hub-8', hubAlert('p1', press));
+    await storeAlert(stage.env.pool, 'hub-8', hubAlert('p1', press));
     await page.locator('li[data-hub="hub-8"][data-alert="p1"]').waitFor(WAIT);
     // The page never sees version 2 (acknowledged, seen once): version 3 is the newest when the console reads it.
     const acknowledgedAt = new Date(Date.parse(raisedAt) + 30_000).toISOString();
     const pressedAgain = new Date(Date.parse(raisedAt) + 90_000).toISOString();
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-8',
       hubAlert('p1', {
         ...press,
@@ -115,7 +94,7 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     // when its press again came, was said with it ("2 new alerts") after the "again", cutting it off.
     const smokeAt = new Date().toISOString();
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-8',
       hubAlert('s1', { kind: 'smoke', severity: 'critical', raisedAt: smokeAt, lastSeenAt: smokeAt }),
     );
@@ -129,11 +108,11 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
   });
 
   it('says nothing again for a press made before the acknowledgement, seen with it in one change', async () => {
-    await storeHub(env.pool, 'hub-9', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-9', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const raisedAt = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt, lastSeenAt: raisedAt, room: 'hall' };
-    await storeAlert(env.pool, 'hub-9', hubAlert('p1', press));
+    await storeAlert(stage.env.pool, 'hub-9', hubAlert('p1', press));
     const card = page.locator('li[data-hub="hub-9"][data-alert="p1"]');
     await card.waitFor(WAIT);
     await page.locator('#announcer', { hasText: 'New critical alert: Pendant at hub hub-9' }).waitFor(WAIT);
@@ -141,7 +120,7 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     const secondPress = new Date(Date.parse(raisedAt) + 20_000).toISOString();
     const acknowledgedAt = new Date(Date.parse(raisedAt) + 60_000).toISOString();
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-9',
       hubAlert('p1', {
         ...press,

@@ -4,53 +4,35 @@
 // ago)", sorted below older calls, and nothing on the console said the hub's clock was wrong though the centre knows
 // it from every heartbeat (the hub's `at` against when the gateway took it). Debian's chromium, the real console and
 // PostgreSQL; hubs' heartbeats and alerts stored as the workers store them.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  hubAlert,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-  logInAt,
-} from './console-env.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hubAlert, storeAlert, storeHub, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the hub clock test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the hub clock test');
+const runnable = consoleInChromiumRunnable('the hub clock test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
 const BEHIND_MS = (3 * 60 + 2) * 60_000;
 
 describe.skipIf(!runnable)('review s60b: a hub whose clock is wrong', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
 
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
-
   async function logIn(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     return page;
   }
 
   /** A hub online whose newest heartbeat, stamped `at` by its own clock, the centre's gateway took `now`. */
   async function hubWithClock(hubId: string, now: number, hubNow: number): Promise<void> {
     const heartbeat = { hubId, at: new Date(hubNow).toISOString(), uptimeS: 5_000, queue: 0, openAlerts: 1 };
-    await storeHub(env.pool, hubId, { status: 'online', lastSeenAt: new Date(now), heartbeat });
-    await env.pool.query('UPDATE central_hubs SET last_heartbeat_at = $2 WHERE hub_id = $1', [hubId, new Date(now)]);
+    await storeHub(stage.env.pool, hubId, { status: 'online', lastSeenAt: new Date(now), heartbeat });
+    await stage.env.pool.query('UPDATE central_hubs SET last_heartbeat_at = $2 WHERE hub_id = $1', [
+      hubId,
+      new Date(now),
+    ]);
   }
 
   it("says on the hub's cards and in the hub list that its clock is hours behind", async () => {
@@ -63,12 +45,12 @@ describe.skipIf(!runnable)('review s60b: a hub whose clock is wrong', () => {
     await page.getByText('Live: connected').waitFor(WAIT);
     // A pendant press at each hub just now, stamped by each hub's clock.
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-late',
       hubAlert('l1', { kind: 'pendant', severity: 'critical', raisedAt: late, lastSeenAt: late }),
     );
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-right',
       hubAlert('r1', { kind: 'pendant', severity: 'critical', raisedAt: right, lastSeenAt: right }),
     );
@@ -84,7 +66,7 @@ describe.skipIf(!runnable)('review s60b: a hub whose clock is wrong', () => {
       );
     expect(await rightCard.innerText()).not.toContain('clock');
 
-    await page.goto(`${env.url}/hubs`);
+    await page.goto(`${stage.env.url}/hubs`);
     const lateRow = page.locator('tr[data-hub="hub-late"]');
     await lateRow.waitFor(WAIT);
     await expect.poll(() => lateRow.innerText(), WAIT).toMatch(/hub clock 3 h 0[12] min behind/);

@@ -6,37 +6,24 @@
 // at ten), so the operator could not see that it had closed, nor could the next shift. A hub a day ahead held the top of
 // the list for a day. The page now orders it as the centre does, by when the centre heard (`updatedAt`). Debian's
 // chromium, the real console and PostgreSQL; alerts stored as the workers store them.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { hubAlert, missingForConsole, startConsoleEnv, storeAlert, type ConsoleEnv, logInAt } from './console-env.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hubAlert, storeAlert, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the closed-at-a-late-hub test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the closed-at-a-late-hub test');
+const runnable = consoleInChromiumRunnable('the closed-at-a-late-hub test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
 const BEHIND_MS = 3 * 3_600_000;
 
 describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock is behind', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
 
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
-
   async function logIn(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     return page;
   }
 
@@ -46,7 +33,7 @@ describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock
     for (let i = 0; i < 10; i++) {
       const at = new Date(now - 2 * 3_600_000 + i * 600_000).toISOString();
       await storeAlert(
-        env.pool,
+        stage.env.pool,
         'hub-right',
         hubAlert(`r${String(i)}`, {
           kind: 'pendant',
@@ -62,7 +49,7 @@ describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock
     // A call open at the hub three hours behind.
     const late = (ms: number): string => new Date(ms - BEHIND_MS).toISOString();
     const call = hubAlert('l1', { kind: 'pendant', severity: 'critical', raisedAt: late(now), lastSeenAt: late(now) });
-    await storeAlert(env.pool, 'hub-late', call);
+    await storeAlert(stage.env.pool, 'hub-late', call);
 
     const page = await logIn();
     await page.getByText('Live: connected').waitFor(WAIT);
@@ -72,7 +59,7 @@ describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock
 
     // The operator's call is closed at the hub now, stamped by its clock three hours behind.
     const closedAt = late(Date.now());
-    await storeAlert(env.pool, 'hub-late', {
+    await storeAlert(stage.env.pool, 'hub-late', {
       ...call,
       state: 'resolved',
       resolvedAt: closedAt,
@@ -88,7 +75,7 @@ describe.skipIf(!runnable)('review s62: "Recently closed" with a hub whose clock
 
     // The next shift's page, from the centre's history: the same order.
     const next = await context!.newPage();
-    await next.goto(`${env.url}/alerts`);
+    await next.goto(`${stage.env.url}/alerts`);
     await next.getByText('Live: connected').waitFor(WAIT);
     const listed = next.locator('#closed li');
     await expect.poll(() => listed.count(), WAIT).toBe(10);

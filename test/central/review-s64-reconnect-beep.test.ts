@@ -4,52 +4,37 @@
 // a TCP proxy that cuts the screen's connections and keeps it out while a hub's critical call is raised and resolved
 // (stored and NOTIFYed as the workers do, real PostgreSQL), the page's AudioContext replaced by one that counts the
 // tones it is asked to play (test/support/screen.ts: three tones a beep).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
 import { COUNTING_AUDIO } from '../support/screen.js';
-import {
-  hubAlert,
-  logInAt,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-} from './console-env.js';
+import { hubAlert, logInAt, storeAlert, storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the console reconnection beep test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the console reconnection beep test');
+const runnable = consoleInChromiumRunnable('the console reconnection beep test');
 
 const WAIT = { timeout: 20_000, interval: 20 };
 const TONES_A_BEEP = 3;
 
 describe.skipIf(!runnable)("review s64: the centre's console beeping after its stream came back", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let proxy: CuttingProxy;
   let base: string;
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    proxy = await cuttingProxy(Number(new URL(env.url).port));
+    proxy = await cuttingProxy(Number(new URL(stage.env.url).port));
     base = `http://127.0.0.1:${proxy.port}`;
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
     await proxy?.close();
-    await env?.stop();
   });
 
   /** The alerts page through the proxy, live, its sound on. */
   async function consoleWithSound(): Promise<Page> {
     await context?.close();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await context.addInitScript(COUNTING_AUDIO);
     const page = await context.newPage();
     await logInAt(page, { url: base });
@@ -87,14 +72,14 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
   };
 
   it('a critical call raised and resolved while the screen was away: no beep, no card, and in "Recently closed"', async () => {
-    await storeHub(env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const screen = await away(page);
 
     const raised = press('hub-a', 'gone');
-    await storeAlert(env.pool, 'hub-a', raised);
+    await storeAlert(stage.env.pool, 'hub-a', raised);
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-a',
       hubAlert('gone', {
         ...raised,
@@ -117,16 +102,20 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
   });
 
   it('a critical call raised while the screen was away and still open when it is back beeps once', async () => {
-    await storeHub(env.pool, 'hub-b', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-b', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const screen = await away(page);
-    await storeAlert(env.pool, 'hub-b', press('hub-b', 'open'));
+    await storeAlert(stage.env.pool, 'hub-b', press('hub-b', 'open'));
     await screen.back();
 
     await page.locator('#alerts li[data-key="hub-b open"]').waitFor(WAIT);
     expect(await tones(page)).toBe(TONES_A_BEEP);
     // Once: a later live alert (not critical) arrives, and the count has not moved.
-    await storeAlert(env.pool, 'hub-b', hubAlert('later', { severity: 'high', raisedAt: new Date().toISOString() }));
+    await storeAlert(
+      stage.env.pool,
+      'hub-b',
+      hubAlert('later', { severity: 'high', raisedAt: new Date().toISOString() }),
+    );
     await page.locator('#alerts li[data-key="hub-b later"]').waitFor(WAIT);
     expect(await tones(page)).toBe(TONES_A_BEEP);
   });

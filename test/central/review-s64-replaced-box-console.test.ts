@@ -3,45 +3,35 @@
 // report counts their homes once; but the Hubs page showed the old box as "retired ... by ..." and the new one as any
 // other hub: a supervisor looking for a home's earlier calls, or wondering why a hub's history starts last week, could
 // not tell that the two are one home's boxes. Real console, PostgreSQL, Debian's chromium.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
 import { retireHubAtCentre } from '../../central/retire.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { missingForConsole, startConsoleEnv, storeHub, type ConsoleEnv } from './console-env.js';
+import { storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the replaced box hub list test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the replaced box hub list test');
+const runnable = consoleInChromiumRunnable('the replaced box hub list test');
 const PASSWORD = 'a-long-password-1';
 
 describe.skipIf(!runnable)('review s64: the hub list after a box was replaced', () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await env?.stop();
+    await createOperator(stage.env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
   });
 
   it('says which box replaced the retired one, and which one the new box replaced', async () => {
     for (const hubId of ['scheme-old', 'scheme-new', 'house-hub']) {
-      await storeHub(env.pool, hubId, { status: 'online', lastSeenAt: new Date() });
+      await storeHub(stage.env.pool, hubId, { status: 'online', lastSeenAt: new Date() });
     }
-    await retireHubAtCentre(env.pool, 'scheme-old', 'ian', new Date('2026-12-01T10:15:00Z'), 'scheme-new');
+    await retireHubAtCentre(stage.env.pool, 'scheme-old', 'ian', new Date('2026-12-01T10:15:00Z'), 'scheme-new');
 
-    const page = await browser.newPage();
-    await page.goto(`${env.url}/hubs`);
+    const page = await stage.browser.newPage();
+    await page.goto(`${stage.env.url}/hubs`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Username').fill('sam');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${env.url}/hubs`);
+    await page.waitForURL(`${stage.env.url}/hubs`);
     await page.locator('#hubs tbody tr').first().waitFor({ timeout: 15_000 });
 
     const status = (hubId: string): Promise<string> =>

@@ -6,46 +6,25 @@
 // page, so a banner and the live line ask for one. Debian's chromium with its own autoplay rule (no flag lets the page
 // play before a gesture), the real console and PostgreSQL, alert versions stored as the workers store them; the page's
 // real AudioContext counts the tones it plays while it is allowed to (`COUNT_PLAYED_TONES`).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { COUNT_PLAYED_TONES, tonesPlayed } from '../support/screen.js';
-import {
-  hubAlert,
-  logInAt,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-} from './console-env.js';
+import { hubAlert, logInAt, storeAlert, storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the centre's remembered sound test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable("the centre's remembered sound test");
+const runnable = consoleInChromiumRunnable("the centre's remembered sound test");
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
 describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened again", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
 
   /** A critical pendant call from `hubId`, its card waited for on `page`. */
   async function criticalCall(page: Page, hubId: string, alertId: string): Promise<void> {
     const at = new Date().toISOString();
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       hubId,
       hubAlert(alertId, { kind: 'pendant', severity: 'critical', raisedAt: at, lastSeenAt: at, room: 'living' }),
     );
@@ -53,11 +32,11 @@ describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened 
   }
 
   it('remembers it was on after a reload and a new login, asks for one click, and sounds after it', async () => {
-    await storeHub(env.pool, 'hub-s1', { status: 'online', lastSeenAt: new Date() });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    await storeHub(stage.env.pool, 'hub-s1', { status: 'online', lastSeenAt: new Date() });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await context.addInitScript(COUNT_PLAYED_TONES);
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     const line = page.locator('#connection');
     const banner = page.locator('#sound-banner');
     await line.getByText('Live: connected', { exact: true }).waitFor(WAIT);
@@ -87,7 +66,7 @@ describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened 
     // A new login at the same workstation (the session ended): on again, and heard. The login form's click carries the
     // gesture the browser waits for to the console it opens, so nothing is asked here; before, the sound was off.
     await context.clearCookies();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     await line.getByText('Live: connected', { exact: true }).waitFor(WAIT);
     await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
     expect(await banner.isVisible()).toBe(false);

@@ -5,22 +5,12 @@
 // the same code. Debian's chromium, the real console and PostgreSQL, alert versions stored as the workers store them;
 // the page's clock moved on instead of waiting, and what is counted is how often each list has its children replaced
 // (recorded from before the page's scripts run), not how long anything took.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  hubAlert,
-  logInAt,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-} from './console-env.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hubAlert, logInAt, storeAlert, storeHub } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the centre's ages in place test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable("the centre's ages in place test");
+const runnable = consoleInChromiumRunnable("the centre's ages in place test");
 
 const WAIT = { timeout: 15_000, interval: 20 };
 /** Open calls on the console. */
@@ -45,31 +35,24 @@ function draws(page: Page): Promise<{ alerts: number; closed: number }> {
 }
 
 describe.skipIf(!runnable)("review s65d: the centre's console, its ages", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
 
   it('move on in place: no card or closed line drawn anew, the keyboard stays where it was', async () => {
     const now = Date.now();
     const at = new Date(now).toISOString();
-    await storeHub(env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date(now) });
+    await storeHub(stage.env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date(now) });
     for (let i = 0; i < OPEN; i++) {
-      await storeAlert(env.pool, 'hub-a', hubAlert(`open-${i}`, { homeId: `flat-${i}`, raisedAt: at, lastSeenAt: at }));
+      await storeAlert(
+        stage.env.pool,
+        'hub-a',
+        hubAlert(`open-${i}`, { homeId: `flat-${i}`, raisedAt: at, lastSeenAt: at }),
+      );
     }
     const closedAt = new Date(now - 60_000).toISOString();
     for (let i = 0; i < CLOSED; i++) {
       await storeAlert(
-        env.pool,
+        stage.env.pool,
         'hub-a',
         hubAlert(`closed-${i}`, {
           homeId: `flat-c${i}`,
@@ -84,17 +67,17 @@ describe.skipIf(!runnable)("review s65d: the centre's console, its ages", () => 
     }
     // A silent hub: the centre's own card says since when, with its age.
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-q',
       hubAlert('q1', { kind: 'hub-offline', homeId: null, room: null, detail: {} }),
       'centre',
     );
-    await storeHub(env.pool, 'hub-q', { status: 'offline', lastSeenAt: new Date(now - 5 * 60_000) });
+    await storeHub(stage.env.pool, 'hub-q', { status: 'offline', lastSeenAt: new Date(now - 5 * 60_000) });
 
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     await context.addInitScript(COUNT_DRAWS);
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     await page.clock.install({ time: Date.now() });
     await page.reload();
     await page.locator('#connection').getByText('Live: connected', { exact: true }).waitFor(WAIT);
@@ -140,10 +123,10 @@ describe.skipIf(!runnable)("review s65d: the centre's console, its ages", () => 
     expect(await page.evaluate<boolean>(`window.__firstClosed === document.querySelector('#closed > li')`)).toBe(true);
 
     // An alert that changes still draws the lists: a new call, and one closed.
-    await storeAlert(env.pool, 'hub-a', hubAlert('new-1', { homeId: 'flat-new', raisedAt: at, lastSeenAt: at }));
+    await storeAlert(stage.env.pool, 'hub-a', hubAlert('new-1', { homeId: 'flat-new', raisedAt: at, lastSeenAt: at }));
     await page.locator('li[data-hub="hub-a"][data-alert="new-1"]').waitFor(WAIT);
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-a',
       hubAlert('open-0', {
         homeId: 'flat-0',

@@ -6,46 +6,25 @@
 // critical with the sound on, sounded (`newlyNamed`, shared with the hub's console). Debian's chromium, the real
 // console and PostgreSQL; alert versions stored as the workers store them; the page's AudioContext replaced by one that
 // counts the tones it is asked to play.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { COUNTING_AUDIO } from '../support/screen.js';
-import {
-  hubAlert,
-  missingForConsole,
-  startConsoleEnv,
-  storeAlert,
-  storeHub,
-  type ConsoleEnv,
-  logInAt,
-} from './console-env.js';
+import { hubAlert, storeAlert, storeHub, logInAt } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
-const missing = missingForConsole();
-if (missing) console.warn(`skipping the centre second-resident test: ${missing}`);
-const runnable = missing === undefined && chromiumAvailable('the centre second-resident test');
+const runnable = consoleInChromiumRunnable('the centre second-resident test');
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
 describe.skipIf(!runnable)("review s66: the centre's console and a second resident's press", () => {
-  let env: ConsoleEnv;
-  let browser: Browser;
+  const stage = centreConsoleInChromium();
   let context: BrowserContext | undefined;
 
-  beforeAll(async () => {
-    [env, browser] = await Promise.all([startConsoleEnv(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await env?.stop();
-  });
-
   async function consoleWithSound(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await context.addInitScript(COUNTING_AUDIO);
     const page = await context.newPage();
-    await logInAt(page, env);
+    await logInAt(page, stage.env);
     await page.getByText('Live: connected').waitFor(WAIT);
     await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
     await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
@@ -55,7 +34,7 @@ describe.skipIf(!runnable)("review s66: the centre's console and a second reside
   const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
   it('says and sounds the second pendant while the first call rings; the first pressed again stays quiet', async () => {
-    await storeHub(env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
+    await storeHub(stage.env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
     const page = await consoleWithSound();
     const at = new Date().toISOString();
     const press = {
@@ -66,20 +45,20 @@ describe.skipIf(!runnable)("review s66: the centre's console and a second reside
       room: 'living',
       detail: { eventType: 'pendant', deviceId: 'p1', eventAt: at },
     };
-    await storeAlert(env.pool, 'hub-7', hubAlert('a1', press));
+    await storeAlert(stage.env.pool, 'hub-7', hubAlert('a1', press));
     const card = page.locator('li[data-hub="hub-7"][data-alert="a1"]');
     await card.waitFor(WAIT);
     await expect.poll(() => tones(page), WAIT).toBe(3);
 
     // The same pendant again, still ringing: nothing said, nothing played (the ladder calls in time).
-    await storeAlert(env.pool, 'hub-7', hubAlert('a1', { ...press, count: 2, version: 2 }));
+    await storeAlert(stage.env.pool, 'hub-7', hubAlert('a1', { ...press, count: 2, version: 2 }));
     await expect.poll(() => card.innerText(), WAIT).toMatch(/2 times/);
     expect(await tones(page)).toBe(3);
 
     // The second resident's pendant merged into it.
     const other = { deviceId: 'p2', residentId: 'r2', room: 'bedroom', eventType: 'pendant', eventAt: at };
     await storeAlert(
-      env.pool,
+      stage.env.pool,
       'hub-7',
       hubAlert('a1', { ...press, count: 3, version: 3, detail: { ...press.detail, otherDevices: [other] } }),
     );
