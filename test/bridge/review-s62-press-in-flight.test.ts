@@ -17,39 +17,26 @@ import {
   startBroker,
   startSerialPair,
   startSubscriber,
+  stopRig,
   waitFor,
   writeToSerial,
-  type BridgeProcess,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
+  type BridgeRig,
 } from './helpers.js';
 import { pendantPress, wire } from './fixtures.js';
 
-let dir: string | undefined;
-let pair: SerialPair | undefined;
-let broker: TestBroker | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: BridgeProcess | undefined;
+const rig: BridgeRig = {};
 
 beforeAll(requireBuiltCli);
 
-afterEach(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  await broker?.close();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = pair = broker = subscriber = bridge = undefined;
-});
+afterEach(() => stopRig(rig));
 
 it('sends at its next start a press the broker had not acknowledged when the bridge was killed', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s62-inflight-'));
-  pair = await startSerialPair(dir, 'tty');
-  const spool = path.join(dir, 'rx.spool');
+  rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s62-inflight-'));
+  rig.pair = await startSerialPair(rig.dir, 'tty');
+  const spool = path.join(rig.dir, 'rx.spool');
   // The broker takes the bridge's status but holds its events unacknowledged (no PUBACK), as a hub writing them.
   const held: string[] = [];
-  broker = await startBroker(0, {
+  rig.broker = await startBroker(0, {
     authorizePublish: (_client, packet, done) => {
       if (packet.topic.endsWith('/events')) held.push(packet.topic);
       else done(null);
@@ -57,13 +44,13 @@ it('sends at its next start a press the broker had not acknowledged when the bri
   });
   const args = [
     '--port',
-    pair.hubEnd,
+    rig.pair.hubEnd,
     '--framing',
     'cobs',
     '--home',
     'h1',
     '--mqtt',
-    `mqtt://127.0.0.1:${broker.port}`,
+    `mqtt://127.0.0.1:${rig.broker.port}`,
     '--name',
     'rx-hall',
     '--mqtt-reconnect-ms',
@@ -73,29 +60,29 @@ it('sends at its next start a press the broker had not acknowledged when the bri
     '--spool',
     spool,
   ];
-  bridge = spawnBridge(args);
-  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+  rig.bridge = spawnBridge(args);
+  rig.subscriber = await startSubscriber(rig.broker.port, BRIDGE_TOPICS);
+  await waitFor('bridge online', () => rig.subscriber!.lastStatus('rx-hall')?.state === 'online');
 
-  writeToSerial(pair.receiverEnd, wire(pendantPress('p1', 1)));
+  writeToSerial(rig.pair.receiverEnd, wire(pendantPress('p1', 1)));
   await waitFor('the press reached the broker', () => held.length === 1);
   // Sent first, kept on disk just after (readSpool: what the next start sends). Before: never kept while connected.
   await waitFor('the press kept on disk', () => readSpool(spool).events.length === 1);
-  await killProcess(bridge.child);
-  const port = broker.port;
-  await subscriber.close();
-  await broker.close();
+  await killProcess(rig.bridge.child);
+  const port = rig.broker.port;
+  await rig.subscriber.close();
+  await rig.broker.close();
 
   // The broker back (the hub restarted after the power cut), answering; the bridge started again.
-  broker = await startBroker(port);
-  subscriber = await startSubscriber(port, BRIDGE_TOPICS);
-  bridge = spawnBridge(args);
+  rig.broker = await startBroker(port);
+  rig.subscriber = await startSubscriber(port, BRIDGE_TOPICS);
+  rig.bridge = spawnBridge(args);
   await waitFor('bridge online with nothing left to send', () => {
-    const s = subscriber!.lastStatus('rx-hall');
+    const s = rig.subscriber!.lastStatus('rx-hall');
     return s?.state === 'online' && s.events.queued === 0;
   });
   // Before: nothing kept, nothing sent: the press lost.
-  expect(subscriber.on('telecare/h1/devices/p1/events')).toEqual([
+  expect(rig.subscriber.on('telecare/h1/devices/p1/events')).toEqual([
     expect.objectContaining({ type: 'pendant', value: true }),
   ]);
   await waitFor('the spool removed once it is delivered', () => !fs.existsSync(spool));
