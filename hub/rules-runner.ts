@@ -27,8 +27,6 @@ export interface AlertKindAt {
 const REFEED_SLACK_MS = 60_000;
 /** How far behind what the rules last saw the clock may read at start before the log says so (docs/time.md). */
 const CLOCK_BEHIND_MS = 60_000;
-/** A timer fires up to a millisecond early and advances the rules to its due time: not a clock behind. */
-const CLOCK_BEHIND_TOLERANCE_MS = 1_000;
 /** Events kept to be re-timed after a start on a clock behind (minutes of a scheme's traffic); more keep their time. */
 const MAX_RETIMED_EVENTS = 50_000;
 /**
@@ -134,15 +132,12 @@ export class RulesRunner {
    */
   private watch:
     | {
-        /** Started on a clock that read behind the rules' last time, then `heldAt`, at which their time holds. */
+        /** Started on a clock that read behind the rules' last time: the rules run ahead of it (`leadMs`). */
         behind: boolean;
-        heldAt: number;
         state: string;
         events: WatchedEvent[];
         /** The wall clock less the monotonic clock at the start: a step moves the one, not the other. */
         offset: number;
-        /** The rules' time runs with the clock (from the start unless it read behind: once it reaches their time). */
-        caughtUp: boolean;
       }
     | undefined;
   /** The engine's options, for a rebuild. */
@@ -301,15 +296,16 @@ export class RulesRunner {
     this.scheduleSnapshot();
     this.watch = undefined;
     this.clockOffset = clock.now() - clock.monotonicNow();
-    this.leadMs = 0;
+    // On a clock behind the rules' time the rules run that far ahead of it (`leadMs`, as after a step back while the
+    // hub ran): an event moves the silence timers although network time never comes (review, session 66: a restart a
+    // day behind, every resident moving, called every home). The watch keeps the events for the re-timing at the step.
+    this.leadMs = startedBehind ? Math.max(0, engine.now() - clock.now()) : 0;
     if (state !== undefined && (startedBehind || homes.length <= MAX_STEP_WATCH_HOMES)) {
       this.watch = {
         behind: startedBehind,
-        heldAt: engine.now(),
         state,
         events: [],
         offset: clock.now() - clock.monotonicNow(),
-        caughtUp: !startedBehind,
       };
       // A clock that read behind was told above, before the overdue decisions.
       if (!startedBehind) this.options.clockInDoubt?.(true);
@@ -372,9 +368,9 @@ export class RulesRunner {
    * Before an event (or the rules' timer: no `event`) is handled at `now`, while the clock is watched after a start: a
    * forward step re-times the events seen since the start to the real times they came at, and the watch ends. A step
    * back ends a watch on a clock not seen to read behind (the rules' time never goes back, and what came before was
-   * stamped ahead, not behind). A clock that read behind and reaches the rules' time by running (no network yet)
-   * re-times them on it, and they are still kept, for the step to come. Otherwise the event is kept. Returns the engine
-   * to handle the event with (a new one after a re-timing).
+   * stamped ahead, not behind). After a start on a clock that read behind, the rules run ahead of it by the distance
+   * (`leadMs`) until the step, which takes the lead back. Otherwise the event is kept. Returns the engine to handle the
+   * event with (a new one after a re-timing).
    */
   private noteClock(now: number, event?: SensorEvent): RulesEngine {
     const watch = this.watch;
@@ -392,16 +388,16 @@ export class RulesRunner {
       return this.engine!;
     }
     const stepMs = now - this.monotonicNow() - watch.offset;
-    if (stepMs >= CLOCK_STEP_MS) return this.retime(now, Math.round(stepMs));
+    if (stepMs >= CLOCK_STEP_MS) {
+      // A start behind: the lead is taken back by the step (the re-timing places the events at their corrected times).
+      this.leadMs = Math.max(0, this.leadMs - Math.round(stepMs));
+      return this.retime(now, Math.round(stepMs));
+    }
     if (stepMs <= -CLOCK_STEP_MS && !watch.behind) {
       if (jumpMs <= -CLOCK_JUMP_MS) this.steppedBack(Math.round(-jumpMs));
       return this.endWatch();
     }
-    let engine = this.engine!;
-    if (!watch.caughtUp && now >= engine.now() - CLOCK_BEHIND_TOLERANCE_MS) {
-      watch.caughtUp = true;
-      engine = this.retime(now);
-    }
+    const engine = this.engine!;
     if (event === undefined) return engine;
     // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
     if (watch.events.length < (watch.behind ? MAX_RETIMED_EVENTS : MAX_STEP_WATCH_EVENTS))
@@ -489,29 +485,31 @@ export class RulesRunner {
   }
 
   /**
-   * The events seen since the start were placed on a clock that read behind (the rules' stilled time, the hub's reading
-   * or their stale stamps), so a silence after one would look as long as the step. The engine is rebuilt from its state
+   * The events seen since the start were placed on a clock that read behind (the hub's reading plus the lead after a
+   * start behind, or their stale stamps), so a silence after one would look as long as the step. The engine is rebuilt from its state
    * at the start with each of them at the wall-clock time it came at as the clock now reads it (now less the monotonic
    * time since), its stamp moved by the same correction unless it was well ahead of the hub's reading (a sensor whose
-   * clock was right); their decisions are dropped (they were carried out when the events came). With `stepMs` (network
-   * time stepped the clock forward: the re-timing is final, the watch ends), a rebuilt engine whose rules' time ran with
-   * the clock is also brought to the corrected time it had reached, what it decides on the way dropped (decided then).
+   * clock was right); their decisions are dropped (they were carried out when the events came). Network time stepped the
+   * clock forward (`stepMs`): the re-timing is final, the watch ends, and the rebuilt engine is brought to the corrected
+   * time it had reached, what it decides on the way dropped (decided then).
    */
-  private retime(now: number, stepMs?: number): RulesEngine {
+  private retime(now: number, stepMs: number): RulesEngine {
     const watch = this.watch!;
-    if (stepMs !== undefined) this.watch = undefined;
+    this.watch = undefined;
     this.finishRest();
     // Started behind with nothing fed since: the engine at hand is the start's, advanced by its own timers only.
     if (watch.behind && watch.events.length === 0) return this.engine!;
     const old = this.engine!;
     const monoNow = this.monotonicNow();
+    // What is left of a start's lead after a step smaller than the distance behind (none after a whole correction).
+    const lead = this.leadMs;
     const engine = RulesEngine.fromState(
       this.options.homes as HomeConfig[],
       JSON.parse(watch.state),
       this.engineOptions,
     );
     for (const { event, wallAt, monoAt } of watch.events) {
-      const at = now - (monoNow - monoAt);
+      const at = now + lead - (monoNow - monoAt);
       const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
       try {
         engine.handle({ ...event, ts }, at);
@@ -519,9 +517,12 @@ export class RulesRunner {
         this.log.error({ err }, 'rules engine failed on an event re-timed after a clock step; skipped');
       }
     }
-    if (stepMs !== undefined && watch.caughtUp) {
+    // A rules' time that ran with the clock since the start (not seen to read behind) is brought to the corrected time it
+    // had reached. After a start behind it is not: the outage lies between the saved state and the first re-timed event,
+    // and a silence of a home unheard since the start that fell due in it is called by the rules' timer, as before.
+    if (!watch.behind) {
       try {
-        engine.advanceTo(Math.min(now, old.now() + stepMs));
+        engine.advanceTo(Math.min(now + lead, old.now() + stepMs));
       } catch (err) {
         this.log.error({ err }, 'rules engine failed on its timers after a clock step');
       }
@@ -529,10 +530,8 @@ export class RulesRunner {
     this.engine = engine;
     this.dirty = true;
     this.log.info(
-      { events: watch.events.length, correctedByMs: Math.round(stepMs ?? now - watch.heldAt) },
-      stepMs === undefined
-        ? 'the clock caught up with the rules time: the events seen while it read behind re-timed'
-        : 'the clock stepped forward since the start: the events seen before re-timed',
+      { events: watch.events.length, correctedByMs: Math.round(stepMs) },
+      'the clock stepped forward since the start: the events seen before re-timed',
     );
     return engine;
   }
@@ -658,17 +657,16 @@ export class RulesRunner {
     const wallNow = clock.now();
     const lead = this.leadMs;
     this.timerDueAt = due;
-    // Due after its delay from the rules' time, or once the wall clock reads the deadline: a hub started on a clock
-    // behind the rules' time (a Pi with no real-time clock after a power cut) calls a silence begun before the cut
-    // when network time corrects the clock, not up to the time it was down later. A deadline of an event seen while the
-    // clock read behind holds the rules' stilled time: when this fires, those events are re-timed first (`retime`).
+    // Due after its delay from the rules' time, or once the wall clock reads the deadline less the lead: a hub started on
+    // a clock behind the rules' time (a Pi with no real-time clock after a power cut) calls a silence begun before the
+    // cut when network time corrects the clock, or when what was left of it has run since the start if none comes.
     const onDue = (): void => {
       this.timer = undefined;
       if (!this.engine) return;
       this.dirty = true;
       try {
         this.finishRest();
-        // The clock caught up with the rules' time since a start behind it: the events seen meanwhile re-timed first.
+        // Network time stepped the clock since a start behind it: the events seen meanwhile re-timed first.
         const now = clock.now();
         this.noteClock(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.

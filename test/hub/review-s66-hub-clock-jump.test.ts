@@ -167,4 +167,42 @@ describe("the hub's clock jumps while the residents move about", () => {
       expect.objectContaining({ kind: 'pendant', raisedAt: new Date(clock.now()).toISOString() }) as unknown,
     ]);
   }, 120_000);
+
+  // A start on a clock behind the rules' saved time (a Pi after a power cut, fake-hwclock; or a restart after a step
+  // back) with no network time to correct it: before the fix every event was older than the rules' last activity and
+  // moved no silence timer (25 inactivity calls within the 6 h). Now the rules run the distance behind ahead of the
+  // hub's clock from the start (`leadMs`), and network time's step later takes the lead back.
+  it('a restart on a clock a day behind, never corrected for 6 h: no call-out; a silence is called; no burst at the later correction', async () => {
+    const clock = new FakeClock(T0);
+    const ids = await startScheme(clock, SCHEME_HOMES);
+    clock.advanceBy(START_GRACE_MS);
+    await activeFor(clock, ids, 2 * HOUR_MS);
+    expect(raisedKinds()).toEqual([]);
+    // A power cut; the Pi starts at its last saved time, a day behind, and no network time reaches it.
+    await sensor!.endAsync(true);
+    await hub!.stop();
+    clock.stepWall(-DAY_MS);
+    await startScheme(clock, SCHEME_HOMES);
+    await activeFor(clock, ids, 6 * HOUR_MS);
+    // Before a fix: 25 inactivity calls (every event older than the rules' last activity moves no silence timer).
+    expect(raisedKinds()).toEqual([]);
+
+    // The resident of flat-1 was last seen in the hall: called after the hall's 45 min.
+    await sensor!.publishAsync('telecare/flat-1/devices/hall-pir/events', '{"type":"motion","value":true}', { qos: 1 });
+    const lastSeen = clock.now();
+    const others = ids.slice(1);
+    await activeFor(clock, others, 44 * MINUTE_MS);
+    expect(raisedKinds()).toEqual([]);
+    await activeFor(clock, others, MINUTE_MS);
+    expect(clock.now() - lastSeen).toBe(45 * MINUTE_MS);
+    expect(hub!.alerts.list({}).map((a) => [a.homeId, a.kind])).toEqual([['flat-1', 'possible-fall']]);
+    // Stamped on the hub's clock (a day behind still), not the rules' time ahead of it.
+    expect(hub!.alerts.list({})[0]!.raisedAt).toBe(new Date(clock.now()).toISOString());
+
+    // Network time reaches the hub at last and steps the clock a day forward: no burst.
+    clock.stepWall(DAY_MS);
+    clock.advanceBy(0);
+    await activeFor(clock, ids, HOUR_MS);
+    expect(hub!.alerts.list({}).map((a) => [a.homeId, a.kind])).toEqual([['flat-1', 'possible-fall']]);
+  }, 180_000);
 });
