@@ -23,16 +23,9 @@ export function nativeEventPayload(event: BridgeEvent): string {
 }
 
 // What the hub raises at once as a critical alert (SPEC 6): kept when a full queue must drop something.
-export const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set([
-  'pendant',
-  'fall',
-  'smoke',
-  'co',
-  'gas',
-  'water',
-]);
+const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set(['pendant', 'fall', 'smoke', 'co', 'gas', 'water']);
 
 /** A pendant press, a fall or a hazard alarm going on (not its all-clear). */
-export function isEmergency(event: BridgeEvent): boolean {
+export function isEmergency(event: Pick<BridgeEvent, 'type' | 'value'>): boolean {
   return EMERGENCY_TYPES.has(event.type) && event.value === true;
 }

@@ -3,7 +3,7 @@ import { EVENT_VALUE_KIND, NATIVE_EVENT_TYPES, type NativeEventType } from '../r
 import { accelRuns, usableSample } from '../rules/event-value.js';
 import { EARLIEST_SENSOR_TS_MS, parseIsoMs } from '../rules/iso-time.js';
 import type { AccelValue, EventValue } from '../rules/types.js';
-import { EMERGENCY_TYPES, TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
+import { isEmergency, TOPIC_LEVEL_PATTERN, type BridgeEvent } from './native-event.js';
 
 /** Why a line was dropped; the bridge counts each reason apart. */
 export type BadLineReason = 'oversized' | 'json' | 'device-id' | 'home-id' | 'event-type' | 'value' | 'ts';
@@ -111,7 +111,7 @@ export function decodeNdjsonLine(
   // stamped on reading instead and counted as a clock not set (review, session 66: the press was dropped, nothing
   // raised; the hub takes an emergency refused for its stamp at its receive time likewise).
   const unreadable = ts !== undefined && !isTimestamp(ts);
-  if (unreadable && !(EMERGENCY_TYPES.has(eventType) && value === true)) return { ok: false, reason: 'ts' };
+  if (unreadable && !isEmergency({ type: eventType, value: value as EventValue })) return { ok: false, reason: 'ts' };
   const clockNotSet =
     ts !== undefined && (unreadable || (typeof ts === 'number' ? ts : parseIsoMs(ts)) < EARLIEST_SENSOR_TS_MS);
   return {

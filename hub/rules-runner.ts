@@ -387,7 +387,7 @@ export class RulesRunner {
       }
       return this.engine!;
     }
-    const stepMs = now - this.monotonicNow() - watch.offset;
+    const stepMs = offset - watch.offset;
     if (stepMs >= CLOCK_STEP_MS) {
       // A start behind: the lead is taken back by the step (the re-timing places the events at their corrected times).
       this.leadMs = Math.max(0, this.leadMs - Math.round(stepMs));

@@ -169,7 +169,7 @@ export class AlertService implements AlertServiceApi {
     if (!this.started) return;
     const { sql, outbox } = this.stored();
     // Pre-alert changes waiting for their window: the store is the truth restated below.
-    this.storage.guard('prealert', () => this.prealerts.storeNow());
+    this.storePrealertsNow();
     // Deliveries made and not yet marked would look pending below (and so not restated): marked first.
     outbox.storeMarksNow();
     try {
@@ -201,7 +201,7 @@ export class AlertService implements AlertServiceApi {
     if (!this.started) return;
     // Repeats held by the pace (lifecycle.ts, pacing.ts) are told before the stop: the count stays exact.
     this.storage.guard('alert-raise', () => this.lifecycle.tellAllPaced());
-    this.storage.guard('prealert', () => this.prealerts.storeNow());
+    this.storePrealertsNow();
     this.storage.guard('alert-store-held', () => this.held.store());
     this.storage.guard('prealert-cancel', () => this.prealerts.deleteCancelledFromMemory());
     this.started = false;
