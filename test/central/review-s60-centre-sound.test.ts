@@ -10,10 +10,9 @@
 // Session 61: CI caught the sentence "again" cut off by a stale "New critical alert" (the first press still waiting
 // to be said, gathered for 300 ms, when the acknowledgement and the press again came), and the console reads an
 // alert's newest version when notified, so the acknowledgement and the press just after it can come as one change.
-import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { COUNTING_AUDIO, recordLiveRegion } from '../support/screen.js';
-import { hubAlert, storeAlert, storeHub, logInAt } from './console-env.js';
+import { countedTones, recordLiveRegion } from '../support/screen.js';
+import { hubAlert, storeAlert, storeHub } from './console-env.js';
 import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
 const runnable = consoleInChromiumRunnable('the centre sound test');
@@ -22,38 +21,23 @@ const WAIT = { timeout: 15_000, interval: 20 };
 
 describe.skipIf(!runnable)("review s60: the centre's console and a critical call", () => {
   const stage = centreConsoleInChromium();
-  let context: BrowserContext | undefined;
-
-  async function consoleWithSound(): Promise<Page> {
-    await context?.close();
-    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    await context.addInitScript(COUNTING_AUDIO);
-    const page = await context.newPage();
-    await logInAt(page, stage.env);
-    await page.getByText('Live: connected').waitFor(WAIT);
-    await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
-    await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
-    return page;
-  }
-
-  const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
   it('beeps for a new critical call, and says and sounds one pressed again after an operator took it', async () => {
     await storeHub(stage.env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound();
     const at = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt: at, lastSeenAt: at, room: 'living' };
     await storeAlert(stage.env.pool, 'hub-7', hubAlert('p1', press));
     const card = page.locator('li[data-hub="hub-7"][data-alert="p1"]');
     await card.waitFor(WAIT);
     // Before: no sound at all (no toggle either).
-    await expect.poll(() => tones(page), WAIT).toBe(3);
+    await expect.poll(() => countedTones(page), WAIT).toBe(3);
     await page.locator('#announcer', { hasText: 'New critical alert: Pendant at hub hub-7' }).waitFor(WAIT);
 
     const taken = { ...press, state: 'acknowledged', acknowledgedAt: at, acknowledgedBy: 'centre:ann' };
     await storeAlert(stage.env.pool, 'hub-7', hubAlert('p1', { ...taken, version: 2 }));
     await expect.poll(() => card.innerText(), WAIT).toMatch(/acknowledged/i);
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     // Pressed again: the hub's alert seen twice, still acknowledged.
     const later = new Date(Date.parse(at) + 60_000).toISOString();
@@ -62,12 +46,12 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     expect(await page.locator('#announcer').textContent()).toBe(
       'Critical alert again: Pendant at hub hub-7, seen 2 times, acknowledged by centre:ann',
     );
-    expect(await tones(page)).toBe(6);
+    expect(await countedTones(page)).toBe(6);
   });
 
   it('says a press again that came with its acknowledgement in one change, and no stale "new" after it', async () => {
     await storeHub(stage.env.pool, 'hub-8', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound();
     const said = await recordLiveRegion(page, 'announcer');
     const raisedAt = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt, lastSeenAt: raisedAt, room: 'hall' };
@@ -104,12 +88,12 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
       'Critical alert again: Pendant at hub hub-8, seen 2 times, acknowledged by centre:bo',
       'New critical alert: Smoke at hub hub-8',
     ]);
-    expect(await tones(page)).toBe(9);
+    expect(await countedTones(page)).toBe(9);
   });
 
   it('says nothing again for a press made before the acknowledgement, seen with it in one change', async () => {
     await storeHub(stage.env.pool, 'hub-9', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound();
     const raisedAt = new Date().toISOString();
     const press = { kind: 'pendant', severity: 'critical', raisedAt, lastSeenAt: raisedAt, room: 'hall' };
     await storeAlert(stage.env.pool, 'hub-9', hubAlert('p1', press));
@@ -134,6 +118,6 @@ describe.skipIf(!runnable)("review s60: the centre's console and a critical call
     );
     await expect.poll(() => card.innerText(), WAIT).toMatch(/acknowledged by centre:bo/i);
     expect(await page.locator('#announcer').textContent()).toBe('New critical alert: Pendant at hub hub-9');
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
   });
 });

@@ -4,11 +4,11 @@
 // a TCP proxy that cuts the screen's connections and keeps it out while a hub's critical call is raised and resolved
 // (stored and NOTIFYed as the workers do, real PostgreSQL), the page's AudioContext replaced by one that counts the
 // tones it is asked to play (test/support/screen.ts: three tones a beep).
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
-import { COUNTING_AUDIO } from '../support/screen.js';
-import { hubAlert, logInAt, storeAlert, storeHub } from './console-env.js';
+import { countedTones } from '../support/screen.js';
+import { hubAlert, storeAlert, storeHub } from './console-env.js';
 import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
 const runnable = consoleInChromiumRunnable('the console reconnection beep test');
@@ -20,7 +20,6 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
   const stage = centreConsoleInChromium();
   let proxy: CuttingProxy;
   let base: string;
-  let context: BrowserContext | undefined;
 
   beforeAll(async () => {
     proxy = await cuttingProxy(Number(new URL(stage.env.url).port));
@@ -30,21 +29,6 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
   afterAll(async () => {
     await proxy?.close();
   });
-
-  /** The alerts page through the proxy, live, its sound on. */
-  async function consoleWithSound(): Promise<Page> {
-    await context?.close();
-    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    await context.addInitScript(COUNTING_AUDIO);
-    const page = await context.newPage();
-    await logInAt(page, { url: base });
-    await page.getByText('Live: connected').waitFor(WAIT);
-    await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
-    await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
-    return page;
-  }
-
-  const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
   /** Cuts the screen's connections and keeps it out until `back()`; waits until the page says it is cut off. */
   async function away(page: Page): Promise<{ back(): Promise<void> }> {
@@ -73,7 +57,7 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
 
   it('a critical call raised and resolved while the screen was away: no beep, no card, and in "Recently closed"', async () => {
     await storeHub(stage.env.pool, 'hub-a', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound(base);
     const screen = await away(page);
 
     const raised = press('hub-a', 'gone');
@@ -92,24 +76,24 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
     );
     await screen.back();
 
-    expect(await tones(page)).toBe(0);
+    expect(await countedTones(page)).toBe(0);
     expect(await page.locator('#alerts li[data-key="hub-a gone"]').count()).toBe(0);
     // The operator coming back sees that a call came and how it was closed, not nothing at all.
     const closed = page.locator('#closed li[data-key="hub-a gone"]');
     await closed.waitFor(WAIT);
     expect(await closed.innerText()).toMatch(/^Pendant · hub hub-a · .*resolved: False alarm \("Pressed by mistake"\)/);
-    expect(await tones(page)).toBe(0);
+    expect(await countedTones(page)).toBe(0);
   });
 
   it('a critical call raised while the screen was away and still open when it is back beeps once', async () => {
     await storeHub(stage.env.pool, 'hub-b', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound(base);
     const screen = await away(page);
     await storeAlert(stage.env.pool, 'hub-b', press('hub-b', 'open'));
     await screen.back();
 
     await page.locator('#alerts li[data-key="hub-b open"]').waitFor(WAIT);
-    expect(await tones(page)).toBe(TONES_A_BEEP);
+    expect(await countedTones(page)).toBe(TONES_A_BEEP);
     // Once: a later live alert (not critical) arrives, and the count has not moved.
     await storeAlert(
       stage.env.pool,
@@ -117,6 +101,6 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
       hubAlert('later', { severity: 'high', raisedAt: new Date().toISOString() }),
     );
     await page.locator('#alerts li[data-key="hub-b later"]').waitFor(WAIT);
-    expect(await tones(page)).toBe(TONES_A_BEEP);
+    expect(await countedTones(page)).toBe(TONES_A_BEEP);
   });
 });

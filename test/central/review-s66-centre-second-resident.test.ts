@@ -6,10 +6,9 @@
 // critical with the sound on, sounded (`newlyNamed`, shared with the hub's console). Debian's chromium, the real
 // console and PostgreSQL; alert versions stored as the workers store them; the page's AudioContext replaced by one that
 // counts the tones it is asked to play.
-import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { COUNTING_AUDIO } from '../support/screen.js';
-import { hubAlert, storeAlert, storeHub, logInAt } from './console-env.js';
+import { countedTones } from '../support/screen.js';
+import { hubAlert, storeAlert, storeHub } from './console-env.js';
 import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
 const runnable = consoleInChromiumRunnable('the centre second-resident test');
@@ -18,24 +17,10 @@ const WAIT = { timeout: 15_000, interval: 20 };
 
 describe.skipIf(!runnable)("review s66: the centre's console and a second resident's press", () => {
   const stage = centreConsoleInChromium();
-  let context: BrowserContext | undefined;
-
-  async function consoleWithSound(): Promise<Page> {
-    context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    await context.addInitScript(COUNTING_AUDIO);
-    const page = await context.newPage();
-    await logInAt(page, stage.env);
-    await page.getByText('Live: connected').waitFor(WAIT);
-    await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
-    await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
-    return page;
-  }
-
-  const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
   it('says and sounds the second pendant while the first call rings; the first pressed again stays quiet', async () => {
     await storeHub(stage.env.pool, 'hub-7', { status: 'online', lastSeenAt: new Date() });
-    const page = await consoleWithSound();
+    const page = await stage.consoleWithSound();
     const at = new Date().toISOString();
     const press = {
       kind: 'pendant',
@@ -48,12 +33,12 @@ describe.skipIf(!runnable)("review s66: the centre's console and a second reside
     await storeAlert(stage.env.pool, 'hub-7', hubAlert('a1', press));
     const card = page.locator('li[data-hub="hub-7"][data-alert="a1"]');
     await card.waitFor(WAIT);
-    await expect.poll(() => tones(page), WAIT).toBe(3);
+    await expect.poll(() => countedTones(page), WAIT).toBe(3);
 
     // The same pendant again, still ringing: nothing said, nothing played (the ladder calls in time).
     await storeAlert(stage.env.pool, 'hub-7', hubAlert('a1', { ...press, count: 2, version: 2 }));
     await expect.poll(() => card.innerText(), WAIT).toMatch(/2 times/);
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     // The second resident's pendant merged into it.
     const other = { deviceId: 'p2', residentId: 'r2', room: 'bedroom', eventType: 'pendant', eventAt: at };
@@ -65,6 +50,6 @@ describe.skipIf(!runnable)("review s66: the centre's console and a second reside
     // Before the fix: nothing said, 3 tones.
     await page.locator('#announcer', { hasText: 'also p2' }).waitFor(WAIT);
     expect(await page.locator('#announcer').textContent()).toBe('Critical alert: Pendant at hub hub-7, also p2');
-    await expect.poll(() => tones(page), WAIT).toBe(6);
+    await expect.poll(() => countedTones(page), WAIT).toBe(6);
   });
 });

@@ -1,10 +1,11 @@
 // The browser files' common stage: the real dashboard in-process on a local port (with a responder, `sam`, when
 // asked) and the run's chromium, started before the file's tests when chromium is there, closed after them.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Harness } from '../rules/factories.js';
 import { launchChromium } from '../support/chromium.js';
-import { listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
+import { COUNTING_AUDIO } from '../support/screen.js';
+import { ADMIN_PASSWORD, listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
 
 export interface DashboardInChromium {
   dashboard: Dashboard;
@@ -42,4 +43,22 @@ export function storeFirstRaise(stage: DashboardInChromium, h: Harness, kind: st
   const alert = stage.dashboard.alerts.apply(raise!);
   expect(alert, kind).toBeTruthy();
   return alert!.id;
+}
+
+/**
+ * The responder console of the stage in a new context, logged in as admin, its sound turned on, its AudioContext
+ * counting tones (`countedTones`, test/support/screen.ts).
+ */
+export async function consoleWithSound(stage: DashboardInChromium): Promise<Page> {
+  const context = await stage.browser.newContext({ locale: 'en-GB' });
+  await context.addInitScript(COUNTING_AUDIO);
+  const page = await context.newPage();
+  await page.goto(`${stage.base}/login`);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${stage.base}/console`);
+  await page.locator('#sound').click();
+  await page.locator('#sound[aria-pressed="true"]').waitFor();
+  return page;
 }

@@ -4,51 +4,34 @@
 // the resident still needing help went unnoticed on the screen. A repeat as serious as high of an acknowledged alert is
 // now said on the console (and sounds, when critical and the sound is on). Debian's chromium on the real dashboard;
 // the page's AudioContext replaced by one that counts the tones it is asked to play.
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { COUNTING_AUDIO } from '../support/screen.js';
-import { dashboardInChromium } from './in-chromium.js';
-import { ADMIN_PASSWORD, cannedAnalytics, raiseAlert } from './support.js';
+import { countedTones } from '../support/screen.js';
+import { consoleWithSound, dashboardInChromium } from './in-chromium.js';
+import { cannedAnalytics, raiseAlert } from './support.js';
 
 const haveChromium = chromiumAvailable('the console on a repeat after an acknowledgement');
 const clock = new FakeClock(Date.UTC(2026, 11, 7, 3, 0, 0));
 const stage = dashboardInChromium(haveChromium, { clock, analytics: cannedAnalytics() });
 
-async function consoleWithSound(): Promise<Page> {
-  const context = await stage.browser.newContext({ locale: 'en-GB' });
-  await context.addInitScript(COUNTING_AUDIO);
-  const page = await context.newPage();
-  await page.goto(`${stage.base}/login`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`${stage.base}/console`);
-  await page.locator('#sound').click();
-  await page.locator('#sound[aria-pressed="true"]').waitFor();
-  return page;
-}
-
-const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
-
 describe.skipIf(!haveChromium)('the console, a critical alert acknowledged and pressed again', () => {
   it('sounds and says it, as it did for the first press', async () => {
-    const page = await consoleWithSound();
+    const page = await consoleWithSound(stage);
     const first = raiseAlert(stage.dashboard.alerts, clock, { kind: 'pendant', severity: 'critical' });
     const card = page.locator(`#alert-${first.id}`);
     await card.locator('xpath=self::*[@data-state="raised"]').waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     expect(stage.dashboard.alerts.acknowledge(first.id, 'sam')).toMatchObject({ ok: true });
     await card.locator('xpath=self::*[@data-state="acknowledged"]').waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     clock.advanceBy(5 * 60_000);
     raiseAlert(stage.dashboard.alerts, clock, { kind: 'pendant', severity: 'critical' });
     await card.getByText('Seen 2 times').waitFor();
     // Before the fix: 3 (nothing played), and the announcer still said the first press.
-    expect(await tones(page)).toBe(6);
+    expect(await countedTones(page)).toBe(6);
     await page.locator('#announcer', { hasText: 'again' }).waitFor();
     expect(await page.locator('#announcer').textContent()).toBe(
       'Critical alert again: Pendant at h1, seen 2 times, acknowledged by sam',

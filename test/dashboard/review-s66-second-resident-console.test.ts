@@ -5,33 +5,16 @@
 // second person needing help was only "also p2 (bedroom)" in a card's small print. A high or critical alert that names
 // a device it did not name before is now said and, critical with the sound on, sounded. Debian's chromium on the real
 // dashboard; the page's AudioContext replaced by one that counts the tones it is asked to play.
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { COUNTING_AUDIO } from '../support/screen.js';
-import { dashboardInChromium } from './in-chromium.js';
-import { ADMIN_PASSWORD, cannedAnalytics, raiseAlert } from './support.js';
+import { countedTones } from '../support/screen.js';
+import { consoleWithSound, dashboardInChromium } from './in-chromium.js';
+import { cannedAnalytics, raiseAlert } from './support.js';
 
 const haveChromium = chromiumAvailable('the console on a second resident pressing');
 const clock = new FakeClock(Date.UTC(2026, 11, 7, 3, 0, 0));
 const stage = dashboardInChromium(haveChromium, { clock, analytics: cannedAnalytics() });
-
-async function consoleWithSound(): Promise<Page> {
-  const context = await stage.browser.newContext({ locale: 'en-GB' });
-  await context.addInitScript(COUNTING_AUDIO);
-  const page = await context.newPage();
-  await page.goto(`${stage.base}/login`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`${stage.base}/console`);
-  await page.locator('#sound').click();
-  await page.locator('#sound[aria-pressed="true"]').waitFor();
-  return page;
-}
-
-const tones = (page: Page): Promise<number> => page.evaluate<number>('window.tones');
 
 /** A press of pendant `deviceId` worn by `residentId` in home h1, through the alert service. */
 function press(deviceId: string, residentId: string) {
@@ -50,16 +33,16 @@ function press(deviceId: string, residentId: string) {
 
 describe.skipIf(!haveChromium)('the console, a second resident pressing while the first call rings', () => {
   it('sounds and says the second pendant; the first pressed again while ringing stays quiet', async () => {
-    const page = await consoleWithSound();
+    const page = await consoleWithSound(stage);
     const first = press('p1', 'r1')!;
     const card = page.locator(`#alert-${first.id}`);
     await card.locator('xpath=self::*[@data-state="raised"]').waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     clock.advanceBy(5_000);
     press('p1', 'r1');
     await card.getByText('Seen 2 times').waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
 
     clock.advanceBy(5_000);
     press('p2', 'r2');
@@ -67,19 +50,19 @@ describe.skipIf(!haveChromium)('the console, a second resident pressing while th
     // Before the fix: 3 (nothing played), nothing said.
     await page.locator('#announcer', { hasText: 'also p2' }).waitFor();
     expect(await page.locator('#announcer').textContent()).toBe('Critical alert: Pendant at h1, also p2');
-    expect(await tones(page)).toBe(6);
+    expect(await countedTones(page)).toBe(6);
     await page.context().close();
   });
 
   it('a silence told on an acknowledged fall (docs/alerts.md, session 66) is said and sounded as a repeat', async () => {
-    const page = await consoleWithSound();
+    const page = await consoleWithSound(stage);
     clock.advanceBy(60_000);
     const fall = raiseAlert(stage.dashboard.alerts, clock, { kind: 'fall', severity: 'critical', homeId: 'h2' });
     const card = page.locator(`#alert-${fall.id}`);
     await card.waitFor();
     expect(stage.dashboard.alerts.acknowledge(fall.id, 'sam')).toMatchObject({ ok: true });
     await card.locator('xpath=self::*[@data-state="acknowledged"]').waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
     clock.advanceBy(45 * 60_000);
     stage.dashboard.alerts.apply({
       type: 'raise',
@@ -96,16 +79,16 @@ describe.skipIf(!haveChromium)('the console, a second resident pressing while th
     expect(await page.locator('#announcer').textContent()).toBe(
       'Critical alert again: Fall at h2, seen 2 times, acknowledged by sam',
     );
-    expect(await tones(page)).toBe(6);
+    expect(await countedTones(page)).toBe(6);
     await page.context().close();
   });
 
   it('found right: a critical alert of another kind in the same flat is a card and a sound of its own', async () => {
-    const page = await consoleWithSound();
+    const page = await consoleWithSound(stage);
     clock.advanceBy(60_000);
     const smoke = raiseAlert(stage.dashboard.alerts, clock, { kind: 'smoke', severity: 'critical', room: 'kitchen' });
     await page.locator(`#alert-${smoke.id}`).waitFor();
-    expect(await tones(page)).toBe(3);
+    expect(await countedTones(page)).toBe(3);
     await page.context().close();
   });
 });

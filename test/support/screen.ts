@@ -170,6 +170,11 @@ export const COUNTING_AUDIO = `(() => {
   };
 })()`;
 
+/** The tones `COUNTING_AUDIO` counted on `page` (three a beep). */
+export function countedTones(page: Page): Promise<number> {
+  return page.evaluate<number>('window.tones');
+}
+
 /**
  * An init script that keeps the page's real AudioContext (so chromium's own autoplay rule holds: nothing plays before a
  * click or a key on the page) and counts the tones started while the browser lets it play (`running`), mirrored on the
