@@ -1,5 +1,5 @@
 // What the bridge publishes: one native event (SPEC 4.1) for one device of one home.
-import type { NativeEventType } from '../rules/vocabulary.js';
+import { isEmergency as isEmergencyEvent, type NativeEventType } from '../rules/vocabulary.js';
 import type { EventValue } from '../rules/types.js';
 
 export interface BridgeEvent {
@@ -22,10 +22,10 @@ export function nativeEventPayload(event: BridgeEvent): string {
   return JSON.stringify({ type: event.type, value: event.value, ts: event.ts });
 }
 
-// What the hub raises at once as a critical alert (SPEC 6): kept when a full queue must drop something.
-const EMERGENCY_TYPES: ReadonlySet<NativeEventType> = new Set(['pendant', 'fall', 'smoke', 'co', 'gas', 'water']);
-
-/** A pendant press, a fall or a hazard alarm going on (not its all-clear). */
+/**
+ * A pendant press, a fall or a hazard alarm going on (not its all-clear): what the hub raises at once as a critical
+ * alert (SPEC 6, rules/vocabulary.ts), kept when a full queue must drop something.
+ */
 export function isEmergency(event: Pick<BridgeEvent, 'type' | 'value'>): boolean {
-  return EMERGENCY_TYPES.has(event.type) && event.value === true;
+  return isEmergencyEvent(event.type, event.value);
 }

@@ -1,7 +1,7 @@
 // A chattering sensor (a faulty PIR or contact firing many times a second, a bridge in a loop): past a per-device rate,
 // its repeats of the value it already holds are stored as a count per device, value and minute instead of a row each,
 // so it cannot fill the SD card nor share every home's CPU with its noise, and nothing acknowledged is lost.
-import { EMERGENCY_EVENTS } from '../rules/emergency.js';
+import { EMERGENCY_EVENTS } from '../rules/vocabulary.js';
 import type { EventValue, SensorEvent } from '../rules/types.js';
 import type { EventType } from '../rules/vocabulary.js';
 

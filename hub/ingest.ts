@@ -1,6 +1,5 @@
 // Ingest: native MQTT, Zigbee2MQTT and HTTP payloads → SensorEvent[]; bad input is counted by reason and dropped, never thrown.
 import { Counter, type Registry } from 'prom-client';
-import { EMERGENCY_EVENTS } from '../rules/emergency.js';
 import { accelRuns, accelSampleOffsetMs, valueFits } from '../rules/event-value.js';
 import { EARLIEST_SENSOR_TS_MS, parseIsoMs, TS_FORMAT } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
@@ -9,6 +8,8 @@ import { topicSafeIdPattern } from './config-patterns.js';
 import type { HubConfig } from './config-types.js';
 import {
   EVENT_VALUE_KIND,
+  isEmergency,
+  isEmergencyType,
   kindCanReport,
   MAX_FRIENDLY_NAME_LENGTH,
   MAX_ID_LENGTH,
@@ -104,7 +105,7 @@ function reject(reason: RejectReason, message: string): Refusal {
 function emergencyRefusedForTs(refusal: Refusal, item: unknown): { type: EventType; message: string } | undefined {
   if (refusal.reason !== 'future-ts' && refusal.reason !== 'bad-ts') return undefined;
   const { type, value } = item as { type: EventType; value: unknown };
-  if (!EMERGENCY_TYPES.has(type) || value !== true) return undefined;
+  if (!isEmergency(type, value)) return undefined;
   return {
     type,
     message:
@@ -200,7 +201,6 @@ export function outOfRange(type: EventType, value: unknown): string | undefined 
 // most messages have one event and no rejection, and two empty arrays each were garbage. Frozen, so that a push
 // onto one fails loudly instead of handing one message's events to the next.
 const NO_EVENTS = Object.freeze([]) as unknown as SensorEvent[];
-const EMERGENCY_TYPES: ReadonlySet<string> = new Set(EMERGENCY_EVENTS);
 const NO_REJECTIONS = Object.freeze([]) as unknown as Rejection[];
 
 function emptyOutcome(): IngestOutcome {
@@ -364,7 +364,7 @@ export class Ingest {
     // detector's alarm are taken all the same (review, session 65: a gateway's batch with one reading the hub refused
     // lost the resident's press with it; a gateway does not rewrite a body answered 400). A copy of one sent again with
     // the fixed body is known by its stamp (rules/device-reports.ts).
-    if (out.rejections.length > 0) out.events = out.events.filter((e) => EMERGENCY_TYPES.has(e.type));
+    if (out.rejections.length > 0) out.events = out.events.filter((e) => isEmergencyType(e.type));
     this.countAccepted(out.events);
     return out;
   }

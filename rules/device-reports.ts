@@ -1,5 +1,5 @@
 // A device's reports again (a redelivery, a bridge's flush sent twice): how the rules tell a copy from news.
-import { EMERGENCY_EVENTS } from './emergency.js';
+import { isEmergencyType } from './vocabulary.js';
 import { STATE_REPORT_TYPES, type DeviceReport, type DeviceState } from './home-state.js';
 import { MINUTE_MS } from './time.js';
 import type { SensorEvent } from './types.js';
@@ -25,7 +25,6 @@ export const STAMP_ORDER_MS = 2_000;
  * never a press.
  */
 export const EMERGENCY_REPORTS = 16;
-const EMERGENCY_TYPES: ReadonlySet<string> = new Set(EMERGENCY_EVENTS);
 /** Later messages (distinct stamps) of a device a report within `REORDER_MS` must come behind to be a copy. */
 const LATER_MESSAGES = 3;
 
@@ -48,7 +47,7 @@ export function duplicateReport(device: DeviceState, event: SensorEvent, at: num
     if (sameReport(r, event)) return i === recent.length - 1 ? 'latest' : 'earlier';
   }
   // An emergency report taken already, further back (a press, the same stamp): not a second press.
-  if (EMERGENCY_TYPES.has(event.type) && device.emergencyReports.some((r) => sameReport(r, event))) return 'earlier';
+  if (isEmergencyType(event.type) && device.emergencyReports.some((r) => sameReport(r, event))) return 'earlier';
   if (!STATE_REPORT_TYPES.has(event.type)) return undefined;
   if (at < device.stateReportAt - REORDER_MS) return 'earlier';
   // Within the minute: older than each of the latest reports kept, themselves from at least `LATER_MESSAGES` messages
@@ -84,7 +83,7 @@ export function noteReport(device: DeviceState, event: SensorEvent, at: number =
   r.type = event.type;
   r.value = event.value;
   recent.push(r);
-  if (!EMERGENCY_TYPES.has(event.type)) return;
+  if (!isEmergencyType(event.type)) return;
   const emergencies = device.emergencyReports;
   if (emergencies.length >= EMERGENCY_REPORTS) emergencies.shift();
   emergencies.push({ ts: event.ts, type: event.type, value: event.value });

@@ -5,9 +5,10 @@ import { wornDetail } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
-import type { AlertKind } from './vocabulary.js';
+import { EMERGENCY_EVENTS, isEmergencyType, type AlertKind } from './vocabulary.js';
 
-const EMERGENCY_KIND: Partial<Record<SensorEvent['type'], AlertKind>> = {
+// Every emergency event type has its alert kind (a type added to the vocabulary's list without one fails to compile).
+const EMERGENCY_KIND: Record<(typeof EMERGENCY_EVENTS)[number], AlertKind> = {
   pendant: 'pendant',
   fall: 'fall',
   smoke: 'smoke',
@@ -20,16 +21,6 @@ const EMERGENCY_KIND: Partial<Record<SensorEvent['type'], AlertKind>> = {
 export interface HazardSlice {
   on: boolean;
 }
-
-/** The event types raised at once as emergencies (the ingest's chattering bound never counts them: hub/chatter.ts). */
-export const EMERGENCY_EVENTS = [
-  'pendant',
-  'fall',
-  'smoke',
-  'co',
-  'gas',
-  'water',
-] as const satisfies readonly (keyof typeof EMERGENCY_KIND)[];
 
 export const emergencyRule = {
   name: 'emergency',
@@ -45,8 +36,8 @@ export const emergencyRule = {
     _now: number,
     hazard: HazardSlice,
   ): void {
-    const kind = EMERGENCY_KIND[event.type];
-    if (!kind) return;
+    if (!isEmergencyType(event.type)) return;
+    const kind = EMERGENCY_KIND[event.type as (typeof EMERGENCY_EVENTS)[number]];
     // A report sent again as it was (the same stamp, type and value: an HTTP device retrying after a 503, a bridge
     // re-sending its flush without MQTT's DUP flag) is not a second press, nor a detector's state set back by an old copy.
     if (ctx.duplicate !== undefined) return;

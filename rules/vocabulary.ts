@@ -31,6 +31,31 @@ export const NATIVE_EVENT_TYPES = EVENT_TYPES.filter(
 ) as readonly Exclude<EventType, 'battery_low' | 'availability'>[];
 export type NativeEventType = (typeof NATIVE_EVENT_TYPES)[number];
 
+/**
+ * The event types raised at once as critical emergencies (SPEC 6): the rules' emergency rule, the ingest (never
+ * limited, taken even when refused for their stamp or beside a refused reading) and the serial bridge (kept when a
+ * full queue must drop something) read them from here.
+ */
+export const EMERGENCY_EVENTS = [
+  'pendant',
+  'fall',
+  'smoke',
+  'co',
+  'gas',
+  'water',
+] as const satisfies readonly NativeEventType[];
+const EMERGENCY_TYPES: ReadonlySet<string> = new Set(EMERGENCY_EVENTS);
+
+/** Whether `type` is one of `EMERGENCY_EVENTS` (its all-clear included). */
+export function isEmergencyType(type: string): boolean {
+  return EMERGENCY_TYPES.has(type);
+}
+
+/** A pendant press, a fall or a hazard alarm going on (not its all-clear). */
+export function isEmergency(type: string, value: unknown): boolean {
+  return EMERGENCY_TYPES.has(type) && value === true;
+}
+
 /** Which JavaScript value each native type carries. */
 export const EVENT_VALUE_KIND: Record<EventType, 'boolean' | 'true' | 'number' | 'accel'> = {
   motion: 'boolean',
