@@ -2,6 +2,7 @@
 // broker is back sends them first at its next start.
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolders } from '../hub/private-files.js';
 
 /** One undelivered event, as the outbox queues it. */
 export interface SpooledEvent {
@@ -84,7 +85,7 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
   }
   // It holds a resident's events: a folder made here is as private as the hub makes its data folder (the default is
   // that folder, ./data, which a bridge started before the hub makes first).
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeFolders(path.dirname(file), 0o700);
   const partial = `${file}.partial`;
   const fd = fs.openSync(partial, 'w', 0o600);
   try {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import type { Logger } from './logger.js';
+import { makeFolders } from './private-files.js';
 import type { StorageHealth } from './storage-health.js';
 
 /** How often the database file and its WAL are looked at (two `stat` calls). */
@@ -117,7 +118,7 @@ export class DatabaseFileWatch {
 
   private async writeBack(what: string): Promise<void> {
     const dir = path.dirname(this.file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolders(dir, 0o700);
     const stamp = this.now();
     for (const file of [this.file, `${this.file}-wal`, `${this.file}-shm`]) {
       if (fs.existsSync(file)) fs.renameSync(file, `${file}.set-aside-${stamp}`);

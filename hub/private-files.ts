@@ -6,12 +6,43 @@ const FOLDER_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 /**
+ * `mkdirSync(dir, { recursive: true, mode })` that ends: Node 20's own loops for ever when a folder cannot be made in
+ * one that exists and the kernel answers ENOENT (anywhere under /proc: `HUB_DATA_DIR=/proc/telecare` hung the hub at
+ * its start, Ctrl-C ignored). Each missing folder from the nearest one that exists down is made on its own, so such a
+ * refusal is thrown as it is (ENOENT, EACCES, EROFS, ENOTDIR, naming the folder).
+ */
+export function makeFolders(dir: string, mode: number): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder, { mode });
+    } catch (err) {
+      // Made meanwhile by another process (a bridge started beside the hub): as good as made here.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * Creates the data folder (or narrows an existing one) to 0700 and hub.db to 0600, and returns hub.db's path.
  * SQLite makes hub.db-wal and hub.db-shm with the database file's own mode, so they follow; copies left by an
  * older version are narrowed too.
  */
 export function preparePrivateDataDir(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: FOLDER_MODE });
+  try {
+    makeFolders(dataDir, FOLDER_MODE);
+  } catch (err) {
+    throw new Error(`cannot make the data folder ${dataDir} (HUB_DATA_DIR): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   chmodSync(dataDir, FOLDER_MODE);
   const dbFile = path.join(dataDir, 'hub.db');
   if (!existsSync(dbFile)) closeSync(openSync(dbFile, 'a', FILE_MODE));
