@@ -78,6 +78,30 @@ function mondayOf(day: number): number {
   return day - ((((day + 3) % 7) + 7) % 7);
 }
 
+/**
+ * The whole weeks (Monday to Sunday, in `timezone`) that cover `range` and have ended by `nowMs`: what an analyst's
+ * council report covers (review, session 67), as the hub's analyst sees whole ended months (dashboard/dates.ts).
+ * Suppression hides a count of 1 to 7, not whether it is 0 nor on which day: a report of one day, or of a week under
+ * way asked again each day, says on which day one resident fell. Throws `DateRangeError` when no such week is left.
+ */
+export function wholeEndedWeeks(
+  range: { from: string; to: string },
+  nowMs: number,
+  timezone: string,
+): { from: string; to: string } {
+  const days = parseDateRange(range.from, range.to);
+  const first = mondayOf(days.from);
+  const last = Math.min(mondayOf(days.to) + 6, mondayOf(new ZoneClock(timezone).dayNumber(nowMs)) - 1);
+  if (first > last) {
+    const error = new Error(
+      'The council report covers whole weeks (Monday to Sunday) that have ended: ask for an earlier week',
+    );
+    error.name = 'DateRangeError';
+    throw error;
+  }
+  return { from: isoDay(first), to: isoDay(last) };
+}
+
 interface FeatureDay {
   home: string;
   day: number;
