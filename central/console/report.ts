@@ -90,8 +90,10 @@ export function wholeEndedWeeks(
   timezone: string,
 ): { from: string; to: string } {
   const days = parseDateRange(range.from, range.to);
-  const first = mondayOf(days.from);
+  let first = mondayOf(days.from);
   const last = Math.min(mondayOf(days.to) + 6, mondayOf(new ZoneClock(timezone).dayNumber(nowMs)) - 1);
+  // Widened to whole weeks, a range of at most MAX_REPORT_DAYS keeps its latest weeks within it (a longer one is refused).
+  if (days.to - days.from < MAX_REPORT_DAYS) while (last - first + 1 > MAX_REPORT_DAYS) first += 7;
   if (first > last) {
     const error = new Error(
       'The council report covers whole weeks (Monday to Sunday) that have ended: ask for an earlier week',

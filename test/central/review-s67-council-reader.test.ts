@@ -127,6 +127,10 @@ describe.skipIf(missing !== undefined)("a council's reader at the centre", () =>
     const csv = await analyst.request('GET', '/api/reports/council?from=2026-11-17&to=2026-11-17&format=csv');
     expect(csv.status).toBe(200);
     expect(await csv.text()).toContain('2026-11-16,period,from,date,2026-11-16');
+    // A year and a week asked from a Wednesday: its whole weeks would be 378 days, so the latest 53 weeks.
+    const year = await analyst.json('GET', '/api/reports/council?from=2025-01-01&to=2026-01-06');
+    expect(year.status).toBe(200);
+    expect(year.body.period).toMatchObject({ from: '2025-01-06', to: '2026-01-11' });
   });
 
   it('is refused a day or a week under way, which a supervisor still gets', async () => {
