@@ -39,7 +39,7 @@ import {
 import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
 import type { LiveEvent, LiveFeed } from './live.js';
 import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
-import { councilCsv, councilReport } from './report.js';
+import { councilCsv, councilReport, wholeEndedWeeks } from './report.js';
 import { RETIRED } from '../ingest.js';
 import { HUB_QUARANTINED } from '../quarantine.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
@@ -53,15 +53,28 @@ import {
 
 export const SESSION_COOKIE = 'central_session';
 
-/** Who may call a route: `public`, any logged-in operator (`login`), or at least this role. */
-type Access = 'public' | 'login' | OperatorRole;
+/**
+ * Who may call a route: `public`, anyone logged in (`login`), or the roles of `ROLES_FOR`: `operator`, `supervisor`,
+ * `admin` (that role or above) and `report`, the council report (supervisors, admins and the council's analysts).
+ */
+type Access = 'public' | 'login' | keyof typeof ROLES_FOR;
 
 /**
  * Live events a stream holds while it writes its first list at the client's pace (session 62): far more than a mass
  * outage's burst (a card per hub and per open alert of each), so that only a client that stopped reading is dropped.
  */
 const MAX_WAITING_EVENTS = 20_000;
-const RANK: Record<OperatorRole, number> = { operator: 0, supervisor: 1, admin: 2 };
+/**
+ * The roles each access lets in. An analyst (the council's reader) reaches the council report alone: before session 67
+ * the centre had no such role, so a council's reader had to be a supervisor, who reads every alert's detail (a home's
+ * room, its sensors, the resident's silence), every hub, and acknowledges and resolves calls.
+ */
+const ROLES_FOR = {
+  operator: ['operator', 'supervisor', 'admin'],
+  supervisor: ['supervisor', 'admin'],
+  admin: ['admin'],
+  report: ['analyst', 'supervisor', 'admin'],
+} as const satisfies Record<string, readonly OperatorRole[]>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -127,7 +140,7 @@ const PAGES: ConsolePage[] = [
     file: 'council.html',
     title: 'Council report',
     script: 'central-council.js',
-    access: 'supervisor',
+    access: 'report',
   },
   { url: '/operators', file: 'operators.html', title: 'Operators', script: 'central-operators.js', access: 'admin' },
 ];
@@ -139,7 +152,7 @@ const errorSchema = {
 
 function mayUse(operator: Operator, access: Access): boolean {
   if (access === 'public' || access === 'login') return true;
-  return RANK[operator.role] >= RANK[access];
+  return (ROLES_FOR[access] as readonly OperatorRole[]).includes(operator.role);
 }
 
 function operatorOf(request: FastifyRequest): Operator {
@@ -238,12 +251,12 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       if (isPage) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
       throw new ConsoleError(401, 'AUTH_REQUIRED', 'Log in first');
     }
-    if (mayUse(request.operator, access)) return;
+    if (access === 'login' || mayUse(request.operator, access)) return;
     if (isPage) return reply.redirect('/');
     throw new ConsoleError(
       403,
       'FORBIDDEN_ROLE',
-      `The role '${request.operator.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (needs ${access} or above)`,
+      `The role '${request.operator.role}' may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${ROLES_FOR[access].join(', ')})`,
     );
   });
   app.setNotFoundHandler(async (request) => {
@@ -579,11 +592,11 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     }));
   });
 
-  // --- Council report (supervisor) ----------------------------------------------------------------------------
+  // --- Council report (supervisor, analyst) -------------------------------------------------------------------
   app.get<{ Querystring: { from: string; to: string; format?: 'json' | 'csv' } }>(
     '/api/reports/council',
     {
-      config: { consoleAccess: 'supervisor' },
+      config: { consoleAccess: 'report' },
       schema: {
         querystring: {
           type: 'object',
@@ -598,9 +611,13 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const now = (deps.clock ?? systemClock).now();
+      // An analyst sees aggregated data only: whole weeks that have ended, as the hub's analyst whole months (session 67).
+      const asked = { from: request.query.from, to: request.query.to };
+      const range =
+        operatorOf(request).role === 'analyst' ? wholeEndedWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
       const report = await councilReport(pool, {
-        from: request.query.from,
-        to: request.query.to,
+        from: range.from,
+        to: range.to,
         now,
         ...(deps.reportTimezone !== undefined ? { timezone: deps.reportTimezone } : {}),
       });
@@ -701,8 +718,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     });
   }
   app.get('/', async (request, reply) => {
-    operatorOf(request);
-    return reply.redirect('/alerts');
+    // An analyst's one page is the council report (the alerts page would send them back here).
+    return reply.redirect(operatorOf(request).role === 'analyst' ? '/council' : '/alerts');
   });
   app.get<{ Params: { file: string } }>(
     '/assets/:file',

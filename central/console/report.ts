@@ -78,26 +78,57 @@ function mondayOf(day: number): number {
   return day - ((((day + 3) % 7) + 7) % 7);
 }
 
+/**
+ * The whole weeks (Monday to Sunday, in `timezone`) that cover `range` and have ended by `nowMs`: what an analyst's
+ * council report covers (review, session 67), as the hub's analyst sees whole ended months (dashboard/dates.ts).
+ * Suppression hides a count of 1 to 7, not whether it is 0 nor on which day: a report of one day, or of a week under
+ * way asked again each day, says on which day one resident fell. Throws `DateRangeError` when no such week is left.
+ */
+export function wholeEndedWeeks(
+  range: { from: string; to: string },
+  nowMs: number,
+  timezone: string,
+): { from: string; to: string } {
+  const days = parseDateRange(range.from, range.to);
+  let first = mondayOf(days.from);
+  const last = Math.min(mondayOf(days.to) + 6, mondayOf(new ZoneClock(timezone).dayNumber(nowMs)) - 1);
+  // Widened to whole weeks, a range of at most MAX_REPORT_DAYS keeps its latest weeks within it (a longer one is refused).
+  if (days.to - days.from < MAX_REPORT_DAYS) while (last - first + 1 > MAX_REPORT_DAYS) first += 7;
+  if (first > last) {
+    const error = new Error(
+      'The council report covers whole weeks (Monday to Sunday) that have ended: ask for an earlier week',
+    );
+    error.name = 'DateRangeError';
+    throw error;
+  }
+  return { from: isoDay(first), to: isoDay(last) };
+}
+
 interface FeatureDay {
   home: string;
   day: number;
 }
 
+/** A hub alert as `central_alerts` holds it. */
+interface AlertRow {
+  hub_id: string;
+  alert_id: string;
+  type: string;
+  raised_at: Date;
+  alert: Record<string, unknown>;
+}
+
 /**
- * The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub);
- * its home under `homesHubId`, the hub now in its homes (`homesOf`).
+ * The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub)
+ * under `homesHubId`, the hub now in its homes (`homesOf`): an alert a box restated under its own id after taking the
+ * data of the box it replaced is the same alert (review, session 67).
  */
-function asReportAlert(
-  hubId: string,
-  raw: Record<string, unknown>,
-  type: string,
-  raisedAt: Date,
-  homesHubId: string,
-): Alert {
+function asReportAlert(row: AlertRow, homesHubId: string): Alert {
+  const { alert: raw, type, raised_at: raisedAt } = row;
   const text = (key: string): string | null => (typeof raw[key] === 'string' ? raw[key] : null);
   return {
     ...(raw as unknown as Alert),
-    id: `${hubId}\u0000${text('id') ?? ''}`,
+    id: `${homesHubId}\u0000${row.alert_id}`,
     homeId: `${homesHubId}\u0000${text('homeId') ?? ''}`,
     kind: (text('kind') ?? type) as Alert['kind'],
     raisedAt: raisedAt.toISOString(),
@@ -134,6 +165,7 @@ function figures(
   features: readonly FeatureDay[],
   withFollowUp: readonly Alert[],
   openBefore: readonly Alert[],
+  fallsBefore: readonly Alert[],
   zone: ZoneClock,
 ): PeriodFigures {
   const fromMs = zone.instantOf(fromDay, 0);
@@ -143,7 +175,7 @@ function figures(
     const at = Date.parse(a.raisedAt);
     return at >= fromMs && at < toMs;
   });
-  const falls = fallsOf(alerts, withFollowUp);
+  const falls = fallsOf(alerts, [...fallsBefore, ...withFollowUp]);
   // Each flag in the week it was made: the one that raised its alert and each merged into it later.
   const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));
@@ -204,14 +236,28 @@ export async function councilReport(
     `SELECT hub_id, replaced_by FROM central_hubs WHERE replaced_by IS NOT NULL`,
   );
   const replacedBy = new Map(replacements.rows.map((r) => [r.hub_id, r.replaced_by]));
-  const homesOf = (hubId: string): string => {
+  /** The hub now in `hubId`'s homes, and how many replacements away it is (0: `hubId` itself). */
+  const chainOf = (hubId: string): { current: string; hops: number } => {
     const seen = new Set<string>();
     let current = hubId;
     for (let next = replacedBy.get(current); next !== undefined && !seen.has(next); next = replacedBy.get(current)) {
       seen.add(current);
       current = next;
     }
-    return current;
+    return { current, hops: seen.size };
+  };
+  const homesOf = (hubId: string): string => chainOf(hubId).current;
+  // A box that replaced another with its data carried over (its learned baselines kept) restates the alerts open at the
+  // swap under its own hub id, while the old box's copy was cancelled by the retirement: one alert, counted once, as the
+  // box nearest the one now in the homes last told it (review, session 67: each counted under both boxes).
+  const reportAlerts = (rows: readonly AlertRow[]): Alert[] => {
+    const copies = new Map<string, AlertRow>();
+    for (const row of rows) {
+      const key = `${homesOf(row.hub_id)}\u0000${row.alert_id}`;
+      const kept = copies.get(key);
+      if (kept === undefined || chainOf(row.hub_id).hops < chainOf(kept.hub_id).hops) copies.set(key, row);
+    }
+    return [...copies.values()].map((r) => asKnownAt(asReportAlert(r, homesOf(r.hub_id)), knownBy));
   };
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
@@ -231,30 +277,29 @@ export async function councilReport(
         }),
     ).values(),
   ];
-  const alertRows = await pool.query<{ hub_id: string; type: string; raised_at: Date; alert: Record<string, unknown> }>(
-    `SELECT hub_id, type, raised_at, alert FROM central_alerts
+  const alertRows = await pool.query<AlertRow>(
+    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
     [new Date(fromMs), new Date(knownBy)],
   );
-  const withFollowUp = alertRows.rows.map((r) =>
-    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at, homesOf(r.hub_id)), knownBy),
-  );
+  const withFollowUp = reportAlerts(alertRows.rows);
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
-  const openBeforeRows = await pool.query<{
-    hub_id: string;
-    type: string;
-    raised_at: Date;
-    alert: Record<string, unknown>;
-  }>(
-    `SELECT hub_id, type, raised_at, alert FROM central_alerts
+  const openBeforeRows = await pool.query<AlertRow>(
+    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND type = 'routine-change' AND raised_at < $1 AND alert->>'lastSeenAt' >= $2
      ORDER BY raised_at`,
     [new Date(fromMs), new Date(fromMs).toISOString()],
   );
-  const openBefore = openBeforeRows.rows.map((r) =>
-    asKnownAt(asReportAlert(r.hub_id, r.alert, r.type, r.raised_at, homesOf(r.hub_id)), knownBy),
+  const openBefore = reportAlerts(openBeforeRows.rows);
+  // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
+  // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
+  const fallsBeforeRows = await pool.query<AlertRow>(
+    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
+     WHERE origin = 'hub' AND type = 'fall' AND raised_at >= $1 AND raised_at < $2`,
+    [new Date(fromMs - DAY_MS), new Date(fromMs)],
   );
+  const fallsBefore = reportAlerts(fallsBeforeRows.rows);
   const hubs = new Set([
     ...featureRows.rows.map((r) => r.hub_id),
     ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
@@ -263,7 +308,15 @@ export async function councilReport(
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     weeks.push(
-      figures(Math.max(monday, range.from), Math.min(monday + 6, range.to), features, withFollowUp, openBefore, zone),
+      figures(
+        Math.max(monday, range.from),
+        Math.min(monday + 6, range.to),
+        features,
+        withFollowUp,
+        openBefore,
+        fallsBefore,
+        zone,
+      ),
     );
   }
   return {
@@ -275,7 +328,7 @@ export async function councilReport(
     disclosure: disclosure(timezone),
     hubs: suppressCount(hubs.size),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp, openBefore, zone),
+    total: figures(range.from, range.to, features, withFollowUp, openBefore, fallsBefore, zone),
   };
 }
 

@@ -1,14 +1,20 @@
 // The console's own PostgreSQL tables (operators, sessions, audit, commands sent down to hubs). Idempotent: run at every start.
 import type pg from 'pg';
 
-/** Who may do what at the centre: each role has every right of the one before it. */
-export const OPERATOR_ROLES = ['operator', 'supervisor', 'admin'] as const;
+/**
+ * Who may do what at the centre: `operator`, `supervisor` and `admin` each have every right of the one before it;
+ * `analyst` is the council's reader (SPEC 9's analyst: aggregated data only), who sees the council report of whole
+ * weeks that have ended and nothing else: no alert, hub or operator (review, session 67).
+ */
+export const OPERATOR_ROLES = ['analyst', 'operator', 'supervisor', 'admin'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+const ROLE_CHECK = `CHECK (role IN (${OPERATOR_ROLES.map((r) => `'${r}'`).join(', ')}))`;
 
 const STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS console_operators (
      username      text        PRIMARY KEY,
-     role          text        NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+     role          text        NOT NULL ${ROLE_CHECK},
      password_hash text        NOT NULL,
      created_at    timestamptz NOT NULL DEFAULT now(),
      created_by    text
@@ -24,6 +30,9 @@ const STATEMENTS: readonly string[] = [
   // who missed the first start's output (or whose first start failed after making it) is never locked out.
   `ALTER TABLE console_operators ADD COLUMN IF NOT EXISTS password_unclaimed boolean NOT NULL DEFAULT false`,
   `CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions (expires_at)`,
+  // Session 67: a table made before `analyst` refused it. One statement (under the advisory lock): never without a check.
+  `ALTER TABLE console_operators DROP CONSTRAINT IF EXISTS console_operators_role_check,
+     ADD CONSTRAINT console_operators_role_check ${ROLE_CHECK}`,
   // Who did what, when: alert ids and hub ids only, never a resident's data (the note stays with the alert).
   `CREATE TABLE IF NOT EXISTS console_audit (
      id         bigserial   PRIMARY KEY,

@@ -4,7 +4,7 @@ import { startPage as startAnyPage } from '/assets/common.js';
 const CENTRE_PAGES = [
   { href: '/alerts', label: 'Alerts', roles: ['operator', 'supervisor', 'admin'] },
   { href: '/hubs', label: 'Hubs', roles: ['supervisor', 'admin'] },
-  { href: '/council', label: 'Council report', roles: ['supervisor', 'admin'] },
+  { href: '/council', label: 'Council report', roles: ['analyst', 'supervisor', 'admin'] },
   { href: '/operators', label: 'Operators', roles: ['admin'] },
 ];
 
