@@ -17,6 +17,7 @@ export interface AuditEntry {
 export type AuditAction =
   | 'raise'
   | 'merge'
+  | 'silence-ended'
   | 'severity-raised'
   | 'acknowledge'
   | 'resolve'
