@@ -83,6 +83,13 @@ export interface RulesRunnerOptions {
    */
   alreadyRaised?: (decision: AlertKindAt) => boolean;
   /**
+   * The latest time, before this start, at which the rules' decisions were carried out (the hub's newest alert raise or
+   * repeat), if any. The re-fed events bring the rules to the last of them only; what the rules' timer called after it
+   * (a silence) is made again, and filtered by `alreadyRaised`, only when the rules are advanced that far: by the clock
+   * at a start on time, by this on a clock that reads behind (review, session 67).
+   */
+  reachedAt?: () => number | undefined;
+  /**
    * How often a changed engine state is written to the store (default 10 min). The events stored after a snapshot
    * rebuild the rest on restart, so this only bounds how many are re-fed (a few thousand for a scheme); a scheme's
    * snapshot is megabytes, and an SD card wears with every one.
@@ -267,6 +274,13 @@ export class RulesRunner {
         'the grace after the last starts ran out with none ending (the hub restarting over and over?): a silence ' +
           'that fell due while it was down is called now',
       );
+    // A clock that reads before what the hub last carried out (a Pi with no real-time clock after a power cut): the
+    // rules are brought that far at once, what they decide on the way filtered as the re-fed events' decisions are.
+    // Before, a silence the rules' timer called after the last event stored (the snapshot older) was called again once
+    // the clock, or the rules' lead on it, reached it: a second version of the open alert, or a new one once resolved.
+    const reached = this.reachedAt();
+    if (reached !== undefined && reached > now && reached > engine.now())
+      this.run(this.unseen(engine.advanceTo(reached)));
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
@@ -326,6 +340,16 @@ export class RulesRunner {
     // A way out learned before this start (saved): said again, so the installer reading today's log sees it too.
     for (const [homeId, deviceIds] of engine.exitDoorsLearned()) this.tellExitDoorLearned(homeId, deviceIds, true);
     this.log.info({ restored: restorable, refedEvents: refed }, 'rules engine started');
+  }
+
+  /** `reachedAt`, or undefined when it cannot be read (the rules then start from the events re-fed, as before). */
+  private reachedAt(): number | undefined {
+    try {
+      return this.options.reachedAt?.();
+    } catch (err) {
+      this.log.warn({ err }, 'the newest alert could not be read: the rules start from the events re-fed');
+      return undefined;
+    }
   }
 
   /** The spans the hub was off, from its runs noted in the database; none when they cannot be read. */

@@ -96,6 +96,15 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
 }
 
 /**
+ * The latest time the hub raised or repeated an alert (`last_seen_at`, never before `raised_at`), epoch ms; undefined
+ * when there is none. What the rules decided before a restart reached at least that far (`RulesRunner`'s `reachedAt`).
+ */
+export function newestAlertSeenAt(db: Database): number | undefined {
+  if (!hasAlertTables(db)) return undefined;
+  return (db.prepare('SELECT max(last_seen_at) AS at FROM alerts').get() as { at: number | null }).at ?? undefined;
+}
+
+/**
  * The routine-change alerts raised before `ms` and last seen at or after it: those open into a period from before it,
  * which may hold flags merged into them in the period (`detail.laterFlags`, the council report).
  */

@@ -1,13 +1,17 @@
-// Review, session 67: a silence called again after network time corrects a clock that read behind. A Pi restarted a day
+// Review, session 67: a silence called again after network time corrects a clock that read behind, or after a restart
+// on such a clock. A Pi restarted a day
 // behind (no real-time clock, no network yet) runs its rules ahead of its clock (`leadMs`, session 66) and keeps every
 // event for the re-timing at network time's step (`RulesRunner.watch`). Flat-1's resident, last seen in the hall, was
 // called a possible fall 45 min later, while the clock still read behind. At the step the rules were rebuilt from the
 // start's state with the events alone: the rules' timer that had called the silence was not in them, so the rebuilt rules
 // called the same silence again at once, merged into the open alert (a new version, count 2: "seen again", and to every
 // group told once acknowledged) or, once the responder had resolved it, raised anew (a second call for a silence already
-// answered). The real hub in-process on an injected clock (FakeClock.stepWall), its embedded broker, real MQTT
+// answered). The same after a power cut (a kill) minutes after the call, the rules' last snapshot older than it, and a
+// restart on a clock a day behind: the events re-fed brought the rules to the last one stored, and the rules' timer
+// called the silence again once their lead on the clock reached it. The real hub in-process on an injected clock (FakeClock.stepWall), its embedded broker, real MQTT
 // clients, SQLite in a temp folder.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
@@ -16,18 +20,21 @@ import type { RunningHub } from '../../hub/hub.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { mqttClient, tempDir } from './helpers.js';
+import { copyAsCrashLeavesIt, mqttClient, tempDir } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 const START_GRACE_MS = DEFAULT_RULE_PARAMS.restart.graceSeconds * 1000;
 const FLATS = ['flat-1', 'flat-2', 'flat-3'];
 
 let dir: string;
+/** Where a hub killed mid-run is started again (the data folder as the kill left it). */
+let crashed: string;
 let hub: RunningHub | undefined;
 let sensor: MqttClient | undefined;
 
 beforeEach(() => {
   dir = tempDir('review-s67-rebuilt-silence');
+  crashed = tempDir('review-s67-rebuilt-silence-crashed');
 });
 
 afterEach(async () => {
@@ -36,6 +43,7 @@ afterEach(async () => {
   await hub?.stop();
   hub = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(crashed, { recursive: true, force: true });
 });
 
 function flat(id: string) {
@@ -51,8 +59,8 @@ function flat(id: string) {
   };
 }
 
-async function startScheme(clock: FakeClock): Promise<void> {
-  hub = await startTestHub(parseHubConfig({ homes: FLATS.map(flat) }), dir, { clock });
+async function startScheme(clock: FakeClock, inDir = dir): Promise<void> {
+  hub = await startTestHub(parseHubConfig({ homes: FLATS.map(flat) }), inDir, { clock });
   sensor = await mqttClient(hub.ports.mqtt!);
 }
 
@@ -136,5 +144,50 @@ describe('a silence called while the clock read behind, then network time', () =
     await moves('flat-1');
     await hub!.alerts.settled();
     expect(summary()).toEqual([['flat-1', 'possible-fall', 'cancelled', 1]]);
+  }, 120_000);
+});
+
+describe('a silence called minutes before a power cut, the hub started again on a clock a day behind', () => {
+  /**
+   * Flat-1's possible fall called at 10:52 (everyone moving since 09:02, her last movement 10:07), the hub killed at
+   * 10:53 (the rules' last snapshot from 10:52's ten-minute mark or before), started again two minutes later on a clock
+   * a day behind; the others go on moving for half an hour, then network time steps the clock a day forward.
+   */
+  async function killedAfterCall(clock: FakeClock, resolve: boolean): Promise<void> {
+    await startScheme(clock);
+    clock.advanceBy(START_GRACE_MS);
+    await activeFor(clock, FLATS, HOUR_MS + 5 * MINUTE_MS);
+    await moves('flat-1');
+    await activeFor(clock, FLATS.slice(1), 46 * MINUTE_MS);
+    const [call] = hub!.alerts.list({});
+    expect(call).toMatchObject({ homeId: 'flat-1', kind: 'possible-fall', state: 'raised', count: 1 });
+    if (resolve) expect(hub!.alerts.resolve(call!.id, 'no-action-needed', null, 'sam')).toMatchObject({ ok: true });
+    copyAsCrashLeavesIt(path.join(dir, 'data'), path.join(crashed, 'data'));
+    await sensor!.endAsync(true);
+    sensor = undefined;
+    await hub!.stop();
+    hub = undefined;
+    clock.advanceBy(2 * MINUTE_MS);
+    clock.stepWall(-DAY_MS);
+    await startScheme(clock, crashed);
+    await activeFor(clock, FLATS.slice(1), 30 * MINUTE_MS);
+  }
+
+  it('unanswered: not merged into it again, before or after network time', async () => {
+    const clock = new FakeClock(T0);
+    await killedAfterCall(clock, false);
+    // Before the fix: count 2, half a minute after the start's grace.
+    expect(summary()).toEqual([['flat-1', 'possible-fall', 'raised', 1]]);
+    await networkTime(clock);
+    expect(summary()).toEqual([['flat-1', 'possible-fall', 'raised', 1]]);
+  }, 120_000);
+
+  it('resolved before the cut: not raised again', async () => {
+    const clock = new FakeClock(T0);
+    await killedAfterCall(clock, true);
+    // Before the fix: a new possible-fall alert for flat-1.
+    expect(summary()).toEqual([['flat-1', 'possible-fall', 'resolved', 1]]);
+    await networkTime(clock);
+    expect(summary()).toEqual([['flat-1', 'possible-fall', 'resolved', 1]]);
   }, 120_000);
 });
