@@ -133,8 +133,19 @@ export class ExternalBroker implements HubBroker {
   private readonly log: Logger;
   private readonly acks: PubackQueue;
   private stopping = false;
+  /**
+   * Rejected once `stop` has ended the client. A QoS 1 publish made while the broker is away waits in mqtt.js for the
+   * reconnection, and ending the client does not end it: the alert service's graceful stop waited for it for good, so
+   * a hub stopped (SIGTERM, a restart) while its broker was away never stopped (review, session 67). Its outbox row stays
+   * pending and is sent at the next start.
+   */
+  private readonly ended: Promise<never>;
+  private endPublishes: ((err: Error) => void) | undefined;
 
   constructor(private readonly options: ExternalBrokerOptions) {
+    this.ended = new Promise<never>((_, reject) => (this.endPublishes = reject));
+    // Only ever raced against a publish: no one else waits on it.
+    this.ended.catch(() => undefined);
     this.log = options.logger.child({ ns: 'broker' });
     this.acks = new PubackQueue({
       isCurrent: (connection) => this.client?.stream === connection && this.client.connected,
@@ -319,7 +330,7 @@ export class ExternalBroker implements HubBroker {
     if (!client) return Promise.reject(new Error('mqtt client is stopped'));
     const acknowledged = client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain });
     sendNow(client.stream);
-    return acknowledged.then(() => undefined);
+    return Promise.race([acknowledged.then(() => undefined), this.ended]);
   }
 
   /** Register before start() (the filter is subscribed on connect) or after (subscribed at once). */
@@ -349,6 +360,9 @@ export class ExternalBroker implements HubBroker {
     }
     await client.endAsync(!client.connected);
     this.client = undefined;
+    this.endPublishes?.(
+      new Error('the hub stopped before the broker acknowledged the message: sent at the next start'),
+    );
   }
 
   describe(): Record<string, unknown> {

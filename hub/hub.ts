@@ -16,6 +16,7 @@ import { BridgeWatch } from './bridge-watch.js';
 import type { HubConfig } from './config-types.js';
 import { AlertService } from './alerts/service.js';
 import { toldOnFall } from './alerts/lifecycle.js';
+import { newestAlertSeenAt } from './alerts/query.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
@@ -381,6 +382,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         alertService
           .list({ homeId: d.homeId, seenFrom: d.at })
           .some((a) => a.kind === d.kind || toldOnFall(a, d.kind, d.at)),
+      // What the rules decided before this start reached the newest alert's last sighting (a silence called after the
+      // last event stored): brought that far at a start on a clock that reads behind (review, session 67).
+      reachedAt: () => newestAlertSeenAt(db),
       // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
       clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
       // Pre-alert changes wait for their window (hub/alerts/prealerts.ts): stored before a snapshot that knows of them.

@@ -54,13 +54,19 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 
-/** An event fed while the clock is watched after a start, and when it came. */
+/**
+ * An event fed while the clock is watched after a start, or a wake of the rules' timer (no `event`), and when it came.
+ * A wake is kept so that a re-timing fires again, its decisions dropped, what the timer fired then: the rules rebuilt
+ * from the events alone called again, at the step, a silence already called (review, session 67).
+ */
 interface WatchedEvent {
-  event: SensorEvent;
+  event?: SensorEvent;
   /** The hub's wall clock then (behind, if the watch ends in a step). */
   wallAt: number;
   /** The monotonic clock then (ms). */
   monoAt: number;
+  /** A wake's: how far past the hub's reading plus the lead the rules were advanced (a timer due ahead of the wall). */
+  pastMs?: number;
 }
 
 export interface RulesRunnerOptions {
@@ -76,6 +82,13 @@ export interface RulesRunnerOptions {
    * before the crash is not raised twice, and a stale clear does not cancel an alert raised after it.
    */
   alreadyRaised?: (decision: AlertKindAt) => boolean;
+  /**
+   * The latest time, before this start, at which the rules' decisions were carried out (the hub's newest alert raise or
+   * repeat), if any. The re-fed events bring the rules to the last of them only; what the rules' timer called after it
+   * (a silence) is made again, and filtered by `alreadyRaised`, only when the rules are advanced that far: by the clock
+   * at a start on time, by this on a clock that reads behind (review, session 67).
+   */
+  reachedAt?: () => number | undefined;
   /**
    * How often a changed engine state is written to the store (default 10 min). The events stored after a snapshot
    * rebuild the rest on restart, so this only bounds how many are re-fed (a few thousand for a scheme); a scheme's
@@ -261,6 +274,13 @@ export class RulesRunner {
         'the grace after the last starts ran out with none ending (the hub restarting over and over?): a silence ' +
           'that fell due while it was down is called now',
       );
+    // A clock that reads before what the hub last carried out (a Pi with no real-time clock after a power cut): the
+    // rules are brought that far at once, what they decide on the way filtered as the re-fed events' decisions are.
+    // Before, a silence the rules' timer called after the last event stored (the snapshot older) was called again once
+    // the clock, or the rules' lead on it, reached it: a second version of the open alert, or a new one once resolved.
+    const reached = this.reachedAt();
+    if (reached !== undefined && reached > now && reached > engine.now())
+      this.run(this.unseen(engine.advanceTo(reached)));
     // The clock reads before what the rules last saw: a Pi with no real-time clock starts at the time it last saved
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
@@ -320,6 +340,16 @@ export class RulesRunner {
     // A way out learned before this start (saved): said again, so the installer reading today's log sees it too.
     for (const [homeId, deviceIds] of engine.exitDoorsLearned()) this.tellExitDoorLearned(homeId, deviceIds, true);
     this.log.info({ restored: restorable, refedEvents: refed }, 'rules engine started');
+  }
+
+  /** `reachedAt`, or undefined when it cannot be read (the rules then start from the events re-fed, as before). */
+  private reachedAt(): number | undefined {
+    try {
+      return this.options.reachedAt?.();
+    } catch (err) {
+      this.log.warn({ err }, 'the newest alert could not be read: the rules start from the events re-fed');
+      return undefined;
+    }
   }
 
   /** The spans the hub was off, from its runs noted in the database; none when they cannot be read. */
@@ -399,9 +429,18 @@ export class RulesRunner {
     }
     const engine = this.engine!;
     if (event === undefined) return engine;
-    // Not kept past its bound: the rest keep the rules' time they were seen at, as before the re-timing existed.
-    if (watch.events.length < (watch.behind ? MAX_RETIMED_EVENTS : MAX_STEP_WATCH_EVENTS))
-      watch.events.push({ event, wallAt: now, monoAt: this.monotonicNow() });
+    this.keepWatched({ event, wallAt: now, monoAt: this.monotonicNow() });
+    return engine;
+  }
+
+  /**
+   * An event or a wake of the rules' timer kept for the re-timing while watched. Not kept past the bound (events and
+   * wakes together): the rest keep the rules' time they were seen at, as before the re-timing existed.
+   */
+  private keepWatched(entry: WatchedEvent): void {
+    const watch = this.watch;
+    if (watch === undefined) return;
+    if (watch.events.length < (watch.behind ? MAX_RETIMED_EVENTS : MAX_STEP_WATCH_EVENTS)) watch.events.push(entry);
     else if (!watch.behind) this.endWatch();
     else {
       this.watch = undefined;
@@ -410,7 +449,6 @@ export class RulesRunner {
         'too many events while the clock read behind: they keep the rules time they were seen at',
       );
     }
-    return engine;
   }
 
   /**
@@ -508,11 +546,15 @@ export class RulesRunner {
       JSON.parse(watch.state),
       this.engineOptions,
     );
-    for (const { event, wallAt, monoAt } of watch.events) {
+    for (const { event, wallAt, monoAt, pastMs } of watch.events) {
       const at = now + lead - (monoNow - monoAt);
-      const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
       try {
-        engine.handle({ ...event, ts }, at);
+        // A wake of the rules' timer: what it fired then (a silence called) fires again here, its decision dropped.
+        if (event === undefined) engine.advanceTo(at + (pastMs ?? 0));
+        else {
+          const ts = event.ts <= wallAt + STAMP_AHEAD_MS ? event.ts + (at - wallAt) : event.ts;
+          engine.handle({ ...event, ts }, at);
+        }
       } catch (err) {
         this.log.error({ err }, 'rules engine failed on an event re-timed after a clock step; skipped');
       }
@@ -670,7 +712,11 @@ export class RulesRunner {
         const now = clock.now();
         this.noteClock(now);
         // The timer measured the delay: it is due even if the wall clock was stepped back meanwhile.
-        this.run(this.engine.advanceTo(Math.max(now + this.leadMs, due)));
+        const to = Math.max(now + this.leadMs, due);
+        this.run(this.engine.advanceTo(to));
+        // Kept while watched, so that a re-timing fires again what it fired (and drops it: carried out now).
+        if (this.watch !== undefined)
+          this.keepWatched({ wallAt: now, monoAt: this.monotonicNow(), pastMs: to - now - this.leadMs });
       } catch (err) {
         // Thrown from a timer it would end the process; the next event or restart tries again.
         this.log.error({ err }, 'rules engine failed on its timer');

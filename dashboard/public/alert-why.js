@@ -182,14 +182,18 @@ export function why(alert, zone) {
 
 /**
  * "then no movement: possible fall called Mon 10:45 (Silent for 45 min ... · last seen: hall)" on a fall alert that a
- * silence of the inactivity family was told on (`laterSilence`, hub/alerts/lifecycle.ts); null otherwise.
+ * silence of the inactivity family was told on (`laterSilence`, hub/alerts/lifecycle.ts), and once it ended "; silence
+ * ended Mon 11:12: activity in kitchen" (session 67: the card went on saying she lay still); null otherwise.
  */
 function laterSilence(alert, d, zone) {
   const s = d.laterSilence;
   if (alert.kind !== 'fall' || !s || typeof s !== 'object' || typeof s.kind !== 'string') return null;
-  const inner = why({ kind: s.kind, room: s.room, detail: s }, zone);
+  const { endedAt, endedBy, ...silence } = s;
+  const inner = why({ kind: s.kind, room: s.room, detail: silence }, zone);
   const called = `then no movement: ${s.kind.replaceAll('-', ' ')} called ${dayAndClock(s.eventAt, zone)}`;
-  return inner ? `${called} (${inner})` : called;
+  const told = inner ? `${called} (${inner})` : called;
+  if (typeof endedAt !== 'string') return told;
+  return `${told}; silence ended ${dayAndClock(endedAt, zone)}${typeof endedBy === 'string' ? `: ${endedBy}` : ''}`;
 }
 
 /** "Temperature below 16 °C since Mon 12:00, last reading 15.0 °C (thermo)"; null for any other alert. */

@@ -344,8 +344,23 @@ export class AlertLifecycle {
     const pacedId = this.pacing.pendingFor(decision.homeId, decision.kind);
     if (pacedId !== undefined) this.tellPaced(pacedId);
     const now = this.d.clock.now();
+    let onFall = false;
     const change = this.d.held.storeOrHold('alert-cancel', (): Change | undefined => {
       const { sql } = this.d.stored();
+      // A silence told on the home's open fall alert ended (session 66's `laterSilence`): said on the fall, which stays
+      // the responder's to close (review, session 67).
+      const fall = SILENCES.has(decision.kind)
+        ? silenceEndingOnFall(decision, sql.openByKind.get(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        onFall = true;
+        const row = returned(sql.setDetail.get(withSilenceEnded(fall, decision), fall.id), 'silence end');
+        changes.audit(row.id, row.version, HUB_ACTOR, 'silence-ended', {
+          kind: decision.kind,
+          reason: decision.reason,
+        });
+        return { row, outbox: changes.enqueue(row, silenceEndGroups(row)) };
+      }
       const open = sql.openByKind.get(decision.homeId, decision.kind);
       // Once someone has acknowledged, the responder decides how it ends.
       if (!open || open.state !== 'raised') return undefined;
@@ -354,6 +369,14 @@ export class AlertLifecycle {
       return { row, outbox: changes.enqueue(row, groupsToldSoFar(row)) };
     });
     if (change === HELD) {
+      const fall = SILENCES.has(decision.kind)
+        ? silenceEndingOnFall(decision, changes.openByKind(decision.homeId, 'fall'))
+        : undefined;
+      if (fall) {
+        const row: AlertRow = { ...fall, detail: withSilenceEnded(fall, decision), version: fall.version + 1 };
+        const audit = { kind: decision.kind, reason: decision.reason };
+        return changes.hold(row, HUB_ACTOR, 'silence-ended', audit, silenceEndGroups(row));
+      }
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (!open || open.state !== 'raised') return undefined;
       const row: AlertRow = {
@@ -369,6 +392,10 @@ export class AlertLifecycle {
       return changes.hold(row, HUB_ACTOR, 'cancel', { reason: decision.reason }, groupsToldSoFar(row));
     }
     if (!change) return undefined;
+    if (onFall) {
+      this.d.log.info({ alertId: change.row.id, kind: decision.kind }, 'silence told on the fall alert ended');
+      return changes.publish(change);
+    }
     metrics.closed.inc({ state: 'cancelled' });
     this.pacing.forget(change.row.id);
     this.d.log.info({ alertId: change.row.id, kind: decision.kind }, 'alert cancelled');
@@ -780,6 +807,36 @@ function withLaterSilence(fall: AlertRow, decision: Raise, now: number): string 
   silence.seenAt = isoTime(now);
   detail.laterSilence = silence;
   return JSON.stringify(detail);
+}
+
+/**
+ * The open fall alert `fall` when the rules' clear `decision` ends the silence told on it (`laterSilence` of its kind,
+ * not yet ended, called no later than the clear), or undefined. Before, nothing was said: the fall alert is never
+ * withdrawn by movement, and its card, MQTT and the webhooks went on saying "then no movement" while the resident was up
+ * and about again, a responder on the phone believing her still on the floor (review, session 67).
+ */
+function silenceEndingOnFall(decision: Clear, fall: AlertRow | undefined): AlertRow | undefined {
+  if (!fall) return undefined;
+  const silence = (
+    JSON.parse(fall.detail) as { laterSilence?: { kind?: unknown; eventAt?: unknown; endedAt?: unknown } }
+  ).laterSilence;
+  if (silence?.kind !== decision.kind || silence.endedAt !== undefined) return undefined;
+  return typeof silence.eventAt === 'string' && Date.parse(silence.eventAt) <= decision.at ? fall : undefined;
+}
+
+/** The detail (JSON) of `fall` with its `laterSilence` ended by `decision`: `endedAt` (ISO) and `endedBy` (the reason). */
+function withSilenceEnded(fall: AlertRow, decision: Clear): string {
+  const detail = JSON.parse(fall.detail) as { laterSilence: Record<string, unknown> };
+  detail.laterSilence = { ...detail.laterSilence, endedAt: isoTime(decision.at), endedBy: decision.reason };
+  return JSON.stringify(detail);
+}
+
+/**
+ * Who hears of the end of a silence told on a fall: whoever heard of the silence (`repeatGroups` of a high repeat):
+ * every group told once the fall is acknowledged; none while its ladder runs (MQTT and the consoles show it).
+ */
+function silenceEndGroups(row: AlertRow): string[] {
+  return row.state === 'acknowledged' ? groupsToldSoFar(row) : [];
 }
 
 /**

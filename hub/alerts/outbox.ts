@@ -130,6 +130,13 @@ export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
   /** Webhook deliveries in flight per alert and receiver (webhookKey). */
   private readonly inflightWebhooks = new Set<string>();
+  /**
+   * The MQTT topics with a message of no alert (a pre-alert, a restatement) in flight. The next such message on the
+   * topic waits, pending, until that one's publish ends, so that a newer one still takes its place (`replacePending`):
+   * with an external broker away, a publish waits in the MQTT client for the reconnection, and each pre-alert change
+   * made a row (and a message queued in the client) of its own for as long as the outage lasted (review, session 67).
+   */
+  private readonly inflightTopics = new Set<string>();
   /** Delivered rows whose mark is not stored yet (its window, or storage failing): never sent again meanwhile. */
   private readonly unmarked = new Map<number, { row: OutboxRow; deliveredAtMs: number }>();
   /** While storage fails, background work waits until then instead of spinning. */
@@ -199,13 +206,13 @@ export class Outbox {
       due: db.prepare(
         "SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       ),
-      nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
+      nextDue: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id, topic FROM alert_outbox
         WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT ?`),
       // The same two while MQTT rows are held: webhooks only (held MQTT rows must neither hide them nor spin a drain).
       dueWebhooks: db.prepare(
         "SELECT * FROM alert_outbox WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       ),
-      nextDueWebhooks: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id FROM alert_outbox
+      nextDueWebhooks: db.prepare(`SELECT id, next_attempt_at, channel, alert_id, responder_id, topic FROM alert_outbox
         WHERE status = 'pending' AND channel = 'webhook' ORDER BY next_attempt_at, id LIMIT ?`),
       newerMqtt: db.prepare(
         "SELECT 1 FROM alert_outbox WHERE channel = 'mqtt' AND topic = ? AND id > ? AND status IN ('pending', 'delivered') LIMIT 1",
@@ -391,6 +398,16 @@ export class Outbox {
       this.mayHaveWaiting = true;
       return;
     }
+    // A retained message of no alert behind one on its way on its topic: stays pending (written over by a newer one),
+    // and goes once that one's publish ends (its attempt's end looks again).
+    const topic = row.channel === 'mqtt' && row.alert_id === null ? row.topic : null;
+    if (topic !== null) {
+      if (this.inflightTopics.has(topic)) {
+        this.mayHaveWaiting = true;
+        return;
+      }
+      this.inflightTopics.add(topic);
+    }
     const key = row.channel === 'webhook' ? webhookKey(row.alert_id, row.responder_id) : undefined;
     if (key !== undefined) {
       if (this.inflightWebhooks.has(key)) return;
@@ -404,6 +421,7 @@ export class Outbox {
     const attempt = this.attempt(row).finally(() => {
       this.inflight.delete(row.id);
       if (key !== undefined) this.inflightWebhooks.delete(key);
+      if (topic !== null) this.inflightTopics.delete(topic);
       // Once per turn, not once per delivery: the look reads every row in flight or not yet marked, and the PUBACKs of
       // a drain's 200 MQTT rows end their attempts together. After a restart with thousands of pending pre-alert rows,
       // a look per delivery read millions of rows and held the loop for minutes (review, session 65).
@@ -659,11 +677,12 @@ export class Outbox {
     if (this.nothingWaiting()) return;
     // A drain's worth in flight: the next look comes as their attempts end.
     if (this.inflight.size >= DRAIN_AT_ONCE) return;
-    // Rows that cannot go now: in flight, delivered but not yet marked, or behind an earlier webhook in flight.
-    const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4;
+    // Rows that cannot go now: in flight, delivered but not yet marked, behind an earlier webhook in flight, or behind
+    // a message of no alert in flight on their topic.
+    const busy = this.inflight.size + this.unmarked.size + this.inflightWebhooks.size * 4 + this.inflightTopics.size;
     const candidates = (this.mqttHeld ? this.sql.nextDueWebhooks : this.sql.nextDue).all(busy + 16) as Pick<
       OutboxRow,
-      'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id'
+      'id' | 'next_attempt_at' | 'channel' | 'alert_id' | 'responder_id' | 'topic'
     >[];
     if (candidates.length === 0) {
       this.mayHaveWaiting = false;
@@ -673,7 +692,8 @@ export class Outbox {
       (c) =>
         !this.inflight.has(c.id) &&
         !this.unmarked.has(c.id) &&
-        !(c.channel === 'webhook' && this.inflightWebhooks.has(webhookKey(c.alert_id, c.responder_id))),
+        !(c.channel === 'webhook' && this.inflightWebhooks.has(webhookKey(c.alert_id, c.responder_id))) &&
+        !(c.channel === 'mqtt' && c.alert_id === null && c.topic !== null && this.inflightTopics.has(c.topic)),
     );
     if (this.timer && (!next || this.timer.at !== next.next_attempt_at)) {
       this.d.clock.clearTimer(this.timer);

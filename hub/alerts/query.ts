@@ -17,6 +17,7 @@ export interface AuditEntry {
 export type AuditAction =
   | 'raise'
   | 'merge'
+  | 'silence-ended'
   | 'severity-raised'
   | 'acknowledge'
   | 'resolve'
@@ -92,6 +93,15 @@ export function queryAlerts(db: Database, filter: AlertFilter = {}): Alert[] {
     args.push(Math.max(0, Math.floor(filter.limit)));
   }
   return (db.prepare(sql).all(...args) as AlertRow[]).map(rowToAlert);
+}
+
+/**
+ * The latest time the hub raised or repeated an alert (`last_seen_at`, never before `raised_at`), epoch ms; undefined
+ * when there is none. What the rules decided before a restart reached at least that far (`RulesRunner`'s `reachedAt`).
+ */
+export function newestAlertSeenAt(db: Database): number | undefined {
+  if (!hasAlertTables(db)) return undefined;
+  return (db.prepare('SELECT max(last_seen_at) AS at FROM alerts').get() as { at: number | null }).at ?? undefined;
 }
 
 /**

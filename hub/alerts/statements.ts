@@ -78,6 +78,8 @@ export interface AlertStatements {
   /** Repeats held back by the pace (pacing.ts), told in one version: `count` of them, the last at `lastSeenAt`. */
   mergePaced: Statement<[count: number, lastSeenAt: number, room: string | null, detail: string, id: string], AlertRow>;
   raiseSeverity: Statement<[params: RaiseSeverityParams], AlertRow>;
+  /** Only the detail of an open alert changes (a silence told on a fall ended: lifecycle.ts `withSilenceEnded`). */
+  setDetail: Statement<[detail: string, id: string], AlertRow>;
   acknowledge: Statement<[at: number, by: string, note: string | null, id: string], AlertRow>;
   resolve: Statement<[params: ResolveParams], AlertRow>;
   cancel: Statement<[at: number, detail: string, id: string], AlertRow>;
@@ -123,6 +125,9 @@ export function prepareAlertStatements(db: Database): AlertStatements {
     raiseSeverity: prepare(`UPDATE alerts SET count = count + 1, last_seen_at = @now, severity = @severity,
           ladder = @ladder, escalation_level = @escalation_level, escalation_due_at = @escalation_due_at,
           version = version + 1 WHERE id = @id RETURNING *`),
+    setDetail: prepare(
+      "UPDATE alerts SET detail = ?, version = version + 1 WHERE id = ? AND state IN ('raised', 'acknowledged') RETURNING *",
+    ),
     acknowledge: prepare(`UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
           note = COALESCE(?, note), escalation_due_at = NULL, version = version + 1
         WHERE id = ? AND state = 'raised' RETURNING *`),
