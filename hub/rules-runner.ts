@@ -632,7 +632,10 @@ export class RulesRunner {
     const live = this.engine?.deviceLiveness(homeId);
     // Heard on the rules' time, ahead of the hub's clock after a step back (`leadMs`).
     if (live !== undefined && this.leadMs !== 0)
-      for (const device of live.values()) if (device.lastHeardAt !== null) device.lastHeardAt -= this.leadMs;
+      for (const device of live.values()) {
+        if (device.lastHeardAt !== null) device.lastHeardAt -= this.leadMs;
+        if (device.tamperedAt !== null) device.tamperedAt -= this.leadMs;
+      }
     return live;
   }
 

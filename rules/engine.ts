@@ -14,6 +14,7 @@ import { IN_BED, IN_CHAIR } from './inactivity.js';
 import { activityKey, isLocated, movedAfterExitClosed, onMatReport } from './presence.js';
 import { OUT_CHECK_TIMER, RuleRegistry, type ActivitySeen, type AnyRule, type RegisteredRule } from './registry.js';
 import { lowBatteryRule } from './low-battery.js';
+import { tamperRule } from './tamper.js';
 import { shutInForNight } from './possible-fall.js';
 // sensor-offline's watch of configured devices never heard: watchNeverHeard (review, session 35; one list and timer
 // per home, session 36).
@@ -131,6 +132,10 @@ export interface DeviceLiveness {
   battery: number | null;
   /** At or below `lowBattery.percent`, or its own `battery_low` flag. */
   batteryLow: boolean;
+  /** It reported its casing opened or being moved, and not since that it is closed or put back. */
+  tampered: boolean;
+  /** Epoch ms (rules' time) of that report; null when not tampered, or tampered in a state saved before session 67. */
+  tamperedAt: number | null;
 }
 
 export class RulesEngine {
@@ -288,12 +293,15 @@ export class RulesEngine {
     for (const device of home.devices.values()) {
       const seen = home.sliceOf(device, sensorOfflineRule);
       const battery = home.sliceOf(device, lowBatteryRule);
+      const tamper = home.sliceOf(device, tamperRule);
       out.set(device.id, {
         lastHeardAt: seen?.lastSeenAt ?? null,
         offline: seen?.offline === true,
         wayOutLearned: home.exitLearning.learned.includes(device.id),
         battery: battery?.percent ?? null,
         batteryLow: battery?.low === true,
+        tampered: tamper?.tampered === true,
+        tamperedAt: tamper?.tampered === true ? (tamper.since ?? null) : null,
       });
     }
     return out;

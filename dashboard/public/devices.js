@@ -316,13 +316,13 @@ function deviceTable(home) {
         )
       : null,
     // Told to the installer, who reads no alert and is the one to close the casing or put the sensor back (review,
-    // session 65, round 2): while its tamper alert is open.
+    // session 65, round 2): until the device reports being closed or put back, the tamper alert closed or not (session 67).
     opened.length
       ? el(
           'p',
           { class: 'error', 'data-tampered-summary': '' },
           `${opened.length === 1 ? '1 device reports' : `${opened.length} devices report`} being opened or moved ` +
-            `(its tamper alert is open): ${opened.map((d) => `${d.id} (${d.room}) at ${formatTime(d.tamperedAt)}`).join(', ')}. ` +
+            `and not since closed or put back: ${opened.map((d) => `${d.id} (${d.room}) at ${formatTime(d.tamperedAt)}`).join(', ')}. ` +
             'Check the casing and where it is fixed.',
         )
       : null,

@@ -43,8 +43,8 @@ const homeSchema = {
           wayOutLearned: { type: 'boolean' },
           battery: { type: ['number', 'null'] },
           batteryLow: { type: 'boolean' },
-          // When it reported being opened or moved, while that `tamper` alert is open (review, session 65, round 2;
-          // null otherwise; absent, as the fields above, on a dashboard without rules, and without alerts).
+          // When it reported being opened or moved, until it reports being closed or put back (review, session 65,
+          // round 2; session 67: whether or not its `tamper` alert is still open); null otherwise.
           tamperedAt: { type: ['string', 'null'] },
         },
       },
@@ -103,6 +103,24 @@ function withLiveness<D extends object>(device: D, live: DeviceLiveness | undefi
 }
 
 /**
+ * When a device the rules hold tampered (its casing opened or moved, not reported closed or put back since) reported
+ * it, ISO; null when it is not tampered. A state saved before session 67 kept no time: the open `tamper` alert's, or
+ * when the device was last heard. Until session 67 this came from the open alert alone, so a responder who closed the
+ * alert (the resident phoned, a visit booked) hid a casing still open from the installer, and a casing closed again
+ * stayed "opened" until someone closed the alert.
+ */
+function tamperedAt(
+  deviceId: string,
+  live: DeviceLiveness | undefined,
+  openAlerts: () => Map<string, string> | undefined,
+): string | null {
+  if (live?.tampered !== true) return null;
+  if (live.tamperedAt !== null) return new Date(live.tamperedAt).toISOString();
+  const heard = live.lastHeardAt === null ? null : new Date(live.lastHeardAt).toISOString();
+  return openAlerts()?.get(deviceId) ?? heard;
+}
+
+/**
  * The devices each open `tamper` alert names, by home, with when each reported being opened or moved: the device the
  * alert was raised for and those repeated into it (`otherDevices`, one open alert per home and kind). The installer,
  * who is the one to close a casing or put a sensor back, reads no alert: the devices page showed nothing of it (review,
@@ -149,14 +167,15 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: DashboardContext):
     },
     async () => {
       const now = ctx.clock.now();
-      // With what the rules know of each device: a dashboard without rules gives the configuration alone.
-      const tampered = ctx.deps.deviceLiveness ? tamperedDevices(ctx) : undefined;
+      // With what the rules know of each device: a dashboard without rules gives the configuration alone. The open
+      // tamper alerts are read only for a device tampered in a state saved without the time.
+      let tampered: Map<string, Map<string, string>> | undefined | null = null;
+      const openTamperAlerts = () => (tampered === null ? (tampered = tamperedDevices(ctx)) : tampered);
       return ctx.deps.config.homes.map((home) => {
         const liveness = ctx.deps.deviceLiveness?.(home.id);
-        const opened = tampered?.get(home.id);
         const live = (d: (typeof home.devices)[number]) => ({
           ...withLiveness(d, liveness?.get(d.id), now),
-          ...(tampered ? { tamperedAt: opened?.get(d.id) ?? null } : {}),
+          tamperedAt: tamperedAt(d.id, liveness?.get(d.id), () => openTamperAlerts()?.get(home.id)),
         });
         return {
           id: home.id,

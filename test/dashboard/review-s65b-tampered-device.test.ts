@@ -119,7 +119,7 @@ describe.skipIf(!haveChromium)('the devices page on a phone', () => {
       const summary = page.locator('#homes [data-tampered-summary]');
       await summary.waitFor();
       expect(await summary.innerText()).toBe(
-        '2 devices report being opened or moved (its tamper alert is open): kitchen-pir (kitchen) at 09:00:00, ' +
+        '2 devices report being opened or moved and not since closed or put back: kitchen-pir (kitchen) at 09:00:00, ' +
           'front (entrance) at 09:05:00. Check the casing and where it is fixed.',
       );
       const rows = page.locator('#homes tbody tr');

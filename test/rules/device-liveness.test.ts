@@ -22,6 +22,8 @@ describe('RulesEngine.deviceLiveness', () => {
       wayOutLearned: false,
       battery: 12,
       batteryLow: true,
+      tampered: false,
+      tamperedAt: null,
     });
     expect(live?.get('hall-pir')).toEqual({
       lastHeardAt: now,
@@ -29,6 +31,8 @@ describe('RulesEngine.deviceLiveness', () => {
       wayOutLearned: false,
       battery: null,
       batteryLow: false,
+      tampered: false,
+      tamperedAt: null,
     });
     expect(engine.deviceLiveness('elsewhere')).toBeUndefined();
   });
@@ -51,5 +55,25 @@ describe('RulesEngine.deviceLiveness', () => {
     expect(
       old.handle(ev(MONDAY + HOUR_MS, 'thermo', 'battery', 14), MONDAY + HOUR_MS).map((d) => d.kind),
     ).not.toContain('low-battery');
+  });
+
+  it('holds a device tampered, with the time of its report, until it reports closed; a state of before session 67 has no time', () => {
+    const config = home();
+    const engine = new RulesEngine([config]);
+    engine.handle(ev(MONDAY, 'hall-pir', 'tamper', true), MONDAY);
+    expect(engine.deviceLiveness('h1')?.get('hall-pir')).toMatchObject({ tampered: true, tamperedAt: MONDAY });
+    const state = JSON.parse(JSON.stringify(engine.exportState())) as {
+      homes: { h1: { devices: { 'hall-pir': { rules: Record<string, { v: number; s: Record<string, unknown> }> } } } };
+    };
+    const again = RulesEngine.fromState([config], structuredClone(state));
+    expect(again.deviceLiveness('h1')?.get('hall-pir')).toMatchObject({ tampered: true, tamperedAt: MONDAY });
+    // Tampered again is no news: no second raise; closed, then nothing held.
+    expect(again.handle(ev(MONDAY + HOUR_MS, 'hall-pir', 'tamper', true), MONDAY + HOUR_MS)).toEqual([]);
+    again.handle(ev(MONDAY + 2 * HOUR_MS, 'hall-pir', 'tamper', false), MONDAY + 2 * HOUR_MS);
+    expect(again.deviceLiveness('h1')?.get('hall-pir')).toMatchObject({ tampered: false, tamperedAt: null });
+
+    state.homes.h1.devices['hall-pir'].rules.tamper = { v: 1, s: { tampered: true } };
+    const old = RulesEngine.fromState([config], state);
+    expect(old.deviceLiveness('h1')?.get('hall-pir')).toMatchObject({ tampered: true, tamperedAt: null });
   });
 });
