@@ -150,12 +150,22 @@ export const MQTT_REFUSAL_REASONS = [
   // A PUBLISH or SUBSCRIBE whose topic the protocol forbids (a wildcard or nothing in a PUBLISH, over 100 levels):
   // aedes closes the connection (MQTT 3.1.1 has no other answer to it).
   'bad-topic',
+  // A QoS 2 publication past the session's window of messages awaiting PUBREL (QOS2_RECEIPTS_PER_SESSION): aedes
+  // closes the connection, as for its own per-connection window.
+  'qos2-window-full',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
 /** aedes's errors for a topic the protocol forbids (lib/handlers/publish.js, lib/utils.js validateTopic). */
 const BAD_TOPIC_ERROR =
   /^(?:[#+] is not allowed in PUBLISH|empty topic not allowed in PUBLISH|topic has too many levels|impossible to \w+ to an empty topic|[#+] is only allowed in \w+ )/;
+
+/**
+ * QoS 2 publications one session may leave awaiting PUBREL: aedes's own per-connection window (maxInflightInbound),
+ * here held across the session's reconnections too.
+ */
+export const QOS2_RECEIPTS_PER_SESSION = 1_000;
+const QOS2_WINDOW_ERROR = /^(?:maxInflightInbound exceeded|qos 2 window full)/;
 
 /** Where a refused publication is sent to vanish: a `$` topic no wildcard matches and no client may read. */
 const REFUSED_TOPIC = '$telecare/refused';
@@ -353,6 +363,8 @@ export class EmbeddedBroker implements HubBroker {
   private pendingWarnedAt = -Infinity;
   /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
   private badTopicWarnedAt = -Infinity;
+  /** When a connection closed past its QoS 2 window was last logged (one line a minute). */
+  private qos2WindowWarnedAt = -Infinity;
   /**
    * Logins refused (wrong or unknown credentials, rate-limited): one line a minute, the first, with the count of those
    * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
@@ -556,9 +568,24 @@ export class EmbeddedBroker implements HubBroker {
     });
     const persistentSubscriptions = offline.persistent;
     this.offlineQueued = offline.queued;
+    keepQos2ReceiptsOnly(aedes, QOS2_RECEIPTS_PER_SESSION);
     publishLiveOnly(aedes, persistentSubscriptions);
     rememberRoutes(aedes);
     aedes.on('clientError', (client, err) => {
+      // A session past its QoS 2 window (keepQos2ReceiptsOnly): closed, counted and said once a minute, so that an
+      // installer can tell why a device that pipelines QoS 2 keeps being disconnected.
+      if (QOS2_WINDOW_ERROR.test(err.message)) {
+        this.refuse('qos2-window-full');
+        const now = Date.now();
+        if (now - this.qos2WindowWarnedAt >= 60_000 || now < this.qos2WindowWarnedAt) {
+          this.qos2WindowWarnedAt = now;
+          this.log.warn(
+            { clientId: client.id, window: QOS2_RECEIPTS_PER_SESSION },
+            'mqtt connection closed: too many QoS 2 messages awaiting PUBREL (one line a minute; telecare_mqtt_refused_total{reason="qos2-window-full"} counts each)',
+          );
+        }
+        return;
+      }
       // A device that publishes to `.../+/events` is closed at each try: counted and said (once a minute), not only
       // at debug level, where a network error's close also goes.
       if (BAD_TOPIC_ERROR.test(err.message)) {
@@ -1141,6 +1168,51 @@ interface SessionStore {
   outgoingStream(client: { id: string }): AsyncIterable<unknown>;
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
   cleanIncoming?(client: { id: string }): Promise<void>;
+}
+
+/** The part of aedes's persistence that keeps a session's QoS 2 publications until their PUBREL (MQTT 4.3.3). */
+interface Qos2Store {
+  incomingStorePacket(client: { id: string }, packet: { messageId?: number }): Promise<void>;
+  incomingGetPacket(client: { id: string }, packet: { messageId?: number }): Promise<unknown>;
+  incomingDelPacket(client: { id: string }, packet: { messageId?: number }): Promise<void>;
+  cleanIncoming(client: { id: string }): Promise<void>;
+}
+
+/**
+ * aedes 1.x delivers a QoS 2 publication when it arrives; until its PUBREL it keeps it only to know a resend of the
+ * same message id (MQTT-4.3.3-2) and never reads it again. Its in-memory persistence kept the whole packet, payload
+ * included, and nothing bounded a session across reconnections: one device credential leaving 1,000 such messages of
+ * 60 KiB in each of its persistent sessions grew the hub by 64 MB a session (review, session 67). Kept here is the
+ * message id alone, at most `maxPerSession` per session (client id) whatever its reconnections; one more is refused
+ * (aedes closes the connection, as at its own per-connection window).
+ */
+function keepQos2ReceiptsOnly(aedes: Aedes, maxPerSession: number): void {
+  const persistence = (aedes as unknown as { persistence: Qos2Store }).persistence;
+  const receipts = new Map<string, Set<number>>();
+  const NO_RECEIPT = 'no such packet';
+  persistence.incomingStorePacket = (client, packet) => {
+    const id = packet.messageId ?? 0;
+    let held = receipts.get(client.id);
+    if (held === undefined) receipts.set(client.id, (held = new Set()));
+    if (!held.has(id) && held.size >= maxPerSession)
+      return Promise.reject(new Error(`qos 2 window full: ${maxPerSession} messages of this session await PUBREL`));
+    held.add(id);
+    return NOTHING_QUEUED;
+  };
+  persistence.incomingGetPacket = (client, packet) =>
+    receipts.get(client.id)?.has(packet.messageId ?? 0) === true
+      ? Promise.resolve({ messageId: packet.messageId })
+      : Promise.reject(new Error(NO_RECEIPT));
+  persistence.incomingDelPacket = (client, packet) => {
+    const held = receipts.get(client.id);
+    if (held?.delete(packet.messageId ?? 0) !== true) return Promise.reject(new Error(NO_RECEIPT));
+    if (held.size === 0) receipts.delete(client.id);
+    return NOTHING_QUEUED;
+  };
+  persistence.cleanIncoming = (client) => {
+    receipts.delete(client.id);
+    return NOTHING_QUEUED;
+  };
 }
 
 const NO_SUBSCRIPTIONS: Promise<unknown[]> = Promise.resolve(Object.freeze([]) as unknown as unknown[]);
