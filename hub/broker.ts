@@ -17,6 +17,7 @@ import {
   ClientIdRegistry,
   clientIdOwner,
   IDENTIFIER_REJECTED,
+  SERVER_UNAVAILABLE,
   type MqttAccess,
   type MqttCredentials,
   type MqttIdentity,
@@ -82,6 +83,8 @@ export interface EmbeddedBrokerOptions {
   now?: () => number;
   /** Client ids the registry holds before it forgets an unused claim (ClientIdRegistry's default, 10,000). */
   clientIdBound?: number;
+  /** Connections one credential may hold logged in at once (default MAX_CONNECTIONS_PER_CREDENTIAL). */
+  maxConnectionsPerCredential?: number;
 }
 
 /**
@@ -123,6 +126,14 @@ export const DEFAULT_SESSION_EXPIRY_MS = 3 * 24 * 3_600_000;
  * a bridge or a responder's phone needs one; a credential shared by many gateways, a few dozen.
  */
 export const MAX_SESSIONS_AWAY_PER_CREDENTIAL = 1_000;
+
+/**
+ * Connections one credential (one username) may hold logged in at once; programs on the Pi (anonymous, loopback) are
+ * not counted. A device, a bridge or a phone needs one, a credential shared by a flat's or a scheme's sensors one each:
+ * the same bound as its sessions away. Without it one flat's device credential held as many as it opened (about 45 KB
+ * of the hub's memory each, and a file descriptor of the 20,000 every device and page shares): review, session 67.
+ */
+export const MAX_CONNECTIONS_PER_CREDENTIAL = 1_000;
 /** How often sessions away past their expiry are looked for (at most this late; a walk over the absent ones only). */
 const SESSION_EXPIRY_SWEEP_MS = 60_000;
 
@@ -145,6 +156,8 @@ export const MQTT_REFUSAL_REASONS = [
   'retain-sensor-topic',
   'retain-quota',
   'too-many-unauthenticated',
+  // A login of a credential already holding MAX_CONNECTIONS_PER_CREDENTIAL connections (CONNACK 3).
+  'too-many-connections',
   'offline-queue-full',
   'will-revoked',
   // A PUBLISH or SUBSCRIBE whose topic the protocol forbids (a wildcard or nothing in a PUBLISH, over 100 levels):
@@ -363,6 +376,8 @@ export class EmbeddedBroker implements HubBroker {
   private pendingWarnedAt = -Infinity;
   /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
   private badTopicWarnedAt = -Infinity;
+  /** Connections logged in under each credential (username) now; programs on the Pi are not counted. */
+  private readonly connectionsOf = new Map<string, number>();
   /** When a connection closed past its QoS 2 window was last logged (one line a minute). */
   private qos2WindowWarnedAt = -Infinity;
   /**
@@ -438,12 +453,34 @@ export class EmbeddedBroker implements HubBroker {
     );
   }
 
+  /**
+   * Whether a credential may log in one more connection: under its bound, or taking over its own client id (a
+   * half-open old connection replaced, as MQTT says: the count does not grow for long).
+   */
+  private mayConnectAgain(username: string, clientId: string): boolean {
+    const held = this.connectionsOf.get(username) ?? 0;
+    if (held < (this.options.maxConnectionsPerCredential ?? MAX_CONNECTIONS_PER_CREDENTIAL)) return true;
+    const clients = (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients;
+    return clients?.[clientId] !== undefined;
+  }
+
+  /** A credential's connection counted until its socket closes. */
+  private countConnection(username: string, socket: net.Socket): void {
+    if (socket.destroyed) return;
+    this.connectionsOf.set(username, (this.connectionsOf.get(username) ?? 0) + 1);
+    socket.once('close', () => {
+      const held = (this.connectionsOf.get(username) ?? 1) - 1;
+      if (held > 0) this.connectionsOf.set(username, held);
+      else this.connectionsOf.delete(username);
+    });
+  }
+
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
   private logLoginRefusal(
     remote: string | undefined,
     returnCode: number,
     reason: string,
-    extra: { clientId?: string } = {},
+    extra: { clientId?: string; username?: string } = {},
   ): void {
     const unlogged = this.loginRefusalLines.take(Date.now());
     if (unlogged === undefined) return;
@@ -467,6 +504,13 @@ export class EmbeddedBroker implements HubBroker {
               done(authError(result.returnCode), false);
               return;
             }
+            const username = result.identity.username;
+            if (username !== undefined && !this.mayConnectAgain(username, client.id)) {
+              this.refuse('too-many-connections');
+              this.logLoginRefusal(remote, SERVER_UNAVAILABLE, 'too-many-connections', { username });
+              done(authError(SERVER_UNAVAILABLE), false);
+              return;
+            }
             // A client id belongs to the identity that first used it: no one else can disconnect it or take its session.
             if (!this.clientIds.claim(client.id, clientIdOwner(result.identity))) {
               // In the refusals' one line a minute: a credential retrying a taken id every second (or on purpose,
@@ -478,6 +522,7 @@ export class EmbeddedBroker implements HubBroker {
             }
             this.identities.set(client, result.identity);
             this.pending.loggedIn(client.conn as net.Socket);
+            if (username !== undefined) this.countConnection(username, client.conn as net.Socket);
             done(null, true);
           },
           (err: unknown) => {

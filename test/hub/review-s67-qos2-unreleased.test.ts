@@ -3,9 +3,8 @@
 // 1,000 such messages started afresh at each reconnection of a persistent session: one flat's device credential grew the
 // hub by about 64 MB a session, for as long as the sessions were kept (three days).
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lowCostHash } from '../support/low-cost-hash.js';
 import {
@@ -14,10 +13,12 @@ import {
   mqttClient,
   nextMessage,
   ONE_HOME_CONFIG,
+  rawMqtt,
   spawnHub,
   tempDir,
   writeConfig,
   type HubProcess,
+  type RawMqtt,
 } from './helpers.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
@@ -43,65 +44,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw MQTT connection as the device credential: the packets it got, and whether the hub closed it. */
-interface RawSession {
-  received: Packet[];
-  closed: Promise<void>;
-  send(packet: Packet): void;
-  until(done: (received: Packet[]) => boolean): Promise<void>;
-  end(): Promise<void>;
-}
-
-async function rawSession(clientId: string): Promise<RawSession> {
-  const socket = net.connect(hub.mqttPort, '127.0.0.1');
-  const parser = mqttPacket.parser();
-  const received: Packet[] = [];
-  const waiters: (() => void)[] = [];
-  parser.on('packet', (packet) => {
-    received.push(packet);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  socket.on('data', (chunk) => parser.parse(chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) =>
-    socket.once('close', () => {
-      resolve();
-      for (const wake of waiters.splice(0)) wake();
-    }),
-  );
-  let isClosed = false;
-  void closed.then(() => (isClosed = true));
-  const until = async (done: (received: Packet[]) => boolean): Promise<void> => {
-    while (!done(received)) {
-      if (isClosed) throw new Error(`connection closed; received ${received.map((p) => p.cmd).join(',')}`);
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  const send = (packet: Packet): void => void socket.write(mqttPacket.generate(packet));
-  send({
-    cmd: 'connect',
-    protocolId: 'MQTT',
-    protocolVersion: 4,
-    clean: false,
-    clientId,
-    keepalive: 60,
-    username: DEVICE.username,
-    password: Buffer.from(DEVICE.password),
-  });
-  await until((r) => r.some((p) => p.cmd === 'connack'));
-  const connack = received.find((p) => p.cmd === 'connack') as { returnCode?: number };
-  expect(connack.returnCode).toBe(0);
-  return {
-    received,
-    closed,
-    send,
-    until,
-    end: async () => {
-      send({ cmd: 'disconnect' });
-      socket.end();
-      await closed;
-    },
-  };
+/** A raw MQTT session of the device credential, persistent (clean = false), logged in. */
+async function rawSession(clientId: string): Promise<RawMqtt> {
+  const session = await rawMqtt(hub.mqttPort, { clientId, clean: false, ...DEVICE });
+  expect(session.connack()).toBe(0);
+  return session;
 }
 
 function qos2Motion(messageId: number, payload: Buffer, dup = false): Packet {
