@@ -13,6 +13,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import { PendingConnections } from './mqtt-pending.js';
+import { MAX_FILTER_CHARS, MAX_SUBSCRIPTIONS_PER_CREDENTIAL, SubscriptionLedger } from './mqtt-subscription-ledger.js';
 import {
   ClientIdRegistry,
   clientIdOwner,
@@ -85,6 +86,8 @@ export interface EmbeddedBrokerOptions {
   clientIdBound?: number;
   /** Connections one credential may hold logged in at once (default MAX_CONNECTIONS_PER_CREDENTIAL). */
   maxConnectionsPerCredential?: number;
+  /** Topic filters one credential may hold over its sessions (default MAX_SUBSCRIPTIONS_PER_CREDENTIAL). */
+  maxSubscriptionsPerCredential?: number;
 }
 
 /**
@@ -158,6 +161,10 @@ export const MQTT_REFUSAL_REASONS = [
   'too-many-unauthenticated',
   // A login of a credential already holding MAX_CONNECTIONS_PER_CREDENTIAL connections (CONNACK 3).
   'too-many-connections',
+  // A subscription past the filters one credential may hold (MAX_SUBSCRIPTIONS_PER_CREDENTIAL), or a filter longer
+  // than MAX_FILTER_CHARS: a failure in the SUBACK.
+  'too-many-subscriptions',
+  'filter-too-long',
   'offline-queue-full',
   'will-revoked',
   // A PUBLISH or SUBSCRIBE whose topic the protocol forbids (a wildcard or nothing in a PUBLISH, over 100 levels):
@@ -376,6 +383,10 @@ export class EmbeddedBroker implements HubBroker {
   private pendingWarnedAt = -Infinity;
   /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
   private badTopicWarnedAt = -Infinity;
+  /** The filters each credential's sessions hold; programs on the Pi are not counted. */
+  private readonly clientFilters: SubscriptionLedger;
+  /** Subscriptions refused over the ledger's bounds: one line a minute. */
+  private readonly subscriptionBoundLines = new LogLines(1);
   /** Connections logged in under each credential (username) now; programs on the Pi are not counted. */
   private readonly connectionsOf = new Map<string, number>();
   /** When a connection closed past its QoS 2 window was last logged (one line a minute). */
@@ -412,6 +423,7 @@ export class EmbeddedBroker implements HubBroker {
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
     this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
+    this.clientFilters = new SubscriptionLedger(options.maxSubscriptionsPerCredential);
     this.pending = new PendingConnections(options.maxPendingPerSource);
     this.clientIds = new ClientIdRegistry(
       options.clientIdBound,
@@ -522,6 +534,9 @@ export class EmbeddedBroker implements HubBroker {
             }
             this.identities.set(client, result.identity);
             this.pending.loggedIn(client.conn as net.Socket);
+            // A clean session starts with no subscriptions: aedes removes the session's before its CONNACK, after which
+            // the client may subscribe before aedes says it is ready.
+            if (client.clean) this.clientFilters.forget(client.id);
             if (username !== undefined) this.countConnection(username, client.conn as net.Socket);
             done(null, true);
           },
@@ -592,6 +607,26 @@ export class EmbeddedBroker implements HubBroker {
           callback(null, null);
           return;
         }
+        if (identity.username !== undefined) {
+          const refusal = this.clientFilters.admit(client.id, clientIdOwner(identity), subscription.topic);
+          if (refusal !== undefined) {
+            this.refuse(refusal);
+            const unlogged = this.subscriptionBoundLines.take(Date.now());
+            if (unlogged !== undefined)
+              this.log.warn(
+                {
+                  clientId: client.id,
+                  username: identity.username,
+                  reason: refusal,
+                  bound: refusal === 'filter-too-long' ? MAX_FILTER_CHARS : MAX_SUBSCRIPTIONS_PER_CREDENTIAL,
+                  ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}),
+                },
+                'mqtt subscribe refused: over the bound of one credential (one line a minute; telecare_mqtt_refused_total counts each)',
+              );
+            callback(null, null);
+            return;
+          }
+        }
         callback(null, subscription);
       },
       // Every delivery, retained ones included: a wildcard subscription sees only what the client may read.
@@ -661,14 +696,17 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity || live.get(client.id) !== client) return;
       live.delete(client.id);
-      if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
-      else
+      if (client.clean) {
+        this.clientIds.release(client.id, clientIdOwner(identity));
+        this.clientFilters.forget(client.id);
+      } else
         this.setAway(client.id, {
           since: this.now(),
           owner: clientIdOwner(identity),
           identity: this.revoked.has(client) ? undefined : identity,
         });
     });
+    aedes.on('unsubscribe', (filters, client) => this.clientFilters.unsubscribe(client.id, filters));
     this.expirySweep = setInterval(() => void this.expireSessions(), SESSION_EXPIRY_SWEEP_MS);
     this.expirySweep.unref();
     this.aedes = aedes;
@@ -1091,6 +1129,7 @@ export class EmbeddedBroker implements HubBroker {
     const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
     this.deleteAway(clientId);
     const session = { id: clientId };
+    this.clientFilters.forget(clientId);
     try {
       await persistence.cleanSubscriptions(session);
       for await (const packet of persistence.outgoingStream(session)) {
