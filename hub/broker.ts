@@ -424,7 +424,12 @@ export class EmbeddedBroker implements HubBroker {
     this.log = options.logger.child({ ns: 'broker' });
     this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
     this.clientFilters = new SubscriptionLedger(options.maxSubscriptionsPerCredential);
-    this.pending = new PendingConnections(options.maxPendingPerSource);
+    this.pending = new PendingConnections(options.maxPendingPerSource, (closed) =>
+      this.pendingOverCap(
+        closed,
+        'mqtt connection closed to make room: too many connections from this address have not logged in; the oldest that sent nothing closed (logged once a minute)',
+      ),
+    );
     this.clientIds = new ClientIdRegistry(
       options.clientIdBound,
       (clientId) =>
@@ -487,6 +492,16 @@ export class EmbeddedBroker implements HubBroker {
     });
   }
 
+  /** A connection refused, or closed to make room, for its address's connections not logged in: counted; logged once a minute. */
+  private pendingOverCap(socket: net.Socket, message: string): void {
+    this.refuse('too-many-unauthenticated');
+    const now = Date.now();
+    if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
+      this.pendingWarnedAt = now;
+      this.log.warn({ remote: socket.remoteAddress }, message);
+    }
+  }
+
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
   private logLoginRefusal(
     remote: string | undefined,
@@ -505,6 +520,11 @@ export class EmbeddedBroker implements HubBroker {
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
       drainTimeout: this.options.drainTimeoutMs ?? 5_000,
+      // A whole CONNECT came: the connection is no longer one that may be closed to make room (mqtt-pending.ts).
+      preConnect: (client, _packet, callback) => {
+        this.pending.spoke(client.conn as net.Socket);
+        callback(null, true);
+      },
       authenticate: (client, username, password, done) => {
         const remote = (client.conn as net.Socket).remoteAddress;
         const clearTextRefused = this.options.tls !== undefined && !(client.conn instanceof tls.TLSSocket);
@@ -715,15 +735,10 @@ export class EmbeddedBroker implements HubBroker {
     // that have not logged in, so that idle connections from one machine cannot exhaust memory or descriptors.
     const admit = (socket: net.Socket): boolean => {
       if (this.pending.admit(socket)) return true;
-      this.refuse('too-many-unauthenticated');
-      const now = Date.now();
-      if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
-        this.pendingWarnedAt = now;
-        this.log.warn(
-          { remote: socket.remoteAddress },
-          'mqtt connection refused: too many connections from this address have not logged in (logged once a minute)',
-        );
-      }
+      this.pendingOverCap(
+        socket,
+        'mqtt connection refused: too many connections from this address have not logged in (logged once a minute)',
+      );
       socket.destroy();
       return false;
     };
