@@ -13,10 +13,12 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import { PendingConnections } from './mqtt-pending.js';
+import { MAX_FILTER_CHARS, MAX_SUBSCRIPTIONS_PER_CREDENTIAL, SubscriptionLedger } from './mqtt-subscription-ledger.js';
 import {
   ClientIdRegistry,
   clientIdOwner,
   IDENTIFIER_REJECTED,
+  SERVER_UNAVAILABLE,
   type MqttAccess,
   type MqttCredentials,
   type MqttIdentity,
@@ -82,6 +84,10 @@ export interface EmbeddedBrokerOptions {
   now?: () => number;
   /** Client ids the registry holds before it forgets an unused claim (ClientIdRegistry's default, 10,000). */
   clientIdBound?: number;
+  /** Connections one credential may hold logged in at once (default MAX_CONNECTIONS_PER_CREDENTIAL). */
+  maxConnectionsPerCredential?: number;
+  /** Topic filters one credential may hold over its sessions (default MAX_SUBSCRIPTIONS_PER_CREDENTIAL). */
+  maxSubscriptionsPerCredential?: number;
 }
 
 /**
@@ -123,6 +129,14 @@ export const DEFAULT_SESSION_EXPIRY_MS = 3 * 24 * 3_600_000;
  * a bridge or a responder's phone needs one; a credential shared by many gateways, a few dozen.
  */
 export const MAX_SESSIONS_AWAY_PER_CREDENTIAL = 1_000;
+
+/**
+ * Connections one credential (one username) may hold logged in at once; programs on the Pi (anonymous, loopback) are
+ * not counted. A device, a bridge or a phone needs one, a credential shared by a flat's or a scheme's sensors one each:
+ * the same bound as its sessions away. Without it one flat's device credential held as many as it opened (about 45 KB
+ * of the hub's memory each, and a file descriptor of the 20,000 every device and page shares): review, session 67.
+ */
+export const MAX_CONNECTIONS_PER_CREDENTIAL = 1_000;
 /** How often sessions away past their expiry are looked for (at most this late; a walk over the absent ones only). */
 const SESSION_EXPIRY_SWEEP_MS = 60_000;
 
@@ -145,17 +159,33 @@ export const MQTT_REFUSAL_REASONS = [
   'retain-sensor-topic',
   'retain-quota',
   'too-many-unauthenticated',
+  // A login of a credential already holding MAX_CONNECTIONS_PER_CREDENTIAL connections (CONNACK 3).
+  'too-many-connections',
+  // A subscription past the filters one credential may hold (MAX_SUBSCRIPTIONS_PER_CREDENTIAL), or a filter longer
+  // than MAX_FILTER_CHARS: a failure in the SUBACK.
+  'too-many-subscriptions',
+  'filter-too-long',
   'offline-queue-full',
   'will-revoked',
   // A PUBLISH or SUBSCRIBE whose topic the protocol forbids (a wildcard or nothing in a PUBLISH, over 100 levels):
   // aedes closes the connection (MQTT 3.1.1 has no other answer to it).
   'bad-topic',
+  // A QoS 2 publication past the session's window of messages awaiting PUBREL (QOS2_RECEIPTS_PER_SESSION): aedes
+  // closes the connection, as for its own per-connection window.
+  'qos2-window-full',
 ] as const;
 type MqttRefusal = (typeof MQTT_REFUSAL_REASONS)[number];
 
 /** aedes's errors for a topic the protocol forbids (lib/handlers/publish.js, lib/utils.js validateTopic). */
 const BAD_TOPIC_ERROR =
   /^(?:[#+] is not allowed in PUBLISH|empty topic not allowed in PUBLISH|topic has too many levels|impossible to \w+ to an empty topic|[#+] is only allowed in \w+ )/;
+
+/**
+ * QoS 2 publications one session may leave awaiting PUBREL: aedes's own per-connection window (maxInflightInbound),
+ * here held across the session's reconnections too.
+ */
+export const QOS2_RECEIPTS_PER_SESSION = 1_000;
+const QOS2_WINDOW_ERROR = /^(?:maxInflightInbound exceeded|qos 2 window full)/;
 
 /** Where a refused publication is sent to vanish: a `$` topic no wildcard matches and no client may read. */
 const REFUSED_TOPIC = '$telecare/refused';
@@ -353,6 +383,14 @@ export class EmbeddedBroker implements HubBroker {
   private pendingWarnedAt = -Infinity;
   /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
   private badTopicWarnedAt = -Infinity;
+  /** The filters each credential's sessions hold; programs on the Pi are not counted. */
+  private readonly clientFilters: SubscriptionLedger;
+  /** Subscriptions refused over the ledger's bounds: one line a minute. */
+  private readonly subscriptionBoundLines = new LogLines(1);
+  /** Connections logged in under each credential (username) now; programs on the Pi are not counted. */
+  private readonly connectionsOf = new Map<string, number>();
+  /** When a connection closed past its QoS 2 window was last logged (one line a minute). */
+  private qos2WindowWarnedAt = -Infinity;
   /**
    * Logins refused (wrong or unknown credentials, rate-limited): one line a minute, the first, with the count of those
    * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
@@ -385,7 +423,13 @@ export class EmbeddedBroker implements HubBroker {
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.log = options.logger.child({ ns: 'broker' });
     this.retained = new RetainedLedger(options.retainedQuota ?? DEFAULT_RETAINED_QUOTA);
-    this.pending = new PendingConnections(options.maxPendingPerSource);
+    this.clientFilters = new SubscriptionLedger(options.maxSubscriptionsPerCredential);
+    this.pending = new PendingConnections(options.maxPendingPerSource, (closed) =>
+      this.pendingOverCap(
+        closed,
+        'mqtt connection closed to make room: too many connections from this address have not logged in; the oldest that sent nothing closed (logged once a minute)',
+      ),
+    );
     this.clientIds = new ClientIdRegistry(
       options.clientIdBound,
       (clientId) =>
@@ -426,12 +470,44 @@ export class EmbeddedBroker implements HubBroker {
     );
   }
 
+  /**
+   * Whether a credential may log in one more connection: under its bound, or taking over its own client id (a
+   * half-open old connection replaced, as MQTT says: the count does not grow for long).
+   */
+  private mayConnectAgain(username: string, clientId: string): boolean {
+    const held = this.connectionsOf.get(username) ?? 0;
+    if (held < (this.options.maxConnectionsPerCredential ?? MAX_CONNECTIONS_PER_CREDENTIAL)) return true;
+    const clients = (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients;
+    return clients?.[clientId] !== undefined;
+  }
+
+  /** A credential's connection counted until its socket closes. */
+  private countConnection(username: string, socket: net.Socket): void {
+    if (socket.destroyed) return;
+    this.connectionsOf.set(username, (this.connectionsOf.get(username) ?? 0) + 1);
+    socket.once('close', () => {
+      const held = (this.connectionsOf.get(username) ?? 1) - 1;
+      if (held > 0) this.connectionsOf.set(username, held);
+      else this.connectionsOf.delete(username);
+    });
+  }
+
+  /** A connection refused, or closed to make room, for its address's connections not logged in: counted; logged once a minute. */
+  private pendingOverCap(socket: net.Socket, message: string): void {
+    this.refuse('too-many-unauthenticated');
+    const now = Date.now();
+    if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
+      this.pendingWarnedAt = now;
+      this.log.warn({ remote: socket.remoteAddress }, message);
+    }
+  }
+
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
   private logLoginRefusal(
     remote: string | undefined,
     returnCode: number,
     reason: string,
-    extra: { clientId?: string } = {},
+    extra: { clientId?: string; username?: string } = {},
   ): void {
     const unlogged = this.loginRefusalLines.take(Date.now());
     if (unlogged === undefined) return;
@@ -444,6 +520,11 @@ export class EmbeddedBroker implements HubBroker {
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
       drainTimeout: this.options.drainTimeoutMs ?? 5_000,
+      // A whole CONNECT came: the connection is no longer one that may be closed to make room (mqtt-pending.ts).
+      preConnect: (client, _packet, callback) => {
+        this.pending.spoke(client.conn as net.Socket);
+        callback(null, true);
+      },
       authenticate: (client, username, password, done) => {
         const remote = (client.conn as net.Socket).remoteAddress;
         const clearTextRefused = this.options.tls !== undefined && !(client.conn instanceof tls.TLSSocket);
@@ -453,6 +534,13 @@ export class EmbeddedBroker implements HubBroker {
               this.refuse(`auth-${result.reason}`);
               this.logLoginRefusal(remote, result.returnCode, result.reason);
               done(authError(result.returnCode), false);
+              return;
+            }
+            const username = result.identity.username;
+            if (username !== undefined && !this.mayConnectAgain(username, client.id)) {
+              this.refuse('too-many-connections');
+              this.logLoginRefusal(remote, SERVER_UNAVAILABLE, 'too-many-connections', { username });
+              done(authError(SERVER_UNAVAILABLE), false);
               return;
             }
             // A client id belongs to the identity that first used it: no one else can disconnect it or take its session.
@@ -466,6 +554,10 @@ export class EmbeddedBroker implements HubBroker {
             }
             this.identities.set(client, result.identity);
             this.pending.loggedIn(client.conn as net.Socket);
+            // A clean session starts with no subscriptions: aedes removes the session's before its CONNACK, after which
+            // the client may subscribe before aedes says it is ready.
+            if (client.clean) this.clientFilters.forget(client.id);
+            if (username !== undefined) this.countConnection(username, client.conn as net.Socket);
             done(null, true);
           },
           (err: unknown) => {
@@ -535,6 +627,26 @@ export class EmbeddedBroker implements HubBroker {
           callback(null, null);
           return;
         }
+        if (identity.username !== undefined) {
+          const refusal = this.clientFilters.admit(client.id, clientIdOwner(identity), subscription.topic);
+          if (refusal !== undefined) {
+            this.refuse(refusal);
+            const unlogged = this.subscriptionBoundLines.take(Date.now());
+            if (unlogged !== undefined)
+              this.log.warn(
+                {
+                  clientId: client.id,
+                  username: identity.username,
+                  reason: refusal,
+                  bound: refusal === 'filter-too-long' ? MAX_FILTER_CHARS : MAX_SUBSCRIPTIONS_PER_CREDENTIAL,
+                  ...(unlogged > 0 ? { refusedUnloggedSinceLastLine: unlogged } : {}),
+                },
+                'mqtt subscribe refused: over the bound of one credential (one line a minute; telecare_mqtt_refused_total counts each)',
+              );
+            callback(null, null);
+            return;
+          }
+        }
         callback(null, subscription);
       },
       // Every delivery, retained ones included: a wildcard subscription sees only what the client may read.
@@ -556,9 +668,24 @@ export class EmbeddedBroker implements HubBroker {
     });
     const persistentSubscriptions = offline.persistent;
     this.offlineQueued = offline.queued;
+    keepQos2ReceiptsOnly(aedes, QOS2_RECEIPTS_PER_SESSION);
     publishLiveOnly(aedes, persistentSubscriptions);
     rememberRoutes(aedes);
     aedes.on('clientError', (client, err) => {
+      // A session past its QoS 2 window (keepQos2ReceiptsOnly): closed, counted and said once a minute, so that an
+      // installer can tell why a device that pipelines QoS 2 keeps being disconnected.
+      if (QOS2_WINDOW_ERROR.test(err.message)) {
+        this.refuse('qos2-window-full');
+        const now = Date.now();
+        if (now - this.qos2WindowWarnedAt >= 60_000 || now < this.qos2WindowWarnedAt) {
+          this.qos2WindowWarnedAt = now;
+          this.log.warn(
+            { clientId: client.id, window: QOS2_RECEIPTS_PER_SESSION },
+            'mqtt connection closed: too many QoS 2 messages awaiting PUBREL (one line a minute; telecare_mqtt_refused_total{reason="qos2-window-full"} counts each)',
+          );
+        }
+        return;
+      }
       // A device that publishes to `.../+/events` is closed at each try: counted and said (once a minute), not only
       // at debug level, where a network error's close also goes.
       if (BAD_TOPIC_ERROR.test(err.message)) {
@@ -589,14 +716,17 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity || live.get(client.id) !== client) return;
       live.delete(client.id);
-      if (client.clean) this.clientIds.release(client.id, clientIdOwner(identity));
-      else
+      if (client.clean) {
+        this.clientIds.release(client.id, clientIdOwner(identity));
+        this.clientFilters.forget(client.id);
+      } else
         this.setAway(client.id, {
           since: this.now(),
           owner: clientIdOwner(identity),
           identity: this.revoked.has(client) ? undefined : identity,
         });
     });
+    aedes.on('unsubscribe', (filters, client) => this.clientFilters.unsubscribe(client.id, filters));
     this.expirySweep = setInterval(() => void this.expireSessions(), SESSION_EXPIRY_SWEEP_MS);
     this.expirySweep.unref();
     this.aedes = aedes;
@@ -605,15 +735,10 @@ export class EmbeddedBroker implements HubBroker {
     // that have not logged in, so that idle connections from one machine cannot exhaust memory or descriptors.
     const admit = (socket: net.Socket): boolean => {
       if (this.pending.admit(socket)) return true;
-      this.refuse('too-many-unauthenticated');
-      const now = Date.now();
-      if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
-        this.pendingWarnedAt = now;
-        this.log.warn(
-          { remote: socket.remoteAddress },
-          'mqtt connection refused: too many connections from this address have not logged in (logged once a minute)',
-        );
-      }
+      this.pendingOverCap(
+        socket,
+        'mqtt connection refused: too many connections from this address have not logged in (logged once a minute)',
+      );
       socket.destroy();
       return false;
     };
@@ -1019,6 +1144,7 @@ export class EmbeddedBroker implements HubBroker {
     const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
     this.deleteAway(clientId);
     const session = { id: clientId };
+    this.clientFilters.forget(clientId);
     try {
       await persistence.cleanSubscriptions(session);
       for await (const packet of persistence.outgoingStream(session)) {
@@ -1141,6 +1267,51 @@ interface SessionStore {
   outgoingStream(client: { id: string }): AsyncIterable<unknown>;
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
   cleanIncoming?(client: { id: string }): Promise<void>;
+}
+
+/** The part of aedes's persistence that keeps a session's QoS 2 publications until their PUBREL (MQTT 4.3.3). */
+interface Qos2Store {
+  incomingStorePacket(client: { id: string }, packet: { messageId?: number }): Promise<void>;
+  incomingGetPacket(client: { id: string }, packet: { messageId?: number }): Promise<unknown>;
+  incomingDelPacket(client: { id: string }, packet: { messageId?: number }): Promise<void>;
+  cleanIncoming(client: { id: string }): Promise<void>;
+}
+
+/**
+ * aedes 1.x delivers a QoS 2 publication when it arrives; until its PUBREL it keeps it only to know a resend of the
+ * same message id (MQTT-4.3.3-2) and never reads it again. Its in-memory persistence kept the whole packet, payload
+ * included, and nothing bounded a session across reconnections: one device credential leaving 1,000 such messages of
+ * 60 KiB in each of its persistent sessions grew the hub by 64 MB a session (review, session 67). Kept here is the
+ * message id alone, at most `maxPerSession` per session (client id) whatever its reconnections; one more is refused
+ * (aedes closes the connection, as at its own per-connection window).
+ */
+function keepQos2ReceiptsOnly(aedes: Aedes, maxPerSession: number): void {
+  const persistence = (aedes as unknown as { persistence: Qos2Store }).persistence;
+  const receipts = new Map<string, Set<number>>();
+  const NO_RECEIPT = 'no such packet';
+  persistence.incomingStorePacket = (client, packet) => {
+    const id = packet.messageId ?? 0;
+    let held = receipts.get(client.id);
+    if (held === undefined) receipts.set(client.id, (held = new Set()));
+    if (!held.has(id) && held.size >= maxPerSession)
+      return Promise.reject(new Error(`qos 2 window full: ${maxPerSession} messages of this session await PUBREL`));
+    held.add(id);
+    return NOTHING_QUEUED;
+  };
+  persistence.incomingGetPacket = (client, packet) =>
+    receipts.get(client.id)?.has(packet.messageId ?? 0) === true
+      ? Promise.resolve({ messageId: packet.messageId })
+      : Promise.reject(new Error(NO_RECEIPT));
+  persistence.incomingDelPacket = (client, packet) => {
+    const held = receipts.get(client.id);
+    if (held?.delete(packet.messageId ?? 0) !== true) return Promise.reject(new Error(NO_RECEIPT));
+    if (held.size === 0) receipts.delete(client.id);
+    return NOTHING_QUEUED;
+  };
+  persistence.cleanIncoming = (client) => {
+    receipts.delete(client.id);
+    return NOTHING_QUEUED;
+  };
 }
 
 const NO_SUBSCRIPTIONS: Promise<unknown[]> = Promise.resolve(Object.freeze([]) as unknown as unknown[]);

@@ -36,17 +36,29 @@ export class CountPerSource {
 export class PendingConnections {
   /** Connections not yet logged in, per source. */
   private readonly bySource: CountPerSource;
-  /** Connection (address and port) → its source key, while it counts. */
-  private readonly counted = new Map<string, string>();
+  /** Connection (address and port) → its source key and socket, while it counts; in the order they came. */
+  private readonly counted = new Map<string, { source: string; socket: net.Socket; spoke: boolean }>();
+  /** The connections of each source that have not sent a whole CONNECT yet, oldest first (keys of `counted`). */
+  private readonly silent = new Map<string, Set<string>>();
 
-  constructor(maxPerSource = MAX_PENDING_PER_SOURCE) {
+  /**
+   * `onRoomMade` is told of each connection closed to make room for a newer one of its source.
+   */
+  constructor(
+    maxPerSource = MAX_PENDING_PER_SOURCE,
+    private readonly onRoomMade: (closed: net.Socket) => void = () => undefined,
+  ) {
     this.bySource = new CountPerSource(maxPerSource);
   }
 
   /**
-   * A new TCP connection: true to serve it, false to refuse it (its source has `maxPerSource` connections not yet
-   * logged in). Programs on the Pi itself (loopback) are never counted. The connection stops counting when it
-   * logs in (`loggedIn`) or closes.
+   * A new TCP connection: true to serve it, false to refuse it. Programs on the Pi itself (loopback) are never counted.
+   * When its source has `maxPerSource` connections not yet logged in, the oldest of them that has not sent a whole
+   * CONNECT is closed to make room (review, session 67): otherwise a machine that keeps a few idle or half-sent
+   * connections open (slowloris) locked out every device sharing its address, all of a home's IPv6 devices (one /64)
+   * or a flat's behind one router, the pendant included. Only when all of them have sent their CONNECT (their
+   * password being checked) is the new one refused. The connection stops counting when it logs in (`loggedIn`) or
+   * closes.
    */
   admit(socket: net.Socket): boolean {
     const address = socket.remoteAddress;
@@ -54,11 +66,31 @@ export class PendingConnections {
     if (address === undefined) return true;
     if (isLoopback(address)) return true;
     const source = addressKey(address);
-    if (!this.bySource.take(source)) return false;
+    if (!this.bySource.take(source)) {
+      const oldest = this.silent.get(source)?.values().next().value;
+      if (oldest === undefined) return false;
+      const closed = this.counted.get(oldest)!.socket;
+      this.release(oldest);
+      closed.destroy();
+      this.onRoomMade(closed);
+      this.bySource.take(source);
+    }
     const key = connectionKey(socket);
-    this.counted.set(key, source);
+    this.counted.set(key, { source, socket, spoke: false });
+    let silent = this.silent.get(source);
+    if (silent === undefined) this.silent.set(source, (silent = new Set()));
+    silent.add(key);
     socket.once('close', () => this.release(key));
     return true;
+  }
+
+  /** The connection sent a whole CONNECT: it is not closed to make room while its password is checked. */
+  spoke(socket: net.Socket): void {
+    const key = connectionKey(socket);
+    const entry = this.counted.get(key);
+    if (entry === undefined || entry.spoke) return;
+    entry.spoke = true;
+    this.forgetSilent(entry.source, key);
   }
 
   /** The connection's login succeeded: it no longer counts against its source (idempotent). */
@@ -72,10 +104,16 @@ export class PendingConnections {
   }
 
   private release(key: string): void {
-    const source = this.counted.get(key);
-    if (source === undefined) return;
+    const entry = this.counted.get(key);
+    if (entry === undefined) return;
     this.counted.delete(key);
-    this.bySource.give(source);
+    this.forgetSilent(entry.source, key);
+    this.bySource.give(entry.source);
+  }
+
+  private forgetSilent(source: string, key: string): void {
+    const silent = this.silent.get(source);
+    if (silent?.delete(key) === true && silent.size === 0) this.silent.delete(source);
   }
 }
 

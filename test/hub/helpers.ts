@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
@@ -84,6 +85,81 @@ export async function mqttClient(port: number, options: IClientOptions = {}): Pr
   const client = await connectAsync(`mqtt://127.0.0.1:${port}`, opts, opts.reconnectPeriod !== 0);
   (client.stream as net.Socket).setNoDelay?.(true);
   return client;
+}
+
+/** A raw MQTT 3.1.1 connection (mqtt-packet over TCP): what it received, and whether the broker closed it. */
+export interface RawMqtt {
+  received: Packet[];
+  closed: Promise<void>;
+  /** The CONNACK's return code (undefined when the connection closed without one). */
+  connack(): number | undefined;
+  send(packet: Packet): void;
+  /** Resolves once `done` holds of the packets received; rejects if the connection closes first. */
+  until(done: (received: Packet[]) => boolean): Promise<void>;
+  end(): Promise<void>;
+}
+
+/**
+ * Connects to the broker on loopback with packets written by hand (for what mqtt.js would not send: a PUBREL
+ * withheld, many connections at once); resolves once the CONNACK came or the connection closed.
+ */
+export async function rawMqtt(
+  port: number,
+  connect: { clientId: string; clean: boolean; username?: string; password?: string },
+): Promise<RawMqtt> {
+  const socket = net.connect(port, '127.0.0.1');
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const received: Packet[] = [];
+  const waiters: (() => void)[] = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
+  parser.on('packet', (packet) => {
+    received.push(packet);
+    wake();
+  });
+  socket.on('data', (chunk) => parser.parse(chunk));
+  socket.on('error', () => undefined);
+  let isClosed = false;
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      isClosed = true;
+      resolve();
+      wake();
+    }),
+  );
+  const until = async (done: (received: Packet[]) => boolean): Promise<void> => {
+    while (!done(received)) {
+      if (isClosed) throw new Error(`connection closed; received ${received.map((p) => p.cmd).join(',')}`);
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  const send = (packet: Packet): void => void socket.write(mqttPacket.generate(packet));
+  send({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: connect.clean,
+    clientId: connect.clientId,
+    keepalive: 60,
+    ...(connect.username === undefined ? {} : { username: connect.username }),
+    ...(connect.password === undefined ? {} : { password: Buffer.from(connect.password) }),
+  });
+  await until((r) => r.some((p) => p.cmd === 'connack')).catch(() => undefined);
+  return {
+    received,
+    closed,
+    connack: () => (received.find((p) => p.cmd === 'connack') as { returnCode?: number } | undefined)?.returnCode,
+    send,
+    until,
+    end: async () => {
+      if (!isClosed) {
+        send({ cmd: 'disconnect' });
+        socket.end();
+      }
+      await closed;
+    },
+  };
 }
 
 /** Resolves with the first message whose topic satisfies `filter`; 15 s by default, generous for a loaded machine. */
