@@ -142,6 +142,22 @@ const SHARED_PROCESS = [
   'test/dashboard/review-s64-home-view-away.test.ts',
   'test/hub/review-s49-unassigned-cap.test.ts',
   'test/analytics/review-s64-{away-not-monitored,fall-counted-twice,hub-off-days,withdrawn-falls}.test.ts',
+  // Session 67: files added since session 65, read and checked as in session 52: in-process hubs on fake clocks (their
+  // embedded broker, MQTT clients, a webhook receiver on a local port), the wearable's hub through `WearableHub`, a
+  // dashboard in the run's chromium, SQLite in temp folders; their other children synchronous (`spawnSync` of the
+  // telecare CLI, `telecare replay`, `eval/run.js`). Left: the files that patch a prototype for a test
+  // (review-s65-outbox-looks, review-s66-prealert-outbox, review-s66-press-path), spy, or start a hub process.
+  'test/review-s65-eval-details.test.ts',
+  'test/alerts/review-{s64-press-flood,s66-fall-silence,s66-press-ends-silence,s66-second-resident}.test.ts',
+  'test/analytics/review-s65-report-on-copy.test.ts',
+  'test/dashboard/review-s66-second-resident-console.test.ts',
+  'test/fall/review-{s64-late-impact,s65-first-batches}.test.ts',
+  'test/hub/review-{s65-check-config-slips,s65-first-start-ports,s65-hub-help-variables,s65-http-press-in-refused-body}.test.ts',
+  'test/hub/review-{s66-future-stamped-press,s66-hub-clock-jump}.test.ts',
+  // The centre's files that start no NATS or PostgreSQL: layout-ports' only child a synchronous `unshare` (session 61's
+  // CLI files); review-s63-gateway-closes a refusing server on a local port, closed in its hooks (its 5 s race timer
+  // now cleared after the race).
+  'test/central/{layout-ports,review-s63-gateway-closes}.test.ts',
 ];
 
 /**

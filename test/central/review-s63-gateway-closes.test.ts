@@ -28,7 +28,11 @@ describe('review s63: an MQTT gateway that closes before its CONNACK', () => {
       (err: unknown) => (err instanceof Error ? err.message : String(err)),
     );
     // Before: still pending when the gateway has long closed (the connection timeout, 30 s, never fires either).
-    const pending = new Promise<string>((resolve) => setTimeout(() => resolve('pending'), 5_000));
-    expect(await Promise.race([settled, pending])).toMatch(/couldn't connect/i);
+    let timer: NodeJS.Timeout | undefined;
+    const pending = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('pending'), 5_000)));
+    const outcome = await Promise.race([settled, pending]);
+    // Not left running after the test (the file shares its process with others).
+    clearTimeout(timer);
+    expect(outcome).toMatch(/couldn't connect/i);
   }, 20_000);
 });
