@@ -386,7 +386,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       // last event stored): brought that far at a start on a clock that reads behind (review, session 67).
       reachedAt: () => newestAlertSeenAt(db),
       // Alerts stamped while the clock reads behind get their times corrected when it steps forward (docs/time.md).
-      clockInDoubt: (inDoubt) => alertService.clockInDoubt(inDoubt),
+      clockInDoubt: (inDoubt, leadMs) => alertService.clockInDoubt(inDoubt, leadMs),
       // Pre-alert changes wait for their window (hub/alerts/prealerts.ts): stored before a snapshot that knows of them.
       beforeSnapshot: () => alertService.storePrealertsNow(),
     });

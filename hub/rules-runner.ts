@@ -4,6 +4,7 @@ import { hubOffSpans } from '../analytics/store.js';
 import { RulesEngine, type RulesEngineOptions } from '../rules/engine.js';
 import type { HomeConfig, RuleDecision, SensorEvent } from '../rules/types.js';
 import type { AlertKind } from '../rules/vocabulary.js';
+import { movedIsoTimes } from './alerts/detail-times.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { StartGrace } from './start-grace.js';
@@ -50,7 +51,6 @@ const CLOCK_STEP_MS = 1_000;
  */
 const CLOCK_JUMP_MS = 60_000;
 /** An ISO-8601 instant as the rules write them in an alert's detail (`Date.prototype.toISOString`). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 
@@ -113,9 +113,10 @@ export interface RulesRunnerOptions {
    * Told `true` at a start on a clock that reads behind the rules' last time, or that may (the runner watches for
    * network time's first step: `watch`), and `false` when such a watch ends without a forward step: meanwhile the
    * alert service follows the alerts stamped, to correct their times when the clock steps forward
-   * (hub/alerts/clock-correction.ts).
+   * (hub/alerts/clock-correction.ts). `leadMs`: how far behind the rules' last time it started (the rules' lead on it:
+   * a time from before the cut is in an alert's detail that much before it really was), 0 when not seen behind.
    */
-  clockInDoubt?: (inDoubt: boolean) => void;
+  clockInDoubt?: (inDoubt: boolean, leadMs?: number) => void;
   /**
    * Called before each snapshot is written, once the decisions so far are carried out: whatever of them the alert
    * service still keeps in memory (its pre-alert changes, stored once per window) is stored first, so that no snapshot
@@ -285,7 +286,7 @@ export class RulesRunner {
     // until network time steps it forward. Said, so that whoever reads the log knows why nothing looks overdue yet.
     const startedBehind = engine.now() - now > CLOCK_BEHIND_MS;
     // Told before the overdue decisions below: what they raise is stamped on the clock that reads behind.
-    if (startedBehind) this.options.clockInDoubt?.(true);
+    if (startedBehind) this.options.clockInDoubt?.(true, engine.now() - now);
     if (startedBehind)
       this.log.warn(
         { clockAt: new Date(now).toISOString(), lastSeenAt: new Date(engine.now()).toISOString() },
@@ -496,17 +497,19 @@ export class RulesRunner {
     );
   }
 
-  /** A decision of the rules' time as the hub's clock reads it (`leadMs`): its times, and the ISO times of its detail. */
+  /**
+   * A decision of the rules' time as the hub's clock reads it (`leadMs`): its times, and the ISO times of its detail
+   * at any depth (`outingUnended.since`, `deadDevices[].silentSince` too: before session 67 only those at the top were,
+   * the others left a lead apart from them, which the clock correction then could not put right).
+   */
   private toHubTime(decision: RuleDecision): RuleDecision {
     const lead = this.leadMs;
-    const back = (iso: unknown): unknown =>
-      typeof iso === 'string' && ISO_INSTANT.test(iso) ? new Date(Date.parse(iso) - lead).toISOString() : iso;
     switch (decision.type) {
       case 'raise':
         return {
           ...decision,
           at: decision.at - lead,
-          detail: Object.fromEntries(Object.entries(decision.detail).map(([k, v]) => [k, back(v)])),
+          detail: movedIsoTimes(decision.detail, (ms) => ms - lead) as Record<string, unknown>,
         };
       case 'prealert':
         return { ...decision, at: decision.at - lead, raiseAt: decision.raiseAt - lead };

@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { StorageHealth } from '../storage-health.js';
+import { movedIsoTimes } from './detail-times.js';
 import { groupsToldSoFar, type AlertChanges, type Change } from './changes.js';
 import { HELD, type AlertStore, type HeldAlerts } from './held.js';
 import { rowLadder, type AlertRow } from './rows.js';
@@ -30,6 +31,10 @@ export interface ClockCorrectionDeps {
 interface Behind {
   /** The wall clock less the monotonic clock when it was found behind: a step moves the one, not the other. */
   offsetMs: number;
+  /** The clock's reading when it was found behind: a time of a detail before it was stamped before the cut. */
+  since: number;
+  /** How far behind the rules' last time it started (their lead on it): a time from before the cut reads that early. */
+  leadMs: number;
   /** The open alerts then (those a change made while behind can find with times from before the cut). */
   before: Map<string, AlertRow>;
   /** Alerts changed since (raised, merged, escalated, acknowledged, resolved, cancelled). */
@@ -42,7 +47,8 @@ interface Behind {
  * each step: `check`), each gets a new version with every time it was stamped with meanwhile moved by the step that
  * corrected the clock (`raisedAt` of one raised then, its last repeat, acknowledgement and resolution, its level's due
  * time) and its audit entries since with them, told on MQTT, to the dashboard, the uplink and the webhooks of the groups
- * told so far. A time kept from before the cut stays as it is. Before, a press
+ * told so far, the times of its detail too (`detailCorrected`, session 67). A time kept from before the cut stays as it
+ * is. Before, a press
  * while the clock read three hours behind showed on a responder's screen as three hours old (docs/time.md).
  */
 export class ClockCorrection {
@@ -51,7 +57,7 @@ export class ClockCorrection {
   constructor(private readonly d: ClockCorrectionDeps) {}
 
   /** The clock reads behind (the rules runner found it before its last time at a start). Idempotent. */
-  behind(): void {
+  behind(leadMs = 0): void {
     if (this.current) return;
     const { clock } = this.d;
     let open: AlertRow[];
@@ -69,6 +75,8 @@ export class ClockCorrection {
     const stopSteps = clock.onStep(() => this.check());
     this.current = {
       offsetMs: clock.now() - clock.monotonicNow(),
+      since: clock.now(),
+      leadMs: Math.max(0, leadMs),
       before: new Map(open.map((row) => [row.id, row])),
       changed,
       stop: () => {
@@ -101,7 +109,7 @@ export class ClockCorrection {
     let corrected = 0;
     for (const id of behind.changed)
       this.d.storage.guard('alert-clock-correction', () => {
-        if (this.correct(id, behind.before.get(id), stepMs, readBefore)) corrected++;
+        if (this.correct(id, behind, stepMs, readBefore)) corrected++;
       });
     this.d.log.info(
       { alerts: corrected, correctedByMs: stepMs },
@@ -110,8 +118,9 @@ export class ClockCorrection {
   }
 
   /** One alert's new version with its times corrected; false when nothing of it was stamped while behind. */
-  private correct(id: string, before: AlertRow | undefined, stepMs: number, readBefore: number): boolean {
+  private correct(id: string, behind: Behind, stepMs: number, readBefore: number): boolean {
     const { changes } = this.d;
+    const before = behind.before.get(id);
     const change = this.d.held.storeOrHold('alert-clock-correction', (): Change | undefined => {
       const { sql } = this.d.stored();
       const row = sql.byId.get(id);
@@ -131,14 +140,21 @@ export class ClockCorrection {
         resolved_at: moved(row.resolved_at, before?.resolved_at),
         last_seen_at: moved(row.last_seen_at, before?.last_seen_at)!,
         escalation_due_at: dueFixedBehind ? row.escalation_due_at! + stepMs : row.escalation_due_at,
-        detail: raisedBehind ? eventAtCorrected(row.detail, stepMs, row.raised_at + stepMs) : row.detail,
+        detail: detailCorrected(row.detail, before?.detail, {
+          stepMs,
+          readBefore,
+          since: behind.since,
+          leadMs: behind.leadMs,
+          raisedAt: raisedBehind ? row.raised_at + stepMs : undefined,
+        }),
       };
       if (
         next.raised_at === row.raised_at &&
         next.acknowledged_at === row.acknowledged_at &&
         next.resolved_at === row.resolved_at &&
         next.last_seen_at === row.last_seen_at &&
-        next.escalation_due_at === row.escalation_due_at
+        next.escalation_due_at === row.escalation_due_at &&
+        next.detail === row.detail
       )
         return undefined;
       sql.shiftAudit.run(stepMs, id, before?.version ?? 0, readBefore);
@@ -156,23 +172,54 @@ export class ClockCorrection {
   }
 }
 
+interface DetailCorrection {
+  stepMs: number;
+  /** On the clock before the step, every time stamped meanwhile reads before this. */
+  readBefore: number;
+  /** The clock's reading when it was found behind. */
+  since: number;
+  /** The rules' lead on the clock at the start behind (0 when not seen behind). */
+  leadMs: number;
+  /** The corrected `raisedAt` of an alert raised while behind; undefined for one raised before. */
+  raisedAt: number | undefined;
+}
+
 /**
- * The detail of an alert raised while the clock read behind, its `eventAt` (the rules' time of the event, on that
- * clock or the rules' time held still while it read behind) moved by the step, and never past the corrected raise: a
- * press seen while behind happened when it was raised, not hours before, which its card would otherwise show as
- * "Happened … (3 h ago)" (session 58). The detail's text unchanged when it has no such time.
+ * The detail (JSON) with every time in it stamped while the clock read behind moved as the alert's own are, at any
+ * depth: a silence's `lastActivityAt`, `arrivedAt`, `enteredAt`, `gotUpAt`, `watchedSince`, `outingUnended.since`, a
+ * device's `lastSeenAt`, `deadDevices[].silentSince`, a climate alert's `sinceAt`; a fall's `laterSilence` (its
+ * `eventAt`, `seenAt`, `lastActivityAt`, `endedAt`), `laterFlags[]` and `otherDevices[]` entries told meanwhile
+ * (review, session 67: `eventAt` alone moved, and the card said "possible fall called Sun 10:45" under a fall of Monday).
+ * A time unchanged since the alert was found open (`wasDetail`) stays: stamped before the cut, on a clock that was
+ * right. The others were put on the hub's clock as it read (the rules runner takes its lead off each, `toHubTime`): one
+ * from the clock's reading when found behind on moves by the step; one before it lies before the cut (a silence's
+ * last movement before the power went) and moves by the lead alone (none when the clock was not seen behind: a time
+ * from a clock that was right). A time read at or after the step is the corrected clock's. The top `eventAt` of an alert
+ * raised while behind keeps session 58's rule: moved by the step and never past the corrected raise (a press seen
+ * while behind happened when it was raised, not hours before). Numbers (a wearable's `impactAt`, on its own clock) are
+ * not times of the hub's and stay. The text unchanged when nothing moved (or it cannot be read).
  */
-function eventAtCorrected(detail: string, stepMs: number, raisedAt: number): string {
+function detailCorrected(detail: string, wasDetail: string | undefined, c: DetailCorrection): string {
   let parsed: unknown;
+  let was: unknown;
   try {
     parsed = JSON.parse(detail);
+    was = wasDetail === undefined ? undefined : JSON.parse(wasDetail);
   } catch {
     return detail;
   }
-  if (typeof parsed !== 'object' || parsed === null) return detail;
-  const record = parsed as Record<string, unknown>;
-  const eventAt = typeof record.eventAt === 'string' ? Date.parse(record.eventAt) : NaN;
-  if (!Number.isFinite(eventAt)) return detail;
-  record.eventAt = new Date(Math.min(eventAt + stepMs, raisedAt)).toISOString();
-  return JSON.stringify(record);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return detail;
+  const { raisedAt } = c;
+  const moved = movedIsoTimes(
+    parsed,
+    (ms, path) => {
+      if (raisedAt !== undefined && path.length === 1 && path[0] === 'eventAt')
+        return Math.min(ms + c.stepMs, raisedAt);
+      if (ms >= c.readBefore) return ms;
+      return ms >= c.since ? ms + c.stepMs : ms + c.leadMs;
+    },
+    was,
+  );
+  const text = JSON.stringify(moved);
+  return text === JSON.stringify(parsed) ? detail : text;
 }

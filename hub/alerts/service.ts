@@ -217,11 +217,11 @@ export class AlertService implements AlertServiceApi {
    * watches for network time's first step on a Pi with no real-time clock). The alerts changed from then on are
    * followed; when the clock steps forward by a minute or more (`Clock.onStep`), each gets a new version with the times
    * stamped meanwhile moved by the step. `false`: the clock is taken as right (the runner's watch ended without a
-   * step), and following ends.
+   * step), and following ends. `leadMs`: how far behind the rules' last time the clock started (ClockCorrection.behind).
    */
-  clockInDoubt(inDoubt: boolean): void {
+  clockInDoubt(inDoubt: boolean, leadMs = 0): void {
     if (!inDoubt) this.clockCorrection.forget();
-    else if (this.started) this.clockCorrection.behind();
+    else if (this.started) this.clockCorrection.behind(leadMs);
   }
 
   /**
