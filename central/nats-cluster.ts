@@ -103,6 +103,38 @@ function lockHolderGone(lock: string): boolean {
   }
 }
 
+/** A breaker (`<lock>.break`) this old was left by a process that died while it broke a dead holder's lock. */
+const LOCK_BREAK_STALE_MS = 5_000;
+
+/**
+ * Removes `lock` if its holder is gone, under `<lock>.break`, and says whether it did. Two processes that both found
+ * the holder dead both removed the lock: the first, then (after the first's successor took the lock anew) the second,
+ * removing the live lock, so that two commands changed the layout at once and one's hub was lost while its command
+ * said it was added (six adds at once on a dead command's lock: flat-3 missing; review, session 67). Under the breaker
+ * the second looks again, finds the successor alive and leaves its lock.
+ */
+export function breakDeadLock(lock: string): boolean {
+  const breaker = `${lock}.break`;
+  try {
+    fs.closeSync(fs.openSync(breaker, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    try {
+      if (Date.now() - fs.statSync(breaker).mtimeMs > LOCK_BREAK_STALE_MS) fs.rmSync(breaker, { force: true });
+    } catch {
+      // Gone meanwhile: its breaker finished.
+    }
+    return false;
+  }
+  try {
+    if (!lockHolderGone(lock)) return false;
+    fs.rmSync(lock, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(breaker, { force: true });
+  }
+}
+
 /**
  * Reads the layout at `dir`, changes it and saves what `change` returns (nothing: left as it is), holding
  * `cluster.json.lock` meanwhile. `hub add`, `hub remove` and the workers' quarantine each read, change and write the
@@ -127,10 +159,7 @@ export async function changeLayout(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    if (lockHolderGone(lock)) {
-      fs.rmSync(lock, { force: true });
-      continue;
-    }
+    if (lockHolderGone(lock) && breakDeadLock(lock)) continue;
     if (Date.now() > deadline) {
       throw new Error(`the cluster layout is being changed by another process (${lock}); try again`);
     }
