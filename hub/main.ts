@@ -341,7 +341,16 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       { reason: scryptMissing },
       'password hashes run in a worker thread (native/scrypt-thread.c not loaded)',
     );
+  // Every stop signal keeps its listener: a listener taken off after the first would leave the next to Node's default,
+  // which ends the hub mid-stop, and one Ctrl-C on `npm start` is two SIGINTs (the terminal's to the process group and
+  // the one npm passes on), as is a second Ctrl-C pressed while the hub stops (review, session 67).
+  let stopRequested = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      logger.info({ signal }, 'stop already under way');
+      return;
+    }
+    stopRequested = true;
     logger.info({ signal }, 'stop requested');
     trimmer.stop();
     heapRelease.stop();
@@ -353,8 +362,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub
