@@ -136,6 +136,27 @@ function timeAsHhMm(written: unknown): string | undefined {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
+/** Why a home's `timezone` is refused, with the zone meant when it can be told; undefined when it is a zone. */
+export function timeZoneProblem(zone: string): string | undefined {
+  if (isKnownTimeZone(zone)) return undefined;
+  return `unknown time zone '${zone}'${didYouMean(nearestTimeZone(zone))}`;
+}
+
+/** The zone a misspelt or shortened name means ('Europe/Londn', 'London', 'new york'), from Intl's list of zones. */
+function nearestTimeZone(written: string): string | undefined {
+  let zones: string[];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    return undefined;
+  }
+  const asCity = written.trim().replace(/\s+/g, '_').toLowerCase();
+  const byCity = zones.find((zone) => zone.split('/').at(-1)?.toLowerCase() === asCity);
+  if (byCity !== undefined) return byCity;
+  if (isKnownTimeZone(written.trim())) return written.trim();
+  return nearest(written, zones);
+}
+
 /** The fields an object of the schema takes (Ajv's verbose error carries the object's schema). */
 function knownFields(error: ErrorObject): string[] {
   const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
@@ -318,7 +339,8 @@ function crossCheck(config: HubConfig): string[] {
   config.homes.forEach((home, h) => {
     if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
     homeIds.add(home.id);
-    if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
+    const zoneProblem = timeZoneProblem(home.timezone);
+    if (zoneProblem !== undefined) problems.push(`homes[${h}].timezone: ${zoneProblem}`);
     checkRuleTimes(home, h, problems);
     if (home.escalation !== undefined && !ladderNames.has(home.escalation)) {
       problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
@@ -460,9 +482,8 @@ function unknownTimeZones(candidate: unknown): string[] {
   if (!Array.isArray(homes)) return [];
   return homes.flatMap((home: unknown, h) => {
     const zone = (home as { timezone?: unknown } | null)?.timezone;
-    return typeof zone === 'string' && !isKnownTimeZone(zone)
-      ? [`homes[${h}].timezone: unknown time zone '${zone}'`]
-      : [];
+    const problem = typeof zone === 'string' ? timeZoneProblem(zone) : undefined;
+    return problem === undefined ? [] : [`homes[${h}].timezone: ${problem}`];
   });
 }
 
