@@ -562,15 +562,37 @@ export function jsonMistake(message: string, text: string): string {
     const before = text.slice(0, position).split('\n');
     return `at line ${String(before.length)}, column ${String((before.at(-1)?.length ?? 0) + 1)}`;
   };
+  // A comma after an object's or a list's last item (a device deleted from the end of the list, a line copied with its
+  // comma): JSON.parse points at the bracket after it, on the next line, where there is nothing to mend (review,
+  // session 67).
+  const trailingComma = (position: number): string | undefined => {
+    const bracket = text[position];
+    if (bracket !== ']' && bracket !== '}') return undefined;
+    const comma = text.slice(0, position).trimEnd().length - 1;
+    return text[comma] === ','
+      ? `a comma after the last item ${place(comma)} (JSON takes none before the '${bracket}' ${place(position)}): delete it`
+      : undefined;
+  };
   const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/.exec(message);
   if (quoted) {
     const [, token = '', cutBefore, context = ''] = quoted;
     const start = cutBefore ? text.indexOf(context) : 0;
     const position = start < 0 ? -1 : start + (cutBefore ? V8_CONTEXT_CHARS : context.indexOf(token));
-    return position < 0 ? 'unexpected character' : `unexpected character ${place(position)}`;
+    if (position < 0) return 'unexpected character';
+    return trailingComma(position) ?? `unexpected character ${place(position)}`;
   }
   const at = / in JSON at position (\d+)/.exec(message);
-  if (at) return `${message.slice(0, at.index).replace(/ \(line \d+ column \d+\)$/, '')} ${place(Number(at[1]))}`;
+  if (at) {
+    const position = Number(at[1]);
+    const said = `${message.slice(0, at.index).replace(/ \(line \d+ column \d+\)$/, '')} ${place(position)}`;
+    // The next item's place, often the next line's start: the comma left out goes after the item before it.
+    const end = text.slice(0, position).trimEnd().length - 1;
+    const missingComma =
+      message.startsWith("Expected ',' or ") && end >= 0 && end < position - 1
+        ? ` (is a comma missing ${place(end + 1)}?)`
+        : '';
+    return trailingComma(position) ?? `${said}${missingComma}`;
+  }
   // Any other message that quotes the text is not repeated.
   return message.includes('"') ? 'the text is not JSON' : message;
 }

@@ -94,3 +94,33 @@ describe("--check-config on a home's time zone", () => {
     );
   });
 });
+
+describe('--check-config on a comma too many or too few', () => {
+  const good = homeIn('Europe/London');
+  const lineOf = (text: string, needle: string): number =>
+    text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+
+  it('names the comma after the last device, not only the bracket on the next line', () => {
+    // The last device deleted, its predecessor's comma left: `},` then `]`.
+    const text = good.replace(/,\n\s*\{\n\s*"id": "front"[^}]*\}/, ',');
+    const line = lineOf(text, '"bedroom"') + 1;
+    expect(text).not.toContain('"front"');
+    const run = checkConfig(text);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(`not valid JSON: a comma after the last item at line ${String(line)}, column \\d+ .*: delete it`),
+    );
+  });
+
+  it('says where a comma left out belongs: the end of the line before the next item', () => {
+    // The comma between the pendant and the hall PIR left out: the pendant's `}` (column 9) ends its line.
+    const text = good.replace(/("living"\n\s*\}),/, '$1');
+    const line = lineOf(text, '"living"') + 1;
+    expect(text.split('\n')[line - 1]).toBe(`${' '.repeat(8)}}`);
+    const run = checkConfig(text);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `not valid JSON: Expected ',' or ']' after array element at line ${String(line + 1)}, column 9 (is a comma missing at line ${String(line)}, column 10?)`,
+    );
+  });
+});
