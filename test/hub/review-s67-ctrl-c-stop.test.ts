@@ -48,7 +48,9 @@ describe('Ctrl-C on npm start', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const group = npm.pid!;
-      const ctrlC = (): void => process.kill(-group, 'SIGINT');
+      const ctrlC = (): void => {
+        process.kill(-group, 'SIGINT');
+      };
       let out = '';
       npm.stderr.on('data', () => undefined);
       const seen = (msg: string): boolean => logLines(out).some((entry) => entry.msg === msg);
