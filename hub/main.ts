@@ -1,5 +1,5 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
@@ -273,6 +273,18 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  // No file where the hub looks (another folder, a file saved under another name): `--check-config` says so, and the
+  // start said only `"homes":0`, while the hub watched nobody and raised no alert, a pendant press's neither (review,
+  // session 67).
+  if (!settings.configRequired && !existsSync(settings.config)) {
+    logger.warn(
+      { file: settings.config },
+      `no configuration file at ${settings.config}: this hub watches no homes and raises no alert of any kind ` +
+        "(devices it hears are kept as not configured, on the dashboard's Devices page). Write the configuration " +
+        `there (check it with telecare hub --check-config) and reload it with kill -HUP ${String(process.pid)}, ` +
+        'or name its file with --config or HUB_CONFIG',
+    );
+  }
   for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
