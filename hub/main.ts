@@ -152,8 +152,17 @@ export function resolveSettings(
     config: configPath({ HUB_CONFIG: explicitConfig }, cwd),
     configRequired: explicitConfig !== undefined,
     dataDir: path.resolve(cwd, cli.dataDir ?? (env.HUB_DATA_DIR || 'data')),
-    mqttPort: port(cli.mqttPort ?? env.HUB_MQTT_PORT, 'HUB_MQTT_PORT', 1883),
-    httpPort: port(cli.httpPort ?? env.HUB_HTTP_PORT, 'HUB_HTTP_PORT', 8080),
+    // A bad value is named as it was given: `--mqtt-port 99999` was told "HUB_MQTT_PORT must be ..." (session 67).
+    mqttPort: port(
+      cli.mqttPort ?? env.HUB_MQTT_PORT,
+      cli.mqttPort !== undefined ? '--mqtt-port' : 'HUB_MQTT_PORT',
+      1883,
+    ),
+    httpPort: port(
+      cli.httpPort ?? env.HUB_HTTP_PORT,
+      cli.httpPort !== undefined ? '--http-port' : 'HUB_HTTP_PORT',
+      8080,
+    ),
     mqttUrl:
       cli.mqttUrl !== undefined
         ? brokerUrl(cli.mqttUrl, '--mqtt-url')
