@@ -1,5 +1,6 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
 import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
@@ -268,6 +269,40 @@ export function portInUse(
   return `port ${port} is already in use by another program (${failure.message})`;
 }
 
+/**
+ * A data folder the hub cannot make or write, said as what to do: before, Node's words alone
+ * (`EACCES: permission denied, mkdir '/opt/telecare/data'`), which named neither the user nor the setting that moves
+ * the folder (review, session 67). Undefined for any other failure.
+ */
+export function dataDirProblem(failure: unknown, dataDir: string): string | undefined {
+  const { code, path: where } = (failure ?? {}) as NodeJS.ErrnoException;
+  if (where === undefined || code === undefined) return undefined;
+  const related =
+    where === dataDir || where.startsWith(`${dataDir}${path.sep}`) || dataDir.startsWith(`${where}${path.sep}`);
+  if (!related) return undefined;
+  const move = 'choose another data folder with HUB_DATA_DIR or --data-dir';
+  if (code === 'EACCES' || code === 'EPERM') {
+    let user: string;
+    try {
+      user = userInfo().username;
+    } catch {
+      user = `uid ${String(process.getuid?.() ?? '?')}`;
+    }
+    return (
+      `the data folder ${dataDir} cannot be made or written by the user running the hub (${user}): ${code} on ` +
+      `${where}. Give that user the folder (sudo mkdir -p ${dataDir} && sudo chown ${user} ${dataDir}), or ${move}`
+    );
+  }
+  if (code === 'EROFS') return `the data folder ${dataDir} is on a read-only file system (${where}): ${move}`;
+  if (code === 'ENOTDIR') {
+    // The file in the way: the longest part of the path that exists and is not a folder.
+    let blocker = where;
+    while (path.dirname(blocker) !== blocker && !existsSync(blocker)) blocker = path.dirname(blocker);
+    return `the data folder ${dataDir} cannot be made: ${blocker} is a file, not a folder. Move it, or ${move}`;
+  }
+  return undefined;
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -333,7 +368,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     logger.fatal({ err }, 'hub could not start');
-    process.stderr.write(`telecare hub: could not start: ${portInUse(err, settings) ?? (err as Error).message}\n`);
+    const said = portInUse(err, settings) ?? dataDirProblem(err, settings.dataDir) ?? (err as Error).message;
+    process.stderr.write(`telecare hub: could not start: ${said}\n`);
     process.exitCode = 1;
     return;
   }
