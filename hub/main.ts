@@ -275,7 +275,9 @@ export function portInUse(
  * the folder (review, session 67). Undefined for any other failure.
  */
 export function dataDirProblem(failure: unknown, dataDir: string): string | undefined {
-  const { code, path: where } = (failure ?? {}) as NodeJS.ErrnoException;
+  // The system's error itself, or the one a wrapper names as its cause (`cannot make the data folder ...`).
+  const own = (failure ?? {}) as NodeJS.ErrnoException;
+  const { code, path: where } = own.code === undefined ? ((own.cause ?? {}) as NodeJS.ErrnoException) : own;
   if (where === undefined || code === undefined) return undefined;
   const related =
     where === dataDir || where.startsWith(`${dataDir}${path.sep}`) || dataDir.startsWith(`${where}${path.sep}`);
