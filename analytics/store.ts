@@ -5,7 +5,7 @@ import { migrate, type MigrationStep } from '../hub/migrations.js';
 import type { DailyFeatures } from './types.js';
 import { hasTable } from '../hub/event-reads.js';
 
-const STEPS: readonly MigrationStep[] = [
+export const ANALYTICS_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE daily_features (
      home_id TEXT NOT NULL,
      date TEXT NOT NULL,
@@ -45,7 +45,7 @@ const STEPS: readonly MigrationStep[] = [
 ];
 
 export function migrateAnalytics(db: Database): void {
-  migrate(db, 'analytics', STEPS);
+  migrate(db, 'analytics', ANALYTICS_MIGRATIONS);
 }
 
 /** Cached days of one home with `fromDate <= date <= toDate`, by date. */

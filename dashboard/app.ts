@@ -1,4 +1,5 @@
 // The Fastify app (built apart from listen() so tests use inject()): auth, roles, the API of SPEC 9, SSE, OpenAPI and pages.
+import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Counter } from 'prom-client';
@@ -46,6 +47,17 @@ function intakeRefusalCounter(deps: DashboardDeps): (error: FastifyError | Dashb
     const counter = deps.metrics.getSingleMetric('telecare_ingest_rejected_total') as Counter<'reason'> | undefined;
     if (reason && counter) counter.inc({ reason });
   };
+}
+
+/** The dashboard's address to log in at, as its server listens: this machine's name when it listens everywhere. */
+function loginAddress(address: string | AddressInfo | null, https: boolean): string {
+  const scheme = https ? 'https' : 'http';
+  if (address === null || typeof address === 'string') return 'the dashboard';
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = address.family === 'IPv6' && !wildcard ? `[${address.address}]` : address.address;
+  return wildcard
+    ? `${scheme}://localhost:${String(address.port)}/ on the hub, ${scheme}://<the hub's address>:${String(address.port)}/ from another machine`
+    : `${scheme}://${host}:${String(address.port)}/`;
 }
 
 export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
@@ -106,10 +118,12 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
   if (generatedPassword) {
     // Shown to whoever starts the hub once it serves (a start that fails before shows nothing; the next start makes
     // a new one), never through the logger: it must not end up in log files.
-    const line =
-      `Dashboard user "admin" ${replaced ? 'given a new' : 'created with'} password: ${generatedPassword} ` +
-      '(shown at each start until someone logs in with it; set HUB_ADMIN_PASSWORD to choose it)';
     app.addHook('onListen', async () => {
+      // Where to log in, beside the password: the address was only in a JSON line of the log (review, session 67).
+      const line =
+        `Dashboard user "admin" ${replaced ? 'given a new' : 'created with'} password: ${generatedPassword} ` +
+        `(log in at ${loginAddress(app.server.address(), deps.https !== undefined)}; shown at each start until ` +
+        'someone logs in with it; set HUB_ADMIN_PASSWORD to choose it)';
       if (deps.announce) deps.announce(line);
       else process.stderr.write(`${line}\n`);
     });

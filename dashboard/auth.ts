@@ -13,7 +13,7 @@ import {
 } from '../hub/passwords.js';
 import { hashSecret, randomSecret, sameSecretHash } from './secrets.js';
 
-const AUTH_MIGRATIONS = [
+export const AUTH_MIGRATIONS = [
   `CREATE TABLE dashboard_users (
      username TEXT PRIMARY KEY,
      role TEXT NOT NULL,

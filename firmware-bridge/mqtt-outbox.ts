@@ -125,7 +125,9 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     client.on('close', () => {
       if (!this.connected) return;
       this.connected = false;
-      o.logger.warn({ url: redactedUrl(o.url) }, 'MQTT broker connection lost; buffering events');
+      // Its own stop's disconnect is no loss: it was told as one, a warning at every Ctrl-C (review, session 67).
+      if (this.stopping) o.logger.info({ url: redactedUrl(o.url) }, 'disconnected from MQTT broker');
+      else o.logger.warn({ url: redactedUrl(o.url) }, 'MQTT broker connection lost; buffering events');
       this.emit('disconnected');
     });
     // Reconnect attempts fail every reconnectPeriodMs while the broker is away: warn once per outage.

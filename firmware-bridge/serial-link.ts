@@ -6,6 +6,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from '../hub/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { BoundedDelimiterParser } from './frame-splitter.js';
+import { portOpenAdvice } from './port-advice.js';
 
 export type PortState = 'opening' | 'open' | 'retrying' | 'closed';
 
@@ -142,12 +143,14 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   private scheduleReopen(reason: string): void {
     const delayMs = backoffDelayMs(this.failedAttempts, this.options.backoff);
     // Warn once per outage; the retries that follow are routine.
-    const level = this.failedAttempts === 0 ? 'warn' : 'debug';
+    const first = this.failedAttempts === 0;
     this.failedAttempts++;
     this.setState('retrying', reason);
-    this.options.logger[level](
+    // The first warning of an outage says what to do about it, when the installer can (review, session 67).
+    const advice = first ? portOpenAdvice(this.options.path, reason) : undefined;
+    this.options.logger[first ? 'warn' : 'debug'](
       { path: this.options.path, reason, retryInMs: delayMs },
-      'serial port unavailable; will retry',
+      advice === undefined ? 'serial port unavailable; will retry' : `serial port unavailable; will retry: ${advice}`,
     );
     this.retryTimer = setTimeout(() => this.open(), delayMs);
   }

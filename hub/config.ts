@@ -136,6 +136,27 @@ function timeAsHhMm(written: unknown): string | undefined {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
+/** Why a home's `timezone` is refused, with the zone meant when it can be told; undefined when it is a zone. */
+export function timeZoneProblem(zone: string): string | undefined {
+  if (isKnownTimeZone(zone)) return undefined;
+  return `unknown time zone '${zone}'${didYouMean(nearestTimeZone(zone))}`;
+}
+
+/** The zone a misspelt or shortened name means ('Europe/Londn', 'London', 'new york'), from Intl's list of zones. */
+function nearestTimeZone(written: string): string | undefined {
+  let zones: string[];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    return undefined;
+  }
+  const asCity = written.trim().replace(/\s+/g, '_').toLowerCase();
+  const byCity = zones.find((zone) => zone.split('/').at(-1)?.toLowerCase() === asCity);
+  if (byCity !== undefined) return byCity;
+  if (isKnownTimeZone(written.trim())) return written.trim();
+  return nearest(written, zones);
+}
+
 /** The fields an object of the schema takes (Ajv's verbose error carries the object's schema). */
 function knownFields(error: ErrorObject): string[] {
   const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
@@ -318,7 +339,8 @@ function crossCheck(config: HubConfig): string[] {
   config.homes.forEach((home, h) => {
     if (homeIds.has(home.id)) problems.push(`homes[${h}].id: duplicate home id '${home.id}'`);
     homeIds.add(home.id);
-    if (!isKnownTimeZone(home.timezone)) problems.push(`homes[${h}].timezone: unknown time zone '${home.timezone}'`);
+    const zoneProblem = timeZoneProblem(home.timezone);
+    if (zoneProblem !== undefined) problems.push(`homes[${h}].timezone: ${zoneProblem}`);
     checkRuleTimes(home, h, problems);
     if (home.escalation !== undefined && !ladderNames.has(home.escalation)) {
       problems.push(`homes[${h}].escalation: no escalation ladder named '${home.escalation}'`);
@@ -460,9 +482,8 @@ function unknownTimeZones(candidate: unknown): string[] {
   if (!Array.isArray(homes)) return [];
   return homes.flatMap((home: unknown, h) => {
     const zone = (home as { timezone?: unknown } | null)?.timezone;
-    return typeof zone === 'string' && !isKnownTimeZone(zone)
-      ? [`homes[${h}].timezone: unknown time zone '${zone}'`]
-      : [];
+    const problem = typeof zone === 'string' ? timeZoneProblem(zone) : undefined;
+    return problem === undefined ? [] : [`homes[${h}].timezone: ${problem}`];
   });
 }
 
@@ -541,15 +562,37 @@ export function jsonMistake(message: string, text: string): string {
     const before = text.slice(0, position).split('\n');
     return `at line ${String(before.length)}, column ${String((before.at(-1)?.length ?? 0) + 1)}`;
   };
+  // A comma after an object's or a list's last item (a device deleted from the end of the list, a line copied with its
+  // comma): JSON.parse points at the bracket after it, on the next line, where there is nothing to mend (review,
+  // session 67).
+  const trailingComma = (position: number): string | undefined => {
+    const bracket = text[position];
+    if (bracket !== ']' && bracket !== '}') return undefined;
+    const comma = text.slice(0, position).trimEnd().length - 1;
+    return text[comma] === ','
+      ? `a comma after the last item ${place(comma)} (JSON takes none before the '${bracket}' ${place(position)}): delete it`
+      : undefined;
+  };
   const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/.exec(message);
   if (quoted) {
     const [, token = '', cutBefore, context = ''] = quoted;
     const start = cutBefore ? text.indexOf(context) : 0;
     const position = start < 0 ? -1 : start + (cutBefore ? V8_CONTEXT_CHARS : context.indexOf(token));
-    return position < 0 ? 'unexpected character' : `unexpected character ${place(position)}`;
+    if (position < 0) return 'unexpected character';
+    return trailingComma(position) ?? `unexpected character ${place(position)}`;
   }
   const at = / in JSON at position (\d+)/.exec(message);
-  if (at) return `${message.slice(0, at.index).replace(/ \(line \d+ column \d+\)$/, '')} ${place(Number(at[1]))}`;
+  if (at) {
+    const position = Number(at[1]);
+    const said = `${message.slice(0, at.index).replace(/ \(line \d+ column \d+\)$/, '')} ${place(position)}`;
+    // The next item's place, often the next line's start: the comma left out goes after the item before it.
+    const end = text.slice(0, position).trimEnd().length - 1;
+    const missingComma =
+      message.startsWith("Expected ',' or ") && end >= 0 && end < position - 1
+        ? ` (is a comma missing ${place(end + 1)}?)`
+        : '';
+    return trailingComma(position) ?? `${said}${missingComma}`;
+  }
   // Any other message that quotes the text is not repeated.
   return message.includes('"') ? 'the text is not JSON' : message;
 }

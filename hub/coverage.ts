@@ -168,10 +168,63 @@ export function homeCaseAdvice(config: HubConfig): string[] {
   return advice;
 }
 
+/**
+ * ICU's legacy three-letter zone ids (Java's `ZoneId.SHORT_IDS` but EST, MST and HST, which the tz database has too):
+ * Intl takes them where the system has no zone file of that name, as zones that seldom are what an installer meant.
+ */
+const ZONE_ABBREVIATIONS = new Set([
+  'ACT', 'AET', 'AGT', 'ART', 'AST', 'BET', 'BST', 'CAT', 'CNT', 'CST', 'CTT', 'EAT', 'ECT',
+  'IET', 'IST', 'JST', 'MIT', 'NET', 'NST', 'PLT', 'PNT', 'PRT', 'PST', 'SST', 'VST',
+]); // prettier-ignore
+
+/** The tz database's names of Greenwich time with no summer time, which a home in the UK is not on from March to October. */
+const GREENWICH_ZONES = new Set([
+  'gmt',
+  'etc/gmt',
+  'gmt0',
+  'gmt+0',
+  'gmt-0',
+  'etc/gmt0',
+  'etc/gmt+0',
+  'etc/gmt-0',
+  'greenwich',
+  'etc/greenwich',
+]);
+
+/**
+ * A home's zone that is an abbreviation (`BST` is read as Asia/Dhaka, `IST` as Asia/Kolkata, `CST` as America/Chicago)
+ * or Greenwich time with no summer time (`GMT`): taken, and every local-time rule of the home (the night window, the
+ * morning check, the daily features) ran hours off without a word (review, session 67). Said, not refused: a hub that
+ * started with such a file must start again.
+ */
+export function timeZoneAdvice(config: HubConfig): string[] {
+  const advice: string[] = [];
+  config.homes.forEach((home, h) => {
+    const zone = home.timezone;
+    const upper = zone.trim().toUpperCase();
+    if (ZONE_ABBREVIATIONS.has(upper)) {
+      const readAs = new Intl.DateTimeFormat('en', { timeZone: upper }).resolvedOptions().timeZone;
+      advice.push(
+        `homes[${h}].timezone: '${zone}' is an abbreviation, not a time zone: home ${home.id} is on ${readAs}'s ` +
+          "time, and its night window, morning check and days follow it. Write the zone's name, Area/City, e.g. " +
+          "'Europe/London' for the UK (GMT in winter, BST in summer).",
+      );
+    } else if (GREENWICH_ZONES.has(zone.trim().toLowerCase())) {
+      advice.push(
+        `homes[${h}].timezone: '${zone}' keeps no summer time, so for a home in the UK (or Ireland, Portugal) ` +
+          `home ${home.id}'s night window, morning check and days run an hour off from March to October. Write ` +
+          "'Europe/London' (GMT in winter, BST in summer), or the zone of the home's country.",
+      );
+    }
+  });
+  return advice;
+}
+
 /** Everything a configuration gets said about it at --check-config, at the start and at a reload: not refusals. */
 export function configAdvice(config: HubConfig): string[] {
   return [
     ...homeCaseAdvice(config),
+    ...timeZoneAdvice(config),
     ...baseTopicNameAdvice(config),
     ...roomPlaceholderAdvice(config),
     ...config.homes.flatMap(coverageAdvice),

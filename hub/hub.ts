@@ -21,6 +21,7 @@ import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
 import { DatabaseFileWatch } from './database-file-watch.js';
+import { keepCopyBeforeUpgrade } from './database-upgrade.js';
 import { Ingest } from './ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { testHashCost } from './passwords.js';
@@ -125,6 +126,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
   const dbFile = preparePrivateDataDir(options.dataDir);
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
+  keepCopyBeforeUpgrade(dbFile, log);
   const { db, exclusive } = openForStart(dbFile, log);
   const storage = new StorageHealth(metrics, logger, () => clock.now());
   const fileWatch = new DatabaseFileWatch({ db, file: dbFile, storage, logger, now: () => clock.now() });

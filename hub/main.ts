@@ -1,5 +1,6 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
@@ -152,8 +153,17 @@ export function resolveSettings(
     config: configPath({ HUB_CONFIG: explicitConfig }, cwd),
     configRequired: explicitConfig !== undefined,
     dataDir: path.resolve(cwd, cli.dataDir ?? (env.HUB_DATA_DIR || 'data')),
-    mqttPort: port(cli.mqttPort ?? env.HUB_MQTT_PORT, 'HUB_MQTT_PORT', 1883),
-    httpPort: port(cli.httpPort ?? env.HUB_HTTP_PORT, 'HUB_HTTP_PORT', 8080),
+    // A bad value is named as it was given: `--mqtt-port 99999` was told "HUB_MQTT_PORT must be ..." (session 67).
+    mqttPort: port(
+      cli.mqttPort ?? env.HUB_MQTT_PORT,
+      cli.mqttPort !== undefined ? '--mqtt-port' : 'HUB_MQTT_PORT',
+      1883,
+    ),
+    httpPort: port(
+      cli.httpPort ?? env.HUB_HTTP_PORT,
+      cli.httpPort !== undefined ? '--http-port' : 'HUB_HTTP_PORT',
+      8080,
+    ),
     mqttUrl:
       cli.mqttUrl !== undefined
         ? brokerUrl(cli.mqttUrl, '--mqtt-url')
@@ -259,6 +269,42 @@ export function portInUse(
   return `port ${port} is already in use by another program (${failure.message})`;
 }
 
+/**
+ * A data folder the hub cannot make or write, said as what to do: before, Node's words alone
+ * (`EACCES: permission denied, mkdir '/opt/telecare/data'`), which named neither the user nor the setting that moves
+ * the folder (review, session 67). Undefined for any other failure.
+ */
+export function dataDirProblem(failure: unknown, dataDir: string): string | undefined {
+  // The system's error itself, or the one a wrapper names as its cause (`cannot make the data folder ...`).
+  const own = (failure ?? {}) as NodeJS.ErrnoException;
+  const { code, path: where } = own.code === undefined ? ((own.cause ?? {}) as NodeJS.ErrnoException) : own;
+  if (where === undefined || code === undefined) return undefined;
+  const related =
+    where === dataDir || where.startsWith(`${dataDir}${path.sep}`) || dataDir.startsWith(`${where}${path.sep}`);
+  if (!related) return undefined;
+  const move = 'choose another data folder with HUB_DATA_DIR or --data-dir';
+  if (code === 'EACCES' || code === 'EPERM') {
+    let user: string;
+    try {
+      user = userInfo().username;
+    } catch {
+      user = `uid ${String(process.getuid?.() ?? '?')}`;
+    }
+    return (
+      `the data folder ${dataDir} cannot be made or written by the user running the hub (${user}): ${code} on ` +
+      `${where}. Give that user the folder (sudo mkdir -p ${dataDir} && sudo chown ${user} ${dataDir}), or ${move}`
+    );
+  }
+  if (code === 'EROFS') return `the data folder ${dataDir} is on a read-only file system (${where}): ${move}`;
+  if (code === 'ENOTDIR') {
+    // The file in the way: the longest part of the path that exists and is not a folder.
+    let blocker = where;
+    while (path.dirname(blocker) !== blocker && !existsSync(blocker)) blocker = path.dirname(blocker);
+    return `the data folder ${dataDir} cannot be made: ${blocker} is a file, not a folder. Move it, or ${move}`;
+  }
+  return undefined;
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -273,6 +319,18 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  // No file where the hub looks (another folder, a file saved under another name): `--check-config` says so, and the
+  // start said only `"homes":0`, while the hub watched nobody and raised no alert, a pendant press's neither (review,
+  // session 67).
+  if (!settings.configRequired && !existsSync(settings.config)) {
+    logger.warn(
+      { file: settings.config },
+      `no configuration file at ${settings.config}: this hub watches no homes and raises no alert of any kind ` +
+        "(devices it hears are kept as not configured, on the dashboard's Devices page). Write the configuration " +
+        `there (check it with telecare hub --check-config) and reload it with kill -HUP ${String(process.pid)}, ` +
+        'or name its file with --config or HUB_CONFIG',
+    );
+  }
   for (const advice of fileAdvice(settings, config)) logger.warn(advice);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
@@ -312,7 +370,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     logger.fatal({ err }, 'hub could not start');
-    process.stderr.write(`telecare hub: could not start: ${portInUse(err, settings) ?? (err as Error).message}\n`);
+    const said = portInUse(err, settings) ?? dataDirProblem(err, settings.dataDir) ?? (err as Error).message;
+    process.stderr.write(`telecare hub: could not start: ${said}\n`);
     process.exitCode = 1;
     return;
   }
@@ -341,7 +400,16 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       { reason: scryptMissing },
       'password hashes run in a worker thread (native/scrypt-thread.c not loaded)',
     );
+  // Every stop signal keeps its listener: a listener taken off after the first would leave the next to Node's default,
+  // which ends the hub mid-stop, and one Ctrl-C on `npm start` is two SIGINTs (the terminal's to the process group and
+  // the one npm passes on), as is a second Ctrl-C pressed while the hub stops (review, session 67).
+  let stopRequested = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      logger.info({ signal }, 'stop already under way');
+      return;
+    }
+    stopRequested = true;
     logger.info({ signal }, 'stop requested');
     trimmer.stop();
     heapRelease.stop();
@@ -353,8 +421,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub

@@ -57,7 +57,8 @@ function applySteps(db: Database, module: string, steps: readonly MigrationStep[
   if (row.v > steps.length) {
     throw new DatabaseCheckError(
       `database ${db.name} has ${module} schema version ${row.v}, but this hub knows only ${steps.length}: ` +
-        'it was written by a newer version of the hub. Run the newer hub, or restore a backup made by this version.',
+        'it was written by a newer version of the hub. Run the newer hub, or restore a backup made by this version ' +
+        `(the newer hub's first start kept the file as it was beside it: ${db.name}.before-upgrade-<time>).`,
       EXIT_NEWER_DATABASE,
     );
   }

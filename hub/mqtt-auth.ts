@@ -4,7 +4,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { addressKey } from '../dashboard/login-throttle.js';
 import type { HubConfig, MqttUserConfig } from './config-types.js';
 import type { DeviceIndex } from './config.js';
-import { migrate } from './migrations.js';
+import { migrate, type MigrationStep } from './migrations.js';
 import { generatePassword, hashGeneratedSecret, HashQueueFull, verifyPassword } from './passwords.js';
 import { allows, type Action, type MqttRole } from './permissions.js';
 import { HUB_STATUS_TOPIC, parseNativeEventsTopic } from './topics.js';
@@ -71,6 +71,19 @@ function scopeOf(user: Pick<MqttUserConfig, 'role' | 'homes'>): HomeScope {
   return user.homes.includes('*') ? 'all' : new Set(user.homes);
 }
 
+/** The MQTT credentials' table (hub/database-upgrade.ts counts its steps). */
+export const MQTT_AUTH_MIGRATIONS: readonly MigrationStep[] = [
+  `CREATE TABLE mqtt_credentials (
+     username TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     role TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  // 1 while the generated installer password has not been logged in with: the next start replaces it and shows
+  // the new one, as the dashboard's admin password (an installer who missed the first start's output gets in).
+  'ALTER TABLE mqtt_credentials ADD COLUMN unclaimed INTEGER NOT NULL DEFAULT 0',
+];
+
 /** MQTT credentials: those of the configuration file plus those the hub made itself (table mqtt_credentials). */
 export class MqttCredentials {
   private readonly failures = new Map<string, { count: number; since: number }>();
@@ -108,17 +121,7 @@ export class MqttCredentials {
     private config: HubConfig,
     private readonly nowMs: () => number = Date.now,
   ) {
-    migrate(db, 'mqtt-auth', [
-      `CREATE TABLE mqtt_credentials (
-         username TEXT PRIMARY KEY,
-         password_hash TEXT NOT NULL,
-         role TEXT NOT NULL,
-         created_at INTEGER NOT NULL
-       )`,
-      // 1 while the generated installer password has not been logged in with: the next start replaces it and shows
-      // the new one, as the dashboard's admin password (an installer who missed the first start's output gets in).
-      'ALTER TABLE mqtt_credentials ADD COLUMN unclaimed INTEGER NOT NULL DEFAULT 0',
-    ]);
+    migrate(db, 'mqtt-auth', MQTT_AUTH_MIGRATIONS);
   }
 
   /**

@@ -16,7 +16,7 @@ import { writeWalAgain } from './wal-rewrite.js';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './store-checkpoint-worker.js';
 import { workerScript } from './worker-url.js';
 
-const STORE_MIGRATIONS: readonly MigrationStep[] = [
+export const STORE_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE events (
      id INTEGER PRIMARY KEY,
      home_id TEXT NOT NULL,
@@ -53,7 +53,7 @@ const STORE_MIGRATIONS: readonly MigrationStep[] = [
  * receive time: a row only for those rare events, so the events table and its insert stay as they are. A module of
  * its own, so that its steps never interleave with the store's.
  */
-const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
+export const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE event_sensor_ts (
      event_id INTEGER PRIMARY KEY,
      sensor_ts INTEGER NOT NULL
@@ -66,7 +66,7 @@ const SENSOR_TS_MIGRATIONS: readonly MigrationStep[] = [
  * repeat acknowledged is never lost: it is counted here. `window_start` is the device's window on the hub's clock;
  * `first_ts` and `last_ts` the repeats' own times. Its primary key begins with the window: retention prunes by it.
  */
-const REPEAT_MIGRATIONS: readonly MigrationStep[] = [
+export const REPEAT_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE event_repeats (
      window_start INTEGER NOT NULL,
      home_id TEXT NOT NULL,
@@ -84,7 +84,7 @@ const REPEAT_MIGRATIONS: readonly MigrationStep[] = [
  * The unassigned devices' caps (review, session 49; `MAX_UNASSIGNED_PER_HOME` and `MAX_UNASSIGNED_TOTAL`): indexes to
  * find a home's and the hub's least recently heard, and how many each home had dropped.
  */
-const UNASSIGNED_CAP_MIGRATIONS: readonly MigrationStep[] = [
+export const UNASSIGNED_CAP_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE INDEX unassigned_devices_home_last_seen ON unassigned_devices (home_id, last_seen);
    CREATE INDEX unassigned_devices_last_seen ON unassigned_devices (last_seen);
    CREATE TABLE unassigned_dropped (

@@ -3,7 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { migrate, type MigrationStep } from './migrations.js';
 
-const STEPS: readonly MigrationStep[] = [
+export const UPLINK_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE uplink_queue (
      -- AUTOINCREMENT: an id is never reused, so id order is the order items were queued in, across restarts.
      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,7 +64,7 @@ export class UplinkQueue {
   };
 
   constructor(private readonly db: Database) {
-    migrate(db, 'uplink', STEPS);
+    migrate(db, 'uplink', UPLINK_MIGRATIONS);
     this.sql = {
       insertAlert: db.prepare(`INSERT INTO uplink_queue (kind, topic, alert_id, version, body, created_at)
         VALUES ('alert', @topic, @alertId, @version, @body, @now) ON CONFLICT DO NOTHING`),

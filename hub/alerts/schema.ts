@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { migrate, type MigrationStep } from '../migrations.js';
 
-const STEPS: readonly MigrationStep[] = [
+export const ALERT_MIGRATIONS: readonly MigrationStep[] = [
   `CREATE TABLE alerts (
      id TEXT PRIMARY KEY,
      home_id TEXT NOT NULL,
@@ -83,7 +83,7 @@ const STEPS: readonly MigrationStep[] = [
 ];
 
 export function migrateAlerts(db: Database): void {
-  migrate(db, 'alerts', STEPS);
+  migrate(db, 'alerts', ALERT_MIGRATIONS);
 }
 
 /** True when the alert tables exist (a read-only reader may open a db the hub never started on). */

@@ -111,12 +111,12 @@ describe('hub configuration', () => {
       expect.arrayContaining([
         expect.stringMatching(/^homes\[0\]\.devices\[0\]\.kind: must be one of motion, door/),
         'homes[1].devices[0].room: must be string',
-        "homes[0].timezone: unknown time zone 'Europe/Lndon'",
+        "homes[0].timezone: unknown time zone 'Europe/Lndon' (did you mean 'Europe/London'?)",
       ]),
     );
     // A zone that is not a string is the schema's to report; a known one is not reported.
     expect(problems.filter((p) => p.includes('unknown time zone'))).toEqual([
-      "homes[0].timezone: unknown time zone 'Europe/Lndon'",
+      "homes[0].timezone: unknown time zone 'Europe/Lndon' (did you mean 'Europe/London'?)",
     ]);
   });
 
