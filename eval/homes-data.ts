@@ -41,15 +41,48 @@ export interface HomeRecording {
 export const KASTEREN_BC_TIMEZONE = 'Europe/Amsterdam';
 export const CASAS_TIMEZONE = 'America/Los_Angeles';
 
-function tsv(file: string): string[][] {
-  return tsvWithHeader(file).rows;
+/**
+ * The column of a tab-separated file named by one of `names` in its header, else `fallback` (the Kasteren B/C layout's
+ * place), or -1 when the header names the file's columns and none of them is this one (an optional column left out).
+ * A home nobody here has seen may add columns (a floor, a value) or leave one out: read by name, never by place alone.
+ */
+function columnOf(header: readonly string[], names: readonly string[], fallback: number): number {
+  const named = header.findIndex((h) => names.includes(h));
+  if (named >= 0) return named;
+  return header.some((h) => KNOWN_HEADERS.has(h)) ? -1 : fallback;
+}
+
+const SENSOR_ID_COLUMN = ['id', 'sensor_id', 'sensor', 'sensorid', 'sensor id'];
+const SENSOR_NAME_COLUMN = ['name', 'label', 'description', 'sensor_name'];
+const SENSOR_KIND_COLUMN = ['suggested_kind', 'kind', 'type', 'sensor_type', 'device_kind'];
+const SENSOR_ROOM_COLUMN = ['room', 'location', 'place', 'area'];
+const EVENT_START_COLUMN = ['start', 'begin', 'from', 'start_time', 'starttime', 'start time'];
+const EVENT_END_COLUMN = ['end', 'stop', 'to', 'end_time', 'endtime', 'end time'];
+const EVENT_SENSOR_COLUMN = ['sensor_id', 'sensor', 'id', 'sensorid', 'sensor id'];
+/** Header words of these files: a header holding any of them names its columns (a missing one is then absent). */
+const KNOWN_HEADERS = new Set([
+  ...SENSOR_ID_COLUMN,
+  ...SENSOR_NAME_COLUMN,
+  ...SENSOR_KIND_COLUMN,
+  ...SENSOR_ROOM_COLUMN,
+  ...EVENT_START_COLUMN,
+  ...EVENT_END_COLUMN,
+  'original_label',
+]);
+
+/** A recording's text; a file that cannot be read is named in the error (`events.tsv: EISDIR…`), for the skip's words. */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${path.basename(file)}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** A tab-separated file's header (lower case) and rows; an absent file has neither. */
 function tsvWithHeader(file: string): { header: string[]; rows: string[][] } {
   if (!fs.existsSync(file)) return { header: [], rows: [] };
-  const lines = fs
-    .readFileSync(file, 'utf8')
+  const lines = readText(file)
     .split(/\r?\n/)
     .filter((l) => l.trim().length > 0)
     .map((l) => l.split('\t'));
@@ -126,7 +159,15 @@ const ASLEEP_ACTIVITY = /go to bed|sleep/i;
 export function loadKasterenBC(dir: string, id: string, title: string, timezone = KASTEREN_BC_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
-  for (const [sensorId, name, named, room] of tsv(path.join(dir, 'sensors.tsv'))) {
+  const sensors = tsvWithHeader(path.join(dir, 'sensors.tsv'));
+  const sensorCols = [
+    columnOf(sensors.header, SENSOR_ID_COLUMN, 0),
+    columnOf(sensors.header, SENSOR_NAME_COLUMN, 1),
+    columnOf(sensors.header, SENSOR_KIND_COLUMN, 2),
+    columnOf(sensors.header, SENSOR_ROOM_COLUMN, 3),
+  ];
+  for (const row of sensors.rows) {
+    const [sensorId, name, named, room] = sensorCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     // A kind of `-` is a sensor left out (dead); an empty one is read from the name.
     if (!sensorId || named === '-' || (!named && !name)) continue;
     const suggested = deviceKindFromName(named || name || '', room);
@@ -138,7 +179,14 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   }
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   let order = 0;
-  for (const [start, end, sensorId] of tsv(path.join(dir, 'events.tsv'))) {
+  const rows = tsvWithHeader(path.join(dir, 'events.tsv'));
+  const eventCols = [
+    columnOf(rows.header, EVENT_START_COLUMN, 0),
+    columnOf(rows.header, EVENT_END_COLUMN, 1),
+    columnOf(rows.header, EVENT_SENSOR_COLUMN, 2),
+  ];
+  for (const row of rows.rows) {
+    const [start, end, sensorId] = eventCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     const d = devices.get(sensorId ?? '');
     if (!d || !start || !end) continue;
     const from = parseIsoMs(start, zone);
@@ -212,6 +260,52 @@ export function loadKasterenA(dir: string): HomeRecording {
  */
 export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezone = CASAS_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
+  const lines = readText(file).split(/\r?\n/);
+  const read = readCasasLines(lines, id, zone);
+  if (read) return recording(id, title, timezone, read.devices, read.events, read.out, read.asleep);
+  // Lines out of time order (a file put together from pieces): the annotation's spans are read in time order, as the
+  // events are (session 67: read in file order, a line moved back opened a span of "out" that never was).
+  const at = lines.map((line) => {
+    const r = parseCasasLine(line);
+    return r ? parseIsoMs(r.wall, zone) : NaN;
+  });
+  const order = lines.map((_, i) => i).filter((i) => Number.isFinite(at[i]));
+  order.sort((a, b) => (at[a] ?? 0) - (at[b] ?? 0) || a - b);
+  const sorted = readCasasLines(
+    order.map((i) => lines[i] ?? ''),
+    id,
+    zone,
+    true,
+  );
+  if (!sorted) throw new Error(`${file}: lines still out of order after sorting`);
+  return recording(id, title, timezone, sorted.devices, sorted.events, sorted.out, sorted.asleep);
+}
+
+/** An annotation's resident (`R1_Sleep`, `R2 Leave_Home`: Kyoto, Tulum, Cairo) and the activity without it. */
+function residentOf(activity: string): [string, string] {
+  const m = /^(R\d+)[_ ](.+)$/i.exec(activity);
+  return m ? [(m[1] ?? '').toUpperCase(), m[2] ?? ''] : ['', activity];
+}
+
+/**
+ * `loadCasas`' reading of `lines` in the order given, or undefined when a line is older than the one before it and
+ * `sorted` was not promised (the caller sorts and reads again). Aruba's `begin`/`end` annotations are kept open per
+ * resident (`R1_…`, `R2_…`; none named: one resident, as before); the home is out, or asleep, when the annotation of
+ * every resident named so far says so (a home of two is not out while one of them is in, nor asleep while one is up).
+ */
+function readCasasLines(
+  lines: Iterable<string>,
+  id: string,
+  zone: ZoneClock,
+  sorted = false,
+):
+  | {
+      devices: DeviceConfig[];
+      events: (ReplayLine & { ts: number; order: number })[];
+      out: [number, number][];
+      asleep: [number, number][];
+    }
+  | undefined {
   const devices = new Map<string, DeviceConfig>();
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   const out: [number, number][] = [];
@@ -220,24 +314,34 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   let sleepSince = NaN;
   let lastTs = NaN;
   let order = 0;
-  let bracketed: string | undefined;
-  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+  const open = new Map<string, string>();
+  /** The residents the annotations have named so far (`R1`, `R2`; '' for annotations that name none). */
+  const known = new Set<string>();
+  const doingNow = (): string[] => [...known].map((k) => open.get(k) ?? '');
+  for (const line of lines) {
     const r = parseCasasLine(line);
     if (!r) continue;
     const ts = parseIsoMs(r.wall, zone);
     if (!Number.isFinite(ts)) continue;
-    // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba).
-    let activity = r.activity;
-    if (r.mark === 'begin') bracketed = r.activity;
-    else if (r.mark === 'end') bracketed = undefined;
-    else if (activity === undefined) activity = bracketed;
-    const isOut = activity !== undefined && /^(leave_home|step_out)$/i.test(activity);
+    if (!sorted && ts < lastTs) return undefined;
+    // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba), one open per resident.
+    let doing: string[];
+    if (r.mark !== undefined && r.activity !== undefined) {
+      const [resident, activity] = residentOf(r.activity);
+      known.add(resident);
+      open.set(resident, activity);
+      doing = doingNow();
+      if (r.mark === 'end') open.delete(resident);
+    } else if (r.mark !== undefined) {
+      doing = doingNow();
+    } else doing = r.activity !== undefined ? [residentOf(r.activity)[1]] : doingNow();
+    const isOut = doing.length > 0 && doing.every((a) => /^(leave_home|step_out)$/i.test(a));
     if (isOut && Number.isNaN(outSince)) outSince = ts;
     if (!isOut && !Number.isNaN(outSince)) {
       out.push([outSince, ts]);
       outSince = NaN;
     }
-    const isAsleep = activity !== undefined && /^sleep(ing)?$/i.test(activity);
+    const isAsleep = doing.length > 0 && doing.every((a) => /^sleep(ing)?$/i.test(a));
     if (isAsleep && Number.isNaN(sleepSince)) sleepSince = ts;
     if (!isAsleep && !Number.isNaN(sleepSince)) {
       asleep.push([sleepSince, lastTs]);
@@ -250,7 +354,7 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
     if (!devices.has(device.id)) devices.set(device.id, { id: device.id, kind: device.kind, room: device.room });
     events.push({ homeId: id, deviceId: device.id, ts, order: order++, ...event });
   }
-  return recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  return { devices: [...devices.values()], events, out, asleep };
 }
 
 export const ORDONEZ_TIMEZONE = 'Europe/Madrid';
@@ -575,16 +679,61 @@ function isFolder(p: string): boolean {
   }
 }
 
+/** A folder (or file) under the data folder that was not evaluated, and why, in words a user can act on. */
+export interface SkippedHome {
+  folder: string;
+  why: string;
+}
+
+/** Folders of the wearable datasets (`eval/wearable.ts`): read there, never said to be skipped as homes. */
+const WEARABLE_FOLDERS = ['sisfall', 'mobifall-v2'];
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Why `dir` holds no home recording: empty, a file that cannot be read (a link to nothing, a folder where a file is
+ * expected, no permission), or files of no format this reads (named, so the user sees what was there).
+ */
+function whyNoHome(dir: string): string {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch (err) {
+    return `the folder cannot be read (${errorText(err)})`;
+  }
+  if (names.length === 0) return 'an empty folder';
+  const unreadable: string[] = [];
+  for (const name of names) {
+    try {
+      fs.statSync(path.join(dir, name));
+    } catch (err) {
+      unreadable.push(`${name} (${(err as NodeJS.ErrnoException).code ?? errorText(err)}: a link to nothing?)`);
+    }
+  }
+  const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? `, and ${names.length - 6} more` : '');
+  return (
+    (unreadable.length > 0 ? `cannot read ${unreadable.join(', ')}; ` : '') +
+    `no home recording in a format this reads (it holds ${shown}; the formats: eval/README.md "Which home is for what")`
+  );
+}
+
 /**
  * Every home whose files are present under `dataDir`, not yet read: the shared homes first, in a fixed order, then any
  * other folder holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as
  * Kasteren B and C; a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; an ARAS house as
  * published; a CASAS recording, told by its lines), in folder order. A `dataDir` that is absent or no folder has none.
+ * With `onSkip`, every other entry of `dataDir` (but the wearable datasets' folders and a README) is told to it with the
+ * reason, and a folder whose `timezone.txt` or `residents.txt` is wrong is told there instead of thrown (session 67:
+ * one bad folder stopped the whole evaluation with a stack trace).
  */
-export function findHomes(dataDir: string): HomeFound[] {
+export function findHomes(dataDir: string, onSkip?: (skipped: SkippedHome) => void): HomeFound[] {
   if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) return [];
-  const folders = fs
-    .readdirSync(dataDir)
+  const entries = fs.readdirSync(dataDir);
+  if (onSkip)
+    for (const name of entries.sort())
+      if (!isFolder(path.join(dataDir, name)) && !/^readme/i.test(name))
+        onSkip({ folder: name, why: 'not a folder (each home is a folder of its own under the data folder)' });
+  const folders = entries
     .filter((name) => isFolder(path.join(dataDir, name)))
     .sort((a, b) => {
       const ka = KNOWN_FOLDERS.indexOf(a);
@@ -593,14 +742,51 @@ export function findHomes(dataDir: string): HomeFound[] {
       return a < b ? -1 : a > b ? 1 : 0;
     });
   return folders.flatMap((folder) => {
-    const found = findHome(dataDir, folder);
+    let found: FoundHome | undefined;
+    try {
+      found = findHome(dataDir, folder);
+    } catch (err) {
+      if (!onSkip) throw err;
+      onSkip({ folder, why: errorText(err) });
+      return [];
+    }
+    if (!found && onSkip && !WEARABLE_FOLDERS.includes(folder))
+      onSkip({ folder, why: whyNoHome(path.join(dataDir, folder)) });
     return found ? [{ id: homeIdForFolder(folder), ...found }] : [];
   });
 }
 
-/** Every home recording under `dataDir`, read (`findHomes`' order); `only`: just the homes of these ids. */
-export function loadHomes(dataDir: string, only?: readonly string[]): HomeRecording[] {
-  return findHomes(dataDir)
+/**
+ * Every home recording under `dataDir`, read (`findHomes`' order); `only`: just the homes of these ids. A recording
+ * from which no sensor event could be read is left out (it was evaluated as a row of nothing: 0 cuts, "NaN" days).
+ * With `onSkip`, a folder that cannot be read or holds nothing readable is told to it and the others are read; without,
+ * a folder that cannot be read throws.
+ */
+export function loadHomes(
+  dataDir: string,
+  only?: readonly string[],
+  onSkip?: (skipped: SkippedHome) => void,
+): HomeRecording[] {
+  return findHomes(dataDir, onSkip)
     .filter((h) => !only || only.includes(h.id))
-    .map((h) => h.load());
+    .flatMap((h) => {
+      let rec: HomeRecording;
+      try {
+        rec = h.load();
+      } catch (err) {
+        if (!onSkip) throw err;
+        onSkip({ folder: h.folder, why: `cannot be read: ${errorText(err)}` });
+        return [];
+      }
+      if (rec.events.length === 0) {
+        onSkip?.({
+          folder: h.folder,
+          why:
+            'no sensor event could be read from its files (every row was refused: a date and time such as ' +
+            '2009-07-21T13:30:11, and a sensor id its sensors.tsv names, or a line of its CASAS format)',
+        });
+        return [];
+      }
+      return [rec];
+    });
 }

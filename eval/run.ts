@@ -136,7 +136,7 @@ function evaluate(args: readonly string[]): number {
     return 1;
   }
   if (values.home && (values.robustness || only !== 'wearable')) {
-    const present = findHomes(dataDir).map((h) => h.id);
+    const present = findHomes(dataDir, () => undefined).map((h) => h.id);
     const absent = values.home.filter((id) => !present.includes(id));
     if (absent.length > 0) {
       process.stderr.write(
@@ -147,6 +147,10 @@ function evaluate(args: readonly string[]): number {
     }
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
+  // What was not evaluated is said, with why, and the rest evaluated (session 67): never a stack trace, never silence.
+  const onSkip = (s: { folder: string; why: string }): void => {
+    process.stderr.write(`${progress ? '\r\x1b[K' : ''}eval: skipped ${s.folder}: ${s.why}\n`);
+  };
   if (values.robustness) {
     const rows = evaluateRobustness(dataDir, {
       maxCutsPerHome: maxCuts ?? 150,
@@ -156,6 +160,7 @@ function evaluate(args: readonly string[]): number {
       failures,
       plainCut: values['plain-cut'],
       onProgress: progress,
+      onSkip,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     if (rows.length === 0) {
@@ -183,6 +188,7 @@ function evaluate(args: readonly string[]): number {
       plainCut: values['plain-cut'],
       repeat,
       onProgress: progress,
+      onSkip,
     });
     if (progress) process.stderr.write('\r\x1b[K');
   }
