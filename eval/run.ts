@@ -196,6 +196,7 @@ function evaluate(args: readonly string[]): number {
   if (only !== 'homes') {
     wearables = evaluateWearables(dataDir, {
       onProgress: progress ? (what, done, total) => progress(`${what}: ${done}/${total} trials`) : undefined,
+      onSkip: (file, why) => onSkip({ folder: path.relative(dataDir, file), why }),
     });
     if (progress) process.stderr.write('\r\x1b[K');
   }
