@@ -80,13 +80,25 @@ function readText(file: string): string {
 }
 
 /** A tab-separated file's header (lower case) and rows; an absent file has neither. */
-function tsvWithHeader(file: string): { header: string[]; rows: string[][] } {
+function tsvWithHeader(file: string): { header: string[]; rows: string[][]; first?: string[] } {
   if (!fs.existsSync(file)) return { header: [], rows: [] };
   const lines = readText(file)
     .split(/\r?\n/)
     .filter((l) => l.trim().length > 0)
     .map((l) => l.split('\t'));
-  return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1) };
+  return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1), first: lines[0] };
+}
+
+/**
+ * A file whose first line names no column this reads (no header at all: a row of data) keeps that line as a row: read
+ * as a header, the first sensor of a headerless `sensors.tsv` was lost, and every event of it with it (session 67).
+ */
+function headerOptional(t: { header: string[]; rows: string[][]; first?: string[] }): {
+  header: string[];
+  rows: string[][];
+} {
+  if (!t.first || t.header.some((h) => KNOWN_HEADERS.has(h))) return t;
+  return { header: [], rows: [t.first, ...t.rows] };
 }
 
 function sortEvents<T extends { ts: number; order: number }>(events: T[]): Omit<T, 'order'>[] {
@@ -159,7 +171,7 @@ const ASLEEP_ACTIVITY = /go to bed|sleep/i;
 export function loadKasterenBC(dir: string, id: string, title: string, timezone = KASTEREN_BC_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
-  const sensors = tsvWithHeader(path.join(dir, 'sensors.tsv'));
+  const sensors = headerOptional(tsvWithHeader(path.join(dir, 'sensors.tsv')));
   const sensorCols = [
     columnOf(sensors.header, SENSOR_ID_COLUMN, 0),
     columnOf(sensors.header, SENSOR_NAME_COLUMN, 1),
@@ -179,7 +191,7 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   }
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   let order = 0;
-  const rows = tsvWithHeader(path.join(dir, 'events.tsv'));
+  const rows = headerOptional(tsvWithHeader(path.join(dir, 'events.tsv')));
   const eventCols = [
     columnOf(rows.header, EVENT_START_COLUMN, 0),
     columnOf(rows.header, EVENT_END_COLUMN, 1),

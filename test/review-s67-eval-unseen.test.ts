@@ -70,7 +70,7 @@ const reading = (rec: HomeRecording | undefined) => ({
 });
 
 describe('a Kasteren-style TSV home in a layout of its own', () => {
-  it('reads sensors.tsv and events.tsv by their headers: extra, missing and moved columns, BOM, CRLF', () => {
+  it('reads sensors.tsv and events.tsv by their headers: extra, missing and moved columns, none, BOM, CRLF', () => {
     const plainSensors = [['id', 'name', 'suggested_kind', 'room', 'original_label'], ...SENSORS];
     const plainEvents = [['start', 'end', 'sensor_id'], ...eventRows()];
     writeHome('a-plain', plainSensors, plainEvents);
@@ -88,8 +88,10 @@ describe('a Kasteren-style TSV home in a layout of its own', () => {
       plainEvents.map(([start, end, sensor], i) => [i === 0 ? 'n' : String(i), sensor ?? '', start ?? '', end ?? '']),
       { eol: '\r\n' },
     );
+    // No header at all (the first line a sensor, the first line an event).
+    writeHome('d-no-header', SENSORS, eventRows());
     const skipped: SkippedHome[] = [];
-    const [plain, extra, moved, ...rest] = loadHomes(dir, undefined, (s) => skipped.push(s));
+    const [plain, extra, moved, bare, ...rest] = loadHomes(dir, undefined, (s) => skipped.push(s));
     expect(skipped).toEqual([]);
     expect(rest).toEqual([]);
     expect(plain?.events.length).toBe(2 * eventRows().length);
@@ -98,6 +100,8 @@ describe('a Kasteren-style TSV home in a layout of its own', () => {
     // read no event at all.
     expect(reading(extra)).toEqual(reading(plain));
     expect(reading(moved)).toEqual(reading(plain));
+    // Before: the first sensor taken for a header, so every event of the kitchen PIR was dropped.
+    expect(reading(bare)).toEqual(reading(plain));
   });
 
   it('keeps a sensor of an unknown kind in an unknown room as activity, and its events', () => {
