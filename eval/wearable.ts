@@ -124,6 +124,11 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
   if (datasets.includes('sisfall')) {
     if (!fs.existsSync(sisfallDir)) absent.push(sisfallDir);
     else {
+      if (listSisfallTrials(sisfallDir).length === 0)
+        options.onSkip?.(
+          sisfallDir,
+          'no trial found (SisFall is read as SUBJECT/CODE_SUBJECT_RNN.txt[.gz], e.g. SA01/D01_SA01_R01.txt)',
+        );
       const figures = evaluateSisfall(sisfallDir, {
         params,
         conditions,
@@ -158,6 +163,9 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
     if (!fs.existsSync(mobifallDir)) absent.push(mobifallDir);
     else {
       const trials = listTrials(mobifallDir);
+      // A copy unpacked one folder too deep (mobifall-v2/MobiFall_Dataset_v2.0/sub1/...) was passed over in silence.
+      if (trials.length === 0)
+        options.onSkip?.(mobifallDir, 'no trial found (MobiFall is read as subN/FALLS|ADL/CODE/CODE_acc_N_T.txt)');
       const byKey = new Map<string, WearableFigures>();
       const startTs = Date.UTC(2013, 6, 5, 12);
       trials.forEach((trial, i) => {

@@ -74,3 +74,22 @@ describe('wearable subjects of other ids', () => {
     ]);
   });
 });
+
+describe('wearable datasets unpacked in another layout', () => {
+  it('says a MobiFall or SisFall folder in which no trial is found, instead of leaving its rows out in silence', () => {
+    const deep = path.join(dir, 'mobifall-v2', 'MobiFall_Dataset_v2.0', 'sub1', 'FALLS', 'FOL');
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'FOL_acc_1_1.txt'), `${header}1000000000, 0, -9.81, 0\n1050000000, 0, -9.81, 0\n`);
+    fs.mkdirSync(path.join(dir, 'sisfall', 'SisFall_dataset', 'SA01'), { recursive: true });
+    const skipped: string[] = [];
+    const results = evaluateWearables(dir, {
+      conditions: [{ rateHz: 50, irregular: false }],
+      onSkip: (file, why) => skipped.push(`${path.relative(dir, file)}: ${why}`),
+    });
+    expect(results.rows).toEqual([]);
+    expect(skipped).toEqual([
+      'sisfall: no trial found (SisFall is read as SUBJECT/CODE_SUBJECT_RNN.txt[.gz], e.g. SA01/D01_SA01_R01.txt)',
+      'mobifall-v2: no trial found (MobiFall is read as subN/FALLS|ADL/CODE/CODE_acc_N_T.txt)',
+    ]);
+  });
+});
