@@ -36,6 +36,8 @@ export interface HomeRecording {
   unrecorded?: [number, number][];
   firstAt: number;
   lastAt: number;
+  /** Rows of the recording's files not read, and why (session 67: they were dropped without a word). */
+  leftOut?: { rows: number; why: string }[];
 }
 
 export const KASTEREN_BC_TIMEZONE = 'Europe/Amsterdam';
@@ -171,6 +173,7 @@ const ASLEEP_ACTIVITY = /go to bed|sleep/i;
 export function loadKasterenBC(dir: string, id: string, title: string, timezone = KASTEREN_BC_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
+  const deadSensors = new Set<string>();
   const sensors = headerOptional(tsvWithHeader(path.join(dir, 'sensors.tsv')));
   const sensorCols = [
     columnOf(sensors.header, SENSOR_ID_COLUMN, 0),
@@ -181,6 +184,7 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   for (const row of sensors.rows) {
     const [sensorId, name, named, room] = sensorCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     // A kind of `-` is a sensor left out (dead); an empty one is read from the name.
+    if (sensorId && named === '-') deadSensors.add(sensorId);
     if (!sensorId || named === '-' || (!named && !name)) continue;
     const suggested = deviceKindFromName(named || name || '', room);
     // A door the name calls the way out ("front door", "main door") is the exit door, whatever kind was suggested.
@@ -197,13 +201,23 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
     columnOf(rows.header, EVENT_END_COLUMN, 1),
     columnOf(rows.header, EVENT_SENSOR_COLUMN, 2),
   ];
-  for (const row of rows.rows) {
+  // Rows not read: a sensor sensors.tsv does not list (by id), times in no format read (the first such row's number).
+  const unlisted = new Map<string, number>();
+  let badTimes = 0;
+  let firstBadTime = 0;
+  for (const [n, row] of rows.rows.entries()) {
     const [start, end, sensorId] = eventCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     const d = devices.get(sensorId ?? '');
-    if (!d || !start || !end) continue;
-    const from = parseIsoMs(start, zone);
-    const to = parseIsoMs(end, zone);
-    if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+    if (!d) {
+      if (!deadSensors.has(sensorId ?? '')) unlisted.set(sensorId ?? '', (unlisted.get(sensorId ?? '') ?? 0) + 1);
+      continue;
+    }
+    const from = parseIsoMs(start ?? '', zone);
+    const to = parseIsoMs(end ?? '', zone);
+    if (!Number.isFinite(from) || !Number.isFinite(to)) {
+      if (badTimes++ === 0) firstBadTime = n + 1;
+      continue;
+    }
     // Each row is a held state: on at the start, off at the end (one event each, as such sensors report).
     order = pushHeldState(events, id, d, from, to, order);
   }
@@ -226,7 +240,22 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
       annotated[1] = Math.max(annotated[1], interval[1]);
     }
   }
-  const rec = recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  const leftOut: { rows: number; why: string }[] = [];
+  const unlistedRows = [...unlisted.values()].reduce((a, b) => a + b, 0);
+  if (unlistedRows > 0) {
+    const ids = [...unlisted.keys()].slice(0, 5).map((k) => (k === '' ? '(none)' : k));
+    leftOut.push({
+      rows: unlistedRows,
+      why: `events.tsv names a sensor sensors.tsv does not list (${ids.join(', ')}${unlisted.size > 5 ? ', ...' : ''})`,
+    });
+  }
+  if (badTimes > 0)
+    leftOut.push({
+      rows: badTimes,
+      why: `events.tsv has a start or end in no date-and-time format read (the first: data row ${firstBadTime}; a time reads as 2009-07-21T13:30:11)`,
+    });
+  const read = recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  const rec = leftOut.length > 0 ? { ...read, leftOut } : read;
   // The annotation's span, where it leaves part of the recording out (more than an hour at either end).
   const partial = annotated[0] > rec.firstAt + HOUR_MS || annotated[1] < rec.lastAt - HOUR_MS;
   return partial && annotated[0] < annotated[1] ? { ...rec, annotated } : rec;
@@ -695,6 +724,8 @@ function isFolder(p: string): boolean {
 export interface SkippedHome {
   folder: string;
   why: string;
+  /** Set when the home is evaluated but this many rows of its files were left out (for `why`). */
+  rows?: number;
 }
 
 /** Folders of the wearable datasets (`eval/wearable.ts`): read there, never said to be skipped as homes. */
@@ -790,6 +821,7 @@ export function loadHomes(
         onSkip({ folder: h.folder, why: `cannot be read: ${errorText(err)}` });
         return [];
       }
+      for (const l of rec.leftOut ?? []) onSkip?.({ folder: h.folder, why: l.why, rows: l.rows });
       if (rec.events.length === 0) {
         onSkip?.({
           folder: h.folder,

@@ -148,8 +148,9 @@ function evaluate(args: readonly string[]): number {
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
   // What was not evaluated is said, with why, and the rest evaluated (session 67): never a stack trace, never silence.
-  const onSkip = (s: { folder: string; why: string }): void => {
-    process.stderr.write(`${progress ? '\r\x1b[K' : ''}eval: skipped ${s.folder}: ${s.why}\n`);
+  const onSkip = (s: { folder: string; why: string; rows?: number }): void => {
+    const what = s.rows === undefined ? `skipped ${s.folder}` : `${s.folder}: ${s.rows} row(s) left out`;
+    process.stderr.write(`${progress ? '\r\x1b[K' : ''}eval: ${what}: ${s.why}\n`);
   };
   if (values.robustness) {
     const rows = evaluateRobustness(dataDir, {

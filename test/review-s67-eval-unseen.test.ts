@@ -121,7 +121,13 @@ describe('npm run eval on a data folder with more than homes in it', () => {
     writeHome(
       'good-home',
       [['id', 'name', 'suggested_kind', 'room'], ...SENSORS],
-      [['start', 'end', 'sensor_id'], ...eventRows()],
+      [
+        ['start', 'end', 'sensor_id'],
+        ...eventRows(),
+        // Evaluated, but two of its rows cannot be read: a sensor sensors.tsv does not list, a time in no format read.
+        [local(26, 600), local(26, 601), '77'],
+        ['26/10/2024 10:00', '26/10/2024 10:01', '1'],
+      ],
     );
     // A download folder, an empty folder, a home with a wrong time zone, one whose events.tsv is a folder (cannot be
     // read), one whose every row has times in no format read, and a zip beside the folders.
@@ -156,6 +162,13 @@ describe('npm run eval on a data folder with more than homes in it', () => {
     said('unreadable', /cannot be read: events\.tsv: EISDIR/);
     said('no-times', /no sensor event could be read from its files/);
     said('recordings[.]zip', /not a folder/);
+    // Before: dropped without a word.
+    expect(r.stderr).toContain(
+      'eval: good-home: 1 row(s) left out: events.tsv names a sensor sensors.tsv does not list (77)',
+    );
+    expect(r.stderr).toContain(
+      'eval: good-home: 1 row(s) left out: events.tsv has a start or end in no date-and-time format read (the first: data row 170;',
+    );
     // The one home evaluated, and only it: no row of "NaN" days and 0 cuts for the home nothing was read from.
     expect(r.stdout).toMatch(/^good-home +held out +6\.\d/m);
     expect(r.stdout).not.toMatch(/no-times|NaN/);
