@@ -303,7 +303,7 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   const zone = new ZoneClock(timezone);
   const lines = readText(file).split(/\r?\n/);
   const read = readCasasLines(lines, id, zone);
-  if (read) return recording(id, title, timezone, read.devices, read.events, read.out, read.asleep);
+  if (read) return withUnread(recording(id, title, timezone, read.devices, read.events, read.out, read.asleep), read);
   // Lines out of time order (a file put together from pieces): the annotation's spans are read in time order, as the
   // events are (session 67: read in file order, a line moved back opened a span of "out" that never was).
   const at = lines.map((line) => {
@@ -319,7 +319,20 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
     true,
   );
   if (!sorted) throw new Error(`${file}: lines still out of order after sorting`);
-  return recording(id, title, timezone, sorted.devices, sorted.events, sorted.out, sorted.asleep);
+  const unread = lines.flatMap((l, i) => (l.trim().length > 0 && !Number.isFinite(at[i]) ? [i + 1] : []));
+  return withUnread(recording(id, title, timezone, sorted.devices, sorted.events, sorted.out, sorted.asleep), {
+    unread: unread.length,
+    firstUnread: unread[0] ?? 0,
+  });
+}
+
+/** A CASAS recording with its lines that read as no CASAS line said (`HomeRecording.leftOut`; session 67). */
+function withUnread(rec: HomeRecording, read: { unread: number; firstUnread: number }): HomeRecording {
+  if (read.unread === 0) return rec;
+  const why =
+    `lines of no CASAS layout read (the first: line ${read.firstUnread}; a line reads as date, time, sensor, ` +
+    'then a state: ON, OFF, OPEN, CLOSE, PRESENT, ABSENT or a number)';
+  return { ...rec, leftOut: [{ rows: read.unread, why }] };
 }
 
 /** An annotation's resident (`R1_Sleep`, `R2 Leave_Home`: Kyoto, Tulum, Cairo) and the activity without it. */
@@ -345,6 +358,9 @@ function readCasasLines(
       events: (ReplayLine & { ts: number; order: number })[];
       out: [number, number][];
       asleep: [number, number][];
+      /** Lines (not blank) that read as no CASAS line, and the first one's number (1-based). */
+      unread: number;
+      firstUnread: number;
     }
   | undefined {
   const devices = new Map<string, DeviceConfig>();
@@ -359,11 +375,17 @@ function readCasasLines(
   /** The residents the annotations have named so far (`R1`, `R2`; '' for annotations that name none). */
   const known = new Set<string>();
   const doingNow = (): string[] => [...known].map((k) => open.get(k) ?? '');
+  let unread = 0;
+  let firstUnread = 0;
+  let lineNo = 0;
   for (const line of lines) {
+    lineNo++;
     const r = parseCasasLine(line);
-    if (!r) continue;
-    const ts = parseIsoMs(r.wall, zone);
-    if (!Number.isFinite(ts)) continue;
+    const ts = r ? parseIsoMs(r.wall, zone) : NaN;
+    if (!r || !Number.isFinite(ts)) {
+      if (line.trim().length > 0 && unread++ === 0) firstUnread = lineNo;
+      continue;
+    }
     if (!sorted && ts < lastTs) return undefined;
     // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba), one open per resident.
     let doing: string[];
@@ -395,7 +417,7 @@ function readCasasLines(
     if (!devices.has(device.id)) devices.set(device.id, { id: device.id, kind: device.kind, room: device.room });
     events.push({ homeId: id, deviceId: device.id, ts, order: order++, ...event });
   }
-  return { devices: [...devices.values()], events, out, asleep };
+  return { devices: [...devices.values()], events, out, asleep, unread, firstUnread };
 }
 
 export const ORDONEZ_TIMEZONE = 'Europe/Madrid';

@@ -248,4 +248,23 @@ describe('CASAS homes in other CASAS layouts', () => {
     expect(b?.asleep).toEqual(a?.asleep);
     expect(reading(b)).toEqual(reading(a));
   });
+
+  it('says the lines of no CASAS layout it left out (a state written "ONc"), and reads the rest', () => {
+    const lines = casasLines('');
+    lines.splice(3, 0, '2009-10-16 02:00:00.1 M001 ONc', '2009-10-16 02:00:01 M001');
+    write('corrupt', lines);
+    const said: SkippedHome[] = [];
+    const [rec] = loadHomes(dir, undefined, (s) => said.push(s));
+    expect(rec?.events.length).toBeGreaterThan(0);
+    // Before: dropped without a word.
+    expect(said).toEqual([
+      {
+        folder: 'corrupt',
+        rows: 2,
+        why:
+          'lines of no CASAS layout read (the first: line 4; a line reads as date, time, sensor, then a state: ON, ' +
+          'OFF, OPEN, CLOSE, PRESENT, ABSENT or a number)',
+      },
+    ]);
+  });
 });
