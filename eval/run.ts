@@ -14,7 +14,7 @@ import {
   type HomesResults,
 } from './homes.js';
 import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, FAILURE_PERTURBATIONS } from './homes-robustness.js';
-import { findHomes } from './homes-data.js';
+import { findHomes, homeIdForFolder } from './homes-data.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 const OPTIONS = {
@@ -136,11 +136,17 @@ function evaluate(args: readonly string[]): number {
     return 1;
   }
   if (values.home && (values.robustness || only !== 'wearable')) {
-    const present = findHomes(dataDir, () => undefined).map((h) => h.id);
+    const passedOver: { folder: string; why: string }[] = [];
+    const present = findHomes(dataDir, (s) => passedOver.push(s)).map((h) => h.id);
     const absent = values.home.filter((id) => !present.includes(id));
     if (absent.length > 0) {
+      // A folder of that id that is there but cannot be evaluated says why (a wrong timezone.txt...).
+      const why = passedOver
+        .filter((s) => absent.includes(homeIdForFolder(s.folder)))
+        .map((s) => `eval: ${s.folder} is not a home this can evaluate: ${s.why}\n`);
       process.stderr.write(
-        `eval: no home ${absent.map((id) => `'${id}'`).join(', ')} under ${dataDir}; ` +
+        why.join('') +
+          `eval: no home ${absent.map((id) => `'${id}'`).join(', ')} under ${dataDir}; ` +
           (present.length > 0 ? `the homes there: ${present.join(', ')}\n` : 'no home recording is there\n'),
       );
       return 1;

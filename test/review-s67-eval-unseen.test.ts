@@ -173,6 +173,15 @@ describe('npm run eval on a data folder with more than homes in it', () => {
     expect(r.stdout).toMatch(/^good-home +held out +6\.\d/m);
     expect(r.stdout).not.toMatch(/no-times|NaN/);
 
+    // Asked for by name, a folder there that cannot be evaluated says why (before: only "no home 'wrong-zone'").
+    const asked = runEval('--only', 'homes', '--data', dir, '--home', 'wrong-zone');
+    expect(asked.status).toBe(1);
+    expect(asked.stderr).toContain(
+      'eval: wrong-zone is not a home this can evaluate: ' +
+        `${path.join(dir, 'wrong-zone', 'timezone.txt')}: "Europe/Amsterdm" is not an IANA time zone`,
+    );
+    expect(asked.stderr).toContain("eval: no home 'wrong-zone' under");
+
     // Nothing left to evaluate: said, exit code 1.
     fs.rmSync(path.join(dir, 'good-home'), { recursive: true });
     const none = runEval('--only', 'homes', '--data', dir, '--max-cuts', '3');
