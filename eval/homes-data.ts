@@ -651,10 +651,14 @@ const CASAS_HEAD_SHARE = 0.8;
  */
 function casasFile(dir: string, files: readonly string[], namedCasas: boolean): string | undefined {
   const data = path.join(dir, 'data');
-  if (namedCasas && files.includes('data') && fs.statSync(data).isFile()) return data;
-  for (const f of [...files].sort()) {
+  // CASAS publishes some homes (the Kyoto two-resident ones) as `data` and `annotated`, the same lines with and without
+  // the activities: the annotated one is read, first (session 67: `data` was, and no night or outing was known).
+  const annotated = files.includes('annotated');
+  if (namedCasas && !annotated && files.includes('data') && fs.statSync(data).isFile()) return data;
+  const order = [...files].sort((a, b) => Number(b === 'annotated') - Number(a === 'annotated') || (a < b ? -1 : 1));
+  for (const f of order) {
     const file = path.join(dir, f);
-    if (!/^data$|\.(txt|csv|log)$/i.test(f) || !fs.statSync(file).isFile()) continue;
+    if (!/^(data|annotated)$|\.(txt|csv|log)$/i.test(f) || !fs.statSync(file).isFile()) continue;
     const fd = fs.openSync(file, 'r');
     let head: string;
     try {

@@ -276,4 +276,16 @@ describe('CASAS homes in other CASAS layouts', () => {
       },
     ]);
   });
+
+  it("reads CASAS's annotated file where a home comes as data and annotated", () => {
+    write(
+      'kyoto',
+      casasLines('R1_').map((l) => l.replace(/\s+R1_\S+ (begin|end)$/, '')),
+    );
+    fs.writeFileSync(path.join(dir, 'kyoto', 'annotated'), `${casasLines('R1_').join('\n')}\n`);
+    const [rec] = loadHomes(dir);
+    // Before: `data` read, so no night and no outing.
+    expect(rec?.asleep).toHaveLength(2);
+    expect(rec?.out).toHaveLength(2);
+  });
 });
