@@ -36,24 +36,71 @@ export interface HomeRecording {
   unrecorded?: [number, number][];
   firstAt: number;
   lastAt: number;
+  /** Rows of the recording's files not read, and why (session 67: they were dropped without a word). */
+  leftOut?: { rows: number; why: string }[];
 }
 
 export const KASTEREN_BC_TIMEZONE = 'Europe/Amsterdam';
 export const CASAS_TIMEZONE = 'America/Los_Angeles';
 
-function tsv(file: string): string[][] {
-  return tsvWithHeader(file).rows;
+/**
+ * The column of a tab-separated file named by one of `names` in its header, else `fallback` (the Kasteren B/C layout's
+ * place), or -1 when the header names the file's columns and none of them is this one (an optional column left out).
+ * A home nobody here has seen may add columns (a floor, a value) or leave one out: read by name, never by place alone.
+ */
+function columnOf(header: readonly string[], names: readonly string[], fallback: number): number {
+  const named = header.findIndex((h) => names.includes(h));
+  if (named >= 0) return named;
+  return header.some((h) => KNOWN_HEADERS.has(h)) ? -1 : fallback;
+}
+
+const SENSOR_ID_COLUMN = ['id', 'sensor_id', 'sensor', 'sensorid', 'sensor id'];
+const SENSOR_NAME_COLUMN = ['name', 'label', 'description', 'sensor_name'];
+const SENSOR_KIND_COLUMN = ['suggested_kind', 'kind', 'type', 'sensor_type', 'device_kind'];
+const SENSOR_ROOM_COLUMN = ['room', 'location', 'place', 'area'];
+const EVENT_START_COLUMN = ['start', 'begin', 'from', 'start_time', 'starttime', 'start time'];
+const EVENT_END_COLUMN = ['end', 'stop', 'to', 'end_time', 'endtime', 'end time'];
+const EVENT_SENSOR_COLUMN = ['sensor_id', 'sensor', 'id', 'sensorid', 'sensor id'];
+/** Header words of these files: a header holding any of them names its columns (a missing one is then absent). */
+const KNOWN_HEADERS = new Set([
+  ...SENSOR_ID_COLUMN,
+  ...SENSOR_NAME_COLUMN,
+  ...SENSOR_KIND_COLUMN,
+  ...SENSOR_ROOM_COLUMN,
+  ...EVENT_START_COLUMN,
+  ...EVENT_END_COLUMN,
+  'original_label',
+]);
+
+/** A recording's text; a file that cannot be read is named in the error (`events.tsv: EISDIR…`), for the skip's words. */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${path.basename(file)}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** A tab-separated file's header (lower case) and rows; an absent file has neither. */
-function tsvWithHeader(file: string): { header: string[]; rows: string[][] } {
+function tsvWithHeader(file: string): { header: string[]; rows: string[][]; first?: string[] } {
   if (!fs.existsSync(file)) return { header: [], rows: [] };
-  const lines = fs
-    .readFileSync(file, 'utf8')
+  const lines = readText(file)
     .split(/\r?\n/)
     .filter((l) => l.trim().length > 0)
     .map((l) => l.split('\t'));
-  return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1) };
+  return { header: (lines[0] ?? []).map((h) => h.trim().toLowerCase()), rows: lines.slice(1), first: lines[0] };
+}
+
+/**
+ * A file whose first line names no column this reads (no header at all: a row of data) keeps that line as a row: read
+ * as a header, the first sensor of a headerless `sensors.tsv` was lost, and every event of it with it (session 67).
+ */
+function headerOptional(t: { header: string[]; rows: string[][]; first?: string[] }): {
+  header: string[];
+  rows: string[][];
+} {
+  if (!t.first || t.header.some((h) => KNOWN_HEADERS.has(h))) return t;
+  return { header: [], rows: [t.first, ...t.rows] };
 }
 
 function sortEvents<T extends { ts: number; order: number }>(events: T[]): Omit<T, 'order'>[] {
@@ -126,8 +173,18 @@ const ASLEEP_ACTIVITY = /go to bed|sleep/i;
 export function loadKasterenBC(dir: string, id: string, title: string, timezone = KASTEREN_BC_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
   const devices = new Map<string, DeviceConfig>();
-  for (const [sensorId, name, named, room] of tsv(path.join(dir, 'sensors.tsv'))) {
+  const deadSensors = new Set<string>();
+  const sensors = headerOptional(tsvWithHeader(path.join(dir, 'sensors.tsv')));
+  const sensorCols = [
+    columnOf(sensors.header, SENSOR_ID_COLUMN, 0),
+    columnOf(sensors.header, SENSOR_NAME_COLUMN, 1),
+    columnOf(sensors.header, SENSOR_KIND_COLUMN, 2),
+    columnOf(sensors.header, SENSOR_ROOM_COLUMN, 3),
+  ];
+  for (const row of sensors.rows) {
+    const [sensorId, name, named, room] = sensorCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     // A kind of `-` is a sensor left out (dead); an empty one is read from the name.
+    if (sensorId && named === '-') deadSensors.add(sensorId);
     if (!sensorId || named === '-' || (!named && !name)) continue;
     const suggested = deviceKindFromName(named || name || '', room);
     // A door the name calls the way out ("front door", "main door") is the exit door, whatever kind was suggested.
@@ -138,12 +195,29 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
   }
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   let order = 0;
-  for (const [start, end, sensorId] of tsv(path.join(dir, 'events.tsv'))) {
+  const rows = headerOptional(tsvWithHeader(path.join(dir, 'events.tsv')));
+  const eventCols = [
+    columnOf(rows.header, EVENT_START_COLUMN, 0),
+    columnOf(rows.header, EVENT_END_COLUMN, 1),
+    columnOf(rows.header, EVENT_SENSOR_COLUMN, 2),
+  ];
+  // Rows not read: a sensor sensors.tsv does not list (by id), times in no format read (the first such row's number).
+  const unlisted = new Map<string, number>();
+  let badTimes = 0;
+  let firstBadTime = 0;
+  for (const [n, row] of rows.rows.entries()) {
+    const [start, end, sensorId] = eventCols.map((c) => (c < 0 ? undefined : row[c]?.trim()));
     const d = devices.get(sensorId ?? '');
-    if (!d || !start || !end) continue;
-    const from = parseIsoMs(start, zone);
-    const to = parseIsoMs(end, zone);
-    if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+    if (!d) {
+      if (!deadSensors.has(sensorId ?? '')) unlisted.set(sensorId ?? '', (unlisted.get(sensorId ?? '') ?? 0) + 1);
+      continue;
+    }
+    const from = parseIsoMs(start ?? '', zone);
+    const to = parseIsoMs(end ?? '', zone);
+    if (!Number.isFinite(from) || !Number.isFinite(to)) {
+      if (badTimes++ === 0) firstBadTime = n + 1;
+      continue;
+    }
     // Each row is a held state: on at the start, off at the end (one event each, as such sensors report).
     order = pushHeldState(events, id, d, from, to, order);
   }
@@ -166,7 +240,22 @@ export function loadKasterenBC(dir: string, id: string, title: string, timezone 
       annotated[1] = Math.max(annotated[1], interval[1]);
     }
   }
-  const rec = recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  const leftOut: { rows: number; why: string }[] = [];
+  const unlistedRows = [...unlisted.values()].reduce((a, b) => a + b, 0);
+  if (unlistedRows > 0) {
+    const ids = [...unlisted.keys()].slice(0, 5).map((k) => (k === '' ? '(none)' : k));
+    leftOut.push({
+      rows: unlistedRows,
+      why: `events.tsv names a sensor sensors.tsv does not list (${ids.join(', ')}${unlisted.size > 5 ? ', ...' : ''})`,
+    });
+  }
+  if (badTimes > 0)
+    leftOut.push({
+      rows: badTimes,
+      why: `events.tsv has a start or end in no date-and-time format read (the first: data row ${firstBadTime}; a time reads as 2009-07-21T13:30:11)`,
+    });
+  const read = recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  const rec = leftOut.length > 0 ? { ...read, leftOut } : read;
   // The annotation's span, where it leaves part of the recording out (more than an hour at either end).
   const partial = annotated[0] > rec.firstAt + HOUR_MS || annotated[1] < rec.lastAt - HOUR_MS;
   return partial && annotated[0] < annotated[1] ? { ...rec, annotated } : rec;
@@ -212,6 +301,68 @@ export function loadKasterenA(dir: string): HomeRecording {
  */
 export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezone = CASAS_TIMEZONE): HomeRecording {
   const zone = new ZoneClock(timezone);
+  const lines = readText(file).split(/\r?\n/);
+  const read = readCasasLines(lines, id, zone);
+  if (read) return withUnread(recording(id, title, timezone, read.devices, read.events, read.out, read.asleep), read);
+  // Lines out of time order (a file put together from pieces): the annotation's spans are read in time order, as the
+  // events are (session 67: read in file order, a line moved back opened a span of "out" that never was).
+  const at = lines.map((line) => {
+    const r = parseCasasLine(line);
+    return r ? parseIsoMs(r.wall, zone) : NaN;
+  });
+  const order = lines.map((_, i) => i).filter((i) => Number.isFinite(at[i]));
+  order.sort((a, b) => (at[a] ?? 0) - (at[b] ?? 0) || a - b);
+  const sorted = readCasasLines(
+    order.map((i) => lines[i] ?? ''),
+    id,
+    zone,
+    true,
+  );
+  if (!sorted) throw new Error(`${file}: lines still out of order after sorting`);
+  const unread = lines.flatMap((l, i) => (l.trim().length > 0 && !Number.isFinite(at[i]) ? [i + 1] : []));
+  return withUnread(recording(id, title, timezone, sorted.devices, sorted.events, sorted.out, sorted.asleep), {
+    unread: unread.length,
+    firstUnread: unread[0] ?? 0,
+  });
+}
+
+/** A CASAS recording with its lines that read as no CASAS line said (`HomeRecording.leftOut`; session 67). */
+function withUnread(rec: HomeRecording, read: { unread: number; firstUnread: number }): HomeRecording {
+  if (read.unread === 0) return rec;
+  const why =
+    `lines of no CASAS layout read (the first: line ${read.firstUnread}; a line reads as date, time, sensor, ` +
+    'then a state: ON, OFF, OPEN, CLOSE, PRESENT, ABSENT or a number)';
+  return { ...rec, leftOut: [{ rows: read.unread, why }] };
+}
+
+/** An annotation's resident (`R1_Sleep`, `R2 Leave_Home`: Kyoto, Tulum, Cairo) and the activity without it. */
+function residentOf(activity: string): [string, string] {
+  const m = /^(R\d+)[_ ](.+)$/i.exec(activity);
+  return m ? [(m[1] ?? '').toUpperCase(), m[2] ?? ''] : ['', activity];
+}
+
+/**
+ * `loadCasas`' reading of `lines` in the order given, or undefined when a line is older than the one before it and
+ * `sorted` was not promised (the caller sorts and reads again). Aruba's `begin`/`end` annotations are kept open per
+ * resident (`R1_…`, `R2_…`; none named: one resident, as before); the home is out, or asleep, when the annotation of
+ * every resident named so far says so (a home of two is not out while one of them is in, nor asleep while one is up).
+ */
+function readCasasLines(
+  lines: Iterable<string>,
+  id: string,
+  zone: ZoneClock,
+  sorted = false,
+):
+  | {
+      devices: DeviceConfig[];
+      events: (ReplayLine & { ts: number; order: number })[];
+      out: [number, number][];
+      asleep: [number, number][];
+      /** Lines (not blank) that read as no CASAS line, and the first one's number (1-based). */
+      unread: number;
+      firstUnread: number;
+    }
+  | undefined {
   const devices = new Map<string, DeviceConfig>();
   const events: (ReplayLine & { ts: number; order: number })[] = [];
   const out: [number, number][] = [];
@@ -220,24 +371,40 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
   let sleepSince = NaN;
   let lastTs = NaN;
   let order = 0;
-  let bracketed: string | undefined;
-  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+  const open = new Map<string, string>();
+  /** The residents the annotations have named so far (`R1`, `R2`; '' for annotations that name none). */
+  const known = new Set<string>();
+  const doingNow = (): string[] => [...known].map((k) => open.get(k) ?? '');
+  let unread = 0;
+  let firstUnread = 0;
+  let lineNo = 0;
+  for (const line of lines) {
+    lineNo++;
     const r = parseCasasLine(line);
-    if (!r) continue;
-    const ts = parseIsoMs(r.wall, zone);
-    if (!Number.isFinite(ts)) continue;
-    // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba).
-    let activity = r.activity;
-    if (r.mark === 'begin') bracketed = r.activity;
-    else if (r.mark === 'end') bracketed = undefined;
-    else if (activity === undefined) activity = bracketed;
-    const isOut = activity !== undefined && /^(leave_home|step_out)$/i.test(activity);
+    const ts = r ? parseIsoMs(r.wall, zone) : NaN;
+    if (!r || !Number.isFinite(ts)) {
+      if (line.trim().length > 0 && unread++ === 0) firstUnread = lineNo;
+      continue;
+    }
+    if (!sorted && ts < lastTs) return undefined;
+    // Every line labelled (AL), or an activity from its `begin` to its `end` (Aruba), one open per resident.
+    let doing: string[];
+    if (r.mark !== undefined && r.activity !== undefined) {
+      const [resident, activity] = residentOf(r.activity);
+      known.add(resident);
+      open.set(resident, activity);
+      doing = doingNow();
+      if (r.mark === 'end') open.delete(resident);
+    } else if (r.mark !== undefined) {
+      doing = doingNow();
+    } else doing = r.activity !== undefined ? [residentOf(r.activity)[1]] : doingNow();
+    const isOut = doing.length > 0 && doing.every((a) => /^(leave_home|step_out)$/i.test(a));
     if (isOut && Number.isNaN(outSince)) outSince = ts;
     if (!isOut && !Number.isNaN(outSince)) {
       out.push([outSince, ts]);
       outSince = NaN;
     }
-    const isAsleep = activity !== undefined && /^sleep(ing)?$/i.test(activity);
+    const isAsleep = doing.length > 0 && doing.every((a) => /^sleep(ing)?$/i.test(a));
     if (isAsleep && Number.isNaN(sleepSince)) sleepSince = ts;
     if (!isAsleep && !Number.isNaN(sleepSince)) {
       asleep.push([sleepSince, lastTs]);
@@ -250,7 +417,7 @@ export function loadCasas(file: string, id = 'casas', title = 'CASAS AL', timezo
     if (!devices.has(device.id)) devices.set(device.id, { id: device.id, kind: device.kind, room: device.room });
     events.push({ homeId: id, deviceId: device.id, ts, order: order++, ...event });
   }
-  return recording(id, title, timezone, [...devices.values()], events, out, asleep);
+  return { devices: [...devices.values()], events, out, asleep, unread, firstUnread };
 }
 
 export const ORDONEZ_TIMEZONE = 'Europe/Madrid';
@@ -484,10 +651,14 @@ const CASAS_HEAD_SHARE = 0.8;
  */
 function casasFile(dir: string, files: readonly string[], namedCasas: boolean): string | undefined {
   const data = path.join(dir, 'data');
-  if (namedCasas && files.includes('data') && fs.statSync(data).isFile()) return data;
-  for (const f of [...files].sort()) {
+  // CASAS publishes some homes (the Kyoto two-resident ones) as `data` and `annotated`, the same lines with and without
+  // the activities: the annotated one is read, first (session 67: `data` was, and no night or outing was known).
+  const annotated = files.includes('annotated');
+  if (namedCasas && !annotated && files.includes('data') && fs.statSync(data).isFile()) return data;
+  const order = [...files].sort((a, b) => Number(b === 'annotated') - Number(a === 'annotated') || (a < b ? -1 : 1));
+  for (const f of order) {
     const file = path.join(dir, f);
-    if (!/^data$|\.(txt|csv|log)$/i.test(f) || !fs.statSync(file).isFile()) continue;
+    if (!/^(data|annotated)$|\.(txt|csv|log)$/i.test(f) || !fs.statSync(file).isFile()) continue;
     const fd = fs.openSync(file, 'r');
     let head: string;
     try {
@@ -575,16 +746,63 @@ function isFolder(p: string): boolean {
   }
 }
 
+/** A folder (or file) under the data folder that was not evaluated, and why, in words a user can act on. */
+export interface SkippedHome {
+  folder: string;
+  why: string;
+  /** Set when the home is evaluated but this many rows of its files were left out (for `why`). */
+  rows?: number;
+}
+
+/** Folders of the wearable datasets (`eval/wearable.ts`): read there, never said to be skipped as homes. */
+const WEARABLE_FOLDERS = ['sisfall', 'mobifall-v2'];
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Why `dir` holds no home recording: empty, a file that cannot be read (a link to nothing, a folder where a file is
+ * expected, no permission), or files of no format this reads (named, so the user sees what was there).
+ */
+function whyNoHome(dir: string): string {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch (err) {
+    return `the folder cannot be read (${errorText(err)})`;
+  }
+  if (names.length === 0) return 'an empty folder';
+  const unreadable: string[] = [];
+  for (const name of names) {
+    try {
+      fs.statSync(path.join(dir, name));
+    } catch (err) {
+      unreadable.push(`${name} (${(err as NodeJS.ErrnoException).code ?? errorText(err)}: a link to nothing?)`);
+    }
+  }
+  const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? `, and ${names.length - 6} more` : '');
+  return (
+    (unreadable.length > 0 ? `cannot read ${unreadable.join(', ')}; ` : '') +
+    `no home recording in a format this reads (it holds ${shown}; the formats: eval/README.md "Which home is for what")`
+  );
+}
+
 /**
  * Every home whose files are present under `dataDir`, not yet read: the shared homes first, in a fixed order, then any
  * other folder holding a recording in one of their formats (`sensors.tsv` + `events.tsv` + `activities.tsv` as
  * Kasteren B and C; a UCI ADL pair `<name>_Sensors.txt` + `<name>_ADLs.txt` as Ordóñez A and B; an ARAS house as
  * published; a CASAS recording, told by its lines), in folder order. A `dataDir` that is absent or no folder has none.
+ * With `onSkip`, every other entry of `dataDir` (but the wearable datasets' folders and a README) is told to it with the
+ * reason, and a folder whose `timezone.txt` or `residents.txt` is wrong is told there instead of thrown (session 67:
+ * one bad folder stopped the whole evaluation with a stack trace).
  */
-export function findHomes(dataDir: string): HomeFound[] {
+export function findHomes(dataDir: string, onSkip?: (skipped: SkippedHome) => void): HomeFound[] {
   if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) return [];
-  const folders = fs
-    .readdirSync(dataDir)
+  const entries = fs.readdirSync(dataDir);
+  if (onSkip)
+    for (const name of entries.sort())
+      if (!isFolder(path.join(dataDir, name)) && !/^readme/i.test(name))
+        onSkip({ folder: name, why: 'not a folder (each home is a folder of its own under the data folder)' });
+  const folders = entries
     .filter((name) => isFolder(path.join(dataDir, name)))
     .sort((a, b) => {
       const ka = KNOWN_FOLDERS.indexOf(a);
@@ -593,14 +811,52 @@ export function findHomes(dataDir: string): HomeFound[] {
       return a < b ? -1 : a > b ? 1 : 0;
     });
   return folders.flatMap((folder) => {
-    const found = findHome(dataDir, folder);
+    let found: FoundHome | undefined;
+    try {
+      found = findHome(dataDir, folder);
+    } catch (err) {
+      if (!onSkip) throw err;
+      onSkip({ folder, why: errorText(err) });
+      return [];
+    }
+    if (!found && onSkip && !WEARABLE_FOLDERS.includes(folder))
+      onSkip({ folder, why: whyNoHome(path.join(dataDir, folder)) });
     return found ? [{ id: homeIdForFolder(folder), ...found }] : [];
   });
 }
 
-/** Every home recording under `dataDir`, read (`findHomes`' order); `only`: just the homes of these ids. */
-export function loadHomes(dataDir: string, only?: readonly string[]): HomeRecording[] {
-  return findHomes(dataDir)
+/**
+ * Every home recording under `dataDir`, read (`findHomes`' order); `only`: just the homes of these ids. A recording
+ * from which no sensor event could be read is left out (it was evaluated as a row of nothing: 0 cuts, "NaN" days).
+ * With `onSkip`, a folder that cannot be read or holds nothing readable is told to it and the others are read; without,
+ * a folder that cannot be read throws.
+ */
+export function loadHomes(
+  dataDir: string,
+  only?: readonly string[],
+  onSkip?: (skipped: SkippedHome) => void,
+): HomeRecording[] {
+  return findHomes(dataDir, onSkip)
     .filter((h) => !only || only.includes(h.id))
-    .map((h) => h.load());
+    .flatMap((h) => {
+      let rec: HomeRecording;
+      try {
+        rec = h.load();
+      } catch (err) {
+        if (!onSkip) throw err;
+        onSkip({ folder: h.folder, why: `cannot be read: ${errorText(err)}` });
+        return [];
+      }
+      for (const l of rec.leftOut ?? []) onSkip?.({ folder: h.folder, why: l.why, rows: l.rows });
+      if (rec.events.length === 0) {
+        onSkip?.({
+          folder: h.folder,
+          why:
+            'no sensor event could be read from its files (every row was refused: a date and time such as ' +
+            '2009-07-21T13:30:11, and a sensor id its sensors.tsv names, or a line of its CASAS format)',
+        });
+        return [];
+      }
+      return [rec];
+    });
 }

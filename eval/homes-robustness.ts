@@ -441,7 +441,7 @@ export function evaluateRobustness(dataDir: string, options: RobustnessOptions =
     perturbations.includes(p.id) ||
     (p.id.startsWith('drop-one:') && perturbations.includes('drop-one'));
   const rows: RobustnessRow[] = [];
-  for (const rec of loadHomes(dataDir, o.only)) {
+  for (const rec of loadHomes(dataDir, o.only, o.onSkip)) {
     const all = failures
       ? [...PERTURBATIONS, ...FAILURE_PERTURBATIONS, ...dropOnePerturbations(rec.home)]
       : PERTURBATIONS;

@@ -5,7 +5,7 @@ import { resolveRuleParams, type RuleOverrides } from '../rules/params.js';
 import type { HomeConfig, SensorEvent } from '../rules/types.js';
 import { INACTIVITY_FAMILY, isBathroom } from '../rules/vocabulary.js';
 import { delayFigures, emptyOutcome, stopwatchAlarms, type CollapseOutcome, type DelayFigures } from './collapse.js';
-import { loadHomes, repeatRecording, type HomeRecording } from './homes-data.js';
+import { loadHomes, repeatRecording, type HomeRecording, type SkippedHome } from './homes-data.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rules/time.js';
 
 const FAMILY = new Set<string>(INACTIVITY_FAMILY);
@@ -49,6 +49,11 @@ export interface HomesOptions {
    */
   plainCut?: boolean;
   onProgress?: (message: string) => void;
+  /**
+   * A folder under the data folder that is not evaluated, and why (not a home, unreadable, nothing readable in it, a
+   * wrong `timezone.txt`): told here and the other homes evaluated. Absent: such a folder stops the evaluation.
+   */
+  onSkip?: (skipped: SkippedHome) => void;
   /** Each collapse as measured (diagnosis: which cuts are slow, and why). */
   onCut?: (cut: CutReport) => void;
 }
@@ -120,9 +125,11 @@ export interface HomeResult {
 }
 
 export interface HomesResults {
-  options: Omit<HomesOptions, 'onProgress'>;
+  options: Omit<HomesOptions, 'onProgress' | 'onSkip' | 'onCut'>;
   tuningHomes: readonly string[];
   homes: HomeResult[];
+  /** What under the data folder was not evaluated, and why (told to `onSkip` as found). */
+  skipped?: SkippedHome[];
 }
 
 function rate(count: number, days: number): AlarmRate {
@@ -474,12 +481,19 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
 export function evaluateHomes(dataDir: string, options: Partial<HomesOptions> = {}): HomesResults {
   const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...options };
   const results: HomeResult[] = [];
-  for (const rec of loadHomes(dataDir, o.only)) {
+  const skipped: SkippedHome[] = [];
+  const onSkip = o.onSkip
+    ? (s: SkippedHome): void => {
+        skipped.push(s);
+        o.onSkip?.(s);
+      }
+    : undefined;
+  for (const rec of loadHomes(dataDir, o.only, onSkip)) {
     o.onProgress?.(`${rec.title}: ${rec.events.length} events`);
     results.push(evaluateHome(repeatRecording(rec, o.repeat ?? 1), o));
   }
-  const { onProgress: _progress, ...plain } = o;
-  return { options: plain, tuningHomes: TUNING_HOMES, homes: results };
+  const { onProgress: _progress, onSkip: _skip, onCut: _cut, ...plain } = o;
+  return { options: plain, tuningHomes: TUNING_HOMES, homes: results, ...(onSkip ? { skipped } : {}) };
 }
 
 const dash = (v: number | null): string => (v === null ? '-' : String(v));

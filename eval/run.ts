@@ -14,7 +14,7 @@ import {
   type HomesResults,
 } from './homes.js';
 import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, FAILURE_PERTURBATIONS } from './homes-robustness.js';
-import { findHomes } from './homes-data.js';
+import { findHomes, homeIdForFolder } from './homes-data.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
 const OPTIONS = {
@@ -136,17 +136,28 @@ function evaluate(args: readonly string[]): number {
     return 1;
   }
   if (values.home && (values.robustness || only !== 'wearable')) {
-    const present = findHomes(dataDir).map((h) => h.id);
+    const passedOver: { folder: string; why: string }[] = [];
+    const present = findHomes(dataDir, (s) => passedOver.push(s)).map((h) => h.id);
     const absent = values.home.filter((id) => !present.includes(id));
     if (absent.length > 0) {
+      // A folder of that id that is there but cannot be evaluated says why (a wrong timezone.txt...).
+      const why = passedOver
+        .filter((s) => absent.includes(homeIdForFolder(s.folder)))
+        .map((s) => `eval: ${s.folder} is not a home this can evaluate: ${s.why}\n`);
       process.stderr.write(
-        `eval: no home ${absent.map((id) => `'${id}'`).join(', ')} under ${dataDir}; ` +
+        why.join('') +
+          `eval: no home ${absent.map((id) => `'${id}'`).join(', ')} under ${dataDir}; ` +
           (present.length > 0 ? `the homes there: ${present.join(', ')}\n` : 'no home recording is there\n'),
       );
       return 1;
     }
   }
   const progress = process.stderr.isTTY ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
+  // What was not evaluated is said, with why, and the rest evaluated (session 67): never a stack trace, never silence.
+  const onSkip = (s: { folder: string; why: string; rows?: number }): void => {
+    const what = s.rows === undefined ? `skipped ${s.folder}` : `${s.folder}: ${s.rows} row(s) left out`;
+    process.stderr.write(`${progress ? '\r\x1b[K' : ''}eval: ${what}: ${s.why}\n`);
+  };
   if (values.robustness) {
     const rows = evaluateRobustness(dataDir, {
       maxCutsPerHome: maxCuts ?? 150,
@@ -156,6 +167,7 @@ function evaluate(args: readonly string[]): number {
       failures,
       plainCut: values['plain-cut'],
       onProgress: progress,
+      onSkip,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     if (rows.length === 0) {
@@ -183,6 +195,7 @@ function evaluate(args: readonly string[]): number {
       plainCut: values['plain-cut'],
       repeat,
       onProgress: progress,
+      onSkip,
     });
     if (progress) process.stderr.write('\r\x1b[K');
   }
@@ -190,6 +203,7 @@ function evaluate(args: readonly string[]): number {
   if (only !== 'homes') {
     wearables = evaluateWearables(dataDir, {
       onProgress: progress ? (what, done, total) => progress(`${what}: ${done}/${total} trials`) : undefined,
+      onSkip: (file, why) => onSkip({ folder: path.relative(dataDir, file), why }),
     });
     if (progress) process.stderr.write('\r\x1b[K');
   }

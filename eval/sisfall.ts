@@ -39,6 +39,8 @@ export interface SisfallOptions {
   /** The detector's data-chosen constants (default: the hub's). */
   tuning?: Readonly<FallDetectorTuning>;
   onProgress?: (done: number, total: number) => void;
+  /** A trial left out, and why (unreadable, or fewer than two samples), as found (`WearableOptions.onSkip`). */
+  onSkip?: (file: string, why: string) => void;
 }
 
 /** Figures per group and condition, keyed `${group}|${condition index}`. */
@@ -47,7 +49,18 @@ export function evaluateSisfall(root: string, o: SisfallOptions): Map<string, We
   const figures = new Map<string, WearableFigures>();
   const startTs = Date.UTC(2016, 1, 1, 12);
   trials.forEach((trial, i) => {
-    const rec = readSisfallRecording(trial.file);
+    let rec: ReturnType<typeof readSisfallRecording>;
+    try {
+      rec = readSisfallRecording(trial.file);
+    } catch (err) {
+      o.onSkip?.(trial.file, `cannot be read (${(err as Error).message})`);
+      return;
+    }
+    // A trial of no samples was counted as a clean daily activity, or a fall missed (session 67).
+    if (rec.x.length < 2) {
+      o.onSkip?.(trial.file, `${rec.x.length} sample(s): not a trial, left out`);
+      return;
+    }
     const group = sisfallGroupOf(trial);
     o.conditions.forEach((condition, c) => {
       const label = `${trial.code}_${trial.subject}_R${String(trial.trialNo).padStart(2, '0')}`;

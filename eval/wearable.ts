@@ -11,8 +11,8 @@ import { measureFallDetectorCost } from './mobifall-cost.js';
 import { evaluateOlderFalls, OLDER_VARIANTS, type OlderFallFigures } from './older-falls.js';
 import { crossValidate, formatCv } from './wearable-cv.js';
 import { sensorMessages, toUniform } from './wearable-sensor.js';
-import { evaluateSisfall, SISFALL_TUNING_SUBJECTS, type SisfallGroup } from './sisfall.js';
-import type { SisfallTrial } from './sisfall-data.js';
+import { evaluateSisfall, sisfallGroupOf, SISFALL_TUNING_SUBJECTS, type SisfallGroup } from './sisfall.js';
+import { listSisfallTrials, type SisfallTrial } from './sisfall-data.js';
 import {
   emptyFigures,
   perHour,
@@ -91,7 +91,15 @@ export interface WearableOptions {
   /** The detector's data-chosen constants (default: the hub's); for comparing a mechanism on or off. */
   tuning?: Readonly<FallDetectorTuning>;
   onProgress?: (what: string, done: number, total: number) => void;
+  /**
+   * A trial left out, and why (a file that cannot be read, or with fewer than two samples: a header and no data), as
+   * found; the others are evaluated. Before session 67 such a trial counted: a fall missed, or a clean daily activity.
+   */
+  onSkip?: (file: string, why: string) => void;
 }
+
+/** Samples a trial needs to be a trial at all (one sample has no time span; none is a header alone). */
+export const MIN_TRIAL_SAMPLES = 2;
 
 const SISFALL_GROUPS: { group: SisfallGroup; label: string; heldOut: boolean }[] = [
   {
@@ -116,18 +124,34 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
   if (datasets.includes('sisfall')) {
     if (!fs.existsSync(sisfallDir)) absent.push(sisfallDir);
     else {
+      if (listSisfallTrials(sisfallDir).length === 0)
+        options.onSkip?.(
+          sisfallDir,
+          'no trial found (SisFall is read as SUBJECT/CODE_SUBJECT_RNN.txt[.gz], e.g. SA01/D01_SA01_R01.txt)',
+        );
       const figures = evaluateSisfall(sisfallDir, {
         params,
         conditions,
         filter: options.sisfallFilter,
         tuning: options.tuning,
+        onSkip: options.onSkip,
         onProgress: (done, total) => options.onProgress?.('SisFall', done, total),
       });
+      // The held-out groups are named by the subjects there (a copy with SA24 or SE16 says so; the shared copy's names
+      // are unchanged): before session 67 a subject of another id was counted under "young SA08–SA23".
+      const present = listSisfallTrials(sisfallDir);
+      const named = (g: (typeof SISFALL_GROUPS)[number]): string => {
+        if (!g.heldOut) return g.label;
+        const ids = [...new Set(present.filter((t) => sisfallGroupOf(t) === g.group).map((t) => t.subject))].sort();
+        const span = ids.length > 1 ? `${ids[0]}–${ids[ids.length - 1]}` : ids[0];
+        return span === undefined ? g.label : g.label.replace(/S[AE]\d\d–S[AE]\d\d/, span);
+      };
       for (const g of SISFALL_GROUPS) {
+        const label = named(g);
         conditions.forEach((condition, c) => {
           const f = figures.get(`${g.group}|${c}`);
           // A copy with an older adult's falls (SE06, left out of the shared copy, fell too) is not daily activities only.
-          const group = f && f.falls > 0 ? g.label.replace(' (daily activities)', '') : g.label;
+          const group = f && f.falls > 0 ? label.replace(' (daily activities)', '') : label;
           if (f) rows.push({ dataset: 'SisFall', group, heldOut: g.heldOut, condition, figures: f });
         });
       }
@@ -139,10 +163,23 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
     if (!fs.existsSync(mobifallDir)) absent.push(mobifallDir);
     else {
       const trials = listTrials(mobifallDir);
+      // A copy unpacked one folder too deep (mobifall-v2/MobiFall_Dataset_v2.0/sub1/...) was passed over in silence.
+      if (trials.length === 0)
+        options.onSkip?.(mobifallDir, 'no trial found (MobiFall is read as subN/FALLS|ADL/CODE/CODE_acc_N_T.txt)');
       const byKey = new Map<string, WearableFigures>();
       const startTs = Date.UTC(2013, 6, 5, 12);
       trials.forEach((trial, i) => {
-        const rec = readRecording(trial.file);
+        let rec: ReturnType<typeof readRecording>;
+        try {
+          rec = readRecording(trial.file);
+        } catch (err) {
+          options.onSkip?.(trial.file, `cannot be read (${(err as Error).message})`);
+          return;
+        }
+        if (rec.tMs.length < MIN_TRIAL_SAMPLES) {
+          options.onSkip?.(trial.file, `${rec.tMs.length} sample(s) after its header: not a trial, left out`);
+          return;
+        }
         // Its ~100 Hz irregular samples on a 200 Hz grid, then the same sensor model as SisFall's.
         const uniform = toUniform(rec.tMs, rec.x, rec.y, rec.z, 200);
         mobifallConditions.forEach((condition, c) => {
@@ -164,9 +201,14 @@ export function evaluateWearables(dataDir: string, options: WearableOptions = {}
         });
         options.onProgress?.('MobiFall', i + 1, trials.length);
       });
+      // Held-out fallers named by the subjects there (the shared copy: 6–11), as SisFall's groups.
+      const fallers = [...new Set(trials.filter((t) => t.isFall && splitOf(t) === 'test').map((t) => t.subject))];
+      fallers.sort((a, b) => a - b);
+      const heldOutFallers =
+        fallers.length > 1 ? `${fallers[0]}–${fallers[fallers.length - 1]}` : String(fallers[0] ?? '6–11');
       const groups = [
         { split: 'tuning', label: 'falls subj. 1–5, odd ADL trials (tuning)', heldOut: false },
-        { split: 'test', label: 'falls subj. 6–11, even ADL trials, STD, WAL', heldOut: true },
+        { split: 'test', label: `falls subj. ${heldOutFallers}, even ADL trials, STD, WAL`, heldOut: true },
       ];
       for (const g of groups) {
         mobifallConditions.forEach((condition, c) => {
