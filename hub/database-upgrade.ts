@@ -33,6 +33,16 @@ export function upgradeCopyName(file: string, at: Date): string {
   return `${file}.before-upgrade-${stamp}`;
 }
 
+/** The copies an earlier upgrade kept of `file`, but `kept`. */
+function earlierCopies(file: string, kept: string): string[] {
+  const prefix = `${path.basename(file)}.before-upgrade-`;
+  return fs
+    .readdirSync(path.dirname(file))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => path.join(path.dirname(file), name))
+    .filter((name) => name !== kept);
+}
+
 /**
  * Before this hub's schema steps change `file`, a database an earlier hub wrote (review, session 67: an upgrade said
  * nothing and kept nothing, and the earlier hub then refused the file, "restore a backup made by this version", of
@@ -99,12 +109,16 @@ function copyIfUpgrading(db: Database.Database, file: string, logger: Logger, no
     );
     return undefined;
   }
+  // One copy is kept, the newest: each upgrade that changes the tables would otherwise leave another whole copy of the
+  // database on the SD card, for good. The earlier copies are of hubs older than the one this copy goes back to.
+  const earlier = earlierCopies(file, copy);
+  for (const old of earlier) fs.rmSync(old, { force: true });
   logger.info(
-    { steps, copy },
+    { steps, copy, ...(earlier.length > 0 ? { earlierCopiesRemoved: earlier } : {}) },
     `database upgrade: this hub upgrades the tables of an earlier hub (${steps.join(', ')}), which that hub then ` +
       `will not open; ${file} as it was is kept as ${copy}. To go back to the earlier hub: stop this one, put the ` +
       'copy in place of hub.db (what was stored since is then lost), and start the earlier hub. Delete the copy ' +
-      'once the new hub has proved itself',
+      'once the new hub has proved itself (the next upgrade replaces it)',
   );
   return copy;
 }

@@ -98,5 +98,19 @@ describe('a hub started on the data folder of an earlier hub', () => {
     const again = await start();
     expect(again.stdout()).not.toContain('database upgrade');
     expect(copiesIn(data)).toEqual(copies);
+    await stop(again);
+
+    // A later upgrade keeps its own copy and removes the earlier one: one whole copy on the card, not one per upgrade.
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the copies are named to the second
+    const older = new Database(dbFile);
+    older.exec(
+      "ALTER TABLE mqtt_credentials DROP COLUMN unclaimed; DELETE FROM schema_migrations WHERE module = 'mqtt-auth' AND version = 2",
+    );
+    older.close();
+    const later = await start();
+    const now = copiesIn(data);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(copies[0]);
+    expect(later.stdout()).toContain('earlierCopiesRemoved');
   }, 120_000);
 });
