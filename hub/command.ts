@@ -38,6 +38,7 @@ export function registerHubCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: HUB_MQTT_PORT, HUB_HTTP_PORT, HUB_DATA_DIR, HUB_CONFIG, HUB_MQTT_URL, HUB_ADMIN_PASSWORD, HUB_LOG_LEVEL,\n' +
+        'HUB_LOG_FORMAT (json, or pretty: readable lines; default pretty on a terminal, json elsewhere),\n' +
         'HUB_HTTPS_CERT and HUB_HTTPS_KEY (PEM files: serve the dashboard over HTTPS), HUB_TRUSTED_ORIGINS, HUB_SECURE_COOKIES, HUB_TRUST_PROXY,\n' +
         'HUB_MQTT_TLS_CERT and HUB_MQTT_TLS_KEY (PEM files: MQTT over TLS too, on HUB_MQTT_TLS_PORT, default 8883),\n' +
         "HUB_RETENTION_DAYS (raw events kept, default 400), HUB_CHATTER_MAX_PER_MINUTE (a chattering sensor's repeats, default 120).\n" +

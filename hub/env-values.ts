@@ -53,3 +53,33 @@ export function localBrokerUrl(env: NodeJS.ProcessEnv = process.env): string {
   }
   return `mqtt://127.0.0.1:${hubPort === 0 ? 1883 : hubPort}`;
 }
+
+// The schemes mqtt.js connects with in Node; any other (http:) it silently takes as mqtt: and loops on reconnecting.
+const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:', 'ws:', 'wss:'];
+
+/**
+ * A broker's URL (the hub's HUB_MQTT_URL, `telecare simulate --mqtt`); never echoed in the message (it may carry the
+ * broker's password).
+ */
+export function brokerUrl(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  // A host and port with no scheme ("localhost:1883", "127.0.0.1:1883"; nothing in it can be a password) was told
+  // "not 'localhost://'", or nothing at all (review, session 65): say the URL it wants.
+  if (/^[A-Za-z0-9.-]+:\d{1,5}$/.test(value) && !BROKER_SCHEMES.includes(url?.protocol ?? '')) {
+    throw new Error(`${name} must start with mqtt:// (or mqtts://, ws://, wss://): write mqtt://${value}`);
+  }
+  if (url === undefined || !BROKER_SCHEMES.includes(url.protocol)) {
+    const scheme = url === undefined ? '' : `, not '${url.protocol}//'`;
+    throw new Error(
+      `${name} must start with mqtt:// or mqtts:// (or ws://, wss://), e.g. mqtt://127.0.0.1:1884${scheme}`,
+    );
+  }
+  if (url.hostname === '') throw new Error(`${name} has no host name, e.g. mqtt://127.0.0.1:1884`);
+  return value;
+}

@@ -491,7 +491,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       const installer = await credentials.ensureInstallerCredential(clock.now());
       if (installer) {
         announce(
-          `MQTT installer credential created (stored only as a hash; shown at each start until someone logs in with it): username "${installer.username}" password "${installer.password}"`,
+          installer.replaced
+            ? `MQTT installer credential given a new password (nobody has logged in with the one an earlier start ` +
+                `showed, which no longer works; stored only as a hash; shown at each start until someone logs in ` +
+                `with it): username "${installer.username}" password "${installer.password}"`
+            : `MQTT installer credential created (stored only as a hash; shown at each start until someone logs in ` +
+                `with it): username "${installer.username}" password "${installer.password}"`,
         );
       }
     });

@@ -7,7 +7,7 @@ import { configAdvice } from './coverage.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
-import { flag, origins, port } from './env-values.js';
+import { brokerUrl, flag, origins, port } from './env-values.js';
 import { DatabaseCheckError } from './migrations.js';
 import { releaseFilePagesOnce, startMallocTrim } from './malloc-trim.js';
 import { scheduleV8Release } from './v8-release.js';
@@ -100,33 +100,6 @@ function adminPassword(value: string | undefined): string | undefined {
   if (!value) return undefined;
   if (value.length < MIN_ADMIN_PASSWORD_LENGTH)
     throw new Error(`HUB_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`);
-  return value;
-}
-
-// The schemes mqtt.js connects with in Node; any other (http:) it silently takes as mqtt: and loops on reconnecting.
-const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:', 'ws:', 'wss:'];
-
-/** An external broker's URL; never echoed in the message (it may carry the broker's password). */
-function brokerUrl(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  // A host and port with no scheme ("localhost:1883", "127.0.0.1:1883"; nothing in it can be a password) was told
-  // "not 'localhost://'", or nothing at all (review, session 65): say the URL it wants.
-  if (/^[A-Za-z0-9.-]+:\d{1,5}$/.test(value) && !BROKER_SCHEMES.includes(url?.protocol ?? '')) {
-    throw new Error(`${name} must start with mqtt:// (or mqtts://, ws://, wss://): write mqtt://${value}`);
-  }
-  if (url === undefined || !BROKER_SCHEMES.includes(url.protocol)) {
-    const scheme = url === undefined ? '' : `, not '${url.protocol}//'`;
-    throw new Error(
-      `${name} must start with mqtt:// or mqtts:// (or ws://, wss://), e.g. mqtt://127.0.0.1:1884${scheme}`,
-    );
-  }
-  if (url.hostname === '') throw new Error(`${name} has no host name, e.g. mqtt://127.0.0.1:1884`);
   return value;
 }
 

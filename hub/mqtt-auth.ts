@@ -128,9 +128,12 @@ export class MqttCredentials {
    * On a first start, make the installer credential; returns its clear password once (to print), else null (made
    * before and logged in with, or the configuration has its own `installer`). Until someone logs in with it, each
    * start makes a new password and returns it (review, session 62: an installer who missed the first start's output
-   * had no way back but writing an `installer` into `mqttUsers`).
+   * had no way back but writing an `installer` into `mqttUsers`). `replaced`: a start before made one (said so, not
+   * "created" again at every start: review, session 67).
    */
-  async ensureInstallerCredential(nowMs: number): Promise<{ username: string; password: string } | null> {
+  async ensureInstallerCredential(
+    nowMs: number,
+  ): Promise<{ username: string; password: string; replaced: boolean } | null> {
     // The configuration names its own `installer`: that one is used (it wins at login), so a generated password
     // would be printed and never work.
     if (this.config.mqttUsers.some((u) => u.username === INSTALLER_USERNAME)) return null;
@@ -146,7 +149,7 @@ export class MqttCredentials {
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, created_at = excluded.created_at`,
       )
       .run(INSTALLER_USERNAME, hash, 'installer', nowMs);
-    return { username: INSTALLER_USERNAME, password };
+    return { username: INSTALLER_USERNAME, password, replaced: row !== undefined };
   }
 
   /** The generated installer credential was logged in with: the next starts keep it (best effort; retried at the next). */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
-import { localBrokerUrl } from '../hub/env-values.js';
+import { brokerUrl, localBrokerUrl } from '../hub/env-values.js';
 import {
   hubClockNotes,
   simulate,
@@ -167,6 +167,9 @@ Incidents (times are local to the homes; without a date, the first simulated day
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   const publishing = flags.out === undefined && (flags.mqtt !== undefined || flags.writeConfig === undefined);
   assertTimeZone(flags.tz);
+  // A scheme mqtt.js cannot use (`http://`, a typo) was tried as a host and failed at the connection (review,
+  // session 67): refused here, as the hub's --mqtt-url, naming the schemes and never echoing the URL.
+  brokerUrl(flags.mqtt, '--mqtt');
   const start = flags.start ?? localDate(Date.now(), flags.tz);
   const options: SimulationOptions = {
     homes: flags.homes,

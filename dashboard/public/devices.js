@@ -206,8 +206,8 @@ function showUnassigned({ unassigned, notListed }, homes) {
             { class: 'muted' },
             'Then check the file with ',
             el('code', {}, 'npx telecare hub --check-config'),
-            ' and reload it (',
-            el('code', {}, 'kill -HUP <hub pid>'),
+            ' and reload it (on the hub: ',
+            el('code', {}, reloadCommand()),
             ', or restart the hub).',
           ),
         ]
@@ -422,12 +422,24 @@ function cannotReach(err) {
     .replaceChildren(el('p', { class: 'error' }, `${err.message} Trying again in ${REFRESH_MS / 1000} s.`));
 }
 
+/** The hub's pid when /api/health gave it (admin, installer), for the reload's `kill -HUP`. */
+let hubPid;
+
+/** The command that reloads the configuration, on the hub: with its pid when known. */
+function reloadCommand() {
+  return hubPid === undefined ? "kill -HUP <the hub's pid: its log lines' pid>" : `kill -HUP ${hubPid}`;
+}
+
 /**
  * Where sensors publish, as this hub runs (its health's broker): the port it listens on, not the default the help
  * would otherwise name (a hub started with HUB_MQTT_PORT, or an external broker). Left as written when unknown.
  */
 async function showBrokerAddress() {
   const health = await api('/api/health').catch(() => undefined);
+  // The hub's pid, given to admin and installer: the reload's command with its number, not `<hub pid>` (session 67).
+  if (health && Number.isInteger(health.pid)) hubPid = health.pid;
+  const reload = document.getElementById('reload-command');
+  if (reload) reload.textContent = reloadCommand();
   const mqtt = health && health.mqtt;
   const where = document.getElementById('mqtt-where');
   if (!mqtt || !where) return;
@@ -459,7 +471,8 @@ function whoIsLoggedIn() {
 
 async function start() {
   await whoIsLoggedIn();
-  void showBrokerAddress();
+  // Before the first look: the devices it lists say how to reload, with the hub's pid.
+  await showBrokerAddress();
   // A first look that fails says so and is tried again with the next ones.
   await lookForDevices();
   setInterval(lookForDevices, REFRESH_MS);

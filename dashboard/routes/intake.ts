@@ -5,6 +5,7 @@ import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError } from '../errors.js';
 import { errors } from '../schemas.js';
+import { allows } from '../../hub/permissions.js';
 
 /**
  * A device's token posts only for its homes: a body with an event of another home (a home not configured too) is
@@ -53,7 +54,7 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       schema: {
         tags: ['hub'],
         summary:
-          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data (a responder held to homes: the storage state only)',
+          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data (a responder held to homes: the storage state only); the hub\'s `pid` (for `kill -HUP`, a reload) to admin and installer',
         security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
@@ -77,9 +78,12 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       // A responder held to some homes: the storage state its console shows (alerts held in memory, call the
       // installer), not what moves with other homes' alerts and events (a chattering device by home, the uplink's
       // last send, the broker's clients).
+      // The hub's own pid to whoever configures devices (admin, installer): the devices page's `kill -HUP` to reload
+      // the configuration said `<hub pid>` (review, session 67).
+      const pid = allows(principal.role, 'devices.read') ? { pid: process.pid } : {};
       const body = homeScope(principal)
         ? { status, ...('status' in details ? { status: details.status } : {}), storage: details.storage }
-        : { status, ...details };
+        : { status, ...details, ...pid };
       return reply.code(ok ? 200 : 503).send(body);
     },
   );

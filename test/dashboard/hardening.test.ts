@@ -38,7 +38,13 @@ describe('GET /api/health', () => {
     expect(anonymous.json()).toEqual({ status: 'ok' });
     const cookie = users.cookies.admin!;
     const detailed = await dashboard.app.inject({ url: '/api/health', headers: { cookie } });
-    expect(detailed.json()).toEqual({ status: 'ok', homes: 2, mqtt: { mode: 'embedded', clients: 3 } });
+    // The hub's pid too, to admin: the devices page's reload command (review, session 67).
+    expect(detailed.json()).toEqual({
+      status: 'ok',
+      homes: 2,
+      mqtt: { mode: 'embedded', clients: 3 },
+      pid: process.pid,
+    });
   });
 });
 
