@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { Aedes } from 'aedes';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach } from 'vitest';
@@ -79,4 +80,9 @@ export function brokerPerTest(prefix: string): BrokerPerTest {
       return broker;
     },
   };
+}
+
+/** The aedes instance inside `broker` (private there), for tests that watch its events or its persistence. */
+export function aedesOf(broker: EmbeddedBroker): Aedes {
+  return (broker as unknown as { aedes: Aedes }).aedes;
 }
