@@ -7,6 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { FirmwareBridge, type BridgeOptions } from '../../firmware-bridge/bridge.js';
+import { FakeClock } from '../../hub/clock.js';
+import { silentLogger } from '../../hub/logger.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
@@ -260,4 +263,57 @@ export async function stopRig(rig: BridgeRig): Promise<void> {
   await killProcess(rig.pair?.process);
   if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
   rig.dir = rig.pair = rig.broker = rig.subscriber = rig.bridge = undefined;
+}
+
+/** The stage of a story with the bridge in the test's process: a temp folder, its serial pairs, broker, subscriber, bridge. */
+export interface InProcessRig {
+  dir?: string;
+  pairs: SerialPair[];
+  broker?: TestBroker;
+  subscriber?: Subscriber;
+  bridge?: FirmwareBridge;
+}
+
+/**
+ * Starts a broker and a subscriber to BRIDGE_TOPICS in `rig`, then a FirmwareBridge named `name` on `portPath` for
+ * home h1 (COBS at 115,200 baud, a 60 s status interval, 1,000 events queued, quick reopening and reconnecting, a fake
+ * clock, no log output; `options` add to these or replace them); resolves with it once it says it is online.
+ */
+export async function startInProcessBridge(
+  rig: InProcessRig,
+  portPath: string,
+  name: string,
+  options: Partial<BridgeOptions> = {},
+): Promise<FirmwareBridge> {
+  const broker = (rig.broker = await startBroker());
+  const subscriber = (rig.subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS));
+  const bridge = (rig.bridge = new FirmwareBridge({
+    portPath,
+    baudRate: 115_200,
+    framing: 'cobs',
+    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    homeId: 'h1',
+    name,
+    statusIntervalMs: 60_000,
+    maxQueued: 1_000,
+    reopenBackoff: { initialMs: 50, maxMs: 200 },
+    mqttReconnectMs: 200,
+    clock: new FakeClock(),
+    logger: silentLogger,
+    ...options,
+  }));
+  bridge.start();
+  await waitFor('bridge online', () => subscriber.lastStatus(name)?.state === 'online');
+  return bridge;
+}
+
+/** Stops and removes everything `rig` holds (the bridge first, the serial pairs last), and empties it. */
+export async function stopInProcessRig(rig: InProcessRig): Promise<void> {
+  await rig.bridge?.stop();
+  await rig.subscriber?.close();
+  await rig.broker?.close();
+  for (const pair of rig.pairs) await killProcess(pair.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.pairs = [];
+  rig.dir = rig.broker = rig.subscriber = rig.bridge = undefined;
 }
