@@ -317,3 +317,68 @@ export async function stopInProcessRig(rig: InProcessRig): Promise<void> {
   rig.pairs = [];
   rig.dir = rig.broker = rig.subscriber = rig.bridge = undefined;
 }
+
+/**
+ * The arguments of a bridge process reading COBS frames for home h1 on `portPath`, named `name`, sending to the broker
+ * on loopback `mqttPort`, with a 60 s status interval; `extra` added after them.
+ */
+export function cobsBridgeArgs(portPath: string, mqttPort: number, name: string, extra: string[] = []): string[] {
+  return [
+    '--port',
+    portPath,
+    '--framing',
+    'cobs',
+    '--home',
+    'h1',
+    '--mqtt',
+    `mqtt://127.0.0.1:${mqttPort}`,
+    '--name',
+    name,
+    '--status-interval-ms',
+    '60000',
+    ...extra,
+  ];
+}
+
+/** The stage of a story whose broker goes away and comes back: one serial pair, every broker and subscriber it started. */
+export interface RestartRig {
+  dir?: string;
+  pair?: SerialPair;
+  brokers: TestBroker[];
+  subscribers: Subscriber[];
+  bridge?: BridgeProcess;
+}
+
+/**
+ * Starts a broker on `port` (kept in `rig`) that lets a bridge in only once a subscriber to BRIDGE_TOPICS listens
+ * there, and that subscriber; `options` go to aedes.
+ */
+export async function brokerWithSubscriber(
+  rig: RestartRig,
+  port: number,
+  options: AedesOptions = {},
+): Promise<Subscriber> {
+  let subscriberReady = false;
+  const broker = await startBroker(port, {
+    authenticate: (client, _user, _password, done) =>
+      done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
+    ...options,
+  });
+  rig.brokers.push(broker);
+  const subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  rig.subscribers.push(subscriber);
+  subscriberReady = true;
+  return subscriber;
+}
+
+/** Kills and removes everything `rig` holds (the bridge first, the serial pair last), and empties it. */
+export async function stopRestartRig(rig: RestartRig): Promise<void> {
+  await killProcess(rig.bridge?.child);
+  for (const subscriber of rig.subscribers) await subscriber.close();
+  for (const broker of rig.brokers) await broker.close();
+  await killProcess(rig.pair?.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.brokers = [];
+  rig.subscribers = [];
+  rig.dir = rig.pair = rig.bridge = undefined;
+}
