@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { RunningHub } from '../../hub/hub.js';
 import { FirmwareBridge, type BridgeOptions } from '../../firmware-bridge/bridge.js';
 import { FakeClock } from '../../hub/clock.js';
 import { silentLogger } from '../../hub/logger.js';
@@ -319,24 +320,31 @@ export async function stopInProcessRig(rig: InProcessRig): Promise<void> {
 }
 
 /**
- * The arguments of a bridge process reading COBS frames for home h1 on `portPath`, named `name`, sending to the broker
- * on loopback `mqttPort`, with a 60 s status interval; `extra` added after them.
+ * The arguments of a bridge process for home h1 reading `framing` frames (COBS by default) on `port`, named `name`,
+ * sending to the broker on loopback `mqttPort`, with a status every `statusIntervalMs` (60 s by default); `extra` last.
  */
-export function cobsBridgeArgs(portPath: string, mqttPort: number, name: string, extra: string[] = []): string[] {
+export function bridgeArgs(bridge: {
+  port: string;
+  mqttPort: number;
+  name: string;
+  framing?: 'cobs' | 'ndjson';
+  statusIntervalMs?: number;
+  extra?: string[];
+}): string[] {
   return [
     '--port',
-    portPath,
+    bridge.port,
     '--framing',
-    'cobs',
+    bridge.framing ?? 'cobs',
     '--home',
     'h1',
     '--mqtt',
-    `mqtt://127.0.0.1:${mqttPort}`,
+    `mqtt://127.0.0.1:${bridge.mqttPort}`,
     '--name',
-    name,
+    bridge.name,
     '--status-interval-ms',
-    '60000',
-    ...extra,
+    String(bridge.statusIntervalMs ?? 60_000),
+    ...(bridge.extra ?? []),
   ];
 }
 
@@ -381,4 +389,30 @@ export async function stopRestartRig(rig: RestartRig): Promise<void> {
   rig.brokers = [];
   rig.subscribers = [];
   rig.dir = rig.pair = rig.bridge = undefined;
+}
+
+/** The stage of a story with the real hub in the test's process: its folder, a serial pair, a subscriber, the bridge CLI. */
+export interface HubRig {
+  dir?: string;
+  hub?: RunningHub;
+  pair?: SerialPair;
+  subscriber?: Subscriber;
+  bridge?: BridgeProcess;
+}
+
+/** Spawns the bridge CLI with `args` into `rig` and resolves once bridge `name` says on the rig's subscriber it is online. */
+export async function spawnBridgeOnline(rig: HubRig, args: string[], name: string): Promise<BridgeProcess> {
+  const bridge = (rig.bridge = spawnBridge(args));
+  await waitFor('bridge online', () => rig.subscriber!.lastStatus(name)?.state === 'online');
+  return bridge;
+}
+
+/** Kills and removes everything `rig` holds (the bridge first, the serial pair last), and empties it. */
+export async function stopHubRig(rig: HubRig): Promise<void> {
+  await killProcess(rig.bridge?.child);
+  await rig.subscriber?.close();
+  await rig.hub?.stop();
+  await killProcess(rig.pair?.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.dir = rig.hub = rig.pair = rig.subscriber = rig.bridge = undefined;
 }

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import {
   BRIDGE_TOPICS,
   brokerWithSubscriber,
-  cobsBridgeArgs,
+  bridgeArgs,
   requireBuiltCli,
   spawnBridge,
   startBroker,
@@ -33,12 +33,12 @@ async function pressKeptOver(signal: NodeJS.Signals): Promise<void> {
   rig.brokers.push(first);
   const firstSubscriber = await startSubscriber(first.port, BRIDGE_TOPICS);
   rig.subscribers.push(firstSubscriber);
-  const args = cobsBridgeArgs(pair.hubEnd, first.port, 'rx-hall', [
-    '--mqtt-reconnect-ms',
-    '200',
-    '--log-level',
-    'debug',
-  ]);
+  const args = bridgeArgs({
+    port: pair.hubEnd,
+    mqttPort: first.port,
+    name: 'rx-hall',
+    extra: ['--mqtt-reconnect-ms', '200', '--log-level', 'debug'],
+  });
   // Run as a service would be, from its own folder, with every default (the hub's data beside it in ./data).
   const where = { cwd: dir };
   rig.bridge = spawnBridge(args, where);
@@ -99,7 +99,9 @@ it('sends what a kept file holds whole, and counts a line cut short as dropped i
   const spool = path.join(dir, 'kept', 'rx.spool');
   fs.writeFileSync(spool, `${JSON.stringify(press)}\n${cut}`);
 
-  const bridge = (rig.bridge = spawnBridge(cobsBridgeArgs(pair.hubEnd, broker.port, 'rx-hall', ['--spool', spool])));
+  const bridge = (rig.bridge = spawnBridge(
+    bridgeArgs({ port: pair.hubEnd, mqttPort: broker.port, name: 'rx-hall', extra: ['--spool', spool] }),
+  ));
   const status = await waitFor('the kept press delivered', () => {
     const s = subscriber.lastStatus('rx-hall');
     return s?.state === 'online' && s.events.published === 1 ? s : undefined;

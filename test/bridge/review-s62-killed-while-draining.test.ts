@@ -11,7 +11,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import { readSpool } from '../../firmware-bridge/event-spool.js';
 import {
   brokerWithSubscriber,
-  cobsBridgeArgs,
+  bridgeArgs,
   killProcess,
   requireBuiltCli,
   spawnBridge,
@@ -43,14 +43,12 @@ it('killed while sending its spool, sends at its next start only what the broker
   const first = await startBroker();
   rig.brokers.push(first);
   const port = first.port;
-  const args = cobsBridgeArgs(pair.hubEnd, port, 'rx-hall', [
-    '--mqtt-reconnect-ms',
-    '200',
-    '--spool',
-    spool,
-    '--log-level',
-    'debug',
-  ]);
+  const args = bridgeArgs({
+    port: pair.hubEnd,
+    mqttPort: port,
+    name: 'rx-hall',
+    extra: ['--mqtt-reconnect-ms', '200', '--spool', spool, '--log-level', 'debug'],
+  });
   rig.bridge = spawnBridge(args);
   await waitFor('bridge connected', () => rig.bridge!.logs.some((l) => l.msg === 'connected to MQTT broker'));
 
