@@ -278,7 +278,9 @@ export interface InProcessRig {
 /**
  * Starts a broker and a subscriber to BRIDGE_TOPICS in `rig`, then a FirmwareBridge named `name` on `portPath` for
  * home h1 (COBS at 115,200 baud, a 60 s status interval, 1,000 events queued, quick reopening and reconnecting, a fake
- * clock, no log output; `options` add to these or replace them); resolves with it once it says it is online.
+ * clock, no log output; `options` add to these or replace them); resolves with it once it says it is online, as
+ * startRig does (a frame written before the port was open could be lost under load, and a story then timed out
+ * waiting for it).
  */
 export async function startInProcessBridge(
   rig: InProcessRig,
