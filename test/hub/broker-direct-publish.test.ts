@@ -5,7 +5,7 @@ import type { Aedes } from 'aedes';
 import { describe, expect, it, vi } from 'vitest';
 import type { EmbeddedBroker, SensorIntake } from '../../hub/broker.js';
 import { mqttClient } from './helpers.js';
-import { aedesOf, brokerPerTest } from '../support/embedded-broker.js';
+import { aedesOf, brokerPerTest, heldBatch } from '../support/embedded-broker.js';
 
 const t = brokerPerTest('broker-direct-publish');
 const clients = t.clients;
@@ -13,17 +13,6 @@ const clients = t.clients;
 async function startBroker(intake: SensorIntake): Promise<{ broker: EmbeddedBroker; aedes: Aedes }> {
   const broker = await t.start({ intake });
   return { broker, aedes: aedesOf(broker) };
-}
-
-/** A batch's promise that the test settles, as the store's group commit does after its fsync. */
-function heldBatch(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Lets every pending callback, timer and socket event of the process run (a few turns of the loop). */

@@ -86,3 +86,14 @@ export function brokerPerTest(prefix: string): BrokerPerTest {
 export function aedesOf(broker: EmbeddedBroker): Aedes {
   return (broker as unknown as { aedes: Aedes }).aedes;
 }
+
+/** A batch's promise that the test settles, as the store's group commit does after its fsync (an intake's answer). */
+export function heldBatch(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
