@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
+import { afterAll, beforeAll } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningHub } from '../../hub/hub.js';
 import { FirmwareBridge, type BridgeOptions } from '../../firmware-bridge/bridge.js';
@@ -253,6 +254,20 @@ export async function startRig(
     ...args,
   ]);
   await waitFor('bridge online', () => subscriber.lastStatus(name)?.state === 'online');
+  return rig as Required<BridgeRig>;
+}
+
+/**
+ * Registers in the calling file the hooks that start one rig for all its tests (startRig's arguments, once the CLI is
+ * built) and stop it after them; its fields are there from the file's first test on.
+ */
+export function rigPerFile(tmpPrefix: string, name: string, args: string[]): Required<BridgeRig> {
+  const rig: BridgeRig = {};
+  beforeAll(async () => {
+    requireBuiltCli();
+    await startRig(rig, tmpPrefix, name, args);
+  });
+  afterAll(() => stopRig(rig));
   return rig as Required<BridgeRig>;
 }
 
