@@ -1,38 +1,13 @@
 // Story: a noisy serial line (random bytes, truncated, corrupted, oversized frames) never stops the bridge.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cobsEncode } from '../../firmware-bridge/cobs.js';
 import { crc16CcittFalse } from '../../firmware-bridge/crc16.js';
 import { decodeWireFrame, encodeFrame } from '../../firmware-bridge/frame-codec.js';
 import { createRng } from '../../simulate/random.js';
-import {
-  requireBuiltCli,
-  startRig,
-  stopRig,
-  waitFor,
-  writeToSerial,
-  type BridgeProcess,
-  type BridgeRig,
-  type SerialPair,
-  type Subscriber,
-} from './helpers.js';
+import { rigPerFile, waitFor, writeToSerial, type Subscriber } from './helpers.js';
 import { motion, pendantPress, wire } from './fixtures.js';
 
-const rig: BridgeRig = {};
-let pair: SerialPair;
-let subscriber: Subscriber;
-let bridge: BridgeProcess;
-
-beforeAll(async () => {
-  requireBuiltCli();
-  ({ pair, subscriber, bridge } = await startRig(rig, 'bridge-bad-input-', 'noisy', [
-    '--framing',
-    'cobs',
-    '--home',
-    'h1',
-  ]));
-});
-
-afterAll(() => stopRig(rig));
+const rig = rigPerFile('bridge-bad-input-', 'noisy', ['--framing', 'cobs', '--home', 'h1']);
 
 /** A frame with a correct CRC over whatever bytes are given: reaches the checks after the CRC. */
 function withCrc(bytes: number[]): Buffer {
@@ -43,14 +18,14 @@ function withCrc(bytes: number[]): Buffer {
 
 async function statusWhere(predicate: (s: NonNullable<ReturnType<Subscriber['lastStatus']>>) => boolean) {
   return waitFor('bridge status', () => {
-    const s = subscriber.lastStatus('noisy');
+    const s = rig.subscriber.lastStatus('noisy');
     return s && predicate(s) ? s : undefined;
   });
 }
 
 describe('a noisy serial line', () => {
   it('counts every bad frame by reason and still delivers the valid frames between them', async () => {
-    const before = subscriber.lastStatus('noisy')!;
+    const before = rig.subscriber.lastStatus('noisy')!;
     const good = encodeFrame(pendantPress('p1', 1));
     const goodWire = cobsEncode(good);
     const corrupted = Buffer.from(good);
@@ -76,7 +51,7 @@ describe('a noisy serial line', () => {
     const stream = Buffer.concat(
       lines.flatMap(([bad], i) => [wire(pendantPress(`before${i}`, 1)), bad, wire(pendantPress(`after${i}`, 1))]),
     );
-    writeToSerial(pair.receiverEnd, stream);
+    writeToSerial(rig.pair.receiverEnd, stream);
 
     const status = await statusWhere(
       (s) =>
@@ -91,7 +66,7 @@ describe('a noisy serial line', () => {
     await waitFor(
       'every valid event',
       () =>
-        subscriber.messages.filter((m) => /devices\/(before|after)\d+\/events$/.test(m.topic)).length ===
+        rig.subscriber.messages.filter((m) => /devices\/(before|after)\d+\/events$/.test(m.topic)).length ===
         2 * lines.length,
     );
   });
@@ -106,7 +81,7 @@ describe('a noisy serial line', () => {
       .map((run) => Buffer.from(run, 'latin1'));
     expect(runs.filter((run) => decodeWireFrame(run).ok)).toEqual([]);
 
-    const before = subscriber.lastStatus('noisy')!;
+    const before = rig.subscriber.lastStatus('noisy')!;
     const stream = Buffer.concat([
       wire(motion('kitchen-pir', 1)),
       Buffer.from([0]),
@@ -114,13 +89,13 @@ describe('a noisy serial line', () => {
       Buffer.from([0]),
       wire(motion('kitchen-pir', 2)),
     ]);
-    writeToSerial(pair.receiverEnd, stream);
+    writeToSerial(rig.pair.receiverEnd, stream);
 
     const status = await statusWhere(
       (s) => s.framesOk - before.framesOk === 2 && s.badFramesTotal - before.badFramesTotal === runs.length,
     );
     expect(status.state).toBe('online');
-    expect(bridge.child.exitCode).toBeNull();
-    await waitFor('both motion events', () => subscriber.on('telecare/h1/devices/kitchen-pir/events').length === 2);
+    expect(rig.bridge.child.exitCode).toBeNull();
+    await waitFor('both motion events', () => rig.subscriber.on('telecare/h1/devices/kitchen-pir/events').length === 2);
   });
 });

@@ -3,68 +3,36 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { FirmwareBridge } from '../../firmware-bridge/bridge.js';
 import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
 import { motion, pendantPress, wire } from './fixtures.js';
 import {
-  BRIDGE_TOPICS,
-  killProcess,
-  startBroker,
+  startInProcessBridge,
   startSerialPair,
-  startSubscriber,
+  stopInProcessRig,
   waitFor,
   writeToSerial,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
+  type InProcessRig,
 } from './helpers.js';
 
 const HOUR_MS = 3_600_000;
 
-let dir: string | undefined;
-let pair: SerialPair | undefined;
-let broker: TestBroker | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: FirmwareBridge | undefined;
+const rig: InProcessRig = { pairs: [] };
 
-afterEach(async () => {
-  await bridge?.stop();
-  await subscriber?.close();
-  await broker?.close();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = pair = broker = subscriber = bridge = undefined;
-});
+afterEach(() => stopInProcessRig(rig));
 
 it('keeps the duplicate window on the monotonic clock when the wall clock steps either way', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-clock-step-'));
-  pair = await startSerialPair(dir);
-  broker = await startBroker();
-  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  const dir = (rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-clock-step-')));
+  const pair = await startSerialPair(dir);
+  rig.pairs.push(pair);
   const wall = new FakeClock();
   let monotonicMs = 1_000;
-  bridge = new FirmwareBridge({
-    portPath: pair.hubEnd,
-    baudRate: 115_200,
-    framing: 'cobs',
-    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
-    homeId: 'h1',
-    name: 'rx-step',
-    statusIntervalMs: 60_000,
-    maxQueued: 1_000,
+  const live = await startInProcessBridge(rig, pair.hubEnd, 'rx-step', {
     reopenBackoff: { initialMs: 50, maxMs: 500 },
-    mqttReconnectMs: 200,
     clock: wall,
     monotonicNowMs: () => monotonicMs,
-    logger: silentLogger,
   });
-  bridge.start();
-  // As startRig does: write only once the bridge has its port open and says so (a frame written before the port was
-  // open could be lost under load, and the test then timed out waiting for the first press).
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-step')?.state === 'online');
-  const live = bridge;
-  const presses = (): unknown[] => subscriber!.on('telecare/h1/devices/p1/events');
+  const subscriber = rig.subscriber!;
+  const presses = (): unknown[] => subscriber.on('telecare/h1/devices/p1/events');
   const handled = (n: number): boolean => live.stats.framesOk + live.stats.duplicates >= n;
 
   writeToSerial(pair.receiverEnd, wire(pendantPress('p1', 0)));
@@ -84,7 +52,7 @@ it('keeps the duplicate window on the monotonic clock when the wall clock steps 
   monotonicMs += 50;
   wall.stepWall(2 * HOUR_MS);
   writeToSerial(pair.receiverEnd, wire(pendantPress('p1', 0), motion('hall-pir', 1)));
-  await waitFor('motion after the repeat', () => subscriber!.on('telecare/h1/devices/hall-pir/events').length === 1);
+  await waitFor('motion after the repeat', () => subscriber.on('telecare/h1/devices/hall-pir/events').length === 1);
   expect(live.stats.duplicates).toBe(1);
   expect(live.stats.framesOk).toBe(3);
   expect(presses()).toHaveLength(2);

@@ -6,7 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
+import { afterAll, beforeAll } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { RunningHub } from '../../hub/hub.js';
+import { FirmwareBridge, type BridgeOptions } from '../../firmware-bridge/bridge.js';
+import { FakeClock } from '../../hub/clock.js';
+import { silentLogger } from '../../hub/logger.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
@@ -252,6 +257,20 @@ export async function startRig(
   return rig as Required<BridgeRig>;
 }
 
+/**
+ * Registers in the calling file the hooks that start one rig for all its tests (startRig's arguments, once the CLI is
+ * built) and stop it after them; its fields are there from the file's first test on.
+ */
+export function rigPerFile(tmpPrefix: string, name: string, args: string[]): Required<BridgeRig> {
+  const rig: BridgeRig = {};
+  beforeAll(async () => {
+    requireBuiltCli();
+    await startRig(rig, tmpPrefix, name, args);
+  });
+  afterAll(() => stopRig(rig));
+  return rig as Required<BridgeRig>;
+}
+
 /** Kills and removes everything `rig` holds, and empties it. */
 export async function stopRig(rig: BridgeRig): Promise<void> {
   await killProcess(rig.bridge?.child);
@@ -260,4 +279,157 @@ export async function stopRig(rig: BridgeRig): Promise<void> {
   await killProcess(rig.pair?.process);
   if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
   rig.dir = rig.pair = rig.broker = rig.subscriber = rig.bridge = undefined;
+}
+
+/** The stage of a story with the bridge in the test's process: a temp folder, its serial pairs, broker, subscriber, bridge. */
+export interface InProcessRig {
+  dir?: string;
+  pairs: SerialPair[];
+  broker?: TestBroker;
+  subscriber?: Subscriber;
+  bridge?: FirmwareBridge;
+}
+
+/**
+ * Starts a broker and a subscriber to BRIDGE_TOPICS in `rig`, then a FirmwareBridge named `name` on `portPath` for
+ * home h1 (COBS at 115,200 baud, a 60 s status interval, 1,000 events queued, quick reopening and reconnecting, a fake
+ * clock, no log output; `options` add to these or replace them); resolves with it once it says it is online, as
+ * startRig does (a frame written before the port was open could be lost under load, and a story then timed out
+ * waiting for it).
+ */
+export async function startInProcessBridge(
+  rig: InProcessRig,
+  portPath: string,
+  name: string,
+  options: Partial<BridgeOptions> = {},
+): Promise<FirmwareBridge> {
+  const broker = (rig.broker = await startBroker());
+  const subscriber = (rig.subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS));
+  const bridge = (rig.bridge = new FirmwareBridge({
+    portPath,
+    baudRate: 115_200,
+    framing: 'cobs',
+    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    homeId: 'h1',
+    name,
+    statusIntervalMs: 60_000,
+    maxQueued: 1_000,
+    reopenBackoff: { initialMs: 50, maxMs: 200 },
+    mqttReconnectMs: 200,
+    clock: new FakeClock(),
+    logger: silentLogger,
+    ...options,
+  }));
+  bridge.start();
+  await waitFor('bridge online', () => subscriber.lastStatus(name)?.state === 'online');
+  return bridge;
+}
+
+/** Stops and removes everything `rig` holds (the bridge first, the serial pairs last), and empties it. */
+export async function stopInProcessRig(rig: InProcessRig): Promise<void> {
+  await rig.bridge?.stop();
+  await rig.subscriber?.close();
+  await rig.broker?.close();
+  for (const pair of rig.pairs) await killProcess(pair.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.pairs = [];
+  rig.dir = rig.broker = rig.subscriber = rig.bridge = undefined;
+}
+
+/**
+ * The arguments of a bridge process for home h1 reading `framing` frames (COBS by default) on `port`, named `name`,
+ * sending to the broker on loopback `mqttPort`, with a status every `statusIntervalMs` (60 s by default); `extra` last.
+ */
+export function bridgeArgs(bridge: {
+  port: string;
+  mqttPort: number;
+  name: string;
+  framing?: 'cobs' | 'ndjson';
+  statusIntervalMs?: number;
+  extra?: string[];
+}): string[] {
+  return [
+    '--port',
+    bridge.port,
+    '--framing',
+    bridge.framing ?? 'cobs',
+    '--home',
+    'h1',
+    '--mqtt',
+    `mqtt://127.0.0.1:${bridge.mqttPort}`,
+    '--name',
+    bridge.name,
+    '--status-interval-ms',
+    String(bridge.statusIntervalMs ?? 60_000),
+    ...(bridge.extra ?? []),
+  ];
+}
+
+/** The stage of a story whose broker goes away and comes back: one serial pair, every broker and subscriber it started. */
+export interface RestartRig {
+  dir?: string;
+  pair?: SerialPair;
+  brokers: TestBroker[];
+  subscribers: Subscriber[];
+  bridge?: BridgeProcess;
+}
+
+/**
+ * Starts a broker on `port` (kept in `rig`) that lets a bridge in only once a subscriber to BRIDGE_TOPICS listens
+ * there, and that subscriber; `options` go to aedes.
+ */
+export async function brokerWithSubscriber(
+  rig: RestartRig,
+  port: number,
+  options: AedesOptions = {},
+): Promise<Subscriber> {
+  let subscriberReady = false;
+  const broker = await startBroker(port, {
+    authenticate: (client, _user, _password, done) =>
+      done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
+    ...options,
+  });
+  rig.brokers.push(broker);
+  const subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  rig.subscribers.push(subscriber);
+  subscriberReady = true;
+  return subscriber;
+}
+
+/** Kills and removes everything `rig` holds (the bridge first, the serial pair last), and empties it. */
+export async function stopRestartRig(rig: RestartRig): Promise<void> {
+  await killProcess(rig.bridge?.child);
+  for (const subscriber of rig.subscribers) await subscriber.close();
+  for (const broker of rig.brokers) await broker.close();
+  await killProcess(rig.pair?.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.brokers = [];
+  rig.subscribers = [];
+  rig.dir = rig.pair = rig.bridge = undefined;
+}
+
+/** The stage of a story with the real hub in the test's process: its folder, a serial pair, a subscriber, the bridge CLI. */
+export interface HubRig {
+  dir?: string;
+  hub?: RunningHub;
+  pair?: SerialPair;
+  subscriber?: Subscriber;
+  bridge?: BridgeProcess;
+}
+
+/** Spawns the bridge CLI with `args` into `rig` and resolves once bridge `name` says on the rig's subscriber it is online. */
+export async function spawnBridgeOnline(rig: HubRig, args: string[], name: string): Promise<BridgeProcess> {
+  const bridge = (rig.bridge = spawnBridge(args));
+  await waitFor('bridge online', () => rig.subscriber!.lastStatus(name)?.state === 'online');
+  return bridge;
+}
+
+/** Kills and removes everything `rig` holds (the bridge first, the serial pair last), and empties it. */
+export async function stopHubRig(rig: HubRig): Promise<void> {
+  await killProcess(rig.bridge?.child);
+  await rig.subscriber?.close();
+  await rig.hub?.stop();
+  await killProcess(rig.pair?.process);
+  if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  rig.dir = rig.hub = rig.pair = rig.subscriber = rig.bridge = undefined;
 }

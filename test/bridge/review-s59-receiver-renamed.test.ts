@@ -3,39 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { FirmwareBridge } from '../../firmware-bridge/bridge.js';
-import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
 import { pendantPress, wire } from './fixtures.js';
 import {
-  BRIDGE_TOPICS,
-  killProcess,
-  startBroker,
+  startInProcessBridge,
   startSerialPair,
-  startSubscriber,
+  stopInProcessRig,
   unplug,
   waitFor,
   writeToSerial,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
+  type InProcessRig,
 } from './helpers.js';
 
-let dir: string | undefined;
-let pairs: SerialPair[] = [];
-let broker: TestBroker | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: FirmwareBridge | undefined;
+const rig: InProcessRig = { pairs: [] };
 
-afterEach(async () => {
-  await bridge?.stop();
-  await subscriber?.close();
-  await broker?.close();
-  for (const pair of pairs) await killProcess(pair.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  pairs = [];
-  dir = broker = subscriber = bridge = undefined;
-});
+afterEach(() => stopInProcessRig(rig));
 
 /** Points the receiver's stable link at `target`, as udev does when the receiver is plugged in. */
 function udevLink(byIdDir: string, target: string): void {
@@ -45,44 +26,26 @@ function udevLink(byIdDir: string, target: string): void {
 }
 
 it('follows the receiver to its new device name through its /dev/serial/by-id link', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-renamed-'));
+  const dir = (rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-renamed-')));
   const byIdDir = path.join(dir, 'by-id');
   fs.mkdirSync(byIdDir);
   const first = await startSerialPair(dir, 'one');
-  pairs.push(first);
+  rig.pairs.push(first);
   // The installer gives the kernel's name, as the README's examples do (/dev/ttyUSB0): here the pair's link to its pty,
   // which goes with the unplugging as /dev/ttyUSB0 does. (Not the /dev/pts name itself: the kernel gives that to the
   // next pty made anywhere on the machine, another test file's, which the bridge would then open and read.)
   const firstDevice = fs.realpathSync(first.hubEnd);
   udevLink(byIdDir, firstDevice);
-  broker = await startBroker();
-  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
-  bridge = new FirmwareBridge({
-    portPath: first.hubEnd,
-    baudRate: 115_200,
-    framing: 'cobs',
-    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
-    homeId: 'h1',
-    name: 'rx-renamed',
-    statusIntervalMs: 60_000,
-    maxQueued: 1_000,
-    reopenBackoff: { initialMs: 50, maxMs: 200 },
-    mqttReconnectMs: 200,
-    clock: new FakeClock(),
-    stableLinksDir: byIdDir,
-    logger: silentLogger,
-  });
-  bridge.start();
-  const live = bridge;
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-renamed')?.state === 'online');
-  const presses = (): unknown[] => subscriber!.on('telecare/h1/devices/p1/events');
+  const live = await startInProcessBridge(rig, first.hubEnd, 'rx-renamed', { stableLinksDir: byIdDir });
+  const subscriber = rig.subscriber!;
+  const presses = (): unknown[] => subscriber.on('telecare/h1/devices/p1/events');
   writeToSerial(first.receiverEnd, wire(pendantPress('p1', 1)));
   await waitFor('press before the unplugging', () => presses().length === 1);
 
   // Plugged back, the receiver gets the next free name (the old one was still held open as it went), and udev points
   // its stable link there; the old name is gone.
   const second = await startSerialPair(dir, 'two');
-  pairs.push(second);
+  rig.pairs.push(second);
   const secondDevice = fs.realpathSync(second.hubEnd);
   expect(secondDevice).not.toBe(firstDevice);
   // Unplugged: udev removes the stable link and the kernel's name as the device goes (session 60's `unplug`).

@@ -4,70 +4,35 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { FirmwareBridge } from '../../firmware-bridge/bridge.js';
 import type { Frame } from '../../firmware-bridge/frame-codec.js';
-import { FakeClock } from '../../hub/clock.js';
-import { silentLogger } from '../../hub/logger.js';
 import { motion, pendantPress, wire } from './fixtures.js';
 import {
-  BRIDGE_TOPICS,
-  killProcess,
-  startBroker,
+  startInProcessBridge,
   startSerialPair,
-  startSubscriber,
+  stopInProcessRig,
   waitFor,
   writeToSerial,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
+  type InProcessRig,
 } from './helpers.js';
 
-let dir: string | undefined;
-let pair: SerialPair | undefined;
-let broker: TestBroker | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: FirmwareBridge | undefined;
+const rig: InProcessRig = { pairs: [] };
 
-afterEach(async () => {
-  await bridge?.stop();
-  await subscriber?.close();
-  await broker?.close();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = pair = broker = subscriber = bridge = undefined;
-});
+afterEach(() => stopInProcessRig(rig));
 
 function receiverHeartbeat(seq: number): Frame {
   return { frameType: 'receiver-heartbeat', seq };
 }
 
 it('takes a receiver heartbeat numbered back as a restart of the receiver, and its sensors’ numbers as new', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-receiver-reset-'));
-  pair = await startSerialPair(dir);
-  broker = await startBroker();
-  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  const dir = (rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-receiver-reset-')));
+  const pair = await startSerialPair(dir);
+  rig.pairs.push(pair);
   // The monotonic clock stands still: the numbers are tested, not how fast the test runs.
   const monotonicMs = 1_000;
-  bridge = new FirmwareBridge({
-    portPath: pair.hubEnd,
-    baudRate: 115_200,
-    framing: 'cobs',
-    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
-    homeId: 'h1',
-    name: 'rx-reset',
-    statusIntervalMs: 60_000,
-    maxQueued: 1_000,
-    reopenBackoff: { initialMs: 50, maxMs: 200 },
-    mqttReconnectMs: 200,
-    clock: new FakeClock(),
-    monotonicNowMs: () => monotonicMs,
-    logger: silentLogger,
-  });
-  bridge.start();
-  const live = bridge;
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-reset')?.state === 'online');
-  const presses = (): unknown[] => subscriber!.on('telecare/h1/devices/p1/events');
-  const hall = (): unknown[] => subscriber!.on('telecare/h1/devices/hall-pir/events');
+  const live = await startInProcessBridge(rig, pair.hubEnd, 'rx-reset', { monotonicNowMs: () => monotonicMs });
+  const subscriber = rig.subscriber!;
+  const presses = (): unknown[] => subscriber.on('telecare/h1/devices/p1/events');
+  const hall = (): unknown[] => subscriber.on('telecare/h1/devices/hall-pir/events');
 
   // A receiver up for weeks: its 700th heartbeat, a hall sensor at 40,000, the pendant's first press (number 1).
   writeToSerial(pair.receiverEnd, wire(receiverHeartbeat(700), motion('hall-pir', 40_000), pendantPress('p1', 1)));

@@ -6,98 +6,67 @@ import path from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import {
   BRIDGE_TOPICS,
-  killProcess,
+  brokerWithSubscriber,
+  bridgeArgs,
   requireBuiltCli,
   spawnBridge,
   startBroker,
   startSerialPair,
   startSubscriber,
+  stopRestartRig,
   waitFor,
   writeToSerial,
-  type BridgeProcess,
-  type SerialPair,
-  type Subscriber,
-  type TestBroker,
+  type RestartRig,
 } from './helpers.js';
 import { motion, pendantPress, wire } from './fixtures.js';
 
-let dir: string | undefined;
-let pair: SerialPair | undefined;
-let brokers: TestBroker[] = [];
-let subscriber: Subscriber | undefined;
-let bridge: BridgeProcess | undefined;
+const rig: RestartRig = { brokers: [], subscribers: [] };
 
 beforeAll(requireBuiltCli);
 
-afterEach(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  for (const broker of brokers) await broker.close();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  brokers = [];
-  dir = pair = bridge = subscriber = undefined;
-});
+afterEach(() => stopRestartRig(rig));
 
 async function pressKeptOver(signal: NodeJS.Signals): Promise<void> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s60-kept-'));
-  pair = await startSerialPair(dir, 'tty');
+  const dir = (rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s60-kept-')));
+  const pair = (rig.pair = await startSerialPair(dir, 'tty'));
   const first = await startBroker();
-  brokers.push(first);
-  subscriber = await startSubscriber(first.port, BRIDGE_TOPICS);
-  const args = [
-    '--port',
-    pair.hubEnd,
-    '--framing',
-    'cobs',
-    '--home',
-    'h1',
-    '--mqtt',
-    `mqtt://127.0.0.1:${first.port}`,
-    '--name',
-    'rx-hall',
-    '--mqtt-reconnect-ms',
-    '200',
-    '--status-interval-ms',
-    '60000',
-    '--log-level',
-    'debug',
-  ];
+  rig.brokers.push(first);
+  const firstSubscriber = await startSubscriber(first.port, BRIDGE_TOPICS);
+  rig.subscribers.push(firstSubscriber);
+  const args = bridgeArgs({
+    port: pair.hubEnd,
+    mqttPort: first.port,
+    name: 'rx-hall',
+    extra: ['--mqtt-reconnect-ms', '200', '--log-level', 'debug'],
+  });
   // Run as a service would be, from its own folder, with every default (the hub's data beside it in ./data).
   const where = { cwd: dir };
-  bridge = spawnBridge(args, where);
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
-  await subscriber.close();
-  subscriber = undefined;
+  rig.bridge = spawnBridge(args, where);
+  await waitFor('bridge online', () => firstSubscriber.lastStatus('rx-hall')?.state === 'online');
+  await firstSubscriber.close();
+  rig.subscribers = [];
 
   await first.close();
-  brokers = [];
+  rig.brokers = [];
   await waitFor('bridge noticed the broker is gone', () =>
-    bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'),
+    rig.bridge!.logs.some((l) => l.msg === 'MQTT broker connection lost; buffering events'),
   );
   // The hall sensor sees the resident, then the pendant is pressed: the first of the outage, then one more.
   writeToSerial(pair.receiverEnd, wire(motion('hall-pir', 1), pendantPress('p1', 1)));
-  await waitFor('bridge read both', () => bridge!.logs.filter((l) => l.msg === 'serial event').length === 2);
+  await waitFor('bridge read both', () => rig.bridge!.logs.filter((l) => l.msg === 'serial event').length === 2);
 
-  const exit = new Promise<number | null>((resolve) => bridge!.child.once('exit', (code) => resolve(code)));
-  bridge.child.kill(signal);
+  const exit = new Promise<number | null>((resolve) => rig.bridge!.child.once('exit', (code) => resolve(code)));
+  rig.bridge.child.kill(signal);
   expect(await exit).toBe(signal === 'SIGTERM' ? 0 : null);
 
   // The broker is back on its port, the bridge started again; the bridge is let in once the subscriber listens.
-  let subscriberReady = false;
-  const second = await startBroker(first.port, {
-    authenticate: (client, _user, _password, done) =>
-      done(null, !client.id.startsWith('telecare-bridge-') || subscriberReady),
-  });
-  brokers.push(second);
-  subscriber = await startSubscriber(second.port, BRIDGE_TOPICS);
-  subscriberReady = true;
-  bridge = spawnBridge(args, where);
+  const subscriber = await brokerWithSubscriber(rig, first.port);
+  rig.bridge = spawnBridge(args, where);
 
-  await waitFor('the press from before the restart', () => subscriber!.on('telecare/h1/devices/p1/events').length > 0);
+  await waitFor('the press from before the restart', () => subscriber.on('telecare/h1/devices/p1/events').length > 0);
   // Nothing left to send: the press was sent once, and the kept copy is gone.
   await waitFor('nothing left queued', () => {
-    const s = subscriber!.lastStatus('rx-hall');
+    const s = subscriber.lastStatus('rx-hall');
     return s?.state === 'online' && s.events.queued === 0 && s.events.published === 2;
   });
   expect(subscriber.on('telecare/h1/devices/hall-pir/events')).toEqual([
@@ -106,7 +75,7 @@ async function pressKeptOver(signal: NodeJS.Signals): Promise<void> {
   expect(subscriber.on('telecare/h1/devices/p1/events')).toEqual([
     expect.objectContaining({ type: 'pendant', value: true }),
   ]);
-  await waitFor('the kept copy removed', () => fs.readdirSync(path.join(dir!, 'data')).length === 0);
+  await waitFor('the kept copy removed', () => fs.readdirSync(path.join(dir, 'data')).length === 0);
 }
 
 it('keeps a press held while the broker is away over a SIGTERM, and sends it once from the next start', async () => {
@@ -118,35 +87,23 @@ it('keeps it too when the bridge is killed outright (SIGKILL: systemd past its s
 });
 
 it('sends what a kept file holds whole, and counts a line cut short as dropped instead of failing to start', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s60-torn-'));
-  pair = await startSerialPair(dir, 'tty');
+  const dir = (rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-s60-torn-')));
+  const pair = (rig.pair = await startSerialPair(dir, 'tty'));
   const broker = await startBroker();
-  brokers.push(broker);
-  subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  rig.brokers.push(broker);
+  const subscriber = await startSubscriber(broker.port, BRIDGE_TOPICS);
+  rig.subscribers.push(subscriber);
   const press = { topic: 'telecare/h1/devices/p1/events', payload: '{"type":"pendant","value":true}', urgent: true };
   const cut = JSON.stringify({ ...press, topic: 'telecare/h1/devices/p2/events' }).slice(0, 30);
   fs.mkdirSync(path.join(dir, 'kept'));
   const spool = path.join(dir, 'kept', 'rx.spool');
   fs.writeFileSync(spool, `${JSON.stringify(press)}\n${cut}`);
 
-  bridge = spawnBridge([
-    '--port',
-    pair.hubEnd,
-    '--framing',
-    'cobs',
-    '--home',
-    'h1',
-    '--mqtt',
-    `mqtt://127.0.0.1:${broker.port}`,
-    '--name',
-    'rx-hall',
-    '--status-interval-ms',
-    '60000',
-    '--spool',
-    spool,
-  ]);
+  const bridge = (rig.bridge = spawnBridge(
+    bridgeArgs({ port: pair.hubEnd, mqttPort: broker.port, name: 'rx-hall', extra: ['--spool', spool] }),
+  ));
   const status = await waitFor('the kept press delivered', () => {
-    const s = subscriber!.lastStatus('rx-hall');
+    const s = subscriber.lastStatus('rx-hall');
     return s?.state === 'online' && s.events.published === 1 ? s : undefined;
   });
   expect(status.events.dropped).toBe(1);

@@ -12,82 +12,59 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import { appendSpool } from '../../firmware-bridge/event-spool.js';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import type { RunningHub } from '../../hub/hub.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
 import {
   BRIDGE_TOPICS,
+  bridgeArgs,
   killProcess,
   requireBuiltCli,
   spawnBridge,
+  spawnBridgeOnline,
   startSerialPair,
   startSubscriber,
+  stopHubRig,
   waitFor,
   writeToSerial,
-  type BridgeProcess,
-  type SerialPair,
-  type Subscriber,
+  type HubRig,
 } from './helpers.js';
 
 const START_GRACE_MS = DEFAULT_RULE_PARAMS.restart.graceSeconds * 1000;
 const PRESS_TOPIC = 'telecare/h1/devices/p1/events';
 
-let dir: string | undefined;
-let hub: RunningHub | undefined;
-let pair: SerialPair | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: BridgeProcess | undefined;
+const rig: HubRig = {};
 
 beforeAll(requireBuiltCli);
 
-afterEach(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  await hub?.stop();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = hub = pair = subscriber = bridge = undefined;
-});
+afterEach(() => stopHubRig(rig));
 
 it('sends a press stamped 1970 by a receiver with its clock unset so that a copy sent again is not a second press', async () => {
-  dir = tempDir('bridge-s63-unset-clock');
+  const dir = (rig.dir = tempDir('bridge-s63-unset-clock'));
   // The hub's clock is the machine's (the bridge stamps on the machine's), past its start's grace.
   const clock = new FakeClock(Date.now());
-  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { clock });
+  const hub = (rig.hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { clock }));
   clock.advanceBy(START_GRACE_MS);
-  const pendantAlerts = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'pendant');
+  const pendantAlerts = () => hub.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'pendant');
 
-  pair = await startSerialPair(dir, 'tty');
-  subscriber = await startSubscriber(hub.ports.mqtt!, BRIDGE_TOPICS);
+  const pair = (rig.pair = await startSerialPair(dir, 'tty'));
+  const subscriber = (rig.subscriber = await startSubscriber(hub.ports.mqtt!, BRIDGE_TOPICS));
   const spool = path.join(dir, 'rx.spool');
-  const args = [
-    '--port',
-    pair.hubEnd,
-    '--framing',
-    'ndjson',
-    '--home',
-    'h1',
-    '--mqtt',
-    `mqtt://127.0.0.1:${hub.ports.mqtt!}`,
-    '--name',
-    'rx-hall',
-    '--mqtt-reconnect-ms',
-    '200',
-    '--status-interval-ms',
-    '60000',
-    '--spool',
-    spool,
-  ];
-  bridge = spawnBridge(args);
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+  const args = bridgeArgs({
+    port: pair.hubEnd,
+    mqttPort: hub.ports.mqtt!,
+    name: 'rx-hall',
+    framing: 'ndjson',
+    extra: ['--mqtt-reconnect-ms', '200', '--spool', spool],
+  });
+  const bridge = await spawnBridgeOnline(rig, args, 'rx-hall');
 
   writeToSerial(
     pair.receiverEnd,
     `${JSON.stringify({ device: 'p1', type: 'pendant', value: true, ts: '1970-01-01T00:00:07.000Z' })}\n`,
   );
   const [sent] = await waitFor('the press on the broker', () => {
-    const seen = subscriber!.messages.filter((m) => m.topic === PRESS_TOPIC);
+    const seen = subscriber.messages.filter((m) => m.topic === PRESS_TOPIC);
     return seen.length === 1 ? seen : undefined;
   });
   await waitFor('the press delivered, its spool removed', () => !fs.existsSync(spool));
@@ -95,7 +72,7 @@ it('sends a press stamped 1970 by a receiver with its clock unset so that a copy
   expect(pendantAlerts()).toEqual([expect.objectContaining({ state: 'raised', count: 1 })]);
   // Told: counted in the bridge's status, and said in its log.
   await waitFor('the stamp replaced, counted', () => {
-    const s = subscriber!.lastStatus('rx-hall') as unknown as { clockNotSet?: number } | undefined;
+    const s = subscriber.lastStatus('rx-hall') as unknown as { clockNotSet?: number } | undefined;
     return s?.clockNotSet === 1;
   });
   expect(bridge.logs).toContainEqual(expect.objectContaining({ device: 'h1/p1', ts: '1970-01-01T00:00:07.000Z' }));
@@ -104,10 +81,10 @@ it('sends a press stamped 1970 by a receiver with its clock unset so that a copy
   await killProcess(bridge.child);
   appendSpool(spool, { topic: sent!.topic, payload: sent!.payload, urgent: true });
   clock.advanceBy(60_000);
-  bridge = spawnBridge(args);
+  rig.bridge = spawnBridge(args);
   await waitFor(
     'the kept copy sent again',
-    () => subscriber!.messages.filter((m) => m.topic === PRESS_TOPIC).length === 2,
+    () => subscriber.messages.filter((m) => m.topic === PRESS_TOPIC).length === 2,
   );
   await waitFor('the copy delivered, its spool removed', () => !fs.existsSync(spool));
   await hub.alerts.settled();

@@ -4,52 +4,42 @@
 // stamped when the bridge reads it, counted as a clock not set (`clockNotSet` in its status) and logged, as a stamp
 // before 2026 is (session 63); any other line with such a stamp is still dropped and counted. The real hub in-process
 // with its embedded broker, the real bridge CLI on a socat pair.
-import fs from 'node:fs';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import type { RunningHub } from '../../hub/hub.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
 import {
   BRIDGE_TOPICS,
-  killProcess,
+  bridgeArgs,
   requireBuiltCli,
-  spawnBridge,
+  spawnBridgeOnline,
   startSerialPair,
   startSubscriber,
+  stopHubRig,
   waitFor,
   writeToSerial,
-  type BridgeProcess,
-  type SerialPair,
-  type Subscriber,
+  type HubRig,
 } from './helpers.js';
 
-let dir: string | undefined;
-let hub: RunningHub | undefined;
-let pair: SerialPair | undefined;
-let subscriber: Subscriber | undefined;
-let bridge: BridgeProcess | undefined;
+const rig: HubRig = {};
 
 beforeAll(requireBuiltCli);
 
-afterEach(async () => {
-  await killProcess(bridge?.child);
-  await subscriber?.close();
-  await hub?.stop();
-  await killProcess(pair?.process);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = hub = pair = subscriber = bridge = undefined;
-});
+afterEach(() => stopHubRig(rig));
 
 it('sends a pendant press whose stamp it cannot read, stamped when read; drops motion so stamped', async () => {
-  dir = tempDir('bridge-s66-unreadable-stamp');
-  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
-  pair = await startSerialPair(dir, 'tty');
-  subscriber = await startSubscriber(hub.ports.mqtt!, BRIDGE_TOPICS);
-  const args = ['--port', pair.hubEnd, '--framing', 'ndjson', '--home', 'h1'];
-  args.push('--mqtt', `mqtt://127.0.0.1:${hub.ports.mqtt!}`, '--name', 'rx-hall', '--status-interval-ms', '200');
-  bridge = spawnBridge(args);
-  await waitFor('bridge online', () => subscriber!.lastStatus('rx-hall')?.state === 'online');
+  const dir = (rig.dir = tempDir('bridge-s66-unreadable-stamp'));
+  const hub = (rig.hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir));
+  const pair = (rig.pair = await startSerialPair(dir, 'tty'));
+  const subscriber = (rig.subscriber = await startSubscriber(hub.ports.mqtt!, BRIDGE_TOPICS));
+  const args = bridgeArgs({
+    port: pair.hubEnd,
+    mqttPort: hub.ports.mqtt!,
+    name: 'rx-hall',
+    framing: 'ndjson',
+    statusIntervalMs: 200,
+  });
+  const bridge = await spawnBridgeOnline(rig, args, 'rx-hall');
 
   const garbled = '2026-13-45T99:99:99';
   writeToSerial(
@@ -58,9 +48,9 @@ it('sends a pendant press whose stamp it cannot read, stamped when read; drops m
   );
   writeToSerial(pair.receiverEnd, `${JSON.stringify({ device: 'p1', type: 'pendant', value: true, ts: garbled })}\n`);
   // Before: dropped as the motion is, and no alert.
-  await waitFor('the pendant alert', () => hub!.alerts.list({ homeId: 'h1' }).some((a) => a.kind === 'pendant'));
+  await waitFor('the pendant alert', () => hub.alerts.list({ homeId: 'h1' }).some((a) => a.kind === 'pendant'));
   const status = await waitFor('both lines counted', () => {
-    const s = subscriber!.lastStatus('rx-hall') as unknown as
+    const s = subscriber.lastStatus('rx-hall') as unknown as
       { clockNotSet?: number; badFrames?: Record<string, number> } | undefined;
     return s?.clockNotSet === 1 && s.badFrames?.ts === 1 ? s : undefined;
   });

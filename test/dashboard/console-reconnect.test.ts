@@ -1,55 +1,37 @@
 // In a real browser (Debian chromium): the console's live stream drops and EventSource reconnects with
 // Last-Event-ID; it gets only what changed meanwhile and keeps every alert that did not change.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
+import { consoleBehindProxy, contextWithCookie, dashboardInChromium } from './in-chromium.js';
+import { raiseAlert } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
 
 const haveChromium = chromiumAvailable('the console reconnect test');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let proxy: CuttingProxy;
-let cookie: string;
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock });
-  cookie = await userWithRole(dashboard.app, 'responder', 'sam');
-  proxy = await cuttingProxy(await listenLocally(dashboard.app));
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await dashboard?.close();
-});
+const stage = dashboardInChromium(haveChromium, { clock });
+const behind = consoleBehindProxy(haveChromium, stage);
 
 describe.skipIf(!haveChromium)('the responder console after its stream drops', () => {
   it('resumes from the last event: changes made meanwhile appear, alerts that did not change stay', async () => {
-    const base = `http://127.0.0.1:${proxy.port}`;
-    const context = await browser.newContext();
-    const equals = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const { base, proxy } = behind;
+    const context = await contextWithCookie(stage.browser, base, behind.cookie);
     const page = await context.newPage();
     try {
-      const steady = raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium' });
-      const toAck = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
-      const toResolve = raiseAlert(dashboard.alerts, clock, { kind: 'smoke' });
+      const steady = raiseAlert(stage.dashboard.alerts, clock, { kind: 'tamper', severity: 'medium' });
+      const toAck = raiseAlert(stage.dashboard.alerts, clock, { kind: 'pendant' });
+      const toResolve = raiseAlert(stage.dashboard.alerts, clock, { kind: 'smoke' });
       await page.goto(`${base}/console`);
       await page.locator(`#alert-${toResolve.id}`).waitFor();
       // A live version after the list, so the page holds an event id to resume from.
-      const live = raiseAlert(dashboard.alerts, clock, { kind: 'gas' });
+      const live = raiseAlert(stage.dashboard.alerts, clock, { kind: 'gas' });
       await page.locator(`#alert-${live.id}`).waitFor();
 
       proxy.cut();
       await page.getByText(/^No connection to the hub since .*: reconnecting…/).waitFor();
-      expect(dashboard.alerts.acknowledge(toAck.id, 'sam').ok).toBe(true);
-      expect(dashboard.alerts.resolve(toResolve.id, 'false-alarm', null, 'sam').ok).toBe(true);
-      const meanwhile = raiseAlert(dashboard.alerts, clock, { kind: 'co' });
+      expect(stage.dashboard.alerts.acknowledge(toAck.id, 'sam').ok).toBe(true);
+      expect(stage.dashboard.alerts.resolve(toResolve.id, 'false-alarm', null, 'sam').ok).toBe(true);
+      const meanwhile = raiseAlert(stage.dashboard.alerts, clock, { kind: 'co' });
 
       // EventSource reconnects by itself (retry: 3 s) and says where it was.
       await page.locator(`#alert-${meanwhile.id}`).waitFor({ timeout: 20_000 });

@@ -1,9 +1,10 @@
 // The browser files' common stage: the real dashboard in-process on a local port (with a responder, `sam`, when
 // asked) and the run's chromium, started before the file's tests when chromium is there, closed after them.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Harness } from '../rules/factories.js';
 import { launchChromium } from '../support/chromium.js';
+import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
 import { COUNTING_AUDIO } from '../support/screen.js';
 import { ADMIN_PASSWORD, listenLocally, startDashboard, userWithRole, type Dashboard } from './support.js';
 
@@ -34,6 +35,42 @@ export function dashboardInChromium(
     await stage.dashboard?.close();
   });
   return stage as DashboardInChromium;
+}
+
+/** The responder console reached through a proxy that can cut its live stream. */
+export interface ConsoleBehindProxy {
+  /** Stands between the stage's dashboard and the page; `cut()` drops the connections through it. */
+  proxy: CuttingProxy;
+  /** `http://127.0.0.1:<port>` of the proxy. */
+  base: string;
+  /** The session cookie of the responder `sam`, made for the stage's dashboard. */
+  cookie: string;
+}
+
+/** Registers, after the stage's own, the hooks that log in a responder `sam` and start a cutting proxy before the stage. */
+export function consoleBehindProxy(haveChromium: boolean, stage: DashboardInChromium): ConsoleBehindProxy {
+  const behind: Partial<ConsoleBehindProxy> = {};
+  beforeAll(async () => {
+    if (!haveChromium) return;
+    behind.cookie = await userWithRole(stage.dashboard.app, 'responder', 'sam');
+    behind.proxy = await cuttingProxy(Number(new URL(stage.base).port));
+    behind.base = `http://127.0.0.1:${behind.proxy.port}`;
+  });
+  afterAll(async () => behind.proxy?.close());
+  return behind as ConsoleBehindProxy;
+}
+
+/** A new context of `browser` that sends the session cookie `cookie` (`name=value`) to `base`. */
+export async function contextWithCookie(
+  browser: Browser,
+  base: string,
+  cookie: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  const equals = cookie.indexOf('=');
+  await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+  return context;
 }
 
 /** The real rules engine's first raise of `kind` in `h`, stored by the stage's alert service at its clock's time; its id. */

@@ -1,44 +1,26 @@
 // An alert closed while the console's stream was away, on a reconnection that lists the open alerts afresh, shows in "Recently closed" (it vanished).
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { JOURNAL_SIZE } from '../../dashboard/routes/alert-stream.js';
 import { REPEAT_PACE_MS } from '../../hub/alerts/pacing.js';
-import { listenLocally, raiseAlert, startDashboard, userWithRole, type Dashboard } from './support.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
+import { consoleBehindProxy, contextWithCookie, dashboardInChromium } from './in-chromium.js';
+import { raiseAlert } from './support.js';
+import { chromiumAvailable } from '../support/chromium.js';
 
 const haveChromium = chromiumAvailable('the console reconnect (afresh) test');
 
-let dashboard: Dashboard;
-let browser: Browser;
-let proxy: CuttingProxy;
-let cookie: string;
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  dashboard = await startDashboard({ clock });
-  cookie = await userWithRole(dashboard.app, 'responder', 'sam');
-  proxy = await cuttingProxy(await listenLocally(dashboard.app));
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await dashboard?.close();
-});
+const stage = dashboardInChromium(haveChromium, { clock });
+const behind = consoleBehindProxy(haveChromium, stage);
 
 describe.skipIf(!haveChromium)('the responder console after a reconnection it cannot resume', () => {
   it('lists an alert resolved meanwhile under "Recently closed", with its outcome, instead of dropping it', async () => {
-    const base = `http://127.0.0.1:${proxy.port}`;
-    const context = await browser.newContext();
-    const equals = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const { base, proxy } = behind;
+    const context = await contextWithCookie(stage.browser, base, behind.cookie);
     const page = await context.newPage();
     try {
-      const press = raiseAlert(dashboard.alerts, clock, { kind: 'pendant' });
-      const tamper = raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+      const press = raiseAlert(stage.dashboard.alerts, clock, { kind: 'pendant' });
+      const tamper = raiseAlert(stage.dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
       await page.goto(`${base}/console`);
       await page.locator(`#alert-${press.id}`).waitFor();
       await page.getByText('Live: connected').waitFor();
@@ -48,10 +30,10 @@ describe.skipIf(!haveChromium)('the responder console after a reconnection it ca
       // Another responder resolves the press; then more versions than the hub's journal holds (a tamper that keeps
       // reporting, once a second: faster, its repeats are paced into fewer versions, session 64), so the console's
       // last event id is too far behind: the open alerts are listed afresh.
-      expect(dashboard.alerts.resolve(press.id, 'carer-visit', 'Carer found her well', 'kim').ok).toBe(true);
+      expect(stage.dashboard.alerts.resolve(press.id, 'carer-visit', 'Carer found her well', 'kim').ok).toBe(true);
       for (let i = 0; i <= JOURNAL_SIZE; i++) {
         clock.advanceBy(REPEAT_PACE_MS);
-        raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+        raiseAlert(stage.dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
       }
 
       await page.getByText('Live: connected').waitFor({ timeout: 30_000 });
@@ -69,13 +51,11 @@ describe.skipIf(!haveChromium)('the responder console after a reconnection it ca
   }, 90_000);
 
   it('lists under "Recently closed" an alert raised and closed while it was away, though no card it showed closed', async () => {
-    const base = `http://127.0.0.1:${proxy.port}`;
-    const context = await browser.newContext();
-    const equals = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const { base, proxy } = behind;
+    const context = await contextWithCookie(stage.browser, base, behind.cookie);
     const page = await context.newPage();
     try {
-      const tamper = raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+      const tamper = raiseAlert(stage.dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
       await page.goto(`${base}/console`);
       await page.locator(`#alert-${tamper.id}`).waitFor();
       await page.getByText('Live: connected').waitFor();
@@ -85,11 +65,11 @@ describe.skipIf(!haveChromium)('the responder console after a reconnection it ca
       // A smoke alarm in another flat, raised and resolved while the console was away; the tamper's repeats overrun the
       // journal, so the console lists afresh. Every card it showed is still open (review, session 64: the hub's
       // console read "Recently closed" again only when a card it showed had gone, so this call was nowhere).
-      const smoke = raiseAlert(dashboard.alerts, clock, { kind: 'smoke', homeId: 'h3', room: 'kitchen' });
-      expect(dashboard.alerts.resolve(smoke.id, 'false-alarm', 'Toast', 'kim').ok).toBe(true);
+      const smoke = raiseAlert(stage.dashboard.alerts, clock, { kind: 'smoke', homeId: 'h3', room: 'kitchen' });
+      expect(stage.dashboard.alerts.resolve(smoke.id, 'false-alarm', 'Toast', 'kim').ok).toBe(true);
       for (let i = 0; i <= JOURNAL_SIZE; i++) {
         clock.advanceBy(REPEAT_PACE_MS);
-        raiseAlert(dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
+        raiseAlert(stage.dashboard.alerts, clock, { kind: 'tamper', severity: 'medium', homeId: 'h2' });
       }
 
       await page.getByText('Live: connected').waitFor({ timeout: 30_000 });

@@ -4,27 +4,17 @@
 // looked, from the tab, as quiet as one with nothing open. The real dashboard (real SQLite file, real alert service)
 // behind a proxy that cuts the stream, the console in Debian's chromium.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { chromiumAvailable } from '../support/chromium.js';
-import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
-import { dashboardInChromium } from './in-chromium.js';
-import { raiseAlert, userWithRole } from './support.js';
+import { consoleBehindProxy, contextWithCookie, dashboardInChromium } from './in-chromium.js';
+import { raiseAlert } from './support.js';
 
 const haveChromium = chromiumAvailable('the console, its tab title');
 const clock = new FakeClock(Date.UTC(2026, 10, 22, 3, 0, 0));
 const stage = dashboardInChromium(haveChromium, { clock });
 
-let proxy: CuttingProxy;
-let cookie: string;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  cookie = await userWithRole(stage.dashboard.app, 'responder', 'sam');
-  // The stage's dashboard already listens; the proxy stands between it and the page.
-  proxy = await cuttingProxy(Number(new URL(stage.base).port));
-});
-afterAll(async () => proxy?.close());
+const behind = consoleBehindProxy(haveChromium, stage);
 
 async function titleBecomes(page: Page, title: string): Promise<void> {
   await expect.poll(() => page.title(), { timeout: 20_000 }).toBe(title);
@@ -32,10 +22,10 @@ async function titleBecomes(page: Page, title: string): Promise<void> {
 
 describe.skipIf(!haveChromium)("the console's tab title", () => {
   it('says how many alerts wait for acknowledgement, how many critical, and when the connection is lost', async () => {
-    const base = `http://127.0.0.1:${proxy.port}`;
-    const context = await stage.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const equals = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: base }]);
+    const { base, proxy } = behind;
+    const context = await contextWithCookie(stage.browser, base, behind.cookie, {
+      viewport: { width: 1280, height: 900 },
+    });
     try {
       const page = await context.newPage();
       await page.goto(`${base}/console`);

@@ -1,64 +1,21 @@
 // Embedded broker: what a stored publication waits on (aedes's callback, or the message too for a hub subscription).
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker, type SensorIntake } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker, SensorIntake } from '../../hub/broker.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { mqttClient } from './helpers.js';
+import { brokerPerTest, heldBatch } from '../support/embedded-broker.js';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
+const t = brokerPerTest('broker-awaiting');
+const clients = t.clients;
 let metrics: ReturnType<typeof createMetricsRegistry>;
-const clients: MqttClient[] = [];
-
-/** A batch's promise that the test settles: the store's group commit and fsync stand-in. */
-function heldBatch(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-async function startBroker(intake: SensorIntake): Promise<EmbeddedBroker> {
-  const config = parseHubConfig(ONE_HOME_CONFIG);
-  const index = new DeviceIndex(config);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(index, config.hub.zigbeeBaseTopic),
-    intake,
-    logger: createLogger({ level: 'error', destination: quiet }),
-    metrics,
-  });
-  await broker.start();
-  return broker;
-}
 
 beforeEach(() => {
-  dir = tempDir('broker-awaiting');
-  db = new Database(path.join(dir, 'hub.db'));
   metrics = createMetricsRegistry();
 });
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+function startBroker(intake: SensorIntake): Promise<EmbeddedBroker> {
+  return t.start({ intake, metrics });
+}
 
 describe('a stored publication', () => {
   it('reaches a hub subscription on its topic only once stored, and is acknowledged only then', async () => {

@@ -1,70 +1,24 @@
 // The embedded broker takes in QoS 1 PUBLISHes itself (hub/broker.ts, takePublishes): acknowledged only once stored,
 // in the order sent, delivered to subscribers as aedes does, aedes's read gating and keep-alive kept; everything else
 // left to aedes's own PUBLISH handler.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import type { Aedes } from 'aedes';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker, type SensorIntake } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker, SensorIntake } from '../../hub/broker.js';
+import { mqttClient } from './helpers.js';
+import { aedesOf, brokerPerTest, heldBatch } from '../support/embedded-broker.js';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
-const clients: MqttClient[] = [];
+const t = brokerPerTest('broker-direct-publish');
+const clients = t.clients;
 
 async function startBroker(intake: SensorIntake): Promise<{ broker: EmbeddedBroker; aedes: Aedes }> {
-  const config = parseHubConfig(ONE_HOME_CONFIG);
-  const index = new DeviceIndex(config);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(index, config.hub.zigbeeBaseTopic),
-    intake,
-    logger: createLogger({ level: 'error', destination: quiet }),
-    metrics: createMetricsRegistry(),
-  });
-  await broker.start();
-  return { broker, aedes: (broker as unknown as { aedes: Aedes }).aedes };
-}
-
-/** A batch's promise that the test settles, as the store's group commit does after its fsync. */
-function heldBatch(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+  const broker = await t.start({ intake });
+  return { broker, aedes: aedesOf(broker) };
 }
 
 /** Lets every pending callback, timer and socket event of the process run (a few turns of the loop). */
 async function turns(n = 20): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
-
-beforeEach(() => {
-  dir = tempDir('broker-direct-publish');
-  db = new Database(path.join(dir, 'hub.db'));
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 const TOPIC = 'telecare/h1/devices/hall-pir/events';
 

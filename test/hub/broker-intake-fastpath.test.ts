@@ -1,20 +1,13 @@
 // The embedded broker's per-message intake work: PUBACKs written whole (hub/mqtt-puback-writer.ts) and a client's
 // publication delivered without aedes's retained and offline-queue steps while no persistent session subscribes.
-import fs from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import type { Aedes } from 'aedes';
-import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker, type SensorIntake } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker, SensorIntake } from '../../hub/broker.js';
 import { pubackWriterInstalled } from '../../hub/mqtt-puback-writer.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { mqttClient } from './helpers.js';
+import { aedesOf, brokerPerTest } from '../support/embedded-broker.js';
 
 /** A stream that records each chunk it was handed and each `_writev` (what reaches the socket in one system call). */
 function recordingStream(): { stream: Writable; chunks: Buffer[]; writevs: number[]; errors: Error[] } {
@@ -79,40 +72,13 @@ describe("aedes's PUBACK writer", () => {
   });
 });
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
-const clients: MqttClient[] = [];
+const t = brokerPerTest('broker-intake-fastpath');
+const clients = t.clients;
 
 async function startBroker(intake: SensorIntake): Promise<{ broker: EmbeddedBroker; aedes: Aedes }> {
-  const config = parseHubConfig(ONE_HOME_CONFIG);
-  const index = new DeviceIndex(config);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(index, config.hub.zigbeeBaseTopic),
-    intake,
-    logger: createLogger({ level: 'error', destination: quiet }),
-    metrics: createMetricsRegistry(),
-  });
-  await broker.start();
-  return { broker, aedes: (broker as unknown as { aedes: Aedes }).aedes };
+  const broker = await t.start({ intake });
+  return { broker, aedes: aedesOf(broker) };
 }
-
-beforeEach(() => {
-  dir = tempDir('broker-intake-fastpath');
-  db = new Database(path.join(dir, 'hub.db'));
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 describe("a client's publication once acknowledged", () => {
   it('reaches live subscribers in order, with the publish event, asking the persistence nothing until a persistent session subscribes', async () => {

@@ -2,41 +2,20 @@
 // inside the publish call (hub/broker.ts, publishOwn and deliverOwnAtOnce), not from aedes's setImmediate after the
 // rest of the hub's turn; the retained copy, the ACL on delivery and the offline queue of a persistent session as
 // before.
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
-import { connect, type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
+import { connect } from 'mqtt';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker } from '../../hub/broker.js';
 import { packets, packetType } from '../support/mqtt-packets.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { brokerPerTest } from '../support/embedded-broker.js';
+import { mqttClient } from './helpers.js';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
-const clients: MqttClient[] = [];
+const t = brokerPerTest('broker-own-delivery');
+const clients = t.clients;
 const socketWrite = net.Socket.prototype.write;
 
-async function startBroker(): Promise<EmbeddedBroker> {
-  const config = parseHubConfig(ONE_HOME_CONFIG);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
-    intake: () => undefined,
-    logger: createLogger({ level: 'error', destination: quiet }),
-    metrics: createMetricsRegistry(),
-  });
-  await broker.start();
-  return broker;
+function startBroker(): Promise<EmbeddedBroker> {
+  return t.start();
 }
 
 /**
@@ -69,19 +48,10 @@ function recordPublishWrites(order: string[], to: ReadonlySet<number>): void {
   };
 }
 
-beforeEach(() => {
-  dir = tempDir('broker-own-delivery');
-  db = new Database(path.join(dir, 'hub.db'));
-});
-
-afterEach(async () => {
+// Registered after brokerPerTest's: run before its teardown (vitest runs after-hooks last registered first).
+afterEach(() => {
   net.Socket.prototype.write = socketWrite;
   vi.restoreAllMocks();
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const ALERT = 'telecare/h1/alerts/a1';

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -84,6 +84,37 @@ export async function mqttClient(port: number, options: IClientOptions = {}): Pr
   // awaited it until its own timeout, 600 s, with nothing to say where.
   const client = await connectAsync(`mqtt://127.0.0.1:${port}`, opts, opts.reconnectPeriod !== 0);
   (client.stream as net.Socket).setNoDelay?.(true);
+  return client;
+}
+
+/**
+ * The persistent session (clean = false) `clientId` on the broker at loopback `port`, connected, not reconnecting (with
+ * `username` and `password` when given); `onMessage` gets each message. It is put in `clients` before it connects, so
+ * the test's teardown ends it whether it connected or not.
+ */
+export async function persistentSession(
+  port: number,
+  session: {
+    clientId: string;
+    username?: string;
+    password?: string;
+    clients: MqttClient[];
+    onMessage: (topic: string, payload: Buffer) => void;
+  },
+): Promise<MqttClient> {
+  const client = connect(`mqtt://127.0.0.1:${port}`, {
+    clientId: session.clientId,
+    clean: false,
+    reconnectPeriod: 0,
+    ...(session.username === undefined ? {} : { username: session.username }),
+    ...(session.password === undefined ? {} : { password: session.password }),
+  });
+  session.clients.push(client);
+  client.on('message', session.onMessage);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
   return client;
 }
 

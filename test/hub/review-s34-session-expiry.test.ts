@@ -2,56 +2,26 @@
 // subscriptions and its queued messages (a share of the 100,000 in all) for the life of the process. Now a session
 // whose client stays away past `sessionExpiryMs` is removed, counted and shown in the broker's health; one whose
 // client is away for less (a responder's phone off for an hour) keeps everything.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mqttClient } from './helpers.js';
+import { brokerPerTest } from '../support/embedded-broker.js';
 
 const HOUR = 3_600_000;
 const EXPIRY = 24 * HOUR;
 const TOPIC = 'telecare/h1/devices/hall-pir/events';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
+const t = brokerPerTest('session-expiry');
+const clients = t.clients;
 let nowMs = Date.UTC(2026, 0, 5, 8, 0, 0);
-const clients: MqttClient[] = [];
 
 beforeEach(async () => {
-  dir = tempDir('session-expiry');
-  db = new Database(path.join(dir, 'hub.db'));
-  const config = parseHubConfig(ONE_HOME_CONFIG);
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
-    intake: () => undefined,
-    logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    sessionExpiryMs: EXPIRY,
-    now: () => nowMs,
-  });
-  await broker.start();
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await t.start({ sessionExpiryMs: EXPIRY, now: () => nowMs });
 });
 
 /** The persistent session 'phone', connected: whether the broker still had it, and the `n` of each event received. */
 async function phone(seen: number[]): Promise<{ client: MqttClient; sessionPresent: boolean }> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${t.broker!.port}`, {
     clientId: 'phone',
     clean: false,
     reconnectPeriod: 0,
@@ -69,23 +39,23 @@ async function phone(seen: number[]): Promise<{ client: MqttClient; sessionPrese
 
 /** The phone subscribes, leaves, and misses 3 events while away for `awayMs`; then the broker looks for expired sessions. */
 async function awayFor(awayMs: number): Promise<number> {
-  const sensor = await mqttClient(broker!.port, { clientId: 'sensor' });
+  const sensor = await mqttClient(t.broker!.port, { clientId: 'sensor' });
   clients.push(sensor);
   const { client } = await phone([]);
   await client.subscribeAsync(TOPIC, { qos: 1 });
   await client.endAsync();
-  await vi.waitFor(() => expect(broker!.describe().persistentSessionsAway).toBe(1), { timeout: 15_000 });
+  await vi.waitFor(() => expect(t.broker!.describe().persistentSessionsAway).toBe(1), { timeout: 15_000 });
   for (let n = 0; n < 3; n++)
     await sensor.publishAsync(TOPIC, JSON.stringify({ type: 'motion', value: true, n }), { qos: 1 });
-  await vi.waitFor(() => expect(broker!.describe().persistentSessionQueued).toBe(3), { timeout: 15_000 });
+  await vi.waitFor(() => expect(t.broker!.describe().persistentSessionQueued).toBe(3), { timeout: 15_000 });
   nowMs += awayMs;
-  return broker!.expireSessions();
+  return t.broker!.expireSessions();
 }
 
 describe('a persistent session whose client stays away', () => {
   it('past the expiry is removed: its queued messages and subscriptions go, counted in the health', async () => {
     expect(await awayFor(EXPIRY + 1)).toBe(1);
-    expect(broker!.describe()).toMatchObject({
+    expect(t.broker!.describe()).toMatchObject({
       persistentSessionQueued: 0,
       persistentSessionsAway: 0,
       persistentSessionsExpired: 1,
@@ -102,13 +72,13 @@ describe('a persistent session whose client stays away', () => {
 
   it('for an hour keeps its session and every message queued meanwhile', async () => {
     expect(await awayFor(HOUR)).toBe(0);
-    expect(broker!.describe()).toMatchObject({ persistentSessionQueued: 3, persistentSessionsExpired: 0 });
+    expect(t.broker!.describe()).toMatchObject({ persistentSessionQueued: 3, persistentSessionsExpired: 0 });
     const seen: number[] = [];
     const back = await phone(seen);
     expect(back.sessionPresent).toBe(true);
     await vi.waitFor(() => expect(seen).toEqual([0, 1, 2]), { timeout: 15_000 });
     // Connected, it is no longer away: a later look past the expiry leaves it.
     nowMs += 2 * EXPIRY;
-    expect(await broker!.expireSessions()).toBe(0);
+    expect(await t.broker!.expireSessions()).toBe(0);
   });
 });

@@ -2,35 +2,18 @@
 // sensor dead on arrival (or never paired) left the installer and the responders believing the home covered. It is now
 // called offline `sensorOffline.silentHours` (25 h) after it entered the configuration, a time kept across restarts and
 // reloads, and cleared when it reports. A real hub on a fake clock, restarted on the same database and reloaded.
-import fs from 'node:fs';
 import path from 'node:path';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
-import type { RunningHub } from '../../hub/hub.js';
 import { openHubDatabase } from '../../hub/store.js';
-import { startTestHub } from '../support/in-process-hub.js';
-import { mqttClient, tempDir } from './helpers.js';
+import { hubPerTest, startTestHub } from '../support/in-process-hub.js';
+import { mqttClient } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 const HOUR = 3_600_000;
 
-let dir: string;
-let hub: RunningHub | undefined;
-let client: MqttClient | undefined;
-
-beforeEach(() => {
-  dir = tempDir('never-heard');
-});
-
-afterEach(async () => {
-  await client?.endAsync(true);
-  client = undefined;
-  await hub?.stop();
-  hub = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const t = hubPerTest('never-heard');
 
 function config(withKitchen: boolean) {
   return parseHubConfig({
@@ -51,15 +34,15 @@ function config(withKitchen: boolean) {
 }
 
 async function start(clock: FakeClock, withKitchen: boolean): Promise<void> {
-  hub = await startTestHub(config(withKitchen), dir, { clock });
-  client = await mqttClient(hub.ports.mqtt!);
+  t.hub = await startTestHub(config(withKitchen), t.dir, { clock });
+  t.client = await mqttClient(t.hub.ports.mqtt!);
 }
 
 async function report(deviceId: string, type: string, value: boolean): Promise<void> {
-  await client!.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify({ type, value }), { qos: 1 });
+  await t.client!.publishAsync(`telecare/h1/devices/${deviceId}/events`, JSON.stringify({ type, value }), { qos: 1 });
 }
 
-const offlineAlerts = () => hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'sensor-offline');
+const offlineAlerts = () => t.hub!.alerts.list({ homeId: 'h1' }).filter((a) => a.kind === 'sensor-offline');
 
 describe('a configured device never heard', () => {
   it('is called offline 25 h after it was configured, across a restart and a reload, and cleared when it reports', async () => {
@@ -69,15 +52,15 @@ describe('a configured device never heard', () => {
 
     // 20 h on, the hub restarts: the front door's count goes on from T0, not from the restart.
     clock.advanceTo(T0 + 20 * HOUR);
-    await client!.endAsync(true);
-    await hub!.stop();
+    await t.client!.endAsync(true);
+    await t.hub!.stop();
     await start(clock, false);
     await report('hall-pir', 'motion', false);
     expect(offlineAlerts()).toEqual([]);
 
     // A reload at 22 h adds the kitchen's PIR: its own count begins now; the front door's still runs from T0.
     clock.advanceTo(T0 + 22 * HOUR);
-    hub!.reload(config(true));
+    t.hub!.reload(config(true));
     clock.advanceTo(T0 + 25 * HOUR - 60_000);
     expect(offlineAlerts()).toEqual([]);
     clock.advanceTo(T0 + 25 * HOUR + 60_000);
@@ -102,10 +85,10 @@ describe('a configured device never heard', () => {
     await start(clock, false);
     await report('hall-pir', 'motion', true);
     clock.advanceTo(T0 + 20 * HOUR);
-    await client!.endAsync(true);
-    await hub!.stop();
+    await t.client!.endAsync(true);
+    await t.hub!.stop();
     // The state as another hub version wrote it: not restored, learned normal rebuilt from the stored events.
-    const db = openHubDatabase(path.join(dir, 'data', 'hub.db'));
+    const db = openHubDatabase(path.join(t.dir, 'data', 'hub.db'));
     const row = db.prepare("SELECT json FROM rule_state WHERE key = 'rules-engine'").get() as { json: string };
     db.prepare("UPDATE rule_state SET json = ? WHERE key = 'rules-engine'").run(
       JSON.stringify({ ...(JSON.parse(row.json) as object), version: 6 }),

@@ -6,85 +6,43 @@
 // nothing: not the events (not for it), not the alert, and not its retained copy (a session kept is not subscribed
 // again, so retained messages are not sent again). Now a message the away session's user may not read is not queued
 // for it. A real aedes (EmbeddedBroker) on an ephemeral port, real mqtt clients, a responder's credential.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import type { MqttClient } from 'mqtt';
+import { describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker } from '../../hub/broker.js';
+import { mqttClient, ONE_HOME_CONFIG, persistentSession } from './helpers.js';
+import { brokerPerTest } from '../support/embedded-broker.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
-const clients: MqttClient[] = [];
+const t = brokerPerTest('responder-queue');
 /** A small bound, as `offlineQueueMax` allows: the default's 10,000 events take longer to publish, nothing else. */
 const MAX = 5;
 const PASSWORD = 'responder-app-password';
 
-beforeEach(() => {
-  dir = tempDir('responder-queue');
-  db = new Database(path.join(dir, 'hub.db'));
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function startBroker(): Promise<EmbeddedBroker> {
-  const config = parseHubConfig({
-    ...ONE_HOME_CONFIG,
-    mqttUsers: [{ username: 'resp1', passwordHash: lowCostHash(PASSWORD), role: 'responder' }],
-  });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
-    intake: () => undefined,
-    logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    metrics: createMetricsRegistry(),
-    offlineQueueMax: MAX,
-  });
-  await broker.start();
-  return broker;
+function startBroker(): Promise<EmbeddedBroker> {
+  return t.start(
+    { offlineQueueMax: MAX },
+    { ...ONE_HOME_CONFIG, mqttUsers: [{ username: 'resp1', passwordHash: lowCostHash(PASSWORD), role: 'responder' }] },
+  );
 }
 
 /** The responder's app, its persistent session connected; `topics` collects the topic of each message it gets. */
-async function responderApp(topics: string[]): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
+function responderApp(topics: string[]): Promise<MqttClient> {
+  return persistentSession(t.broker!.port, {
     clientId: 'responder-phone',
-    clean: false,
-    reconnectPeriod: 0,
     username: 'resp1',
     password: PASSWORD,
+    clients: t.clients,
+    onMessage: (topic, payload) => {
+      if (payload.length > 0) topics.push(topic);
+    },
   });
-  clients.push(client);
-  client.on('message', (topic, payload) => {
-    if (payload.length > 0) topics.push(topic);
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
-  return client;
 }
 
 describe("a responder's persistent session while its app is away", () => {
   it('still gets the alert raised meanwhile, however many sensor events came', async () => {
     await startBroker();
-    const sensor = await mqttClient(broker!.port, { clientId: 'sensor' });
-    clients.push(sensor);
+    const sensor = await mqttClient(t.broker!.port, { clientId: 'sensor' });
+    t.clients.push(sensor);
     const topics: string[] = [];
     const app = await responderApp(topics);
     await app.subscribeAsync('telecare/#', { qos: 1 });
@@ -100,12 +58,12 @@ describe("a responder's persistent session while its app is away", () => {
         },
       );
     const alertTopic = 'telecare/h1/alerts/0mwt3jnpc-4fac851615';
-    await broker!.publish(alertTopic, JSON.stringify({ id: '0mwt3jnpc-4fac851615', kind: 'pendant' }), {
+    await t.broker!.publish(alertTopic, JSON.stringify({ id: '0mwt3jnpc-4fac851615', kind: 'pendant' }), {
       qos: 1,
       retain: true,
     });
     // Only what the responder may read waits for it (before the fix: the bound, full of sensor events).
-    await vi.waitFor(() => expect(broker!.describe().persistentSessionQueued).toBe(1), {
+    await vi.waitFor(() => expect(t.broker!.describe().persistentSessionQueued).toBe(1), {
       timeout: 5_000,
       interval: 20,
     });

@@ -1,16 +1,9 @@
 // Review, session 58: one MQTT credential cannot fill the hub's memory with persistent sessions left under made-up
 // client ids (about 1 KB each, kept three days): past a bound per credential its oldest session away is removed.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ONE_HOME_CONFIG } from './helpers.js';
+import { brokerPerTest } from '../support/embedded-broker.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
@@ -18,38 +11,20 @@ const RESPONDER = { username: 'phone-1', password: 'responder-phone-secret' };
 /** `MAX_SESSIONS_AWAY_PER_CREDENTIAL` of hub/broker.ts. */
 const BOUND = 1_000;
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
-const clients: MqttClient[] = [];
+const t = brokerPerTest('sessions-per-credential');
+const clients = t.clients;
 
 beforeEach(async () => {
-  dir = tempDir('sessions-per-credential');
-  db = new Database(path.join(dir, 'hub.db'));
-  const config = parseHubConfig({
-    ...ONE_HOME_CONFIG,
-    mqttUsers: [
-      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
-      { username: RESPONDER.username, passwordHash: lowCostHash(RESPONDER.password), role: 'responder' },
-    ],
-  });
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
-    intake: () => undefined,
-    logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-  });
-  await broker.start();
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await t.start(
+    {},
+    {
+      ...ONE_HOME_CONFIG,
+      mqttUsers: [
+        { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
+        { username: RESPONDER.username, passwordHash: lowCostHash(RESPONDER.password), role: 'responder' },
+      ],
+    },
+  );
 });
 
 /** Connects under `clientId` with a persistent session (clean = false); whether the broker still had its session. */
@@ -57,7 +32,7 @@ async function connect(
   who: { username: string; password: string },
   clientId: string,
 ): Promise<{ client: MqttClient; sessionPresent: boolean }> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${t.broker!.port}`, {
     ...who,
     clientId,
     clean: false,
@@ -91,7 +66,7 @@ describe('persistent sessions away, per credential', () => {
       );
     }
     // The phone's session and the device credential's newest BOUND are held; nothing more.
-    await vi.waitFor(() => expect(broker!.describe().persistentSessionsAway).toBe(BOUND + 1), { timeout: 15_000 });
+    await vi.waitFor(() => expect(t.broker!.describe().persistentSessionsAway).toBe(BOUND + 1), { timeout: 15_000 });
 
     const phone = await connect(RESPONDER, 'phone-1');
     clients.push(phone.client);

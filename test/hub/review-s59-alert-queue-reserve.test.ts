@@ -5,56 +5,22 @@
 // alert's retained copy either. Now an alert's topic has a reserve of its own past the bound
 // (OFFLINE_QUEUE_ALERT_RESERVE); sensor events are still dropped at the bound and counted. A real aedes
 // (EmbeddedBroker) on an ephemeral port, real mqtt clients.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker } from '../../hub/broker.js';
-import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { EmbeddedBroker } from '../../hub/broker.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
-import { MqttAccess, MqttCredentials } from '../../hub/mqtt-auth.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { mqttClient, persistentSession } from './helpers.js';
+import { brokerPerTest } from '../support/embedded-broker.js';
 
-let dir: string;
-let db: Database.Database;
-let broker: EmbeddedBroker | undefined;
+const t = brokerPerTest('alert-reserve');
 let metrics: Registry;
-const clients: MqttClient[] = [];
 /** A small bound, as `offlineQueueMax` allows: the default's 10,000 events take longer to publish, nothing else. */
 const MAX = 5;
 
-beforeEach(() => {
-  dir = tempDir('alert-reserve');
-  db = new Database(path.join(dir, 'hub.db'));
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true);
-  await broker?.stop();
-  broker = undefined;
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function startBroker(): Promise<EmbeddedBroker> {
-  const config = parseHubConfig(ONE_HOME_CONFIG);
+function startBroker(): Promise<EmbeddedBroker> {
   metrics = createMetricsRegistry();
-  broker = new EmbeddedBroker({
-    port: 0,
-    host: '127.0.0.1',
-    credentials: new MqttCredentials(db, config),
-    access: new MqttAccess(new DeviceIndex(config), config.hub.zigbeeBaseTopic),
-    intake: () => undefined,
-    logger: createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    metrics,
-    offlineQueueMax: MAX,
-  });
-  await broker.start();
-  return broker;
+  return t.start({ metrics, offlineQueueMax: MAX });
 }
 
 async function dropped(): Promise<number> {
@@ -63,28 +29,21 @@ async function dropped(): Promise<number> {
 }
 
 /** The local program's persistent session, connected (anonymous, from loopback); `topics` collects what it gets. */
-async function localProgram(topics: string[]): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
+function localProgram(topics: string[]): Promise<MqttClient> {
+  return persistentSession(t.broker!.port, {
     clientId: 'node-red',
-    clean: false,
-    reconnectPeriod: 0,
+    clients: t.clients,
+    onMessage: (topic, payload) => {
+      if (payload.length > 0) topics.push(topic);
+    },
   });
-  clients.push(client);
-  client.on('message', (topic, payload) => {
-    if (payload.length > 0) topics.push(topic);
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
-  return client;
 }
 
 describe('a local persistent session on telecare/# while its program is away', () => {
   it('still gets the alert raised after sensor events filled its queue; the events past the bound are dropped', async () => {
     await startBroker();
-    const sensor = await mqttClient(broker!.port, { clientId: 'sensor' });
-    clients.push(sensor);
+    const sensor = await mqttClient(t.broker!.port, { clientId: 'sensor' });
+    t.clients.push(sensor);
     const topics: string[] = [];
     const program = await localProgram(topics);
     await program.subscribeAsync('telecare/#', { qos: 1 });
@@ -101,12 +60,12 @@ describe('a local persistent session on telecare/# while its program is away', (
       );
     await vi.waitFor(async () => expect(await dropped()).toBe(5), { timeout: 15_000, interval: 20 });
     const alertTopic = 'telecare/h1/alerts/0mwt3jnpc-4fac851615';
-    await broker!.publish(alertTopic, JSON.stringify({ id: '0mwt3jnpc-4fac851615', kind: 'pendant' }), {
+    await t.broker!.publish(alertTopic, JSON.stringify({ id: '0mwt3jnpc-4fac851615', kind: 'pendant' }), {
       qos: 1,
       retain: true,
     });
     // The alert is queued past the bound (before the fix: dropped as the sixth over it).
-    await vi.waitFor(() => expect(broker!.describe().persistentSessionQueued).toBe(MAX + 1), {
+    await vi.waitFor(() => expect(t.broker!.describe().persistentSessionQueued).toBe(MAX + 1), {
       timeout: 5_000,
       interval: 20,
     });

@@ -1,11 +1,13 @@
 // In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
+import { tempDir } from '../hub/helpers.js';
 
 /** The dashboard admin's password in hubs these tests start (never a default of the product). */
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -26,6 +28,40 @@ export function startTestHub(config: HubConfig, dir: string, options: Partial<Hu
     announce: () => undefined,
     ...options,
   });
+}
+
+/** One test's hub and MQTT client, in a temp folder made for it. */
+export interface HubPerTest {
+  /** The test's temp folder, removed after it. */
+  readonly dir: string;
+  /** The hub the test started (stopped after it). */
+  hub: RunningHub | undefined;
+  /** The test's MQTT client (ended, forced, after it, before the hub stops). */
+  client: MqttClient | undefined;
+}
+
+/** Registers the hooks that make a `HubPerTest` for each test of the calling file and stop it after; `prefix` names its folder. */
+export function hubPerTest(prefix: string): HubPerTest {
+  let dir: string | undefined;
+  const state = {
+    get dir(): string {
+      if (dir === undefined) throw new Error('no test is running');
+      return dir;
+    },
+    hub: undefined as RunningHub | undefined,
+    client: undefined as MqttClient | undefined,
+  };
+  beforeEach(() => {
+    dir = tempDir(prefix);
+  });
+  afterEach(async () => {
+    await state.client?.endAsync(true);
+    state.client = undefined;
+    await state.hub?.stop();
+    state.hub = undefined;
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return state;
 }
 
 /** The address of a running hub's dashboard. */
