@@ -62,5 +62,7 @@ describe('password hashes of an older cost', () => {
       payload: { username: 'carer1', password: 'not-the-password' },
     });
     expect(stillWrong.statusCode).toBe(401);
-  }, 60_000);
+    // Waiting is the test: about seven hashes at the hub's cost (or the older one) in the niced hashing thread, 45 s
+    // of the former 60 s budget at load 8 (docs/testing.md, session 67); no assertion is on a time.
+  }, 240_000);
 });

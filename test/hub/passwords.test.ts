@@ -36,48 +36,66 @@ const OLD_HASHES = {
 } as const;
 /** 'slow-pass' at N=8192, r=8, p=80: eight times today's cost (p=10), made as above. */
 const SLOW_HASH = 'scrypt$8192$8$80$AAAAAAAAAAAAAAAAAAAAAA==$RMaCApZ6r+6OUtoUSHTMevn3KJi07sOF7DZCZ1cnhPg=';
+/**
+ * The budget of a test that waits for hashes at the hub's cost in the niced hashing thread: 7 to 11 s each at load 8
+ * (its slowest test, 2 checks at eight times the cost, took 92 s of its former 120), more at the load 15 to 20 a CI run
+ * reaches (docs/testing.md, session 67). Waiting is these tests; no assertion is on a time.
+ */
+const AT_HUB_COST = 240_000;
 
 describe('password hashes', () => {
-  it("keeps a chosen password as a salted scrypt hash at one of OWASP's settings (8 MB), saying its own cost", async () => {
-    const hash = await hashPassword('correct horse');
-    // N=2^13, r=8, p=10: OWASP's equivalent of its minimum N=2^17, p=1, in 128 × r × N = 8 MB.
-    expect(hash).toMatch(/^scrypt\$8192\$8\$10\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
-    expect(needsRehash(hash)).toBe(false);
-    expect(await hashPassword('correct horse')).not.toBe(hash);
-    expect(await verifyPassword('correct horse', hash)).toBe(true);
-    expect(await verifyPassword('correct horsE', hash)).toBe(false);
-  });
+  it(
+    "keeps a chosen password as a salted scrypt hash at one of OWASP's settings (8 MB), saying its own cost",
+    async () => {
+      const hash = await hashPassword('correct horse');
+      // N=2^13, r=8, p=10: OWASP's equivalent of its minimum N=2^17, p=1, in 128 × r × N = 8 MB.
+      expect(hash).toMatch(/^scrypt\$8192\$8\$10\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+      expect(needsRehash(hash)).toBe(false);
+      expect(await hashPassword('correct horse')).not.toBe(hash);
+      expect(await verifyPassword('correct horse', hash)).toBe(true);
+      expect(await verifyPassword('correct horsE', hash)).toBe(false);
+    },
+    AT_HUB_COST,
+  );
 
-  it('still verifies hashes made with the earlier scrypt costs, and marks them for a new hash', async () => {
-    // 's3cret-pass' at N=16384, p=1 and at N=32768, p=1 (OLD_HASHES).
-    for (const old of [OLD_HASHES.n16384, OLD_HASHES.n32768]) {
-      expect(await verifyPassword('s3cret-pass', old)).toBe(true);
-      expect(await verifyPassword('other', old)).toBe(false);
-      expect(needsRehash(old)).toBe(true);
-    }
-    // Generated secrets keep their fast hash; what cannot be read is not "upgraded" into anything.
-    expect(needsRehash(hashGeneratedSecret(generatePassword()))).toBe(false);
-    expect(needsRehash('plain')).toBe(false);
-  });
+  it(
+    'still verifies hashes made with the earlier scrypt costs, and marks them for a new hash',
+    async () => {
+      // 's3cret-pass' at N=16384, p=1 and at N=32768, p=1 (OLD_HASHES).
+      for (const old of [OLD_HASHES.n16384, OLD_HASHES.n32768]) {
+        expect(await verifyPassword('s3cret-pass', old)).toBe(true);
+        expect(await verifyPassword('other', old)).toBe(false);
+        expect(needsRehash(old)).toBe(true);
+      }
+      // Generated secrets keep their fast hash; what cannot be read is not "upgraded" into anything.
+      expect(needsRehash(hashGeneratedSecret(generatePassword()))).toBe(false);
+      expect(needsRehash('plain')).toBe(false);
+    },
+    AT_HUB_COST,
+  );
 
-  it("runs the dashboard's hashes in their own queue: a device's check does not wait for a slow dashboard hash", async () => {
-    // A dashboard check at 8 times today's work runs; the broker's check (today's cost) starts beside it at once.
-    const slow = SLOW_HASH;
-    const device = await hashPassword('device-pass');
-    let dashboardDone = false;
-    const dashboard = verifyPassword('slow-pass', slow, { queue: 'dashboard' }).then((ok) => {
-      dashboardDone = true;
-      return ok;
-    });
-    const more = verifyPassword('slow-pass', slow, { queue: 'dashboard' });
-    expect(pendingHashes('dashboard')).toBe(1);
-    expect(await verifyPassword('device-pass', device, { source: '192.0.2.1' })).toBe(true);
-    // Ordered by work, not by time: one hash against eight on a thread of its own (one queue would be eight first).
-    expect(dashboardDone).toBe(false);
-    expect(pendingHashes('broker')).toBe(0);
-    expect(await dashboard).toBe(true);
-    expect(await more).toBe(true);
-  }, 120_000);
+  it(
+    "runs the dashboard's hashes in their own queue: a device's check does not wait for a slow dashboard hash",
+    async () => {
+      // A dashboard check at 8 times today's work runs; the broker's check (today's cost) starts beside it at once.
+      const slow = SLOW_HASH;
+      const device = await hashPassword('device-pass');
+      let dashboardDone = false;
+      const dashboard = verifyPassword('slow-pass', slow, { queue: 'dashboard' }).then((ok) => {
+        dashboardDone = true;
+        return ok;
+      });
+      const more = verifyPassword('slow-pass', slow, { queue: 'dashboard' });
+      expect(pendingHashes('dashboard')).toBe(1);
+      expect(await verifyPassword('device-pass', device, { source: '192.0.2.1' })).toBe(true);
+      // Ordered by work, not by time: one hash against eight on a thread of its own (one queue would be eight first).
+      expect(dashboardDone).toBe(false);
+      expect(pendingHashes('broker')).toBe(0);
+      expect(await dashboard).toBe(true);
+      expect(await more).toBe(true);
+    },
+    2 * AT_HUB_COST,
+  );
 
   it('keeps a generated secret as a salted SHA-256 hash', async () => {
     const secret = generatePassword();
@@ -89,31 +107,39 @@ describe('password hashes', () => {
     expect(await verifyPassword(generatePassword(), hash)).toBe(false);
   });
 
-  it('refuses unknown users and malformed hashes without throwing', async () => {
-    expect(await verifyPassword('anything', undefined)).toBe(false);
-    for (const bad of [
-      '',
-      'plain',
-      'md5$x$y',
-      'sha256$only',
-      'scrypt$3$8$1$AAAA$AAAA',
-      'scrypt$16384$8$1$AAAA$c2hvcnQ=',
-      'sha256$AAAA$c2hvcnQ=',
-    ]) {
-      expect(await verifyPassword('anything', bad)).toBe(false);
-    }
-  });
+  it(
+    'refuses unknown users and malformed hashes without throwing',
+    async () => {
+      expect(await verifyPassword('anything', undefined)).toBe(false);
+      for (const bad of [
+        '',
+        'plain',
+        'md5$x$y',
+        'sha256$only',
+        'scrypt$3$8$1$AAAA$AAAA',
+        'scrypt$16384$8$1$AAAA$c2hvcnQ=',
+        'sha256$AAAA$c2hvcnQ=',
+      ]) {
+        expect(await verifyPassword('anything', bad)).toBe(false);
+      }
+    },
+    AT_HUB_COST,
+  );
 
-  it('answers a burst of checks (run one scrypt at a time), even with a refused cost among them', async () => {
-    const hash = await hashPassword('burst-pass');
-    const results = await Promise.all([
-      verifyPassword('burst-pass', hash),
-      verifyPassword('anything', 'scrypt$3$8$1$AAAA$AAAA'),
-      verifyPassword('wrong', hash),
-      verifyPassword('burst-pass', hash),
-    ]);
-    expect(results).toEqual([true, false, false, true]);
-  });
+  it(
+    'answers a burst of checks (run one scrypt at a time), even with a refused cost among them',
+    async () => {
+      const hash = await hashPassword('burst-pass');
+      const results = await Promise.all([
+        verifyPassword('burst-pass', hash),
+        verifyPassword('anything', 'scrypt$3$8$1$AAAA$AAAA'),
+        verifyPassword('wrong', hash),
+        verifyPassword('burst-pass', hash),
+      ]);
+      expect(results).toEqual([true, false, false, true]);
+    },
+    AT_HUB_COST,
+  );
 });
 
 describe('the memory of a hash', () => {
@@ -154,31 +180,35 @@ describe('the memory of a hash', () => {
       for (let attempt = 0; attempt < 3 && without <= 6; attempt++) without = Math.max(without, rssGrowthMb({}));
       expect(without).toBeGreaterThan(6);
     },
-    // Two node processes and ten hashes: minutes on a loaded shared machine.
-    240_000,
+    // Two node processes and ten hashes: minutes on a loaded shared machine (65 s at load 8, session 67).
+    2 * AT_HUB_COST,
   );
 });
 
 describe("the test suite's hash cost (TELECARE_TEST_LOW_HASH_COST, session 63)", () => {
-  it('hashes new passwords at N=1024, r=8, p=1 only with NODE_ENV=test, and is made again at the hub cost without it', async () => {
-    vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
-    expect(process.env.NODE_ENV).toBe('test');
-    expect(testHashCost()).toBe(true);
-    const low = await hashPassword('correct horse');
-    expect(low).toMatch(/^scrypt\$1024\$8\$1\$/);
-    expect(await verifyPassword('correct horse', low)).toBe(true);
-    expect(needsRehash(low)).toBe(false);
-
-    // Any other NODE_ENV, or another value: the hub's cost, and a low hash is made again at it at the next login.
-    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: undefined }, { TELECARE_TEST_LOW_HASH_COST: 'yes' }]) {
-      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-      expect(testHashCost()).toBe(false);
-      expect(await hashPassword('correct horse')).toMatch(/^scrypt\$8192\$8\$10\$/);
-      expect(needsRehash(low)).toBe(true);
-      vi.stubEnv('NODE_ENV', 'test');
+  it(
+    'hashes new passwords at N=1024, r=8, p=1 only with NODE_ENV=test, and is made again at the hub cost without it',
+    async () => {
       vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
-    }
-  });
+      expect(process.env.NODE_ENV).toBe('test');
+      expect(testHashCost()).toBe(true);
+      const low = await hashPassword('correct horse');
+      expect(low).toMatch(/^scrypt\$1024\$8\$1\$/);
+      expect(await verifyPassword('correct horse', low)).toBe(true);
+      expect(needsRehash(low)).toBe(false);
+
+      // Any other NODE_ENV, or another value: the hub's cost, and a low hash is made again at it at the next login.
+      for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: undefined }, { TELECARE_TEST_LOW_HASH_COST: 'yes' }]) {
+        for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+        expect(testHashCost()).toBe(false);
+        expect(await hashPassword('correct horse')).toMatch(/^scrypt\$8192\$8\$10\$/);
+        expect(needsRehash(low)).toBe(true);
+        vi.stubEnv('NODE_ENV', 'test');
+        vi.stubEnv('TELECARE_TEST_LOW_HASH_COST', '1');
+      }
+    },
+    AT_HUB_COST,
+  );
 
   it('stops a hub process started with it outside the test suite, naming the variable', () => {
     for (const NODE_ENV of ['production', undefined]) {
