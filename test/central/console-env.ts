@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
-import { startConsole, type ConsoleOptions, type RunningConsole } from '../../central/console/index.js';
+import { createOperator, startConsole, type ConsoleOptions, type RunningConsole } from '../../central/console/index.js';
 import { silentLogger } from '../../hub/logger.js';
 import { freePort, tempDir } from '../hub/helpers.js';
 
@@ -380,4 +380,17 @@ export async function logInAt(
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(`${env.url}${path}`);
+}
+
+/** `startConsoleEnv(options)` with a supervisor `sam` (password `password`) made and logged in through the console. */
+export async function consoleWithSupervisor(
+  options: Partial<ConsoleOptions>,
+  password: string,
+): Promise<{ env: ConsoleEnv; supervisor: ConsoleClient }> {
+  const env = await startConsoleEnv(options);
+  await createOperator(env.pool, { username: 'sam', role: 'supervisor', password });
+  const supervisor = new ConsoleClient(env.url);
+  const login = await supervisor.login('sam', password);
+  if (login.status !== 200) throw new Error(`the supervisor's login answered ${String(login.status)}`);
+  return { env, supervisor };
 }

@@ -4,12 +4,11 @@
 // who had been flagged fell, and an outcome given weeks later changed a report already published.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { createOperator } from '../../central/console/index.js';
 import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
-  startConsoleEnv,
+  consoleWithSupervisor,
   storeAlert,
   type ConsoleEnv,
   type Json,
@@ -27,10 +26,7 @@ describe.skipIf(missing !== undefined)("the centre's council report of a past pe
   const clock = new FakeClock(Date.UTC(2026, 10, 28, 9, 0, 0));
 
   beforeAll(async () => {
-    env = await startConsoleEnv({ clock });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-    supervisor = new ConsoleClient(env.url);
-    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+    ({ env, supervisor } = await consoleWithSupervisor({ clock }, PASSWORD));
   });
 
   afterAll(async () => {

@@ -5,12 +5,11 @@
 // alert versions stored as the workers store them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { createOperator } from '../../central/console/index.js';
 import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
-  startConsoleEnv,
+  consoleWithSupervisor,
   storeAlert,
   type ConsoleEnv,
   type Json,
@@ -42,10 +41,7 @@ describe.skipIf(missing !== undefined)("the centre's council report of routine-c
   const clock = new FakeClock(Date.UTC(2027, 0, 20, 9, 0, 0));
 
   beforeAll(async () => {
-    env = await startConsoleEnv({ clock });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-    supervisor = new ConsoleClient(env.url);
-    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+    ({ env, supervisor } = await consoleWithSupervisor({ clock }, PASSWORD));
   });
 
   afterAll(async () => {

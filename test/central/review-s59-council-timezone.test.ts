@@ -9,12 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { parseCentralOptions } from '../../central/command.js';
-import { createOperator, startConsole } from '../../central/console/index.js';
+import { startConsole } from '../../central/console/index.js';
 import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
-  startConsoleEnv,
+  consoleWithSupervisor,
   storeAlert,
   type ConsoleEnv,
   type Json,
@@ -33,10 +33,7 @@ describe.skipIf(missing !== undefined)("the centre's council report in the counc
   const clock = new FakeClock(Date.UTC(2026, 8, 1, 9, 0, 0));
 
   beforeAll(async () => {
-    env = await startConsoleEnv({ clock, reportTimezone: 'Europe/London' });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-    supervisor = new ConsoleClient(env.url);
-    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+    ({ env, supervisor } = await consoleWithSupervisor({ clock, reportTimezone: 'Europe/London' }, PASSWORD));
   });
 
   afterAll(async () => {

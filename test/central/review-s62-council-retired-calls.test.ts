@@ -8,13 +8,12 @@
 // Real console and PostgreSQL; the retirement through `retireHubAtCentre`, what the CLI runs at the centre.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { createOperator } from '../../central/console/index.js';
 import { retireHubAtCentre } from '../../central/retire.js';
 import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
-  startConsoleEnv,
+  consoleWithSupervisor,
   storeAlert,
   type ConsoleEnv,
   type Json,
@@ -34,10 +33,7 @@ describe.skipIf(missing !== undefined)("the council report's calls of a retired 
   const clock = new FakeClock(Date.UTC(2026, 6, 20, 9, 0, 0));
 
   beforeAll(async () => {
-    env = await startConsoleEnv({ clock });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-    supervisor = new ConsoleClient(env.url);
-    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+    ({ env, supervisor } = await consoleWithSupervisor({ clock }, PASSWORD));
   });
 
   afterAll(async () => {

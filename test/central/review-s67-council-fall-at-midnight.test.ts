@@ -7,12 +7,11 @@
 // reports, and the hospital admissions after them twice. Real console and PostgreSQL, alerts stored as the workers do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
-import { createOperator } from '../../central/console/index.js';
 import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
-  startConsoleEnv,
+  consoleWithSupervisor,
   storeAlert,
   type ConsoleEnv,
   type Json,
@@ -31,10 +30,7 @@ describe.skipIf(missing !== undefined)("the centre's council report of a fall ac
   const clock = new FakeClock(Date.UTC(2026, 11, 20, 9, 0, 0));
 
   beforeAll(async () => {
-    env = await startConsoleEnv({ clock });
-    await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
-    supervisor = new ConsoleClient(env.url);
-    expect((await supervisor.login('sam', PASSWORD)).status).toBe(200);
+    ({ env, supervisor } = await consoleWithSupervisor({ clock }, PASSWORD));
     for (let i = 0; i < 10; i++) {
       const homeId = `flat-${String(i)}`;
       // The wearable's fall at 23:50 on Sunday 8 November, acknowledged at once, closed at 01:30 with an ambulance.
