@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { isLoopback } from '../hub/mqtt-auth.js';
-import { CountPerSource } from '../hub/mqtt-pending.js';
+import { connectionKey, CountPerSource } from '../hub/mqtt-pending.js';
 import { addressKey } from './login-throttle.js';
 
 /**
@@ -75,11 +75,6 @@ function capConnectionsPerAddress(server: net.Server, max: number, onRefused: (a
       if (counted.get(key)?.socket === socket) release(key);
     });
   });
-}
-
-/** The same for a TLS socket and the TCP socket under it (both report the peer's address and port). */
-function connectionKey(socket: net.Socket): string {
-  return `${socket.remoteAddress ?? ''}|${String(socket.remotePort ?? '')}`;
 }
 
 /**

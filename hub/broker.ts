@@ -379,18 +379,18 @@ export class EmbeddedBroker implements HubBroker {
   private stalledDrops = 0;
   /** Connections not logged in yet, per remote address (hub/mqtt-pending.ts). */
   private readonly pending: PendingConnections;
-  /** When a connection refused for its address's connections not logged in was last logged (one line a minute). */
-  private pendingWarnedAt = -Infinity;
-  /** When a connection closed for a topic the protocol forbids was last logged (one line a minute). */
-  private badTopicWarnedAt = -Infinity;
+  /** Connections refused, or closed to make room, for their address's connections not logged in: one line a minute. */
+  private readonly pendingLines = new LogLines(1);
+  /** Connections closed for a topic the protocol forbids: one line a minute. */
+  private readonly badTopicLines = new LogLines(1);
   /** The filters each credential's sessions hold; programs on the Pi are not counted. */
   private readonly clientFilters: SubscriptionLedger;
   /** Subscriptions refused over the ledger's bounds: one line a minute. */
   private readonly subscriptionBoundLines = new LogLines(1);
   /** Connections logged in under each credential (username) now; programs on the Pi are not counted. */
   private readonly connectionsOf = new Map<string, number>();
-  /** When a connection closed past its QoS 2 window was last logged (one line a minute). */
-  private qos2WindowWarnedAt = -Infinity;
+  /** Connections closed past their QoS 2 window: one line a minute. */
+  private readonly qos2WindowLines = new LogLines(1);
   /**
    * Logins refused (wrong or unknown credentials, rate-limited): one line a minute, the first, with the count of those
    * not logged since the last line; each is counted in telecare_mqtt_refused_total. A guessing flood (100 a second)
@@ -495,11 +495,7 @@ export class EmbeddedBroker implements HubBroker {
   /** A connection refused, or closed to make room, for its address's connections not logged in: counted; logged once a minute. */
   private pendingOverCap(socket: net.Socket, message: string): void {
     this.refuse('too-many-unauthenticated');
-    const now = Date.now();
-    if (now - this.pendingWarnedAt >= 60_000 || now < this.pendingWarnedAt) {
-      this.pendingWarnedAt = now;
-      this.log.warn({ remote: socket.remoteAddress }, message);
-    }
+    if (this.pendingLines.take(Date.now()) !== undefined) this.log.warn({ remote: socket.remoteAddress }, message);
   }
 
   /** The first refused login of each minute is logged, with how many were refused unlogged before it. */
@@ -676,23 +672,18 @@ export class EmbeddedBroker implements HubBroker {
       // installer can tell why a device that pipelines QoS 2 keeps being disconnected.
       if (QOS2_WINDOW_ERROR.test(err.message)) {
         this.refuse('qos2-window-full');
-        const now = Date.now();
-        if (now - this.qos2WindowWarnedAt >= 60_000 || now < this.qos2WindowWarnedAt) {
-          this.qos2WindowWarnedAt = now;
+        if (this.qos2WindowLines.take(Date.now()) !== undefined)
           this.log.warn(
             { clientId: client.id, window: QOS2_RECEIPTS_PER_SESSION },
             'mqtt connection closed: too many QoS 2 messages awaiting PUBREL (one line a minute; telecare_mqtt_refused_total{reason="qos2-window-full"} counts each)',
           );
-        }
         return;
       }
       // A device that publishes to `.../+/events` is closed at each try: counted and said (once a minute), not only
       // at debug level, where a network error's close also goes.
       if (BAD_TOPIC_ERROR.test(err.message)) {
         this.refuse('bad-topic');
-        const now = Date.now();
-        if (now - this.badTopicWarnedAt >= 60_000 || now < this.badTopicWarnedAt) {
-          this.badTopicWarnedAt = now;
+        if (this.badTopicLines.take(Date.now()) !== undefined) {
           this.log.warn(
             { clientId: client.id, err: err.message },
             'mqtt connection closed: a topic the protocol forbids (one line a minute; telecare_mqtt_refused_total{reason="bad-topic"} counts each)',

@@ -37,7 +37,7 @@ export class PendingConnections {
   /** Connections not yet logged in, per source. */
   private readonly bySource: CountPerSource;
   /** Connection (address and port) → its source key and socket, while it counts; in the order they came. */
-  private readonly counted = new Map<string, { source: string; socket: net.Socket; spoke: boolean }>();
+  private readonly counted = new Map<string, { source: string; socket: net.Socket }>();
   /** The connections of each source that have not sent a whole CONNECT yet, oldest first (keys of `counted`). */
   private readonly silent = new Map<string, Set<string>>();
 
@@ -76,7 +76,7 @@ export class PendingConnections {
       this.bySource.take(source);
     }
     const key = connectionKey(socket);
-    this.counted.set(key, { source, socket, spoke: false });
+    this.counted.set(key, { source, socket });
     let silent = this.silent.get(source);
     if (silent === undefined) this.silent.set(source, (silent = new Set()));
     silent.add(key);
@@ -88,9 +88,7 @@ export class PendingConnections {
   spoke(socket: net.Socket): void {
     const key = connectionKey(socket);
     const entry = this.counted.get(key);
-    if (entry === undefined || entry.spoke) return;
-    entry.spoke = true;
-    this.forgetSilent(entry.source, key);
+    if (entry !== undefined) this.forgetSilent(entry.source, key);
   }
 
   /** The connection's login succeeded: it no longer counts against its source (idempotent). */
@@ -117,7 +115,7 @@ export class PendingConnections {
   }
 }
 
-/** The same for a TLS socket and the TCP socket under it (both report the peer's address and port). */
-function connectionKey(socket: net.Socket): string {
+/** A connection's key, the same for a TLS socket and the TCP socket under it (both report the peer's address and port). */
+export function connectionKey(socket: net.Socket): string {
   return `${socket.remoteAddress ?? ''}|${String(socket.remotePort ?? '')}`;
 }

@@ -50,7 +50,6 @@ const CLOCK_STEP_MS = 1_000;
  * seconds network time slews or steps a clock that keeps its time call nobody early by much.
  */
 const CLOCK_JUMP_MS = 60_000;
-/** An ISO-8601 instant as the rules write them in an alert's detail (`Date.prototype.toISOString`). */
 /** A sensor's stamp this far ahead of the hub's own reading came from a clock that was right: not moved by a step. */
 const STAMP_AHEAD_MS = 60_000;
 

@@ -2,7 +2,7 @@
 // `deadDevices[].silentSince`, ...), moved together when the clock they were stamped on was not the real one.
 
 /** An instant as `Date.prototype.toISOString` writes it: the form every time in an alert's detail takes. */
-export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
  * `value` (a detail, parsed) with every ISO instant in it, at any depth, replaced by `move` of it (epoch ms); other

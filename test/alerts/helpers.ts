@@ -16,6 +16,8 @@ import { createMetricsRegistry } from '../../hub/metrics.js';
 import type { Publisher } from '../../hub/publisher.js';
 import type { DeviceConfig, HomeConfig } from '../../rules/types.js';
 import type { HubConfig } from '../../hub/config-types.js';
+import { parseHubConfig } from '../../hub/config.js';
+import { ONE_HOME_CONFIG } from '../hub/helpers.js';
 
 interface RetainedSource {
   createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer | string }>;
@@ -289,4 +291,28 @@ export function pendantPress(at: number) {
     deviceId: 'p1',
     detail: { eventType: 'pendant', source: 'mqtt' },
   };
+}
+
+/**
+ * ONE_HOME_CONFIG's home with a wearable `w1` worn by r1 (and the home's `rules` when given), the call centre's webhook
+ * at `url` its one responder group (`cc`, first): the stage of the fall-and-silence stories.
+ */
+export function wearerWithCallCentre(url: string, rules?: Record<string, unknown>): HubConfig {
+  const home = ONE_HOME_CONFIG.homes[0]!;
+  return parseHubConfig({
+    homes: [
+      {
+        ...home,
+        devices: [...home.devices, { id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }],
+        ...(rules ? { rules } : {}),
+      },
+    ],
+    responders: [
+      {
+        id: 'cc',
+        group: 'first',
+        webhook: { url, secret: 'call-centre-secret-for-tests', allowPrivateNetwork: true },
+      },
+    ],
+  });
 }

@@ -18,11 +18,18 @@ import type { RunningHub } from '../../hub/hub.js';
 import type { Alert } from '../../hub/alerts/api.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { copyAsCrashLeavesIt, mqttClient, ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
+import { copyAsCrashLeavesIt, mqttClient, tempDir } from '../hub/helpers.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { batches, START } from '../fall/batch-hub.js';
 import { fallSegments } from '../fall/signals.js';
-import { startStage, waitFor, webhookReceiver, type AlertStage, type WebhookReceiver } from './helpers.js';
+import {
+  startStage,
+  waitFor,
+  wearerWithCallCentre,
+  webhookReceiver,
+  type AlertStage,
+  type WebhookReceiver,
+} from './helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
 const { why } = (await import(pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href)) as { why: Why };
@@ -64,17 +71,7 @@ async function startHome(
   alertsSeen: Map<string, Alert[]>;
 }> {
   callCentre = await webhookReceiver();
-  const home = ONE_HOME_CONFIG.homes[0]!;
-  const config = parseHubConfig({
-    homes: [{ ...home, devices: [...home.devices, { id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }] }],
-    responders: [
-      {
-        id: 'cc',
-        group: 'first',
-        webhook: { url: callCentre.url, secret: 'call-centre-secret-for-tests', allowPrivateNetwork: true },
-      },
-    ],
-  });
+  const config = wearerWithCallCentre(callCentre.url);
   hub0Config = config;
   hub = await startTestHub(config, dir, { clock });
   const client = await mqttClient(hub.ports.mqtt!);

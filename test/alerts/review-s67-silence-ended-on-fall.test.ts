@@ -20,8 +20,15 @@ import { queryAlerts } from '../../hub/alerts/query.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
-import { startStage, waitFor, webhookReceiver, type AlertStage, type WebhookReceiver } from './helpers.js';
+import { mqttClient, tempDir } from '../hub/helpers.js';
+import {
+  startStage,
+  waitFor,
+  wearerWithCallCentre,
+  webhookReceiver,
+  type AlertStage,
+  type WebhookReceiver,
+} from './helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
 const { why } = (await import(pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href)) as { why: Why };
@@ -58,17 +65,7 @@ afterEach(async () => {
 /** The one-home hub with a wearable on r1 and the call centre's webhook as its only responder group. */
 async function startHome(clock: FakeClock) {
   callCentre = await webhookReceiver();
-  const home = ONE_HOME_CONFIG.homes[0]!;
-  const config = parseHubConfig({
-    homes: [{ ...home, devices: [...home.devices, { id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }] }],
-    responders: [
-      {
-        id: 'cc',
-        group: 'first',
-        webhook: { url: callCentre.url, secret: 'call-centre-secret-for-tests', allowPrivateNetwork: true },
-      },
-    ],
-  });
+  const config = wearerWithCallCentre(callCentre.url);
   hub = await startTestHub(config, dir, { clock });
   const client = await mqttClient(hub.ports.mqtt!);
   const responder = await mqttClient(hub.ports.mqtt!);

@@ -11,12 +11,11 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { FakeClock } from '../../hub/clock.js';
-import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../rules/time.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { waitFor, webhookReceiver, type WebhookReceiver } from '../alerts/helpers.js';
-import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { waitFor, wearerWithCallCentre, webhookReceiver, type WebhookReceiver } from '../alerts/helpers.js';
+import { mqttClient, tempDir } from './helpers.js';
 
 type Why = (alert: { kind?: string; room?: string | null; detail?: Record<string, unknown> }, zone?: string) => string;
 const { why } = (await import(pathToFileURL(path.resolve('dashboard/public/alert-why.js')).href)) as { why: Why };
@@ -46,23 +45,7 @@ afterEach(async () => {
 /** The one-home hub (a wearable on r1, the call centre the only group) on `clock`; what MQTT told kept in `seen`. */
 async function startHome(clock: FakeClock, rules?: Record<string, unknown>) {
   callCentre ??= await webhookReceiver();
-  const home = ONE_HOME_CONFIG.homes[0]!;
-  const config = parseHubConfig({
-    homes: [
-      {
-        ...home,
-        devices: [...home.devices, { id: 'w1', kind: 'wearable', room: 'living', residentId: 'r1' }],
-        ...(rules ? { rules } : {}),
-      },
-    ],
-    responders: [
-      {
-        id: 'cc',
-        group: 'first',
-        webhook: { url: callCentre.url, secret: 'call-centre-secret-for-tests', allowPrivateNetwork: true },
-      },
-    ],
-  });
+  const config = wearerWithCallCentre(callCentre.url, rules);
   hub = await startTestHub(config, dir, { clock });
   const client = await mqttClient(hub.ports.mqtt!);
   const responder = await mqttClient(hub.ports.mqtt!);
