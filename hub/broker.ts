@@ -13,6 +13,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import { PendingConnections } from './mqtt-pending.js';
+import { ClientIdHomes } from './client-id-homes.js';
 import { MAX_FILTER_CHARS, MAX_SUBSCRIPTIONS_PER_CREDENTIAL, SubscriptionLedger } from './mqtt-subscription-ledger.js';
 import {
   ClientIdRegistry,
@@ -154,6 +155,8 @@ export const MQTT_REFUSAL_REASONS = [
   'auth-rate-limited',
   'auth-clear-text-remote',
   'client-id-taken',
+  // A connected client id presented from another address while its connection is alive (hub/client-id-homes.ts).
+  'client-id-in-use',
   'publish-denied',
   'subscribe-denied',
   'retain-sensor-topic',
@@ -351,6 +354,10 @@ export class EmbeddedBroker implements HubBroker {
   private tlsServer: tls.Server | undefined;
   /** Client ids and their owners; a connected client's or an away session's claim is never pushed out by the bound. */
   private readonly clientIds: ClientIdRegistry;
+  /** Where each client id is held from: a connected id is not taken over from another address (review, session 68). */
+  private readonly clientIdHomes = new ClientIdHomes();
+  /** When each connection last sent anything (performance.now()): a holder quiet past its keep-alive is gone. */
+  private readonly heardAt = new WeakMap<net.Socket, number>();
   private readonly retained: RetainedLedger;
   private readonly refused: Counter<'reason'>;
   private readonly identities = new WeakMap<Client, MqttIdentity>();
@@ -481,6 +488,28 @@ export class EmbeddedBroker implements HubBroker {
     return clients?.[clientId] !== undefined;
   }
 
+  /**
+   * Whether `client` (logging in from `remote`) may take over its client id from the connection holding it now, if
+   * any: always from the holder's own address (a device reconnecting, its old socket half-open), else only when the
+   * holder has gone quiet past its keep-alive or the id's home is at `remote` (hub/client-id-homes.ts).
+   */
+  private mayTakeOver(client: Client, remote: string | undefined): boolean {
+    const clients = (this.aedes as unknown as { clients: Record<string, Client> } | undefined)?.clients;
+    const holder = clients?.[client.id] as unknown as AedesClient | undefined;
+    if (holder === undefined || holder === (client as unknown as AedesClient)) return true;
+    const socket = holder.conn;
+    // Closing already: nothing to take over.
+    if (socket.destroyed) return true;
+    const now = performance.now();
+    const keepaliveMs = holder._keepaliveInterval > 0 ? Math.floor((holder._keepaliveInterval - 1) / 1.5) : 0;
+    return this.clientIdHomes.mayTakeOver(
+      client.id,
+      remote,
+      { remoteAddress: socket.remoteAddress, quietMs: now - (this.heardAt.get(socket) ?? now), keepaliveMs },
+      now,
+    );
+  }
+
   /** A credential's connection counted until its socket closes. */
   private countConnection(username: string, socket: net.Socket): void {
     if (socket.destroyed) return;
@@ -545,6 +574,13 @@ export class EmbeddedBroker implements HubBroker {
               // many connections at once) cannot flood the log (review, session 59).
               this.refuse('client-id-taken');
               this.logLoginRefusal(remote, IDENTIFIER_REJECTED, 'client-id-taken', { clientId: client.id });
+              done(authError(IDENTIFIER_REJECTED), false);
+              return;
+            }
+            // The same credential, another device: a connected id is not taken from its address while it is alive.
+            if (!this.mayTakeOver(client, remote)) {
+              this.refuse('client-id-in-use');
+              this.logLoginRefusal(remote, IDENTIFIER_REJECTED, 'client-id-in-use', { clientId: client.id, username });
               done(authError(IDENTIFIER_REJECTED), false);
               return;
             }
@@ -700,6 +736,7 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity) return;
       live.set(client.id, client);
+      this.clientIdHomes.held(client.id, (client.conn as net.Socket).remoteAddress, performance.now());
       this.deleteAway(client.id);
       this.clientIds.claim(client.id, clientIdOwner(identity));
     });
@@ -707,6 +744,7 @@ export class EmbeddedBroker implements HubBroker {
       const identity = this.identities.get(client);
       if (!identity || live.get(client.id) !== client) return;
       live.delete(client.id);
+      this.clientIdHomes.left(client.id, performance.now());
       if (client.clean) {
         this.clientIds.release(client.id, clientIdOwner(identity));
         this.clientFilters.forget(client.id);
@@ -742,6 +780,8 @@ export class EmbeddedBroker implements HubBroker {
       this.clientOfSocket.set(socket, client);
       this.takePublishes(client);
       deliverOwnAtOnce(client, this.ownPayloads);
+      // After handle(), as guardPacketSize's: observes what aedes reads.
+      socket.on('data', () => this.heardAt.set(socket, performance.now()));
       this.dropWhenStalled(socket, () => client.id);
       // After handle(): aedes reads with 'readable', so this 'data' listener only observes what aedes reads.
       guardPacketSize(socket, MAX_MQTT_PACKET_BYTES, (bytes) => {

@@ -132,13 +132,25 @@ export interface RawMqtt {
 
 /**
  * Connects to the broker on loopback with packets written by hand (for what mqtt.js would not send: a PUBREL
- * withheld, many connections at once); resolves once the CONNACK came or the connection closed.
+ * withheld, many connections at once); resolves once the CONNACK came or the connection closed. `localAddress`: the
+ * loopback address it comes from (127.0.0.2 and 127.0.0.3 are two machines to the broker); `keepalive` in seconds (60).
  */
 export async function rawMqtt(
   port: number,
-  connect: { clientId: string; clean: boolean; username?: string; password?: string },
+  connect: {
+    clientId: string;
+    clean: boolean;
+    username?: string;
+    password?: string;
+    localAddress?: string;
+    keepalive?: number;
+  },
 ): Promise<RawMqtt> {
-  const socket = net.connect(port, '127.0.0.1');
+  const socket = net.connect({
+    port,
+    host: '127.0.0.1',
+    ...(connect.localAddress === undefined ? {} : { localAddress: connect.localAddress }),
+  });
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const received: Packet[] = [];
   const waiters: (() => void)[] = [];
@@ -172,7 +184,7 @@ export async function rawMqtt(
     protocolVersion: 4,
     clean: connect.clean,
     clientId: connect.clientId,
-    keepalive: 60,
+    keepalive: connect.keepalive ?? 60,
     ...(connect.username === undefined ? {} : { username: connect.username }),
     ...(connect.password === undefined ? {} : { password: Buffer.from(connect.password) }),
   });
