@@ -39,11 +39,18 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-/** Failed password checks a source address may make per window before its scrypt checks are refused unhashed. */
+/**
+ * Failed password checks a source address may make per window before its scrypt checks are refused unhashed: those
+ * for a username that failed from there this window; another username (a device beside the guesser) is still checked.
+ */
 export const MAX_FAILURES_PER_WINDOW = 10;
+/** Failed checks of one username from all addresses per window before it is checked only from addresses it did not fail from. */
+export const MAX_FAILURES_PER_CREDENTIAL = 30;
 export const FAILURE_WINDOW_MS = 60_000;
 /** How long a verified scrypt password is remembered, so that a device's reconnect costs no scrypt. */
 export const VERIFIED_CACHE_MS = 15 * 60_000;
+/** Wrong passwords remembered per username (as verified ones are, for as long): one tried again is refused unhashed and not counted again. */
+export const FAILED_PASSWORDS_KEPT = 32;
 // Bounds the failure table against a flood of spoofed-looking addresses (IPv6 gives every client many).
 const MAX_TRACKED_SOURCES = 10_000;
 
@@ -86,7 +93,10 @@ export const MQTT_AUTH_MIGRATIONS: readonly MigrationStep[] = [
 
 /** MQTT credentials: those of the configuration file plus those the hub made itself (table mqtt_credentials). */
 export class MqttCredentials {
+  /** Failures this window, by source (`s`), by username (`u`, known ones) and by both (`p`). */
   private readonly failures = new Map<string, { count: number; since: number }>();
+  /** username → HMACs of (stored hash, password) that failed, until when: a device left with an old password. */
+  private readonly failed = new Map<string, Map<string, number>>();
   /** username → HMAC of (stored hash, password) under a per-process key: a verified scrypt password, briefly. */
   private readonly verified = new Map<string, { tag: Buffer; until: number }>();
   private readonly cacheKey = randomBytes(32);
@@ -112,6 +122,7 @@ export class MqttCredentials {
     for (const username of after.keys()) if (!before.has(username)) changed.add(username);
     this.config = config;
     this.verified.clear();
+    this.failed.clear();
     this.generation += 1;
     return changed;
   }
@@ -214,7 +225,7 @@ export class MqttCredentials {
     if (!entry) {
       // Usernames are not secrets; what matters is that an unknown one costs no scrypt.
       timingSafeEqual(createHash('sha256').update(secret).digest(), this.dummyDigest);
-      this.recordFailure(source);
+      this.recordFailure(source, undefined);
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'unknown-user' };
     }
     const identity: MqttIdentity = { username, role: entry.role, homes: entry.homes };
@@ -223,7 +234,11 @@ export class MqttCredentials {
     const cached = this.verified.get(username);
     if (isScrypt && cached && cached.until > this.nowMs() && timingSafeEqual(cached.tag, tag))
       return { ok: true, identity };
-    if (isScrypt && this.throttled(source))
+    // A password that already failed (a device left with an old one, retrying every second): no scrypt, and no new
+    // failure, so that it cannot throttle the devices beside it (review, session 68).
+    if (this.failedBefore(username, tag))
+      return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };
+    if (isScrypt && this.throttled(source, username))
       return { ok: false, returnCode: SERVER_UNAVAILABLE, reason: 'rate-limited' };
     let ok: boolean;
     const generation = this.generation;
@@ -236,7 +251,8 @@ export class MqttCredentials {
     // The credential was removed or changed while its hash was checked: the login must not carry the old rights.
     if (generation !== this.generation) return this.authenticate(remoteAddress, username, password, options);
     if (!ok) {
-      this.recordFailure(source);
+      this.recordFailure(source, username);
+      this.rememberFailed(username, tag);
       return { ok: false, returnCode: BAD_USERNAME_OR_PASSWORD, reason: 'bad-credentials' };
     }
     if (isScrypt) this.verified.set(username, { tag, until: this.nowMs() + VERIFIED_CACHE_MS });
@@ -244,18 +260,41 @@ export class MqttCredentials {
     return { ok: true, identity };
   }
 
-  private throttled(source: string | undefined): boolean {
-    const entry = this.failures.get(source ?? 'unknown');
-    if (!entry) return false;
-    if (windowOver(entry.since, this.nowMs())) {
-      this.failures.delete(source ?? 'unknown');
-      return false;
-    }
-    return entry.count >= MAX_FAILURES_PER_WINDOW;
+  /**
+   * Whether `username`'s scrypt check from `source` is refused unhashed: only when that username failed from there
+   * this window, and the source has failed too often (any usernames) or the username has (from anywhere). Until session
+   * 68 every check from a source with 10 failures was refused: a machine guessing another flat's password, or any
+   * username, from a home's shared address (a router, an IPv6 /64) kept out every device there that needed a check.
+   */
+  private throttled(source: string | undefined, username: string): boolean {
+    const from = source ?? 'unknown';
+    if (this.failuresOf(`p\0${from}\0${username}`) === 0) return false;
+    return (
+      this.failuresOf(`s\0${from}`) >= MAX_FAILURES_PER_WINDOW ||
+      this.failuresOf(`u\0${username}`) >= MAX_FAILURES_PER_CREDENTIAL
+    );
   }
 
-  private recordFailure(source: string | undefined): void {
-    const key = source ?? 'unknown';
+  private failuresOf(key: string): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    if (windowOver(entry.since, this.nowMs())) {
+      this.failures.delete(key);
+      return 0;
+    }
+    return entry.count;
+  }
+
+  /** A failure of `username` (undefined: one no credential has) from `source`. */
+  private recordFailure(source: string | undefined, username: string | undefined): void {
+    const from = source ?? 'unknown';
+    this.count(`s\0${from}`);
+    if (username === undefined) return;
+    this.count(`u\0${username}`);
+    this.count(`p\0${from}\0${username}`);
+  }
+
+  private count(key: string): void {
     const now = this.nowMs();
     const entry = this.failures.get(key);
     if (entry && !windowOver(entry.since, now)) {
@@ -264,6 +303,22 @@ export class MqttCredentials {
     }
     if (this.failures.size >= MAX_TRACKED_SOURCES) this.failures.clear();
     this.failures.set(key, { count: 1, since: now });
+  }
+
+  private failedBefore(username: string, tag: Buffer): boolean {
+    const until = this.failed.get(username)?.get(tag.toString('base64'));
+    return until !== undefined && until > this.nowMs();
+  }
+
+  /** Kept per known username, the oldest forgotten past FAILED_PASSWORDS_KEPT (a guesser's never come again anyway). */
+  private rememberFailed(username: string, tag: Buffer): void {
+    let tags = this.failed.get(username);
+    if (tags === undefined) {
+      tags = new Map();
+      this.failed.set(username, tags);
+    }
+    if (tags.size >= FAILED_PASSWORDS_KEPT) tags.delete(tags.keys().next().value!);
+    tags.set(tag.toString('base64'), this.nowMs() + VERIFIED_CACHE_MS);
   }
 }
 
