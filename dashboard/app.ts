@@ -6,7 +6,7 @@ import type { Counter } from 'prom-client';
 import { createDashboardAnalytics } from '../analytics/dashboard.js';
 import { systemClock } from '../hub/clock.js';
 import { installAccessControl } from './access.js';
-import { installAnswerHeaders } from './answer-headers.js';
+import { frameworkAnswers, installAnswerHeaders } from './answer-headers.js';
 import { AuthStore } from './auth.js';
 import { dashboardMetrics, type DashboardContext } from './context.js';
 import { capAppConnections } from './connection-cap.js';
@@ -86,6 +86,8 @@ export async function buildApp(deps: DashboardDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allowUnionTypes: true } },
     // Each route's schemas compiled on its first request, not at start (a power cut's restart; dashboard/lazy-schemas.ts).
     schemaController: lazySchemaController(),
+    // An undecodable URL, a request that is not HTTP, one while closing: the same body and headers as any error.
+    ...frameworkAnswers({ https: servedOverHttps(deps) }),
   });
 
   capAppConnections(app, () => ctx.metrics.connectionsRefused.inc());

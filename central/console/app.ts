@@ -8,7 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type pg from 'pg';
-import { installAnswerHeaders } from '../../dashboard/answer-headers.js';
+import { frameworkAnswers, installAnswerHeaders } from '../../dashboard/answer-headers.js';
 import { capAppConnections } from '../../dashboard/connection-cap.js';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
@@ -174,6 +174,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     // No line per request: URLs name hubs and alerts.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allowUnionTypes: true } },
+    // An undecodable URL, a request that is not HTTP, one while closing: the same body and headers as any error.
+    ...frameworkAnswers({ https: deps.secureCookies }),
   });
 
   // The hub dashboard's cap: one machine cannot hold thousands of idle connections and the console's descriptors.
