@@ -13,7 +13,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import { PendingConnections } from './mqtt-pending.js';
-import { ClientIdHomes } from './client-id-homes.js';
+import { ClientIdHomes, type ClientIdHomeTimes } from './client-id-homes.js';
 import { MAX_FILTER_CHARS, MAX_SUBSCRIPTIONS_PER_CREDENTIAL, SubscriptionLedger } from './mqtt-subscription-ledger.js';
 import {
   ClientIdRegistry,
@@ -85,6 +85,8 @@ export interface EmbeddedBrokerOptions {
   now?: () => number;
   /** Client ids the registry holds before it forgets an unused claim (ClientIdRegistry's default, 10,000). */
   clientIdBound?: number;
+  /** How long an address holds a client id before it is the id's home (default CLIENT_ID_HOME_AFTER; tests). */
+  clientIdHomeAfter?: ClientIdHomeTimes;
   /** Connections one credential may hold logged in at once (default MAX_CONNECTIONS_PER_CREDENTIAL). */
   maxConnectionsPerCredential?: number;
   /** Topic filters one credential may hold over its sessions (default MAX_SUBSCRIPTIONS_PER_CREDENTIAL). */
@@ -355,7 +357,7 @@ export class EmbeddedBroker implements HubBroker {
   /** Client ids and their owners; a connected client's or an away session's claim is never pushed out by the bound. */
   private readonly clientIds: ClientIdRegistry;
   /** Where each client id is held from: a connected id is not taken over from another address (review, session 68). */
-  private readonly clientIdHomes = new ClientIdHomes();
+  private readonly clientIdHomes: ClientIdHomes;
   /** When each connection last sent anything (performance.now()): a holder quiet past its keep-alive is gone. */
   private readonly heardAt = new WeakMap<net.Socket, number>();
   private readonly retained: RetainedLedger;
@@ -443,6 +445,7 @@ export class EmbeddedBroker implements HubBroker {
         this.away.has(clientId) ||
         (this.aedes as unknown as { clients: Record<string, unknown> } | undefined)?.clients[clientId] !== undefined,
     );
+    this.clientIdHomes = new ClientIdHomes(options.clientIdHomeAfter);
     this.refused = new Counter({
       name: 'telecare_mqtt_refused_total',
       help: 'MQTT connections, publications, subscriptions and retained messages the embedded broker refused, by reason',

@@ -18,6 +18,7 @@ import { AlertService } from './alerts/service.js';
 import { toldOnFall } from './alerts/lifecycle.js';
 import { newestAlertSeenAt } from './alerts/query.js';
 import { EmbeddedBroker, type HubBroker, type SensorIntake } from './broker.js';
+import type { ClientIdHomeTimes } from './client-id-homes.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DeviceIndex } from './config.js';
 import { DatabaseFileWatch } from './database-file-watch.js';
@@ -73,6 +74,8 @@ export interface HubOptions {
   integrityCheckMs?: number;
   /** Client ids the embedded broker's registry holds before it forgets unused claims (default 10,000; tests). */
   mqttClientIdBound?: number;
+  /** How long an address holds an MQTT client id before it is the id's home (hub/client-id-homes.ts; tests). */
+  mqttClientIdHomeAfter?: ClientIdHomeTimes;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
   /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
@@ -292,6 +295,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         onOversizedPacket: () => ingest.countRejected('too-large'),
         ...(options.mqttTls ? { tls: options.mqttTls } : {}),
         ...(options.mqttClientIdBound === undefined ? {} : { clientIdBound: options.mqttClientIdBound }),
+        ...(options.mqttClientIdHomeAfter === undefined ? {} : { clientIdHomeAfter: options.mqttClientIdHomeAfter }),
       });
 
   // The uplink (and mqtt.js with it) is loaded only when one is configured (HUB_UPLINK_URL): a hub without a centre
