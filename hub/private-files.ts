@@ -1,5 +1,16 @@
 // The data folder and hub.db readable by the hub's own user only: they hold residents' events, alerts and password hashes.
-import { chmodSync, closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const FOLDER_MODE = 0o700;
@@ -52,16 +63,52 @@ export function preparePrivateDataDir(dataDir: string): string {
   return dbFile;
 }
 
+/** A file of personal data the CLI will not write: another user could read it, or it leads to some other file. */
+export class PrivateFileRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrivateFileRefused';
+  }
+}
+
 /**
  * Opens `file` for writing (emptied) readable by its owner only: a file of personal data the CLI writes (an export of
  * a home's events, daily features), as private as hub.db. One an earlier run left open to others is narrowed; a device
  * or a pipe (`/dev/stdout`) is left as it is. Returns the file descriptor.
+ *
+ * Refused, before anything is emptied or written (review, session 68): a file that belongs to another user (made
+ * ready by another account of the Pi in a folder it may write to: run as root, the export landed in it, narrowed to
+ * 0600 but still its owner's to read), and a symbolic link to a file (pointed by someone else at a file of the one
+ * running the CLI, which was emptied and overwritten). A link to a device or a pipe (`/dev/stdout`) is followed.
  */
 export function openPrivateFile(file: string): number {
-  const fd = openSync(file, 'w', FILE_MODE);
+  let fd: number;
+  try {
+    // Not emptied yet, and not through a link: what it is is checked first.
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    fd = openSync(file, constants.O_WRONLY);
+    if (fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new PrivateFileRefused(
+        `${file} is a symbolic link to a file: personal data is written only to the file itself (give its real path); nothing written`,
+      );
+    }
+    return fd;
+  }
   try {
     const stats = fstatSync(fd);
-    if (stats.isFile() && (stats.mode & 0o077) !== 0) fchmodSync(fd, FILE_MODE);
+    if (stats.isFile()) {
+      const uid = process.getuid?.();
+      if (uid !== undefined && stats.uid !== uid)
+        throw new PrivateFileRefused(
+          `${file} belongs to another user (uid ${String(stats.uid)}), who could read what is written into it: ` +
+            'remove it or choose another path; nothing written',
+        );
+      ftruncateSync(fd, 0);
+      if ((stats.mode & 0o077) !== 0) fchmodSync(fd, FILE_MODE);
+    }
   } catch (err) {
     closeSync(fd);
     throw err;
