@@ -660,6 +660,7 @@ export class RulesEngine {
   private homeOf(event: SensorEvent, at: number): HomeState {
     const home = this.byId.get(event.homeId) ?? this.addHome(defaultHomeConfig(event.homeId), true);
     if (Number.isNaN(home.firstSeenAt)) home.firstSeenAt = at;
+    home.noteHeard(at);
     return home;
   }
 

@@ -288,6 +288,8 @@ export interface HomeSnapshot {
   watchedSince?: number;
   /** `HomeState.unheardUntil`; absent when none (and before session 62). */
   unheardUntil?: number;
+  /** `HomeState.lastHeardAt`; absent before any report (and before session 68: then no span is found unheard). */
+  lastHeardAt?: number;
   /** `HomeState.lastActivityShutIn`; absent when undefined and before session 35 (then learned as the room). */
   lastActivityShutIn?: string;
   /** The home's living days (`HomeState.livingDays`, `reportDay`...); absent before session 29 and before a report. */
@@ -382,6 +384,11 @@ export class HomeState {
    * learned when it ends: what the resident did meanwhile was not heard (session 62). NaN: none.
    */
   unheardUntil = NaN;
+  /**
+   * The latest report of any kind from any device of the home (rules' time; NaN: none yet): a silence of the whole home
+   * longer than `sensorOffline.silentHours` is a span the hub did not hear it (`noteHeard`, session 68).
+   */
+  lastHeardAt = NaN;
   /** The last activity of the resident (any room), and where. */
   lastActivityAt = NaN;
   lastActivityRoom: string | undefined = undefined;
@@ -776,6 +783,28 @@ export class HomeState {
   }
 
   /**
+   * A report of any kind from a device of the home at `at` (rules' time). When nothing at all came from any of its
+   * devices for longer than `sensorOffline.silentHours` before it (every device would be called offline: EN 50134-2's
+   * supervision, which a working home's devices answer at least daily), the hub did not hear the home meanwhile, as when
+   * it was down: the silence under way, and any spell under way, is not learned when it ends (`unheardUntil`). Not while
+   * the resident is out or away, nor after an outing that lapsed: the exit door said where they were, and the outing's
+   * length is learned as such (a weekend away). Session 68: a recording that stopped for days, or a receiver unplugged,
+   * taught that hour a silence of days, and the thresholds after it went to the cap.
+   */
+  noteHeard(at: number): void {
+    const silentMs = this.params.sensorOffline.silentHours * HOUR_MS;
+    if (
+      silentMs > 0 &&
+      at - this.lastHeardAt > silentMs &&
+      !this.suspended() &&
+      Number.isNaN(this.outLapsedSince) &&
+      !(this.unheardUntil >= at)
+    )
+      this.unheardUntil = at;
+    if (!(at <= this.lastHeardAt)) this.lastHeardAt = at;
+  }
+
+  /**
    * An outing (or a silence after a lapsed one) from `since` to `until` ended: the bound learns from it, unless it
    * began before a time the hub heard nothing (`heardSince`: the resident may have come home and gone out meanwhile).
    */
@@ -1064,6 +1093,7 @@ export class HomeState {
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
       ...(Number.isNaN(this.unheardUntil) ? {} : { unheardUntil: this.unheardUntil }),
+      ...(Number.isNaN(this.lastHeardAt) ? {} : { lastHeardAt: this.lastHeardAt }),
       ...(this.lastActivityShutIn === undefined ? {} : { lastActivityShutIn: this.lastActivityShutIn }),
       ...(this.reportDay >= 0
         ? { reportDays: { living: [...this.livingDays], day: this.reportDay, devices: this.reportDayDevices } }
@@ -1161,6 +1191,7 @@ export class HomeState {
     this.outingSpanDay = Number.isInteger(spanDay) && spanDay! >= 0 ? spanDay! : -1;
     this.watchedSince = Number.isNaN(this.lastActivityAt) ? num(saved.watchedSince) : NaN;
     this.unheardUntil = num(saved.unheardUntil);
+    this.lastHeardAt = num(saved.lastHeardAt);
     const shutIn = saved.lastActivityShutIn;
     // Only a room context of this home's own devices (a saved state is not trusted to name anything else).
     let shutInContext: string | undefined;
