@@ -70,12 +70,12 @@ export function roomContextOf(room: string): string {
 }
 
 /**
- * The learned-normal context of a device's own place ("place:<id>") where no room is known (`DeviceState.placeContext`):
- * each sensor's usual silences learned apart, as a room's are. None for a device with a room, or a worn one (its
- * configured room is where it was set up; without one it is no place).
+ * The learned-normal context of a motion sensor's own place ("place:<id>") where no room is known
+ * (`DeviceState.placeContext`): each PIR's usual silences learned apart, as a room's are. None for a device with a
+ * room, nor for other kinds (a door, an appliance or a mat places nobody by itself; not learned, not kept).
  */
 export function placeContextOf(id: string, kind: DeviceKind, room: string | undefined): string | undefined {
-  return room !== undefined || isWorn(kind) ? undefined : `place:${id}`;
+  return room === undefined && kind === 'motion' ? `place:${id}` : undefined;
 }
 
 const LIVING_DAYS_KEPT = 60;
@@ -166,8 +166,9 @@ export interface DeviceState {
   roomContext: string | undefined;
   /**
    * Where no room is known (a recording whose sensors are codes, CASAS Aruba or Milan; a hub installed without rooms),
-   * the learned-normal context of the device's own place ("place:<id>", `placeContextOf`, session 68): the silences
-   * that followed it, learned as a room's are, read by possible-fall only. Undefined for a device with a room, or worn.
+   * the learned-normal context of a motion sensor's own place ("place:<id>", `placeContextOf`, session 68): the
+   * silences that followed it, learned as a room's are, read by possible-fall only. Undefined for a device with a room,
+   * and for other kinds.
    */
   placeContext: string | undefined;
   /** Device-silence keys of a contact that opened or closed (made at its first contact report; others use the id). */
