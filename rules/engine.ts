@@ -790,6 +790,9 @@ export class RulesEngine {
       // Shut in the bedroom for the night when it began: the bedroom's silence, as it was judged (session 35).
       const context = home.lastActivityShutIn ?? home.lastActivityContext;
       if (context !== undefined) home.learned.record(context, hourOfWeek, gap, day);
+      // A device with no room: its own place's silence too (read by possible-fall only; session 68).
+      const place = home.devices.get(home.lastActivityDeviceId ?? '')?.placeContext;
+      if (place !== undefined) home.learned.record(place, hourOfWeek, gap, day);
       if (home.bedOccupied) home.learned.record(IN_BED, hourOfWeek, gap, day);
       else if (home.chairOccupied) home.learned.record(IN_CHAIR, hourOfWeek, gap, day);
       if (home.lastActivityKey !== undefined) home.silences.record(home.lastActivityKey, gap, day);

@@ -69,6 +69,15 @@ export function roomContextOf(room: string): string {
   return context;
 }
 
+/**
+ * The learned-normal context of a motion sensor's own place ("place:<id>") where no room is known
+ * (`DeviceState.placeContext`): each PIR's usual silences learned apart, as a room's are. None for a device with a
+ * room, nor for other kinds (a door, an appliance or a mat places nobody by itself; not learned, not kept).
+ */
+export function placeContextOf(id: string, kind: DeviceKind, room: string | undefined): string | undefined {
+  return room === undefined && kind === 'motion' ? `place:${id}` : undefined;
+}
+
 const LIVING_DAYS_KEPT = 60;
 /** A chair mat's days of sittings kept (`DeviceState.sittingDays`): two months of habits, as night stillness's nights. */
 export const SITTING_DAYS_KEPT = 60;
@@ -155,6 +164,13 @@ export interface DeviceState {
   restVoid: boolean;
   /** Learned-normal context of its room ("room:<name>"), made once. */
   roomContext: string | undefined;
+  /**
+   * Where no room is known (a recording whose sensors are codes, CASAS Aruba or Milan; a hub installed without rooms),
+   * the learned-normal context of a motion sensor's own place ("place:<id>", `placeContextOf`, session 68): the
+   * silences that followed it, learned as a room's are, read by possible-fall only. Undefined for a device with a room,
+   * and for other kinds.
+   */
+  placeContext: string | undefined;
   /** Device-silence keys of a contact that opened or closed (made at its first contact report; others use the id). */
   contactKeys: { open: string; closed: string } | undefined;
   /** The rules' slices for this device, by registry position; undefined until a rule with device state heard it. */
@@ -520,6 +536,7 @@ export class HomeState {
       restSince: NaN,
       restVoid: false,
       roomContext: room === undefined ? undefined : roomContextOf(room),
+      placeContext: placeContextOf(id, kind, room),
       contactKeys: undefined,
       slices: undefined,
       recentReports: [],
@@ -609,6 +626,7 @@ export class HomeState {
         known.kind = event.kind;
         known.room ??= event.room;
         known.roomContext = known.room === undefined ? undefined : roomContextOf(known.room);
+        known.placeContext = placeContextOf(known.id, known.kind, known.room);
         this.noteKind(known);
       }
       return known;

@@ -7,7 +7,7 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
 import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
-import { MINUTE_MS } from './time.js';
+import { DAY_MS, MINUTE_MS } from './time.js';
 import { isBathroom } from './vocabulary.js';
 
 /**
@@ -885,7 +885,9 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
   if (shutInForNight(home, start) !== undefined) return NaN;
   if (!home.lastActivityLocated || home.lastActivityContext === undefined) {
     const inBedroom = bedroomByDayDeadline(home, start);
-    return Number.isNaN(inBedroom) ? afterActivityDeadline(home, start) : inBedroom;
+    if (!Number.isNaN(inBedroom)) return inBedroom;
+    const ownPlace = ownPlaceDeadline(home, start, watch);
+    return Number.isNaN(ownPlace) ? afterActivityDeadline(home, start) : ownPlace;
   }
   const p = home.params.possibleFall;
   const prior = coldStartMs(home, home.lastActivityRoom ?? '', start);
@@ -934,6 +936,53 @@ function bedroomByDayDeadline(home: HomeState, start: number): number {
   if (deadline >= home.timers.inactivity.dueAt || home.inRestNight(deadline)) return NaN;
   home.armed['possible-fall'] = { ms: deadline - start, source: t.source };
   return deadline;
+}
+
+/**
+ * A PIR whose room nobody gave (a recording whose sensors are codes: CASAS Aruba, Milan; a hub installed without rooms)
+ * places the resident at its own place (session 68): the silences that followed that very sensor are learned as a
+ * room's are (`DeviceState.placeContext`, "place:<id>"), and judge the silence after it. What its room would have said
+ * is read from the home's own record instead (`nobodyRestsAt`): a place nobody has rested in gets the SPEC's short
+ * values of a room one passes through, any other the prior of a room one rests in (inactivity's day value); the
+ * learned value takes over from either as every threshold does (`learnedOrPrior`). Sleep looks like a collapse and
+ * nothing says which place is the bedroom, so, as for a bedroom PIR with no working bed mat (`bedroomByDayDeadline`),
+ * not in the resident's night, nor armed to end in it: inactivity judges the night. Only the PIR that saw the resident
+ * last: its clearing after another device saw them (the run of reports is another device's, `noteRun`) says they
+ * moved on (`movedOnWhileHeld`, for rooms). Armed only when earlier than inactivity.
+ */
+function ownPlaceDeadline(home: HomeState, start: number, watch: ReturnWatch): number {
+  const device = home.devices.get(home.lastActivityDeviceId ?? '');
+  if (device === undefined || device.room !== undefined || device.kind !== 'motion') return NaN;
+  if (device.placeContext === undefined || watch.runDeviceId !== device.id) return NaN;
+  // Whether the home may be empty is known only by an exit door heard from (configured, or learned from the home's own
+  // outings, `exit-door-learning.ts`): without one, a silence may be an outing nothing marked (inactivity watches).
+  if (!exitDoorHeard(home)) return NaN;
+  if (home.inRestNight(start)) return NaN;
+  const p = home.params.possibleFall;
+  const prior = nobodyRestsAt(home, device.placeContext, start)
+    ? (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS
+    : home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  const t = learnedOrPrior(home, device.placeContext, start, prior, 'cold-start', p.floorMinutes * MINUTE_MS);
+  const deadline = start + Math.min(home.params.inactivity.capMinutes * MINUTE_MS, t.ms);
+  if (deadline >= home.timers.inactivity.dueAt) return NaN;
+  if (home.inRestNight(deadline)) return NaN;
+  home.armed['possible-fall'] = { ms: deadline - start, source: t.source };
+  return deadline;
+}
+
+/**
+ * Whether the home's own record shows a place (`context`, a device with no room) to be one nobody rests in, as a room
+ * one passes through or works in is by its name: the home watched for a week (`inactivity.nightSeenMinSilences` days,
+ * every weekday), silences of a minute or more have followed it, and not one as long as inactivity's floor (the least
+ * inactivity ever waits: a silence it could call) began there. It corrects itself: such a silence begun there makes it
+ * a place one may rest in from then on.
+ */
+function nobodyRestsAt(home: HomeState, context: string, start: number): boolean {
+  const p = home.params.inactivity;
+  if (p.nightSeenMinSilences <= 0 || !(start - home.firstSeenAt >= p.nightSeenMinSilences * DAY_MS)) return false;
+  const day = home.zone.dayNumber(start);
+  if (home.learned.longPeriods(context, MINUTE_MS, day) === 0) return false;
+  return home.learned.longPeriods(context, p.floorMinutes * MINUTE_MS, day) === 0;
 }
 
 /**
