@@ -8,6 +8,7 @@ import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
+import { abbreviationReadAs } from './coverage.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
   hubNamePattern,
@@ -139,7 +140,28 @@ function timeAsHhMm(written: unknown): string | undefined {
 /** Why a home's `timezone` is refused, with the zone meant when it can be told; undefined when it is a zone. */
 export function timeZoneProblem(zone: string): string | undefined {
   if (isKnownTimeZone(zone)) return undefined;
-  return `unknown time zone '${zone}'${didYouMean(nearestTimeZone(zone))}`;
+  const meant = nearestTimeZone(zone);
+  // ' ist' was told "did you mean 'ist'?", an abbreviation that the advice then warned about (review, session 68).
+  const readAs = meant === undefined ? undefined : abbreviationReadAs(meant);
+  if (readAs !== undefined)
+    return `unknown time zone '${zone}': '${meant!.toUpperCase()}' is an abbreviation, not a time zone (alone it is read as ${readAs}'s time): write the zone's Area/City name, e.g. 'Europe/London'`;
+  return `unknown time zone '${zone}'${didYouMean(meant)}`;
+}
+
+/**
+ * A command's time zone option (`telecare replay --tz`, `telecare simulate --tz`): refused as a home's `timezone` is,
+ * with the zone meant, where Intl's "Invalid time zone specified: America/New York" (replay) or "use an IANA name"
+ * (simulate) left the installer to find it (review, session 68). An abbreviation is taken, with a warning to print.
+ */
+export function timeZoneOption(zone: string, option: string): { warning?: string } {
+  const problem = timeZoneProblem(zone);
+  if (problem !== undefined) throw new Error(`${option}: ${problem}`);
+  const readAs = abbreviationReadAs(zone);
+  return readAs === undefined
+    ? {}
+    : {
+        warning: `${option} '${zone}' is an abbreviation, not a time zone: read as ${readAs}'s time. Write the zone's Area/City name, e.g. 'Europe/London' (GMT in winter, BST in summer)`,
+      };
 }
 
 /** The zone a misspelt or shortened name means ('Europe/Londn', 'London', 'new york'), from Intl's list of zones. */

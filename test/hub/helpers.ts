@@ -1,6 +1,6 @@
 // Test helpers for the hub: temp folders, free ports, the real hub process, real MQTT clients.
 import type { SensorEvent } from '../../rules/types.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -51,6 +51,21 @@ export function writeConfig(dir: string, config: unknown = ONE_HOME_CONFIG): str
   const file = path.join(dir, 'telecare.config.json');
   fs.writeFileSync(file, JSON.stringify(config));
   return file;
+}
+
+/** The compiled `telecare ...args` run to its end in `cwd` (default: the project) with `env` added: code and output. */
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? projectRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /**
