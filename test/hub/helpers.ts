@@ -12,6 +12,14 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
 
+/**
+ * This machine's first IPv4 address that is not loopback (undefined when it has none): a client connecting from it is
+ * another machine as the hub sees it (programs on loopback are the Pi's own, or a proxy's).
+ */
+export const networkAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `telecare-${prefix}-`));
 }
