@@ -48,6 +48,25 @@ function holderPid(db: Db): number | undefined {
   }
 }
 
+const NOT_LOCKED = 'could not lock the data folder: a second hub started on it would not be refused';
+
+/**
+ * Takes the write lock of the open `db` (`BEGIN IMMEDIATE`, never waiting): true when taken; DataDirInUseError (`db`
+ * closed) when another hub holds it; false (`db` closed, the reason logged) on any other failure.
+ */
+function takeLock(db: Db, dataDir: string, logger: Logger): boolean {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    return true;
+  } catch (err) {
+    const pid = busy(err) ? holderPid(db) : undefined;
+    db.close();
+    if (busy(err)) throw new DataDirInUseError(dataDir, pid);
+    logger.warn({ err, file: db.name }, NOT_LOCKED);
+    return false;
+  }
+}
+
 /**
  * Takes `dataDir` for this hub: SQLite's write lock on `hub.lock`, held by a transaction left open for the hub's life,
  * so the kernel lets it go when the process ends however it ends (no stale pid file to clear after a power cut). A
@@ -58,45 +77,31 @@ function holderPid(db: Db): number | undefined {
  */
 export function lockDataDir(dataDir: string, logger: Logger): DataDirLock {
   const file = path.join(dataDir, LOCK_FILE);
+  const unlocked: DataDirLock = { release: () => undefined };
   let db: Db;
   try {
     closeSync(openSync(file, 'a', 0o600));
     db = new Database(file, { timeout: 0 });
   } catch (err) {
-    logger.warn({ err, file }, 'could not lock the data folder: a second hub started on it would not be refused');
-    return { release: () => undefined };
+    logger.warn({ err, file }, NOT_LOCKED);
+    return unlocked;
   }
-  const release = (): void => {
-    if (db.open) db.close();
-  };
+  if (!takeLock(db, dataDir, logger)) return unlocked;
   try {
-    db.exec('BEGIN IMMEDIATE');
-  } catch (err) {
-    const pid = busy(err) ? holderPid(db) : undefined;
-    release();
-    if (busy(err)) throw new DataDirInUseError(dataDir, pid);
-    logger.warn({ err, file }, 'could not lock the data folder: a second hub started on it would not be refused');
-    return { release: () => undefined };
-  }
-  try {
-    // The pid is for the next hub's message: written and committed, then the lock taken again at once and kept.
+    // The pid is for the next hub's message: written and committed, then the lock taken again at once and kept (a hub
+    // starting in between takes it, and this one is refused).
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
     db.prepare('DELETE FROM holder').run();
     db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
     db.exec('COMMIT');
   } catch {
-    // Not written (a full disk): the lock is taken again below all the same, without the pid.
+    // Not written (a full disk): the lock is taken again all the same, without the pid.
     if (db.inTransaction) db.exec('ROLLBACK');
   }
-  try {
-    db.exec('BEGIN IMMEDIATE');
-  } catch (err) {
-    // Between the commit and taking the lock again, another hub starting at the same moment took it.
-    const pid = busy(err) ? holderPid(db) : undefined;
-    release();
-    if (busy(err)) throw new DataDirInUseError(dataDir, pid);
-    logger.warn({ err, file }, 'could not lock the data folder: a second hub started on it would not be refused');
-    return { release: () => undefined };
-  }
-  return { release };
+  if (!takeLock(db, dataDir, logger)) return unlocked;
+  return {
+    release: () => {
+      if (db.open) db.close();
+    },
+  };
 }

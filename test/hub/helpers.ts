@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { expect, vi } from 'vitest';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
@@ -344,6 +345,24 @@ export async function spawnHub(
     });
   });
   return { child, ...started, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * The line of `hub`'s stderr that starts with `start` (`Dashboard user "admin"`), once written: stderr is a pipe of its
+ * own, and "hub started" on stdout does not promise that what stderr says has been read yet.
+ */
+export function stderrLine(hub: HubProcess, start: string): Promise<string> {
+  return vi.waitFor(
+    () => {
+      const found = hub
+        .stderr()
+        .split('\n')
+        .find((line) => line.startsWith(start));
+      expect(found).toBeDefined();
+      return found!;
+    },
+    { timeout: 15_000, interval: 20 },
+  );
 }
 
 export function killHub(hub: HubProcess | undefined): Promise<void> {

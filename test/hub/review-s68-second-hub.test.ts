@@ -5,11 +5,11 @@
 // code 6; the first hub carries on untouched, and a hub killed with -9 leaves nothing behind that refuses the next.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import { DataDirInUseError } from '../../hub/data-dir-lock.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { killHub, ONE_HOME_CONFIG, spawnHub, tempDir, type HubProcess } from './helpers.js';
+import { killHub, ONE_HOME_CONFIG, spawnHub, stderrLine, tempDir, type HubProcess } from './helpers.js';
 
 let dir: string;
 const hubs: HubProcess[] = [];
@@ -25,18 +25,7 @@ afterEach(async () => {
 
 /** The admin password a first start printed on stderr. */
 async function printedAdminPassword(hub: HubProcess): Promise<string> {
-  const line = await vi.waitFor(
-    () => {
-      const found = hub
-        .stderr()
-        .split('\n')
-        .find((l) => l.startsWith('Dashboard user "admin"'));
-      expect(found).toBeDefined();
-      return found!;
-    },
-    { timeout: 15_000, interval: 20 },
-  );
-  return /password: (\S+)/.exec(line)![1]!;
+  return /password: (\S+)/.exec(await stderrLine(hub, 'Dashboard user "admin"'))![1]!;
 }
 
 async function loginStatus(hub: HubProcess, password: string): Promise<number> {
