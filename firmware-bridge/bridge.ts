@@ -22,6 +22,8 @@ export interface BridgeOptions {
   name: string;
   username?: string;
   password?: string;
+  /** CA certificate(s), PEM, that a TLS broker's certificate is checked against (default: the system's CAs). */
+  ca?: Buffer;
   statusIntervalMs: number;
   maxQueued: number;
   /**
@@ -104,6 +106,7 @@ export class FirmwareBridge {
       clientId: `telecare-bridge-${name}-${randomBytes(4).toString('hex')}`,
       username: options.username,
       password: options.password,
+      ca: options.ca,
       statusTopic: statusTopic(name),
       // With its home: the hub reports the receiver's device unavailable past a grace (hub/bridge-watch.ts).
       lastWill: JSON.stringify({ state: 'offline', name, homeId: homeId ?? null, reason: 'bridge-lost' }),

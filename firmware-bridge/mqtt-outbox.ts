@@ -11,6 +11,8 @@ export interface OutboxOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** CA certificate(s), PEM, for a TLS broker (mqtts://, tls://, ssl://, wss://); default: the system's CAs. */
+  ca?: Buffer;
   /** Retained status topic; the broker publishes `lastWill` there if the bridge is lost. */
   statusTopic: string;
   lastWill: string;
@@ -103,6 +105,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       clientId: o.clientId,
       username: o.username,
       password: o.password,
+      ...(o.ca === undefined ? {} : { ca: o.ca }),
       reconnectPeriod: o.reconnectPeriodMs,
       connectTimeout: 10_000,
       // mqtt.js stops reconnecting for good after a refused CONNACK unless told otherwise; a hub restarting or

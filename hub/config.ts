@@ -8,6 +8,7 @@ import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
+import { abbreviationReadAs } from './coverage.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
   hubNamePattern,
@@ -139,7 +140,28 @@ function timeAsHhMm(written: unknown): string | undefined {
 /** Why a home's `timezone` is refused, with the zone meant when it can be told; undefined when it is a zone. */
 export function timeZoneProblem(zone: string): string | undefined {
   if (isKnownTimeZone(zone)) return undefined;
-  return `unknown time zone '${zone}'${didYouMean(nearestTimeZone(zone))}`;
+  const meant = nearestTimeZone(zone);
+  // ' ist' was told "did you mean 'ist'?", an abbreviation that the advice then warned about (review, session 68).
+  const readAs = meant === undefined ? undefined : abbreviationReadAs(meant);
+  if (readAs !== undefined)
+    return `unknown time zone '${zone}': '${meant!.toUpperCase()}' is an abbreviation, not a time zone (alone it is read as ${readAs}'s time): write the zone's Area/City name, e.g. 'Europe/London'`;
+  return `unknown time zone '${zone}'${didYouMean(meant)}`;
+}
+
+/**
+ * A command's time zone option (`telecare replay --tz`, `telecare simulate --tz`): refused as a home's `timezone` is,
+ * with the zone meant, where Intl's "Invalid time zone specified: America/New York" (replay) or "use an IANA name"
+ * (simulate) left the installer to find it (review, session 68). An abbreviation is taken, with a warning to print.
+ */
+export function timeZoneOption(zone: string, option: string): { warning?: string } {
+  const problem = timeZoneProblem(zone);
+  if (problem !== undefined) throw new Error(`${option}: ${problem}`);
+  const readAs = abbreviationReadAs(zone);
+  return readAs === undefined
+    ? {}
+    : {
+        warning: `${option} '${zone}' is an abbreviation, not a time zone: read as ${readAs}'s time. Write the zone's Area/City name, e.g. 'Europe/London' (GMT in winter, BST in summer)`,
+      };
 }
 
 /** The zone a misspelt or shortened name means ('Europe/Londn', 'London', 'new york'), from Intl's list of zones. */
@@ -170,9 +192,59 @@ function kindSuggestion(written: unknown, allowed: readonly string[]): string | 
   return byName !== 'other' ? byName : nearest(written, allowed);
 }
 
+/** A value in JSON words, for a message: `the text "120"`, `a list`, `an object`, `true`. */
+function jsonKind(value: unknown): string {
+  if (typeof value === 'string') return `the text "${value}"`;
+  if (Array.isArray(value)) return 'a list [...]';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object {...}';
+  return JSON.stringify(value) ?? 'nothing';
+}
+
+/**
+ * A value of the wrong JSON type, said with what was written and, where it can be told, the form meant (review,
+ * session 68: `residents[0]: must be object` for `"residents": ["r1"]`, `must be number` for `"120"`, `homes: must be
+ * array` for one home written without its brackets).
+ */
+function typeMistake(field: string, expected: string, written: unknown, schema: unknown): string {
+  const not = `, not ${jsonKind(written)}`;
+  if ((expected === 'number' || expected === 'integer') && typeof written === 'string') {
+    const n = Number(written.trim());
+    const hint = written.trim() !== '' && Number.isFinite(n) ? `: write ${String(n)} without quotes` : '';
+    return `${field}: must be a number${not}${hint}`;
+  }
+  if (expected === 'boolean') {
+    const word = typeof written === 'string' ? written.trim().toLowerCase() : undefined;
+    const meant = ['true', 'yes', 'on', '1'].includes(word ?? '')
+      ? 'true'
+      : ['false', 'no', 'off', '0'].includes(word ?? '')
+        ? 'false'
+        : undefined;
+    return `${field}: must be true or false${not}${meant === undefined ? '' : `: write ${meant} without quotes`}`;
+  }
+  if (expected === 'object' && typeof written === 'string') {
+    const { required = [], properties = {} } = (schema ?? {}) as { required?: string[]; properties?: object };
+    if (required.includes('id')) return `${field}: must be an object with its id${not}: write { "id": "${written}" }`;
+    if ('start' in properties && 'end' in properties) {
+      const [start = 'HH:MM', end = 'HH:MM'] = written.split(/\s*(?:-|–|to)\s*/).map((t) => timeAsHhMm(t) ?? t.trim());
+      return `${field}: must be an object${not}: write { "start": "${start}", "end": "${end}" }`;
+    }
+    return `${field}: must be an object { ... }${not}`;
+  }
+  if (expected === 'array' && written !== null && typeof written === 'object') {
+    return `${field}: must be a list${not}: put it in square brackets, [ { ... } ] (a list of one is fine)`;
+  }
+  if (expected === 'string' && (typeof written === 'number' || typeof written === 'boolean'))
+    return `${field}: must be a string${not}: write "${String(written)}" in quotes`;
+  const article = /^[aeiou]/.test(expected) ? 'an' : 'a';
+  return `${field}: must be ${expected === 'array' ? 'a list [...]' : `${article} ${expected}`}${not}`;
+}
+
 function describe(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
+    case 'type':
+      return typeMistake(fieldName(error.instancePath), String(p.type), error.data, error.parentSchema);
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String);
       const suggestion = error.instancePath.endsWith('/kind')
@@ -185,8 +257,16 @@ function describe(error: ErrorObject): string {
     }
     case 'required':
       return `${fieldName(error.instancePath, String(p.missingProperty))}: is required`;
-    case 'additionalProperties':
-      return `${fieldName(error.instancePath, String(p.additionalProperty))}: unknown field${didYouMean(nearest(String(p.additionalProperty), knownFields(error)))}`;
+    case 'additionalProperties': {
+      const extra = String(p.additionalProperty);
+      const meant = nearest(extra, knownFields(error));
+      // `"devices"` beside `"homes"` rather than inside a home (review, session 68).
+      const homeField =
+        meant === undefined && error.instancePath === '' && HOME_FIELDS.includes(extra)
+          ? ` (a home's field: it goes inside its home, "homes": [ { "id": ..., "${extra}": ... } ])`
+          : '';
+      return `${fieldName(error.instancePath, extra)}: unknown field${didYouMean(meant)}${homeField}`;
+    }
     case 'not':
       return `${fieldName(error.instancePath)}: this value is reserved`;
     case 'pattern':
@@ -487,10 +567,27 @@ function unknownTimeZones(candidate: unknown): string[] {
   });
 }
 
+/** A home's own fields, which an installer may write at the top of the file, outside `homes`. */
+const HOME_FIELDS = ['id', 'timezone', 'residents', 'devices', 'nightWindow', 'away', 'rules', 'routine'];
+
+/**
+ * A file holding one home as it is, with no `homes` around it (the shape `telecare replay --config` takes): each of its
+ * fields was told `unknown field`, four lines with nothing to say what to do (review, session 68).
+ */
+function oneHomeFile(candidate: unknown): string | undefined {
+  if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) return undefined;
+  const fields = Object.keys(candidate);
+  if (fields.includes('homes') || !fields.includes('id') || fields.filter((f) => HOME_FIELDS.includes(f)).length < 2)
+    return undefined;
+  return `the file is one home, with no "homes" around it: a hub's configuration lists its homes, { "homes": [ { "id": ..., "timezone": ..., "devices": [...] } ] } (put the home's { ... } inside "homes": [ ])`;
+}
+
 export function parseHubConfig(raw: unknown, file = 'configuration'): HubConfig {
   // A copy: Ajv fills defaults into what it validates, and the caller's object stays as it was.
   const candidate = internedCopy(raw, new Map());
   if (!validateHubConfig(candidate)) {
+    const oneHome = oneHomeFile(raw);
+    if (oneHome !== undefined) throw new ConfigError(file, [oneHome]);
     // The time zones too, so that a file with a schema mistake and a misspelt zone is not fixed in two rounds; the
     // other cross-checks need the shapes the schema guarantees.
     throw new ConfigError(file, [...(validateHubConfig.errors ?? []).map(describe), ...unknownTimeZones(candidate)]);
@@ -542,10 +639,15 @@ function configJson(bytes: Buffer, file: string): unknown {
     throw new ConfigError(file, ['the file is UTF-16: save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)']);
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw new ConfigError(file, ['the file is empty (a hub with no homes yet is {})']);
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [`not valid JSON: ${jsonMistake((err as Error).message, text)}`]);
+    // A word processor's (or a phone's) curly quotes: JSON.parse says only where it stopped (review, session 68).
+    const curly = /[\u201C\u201D\u2018\u2019]/.test(text)
+      ? ' (the file has curly quotes, \u201C \u201D, as a word processor writes them: JSON takes only straight quotes ")'
+      : '';
+    throw new ConfigError(file, [`not valid JSON: ${jsonMistake((err as Error).message, text)}${curly}`]);
   }
 }
 

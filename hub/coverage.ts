@@ -177,6 +177,13 @@ const ZONE_ABBREVIATIONS = new Set([
   'IET', 'IST', 'JST', 'MIT', 'NET', 'NST', 'PLT', 'PNT', 'PRT', 'PST', 'SST', 'VST',
 ]); // prettier-ignore
 
+/** The zone Intl reads `zone` as when it is one of ICU's legacy abbreviations (`BST`: Asia/Dhaka), else undefined. */
+export function abbreviationReadAs(zone: string): string | undefined {
+  const upper = zone.trim().toUpperCase();
+  if (!ZONE_ABBREVIATIONS.has(upper)) return undefined;
+  return new Intl.DateTimeFormat('en', { timeZone: upper }).resolvedOptions().timeZone;
+}
+
 /** The tz database's names of Greenwich time with no summer time, which a home in the UK is not on from March to October. */
 const GREENWICH_ZONES = new Set([
   'gmt',
@@ -201,9 +208,8 @@ export function timeZoneAdvice(config: HubConfig): string[] {
   const advice: string[] = [];
   config.homes.forEach((home, h) => {
     const zone = home.timezone;
-    const upper = zone.trim().toUpperCase();
-    if (ZONE_ABBREVIATIONS.has(upper)) {
-      const readAs = new Intl.DateTimeFormat('en', { timeZone: upper }).resolvedOptions().timeZone;
+    const readAs = abbreviationReadAs(zone);
+    if (readAs !== undefined) {
       advice.push(
         `homes[${h}].timezone: '${zone}' is an abbreviation, not a time zone: home ${home.id} is on ${readAs}'s ` +
           "time, and its night window, morning check and days follow it. Write the zone's name, Area/City, e.g. " +

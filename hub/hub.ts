@@ -29,6 +29,7 @@ import { testHashCost } from './passwords.js';
 import { createMetricsRegistry } from './metrics.js';
 import { MqttAccess, MqttCredentials } from './mqtt-auth.js';
 import { preparePrivateDataDir } from './private-files.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { RoutineReview } from './routine-review.js';
 import { RulesRunner } from './rules-runner.js';
 import { AckWatermark, type LostEvents } from './ack-watermark.js';
@@ -112,6 +113,19 @@ export interface RunningHub {
 const STARTUP_WRITES_RETRY_MS = 2_000;
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const logger = options.logger ?? createLogger();
+  const dbFile = preparePrivateDataDir(options.dataDir);
+  // Before anything is read or written: a second hub on the folder stops here (hub/data-dir-lock.ts).
+  const lock = lockDataDir(options.dataDir, logger.child({ ns: 'hub' }));
+  try {
+    return await startHubHolding({ ...options, logger }, dbFile, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startHubHolding(options: HubOptions, dbFile: string, lock: DataDirLock): Promise<RunningHub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const log = logger.child({ ns: 'hub' });
@@ -127,7 +141,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       'passwords hashed at the test suite cost (TELECARE_TEST_LOW_HASH_COST=1, NODE_ENV=test): not for a real install',
     );
   }
-  const dbFile = preparePrivateDataDir(options.dataDir);
   await checkIntegrity(dbFile, options.integrityCheckMs ?? DEFAULT_INTEGRITY_CHECK_MS, log);
   keepCopyBeforeUpgrade(dbFile, log);
   const { db, exclusive } = openForStart(dbFile, log);
@@ -549,6 +562,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       // A write-back of a lost database file reads from this connection: it ends first.
       await fileWatch.restored;
       db.close();
+      lock.release();
       log.info('hub stopped');
     })();
     return stopping;

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { parseHubConfig, readConfigJson } from '../hub/config.js';
+import { parseHubConfig, readConfigJson, timeZoneOption } from '../hub/config.js';
 import { openPrivateFile } from '../hub/private-files.js';
 import { parseIsoMs } from '../rules/iso-time.js';
 import { ZoneClock } from '../rules/local-time.js';
@@ -102,6 +102,8 @@ async function runReplay(o: ReplayCliOptions): Promise<void> {
     throw new Error(`--format must be ndjson or casas, not "${o.format}"`);
   checkInput(o.input);
   const startedAt = parseStartedAt(o.startedAt);
+  const { warning } = timeZoneOption(o.tz, '--tz');
+  if (warning !== undefined) process.stderr.write(`replay: warning: ${warning}\n`);
   const zone = new ZoneClock(o.tz);
   const homes = o.config ? loadReplayHomes(o.config, o.tz) : [];
   const featuresFd = o.features === undefined ? undefined : openFeaturesFile(o.features, o.input);

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
 import { brokerUrl, localBrokerUrl } from '../hub/env-values.js';
+import { timeZoneOption } from '../hub/config.js';
 import {
   hubClockNotes,
   simulate,
@@ -14,7 +15,7 @@ import {
 } from './generator.js';
 import { INCIDENT_KINDS, INCIDENT_SYNTAX, parseIncident, type Incident } from './incidents.js';
 import { schemeConfig } from './layout.js';
-import { addDays, assertTimeZone, localDate, localMidnight } from './localTime.js';
+import { addDays, localDate, localMidnight } from './localTime.js';
 import { connectMqtt } from './mqttConnect.js';
 import { publishEvents } from './publish.js';
 import { createProgress } from './progress.js';
@@ -166,7 +167,8 @@ Incidents (times are local to the homes; without a date, the first simulated day
 
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   const publishing = flags.out === undefined && (flags.mqtt !== undefined || flags.writeConfig === undefined);
-  assertTimeZone(flags.tz);
+  const { warning } = timeZoneOption(flags.tz, '--tz');
+  if (warning !== undefined) process.stderr.write(`simulate: warning: ${warning}\n`);
   // A scheme mqtt.js cannot use (`http://`, a typo) was tried as a host and failed at the connection (review,
   // session 67): refused here, as the hub's --mqtt-url, naming the schemes and never echoing the URL.
   brokerUrl(flags.mqtt, '--mqtt');

@@ -65,7 +65,9 @@ describe('npm run eval', () => {
     expect(notJson.stderr).not.toMatch(/\bat (?:JSON\.parse|main|evaluate)\b/);
     const wrong = run('--rules', '{"inactivity": {"floorMinutes": "180"}, "inactivty": {}}', '--data', dataDir);
     expect(wrong.status).toBe(2);
-    expect(wrong.stderr).toContain('rules.inactivity.floorMinutes: must be number');
+    expect(wrong.stderr).toContain(
+      'rules.inactivity.floorMinutes: must be a number, not the text "180": write 180 without quotes',
+    );
     expect(wrong.stderr).toContain('rules.inactivty: unknown field');
   });
 

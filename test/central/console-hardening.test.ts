@@ -1,21 +1,16 @@
 // The centre's console holds itself to the hub dashboard's rules: no answer cached, HTTPS kept once seen, a cap on one
 // address's connections, and a login throttle that tells operators apart behind the centre's reverse proxy.
 import net from 'node:net';
-import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, startConsole, type ConsoleOptions, type RunningConsole } from '../../central/console/index.js';
 import { HSTS_MAX_AGE_S } from '../../dashboard/answer-headers.js';
 import { MAX_HTTP_CONNECTIONS_PER_ADDRESS } from '../../dashboard/connection-cap.js';
 import { silentLogger } from '../../hub/logger.js';
+import { networkAddress } from '../hub/helpers.js';
 import { ADMIN_PASSWORD, ConsoleClient, missingForConsole, startConsoleEnv, type ConsoleEnv } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the console hardening tests: ${missing}`);
-
-/** An address of this machine that is not loopback, so the console sees a remote client (loopback is a proxy's). */
-const networkAddress = Object.values(os.networkInterfaces())
-  .flat()
-  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 
 const PASSWORD = 'a-long-password-1';
 const GUESSER = '203.0.113.9';

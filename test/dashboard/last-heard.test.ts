@@ -8,23 +8,16 @@ import { createRequire } from 'node:module';
 import type { MqttClient } from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../hub/clock.js';
-import { parseHubConfig } from '../../hub/config.js';
+import type { FakeClock } from '../../hub/clock.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  TEST_ADMIN_PASSWORD,
-  adminSession,
-  createApiToken,
-  dashboardUrl,
-  startTestHub,
-} from '../support/in-process-hub.js';
-import { mqttClient, tempDir } from '../hub/helpers.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { TEST_ADMIN_PASSWORD, adminSession, createApiToken, dashboardUrl } from '../support/in-process-hub.js';
+import { DEVICES_PAGE_T0, devicesPageBrowser, startDevicesPage, stopDevicesPage } from './devices-page.js';
 
 const haveChromium = chromiumAvailable('the last-heard screen test');
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const T0 = DEVICES_PAGE_T0;
 const HOUR = 3_600_000;
 
 let dir: string;
@@ -48,27 +41,7 @@ async function homesAs(authorization: Record<string, string>): Promise<{ status:
 }
 
 beforeAll(async () => {
-  dir = tempDir('last-heard');
-  clock = new FakeClock(T0);
-  hub = await startTestHub(
-    parseHubConfig({
-      homes: [
-        {
-          id: 'h1',
-          timezone: 'Europe/London',
-          residents: [{ id: 'r1' }],
-          devices: [
-            { id: 'hall-pir', kind: 'motion', room: 'hall' },
-            { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
-            { id: 'front', kind: 'exit-door', room: 'entrance' },
-          ],
-        },
-      ],
-    }),
-    dir,
-    { clock },
-  );
-  client = await mqttClient(hub.ports.mqtt ?? 0);
+  ({ dir, clock, hub, client } = await startDevicesPage('last-heard'));
   // The hall sensor reports (with its battery), then nothing for 26 h: past sensor-offline's 25 h.
   await client.publishAsync(
     'telecare/h1/devices/hall-pir/events',
@@ -89,14 +62,9 @@ beforeAll(async () => {
     ]),
     { qos: 1 },
   );
-  if (haveChromium) browser = await launchChromium();
+  browser = await devicesPageBrowser(haveChromium);
 });
-afterAll(async () => {
-  await client?.endAsync();
-  await browser?.close();
-  await hub?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopDevicesPage({ dir, hub, client }, browser));
 
 describe("the devices' last heard on /api/homes", () => {
   it('says when each device was last heard on the hub clock, which is offline, and its battery; never heard is null', async () => {

@@ -3,21 +3,19 @@
 // who is to close the casing or put the sensor back saw every device as fine. A real hub in-process on a fake clock,
 // its embedded broker and a real MQTT client sending the devices' own `tamper` reports; `/api/homes` as an installer's
 // token; the page in Debian's chromium at 390 px, logged in as an installer.
-import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../hub/clock.js';
-import { parseHubConfig } from '../../hub/config.js';
+import type { FakeClock } from '../../hub/clock.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { adminSession, createApiToken, dashboardUrl } from '../support/in-process-hub.js';
 import { openThroughLogin } from '../support/screen.js';
-import { mqttClient, tempDir } from '../hub/helpers.js';
+import { DEVICES_PAGE_T0, devicesPageBrowser, startDevicesPage, stopDevicesPage } from './devices-page.js';
 
 const haveChromium = chromiumAvailable('the devices page, a tampered device');
 
-const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const T0 = DEVICES_PAGE_T0;
 const INSTALLER_PASSWORD = 'installer-password-for-tests';
 
 let dir: string;
@@ -45,26 +43,7 @@ async function devicesSeenByInstaller(): Promise<DeviceRow[]> {
 }
 
 beforeAll(async () => {
-  dir = tempDir('tampered-device');
-  clock = new FakeClock(T0);
-  hub = await startTestHub(
-    parseHubConfig({
-      homes: [
-        {
-          id: 'h1',
-          timezone: 'Europe/London',
-          residents: [{ id: 'r1' }],
-          devices: [
-            { id: 'hall-pir', kind: 'motion', room: 'hall' },
-            { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
-            { id: 'front', kind: 'exit-door', room: 'entrance' },
-          ],
-        },
-      ],
-    }),
-    dir,
-    { clock },
-  );
+  ({ dir, clock, hub, client } = await startDevicesPage('tampered-device'));
   const cookie = await adminSession(hub);
   installerToken = await createApiToken(hub, cookie, 'fitter', 'installer');
   const base = dashboardUrl(hub);
@@ -74,16 +53,10 @@ beforeAll(async () => {
     body: JSON.stringify({ username: 'ivan', password: INSTALLER_PASSWORD, role: 'installer' }),
   });
   expect(made.status, await made.text()).toBe(201);
-  client = await mqttClient(hub.ports.mqtt ?? 0);
   for (const id of ['hall-pir', 'kitchen-pir', 'front']) await report(id, [{ type: 'heartbeat', value: true }]);
-  if (haveChromium) browser = await launchChromium();
+  browser = await devicesPageBrowser(haveChromium);
 });
-afterAll(async () => {
-  await client?.endAsync();
-  await browser?.close();
-  await hub?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopDevicesPage({ dir, hub, client }, browser));
 
 describe('a tampered device for the installer', () => {
   it('is on /api/homes, with when it reported being opened or moved, while its tamper alert is open', async () => {

@@ -71,7 +71,7 @@ describe('hub configuration', () => {
       expect.arrayContaining([
         expect.stringMatching(/^homes\[0\]\.devices\[2\]\.kind: must be one of motion, door, exit-door, bed/),
         expect.stringMatching(/^homes\[0\]\.nightWindow\.start: must be a time HH:MM/),
-        'homes[0].rules.inactivity.floorMinutes: must be number',
+        'homes[0].rules.inactivity.floorMinutes: must be a number, not the text "two hours"',
         'colour: unknown field',
       ]),
     );
@@ -110,7 +110,7 @@ describe('hub configuration', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^homes\[0\]\.devices\[0\]\.kind: must be one of motion, door/),
-        'homes[1].devices[0].room: must be string',
+        'homes[1].devices[0].room: must be a string, not 5: write "5" in quotes',
         "homes[0].timezone: unknown time zone 'Europe/Lndon' (did you mean 'Europe/London'?)",
       ]),
     );

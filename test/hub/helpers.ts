@@ -1,6 +1,6 @@
 // Test helpers for the hub: temp folders, free ports, the real hub process, real MQTT clients.
 import type { SensorEvent } from '../../rules/types.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,9 +8,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { expect, vi } from 'vitest';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(projectRoot, 'dist/bin/telecare.js');
+
+/**
+ * This machine's first IPv4 address that is not loopback (undefined when it has none): a client connecting from it is
+ * another machine as the hub sees it (programs on loopback are the Pi's own, or a proxy's).
+ */
+export const networkAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `telecare-${prefix}-`));
@@ -51,6 +60,21 @@ export function writeConfig(dir: string, config: unknown = ONE_HOME_CONFIG): str
   const file = path.join(dir, 'telecare.config.json');
   fs.writeFileSync(file, JSON.stringify(config));
   return file;
+}
+
+/** The compiled `telecare ...args` run to its end in `cwd` (default: the project) with `env` added: code and output. */
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? projectRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /**
@@ -333,6 +357,24 @@ export async function spawnHub(
     });
   });
   return { child, ...started, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * The line of `hub`'s stderr that starts with `start` (`Dashboard user "admin"`), once written: stderr is a pipe of its
+ * own, and "hub started" on stdout does not promise that what stderr says has been read yet.
+ */
+export function stderrLine(hub: HubProcess, start: string): Promise<string> {
+  return vi.waitFor(
+    () => {
+      const found = hub
+        .stderr()
+        .split('\n')
+        .find((line) => line.startsWith(start));
+      expect(found).toBeDefined();
+      return found!;
+    },
+    { timeout: 15_000, interval: 20 },
+  );
 }
 
 export function killHub(hub: HubProcess | undefined): Promise<void> {

@@ -2,7 +2,6 @@
 // connections (each about 8 KB and a file descriptor for aedes's 30 s connect timeout) cannot exhaust the hub.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import type { MqttClient } from 'mqtt';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,16 +10,8 @@ import type { RunningHub } from '../../hub/hub.js';
 import { MAX_PENDING_PER_SOURCE } from '../../hub/mqtt-pending.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { selfSignedPair } from '../support/tls.js';
-import { ONE_HOME_CONFIG, tempDir } from './helpers.js';
+import { networkAddress, ONE_HOME_CONFIG, tempDir } from './helpers.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
-
-/**
- * An address of this machine that is not loopback: the broker listens on it and the test connects to it, so the
- * broker sees a remote address (programs on loopback are the Pi's own and never counted).
- */
-const networkAddress = Object.values(os.networkInterfaces())
-  .flat()
-  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 

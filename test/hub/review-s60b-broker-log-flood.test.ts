@@ -1,56 +1,19 @@
 // Review, session 60 (round 2): two more ways to write to the hub's log (journald on the Pi's SD card) without bound,
 // found after session 58 bounded refused subscriptions and rejected input. An in-process hub on free ports, its
 // embedded broker, raw TCP sockets and mqtt.js clients; the log captured from the hub's own logger.
-import fs from 'node:fs';
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseHubConfig } from '../../hub/config.js';
-import type { RunningHub } from '../../hub/hub.js';
-import { createLogger } from '../../hub/logger.js';
-import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
-import { lowCostHash } from '../support/low-cost-hash.js';
+import { describe, expect, it } from 'vitest';
+import { loggedHubPerTest } from '../support/in-process-hub.js';
+import { mqttClient } from './helpers.js';
 
 const BRIDGE = { username: 'flat-h1-bridge', password: 'bridge-h1-secret' };
 const DEVICE = { username: 'flat-h1-device', password: 'device-h1-secret' };
 
-let dir: string;
-let hub: RunningHub | undefined;
-let logLines: string[];
-const clients: MqttClient[] = [];
-
-beforeEach(async () => {
-  dir = tempDir('broker-log-flood');
-  logLines = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
-  const config = parseHubConfig({
-    ...ONE_HOME_CONFIG,
-    mqttUsers: [
-      { username: BRIDGE.username, passwordHash: lowCostHash(BRIDGE.password), role: 'bridge', homes: ['h1'] },
-      { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
-    ],
-  });
-  hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-  await hub?.stop();
-  hub = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function counted(name: string, reason: string): Promise<number> {
-  const metric = await hub!.metrics.getSingleMetric(name)!.get();
-  return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
-}
+const stage = loggedHubPerTest('broker-log-flood', [
+  { ...BRIDGE, role: 'bridge' },
+  { ...DEVICE, role: 'device' },
+]);
+const { counted, linesSaying } = stage;
 
 /** A TCP connection that announces a packet of 256 MB, as its first five bytes; resolves when the hub has closed it. */
 function announceHugePacket(port: number): Promise<void> {
@@ -61,12 +24,10 @@ function announceHugePacket(port: number): Promise<void> {
   });
 }
 
-const linesSaying = (words: string): string[] => logLines.filter((line) => line.includes(words));
-
 describe('embedded broker: what a flood cannot make it write to the log', () => {
   it('connections dropped for announcing an oversized packet are each counted, logged once a minute (no login needed)', async () => {
     // Anyone who can reach port 1883, without a credential: the guard reads the packet's header before any login.
-    for (let i = 0; i < 200; i++) await announceHugePacket(hub!.ports.mqtt!);
+    for (let i = 0; i < 200; i++) await announceHugePacket(stage.hub.ports.mqtt!);
     expect(await counted('telecare_ingest_rejected_total', 'too-large')).toBe(200);
     // Before: one warning line per connection (200). A minute boundary crossed under load may allow a second line.
     const lines = linesSaying('mqtt packet over the size limit');
@@ -78,8 +39,8 @@ describe('embedded broker: what a flood cannot make it write to the log', () => 
   it("retained messages over one credential's quota are each counted, logged once a minute", async () => {
     // One flat's bridge credential may publish serial bridges' retained status, under any bridge name: 100 are kept
     // for it (the retained quota per credential), the next 200 delivered but not kept.
-    const bridge = await mqttClient(hub!.ports.mqtt!, { ...BRIDGE, clientId: 'flat-h1-bridge-1' });
-    clients.push(bridge);
+    const bridge = await mqttClient(stage.hub.ports.mqtt!, { ...BRIDGE, clientId: 'flat-h1-bridge-1' });
+    stage.clients.push(bridge);
     for (let i = 0; i < 300; i++) {
       await bridge.publishAsync(`telecare/bridge/b${i}/status`, JSON.stringify({ state: 'online', homeId: 'h1' }), {
         qos: 1,
@@ -99,7 +60,7 @@ describe('embedded broker: what a flood cannot make it write to the log', () => 
     // home, subscribe to its alerts, leave. Its password was verified once: each reconnect costs the hub no scrypt.
     const rounds = 300;
     for (let i = 0; i < rounds; i++) {
-      const device = await mqttClient(hub!.ports.mqtt!, { ...DEVICE, clientId: `loop-${i}`, reconnectPeriod: 0 });
+      const device = await mqttClient(stage.hub.ports.mqtt!, { ...DEVICE, clientId: `loop-${i}`, reconnectPeriod: 0 });
       await device.publishAsync('telecare/h2/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
         qos: 1,
       });

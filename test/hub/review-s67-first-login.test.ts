@@ -3,8 +3,8 @@
 // and logging in there with it works.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { killHub, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killHub, spawnHub, stderrLine, tempDir, writeConfig, type HubProcess } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;
@@ -26,19 +26,7 @@ describe('the first start', () => {
       HUB_CONFIG: writeConfig(dir),
       HUB_ADMIN_PASSWORD: '',
     });
-    const running = hub;
-    // stderr is a pipe of its own: "hub started" on stdout does not promise what stderr says has been read yet.
-    const line = await vi.waitFor(
-      () => {
-        const found = running
-          .stderr()
-          .split('\n')
-          .find((l) => l.startsWith('Dashboard user "admin"'));
-        expect(found).toBeDefined();
-        return found!;
-      },
-      { timeout: 15_000, interval: 20 },
-    );
+    const line = await stderrLine(hub, 'Dashboard user "admin"');
     const password = /password: (\S+)/.exec(line)?.[1];
     const address = /log in at (\S+?);/.exec(line)?.[1];
     // The hub listens on 127.0.0.1 only here (spawnHub's HUB_HOST): that address, nothing to fill in.

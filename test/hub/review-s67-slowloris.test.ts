@@ -4,18 +4,21 @@
 // home's IPv6 devices (an IPv6 /64 is one source) or a flat's behind one router, the pendant included.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PENDING_PER_SOURCE } from '../../hub/mqtt-pending.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
-import { killHub, nextMessage, ONE_HOME_CONFIG, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
-
-/** An address of this machine that is not loopback (programs on loopback are the Pi's own and never counted). */
-const networkAddress = Object.values(os.networkInterfaces())
-  .flat()
-  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+import {
+  killHub,
+  networkAddress,
+  nextMessage,
+  ONE_HOME_CONFIG,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 const PENDANT = { username: 'pendant-h1', password: 'pendant-h1-secret' };
 const RESPONDER = { username: 'responder-h1', password: 'responder-h1-secret' };

@@ -2,15 +2,18 @@
 // home (until session 28 the centre's gateway spoke plain MQTT only: a hub set up so must not stop at an upgrade).
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { adminCookie, killHub, mqttClient, spawnHub, tempDir, writeConfig, type HubProcess } from './helpers.js';
-
-/** This machine's first non-loopback IPv4 address: "another machine" as the hub sees it. */
-const networkAddress = Object.values(os.networkInterfaces())
-  .flat()
-  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+import {
+  adminCookie,
+  killHub,
+  mqttClient,
+  networkAddress,
+  spawnHub,
+  tempDir,
+  writeConfig,
+  type HubProcess,
+} from './helpers.js';
 
 let dir: string;
 let hub: HubProcess | undefined;

@@ -1,13 +1,16 @@
 // In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
+import { parseHubConfig } from '../../hub/config.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
-import { silentLogger } from '../../hub/logger.js';
-import { tempDir } from '../hub/helpers.js';
+import { createLogger, silentLogger } from '../../hub/logger.js';
+import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
+import { lowCostHash } from './low-cost-hash.js';
 
 /** The dashboard admin's password in hubs these tests start (never a default of the product). */
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -142,4 +145,78 @@ export async function pressOverHttp(hub: RunningHub, cookie: string, homeId: str
     { timeout: 20_000, interval: 20 },
   );
   return alert!;
+}
+
+/** An MQTT credential a story's hub is configured with: `mqttUsers`' fields, the password in clear for the client. */
+export interface TestMqttUser {
+  username: string;
+  password: string;
+  role: 'installer' | 'device' | 'bridge' | 'responder';
+}
+
+/** What `loggedHubPerTest` gives each test: its hub, the hub's log lines and the clients to end after it. */
+export interface LoggedHub {
+  readonly hub: RunningHub;
+  /** The hub's log at warn and above, one JSON line each. */
+  readonly logLines: string[];
+  /** The lines that contain `words`. */
+  linesSaying(words: string): string[];
+  /** Counter `name`'s value for label `reason` (0 before its first count). */
+  counted(name: string, reason: string): Promise<number>;
+  /** MQTT clients the test opened: ended, forced, after it. */
+  readonly clients: MqttClient[];
+}
+
+/**
+ * Registers the hooks that start, for each test of the calling file, an in-process hub of ONE_HOME_CONFIG with
+ * `users` (of home h1) as its MQTT credentials and its log at warn captured, in a temp folder named `prefix`, and stop
+ * it after: the stage of the stories that check what a flood can make the hub write to its log.
+ */
+export function loggedHubPerTest(prefix: string, users: readonly TestMqttUser[]): LoggedHub {
+  let dir: string | undefined;
+  let hub: RunningHub | undefined;
+  const logLines: string[] = [];
+  const clients: MqttClient[] = [];
+  beforeEach(async () => {
+    dir = tempDir(prefix);
+    logLines.length = 0;
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    const config = parseHubConfig({
+      ...ONE_HOME_CONFIG,
+      mqttUsers: users.map(({ username, password, role }) => ({
+        username,
+        passwordHash: lowCostHash(password),
+        role,
+        homes: ['h1'],
+      })),
+    });
+    hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await hub?.stop();
+    hub = undefined;
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const running = (): RunningHub => {
+    if (hub === undefined) throw new Error('no test is running');
+    return hub;
+  };
+  return {
+    get hub(): RunningHub {
+      return running();
+    },
+    logLines,
+    linesSaying: (words) => logLines.filter((line) => line.includes(words)),
+    counted: async (name, reason) => {
+      const metric = await running().metrics.getSingleMetric(name)!.get();
+      return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+    },
+    clients,
+  };
 }
