@@ -22,6 +22,7 @@ import {
 import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
+import { movedHomes, stayKey, type Stay } from './moved-homes.js';
 
 /** A report spans at most this many days (a year and a bit: 54 weekly columns). */
 export const MAX_REPORT_DAYS = 371;
@@ -55,6 +56,11 @@ export interface CouncilReport {
   final: boolean;
   disclosure: string;
   hubs: PublishedCount;
+  /**
+   * Homes of the period heard from more than one hub and counted once (review, session 68): a home moved to another
+   * hub (same home id, so the same pseudonym), joined by `movedHomes`, or a box replaced with `--replaced-by`.
+   */
+  homesMoved: PublishedCount;
   weeks: PeriodFigures[];
   total: PeriodFigures;
 }
@@ -67,7 +73,9 @@ const disclosure = (timezone: string): string =>
   'merged into an open routine-change alert counts too), features in the home’s local date. The figures read only ' +
   'what was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
   `(Monday, ${timezone}) of the week under way. Alerts raised later are left out, and one acknowledged or closed ` +
-  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
+  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes. ' +
+  'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
+  'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes.';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -123,13 +131,13 @@ interface AlertRow {
  * under `homesHubId`, the hub now in its homes (`homesOf`): an alert a box restated under its own id after taking the
  * data of the box it replaced is the same alert (review, session 67).
  */
-function asReportAlert(row: AlertRow, homesHubId: string): Alert {
+function asReportAlert(row: AlertRow, homesHubId: string, homeHubId: string): Alert {
   const { alert: raw, type, raised_at: raisedAt } = row;
   const text = (key: string): string | null => (typeof raw[key] === 'string' ? raw[key] : null);
   return {
     ...(raw as unknown as Alert),
     id: `${homesHubId}\u0000${row.alert_id}`,
-    homeId: `${homesHubId}\u0000${text('homeId') ?? ''}`,
+    homeId: `${homeHubId}\u0000${text('homeId') ?? ''}`,
     kind: (text('kind') ?? type) as Alert['kind'],
     raisedAt: raisedAt.toISOString(),
     acknowledgedAt: text('acknowledgedAt'),
@@ -247,9 +255,58 @@ export async function councilReport(
     return { current, hops: seen.size };
   };
   const homesOf = (hubId: string): string => chainOf(hubId).current;
+  // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
+  // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
+  const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
+    `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
+     WHERE day < $1::date GROUP BY hub_id, home`,
+    [isoDay(knownByDay)],
+  );
+  const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
+    `SELECT hub_id, alert->>'homeId' AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
+     WHERE origin = 'hub' AND raised_at < $1 AND alert->>'homeId' IS NOT NULL GROUP BY hub_id, alert->>'homeId'`,
+    [new Date(knownBy)],
+  );
+  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+  /** Stays under the hub now in their homes (a replaced box's and its replacement's are one stay). */
+  const staysOf = (rows: readonly { hub_id: string; home: string; first: number; last: number }[]): Stay[] => {
+    const merged = new Map<string, Stay>();
+    for (const r of rows) {
+      const hubId = homesOf(r.hub_id);
+      const key = stayKey(hubId, r.home);
+      const kept = merged.get(key);
+      merged.set(key, {
+        hubId,
+        key: r.home,
+        first: Math.min(kept?.first ?? r.first, r.first),
+        last: Math.max(kept?.last ?? r.last, r.last),
+      });
+    }
+    return [...merged.values()];
+  };
+  const moved = movedHomes(
+    staysOf(featureStayRows.rows.map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
+    staysOf(
+      alertStayRows.rows.map((r) => ({
+        ...r,
+        first: zone.dayNumber(r.first.getTime()),
+        last: zone.dayNumber(r.last.getTime()),
+      })),
+    ),
+  );
+  /** The hub a home is counted under: the one now in it (`homesOf`), or the first it was heard from before it moved. */
+  const featureHomeOf = (hubId: string, home: string): string => {
+    const current = homesOf(hubId);
+    return `${moved.features.countedUnder.get(stayKey(current, home)) ?? current}\u0000${home}`;
+  };
+  const alertHubOf = (hubId: string, homeId: string): string => {
+    const current = homesOf(hubId);
+    return moved.alerts.countedUnder.get(stayKey(current, homeId)) ?? current;
+  };
   // A box that replaced another with its data carried over (its learned baselines kept) restates the alerts open at the
   // swap under its own hub id, while the old box's copy was cancelled by the retirement: one alert, counted once, as the
   // box nearest the one now in the homes last told it (review, session 67: each counted under both boxes).
+  // Its home is counted under the hub `alertHubOf` says (a home moved to another hub: one home, review, session 68).
   const reportAlerts = (rows: readonly AlertRow[]): Alert[] => {
     const copies = new Map<string, AlertRow>();
     for (const row of rows) {
@@ -257,7 +314,10 @@ export async function councilReport(
       const kept = copies.get(key);
       if (kept === undefined || chainOf(row.hub_id).hops < chainOf(kept.hub_id).hops) copies.set(key, row);
     }
-    return [...copies.values()].map((r) => asKnownAt(asReportAlert(r, homesOf(r.hub_id)), knownBy));
+    return [...copies.values()].map((r) => {
+      const homeId = typeof r.alert.homeId === 'string' ? r.alert.homeId : '';
+      return asKnownAt(asReportAlert(r, homesOf(r.hub_id), alertHubOf(r.hub_id, homeId)), knownBy);
+    });
   };
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
@@ -267,16 +327,21 @@ export async function councilReport(
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
     [input.from, input.to, isoDay(knownByDay)],
   );
+  const monitored = featureRows.rows.filter((r) => !r.away);
   const features = [
     ...new Map(
-      featureRows.rows
-        .filter((r) => !r.away)
-        .map((r) => {
-          const home = `${homesOf(r.hub_id)}\u0000${r.home}`;
-          return [`${home}\u0000${r.day}`, { home, day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS) }];
-        }),
+      monitored.map((r) => {
+        const home = featureHomeOf(r.hub_id, r.home);
+        return [`${home}\u0000${r.day}`, { home, day: dayOf(r.day) }];
+      }),
     ).values(),
   ];
+  const hubsOfHome = new Map<string, Set<string>>();
+  for (const r of monitored) {
+    const home = featureHomeOf(r.hub_id, r.home);
+    hubsOfHome.set(home, (hubsOfHome.get(home) ?? new Set()).add(r.hub_id));
+  }
+  const homesMoved = [...hubsOfHome.values()].filter((hubs) => hubs.size > 1).length;
   const alertRows = await pool.query<AlertRow>(
     `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
@@ -327,12 +392,16 @@ export async function councilReport(
     final: knownByDay === followUpEndDay,
     disclosure: disclosure(timezone),
     hubs: suppressCount(hubs.size),
+    homesMoved: suppressCount(homesMoved),
     weeks,
     total: figures(range.from, range.to, features, withFollowUp, openBefore, fallsBefore, zone),
   };
 }
 
-/** One row per published figure and week (`all` for the whole period): `week,section,item,measure,value`. */
+/**
+ * One row per published figure and week (`all` for the whole period): `week,section,item,measure,value`; the homes
+ * heard from two hubs and counted once (`homesMoved`) in the `all` rows.
+ */
 export function councilCsv(report: CouncilReport): string {
   const rows: (string | number | null)[][] = [['week', 'section', 'item', 'measure', 'value']];
   for (const [week, f] of [...report.weeks.map((w) => [w.from, w] as const), ['all', report.total] as const]) {
@@ -343,6 +412,8 @@ export function councilCsv(report: CouncilReport): string {
     add('period', 'to', 'date', f.to);
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);
+    // Homes heard from two hubs and counted once (session 68): said for the whole period, where they were joined.
+    if (week === 'all') add('summary', 'homes', 'moved', report.homesMoved);
     addAlertFigureRows(f, add);
   }
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';

@@ -60,6 +60,12 @@ function draw(report) {
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
+    // Session 68: a home heard from two hubs (moved, or its box replaced) is one home; say how many were joined.
+    el(
+      'p',
+      { id: 'homes-moved' },
+      `Homes heard from two hubs and counted once (moved, or their box replaced): ${shown(report.homesMoved)}`,
+    ),
     el(
       'div',
       { class: 'table-wrap' },
