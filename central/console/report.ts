@@ -46,6 +46,11 @@ export interface CouncilReport {
   report: 'council';
   /** `timezone`: the council's (`CENTRAL_REPORT_TIMEZONE`, default UTC); days and weeks are its local ones. */
   period: { from: string; to: string; timezone: string };
+  /**
+   * The council whose hubs the figures cover (an analyst's, session 68), or null: every hub of the centre (a
+   * supervisor's or an admin's report).
+   */
+  council: string | null;
   generatedAt: string;
   /**
    * The figures read only what was known before this instant: the end of the period's follow-up (its last day plus
@@ -65,10 +70,12 @@ export interface CouncilReport {
   total: PeriodFigures;
 }
 
-const disclosure = (timezone: string): string =>
+const disclosure = (timezone: string, council: string | null): string =>
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
-  'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
+  'appears, not even as a pseudonym: every figure is a count over all homes of ' +
+  (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
+  '. Weeks start on Monday; ' +
   `alerts count in the week (${timezone}) they were raised, routine-change flags in the week each was made (a flag ` +
   'merged into an open routine-change alert counts too), features in the home’s local date. The figures read only ' +
   'what was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
@@ -220,7 +227,7 @@ function figures(
  */
 export async function councilReport(
   pool: pg.Pool,
-  input: { from: string; to: string; now?: number; timezone?: string },
+  input: { from: string; to: string; now?: number; timezone?: string; council?: string },
 ): Promise<CouncilReport> {
   const range = parseDateRange(input.from, input.to);
   if (range.to - range.from + 1 > MAX_REPORT_DAYS) {
@@ -240,10 +247,13 @@ export async function councilReport(
   const knownBy = zone.instantOf(knownByDay, 0);
   // A hub retired with `--replaced-by` (session 63): its homes are the new box's (the same home ids, so the same
   // pseudonyms); counted under the hub now in them, a home and a day once whichever box sent it.
-  const replacements = await pool.query<{ hub_id: string; replaced_by: string }>(
-    `SELECT hub_id, replaced_by FROM central_hubs WHERE replaced_by IS NOT NULL`,
+  const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
+    `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
   );
-  const replacedBy = new Map(replacements.rows.map((r) => [r.hub_id, r.replaced_by]));
+  const replacedBy = new Map(
+    hubRows.rows.flatMap((r) => (r.replaced_by === null ? [] : [[r.hub_id, r.replaced_by] as const])),
+  );
+  const councilOf = new Map(hubRows.rows.map((r) => [r.hub_id, r.council]));
   /** The hub now in `hubId`'s homes, and how many replacements away it is (0: `hubId` itself). */
   const chainOf = (hubId: string): { current: string; hops: number } => {
     const seen = new Set<string>();
@@ -255,6 +265,11 @@ export async function councilReport(
     return { current, hops: seen.size };
   };
   const homesOf = (hubId: string): string => chainOf(hubId).current;
+  // An analyst's report covers their council's hubs alone (review, session 68: one centre serving several councils
+  // gave each council's analyst the others' figures too). A retired box given no council is its replacement's.
+  const inScope = (hubId: string): boolean =>
+    input.council === undefined || (councilOf.get(hubId) ?? councilOf.get(homesOf(hubId))) === input.council;
+  const scoped = <R extends { hub_id: string }>(rows: readonly R[]): R[] => rows.filter((r) => inScope(r.hub_id));
   // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
   // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
   const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
@@ -285,9 +300,9 @@ export async function councilReport(
     return [...merged.values()];
   };
   const moved = movedHomes(
-    staysOf(featureStayRows.rows.map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
+    staysOf(scoped(featureStayRows.rows).map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
     staysOf(
-      alertStayRows.rows.map((r) => ({
+      scoped(alertStayRows.rows).map((r) => ({
         ...r,
         first: zone.dayNumber(r.first.getTime()),
         last: zone.dayNumber(r.last.getTime()),
@@ -327,7 +342,7 @@ export async function councilReport(
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
     [input.from, input.to, isoDay(knownByDay)],
   );
-  const monitored = featureRows.rows.filter((r) => !r.away);
+  const monitored = scoped(featureRows.rows).filter((r) => !r.away);
   const features = [
     ...new Map(
       monitored.map((r) => {
@@ -347,7 +362,7 @@ export async function councilReport(
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
     [new Date(fromMs), new Date(knownBy)],
   );
-  const withFollowUp = reportAlerts(alertRows.rows);
+  const withFollowUp = reportAlerts(scoped(alertRows.rows));
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
   const openBeforeRows = await pool.query<AlertRow>(
@@ -356,7 +371,7 @@ export async function councilReport(
      ORDER BY raised_at`,
     [new Date(fromMs), new Date(fromMs).toISOString()],
   );
-  const openBefore = reportAlerts(openBeforeRows.rows);
+  const openBefore = reportAlerts(scoped(openBeforeRows.rows));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
   // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
   const fallsBeforeRows = await pool.query<AlertRow>(
@@ -364,10 +379,12 @@ export async function councilReport(
      WHERE origin = 'hub' AND type = 'fall' AND raised_at >= $1 AND raised_at < $2`,
     [new Date(fromMs - DAY_MS), new Date(fromMs)],
   );
-  const fallsBefore = reportAlerts(fallsBeforeRows.rows);
+  const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
   const hubs = new Set([
-    ...featureRows.rows.map((r) => r.hub_id),
-    ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
+    ...scoped(featureRows.rows).map((r) => r.hub_id),
+    ...scoped(alertRows.rows)
+      .filter((r) => r.raised_at.getTime() < toMs)
+      .map((r) => r.hub_id),
   ]);
 
   const weeks: PeriodFigures[] = [];
@@ -387,10 +404,11 @@ export async function councilReport(
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },
+    council: input.council ?? null,
     generatedAt: new Date(nowMs).toISOString(),
     knownBy: new Date(knownBy).toISOString(),
     final: knownByDay === followUpEndDay,
-    disclosure: disclosure(timezone),
+    disclosure: disclosure(timezone, input.council ?? null),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     weeks,
@@ -410,6 +428,7 @@ export function councilCsv(report: CouncilReport): string {
     };
     add('period', 'from', 'date', f.from);
     add('period', 'to', 'date', f.to);
+    if (week === 'all' && report.council !== null) add('period', 'council', 'name', report.council);
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);
     // Homes heard from two hubs and counted once (session 68): said for the whole period, where they were joined.

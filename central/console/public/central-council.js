@@ -118,7 +118,8 @@ async function load() {
     // The period with its years, as every date on the council pages says it (session 36): the weeks' "7 Oct" below
     // leave the year to this line.
     const period = report.period ?? { from: form.from.value, to: form.to.value };
-    message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}`;
+    // An analyst's report covers their council's hubs alone (session 68): said, so nobody reads it as the centre's.
+    message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}${report.council ? `, hubs of the council ${report.council}` : ''}`;
   } catch (err) {
     message.textContent = err.message;
   }
