@@ -23,6 +23,8 @@ import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
 import { movedHomes, stayKey, type Stay } from './moved-homes.js';
+import { RETIRED } from '../ingest.js';
+import { HUB_QUARANTINED } from '../quarantine.js';
 
 /** A report spans at most this many days (a year and a bit: 54 weekly columns). */
 export const MAX_REPORT_DAYS = 371;
@@ -57,8 +59,17 @@ export interface CouncilReport {
    * `FOLLOW_UP_DAYS`) or, when asked sooner, the start (Monday, in the report's timezone) of the week under way.
    */
   knownBy: string;
-  /** `knownBy` is the end of the follow-up: the figures will not change however late the report is asked again. */
+  /**
+   * `knownBy` is the end of the follow-up and no hub in service is silent since before it (`silentHubs` 0): the figures
+   * will not change however late the report is asked again.
+   */
   final: boolean;
+  /**
+   * Hubs in service (not retired) silent since before `knownBy`, offline or quarantined when asked (review, session
+   * 68): each keeps what it has not sent queued (store and forward) and sends it when it is back, so the figures of
+   * its homes may still grow; the report is not final while there is one.
+   */
+  silentHubs: PublishedCount;
   disclosure: string;
   hubs: PublishedCount;
   /**
@@ -80,7 +91,9 @@ const disclosure = (timezone: string, council: string | null): string =>
   'merged into an open routine-change alert counts too), features in the home’s local date. The figures read only ' +
   'what was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
   `(Monday, ${timezone}) of the week under way. Alerts raised later are left out, and one acknowledged or closed ` +
-  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes. ' +
+  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes, ' +
+  'unless a hub silent since before knownBy (silentHubs) is still to send what it kept queued: then it is provisional ' +
+  'until that hub is heard again or retired. ' +
   'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
   'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes.';
 
@@ -380,6 +393,16 @@ export async function councilReport(
     [new Date(fromMs - DAY_MS), new Date(fromMs)],
   );
   const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
+  // Hubs that may still send what they knew before knownBy (review, session 68: a report said "Final" while a scheme's
+  // hub, cut off since the period, still held its days and calls queued; they changed it when it came back).
+  const silentRows = await pool.query<{ hub_id: string }>(
+    `SELECT h.hub_id FROM central_hubs h
+     WHERE h.status <> '${RETIRED}' AND h.last_seen_at < $1
+       AND (h.status = 'offline' OR EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id
+         AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
+    [new Date(knownBy)],
+  );
+  const silentHubs = scoped(silentRows.rows).length;
   const hubs = new Set([
     ...scoped(featureRows.rows).map((r) => r.hub_id),
     ...scoped(alertRows.rows)
@@ -407,7 +430,8 @@ export async function councilReport(
     council: input.council ?? null,
     generatedAt: new Date(nowMs).toISOString(),
     knownBy: new Date(knownBy).toISOString(),
-    final: knownByDay === followUpEndDay,
+    final: knownByDay === followUpEndDay && silentHubs === 0,
+    silentHubs: suppressCount(silentHubs),
     disclosure: disclosure(timezone, input.council ?? null),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),

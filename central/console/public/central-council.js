@@ -102,7 +102,10 @@ function draw(report) {
       { class: 'muted' },
       report.final
         ? `Final: known by ${report.knownBy.slice(0, 10)}, the end of the follow-up. `
-        : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
+        : report.silentHubs !== undefined && report.silentHubs !== 0
+          ? // Session 68: a hub cut off since before knownBy still holds its days and calls queued for the centre.
+            `Provisional: ${shown(report.silentHubs)} hub(s) silent since before ${report.knownBy.slice(0, 10)} may still send what they kept; final once each is heard again or retired. `
+          : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
       report.disclosure,
     ),
   );
