@@ -452,7 +452,16 @@ export function councilCsv(report: CouncilReport): string {
     };
     add('period', 'from', 'date', f.from);
     add('period', 'to', 'date', f.to);
-    if (week === 'all' && report.council !== null) add('period', 'council', 'name', report.council);
+    if (week === 'all') {
+      // What the figures stand for, in the file itself (review, session 68: a CSV said neither its zone, nor what it
+      // knew, nor that it was provisional; exported mid-follow-up and published, it differed from the final figures).
+      add('period', 'timezone', 'name', report.period.timezone);
+      if (report.council !== null) add('period', 'council', 'name', report.council);
+      add('report', 'known-by', 'instant', report.knownBy);
+      add('report', 'status', 'final', report.final ? 'final' : 'provisional');
+      add('summary', 'hubs', 'reporting', report.hubs);
+      add('summary', 'hubs', 'silent', report.silentHubs);
+    }
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);
     // Homes heard from two hubs and counted once (session 68): said for the whole period, where they were joined.
