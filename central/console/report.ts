@@ -70,6 +70,12 @@ export interface CouncilReport {
    * its homes may still grow; the report is not final while there is one.
    */
   silentHubs: PublishedCount;
+  /**
+   * Hubs with alerts raised in the period but no day of features in it (review, session 68): a hub set up without
+   * `HUB_COUNCIL_KEY` sends none, so its homes are in no `homesMonitored` or `homeDays` while their alerts count, and
+   * rates per home read high.
+   */
+  hubsWithoutFeatures: PublishedCount;
   disclosure: string;
   hubs: PublishedCount;
   /**
@@ -95,7 +101,8 @@ const disclosure = (timezone: string, council: string | null): string =>
   'unless a hub silent since before knownBy (silentHubs) is still to send what it kept queued: then it is provisional ' +
   'until that hub is heard again or retired. ' +
   'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
-  'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes.';
+  'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes. A hub that ' +
+  'sends no daily features (no council key) counts its alerts but none of its homes (hubsWithoutFeatures).';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -403,12 +410,14 @@ export async function councilReport(
     [new Date(knownBy)],
   );
   const silentHubs = scoped(silentRows.rows).length;
-  const hubs = new Set([
-    ...scoped(featureRows.rows).map((r) => r.hub_id),
-    ...scoped(alertRows.rows)
+  const hubsWithDays = new Set(scoped(featureRows.rows).map((r) => r.hub_id));
+  const hubsWithAlerts = new Set(
+    scoped(alertRows.rows)
       .filter((r) => r.raised_at.getTime() < toMs)
       .map((r) => r.hub_id),
-  ]);
+  );
+  const hubs = new Set([...hubsWithDays, ...hubsWithAlerts]);
+  const hubsWithoutFeatures = [...hubsWithAlerts].filter((h) => !hubsWithDays.has(h)).length;
 
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
@@ -432,6 +441,7 @@ export async function councilReport(
     knownBy: new Date(knownBy).toISOString(),
     final: knownByDay === followUpEndDay && silentHubs === 0,
     silentHubs: suppressCount(silentHubs),
+    hubsWithoutFeatures: suppressCount(hubsWithoutFeatures),
     disclosure: disclosure(timezone, input.council ?? null),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
@@ -461,6 +471,7 @@ export function councilCsv(report: CouncilReport): string {
       add('report', 'status', 'final', report.final ? 'final' : 'provisional');
       add('summary', 'hubs', 'reporting', report.hubs);
       add('summary', 'hubs', 'silent', report.silentHubs);
+      add('summary', 'hubs', 'withoutFeatures', report.hubsWithoutFeatures);
     }
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);

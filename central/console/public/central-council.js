@@ -66,6 +66,16 @@ function draw(report) {
       { id: 'homes-moved' },
       `Homes heard from two hubs and counted once (moved, or their box replaced): ${shown(report.homesMoved)}`,
     ),
+    // Session 68: a hub without the council's key sends alerts but no days: its homes are not among those monitored.
+    ...(report.hubsWithoutFeatures !== undefined && report.hubsWithoutFeatures !== 0
+      ? [
+          el(
+            'p',
+            { id: 'hubs-without-features' },
+            `Hubs that sent alerts but no daily features (no council key): ${shown(report.hubsWithoutFeatures)}. Their alerts count; their homes are not among the homes monitored, so figures per home read high.`,
+          ),
+        ]
+      : []),
     el(
       'div',
       { class: 'table-wrap' },
