@@ -27,8 +27,8 @@ export interface JoinedStays {
   countedUnder: Map<string, string>;
   /** Each move joined: from the hub, to the hub (every key). */
   moves: { from: string; to: string; key: string }[];
-  /** Pairs of hubs (`a\0b`, both orders) with a key heard side by side at both: some id is shared, not moved. */
-  sharedIds: Set<string>;
+  /** Whether hubs `a` and `b` both have a key heard side by side (two homes, not one moved): some id is shared. */
+  shareAnId(a: string, b: string): boolean;
 }
 
 export const stayKey = (hubId: string, key: string): string => `${hubId}\u0000${key}`;
@@ -44,44 +44,79 @@ export function joinStays(
 ): JoinedStays {
   const maxGapDays = options.maxGapDays ?? MOVE_GAP_DAYS;
   const byKey = new Map<string, Stay[]>();
-  for (const s of stays) byKey.set(s.key, [...(byKey.get(s.key) ?? []), s]);
-  const joined: JoinedStays = { countedUnder: new Map(), moves: [], sharedIds: new Set() };
+  for (const s of stays) {
+    const list = byKey.get(s.key);
+    if (list) list.push(s);
+    else byKey.set(s.key, [s]);
+  }
+  const countedUnder = new Map<string, string>();
+  const moves: JoinedStays['moves'] = [];
+  /** Hub → key → the home (its chain's root hub) the hub's stay of that key belongs to. */
+  const homeOf = new Map<string, Map<string, string>>();
+  const note = (hubId: string, key: string, root: string): void => {
+    const keys = homeOf.get(hubId);
+    if (keys) keys.set(key, root);
+    else homeOf.set(hubId, new Map([[key, root]]));
+  };
   for (const [key, list] of byKey) {
+    if (list.length === 1) {
+      note(list[0]!.hubId, key, list[0]!.hubId);
+      continue;
+    }
     list.sort((x, y) => x.first - y.first || x.last - y.last || (x.hubId < y.hubId ? -1 : 1));
-    const chains: { root: string; first: number; last: number; lastHub: string; hubs: string[] }[] = [];
+    const chains: { root: string; first: number; last: number; lastHub: string }[] = [];
     for (const s of list) {
-      const fits = chains.filter(
-        (c) =>
+      let chain: (typeof chains)[number] | undefined;
+      let fits = 0;
+      for (const c of chains) {
+        // Chains ending long before this stay began cannot take it (kept for the count of those that can).
+        if (
           s.first > c.first &&
           s.last > c.last &&
           c.last - s.first + 1 <= MOVE_OVERLAP_DAYS &&
           s.first - c.last - 1 <= maxGapDays &&
           c.lastHub !== s.hubId &&
-          (options.mayMove?.(c.lastHub, s.hubId) ?? true),
-      );
-      const chain = fits.length === 1 ? fits[0] : undefined;
-      if (chain === undefined) {
-        chains.push({ root: s.hubId, first: s.first, last: s.last, lastHub: s.hubId, hubs: [s.hubId] });
-        continue;
-      }
-      joined.countedUnder.set(stayKey(s.hubId, key), chain.root);
-      joined.moves.push({ from: chain.lastHub, to: s.hubId, key });
-      chain.last = s.last;
-      chain.lastHub = s.hubId;
-      chain.hubs.push(s.hubId);
-    }
-    for (const [i, a] of chains.entries()) {
-      for (const b of chains.slice(i + 1)) {
-        for (const x of a.hubs) {
-          for (const y of b.hubs) {
-            joined.sharedIds.add(`${x}\u0000${y}`);
-            joined.sharedIds.add(`${y}\u0000${x}`);
-          }
+          (options.mayMove?.(c.lastHub, s.hubId) ?? true)
+        ) {
+          chain = c;
+          fits++;
         }
       }
+      if (chain === undefined || fits > 1) {
+        chains.push({ root: s.hubId, first: s.first, last: s.last, lastHub: s.hubId });
+        note(s.hubId, key, s.hubId);
+        continue;
+      }
+      countedUnder.set(stayKey(s.hubId, key), chain.root);
+      moves.push({ from: chain.lastHub, to: s.hubId, key });
+      note(s.hubId, key, chain.root);
+      chain.last = s.last;
+      chain.lastHub = s.hubId;
     }
   }
-  return joined;
+  const shared = new Map<string, boolean>();
+  return {
+    countedUnder,
+    moves,
+    shareAnId(a, b) {
+      const pair = `${a}\u0000${b}`;
+      let known = shared.get(pair);
+      if (known === undefined) {
+        const [x, y] = [homeOf.get(a) ?? new Map<string, string>(), homeOf.get(b) ?? new Map<string, string>()];
+        const [fewer, more] = x.size <= y.size ? [x, y] : [y, x];
+        known = false;
+        for (const [key, home] of fewer) {
+          const other = more.get(key);
+          if (other !== undefined && other !== home) {
+            known = true;
+            break;
+          }
+        }
+        shared.set(pair, known);
+      }
+      return known;
+    },
+  };
 }
 
 /**
@@ -101,7 +136,7 @@ export function movedHomes(
   const moved = new Set(features.moves.map((m) => `${m.from}\u0000${m.to}`));
   const alerts = joinStays(alertStays, {
     maxGapDays: Number.POSITIVE_INFINITY,
-    mayMove: (from, to) => moved.has(`${from}\u0000${to}`) && !features.sharedIds.has(`${from}\u0000${to}`),
+    mayMove: (from, to) => moved.has(`${from}\u0000${to}`) && !features.shareAnId(from, to),
   });
   return { features, alerts };
 }

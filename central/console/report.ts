@@ -298,8 +298,8 @@ export async function councilReport(
     [isoDay(knownByDay)],
   );
   const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
-    `SELECT hub_id, alert->>'homeId' AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
-     WHERE origin = 'hub' AND raised_at < $1 AND alert->>'homeId' IS NOT NULL GROUP BY hub_id, alert->>'homeId'`,
+    `SELECT hub_id, home_id AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
+     WHERE origin = 'hub' AND raised_at < $1 AND home_id IS NOT NULL GROUP BY hub_id, home_id`,
     [new Date(knownBy)],
   );
   const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);

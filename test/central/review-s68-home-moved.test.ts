@@ -28,10 +28,11 @@ const PASSWORD = 'a-long-password-1';
 const SCHEME_A = 's68-scheme-a';
 const SCHEME_B = 's68-scheme-b';
 const WEEK = ['2026-07-06', '2026-07-07', '2026-07-08', '2026-07-09', '2026-07-10', '2026-07-11', '2026-07-12'];
-/** Pseudonyms (as the hubs' HMAC gives them): the flats that move, those that stay, the houses all called "h1". */
+/** Pseudonyms (as the hubs' HMAC gives them): the flats that move, and those that stay. */
 const MOVED = Array.from({ length: 8 }, (_, i) => `a${String(i)}00000000000000`);
 const STAYING = Array.from({ length: 8 }, (_, i) => `b${String(i)}00000000000000`);
-const H1 = 'c000000000000000';
+/** Each pair of houses' shared pseudonym (both hubs call their home `house-<k>`). */
+const shared = (k: number): string => `c${String(k)}00000000000000`;
 const HOUSES = Array.from({ length: 8 }, (_, i) => [`s68-house-${String(i)}a`, `s68-house-${String(i)}b`] as const);
 
 describe.skipIf(missing !== undefined)('review s68: the council report of a home moved to another hub', () => {
@@ -82,7 +83,7 @@ describe.skipIf(missing !== undefined)('review s68: the council report of a home
       outcome: 'hospital-admission',
     });
 
-  it('counts a moved flat as one home with one history, and homes of two hubs both called h1 as two', async () => {
+  it('counts a moved flat as one home with one history, and homes of two hubs that share an id as two', async () => {
     // Eight flats at scheme A Monday to Wednesday, then at scheme B from Wednesday (the day of the move, sent by both);
     // eight flats at scheme A all week. Scheme A stays in service: nobody retires it.
     await sendDays(SCHEME_A, MOVED, WEEK.slice(0, 3));
@@ -101,13 +102,15 @@ describe.skipIf(missing !== undefined)('review s68: the council report of a home
         fall(`mrb${String(i)}-fall`, `flat-${String(i)}`, '2026-07-10T09:00:00.000Z'),
       );
     }
-    // Sixteen single-home hubs in pairs, every one calling its home "h1" (one pseudonym), all heard all week: sixteen
-    // homes. In each pair a routine change at one and a fall at the other: two residents, neither followed by a fall.
-    for (const [first, second] of HOUSES) {
-      await sendDays(first, [H1], WEEK);
-      await sendDays(second, [H1], WEEK);
-      await storeAlert(env.pool, first, flag(`mh-${first}-flag`, 'h1', '2026-07-06T09:00:00.000Z'));
-      await storeAlert(env.pool, second, fall(`mh-${second}-fall`, 'h1', '2026-07-10T09:00:00.000Z'));
+    // Sixteen single-home hubs in pairs, both hubs of a pair calling their home by the same id (one pseudonym), all heard
+    // all week: sixteen homes. In each pair a routine change at one and a fall at the other: two residents, neither
+    // followed by a fall. Their alerts alone (a flag on Monday at one hub, a fall on Friday at the other) look like a
+    // home that moved; the days say the two were heard side by side.
+    for (const [k, [first, second]] of HOUSES.entries()) {
+      await sendDays(first, [shared(k)], WEEK);
+      await sendDays(second, [shared(k)], WEEK);
+      await storeAlert(env.pool, first, flag(`mh-${first}-flag`, `house-${String(k)}`, '2026-07-06T09:00:00.000Z'));
+      await storeAlert(env.pool, second, fall(`mh-${second}-fall`, `house-${String(k)}`, '2026-07-10T09:00:00.000Z'));
     }
     for (const hubId of [SCHEME_A, SCHEME_B, ...HOUSES.flat()]) {
       await storeHub(env.pool, hubId, { status: 'online', lastSeenAt: new Date('2026-07-12T10:00:00Z') });
@@ -120,7 +123,8 @@ describe.skipIf(missing !== undefined)('review s68: the council report of a home
     expect(week.homesMonitored).toBe(30);
     // 8 × 7 + 8 × 7 + 16 × 7 = 224 home-days (225); before: 232 (230), the day of the move twice.
     expect(week.homeDays).toBe(225);
-    // The moved flats' flags were followed by their falls at the other box (8: 10); the houses' were not. Before: 0.
+    // The moved flats' flags were followed by their falls at the other box (8: 10); the houses' were not (16: 15, had
+    // their alerts been joined). Before: 0.
     expect(week.routineChanges.flags).toBe(15);
     expect(week.routineChanges.followedByFall).toBe(10);
     expect(week.routineChanges.followedByIntervention).toBe(10);
