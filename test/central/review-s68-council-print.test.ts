@@ -29,6 +29,8 @@ describe.skipIf(!runnable)('review s68: the council report on paper', () => {
     const fit = await page.evaluate<{
       hidden: number;
       right: number;
+      spilt: string[];
+      title: string;
       lastHeader: string;
       form: string;
       nav: string;
