@@ -156,7 +156,8 @@ interface AlertRow {
 /**
  * The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub)
  * under `homesHubId`, the hub now in its homes (`homesOf`): an alert a box restated under its own id after taking the
- * data of the box it replaced is the same alert (review, session 67).
+ * data of the box it replaced is the same alert (review, session 67). Its home under `homeHubId`, the hub the home is
+ * counted under: the first it was heard from when it moved from hub to hub (review, session 68).
  */
 function asReportAlert(row: AlertRow, homesHubId: string, homeHubId: string): Alert {
   const { alert: raw, type, raised_at: raisedAt } = row;
