@@ -87,6 +87,9 @@ const STATEMENTS: readonly string[] = [
   // Session 63: the hub that took a retired one's place in the same homes (`hub remove --replaced-by`): the council
   // report counts their homes as one.
   `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS replaced_by text`,
+  // Session 68: the council whose homes the hub serves (set by a supervisor on the console): a council's analyst reads
+  // the report over its hubs only.
+  `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS council text`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
   // Session 61 (central/ingest.ts, applyHeartbeats): when the hub that sent the newest heartbeat started, and the

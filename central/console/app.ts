@@ -38,7 +38,7 @@ import {
 } from './alerts.js';
 import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
 import type { LiveEvent, LiveFeed } from './live.js';
-import { createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
+import { COUNCIL_PATTERN, createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
 import { councilCsv, councilReport, wholeEndedWeeks } from './report.js';
 import { RETIRED } from '../ingest.js';
 import { HUB_QUARANTINED } from '../quarantine.js';
@@ -561,13 +561,14 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       retired_by: string | null;
       replaced_by: string | null;
       replaces: string[];
+      council: string | null;
     }>(
       // Quarantined (session 39): shut out by the centre for going over its byte budget (central/quarantine.ts), so
       // never called offline meanwhile (central/offline.ts); listed after the offline hubs, before the rest. Retired
       // (session 61, `telecare central hub remove`): out of service for good, listed last. A box replaced by another
       // (`--replaced-by`, session 63) says which, and the new box which it replaced (session 64).
       `SELECT h.hub_id, h.status, h.offline_since, h.first_seen_at, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
-              h.retired_at, h.retired_by, h.replaced_by,
+              h.retired_at, h.retired_by, h.replaced_by, h.council,
               ARRAY(SELECT o.hub_id FROM central_hubs o WHERE o.replaced_by = h.hub_id ORDER BY o.hub_id) AS replaces,
               (SELECT count(*) FROM central_alerts a
                WHERE a.hub_id = h.hub_id AND a.state IN ('raised', 'acknowledged')) AS open_alerts,
@@ -591,8 +592,37 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       retiredBy: r.retired_by,
       replacedBy: r.replaced_by,
       replaces: r.replaces,
+      council: r.council,
     }));
   });
+
+  // The council whose homes a hub serves (session 68): its analysts read the report over its hubs alone. A supervisor
+  // sets it (null: none, the hub counts in no council's report, only in the centre's own).
+  app.put<{ Params: { hubId: string }; Body: { council: string | null } }>(
+    '/api/hubs/:hubId/council',
+    {
+      config: { consoleAccess: 'supervisor' },
+      schema: {
+        body: {
+          type: 'object',
+          properties: { council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] } },
+          required: ['council'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { hubId } = request.params;
+      const { council } = request.body;
+      if (council !== null && !COUNCIL_PATTERN.test(council)) {
+        throw new ConsoleError(400, 'BAD_COUNCIL', 'A council is 1 to 64 letters, digits, spaces, ".", "_" or "-"');
+      }
+      const updated = await pool.query('UPDATE central_hubs SET council = $2 WHERE hub_id = $1', [hubId, council]);
+      if (updated.rowCount === 0) throw new ConsoleError(404, 'HUB_NOT_FOUND', 'No hub with this id has been heard');
+      await audit(pool, { operator: operatorOf(request).username, action: 'hub-council', hubId, detail: { council } });
+      return { hubId, council };
+    },
+  );
 
   // --- Council report (supervisor, analyst) -------------------------------------------------------------------
   app.get<{ Querystring: { from: string; to: string; format?: 'json' | 'csv' } }>(
@@ -613,15 +643,26 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
     async (request, reply) => {
       const now = (deps.clock ?? systemClock).now();
+      const operator = operatorOf(request);
+      const analyst = operator.role === 'analyst';
+      // An analyst reads their own council's hubs alone, and nothing before an admin gives them one (session 68).
+      const council = analyst ? operator.council : undefined;
+      if (analyst && (council === null || council === undefined)) {
+        throw new ConsoleError(
+          403,
+          'NO_COUNCIL',
+          'No council is assigned to you yet: an admin gives each analyst the council whose report they read',
+        );
+      }
       // An analyst sees aggregated data only: whole weeks that have ended, as the hub's analyst whole months (session 67).
       const asked = { from: request.query.from, to: request.query.to };
-      const range =
-        operatorOf(request).role === 'analyst' ? wholeEndedWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
+      const range = analyst ? wholeEndedWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
       const report = await councilReport(pool, {
         from: range.from,
         to: range.to,
         now,
         ...(deps.reportTimezone !== undefined ? { timezone: deps.reportTimezone } : {}),
+        ...(council ? { council } : {}),
       });
       if (request.query.format !== 'csv') return report;
       return reply
@@ -634,7 +675,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   // --- Operators (admin) --------------------------------------------------------------------------------------
   app.get('/api/operators', { config: { consoleAccess: 'admin' } }, async () => operators.list());
 
-  app.post<{ Body: { username: string; role: string; password: string } }>(
+  app.post<{ Body: { username: string; role: string; password: string; council?: string | null } }>(
     '/api/operators',
     {
       config: { consoleAccess: 'admin' },
@@ -645,6 +686,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
             username: { type: 'string', minLength: 1, maxLength: 64 },
             role: { type: 'string', enum: [...OPERATOR_ROLES] },
             password: { type: 'string', minLength: 1, maxLength: 256 },
+            council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] },
           },
           required: ['username', 'role', 'password'],
           additionalProperties: false,
@@ -659,12 +701,49 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
         await audit(pool, {
           operator: admin.username,
           action: 'operator-create',
-          detail: { username: created.username, role: created.role },
+          detail: {
+            username: created.username,
+            role: created.role,
+            ...(created.council ? { council: created.council } : {}),
+          },
         });
         return await reply.code(201).send(created);
       } catch (err) {
         if (err instanceof OperatorError) {
           throw new ConsoleError(err.code === 'OPERATOR_EXISTS' ? 409 : 400, err.code, err.message);
+        }
+        throw err;
+      }
+    },
+  );
+
+  // An analyst's council (session 68): the hubs whose report they read; null takes it away (they then read nothing).
+  app.put<{ Params: { username: string }; Body: { council: string | null } }>(
+    '/api/operators/:username/council',
+    {
+      config: { consoleAccess: 'admin' },
+      schema: {
+        body: {
+          type: 'object',
+          properties: { council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] } },
+          required: ['council'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { username } = request.params;
+      try {
+        const assigned = await operators.assignCouncil(username, request.body.council);
+        await audit(pool, {
+          operator: operatorOf(request).username,
+          action: 'operator-council',
+          detail: { username, council: assigned.council },
+        });
+        return assigned;
+      } catch (err) {
+        if (err instanceof OperatorError) {
+          throw new ConsoleError(err.code === 'OPERATOR_NOT_FOUND' ? 404 : 400, err.code, err.message);
         }
         throw err;
       }

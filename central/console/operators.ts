@@ -11,11 +11,23 @@ export const MIN_PASSWORD_LENGTH = 10;
 export interface Operator {
   username: string;
   role: OperatorRole;
+  /** An analyst's council (session 68): the hubs whose report they read. Absent for other roles. */
+  council?: string | null;
 }
+
+/** A council's name, as an admin and a supervisor type it: 1 to 64 letters, digits, spaces, ".", "_" or "-". */
+export const COUNCIL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 
 export class OperatorError extends Error {
   constructor(
-    readonly code: 'BAD_USERNAME' | 'BAD_ROLE' | 'WEAK_PASSWORD' | 'OPERATOR_EXISTS',
+    readonly code:
+      | 'BAD_USERNAME'
+      | 'BAD_ROLE'
+      | 'WEAK_PASSWORD'
+      | 'OPERATOR_EXISTS'
+      | 'BAD_COUNCIL'
+      | 'COUNCIL_FOR_ANALYSTS'
+      | 'OPERATOR_NOT_FOUND',
     message: string,
   ) {
     super(message);
@@ -27,29 +39,47 @@ function isRole(role: string): role is OperatorRole {
   return (OPERATOR_ROLES as readonly string[]).includes(role);
 }
 
+/** A council given to an operator: a name of `COUNCIL_PATTERN`, to an analyst only (other roles read every hub). */
+function checkCouncil(role: OperatorRole, council: string | null | undefined): void {
+  if (council === null || council === undefined) return;
+  if (!COUNCIL_PATTERN.test(council)) {
+    throw new OperatorError('BAD_COUNCIL', 'A council is 1 to 64 letters, digits, spaces, ".", "_" or "-"');
+  }
+  if (role !== 'analyst') {
+    throw new OperatorError(
+      'COUNCIL_FOR_ANALYSTS',
+      `Only an analyst is given a council: a ${role} reads the report over every hub`,
+    );
+  }
+}
+
 /**
  * Adds an operator (for the CLI and the admin page). The password is kept only as a scrypt hash; a name taken
- * already is refused (`OPERATOR_EXISTS`), never overwritten.
+ * already is refused (`OPERATOR_EXISTS`), never overwritten. `council`: an analyst's (session 68).
  */
 export async function createOperator(
   pool: pg.Pool,
-  input: { username: string; role: string; password: string; createdBy?: string },
+  input: { username: string; role: string; password: string; createdBy?: string; council?: string | null },
 ): Promise<Operator> {
   if (!USERNAME_PATTERN.test(input.username)) {
     throw new OperatorError('BAD_USERNAME', 'A username is 1 to 64 letters, digits, ".", "_", "@" or "-"');
   }
   if (!isRole(input.role)) throw new OperatorError('BAD_ROLE', `The role must be one of ${OPERATOR_ROLES.join(', ')}`);
+  checkCouncil(input.role, input.council);
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new OperatorError('WEAK_PASSWORD', `A password has at least ${MIN_PASSWORD_LENGTH} characters`);
   }
   const hash = await hashPassword(input.password);
+  const council = input.council ?? null;
   const inserted = await pool.query(
-    `INSERT INTO console_operators (username, role, password_hash, created_by) VALUES ($1, $2, $3, $4)
+    `INSERT INTO console_operators (username, role, password_hash, created_by, council) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (username) DO NOTHING`,
-    [input.username, input.role, hash, input.createdBy ?? null],
+    [input.username, input.role, hash, input.createdBy ?? null, council],
   );
   if (inserted.rowCount === 0) throw new OperatorError('OPERATOR_EXISTS', 'An operator with this name exists already');
-  return { username: input.username, role: input.role };
+  return input.role === 'analyst'
+    ? { username: input.username, role: input.role, council }
+    : { username: input.username, role: input.role };
 }
 
 /**
@@ -158,13 +188,15 @@ export class OperatorStore {
   /** The operator as stored now (a removed operator or a changed role counts at once). */
   async sessionOperator(sessionId: string): Promise<Operator | undefined> {
     const row = (
-      await this.pool.query<Operator>(
-        `SELECT o.username, o.role FROM console_sessions s JOIN console_operators o ON o.username = s.username
+      await this.pool.query<{ username: string; role: OperatorRole; council: string | null }>(
+        `SELECT o.username, o.role, o.council FROM console_sessions s JOIN console_operators o ON o.username = s.username
          WHERE s.id_hash = $1 AND s.expires_at > now()`,
         [hashSecret(sessionId)],
       )
     ).rows[0];
-    return row;
+    if (!row) return undefined;
+    // An analyst's council as stored now: assigned or changed by an admin, it counts at the next request.
+    return row.role === 'analyst' ? row : { username: row.username, role: row.role };
   }
 
   async closeSession(sessionId: string): Promise<void> {
@@ -184,19 +216,36 @@ export class OperatorStore {
     );
   }
 
-  async list(): Promise<{ username: string; role: OperatorRole; createdAt: string; createdBy: string | null }[]> {
+  async list(): Promise<
+    { username: string; role: OperatorRole; createdAt: string; createdBy: string | null; council: string | null }[]
+  > {
     const rows = await this.pool.query<{
       username: string;
       role: OperatorRole;
       created_at: Date;
       created_by: string | null;
-    }>('SELECT username, role, created_at, created_by FROM console_operators ORDER BY username');
+      council: string | null;
+    }>('SELECT username, role, created_at, created_by, council FROM console_operators ORDER BY username');
     return rows.rows.map((r) => ({
       username: r.username,
       role: r.role,
       createdAt: r.created_at.toISOString(),
       createdBy: r.created_by,
+      council: r.council,
     }));
+  }
+
+  /** Gives an analyst a council, or none (`null`: the analyst reads nothing until given one). Session 68. */
+  async assignCouncil(username: string, council: string | null): Promise<Operator> {
+    const row = (
+      await this.pool.query<{ role: OperatorRole }>('SELECT role FROM console_operators WHERE username = $1', [
+        username,
+      ])
+    ).rows[0];
+    if (!row) throw new OperatorError('OPERATOR_NOT_FOUND', 'No operator with this name');
+    checkCouncil(row.role, council);
+    await this.pool.query('UPDATE console_operators SET council = $2 WHERE username = $1', [username, council]);
+    return { username, role: row.role, council };
   }
 
   /** Removes an operator and their sessions; never the last admin. */

@@ -22,6 +22,9 @@ import {
 import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
+import { movedHomes, stayKey, type Stay } from './moved-homes.js';
+import { RETIRED } from '../ingest.js';
+import { HUB_QUARANTINED } from '../quarantine.js';
 
 /** A report spans at most this many days (a year and a bit: 54 weekly columns). */
 export const MAX_REPORT_DAYS = 371;
@@ -45,29 +48,61 @@ export interface CouncilReport {
   report: 'council';
   /** `timezone`: the council's (`CENTRAL_REPORT_TIMEZONE`, default UTC); days and weeks are its local ones. */
   period: { from: string; to: string; timezone: string };
+  /**
+   * The council whose hubs the figures cover (an analyst's, session 68), or null: every hub of the centre (a
+   * supervisor's or an admin's report).
+   */
+  council: string | null;
   generatedAt: string;
   /**
    * The figures read only what was known before this instant: the end of the period's follow-up (its last day plus
    * `FOLLOW_UP_DAYS`) or, when asked sooner, the start (Monday, in the report's timezone) of the week under way.
    */
   knownBy: string;
-  /** `knownBy` is the end of the follow-up: the figures will not change however late the report is asked again. */
+  /**
+   * `knownBy` is the end of the follow-up and no hub in service is silent since before it (`silentHubs` 0): the figures
+   * will not change however late the report is asked again.
+   */
   final: boolean;
+  /**
+   * Hubs in service (not retired) silent since before `knownBy`, offline or quarantined when asked (review, session
+   * 68): each keeps what it has not sent queued (store and forward) and sends it when it is back, so the figures of
+   * its homes may still grow; the report is not final while there is one.
+   */
+  silentHubs: PublishedCount;
+  /**
+   * Hubs with alerts raised in the period but no day of features in it (review, session 68): a hub set up without
+   * `HUB_COUNCIL_KEY` sends none, so its homes are in no `homesMonitored` or `homeDays` while their alerts count, and
+   * rates per home read high.
+   */
+  hubsWithoutFeatures: PublishedCount;
   disclosure: string;
   hubs: PublishedCount;
+  /**
+   * Homes of the period heard from more than one hub and counted once (review, session 68): a home moved to another
+   * hub (same home id, so the same pseudonym), joined by `movedHomes`, or a box replaced with `--replaced-by`.
+   */
+  homesMoved: PublishedCount;
   weeks: PeriodFigures[];
   total: PeriodFigures;
 }
 
-const disclosure = (timezone: string): string =>
+const disclosure = (timezone: string, council: string | null): string =>
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
-  'appears, not even as a pseudonym: every figure is a count over all homes of all hubs. Weeks start on Monday; ' +
+  'appears, not even as a pseudonym: every figure is a count over all homes of ' +
+  (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
+  '. Weeks start on Monday; ' +
   `alerts count in the week (${timezone}) they were raised, routine-change flags in the week each was made (a flag ` +
   'merged into an open routine-change alert counts too), features in the home’s local date. The figures read only ' +
   'what was known at knownBy: the end of the 14 days of follow-up after the period or, if asked sooner, the start ' +
   `(Monday, ${timezone}) of the week under way. Alerts raised later are left out, and one acknowledged or closed ` +
-  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes.';
+  'later counts as unacknowledged or open. A report asked once its follow-up has ended is final and never changes, ' +
+  'unless a hub silent since before knownBy (silentHubs) is still to send what it kept queued: then it is provisional ' +
+  'until that hub is heard again or retired. ' +
+  'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
+  'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes. A hub that ' +
+  'sends no daily features (no council key) counts its alerts but none of its homes (hubsWithoutFeatures).';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -121,15 +156,16 @@ interface AlertRow {
 /**
  * The alert as the report's helpers take it, its ids made unique across hubs (a home id is only unique in its hub)
  * under `homesHubId`, the hub now in its homes (`homesOf`): an alert a box restated under its own id after taking the
- * data of the box it replaced is the same alert (review, session 67).
+ * data of the box it replaced is the same alert (review, session 67). Its home under `homeHubId`, the hub the home is
+ * counted under: the first it was heard from when it moved from hub to hub (review, session 68).
  */
-function asReportAlert(row: AlertRow, homesHubId: string): Alert {
+function asReportAlert(row: AlertRow, homesHubId: string, homeHubId: string): Alert {
   const { alert: raw, type, raised_at: raisedAt } = row;
   const text = (key: string): string | null => (typeof raw[key] === 'string' ? raw[key] : null);
   return {
     ...(raw as unknown as Alert),
     id: `${homesHubId}\u0000${row.alert_id}`,
-    homeId: `${homesHubId}\u0000${text('homeId') ?? ''}`,
+    homeId: `${homeHubId}\u0000${text('homeId') ?? ''}`,
     kind: (text('kind') ?? type) as Alert['kind'],
     raisedAt: raisedAt.toISOString(),
     acknowledgedAt: text('acknowledgedAt'),
@@ -212,7 +248,7 @@ function figures(
  */
 export async function councilReport(
   pool: pg.Pool,
-  input: { from: string; to: string; now?: number; timezone?: string },
+  input: { from: string; to: string; now?: number; timezone?: string; council?: string },
 ): Promise<CouncilReport> {
   const range = parseDateRange(input.from, input.to);
   if (range.to - range.from + 1 > MAX_REPORT_DAYS) {
@@ -232,10 +268,13 @@ export async function councilReport(
   const knownBy = zone.instantOf(knownByDay, 0);
   // A hub retired with `--replaced-by` (session 63): its homes are the new box's (the same home ids, so the same
   // pseudonyms); counted under the hub now in them, a home and a day once whichever box sent it.
-  const replacements = await pool.query<{ hub_id: string; replaced_by: string }>(
-    `SELECT hub_id, replaced_by FROM central_hubs WHERE replaced_by IS NOT NULL`,
+  const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
+    `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
   );
-  const replacedBy = new Map(replacements.rows.map((r) => [r.hub_id, r.replaced_by]));
+  const replacedBy = new Map(
+    hubRows.rows.flatMap((r) => (r.replaced_by === null ? [] : [[r.hub_id, r.replaced_by] as const])),
+  );
+  const councilOf = new Map(hubRows.rows.map((r) => [r.hub_id, r.council]));
   /** The hub now in `hubId`'s homes, and how many replacements away it is (0: `hubId` itself). */
   const chainOf = (hubId: string): { current: string; hops: number } => {
     const seen = new Set<string>();
@@ -247,9 +286,63 @@ export async function councilReport(
     return { current, hops: seen.size };
   };
   const homesOf = (hubId: string): string => chainOf(hubId).current;
+  // An analyst's report covers their council's hubs alone (review, session 68: one centre serving several councils
+  // gave each council's analyst the others' figures too). A retired box given no council is its replacement's.
+  const inScope = (hubId: string): boolean =>
+    input.council === undefined || (councilOf.get(hubId) ?? councilOf.get(homesOf(hubId))) === input.council;
+  const scoped = <R extends { hub_id: string }>(rows: readonly R[]): R[] => rows.filter((r) => inScope(r.hub_id));
+  // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
+  // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
+  const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
+    `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
+     WHERE day < $1::date GROUP BY hub_id, home`,
+    [isoDay(knownByDay)],
+  );
+  const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
+    `SELECT hub_id, home_id AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
+     WHERE origin = 'hub' AND raised_at < $1 AND home_id IS NOT NULL GROUP BY hub_id, home_id`,
+    [new Date(knownBy)],
+  );
+  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+  /** Stays under the hub now in their homes (a replaced box's and its replacement's are one stay). */
+  const staysOf = (rows: readonly { hub_id: string; home: string; first: number; last: number }[]): Stay[] => {
+    const merged = new Map<string, Stay>();
+    for (const r of rows) {
+      const hubId = homesOf(r.hub_id);
+      const key = stayKey(hubId, r.home);
+      const kept = merged.get(key);
+      merged.set(key, {
+        hubId,
+        key: r.home,
+        first: Math.min(kept?.first ?? r.first, r.first),
+        last: Math.max(kept?.last ?? r.last, r.last),
+      });
+    }
+    return [...merged.values()];
+  };
+  const moved = movedHomes(
+    staysOf(scoped(featureStayRows.rows).map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
+    staysOf(
+      scoped(alertStayRows.rows).map((r) => ({
+        ...r,
+        first: zone.dayNumber(r.first.getTime()),
+        last: zone.dayNumber(r.last.getTime()),
+      })),
+    ),
+  );
+  /** The hub a home is counted under: the one now in it (`homesOf`), or the first it was heard from before it moved. */
+  const featureHomeOf = (hubId: string, home: string): string => {
+    const current = homesOf(hubId);
+    return `${moved.features.countedUnder.get(stayKey(current, home)) ?? current}\u0000${home}`;
+  };
+  const alertHubOf = (hubId: string, homeId: string): string => {
+    const current = homesOf(hubId);
+    return moved.alerts.countedUnder.get(stayKey(current, homeId)) ?? current;
+  };
   // A box that replaced another with its data carried over (its learned baselines kept) restates the alerts open at the
   // swap under its own hub id, while the old box's copy was cancelled by the retirement: one alert, counted once, as the
   // box nearest the one now in the homes last told it (review, session 67: each counted under both boxes).
+  // Its home is counted under the hub `alertHubOf` says (a home moved to another hub: one home, review, session 68).
   const reportAlerts = (rows: readonly AlertRow[]): Alert[] => {
     const copies = new Map<string, AlertRow>();
     for (const row of rows) {
@@ -257,7 +350,10 @@ export async function councilReport(
       const kept = copies.get(key);
       if (kept === undefined || chainOf(row.hub_id).hops < chainOf(kept.hub_id).hops) copies.set(key, row);
     }
-    return [...copies.values()].map((r) => asKnownAt(asReportAlert(r, homesOf(r.hub_id)), knownBy));
+    return [...copies.values()].map((r) => {
+      const homeId = typeof r.alert.homeId === 'string' ? r.alert.homeId : '';
+      return asKnownAt(asReportAlert(r, homesOf(r.hub_id), alertHubOf(r.hub_id, homeId)), knownBy);
+    });
   };
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
@@ -267,22 +363,27 @@ export async function councilReport(
      WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
     [input.from, input.to, isoDay(knownByDay)],
   );
+  const monitored = scoped(featureRows.rows).filter((r) => !r.away);
   const features = [
     ...new Map(
-      featureRows.rows
-        .filter((r) => !r.away)
-        .map((r) => {
-          const home = `${homesOf(r.hub_id)}\u0000${r.home}`;
-          return [`${home}\u0000${r.day}`, { home, day: Math.round(Date.parse(`${r.day}T00:00:00Z`) / DAY_MS) }];
-        }),
+      monitored.map((r) => {
+        const home = featureHomeOf(r.hub_id, r.home);
+        return [`${home}\u0000${r.day}`, { home, day: dayOf(r.day) }];
+      }),
     ).values(),
   ];
+  const hubsOfHome = new Map<string, Set<string>>();
+  for (const r of monitored) {
+    const home = featureHomeOf(r.hub_id, r.home);
+    hubsOfHome.set(home, (hubsOfHome.get(home) ?? new Set()).add(r.hub_id));
+  }
+  const homesMoved = [...hubsOfHome.values()].filter((hubs) => hubs.size > 1).length;
   const alertRows = await pool.query<AlertRow>(
     `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
      WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
     [new Date(fromMs), new Date(knownBy)],
   );
-  const withFollowUp = reportAlerts(alertRows.rows);
+  const withFollowUp = reportAlerts(scoped(alertRows.rows));
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
   const openBeforeRows = await pool.query<AlertRow>(
@@ -291,7 +392,7 @@ export async function councilReport(
      ORDER BY raised_at`,
     [new Date(fromMs), new Date(fromMs).toISOString()],
   );
-  const openBefore = reportAlerts(openBeforeRows.rows);
+  const openBefore = reportAlerts(scoped(openBeforeRows.rows));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
   // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
   const fallsBeforeRows = await pool.query<AlertRow>(
@@ -299,11 +400,25 @@ export async function councilReport(
      WHERE origin = 'hub' AND type = 'fall' AND raised_at >= $1 AND raised_at < $2`,
     [new Date(fromMs - DAY_MS), new Date(fromMs)],
   );
-  const fallsBefore = reportAlerts(fallsBeforeRows.rows);
-  const hubs = new Set([
-    ...featureRows.rows.map((r) => r.hub_id),
-    ...alertRows.rows.filter((r) => r.raised_at.getTime() < toMs).map((r) => r.hub_id),
-  ]);
+  const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
+  // Hubs that may still send what they knew before knownBy (review, session 68: a report said "Final" while a scheme's
+  // hub, cut off since the period, still held its days and calls queued; they changed it when it came back).
+  const silentRows = await pool.query<{ hub_id: string }>(
+    `SELECT h.hub_id FROM central_hubs h
+     WHERE h.status <> '${RETIRED}' AND h.last_seen_at < $1
+       AND (h.status = 'offline' OR EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id
+         AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
+    [new Date(knownBy)],
+  );
+  const silentHubs = scoped(silentRows.rows).length;
+  const hubsWithDays = new Set(scoped(featureRows.rows).map((r) => r.hub_id));
+  const hubsWithAlerts = new Set(
+    scoped(alertRows.rows)
+      .filter((r) => r.raised_at.getTime() < toMs)
+      .map((r) => r.hub_id),
+  );
+  const hubs = new Set([...hubsWithDays, ...hubsWithAlerts]);
+  const hubsWithoutFeatures = [...hubsWithAlerts].filter((h) => !hubsWithDays.has(h)).length;
 
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
@@ -322,17 +437,24 @@ export async function councilReport(
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },
+    council: input.council ?? null,
     generatedAt: new Date(nowMs).toISOString(),
     knownBy: new Date(knownBy).toISOString(),
-    final: knownByDay === followUpEndDay,
-    disclosure: disclosure(timezone),
+    final: knownByDay === followUpEndDay && silentHubs === 0,
+    silentHubs: suppressCount(silentHubs),
+    hubsWithoutFeatures: suppressCount(hubsWithoutFeatures),
+    disclosure: disclosure(timezone, input.council ?? null),
     hubs: suppressCount(hubs.size),
+    homesMoved: suppressCount(homesMoved),
     weeks,
     total: figures(range.from, range.to, features, withFollowUp, openBefore, fallsBefore, zone),
   };
 }
 
-/** One row per published figure and week (`all` for the whole period): `week,section,item,measure,value`. */
+/**
+ * One row per published figure and week (`all` for the whole period): `week,section,item,measure,value`; the homes
+ * heard from two hubs and counted once (`homesMoved`) in the `all` rows.
+ */
 export function councilCsv(report: CouncilReport): string {
   const rows: (string | number | null)[][] = [['week', 'section', 'item', 'measure', 'value']];
   for (const [week, f] of [...report.weeks.map((w) => [w.from, w] as const), ['all', report.total] as const]) {
@@ -341,8 +463,21 @@ export function councilCsv(report: CouncilReport): string {
     };
     add('period', 'from', 'date', f.from);
     add('period', 'to', 'date', f.to);
+    if (week === 'all') {
+      // What the figures stand for, in the file itself (review, session 68: a CSV said neither its zone, nor what it
+      // knew, nor that it was provisional; exported mid-follow-up and published, it differed from the final figures).
+      add('period', 'timezone', 'name', report.period.timezone);
+      if (report.council !== null) add('period', 'council', 'name', report.council);
+      add('report', 'known-by', 'instant', report.knownBy);
+      add('report', 'status', 'final', report.final ? 'final' : 'provisional');
+      add('summary', 'hubs', 'reporting', report.hubs);
+      add('summary', 'hubs', 'silent', report.silentHubs);
+      add('summary', 'hubs', 'withoutFeatures', report.hubsWithoutFeatures);
+    }
     add('summary', 'homes', 'monitored', f.homesMonitored);
     add('summary', 'home-days', 'count', f.homeDays);
+    // Homes heard from two hubs and counted once (session 68): said for the whole period, where they were joined.
+    if (week === 'all') add('summary', 'homes', 'moved', report.homesMoved);
     addAlertFigureRows(f, add);
   }
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';

@@ -33,6 +33,9 @@ const STATEMENTS: readonly string[] = [
   // Session 67: a table made before `analyst` refused it. One statement (under the advisory lock): never without a check.
   `ALTER TABLE console_operators DROP CONSTRAINT IF EXISTS console_operators_role_check,
      ADD CONSTRAINT console_operators_role_check ${ROLE_CHECK}`,
+  // Session 68: the council an analyst reads the report of (its hubs' `central_hubs.council`); null: none yet, and an
+  // analyst with none reads nothing. Set by an admin; other roles have none (they read every hub).
+  `ALTER TABLE console_operators ADD COLUMN IF NOT EXISTS council text`,
   // Who did what, when: alert ids and hub ids only, never a resident's data (the note stays with the alert).
   `CREATE TABLE IF NOT EXISTS console_audit (
      id         bigserial   PRIMARY KEY,

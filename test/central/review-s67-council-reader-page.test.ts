@@ -13,7 +13,7 @@ describe.skipIf(!runnable)("the council's reader at the centre, in a browser", (
   const stage = centreConsoleInChromium();
 
   beforeAll(async () => {
-    await createOperator(stage.env.pool, { username: 'cora', role: 'analyst', password: PASSWORD });
+    await createOperator(stage.env.pool, { username: 'cora', role: 'analyst', password: PASSWORD, council: 'North' });
     await storeAlert(
       stage.env.pool,
       's67-page-hub',

@@ -43,7 +43,8 @@ describe.skipIf(missing !== undefined)("a council's reader at the centre", () =>
     } finally {
       client.release();
     }
-    await createOperator(env.pool, { username: 'cora', role: 'analyst', password: PASSWORD });
+    // Session 68: an analyst reads the report of their council's hubs (review-s68-council-analyst.test.ts).
+    await createOperator(env.pool, { username: 'cora', role: 'analyst', password: PASSWORD, council: 'North' });
     await createOperator(env.pool, { username: 'sam', role: 'supervisor', password: PASSWORD });
     analyst = new ConsoleClient(env.url);
     supervisor = new ConsoleClient(env.url);
@@ -63,6 +64,7 @@ describe.skipIf(missing !== undefined)("a council's reader at the centre", () =>
         detail: { silenceMinutes: 48, thresholdMinutes: 45, lastRoom: 'bathroom', lastDevice: 'bath-pir' },
       }),
     );
+    await env.pool.query(`UPDATE central_hubs SET council = 'North' WHERE hub_id = $1`, [HUB]);
     for (let i = 0; i < 10; i++) {
       await storeAlert(
         env.pool,

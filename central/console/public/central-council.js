@@ -60,6 +60,22 @@ function draw(report) {
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
+    // Session 68: a home heard from two hubs (moved, or its box replaced) is one home; say how many were joined.
+    el(
+      'p',
+      { id: 'homes-moved' },
+      `Homes heard from two hubs and counted once (moved, or their box replaced): ${shown(report.homesMoved)}`,
+    ),
+    // Session 68: a hub without the council's key sends alerts but no days: its homes are not among those monitored.
+    ...(report.hubsWithoutFeatures !== undefined && report.hubsWithoutFeatures !== 0
+      ? [
+          el(
+            'p',
+            { id: 'hubs-without-features' },
+            `Hubs that sent alerts but no daily features (no council key): ${shown(report.hubsWithoutFeatures)}. Their alerts count; their homes are not among the homes monitored, so figures per home read high.`,
+          ),
+        ]
+      : []),
     el(
       'div',
       { class: 'table-wrap' },
@@ -96,7 +112,10 @@ function draw(report) {
       { class: 'muted' },
       report.final
         ? `Final: known by ${report.knownBy.slice(0, 10)}, the end of the follow-up. `
-        : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
+        : report.silentHubs !== undefined && report.silentHubs !== 0
+          ? // Session 68: a hub cut off since before knownBy still holds its days and calls queued for the centre.
+            `Provisional: ${shown(report.silentHubs)} hub(s) silent since before ${report.knownBy.slice(0, 10)} may still send what they kept; final once each is heard again or retired. `
+          : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
       report.disclosure,
     ),
   );
@@ -112,7 +131,8 @@ async function load() {
     // The period with its years, as every date on the council pages says it (session 36): the weeks' "7 Oct" below
     // leave the year to this line.
     const period = report.period ?? { from: form.from.value, to: form.to.value };
-    message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}`;
+    // An analyst's report covers their council's hubs alone (session 68): said, so nobody reads it as the centre's.
+    message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}${report.council ? `, hubs of the council ${report.council}` : ''}`;
   } catch (err) {
     message.textContent = err.message;
   }

@@ -64,6 +64,31 @@ async function refresh() {
             `${typeof beat.openAlerts === 'number' ? beat.openAlerts : '—'} / ${h.openAlerts}`,
           ),
           el('td', { 'data-label': 'Up for' }, uptime(beat.uptimeS)),
+          // The council whose analysts read this hub's homes in their report (session 68); a supervisor sets it.
+          el(
+            'td',
+            { 'data-label': 'Council' },
+            h.council || '—',
+            ' ',
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'aria-label': `Set the council of ${h.hubId}`,
+                onclick: async () => {
+                  const council = prompt(`Council of hub ${h.hubId} (empty: none)`, h.council || '');
+                  if (council === null) return;
+                  await api(`/api/hubs/${encodeURIComponent(h.hubId)}/council`, {
+                    method: 'PUT',
+                    body: { council: council.trim() || null },
+                  }).catch((err) => alert(err.message));
+                  refresh();
+                },
+              },
+              'Set',
+            ),
+          ),
         );
       }),
     );

@@ -14,7 +14,31 @@ async function refresh() {
       el(
         'li',
         { class: 'card row' },
-        el('span', {}, `${o.username} (${o.role})`),
+        // An analyst reads the report of their council's hubs alone, none before one is given (session 68).
+        el(
+          'span',
+          {},
+          `${o.username} (${o.role}${o.role === 'analyst' ? `, ${o.council ? `council ${o.council}` : 'no council yet: reads nothing'}` : ''})`,
+        ),
+        o.role === 'analyst'
+          ? el(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                onclick: async () => {
+                  const council = prompt(`Council of ${o.username} (empty: none)`, o.council || '');
+                  if (council === null) return;
+                  await api(`/api/operators/${encodeURIComponent(o.username)}/council`, {
+                    method: 'PUT',
+                    body: { council: council.trim() || null },
+                  }).catch((err) => alert(err.message));
+                  refresh();
+                },
+              },
+              'Council',
+            )
+          : null,
         el(
           'button',
           {
@@ -55,7 +79,12 @@ form.addEventListener('submit', async (event) => {
   try {
     await api('/api/operators', {
       method: 'POST',
-      body: { username: form.username.value.trim(), role: form.role.value, password: form.password.value },
+      body: {
+        username: form.username.value.trim(),
+        role: form.role.value,
+        password: form.password.value,
+        ...(form.council.value.trim() ? { council: form.council.value.trim() } : {}),
+      },
     });
     form.reset();
     refresh();
