@@ -51,6 +51,14 @@ import {
   unavailablePage,
 } from './unavailable.js';
 
+/** The body of the two routes that give a hub or an analyst a council (null: none). */
+const COUNCIL_BODY = {
+  type: 'object',
+  properties: { council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] } },
+  required: ['council'],
+  additionalProperties: false,
+} as const;
+
 export const SESSION_COOKIE = 'central_session';
 
 /**
@@ -602,14 +610,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     '/api/hubs/:hubId/council',
     {
       config: { consoleAccess: 'supervisor' },
-      schema: {
-        body: {
-          type: 'object',
-          properties: { council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] } },
-          required: ['council'],
-          additionalProperties: false,
-        },
-      },
+      schema: { body: COUNCIL_BODY },
     },
     async (request) => {
       const { hubId } = request.params;
@@ -722,14 +723,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     '/api/operators/:username/council',
     {
       config: { consoleAccess: 'admin' },
-      schema: {
-        body: {
-          type: 'object',
-          properties: { council: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] } },
-          required: ['council'],
-          additionalProperties: false,
-        },
-      },
+      schema: { body: COUNCIL_BODY },
     },
     async (request) => {
       const { username } = request.params;

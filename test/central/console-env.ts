@@ -174,6 +174,42 @@ export async function storeAlert(
   await pool.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, JSON.stringify({ hubId, alertId, version })]);
 }
 
+/** The Monday-to-Sunday week of 6 July 2026, the council report tests' usual period. */
+export const JULY_WEEK = [
+  '2026-07-06',
+  '2026-07-07',
+  '2026-07-08',
+  '2026-07-09',
+  '2026-07-10',
+  '2026-07-11',
+  '2026-07-12',
+];
+
+/** `count` homes' pseudonyms of one hub: `<hubId>-000`, `<hubId>-001`... */
+export function numberedHomes(hubId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${hubId}-${String(i).padStart(3, '0')}`);
+}
+
+/** Stores each home's day of features for each day, as the features worker does (`activeMinutes` 300 unless given). */
+export async function storeDays(
+  pool: pg.Pool,
+  hubId: string,
+  homes: readonly string[],
+  days: readonly string[],
+  features: Record<string, unknown> = { activeMinutes: 300 },
+): Promise<void> {
+  for (const home of homes) {
+    for (const day of days) {
+      await pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
+        hubId,
+        home,
+        day,
+        features,
+      ]);
+    }
+  }
+}
+
 export async function storeHub(
   pool: pg.Pool,
   hubId: string,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { councilReport } from '../../central/console/report.js';
 import { createLayout } from '../../central/nats-cluster.js';
 import { cliPath, tempDir } from '../hub/helpers.js';
-import { missingForConsole, startConsoleEnv, storeHub, type ConsoleEnv } from './console-env.js';
+import { missingForConsole, startConsoleEnv, storeDays, storeHub, type ConsoleEnv } from './console-env.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the replaced-box council report test: ${missing}`);
@@ -35,18 +35,7 @@ describe.skipIf(missing !== undefined)('review s63: the council report after box
     fs.rmSync(clusterDir, { recursive: true, force: true });
   });
 
-  const sendDays = async (hubId: string, days: string[]): Promise<void> => {
-    for (const home of HOMES) {
-      for (const day of days) {
-        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
-          hubId,
-          home,
-          day,
-          { activeMinutes: 300 },
-        ]);
-      }
-    }
-  };
+  const sendDays = (hubId: string, days: string[]): Promise<void> => storeDays(env.pool, hubId, HOMES, days);
 
   it('counts a home whose box was replaced once, and a day both boxes sent once; other hubs’ homes as before', async () => {
     // Eight flats of a scheme: the old box Monday to Wednesday 8 July 2026, the new one from Wednesday (the swap day).

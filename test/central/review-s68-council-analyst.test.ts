@@ -12,8 +12,10 @@ import {
   ConsoleClient,
   hubAlert,
   missingForConsole,
+  numberedHomes,
   startConsoleEnv,
   storeAlert,
+  storeDays,
   storeHub,
   type ConsoleEnv,
   type Json,
@@ -39,15 +41,8 @@ describe.skipIf(missing !== undefined)('review s68: an analyst reads the figures
     // North: two scheme hubs of 10 flats each, a pendant call from each flat. South: one hub of 30 flats, a fall in each.
     const hubs = [...NORTH.map((h) => [h, 10, 'pendant'] as const), ...SOUTH.map((h) => [h, 30, 'fall'] as const)];
     for (const [hubId, flats, kind] of hubs) {
+      await storeDays(env.pool, hubId, numberedHomes(hubId, flats), WEEK);
       for (let i = 0; i < flats; i++) {
-        for (const day of WEEK) {
-          await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
-            hubId,
-            `${hubId}-${String(i).padStart(3, '0')}`,
-            day,
-            { activeMinutes: 300 },
-          ]);
-        }
         await storeAlert(
           env.pool,
           hubId,

@@ -11,8 +11,11 @@ import {
   ConsoleClient,
   consoleWithSupervisor,
   hubAlert,
+  JULY_WEEK,
   missingForConsole,
+  numberedHomes,
   storeAlert,
+  storeDays,
   type ConsoleEnv,
 } from './console-env.js';
 
@@ -20,7 +23,6 @@ const missing = missingForConsole();
 if (missing) console.warn(`skipping the no-features council report test: ${missing}`);
 
 const PASSWORD = 'a-long-password-1';
-const WEEK = ['2026-07-06', '2026-07-07', '2026-07-08', '2026-07-09', '2026-07-10', '2026-07-11', '2026-07-12'];
 
 describe.skipIf(missing !== undefined)('review s68: a hub that sends alerts but no daily features', () => {
   let env: ConsoleEnv;
@@ -53,16 +55,7 @@ describe.skipIf(missing !== undefined)('review s68: a hub that sends alerts but 
 
   it('says how many hubs sent alerts but no day of features, in the JSON and the CSV', async () => {
     // A scheme of 10 flats with the key: its days and 10 falls. Three schemes of 10 flats without it: 30 falls, no day.
-    for (let i = 0; i < 10; i++) {
-      for (const day of WEEK) {
-        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
-          's68-keyed',
-          `keyed-${String(i).padStart(3, '0')}`,
-          day,
-          { activeMinutes: 300 },
-        ]);
-      }
-    }
+    await storeDays(env.pool, 's68-keyed', numberedHomes('keyed', 10), JULY_WEEK);
     await falls('s68-keyed', 10);
     for (const hubId of ['s68-keyless-1', 's68-keyless-2', 's68-keyless-3']) await falls(hubId, 10);
 

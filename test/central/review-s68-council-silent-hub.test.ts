@@ -12,8 +12,11 @@ import {
   ConsoleClient,
   consoleWithSupervisor,
   hubAlert,
+  JULY_WEEK,
   missingForConsole,
+  numberedHomes,
   storeAlert,
+  storeDays,
   storeHub,
   type ConsoleEnv,
 } from './console-env.js';
@@ -24,7 +27,7 @@ if (missing) console.warn(`skipping the silent-hub council report test: ${missin
 const PASSWORD = 'a-long-password-1';
 const HEARD = 's68-heard-hub';
 const SILENT = 's68-silent-scheme';
-const WEEK = ['2026-07-06', '2026-07-07', '2026-07-08', '2026-07-09', '2026-07-10', '2026-07-11', '2026-07-12'];
+const WEEK = JULY_WEEK;
 
 describe.skipIf(missing !== undefined)('review s68: a council report while a hub is silent', () => {
   let env: ConsoleEnv;
@@ -40,18 +43,8 @@ describe.skipIf(missing !== undefined)('review s68: a council report while a hub
     await env?.stop();
   });
 
-  const sendDays = async (hubId: string, homes: number, days: readonly string[]): Promise<void> => {
-    for (let i = 0; i < homes; i++) {
-      for (const day of days) {
-        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
-          hubId,
-          `${hubId}-${String(i).padStart(3, '0')}`,
-          day,
-          { activeMinutes: 300 },
-        ]);
-      }
-    }
-  };
+  const sendDays = (hubId: string, homes: number, days: readonly string[]): Promise<void> =>
+    storeDays(env.pool, hubId, numberedHomes(hubId, homes), days);
 
   const report = async (): Promise<{ final: boolean; silentHubs: unknown; homeDays: unknown; falls: unknown }> => {
     const { status, body } = await supervisor.json('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12');

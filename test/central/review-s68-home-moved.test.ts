@@ -14,8 +14,10 @@ import {
   ConsoleClient,
   consoleWithSupervisor,
   hubAlert,
+  JULY_WEEK,
   missingForConsole,
   storeAlert,
+  storeDays,
   storeHub,
   type ConsoleEnv,
   type Json,
@@ -27,7 +29,7 @@ if (missing) console.warn(`skipping the moved-home council report test: ${missin
 const PASSWORD = 'a-long-password-1';
 const SCHEME_A = 's68-scheme-a';
 const SCHEME_B = 's68-scheme-b';
-const WEEK = ['2026-07-06', '2026-07-07', '2026-07-08', '2026-07-09', '2026-07-10', '2026-07-11', '2026-07-12'];
+const WEEK = JULY_WEEK;
 /** Pseudonyms (as the hubs' HMAC gives them): the flats that move, and those that stay. */
 const MOVED = Array.from({ length: 8 }, (_, i) => `a${String(i)}00000000000000`);
 const STAYING = Array.from({ length: 8 }, (_, i) => `b${String(i)}00000000000000`);
@@ -48,18 +50,8 @@ describe.skipIf(missing !== undefined)('review s68: the council report of a home
     await env?.stop();
   });
 
-  const sendDays = async (hubId: string, homes: readonly string[], days: readonly string[]): Promise<void> => {
-    for (const home of homes) {
-      for (const day of days) {
-        await env.pool.query(`INSERT INTO central_features (hub_id, home, day, features) VALUES ($1, $2, $3, $4)`, [
-          hubId,
-          home,
-          day,
-          { activeMinutes: 300 },
-        ]);
-      }
-    }
-  };
+  const sendDays = (hubId: string, homes: readonly string[], days: readonly string[]): Promise<void> =>
+    storeDays(env.pool, hubId, homes, days);
 
   const flag = (id: string, homeId: string, raisedAt: string): Record<string, unknown> =>
     hubAlert(id, {
