@@ -5,7 +5,8 @@ import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
-import { appendDelivered, appendSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
+import { appendDelivered, appendSpool, lockSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
+import type { ProcessLock } from '../hub/process-lock.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
 import { isEmergency, nativeEventPayload, nativeEventTopic, type BridgeEvent } from './native-event.js';
@@ -78,6 +79,8 @@ export class FirmwareBridge {
   private spoolPath: string | undefined;
   /** Where a spool this run could not read was moved, whole, so that nothing written now lands over its events. */
   private spoolKeptAs: string | undefined;
+  /** This bridge's hold on its spool, from start to stop: a second bridge on it is refused. */
+  private spoolLock: ProcessLock | undefined;
 
   constructor(private readonly options: BridgeOptions) {
     const { framing, homeId, name, clock, logger } = options;
@@ -116,7 +119,9 @@ export class FirmwareBridge {
     });
   }
 
+  /** Throws SpoolInUseError, before anything is read or sent, when another bridge holds the spool. */
   start(): void {
+    if (this.spoolPath !== undefined) this.spoolLock = lockSpool(this.spoolPath, this.log);
     this.serial.on('frame', (frame) => this.onFrame(frame));
     this.serial.on('oversized', () => this.countBad('oversized'));
     this.serial.on('state', (state, error) => {
@@ -154,6 +159,7 @@ export class FirmwareBridge {
     this.keepUndelivered();
     if (this.spoolLines > 0)
       this.log.warn({ events: this.spoolLines, spool: this.spoolPath }, 'undelivered events kept for the next start');
+    this.spoolLock?.release();
   }
 
   /** Queues the events the last run kept, ahead of anything the receiver sends now; the file holds them until sent. */

@@ -8,6 +8,7 @@ import { createLogger } from '../hub/logger.js';
 import { brokerUrl, localBrokerUrl } from '../hub/env-values.js';
 import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
 import { FirmwareBridge, statusTopic } from './bridge.js';
+import { SpoolInUseError } from './event-spool.js';
 import { redactedUrl } from './mqtt-outbox.js';
 import type { Framing } from './bridge-stats.js';
 import { TOPIC_LEVEL_PATTERN } from './native-event.js';
@@ -121,7 +122,7 @@ Examples:
     )
     .option(
       '--spool <file>',
-      'file keeping the events not yet sent while the broker is away, for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data)',
+      'file keeping the events not yet sent while the broker is away, for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data); one bridge per spool: a second is refused (exit code 6)',
     )
     .option(
       '--retry-min-ms <ms>',
@@ -172,7 +173,15 @@ Examples:
         { port: opts.port, framing: opts.framing, mqtt: redactedUrl(mqttUrl), status: statusTopic(name) },
         'bridge starting',
       );
-      bridge.start();
+      try {
+        bridge.start();
+      } catch (err) {
+        if (!(err instanceof SpoolInUseError)) throw err;
+        logger.fatal({ exitCode: err.exitCode }, err.message);
+        process.stderr.write(`telecare bridge: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+        return;
+      }
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;

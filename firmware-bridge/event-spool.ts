@@ -2,7 +2,9 @@
 // broker is back sends them first at its next start.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../hub/logger.js';
 import { makeFolders } from '../hub/private-files.js';
+import { holdProcessLock, type ProcessLock } from '../hub/process-lock.js';
 
 /** One undelivered event, as the outbox queues it. */
 export interface SpooledEvent {
@@ -148,4 +150,54 @@ export function appendDelivered(file: string, event: SpooledEvent, flush = false
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The exit code of a bridge refused because another holds its spool (as a hub refused on a data folder in use). */
+export const EXIT_SPOOL_IN_USE = 6;
+
+/** Another bridge (another process, or another bridge of this process) holds the spool. */
+export class SpoolInUseError extends Error {
+  readonly exitCode = EXIT_SPOOL_IN_USE;
+  constructor(
+    readonly spool: string,
+    readonly holderPid: number | undefined,
+  ) {
+    const who = holderPid === undefined ? 'another bridge' : `another bridge (pid ${holderPid})`;
+    const stopIt = holderPid === undefined ? 'Stop it first' : `Stop it first (kill ${holderPid})`;
+    super(
+      `${who} is already running on the spool ${spool}: two bridges on one spool write over each other's kept ` +
+        'events (a pendant press among them) and publish one status. ' +
+        `${stopIt}, or give this one a --name of its own (or a --spool file of its own)`,
+    );
+    this.name = 'SpoolInUseError';
+  }
+}
+
+/**
+ * Takes `file` for this bridge until `release`: the lock of `<file>.lock` beside it (hub/process-lock.ts, the hub's
+ * data-folder lock), its folder made private as writeSpool makes it. Two bridges given one --name kept their events in
+ * one spool, each writing over what the other kept (review, session 68); the second is now refused (SpoolInUseError).
+ * A spool that is a folder (no spool: events held in memory only) and one whose lock cannot be made are not locked, the
+ * latter said in the log.
+ */
+export function lockSpool(file: string, logger: Logger): ProcessLock {
+  const unlocked: ProcessLock = { release: () => undefined };
+  try {
+    if (fs.statSync(file).isDirectory()) return unlocked;
+  } catch {
+    // No spool yet: the usual case.
+  }
+  try {
+    makeFolders(path.dirname(file), 0o700);
+  } catch {
+    // The lock's own failure says so, naming the file.
+  }
+  return holdProcessLock(
+    `${file}.lock`,
+    {
+      inUse: (pid) => new SpoolInUseError(file, pid),
+      notLocked: 'could not lock the spool: a second bridge started on it would not be refused',
+    },
+    logger,
+  );
 }

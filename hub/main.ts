@@ -14,6 +14,7 @@ import { scheduleV8Release } from './v8-release.js';
 import { scryptAddonUnavailable } from './scrypt-thread.js';
 import { testHashCost } from './passwords.js';
 import { looseFileAdvice } from './private-files.js';
+import { holderWords, portHolder, type PortHolder } from './port-holder.js';
 import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
 
@@ -212,34 +213,51 @@ function restartOnlyChanges(started: HubConfig['hub'], next: HubConfig['hub']): 
  * A port another program holds, said as what to do: on a Pi the MQTT port is most often Mosquitto's (installed with
  * Zigbee2MQTT) and 8080 another web server's. Before, the start ended on Node's `listen EADDRINUSE: address already in
  * use :::1883`, which named neither the part, nor the setting that moves it, nor the choice of using that broker
- * (review, session 65). Undefined for any other failure.
+ * (review, session 65). The program there is named when /proc says (`holderOf`, hub/port-holder.ts): another telecare
+ * hub, on another data folder, had been told as "most often a Mosquitto" with the advice to use its broker through
+ * HUB_MQTT_URL, a hub's own (review, session 68). Undefined for any other failure.
  */
 export function portInUse(
   err: unknown,
   settings: Pick<HubSettings, 'mqttPort' | 'httpPort' | 'mqttUrl' | 'mqttTls'>,
+  holderOf: (port: number) => PortHolder | undefined = portHolder,
 ): string | undefined {
   const failure = err as NodeJS.ErrnoException & { port?: unknown };
   if (failure?.code !== 'EADDRINUSE' || typeof failure.port !== 'number') return undefined;
   const port = failure.port;
+  const holder = holderOf(port);
+  const who = holder === undefined ? 'another program' : holderWords(holder);
+  // Another hub is stopped by its pid, or this one moved: its broker and dashboard are its own, not to share.
+  const stopIt = holder?.hub ? `stop that hub first (kill ${holder.pid}) if this one is to take its place` : 'stop it';
   if (settings.mqttUrl === undefined && port === settings.mqttPort) {
-    return (
-      `the MQTT port ${port} is already in use by another program (on a Pi most often a Mosquitto broker: ` +
-      `systemctl status mosquitto). Either stop it, or give the hub's broker another port with HUB_MQTT_PORT (or --mqtt-port) ` +
+    const moveIt =
+      `give the hub's broker another port with HUB_MQTT_PORT (or --mqtt-port) ` +
       `(e.g. HUB_MQTT_PORT=${port === 1883 ? 1884 : port + 1}; sensors, Zigbee2MQTT, telecare bridge --mqtt and ` +
-      `telecare simulate --mqtt then use that port), or keep that broker and use it instead of the embedded one: ` +
-      `HUB_MQTT_URL=mqtt://127.0.0.1:${port}`
+      `telecare simulate --mqtt then use that port)`;
+    if (holder?.hub)
+      return (
+        `the MQTT port ${port} is already in use by ${who}: two hubs on one machine each need ports of their own. ` +
+        `Either ${stopIt}, or ${moveIt}, and its dashboard another with HUB_HTTP_PORT (or --http-port)`
+      );
+    const what =
+      holder === undefined
+        ? `${who} (on a Pi most often a Mosquitto broker: systemctl status mosquitto)`
+        : `${who}${holder.program === 'mosquitto' ? ' (systemctl status mosquitto)' : ''}`;
+    return (
+      `the MQTT port ${port} is already in use by ${what}. Either ${stopIt}, or ${moveIt}, ` +
+      `or keep that broker and use it instead of the embedded one: HUB_MQTT_URL=mqtt://127.0.0.1:${port}`
     );
   }
   if (settings.mqttTls !== undefined && port === settings.mqttTls.port) {
-    return `the MQTT over TLS port ${port} is already in use by another program: stop it, or choose another with HUB_MQTT_TLS_PORT`;
+    return `the MQTT over TLS port ${port} is already in use by ${who}: ${stopIt}, or choose another with HUB_MQTT_TLS_PORT`;
   }
   if (port === settings.httpPort) {
     return (
-      `the dashboard port ${port} is already in use by another program: stop it, or give the dashboard another ` +
+      `the dashboard port ${port} is already in use by ${who}: ${stopIt}, or give the dashboard another ` +
       `port with HUB_HTTP_PORT or --http-port (e.g. HUB_HTTP_PORT=${port === 8080 ? 8081 : port + 1}, then open http://<hub>:<that port>)`
     );
   }
-  return `port ${port} is already in use by another program (${failure.message})`;
+  return `port ${port} is already in use by ${who} (${failure.message})`;
 }
 
 /**

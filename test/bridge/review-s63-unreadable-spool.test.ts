@@ -77,7 +77,9 @@ it.skipIf(process.getuid?.() !== 0)(
     expect(await exit).toBe(0);
 
     // The press is still on disk, whole, beside the spool's name.
-    const kept = fs.readdirSync(data).filter((f) => f.startsWith('bridge-rx-hall.spool'));
+    const kept = fs
+      .readdirSync(data)
+      .filter((f) => f.startsWith('bridge-rx-hall.spool') && f !== 'bridge-rx-hall.spool.lock');
     expect(kept).toEqual([expect.stringMatching(/^bridge-rx-hall\.spool\.unreadable-/)]);
     const keptAs = path.join(data, kept[0]!);
     expect(fs.readFileSync(keptAs, 'utf8')).toBe(`${JSON.stringify(press)}\n`);
