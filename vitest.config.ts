@@ -158,6 +158,16 @@ const SHARED_PROCESS = [
   // CLI files); review-s63-gateway-closes a refusing server on a local port, closed in its hooks (its 5 s race timer
   // now cleared after the race).
   'test/central/{layout-ports,review-s63-gateway-closes}.test.ts',
+  // Session 68: files added in session 67, read and checked as in session 52: in-process hubs on fake clocks (their
+  // embedded broker, MQTT clients, a webhook receiver on a local port), a dashboard's hub on this machine's address
+  // (raw sockets destroyed in its hooks), the wearable evaluation on trials written to a temp folder, the centre's
+  // layout lock in a temp folder (no NATS or PostgreSQL); their other children synchronous (`spawnSync` of the
+  // telecare CLI, `eval/run.js`, a node that exits at once for a dead pid).
+  'test/review-s67-eval-unseen.test.ts',
+  'test/central/review-s67-layout-lock-break.test.ts',
+  'test/dashboard/review-s67-{dashboard-slowloris,tamper-outlives-alert}.test.ts',
+  'test/fall/review-s67-wearable-trials.test.ts',
+  'test/hub/review-s67-{check-config,detail-times-corrected,port-flag-named,rebuilt-silence-repeat}.test.ts',
 ];
 
 /**
