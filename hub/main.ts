@@ -310,6 +310,26 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     throw err;
   }
   const logger = createLogger();
+  // Every stop signal keeps its listener: a listener taken off after the first would leave the next to Node's default,
+  // which ends the hub mid-stop, and one Ctrl-C on `npm start` is two SIGINTs (the terminal's to the process group and
+  // the one npm passes on), as is a second Ctrl-C pressed while the hub stops (review, session 67). The listeners are
+  // in place before the start: a stop asked while the hub starts (a service manager's stop, Ctrl-C on a slow first
+  // start) found Node's default and ended the hub half started; it now waits for the start, then stops as any stop
+  // does (review, session 68).
+  let stopRequested = false;
+  let started = false;
+  let stopWhenStarted = (): void => undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      logger.info({ signal }, 'stop already under way');
+      return;
+    }
+    stopRequested = true;
+    logger.info({ signal }, started ? 'stop requested' : 'stop requested while starting: the hub stops once started');
+    if (started) stopWhenStarted();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // No file where the hub looks (another folder, a file saved under another name): `--check-config` says so, and the
   // start said only `"homes":0`, while the hub watched nobody and raised no alert, a pendant press's neither (review,
   // session 67).
@@ -391,17 +411,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       { reason: scryptMissing },
       'password hashes run in a worker thread (native/scrypt-thread.c not loaded)',
     );
-  // Every stop signal keeps its listener: a listener taken off after the first would leave the next to Node's default,
-  // which ends the hub mid-stop, and one Ctrl-C on `npm start` is two SIGINTs (the terminal's to the process group and
-  // the one npm passes on), as is a second Ctrl-C pressed while the hub stops (review, session 67).
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) {
-      logger.info({ signal }, 'stop already under way');
-      return;
-    }
-    stopRequested = true;
-    logger.info({ signal }, 'stop requested');
+  stopWhenStarted = (): void => {
     trimmer.stop();
     heapRelease.stop();
     hub.stop().then(
@@ -412,8 +422,8 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  started = true;
+  if (stopRequested) stopWhenStarted();
   // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub
