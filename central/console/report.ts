@@ -200,6 +200,7 @@ function figures(
   toDay: number,
   features: readonly FeatureDay[],
   withFollowUp: readonly Alert[],
+  withFollowUpByHome: ReadonlyMap<string, readonly Alert[]>,
   openBefore: readonly Alert[],
   fallsBefore: readonly Alert[],
   zone: ZoneClock,
@@ -214,7 +215,9 @@ function figures(
   const falls = fallsOf(alerts, [...fallsBefore, ...withFollowUp]);
   // Each flag in the week it was made: the one that raised its alert and each merged into it later.
   const flags = routineFlags([...openBefore, ...withFollowUp], fromMs, toMs);
-  const followUps = flags.map((flag) => followUp(flag, withFollowUp));
+  // followUp reads only the flag's home's alerts: given those alone, not every alert of every hub per flag (session 68
+  // review: at 2,000 hubs a four-week report spent most of its time there).
+  const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
   return {
     from: isoDay(fromDay),
     to: isoDay(toDay),
@@ -266,11 +269,62 @@ export async function councilReport(
   const followUpEndDay = range.to + 1 + FOLLOW_UP_DAYS;
   const knownByDay = Math.min(followUpEndDay, mondayOf(zone.dayNumber(nowMs)));
   const knownBy = zone.instantOf(knownByDay, 0);
+  // The queries in two lanes, the features' and the alerts' (session 68 review: one after the other, PostgreSQL's work
+  // and this process's never overlapped); two connections at most, so the console's other requests still get one.
+  const [
+    { hubRows, featureStayRows, featureRows, silentRows },
+    { alertStayRows, alertRows, openBeforeRows, fallsBeforeRows },
+  ] = await Promise.all([
+    (async () => {
+      const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
+        `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
+      );
+      const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
+        `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
+         WHERE day < $1::date GROUP BY hub_id, home`,
+        [isoDay(knownByDay)],
+      );
+      const featureRows = await pool.query<{ hub_id: string; home: string; day: string; away: boolean }>(
+        `SELECT hub_id, home, day::text AS day, features->'away' = 'true'::jsonb AS away FROM central_features
+         WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
+        [input.from, input.to, isoDay(knownByDay)],
+      );
+      const silentRows = await pool.query<{ hub_id: string }>(
+        `SELECT h.hub_id FROM central_hubs h
+         WHERE h.status <> '${RETIRED}' AND h.last_seen_at < $1
+           AND (h.status = 'offline' OR EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id
+             AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
+        [new Date(knownBy)],
+      );
+      return { hubRows, featureStayRows, featureRows, silentRows };
+    })(),
+    (async () => {
+      const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
+        `SELECT hub_id, home_id AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
+         WHERE origin = 'hub' AND raised_at < $1 AND home_id IS NOT NULL GROUP BY hub_id, home_id`,
+        [new Date(knownBy)],
+      );
+      const alertRows = await pool.query<AlertRow>(
+        `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
+         WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
+        [new Date(fromMs), new Date(knownBy)],
+      );
+      const openBeforeRows = await pool.query<AlertRow>(
+        `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
+         WHERE origin = 'hub' AND type = 'routine-change' AND raised_at < $1 AND alert->>'lastSeenAt' >= $2
+         ORDER BY raised_at`,
+        [new Date(fromMs), new Date(fromMs).toISOString()],
+      );
+      const fallsBeforeRows = await pool.query<AlertRow>(
+        `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
+         WHERE origin = 'hub' AND type = 'fall' AND raised_at >= $1 AND raised_at < $2`,
+        [new Date(fromMs - DAY_MS), new Date(fromMs)],
+      );
+      return { alertStayRows, alertRows, openBeforeRows, fallsBeforeRows };
+    })(),
+  ]);
   // A hub retired with `--replaced-by` (session 63): its homes are the new box's (the same home ids, so the same
   // pseudonyms); counted under the hub now in them, a home and a day once whichever box sent it.
-  const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
-    `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
-  );
   const replacedBy = new Map(
     hubRows.rows.flatMap((r) => (r.replaced_by === null ? [] : [[r.hub_id, r.replaced_by] as const])),
   );
@@ -293,16 +347,6 @@ export async function councilReport(
   const scoped = <R extends { hub_id: string }>(rows: readonly R[]): R[] => rows.filter((r) => inScope(r.hub_id));
   // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
   // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
-  const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
-    `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
-     WHERE day < $1::date GROUP BY hub_id, home`,
-    [isoDay(knownByDay)],
-  );
-  const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
-    `SELECT hub_id, home_id AS home, min(raised_at) AS first, max(raised_at) AS last FROM central_alerts
-     WHERE origin = 'hub' AND raised_at < $1 AND home_id IS NOT NULL GROUP BY hub_id, home_id`,
-    [new Date(knownBy)],
-  );
   const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
   /** Stays under the hub now in their homes (a replaced box's and its replacement's are one stay). */
   const staysOf = (rows: readonly { hub_id: string; home: string; first: number; last: number }[]): Stay[] => {
@@ -358,11 +402,6 @@ export async function councilReport(
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
   // 65; the hub's own report leaves those days out since session 64). Its hub still counts among the hubs.
-  const featureRows = await pool.query<{ hub_id: string; home: string; day: string; away: boolean }>(
-    `SELECT hub_id, home, day::text AS day, features->'away' = 'true'::jsonb AS away FROM central_features
-     WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
-    [input.from, input.to, isoDay(knownByDay)],
-  );
   const monitored = scoped(featureRows.rows).filter((r) => !r.away);
   const features = [
     ...new Map(
@@ -378,38 +417,15 @@ export async function councilReport(
     hubsOfHome.set(home, (hubsOfHome.get(home) ?? new Set()).add(r.hub_id));
   }
   const homesMoved = [...hubsOfHome.values()].filter((hubs) => hubs.size > 1).length;
-  const alertRows = await pool.query<AlertRow>(
-    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
-     WHERE origin = 'hub' AND raised_at >= $1 AND raised_at < $2 ORDER BY raised_at`,
-    [new Date(fromMs), new Date(knownBy)],
-  );
   const withFollowUp = reportAlerts(scoped(alertRows.rows));
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
-  const openBeforeRows = await pool.query<AlertRow>(
-    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
-     WHERE origin = 'hub' AND type = 'routine-change' AND raised_at < $1 AND alert->>'lastSeenAt' >= $2
-     ORDER BY raised_at`,
-    [new Date(fromMs), new Date(fromMs).toISOString()],
-  );
   const openBefore = reportAlerts(scoped(openBeforeRows.rows));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
   // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
-  const fallsBeforeRows = await pool.query<AlertRow>(
-    `SELECT hub_id, alert_id, type, raised_at, alert FROM central_alerts
-     WHERE origin = 'hub' AND type = 'fall' AND raised_at >= $1 AND raised_at < $2`,
-    [new Date(fromMs - DAY_MS), new Date(fromMs)],
-  );
   const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
   // Hubs that may still send what they knew before knownBy (review, session 68: a report said "Final" while a scheme's
   // hub, cut off since the period, still held its days and calls queued; they changed it when it came back).
-  const silentRows = await pool.query<{ hub_id: string }>(
-    `SELECT h.hub_id FROM central_hubs h
-     WHERE h.status <> '${RETIRED}' AND h.last_seen_at < $1
-       AND (h.status = 'offline' OR EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = h.hub_id
-         AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
-    [new Date(knownBy)],
-  );
   const silentHubs = scoped(silentRows.rows).length;
   const hubsWithDays = new Set(scoped(featureRows.rows).map((r) => r.hub_id));
   const hubsWithAlerts = new Set(
@@ -420,6 +436,12 @@ export async function councilReport(
   const hubs = new Set([...hubsWithDays, ...hubsWithAlerts]);
   const hubsWithoutFeatures = [...hubsWithAlerts].filter((h) => !hubsWithDays.has(h)).length;
 
+  const withFollowUpByHome = new Map<string, Alert[]>();
+  for (const a of withFollowUp) {
+    const list = withFollowUpByHome.get(a.homeId);
+    if (list) list.push(a);
+    else withFollowUpByHome.set(a.homeId, [a]);
+  }
   const weeks: PeriodFigures[] = [];
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     weeks.push(
@@ -428,6 +450,7 @@ export async function councilReport(
         Math.min(monday + 6, range.to),
         features,
         withFollowUp,
+        withFollowUpByHome,
         openBefore,
         fallsBefore,
         zone,
@@ -447,7 +470,7 @@ export async function councilReport(
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp, openBefore, fallsBefore, zone),
+    total: figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
   };
 }
 
