@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
+import { onStopSignals } from '../hub/stop-signals.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { changeLayout, layoutPath, loadLayout, mqttUrls, withHubs } from './nats-cluster.js';
@@ -218,10 +219,13 @@ export async function runCentral(settings: Settings, log: Logger): Promise<void>
   process.stdout.write(
     `telecare central: ${String(settings.workers)} workers running, console at ${consoleServer.url}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  // A second Ctrl-C (npm passes its own SIGINT on too) while the centre stops is told, not Node's default mid-stop.
+  await new Promise<void>((resolve) =>
+    onStopSignals(
+      () => resolve(),
+      (signal) => log.info({ signal }, 'stop already under way'),
+    ),
+  );
   log.info('stopping');
   // Ctrl-C in a terminal signals every process of the group at once: NATS and PostgreSQL may already be going, so
   // no step of the shutdown may wait for them for ever.

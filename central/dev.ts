@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { addHub } from './command.js';
 import { createLayout, freePort, loadLayout, layoutPath, startCluster, type NatsCluster } from './nats-cluster.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
+import { onStopSignals } from '../hub/stop-signals.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, '..', 'bin', 'telecare.js');
@@ -106,10 +107,9 @@ async function main(): Promise<void> {
       `Ctrl-C stops everything.\n\n`,
   );
   const centralExited = new Promise<number | null>((resolve) => central.once('exit', (code) => resolve(code)));
-  const signalled = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  // `npm run central:dev`'s Ctrl-C is two SIGINTs (the terminal's and npm's): a second one must not end this process
+  // before it has stopped the cluster and PostgreSQL it started.
+  const signalled = new Promise<void>((resolve) => onStopSignals(() => resolve()));
   const code = await Promise.race([centralExited, signalled.then(() => undefined)]);
   if (code === undefined) {
     if (central.exitCode === null) central.kill('SIGTERM');

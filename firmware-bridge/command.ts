@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
 import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
+import { onStopSignals } from '../hub/stop-signals.js';
 import { brokerUrl, localBrokerUrl } from '../hub/env-values.js';
 import { DEFAULT_REOPEN_BACKOFF } from './backoff.js';
 import { FirmwareBridge, statusTopic } from './bridge.js';
@@ -182,10 +183,7 @@ Examples:
         process.exitCode = err.exitCode;
         return;
       }
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
+      onStopSignals((signal) => {
         logger.info({ signal }, 'stopping bridge');
         bridge.stop().then(
           () => process.exit(0),
@@ -194,8 +192,6 @@ Examples:
             process.exit(1);
           },
         );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      });
     });
 }

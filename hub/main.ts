@@ -17,6 +17,7 @@ import { looseFileAdvice } from './private-files.js';
 import { holderWords, portHolder, type PortHolder } from './port-holder.js';
 import type { HubConfig } from './config-types.js';
 import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
+import { onStopSignals } from './stop-signals.js';
 
 export interface HubSettings {
   config: string;
@@ -319,17 +320,14 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   let stopRequested = false;
   let started = false;
   let stopWhenStarted = (): void => undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) {
-      logger.info({ signal }, 'stop already under way');
-      return;
-    }
-    stopRequested = true;
-    logger.info({ signal }, started ? 'stop requested' : 'stop requested while starting: the hub stops once started');
-    if (started) stopWhenStarted();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  onStopSignals(
+    (signal) => {
+      stopRequested = true;
+      logger.info({ signal }, started ? 'stop requested' : 'stop requested while starting: the hub stops once started');
+      if (started) stopWhenStarted();
+    },
+    (signal) => logger.info({ signal }, 'stop already under way'),
+  );
   // No file where the hub looks (another folder, a file saved under another name): `--check-config` says so, and the
   // start said only `"homes":0`, while the hub watched nobody and raised no alert, a pendant press's neither (review,
   // session 67).
