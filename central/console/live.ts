@@ -16,6 +16,13 @@ export type LiveEvent =
 const RECONNECT_MS = 1_000;
 
 /**
+ * The `application_name` of the LISTEN connection, so that it can be told apart in `pg_stat_activity` (an operator
+ * looking for it, a test counting it). Its last query is no mark: from session 64 it is the `SELECT 1` of `watch`
+ * every CHECK_EVERY_MS, not its `LISTEN` (session 68). A connection URL that names an application keeps its own.
+ */
+export const LISTEN_APPLICATION_NAME = 'telecare-console-live';
+
+/**
  * How often the LISTEN connection is asked for an answer, and how long it has to give one before it is taken for dead
  * and replaced (session 64). It only ever receives, so a connection whose path died without a word (a firewall or load
  * balancer that forgot it while the night was quiet, the database's host losing power) was never noticed: TCP keepalive
@@ -107,7 +114,7 @@ export class LiveFeed {
     // The pool's own settings (host, port, user, password, ssl), on a connection of its own that is never returned;
     // TCP keepalive (the system's: after hours), and `watch` (seconds), so that a connection cut without a word is
     // noticed and replaced.
-    const client = new pg.Client({ ...this.pool.options, keepAlive: true });
+    const client = new pg.Client({ ...this.pool.options, keepAlive: true, application_name: LISTEN_APPLICATION_NAME });
     client.on('notification', (message) => this.notified(message.channel, message.payload));
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'console LISTEN connection lost: reconnecting');

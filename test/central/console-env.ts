@@ -8,6 +8,7 @@ import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.j
 import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
 import { createOperator, startConsole, type ConsoleOptions, type RunningConsole } from '../../central/console/index.js';
+import { LISTEN_APPLICATION_NAME } from '../../central/console/live.js';
 import { silentLogger } from '../../hub/logger.js';
 import { freePort, tempDir } from '../hub/helpers.js';
 
@@ -107,6 +108,28 @@ export async function startConsoleEnv(options: Partial<ConsoleOptions> = {}): Pr
     },
   };
   return env;
+}
+
+/**
+ * The server pids of the console's LISTEN connections: by the name the console gives them, and any connection whose
+ * last query was a LISTEN (one a regression opened elsewhere). Not by the last query alone: the console asks its LISTEN
+ * connection `SELECT 1` every 5 s (session 64), after which it no longer reads as a LISTEN (session 68: the count read
+ * 0 whenever a loaded run took 5 s to get there).
+ */
+export async function listenBackends(pool: pg.Pool): Promise<number[]> {
+  const rows = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 OR query LIKE 'LISTEN %' ORDER BY pid`,
+    [LISTEN_APPLICATION_NAME],
+  );
+  return rows.rows.map((r) => r.pid);
+}
+
+/** Cuts the console's LISTEN connection from the server's side (as a PostgreSQL restart would); returns its pids. */
+export async function cutListen(pool: pg.Pool): Promise<number[]> {
+  const pids = await listenBackends(pool);
+  if (pids.length === 0) throw new Error('no LISTEN connection to cut');
+  await pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  return pids;
 }
 
 /** A SPEC 5 alert as a hub sends it up, with the fields the console shows. */

@@ -7,7 +7,9 @@ import { silentLogger } from '../../hub/logger.js';
 import {
   ADMIN_PASSWORD,
   ConsoleClient,
+  cutListen,
   hubAlert,
+  listenBackends,
   missingForConsole,
   startConsoleEnv,
   storeAlert,
@@ -154,10 +156,8 @@ describe.skipIf(missing !== undefined)('central console', () => {
           WAIT,
         );
       }
-      const listeners = await env.pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`,
-      );
-      expect(Number(listeners.rows[0]!.n)).toBe(1);
+      // By the console's name for it (its last query is its `SELECT 1` every 5 s, not the LISTEN: session 68).
+      expect(await listenBackends(env.pool)).toHaveLength(1);
     } finally {
       for (const s of streams) s.close();
     }
@@ -167,18 +167,29 @@ describe.skipIf(missing !== undefined)('central console', () => {
     const stream = await operator.stream();
     try {
       await vi.waitFor(() => expect(stream.events.some((e) => e.event === 'ready')).toBe(true), WAIT);
-      await env.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`);
+      const listed = stream.events.length;
+      const cut = await cutListen(env.pool);
+      expect(cut).toHaveLength(1);
       // Stored while nobody listens: the fresh list after the reconnection carries it.
       await storeAlert(env.pool, 'lost-hub', hubAlert('r1'));
-      await vi.waitFor(
-        () => expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'r1')).toBe(true),
-        WAIT,
-      );
-      await vi.waitFor(
-        async () =>
-          expect((await env.pool.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`)).rowCount).toBe(1),
-        WAIT,
-      );
+      // The console lists afresh only once it LISTENs again: the stream says it lost the live feed, then a fresh list.
+      await vi.waitFor(() => expect(stream.events.slice(listed).some((e) => e.event === 'ready')).toBe(true), WAIT);
+      const after = stream.events.slice(listed);
+      const lost = after.findIndex((e) => e.event === 'unavailable');
+      const fresh = after.findIndex((e) => e.event === 'snapshot');
+      const ready = after.findIndex((e) => e.event === 'ready');
+      expect(lost).toBeGreaterThanOrEqual(0);
+      expect(fresh).toBeGreaterThan(lost);
+      expect(
+        after.slice(fresh, ready).some((e) => e.event === 'alert' && e.data.alertId === 'r1'),
+        'r1 in the fresh list',
+      ).toBe(true);
+      // One LISTEN connection again, a new one (the cut one may take a moment to leave pg_stat_activity).
+      await vi.waitFor(async () => {
+        const now = await listenBackends(env.pool);
+        expect(now).toHaveLength(1);
+        expect(cut).not.toContain(now[0]);
+      }, WAIT);
       await storeAlert(env.pool, 'lost-hub', hubAlert('r2'));
       await vi.waitFor(
         () => expect(stream.events.some((e) => e.event === 'alert' && e.data.alertId === 'r2')).toBe(true),

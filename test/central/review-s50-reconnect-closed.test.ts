@@ -3,7 +3,7 @@
 // vanished (the hub console's twin, test/dashboard/review-s50-reconnect-closed). Real PostgreSQL, Debian's chromium.
 import { beforeAll, describe, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
-import { hubAlert, storeAlert, logInAt } from './console-env.js';
+import { cutListen, hubAlert, storeAlert, logInAt } from './console-env.js';
 import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
 const runnable = consoleInChromiumRunnable('the console reconnect (closed meanwhile) test');
@@ -26,7 +26,7 @@ describe.skipIf(!runnable)('the centre console listing afresh', () => {
     await page.locator('li[data-key="hub-c gone"]').waitFor(WAIT);
 
     // The console's LISTEN connection is lost; the hub's responder resolves the alert before it listens again.
-    await stage.env.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`);
+    await cutListen(stage.env.pool);
     await storeAlert(
       stage.env.pool,
       'hub-c',
