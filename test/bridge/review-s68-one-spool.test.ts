@@ -43,6 +43,11 @@ function said(bridge: BridgeProcess, msg: string): boolean {
   return bridge.logs.some((l) => l.msg === msg);
 }
 
+/** The spool's lines as they are on disk (none when there is no file). */
+function spoolText(file: string): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
 function serialEvents(bridge: BridgeProcess): number {
   return bridge.logs.filter((l) => l.msg === 'serial event').length;
 }
@@ -58,6 +63,7 @@ it('refuses a second bridge on the spool in use, naming the first, whose kept pr
   const common = { mqttPort: broker.port, name: 'rx', extra: ['--mqtt-reconnect-ms', '200', '--log-level', 'debug'] };
   // Both run as services would, from one folder, with every default: the spool is ./data/bridge-rx.spool.
   const where = { cwd: dir };
+  const spool = path.join(dir, 'data', 'bridge-rx.spool');
   const first = (rig.bridge = spawnBridge(bridgeArgs({ ...common, port: hall.hubEnd }), where));
   await waitFor('first bridge online', () => subscriber.lastStatus('rx')?.state === 'online');
 
@@ -79,6 +85,12 @@ it('refuses a second bridge on the spool in use, naming the first, whose kept pr
   // The resident presses the pendant (first receiver), then walks onto the landing (second receiver).
   writeToSerial(hall.receiverEnd, wire(pendantPress('p1', 1)));
   await waitFor('first bridge read the press', () => serialEvents(first) === 1);
+  // Killed only once the press is kept: the bridge logs reading it before it writes the spool (sent first, kept on disk
+  // after), and a kill in between (an fsync slow under load) left only bridge-rx.spool.partial, nothing for the next
+  // start to send (session 68: 'timed out waiting for the kept press delivered', 1 run in 4 with four at once).
+  await waitFor('the press kept in the spool', () =>
+    spoolText(spool).includes('"topic":"telecare/h1/devices/p1/events"'),
+  );
   writeToSerial(landing.receiverEnd, wire(motion('landing-pir', 1)));
   if (second.child.exitCode === null) await waitFor('second bridge read the motion', () => serialEvents(second!) === 1);
 
@@ -88,8 +100,17 @@ it('refuses a second bridge on the spool in use, naming the first, whose kept pr
 
   // The hub back; the first receiver's bridge started again: the press it kept reaches the hub, once.
   const back = await brokerWithSubscriber(rig, broker.port);
+  const keptAtKill = spoolText(spool);
   const next = (rig.bridge = spawnBridge(bridgeArgs({ ...common, port: hall.hubEnd }), where));
-  await waitFor('the kept press delivered', () => back.on('telecare/h1/devices/p1/events').length > 0, 30_000);
+  await waitFor('the kept press delivered', () => back.on('telecare/h1/devices/p1/events').length > 0).catch(
+    (err: unknown) => {
+      // What the next start had to send, and what it said: a failure here tells a lost press from a slow start.
+      const nextSaid = next.logs.map((l) => JSON.stringify(l)).join('\n');
+      throw new Error(
+        `${(err as Error).message}\nspool at the kill:\n${keptAtKill}\nthe next bridge said:\n${nextSaid}`,
+      );
+    },
+  );
   await waitFor('nothing left queued', () => {
     const s = back.lastStatus('rx');
     return s?.state === 'online' && s.events.queued === 0 && s.events.published === 1;
@@ -101,7 +122,7 @@ it('refuses a second bridge on the spool in use, naming the first, whose kept pr
   expect(await secondExit).toBe(6);
   const stderr = second.logs.map((l) => l.msg ?? '').join('');
   expect(stderr).toContain(
-    `telecare bridge: another bridge (pid ${first.child.pid}) is already running on the spool ${path.join(dir, 'data', 'bridge-rx.spool')}`,
+    `telecare bridge: another bridge (pid ${first.child.pid}) is already running on the spool ${spool}`,
   );
   expect(stderr).toContain(`Stop it first (kill ${first.child.pid}), or give this one a --name of its own`);
   expect(second.logs.some((l) => l.msg === 'serial event')).toBe(false);
