@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../hub/logger.js';
 import { makeFolders } from '../hub/private-files.js';
-import { holdProcessLock, type ProcessLock } from '../hub/process-lock.js';
+import { holdProcessLock, lockHolder, type ProcessLock } from '../hub/process-lock.js';
 
 /** One undelivered event, as the outbox queues it. */
 export interface SpooledEvent {
@@ -162,8 +162,7 @@ export class SpoolInUseError extends Error {
     readonly spool: string,
     readonly holderPid: number | undefined,
   ) {
-    const who = holderPid === undefined ? 'another bridge' : `another bridge (pid ${holderPid})`;
-    const stopIt = holderPid === undefined ? 'Stop it first' : `Stop it first (kill ${holderPid})`;
+    const { who, stopIt } = lockHolder('bridge', holderPid);
     super(
       `${who} is already running on the spool ${spool}: two bridges on one spool write over each other's kept ` +
         'events (a pendant press among them) and publish one status. ' +

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Logger } from './logger.js';
 import { DatabaseCheckError } from './migrations.js';
-import { holdProcessLock, type ProcessLock } from './process-lock.js';
+import { holdProcessLock, lockHolder, type ProcessLock } from './process-lock.js';
 
 /** The exit code of a start refused because another hub holds the data folder. */
 export const EXIT_DATA_DIR_IN_USE = 6;
@@ -13,8 +13,7 @@ export class DataDirInUseError extends DatabaseCheckError {
     readonly dataDir: string,
     readonly holderPid: number | undefined,
   ) {
-    const who = holderPid === undefined ? 'another hub' : `another hub (pid ${holderPid})`;
-    const stopIt = holderPid === undefined ? 'Stop it first' : `Stop it first (kill ${holderPid})`;
+    const { who, stopIt } = lockHolder('hub', holderPid);
     super(
       `${who} is already running on the data folder ${dataDir}: two hubs on one database would each raise every ` +
         "alert, re-arm each other's timers and replace each other's printed passwords. " +

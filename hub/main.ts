@@ -318,13 +318,13 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   // start) found Node's default and ended the hub half started; it now waits for the start, then stops as any stop
   // does (review, session 68).
   let stopRequested = false;
-  let started = false;
-  let stopWhenStarted = (): void => undefined;
+  /** Set once the hub has started (a signal before then must find it undefined, not a const in its dead zone). */
+  let stopHub: (() => void) | undefined = undefined;
   onStopSignals(
     (signal) => {
       stopRequested = true;
-      logger.info({ signal }, started ? 'stop requested' : 'stop requested while starting: the hub stops once started');
-      if (started) stopWhenStarted();
+      logger.info({ signal }, stopHub ? 'stop requested' : 'stop requested while starting: the hub stops once started');
+      stopHub?.();
     },
     (signal) => logger.info({ signal }, 'stop already under way'),
   );
@@ -409,7 +409,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       { reason: scryptMissing },
       'password hashes run in a worker thread (native/scrypt-thread.c not loaded)',
     );
-  stopWhenStarted = (): void => {
+  stopHub = (): void => {
     trimmer.stop();
     heapRelease.stop();
     hub.stop().then(
@@ -420,8 +420,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       },
     );
   };
-  started = true;
-  if (stopRequested) stopWhenStarted();
+  if (stopRequested) stopHub();
   // SIGHUP reloads the configuration instead of ending the hub; a file that does not validate changes nothing. Nor
   // does a missing one: a file moved aside or half copied is no order to drop every home (review, session 59).
   // The layout's gaps are told for each configuration once: a home added or changed by a reload is told then (the hub

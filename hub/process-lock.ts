@@ -16,6 +16,13 @@ export interface ProcessLockWords {
   notLocked: string;
 }
 
+/** How an in-use message names the holder ("another hub (pid 42)") and what to do ("Stop it first (kill 42)"). */
+export function lockHolder(what: string, pid: number | undefined): { who: string; stopIt: string } {
+  return pid === undefined
+    ? { who: `another ${what}`, stopIt: 'Stop it first' }
+    : { who: `another ${what} (pid ${pid})`, stopIt: `Stop it first (kill ${pid})` };
+}
+
 function busy(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
