@@ -515,9 +515,33 @@ export function alertAnnouncer(announcer, where) {
 }
 
 /**
+ * The card the responder is on, and where it is on the screen: the card holding the keyboard, or, on a page scrolled
+ * into the list, the first card on the screen (the list's end when the cards are all above it). None at the page's top
+ * with the keyboard elsewhere: a new alert is drawn there, in view, as the most urgent.
+ */
+function cardOnScreen(list, focusedCard) {
+  if (focusedCard) return { key: focusedCard.dataset.key, top: focusedCard.getBoundingClientRect().top };
+  if (window.scrollY <= 0) return null;
+  const shown = [...list.children].find((li) => li.getBoundingClientRect().bottom > 0);
+  if (shown) return { key: shown.dataset.key, top: shown.getBoundingClientRect().top };
+  return { key: null, top: list.getBoundingClientRect().bottom };
+}
+
+/** Scrolls the page so that the card `on` (from `cardOnScreen`) is where it was, if it is still in `list`. */
+function keepOnScreen(list, on) {
+  if (!on) return;
+  const same = on.key === null ? list : [...list.children].find((li) => li.dataset.key === on.key);
+  if (!same) return;
+  const now = on.key === null ? same.getBoundingClientRect().bottom : same.getBoundingClientRect().top;
+  if (now !== on.top) window.scrollBy(0, now - on.top);
+}
+
+/**
  * Replaces the cards of `list` (each an `li[data-key]`) with `nodes`, keeping the keyboard where it was: on the same
  * control of the same card (its `data-action`), in a kept resolve form with the caret where it was, or, when the card
- * went, on the next card (or the list itself).
+ * went, on the next card (or the list itself). The card the responder is on stays where it is on the screen when
+ * cards come or go above it (session 69: a new alert drawn above moved the card being read, and the button under a
+ * finger about to tap, by a card's height).
  */
 export function replaceKeepingFocus(list, nodes) {
   const active = document.activeElement;
@@ -528,7 +552,9 @@ export function replaceKeepingFocus(list, nodes) {
   const action = (returnTo && returnTo.dataset.returnTo) || (active && active.dataset && active.dataset.action);
   const caret =
     active && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  const on = cardOnScreen(list, card);
   list.replaceChildren(...nodes);
+  keepOnScreen(list, on);
   if (!card || document.activeElement === active) return;
   // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus. Or the form
   // was drawn anew (its alert changed) with what was typed: the same field, with the caret where it was.
