@@ -1,7 +1,5 @@
 // Every page of the hub's dashboard checked by axe-core (WCAG 2 A and AA rules: labels, names, contrast, headings,
 // landmarks, ARIA) in Debian's chromium, each with content on it: an open alert and a closed one, devices, charts.
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
@@ -13,10 +11,10 @@ import {
   startDashboard,
   type Dashboard,
 } from './support.js';
+import { violations } from '../support/axe.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 const haveChromium = chromiumAvailable('the accessibility tests');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let dashboard: Dashboard;
 let browser: Browser;
@@ -37,16 +35,6 @@ afterAll(async () => {
   await browser?.close();
   await dashboard?.close();
 });
-
-/** axe's WCAG 2 A and AA violations on the page as it is now: rule, and the nodes it found. */
-async function violations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const found = await page.evaluate<{ id: string; nodes: { target: string[] }[] }[]>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-       .then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
-  );
-  return found.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 async function loggedIn(): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-GB' });
