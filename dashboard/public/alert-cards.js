@@ -544,18 +544,26 @@ function keepOnScreen(list, on) {
  * finger about to tap, by a card's height).
  */
 export function replaceKeepingFocus(list, nodes) {
+  const before = new Set([...list.children].map((li) => li.dataset.key));
   const active = document.activeElement;
   const card = active && active !== list && list.contains(active) ? active.closest('li[data-key]') : null;
-  const key = card && card.dataset.key;
-  const index = card ? [...list.children].indexOf(card) : -1;
   const returnTo = active && active.closest('[data-return-to]');
-  const action = (returnTo && returnTo.dataset.returnTo) || (active && active.dataset && active.dataset.action);
-  const caret =
-    active && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  const was = {
+    active,
+    key: card && card.dataset.key,
+    index: card ? [...list.children].indexOf(card) : -1,
+    action: (returnTo && returnTo.dataset.returnTo) || (active && active.dataset && active.dataset.action),
+    caret: active && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null,
+  };
   const on = cardOnScreen(list, card);
   list.replaceChildren(...nodes);
   keepOnScreen(list, on);
-  if (!card || document.activeElement === active) return;
+  if (card && document.activeElement !== active) focusBack(list, was);
+  return nodes.filter((li) => !before.has(li.dataset.key)).map((li) => li.dataset.key);
+}
+
+/** Puts the keyboard back where it was (`was`, from `replaceKeepingFocus`) once its card was drawn anew or went. */
+function focusBack(list, { active, key, index, action, caret }) {
   // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus. Or the form
   // was drawn anew (its alert changed) with what was typed: the same field, with the caret where it was.
   const twin = active.isConnected ? active : active.id && document.getElementById(active.id);
@@ -573,6 +581,55 @@ export function replaceKeepingFocus(list, nodes) {
   const holder = target || same || list;
   if (!target) holder.setAttribute('tabindex', '-1');
   holder.focus();
+}
+
+/**
+ * A button at the top of the screen that says a new alert was drawn above it: the card the responder is on stays where
+ * it is (`replaceKeepingFocus`), so a call that comes in while she is scrolled down the list is out of sight, and only
+ * a critical one beeps. "↑ New alert above: Pendant at flat-9" (or how many); pressed, it shows the
+ * newest such card and puts the keyboard on it. It goes once those cards are on the screen, or gone. `drawn(keys)`:
+ * the keys `replaceKeepingFocus` returned.
+ */
+export function newAboveNotice(list) {
+  // What the card's heading says, without its badges: "Pendant at flat-9".
+  const whatOf = (li) => {
+    const heading = li.querySelector('h3')?.cloneNode(true);
+    heading?.querySelectorAll('.badge').forEach((badge) => badge.remove());
+    return (heading?.textContent || '').replace(/\s+/g, ' ').trim() || 'show it';
+  };
+  const waiting = new Set();
+  const cardOf = (key) => [...list.children].find((li) => li.dataset.key === key);
+  const button = el('button', {
+    type: 'button',
+    class: 'new-above',
+    hidden: true,
+    onclick: () => {
+      const first = [...list.children].find((li) => waiting.has(li.dataset.key));
+      waiting.clear();
+      show();
+      if (!first) return;
+      first.scrollIntoView({ block: 'start' });
+      (first.querySelector('button:not([disabled])') || first).focus({ preventScroll: true });
+    },
+  });
+  list.before(button);
+  function show() {
+    for (const key of [...waiting]) {
+      const li = cardOf(key);
+      if (!li || li.getBoundingClientRect().bottom > 0) waiting.delete(key);
+    }
+    button.hidden = waiting.size === 0;
+    if (waiting.size === 1) {
+      button.textContent = `↑ New alert above: ${whatOf(cardOf([...waiting][0]))}`;
+    } else if (waiting.size > 1) button.textContent = `↑ ${waiting.size} new alerts above: show them`;
+  }
+  window.addEventListener('scroll', show, { passive: true });
+  return {
+    drawn(keys) {
+      for (const key of keys) waiting.add(key);
+      show();
+    },
+  };
 }
 
 /**

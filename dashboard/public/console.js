@@ -35,6 +35,8 @@ const notRecorded = new Map();
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
+/** Says when a new alert is drawn above the screen, the card the responder is on kept in place (session 69). */
+const newAbove = cards.newAboveNotice(list);
 const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
 /**
  * The sound, as this browser last had it: chosen on, it waits for the first click or key on the page (browsers play
@@ -184,7 +186,7 @@ function render() {
   clearTimeout(drawWaiting);
   drawWaiting = null;
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
-  cards.replaceKeepingFocus(list, open.map(card));
+  newAbove.drawn(cards.replaceKeepingFocus(list, open.map(card)));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   drawClosed();

@@ -2,7 +2,8 @@
 // test/dashboard/review-s69-card-stays.test.ts). The centre's console draws every hub's open calls most urgent and
 // newest first, anew whenever one comes or changes: a new call drawn above the card an operator on a phone had
 // scrolled to moved that card, and the Acknowledge button under her finger, a card's height down the screen, another
-// call's control in its place. Debian's chromium at 390 × 844, the real console and PostgreSQL, alert versions stored
+// call's control in its place. Kept in place, a call drawn above her is out of sight: a button at the top of the screen
+// says so and shows it. Debian's chromium at 390 × 844, the real console and PostgreSQL, alert versions stored
 // and NOTIFYed as the workers do.
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +59,15 @@ describe.skipIf(!runnable)("review s69: the centre's console, the card an operat
     const after = await topOnScreen(page, acknowledge);
     expect(Math.abs(after - before), `${after} px, was ${before} px`).toBeLessThanOrEqual(1);
     expect(await page.evaluate(under)).toBe('fall-2');
+
+    // Out of sight above her, the new call is said at the top of the screen; pressed, it shows it.
+    const notice = page.getByRole('button', { name: /^↑ New alert above: Pendant/ });
+    await notice.waitFor(WAIT);
+    await notice.click();
+    const call = (await page.locator('#alerts > li[data-alert="press-9"]').boundingBox())!;
+    // Its top at the screen's top (to a fraction of a pixel).
+    expect(call.y).toBeGreaterThan(-1);
+    expect(call.y).toBeLessThan(844);
+    await notice.waitFor({ state: 'hidden', ...WAIT });
   }, 120_000);
 });

@@ -2,7 +2,8 @@
 // urgent and newest first, anew whenever an alert comes or changes: a new pendant call drawn above the card she was
 // reading, on a phone scrolled down the list, moved that card, and the Acknowledge button under her finger, a card's
 // height down the screen (about 250 px at 390 px), and put another alert's button where hers had been; a call closed
-// by someone else above it moved it up. The real dashboard (real SQLite file, real alert service) on a fake clock, the
+// by someone else above it moved it up. Kept in place, a call drawn above her is out of sight: a button at the top of
+// the screen says so and shows it. The real dashboard (real SQLite file, real alert service) on a fake clock, the
 // console in Debian's chromium at 390 × 844, as a responder.
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -91,12 +92,31 @@ describe.skipIf(!haveChromium)('the card a responder is on, as alerts come and g
       samePlace(await topOnScreen(page, acknowledge), before);
       expect(await buttonAt(page, x, y)).toBe('Acknowledge Possible fall at a2');
 
+      // Out of sight above her, the new call is said at the top of the screen, over the page; before, nothing did (the
+      // list jumped instead).
+      const notice = page.getByRole('button', { name: '↑ New alert above: Pendant at a9' });
+      await notice.waitFor();
+      const shown = (await notice.boundingBox())!;
+      expect(shown.y).toBeGreaterThanOrEqual(0);
+      expect(shown.y + shown.height).toBeLessThan(844);
+      expect(shown.x + shown.width).toBeLessThanOrEqual(390);
+
       // A call above it closed by someone else: it stays too.
       stage.dashboard.alerts.resolve(ids[3]!, 'false-alarm', null, 'admin');
       await page.locator('#alerts > li').nth(3).waitFor();
       await page.locator(`#alert-${ids[3]}`).waitFor({ state: 'detached' });
       samePlace(await topOnScreen(page, acknowledge), before);
       expect(await buttonAt(page, x, y)).toBe('Acknowledge Possible fall at a2');
+
+      // Pressed, the notice shows the new call and puts the keyboard on it, and goes.
+      await notice.click();
+      expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe(
+        'Acknowledge Pendant at a9',
+      );
+      const call = (await page.getByRole('button', { name: 'Acknowledge Pendant at a9' }).boundingBox())!;
+      expect(call.y).toBeGreaterThan(-1);
+      expect(call.y + call.height).toBeLessThanOrEqual(844);
+      await notice.waitFor({ state: 'hidden' });
     } finally {
       await page.context().close();
     }
@@ -131,6 +151,8 @@ describe.skipIf(!haveChromium)('the card a responder is on, as alerts come and g
       await page.locator('body').click({ position: { x: 5, y: 5 } });
       raiseAlert(stage.dashboard.alerts, clock, { homeId: 'c9', detail: { deviceId: 'p9' } });
       await page.getByRole('heading', { name: /^Pendant at c9/ }).waitFor();
+      // In view: no notice.
+      expect(await page.locator('.new-above').isHidden()).toBe(true);
       expect(await page.locator('#alerts > li').first().getAttribute('data-key')).toBe(
         await page.getByRole('heading', { name: /^Pendant at c9/ }).evaluate((h) => h.closest('li')!.dataset.key!),
       );

@@ -22,6 +22,8 @@ let drafts;
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
+/** Says when a new call is drawn above the screen, the card the operator is on kept in place (session 69). */
+const newAbove = cards.newAboveNotice(list);
 const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
 // The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles. Its
 // operator's choice is kept in this browser as the hub's console keeps its responder's (review, session 65, round 3:
@@ -237,7 +239,7 @@ function cardNode(card) {
 
 function render() {
   const open = [...alerts.values()].filter((a) => cards.OPEN.has(a.state)).sort(cards.byUrgency);
-  cards.replaceKeepingFocus(list, open.map(cardNode));
+  newAbove.drawn(cards.replaceKeepingFocus(list, open.map(cardNode)));
   document.getElementById('open-count').textContent = `(${open.length})`;
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   closedList.replaceChildren(...closed.slice(0, 10).map(closedNode));
