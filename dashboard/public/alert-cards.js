@@ -315,6 +315,20 @@ export function actionRow({ state, resolving, pending, acknowledging, onAcknowle
   );
 }
 
+/**
+ * Names a card for a screen reader with what and where: its heading holds `where` after the kind ("Pendant at flat-2
+ * critical raised"; seen, the place stays on the line under it), and each button of its action row says whose it is,
+ * `about` after its visible words ("Acknowledge Pendant at flat-2", as voice control users say them). Without it, read
+ * by heading, in a screen reader's list of buttons or as the keyboard reached them, every pendant call sounded the
+ * same ("Pendant critical raised", "Acknowledge"): the hub's console since session 65, the centre's since session 69.
+ */
+export function nameCard(heading, where, actions, about) {
+  heading.firstChild.after(el('span', { class: 'visually-hidden' }, ` at ${where}`));
+  for (const button of actions.querySelectorAll('button')) {
+    button.setAttribute('aria-label', `${button.textContent} ${about}`);
+  }
+}
+
 /** The card's title: what, how severe, its state, and any extra badges. */
 export function cardHeading(kind, severity, state, ...badges) {
   return el(

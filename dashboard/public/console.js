@@ -132,7 +132,6 @@ function card(alert) {
       document.getElementById('outcome-' + alert.id)?.focus();
     },
   });
-  named(about, actions);
   const form = resolving.has(alert.id)
     ? cards.resolveForm(alert.id, {
         onSubmit: (body) => act(alert, 'resolve', body),
@@ -142,6 +141,8 @@ function card(alert) {
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
+  const heading = cards.cardHeading(alert.kind, alert.severity, alert.state);
+  cards.nameCard(heading, alert.homeId, actions, about);
   return el(
     'li',
     {
@@ -151,35 +152,13 @@ function card(alert) {
       'data-state': alert.state,
       'data-version': alert.version,
     },
-    headingOf(alert),
+    heading,
     cards.cardMeta([place(alert)], alert, alert.raisedAt),
     line ? el('p', { class: 'why' }, line) : null,
     actions,
     form,
     el('p', { class: 'error' }, failures.get(alert.id) || ''),
   );
-}
-
-/**
- * The card's heading with its home for a screen reader ("Pendant at flat-2 critical raised"): read by heading, two
- * flats' pendant calls were both "Pendant critical raised", the home only in the line after (review, session 65). Seen,
- * the home stays on the line under the heading.
- */
-function headingOf(alert) {
-  const heading = cards.cardHeading(alert.kind, alert.severity, alert.state);
-  heading.firstChild.after(el('span', { class: 'visually-hidden' }, ` at ${alert.homeId}`));
-  return heading;
-}
-
-/**
- * Names each button of the card's action row with its alert ("Acknowledge Pendant at flat-2"): every card's were
- * "Acknowledge" and "Resolve…", the same words for every call in a screen reader's list of buttons and as the keyboard
- * reached them (review, session 65). The name begins with the button's visible words, which voice control users say.
- */
-function named(about, actions) {
-  for (const button of actions.querySelectorAll('button')) {
-    button.setAttribute('aria-label', `${button.textContent} ${about}`);
-  }
 }
 
 function render() {

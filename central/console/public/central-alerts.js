@@ -189,6 +189,40 @@ function cardNode(card) {
     drafts.delete(key);
     render();
   };
+  // Whose call, for a screen reader (session 69): two hubs' flats may share an id, so the hub is named too.
+  const where = a.homeId ? `${a.homeId}, hub ${card.hubId}` : `hub ${card.hubId}`;
+  const about = `${cards.label(card.type)} at ${where}`;
+  const heading = cards.cardHeading(
+    card.type,
+    card.severity,
+    card.state,
+    card.hub.status === 'offline'
+      ? el('span', { class: 'badge sev-critical' }, 'hub offline')
+      : card.origin === 'hub' && card.hub.quarantined
+        ? el('span', { class: 'badge sev-critical' }, 'hub cut off')
+        : null,
+  );
+  const actions = cards.actionRow({
+    state: card.state,
+    resolving: resolving.has(key),
+    pending: Boolean(card.command && card.command.state === 'sent'),
+    onAcknowledge: () => act(card, 'ack', {}),
+    onResolve: () => {
+      resolving.add(key);
+      render();
+      document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
+    },
+  });
+  cards.nameCard(heading, where, actions, about);
+  const form = resolving.has(key)
+    ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
+        onSubmit: (body) => act(card, 'resolve', body),
+        onCancel: cancel,
+        draft: drafts.get(key),
+        onDraft: (draft) => drafts.set(key, draft),
+      })
+    : null;
+  form?.setAttribute('aria-label', `Resolve ${about}`);
   return el(
     'li',
     {
@@ -199,40 +233,14 @@ function cardNode(card) {
       'data-state': card.state,
       'data-version': card.version,
     },
-    cards.cardHeading(
-      card.type,
-      card.severity,
-      card.state,
-      card.hub.status === 'offline'
-        ? el('span', { class: 'badge sev-critical' }, 'hub offline')
-        : card.origin === 'hub' && card.hub.quarantined
-          ? el('span', { class: 'badge sev-critical' }, 'hub cut off')
-          : null,
-    ),
+    heading,
     cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
     whyLine(card),
     unreachable(card),
     clockLine(card),
     commandLine(card.command),
-    cards.actionRow({
-      state: card.state,
-      resolving: resolving.has(key),
-      pending: Boolean(card.command && card.command.state === 'sent'),
-      onAcknowledge: () => act(card, 'ack', {}),
-      onResolve: () => {
-        resolving.add(key);
-        render();
-        document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
-      },
-    }),
-    resolving.has(key)
-      ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
-          onSubmit: (body) => act(card, 'resolve', body),
-          onCancel: cancel,
-          draft: drafts.get(key),
-          onDraft: (draft) => drafts.set(key, draft),
-        })
-      : null,
+    actions,
+    form,
     el('p', { class: 'error' }, failures.get(key) || ''),
   );
 }
