@@ -424,17 +424,31 @@ export interface RobustnessRow {
   result?: HomeResult;
 }
 
+/** The seed of the default table's seeded rows (`half-sensors`, `drop5`, `jitter`...; `--seed` picks another). */
+export const DEFAULT_ROBUSTNESS_SEED = 11;
+
+/** The rows drawn with the seed (the others do not read it; `half-sensors-sN` keep their own). */
+export const SEEDED_PERTURBATIONS = [
+  'drop5',
+  'jitter',
+  'half-sensors',
+  'half-die-mid',
+  'duplicates',
+  'bridge-flush',
+] as const;
+
 export interface RobustnessOptions extends Partial<HomesOptions> {
   /** Perturbation ids to run (all by default). */
   perturbations?: readonly string[];
   /** Also the failure variants (`FAILURE_PERTURBATIONS` and each device dropped alone); `perturbations` still filters. */
   failures?: boolean;
+  /** The seed of the seeded rows (`DEFAULT_ROBUSTNESS_SEED` when absent). */
   seed?: number;
 }
 
 /** Each home under each perturbation, with the same cut sampling as `evaluateHomes`. */
 export function evaluateRobustness(dataDir: string, options: RobustnessOptions = {}): RobustnessRow[] {
-  const { perturbations, failures = false, seed = 11, ...homeOptions } = options;
+  const { perturbations, failures = false, seed = DEFAULT_ROBUSTNESS_SEED, ...homeOptions } = options;
   const o: HomesOptions = { ...DEFAULT_HOMES_OPTIONS, ...homeOptions };
   const wanted = (p: Perturbation): boolean =>
     !perturbations ||
@@ -465,7 +479,7 @@ export function evaluateRobustness(dataDir: string, options: RobustnessOptions =
 }
 
 /** One line per home and perturbation: false alarms (cold start, after; counts) and collapse delays. */
-export function formatRobustnessTable(rows: readonly RobustnessRow[]): string {
+export function formatRobustnessTable(rows: readonly RobustnessRow[], seed = DEFAULT_ROBUSTNESS_SEED): string {
   const head = ['home', 'set', 'perturbation', 'FA cold (n)', 'FA after (n)', 'cuts', 'median', 'p90', 'missed'];
   const cells = rows.map((r) => {
     const h = r.result;
@@ -492,5 +506,9 @@ export function formatRobustnessTable(rows: readonly RobustnessRow[]): string {
   const legend = [...PERTURBATIONS, ...FAILURE_PERTURBATIONS.filter((p) => rows.some((r) => r.perturbation === p.id))]
     .map((p) => `  ${p.id}: ${p.description}`)
     .join('\n');
-  return `${[line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')}\nFalse alarms per 30 days (count); delays in minutes.\n${legend}\n`;
+  const seeded =
+    seed === DEFAULT_ROBUSTNESS_SEED
+      ? ''
+      : `Seeded rows (${SEEDED_PERTURBATIONS.join(', ')}) drawn with seed ${String(seed)}.\n`;
+  return `${[line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')}\nFalse alarms per 30 days (count); delays in minutes.\n${seeded}${legend}\n`;
 }

@@ -13,7 +13,14 @@ import {
   formatHomesTable,
   type HomesResults,
 } from './homes.js';
-import { evaluateRobustness, formatRobustnessTable, PERTURBATIONS, FAILURE_PERTURBATIONS } from './homes-robustness.js';
+import {
+  DEFAULT_ROBUSTNESS_SEED,
+  evaluateRobustness,
+  formatRobustnessTable,
+  PERTURBATIONS,
+  FAILURE_PERTURBATIONS,
+  SEEDED_PERTURBATIONS,
+} from './homes-robustness.js';
 import { findHomes, homeIdForFolder } from './homes-data.js';
 import { evaluateWearables, formatWearableTable, type WearableResults } from './wearable.js';
 
@@ -30,6 +37,7 @@ const OPTIONS = {
   perturbation: { type: 'string', multiple: true },
   'plain-cut': { type: 'boolean', default: false },
   repeat: { type: 'string' },
+  seed: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -88,7 +96,7 @@ function evaluate(args: readonly string[]): number {
     process.stdout.write(
       [
         'Usage: npm run eval -- [--only homes|wearable] [--json] [--data DIR] [--home ID ...] [--max-cuts N] [--rules JSON] [--details] [--plain-cut] [--repeat N]',
-        '       npm run eval -- --robustness [--failures] [--plain-cut] [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--json]',
+        '       npm run eval -- --robustness [--failures] [--plain-cut] [--perturbation ID ...] [--home ID ...] [--max-cuts N] [--seed N] [--json]',
         '',
         'Evaluates detection on the real recordings in ../shared/data (or --data DIR):',
         '  homes     the inactivity family on Kasteren A, B, C and CASAS: false alarms, collapse delay by place',
@@ -101,6 +109,8 @@ function evaluate(args: readonly string[]): number {
         '--details lists every false alarm of the homes (UTC time, kind, threshold, last room and device, mat, cold start or',
         '          after, and what the annotation says the resident was doing when the silence began and at the alarm).',
         `--robustness re-runs the homes under sensor faults (150 cuts per home unless --max-cuts): ${PERTURBATIONS.map((p) => p.id).join(', ')}.`,
+        `--seed N (with --robustness) draws the seeded rows (${SEEDED_PERTURBATIONS.join(', ')}) with seed N instead of ${String(DEFAULT_ROBUSTNESS_SEED)}:`,
+        '         another layout of half-sensors, other events dropped...; the half-sensors-sN rows of --failures keep their own.',
         `--failures adds sensor failures (for tuning): ${FAILURE_PERTURBATIONS.map((p) => p.id).join(', ')}, and each device dropped alone (drop-one).`,
         'The same runs as `telecare eval ...` (after npm run build).',
         'Exit code: 0 done, 1 nothing to evaluate (no data folder, no such home), 2 a mistake in the options.',
@@ -118,6 +128,8 @@ function evaluate(args: readonly string[]): number {
     throw new UsageError('--repeat applies to the homes alone (not --robustness, not --only wearable)');
   }
   const maxCuts = wholeNumber('max-cuts', values['max-cuts'], 1, 100_000);
+  const seed = wholeNumber('seed', values.seed, 0, 2 ** 31 - 1);
+  if (seed !== undefined && !values.robustness) throw new UsageError('--seed applies to --robustness alone');
   const rules = parseRules(values.rules);
   const knownPerturbations = new Set([...PERTURBATIONS, ...FAILURE_PERTURBATIONS].map((p) => p.id));
   const failureIds = new Set(FAILURE_PERTURBATIONS.map((p) => p.id));
@@ -165,6 +177,7 @@ function evaluate(args: readonly string[]): number {
       only: values.home,
       perturbations: values.perturbation,
       failures,
+      seed,
       plainCut: values['plain-cut'],
       onProgress: progress,
       onSkip,
@@ -175,7 +188,7 @@ function evaluate(args: readonly string[]): number {
       return 1;
     }
     if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    else process.stdout.write(formatRobustnessTable(rows));
+    else process.stdout.write(formatRobustnessTable(rows, seed));
     if (values.details && !values.json)
       for (const r of rows)
         if (r.result) {

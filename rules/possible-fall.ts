@@ -630,7 +630,9 @@ function noteRun(watch: ReturnWatch, seen: ActivitySeen, at: number): void {
  * bed is empty (`bedSilenceSaysEmpty`). A person crossing a kitchen at night trips its PIR again and again or passes a
  * door; one short trigger out of an hour's quiet is as likely the sensor firing while the resident sleeps unseen.
  * Session 32 let it arm nothing (not merged: it is also a resident who walks there unseen and collapses on arrival);
- * here it only selects which of the home's own records the threshold may widen to (`loneNightContext`).
+ * here it selects which of the home's own records the threshold may widen to (`loneNightContext`), and, for a device
+ * this home has shown firing on its own while nobody was in (`ghostDevices`), that possible-fall does not arm at all
+ * (session 69: the evidence session 32 lacked, the device's own record, not a guess).
  */
 function loneNightTrigger(home: HomeState, start: number, watch: ReturnWatch): boolean {
   const id = home.lastActivityDeviceId;
@@ -909,6 +911,9 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
     const id = home.lastActivityDeviceId ?? '';
     watch.loneNightDevice = id;
     watch.loneNightAt = start;
+    // A device this home has shown firing on its own while nobody was in (`ghostDevices`, session 27): its lone
+    // trigger in the night is not taken to place the resident at all (session 69); inactivity watches the silence.
+    if (watch.ghostDevices.includes(id)) return NaN;
     const lone = home.learned.threshold(loneNightContext(id), UP_HOUR, home.zone.dayNumber(start), home.params.learned);
     if (lone > t.ms) t = { ms: lone, source: 'learned' };
   }

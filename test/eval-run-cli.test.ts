@@ -121,6 +121,35 @@ describe('npm run eval', () => {
     ]);
   });
 
+  it('draws the seeded rows with --seed N (session 69): another half of the sensors, said under the table', () => {
+    // The tiny home has one device inside, its kitchen PIR: the default seed's half takes it out, seed 7's keeps it.
+    const rows = (...seed: string[]) => {
+      const r = run('--robustness', '--perturbation', 'half-sensors', '--max-cuts', '5', '--data', dataDir, ...seed);
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const json = (...seed: string[]) =>
+      (JSON.parse(rows('--json', ...seed)) as { notApplicable?: string; result?: object }[])[0];
+    expect(json()?.result).toBeDefined();
+    expect(json('--seed', '11')?.result).toBeDefined();
+    expect(json('--seed', '7')).toMatchObject({ notApplicable: 'nothing to remove' });
+    expect(rows('--seed', '7')).toContain(
+      'Seeded rows (drop5, jitter, half-sensors, half-die-mid, duplicates, bridge-flush) drawn with seed 7.',
+    );
+    expect(rows()).not.toContain('drawn with seed');
+    expect(run('--help').stdout).toContain('--seed N (with --robustness)');
+    // Refused before any data is read: not a whole number, or without --robustness.
+    for (const [args, said] of [
+      [['--robustness', '--seed', '1.5'], "--seed must be a whole number from 0 to 2147483647, not '1.5'"],
+      [['--only', 'homes', '--seed', '3'], '--seed applies to --robustness alone'],
+    ] as const) {
+      const r = run(...args, '--data', dataDir);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(said);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('runs as `telecare eval` too, its options passed as given', () => {
     const help = telecare('eval', '--help');
     expect(help.status).toBe(0);
