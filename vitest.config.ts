@@ -169,7 +169,7 @@ const SHARED_PROCESS = [
   'test/fall/review-s67-wearable-trials.test.ts',
   'test/hub/review-s67-{check-config,detail-times-corrected,port-flag-named,rebuilt-silence-repeat}.test.ts',
   // Session 69: the review's browser files, on the same stage (`dashboardInChromium`).
-  'test/dashboard/review-s69-{card-stays,dark-room,forced-colours,text-size,zoomed}.test.ts',
+  'test/dashboard/review-s69-{card-stays,dark-room,forced-colours,text-size,urgent-sound,zoomed}.test.ts',
 ];
 
 /**

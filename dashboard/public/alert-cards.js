@@ -19,11 +19,11 @@ export const OPEN = new Set(['raised', 'acknowledged']);
  * it waits for the first click or key on the page (browsers play nothing before), and meanwhile the `#sound-banner`
  * shows and the live line (`connection`, a `liveStatus`) says so. Any click on the page turns it on, the banner's button
  * too. The hub's console (review, session 65, round 2) and the centre's (round 3: its operators' choice was off after
- * every reload and login, critical calls coming in silence). Returns `beep()`.
+ * every reload and login, critical calls coming in silence). Returns `beep(severity)`.
  */
 export function rememberedSound(key, connection) {
   const soundBanner = document.getElementById('sound-banner');
-  return criticalSound(document.getElementById('sound'), {
+  return alertSound(document.getElementById('sound'), {
     remember: key,
     onWaiting: (waiting) => {
       soundBanner.hidden = !waiting;
@@ -33,9 +33,11 @@ export function rememberedSound(key, connection) {
 }
 
 /**
- * A console's "Sound for critical alerts" toggle (`button`): off until pressed, as browsers play sound only after a
- * gesture of the user's. Returns `beep()`: three short tones while on. Both consoles (the centre's from session 60;
- * before, it had no sound at all).
+ * A console's "Sound for urgent alerts" toggle (`button`): off until pressed, as browsers play sound only after a
+ * gesture of the user's. Returns `beep(severity)`: while on, three short high tones for a critical alert, two lower
+ * ones for a high one (possible fall, inactivity, bathroom too long, night exit), nothing for the rest. Both consoles
+ * (the centre's from session 60; before, it had no sound at all). Before session 69 only a critical alert sounded: the
+ * collapse the rules find by silence came in without a sound.
  *
  * `remember` (the hub's console): the key under which this browser keeps the choice. Chosen on, then the page opened
  * again (a reload at night, a new login), the sound was off with nothing but the button's words saying so (review,
@@ -43,7 +45,7 @@ export function rememberedSound(key, connection) {
  * the first one (any, anywhere on the page) and `onWaiting(true)` lets the page ask for it; `onWaiting(false)` once it
  * plays, or once the responder chose otherwise with the button.
  */
-export function criticalSound(button, { remember, onWaiting } = {}) {
+export function alertSound(button, { remember, onWaiting } = {}) {
   let on = false;
   /** Chosen on, and the browser has not let this page play yet. */
   let waiting = false;
@@ -65,7 +67,7 @@ export function criticalSound(button, { remember, onWaiting } = {}) {
   };
   const show = () => {
     button.setAttribute('aria-pressed', String(on));
-    button.textContent = `Sound for critical alerts: ${on ? 'on' : 'off'}`;
+    button.textContent = `Sound for urgent alerts: ${on ? 'on' : 'off'}`;
     onWaiting?.(waiting);
   };
   const playing = () => {
@@ -105,14 +107,15 @@ export function criticalSound(button, { remember, onWaiting } = {}) {
     playing();
     if (waiting) show();
   }
-  return function beep() {
-    if (!on) return;
+  return function beep(severity) {
+    const tones = SOUNDS[severity];
+    if (!on || !tones) return;
     audio = audio || new AudioContext();
     const now = audio.currentTime;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < tones.count; i++) {
       const osc = audio.createOscillator();
       const gain = audio.createGain();
-      osc.frequency.value = 880;
+      osc.frequency.value = tones.hz;
       gain.gain.setValueAtTime(0.25, now + i * 0.35);
       gain.gain.setValueAtTime(0, now + i * 0.35 + 0.2);
       osc.connect(gain).connect(audio.destination);
@@ -120,6 +123,27 @@ export function criticalSound(button, { remember, onWaiting } = {}) {
       osc.stop(now + i * 0.35 + 0.2);
     }
   };
+}
+
+/** What each severity sounds like: a critical call three high tones, a high one two lower ones; the rest nothing. */
+const SOUNDS = { critical: { count: 3, hz: 880 }, high: { count: 2, hz: 660 } };
+
+/** How often a console sounds again while an urgent alert nobody has acknowledged is open. */
+export const REMIND_EVERY_MS = 30_000;
+
+/**
+ * Sounds again every `REMIND_EVERY_MS` while an alert that sounds (critical or high) is open and nobody has
+ * acknowledged it (`unanswered()`: the severities of the open alerts still `raised`), the most severe one's sound.
+ * Before (review, session 69), a console sounded once, for a second, when a call came: a responder who was out of the
+ * room for that second came back to a silent screen, with the call waiting there and the ladder escalating. Alarm
+ * receiving centres' screens ring until someone takes the call; acknowledging stops it.
+ */
+export function remindWhileUnanswered(beep, unanswered) {
+  setInterval(() => {
+    const severities = unanswered();
+    const worst = ['critical', 'high'].find((s) => severities.includes(s));
+    if (worst) beep(worst);
+  }, REMIND_EVERY_MS);
 }
 
 /**
@@ -600,7 +624,7 @@ function focusBack(list, { active, key, index, action, caret }) {
 /**
  * A button at the top of the screen that says a new alert was drawn above it: the card the responder is on stays where
  * it is (`replaceKeepingFocus`), so a call that comes in while she is scrolled down the list is out of sight, and only
- * a critical one beeps. "↑ New alert above: Pendant at flat-9" (or how many); pressed, it shows the
+ * an urgent one sounds. "↑ New alert above: Pendant at flat-9" (or how many); pressed, it shows the
  * newest such card and puts the keyboard on it. It goes once those cards are on the screen, or gone. `drawn(keys)`:
  * the keys `replaceKeepingFocus` returned.
  */

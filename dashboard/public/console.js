@@ -44,6 +44,9 @@ const connection = cards.liveStatus(document.getElementById('connection'), 'the 
  * the button's words to say it (review, session 65, round 2). Any click on the page turns it on, the banner's button too.
  */
 const beep = cards.rememberedSound('telecare.console.sound', connection);
+cards.remindWhileUnanswered(beep, () =>
+  [...alerts.values()].filter((a) => a.state === 'raised').map((a) => a.severity),
+);
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (alert) => `${cards.label(alert.kind)} at ${alert.homeId}`,
@@ -264,7 +267,7 @@ function receive(alert) {
     if (!closed.some((a) => a.id === alert.id && a.version >= alert.version)) closed.unshift(alert);
   } else if (!known) {
     announcer.add(alert);
-    if (alert.severity === 'critical') beep();
+    beep(alert.severity);
   } else if (cards.newlyNamed(known, alert).length > 0) {
     // Another device of its kind while it is open (a second resident's pendant): a second person needing help.
     announcer.sayNow(
@@ -273,13 +276,13 @@ function receive(alert) {
         .join(', ')}`,
       (waiting) => waiting.id === alert.id,
     );
-    if (alert.severity === 'critical') beep();
+    beep(alert.severity);
   } else if (cards.repeatedAfterAck(known, alert)) {
     announcer.sayNow(
       `${cards.label(alert.severity)} alert again: ${cards.label(alert.kind)} at ${alert.homeId}, seen ${alert.count} times, acknowledged by ${alert.acknowledgedBy}`,
       (waiting) => waiting.id === alert.id,
     );
-    if (alert.severity === 'critical') beep();
+    beep(alert.severity);
   }
   drawSoon();
 }

@@ -23,9 +23,10 @@ export interface ConsoleInChromium {
   newContext(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
   /**
    * The alerts page in a new context (the one this made before closed), logged in at `url` (the console's own by
-   * default), live, its sound turned on, its AudioContext counting tones (`countedTones`, test/support/screen.ts).
+   * default), live, its sound turned on, its AudioContext counting tones (`countedTones`, test/support/screen.ts);
+   * `pageClock`: the page's clock installed before it loads, for the test to move on (`page.clock.fastForward`).
    */
-  consoleWithSound(url?: string): Promise<Page>;
+  consoleWithSound(url?: string, options?: { pageClock?: boolean }): Promise<Page>;
 }
 
 /** Registers the stage's hooks in the calling file (or describe); its fields are there from its first test on. */
@@ -38,14 +39,15 @@ export function centreConsoleInChromium(): ConsoleInChromium {
       contexts.push(context);
       return context;
     },
-    async consoleWithSound(url = stage.env!.url) {
+    async consoleWithSound(url = stage.env!.url, options = {}) {
       await withSound?.close();
       withSound = await stage.newContext!({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
       await withSound.addInitScript(COUNTING_AUDIO);
+      if (options.pageClock) await withSound.clock.install();
       const page = await withSound.newPage();
       await logInAt(page, { url });
       await page.getByText('Live: connected').waitFor(WAIT);
-      await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
+      await page.getByRole('button', { name: 'Sound for urgent alerts: off' }).click();
       await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
       return page;
     },

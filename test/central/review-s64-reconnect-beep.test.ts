@@ -94,11 +94,12 @@ describe.skipIf(!runnable)("review s64: the centre's console beeping after its s
 
     await page.locator('#alerts li[data-key="hub-b open"]').waitFor(WAIT);
     expect(await countedTones(page)).toBe(TONES_A_BEEP);
-    // Once: a later live alert (not critical) arrives, and the count has not moved.
+    // Once: a later live alert that makes no sound (medium; a high one has its own two tones since session 69)
+    // arrives, and the count has not moved.
     await storeAlert(
       stage.env.pool,
       'hub-b',
-      hubAlert('later', { severity: 'high', raisedAt: new Date().toISOString() }),
+      hubAlert('later', { severity: 'medium', raisedAt: new Date().toISOString() }),
     );
     await page.locator('#alerts li[data-key="hub-b later"]').waitFor(WAIT);
     expect(await countedTones(page)).toBe(TONES_A_BEEP);

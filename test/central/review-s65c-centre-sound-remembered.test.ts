@@ -42,7 +42,7 @@ describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened 
     await line.getByText('Live: connected', { exact: true }).waitFor(WAIT);
     // Never turned on: off, as before, and nothing asked.
     expect(await banner.isVisible()).toBe(false);
-    await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
+    await page.getByRole('button', { name: 'Sound for urgent alerts: off' }).click();
     await page.locator('#sound[aria-pressed="true"]').waitFor(WAIT);
     await criticalCall(page, 'hub-s1', 'p1');
     await expect.poll(() => tonesPlayed(page), WAIT).toBe(3);
@@ -50,7 +50,7 @@ describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened 
     // Reloaded at night: the browser holds the sound back until a gesture, and the page says so.
     await page.reload();
     await line.getByText(/^Live: connected · Sound off until you click on this page or press a key$/).waitFor(WAIT);
-    await banner.getByText('The sound for critical alerts is off until you click on this page').waitFor(WAIT);
+    await banner.getByText('The sound for urgent alerts is off until you click on this page').waitFor(WAIT);
     expect(await page.locator('#sound').getAttribute('aria-pressed')).toBe('false');
     await criticalCall(page, 'hub-s1', 'p2');
     expect(await tonesPlayed(page)).toBe(0);
@@ -77,10 +77,10 @@ describe.skipIf(!runnable)("review s65c: the centre's console, its sound opened 
     await expect.poll(() => tonesPlayed(page), WAIT).toBe(heard + 3);
 
     // Turned off: it stays off at the next opening, and nothing is asked.
-    await page.getByRole('button', { name: 'Sound for critical alerts: on' }).click();
+    await page.getByRole('button', { name: 'Sound for urgent alerts: on' }).click();
     await page.reload();
     await line.getByText('Live: connected', { exact: true }).waitFor(WAIT);
     expect(await banner.isVisible()).toBe(false);
-    expect(await page.locator('#sound').textContent()).toBe('Sound for critical alerts: off');
+    expect(await page.locator('#sound').textContent()).toBe('Sound for urgent alerts: off');
   }, 120_000);
 });

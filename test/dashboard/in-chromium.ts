@@ -86,9 +86,14 @@ export function storeFirstRaise(stage: DashboardInChromium, h: Harness, kind: st
  * The responder console of the stage in a new context, logged in as admin, live, its sound turned on, its AudioContext
  * counting tones (`countedTones`, test/support/screen.ts).
  */
-export async function consoleWithSound(stage: DashboardInChromium): Promise<Page> {
+export async function consoleWithSound(
+  stage: DashboardInChromium,
+  options: { pageClock?: boolean } = {},
+): Promise<Page> {
   const context = await stage.browser.newContext({ locale: 'en-GB' });
   await context.addInitScript(COUNTING_AUDIO);
+  // The page's own clock, moved on by the test (`page.clock.fastForward`) for what the page does on a timer.
+  if (options.pageClock) await context.clock.install();
   const page = await context.newPage();
   await page.goto(`${stage.base}/login`);
   await page.getByLabel('Username').fill('admin');

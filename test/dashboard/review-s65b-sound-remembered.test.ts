@@ -27,7 +27,7 @@ describe.skipIf(!haveChromium)("the console's sound, opened again", () => {
       const banner = page.locator('#sound-banner');
       // Never turned on: off, as before, and nothing asked.
       expect(await banner.isVisible()).toBe(false);
-      await page.getByRole('button', { name: 'Sound for critical alerts: off' }).click();
+      await page.getByRole('button', { name: 'Sound for urgent alerts: off' }).click();
       await page.locator('#sound[aria-pressed="true"]').waitFor();
       raiseAlert(stage.dashboard.alerts, clock, { homeId: 'h1', detail: { deviceId: 'p1' } });
       await expect.poll(() => tonesPlayed(page), { timeout: 15_000 }).toBe(3);
@@ -35,7 +35,7 @@ describe.skipIf(!haveChromium)("the console's sound, opened again", () => {
       // Reloaded at night: the browser holds the sound back until a gesture, and the page says so.
       await page.reload();
       await line.getByText(/^Live: connected · Sound off until you click on this page or press a key$/).waitFor();
-      await banner.getByText('The sound for critical alerts is off until you click on this page').waitFor();
+      await banner.getByText('The sound for urgent alerts is off until you click on this page').waitFor();
       expect(await page.locator('#sound').getAttribute('aria-pressed')).toBe('false');
       const silent = raiseAlert(stage.dashboard.alerts, clock, { homeId: 'h2', detail: { deviceId: 'p2' } });
       await page.locator(`#alert-${silent.id}`).waitFor();
@@ -50,11 +50,11 @@ describe.skipIf(!haveChromium)("the console's sound, opened again", () => {
       await expect.poll(() => tonesPlayed(page), { timeout: 15_000 }).toBe(3);
 
       // Turned off: it stays off at the next opening, and nothing is asked.
-      await page.getByRole('button', { name: 'Sound for critical alerts: on' }).click();
+      await page.getByRole('button', { name: 'Sound for urgent alerts: on' }).click();
       await page.reload();
       await line.getByText('Live: connected', { exact: true }).waitFor();
       expect(await banner.isVisible()).toBe(false);
-      expect(await page.locator('#sound').textContent()).toBe('Sound for critical alerts: off');
+      expect(await page.locator('#sound').textContent()).toBe('Sound for urgent alerts: off');
     } finally {
       await page.context().close();
     }

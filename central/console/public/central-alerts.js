@@ -30,6 +30,9 @@ const connection = cards.liveStatus(document.getElementById('connection'), 'the 
 // it was off after every reload and new login, critical calls coming in silence), and while the browser holds the
 // sound back until a click or a key, the banner and the live line say so.
 const beep = cards.rememberedSound('telecare.centre.sound', connection);
+cards.remindWhileUnanswered(beep, () =>
+  [...alerts.values()].filter((c) => c.state === 'raised').map((c) => c.severity),
+);
 const announcer = cards.alertAnnouncer(
   document.getElementById('announcer'),
   (card) => `${cards.label(card.type)} at hub ${card.hubId}`,
@@ -347,7 +350,7 @@ function receive(card) {
     alerts.set(key, card);
     if (!known) {
       announcer.add(card);
-      if (card.severity === 'critical') beep();
+      beep(card.severity);
     } else if (cards.newlyNamed(facts(known), facts(card)).length > 0) {
       // Another device of its kind while it is open (a second resident's pendant; session 66).
       announcer.sayNow(
@@ -355,7 +358,7 @@ function receive(card) {
           cards.newlyNamed(facts(known), facts(card)).join(', '),
         (waiting) => keyOf(waiting) === key,
       );
-      if (card.severity === 'critical') beep();
+      beep(card.severity);
     } else if (cards.repeatedAfterAck(facts(known), facts(card))) {
       // Pressed again after an operator took the call: the resident still needs help (review, session 60).
       announcer.sayNow(
@@ -363,7 +366,7 @@ function receive(card) {
           `${card.alert.count} times, acknowledged by ${card.alert.acknowledgedBy}`,
         (waiting) => keyOf(waiting) === key,
       );
-      if (card.severity === 'critical') beep();
+      beep(card.severity);
     }
   }
   renderSoon();
