@@ -249,6 +249,62 @@ function figures(
  * Otherwise a past period's report moved as time passed: asked each day, its follow-up told the day a flagged resident
  * fell, and an outcome given weeks later changed figures already published.
  */
+/**
+ * Gives `hubId` its council from `nowMs` on (null: none); false when no such hub has been heard. A hub's first council
+ * counts for all its past (the hub served no council before it); a later change only from `nowMs`, so that what the
+ * hub sent before stays in its old council's report (review, session 69), as `central_hub_councils` records.
+ */
+export async function setHubCouncil(
+  pool: pg.Pool,
+  hubId: string,
+  council: string | null,
+  nowMs: number,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const hub = (
+      await client.query<{ council: string | null }>('SELECT council FROM central_hubs WHERE hub_id = $1 FOR UPDATE', [
+        hubId,
+      ])
+    ).rows[0];
+    if (hub === undefined) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    if (hub.council !== council) {
+      const last = (
+        await client.query<{ since: Date }>(
+          'SELECT since FROM central_hub_councils WHERE hub_id = $1 ORDER BY since DESC LIMIT 1',
+          [hubId],
+        )
+      ).rows[0];
+      // A hub given a council before its history was kept (session 68) had that one for all its past.
+      if (last === undefined && hub.council !== null) {
+        await client.query('INSERT INTO central_hub_councils (hub_id, since, council) VALUES ($1, $2, $3)', [
+          hubId,
+          new Date(0),
+          hub.council,
+        ]);
+      }
+      const since = last === undefined && hub.council === null ? 0 : Math.max(nowMs, last?.since.getTime() ?? 0, 0);
+      await client.query(
+        `INSERT INTO central_hub_councils (hub_id, since, council) VALUES ($1, $2, $3)
+         ON CONFLICT (hub_id, since) DO UPDATE SET council = EXCLUDED.council`,
+        [hubId, new Date(since), council],
+      );
+      await client.query('UPDATE central_hubs SET council = $2 WHERE hub_id = $1', [hubId, council]);
+    }
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export async function councilReport(
   pool: pg.Pool,
   input: { from: string; to: string; now?: number; timezone?: string; council?: string },
@@ -272,12 +328,15 @@ export async function councilReport(
   // The queries in two lanes, the features' and the alerts' (session 68 review: one after the other, PostgreSQL's work
   // and this process's never overlapped); two connections at most, so the console's other requests still get one.
   const [
-    { hubRows, featureStayRows, featureRows, silentRows },
+    { hubRows, historyRows, featureStayRows, featureRows, silentRows },
     { alertStayRows, alertRows, openBeforeRows, fallsBeforeRows },
   ] = await Promise.all([
     (async () => {
       const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
         `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
+      );
+      const historyRows = await pool.query<{ hub_id: string; since: Date; council: string | null }>(
+        'SELECT hub_id, since, council FROM central_hub_councils ORDER BY hub_id, since',
       );
       const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
         `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
@@ -296,7 +355,7 @@ export async function councilReport(
              AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
         [new Date(knownBy)],
       );
-      return { hubRows, featureStayRows, featureRows, silentRows };
+      return { hubRows, historyRows, featureStayRows, featureRows, silentRows };
     })(),
     (async () => {
       const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
@@ -342,12 +401,43 @@ export async function councilReport(
   const homesOf = (hubId: string): string => chainOf(hubId).current;
   // An analyst's report covers their council's hubs alone (review, session 68: one centre serving several councils
   // gave each council's analyst the others' figures too). A retired box given no council is its replacement's.
-  const inScope = (hubId: string): boolean =>
-    input.council === undefined || (councilOf.get(hubId) ?? councilOf.get(homesOf(hubId))) === input.council;
-  const scoped = <R extends { hub_id: string }>(rows: readonly R[]): R[] => rows.filter((r) => inScope(r.hub_id));
+  // Each day and alert under the council its hub served then (review, session 69: a hub moved to another council took
+  // its past with it; the old council's final report changed by exactly that hub's figures, and the new council read
+  // homes it never served).
+  const councilHistory = new Map<string, { since: number; council: string | null }[]>();
+  for (const r of historyRows.rows) {
+    const history = councilHistory.get(r.hub_id) ?? [];
+    history.push({ since: r.since.getTime(), council: r.council });
+    councilHistory.set(r.hub_id, history);
+  }
+  /** The council `hubId` served at `atMs`: by its history, or the one it has now when none is kept. */
+  const councilAt = (hubId: string, atMs: number): string | null => {
+    const history = councilHistory.get(hubId);
+    if (history === undefined) return councilOf.get(hubId) ?? null;
+    let council: string | null = null;
+    for (const h of history) {
+      if (h.since > atMs) break;
+      council = h.council;
+    }
+    return council;
+  };
+  const inScopeAt = (hubId: string, atMs: number): boolean =>
+    input.council === undefined || (councilAt(hubId, atMs) ?? councilAt(homesOf(hubId), atMs)) === input.council;
+  /** Whether `hubId` served the council at some instant of `[startMs, endMs)`. */
+  const inScopeDuring = (hubId: string, startMs: number, endMs: number): boolean => {
+    if (input.council === undefined) return true;
+    const changes = [...(councilHistory.get(hubId) ?? []), ...(councilHistory.get(homesOf(hubId)) ?? [])]
+      .map((h) => h.since)
+      .filter((at) => at > startMs && at < endMs);
+    return [startMs, ...changes].some((at) => inScopeAt(hubId, at));
+  };
+  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+  /** The instant a feature day (the home's local date) counts at: its start in the report's zone. */
+  const dayStart = (date: string): number => zone.instantOf(dayOf(date), 0);
+  const scopedAlerts = (rows: readonly AlertRow[]): AlertRow[] =>
+    rows.filter((r) => inScopeAt(r.hub_id, r.raised_at.getTime()));
   // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
   // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
-  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
   /** Stays under the hub now in their homes (a replaced box's and its replacement's are one stay). */
   const staysOf = (rows: readonly { hub_id: string; home: string; first: number; last: number }[]): Stay[] => {
     const merged = new Map<string, Stay>();
@@ -365,13 +455,19 @@ export async function councilReport(
     return [...merged.values()];
   };
   const moved = movedHomes(
-    staysOf(scoped(featureStayRows.rows).map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
     staysOf(
-      scoped(alertStayRows.rows).map((r) => ({
-        ...r,
-        first: zone.dayNumber(r.first.getTime()),
-        last: zone.dayNumber(r.last.getTime()),
-      })),
+      featureStayRows.rows
+        .filter((r) => inScopeDuring(r.hub_id, dayStart(r.first), zone.instantOf(dayOf(r.last) + 1, 0)))
+        .map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) })),
+    ),
+    staysOf(
+      alertStayRows.rows
+        .filter((r) => inScopeDuring(r.hub_id, r.first.getTime(), r.last.getTime() + 1))
+        .map((r) => ({
+          ...r,
+          first: zone.dayNumber(r.first.getTime()),
+          last: zone.dayNumber(r.last.getTime()),
+        })),
     ),
   );
   /** The hub a home is counted under: the one now in it (`homesOf`), or the first it was heard from before it moved. */
@@ -402,7 +498,8 @@ export async function councilReport(
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
   // 65; the hub's own report leaves those days out since session 64). Its hub still counts among the hubs.
-  const monitored = scoped(featureRows.rows).filter((r) => !r.away);
+  const inScopeRows = featureRows.rows.filter((r) => inScopeAt(r.hub_id, dayStart(r.day)));
+  const monitored = inScopeRows.filter((r) => !r.away);
   const features = [
     ...new Map(
       monitored.map((r) => {
@@ -417,19 +514,20 @@ export async function councilReport(
     hubsOfHome.set(home, (hubsOfHome.get(home) ?? new Set()).add(r.hub_id));
   }
   const homesMoved = [...hubsOfHome.values()].filter((hubs) => hubs.size > 1).length;
-  const withFollowUp = reportAlerts(scoped(alertRows.rows));
+  const withFollowUp = reportAlerts(scopedAlerts(alertRows.rows));
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
-  const openBefore = reportAlerts(scoped(openBeforeRows.rows));
+  const openBefore = reportAlerts(scopedAlerts(openBeforeRows.rows));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
   // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
-  const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
+  const fallsBefore = reportAlerts(scopedAlerts(fallsBeforeRows.rows));
   // Hubs that may still send what they knew before knownBy (review, session 68: a report said "Final" while a scheme's
   // hub, cut off since the period, still held its days and calls queued; they changed it when it came back).
-  const silentHubs = scoped(silentRows.rows).length;
-  const hubsWithDays = new Set(scoped(featureRows.rows).map((r) => r.hub_id));
+  // A hub that served the council in the period (its queued days and calls are the council's) though it has moved since.
+  const silentHubs = silentRows.rows.filter((r) => inScopeDuring(r.hub_id, fromMs, knownBy)).length;
+  const hubsWithDays = new Set(inScopeRows.map((r) => r.hub_id));
   const hubsWithAlerts = new Set(
-    scoped(alertRows.rows)
+    scopedAlerts(alertRows.rows)
       .filter((r) => r.raised_at.getTime() < toMs)
       .map((r) => r.hub_id),
   );
