@@ -35,7 +35,10 @@ export interface PeriodFigures {
   to: string;
   /** Homes (council pseudonyms) with at least one day of features in the period, not in away mode. */
   homesMonitored: PublishedCount;
-  /** Days of features received (one per home and day), the days a home was in away mode left out. */
+  /**
+   * Days of features received (one per home and day), the days a home was in away mode left out; `*` whenever
+   * `homesMonitored` is, and the whole period's when a week's `homesMonitored` is (session 69).
+   */
   homeDays: PublishedCount;
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
@@ -88,7 +91,8 @@ export interface CouncilReport {
 }
 
 const disclosure = (timezone: string, council: string | null): string =>
-  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
+  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are * wherever homes ' +
+  'monitored are (the whole period’s when a week’s homes are); shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
@@ -218,11 +222,15 @@ function figures(
   // followUp reads only the flag's home's alerts: given those alone, not every alert of every hub per flag (session 68
   // review: at 2,000 hubs a four-week report spent most of its time there).
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
+  const homesMonitored = suppressCount(new Set(days.map((d) => d.home)).size);
   return {
     from: isoDay(fromDay),
     to: isoDay(toDay),
-    homesMonitored: suppressCount(new Set(days.map((d) => d.home)).size),
-    homeDays: suppressCount(days.length),
+    homesMonitored,
+    // Suppressed with the homes (review, session 69): a home has at most a day of data a day, so the days gave away
+    // how many homes a `*` hid (50 home-days in a week: 7 homes exactly; 35 when each sent every day: 5). The whole
+    // period's are also hidden when a week's homes are (`councilReport`).
+    homeDays: homesMonitored === '*' ? '*' : suppressCount(days.length),
     alerts: {
       total: suppressCount(alerts.length),
       byKind: publish(
@@ -555,6 +563,19 @@ export async function councilReport(
       ),
     );
   }
+  const total = figures(
+    range.from,
+    range.to,
+    features,
+    withFollowUp,
+    withFollowUpByHome,
+    openBefore,
+    fallsBefore,
+    zone,
+  );
+  // The whole period's home-days less the other weeks' gave back a week's that its homes' `*` hid (session 69): the
+  // whole period's are hidden too when a week's homes are (decided on published figures only, so hiding tells nothing).
+  if (weeks.length > 1 && weeks.some((w) => w.homesMonitored === '*')) total.homeDays = '*';
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },
@@ -568,7 +589,7 @@ export async function councilReport(
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
+    total,
   };
 }
 
