@@ -39,7 +39,7 @@ import {
 import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
 import type { LiveEvent, LiveFeed } from './live.js';
 import { COUNCIL_PATTERN, createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
-import { councilCsv, councilReport, setHubCouncil, wholeEndedWeeks } from './report.js';
+import { councilCsv, councilReport, setHubCouncil, wholeEndedMonthsOfWeeks } from './report.js';
 import { RETIRED } from '../ingest.js';
 import { HUB_QUARANTINED } from '../quarantine.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
@@ -656,9 +656,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
           'No council is assigned to you yet: an admin gives each analyst the council whose report they read',
         );
       }
-      // An analyst sees aggregated data only: whole weeks that have ended, as the hub's analyst whole months (session 67).
+      // An analyst sees aggregated data only: whole weeks that have ended (session 67), in whole months of weeks, fixed
+      // boundaries that no two reports overlap across (session 69), as the hub's analyst whole months.
       const asked = { from: request.query.from, to: request.query.to };
-      const range = analyst ? wholeEndedWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
+      const range = analyst ? wholeEndedMonthsOfWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
       const report = await councilReport(pool, {
         from: range.from,
         to: range.to,

@@ -92,7 +92,7 @@ export interface CouncilReport {
 
 const disclosure = (timezone: string, council: string | null): string =>
   'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are * wherever homes ' +
-  'monitored are (the whole period’s when a week’s homes are); shares are worked out from the ' +
+  'monitored are, and for the period as a whole when a week’s homes are; shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
@@ -117,25 +117,47 @@ function mondayOf(day: number): number {
   return day - ((((day + 3) % 7) + 7) % 7);
 }
 
+/** Day number of the Monday that starts the first week of a month of weeks: the week with the month's first Thursday. */
+function monthOfWeeksStart(year: number, month: number): number {
+  const first = Math.round(Date.UTC(year, month, 1) / DAY_MS);
+  // Day 0 (1970-01-01) was a Thursday.
+  const firstThursday = first + (((-first % 7) + 7) % 7);
+  return firstThursday - 3;
+}
+
+/** The month of weeks `day` is in (each week in the month of its Thursday): its first and last day numbers. */
+function monthOfWeeks(day: number): { first: number; last: number } {
+  const thursday = new Date((mondayOf(day) + 3) * DAY_MS);
+  const [year, month] = [thursday.getUTCFullYear(), thursday.getUTCMonth()];
+  return { first: monthOfWeeksStart(year, month), last: monthOfWeeksStart(year, month + 1) - 1 };
+}
+
 /**
- * The whole weeks (Monday to Sunday, in `timezone`) that cover `range` and have ended by `nowMs`: what an analyst's
- * council report covers (review, session 67), as the hub's analyst sees whole ended months (dashboard/dates.ts).
- * Suppression hides a count of 1 to 7, not whether it is 0 nor on which day: a report of one day, or of a week under
- * way asked again each day, says on which day one resident fell. Throws `DateRangeError` when no such week is left.
+ * The whole months of weeks (each week, Monday to Sunday in `timezone`, in the month of its Thursday, as an ISO week is
+ * in the year of its Thursday) that cover `range` and have ended by `nowMs`: what an analyst's council report covers.
+ * Whole weeks (review, session 67): suppression hides a count of 1 to 7, not whether it is 0 nor on which day, so a
+ * report of one day, or of a week under way asked again each day, said on which day one resident fell. Whole months of
+ * weeks, fixed boundaries (review, session 69): each report's whole period is rounded on its own, so reports of
+ * overlapping runs of weeks (weeks 1 to 3, 1 to 2, 2 to 3) told a week's hidden count by difference; as the hub's
+ * analyst sees whole ended months (dashboard/dates.ts). Throws `DateRangeError` when no such month is left.
  */
-export function wholeEndedWeeks(
+export function wholeEndedMonthsOfWeeks(
   range: { from: string; to: string },
   nowMs: number,
   timezone: string,
 ): { from: string; to: string } {
   const days = parseDateRange(range.from, range.to);
-  let first = mondayOf(days.from);
-  const last = Math.min(mondayOf(days.to) + 6, mondayOf(new ZoneClock(timezone).dayNumber(nowMs)) - 1);
-  // Widened to whole weeks, a range of at most MAX_REPORT_DAYS keeps its latest weeks within it (a longer one is refused).
-  if (days.to - days.from < MAX_REPORT_DAYS) while (last - first + 1 > MAX_REPORT_DAYS) first += 7;
+  let first = monthOfWeeks(days.from).first;
+  const last = Math.min(monthOfWeeks(days.to).last, monthOfWeeks(new ZoneClock(timezone).dayNumber(nowMs)).first - 1);
+  // Widened to whole months, a range of at most MAX_REPORT_DAYS keeps its latest months within it (a longer one is
+  // refused).
+  if (days.to - days.from < MAX_REPORT_DAYS) {
+    while (last - first + 1 > MAX_REPORT_DAYS) first = monthOfWeeks(first).last + 1;
+  }
   if (first > last) {
     const error = new Error(
-      'The council report covers whole weeks (Monday to Sunday) that have ended: ask for an earlier week',
+      'The council report covers whole months of weeks (Monday to Sunday, each week in the month of its Thursday) ' +
+        'that have ended: ask for an earlier month',
     );
     error.name = 'DateRangeError';
     throw error;
