@@ -321,7 +321,55 @@ function decode(hubId: string, parsed: Exclude<Parsed, { kind: 'status' }>, msg:
   return { kind: 'features', home: parsed.home, day: parsed.day, features: body.features };
 }
 
-/** Stores a hub's alert version; `true` when this version was new. */
+/**
+ * A version of an alert stored already with another content, this one received later (JetStream's time): the hub
+ * was restored from a backup and carries on from the backup's version, so the centre's later versions of the alert are
+ * a branch the hub no longer has (review, session 69: they were kept, and the restored hub's new versions up to them
+ * dropped as repeats; a call the restored hub had open and escalated again stayed resolved at the centre). The stored
+ * version takes this content, the lost branch's later versions (received before this one) are dropped, and the alert's
+ * row takes this version unless a version of the new branch received later holds it. `true` when it was such a fork.
+ * A repeat (same content) or an older branch's message arriving late changes nothing.
+ */
+async function applyFork(
+  client: pg.ClientBase,
+  hubId: string,
+  decoded: Extract<Decoded, { kind: 'alert' }>,
+  msg: Incoming,
+): Promise<boolean> {
+  const { alertId, version, alert, body, homeId } = decoded;
+  const replaced = await client.query(
+    `UPDATE central_alert_versions SET payload = $5::jsonb, received_at = $4
+     WHERE hub_id = $1 AND alert_id = $2 AND version = $3 AND payload <> $5::jsonb AND received_at < $4`,
+    [hubId, alertId, version, msg.receivedAt, JSON.stringify(body)],
+  );
+  if (replaced.rowCount !== 1) return false;
+  await client.query(
+    `DELETE FROM central_alert_versions WHERE hub_id = $1 AND alert_id = $2 AND version > $3 AND received_at < $4`,
+    [hubId, alertId, version, msg.receivedAt],
+  );
+  await client.query(
+    `UPDATE central_alerts SET version = $3, type = $5, severity = $6, state = $7, home_id = $8, raised_at = $9,
+       updated_at = $4, alert = $10
+     WHERE hub_id = $1 AND alert_id = $2 AND origin = 'hub' AND (version <= $3 OR updated_at < $4)`,
+    [
+      hubId,
+      alertId,
+      version,
+      msg.receivedAt,
+      decoded.type,
+      decoded.severity,
+      decoded.state,
+      homeId,
+      decoded.raisedAt,
+      JSON.stringify(alert),
+    ],
+  );
+  // `fork`: the consoles list afresh (each keeps an alert's highest version, and this one may be lower).
+  await notify(client, ALERT_CHANNEL, { hubId, alertId, version, fork: true });
+  return true;
+}
+
+/** Stores a hub's alert version; `true` when this version was new (or a restored hub's new branch: `applyFork`). */
 async function storeAlert(
   client: pg.ClientBase,
   hubId: string,
@@ -334,7 +382,7 @@ async function storeAlert(
      ON CONFLICT DO NOTHING`,
     [hubId, alertId, version, msg.receivedAt, JSON.stringify(body)],
   );
-  if (inserted.rowCount !== 1) return false;
+  if (inserted.rowCount !== 1) return applyFork(client, hubId, decoded, msg);
   // The newest version only: an older or repeated one never overwrites it (versions can arrive out of order when
   // several workers take one hub's messages at once).
   await client.query(
@@ -828,10 +876,37 @@ export async function ingestBatch(
         ],
       );
       const fresh = new Set(inserted.rows.map((r) => versionKey(r.hub_id, r.alert_id, r.version)));
+      const repeats: typeof alerts = [];
       for (const x of alerts.sort(bySeq)) {
         // A key twice in one batch: the first is the new one, the next a repeat.
         const isNew = fresh.delete(versionKey(x.hubId, x.d.alertId, x.d.version));
         results[x.index] = { kind: 'alert', hubId: x.hubId, stored: isNew };
+        if (!isNew) repeats.push(x);
+      }
+      // A repeat with another content: a hub restored from a backup (`applyFork`, session 69). Looked for in one
+      // statement; the rare forks then one by one, in the (hub, alert) order rows are locked in.
+      if (repeats.length > 0) {
+        const changed = await client.query<{ hub_id: string; alert_id: string; version: number }>(
+          `SELECT x.hub_id, x.alert_id, x.version FROM central_alert_versions x
+           JOIN unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[]) AS t(h, a, v, r, p)
+             ON x.hub_id = t.h AND x.alert_id = t.a AND x.version = t.v
+           WHERE x.payload <> t.p::jsonb AND x.received_at < t.r`,
+          [
+            repeats.map((x) => x.hubId),
+            repeats.map((x) => x.d.alertId),
+            repeats.map((x) => x.d.version),
+            repeats.map((x) => x.msg.receivedAt),
+            repeats.map((x) => JSON.stringify(x.d.body)),
+          ],
+        );
+        const forked = new Set(changed.rows.map((r) => versionKey(r.hub_id, r.alert_id, r.version)));
+        const forks = repeats
+          .filter((x) => forked.has(versionKey(x.hubId, x.d.alertId, x.d.version)))
+          .sort((a, b) => compareKeys(a.hubId, b.hubId) || compareKeys(a.d.alertId, b.d.alertId) || bySeq(a, b));
+        for (const x of forks) {
+          if (await applyFork(client, x.hubId, x.d, x.msg))
+            results[x.index] = { kind: 'alert', hubId: x.hubId, stored: true };
+        }
       }
     }
 

@@ -90,6 +90,15 @@ const STATEMENTS: readonly string[] = [
   // Session 68: the council whose homes the hub serves (set by a supervisor on the console): a council's analyst reads
   // the report over its hubs only.
   `ALTER TABLE central_hubs ADD COLUMN IF NOT EXISTS council text`,
+  // Session 69: each council a hub has had and from when (`since`; the epoch for a hub's first, which counts for all
+  // its past): what a hub sent before it moved to another council stays its old council's. A hub with no row has had
+  // only `central_hubs.council`. Written with it by the console (`PUT /api/hubs/:hubId/council`).
+  `CREATE TABLE IF NOT EXISTS central_hub_councils (
+     hub_id  text        NOT NULL,
+     since   timestamptz NOT NULL,
+     council text,
+     PRIMARY KEY (hub_id, since)
+   )`,
   `CREATE UNIQUE INDEX IF NOT EXISTS central_alerts_one_hub_quarantined ON central_alerts (hub_id)
      WHERE origin = 'centre' AND type = 'hub-quarantined' AND state NOT IN ('resolved', 'cancelled')`,
   // Session 61 (central/ingest.ts, applyHeartbeats): when the hub that sent the newest heartbeat started, and the

@@ -39,7 +39,7 @@ import {
 import { MAX_COMMAND_BYTES, SUBJECT_TOKEN, type CommandBody, type CommandSender } from './commands.js';
 import type { LiveEvent, LiveFeed } from './live.js';
 import { COUNCIL_PATTERN, createOperator, OperatorError, type Operator, type OperatorStore } from './operators.js';
-import { councilCsv, councilReport, wholeEndedWeeks } from './report.js';
+import { councilCsv, councilReport, setHubCouncil, wholeEndedMonthsOfWeeks } from './report.js';
 import { RETIRED } from '../ingest.js';
 import { HUB_QUARANTINED } from '../quarantine.js';
 import { OPERATOR_ROLES, type OperatorRole } from './schema.js';
@@ -605,7 +605,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   // The council whose homes a hub serves (session 68): its analysts read the report over its hubs alone. A supervisor
-  // sets it (null: none, the hub counts in no council's report, only in the centre's own).
+  // sets it (null: none, the hub counts in no council's report, only in the centre's own). From now on only (session
+  // 69): what the hub sent before stays its old council's (`setHubCouncil`).
   app.put<{ Params: { hubId: string }; Body: { council: string | null } }>(
     '/api/hubs/:hubId/council',
     {
@@ -618,8 +619,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       if (council !== null && !COUNCIL_PATTERN.test(council)) {
         throw new ConsoleError(400, 'BAD_COUNCIL', 'A council is 1 to 64 letters, digits, spaces, ".", "_" or "-"');
       }
-      const updated = await pool.query('UPDATE central_hubs SET council = $2 WHERE hub_id = $1', [hubId, council]);
-      if (updated.rowCount === 0) throw new ConsoleError(404, 'HUB_NOT_FOUND', 'No hub with this id has been heard');
+      const found = await setHubCouncil(pool, hubId, council, (deps.clock ?? systemClock).now());
+      if (!found) throw new ConsoleError(404, 'HUB_NOT_FOUND', 'No hub with this id has been heard');
       await audit(pool, { operator: operatorOf(request).username, action: 'hub-council', hubId, detail: { council } });
       return { hubId, council };
     },
@@ -655,9 +656,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
           'No council is assigned to you yet: an admin gives each analyst the council whose report they read',
         );
       }
-      // An analyst sees aggregated data only: whole weeks that have ended, as the hub's analyst whole months (session 67).
+      // An analyst sees aggregated data only: whole weeks that have ended (session 67), in whole months of weeks, fixed
+      // boundaries that no two reports overlap across (session 69), as the hub's analyst whole months.
       const asked = { from: request.query.from, to: request.query.to };
-      const range = analyst ? wholeEndedWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
+      const range = analyst ? wholeEndedMonthsOfWeeks(asked, now, deps.reportTimezone ?? 'UTC') : asked;
       const report = await councilReport(pool, {
         from: range.from,
         to: range.to,

@@ -50,6 +50,8 @@ export class LiveFeed {
   private stopped = false;
   private pendingAlerts = new Map<string, { hubId: string; alertId: string }>();
   private pendingHubs = new Set<string>();
+  /** A notified alert went back to an earlier version (a restored hub's): every stream lists afresh after the flush. */
+  private pendingResync = false;
   private flushing = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
@@ -163,6 +165,9 @@ export class LiveFeed {
     if (hubId === undefined) return;
     if (channel === ALERT_CHANNEL && typeof body.alertId === 'string') {
       this.pendingAlerts.set(`${hubId}\u0000${body.alertId}`, { hubId, alertId: body.alertId });
+      // A restored hub's alert gone back to an earlier version (central/ingest.ts `applyFork`, session 69): every
+      // stream and page lists afresh, since each keeps an alert's highest version and would take no lower one.
+      if (body.fork === true) this.pendingResync = true;
     } else if (channel === HUB_CHANNEL) {
       this.pendingHubs.add(hubId);
     } else if (channel === COMMAND_RESULT_CHANNEL && typeof body.commandId === 'string') {
@@ -193,6 +198,10 @@ export class LiveFeed {
           }
         }
         for (const alert of await openAlertsOfHubs(this.pool, hubs)) this.publish({ type: 'alert', alert });
+        if (this.pendingResync) {
+          this.pendingResync = false;
+          this.publish({ type: 'resync' });
+        }
       }
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'console: reading notified alerts failed');

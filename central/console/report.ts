@@ -35,7 +35,10 @@ export interface PeriodFigures {
   to: string;
   /** Homes (council pseudonyms) with at least one day of features in the period, not in away mode. */
   homesMonitored: PublishedCount;
-  /** Days of features received (one per home and day), the days a home was in away mode left out. */
+  /**
+   * Days of features received (one per home and day), the days a home was in away mode left out; `*` whenever
+   * `homesMonitored` is, and the whole period's when a week's `homesMonitored` is (session 69).
+   */
   homeDays: PublishedCount;
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
@@ -88,7 +91,8 @@ export interface CouncilReport {
 }
 
 const disclosure = (timezone: string, council: string | null): string =>
-  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the ' +
+  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are * wherever homes ' +
+  'monitored are, and for the period as a whole when a week’s homes are; shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
@@ -113,25 +117,47 @@ function mondayOf(day: number): number {
   return day - ((((day + 3) % 7) + 7) % 7);
 }
 
+/** Day number of the Monday that starts the first week of a month of weeks: the week with the month's first Thursday. */
+function monthOfWeeksStart(year: number, month: number): number {
+  const first = Math.round(Date.UTC(year, month, 1) / DAY_MS);
+  // Day 0 (1970-01-01) was a Thursday.
+  const firstThursday = first + (((-first % 7) + 7) % 7);
+  return firstThursday - 3;
+}
+
+/** The month of weeks `day` is in (each week in the month of its Thursday): its first and last day numbers. */
+function monthOfWeeks(day: number): { first: number; last: number } {
+  const thursday = new Date((mondayOf(day) + 3) * DAY_MS);
+  const [year, month] = [thursday.getUTCFullYear(), thursday.getUTCMonth()];
+  return { first: monthOfWeeksStart(year, month), last: monthOfWeeksStart(year, month + 1) - 1 };
+}
+
 /**
- * The whole weeks (Monday to Sunday, in `timezone`) that cover `range` and have ended by `nowMs`: what an analyst's
- * council report covers (review, session 67), as the hub's analyst sees whole ended months (dashboard/dates.ts).
- * Suppression hides a count of 1 to 7, not whether it is 0 nor on which day: a report of one day, or of a week under
- * way asked again each day, says on which day one resident fell. Throws `DateRangeError` when no such week is left.
+ * The whole months of weeks (each week, Monday to Sunday in `timezone`, in the month of its Thursday, as an ISO week is
+ * in the year of its Thursday) that cover `range` and have ended by `nowMs`: what an analyst's council report covers.
+ * Whole weeks (review, session 67): suppression hides a count of 1 to 7, not whether it is 0 nor on which day, so a
+ * report of one day, or of a week under way asked again each day, said on which day one resident fell. Whole months of
+ * weeks, fixed boundaries (review, session 69): each report's whole period is rounded on its own, so reports of
+ * overlapping runs of weeks (weeks 1 to 3, 1 to 2, 2 to 3) told a week's hidden count by difference; as the hub's
+ * analyst sees whole ended months (dashboard/dates.ts). Throws `DateRangeError` when no such month is left.
  */
-export function wholeEndedWeeks(
+export function wholeEndedMonthsOfWeeks(
   range: { from: string; to: string },
   nowMs: number,
   timezone: string,
 ): { from: string; to: string } {
   const days = parseDateRange(range.from, range.to);
-  let first = mondayOf(days.from);
-  const last = Math.min(mondayOf(days.to) + 6, mondayOf(new ZoneClock(timezone).dayNumber(nowMs)) - 1);
-  // Widened to whole weeks, a range of at most MAX_REPORT_DAYS keeps its latest weeks within it (a longer one is refused).
-  if (days.to - days.from < MAX_REPORT_DAYS) while (last - first + 1 > MAX_REPORT_DAYS) first += 7;
+  let first = monthOfWeeks(days.from).first;
+  const last = Math.min(monthOfWeeks(days.to).last, monthOfWeeks(new ZoneClock(timezone).dayNumber(nowMs)).first - 1);
+  // Widened to whole months, a range of at most MAX_REPORT_DAYS keeps its latest months within it (a longer one is
+  // refused).
+  if (days.to - days.from < MAX_REPORT_DAYS) {
+    while (last - first + 1 > MAX_REPORT_DAYS) first = monthOfWeeks(first).last + 1;
+  }
   if (first > last) {
     const error = new Error(
-      'The council report covers whole weeks (Monday to Sunday) that have ended: ask for an earlier week',
+      'The council report covers whole months of weeks (Monday to Sunday, each week in the month of its Thursday) ' +
+        'that have ended: ask for an earlier month',
     );
     error.name = 'DateRangeError';
     throw error;
@@ -218,11 +244,15 @@ function figures(
   // followUp reads only the flag's home's alerts: given those alone, not every alert of every hub per flag (session 68
   // review: at 2,000 hubs a four-week report spent most of its time there).
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
+  const homesMonitored = suppressCount(new Set(days.map((d) => d.home)).size);
   return {
     from: isoDay(fromDay),
     to: isoDay(toDay),
-    homesMonitored: suppressCount(new Set(days.map((d) => d.home)).size),
-    homeDays: suppressCount(days.length),
+    homesMonitored,
+    // Suppressed with the homes (review, session 69): a home has at most a day of data a day, so the days gave away
+    // how many homes a `*` hid (50 home-days in a week: 7 homes exactly; 35 when each sent every day: 5). The whole
+    // period's are also hidden when a week's homes are (`councilReport`).
+    homeDays: homesMonitored === '*' ? '*' : suppressCount(days.length),
     alerts: {
       total: suppressCount(alerts.length),
       byKind: publish(
@@ -249,6 +279,62 @@ function figures(
  * Otherwise a past period's report moved as time passed: asked each day, its follow-up told the day a flagged resident
  * fell, and an outcome given weeks later changed figures already published.
  */
+/**
+ * Gives `hubId` its council from `nowMs` on (null: none); false when no such hub has been heard. A hub's first council
+ * counts for all its past (the hub served no council before it); a later change only from `nowMs`, so that what the
+ * hub sent before stays in its old council's report (review, session 69), as `central_hub_councils` records.
+ */
+export async function setHubCouncil(
+  pool: pg.Pool,
+  hubId: string,
+  council: string | null,
+  nowMs: number,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const hub = (
+      await client.query<{ council: string | null }>('SELECT council FROM central_hubs WHERE hub_id = $1 FOR UPDATE', [
+        hubId,
+      ])
+    ).rows[0];
+    if (hub === undefined) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    if (hub.council !== council) {
+      const last = (
+        await client.query<{ since: Date }>(
+          'SELECT since FROM central_hub_councils WHERE hub_id = $1 ORDER BY since DESC LIMIT 1',
+          [hubId],
+        )
+      ).rows[0];
+      // A hub given a council before its history was kept (session 68) had that one for all its past.
+      if (last === undefined && hub.council !== null) {
+        await client.query('INSERT INTO central_hub_councils (hub_id, since, council) VALUES ($1, $2, $3)', [
+          hubId,
+          new Date(0),
+          hub.council,
+        ]);
+      }
+      const since = last === undefined && hub.council === null ? 0 : Math.max(nowMs, last?.since.getTime() ?? 0, 0);
+      await client.query(
+        `INSERT INTO central_hub_councils (hub_id, since, council) VALUES ($1, $2, $3)
+         ON CONFLICT (hub_id, since) DO UPDATE SET council = EXCLUDED.council`,
+        [hubId, new Date(since), council],
+      );
+      await client.query('UPDATE central_hubs SET council = $2 WHERE hub_id = $1', [hubId, council]);
+    }
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export async function councilReport(
   pool: pg.Pool,
   input: { from: string; to: string; now?: number; timezone?: string; council?: string },
@@ -272,12 +358,15 @@ export async function councilReport(
   // The queries in two lanes, the features' and the alerts' (session 68 review: one after the other, PostgreSQL's work
   // and this process's never overlapped); two connections at most, so the console's other requests still get one.
   const [
-    { hubRows, featureStayRows, featureRows, silentRows },
+    { hubRows, historyRows, featureStayRows, featureRows, silentRows },
     { alertStayRows, alertRows, openBeforeRows, fallsBeforeRows },
   ] = await Promise.all([
     (async () => {
       const hubRows = await pool.query<{ hub_id: string; replaced_by: string | null; council: string | null }>(
         `SELECT hub_id, replaced_by, council FROM central_hubs WHERE replaced_by IS NOT NULL OR council IS NOT NULL`,
+      );
+      const historyRows = await pool.query<{ hub_id: string; since: Date; council: string | null }>(
+        'SELECT hub_id, since, council FROM central_hub_councils ORDER BY hub_id, since',
       );
       const featureStayRows = await pool.query<{ hub_id: string; home: string; first: string; last: string }>(
         `SELECT hub_id, home, min(day)::text AS first, max(day)::text AS last FROM central_features
@@ -296,7 +385,7 @@ export async function councilReport(
              AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
         [new Date(knownBy)],
       );
-      return { hubRows, featureStayRows, featureRows, silentRows };
+      return { hubRows, historyRows, featureStayRows, featureRows, silentRows };
     })(),
     (async () => {
       const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
@@ -342,12 +431,43 @@ export async function councilReport(
   const homesOf = (hubId: string): string => chainOf(hubId).current;
   // An analyst's report covers their council's hubs alone (review, session 68: one centre serving several councils
   // gave each council's analyst the others' figures too). A retired box given no council is its replacement's.
-  const inScope = (hubId: string): boolean =>
-    input.council === undefined || (councilOf.get(hubId) ?? councilOf.get(homesOf(hubId))) === input.council;
-  const scoped = <R extends { hub_id: string }>(rows: readonly R[]): R[] => rows.filter((r) => inScope(r.hub_id));
+  // Each day and alert under the council its hub served then (review, session 69: a hub moved to another council took
+  // its past with it; the old council's final report changed by exactly that hub's figures, and the new council read
+  // homes it never served).
+  const councilHistory = new Map<string, { since: number; council: string | null }[]>();
+  for (const r of historyRows.rows) {
+    const history = councilHistory.get(r.hub_id) ?? [];
+    history.push({ since: r.since.getTime(), council: r.council });
+    councilHistory.set(r.hub_id, history);
+  }
+  /** The council `hubId` served at `atMs`: by its history, or the one it has now when none is kept. */
+  const councilAt = (hubId: string, atMs: number): string | null => {
+    const history = councilHistory.get(hubId);
+    if (history === undefined) return councilOf.get(hubId) ?? null;
+    let council: string | null = null;
+    for (const h of history) {
+      if (h.since > atMs) break;
+      council = h.council;
+    }
+    return council;
+  };
+  const inScopeAt = (hubId: string, atMs: number): boolean =>
+    input.council === undefined || (councilAt(hubId, atMs) ?? councilAt(homesOf(hubId), atMs)) === input.council;
+  /** Whether `hubId` served the council at some instant of `[startMs, endMs)`. */
+  const inScopeDuring = (hubId: string, startMs: number, endMs: number): boolean => {
+    if (input.council === undefined) return true;
+    const changes = [...(councilHistory.get(hubId) ?? []), ...(councilHistory.get(homesOf(hubId)) ?? [])]
+      .map((h) => h.since)
+      .filter((at) => at > startMs && at < endMs);
+    return [startMs, ...changes].some((at) => inScopeAt(hubId, at));
+  };
+  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+  /** The instant a feature day (the home's local date) counts at: its start in the report's zone. */
+  const dayStart = (date: string): number => zone.instantOf(dayOf(date), 0);
+  const scopedAlerts = (rows: readonly AlertRow[]): AlertRow[] =>
+    rows.filter((r) => inScopeAt(r.hub_id, r.raised_at.getTime()));
   // A home moved to another hub without a box retired (review, session 68): its stays at each hub (every day and alert
   // known by `knownBy`, so that a final report never changes) joined into one home when one follows the other.
-  const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
   /** Stays under the hub now in their homes (a replaced box's and its replacement's are one stay). */
   const staysOf = (rows: readonly { hub_id: string; home: string; first: number; last: number }[]): Stay[] => {
     const merged = new Map<string, Stay>();
@@ -365,13 +485,19 @@ export async function councilReport(
     return [...merged.values()];
   };
   const moved = movedHomes(
-    staysOf(scoped(featureStayRows.rows).map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) }))),
     staysOf(
-      scoped(alertStayRows.rows).map((r) => ({
-        ...r,
-        first: zone.dayNumber(r.first.getTime()),
-        last: zone.dayNumber(r.last.getTime()),
-      })),
+      featureStayRows.rows
+        .filter((r) => inScopeDuring(r.hub_id, dayStart(r.first), zone.instantOf(dayOf(r.last) + 1, 0)))
+        .map((r) => ({ ...r, first: dayOf(r.first), last: dayOf(r.last) })),
+    ),
+    staysOf(
+      alertStayRows.rows
+        .filter((r) => inScopeDuring(r.hub_id, r.first.getTime(), r.last.getTime() + 1))
+        .map((r) => ({
+          ...r,
+          first: zone.dayNumber(r.first.getTime()),
+          last: zone.dayNumber(r.last.getTime()),
+        })),
     ),
   );
   /** The hub a home is counted under: the one now in it (`homesOf`), or the first it was heard from before it moved. */
@@ -402,7 +528,8 @@ export async function councilReport(
   // A day the hub found the home in away mode (`"away": true`, hub/uplink-features.ts) is no day monitored: a flat empty
   // all month, its resident in hospital, its thermometer still reporting, counted as a home monitored (review, session
   // 65; the hub's own report leaves those days out since session 64). Its hub still counts among the hubs.
-  const monitored = scoped(featureRows.rows).filter((r) => !r.away);
+  const inScopeRows = featureRows.rows.filter((r) => inScopeAt(r.hub_id, dayStart(r.day)));
+  const monitored = inScopeRows.filter((r) => !r.away);
   const features = [
     ...new Map(
       monitored.map((r) => {
@@ -417,19 +544,20 @@ export async function councilReport(
     hubsOfHome.set(home, (hubsOfHome.get(home) ?? new Set()).add(r.hub_id));
   }
   const homesMoved = [...hubsOfHome.values()].filter((hubs) => hubs.size > 1).length;
-  const withFollowUp = reportAlerts(scoped(alertRows.rows));
+  const withFollowUp = reportAlerts(scopedAlerts(alertRows.rows));
   // A routine-change alert raised before the period and seen in it may hold flags made in the period. Its lastSeenAt is
   // the hub's ISO time (compared as text: a malformed one from a hub is left out rather than failing the query).
-  const openBefore = reportAlerts(scoped(openBeforeRows.rows));
+  const openBefore = reportAlerts(scopedAlerts(openBeforeRows.rows));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it, as in the hub's
   // report (review, session 67: a period begun at midnight counted the resident still on the floor again).
-  const fallsBefore = reportAlerts(scoped(fallsBeforeRows.rows));
+  const fallsBefore = reportAlerts(scopedAlerts(fallsBeforeRows.rows));
   // Hubs that may still send what they knew before knownBy (review, session 68: a report said "Final" while a scheme's
   // hub, cut off since the period, still held its days and calls queued; they changed it when it came back).
-  const silentHubs = scoped(silentRows.rows).length;
-  const hubsWithDays = new Set(scoped(featureRows.rows).map((r) => r.hub_id));
+  // A hub that served the council in the period (its queued days and calls are the council's) though it has moved since.
+  const silentHubs = silentRows.rows.filter((r) => inScopeDuring(r.hub_id, fromMs, knownBy)).length;
+  const hubsWithDays = new Set(inScopeRows.map((r) => r.hub_id));
   const hubsWithAlerts = new Set(
-    scoped(alertRows.rows)
+    scopedAlerts(alertRows.rows)
       .filter((r) => r.raised_at.getTime() < toMs)
       .map((r) => r.hub_id),
   );
@@ -457,6 +585,19 @@ export async function councilReport(
       ),
     );
   }
+  const total = figures(
+    range.from,
+    range.to,
+    features,
+    withFollowUp,
+    withFollowUpByHome,
+    openBefore,
+    fallsBefore,
+    zone,
+  );
+  // The whole period's home-days less the other weeks' gave back a week's that its homes' `*` hid (session 69): the
+  // whole period's are hidden too when a week's homes are (decided on published figures only, so hiding tells nothing).
+  if (weeks.length > 1 && weeks.some((w) => w.homesMonitored === '*')) total.homeDays = '*';
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },
@@ -470,7 +611,7 @@ export async function councilReport(
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     weeks,
-    total: figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
+    total,
   };
 }
 

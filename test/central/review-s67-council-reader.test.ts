@@ -117,9 +117,12 @@ describe.skipIf(missing !== undefined)("a council's reader at the centre", () =>
     const { status, body } = await analyst.json('GET', '/api/reports/council?from=2026-11-17&to=2026-12-02');
     expect(status).toBe(200);
     const report: Json = body;
-    // From the Monday of the first day's week to the last Sunday ended; not the week under way.
-    expect(report.period).toEqual({ from: '2026-11-16', to: '2026-11-29', timezone: 'Europe/London' });
+    // Whole months of weeks that have ended (session 69: fixed boundaries; before, from the Monday of the first day's
+    // week to the last Sunday ended): November's weeks, those whose Thursday is in November; not December's, under way.
+    expect(report.period).toEqual({ from: '2026-11-02', to: '2026-11-29', timezone: 'Europe/London' });
     expect(report.weeks.map((w: Json) => [w.from, w.to, w.alerts.total])).toEqual([
+      ['2026-11-02', '2026-11-08', 0],
+      ['2026-11-09', '2026-11-15', 0],
       ['2026-11-16', '2026-11-22', 10],
       ['2026-11-23', '2026-11-29', 0],
     ]);
@@ -129,10 +132,11 @@ describe.skipIf(missing !== undefined)("a council's reader at the centre", () =>
     const csv = await analyst.request('GET', '/api/reports/council?from=2026-11-17&to=2026-11-17&format=csv');
     expect(csv.status).toBe(200);
     expect(await csv.text()).toContain('2026-11-16,period,from,date,2026-11-16');
-    // A year and a week asked from a Wednesday: its whole weeks would be 378 days, so the latest 53 weeks.
+    // A year and a week asked: its whole months of weeks (30 December 2024 to 1 February 2026) would be 399 days, so
+    // the latest twelve months of weeks (session 69; before, the latest 53 weeks).
     const year = await analyst.json('GET', '/api/reports/council?from=2025-01-01&to=2026-01-06');
     expect(year.status).toBe(200);
-    expect(year.body.period).toMatchObject({ from: '2025-01-06', to: '2026-01-11' });
+    expect(year.body.period).toMatchObject({ from: '2025-02-03', to: '2026-02-01' });
   });
 
   it('is refused a day or a week under way, which a supervisor still gets', async () => {

@@ -335,10 +335,19 @@ const facts = (card) => ({
   acknowledgedAt: card.alert.acknowledgedAt,
 });
 
-function receive(card) {
+/**
+ * `listed`: the card comes in the server's list of open alerts (on connecting, or a resync), which says how each alert
+ * stands now: taken even at a lower version than the one shown (a hub restored from a backup went back to an earlier
+ * version of it, session 69), and taken off "Recently closed" if it was there.
+ */
+function receive(card, listed = false) {
   const key = keyOf(card);
   const known = alerts.get(key);
-  if (known && known.version > card.version) return;
+  if (known && known.version > card.version && !listed) return;
+  if (listed) {
+    const wasClosed = closed.findIndex((c) => keyOf(c) === key);
+    if (wasClosed >= 0 && cards.OPEN.has(card.state)) closed.splice(wasClosed, 1);
+  }
   if (known) card.command = laterCommand(known.command, card.command);
   if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
@@ -398,7 +407,7 @@ function connect() {
   source.addEventListener('alert', (event) => {
     const card = JSON.parse(event.data);
     if (snapshot) snapshot.add(keyOf(card));
-    receive(card);
+    receive(card, snapshot !== null);
   });
   source.addEventListener('snapshot', () => {
     snapshot = new Set();
