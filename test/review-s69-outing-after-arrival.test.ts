@@ -130,8 +130,13 @@ describe('an outing begun minutes after an arrival nothing inside saw (telecare 
     const first = calls.find((a) => Date.parse(a.raisedAt) >= lastAt);
     expect(first?.kind).toBe('inactivity');
     expect(Date.parse(first?.raisedAt ?? '') - lastAt).toBe(22 * HOUR_MS);
-    const detail = first?.detail as { outingUnended?: { since: string }; presenceInDoubt?: boolean } | undefined;
-    expect(detail?.outingUnended?.since).toBe(new Date(lastAt).toISOString());
+    const detail = first?.detail as
+      { outingUnended?: { since: string; afterArrival?: string }; presenceInDoubt?: boolean } | undefined;
+    // The card's why: taken as out from the door's closing, minutes after the homecoming (its closing at 18:00:10).
+    expect(detail?.outingUnended).toEqual({
+      since: new Date(lastAt).toISOString(),
+      afterArrival: new Date(at(3, 18) + 10 * SECOND_MS).toISOString(),
+    });
     expect(detail?.presenceInDoubt).toBe(true);
   });
 
