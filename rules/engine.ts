@@ -336,6 +336,8 @@ export class RulesEngine {
     home.out = false;
     home.outSince = NaN;
     home.outLapsedSince = NaN;
+    home.leftSoonAfter = NaN;
+    home.outingAfterArrival = NaN;
     this.ctx.disarm(home.timers[OUT_CHECK_TIMER]);
     home.lastActivityAt = at;
     home.watchedSince = NaN;
@@ -635,6 +637,8 @@ export class RulesEngine {
         // outings last (the same timer then ends an outing nothing else ended: `outingLapsed`).
         home.out = true;
         home.outSince = at - home.params.presence.outAfterMinutes * MINUTE_MS;
+        home.outingAfterArrival = home.leftSoonAfter;
+        home.leftSoonAfter = NaN;
         this.suspend(home, at);
         const endsAt = home.outingEndsAt();
         if (Number.isFinite(endsAt)) this.ctx.arm(slot, endsAt);
@@ -812,6 +816,7 @@ export class RulesEngine {
       home.out = false;
       home.outSince = NaN;
       home.unseenArrival = undefined;
+      home.leftSoonAfter = NaN;
     } else if (move === 'arrival') {
       // Someone came in and closed the door behind them: nobody leaves again without opening it. The home is not out,
       // though no sensor inside saw who came in (a starter kit, a room without a sensor): the silence rules watch.
@@ -822,9 +827,19 @@ export class RulesEngine {
       }
       home.out = false;
       home.outSince = NaN;
+      home.outingAfterArrival = NaN;
     } else if (move === 'same-arrival') {
       if (home.unseenArrival) home.unseenArrival.closedAt = at;
     } else if (move === 'leaving') {
+      // The door opened again within minutes of an arrival nobody inside has seen (or again while such a leaving waits
+      // to be confirmed): the outing it may begin is bounded even where the home's days away give none (session 69).
+      const soon = home.params.presence.outAfterMinutes * MINUTE_MS;
+      const arrival = home.unseenArrival;
+      if (arrival !== undefined)
+        home.leftSoonAfter = home.exitDoor.openedAt - arrival.closedAt <= soon ? arrival.closedAt : NaN;
+      else if (home.out)
+        // Out already, the door opened again within minutes of the closing that began such an outing: the same doubt.
+        home.leftSoonAfter = home.exitDoor.openedAt - home.outSince <= soon ? home.outingAfterArrival : NaN;
       home.unseenArrival = undefined;
       // Out already (a door that stood open longer than it takes to come in): a new outing begins with this closing.
       if (home.out) home.outSince = NaN;

@@ -285,6 +285,8 @@ export interface HomeSnapshot {
     arrivalOpenedAt: number | null;
     /** Absent before session 36: none. */
     arrivalClosedAt?: number | null;
+    /** `HomeState.leftSoonAfter` (absent before session 69, and when none). */
+    leftSoonAfter?: number;
   };
   /** An arrival nobody inside has seen yet (absent before session 25, and when none). */
   unseenArrival?: UnseenArrival;
@@ -298,6 +300,8 @@ export interface HomeSnapshot {
     /** The span before's outings by hour, and the span under way's first day (`ageOutings`); absent before session 31. */
     earlierByHour?: number[];
     spanDay?: number;
+    /** `HomeState.outingAfterArrival` (absent before session 69, and when none). */
+    afterArrival?: number;
   };
   /** When the hub began watching the home with none of its activity known (absent before session 27, and once
    *  an activity is known). */
@@ -420,6 +424,18 @@ export class HomeState {
   outSince = NaN;
   /** An outing that reached its bound with nothing ending it: its closing, until the next activity (NaN: none). */
   outLapsedSince = NaN;
+  /**
+   * The closing of an arrival nobody inside has seen that the exit door's next leaving followed within
+   * `presence.outAfterMinutes` (its opening), while that leaving (or a chain of them, the door moving again before the
+   * home was taken to be out) waits to be confirmed as an outing; NaN otherwise. Consumed by the confirmation.
+   */
+  leftSoonAfter = NaN;
+  /**
+   * The last outing confirmed began so soon after an unseen arrival (`leftSoonAfter`, its value): the resident who had
+   * just come in may as well never have left; with `presence.outingAfterArrivalMaxHours` set, its bound and the wait on
+   * a device alone after it are capped (`afterArrivalBoundMs`). NaN: not so, or a later arrival.
+   */
+  outingAfterArrival = NaN;
   /**
    * The longest outing the home has had (ms): ended by an arrival or activity inside, or after its bound; of the last
    * two spans of `ABSENCE_MEMORY_DAYS` (`ageOutings`).
@@ -789,7 +805,20 @@ export class HomeState {
 
   /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
   outingEndsAt(): number {
-    return this.outSince + this.outingBoundMs(this.outSince);
+    return this.outSince + this.afterArrivalBoundMs(this.outingBoundMs(this.outSince));
+  }
+
+  /**
+   * `bound` (ms), no longer than `presence.outingAfterArrivalMaxHours` (0, the default: off) when the last outing
+   * began within `presence.outAfterMinutes` of an arrival nobody inside saw (`outingAfterArrival`; session 69): someone
+   * who came in minutes before and moved the door again (keys forgotten, a caller seen off) may never have left, and
+   * the home's days away give such an outing no bound. Off by default: the same door pattern begins days away (Kasteren
+   * B: 21 Jul, 7 and 12 Aug), called at the cap; an installer's choice for a resident who does not go away unannounced.
+   */
+  afterArrivalBoundMs(bound: number): number {
+    const capHours = this.params.presence.outingAfterArrivalMaxHours;
+    if (Number.isNaN(this.outingAfterArrival) || !(capHours > 0)) return bound;
+    return Math.min(bound, capHours * HOUR_MS);
   }
 
   /**
@@ -1090,6 +1119,7 @@ export class HomeState {
               openedAt: Number.isNaN(this.exitDoor.openedAt) ? null : this.exitDoor.openedAt,
               arrivalOpenedAt: Number.isNaN(this.exitDoor.arrivalOpenedAt) ? null : this.exitDoor.arrivalOpenedAt,
               arrivalClosedAt: Number.isNaN(this.exitDoor.arrivalClosedAt) ? null : this.exitDoor.arrivalClosedAt,
+              ...(Number.isNaN(this.leftSoonAfter) ? {} : { leftSoonAfter: this.leftSoonAfter }),
             },
           }
         : {}),
@@ -1107,6 +1137,7 @@ export class HomeState {
                 ? { earlierByHour: [...this.earlierOutingByHour] }
                 : {}),
               ...(this.outingSpanDay >= 0 ? { spanDay: this.outingSpanDay } : {}),
+              ...(Number.isNaN(this.outingAfterArrival) ? {} : { afterArrival: this.outingAfterArrival }),
             },
           }),
       ...(Number.isNaN(this.watchedSince) ? {} : { watchedSince: this.watchedSince }),
@@ -1185,6 +1216,7 @@ export class HomeState {
     this.exitDoor.openedAt = num(door?.openedAt);
     this.exitDoor.arrivalOpenedAt = num(door?.arrivalOpenedAt);
     this.exitDoor.arrivalClosedAt = num(door?.arrivalClosedAt);
+    this.leftSoonAfter = num(door?.leftSoonAfter);
     const arrival = saved.unseenArrival;
     this.unseenArrival =
       arrival && typeof arrival.doorId === 'string' && typeof arrival.closedAt === 'number'
@@ -1194,6 +1226,7 @@ export class HomeState {
     // leaving, or before it: the bound comes no later), so that it has a bound too; none is learned yet.
     this.outSince = !this.out ? NaN : saved.outing ? num(saved.outing.since) : this.lastActivityAt;
     this.outLapsedSince = num(saved.outing?.lapsedSince);
+    this.outingAfterArrival = num(saved.outing?.afterArrival);
     this.longestOutingMs = Math.max(0, num(saved.outing?.longestMs) || 0);
     // Before session 27 the outings were not kept by the hour they began: each hour is taken to have had the longest.
     const byHour = saved.outing?.longestByHour;

@@ -721,9 +721,18 @@ export const inactivityDefinition = {
           ? { loneDeviceChattered: true }
           : {}),
         // An outing nothing ended, past its bound: the resident was taken to be out since then, and may never have left.
+        // Since session 69 with `afterArrival` when that outing began minutes after a homecoming nothing inside saw.
         ...(Number.isNaN(home.outLapsedSince)
           ? {}
-          : { outingUnended: { since: new Date(home.outLapsedSince).toISOString() }, presenceInDoubt: true }),
+          : {
+              outingUnended: {
+                since: new Date(home.outLapsedSince).toISOString(),
+                ...(Number.isNaN(home.outingAfterArrival)
+                  ? {}
+                  : { afterArrival: new Date(home.outingAfterArrival).toISOString() }),
+              },
+              presenceInDoubt: true,
+            }),
       },
     });
     if (warned) ctx.prealertCancel(home, 'inactivity', at);

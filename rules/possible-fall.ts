@@ -301,12 +301,13 @@ export function emptyHomeShown(home: HomeState, at: number): boolean {
  */
 export function emptyHomeBoundMs(home: HomeState): number {
   const bound = home.outingBoundMs();
-  if (!Number.isFinite(bound)) return bound;
+  if (!Number.isFinite(bound)) return home.afterArrivalBoundMs(bound);
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
   const spell =
     home.params.presence.outingBoundFactor * Math.max(watch?.longestEmptyMs ?? 0, watch?.earlierEmptyMs ?? 0);
-  // Past a day, as an outing's bound: none, or, where the installer chose it, late rather than never.
-  return home.pastOutingHorizon(spell) ? Infinity : Math.max(bound, spell);
+  // Past a day, as an outing's bound: none, or, where the installer chose it, late rather than never; after an outing
+  // begun within minutes of an unseen arrival, as such outings have lasted (`HomeState.afterArrivalBoundMs`, session 69).
+  return home.afterArrivalBoundMs(home.pastOutingHorizon(spell) ? Infinity : Math.max(bound, spell));
 }
 
 /**

@@ -109,7 +109,10 @@ export function why(alert, zone) {
   if (d.seenSinceArrival === false) parts.push('came in by the front door, nothing seen inside since');
   // Taken as out after the front door closed, for longer than any outing of this home, and never seen back: the
   // resident may never have left (session 26: an outing nothing ends has a bound).
-  if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
+  // Since session 69: that outing began minutes after a homecoming nothing inside saw (presence.outingAfterArrivalMaxHours).
+  if (d.outingUnended && d.outingUnended.afterArrival)
+    parts.push('taken as out since the front door moved minutes after coming home; not seen since');
+  else if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
   if ('matOccupied' in d) {
     parts.push(
       d.matOccupied === 'bed'

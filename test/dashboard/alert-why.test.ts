@@ -289,3 +289,30 @@ describe("the card's line for a night up out of bed too long (session 44)", () =
     );
   });
 });
+
+describe("the card's line for an outing nothing ended (session 69)", () => {
+  const unended = {
+    silenceMinutes: 1320,
+    thresholdMinutes: 600,
+    thresholdSource: 'cold-start',
+    lastRoom: 'entrance',
+    lastDeviceId: 'front',
+    lastDeviceKind: 'exit-door',
+    matOccupied: null,
+    presenceInDoubt: true,
+  };
+  it('an outing begun minutes after a homecoming nothing inside saw says so, not "longer than any outing"', () => {
+    const line = why({
+      detail: {
+        ...unended,
+        outingUnended: { since: '2026-01-08T18:03:10.000Z', afterArrival: '2026-01-08T18:00:10.000Z' },
+      },
+    });
+    expect(line).toContain('taken as out since the front door moved minutes after coming home; not seen since');
+    expect(line).not.toContain('longer than any outing');
+  });
+  it('guard: any other outing nothing ended keeps its line', () => {
+    const line = why({ detail: { ...unended, outingUnended: { since: '2026-01-08T18:03:10.000Z' } } });
+    expect(line).toContain('taken as out since the front door closed, longer than any outing of this home');
+  });
+});
