@@ -54,6 +54,32 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Which run of this process a press mark belongs to (quiet, loaded, … in the order measured). */
 let stagesRun = 0;
 
+/**
+ * The system call a process's main thread is in (Linux `/proc/<pid>/task/<pid>/syscall`: its number; -1 running,
+ * undefined when it cannot be read): asleep in epoll, or blocked in a write or a lock of the database.
+ */
+function syscallOf(pid: number | undefined): { nr: number; arg0?: string } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const [first = '', arg0] = fs.readFileSync(`/proc/${pid}/task/${pid}/syscall`, 'latin1').split(' ');
+    const nr = first === 'running' ? -1 : Number(first);
+    // In futex (x86-64 202): its first argument, the lock's address, to find whose it is in the process's maps.
+    return nr === 202 && arg0 !== undefined ? { nr, arg0 } : { nr };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's memory maps (Linux), read once per run with the marks: whose a futex's address is. */
+function mapsOf(pid: number | undefined): string | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return fs.readFileSync(`/proc/${pid}/maps`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A thread's [run ns, run-queue wait ns] from its schedstat (Linux), or undefined. */
 function schedstatOf(pid: number | undefined): [number, number] | undefined {
   if (pid === undefined) return undefined;
@@ -111,6 +137,9 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
       const payload = direct?.payload ?? JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
       const topic = direct?.topic ?? `telecare/${homeId}/devices/${plan.pendantId}/events`;
       const hubSched = stagesFile !== '' ? schedstatOf(plan.stagesPid) : undefined;
+      const syscall = stagesFile !== '' ? syscallOf(plan.stagesPid) : undefined;
+      const hubSyscall = syscall?.nr;
+      const futexAt = syscall?.arg0;
       const pressedNs = stagesFile !== '' ? process.hrtime.bigint() : 0n;
       const startedMs = performance.now();
       client.publish(topic, payload, { qos: 1, retain: direct !== undefined }, (err) => {
@@ -143,6 +172,8 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
                 alertNs: String(alertNs),
                 ms,
                 hubSched,
+                hubSyscall,
+                futexAt,
                 schedAtAlert,
                 pid: plan.stagesPid,
               },
@@ -164,7 +195,11 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
     // Stop alerts that arrive after their timeout from needing a PUBACK on a closing socket.
     await client.unsubscribeAsync('telecare/+/alerts/+').catch(() => undefined);
     await client.endAsync();
-    if (marks.length > 0) fs.appendFileSync(stagesFile, marks.join('\n') + '\n');
+    if (marks.length > 0) {
+      const maps = mapsOf(plan.stagesPid);
+      if (maps !== undefined) marks.push(JSON.stringify({ maps: { run, pid: plan.stagesPid, text: maps } }));
+      fs.appendFileSync(stagesFile, marks.join('\n') + '\n');
+    }
   }
   const received = samplesMs.length - lost;
   return { samplesMs, ackMs, lost, alertBytes: received > 0 ? Math.round(bytes / received) : 0 };

@@ -20,6 +20,8 @@ interface ClientPress {
   ms: number;
   /** The hub's main thread's [run ns, run-queue wait ns] just before the press was published. */
   hubSched?: [number, number];
+  /** The system call the hub's main thread was in just before the publish (x86-64 number; -1 running). */
+  hubSyscall?: number;
   /** The same once the alert arrived, and whose (the hub's or a baseline's pid). */
   schedAtAlert?: [number, number];
   pid?: number;
@@ -107,7 +109,26 @@ export interface MatchedPress {
   /** Before the hub took the press in (publish → parsed): its main thread running, and waiting for a core, µs. */
   beforeRunUs?: number;
   beforeRunQueueUs?: number;
+  /** The system call the hub's main thread was in when the press was published (named on x86-64). */
+  syscallAtPress?: string;
 }
+
+/** x86-64 system call numbers a hub's main thread is seen in (others by number). */
+const SYSCALLS: Record<number, string> = {
+  [-1]: 'running',
+  0: 'read',
+  1: 'write',
+  17: 'pread64',
+  18: 'pwrite64',
+  20: 'writev',
+  72: 'fcntl',
+  74: 'fsync',
+  75: 'fdatasync',
+  202: 'futex',
+  232: 'epoll_wait',
+  281: 'epoll_pwait',
+  441: 'epoll_pwait2',
+};
 
 export interface RunStages {
   run: number;
@@ -220,6 +241,9 @@ export function pressStages(text: string): RunStages[] {
       }
       const m: MatchedPress = { ms: p.ms, us, afterWrittenUs: at('end') - at('written'), gcs: gcCount, gcUs };
       if (r.schedAtParsed && r.schedAtWritten) m.runQueueUs = (r.schedAtWritten[1] - r.schedAtParsed[1]) / 1000;
+      if (p.hubSyscall !== undefined)
+        m.syscallAtPress =
+          process.arch === 'x64' ? (SYSCALLS[p.hubSyscall] ?? String(p.hubSyscall)) : String(p.hubSyscall);
       if (r.schedAtParsed && p.hubSched) {
         m.beforeRunUs = (r.schedAtParsed[0] - p.hubSched[0]) / 1000;
         m.beforeRunQueueUs = (r.schedAtParsed[1] - p.hubSched[1]) / 1000;
