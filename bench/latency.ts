@@ -1,4 +1,5 @@
 // Pendant press → alert received: one measuring client publishes a press and times the alert it gets back.
+import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../simulate/mqttConnect.js';
 
@@ -31,12 +32,64 @@ export interface PressPlan {
   directAlertBytes?: number;
   /** After each alert, clear its retained copy (outside the timing), as the hub does when it is resolved. */
   clearAlert?: boolean;
+  /**
+   * A file to append each press's marks to (the bench: TELECARE_PRESS_STAGES, which the hub it spawns inherits and
+   * writes its own marks to: hub/press-stages.ts): the publish and the alert's arrival on the monotonic clock the
+   * hub's marks use, as JSON lines (`{"press": …}`) after the run, so that `bench/pressStages.ts` can split each press
+   * into before the hub's read, the hub's turn and after its write. Unset, nothing is recorded.
+   */
+  stagesFile?: string;
+  /**
+   * With `stagesFile`: the hub's pid, whose main thread's scheduler account (run, run-queue wait) is read
+   * just before each press is published (outside the timing), to split the wait before the hub's read.
+   */
+  stagesPid?: number;
 }
 
 /** After this many presses without their alert the run stops. */
 const MAX_LOST = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Which run of this process a press mark belongs to (quiet, loaded, … in the order measured). */
+let stagesRun = 0;
+
+/**
+ * The system call a process's main thread is in (Linux `/proc/<pid>/task/<pid>/syscall`: its number; -1 running,
+ * undefined when it cannot be read): asleep in epoll, or blocked in a write or a lock of the database.
+ */
+function syscallOf(pid: number | undefined): { nr: number; arg0?: string } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const [first = '', arg0] = fs.readFileSync(`/proc/${pid}/task/${pid}/syscall`, 'latin1').split(' ');
+    const nr = first === 'running' ? -1 : Number(first);
+    // In futex (x86-64 202): its first argument, the lock's address, to find whose it is in the process's maps.
+    return nr === 202 && arg0 !== undefined ? { nr, arg0 } : { nr };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's memory maps (Linux), read once per run with the marks: whose a futex's address is. */
+function mapsOf(pid: number | undefined): string | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return fs.readFileSync(`/proc/${pid}/maps`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A thread's [run ns, run-queue wait ns] from its schedstat (Linux), or undefined. */
+function schedstatOf(pid: number | undefined): [number, number] | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const [run = '0', wait = '0'] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ');
+    return [Number(run), Number(wait)];
+  } catch {
+    return undefined;
+  }
+}
 
 /** Presses one pendant after another and waits for each alert; the subscriber is on this machine. */
 export async function measurePresses(plan: PressPlan): Promise<PressRun> {
@@ -65,6 +118,9 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
   const ackMs: number[] = [];
   let lost = 0;
   let bytes = 0;
+  const marks: string[] = [];
+  const stagesFile = plan.stagesFile ?? '';
+  const run = stagesFile !== '' ? ++stagesRun : 0;
   try {
     for (const [i, homeId] of plan.homeIds.entries()) {
       const received = new Promise<{ bytes: number; alertId: string } | null>((resolve) => {
@@ -80,6 +136,11 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
       const direct = plan.directAlertBytes !== undefined ? directAlert(homeId, i, plan.directAlertBytes) : undefined;
       const payload = direct?.payload ?? JSON.stringify({ type: 'pendant', value: true, ts: new Date().toISOString() });
       const topic = direct?.topic ?? `telecare/${homeId}/devices/${plan.pendantId}/events`;
+      const hubSched = stagesFile !== '' ? schedstatOf(plan.stagesPid) : undefined;
+      const syscall = stagesFile !== '' ? syscallOf(plan.stagesPid) : undefined;
+      const hubSyscall = syscall?.nr;
+      const futexAt = syscall?.arg0;
+      const pressedNs = stagesFile !== '' ? process.hrtime.bigint() : 0n;
       const startedMs = performance.now();
       client.publish(topic, payload, { qos: 1, retain: direct !== undefined }, (err) => {
         if (!err) ackMs.push(performance.now() - startedMs);
@@ -98,6 +159,27 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
         }
       } else {
         samplesMs.push(performance.now() - startedMs);
+        if (stagesFile !== '') {
+          const alertNs = process.hrtime.bigint();
+          const ms = samplesMs[samplesMs.length - 1];
+          const schedAtAlert = schedstatOf(plan.stagesPid);
+          marks.push(
+            JSON.stringify({
+              press: {
+                run,
+                homeId,
+                pressedNs: String(pressedNs),
+                alertNs: String(alertNs),
+                ms,
+                hubSched,
+                hubSyscall,
+                futexAt,
+                schedAtAlert,
+                pid: plan.stagesPid,
+              },
+            }),
+          );
+        }
         bytes += alert.bytes;
         await plan.afterAlert?.(homeId, alert.alertId);
         // Like the hub resolving its alert: the retained copy is cleared, outside the timing.
@@ -113,6 +195,11 @@ export async function measurePresses(plan: PressPlan): Promise<PressRun> {
     // Stop alerts that arrive after their timeout from needing a PUBACK on a closing socket.
     await client.unsubscribeAsync('telecare/+/alerts/+').catch(() => undefined);
     await client.endAsync();
+    if (marks.length > 0) {
+      const maps = mapsOf(plan.stagesPid);
+      if (maps !== undefined) marks.push(JSON.stringify({ maps: { run, pid: plan.stagesPid, text: maps } }));
+      fs.appendFileSync(stagesFile, marks.join('\n') + '\n');
+    }
   }
   const received = samplesMs.length - lost;
   return { samplesMs, ackMs, lost, alertBytes: received > 0 ? Math.round(bytes / received) : 0 };

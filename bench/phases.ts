@@ -401,7 +401,7 @@ async function startBaseline(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   brokerUrl?: string,
-): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
+): Promise<{ mqttUrl: string; pid: number | undefined; stop: () => Promise<void> }> {
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const child = spawnTracked(process.execPath, [path, ...args], { env: { ...process.env, ...env } });
   const line = await new Promise<{ port?: number }>((resolve, reject) => {
@@ -409,7 +409,7 @@ async function startBaseline(
     rl.once('line', (text) => resolve(JSON.parse(text) as { port?: number }));
     child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
-  return { mqttUrl: brokerUrl ?? `mqtt://127.0.0.1:${line.port ?? 0}`, stop: () => stopChild(child) };
+  return { mqttUrl: brokerUrl ?? `mqtt://127.0.0.1:${line.port ?? 0}`, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /** The bare aedes broker (bench/rawBroker.js). */
@@ -421,7 +421,10 @@ function startRawBroker(): Promise<{ mqttUrl: string; stop: () => Promise<void> 
  * The pass-through relay (bench/relay.js): with an aedes of its own (`brokerUrl` undefined) or as a client of the
  * broker at `brokerUrl`.
  */
-function startRelay(alertBytes: number, brokerUrl?: string): Promise<{ mqttUrl: string; stop: () => Promise<void> }> {
+function startRelay(
+  alertBytes: number,
+  brokerUrl?: string,
+): Promise<{ mqttUrl: string; pid: number | undefined; stop: () => Promise<void> }> {
   const env = { RELAY_ALERT_BYTES: String(alertBytes) };
   return brokerUrl === undefined
     ? startBaseline('relay.js', ['embedded'], env)
@@ -457,6 +460,7 @@ async function pressRuns(
     directAlertBytes?: number;
     clearAlert?: boolean;
     badLogins?: boolean;
+    stagesPid?: number;
   },
 ): Promise<PressRuns> {
   const plan = {
@@ -465,6 +469,8 @@ async function pressRuns(
     pendantId: PRESS_PENDANT_ID,
     gapMs: [1, 5] as [number, number],
     timeoutMs: 5000,
+    // Opt-in stage marks of each press (bench/pressStages.ts); the hubs spawned inherit the variable.
+    stagesFile: process.env.TELECARE_PRESS_STAGES ?? '',
     ...extra,
   };
   const result: PressRuns = { runs: {}, backgroundRate: NaN };
@@ -576,7 +582,10 @@ async function relayFigures(
   const relay = await startRelay(alertBytes, where.brokerUrl);
   let runs: PressRuns;
   try {
-    runs = await pressRuns(ctx, `relay on ${where.broker}`, relay.mqttUrl, presses, { clearAlert: true });
+    runs = await pressRuns(ctx, `relay on ${where.broker}`, relay.mqttUrl, presses, {
+      clearAlert: true,
+      ...(relay.pid !== undefined ? { stagesPid: relay.pid } : {}),
+    });
   } finally {
     await relay.stop();
   }
@@ -646,7 +655,11 @@ export async function latencyPhase(ctx: PhaseContext): Promise<Figure[]> {
     const idleThreads = threadCount(hub.pid);
     const sampled = await peakRssDuring(
       hub,
-      pressRuns(ctx, 'hub', hub.mqttUrl, presses, { afterAlert: resolverFor(hub), badLogins: true }),
+      pressRuns(ctx, 'hub', hub.mqttUrl, presses, {
+        afterAlert: resolverFor(hub),
+        badLogins: true,
+        stagesPid: hub.pid,
+      }),
     );
     hubRuns = sampled.result;
     const peak = procStatusBytes(hub.pid, 'VmHWM');
@@ -796,7 +809,10 @@ async function externalBrokerLatency(
     const hub = await spawnHub(benchConfig(LATENCY_HOMES), 'latency-ext', { HUB_MQTT_URL: mosquitto.mqttUrl });
     let hubRuns: PressRuns;
     try {
-      hubRuns = await pressRuns(ctx, 'hub on Mosquitto', hub.mqttUrl, presses, { afterAlert: resolverFor(hub) });
+      hubRuns = await pressRuns(ctx, 'hub on Mosquitto', hub.mqttUrl, presses, {
+        afterAlert: resolverFor(hub),
+        stagesPid: hub.pid,
+      });
     } finally {
       await hub.stop();
     }

@@ -12,6 +12,14 @@ import {
   writeSync,
 } from 'node:fs';
 
+/**
+ * The mark's file is opened for synchronised data writes where the system has them (Linux, macOS): each write
+ * returns once its data is on disk, as a write then `fdatasync` did, in one request to libuv's thread pool instead
+ * of two (session 69: one wake-up of a pool thread and one completion on the event loop less per acknowledged
+ * batch, beside every press). Elsewhere (Windows: no O_DSYNC) the write is followed by `fdatasync` as before.
+ */
+const O_DSYNC: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
+
 export interface LostEvents {
   /** Highest event id acknowledged to a sender before the last stop. */
   acknowledgedUpTo: number;
@@ -96,7 +104,8 @@ export class AckWatermark {
     }
     this.writing = this.wanted;
     // Created if missing: the start may have failed to write it (a full disk).
-    if (this.fd === undefined) open(this.file, constants.O_RDWR | constants.O_CREAT, this.opened);
+    if (this.fd === undefined)
+      open(this.file, constants.O_RDWR | constants.O_CREAT | (O_DSYNC ?? 0), 0o600, this.opened);
     else this.writeMark(this.fd);
   }
 
@@ -117,6 +126,8 @@ export class AckWatermark {
   private readonly wrote = (err: NodeJS.ErrnoException | null): void => {
     if (err) this.failed(err);
     else if (this.fd === undefined) this.failed(new Error('acknowledged-events mark closed while writing'));
+    // With O_DSYNC the write itself waited for the disk.
+    else if (O_DSYNC !== undefined) this.synced(null);
     else fdatasync(this.fd, this.synced);
   };
 

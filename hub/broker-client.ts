@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { HubBroker, MessageHandler, SensorIntake } from './broker.js';
 import type { Logger } from './logger.js';
+import { pressStages } from './press-stages.js';
 import type { PublishOptions } from './publisher.js';
 import { HUB_STATUS_TOPIC, NATIVE_EVENTS_FILTER, topicMatches } from './topics.js';
 
@@ -228,6 +229,7 @@ export class ExternalBroker implements HubBroker {
         return;
       }
       let stored: Promise<void> | undefined;
+      pressStages?.parsed(packet.topic, true);
       try {
         // DUP: sent again after a lost connection or the broker's restart (its PUBACK from the hub lost or unsaved);
         // events the hub already stored are acknowledged without being stored twice.
@@ -236,6 +238,7 @@ export class ExternalBroker implements HubBroker {
         stored = Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
       this.acks.enqueue(packet.messageId ?? 0, client.stream, stored);
+      pressStages?.end();
       callback(DEFER_ACK);
     };
     this.client = client;
@@ -330,6 +333,7 @@ export class ExternalBroker implements HubBroker {
     if (!client) return Promise.reject(new Error('mqtt client is stopped'));
     const acknowledged = client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain });
     sendNow(client.stream);
+    pressStages?.mark('written');
     return Promise.race([acknowledged.then(() => undefined), this.ended]);
   }
 

@@ -25,6 +25,7 @@ import {
   type MqttIdentity,
   type RefusalCode,
 } from './mqtt-auth.js';
+import { pressStages } from './press-stages.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { HUB_STATUS_TOPIC, isAlertTopic, topicMatches } from './topics.js';
 
@@ -875,6 +876,9 @@ export class EmbeddedBroker implements HubBroker {
     const enqueue = listeners[0];
     if (listeners.length !== 1 || enqueue === undefined || typeof aedesClient._nextBatch !== 'function') return;
     parser.removeListener('packet', enqueue);
+    // Opt-in stage marks (hub/press-stages.ts): when the socket's chunk was read, before aedes's own reader.
+    if (pressStages)
+      (aedesClient as unknown as { conn: net.Socket }).conn.prependListener('readable', pressStages.read);
     parser.on('packet', (packet) => {
       if (!this.publishDirect(aedesClient, packet)) enqueue.call(parser, packet);
     });
@@ -903,10 +907,12 @@ export class EmbeddedBroker implements HubBroker {
     client._parsingBatch++;
     if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
     const payload = payloadOf(packet);
+    pressStages?.parsed(topic);
     const stored = this.options.intake(topic, payload, packet.dup);
     if (stored) {
       this.lastStoredOf.set(client as unknown as Client, stored);
       this.awaitStored(stored, new DirectPublish(client, packet, this.subscribed(topic)));
+      pressStages?.end();
       return true;
     }
     // Nothing to store: acknowledged in turn; the hub's subscriptions act on it now.
@@ -915,6 +921,7 @@ export class EmbeddedBroker implements HubBroker {
     if (earlier && this.awaitingStore.has(earlier)) this.awaitStored(earlier, direct);
     else if (this.acknowledge(direct)) setImmediate(this.deliver, [direct]);
     this.dispatch(topic, payload, identity.username, client.id);
+    pressStages?.end();
     return true;
   }
 
@@ -1602,6 +1609,7 @@ function deliverOwnAtOnce(client: Client, own: WeakSet<Buffer>): void {
       for (const run of later) run();
       const conn = deliveries.conn;
       if (conn) while (conn.writableCorked > 0) conn.uncork();
+      pressStages?.mark('written');
     };
   }
 }

@@ -39,6 +39,7 @@ import { DEFAULT_RETENTION_DAYS, Retention } from './retention.js';
 import { StorageHealth } from './storage-health.js';
 import { CHATTER_MAX_PER_WINDOW, CHATTER_WINDOW_MS, ChatterLimit } from './chatter.js';
 import { EventStore } from './store.js';
+import { pressStages } from './press-stages.js';
 import { parseAlertAckTopic } from './topics.js';
 import type { UplinkOptions } from './uplink.js';
 
@@ -210,6 +211,7 @@ async function startHubHolding(options: HubOptions, dbFile: string, lock: DataDi
   };
   const storeAndRun = (events: SensorEvent[]): Promise<void> => {
     const batch = store.appendToBatch(events);
+    pressStages?.mark('rules');
     // The rules see the events now, before the batch's fsync, so an emergency is raised (and its alert stored and
     // published) without waiting for the disk; the sender's acknowledgement still waits for `durable(batch)`.
     // A rules fault must not fail the intake: failing here would withhold the PUBACK and make the sender send the
@@ -262,6 +264,7 @@ async function startHubHolding(options: HubOptions, dbFile: string, lock: DataDi
   /** `redelivered`: the broker says it may have sent this message before (DUP), as the external broker's client does. */
   const intake = (topic: string, payload: Buffer, redelivered = false): ReturnType<SensorIntake> => {
     const outcome = ingest.fromMqtt(topic, payload);
+    pressStages?.mark('ingested');
     // Events already stored (sent again after a lost PUBACK) are acknowledged, not stored or acted on twice.
     const fresh = redelivered && outcome.events.length > 0 ? redelivery.notYetStored(outcome.events) : outcome.events;
     // A chattering device's repeats past its bound go to a count in the same batch (hub/chatter.ts): stored, not

@@ -14,6 +14,7 @@ import { ladderFor, ladderTextFor, levelDueAt } from './ladder.js';
 import type { AlertMetrics } from './metrics.js';
 import { RepeatPacing, type PendingRepeats } from './pacing.js';
 import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
+import { pressStages } from '../press-stages.js';
 import { HUB_ACTOR, returned } from './statements.js';
 
 /** Longest note kept on a resolution (UTF-16 units); longer notes are cut, never inside a character. */
@@ -289,6 +290,7 @@ export class AlertLifecycle {
     }
     if (noneOpen) return undefined;
     if (change === undefined) throw new Error('alert raise changed nothing');
+    pressStages?.mark('stored');
     const alert = changes.publish(change);
     if (merged) metrics.merged.inc({ kind: decision.kind });
     else metrics.raised.inc({ kind: decision.kind, severity: decision.severity });
