@@ -6,6 +6,8 @@
 // timer queue fired when due as the hub's rules timer fires it, a restart through the saved state or through the
 // store's re-feed), under seeded perturbations that radios, bridges and cheap clocks make. Per perturbation: falls
 // called out, daily activities that called out, and the delay from the impact to the call-out on the hub's clock.
+// Options: `--held-out` (default: the tuning subjects), `--every=N`, `--only=TEXT` (perturbations containing it),
+// `--details`, `--rate=HZ` (the wearable's rate, default 50; session 69: 20, the cheapest wearables).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,8 @@ export const PERTURBATIONS = [
   'send twice, no DUP',
   'clock drift +1 %',
   'clock drift −1 %',
+  'clock drift +2 %',
+  'clock drift −2 %',
   'clock steps +2 s',
   'clock steps −2 s',
   'clock 5 s behind the hub',
@@ -38,6 +42,8 @@ export const PERTURBATIONS = [
   'jittered timing',
   'stream ends 1–3 s after the impact',
   'bridge forwards every 5 s',
+  'radio gap 3–8 s, then its batches at once',
+  'radio gap 10–30 s, then its batches at once',
   'hub restart, state saved',
   'hub restart, kill -9 (re-fed from the store)',
 ] as const;
@@ -107,11 +113,12 @@ function batches(
   rates: readonly number[],
   clock: (t: number) => number,
   rand: () => number,
+  rateHz = RATE_HZ,
 ): Batch[] {
   const out: Batch[] = [];
   let lastArrival = -Infinity;
   for (let i = 0; i < samples.length;) {
-    const rate = rates[i] ?? RATE_HZ;
+    const rate = rates[i] ?? rateHz;
     let j = i + 1;
     // A batch holds one second at one rate (a rate change starts a new batch).
     while (j < samples.length && (times[j] ?? 0) - (times[i] ?? 0) < BATCH_MS && rates[j] === rate) j++;
@@ -131,15 +138,17 @@ export function perturbedStream(
   trial: TransportTrial,
   perturbation: Perturbation,
   startAt: number,
+  rateHz = RATE_HZ,
 ): { batches: Batch[]; impactAt: number; restartAt?: number } {
-  const seed = seedOf(`${trial.label}|${perturbation}`, 32);
+  // The 50 Hz runs keep their seeds (and so their figures); another rate draws its own.
+  const seed = seedOf(`${trial.label}|${perturbation}`, rateHz === RATE_HZ ? 32 : rateHz);
   const rng = createRng(seed);
   const rand = rng.next;
   const jittered = perturbation === 'jittered timing';
-  let samples: Sample[] = sensorSamples(trial.rec, { rateHz: RATE_HZ, harsh: jittered, seed });
-  const step = 1000 / RATE_HZ;
+  let samples: Sample[] = sensorSamples(trial.rec, { rateHz, harsh: jittered, seed });
+  const step = 1000 / rateHz;
   let times = samples.map((_, k) => startAt + k * step);
-  let rates = samples.map(() => RATE_HZ);
+  let rates = samples.map(() => rateHz);
   const peak = peakIndex(samples);
   const impactAt = startAt + peak * step;
   if (jittered) {
@@ -183,6 +192,10 @@ export function perturbedStream(
         return startAt + (t - startAt) * 1.01;
       case 'clock drift −1 %':
         return startAt + (t - startAt) * 0.99;
+      case 'clock drift +2 %':
+        return startAt + (t - startAt) * 1.02;
+      case 'clock drift −2 %':
+        return startAt + (t - startAt) * 0.98;
       case 'clock steps +2 s':
         return t >= stepAt ? t + 2000 : t;
       case 'clock steps −2 s':
@@ -193,7 +206,7 @@ export function perturbedStream(
         return t;
     }
   };
-  let out = batches(samples, times, rates, clock, rand);
+  let out = batches(samples, times, rates, clock, rand, rateHz);
   if (jittered) out = out.map((b) => ({ ...b, ts: b.ts + Math.round((rand() - 0.5) * 80) }));
   switch (perturbation) {
     case 'lose 5 % of batches':
@@ -241,6 +254,23 @@ export function perturbedStream(
       for (const b of out) b.arrival = Math.ceil((b.arrival - phase) / 5000) * 5000 + phase;
       break;
     }
+    case 'radio gap 3–8 s, then its batches at once':
+    case 'radio gap 10–30 s, then its batches at once': {
+      // The link drops for 3–8 s (or 10–30 s, longer than any silence the engine waits for), starting anywhere from 4 s
+      // before the impact to 4 s after it (the body lying on the wearable, a walk out of the receiver's range); the
+      // wearable keeps what it sampled meanwhile and sends it all at once when the link is back, each batch with its
+      // own stamp, 5 ms apart, then carries on as before.
+      const lenMs = perturbation.startsWith('radio gap 3') ? 3000 + rand() * 5000 : 10_000 + rand() * 20_000;
+      const from = impactAt + (rand() * 8 - 4) * 1000;
+      let last = -Infinity;
+      for (const b of out) {
+        if (b.arrival >= from && b.arrival < from + lenMs) b.arrival = from + lenMs;
+        // One link, one queue: the batches held come first, in order, 5 ms apart, and those after them follow.
+        b.arrival = Math.max(b.arrival, last + 5);
+        last = b.arrival;
+      }
+      break;
+    }
     default:
       break;
   }
@@ -273,9 +303,13 @@ function reload(engine: RulesEngine): RulesEngine {
 }
 
 /** Run one trial's stream through the real engine, on the hub's clock, as the hub drives it. */
-export function runTransportTrial(trial: TransportTrial, perturbation: Perturbation): TransportOutcome {
+export function runTransportTrial(
+  trial: TransportTrial,
+  perturbation: Perturbation,
+  rateHz = RATE_HZ,
+): TransportOutcome {
   const startAt = Date.UTC(2026, 2, 2, 10);
-  const { batches: stream, impactAt, restartAt } = perturbedStream(trial, perturbation, startAt);
+  const { batches: stream, impactAt, restartAt } = perturbedStream(trial, perturbation, startAt, rateHz);
   let engine = new RulesEngine([HOME]);
   const falls: { at: number; d: Extract<RuleDecision, { type: 'raise' }> }[] = [];
   const take = (decisions: RuleDecision[], at: number): void => {
@@ -343,6 +377,8 @@ export interface TransportOptions {
   perturbations?: readonly Perturbation[];
   /** Run every n-th trial only (a bounded test): 1 runs them all. */
   every?: number;
+  /** The wearable's own rate (default 50 Hz; 20 Hz: the cheapest wearables). */
+  rateHz?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -392,7 +428,7 @@ export function evaluateTransport(trials: readonly TransportTrial[], options: Tr
   trials.forEach((trial, i) => {
     perturbations.forEach((p, j) => {
       const f = figures[j]!;
-      const o = runTransportTrial(trial, p);
+      const o = runTransportTrial(trial, p, options.rateHz);
       if (trial.isFall) {
         f.falls++;
         if (o.callOuts > 0) {
@@ -444,6 +480,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const every = everyArg ? Number(everyArg.slice('--every='.length)) : 1;
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const perturbations = only ? PERTURBATIONS.filter((p) => p.includes(only)) : PERTURBATIONS;
+  const rateArg = args.find((a) => a.startsWith('--rate='));
+  const rateHz = rateArg ? Number(rateArg.slice('--rate='.length)) : RATE_HZ;
   const dataDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
   const trials = transportTrials(dataDir, split, every);
   if (trials.length === 0) {
@@ -453,12 +491,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const figures = evaluateTransport(trials, {
     split,
     perturbations,
+    rateHz,
     onProgress: (done, total) => {
       if (done % 50 === 0 || done === total) process.stderr.write(`${done}/${total}\n`);
     },
   });
   console.log(
-    `${split} subjects, ${trials.length} trials, every ${every}; 50 Hz in 1 s batches through the rules engine\n`,
+    `${split} subjects, ${trials.length} trials, every ${every}; ${rateHz} Hz in 1 s batches through the rules engine\n`,
   );
   console.log(formatTransportTable(figures, args.includes('--details')));
 }

@@ -70,7 +70,11 @@ const PEAK_SEARCH_CELLS = PEAK_SEARCH_MS / CELL_MS;
 const EPISODE_MS = 2000;
 /** Settling after the impact (rebounds, rolling) before stillness is judged. */
 const SETTLE_MS = 1000;
-/** Getting up is judged on the last 2 s: posture within UPRIGHT_DEG of the one before the fall. */
+const SETTLE_CELLS = SETTLE_MS / CELL_MS;
+/**
+ * Getting up is judged on the last 2 s taken in after the impact's settling second (session 69: never on the fall itself
+ * or the walk before it): posture within UPRIGHT_DEG of the one before the fall.
+ */
 const RECOVERY_CELLS = 100;
 const UPRIGHT_DEG = 30;
 /**
@@ -403,6 +407,11 @@ export interface FallDetectorState {
   stillMs: number;
   post: Stats;
   recoverStart: number;
+  /**
+   * `cells` at the end of the confirmed fall's settling second: the getting up is judged on the cells closed since
+   * (session 69; absent in older states: judged on the last cells taken in, as before).
+   */
+  recoverCell?: number;
 }
 
 /** A vector's length: Math.hypot guards against overflow that g-scale values never reach, at several times the cost. */
@@ -624,6 +633,11 @@ class StreamingFallDetector implements FallDetector {
   private judgedStillMs = 0;
   private post = emptyStats();
   private recoverStart = 0;
+  /**
+   * `cells` at the end of the confirmed fall's settling second (-Infinity: unknown, a state saved before session 69).
+   * Getting up is judged on the cells closed since, never on the fall itself or the walk before it (RECOVERY_CELLS).
+   */
+  private recoverCell = -Infinity;
   /** The wearer's upright posture: the mean gravity over the last 2 s of walking seen (NaN: none yet), and its time. */
   private walkX = NaN;
   private walkY = 0;
@@ -682,9 +696,11 @@ class StreamingFallDetector implements FallDetector {
       this.judge(this.lastSampleAt, true, out);
     }
     if (this.phase === 'recover' && now >= this.recoverStart + this.recoverMs) {
-      // The window ended in silence: the getting up is judged on the samples that arrived, as it would be
-      // on a stream (the window's own checks start 2 s into it; a wearer up and walking who then went out
-      // of range is not a call-out). The open cell is complete: nothing more can come before `now`.
+      // The window ended in silence: the getting up is judged on the samples that arrived after the impact's settling
+      // second, as it would be on a stream (the window's own checks start 2 s into it; a wearer up and walking who then
+      // went out of range is not a call-out). None, or under 0.5 s of them: not seen up (session 69: the walk before the
+      // impact, the last 2 s to arrive from a wearable silent within a second of it, read as getting up). The open cell is
+      // complete: nothing more can come before `now`.
       if (this.cn > 0 && now >= this.cellStart + CELL_MS) {
         this.closeCell(out);
         this.cellStart += CELL_MS;
@@ -900,6 +916,7 @@ class StreamingFallDetector implements FallDetector {
       stillMs: this.judgedStillMs,
       post: { ...this.post },
       recoverStart: this.recoverStart,
+      ...(Number.isFinite(this.recoverCell) ? { recoverCell: this.recoverCell } : {}),
     };
   }
 
@@ -988,6 +1005,7 @@ class StreamingFallDetector implements FallDetector {
       sgg: finiteOr(p.sgg, 0),
     };
     this.recoverStart = finiteOr(s.recoverStart, 0);
+    this.recoverCell = finiteOr(s.recoverCell, -Infinity);
     this.resumable = resumable;
     if (Array.isArray(s.recent)) this.recent = s.recent.filter((k) => typeof k === 'string').slice(-RECENT_MESSAGES);
     const h = s.held;
@@ -1466,6 +1484,7 @@ class StreamingFallDetector implements FallDetector {
     }
     [this.preX, this.preY, this.preZ] = pre;
     this.phase = 'recover';
+    this.recoverCell = this.impactCell + SETTLE_CELLS;
     this.recoverStart = this.impactAt + SETTLE_MS + this.stillMs;
     if (!cut) this.recoverStart = Math.max(this.recoverStart, at + CELL_MS);
     if (this.recoverMs <= 0) this.decide(at, null, out);
@@ -1480,10 +1499,13 @@ class StreamingFallDetector implements FallDetector {
     return recovery?.recovered ? recovery : null;
   }
 
-  /** Over the last 2 s: back near the posture held before the fall, and moving like walking. */
+  /**
+   * Over the last 2 s taken in after the impact's settling second: back near the posture held before the fall, and moving
+   * like walking. Fewer than MIN_STILL_CELLS of them (a wearable silent since within 1.5 s of the impact): not seen up.
+   */
   private recoveredNow(): { recovered: boolean; fromUprightDeg: number; movingStdG: number } | null {
-    const n = Math.min(RECOVERY_CELLS, this.cells);
-    if (n === 0) return null;
+    const n = Math.min(RECOVERY_CELLS, this.cells, this.cells - this.recoverCell);
+    if (!(n >= MIN_STILL_CELLS)) return null;
     let sx = 0;
     let sy = 0;
     let sz = 0;
