@@ -203,7 +203,7 @@ interface Cut {
 
 /** A cut whose own event never arrives (dropped, merged into a held state) is taken at its instant, once later events come. */
 const CUT_LATE_MS = 2_000;
-/** Reports kept to say what came before a missed collapse. */
+/** Devices named to say what came before a missed collapse (their last report each). */
 const RECENT_KEPT = 4;
 
 /**
@@ -298,15 +298,24 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
   const matOnSince = new Map<string, number>();
   const matPresses = new Map<string, { all: number; brief: number }>();
   const missed: HomeResult['missed'] = [];
-  /** The last reports replayed, to say what came before a missed collapse. */
-  const recent: ReplayedEvent[] = [];
-  const missedWhy = (copy: RulesEngine, homeId: string, at: number): string => {
+  /**
+   * The last report replayed of each device, the most recent last, to say what came before a missed collapse: the last
+   * `RECENT_KEPT` devices heard (a PIR's flurry of on and off would fill a list of the last reports alone).
+   */
+  const lastByDevice = new Map<string, ReplayedEvent>();
+  const missedWhy = (copy: RulesEngine, homeId: string, at: number, cutDeviceId: string | undefined): string => {
     const snap = (copy.exportState() as { homes: Record<string, { out?: boolean }> }).homes[homeId];
-    const before = recent
+    const before = [...lastByDevice.values()]
       .filter((e) => e.ts <= at + CUT_LATE_MS)
+      .slice(-RECENT_KEPT)
       .map((e) => `${e.deviceId}=${String(e.value)} ${Math.round((e.ts - at) / MINUTE_MS)}m`)
       .join(', ');
-    return `${snap?.out === true ? 'out' : 'in'} at the end; before: ${before}`;
+    // The cut follows the resident's own doing in the untouched recording: by a device this layout may not have.
+    const cutBy =
+      cutDeviceId === undefined
+        ? ''
+        : `; cut after ${cutDeviceId}${devices.has(cutDeviceId) ? '' : ' (not in this layout)'}`;
+    return `${snap?.out === true ? 'out' : 'in'} at the end; last devices heard: ${before}${cutBy}`;
   };
   let done = 0;
   const collapse = (cut: Cut): void => {
@@ -379,7 +388,10 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
       armed,
     });
     const placed = byPlace.get(cut.place) ?? emptyOutcome();
-    if (!first) missed.push({ at: new Date(at).toISOString(), place: cut.place, why: missedWhy(copy, home.id, at) });
+    if (!first) {
+      const why = missedWhy(copy, home.id, at, rec.events[cut.index]?.deviceId);
+      missed.push({ at: new Date(at).toISOString(), place: cut.place, why });
+    }
     for (const outcome of [all, placed, at < coldEnd ? cold : after]) {
       if (!first || first.type !== 'raise') {
         outcome.missed++;
@@ -420,8 +432,8 @@ export function evaluateHome(rec: HomeRecording, o: HomesOptions, replayed?: Rep
     }
     const { origin: given, arrivesAt, ...event } = line;
     const origin = untouched ? index : given;
-    recent.push(line);
-    if (recent.length > RECENT_KEPT) recent.shift();
+    lastByDevice.delete(line.deviceId);
+    lastByDevice.set(line.deviceId, line);
     replayer.push(event, arrivesAt);
     lastPushedAt = Math.max(lastPushedAt, line.ts);
     const cut = cuts[next];
