@@ -1,5 +1,6 @@
 // Prometheus metrics: one registry per hub process, served on GET /metrics; modules add their own series.
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { logLinesDropped } from './logger.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -16,6 +17,16 @@ export function createMetricsRegistry(options: { processMetrics?: boolean } = {}
       register: registry,
       prefix: 'telecare_',
       eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    });
+  if (options.processMetrics)
+    new Counter({
+      name: 'telecare_log_lines_dropped_total',
+      help: 'Log lines dropped because stdout was not taking them (a paused terminal, a journal not reading)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(logLinesDropped());
+      },
     });
   return registry;
 }
