@@ -53,7 +53,7 @@ describe('rule parameter bounds', () => {
         checked++;
       }
     }
-    expect(checked).toBe(57);
+    expect(checked).toBe(58);
     expect(problemsLoading(withRules(DEFAULT_RULE_PARAMS))).toEqual([]);
   });
 
