@@ -49,7 +49,9 @@ describe.skipIf(!runnable)("review s65d: the centre's console, its ages", () => 
         hubAlert(`open-${i}`, { homeId: `flat-${i}`, raisedAt: at, lastSeenAt: at }),
       );
     }
-    const closedAt = new Date(now - 60_000).toISOString();
+    // A minute ago, but never yesterday (UTC, the page's zone): run just after midnight, a minute ago was shown with
+    // its date, as a closed line of another day rightly is (CI, session 69, 00:00:53 UTC).
+    const closedAt = new Date(Math.max(now - 60_000, now - (now % 86_400_000))).toISOString();
     for (let i = 0; i < CLOSED; i++) {
       await storeAlert(
         stage.env.pool,
@@ -78,7 +80,8 @@ describe.skipIf(!runnable)("review s65d: the centre's console, its ages", () => 
     await context.addInitScript(COUNT_DRAWS);
     const page = await context.newPage();
     await logInAt(page, stage.env);
-    await page.clock.install({ time: Date.now() });
+    // The page's clock from the test's own now: the closed lines' day is the page's day.
+    await page.clock.install({ time: now });
     await page.reload();
     await page.locator('#connection').getByText('Live: connected', { exact: true }).waitFor(WAIT);
     const cards = page.locator('#alerts > li');
