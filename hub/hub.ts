@@ -119,16 +119,20 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // Before anything is read or written: a second hub on the folder stops here (hub/data-dir-lock.ts).
   const lock = lockDataDir(options.dataDir, logger.child({ ns: 'hub' }));
   try {
-    return await startHubHolding({ ...options, logger }, dbFile, lock);
+    return await startHubHolding(options, logger, dbFile, lock);
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-async function startHubHolding(options: HubOptions, dbFile: string, lock: DataDirLock): Promise<RunningHub> {
+async function startHubHolding(
+  options: HubOptions,
+  logger: Logger,
+  dbFile: string,
+  lock: DataDirLock,
+): Promise<RunningHub> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger();
   const log = logger.child({ ns: 'hub' });
   const metrics = options.metrics ?? createMetricsRegistry({ processMetrics: true });
   // stderr, not stdout: the log stream (pino) is stdout and may be collected; a secret must not end up there.

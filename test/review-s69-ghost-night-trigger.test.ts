@@ -4,12 +4,20 @@
 // Before, that same PIR's lone short trigger at night, while the resident slept in a bed nothing watches, armed
 // possible-fall at the night's 20 min and called out; now such a device's lone night trigger does not place the
 // resident, and the inactivity family judges the night.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../replay/replay.js';
-import { jsonLines, runReplay, writeOneHomeConfig } from './support/replay-cli.js';
+import {
+  HOUR_MS,
+  jsonLines,
+  MINUTE_MS,
+  MONDAY,
+  Recording,
+  runReplay,
+  SECOND_MS,
+  tempFolderPerFile,
+  writeOneHomeConfig,
+} from './support/replay-cli.js';
 
 const INACTIVITY_FAMILY = new Set([
   'possible-fall',
@@ -19,34 +27,16 @@ const INACTIVITY_FAMILY = new Set([
   'out-of-bed-too-long',
 ]);
 
-const SECOND_MS = 1_000;
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-/** Monday 5 Jan 2026, midnight in London (UTC in winter). */
-const MONDAY = Date.UTC(2026, 0, 5);
-
 const DEVICES = [
   { id: 'front', kind: 'exit-door', room: 'entrance' },
   { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
   { id: 'fridge', kind: 'door', room: 'kitchen' },
 ];
 
-type Line = { ts: string; homeId: string; deviceId: string; type: string; value: boolean };
+const dir = tempFolderPerFile('telecare-s69-ghost-');
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-s69-ghost-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A recording under construction: events in time order. */
-class Recording {
-  readonly lines: Line[] = [];
-  add(at: number, deviceId: string, type: string, value: boolean): void {
-    this.lines.push({ ts: new Date(at).toISOString(), homeId: 'h1', deviceId, type, value });
-  }
+/** The generated home's recording, with its devices' habits. */
+class HomeRecording extends Recording {
   /** The kitchen PIR on and off within seconds. */
   pir(at: number): void {
     this.add(at, 'kitchen-pir', 'motion', true);
@@ -67,16 +57,10 @@ class Recording {
       this.fridge(t + MINUTE_MS);
     }
   }
-  write(name: string): string {
-    const file = path.join(dir, name);
-    this.lines.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-    fs.writeFileSync(file, `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    return file;
-  }
 }
 
 /** Up at `h` (07:00): busy in the kitchen until 09:00. */
-function morning(r: Recording, h: number): void {
+function morning(r: HomeRecording, h: number): void {
   r.busy(h, 2);
 }
 
@@ -85,7 +69,7 @@ function morning(r: Recording, h: number): void {
  * the kitchen PIR firing alone at 14:00 while nobody is home: sun on it, a pet), the front door and the resident seen
  * in the kitchen; busy until 23:10; the fridge at 23:15, the last sign of the evening (then a bed nothing watches).
  */
-function day(r: Recording, d: number, ghostOuting: boolean): void {
+function day(r: HomeRecording, d: number, ghostOuting: boolean): void {
   const h = (hours: number): number => MONDAY + d * 24 * HOUR_MS + hours * HOUR_MS;
   morning(r, h(7));
   r.front(h(9.5));
@@ -96,10 +80,10 @@ function day(r: Recording, d: number, ghostOuting: boolean): void {
 }
 
 /** Replays the recording with the sparse home's configuration: the inactivity family's alerts. */
-function replay(r: Recording, name: string): ReplayAlert[] {
-  const config = path.join(dir, 'home.json');
+function replay(r: HomeRecording, name: string): ReplayAlert[] {
+  const config = path.join(dir(), 'home.json');
   writeOneHomeConfig(config, DEVICES);
-  const run = runReplay(['--input', r.write(name), '--config', config, '--drain', '12']);
+  const run = runReplay(['--input', r.write(dir(), name), '--config', config, '--drain', '12']);
   expect(run.status, run.stderr).toBe(0);
   return jsonLines<ReplayAlert>(run.stdout).filter((a) => INACTIVITY_FAMILY.has(a.kind));
 }
@@ -108,8 +92,8 @@ function replay(r: Recording, name: string): ReplayAlert[] {
  * Monday as above (the outing with the kitchen PIR alone when `ghostOuting`), then that night the kitchen PIR once at
  * 02:00 (2 h 45 min after the fridge, nothing else), the resident up at 07:00 on Tuesday.
  */
-function nightWithALoneTrigger(ghostOuting: boolean, personFirst = false): { r: Recording; at: number } {
-  const r = new Recording();
+function nightWithALoneTrigger(ghostOuting: boolean, personFirst = false): { r: HomeRecording; at: number } {
+  const r = new HomeRecording();
   day(r, 0, ghostOuting);
   const at = MONDAY + 24 * HOUR_MS + 2 * HOUR_MS;
   // A person at night: the fridge opened two minutes before the kitchen PIR (another device within the hour).

@@ -12,11 +12,19 @@
 // ends and inactivity watches the silence as usual. Guard: a chair mat the home has shown pressed in its empty home (a
 // cat) ends nothing, as before, and a mat alone after an outing still begins a doubt, so the home can learn it.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../replay/replay.js';
-import { jsonLines, runReplay } from './support/replay-cli.js';
+import {
+  HOUR_MS,
+  jsonLines,
+  MINUTE_MS,
+  MONDAY,
+  Recording,
+  runReplay,
+  SECOND_MS,
+  tempFolderPerFile,
+} from './support/replay-cli.js';
 
 const INACTIVITY_FAMILY = new Set([
   'possible-fall',
@@ -26,11 +34,6 @@ const INACTIVITY_FAMILY = new Set([
   'out-of-bed-too-long',
 ]);
 
-const SECOND_MS = 1_000;
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-/** Monday 5 Jan 2026, midnight in London (UTC in winter). */
-const MONDAY = Date.UTC(2026, 0, 5);
 const at = (day: number, hours: number): number => MONDAY + day * 24 * HOUR_MS + hours * HOUR_MS;
 
 const DEVICES = [
@@ -41,22 +44,10 @@ const DEVICES = [
   { id: 'chair', kind: 'chair', room: 'living' },
 ];
 
-type Line = { ts: string; homeId: string; deviceId: string; type: string; value: boolean };
+const dir = tempFolderPerFile('telecare-s69-mat-');
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-s69-mat-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A recording under construction: events in time order. */
-class Recording {
-  readonly lines: Line[] = [];
-  add(t: number, deviceId: string, type: string, value: boolean): void {
-    this.lines.push({ ts: new Date(t).toISOString(), homeId: 'h1', deviceId, type, value });
-  }
+/** The generated home's recording, with its devices' habits. */
+class HomeRecording extends Recording {
   /** A PIR on and off within seconds. */
   pir(t: number, id: string): void {
     this.add(t, id, 'motion', true);
@@ -80,12 +71,6 @@ class Recording {
       else this.contact(t, 'cupboard');
     }
   }
-  write(name: string): string {
-    const file = path.join(dir, name);
-    this.lines.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-    fs.writeFileSync(file, `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    return file;
-  }
 }
 
 /**
@@ -93,7 +78,7 @@ class Recording {
  * later), with `alone` (the kitchen PIR, or the chair mat) reporting on its own every 2 h while nobody is home. Friday:
  * up at 07:00, about until 10:50.
  */
-function firstDays(r: Recording, alone: (t: number) => void): void {
+function firstDays(r: HomeRecording, alone: (t: number) => void): void {
   for (const day of [0, 2]) {
     r.busy(at(day, 7), at(day, 9.25));
     r.contact(at(day, 9.5), 'front');
@@ -109,7 +94,7 @@ function firstDays(r: Recording, alone: (t: number) => void): void {
  * at a time with quiet spells between: the cupboard at 11:20, the bathroom PIR at 12:40, the chair mat pressed 13:30 to
  * 14:10, the kitchen PIR at 14:30. Then nothing: a collapse. Returns the time of the last report.
  */
-function fridayChain(r: Recording): number {
+function fridayChain(r: HomeRecording): number {
   r.contact(at(4, 11), 'front');
   r.contact(at(4, 11) + 20 * MINUTE_MS, 'cupboard');
   r.pir(at(4, 12) + 40 * MINUTE_MS, 'bath-pir');
@@ -120,13 +105,13 @@ function fridayChain(r: Recording): number {
 }
 
 /** Replays the recording with the sparse home's configuration: the inactivity family's alerts. */
-function replay(r: Recording, name: string): ReplayAlert[] {
-  const config = path.join(dir, `${name}.json`);
+function replay(r: HomeRecording, name: string): ReplayAlert[] {
+  const config = path.join(dir(), `${name}.json`);
   fs.writeFileSync(
     config,
     JSON.stringify({ homes: [{ id: 'h1', timezone: 'Europe/London', residents: [{ id: 'r1' }], devices: DEVICES }] }),
   );
-  const run = runReplay(['--input', r.write(`${name}.ndjson`), '--config', config, '--drain', '30']);
+  const run = runReplay(['--input', r.write(dir(), `${name}.ndjson`), '--config', config, '--drain', '30']);
   expect(run.status, run.stderr).toBe(0);
   return jsonLines<ReplayAlert>(run.stdout).filter((a) => INACTIVITY_FAMILY.has(a.kind));
 }
@@ -138,7 +123,7 @@ function callsFrom(calls: readonly ReplayAlert[], from: number): string[] {
 
 describe('a chair mat pressed in a return in doubt (telecare replay, a sparse home shown empty)', () => {
   it('ends the doubt: a collapse after the chain of lone reports is called within 24 h (before: nothing)', () => {
-    const r = new Recording();
+    const r = new HomeRecording();
     firstDays(r, (t) => r.pir(t, 'kitchen-pir'));
     const lastAt = fridayChain(r);
     const calls = replay(r, 'ghost-pir');
@@ -150,7 +135,7 @@ describe('a chair mat pressed in a return in doubt (telecare replay, a sparse ho
   });
 
   it('guard: a mat the home has shown pressed in its empty home (a cat) ends nothing: nothing within 24 h, as before', () => {
-    const r = new Recording();
+    const r = new HomeRecording();
     // The cat on the chair while the resident is away: a mat alone after an outing, learned a ghost of this home.
     firstDays(r, (t) => r.sit(t, 5 * MINUTE_MS));
     r.contact(at(4, 11), 'front');

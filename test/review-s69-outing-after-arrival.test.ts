@@ -8,11 +8,19 @@
 // inactivity calls at its bound. Without it, nothing is called within 24 h (as before). A real long outing (the
 // resident seen inside, then the door) is not touched by it.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../replay/replay.js';
-import { jsonLines, runReplay } from './support/replay-cli.js';
+import {
+  HOUR_MS,
+  jsonLines,
+  MINUTE_MS,
+  MONDAY,
+  Recording,
+  runReplay,
+  SECOND_MS,
+  tempFolderPerFile,
+} from './support/replay-cli.js';
 
 const INACTIVITY_FAMILY = new Set([
   'possible-fall',
@@ -22,11 +30,6 @@ const INACTIVITY_FAMILY = new Set([
   'out-of-bed-too-long',
 ]);
 
-const SECOND_MS = 1_000;
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-/** Monday 5 Jan 2026, midnight in London (UTC in winter). */
-const MONDAY = Date.UTC(2026, 0, 5);
 const at = (day: number, hours: number): number => MONDAY + day * 24 * HOUR_MS + hours * HOUR_MS;
 
 const DEVICES = [
@@ -34,22 +37,10 @@ const DEVICES = [
   { id: 'bath-pir', kind: 'motion', room: 'bathroom' },
 ];
 
-type Line = { ts: string; homeId: string; deviceId: string; type: string; value: boolean };
+const dir = tempFolderPerFile('telecare-s69-outing-');
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-s69-outing-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A recording under construction: events in time order. */
-class Recording {
-  readonly lines: Line[] = [];
-  add(t: number, deviceId: string, type: string, value: boolean): void {
-    this.lines.push({ ts: new Date(t).toISOString(), homeId: 'h1', deviceId, type, value });
-  }
+/** The generated home's recording, with its devices' habits. */
+class HomeRecording extends Recording {
   /** The bathroom PIR on and off within seconds. */
   pir(t: number): void {
     this.add(t, 'bath-pir', 'motion', true);
@@ -64,19 +55,13 @@ class Recording {
   busy(from: number, to: number): void {
     for (let t = from; t < to; t += 20 * MINUTE_MS) this.pir(t);
   }
-  write(name: string): string {
-    const file = path.join(dir, name);
-    this.lines.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-    fs.writeFileSync(file, `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    return file;
-  }
 }
 
 /**
  * Monday: up at 07:00, out 09:30-15:00, in until 23:00. Tuesday: up at 07:00, out at 09:30 for 30.5 h (back Wednesday at
  * 16:00, seen inside a minute later), in until 23:00. Thursday: up at 07:00, in until 09:00, then what `thursday` adds.
  */
-function firstDays(r: Recording): void {
+function firstDays(r: HomeRecording): void {
   r.busy(at(0, 7), at(0, 9.25));
   r.front(at(0, 9.5));
   r.front(at(0, 15));
@@ -89,8 +74,8 @@ function firstDays(r: Recording): void {
 }
 
 /** Replays the recording with the sparse home's configuration: the inactivity family's alerts. */
-function replay(r: Recording, name: string, presence: Record<string, number>): ReplayAlert[] {
-  const config = path.join(dir, `${name}.json`);
+function replay(r: HomeRecording, name: string, presence: Record<string, number>): ReplayAlert[] {
+  const config = path.join(dir(), `${name}.json`);
   fs.writeFileSync(
     config,
     JSON.stringify({
@@ -99,14 +84,14 @@ function replay(r: Recording, name: string, presence: Record<string, number>): R
       ],
     }),
   );
-  const run = runReplay(['--input', r.write(`${name}.ndjson`), '--config', config, '--drain', '30']);
+  const run = runReplay(['--input', r.write(dir(), `${name}.ndjson`), '--config', config, '--drain', '30']);
   expect(run.status, run.stderr).toBe(0);
   return jsonLines<ReplayAlert>(run.stdout).filter((a) => INACTIVITY_FAMILY.has(a.kind));
 }
 
 /** Thursday: out at 09:30, home at 18:00 (the front door, nothing inside sees), the door again at 18:03, then nothing. */
-function stayedInAfterTheDoor(): { r: Recording; lastAt: number } {
-  const r = new Recording();
+function stayedInAfterTheDoor(): { r: HomeRecording; lastAt: number } {
+  const r = new HomeRecording();
   firstDays(r);
   r.front(at(3, 9.5));
   r.front(at(3, 18));
@@ -141,7 +126,7 @@ describe('an outing begun minutes after an arrival nothing inside saw (telecare 
   });
 
   it('the door again twice, the second time held open while the first closing was confirmed as an outing (Kasteren B, 28 Jul): called 22 h after the last closing', () => {
-    const r = new Recording();
+    const r = new HomeRecording();
     firstDays(r);
     r.front(at(3, 9.5));
     r.front(at(3, 18));
@@ -164,7 +149,7 @@ describe('an outing begun minutes after an arrival nothing inside saw (telecare 
   });
 
   it('guard: a real long outing (seen inside at 09:00, the door at 09:30, nothing for 30 h) raises nothing with it set', () => {
-    const r = new Recording();
+    const r = new HomeRecording();
     firstDays(r);
     const door = at(3, 9.5);
     r.front(door);
@@ -173,7 +158,7 @@ describe('an outing begun minutes after an arrival nothing inside saw (telecare 
   });
 
   it('guard: the door minutes after an arrival that a sensor inside saw is an ordinary outing: nothing with it set', () => {
-    const r = new Recording();
+    const r = new HomeRecording();
     firstDays(r);
     r.front(at(3, 9.5));
     r.front(at(3, 18));
