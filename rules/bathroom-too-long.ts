@@ -3,7 +3,7 @@ import type { RuleContext } from './context.js';
 import { silenceDetail, silenceEndedBy } from './explain.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { SensorEvent } from './types.js';
-import { returnInDoubt, shutInForNight } from './possible-fall.js';
+import { bedUnseen, returnInDoubt, shutInForNight } from './possible-fall.js';
 import { dueFrom, learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
@@ -88,6 +88,12 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
  */
 function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
+  // At night in a home where nothing sees the bed (`bedUnseen`), the visit's end is the resident going back to bed
+  // unseen: its length says nothing, and the silence after it is watched as the night's (possible-fall, inactivity).
+  if (home.inNight(enteredAt) && bedUnseen(home)) {
+    delete home.armed.bathroom;
+    return NaN;
+  }
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
   const capMs = home.params.inactivity.capMinutes * MINUTE_MS;

@@ -744,7 +744,7 @@ const RESTING_ROOMS = new Set(['living', 'bedroom']);
  * PIR firing alone at 08:55 while the resident slept on, at 43 min). In such a home, until its own history says how long
  * the silences after that room last at that hour, a silence after a room one passes through is judged as one after a
  * room one rests in: from inactivity's day value, the learned value taking over as every threshold does. A resting
- * room with no device at all is not known to the configuration and cannot be counted.
+ * room with no device at all is not known to the configuration and cannot be counted (but see `bedUnseen`, at night).
  */
 function unseenRestingRoom(home: HomeState): boolean {
   // Asked at every activity in a room one passes through; the answer changes only when a device is added.
@@ -771,6 +771,26 @@ function findUnseenRestingRoom(home: HomeState): boolean {
 }
 
 /**
+ * Whether nothing in the home can tell the resident went to bed: no bed mat and no device in a bedroom (not even a door
+ * contact), while the devices' rooms are known (session 70, issue 11). Every home has somewhere to sleep; where no
+ * sensor sees it, the resident walking back to bed from the bathroom or the kitchen at night is seen by nothing, and
+ * the silence after is the night's, not one in the last room seen (CASAS with half its PIRs, the bedroom's among those
+ * taken out: the resident back in bed called as a fall in the bathroom or the kitchen after 20 min, or as a bathroom
+ * visit of 30 min; read in the night window only, rules/README.md "Session 70 review"). A bedroom door contact says where the night begins
+ * (Kasteren A, which has no bedroom PIR and no mat, keeps its short bathroom values: its night bathroom collapses were
+ * called at 30-84 min, and would be at the morning's check without them).
+ */
+export function bedUnseen(home: HomeState): boolean {
+  if (home.hasBedMat) return false;
+  let roomKnown = false;
+  for (const d of home.devices.values()) {
+    if (d.room !== undefined) roomKnown = true;
+    if (d.room === 'bedroom' && !isWorn(d.kind)) return false;
+  }
+  return roomKnown;
+}
+
+/**
  * Cold-start allowance after activity in `room`. In a room one passes through, the SPEC's short
  * values; in a room with a bed or chair mat that is empty, too (the mat, not the silence, tells
  * resting). In any other room (a living room or study without a mat) sitting still for hours is
@@ -783,7 +803,10 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
   // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
   if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
-  if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home)) || home.matRooms.has(room)) {
+  // In the night window where nothing sees the bed, a silence after a room one passes through is the resident back in
+  // bed unseen as often as not: as after a room one rests in (session 70, `bedUnseen`).
+  const nightBedUnseen = home.inNight(start) && bedUnseen(home);
+  if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home) && !nightBedUnseen) || home.matRooms.has(room)) {
     return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;

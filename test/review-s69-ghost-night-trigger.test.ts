@@ -31,6 +31,10 @@ const DEVICES = [
   { id: 'front', kind: 'exit-door', room: 'entrance' },
   { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
   { id: 'fridge', kind: 'door', room: 'kitchen' },
+  // Session 70: a bedroom PIR that never sees these nights (aimed at the door, not the bed). Without any device in the
+  // bedroom the bed is unseen (`bedUnseen`) and the night's silence after any PIR waits inactivity's day value, ghost
+  // or not; this file is about the ghost's lone trigger where a short night value would apply.
+  { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' },
 ];
 
 const dir = tempFolderPerFile('telecare-s69-ghost-');

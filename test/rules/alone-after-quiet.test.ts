@@ -6,9 +6,16 @@ import type { HomeConfig } from '../../rules/types.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../../rules/time.js';
 import { DEVICES, Harness, home, MONDAY } from './factories.js';
 
-/** The test home with nothing in the bedroom, no mat and no exit door: nothing says where the resident is, or if out. */
+/**
+ * The test home with no mat and no exit door, and in the bedroom only its PIR (which these days never trip): nothing
+ * says where the resident is, or if out. Session 70: with nothing at all in the bedroom the bed is unseen
+ * (`bedUnseen`) and every silence after a PIR waits inactivity's day value in the first fortnight; these tests are
+ * about the doubt where the short values would apply.
+ */
 const SPARSE: HomeConfig = home({
-  devices: DEVICES.filter((d) => d.room !== 'bedroom' && d.kind !== 'chair' && d.kind !== 'exit-door'),
+  devices: DEVICES.filter(
+    (d) => (d.room !== 'bedroom' || d.kind === 'motion') && d.kind !== 'chair' && d.kind !== 'exit-door',
+  ),
 });
 
 const kinds = (h: Harness): [string, number][] => h.raised().map((d) => [d.kind, d.at]);
