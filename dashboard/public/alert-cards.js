@@ -316,7 +316,10 @@ export function draftStore(name, username) {
 
 /**
  * Acknowledge (while raised) and Resolve… (unless its form is open); disabled while a command waits (`pending`), or
- * only Acknowledge while an acknowledgement waits (`acknowledging`: the hub's console, session 63).
+ * only Acknowledge while an acknowledgement waits (`acknowledging`: the hub's console, session 63). Once acknowledged,
+ * the word "Acknowledged" in a box of the button's size keeps its place (review, session 70): before, the button went,
+ * Resolve… took its place (a second tap there opened the resolve form), and on a narrow screen, where the two buttons
+ * stood one above the other, every card under it moved up by a button's height.
  */
 export function actionRow({ state, resolving, pending, acknowledging, onAcknowledge, onResolve }) {
   return el(
@@ -328,7 +331,9 @@ export function actionRow({ state, resolving, pending, acknowledging, onAcknowle
           { type: 'button', 'data-action': 'acknowledge', disabled: pending || acknowledging, onclick: onAcknowledge },
           'Acknowledge',
         )
-      : null,
+      : state === 'acknowledged'
+        ? el('span', { class: 'ack-done' }, el('span', {}, 'Acknowledged'))
+        : null,
     !resolving
       ? el(
           'button',
@@ -443,13 +448,33 @@ export function escalation(alert) {
   return el('span', { class: 'told' }, level > 0 ? `Escalated to level ${level}: sent to ${told}` : `Sent to ${told}`);
 }
 
-/** The banner over the list while any critical alert waits for acknowledgement. */
+/**
+ * The banner over the list while any critical alert waits for acknowledgement. Once it has been shown, its place stays:
+ * when the last critical alert is acknowledged, a calm line "No critical alert waiting" as tall as the banner was takes
+ * it (`#<banner id>-none`, made here, outside the banner's live region: nothing is said aloud). Before (review,
+ * session 70), the banner went and the page moved up by its height (two lines at 390 px); at the page's top nothing
+ * could scroll back, and a second tap where the next card's Acknowledge had been landed elsewhere. A banner coming
+ * back takes the line's place as it was.
+ */
 export function showCritical(banner, open) {
   const critical = open.filter((a) => a.severity === 'critical' && a.state === 'raised');
+  const height = banner.classList.contains('on') ? banner.getBoundingClientRect().height : 0;
   banner.classList.toggle('on', critical.length > 0);
   banner.textContent = critical.length
     ? `${critical.length} critical alert${critical.length > 1 ? 's' : ''} waiting for acknowledgement`
     : '';
+  let calm = document.getElementById(`${banner.id}-none`);
+  if (critical.length > 0) {
+    if (calm) calm.hidden = true;
+    return;
+  }
+  if (height === 0) return;
+  if (!calm) {
+    calm = el('p', { id: `${banner.id}-none`, class: 'no-critical' }, 'No critical alert waiting');
+    banner.after(calm);
+  }
+  calm.style.minHeight = `${height}px`;
+  calm.hidden = false;
 }
 
 /**
@@ -555,14 +580,35 @@ export function alertAnnouncer(announcer, where) {
 /**
  * The card the responder is on, and where it is on the screen: the card holding the keyboard, or, on a page scrolled
  * into the list, the first card on the screen (the list's end when the cards are all above it). None at the page's top
- * with the keyboard elsewhere: a new alert is drawn there, in view, as the most urgent.
+ * with the keyboard elsewhere: a new alert is drawn there, in view, as the most urgent. For the card holding the
+ * keyboard, also where its mark is (`markOf`).
  */
 function cardOnScreen(list, focusedCard) {
-  if (focusedCard) return { key: focusedCard.dataset.key, top: focusedCard.getBoundingClientRect().top };
+  if (focusedCard) {
+    const mark = markOf(focusedCard);
+    return {
+      key: focusedCard.dataset.key,
+      top: focusedCard.getBoundingClientRect().top,
+      mark: mark && { field: mark.field, top: mark.node.getBoundingClientRect().top },
+    };
+  }
   if (window.scrollY <= 0) return null;
   const shown = [...list.children].find((li) => li.getBoundingClientRect().bottom > 0);
   if (shown) return { key: shown.dataset.key, top: shown.getBoundingClientRect().top };
   return { key: null, top: list.getBoundingClientRect().bottom };
+}
+
+/**
+ * What of the card holding the keyboard stays where it is on the screen: the field of its resolve form she is in, or
+ * else its row of buttons (review, session 70). Not the card's top: a card acknowledged grows above its buttons
+ * ("Acknowledged by sam", the centre's "Acknowledgement … sent to the hub"), which moved its buttons and every card
+ * under it down by a line or two, the next card's Acknowledge away from the finger about to tap it.
+ */
+function markOf(card) {
+  const active = document.activeElement;
+  if (active && card.contains(active) && active.closest('form')) return { field: true, node: active };
+  const row = [...card.children].find((child) => child.classList.contains('row'));
+  return row ? { field: false, node: row } : null;
 }
 
 /** Scrolls the page so that the card `on` (from `cardOnScreen`) is where it was, if it is still in `list`. */
@@ -570,8 +616,12 @@ function keepOnScreen(list, on) {
   if (!on) return;
   const same = on.key === null ? list : [...list.children].find((li) => li.dataset.key === on.key);
   if (!same) return;
-  const now = on.key === null ? same.getBoundingClientRect().bottom : same.getBoundingClientRect().top;
-  if (now !== on.top) window.scrollBy(0, now - on.top);
+  const mark = on.mark && markOf(same);
+  const [was, now] =
+    mark && mark.field === on.mark.field
+      ? [on.mark.top, mark.node.getBoundingClientRect().top]
+      : [on.top, on.key === null ? same.getBoundingClientRect().bottom : same.getBoundingClientRect().top];
+  if (now !== was) window.scrollBy(0, now - was);
 }
 
 /**
@@ -579,7 +629,8 @@ function keepOnScreen(list, on) {
  * control of the same card (its `data-action`), in a kept resolve form with the caret where it was, or, when the card
  * went, on the next card (or the list itself). The card the responder is on stays where it is on the screen when
  * cards come or go above it (session 69: a new alert drawn above moved the card being read, and the button under a
- * finger about to tap, by a card's height).
+ * finger about to tap, by a card's height), and the buttons of the card holding the keyboard when it grows above them
+ * (session 70: acknowledged).
  */
 export function replaceKeepingFocus(list, nodes) {
   const before = new Set([...list.children].map((li) => li.dataset.key));
@@ -595,8 +646,9 @@ export function replaceKeepingFocus(list, nodes) {
   };
   const on = cardOnScreen(list, card);
   list.replaceChildren(...nodes);
-  keepOnScreen(list, on);
+  // The keyboard back first: what of its card stays in place depends on where it is now.
   if (card && document.activeElement !== active) focusBack(list, was);
+  keepOnScreen(list, on);
   return nodes.filter((li) => !before.has(li.dataset.key)).map((li) => li.dataset.key);
 }
 
@@ -626,7 +678,8 @@ function focusBack(list, { active, key, index, action, caret }) {
  * it is (`replaceKeepingFocus`), so a call that comes in while she is scrolled down the list is out of sight, and only
  * an urgent one sounds. "↑ New alert above: Pendant at flat-9" (or how many); pressed, it shows the
  * newest such card and puts the keyboard on it. It goes once those cards are on the screen, or gone. `drawn(keys)`:
- * the keys `replaceKeepingFocus` returned.
+ * the keys `replaceKeepingFocus` returned. It appears over no control (`placeClear`, session 70): lower down the screen
+ * when a button is at its top. In the page's order it comes just before the list, for the keyboard and screen readers.
  */
 export function newAboveNotice(list) {
   // What the card's heading says, without its badges: "Pendant at flat-9".
@@ -656,10 +709,13 @@ export function newAboveNotice(list) {
       const li = cardOf(key);
       if (!li || li.getBoundingClientRect().bottom > 0) waiting.delete(key);
     }
+    const was = button.hidden ? null : button.textContent;
     button.hidden = waiting.size === 0;
     if (waiting.size === 1) {
       button.textContent = `↑ New alert above: ${whatOf(cardOf([...waiting][0]))}`;
     } else if (waiting.size > 1) button.textContent = `↑ ${waiting.size} new alerts above: show them`;
+    // Placed as it appears or its words change, not as the page scrolls under it (it would move under the finger).
+    if (!button.hidden && button.textContent !== was) placeClear(button, was !== null);
   }
   window.addEventListener('scroll', show, { passive: true });
   return {
@@ -668,6 +724,54 @@ export function newAboveNotice(list) {
       show();
     },
   };
+}
+
+/** What a tap can press: a control, a link, a field's label, anything the keyboard can reach. */
+const PRESSABLE = [
+  'a[href]',
+  'button',
+  'input',
+  'select',
+  'textarea',
+  'summary',
+  'label',
+  '[tabindex]:not([tabindex="-1"])',
+  '[role="button"]',
+  '[role="link"]',
+].join(', ');
+/** Room left between a notice over the page and the controls around it, in CSS px. */
+const CLEAR_PX = 4;
+
+/**
+ * Places `notice` (fixed, over the page, at the top of the screen as its style sets it) at the highest place on the
+ * screen where it covers no control: at the style's top when nothing pressable is there, or just under a control that
+ * would be under it. Where it appears is where the responder's finger may be about to tap (review, session 70: at the
+ * top of the screen it covered the button of the card scrolled there, and a tap meant for that button brought her to
+ * the new call instead). `keep`: where it is now will do if it is clear (its words changed, it has not just appeared).
+ * No clear place on the screen: the style's top, as before.
+ */
+function placeClear(notice, keep) {
+  const shown = (box) => box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < window.innerHeight;
+  const controls = [...document.querySelectorAll(PRESSABLE)]
+    .filter((node) => node !== notice && !notice.contains(node))
+    .map((node) => node.getBoundingClientRect())
+    .filter(shown);
+  const box = notice.getBoundingClientRect();
+  const clear = (top) =>
+    !controls.some(
+      (c) =>
+        c.left < box.right + CLEAR_PX &&
+        c.right > box.left - CLEAR_PX &&
+        c.top < top + box.height + CLEAR_PX &&
+        c.bottom > top - CLEAR_PX,
+    );
+  if (keep && clear(box.top)) return;
+  notice.style.top = '';
+  const first = notice.getBoundingClientRect().top;
+  const fits = (top) => top >= first && top + box.height <= window.innerHeight;
+  const places = [first, ...controls.map((c) => c.bottom + CLEAR_PX)].filter(fits).sort((a, b) => a - b);
+  const top = places.find(clear);
+  if (top !== undefined && top !== first) notice.style.top = `${top}px`;
 }
 
 /**

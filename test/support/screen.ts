@@ -218,3 +218,49 @@ export async function refuseFirst(page: Page, url: string, times = 2): Promise<(
   });
   return () => refused;
 }
+
+/** A box on the screen, in CSS px from the viewport's top left. */
+export interface ScreenBox {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+/** Waits for the page to draw a frame (two, so that what a redraw scrolled is in place). */
+function afterTwoFrames(page: Page): Promise<void> {
+  return page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+}
+
+/** Where `locator` is on the screen once the page has drawn a frame. */
+export async function boxOnScreen(page: Page, locator: Locator): Promise<ScreenBox> {
+  await afterTwoFrames(page);
+  return locator.evaluate((node) => {
+    const r = node.getBoundingClientRect();
+    return { top: r.top, left: r.left, bottom: r.bottom, right: r.right };
+  });
+}
+
+/** The top of each alert card (`#alerts > li`) on the screen, by its key, once the page has drawn a frame. */
+export async function cardTops(page: Page): Promise<Record<string, number>> {
+  await afterTwoFrames(page);
+  return page.evaluate(
+    `Object.fromEntries([...document.querySelectorAll('#alerts > li')].map((li) => [li.dataset.key, li.getBoundingClientRect().top]))`,
+  );
+}
+
+/**
+ * The names (or words) of the controls a tap could press whose box on the screen meets `box`, the new-call notice's own
+ * left out (review, session 70: the notice appeared over the button at the top of the screen).
+ */
+export function pressableUnder(page: Page, box: ScreenBox): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll(
+      'a[href], button, input, select, textarea, summary, label, [tabindex]:not([tabindex="-1"])')]
+    .filter((node) => !node.classList.contains('new-above'))
+    .filter((node) => {
+      const r = node.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 &&
+        r.left < ${box.right} && r.right > ${box.left} && r.top < ${box.bottom} && r.bottom > ${box.top};
+    })
+    .map((node) => node.getAttribute('aria-label') || node.textContent.trim())`);
+}
