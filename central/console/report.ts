@@ -38,7 +38,8 @@ export interface PeriodFigures {
   /** Homes (council pseudonyms) with at least one day of features in the period, not in away mode. */
   homesMonitored: PublishedCount;
   /**
-   * Days of features received (one per home and day), the days a home was in away mode left out; `*` whenever
+   * Days of features received (one per home and day), the days a home was in away mode left out; rounded to 5 times
+   * the week's days (`publishHomeDays`, session 70), the whole period's the weeks' added up; `*` whenever
    * `homesMonitored` is, and the whole period's when a week's `homesMonitored` is (session 69).
    */
   homeDays: PublishedCount;
@@ -93,8 +94,10 @@ export interface CouncilReport {
 }
 
 const disclosure = (timezone: string, council: string | null): string =>
-  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are * wherever homes ' +
-  'monitored are, and for the period as a whole when a week’s homes are; shares are worked out from the ' +
+  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are rounded to 5 ' +
+  'times the days of their week (35 for a whole week), at least that when there are any, so that they say no more of ' +
+  'the number of homes than homes monitored do, and are * wherever homes monitored are, and for the period as a whole ' +
+  'when a week’s homes are; shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
   TOTALS_DISCLOSURE +
   ' No resident, home or hub ' +
@@ -255,14 +258,27 @@ function figures(
     homesMonitored,
     // Suppressed with the homes (review, session 69): a home has at most a day of data a day, so the days gave away
     // how many homes a `*` hid (50 home-days in a week: 7 homes exactly; 35 when each sent every day: 5). The whole
-    // period's are also hidden when a week's homes are (`councilReport`).
-    homeDays: homesMonitored === '*' ? '*' : suppressCount(days.length),
+    // period's are also hidden when a week's homes are (`wholePeriod`).
+    homeDays: homesMonitored === '*' ? '*' : publishHomeDays(days.length, toDay - fromDay + 1),
     alerts: alertTotals(alerts),
     acknowledgement: acknowledgement(alerts.map(asCall)),
     outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
     falls: fallFigures(falls),
     routineChanges: routineChangeFigures(flags, followUps),
   };
+}
+
+/**
+ * A period's home-days as published: rounded to 5 times its days (35 for a week), at least that when any (review,
+ * session 70). Rounded to 5, they gave the number of homes that homes monitored round: a home has one day of data a
+ * day and homes send every day, so a week's home-days are 7 times its homes, and 5 consecutive counts hold at most one
+ * multiple of 7 (9 homes: homes monitored 10, home-days 63, published 65: 9 homes exactly). Rounded to 5 homes' worth
+ * of days they are the homes' rounding again when each home sent every day, and less when some did not.
+ */
+export function publishHomeDays(homeDays: number, periodDays: number): PublishedCount {
+  if (homeDays <= 0) return 0;
+  const step = 5 * Math.max(1, periodDays);
+  return Math.max(1, Math.round(homeDays / step)) * step;
 }
 
 /** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
