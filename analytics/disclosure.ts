@@ -17,7 +17,7 @@ export function suppressCount(count: number): PublishedCount {
  * in all leave one possibility (four of at least 1 and one of at least 8 make 12, the most a published 10 can be): one
  * fall each week. A total of the published parts is worked out from what is shown already, so it can tell nothing
  * more (OpenSAFELY's disclosure guidance: totals recomputed from the redacted, rounded cells). It may be lower than
- * the exact total; the disclosure text says so.
+ * the exact total (its `*` parts) or higher (parts rounded up: 8 and 8 make 20); the disclosure text says so.
  */
 export function totalOfShown(parts: Iterable<PublishedCount>): PublishedCount {
   let sum = 0;

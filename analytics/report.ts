@@ -514,7 +514,8 @@ export function followUp(
 export const TOTALS_DISCLOSURE =
   'A total (alerts of every kind, falls and possible falls, flags of every habit, and in a report by weeks each ' +
   'figure of the period as a whole but its homes and median) is the sum of its parts as shown, each * counted as 0, ' +
-  'and * when every part is * or 0: it tells nothing the parts do not, and may be lower than the exact count.';
+  'and * when every part is * or 0: it tells nothing the parts do not, and may be lower or higher than the exact ' +
+  'count (lower where parts are *, higher where rounding took parts up).';
 
 /**
  * The alerts of a period, by kind and in all: the total is the kinds' published counts added up (`totalOfParts`,
