@@ -33,8 +33,9 @@ export function registerReportCommand(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .addHelpText(
       'after',
-      '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5. The hub may be running: the report only reads,\n' +
-        'apart from creating the daily-features cache on first use.',
+      '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5; a total is its parts as shown added up (*\n' +
+        'counted as 0). The hub may be running: the report only reads, apart from creating the daily-features cache on\n' +
+        'first use.',
     )
     .action((options: ReportOptions) => {
       try {

@@ -6,7 +6,7 @@ import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
-import { suppressCount, suppressShare, type PublishedCount } from './disclosure.js';
+import { suppressCount, suppressShare, totalOfParts, totalOfShown, type PublishedCount } from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
@@ -178,10 +178,6 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     }
   }
 
-  const byKind = countBy(
-    ALERT_KINDS,
-    alerts.map((a) => a.kind),
-  );
   const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it.
   const fallsBefore = queryAlerts(db, { from: fromMs - DAY_MS, to: fromMs }).map((a) => asKnownAt(a, knownBy));
@@ -211,12 +207,14 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
     disclosure:
-      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
+      'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
+      TOTALS_DISCLOSURE +
+      ' No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
     ...hubOff(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
     recordStartsAt: recordStartsAfter(db, fromMs),
-    alerts: { total: suppressCount(alerts.length), byKind: publish(byKind) },
+    alerts: alertTotals(alerts),
     acknowledgement: ack,
     outcomes: publish(outcomes),
     falls: fallFigures(falls),
@@ -449,10 +447,13 @@ export function fallStood(a: Alert): boolean {
  * report. Their outcomes count those still open and those the hub withdrew too, so that they add up to the total.
  */
 export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] {
+  const fall = suppressCount(falls.filter((a) => a.kind === 'fall').length);
+  const possibleFall = suppressCount(falls.filter((a) => a.kind === 'possible-fall').length);
   return {
-    total: suppressCount(falls.length),
-    fall: suppressCount(falls.filter((a) => a.kind === 'fall').length),
-    possibleFall: suppressCount(falls.filter((a) => a.kind === 'possible-fall').length),
+    // The sum of the two as shown (review, session 70): rounded on its own, it told what their `*` hid.
+    total: totalOfShown([fall, possibleFall]),
+    fall,
+    possibleFall,
     outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, falls.map(outcomeOf))),
   };
 }
@@ -467,14 +468,14 @@ export function routineChangeFigures(
   flags: readonly RoutineFlag[],
   followUps: readonly ReturnType<typeof followUp>[],
 ): PreventionReport['routineChanges'] {
+  const byFeature = countBy(
+    WATCHED_FEATURES.map((w) => w.feature as string),
+    flags.map((f) => f.feature),
+  );
   return {
-    flags: suppressCount(flags.length),
-    byFeature: publish(
-      countBy(
-        WATCHED_FEATURES.map((w) => w.feature as string),
-        flags.map((f) => f.feature),
-      ),
-    ),
+    // The sum of the habits' figures as shown (review, session 70), and of the flags of no watched habit.
+    flags: totalOfParts(byFeature, flags.length),
+    byFeature: publish(byFeature),
     followUpDays: FOLLOW_UP_DAYS,
     followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
     followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
@@ -504,6 +505,28 @@ export function followUp(
     fall: after.some(fallStood),
     intervention: intervened(flag.alert) || after.some(intervened),
   };
+}
+
+/**
+ * What an analyst is told of totals (review, session 70), in every council report's disclosure: each is worked out
+ * from its parts as published, never from the exact counts.
+ */
+export const TOTALS_DISCLOSURE =
+  'A total (alerts of every kind, falls and possible falls, flags of every habit, and in a report by weeks each ' +
+  'figure of the period as a whole but its homes and median) is the sum of its parts as shown, each * counted as 0, ' +
+  'and * when every part is * or 0: it tells nothing the parts do not, and may be lower or higher than the exact ' +
+  'count (lower where parts are *, higher where rounding took parts up).';
+
+/**
+ * The alerts of a period, by kind and in all: the total is the kinds' published counts added up (`totalOfParts`,
+ * review, session 70: rounded on its own, it told what the kinds' `*` hid).
+ */
+export function alertTotals(alerts: readonly Alert[]): PreventionReport['alerts'] {
+  const byKind = countBy(
+    ALERT_KINDS,
+    alerts.map((a) => a.kind),
+  );
+  return { total: totalOfParts(byKind, alerts.length), byKind: publish(byKind) };
 }
 
 export function countBy<K extends string>(keys: readonly K[], values: readonly string[]): Record<K, number> {

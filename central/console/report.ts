@@ -2,10 +2,11 @@
 import type pg from 'pg';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseDateRange } from '../../analytics/activity.js';
-import { suppressCount, type PublishedCount } from '../../analytics/disclosure.js';
+import { shareOfShown, suppressCount, totalOfShown, type PublishedCount } from '../../analytics/disclosure.js';
 import {
   acknowledgement,
   addAlertFigureRows,
+  alertTotals,
   asKnownAt,
   countBy,
   csvField,
@@ -17,9 +18,10 @@ import {
   publish,
   routineChangeFigures,
   routineFlags,
+  TOTALS_DISCLOSURE,
   type PreventionReport,
 } from '../../analytics/report.js';
-import { ALERT_KINDS, OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
+import { OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
 import { movedHomes, stayKey, type Stay } from './moved-homes.js';
@@ -36,7 +38,8 @@ export interface PeriodFigures {
   /** Homes (council pseudonyms) with at least one day of features in the period, not in away mode. */
   homesMonitored: PublishedCount;
   /**
-   * Days of features received (one per home and day), the days a home was in away mode left out; `*` whenever
+   * Days of features received (one per home and day), the days a home was in away mode left out; rounded to 5 times
+   * the week's days (`publishHomeDays`, session 70), the whole period's the weeks' added up; `*` whenever
    * `homesMonitored` is, and the whole period's when a week's `homesMonitored` is (session 69).
    */
   homeDays: PublishedCount;
@@ -91,9 +94,13 @@ export interface CouncilReport {
 }
 
 const disclosure = (timezone: string, council: string | null): string =>
-  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are * wherever homes ' +
-  'monitored are, and for the period as a whole when a week’s homes are; shares are worked out from the ' +
-  'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. No resident, home or hub ' +
+  'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); home-days are rounded to 5 ' +
+  'times the days of their week (35 for a whole week), at least that when there are any, so that they say no more of ' +
+  'the number of homes than homes monitored do, and are * wherever homes monitored are, and for the period as a whole ' +
+  'when a week’s homes are; shares are worked out from the ' +
+  'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
+  TOTALS_DISCLOSURE +
+  ' No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
   '. Weeks start on Monday; ' +
@@ -251,21 +258,82 @@ function figures(
     homesMonitored,
     // Suppressed with the homes (review, session 69): a home has at most a day of data a day, so the days gave away
     // how many homes a `*` hid (50 home-days in a week: 7 homes exactly; 35 when each sent every day: 5). The whole
-    // period's are also hidden when a week's homes are (`councilReport`).
-    homeDays: homesMonitored === '*' ? '*' : suppressCount(days.length),
-    alerts: {
-      total: suppressCount(alerts.length),
-      byKind: publish(
-        countBy(
-          ALERT_KINDS,
-          alerts.map((a) => a.kind),
-        ),
-      ),
-    },
+    // period's are also hidden when a week's homes are (`wholePeriod`).
+    homeDays: homesMonitored === '*' ? '*' : publishHomeDays(days.length, toDay - fromDay + 1),
+    alerts: alertTotals(alerts),
     acknowledgement: acknowledgement(alerts.map(asCall)),
     outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
     falls: fallFigures(falls),
     routineChanges: routineChangeFigures(flags, followUps),
+  };
+}
+
+/**
+ * A period's home-days as published: rounded to 5 times its days (35 for a week), at least that when any (review,
+ * session 70). Rounded to 5, they gave the number of homes that homes monitored round: a home has one day of data a
+ * day and homes send every day, so a week's home-days are 7 times its homes, and 5 consecutive counts hold at most one
+ * multiple of 7 (9 homes: homes monitored 10, home-days 63, published 65: 9 homes exactly). Rounded to 5 homes' worth
+ * of days they are the homes' rounding again when each home sent every day, and less when some did not.
+ */
+export function publishHomeDays(homeDays: number, periodDays: number): PublishedCount {
+  if (homeDays <= 0) return 0;
+  const step = 5 * Math.max(1, periodDays);
+  return Math.max(1, Math.round(homeDays / step)) * step;
+}
+
+/** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
+function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]): Record<K, PublishedCount> {
+  const keys = Object.keys(parts[0] ?? {}) as K[];
+  return Object.fromEntries(keys.map((k) => [k, totalOfShown(parts.map((p) => p[k]))])) as Record<K, PublishedCount>;
+}
+
+/**
+ * The whole period's figures (review, session 70): every figure that adds up over weeks is the sum of the weeks' as
+ * published (`totalOfShown`), never the period's exact count rounded on its own. That told what the weeks' `*` hid:
+ * five weeks of falls `*`, `*`, `*`, `*`, 10 with 10 in all leave one possibility, one fall in each of the four weeks
+ * (with 0 to 25 falls a week over three weeks, 48 of the 17,576 possible weeks' figures came out exact; now none,
+ * `npm run council:totals`). What does not add up over weeks is the period's own: homes monitored (a home is counted
+ * once however many weeks it is in) and the median time to acknowledge. `period`: the period's own figures.
+ */
+function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): PeriodFigures {
+  const sum = (pick: (w: PeriodFigures) => PublishedCount): PublishedCount => totalOfShown(weeks.map(pick));
+  const ack = {
+    alerts: sum((w) => w.acknowledgement.alerts),
+    within60s: sum((w) => w.acknowledgement.within60s),
+    within180s: sum((w) => w.acknowledgement.within180s),
+  };
+  const routineChanges = weeks.map((w) => w.routineChanges);
+  return {
+    from: period.from,
+    to: period.to,
+    homesMonitored: period.homesMonitored,
+    // A week's home-days are `*` with its homes, and so are the whole period's then (session 69): decided on published
+    // figures only, as every total here.
+    homeDays: weeks.some((w) => w.homeDays === '*') ? '*' : sum((w) => w.homeDays),
+    alerts: { total: sum((w) => w.alerts.total), byKind: sumCounts(weeks.map((w) => w.alerts.byKind)) },
+    acknowledgement: {
+      severities: period.acknowledgement.severities,
+      ...ack,
+      shareWithin60s: shareOfShown(ack.within60s, ack.alerts),
+      shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
+      medianSeconds: period.acknowledgement.medianSeconds,
+    },
+    outcomes: sumCounts(weeks.map((w) => w.outcomes)),
+    falls: {
+      total: sum((w) => w.falls.total),
+      fall: sum((w) => w.falls.fall),
+      possibleFall: sum((w) => w.falls.possibleFall),
+      outcomes: sumCounts(weeks.map((w) => w.falls.outcomes)),
+    },
+    routineChanges: {
+      flags: sum((w) => w.routineChanges.flags),
+      byFeature: sumCounts(routineChanges.map((r) => r.byFeature)),
+      followUpDays: period.routineChanges.followUpDays,
+      followedByAlert: sum((w) => w.routineChanges.followedByAlert),
+      followedByFall: sum((w) => w.routineChanges.followedByFall),
+      followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
+      outcomes: sumCounts(routineChanges.map((r) => r.outcomes)),
+    },
   };
 }
 
@@ -585,19 +653,11 @@ export async function councilReport(
       ),
     );
   }
-  const total = figures(
-    range.from,
-    range.to,
-    features,
-    withFollowUp,
-    withFollowUpByHome,
-    openBefore,
-    fallsBefore,
-    zone,
+  // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70).
+  const total = wholePeriod(
+    weeks,
+    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
   );
-  // The whole period's home-days less the other weeks' gave back a week's that its homes' `*` hid (session 69): the
-  // whole period's are hidden too when a week's homes are (decided on published figures only, so hiding tells nothing).
-  if (weeks.length > 1 && weeks.some((w) => w.homesMonitored === '*')) total.homeDays = '*';
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },

@@ -86,7 +86,8 @@ describe("the council report's routine-change flags", () => {
     // Before: November had no routine-change alert raised, so no flag at all: 0 flags, 0 by every feature.
     const november = report(hub, '2026-11-01', '2026-11-30');
     expect(november.alerts.byKind['routine-change']).toBe(0); // no alert raised in November
-    expect(november.routineChanges.flags).toBe(15); // 16: 8 homes, 2 habits each
+    // 16: 8 homes, 2 habits each; published as the habits' figures added up (session 70: 10 + 10).
+    expect(november.routineChanges.flags).toBe(20);
     expect(november.routineChanges.byFeature).toMatchObject({
       bathroomVisitsNight: 0,
       risingTime: 10, // 8
@@ -97,7 +98,7 @@ describe("the council report's routine-change flags", () => {
 
     // Both months together: 24 flags (before: 8, all of them bathroom visits at night).
     const both = report(hub, '2026-10-01', '2026-11-30');
-    expect(both.routineChanges.flags).toBe(25); // 24
+    expect(both.routineChanges.flags).toBe(30); // 24: the habits' 10 + 10 + 10 (session 70)
     expect(both.routineChanges.byFeature).toMatchObject({ bathroomVisitsNight: 10, risingTime: 10, kitchenUses: 10 });
     // Nothing personal: no home, resident or pseudonym in the report.
     const text = JSON.stringify(both);

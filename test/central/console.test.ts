@@ -561,7 +561,7 @@ describe.skipIf(missing !== undefined)('central console', () => {
     ]);
     const [first, second] = body.weeks;
     expect(first.homesMonitored).toBe(10); // 9, rounded to 5
-    expect(first.homeDays).toBe(45); // 9 homes × 5 days
+    expect(first.homeDays).toBe(50); // 9 homes × 5 days = 45, rounded to 25 (5 × 5 days; session 70)
     expect(first.alerts.total).toBe(10);
     expect(first.alerts.byKind).toMatchObject({ pendant: 10, fall: 0 });
     expect(first.acknowledgement).toMatchObject({ alerts: 10, within60s: 10, shareWithin60s: 1, medianSeconds: 30 });
