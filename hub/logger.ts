@@ -84,6 +84,14 @@ function stdoutDestination(): DestinationStream {
   stream.on('drop', () => {
     droppedLines += 1;
   });
+  // Every line taken, whatever waits: pino-pretty's pipeline (pump) waited for stdout's drain when sonic-boom said it
+  // held 16 KiB, and the terminal's lines piled up before it without bound, none dropped nor counted (review, session
+  // 70: 200,000 lines to a stdout never read, 112 MB more resident). Now they reach this buffer and its bound.
+  const write = stream.write.bind(stream);
+  stream.write = (line: string): boolean => {
+    write(line);
+    return true;
+  };
   const boom = stream as unknown as SonicBoomInternals;
   const flushSync = boom.flushSync.bind(stream);
   boom.flushSync = () => {

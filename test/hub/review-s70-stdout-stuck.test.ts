@@ -3,7 +3,8 @@
 // tried again every 100 ms for ever: a stop (SIGTERM from a service manager, Ctrl-C) or a crash never ended the
 // process, until a service manager's stop timeout killed it. Now a synchronous flush waits at most LOG_SYNC_FLUSH_MS
 // for stdout; what it could not write is dropped and counted. Stdout here is a FIFO this test opens and never reads
-// (its 64 KiB fill and stay full), as a journal or terminal that stopped reading.
+// (its 64 KiB fill and stay full), as a journal or terminal that stopped reading. And the terminal's format: its lines
+// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -130,4 +131,33 @@ it("ends on a crash, with the crash's exit code, while nobody reads its standard
   // The lines left when the flush at exit gave up: dropped and counted.
   expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(0);
   expect(stdout.readAll().length).toBeGreaterThan(60_000);
+}, 120_000);
+
+it("drops and counts the terminal's lines nobody reads past the buffer, as the JSON ones", async () => {
+  dir = tempDir('review-s70-stdout-stuck');
+  const stdout = stdoutNobodyReads(dir);
+  // The terminal's format (pino-pretty into the same destination): 100,000 lines of 100-odd bytes, many times the
+  // buffer's 1 MiB, written a turn at a time as a hub logs.
+  const lines = 100_000;
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    let i = 0;
+    const turn = () => {
+      for (let k = 0; k < 2000 && i < ${lines}; k++) log.info({ i: i++, pad: 'x'.repeat(100) }, 'a line nobody reads');
+      if (i < ${lines}) setImmediate(turn);
+      else setImmediate(() => { process.stderr.write('dropped ' + logLinesDropped() + '\\n'); process.exit(0); });
+    };
+    turn();
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: 'pretty' },
+    stdio: ['ignore', stdout.writeEnd, 'pipe'],
+  });
+  fs.closeSync(stdout.writeEnd);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  expect(await exitWithin(child, 60_000)).toEqual({ code: 0, signal: null });
+  // Before: 0 (every line held in pino-pretty's pipeline, in memory without bound, waiting for stdout).
+  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(lines / 2);
 }, 120_000);
