@@ -13,6 +13,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from './mqtt-frame-guard.js';
 import { PendingConnections } from './mqtt-pending.js';
+import { drainInTurns, type MessageRouter } from './mq-drain.js';
 import { ClientIdHomes, type ClientIdHomeTimes } from './client-id-homes.js';
 import { MAX_FILTER_CHARS, MAX_SUBSCRIPTIONS_PER_CREDENTIAL, SubscriptionLedger } from './mqtt-subscription-ledger.js';
 import {
@@ -707,6 +708,8 @@ export class EmbeddedBroker implements HubBroker {
     keepQos2ReceiptsOnly(aedes, QOS2_RECEIPTS_PER_SESSION);
     publishLiveOnly(aedes, persistentSubscriptions);
     rememberRoutes(aedes);
+    // A burst of thousands of messages queued in its router is drained in turns of the loop (hub/mq-drain.ts).
+    drainInTurns((aedes as unknown as { mq: MessageRouter }).mq);
     aedes.on('clientError', (client, err) => {
       // A session past its QoS 2 window (keepQos2ReceiptsOnly): closed, counted and said once a minute, so that an
       // installer can tell why a device that pipelines QoS 2 keeps being disconnected.

@@ -34,18 +34,83 @@ export function logLinesDropped(): number {
 }
 
 /**
+ * The longest a synchronous flush of the lines waiting for stdout (pino's at exit, after a stop or a crash, and after a
+ * `fatal` line) waits while stdout takes nothing: past it, what is left is dropped and counted. Ten of sonic-boom's
+ * 100 ms retries. Before, the flush tried again every 100 ms for ever: a hub whose stdout never drained never ended
+ * (review, session 70).
+ */
+export const LOG_SYNC_FLUSH_MS = 1_000;
+
+/** The parts of sonic-boom's stream (pino.destination) that a bounded synchronous flush reads and empties. */
+interface SonicBoomInternals {
+  flushSync: () => void;
+  _bufs: string[];
+  _writing: boolean;
+  _writingBuf: string | Buffer;
+  _len: number;
+}
+
+/** Lines (newlines) in the last `bytes` bytes of `chunks` in order: what a flush left unwritten. */
+function linesInTail(chunks: readonly (string | Buffer)[], bytes: number): number {
+  const all = Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  const tail = all.subarray(Math.max(0, all.length - bytes));
+  let lines = 0;
+  for (let at = tail.indexOf(10); at !== -1; at = tail.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
+/**
  * The process's stdout as pino's destination: written from memory as stdout takes it, never waited for (review,
  * session 69). Before, a terminal's output paused (Ctrl-S, a terminal stopped, an SSH session stalled) stopped the hub
  * itself once its few kilobytes of buffer were full: the human-readable lines were written synchronously, so the next
  * log line (an alert raised) blocked the event loop, and with it every alert after; the JSON lines for a service's
  * journal were held in memory without bound while the journal was not reading. Now lines wait in a buffer of at most
- * `LOG_BUFFER_BYTES`; past it they are dropped and counted. Still flushed at exit (pino ends it on 'exit').
+ * `LOG_BUFFER_BYTES`; past it they are dropped and counted. Flushed synchronously at exit (pino, on 'exit') and after a
+ * `fatal` line (pino), for at most `LOG_SYNC_FLUSH_MS` of stdout taking nothing: then the lines left are dropped and
+ * counted, and the process ends (review, session 70). In the background, stdout is tried again every 100 ms for as long
+ * as it takes, as before.
  */
 function stdoutDestination(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+  /** While a synchronous flush runs: when it gives up on a stdout that takes nothing. */
+  let giveUpAt: number | undefined;
+  const stream = pino.destination({
+    dest: 1,
+    sync: false,
+    maxLength: LOG_BUFFER_BYTES,
+    // EAGAIN (stdout full): sonic-boom waits 100 ms and tries again if this says so, else throws (synchronously) or
+    // emits an error (in the background, never reached: no deadline is set there).
+    retryEAGAIN: () => giveUpAt === undefined || performance.now() < giveUpAt,
+  });
   stream.on('drop', () => {
     droppedLines += 1;
   });
+  // Every line taken, whatever waits: pino-pretty's pipeline (pump) waited for stdout's drain when sonic-boom said it
+  // held 16 KiB, and the terminal's lines piled up before it without bound, none dropped nor counted (review, session
+  // 70: 200,000 lines to a stdout never read, 112 MB more resident). Now they reach this buffer and its bound.
+  const write = stream.write.bind(stream);
+  stream.write = (line: string): boolean => {
+    write(line);
+    return true;
+  };
+  const boom = stream as unknown as SonicBoomInternals;
+  const flushSync = boom.flushSync.bind(stream);
+  boom.flushSync = () => {
+    giveUpAt = performance.now() + LOG_SYNC_FLUSH_MS;
+    try {
+      flushSync();
+    } catch {
+      // Given up (or stdout closed): the bytes not written are dropped, counted by their lines. The one chunk being
+      // written in the background, if any, stays with it.
+      const waiting = boom._writing ? boom._bufs : [boom._writingBuf, ...boom._bufs];
+      const inBackground = boom._writing ? Buffer.byteLength(boom._writingBuf) : 0;
+      droppedLines += linesInTail(waiting, boom._len - inBackground);
+      boom._bufs.length = 0;
+      if (!boom._writing) boom._writingBuf = '';
+      boom._len = inBackground;
+    } finally {
+      giveUpAt = undefined;
+    }
+  };
   return stream;
 }
 

@@ -1,0 +1,163 @@
+// Review, session 70: a hub whose standard output is never read, stopped or crashed. Its log lines wait in memory for
+// stdout (hub/logger.ts, session 69); at exit pino writes what waits synchronously and, while stdout took nothing,
+// tried again every 100 ms for ever: a stop (SIGTERM from a service manager, Ctrl-C) or a crash never ended the
+// process, until a service manager's stop timeout killed it. Now a synchronous flush waits at most LOG_SYNC_FLUSH_MS
+// for stdout; what it could not write is dropped and counted. Stdout here is a FIFO this test opens and never reads
+// (its 64 KiB fill and stay full), as a journal or terminal that stopped reading. And the terminal's format: its lines
+// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { waitFor } from '../alerts/helpers.js';
+import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, projectRoot, tempDir, writeConfig } from './helpers.js';
+
+let dir: string | undefined;
+let child: ChildProcess | undefined;
+const fds: number[] = [];
+
+afterEach(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  }
+  child = undefined;
+  for (const fd of fds.splice(0)) fs.closeSync(fd);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A FIFO in `dir` never read: its read end held open here (so writes fill it, never fail), its write end for a child. */
+function stdoutNobodyReads(folder: string): { writeEnd: number; readAll: () => string } {
+  const fifo = path.join(folder, 'stdout');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const readEnd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  fds.push(readEnd);
+  const writeEnd = fs.openSync(fifo, 'w');
+  const readAll = (): string => {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const chunk = Buffer.alloc(65536);
+      let n: number;
+      try {
+        n = fs.readSync(readEnd, chunk);
+      } catch {
+        // EAGAIN: all read.
+        break;
+      }
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString();
+  };
+  return { writeEnd, readAll };
+}
+
+/** Whether `proc` has exited, by `timeoutMs` (generous: a stop, not a measurement); its code and signal. */
+async function exitWithin(proc: ChildProcess, timeoutMs: number) {
+  await waitFor(() => proc.exitCode !== null || proc.signalCode !== null, `process ${proc.pid} to exit`, timeoutMs);
+  return { code: proc.exitCode, signal: proc.signalCode };
+}
+
+it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its standard output', async () => {
+  dir = tempDir('review-s70-stdout-stuck');
+  // A line said at start for each of these flats (no motion sensor): the FIFO's 64 KiB full, hundreds more waiting.
+  const flats = 1000;
+  const homes = Array.from({ length: flats }, (_, i) => ({
+    id: `flat-${i}`,
+    timezone: 'Europe/London',
+    residents: [{ id: 'r1' }],
+    devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
+  }));
+  const stdout = stdoutNobodyReads(dir);
+  const mqttPort = await freePort();
+  child = spawn(process.execPath, [cliPath, 'hub'], {
+    env: {
+      ...process.env,
+      HUB_MQTT_PORT: String(mqttPort),
+      HUB_HTTP_PORT: String(await freePort()),
+      HUB_HOST: '127.0.0.1',
+      HUB_LOG_LEVEL: 'info',
+      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      HUB_DATA_DIR: path.join(dir, 'data'),
+      HUB_CONFIG: writeConfig(dir, { homes }),
+      HUB_LOG_FORMAT: 'json',
+    },
+    stdio: ['ignore', stdout.writeEnd, 'pipe'],
+  });
+  fs.closeSync(stdout.writeEnd);
+  const hub = child;
+  hub.stderr!.resume();
+  // Started once its MQTT port takes a client.
+  let started = false;
+  for (const until = Date.now() + 120_000; !started && Date.now() < until;) {
+    const client = await mqttClient(mqttPort).catch(() => undefined);
+    if (client) {
+      await client.endAsync(true);
+      started = true;
+    } else await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(started).toBe(true);
+  hub.kill('SIGTERM');
+  // Before: still running 60 s later, pino's flush at exit trying stdout again every 100 ms.
+  expect(await exitWithin(hub, 60_000)).toEqual({ code: 0, signal: null });
+  // Stdout was full: it holds the start's first lines only, not the stop's.
+  const held = stdout.readAll();
+  expect(held.length).toBeGreaterThan(60_000);
+  expect(held).not.toContain('"hub stopped"');
+}, 180_000);
+
+it("ends on a crash, with the crash's exit code, while nobody reads its standard output", async () => {
+  dir = tempDir('review-s70-stdout-stuck');
+  const stdout = stdoutNobodyReads(dir);
+  // A process on the hub's logger (stdout its destination) that logs 300 KB, then throws out of a timer.
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    for (let i = 0; i < 3000; i++) log.info({ i, pad: 'x'.repeat(60) }, 'a line nobody reads');
+    process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
+    setTimeout(() => { throw new Error('crash'); }, 50);
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: 'json' },
+    stdio: ['ignore', stdout.writeEnd, 'pipe'],
+  });
+  fs.closeSync(stdout.writeEnd);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // Before: still running 60 s later. Node's code for an uncaught exception: 1.
+  expect(await exitWithin(child, 60_000)).toEqual({ code: 1, signal: null });
+  expect(err).toContain('Error: crash');
+  // The lines left when the flush at exit gave up: dropped and counted.
+  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(0);
+  expect(stdout.readAll().length).toBeGreaterThan(60_000);
+}, 120_000);
+
+it("drops and counts the terminal's lines nobody reads past the buffer, as the JSON ones", async () => {
+  dir = tempDir('review-s70-stdout-stuck');
+  const stdout = stdoutNobodyReads(dir);
+  // The terminal's format (pino-pretty into the same destination): 100,000 lines of 100-odd bytes, many times the
+  // buffer's 1 MiB, written a turn at a time as a hub logs.
+  const lines = 100_000;
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    let i = 0;
+    const turn = () => {
+      for (let k = 0; k < 2000 && i < ${lines}; k++) log.info({ i: i++, pad: 'x'.repeat(100) }, 'a line nobody reads');
+      if (i < ${lines}) setImmediate(turn);
+      else setImmediate(() => { process.stderr.write('dropped ' + logLinesDropped() + '\\n'); process.exit(0); });
+    };
+    turn();
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: 'pretty' },
+    stdio: ['ignore', stdout.writeEnd, 'pipe'],
+  });
+  fs.closeSync(stdout.writeEnd);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  expect(await exitWithin(child, 60_000)).toEqual({ code: 0, signal: null });
+  // Before: 0 (every line held in pino-pretty's pipeline, in memory without bound, waiting for stdout).
+  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(lines / 2);
+}, 120_000);
