@@ -10,6 +10,7 @@ import {
   killHub,
   mqttClient,
   ONE_HOME_CONFIG,
+  withBedroomPir,
   spawnHub,
   tempDir,
   writeConfig,
@@ -35,7 +36,7 @@ afterEach(async () => {
  */
 const CONFIG = {
   ...ONE_HOME_CONFIG,
-  homes: ONE_HOME_CONFIG.homes.map((h) => ({
+  homes: withBedroomPir(ONE_HOME_CONFIG).homes.map((h) => ({
     ...h,
     rules: {
       inactivity: { coldStartDayMinutes: 60, coldStartNightMinutes: 60, floorMinutes: 60 },
