@@ -246,3 +246,28 @@ it("ends on a damaged database with the check's exit code (3) while nobody reads
   expect(stuck.stderr).toMatch(/^telecare hub: database .*hub\.db is damaged/);
   expect(stdout.readAll().length).toBeGreaterThan(60_000);
 }, 120_000);
+
+it('ends at once, with its exit code, when the reader of its standard output has gone (EPIPE met at exit)', async () => {
+  // A process on the hub's logger that logs 300 lines and ends in the same turn: the first line is being written in
+  // the background, the others wait, and the flush at exit meets the closed pipe first (before, pino's own answer to
+  // EPIPE, which follows a background write's error, had not been reached).
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    for (let i = 0; i < 300; i++) log.info({ i, pad: 'x'.repeat(60) }, 'a line nobody reads');
+    process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
+    process.exit(2);
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The pipe's only read end closed before the child has run a line: every write to it fails with EPIPE.
+  child.stdout!.destroy();
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // Before: still running 60 s later, sonic-boom's flush trying the closed pipe again every 100 ms.
+  expect(await exitWithin(child, 60_000)).toEqual({ code: 2, signal: null });
+  // The lines waiting when the flush met EPIPE: dropped and counted (the one in the background's write not among them).
+  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThanOrEqual(250);
+}, 120_000);
