@@ -4,7 +4,10 @@
 // process, until a service manager's stop timeout killed it. Now a synchronous flush waits at most LOG_SYNC_FLUSH_MS
 // for stdout; what it could not write is dropped and counted. Stdout here is a FIFO this test opens and never reads
 // (its 64 KiB fill and stay full), as a journal or terminal that stopped reading. And the terminal's format: its lines
-// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted.
+// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted. Then ("a failed
+// start with a stuck stdout"): a start that failed (a port taken, a damaged database) left the process to end when
+// its loop emptied, which sonic-boom's retry of stdout kept from happening; and a flush at exit that met a closed pipe
+// (EPIPE) tried again every 100 ms for ever.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
