@@ -1,4 +1,5 @@
 // One structured logger (pino) for the process; modules take a child with their namespace.
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -43,11 +44,51 @@ export const LOG_SYNC_FLUSH_MS = 1_000;
 
 /** The parts of sonic-boom's stream (pino.destination) that a bounded synchronous flush reads and empties. */
 interface SonicBoomInternals {
+  fd: number;
+  destroyed: boolean;
   flushSync: () => void;
   _bufs: string[];
   _writing: boolean;
   _writingBuf: string | Buffer;
   _len: number;
+}
+
+/** sonic-boom's wait between two tries of a stdout that took nothing (its BUSY_WRITE_TIMEOUT). */
+const RETRY_MS = 100;
+
+/** Errors of a write that a later try may get past: stdout full (EAGAIN), busy, or the write interrupted. */
+const TRY_AGAIN = new Set(['EAGAIN', 'EBUSY', 'EINTR']);
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * sonic-boom's `flushSync` (4.2.1) with its loop bounded: writes what waits for stdout, synchronously, in order;
+ * stdout full is tried again every 100 ms until `giveUpAt`, then the error thrown. Any other error (EPIPE: its reader
+ * gone; EIO: its terminal hung up) is thrown at once: sonic-boom's tried again every 100 ms for ever (review, session
+ * 70). A background write under way keeps its chunk (`_writingBuf`), as sonic-boom's does.
+ */
+function flushBounded(boom: SonicBoomInternals, giveUpAt: number): void {
+  if (!boom._writing && boom._writingBuf.length > 0) {
+    boom._bufs.unshift(boom._writingBuf as string);
+    boom._writingBuf = '';
+  }
+  let head: Buffer | undefined;
+  while (head !== undefined || boom._bufs.length > 0) {
+    head ??= Buffer.from(boom._bufs[0]!);
+    try {
+      const written = writeSync(boom.fd, head);
+      boom._len = Math.max(boom._len - written, 0);
+      head = head.subarray(written);
+      if (head.length === 0) {
+        boom._bufs.shift();
+        head = undefined;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined || !TRY_AGAIN.has(code) || performance.now() >= giveUpAt) throw err;
+      Atomics.wait(sleeper, 0, 0, RETRY_MS);
+    }
+  }
 }
 
 /** Lines (newlines) in the last `bytes` bytes of `chunks` in order: what a flush left unwritten. */
@@ -67,20 +108,14 @@ function linesInTail(chunks: readonly (string | Buffer)[], bytes: number): numbe
  * journal were held in memory without bound while the journal was not reading. Now lines wait in a buffer of at most
  * `LOG_BUFFER_BYTES`; past it they are dropped and counted. Flushed synchronously at exit (pino, on 'exit') and after a
  * `fatal` line (pino), for at most `LOG_SYNC_FLUSH_MS` of stdout taking nothing: then the lines left are dropped and
- * counted, and the process ends (review, session 70). In the background, stdout is tried again every 100 ms for as long
+ * counted, and the process ends (review, session 70); at once when stdout fails otherwise (EPIPE, EIO: sonic-boom's
+ * flush tried those again every 100 ms for ever). In the background, stdout is tried again every 100 ms for as long
  * as it takes, as before.
  */
 function stdoutDestination(): DestinationStream {
-  /** While a synchronous flush runs: when it gives up on a stdout that takes nothing. */
-  let giveUpAt: number | undefined;
-  const stream = pino.destination({
-    dest: 1,
-    sync: false,
-    maxLength: LOG_BUFFER_BYTES,
-    // EAGAIN (stdout full): sonic-boom waits 100 ms and tries again if this says so, else throws (synchronously) or
-    // emits an error (in the background, never reached: no deadline is set there).
-    retryEAGAIN: () => giveUpAt === undefined || performance.now() < giveUpAt,
-  });
+  // In the background, EAGAIN (stdout full) is tried again every 100 ms for as long as it lasts (sonic-boom's default
+  // `retryEAGAIN`); the synchronous flush is this module's own (`flushBounded`).
+  const stream = pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
   stream.on('drop', () => {
     droppedLines += 1;
   });
@@ -95,20 +130,22 @@ function stdoutDestination(): DestinationStream {
   const boom = stream as unknown as SonicBoomInternals;
   const flushSync = boom.flushSync.bind(stream);
   boom.flushSync = () => {
-    giveUpAt = performance.now() + LOG_SYNC_FLUSH_MS;
-    try {
+    // sonic-boom's own only to throw as it does (a destination destroyed or not open).
+    if (boom.destroyed || boom.fd < 0) {
       flushSync();
+      return;
+    }
+    try {
+      flushBounded(boom, performance.now() + LOG_SYNC_FLUSH_MS);
     } catch {
-      // Given up (or stdout closed): the bytes not written are dropped, counted by their lines. The one chunk being
-      // written in the background, if any, stays with it.
+      // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines. The one
+      // chunk being written in the background, if any, stays with it.
       const waiting = boom._writing ? boom._bufs : [boom._writingBuf, ...boom._bufs];
       const inBackground = boom._writing ? Buffer.byteLength(boom._writingBuf) : 0;
       droppedLines += linesInTail(waiting, boom._len - inBackground);
       boom._bufs.length = 0;
       if (!boom._writing) boom._writingBuf = '';
       boom._len = inBackground;
-    } finally {
-      giveUpAt = undefined;
     }
   };
   return stream;

@@ -372,17 +372,21 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       logger,
     });
   } catch (err) {
+    // Ended here, not left to an empty loop: sonic-boom's retry of a log line stdout has not taken (every 100 ms while
+    // stdout is full, hub/logger.ts) keeps the loop from emptying, and a hub that failed to start with a stdout nobody
+    // read (a journal stalled, a terminal paused) ran on for ever, its error said on stderr (review, session 70).
+    // `process.exit` flushes the lines waiting for stdout as a stop does: at most LOG_SYNC_FLUSH_MS while it takes
+    // nothing. startHub has closed what it opened before it threw; stderr is written synchronously (a file, a pipe or
+    // a terminal on Linux).
     if (err instanceof DatabaseCheckError) {
       logger.fatal({ exitCode: err.exitCode }, err.message);
       process.stderr.write(`telecare hub: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
+      process.exit(err.exitCode);
     }
     logger.fatal({ err }, 'hub could not start');
     const said = portInUse(err, settings) ?? dataDirProblem(err, settings.dataDir) ?? (err as Error).message;
     process.stderr.write(`telecare hub: could not start: ${said}\n`);
-    process.exitCode = 1;
-    return;
+    process.exit(1);
   }
   // The start-up's freed memory back to the kernel now, then every minute (off the loop; 1.4-4.8 MB of a flat's RSS).
   const trimmer = startMallocTrim();

@@ -4,9 +4,14 @@
 // process, until a service manager's stop timeout killed it. Now a synchronous flush waits at most LOG_SYNC_FLUSH_MS
 // for stdout; what it could not write is dropped and counted. Stdout here is a FIFO this test opens and never reads
 // (its 64 KiB fill and stay full), as a journal or terminal that stopped reading. And the terminal's format: its lines
-// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted.
+// waited for stdout in pino-pretty's pipeline, in memory without bound, never dropped nor counted. Then ("a failed
+// start with a stuck stdout"): a start that failed (a port taken, a damaged database) left the process to end when
+// its loop emptied, which sonic-boom's retry of stdout kept from happening; and a flush at exit that met a closed pipe
+// (EPIPE) tried again every 100 ms for ever.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
@@ -15,6 +20,7 @@ import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, projectRoot, tempDir, wr
 let dir: string | undefined;
 let child: ChildProcess | undefined;
 const fds: number[] = [];
+let holder: net.Server | undefined;
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -24,6 +30,8 @@ afterEach(async () => {
   }
   child = undefined;
   for (const fd of fds.splice(0)) fs.closeSync(fd);
+  if (holder) await new Promise((resolve) => holder!.close(resolve));
+  holder = undefined;
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -160,4 +168,109 @@ it("drops and counts the terminal's lines nobody reads past the buffer, as the J
   expect(await exitWithin(child, 60_000)).toEqual({ code: 0, signal: null });
   // Before: 0 (every line held in pino-pretty's pipeline, in memory without bound, waiting for stdout).
   expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(lines / 2);
+}, 120_000);
+
+/** `flats` one-pendant flats: a line said for each at start (no motion sensor), before the hub opens its ports. */
+function manyFlats(flats: number): unknown {
+  return {
+    homes: Array.from({ length: flats }, (_, i) => ({
+      id: `flat-${i}`,
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
+    })),
+  };
+}
+
+/**
+ * The hub started on `dataDir` with `mqttPort`, its stdout `stdout` (a descriptor, or 'pipe' read to its end): its
+ * exit code and signal once it ends (60 s at most), and what it said on stderr.
+ */
+async function failedStart(
+  config: string,
+  dataDir: string,
+  mqttPort: number,
+  stdout: number | 'pipe',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  child = spawn(process.execPath, [cliPath, 'hub'], {
+    env: {
+      ...process.env,
+      HUB_MQTT_PORT: String(mqttPort),
+      HUB_HTTP_PORT: String(await freePort()),
+      HUB_HOST: '127.0.0.1',
+      HUB_LOG_LEVEL: 'info',
+      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      HUB_DATA_DIR: dataDir,
+      HUB_CONFIG: config,
+      HUB_LOG_FORMAT: 'json',
+    },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  if (typeof stdout === 'number') fs.closeSync(stdout);
+  else child.stdout!.resume();
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = await exitWithin(child, 60_000);
+  return { ...ended, stderr };
+}
+
+it('ends when its MQTT port is taken, with the code and message of a working stdout, while nobody reads its stdout', async () => {
+  dir = tempDir('review-s70-stuck-start');
+  const config = writeConfig(dir, manyFlats(1000));
+  // The MQTT port held by this process, as a Mosquitto would hold it.
+  holder = net.createServer();
+  await new Promise<void>((resolve) => holder!.listen(0, '127.0.0.1', resolve));
+  const taken = (holder.address() as net.AddressInfo).port;
+  const read = await failedStart(config, path.join(dir, 'data-read'), taken, 'pipe');
+  expect(read.code).toBe(1);
+  expect(read.stderr).toContain(`telecare hub: could not start: the MQTT port ${taken} is already in use`);
+  const stdout = stdoutNobodyReads(dir);
+  // Before: still running 60 s later (sonic-boom's retry of the line stdout had not taken kept the loop alive).
+  const stuck = await failedStart(config, path.join(dir, 'data-stuck'), taken, stdout.writeEnd);
+  expect(stuck).toEqual({ code: 1, signal: null, stderr: read.stderr });
+  // Stdout was full: the start's first lines, not the fatal one.
+  const held = stdout.readAll();
+  expect(held.length).toBeGreaterThan(60_000);
+  expect(held).not.toContain('"hub could not start"');
+}, 180_000);
+
+it("ends on a damaged database with the check's exit code (3) while nobody reads its stdout", async () => {
+  dir = tempDir('review-s70-stuck-start');
+  const config = writeConfig(dir, manyFlats(1000));
+  // A database file of random bytes: "file is not a database", the start's check refuses it.
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dataDir, { mode: 0o700 });
+  fs.writeFileSync(path.join(dataDir, 'hub.db'), crypto.randomBytes(200_000));
+  const stdout = stdoutNobodyReads(dir);
+  // Before: still running 60 s later.
+  const stuck = await failedStart(config, dataDir, await freePort(), stdout.writeEnd);
+  expect(stuck.code).toBe(3);
+  expect(stuck.signal).toBeNull();
+  expect(stuck.stderr).toMatch(/^telecare hub: database .*hub\.db is damaged/);
+  expect(stdout.readAll().length).toBeGreaterThan(60_000);
+}, 120_000);
+
+it('ends at once, with its exit code, when the reader of its standard output has gone (EPIPE met at exit)', async () => {
+  // A process on the hub's logger that logs 300 lines and ends in the same turn: the first line is being written in
+  // the background, the others wait, and the flush at exit meets the closed pipe first (before, pino's own answer to
+  // EPIPE, which follows a background write's error, had not been reached).
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    for (let i = 0; i < 300; i++) log.info({ i, pad: 'x'.repeat(60) }, 'a line nobody reads');
+    process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
+    process.exit(2);
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The pipe's only read end closed before the child has run a line: every write to it fails with EPIPE.
+  child.stdout!.destroy();
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // Before: still running 60 s later, sonic-boom's flush trying the closed pipe again every 100 ms.
+  expect(await exitWithin(child, 60_000)).toEqual({ code: 2, signal: null });
+  // The lines waiting when the flush met EPIPE: dropped and counted (the one in the background's write not among them).
+  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThanOrEqual(250);
 }, 120_000);
