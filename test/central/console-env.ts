@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { connect, StringCodec, type NatsConnection, type Subscription } from 'nats';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startLocalPostgres, type LocalPostgres } from '../../central/postgres.js';
 import { seedPostgresData } from '../support/pg-template.js';
 import { ALERT_CHANNEL, COMMAND_RESULT_CHANNEL, HUB_CHANNEL, migrateCentral } from '../../central/schema.js';
@@ -229,6 +230,56 @@ export async function storeDays(
         day,
         features,
       ]);
+    }
+  }
+}
+
+/**
+ * Council `council` given the hubs by the admin, and its analyst (`nora`) made and logged in: the council report's
+ * reader in the council tests.
+ */
+export async function councilAnalyst(
+  env: ConsoleEnv,
+  hubIds: readonly string[],
+  council = 'North',
+): Promise<ConsoleClient> {
+  const admin = new ConsoleClient(env.url);
+  expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
+  for (const hubId of hubIds) {
+    expect((await admin.json('PUT', `/api/hubs/${hubId}/council`, { council })).status).toBe(200);
+  }
+  const made = await admin.json('POST', '/api/operators', {
+    username: 'nora',
+    role: 'analyst',
+    password: 'a-long-password-1',
+    council,
+  });
+  expect(made.status).toBe(201);
+  const nora = new ConsoleClient(env.url);
+  expect((await nora.login('nora', 'a-long-password-1')).status).toBe(200);
+  return nora;
+}
+
+/**
+ * `falls[w]` falls in the week beginning `mondays[w]` (epoch ms), each of a flat of its own (`flat-1`, `flat-2`...),
+ * an hour apart from the Tuesday: the weekly counts the council tests publish.
+ */
+export async function storeWeeklyFalls(
+  pool: pg.Pool,
+  hubId: string,
+  mondays: readonly number[],
+  falls: readonly number[],
+): Promise<void> {
+  let n = 0;
+  for (const [week, count] of falls.entries()) {
+    for (let i = 0; i < count; i++) {
+      n += 1;
+      const raisedAt = new Date((mondays[week] ?? NaN) + 86_400_000 + i * 3_600_000).toISOString();
+      await storeAlert(
+        pool,
+        hubId,
+        hubAlert(`f${String(n)}`, { kind: 'fall', severity: 'critical', homeId: `flat-${String(n)}`, raisedAt }),
+      );
     }
   }
 }

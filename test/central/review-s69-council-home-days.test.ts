@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
-  ADMIN_PASSWORD,
-  ConsoleClient,
+  councilAnalyst,
   missingForConsole,
   numberedHomes,
   startConsoleEnv,
@@ -71,20 +70,7 @@ describe.skipIf(missing !== undefined)('review s69: home-days do not give away a
   });
 
   it('shows home-days as * in a week whose homes are *, and leaves every count of 1 to 7 homes possible', async () => {
-    const admin = new ConsoleClient(env.url);
-    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
-    for (const hubId of ['s69-small', 's69-big']) {
-      expect((await admin.json('PUT', `/api/hubs/${hubId}/council`, { council: 'North' })).status).toBe(200);
-    }
-    const made = await admin.json('POST', '/api/operators', {
-      username: 'nora',
-      role: 'analyst',
-      password: 'a-long-password-1',
-      council: 'North',
-    });
-    expect(made.status).toBe(201);
-    const nora = new ConsoleClient(env.url);
-    expect((await nora.login('nora', 'a-long-password-1')).status).toBe(200);
+    const nora = await councilAnalyst(env, ['s69-small', 's69-big']);
 
     for (const format of ['json', 'csv'] as const) {
       const res = await nora.request('GET', `/api/reports/council?from=${SMALL[0]}&to=${BIG[6]}&format=${format}`);

@@ -7,15 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
-  ADMIN_PASSWORD,
   ConsoleClient,
+  type ConsoleEnv,
+  councilAnalyst,
+  type Json,
   missingForConsole,
   numberedHomes,
   startConsoleEnv,
   storeDays,
   storeHub,
-  type ConsoleEnv,
-  type Json,
 } from './console-env.js';
 
 const missing = missingForConsole();
@@ -55,18 +55,7 @@ describe.skipIf(missing !== undefined)('review s70: home-days tell no more than 
     const days = Array.from({ length: 28 }, (_, i) => isoDay(FIRST + i * DAY));
     await storeDays(env.pool, HUB, numberedHomes(HUB, FLATS), days);
     await storeHub(env.pool, HUB, { status: 'online', lastSeenAt: new Date(clock.now()) });
-    const admin = new ConsoleClient(env.url);
-    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
-    expect((await admin.json('PUT', `/api/hubs/${HUB}/council`, { council: 'North' })).status).toBe(200);
-    const made = await admin.json('POST', '/api/operators', {
-      username: 'nora',
-      role: 'analyst',
-      password: 'a-long-password-1',
-      council: 'North',
-    });
-    expect(made.status).toBe(201);
-    nora = new ConsoleClient(env.url);
-    expect((await nora.login('nora', 'a-long-password-1')).status).toBe(200);
+    nora = await councilAnalyst(env, [HUB]);
   });
 
   afterAll(async () => {

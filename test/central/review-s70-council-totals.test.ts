@@ -8,17 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import {
-  ADMIN_PASSWORD,
   ConsoleClient,
-  hubAlert,
+  type ConsoleEnv,
+  councilAnalyst,
+  type Json,
   missingForConsole,
   numberedHomes,
   startConsoleEnv,
-  storeAlert,
   storeDays,
   storeHub,
-  type ConsoleEnv,
-  type Json,
+  storeWeeklyFalls,
 } from './console-env.js';
 
 const missing = missingForConsole();
@@ -103,31 +102,9 @@ describe.skipIf(missing !== undefined)("review s70: a council report's totals te
     env = await startConsoleEnv({ clock });
     const days = Array.from({ length: 28 }, (_, i) => isoDay(MONDAYS[0]! + i * DAY));
     await storeDays(env.pool, HUB, numberedHomes(HUB, 40), days);
-    let n = 0;
-    for (const [week, falls] of FALLS.entries()) {
-      for (let i = 0; i < falls; i++) {
-        n += 1;
-        const raisedAt = new Date(MONDAYS[week]! + DAY + i * 3_600_000).toISOString();
-        await storeAlert(
-          env.pool,
-          HUB,
-          hubAlert(`f${String(n)}`, { kind: 'fall', severity: 'critical', homeId: `flat-${String(n)}`, raisedAt }),
-        );
-      }
-    }
+    await storeWeeklyFalls(env.pool, HUB, MONDAYS, FALLS);
     await storeHub(env.pool, HUB, { status: 'online', lastSeenAt: new Date(clock.now()) });
-    const admin = new ConsoleClient(env.url);
-    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
-    expect((await admin.json('PUT', `/api/hubs/${HUB}/council`, { council: 'North' })).status).toBe(200);
-    const made = await admin.json('POST', '/api/operators', {
-      username: 'nora',
-      role: 'analyst',
-      password: 'a-long-password-1',
-      council: 'North',
-    });
-    expect(made.status).toBe(201);
-    nora = new ConsoleClient(env.url);
-    expect((await nora.login('nora', 'a-long-password-1')).status).toBe(200);
+    nora = await councilAnalyst(env, [HUB]);
   });
 
   afterAll(async () => {
