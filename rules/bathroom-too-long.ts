@@ -90,7 +90,7 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   const p = home.params.bathroom;
   // At night in a home where nothing sees the bed (`bedUnseen`), the visit's end is the resident going back to bed
   // unseen: its length says nothing, and the silence after it is watched as the night's (possible-fall, inactivity).
-  if (home.inNight(enteredAt) && bedUnseen(home)) {
+  if (home.inNight(enteredAt) && bedUnseen(home, enteredAt)) {
     delete home.armed.bathroom;
     return NaN;
   }
