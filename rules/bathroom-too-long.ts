@@ -90,7 +90,12 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   const p = home.params.bathroom;
   // At night in a home where nothing sees the bed (`bedUnseen`), the visit's end is the resident going back to bed
   // unseen: its length says nothing, and the silence after it is watched as the night's (possible-fall, inactivity).
-  if (home.inNight(enteredAt) && bedUnseen(home)) {
+  // So too a wait run again in the night (`waitFrom`): a visit entered in the evening goes on "unended" through the
+  // night where nothing sees the resident leave the bathroom for bed (CASAS with nothing in the bedroom, 16 Jun 2011:
+  // the bathroom at 22:56 local, a possible fall at 23:41, the resident back in the bathroom at about 01:27, in bed again
+  // unseen, called at 02:27 on the day's 60 min; session 70 review).
+  const from = Number.isNaN(waitFrom) ? enteredAt : waitFrom;
+  if (home.inNight(from) && bedUnseen(home, from)) {
     delete home.armed.bathroom;
     return NaN;
   }
@@ -103,7 +108,7 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   }
   const ms = Math.min(capMs, t.ms);
   home.armed.bathroom = { ms, source: t.source };
-  return (Number.isNaN(waitFrom) ? enteredAt : waitFrom) + ms;
+  return from + ms;
 }
 
 /**

@@ -772,7 +772,8 @@ function findUnseenRestingRoom(home: HomeState): boolean {
 
 /**
  * Whether nothing in the home can tell the resident went to bed: no bed mat and no device in a bedroom (not even a door
- * contact), while the devices' rooms are known (session 70, issue 11). Every home has somewhere to sleep; where no
+ * contact; a contact there silent for the day before `at` does not count), while the devices' rooms are known (session
+ * 70, issue 11). Every home has somewhere to sleep; where no
  * sensor sees it, the resident walking back to bed from the bathroom or the kitchen at night is seen by nothing, and
  * the silence after is the night's, not one in the last room seen (CASAS with half its PIRs, the bedroom's among those
  * taken out: the resident back in bed called as a fall in the bathroom or the kitchen after 20 min, or as a bathroom
@@ -780,12 +781,18 @@ function findUnseenRestingRoom(home: HomeState): boolean {
  * (Kasteren A, which has no bedroom PIR and no mat, keeps its short bathroom values: its night bathroom collapses were
  * called at 30-84 min, and would be at the morning's check without them).
  */
-export function bedUnseen(home: HomeState): boolean {
+export function bedUnseen(home: HomeState, at: number): boolean {
   if (home.hasBedMat) return false;
   let roomKnown = false;
   for (const d of home.devices.values()) {
     if (d.room !== undefined) roomKnown = true;
-    if (d.room === 'bedroom' && !isWorn(d.kind)) return false;
+    if (d.room !== 'bedroom' || isWorn(d.kind)) continue;
+    // A bedroom contact counts only if it moved in the day before `at` (session 70, "a bedroom contact that says
+    // nothing of the nights"): a contact in a bedroom may be a wardrobe's or a closet's, not the bedroom door, and one
+    // that has not moved for a day did not see the resident go to bed (CASAS's only bedroom contact is a closet door
+    // opened on 6 days of 30, never at night; with it in the layout the way back to bed from the bathroom was as unseen
+    // as without it). A bedroom PIR counts as before.
+    if (d.kind !== 'door' || at - d.stateReportAt <= DAY_MS) return false;
   }
   return roomKnown;
 }
@@ -805,7 +812,7 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
   // In the night window where nothing sees the bed, a silence after a room one passes through is the resident back in
   // bed unseen as often as not: as after a room one rests in (session 70, `bedUnseen`).
-  const nightBedUnseen = home.inNight(start) && bedUnseen(home);
+  const nightBedUnseen = home.inNight(start) && bedUnseen(home, start);
   if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home) && !nightBedUnseen) || home.matRooms.has(room)) {
     return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }

@@ -8,7 +8,7 @@
 // possible-fall value by day.
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../rules/types.js';
-import { Harness, home, MONDAY } from './factories.js';
+import { ev, Harness, home, MONDAY } from './factories.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -24,12 +24,21 @@ const NO_BEDROOM: DeviceConfig[] = [
 const WITH_BEDROOM_DOOR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-door', kind: 'door', room: 'bedroom' }];
 const WITH_BEDROOM_PIR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' }];
 
-/** A cold-started home (installed Monday 00:00), the resident about on Monday evening, then `last` at `at`. */
+/**
+ * A cold-started home (installed Monday 00:00), the resident about on Monday evening, then `last` at `at`. A bedroom
+ * door contact, where there is one, moves at 22:30 (a contact silent for a day does not count: review-s70-bedroom-
+ * contact.test.ts).
+ */
 function silenceAfter(devices: DeviceConfig[], last: string, at: number): Harness {
   const h = new Harness(home({ devices }), MONDAY);
   h.watch();
+  const door = devices.some((d) => d.id === 'bedroom-door') ? MONDAY + 22.5 * HOUR : NaN;
   for (let t = MONDAY + 18 * HOUR; t < at - 5 * MINUTE; t += 10 * MINUTE) {
     h.send({ ...evOf(h, t, 'living-pir') });
+    if (t === door) {
+      h.send(ev(t + 60_000, 'bedroom-door', 'contact', false, h.config));
+      h.send(ev(t + 80_000, 'bedroom-door', 'contact', true, h.config));
+    }
   }
   h.send(evOf(h, at, last));
   h.send({ ...evOf(h, at + 30_000, last), value: false });
