@@ -773,13 +773,13 @@ function findUnseenRestingRoom(home: HomeState): boolean {
 /**
  * Whether nothing in the home can tell the resident went to bed: no bed mat and no device in a bedroom (not even a door
  * contact; a contact there silent for the day before `at` does not count), while the devices' rooms are known (session
- * 70, issue 11). Every home has somewhere to sleep; where no
- * sensor sees it, the resident walking back to bed from the bathroom or the kitchen at night is seen by nothing, and
- * the silence after is the night's, not one in the last room seen (CASAS with half its PIRs, the bedroom's among those
- * taken out: the resident back in bed called as a fall in the bathroom or the kitchen after 20 min, or as a bathroom
- * visit of 30 min; read in the night window only, rules/README.md "Session 70 review"). A bedroom door contact says where the night begins
- * (Kasteren A, which has no bedroom PIR and no mat, keeps its short bathroom values: its night bathroom collapses were
- * called at 30-84 min, and would be at the morning's check without them).
+ * 70, issue 11). Every home has somewhere to sleep; where no sensor sees it, the resident walking back to bed from the
+ * bathroom or the kitchen at night is seen by nothing, and the silence after is the night's, not one in the last room
+ * seen (CASAS with half its PIRs, the bedroom's among those taken out: the resident back in bed called as a fall in the
+ * bathroom or the kitchen after 20 min, or as a bathroom visit of 30 min; read in the night window only, rules/README.md
+ * "Session 70 review"). A bedroom door contact that moves says where the night begins (Kasteren A, which has no bedroom
+ * PIR and no mat, keeps its short bathroom values: its night bathroom collapses were called at 30-84 min, and would be
+ * at the morning's check without them).
  */
 export function bedUnseen(home: HomeState, at: number): boolean {
   if (home.hasBedMat) return false;
@@ -810,11 +810,13 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   // By the exit door, a silence is as likely an outing the door contact missed (a door left ajar, a PIR that sees
   // the porch) as a fall: until the home's own history says otherwise, inactivity's day value, as in a living room.
   if (home.exitRooms.has(room)) return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
+  const night = home.inNight(start);
   // In the night window where nothing sees the bed, a silence after a room one passes through is the resident back in
-  // bed unseen as often as not: as after a room one rests in (session 70, `bedUnseen`).
-  const nightBedUnseen = home.inNight(start) && bedUnseen(home, start);
-  if ((ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home) && !nightBedUnseen) || home.matRooms.has(room)) {
-    return (home.inNight(start) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  // bed unseen as often as not: as after a room one rests in (session 70, `bedUnseen`; asked last, as it reads every
+  // device).
+  const passage = ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home) && !(night && bedUnseen(home, start));
+  if (passage || home.matRooms.has(room)) {
+    return (night ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
   }
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }

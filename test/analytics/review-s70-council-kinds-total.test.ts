@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuleDecision } from '../../rules/types.js';
+import { addedUp, partsPossible, type Published } from '../support/council-reading.js';
 import { councilReport, openTestHubDb, testConfig, type TestHubDb } from './hub-db.js';
 
-type Published = number | '*';
 type Raise = Extract<RuleDecision, { type: 'raise' }>;
 
 const FLATS = Array.from({ length: 40 }, (_, i) => `flat-${String(i + 1).padStart(2, '0')}`);
@@ -27,34 +27,18 @@ const ALERTS: [Raise['kind'], number, string][] = [
 const KINDS = ALERTS.map(([kind]) => kind);
 const MOST = 25;
 
-function possible(published: Published): number[] {
-  if (published === 0) return [0];
-  const [low, high] = published === '*' ? [1, 7] : [Math.max(8, published - 2), Math.min(MOST, published + 2)];
-  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
-}
-const suppressed = (n: number): Published => (n === 0 ? 0 : n <= 7 ? '*' : Math.round(n / 5) * 5);
-function addedUp(parts: readonly Published[]): Published {
-  const sum = parts.reduce<number>((n, p) => n + (p === '*' ? 0 : p), 0);
-  return sum === 0 && parts.includes('*') ? '*' : sum;
-}
-
 /**
  * What the kinds' figures and the total leave possible for each kind's count, the total read as the disclosure says it
  * is made (the parts as shown added up since session 70, else the exact count rounded as every count is).
  */
 function kindsPossible(byKind: Record<string, Published>, total: Published, disclosure: string): number[][] {
   const shown = /sum of its parts as shown/.test(disclosure);
-  const found = KINDS.map(() => new Set<number>());
-  const walk = (values: number[]): void => {
-    if (values.length === KINDS.length) {
-      const made = shown ? addedUp(values.map(suppressed)) : suppressed(values.reduce((n, v) => n + v, 0));
-      if (made === total) values.forEach((v, i) => found[i]!.add(v));
-      return;
-    }
-    for (const v of possible(byKind[KINDS[values.length]!]!)) walk([...values, v]);
-  };
-  walk([]);
-  return found.map((s) => [...s].sort((a, b) => a - b));
+  return partsPossible(
+    KINDS.map((kind) => byKind[kind]!),
+    total,
+    shown,
+    MOST,
+  );
 }
 
 describe("review s70: the hub's council report adds its kinds up as published", () => {

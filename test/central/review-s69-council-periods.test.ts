@@ -21,6 +21,7 @@ import {
   storeHub,
   storeWeeklyFalls,
 } from './console-env.js';
+import { possible } from '../support/council-reading.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the council periods test: ${missing}`);
@@ -31,13 +32,6 @@ const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /** The weeks of November 2026 (Monday 2 to Sunday 29: the weeks whose Thursday is in November) and their falls. */
 const MONDAYS = [2, 9, 16, 23].map((d) => Date.UTC(2026, 10, d));
 const FALLS = [1, 6, 7, 0];
-
-/** The counts a published count leaves possible. */
-function possible(published: number | '*'): number[] {
-  if (published === 0) return [0];
-  const [low, high] = published === '*' ? [1, 7] : [Math.max(8, published - 2), published + 2];
-  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
-}
 
 /**
  * What every report read together leaves possible for the first week's falls: each week's published count, and each

@@ -19,6 +19,7 @@ import {
   storeHub,
   storeWeeklyFalls,
 } from './console-env.js';
+import { addedUp, partsPossible, type Published } from '../support/council-reading.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the council totals test: ${missing}`);
@@ -32,42 +33,14 @@ const FALLS = [7, 7, 7, 12];
 /** The most falls a week is thought to have: enough for any week here. */
 const MOST = 25;
 
-type Published = number | '*';
-
-/** The counts a published count leaves possible (`*`: 1 to 7; n: n - 2 to n + 2, at least 8; 0: 0). */
-function possible(published: Published): number[] {
-  if (published === 0) return [0];
-  const [low, high] = published === '*' ? [1, 7] : [Math.max(8, published - 2), Math.min(MOST, published + 2)];
-  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
-}
-
-const suppressed = (n: number): Published => (n === 0 ? 0 : n <= 7 ? '*' : Math.round(n / 5) * 5);
-
-/** Published figures added up as the disclosure says since session 70: `*` as 0, and `*` when nothing is shown. */
-function addedUp(parts: readonly Published[]): Published {
-  const sum = parts.reduce<number>((n, p) => n + (p === '*' ? 0 : p), 0);
-  return sum === 0 && parts.includes('*') ? '*' : sum;
-}
-
 /**
  * What one report leaves possible for each week's falls, read as its disclosure says its total is made: the sum of the
  * weeks as shown when it says so, else (before session 70) the exact sum rounded as every count is.
  */
 function weeksPossible(report: Json): number[][] {
   const weekly = (report.weeks as Json[]).map((w) => w.falls.total as Published);
-  const total = report.total.falls.total as Published;
   const shown = /sum of its parts as shown/.test(report.disclosure as string);
-  const found = weekly.map(() => new Set<number>());
-  const walk = (values: number[]): void => {
-    if (values.length === weekly.length) {
-      const made = shown ? addedUp(values.map(suppressed)) : suppressed(values.reduce((n, v) => n + v, 0));
-      if (made === total) values.forEach((v, i) => found[i]!.add(v));
-      return;
-    }
-    for (const v of possible(weekly[values.length]!)) walk([...values, v]);
-  };
-  walk([]);
-  return found.map((s) => [...s].sort((a, b) => a - b));
+  return partsPossible(weekly, report.total.falls.total as Published, shown, MOST);
 }
 
 /** The figures of a period that add up over weeks, by name (`homeDays` aside: `*` with a week's homes, session 69). */

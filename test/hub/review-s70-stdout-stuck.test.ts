@@ -67,6 +67,31 @@ async function exitWithin(proc: ChildProcess, timeoutMs: number) {
   return { code: proc.exitCode, signal: proc.signalCode };
 }
 
+/**
+ * A process running `body` on the hub's logger (`log` made, `logLinesDropped` imported), in log format `format`, its
+ * stdout `stdout` (a descriptor, closed here once the child has it, or a pipe): the child, and its stderr so far.
+ */
+function onHubLogger(
+  body: string,
+  format: 'json' | 'pretty',
+  stdout: number | 'pipe',
+): { proc: ChildProcess; stderr: () => string } {
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    ${body}
+  `;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: format },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  child = proc;
+  if (typeof stdout === 'number') fs.closeSync(stdout);
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { proc, stderr: () => err };
+}
+
 it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its standard output', async () => {
   dir = tempDir('review-s70-stdout-stuck');
   // A line said at start for each of these flats (no motion sensor): the FIFO's 64 KiB full, hundreds more waiting.
@@ -119,25 +144,20 @@ it("ends on a crash, with the crash's exit code, while nobody reads its standard
   dir = tempDir('review-s70-stdout-stuck');
   const stdout = stdoutNobodyReads(dir);
   // A process on the hub's logger (stdout its destination) that logs 300 KB, then throws out of a timer.
-  const script = `
-    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
-    const log = createLogger({ level: 'info' });
+  const { proc, stderr } = onHubLogger(
+    `
     for (let i = 0; i < 3000; i++) log.info({ i, pad: 'x'.repeat(60) }, 'a line nobody reads');
     process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
     setTimeout(() => { throw new Error('crash'); }, 50);
-  `;
-  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, HUB_LOG_FORMAT: 'json' },
-    stdio: ['ignore', stdout.writeEnd, 'pipe'],
-  });
-  fs.closeSync(stdout.writeEnd);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  `,
+    'json',
+    stdout.writeEnd,
+  );
   // Before: still running 60 s later. Node's code for an uncaught exception: 1.
-  expect(await exitWithin(child, 60_000)).toEqual({ code: 1, signal: null });
-  expect(err).toContain('Error: crash');
+  expect(await exitWithin(proc, 60_000)).toEqual({ code: 1, signal: null });
+  expect(stderr()).toContain('Error: crash');
   // The lines left when the flush at exit gave up: dropped and counted.
-  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(0);
+  expect(Number(/dropped (\d+)/.exec(stderr())?.[1])).toBeGreaterThan(0);
   expect(stdout.readAll().length).toBeGreaterThan(60_000);
 }, 120_000);
 
@@ -147,9 +167,8 @@ it("drops and counts the terminal's lines nobody reads past the buffer, as the J
   // The terminal's format (pino-pretty into the same destination): 100,000 lines of 100-odd bytes, many times the
   // buffer's 1 MiB, written a turn at a time as a hub logs.
   const lines = 100_000;
-  const script = `
-    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
-    const log = createLogger({ level: 'info' });
+  const { proc, stderr } = onHubLogger(
+    `
     let i = 0;
     const turn = () => {
       for (let k = 0; k < 2000 && i < ${lines}; k++) log.info({ i: i++, pad: 'x'.repeat(100) }, 'a line nobody reads');
@@ -157,17 +176,13 @@ it("drops and counts the terminal's lines nobody reads past the buffer, as the J
       else setImmediate(() => { process.stderr.write('dropped ' + logLinesDropped() + '\\n'); process.exit(0); });
     };
     turn();
-  `;
-  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, HUB_LOG_FORMAT: 'pretty' },
-    stdio: ['ignore', stdout.writeEnd, 'pipe'],
-  });
-  fs.closeSync(stdout.writeEnd);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  expect(await exitWithin(child, 60_000)).toEqual({ code: 0, signal: null });
+  `,
+    'pretty',
+    stdout.writeEnd,
+  );
+  expect(await exitWithin(proc, 60_000)).toEqual({ code: 0, signal: null });
   // Before: 0 (every line held in pino-pretty's pipeline, in memory without bound, waiting for stdout).
-  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThan(lines / 2);
+  expect(Number(/dropped (\d+)/.exec(stderr())?.[1])).toBeGreaterThan(lines / 2);
 }, 120_000);
 
 /** `flats` one-pendant flats: a line said for each at start (no motion sensor), before the hub opens its ports. */
@@ -254,23 +269,19 @@ it('ends at once, with its exit code, when the reader of its standard output has
   // A process on the hub's logger that logs 300 lines and ends in the same turn: the first line is being written in
   // the background, the others wait, and the flush at exit meets the closed pipe first (before, pino's own answer to
   // EPIPE, which follows a background write's error, had not been reached).
-  const script = `
-    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
-    const log = createLogger({ level: 'info' });
+  const { proc, stderr } = onHubLogger(
+    `
     for (let i = 0; i < 300; i++) log.info({ i, pad: 'x'.repeat(60) }, 'a line nobody reads');
     process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
     process.exit(2);
-  `;
-  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, HUB_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  `,
+    'json',
+    'pipe',
+  );
   // The pipe's only read end closed before the child has run a line: every write to it fails with EPIPE.
-  child.stdout!.destroy();
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stdout!.destroy();
   // Before: still running 60 s later, sonic-boom's flush trying the closed pipe again every 100 ms.
-  expect(await exitWithin(child, 60_000)).toEqual({ code: 2, signal: null });
+  expect(await exitWithin(proc, 60_000)).toEqual({ code: 2, signal: null });
   // The lines waiting when the flush met EPIPE: dropped and counted (the one in the background's write not among them).
-  expect(Number(/dropped (\d+)/.exec(err)?.[1])).toBeGreaterThanOrEqual(250);
+  expect(Number(/dropped (\d+)/.exec(stderr())?.[1])).toBeGreaterThanOrEqual(250);
 }, 120_000);
