@@ -107,6 +107,13 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
     return NaN;
   }
   const ms = Math.min(capMs, t.ms);
+  // Nor, before the home's own visits at that hour say how long they last, a visit that would be called in the night:
+  // the resident going to bed unseen just before the window (CASAS, 15 Jun 2011: the bathroom at 22:56, called at 23:53
+  // on the day's 60 min, asleep; session 71). A learned length stands: the resident's own long evening visits.
+  if (t.source !== 'learned' && home.inNight(from + ms) && bedUnseen(home, from)) {
+    delete home.armed.bathroom;
+    return NaN;
+  }
   home.armed.bathroom = { ms, source: t.source };
   return from + ms;
 }

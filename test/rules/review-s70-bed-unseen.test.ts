@@ -86,12 +86,16 @@ describe('a home where nothing sees the bed', () => {
     expect(minutes).toBe(30);
   });
 
-  it("at night waits inactivity's day value after the kitchen in the first fortnight, not 20 min", () => {
+  it('at night in the first fortnight leaves the silence after the kitchen to inactivity, not a fall at 20 min', () => {
     const unseen = silenceAfter(NO_BEDROOM, 'kitchen-pir', night);
     const seen = silenceAfter(WITH_BEDROOM_PIR, 'kitchen-pir', night);
     expect(firstCall(seen, night)).toEqual(['possible-fall', 20]);
-    // Inactivity's day value (240 min), as after a room one rests in.
-    expect(firstCall(unseen, night)).toEqual(['possible-fall', 240]);
+    // Session 70: a possible fall at inactivity's day value (240 min), as after a room one rests in. Session 71: the
+    // night is inactivity's to judge (review-s71-unseen-bed-evening.test.ts), here the morning's check.
+    expect(unseen.raised('possible-fall')).toEqual([]);
+    const [kind, minutes] = firstCall(unseen, night);
+    expect(kind).not.toBe('possible-fall');
+    expect(minutes).toBeGreaterThan(240);
   });
 
   it('by day keeps the short value: the resident is up, not in the bed nothing sees', () => {

@@ -102,8 +102,9 @@ describe('a bathroom visit run again in the night where nothing sees the bed', (
 
   it('the visit of 22:50, run again at 01:30: not called as bathroom-too-long; the silence still called', () => {
     const { h, rerun } = eveningThenNight(NOTHING_IN_BEDROOM);
-    // The evening's silence was called (a possible fall at 45 min), and cleared by the movement at 01:30.
-    expect(h.raised('possible-fall').length).toBeGreaterThan(0);
+    // The evening's silence, whose possible fall would have been called in the night (23:35), is inactivity's to judge
+    // since session 71 (review-s71-unseen-bed-evening.test.ts); the movement at 01:30 ends it before any call.
+    expect(h.raised('possible-fall').filter((d) => d.at < rerun)).toEqual([]);
     expect(h.raised('bathroom-too-long').filter((d) => d.at >= rerun)).toEqual([]);
     const [, minutes] = firstCall(h, rerun);
     expect(minutes).toBeGreaterThanOrEqual(120);
