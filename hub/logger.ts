@@ -57,6 +57,10 @@ interface SonicBoomInternals {
   fd: number;
   destroyed: boolean;
   flushSync: () => void;
+  /** The callback of every write sonic-boom starts, read once as it starts one (`actualWrite`, `fsWrite`). */
+  release: (err: NodeJS.ErrnoException | null, n?: number) => void;
+  /** Asked, in the background, whether to try a chunk stdout refused (EAGAIN, EBUSY) again 100 ms later. */
+  retryEAGAIN: (err: NodeJS.ErrnoException, writingBufLength: number, remainingLength: number) => boolean;
   _bufs: string[];
   _writing: boolean;
   _writingBuf: string | Buffer;
@@ -76,14 +80,17 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * stdout full is tried again every 100 ms until `LOG_SYNC_FLUSH_MS` after the last write it took (or the flush's
  * start), and never past `LOG_SYNC_FLUSH_MAX_MS` after the start, then the error thrown. Any other error (EPIPE: its
  * reader gone; EIO: its terminal hung up) is thrown at once: sonic-boom's tried again every 100 ms for ever (review,
- * session 70). A background write under way keeps its chunk (`_writingBuf`), as sonic-boom's does.
+ * session 70). A background write under way (`inFlight`) keeps its chunk (`_writingBuf`), as sonic-boom's does; a
+ * chunk that waits for sonic-boom's retry (stdout refused it) is written first, in its place: sonic-boom's flush left
+ * it there, and at exit it was never written nor counted, the lines after it were (review, session 71).
  */
-function flushBounded(boom: SonicBoomInternals): void {
+function flushBounded(boom: SonicBoomInternals, inFlight: boolean): void {
   const start = performance.now();
   const latest = start + LOG_SYNC_FLUSH_MAX_MS;
   let giveUpAt = start + LOG_SYNC_FLUSH_MS;
-  if (!boom._writing && boom._writingBuf.length > 0) {
+  if (!inFlight && boom._writingBuf.length > 0) {
     boom._bufs.unshift(boom._writingBuf as string);
+    // Its retry, if the process lives on (a `fatal` line's flush), writes nothing.
     boom._writingBuf = '';
   }
   let head: Buffer | undefined;
@@ -144,6 +151,23 @@ function stdoutDestination(): DestinationStream {
     return true;
   };
   const boom = stream as unknown as SonicBoomInternals;
+  // Whether sonic-boom's write of its chunk is under way (in libuv's threads, or done and not yet told), or the chunk
+  // waits for its retry timer: stdout refused it (EAGAIN), and sonic-boom asks `retryEAGAIN` just before it sets the
+  // timer; the timer's write reads `release` as it starts, as every write sonic-boom starts does.
+  let retryDue = false;
+  const retryEAGAIN = boom.retryEAGAIN;
+  boom.retryEAGAIN = (...args) => {
+    retryDue = true;
+    return retryEAGAIN.apply(stream, args);
+  };
+  const release = boom.release;
+  Object.defineProperty(stream, 'release', {
+    configurable: true,
+    get: () => {
+      retryDue = false;
+      return release;
+    },
+  });
   const flushSync = boom.flushSync.bind(stream);
   boom.flushSync = () => {
     // sonic-boom's own only to throw as it does (a destination destroyed or not open).
@@ -151,16 +175,17 @@ function stdoutDestination(): DestinationStream {
       flushSync();
       return;
     }
+    const inFlight = boom._writing && !retryDue;
     try {
-      flushBounded(boom);
+      flushBounded(boom, inFlight);
     } catch {
       // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines. The one
       // chunk being written in the background, if any, stays with it.
-      const waiting = boom._writing ? boom._bufs : [boom._writingBuf, ...boom._bufs];
-      const inBackground = boom._writing ? Buffer.byteLength(boom._writingBuf) : 0;
+      const waiting = inFlight ? boom._bufs : [boom._writingBuf, ...boom._bufs];
+      const inBackground = inFlight ? Buffer.byteLength(boom._writingBuf) : 0;
       droppedLines += linesInTail(waiting, boom._len - inBackground);
       boom._bufs.length = 0;
-      if (!boom._writing) boom._writingBuf = '';
+      if (!inFlight) boom._writingBuf = '';
       boom._len = inBackground;
     }
   };

@@ -3,7 +3,8 @@
 // up LOG_SYNC_FLUSH_MS (1 s) after it began, however much stdout was taking, so a reader needing more than a second
 // for the tail lost its end: often the lines that say why the hub stopped. Now the second counts from the last write
 // stdout took, up to LOG_SYNC_FLUSH_MAX_MS (10 s) in all. Stdout here is a FIFO the test reads a few KiB at a time,
-// far more often than once a second, while the tail needs several seconds at that pace.
+// far more often than once a second, while the tail needs several seconds at that pace. And (the third test) the
+// chunk sonic-boom was waiting to try again when the process ended was neither written nor counted: a gap mid-log.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -135,4 +136,54 @@ it('still gives up, the rest dropped and counted, on a reader too slow for the w
   const written = wholeLines((await stdout.done).text);
   expect(written.map((line) => line.i)).toEqual(Array.from({ length: written.length }, (_, i) => i));
   expect(written.length + ended.dropped).toBe(lines);
+}, 120_000);
+
+it('writes the chunk sonic-boom was waiting to retry when the process exits, in its place, on a stdout read slowly', async () => {
+  dir = tempDir('review-s71-slow-stdout');
+  // 8 KiB every 50 ms, as above. The lines are logged as a running hub logs them, 100 every 5 ms: stdout fills, and
+  // sonic-boom writes them in the background a chunk (up to 16 KiB) at a time, trying a chunk stdout did not take
+  // again 100 ms later. The process ends while it waits to (the next turn after stdout refused a chunk, once the last
+  // line is logged): the moment a stop or a crash meets most often while stdout is slow.
+  const stdout = stdoutReadSlowly(dir, 8192, 50);
+  const lines = 3000;
+  const { proc, stderr } = onHubLogger(
+    `
+    const stream = log[Object.getOwnPropertySymbols(log).find((s) => s.description === 'pino.stream')];
+    let logged = false;
+    const retry = stream.retryEAGAIN;
+    stream.retryEAGAIN = (...args) => {
+      if (logged) setImmediate(() => process.exit(0));
+      return retry.apply(stream, args);
+    };
+    process.on('exit', () => process.stderr.write('dropped ' + logLinesDropped() + '\\n'));
+    let i = 0;
+    const turn = () => {
+      for (let k = 0; k < 100 && i < ${lines - 1}; k++) {
+        log.info({ i: i++, pad: 'x'.repeat(100) }, 'a line read slowly');
+      }
+      if (i < ${lines - 1}) setTimeout(turn, 5);
+      else {
+        log.info({ i: ${lines - 1} }, 'the reason the hub stopped');
+        logged = true;
+      }
+    };
+    turn();
+  `,
+    'json',
+    stdout.writeEnd,
+  );
+  child = proc;
+  await waitFor(() => proc.exitCode !== null || proc.signalCode !== null, `process ${proc.pid} to exit`, 60_000);
+  expect({ code: proc.exitCode, signal: proc.signalCode }).toEqual({ code: 0, signal: null });
+  await waitFor(() => /dropped \d+/.test(stderr()), 'the count of lines dropped', 10_000);
+  expect(Number(/dropped (\d+)/.exec(stderr())?.[1])).toBe(0);
+  const text = (await stdout.done).text;
+  // Before: the chunk waiting for its retry never written, nor counted dropped (0), the lines after it written: a gap
+  // of 20-odd lines in the middle of the log, one of them cut.
+  const numbers = text
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => Number(/^\{.*"i":(\d+),.*\}$/.exec(line)?.[1]));
+  expect(numbers.length).toBe(lines);
+  expect(numbers).toEqual(Array.from({ length: lines }, (_, i) => i));
 }, 120_000);
