@@ -38,15 +38,29 @@ export function logLinesDropped(): number {
  * The longest a synchronous flush of the lines waiting for stdout (pino's at exit, after a stop or a crash, and after a
  * `fatal` line) waits while stdout takes nothing: past it, what is left is dropped and counted. Ten of sonic-boom's
  * 100 ms retries. Before, the flush tried again every 100 ms for ever: a hub whose stdout never drained never ended
- * (review, session 70).
+ * (review, session 70). Counted from the last write stdout took, not from the flush's start: a reader that is slow
+ * but reading (a journal under load, a slow terminal, a pipe to a slow log shipper) gets the whole tail, its end
+ * (why the hub stopped) included (review, session 71), up to `LOG_SYNC_FLUSH_MAX_MS`.
  */
 export const LOG_SYNC_FLUSH_MS = 1_000;
+
+/**
+ * The longest a synchronous flush waits in all, however steadily stdout takes bytes: a reader taking a byte a second
+ * would otherwise hold a stop, or a crashed hub's restart (its alerts with it), for days. 10 s: a container's stop
+ * (`docker stop`'s default) kills the process 10 s after SIGTERM anyway, and it drains the 1 MiB buffer
+ * (`LOG_BUFFER_BYTES`) for any reader taking 105 KB a second or more (review, session 71).
+ */
+export const LOG_SYNC_FLUSH_MAX_MS = 10_000;
 
 /** The parts of sonic-boom's stream (pino.destination) that a bounded synchronous flush reads and empties. */
 interface SonicBoomInternals {
   fd: number;
   destroyed: boolean;
   flushSync: () => void;
+  /** The callback of every write sonic-boom starts, read once as it starts one (`actualWrite`, `fsWrite`). */
+  release: (err: NodeJS.ErrnoException | null, n?: number) => void;
+  /** Asked, in the background, whether to try a chunk stdout refused (EAGAIN, EBUSY) again 100 ms later. */
+  retryEAGAIN: (err: NodeJS.ErrnoException, writingBufLength: number, remainingLength: number) => boolean;
   _bufs: string[];
   _writing: boolean;
   _writingBuf: string | Buffer;
@@ -63,13 +77,20 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * sonic-boom's `flushSync` (4.2.1) with its loop bounded: writes what waits for stdout, synchronously, in order;
- * stdout full is tried again every 100 ms until `giveUpAt`, then the error thrown. Any other error (EPIPE: its reader
- * gone; EIO: its terminal hung up) is thrown at once: sonic-boom's tried again every 100 ms for ever (review, session
- * 70). A background write under way keeps its chunk (`_writingBuf`), as sonic-boom's does.
+ * stdout full is tried again every 100 ms until `LOG_SYNC_FLUSH_MS` after the last write it took (or the flush's
+ * start), and never past `LOG_SYNC_FLUSH_MAX_MS` after the start, then the error thrown. Any other error (EPIPE: its
+ * reader gone; EIO: its terminal hung up) is thrown at once: sonic-boom's tried again every 100 ms for ever (review,
+ * session 70). A background write under way (`inFlight`) keeps its chunk (`_writingBuf`), as sonic-boom's does; a
+ * chunk that waits for sonic-boom's retry (stdout refused it) is written first, in its place: sonic-boom's flush left
+ * it there, and at exit it was never written nor counted, the lines after it were (review, session 71).
  */
-function flushBounded(boom: SonicBoomInternals, giveUpAt: number): void {
-  if (!boom._writing && boom._writingBuf.length > 0) {
+function flushBounded(boom: SonicBoomInternals, inFlight: boolean): void {
+  const start = performance.now();
+  const latest = start + LOG_SYNC_FLUSH_MAX_MS;
+  let giveUpAt = start + LOG_SYNC_FLUSH_MS;
+  if (!inFlight && boom._writingBuf.length > 0) {
     boom._bufs.unshift(boom._writingBuf as string);
+    // Its retry, if the process lives on (a `fatal` line's flush), writes nothing.
     boom._writingBuf = '';
   }
   let head: Buffer | undefined;
@@ -77,6 +98,8 @@ function flushBounded(boom: SonicBoomInternals, giveUpAt: number): void {
     head ??= Buffer.from(boom._bufs[0]!);
     try {
       const written = writeSync(boom.fd, head);
+      // Stdout took bytes: another second from now for the rest (review, session 71).
+      if (written > 0) giveUpAt = Math.min(performance.now() + LOG_SYNC_FLUSH_MS, latest);
       boom._len = Math.max(boom._len - written, 0);
       head = head.subarray(written);
       if (head.length === 0) {
@@ -107,10 +130,10 @@ function linesInTail(chunks: readonly (string | Buffer)[], bytes: number): numbe
  * log line (an alert raised) blocked the event loop, and with it every alert after; the JSON lines for a service's
  * journal were held in memory without bound while the journal was not reading. Now lines wait in a buffer of at most
  * `LOG_BUFFER_BYTES`; past it they are dropped and counted. Flushed synchronously at exit (pino, on 'exit') and after a
- * `fatal` line (pino), for at most `LOG_SYNC_FLUSH_MS` of stdout taking nothing: then the lines left are dropped and
- * counted, and the process ends (review, session 70); at once when stdout fails otherwise (EPIPE, EIO: sonic-boom's
- * flush tried those again every 100 ms for ever). In the background, stdout is tried again every 100 ms for as long
- * as it takes, as before.
+ * `fatal` line (pino), for at most `LOG_SYNC_FLUSH_MS` of stdout taking nothing (`LOG_SYNC_FLUSH_MAX_MS` in all):
+ * then the lines left are dropped and counted, and the process ends (review, sessions 70 and 71); at once when stdout
+ * fails otherwise (EPIPE, EIO: sonic-boom's flush tried those again every 100 ms for ever). In the background, stdout
+ * is tried again every 100 ms for as long as it takes, as before.
  */
 function stdoutDestination(): DestinationStream {
   // In the background, EAGAIN (stdout full) is tried again every 100 ms for as long as it lasts (sonic-boom's default
@@ -128,6 +151,23 @@ function stdoutDestination(): DestinationStream {
     return true;
   };
   const boom = stream as unknown as SonicBoomInternals;
+  // Whether sonic-boom's write of its chunk is under way (in libuv's threads, or done and not yet told), or the chunk
+  // waits for its retry timer: stdout refused it (EAGAIN), and sonic-boom asks `retryEAGAIN` just before it sets the
+  // timer; the timer's write reads `release` as it starts, as every write sonic-boom starts does.
+  let retryDue = false;
+  const retryEAGAIN = boom.retryEAGAIN;
+  boom.retryEAGAIN = (...args) => {
+    retryDue = true;
+    return retryEAGAIN.apply(stream, args);
+  };
+  const release = boom.release;
+  Object.defineProperty(stream, 'release', {
+    configurable: true,
+    get: () => {
+      retryDue = false;
+      return release;
+    },
+  });
   const flushSync = boom.flushSync.bind(stream);
   boom.flushSync = () => {
     // sonic-boom's own only to throw as it does (a destination destroyed or not open).
@@ -135,16 +175,17 @@ function stdoutDestination(): DestinationStream {
       flushSync();
       return;
     }
+    const inFlight = boom._writing && !retryDue;
     try {
-      flushBounded(boom, performance.now() + LOG_SYNC_FLUSH_MS);
+      flushBounded(boom, inFlight);
     } catch {
       // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines. The one
       // chunk being written in the background, if any, stays with it.
-      const waiting = boom._writing ? boom._bufs : [boom._writingBuf, ...boom._bufs];
-      const inBackground = boom._writing ? Buffer.byteLength(boom._writingBuf) : 0;
+      const waiting = inFlight ? boom._bufs : [boom._writingBuf, ...boom._bufs];
+      const inBackground = inFlight ? Buffer.byteLength(boom._writingBuf) : 0;
       droppedLines += linesInTail(waiting, boom._len - inBackground);
       boom._bufs.length = 0;
-      if (!boom._writing) boom._writingBuf = '';
+      if (!inFlight) boom._writingBuf = '';
       boom._len = inBackground;
     }
   };

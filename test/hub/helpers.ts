@@ -397,3 +397,28 @@ export function killHub(hub: HubProcess | undefined): Promise<void> {
   hub.child.kill('SIGKILL');
   return hub.exited.then(() => undefined);
 }
+
+/**
+ * A process running `body` on the hub's logger (`log` made, `logLinesDropped` imported), in log format `format`, its
+ * stdout `stdout` (a descriptor, closed here once the child has it, or a pipe): the child, and its stderr so far. The
+ * caller stops it.
+ */
+export function onHubLogger(
+  body: string,
+  format: 'json' | 'pretty',
+  stdout: number | 'pipe',
+): { proc: ChildProcess; stderr: () => string } {
+  const script = `
+    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
+    const log = createLogger({ level: 'info' });
+    ${body}
+  `;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, HUB_LOG_FORMAT: format },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  if (typeof stdout === 'number') fs.closeSync(stdout);
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { proc, stderr: () => err };
+}

@@ -15,7 +15,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, projectRoot, tempDir, writeConfig } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  cliPath,
+  freePort,
+  mqttClient,
+  onHubLogger as hubLogger,
+  tempDir,
+  writeConfig,
+} from './helpers.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -67,29 +75,11 @@ async function exitWithin(proc: ChildProcess, timeoutMs: number) {
   return { code: proc.exitCode, signal: proc.signalCode };
 }
 
-/**
- * A process running `body` on the hub's logger (`log` made, `logLinesDropped` imported), in log format `format`, its
- * stdout `stdout` (a descriptor, closed here once the child has it, or a pipe): the child, and its stderr so far.
- */
-function onHubLogger(
-  body: string,
-  format: 'json' | 'pretty',
-  stdout: number | 'pipe',
-): { proc: ChildProcess; stderr: () => string } {
-  const script = `
-    import { createLogger, logLinesDropped } from ${JSON.stringify(path.join(projectRoot, 'dist/hub/logger.js'))};
-    const log = createLogger({ level: 'info' });
-    ${body}
-  `;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, HUB_LOG_FORMAT: format },
-    stdio: ['ignore', stdout, 'pipe'],
-  });
-  child = proc;
-  if (typeof stdout === 'number') fs.closeSync(stdout);
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { proc, stderr: () => err };
+/** `onHubLogger` (helpers), its child stopped after each test. */
+function onHubLogger(...args: Parameters<typeof hubLogger>): ReturnType<typeof hubLogger> {
+  const made = hubLogger(...args);
+  child = made.proc;
+  return made;
 }
 
 it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its standard output', async () => {
