@@ -432,8 +432,8 @@ export class HomeState {
   leftSoonAfter = NaN;
   /**
    * The last outing confirmed began so soon after an unseen arrival (`leftSoonAfter`, its value): the resident who had
-   * just come in may as well never have left; with `presence.outingAfterArrivalMaxHours` set, its bound and the wait on
-   * a device alone after it are capped (`afterArrivalBoundMs`). NaN: not so, or a later arrival.
+   * just come in may as well never have left; with `presence.outingAfterArrivalMaxHours` (22 h by default), its bound
+   * and the wait on a device alone after it are capped (`afterArrivalBoundMs`). NaN: not so, or a later arrival.
    */
   outingAfterArrival = NaN;
   /**
@@ -809,11 +809,12 @@ export class HomeState {
   }
 
   /**
-   * `bound` (ms), no longer than `presence.outingAfterArrivalMaxHours` (0, the default: off) when the last outing
+   * `bound` (ms), no longer than `presence.outingAfterArrivalMaxHours` (22 by default, 0: off) when the last outing
    * began within `presence.outAfterMinutes` of an arrival nobody inside saw (`outingAfterArrival`; session 69): someone
    * who came in minutes before and moved the door again (keys forgotten, a caller seen off) may never have left, and
-   * the home's days away give such an outing no bound. Off by default: the same door pattern begins days away (Kasteren
-   * B: 21 Jul, 7 and 12 Aug), called at the cap; an installer's choice for a resident who does not go away unannounced.
+   * the home's days away give such an outing no bound. A resident who pops in and leaves for a day or more without
+   * away mode is called once at the cap (Kasteren B: 21 Jul, 7 and 12 Aug, the study's set-up and tear-down); on by
+   * default since session 71: a collapse is called within 24 h whatever the door made the rules believe.
    */
   afterArrivalBoundMs(bound: number): number {
     const capHours = this.params.presence.outingAfterArrivalMaxHours;

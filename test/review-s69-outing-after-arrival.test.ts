@@ -4,9 +4,9 @@
 // has no bound. Then the resident comes home at 18:00 (the front door; nothing inside sees it), opens the door again
 // three minutes later (keys, a caller seen off), stays in and collapses in the kitchen: the door's second closing with
 // nothing inside for 10 min is taken for a new outing, which nothing ends. With `presence.outingAfterArrivalMaxHours`
-// (an installer's choice, off by default: the same door pattern begins days away in Kasteren B) that outing is bounded:
-// inactivity calls at its bound. Without it, nothing is called within 24 h (as before). A real long outing (the
-// resident seen inside, then the door) is not touched by it.
+// (22 by default since session 71; session 69 shipped it off) that outing is bounded: inactivity calls at its bound.
+// Set to 0, nothing is called within 24 h. A real long outing (the resident seen inside, then the door) is not touched
+// by it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,9 +141,9 @@ describe('an outing begun minutes after an arrival nothing inside saw (telecare 
     expect(Date.parse(first?.raisedAt ?? '') - lastAt).toBe(22 * HOUR_MS);
   });
 
-  it('by default (off): nothing within 24 h, as before (the home has been away for 30 h)', () => {
+  it('set to 0 (off; the default before session 71): nothing within 24 h (the home has been away for 30 h)', () => {
     const { r, lastAt } = stayedInAfterTheDoor();
-    const calls = replay(r, 'default', {});
+    const calls = replay(r, 'default', { outingAfterArrivalMaxHours: 0 });
     const day = calls.filter((a) => Date.parse(a.raisedAt) >= lastAt && Date.parse(a.raisedAt) < lastAt + 24 * HOUR_MS);
     expect(day.map((a) => `${a.kind} ${a.raisedAt}`)).toEqual([]);
   });

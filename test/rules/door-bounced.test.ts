@@ -29,8 +29,8 @@ function door(h: Harness, afterMs: number, closedAfterMs: number): void {
  * it (1.25 x 30 h passes `outingBoundMaxHours`, a resident who goes away for days). Wednesday: in the kitchen at 10:00
  * and out by the front door at 10:01 (confirmed at 10:11). Returns at Wednesday 20:50, the resident still out.
  */
-function outAfterALongTrip(): Harness {
-  const h = new Harness(STARTER, MONDAY + 10 * HOUR_MS);
+function outAfterALongTrip(config = STARTER): Harness {
+  const h = new Harness(config, MONDAY + 10 * HOUR_MS);
   kitchen(h, 0);
   door(h, 30 * SECOND_MS, 5 * SECOND_MS);
   h.advanceBy(30 * HOUR_MS);
@@ -74,11 +74,30 @@ describe('the front door pushed shut again and again is one arrival', () => {
   });
 
   it('guard: opened again 20 s after it closed is someone leaving: out again, as before', () => {
+    // With `presence.outingAfterArrivalMaxHours` 0 (off; the default before session 71): nothing within a day.
+    const off = outAfterALongTrip(
+      home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingAfterArrivalMaxHours: 0 } },
+      ),
+    );
+    const before = family(off).length;
+    door(off, 0, 2 * SECOND_MS); // a visitor looks in...
+    door(off, 20 * SECOND_MS, SECOND_MS); // ...and goes, 22 s after the opening, 20 s after the closing
+    off.advanceBy(24 * HOUR_MS);
+    expect(family(off).slice(before)).toEqual([]);
+    // By default (session 71) the same outing, begun seconds after an arrival nothing inside saw, is out until 22 h
+    // after its closing, not called as an arrival (within 12 h).
     const h = outAfterALongTrip();
-    const before = family(h).length;
-    door(h, 0, 2 * SECOND_MS); // a visitor looks in...
-    door(h, 20 * SECOND_MS, SECOND_MS); // ...and goes, 22 s after the opening, 20 s after the closing
+    const from = family(h).length;
+    door(h, 0, 2 * SECOND_MS);
+    door(h, 20 * SECOND_MS, SECOND_MS);
+    const closedAt = h.clock.now();
     h.advanceBy(24 * HOUR_MS);
-    expect(family(h).slice(before)).toEqual([]);
+    expect(
+      family(h)
+        .slice(from)
+        .map((d) => [d.kind, d.at]),
+    ).toEqual([['inactivity', closedAt + 22 * HOUR_MS]]);
   });
 });

@@ -71,7 +71,12 @@ describe('an outing begun minutes after an unseen arrival, across a restart', ()
     h.advanceBy(24 * HOUR_MS);
     expect(calls(h, closedAt)).toEqual([['inactivity', closedAt + 22 * HOUR_MS]]);
     const off = quickReturn();
-    off.h.restart(home({ devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) }));
+    off.h.restart(
+      home(
+        { devices: DEVICES.filter((d) => ['front', 'kitchen-pir', 'pendant'].includes(d.id)) },
+        { presence: { outingAfterArrivalMaxHours: 0 } },
+      ),
+    );
     off.h.advanceBy(24 * HOUR_MS);
     expect(calls(off.h, off.closedAt)).toEqual([]);
   });
