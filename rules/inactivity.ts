@@ -9,6 +9,7 @@ import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
 import { stillSinceRising } from './no-morning-activity.js';
 import {
+  bedUnseen,
   emptyHomeBoundMs,
   emptyHomeLikely,
   emptyHomeShown,
@@ -115,6 +116,12 @@ function nightsElsewhereWeight(home: HomeState, start: number, bedroomAt: number
   const context = home.lastActivityContext;
   if (p.nightSeenMinSilences <= 0 || context === undefined) return 0;
   if (home.lastActivityRoom === 'bedroom' || home.chairOccupied) return 0;
+  // Where nothing sees the bed (`bedUnseen`), going to bed passes no sensor: the last room seen before the night is
+  // whichever the resident last crossed (the bathroom one night, the living room the next), and nights begun elsewhere
+  // say nothing of this room. In the first fortnight such a silence keeps the night allowance; once learned, the home's
+  // own silences at that hour judge it (session 71: CASAS with half its PIRs, the bedroom's among them, the living room
+  // at 22:53 on its eighth day after a week of nights begun in the bathroom and the office, called at 244 min asleep).
+  if (!home.isLearned(start) && bedUnseen(home, start)) return 0;
   // The bedroom reported moments before: the night may have begun there (Kasteren A: the bedroom door, then the
   // bathroom door in the hall or the flush refilling seconds later, then the night).
   if (start - bedroomAt <= AFTER_EXIT_MARGIN_MS) return 0;
