@@ -15,8 +15,9 @@ import { tamperRule } from './tamper.js';
 import { wearableFallDefinition } from './wearable-fall.js';
 
 /**
- * Order matters where one rule reads what another just set, or where the order of timers armed at the same instant
- * decides which fires first (kept as before the registry, so alerts come out in the same order):
+ * Order matters where one rule reads what another just set, and it ranks the home timers due at the same instant
+ * (`RuleRegistry.tieRank`: the out-check, then the morning check, then the other home timers in this order, then the
+ * device timers; session 71: no longer the order they were armed in, which a restart did not keep):
  * - night-exit before out-of-bed: both hear each activity before the home records it (door, then bed);
  * - inactivity before possible-fall: possible-fall after any activity arms only when earlier than inactivity's
  *   deadline, which inactivity has just re-armed; bathroom-too-long after both; night-stillness after

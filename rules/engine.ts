@@ -86,6 +86,10 @@ export function defaultHomeConfig(id: string, timezone = 'UTC'): HomeConfig {
   };
 }
 
+/** `tieKey`'s spans: timer ranks and device places per home (beyond them, ties fall back on the arming order). */
+const TIE_RANKS = 1 << 8;
+const TIE_DEVICES = 1 << 16;
+
 const isClear = (d: RuleDecision): boolean => d.type === 'clear';
 
 /**
@@ -140,7 +144,8 @@ export interface DeviceLiveness {
 
 export class RulesEngine {
   private clockMs = 0;
-  private readonly queue = new TimerQueue();
+  // Ties (timers due at one instant) broken by `tieKey`, the same live, after a restart and in replay.
+  private readonly queue = new TimerQueue((slot) => this.tieKey(slot));
   private readonly ctx = new RuleContext(this.queue);
   private readonly homes: HomeState[] = [];
   private readonly byId = new Map<string, HomeState>();
@@ -593,6 +598,21 @@ export class RulesEngine {
 
   hasHome(id: string): boolean {
     return this.byId.has(id);
+  }
+
+  /**
+   * A timer's place among timers due at the same instant (`TimerQueue`), fixed for the timer: its home's (in the
+   * configuration's order), then its rank (`RuleRegistry.tieRank`), then for a device's timer the device's place in
+   * the configuration (`HomeState.devicePosition`). Worked out once per timer, when it is first queued.
+   */
+  private tieKey(slot: TimerSlot): number {
+    const rank = Math.min(this.registry.tieRank(slot.name, slot.deviceId !== undefined), TIE_RANKS - 1);
+    let device = 0;
+    if (slot.deviceId !== undefined) {
+      const position = this.homes[slot.homeIndex]?.devicePosition(slot.deviceId) ?? -1;
+      device = position < 0 || position >= TIE_DEVICES - 1 ? TIE_DEVICES - 1 : position + 1;
+    }
+    return (slot.homeIndex * TIE_RANKS + rank) * TIE_DEVICES + device;
   }
 
   private fireDue(now: number): void {

@@ -589,6 +589,19 @@ export class HomeState {
     this.noteKind(device);
   }
 
+  /**
+   * A device's place in `devices`: the configuration's order (a restart makes them in it again), then any device first
+   * heard after (replay, in the order of their first reports). -1 for an id not there.
+   */
+  devicePosition(id: string): number {
+    let i = 0;
+    for (const key of this.devices.keys()) {
+      if (key === id) return i;
+      i++;
+    }
+    return -1;
+  }
+
   /** A home timer by name: the built-in rules' are typed on `timers`; a rule added to the registry asks here. */
   timer(name: string): TimerSlot {
     const slot = (this.timers as Record<string, TimerSlot | undefined>)[name];

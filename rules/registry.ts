@@ -184,6 +184,9 @@ export class RuleRegistry {
   private readonly deviceTimerOwner = new Map<string, AnyRule>();
   private readonly slicePosition = new Map<AnyRule, number>();
   private readonly homeSlicePosition = new Map<AnyRule, number>();
+  /** Each home timer's and device timer's place among timers due at the same instant (`tieRank`). */
+  private readonly homeTieRank = new Map<string, number>();
+  private readonly deviceTieRank = new Map<string, number>();
   readonly homeStateRules: readonly AnyRule[];
 
   constructor(rules: readonly AnyRule[]) {
@@ -217,6 +220,31 @@ export class RuleRegistry {
       devicePosition: this.slotOf(rule),
       homePosition: this.homeSlotOf(rule),
     }));
+    // Ties: the engine's out-check, the time-of-day timers, the other home timers, the device timers (`tieRank`).
+    const homeTieOrder = [
+      OUT_CHECK_TIMER,
+      ...timers.filter((name) => this.timeOfDayTimers.has(name)),
+      ...timers.filter((name) => !this.timeOfDayTimers.has(name)),
+    ];
+    homeTieOrder.forEach((name, i) => this.homeTieRank.set(name, i));
+    for (const rule of this.deviceStateRules) {
+      const name = rule.deviceState?.timer?.name;
+      if (name !== undefined) this.deviceTieRank.set(name, homeTieOrder.length + this.deviceTieRank.size);
+    }
+  }
+
+  /**
+   * Where a timer fires among the home's timers due at the same instant (lower first), fixed by the registry alone:
+   * the engine's out-check (whether the resident went out decides whether a silence is one at all); then the timers
+   * due at a local time of day (the morning check: an allowance that runs until it, as inactivity's night in bed does,
+   * waits for it to look first); then the other home timers in registry order (inactivity before possible-fall and
+   * night-stillness, which arm only when sooner than inactivity, and `built-in.ts` says why the rules are in their
+   * order); then the device timers in registry order, each rule's by the device's place in the configuration (the
+   * engine's key). An unknown name comes last.
+   */
+  tieRank(name: string, deviceTimer: boolean): number {
+    const rank = (deviceTimer ? this.deviceTieRank : this.homeTieRank).get(name);
+    return rank ?? this.homeTieRank.size + this.deviceTieRank.size;
   }
 
   /** The rules that hear events of this type, in registry order (made once per type). */

@@ -13,23 +13,36 @@ export interface TimerSlot {
   readonly deviceId?: string;
   dueAt: number;
   queuedAt: number;
+  /** Its place among timers due at the same instant (`TimerQueue`'s `tieOf`), worked out when first queued. */
+  tie?: number;
 }
 
 export interface Entry {
   at: number;
+  /** The slot's `tie`: entries due at one instant come off the heap in its order. */
+  tie: number;
   seq: number;
   slot: TimerSlot;
 }
 
+/**
+ * Timers due at the same instant fire in the order of `tieOf(slot)`, a number fixed for each timer (the engine's:
+ * home, then the timer's rank, then the device's place in the configuration), never in the order they were pushed:
+ * that order is the heap's history (a timer re-armed later is pushed again only when its old entry surfaces), which a
+ * restart does not keep (it arms every saved timer at once), nor does replay, which asks for the next due time less
+ * often than the live hub. `seq` (the push order) only parts two entries of one key: two entries of one slot.
+ */
 export class TimerQueue {
   private heap: Entry[] = [];
   private seq = 0;
+
+  constructor(private readonly tieOf: (slot: TimerSlot) => number = () => 0) {}
 
   arm(slot: TimerSlot, at: number): void {
     slot.dueAt = at;
     if (at < slot.queuedAt) {
       slot.queuedAt = at;
-      this.push({ at, seq: this.seq++, slot });
+      this.push({ at, tie: (slot.tie ??= this.tieOf(slot)), seq: this.seq++, slot });
     }
   }
 
@@ -74,7 +87,7 @@ export class TimerQueue {
       } else if (slot.dueAt > top.at) {
         this.pop();
         slot.queuedAt = slot.dueAt;
-        this.push({ at: slot.dueAt, seq: this.seq++, slot });
+        this.push({ at: slot.dueAt, tie: top.tie, seq: this.seq++, slot });
       } else {
         return top;
       }
@@ -82,7 +95,7 @@ export class TimerQueue {
   }
 
   private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+    return a.at < b.at || (a.at === b.at && (a.tie < b.tie || (a.tie === b.tie && a.seq < b.seq)));
   }
 
   private push(entry: Entry): void {

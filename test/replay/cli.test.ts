@@ -69,8 +69,10 @@ describe('telecare replay', () => {
     expect(first.status).toBe(0);
     const out = jsonLines(first.stdout);
     const alerts = out.filter((o) => 'id' in o);
-    // The living room's silence: possible-fall and inactivity both at 4 h, one call-out (possible-fall).
-    expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'possible-fall']);
+    // The living room's silence: possible-fall and inactivity both at 4 h, one call-out: inactivity's, since possible-fall
+    // arms only when sooner (session 71: ties broken by a fixed rank, the same after a restart; before, the heap's history
+    // gave possible-fall here and inactivity after a restart).
+    expect(alerts.map((a) => a.kind)).toEqual(['pendant', 'inactivity']);
     expect(alerts[0]).toMatchObject({
       homeId: 'h1',
       residentId: 'r1',

@@ -47,7 +47,7 @@ describe('possible-fall rule', () => {
     h.advanceBy(3 * HOUR_MS);
     expect(h.raised()).toHaveLength(0);
     h.advanceBy(HOUR_MS + MINUTE_MS);
-    // Both come due at 4 h: one call-out (inactivity's timer is first in the queue).
+    // Both come due at 4 h: one call-out, inactivity's (it ranks first at the same instant: `RuleRegistry.tieRank`).
     expect(h.raised().map((d) => [d.kind, d.at])).toEqual([['inactivity', TEN + 4 * HOUR_MS]]);
   });
 
