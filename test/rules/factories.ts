@@ -27,6 +27,22 @@ export const DEVICES: DeviceConfig[] = [
   { id: 'thermo', kind: 'climate', room: 'living' },
 ];
 
+/**
+ * A home where nothing sees the bed (no bed mat, no device in a bedroom): PIRs in the hall, kitchen, living room and
+ * bathroom, the exit door and the fridge (sessions 70 and 71's reviews of `bedUnseen`).
+ */
+export const NO_BEDROOM: DeviceConfig[] = [
+  { id: 'hall-pir', kind: 'motion', room: 'hall' },
+  { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
+  { id: 'living-pir', kind: 'motion', room: 'living' },
+  { id: 'bathroom-pir', kind: 'motion', room: 'bathroom' },
+  { id: 'front', kind: 'exit-door', room: 'entrance' },
+  { id: 'fridge', kind: 'door', room: 'kitchen' },
+];
+
+/** `NO_BEDROOM` with a bedroom PIR, which sees the bed. */
+export const WITH_BEDROOM_PIR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' }];
+
 export function home(overrides: Partial<HomeConfig> = {}, rules: RuleOverrides = {}): HomeConfig {
   return {
     id: 'h1',

@@ -8,21 +8,12 @@
 // possible-fall value by day.
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../rules/types.js';
-import { ev, Harness, home, MONDAY } from './factories.js';
+import { ev, Harness, home, MONDAY, NO_BEDROOM, WITH_BEDROOM_PIR } from './factories.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const NO_BEDROOM: DeviceConfig[] = [
-  { id: 'hall-pir', kind: 'motion', room: 'hall' },
-  { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
-  { id: 'living-pir', kind: 'motion', room: 'living' },
-  { id: 'bathroom-pir', kind: 'motion', room: 'bathroom' },
-  { id: 'front', kind: 'exit-door', room: 'entrance' },
-  { id: 'fridge', kind: 'door', room: 'kitchen' },
-];
 const WITH_BEDROOM_DOOR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-door', kind: 'door', room: 'bedroom' }];
-const WITH_BEDROOM_PIR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' }];
 
 /**
  * A cold-started home (installed Monday 00:00), the resident about on Monday evening, then `last` at `at`. A bedroom

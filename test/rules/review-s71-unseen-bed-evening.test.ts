@@ -7,19 +7,10 @@
 // the short values stand; by day the short values stand; once the home is learned, its own silences judge.
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../rules/types.js';
-import { ev, Harness, home, MONDAY } from './factories.js';
+import { ev, Harness, home, MONDAY, NO_BEDROOM, WITH_BEDROOM_PIR } from './factories.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-const NO_BEDROOM: DeviceConfig[] = [
-  { id: 'hall-pir', kind: 'motion', room: 'hall' },
-  { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
-  { id: 'living-pir', kind: 'motion', room: 'living' },
-  { id: 'bathroom-pir', kind: 'motion', room: 'bathroom' },
-  { id: 'front', kind: 'exit-door', room: 'entrance' },
-];
-const WITH_BEDROOM_PIR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' }];
 
 /** Installed Monday 00:00; the resident in the living room from 18:00 on the day of `at`, then `last` at `at`. */
 function silenceAfter(devices: DeviceConfig[], last: string, at: number): Harness {

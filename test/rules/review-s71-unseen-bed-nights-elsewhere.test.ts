@@ -7,19 +7,11 @@
 // bedroom PIR, whose nights begin in the bedroom, the day value stands.
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../rules/types.js';
-import { ev, Harness, home, MONDAY } from './factories.js';
+import { ev, Harness, home, MONDAY, NO_BEDROOM, WITH_BEDROOM_PIR } from './factories.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-const NO_BEDROOM: DeviceConfig[] = [
-  { id: 'kitchen-pir', kind: 'motion', room: 'kitchen' },
-  { id: 'living-pir', kind: 'motion', room: 'living' },
-  { id: 'bathroom-pir', kind: 'motion', room: 'bathroom' },
-  { id: 'front', kind: 'exit-door', room: 'entrance' },
-];
-const WITH_BEDROOM_PIR: DeviceConfig[] = [...NO_BEDROOM, { id: 'bedroom-pir', kind: 'motion', room: 'bedroom' }];
 
 /**
  * Installed Monday 00:00; eight days of evenings in the living room, each night begun after the bathroom at 23:00
