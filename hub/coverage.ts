@@ -77,7 +77,8 @@ export function coverageAdvice(home: HomeConfig): string[] {
   // silence begins wherever the resident was seen last. Read from the robustness rows (session 64): CASAS without its
   // bedroom PIR 7 false alarms in its first fortnight (0 with it), night bathroom visits and evenings in the living room
   // called as long visits or possible falls. A bedroom PIR that does not see the bed (Kasteren C's, by the dresser) is
-  // not told apart here: the no-bed-mat line above covers it.
+  // not told apart here: the no-bed-mat line above covers it. Since session 71 the first fortnight's nights in such a
+  // home are inactivity's (rules/possible-fall.ts `nightOfUnseenBed`): the advice says what that costs.
   const bedroomSeen = devices.some(
     (d) => (d.kind === 'motion' || d.kind === 'bed') && d.room !== undefined && canonicalRoom(d.room) === 'bedroom',
   );
@@ -85,8 +86,10 @@ export function coverageAdvice(home: HomeConfig): string[] {
     advice.push(
       `home ${home.id}: no motion sensor or bed mat in the bedroom, so the hub does not see the resident go to bed: a ` +
         "night's silence begins in the room they were last seen in (a bathroom visit before bed, an evening in the " +
-        'living room), and may be called as a long visit or a possible fall there, mostly in the first fortnight, ' +
-        "before the hub has learned where this home's nights begin. Fit a motion sensor that sees the bed, or a bed mat.",
+        "living room). Until the hub has learned this home's nights (about two weeks), a silence that begins at night, " +
+        "or would be called in it, is judged as the night's: a collapse then is found after the night allowance or at " +
+        'the morning check, not within the hour; later, such a silence may be called as a long visit or a possible ' +
+        'fall in that room. Fit a motion sensor that sees the bed, or a bed mat.',
     );
   }
   return advice;

@@ -45,6 +45,9 @@ describe('coverageAdvice', () => {
         /^home h1: no motion sensor or bed mat in the bedroom, so the hub does not see the resident go to bed/,
       ),
     ]);
+    // What it costs since session 71 (the first fortnight's nights are inactivity's there), said to the installer.
+    expect(advice[2]).toMatch(/first|two weeks/);
+    expect(advice[2]).toMatch(/not within the hour/);
   });
 
   it('names a bedroom where nothing sees the resident go to bed, not one with a motion sensor or a bed mat', () => {
