@@ -95,7 +95,15 @@ describe('the serial port', () => {
         .on('telecare/bridge/rx-hall/status')
         .slice(statusesBefore)
         .some((s) => (s as { state: string }).state === 'offline'),
-    );
+    ).catch((err: unknown) => {
+      // Seen once in session 71's CI (load about 5), not reproduced since: say what the bridge logged and published,
+      // so that the next time says why.
+      const seen = subscriber!.on('telecare/bridge/rx-hall/status').slice(statusesBefore);
+      const logged = bridge!.logs.slice(-15).map((l) => JSON.stringify(l));
+      throw new Error(
+        `${String(err)}; statuses since: ${JSON.stringify(seen)}; bridge's last lines: ${logged.join(' | ')}`,
+      );
+    });
     expect(bridge.child.exitCode).toBeNull();
 
     // Plug back in under the same name.
