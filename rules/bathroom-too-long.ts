@@ -84,33 +84,28 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
 
 /**
  * When the visit begun at `enteredAt` is due: its wait from `waitFrom` when run again (a time in the visit), else from
- * entry. NaN where this home's own visits at that hour last as long as the cap or longer (`bathroomUntimed`).
+ * entry. NaN where this home's own visits at that hour last as long as the cap or longer (`bathroomUntimed`), and at
+ * night where nothing sees the bed.
  */
 function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
+  const from = Number.isNaN(waitFrom) ? enteredAt : waitFrom;
+  const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+  const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
+  const capMs = home.params.inactivity.capMinutes * MINUTE_MS;
+  const ms = Math.min(capMs, t.ms);
   // At night in a home where nothing sees the bed (`bedUnseen`), the visit's end is the resident going back to bed
   // unseen: its length says nothing, and the silence after it is watched as the night's (possible-fall, inactivity).
   // So too a wait run again in the night (`waitFrom`): a visit entered in the evening goes on "unended" through the
   // night where nothing sees the resident leave the bathroom for bed (CASAS with nothing in the bedroom, 16 Jun 2011:
   // the bathroom at 22:56 local, a possible fall at 23:41, the resident back in the bathroom at about 01:27, in bed again
-  // unseen, called at 02:27 on the day's 60 min; session 70 review).
-  const from = Number.isNaN(waitFrom) ? enteredAt : waitFrom;
-  if (home.inNight(from) && bedUnseen(home, from)) {
-    delete home.armed.bathroom;
-    return NaN;
-  }
-  const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
-  const t = learnedOrPrior(home, 'bathroom-stay', enteredAt, prior, 'cold-start');
-  const capMs = home.params.inactivity.capMinutes * MINUTE_MS;
-  if (bathroomUntimed(t, capMs)) {
-    delete home.armed.bathroom;
-    return NaN;
-  }
-  const ms = Math.min(capMs, t.ms);
-  // Nor, before the home's own visits at that hour say how long they last, a visit that would be called in the night:
-  // the resident going to bed unseen just before the window (CASAS, 15 Jun 2011: the bathroom at 22:56, called at 23:53
-  // on the day's 60 min, asleep; session 71). A learned length stands: the resident's own long evening visits.
-  if (t.source !== 'learned' && home.inNight(from + ms) && bedUnseen(home, from)) {
+  // unseen, called at 02:27 on the day's 60 min; session 70 review). Nor, before the home's own visits at that hour say
+  // how long they last, a visit that would be called in the night: the resident going to bed unseen just before the
+  // window (CASAS, 15 Jun 2011: the bathroom at 22:56, called at 23:53 on the day's 60 min, asleep; session 71). A
+  // learned length stands: the resident's own long evening visits. (`bedUnseen` asked last: it reads every device.)
+  const unseenNight =
+    (home.inNight(from) || (t.source !== 'learned' && home.inNight(from + ms))) && bedUnseen(home, from);
+  if (unseenNight || bathroomUntimed(t, capMs)) {
     delete home.armed.bathroom;
     return NaN;
   }

@@ -13,14 +13,15 @@ export interface TimerSlot {
   readonly deviceId?: string;
   dueAt: number;
   queuedAt: number;
-  /** Its place among timers due at the same instant (`TimerQueue`'s `tieOf`), worked out when first queued. */
+  /**
+   * Its place among timers due at the same instant (`TimerQueue`'s `tieOf`), worked out when first queued: entries due
+   * at one instant come off the heap in its order.
+   */
   tie?: number;
 }
 
 export interface Entry {
   at: number;
-  /** The slot's `tie`: entries due at one instant come off the heap in its order. */
-  tie: number;
   seq: number;
   slot: TimerSlot;
 }
@@ -42,7 +43,8 @@ export class TimerQueue {
     slot.dueAt = at;
     if (at < slot.queuedAt) {
       slot.queuedAt = at;
-      this.push({ at, tie: (slot.tie ??= this.tieOf(slot)), seq: this.seq++, slot });
+      slot.tie ??= this.tieOf(slot);
+      this.push({ at, seq: this.seq++, slot });
     }
   }
 
@@ -87,7 +89,7 @@ export class TimerQueue {
       } else if (slot.dueAt > top.at) {
         this.pop();
         slot.queuedAt = slot.dueAt;
-        this.push({ at: slot.dueAt, tie: top.tie, seq: this.seq++, slot });
+        this.push({ at: slot.dueAt, seq: this.seq++, slot });
       } else {
         return top;
       }
@@ -95,7 +97,11 @@ export class TimerQueue {
   }
 
   private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && (a.tie < b.tie || (a.tie === b.tie && a.seq < b.seq)));
+    if (a.at !== b.at) return a.at < b.at;
+    // Set before the slot's first entry was pushed (`arm`).
+    const ta = a.slot.tie!;
+    const tb = b.slot.tie!;
+    return ta < tb || (ta === tb && a.seq < b.seq);
   }
 
   private push(entry: Entry): void {

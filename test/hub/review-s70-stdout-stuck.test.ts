@@ -94,22 +94,7 @@ it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its st
   }));
   const stdout = stdoutNobodyReads(dir);
   const mqttPort = await freePort();
-  child = spawn(process.execPath, [cliPath, 'hub'], {
-    env: {
-      ...process.env,
-      HUB_MQTT_PORT: String(mqttPort),
-      HUB_HTTP_PORT: String(await freePort()),
-      HUB_HOST: '127.0.0.1',
-      HUB_LOG_LEVEL: 'info',
-      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      HUB_DATA_DIR: path.join(dir, 'data'),
-      HUB_CONFIG: writeConfig(dir, { homes }),
-      HUB_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', stdout.writeEnd, 'pipe'],
-  });
-  fs.closeSync(stdout.writeEnd);
-  const hub = child;
+  const hub = await hubWithStdout(writeConfig(dir, { homes }), path.join(dir, 'data'), mqttPort, stdout.writeEnd);
   hub.stderr!.resume();
   // Started once its MQTT port takes a client.
   let started = false;
@@ -197,6 +182,24 @@ async function failedStart(
   mqttPort: number,
   stdout: number | 'pipe',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const hub = await hubWithStdout(config, dataDir, mqttPort, stdout);
+  if (typeof stdout !== 'number') hub.stdout!.resume();
+  let stderr = '';
+  hub.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = await exitWithin(hub, 60_000);
+  return { ...ended, stderr };
+}
+
+/**
+ * The hub process (`child`, stopped after each test) on `config` and `dataDir` with `mqttPort`, JSON lines to `stdout`
+ * (a descriptor, closed here once the child has it, or 'pipe').
+ */
+async function hubWithStdout(
+  config: string,
+  dataDir: string,
+  mqttPort: number,
+  stdout: number | 'pipe',
+): Promise<ChildProcess> {
   child = spawn(process.execPath, [cliPath, 'hub'], {
     env: {
       ...process.env,
@@ -212,11 +215,7 @@ async function failedStart(
     stdio: ['ignore', stdout, 'pipe'],
   });
   if (typeof stdout === 'number') fs.closeSync(stdout);
-  else child.stdout!.resume();
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const ended = await exitWithin(child, 60_000);
-  return { ...ended, stderr };
+  return child;
 }
 
 it('ends when its MQTT port is taken, with the code and message of a working stdout, while nobody reads its stdout', async () => {
