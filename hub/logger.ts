@@ -1,6 +1,7 @@
 // One structured logger (pino) for the process; modules take a child with their namespace.
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -36,8 +37,9 @@ export function logLinesDropped(): number {
 
 /**
  * The longest a synchronous flush of the lines waiting for stdout (pino's at exit, after a stop or a crash, and after a
- * `fatal` line) waits while stdout takes nothing: past it, what is left is dropped and counted. Ten of sonic-boom's
- * 100 ms retries. Before, the flush tried again every 100 ms for ever: a hub whose stdout never drained never ended
+ * `fatal` line) waits while stdout takes nothing: past it, the oldest lines left are dropped and counted, and the log's
+ * end (`LOG_TAIL_BYTES`) waits once more as long, then is dropped and counted too (review, session 72). Ten of
+ * sonic-boom's 100 ms retries. Before, the flush tried again every 100 ms for ever: a hub whose stdout never drained never ended
  * (review, session 70). Counted from the last write stdout took, not from the flush's start: a reader that is slow
  * but reading (a journal under load, a slow terminal, a pipe to a slow log shipper) gets the whole tail, its end
  * (why the hub stopped) included (review, session 71), up to `LOG_SYNC_FLUSH_MAX_MS`.
@@ -51,6 +53,23 @@ export const LOG_SYNC_FLUSH_MS = 1_000;
  * (`LOG_BUFFER_BYTES`) for any reader taking 105 KB a second or more (review, session 71).
  */
 export const LOG_SYNC_FLUSH_MAX_MS = 10_000;
+
+/**
+ * The least of the log's end a synchronous flush that cannot write everything in time keeps: the newest whole lines
+ * of at least this many bytes (80-odd JSON lines; a stop's last lines, or a crash's with its stack, take a few
+ * kilobytes), after one line that says how many were dropped before them (review, session 72).
+ */
+export const LOG_TAIL_BYTES = 16 * 1024;
+
+/**
+ * How long before `LOG_SYNC_FLUSH_MAX_MS` a flush checks whether what is left can still be written at the pace stdout
+ * has taken bytes since the flush began; if not, it keeps the log's end (`LOG_TAIL_BYTES` at least, or half what that
+ * pace writes in the time left) and drops the oldest lines before it (review, session 72).
+ */
+export const LOG_TAIL_RESERVE_MS = 2_000;
+
+/** The line said in place of the lines a flush dropped to keep the log's end: `lines` whole lines, `bytes` bytes. */
+export type DropNotice = (lines: number, bytes: number) => string;
 
 /** The parts of sonic-boom's stream (pino.destination) that a bounded synchronous flush reads and empties. */
 interface SonicBoomInternals {
@@ -76,51 +95,125 @@ const TRY_AGAIN = new Set(['EAGAIN', 'EBUSY', 'EINTR']);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
+ * What waits in `queue` (in order; `headStarted` when part of its first line is out already) cut to the log's end: the
+ * rest of the line under way, `notice`'s line, then the newest whole lines, at least `keep` bytes; the whole lines
+ * between dropped. The lines and bytes dropped, and the bytes up to the notice's end; undefined when there was no whole
+ * line to drop (then `queue` is left as it was). Never a partial line: the line under way is finished first.
+ */
+function keepTail(
+  queue: Buffer[],
+  headStarted: boolean,
+  keep: number,
+  notice: DropNotice,
+): { lines: number; bytes: number; noticeBytes: number } | undefined {
+  const all = Buffer.concat(queue);
+  // The rest of the line under way: part of it may be out already (a chunk stdout took part of).
+  const from = headStarted ? all.indexOf(10) + 1 || all.length : 0;
+  const cut = all.length - keep;
+  if (cut <= from) return undefined;
+  // The start of the line that holds byte `cut`: at least `keep` bytes kept.
+  const tailFrom = all.lastIndexOf(10, cut - 1) + 1;
+  if (tailFrom <= from) return undefined;
+  const dropped = all.subarray(from, tailFrom);
+  const lines = newlines(dropped);
+  const said = Buffer.from(notice(lines, dropped.length));
+  // In one chunk, written as any other.
+  queue.splice(0, queue.length, Buffer.concat([all.subarray(0, from), said, all.subarray(tailFrom)]));
+  return { lines, bytes: dropped.length, noticeBytes: from + said.length };
+}
+
+function newlines(bytes: Buffer): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
+/**
  * sonic-boom's `flushSync` (4.2.1) with its loop bounded: writes what waits for stdout, synchronously, in order;
  * stdout full is tried again every 100 ms until `LOG_SYNC_FLUSH_MS` after the last write it took (or the flush's
- * start), and never past `LOG_SYNC_FLUSH_MAX_MS` after the start, then the error thrown. Any other error (EPIPE: its
- * reader gone; EIO: its terminal hung up) is thrown at once: sonic-boom's tried again every 100 ms for ever (review,
- * session 70). A background write under way (`inFlight`) keeps its chunk (`_writingBuf`), as sonic-boom's does; a
- * chunk that waits for sonic-boom's retry (stdout refused it) is written first, in its place: sonic-boom's flush left
- * it there, and at exit it was never written nor counted, the lines after it were (review, session 71).
+ * start), and never past `LOG_SYNC_FLUSH_MAX_MS` after the start. Any other error (EPIPE: its reader gone; EIO: its
+ * terminal hung up) ends it at once: sonic-boom's tried again every 100 ms for ever (review, session 70). A background
+ * write under way (`inFlight`) keeps its chunk (`_writingBuf`), as sonic-boom's does; a chunk that waits for
+ * sonic-boom's retry (stdout refused it) is written first, in its place: sonic-boom's flush left it there, and at exit
+ * it was never written nor counted, the lines after it were (review, session 71).
+ *
+ * When the bound bites, the log's end is kept, not its middle (review, session 72): before, the flush wrote in order
+ * and what it cut was the end, the lines that say why the process stopped. Now, once stdout has taken nothing for
+ * `LOG_SYNC_FLUSH_MS`, the oldest whole lines left are dropped, `notice`'s line said in their place, and the newest
+ * (`LOG_TAIL_BYTES` at least) given one more `LOG_SYNC_FLUSH_MS` (within `LOG_SYNC_FLUSH_MAX_MS`); and from
+ * `LOG_TAIL_RESERVE_MS` before `LOG_SYNC_FLUSH_MAX_MS`, if what is left cannot be written in the time left at the pace
+ * stdout took bytes so far, the same is done at once, keeping half what that pace writes in the time left if more.
+ * Once only: past that, what is left when the bound bites is dropped. The lines not written, the notice's aside:
+ * dropped and counted by the caller.
  */
-function flushBounded(boom: SonicBoomInternals, inFlight: boolean): void {
+function flushBounded(boom: SonicBoomInternals, inFlight: boolean, notice: DropNotice): number {
   const start = performance.now();
   const latest = start + LOG_SYNC_FLUSH_MAX_MS;
   let giveUpAt = start + LOG_SYNC_FLUSH_MS;
+  const queue = boom._bufs.map((chunk) => Buffer.from(chunk));
+  // A chunk waiting for its retry may start mid-line: stdout took part of it before it refused the rest.
+  let headStarted = false;
   if (!inFlight && boom._writingBuf.length > 0) {
-    boom._bufs.unshift(boom._writingBuf as string);
+    queue.unshift(Buffer.from(boom._writingBuf));
+    headStarted = true;
     // Its retry, if the process lives on (a `fatal` line's flush), writes nothing.
     boom._writingBuf = '';
   }
-  let head: Buffer | undefined;
-  while (head !== undefined || boom._bufs.length > 0) {
-    head ??= Buffer.from(boom._bufs[0]!);
+  boom._bufs.length = 0;
+  // What waits after this flush: the chunk of the background write under way, if any.
+  boom._len = inFlight ? Buffer.byteLength(boom._writingBuf) : 0;
+  let written = 0;
+  let dropped = 0;
+  let tailKept = false;
+  // Bytes to write before the notice's line is out whole (none said yet).
+  let untilNoticeOut = 0;
+  const keepEnd = (keep: number): void => {
+    tailKept = true;
+    const kept = keepTail(queue, headStarted, keep, notice);
+    if (kept === undefined) return;
+    dropped += kept.lines;
+    untilNoticeOut = kept.noticeBytes;
+  };
+  while (queue.length > 0) {
+    const now = performance.now();
+    if (!tailKept && now >= latest - LOG_TAIL_RESERVE_MS) {
+      // Bytes a millisecond since the flush began.
+      const pace = written / (now - start);
+      const left = queue.reduce((sum, chunk) => sum + chunk.length, 0);
+      if (left > pace * (latest - now)) keepEnd(Math.max(LOG_TAIL_BYTES, Math.floor((pace * (latest - now)) / 2)));
+    }
     try {
-      const written = writeSync(boom.fd, head);
-      // Stdout took bytes: another second from now for the rest (review, session 71).
-      if (written > 0) giveUpAt = Math.min(performance.now() + LOG_SYNC_FLUSH_MS, latest);
-      boom._len = Math.max(boom._len - written, 0);
-      head = head.subarray(written);
-      if (head.length === 0) {
-        boom._bufs.shift();
-        head = undefined;
+      const n = writeSync(boom.fd, queue[0]!);
+      if (n > 0) {
+        written += n;
+        untilNoticeOut = Math.max(untilNoticeOut - n, 0);
+        // Stdout took bytes: another second from now for the rest (review, session 71).
+        giveUpAt = Math.min(performance.now() + LOG_SYNC_FLUSH_MS, latest);
+      }
+      queue[0] = queue[0]!.subarray(n);
+      headStarted = n > 0 || headStarted;
+      if (queue[0].length === 0) {
+        queue.shift();
+        headStarted = false;
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === undefined || !TRY_AGAIN.has(code) || performance.now() >= giveUpAt) throw err;
+      if (code === undefined || !TRY_AGAIN.has(code)) break;
+      const now = performance.now();
+      if (now >= giveUpAt) {
+        if (tailKept || now >= latest) break;
+        // A second without progress: the log's end, and one more second for it.
+        keepEnd(LOG_TAIL_BYTES);
+        giveUpAt = Math.min(now + LOG_SYNC_FLUSH_MS, latest);
+        continue;
+      }
       Atomics.wait(sleeper, 0, 0, RETRY_MS);
     }
   }
-}
-
-/** Lines (newlines) in the last `bytes` bytes of `chunks` in order: what a flush left unwritten. */
-function linesInTail(chunks: readonly (string | Buffer)[], bytes: number): number {
-  const all = Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
-  const tail = all.subarray(Math.max(0, all.length - bytes));
-  let lines = 0;
-  for (let at = tail.indexOf(10); at !== -1; at = tail.indexOf(10, at + 1)) lines++;
-  return lines;
+  // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines (a line cut
+  // short among them); the notice's line, if not out whole, is not one of the log's.
+  const left = Buffer.concat(queue);
+  return dropped + newlines(left) - (untilNoticeOut > 0 ? 1 : 0);
 }
 
 /**
@@ -133,9 +226,11 @@ function linesInTail(chunks: readonly (string | Buffer)[], bytes: number): numbe
  * `fatal` line (pino), for at most `LOG_SYNC_FLUSH_MS` of stdout taking nothing (`LOG_SYNC_FLUSH_MAX_MS` in all):
  * then the lines left are dropped and counted, and the process ends (review, sessions 70 and 71); at once when stdout
  * fails otherwise (EPIPE, EIO: sonic-boom's flush tried those again every 100 ms for ever). In the background, stdout
- * is tried again every 100 ms for as long as it takes, as before.
+ * is tried again every 100 ms for as long as it takes, as before. When that flush cannot write everything in time, it
+ * keeps the log's end and drops (and counts) the oldest lines left, `notice`'s line said in their place (review,
+ * session 72: before, what was cut was the end, the lines that say why the process stopped).
  */
-function stdoutDestination(): DestinationStream {
+function stdoutDestination(notice: DropNotice = jsonDropNotice): DestinationStream {
   // In the background, EAGAIN (stdout full) is tried again every 100 ms for as long as it lasts (sonic-boom's default
   // `retryEAGAIN`); the synchronous flush is this module's own (`flushBounded`).
   const stream = pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
@@ -176,20 +271,33 @@ function stdoutDestination(): DestinationStream {
       return;
     }
     const inFlight = boom._writing && !retryDue;
-    try {
-      flushBounded(boom, inFlight);
-    } catch {
-      // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines. The one
-      // chunk being written in the background, if any, stays with it.
-      const waiting = inFlight ? boom._bufs : [boom._writingBuf, ...boom._bufs];
-      const inBackground = inFlight ? Buffer.byteLength(boom._writingBuf) : 0;
-      droppedLines += linesInTail(waiting, boom._len - inBackground);
-      boom._bufs.length = 0;
-      if (!inFlight) boom._writingBuf = '';
-      boom._len = inBackground;
-    }
+    // Given up (or stdout closed: EPIPE, EIO), or the log's end kept: the lines not written are dropped and counted.
+    // The one chunk being written in the background, if any, stays with it.
+    droppedLines += flushBounded(boom, inFlight, notice);
   };
   return stream;
+}
+
+/** This machine's name, as pino says it in every line. */
+const host = hostname();
+
+/** What the drop notice says, as a `warn` line of the logger's own (`ns: 'logger'`). */
+function dropNoticeFields(lines: number, bytes: number): Record<string, unknown> {
+  return {
+    level: 40,
+    time: Date.now(),
+    pid: process.pid,
+    hostname: host,
+    ns: 'logger',
+    droppedLines: lines,
+    droppedBytes: bytes,
+    msg: 'log lines dropped: stdout took too long to take them; the newest follow',
+  };
+}
+
+/** The drop notice as a JSON line, as pino writes its own. */
+function jsonDropNotice(lines: number, bytes: number): string {
+  return `${JSON.stringify(dropNoticeFields(lines, bytes))}\n`;
 }
 
 /**
@@ -199,12 +307,11 @@ function stdoutDestination(): DestinationStream {
 function prettyStdout(): DestinationStream {
   const require = createRequire(import.meta.url);
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
-  return pretty.build({
-    destination: stdoutDestination(),
-    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
-    ignore: 'hostname',
-    singleLine: true,
-  });
+  const options = { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'hostname', singleLine: true };
+  // The drop notice in the same format as the lines around it.
+  const format = pretty.prettyFactory(options);
+  const notice: DropNotice = (lines, bytes) => format(dropNoticeFields(lines, bytes));
+  return pretty.build({ ...options, destination: stdoutDestination(notice) });
 }
 
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {

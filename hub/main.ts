@@ -376,7 +376,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     // stdout is full, hub/logger.ts) keeps the loop from emptying, and a hub that failed to start with a stdout nobody
     // read (a journal stalled, a terminal paused) ran on for ever, its error said on stderr (review, session 70).
     // `process.exit` flushes the lines waiting for stdout as a stop does: at most LOG_SYNC_FLUSH_MS while it takes
-    // nothing. startHub has closed what it opened before it threw; stderr is written synchronously (a file, a pipe or
+    // nothing, and as long again for the log's end (session 72). startHub has closed what it opened before it threw; stderr is written synchronously (a file, a pipe or
     // a terminal on Linux).
     if (err instanceof DatabaseCheckError) {
       logger.fatal({ exitCode: err.exitCode }, err.message);

@@ -5,6 +5,7 @@
 // stdout took, up to LOG_SYNC_FLUSH_MAX_MS (10 s) in all. Stdout here is a FIFO the test reads a few KiB at a time,
 // far more often than once a second, while the tail needs several seconds at that pace. And (the third test) the
 // chunk sonic-boom was waiting to try again when the process ended was neither written nor counted: a gap mid-log.
+// Session 72: when LOG_SYNC_FLUSH_MAX_MS bites, the log's end is kept and the oldest lines left dropped (the second).
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -122,7 +123,7 @@ it('writes every line waiting at exit to a stdout read slowly but steadily, drop
   expect(reads).toBeGreaterThan(2000 / everyMs);
 }, 120_000);
 
-it('still gives up, the rest dropped and counted, on a reader too slow for the whole tail in LOG_SYNC_FLUSH_MAX_MS', async () => {
+it('still gives up on a reader too slow for the whole tail in LOG_SYNC_FLUSH_MAX_MS, keeping the end (session 72)', async () => {
   dir = tempDir('review-s71-slow-stdout');
   // 4 KiB every 250 ms (16 KiB a second): progress four times a second, but 35 s for the whole tail.
   const stdout = stdoutReadSlowly(dir, 4096, 250);
@@ -132,10 +133,23 @@ it('still gives up, the rest dropped and counted, on a reader too slow for the w
   // Without the overall bound: every line, none dropped, 35 s later.
   expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
   expect(ended.dropped).toBeGreaterThan(0);
-  // What was written is the log's beginning, in order; every line either written whole or counted dropped.
-  const written = wholeLines((await stdout.done).text);
-  expect(written.map((line) => line.i)).toEqual(Array.from({ length: written.length }, (_, i) => i));
-  expect(written.length + ended.dropped).toBe(lines);
+  // What was written is the log's beginning, in order, then (session 72) one line saying how many lines were dropped,
+  // then the log's end, in order, its last line included. Before session 72: the beginning only, the end cut.
+  const written = (await stdout.done).text
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => JSON.parse(line) as { i?: number; msg: string; droppedLines?: number });
+  expect(written.at(-1)?.msg).toBe('the reason the hub stopped');
+  const notice = written.findIndex((line) => line.i === undefined);
+  expect(notice).toBeGreaterThan(0);
+  const dropped = written[notice]!.droppedLines!;
+  // Every line written whole or dropped, and every one dropped counted (logLinesDropped, the hub's metric).
+  expect(dropped).toBe(ended.dropped);
+  expect(written.map((line) => line.i)).toEqual([
+    ...Array.from({ length: notice }, (_, i) => i),
+    undefined,
+    ...Array.from({ length: lines - notice - dropped }, (_, i) => notice + dropped + i),
+  ]);
 }, 120_000);
 
 it('writes the chunk sonic-boom was waiting to retry when the process exits, in its place, on a stdout read slowly', async () => {
