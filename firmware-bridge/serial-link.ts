@@ -2,10 +2,11 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from '../hub/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { BoundedDelimiterParser } from './frame-splitter.js';
+import { hangupAwareBinding } from './hangup-binding.js';
 import { portOpenAdvice } from './port-advice.js';
 
 export type PortState = 'opening' | 'open' | 'retrying' | 'closed';
@@ -23,6 +24,8 @@ export interface SerialLinkOptions {
 }
 
 const STABLE_LINKS_DIR = '/dev/serial/by-id';
+/** The platform's serial binding, whose reads end at a hangup: an unplugged receiver closes the port (session 72). */
+const BINDING = hangupAwareBinding();
 
 export interface SerialLinkEvents {
   /** One frame without its delimiter, possibly longer than maxFrameBytes if it came in one read. */
@@ -32,7 +35,7 @@ export interface SerialLinkEvents {
 }
 
 export class SerialLink extends EventEmitter<SerialLinkEvents> {
-  private port: SerialPort | undefined;
+  private port: SerialPortStream | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedAttempts = 0;
   private stopping = false;
@@ -72,7 +75,12 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     // Retries stay `retrying` until one succeeds: a missing port is one outage, not a flapping state.
     if (this.state !== 'retrying') this.setState('opening', undefined);
     const devicePath = this.devicePath();
-    const port = new SerialPort({ path: devicePath, baudRate: this.options.baudRate, autoOpen: false });
+    const port = new SerialPortStream({
+      binding: BINDING,
+      path: devicePath,
+      baudRate: this.options.baudRate,
+      autoOpen: false,
+    });
     this.port = port;
     const splitter = new BoundedDelimiterParser(this.options.delimiter, this.options.maxFrameBytes);
     splitter.on('data', (frame: Buffer) => this.emit('frame', frame));
