@@ -648,8 +648,8 @@ function noteRun(watch: ReturnWatch, seen: ActivitySeen, at: number): void {
   if (id === watch.runDeviceId && at - watch.runLast <= LONE_GAP_MS) {
     if (!seen.activity.heldEnd) {
       watch.runReports++;
-      // After a pause of the whole home: a burst of its own within the run.
-      if (at - signBefore > BURST_QUIET_MS) {
+      // After a pause of the whole home (or none known: a slice saved before session 72): a burst of its own.
+      if (!(at - signBefore <= BURST_QUIET_MS)) {
         watch.burstStart = at;
         watch.burstReports = 1;
         watch.burstAfter = signBefore;
@@ -724,7 +724,8 @@ function ghostNightBurst(home: HomeState, start: number, watch: ReturnWatch): bo
   const device = home.devices.get(id);
   if (device?.kind !== 'motion' || device.room === 'bedroom' || isBathroom(device.room)) return false;
   if (watch.burstReports > LONE_REPORTS || watch.runLast - watch.burstStart > LONE_SPAN_MS) return false;
-  if (watch.burstStart - watch.burstAfter < BURST_QUIET_MS) return false;
+  // The quiet before it known (not a slice saved before session 72, nor the first report since an outing).
+  if (!(watch.burstStart - watch.burstAfter >= BURST_QUIET_MS)) return false;
   return restedThroughNight(home, watch.burstAfter, start) && !bedSilenceSaysEmpty(home, start);
 }
 
