@@ -6,22 +6,24 @@ import { shareOfShown, suppressCount, totalOfShown, type PublishedCount } from '
 import {
   acknowledgement,
   addAlertFigureRows,
+  alertKindCells,
+  alertOutcomes,
   alertTotals,
   asKnownAt,
-  countBy,
   csvField,
+  fallCells,
   fallFigures,
   fallsOf,
+  flagCells,
   FOLLOW_UP_DAYS,
   followUp,
-  outcomeOf,
-  publish,
+  OUTCOMES_DISCLOSURE,
   routineChangeFigures,
   routineFlags,
   TOTALS_DISCLOSURE,
   type PreventionReport,
 } from '../../analytics/report.js';
-import { OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
+import type { Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
 import { movedHomes, stayKey, type Stay } from './moved-homes.js';
@@ -45,6 +47,11 @@ export interface PeriodFigures {
   homeDays: PublishedCount;
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
+  /**
+   * Null in every week (review, session 72): outcomes are published for the whole period only, and there withheld
+   * (null) when they would tell what the weeks' kinds hide (`secondBreakdown`). The same for `falls.outcomes` and
+   * `routineChanges.outcomes`.
+   */
   outcomes: PreventionReport['outcomes'];
   falls: PreventionReport['falls'];
   routineChanges: PreventionReport['routineChanges'];
@@ -100,7 +107,12 @@ const disclosure = (timezone: string, council: string | null): string =>
   'when a week’s homes are; shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
   TOTALS_DISCLOSURE +
-  ' No resident, home or hub ' +
+  ' ' +
+  OUTCOMES_DISCLOSURE +
+  ' Outcomes are given for the period as a whole only, not week by week: every week’s kinds are published, and ' +
+  'each week’s outcomes, set against them, told what they hide; the period’s are counted over the period, and ' +
+  'checked against every week’s kinds. ' +
+  'No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
   '. Weeks start on Monday; ' +
@@ -224,9 +236,19 @@ function asCall(a: Alert): Alert {
     : a;
 }
 
+/** The cells a period's alerts, falls and flags are published in (by kind, as falls and possible falls, by habit). */
+interface BreakdownCells {
+  alerts: PublishedCount[];
+  falls: PublishedCount[];
+  flags: PublishedCount[];
+}
+
 /**
- * The figures of days `fromDay..toDay`. `openBefore`: routine-change alerts raised before the report's period and
- * still open in it, whose later flags (`detail.laterFlags`) may fall in these days.
+ * The figures of days `fromDay..toDay`, and the cells they publish their alerts, falls and flags in. `openBefore`:
+ * routine-change alerts raised before the report's period and still open in it, whose later flags
+ * (`detail.laterFlags`) may fall in these days. `outcomesAgainst`: null for a week, whose outcomes are not published
+ * (review, session 72); for the whole period, every week's cells, against which its outcomes are published or withheld
+ * (`secondBreakdown`).
  */
 function figures(
   fromDay: number,
@@ -237,7 +259,8 @@ function figures(
   openBefore: readonly Alert[],
   fallsBefore: readonly Alert[],
   zone: ZoneClock,
-): PeriodFigures {
+  outcomesAgainst: BreakdownCells | null,
+): { figures: PeriodFigures; cells: BreakdownCells } {
   const fromMs = zone.instantOf(fromDay, 0);
   const toMs = zone.instantOf(toDay + 1, 0);
   const days = features.filter((f) => f.day >= fromDay && f.day <= toDay);
@@ -252,7 +275,10 @@ function figures(
   // review: at 2,000 hubs a four-week report spent most of its time there).
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
   const homesMonitored = suppressCount(new Set(days.map((d) => d.home)).size);
-  return {
+  const cells = { alerts: alertKindCells(alerts), falls: fallCells(falls), flags: flagCells(flags) };
+  const fallFigured = fallFigures(falls, outcomesAgainst?.falls);
+  const flagFigured = routineChangeFigures(flags, followUps, outcomesAgainst?.flags);
+  const figured: PeriodFigures = {
     from: isoDay(fromDay),
     to: isoDay(toDay),
     homesMonitored,
@@ -262,10 +288,12 @@ function figures(
     homeDays: homesMonitored === '*' ? '*' : publishHomeDays(days.length, toDay - fromDay + 1),
     alerts: alertTotals(alerts),
     acknowledgement: acknowledgement(alerts.map(asCall)),
-    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
-    falls: fallFigures(falls),
-    routineChanges: routineChangeFigures(flags, followUps),
+    // Outcomes break the same alerts down again: for the whole period only, against every week's kinds (session 72).
+    outcomes: outcomesAgainst === null ? null : alertOutcomes(alerts, outcomesAgainst.alerts),
+    falls: { ...fallFigured, outcomes: outcomesAgainst === null ? null : fallFigured.outcomes },
+    routineChanges: { ...flagFigured, outcomes: outcomesAgainst === null ? null : flagFigured.outcomes },
   };
+  return { figures: figured, cells };
 }
 
 /**
@@ -293,7 +321,8 @@ function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]
  * five weeks of falls `*`, `*`, `*`, `*`, 10 with 10 in all leave one possibility, one fall in each of the four weeks
  * (with 0 to 25 falls a week over three weeks, 48 of the 17,576 possible weeks' figures came out exact; now none,
  * `npm run council:totals`). What does not add up over weeks is the period's own: homes monitored (a home is counted
- * once however many weeks it is in) and the median time to acknowledge. `period`: the period's own figures.
+ * once however many weeks it is in) and the median time to acknowledge; and the outcomes, published for the period
+ * only (session 72: a week's outcomes set against its kinds told what they hid). `period`: the period's own figures.
  */
 function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): PeriodFigures {
   const sum = (pick: (w: PeriodFigures) => PublishedCount): PublishedCount => totalOfShown(weeks.map(pick));
@@ -318,12 +347,13 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
       medianSeconds: period.acknowledgement.medianSeconds,
     },
-    outcomes: sumCounts(weeks.map((w) => w.outcomes)),
+    // Not published week by week: the period's own, published against every week's kinds (session 72).
+    outcomes: period.outcomes,
     falls: {
       total: sum((w) => w.falls.total),
       fall: sum((w) => w.falls.fall),
       possibleFall: sum((w) => w.falls.possibleFall),
-      outcomes: sumCounts(weeks.map((w) => w.falls.outcomes)),
+      outcomes: period.falls.outcomes,
     },
     routineChanges: {
       flags: sum((w) => w.routineChanges.flags),
@@ -332,7 +362,7 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       followedByAlert: sum((w) => w.routineChanges.followedByAlert),
       followedByFall: sum((w) => w.routineChanges.followedByFall),
       followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
-      outcomes: sumCounts(routineChanges.map((r) => r.outcomes)),
+      outcomes: period.routineChanges.outcomes,
     },
   };
 }
@@ -639,24 +669,32 @@ export async function councilReport(
     else withFollowUpByHome.set(a.homeId, [a]);
   }
   const weeks: PeriodFigures[] = [];
+  // Every cell each week publishes its alerts, falls and flags in: the whole period's outcomes are published against
+  // them all (session 72).
+  const weekCells: BreakdownCells = { alerts: [], falls: [], flags: [] };
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
-    weeks.push(
-      figures(
-        Math.max(monday, range.from),
-        Math.min(monday + 6, range.to),
-        features,
-        withFollowUp,
-        withFollowUpByHome,
-        openBefore,
-        fallsBefore,
-        zone,
-      ),
+    const week = figures(
+      Math.max(monday, range.from),
+      Math.min(monday + 6, range.to),
+      features,
+      withFollowUp,
+      withFollowUpByHome,
+      openBefore,
+      fallsBefore,
+      zone,
+      null,
     );
+    weeks.push(week.figures);
+    weekCells.alerts.push(...week.cells.alerts);
+    weekCells.falls.push(...week.cells.falls);
+    weekCells.flags.push(...week.cells.flags);
   }
-  // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70).
+  // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70); outcomes are
+  // the period's own (session 72).
   const total = wholePeriod(
     weeks,
-    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
+    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, weekCells)
+      .figures,
   );
   return {
     report: 'council',
