@@ -70,7 +70,8 @@ export function possibleTotals(parts: Iterable<PublishedCount>): { low: number; 
  * cell was the exact total rounded on its own, and read against the kinds as the old totals did (one kind of 8 and four
  * of 1 are 10, `*`, `*`, `*`, `*`; 12 alerts all open, published 10, leave only 8 + 1 + 1 + 1 + 1). The breakdown is
  * now published only when at least two of its outcomes are nonzero and its cells and `first`, as published, leave the
- * total at least two possible numbers; otherwise it is withheld whole (null). Both conditions read published figures
+ * total at least two possible numbers, or when there is nothing to break down (every cell of both 0, which `first`
+ * says already); otherwise it is withheld whole (null). Both conditions read published figures
  * only, and:
  * - when it is published, every `*` of either breakdown keeps at least two possible counts: a count of a breakdown is
  *   pinned only where the total the two leave possible is one number (every cell of one breakdown at the bottom of
@@ -89,8 +90,11 @@ export function secondBreakdown<K extends string>(
     PublishedCount
   >;
   const cells = Object.values<PublishedCount>(published);
+  const firstCells = [...first];
+  // Nothing to break down, as the first breakdown's zeros say already: every outcome 0, published.
+  if (cells.every((c) => c === 0) && firstCells.every((c) => c === 0)) return published;
   if (cells.filter((c) => c !== 0).length < 2) return null;
-  const byFirst = possibleTotals(first);
+  const byFirst = possibleTotals(firstCells);
   const bySecond = possibleTotals(cells);
   // The totals both leave possible (outcomes that count only some items say only that the total is at least theirs).
   const low = Math.max(byFirst.low, bySecond.low);

@@ -4,7 +4,8 @@
 // 0 to `--max` each can fall with the same sum (`--partial`: outcomes adding up to at most the kinds' sum, as the
 // flags' outcomes, which leave out flags still open), published by each rule: `before`, each outcome suppressed and
 // rounded on its own as every count (the rule until session 72), and `after`, the outcomes as `secondBreakdown`
-// (analytics/disclosure.ts) publishes them, or withholds them. An analyst who reads one report knows the published
+// (analytics/disclosure.ts) publishes them, or withholds them (and `pinned`, withheld only where the two leave one
+// total, a rule no report uses). An analyst who reads one report knows the published
 // kinds, the published outcomes and the rule, so each report leaves possible every pair of counts that publishes the
 // same; a `*` (of either breakdown) is recovered exactly when all of them agree on it. The analyst does not know
 // `--max`: the pairs that could have published the same are counted up to `--max` + 4 (the most a published count of at
@@ -12,9 +13,19 @@
 // Then what it costs: an ordinary council's alerts (Poisson counts of a mean per kind and week, nine outcomes equally
 // likely, the worst case for suppression) over 13 weeks, its outcome cells published week by week (before) and for the
 // whole period only (after).
-import { secondBreakdown, suppressCount, totalOfShown, type PublishedCount } from '../analytics/disclosure.js';
+import {
+  possibleTotals,
+  secondBreakdown,
+  suppressCount,
+  totalOfShown,
+  type PublishedCount,
+} from '../analytics/disclosure.js';
 
-export type LinkedRule = 'before' | 'after';
+/**
+ * `pinned`, not used by any report: withheld only when the two breakdowns as published leave one total (one outcome
+ * alone published otherwise), to show that the withholding itself then tells.
+ */
+export type LinkedRule = 'before' | 'after' | 'pinned';
 
 /** The outcomes as published under `rule`, given the published kinds; null when withheld. */
 export function publishOutcomes(
@@ -24,6 +35,12 @@ export function publishOutcomes(
   partial: boolean,
 ): PublishedCount[] | null {
   if (rule === 'before') return outcomes.map(suppressCount);
+  if (rule === 'pinned') {
+    const published = outcomes.map(suppressCount);
+    const [first, second] = [possibleTotals(kinds), possibleTotals(published)];
+    const high = partial ? first.high : Math.min(first.high, second.high);
+    return high - Math.max(first.low, second.low) >= 1 ? published : null;
+  }
   const shown = secondBreakdown(Object.fromEntries(outcomes.map((n, i) => [`o${i}`, n])), kinds, partial);
   return shown === null ? null : outcomes.map((_, i) => shown[`o${i}`]!);
 }
@@ -176,8 +193,9 @@ export interface OutcomeCost {
 /**
  * What an ordinary council sees of its alerts' outcomes: `kinds` kinds of Poisson(`mean`) alerts a week, each with one
  * of `outcomes` outcomes equally likely, over `weeks` weeks, `samples` reports. Before: each week's outcomes published
- * on their own and the whole period's the weeks' as shown added up (session 70); after: none per week, the whole
- * period's by `secondBreakdown` against every week's kinds as published.
+ * on their own and the whole period's the weeks' as shown added up (session 70); after: none per week, each month of
+ * `monthWeeks` weeks (a quarter's 4, 4 and 5) by `secondBreakdown` against its weeks' kinds as published, and the whole
+ * period's the months' as shown added up (null when one is withheld), as the centre's report.
  */
 export function outcomeCost(options: {
   rule: LinkedRule;
@@ -186,8 +204,10 @@ export function outcomeCost(options: {
   weeks: number;
   outcomes: number;
   samples: number;
+  monthWeeks?: readonly number[];
 }): OutcomeCost {
   const { rule, kinds, mean, weeks, outcomes, samples } = options;
+  const monthWeeks = options.monthWeeks ?? [weeks];
   const { poisson, below } = draws(72);
   let weekCells = 0;
   let weekShown = 0;
@@ -196,14 +216,18 @@ export function outcomeCost(options: {
   let withheld = 0;
   let error = 0;
   for (let n = 0; n < samples; n++) {
-    const kindCells: PublishedCount[] = [];
+    const kindCells: PublishedCount[][] = [];
+    const weekCounts: number[][] = [];
     const weekOutcomes: PublishedCount[][] = [];
     const period = new Array<number>(outcomes).fill(0);
     for (let w = 0; w < weeks; w++) {
       const week = new Array<number>(outcomes).fill(0);
+      const cells: PublishedCount[] = [];
+      kindCells.push(cells);
+      weekCounts.push(week);
       for (let k = 0; k < kinds; k++) {
         const count = poisson(mean);
-        kindCells.push(suppressCount(count));
+        cells.push(suppressCount(count));
         for (let a = 0; a < count; a++) week[below(outcomes)]!++;
       }
       week.forEach((c, i) => (period[i]! += c));
@@ -214,10 +238,19 @@ export function outcomeCost(options: {
         weekShown += published.filter((c) => typeof c === 'number' && c > 0).length;
       }
     }
-    const shown =
-      rule === 'before'
-        ? period.map((_, i) => totalOfShown(weekOutcomes.map((w) => w[i]!)))
-        : publishOutcomes('after', period, kindCells, false);
+    let shown: PublishedCount[] | null;
+    if (rule === 'before') shown = period.map((_, i) => totalOfShown(weekOutcomes.map((w) => w[i]!)));
+    else {
+      const months: (PublishedCount[] | null)[] = [];
+      let first = 0;
+      for (const length of monthWeeks) {
+        const inMonth = weekCounts.slice(first, first + length);
+        const counts = period.map((_, i) => inMonth.reduce((n, w) => n + w[i]!, 0));
+        months.push(publishOutcomes(rule, counts, kindCells.slice(first, first + length).flat(), false));
+        first += length;
+      }
+      shown = months.some((m) => m === null) ? null : period.map((_, i) => totalOfShown(months.map((m) => m![i]!)));
+    }
     if (shown === null) withheld++;
     period.forEach((c, i) => {
       if (c === 0) return;
@@ -251,7 +284,7 @@ if (process.argv[1]?.endsWith('councilLinked.js')) {
   const outcomes = option(process.argv, '--outcomes', 3, 4);
   const max = option(process.argv, '--max', 15, 25);
   const partial = process.argv.includes('--partial');
-  for (const rule of ['before', 'after'] as const) {
+  for (const rule of ['before', 'after', 'pinned'] as const) {
     console.log(
       JSON.stringify({
         rule,
@@ -265,10 +298,17 @@ if (process.argv[1]?.endsWith('councilLinked.js')) {
   }
   // What it costs: 4 kinds, 13 weeks (a quarter), nine outcomes equally likely; about 20 alerts per kind a week is an
   // ordinary council, 5 and 1 a small one.
-  for (const mean of [20, 5, 1]) {
-    for (const rule of ['before', 'after'] as const) {
-      const cost = outcomeCost({ rule, kinds: 4, mean, weeks: 13, outcomes: 9, samples: 2_000 });
-      console.log(JSON.stringify({ rule, kinds: 4, mean, weeks: 13, outcomes: 9, ...cost }));
+  // The hub's report: one period (a month, weeks 1 with a month's mean), its outcomes against its own kinds.
+  for (const [weeks, means] of [
+    [13, [20, 5, 1]],
+    [1, [87, 22, 4]],
+  ] as const) {
+    for (const mean of means) {
+      for (const rule of ['before', 'after'] as const) {
+        const monthWeeks = weeks === 13 ? [4, 4, 5] : [weeks];
+        const cost = outcomeCost({ rule, kinds: 4, mean, weeks, outcomes: 9, samples: 2_000, monthWeeks });
+        console.log(JSON.stringify({ rule, kinds: 4, mean, weeks, outcomes: 9, ...cost }));
+      }
     }
   }
 }

@@ -109,9 +109,9 @@ const disclosure = (timezone: string, council: string | null): string =>
   TOTALS_DISCLOSURE +
   ' ' +
   OUTCOMES_DISCLOSURE +
-  ' Outcomes are given for the period as a whole only, not week by week: every week’s kinds are published, and ' +
-  'each week’s outcomes, set against them, told what they hide; the period’s are counted over the period, and ' +
-  'checked against every week’s kinds. ' +
+  ' Outcomes are given for the period as a whole only, not week by week (set against each week’s kinds, a ' +
+  'week’s told what they hide): each month of weeks counts its own, checked against its weeks’ kinds, and the ' +
+  'period’s are the months’ as shown added up (null when a month’s are withheld), the same in every report. ' +
   'No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
@@ -309,6 +309,14 @@ export function publishHomeDays(homeDays: number, periodDays: number): Published
   return Math.max(1, Math.round(homeDays / step)) * step;
 }
 
+/** Outcome breakdowns of months added up as shown (`sumCounts`); null when any is withheld (null). */
+function addedUpOutcomes<K extends string>(
+  parts: readonly (Record<K, PublishedCount> | null)[],
+): Record<K, PublishedCount> | null {
+  if (parts.length === 0 || parts.some((p) => p === null)) return null;
+  return sumCounts(parts as Record<K, PublishedCount>[]);
+}
+
 /** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
 function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]): Record<K, PublishedCount> {
   const keys = Object.keys(parts[0] ?? {}) as K[];
@@ -321,10 +329,20 @@ function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]
  * five weeks of falls `*`, `*`, `*`, `*`, 10 with 10 in all leave one possibility, one fall in each of the four weeks
  * (with 0 to 25 falls a week over three weeks, 48 of the 17,576 possible weeks' figures came out exact; now none,
  * `npm run council:totals`). What does not add up over weeks is the period's own: homes monitored (a home is counted
- * once however many weeks it is in) and the median time to acknowledge; and the outcomes, published for the period
- * only (session 72: a week's outcomes set against its kinds told what they hid). `period`: the period's own figures.
+ * once however many weeks it is in) and the median time to acknowledge. `period`: the period's own figures.
+ *
+ * Outcomes are not published week by week (session 72: a week's, set against its kinds, told what they hid): each month
+ * of weeks of the period (`months`, clipped to the period) counts its own, published against every cell its weeks
+ * publish the same alerts in (`secondBreakdown`), and the period's are the months' as published added up, as every
+ * total: a month's outcomes are then the same in every report that holds the month, so that reports of one month and
+ * of several tell nothing by difference (the period's own, rounded on its own, would: months of 13, 13 and 1 alerts of
+ * an outcome published 15, 15 and `*` with 25 in the three, which leaves the third only 1). Null when a month's are.
  */
-function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): PeriodFigures {
+function wholePeriod(
+  weeks: readonly PeriodFigures[],
+  period: PeriodFigures,
+  months: readonly PeriodFigures[],
+): PeriodFigures {
   const sum = (pick: (w: PeriodFigures) => PublishedCount): PublishedCount => totalOfShown(weeks.map(pick));
   const ack = {
     alerts: sum((w) => w.acknowledgement.alerts),
@@ -347,13 +365,13 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
       medianSeconds: period.acknowledgement.medianSeconds,
     },
-    // Not published week by week: the period's own, published against every week's kinds (session 72).
-    outcomes: period.outcomes,
+    // Not published week by week: the months', each counted over its month against its weeks' kinds (session 72).
+    outcomes: addedUpOutcomes(months.map((m) => m.outcomes)),
     falls: {
       total: sum((w) => w.falls.total),
       fall: sum((w) => w.falls.fall),
       possibleFall: sum((w) => w.falls.possibleFall),
-      outcomes: period.falls.outcomes,
+      outcomes: addedUpOutcomes(months.map((m) => m.falls.outcomes)),
     },
     routineChanges: {
       flags: sum((w) => w.routineChanges.flags),
@@ -362,7 +380,7 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       followedByAlert: sum((w) => w.routineChanges.followedByAlert),
       followedByFall: sum((w) => w.routineChanges.followedByFall),
       followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
-      outcomes: period.routineChanges.outcomes,
+      outcomes: addedUpOutcomes(months.map((m) => m.routineChanges.outcomes)),
     },
   };
 }
@@ -669,32 +687,34 @@ export async function councilReport(
     else withFollowUpByHome.set(a.homeId, [a]);
   }
   const weeks: PeriodFigures[] = [];
-  // Every cell each week publishes its alerts, falls and flags in: the whole period's outcomes are published against
-  // them all (session 72).
-  const weekCells: BreakdownCells = { alerts: [], falls: [], flags: [] };
+  /**
+   * Each month of weeks of the period (clipped to it), and every cell its weeks publish their alerts, falls and flags
+   * in: outcomes are published month by month against them (session 72).
+   */
+  const months = new Map<number, { from: number; to: number; cells: BreakdownCells }>();
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
-    const week = figures(
-      Math.max(monday, range.from),
-      Math.min(monday + 6, range.to),
-      features,
-      withFollowUp,
-      withFollowUpByHome,
-      openBefore,
-      fallsBefore,
-      zone,
-      null,
-    );
+    const [from, to] = [Math.max(monday, range.from), Math.min(monday + 6, range.to)];
+    const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
     weeks.push(week.figures);
-    weekCells.alerts.push(...week.cells.alerts);
-    weekCells.falls.push(...week.cells.falls);
-    weekCells.flags.push(...week.cells.flags);
+    const first = monthOfWeeks(monday).first;
+    const month = months.get(first) ?? { from, to, cells: { alerts: [], falls: [], flags: [] } };
+    month.to = to;
+    month.cells.alerts.push(...week.cells.alerts);
+    month.cells.falls.push(...week.cells.falls);
+    month.cells.flags.push(...week.cells.flags);
+    months.set(first, month);
   }
+  const monthOutcomes = [...months.values()].map(
+    (m) =>
+      figures(m.from, m.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, m.cells).figures,
+  );
   // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70); outcomes are
-  // the period's own (session 72).
+  // the months' (session 72).
   const total = wholePeriod(
     weeks,
-    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, weekCells)
+    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null)
       .figures,
+    monthOutcomes,
   );
   return {
     report: 'council',

@@ -49,13 +49,15 @@ describe("review s72: the hub's council report withholds an outcome holding ever
     expect(ALERTS.map(([kind]) => report.alerts.byKind[kind])).toEqual([10, '*', '*', '*', '*']);
     // Before: { open: 10, ... every other 0 }, the total 8 to 12, which the kinds (at least 12) leave only at 12.
     expect(report.outcomes).toBeNull();
-    expect(report.falls.outcomes).toBeNull();
-    expect(report.routineChanges.outcomes).toBeNull();
+    // No fall and no flag: nothing to break down, every outcome 0 (as the falls' and habits' zeros say).
+    expect(Object.values(report.falls.outcomes)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(report.routineChanges.outcomes)).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(report.disclosure).toMatch(/Outcomes .* are null \(withheld\) otherwise/);
 
     const csv = councilReport(hub.dir, configFile, '2026-11-01', '2026-11-30', 'csv').split('\r\n');
     expect(csv).toContain('alerts,pendant,count,10');
     expect(csv).toContain('alerts,smoke,count,*');
-    expect(csv.filter((line) => line.startsWith('outcomes,') || /,outcome,/.test(line))).toEqual([]);
+    expect(csv.filter((line) => line.startsWith('outcomes,'))).toEqual([]);
+    expect(csv).toContain('falls,ambulance,outcome,0');
   });
 });

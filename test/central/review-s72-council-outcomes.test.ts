@@ -17,7 +17,7 @@ import {
   storeAlert,
   storeHub,
 } from './console-env.js';
-import { linkedPossible, type Published } from '../support/council-reading.js';
+import { addedUp, linkedPossible, type Published } from '../support/council-reading.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the council outcomes test: ${missing}`);
@@ -58,6 +58,7 @@ describe.skipIf(missing !== undefined)("review s72: a council report's outcomes 
     const store = async (kind: string, count: number, day: number, outcome?: string): Promise<void> => {
       for (let i = 0; i < count; i++) {
         n += 1;
+        // Days of November (0 and below: of October).
         const raisedAt = new Date(Date.UTC(2026, 10, day, 9) + i * 3_600_000).toISOString();
         const closed = new Date(Date.UTC(2026, 10, day, 9) + i * 3_600_000 + 600_000).toISOString();
         await storeAlert(
@@ -76,6 +77,10 @@ describe.skipIf(missing !== undefined)("review s72: a council report's outcomes 
         );
       }
     };
+    // October (its weeks, Monday 28 September to Sunday 1 November): 12 pendant presses still open, 10 inactivity
+    // alerts closed as false alarms.
+    await store('pendant', 12, 6 - 31);
+    await store('inactivity', 10, 13 - 31, 'false-alarm');
     // The week of Monday 2 November: 8 pendant presses and one alert of each of four other kinds, none closed.
     await store('pendant', 8, 3);
     for (const kind of KINDS.slice(1)) await store(kind, 1, 4);
@@ -114,5 +119,26 @@ describe.skipIf(missing !== undefined)("review s72: a council report's outcomes 
     expect(csv.length).toBeGreaterThan(0);
     expect(csv.every((line) => line.startsWith('all,'))).toBe(true);
     expect(csv).toContain('all,outcomes,open,count,10');
+  });
+
+  it("gives a period of months the months' outcomes added up, so that no report tells another's by difference", async () => {
+    const ask = async (from: string, to: string): Promise<Json> => {
+      const res = await nora.json('GET', `/api/reports/council?from=${from}&to=${to}`);
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    const october = await ask('2026-10-01', '2026-10-31');
+    const november = await ask('2026-11-02', '2026-11-29');
+    const both = await ask('2026-10-01', '2026-11-30');
+    expect(october.total.outcomes).toMatchObject({ open: 10, 'false-alarm': 10 });
+    // 24 open in all: rounded on its own, 25 (23 to 27), which less November's 10 (8 to 12) left October's open 11 or
+    // 12 of the 8 to 12 its own report leaves. The months' as shown added up: 20, which tells nothing more.
+    expect(both.total.outcomes).toMatchObject({ open: 20, 'false-alarm': 20, 'no-action-needed': 10 });
+    for (const [key, value] of Object.entries(both.total.outcomes as Record<string, Published>)) {
+      expect({ key, value }).toEqual({
+        key,
+        value: addedUp([october.total.outcomes[key], november.total.outcomes[key]]),
+      });
+    }
   });
 });
