@@ -48,9 +48,9 @@ export interface PeriodFigures {
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
   /**
-   * Null in every week (review, session 72): outcomes are published for the whole period only, and there withheld
-   * (null) when they would tell what the weeks' kinds hide (`secondBreakdown`). The same for `falls.outcomes` and
-   * `routineChanges.outcomes`.
+   * Null in every week (review, session 72): outcomes are published for the whole period only, its months' added up
+   * (`wholePeriod`), and null there too when a month's would tell what its weeks' kinds hide (`secondBreakdown`). The
+   * same for `falls.outcomes` and `routineChanges.outcomes`.
    */
   outcomes: PreventionReport['outcomes'];
   falls: PreventionReport['falls'];
