@@ -34,7 +34,8 @@ export function registerReportCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5; a total is its parts as shown added up (*\n' +
-        'counted as 0). The hub may be running: the report only reads, apart from creating the daily-features cache on\n' +
+        'counted as 0); outcomes are null (withheld) where, with the kinds, they would give away a count shown as *.\n' +
+        'The hub may be running: the report only reads, apart from creating the daily-features cache on\n' +
         'first use.',
     )
     .action((options: ReportOptions) => {

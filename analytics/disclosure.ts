@@ -40,6 +40,69 @@ export function totalOfParts(counts: Record<string, number>, all: number): Publi
 }
 
 /**
+ * The exact totals that published parts leave possible, as a range: 0 is 0, `*` is 1 to 7, n is n - 2 to n + 2 (what
+ * an analyst who knows the rule reads; n = 10 is 8 to 12, 8 rounding up to 10).
+ */
+export function possibleTotals(parts: Iterable<PublishedCount>): { low: number; high: number } {
+  let low = 0;
+  let high = 0;
+  for (const part of parts) {
+    if (part === '*') {
+      low += 1;
+      high += 7;
+    } else if (part > 0) {
+      low += part - 2;
+      high += part + 2;
+    }
+  }
+  return { low, high };
+}
+
+/**
+ * A second breakdown of items a report breaks down already (review, session 72): the outcomes of the alerts it counts
+ * by kind, of the falls it counts as falls and possible falls, of the flags it counts by habit. `counts`: the exact
+ * count of each outcome; `first`: the published cells of the other breakdown of the same items (every cell an analyst
+ * reads them in: in the centre's report, each week's). `partial`: the outcomes count only some of the items (a flag
+ * whose alert is still open has none), so that they add up to at most the total.
+ *
+ * Each cell suppressed and rounded on its own, as every count, the two breakdowns told what their `*` hid: their exact
+ * sums are the same number, so when one outcome held every alert (all still open, every fall "no action needed") that
+ * cell was the exact total rounded on its own, and read against the kinds as the old totals did (one kind of 8 and four
+ * of 1 are 10, `*`, `*`, `*`, `*`; 12 alerts all open, published 10, leave only 8 + 1 + 1 + 1 + 1). The breakdown is
+ * now published only when at least two of its outcomes are nonzero and its cells and `first`, as published, leave the
+ * total at least two possible numbers, or when there is nothing to break down (every cell of both 0, which `first`
+ * says already); otherwise it is withheld whole (null). Both conditions read published figures
+ * only, and:
+ * - when it is published, every `*` of either breakdown keeps at least two possible counts: a count of a breakdown is
+ *   pinned only where the total the two leave possible is one number (every cell of one breakdown at the bottom of
+ *   what it shows, every cell of the other at the top);
+ * - a withheld breakdown tells nothing of the total: a single outcome (or none) is withheld whatever its count, and
+ *   one outcome can hold any number of items, so every total the first breakdown allows stays possible.
+ * `npm run council:linked` counts the recoveries, before and after, over every small report.
+ */
+export function secondBreakdown<K extends string>(
+  counts: Record<K, number>,
+  first: Iterable<PublishedCount>,
+  partial = false,
+): Record<K, PublishedCount> | null {
+  const published = Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<
+    K,
+    PublishedCount
+  >;
+  const cells = Object.values<PublishedCount>(published);
+  const firstCells = [...first];
+  // Nothing to break down, as the first breakdown's zeros say already: every outcome 0, published.
+  if (cells.every((c) => c === 0) && firstCells.every((c) => c === 0)) return published;
+  if (cells.filter((c) => c !== 0).length < 2) return null;
+  const byFirst = possibleTotals(firstCells);
+  const bySecond = possibleTotals(cells);
+  // The totals both leave possible (outcomes that count only some items say only that the total is at least theirs).
+  const low = Math.max(byFirst.low, bySecond.low);
+  const high = partial ? byFirst.high : Math.min(byFirst.high, bySecond.high);
+  return high - low >= 1 ? published : null;
+}
+
+/**
  * A share (0..1, three decimals) of two published counts: `*` when either is `*`, null when the denominator is 0.
  */
 export function shareOfShown(numerator: PublishedCount, denominator: PublishedCount): number | '*' | null {

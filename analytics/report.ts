@@ -6,7 +6,14 @@ import type { HubConfig } from '../hub/config-types.js';
 import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
-import { suppressCount, suppressShare, totalOfParts, totalOfShown, type PublishedCount } from './disclosure.js';
+import {
+  secondBreakdown,
+  suppressCount,
+  suppressShare,
+  totalOfParts,
+  totalOfShown,
+  type PublishedCount,
+} from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
 import type { HomeConfig } from '../rules/types.js';
@@ -36,6 +43,12 @@ export interface PreventionReportInput {
 }
 
 type Counts<K extends string> = Record<K, PublishedCount>;
+/**
+ * A breakdown by outcome of items the report breaks down already (by kind, as falls and possible falls, by habit): null
+ * when withheld (`secondBreakdown`, review, session 72), and in each week of the centre's report (the whole period's
+ * only).
+ */
+export type OutcomeCounts<K extends string> = Counts<K> | null;
 
 export interface PreventionReport {
   report: 'prevention';
@@ -72,13 +85,13 @@ export interface PreventionReport {
     shareWithin180s: number | '*' | null;
     medianSeconds: number | '*' | null;
   };
-  outcomes: Counts<Outcome | 'open' | 'cancelled'>;
+  outcomes: OutcomeCounts<Outcome | 'open' | 'cancelled'>;
   falls: {
     total: PublishedCount;
     fall: PublishedCount;
     possibleFall: PublishedCount;
     /** With `open` and `cancelled` (withdrawn by the hub), so that they add up to `total`. */
-    outcomes: Counts<Outcome | 'open' | 'cancelled'>;
+    outcomes: OutcomeCounts<Outcome | 'open' | 'cancelled'>;
   };
   routineChanges: {
     flags: PublishedCount;
@@ -89,7 +102,7 @@ export interface PreventionReport {
     followedByFall: PublishedCount;
     /** Flags after which the flag itself or an alert in the follow-up days was resolved with an intervention. */
     followedByIntervention: PublishedCount;
-    outcomes: Counts<Outcome>;
+    outcomes: OutcomeCounts<Outcome>;
   };
   /**
    * Residents with at least one alert, fall or routine-change flag. Counts, never one row per resident: rows would
@@ -178,7 +191,6 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     }
   }
 
-  const outcomes = countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf));
   // A fall raised the day before the period and still open may be the fall of a possible fall in it.
   const fallsBefore = queryAlerts(db, { from: fromMs - DAY_MS, to: fromMs }).map((a) => asKnownAt(a, knownBy));
   const falls = fallsOf(alerts, [...fallsBefore, ...alerts]);
@@ -209,6 +221,8 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     disclosure:
       'Counts of 1 to 7 are shown as *, all others rounded to the nearest 5 (0 stays 0); shares are worked out from the published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
       TOTALS_DISCLOSURE +
+      ' ' +
+      OUTCOMES_DISCLOSURE +
       ' No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
@@ -216,7 +230,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     recordStartsAt: recordStartsAfter(db, fromMs),
     alerts: alertTotals(alerts),
     acknowledgement: ack,
-    outcomes: publish(outcomes),
+    outcomes: alertOutcomes(alerts),
     falls: fallFigures(falls),
     routineChanges: routineChangeFigures(flags, followUps),
     residentsWith: {
@@ -402,13 +416,47 @@ export function acknowledgement(alerts: readonly Alert[]): PreventionReport['ack
   };
 }
 
-/** How these alerts were resolved (those resolved with an outcome), published. */
-function outcomeFigures(list: readonly Alert[]): Counts<Outcome> {
-  return publish(
-    countBy(
-      OUTCOMES,
-      list.map((a) => a.outcome).filter((o): o is Outcome => o !== null),
-    ),
+/**
+ * The outcomes of `alerts` (with `open` and `cancelled`, so that they add up to the alerts), published as a second
+ * breakdown of the alerts (`secondBreakdown`): against their kinds as published (`alertKindCells`), or against `first`,
+ * every cell the same alerts are published in elsewhere (the centre's whole period: every week's kinds).
+ */
+export function alertOutcomes(
+  alerts: readonly Alert[],
+  first: readonly PublishedCount[] = alertKindCells(alerts),
+): PreventionReport['outcomes'] {
+  return secondBreakdown(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf)), first);
+}
+
+/** The cells `alertTotals` publishes the alerts in: each kind, and those of no kind this version knows. */
+export function alertKindCells(alerts: readonly Alert[]): PublishedCount[] {
+  const byKind = countBy(
+    ALERT_KINDS,
+    alerts.map((a) => a.kind),
+  );
+  return partCells(byKind, alerts.length);
+}
+
+/** The parts `totalOfParts` adds up, as published: each of `counts` and what no key names. */
+function partCells(counts: Record<string, number>, all: number): PublishedCount[] {
+  const named = Object.values(counts);
+  return [...named, all - named.reduce((n, c) => n + c, 0)].map(suppressCount);
+}
+
+/** The cells `fallFigures` publishes falls in: falls and possible falls. */
+export function fallCells(falls: readonly Alert[]): PublishedCount[] {
+  return FALL_KINDS.map((kind) => suppressCount(falls.filter((a) => a.kind === kind).length));
+}
+
+/** The cells `routineChangeFigures` publishes flags in: each habit, and the flags of no watched habit. */
+export function flagCells(flags: readonly RoutineFlag[]): PublishedCount[] {
+  return partCells(flagsByFeature(flags), flags.length);
+}
+
+function flagsByFeature(flags: readonly RoutineFlag[]): Record<string, number> {
+  return countBy(
+    WATCHED_FEATURES.map((w) => w.feature as string),
+    flags.map((f) => f.feature),
   );
 }
 
@@ -446,7 +494,10 @@ export function fallStood(a: Alert): boolean {
  * The falls figures of a period (fall and possible-fall alerts, every one), for this report and the centre's council
  * report. Their outcomes count those still open and those the hub withdrew too, so that they add up to the total.
  */
-export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] {
+export function fallFigures(
+  falls: readonly Alert[],
+  first: readonly PublishedCount[] = fallCells(falls),
+): PreventionReport['falls'] {
   const fall = suppressCount(falls.filter((a) => a.kind === 'fall').length);
   const possibleFall = suppressCount(falls.filter((a) => a.kind === 'possible-fall').length);
   return {
@@ -454,7 +505,8 @@ export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] 
     total: totalOfShown([fall, possibleFall]),
     fall,
     possibleFall,
-    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, falls.map(outcomeOf))),
+    // A second breakdown of the falls (review, session 72): withheld when it would tell what the falls' `*` hide.
+    outcomes: secondBreakdown(countBy([...OUTCOMES, 'open', 'cancelled'] as const, falls.map(outcomeOf)), first),
   };
 }
 
@@ -467,11 +519,9 @@ export function fallFigures(falls: readonly Alert[]): PreventionReport['falls'] 
 export function routineChangeFigures(
   flags: readonly RoutineFlag[],
   followUps: readonly ReturnType<typeof followUp>[],
+  first: readonly PublishedCount[] = flagCells(flags),
 ): PreventionReport['routineChanges'] {
-  const byFeature = countBy(
-    WATCHED_FEATURES.map((w) => w.feature as string),
-    flags.map((f) => f.feature),
-  );
+  const byFeature = flagsByFeature(flags);
   return {
     // The sum of the habits' figures as shown (review, session 70), and of the flags of no watched habit.
     flags: totalOfParts(byFeature, flags.length),
@@ -480,7 +530,15 @@ export function routineChangeFigures(
     followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
     followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
     followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
-    outcomes: outcomeFigures(flags.map((f) => f.alert)),
+    // A second breakdown of the flags (review, session 72), of those whose alert was resolved with an outcome only.
+    outcomes: secondBreakdown(
+      countBy(
+        OUTCOMES,
+        flags.map((f) => f.alert.outcome).filter((o): o is Outcome => o !== null),
+      ),
+      first,
+      true,
+    ),
   };
 }
 
@@ -516,6 +574,15 @@ export const TOTALS_DISCLOSURE =
   'figure of the period as a whole but its homes and median) is the sum of its parts as shown, each * counted as 0, ' +
   'and * when every part is * or 0: it tells nothing the parts do not, and may be lower or higher than the exact ' +
   'count (lower where parts are *, higher where rounding took parts up).';
+
+/**
+ * What an analyst is told of outcomes (review, session 72), in every council report's disclosure.
+ */
+export const OUTCOMES_DISCLOSURE =
+  'Outcomes (of the alerts, of the falls, of the routine-change flags) count the same alerts, falls and flags again: ' +
+  'they are shown only when at least two outcomes are not 0 and, as published, they and the kinds (falls and ' +
+  'possible falls, habits) leave the exact total more than one possible number, and are null (withheld) otherwise, ' +
+  'so that an outcome holding every alert does not give away the total the kinds hide.';
 
 /**
  * The alerts of a period, by kind and in all: the total is the kinds' published counts added up (`totalOfParts`,
@@ -563,18 +630,19 @@ export function addAlertFigureRows(
   add('acknowledgement', ackItem, 'shareWithin60s', ack.shareWithin60s);
   add('acknowledgement', ackItem, 'shareWithin180s', ack.shareWithin180s);
   add('acknowledgement', ackItem, 'medianSeconds', ack.medianSeconds);
-  for (const [outcome, n] of Object.entries(report.outcomes)) add('outcomes', outcome, 'count', n);
+  // A breakdown withheld (null) has no rows (review, session 72); the disclosure says why.
+  for (const [outcome, n] of Object.entries(report.outcomes ?? {})) add('outcomes', outcome, 'count', n);
   add('falls', 'all', 'count', report.falls.total);
   add('falls', 'fall', 'count', report.falls.fall);
   add('falls', 'possible-fall', 'count', report.falls.possibleFall);
-  for (const [outcome, n] of Object.entries(report.falls.outcomes)) add('falls', outcome, 'outcome', n);
+  for (const [outcome, n] of Object.entries(report.falls.outcomes ?? {})) add('falls', outcome, 'outcome', n);
   const rc = report.routineChanges;
   add('routine-change', 'all', 'flags', rc.flags);
   for (const [feature, n] of Object.entries(rc.byFeature)) add('routine-change', feature, 'flags', n);
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByAlert', rc.followedByAlert);
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByFall', rc.followedByFall);
   add('routine-change', `within ${rc.followUpDays} days`, 'followedByIntervention', rc.followedByIntervention);
-  for (const [outcome, n] of Object.entries(rc.outcomes)) add('routine-change', outcome, 'outcome', n);
+  for (const [outcome, n] of Object.entries(rc.outcomes ?? {})) add('routine-change', outcome, 'outcome', n);
 }
 
 /** The report as CSV: one row per published figure, `section,item,measure,value`. */

@@ -6,22 +6,24 @@ import { shareOfShown, suppressCount, totalOfShown, type PublishedCount } from '
 import {
   acknowledgement,
   addAlertFigureRows,
+  alertKindCells,
+  alertOutcomes,
   alertTotals,
   asKnownAt,
-  countBy,
   csvField,
+  fallCells,
   fallFigures,
   fallsOf,
+  flagCells,
   FOLLOW_UP_DAYS,
   followUp,
-  outcomeOf,
-  publish,
+  OUTCOMES_DISCLOSURE,
   routineChangeFigures,
   routineFlags,
   TOTALS_DISCLOSURE,
   type PreventionReport,
 } from '../../analytics/report.js';
-import { OUTCOMES, type Outcome } from '../../rules/vocabulary.js';
+import type { Outcome } from '../../rules/vocabulary.js';
 import { DAY_MS } from '../../rules/time.js';
 import { ZoneClock } from '../../rules/local-time.js';
 import { movedHomes, stayKey, type Stay } from './moved-homes.js';
@@ -45,6 +47,11 @@ export interface PeriodFigures {
   homeDays: PublishedCount;
   alerts: PreventionReport['alerts'];
   acknowledgement: PreventionReport['acknowledgement'];
+  /**
+   * Null in every week (review, session 72): outcomes are published for the whole period only, its months' added up
+   * (`wholePeriod`), and null there too when a month's would tell what its weeks' kinds hide (`secondBreakdown`). The
+   * same for `falls.outcomes` and `routineChanges.outcomes`.
+   */
   outcomes: PreventionReport['outcomes'];
   falls: PreventionReport['falls'];
   routineChanges: PreventionReport['routineChanges'];
@@ -100,7 +107,12 @@ const disclosure = (timezone: string, council: string | null): string =>
   'when a week’s homes are; shares are worked out from the ' +
   'published counts (* when either is *); medians over 1 to 7 alerts are shown as *. ' +
   TOTALS_DISCLOSURE +
-  ' No resident, home or hub ' +
+  ' ' +
+  OUTCOMES_DISCLOSURE +
+  ' Outcomes are given for the period as a whole only, not week by week (set against each week’s kinds, a ' +
+  'week’s told what they hide): each month of weeks counts its own, checked against its weeks’ kinds, and the ' +
+  'period’s are the months’ as shown added up (null when a month’s are withheld), the same in every report. ' +
+  'No resident, home or hub ' +
   'appears, not even as a pseudonym: every figure is a count over all homes of ' +
   (council === null ? 'all hubs' : `the hubs of the council ${council}`) +
   '. Weeks start on Monday; ' +
@@ -224,9 +236,19 @@ function asCall(a: Alert): Alert {
     : a;
 }
 
+/** The cells a period's alerts, falls and flags are published in (by kind, as falls and possible falls, by habit). */
+interface BreakdownCells {
+  alerts: PublishedCount[];
+  falls: PublishedCount[];
+  flags: PublishedCount[];
+}
+
 /**
- * The figures of days `fromDay..toDay`. `openBefore`: routine-change alerts raised before the report's period and
- * still open in it, whose later flags (`detail.laterFlags`) may fall in these days.
+ * The figures of days `fromDay..toDay`, and the cells they publish their alerts, falls and flags in. `openBefore`:
+ * routine-change alerts raised before the report's period and still open in it, whose later flags
+ * (`detail.laterFlags`) may fall in these days. `outcomesAgainst`: null for a week, whose outcomes are not published
+ * (review, session 72); for the whole period, every week's cells, against which its outcomes are published or withheld
+ * (`secondBreakdown`).
  */
 function figures(
   fromDay: number,
@@ -237,7 +259,8 @@ function figures(
   openBefore: readonly Alert[],
   fallsBefore: readonly Alert[],
   zone: ZoneClock,
-): PeriodFigures {
+  outcomesAgainst: BreakdownCells | null,
+): { figures: PeriodFigures; cells: BreakdownCells } {
   const fromMs = zone.instantOf(fromDay, 0);
   const toMs = zone.instantOf(toDay + 1, 0);
   const days = features.filter((f) => f.day >= fromDay && f.day <= toDay);
@@ -252,7 +275,10 @@ function figures(
   // review: at 2,000 hubs a four-week report spent most of its time there).
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
   const homesMonitored = suppressCount(new Set(days.map((d) => d.home)).size);
-  return {
+  const cells = { alerts: alertKindCells(alerts), falls: fallCells(falls), flags: flagCells(flags) };
+  const fallFigured = fallFigures(falls, outcomesAgainst?.falls);
+  const flagFigured = routineChangeFigures(flags, followUps, outcomesAgainst?.flags);
+  const figured: PeriodFigures = {
     from: isoDay(fromDay),
     to: isoDay(toDay),
     homesMonitored,
@@ -262,10 +288,12 @@ function figures(
     homeDays: homesMonitored === '*' ? '*' : publishHomeDays(days.length, toDay - fromDay + 1),
     alerts: alertTotals(alerts),
     acknowledgement: acknowledgement(alerts.map(asCall)),
-    outcomes: publish(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf))),
-    falls: fallFigures(falls),
-    routineChanges: routineChangeFigures(flags, followUps),
+    // Outcomes break the same alerts down again: for the whole period only, against every week's kinds (session 72).
+    outcomes: outcomesAgainst === null ? null : alertOutcomes(alerts, outcomesAgainst.alerts),
+    falls: { ...fallFigured, outcomes: outcomesAgainst === null ? null : fallFigured.outcomes },
+    routineChanges: { ...flagFigured, outcomes: outcomesAgainst === null ? null : flagFigured.outcomes },
   };
+  return { figures: figured, cells };
 }
 
 /**
@@ -281,6 +309,14 @@ export function publishHomeDays(homeDays: number, periodDays: number): Published
   return Math.max(1, Math.round(homeDays / step)) * step;
 }
 
+/** Outcome breakdowns of months added up as shown (`sumCounts`); null when any is withheld (null). */
+function addedUpOutcomes<K extends string>(
+  parts: readonly (Record<K, PublishedCount> | null)[],
+): Record<K, PublishedCount> | null {
+  if (parts.length === 0 || parts.some((p) => p === null)) return null;
+  return sumCounts(parts as Record<K, PublishedCount>[]);
+}
+
 /** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
 function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]): Record<K, PublishedCount> {
   const keys = Object.keys(parts[0] ?? {}) as K[];
@@ -294,8 +330,19 @@ function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]
  * (with 0 to 25 falls a week over three weeks, 48 of the 17,576 possible weeks' figures came out exact; now none,
  * `npm run council:totals`). What does not add up over weeks is the period's own: homes monitored (a home is counted
  * once however many weeks it is in) and the median time to acknowledge. `period`: the period's own figures.
+ *
+ * Outcomes are not published week by week (session 72: a week's, set against its kinds, told what they hid): each month
+ * of weeks of the period (`months`, clipped to the period) counts its own, published against every cell its weeks
+ * publish the same alerts in (`secondBreakdown`), and the period's are the months' as published added up, as every
+ * total: a month's outcomes are then the same in every report that holds the month, so that reports of one month and
+ * of several tell nothing by difference (the period's own, rounded on its own, would: months of 13, 13 and 1 alerts of
+ * an outcome published 15, 15 and `*` with 25 in the three, which leaves the third only 1). Null when a month's are.
  */
-function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): PeriodFigures {
+function wholePeriod(
+  weeks: readonly PeriodFigures[],
+  period: PeriodFigures,
+  months: readonly PeriodFigures[],
+): PeriodFigures {
   const sum = (pick: (w: PeriodFigures) => PublishedCount): PublishedCount => totalOfShown(weeks.map(pick));
   const ack = {
     alerts: sum((w) => w.acknowledgement.alerts),
@@ -318,12 +365,13 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
       medianSeconds: period.acknowledgement.medianSeconds,
     },
-    outcomes: sumCounts(weeks.map((w) => w.outcomes)),
+    // Not published week by week: the months', each counted over its month against its weeks' kinds (session 72).
+    outcomes: addedUpOutcomes(months.map((m) => m.outcomes)),
     falls: {
       total: sum((w) => w.falls.total),
       fall: sum((w) => w.falls.fall),
       possibleFall: sum((w) => w.falls.possibleFall),
-      outcomes: sumCounts(weeks.map((w) => w.falls.outcomes)),
+      outcomes: addedUpOutcomes(months.map((m) => m.falls.outcomes)),
     },
     routineChanges: {
       flags: sum((w) => w.routineChanges.flags),
@@ -332,7 +380,7 @@ function wholePeriod(weeks: readonly PeriodFigures[], period: PeriodFigures): Pe
       followedByAlert: sum((w) => w.routineChanges.followedByAlert),
       followedByFall: sum((w) => w.routineChanges.followedByFall),
       followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
-      outcomes: sumCounts(routineChanges.map((r) => r.outcomes)),
+      outcomes: addedUpOutcomes(months.map((m) => m.routineChanges.outcomes)),
     },
   };
 }
@@ -639,24 +687,34 @@ export async function councilReport(
     else withFollowUpByHome.set(a.homeId, [a]);
   }
   const weeks: PeriodFigures[] = [];
+  /**
+   * Each month of weeks of the period (clipped to it), and every cell its weeks publish their alerts, falls and flags
+   * in: outcomes are published month by month against them (session 72).
+   */
+  const months = new Map<number, { from: number; to: number; cells: BreakdownCells }>();
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
-    weeks.push(
-      figures(
-        Math.max(monday, range.from),
-        Math.min(monday + 6, range.to),
-        features,
-        withFollowUp,
-        withFollowUpByHome,
-        openBefore,
-        fallsBefore,
-        zone,
-      ),
-    );
+    const [from, to] = [Math.max(monday, range.from), Math.min(monday + 6, range.to)];
+    const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
+    weeks.push(week.figures);
+    const first = monthOfWeeks(monday).first;
+    const month = months.get(first) ?? { from, to, cells: { alerts: [], falls: [], flags: [] } };
+    month.to = to;
+    month.cells.alerts.push(...week.cells.alerts);
+    month.cells.falls.push(...week.cells.falls);
+    month.cells.flags.push(...week.cells.flags);
+    months.set(first, month);
   }
-  // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70).
+  const monthOutcomes = [...months.values()].map(
+    (m) =>
+      figures(m.from, m.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, m.cells).figures,
+  );
+  // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70); outcomes are
+  // the months' (session 72).
   const total = wholePeriod(
     weeks,
-    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone),
+    figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null)
+      .figures,
+    monthOutcomes,
   );
   return {
     report: 'council',

@@ -74,11 +74,20 @@ const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(t
 let reportZone;
 
 /**
+ * What the page says of outcomes the report withholds (null, review, session 72): a breakdown of fewer than two
+ * outcomes, or one that with the counts by kind would leave one possible total.
+ */
+const WITHHELD =
+  'Not published for this period (see “Disclosure”: outcomes are withheld where they could give away counts shown as *)';
+
+/**
  * Shares (0..1) as percentages; the generation time as a date and time ("2 Dec 2026, 04:31 GMT", in the report's
  * zone); a date as "1 Sep 2026" (session 36: the summary said "2026-09-01" under charts saying "7 Oct"); everything
  * else as it comes.
  */
 function shown(key, value) {
+  // Outcomes withheld (review, session 72): said, not shown as a figure that is missing.
+  if (value === null && key === 'outcomes') return WITHHELD;
   if (value === null || value === undefined) return '—';
   if (key === 'generatedAt' && typeof value === 'string') return longDayAndTime(value, reportZone);
   if (typeof value === 'string') return longDay(value);

@@ -80,7 +80,8 @@ describe.skipIf(missing !== undefined)("the centre's council report of a past pe
     clock.advanceTo(Date.UTC(2026, 11, 2, 9, 0, 0));
     const before = await november();
     expect(before.total.routineChanges).toMatchObject({ flags: '*', followedByFall: 0, followedByIntervention: 0 });
-    expect(before.total.outcomes).toMatchObject({ open: '*', 'carer-visit': 0 });
+    // Every alert still open: one outcome alone is withheld (session 72: it is the total the kinds hide).
+    expect(before.total.outcomes).toBeNull();
 
     // 3 December: the flagged resident falls, a carer visits; the call is answered and the flag closed with the visit.
     await storeAlert(

@@ -78,6 +78,22 @@ describe.skipIf(missing !== undefined)("the council report's calls of a retired 
         }),
       );
     }
+    // And a low smoke alert another hub closed as a false alarm (not a call: no answer time): a second outcome, so
+    // that the outcomes are published (session 72: one outcome holding every alert is withheld, being the total).
+    await storeAlert(
+      env.pool,
+      OTHER,
+      hubAlert('smoke-test', {
+        kind: 'smoke',
+        severity: 'low',
+        state: 'resolved',
+        homeId: 'home-smoke',
+        raisedAt: '2026-07-09T10:00:00.000Z',
+        resolvedAt: '2026-07-09T10:05:00.000Z',
+        outcome: 'false-alarm',
+        lastSeenAt: '2026-07-09T10:00:00.000Z',
+      }),
+    );
     const before = await week();
     expect(before.acknowledgement).toMatchObject({ alerts: 10, within60s: 0, shareWithin60s: 0 });
     expect(before.outcomes.open).toBe(10);
@@ -92,6 +108,7 @@ describe.skipIf(missing !== undefined)("the council report's calls of a retired 
     // Closed without an outcome: counted as cancelled (session 61), no longer open.
     expect(after.outcomes.cancelled).toBe(20);
     expect(after.outcomes.open).toBe(0);
+    expect(after.outcomes['false-alarm']).toBe('*');
     expect(after.alerts.total).toBe(20);
   });
 });

@@ -43,7 +43,10 @@ function weeksPossible(report: Json): number[][] {
   return partsPossible(weekly, report.total.falls.total as Published, shown, MOST);
 }
 
-/** The figures of a period that add up over weeks, by name (`homeDays` aside: `*` with a week's homes, session 69). */
+/**
+ * The figures of a period that add up over weeks, by name (`homeDays` aside: `*` with a week's homes, session 69). Not
+ * the outcomes: since session 72 they are published for the whole period only (null in every week).
+ */
 function additive(f: Json): Map<string, Published> {
   const out = new Map<string, Published>();
   const put = (prefix: string, o: Json): void => {
@@ -55,14 +58,11 @@ function additive(f: Json): Map<string, Published> {
   out.set('alerts.total', f.alerts.total);
   put('alerts.byKind', f.alerts.byKind);
   for (const k of ['alerts', 'within60s', 'within180s']) out.set(`acknowledgement.${k}`, f.acknowledgement[k]);
-  put('outcomes', f.outcomes);
   for (const k of ['total', 'fall', 'possibleFall']) out.set(`falls.${k}`, f.falls[k]);
-  put('falls.outcomes', f.falls.outcomes);
   for (const k of ['flags', 'followedByAlert', 'followedByFall', 'followedByIntervention']) {
     out.set(`routineChanges.${k}`, f.routineChanges[k]);
   }
   put('routineChanges.byFeature', f.routineChanges.byFeature);
-  put('routineChanges.outcomes', f.routineChanges.outcomes);
   return out;
 }
 

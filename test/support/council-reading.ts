@@ -38,3 +38,38 @@ export function partsPossible(parts: readonly Published[], total: Published, sho
   walk([]);
   return found.map((s) => [...s].sort((a, b) => a - b));
 }
+
+/**
+ * What two published breakdowns of the same items leave possible for each cell of the first (review, session 72): the
+ * kinds (or every week's kinds) and the outcomes of the same alerts. The outcomes' cells say only which totals are
+ * possible (any when withheld, null); `partial`: they count some of the items only (at most the total).
+ */
+export function linkedPossible(
+  first: readonly Published[],
+  outcomes: readonly Published[] | null,
+  partial = false,
+): number[][] {
+  let low = 0;
+  let high = Infinity;
+  if (outcomes !== null) {
+    const ranges = outcomes.map((o) => possible(o));
+    low = ranges.reduce((n, r) => n + r[0]!, 0);
+    high = partial ? Infinity : ranges.reduce((n, r) => n + r[r.length - 1]!, 0);
+  }
+  const ranges = first.map((p) => possible(p));
+  const rest = ranges.map((_, i) =>
+    ranges.slice(i).reduce((n, r) => [n[0]! + r[0]!, n[1]! + r[r.length - 1]!], [0, 0]),
+  );
+  const found = first.map(() => new Set<number>());
+  const walk = (i: number, sum: number, values: number[]): void => {
+    if (i === ranges.length) {
+      if (sum >= low && sum <= high) values.forEach((v, j) => found[j]!.add(v));
+      return;
+    }
+    // Only sums that can still reach the outcomes' range.
+    if (sum + rest[i]![1]! < low || sum + rest[i]![0]! > high) return;
+    for (const v of ranges[i]!) walk(i + 1, sum + v, [...values, v]);
+  };
+  walk(0, 0, []);
+  return found.map((s) => [...s].sort((a, b) => a - b));
+}

@@ -25,9 +25,11 @@ const ROWS = [
   ['Routine-change flags', (f) => shown(f.routineChanges.flags)],
   ['… followed by an alert within 14 days', (f) => shown(f.routineChanges.followedByAlert)],
   ['… followed by an intervention', (f) => shown(f.routineChanges.followedByIntervention)],
-  ['Resolved: ambulance', (f) => shown(f.outcomes.ambulance)],
-  ['Resolved: hospital admission', (f) => shown(f.outcomes['hospital-admission'])],
-  ['Resolved: false alarm', (f) => shown(f.outcomes['false-alarm'])],
+  // Outcomes are published for the whole period only (session 72): a week's are null, shown as "—"; the whole
+  // period's are null too when withheld (the disclosure below says when).
+  ['Resolved: ambulance', (f) => shown(f.outcomes?.ambulance)],
+  ['Resolved: hospital admission', (f) => shown(f.outcomes?.['hospital-admission'])],
+  ['Resolved: false alarm', (f) => shown(f.outcomes?.['false-alarm'])],
 ];
 
 function draw(report) {

@@ -1,0 +1,314 @@
+// How often a council report's outcomes give back what its kinds' suppression hid, and the other way round (review,
+// session 72). `npm run council:linked -- [--kinds 3] [--outcomes 3] [--max 15] [--partial]`: every way `--kinds` counts
+// (alerts by kind; in the centre's report, every week's kinds) and `--outcomes` counts (the same alerts by outcome) of
+// 0 to `--max` each can fall with the same sum (`--partial`: outcomes adding up to at most the kinds' sum, as the
+// flags' outcomes, which leave out flags still open), published by each rule: `before`, each outcome suppressed and
+// rounded on its own as every count (the rule until session 72), and `after`, the outcomes as `secondBreakdown`
+// (analytics/disclosure.ts) publishes them, or withholds them (and `pinned`, withheld only where the two leave one
+// total, a rule no report uses). An analyst who reads one report knows the published
+// kinds, the published outcomes and the rule, so each report leaves possible every pair of counts that publishes the
+// same; a `*` (of either breakdown) is recovered exactly when all of them agree on it. The analyst does not know
+// `--max`: the pairs that could have published the same are counted up to `--max` + 4 (the most a published count of at
+// most `--max` can hide) and, for the outcomes, up to what adds up to the kinds' largest sum.
+// Then what it costs: an ordinary council's alerts (Poisson counts of a mean per kind and week, nine outcomes equally
+// likely, the worst case for suppression) over 13 weeks, its outcome cells published week by week (before) and for the
+// whole period only (after).
+import {
+  possibleTotals,
+  secondBreakdown,
+  suppressCount,
+  totalOfShown,
+  type PublishedCount,
+} from '../analytics/disclosure.js';
+
+/**
+ * `pinned`, not used by any report: withheld only when the two breakdowns as published leave one total (one outcome
+ * alone published otherwise), to show that the withholding itself then tells.
+ */
+export type LinkedRule = 'before' | 'after' | 'pinned';
+
+/** The outcomes as published under `rule`, given the published kinds; null when withheld. */
+export function publishOutcomes(
+  rule: LinkedRule,
+  outcomes: readonly number[],
+  kinds: readonly PublishedCount[],
+  partial: boolean,
+): PublishedCount[] | null {
+  if (rule === 'before') return outcomes.map(suppressCount);
+  if (rule === 'pinned') {
+    const published = outcomes.map(suppressCount);
+    const [first, second] = [possibleTotals(kinds), possibleTotals(published)];
+    const high = partial ? first.high : Math.min(first.high, second.high);
+    return high - Math.max(first.low, second.low) >= 1 ? published : null;
+  }
+  const shown = secondBreakdown(Object.fromEntries(outcomes.map((n, i) => [`o${i}`, n])), kinds, partial);
+  return shown === null ? null : outcomes.map((_, i) => shown[`o${i}`]!);
+}
+
+export interface LinkedRecovery {
+  /** Reports: pairs of kinds' and outcomes' counts of 0 to max with the same sum (at most the kinds' when partial). */
+  reports: number;
+  /** Reports with at least one `*` recovered exactly. */
+  reportsExposed: number;
+  /** Cells shown as `*` (kinds' and outcomes'), over every report. */
+  hidden: number;
+  /** Of those, recovered exactly. */
+  hiddenExact: number;
+  /** Of those, left fewer than 7 possibilities. */
+  hiddenNarrowed: number;
+  /** Nonzero outcome cells, over every report. */
+  outcomeCells: number;
+  /** Of those, shown as a number (not `*`, not withheld). */
+  outcomeCellsShown: number;
+}
+
+/** Every vector of `n` counts of 0..`most`, grouped by their sum. */
+function bySum(n: number, most: number): Map<number, number[][]> {
+  const out = new Map<number, number[][]>();
+  const v = new Array<number>(n).fill(0);
+  const walk = (i: number, sum: number): void => {
+    if (i === n) {
+      const list = out.get(sum) ?? [];
+      list.push([...v]);
+      out.set(sum, list);
+      return;
+    }
+    for (let c = 0; c <= most; c++) {
+      v[i] = c;
+      walk(i + 1, sum + c);
+    }
+  };
+  walk(0, 0);
+  return out;
+}
+
+function bits(mask: number): number {
+  let n = 0;
+  for (let m = mask >>> 0; m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+export function linkedRecoveries(options: {
+  kinds: number;
+  outcomes: number;
+  max: number;
+  partial?: boolean;
+  rule: LinkedRule;
+}): LinkedRecovery {
+  const { kinds, outcomes, max, rule } = options;
+  const partial = options.partial ?? false;
+  const kindMost = max + 4;
+  const outcomeMost = Math.max(kindMost, Math.ceil((kinds * kindMost) / outcomes));
+  const kindVectors = bySum(kinds, kindMost);
+  const outcomeVectors = bySum(outcomes, outcomeMost);
+  const sums = [...outcomeVectors.keys()].sort((a, b) => a - b);
+  /** Each (kinds, outcomes) pair with the same sum (or outcomes' at most the kinds'), and what it publishes. */
+  const pairs = function* (): Generator<[number[], number[], string, PublishedCount[], PublishedCount[] | null]> {
+    for (const [sum, ks] of kindVectors) {
+      for (const k of ks) {
+        const pk = k.map(suppressCount);
+        for (const s of partial ? sums.filter((t) => t <= sum) : [sum]) {
+          for (const o of outcomeVectors.get(s) ?? []) {
+            const po = publishOutcomes(rule, o, pk, partial);
+            yield [k, o, `${pk.join(',')}|${po === null ? 'withheld' : po.join(',')}`, pk, po];
+          }
+        }
+      }
+    }
+  };
+  // For each set of published figures, the values (1 to 7, one bit each) each `*` takes among the pairs behind it.
+  const possible = new Map<string, number[]>();
+  for (const [k, o, key] of pairs()) {
+    const masks = possible.get(key) ?? new Array<number>(kinds + outcomes).fill(0);
+    [...k, ...o].forEach((c, i) => {
+      if (c >= 1 && c <= 7) masks[i]! |= 1 << c;
+    });
+    possible.set(key, masks);
+  }
+  const result: LinkedRecovery = {
+    reports: 0,
+    reportsExposed: 0,
+    hidden: 0,
+    hiddenExact: 0,
+    hiddenNarrowed: 0,
+    outcomeCells: 0,
+    outcomeCellsShown: 0,
+  };
+  for (const [k, o, key, pk, po] of pairs()) {
+    if (k.some((c) => c > max) || o.some((c) => c > max)) continue;
+    result.reports++;
+    const masks = possible.get(key)!;
+    const cells = [...pk, ...(po ?? o.map(() => null))];
+    let exposed = false;
+    cells.forEach((cell, i) => {
+      if (cell !== '*') return;
+      result.hidden++;
+      const values = bits(masks[i]!);
+      if (values === 1) {
+        result.hiddenExact++;
+        exposed = true;
+      }
+      if (values < 7) result.hiddenNarrowed++;
+    });
+    if (exposed) result.reportsExposed++;
+    o.forEach((c, i) => {
+      if (c === 0) return;
+      result.outcomeCells++;
+      if (typeof po?.[i] === 'number') result.outcomeCellsShown++;
+    });
+  }
+  return result;
+}
+
+/** A seeded generator (mulberry32) and Poisson draws from it. */
+function draws(seed: number): { poisson: (mean: number) => number; below: (n: number) => number } {
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    poisson: (mean) => {
+      const limit = Math.exp(-mean);
+      let k = 0;
+      for (let p = random(); p > limit; p *= random()) k++;
+      return k;
+    },
+    below: (n) => Math.floor(random() * n),
+  };
+}
+
+export interface OutcomeCost {
+  /** Nonzero outcome cells of the weeks, shown as a number (before; after none is published). */
+  weekCellsShown: number;
+  /** Nonzero outcome cells of the whole period, shown as a number. */
+  periodCellsShown: number;
+  /** Reports whose whole period's outcomes are withheld. */
+  periodWithheld: number;
+  /** Mean distance of the whole period's outcome cells shown as numbers from their exact counts. */
+  periodMeanError: number;
+}
+
+/**
+ * What an ordinary council sees of its alerts' outcomes: `kinds` kinds of Poisson(`mean`) alerts a week, each with one
+ * of `outcomes` outcomes equally likely, over `weeks` weeks, `samples` reports. Before: each week's outcomes published
+ * on their own and the whole period's the weeks' as shown added up (session 70); after: none per week, each month of
+ * `monthWeeks` weeks (a quarter's 4, 4 and 5) by `secondBreakdown` against its weeks' kinds as published, and the whole
+ * period's the months' as shown added up (null when one is withheld), as the centre's report.
+ */
+export function outcomeCost(options: {
+  rule: LinkedRule;
+  kinds: number;
+  mean: number;
+  weeks: number;
+  outcomes: number;
+  samples: number;
+  monthWeeks?: readonly number[];
+}): OutcomeCost {
+  const { rule, kinds, mean, weeks, outcomes, samples } = options;
+  const monthWeeks = options.monthWeeks ?? [weeks];
+  const { poisson, below } = draws(72);
+  let weekCells = 0;
+  let weekShown = 0;
+  let periodCells = 0;
+  let periodShown = 0;
+  let withheld = 0;
+  let error = 0;
+  for (let n = 0; n < samples; n++) {
+    const kindCells: PublishedCount[][] = [];
+    const weekCounts: number[][] = [];
+    const weekOutcomes: PublishedCount[][] = [];
+    const period = new Array<number>(outcomes).fill(0);
+    for (let w = 0; w < weeks; w++) {
+      const week = new Array<number>(outcomes).fill(0);
+      const cells: PublishedCount[] = [];
+      kindCells.push(cells);
+      weekCounts.push(week);
+      for (let k = 0; k < kinds; k++) {
+        const count = poisson(mean);
+        cells.push(suppressCount(count));
+        for (let a = 0; a < count; a++) week[below(outcomes)]!++;
+      }
+      week.forEach((c, i) => (period[i]! += c));
+      const published = week.map(suppressCount);
+      weekOutcomes.push(published);
+      if (rule === 'before') {
+        weekCells += week.filter((c) => c > 0).length;
+        weekShown += published.filter((c) => typeof c === 'number' && c > 0).length;
+      }
+    }
+    let shown: PublishedCount[] | null;
+    if (rule === 'before') shown = period.map((_, i) => totalOfShown(weekOutcomes.map((w) => w[i]!)));
+    else {
+      const months: (PublishedCount[] | null)[] = [];
+      let first = 0;
+      for (const length of monthWeeks) {
+        const inMonth = weekCounts.slice(first, first + length);
+        const counts = period.map((_, i) => inMonth.reduce((n, w) => n + w[i]!, 0));
+        months.push(publishOutcomes(rule, counts, kindCells.slice(first, first + length).flat(), false));
+        first += length;
+      }
+      shown = months.some((m) => m === null) ? null : period.map((_, i) => totalOfShown(months.map((m) => m![i]!)));
+    }
+    if (shown === null) withheld++;
+    period.forEach((c, i) => {
+      if (c === 0) return;
+      periodCells++;
+      const cell = shown?.[i];
+      if (typeof cell === 'number') {
+        periodShown++;
+        error += Math.abs(cell - c);
+      }
+    });
+  }
+  const share = (a: number, b: number): number => Math.round((a / Math.max(1, b)) * 1000) / 1000;
+  return {
+    weekCellsShown: share(weekShown, weekCells),
+    periodCellsShown: share(periodShown, periodCells),
+    periodWithheld: share(withheld, samples),
+    periodMeanError: Math.round((error / Math.max(1, periodShown)) * 10) / 10,
+  };
+}
+
+function option(argv: string[], name: string, fallback: number, most: number): number {
+  const i = argv.indexOf(name);
+  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > most)
+    throw new Error(`${name} must be an integer 1 to ${most}`);
+  return value;
+}
+
+if (process.argv[1]?.endsWith('councilLinked.js')) {
+  const kinds = option(process.argv, '--kinds', 3, 5);
+  const outcomes = option(process.argv, '--outcomes', 3, 4);
+  const max = option(process.argv, '--max', 15, 25);
+  const partial = process.argv.includes('--partial');
+  for (const rule of ['before', 'after', 'pinned'] as const) {
+    console.log(
+      JSON.stringify({
+        rule,
+        kinds,
+        outcomes,
+        max,
+        partial,
+        ...linkedRecoveries({ kinds, outcomes, max, partial, rule }),
+      }),
+    );
+  }
+  // What it costs: 4 kinds, 13 weeks (a quarter), nine outcomes equally likely; about 20 alerts per kind a week is an
+  // ordinary council, 5 and 1 a small one.
+  // The hub's report: one period (a month, weeks 1 with a month's mean), its outcomes against its own kinds.
+  for (const [weeks, means] of [
+    [13, [20, 5, 1]],
+    [1, [87, 22, 4]],
+  ] as const) {
+    for (const mean of means) {
+      for (const rule of ['before', 'after'] as const) {
+        const monthWeeks = weeks === 13 ? [4, 4, 5] : [weeks];
+        const cost = outcomeCost({ rule, kinds: 4, mean, weeks, outcomes: 9, samples: 2_000, monthWeeks });
+        console.log(JSON.stringify({ rule, kinds: 4, mean, weeks, outcomes: 9, ...cost }));
+      }
+    }
+  }
+}
