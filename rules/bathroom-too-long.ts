@@ -7,6 +7,7 @@ import { bedUnseen, returnInDoubt, shutInForNight } from './possible-fall.js';
 import { dueFrom, learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
+import { morningTripUnseen } from './no-morning-activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -102,9 +103,13 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   // unseen, called at 02:27 on the day's 60 min; session 70 review). Nor, before the home's own visits at that hour say
   // how long they last, a visit that would be called in the night: the resident going to bed unseen just before the
   // window (CASAS, 15 Jun 2011: the bathroom at 22:56, called at 23:53 on the day's 60 min, asleep; session 71). A
-  // learned length stands: the resident's own long evening visits. (`bedUnseen` asked last: it reads every device.)
+  // learned length stands: the resident's own long evening visits. Nor, unlearned, the morning's first trip with nothing
+  // else seen, past the window's end (`morningTripUnseen`, session 72: back to bed unseen). (`bedUnseen` asked last: it
+  // reads every device.)
   const unseenNight =
-    (home.inNight(from) || (t.source !== 'learned' && home.inNight(from + ms))) && bedUnseen(home, from);
+    (home.inNight(from) ||
+      (t.source !== 'learned' && (home.inNight(from + ms) || morningTripUnseen(home, home.lastActivityAt)))) &&
+    bedUnseen(home, from);
   if (unseenNight || bathroomUntimed(t, capMs)) {
     delete home.armed.bathroom;
     return NaN;
