@@ -7,7 +7,7 @@ import { bedUnseen, returnInDoubt, shutInForNight } from './possible-fall.js';
 import { dueFrom, learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
-import { morningTripUnseen } from './no-morning-activity.js';
+import { BACK_TO_BED_MS, morningTripUnseen } from './no-morning-activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -35,6 +35,8 @@ export interface FlushWatch {
   called: boolean;
   /** Such an activity in the visit under way (epoch ms; NaN: none): the visit's wait runs again from it. */
   waitFrom: number;
+  /** How long the silence that the activity being handled ends lasted (ms): told before the rules see it, not saved. */
+  silenceMs: number;
 }
 
 /**
@@ -46,7 +48,15 @@ export interface FlushWatch {
 export const CISTERN_REFILL_MS = 2 * MINUTE_MS;
 
 function newFlushWatch(): FlushWatch {
-  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false, called: false, waitFrom: NaN };
+  return {
+    deviceId: undefined,
+    at: NaN,
+    seenElsewhere: false,
+    repeat: false,
+    called: false,
+    waitFrom: NaN,
+    silenceMs: NaN,
+  };
 }
 
 function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
@@ -146,7 +156,7 @@ export const bathroomDefinition = {
     save: (watch: FlushWatch) =>
       watch.deviceId === undefined && Number.isNaN(watch.waitFrom)
         ? undefined
-        : { ...watch, repeat: false, called: false },
+        : { ...watch, repeat: false, called: false, silenceMs: undefined },
     load: (saved: unknown): FlushWatch | undefined => {
       const s = saved as Partial<FlushWatch> | null;
       if (typeof s !== 'object' || s === null) return undefined;
@@ -158,6 +168,7 @@ export const bathroomDefinition = {
         repeat: false,
         called: false,
         waitFrom: typeof s.waitFrom === 'number' ? s.waitFrom : NaN,
+        silenceMs: NaN,
       };
     },
   },
@@ -179,6 +190,7 @@ export const bathroomDefinition = {
     watchFlush(watch, seen, at);
     // Before possible-fall hears the activity and clears its call (rules/built-in.ts runs it first).
     watch.called = !Number.isNaN(home.bathroomEnteredAt) && home.familyOpenThisSilence('bathroom-too-long');
+    watch.silenceMs = at - home.lastActivityAt;
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: FlushWatch): void {
@@ -204,6 +216,20 @@ export const bathroomDefinition = {
         ctx.disarm(home.timers.bathroom);
         return;
       }
+      // A morning's visit left untimed (the morning's first trip where nothing sees the bed, `morningTripUnseen`), the
+      // bathroom again after an hour of nothing seen: the resident went back to bed unseen, as the rising learner reads
+      // such an hour (`backToBedUnseen`), and this is a new visit, not the old one overdue (session 72).
+      if (
+        !Number.isNaN(home.bathroomEnteredAt) &&
+        home.armed.bathroom === undefined &&
+        home.risingLearnedDay !== home.zone.dayNumber(at) &&
+        watch.silenceMs >= BACK_TO_BED_MS &&
+        !home.inNight(home.bathroomEnteredAt) &&
+        home.zone.dayNumber(home.bathroomEnteredAt) === home.zone.dayNumber(at) &&
+        home.zone.minuteOfDay(home.bathroomEnteredAt) >= home.nightEndMinute &&
+        bedUnseen(home, at)
+      )
+        home.bathroomEnteredAt = NaN;
       if (Number.isNaN(home.bathroomEnteredAt)) {
         home.bathroomEnteredAt = at;
         watch.waitFrom = NaN;

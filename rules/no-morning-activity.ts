@@ -14,7 +14,7 @@ import { isBathroom } from './vocabulary.js';
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;
 const RISING_LATEST_MIN = 16 * 60;
 /** Back in the bedroom within this time after the first activity outside it: that was not getting up. */
-const BACK_TO_BED_MS = 60 * 60_000;
+export const BACK_TO_BED_MS = 60 * 60_000;
 
 /**
  * Per home, when the silence that the activity being handled ends began (the last activity before it), noted as the

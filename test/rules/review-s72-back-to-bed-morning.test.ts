@@ -158,6 +158,16 @@ describe('the morning’s first bathroom trip where nothing sees the bed', () =>
     expect(minutes).toBeLessThanOrEqual(240);
   });
 
+  it('does not call the visit overdue at the next bathroom report, hours later, nothing seen between', () => {
+    const h = tuesday(NO_BEDROOM, (x) => {
+      bathroomTrip(x);
+      pir(x, 'bathroom-pir', TUE + 9 * HOUR + 40 * MINUTE);
+      for (let t = TUE + 9 * HOUR + 50 * MINUTE; t < TUE + 12 * HOUR; t += 10 * MINUTE) pir(x, 'kitchen-pir', t);
+    });
+    expect(h.raised('bathroom-too-long')).toEqual([]);
+    expect(callsFrom(h, TUE).filter(([, t]) => t < TUE + 12 * HOUR)).toEqual([]);
+  });
+
   it('keeps the short wait when the kitchen came first: the resident is up', () => {
     const upFirst = tuesday(NO_BEDROOM, (x) => {
       pir(x, 'kitchen-pir', TUE + 7 * HOUR + 20 * MINUTE);
