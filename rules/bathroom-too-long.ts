@@ -7,6 +7,7 @@ import { bedUnseen, returnInDoubt, shutInForNight } from './possible-fall.js';
 import { dueFrom, learnedOrPrior, type Threshold } from './threshold.js';
 import { isBathroom } from './vocabulary.js';
 import type { ActivitySeen, RuleDefinition } from './registry.js';
+import { BACK_TO_BED_MS, morningTripUnseen } from './no-morning-activity.js';
 import { MINUTE_MS } from './time.js';
 
 /**
@@ -34,6 +35,8 @@ export interface FlushWatch {
   called: boolean;
   /** Such an activity in the visit under way (epoch ms; NaN: none): the visit's wait runs again from it. */
   waitFrom: number;
+  /** How long the silence that the activity being handled ends lasted (ms): told before the rules see it, not saved. */
+  silenceMs: number;
 }
 
 /**
@@ -45,7 +48,15 @@ export interface FlushWatch {
 export const CISTERN_REFILL_MS = 2 * MINUTE_MS;
 
 function newFlushWatch(): FlushWatch {
-  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false, called: false, waitFrom: NaN };
+  return {
+    deviceId: undefined,
+    at: NaN,
+    seenElsewhere: false,
+    repeat: false,
+    called: false,
+    waitFrom: NaN,
+    silenceMs: NaN,
+  };
 }
 
 function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
@@ -102,9 +113,13 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number):
   // unseen, called at 02:27 on the day's 60 min; session 70 review). Nor, before the home's own visits at that hour say
   // how long they last, a visit that would be called in the night: the resident going to bed unseen just before the
   // window (CASAS, 15 Jun 2011: the bathroom at 22:56, called at 23:53 on the day's 60 min, asleep; session 71). A
-  // learned length stands: the resident's own long evening visits. (`bedUnseen` asked last: it reads every device.)
+  // learned length stands: the resident's own long evening visits. Nor, unlearned, the morning's first trip with nothing
+  // else seen, past the window's end (`morningTripUnseen`, session 72: back to bed unseen). (`bedUnseen` asked last: it
+  // reads every device.)
   const unseenNight =
-    (home.inNight(from) || (t.source !== 'learned' && home.inNight(from + ms))) && bedUnseen(home, from);
+    (home.inNight(from) ||
+      (t.source !== 'learned' && (home.inNight(from + ms) || morningTripUnseen(home, home.lastActivityAt)))) &&
+    bedUnseen(home, from);
   if (unseenNight || bathroomUntimed(t, capMs)) {
     delete home.armed.bathroom;
     return NaN;
@@ -141,7 +156,7 @@ export const bathroomDefinition = {
     save: (watch: FlushWatch) =>
       watch.deviceId === undefined && Number.isNaN(watch.waitFrom)
         ? undefined
-        : { ...watch, repeat: false, called: false },
+        : { ...watch, repeat: false, called: false, silenceMs: undefined },
     load: (saved: unknown): FlushWatch | undefined => {
       const s = saved as Partial<FlushWatch> | null;
       if (typeof s !== 'object' || s === null) return undefined;
@@ -153,6 +168,7 @@ export const bathroomDefinition = {
         repeat: false,
         called: false,
         waitFrom: typeof s.waitFrom === 'number' ? s.waitFrom : NaN,
+        silenceMs: NaN,
       };
     },
   },
@@ -174,6 +190,7 @@ export const bathroomDefinition = {
     watchFlush(watch, seen, at);
     // Before possible-fall hears the activity and clears its call (rules/built-in.ts runs it first).
     watch.called = !Number.isNaN(home.bathroomEnteredAt) && home.familyOpenThisSilence('bathroom-too-long');
+    watch.silenceMs = at - home.lastActivityAt;
   },
 
   onActivity(home: HomeState, at: number, ctx: RuleContext, watch: FlushWatch): void {
@@ -199,6 +216,20 @@ export const bathroomDefinition = {
         ctx.disarm(home.timers.bathroom);
         return;
       }
+      // A morning's visit left untimed (the morning's first trip where nothing sees the bed, `morningTripUnseen`), the
+      // bathroom again after an hour of nothing seen: the resident went back to bed unseen, as the rising learner reads
+      // such an hour (`backToBedUnseen`), and this is a new visit, not the old one overdue (session 72).
+      if (
+        !Number.isNaN(home.bathroomEnteredAt) &&
+        home.armed.bathroom === undefined &&
+        home.risingLearnedDay !== home.zone.dayNumber(at) &&
+        watch.silenceMs >= BACK_TO_BED_MS &&
+        !home.inNight(home.bathroomEnteredAt) &&
+        home.zone.dayNumber(home.bathroomEnteredAt) === home.zone.dayNumber(at) &&
+        home.zone.minuteOfDay(home.bathroomEnteredAt) >= home.nightEndMinute &&
+        bedUnseen(home, at)
+      )
+        home.bathroomEnteredAt = NaN;
       if (Number.isNaN(home.bathroomEnteredAt)) {
         home.bathroomEnteredAt = at;
         watch.waitFrom = NaN;

@@ -7,7 +7,7 @@ import { dueFrom, learnedOrPrior, shrink, type Threshold } from './threshold.js'
 import type { ActivitySeen, RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import type { DeviceKind } from './vocabulary.js';
-import { stillSinceRising } from './no-morning-activity.js';
+import { backToBedThisMorning, morningTripUnseen, stillSinceRising } from './no-morning-activity.js';
 import {
   bedUnseen,
   emptyHomeBoundMs,
@@ -171,6 +171,15 @@ function coldStart(
   // The resident's night: from the care plan's usual bedtime when given (a late sleeper's evening is watched as
   // day; an early sleeper's is night), else the night window.
   let night = home.bedOccupied || home.inRestNight(start);
+  // Back to bed after a trip out of it this morning (`backToBedThisMorning`), or, where nothing sees the bed, the
+  // morning's first trip to the bathroom (`morningTripUnseen`; session 72): a morning in bed is judged by the morning
+  // check, as a night in bed is, and never sooner than the day value. Not the night allowance: Kasteren A goes back to
+  // bed after its morning trips too, and its collapses there were called at the day value, 3-4 h.
+  if (!night && (backToBedThisMorning(home, start) || (morningTripUnseen(home, start) && bedUnseen(home, start)))) {
+    const check = home.timers['no-morning'].dueAt;
+    const untilMorning = check !== Infinity && check > start ? check - start : 0;
+    return { ms: Math.min(p.capMinutes * MINUTE_MS, Math.max(dayMs, untilMorning)), morningStillMs: none };
+  }
   if (!night) night = home.nextRestNightStart(start) <= start + dayMs;
   if (!night) return { ms: dayMs, morningStillMs: none };
   // Only a night in bed (the bed mat, or the bedroom where there is no mat, or shut in it: `shutInForNight`) waits for

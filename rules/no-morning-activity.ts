@@ -8,12 +8,13 @@ import type { RuleDefinition } from './registry.js';
 import { MINUTE_MS } from './time.js';
 import { stillInBed } from './inactivity.js';
 import { emptyHomeShown } from './possible-fall.js';
+import { isBathroom } from './vocabulary.js';
 
 /** Activity outside the bedroom from this long before the night window ends counts as rising. */
 const RISING_EARLIEST_BEFORE_NIGHT_END_MIN = 120;
 const RISING_LATEST_MIN = 16 * 60;
 /** Back in the bedroom within this time after the first activity outside it: that was not getting up. */
-const BACK_TO_BED_MS = 60 * 60_000;
+export const BACK_TO_BED_MS = 60 * 60_000;
 
 /**
  * Per home, when the silence that the activity being handled ends began (the last activity before it), noted as the
@@ -57,6 +58,49 @@ function learnRising(home: HomeState, at: number): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * Back to bed this morning (session 72, issue 11): the silence from `start` begins in the bedroom (a door or a PIR
+ * there, not a mat: a mat says so itself), after the night window's end and before this morning's check, and this
+ * morning's first activity outside the bedroom was followed by the bedroom within the hour (`BACK_TO_BED_MS`), with
+ * nothing outside it since: what the rising learner itself reads as "that was not getting up" (`learnRising`). The
+ * night window's end is a clock's guess at the resident's; a trip to the toilet or the kitchen and back to bed at 06:05
+ * is the same trip as at 05:55, and the silence after it the night's (Kasteren C, its second morning: the toilet at
+ * 06:01, the bedroom door at 06:05, asleep until 11:20; Kasteren B: up at 06:52 for a drink, the bedroom door at 07:04,
+ * asleep until 11:08; with no mat in the layout both were called by inactivity's day value, 4 h, while asleep).
+ * Derived from saved state: while the first bedroom report is handled, the candidate is still set (the rising learner
+ * drops it after the silence rules); afterwards it is dropped, the day counted as risen and no rising learned.
+ */
+export function backToBedThisMorning(home: HomeState, start: number): boolean {
+  if (home.lastActivityRoom !== 'bedroom' || home.inRestNight(start)) return false;
+  const kind = home.devices.get(home.lastActivityDeviceId ?? '')?.kind;
+  if (kind === 'bed' || kind === 'chair') return false;
+  const day = home.zone.dayNumber(start);
+  if (home.risenDay !== day || home.risingLearnedDay === day) return false;
+  if (home.zone.minuteOfDay(start) >= morningCheck(home).minute) return false;
+  const candidate = home.risingCandidateAt;
+  if (Number.isNaN(candidate)) return true;
+  return start - candidate < BACK_TO_BED_MS && home.zone.dayNumber(candidate) === day;
+}
+
+/**
+ * The morning's first trip where nothing sees the bed (session 72; the caller asks `bedUnseen`): the silence from
+ * `start` begins in a bathroom visit that was this morning's first activity outside the bedroom (entered at or before
+ * the rising candidate: nothing else seen since), within the hour of it, after the night window's end and before this
+ * morning's check. The way back to bed passes no sensor, so this is the silence the rising learner itself reads as back
+ * to bed unseen once it lasts the hour (`backToBedUnseen`).
+ */
+export function morningTripUnseen(home: HomeState, start: number): boolean {
+  if (!isBathroom(home.lastActivityRoom) || home.inRestNight(start)) return false;
+  const day = home.zone.dayNumber(start);
+  if (home.risingLearnedDay === day) return false;
+  if (home.zone.minuteOfDay(start) >= morningCheck(home).minute) return false;
+  const candidate = home.risingCandidateAt;
+  if (Number.isNaN(candidate) || start - candidate >= BACK_TO_BED_MS || home.zone.dayNumber(candidate) !== day)
+    return false;
+  const entered = home.bathroomEnteredAt;
+  return !Number.isNaN(entered) && entered <= candidate;
 }
 
 /**

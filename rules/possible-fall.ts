@@ -7,6 +7,7 @@ import type { ActivitySeen, RuleDefinition } from './registry.js';
 import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } from './presence.js';
 import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
+import { morningTripUnseen } from './no-morning-activity.js';
 import { DAY_MS, MINUTE_MS } from './time.js';
 import { isBathroom } from './vocabulary.js';
 
@@ -1047,11 +1048,15 @@ export function possibleFallDeadline(home: HomeState, start: number, watch: Retu
  * nothing watches, called a possible fall at 02:53 on the resting room's 240 min; the bathroom at 22:56, four minutes
  * before the night window, called at 45 min; 24 of the 48 first-fortnight false alarms of twelve such layouts.
  * Once learned, the home's own silences after that room at that hour (its nights begun there among them) set the value.
+ * So too, past the window's end, the morning's first trip to the bathroom with nothing else seen (`morningTripUnseen`,
+ * session 72: CASAS, 24 Jun 2011, up at 07:30, the bathroom until 07:40 and back to bed unseen, called at 08:15).
  */
 function nightOfUnseenBed(home: HomeState, start: number, dueAt: number): boolean {
   if (home.isLearned(start)) return false;
   // bedUnseen asked last: it reads every device.
-  return (home.inRestNight(start) || home.inRestNight(dueAt)) && bedUnseen(home, start);
+  return (
+    (home.inRestNight(start) || home.inRestNight(dueAt) || morningTripUnseen(home, start)) && bedUnseen(home, start)
+  );
 }
 
 /**
