@@ -71,6 +71,21 @@ export function withBedroomPir<C extends { homes: { devices: object[] }[] }>(con
   };
 }
 
+/**
+ * A configuration of `flats` one-pendant flats (no motion sensor): the hub says a line for each at start, before it opens
+ * its ports, which fills a stdout nobody reads (64 KiB) many times over.
+ */
+export function pendantFlats(flats: number): { homes: object[] } {
+  return {
+    homes: Array.from({ length: flats }, (_, i) => ({
+      id: `flat-${i}`,
+      timezone: 'Europe/London',
+      residents: [{ id: 'r1' }],
+      devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
+    })),
+  };
+}
+
 export function writeConfig(dir: string, config: unknown = ONE_HOME_CONFIG): string {
   const file = path.join(dir, 'telecare.config.json');
   fs.writeFileSync(file, JSON.stringify(config));

@@ -11,7 +11,16 @@ import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { adminGet, ADMIN_PASSWORD, cliPath, freePort, mqttClient, tempDir, writeConfig } from './helpers.js';
+import {
+  adminGet,
+  ADMIN_PASSWORD,
+  cliPath,
+  freePort,
+  mqttClient,
+  pendantFlats,
+  tempDir,
+  writeConfig,
+} from './helpers.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -32,12 +41,6 @@ afterEach(async () => {
 /** Starts the hub with `flats` one-pendant flats, its log in `format`; resolves once its MQTT port takes a client. */
 async function hubNobodyReads(format: 'pretty' | 'json', flats: number) {
   dir = tempDir('log-blocked');
-  const homes = Array.from({ length: flats }, (_, i) => ({
-    id: `flat-${i}`,
-    timezone: 'Europe/London',
-    residents: [{ id: 'r1' }],
-    devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
-  }));
   const mqttPort = await freePort();
   const httpPort = await freePort();
   child = spawn(process.execPath, [cliPath, 'hub'], {
@@ -49,7 +52,7 @@ async function hubNobodyReads(format: 'pretty' | 'json', flats: number) {
       HUB_LOG_LEVEL: 'info',
       HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HUB_DATA_DIR: path.join(dir, 'data'),
-      HUB_CONFIG: writeConfig(dir, { homes }),
+      HUB_CONFIG: writeConfig(dir, pendantFlats(flats)),
       // A terminal's lines (pino-pretty), as `npm start` in one writes them; stdout here is a pipe.
       HUB_LOG_FORMAT: format,
     },

@@ -21,6 +21,7 @@ import {
   freePort,
   mqttClient,
   onHubLogger as hubLogger,
+  pendantFlats,
   tempDir,
   writeConfig,
 } from './helpers.js';
@@ -86,15 +87,14 @@ it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its st
   dir = tempDir('review-s70-stdout-stuck');
   // A line said at start for each of these flats (no motion sensor): the FIFO's 64 KiB full, hundreds more waiting.
   const flats = 1000;
-  const homes = Array.from({ length: flats }, (_, i) => ({
-    id: `flat-${i}`,
-    timezone: 'Europe/London',
-    residents: [{ id: 'r1' }],
-    devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
-  }));
   const stdout = stdoutNobodyReads(dir);
   const mqttPort = await freePort();
-  const hub = await hubWithStdout(writeConfig(dir, { homes }), path.join(dir, 'data'), mqttPort, stdout.writeEnd);
+  const hub = await hubWithStdout(
+    writeConfig(dir, pendantFlats(flats)),
+    path.join(dir, 'data'),
+    mqttPort,
+    stdout.writeEnd,
+  );
   hub.stderr!.resume();
   // Started once its MQTT port takes a client.
   let started = false;
@@ -160,18 +160,6 @@ it("drops and counts the terminal's lines nobody reads past the buffer, as the J
   expect(Number(/dropped (\d+)/.exec(stderr())?.[1])).toBeGreaterThan(lines / 2);
 }, 120_000);
 
-/** `flats` one-pendant flats: a line said for each at start (no motion sensor), before the hub opens its ports. */
-function manyFlats(flats: number): unknown {
-  return {
-    homes: Array.from({ length: flats }, (_, i) => ({
-      id: `flat-${i}`,
-      timezone: 'Europe/London',
-      residents: [{ id: 'r1' }],
-      devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
-    })),
-  };
-}
-
 /**
  * The hub started on `dataDir` with `mqttPort`, its stdout `stdout` (a descriptor, or 'pipe' read to its end): its
  * exit code and signal once it ends (60 s at most), and what it said on stderr.
@@ -220,7 +208,7 @@ async function hubWithStdout(
 
 it('ends when its MQTT port is taken, with the code and message of a working stdout, while nobody reads its stdout', async () => {
   dir = tempDir('review-s70-stuck-start');
-  const config = writeConfig(dir, manyFlats(1000));
+  const config = writeConfig(dir, pendantFlats(1000));
   // The MQTT port held by this process, as a Mosquitto would hold it.
   holder = net.createServer();
   await new Promise<void>((resolve) => holder!.listen(0, '127.0.0.1', resolve));
@@ -240,7 +228,7 @@ it('ends when its MQTT port is taken, with the code and message of a working std
 
 it("ends on a damaged database with the check's exit code (3) while nobody reads its stdout", async () => {
   dir = tempDir('review-s70-stuck-start');
-  const config = writeConfig(dir, manyFlats(1000));
+  const config = writeConfig(dir, pendantFlats(1000));
   // A database file of random bytes: "file is not a database", the start's check refuses it.
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir, { mode: 0o700 });

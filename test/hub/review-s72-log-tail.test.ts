@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, tempDir, writeConfig } from './helpers.js';
+import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, pendantFlats, tempDir, writeConfig } from './helpers.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -63,18 +63,6 @@ fs.writeSync = function (fd, data, ...rest) {
 };
 syncBuiltinESMExports();
 `;
-
-/** `flats` one-pendant flats: a line said for each at start (no motion sensor), 64 KiB of stdout many times over. */
-function manyFlats(flats: number): unknown {
-  return {
-    homes: Array.from({ length: flats }, (_, i) => ({
-      id: `flat-${i}`,
-      timezone: 'Europe/London',
-      residents: [{ id: 'r1' }],
-      devices: [{ id: 'p1', kind: 'pendant', room: 'living' }],
-    })),
-  };
-}
 
 /**
  * The hub (`child`) on `config`, JSON lines to a FIFO in `dir` nobody reads until `release`: `release` empties the FIFO,
@@ -160,7 +148,7 @@ function jsonLines(text: string): {
 it("keeps the stop's last lines, after a line saying how many were dropped, for a stuck stdout read again after the limit", async () => {
   dir = tempDir('review-s72-log-tail');
   const mqttPort = await freePort();
-  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, manyFlats(1000)), mqttPort);
+  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, pendantFlats(1000)), mqttPort);
   // Started once its MQTT port takes a client.
   let started = false;
   for (const until = Date.now() + 120_000; !started && Date.now() < until;) {
@@ -199,7 +187,7 @@ it('keeps the fatal line of a failed start, after the drop notice, for a stuck s
   holder = net.createServer();
   await new Promise<void>((resolve) => holder!.listen(0, '127.0.0.1', resolve));
   const taken = (holder.address() as net.AddressInfo).port;
-  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, manyFlats(1000)), taken);
+  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, pendantFlats(1000)), taken);
   await heldOrEnded(hub, stderr);
   const { cut, lines } = jsonLines(await release());
   await waitFor(() => hub.exitCode !== null || hub.signalCode !== null, `process ${hub.pid} to exit`, 60_000);
