@@ -34,24 +34,6 @@ export interface FlushWatch {
   called: boolean;
   /** Such an activity in the visit under way (epoch ms; NaN: none): the visit's wait runs again from it. */
   waitFrom: number;
-  /**
-   * The bathroom appliance whose report was the resident's last sign (a flush ending a visit), waiting for the next
-   * sign to say whether leaving after it is seen in this home (`noteAfterFlush`); undefined when none is pending.
-   */
-  endDeviceId: string | undefined;
-  /** That report's time (epoch ms; NaN: none). */
-  endAt: number;
-  /**
-   * Per bathroom appliance, the visits that ended with its report: [the next sign came within `LEAVING_SEEN_MS`,
-   * it did not]. What the home's own layout says about the resident leaving after a flush (session 72).
-   */
-  ends: Record<string, [number, number]>;
-  /**
-   * A flush after which the visit's wait was not run (`leavingUnseenAfterFlush`: the resident left unseen, as far as this
-   * home can tell; epoch ms, NaN: none). A bathroom report more than `LEAVING_SEEN_MS` after it begins a new visit, not
-   * the same one timed from its old entry (which would be overdue at once).
-   */
-  leftAt: number;
 }
 
 /**
@@ -62,82 +44,8 @@ export interface FlushWatch {
  */
 export const CISTERN_REFILL_MS = 2 * MINUTE_MS;
 
-/**
- * How soon after a flush the resident's next sign comes where the home sees them leave the bathroom (session 72). A
- * flush ends a toilet visit: hands washed, the door, the hall, within a minute or two. Kasteren A (untouched): the next
- * report of another sensor came within 5 min of 126 of its 146 flushes (86 %), most within seconds (the bathroom door).
- */
-export const LEAVING_SEEN_MS = 5 * MINUTE_MS;
-/** Visits ended by a flush the home must have shown before its record says anything (session 72). */
-export const FLUSH_ENDS_MIN = 3;
-/** At least one in this many of the visits a flush ended followed by nothing for `LEAVING_SEEN_MS` (session 72). */
-export const FLUSH_UNSEEN_SHARE = 3;
-/** Past this many visits counted for one appliance both counts are halved: a layout changed is learned again. */
-const FLUSH_ENDS_MAX = 64;
-
 function newFlushWatch(): FlushWatch {
-  return {
-    deviceId: undefined,
-    at: NaN,
-    seenElsewhere: false,
-    repeat: false,
-    called: false,
-    waitFrom: NaN,
-    endDeviceId: undefined,
-    endAt: NaN,
-    ends: noPrototype(),
-    leftAt: NaN,
-  };
-}
-
-/** Counts by device id, with no prototype: an id such as `__proto__` is a key like any other. */
-function noPrototype(): Record<string, [number, number]> {
-  return Object.create(null) as Record<string, [number, number]>;
-}
-
-function isBathroomAppliance(device: DeviceState | undefined): boolean {
-  return device?.kind === 'appliance' && isBathroom(device.room);
-}
-
-/**
- * The resident's next sign after a visit's last report was a bathroom appliance's (a flush): counted, for that
- * appliance, as leaving seen (within `LEAVING_SEEN_MS`) or not. Not a PIR clearing (its hold running out says nothing
- * of the resident), a worn device, nor the same appliance again within a cistern's refill (the flush's own repeat).
- */
-function noteAfterFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
-  const device = seen.device;
-  if (seen.activity.worn || seen.activity.heldEnd) return;
-  const pending = watch.endDeviceId;
-  if (pending !== undefined) {
-    if (pending === device.id && at - watch.endAt <= CISTERN_REFILL_MS) return;
-    const counts = (watch.ends[pending] ??= [0, 0]);
-    counts[at - watch.endAt <= LEAVING_SEEN_MS ? 0 : 1]++;
-    if (counts[0] + counts[1] > FLUSH_ENDS_MAX) {
-      counts[0] >>= 1;
-      counts[1] >>= 1;
-    }
-  }
-  watch.endDeviceId = isBathroomAppliance(device) ? device.id : undefined;
-  watch.endAt = watch.endDeviceId === undefined ? NaN : at;
-}
-
-/**
- * Whether the visit's last sign is a bathroom appliance (a flush) after which this home does not see the resident
- * leave: of the visits it has ended, at least `FLUSH_ENDS_MIN` and at least one in `FLUSH_UNSEEN_SHARE` were followed
- * by nothing for `LEAVING_SEEN_MS` (session 72, issue 11; the untouched homes' flushes: 0-24 %, the half-sensors layouts
- * without the way out: 38-51 %). A flush ends a toilet visit; where no device sees the way out (the toilet
- * or bathroom door, a hall PIR), the silence after it is the resident gone to a room nothing watches as often as not,
- * and the visit's length, timed from its entry, says nothing of a fall (Kasteren A without its bathroom door: the
- * flush, then nothing until the kitchen an hour later, called as bathroom-too-long at 57-60 min, 17 of its 48 false
- * alarms over twelve half-sensors layouts). The silence is still watched (possible-fall, inactivity).
- */
-export function leavingUnseenAfterFlush(home: HomeState, watch: FlushWatch): boolean {
-  const id = home.lastActivityDeviceId;
-  if (id === undefined || !isBathroomAppliance(home.devices.get(id))) return false;
-  const counts = watch.ends[id];
-  if (counts === undefined) return false;
-  const [seen, unseen] = counts;
-  return unseen >= FLUSH_ENDS_MIN && unseen * FLUSH_UNSEEN_SHARE >= seen + unseen;
+  return { deviceId: undefined, at: NaN, seenElsewhere: false, repeat: false, called: false, waitFrom: NaN };
 }
 
 function watchFlush(watch: FlushWatch, seen: ActivitySeen, at: number): void {
@@ -179,7 +87,7 @@ function onFlushReport(device: DeviceState, event: SensorEvent, at: number, rise
  * entry. NaN where this home's own visits at that hour last as long as the cap or longer (`bathroomUntimed`), and at
  * night where nothing sees the bed.
  */
-function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number, afterFlushUnseen: boolean): number {
+function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number): number {
   const p = home.params.bathroom;
   const from = Number.isNaN(waitFrom) ? enteredAt : waitFrom;
   const prior = (home.inNight(enteredAt) ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
@@ -197,7 +105,7 @@ function bathroomDeadline(home: HomeState, enteredAt: number, waitFrom: number, 
   // learned length stands: the resident's own long evening visits. (`bedUnseen` asked last: it reads every device.)
   const unseenNight =
     (home.inNight(from) || (t.source !== 'learned' && home.inNight(from + ms))) && bedUnseen(home, from);
-  if (unseenNight || afterFlushUnseen || bathroomUntimed(t, capMs)) {
+  if (unseenNight || bathroomUntimed(t, capMs)) {
     delete home.armed.bathroom;
     return NaN;
   }
@@ -218,20 +126,6 @@ export function bathroomUntimed(t: Threshold, capMs: number): boolean {
   return t.source === 'learned' && t.ms >= capMs;
 }
 
-/** The saved counts of visits ended by each appliance; anything else in them is left out. */
-function loadEnds(saved: unknown): Record<string, [number, number]> {
-  const ends = noPrototype();
-  if (typeof saved !== 'object' || saved === null) return ends;
-  for (const [id, v] of Object.entries(saved as Record<string, unknown>)) {
-    if (!Array.isArray(v)) continue;
-    const [seen, unseen] = v as unknown[];
-    const count = (x: unknown): number =>
-      typeof x === 'number' && Number.isFinite(x) ? Math.min(FLUSH_ENDS_MAX, Math.max(0, Math.floor(x))) : 0;
-    ends[id] = [count(seen), count(unseen)];
-  }
-  return ends;
-}
-
 /** Registered in rules/built-in.ts. */
 export const bathroomDefinition = {
   name: 'bathroom-too-long',
@@ -245,10 +139,7 @@ export const bathroomDefinition = {
     create: newFlushWatch,
     // Nothing to keep in a home whose flush never reported and whose visit's wait never ran again.
     save: (watch: FlushWatch) =>
-      watch.deviceId === undefined &&
-      Number.isNaN(watch.waitFrom) &&
-      watch.endDeviceId === undefined &&
-      Object.keys(watch.ends).length === 0
+      watch.deviceId === undefined && Number.isNaN(watch.waitFrom)
         ? undefined
         : { ...watch, repeat: false, called: false },
     load: (saved: unknown): FlushWatch | undefined => {
@@ -262,11 +153,6 @@ export const bathroomDefinition = {
         repeat: false,
         called: false,
         waitFrom: typeof s.waitFrom === 'number' ? s.waitFrom : NaN,
-        // Absent in a state saved before session 72: no visit's end counted yet.
-        endDeviceId: typeof s.endDeviceId === 'string' ? s.endDeviceId : undefined,
-        endAt: typeof s.endAt === 'number' ? s.endAt : NaN,
-        ends: loadEnds(s.ends),
-        leftAt: typeof s.leftAt === 'number' ? s.leftAt : NaN,
       };
     },
   },
@@ -286,7 +172,6 @@ export const bathroomDefinition = {
 
   onActivitySeen(home: HomeState, seen: ActivitySeen, at: number, _ctx: RuleContext, watch: FlushWatch): void {
     watchFlush(watch, seen, at);
-    noteAfterFlush(watch, seen, at);
     // Before possible-fall hears the activity and clears its call (rules/built-in.ts runs it first).
     watch.called = !Number.isNaN(home.bathroomEnteredAt) && home.familyOpenThisSilence('bathroom-too-long');
   },
@@ -306,9 +191,6 @@ export const bathroomDefinition = {
       !home.roomRulesHeld(at) &&
       shutInForNight(home, at) === undefined
     ) {
-      // Back in the bathroom after a flush this home does not see the resident leave, minutes later: a new visit, timed
-      // from now (`leftAt`; session 72), not the old one, which would be overdue at once.
-      if (at - watch.leftAt > LEAVING_SEEN_MS) home.bathroomEnteredAt = NaN;
       // A home of two, one of them resting on a held mat: whoever came to the bathroom goes back to a mat already
       // pressed, which reports nothing, so the visit's end is never seen; it is not timed (the silence is watched as a
       // rest, `HomeState.othersRest`). ARAS A, 5 Jan 01:59: the couch held by resident 2 from 01:58, the shower cabinet
@@ -331,14 +213,11 @@ export const bathroomDefinition = {
       // 17:27:13 cleared it and raised bathroom-too-long in the same second). A collapse after this movement is still
       // possible-fall's, on its own shorter wait.
       if (watch.called) watch.waitFrom = at;
-      const leftUnseen = leavingUnseenAfterFlush(home, watch);
-      watch.leftAt = leftUnseen ? at : NaN;
-      const due = bathroomDeadline(home, home.bathroomEnteredAt, watch.waitFrom, leftUnseen);
+      const due = bathroomDeadline(home, home.bathroomEnteredAt, watch.waitFrom);
       if (Number.isNaN(due)) ctx.disarm(home.timers.bathroom);
       else ctx.arm(home.timers.bathroom, Math.max(at, due));
       return;
     }
-    watch.leftAt = NaN;
     if (!Number.isNaN(home.bathroomEnteredAt)) {
       const entered = home.bathroomEnteredAt;
       if (home.heardSince(entered))
@@ -365,7 +244,7 @@ export const bathroomDefinition = {
     const armed = home.armed.bathroom;
     const entered = home.bathroomEnteredAt;
     if (Number.isNaN(entered) || !dueFrom(slot, armed, Number.isNaN(watch.waitFrom) ? entered : watch.waitFrom)) return;
-    const due = bathroomDeadline(home, entered, watch.waitFrom, leavingUnseenAfterFlush(home, watch));
+    const due = bathroomDeadline(home, entered, watch.waitFrom);
     if (Number.isNaN(due)) {
       home.armed.bathroom = armed;
       return;
@@ -376,10 +255,6 @@ export const bathroomDefinition = {
   onSuspend(home: HomeState, _at: number, ctx: RuleContext, watch: FlushWatch): void {
     home.bathroomEnteredAt = NaN;
     watch.waitFrom = NaN;
-    // Out or away: the next sign after a flush is the homecoming's, which says nothing of leaving the bathroom.
-    watch.endDeviceId = undefined;
-    watch.endAt = NaN;
-    watch.leftAt = NaN;
     ctx.disarm(home.timers.bathroom);
   },
 
