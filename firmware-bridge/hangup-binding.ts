@@ -45,13 +45,38 @@ async function readUntilHangup(
     } catch (err) {
       if (!TRY_AGAIN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
       if (!port.isOpen) throw new BindingsError('Port is not open', { canceled: true });
-      await new Promise<void>((resolve, reject) =>
-        port.poller.once('readable', (pollErr) => (pollErr ? reject(pollErr) : resolve())),
-      );
+      await readable(port);
       continue;
     }
     if (bytesRead > 0) return { buffer, bytesRead };
+    // A port opened with VMIN 0 answers 0 bytes when it has nothing yet, hung up or not (second reading, session 72).
+    if (port.openOptions.vmin === 0 && !(await hungUp(port))) {
+      if (!port.isOpen) throw new BindingsError('Port is not open', { canceled: true });
+      await readable(port);
+      continue;
+    }
     throw Object.assign(new Error(HANGUP_MESSAGE), { code: 'EOF', disconnect: true });
+  }
+}
+
+/** Until the poller says the port readable (or fails: its error; closed: canceled). */
+function readable(port: LinuxPortBinding | DarwinPortBinding): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    port.poller.once('readable', (pollErr) => (pollErr ? reject(pollErr) : resolve())),
+  );
+}
+
+/**
+ * Whether the tty behind `port` is hung up: every ioctl of a hung-up tty fails with EIO (ENXIO, ENODEV: the device
+ * gone); a live one answers (a pty: ENOTTY, no modem lines). Asked only of a port opened with VMIN 0.
+ */
+async function hungUp(port: LinuxPortBinding | DarwinPortBinding): Promise<boolean> {
+  if (!port.isOpen) return false;
+  try {
+    await port.get();
+    return false;
+  } catch (err) {
+    return /Input\/output error|No such device|Device not configured/.test((err as Error).message);
   }
 }
 
@@ -65,7 +90,13 @@ export function hangupAwareBinding(base: BindingInterface = autoDetect()): Bindi
     async open(options: OpenOptions): Promise<BindingPortInterface> {
       const port = await base.open(options);
       if (port instanceof LinuxPortBinding || port instanceof DarwinPortBinding) {
-        port.read = (buffer, offset, length) => readUntilHangup(port, buffer, offset, length);
+        // A read asked for no bytes reads none, and says nothing of a hangup (second reading, session 72: its 0 bytes
+        // were taken for one, and a live port closed).
+        port.read = async (buffer, offset, length) => {
+          if (length !== 0) return readUntilHangup(port, buffer, offset, length);
+          if (!port.isOpen) throw new Error('Port is not open');
+          return { buffer, bytesRead: 0 };
+        };
       }
       return port;
     },

@@ -144,16 +144,24 @@ function newlines(bytes: Buffer): number {
  * `LOG_TAIL_RESERVE_MS` before `LOG_SYNC_FLUSH_MAX_MS`, if what is left cannot be written in the time left at the pace
  * stdout took bytes so far, the same is done at once, keeping half what that pace writes in the time left if more.
  * Once only: past that, what is left when the bound bites is dropped. The lines not written, the notice's aside:
- * dropped and counted by the caller.
+ * dropped and counted by the caller; and whether stdout was left with a line cut short (`midLine`).
  */
-function flushBounded(boom: SonicBoomInternals, inFlight: boolean, notice: DropNotice): number {
+function flushBounded(
+  boom: SonicBoomInternals,
+  inFlight: boolean,
+  notice: DropNotice,
+): { dropped: number; midLine: boolean } {
   const start = performance.now();
   const latest = start + LOG_SYNC_FLUSH_MAX_MS;
   let giveUpAt = start + LOG_SYNC_FLUSH_MS;
   const queue = boom._bufs.map((chunk) => Buffer.from(chunk));
   // A chunk waiting for its retry may start mid-line: stdout took part of it before it refused the rest.
   let headStarted = false;
+  // Whether what stdout has taken ends mid-line: sonic-boom keeps a chunk stdout took part of as a Buffer (a string
+  // until then).
+  let midLine = false;
   if (!inFlight && boom._writingBuf.length > 0) {
+    midLine = typeof boom._writingBuf !== 'string';
     queue.unshift(Buffer.from(boom._writingBuf));
     headStarted = true;
     // Its retry, if the process lives on (a `fatal` line's flush), writes nothing.
@@ -186,6 +194,7 @@ function flushBounded(boom: SonicBoomInternals, inFlight: boolean, notice: DropN
       const n = writeSync(boom.fd, queue[0]!);
       if (n > 0) {
         written += n;
+        midLine = queue[0]![n - 1] !== 10;
         untilNoticeOut = Math.max(untilNoticeOut - n, 0);
         // Stdout took bytes: another second from now for the rest (review, session 71).
         giveUpAt = Math.min(performance.now() + LOG_SYNC_FLUSH_MS, latest);
@@ -213,7 +222,7 @@ function flushBounded(boom: SonicBoomInternals, inFlight: boolean, notice: DropN
   // Given up (or stdout closed: EPIPE, EIO): the bytes not written are dropped, counted by their lines (a line cut
   // short among them); the notice's line, if not out whole, is not one of the log's.
   const left = Buffer.concat(queue);
-  return dropped + newlines(left) - (untilNoticeOut > 0 ? 1 : 0);
+  return { dropped: dropped + newlines(left) - (untilNoticeOut > 0 ? 1 : 0), midLine: queue.length > 0 && midLine };
 }
 
 /**
@@ -241,8 +250,14 @@ function stdoutDestination(notice: DropNotice = jsonDropNotice): DestinationStre
   // held 16 KiB, and the terminal's lines piled up before it without bound, none dropped nor counted (review, session
   // 70: 200,000 lines to a stdout never read, 112 MB more resident). Now they reach this buffer and its bound.
   const write = stream.write.bind(stream);
+  // A synchronous flush that gave up with a line cut short on stdout: the next line begins on a line of its own
+  // (second reading, session 72: after a `fatal` line's flush, a process that lived on glued its next line to the cut
+  // one, both unreadable as JSON).
+  let lineCut = false;
   stream.write = (line: string): boolean => {
-    write(line);
+    const dropsBefore = droppedLines;
+    write(lineCut ? `\n${line}` : line);
+    if (droppedLines === dropsBefore) lineCut = false;
     return true;
   };
   const boom = stream as unknown as SonicBoomInternals;
@@ -273,7 +288,9 @@ function stdoutDestination(notice: DropNotice = jsonDropNotice): DestinationStre
     const inFlight = boom._writing && !retryDue;
     // Given up (or stdout closed: EPIPE, EIO), or the log's end kept: the lines not written are dropped and counted.
     // The one chunk being written in the background, if any, stays with it.
-    droppedLines += flushBounded(boom, inFlight, notice);
+    const flushed = flushBounded(boom, inFlight, notice);
+    droppedLines += flushed.dropped;
+    if (flushed.midLine) lineCut = true;
   };
   return stream;
 }
@@ -311,7 +328,13 @@ function prettyStdout(): DestinationStream {
   // The drop notice in the same format as the lines around it.
   const format = pretty.prettyFactory(options);
   const notice: DropNotice = (lines, bytes) => format(dropNoticeFields(lines, bytes));
-  return pretty.build({ ...options, destination: stdoutDestination(notice) });
+  const destination = stdoutDestination(notice);
+  const stream = pretty.build({ ...options, destination });
+  // pino flushes its stream after a `fatal` line if it can (`flushSync`): pino-pretty's stream could not, so the line
+  // that says why the hub is going waited for the background, lost when the process was killed or aborted next
+  // (second reading, session 72). Its lines reach the destination as they are written: flushing it flushes them.
+  Object.assign(stream, { flushSync: () => (destination as DestinationStream & { flushSync(): void }).flushSync() });
+  return stream;
 }
 
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
