@@ -34,7 +34,9 @@ export function registerReportCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nCounts of 1 to 7 are shown as *, others rounded to the nearest 5; a total is its parts as shown added up (*\n' +
-        'counted as 0); outcomes are null (withheld) where, with the kinds, they would give away a count shown as *.\n' +
+        'counted as 0); outcomes are null (withheld) where, with the kinds, they would give away a count shown as *;\n' +
+        'a count that is part of the kinds or habits (urgent alerts, flags followed by an alert, residents with an\n' +
+        'alert) is never shown above what they allow, and may then be up to 3 below the exact count.\n' +
         'The hub may be running: the report only reads, apart from creating the daily-features cache on\n' +
         'first use.',
     )

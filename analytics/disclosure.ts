@@ -84,6 +84,7 @@ export function secondBreakdown<K extends string>(
   counts: Record<K, number>,
   first: Iterable<PublishedCount>,
   partial = false,
+  bounds: WholeBounds = {},
 ): Record<K, PublishedCount> | null {
   const published = Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, suppressCount(n)])) as Record<
     K,
@@ -95,11 +96,52 @@ export function secondBreakdown<K extends string>(
   if (cells.every((c) => c === 0) && firstCells.every((c) => c === 0)) return published;
   if (cells.filter((c) => c !== 0).length < 2) return null;
   const byFirst = possibleTotals(firstCells);
+  byFirst.high += bounds.slack ?? 0;
   const bySecond = possibleTotals(cells);
-  // The totals both leave possible (outcomes that count only some items say only that the total is at least theirs).
-  const low = Math.max(byFirst.low, bySecond.low);
+  // The totals both leave possible (outcomes that count only some items say only that the total is at least theirs),
+  // and at least what the parts published on their own say (session 72, round 2: `partOf`).
+  const low = Math.max(byFirst.low, bySecond.low, bounds.atLeast ?? 0);
   const high = partial ? byFirst.high : Math.min(byFirst.high, bySecond.high);
   return high - low >= 1 ? published : null;
+}
+
+/**
+ * What else an analyst knows of the total of a breakdown's cells: `atLeast`, a lower bound the parts published on their
+ * own give (`partOf`: 30 flags followed by an alert, 28 or more, say the habits hold at least 28); `slack`, how much
+ * higher than `possibleTotals` says the cells can add up to (a cell shown at its part's cap may be 3 above it).
+ */
+export interface WholeBounds {
+  atLeast?: number;
+  slack?: number;
+}
+
+/**
+ * The most a part of the total of `whole`'s cells is shown as (review, session 72, round 2): the highest multiple of 5
+ * at most one above the highest total the cells allow (`possibleTotals`, plus `slack`), and never below 10.
+ */
+export function partCap(whole: Iterable<PublishedCount>, slack = 0): number {
+  const high = possibleTotals(whole).high + slack;
+  return Math.max(10, Math.floor((high + 1) / 5) * 5);
+}
+
+/**
+ * A count that is a part of the items `whole`'s cells break down (urgent alerts of the alerts of the kinds that can be
+ * urgent, flags followed by an alert of the flags by habit, residents with an alert of the alerts, routine-change
+ * alerts of their flags), published (review, session 72, round 2). Rounded on its own, it bounded the whole from
+ * below: four habits shown as `*` (28 at most) and 30 flags followed by an alert (28 at least) leave each habit 7. It
+ * is shown as `suppressCount` does, but never above `partCap`, so that what it says (the count is at least the shown
+ * value less 2) leaves the whole's total at least two possible numbers, and so every `*` of the whole at least two
+ * counts. The cap bites only where the exact count is the highest the whole's cells allow and would round up by 2 (it
+ * is then shown 3 below the count, not 2 above); a part shown at its cap may be up to 3 above it (`slack`).
+ */
+export function partOf(count: number, whole: Iterable<PublishedCount>, slack = 0): PublishedCount {
+  const shown = suppressCount(count);
+  return typeof shown === 'number' && shown > 0 ? Math.min(shown, partCap(whole, slack)) : shown;
+}
+
+/** The lowest exact count a published count may be: 0 for 0, 1 for `*`, n - 2 for n. */
+export function lowestOf(shown: PublishedCount): number {
+  return shown === '*' ? 1 : shown > 0 ? shown - 2 : 0;
 }
 
 /**

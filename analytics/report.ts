@@ -7,12 +7,17 @@ import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vo
 import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import {
+  lowestOf,
+  partCap,
+  partOf,
+  possibleTotals,
   secondBreakdown,
+  shareOfShown,
   suppressCount,
-  suppressShare,
   totalOfParts,
   totalOfShown,
   type PublishedCount,
+  type WholeBounds,
 } from './disclosure.js';
 import { homeHasEvents, homesWithAssignedEvents } from '../hub/event-reads.js';
 import { dayToIsoDate, isoDateToDay, ZoneClock } from '../rules/local-time.js';
@@ -27,6 +32,23 @@ const INTERVENTIONS: readonly Outcome[] = ['assisted-at-home', 'carer-visit', 'a
 export const FALL_KINDS: readonly AlertKind[] = ['fall', 'possible-fall'];
 /** Time to acknowledge is measured on the calls that need an answer at once (TSA targets are for alarm calls). */
 const ACK_SEVERITIES = ['critical', 'high'] as const;
+/**
+ * The kinds the hub raises as `critical` or `high` (rules/emergency.ts, wearable-fall.ts, inactivity.ts, night-exit.ts,
+ * bathroom.ts): the only ones `acknowledgement` can count, so its counts are parts of theirs (and of the alerts of
+ * kinds this version does not know), which an analyst who reads the rules knows.
+ */
+export const URGENT_KINDS: readonly AlertKind[] = [
+  'pendant',
+  'fall',
+  'possible-fall',
+  'inactivity',
+  'night-exit',
+  'bathroom-too-long',
+  'smoke',
+  'co',
+  'gas',
+  'flood',
+];
 
 export interface PreventionReportInput {
   db: Database;
@@ -214,6 +236,17 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
 
   const ack = acknowledgement(alerts);
   const followUps = flags.map((flag) => followUp(flag, withFollowUp));
+  // Counts that are parts of what the kinds and habits break down, each shown no higher than they allow (`partOf`,
+  // session 72, round 2): residents with an alert (each has one at least), with a fall, with a flag.
+  const flagWhole = flagCells(flags);
+  const kinds = publishedKinds(alerts, flagWhole);
+  const residentsCounted = (key: 'alerts' | 'falls' | 'routineChanges'): number =>
+    [...perResident.values()].filter((r) => r[key] > 0).length;
+  const residentsWith = {
+    alerts: partOf(residentsCounted('alerts'), kindCellsOf(kinds), kinds.slack),
+    falls: partOf(residentsCounted('falls'), [kinds.byKind.fall, kinds.byKind['possible-fall']]),
+    routineChanges: partOf(residentsCounted('routineChanges'), flagWhole),
+  };
   return {
     report: 'prevention',
     period: { from: input.from, to: input.to, timezone },
@@ -228,16 +261,12 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
     ...hubOff(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
     recordStartsAt: recordStartsAfter(db, fromMs),
-    alerts: alertTotals(alerts),
+    alerts: alertTotals(alerts, flagWhole),
     acknowledgement: ack,
-    outcomes: alertOutcomes(alerts),
+    outcomes: alertOutcomes(alerts, kindCellsOf(kinds), alertBounds(kinds, ack, [residentsWith.alerts])),
     falls: fallFigures(falls),
-    routineChanges: routineChangeFigures(flags, followUps),
-    residentsWith: {
-      alerts: suppressCount([...perResident.values()].filter((r) => r.alerts > 0).length),
-      falls: suppressCount([...perResident.values()].filter((r) => r.falls > 0).length),
-      routineChanges: suppressCount([...perResident.values()].filter((r) => r.routineChanges > 0).length),
-    },
+    routineChanges: routineChangeFigures(flags, followUps, undefined, [residentsWith.routineChanges]),
+    residentsWith,
   };
 }
 
@@ -394,7 +423,14 @@ export function outcomeOf(a: Alert): Outcome | 'open' | 'cancelled' {
   return a.outcome ?? 'open';
 }
 
-export function acknowledgement(alerts: readonly Alert[]): PreventionReport['acknowledgement'] {
+/**
+ * Time to acknowledge. Its counts are parts of the alerts of `URGENT_KINDS` (`whole`: their cells as published), each
+ * shown no higher than they allow (`partOf`, session 72, round 2), and its shares worked out from the counts as shown.
+ */
+export function acknowledgement(
+  alerts: readonly Alert[],
+  whole: readonly PublishedCount[] = urgentKindCells(alerts),
+): PreventionReport['acknowledgement'] {
   const calls = alerts.filter((a) => (ACK_SEVERITIES as readonly string[]).includes(a.severity) && neededAnswer(a));
   const seconds = calls
     .filter((a) => a.acknowledgedAt !== null)
@@ -405,13 +441,16 @@ export function acknowledgement(alerts: readonly Alert[]): PreventionReport['ack
   let medianSeconds: number | '*' | null = null;
   if (seconds.length > 7) medianSeconds = Math.round(median(seconds));
   else if (seconds.length > 0) medianSeconds = '*';
+  const shown = partOf(calls.length, whole);
+  const shown60 = partOf(within60, whole);
+  const shown180 = partOf(within180, whole);
   return {
     severities: [...ACK_SEVERITIES],
-    alerts: suppressCount(calls.length),
-    within60s: suppressCount(within60),
-    within180s: suppressCount(within180),
-    shareWithin60s: suppressShare(within60, calls.length),
-    shareWithin180s: suppressShare(within180, calls.length),
+    alerts: shown,
+    within60s: shown60,
+    within180s: shown180,
+    shareWithin60s: shareOfShown(shown60, shown),
+    shareWithin180s: shareOfShown(shown180, shown),
     medianSeconds,
   };
 }
@@ -424,17 +463,77 @@ export function acknowledgement(alerts: readonly Alert[]): PreventionReport['ack
 export function alertOutcomes(
   alerts: readonly Alert[],
   first: readonly PublishedCount[] = alertKindCells(alerts),
+  bounds: WholeBounds = {},
 ): PreventionReport['outcomes'] {
-  return secondBreakdown(countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf)), first);
+  return secondBreakdown(
+    countBy([...OUTCOMES, 'open', 'cancelled'] as const, alerts.map(outcomeOf)),
+    first,
+    false,
+    bounds,
+  );
 }
 
-/** The cells `alertTotals` publishes the alerts in: each kind, and those of no kind this version knows. */
-export function alertKindCells(alerts: readonly Alert[]): PublishedCount[] {
-  const byKind = countBy(
+/**
+ * The alerts by kind as published, and those of no kind this version knows (`rest`). `flagWhole`: the cells the
+ * period's flags are published in, of which routine-change alerts are a part (each alert holds its first flag), so
+ * that kind is shown no higher than they allow (`partOf`); `slack` 1 when it is shown at that cap (it may be 3 above).
+ */
+export function publishedKinds(
+  alerts: readonly Alert[],
+  flagWhole: readonly PublishedCount[] | null = null,
+): { byKind: Counts<AlertKind>; rest: PublishedCount; slack: number } {
+  const counts = countBy(
     ALERT_KINDS,
     alerts.map((a) => a.kind),
   );
-  return partCells(byKind, alerts.length);
+  const byKind = publish(counts);
+  let slack = 0;
+  if (flagWhole !== null) {
+    const shown = partOf(counts['routine-change'], flagWhole);
+    byKind['routine-change'] = shown;
+    if (typeof shown === 'number' && shown > 0 && shown === partCap(flagWhole)) slack = 1;
+  }
+  const rest = suppressCount(alerts.length - Object.values<number>(counts).reduce((n, c) => n + c, 0));
+  return { byKind, rest, slack };
+}
+
+/** The cells of `publishedKinds`: each kind, and the rest. */
+export function kindCellsOf(kinds: { byKind: Counts<AlertKind>; rest: PublishedCount }): PublishedCount[] {
+  return [...Object.values<PublishedCount>(kinds.byKind), kinds.rest];
+}
+
+/** The cells `alertTotals` publishes the alerts in: each kind, and those of no kind this version knows. */
+export function alertKindCells(
+  alerts: readonly Alert[],
+  flagWhole: readonly PublishedCount[] | null = null,
+): PublishedCount[] {
+  return kindCellsOf(publishedKinds(alerts, flagWhole));
+}
+
+/** The cells the alerts of `URGENT_KINDS` are published in, and those of no kind this version knows. */
+export function urgentKindCells(alerts: readonly Alert[]): PublishedCount[] {
+  const kinds = publishedKinds(alerts);
+  return [...URGENT_KINDS.map((k) => kinds.byKind[k]), kinds.rest];
+}
+
+/**
+ * What the published parts say of the alerts' total, for their outcomes (`secondBreakdown`): at least the urgent
+ * alerts' counts (`acknowledgement`) and the other kinds' least, and at least each of `parts` (residents with an
+ * alert); `slack` from the routine-change cell (`publishedKinds`).
+ */
+export function alertBounds(
+  kinds: { byKind: Counts<AlertKind>; rest: PublishedCount; slack: number },
+  ack: PreventionReport['acknowledgement'],
+  parts: readonly PublishedCount[] = [],
+): Required<WholeBounds> {
+  const urgent = new Set<string>(URGENT_KINDS);
+  const otherLow = possibleTotals(
+    Object.entries<PublishedCount>(kinds.byKind)
+      .filter(([k]) => !urgent.has(k))
+      .map(([, c]) => c),
+  ).low;
+  const urgentLow = Math.max(lowestOf(ack.alerts), lowestOf(ack.within60s), lowestOf(ack.within180s));
+  return { atLeast: Math.max(urgentLow + otherLow, ...parts.map(lowestOf)), slack: kinds.slack };
 }
 
 /** The parts `totalOfParts` adds up, as published: each of `counts` and what no key names. */
@@ -519,27 +618,41 @@ export function fallFigures(
 export function routineChangeFigures(
   flags: readonly RoutineFlag[],
   followUps: readonly ReturnType<typeof followUp>[],
-  first: readonly PublishedCount[] = flagCells(flags),
+  against?: { cells: readonly PublishedCount[]; bounds: WholeBounds },
+  parts: readonly PublishedCount[] = [],
 ): PreventionReport['routineChanges'] {
   const byFeature = flagsByFeature(flags);
+  const own = flagCells(flags);
+  // What followed the flags counts some of them: shown no higher than the habits allow (session 72, round 2: 30
+  // followed by an alert against four habits of `*` left each habit 7).
+  const followedByAlert = partOf(followUps.filter((f) => f.alert).length, own);
+  const followedByFall = partOf(followUps.filter((f) => f.fall).length, own);
+  const followedByIntervention = partOf(followUps.filter((f) => f.intervention).length, own);
+  const atLeast = Math.max(...[followedByAlert, followedByFall, followedByIntervention, ...parts].map(lowestOf));
   return {
     // The sum of the habits' figures as shown (review, session 70), and of the flags of no watched habit.
     flags: totalOfParts(byFeature, flags.length),
     byFeature: publish(byFeature),
     followUpDays: FOLLOW_UP_DAYS,
-    followedByAlert: suppressCount(followUps.filter((f) => f.alert).length),
-    followedByFall: suppressCount(followUps.filter((f) => f.fall).length),
-    followedByIntervention: suppressCount(followUps.filter((f) => f.intervention).length),
+    followedByAlert,
+    followedByFall,
+    followedByIntervention,
     // A second breakdown of the flags (review, session 72), of those whose alert was resolved with an outcome only.
     outcomes: secondBreakdown(
       countBy(
         OUTCOMES,
         flags.map((f) => f.alert.outcome).filter((o): o is Outcome => o !== null),
       ),
-      first,
+      against?.cells ?? own,
       true,
+      against?.bounds ?? { atLeast },
     ),
   };
+}
+
+/** The least the flags' total is by what followed them as published (`routineChangeFigures`). */
+export function flagsAtLeast(figures: PreventionReport['routineChanges']): number {
+  return Math.max(...[figures.followedByAlert, figures.followedByFall, figures.followedByIntervention].map(lowestOf));
 }
 
 /**
@@ -576,24 +689,36 @@ export const TOTALS_DISCLOSURE =
   'count (lower where parts are *, higher where rounding took parts up).';
 
 /**
+ * What an analyst is told of counts that are parts of what the kinds and habits break down (review, session 72, round
+ * 2), in every council report's disclosure (through `OUTCOMES_DISCLOSURE`).
+ */
+export const PARTS_DISCLOSURE =
+  'A count that is a part of what the kinds or habits count (urgent alerts and those acknowledged within 60 s and ' +
+  '180 s, of the alerts of the kinds raised as critical or high; flags followed by an alert, a fall or an ' +
+  'intervention, and residents with a flag, of the flags; routine-change alerts, of their flags; residents with an ' +
+  'alert or a fall, of the alerts) is never shown above the highest multiple of 5 at most one more than its parts ' +
+  'as published can add up to, so that it does not pin a * they hide: it may then be up to 3 below the exact count.';
+
+/**
  * What an analyst is told of outcomes (review, session 72), in every council report's disclosure.
  */
 export const OUTCOMES_DISCLOSURE =
   'Outcomes (of the alerts, of the falls, of the routine-change flags) count the same alerts, falls and flags again: ' +
   'they are shown only when at least two outcomes are not 0 and, as published, they and the kinds (falls and ' +
   'possible falls, habits) leave the exact total more than one possible number, and are null (withheld) otherwise, ' +
-  'so that an outcome holding every alert does not give away the total the kinds hide.';
+  'so that an outcome holding every alert does not give away the total the kinds hide. ' +
+  PARTS_DISCLOSURE;
 
 /**
  * The alerts of a period, by kind and in all: the total is the kinds' published counts added up (`totalOfParts`,
  * review, session 70: rounded on its own, it told what the kinds' `*` hid).
  */
-export function alertTotals(alerts: readonly Alert[]): PreventionReport['alerts'] {
-  const byKind = countBy(
-    ALERT_KINDS,
-    alerts.map((a) => a.kind),
-  );
-  return { total: totalOfParts(byKind, alerts.length), byKind: publish(byKind) };
+export function alertTotals(
+  alerts: readonly Alert[],
+  flagWhole: readonly PublishedCount[] | null = null,
+): PreventionReport['alerts'] {
+  const kinds = publishedKinds(alerts, flagWhole);
+  return { total: totalOfShown(kindCellsOf(kinds)), byKind: kinds.byKind };
 }
 
 export function countBy<K extends string>(keys: readonly K[], values: readonly string[]): Record<K, number> {

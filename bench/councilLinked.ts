@@ -14,6 +14,8 @@
 // likely, the worst case for suppression) over 13 weeks, its outcome cells published week by week (before) and for the
 // whole period only (after).
 import {
+  lowestOf,
+  partOf,
   possibleTotals,
   secondBreakdown,
   suppressCount,
@@ -271,6 +273,149 @@ export function outcomeCost(options: {
   };
 }
 
+/**
+ * A count published on its own that is a part of the items the kinds break down (session 72, round 2: urgent alerts,
+ * flags followed by an alert, residents with an alert, routine-change alerts of their flags), with or without the
+ * outcomes of the same items. `before`: the part rounded on its own (and the outcomes as `secondBreakdown` publishes
+ * them against the kinds alone: what main did); `after`: the part by `partOf` and the outcomes against the kinds and
+ * the part's least (`atLeast`). Every report of `kinds` counts of 0 to `max`, a part of 0 to their sum and (when
+ * `outcomes` > 0) `outcomes` counts with the kinds' sum; a `*` of the kinds or the outcomes is recovered exactly when
+ * every report that publishes the same figures agrees on it (counts up to `max` + 4, as `linkedRecoveries`).
+ */
+export function partRecoveries(options: {
+  kinds: number;
+  outcomes: number;
+  max: number;
+  rule: 'before' | 'after';
+}): LinkedRecovery & { partsChanged: number } {
+  const { kinds, outcomes, max, rule } = options;
+  const kindMost = max + 4;
+  const kindVectors = bySum(kinds, kindMost);
+  const outcomeVectors = outcomes > 0 ? bySum(outcomes, kindMost * kinds) : null;
+  const cellsOf = kinds + outcomes;
+  const pairs = function* (): Generator<
+    [number[], number, number[], string, PublishedCount[], PublishedCount[] | null]
+  > {
+    for (const [sum, ks] of kindVectors) {
+      for (const k of ks) {
+        const pk = k.map(suppressCount);
+        for (let part = 0; part <= sum; part++) {
+          const shown = rule === 'before' ? suppressCount(part) : partOf(part, pk);
+          for (const o of outcomeVectors === null ? [[]] : (outcomeVectors.get(sum) ?? [])) {
+            let po: PublishedCount[] | null = [];
+            if (outcomes > 0) {
+              const counts = Object.fromEntries(o.map((n, i) => [`o${i}`, n]));
+              const bounds = rule === 'before' ? {} : { atLeast: lowestOf(shown) };
+              const published = secondBreakdown(counts, pk, false, bounds);
+              po = published === null ? null : o.map((_, i) => published[`o${i}`]!);
+            }
+            const key = `${pk.join(',')}|${String(shown)}|${po === null ? 'withheld' : po.join(',')}`;
+            yield [k, part, o, key, [...pk], po];
+          }
+        }
+      }
+    }
+  };
+  const possible = new Map<string, number[]>();
+  for (const [k, , o, key] of pairs()) {
+    const masks = possible.get(key) ?? new Array<number>(cellsOf).fill(0);
+    [...k, ...o].forEach((c, i) => {
+      if (c >= 1 && c <= 7) masks[i]! |= 1 << c;
+    });
+    possible.set(key, masks);
+  }
+  const result = {
+    reports: 0,
+    reportsExposed: 0,
+    hidden: 0,
+    hiddenExact: 0,
+    hiddenNarrowed: 0,
+    outcomeCells: 0,
+    outcomeCellsShown: 0,
+    partsChanged: 0,
+  };
+  for (const [k, part, o, key, pk, po] of pairs()) {
+    if (k.some((c) => c > max) || o.some((c) => c > max)) continue;
+    result.reports++;
+    if (rule === 'after' && partOf(part, pk) !== suppressCount(part)) result.partsChanged++;
+    const masks = possible.get(key)!;
+    const cells = [...pk, ...(po ?? o.map(() => null))];
+    let exposed = false;
+    cells.forEach((cell, i) => {
+      if (cell !== '*') return;
+      result.hidden++;
+      const values = bits(masks[i]!);
+      if (values === 1) {
+        result.hiddenExact++;
+        exposed = true;
+      }
+      if (values < 7) result.hiddenNarrowed++;
+    });
+    if (exposed) result.reportsExposed++;
+    o.forEach((c, i) => {
+      if (c === 0) return;
+      result.outcomeCells++;
+      if (typeof po?.[i] === 'number') result.outcomeCellsShown++;
+    });
+  }
+  return result;
+}
+
+/**
+ * What `partOf` costs an ordinary council: `kinds` kinds of Poisson(`mean`) alerts a week over `weeks` weeks, a part
+ * that counts each alert with probability `share` (urgent alerts that needed an answer, flags followed by an alert).
+ * How many weeks' parts are shown other than rounded on their own, and how far the whole period's part (the weeks'
+ * added up as shown) is from the exact count, before and after.
+ */
+export function partCost(options: { kinds: number; mean: number; share: number; weeks: number; samples: number }): {
+  weeksChanged: number;
+  weeksPartShown: number;
+  periodErrorBefore: number;
+  periodErrorAfter: number;
+} {
+  const { kinds, mean, share, weeks, samples } = options;
+  const { poisson } = draws(72);
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  let changed = 0;
+  let shown = 0;
+  let errorBefore = 0;
+  let errorAfter = 0;
+  for (let n = 0; n < samples; n++) {
+    let exact = 0;
+    const before: PublishedCount[] = [];
+    const after: PublishedCount[] = [];
+    for (let w = 0; w < weeks; w++) {
+      const counts = Array.from({ length: kinds }, () => poisson(mean));
+      let part = 0;
+      for (const c of counts) for (let a = 0; a < c; a++) if (random() < share) part++;
+      exact += part;
+      const b = suppressCount(part);
+      const a = partOf(part, counts.map(suppressCount));
+      before.push(b);
+      after.push(a);
+      if (a !== b) changed++;
+      if (typeof a === 'number' && a > 0) shown++;
+    }
+    const sumOf = (cells: PublishedCount[]): number => {
+      const t = totalOfShown(cells);
+      return t === '*' ? 0 : t;
+    };
+    errorBefore += Math.abs(sumOf(before) - exact);
+    errorAfter += Math.abs(sumOf(after) - exact);
+  }
+  const all = samples * weeks;
+  return {
+    weeksChanged: Math.round((changed / all) * 10000) / 10000,
+    weeksPartShown: Math.round((shown / all) * 1000) / 1000,
+    periodErrorBefore: Math.round((errorBefore / samples) * 100) / 100,
+    periodErrorAfter: Math.round((errorAfter / samples) * 100) / 100,
+  };
+}
+
 function option(argv: string[], name: string, fallback: number, most: number): number {
   const i = argv.indexOf(name);
   const value = i >= 0 ? Number(argv[i + 1]) : fallback;
@@ -281,9 +426,45 @@ function option(argv: string[], name: string, fallback: number, most: number): n
 
 if (process.argv[1]?.endsWith('councilLinked.js')) {
   const kinds = option(process.argv, '--kinds', 3, 5);
-  const outcomes = option(process.argv, '--outcomes', 3, 4);
+  const outcomes =
+    process.argv.includes('--part') && !process.argv.includes('--outcomes')
+      ? 0
+      : option(process.argv, '--outcomes', 3, 4);
   const max = option(process.argv, '--max', 15, 25);
   const partial = process.argv.includes('--partial');
+  if (process.argv.includes('--part')) {
+    // A part of the kinds' items published on its own (session 72, round 2); `--outcomes 0` for the part alone.
+    const withOutcomes = process.argv.includes('--outcomes') ? outcomes : 0;
+    for (const rule of ['before', 'after'] as const) {
+      console.log(
+        JSON.stringify({
+          rule,
+          part: true,
+          kinds,
+          outcomes: withOutcomes,
+          max,
+          ...partRecoveries({ kinds, outcomes: withOutcomes, max, rule }),
+        }),
+      );
+    }
+    // What it costs: 4 kinds a week over 13 weeks; a part of nearly all (urgent alerts that needed an answer), of half
+    // (flags followed by an alert), of all (routine-change alerts, one per flag).
+    for (const mean of [20, 5, 1]) {
+      for (const share of [1, 0.95, 0.5]) {
+        console.log(
+          JSON.stringify({
+            cost: true,
+            kinds: 4,
+            mean,
+            share,
+            weeks: 13,
+            ...partCost({ kinds: 4, mean, share, weeks: 13, samples: 2_000 }),
+          }),
+        );
+      }
+    }
+    process.exit(0);
+  }
   for (const rule of ['before', 'after', 'pinned'] as const) {
     console.log(
       JSON.stringify({

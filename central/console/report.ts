@@ -2,11 +2,18 @@
 import type pg from 'pg';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseDateRange } from '../../analytics/activity.js';
-import { shareOfShown, suppressCount, totalOfShown, type PublishedCount } from '../../analytics/disclosure.js';
+import {
+  possibleTotals,
+  shareOfShown,
+  suppressCount,
+  totalOfShown,
+  type PublishedCount,
+  type WholeBounds,
+} from '../../analytics/disclosure.js';
 import {
   acknowledgement,
   addAlertFigureRows,
-  alertKindCells,
+  alertBounds,
   alertOutcomes,
   alertTotals,
   asKnownAt,
@@ -15,9 +22,12 @@ import {
   fallFigures,
   fallsOf,
   flagCells,
+  flagsAtLeast,
   FOLLOW_UP_DAYS,
   followUp,
+  kindCellsOf,
   OUTCOMES_DISCLOSURE,
+  publishedKinds,
   routineChangeFigures,
   routineFlags,
   TOTALS_DISCLOSURE,
@@ -241,6 +251,12 @@ interface BreakdownCells {
   alerts: PublishedCount[];
   falls: PublishedCount[];
   flags: PublishedCount[];
+  /**
+   * What the parts published on their own say of the alerts' and the flags' totals (session 72, round 2): at least the
+   * week's urgent alerts and what followed its flags (`alertBounds`, `flagsAtLeast`); a month's are its weeks' added up.
+   */
+  alertBounds: Required<WholeBounds>;
+  flagBounds: Required<WholeBounds>;
 }
 
 /**
@@ -275,9 +291,24 @@ function figures(
   // review: at 2,000 hubs a four-week report spent most of its time there).
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
   const homesMonitored = suppressCount(new Set(days.map((d) => d.home)).size);
-  const cells = { alerts: alertKindCells(alerts), falls: fallCells(falls), flags: flagCells(flags) };
+  const flagWhole = flagCells(flags);
+  const kinds = publishedKinds(alerts, flagWhole);
+  const ack = acknowledgement(alerts.map(asCall));
   const fallFigured = fallFigures(falls, outcomesAgainst?.falls);
-  const flagFigured = routineChangeFigures(flags, followUps, outcomesAgainst?.flags);
+  const flagFigured = routineChangeFigures(
+    flags,
+    followUps,
+    outcomesAgainst === null ? undefined : { cells: outcomesAgainst.flags, bounds: outcomesAgainst.flagBounds },
+  );
+  const kindCells = kindCellsOf(kinds);
+  const { atLeast, slack } = alertBounds(kinds, ack);
+  const cells: BreakdownCells = {
+    alerts: kindCells,
+    falls: fallCells(falls),
+    flags: flagWhole,
+    alertBounds: { atLeast: Math.max(possibleTotals(kindCells).low, atLeast), slack },
+    flagBounds: { atLeast: Math.max(possibleTotals(flagWhole).low, flagsAtLeast(flagFigured)), slack: 0 },
+  };
   const figured: PeriodFigures = {
     from: isoDay(fromDay),
     to: isoDay(toDay),
@@ -286,10 +317,11 @@ function figures(
     // how many homes a `*` hid (50 home-days in a week: 7 homes exactly; 35 when each sent every day: 5). The whole
     // period's are also hidden when a week's homes are (`wholePeriod`).
     homeDays: homesMonitored === '*' ? '*' : publishHomeDays(days.length, toDay - fromDay + 1),
-    alerts: alertTotals(alerts),
-    acknowledgement: acknowledgement(alerts.map(asCall)),
+    alerts: alertTotals(alerts, flagWhole),
+    acknowledgement: ack,
     // Outcomes break the same alerts down again: for the whole period only, against every week's kinds (session 72).
-    outcomes: outcomesAgainst === null ? null : alertOutcomes(alerts, outcomesAgainst.alerts),
+    outcomes:
+      outcomesAgainst === null ? null : alertOutcomes(alerts, outcomesAgainst.alerts, outcomesAgainst.alertBounds),
     falls: { ...fallFigured, outcomes: outcomesAgainst === null ? null : fallFigured.outcomes },
     routineChanges: { ...flagFigured, outcomes: outcomesAgainst === null ? null : flagFigured.outcomes },
   };
@@ -697,11 +729,24 @@ export async function councilReport(
     const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
     weeks.push(week.figures);
     const first = monthOfWeeks(monday).first;
-    const month = months.get(first) ?? { from, to, cells: { alerts: [], falls: [], flags: [] } };
+    const month = months.get(first) ?? {
+      from,
+      to,
+      cells: {
+        alerts: [],
+        falls: [],
+        flags: [],
+        alertBounds: { atLeast: 0, slack: 0 },
+        flagBounds: { atLeast: 0, slack: 0 },
+      },
+    };
     month.to = to;
     month.cells.alerts.push(...week.cells.alerts);
     month.cells.falls.push(...week.cells.falls);
     month.cells.flags.push(...week.cells.flags);
+    month.cells.alertBounds.atLeast += week.cells.alertBounds.atLeast;
+    month.cells.alertBounds.slack += week.cells.alertBounds.slack;
+    month.cells.flagBounds.atLeast += week.cells.flagBounds.atLeast;
     months.set(first, month);
   }
   const monthOutcomes = [...months.values()].map(
