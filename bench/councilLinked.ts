@@ -22,6 +22,7 @@ import {
   totalOfShown,
   type PublishedCount,
 } from '../analytics/disclosure.js';
+import { option } from './councilTotals.js';
 
 /**
  * `pinned`, not used by any report: withheld only when the two breakdowns as published leave one total (one outcome
@@ -414,14 +415,6 @@ export function partCost(options: { kinds: number; mean: number; share: number; 
     periodErrorBefore: Math.round((errorBefore / samples) * 100) / 100,
     periodErrorAfter: Math.round((errorAfter / samples) * 100) / 100,
   };
-}
-
-function option(argv: string[], name: string, fallback: number, most: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0 || value > most)
-    throw new Error(`${name} must be an integer 1 to ${most}`);
-  return value;
 }
 
 if (process.argv[1]?.endsWith('councilLinked.js')) {

@@ -139,7 +139,8 @@ function bits(mask: number): number {
   return n;
 }
 
-function option(argv: string[], name: string, fallback: number, most: number): number {
+/** The whole number after `name` in `argv` (1 to `most`), or `fallback` when absent; else a clear error. */
+export function option(argv: string[], name: string, fallback: number, most: number): number {
   const i = argv.indexOf(name);
   const value = i >= 0 ? Number(argv[i + 1]) : fallback;
   if (!Number.isInteger(value) || value <= 0 || value > most)
