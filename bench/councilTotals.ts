@@ -9,6 +9,7 @@
 // rounded ones; a 0 is published exactly by design and not counted) and the `*` left with fewer than 7 possibilities;
 // then what each rule costs: the mean distance of its total from the exact one over random parts of a given mean (and
 // how often the total is `*`).
+import path from 'node:path';
 import { suppressCount, totalOfShown, type PublishedCount } from '../analytics/disclosure.js';
 
 type Rule = (counts: readonly number[], published: readonly PublishedCount[]) => PublishedCount;
@@ -139,12 +140,15 @@ function bits(mask: number): number {
   return n;
 }
 
-/** The whole number after `name` in `argv` (1 to `most`), or `fallback` when absent; else a clear error. */
+/** The whole number after `name` in `argv` (1 to `most`), or `fallback` when absent; else a clear error and exit 2. */
 export function option(argv: string[], name: string, fallback: number, most: number): number {
   const i = argv.indexOf(name);
   const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0 || value > most)
-    throw new Error(`${name} must be an integer 1 to ${most}`);
+  if (!Number.isInteger(value) || value <= 0 || value > most) {
+    // A bench's command line: said plainly, not as a stack trace.
+    console.error(`${path.basename(process.argv[1] ?? 'bench')}: ${name} must be a whole number from 1 to ${most}`);
+    process.exit(2);
+  }
   return value;
 }
 
