@@ -37,6 +37,8 @@ export function registerReportCommand(program: Command): void {
         'counted as 0); outcomes are null (withheld) where, with the kinds, they would give away a count shown as *;\n' +
         'a count that is part of the kinds or habits (urgent alerts, flags followed by an alert, residents with an\n' +
         'alert) is never shown above what they allow, and may then be up to 3 below the exact count.\n' +
+        'A period of more than one calendar month is the sum of its months as shown (the first and last clipped to\n' +
+        '--from and --to), each counted and rounded on its own, so overlapping periods tell nothing by difference.\n' +
         'The hub may be running: the report only reads, apart from creating the daily-features cache on\n' +
         'first use.',
     )

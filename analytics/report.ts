@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { Alert } from '../hub/alerts/api.js';
 import { neededAnswer, queryAlerts, routineChangesSeenSince } from '../hub/alerts/query.js';
 import type { HubConfig } from '../hub/config-types.js';
-import { ALERT_KINDS, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
+import { ALERT_KINDS, kindsRaisedAt, OUTCOMES, type AlertKind, type Outcome } from '../rules/vocabulary.js';
 import { featureDayStart, homeCalendar, HUB_OFF_MIN_MS, parseDateRange } from './activity.js';
 import { median, WATCHED_FEATURES } from './baseline.js';
 import {
@@ -33,22 +33,13 @@ export const FALL_KINDS: readonly AlertKind[] = ['fall', 'possible-fall'];
 /** Time to acknowledge is measured on the calls that need an answer at once (TSA targets are for alarm calls). */
 const ACK_SEVERITIES = ['critical', 'high'] as const;
 /**
- * The kinds the hub raises as `critical` or `high` (rules/emergency.ts, wearable-fall.ts, inactivity.ts, night-exit.ts,
- * bathroom.ts): the only ones `acknowledgement` can count, so its counts are parts of theirs (and of the alerts of
- * kinds this version does not know), which an analyst who reads the rules knows.
+ * The kinds the hub raises as `critical` or `high`: the only ones `acknowledgement` can count, so its counts are parts
+ * of theirs (and of the alerts of kinds this version does not know), which an analyst who reads the rules knows.
+ * Derived from `RAISED_SEVERITIES` (rules/vocabulary.ts), which each rule's raise is checked against when it compiles
+ * (review, session 72, round 3: a list by hand, which a rule raising another kind as high would have left behind, its
+ * urgent alerts then capped against too small a whole and shown low).
  */
-export const URGENT_KINDS: readonly AlertKind[] = [
-  'pendant',
-  'fall',
-  'possible-fall',
-  'inactivity',
-  'night-exit',
-  'bathroom-too-long',
-  'smoke',
-  'co',
-  'gas',
-  'flood',
-];
+export const URGENT_KINDS: readonly AlertKind[] = kindsRaisedAt(ACK_SEVERITIES);
 
 export interface PreventionReportInput {
   db: Database;
@@ -139,7 +130,64 @@ export function reportTimezone(config: HubConfig): string {
   return zone !== undefined && otherZones.length === 0 ? zone : 'UTC';
 }
 
+/**
+ * The council report of `input.from..to` (local dates, inclusive). A period of more than one calendar month is its
+ * months' reports added up as published (`addedUpFigures`), the first and last month clipped to the period (review,
+ * session 72): each period rounded on its own, an analyst's reports of overlapping runs of months (January to February
+ * and January; January to March and February to March) told a month's `*` and rounded counts by difference. A month's
+ * figures are now the same in every report that holds it, so a run of months tells nothing its months' reports do not.
+ * What does not add up over months is the run's own: homes and residents monitored, residents with an alert, a fall or
+ * a flag (each shown no higher than the months' cells allow, `partOf`), the median time to acknowledge, the days the
+ * hub was off and where the record begins or ends.
+ */
 export function preventionReport(input: PreventionReportInput): PreventionReport {
+  const range = parseDateRange(input.from, input.to);
+  const months = monthsOf(range.from, range.to);
+  if (months.length <= 1) return onePeriod(input).report;
+  const parts = months.map(([from, to]) => onePeriod({ ...input, from: dayToIsoDate(from), to: dayToIsoDate(to) }));
+  const against: PeriodCells = {
+    alerts: parts.flatMap((p) => p.cells.alerts),
+    slack: parts.reduce((n, p) => n + p.cells.slack, 0),
+    falls: parts.flatMap((p) => p.cells.falls),
+    flags: parts.flatMap((p) => p.cells.flags),
+  };
+  const period = onePeriod(input, against).report;
+  const reports = parts.map((p) => p.report);
+  return { ...period, ...addedUpFigures(reports, reports, period) };
+}
+
+/**
+ * The calendar months of days `from..to` (day numbers of local dates), the first and last clipped to them: [first, last]
+ * day numbers of each.
+ */
+export function monthsOf(from: number, to: number): [number, number][] {
+  const months: [number, number][] = [];
+  for (let first = from; first <= to;) {
+    const date = new Date(first * DAY_MS);
+    const next = Math.round(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / DAY_MS);
+    months.push([first, Math.min(next - 1, to)]);
+    first = next;
+  }
+  return months;
+}
+
+/** The cells a period publishes its alerts (and `slack`, `publishedKinds`), falls and flags in. */
+interface PeriodCells {
+  alerts: PublishedCount[];
+  slack: number;
+  falls: PublishedCount[];
+  flags: PublishedCount[];
+}
+
+/**
+ * The report of one period rounded on its own, and the cells it publishes its alerts, falls and flags in. `against`:
+ * the cells residents with an alert, a fall or a flag are shown no higher than (`partOf`), when not its own: a run of
+ * months' (every month's cells, which is what it publishes).
+ */
+function onePeriod(
+  input: PreventionReportInput,
+  against?: PeriodCells,
+): { report: PreventionReport; cells: PeriodCells } {
   const { db, config } = input;
   const range = parseDateRange(input.from, input.to);
   const timezone = reportTimezone(config);
@@ -242,12 +290,19 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   const kinds = publishedKinds(alerts, flagWhole);
   const residentsCounted = (key: 'alerts' | 'falls' | 'routineChanges'): number =>
     [...perResident.values()].filter((r) => r[key] > 0).length;
-  const residentsWith = {
-    alerts: partOf(residentsCounted('alerts'), kindCellsOf(kinds), kinds.slack),
-    falls: partOf(residentsCounted('falls'), [kinds.byKind.fall, kinds.byKind['possible-fall']]),
-    routineChanges: partOf(residentsCounted('routineChanges'), flagWhole),
+  const cells: PeriodCells = {
+    alerts: kindCellsOf(kinds),
+    slack: kinds.slack,
+    falls: [kinds.byKind.fall, kinds.byKind['possible-fall']],
+    flags: flagWhole,
   };
-  return {
+  const whole = against ?? cells;
+  const residentsWith = {
+    alerts: partOf(residentsCounted('alerts'), whole.alerts, whole.slack),
+    falls: partOf(residentsCounted('falls'), whole.falls),
+    routineChanges: partOf(residentsCounted('routineChanges'), whole.flags),
+  };
+  const report: PreventionReport = {
     report: 'prevention',
     period: { from: input.from, to: input.to, timezone },
     generatedAt: new Date(input.now ?? Date.now()).toISOString(),
@@ -256,6 +311,8 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
       TOTALS_DISCLOSURE +
       ' ' +
       OUTCOMES_DISCLOSURE +
+      ' ' +
+      MONTHS_DISCLOSURE +
       ' No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
@@ -268,6 +325,7 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
     routineChanges: routineChangeFigures(flags, followUps, undefined, [residentsWith.routineChanges]),
     residentsWith,
   };
+  return { report, cells };
 }
 
 /** Where the record begins when that is after `fromMs` (the period's first instant), else null. */
@@ -700,6 +758,16 @@ export const PARTS_DISCLOSURE =
   'as published can add up to, so that it does not pin a * they hide: it may then be up to 3 below the exact count.';
 
 /**
+ * What an analyst is told of a period of more than one month (review, session 72, round 3), in the hub's disclosure.
+ */
+export const MONTHS_DISCLOSURE =
+  'A period of more than one calendar month is the sum of its months as shown (the first and last month clipped to ' +
+  'the period), each month counted and rounded on its own as in a report of that month alone: every count, outcome ' +
+  'and share is worked out from the months’ figures added up (an outcome breakdown is null when a month’s is), so ' +
+  'that reports of overlapping months tell nothing by difference; homes and residents monitored, residents with an ' +
+  'alert, a fall or a flag, the median and the days the hub was off are the period’s own.';
+
+/**
  * What an analyst is told of outcomes (review, session 72), in every council report's disclosure.
  */
 export const OUTCOMES_DISCLOSURE =
@@ -739,6 +807,67 @@ export type AlertFigures = Pick<
   PreventionReport,
   'alerts' | 'acknowledgement' | 'outcomes' | 'falls' | 'routineChanges'
 >;
+
+/** Outcome breakdowns of periods added up as shown (`sumCounts`); null when any is withheld (null). */
+function addedUpOutcomes<K extends string>(
+  parts: readonly (Record<K, PublishedCount> | null)[],
+): Record<K, PublishedCount> | null {
+  if (parts.length === 0 || parts.some((p) => p === null)) return null;
+  return sumCounts(parts as Record<K, PublishedCount>[]);
+}
+
+/** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
+function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]): Record<K, PublishedCount> {
+  const keys = Object.keys(parts[0] ?? {}) as K[];
+  return Object.fromEntries(keys.map((k) => [k, totalOfShown(parts.map((p) => p[k]))])) as Record<K, PublishedCount>;
+}
+
+/**
+ * The figures of a run of periods, each the sum of the periods' as published (`totalOfShown`), never the run's exact
+ * counts rounded on their own, which told a period's hidden counts by difference (review, session 70 for the centre's
+ * weeks; session 72 for the hub's runs of months). `parts`: the periods whose counts are added up (the centre's weeks,
+ * the hub's months); `outcomeParts`: those whose outcome breakdowns are (the centre's months; the hub's months), null
+ * when any is withheld; `period`: the run's own figures, for what does not add up (the median time to acknowledge, the
+ * severities, the follow-up days). Shares are worked out from the counts so added up.
+ */
+export function addedUpFigures(
+  parts: readonly AlertFigures[],
+  outcomeParts: readonly AlertFigures[],
+  period: AlertFigures,
+): AlertFigures {
+  const sum = (pick: (w: AlertFigures) => PublishedCount): PublishedCount => totalOfShown(parts.map(pick));
+  const ack = {
+    alerts: sum((w) => w.acknowledgement.alerts),
+    within60s: sum((w) => w.acknowledgement.within60s),
+    within180s: sum((w) => w.acknowledgement.within180s),
+  };
+  return {
+    alerts: { total: sum((w) => w.alerts.total), byKind: sumCounts(parts.map((w) => w.alerts.byKind)) },
+    acknowledgement: {
+      severities: period.acknowledgement.severities,
+      ...ack,
+      shareWithin60s: shareOfShown(ack.within60s, ack.alerts),
+      shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
+      medianSeconds: period.acknowledgement.medianSeconds,
+    },
+    outcomes: addedUpOutcomes(outcomeParts.map((m) => m.outcomes)),
+    falls: {
+      total: sum((w) => w.falls.total),
+      fall: sum((w) => w.falls.fall),
+      possibleFall: sum((w) => w.falls.possibleFall),
+      outcomes: addedUpOutcomes(outcomeParts.map((m) => m.falls.outcomes)),
+    },
+    routineChanges: {
+      flags: sum((w) => w.routineChanges.flags),
+      byFeature: sumCounts(parts.map((w) => w.routineChanges.byFeature)),
+      followUpDays: period.routineChanges.followUpDays,
+      followedByAlert: sum((w) => w.routineChanges.followedByAlert),
+      followedByFall: sum((w) => w.routineChanges.followedByFall),
+      followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
+      outcomes: addedUpOutcomes(outcomeParts.map((m) => m.routineChanges.outcomes)),
+    },
+  };
+}
 
 /** Adds the alert, acknowledgement, outcome, fall and routine-change rows of `report` through `add`. */
 export function addAlertFigureRows(

@@ -1,6 +1,7 @@
 // The daily review: the routine-change flags of each home's latest completed day, as rule decisions for the alert service.
 import type { Database } from 'better-sqlite3';
 import type { HomeConfig, RuleDecision } from '../rules/types.js';
+import type { SeverityOf } from '../rules/vocabulary.js';
 import type { HubConfig } from '../hub/config-types.js';
 import type { DailyFeatures } from './types.js';
 import { featureDayStart, homeActivity, homeCalendar, hubOffMinutes, lastCompleteDay } from './activity.js';
@@ -146,7 +147,8 @@ export function reviewDecisions(
     homeId: home.id,
     ...(residentId !== undefined ? { residentId } : {}),
     kind: 'routine-change',
-    severity: 'low',
+    // The severity `RAISED_SEVERITIES` lists for it (rules/vocabulary.ts): what reads severities by kind reads that.
+    severity: 'low' satisfies SeverityOf<'routine-change'>,
     at: now,
     detail: {
       feature: flag.feature,

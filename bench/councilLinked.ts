@@ -417,6 +417,129 @@ export function partCost(options: { kinds: number; mean: number; share: number; 
   };
 }
 
+/** What an analyst recovers of a hub's months from reports of runs of months (`monthRunRecoveries`). */
+export interface MonthRunRecovery {
+  /** Every way the months' counts can fall (0 to `max` each). */
+  reports: number;
+  /** Months' `*` recovered exactly by reading the runs' figures against them. */
+  hiddenExact: number;
+  /** Months' counts shown as a number (rounded) recovered exactly. */
+  roundedExact: number;
+  /** Ways in which at least one month's count is recovered exactly. */
+  exposed: number;
+  /** Months' nonzero counts left fewer possible counts than the month's own figure leaves (narrowed). */
+  narrowed: number;
+}
+
+/**
+ * The hub's report asked for runs of months (review, session 72, round 3): `months` consecutive months of one count
+ * each (alerts of a kind, say), 0 to `max`, and an analyst who asks for every run of consecutive months (each month
+ * alone, every two, all of them) and knows the rule. `before`: each run's count is its exact count rounded on its own
+ * (`suppressCount`); `after`: its months' counts as published added up (`totalOfShown`, as `preventionReport` now
+ * does). A month's count is recovered exactly when every way of the counts (up to `max` + 4, as `linkedRecoveries`)
+ * that publishes the same figures for every run agrees on it.
+ */
+export function monthRunRecoveries(options: {
+  months: number;
+  max: number;
+  rule: 'before' | 'after';
+}): MonthRunRecovery {
+  const { months, max, rule } = options;
+  const runs: [number, number][] = [];
+  for (let i = 0; i < months; i++) for (let j = i; j < months; j++) runs.push([i, j]);
+  const publishRuns = (counts: readonly number[]): string => {
+    const shown = counts.map(suppressCount);
+    return runs
+      .map(([i, j]) => {
+        if (i === j) return shown[i];
+        const run = counts.slice(i, j + 1);
+        return rule === 'before' ? suppressCount(run.reduce((n, c) => n + c, 0)) : totalOfShown(shown.slice(i, j + 1));
+      })
+      .join(',');
+  };
+  const every = (most: number, visit: (counts: number[]) => void): void => {
+    const counts = new Array<number>(months).fill(0);
+    for (;;) {
+      visit(counts);
+      let i = 0;
+      while (i < months && counts[i] === most) counts[i++] = 0;
+      if (i === months) return;
+      counts[i]!++;
+    }
+  };
+  // For each published set of figures, what each month's count may be.
+  const groups = new Map<string, Set<number>[]>();
+  every(max + 4, (counts) => {
+    const key = publishRuns(counts);
+    let possible = groups.get(key);
+    if (possible === undefined) {
+      possible = counts.map(() => new Set<number>());
+      groups.set(key, possible);
+    }
+    counts.forEach((c, i) => possible[i]!.add(c));
+  });
+  const result: MonthRunRecovery = { reports: 0, hiddenExact: 0, roundedExact: 0, exposed: 0, narrowed: 0 };
+  every(max, (counts) => {
+    result.reports++;
+    const possible = groups.get(publishRuns(counts))!;
+    let exposed = false;
+    counts.forEach((c, i) => {
+      if (c === 0) return;
+      const left = possible[i]!.size;
+      const own = suppressCount(c) === '*' ? 7 : 5;
+      if (left < own) result.narrowed++;
+      if (left === 1) {
+        exposed = true;
+        if (suppressCount(c) === '*') result.hiddenExact++;
+        else result.roundedExact++;
+      }
+    });
+    if (exposed) result.exposed++;
+  });
+  return result;
+}
+
+/**
+ * What a run of months costs an ordinary council's figures: `months` months of Poisson(`mean`) counts, `samples` runs;
+ * the run's count shown as a number (share of nonzero runs) and its mean distance from the exact count, `before` (the
+ * run's exact count rounded on its own) and `after` (its months' as published added up, each `*` counted as 0).
+ */
+export function monthRunCost(options: { months: number; mean: number; samples: number }): {
+  shownBefore: number;
+  shownAfter: number;
+  errorBefore: number;
+  errorAfter: number;
+} {
+  const { months, mean, samples } = options;
+  const { poisson } = draws(72);
+  let nonzero = 0;
+  const shown = { before: 0, after: 0 };
+  const error = { before: 0, after: 0 };
+  for (let n = 0; n < samples; n++) {
+    const counts = Array.from({ length: months }, () => poisson(mean));
+    const exact = counts.reduce((a, c) => a + c, 0);
+    if (exact === 0) continue;
+    nonzero++;
+    const before = suppressCount(exact);
+    const after = totalOfShown(counts.map(suppressCount));
+    if (typeof before === 'number') {
+      shown.before++;
+      error.before += Math.abs(before - exact);
+    }
+    if (typeof after === 'number') {
+      shown.after++;
+      error.after += Math.abs(after - exact);
+    }
+  }
+  const share = (a: number, b: number): number => Math.round((a / Math.max(1, b)) * 1000) / 1000;
+  return {
+    shownBefore: share(shown.before, nonzero),
+    shownAfter: share(shown.after, nonzero),
+    errorBefore: Math.round((error.before / Math.max(1, shown.before)) * 100) / 100,
+    errorAfter: Math.round((error.after / Math.max(1, shown.after)) * 100) / 100,
+  };
+}
+
 if (process.argv[1]?.endsWith('councilLinked.js')) {
   const kinds = option(process.argv, '--kinds', 3, 5);
   const outcomes =
@@ -425,6 +548,18 @@ if (process.argv[1]?.endsWith('councilLinked.js')) {
       : option(process.argv, '--outcomes', 3, 4);
   const max = option(process.argv, '--max', 15, 25);
   const partial = process.argv.includes('--partial');
+  if (process.argv.includes('--months')) {
+    // The hub's report of runs of months (session 72, round 3): `--months N` months of one count of 0 to `--max`.
+    const months = option(process.argv, '--months', 3, 4);
+    for (const rule of ['before', 'after'] as const) {
+      console.log(JSON.stringify({ rule, months, max, ...monthRunRecoveries({ months, max, rule }) }));
+    }
+    // What it costs: a run of `--months` months of about 87, 22 and 4 alerts of a kind a month.
+    for (const mean of [87, 22, 4]) {
+      console.log(JSON.stringify({ cost: true, months, mean, ...monthRunCost({ months, mean, samples: 20_000 }) }));
+    }
+    process.exit(0);
+  }
   if (process.argv.includes('--part')) {
     // A part of the kinds' items published on its own (session 72, round 2); `--outcomes 0` for the part alone.
     const withOutcomes = process.argv.includes('--outcomes') ? outcomes : 0;

@@ -3,7 +3,7 @@ import type { ReportCopy } from './device-reports.js';
 import type { DeviceState, HomeState } from './home-state.js';
 import type { TimerQueue, TimerSlot } from './timer-queue.js';
 import type { RuleDecision } from './types.js';
-import { INACTIVITY_FAMILY, type AlertKind, type Severity } from './vocabulary.js';
+import { INACTIVITY_FAMILY, type AlertKind, type SeverityOf } from './vocabulary.js';
 
 const FAMILY: ReadonlySet<AlertKind> = new Set(INACTIVITY_FAMILY);
 
@@ -50,7 +50,14 @@ export class RuleContext {
     this.queue.disarm(slot);
   }
 
-  raise(home: HomeState, kind: AlertKind, severity: Severity, at: number, options: RaiseOptions): void {
+  /** Raises `kind` at `severity`, one of those `RAISED_SEVERITIES` lists for it (another is a compile error). */
+  raise<K extends AlertKind>(
+    home: HomeState,
+    kind: K,
+    severity: SeverityOf<K>,
+    at: number,
+    options: RaiseOptions,
+  ): void {
     if (FAMILY.has(kind)) {
       // One call-out per silence: a second kind of the family crossing before any activity is the same worry.
       if (home.familyOpenThisSilence(kind)) return;

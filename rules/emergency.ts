@@ -7,15 +7,16 @@ import { flagSlices, type RuleDefinition } from './registry.js';
 import type { SensorEvent } from './types.js';
 import { EMERGENCY_EVENTS, isEmergencyType, type AlertKind } from './vocabulary.js';
 
-// Every emergency event type has its alert kind (a type added to the vocabulary's list without one fails to compile).
-const EMERGENCY_KIND: Record<(typeof EMERGENCY_EVENTS)[number], AlertKind> = {
+// Every emergency event type has its alert kind (a type added to the vocabulary's list without one fails to compile),
+// each one `RAISED_SEVERITIES` lists as raised critical (the kinds themselves, not any kind: session 72, round 3).
+const EMERGENCY_KIND = {
   pendant: 'pendant',
   fall: 'fall',
   smoke: 'smoke',
   co: 'co',
   gas: 'gas',
   water: 'flood',
-};
+} as const satisfies Record<(typeof EMERGENCY_EVENTS)[number], AlertKind>;
 
 /** A hazard detector's alarm, per device that reported one: whether it is on (one raise per alarm). */
 export interface HazardSlice {

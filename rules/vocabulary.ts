@@ -256,6 +256,52 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/**
+ * The severities each kind is raised at, where severities are decided (each rule's `ctx.raise`, rules/*.ts, and the
+ * routine review's raises, analytics/review.ts): `RuleContext.raise` takes only a severity listed here for its kind
+ * (`SeverityOf`; another is a compile error), so what reads severities by kind cannot drift from the rules (review,
+ * session 72, round 3: the council report's `URGENT_KINDS` was a list by hand of the kinds raised as critical or high,
+ * and a rule that began raising another kind so would have had its urgent alerts capped against too small a whole).
+ */
+export const RAISED_SEVERITIES = {
+  pendant: ['critical'],
+  // A wearable's fall report it downgraded itself (the wearer pressed "I'm OK") is info.
+  fall: ['critical', 'info'],
+  'possible-fall': ['high'],
+  inactivity: ['high'],
+  'no-morning-activity': ['medium'],
+  'night-exit': ['high'],
+  'bathroom-too-long': ['high'],
+  'out-of-bed-too-long': ['medium'],
+  smoke: ['critical'],
+  co: ['critical'],
+  gas: ['critical'],
+  flood: ['critical'],
+  cold: ['medium'],
+  heat: ['medium'],
+  'sensor-offline': ['low'],
+  'low-battery': ['low'],
+  tamper: ['medium'],
+  'routine-change': ['low'],
+} as const satisfies { readonly [K in AlertKind]: readonly Severity[] };
+
+/**
+ * The severities every kind of `K` may be raised at (for a union of kinds, those all of them may: the rule does not
+ * know which it raises).
+ */
+export type SeverityOf<K extends AlertKind> = (
+  K extends AlertKind ? (severity: (typeof RAISED_SEVERITIES)[K][number]) => void : never
+) extends (severity: infer S) => void
+  ? S & Severity
+  : never;
+
+/** The kinds raised at any of `severities` (`RAISED_SEVERITIES`), in `ALERT_KINDS`' order. */
+export function kindsRaisedAt(severities: readonly Severity[]): AlertKind[] {
+  return ALERT_KINDS.filter((kind) =>
+    (RAISED_SEVERITIES[kind] as readonly Severity[]).some((s) => severities.includes(s)),
+  );
+}
+
 /** The inactivity family: alerts that mean "this person may be lying somewhere unable to call". */
 export const INACTIVITY_FAMILY = [
   'possible-fall',

@@ -4,7 +4,6 @@ import type { Alert } from '../../hub/alerts/api.js';
 import { parseDateRange } from '../../analytics/activity.js';
 import {
   possibleTotals,
-  shareOfShown,
   suppressCount,
   totalOfShown,
   type PublishedCount,
@@ -13,6 +12,7 @@ import {
 import {
   acknowledgement,
   addAlertFigureRows,
+  addedUpFigures,
   alertBounds,
   alertOutcomes,
   alertTotals,
@@ -341,20 +341,6 @@ export function publishHomeDays(homeDays: number, periodDays: number): Published
   return Math.max(1, Math.round(homeDays / step)) * step;
 }
 
-/** Outcome breakdowns of months added up as shown (`sumCounts`); null when any is withheld (null). */
-function addedUpOutcomes<K extends string>(
-  parts: readonly (Record<K, PublishedCount> | null)[],
-): Record<K, PublishedCount> | null {
-  if (parts.length === 0 || parts.some((p) => p === null)) return null;
-  return sumCounts(parts as Record<K, PublishedCount>[]);
-}
-
-/** Each key's published counts over `parts` added up as shown (`totalOfShown`). */
-function sumCounts<K extends string>(parts: readonly Record<K, PublishedCount>[]): Record<K, PublishedCount> {
-  const keys = Object.keys(parts[0] ?? {}) as K[];
-  return Object.fromEntries(keys.map((k) => [k, totalOfShown(parts.map((p) => p[k]))])) as Record<K, PublishedCount>;
-}
-
 /**
  * The whole period's figures (review, session 70): every figure that adds up over weeks is the sum of the weeks' as
  * published (`totalOfShown`), never the period's exact count rounded on its own. That told what the weeks' `*` hid:
@@ -375,45 +361,15 @@ function wholePeriod(
   period: PeriodFigures,
   months: readonly PeriodFigures[],
 ): PeriodFigures {
-  const sum = (pick: (w: PeriodFigures) => PublishedCount): PublishedCount => totalOfShown(weeks.map(pick));
-  const ack = {
-    alerts: sum((w) => w.acknowledgement.alerts),
-    within60s: sum((w) => w.acknowledgement.within60s),
-    within180s: sum((w) => w.acknowledgement.within180s),
-  };
-  const routineChanges = weeks.map((w) => w.routineChanges);
   return {
     from: period.from,
     to: period.to,
     homesMonitored: period.homesMonitored,
     // A week's home-days are `*` with its homes, and so are the whole period's then (session 69): decided on published
     // figures only, as every total here.
-    homeDays: weeks.some((w) => w.homeDays === '*') ? '*' : sum((w) => w.homeDays),
-    alerts: { total: sum((w) => w.alerts.total), byKind: sumCounts(weeks.map((w) => w.alerts.byKind)) },
-    acknowledgement: {
-      severities: period.acknowledgement.severities,
-      ...ack,
-      shareWithin60s: shareOfShown(ack.within60s, ack.alerts),
-      shareWithin180s: shareOfShown(ack.within180s, ack.alerts),
-      medianSeconds: period.acknowledgement.medianSeconds,
-    },
-    // Not published week by week: the months', each counted over its month against its weeks' kinds (session 72).
-    outcomes: addedUpOutcomes(months.map((m) => m.outcomes)),
-    falls: {
-      total: sum((w) => w.falls.total),
-      fall: sum((w) => w.falls.fall),
-      possibleFall: sum((w) => w.falls.possibleFall),
-      outcomes: addedUpOutcomes(months.map((m) => m.falls.outcomes)),
-    },
-    routineChanges: {
-      flags: sum((w) => w.routineChanges.flags),
-      byFeature: sumCounts(routineChanges.map((r) => r.byFeature)),
-      followUpDays: period.routineChanges.followUpDays,
-      followedByAlert: sum((w) => w.routineChanges.followedByAlert),
-      followedByFall: sum((w) => w.routineChanges.followedByFall),
-      followedByIntervention: sum((w) => w.routineChanges.followedByIntervention),
-      outcomes: addedUpOutcomes(months.map((m) => m.routineChanges.outcomes)),
-    },
+    homeDays: weeks.some((w) => w.homeDays === '*') ? '*' : totalOfShown(weeks.map((w) => w.homeDays)),
+    // Every count the weeks' added up, outcomes the months' (session 72): shared with the hub's runs of months.
+    ...addedUpFigures(weeks, months, period),
   };
 }
 
