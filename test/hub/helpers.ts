@@ -407,6 +407,14 @@ export function stderrLine(hub: HubProcess, start: string): Promise<string> {
   );
 }
 
+/** Stops `child` with SIGKILL if it still runs, and waits for its exit (a test's `afterEach`). */
+export async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
+}
+
 export function killHub(hub: HubProcess | undefined): Promise<void> {
   if (!hub || hub.child.exitCode !== null || hub.child.signalCode !== null) return Promise.resolve();
   hub.child.kill('SIGKILL');

@@ -19,6 +19,7 @@ import {
   ADMIN_PASSWORD,
   cliPath,
   freePort,
+  killChild,
   mqttClient,
   onHubLogger as hubLogger,
   pendantFlats,
@@ -32,11 +33,7 @@ const fds: number[] = [];
 let holder: net.Server | undefined;
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  }
+  await killChild(child);
   child = undefined;
   for (const fd of fds.splice(0)) fs.closeSync(fd);
   if (holder) await new Promise((resolve) => holder!.close(resolve));

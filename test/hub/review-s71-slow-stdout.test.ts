@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { onHubLogger, tempDir } from './helpers.js';
+import { killChild, onHubLogger, tempDir } from './helpers.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -21,11 +21,7 @@ const fds: number[] = [];
 afterEach(async () => {
   clearInterval(reader);
   reader = undefined;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  }
+  await killChild(child);
   child = undefined;
   for (const fd of fds.splice(0)) fs.closeSync(fd);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -12,18 +12,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { onHubLogger, tempDir } from './helpers.js';
+import { killChild, onHubLogger, tempDir } from './helpers.js';
 
 let child: ChildProcess | undefined;
 let dir: string | undefined;
 let readEnd: number | undefined;
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  }
+  await killChild(child);
   child = undefined;
   if (readEnd !== undefined) fs.closeSync(readEnd);
   readEnd = undefined;

@@ -13,7 +13,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import { ADMIN_PASSWORD, cliPath, freePort, mqttClient, pendantFlats, tempDir, writeConfig } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  cliPath,
+  freePort,
+  killChild,
+  mqttClient,
+  pendantFlats,
+  tempDir,
+  writeConfig,
+} from './helpers.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -21,11 +30,7 @@ let holder: net.Server | undefined;
 const fds: number[] = [];
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  }
+  await killChild(child);
   child = undefined;
   for (const fd of fds.splice(0)) fs.closeSync(fd);
   if (holder) await new Promise((resolve) => holder!.close(resolve));
