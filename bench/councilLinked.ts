@@ -91,6 +91,38 @@ function bits(mask: number): number {
   return n;
 }
 
+/**
+ * One report's figures as published (`pk` the kinds', `po` the outcomes' or null: withheld) counted into `result`:
+ * each `*` and how many values (`masks`: one bit each, 1 to 7) the reports that publish the same leave it; the
+ * nonzero outcome cells (`o`) and those shown.
+ */
+function tally(
+  result: LinkedRecovery,
+  masks: readonly number[],
+  pk: readonly PublishedCount[],
+  po: readonly PublishedCount[] | null,
+  o: readonly number[],
+): void {
+  const cells = [...pk, ...(po ?? o.map(() => null))];
+  let exposed = false;
+  cells.forEach((cell, i) => {
+    if (cell !== '*') return;
+    result.hidden++;
+    const values = bits(masks[i]!);
+    if (values === 1) {
+      result.hiddenExact++;
+      exposed = true;
+    }
+    if (values < 7) result.hiddenNarrowed++;
+  });
+  if (exposed) result.reportsExposed++;
+  o.forEach((c, i) => {
+    if (c === 0) return;
+    result.outcomeCells++;
+    if (typeof po?.[i] === 'number') result.outcomeCellsShown++;
+  });
+}
+
 export function linkedRecoveries(options: {
   kinds: number;
   outcomes: number;
@@ -140,25 +172,7 @@ export function linkedRecoveries(options: {
   for (const [k, o, key, pk, po] of pairs()) {
     if (k.some((c) => c > max) || o.some((c) => c > max)) continue;
     result.reports++;
-    const masks = possible.get(key)!;
-    const cells = [...pk, ...(po ?? o.map(() => null))];
-    let exposed = false;
-    cells.forEach((cell, i) => {
-      if (cell !== '*') return;
-      result.hidden++;
-      const values = bits(masks[i]!);
-      if (values === 1) {
-        result.hiddenExact++;
-        exposed = true;
-      }
-      if (values < 7) result.hiddenNarrowed++;
-    });
-    if (exposed) result.reportsExposed++;
-    o.forEach((c, i) => {
-      if (c === 0) return;
-      result.outcomeCells++;
-      if (typeof po?.[i] === 'number') result.outcomeCellsShown++;
-    });
+    tally(result, possible.get(key)!, pk, po, o);
   }
   return result;
 }
@@ -339,25 +353,7 @@ export function partRecoveries(options: {
     if (k.some((c) => c > max) || o.some((c) => c > max)) continue;
     result.reports++;
     if (rule === 'after' && partOf(part, pk) !== suppressCount(part)) result.partsChanged++;
-    const masks = possible.get(key)!;
-    const cells = [...pk, ...(po ?? o.map(() => null))];
-    let exposed = false;
-    cells.forEach((cell, i) => {
-      if (cell !== '*') return;
-      result.hidden++;
-      const values = bits(masks[i]!);
-      if (values === 1) {
-        result.hiddenExact++;
-        exposed = true;
-      }
-      if (values < 7) result.hiddenNarrowed++;
-    });
-    if (exposed) result.reportsExposed++;
-    o.forEach((c, i) => {
-      if (c === 0) return;
-      result.outcomeCells++;
-      if (typeof po?.[i] === 'number') result.outcomeCellsShown++;
-    });
+    tally(result, possible.get(key)!, pk, po, o);
   }
   return result;
 }
