@@ -1375,10 +1375,15 @@ class StreamingFallDetector implements FallDetector {
     this.impactAt = at;
     this.impactCell = this.cells;
     if (maxG > this.peakG) this.peakG = maxG;
+    this.noteFurtherDip();
+    resetStats(this.post);
+  }
+
+  /** The dip and descent before a further impact of the same fall count for the fall (the second before it). */
+  private noteFurtherDip(): void {
     this.freeFallG = Math.min(this.freeFallG, this.historyMin(FREE_FALL_CELLS));
     this.dipLost ||= this.cells - this.gapCell <= FREE_FALL_CELLS;
     this.descentGs = Math.max(this.descentGs, this.descentBefore());
-    resetStats(this.post);
   }
 
   /**
@@ -1626,6 +1631,11 @@ class StreamingFallDetector implements FallDetector {
       const elapsed = at - this.impactAt;
       if (elapsed < PEAK_SEARCH_MS) {
         if (maxG > this.peakG) this.peakG = maxG;
+        // A further impact inside the peak search is one of the same fall, as one after it is (continueEpisode): the
+        // dip in the second before it counts too (session 72). Up to then only an impact 0.5 s or more after the
+        // first had its dip read, so a free fall between a first bump and the hard impact counted or not as one
+        // sample's instant moved the first bump across the search's end (jittered 20 Hz timing).
+        if (hit) this.noteFurtherDip();
         return;
       }
       // A new impact before stillness was judged: part of the same fall if soon after the first,
