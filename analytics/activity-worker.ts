@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { planHomeActivity } from './activity.js';
+import { preventionReport } from './report.js';
 import type { ActivityReply, ActivityRequest, ActivityWorkerData } from './offloop.js';
 import { hubOffDates, reviewDecisionsOf } from './review.js';
 import { awayDates, cachedDayRow } from './store.js';
@@ -30,6 +31,12 @@ port.on('message', (req: ActivityRequest) => {
   }
   let reply: ActivityReply;
   try {
+    if (req.op === 'report') {
+      const { fromDate: from, toDate: to, now, knownBy } = req;
+      const report = preventionReport({ db, config, from, to, now, ...(knownBy !== undefined ? { knownBy } : {}) });
+      port.postMessage({ id: req.id, ok: true, report } satisfies ActivityReply);
+      return;
+    }
     const plan = planHomeActivity(db, config, req.homeId, req.fromDate, req.toDate, req.now);
     if (req.op === 'review') {
       // The routine review's loop work done here: the fresh days' JSON and the comparison with the baseline.

@@ -16,6 +16,7 @@ import {
 import { cacheDays, cachedDays, migrateAnalytics, type CachedDayRow } from './store.js';
 import type { DailyFeatures } from './types.js';
 import type { RuleDecision } from '../rules/types.js';
+import type { PreventionReport } from './report.js';
 
 export interface ActivityWorkerData {
   dbFile: string;
@@ -26,12 +27,18 @@ export type ActivityRequest =
   | { op: 'activity'; id: number; homeId: string; fromDate: string; toDate: string; now: number }
   /** The routine review of `firstDate..toDate`: the days computed, compared with the baseline, in the thread. */
   | { op: 'review'; id: number; homeId: string; fromDate: string; firstDate: string; toDate: string; now: number }
+  /**
+   * The council report of `fromDate..toDate` (`preventionReport`), computed in the thread (review, session 72: a year
+   * of a 200-flat scheme held the hub's loop, and every alert, for over a second).
+   */
+  | { op: 'report'; id: number; fromDate: string; toDate: string; now: number; knownBy?: number }
   | { op: 'config'; config: HubConfig }
   | { op: 'stop' };
 
 export type ActivityReply =
   | ({ id: number; ok: true } & ActivityPlan)
   | ({ id: number; ok: true } & ReviewPlan)
+  | { id: number; ok: true; report: PreventionReport }
   | { id: number; ok: false; name: string; message: string };
 
 /**
@@ -45,6 +52,15 @@ export interface ReviewPlan {
 
 /** What the routine review gets for one home: the thread's `ReviewPlan`, or the cached days to compare on the loop. */
 export type ReviewAnswer = ({ cached?: undefined } & ReviewPlan) | { cached: DailyFeatures[] };
+
+/** A request the thread answers, before its id is given. */
+type Sent =
+  | Omit<Extract<ActivityRequest, { op: 'activity' }>, 'id'>
+  | Omit<Extract<ActivityRequest, { op: 'review' }>, 'id'>
+  | Omit<Extract<ActivityRequest, { op: 'report' }>, 'id'>;
+
+/** What the thread answers a request with: days, a review's plan, or a council report. */
+type Answer = ActivityPlan | ReviewPlan | { report: PreventionReport };
 
 /**
  * An idle worker thread is ended after this long (its memory, 10–15 MB resident, returns); the next request starts
@@ -66,10 +82,7 @@ const ON_LOOP_MAX_DAYS = 62;
  */
 export class ActivityWorker {
   private worker: Worker | undefined;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (plan: ActivityPlan | ReviewPlan) => void; reject: (err: Error) => void }
-  >();
+  private readonly waiting = new Map<number, { resolve: (answer: Answer) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -155,16 +168,28 @@ export class ActivityWorker {
     return this.request<ActivityPlan>({ op: 'activity', homeId, fromDate, toDate, now });
   }
 
-  private request<T extends ActivityPlan | ReviewPlan>(
-    req:
-      Omit<Extract<ActivityRequest, { op: 'activity' }>, 'id'> | Omit<Extract<ActivityRequest, { op: 'review' }>, 'id'>,
-  ): Promise<T> {
+  /**
+   * The council report (`preventionReport`) with the configuration in force, computed in the thread from its own
+   * read-only connection: the loop only passes the request and the answer (review, session 72: on the loop, a year of
+   * 200 flats delayed a pendant's alert by 1.3 s at the median).
+   */
+  preventionReport(fromDate: string, toDate: string, now: number, knownBy?: number): Promise<PreventionReport> {
+    return this.request<{ report: PreventionReport }>({
+      op: 'report',
+      fromDate,
+      toDate,
+      now,
+      ...(knownBy !== undefined ? { knownBy } : {}),
+    }).then((answer) => answer.report);
+  }
+
+  private request<T extends Answer>(req: Sent): Promise<T> {
     if (this.stopped) return Promise.reject(new Error('analytics worker stopped'));
     const id = this.nextId++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (plan: ActivityPlan | ReviewPlan) => void, reject });
+      this.waiting.set(id, { resolve: resolve as (answer: Answer) => void, reject });
       this.thread().postMessage({ ...req, id } satisfies ActivityRequest);
     });
   }
@@ -202,7 +227,11 @@ export class ActivityWorker {
     }
     if (reply.ok)
       waiter.resolve(
-        'rows' in reply ? { rows: reply.rows, decisions: reply.decisions } : { days: reply.days, fresh: reply.fresh },
+        'report' in reply
+          ? { report: reply.report }
+          : 'rows' in reply
+            ? { rows: reply.rows, decisions: reply.decisions }
+            : { days: reply.days, fresh: reply.fresh },
       );
     else waiter.reject(reply.name === 'DateRangeError' ? new DateRangeError(reply.message) : new Error(reply.message));
   }
