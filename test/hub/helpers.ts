@@ -142,6 +142,19 @@ export async function mqttClient(port: number, options: IClientOptions = {}): Pr
 }
 
 /**
+ * A client of the broker at loopback `port` once it takes one (a hub process started: its ports open after its start's
+ * work), tried every 200 ms for `timeoutMs`; undefined if it never did.
+ */
+export async function mqttClientOnceUp(port: number, timeoutMs = 120_000): Promise<MqttClient | undefined> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until;) {
+    const client = await mqttClient(port).catch(() => undefined);
+    if (client) return client;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
+/**
  * The persistent session (clean = false) `clientId` on the broker at loopback `port`, connected, not reconnecting (with
  * `username` and `password` when given); `onMessage` gets each message. It is put in `clients` before it connects, so
  * the test's teardown ends it whether it connected or not.

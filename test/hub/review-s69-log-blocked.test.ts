@@ -17,6 +17,7 @@ import {
   cliPath,
   freePort,
   mqttClient,
+  mqttClientOnceUp,
   pendantFlats,
   tempDir,
   writeConfig,
@@ -65,11 +66,7 @@ async function hubNobodyReads(format: 'pretty' | 'json', flats: number) {
   child.stdout!.on('data', reading);
   child.stderr!.resume();
   // Started once its MQTT port takes a client (its log line may be the one this test cannot read).
-  let watcher: MqttClient | undefined;
-  for (const until = Date.now() + 120_000; watcher === undefined && Date.now() < until;) {
-    watcher = await mqttClient(mqttPort).catch(() => undefined);
-    if (watcher === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const watcher = await mqttClientOnceUp(mqttPort);
   if (watcher === undefined) throw new Error(`the hub did not start: ${out.slice(-500)}`);
   clients.push(watcher);
   const told = new Set<string>();

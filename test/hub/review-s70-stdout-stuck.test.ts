@@ -20,7 +20,7 @@ import {
   cliPath,
   freePort,
   killChild,
-  mqttClient,
+  mqttClientOnceUp,
   onHubLogger as hubLogger,
   pendantFlats,
   tempDir,
@@ -94,15 +94,9 @@ it('ends on SIGTERM, as a graceful stop does (code 0), while nobody reads its st
   );
   hub.stderr!.resume();
   // Started once its MQTT port takes a client.
-  let started = false;
-  for (const until = Date.now() + 120_000; !started && Date.now() < until;) {
-    const client = await mqttClient(mqttPort).catch(() => undefined);
-    if (client) {
-      await client.endAsync(true);
-      started = true;
-    } else await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(started).toBe(true);
+  const client = await mqttClientOnceUp(mqttPort);
+  expect(client).toBeDefined();
+  await client!.endAsync(true);
   hub.kill('SIGTERM');
   // Before: still running 60 s later, pino's flush at exit trying stdout again every 100 ms.
   expect(await exitWithin(hub, 60_000)).toEqual({ code: 0, signal: null });

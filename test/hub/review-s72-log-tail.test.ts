@@ -18,7 +18,7 @@ import {
   cliPath,
   freePort,
   killChild,
-  mqttClient,
+  mqttClientOnceUp,
   pendantFlats,
   tempDir,
   writeConfig,
@@ -155,15 +155,9 @@ it("keeps the stop's last lines, after a line saying how many were dropped, for 
   const mqttPort = await freePort();
   const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, pendantFlats(1000)), mqttPort);
   // Started once its MQTT port takes a client.
-  let started = false;
-  for (const until = Date.now() + 120_000; !started && Date.now() < until;) {
-    const client = await mqttClient(mqttPort).catch(() => undefined);
-    if (client) {
-      await client.endAsync(true);
-      started = true;
-    } else await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(started).toBe(true);
+  const client = await mqttClientOnceUp(mqttPort);
+  expect(client).toBeDefined();
+  await client!.endAsync(true);
   hub.kill('SIGTERM');
   await heldOrEnded(hub, stderr);
   const { cut, lines } = jsonLines(await release());
