@@ -286,12 +286,7 @@ function onePeriod(
   // followUp reads only the flag's home's alerts: given those alone, not every alert of the period per flag (review,
   // session 72: a year of a 200-flat scheme spent nine tenths of its 7 to 10 s there, on the hub's loop; the centre's
   // report has done so since session 68).
-  const withFollowUpByHome = new Map<string, Alert[]>();
-  for (const a of withFollowUp) {
-    const list = withFollowUpByHome.get(a.homeId);
-    if (list) list.push(a);
-    else withFollowUpByHome.set(a.homeId, [a]);
-  }
+  const withFollowUpByHome = alertsByHome(withFollowUp);
   const followUps = flags.map((flag) => followUp(flag, withFollowUpByHome.get(flag.alert.homeId) ?? []));
   // Counts that are parts of what the kinds and habits break down, each shown no higher than they allow (`partOf`,
   // session 72, round 2): residents with an alert (each has one at least), with a fall, with a flag.
@@ -720,6 +715,17 @@ export function routineChangeFigures(
 /** The least the flags' total is by what followed them as published (`routineChangeFigures`). */
 export function flagsAtLeast(figures: PreventionReport['routineChanges']): number {
   return Math.max(...[figures.followedByAlert, figures.followedByFall, figures.followedByIntervention].map(lowestOf));
+}
+
+/** `alerts` by their home, in order: what `followUp` reads for a flag is its home's alone. */
+export function alertsByHome(alerts: readonly Alert[]): Map<string, Alert[]> {
+  const byHome = new Map<string, Alert[]>();
+  for (const a of alerts) {
+    const list = byHome.get(a.homeId);
+    if (list) list.push(a);
+    else byHome.set(a.homeId, [a]);
+  }
+  return byHome;
 }
 
 /**

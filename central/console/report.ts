@@ -14,6 +14,7 @@ import {
   addAlertFigureRows,
   addedUpFigures,
   alertBounds,
+  alertsByHome,
   alertOutcomes,
   alertTotals,
   asKnownAt,
@@ -668,12 +669,7 @@ export async function councilReport(
   const hubs = new Set([...hubsWithDays, ...hubsWithAlerts]);
   const hubsWithoutFeatures = [...hubsWithAlerts].filter((h) => !hubsWithDays.has(h)).length;
 
-  const withFollowUpByHome = new Map<string, Alert[]>();
-  for (const a of withFollowUp) {
-    const list = withFollowUpByHome.get(a.homeId);
-    if (list) list.push(a);
-    else withFollowUpByHome.set(a.homeId, [a]);
-  }
+  const withFollowUpByHome = alertsByHome(withFollowUp);
   const weeks: PeriodFigures[] = [];
   /**
    * Each month of weeks of the period (clipped to it), and every cell its weeks publish their alerts, falls and flags
