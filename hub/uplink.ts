@@ -149,9 +149,12 @@ export class Uplink {
       this.log.warn({ err: String(err) }, 'could not restate open alerts to the centre');
     }
     if (options.refused) {
-      // Never in clear to another machine: queued (bounded, as while the centre is out of reach), never sent.
+      // Never in clear to another machine: queued (bounded, as while the centre is out of reach), never sent. The
+      // heartbeat's tick is what applies the limit: before session 73 a refused uplink returned before scheduling it,
+      // and its queue grew by every alert version for as long as the hub ran.
       this.lastError = options.refused;
       this.log.error(options.refused);
+      this.scheduleHeartbeat();
       return;
     }
     const statusTopic = uplinkTopic(options.hubId, 'status');
