@@ -328,7 +328,9 @@ function decode(hubId: string, parsed: Exclude<Parsed, { kind: 'status' }>, msg:
  * dropped as repeats; a call the restored hub had open and escalated again stayed resolved at the centre). The stored
  * version takes this content, the lost branch's later versions (received before this one) are dropped, and the alert's
  * row takes this version unless a version of the new branch received later holds it. `true` when it was such a fork.
- * A repeat (same content) or an older branch's message arriving late changes nothing.
+ * A repeat (same content) or an older branch's message arriving late changes nothing. The content is the alert: the
+ * hub's restatement of an open alert at its start sends the same version again with its start as `queuedAt`, and with
+ * the whole message compared every restart of a hub was such a fork (review, session 73).
  */
 async function applyFork(
   client: pg.ClientBase,
@@ -339,7 +341,8 @@ async function applyFork(
   const { alertId, version, alert, body, homeId } = decoded;
   const replaced = await client.query(
     `UPDATE central_alert_versions SET payload = $5::jsonb, received_at = $4
-     WHERE hub_id = $1 AND alert_id = $2 AND version = $3 AND payload <> $5::jsonb AND received_at < $4`,
+     WHERE hub_id = $1 AND alert_id = $2 AND version = $3 AND payload->'alert' IS DISTINCT FROM ($5::jsonb)->'alert'
+       AND received_at < $4`,
     [hubId, alertId, version, msg.receivedAt, JSON.stringify(body)],
   );
   if (replaced.rowCount !== 1) return false;
@@ -883,14 +886,14 @@ export async function ingestBatch(
         results[x.index] = { kind: 'alert', hubId: x.hubId, stored: isNew };
         if (!isNew) repeats.push(x);
       }
-      // A repeat with another content: a hub restored from a backup (`applyFork`, session 69). Looked for in one
+      // A repeat with another alert in it: a hub restored from a backup (`applyFork`, session 69). Looked for in one
       // statement; the rare forks then one by one, in the (hub, alert) order rows are locked in.
       if (repeats.length > 0) {
         const changed = await client.query<{ hub_id: string; alert_id: string; version: number }>(
           `SELECT x.hub_id, x.alert_id, x.version FROM central_alert_versions x
            JOIN unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[]) AS t(h, a, v, r, p)
              ON x.hub_id = t.h AND x.alert_id = t.a AND x.version = t.v
-           WHERE x.payload <> t.p::jsonb AND x.received_at < t.r`,
+           WHERE x.payload->'alert' IS DISTINCT FROM (t.p::jsonb)->'alert' AND x.received_at < t.r`,
           [
             repeats.map((x) => x.hubId),
             repeats.map((x) => x.d.alertId),

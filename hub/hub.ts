@@ -339,6 +339,7 @@ async function startHubHolding(
     metrics,
     storage,
     onAlertVersion: uplink && ((message) => uplink.queueAlertVersion(message)),
+    onAlertVersionFromMemory: uplink && ((message) => uplink.sendFromMemory(message)),
   });
   const decide = (decisions: RuleDecision[]): void => {
     for (const decision of decisions) {

@@ -16,7 +16,7 @@ import { testHashCost } from './passwords.js';
 import { looseFileAdvice } from './private-files.js';
 import { holderWords, portHolder, type PortHolder } from './port-holder.js';
 import type { HubConfig } from './config-types.js';
-import { uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
+import { readUplinkCa, uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
 import { onStopSignals } from './stop-signals.js';
 
 export interface HubSettings {
@@ -353,7 +353,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     const tls = settings.mqttTls;
     const uplink = settings.uplink;
     hub = await startHub({
-      ...(uplink ? { uplink: { ...uplink, ...(uplink.caFile ? { ca: readFileSync(uplink.caFile) } : {}) } } : {}),
+      ...(uplink ? { uplink: { ...uplink, ...(uplink.caFile ? readUplinkCa(uplink.caFile) : {}) } } : {}),
       ...(tls ? { mqttTls: { port: tls.port, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
       config,
       dataDir: settings.dataDir,

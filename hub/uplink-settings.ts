@@ -1,4 +1,6 @@
 // The uplink's settings (SPEC 10) read from the environment and checked up front, with errors naming the variable.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { flag } from './env-values.js';
@@ -136,6 +138,49 @@ function positiveInteger(value: string | undefined, name: string, fallback: numb
     throw new UplinkSettingsError(`${name} must be a whole number, at least 100, not '${value}'`);
   }
   return n;
+}
+
+/**
+ * HUB_UPLINK_CA read and checked: the centre's CA certificates, or why the uplink cannot use the file (`refused`: the
+ * hub starts and watches the home, the uplink keeps what it would send and connects to nothing, as with mqtt:// to
+ * another machine). Before session 73 the file was read raw: a missing one stopped the hub at its start ("ENOENT ...",
+ * a folder "EISDIR: illegal operation on a directory, read", neither naming the variable) and left the home unwatched
+ * over a file only the uplink needs; one with no certificate in it (the key given for it, a DER file) was taken without
+ * a word and every connection then failed on "self-signed certificate".
+ */
+export function readUplinkCa(
+  file: string,
+  read: (file: string) => Buffer = readFileSync,
+): { ca: Buffer } | { refused: string } {
+  const refused = (cause: string): { refused: string } => ({
+    refused:
+      `HUB_UPLINK_CA ${file} cannot be used: ${cause}. The uplink does not connect (what it would send is kept): ` +
+      "give the PEM file of the centre's certificate authority (-----BEGIN CERTIFICATE-----), or unset HUB_UPLINK_CA " +
+      "to trust the system's CAs, and restart the hub",
+  });
+  let pem: Buffer;
+  try {
+    pem = read(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return refused('no such file');
+    if (code === 'EISDIR') return refused('it is a folder, not a file');
+    if (code === 'EACCES' || code === 'EPERM') return refused('the user running the hub may not read it');
+    return refused((err as Error).message);
+  }
+  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  const certificates = blocks.filter((block) => {
+    try {
+      new X509Certificate(block);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (certificates.length === 0) {
+    return refused('it holds no PEM certificate (a private key or a DER file is not the CA)');
+  }
+  return { ca: pem };
 }
 
 /** The URL without any user or password, for logs and /api/health. */

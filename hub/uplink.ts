@@ -122,6 +122,25 @@ export class Uplink {
     this.pumpLater();
   }
 
+  /**
+   * One alert version told from memory while the hub's storage fails (a full card, a write lock held): it cannot be
+   * queued, so it is published to the centre at once when the link is up (QoS 1, kept by the MQTT client across a
+   * reconnect, not across a restart). Once stored it is queued through `queueAlertVersion` and sent again, with
+   * another `queuedAt`: the centre compares the alert and takes it as the repeat it is. With the link down it waits,
+   * held, for storage. Before session 73 the centre learned of it only once stored.
+   */
+  sendFromMemory(message: { alertId: string | null; version: number | null; payload: string }): void {
+    const client = this.client;
+    if (message.alertId === null || message.version === null || this.stopped || !client?.connected) return;
+    const body =
+      `{"hubId":${JSON.stringify(this.hubId)},"queuedAt":"${new Date(this.deps.clock.now()).toISOString()}",` +
+      `"alertId":${JSON.stringify(message.alertId)},"version":${message.version},"alert":${message.payload}}`;
+    client.publish(uplinkTopic(this.hubId, `alerts/${message.alertId}`), body, { qos: 1, retain: false }, (err) => {
+      if (err) this.log.warn({ err: err.message, alertId: message.alertId }, 'could not tell the centre from memory');
+      else this.lastSentAt = this.deps.clock.now();
+    });
+  }
+
   /** Send what was queued once the current work (the alert's own publication) is done. */
   private pumpLater(): void {
     this.pumpSoon ??= setImmediate(() => {
@@ -149,9 +168,12 @@ export class Uplink {
       this.log.warn({ err: String(err) }, 'could not restate open alerts to the centre');
     }
     if (options.refused) {
-      // Never in clear to another machine: queued (bounded, as while the centre is out of reach), never sent.
+      // Never in clear to another machine: queued (bounded, as while the centre is out of reach), never sent. The
+      // heartbeat's tick is what applies the limit: before session 73 a refused uplink returned before scheduling it,
+      // and its queue grew by every alert version for as long as the hub ran.
       this.lastError = options.refused;
       this.log.error(options.refused);
+      this.scheduleHeartbeat();
       return;
     }
     const statusTopic = uplinkTopic(options.hubId, 'status');

@@ -30,6 +30,8 @@ export interface AlertChangesDeps {
   listeners: ReadonlySet<(alert: Alert) => void>;
   /** After every change told: (re)arm or clear the alert's escalation timer. */
   rearm(row: AlertRow): void;
+  /** A version told from memory while storage fails, for the centre (the uplink); see AlertServiceDeps. */
+  onAlertVersionFromMemory?: ((message: NewOutboxRow) => void) | undefined;
 }
 
 export class AlertChanges {
@@ -107,6 +109,19 @@ export class AlertChanges {
     );
     const deliveries = held.owe(row, this.notifications(row, groups));
     for (const delivery of deliveries) if (delivery.row.channel === 'mqtt') held.deliver(delivery);
+    // The alarm receiving centre too: the uplink's queue is in the storage that fails, so the version would reach the
+    // centre only once stored, hours later on a full card (review, session 73). Sent at once if the link is up.
+    const centre = this.d.onAlertVersionFromMemory;
+    if (centre) {
+      for (const delivery of deliveries) {
+        if (delivery.row.channel !== 'mqtt' || delivery.row.alertId === null) continue;
+        try {
+          centre(delivery.row);
+        } catch (err) {
+          this.d.log.warn({ err: String(err), alertId: row.id }, 'could not tell the centre from memory');
+        }
+      }
+    }
     this.tellListeners(alert);
     for (const delivery of deliveries) if (delivery.row.channel !== 'mqtt') held.deliver(delivery);
     this.d.rearm(row);

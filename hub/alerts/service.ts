@@ -43,6 +43,11 @@ export interface AlertServiceDeps {
   storageRetryMs?: number;
   /** Called with each alert version's MQTT message inside the transaction that stores it (the uplink). */
   onAlertVersion?: (message: NewOutboxRow) => void;
+  /**
+   * Called with the MQTT message of each alert version told from memory while storage fails (the uplink sends it to
+   * the centre at once; it is queued through `onAlertVersion` once stored).
+   */
+  onAlertVersionFromMemory?: (message: NewOutboxRow) => void;
 }
 
 export class AlertService implements AlertServiceApi {
@@ -84,6 +89,7 @@ export class AlertService implements AlertServiceApi {
       held: this.held,
       listeners: this.listeners,
       rearm: (row) => this.escalation.arm(row),
+      onAlertVersionFromMemory: deps.onAlertVersionFromMemory,
     });
     const parts = { ...shared, held: this.held, changes: this.changes };
     this.escalation = new Escalation(parts);
