@@ -13,7 +13,7 @@ import { capAppConnections } from '../../dashboard/connection-cap.js';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, loginAddress, LoginThrottle } from '../../dashboard/login-throttle.js';
-import { openEventStream } from '../../dashboard/routes/event-stream.js';
+import { answerStreamHead, openEventStream } from '../../dashboard/routes/event-stream.js';
 import {
   LOGIN_BODY,
   passwordChangeBody,
@@ -479,6 +479,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   app.get('/api/alerts/stream', { config: { consoleAccess: 'operator' } }, (request, reply) => {
+    if (request.method === 'HEAD') {
+      answerStreamHead(reply);
+      return;
+    }
     const sessionId = request.cookies[SESSION_COOKIE] ?? '';
     let unsubscribe = (): void => undefined;
     const stream = openEventStream(request, reply, 2000, {
