@@ -100,6 +100,43 @@ const ROUTES: Route[] = [
 ];
 
 const PASSWORD = 'a-long-password-1';
+
+/** `[[[…]]]` nested `depth` deep, as JSON text: well under the 64 KiB body bound. */
+const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+/** What each field of a write route's body is replaced with, one at a time (JSON text). */
+const WRONG_VALUES: string[] = [
+  '12345',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '["a"]',
+  '{"a":1}',
+  JSON.stringify('x'.repeat(5_000)),
+  '""',
+  deep(5_000),
+];
+/** `body` with `field` set to the JSON text `raw`. */
+const withField = (body: Record<string, unknown>, field: string, raw: string): string =>
+  JSON.stringify({ ...body, [field]: '@@spoilt@@' }).replace('"@@spoilt@@"', raw);
+
+/** A valid body of each write route (as the admin), whose fields are spoilt one at a time. */
+const WRITE_BODIES: { method: 'POST' | 'PUT'; url: string; body: Record<string, unknown> }[] = [
+  { method: 'POST', url: '/api/login', body: { username: 'admin', password: 'not-the-password' } },
+  {
+    method: 'POST',
+    url: '/api/me/password',
+    body: { currentPassword: 'not-the-password', newPassword: 'another-long-password' },
+  },
+  {
+    method: 'POST',
+    url: '/api/alerts/no-hub/no-alert/resolve',
+    body: { outcome: 'false-alarm', note: 'pressed by mistake' },
+  },
+  { method: 'PUT', url: '/api/hubs/no-hub/council', body: { council: 'North' } },
+  { method: 'POST', url: '/api/operators', body: { username: 'probe-op', role: 'operator', password: PASSWORD } },
+  { method: 'PUT', url: '/api/operators/no-such-operator/council', body: { council: 'North' } },
+];
 type Outcome = 'let in' | 'no login' | 'wrong role';
 
 describe.skipIf(missing !== undefined)('the centre console: every route × every caller, over real HTTP', () => {
@@ -214,5 +251,52 @@ describe.skipIf(missing !== undefined)('the centre console: every route × every
     }
     expect(wrong).toEqual([]);
     expect(checked).toBe(ROUTES.length * CALLERS.length);
+  }, 120_000);
+
+  it('answers bad bodies on every write route 4xx with the error body, never 500, and serves on', async () => {
+    // A session of its own: the matrix above ended the admin's with its logout.
+    const admin = new ConsoleClient(env.url);
+    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
+    const problems: string[] = [];
+    let sent = 0;
+    const send = async (method: string, url: string, raw: string, label: string): Promise<void> => {
+      const res = await fetch(`${env.url}${url}`, {
+        method,
+        headers: { cookie: admin.cookie, 'content-type': 'application/json' },
+        body: raw,
+      });
+      const text = await res.text();
+      sent++;
+      let keys: string[];
+      try {
+        keys = Object.keys(JSON.parse(text) as object);
+      } catch {
+        keys = [];
+      }
+      const errorBody = keys.includes('error') && keys.includes('message');
+      // 401 only from the login route and the current password's check: the session must stay valid throughout.
+      const loggedOut = res.status === 401 && url !== '/api/login' && url !== '/api/me/password';
+      if (res.status < 400 || res.status >= 500 || !errorBody || loggedOut)
+        problems.push(`${label}: ${res.status} ${text.slice(0, 160)}`);
+    };
+    for (const { method, url, body } of WRITE_BODIES) {
+      for (const whole of ['[]', '1', '"text"', 'null', deep(20_000)])
+        await send(method, url, whole, `${method} ${url} = ${whole.slice(0, 10)}`);
+      await send(method, url, '{"a":', `${method} ${url} cut short`);
+      await send(method, url, JSON.stringify({ ...body, pad: 'x'.repeat(70 * 1024) }), `${method} ${url} over 64 KiB`);
+      for (const field of Object.keys(body)) {
+        for (const wrong of WRONG_VALUES) {
+          await send(method, url, withField(body, field, wrong), `${method} ${url} ${field}=${wrong.slice(0, 20)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(sent).toBeGreaterThan(100);
+    expect((await fetch(`${env.url}/api/health`)).status).toBe(200);
+    // No spoilt body made an operator (before session 73, `"username": true` made one called "true").
+    const operators = (await admin.json('GET', '/api/operators')).body as { username: string }[];
+    expect(operators.map((o) => o.username).filter((name) => !name.startsWith('matrix-') && name !== 'admin')).toEqual(
+      [],
+    );
   }, 120_000);
 });
