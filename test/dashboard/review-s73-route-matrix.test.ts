@@ -2,8 +2,10 @@
 // read from the server itself, so a route added without a row here fails the test (review, session 73).
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
+import { createLogger } from '../../hub/logger.js';
 import type { RunningHub } from '../../hub/hub.js';
 import {
   adminSession,
@@ -103,6 +105,7 @@ const ROUTES: Route[] = [
 ];
 
 const PASSWORD = 'a-long-enough-password';
+const logLines: string[] = [];
 let dir: string;
 let hub: RunningHub;
 let base: string;
@@ -130,7 +133,16 @@ async function makeUser(admin: Record<string, string>, username: string, role: R
 
 beforeAll(async () => {
   dir = tempDir('s73-routes');
-  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir);
+  // The hub's log at info, every line kept: what a route, a refusal or a bad body makes it write is read at the end.
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
+    logger: createLogger({ level: 'info', destination }),
+  });
   base = dashboardUrl(hub);
   const admin = { cookie: await adminSession(hub) };
   credentials.admin = admin;
@@ -363,4 +375,29 @@ describe('the dashboard: bad bodies on every write route', () => {
     // No spoilt body made a user (before session 73, `"username": true` made one called "true").
     expect(users.map((u) => u.username).filter((name) => !name.startsWith('matrix-') && name !== 'admin')).toEqual([]);
   }, 120_000);
+});
+
+describe("the hub's log after all of the above", () => {
+  it('holds no password, token, session, username or note a request carried', () => {
+    const log = logLines.join('');
+    expect(logLines.length).toBeGreaterThan(0);
+    const secrets = [
+      PASSWORD,
+      TEST_ADMIN_PASSWORD,
+      'not-the-password',
+      'another-long-password',
+      'guess',
+      'called her daughter',
+      'pressed by mistake',
+      'matrix-installer',
+      'matrix-responder',
+      'matrix-analyst',
+      'matrix-leaver',
+      'probe-user',
+      ...Object.values(credentials).flatMap((headers) =>
+        Object.values(headers).map((value) => value.replace(/^Bearer |^telecare_session=/, '')),
+      ),
+    ];
+    expect(secrets.filter((secret) => log.includes(secret))).toEqual([]);
+  });
 });
