@@ -14,6 +14,16 @@ interface ValidatorRoute {
 /** An Ajv validate function as Fastify calls it (`validation.js`: data, then the parent for a root coercion). */
 type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
 
+/**
+ * A body's JSON has its types already: Fastify's default coercion (`coerceTypes: 'array'`, needed for query strings and
+ * path parameters, which are text) turned `{"username": true}` into a user called "true", `["a"]` into "a" and `12345`
+ * into "12345" (review, session 73). Bodies are validated as sent: a wrong type is a 400.
+ */
+function withoutCoercion(ajvOptions: unknown): unknown {
+  const options = (ajvOptions ?? {}) as { customOptions?: Record<string, unknown> };
+  return { ...options, customOptions: { ...options.customOptions, coerceTypes: false } };
+}
+
 /** How many route schemas were compiled (validators and serializers): the test's proof they wait for first use. */
 export const lazySchemaCounts = { validators: 0, serializers: 0 };
 
@@ -33,10 +43,10 @@ export function lazySchemaController(): NonNullable<FastifyServerOptions['schema
   return {
     compilersFactory: {
       buildValidator(externalSchemas: unknown, ajvOptions: unknown) {
-        const compile = (validatorFactory as (e: unknown, o: unknown) => (route: ValidatorRoute) => Validate)(
-          externalSchemas,
-          ajvOptions,
-        );
+        const factory = validatorFactory as (e: unknown, o: unknown) => (route: ValidatorRoute) => Validate;
+        const compile = factory(externalSchemas, ajvOptions);
+        // Its own Ajv, made at the first body compiled (an idle hub's start makes none).
+        let compileBody: ((route: ValidatorRoute) => Validate) | undefined;
         return (route: ValidatorRoute): Validate => {
           if (route.httpPart === 'headers') {
             throw new Error(`${route.method} ${route.url}: header schemas need Fastify's default compiler`);
@@ -44,7 +54,10 @@ export function lazySchemaController(): NonNullable<FastifyServerOptions['schema
           let compiled: Validate | undefined;
           const validate: Validate = (data, context) => {
             if (compiled === undefined) {
-              compiled = compile(route);
+              compiled =
+                route.httpPart === 'body'
+                  ? (compileBody ??= factory(externalSchemas, withoutCoercion(ajvOptions)))(route)
+                  : compile(route);
               lazySchemaCounts.validators++;
             }
             const result = compiled.schemaEnv === undefined ? compiled(data) : compiled(data, context);

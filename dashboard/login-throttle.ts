@@ -84,10 +84,18 @@ export class LoginThrottle {
     const keys = LoginThrottle.keys(username, ip);
     const knownSince = this.knownAddresses.get(LoginThrottle.pairKey(username, ip));
     const known = knownSince !== undefined && now - knownSince < KNOWN_ADDRESS_MS;
+    // An address with no wrong try of its own in the last 15 minutes is not the one guessing: its one try is checked
+    // whatever the username's wait. Without this, a guesser sending a try a second for `admin` took each try the
+    // moment the wait allowed it, and kept the admin out of every address they had not logged in from in 30 days
+    // (a new hub's first login, another PC) for as long as it went on (review, session 73). A guesser gains one try
+    // per address it holds per 15 minutes (an IPv6 /64 counts as one).
+    const ipRecord = this.records.get(keys[1]);
+    const clean = ipRecord === undefined || ipRecord.tries === 0;
     let waitMs = 0;
     for (const key of keys) {
-      // The address's own tries always count; the username's from elsewhere not at an address of this user.
-      if (known && key === keys[0]) continue;
+      // The address's own tries always count; the username's from elsewhere not at an address of this user, nor at
+      // one that has made no wrong try.
+      if ((known || clean) && key === keys[0]) continue;
       const record = this.records.get(key);
       if (record) waitMs = Math.max(waitMs, remainingWaitMs(record, now));
     }

@@ -13,7 +13,8 @@ import { capAppConnections } from '../../dashboard/connection-cap.js';
 import { installCsrfProtection } from '../../dashboard/csrf.js';
 import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, loginAddress, LoginThrottle } from '../../dashboard/login-throttle.js';
-import { openEventStream } from '../../dashboard/routes/event-stream.js';
+import { answerStreamHead, openEventStream } from '../../dashboard/routes/event-stream.js';
+import { lazySchemaController } from '../../dashboard/lazy-schemas.js';
 import {
   LOGIN_BODY,
   passwordChangeBody,
@@ -182,6 +183,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     // No line per request: URLs name hubs and alerts.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allowUnionTypes: true } },
+    // The dashboard's compilers: each route's schemas compiled at its first request, and bodies validated as sent (no
+    // type coercion: `{"council": 0}` is a 400, not the council "0"; dashboard/lazy-schemas.ts).
+    schemaController: lazySchemaController(),
     // An undecodable URL, a request that is not HTTP, one while closing: the same body and headers as any error.
     ...frameworkAnswers({ https: deps.secureCookies }),
   });
@@ -479,6 +483,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
   });
 
   app.get('/api/alerts/stream', { config: { consoleAccess: 'operator' } }, (request, reply) => {
+    if (request.method === 'HEAD') {
+      answerStreamHead(reply);
+      return;
+    }
     const sessionId = request.cookies[SESSION_COOKIE] ?? '';
     let unsubscribe = (): void => undefined;
     const stream = openEventStream(request, reply, 2000, {

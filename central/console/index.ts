@@ -1,5 +1,5 @@
 // startConsole(): the centre's console on a PostgreSQL pool and a NATS connection (wired into `telecare central`).
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -46,6 +46,8 @@ export interface ConsoleOptions {
 
 export interface RunningConsole {
   url: string;
+  /** The console's Fastify app (its route table: the route × role test reads it, session 73). */
+  app: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   }
   return {
     url,
+    app,
     async close() {
       await app.close();
       await commands.stop();

@@ -7,7 +7,7 @@ import { homeScope, homesNotConfigured, principalOf, reachesHome, stillAllowed }
 import type { DashboardContext } from '../context.js';
 import { errors } from '../schemas.js';
 import { alertService } from './alerts.js';
-import { openEventStream } from './event-stream.js';
+import { answerStreamHead, openEventStream } from './event-stream.js';
 
 /** How soon a browser reconnects after the stream drops. */
 const RECONNECT_MS = 3000;
@@ -164,6 +164,10 @@ export function registerAlertStream(app: FastifyInstance, ctx: DashboardContext)
       },
     },
     (request, reply) => {
+      if (request.method === 'HEAD') {
+        answerStreamHead(reply);
+        return;
+      }
       const service = alertService(ctx);
       journal.attach(service);
       // A responder held to some homes is told of theirs only: the first listing, the missed versions and live ones.

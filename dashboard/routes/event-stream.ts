@@ -28,7 +28,24 @@ export interface EventStreamOptions {
   name: string;
 }
 
-/** Takes the response over for an event stream; the client's `retry` is `reconnectMs`. */
+/** The headers of an event stream, for its GET and its HEAD alike. */
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  // Alerts are personal data: never kept by a browser or proxy (as every other answer, dashboard/app.ts).
+  'cache-control': 'no-store, no-transform',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/**
+ * The answer to a HEAD of an event stream: its headers, and the answer ends. Node sends a HEAD answer's headers only
+ * when it ends (a HEAD has no body, so writes are dropped), so a stream opened for one never answered: the request
+ * hung, holding a stream and its listener for as long as the client waited (review, session 73).
+ */
+export function answerStreamHead(reply: FastifyReply): void {
+  void reply.code(200).headers(STREAM_HEADERS).send();
+}
+
+/** Takes the response over for an event stream; the client's `retry` is `reconnectMs`. (A HEAD: `answerStreamHead`.) */
 export function openEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -38,10 +55,7 @@ export function openEventStream(
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    // Alerts are personal data: never kept by a browser or proxy (as every other answer, dashboard/app.ts).
-    'cache-control': 'no-store, no-transform',
-    'x-content-type-options': 'nosniff',
+    ...STREAM_HEADERS,
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
