@@ -9,7 +9,7 @@ import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { morningTripUnseen } from './no-morning-activity.js';
 import { DAY_MS, MINUTE_MS } from './time.js';
-import { isBathroom } from './vocabulary.js';
+import { isBathroom, type DeviceKind } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -794,6 +794,19 @@ function quietDoubtOver(home: HomeState, watch: ReturnWatch, at: number): boolea
 /** Rooms one passes through or works in, where nobody normally stays still for long without a mat to say so. */
 const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance', 'landing', 'stairs', 'utility']);
 
+/** Rooms one rests in (SPEC 3's names): sitting or lying still there for hours is normal. */
+const RESTING_ROOMS = new Set(['living', 'bedroom']);
+
+/** Kinds that report someone using their room; a hazard detector or a thermometer says only that the room exists. */
+const USE_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
+  'motion',
+  'door',
+  'bed',
+  'chair',
+  'appliance',
+  'other',
+]);
+
 /**
  * Whether the home has a room one rests in whose devices cannot place the resident: no motion sensor and no mat, only
  * doors or appliances (Kasteren B without its mats: a living room with two door contacts). A PIR in a room one passes
@@ -825,6 +838,9 @@ function findUnseenRestingRoom(home: HomeState): boolean {
     const room = d.room;
     // A worn device's room is where it is kept, not a sensor of that room.
     if (room === undefined || ACTIVE_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
+    // A room named otherwise (an office, a study: rooms are free text) is one the resident sits in when they use it,
+    // as `coldStartMs` reads it; a smoke detector or a thermometer alone (in a loft, a garden) says nobody uses it.
+    if (!RESTING_ROOMS.has(room) && !USE_KINDS.has(d.kind)) continue;
     const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
     rooms.set(room, (rooms.get(room) ?? false) || places);
   }

@@ -48,6 +48,12 @@ describe('a room one sits in, named freely, that places nobody', () => {
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
 
+  it('guard: a thermometer alone in the garden (nobody uses the room by it) changes nothing: 45 min', () => {
+    const { h, lastAt } = kitchenThenSilence(withRoom({ id: 'garden-climate', kind: 'climate', room: 'garden' }));
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
+
   it('guard: a lamp in a room one passes through (the utility room) changes nothing: 45 min', () => {
     const { h, lastAt } = kitchenThenSilence(withRoom({ id: 'washer', kind: 'appliance', room: 'utility' }));
     h.advanceBy(HOUR_MS);
