@@ -797,6 +797,45 @@ const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance
 /** Rooms one rests in (SPEC 3's names): sitting or lying still there for hours is normal. */
 const RESTING_ROOMS = new Set(['living', 'bedroom']);
 
+/**
+ * Rooms nobody sits in for hours, though one is neither passed through nor worked in like a kitchen: where a door
+ * contact or an appliance is all the layout has there (a garage door, a washer), the resident is not taken to be
+ * resting there unseen. Not rooms one passes through either (`coldStartMs` keeps its own list for that).
+ */
+const STORE_ROOMS = new Set([
+  'garage',
+  'laundry',
+  'pantry',
+  'larder',
+  'storage',
+  'store',
+  'storeroom',
+  'cellar',
+  'basement',
+  'loft',
+  'attic',
+  'shed',
+  'closet',
+  'cupboard',
+  'wardrobe',
+  'garden',
+  'yard',
+  'balcony',
+  'porch',
+]);
+
+/** A store room however written ("Garage", "laundry room", "Store_room"); a "garden room" one may sit in is not one. */
+function isStoreRoom(room: string): boolean {
+  const words = room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+  return (
+    STORE_ROOMS.has(words) ||
+    (words.endsWith(' room') && STORE_ROOMS.has(words.slice(0, -' room'.length)) && words !== 'garden room')
+  );
+}
+
 /** Kinds that report someone using their room; a hazard detector or a thermometer says only that the room exists. */
 const USE_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
   'motion',
@@ -838,6 +877,7 @@ function findUnseenRestingRoom(home: HomeState): boolean {
     const room = d.room;
     // A worn device's room is where it is kept, not a sensor of that room.
     if (room === undefined || ACTIVE_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
+    if (isStoreRoom(room)) continue;
     // A room named otherwise (an office, a study: rooms are free text) is one the resident sits in when they use it,
     // as `coldStartMs` reads it; a smoke detector or a thermometer alone (in a loft, a garden) says nobody uses it.
     if (!RESTING_ROOMS.has(room) && !USE_KINDS.has(d.kind)) continue;

@@ -59,4 +59,14 @@ describe('a room one sits in, named freely, that places nobody', () => {
     h.advanceBy(HOUR_MS);
     expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
   });
+
+  it.each([
+    ['Garage', 'garage-door', 'door'],
+    ['laundry room', 'washer', 'appliance'],
+    ['Store_room', 'store-door', 'door'],
+  ] as const)('guard: a door or appliance in a room nobody sits in (%s) changes nothing: 45 min', (room, id, kind) => {
+    const { h, lastAt } = kitchenThenSilence(withRoom({ id, kind, room }));
+    h.advanceBy(HOUR_MS);
+    expect(kinds(h)).toEqual([['possible-fall', lastAt + 45 * MINUTE_MS]]);
+  });
 });
