@@ -9,7 +9,7 @@ import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { morningTripUnseen } from './no-morning-activity.js';
 import { DAY_MS, MINUTE_MS } from './time.js';
-import { isBathroom } from './vocabulary.js';
+import { isBathroom, type DeviceKind } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -798,6 +798,55 @@ const ACTIVE_ROOMS = new Set(['kitchen', 'bathroom', 'toilet', 'hall', 'entrance
 const RESTING_ROOMS = new Set(['living', 'bedroom']);
 
 /**
+ * Rooms nobody sits in for hours, though one is neither passed through nor worked in like a kitchen: where a door
+ * contact or an appliance is all the layout has there (a garage door, a washer), the resident is not taken to be
+ * resting there unseen. Not rooms one passes through either (`coldStartMs` keeps its own list for that).
+ */
+const STORE_ROOMS = new Set([
+  'garage',
+  'laundry',
+  'pantry',
+  'larder',
+  'storage',
+  'store',
+  'storeroom',
+  'cellar',
+  'basement',
+  'loft',
+  'attic',
+  'shed',
+  'closet',
+  'cupboard',
+  'wardrobe',
+  'garden',
+  'yard',
+  'balcony',
+  'porch',
+]);
+
+/** A store room however written ("Garage", "laundry room", "Store_room"); a "garden room" one may sit in is not one. */
+function isStoreRoom(room: string): boolean {
+  const words = room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+  return (
+    STORE_ROOMS.has(words) ||
+    (words.endsWith(' room') && STORE_ROOMS.has(words.slice(0, -' room'.length)) && words !== 'garden room')
+  );
+}
+
+/** Kinds that report someone using their room; a hazard detector or a thermometer says only that the room exists. */
+const USE_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
+  'motion',
+  'door',
+  'bed',
+  'chair',
+  'appliance',
+  'other',
+]);
+
+/**
  * Whether the home has a room one rests in whose devices cannot place the resident: no motion sensor and no mat, only
  * doors or appliances (Kasteren B without its mats: a living room with two door contacts). A PIR in a room one passes
  * through places the resident there only as long as leaving it would be seen; from the kitchen to an armchair in such
@@ -806,6 +855,10 @@ const RESTING_ROOMS = new Set(['living', 'bedroom']);
  * the silences after that room last at that hour, a silence after a room one passes through is judged as one after a
  * room one rests in: from inactivity's day value, the learned value taking over as every threshold does. A resting
  * room with no device at all is not known to the configuration and cannot be counted (but see `bedUnseen`, at night).
+ * A room one rests in is any named room not one passes through (SPEC 3: rooms are free text), as `coldStartMs` reads
+ * one: the living room and the bedroom, and an office, a study or a dining room too, where one sits as long (session
+ * 73, issue 11: CASAS with half its sensors, seed 1, the office's PIR taken out and its desk lamp kept; the resident ate
+ * at the office table, and the kitchen before it was called a possible fall at 45 min, 9 of the layout's 11 alarms).
  */
 function unseenRestingRoom(home: HomeState): boolean {
   // Asked at every activity in a room one passes through; the answer changes only when a device is added.
@@ -823,7 +876,11 @@ function findUnseenRestingRoom(home: HomeState): boolean {
   for (const d of home.devices.values()) {
     const room = d.room;
     // A worn device's room is where it is kept, not a sensor of that room.
-    if (room === undefined || !RESTING_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
+    if (room === undefined || ACTIVE_ROOMS.has(room) || home.exitRooms.has(room) || isWorn(d.kind)) continue;
+    if (isStoreRoom(room)) continue;
+    // A room named otherwise (an office, a study: rooms are free text) is one the resident sits in when they use it,
+    // as `coldStartMs` reads it; a smoke detector or a thermometer alone (in a loft, a garden) says nobody uses it.
+    if (!RESTING_ROOMS.has(room) && !USE_KINDS.has(d.kind)) continue;
     const places = d.kind === 'motion' || d.kind === 'bed' || d.kind === 'chair';
     rooms.set(room, (rooms.get(room) ?? false) || places);
   }
