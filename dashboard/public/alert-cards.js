@@ -775,6 +775,37 @@ function placeClear(notice, keep) {
 }
 
 /**
+ * What the live line (`line`) says while the screen is not live, said again over the page while that line is off the
+ * screen: a responder scrolled down the list when the connection dropped saw nothing change (the line at the top of the
+ * page said it, and the tab's title, which a phone does not show); the cards' ages went on moving as if live, their
+ * states frozen at the cut (review, session 73). Placed as the new-call notice is, where it covers no control, and it
+ * takes no tap (`pointer-events: none`); hidden from screen readers, which the live line (`role="status"`) tells.
+ * `show(text)`: the words while not live, null once live again.
+ */
+function outOfDateNotice(line) {
+  const notice = el('p', { class: 'out-of-date', 'aria-hidden': 'true', hidden: true });
+  document.body.append(notice);
+  let words = null;
+  const place = () => {
+    const box = line.getBoundingClientRect();
+    const lineOnScreen = box.bottom > 0 && box.top < window.innerHeight;
+    const was = notice.hidden ? null : notice.textContent;
+    notice.hidden = words === null || lineOnScreen;
+    if (notice.hidden) return;
+    if (was !== words) notice.textContent = words;
+    // Placed as it appears or its words change, not as the page scrolls under it (it would move under the finger).
+    if (was !== words) placeClear(notice, was !== null);
+  };
+  window.addEventListener('scroll', place, { passive: true });
+  return {
+    show(text) {
+      words = text;
+      place();
+    },
+  };
+}
+
+/**
  * The live-connection line: "Live: connected" (only once the open alerts are listed: before that the screen is not
  * yet live), or since when `server` is out of reach and that the list may be out of date, so a responder knows to
  * fall back on the phone.
@@ -792,9 +823,17 @@ export function liveStatus(node, server) {
       return `No connection to ${server} since ${formatTime(lostAt)} (${age(lostAt)}): reconnecting… New alerts cannot reach this screen; use the phone procedure if this lasts.`;
     return 'Live: connected';
   };
+  const outOfDate = outOfDateNotice(node);
   const show = () => {
     node.classList.toggle('lost', lostAt !== null || problem !== null);
     node.textContent = note ? `${state()} · ${note}` : state();
+    outOfDate.show(
+      problem
+        ? 'Not live: this list may be out of date (the top of the page says why).'
+        : lostAt
+          ? `No connection since ${formatTime(lostAt)} (${age(lostAt)}): this list may be out of date.`
+          : null,
+    );
   };
   setInterval(() => lostAt && show(), 30_000);
   return {
