@@ -775,6 +775,36 @@ function placeClear(notice, keep) {
 }
 
 /**
+ * What waits for an answer, and a screen that is not live, in the tab's title, before the page's own: "No connection ·
+ * 2 waiting (1 critical) · Alerts · Telecare hub". A console in a background tab or behind another window (the care
+ * records open at 3 a.m.), its sound off, showed a new call nowhere but on the page itself, and one whose stream was
+ * down looked, from the tab, as quiet as one with nothing open (review, session 65, the hub's console; session 73, the
+ * centre's, whose title said "Alerts · Telecare centre" whatever happened). `open(alerts)` with the open alerts (each
+ * with its `state` and `severity`); `liveStatus` says the connection's part.
+ */
+export function tabTitle() {
+  const pageTitle = document.title;
+  let connection = null;
+  let waiting = '';
+  const show = () => {
+    document.title = [connection, waiting, pageTitle].filter(Boolean).join(' · ');
+  };
+  return {
+    open(alerts) {
+      const raised = alerts.filter((a) => a.state === 'raised');
+      const critical = raised.filter((a) => a.severity === 'critical').length;
+      waiting = raised.length ? `${raised.length} waiting${critical ? ` (${critical} critical)` : ''}` : '';
+      show();
+    },
+    /** "No connection", "Not live", or null once live. */
+    connection(words) {
+      connection = words;
+      show();
+    },
+  };
+}
+
+/**
  * What the live line (`line`) says while the screen is not live, said again over the page while that line is off the
  * screen: a responder scrolled down the list when the connection dropped saw nothing change (the line at the top of the
  * page said it, and the tab's title, which a phone does not show); the cards' ages went on moving as if live, their
@@ -810,7 +840,7 @@ function outOfDateNotice(line) {
  * yet live), or since when `server` is out of reach and that the list may be out of date, so a responder knows to
  * fall back on the phone.
  */
-export function liveStatus(node, server) {
+export function liveStatus(node, server, title = null) {
   let lostAt = null;
   let problem = null;
   let loading = false;
@@ -827,6 +857,7 @@ export function liveStatus(node, server) {
   const show = () => {
     node.classList.toggle('lost', lostAt !== null || problem !== null);
     node.textContent = note ? `${state()} · ${note}` : state();
+    title?.connection(problem ? 'Not live' : lostAt ? 'No connection' : null);
     outOfDate.show(
       problem
         ? 'Not live: this list may be out of date (the top of the page says why).'

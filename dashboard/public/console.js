@@ -37,7 +37,9 @@ const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 /** Says when a new alert is drawn above the screen, the card the responder is on kept in place (session 69). */
 const newAbove = cards.newAboveNotice(list);
-const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+/** What waits, and a lost connection, in the tab's title (review, session 65). */
+const title = cards.tabTitle();
+const connection = cards.liveStatus(document.getElementById('connection'), 'the hub', title);
 /**
  * The sound, as this browser last had it: chosen on, it waits for the first click or key on the page (browsers play
  * nothing before), and the banner and the live line say so meanwhile; it was off at every opening, with nothing but
@@ -173,7 +175,7 @@ function render() {
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   drawClosed();
   cards.showCritical(banner, open);
-  showInTitle(open);
+  title.open(open);
 }
 
 /** The last ten closed alerts, each with how it was closed and when. */
@@ -205,26 +207,6 @@ function closedTime(alert) {
   const iso = alert.resolvedAt || alert.lastSeenAt;
   if (!iso) return '';
   return movingTime(iso, homeZone(alert.homeId));
-}
-
-/** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */
-const pageTitle = document.title;
-/** True while the live stream is down (from its error to its next `ready`). */
-let streamLost = false;
-
-/**
- * What waits for a responder, and a lost connection, in the tab's title: "No connection · 2 waiting (1 critical) ·
- * Alerts · Telecare hub". A console in a background tab or behind another window (the care records open at 3 a.m.),
- * or with its sound off, otherwise showed a new call nowhere but on the page itself, and a screen whose stream was down
- * looked as quiet as one with nothing open (review, session 65).
- */
-function showInTitle(open) {
-  const waiting = open.filter((a) => a.state === 'raised');
-  const critical = waiting.filter((a) => a.severity === 'critical').length;
-  const parts = [];
-  if (streamLost) parts.push('No connection');
-  if (waiting.length) parts.push(`${waiting.length} waiting${critical ? ` (${critical} critical)` : ''}`);
-  document.title = [...parts, pageTitle].join(' · ');
 }
 
 /** When closed: resolved, else cancelled (withdrawn by the rule), else last seen. */
@@ -342,7 +324,6 @@ function connect() {
     }
     openListed = true;
     listingNow = false;
-    streamLost = false;
     connection.connected();
     render();
     // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
@@ -350,8 +331,6 @@ function connect() {
   });
   source.addEventListener('error', async () => {
     connection.lost();
-    streamLost = true;
-    showInTitle([...alerts.values()].filter((a) => cards.OPEN.has(a.state)));
     // Cut off while listing: what came is drawn, as before (the next listing draws the rest).
     if (listingNow) {
       listingNow = false;
@@ -413,11 +392,7 @@ async function whoIsLoggedIn() {
   try {
     return await startPageWhenReachable({
       everyMs: START_RETRY_MS,
-      waiting: () => {
-        connection.lost();
-        streamLost = true;
-        showInTitle([]);
-      },
+      waiting: () => connection.lost(),
     });
   } catch (err) {
     // Not logged in: the page is on its way to the login.

@@ -24,7 +24,9 @@ const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 /** Says when a new call is drawn above the screen, the card the operator is on kept in place (session 69). */
 const newAbove = cards.newAboveNotice(list);
-const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
+/** What waits, and a screen not live, in the tab's title (review, session 73: it said "Alerts · Telecare centre"). */
+const title = cards.tabTitle();
+const connection = cards.liveStatus(document.getElementById('connection'), 'the centre', title);
 // The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles. Its
 // operator's choice is kept in this browser as the hub's console keeps its responder's (review, session 65, round 3:
 // it was off after every reload and new login, critical calls coming in silence), and while the browser holds the
@@ -256,6 +258,7 @@ function render() {
   closedList.replaceChildren(...closed.slice(0, 10).map(closedNode));
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+  title.open(open);
 }
 
 /**
