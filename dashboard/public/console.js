@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, homeZone, movingTime, movingTimes, startPageWhenReachable } from '/assets/common.js';
+import { api, el, formatTime, homeZone, movingTime, movingTimes, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -14,6 +14,13 @@ const resolving = new Set();
  * ages' tick) does not wipe it before the responder has read it.
  */
 const failures = new Map();
+/**
+ * The actions that failed because the hub could not be reached (`<alert id>` → `{ action, at }`): once the connection
+ * is back their lines say so and to press again. They went on saying "Cannot reach the hub: check the network
+ * connection" under "Live: connected", and a responder could take the hub for still out of reach and her press for
+ * one that would go through by itself (review, session 73).
+ */
+const unsent = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
 /**
@@ -83,6 +90,7 @@ async function act(alert, action, body) {
   pending.add(sent);
   // A new try: the last one's failure goes; the card's Acknowledge waits for the answer.
   failures.delete(alert.id);
+  unsent.delete(alert.id);
   render();
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
@@ -97,6 +105,7 @@ async function act(alert, action, body) {
     // the hub's refusal of an alert id.
     if (!alerts.has(alert.id)) return;
     failures.set(alert.id, err.message);
+    if (err.code === 'UNREACHABLE') unsent.set(alert.id, { action, at: new Date().toISOString() });
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
   } finally {
@@ -285,6 +294,24 @@ function drawSoon() {
   drawWaiting = setTimeout(render, 0);
 }
 
+/**
+ * Live again: each action that could not reach the hub says so, when, and to press again, in place of "Cannot reach
+ * the hub: check the network connection …" (an acknowledgement another made meanwhile needs none).
+ */
+function sayUnsent() {
+  for (const [id, { action, at }] of unsent) {
+    const alert = alerts.get(id);
+    if (!alert || (action === 'ack' && alert.state !== 'raised')) failures.delete(id);
+    else
+      failures.set(
+        id,
+        `Not ${action === 'ack' ? 'acknowledged' : 'resolved'}: the hub could not be reached at ${formatTime(at)}. ` +
+          `The connection is back: press ${action === 'ack' ? 'Acknowledge' : 'Resolve'} again.`,
+      );
+  }
+  unsent.clear();
+}
+
 function connect() {
   const source = new EventSource('/api/alerts/stream');
   // Ids of the open alerts the server lists after a (re)connection it cannot resume from the last event id
@@ -325,6 +352,7 @@ function connect() {
     openListed = true;
     listingNow = false;
     connection.connected();
+    sayUnsent();
     render();
     // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
     announcer.listed();

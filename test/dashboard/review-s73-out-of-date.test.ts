@@ -103,4 +103,42 @@ describe.skipIf(!haveChromium)('the console scrolled down when the connection dr
       await context.close();
     }
   }, 120_000);
+
+  it('says, once the connection is back, that an acknowledgement pressed while it was down was not sent', async () => {
+    const { base, proxy } = behind;
+    const gas = raiseAlert(stage.dashboard.alerts, clock, { kind: 'gas', homeId: 'h2', detail: { deviceId: 'gas-k' } });
+    const context = await contextWithCookie(stage.browser, base, behind.cookie, {
+      viewport: { width: 360, height: 640 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/console`);
+      await page.locator('#connection', { hasText: 'Live: connected' }).waitFor();
+      const card = page.locator(`#alert-${gas.id}`);
+      const line = card.locator('.error');
+      proxy.hold();
+      await page.locator('#connection', { hasText: 'No connection' }).waitFor({ timeout: 20_000 });
+      await card.getByRole('button', { name: /^Acknowledge/ }).click();
+      await expect
+        .poll(() => line.textContent())
+        .toBe('Cannot reach the hub: check the network connection, then try again. Nothing was changed.');
+      proxy.admit();
+      await page.locator('#connection', { hasText: 'Live: connected' }).waitFor({ timeout: 30_000 });
+      // Before: "Cannot reach the hub: check the network connection …" under "Live: connected".
+      await expect
+        .poll(() => line.textContent())
+        .toMatch(
+          /^Not acknowledged: the hub could not be reached at \d\d:\d\d:\d\d\. The connection is back: press Acknowledge again\.$/,
+        );
+      expect(stage.dashboard.alerts.get(gas.id)?.state).toBe('raised');
+      // Pressed again, it goes through and the line goes.
+      await card.getByRole('button', { name: /^Acknowledge/ }).click();
+      await expect.poll(() => stage.dashboard.alerts.get(gas.id)?.state).toBe('acknowledged');
+      await expect.poll(() => line.textContent()).toBe('');
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });
