@@ -149,9 +149,22 @@ function commandLine(command) {
   return el('p', { class: `command command-${command.state}`, role: 'status' }, text);
 }
 
+/**
+ * The acknowledgements and resolutions sent and not yet answered by the centre (`<hub id> <alert id> <action>`): the
+ * same press again meanwhile (a double-click, a press again when the first seemed not to take) sends nothing, and the
+ * card's Acknowledge waits. Before, both went to the hub, which answered the second "already done", and the card said
+ * "Acknowledgement: the hub had it already": the operator could not tell whether hers had counted (review, session 73;
+ * the hub's console since session 63).
+ */
+const pending = new Set();
+
 async function act(card, action, body) {
-  // A new try: the last one's failure goes.
-  if (failures.delete(keyOf(card))) render();
+  const sent = `${keyOf(card)} ${action}`;
+  if (pending.has(sent)) return;
+  pending.add(sent);
+  // A new try: the last one's failure goes; the card's Acknowledge waits for the answer.
+  failures.delete(keyOf(card));
+  render();
   try {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
@@ -165,9 +178,11 @@ async function act(card, action, body) {
     render();
   } catch (err) {
     failures.set(keyOf(card), err.message);
-    render();
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
+  } finally {
+    pending.delete(sent);
+    render();
   }
 }
 
@@ -211,6 +226,7 @@ function cardNode(card) {
     state: card.state,
     resolving: resolving.has(key),
     pending: Boolean(card.command && card.command.state === 'sent'),
+    acknowledging: pending.has(`${key} ack`),
     onAcknowledge: () => act(card, 'ack', {}),
     onResolve: () => {
       resolving.add(key);
