@@ -657,19 +657,27 @@ function focusBack(list, { active, key, index, action, caret }) {
   // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus. Or the form
   // was drawn anew (its alert changed) with what was typed: the same field, with the caret where it was.
   const twin = active.isConnected ? active : active.id && document.getElementById(active.id);
-  if (twin && list.contains(twin)) {
+  // (Not a card that held the keyboard itself: drawn anew, it is not focusable; the cases below choose for it.)
+  if (twin && list.contains(twin) && !twin.matches('li[data-key]')) {
     twin.focus();
     if (caret && typeof twin.setSelectionRange === 'function') twin.setSelectionRange(caret[0], caret[1]);
     return;
   }
   const same = [...list.children].find((li) => li.dataset.key === key);
-  const target = same
-    ? (action && same.querySelector(`[data-action="${action}"]:not([disabled])`)) ||
-      same.querySelector('button:not([disabled]), select, textarea')
-    : list.children[Math.min(index, list.children.length - 1)]?.querySelector('button:not([disabled])');
-  // Nothing to press on the card now (a command waits): the card itself holds the focus meanwhile.
+  // The control she pressed waits, disabled, for its answer (Acknowledge): the card holds the keyboard meanwhile. On
+  // the card's next button, a second Enter (a double press) opened the resolve form (review, session 73).
+  const waits = Boolean(action && same && same.querySelector(`[data-action="${action}"][disabled]`));
+  const target = waits
+    ? null
+    : same
+      ? (action && same.querySelector(`[data-action="${action}"]:not([disabled])`)) ||
+        same.querySelector('button:not([disabled]), select, textarea')
+      : list.children[Math.min(index, list.children.length - 1)]?.querySelector('button:not([disabled])');
+  // Nothing to press on the card now (a command waits), or the control pressed waits: the card itself holds the
+  // focus meanwhile, and remembers that control for the next draw.
   const holder = target || same || list;
   if (!target) holder.setAttribute('tabindex', '-1');
+  if (waits) holder.dataset.returnTo = action;
   holder.focus();
 }
 

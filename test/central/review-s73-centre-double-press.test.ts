@@ -35,8 +35,13 @@ describe.skipIf(!runnable)("review s73: the centre's console, a double press", (
     await logInAt(page, stage.env);
     await page.getByText('Live: connected').waitFor(WAIT);
     const card = page.locator('#alerts > li[data-alert="s73-double"]');
-    const received = (): string[] =>
-      stage.env.hub.received.filter((r) => r.alertId === 's73-double').map((r) => String(r.body.action));
+    // The commands the hub was sent (each once per command: the centre resends one until the hub's answer is stored).
+    const received = (): string[] => {
+      const commands = new Map<string, string>();
+      for (const r of stage.env.hub.received.filter((r) => r.alertId === 's73-double'))
+        commands.set(String(r.body.commandId), String(r.body.action));
+      return [...commands.values()];
+    };
 
     await card.getByRole('button', { name: /^Acknowledge/ }).dblclick();
     await expect.poll(() => card.innerText(), WAIT).toMatch(/Acknowledgement applied by the hub \(acknowledged\)/);
@@ -52,5 +57,24 @@ describe.skipIf(!runnable)("review s73: the centre's console, a double press", (
     await page.locator('#closed li', { hasText: 'Pressed by mistake, she is fine' }).waitFor(WAIT);
     expect(sent).toEqual(['ack', 'resolve']);
     expect(received()).toEqual(['acknowledge', 'resolve']);
+
+    // By keyboard: Enter twice on the next call's Acknowledge sends one, opens nothing, and the keyboard stays on the
+    // card. Before: the keyboard went to Resolve… while the first waited, and the second Enter opened the form.
+    const other = hubAlert('s73-keys', {
+      homeId: 'flat-2',
+      kind: 'pendant',
+      severity: 'critical',
+      raisedAt: at,
+      lastSeenAt: at,
+    });
+    await storeAlert(stage.env.pool, 'hub-a', other);
+    const next = page.locator('#alerts > li[data-alert="s73-keys"]');
+    await next.getByRole('button', { name: /^Acknowledge/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => next.innerText(), WAIT).toMatch(/Acknowledgement applied by the hub/);
+    expect(sent).toEqual(['ack', 'resolve', 'ack']);
+    expect(await next.locator('form').count()).toBe(0);
+    expect(await next.evaluate((li) => li.contains(document.activeElement))).toBe(true);
   }, 120_000);
 });
