@@ -64,7 +64,7 @@ describe.skipIf(!runnable)("review s73: the centre's console, its tab title", ()
     await titleBecomes(page, '1 waiting · Alerts · Telecare centre');
 
     // Scrolled down the list when the stream is cut and kept out: the tab and the screen say so.
-    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
     expect((await boxOnScreen(page, page.locator('#connection'))).bottom).toBeLessThan(0);
     proxy.hold();
     await titleBecomes(page, 'No connection · 1 waiting · Alerts · Telecare centre');

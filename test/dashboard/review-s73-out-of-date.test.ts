@@ -19,24 +19,16 @@ const behind = consoleBehindProxy(haveChromium, stage);
 
 /** The words on the screen (in the window, shown, not read by a screen reader only) that say the connection is lost. */
 function lostSaidOnScreen(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('body *')]
-      .filter((node) => node.children.length === 0 || node.classList.contains('out-of-date'))
-      .filter((node) => /no connection/i.test(node.textContent || ''))
-      .filter((node) => {
-        const r = node.getBoundingClientRect();
-        const style = getComputedStyle(node);
-        return (
-          r.width > 1 &&
-          r.height > 1 &&
-          r.bottom > 0 &&
-          r.top < window.innerHeight &&
-          style.visibility !== 'hidden' &&
-          node.checkVisibility()
-        );
-      })
-      .map((node) => (node.textContent || '').replace(/\s+/g, ' ').trim()),
-  );
+  return page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+    .filter((node) => node.children.length === 0 || node.classList.contains('out-of-date'))
+    .filter((node) => /no connection/i.test(node.textContent || ''))
+    .filter((node) => {
+      const r = node.getBoundingClientRect();
+      const style = getComputedStyle(node);
+      return r.width > 1 && r.height > 1 && r.bottom > 0 && r.top < window.innerHeight &&
+        style.visibility !== 'hidden' && node.checkVisibility();
+    })
+    .map((node) => (node.textContent || '').replace(/\\s+/g, ' ').trim())`);
 }
 
 describe.skipIf(!haveChromium)('the console scrolled down when the connection drops', () => {
@@ -67,7 +59,7 @@ describe.skipIf(!haveChromium)('the console scrolled down when the connection dr
       await expect.poll(() => page.locator('#alerts > li').count()).toBe(5);
       // Scrolled down to the last card, as a responder working down the list: the live line is off the screen.
       await page.locator('#alerts > li').last().scrollIntoViewIfNeeded();
-      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
       const connectionBox = await boxOnScreen(page, page.locator('#connection'));
       expect(connectionBox.bottom).toBeLessThan(0);
       expect(await lostSaidOnScreen(page)).toEqual([]);
@@ -89,9 +81,9 @@ describe.skipIf(!haveChromium)('the console scrolled down when the connection dr
       const after = await cardTops(page);
       for (const [key, top] of Object.entries(tops)) expect(Math.abs(after[key]! - top), key).toBeLessThan(1);
       // Scrolled back to the top, the live line says it: the notice goes.
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate('window.scrollTo(0, 0)');
       await expect.poll(() => notice.isVisible()).toBe(false);
-      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
       await expect.poll(() => notice.isVisible()).toBe(true);
 
       // Back: live again, the notice goes.
