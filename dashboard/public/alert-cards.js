@@ -657,19 +657,27 @@ function focusBack(list, { active, key, index, action, caret }) {
   // A kept node (a half-filled resolve form) was taken out and put back: the browser dropped its focus. Or the form
   // was drawn anew (its alert changed) with what was typed: the same field, with the caret where it was.
   const twin = active.isConnected ? active : active.id && document.getElementById(active.id);
-  if (twin && list.contains(twin)) {
+  // (Not a card that held the keyboard itself: drawn anew, it is not focusable; the cases below choose for it.)
+  if (twin && list.contains(twin) && !twin.matches('li[data-key]')) {
     twin.focus();
     if (caret && typeof twin.setSelectionRange === 'function') twin.setSelectionRange(caret[0], caret[1]);
     return;
   }
   const same = [...list.children].find((li) => li.dataset.key === key);
-  const target = same
-    ? (action && same.querySelector(`[data-action="${action}"]:not([disabled])`)) ||
-      same.querySelector('button:not([disabled]), select, textarea')
-    : list.children[Math.min(index, list.children.length - 1)]?.querySelector('button:not([disabled])');
-  // Nothing to press on the card now (a command waits): the card itself holds the focus meanwhile.
+  // The control she pressed waits, disabled, for its answer (Acknowledge): the card holds the keyboard meanwhile. On
+  // the card's next button, a second Enter (a double press) opened the resolve form (review, session 73).
+  const waits = Boolean(action && same && same.querySelector(`[data-action="${action}"][disabled]`));
+  const target = waits
+    ? null
+    : same
+      ? (action && same.querySelector(`[data-action="${action}"]:not([disabled])`)) ||
+        same.querySelector('button:not([disabled]), select, textarea')
+      : list.children[Math.min(index, list.children.length - 1)]?.querySelector('button:not([disabled])');
+  // Nothing to press on the card now (a command waits), or the control pressed waits: the card itself holds the
+  // focus meanwhile, and remembers that control for the next draw.
   const holder = target || same || list;
   if (!target) holder.setAttribute('tabindex', '-1');
+  if (waits) holder.dataset.returnTo = action;
   holder.focus();
 }
 
@@ -775,11 +783,72 @@ function placeClear(notice, keep) {
 }
 
 /**
+ * What waits for an answer, and a screen that is not live, in the tab's title, before the page's own: "No connection ·
+ * 2 waiting (1 critical) · Alerts · Telecare hub". A console in a background tab or behind another window (the care
+ * records open at 3 a.m.), its sound off, showed a new call nowhere but on the page itself, and one whose stream was
+ * down looked, from the tab, as quiet as one with nothing open (review, session 65, the hub's console; session 73, the
+ * centre's, whose title said "Alerts · Telecare centre" whatever happened). `open(alerts)` with the open alerts (each
+ * with its `state` and `severity`); `liveStatus` says the connection's part.
+ */
+export function tabTitle() {
+  const pageTitle = document.title;
+  let connection = null;
+  let waiting = '';
+  const show = () => {
+    document.title = [connection, waiting, pageTitle].filter(Boolean).join(' · ');
+  };
+  return {
+    open(alerts) {
+      const raised = alerts.filter((a) => a.state === 'raised');
+      const critical = raised.filter((a) => a.severity === 'critical').length;
+      waiting = raised.length ? `${raised.length} waiting${critical ? ` (${critical} critical)` : ''}` : '';
+      show();
+    },
+    /** "No connection", "Not live", or null once live. */
+    connection(words) {
+      connection = words;
+      show();
+    },
+  };
+}
+
+/**
+ * What the live line (`line`) says while the screen is not live, said again over the page while that line is off the
+ * screen: a responder scrolled down the list when the connection dropped saw nothing change (the line at the top of the
+ * page said it, and the tab's title, which a phone does not show); the cards' ages went on moving as if live, their
+ * states frozen at the cut (review, session 73). Placed as the new-call notice is, where it covers no control, and it
+ * takes no tap (`pointer-events: none`); hidden from screen readers, which the live line (`role="status"`) tells.
+ * `show(text)`: the words while not live, null once live again.
+ */
+function outOfDateNotice(line) {
+  const notice = el('p', { class: 'out-of-date', 'aria-hidden': 'true', hidden: true });
+  document.body.append(notice);
+  let words = null;
+  const place = () => {
+    const box = line.getBoundingClientRect();
+    const lineOnScreen = box.bottom > 0 && box.top < window.innerHeight;
+    const was = notice.hidden ? null : notice.textContent;
+    notice.hidden = words === null || lineOnScreen;
+    if (notice.hidden) return;
+    if (was !== words) notice.textContent = words;
+    // Placed as it appears or its words change, not as the page scrolls under it (it would move under the finger).
+    if (was !== words) placeClear(notice, was !== null);
+  };
+  window.addEventListener('scroll', place, { passive: true });
+  return {
+    show(text) {
+      words = text;
+      place();
+    },
+  };
+}
+
+/**
  * The live-connection line: "Live: connected" (only once the open alerts are listed: before that the screen is not
  * yet live), or since when `server` is out of reach and that the list may be out of date, so a responder knows to
  * fall back on the phone.
  */
-export function liveStatus(node, server) {
+export function liveStatus(node, server, title = null) {
   let lostAt = null;
   let problem = null;
   let loading = false;
@@ -792,9 +861,18 @@ export function liveStatus(node, server) {
       return `No connection to ${server} since ${formatTime(lostAt)} (${age(lostAt)}): reconnecting… New alerts cannot reach this screen; use the phone procedure if this lasts.`;
     return 'Live: connected';
   };
+  const outOfDate = outOfDateNotice(node);
   const show = () => {
     node.classList.toggle('lost', lostAt !== null || problem !== null);
     node.textContent = note ? `${state()} · ${note}` : state();
+    title?.connection(problem ? 'Not live' : lostAt ? 'No connection' : null);
+    outOfDate.show(
+      problem
+        ? 'Not live: this list may be out of date (the top of the page says why).'
+        : lostAt
+          ? `No connection since ${formatTime(lostAt)} (${age(lostAt)}): this list may be out of date.`
+          : null,
+    );
   };
   setInterval(() => lostAt && show(), 30_000);
   return {

@@ -1,5 +1,5 @@
 // The responder console: live alerts over Server-Sent Events, most severe and newest first; acknowledge, resolve.
-import { api, el, homeZone, movingTime, movingTimes, startPageWhenReachable } from '/assets/common.js';
+import { api, el, formatTime, homeZone, movingTime, movingTimes, startPageWhenReachable } from '/assets/common.js';
 import { place, why } from '/assets/alert-why.js';
 import * as cards from '/assets/alert-cards.js';
 
@@ -14,6 +14,13 @@ const resolving = new Set();
  * ages' tick) does not wipe it before the responder has read it.
  */
 const failures = new Map();
+/**
+ * The actions that failed because the hub could not be reached (`<alert id>` → `{ action, at }`): once the connection
+ * is back their lines say so and to press again. They went on saying "Cannot reach the hub: check the network
+ * connection" under "Live: connected", and a responder could take the hub for still out of reach and her press for
+ * one that would go through by itself (review, session 73).
+ */
+const unsent = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
 /**
@@ -37,7 +44,9 @@ const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 /** Says when a new alert is drawn above the screen, the card the responder is on kept in place (session 69). */
 const newAbove = cards.newAboveNotice(list);
-const connection = cards.liveStatus(document.getElementById('connection'), 'the hub');
+/** What waits, and a lost connection, in the tab's title (review, session 65). */
+const title = cards.tabTitle();
+const connection = cards.liveStatus(document.getElementById('connection'), 'the hub', title);
 /**
  * The sound, as this browser last had it: chosen on, it waits for the first click or key on the page (browsers play
  * nothing before), and the banner and the live line say so meanwhile; it was off at every opening, with nothing but
@@ -81,6 +90,7 @@ async function act(alert, action, body) {
   pending.add(sent);
   // A new try: the last one's failure goes; the card's Acknowledge waits for the answer.
   failures.delete(alert.id);
+  unsent.delete(alert.id);
   render();
   try {
     const updated = await api(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body });
@@ -95,6 +105,7 @@ async function act(alert, action, body) {
     // the hub's refusal of an alert id.
     if (!alerts.has(alert.id)) return;
     failures.set(alert.id, err.message);
+    if (err.code === 'UNREACHABLE') unsent.set(alert.id, { action, at: new Date().toISOString() });
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
   } finally {
@@ -173,7 +184,7 @@ function render() {
   document.getElementById('no-alerts').hidden = open.length > 0 || !openListed;
   drawClosed();
   cards.showCritical(banner, open);
-  showInTitle(open);
+  title.open(open);
 }
 
 /** The last ten closed alerts, each with how it was closed and when. */
@@ -205,26 +216,6 @@ function closedTime(alert) {
   const iso = alert.resolvedAt || alert.lastSeenAt;
   if (!iso) return '';
   return movingTime(iso, homeZone(alert.homeId));
-}
-
-/** The page's own title ("Alerts · Telecare hub"), which the console's state goes before. */
-const pageTitle = document.title;
-/** True while the live stream is down (from its error to its next `ready`). */
-let streamLost = false;
-
-/**
- * What waits for a responder, and a lost connection, in the tab's title: "No connection · 2 waiting (1 critical) ·
- * Alerts · Telecare hub". A console in a background tab or behind another window (the care records open at 3 a.m.),
- * or with its sound off, otherwise showed a new call nowhere but on the page itself, and a screen whose stream was down
- * looked as quiet as one with nothing open (review, session 65).
- */
-function showInTitle(open) {
-  const waiting = open.filter((a) => a.state === 'raised');
-  const critical = waiting.filter((a) => a.severity === 'critical').length;
-  const parts = [];
-  if (streamLost) parts.push('No connection');
-  if (waiting.length) parts.push(`${waiting.length} waiting${critical ? ` (${critical} critical)` : ''}`);
-  document.title = [...parts, pageTitle].join(' · ');
 }
 
 /** When closed: resolved, else cancelled (withdrawn by the rule), else last seen. */
@@ -303,6 +294,24 @@ function drawSoon() {
   drawWaiting = setTimeout(render, 0);
 }
 
+/**
+ * Live again: each action that could not reach the hub says so, when, and to press again, in place of "Cannot reach
+ * the hub: check the network connection …" (an acknowledgement another made meanwhile needs none).
+ */
+function sayUnsent() {
+  for (const [id, { action, at }] of unsent) {
+    const alert = alerts.get(id);
+    if (!alert || (action === 'ack' && alert.state !== 'raised')) failures.delete(id);
+    else
+      failures.set(
+        id,
+        `Not ${action === 'ack' ? 'acknowledged' : 'resolved'}: the hub could not be reached at ${formatTime(at)}. ` +
+          `The connection is back: press ${action === 'ack' ? 'Acknowledge' : 'Resolve'} again.`,
+      );
+  }
+  unsent.clear();
+}
+
 function connect() {
   const source = new EventSource('/api/alerts/stream');
   // Ids of the open alerts the server lists after a (re)connection it cannot resume from the last event id
@@ -342,16 +351,14 @@ function connect() {
     }
     openListed = true;
     listingNow = false;
-    streamLost = false;
     connection.connected();
+    sayUnsent();
     render();
     // One sentence for the list (12 alerts open when the page opens are not 12 pieces of news).
     announcer.listed();
   });
   source.addEventListener('error', async () => {
     connection.lost();
-    streamLost = true;
-    showInTitle([...alerts.values()].filter((a) => cards.OPEN.has(a.state)));
     // Cut off while listing: what came is drawn, as before (the next listing draws the rest).
     if (listingNow) {
       listingNow = false;
@@ -413,11 +420,7 @@ async function whoIsLoggedIn() {
   try {
     return await startPageWhenReachable({
       everyMs: START_RETRY_MS,
-      waiting: () => {
-        connection.lost();
-        streamLost = true;
-        showInTitle([]);
-      },
+      waiting: () => connection.lost(),
     });
   } catch (err) {
     // Not logged in: the page is on its way to the login.

@@ -248,11 +248,24 @@ function passing(err) {
   return err.code === 'UNREACHABLE' || err.status >= 500;
 }
 
-async function show() {
-  const mine = ++asked;
+/** Points the page's address and its CSV link at the form's period. */
+function askFor() {
   const query = `from=${form.from.value}&to=${form.to.value}`;
   history.replaceState(null, '', `?${query}`);
   document.getElementById('csv').href = `/api/reports/prevention?${query}&format=csv`;
+  return query;
+}
+
+/**
+ * True while the form holds the days the page chose itself (opened with no dates in its address), not days anyone
+ * asked for: the report's own period then takes their place (review, session 73: a council officer opening the page
+ * first read "…, not 9 Sep 2026 to 7 Dec 2026 as asked" of days she never asked for).
+ */
+let datesPicked = false;
+
+async function show() {
+  const mine = ++asked;
+  const query = askFor();
   say('Loading…');
   try {
     const report = await api(`/api/reports/prevention?${query}`);
@@ -266,6 +279,16 @@ async function show() {
     const moved = period.from !== form.from.value || period.to !== form.to.value;
     // Dates as the rest of the page says them ("1 Sep 2026", session 36).
     const [from, to] = [longDay(period.from), longDay(period.to)];
+    if (moved && datesPicked) {
+      // The page's own choice of days: the form, the address and the CSV link say the months reported instead.
+      datesPicked = false;
+      form.from.value = period.from;
+      form.to.value = period.to;
+      askFor();
+      say(`Report for ${from} to ${to} (whole months that have ended, so that no single day can be told apart)`);
+      return;
+    }
+    datesPicked = false;
     say(
       moved
         ? `Report for ${from} to ${to}: whole months that have ended, not ${longDay(form.from.value)} to ` +
@@ -295,8 +318,10 @@ async function start() {
   const params = new URLSearchParams(location.search);
   form.from.value = params.get('from') || daysAgo(89);
   form.to.value = params.get('to') || daysAgo(0);
+  datesPicked = !params.get('from') && !params.get('to');
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    datesPicked = false;
     show();
   });
   await startPageWhenReachable({

@@ -24,7 +24,9 @@ const closedList = document.getElementById('closed');
 const banner = document.getElementById('critical-banner');
 /** Says when a new call is drawn above the screen, the card the operator is on kept in place (session 69). */
 const newAbove = cards.newAboveNotice(list);
-const connection = cards.liveStatus(document.getElementById('connection'), 'the centre');
+/** What waits, and a screen not live, in the tab's title (review, session 73: it said "Alerts · Telecare centre"). */
+const title = cards.tabTitle();
+const connection = cards.liveStatus(document.getElementById('connection'), 'the centre', title);
 // The centre's console had no sound at all (review, session 60): a critical call beeps as on the hubs' consoles. Its
 // operator's choice is kept in this browser as the hub's console keeps its responder's (review, session 65, round 3:
 // it was off after every reload and new login, critical calls coming in silence), and while the browser holds the
@@ -147,9 +149,22 @@ function commandLine(command) {
   return el('p', { class: `command command-${command.state}`, role: 'status' }, text);
 }
 
+/**
+ * The acknowledgements and resolutions sent and not yet answered by the centre (`<hub id> <alert id> <action>`): the
+ * same press again meanwhile (a double-click, a press again when the first seemed not to take) sends nothing, and the
+ * card's Acknowledge waits. Before, both went to the hub, which answered the second "already done", and the card said
+ * "Acknowledgement: the hub had it already": the operator could not tell whether hers had counted (review, session 73;
+ * the hub's console since session 63).
+ */
+const pending = new Set();
+
 async function act(card, action, body) {
-  // A new try: the last one's failure goes.
-  if (failures.delete(keyOf(card))) render();
+  const sent = `${keyOf(card)} ${action}`;
+  if (pending.has(sent)) return;
+  pending.add(sent);
+  // A new try: the last one's failure goes; the card's Acknowledge waits for the answer.
+  failures.delete(keyOf(card));
+  render();
   try {
     const path = `/api/alerts/${encodeURIComponent(card.hubId)}/${encodeURIComponent(card.alertId)}/${action}`;
     const answer = await api(path, { method: 'POST', body });
@@ -163,9 +178,11 @@ async function act(card, action, body) {
     render();
   } catch (err) {
     failures.set(keyOf(card), err.message);
-    render();
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
+  } finally {
+    pending.delete(sent);
+    render();
   }
 }
 
@@ -209,6 +226,7 @@ function cardNode(card) {
     state: card.state,
     resolving: resolving.has(key),
     pending: Boolean(card.command && card.command.state === 'sent'),
+    acknowledging: pending.has(`${key} ack`),
     onAcknowledge: () => act(card, 'ack', {}),
     onResolve: () => {
       resolving.add(key);
@@ -256,6 +274,7 @@ function render() {
   closedList.replaceChildren(...closed.slice(0, 10).map(closedNode));
   document.getElementById('no-closed').hidden = closed.length > 0 || !closedLoaded;
   cards.showCritical(banner, open);
+  title.open(open);
 }
 
 /**
