@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
+import { pemCertificates, readOrCause } from '../hub/pem-files.js';
 import { onStopSignals } from '../hub/stop-signals.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
@@ -97,15 +98,34 @@ function usage<T>(read: () => T): T {
   }
 }
 
+/**
+ * CENTRAL_MQTT_CA read and checked as the workers will read it: before session 73 only its existence was, and a folder
+ * (or a key, a DER file) given for it passed, the workers then failing on "EISDIR: illegal operation on a directory,
+ * read" or on every gateway's "self-signed certificate", which names neither the variable nor the file.
+ */
+function checkMqttCa(file: string): void {
+  const got = readOrCause(file, 'the centre');
+  const cause =
+    'cause' in got
+      ? got.cause
+      : pemCertificates(got.bytes).length === 0
+        ? 'it holds no PEM certificate (a private key or a DER file is not the CA)'
+        : undefined;
+  if (cause !== undefined) {
+    throw new UsageError(
+      `CENTRAL_MQTT_CA ${file} cannot be used: ${cause}. Give the PEM file of the gateways' certificate authority ` +
+        "(-----BEGIN CERTIFICATE-----), or unset CENTRAL_MQTT_CA to trust the system's CAs",
+    );
+  }
+}
+
 export function parseCentralOptions(options: CentralOptions, env: NodeJS.ProcessEnv): Settings {
   const password = env.CENTRAL_NATS_PASSWORD;
   if (password === undefined || password === '') {
     throw new UsageError("CENTRAL_NATS_PASSWORD must be set: the password of the centre's NATS user");
   }
   const mqttCa = env.CENTRAL_MQTT_CA;
-  if (mqttCa && !fs.existsSync(mqttCa)) {
-    throw new UsageError(`CENTRAL_MQTT_CA: no file '${mqttCa}' (the PEM file of the gateway's CA)`);
-  }
+  if (mqttCa) checkMqttCa(mqttCa);
   const adminPassword = env.CENTRAL_ADMIN_PASSWORD;
   if (adminPassword) usage(() => assertAdminPassword(adminPassword));
   const database = options.database;

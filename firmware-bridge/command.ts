@@ -1,8 +1,8 @@
 // `telecare bridge`: bridge a serial radio receiver to the hub MQTT broker (SPEC 4.3, PROTOCOL.md).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readPasswordFile } from '../bin/secret-file.js';
+import { pemCertificates, readOrCause } from '../hub/pem-files.js';
 import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
 import { onStopSignals } from '../hub/stop-signals.js';
@@ -46,15 +46,13 @@ function topicLevel(value: string): string {
 
 /** The CA file of `--ca`; a missing or unreadable one, or one with no certificate, stops the start naming it. */
 function readCaFile(file: string): Buffer {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(file);
-  } catch (err) {
-    throw new Error(`--ca ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new Error(`--ca ${file}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
-  return pem;
+  const got = readOrCause(file, 'the bridge');
+  if ('cause' in got) throw new Error(`--ca ${file}: ${got.cause}`);
+  if (pemCertificates(got.bytes).length === 0)
+    throw new Error(
+      `--ca ${file}: no PEM certificate in it (-----BEGIN CERTIFICATE-----; a key or a DER file is not the CA)`,
+    );
+  return got.bytes;
 }
 
 /** Default bridge name from the port: /dev/ttyUSB0 → serial-ttyUSB0. */

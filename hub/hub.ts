@@ -1,7 +1,6 @@
 // The hub process composed: config → store → broker → ingest → rules → alerts → dashboard; in-process for tests and bench.
 // First: mqtt-packet's loggers are made when it loads (hub/mqtt-debug.ts).
 import './mqtt-debug.js';
-import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import mqttPacket from 'mqtt-packet';
@@ -80,8 +79,8 @@ export interface HubOptions {
   mqttClientIdHomeAfter?: ClientIdHomeTimes;
   /** Shows a generated secret to the person starting the hub, once (console, never the log). Default: stderr. */
   announce?: (line: string) => void;
-  /** Serve the dashboard over HTTPS with this certificate and key (PEM files; HUB_HTTPS_CERT, HUB_HTTPS_KEY). */
-  https?: { certFile: string; keyFile: string };
+  /** Serve the dashboard over HTTPS with this certificate and key (PEM; HUB_HTTPS_CERT, HUB_HTTPS_KEY, hub/main.ts). */
+  https?: { cert: Buffer | string; key: Buffer | string };
   /** Origins besides the hub's own whose pages may change state (HUB_TRUSTED_ORIGINS). */
   trustedOrigins?: string[];
   /** `Secure` session cookies behind a TLS proxy (HUB_SECURE_COOKIES=1); default: when serving HTTPS. */
@@ -444,7 +443,7 @@ async function startHubHolding(
     clock,
     adminPassword: options.adminPassword,
     announce,
-    https: options.https && { cert: readFileSync(options.https.certFile), key: readFileSync(options.https.keyFile) },
+    https: options.https,
     trustedOrigins: options.trustedOrigins,
     secureCookies: options.secureCookies,
     trustProxy: options.trustProxy,

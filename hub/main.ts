@@ -1,5 +1,5 @@
 // `telecare hub` as a process: settings from options and environment (SPEC 2), signals, a clear message on a bad config.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
@@ -14,6 +14,7 @@ import { scheduleV8Release } from './v8-release.js';
 import { scryptAddonUnavailable } from './scrypt-thread.js';
 import { testHashCost } from './passwords.js';
 import { looseFileAdvice } from './private-files.js';
+import { PemFileError, readCertificatePair, type CertificatePair } from './pem-files.js';
 import { holderWords, portHolder, type PortHolder } from './port-holder.js';
 import type { HubConfig } from './config-types.js';
 import { readUplinkCa, uplinkSettingsFromEnv, type UplinkSettings } from './uplink-settings.js';
@@ -297,6 +298,41 @@ export function dataDirProblem(failure: unknown, dataDir: string): string | unde
   return undefined;
 }
 
+/**
+ * HUB_MQTT_TLS_CERT/KEY and HUB_HTTPS_CERT/KEY read and checked (hub/pem-files.ts): a file that cannot serve stops the
+ * start, as a missing one always did, now with a line that names it; before session 73 a key given for the certificate,
+ * a certificate given for the key or a pair that did not match stopped it with OpenSSL's words ("PEM routines::no start
+ * line", "DECODER routines::unsupported", "key values mismatch") once the store and the rules had started.
+ */
+function readTlsPairs(settings: HubSettings): { mqttTls?: CertificatePair; https?: CertificatePair } {
+  const tls = settings.mqttTls;
+  const https = settings.https;
+  return {
+    ...(tls && {
+      mqttTls: readCertificatePair({
+        certFile: tls.certFile,
+        keyFile: tls.keyFile,
+        certSetting: 'HUB_MQTT_TLS_CERT',
+        keySetting: 'HUB_MQTT_TLS_KEY',
+        remedy:
+          "The hub does not start: give the hub's PEM certificate (chain) in HUB_MQTT_TLS_CERT and its private key in " +
+          'HUB_MQTT_TLS_KEY, or unset both for MQTT in clear only',
+      }),
+    }),
+    ...(https && {
+      https: readCertificatePair({
+        certFile: https.certFile,
+        keyFile: https.keyFile,
+        certSetting: 'HUB_HTTPS_CERT',
+        keySetting: 'HUB_HTTPS_KEY',
+        remedy:
+          "The hub does not start: give the dashboard's PEM certificate (chain) in HUB_HTTPS_CERT and its private key " +
+          'in HUB_HTTPS_KEY, or unset both to serve the dashboard over HTTP',
+      }),
+    }),
+  };
+}
+
 /** Run until SIGINT/SIGTERM; exit code 1 with a message naming the field when the configuration is invalid. */
 export async function runHubProcess(settings: HubSettings): Promise<void> {
   let config;
@@ -304,6 +340,18 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     config = loadHubConfig(settings.config, { required: settings.configRequired });
   } catch (err) {
     if (err instanceof ConfigError) {
+      process.stderr.write(`telecare hub: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  // The TLS pairs read and checked before anything starts: one line naming the variable, the file and what to do.
+  let tlsPairs: ReturnType<typeof readTlsPairs>;
+  try {
+    tlsPairs = readTlsPairs(settings);
+  } catch (err) {
+    if (err instanceof PemFileError) {
       process.stderr.write(`telecare hub: ${err.message}\n`);
       process.exitCode = 1;
       return;
@@ -341,6 +389,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     );
   }
   for (const advice of fileAdvice(settings, config)) logger.warn(advice);
+  for (const pair of [tlsPairs.mqttTls, tlsPairs.https]) if (pair?.dateWarning) logger.warn(pair.dateWarning);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
   const startAdvice = configAdvice(config);
@@ -354,7 +403,9 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
     const uplink = settings.uplink;
     hub = await startHub({
       ...(uplink ? { uplink: { ...uplink, ...(uplink.caFile ? readUplinkCa(uplink.caFile) : {}) } } : {}),
-      ...(tls ? { mqttTls: { port: tls.port, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
+      ...(tls && tlsPairs.mqttTls
+        ? { mqttTls: { port: tls.port, cert: tlsPairs.mqttTls.cert, key: tlsPairs.mqttTls.key } }
+        : {}),
       config,
       dataDir: settings.dataDir,
       mqttPort: settings.mqttPort,
@@ -362,7 +413,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       mqttUrl: settings.mqttUrl,
       adminPassword: settings.adminPassword,
       host: settings.host,
-      https: settings.https,
+      https: tlsPairs.https && { cert: tlsPairs.https.cert, key: tlsPairs.https.key },
       trustedOrigins: settings.trustedOrigins,
       secureCookies: settings.secureCookies,
       trustProxy: settings.trustProxy,

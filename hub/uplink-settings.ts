@@ -1,10 +1,10 @@
 // The uplink's settings (SPEC 10) read from the environment and checked up front, with errors naming the variable.
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { flag } from './env-values.js';
 import { isLoopback } from './mqtt-auth.js';
+import { pemCertificates, readOrCause } from './pem-files.js';
 
 /** Every item the queue may hold before the oldest superseded ones are dropped (HUB_UPLINK_MAX_QUEUE). */
 export const DEFAULT_UPLINK_MAX_QUEUE = 100_000;
@@ -158,29 +158,12 @@ export function readUplinkCa(
       "give the PEM file of the centre's certificate authority (-----BEGIN CERTIFICATE-----), or unset HUB_UPLINK_CA " +
       "to trust the system's CAs, and restart the hub",
   });
-  let pem: Buffer;
-  try {
-    pem = read(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return refused('no such file');
-    if (code === 'EISDIR') return refused('it is a folder, not a file');
-    if (code === 'EACCES' || code === 'EPERM') return refused('the user running the hub may not read it');
-    return refused((err as Error).message);
-  }
-  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-  const certificates = blocks.filter((block) => {
-    try {
-      new X509Certificate(block);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (certificates.length === 0) {
+  const got = readOrCause(file, 'the hub', read);
+  if ('cause' in got) return refused(got.cause);
+  if (pemCertificates(got.bytes).length === 0) {
     return refused('it holds no PEM certificate (a private key or a DER file is not the CA)');
   }
-  return { ca: pem };
+  return { ca: got.bytes };
 }
 
 /** The URL without any user or password, for logs and /api/health. */

@@ -122,7 +122,10 @@ describe('telecare central settings', () => {
     expect(shortAdmin.stderr).toMatch(/CENTRAL_ADMIN_PASSWORD must be at least 10 characters/);
     expect(shortAdmin.stderr).not.toContain('admin1');
     const proxyCases: [NodeJS.ProcessEnv, RegExp][] = [
-      [{ CENTRAL_MQTT_CA: '/nonexistent/gateway-ca.pem' }, /CENTRAL_MQTT_CA: no file/],
+      [
+        { CENTRAL_MQTT_CA: '/nonexistent/gateway-ca.pem' },
+        /CENTRAL_MQTT_CA \/nonexistent\/gateway-ca.pem cannot be used: no such file/,
+      ],
       [{ CENTRAL_SECURE_COOKIES: 'always' }, /CENTRAL_SECURE_COOKIES must be 1 or 0/],
       [{ CENTRAL_TRUST_PROXY: 'nginx' }, /CENTRAL_TRUST_PROXY must be 1 or 0/],
       [
