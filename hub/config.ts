@@ -9,6 +9,7 @@ import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { abbreviationReadAs } from './coverage.js';
+import { editDistance } from './edit-distance.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
   hubNamePattern,
@@ -75,23 +76,6 @@ function describePattern(field: string, pattern: string, value: unknown): string
       return `${field}: must begin with https:// (or http://)`;
   }
   return `${field}: must match the pattern ${pattern}`;
-}
-
-/** Edits (insert, delete, change, swap two neighbours) from `a` to `b`, letter case set aside. */
-function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  const rows = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => i || j));
-  for (let i = 1; i <= x.length; i++) {
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
-        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
-    }
-  }
-  return rows[x.length]![y.length]!;
 }
 
 /**
