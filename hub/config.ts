@@ -440,6 +440,20 @@ function crossCheck(config: HubConfig): string[] {
       }
     });
   });
+  // A responder's webhook deliveries are queued under its id and sent to the first responder of that id: a second
+  // entry copied with its id unchanged (another group, the call centre's URL) had its escalations posted to the
+  // first's URL, signed with the first's secret, and never to its own (review, session 73).
+  const responderIds = new Map<string, number>();
+  config.responders.forEach((responder, i) => {
+    const first = responderIds.get(responder.id);
+    if (first === undefined) responderIds.set(responder.id, i);
+    else {
+      problems.push(
+        `responders[${i}].id: duplicate responder id '${responder.id}' (responders[${first}] has it): alerts for ` +
+          `this one would be sent to responders[${first}]'s webhook; give each responder an id of its own`,
+      );
+    }
+  });
   config.responders.forEach((responder, i) => {
     if (responder.webhook !== undefined && !hasHost(responder.webhook.url)) {
       // Not echoed: a webhook URL may carry the call centre's token.

@@ -114,6 +114,35 @@ describe('an installer’s first flat: slips the hub took without a word', () =>
     expect(followed.advice).toEqual([]);
   });
 
+  it('a responder copied with its id unchanged is refused: its alerts went to the first one’s webhook', () => {
+    const carer = { url: 'https://carers.example.org/hook', secret: 'the-carers-own-secret-123' };
+    const desk = { url: 'https://desk.example.org/hook', secret: 'the-call-centres-own-secret' };
+    const run = runCli([
+      'hub',
+      '--check-config',
+      '--config',
+      writeConfig(dir, {
+        homes: [flat()],
+        responders: [
+          { id: 'carer-jo', group: 'carers', webhook: carer },
+          { id: 'carer-jo', group: 'call-centre', webhook: desk },
+        ],
+        escalation: {
+          default: [
+            { group: 'carers', timeoutSeconds: 60 },
+            { group: 'call-centre', timeoutSeconds: 120 },
+          ],
+        },
+      }),
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "responders[1].id: duplicate responder id 'carer-jo' (responders[0] has it): alerts for this one would be sent " +
+        "to responders[0]'s webhook; give each responder an id of its own",
+    );
+    expect(run.stderr).not.toContain(desk.secret);
+  });
+
   it('a webhook to a receiver on this machine without allowPrivateNetwork is said at the start; set as said, a press reaches it signed', async () => {
     const posts: { body: string; headers: http.IncomingHttpHeaders }[] = [];
     receiver = http.createServer((req, res) => {
