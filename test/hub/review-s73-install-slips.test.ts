@@ -53,7 +53,9 @@ function flat(rooms: { bathroom?: string; living?: string } = {}): Record<string
 }
 
 function checkConfig(config: unknown): { status: number | null; advice: string[] } {
-  const run = runCli(['hub', '--check-config', '--config', writeConfig(dir, config)]);
+  const file = writeConfig(dir, config);
+  fs.chmodSync(file, 0o644); // as an editor saves it under the usual umask
+  const run = runCli(['hub', '--check-config', '--config', file]);
   const advice = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('advice: '))
@@ -167,12 +169,15 @@ describe('an installer’s first flat: slips the hub took without a word', () =>
       escalation: { default: [{ group: 'carers', timeoutSeconds: 60 }] },
     });
 
-    const file = writeConfig(dir, config(false));
     const said = checkConfig(config(false)).advice;
+    const file = path.join(dir, 'telecare.config.json');
     expect(said).toEqual([
       expect.stringMatching(
         /^responders\[0\]\.webhook\.url: its host 127\.0\.0\.1 is .* responder carer-jo \(group carers\) would be refused at delivery.*set responders\[0\]\.webhook\.allowPrivateNetwork to true/,
       ),
+      // The file holds the webhook's secret and was written 0644, as an editor does: said here as the start says it.
+      `configuration file ${file} holds secrets and every user of this machine can read it (mode 0644): chmod 600 ` +
+        `${file} (or 640 with the hub's group)`,
     ]);
     expect(said[0]).not.toContain(url);
 
