@@ -70,7 +70,39 @@ export function unusedLadderAdvice(config: HubConfig): string[] {
   return advice;
 }
 
+/**
+ * A group the homes' ladders call whose responders have no webhook, in a configuration that posts to webhooks: an
+ * escalation step to it sends nothing of its own (hub/alerts/escalation.ts enqueues the group's webhooks; MQTT and the
+ * dashboard have had the alert since it was raised), so the night desk the installer wrote as the second step was told
+ * by nobody (review, session 73). A configuration with no webhook at all is left alone: its responders watch the
+ * Alerts page or read MQTT, where the alert names the groups told (`notifiedGroups`).
+ */
+export function groupWithoutWebhookAdvice(config: HubConfig): string[] {
+  if (!config.responders.some((r) => r.webhook !== undefined)) return [];
+  const ladders = config.escalation;
+  const followed = new Set(['default', ...config.homes.flatMap((home) => home.escalation ?? [])]);
+  // A home whose ladder name has no plain ladder falls back, for some severity at least, to every group in order.
+  const everyGroup = config.homes.some((home) => ladders[home.escalation ?? 'default'] === undefined);
+  const called = new Set(everyGroup ? config.responders.map((r) => r.group) : []);
+  for (const [key, steps] of Object.entries(ladders)) {
+    const colon = key.lastIndexOf(':');
+    if (followed.has(colon < 0 ? key : key.slice(0, colon))) for (const step of steps) called.add(step.group);
+  }
+  const advice: string[] = [];
+  for (const group of called) {
+    const members = config.responders.filter((r) => r.group === group);
+    if (members.length === 0 || members.some((r) => r.webhook !== undefined)) continue;
+    advice.push(
+      `responders: group ${group} (${members.map((r) => r.id).join(', ')}) has no webhook, so an escalation to it ` +
+        'sends nothing of its own: the alert only names the group (notifiedGroups) on MQTT and the Alerts page, where ' +
+        'it has been since it was raised. Give a responder of the group a webhook, or make sure the group watches ' +
+        'the Alerts page or reads MQTT.',
+    );
+  }
+  return advice;
+}
+
 /** Everything said about the responders and ladders: not refusals. */
 export function responderAdvice(config: HubConfig): string[] {
-  return [...webhookAddressAdvice(config), ...unusedLadderAdvice(config)];
+  return [...webhookAddressAdvice(config), ...unusedLadderAdvice(config), ...groupWithoutWebhookAdvice(config)];
 }

@@ -116,6 +116,33 @@ describe('an installer’s first flat: slips the hub took without a word', () =>
     expect(followed.advice).toEqual([]);
   });
 
+  it('a group the ladder calls whose responders have no webhook is said to be told by nothing of its own', () => {
+    const { status, advice } = checkConfig({
+      homes: [flat()],
+      responders: [
+        {
+          id: 'carer-jo',
+          group: 'carers',
+          webhook: { url: 'https://carers.example.org/hook', secret: 'the-carers-own-secret-123' },
+        },
+        { id: 'night-desk', group: 'call-centre' },
+      ],
+      escalation: {
+        default: [
+          { group: 'carers', timeoutSeconds: 60 },
+          { group: 'call-centre', timeoutSeconds: 120 },
+        ],
+      },
+    });
+    expect(status).toBe(0);
+    expect(advice).toContain(
+      'responders: group call-centre (night-desk) has no webhook, so an escalation to it sends nothing of its own: the ' +
+        'alert only names the group (notifiedGroups) on MQTT and the Alerts page, where it has been since it was ' +
+        'raised. Give a responder of the group a webhook, or make sure the group watches the Alerts page or reads MQTT.',
+    );
+    expect(advice.filter((line) => line.startsWith('responders: group carers'))).toEqual([]);
+  });
+
   it('a responder copied with its id unchanged is refused: its alerts went to the first one’s webhook', () => {
     const carer = { url: 'https://carers.example.org/hook', secret: 'the-carers-own-secret-123' };
     const desk = { url: 'https://desk.example.org/hook', secret: 'the-call-centres-own-secret' };
