@@ -251,6 +251,14 @@ function describe(error: ErrorObject): string {
           : '';
       return `${fieldName(error.instancePath, extra)}: unknown field${didYouMean(meant)}${homeField}`;
     }
+    case 'minLength':
+      // Ajv's "must NOT have fewer than 16 characters" left the installer to invent a secret (review, session 73). Its
+      // length only is said: the secret is never echoed.
+      if (error.instancePath.endsWith('/webhook/secret'))
+        return `${fieldName(error.instancePath)}: must be ${String(p.limit)} characters at least, shared with the receiver, which checks each alert's signature with it; make one with: openssl rand -hex 32`;
+      return typeof error.data === 'string' && error.data.length === 0
+        ? `${fieldName(error.instancePath)}: must not be empty`
+        : `${fieldName(error.instancePath)}: must be ${String(p.limit)} characters at least`;
     case 'not':
       return `${fieldName(error.instancePath)}: this value is reserved`;
     case 'pattern':

@@ -172,6 +172,30 @@ describe('an installer’s first flat: slips the hub took without a word', () =>
     expect(run.stderr).not.toContain(desk.secret);
   });
 
+  it('a webhook secret too short is told how long, and how to make one, without being echoed', () => {
+    const run = runCli([
+      'hub',
+      '--check-config',
+      '--config',
+      writeConfig(dir, {
+        homes: [flat()],
+        responders: [
+          {
+            id: 'carer-jo',
+            group: 'carers',
+            webhook: { url: 'https://carers.example.org/hook', secret: 'tooshort123' },
+          },
+        ],
+      }),
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "responders[0].webhook.secret: must be 16 characters at least, shared with the receiver, which checks each alert's " +
+        'signature with it; make one with: openssl rand -hex 32',
+    );
+    expect(run.stderr).not.toContain('tooshort123');
+  });
+
   it('a webhook to a receiver on this machine without allowPrivateNetwork is said at the start; set as said, a press reaches it signed', async () => {
     const posts: { body: string; headers: http.IncomingHttpHeaders }[] = [];
     receiver = http.createServer((req, res) => {
