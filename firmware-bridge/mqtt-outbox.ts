@@ -137,8 +137,13 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     let warnedThisOutage = false;
     client.on('connect', () => (warnedThisOutage = false));
     client.on('error', (err) => {
-      o.logger[warnedThisOutage ? 'debug' : 'warn']({ err: err.message }, 'MQTT client error');
+      const level = warnedThisOutage ? 'debug' : 'warn';
       warnedThisOutage = true;
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+        o.logger[level]({ err: err.message }, refusedAdvice(o.url, o.reconnectPeriodMs));
+        return;
+      }
+      o.logger[level]({ err: err.message }, 'MQTT client error');
     });
   }
 
@@ -298,4 +303,26 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
     const ended = await Promise.race([client.endAsync(false).then(() => true), delay(1_000).then(() => false)]);
     if (!ended) await client.endAsync(true);
   }
+}
+
+/**
+ * What to do when nothing listens where the bridge connects. An installer who moved the hub's broker off 1883
+ * (HUB_MQTT_PORT, as the hub's own message asks when Mosquitto holds it) and started the bridge in another terminal,
+ * where the variable is not set, got one `MQTT client error` line, `connect ECONNREFUSED 127.0.0.1:1883`, and then
+ * silence while the receiver's events waited (review, session 73). The URL's password is never in it.
+ */
+export function refusedAdvice(url: string, reconnectPeriodMs: number): string {
+  let where = 'the broker';
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname}:${parsed.port || '1883'}`;
+  } catch {
+    // The URL was checked at the start; keep the general words.
+  }
+  return (
+    `no MQTT broker answers at ${where} (connection refused); the bridge keeps the receiver's events and tries ` +
+    `again every ${reconnectPeriodMs / 1000} s. Is the hub running, and on this port? A hub started with ` +
+    'HUB_MQTT_PORT (its "hub started" line says its mqttPort) is reached by giving the bridge the same HUB_MQTT_PORT ' +
+    'in its environment, or --mqtt mqtt://<the hub>:<that port>'
+  );
 }

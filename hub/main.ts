@@ -181,7 +181,7 @@ export function glibcMallocAdvice(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Webhook secrets or MQTT password hashes: a file every user may read would hand them out. */
-function configHoldsSecrets(config: HubConfig): boolean {
+export function configHoldsSecrets(config: HubConfig): boolean {
   return config.mqttUsers.length > 0 || config.responders.some((r) => r.webhook !== undefined);
 }
 

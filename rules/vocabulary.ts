@@ -192,7 +192,7 @@ export function deviceKindFromName(name: string, room?: string): DeviceKind {
 }
 
 /** Common ways of writing a meaningful room (lower case, one space between words) that are that room. */
-const ROOM_SYNONYMS: Readonly<Record<string, (typeof MEANINGFUL_ROOMS)[number]>> = {
+export const ROOM_SYNONYMS: Readonly<Record<string, (typeof MEANINGFUL_ROOMS)[number]>> = {
   'living room': 'living',
   livingroom: 'living',
   lounge: 'living',

@@ -87,9 +87,9 @@ function pasteList(unassigned, homes) {
           ? `into "devices" of home ${d.homeId}`
           : `into "devices" of a new home with "id": "${d.homeId}" (this home is not configured yet)`
         : 'into "devices" of its home';
-      const near = sameButCase(d, homes);
-      const nearHome = d.homeId && !known.has(d.homeId) ? homeButCase(d.homeId, homes) : undefined;
-      if (nearHome) return el('li', { class: 'card', 'data-device': d.deviceId }, homeButCaseAdvice(d, nearHome));
+      const near = nearConfiguredDevice(d, homes);
+      const nearHome = d.homeId && !known.has(d.homeId) ? nearConfiguredHome(d.homeId, homes) : undefined;
+      if (nearHome) return el('li', { class: 'card', 'data-device': d.deviceId }, nearHomeAdvice(d, nearHome));
       return el(
         'li',
         { class: 'card', 'data-device': d.deviceId },
@@ -97,8 +97,12 @@ function pasteList(unassigned, homes) {
           ? el(
               'p',
               { class: 'case-differs' },
-              `${d.deviceId}: already configured as "${near.name}" (${near.where}), which differs only in capitals: ` +
-                `names are matched exactly, so write "${d.deviceId}" there instead of adding it again.`,
+              near.how === 'capitals'
+                ? `${d.deviceId}: already configured as "${near.name}" (${near.where}), which differs only in capitals: ` +
+                    `names are matched exactly, so write "${d.deviceId}" there instead of adding it again.`
+                : `${d.deviceId}: is it "${near.name}" (${near.where}), one character apart? Names are matched ` +
+                    `exactly, so if it is that device, correct the name where it is mistyped (in the device's ` +
+                    `setting, or write "${d.deviceId}" in the file) instead of adding it again.`,
             )
           : el('p', {}, `${d.deviceId}: add `, el('code', {}, configLine(d)), ` ${where}.`),
       );
@@ -106,23 +110,57 @@ function pasteList(unassigned, homes) {
   );
 }
 
-/** A configured home whose id differs from the one heard only in capitals (`flat-3` for `Flat-3`), or undefined. */
-function homeButCase(homeId, homes) {
-  const heard = homeId.toLowerCase();
-  return homes.find((home) => home.id.toLowerCase() === heard);
+/**
+ * How a name heard is near a configured one: 'capitals' when they differ only in capitals (session 59, 62), 'slip' when
+ * one character apart, capitals aside (one added, dropped or changed, or two neighbours swapped: `flat12` for
+ * `flat-12`, `pendnt` for `pendant`, `hall-pir` for `hall_pir`), with the same digits in the same order and four
+ * characters at least (`flat-13` beside `flat-12` is a scheme's next flat, `p2` beside `p1` its next pendant; session
+ * 73). Else undefined.
+ */
+function nearness(heard, name) {
+  if (heard === name) return undefined;
+  const x = heard.toLowerCase();
+  const y = name.toLowerCase();
+  if (x === y) return 'capitals';
+  if (Math.min(x.length, y.length) < 4 || Math.abs(x.length - y.length) > 1) return undefined;
+  if (x.replace(/\D/g, '') !== y.replace(/\D/g, '')) return undefined;
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  if (x.length === y.length) {
+    if (x.slice(i + 1) === y.slice(i + 1)) return 'slip';
+    return x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(i + 2) === y.slice(i + 2) ? 'slip' : undefined;
+  }
+  const [longer, shorter] = x.length > y.length ? [x, y] : [y, x];
+  return longer.slice(i + 1) === shorter.slice(i) ? 'slip' : undefined;
 }
 
 /**
- * A device heard for a home written in other capitals than the configured one: home ids are matched exactly, so it
- * must send its events for the configured home, and be added there, not to a new home (which would split the flat's
- * sensors over two homes; session 62). The device's own id kept as configured there when the home has it already.
+ * A configured home whose id is near the one heard (`Flat-3`, `flat3` for `flat-3`): `{ home, how }`, or undefined. One
+ * that differs only in capitals comes first.
  */
-function homeButCaseAdvice(d, home) {
+function nearConfiguredHome(homeId, homes) {
+  let found;
+  for (const home of homes) {
+    const how = nearness(homeId, home.id);
+    if (how === 'capitals') return { home, how };
+    if (how && !found) found = { home, how };
+  }
+  return found;
+}
+
+/**
+ * A device heard for a home written near the configured one (other capitals, or one character apart: `flat12` for
+ * `flat-12`): home ids are matched exactly, so it must send its events for the configured home, and be added there,
+ * not to a new home (which would split the flat's sensors over two homes; session 62, 73). The device's own id kept as
+ * configured there when the home has it already.
+ */
+function nearHomeAdvice(d, { home, how }) {
   const heard = d.deviceId.toLowerCase();
   const configured = (home.devices || []).find((device) => device.id.toLowerCase() === heard);
   const topic = `telecare/${home.id}/devices/${configured ? configured.id : d.deviceId}/events`;
+  const differs = how === 'capitals' ? 'which differs only in capitals' : 'one character apart';
   const start =
-    `${d.deviceId}: heard for home "${d.homeId}", configured as "${home.id}", which differs only in capitals: homes ` +
+    `${d.deviceId}: heard for home "${d.homeId}", configured as "${home.id}", ${differs}: homes ` +
     `are matched exactly, so have it send its events for "${home.id}" (topic ${topic})`;
   return configured
     ? el('p', { class: 'case-differs' }, `${start}, where it is already configured, not a new home.`)
@@ -136,23 +174,28 @@ function homeButCaseAdvice(d, home) {
 }
 
 /**
- * A configured device whose name differs from the one heard only in capitals (a Zigbee2MQTT friendly name typed
- * `hall_pir` for `Hall_PIR`, a native id of the same home): the installer meant it, and adding the heard one again
- * would make two devices of one (session 59). `{ name, where }`, or undefined.
+ * A configured device whose name is near the one heard: differing only in capitals (a Zigbee2MQTT friendly name typed
+ * `hall_pir` for `Hall_PIR`, a native id of the same home; session 59), or one character apart (`pendnt` for
+ * `pendant`; session 73). Adding the heard one again would make two devices of one, the configured one never heard.
+ * `{ name, where, how }`, or undefined; a name differing only in capitals comes first.
  */
-function sameButCase(d, homes) {
-  const heard = d.deviceId.toLowerCase();
+function nearConfiguredDevice(d, homes) {
+  let found;
   for (const home of homes) {
     for (const device of home.devices || []) {
-      if (!d.homeId && typeof device.zigbee === 'string' && device.zigbee !== d.deviceId) {
-        if (device.zigbee.toLowerCase() === heard)
-          return { name: device.zigbee, where: `the Zigbee2MQTT name of ${device.id} in home ${home.id}` };
-      } else if (d.homeId === home.id && device.id !== d.deviceId && device.id.toLowerCase() === heard) {
-        return { name: device.id, where: `a device id of home ${home.id}` };
+      let near;
+      if (!d.homeId && typeof device.zigbee === 'string') {
+        const how = nearness(d.deviceId, device.zigbee);
+        if (how) near = { name: device.zigbee, where: `the Zigbee2MQTT name of ${device.id} in home ${home.id}`, how };
+      } else if (d.homeId === home.id) {
+        const how = nearness(d.deviceId, device.id);
+        if (how) near = { name: device.id, where: `a device id of home ${home.id}`, how };
       }
+      if (near?.how === 'capitals') return near;
+      if (near && !found) found = near;
     }
   }
-  return undefined;
+  return found;
 }
 
 /** Devices already listed: one heard for the first time is said (a polite live region), not the list each time. */
