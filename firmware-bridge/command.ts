@@ -1,7 +1,7 @@
 // `telecare bridge`: bridge a serial radio receiver to the hub MQTT broker (SPEC 4.3, PROTOCOL.md).
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readPasswordFile } from '../bin/secret-file.js';
+import { passwordFileAdvice, readPasswordFile } from '../bin/secret-file.js';
 import { pemCertificates, readOrCause } from '../hub/pem-files.js';
 import { systemClock } from '../hub/clock.js';
 import { createLogger } from '../hub/logger.js';
@@ -147,6 +147,8 @@ Examples:
       const rootLogger = createLogger({ level: opts.logLevel });
       const logger = rootLogger.child({ ns: 'bridge' });
       const password = opts.passwordFile ? readPasswordFile(opts.passwordFile) : undefined;
+      const fileAdvice = opts.passwordFile ? passwordFileAdvice(opts.passwordFile, 'the bridge') : undefined;
+      if (fileAdvice) logger.warn(fileAdvice);
       const ca = opts.ca === undefined ? undefined : readCaFile(opts.ca);
       const name = opts.name ?? defaultName(opts.port);
       const mqttUrl = opts.mqtt ?? localBrokerUrl();

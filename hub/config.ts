@@ -9,7 +9,7 @@ import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { abbreviationReadAs } from './coverage.js';
-import { editDistance } from './edit-distance.js';
+import { nearest } from './edit-distance.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
   hubNamePattern,
@@ -76,21 +76,6 @@ function describePattern(field: string, pattern: string, value: unknown): string
       return `${field}: must begin with https:// (or http://)`;
   }
   return `${field}: must match the pattern ${pattern}`;
-}
-
-/**
- * The one of `known` that `written` is most likely a slip of (`nightWindw`, `pendent`, `home`), or undefined when none
- * is near: a third of its letters at most may differ (review, session 65: "unknown field" left the installer to find
- * the right spelling in the schema).
- */
-function nearest(written: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(written.length / 3)) + 1;
-  for (const name of known) {
-    const distance = editDistance(written, name);
-    if (distance < bestDistance) [best, bestDistance] = [name, distance];
-  }
-  return best;
 }
 
 /** ` (did you mean 'x'?)`, or nothing. */

@@ -1,4 +1,5 @@
-// How far one spelling is from another, for the configuration's "did you mean" (hub/config.ts) and advice (coverage.ts).
+// How far one spelling is from another, for the configuration's "did you mean" (hub/config.ts), advice (coverage.ts)
+// and a request body's unknown field (dashboard/lazy-schemas.ts).
 
 /** Edits (insert, delete, change, swap two neighbours) from `a` to `b`, letter case set aside. */
 export function editDistance(a: string, b: string): number {
@@ -15,4 +16,19 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return rows[x.length]![y.length]!;
+}
+
+/**
+ * The one of `known` that `written` is most likely a slip of (`nightWindw`, `pendent`, `home`), or undefined when none
+ * is near: a third of its letters at most may differ (review, session 65: "unknown field" left the installer to find
+ * the right spelling in the schema).
+ */
+export function nearest(written: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(written.length / 3)) + 1;
+  for (const name of known) {
+    const distance = editDistance(written, name);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
 }

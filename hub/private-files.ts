@@ -120,9 +120,15 @@ export function openPrivateFile(file: string): number {
  * A warning when a file the hub takes its configuration or keys from is open to other users of the machine: one that
  * others may change (they could add an MQTT credential, or send every alert to a webhook of their own), or one
  * holding secrets (webhook secrets, password hashes, a TLS key) that every user may read. Undefined when the file is
- * private enough, or cannot be read (the hub says that itself).
+ * private enough, or cannot be read (the hub says that itself). `reader`: the program whose group may be let read it
+ * (the bridge's MQTT password file, bin/secret-file.ts).
  */
-export function looseFileAdvice(file: string, what: string, holdsSecrets: boolean): string | undefined {
+export function looseFileAdvice(
+  file: string,
+  what: string,
+  holdsSecrets: boolean,
+  reader = 'the hub',
+): string | undefined {
   let mode: number;
   try {
     mode = statSync(file).mode & 0o777;
@@ -134,7 +140,7 @@ export function looseFileAdvice(file: string, what: string, holdsSecrets: boolea
     return `${what} ${file} can be changed by other users of this machine (mode ${shown}): chmod go-w ${file}`;
   }
   if (holdsSecrets && (mode & 0o004) !== 0) {
-    return `${what} ${file} holds secrets and every user of this machine can read it (mode ${shown}): chmod 600 ${file} (or 640 with the hub's group)`;
+    return `${what} ${file} holds secrets and every user of this machine can read it (mode ${shown}): chmod 600 ${file} (or 640 with ${reader}'s group)`;
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { DashboardError } from '../../dashboard/errors.js';
 import { addressKey, loginAddress, LoginThrottle } from '../../dashboard/login-throttle.js';
 import { answerStreamHead, openEventStream } from '../../dashboard/routes/event-stream.js';
 import { lazySchemaController } from '../../dashboard/lazy-schemas.js';
+import { noBodySchema } from '../../dashboard/schemas.js';
 import {
   LOGIN_BODY,
   passwordChangeBody,
@@ -306,13 +307,17 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
   );
 
-  app.post('/api/logout', { config: { consoleAccess: 'public' } }, async (request, reply) => {
-    const sessionId = request.cookies[SESSION_COOKIE];
-    if (sessionId) await operators.closeSession(sessionId);
-    if (request.operator) await audit(pool, { operator: request.operator.username, action: 'logout' });
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/logout',
+    { config: { consoleAccess: 'public' }, schema: { body: noBodySchema } },
+    async (request, reply) => {
+      const sessionId = request.cookies[SESSION_COOKIE];
+      if (sessionId) await operators.closeSession(sessionId);
+      if (request.operator) await audit(pool, { operator: request.operator.username, action: 'logout' });
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/me/password',
@@ -442,7 +447,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
 
   app.post<{ Params: { hubId: string; alertId: string } }>(
     '/api/alerts/:hubId/:alertId/ack',
-    { config: { consoleAccess: 'operator' }, schema: { params } },
+    { config: { consoleAccess: 'operator' }, schema: { params, body: noBodySchema } },
     async (request, reply) => {
       const result = await act(request, { action: 'acknowledge' });
       return reply.code(result.origin === 'hub' ? 202 : 200).send(result);
@@ -756,7 +761,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
 
   app.delete<{ Params: { username: string } }>(
     '/api/operators/:username',
-    { config: { consoleAccess: 'admin' } },
+    { config: { consoleAccess: 'admin' }, schema: { body: noBodySchema } },
     async (request, reply) => {
       const admin = operatorOf(request);
       const result = await operators.remove(request.params.username);

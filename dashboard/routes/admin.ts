@@ -5,7 +5,7 @@ import { topicSafeIdPattern } from '../../hub/config-patterns.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, storageRefused } from '../errors.js';
-import { errors, refuseUnknownFields, roleSchema, tokenRoleSchema } from '../schemas.js';
+import { errors, noBodySchema, roleSchema, tokenRoleSchema } from '../schemas.js';
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
 
@@ -111,7 +111,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/users',
     {
       config: { access: 'users:manage' },
-      preValidation: refuseUnknownFields(userBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create a dashboard user with a role',
@@ -161,6 +160,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         tags: ['admin'],
         summary: 'Remove a dashboard user and end their sessions (never the last admin)',
         params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
+        body: noBodySchema,
         response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409, 503) },
       },
     },
@@ -203,7 +203,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/tokens',
     {
       config: { access: 'tokens:manage' },
-      preValidation: refuseUnknownFields(tokenBody.properties),
       schema: {
         tags: ['admin'],
         summary: 'Create an API token for a program; the token is in this answer only',
@@ -269,6 +268,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DashboardContext)
         tags: ['admin'],
         summary: 'Revoke an API token',
         params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        body: noBodySchema,
         response: { 204: { type: 'null' }, ...errors(401, 403, 404, 503) },
       },
     },

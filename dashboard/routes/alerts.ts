@@ -14,7 +14,7 @@ import {
 import type { Principal } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, type DashboardErrorCode } from '../errors.js';
-import { alertSchema, errors, refuseUnknownFields } from '../schemas.js';
+import { alertSchema, errors } from '../schemas.js';
 
 const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
   'not-found': 'ALERT_NOT_FOUND',
@@ -138,7 +138,6 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     {
       config: { access: 'alerts:act' },
       // A misspelt field (`notes`) is refused, as on resolve: the note must not be lost without a word.
-      preValidation: refuseUnknownFields(acknowledgeBody.properties),
       schema: {
         tags: ['alerts'],
         summary: 'Acknowledge a raised alert (stops its escalation), with an optional note',
@@ -159,7 +158,6 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     '/api/alerts/:id/resolve',
     {
       config: { access: 'alerts:act' },
-      preValidation: refuseUnknownFields(resolveBody.properties),
       schema: {
         tags: ['alerts'],
         summary: 'Resolve an open alert with an outcome and a note',

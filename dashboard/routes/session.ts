@@ -7,7 +7,7 @@ import { DashboardError, storageRefused } from '../errors.js';
 import { addressKey, loginAddress } from '../login-throttle.js';
 import { HashQueueFull } from '../../hub/passwords.js';
 import { allows } from '../../hub/permissions.js';
-import { errors, roleSchema } from '../schemas.js';
+import { errors, noBodySchema, roleSchema } from '../schemas.js';
 import { LOGIN_BODY, passwordChangeBody, sessionCookie, throttledLogin } from './session-shared.js';
 
 const whoAmISchema = {
@@ -91,7 +91,12 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: DashboardContex
     '/api/logout',
     {
       config: { access: 'public' },
-      schema: { tags: ['auth'], summary: 'End the session of this cookie', response: { 204: { type: 'null' } } },
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session of this cookie',
+        body: noBodySchema,
+        response: { 204: { type: 'null' } },
+      },
     },
     async (request, reply) => {
       const sessionId = request.cookies[SESSION_COOKIE];

@@ -114,7 +114,7 @@ describe('a note sent with an acknowledgement', () => {
     const alert = await press('h4', 'p4');
     const misspelt = await post(`/api/alerts/${alert.id}/ack`, { notes: 'Calling her daughter' });
     expect(misspelt.status).toBe(400);
-    expect(String(misspelt.body.message)).toMatch(/Unknown field 'notes'/);
+    expect(String(misspelt.body.message)).toContain('unknown field "notes" (did you mean "note"?)');
     const control = await post(`/api/alerts/${alert.id}/ack`, { note: 'bell\u0007' });
     expect(control.status).toBe(400);
     expect(hub.alerts.get(alert.id)?.state).toBe('raised');
