@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readPasswordFile } from '../bin/secret-file.js';
+import { passwordFileAdvice, readPasswordFile } from '../bin/secret-file.js';
 import { brokerUrl, localBrokerUrl } from '../hub/env-values.js';
 import { timeZoneOption } from '../hub/config.js';
 import {
@@ -55,7 +55,13 @@ const PASSWORD_VARIABLE = 'TELECARE_MQTT_PASSWORD';
 function mqttPassword(flags: SimulateFlags, env: NodeJS.ProcessEnv): string | undefined {
   const given = [flags.passwordFile, flags.password].filter((v) => v !== undefined);
   if (given.length > 1) throw new Error('simulate: give the MQTT password once: --password-file or --password');
-  if (flags.passwordFile !== undefined) return readPasswordFile(flags.passwordFile);
+  if (flags.passwordFile !== undefined) {
+    const password = readPasswordFile(flags.passwordFile);
+    // As the bridge does (review, session 73): a password file every user can read is said, with the chmod.
+    const advice = passwordFileAdvice(flags.passwordFile, 'the simulator');
+    if (advice !== undefined) process.stderr.write(`simulate: warning: ${advice}\n`);
+    return password;
+  }
   if (flags.password !== undefined) {
     process.stderr.write(
       `simulate: warning: --password shows the password to every user of this machine (ps); ` +

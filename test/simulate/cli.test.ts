@@ -229,12 +229,24 @@ describe('telecare simulate', () => {
       expect(fromFlag.stderr).toMatch(/warning: --password .*ps.*--password-file or TELECARE_MQTT_PASSWORD/);
       expect(fromFlag.stderr).not.toContain('on-the-command-line');
 
+      // A password file every user can read is said, with the chmod, as the bridge says it (review, session 73).
+      const looseFile = path.join(dir, 'mqtt-password-loose');
+      fs.writeFileSync(looseFile, 'from-a-loose-file\n');
+      fs.chmodSync(looseFile, 0o644);
+      const fromLooseFile = await run(
+        process.execPath,
+        [cli, ...publishing, '--password-file', looseFile, ...briefly],
+        { env, timeout: 30_000 },
+      );
+      expect(fromLooseFile.stderr).toMatch(/warning: .*--password-file .*chmod/s);
+      expect(fromLooseFile.stderr).not.toContain('from-a-loose-file');
+
       const { stdout: help } = await run(process.execPath, [cli, 'simulate', '--help']);
       expect(help).toContain('--password-file <file>');
       expect(help).toContain('TELECARE_MQTT_PASSWORD');
       await expect(
         run(process.execPath, [cli, ...publishing, '--password-file', path.join(dir, 'missing'), ...briefly], { env }),
-      ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--password-file .*missing: ENOENT/) });
+      ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--password-file .*missing: no such file/) });
     } finally {
       await close();
     }
