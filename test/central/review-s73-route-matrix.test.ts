@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../central/console/index.js';
-import { servedRoutes } from '../support/route-list.js';
+import { deep, servedRoutes, withField, WRONG_VALUES } from '../support/route-list.js';
 import { ADMIN_PASSWORD, ConsoleClient, missingForConsole, startConsoleEnv, type ConsoleEnv } from './console-env.js';
 
 const missing = missingForConsole();
@@ -100,25 +100,6 @@ const ROUTES: Route[] = [
 ];
 
 const PASSWORD = 'a-long-password-1';
-
-/** `[[[…]]]` nested `depth` deep, as JSON text: well under the 64 KiB body bound. */
-const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
-/** What each field of a write route's body is replaced with, one at a time (JSON text). */
-const WRONG_VALUES: string[] = [
-  '12345',
-  'true',
-  'null',
-  '[]',
-  '{}',
-  '["a"]',
-  '{"a":1}',
-  JSON.stringify('x'.repeat(5_000)),
-  '""',
-  deep(5_000),
-];
-/** `body` with `field` set to the JSON text `raw`. */
-const withField = (body: Record<string, unknown>, field: string, raw: string): string =>
-  JSON.stringify({ ...body, [field]: '@@spoilt@@' }).replace('"@@spoilt@@"', raw);
 
 /** A valid body of each write route (as the admin), whose fields are spoilt one at a time. */
 const WRITE_BODIES: { method: 'POST' | 'PUT'; url: string; body: Record<string, unknown> }[] = [

@@ -15,7 +15,7 @@ import {
   TEST_ADMIN_PASSWORD,
 } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
-import { servedRoutes } from '../support/route-list.js';
+import { deep, servedRoutes, withField, WRONG_VALUES } from '../support/route-list.js';
 
 /** The people's roles, each logged in with a password (a session cookie). */
 const ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
@@ -292,25 +292,6 @@ describe('the dashboard: every route × every caller, over real HTTP', () => {
     }
   });
 });
-
-/** `[[[…]]]` nested `depth` deep, as JSON text: well under the 64 KiB body bound. */
-const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
-/** What each field of a write route's body is replaced with, one at a time (JSON text). */
-const WRONG_VALUES: string[] = [
-  '12345',
-  'true',
-  'null',
-  '[]',
-  '{}',
-  '["a"]',
-  '{"a":1}',
-  JSON.stringify('x'.repeat(5_000)),
-  '""',
-  deep(5_000),
-];
-/** `body` with `field` set to the JSON text `raw`. */
-const withField = (body: Record<string, unknown>, field: string, raw: string): string =>
-  JSON.stringify({ ...body, [field]: '@@spoilt@@' }).replace('"@@spoilt@@"', raw);
 
 /** A valid body of each write route (as the admin), whose fields are spoilt one at a time. */
 const WRITE_BODIES: { url: string; body: Record<string, unknown> }[] = [

@@ -21,3 +21,24 @@ export function servedRoutes(app: FastifyInstance): string[] {
   }
   return routes.sort();
 }
+
+// Bad bodies for every write route of the hub's dashboard and the centre's console (the route × caller tests).
+
+/** `[[[…]]]` nested `depth` deep, as JSON text: well under the 64 KiB body bound. */
+export const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+/** What each field of a write route's body is replaced with, one at a time (JSON text). */
+export const WRONG_VALUES: string[] = [
+  '12345',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '["a"]',
+  '{"a":1}',
+  JSON.stringify('x'.repeat(5_000)),
+  '""',
+  deep(5_000),
+];
+/** `body` with `field` set to the JSON text `raw`. */
+export const withField = (body: Record<string, unknown>, field: string, raw: string): string =>
+  JSON.stringify({ ...body, [field]: '@@spoilt@@' }).replace('"@@spoilt@@"', raw);
