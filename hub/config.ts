@@ -93,6 +93,25 @@ function nearest(written: string, known: readonly string[]): string | undefined 
   return best;
 }
 
+/**
+ * The field `written` is most likely a slip of: the nearest by spelling (`nearest`), else the one field whose name
+ * begins with it, give or take one slip (`timeout` or `timout` for `timeoutSeconds`, `allowPrivate` for
+ * `allowPrivateNetwork`): the unit or the rest of the name left off is too many letters for the spelling's third
+ * (review, session 73). Four letters at least, and one field only (`allow` begins two): else nothing.
+ */
+function nearestField(written: string, known: readonly string[]): string | undefined {
+  const near = nearest(written, known);
+  if (near !== undefined || written.length < 4) return near;
+  const begun = known.filter((name) => {
+    if (name.length <= written.length) return false;
+    let best = Infinity;
+    for (let k = Math.max(1, written.length - 1); k <= Math.min(name.length, written.length + 1); k++)
+      best = Math.min(best, editDistance(written, name.slice(0, k)));
+    return best <= 1;
+  });
+  return begun.length === 1 ? begun[0] : undefined;
+}
+
 /** ` (did you mean 'x'?)`, or nothing. */
 function didYouMean(suggestion: string | undefined): string {
   return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
@@ -243,7 +262,7 @@ function describe(error: ErrorObject): string {
       return `${fieldName(error.instancePath, String(p.missingProperty))}: is required`;
     case 'additionalProperties': {
       const extra = String(p.additionalProperty);
-      const meant = nearest(extra, knownFields(error));
+      const meant = nearestField(extra, knownFields(error));
       // `"devices"` beside `"homes"` rather than inside a home (review, session 68).
       const homeField =
         meant === undefined && error.instancePath === '' && HOME_FIELDS.includes(extra)
