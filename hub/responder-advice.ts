@@ -128,12 +128,19 @@ export function unheardHomeAdvice(config: HubConfig, reach: AlertReach = {}): st
   const withWebhook = new Set(config.responders.filter((r) => r.webhook !== undefined).map((r) => r.group));
   const responderCredentials = config.mqttUsers.filter((user) => user.role === 'responder');
   const unheard: { id: string; groups: string[] }[] = [];
+  const groupsByLadder = new Map<string, Set<string>>();
   for (const home of config.homes) {
     // A home with no devices raises nothing (coverage advice says so).
     if ((home.devices ?? []).length === 0) continue;
-    const groups = new Set(
-      CALLED_SEVERITIES.flatMap((severity) => ladderFor(config, home.id, severity)).map((l) => l.group),
-    );
+    // The same for every home that follows the same ladder: worked out once per ladder name (a scheme's thousand).
+    const ladder = home.escalation ?? 'default';
+    let groups = groupsByLadder.get(ladder);
+    if (groups === undefined) {
+      groups = new Set(
+        CALLED_SEVERITIES.flatMap((severity) => ladderFor(config, home.id, severity)).map((l) => l.group),
+      );
+      groupsByLadder.set(ladder, groups);
+    }
     if ([...groups].some((group) => withWebhook.has(group))) continue;
     const covered = responderCredentials.some(
       (user) => user.homes === undefined || user.homes.includes('*') || user.homes.includes(home.id),
