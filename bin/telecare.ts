@@ -54,7 +54,29 @@ function packageVersion(): string {
   return 'telecare-hub (version unknown)';
 }
 
+/** Whether this error is a write to a pipe whose reader has gone (`| head` that has read its lines). */
+function isClosedReader(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
+/**
+ * `telecare hub --check-config | head -1` (or `--help`, `replay`, `report`, `simulate` into `head`) ended with Node's
+ * unhandled `write EPIPE` stack once `head` had gone (review, session 73). For the whole program, once, rather than in
+ * each command: the reader of standard output gone, the program ends at once and quietly, with the status already
+ * set (a command that failed keeps its 1) or else 0, as `head` read what it wanted and nothing failed: every command
+ * says its failures on stderr with a status of its own, and `--check-config` writes to stdout only for a valid file,
+ * so a script's `set -o pipefail` sees the file's verdict, not the reader's choice. The hub's log is not written
+ * here (hub/logger.ts writes to descriptor 1 itself and meets EPIPE on its own). Any other error is thrown as before.
+ */
+function endQuietlyWhenReaderGoes(): void {
+  process.stdout.on('error', (err) => {
+    if (!isClosedReader(err)) throw err;
+    process.exit();
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  endQuietlyWhenReaderGoes();
   if (isBareHub(argv)) {
     const { resolveSettings, runHubProcess } = await import('../hub/main.js');
     await runHubProcess(resolveSettings({}));

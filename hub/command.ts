@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { hashPassword } from './passwords.js';
 import { ConfigError, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
-import { configHoldsSecrets, resolveSettings, runHubProcess } from './main.js';
+import { alertReach, configHoldsSecrets, resolveSettings, runHubProcess } from './main.js';
 import { looseFileAdvice } from './private-files.js';
 
 interface HubCliOptions {
@@ -74,7 +74,10 @@ export function registerHubCommand(program: Command): void {
           // The start and a reload say it too; said here, before the file holding webhook secrets is put in use
           // (review, session 73: --check-config said nothing of a 0644 file the reload then warned about).
           const fileAdvice = looseFileAdvice(settings.config, 'configuration file', configHoldsSecrets(config));
-          for (const line of [...configAdvice(config), ...(fileAdvice === undefined ? [] : [fileAdvice])])
+          for (const line of [
+            ...configAdvice(config, alertReach(settings)),
+            ...(fileAdvice === undefined ? [] : [fileAdvice]),
+          ])
             process.stdout.write(`advice: ${line}\n`);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;

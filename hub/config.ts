@@ -9,7 +9,7 @@ import { derivedActivityKeys } from '../rules/presence.js';
 import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { abbreviationReadAs } from './coverage.js';
-import { nearest } from './edit-distance.js';
+import { editDistance, nearest } from './edit-distance.js';
 import { loadConfigValidator } from './config-validator.js';
 import {
   hubNamePattern,
@@ -76,6 +76,25 @@ function describePattern(field: string, pattern: string, value: unknown): string
       return `${field}: must begin with https:// (or http://)`;
   }
   return `${field}: must match the pattern ${pattern}`;
+}
+
+/**
+ * The field `written` is most likely a slip of: the nearest by spelling (`nearest`), else the one field whose name
+ * begins with it, give or take one slip (`timeout` or `timout` for `timeoutSeconds`, `allowPrivate` for
+ * `allowPrivateNetwork`): the unit or the rest of the name left off is too many letters for the spelling's third
+ * (review, session 73). Four letters at least, and one field only (`allow` begins two): else nothing.
+ */
+function nearestField(written: string, known: readonly string[]): string | undefined {
+  const near = nearest(written, known);
+  if (near !== undefined || written.length < 4) return near;
+  const begun = known.filter((name) => {
+    if (name.length <= written.length) return false;
+    let best = Infinity;
+    for (let k = Math.max(1, written.length - 1); k <= Math.min(name.length, written.length + 1); k++)
+      best = Math.min(best, editDistance(written, name.slice(0, k)));
+    return best <= 1;
+  });
+  return begun.length === 1 ? begun[0] : undefined;
 }
 
 /** ` (did you mean 'x'?)`, or nothing. */
@@ -228,7 +247,7 @@ function describe(error: ErrorObject): string {
       return `${fieldName(error.instancePath, String(p.missingProperty))}: is required`;
     case 'additionalProperties': {
       const extra = String(p.additionalProperty);
-      const meant = nearest(extra, knownFields(error));
+      const meant = nearestField(extra, knownFields(error));
       // `"devices"` beside `"homes"` rather than inside a home (review, session 68).
       const homeField =
         meant === undefined && error.instancePath === '' && HOME_FIELDS.includes(extra)

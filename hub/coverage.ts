@@ -10,7 +10,7 @@ import type { HomeConfig } from '../rules/types.js';
 import { canonicalRoom, MEANINGFUL_ROOMS, ROOM_SYNONYMS, type DeviceKind } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { editDistance } from './edit-distance.js';
-import { responderAdvice } from './responder-advice.js';
+import { responderAdvice, type AlertReach } from './responder-advice.js';
 
 /** Rooms one passes through from an exit door: a PIR there sees whoever comes back in or stays after the door shut. */
 const PASSAGE_ROOMS = new Set(['entrance', 'entry', 'hall', 'hallway', 'corridor', 'landing', 'porch', 'lobby']);
@@ -277,14 +277,14 @@ export function timeZoneAdvice(config: HubConfig): string[] {
 }
 
 /** Everything a configuration gets said about it at --check-config, at the start and at a reload: not refusals. */
-export function configAdvice(config: HubConfig): string[] {
+export function configAdvice(config: HubConfig, reach: AlertReach = {}): string[] {
   return [
     ...homeCaseAdvice(config),
     ...timeZoneAdvice(config),
     ...baseTopicNameAdvice(config),
     ...roomPlaceholderAdvice(config),
     ...roomSpellingAdvice(config),
-    ...responderAdvice(config),
+    ...responderAdvice(config, reach),
     ...config.homes.flatMap(coverageAdvice),
   ];
 }

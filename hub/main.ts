@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
+import type { AlertReach } from './responder-advice.js';
 import { startHub, type RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
@@ -107,6 +108,11 @@ function adminPassword(value: string | undefined): string | undefined {
 }
 
 /** Command-line options win over the environment, which wins over the defaults. */
+/** Who hears of an alert beyond the file's responders, as these settings run the hub (`unheardHomeAdvice`). */
+export function alertReach(settings: Pick<HubSettings, 'uplink' | 'mqttUrl'>): AlertReach {
+  return { uplink: settings.uplink !== undefined, externalBroker: settings.mqttUrl !== undefined };
+}
+
 export function resolveSettings(
   cli: { config?: string; dataDir?: string; mqttPort?: string; httpPort?: string; mqttUrl?: string; host?: string },
   env: NodeJS.ProcessEnv = process.env,
@@ -392,7 +398,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   for (const pair of [tlsPairs.mqttTls, tlsPairs.https]) if (pair?.dateWarning) logger.warn(pair.dateWarning);
   const mallocAdvice = glibcMallocAdvice(process.env);
   if (mallocAdvice) logger.warn(mallocAdvice);
-  const startAdvice = configAdvice(config);
+  const startAdvice = configAdvice(config, alertReach(settings));
   for (const advice of startAdvice) logger.warn(advice);
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
@@ -502,7 +508,7 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
       return;
     }
     for (const line of restartOnlyChanges(config.hub, next.hub)) logger.warn(line);
-    const layoutAdvice = configAdvice(next);
+    const layoutAdvice = configAdvice(next, alertReach(settings));
     for (const line of layoutAdvice) if (!adviceGiven.has(line)) logger.warn(line);
     adviceGiven = new Set(layoutAdvice);
   });

@@ -2,6 +2,7 @@
 // (`configAdvice`, hub/coverage.ts): at --check-config, in the start log and in a reload's log.
 import { isIP } from 'node:net';
 import { isPublicAddress } from './alerts/webhook.js';
+import { ladderFor } from './alerts/ladder.js';
 import type { HubConfig } from './config-types.js';
 import { editDistance } from './edit-distance.js';
 
@@ -102,7 +103,88 @@ export function groupWithoutWebhookAdvice(config: HubConfig): string[] {
   return advice;
 }
 
+/** What the hub is run with beyond the file, that decides who hears of an alert (`resolveSettings`, hub/main.ts). */
+export interface AlertReach {
+  /** `HUB_UPLINK_URL` is set: alerts go to the alarm receiving centre too. */
+  uplink?: boolean;
+  /** `HUB_MQTT_URL` is set: the broker is another's, whose subscribers the hub cannot know. */
+  externalBroker?: boolean;
+}
+
+const CALLED_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+/**
+ * A home whose alerts nobody is told of: no group its ladders call (for any severity but info, through `ladderFor`,
+ * as an alert does) has a responder with a webhook, no MQTT `responder` credential covers it, and no alarm receiving
+ * centre uplink is set, so a pendant press is seen only by someone who happens to look at the dashboard's Alerts page
+ * or subscribes to MQTT with the installer's credential (review, session 73: nothing said so, at --check-config, the
+ * start or a reload). Quiet with an uplink (the centre is told), with an external broker (its subscribers are not
+ * the hub's to know), and for a configuration with no homes (the first start, which says so itself). The
+ * dashboard's responder logins are in the database, not the file: a home they watch still gets the line, which says
+ * what the Alerts page needs.
+ */
+export function unheardHomeAdvice(config: HubConfig, reach: AlertReach = {}): string[] {
+  if (reach.uplink === true || reach.externalBroker === true) return [];
+  const withWebhook = new Set(config.responders.filter((r) => r.webhook !== undefined).map((r) => r.group));
+  const responderCredentials = config.mqttUsers.filter((user) => user.role === 'responder');
+  const unheard: { id: string; groups: string[] }[] = [];
+  const groupsByLadder = new Map<string, Set<string>>();
+  for (const home of config.homes) {
+    // A home with no devices raises nothing (coverage advice says so).
+    if ((home.devices ?? []).length === 0) continue;
+    // The same for every home that follows the same ladder: worked out once per ladder name (a scheme's thousand).
+    const ladder = home.escalation ?? 'default';
+    let groups = groupsByLadder.get(ladder);
+    if (groups === undefined) {
+      groups = new Set(
+        CALLED_SEVERITIES.flatMap((severity) => ladderFor(config, home.id, severity)).map((l) => l.group),
+      );
+      groupsByLadder.set(ladder, groups);
+    }
+    if ([...groups].some((group) => withWebhook.has(group))) continue;
+    const covered = responderCredentials.some(
+      (user) => user.homes === undefined || user.homes.includes('*') || user.homes.includes(home.id),
+    );
+    if (!covered) unheard.push({ id: home.id, groups: [...groups] });
+  }
+  if (unheard.length === 0) return [];
+  const line = (who: string, ids: string[], groups: string[]): string => {
+    const called =
+      config.responders.length === 0
+        ? 'no responders are configured'
+        : `no responder of the groups ${ids.length === 1 ? 'its ladder calls' : 'their ladders call'} (${groups.join(', ')}) has a webhook`;
+    const add =
+      config.responders.length === 0
+        ? 'Add a responder with a webhook (responders[])'
+        : 'Give a responder of those groups a webhook (responders[].webhook)';
+    return (
+      `${who}: ${ids.length === 1 ? 'its' : 'their'} alerts reach only the dashboard and MQTT subscribers: ${called}, ` +
+      `no MQTT responder credential covers ${ids.length === 1 ? 'it' : 'them'} and no alarm receiving centre uplink ` +
+      'is set, so a pendant press is seen only when someone looks at the Alerts page. ' +
+      `${add}, add an mqttUsers entry with role responder for ${ids.length === 1 ? `home ${ids[0]}` : 'them'} (a ` +
+      "responder's app), or set HUB_UPLINK_URL; or make sure a responder logged in to the dashboard watches the " +
+      'Alerts page.'
+    );
+  };
+  // A scheme of a thousand flats written without webhooks: one line, not a thousand.
+  if (unheard.length > UNHEARD_HOMES_NAMED) {
+    const ids = unheard.map((home) => home.id);
+    const groups = [...new Set(unheard.flatMap((home) => home.groups))];
+    const named = ids.slice(0, UNHEARD_HOMES_NAMED).join(', ');
+    return [line(`homes ${named} and ${ids.length - UNHEARD_HOMES_NAMED} more`, ids, groups)];
+  }
+  return unheard.map((home) => line(`home ${home.id}`, [home.id], home.groups));
+}
+
+/** Past this many homes told of by `unheardHomeAdvice`, one line names the first ones and counts the rest. */
+const UNHEARD_HOMES_NAMED = 5;
+
 /** Everything said about the responders and ladders: not refusals. */
-export function responderAdvice(config: HubConfig): string[] {
-  return [...webhookAddressAdvice(config), ...unusedLadderAdvice(config), ...groupWithoutWebhookAdvice(config)];
+export function responderAdvice(config: HubConfig, reach: AlertReach = {}): string[] {
+  return [
+    ...webhookAddressAdvice(config),
+    ...unusedLadderAdvice(config),
+    ...groupWithoutWebhookAdvice(config),
+    ...unheardHomeAdvice(config, reach),
+  ];
 }

@@ -26,7 +26,9 @@ function checkConfig(config: unknown): { status: number | null; lines: string[] 
     timeout: 30_000,
     killSignal: 'SIGKILL',
   });
-  return { status: run.status, lines: `${run.stdout}${run.stderr}`.trim().split('\n') };
+  // Whether anyone is told of a home's alerts at all (these files name no responder): review-s73-unheard-home.test.ts.
+  const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
+  return { status: run.status, lines: lines.filter((line) => !/alerts reach only the dashboard/.test(line)) };
 }
 
 describe('a room written with another case or spacing in one home', () => {
