@@ -1,10 +1,11 @@
 // Review, session 73: a resolve for a version the alert has moved past, for the changes the API test does not reach
 // over HTTP: a severity raised to critical since (a future rule raising `fall` at high, then critical), and a flood of
-// presses told at the pace (one version counting many). The alert service on a real SQLite file, a real broker, a fake
-// clock.
+// presses told at the pace (one version counting many), and a press again told from memory while storage fails (another
+// process holds the database's write lock). The alert service on a real SQLite file, a real broker, a fake clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import type { AlertService } from '../../hub/alerts/service.js';
+import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
 import { homeConfig, pendantPress, startStage, type AlertStage } from './helpers.js';
 
 /** Sunday 22 November 2026, 09:00 in London (GMT). */
@@ -27,6 +28,7 @@ function fall(at: number, severity: 'high' | 'critical') {
 let stage: AlertStage;
 let alerts: AlertService;
 let clock: FakeClock;
+let lock: WriteLock | undefined;
 
 beforeEach(async () => {
   clock = new FakeClock(T0);
@@ -34,7 +36,11 @@ beforeEach(async () => {
   ({ alerts } = await stage.alertService(homeConfig([]), clock));
 });
 
-afterEach(() => stage.close());
+afterEach(async () => {
+  await lock?.kill();
+  lock = undefined;
+  await stage.close();
+});
 
 describe('a resolve for a version the alert has moved past', () => {
   it('is refused after the severity was raised to critical, naming it and when', () => {
@@ -62,5 +68,18 @@ describe('a resolve for a version the alert has moved past', () => {
     expect(stale).toMatchObject({ ok: false, code: 'changed-since' });
     expect(!stale.ok && stale.message).toMatch(/^Not resolved: pressed again 12 times, the last at 09:01 since you/);
     expect(alerts.get(first.id)).toMatchObject({ state: 'raised', count: 13 });
+  });
+
+  it('is refused when the press again was told from memory while storage fails', async () => {
+    const first = alerts.apply(pendantPress(clock.now()))!;
+    await alerts.settled();
+    lock = await holdWriteLock(stage.store.file);
+    clock.advanceBy(2 * MINUTE);
+    const again = alerts.apply(pendantPress(clock.now()))!;
+    expect(again).toMatchObject({ id: first.id, count: 2 });
+    const stale = alerts.resolve(first.id, 'false-alarm', null, 'sam', first.version);
+    expect(stale).toMatchObject({ ok: false, code: 'changed-since' });
+    expect(!stale.ok && stale.message).toMatch(/^Not resolved: pressed again at 09:02 since you opened it/);
+    expect(alerts.get(first.id)).toMatchObject({ state: 'raised', count: 2 });
   });
 });
