@@ -19,6 +19,7 @@ import {
   startTestHub,
 } from '../support/in-process-hub.js';
 import { mqttClient, ONE_HOME_CONFIG } from '../hub/helpers.js';
+import { lowCostHash } from '../support/low-cost-hash.js';
 
 /** Monday 23 November 2026, 03:12 in London (GMT). */
 const AT_0312 = Date.UTC(2026, 10, 23, 3, 12, 0);
@@ -162,5 +163,45 @@ describe('a resolve of an alert with a low repeat since', () => {
     });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ state: 'resolved', count: 2 });
+  }, 60_000);
+});
+
+describe('a resolve over MQTT (telecare/<homeId>/alerts/<alertId>/ack) for a version pressed again since', () => {
+  it('is answered changed-since with what happened; taken for the version as it is', async () => {
+    const clock = new FakeClock(AT_0312 - 2 * MINUTE);
+    t.hub = await startTestHub(
+      parseHubConfig({
+        ...ONE_HOME_CONFIG,
+        mqttUsers: [{ username: 'resp1', passwordHash: lowCostHash('responder-secret-1'), role: 'responder' }],
+      }),
+      t.dir,
+      { clock },
+    );
+    const cookie = await adminSession(t.hub);
+    const opened = await pressOverHttp(t.hub, cookie, 'h1', 'p1');
+    clock.advanceTo(AT_0312);
+    await pressOverHttp(t.hub, cookie, 'h1', 'p1');
+    await expect.poll(() => t.hub!.alerts.get(opened.id)?.count).toBe(2);
+
+    const responder = await mqttClient(t.hub.ports.mqtt!, { username: 'resp1', password: 'responder-secret-1' });
+    t.client = responder;
+    const answers: Record<string, unknown>[] = [];
+    responder.on('message', (_topic, payload) =>
+      answers.push(JSON.parse(payload.toString()) as Record<string, unknown>),
+    );
+    const topic = `telecare/h1/alerts/${opened.id}/ack`;
+    await responder.subscribeAsync(`${topic}/result`, { qos: 1 });
+    const resolve = { action: 'resolve', outcome: 'false-alarm' };
+    await responder.publishAsync(topic, JSON.stringify({ ...resolve, version: opened.version }), { qos: 1 });
+    await expect.poll(() => answers.length).toBe(1);
+    // Before the fix: { ok: true, state: 'resolved' }.
+    expect(answers[0]).toMatchObject({ ok: false, code: 'changed-since' });
+    expect(answers[0]?.message).toMatch(/^Not resolved: pressed again at 03:12 since you opened it/);
+    expect(t.hub.alerts.get(opened.id)?.state).toBe('raised');
+
+    const now = t.hub.alerts.get(opened.id)!.version;
+    await responder.publishAsync(topic, JSON.stringify({ ...resolve, version: now }), { qos: 1 });
+    await expect.poll(() => answers.length).toBe(2);
+    expect(answers[1]).toMatchObject({ ok: true, state: 'resolved' });
   }, 60_000);
 });
