@@ -19,6 +19,11 @@ export const DASHBOARD_ERRORS = {
   NOT_FOUND: { status: 404, message: 'No such route' },
   ALERT_NOT_FOUND: { status: 404, message: 'No alert with this id' },
   ALERT_WRONG_STATE: { status: 409, message: 'The alert is not in a state that allows this' },
+  CHANGED_SINCE: {
+    status: 409,
+    message:
+      'The alert changed since the version you acted on (pressed again, or more serious): look again, then resolve',
+  },
   BAD_OUTCOME: { status: 400, message: 'Unknown outcome' },
   BAD_NOTE: { status: 400, message: 'The note holds a control character or half a character' },
   ALERT_FORBIDDEN: { status: 403, message: 'The alert service refused this action' },

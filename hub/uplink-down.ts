@@ -7,7 +7,15 @@ const MAX_OPERATOR_CHARS = 64;
 
 export type CentreCommand =
   | { action: 'acknowledge'; operator: string | null; commandId: string | null }
-  | { action: 'resolve'; outcome: Outcome; note: string | null; operator: string | null; commandId: string | null };
+  | {
+      action: 'resolve';
+      outcome: Outcome;
+      note: string | null;
+      operator: string | null;
+      commandId: string | null;
+      /** The alert version the operator acted on (session 73): the hub refuses a resolve past a serious change since. */
+      version: number | null;
+    };
 
 /** Why a command was dropped; the label of `telecare_uplink_down_rejected_total`. */
 export type DownRejection = 'bad-topic' | 'too-large' | 'bad-json' | 'bad-command';
@@ -33,7 +41,8 @@ export function centreActor(command: CentreCommand): string {
 
 /**
  * `telecare-down/<hubId>/alerts/<alertId>/ack` with `{"action":"acknowledge"}` or
- * `{"action":"resolve","outcome":"...","note":"..."}`, optionally `"operator"` (who at the centre) and `"commandId"`.
+ * `{"action":"resolve","outcome":"...","note":"..."}`, optionally `"operator"` (who at the centre), `"commandId"` and
+ * `"version"` (the alert version the operator acted on; on acknowledge it is read and changes nothing).
  */
 export function parseDownMessage(hubId: string, topic: string, payload: Buffer): ParsedDown {
   const parts = topic.split('/');
@@ -73,6 +82,10 @@ export function parseDownMessage(hubId: string, topic: string, payload: Buffer):
   if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) {
     return refuse(`resolve needs an outcome, one of ${OUTCOMES.join(', ')}`);
   }
+  const version = fields.version ?? null;
+  if (version !== null && !(typeof version === 'number' && Number.isSafeInteger(version) && version >= 1)) {
+    return refuse('version must be a whole number of at least 1 (the alert version the operator acted on)');
+  }
   const note = fields.note ?? null;
   // Characters (code points), as the centre's console and the dashboard count them: the hub keeps MAX_NOTE_CHARS
   // UTF-16 units of it, cut between characters. Counted in units, a console note of 1,990 characters with 11 emoji
@@ -83,7 +96,7 @@ export function parseDownMessage(hubId: string, topic: string, payload: Buffer):
   return {
     ok: true,
     alertId,
-    command: { action: 'resolve', outcome: outcome as Outcome, note, operator, commandId },
+    command: { action: 'resolve', outcome: outcome as Outcome, note, operator, commandId, version },
   };
 }
 

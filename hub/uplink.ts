@@ -444,7 +444,7 @@ export class Uplink {
       const result =
         command.action === 'acknowledge'
           ? alerts.acknowledge(alertId, by)
-          : alerts.resolve(alertId, command.outcome, command.note, by);
+          : alerts.resolve(alertId, command.outcome, command.note, by, command.version ?? undefined);
       let answer: Record<string, unknown>;
       if (result.ok) {
         this.metrics.down.inc({ result: 'applied' });

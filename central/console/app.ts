@@ -454,7 +454,10 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
     },
   );
 
-  app.post<{ Params: { hubId: string; alertId: string }; Body: { outcome: string; note?: string | null } }>(
+  app.post<{
+    Params: { hubId: string; alertId: string };
+    Body: { outcome: string; note?: string | null; version?: number };
+  }>(
     '/api/alerts/:hubId/:alertId/resolve',
     {
       config: { consoleAccess: 'operator' },
@@ -465,6 +468,9 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
           properties: {
             outcome: { type: 'string', enum: [...OUTCOMES] },
             note: { type: ['string', 'null'], maxLength: MAX_NOTE_CHARS },
+            // The hub's alert version the operator acted on (session 73): carried down; the hub refuses the resolve
+            // (answer `changed-since`) after a high or critical repeat or a raised severity since. Optional.
+            version: { type: 'integer', minimum: 1 },
           },
           required: ['outcome'],
           additionalProperties: false,
@@ -476,7 +482,13 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
       // The hub refuses such a note, and PostgreSQL's jsonb (the command, the centre's own alert) a NUL.
       const problem = note === null ? undefined : noteProblem(note);
       if (problem !== undefined) throw new ConsoleError(400, 'BAD_NOTE', problem);
-      const result = await act(request, { action: 'resolve', outcome: request.body.outcome, note });
+      const { outcome, version } = request.body;
+      const result = await act(request, {
+        action: 'resolve',
+        outcome,
+        note,
+        ...(version === undefined ? {} : { version }),
+      });
       return reply.code(result.origin === 'hub' ? 202 : 200).send(result);
     },
   );

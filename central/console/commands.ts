@@ -37,7 +37,10 @@ export const DEFAULT_COMMAND_SETTINGS: CommandSettings = { resendMs: 3_000, time
  */
 export const LATE_ANSWER_MS = 24 * 3_600_000;
 
-export type CommandBody = { action: 'acknowledge' } | { action: 'resolve'; outcome: string; note: string | null };
+export type CommandBody =
+  | { action: 'acknowledge' }
+  /** `version`: the hub's alert version the operator acted on (session 73), carried down to the hub. */
+  | { action: 'resolve'; outcome: string; note: string | null; version?: number };
 
 interface PendingRow {
   command_id: string;

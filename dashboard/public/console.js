@@ -21,6 +21,13 @@ const failures = new Map();
  * one that would go through by itself (review, session 73).
  */
 const unsent = new Map();
+/**
+ * The version of each alert as the responder opened its resolve form (or last saw it refused): sent with the resolve,
+ * so that the hub refuses it when the alert was pressed again or became more serious since (review, session 73). The
+ * card's version at the press was sent in effect before: a press again redrew the card, its form filled again from the
+ * draft, and the resolve closed an emergency the responder had not looked at. Kept with the draft across a reload.
+ */
+const seen = new Map();
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
 /**
@@ -98,6 +105,7 @@ async function act(alert, action, body) {
     if (action === 'resolve') {
       resolving.delete(alert.id);
       drafts.delete(alert.id);
+      seen.delete(alert.id);
     }
     receive(updated);
   } catch (err) {
@@ -105,6 +113,9 @@ async function act(alert, action, body) {
     // the hub's refusal of an alert id.
     if (!alerts.has(alert.id)) return;
     failures.set(alert.id, err.message);
+    // Refused because it changed since she opened the form: the form, her outcome and note stay; what changed is on
+    // the card and in the message, and her next Resolve is for the alert as she now sees it.
+    if (err.code === 'CHANGED_SINCE') await seeAsItIs(alert.id);
     if (err.code === 'UNREACHABLE') unsent.set(alert.id, { action, at: new Date().toISOString() });
     // Said once here; the card's line (not a live region: it is drawn anew) keeps it in view.
     cards.announce(document.getElementById('announcer'), err.message);
@@ -112,6 +123,27 @@ async function act(alert, action, body) {
     pending.delete(sent);
     render();
   }
+}
+
+/**
+ * The alert as the hub has it now (the stream may not have brought the change yet), drawn, and its version the one her
+ * next Resolve acts on. Unreachable meanwhile: the card's version, and the hub says again if that is behind.
+ */
+async function seeAsItIs(id) {
+  try {
+    receive(await api(`/api/alerts/${encodeURIComponent(id)}`));
+  } catch {
+    // The card as it is; a resolve for a version still behind is refused again, never applied.
+  }
+  const current = alerts.get(id);
+  if (current) rememberSeen(id, current.version);
+}
+
+/** The version the responder last saw of an alert whose resolve form is open, kept with her draft too. */
+function rememberSeen(id, version) {
+  seen.set(id, version);
+  const draft = drafts.get(id);
+  if (draft) drafts.set(id, { ...draft, seenVersion: version });
 }
 
 function card(alert) {
@@ -129,6 +161,7 @@ function card(alert) {
   const cancel = () => {
     resolving.delete(alert.id);
     drafts.delete(alert.id);
+    seen.delete(alert.id);
     render();
   };
   // The times the line names are the home's (as the card's own).
@@ -139,19 +172,21 @@ function card(alert) {
     resolving: resolving.has(alert.id),
     pending: false,
     acknowledging: pending.has(`${alert.id} ack`),
-    onAcknowledge: () => act(alert, 'ack'),
+    // The version acknowledged is sent too; an acknowledgement is never refused for it ('I am on it': docs/alerts.md).
+    onAcknowledge: () => act(alert, 'ack', { version: alert.version }),
     onResolve: () => {
       resolving.add(alert.id);
+      rememberSeen(alert.id, alert.version);
       render();
       document.getElementById('outcome-' + alert.id)?.focus();
     },
   });
   const form = resolving.has(alert.id)
     ? cards.resolveForm(alert.id, {
-        onSubmit: (body) => act(alert, 'resolve', body),
+        onSubmit: (body) => act(alert, 'resolve', { ...body, version: seen.get(alert.id) ?? alert.version }),
         onCancel: cancel,
         draft: drafts.get(alert.id),
-        onDraft: (draft) => drafts.set(alert.id, draft),
+        onDraft: (draft) => drafts.set(alert.id, { ...draft, seenVersion: seen.get(alert.id) }),
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
@@ -441,7 +476,11 @@ whoIsLoggedIn()
     // Forms half-filled when the session ended (the hub sent this page to the login) open again as they were.
     showHomesNotConfigured(me);
     drafts = cards.draftStore('telecare.console.drafts', me.username);
-    for (const id of drafts.keys()) resolving.add(id);
+    for (const id of drafts.keys()) {
+      resolving.add(id);
+      const version = drafts.get(id)?.seenVersion;
+      if (Number.isInteger(version)) seen.set(id, version);
+    }
     connect();
     return loadRecentlyClosed();
   })

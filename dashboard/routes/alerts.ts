@@ -22,6 +22,7 @@ const ACTION_ERRORS: Record<AlertActionError, DashboardErrorCode> = {
   'bad-outcome': 'BAD_OUTCOME',
   'bad-note': 'BAD_NOTE',
   forbidden: 'ALERT_FORBIDDEN',
+  'changed-since': 'CHANGED_SINCE',
 };
 
 export function alertService(ctx: DashboardContext): AlertServiceApi {
@@ -43,12 +44,24 @@ function reachableAlert(ctx: DashboardContext, principal: Principal, id: string)
   if (alert && !reachesHome(principal, alert.homeId)) throw new DashboardError('ALERT_NOT_FOUND', `no alert ${id}`);
 }
 
+/** The version of the alert the responder acted on (session 73): optional, so that older API clients keep working. */
+const seenVersion = {
+  type: 'integer',
+  minimum: 1,
+  description:
+    'The alert version the responder acted on (the card they read). On resolve, refused with 409 CHANGED_SINCE when ' +
+    'the alert had a high or critical repeat (pressed again, another fall, smoke again) or a severity raised to high ' +
+    'or critical since; the message says what and when. On acknowledge it is accepted and never refuses: ' +
+    "acknowledging says 'I am on it', the same whatever changed. Without it, no check (the alert as it is).",
+} as const;
+
 const resolveBody = {
   type: 'object',
   properties: {
     // Checked by the alert service (one place for the vocabulary); listed here for the documentation.
     outcome: { type: 'string', maxLength: 64, description: `One of: ${OUTCOMES.join(', ')}` },
     note: { type: ['string', 'null'], maxLength: 2000 },
+    version: seenVersion,
   },
   required: ['outcome'],
   additionalProperties: false,
@@ -57,7 +70,7 @@ const resolveBody = {
 /** SPEC 9 names no body for acknowledge; a note sent with it is kept (it was dropped: session 64). */
 const acknowledgeBody = {
   type: ['object', 'null'],
-  properties: { note: { type: ['string', 'null'], maxLength: 2000 } },
+  properties: { note: { type: ['string', 'null'], maxLength: 2000 }, version: seenVersion },
   additionalProperties: false,
 } as const;
 
@@ -133,7 +146,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { note?: string | null } | null | undefined }>(
+  app.post<{ Params: { id: string }; Body: { note?: string | null; version?: number } | null | undefined }>(
     '/api/alerts/:id/ack',
     {
       config: { access: 'alerts:act' },
@@ -154,7 +167,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { outcome: string; note?: string | null } }>(
+  app.post<{ Params: { id: string }; Body: { outcome: string; note?: string | null; version?: number } }>(
     '/api/alerts/:id/resolve',
     {
       config: { access: 'alerts:act' },
@@ -167,10 +180,11 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: DashboardContext)
       },
     },
     async (request) => {
-      const { outcome, note } = request.body;
+      const { outcome, note, version } = request.body;
       const principal = principalOf(request);
       reachableAlert(ctx, principal, request.params.id);
-      return answer(alertService(ctx).resolve(request.params.id, outcome, note ?? null, actorName(principal)));
+      const service = alertService(ctx);
+      return answer(service.resolve(request.params.id, outcome, note ?? null, actorName(principal), version));
     },
   );
 }

@@ -81,7 +81,7 @@ export function handleAckCommand(
     }
     return command.action === 'acknowledge'
       ? d.lifecycle.acknowledge(target.alertId, by, command.note)
-      : d.lifecycle.resolve(target.alertId, command.outcome, command.note, by);
+      : d.lifecycle.resolve(target.alertId, command.outcome, command.note, by, command.version);
   });
   answer(
     result.ok

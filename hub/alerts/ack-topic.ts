@@ -3,7 +3,9 @@ import type { AlertActionError } from './api.js';
 import { alertAckTopic } from '../topics.js';
 
 export type AckCommand =
-  { action: 'acknowledge'; note: string | null } | { action: 'resolve'; outcome: string; note: string | null };
+  | { action: 'acknowledge'; note: string | null }
+  /** `version`: the alert version the responder acted on (session 73): a resolve past a serious change is refused. */
+  | { action: 'resolve'; outcome: string; note: string | null; version?: number };
 
 export interface AckTopic {
   homeId: string;
@@ -19,7 +21,7 @@ export function ackResultTopic(t: AckTopic): string {
 
 /**
  * Payload: empty or `{}` or `{"action":"ack"}` acknowledges (`"note"` kept with it, session 64);
- * `{"action":"resolve","outcome":"...","note":"..."}` resolves.
+ * `{"action":"resolve","outcome":"...","note":"..."}` resolves, with an optional `"version"` (the one acted on).
  * Who acts is the MQTT username, never a field of the payload.
  */
 export function parseAckPayload(
@@ -37,7 +39,7 @@ export function parseAckPayload(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, code: 'bad-request', message: 'payload must be a JSON object' };
   }
-  const { action = 'ack', outcome, note } = body as Record<string, unknown>;
+  const { action = 'ack', outcome, note, version } = body as Record<string, unknown>;
   if (note !== undefined && note !== null && typeof note !== 'string') {
     return { ok: false, code: 'bad-request', message: 'note must be a string' };
   }
@@ -46,7 +48,12 @@ export function parseAckPayload(
   }
   if (action === 'resolve') {
     if (typeof outcome !== 'string') return { ok: false, code: 'bad-outcome', message: 'resolve needs an outcome' };
-    return { ok: true, command: { action: 'resolve', outcome, note: (note as string | undefined) ?? null } };
+    if (version !== undefined && !(typeof version === 'number' && Number.isSafeInteger(version) && version >= 1)) {
+      return { ok: false, code: 'bad-request', message: 'version must be a whole number of at least 1' };
+    }
+    const command: AckCommand = { action: 'resolve', outcome, note: (note as string | undefined) ?? null };
+    if (version !== undefined) command.version = version;
+    return { ok: true, command };
   }
   return {
     ok: false,

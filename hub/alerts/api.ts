@@ -29,7 +29,7 @@ export interface Alert {
   version: number;
 }
 
-export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'bad-note' | 'forbidden';
+export type AlertActionError = 'not-found' | 'wrong-state' | 'bad-outcome' | 'bad-note' | 'forbidden' | 'changed-since';
 
 export type AlertActionResult = { ok: true; alert: Alert } | { ok: false; code: AlertActionError; message: string };
 
@@ -55,7 +55,11 @@ export interface AlertServiceApi {
   get(id: string): Alert | undefined;
   /** `note`: what the responder says on acknowledging ("calling her daughter"), kept in the alert's `note`. */
   acknowledge(id: string, by: string, note?: string | null): AlertActionResult;
-  resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult;
+  /**
+   * `seenVersion`: the version the responder acted on. Refused (`changed-since`, in words what happened) when the alert
+   * had a high or critical repeat or a severity raised to high or critical since (review, session 73).
+   */
+  resolve(id: string, outcome: string, note: string | null, by: string, seenVersion?: number): AlertActionResult;
   /** Every new version of every alert, after it is stored. Returns the unsubscribe function. */
   subscribe(listener: (alert: Alert) => void): () => void;
 }

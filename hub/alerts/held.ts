@@ -82,6 +82,11 @@ export class HeldAlerts {
     return this.held.get(id)?.row;
   }
 
+  /** The audit entries held for an alert, oldest first (none when none is held). */
+  audits(id: string): readonly HeldAudit[] {
+    return this.held.get(id)?.audits ?? [];
+  }
+
   /** The newest held version of every held alert. */
   rows(): AlertRow[] {
     return [...this.held.values()].map((h) => h.row);

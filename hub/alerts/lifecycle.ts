@@ -15,7 +15,8 @@ import type { AlertMetrics } from './metrics.js';
 import { RepeatPacing, type PendingRepeats } from './pacing.js';
 import { isoTime, isOpenState, parseLadder, rowLadder, type AlertRow } from './rows.js';
 import { pressStages } from '../press-stages.js';
-import { HUB_ACTOR, returned } from './statements.js';
+import { HUB_ACTOR, returned, type AlertStatements } from './statements.js';
+import { changedSince, type EntrySince } from './changed-since.js';
 
 /** Longest note kept on a resolution (UTF-16 units); longer notes are cut, never inside a character. */
 export const MAX_NOTE_CHARS = 2000;
@@ -149,6 +150,7 @@ export class AlertLifecycle {
         changes.audit(row.id, row.version, HUB_ACTOR, 'merge', {
           count: row.count,
           paced: pending.count,
+          severity: pendingSeverity(pending),
           afterRestart: true,
         });
         return {
@@ -200,7 +202,11 @@ export class AlertLifecycle {
           sql.mergeDetail.get(now, fall.room, withLaterSilence(fall, decision, now), fall.id),
           'merge',
         );
-        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind });
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', {
+          count: row.count,
+          silence: decision.kind,
+          severity: decision.severity,
+        });
         return { row, outbox: changes.enqueue(row, repeatGroups(fall, row, decision.severity)) };
       }
       const open = sql.openByKind.get(decision.homeId, decision.kind);
@@ -238,7 +244,7 @@ export class AlertLifecycle {
             : sql.mergeDetail.get(now, change.room, change.detail, open.id),
           'merge',
         );
-        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count });
+        changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, severity: decision.severity });
         return { row, outbox: changes.enqueue(row, repeatGroups(open, row, decision.severity, [decision])) };
       }
       if (decision.repeatOnly === true) {
@@ -276,7 +282,8 @@ export class AlertLifecycle {
         };
         metrics.merged.inc({ kind: decision.kind });
         const groups = repeatGroups(fall, row, decision.severity);
-        return changes.hold(row, HUB_ACTOR, 'merge', { count: row.count, silence: decision.kind }, groups);
+        const audit = { count: row.count, silence: decision.kind, severity: decision.severity };
+        return changes.hold(row, HUB_ACTOR, 'merge', audit, groups);
       }
       const open = changes.openByKind(decision.homeId, decision.kind);
       if (open && supersedesInfo(decision, open)) this.closeInfoRecord(open, decision);
@@ -442,7 +449,11 @@ export class AlertLifecycle {
     return { ok: true, alert: changes.publish(change) };
   }
 
-  resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {
+  /**
+   * `seenVersion`: the version the responder acted on (their console's card). A resolve is refused (`changed-since`)
+   * when the alert had a high or critical repeat or a severity raised to high or critical since (review, session 73).
+   */
+  resolve(id: string, outcome: string, note: string | null, by: string, seenVersion?: number): AlertActionResult {
     const { changes, metrics } = this.d;
     this.tellPaced(id);
     const now = this.d.clock.now();
@@ -455,6 +466,8 @@ export class AlertLifecycle {
         const { sql } = this.d.stored();
         const current = resolvable(id, sql.byId.get(id), outcome);
         if ('ok' in current) return current;
+        const changed = this.changedSince(current, seenVersion, () => storedSince(sql, id, seenVersion));
+        if (changed !== undefined) return changed;
         const row = returned(
           sql.resolve.get({ id, now, by, outcome, note: resolutionNote(current.note, kept) }),
           'resolution',
@@ -467,6 +480,12 @@ export class AlertLifecycle {
     if (change === HELD) {
       const current = resolvable(id, changes.current(id), outcome);
       if ('ok' in current) return current;
+      const changed = this.changedSince(current, seenVersion, () => [
+        // What storage still reads (the failure may be of writes only), then what is held in memory since.
+        ...readableSince(() => storedSince(this.d.stored().sql, id, seenVersion)),
+        ...this.d.held.audits(id).map((a) => ({ ...a, detail: a.detail as Record<string, unknown> })),
+      ]);
+      if (changed !== undefined) return changed;
       const row: AlertRow = {
         ...current,
         state: 'resolved',
@@ -489,6 +508,18 @@ export class AlertLifecycle {
     metrics.closed.inc({ state: 'resolved' });
     this.pacing.forget(id);
     return { ok: true, alert: changes.publish(change) };
+  }
+
+  /** The refusal of a resolve of `current` when it changed seriously since `seenVersion` (none given: no check). */
+  private changedSince(
+    current: AlertRow,
+    seenVersion: number | undefined,
+    entries: () => EntrySince[],
+  ): AlertActionResult | undefined {
+    if (seenVersion === undefined || current.version <= seenVersion) return undefined;
+    const zone = this.d.config().homes.find((h) => h.id === current.home_id)?.timezone ?? 'UTC';
+    const said = changedSince(current, seenVersion, entries(), zone);
+    return said === undefined ? undefined : refuse('changed-since', said);
   }
 
   /** Runs a responder action; refusals change nothing and are counted and logged. */
@@ -583,7 +614,7 @@ export class AlertLifecycle {
           repeat,
           HUB_ACTOR,
           'merge',
-          { count: repeat.count },
+          { count: repeat.count, severity: decision.severity },
           repeatGroups(open, repeat, decision.severity, [decision]),
         );
       const row: AlertRow = { ...repeat, ...upgrade };
@@ -611,7 +642,7 @@ export class AlertLifecycle {
       if (!open || !isOpenState(open.state)) return undefined;
       const { room, detail } = pacedChange(open, pending, now);
       const row = returned(sql.mergePaced.get(pending.count, pending.lastSeenAt, room, detail, alertId), 'merge');
-      changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, paced: pending.count });
+      changes.audit(row.id, row.version, HUB_ACTOR, 'merge', { count: row.count, paced: pending.count, severity });
       return { row, outbox: changes.enqueue(row, repeatGroups(open, row, severity, [...pending.decisions.values()])) };
     });
     if (change === HELD) {
@@ -628,7 +659,7 @@ export class AlertLifecycle {
         row,
         HUB_ACTOR,
         'merge',
-        { count: row.count, paced: pending.count },
+        { count: row.count, paced: pending.count, severity },
         repeatGroups(open, row, severity, [...pending.decisions.values()]),
       );
       return;
@@ -897,6 +928,34 @@ function upgradeAudit(before: AlertRow, after: AlertRow): object {
     group: rowLadder(after)[after.escalation_level]?.group,
     escalationDueAt: after.escalation_due_at === null ? null : new Date(after.escalation_due_at).toISOString(),
   };
+}
+
+/** The audit entries of `id` after `seenVersion` a resolve must look at (merges and raised severities). */
+function storedSince(sql: AlertStatements, id: string, seenVersion: number | undefined): EntrySince[] {
+  return sql.auditSince.all(id, seenVersion ?? 0).map((e) => ({
+    version: e.version,
+    at: e.at,
+    action: e.action,
+    detail: parsedDetail(e.detail),
+  }));
+}
+
+function parsedDetail(json: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `read()`, or none when storage cannot be read either. */
+function readableSince(read: () => EntrySince[]): EntrySince[] {
+  try {
+    return read();
+  } catch {
+    return [];
+  }
 }
 
 export function refuse(code: AlertActionError, message: string): AlertActionResult {

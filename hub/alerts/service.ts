@@ -297,9 +297,11 @@ export class AlertService implements AlertServiceApi {
     return this.lifecycle.act('acknowledge', id, by, 'api', (who) => this.lifecycle.acknowledge(id, who, note));
   }
 
-  resolve(id: string, outcome: string, note: string | null, by: string): AlertActionResult {
+  resolve(id: string, outcome: string, note: string | null, by: string, seenVersion?: number): AlertActionResult {
     this.requireStarted();
-    return this.lifecycle.act('resolve', id, by, 'api', (who) => this.lifecycle.resolve(id, outcome, note, who));
+    return this.lifecycle.act('resolve', id, by, 'api', (who) =>
+      this.lifecycle.resolve(id, outcome, note, who, seenVersion),
+    );
   }
 
   /** An acknowledgement or resolution published on `telecare/<homeId>/alerts/<alertId>/ack`; answered on `.../ack/result`. */

@@ -91,6 +91,11 @@ export interface AlertStatements {
   /** Its audit entries after `version` stamped before `readBefore`, moved by `stepMs`. */
   shiftAudit: Statement<[stepMs: number, alertId: string, version: number, readBefore: number]>;
   audit: Statement<[alertId: string, at: number, actor: string, action: AuditAction, version: number, detail: string]>;
+  /** Its merges and raised severities after `version` (a resolve of a version since changed: changed-since.ts). */
+  auditSince: Statement<
+    [alertId: string, version: number],
+    { version: number; at: number; action: string; detail: string }
+  >;
   prealertUpsert: Statement<[homeId: string, kind: string, raiseAt: number, at: number]>;
   prealertDelete: Statement<[homeId: string, kind: string]>;
   prealertLatest: Statement<[homeId: string], PrealertRow>;
@@ -160,6 +165,8 @@ export function prepareAlertStatements(db: Database): AlertStatements {
           detail = @detail, version = version + 1 WHERE id = @id RETURNING *`),
     shiftAudit: prepare('UPDATE alert_audit SET at = at + ? WHERE alert_id = ? AND version > ? AND at < ?'),
     audit: prepare('INSERT INTO alert_audit (alert_id, at, actor, action, version, detail) VALUES (?, ?, ?, ?, ?, ?)'),
+    auditSince: prepare(`SELECT version, at, action, detail FROM alert_audit
+        WHERE alert_id = ? AND version > ? AND action IN ('merge', 'severity-raised') ORDER BY id`),
     prealertUpsert: prepare(`INSERT INTO alert_prealerts (home_id, kind, raise_at, at) VALUES (?, ?, ?, ?)
         ON CONFLICT (home_id, kind) DO UPDATE SET raise_at = excluded.raise_at, at = excluded.at`),
     prealertDelete: prepare('DELETE FROM alert_prealerts WHERE home_id = ? AND kind = ?'),

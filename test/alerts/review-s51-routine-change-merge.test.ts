@@ -126,11 +126,11 @@ describe('a routine-change flag merged into the open routine-change alert', () =
     expect(stored?.detail).toEqual(third.detail);
     expect(told.at(-1)?.detail).toEqual(third.detail);
     expect((await retainedAlert()).detail).toEqual(third.detail);
-    // The audit says a merge, as for any repeat.
+    // The audit says a merge, as for any repeat, with the repeat's severity (session 73: a resolve's check reads it).
     const audit = queryAlertAudit(db, { alertId: first.id }).map((e) => [e.action, e.detail]);
     expect(audit.filter(([action]) => action === 'merge')).toEqual([
-      ['merge', { count: 2 }],
-      ['merge', { count: 3 }],
+      ['merge', { count: 2, severity: 'low' }],
+      ['merge', { count: 3, severity: 'low' }],
     ]);
   });
 

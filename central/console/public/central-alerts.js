@@ -18,6 +18,17 @@ const resolving = new Set();
 const failures = new Map();
 /** What the operator typed in each open resolve form (set once the operator is known). */
 let drafts;
+/**
+ * The version of each alert as the operator opened its resolve form (or as it stood when the hub refused her resolve
+ * for a change since): sent with the resolve, so that the hub refuses it when the resident pressed again or it became
+ * more serious meanwhile (review, session 73). Kept with the draft across a reload.
+ */
+const seen = new Map();
+/**
+ * Resolutions sent to a hub and not answered yet (`<key>` → command id): her outcome and note are kept (the draft)
+ * until the hub's answer, and her form opens again with them if the hub refused for a change since she looked.
+ */
+const awaiting = new Map();
 
 const list = document.getElementById('alerts');
 const closedList = document.getElementById('closed');
@@ -171,10 +182,16 @@ async function act(card, action, body) {
     // Only a resolve closes the form: a slow answer to Acknowledge can come after the operator opened it.
     if (action === 'resolve') {
       resolving.delete(keyOf(card));
-      drafts.delete(keyOf(card));
+      // Sent to the hub: kept until it answers (it may refuse: the alert changed since she looked).
+      if (answer.origin === 'hub' && answer.command) awaiting.set(keyOf(card), answer.command.commandId);
+      else {
+        drafts.delete(keyOf(card));
+        seen.delete(keyOf(card));
+      }
     }
     const known = alerts.get(keyOf(card));
     if (known && answer.command) known.command = laterCommand(known.command, answer.command);
+    if (known) answered(known);
     render();
   } catch (err) {
     failures.set(keyOf(card), err.message);
@@ -184,6 +201,32 @@ async function act(card, action, body) {
     pending.delete(sent);
     render();
   }
+}
+
+/** The version the operator last saw of an alert whose resolve form is open, kept with her draft too. */
+function rememberSeen(key, version) {
+  seen.set(key, version);
+  const draft = drafts.get(key);
+  if (draft) drafts.set(key, { ...draft, seenVersion: version });
+}
+
+/**
+ * The hub's answer to her resolution: taken (or refused otherwise, as before), her draft goes; refused because the
+ * alert changed since she looked (`changed-since`: pressed again, more serious), her form opens again with her outcome
+ * and note, the hub's words on the card (the command's line), and her next Resolve is for the alert as it now stands.
+ */
+function answered(card) {
+  const key = keyOf(card);
+  const command = card.command;
+  if (!awaiting.has(key) || !command || command.commandId !== awaiting.get(key) || command.state === 'sent') return;
+  awaiting.delete(key);
+  if (command.state === 'failed' && command.result && command.result.code === 'changed-since' && drafts.get(key)) {
+    resolving.add(key);
+    rememberSeen(key, card.version);
+    return;
+  }
+  drafts.delete(key);
+  seen.delete(key);
 }
 
 function whyLine(card) {
@@ -207,6 +250,7 @@ function cardNode(card) {
   const cancel = () => {
     resolving.delete(key);
     drafts.delete(key);
+    seen.delete(key);
     render();
   };
   // Whose call, for a screen reader (session 69): two hubs' flats may share an id, so the hub is named too.
@@ -230,6 +274,7 @@ function cardNode(card) {
     onAcknowledge: () => act(card, 'ack', {}),
     onResolve: () => {
       resolving.add(key);
+      rememberSeen(key, card.version);
       render();
       document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
     },
@@ -237,10 +282,10 @@ function cardNode(card) {
   cards.nameCard(heading, where, actions, about);
   const form = resolving.has(key)
     ? cards.resolveForm(`${card.hubId}-${card.alertId}`, {
-        onSubmit: (body) => act(card, 'resolve', body),
+        onSubmit: (body) => act(card, 'resolve', { ...body, version: seen.get(key) ?? card.version }),
         onCancel: cancel,
         draft: drafts.get(key),
-        onDraft: (draft) => drafts.set(key, draft),
+        onDraft: (draft) => drafts.set(key, { ...draft, seenVersion: seen.get(key) }),
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
@@ -371,11 +416,14 @@ function receive(card, listed = false) {
   if (!cards.OPEN.has(card.state)) {
     alerts.delete(key);
     resolving.delete(key);
+    awaiting.delete(key);
+    seen.delete(key);
     drafts.delete(key);
     failures.delete(key);
     addClosed(card);
   } else {
     alerts.set(key, card);
+    answered(card);
     if (!known) {
       announcer.add(card);
       beep(card.severity);
@@ -414,6 +462,7 @@ function receiveCommand(command) {
   const card = alerts.get(`${command.hubId} ${command.alertId}`);
   if (!card) return;
   card.command = laterCommand(card.command, command);
+  answered(card);
   renderSoon();
 }
 
@@ -489,7 +538,11 @@ function start() {
     (me) => {
       // Forms half-filled when the session ended (the centre sent this page to the login) open again as they were.
       drafts = cards.draftStore('telecare.centre.drafts', me.username);
-      for (const key of drafts.keys()) resolving.add(key);
+      for (const key of drafts.keys()) {
+        resolving.add(key);
+        const version = drafts.get(key)?.seenVersion;
+        if (Number.isInteger(version)) seen.set(key, version);
+      }
       connect();
       loadRecentlyClosed();
     },

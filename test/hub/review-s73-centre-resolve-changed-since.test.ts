@@ -1,0 +1,92 @@
+// Review, session 73: the centre's resolve, sent down to the hub over the uplink, carried no alert version: an
+// operator who chose "False alarm" on a pendant alert closed it at the hub even though the resident had pressed again
+// since she looked. The down command now carries `version`; the hub refuses a resolve past a high or critical repeat
+// since, and answers the centre why (`code: changed-since`, in words), which the operator's card shows as it shows the
+// hub's other refusals. An in-process hub, its uplink to a real mosquitto as the centre's broker, the centre's command
+// and the hub's answer over MQTT.
+import fs from 'node:fs';
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { createLogger } from '../../hub/logger.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { HUB_ID, centreConsole, startCentre, uplinkOptions, type Centre, type Received } from './uplink-centre.js';
+
+let dir: string;
+let centre: Centre | undefined;
+let hub: RunningHub | undefined;
+const clients: MqttClient[] = [];
+
+const eventually = (check: () => void | Promise<void>, timeout = 15_000): Promise<void> =>
+  vi.waitFor(check, { timeout, interval: 20 });
+
+beforeEach(() => {
+  dir = tempDir('s73-centre-changed-since');
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.endAsync(true).catch(() => undefined);
+  await hub?.stop();
+  hub = undefined;
+  await centre?.kill();
+  centre = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the centre's resolve of an alert pressed again since the operator looked", () => {
+  it('is refused by the hub with what happened, and taken once sent for the version as it is', async () => {
+    centre = await startCentre(dir);
+    const { client, received } = await centreConsole(centre.port);
+    clients.push(client);
+    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
+      uplink: uplinkOptions(centre.port),
+      logger: createLogger({ level: 'silent' }),
+    });
+    const running = hub;
+    const sensor = await mqttClient(running.ports.mqtt!);
+    clients.push(sensor);
+    const press = () =>
+      sensor.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
+        qos: 1,
+      });
+    await press();
+    let id = '';
+    await eventually(() => {
+      id = running.alerts.list({ state: 'open' }).find((a) => a.kind === 'pendant')?.id ?? '';
+      expect(id).not.toBe('');
+    });
+    const seen = running.alerts.get(id)!.version;
+    // Pressed again while the operator has the form open.
+    await press();
+    await eventually(() => expect(running.alerts.get(id)?.count).toBe(2));
+
+    const results = (): Record<string, unknown>[] =>
+      received
+        .filter((m: Received) => m.topic === `telecare-up/${HUB_ID}/alerts/${id}/ack/result`)
+        .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    const down = `telecare-down/${HUB_ID}/alerts/${id}/ack`;
+    const falseAlarm = { action: 'resolve', outcome: 'false-alarm', note: 'pressed by mistake', operator: 'olive' };
+    await client.publishAsync(down, JSON.stringify({ ...falseAlarm, version: seen, commandId: 'c-1' }), { qos: 1 });
+    await eventually(() => expect(results()).toHaveLength(1));
+    // Before: { ok: true, state: 'resolved' }: the second press closed as a false alarm unseen.
+    expect(results()[0]).toMatchObject({ commandId: 'c-1', ok: false, code: 'changed-since' });
+    expect(results()[0]?.message).toMatch(/^Not resolved: pressed again at \d\d:\d\d since you opened it/);
+    expect(running.alerts.get(id)).toMatchObject({ state: 'raised', count: 2 });
+
+    // A version that is no version is refused, answered.
+    await client.publishAsync(down, JSON.stringify({ ...falseAlarm, version: 'newest', commandId: 'c-2' }), {
+      qos: 1,
+    });
+    await eventually(() => expect(results()).toHaveLength(2));
+    expect(results()[1]).toMatchObject({ commandId: 'c-2', ok: false, code: 'bad-command' });
+
+    // She looks again and resolves for the version as it is: taken.
+    const now = running.alerts.get(id)!.version;
+    await client.publishAsync(down, JSON.stringify({ ...falseAlarm, version: now, commandId: 'c-3' }), { qos: 1 });
+    await eventually(() => expect(results()).toHaveLength(3));
+    expect(results()[2]).toMatchObject({ commandId: 'c-3', ok: true, state: 'resolved' });
+    expect(running.alerts.get(id)).toMatchObject({ state: 'resolved', outcome: 'false-alarm', count: 2 });
+  });
+});
