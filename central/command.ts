@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { flag, origins } from '../hub/env-values.js';
 import { createLogger, type Logger } from '../hub/logger.js';
-import { pemCertificates, readOrCause } from '../hub/pem-files.js';
+import { readCaOrCause } from '../hub/pem-files.js';
 import { onStopSignals } from '../hub/stop-signals.js';
 import { plaintextAcrossNetwork } from '../hub/uplink-settings.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
@@ -104,16 +104,10 @@ function usage<T>(read: () => T): T {
  * read" or on every gateway's "self-signed certificate", which names neither the variable nor the file.
  */
 function checkMqttCa(file: string): void {
-  const got = readOrCause(file, 'the centre');
-  const cause =
-    'cause' in got
-      ? got.cause
-      : pemCertificates(got.bytes).length === 0
-        ? 'it holds no PEM certificate (a private key or a DER file is not the CA)'
-        : undefined;
-  if (cause !== undefined) {
+  const got = readCaOrCause(file, 'the centre');
+  if ('cause' in got) {
     throw new UsageError(
-      `CENTRAL_MQTT_CA ${file} cannot be used: ${cause}. Give the PEM file of the gateways' certificate authority ` +
+      `CENTRAL_MQTT_CA ${file} cannot be used: ${got.cause}. Give the PEM file of the gateways' certificate authority ` +
         "(-----BEGIN CERTIFICATE-----), or unset CENTRAL_MQTT_CA to trust the system's CAs",
     );
   }

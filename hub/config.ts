@@ -6,7 +6,7 @@ import type { DeviceConfig, HomeConfig } from '../rules/types.js';
 import { isKnownTimeZone } from '../rules/local-time.js';
 import { DEFAULT_RULE_PARAMS, MAX_RULE_MINUTES } from '../rules/params.js';
 import { derivedActivityKeys } from '../rules/presence.js';
-import { canonicalRoom, deviceKindFromName, SEVERITIES } from '../rules/vocabulary.js';
+import { canonicalRoom, deviceKindFromName, roomKey, SEVERITIES } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { abbreviationReadAs } from './coverage.js';
 import { editDistance, nearest } from './edit-distance.js';
@@ -318,14 +318,6 @@ function checkLadders(config: HubConfig, problems: string[]): Set<string> {
     });
   }
   return names;
-}
-
-/** A room's name with its case, spacing and `_`/`-` between words set aside: "Utility Room", "utility_room ". */
-function roomKey(room: string): string {
-  return room
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
 }
 
 /**

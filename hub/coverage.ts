@@ -7,7 +7,7 @@
 // collapse in bed at night waits for the night allowance or the morning check). These are facts of the layout, not
 // of the resident, so they are checked on the configuration alone and say nothing personal.
 import type { HomeConfig } from '../rules/types.js';
-import { canonicalRoom, MEANINGFUL_ROOMS, ROOM_SYNONYMS, type DeviceKind } from '../rules/vocabulary.js';
+import { canonicalRoom, MEANINGFUL_ROOMS, ROOM_SYNONYMS, roomKey, type DeviceKind } from '../rules/vocabulary.js';
 import type { HubConfig } from './config-types.js';
 import { editDistance } from './edit-distance.js';
 import { responderAdvice, type AlertReach } from './responder-advice.js';
@@ -182,10 +182,7 @@ export function roomSpellingAdvice(config: HubConfig): string[] {
 /** The known room name `room` is one slip from, or undefined (a known room, a room with a digit, none near). */
 function roomMeant(room: string): string | undefined {
   if (/\d/.test(room) || canonicalRoom(room) !== room) return undefined;
-  const words = room
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
+  const words = roomKey(room);
   if (words.length < 3 || KNOWN_ROOM_NAMES.includes(words)) return undefined;
   return KNOWN_ROOM_NAMES.find(
     (name) => name.length >= 3 && Math.abs(name.length - words.length) <= 1 && editDistance(words, name) === 1,

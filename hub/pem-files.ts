@@ -68,6 +68,20 @@ export function pemCertificates(bytes: Buffer): X509Certificate[] {
   return certificates;
 }
 
+/**
+ * The bytes of a CA file, or why they cannot be the CA: unreadable (`readOrCause`), or holding no PEM certificate. Read
+ * so by the hub's `HUB_UPLINK_CA` and the centre's `CENTRAL_MQTT_CA` (review, session 73).
+ */
+export function readCaOrCause(
+  file: string,
+  who?: string,
+  read: (file: string) => Buffer = readFileSync,
+): { bytes: Buffer } | { cause: string } {
+  const got = readOrCause(file, who, read);
+  if ('cause' in got || pemCertificates(got.bytes).length > 0) return got;
+  return { cause: 'it holds no PEM certificate (a private key or a DER file is not the CA)' };
+}
+
 const DAY_MS = 86_400_000;
 
 function daysAgo(ms: number): string {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { flag } from './env-values.js';
 import { isLoopback } from './mqtt-auth.js';
-import { pemCertificates, readOrCause } from './pem-files.js';
+import { readCaOrCause } from './pem-files.js';
 
 /** Every item the queue may hold before the oldest superseded ones are dropped (HUB_UPLINK_MAX_QUEUE). */
 export const DEFAULT_UPLINK_MAX_QUEUE = 100_000;
@@ -158,12 +158,8 @@ export function readUplinkCa(
       "give the PEM file of the centre's certificate authority (-----BEGIN CERTIFICATE-----), or unset HUB_UPLINK_CA " +
       "to trust the system's CAs, and restart the hub",
   });
-  const got = readOrCause(file, 'the hub', read);
-  if ('cause' in got) return refused(got.cause);
-  if (pemCertificates(got.bytes).length === 0) {
-    return refused('it holds no PEM certificate (a private key or a DER file is not the CA)');
-  }
-  return { ca: got.bytes };
+  const got = readCaOrCause(file, 'the hub', read);
+  return 'cause' in got ? refused(got.cause) : { ca: got.bytes };
 }
 
 /** The URL without any user or password, for logs and /api/health. */

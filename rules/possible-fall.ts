@@ -9,7 +9,7 @@ import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { morningTripUnseen } from './no-morning-activity.js';
 import { DAY_MS, MINUTE_MS } from './time.js';
-import { isBathroom, type DeviceKind } from './vocabulary.js';
+import { isBathroom, roomKey, type DeviceKind } from './vocabulary.js';
 
 /**
  * The resident's return after a confirmed outing (kept by possible-fall, read by bathroom-too-long). One comes back
@@ -826,10 +826,7 @@ const STORE_ROOMS = new Set([
 
 /** A store room however written ("Garage", "laundry room", "Store_room"); a "garden room" one may sit in is not one. */
 function isStoreRoom(room: string): boolean {
-  const words = room
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
+  const words = roomKey(room);
   return (
     STORE_ROOMS.has(words) ||
     (words.endsWith(' room') && STORE_ROOMS.has(words.slice(0, -' room'.length)) && words !== 'garden room')

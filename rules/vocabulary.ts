@@ -220,16 +220,21 @@ export const ROOM_SYNONYMS: Readonly<Record<string, (typeof MEANINGFUL_ROOMS)[nu
   foyer: 'entrance',
 };
 
+/** A room's name with its case, spacing and `_`/`-` between words set aside: "Utility Room", "utility_room ". */
+export function roomKey(room: string): string {
+  return room
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+}
+
 /**
  * A room that carries meaning for the rules (SPEC 3) however it is written ("Bathroom ", "Living room", "living_room",
  * "WC") is that room: the rules compare names exactly, and would otherwise never watch it as one. Any other room is
  * left as written (rooms are free text).
  */
 export function canonicalRoom(room: string): string {
-  const words = room
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
+  const words = roomKey(room);
   if ((MEANINGFUL_ROOMS as readonly string[]).includes(words)) return words;
   return ROOM_SYNONYMS[words] ?? room;
 }

@@ -1,5 +1,6 @@
 // A resolve of an alert that changed since the responder looked (review, session 73): what happened since the version
 // the responder acted on, in words, when it was serious enough that the resolve must wait for them to look again.
+import { formatHhMm, ZoneClock } from '../../rules/local-time.js';
 import type { AlertRow } from './rows.js';
 
 /** One audit entry of the alert after the version the responder saw (stored or held in memory). */
@@ -22,9 +23,10 @@ const AGAIN: Record<string, string> = {
   flood: 'water again',
 };
 
+/** The home's wall-clock time of `at` ("03:12"), read as the rules read it (its zone's offsets, cached per zone). */
 function clockTime(at: number, timeZone: string): string {
   try {
-    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(at);
+    return formatHhMm(new ZoneClock(timeZone).minuteOfDay(at));
   } catch {
     return `${new Date(at).toISOString().slice(11, 16)} UTC`;
   }

@@ -6,12 +6,9 @@
 import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { createLogger } from '../../hub/logger.js';
-import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
-import { HUB_ID, centreConsole, startCentre, uplinkOptions, type Centre, type Received } from './uplink-centre.js';
+import { tempDir } from './helpers.js';
+import { HUB_ID, centreConsole, commandResults, hubUpToCentre, startCentre, type Centre } from './uplink-centre.js';
 
 let dir: string;
 let centre: Centre | undefined;
@@ -39,29 +36,16 @@ describe('a call closed at the hub and at the centre at once', () => {
     centre = await startCentre(dir);
     const { client, received } = await centreConsole(centre.port);
     clients.push(client);
-    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
-      uplink: uplinkOptions(centre.port),
-      logger: createLogger({ level: 'silent' }),
-    });
-    const running = hub;
-    const sensor = await mqttClient(running.ports.mqtt!);
+    const { hub: running, sensor, press, openPendant } = await hubUpToCentre(dir, centre.port);
+    hub = running;
     clients.push(sensor);
-    await sensor.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
-      qos: 1,
-    });
-    let id = '';
-    await eventually(() => {
-      id = running.alerts.list({ state: 'open' }).find((a) => a.kind === 'pendant')?.id ?? '';
-      expect(id).not.toBe('');
-    });
+    await press();
+    const id = await openPendant();
     await eventually(() => expect(received.some((m) => m.topic === `telecare-up/${HUB_ID}/alerts/${id}`)).toBe(true));
 
     // The warden, at the hub, finds her fine; the centre's operator, on the phone with her, has sent an ambulance.
     expect(running.alerts.resolve(id, 'false-alarm', 'all fine', 'warden-1').ok).toBe(true);
-    const results = (): Record<string, unknown>[] =>
-      received
-        .filter((m: Received) => m.topic === `telecare-up/${HUB_ID}/alerts/${id}/ack/result`)
-        .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    const results = (): Record<string, unknown>[] => commandResults(received, id);
     const down = `telecare-down/${HUB_ID}/alerts/${id}/ack`;
     const ambulance = {
       action: 'resolve',

@@ -7,12 +7,9 @@
 import fs from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { createLogger } from '../../hub/logger.js';
-import { startTestHub } from '../support/in-process-hub.js';
-import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
-import { HUB_ID, centreConsole, startCentre, uplinkOptions, type Centre, type Received } from './uplink-centre.js';
+import { tempDir } from './helpers.js';
+import { HUB_ID, centreConsole, commandResults, hubUpToCentre, startCentre, type Centre } from './uplink-centre.js';
 
 let dir: string;
 let centre: Centre | undefined;
@@ -40,32 +37,17 @@ describe("the centre's resolve of an alert pressed again since the operator look
     centre = await startCentre(dir);
     const { client, received } = await centreConsole(centre.port);
     clients.push(client);
-    hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
-      uplink: uplinkOptions(centre.port),
-      logger: createLogger({ level: 'silent' }),
-    });
-    const running = hub;
-    const sensor = await mqttClient(running.ports.mqtt!);
+    const { hub: running, sensor, press, openPendant } = await hubUpToCentre(dir, centre.port);
+    hub = running;
     clients.push(sensor);
-    const press = () =>
-      sensor.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
-        qos: 1,
-      });
     await press();
-    let id = '';
-    await eventually(() => {
-      id = running.alerts.list({ state: 'open' }).find((a) => a.kind === 'pendant')?.id ?? '';
-      expect(id).not.toBe('');
-    });
+    const id = await openPendant();
     const seen = running.alerts.get(id)!.version;
     // Pressed again while the operator has the form open.
     await press();
     await eventually(() => expect(running.alerts.get(id)?.count).toBe(2));
 
-    const results = (): Record<string, unknown>[] =>
-      received
-        .filter((m: Received) => m.topic === `telecare-up/${HUB_ID}/alerts/${id}/ack/result`)
-        .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    const results = (): Record<string, unknown>[] => commandResults(received, id);
     const down = `telecare-down/${HUB_ID}/alerts/${id}/ack`;
     const falseAlarm = { action: 'resolve', outcome: 'false-alarm', note: 'pressed by mistake', operator: 'olive' };
     await client.publishAsync(down, JSON.stringify({ ...falseAlarm, version: seen, commandId: 'c-1' }), { qos: 1 });

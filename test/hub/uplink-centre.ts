@@ -9,7 +9,12 @@ import type { UplinkOptions } from '../../hub/uplink.js';
 import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { PortTakenError, startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import type { SelfSignedPair } from '../support/tls.js';
-import { mqttClient } from './helpers.js';
+import { expect, vi } from 'vitest';
+import { parseHubConfig } from '../../hub/config.js';
+import type { RunningHub } from '../../hub/hub.js';
+import { createLogger } from '../../hub/logger.js';
+import { startTestHub } from '../support/in-process-hub.js';
+import { mqttClient, ONE_HOME_CONFIG } from './helpers.js';
 
 export const HUB_ID = 'hub1';
 export const HUB_PASSWORD = 'uplink-password-for-tests';
@@ -166,4 +171,44 @@ export function versionsOf(received: readonly Received[], alertId: string): numb
     if (item.alertId === alertId && !seen.includes(item.version)) seen.push(item.version);
   }
   return seen;
+}
+
+/** The hub's answers to the centre's commands on alert `alertId` (`…/ack/result`), oldest first. */
+export function commandResults(received: readonly Received[], alertId: string): Record<string, unknown>[] {
+  return received
+    .filter((m) => m.topic === `telecare-up/${HUB_ID}/alerts/${alertId}/ack/result`)
+    .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+}
+
+/**
+ * A one-home hub in-process (ONE_HOME_CONFIG, silent log) whose uplink goes to the centre on `centrePort`, a sensor
+ * client on the hub's broker (push it to the caller's list to end), a press of its pendant, and the id of the open
+ * pendant alert once there is one.
+ */
+export async function hubUpToCentre(
+  dir: string,
+  centrePort: number,
+): Promise<{ hub: RunningHub; sensor: MqttClient; press(): Promise<void>; openPendant(): Promise<string> }> {
+  const hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
+    uplink: uplinkOptions(centrePort),
+    logger: createLogger({ level: 'silent' }),
+  });
+  const sensor = await mqttClient(hub.ports.mqtt!);
+  const press = async (): Promise<void> => {
+    await sensor.publishAsync('telecare/h1/devices/p1/events', JSON.stringify({ type: 'pendant', value: true }), {
+      qos: 1,
+    });
+  };
+  const openPendant = async (): Promise<string> => {
+    let id = '';
+    await vi.waitFor(
+      () => {
+        id = hub.alerts.list({ state: 'open' }).find((a) => a.kind === 'pendant')?.id ?? '';
+        expect(id).not.toBe('');
+      },
+      { timeout: 15_000, interval: 20 },
+    );
+    return id;
+  };
+  return { hub, sensor, press, openPendant };
 }
