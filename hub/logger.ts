@@ -1,5 +1,5 @@
 // One structured logger (pino) for the process; modules take a child with their namespace.
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -80,6 +80,8 @@ interface SonicBoomInternals {
   release: (err: NodeJS.ErrnoException | null, n?: number) => void;
   /** Asked, in the background, whether to try a chunk stdout refused (EAGAIN, EBUSY) again 100 ms later. */
   retryEAGAIN: (err: NodeJS.ErrnoException, writingBufLength: number, remainingLength: number) => boolean;
+  /** Starts writing what waits (`_writingBuf`, then `_bufs`), once no write is under way: sonic-boom's, in a thread. */
+  _actualWrite: () => void;
   _bufs: string[];
   _writing: boolean;
   _writingBuf: string | Buffer;
@@ -225,6 +227,75 @@ function flushBounded(
   return { dropped: dropped + newlines(left) - (untilNoticeOut > 0 ? 1 : 0), midLine: queue.length > 0 && midLine };
 }
 
+/** Linux's O_NONBLOCK, as /proc/self/fdinfo says a descriptor's flags (octal). */
+const O_NONBLOCK = 0o4000;
+
+/**
+ * Whether stdout is non-blocking: a pipe, a FIFO or a socket (the journal's), once Node has opened `process.stdout`
+ * on it (libuv sets O_NONBLOCK); a terminal and a file stay blocking. Read from /proc/self/fdinfo/1 (Linux); false
+ * when that cannot be read (another system): then sonic-boom writes in its threads, as before.
+ */
+export function stdoutNonBlocking(fdinfo = '/proc/self/fdinfo/1'): boolean {
+  // Node opens process.stdout lazily: before, a pipe is still blocking, and turns non-blocking when first used.
+  if (process.stdout.fd !== 1) return false;
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(fdinfo, 'utf8'));
+    return flags !== null && (parseInt(flags[1]!, 8) & O_NONBLOCK) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * sonic-boom's background writes (`_actualWrite`, and the tries again after a partial write or EAGAIN) done in the
+ * event loop, synchronously, for a non-blocking stdout (review, session 74). sonic-boom writes in libuv's threads, and
+ * its result reaches the event loop later: a synchronous flush (at exit, after a `fatal` line) that came between the
+ * two could not know how much of the chunk under way stdout had taken, left it to the thread (whose callback never
+ * ran at exit), and wrote the lines after it glued to a line cut short. A write to a non-blocking descriptor never
+ * waits: it takes what it can or refuses (EAGAIN), so doing it in the event loop costs a system call and nothing is
+ * ever under way elsewhere. Lines written in one turn of the event loop go out in one write, on `setImmediate`; a
+ * stdout that refused is tried again every `RETRY_MS`. Any other error (EPIPE, EIO) is sonic-boom's, as before: its
+ * `error` event, the chunk kept.
+ */
+function writeFromTheLoop(stream: SonicBoomInternals & NodeJS.EventEmitter): void {
+  let due: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  const writeWaiting = (): void => {
+    due = undefined;
+    for (;;) {
+      if (stream._writingBuf.length === 0) {
+        const next = stream._bufs.shift();
+        if (next === undefined) {
+          stream._writing = false;
+          return;
+        }
+        stream._writingBuf = next;
+      }
+      let n: number;
+      try {
+        const chunk = stream._writingBuf;
+        n = typeof chunk === 'string' ? writeSync(stream.fd, chunk) : writeSync(stream.fd, chunk);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== undefined && TRY_AGAIN.has(code)) {
+          due = setTimeout(writeWaiting, RETRY_MS);
+          return;
+        }
+        stream._writing = false;
+        stream.emit('error', err);
+        return;
+      }
+      // As sonic-boom's `releaseWritingBuf`: what is left of a chunk stdout took part of, as a Buffer.
+      stream._len = Math.max(stream._len - n, 0);
+      const chunk = stream._writingBuf;
+      stream._writingBuf = (typeof chunk === 'string' ? Buffer.from(chunk) : chunk).subarray(n);
+    }
+  };
+  stream._actualWrite = () => {
+    stream._writing = true;
+    due ??= setImmediate(writeWaiting);
+  };
+}
+
 /**
  * The process's stdout as pino's destination: written from memory as stdout takes it, never waited for (review,
  * session 69). Before, a terminal's output paused (Ctrl-S, a terminal stopped, an SSH session stalled) stopped the hub
@@ -261,6 +332,10 @@ function stdoutDestination(notice: DropNotice = jsonDropNotice): DestinationStre
     return true;
   };
   const boom = stream as unknown as SonicBoomInternals;
+  // A non-blocking stdout written from the event loop: no write to it is ever under way in a thread (review, session
+  // 74). A terminal or a file (blocking: a write may wait) is written in sonic-boom's threads, as before.
+  const fromTheLoop = stdoutNonBlocking();
+  if (fromTheLoop) writeFromTheLoop(boom as SonicBoomInternals & NodeJS.EventEmitter);
   // Whether sonic-boom's write of its chunk is under way (in libuv's threads, or done and not yet told), or the chunk
   // waits for its retry timer: stdout refused it (EAGAIN), and sonic-boom asks `retryEAGAIN` just before it sets the
   // timer; the timer's write reads `release` as it starts, as every write sonic-boom starts does.
@@ -285,7 +360,7 @@ function stdoutDestination(notice: DropNotice = jsonDropNotice): DestinationStre
       flushSync();
       return;
     }
-    const inFlight = boom._writing && !retryDue;
+    const inFlight = !fromTheLoop && boom._writing && !retryDue;
     // Given up (or stdout closed: EPIPE, EIO), or the log's end kept: the lines not written are dropped and counted.
     // The one chunk being written in the background, if any, stays with it.
     const flushed = flushBounded(boom, inFlight, notice);

@@ -6,23 +6,13 @@
 // 64 KiB full with the start's lines) until the hub tries the drop notice: the child is held at that write (a preload
 // that watches `fs.writeSync`) until this test has emptied the FIFO, then reads it to its end. Before, the hub never
 // tried a notice: the FIFO was read once the hub had ended, and held only the start's lines.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
-import {
-  ADMIN_PASSWORD,
-  cliPath,
-  freePort,
-  killChild,
-  mqttClientOnceUp,
-  pendantFlats,
-  tempDir,
-  writeConfig,
-} from './helpers.js';
+import { freePort, killChild, mqttClientOnceUp, pendantFlats, tempDir, writeConfig } from './helpers.js';
+import { heldOrEnded, hubOnStuckStdout, jsonLines, NOTICE, type StuckHub } from './stuck-stdout.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -38,122 +28,18 @@ afterEach(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The drop notice's message, as the hub writes it (hub/logger.ts). */
-const NOTICE = 'log lines dropped: stdout took too long to take them; the newest follow';
-
-/**
- * Loaded before the hub (`--import`): the first synchronous write to stdout that holds the drop notice says so on
- * stderr and waits, before it writes, for a byte on stdin (this test's "the reader is back"). Nothing else changed.
- */
-const HOLD_AT_NOTICE = `
-import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
-const writeSync = fs.writeSync;
-let held = false;
-fs.writeSync = function (fd, data, ...rest) {
-  if (!held && fd === 1 && Buffer.isBuffer(data) && data.includes(${JSON.stringify(`"msg":"${NOTICE}"`)})) {
-    held = true;
-    writeSync(2, 'held at the drop notice\\n');
-    const go = Buffer.alloc(1);
-    for (;;) {
-      try {
-        if (fs.readSync(0, go, 0, 1, null) === 1) break;
-      } catch (err) {
-        if (err.code !== 'EAGAIN') throw err;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-      }
-    }
-  }
-  return writeSync.call(fs, fd, data, ...rest);
-};
-syncBuiltinESMExports();
-`;
-
-/**
- * The hub (`child`) on `config`, JSON lines to a FIFO in `dir` nobody reads until `release`: `release` empties the FIFO,
- * lets the child write (if it is held at the drop notice), and reads to the end (every writer gone); `text` is all the
- * FIFO held, in order.
- */
-async function hubOnStuckStdout(
-  folder: string,
-  config: string,
-  mqttPort: number,
-): Promise<{ hub: ChildProcess; stderr: () => string; release: () => Promise<string> }> {
-  const preload = path.join(folder, 'hold-at-notice.mjs');
-  fs.writeFileSync(preload, HOLD_AT_NOTICE);
-  const fifo = path.join(folder, 'stdout');
-  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-  const readEnd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  fds.push(readEnd);
-  const writeEnd = fs.openSync(fifo, 'w');
-  const hub = spawn(process.execPath, ['--import', pathToFileURL(preload).href, cliPath, 'hub'], {
-    env: {
-      ...process.env,
-      HUB_MQTT_PORT: String(mqttPort),
-      HUB_HTTP_PORT: String(await freePort()),
-      HUB_HOST: '127.0.0.1',
-      HUB_LOG_LEVEL: 'info',
-      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      HUB_DATA_DIR: path.join(folder, 'data'),
-      HUB_CONFIG: config,
-      HUB_LOG_FORMAT: 'json',
-    },
-    stdio: ['pipe', writeEnd, 'pipe'],
-  });
-  child = hub;
-  fs.closeSync(writeEnd);
-  // The child gone before this test's byte: nothing to say.
-  hub.stdin!.on('error', () => undefined);
-  let err = '';
-  hub.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const release = async (): Promise<string> => {
-    const chunks: Buffer[] = [];
-    let go = false;
-    for (;;) {
-      const chunk = Buffer.alloc(65536);
-      let n: number;
-      try {
-        n = fs.readSync(readEnd, chunk);
-      } catch {
-        // EAGAIN: the FIFO empty. The child, if held, may write now.
-        if (!go && hub.exitCode === null && hub.signalCode === null) hub.stdin!.end('g');
-        go = true;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        continue;
-      }
-      // Every writer gone: the child ended.
-      if (n === 0) return Buffer.concat(chunks).toString();
-      chunks.push(chunk.subarray(0, n));
-    }
-  };
-  return { hub, stderr: () => err, release };
-}
-
-/** Whether the hub is held at the drop notice, or ended (it never tried one). */
-async function heldOrEnded(hub: ChildProcess, stderr: () => string): Promise<void> {
-  await waitFor(
-    () => stderr().includes('held at the drop notice') || hub.exitCode !== null || hub.signalCode !== null,
-    `process ${hub.pid} to try the drop notice or end`,
-    60_000,
-  );
-}
-
-/** The whole JSON lines of `text` (a last one cut short left out: `cut`). */
-function jsonLines(text: string): {
-  cut: boolean;
-  lines: { level: number; msg: string; droppedLines?: number; droppedBytes?: number }[];
-} {
-  const lines = text
-    .split('\n')
-    .slice(0, -1)
-    .map((line) => JSON.parse(line) as { level: number; msg: string });
-  return { cut: !text.endsWith('\n'), lines };
+/** `hubOnStuckStdout`, its child and FIFO ended and closed after each test. */
+async function stuckHub(folder: string, config: string, mqttPort: number): Promise<StuckHub> {
+  const stuck = await hubOnStuckStdout(folder, config, mqttPort);
+  child = stuck.hub;
+  fds.push(stuck.readEnd);
+  return stuck;
 }
 
 it("keeps the stop's last lines, after a line saying how many were dropped, for a stuck stdout read again after the limit", async () => {
   dir = tempDir('review-s72-log-tail');
   const mqttPort = await freePort();
-  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, pendantFlats(1000)), mqttPort);
+  const { hub, stderr, release } = await stuckHub(dir, writeConfig(dir, pendantFlats(1000)), mqttPort);
   // Started once its MQTT port takes a client.
   const client = await mqttClientOnceUp(mqttPort);
   expect(client).toBeDefined();
@@ -186,7 +72,7 @@ it('keeps the fatal line of a failed start, after the drop notice, for a stuck s
   holder = net.createServer();
   await new Promise<void>((resolve) => holder!.listen(0, '127.0.0.1', resolve));
   const taken = (holder.address() as net.AddressInfo).port;
-  const { hub, stderr, release } = await hubOnStuckStdout(dir, writeConfig(dir, pendantFlats(1000)), taken);
+  const { hub, stderr, release } = await stuckHub(dir, writeConfig(dir, pendantFlats(1000)), taken);
   await heldOrEnded(hub, stderr);
   const { cut, lines } = jsonLines(await release());
   await waitFor(() => hub.exitCode !== null || hub.signalCode !== null, `process ${hub.pid} to exit`, 60_000);
