@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import { hashPassword } from './passwords.js';
 import { ConfigError, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
-import { alertReach, configHoldsSecrets, resolveSettings, runHubProcess } from './main.js';
+import { alertReach, configHoldsSecrets, readTlsPairs, resolveSettings, runHubProcess } from './main.js';
+import { PemFileError } from './pem-files.js';
 import { looseFileAdvice } from './private-files.js';
+import { readUplinkCa } from './uplink-settings.js';
 
 interface HubCliOptions {
   config?: string;
@@ -68,6 +70,11 @@ export function registerHubCommand(program: Command): void {
         }
         try {
           const config = loadHubConfig(settings.config, { required: settings.configRequired });
+          // The TLS files the start reads, checked as the start checks them: one it cannot use stops the check as it
+          // stops the start (review, session 74: --check-config said "valid" with HUB_HTTPS_KEY naming the
+          // certificate's file, a missing file, a pair that did not match, and the start then refused).
+          const tlsPairs = readTlsPairs(settings);
+          const ca = settings.uplink?.caFile === undefined ? undefined : readUplinkCa(settings.uplink.caFile);
           process.stdout.write(
             `${settings.config}: valid (${config.homes.length} ${config.homes.length === 1 ? 'home' : 'homes'})\n`,
           );
@@ -77,10 +84,13 @@ export function registerHubCommand(program: Command): void {
           for (const line of [
             ...configAdvice(config, alertReach(settings)),
             ...(fileAdvice === undefined ? [] : [fileAdvice]),
+            // What the start warns of and starts anyway: a certificate's dates, an uplink CA it cannot use.
+            ...[tlsPairs.mqttTls?.dateWarning, tlsPairs.https?.dateWarning].filter((w) => w !== undefined),
+            ...(ca !== undefined && 'refused' in ca ? [ca.refused] : []),
           ])
             process.stdout.write(`advice: ${line}\n`);
         } catch (err) {
-          if (!(err instanceof ConfigError)) throw err;
+          if (!(err instanceof ConfigError) && !(err instanceof PemFileError)) throw err;
           process.stderr.write(`telecare hub: ${err.message}\n`);
           process.exitCode = 1;
         }

@@ -310,7 +310,7 @@ export function dataDirProblem(failure: unknown, dataDir: string): string | unde
  * a certificate given for the key or a pair that did not match stopped it with OpenSSL's words ("PEM routines::no start
  * line", "DECODER routines::unsupported", "key values mismatch") once the store and the rules had started.
  */
-function readTlsPairs(settings: HubSettings): { mqttTls?: CertificatePair; https?: CertificatePair } {
+export function readTlsPairs(settings: HubSettings): { mqttTls?: CertificatePair; https?: CertificatePair } {
   const tls = settings.mqttTls;
   const https = settings.https;
   return {
