@@ -180,6 +180,9 @@ export function why(alert, zone) {
   // A silence called while this fall was open (session 66): told on the fall, not as a second call.
   const silence = laterSilence(alert, d, zone);
   if (silence) parts.push(silence);
+  // The same wearer's fall again while this one was open (session 74): when, and that fall's own figures.
+  const again = laterFall(alert, d, zone);
+  if (again) parts.push(again);
   return parts.length ? parts.join(' · ') : null;
 }
 
@@ -197,6 +200,23 @@ function laterSilence(alert, d, zone) {
   const told = inner ? `${called} (${inner})` : called;
   if (typeof endedAt !== 'string') return told;
   return `${told}; silence ended ${dayAndClock(endedAt, zone)}${typeof endedBy === 'string' ? `: ${endedBy}` : ''}`;
+}
+
+/**
+ * "fell again Mon 03:14 (fall detected by the hub from the movement of w1 · impact 5.0 g · ...)": the latest repeat of
+ * a fall from the alert's own device (`laterFall`, hub/alerts/lifecycle.ts; review, session 74: the card said "Seen 2
+ * times" with the first fall's words alone); null for any other alert.
+ */
+function laterFall(alert, d, zone) {
+  const f = d.laterFall;
+  if (alert.kind !== 'fall' || !f || typeof f !== 'object') return null;
+  const { eventAt, seenAt: _seenAt, ...figures } = f;
+  // Where the home's sensors last saw someone, said again only when it is another room (or out) than the first's.
+  const samePlace = figures.seenRoom === d.seenRoom && figures.out === d.out;
+  const detail = { ...figures, deviceId: d.deviceId, ...(samePlace ? { worn: false } : {}) };
+  const inner = why({ kind: 'fall', room: alert.room, detail }, zone);
+  const fell = `fell again ${dayAndClock(eventAt, zone)}`;
+  return inner ? `${fell} (${inner})` : fell;
 }
 
 /** "Temperature below 16 °C since Mon 12:00, last reading 15.0 °C (thermo)"; null for any other alert. */

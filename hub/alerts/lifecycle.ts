@@ -746,7 +746,7 @@ function repeatChange(
 ): { room: string | null; detail: string } | undefined {
   if (decision.kind === 'routine-change') return { room: open.room, detail: withLaterFlag(open, decision, now) };
   if (ROOM_MOVES.has(decision.kind)) return { room: decision.room ?? null, detail: roomDetail(decision, now) };
-  if (PER_DEVICE.has(decision.kind)) return { room: open.room, detail: withOtherDevice(open, decision) };
+  if (PER_DEVICE.has(decision.kind)) return { room: open.room, detail: withOtherDevice(open, decision, now) };
   return undefined;
 }
 
@@ -776,9 +776,10 @@ function roomDetail(decision: Raise, now: number): string {
 /**
  * Kinds the rules raise per device whose alert is the home's (one open alert per home and kind): a repeat from another
  * device is another device to see to (a repeat from the one the alert names still changes count and last seen alone: a
- * pendant pressed again stays as the first press described it). Before, it changed count and last seen alone: the card named the first device,
- * the installer changed its battery and resolved the alert, and the bed mat's low battery, never named, went flat (its
- * battery still low, nothing raised again; review, session 60, round 2).
+ * pendant pressed again stays as the first press described it; a fall's repeat names its own figures, `laterFall`).
+ * Before, it changed count and last seen alone: the card named the first device, the installer changed its battery
+ * and resolved the alert, and the bed mat's low battery, never named, went flat (its battery still low, nothing raised
+ * again; review, session 60, round 2).
  */
 const PER_DEVICE: ReadonlySet<string> = new Set([
   'low-battery',
@@ -797,9 +798,11 @@ const PER_DEVICE: ReadonlySet<string> = new Set([
  * `deviceId`, `room` and `eventAt`, a device told again taking its latest place), unless it is the device the alert
  * names: that one's repeat leaves the detail as it is. Bounded by the home's devices.
  */
-function withOtherDevice(open: AlertRow, decision: Raise): string {
+function withOtherDevice(open: AlertRow, decision: Raise, now: number): string {
   const detail = JSON.parse(open.detail) as Record<string, unknown>;
-  if (!decision.deviceId || decision.deviceId === detail.deviceId) return open.detail;
+  if (!decision.deviceId || decision.deviceId === detail.deviceId) {
+    return decision.kind === 'fall' ? withLaterFall(detail, decision, now) : open.detail;
+  }
   const entry: Record<string, unknown> = Object.assign({}, decision.detail);
   entry.deviceId = decision.deviceId;
   entry.room = decision.room ?? null;
@@ -807,6 +810,22 @@ function withOtherDevice(open: AlertRow, decision: Raise): string {
   entry.eventAt = isoTime(decision.at);
   const earlier = Array.isArray(detail.otherDevices) ? (detail.otherDevices as { deviceId?: unknown }[]) : [];
   detail.otherDevices = [...earlier.filter((d) => d?.deviceId !== decision.deviceId), entry];
+  return JSON.stringify(detail);
+}
+
+/**
+ * The detail (JSON) of an open fall alert, `detail` parsed, with the repeat `decision` from the alert's own device named
+ * in `laterFall`: the rule's detail as a first raise stores it (a detected fall's impact, speed, posture change and
+ * stillness; a reported fall's event), `eventAt` and `seenAt`, when it was merged. The latest repeat only: the count
+ * says how many. Before (review, session 74), a second fall of the same wearer merged as count and last seen alone: a
+ * reported fall, then minutes later a fall the hub detected from the wearable's movement read "Seen 2 times" with the
+ * first's words, the second's figures on no screen.
+ */
+function withLaterFall(detail: Record<string, unknown>, decision: Raise, now: number): string {
+  const fall: Record<string, unknown> = Object.assign({}, decision.detail);
+  fall.eventAt = isoTime(decision.at);
+  fall.seenAt = isoTime(now);
+  detail.laterFall = fall;
   return JSON.stringify(detail);
 }
 
